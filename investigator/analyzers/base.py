@@ -1,0 +1,63 @@
+"""The analyzer protocol and registry."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from investigator.models import AnalyzerResult
+from investigator.request import InvestigationRequest
+
+if TYPE_CHECKING:
+    from investigator.git.changeset import ChangeSet
+    from investigator.playbooks_lib.schema import PlaybookSet
+    from investigator.triage import Triage
+
+# Modules that register analyzers when imported. Later capabilities append theirs here.
+ANALYZER_MODULES: list[str] = [
+    "investigator.analyzers.diff_overview",
+]
+
+
+@dataclass
+class AnalysisContext:
+    """Everything an analyzer may read. Analyzers never mutate it."""
+
+    request: InvestigationRequest
+    changeset: ChangeSet | None
+    triage: Triage | None
+    playbooks: PlaybookSet
+    output_dir: Path
+    prior: dict[str, AnalyzerResult] = field(default_factory=dict)
+
+    @property
+    def has_repo(self) -> bool:
+        return self.changeset is not None
+
+
+class Analyzer(Protocol):
+    id: str
+    title: str
+
+    def applies(self, ctx: AnalysisContext) -> tuple[bool, str]:
+        """Whether to run, and why (the reason goes into the investigation log)."""
+
+    def run(self, ctx: AnalysisContext) -> AnalyzerResult: ...
+
+
+_REGISTRY: dict[str, Analyzer] = {}
+
+
+def register_analyzer(analyzer: Analyzer) -> Analyzer:
+    if analyzer.id in _REGISTRY and _REGISTRY[analyzer.id] is not analyzer:
+        raise ValueError(f"analyzer id registered twice: {analyzer.id}")
+    _REGISTRY[analyzer.id] = analyzer
+    return analyzer
+
+
+def all_analyzers() -> list[Analyzer]:
+    for module in ANALYZER_MODULES:
+        importlib.import_module(module)
+    return list(_REGISTRY.values())

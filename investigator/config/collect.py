@@ -1,0 +1,76 @@
+"""Read every configuration-bearing file of one commit from git objects and parse it once.
+
+Parses are cached by (path, content) so a file identical at both commits is parsed once; a file
+that does not parse becomes a recorded failure and everything else goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Protocol
+
+from investigator.config.extractors import ExtractError, ParsedFile, extractor_for
+from investigator.config.extractors.python import ModuleInfo
+from investigator.config.program import Program
+from investigator.config.usage import ReadIndex
+
+
+class SnapshotLike(Protocol):
+    sha: str
+
+    def paths(self) -> list[str]: ...
+    def read_bytes(self, path: str) -> bytes | None: ...
+    def prefetch(self, paths: list[str]) -> None: ...
+
+
+ParseCache = dict[tuple[str, bytes], "ParsedFile | str"]
+
+
+@dataclass
+class SideData:
+    """All parsed files of one commit."""
+
+    sha: str
+    parsed: dict[str, ParsedFile] = field(default_factory=dict)
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (path, message)
+
+    @cached_property
+    def program(self) -> Program:
+        modules = {p: f.data for p, f in self.parsed.items() if isinstance(f.data, ModuleInfo)}
+        return Program(modules)
+
+    @cached_property
+    def reads(self) -> ReadIndex:
+        modules = [m.reads for m in self.program.modules.values() if m.reads is not None]
+        return ReadIndex(modules)
+
+    def load(self, path: str) -> ParsedFile | None:
+        return self.parsed.get(path)
+
+
+def collect(snapshot: SnapshotLike, cache: ParseCache | None = None) -> SideData:
+    cache = cache if cache is not None else {}
+    side = SideData(sha=snapshot.sha)
+    wanted = [(p, ex) for p in snapshot.paths() if (ex := extractor_for(p)) is not None]
+    snapshot.prefetch([p for p, _ in wanted])
+    for path, extractor in wanted:
+        data = snapshot.read_bytes(path)
+        if data is None or b"\0" in data[:8000] or len(data) > extractor.max_bytes:
+            continue
+        key = (path, hashlib.blake2b(data, digest_size=16).digest())
+        hit = cache.get(key)
+        if hit is None:
+            try:
+                hit = extractor.extract(path, data.decode("utf-8", errors="replace"))
+            except ExtractError as exc:
+                hit = str(exc)
+            except RecursionError:
+                hit = "file too deeply nested to parse"
+            cache[key] = hit
+        if isinstance(hit, str):
+            side.failures.append((path, hit))
+        else:
+            side.parsed[path] = hit
+    return side

@@ -1,0 +1,540 @@
+"""Python extractor (via `ast`, never importing the project).
+
+One pass over a module records what configuration it defines and what its functions do with it:
+config classes (pydantic, dataclasses, attrs, NamedTuple) with field defaults and nested classes,
+argparse/click/typer option defaults, module constants and dict literals, and per function the
+calls it makes (with keyword arguments), the attribute assignments it performs on config objects
+and the variables it binds. Which of these form the *effective* configuration is decided later by
+`effective.py`, which follows the entry point through these records.
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+from dataclasses import dataclass, field
+
+from investigator.config.extractors.base import Extractor, ExtractError, ParsedFile, register_extractor
+from investigator.config.keys import join, normalise_key, normalise_segment
+from investigator.config.model import ConfigEntry, EntryKind
+from investigator.config.usage import ModuleReads, collect_reads
+
+# Decorator / base-class names (last dotted segment) that make a class a configuration class.
+CONFIG_DECORATORS: dict[str, str] = {
+    "dataclass": "dataclass", "s": "attrs", "attrs": "attrs", "define": "attrs", "frozen": "attrs",
+    "mutable": "attrs", "dataclass_json": "dataclass",
+}
+CONFIG_BASES: dict[str, str] = {
+    "BaseModel": "pydantic", "BaseSettings": "pydantic", "NamedTuple": "namedtuple",
+    "BaseConfig": "pydantic", "Struct": "msgspec",
+}
+# Calls that wrap a field default: name -> (positional index of the default or None).
+FIELD_WRAPPERS: dict[str, int | None] = {"Field": 0, "field": None, "ib": None, "attrib": None}
+FACTORY_KWARGS: tuple[str, ...] = ("default_factory", "factory")
+EMPTY_FACTORIES: dict[str, object] = {"list": [], "dict": {}, "set": [], "tuple": [], "frozenset": []}
+# Option-declaring calls: attribute/function name -> framework.
+OPTION_CALLS: dict[str, str] = {"add_argument": "argparse", "option": "click", "Option": "typer",
+                                "Argument": "typer", "argument": "click"}
+COMMAND_DECORATORS: frozenset[str] = frozenset({"command", "callback"})
+
+_BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+           ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv, ast.Pow: operator.pow,
+           ast.Mod: operator.mod}
+
+
+class _NotLiteral(Exception):
+    pass
+
+
+def literal(node: ast.AST) -> object:
+    """Evaluate literals and constant arithmetic (`2 ** 20`, `-1e-3`, `int(1e6)`); raise otherwise."""
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, bytes | complex) or node.value is Ellipsis:
+            raise _NotLiteral
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        value = literal(node.operand)
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            raise _NotLiteral
+        return -value if isinstance(node.op, ast.USub) else value
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
+        left, right = literal(node.left), literal(node.right)
+        if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (left, right)):
+            raise _NotLiteral
+        if isinstance(node.op, ast.Pow) and abs(right) > 64:  # type: ignore[arg-type]
+            raise _NotLiteral
+        try:
+            return _BINOPS[type(node.op)](left, right)
+        except (ArithmeticError, ValueError):
+            raise _NotLiteral from None
+    if isinstance(node, ast.List | ast.Tuple | ast.Set):
+        return [literal(e) for e in node.elts]
+    if isinstance(node, ast.Dict):
+        if any(k is None for k in node.keys):
+            raise _NotLiteral
+        return {str(literal(k)): literal(v) for k, v in zip(node.keys, node.values, strict=True)}  # type: ignore[arg-type]
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and len(node.args) == 1 and not node.keywords:
+        if node.func.id in ("int", "float"):
+            value = literal(node.args[0])
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                return int(value) if node.func.id == "int" else float(value)
+        if node.func.id in EMPTY_FACTORIES and isinstance(node.args[0], ast.List | ast.Tuple):
+            return literal(node.args[0])
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "dict" and not node.args:
+        return {kw.arg: literal(kw.value) for kw in node.keywords if kw.arg}
+    raise _NotLiteral
+
+
+def value_of(node: ast.AST) -> tuple[object, bool]:
+    """(value, is_literal); non-literal values are their source text."""
+    try:
+        return literal(node), True
+    except _NotLiteral:
+        return ast.unparse(node), False
+
+
+def dotted(node: ast.AST) -> str | None:
+    """`a.b.c` for Name/Attribute chains, else None."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+def target_chain(node: ast.AST) -> list[str] | None:
+    """`cfg.a.b` / `cfg["a"]["b"]` / `cfg.a["b"]` -> ["cfg", "a", "b"]."""
+    parts: list[str] = []
+    while True:
+        if isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        elif isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and isinstance(
+            node.slice.value, str
+        ):
+            parts.append(node.slice.value)
+            node = node.value
+        elif isinstance(node, ast.Name):
+            parts.append(node.id)
+            return list(reversed(parts))
+        else:
+            return None
+
+
+def last_name(text: str | None) -> str:
+    return (text or "").rsplit(".", 1)[-1]
+
+
+@dataclass(slots=True)
+class Value:
+    """A value written in code, flattened: dict literals become sub-keys."""
+
+    subkey: tuple[str, ...]
+    value: object
+    literal: bool
+    line: int
+
+
+def flatten(node: ast.AST, line: int | None = None) -> list[Value]:
+    """Split dict literals (`{"gem": 0.2}` / `dict(gem=0.2)`) into one Value per leaf."""
+    line = line or getattr(node, "lineno", 0)
+    if isinstance(node, ast.Dict) and node.keys and all(
+        isinstance(k, ast.Constant) and isinstance(k.value, str | int) for k in node.keys
+    ):
+        out: list[Value] = []
+        for k, v in zip(node.keys, node.values, strict=True):
+            for sub in flatten(v, getattr(k, "lineno", line)):
+                out.append(Value((str(k.value), *sub.subkey), sub.value, sub.literal, sub.line))  # type: ignore[union-attr]
+        return out
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "dict"
+            and not node.args and node.keywords and all(kw.arg for kw in node.keywords)):
+        out = []
+        for kw in node.keywords:
+            for sub in flatten(kw.value, kw.value.lineno):
+                out.append(Value((str(kw.arg), *sub.subkey), sub.value, sub.literal, sub.line))
+        return out
+    value, is_literal = value_of(node)
+    return [Value((), value, is_literal, line)]
+
+
+@dataclass(slots=True)
+class CallInfo:
+    """A call inside a function or module body, with its keyword arguments."""
+
+    callee: str  # dotted text as written ("TrainerConfig", "recipes.make_env", "parser.add_argument")
+    line: int
+    kwargs: list[tuple[str, ast.AST]] = field(default_factory=list)
+    bound_to: str | None = None  # variable the result is assigned to
+
+
+@dataclass(slots=True)
+class FieldInfo:
+    name: str
+    line: int
+    values: list[Value] = field(default_factory=list)  # empty: no default (required)
+    nested: str | None = None  # class name of a nested config (annotation or default call)
+    nested_kwargs: list[tuple[str, ast.AST]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ClassInfo:
+    name: str
+    line: int
+    path: str
+    bases: list[str]
+    marker: str | None  # pydantic | dataclass | attrs | namedtuple | None (decided later via bases)
+    fields: list[FieldInfo] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Assignment:
+    chain: list[str]  # ["cfg", "game", "rewards", "gem"]
+    values: list[Value]
+    line: int
+
+
+@dataclass(slots=True)
+class FunctionInfo:
+    name: str
+    line: int
+    path: str
+    params: dict[str, str | None] = field(default_factory=dict)  # name -> annotation class name
+    returns: str | None = None
+    calls: list[CallInfo] = field(default_factory=list)
+    assignments: list[Assignment] = field(default_factory=list)
+    bindings: dict[str, str] = field(default_factory=dict)  # var -> "call:X" | "chain:a.b"
+    options: list[ConfigEntry] = field(default_factory=list)  # argparse/click/typer defaults
+    mappings: list[ConfigEntry] = field(default_factory=list)  # local dict literals
+    decorators: list[str] = field(default_factory=list)
+    defaults: list[tuple[str, Value]] = field(default_factory=list)  # literal parameter defaults
+    hydra: tuple[str | None, str | None] | None = None  # (config_path, config_name)
+
+
+@dataclass
+class ModuleInfo:
+    path: str
+    imports: dict[str, str] = field(default_factory=dict)  # local name -> dotted target
+    classes: dict[str, ClassInfo] = field(default_factory=dict)
+    functions: dict[str, FunctionInfo] = field(default_factory=dict)
+    constants: list[ConfigEntry] = field(default_factory=list)
+    body: FunctionInfo | None = None  # module-level statements as a pseudo function
+    main_calls: list[str] = field(default_factory=list)  # callees under `if __name__ == "__main__"`
+    reads: ModuleReads | None = None
+
+
+def _module_dotted(path: str) -> str:
+    mod = path[:-3] if path.endswith(".py") else path
+    mod = mod.replace("/", ".")
+    return mod[: -len(".__init__")] if mod.endswith(".__init__") else mod
+
+
+def _annotation_class(node: ast.AST | None) -> str | None:
+    """The class a field/param annotation names (`X`, `Optional[X]`, `X | None`, `"X"`)."""
+    if node is None:
+        return None
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return last_name(node.value.strip())
+    if isinstance(node, ast.Subscript) and last_name(dotted(node.value)) in ("Optional", "Annotated"):
+        inner = node.slice.elts[0] if isinstance(node.slice, ast.Tuple) else node.slice
+        return _annotation_class(inner)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        for side in (node.left, node.right):
+            if not (isinstance(side, ast.Constant) and side.value is None):
+                return _annotation_class(side)
+    name = dotted(node)
+    return last_name(name) if name else None
+
+
+class _ModuleVisitor:
+    def __init__(self, path: str) -> None:
+        self.info = ModuleInfo(path=path)
+        self.package = _module_dotted(path)
+
+    # -- top level -------------------------------------------------------------------------
+    def run(self, tree: ast.Module) -> ModuleInfo:
+        body = FunctionInfo(name="<module>", line=1, path=self.info.path)
+        self.info.body = body
+        for stmt in tree.body:
+            self._top(stmt, body)
+        return self.info
+
+    def _top(self, stmt: ast.stmt, body: FunctionInfo) -> None:
+        if isinstance(stmt, ast.Import | ast.ImportFrom):
+            self._import(stmt)
+        elif isinstance(stmt, ast.ClassDef):
+            self._class(stmt)
+        elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+            self.info.functions[stmt.name] = self._function(stmt)
+        elif isinstance(stmt, ast.If) and _is_main_guard(stmt.test):
+            for node in ast.walk(stmt):
+                if isinstance(node, ast.Call) and (name := dotted(node.func)):
+                    self.info.main_calls.append(name)
+            self._scan_body(stmt.body, body)
+        else:
+            if isinstance(stmt, ast.Assign | ast.AnnAssign):
+                self._constant(stmt)
+            self._scan_body([stmt], body)
+
+    def _import(self, stmt: ast.Import | ast.ImportFrom) -> None:
+        if isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                self.info.imports[alias.asname or alias.name.split(".")[0]] = (
+                    alias.name if alias.asname else alias.name.split(".")[0]
+                )
+            return
+        base = stmt.module or ""
+        if stmt.level:
+            parts = self.package.split(".")
+            is_pkg = self.info.path.endswith("__init__.py")
+            keep = len(parts) - stmt.level + (1 if is_pkg else 0)
+            base = ".".join([*parts[: max(keep, 0)], *([base] if base else [])])
+        for alias in stmt.names:
+            if alias.name != "*":
+                self.info.imports[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
+
+    def _constant(self, stmt: ast.Assign | ast.AnnAssign) -> None:
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        if stmt.value is None:
+            return
+        for target in targets:
+            if not isinstance(target, ast.Name) or target.id.startswith("__"):
+                continue
+            is_upper = target.id.isupper() or (target.id.lstrip("_").isupper())
+            is_dict = isinstance(stmt.value, ast.Dict)
+            if not (is_upper or is_dict):
+                continue
+            values = flatten(stmt.value)
+            if not is_dict and not values[0].literal:
+                continue  # non-literal lower/upper constants are code, not configuration
+            for v in values:
+                self.info.constants.append(ConfigEntry(
+                    key=normalise_key([target.id, *v.subkey]), raw_key=".".join([target.id, *v.subkey]),
+                    value=v.value, literal=v.literal, path=self.info.path, line=v.line, format="python",
+                    kind=EntryKind.mapping if v.subkey else EntryKind.constant, owner="<module>"))
+
+    # -- classes -----------------------------------------------------------------------------
+    def _class(self, node: ast.ClassDef) -> None:
+        marker = None
+        for dec in node.decorator_list:
+            name = last_name(dotted(dec.func if isinstance(dec, ast.Call) else dec))
+            if name in CONFIG_DECORATORS:
+                marker = CONFIG_DECORATORS[name]
+        bases = [d for b in node.bases if (d := dotted(b))]
+        for base in bases:
+            marker = marker or CONFIG_BASES.get(last_name(base))
+        info = ClassInfo(name=node.name, line=node.lineno, path=self.info.path, bases=bases, marker=marker)
+        for stmt in node.body:
+            fld = self._field(stmt)
+            if fld is not None:
+                info.fields.append(fld)
+        self.info.classes[node.name] = info
+
+    def _field(self, stmt: ast.stmt) -> FieldInfo | None:
+        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+            name, value, annotation = stmt.target.id, stmt.value, stmt.annotation
+            if last_name(dotted(annotation.value) if isinstance(annotation, ast.Subscript) else dotted(annotation)) == "ClassVar":
+                return None
+        elif (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
+              and isinstance(stmt.value, ast.Call) and last_name(dotted(stmt.value.func)) in FIELD_WRAPPERS):
+            name, value, annotation = stmt.targets[0].id, stmt.value, None
+        else:
+            return None
+        if name.startswith("_") or name == "model_config":
+            return None
+        fld = FieldInfo(name=name, line=stmt.lineno, nested=_annotation_class(annotation))
+        if value is None:
+            return fld
+        if isinstance(value, ast.Call) and last_name(dotted(value.func)) in FIELD_WRAPPERS:
+            value = self._unwrap_field(value)
+            if value is None:
+                return fld
+        if isinstance(value, ast.Lambda):
+            value = value.body
+        if isinstance(value, ast.Call) and (callee := dotted(value.func)) and last_name(callee)[:1].isupper():
+            if last_name(callee) not in ("Field",):
+                fld.nested = last_name(callee)
+                fld.nested_kwargs = [(kw.arg, kw.value) for kw in value.keywords if kw.arg]
+                return fld
+        if isinstance(value, ast.Name) and value.id in EMPTY_FACTORIES and value.id != "tuple":
+            fld.values = [Value((), EMPTY_FACTORIES[value.id], True, stmt.lineno)]
+            return fld
+        fld.values = flatten(value, stmt.lineno)
+        return fld
+
+    @staticmethod
+    def _unwrap_field(call: ast.Call) -> ast.AST | None:
+        """The default expression of `Field(...)`, `field(...)`, `attr.ib(...)` (None: required)."""
+        position = FIELD_WRAPPERS.get(last_name(dotted(call.func)))
+        for kw in call.keywords:
+            if kw.arg == "default":
+                return None if isinstance(kw.value, ast.Constant) and kw.value.value is Ellipsis else kw.value
+            if kw.arg in FACTORY_KWARGS:
+                factory = kw.value
+                if isinstance(factory, ast.Name) and factory.id[:1].isupper():
+                    return ast.Call(func=factory, args=[], keywords=[], lineno=call.lineno, col_offset=0)
+                return factory
+        if position is not None and len(call.args) > position:
+            arg = call.args[position]
+            return None if isinstance(arg, ast.Constant) and arg.value is Ellipsis else arg
+        return None
+
+    # -- functions ---------------------------------------------------------------------------
+    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> FunctionInfo:
+        info = FunctionInfo(name=node.name, line=node.lineno, path=self.info.path,
+                            returns=_annotation_class(node.returns))
+        args = node.args
+        positional = [*args.posonlyargs, *args.args]
+        defaults: list[ast.AST | None] = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+        all_params = list(zip(positional, defaults, strict=True)) + list(
+            zip(args.kwonlyargs, args.kw_defaults, strict=True))
+        decorators = [dotted(d.func if isinstance(d, ast.Call) else d) or "" for d in node.decorator_list]
+        info.decorators = decorators
+        is_command = any(last_name(d) in COMMAND_DECORATORS for d in decorators)
+        for arg, default in all_params:
+            info.params[arg.arg] = _annotation_class(arg.annotation)
+            if default is None:
+                continue
+            if isinstance(default, ast.Call) and last_name(dotted(default.func)) in ("Option", "Argument"):
+                self._option_from_call(default, arg.arg, info)
+            elif is_command:
+                self._option(arg.arg, default, info, default.lineno)
+            else:
+                value, is_literal = value_of(default)
+                if is_literal and arg.arg not in ("self", "cls"):
+                    info.defaults.append((arg.arg, Value((), value, True, default.lineno)))
+        for dec in node.decorator_list:
+            if not isinstance(dec, ast.Call):
+                continue
+            name = dotted(dec.func) or ""
+            if last_name(name) == "main" and ("hydra" in name or self.info.imports.get("main", "").startswith("hydra")):
+                info.hydra = self._hydra_args(dec)
+            elif last_name(name) in ("option", "argument") and OPTION_CALLS.get(last_name(name)) == "click":
+                self._option_from_call(dec, None, info)
+        self._scan_body(node.body, info)
+        return info
+
+    @staticmethod
+    def _hydra_args(dec: ast.Call) -> tuple[str | None, str | None]:
+        values: dict[str, str | None] = {"config_path": None, "config_name": None}
+        for i, arg in enumerate(dec.args[:2]):
+            if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                values[("config_path", "config_name")[i]] = arg.value
+        for kw in dec.keywords:
+            if kw.arg in values and isinstance(kw.value, ast.Constant):
+                values[kw.arg] = kw.value.value
+        return values["config_path"], values["config_name"]
+
+    def _option(self, name: str, default: ast.AST, info: FunctionInfo, line: int) -> None:
+        for v in flatten(default, line):
+            info.options.append(ConfigEntry(
+                key=normalise_key([name, *v.subkey]), raw_key=name, value=v.value, literal=v.literal,
+                path=self.info.path, line=v.line, format="python", kind=EntryKind.option_default,
+                owner=info.name))
+
+    def _option_from_call(self, call: ast.Call, param: str | None, info: FunctionInfo) -> None:
+        """argparse `add_argument`, click `option`, typer `Option`: default and destination name."""
+        flags = [a.value for a in call.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+        default: ast.AST | None = None
+        dest = param
+        for kw in call.keywords:
+            if kw.arg == "default":
+                default = kw.value
+            elif kw.arg == "dest" and isinstance(kw.value, ast.Constant):
+                dest = str(kw.value.value)
+        if default is None and last_name(dotted(call.func)) in ("Option", "Argument") and call.args:
+            first = call.args[0]
+            if not (isinstance(first, ast.Constant) and isinstance(first.value, str) and first.value.startswith("-")):
+                default = first
+        if dest is None:
+            longs = [f for f in flags if f.startswith("--")] or [f for f in flags if not f.startswith("-")]
+            names = [f for f in flags if f.isidentifier()]
+            chosen = names[-1] if names and last_name(dotted(call.func)) == "option" else (longs or flags or [""])[0]
+            dest = chosen.lstrip("-").replace("-", "_")
+        if default is None or not dest:
+            return
+        if isinstance(default, ast.Constant) and default.value is Ellipsis:
+            return
+        self._option(dest, default, info, call.lineno)
+
+    def _scan_body(self, body: list[ast.stmt], info: FunctionInfo) -> None:
+        """Calls, attribute assignments, bindings and dict literals in a function body, in order."""
+        for stmt in body:
+            for node in ast.walk(stmt):
+                if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+                    self._assignment(node, info)
+                elif isinstance(node, ast.Call):
+                    self._call(node, info)
+
+    def _assignment(self, node: ast.Assign | ast.AnnAssign, info: FunctionInfo) -> None:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        value = node.value
+        assert value is not None
+        for target in targets:
+            if isinstance(target, ast.Name):
+                if isinstance(value, ast.Call) and (callee := dotted(value.func)):
+                    info.bindings[target.id] = f"call:{callee}"
+                elif (chain := target_chain(value)) is not None and len(chain) > 1:
+                    info.bindings[target.id] = "chain:" + ".".join(chain)
+                elif isinstance(value, ast.Dict) and info.name != "<module>":
+                    for v in flatten(value):
+                        info.mappings.append(ConfigEntry(
+                            key=normalise_key([target.id, *v.subkey]), raw_key=target.id, value=v.value,
+                            literal=v.literal, path=self.info.path, line=v.line, format="python",
+                            kind=EntryKind.mapping, owner=info.name))
+                continue
+            chain = target_chain(target)
+            if chain and len(chain) > 1 and chain[0] != "self":
+                info.assignments.append(Assignment(chain, flatten(value, node.lineno), node.lineno))
+
+    def _call(self, node: ast.Call, info: FunctionInfo) -> None:
+        callee = dotted(node.func)
+        if callee is None:
+            return
+        name = last_name(callee)
+        if name == "add_argument":
+            self._option_from_call(node, None, info)
+            return
+        info.calls.append(CallInfo(callee=callee, line=node.lineno,
+                                   kwargs=[(kw.arg, kw.value) for kw in node.keywords if kw.arg]))
+
+
+def _is_main_guard(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Compare) and isinstance(test.left, ast.Name) and test.left.id == "__name__"
+            and any(isinstance(c, ast.Constant) and c.value == "__main__" for c in test.comparators))
+
+
+def parse_module(path: str, text: str) -> ModuleInfo:
+    try:
+        tree = ast.parse(text, filename=path)
+    except (SyntaxError, ValueError) as exc:
+        raise ExtractError(f"Python does not parse: {exc}") from None
+    info = _ModuleVisitor(path).run(tree)
+    info.reads = collect_reads(tree, {n for n, c in info.classes.items() if c.marker})
+    return info
+
+
+def extract_python(path: str, text: str) -> ParsedFile:
+    module = parse_module(path, text)
+    entries = list(module.constants)
+    for cls in module.classes.values():
+        if not cls.marker:
+            continue
+        for fld in cls.fields:
+            for v in fld.values:
+                entries.append(ConfigEntry(
+                    key=normalise_key([fld.name, *v.subkey]), raw_key=join(cls.name, fld.name),
+                    value=v.value, literal=v.literal, path=path, line=v.line, format="python",
+                    kind=EntryKind.field_default, owner=cls.name))
+    for fn in [*module.functions.values(), *([module.body] if module.body else [])]:
+        entries.extend(fn.options)
+    return ParsedFile(path=path, format="python", entries=entries, data=module)
+
+
+def segment(name: str) -> str:
+    return normalise_segment(name)
+
+
+register_extractor(Extractor("python", (".py",), extract_python))

@@ -1,0 +1,187 @@
+"""YAML, JSON and TOML extractors: every leaf becomes an entry with its line number.
+
+YAML and JSON are read with the (C) YAML composer so each key keeps its line; TOML lines are
+recovered by scanning `[section]` headers and `key =` lines. `null` stays a real value (None),
+distinct from a key that is absent.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+
+import yaml
+
+from investigator.config.extractors.base import Extractor, ExtractError, ParsedFile, register_extractor
+from investigator.config.keys import join, normalise_key
+from investigator.config.model import ConfigEntry, EntryKind
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_PACKAGE_HEADER = re.compile(r"^#\s*@package\s+(\S+)", re.MULTILINE)
+_BOOL = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
+TARGET_KEY = "_target_"
+DEFAULTS_KEY = "defaults"
+
+
+def _scalar(node: yaml.ScalarNode) -> object:
+    tag, text = node.tag, node.value
+    if tag.endswith(":null"):
+        return None
+    if tag.endswith(":bool"):
+        return _BOOL.get(text.lower(), bool(text))
+    if tag.endswith(":int"):
+        try:
+            return int(text.replace("_", ""), 0)
+        except ValueError:
+            return text
+    if tag.endswith(":float"):
+        lowered = text.lower().replace("_", "")
+        if lowered in (".inf", "+.inf"):
+            return math.inf
+        if lowered == "-.inf":
+            return -math.inf
+        if lowered == ".nan":
+            return math.nan
+        try:
+            return float(lowered)
+        except ValueError:
+            return text
+    return text
+
+
+def node_value(node: yaml.Node) -> object:
+    """The plain Python value of a composed node (lists/dicts recursively)."""
+    if isinstance(node, yaml.ScalarNode):
+        return _scalar(node)
+    if isinstance(node, yaml.SequenceNode):
+        return [node_value(n) for n in node.value]
+    if isinstance(node, yaml.MappingNode):
+        return {str(node_value(k)): node_value(v) for k, v in node.value}
+    return None
+
+
+def _walk(node: yaml.Node, prefix: list[str], path: str, fmt: str, out: list[ConfigEntry]) -> None:
+    for key_node, value_node in node.value:
+        key = str(node_value(key_node))
+        if not prefix and key == DEFAULTS_KEY and isinstance(value_node, yaml.SequenceNode):
+            continue  # Hydra defaults list: composition instruction, not a value
+        segs = [*prefix, key]
+        if isinstance(value_node, yaml.MappingNode) and value_node.value:
+            _walk(value_node, segs, path, fmt, out)
+            continue
+        if key == "<<":
+            continue
+        out.append(
+            ConfigEntry(
+                key=join(normalise_key(prefix), TARGET_KEY) if key == TARGET_KEY else normalise_key(segs),
+                raw_key=".".join(segs),
+                value=node_value(value_node),
+                path=path,
+                line=key_node.start_mark.line + 1,
+                format=fmt,  # type: ignore[arg-type]
+                kind=EntryKind.target if key == TARGET_KEY else EntryKind.file_value,
+            )
+        )
+
+
+def _compose_tree(path: str, text: str, fmt: str) -> ParsedFile:
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        raise ExtractError(f"{fmt.upper()} does not parse: {str(exc).splitlines()[0]}") from None
+    parsed = ParsedFile(path=path, format=fmt)
+    header = _PACKAGE_HEADER.search(text[:2000])
+    parsed.package = header.group(1) if header else None
+    if root is None:
+        parsed.data = {}
+        return parsed
+    if not isinstance(root, yaml.MappingNode):
+        parsed.data = node_value(root)
+        return parsed
+    parsed.data = node_value(root)
+    _walk(root, [], path, fmt, parsed.entries)
+    return parsed
+
+
+def extract_yaml(path: str, text: str) -> ParsedFile:
+    return _compose_tree(path, text, "yaml")
+
+
+def extract_json(path: str, text: str) -> ParsedFile:
+    import json
+
+    try:
+        json.loads(text)
+    except ValueError as exc:
+        raise ExtractError(f"JSON does not parse: {exc}") from None
+    return _compose_tree(path, text, "json")
+
+
+_TOML_SKIP_TOP = frozenset({"project", "build-system"})
+_TOML_SKIP_TOOLS = frozenset({"ruff", "black", "isort", "mypy", "pytest", "coverage", "setuptools",
+                              "setuptools_scm", "poetry", "pylint", "pyright", "flake8", "hatch",
+                              "uv", "pdm", "codespell", "bumpversion", "towncrier", "cibuildwheel"})
+_TOML_HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
+_TOML_KEY = re.compile(r"^\s*([A-Za-z0-9_\-\"'.]+)\s*=")
+
+
+def _toml_lines(text: str) -> dict[str, int]:
+    lines: dict[str, int] = {}
+    section: list[str] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        header = _TOML_HEADER.match(line)
+        if header:
+            section = [s.strip().strip("\"'") for s in header.group(1).split(".")]
+            continue
+        key = _TOML_KEY.match(line)
+        if key:
+            parts = [s.strip().strip("\"'") for s in key.group(1).split(".")]
+            lines.setdefault(normalise_key(section + parts), number)
+    return lines
+
+
+def _flatten(data: dict, prefix: list[str], out: list[tuple[list[str], object]]) -> None:
+    for key, value in data.items():
+        if isinstance(value, dict) and value:
+            _flatten(value, [*prefix, str(key)], out)
+        else:
+            out.append(([*prefix, str(key)], value))
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)  # TOML dates and times
+
+
+def extract_toml(path: str, text: str) -> ParsedFile:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ExtractError(f"TOML does not parse: {exc}") from None
+    if path.rsplit("/", 1)[-1] == "pyproject.toml":
+        tools = {k: v for k, v in data.get("tool", {}).items() if k not in _TOML_SKIP_TOOLS}
+        data = {k: v for k, v in data.items() if k not in _TOML_SKIP_TOP and k != "tool"}
+        if tools:
+            data["tool"] = tools
+    lines = _toml_lines(text)
+    flat: list[tuple[list[str], object]] = []
+    _flatten(data, [], flat)
+    parsed = ParsedFile(path=path, format="toml", data=data)
+    for segs, value in flat:
+        key = normalise_key(segs)
+        parsed.entries.append(
+            ConfigEntry(key=key, raw_key=".".join(segs), value=_jsonable(value), path=path,
+                        line=lines.get(key), format="toml", kind=EntryKind.file_value)
+        )
+    return parsed
+
+
+register_extractor(Extractor("yaml", (".yaml", ".yml"), extract_yaml))
+register_extractor(Extractor("json", (".json",), extract_json, max_bytes=512_000))
+register_extractor(Extractor("toml", (".toml",), extract_toml))

@@ -1,0 +1,51 @@
+"""Key-path normalisation: one spelling for `Trainer.Learning-Rate`, `trainer.learning_rate`, ..."""
+
+from __future__ import annotations
+
+import re
+
+# Leading segments that only name the container object, never the setting.
+ROOT_PREFIXES: frozenset[str] = frozenset(
+    {"cfg", "config", "conf", "self", "args", "opts", "options", "params", "hparams", "hp",
+     "hyperparameters", "settings", "flags", "c", "kwargs"}
+)
+# Class-name suffixes dropped when a class name becomes a key segment (`PPOConfig` -> `ppo`).
+CLASS_SUFFIXES: tuple[str, ...] = ("configuration", "config", "settings", "options", "params",
+                                   "hparams", "args", "cfg", "spec")
+
+_CAMEL_1 = re.compile(r"(.)([A-Z][a-z]+)")
+_CAMEL_2 = re.compile(r"([a-z0-9])([A-Z])")
+
+
+def normalise_segment(segment: str) -> str:
+    """Lower-case, `-`/space to `_`, camelCase to snake_case."""
+    segment = _CAMEL_2.sub(r"\1_\2", _CAMEL_1.sub(r"\1_\2", segment.strip()))
+    return re.sub(r"[-\s]+", "_", segment).lower().strip("_") or segment.lower()
+
+
+def normalise_key(raw: str | list[str] | tuple[str, ...]) -> str:
+    """Normalised dotted path; container prefixes (`cfg.`, `self.`, `args.`) dropped."""
+    parts = raw.split(".") if isinstance(raw, str) else list(raw)
+    segments = [normalise_segment(p) for p in parts if p != ""]
+    while len(segments) > 1 and segments[0] in ROOT_PREFIXES:
+        segments.pop(0)
+    return ".".join(segments)
+
+
+def class_segment(class_name: str) -> str:
+    """`PPOConfig` -> `ppo`, `TrainerSettings` -> `trainer`, `Config` -> `` (root)."""
+    name = normalise_segment(class_name)
+    for suffix in CLASS_SUFFIXES:
+        if name == suffix:
+            return ""
+        if name.endswith("_" + suffix):
+            return name[: -len(suffix) - 1]
+    return name
+
+
+def join(*parts: str) -> str:
+    return ".".join(p for p in parts if p)
+
+
+def tokens(segment: str) -> set[str]:
+    return {t for t in segment.split("_") if t}

@@ -1,0 +1,153 @@
+"""Data carried by config forensics: one extracted value, one side's configuration, one match.
+
+Entries are plain slotted dataclasses (tens of thousands per side on a large repository, so
+construction cost matters); the analyzer turns them into pydantic report models at its boundary.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Literal
+
+from pydantic import BaseModel
+
+ConfigFormat = Literal["yaml", "json", "toml", "python"]
+
+
+class EntryKind(str, Enum):
+    """How a value was written; decides which value wins when several set the same key."""
+
+    file_value = "file_value"  # YAML/JSON/TOML leaf
+    target = "target"  # Hydra `_target_`
+    constant = "constant"  # module-level NAME = literal
+    mapping = "mapping"  # dict literal entry (e.g. a reward table)
+    field_default = "field_default"  # dataclass/pydantic/attrs/NamedTuple field default
+    option_default = "option_default"  # argparse/click/typer default
+    kwarg = "kwarg"  # keyword argument of a config constructor / builder call
+    assignment = "assignment"  # `cfg.a.b = value` inside a builder/recipe function
+
+    @property
+    def precedence(self) -> int:
+        """Later layers override earlier ones (defaults < constructor kwargs < assignments)."""
+        return _PRECEDENCE[self]
+
+
+_PRECEDENCE = {
+    EntryKind.file_value: 1,
+    EntryKind.target: 1,
+    EntryKind.constant: 0,
+    EntryKind.mapping: 1,
+    EntryKind.field_default: 0,
+    EntryKind.option_default: 0,
+    EntryKind.kwarg: 2,
+    EntryKind.assignment: 3,
+}
+
+MISSING = object()
+
+
+@dataclass(slots=True)
+class ConfigEntry:
+    """One configured value: where it lives and what it is."""
+
+    key: str  # normalised dotted key path ("trainer.optimizer.lr")
+    value: object  # JSON-able literal, or the expression text when `literal` is False
+    path: str  # source file, repository-relative
+    line: int | None
+    format: ConfigFormat
+    kind: EntryKind
+    raw_key: str = ""  # the key as written (before normalisation)
+    owner: str | None = None  # class or function it belongs to
+    literal: bool = True
+    order: int = 0  # position in composition order (later wins among equal precedence)
+
+    def render_value(self) -> str:
+        if not self.literal:
+            return f"`{self.value}`"
+        if self.value is None:
+            return "null"
+        return json.dumps(self.value, sort_keys=True, default=str)
+
+    def where(self) -> str:
+        return f"{self.path}:{self.line}" if self.line else self.path
+
+    @property
+    def leaf(self) -> str:
+        return self.key.rsplit(".", 1)[-1]
+
+    @property
+    def parent(self) -> str:
+        return self.key.rsplit(".", 1)[0] if "." in self.key else ""
+
+
+def same_value(a: ConfigEntry, b: ConfigEntry) -> bool:
+    """Value equality across formats (1 == 1.0, expression text compared verbatim)."""
+    if a.literal != b.literal:
+        return False
+    if not a.literal:
+        return "".join(str(a.value).split()) == "".join(str(b.value).split())
+    va, vb = a.value, b.value
+    if isinstance(va, bool) or isinstance(vb, bool):
+        return va is vb or (isinstance(va, bool) and isinstance(vb, bool) and va == vb)
+    if isinstance(va, int | float) and isinstance(vb, int | float):
+        return float(va) == float(vb)
+    if isinstance(va, list | tuple) and isinstance(vb, list | tuple):
+        return json.dumps(list(va), default=str) == json.dumps(list(vb), default=str)
+    return va == vb
+
+
+class MatchStatus(str, Enum):
+    changed = "changed"
+    removed = "removed"
+    added = "added"
+    moved = "moved"
+    unchanged = "unchanged"
+
+
+@dataclass(slots=True)
+class KeyMatch:
+    """One key compared across the two commits."""
+
+    status: MatchStatus
+    baseline: ConfigEntry | None
+    candidate: ConfigEntry | None
+    how: str = ""  # which matching rule paired them ("exact", "alias", "suffix", "leaf", "rename")
+
+    @property
+    def key(self) -> str:
+        entry = self.baseline or self.candidate
+        assert entry is not None
+        return entry.key
+
+
+class EntryPoint(BaseModel):
+    """The training entry analysed at one commit, and how it was found."""
+
+    spec: str | None = None  # what the user gave or what was detected ("tools/train.py")
+    script: str | None = None  # repository path of the script/module
+    function: str | None = None  # function name inside `script`, if any
+    how: str = "none"  # "given", "hydra.main", "pyproject script", "__main__", "recipe default", ...
+    hydra_config: str | None = None  # composed Hydra primary config file, if any
+    recipe: str | None = None  # dotted recipe path the CLI selects, if any
+    notes: list[str] = []
+
+    def describe(self) -> str:
+        if not self.script:
+            return "no entry point found (all configuration files compared)"
+        target = self.script + (f" `{self.function}()`" if self.function else "")
+        extra = f", Hydra config `{self.hydra_config}`" if self.hydra_config else ""
+        recipe = f", recipe `{self.recipe}`" if self.recipe else ""
+        return f"`{target}`{extra}{recipe} ({self.how})"
+
+
+@dataclass
+class SideConfig:
+    """Everything extracted at one commit."""
+
+    entry: EntryPoint
+    effective: dict[str, ConfigEntry] = field(default_factory=dict)  # key -> winning entry
+    other: dict[str, ConfigEntry] = field(default_factory=dict)  # config outside the entry's reach
+    shadowed: dict[str, list[ConfigEntry]] = field(default_factory=dict)  # overridden entries
+    files: int = 0

@@ -1,0 +1,132 @@
+"""A static model of one commit's Python code: modules, imports, config classes, name resolution.
+
+Used to follow an entry point to the functions it calls and the config classes it instantiates,
+without importing anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from investigator.config.extractors.python import ClassInfo, FunctionInfo, ModuleInfo, last_name
+
+_MAX_HOPS = 4
+
+
+@dataclass(frozen=True)
+class Ref:
+    kind: str  # "function" | "class" | "module"
+    module: str  # repository path of the module
+    name: str | None = None
+
+
+class Program:
+    def __init__(self, modules: dict[str, ModuleInfo]) -> None:
+        self.modules = modules
+        self.by_dotted: dict[str, str] = {}
+        for path in modules:
+            for dotted_name in module_names(path):
+                self.by_dotted.setdefault(dotted_name, path)
+        self.classes_by_name: dict[str, list[ClassInfo]] = {}
+        for module in modules.values():
+            for cls in module.classes.values():
+                self.classes_by_name.setdefault(cls.name, []).append(cls)
+        self.config_classes = self._config_class_names()
+
+    def _config_class_names(self) -> set[str]:
+        """Classes with a config marker, plus subclasses of those (by name, to a fixpoint)."""
+        names = {c.name for cs in self.classes_by_name.values() for c in cs if c.marker}
+        changed = True
+        while changed:
+            changed = False
+            for cls_list in self.classes_by_name.values():
+                for cls in cls_list:
+                    if cls.name not in names and any(last_name(b) in names for b in cls.bases):
+                        names.add(cls.name)
+                        changed = True
+        return names
+
+    def config_class(self, name: str | None, near: str | None = None) -> ClassInfo | None:
+        """The config class called `name`, preferring the one in module `near`."""
+        if not name or name not in self.config_classes:
+            return None
+        candidates = self.classes_by_name.get(name, [])
+        for cls in candidates:
+            if cls.path == near:
+                return cls
+        return candidates[0] if candidates else None
+
+    def all_fields(self, cls: ClassInfo, depth: int = 0) -> list:
+        """Fields including inherited ones (bases first, overridden by subclasses)."""
+        fields: dict[str, object] = {}
+        if depth < 6:
+            for base in cls.bases:
+                parent = self.config_class(last_name(base), cls.path)
+                if parent is not None and parent is not cls:
+                    for fld in self.all_fields(parent, depth + 1):
+                        fields[fld.name] = fld
+        for fld in cls.fields:
+            fields[fld.name] = fld
+        return list(fields.values())
+
+    def module_for(self, dotted_name: str) -> str | None:
+        return self.by_dotted.get(dotted_name)
+
+    def resolve_dotted(self, target: str, hops: int = 0) -> Ref | None:
+        """`pkg.mod.func` -> the function/class/module it names inside this repository."""
+        if hops > _MAX_HOPS:
+            return None
+        if (path := self.by_dotted.get(target)) is not None:
+            return Ref("module", path)
+        if "." not in target:
+            return None
+        mod_name, _, attr = target.rpartition(".")
+        path = self.by_dotted.get(mod_name)
+        if path is None:
+            return None
+        module = self.modules[path]
+        if attr in module.functions:
+            return Ref("function", path, attr)
+        if attr in module.classes:
+            return Ref("class", path, attr)
+        if attr in module.imports:  # re-export
+            return self.resolve_dotted(module.imports[attr], hops + 1)
+        sub = self.by_dotted.get(target)
+        return Ref("module", sub) if sub else None
+
+    def resolve_call(self, module: ModuleInfo, callee: str) -> Ref | None:
+        """Resolve a callee as written in `module` ("make_env", "recipes.make_env", "cfgs.Trainer")."""
+        head, _, rest = callee.partition(".")
+        if not rest:
+            if head in module.functions:
+                return Ref("function", module.path, head)
+            if head in module.classes:
+                return Ref("class", module.path, head)
+        if head in module.imports:
+            target = module.imports[head] + (f".{rest}" if rest else "")
+            ref = self.resolve_dotted(target)
+            if ref is not None:
+                return ref
+        name = last_name(callee)
+        cls = self.config_class(name)
+        if cls is not None:
+            return Ref("class", cls.path, cls.name)
+        return None
+
+    def function(self, ref: Ref) -> FunctionInfo | None:
+        module = self.modules.get(ref.module)
+        return module.functions.get(ref.name or "") if module else None
+
+
+def module_names(path: str) -> list[str]:
+    """Dotted names a file can be imported as (`src/pkg/mod.py` -> `src.pkg.mod`, `pkg.mod`)."""
+    if not path.endswith(".py"):
+        return []
+    mod = path[:-3].replace("/", ".")
+    if mod.endswith(".__init__"):
+        mod = mod[: -len(".__init__")]
+    names = [mod]
+    for prefix in ("src.", "lib.", "python."):
+        if mod.startswith(prefix):
+            names.append(mod[len(prefix):])
+    return names

@@ -1,0 +1,30 @@
+"""The `code_detectors` analyzer: behavioural code changes found by AST-level detectors."""
+
+from __future__ import annotations
+
+from investigator.analyzers.base import AnalysisContext, register_analyzer
+from investigator.detectors.engine import python_changed, run_detectors
+from investigator.detectors.native import native_changes
+from investigator.detectors.sources import changes_from_changeset
+from investigator.models import AnalyzerResult
+
+
+class CodeDetectorsAnalyzer:
+    id = "code_detectors"
+    title = "Code-change detectors"
+
+    def applies(self, ctx: AnalysisContext) -> tuple[bool, str]:
+        if ctx.changeset is None:
+            return False, "no repository (logs-only mode)"
+        changes = changes_from_changeset(ctx.changeset)
+        if not python_changed(changes) and not native_changes(changes):
+            return False, "no Python or native source file changed"
+        return True, "Python or native source files changed"
+
+    def run(self, ctx: AnalysisContext) -> AnalyzerResult:
+        assert ctx.changeset is not None
+        changes = changes_from_changeset(ctx.changeset)
+        return run_detectors(ctx.changeset.baseline, ctx.changeset.candidate, changes, ctx.playbooks)
+
+
+ANALYZER = register_analyzer(CodeDetectorsAnalyzer())

@@ -1,0 +1,293 @@
+"""Detector metadata, the registry, and the shared feature-comparison machinery.
+
+A detector is one module under `investigator/detectors/rules/` that defines a `Detector`
+subclass with its `meta` and registers it with `@register`. Most detectors extract comparable
+*features* from the inlined walk of a function at both commits (`FeatureDetector`): a change is
+a multiset difference, and an identical non-empty feature set is a verified item.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+from collections import Counter
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar
+
+from pydantic import BaseModel, Field
+
+from investigator.detectors.flow import Flow, Site
+from investigator.detectors.pairs import FunctionPair, PairIndex, SideIndex, build_pairs
+from investigator.detectors.pyast import FunctionInfo
+from investigator.models import SUBSYSTEMS, Severity
+
+if TYPE_CHECKING:
+    from investigator.playbooks_lib.schema import PlaybookSet
+
+
+class DetectorMeta(BaseModel):
+    """What a detector looks for, why it matters, and what to do about it."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    title: str
+    subsystem: str
+    severity: Severity
+    rationale: str
+    fix: str
+    hypotheses: list[str] = Field(default_factory=list)  # "subsystem.hypothesis_id"
+    confidence: float = 0.8
+    restore_patch: bool = True  # the usual fix is to restore the baseline code
+    keywords: str | None = None  # regex: unchanged files mentioning it are read for verification
+    generic: bool = False  # a catch-all; a specific finding at the same place supersedes it
+
+
+@dataclass
+class Hit:
+    """One change a detector found (turned into a Finding or a NoEffectChange by the analyzer)."""
+
+    title: str
+    summary: str
+    base: tuple[str, int] | None
+    cand: tuple[str, int] | None
+    pair: FunctionPair | None = None
+    severity: Severity | None = None
+    confidence: float | None = None
+    subsystem: str | None = None
+    fix: str | None = None
+    details: dict[str, object] = field(default_factory=dict)
+    no_effect_reason: str | None = None  # decided by the detector itself (e.g. comment at both sides)
+    restore: tuple[FunctionInfo | None, FunctionInfo | None] | None = None  # functions a patch restores
+    meta: DetectorMeta | None = None
+
+
+@dataclass
+class Verified:
+    what: str
+    where: str
+
+
+@dataclass
+class DetectorOutput:
+    hits: list[Hit] = field(default_factory=list)
+    verified: list[Verified] = field(default_factory=list)
+
+
+class DetectorContext:
+    """Everything detectors share within one investigation (built once)."""
+
+    def __init__(self, pairs: PairIndex, playbooks: PlaybookSet | None = None) -> None:
+        self.pairs = pairs
+        self.playbooks = playbooks
+        self.flows = {"baseline": Flow(pairs.base), "candidate": Flow(pairs.cand)}
+        self._unchanged: dict[str, list[FunctionPair]] = {}
+
+    @classmethod
+    def from_trees(cls, base, cand, changes, playbooks=None) -> DetectorContext:  # noqa: ANN001
+        return cls(build_pairs(base, cand, changes), playbooks)
+
+    def side(self, side: str) -> SideIndex:
+        return self.pairs.base if side == "baseline" else self.pairs.cand
+
+    def sites(self, fn: FunctionInfo | None) -> list[Site]:
+        if fn is None:
+            return []
+        return self.flows[fn.side].sites(fn)
+
+    def unchanged_pairs(self, keywords: str | None, limit: int = 40) -> list[FunctionPair]:
+        """Function pairs from unchanged Python files that mention `keywords` (for verification)."""
+        if not keywords:
+            return []
+        if keywords not in self._unchanged:
+            pattern = re.compile(keywords)
+            changed = {c.new_path for c in self.pairs.changes} | {c.old_path for c in self.pairs.changes}
+            out: list[FunctionPair] = []
+            files = 0
+            for path, text in self.pairs.cand.texts().items():
+                if path in changed or not path.endswith(".py") or not pattern.search(text):
+                    continue
+                base_mod, cand_mod = self.pairs.base.module(path), self.pairs.cand.module(path)
+                if not base_mod or not cand_mod:
+                    continue
+                for qual, fn in cand_mod.functions.items():
+                    if qual in base_mod.functions:
+                        out.append(FunctionPair(base_mod.functions[qual], fn, "unchanged"))
+                files += 1
+                if files >= limit:
+                    break
+            self._unchanged[keywords] = out
+        return self._unchanged[keywords]
+
+
+class Detector:
+    meta: ClassVar[DetectorMeta]
+
+    def run(self, ctx: DetectorContext) -> DetectorOutput:
+        out = DetectorOutput()
+        for pair in ctx.pairs.pairs:
+            if pair.base is None or pair.cand is None:
+                continue
+            if pair.changed:
+                out.hits.extend(self.check_pair(pair, ctx))
+            else:
+                self._verify(pair, ctx, out)
+        for pair in ctx.unchanged_pairs(self.meta.keywords):
+            self._verify(pair, ctx, out)
+        return out
+
+    def _verify(self, pair: FunctionPair, ctx: DetectorContext, out: DetectorOutput) -> None:
+        if len(out.verified) >= 3:
+            return
+        what = self.verify_pair(pair, ctx)
+        if what and pair.cand is not None:
+            out.verified.append(Verified(what, f"{pair.cand.path}:{pair.cand.lineno}"))
+
+    def check_pair(self, pair: FunctionPair, ctx: DetectorContext) -> list[Hit]:
+        return []
+
+    def verify_pair(self, pair: FunctionPair, ctx: DetectorContext) -> str | None:
+        return None
+
+
+@dataclass(frozen=True)
+class Feature:
+    key: Hashable
+    site: Site
+    text: str  # how it reads in a report
+
+
+class FeatureDetector(Detector):
+    """Compare a multiset of features extracted from both sides of each changed pair."""
+
+    def features(self, sites: list[Site], fn: FunctionInfo, ctx: DetectorContext) -> list[Feature]:
+        raise NotImplementedError
+
+    def applicable(self, pair: FunctionPair, ctx: DetectorContext) -> bool:
+        return True
+
+    def check_pair(self, pair: FunctionPair, ctx: DetectorContext) -> list[Hit]:
+        if not self.applicable(pair, ctx):
+            return []
+        base = self.features(ctx.sites(pair.base), pair.base, ctx)  # type: ignore[arg-type]
+        cand = self.features(ctx.sites(pair.cand), pair.cand, ctx)  # type: ignore[arg-type]
+        only_base, only_cand = multiset_diff(base, cand)
+        if not only_base and not only_cand:
+            return []
+        return self.describe(pair, base, cand, only_base, only_cand, ctx)
+
+    def verify_pair(self, pair: FunctionPair, ctx: DetectorContext) -> str | None:
+        if not self.applicable(pair, ctx):
+            return None
+        base = self.features(ctx.sites(pair.base), pair.base, ctx)  # type: ignore[arg-type]
+        if not base:
+            return None
+        cand = self.features(ctx.sites(pair.cand), pair.cand, ctx)  # type: ignore[arg-type]
+        if Counter(f.key for f in base) != Counter(f.key for f in cand):
+            return None
+        return self.verified_text(base)
+
+    def verified_text(self, features: list[Feature]) -> str:
+        shown = "; ".join(dict.fromkeys(f.text for f in features[:4]))
+        return f"{self.meta.title}: `{shown}` identical at both commits"
+
+    def describe(
+        self,
+        pair: FunctionPair,
+        base: list[Feature],
+        cand: list[Feature],
+        only_base: list[Feature],
+        only_cand: list[Feature],
+        ctx: DetectorContext,
+    ) -> list[Hit]:
+        return [feature_hit(self.meta.title + " changed", pair, only_base, only_cand)]
+
+
+def multiset_diff(base: Iterable[Feature], cand: Iterable[Feature]) -> tuple[list[Feature], list[Feature]]:
+    base, cand = list(base), list(cand)
+    remaining = Counter(f.key for f in cand)
+    only_base: list[Feature] = []
+    for f in base:
+        if remaining[f.key] > 0:
+            remaining[f.key] -= 1
+        else:
+            only_base.append(f)
+    left = Counter(f.key for f in base)
+    only_cand: list[Feature] = []
+    for f in cand:
+        if left[f.key] > 0:
+            left[f.key] -= 1
+        else:
+            only_cand.append(f)
+    return only_base, only_cand
+
+
+def site_loc(site: Site | None) -> tuple[str, int] | None:
+    return (site.path, site.line) if site is not None else None
+
+
+def fn_loc(fn: FunctionInfo | None) -> tuple[str, int] | None:
+    return (fn.path, fn.lineno) if fn is not None else None
+
+
+def feature_hit(
+    title: str,
+    pair: FunctionPair,
+    only_base: list[Feature],
+    only_cand: list[Feature],
+    **kwargs: object,
+) -> Hit:
+    """A hit located at the first differing feature on each side (function start otherwise)."""
+    b = only_base[0].site if only_base else None
+    c = only_cand[0].site if only_cand else None
+    parts = []
+    if only_base:
+        parts.append("baseline: " + "; ".join(dict.fromkeys(f"`{f.text}`" for f in only_base[:3])))
+    if only_cand:
+        parts.append("candidate: " + "; ".join(dict.fromkeys(f"`{f.text}`" for f in only_cand[:3])))
+    summary = kwargs.pop("summary", None) or " -> ".join(parts) or title
+    return Hit(
+        title=title,
+        summary=str(summary),
+        base=site_loc(b),
+        cand=site_loc(c),
+        pair=pair,
+        restore=restore_functions(pair, b, c),
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def restore_functions(
+    pair: FunctionPair, b: Site | None, c: Site | None
+) -> tuple[FunctionInfo | None, FunctionInfo | None]:
+    """Which functions a restoring patch should replace: the ones the differing sites live in."""
+    base_fn = b.fn if b is not None else pair.base
+    cand_fn = c.fn if c is not None else pair.cand
+    return base_fn, cand_fn
+
+
+# -- registry -----------------------------------------------------------------------------------
+_REGISTRY: dict[str, Detector] = {}
+
+
+def register(cls: type[Detector]) -> type[Detector]:
+    meta = cls.meta
+    if meta.subsystem not in SUBSYSTEMS:
+        raise ValueError(f"detector {meta.id}: unknown subsystem {meta.subsystem}")
+    if meta.id in _REGISTRY and type(_REGISTRY[meta.id]) is not cls:
+        raise ValueError(f"detector id registered twice: {meta.id}")
+    _REGISTRY[meta.id] = cls()
+    return cls
+
+
+def all_detectors() -> list[Detector]:
+    import investigator.detectors.rules as rules
+
+    for info in pkgutil.iter_modules(rules.__path__):
+        importlib.import_module(f"{rules.__name__}.{info.name}")
+    return [_REGISTRY[k] for k in sorted(_REGISTRY)]
+
+
+def get_detector(detector_id: str) -> Detector:
+    all_detectors()
+    return _REGISTRY[detector_id]

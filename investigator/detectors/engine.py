@@ -1,0 +1,189 @@
+"""Run every registered detector over one change set and turn hits into report models."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from investigator.detectors.base import DetectorContext, Hit, all_detectors
+from investigator.detectors.evidence import counterpart, hunk_text, restore_patch
+from investigator.detectors.native import native_section
+from investigator.detectors.pairs import PY_SUFFIXES, build_pairs
+from investigator.detectors.reach import unreachable_reason
+from investigator.detectors.sources import FileChange, SourceTree
+from investigator.models import (
+    AnalyzerFailure,
+    AnalyzerResult,
+    Evidence,
+    EvidenceKind,
+    Finding,
+    HypothesisStatus,
+    HypothesisUpdate,
+    Location,
+    NoEffectChange,
+    VerifiedItem,
+)
+
+if TYPE_CHECKING:
+    from investigator.playbooks_lib.schema import PlaybookSet
+
+SOURCE = "code_detectors"
+
+
+def run_detectors(
+    base: SourceTree,
+    cand: SourceTree,
+    changes: list[FileChange],
+    playbooks: PlaybookSet | None = None,
+    only: set[str] | None = None,
+) -> AnalyzerResult:
+    """The whole code-detector pass; never raises for bad input (failures are recorded)."""
+    start = time.perf_counter()
+    result = AnalyzerResult(analyzer=SOURCE)
+    ctx = DetectorContext(build_pairs(base, cand, changes), playbooks)
+    hits: list[Hit] = []
+    for detector in all_detectors():
+        if only is not None and detector.meta.id not in only:
+            continue
+        try:
+            out = detector.run(ctx)
+        except Exception as exc:  # noqa: BLE001 - one broken detector must not stop the others
+            result.failures.append(AnalyzerFailure(source=f"{SOURCE}.{detector.meta.id}", message=repr(exc)))
+            continue
+        for hit in out.hits:
+            hit.meta = detector.meta
+        hits.extend(out.hits)
+        for v in out.verified:
+            result.verified.append(
+                VerifiedItem(subsystem=detector.meta.subsystem, what=v.what, how=f"AST comparison at {v.where}",
+                             source=f"{SOURCE}.{detector.meta.id}")
+            )
+    for failure in ctx.pairs.failures:
+        result.failures.append(
+            AnalyzerFailure(source=SOURCE, message=f"{failure.side}: {failure.message}", path=failure.path)
+        )
+    findings, no_effect = _convert(ctx, _dedupe(hits), playbooks)
+    result.findings = findings
+    result.no_effect = no_effect
+    result.hypothesis_updates = _hypothesis_updates(findings)
+    section = native_section(changes, playbooks)
+    if section is not None:
+        result.sections.append(section)
+    result.duration_s = time.perf_counter() - start
+    return result
+
+
+def python_changed(changes: list[FileChange]) -> bool:
+    return any((c.old_path or c.new_path or "").endswith(PY_SUFFIXES) for c in changes)
+
+
+def _key(hit: Hit) -> tuple[object, ...]:
+    return (hit.meta.id if hit.meta else "", hit.base, hit.cand)
+
+
+def _dedupe(hits: list[Hit]) -> list[Hit]:
+    """Drop repeats (a helper's change seen through each inlining caller) and superseded catch-alls."""
+    seen: set[tuple[object, ...]] = set()
+    unique: list[Hit] = []
+    for hit in hits:
+        if _key(hit) in seen:
+            continue
+        seen.add(_key(hit))
+        unique.append(hit)
+    specific = [h for h in unique if h.meta and not h.meta.generic and h.no_effect_reason is None]
+
+    def superseded(h: Hit) -> bool:
+        for s in specific:
+            for a, b in ((h.cand, s.cand), (h.base, s.base)):
+                if a and b and a[0] == b[0] and abs(a[1] - b[1]) <= 3:
+                    return True
+        return False
+
+    return [h for h in unique if not (h.meta and h.meta.generic and superseded(h))]
+
+
+def _convert(
+    ctx: DetectorContext, hits: list[Hit], playbooks: PlaybookSet | None
+) -> tuple[list[Finding], list[NoEffectChange]]:
+    findings: list[Finding] = []
+    no_effect: list[NoEffectChange] = []
+    index = ctx.pairs
+    known = _known_hypotheses(playbooks)
+    used_ids: set[str] = set()
+    for hit in hits:
+        meta = hit.meta
+        assert meta is not None
+        base_fn, cand_fn = hit.restore or ((hit.pair.base, hit.pair.cand) if hit.pair else (None, None))
+        base_loc, cand_loc = hit.base, hit.cand
+        if base_loc is None and cand_loc is not None:
+            base_loc = counterpart(index, cand_loc, "candidate", base_fn, cand_fn)
+        if cand_loc is None and base_loc is not None:
+            cand_loc = counterpart(index, base_loc, "baseline", cand_fn, base_fn)
+        locations = [Location(path=p, line=ln, side=s) for s, loc in (("baseline", base_loc), ("candidate", cand_loc))
+                     if loc for p, ln in [loc]]
+        subsystem = hit.subsystem or meta.subsystem
+        where = hit.pair.describe() if hit.pair else (cand_loc or base_loc or ("?", 0))[0]
+        reason = hit.no_effect_reason or unreachable_reason(base_fn, index.base)
+        if reason:
+            no_effect.append(
+                NoEffectChange(subsystem=subsystem, title=f"{hit.title} ({where})", reason=reason,
+                               locations=locations, source=f"{SOURCE}.{meta.id}")
+            )
+            continue
+        confidence = hit.confidence if hit.confidence is not None else meta.confidence
+        if hit.pair is not None and hit.pair.match in ("moved", "renamed"):
+            confidence *= 0.85 + 0.15 * hit.pair.similarity
+        anchor = cand_loc or base_loc or ("?", 0)
+        fid = f"{SOURCE}:{meta.id}:{anchor[0]}:{anchor[1]}"
+        while fid in used_ids:
+            fid += "+"
+        used_ids.add(fid)
+        patch = restore_patch(index, base_fn, cand_fn) if meta.restore_patch else None
+        findings.append(
+            Finding(
+                id=fid,
+                source=f"{SOURCE}.{meta.id}",
+                subsystem=subsystem,
+                severity=hit.severity or meta.severity,
+                confidence=round(min(max(confidence, 0.0), 1.0), 3),
+                title=hit.title,
+                impact=meta.rationale.split(". ")[0].rstrip(".") + ".",
+                rationale=meta.rationale,
+                locations=locations,
+                evidence=[
+                    Evidence(
+                        kind=EvidenceKind.code,
+                        summary=hit.summary,
+                        locations=locations,
+                        hunk=hunk_text(index, base_loc, cand_loc, base_fn, cand_fn),
+                        details={"detector": meta.id, "function": where,
+                                 "match": hit.pair.match if hit.pair else "file", **hit.details},
+                    )
+                ],
+                fix=hit.fix or meta.fix,
+                patch=patch,
+                hypotheses=[h for h in meta.hypotheses if known is None or h in known],
+            )
+        )
+    findings.sort(key=lambda f: (-f.severity.weight, -f.confidence, f.id))
+    return findings, no_effect
+
+
+def _known_hypotheses(playbooks: PlaybookSet | None) -> set[str] | None:
+    if playbooks is None:
+        return None
+    return {f"{p.subsystem}.{h.id}" for p in playbooks for h in p.hypotheses}
+
+
+def _hypothesis_updates(findings: list[Finding]) -> list[HypothesisUpdate]:
+    grouped: dict[str, list[Finding]] = {}
+    for f in findings:
+        for h in f.hypotheses:
+            grouped.setdefault(h, []).append(f)
+    updates = []
+    for hyp, fs in grouped.items():
+        where = "; ".join(
+            f"{f.title} at {(f.location_at('candidate') or f.locations[0]).render()}" for f in fs[:3] if f.locations
+        )
+        updates.append(HypothesisUpdate(hypothesis=hyp, status=HypothesisStatus.supported, evidence=where))
+    return updates

@@ -1,0 +1,262 @@
+"""The matched-function-pairs layer, built once per investigation.
+
+Every changed Python file is parsed at both commits; functions are matched by qualified name in
+the same file first, then across files (moves) by qualified name, then by name plus body
+similarity, then by body similarity alone (renames). Unchanged files are read only when needed:
+to resolve a callee for inlining, to find callers for reachability, or as a move target.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from investigator.detectors.pyast import FunctionInfo, ParsedModule, parse_module
+from investigator.detectors.sources import FileChange, SourceTree
+
+PY_SUFFIXES = (".py", ".pyi")
+REF_SUFFIXES = (".py", ".pyi", ".yaml", ".yml", ".toml", ".json", ".cfg", ".ini", ".sh")
+MAX_TEXT_BYTES = 64 * 1024 * 1024  # reading the whole tree stops here (very large repositories)
+RENAME_SIMILARITY = 0.80
+MOVE_SIMILARITY = 0.55
+
+
+@dataclass
+class ParseFailure:
+    path: str
+    side: str
+    message: str
+
+
+class SideIndex:
+    """One commit's Python code: parsed lazily, searched textually for definitions and references."""
+
+    def __init__(self, side: str, tree: SourceTree) -> None:
+        self.side = side
+        self.tree = tree
+        self._modules: dict[str, ParsedModule | None] = {}
+        self._texts: dict[str, str] | None = None
+        self.failures: list[ParseFailure] = []
+
+    # -- reading -----------------------------------------------------------------------------
+    def module(self, path: str) -> ParsedModule | None:
+        if path not in self._modules:
+            text = self.tree.read_text(path)
+            parsed: ParsedModule | None = None
+            if text is not None:
+                try:
+                    parsed = parse_module(path, text, self.side)
+                except (SyntaxError, ValueError) as exc:
+                    self.failures.append(ParseFailure(path, self.side, f"does not parse: {exc}"))
+            self._modules[path] = parsed
+        return self._modules[path]
+
+    def texts(self) -> dict[str, str]:
+        """All reference-bearing text files of the commit (read in one batch, capped)."""
+        if self._texts is None:
+            paths = [p for p in self.tree.paths() if p.endswith(REF_SUFFIXES)]
+            self.tree.prefetch(paths)
+            out: dict[str, str] = {}
+            total = 0
+            for p in paths:
+                text = self.tree.read_text(p)
+                if text is None:
+                    continue
+                total += len(text)
+                if total > MAX_TEXT_BYTES:
+                    break
+                out[p] = text
+            self._texts = out
+        return self._texts
+
+    # -- searching ---------------------------------------------------------------------------
+    def find_defs(self, name: str) -> list[FunctionInfo]:
+        """Every function or method with this simple name anywhere in the commit."""
+        pattern = re.compile(rf"^\s*(?:async\s+)?def\s+{re.escape(name)}\s*\(", re.MULTILINE)
+        found: list[FunctionInfo] = []
+        for path, text in self.texts().items():
+            if not path.endswith(PY_SUFFIXES) or f"def {name}" not in text or not pattern.search(text):
+                continue
+            module = self.module(path)
+            if module:
+                found.extend(f for f in module.functions.values() if f.name == name)
+        return found
+
+    def find_class(self, name: str) -> bool:
+        pattern = re.compile(rf"^\s*class\s+{re.escape(name)}\b", re.MULTILINE)
+        return any(pattern.search(t) for p, t in self.texts().items() if p.endswith(PY_SUFFIXES))
+
+    def references(self, name: str, skip: Iterable[tuple[str, int, int]] = ()) -> list[tuple[str, int]]:
+        """Uses of an identifier outside comments, its own definition lines and the `skip` ranges."""
+        word = re.compile(rf"\b{re.escape(name)}\b")
+        definition = re.compile(rf"^\s*(?:async\s+)?(?:def|class)\s+{re.escape(name)}\b")
+        skip_list = list(skip)
+        out: list[tuple[str, int]] = []
+        for path, text in self.texts().items():
+            if name not in text:
+                continue
+            for number, line in enumerate(text.splitlines(), start=1):
+                if name not in line:
+                    continue
+                code = line.split("#", 1)[0] if path.endswith(PY_SUFFIXES) else line
+                if not word.search(code) or definition.match(line):
+                    continue
+                if any(p == path and lo <= number <= hi for p, lo, hi in skip_list):
+                    continue
+                out.append((path, number))
+        return out
+
+
+@dataclass(eq=False)
+class FunctionPair:
+    base: FunctionInfo | None
+    cand: FunctionInfo | None
+    match: str  # same-file | moved | renamed | added | deleted | unchanged
+    similarity: float = 1.0
+
+    @property
+    def changed(self) -> bool:
+        return self.base is not None and self.cand is not None and self.base.shape != self.cand.shape
+
+    @property
+    def qualname(self) -> str:
+        return (self.cand or self.base).qualname  # type: ignore[union-attr]
+
+    def describe(self) -> str:
+        if self.base and self.cand and (self.base.path, self.base.qualname) != (self.cand.path, self.cand.qualname):
+            return f"{self.base.path}:{self.base.qualname} -> {self.cand.path}:{self.cand.qualname}"
+        f = self.cand or self.base
+        return f"{f.path}:{f.qualname}"  # type: ignore[union-attr]
+
+
+@dataclass
+class PairIndex:
+    base: SideIndex
+    cand: SideIndex
+    changes: list[FileChange]
+    pairs: list[FunctionPair] = field(default_factory=list)
+
+    @property
+    def failures(self) -> list[ParseFailure]:
+        return self.base.failures + self.cand.failures
+
+    def changed_pairs(self) -> list[FunctionPair]:
+        return [p for p in self.pairs if p.changed]
+
+    def change_for(self, path: str, side: str) -> FileChange | None:
+        for c in self.changes:
+            if (c.old_path if side == "baseline" else c.new_path) == path:
+                return c
+        return None
+
+
+def _similarity(a: FunctionInfo, b: FunctionInfo) -> float:
+    if a.shape == b.shape:
+        return 1.0
+    matcher = difflib.SequenceMatcher(None, a.tokens, b.tokens, autojunk=False)
+    if matcher.real_quick_ratio() < MOVE_SIMILARITY or matcher.quick_ratio() < MOVE_SIMILARITY:
+        return 0.0
+    return matcher.ratio()
+
+
+def build_pairs(base_tree: SourceTree, cand_tree: SourceTree, changes: list[FileChange]) -> PairIndex:
+    base, cand = SideIndex("baseline", base_tree), SideIndex("candidate", cand_tree)
+    index = PairIndex(base, cand, changes)
+    py = [c for c in changes if not c.binary and (c.old_path or c.new_path or "").endswith(PY_SUFFIXES)]
+    base_tree.prefetch([c.old_path for c in py if c.old_path])
+    cand_tree.prefetch([c.new_path for c in py if c.new_path])
+    left: list[FunctionInfo] = []
+    right: list[FunctionInfo] = []
+    for change in py:
+        old = base.module(change.old_path) if change.old_path else None
+        new = cand.module(change.new_path) if change.new_path else None
+        old_funcs = dict(old.functions) if old else {}
+        new_funcs = dict(new.functions) if new else {}
+        for qual in list(old_funcs):
+            if qual in new_funcs:
+                index.pairs.append(FunctionPair(old_funcs.pop(qual), new_funcs.pop(qual), "same-file"))
+        left.extend(old_funcs.values())
+        right.extend(new_funcs.values())
+    _match_across(index, left, right)
+    return index
+
+
+def _match_across(index: PairIndex, left: list[FunctionInfo], right: list[FunctionInfo]) -> None:
+    """Match functions deleted from one place with functions added elsewhere (moves, renames)."""
+    # 1. same qualified name in another file
+    by_qual: dict[str, list[FunctionInfo]] = {}
+    for f in right:
+        by_qual.setdefault(f.qualname, []).append(f)
+    rest_left: list[FunctionInfo] = []
+    for f in left:
+        if f.is_module:
+            rest_left.append(f)
+            continue
+        options = by_qual.get(f.qualname, [])
+        if options:
+            best = max(options, key=lambda g: _similarity(f, g))
+            options.remove(best)
+            index.pairs.append(FunctionPair(f, best, "moved", _similarity(f, best)))
+        else:
+            rest_left.append(f)
+    rest_right = [g for opts in by_qual.values() for g in opts]
+    # 2./3. best body similarity (same simple name needs less)
+    scored: list[tuple[float, int, int]] = []
+    for i, f in enumerate(rest_left):
+        for j, g in enumerate(rest_right):
+            if f.is_module != g.is_module:
+                continue
+            s = _similarity(f, g)
+            threshold = MOVE_SIMILARITY if f.name == g.name else RENAME_SIMILARITY
+            if s >= threshold:
+                scored.append((s + (0.01 if f.name == g.name else 0.0), i, j))
+    used_l: set[int] = set()
+    used_r: set[int] = set()
+    for s, i, j in sorted(scored, reverse=True):
+        if i in used_l or j in used_r:
+            continue
+        used_l.add(i)
+        used_r.add(j)
+        f, g = rest_left[i], rest_right[j]
+        index.pairs.append(FunctionPair(f, g, "moved" if f.name == g.name else "renamed", min(s, 1.0)))
+    # 4. a deleted function may now live in an unchanged file (only looked up when needed)
+    for i, f in enumerate(rest_left):
+        if i in used_l:
+            continue
+        if not f.is_module:
+            target = next(
+                (g for g in index.cand.find_defs(f.name) if g.qualname == f.qualname and _similarity(f, g) >= 0.9),
+                None,
+            )
+            if target is not None and index.change_for(target.path, "candidate") is None:
+                index.pairs.append(FunctionPair(f, target, "moved", _similarity(f, target)))
+                continue
+        index.pairs.append(FunctionPair(f, None, "deleted", 0.0))
+    for j, g in enumerate(rest_right):
+        if j not in used_r:
+            index.pairs.append(FunctionPair(None, g, "added", 0.0))
+
+
+def enclosing_function(module: ParsedModule, line: int) -> FunctionInfo | None:
+    """The innermost function (or `<module>`) containing a line."""
+    best: FunctionInfo | None = None
+    for f in module.functions.values():
+        if f.is_module:
+            continue
+        if f.lineno <= line <= f.end_lineno and (best is None or f.lineno >= best.lineno):
+            best = f
+    if best is None:
+        mod = module.functions.get("<module>")
+        if mod and any(
+            s.lineno <= line <= (getattr(s, "end_lineno", s.lineno) or s.lineno) for s in mod.body
+        ):
+            return mod
+    return best
+
+
+def node_span(node: ast.AST) -> tuple[int, int]:
+    start = getattr(node, "lineno", 1)
+    return start, getattr(node, "end_lineno", None) or start

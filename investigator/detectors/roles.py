@@ -1,0 +1,44 @@
+"""What a variable *is* in RL code, guessed from its name, so features survive renames.
+
+`values`, `vals`, `b_values` and `value_preds` are all rollout values; `newvalue` is a
+re-evaluated value; `nextnonterminal`, `dones` and `terminated` are done flags. Detectors key
+their features on these roles rather than on literal names.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+_ROLES: list[tuple[str, re.Pattern[str]]] = [
+    ("loss", re.compile(r"loss")),
+    ("advantages", re.compile(r"adv")),
+    ("returns", re.compile(r"return|(^|_)rets?($|_)|target|lambda_ret")),
+    ("truncations", re.compile(r"trunc|timeout|time_limit")),
+    ("dones", re.compile(r"done|terminal|terminat|(^|_)term($|_)|(^|_)masks?($|_)|nonterm|not_done|alive")),
+    ("kl", re.compile(r"(^|_)kl($|_)|kl_|_kl|divergence")),
+    ("entropy", re.compile(r"entrop|(^|_)ent($|_)")),
+    ("logprob", re.compile(r"logp|log_prob|logprob")),
+    ("ratio", re.compile(r"ratio")),
+    ("rewards", re.compile(r"rew|(^|_)r_?t?($|_)")),
+    ("values", re.compile(r"value|(^|_)vals?($|_)|vpred|v_pred|(^|_)v($|_)|values")),
+]
+
+
+@lru_cache(maxsize=4096)
+def role(name: str) -> str | None:
+    """The role of an identifier (`b_values` -> 'values'), or None when it has no RL meaning."""
+    lowered = name.lower()
+    for label, pattern in _ROLES:
+        if pattern.search(lowered):
+            if label == "values":
+                if re.search(r"new|pred|cur", lowered):
+                    return "new_values"
+                if lowered.startswith("next"):
+                    return "next_values"
+            return label
+    return None
+
+
+def is_coefficient(name: str) -> bool:
+    return bool(re.search(r"coef|coeff|weight|scale|(^|_)beta($|_)|(^|_)alpha($|_)", name.lower()))

@@ -1,0 +1,200 @@
+"""The set of changes between two commits: files, statuses, renames, hunks, both sides' contents."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from investigator.git.repository import CommitRange, RepoHandle
+from investigator.git.snapshot import Snapshot
+
+_HUNK_HEADER = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@(.*)$")
+_STATUS_NAMES = {
+    "A": "added",
+    "D": "deleted",
+    "M": "modified",
+    "R": "renamed",
+    "C": "copied",
+    "T": "type-changed",
+}
+
+
+@dataclass
+class Hunk:
+    old_start: int
+    old_len: int
+    new_start: int
+    new_len: int
+    header: str
+    lines: list[str] = field(default_factory=list)  # with their ' ', '+', '-' prefix
+
+    @property
+    def removed_lines(self) -> list[int]:
+        """Baseline line numbers of removed lines."""
+        out, line = [], self.old_start
+        for text in self.lines:
+            if text.startswith("-"):
+                out.append(line)
+                line += 1
+            elif text.startswith(" "):
+                line += 1
+        return out
+
+    @property
+    def added_lines(self) -> list[int]:
+        """Candidate line numbers of added lines."""
+        out, line = [], self.new_start
+        for text in self.lines:
+            if text.startswith("+"):
+                out.append(line)
+                line += 1
+            elif text.startswith(" "):
+                line += 1
+        return out
+
+    def text(self) -> str:
+        head = f"@@ -{self.old_start},{self.old_len} +{self.new_start},{self.new_len} @@{self.header}"
+        return "\n".join([head, *self.lines])
+
+
+@dataclass
+class ChangedFile:
+    status: str  # added | deleted | modified | renamed | copied | type-changed
+    old_path: str | None
+    new_path: str | None
+    similarity: int | None = None
+    binary: bool = False
+    added: int = 0
+    removed: int = 0
+    hunks: list[Hunk] = field(default_factory=list)
+
+    @property
+    def path(self) -> str:
+        """The path a user recognises: the candidate's, or the baseline's for a deletion."""
+        return self.new_path or self.old_path or ""
+
+    @property
+    def is_pure_rename(self) -> bool:
+        return self.status == "renamed" and self.similarity == 100 and not self.hunks
+
+    def patch(self) -> str:
+        a = f"a/{self.old_path}" if self.old_path else "/dev/null"
+        b = f"b/{self.new_path}" if self.new_path else "/dev/null"
+        return "\n".join([f"--- {a}", f"+++ {b}", *(h.text() for h in self.hunks)])
+
+
+@dataclass
+class ChangeSet:
+    handle: RepoHandle
+    range: CommitRange
+    files: list[ChangedFile]
+    baseline: Snapshot
+    candidate: Snapshot
+    diff_seconds: float = 0.0
+
+    @property
+    def lines_added(self) -> int:
+        return sum(f.added for f in self.files)
+
+    @property
+    def lines_removed(self) -> int:
+        return sum(f.removed for f in self.files)
+
+    def by_path(self, path: str) -> ChangedFile | None:
+        return next((f for f in self.files if path in (f.new_path, f.old_path)), None)
+
+
+def _parse_raw(raw: bytes) -> list[ChangedFile]:
+    """Parse `git diff --raw --numstat -z` output into ChangedFile records (no hunks yet)."""
+    tokens = raw.split(b"\0")
+    files: list[ChangedFile] = []
+    numstats: list[tuple[str, str]] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if not tok:
+            i += 1
+            continue
+        if tok.startswith(b":"):
+            meta = tok[1:].split()
+            code = meta[4].decode()
+            letter, score = code[0], code[1:]
+            if letter in ("R", "C"):
+                old, new = tokens[i + 1].decode(errors="surrogateescape"), tokens[i + 2].decode(
+                    errors="surrogateescape"
+                )
+                i += 3
+            else:
+                path = tokens[i + 1].decode(errors="surrogateescape")
+                old = None if letter == "A" else path
+                new = None if letter == "D" else path
+                i += 2
+            files.append(
+                ChangedFile(
+                    status=_STATUS_NAMES.get(letter, "modified"),
+                    old_path=old,
+                    new_path=new,
+                    similarity=int(score) if score else None,
+                )
+            )
+        else:
+            # numstat: "added\tremoved\tpath" or "added\tremoved\t" followed by old\0new\0 for renames
+            parts = tok.split(b"\t")
+            added, removed = parts[0].decode(), parts[1].decode()
+            if len(parts) >= 3 and parts[2] == b"":
+                i += 3
+            else:
+                i += 1
+            numstats.append((added, removed))
+    for f, (added, removed) in zip(files, numstats, strict=False):
+        if added == "-":
+            f.binary = True
+        else:
+            f.added, f.removed = int(added), int(removed)
+    return files
+
+
+def _parse_patch(patch: bytes, files: list[ChangedFile]) -> None:
+    """Attach hunks to files; patch blocks come in the same order as the raw records."""
+    blocks = re.split(rb"^diff --git ", patch, flags=re.MULTILINE)[1:]
+    for f, block in zip(files, blocks, strict=False):
+        if f.binary:
+            continue
+        current: Hunk | None = None
+        for line in block.split(b"\n"):
+            m = _HUNK_HEADER.match(line)
+            if m:
+                current = Hunk(
+                    old_start=int(m.group(1)),
+                    old_len=int(m.group(2)) if m.group(2) is not None else 1,
+                    new_start=int(m.group(3)),
+                    new_len=int(m.group(4)) if m.group(4) is not None else 1,
+                    header=m.group(5).decode("utf-8", "replace"),
+                )
+                f.hunks.append(current)
+            elif current is not None and line[:1] in (b" ", b"+", b"-"):
+                current.lines.append(line.decode("utf-8", "replace"))
+            elif current is not None and line.startswith(b"\\"):
+                continue
+
+
+def build_changeset(handle: RepoHandle, commit_range: CommitRange) -> ChangeSet:
+    """Diff the two commits with rename detection, straight from git objects."""
+    import time
+
+    start = time.perf_counter()
+    a, b = commit_range.baseline.sha, commit_range.candidate.sha
+    common = ["-M", "--no-color", "--no-ext-diff", "--no-textconv", "--find-renames=50%"]
+    raw = handle.git("diff", "--raw", "--numstat", "-z", *common, a, b)
+    files = _parse_raw(raw)
+    patch = handle.git("diff", "-U3", *common, a, b)
+    _parse_patch(patch, files)
+    elapsed = time.perf_counter() - start
+    return ChangeSet(
+        handle=handle,
+        range=commit_range,
+        files=files,
+        baseline=Snapshot(handle, a),
+        candidate=Snapshot(handle, b),
+        diff_seconds=elapsed,
+    )

@@ -1,0 +1,73 @@
+"""Read files at one commit from git objects, without a checkout."""
+
+from __future__ import annotations
+
+import threading
+from functools import cached_property
+
+from investigator.git.repository import RepoHandle
+
+
+class Snapshot:
+    """The tree of one commit: list paths, read blobs (cached, via one `git cat-file --batch`)."""
+
+    def __init__(self, handle: RepoHandle, sha: str) -> None:
+        self.handle = handle
+        self.sha = sha
+        self._cache: dict[str, bytes | None] = {}
+        self._lock = threading.Lock()
+
+    @cached_property
+    def _tree(self) -> dict[str, str]:
+        out = self.handle.git("ls-tree", "-r", "-z", "--full-tree", self.sha)
+        entries: dict[str, str] = {}
+        for record in out.split(b"\0"):
+            if not record:
+                continue
+            meta, _, path = record.partition(b"\t")
+            parts = meta.split()
+            if len(parts) >= 3 and parts[1] == b"blob":
+                entries[path.decode("utf-8", "surrogateescape")] = parts[2].decode()
+        return entries
+
+    def paths(self) -> list[str]:
+        return sorted(self._tree)
+
+    def exists(self, path: str) -> bool:
+        return path in self._tree
+
+    def read_bytes(self, path: str) -> bytes | None:
+        if path not in self._tree:
+            return None
+        with self._lock:
+            if path not in self._cache:
+                self._cache[path] = self._read_blobs([self._tree[path]])[0]
+            return self._cache[path]
+
+    def prefetch(self, paths: list[str]) -> None:
+        """Read many blobs in one git process (much faster than one call each)."""
+        wanted = [p for p in paths if p in self._tree and p not in self._cache]
+        if not wanted:
+            return
+        blobs = self._read_blobs([self._tree[p] for p in wanted])
+        with self._lock:
+            self._cache.update(zip(wanted, blobs, strict=True))
+
+    def read_text(self, path: str) -> str | None:
+        data = self.read_bytes(path)
+        if data is None or b"\0" in data[:8000]:
+            return None
+        return data.decode("utf-8", errors="replace")
+
+    def _read_blobs(self, shas: list[str]) -> list[bytes]:
+        out = self.handle.git("cat-file", "--batch", input_bytes="\n".join(shas).encode() + b"\n")
+        blobs: list[bytes] = []
+        pos = 0
+        for _ in shas:
+            nl = out.index(b"\n", pos)
+            header = out[pos:nl].split()
+            size = int(header[2])
+            start = nl + 1
+            blobs.append(out[start : start + size])
+            pos = start + size + 1
+        return blobs

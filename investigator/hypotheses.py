@@ -1,0 +1,79 @@
+"""Hypotheses: each playbook hypothesis gets a status and the evidence behind it."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from investigator.models import Finding, HypothesisStatus, HypothesisUpdate, Severity
+from investigator.playbooks_lib.schema import PlaybookSet
+from investigator.triage import Triage
+
+_STATUS_ORDER = {
+    HypothesisStatus.supported: 3,
+    HypothesisStatus.refuted: 2,
+    HypothesisStatus.inconclusive: 1,
+    HypothesisStatus.not_investigated: 0,
+}
+
+
+class HypothesisRecord(BaseModel):
+    subsystem: str
+    id: str
+    statement: str
+    severity: Severity
+    status: HypothesisStatus
+    evidence: list[str] = Field(default_factory=list)
+    finding_ids: list[str] = Field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return f"{self.subsystem}.{self.id}"
+
+
+def evaluate_hypotheses(
+    playbooks: PlaybookSet,
+    triage: Triage | None,
+    findings: list[Finding],
+    updates: list[HypothesisUpdate],
+    has_repo: bool,
+) -> list[HypothesisRecord]:
+    """Combine analyzer verdicts, findings and triage into one status per hypothesis."""
+    touched = triage.touched() if triage else {}
+    records: list[HypothesisRecord] = []
+    for playbook in playbooks:
+        for h in playbook.hypotheses:
+            key = f"{playbook.subsystem}.{h.id}"
+            mine = [u for u in updates if u.hypothesis == key]
+            linked = [f for f in findings if key in f.hypotheses]
+            record = HypothesisRecord(
+                subsystem=playbook.subsystem,
+                id=h.id,
+                statement=h.statement,
+                severity=h.severity,
+                status=HypothesisStatus.not_investigated,
+            )
+            if linked:
+                record.status = HypothesisStatus.supported
+                record.finding_ids = [f.id for f in linked]
+                record.evidence = [f"finding #{f.rank}: {f.title}" for f in linked]
+            if mine:
+                best = max(mine, key=lambda u: _STATUS_ORDER[u.status])
+                if _STATUS_ORDER[best.status] > _STATUS_ORDER[record.status]:
+                    record.status = best.status
+                record.evidence += [u.evidence for u in mine if u.status == record.status and u.evidence not in record.evidence]
+            if record.status == HypothesisStatus.not_investigated:
+                if not has_repo:
+                    record.evidence = ["no repository given (logs-only investigation) and no metric rule decided it"]
+                elif touched.get(playbook.subsystem, 0) == 0:
+                    record.status = HypothesisStatus.refuted
+                    record.evidence = [
+                        f"static: no behavioural change in any file or changed line mapped to {playbook.subsystem}"
+                    ]
+                else:
+                    n = touched[playbook.subsystem]
+                    record.status = HypothesisStatus.inconclusive
+                    record.evidence = [
+                        f"{n} changed file(s) map to {playbook.subsystem}, but no analyzer found a change matching this hypothesis"
+                    ]
+            records.append(record)
+    return records

@@ -1,0 +1,180 @@
+"""Pydantic models shared by every step of an investigation.
+
+They are the boundary between analyzers, the workflow and the reports: an analyzer returns an
+`AnalyzerResult`, the ranking orders `Finding`s, the report renders an `Investigation`.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+SUBSYSTEMS: tuple[str, ...] = (
+    "architecture",
+    "trainer",
+    "logging",
+    "checkpointing",
+    "env",
+    "curriculum",
+    "ppo",
+    "vecenv",
+    "init",
+    "normalization",
+    "buffers",
+    "device",
+)
+OTHER_SUBSYSTEM = "other"
+
+Side = Literal["baseline", "candidate"]
+
+
+class Severity(str, Enum):
+    """How badly a change is expected to hurt training (DOMAIN.md section 1.6)."""
+
+    critical = "critical"
+    significant = "significant"
+    low = "low"
+
+    @property
+    def weight(self) -> int:
+        return {"critical": 3, "significant": 2, "low": 1}[self.value]
+
+    def at_least(self, other: Severity) -> bool:
+        return self.weight >= other.weight
+
+
+class EvidenceKind(str, Enum):
+    """Evidence kinds from weakest to strongest (DOMAIN.md section 2)."""
+
+    static_signal = "static_signal"
+    code = "code"
+    config = "config"
+    metric = "metric"
+    probe = "probe"
+    bisection = "bisection"
+
+
+class Location(BaseModel):
+    path: str
+    line: int | None = None
+    end_line: int | None = None
+    side: Side
+
+    def render(self) -> str:
+        if self.line is None:
+            return self.path
+        if self.end_line and self.end_line != self.line:
+            return f"{self.path}:{self.line}-{self.end_line}"
+        return f"{self.path}:{self.line}"
+
+
+class Evidence(BaseModel):
+    kind: EvidenceKind
+    summary: str
+    locations: list[Location] = Field(default_factory=list)
+    hunk: str | None = None
+    details: dict[str, object] = Field(default_factory=dict)
+
+
+def confidence_label(value: float) -> str:
+    if value >= 0.75:
+        return "high"
+    if value >= 0.45:
+        return "medium"
+    return "low"
+
+
+class Finding(BaseModel):
+    """One behavioural change with its evidence, severity and fix."""
+
+    id: str
+    source: str  # analyzer/detector/rule id that produced it
+    subsystem: str
+    severity: Severity
+    confidence: float = Field(ge=0.0, le=1.0)
+    title: str
+    impact: str = ""
+    rationale: str = ""
+    locations: list[Location] = Field(default_factory=list)
+    evidence: list[Evidence] = Field(default_factory=list)
+    fix: str = ""
+    patch: str | None = None
+    hypotheses: list[str] = Field(default_factory=list)  # playbook hypothesis ids this supports
+    rank: int | None = None
+
+    @property
+    def confidence_label(self) -> str:
+        return confidence_label(self.confidence)
+
+    def location_at(self, side: Side) -> Location | None:
+        return next((loc for loc in self.locations if loc.side == side), None)
+
+
+class NoEffectChange(BaseModel):
+    """A change that was examined and has no behavioural effect, with the reason."""
+
+    subsystem: str
+    title: str
+    reason: str
+    locations: list[Location] = Field(default_factory=list)
+    source: str = ""
+
+
+class VerifiedItem(BaseModel):
+    """Something checked and found identical at both commits."""
+
+    subsystem: str
+    what: str
+    how: str = ""
+    source: str = ""
+
+
+class ReportSection(BaseModel):
+    """An extra markdown section contributed by an analyzer (e.g. the configuration table)."""
+
+    id: str
+    title: str
+    markdown: str
+    order: int = 50
+
+
+class AnalyzerFailure(BaseModel):
+    """A recorded, reported failure: the investigation goes on without this part."""
+
+    source: str
+    message: str
+    path: str | None = None
+
+
+class AnalyzerResult(BaseModel):
+    analyzer: str
+    findings: list[Finding] = Field(default_factory=list)
+    no_effect: list[NoEffectChange] = Field(default_factory=list)
+    verified: list[VerifiedItem] = Field(default_factory=list)
+    sections: list[ReportSection] = Field(default_factory=list)
+    failures: list[AnalyzerFailure] = Field(default_factory=list)
+    hypothesis_updates: list[HypothesisUpdate] = Field(default_factory=list)
+    artifacts: list[str] = Field(default_factory=list)  # files written (plots), relative to the report
+    duration_s: float = 0.0
+
+
+class HypothesisStatus(str, Enum):
+    supported = "supported"
+    refuted = "refuted"
+    inconclusive = "inconclusive"
+    not_investigated = "not investigated"
+
+
+class HypothesisUpdate(BaseModel):
+    """An analyzer's verdict on a playbook hypothesis ("subsystem.hypothesis_id")."""
+
+    hypothesis: str
+    status: HypothesisStatus
+    evidence: str
+    kind: EvidenceKind | None = None  # what kind of evidence backs the verdict
+    source: str = ""  # analyzer/unit that produced it
+
+
+AnalyzerResult.model_rebuild()

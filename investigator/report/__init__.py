@@ -1,0 +1,1 @@
+"""Report rendering: markdown (primary), JSON (versioned schema) and HTML."""

@@ -1,0 +1,259 @@
+"""The markdown report, in the order DOMAIN.md section 8 asks for."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+from investigator.models import Finding, Severity
+from investigator.workflow.state import Investigation
+
+_MAX_HUNK_LINES = 30
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _repo_name(inv: Investigation) -> str:
+    repo = inv.request.repo
+    return Path(repo.rstrip("/")).name.removesuffix(".git") if repo else "training logs"
+
+
+def _fmt_seconds(s: float) -> str:
+    return f"{s:.2f} s" if s < 60 else f"{int(s // 60)} min {s % 60:.0f} s"
+
+
+def _heading(inv: Investigation) -> list[str]:
+    if inv.request.title:
+        return [f"# {inv.request.title}", ""]
+    if inv.range:
+        return [f"# Regression diagnosis: {_repo_name(inv)} `{inv.range.baseline.short}` → `{inv.range.candidate.short}`", ""]
+    return ["# Regression diagnosis: training logs", ""]
+
+
+def _problem(inv: Investigation) -> list[str]:
+    out: list[str] = []
+    crit = [f for f in inv.findings if f.severity == Severity.critical]
+    sig = [f for f in inv.findings if f.severity == Severity.significant]
+    low = [f for f in inv.findings if f.severity == Severity.low]
+    verdict = (
+        f"{len(inv.findings)} behavioural change(s) found: {len(crit)} critical, {len(sig)} significant, {len(low)} low."
+        if inv.findings
+        else "No behavioural change was found by the analyzers that ran."
+    )
+    if inv.range:
+        r = inv.range
+        out.append(
+            f"**Question.** Training got worse between baseline `{r.baseline.short}` ({_cell(r.baseline.summary)}) "
+            f"and candidate `{r.candidate.short}` ({_cell(r.candidate.summary)}). {verdict}"
+        )
+        behavioural = len(inv.triage.behavioural()) if inv.triage else 0
+        out.append("")
+        out.append(
+            f"**Analysed.** {r.commits_between} commit(s) ({r.relation}); {r.files_changed} files changed "
+            f"(+{r.lines_added:,} −{r.lines_removed:,}), of which {behavioural} may change behaviour. "
+            f"Analyzers: {', '.join(inv.planned) or 'none'}."
+        )
+    else:
+        out.append(f"**Question.** Compare training runs at the baseline and the candidate. {verdict}")
+    runs = []
+    if inv.request.baseline_runs:
+        runs.append(f"baseline runs `{', '.join(inv.request.baseline_runs)}`")
+    if inv.request.candidate_runs:
+        runs.append(f"candidate runs `{', '.join(inv.request.candidate_runs)}`")
+    if runs:
+        out.append("Runs: " + "; ".join(runs) + ".")
+    total = sum(t.seconds for t in inv.timings if not t.step.startswith("analyze:")) + sum(
+        t.seconds for t in inv.timings if t.step.startswith("analyze:")
+    )
+    out.append(f"Duration {_fmt_seconds(total)}.")
+    out.append("")
+    return out
+
+
+def _loc_pair(f: Finding) -> str:
+    base = f.location_at("baseline")
+    cand = f.location_at("candidate")
+    parts = []
+    if base:
+        parts.append(f"`{base.render()}`")
+    else:
+        parts.append("—")
+    parts.append(f"`{cand.render()}`" if cand else "—")
+    return " → ".join(parts)
+
+
+def _summary_table(inv: Investigation) -> list[str]:
+    out = ["## Findings, ranked", ""]
+    if not inv.findings:
+        out += ["No findings.", ""]
+        return out
+    out += ["| # | severity | confidence | subsystem | finding | where (baseline → candidate) |", "|---|---|---|---|---|---|"]
+    for f in inv.findings:
+        kinds = sorted({e.kind.value for e in f.evidence})
+        conf = f"{f.confidence_label} ({' + '.join(kinds)})" if kinds else f.confidence_label
+        out.append(f"| {f.rank} | {f.severity.value} | {conf} | {f.subsystem} | {_cell(f.title)} | {_loc_pair(f)} |")
+    out.append("")
+    return out
+
+
+def _verified(inv: Investigation) -> list[str]:
+    out = ["### Verified identical", ""]
+    items = [v for r in inv.results.values() for v in r.verified]
+    if not items:
+        out += ["Nothing was verified identical (no analyzer compared both sides).", ""]
+        return out
+    by_sub: dict[str, list[str]] = defaultdict(list)
+    for v in items:
+        by_sub[v.subsystem].append(v.what + (f" ({v.how})" if v.how else ""))
+    for sub in sorted(by_sub):
+        out.append(f"- **{sub}**: " + "; ".join(dict.fromkeys(by_sub[sub])))
+    out.append("")
+    return out
+
+
+def _no_effect(inv: Investigation) -> list[str]:
+    items = [n for r in inv.results.values() for n in r.no_effect]
+    out = ["### Changed, no behavioural effect", ""]
+    if not items:
+        out += ["None.", ""]
+        return out
+    shown = items[:60]
+    for n in shown:
+        out.append(f"- `{n.title}`: {n.reason}")
+    if len(items) > len(shown):
+        out.append(f"- … and {len(items) - len(shown)} more (see the JSON report).")
+    out.append("")
+    return out
+
+
+def _finding_details(inv: Investigation) -> list[str]:
+    out: list[str] = []
+    for f in inv.findings:
+        out.append(f"## {f.rank}. {f.title} — {f.severity.value}")
+        out.append("")
+        out.append(f"*Subsystem:* {f.subsystem} · *confidence:* {f.confidence_label} ({f.confidence:.2f}) · *source:* `{f.source}`")
+        out.append("")
+        for loc in f.locations:
+            out.append(f"- {loc.side.capitalize()}: `{loc.render()}`")
+        if f.impact:
+            out.append(f"- Impact: {f.impact}")
+        if f.rationale:
+            out.append(f"- Why it matters: {f.rationale}")
+        for e in f.evidence:
+            out.append(f"- Evidence ({e.kind.value}): {e.summary}")
+        hunks = [e.hunk for e in f.evidence if e.hunk]
+        if hunks:
+            lines = hunks[0].splitlines()
+            excerpt = "\n".join(lines[:_MAX_HUNK_LINES]) + ("\n…" if len(lines) > _MAX_HUNK_LINES else "")
+            out += ["", "```diff", excerpt, "```"]
+        if f.fix:
+            out += ["", f"**Fix:** {f.fix}"]
+        if f.patch:
+            out += ["", "```diff", f.patch.rstrip(), "```"]
+        out.append("")
+    return out
+
+
+def _subsystems(inv: Investigation) -> list[str]:
+    out = ["## Subsystems", ""]
+    by_sub: dict[str, list] = defaultdict(list)
+    for h in inv.hypotheses:
+        by_sub[h.subsystem].append(h)
+    touched = inv.triage.touched() if inv.triage else {}
+    for sub, records in by_sub.items():
+        counts = defaultdict(int)
+        for r in records:
+            counts[r.status.value] += 1
+        summary = ", ".join(f"{v} {k}" for k, v in counts.items())
+        out.append(f"### {sub} — {len(records)} hypotheses ({summary}); {touched.get(sub, 0)} behavioural file change(s)")
+        out.append("")
+        out += ["| hypothesis | status | evidence |", "|---|---|---|"]
+        for r in records:
+            out.append(f"| {_cell(r.statement)} | {r.status.value} | {_cell('; '.join(r.evidence) or '—')} |")
+        out.append("")
+    return out
+
+
+def _sections(inv: Investigation) -> list[str]:
+    sections = sorted((s for r in inv.results.values() for s in r.sections), key=lambda s: (s.order, s.title))
+    out: list[str] = []
+    for s in sections:
+        out += [f"## {s.title}", "", s.markdown.rstrip(), ""]
+    return out
+
+
+def _fixes(inv: Investigation) -> list[str]:
+    out = ["## Recommended fixes, most urgent first", ""]
+    fixes = [f for f in inv.findings if f.fix]
+    if not fixes:
+        return out + ["None.", ""]
+    for i, f in enumerate(fixes, start=1):
+        loc = f.location_at("candidate") or f.location_at("baseline")
+        where = f" (`{loc.render()}`)" if loc else ""
+        out.append(f"{i}. **{f.severity.value}** — {f.title}{where}: {f.fix}" + (" Patch in finding " + str(f.rank) + "." if f.patch else ""))
+    out.append("")
+    return out
+
+
+def _validation(inv: Investigation) -> list[str]:
+    out = ["## Validation checklist", ""]
+    subsystems = list(dict.fromkeys(f.subsystem for f in inv.findings if f.severity != Severity.low))
+    watch = {
+        "env": "episodic return and episode length curves match the baseline's shape within seed noise",
+        "ppo": "value loss decreasing, explained variance positive, approximate KL in 0.005–0.05, clip fraction 0.05–0.3",
+        "trainer": "learning-rate curve and gradient norm (pre-clip) match the baseline",
+        "vecenv": "steps per second within 5% of the baseline",
+        "checkpointing": "missing/unexpected keys empty when loading; steps per second within 5%",
+        "normalization": "observation mean/std at the model input match the baseline",
+        "logging": "scalars present in the log directory after the first update",
+        "device": "steps per second and device placement match the baseline",
+        "init": "per-layer weight std with the same seed matches the baseline",
+        "architecture": "parameter count and forward-pass output shapes match the baseline",
+        "buffers": "rollout length and minibatch count match the baseline",
+        "curriculum": "task distribution and stage progression match the baseline",
+    }
+    for sub in subsystems:
+        out.append(f"- [ ] {sub}: {watch.get(sub, 'metrics of this subsystem match the baseline')}")
+    out.append("- [ ] primary metric at the baseline's step budget within the baseline's confidence interval (≥ 3 seeds per side)")
+    if any(f.severity == Severity.low for f in inv.findings):
+        out.append("- [ ] throughput (steps per second) within 5% of the baseline")
+    out.append("")
+    return out
+
+
+def _log(inv: Investigation) -> list[str]:
+    out = ["## Investigation log", ""]
+    out.append(" · ".join(f"{t.step} {_fmt_seconds(t.seconds)}" + (f" ({t.detail})" if t.detail and len(t.detail) < 60 else "") for t in inv.timings))
+    out.append("")
+    if inv.skipped:
+        out.append("Not run:")
+        for aid, reason in inv.skipped.items():
+            out.append(f"- `{aid}`: {reason}")
+        out.append("")
+    if inv.failures:
+        out.append("Recorded failures (the investigation went on without these parts):")
+        for fail in inv.failures:
+            out.append(f"- `{fail.source}`: {fail.message}")
+        out.append("")
+    return out
+
+
+def render_markdown(inv: Investigation) -> str:
+    parts: list[str] = []
+    for block in (
+        _heading,
+        _problem,
+        _summary_table,
+        _verified,
+        _no_effect,
+        _finding_details,
+        _subsystems,
+        _sections,
+        _fixes,
+        _validation,
+        _log,
+    ):
+        parts += block(inv)
+    return "\n".join(parts).rstrip() + "\n"

@@ -1,0 +1,228 @@
+"""LangGraph orchestration: resolve -> diff -> triage -> analyze (fan-out) -> hypotheses -> rank -> report.
+
+Every node calls a plain function over pydantic models. The heavy, non-serialisable git handle and
+change set live in `Resources` (rebuilt from the request on resume), so the graph state stays a
+plain record that a checkpointer can persist.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.graph import END, START, StateGraph
+from langgraph.types import Send
+
+from investigator.analyzers.base import AnalysisContext, all_analyzers
+from investigator.git import build_changeset, open_repository, resolve_range
+from investigator.git.changeset import ChangeSet
+from investigator.git.errors import InputError
+from investigator.hypotheses import evaluate_hypotheses
+from investigator.models import AnalyzerFailure, AnalyzerResult
+from investigator.playbooks_lib.schema import PlaybookSet, load_playbooks
+from investigator.ranking import rank_findings
+from investigator.request import InvestigationRequest
+from investigator.triage import triage_changeset
+from investigator.workflow.state import CommitSummary, Investigation, ProgressEvent, RangeSummary, StepTiming
+
+ProgressCallback = Callable[[ProgressEvent], None]
+
+
+@dataclass
+class Resources:
+    """Per-run objects that are derived from the request and not part of the persisted state."""
+
+    playbooks: PlaybookSet
+    progress: ProgressCallback = lambda event: None
+    changeset: ChangeSet | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _timed(step: str, resources: Resources, fn: Callable[[], dict], detail: Callable[[dict], str] | None = None) -> dict:
+    resources.progress(ProgressEvent(step=step, status="started"))
+    start = time.perf_counter()
+    update = fn()
+    seconds = time.perf_counter() - start
+    text = detail(update) if detail else ""
+    resources.progress(ProgressEvent(step=step, status="finished", detail=text, seconds=seconds))
+    update.setdefault("timings", []).append(StepTiming(step=step, seconds=seconds, detail=text))
+    return update
+
+
+def _summary(info) -> CommitSummary:
+    return CommitSummary(ref=info.ref, sha=info.sha, short=info.short, summary=info.summary, author=info.author, date=info.date)
+
+
+def build_graph(resources: Resources, checkpointer: Any | None = None):
+    """Compile the StateGraph; `resources` is closed over by the nodes."""
+
+    def resolve(state: Investigation) -> dict:
+        req = state.request
+        if not req.repo:
+            return {}
+
+        def work() -> dict:
+            handle = open_repository(req.repo)
+            rng = resolve_range(handle, req.baseline_commit or "", req.candidate_commit)
+            resources.extra["handle"], resources.extra["range"] = handle, rng
+            return {
+                "range": RangeSummary(
+                    baseline=_summary(rng.baseline),
+                    candidate=_summary(rng.candidate),
+                    relation=rng.relation,
+                    commits_between=rng.commits_between,
+                )
+            }
+
+        return _timed("resolve", resources, work, lambda u: f"{u['range'].baseline.short}..{u['range'].candidate.short}, {u['range'].relation}")
+
+    def diff(state: Investigation) -> dict:
+        if state.range is None:
+            return {}
+
+        def work() -> dict:
+            if "handle" not in resources.extra:  # resumed run: rebuild from the request
+                handle = open_repository(state.request.repo or "")
+                resources.extra["handle"] = handle
+                resources.extra["range"] = resolve_range(handle, state.request.baseline_commit or "", state.request.candidate_commit)
+            cs = build_changeset(resources.extra["handle"], resources.extra["range"])
+            resources.changeset = cs
+            rng = state.range.model_copy(
+                update={
+                    "files_changed": len(cs.files),
+                    "lines_added": cs.lines_added,
+                    "lines_removed": cs.lines_removed,
+                    "diff_seconds": cs.diff_seconds,
+                }
+            )
+            return {"range": rng}
+
+        return _timed("diff", resources, work, lambda u: f"{u['range'].files_changed} files, +{u['range'].lines_added} -{u['range'].lines_removed}")
+
+    def triage(state: Investigation) -> dict:
+        if resources.changeset is None:
+            return {}
+
+        def work() -> dict:
+            t = triage_changeset(resources.changeset, resources.playbooks)  # type: ignore[arg-type]
+            return {"triage": t, "failures": list(t.failures)}
+
+        return _timed("triage", resources, work, lambda u: f"{len(u['triage'].behavioural())} behavioural, {len(u['triage'].no_effect())} without effect")
+
+    def _context(state: Investigation, output_dir: Path) -> AnalysisContext:
+        return AnalysisContext(
+            request=state.request,
+            changeset=resources.changeset,
+            triage=state.triage,
+            playbooks=resources.playbooks,
+            output_dir=output_dir,
+            prior=dict(state.results),
+        )
+
+    def plan(state: Investigation) -> dict:
+        ctx = _context(state, state.request.output)
+        planned, skipped = [], {}
+        for analyzer in all_analyzers():
+            try:
+                ok, reason = analyzer.applies(ctx)
+            except Exception as exc:  # an analyzer's own bug must not stop the investigation
+                ok, reason = False, f"applies() failed: {exc}"
+            if ok:
+                planned.append(analyzer.id)
+            else:
+                skipped[analyzer.id] = reason
+                resources.progress(ProgressEvent(step=f"analyze:{analyzer.id}", status="skipped", detail=reason))
+        return {"planned": planned, "skipped": skipped}
+
+    def fan_out(state: Investigation) -> list[Send] | str:
+        if not state.planned:
+            return "hypotheses"
+        return [Send("analyze", state.model_copy(update={"planned": [aid]})) for aid in state.planned]
+
+    def analyze(state: Investigation) -> dict:
+        analyzer_id = state.planned[0]
+        analyzer = next(a for a in all_analyzers() if a.id == analyzer_id)
+        step = f"analyze:{analyzer_id}"
+        resources.progress(ProgressEvent(step=step, status="started"))
+        start = time.perf_counter()
+        try:
+            result = analyzer.run(_context(state, state.request.output))
+            status = "finished"
+        except Exception as exc:  # recorded and reported, the rest of the investigation goes on
+            tb = traceback.extract_tb(exc.__traceback__)[-1]
+            result = AnalyzerResult(
+                analyzer=analyzer_id,
+                failures=[
+                    AnalyzerFailure(
+                        source=analyzer_id,
+                        message=f"analyzer crashed: {exc.__class__.__name__}: {exc} ({Path(tb.filename).name}:{tb.lineno})",
+                    )
+                ],
+            )
+            status = "failed"
+        seconds = time.perf_counter() - start
+        result.duration_s = seconds
+        detail = f"{len(result.findings)} findings" + (f", {len(result.failures)} failures" if result.failures else "")
+        resources.progress(ProgressEvent(step=step, status=status, detail=detail, seconds=seconds))
+        return {
+            "results": {analyzer_id: result},
+            "failures": list(result.failures),
+            "timings": [StepTiming(step=step, seconds=seconds, detail=detail)],
+        }
+
+    def hypotheses(state: Investigation) -> dict:
+        def work() -> dict:
+            findings = [f for r in state.results.values() for f in r.findings]
+            updates = [u for r in state.results.values() for u in r.hypothesis_updates]
+            ranked = rank_findings(findings, updates)
+            records = evaluate_hypotheses(resources.playbooks, state.triage, ranked, updates, state.range is not None)
+            return {"findings": ranked, "hypotheses": records}
+
+        return _timed("rank", resources, work, lambda u: f"{len(u['findings'])} findings, {len(u['hypotheses'])} hypotheses")
+
+    def report(state: Investigation) -> dict:
+        from investigator.report.writer import write_reports
+
+        return _timed("report", resources, lambda: {"reports": write_reports(state)}, lambda u: ", ".join(u["reports"].values()))
+
+    graph = StateGraph(Investigation)
+    for name, fn in [
+        ("resolve", resolve),
+        ("diff", diff),
+        ("triage", triage),
+        ("plan", plan),
+        ("analyze", analyze),
+        ("hypotheses", hypotheses),
+        ("report", report),
+    ]:
+        graph.add_node(name, fn)
+    graph.add_edge(START, "resolve")
+    graph.add_edge("resolve", "diff")
+    graph.add_edge("diff", "triage")
+    graph.add_edge("triage", "plan")
+    graph.add_conditional_edges("plan", fan_out, ["analyze", "hypotheses"])
+    graph.add_edge("analyze", "hypotheses")
+    graph.add_edge("hypotheses", "report")
+    graph.add_edge("report", END)
+    return graph.compile(checkpointer=checkpointer)
+
+
+def run_investigation(
+    request: InvestigationRequest,
+    progress: ProgressCallback | None = None,
+    checkpointer: Any | None = None,
+    thread_id: str = "cli",
+) -> Investigation:
+    """Run the whole workflow. InputError propagates (the CLI turns it into exit code 2)."""
+    resources = Resources(playbooks=load_playbooks(), progress=progress or (lambda e: None))
+    graph = build_graph(resources, checkpointer=checkpointer or InMemorySaver())
+    try:
+        out = graph.invoke(Investigation(request=request), config={"configurable": {"thread_id": thread_id}})
+    except InputError:
+        raise
+    return Investigation.model_validate(out) if not isinstance(out, Investigation) else out

@@ -1,0 +1,67 @@
+"""Workflow state: a serialisable pydantic record of everything computed so far."""
+
+from __future__ import annotations
+
+import operator
+from typing import Annotated
+
+from pydantic import BaseModel, Field
+
+from investigator.hypotheses import HypothesisRecord
+from investigator.models import AnalyzerFailure, AnalyzerResult, Finding
+from investigator.request import InvestigationRequest
+from investigator.triage import Triage
+
+
+def merge_results(left: dict[str, AnalyzerResult], right: dict[str, AnalyzerResult]) -> dict[str, AnalyzerResult]:
+    return {**(left or {}), **(right or {})}
+
+
+class CommitSummary(BaseModel):
+    ref: str
+    sha: str
+    short: str
+    summary: str
+    author: str
+    date: str
+
+
+class RangeSummary(BaseModel):
+    baseline: CommitSummary
+    candidate: CommitSummary
+    relation: str
+    commits_between: int
+    files_changed: int = 0
+    lines_added: int = 0
+    lines_removed: int = 0
+    diff_seconds: float = 0.0
+
+
+class StepTiming(BaseModel):
+    step: str
+    seconds: float
+    detail: str = ""
+
+
+class ProgressEvent(BaseModel):
+    step: str
+    status: str  # started | finished | skipped | failed
+    detail: str = ""
+    seconds: float | None = None
+
+
+class Investigation(BaseModel):
+    """The state of one investigation; also the content of the JSON report."""
+
+    request: InvestigationRequest
+    range: RangeSummary | None = None
+    triage: Triage | None = None
+    planned: list[str] = Field(default_factory=list)
+    skipped: dict[str, str] = Field(default_factory=dict)  # analyzer id -> reason
+    results: Annotated[dict[str, AnalyzerResult], merge_results] = Field(default_factory=dict)
+    findings: list[Finding] = Field(default_factory=list)
+    hypotheses: list[HypothesisRecord] = Field(default_factory=list)
+    failures: Annotated[list[AnalyzerFailure], operator.add] = Field(default_factory=list)
+    timings: Annotated[list[StepTiming], operator.add] = Field(default_factory=list)
+    reports: dict[str, str] = Field(default_factory=dict)  # format -> path
+    error: str | None = None

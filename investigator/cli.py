@@ -77,7 +77,6 @@ def run_main(argv: Sequence[str]) -> int:
         print("investigate: error: --baseline-commit is required with --repo", file=sys.stderr)
         return EXIT_INPUT
     from investigator.request import InvestigationRequest
-    from investigator.workflow import run_investigation
 
     request = InvestigationRequest(
         repo=args.repo,
@@ -101,8 +100,6 @@ def execute(request, quiet: bool = False) -> int:
     from investigator.workflow import run_investigation
 
     start = time.perf_counter()
-    if not quiet:
-        print(f"investigating {request.repo or 'training logs'} …", file=sys.stderr)
     inv = run_investigation(request, progress=_progress_printer(quiet))
     for fmt, path in inv.reports.items():
         print(f"{fmt} report: {path}")
@@ -128,6 +125,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as exc:
         print(f"investigate: error: {exc}", file=sys.stderr)
         return EXIT_INPUT
+    except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
+        return exc.code if isinstance(exc.code, int) else EXIT_INPUT
     except KeyboardInterrupt:
         print("investigate: interrupted", file=sys.stderr)
         return 130

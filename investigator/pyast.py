@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import ast
+import copy
+import dis
+import types
 from dataclasses import dataclass
 
 
@@ -48,14 +51,53 @@ def strip_docstrings(tree: ast.AST) -> ast.AST:
     for node in ast.walk(tree):
         if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
             body = node.body
-            if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant):
-                if isinstance(body[0].value.value, str):
-                    node.body = body[1:] or [ast.Pass()]
+            first = body[0] if body else None
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+                node.body = body[1:] or [ast.copy_location(ast.Pass(), first)]
     return tree
 
 
 def normalized_dump(node: ast.AST) -> str:
     return ast.dump(node, annotate_fields=False, include_attributes=False)
+
+
+_NOP = dis.opmap["NOP"]
+
+
+def _without_nops(code: bytes) -> bytes:
+    """The compiler adds NOPs where statements span lines; they carry no behaviour."""
+    return b"".join(code[i : i + 2] for i in range(0, len(code), 2) if code[i] != _NOP)
+
+
+def _code_key(code: types.CodeType) -> tuple:
+    consts = tuple(_code_key(c) if isinstance(c, types.CodeType) else (type(c).__name__, repr(c)) for c in code.co_consts)
+    return (code.co_name, _without_nops(code.co_code), consts, code.co_names, code.co_varnames, code.co_freevars,
+            code.co_cellvars, code.co_argcount, code.co_kwonlyargcount, code.co_posonlyargcount, code.co_flags)
+
+
+def _fingerprint(node: ast.AST) -> tuple | None:
+    module = node if isinstance(node, ast.Module) else ast.Module(body=[node], type_ignores=[])
+    try:
+        return _code_key(compile(module, "<ast>", "exec", dont_inherit=True))
+    except (SyntaxError, ValueError, TypeError):
+        return None
+
+
+def same_behaviour(a: ast.AST, b: ast.AST, ignore_docstrings: bool = False) -> bool:
+    """Whether two modules/definitions are the same code up to formatting and comments.
+
+    A bytecode comparison (compiled in C, NOPs from line layout removed) settles the common case fast;
+    when it differs, the exact AST comparison decides (jump offsets can move with layout).
+    """
+    fa, fb = _fingerprint(a), _fingerprint(b)
+    if fa is not None and fa == fb:
+        return True
+    if normalized_dump(a) == normalized_dump(b):
+        return True
+    if ignore_docstrings:
+        a2, b2 = strip_docstrings(copy.deepcopy(a)), strip_docstrings(copy.deepcopy(b))
+        return normalized_dump(a2) == normalized_dump(b2)
+    return False
 
 
 def innermost_definition(defs: list[Definition], line: int) -> Definition | None:

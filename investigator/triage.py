@@ -6,9 +6,7 @@ out of findings; what maps to no subsystem is listed as "other".
 
 from __future__ import annotations
 
-import io
 import json
-import tokenize
 from collections import Counter
 from pathlib import PurePosixPath
 
@@ -21,9 +19,8 @@ from investigator.playbooks_lib.schema import PlaybookSet
 from investigator.pyast import (
     index_definitions,
     innermost_definition,
-    normalized_dump,
     parse_python,
-    strip_docstrings,
+    same_behaviour,
 )
 
 DOC_SUFFIXES = {".md", ".rst", ".txt", ".adoc"}
@@ -59,6 +56,7 @@ class TriageEntry(BaseModel):
     subsystems: list[SubsystemMatch] = Field(default_factory=list)
     symbols: list[ChangedSymbol] = Field(default_factory=list)
     note: str = ""
+    parse_errors: dict[str, str] = Field(default_factory=dict)  # side -> one-line parse error
 
     @property
     def has_effect(self) -> bool:
@@ -121,26 +119,23 @@ def _strip_comments(source: str) -> str:
 
 
 def _python_kind(old: str | None, new: str | None) -> tuple[str, str | None]:
-    """Classify a Python change (behavioural/formatting/comments/docstring) by comparing ASTs."""
+    """Classify a Python change (behavioural/formatting/comments/docstring) by comparing bytecode."""
     if old is None or new is None:
         return "behavioural", None
     old_tree, old_err = parse_python(old)
     new_tree, new_err = parse_python(new)
     if old_tree is None or new_tree is None:
         return "behavioural", old_err or new_err
-    if normalized_dump(old_tree) == normalized_dump(new_tree):
+    if same_behaviour(old_tree, new_tree):
         return ("comments" if _comments(old) != _comments(new) else "formatting"), None
-    if normalized_dump(strip_docstrings(old_tree)) == normalized_dump(strip_docstrings(new_tree)):
+    if same_behaviour(old_tree, new_tree, ignore_docstrings=True):
         return "docstring", None
     return "behavioural", None
 
 
 def _comments(source: str) -> list[str]:
-    try:
-        tokens = tokenize.generate_tokens(io.StringIO(source).readline)
-        return [t.string for t in tokens if t.type == tokenize.COMMENT]
-    except (tokenize.TokenError, SyntaxError):
-        return []
+    """Comment texts (a cheap scan: only used to tell a comment edit from a formatting edit)."""
+    return [line.split("#", 1)[1].strip() for line in source.splitlines() if "#" in line]
 
 
 def _structured_kind(language: str, old: str | None, new: str | None) -> tuple[str, str | None]:
@@ -176,7 +171,7 @@ def _changed_symbols(f: ChangedFile, old: str | None, new: str | None) -> list[C
     for name in sorted(touched_old | touched_new):
         o, n = old_by_name.get(name), new_by_name.get(name)
         if o and n:
-            if normalized_dump(strip_docstrings(o.node)) == normalized_dump(strip_docstrings(n.node)):
+            if same_behaviour(o.node, n.node, ignore_docstrings=True):
                 continue
             change = "modified"
         else:
@@ -260,9 +255,15 @@ def triage_changeset(changeset: ChangeSet, playbooks: PlaybookSet) -> Triage:
             entry.change_kind = "native"
         else:
             entry.change_kind = _text_kind(old, new)
-        if error:
-            side = "baseline" if old is not None and parse_python(old)[1] else "candidate"
-            entry.note = f"{side} version {error}"
+        if language == "python" and entry.change_kind == "behavioural":
+            for side, text in (("baseline", old), ("candidate", new)):
+                side_error = parse_python(text)[1] if text is not None and (error or side == "candidate") else None
+                if side_error:
+                    entry.parse_errors[side] = side_error
+        elif error:
+            entry.parse_errors["baseline" if old is not None else "candidate"] = error
+        if entry.parse_errors:
+            entry.note = "; ".join(f"{side} version {err}" for side, err in entry.parse_errors.items())
             triage.failures.append(AnalyzerFailure(source="triage", message=f"{f.path}: {entry.note}", path=f.path))
         if f.status == "renamed" and entry.change_kind in ("formatting", "comments", "docstring"):
             entry.note = f"renamed from {f.old_path}; {entry.change_kind}-only edits"

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 # Modules that register analyzers when imported. Later capabilities append theirs here.
 ANALYZER_MODULES: list[str] = [
     "investigator.analyzers.diff_overview",
+    "investigator.config.analyzer",
+    "investigator.metrics.analyzer",
 ]
 
 

@@ -12,7 +12,6 @@ from collections import defaultdict
 
 from investigator.analyzers.base import AnalysisContext, register_analyzer
 from investigator.models import (
-    AnalyzerFailure,
     AnalyzerResult,
     Evidence,
     EvidenceKind,
@@ -23,7 +22,6 @@ from investigator.models import (
     Severity,
     VerifiedItem,
 )
-from investigator.pyast import parse_python
 
 _KIND_REASONS = {
     "rename": "pure rename: identical content at a new path",
@@ -77,24 +75,13 @@ class DiffOverviewAnalyzer:
         return result
 
     def _parse_breakages(self, ctx: AnalysisContext, result: AnalyzerResult) -> list[Finding]:
+        """A module that parsed at the baseline and does not at the candidate breaks every import of it."""
         findings = []
-        cs = ctx.changeset
-        assert cs is not None and ctx.triage is not None
+        assert ctx.triage is not None
         for entry in ctx.triage.entries:
-            if entry.language != "python" or entry.status == "deleted":
+            new_err = entry.parse_errors.get("candidate")
+            if new_err is None or "baseline" in entry.parse_errors or entry.status == "added":
                 continue
-            new = cs.candidate.read_text(entry.path)
-            old = cs.baseline.read_text(entry.old_path or entry.path) if entry.status != "added" else None
-            if new is None:
-                continue
-            _, new_err = parse_python(new)
-            if new_err is None:
-                continue
-            old_ok = old is not None and parse_python(old)[1] is None
-            result.failures.append(AnalyzerFailure(source=self.id, message=f"{entry.path}: candidate {new_err}", path=entry.path))
-            if not old_ok:
-                continue
-            line = _error_line(new_err)
             subsystem = entry.subsystem_names[0] if entry.subsystem_names[0] != "other" else "trainer"
             findings.append(
                 Finding(
@@ -108,7 +95,7 @@ class DiffOverviewAnalyzer:
                     rationale=f"The baseline version parses; the candidate {new_err}.",
                     locations=[
                         Location(path=entry.old_path or entry.path, side="baseline"),
-                        Location(path=entry.path, line=line, side="candidate"),
+                        Location(path=entry.path, line=_error_line(new_err), side="candidate"),
                     ],
                     evidence=[Evidence(kind=EvidenceKind.code, summary=f"candidate {new_err}")],
                     fix="Fix the syntax error (or revert the file to the baseline version).",

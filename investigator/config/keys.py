@@ -20,7 +20,7 @@ _CAMEL_2 = re.compile(r"([a-z0-9])([A-Z])")
 def normalise_segment(segment: str) -> str:
     """Lower-case, `-`/space to `_`, camelCase to snake_case."""
     segment = _CAMEL_2.sub(r"\1_\2", _CAMEL_1.sub(r"\1_\2", segment.strip()))
-    return re.sub(r"[-\s]+", "_", segment).lower().strip("_") or segment.lower()
+    return re.sub(r"[-\s_]+", "_", segment).lower().strip("_") or segment.lower()
 
 
 def normalise_key(raw: str | list[str] | tuple[str, ...]) -> str:

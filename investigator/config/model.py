@@ -25,6 +25,7 @@ class EntryKind(str, Enum):
     mapping = "mapping"  # dict literal entry (e.g. a reward table)
     field_default = "field_default"  # dataclass/pydantic/attrs/NamedTuple field default
     option_default = "option_default"  # argparse/click/typer default
+    param_default = "param_default"  # default of a builder function parameter (weakest: often passed)
     kwarg = "kwarg"  # keyword argument of a config constructor / builder call
     assignment = "assignment"  # `cfg.a.b = value` inside a builder/recipe function
 
@@ -41,6 +42,7 @@ _PRECEDENCE = {
     EntryKind.mapping: 1,
     EntryKind.field_default: 0,
     EntryKind.option_default: 0,
+    EntryKind.param_default: -1,
     EntryKind.kwarg: 2,
     EntryKind.assignment: 3,
 }
@@ -62,6 +64,7 @@ class ConfigEntry:
     owner: str | None = None  # class or function it belongs to
     literal: bool = True
     order: int = 0  # position in composition order (later wins among equal precedence)
+    replaces: str | None = None  # a whole-mapping assignment replaces this subtree (`x.rewards = {...}`)
 
     def render_value(self) -> str:
         if not self.literal:
@@ -150,4 +153,5 @@ class SideConfig:
     effective: dict[str, ConfigEntry] = field(default_factory=dict)  # key -> winning entry
     other: dict[str, ConfigEntry] = field(default_factory=dict)  # config outside the entry's reach
     shadowed: dict[str, list[ConfigEntry]] = field(default_factory=dict)  # overridden entries
+    replaced: dict[str, ConfigEntry] = field(default_factory=dict)  # key -> mapping assignment that dropped it
     files: int = 0

@@ -59,6 +59,7 @@ class Hit:
     details: dict[str, object] = field(default_factory=dict)
     no_effect_reason: str | None = None  # decided by the detector itself (e.g. comment at both sides)
     restore: tuple[FunctionInfo | None, FunctionInfo | None] | None = None  # functions a patch restores
+    patch: str | None = None  # an explicit restoring patch (otherwise built from `restore`)
     meta: DetectorMeta | None = None
 
 

@@ -138,7 +138,7 @@ def _convert(
         while fid in used_ids:
             fid += "+"
         used_ids.add(fid)
-        patch = restore_patch(index, base_fn, cand_fn) if meta.restore_patch else None
+        patch = hit.patch or (restore_patch(index, base_fn, cand_fn) if meta.restore_patch else None)
         findings.append(
             Finding(
                 id=fid,

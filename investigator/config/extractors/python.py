@@ -14,7 +14,7 @@ import ast
 import operator
 from dataclasses import dataclass, field
 
-from investigator.config.extractors.base import Extractor, ExtractError, ParsedFile, register_extractor
+from investigator.config.extractors.base import ExtractError, Extractor, ParsedFile, register_extractor
 from investigator.config.keys import join, normalise_key, normalise_segment
 from investigator.config.model import ConfigEntry, EntryKind
 from investigator.config.usage import ModuleReads, collect_reads
@@ -236,7 +236,10 @@ def _annotation_class(node: ast.AST | None) -> str | None:
     if node is None:
         return None
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return last_name(node.value.strip())
+        try:
+            return _annotation_class(ast.parse(node.value.strip(), mode="eval").body)
+        except SyntaxError:
+            return None
     if isinstance(node, ast.Subscript) and last_name(dotted(node.value)) in ("Optional", "Annotated"):
         inner = node.slice.elts[0] if isinstance(node.slice, ast.Tuple) else node.slice
         return _annotation_class(inner)
@@ -353,11 +356,11 @@ class _ModuleVisitor:
                 return fld
         if isinstance(value, ast.Lambda):
             value = value.body
-        if isinstance(value, ast.Call) and (callee := dotted(value.func)) and last_name(callee)[:1].isupper():
-            if last_name(callee) not in ("Field",):
-                fld.nested = last_name(callee)
-                fld.nested_kwargs = [(kw.arg, kw.value) for kw in value.keywords if kw.arg]
-                return fld
+        if (isinstance(value, ast.Call) and (callee := dotted(value.func))
+                and last_name(callee)[:1].isupper() and last_name(callee) != "Field"):
+            fld.nested = last_name(callee)
+            fld.nested_kwargs = [(kw.arg, kw.value) for kw in value.keywords if kw.arg]
+            return fld
         if isinstance(value, ast.Name) and value.id in EMPTY_FACTORIES and value.id != "tuple":
             fld.values = [Value((), EMPTY_FACTORIES[value.id], True, stmt.lineno)]
             return fld

@@ -13,7 +13,7 @@ import tomllib
 
 import yaml
 
-from investigator.config.extractors.base import Extractor, ExtractError, ParsedFile, register_extractor
+from investigator.config.extractors.base import ExtractError, Extractor, ParsedFile, register_extractor
 from investigator.config.keys import join, normalise_key
 from investigator.config.model import ConfigEntry, EntryKind
 

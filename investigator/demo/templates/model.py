@@ -1,7 +1,6 @@
 """Actor-critic network with the usual PPO initialisation."""
 
 import numpy as np
-import torch
 from torch import nn
 from torch.distributions import Categorical
 

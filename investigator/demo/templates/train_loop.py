@@ -5,7 +5,6 @@ import os
 import time
 
 import torch
-
 from rlproj.common.utils import seed_everything
 from rlproj.env import GridArena
 from rlproj.model import Agent

@@ -4,7 +4,6 @@ import argparse
 from dataclasses import asdict
 
 import torch
-
 from recipes.arena import train_config
 from rlproj.train_loop import train
 

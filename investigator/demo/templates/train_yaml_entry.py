@@ -3,7 +3,6 @@
 import argparse
 
 import torch
-
 from rlproj.config_loader import load_config
 from rlproj.train_loop import train
 

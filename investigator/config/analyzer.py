@@ -1,0 +1,97 @@
+"""The `config_forensics` analyzer: effective configuration at both commits, across formats, diffed."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from investigator.analyzers.base import AnalysisContext, register_analyzer
+from investigator.config.collect import ParseCache, SideData, SnapshotLike, collect
+from investigator.config.effective import build_side
+from investigator.config.entry import pyproject_scripts, resolve
+from investigator.config.extractors import extractor_for
+from investigator.config.findings import SOURCE, build_outcome
+from investigator.config.matching import Aliases, match
+from investigator.config.model import KeyMatch, SideConfig
+from investigator.config.report import render
+from investigator.models import AnalyzerFailure, AnalyzerResult, ReportSection
+from investigator.playbooks_lib.schema import PlaybookSet
+
+
+@dataclass
+class Comparison:
+    """Both sides extracted and compared (also what tests and the benchmark inspect)."""
+
+    base_side: SideData
+    cand_side: SideData
+    base: SideConfig
+    cand: SideConfig
+    targets: tuple[dict[str, str], dict[str, str]]
+    effective: list[KeyMatch]
+    other: list[KeyMatch]
+    primary_is_other: bool
+
+
+def compare(baseline: SnapshotLike, candidate: SnapshotLike, playbooks: PlaybookSet,
+            baseline_entry: str | None = None, candidate_entry: str | None = None) -> Comparison:
+    cache: ParseCache = {}
+    base_side, cand_side = collect(baseline, cache), collect(candidate, cache)
+    sides = []
+    for side, snapshot, spec in ((base_side, baseline, baseline_entry), (cand_side, candidate, candidate_entry)):
+        scripts = pyproject_scripts(snapshot.read_bytes("pyproject.toml"))
+        sides.append(build_side(side, resolve(side, spec, scripts)))
+    (base, tb), (cand, tc) = sides
+    aliases = Aliases(playbooks.aliases())
+    primary_is_other = not base.effective and not cand.effective
+    if primary_is_other:
+        effective, other = match(base.other, cand.other, aliases), []
+    else:
+        effective, other = match(base.effective, cand.effective, aliases), match(base.other, cand.other, aliases)
+    return Comparison(base_side, cand_side, base, cand, (tb, tc), effective, other, primary_is_other)
+
+
+class ConfigForensics:
+    id = SOURCE
+    title = "Config forensics"
+
+    def applies(self, ctx: AnalysisContext) -> tuple[bool, str]:
+        if ctx.changeset is None:
+            return False, "no repository (logs-only mode)"
+        for snapshot in (ctx.changeset.baseline, ctx.changeset.candidate):
+            if any(extractor_for(p) is not None for p in snapshot.paths()):
+                return True, "configuration files or Python sources present"
+        return False, "no configuration files or Python sources at either commit"
+
+    def run(self, ctx: AnalysisContext) -> AnalyzerResult:
+        start = time.perf_counter()
+        result = AnalyzerResult(analyzer=self.id)
+        cs = ctx.changeset
+        if cs is None:
+            return result
+        req = ctx.request
+        comparison = compare(cs.baseline, cs.candidate, ctx.playbooks, req.baseline_entry, req.candidate_entry)
+        for label, side in (("baseline", comparison.base_side), ("candidate", comparison.cand_side)):
+            for path, message in side.failures:
+                result.failures.append(AnalyzerFailure(source=self.id, path=path,
+                                                       message=f"{label} {path}: {message}"))
+        for label, config, given in (("baseline", comparison.base, req.baseline_entry),
+                                     ("candidate", comparison.cand, req.candidate_entry)):
+            if given and config.entry.how != "given":
+                result.failures.append(AnalyzerFailure(
+                    source=self.id, message=f"{label} entry `{given}` not found; used {config.entry.describe()}"))
+        outcome = build_outcome(comparison.effective, comparison.base, comparison.cand, ctx.playbooks,
+                                (comparison.base_side.reads, comparison.cand_side.reads), comparison.targets,
+                                entry_known=not comparison.primary_is_other)
+        result.findings = outcome.findings
+        result.no_effect = outcome.no_effect
+        result.verified = outcome.verified
+        result.hypothesis_updates = outcome.hypotheses
+        result.sections.append(ReportSection(
+            id="config_changes", title="Configuration changes", order=40,
+            markdown=render(comparison.base, comparison.cand, outcome, comparison.other,
+                            comparison.primary_is_other)))
+        result.duration_s = time.perf_counter() - start
+        return result
+
+
+ANALYZER = register_analyzer(ConfigForensics())

@@ -1,0 +1,349 @@
+"""Follow an entry point to the configuration it builds: the *effective* configuration.
+
+Layers, lowest precedence first (see `EntryKind.precedence`): class field defaults, option and
+builder-parameter defaults and module constants; composed Hydra files; keyword arguments given
+to config constructors and builder calls; attribute assignments made by recipe/builder functions.
+Everything else extracted from the commit is kept as "other" configuration (compared second).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from investigator.config.collect import SideData
+from investigator.config.entry import ResolvedEntry
+from investigator.config.extractors.python import (
+    ClassInfo,
+    FunctionInfo,
+    ModuleInfo,
+    Value,
+    flatten,
+    last_name,
+)
+from investigator.config.hydra import compose
+from investigator.config.keys import ROOT_PREFIXES, class_segment, join, normalise_key, normalise_segment
+from investigator.config.model import ConfigEntry, EntryKind, EntryPoint, SideConfig
+
+_MAX_FUNCTIONS = 3000
+_MAX_DEPTH = 8
+_BUILDER_PREFIX = re.compile(r"^(make|build|create|get|setup|init|configure|default|new)_")
+_IDENT = re.compile(r"^[A-Za-z_][\w.]*$")
+
+
+def builder_segment(function_name: str) -> str:
+    """`make_env` -> `env`, `build_trainer_config` -> `trainer`."""
+    return class_segment(_BUILDER_PREFIX.sub("", normalise_segment(function_name)))
+
+
+class _Follower:
+    def __init__(self, side: SideData) -> None:
+        self.side = side
+        self.program = side.program
+        self.visited: set[tuple[str, str]] = set()
+        self.order: list[tuple[ModuleInfo, FunctionInfo]] = []
+        self.instances: list[tuple[ClassInfo, list[tuple[str, object]], ModuleInfo, FunctionInfo]] = []
+        self.builder_calls: list[tuple[str, list[tuple[str, object]], ModuleInfo, FunctionInfo]] = []
+        self.modules: dict[str, ModuleInfo] = {}
+
+    def start(self, path: str, function: str | None) -> None:
+        module = self.program.modules.get(path)
+        if module is None:
+            return
+        queue: list[tuple[ModuleInfo, FunctionInfo]] = []
+        if module.body is not None:
+            queue.append((module, module.body))
+        if function and function in module.functions:
+            queue.append((module, module.functions[function]))
+        elif function is None:
+            queue.extend((module, module.functions[c]) for c in module.main_calls if c in module.functions)
+        self._run(queue)
+
+    def _run(self, queue: list[tuple[ModuleInfo, FunctionInfo]]) -> None:
+        while queue and len(self.visited) < _MAX_FUNCTIONS:
+            module, fn = queue.pop(0)
+            key = (module.path, fn.name)
+            if key in self.visited:
+                continue
+            self.visited.add(key)
+            self.order.append((module, fn))
+            self.modules[module.path] = module
+            for call in fn.calls:
+                ref = self.program.resolve_call(module, call.callee)
+                if ref is None:
+                    continue
+                if ref.kind == "class":
+                    cls = self.program.config_class(ref.name, ref.module)
+                    if cls is not None:
+                        self.instances.append((cls, call.kwargs, module, fn))
+                    else:
+                        target = self.program.modules.get(ref.module)
+                        if target is not None and (init := target.functions.get(ref.name or "")):
+                            queue.append((target, init))
+                elif ref.kind == "function":
+                    target_fn = self.program.function(ref)
+                    if target_fn is not None:
+                        queue.append((self.program.modules[ref.module], target_fn))
+                        self.builder_calls.append((ref.name or "", call.kwargs, module, fn))
+
+
+class _Emitter:
+    """Turns what the follower saw into prefixed, ordered entries."""
+
+    def __init__(self, side: SideData, follower: _Follower, order_start: int) -> None:
+        self.side = side
+        self.program = side.program
+        self.f = follower
+        self.counter = order_start
+        self.entries: list[ConfigEntry] = []
+        self.paths: dict[str, list[str]] = {}
+        self.instantiated: set[str] = set()
+
+    def _add(self, entry: ConfigEntry) -> None:
+        self.counter += 1
+        entry.order = self.counter
+        self.entries.append(entry)
+
+    def _values(self, key: str, values: list[Value], path: str, kind: EntryKind, owner: str,
+                module: ModuleInfo | None, raw: str) -> None:
+        mapping = any(v.subkey for v in values)
+        replaces = key if mapping and kind in (EntryKind.assignment, EntryKind.kwarg) else None
+        for v in values:
+            value, is_literal = v.value, v.literal
+            if not is_literal and module is not None:
+                value, is_literal = self._substitute(module, str(value))
+            self._add(ConfigEntry(key=join(key, *(normalise_segment(s) for s in v.subkey)), value=value,
+                                  literal=is_literal, path=path, line=v.line, format="python", kind=kind,
+                                  owner=owner, raw_key=raw, replaces=replaces))
+
+    def _substitute(self, module: ModuleInfo, text: str) -> tuple[object, bool]:
+        """A name that refers to a literal module constant takes that constant's value."""
+        if not _IDENT.match(text):
+            return text, False
+        head, _, rest = text.partition(".")
+        constants = module.constants
+        name = text
+        if head in module.imports:
+            target = module.imports[head] + (f".{rest}" if rest else "")
+            mod_name, _, name = target.rpartition(".")
+            path = self.program.module_for(mod_name)
+            constants = self.program.modules[path].constants if path else []
+        wanted = normalise_key(name)
+        for const in constants:
+            if const.key == wanted and const.literal:
+                return const.value, True
+        return text, False
+
+    # -- classes --------------------------------------------------------------------------------
+    def class_paths(self) -> None:
+        instantiated = {cls.name: cls for cls, *_ in self.f.instances}
+        self.instantiated = set(instantiated)
+        contained: set[str] = set()
+        for cls in instantiated.values():
+            stack, seen = [cls], set()
+            while stack:
+                current = stack.pop()
+                if current.name in seen:
+                    continue
+                seen.add(current.name)
+                for fld in self.program.all_fields(current):
+                    child = self.program.config_class(fld.nested, current.path)
+                    if child is not None and child.name != cls.name:
+                        contained.add(child.name)
+                        stack.append(child)
+        roots = [c for n, c in instantiated.items() if n not in contained] or list(instantiated.values())[:1]
+        for root in roots:
+            base = "" if len(roots) == 1 else class_segment(root.name)
+            self._walk_class(root, base, 0, set())
+
+    def _walk_class(self, cls: ClassInfo, prefix: str, depth: int, stack: set[str]) -> None:
+        if depth > _MAX_DEPTH or cls.name in stack:
+            return
+        self.paths.setdefault(cls.name, []).append(prefix)
+        module = self.program.modules.get(cls.path)
+        for fld in self.program.all_fields(cls):
+            key = join(prefix, normalise_segment(fld.name))
+            child = self.program.config_class(fld.nested, cls.path)
+            if child is not None and not fld.values:
+                self._walk_class(child, key, depth + 1, stack | {cls.name})
+                self._call_kwargs(child, fld.nested_kwargs, key, cls.path, cls.name, module, EntryKind.field_default)
+            elif fld.values:
+                self._values(key, fld.values, cls.path, EntryKind.field_default, cls.name, module,
+                             f"{cls.name}.{fld.name}")
+
+    def _call_kwargs(self, cls: ClassInfo, kwargs: list, prefix: str, path: str, owner: str,
+                     module: ModuleInfo | None, kind: EntryKind, depth: int = 0) -> None:
+        import ast
+
+        for name, node in kwargs:
+            key = join(prefix, normalise_segment(name))
+            if isinstance(node, ast.Call) and depth < _MAX_DEPTH:
+                callee = last_name(ast.unparse(node.func))
+                child = self.program.config_class(callee, cls.path)
+                if child is not None:
+                    sub = [(kw.arg, kw.value) for kw in node.keywords if kw.arg]
+                    self._call_kwargs(child, sub, key, path, owner, module, kind, depth + 1)
+                    continue
+            values = self._local_mapping(module, owner, node) or flatten(node)
+            self._values(key, values, path, kind, owner, module, f"{cls.name}({name}=...)")
+
+    def _local_mapping(self, module: ModuleInfo | None, owner: str, node: object) -> list[Value] | None:
+        """`rewards=rewards` where `rewards` is a dict literal bound in the same function."""
+        import ast
+
+        if module is None or not isinstance(node, ast.Name):
+            return None
+        fn = module.functions.get(owner) or (module.body if owner == "<module>" else None)
+        if fn is None:
+            return None
+        hits = [e for e in fn.mappings if e.raw_key == node.id]
+        if not hits:
+            return None
+        base = normalise_segment(node.id)
+        return [Value(tuple(e.key.split(".")[len(base.split(".")):]), e.value, e.literal, e.line or 0)
+                for e in hits]
+
+    # -- functions ------------------------------------------------------------------------------
+    def _var_prefix(self, module: ModuleInfo, fn: FunctionInfo, var: str, depth: int = 0) -> str:
+        if depth > 4:
+            return class_segment(var)
+        annotation = fn.params.get(var)
+        cls = self.program.config_class(annotation, module.path)
+        if cls is not None:
+            return self._first_path(cls)
+        binding = fn.bindings.get(var, "")
+        if binding.startswith("call:"):
+            ref = self.program.resolve_call(module, binding[5:])
+            if ref is not None and ref.kind == "class":
+                target = self.program.config_class(ref.name, ref.module)
+                if target is not None:
+                    return self._first_path(target)
+            if ref is not None and ref.kind == "function":
+                target_fn = self.program.function(ref)
+                ret = self.program.config_class(target_fn.returns if target_fn else None, ref.module)
+                if ret is not None:
+                    return self._first_path(ret)
+        elif binding.startswith("chain:"):
+            head, *rest = binding[6:].split(".")
+            if head != var:
+                return join(self._var_prefix(module, fn, head, depth + 1), *(normalise_segment(r) for r in rest))
+        return "" if var in ROOT_PREFIXES else class_segment(var)
+
+    def _first_path(self, cls: ClassInfo) -> str:
+        paths = self.paths.get(cls.name)
+        return paths[0] if paths else class_segment(cls.name)
+
+    def functions(self) -> None:
+        for cls, kwargs, module, fn in self.f.instances:
+            for prefix in self.paths.get(cls.name, [class_segment(cls.name)])[:4]:
+                self._call_kwargs(cls, kwargs, prefix, module.path, fn.name, module, EntryKind.kwarg)
+        for name, kwargs, module, fn in self.f.builder_calls:
+            segment = builder_segment(name)
+            for kw, node in kwargs:
+                values = [v for v in (self._local_mapping(module, fn.name, node) or flatten(node)) if v.literal]
+                self._values(join(segment, normalise_segment(kw)), values, module.path, EntryKind.kwarg,
+                             fn.name, module, f"{name}({kw}=...)")
+        for module, fn in self.f.order:
+            if fn.name != "<module>":
+                segment = builder_segment(fn.name)
+                for name, value in fn.defaults:
+                    self._values(join(segment, normalise_segment(name)), [value], module.path,
+                                 EntryKind.param_default, fn.name, module, f"{fn.name}({name}=...)")
+            for option in fn.options:
+                self._add(replace(option))
+            used_mappings: set[str] = set()
+            for assignment in fn.assignments:
+                root, *attrs = assignment.chain
+                prefix = self._var_prefix(module, fn, root)
+                key = join(prefix, *(normalise_segment(a) for a in attrs))
+                values = assignment.values
+                if len(values) == 1 and not values[0].literal and _IDENT.match(str(values[0].value)):
+                    local = self._local_mapping(module, fn.name, _name_node(str(values[0].value)))
+                    if local:
+                        used_mappings.add(str(values[0].value))
+                        values = local
+                self._values(key, values, module.path, EntryKind.assignment, fn.name, module,
+                             ".".join(assignment.chain))
+            for mapping in fn.mappings:
+                if mapping.raw_key not in used_mappings:
+                    self._add(replace(mapping))
+        for module in self.f.modules.values():
+            for const in module.constants:
+                self._add(replace(const))
+
+
+def _name_node(name: str) -> object:
+    import ast
+
+    return ast.Name(id=name, ctx=ast.Load())
+
+
+def _path_prefix(path: str) -> str:
+    stem = path.rsplit(".", 1)[0]
+    return normalise_key(stem.replace("/", "."))
+
+
+def _replace_subtree(config: SideConfig, root: str, by: ConfigEntry) -> None:
+    """A whole mapping assigned to `root` drops the keys it no longer contains."""
+    prefix = root + "."
+    for key in [k for k in config.effective if k.startswith(prefix)]:
+        config.shadowed.setdefault(key, []).append(config.effective.pop(key))
+        config.replaced[key] = by
+
+
+def build_side(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dict[str, str]]:
+    """The effective configuration at one commit, plus `_target_`s of composed sections."""
+    entry = EntryPoint(spec=resolved.spec, script=resolved.script, function=resolved.function,
+                       how=resolved.how, recipe=resolved.recipe, notes=list(resolved.notes))
+    layers: list[ConfigEntry] = []
+    effective_files: set[str] = set()
+    targets: dict[str, str] = {}
+    if resolved.hydra is not None:
+        directory, name = resolved.hydra
+        primary = f"{directory}/{name}.yaml" if directory else f"{name}.yaml"
+        composition = compose(side.load, primary, resolved.overrides)
+        entry.hydra_config = primary
+        entry.notes.extend(composition.notes)
+        layers.extend(composition.entries)
+        effective_files.update(composition.files)
+        targets.update(composition.targets)
+    follower = _Follower(side)
+    for path, function in resolved.starts:
+        follower.start(path, function)
+    emitter = _Emitter(side, follower, order_start=len(layers))
+    emitter.class_paths()
+    emitter.functions()
+    layers.extend(emitter.entries)
+
+    if resolved.recipe is not None:  # the option that selected the recipe is not training config
+        layers = [e for e in layers if not (e.kind is EntryKind.option_default and e.value == resolved.recipe)]
+    config = SideConfig(entry=entry)
+    replaced: set[tuple[str, str, int | None]] = set()
+    for item in sorted(layers, key=lambda e: (e.kind.precedence, e.order)):
+        if item.replaces is not None and (group := (item.replaces, item.path, item.line)) not in replaced:
+            replaced.add(group)
+            _replace_subtree(config, item.replaces, item)
+        previous = config.effective.get(item.key)
+        if previous is not None:
+            config.shadowed.setdefault(item.key, []).append(previous)
+        config.effective[item.key] = item
+
+    reached_modules = set(follower.modules)
+    for path, parsed in side.parsed.items():
+        if path in effective_files:
+            continue
+        if parsed.format != "python":
+            prefix = _path_prefix(path)
+            for e in parsed.entries:
+                key = join(prefix, e.key)
+                config.other.setdefault(key, replace(e, key=key))
+            continue
+        for e in parsed.entries:
+            if e.kind is EntryKind.field_default and e.owner not in emitter.paths:
+                key = join(class_segment(e.owner or ""), e.key)
+                config.other.setdefault(key, replace(e, key=key))
+            elif e.kind is EntryKind.option_default and path not in reached_modules:
+                key = join(normalise_segment(e.owner or ""), e.key) if e.owner != "<module>" else e.key
+                config.other.setdefault(key, replace(e, key=key))
+    config.files = len(side.parsed)
+    return config, targets

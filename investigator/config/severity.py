@@ -1,0 +1,86 @@
+"""Severity of a configuration change, from the playbooks' config-key rules.
+
+Learning-dynamics keys take their rule's severity. Interval keys (checkpoint/eval/log) are low
+unless the candidate does the thing at least `FREQUENCY_FACTOR` times more often (a smaller
+interval, or a larger frequency for `*_freq`/`*_per_*` spellings), which is a throughput cost.
+Keys no rule covers are low.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from investigator.config.model import ConfigEntry, KeyMatch, MatchStatus
+from investigator.models import OTHER_SUBSYSTEM, Severity
+from investigator.playbooks_lib.schema import ConfigKeyRule, Playbook, PlaybookSet
+
+FREQUENCY_FACTOR = 5.0
+# Interval spellings where a larger number means *more often* (a rate, not a period).
+RATE_SPELLING = re.compile(r"(freq|frequency|per_|rate|hz)", re.IGNORECASE)
+
+
+@dataclass
+class Verdict:
+    subsystem: str
+    severity: Severity
+    rule: ConfigKeyRule | None
+    playbook: Playbook | None
+    why: str
+
+    @property
+    def hypothesis(self) -> str | None:
+        if self.rule and self.rule.hypothesis and self.playbook:
+            return f"{self.playbook.subsystem}.{self.rule.hypothesis}"
+        return None
+
+    @property
+    def learning_dynamics(self) -> bool:
+        return self.rule is not None and self.rule.kind == "learning_dynamics"
+
+
+def _number(entry: ConfigEntry | None) -> float | None:
+    if entry is None or not entry.literal or isinstance(entry.value, bool):
+        return None
+    return float(entry.value) if isinstance(entry.value, int | float) else None
+
+
+def frequency_ratio(match: KeyMatch) -> float | None:
+    """How many times more often the candidate acts (>1: more often), for numeric intervals."""
+    old, new = _number(match.baseline), _number(match.candidate)
+    if old is None or new is None or old <= 0 or new <= 0:
+        return None
+    key = (match.candidate or match.baseline).key  # type: ignore[union-attr]
+    return new / old if RATE_SPELLING.search(key.rsplit(".", 1)[-1]) else old / new
+
+
+def subsystem_for(key: str, playbooks: PlaybookSet) -> str:
+    """Fallback subsystem for a key no rule covers: the playbook whose identifiers mention it."""
+    for playbook in playbooks:
+        regex = playbook.identifier_regex
+        if regex is not None and regex.search(key.rsplit(".", 1)[-1]):
+            return playbook.subsystem
+    return OTHER_SUBSYSTEM
+
+
+def rule_for(key: str, playbooks: PlaybookSet) -> tuple[Playbook, ConfigKeyRule] | None:
+    hit = playbooks.config_rule_for(key)
+    if hit is None and key.endswith("._target_"):
+        hit = playbooks.config_rule_for(key.rsplit(".", 1)[0])
+    return hit
+
+
+def judge(match: KeyMatch, playbooks: PlaybookSet) -> Verdict:
+    keys = [e.key for e in (match.candidate, match.baseline) if e is not None]
+    hit = next((h for k in keys if (h := rule_for(k, playbooks)) is not None), None)
+    if hit is None:
+        return Verdict(subsystem_for(keys[0], playbooks), Severity.low, None, None,
+                       "no playbook rule covers this key")
+    playbook, rule = hit
+    if rule.kind == "interval":
+        ratio = frequency_ratio(match) if match.status is MatchStatus.changed else None
+        if ratio is not None and ratio >= FREQUENCY_FACTOR:
+            return Verdict(playbook.subsystem, Severity.significant, rule, playbook,
+                           f"{ratio:g}x more frequent: throughput overhead")
+        return Verdict(playbook.subsystem, Severity.low, rule, playbook, "interval change (overhead only)")
+    return Verdict(playbook.subsystem, rule.severity, rule, playbook, f"{rule.kind} key (rule `{rule.pattern}`)")

@@ -1,0 +1,159 @@
+"""Small AST helpers shared by the detector rules."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+
+from investigator.detectors.flow import Site
+from investigator.detectors.pyast import FunctionInfo, call_name, dotted, last_name, receiver, unparse
+from investigator.detectors.roles import is_coefficient, role
+
+OPTIMIZER_RECEIVER = re.compile(r"optim|(^|[._])opt($|[._\d])|scaler|solver", re.IGNORECASE)
+SCHEDULER_RECEIVER = re.compile(r"sched|lr_|warmup", re.IGNORECASE)
+ENV_RECEIVER = re.compile(r"env|sim|game|world", re.IGNORECASE)
+
+
+def calls(sites: list[Site]) -> Iterator[tuple[Site, ast.Call, str]]:
+    for site in sites:
+        if isinstance(site.node, ast.Call):
+            yield site, site.node, call_name(site.node)
+
+
+def assigns(sites: list[Site]) -> Iterator[tuple[Site, ast.stmt, ast.expr]]:
+    """Assignment statements with their value expression."""
+    for site in sites:
+        node = site.node
+        if isinstance(node, ast.Assign | ast.AugAssign) or (isinstance(node, ast.AnnAssign) and node.value):
+            yield site, node, node.value  # type: ignore[misc]
+
+
+def assigned_names(node: ast.stmt) -> list[str]:
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target]  # type: ignore[attr-defined]
+    out: list[str] = []
+    for t in targets:
+        elts = t.elts if isinstance(t, ast.Tuple | ast.List) else [t]
+        for e in elts:
+            base = e
+            while isinstance(base, ast.Subscript | ast.Starred):
+                base = base.value
+            name = dotted(base)
+            if name:
+                out.append(last_name(name))
+    return out
+
+
+def target_roles(node: ast.stmt) -> list[str]:
+    return [r for r in (role(n) for n in assigned_names(node)) if r]
+
+
+def local_names(fn: FunctionInfo) -> set[str]:
+    """Names bound inside a function (parameters, assignments, loop targets)."""
+    out: set[str] = set()
+    node = fn.node
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        for a in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]:
+            out.add(a.arg)
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
+            out.add(sub.id)
+    out.discard("self")
+    return out
+
+
+class _Canon(ast.NodeTransformer):
+    def __init__(self, locals_: set[str]) -> None:
+        self.locals = locals_
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        if node.id in self.locals:
+            return ast.copy_location(ast.Name(id="_v", ctx=node.ctx), node)
+        return node
+
+
+def canon(expr: ast.AST | None, fn: FunctionInfo | None = None, locals_: set[str] | None = None) -> str:
+    """Source text of an expression with local variable names replaced (rename-tolerant)."""
+    if expr is None:
+        return ""
+    names = locals_ if locals_ is not None else (local_names(fn) if fn is not None else set())
+    import copy
+
+    tree = _Canon(names).visit(copy.deepcopy(expr))
+    return unparse(tree, limit=200)
+
+
+def mentions_role(expr: ast.AST, roles: set[str], skip_coefficients: bool = True) -> bool:
+    for sub in ast.walk(expr):
+        name = sub.id if isinstance(sub, ast.Name) else sub.attr if isinstance(sub, ast.Attribute) else None
+        if name is None or (skip_coefficients and is_coefficient(name)):
+            continue
+        if role(name) in roles:
+            return True
+    return False
+
+
+def roles_in(expr: ast.AST) -> set[str]:
+    out: set[str] = set()
+    for sub in ast.walk(expr):
+        name = sub.id if isinstance(sub, ast.Name) else sub.attr if isinstance(sub, ast.Attribute) else None
+        if name and not is_coefficient(name):
+            r = role(name)
+            if r:
+                out.add(r)
+    return out
+
+
+def signed_terms(expr: ast.AST, sign: int = 1) -> list[tuple[int, ast.AST]]:
+    """Split a sum into signed terms: `a - c * b` -> [(+1, a), (-1, c * b)]."""
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
+        return signed_terms(expr.left, sign) + signed_terms(expr.right, sign)
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Sub):
+        return signed_terms(expr.left, sign) + signed_terms(expr.right, -sign)
+    if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.USub):
+        return signed_terms(expr.operand, -sign)
+    return [(sign, expr)]
+
+
+def factors(expr: ast.AST) -> list[ast.AST]:
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Mult):
+        return factors(expr.left) + factors(expr.right)
+    return [expr]
+
+
+def coefficient_text(parts: list[ast.AST]) -> str:
+    """Coefficient factors as text, config names collapsed (`args.ent_coef` -> COEF)."""
+    out = []
+    for p in parts:
+        name = dotted(p)
+        if name and is_coefficient(last_name(name)):
+            out.append("COEF")
+        else:
+            out.append(unparse(p, limit=60))
+    return " * ".join(sorted(out)) or "1"
+
+
+def optimizer_step(call: ast.Call) -> bool:
+    if last_name(call_name(call)) != "step":
+        return False
+    recv = receiver(call)
+    return bool(OPTIMIZER_RECEIVER.search(recv)) and not SCHEDULER_RECEIVER.search(recv)
+
+
+def scheduler_step(call: ast.Call) -> bool:
+    return last_name(call_name(call)) == "step" and bool(SCHEDULER_RECEIVER.search(receiver(call)))
+
+
+def env_step(call: ast.Call) -> bool:
+    recv = receiver(call)
+    return last_name(call_name(call)) in {"step", "step_async", "step_wait"} and bool(ENV_RECEIVER.search(recv))
+
+
+def has_backward(sites: list[Site]) -> bool:
+    return any(last_name(name) == "backward" for _, _, name in calls(sites))
+
+
+def computes_loss(sites: list[Site]) -> bool:
+    if has_backward(sites):
+        return True
+    return any("loss" in target_roles(node) for _, node, _ in assigns(sites))

@@ -1,0 +1,70 @@
+"""Device placement: the device a model or tensors are put on."""
+
+from __future__ import annotations
+
+import ast
+
+from investigator.detectors.base import (
+    DetectorContext,
+    DetectorMeta,
+    Feature,
+    FeatureDetector,
+    Hit,
+    feature_hit,
+    register,
+)
+from investigator.detectors.flow import Site
+from investigator.detectors.pairs import FunctionPair
+from investigator.detectors.patterns import calls
+from investigator.detectors.pyast import FunctionInfo, kwarg, last_name, unparse
+from investigator.models import Severity
+
+DEVICES = ("cpu", "cuda", "mps", "xla", "meta")
+
+
+def _device_literal(node: ast.AST | None) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.split(":")[0] in DEVICES:
+        return node.value
+    if isinstance(node, ast.IfExp):
+        a, b = _device_literal(node.body), _device_literal(node.orelse)
+        if a or b:
+            return f"{a or unparse(node.body, 30)} if ... else {b or unparse(node.orelse, 30)}"
+    return None
+
+
+@register
+class DevicePlacementDetector(FeatureDetector):
+    meta = DetectorMeta(
+        id="device_placement",
+        title="Device placement",
+        subsystem="device",
+        severity=Severity.significant,
+        rationale=(
+            "A hard-coded device (training pinned to the CPU, a model left on another device than its "
+            "inputs, an MPS/CPU fallback) changes throughput by large factors and sometimes numerics."
+        ),
+        fix="Restore the baseline device selection (e.g. `torch.device('cuda' if torch.cuda.is_available() and args.cuda else 'cpu')`).",
+        hypotheses=["device.device_changed"],
+        confidence=0.75,
+        keywords=r"torch\.device|\.to\(",
+    )
+
+    def features(self, sites: list[Site], fn: FunctionInfo, ctx: DetectorContext) -> list[Feature]:
+        out = []
+        for site, call, name in calls(sites):
+            tail = last_name(name)
+            candidates: list[ast.AST | None] = []
+            if tail in ("device", "to") and call.args:
+                candidates.append(call.args[0])
+            candidates.append(kwarg(call, "device"))
+            candidates.append(kwarg(call, "map_location"))
+            for c in candidates:
+                literal = _device_literal(c)
+                if literal:
+                    out.append(Feature(("device", literal), site, unparse(call, 70)))
+            if tail in ("cpu", "cuda") and not call.args and isinstance(call.func, ast.Attribute) and site.loop_depth == 0:
+                out.append(Feature(("move", tail), site, f".{tail}()"))
+        return out
+
+    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001
+        return [feature_hit("Device placement changed", pair, only_base, only_cand)]

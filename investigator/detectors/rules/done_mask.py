@@ -1,0 +1,77 @@
+"""Done / termination masking dropped from (or added to) the bootstrap of returns and advantages."""
+
+from __future__ import annotations
+
+import ast
+
+from investigator.detectors.base import (
+    DetectorContext,
+    DetectorMeta,
+    Feature,
+    FeatureDetector,
+    Hit,
+    feature_hit,
+    register,
+)
+from investigator.detectors.flow import Site
+from investigator.detectors.pairs import FunctionPair
+from investigator.detectors.patterns import assigns, mentions_role, target_roles
+from investigator.detectors.pyast import FunctionInfo, call_name, last_name, unparse
+from investigator.models import Severity
+
+DONE = {"dones", "truncations"}
+
+
+def is_mask(expr: ast.AST) -> bool:
+    """`1 - done`, `1.0 - dones[t + 1]`, `~done`, `logical_not(done)`, `(1 - d.float())`."""
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Sub) and isinstance(expr.left, ast.Constant):
+        return mentions_role(expr.right, DONE)
+    if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.Invert | ast.Not):
+        return mentions_role(expr.operand, DONE)
+    if isinstance(expr, ast.Call) and last_name(call_name(expr)) in {"logical_not", "bitwise_not"}:
+        return any(mentions_role(a, DONE) for a in expr.args)
+    return False
+
+
+@register
+class DoneMaskDetector(FeatureDetector):
+    meta = DetectorMeta(
+        id="done_mask",
+        title="Done masking of bootstrapped values",
+        subsystem="ppo",
+        severity=Severity.critical,
+        rationale=(
+            "Without `(1 - done)` masking the return of a finished episode bootstraps from the first "
+            "state of the next episode: value targets leak across episode boundaries."
+        ),
+        fix="Restore the `(1 - done)` factor on the bootstrapped value and on the GAE recursion.",
+        hypotheses=["ppo.gae_changed", "vecenv.done_handling_changed"],
+        confidence=0.85,
+        keywords=r"1(\.0)?\s*-\s*\w*(done|terminal)",
+    )
+
+    def features(self, sites: list[Site], fn: FunctionInfo, ctx: DetectorContext) -> list[Feature]:
+        out = []
+        for site, node, value in assigns(sites):
+            roles = tuple(sorted(set(target_roles(node)))) or ("other",)
+            for sub in ast.walk(value):
+                if is_mask(sub):
+                    out.append(Feature(("mask", roles), site, unparse(sub, 60)))
+                elif (
+                    isinstance(sub, ast.BinOp)
+                    and isinstance(sub.op, ast.Mult)
+                    and not ({"dones"} & set(roles))
+                    and any(mentions_role(side, DONE) for side in (sub.left, sub.right))
+                    and not any(is_mask(side) for side in (sub.left, sub.right))
+                ):
+                    out.append(Feature(("masked_by", roles), site, unparse(sub, 60)))
+        return out
+
+    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001
+        if only_base and not only_cand:
+            return [feature_hit("Done masking removed from the return/advantage computation", pair, only_base, [])]
+        if only_cand and not only_base:
+            return [feature_hit("Done masking added to the return/advantage computation", pair, [], only_cand,
+                                severity=Severity.significant, confidence=0.6)]
+        return [feature_hit("Done masking changed", pair, only_base, only_cand, severity=Severity.significant,
+                            confidence=0.6)]

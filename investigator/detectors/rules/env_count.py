@@ -1,0 +1,70 @@
+"""How the number of environments / workers is computed."""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from investigator.detectors.base import (
+    DetectorContext,
+    DetectorMeta,
+    Feature,
+    FeatureDetector,
+    Hit,
+    feature_hit,
+    register,
+)
+from investigator.detectors.flow import Site
+from investigator.detectors.pairs import FunctionPair
+from investigator.detectors.patterns import assigned_names, assigns, calls, canon
+from investigator.detectors.pyast import FunctionInfo, call_name, last_name
+from investigator.models import Severity
+
+COUNT = re.compile(
+    r"^(num_envs|n_envs|nenvs|num_env|num_workers|n_workers|workers|num_procs|n_procs|num_processes|"
+    r"envs_per_worker|rollout_workers|num_cpus|n_cpus|num_actors|n_actors|batch_envs)$"
+)
+VECTOR = re.compile(r"VectorEnv|VecEnv|vector|make_vec|Vec$", re.IGNORECASE)
+
+
+@register
+class EnvCountDetector(FeatureDetector):
+    meta = DetectorMeta(
+        id="env_count",
+        title="Environment / worker count",
+        subsystem="vecenv",
+        severity=Severity.significant,
+        rationale=(
+            "The number of environments sets the batch collected per step and, with a fixed step "
+            "budget, the number of updates; a heuristic (`int(gpu_memory_gb / 6)`, cpu_count) can "
+            "silently give a very different count on another machine."
+        ),
+        fix="Restore the baseline computation of the environment/worker count (or pin it in the config).",
+        hypotheses=["vecenv.env_count_changed"],
+        confidence=0.75,
+        keywords=r"num_envs|num_workers|n_envs|cpu_count",
+    )
+
+    def features(self, sites: list[Site], fn: FunctionInfo, ctx: DetectorContext) -> list[Feature]:
+        out = []
+        for site, node, value in assigns(sites):
+            names = assigned_names(node)
+            if len(names) == 1 and COUNT.match(names[0]):
+                text = canon(value, site.fn)
+                out.append(Feature(("count", names[0], text), site, f"{names[0]} = {text}"))
+        for site, call, name in calls(sites):
+            for k in call.keywords:
+                if k.arg and COUNT.match(k.arg):
+                    text = canon(k.value, site.fn)
+                    out.append(Feature(("kwarg", k.arg, text), site, f"{last_name(name)}({k.arg}={text})"))
+            if VECTOR.search(last_name(name)):
+                for arg in call.args:
+                    if isinstance(arg, ast.ListComp) and arg.generators:
+                        it = arg.generators[0].iter
+                        if isinstance(it, ast.Call) and last_name(call_name(it)) == "range":
+                            text = canon(it, site.fn)
+                            out.append(Feature(("range", text), site, f"{last_name(name)}([... for _ in {text}])"))
+        return out
+
+    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001
+        return [feature_hit("Environment/worker count computation changed", pair, only_base, only_cand)]

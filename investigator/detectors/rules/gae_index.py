@@ -1,0 +1,92 @@
+"""GAE / lambda-return index shifts: `values[t + 1]` vs `values[t]`, `dones[t + 1]` vs `dones[t]`."""
+
+from __future__ import annotations
+
+import ast
+
+from investigator.detectors.base import (
+    DetectorContext,
+    DetectorMeta,
+    Feature,
+    FeatureDetector,
+    Hit,
+    feature_hit,
+    register,
+)
+from investigator.detectors.flow import Site
+from investigator.detectors.pairs import FunctionPair
+from investigator.detectors.pyast import FunctionInfo, dotted, last_name
+from investigator.detectors.roles import role
+from investigator.models import Severity
+
+ROLES = {"values", "dones", "rewards", "truncations", "advantages", "returns", "next_values"}
+
+
+def offset(index: ast.AST, loop_vars: set[str]) -> str | None:
+    """`t` -> '+0', `t + 1` -> '+1', `t - 1` -> '-1', `i + k` -> '+k'; None when no loop variable."""
+    if isinstance(index, ast.Name) and index.id in loop_vars:
+        return "+0"
+    if isinstance(index, ast.BinOp) and isinstance(index.op, ast.Add | ast.Sub):
+        left, right = index.left, index.right
+        sign = "+" if isinstance(index.op, ast.Add) else "-"
+        if isinstance(left, ast.Name) and left.id in loop_vars:
+            if isinstance(right, ast.Constant):
+                return f"{sign}{right.value}"
+            return f"{sign}{ast.unparse(right)}"
+        if sign == "+" and isinstance(right, ast.Name) and right.id in loop_vars and isinstance(left, ast.Constant):
+            return f"+{left.value}"
+    return None
+
+
+def _fmt(name: str, off: str) -> str:
+    return f"{name}[t]" if off == "+0" else f"{name}[t {off[0]} {off[1:]}]"
+
+
+@register
+class GaeIndexDetector(FeatureDetector):
+    meta = DetectorMeta(
+        id="gae_index",
+        title="GAE / lambda-return indexing",
+        subsystem="ppo",
+        severity=Severity.critical,
+        rationale=(
+            "The TD error must bootstrap from V(s_{t+1}) and mask with the done flag of the step that "
+            "ended the episode. Shifting an index by one bootstraps from the wrong state: advantages "
+            "become biased and the critic learns a wrong target."
+        ),
+        fix="Restore the baseline indices (typically `values[t + 1]` and `dones[t + 1]` in the backward loop).",
+        hypotheses=["ppo.gae_changed", "buffers.bootstrap_off_by_one"],
+        confidence=0.85,
+        keywords=r"gae|lambda|advantages?\[",
+    )
+
+    def features(self, sites: list[Site], fn: FunctionInfo, ctx: DetectorContext) -> list[Feature]:
+        out = []
+        for site in sites:
+            node = site.node
+            if not isinstance(node, ast.Subscript) or not site.loops:
+                continue
+            name = last_name(dotted(node.value))
+            r = role(name) if name else None
+            if r not in ROLES:
+                continue
+            parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+            for part in parts:
+                off = offset(part, site.loop_vars)
+                if off is not None:
+                    access = "store" if isinstance(node.ctx, ast.Store) else "load"
+                    out.append(Feature((r, off, access), site, _fmt(name, off)))
+        return out
+
+    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001
+        shifted = {f.key[0] for f in only_base} & {f.key[0] for f in only_cand}
+        if shifted:
+            r = sorted(shifted)[0]
+            b = [f for f in only_base if f.key[0] == r]
+            c = [f for f in only_cand if f.key[0] == r]
+            return [feature_hit(f"Index shift in {r}: `{b[0].text}` -> `{c[0].text}`", pair, b, c)]
+        if only_base and not only_cand:
+            return [feature_hit("Time-indexed access dropped from the return computation", pair, only_base, [],
+                                confidence=0.6, severity=Severity.significant)]
+        return [feature_hit("Time indexing changed in the return computation", pair, only_base, only_cand,
+                            confidence=0.6, severity=Severity.significant)]

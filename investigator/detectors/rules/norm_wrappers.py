@@ -1,0 +1,75 @@
+"""Observation / reward normalisation wrappers, and loading of normalisation statistics."""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from investigator.detectors.base import (
+    DetectorContext,
+    DetectorMeta,
+    Feature,
+    FeatureDetector,
+    Hit,
+    feature_hit,
+    register,
+)
+from investigator.detectors.flow import Site
+from investigator.detectors.pairs import FunctionPair
+from investigator.detectors.patterns import assigned_names, assigns, calls
+from investigator.detectors.pyast import FunctionInfo, last_name, unparse
+from investigator.models import Severity
+
+WRAPPER = re.compile(
+    r"^(Normali[sz]e\w*|VecNormalize|RunningMeanStd|\w*ObsNorm\w*|\w*RewardNorm\w*|\w*RunningNorm\w*|"
+    r"normali[sz]e_(obs|observations?|rewards?|returns?|inputs?)|TransformReward|TransformObservation|"
+    r"ClipObservation|ClipReward|ScaleReward|clip_(obs|reward)s?)$"
+)
+LOADERS = {"load", "loadtxt", "load_state_dict", "from_file", "load_stats", "read_stats"}
+STATS = re.compile(r"rms|stat|norm|running|mean|std|var", re.IGNORECASE)
+STAT_ATTRS = re.compile(r"^(obs_rms|ret_rms|rms|running_mean|running_var|obs_mean|obs_std|mean|var|std|count)$")
+
+
+@register
+class NormWrappersDetector(FeatureDetector):
+    meta = DetectorMeta(
+        id="norm_wrappers",
+        title="Observation / reward normalisation",
+        subsystem="normalization",
+        severity=Severity.significant,
+        rationale=(
+            "Normalisation wrappers and their statistics define the input and reward scale the "
+            "networks see. Dropping a wrapper, or no longer loading statistics computed in a "
+            "pretraining stage, shifts the input distribution and the effective learning rate."
+        ),
+        fix="Restore the baseline normalisation wrapper / statistics loading in the environment pipeline.",
+        hypotheses=["normalization.obs_normalisation_changed", "normalization.reward_normalisation_changed"],
+        confidence=0.8,
+        keywords=r"Normali[sz]e|RunningMeanStd|obs_rms|ret_rms",
+    )
+
+    def features(self, sites: list[Site], fn: FunctionInfo, ctx: DetectorContext) -> list[Feature]:
+        out = []
+        for site, call, name in calls(sites):
+            tail = last_name(name)
+            if WRAPPER.match(tail):
+                out.append(Feature(("wrapper", tail), site, unparse(call, 80)))
+            elif tail in LOADERS and STATS.search(unparse(call, 200)):
+                out.append(Feature(("stats_load", tail), site, unparse(call, 80)))
+        for site, node, _value in assigns(sites):
+            for name in assigned_names(node):
+                if STAT_ATTRS.match(name) and isinstance(node, ast.Assign) and any(
+                    isinstance(t, ast.Attribute) for t in node.targets
+                ):
+                    out.append(Feature(("stats_set", name), site, unparse(node, 80)))
+        return out
+
+    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001
+        what = {"wrapper": "wrapper", "stats_load": "statistics loading", "stats_set": "statistics assignment"}
+        if only_base and not only_cand:
+            f = only_base[0]
+            return [feature_hit(f"Normalisation {what[f.key[0]]} removed: `{f.key[1]}`", pair, only_base, [])]
+        if only_cand and not only_base:
+            f = only_cand[0]
+            return [feature_hit(f"Normalisation {what[f.key[0]]} added: `{f.key[1]}`", pair, [], only_cand, confidence=0.6)]
+        return [feature_hit("Normalisation pipeline changed", pair, only_base, only_cand, confidence=0.65)]

@@ -1,0 +1,54 @@
+"""Optimizer class and constructor hyperparameters written in code (eps, betas, weight decay)."""
+
+from __future__ import annotations
+
+import re
+
+from investigator.detectors.base import (
+    DetectorContext,
+    DetectorMeta,
+    Feature,
+    FeatureDetector,
+    Hit,
+    feature_hit,
+    register,
+)
+from investigator.detectors.flow import Site
+from investigator.detectors.pairs import FunctionPair
+from investigator.detectors.patterns import calls, canon
+from investigator.detectors.pyast import FunctionInfo, last_name
+from investigator.models import Severity
+
+OPTIMIZERS = re.compile(r"^(Adam|AdamW|SGD|RMSprop|Adagrad|Adamax|NAdam|RAdam|Lion|Adafactor|LAMB|Lamb|SparseAdam)$")
+
+
+@register
+class OptimizerCtorDetector(FeatureDetector):
+    meta = DetectorMeta(
+        id="optimizer_ctor",
+        title="Optimizer construction",
+        subsystem="trainer",
+        severity=Severity.significant,
+        rationale=(
+            "The optimizer class and its hyperparameters (Adam eps 1e-5 in PPO, betas, weight decay) "
+            "set the effective step size; a changed eps or class changes training dynamics."
+        ),
+        fix="Restore the baseline optimizer class and constructor arguments.",
+        hypotheses=["trainer.optimizer_changed"],
+        confidence=0.8,
+        keywords=r"optim\.\w+\(",
+    )
+
+    def features(self, sites: list[Site], fn: FunctionInfo, ctx: DetectorContext) -> list[Feature]:
+        out = []
+        for site, call, name in calls(sites):
+            tail = last_name(name)
+            if OPTIMIZERS.match(tail) and ("optim" in name or name == tail):
+                kws = tuple(sorted(f"{k.arg}={canon(k.value, site.fn)}" for k in call.keywords if k.arg))
+                out.append(Feature((tail, kws), site, f"{tail}(params, {', '.join(kws)})"))
+        return out
+
+    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001
+        b = only_base[0].text if only_base else "-"
+        c = only_cand[0].text if only_cand else "-"
+        return [feature_hit(f"Optimizer changed: `{b}` -> `{c}`", pair, only_base, only_cand)]

@@ -1,0 +1,66 @@
+"""Autocast / dtype / mixed-precision changes."""
+
+from __future__ import annotations
+
+import ast
+
+from investigator.detectors.base import (
+    DetectorContext,
+    DetectorMeta,
+    Feature,
+    FeatureDetector,
+    Hit,
+    feature_hit,
+    register,
+)
+from investigator.detectors.flow import Site
+from investigator.detectors.pairs import FunctionPair
+from investigator.detectors.patterns import calls
+from investigator.detectors.pyast import FunctionInfo, dotted, last_name, unparse
+from investigator.models import Severity
+
+LOW_PRECISION = {"float16", "half", "bfloat16", "float8_e4m3fn", "float8_e5m2"}
+CASTS = {"half", "bfloat16", "double", "float64"}
+CONTROLS = {"autocast", "GradScaler", "set_default_dtype", "set_float32_matmul_precision"}
+
+
+@register
+class PrecisionDetector(FeatureDetector):
+    meta = DetectorMeta(
+        id="precision",
+        title="Numeric precision (autocast, dtype)",
+        subsystem="device",
+        severity=Severity.significant,
+        rationale=(
+            "Half precision and autocast change the numerics of losses, advantages and normalisation "
+            "statistics; without a grad scaler small gradients underflow to zero in float16."
+        ),
+        fix="Restore the baseline precision (remove the autocast/dtype change) and compare learning curves.",
+        hypotheses=["device.precision_changed"],
+        confidence=0.75,
+        keywords=r"autocast|float16|bfloat16|GradScaler|\.half\(\)",
+    )
+
+    def features(self, sites: list[Site], fn: FunctionInfo, ctx: DetectorContext) -> list[Feature]:
+        out = []
+        for site, call, name in calls(sites):
+            tail = last_name(name)
+            if tail in CONTROLS:
+                args = ", ".join([unparse(a, 30) for a in call.args] + sorted(f"{k.arg}={unparse(k.value, 30)}" for k in call.keywords))
+                out.append(Feature(("control", tail, args), site, f"{tail}({args})"))
+            elif tail in CASTS and not call.args and isinstance(call.func, ast.Attribute):
+                out.append(Feature(("cast", tail), site, f".{tail}()"))
+        for site in sites:
+            node = site.node
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr in LOW_PRECISION | {"float64", "double"}
+                and dotted(node.value) in ("torch", "np", "numpy", "jnp")
+            ):
+                out.append(Feature(("dtype", node.attr), site, dotted(node)))
+        return out
+
+    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001
+        if only_cand:
+            return [feature_hit(f"Precision changed: `{only_cand[0].text}` at the candidate", pair, only_base, only_cand)]
+        return [feature_hit(f"Precision changed: `{only_base[0].text}` removed", pair, only_base, [], confidence=0.6)]

@@ -1,0 +1,84 @@
+"""Returns / value targets built from different tensors (rollout values vs. re-evaluated values)."""
+
+from __future__ import annotations
+
+import ast
+
+from investigator.detectors.base import (
+    DetectorContext,
+    DetectorMeta,
+    Feature,
+    FeatureDetector,
+    Hit,
+    feature_hit,
+    register,
+)
+from investigator.detectors.flow import Site
+from investigator.detectors.pairs import FunctionPair
+from investigator.detectors.patterns import assigned_names, assigns, mentions_role, roles_in
+from investigator.detectors.pyast import FunctionInfo, call_name, last_name, unparse
+from investigator.detectors.roles import role
+from investigator.models import Severity
+
+SQUARED_CALLS = {"mse_loss", "smooth_l1_loss", "huber_loss", "l1_loss"}
+
+
+def _squared_differences(expr: ast.AST) -> list[ast.BinOp]:
+    out = []
+    for sub in ast.walk(expr):
+        inner = None
+        if isinstance(sub, ast.BinOp) and isinstance(sub.op, ast.Pow):
+            inner = sub.left
+        elif isinstance(sub, ast.Call) and last_name(call_name(sub)) in {"pow", "square", "abs"}:
+            inner = sub.func.value if isinstance(sub.func, ast.Attribute) and last_name(call_name(sub)) == "pow" else (sub.args[0] if sub.args else None)
+        if isinstance(inner, ast.BinOp) and isinstance(inner.op, ast.Sub):
+            out.append(inner)
+        if isinstance(sub, ast.Call) and last_name(call_name(sub)) in SQUARED_CALLS and len(sub.args) >= 2:
+            out.append(ast.BinOp(left=sub.args[0], op=ast.Sub(), right=sub.args[1]))
+    return out
+
+
+@register
+class ReturnsTargetDetector(FeatureDetector):
+    meta = DetectorMeta(
+        id="returns_target",
+        title="Returns / value-target construction",
+        subsystem="ppo",
+        severity=Severity.critical,
+        rationale=(
+            "The critic regresses onto `advantages + values` computed with rollout-time values. "
+            "Building the target from other tensors (re-evaluated values, raw rewards, values only) "
+            "changes what the critic learns and, through it, every advantage."
+        ),
+        fix="Restore the baseline target (`returns = advantages + values` from the rollout, used in the value loss).",
+        hypotheses=["ppo.returns_target_changed"],
+        confidence=0.8,
+        keywords=r"returns?\s*=|v_loss|value_loss",
+    )
+
+    def features(self, sites: list[Site], fn: FunctionInfo, ctx: DetectorContext) -> list[Feature]:
+        out = []
+        for site, node, value in assigns(sites):
+            names = assigned_names(node)
+            if len(names) == 1 and role(names[0]) == "returns" and isinstance(node, ast.Assign):
+                sources = roles_in(value) - {"returns"}
+                if sources:
+                    out.append(Feature(("returns_from", tuple(sorted(sources))), site, f"{names[0]} = {unparse(value, 80)}"))
+            for diff in _squared_differences(value):
+                for a, b in ((diff.left, diff.right), (diff.right, diff.left)):
+                    if mentions_role(a, {"new_values"}) and not mentions_role(b, {"new_values"}):
+                        out.append(Feature(("value_target", tuple(sorted(roles_in(b)))), site, unparse(diff, 80)))
+        return out
+
+    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001
+        kinds_b = {f.key[0] for f in only_base}
+        kinds_c = {f.key[0] for f in only_cand}
+        if kinds_b & kinds_c:
+            kind = sorted(kinds_b & kinds_c)[0]
+            b = [f for f in only_base if f.key[0] == kind]
+            c = [f for f in only_cand if f.key[0] == kind]
+            what = "Returns" if kind == "returns_from" else "Value-loss target"
+            return [feature_hit(f"{what} built from different tensors: {'+'.join(b[0].key[1])} -> {'+'.join(c[0].key[1])}",
+                                pair, b, c)]
+        return [feature_hit("Returns/value target changed", pair, only_base, only_cand, severity=Severity.significant,
+                            confidence=0.55)]

@@ -1,0 +1,69 @@
+"""Seeding: global seeds, per-environment seeds, determinism flags."""
+
+from __future__ import annotations
+
+import ast
+
+from investigator.detectors.base import (
+    DetectorContext,
+    DetectorMeta,
+    Feature,
+    FeatureDetector,
+    Hit,
+    feature_hit,
+    register,
+)
+from investigator.detectors.flow import Site
+from investigator.detectors.pairs import FunctionPair
+from investigator.detectors.patterns import assigns, calls, canon
+from investigator.detectors.pyast import FunctionInfo, dotted, last_name
+from investigator.models import Severity
+
+SEED_CALLS = {"manual_seed", "manual_seed_all", "seed", "set_seed", "seed_everything", "use_deterministic_algorithms"}
+FLAGS = {"deterministic", "benchmark"}
+
+
+@register
+class SeedingDetector(FeatureDetector):
+    meta = DetectorMeta(
+        id="seeding",
+        title="Seeding",
+        subsystem="device",
+        severity=Severity.low,
+        rationale=(
+            "Seeds decide reproducibility and, for vectorised environments, diversity: giving every "
+            "environment the same seed (a per-environment offset removed) collects correlated "
+            "episodes and reduces the effective batch."
+        ),
+        fix="Restore the baseline seeding (including the per-environment offset, e.g. `seed + idx`).",
+        hypotheses=["device.seeding_changed"],
+        confidence=0.7,
+        keywords=r"seed",
+    )
+
+    def features(self, sites: list[Site], fn: FunctionInfo, ctx: DetectorContext) -> list[Feature]:
+        out = []
+        for site, call, name in calls(sites):
+            tail = last_name(name)
+            if tail in SEED_CALLS and (call.args or call.keywords):
+                args = ", ".join(canon(a, site.fn) for a in call.args)
+                out.append(Feature(("call", tail, args), site, f"{name}({args})"))
+            for k in call.keywords:
+                if k.arg and "seed" in k.arg:
+                    out.append(Feature(("kwarg", tail, k.arg, canon(k.value, site.fn)), site,
+                                       f"{tail}({k.arg}={canon(k.value, site.fn)})"))
+        for site, node, value in assigns(sites):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]  # type: ignore[attr-defined]
+            for t in targets:
+                if isinstance(t, ast.Attribute) and t.attr in FLAGS and "cudnn" in dotted(t.value):
+                    out.append(Feature(("flag", t.attr, canon(value)), site, f"cudnn.{t.attr} = {canon(value)}"))
+        return out
+
+    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001
+        lost_offset = any("+" in f.key[-1] for f in only_base if f.key[0] == "kwarg") and not any(
+            "+" in f.key[-1] for f in only_cand if f.key[0] == "kwarg"
+        )
+        if lost_offset and only_cand:
+            return [feature_hit("Per-environment seed offset removed: environments share one seed", pair, only_base,
+                                only_cand, severity=Severity.significant, confidence=0.75)]
+        return [feature_hit("Seeding changed", pair, only_base, only_cand)]

@@ -1,0 +1,85 @@
+"""`.train()` / `.eval()` mode around rollout and update."""
+
+from __future__ import annotations
+
+import ast
+
+from investigator.detectors.base import Detector, DetectorContext, DetectorMeta, Hit, register, site_loc
+from investigator.detectors.flow import Site
+from investigator.detectors.pairs import FunctionPair
+from investigator.detectors.patterns import calls, env_step
+from investigator.detectors.pyast import last_name, receiver
+from investigator.models import Severity
+
+
+def mode_events(sites: list[Site]) -> list[tuple[str, Site]]:
+    out: list[tuple[str, Site]] = []
+    for site, call, name in calls(sites):
+        tail = last_name(name)
+        recv = receiver(call).lower()
+        if tail in ("train", "eval") and recv and "trainer" not in recv and len(call.args) <= 1 and not call.keywords:
+            arg = call.args[0] if call.args else None
+            if arg is not None and not (isinstance(arg, ast.Constant) and isinstance(arg.value, bool)):
+                continue
+            mode = "eval" if tail == "eval" or (arg is not None and arg.value is False) else "train"  # type: ignore[union-attr]
+            out.append((mode, site))
+        elif env_step(call):
+            out.append(("rollout", site))
+        elif tail == "backward":
+            out.append(("update", site))
+    compact: list[tuple[str, Site]] = []
+    for kind, site in out:
+        if not compact or compact[-1][0] != kind:
+            compact.append((kind, site))
+    return compact
+
+
+def _mode_at(seq: list[tuple[str, Site]], anchor: str) -> str:
+    mode = "train"  # nn.Module default
+    for kind, _ in seq:
+        if kind in ("train", "eval"):
+            mode = kind
+        elif kind == anchor:
+            return mode
+    return mode
+
+
+@register
+class TrainEvalModeDetector(Detector):
+    meta = DetectorMeta(
+        id="train_eval_mode",
+        title="Module train/eval mode",
+        subsystem="trainer",
+        severity=Severity.significant,
+        rationale=(
+            "Dropout and normalisation layers behave differently in train and eval mode. Updating in "
+            "eval mode (or collecting rollouts in train mode) changes the policy that is optimised "
+            "relative to the one that acted."
+        ),
+        fix="Restore the baseline .train()/.eval() calls around the rollout and the update.",
+        hypotheses=["trainer.train_eval_mode_changed"],
+        confidence=0.75,
+        keywords=r"\.eval\(\)|\.train\(\)",
+    )
+
+    def check_pair(self, pair: FunctionPair, ctx: DetectorContext) -> list[Hit]:
+        base, cand = mode_events(ctx.sites(pair.base)), mode_events(ctx.sites(pair.cand))
+        if not any(k in ("train", "eval") for k, _ in base + cand):
+            return []
+        changes = [a for a in ("rollout", "update") if _mode_at(base, a) != _mode_at(cand, a)
+                   and any(k == a for k, _ in base) and any(k == a for k, _ in cand)]
+        if not changes:
+            return []
+        bmodes = [(k, s) for k, s in base if k in ("train", "eval")]
+        cmodes = [(k, s) for k, s in cand if k in ("train", "eval")]
+        desc = ", ".join(f"{a}: {_mode_at(base, a)} -> {_mode_at(cand, a)}" for a in changes)
+        return [
+            Hit(
+                title=f"Module mode changed ({desc})",
+                summary=f"baseline `{' -> '.join(k for k, _ in base)}`; candidate `{' -> '.join(k for k, _ in cand)}`",
+                base=site_loc(bmodes[0][1]) if bmodes else None,
+                cand=site_loc(cmodes[0][1]) if cmodes else None,
+                pair=pair,
+                severity=Severity.significant if "update" in changes else Severity.low,
+            )
+        ]

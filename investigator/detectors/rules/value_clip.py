@@ -1,0 +1,92 @@
+"""Value-loss clipping and the value-loss coefficient."""
+
+from __future__ import annotations
+
+import ast
+
+from investigator.detectors.base import (
+    DetectorContext,
+    DetectorMeta,
+    Feature,
+    FeatureDetector,
+    Hit,
+    feature_hit,
+    register,
+)
+from investigator.detectors.flow import Site
+from investigator.detectors.pairs import FunctionPair
+from investigator.detectors.patterns import (
+    assigns,
+    calls,
+    coefficient_text,
+    factors,
+    signed_terms,
+    target_roles,
+)
+from investigator.detectors.pyast import FunctionInfo, dotted, last_name, unparse
+from investigator.detectors.roles import role
+from investigator.models import Severity
+
+CLAMPS = {"clamp", "clip", "clamp_"}
+VALUE_LOSS_NAME = ("v_loss", "value_loss", "vf_loss", "critic_loss", "vloss")
+
+
+def _is_value_clip(call: ast.Call, name: str) -> bool:
+    if last_name(name) not in CLAMPS or not call.args:
+        return False
+    arg = call.args[0]
+    if not (isinstance(arg, ast.BinOp) and isinstance(arg.op, ast.Sub)):
+        return False
+    roles = {role(last_name(dotted(x))) for x in (arg.left, arg.right) if dotted(x)}
+    return "new_values" in roles and bool(roles & {"values", "returns"})
+
+
+def _mentions_value_loss(expr: ast.AST) -> bool:
+    return any(
+        isinstance(s, ast.Name | ast.Attribute) and any(v in (s.id if isinstance(s, ast.Name) else s.attr).lower() for v in VALUE_LOSS_NAME)
+        for s in ast.walk(expr)
+    )
+
+
+@register
+class ValueClipDetector(FeatureDetector):
+    meta = DetectorMeta(
+        id="value_clip",
+        title="Value-loss clipping and coefficient",
+        subsystem="ppo",
+        severity=Severity.significant,
+        rationale=(
+            "PPO implementations clip the value prediction around the rollout value and weight the "
+            "value loss (vf_coef, often with a 0.5 factor). Removing the clip or changing the weight "
+            "changes how fast the critic moves relative to the policy."
+        ),
+        fix="Restore the baseline value clipping (`torch.clamp(newvalue - values, -clip, clip)` + max) and weight.",
+        hypotheses=["ppo.value_loss_changed"],
+        confidence=0.8,
+        keywords=r"v_loss|value_loss|vf_coef",
+    )
+
+    def features(self, sites: list[Site], fn: FunctionInfo, ctx: DetectorContext) -> list[Feature]:
+        out = []
+        for site, call, name in calls(sites):
+            if _is_value_clip(call, name):
+                out.append(Feature(("value_clip",), site, unparse(call, 80)))
+        for site, node, value in assigns(sites):
+            if "loss" not in target_roles(node):
+                continue
+            for sign, term in signed_terms(value):
+                parts = factors(term)
+                carrier = [p for p in parts if _mentions_value_loss(p)]
+                if carrier:
+                    coef = coefficient_text([p for p in parts if p not in carrier])
+                    out.append(Feature(("value_weight", sign, coef), site, f"{coef} * value_loss"))
+        return out
+
+    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001
+        clip_b = [f for f in only_base if f.key[0] == "value_clip"]
+        clip_c = [f for f in only_cand if f.key[0] == "value_clip"]
+        if clip_b:
+            return [feature_hit("Value-loss clipping removed", pair, clip_b, [])]
+        if clip_c:
+            return [feature_hit("Value-loss clipping added", pair, [], clip_c, confidence=0.6)]
+        return [feature_hit("Value-loss weight changed", pair, only_base, only_cand)]

@@ -1,0 +1,57 @@
+"""Synchronous vs. asynchronous / serial vs. multiprocess vector-environment backend."""
+
+from __future__ import annotations
+
+import re
+
+from investigator.detectors.base import (
+    DetectorContext,
+    DetectorMeta,
+    Feature,
+    FeatureDetector,
+    Hit,
+    feature_hit,
+    register,
+)
+from investigator.detectors.flow import Site
+from investigator.detectors.pairs import FunctionPair
+from investigator.detectors.patterns import calls
+from investigator.detectors.pyast import FunctionInfo, last_name, unparse
+from investigator.models import Severity
+
+BACKENDS = re.compile(r"^(SyncVectorEnv|AsyncVectorEnv|SubprocVecEnv|DummyVecEnv|ShmemVecEnv|\w*Serial\w*Env|\w*Multiprocess\w*Env|RayVecEnv)$")
+MODE_KWARGS = {"vectorization_mode", "asynchronous", "backend", "vec_env_cls", "multiprocessing", "start_method"}
+
+
+@register
+class VecenvBackendDetector(FeatureDetector):
+    meta = DetectorMeta(
+        id="vecenv_backend",
+        title="Vector-environment backend",
+        subsystem="vecenv",
+        severity=Severity.significant,
+        rationale=(
+            "Switching between synchronous/serial and asynchronous/multiprocess stepping changes "
+            "throughput and, for some backends, auto-reset and observation timing."
+        ),
+        fix="Restore the baseline vector-environment class / mode.",
+        hypotheses=["vecenv.stepping_mode_changed"],
+        confidence=0.8,
+        keywords=r"VectorEnv|VecEnv",
+    )
+
+    def features(self, sites: list[Site], fn: FunctionInfo, ctx: DetectorContext) -> list[Feature]:
+        out = []
+        for site, call, name in calls(sites):
+            tail = last_name(name)
+            if BACKENDS.match(tail):
+                out.append(Feature(("backend", tail), site, tail))
+            for k in call.keywords:
+                if k.arg in MODE_KWARGS:
+                    out.append(Feature(("mode", k.arg, unparse(k.value, 40)), site, f"{k.arg}={unparse(k.value, 40)}"))
+        return out
+
+    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001
+        b = only_base[0].text if only_base else "-"
+        c = only_cand[0].text if only_cand else "-"
+        return [feature_hit(f"Vector-env backend changed: {b} -> {c}", pair, only_base, only_cand)]

@@ -1,0 +1,91 @@
+"""The `metric_forensics` analyzer: training logs of runs at both commits, judged statistically.
+
+Works without a repository (logs-only mode): it reads only `request.baseline_runs` /
+`request.candidate_runs`, `primary_metric`, `metric_aliases` and `metric_options`.
+"""
+
+from __future__ import annotations
+
+import time
+
+from pydantic import ValidationError
+
+from investigator.analyzers.base import AnalysisContext, register_analyzer
+from investigator.metrics.aliases import MetricCatalog
+from investigator.metrics.engine import SOURCE, markdown, run_engine
+from investigator.metrics.loading import load_side
+from investigator.metrics.rules import RuleOptions
+from investigator.metrics.stats import StatOptions
+from investigator.models import AnalyzerFailure, AnalyzerResult, ReportSection
+
+STAT_KEYS = set(StatOptions.model_fields)
+RULE_KEYS = set(RuleOptions.model_fields) - {"stats"}
+
+
+def options_from(raw: dict[str, float]) -> tuple[RuleOptions, list[str]]:
+    """RuleOptions from the request's flat `metric_options`; unknown keys are reported, not fatal."""
+    problems: list[str] = []
+    rule_kw = {k: v for k, v in raw.items() if k in RULE_KEYS}
+    stat_kw = {k: v for k, v in raw.items() if k in STAT_KEYS}
+    unknown = sorted(set(raw) - RULE_KEYS - STAT_KEYS)
+    if unknown:
+        problems.append(
+            f"unknown metric option(s) {', '.join(unknown)}; known: {', '.join(sorted(RULE_KEYS | STAT_KEYS))}"
+        )
+    try:
+        stats = StatOptions(**stat_kw)
+    except ValidationError as exc:
+        problems.append(f"invalid statistics options: {exc.errors()[0]['msg']}")
+        stats = StatOptions()
+    try:
+        opts = RuleOptions(**rule_kw, stats=stats)
+    except ValidationError as exc:
+        problems.append(f"invalid metric rule options: {exc.errors()[0]['msg']}")
+        opts = RuleOptions(stats=stats)
+    return opts, problems
+
+
+class MetricForensicsAnalyzer:
+    id = SOURCE
+    title = "Training metrics"
+
+    def applies(self, ctx: AnalysisContext) -> tuple[bool, str]:
+        req = ctx.request
+        if req.baseline_runs or req.candidate_runs:
+            return True, (
+                f"runs given: {len(req.baseline_runs)} baseline glob(s), {len(req.candidate_runs)} candidate glob(s)"
+            )
+        return False, "no training runs given (baseline_runs / candidate_runs)"
+
+    def run(self, ctx: AnalysisContext) -> AnalyzerResult:
+        started = time.perf_counter()
+        req = ctx.request
+        result = AnalyzerResult(analyzer=self.id)
+        opts, option_problems = options_from(dict(req.metric_options))
+        result.failures.extend(AnalyzerFailure(source=self.id, message=m) for m in option_problems)
+        baseline, b_problems = load_side(list(req.baseline_runs))
+        candidate, c_problems = load_side(list(req.candidate_runs))
+        for side, problems in (("baseline", b_problems), ("candidate", c_problems)):
+            result.failures.extend(
+                AnalyzerFailure(source=self.id, message=f"{side}: {p.message}", path=p.path) for p in problems
+            )
+        catalog = MetricCatalog(req.metric_aliases, req.primary_metric)
+        out = run_engine(baseline, candidate, catalog, opts, ctx.output_dir)
+        result.findings = out.findings
+        result.hypothesis_updates = out.hypothesis_updates
+        result.artifacts = out.artifacts
+        result.failures.extend(out.failures)
+        out.failures = result.failures
+        result.sections.append(
+            ReportSection(
+                id="training_metrics",
+                title="Training metrics",
+                markdown=markdown(out, baseline, candidate, catalog, opts),
+                order=40,
+            )
+        )
+        result.duration_s = time.perf_counter() - started
+        return result
+
+
+analyzer = register_analyzer(MetricForensicsAnalyzer())

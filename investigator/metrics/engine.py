@@ -1,0 +1,433 @@
+"""From loaded runs to findings, hypothesis updates, a per-metric table, figures and markdown.
+
+Plain functions over the runs of both sides (no repository needed), so the analyzer, the tests and a
+logs-only investigation all go through the same path. Policy for single-run signatures: a signature
+present at the candidate and absent at the baseline is evidence of a change (the rule's severity,
+its hypotheses supported); present on both sides it is reported at low severity and supports
+nothing; without baseline runs, rules that need a contrast (a constant learning rate) stay low.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel
+
+from investigator.metrics.aliases import MetricCatalog, normalise
+from investigator.metrics.curves import final_value
+from investigator.metrics.formatting import interval, num, pct, pct_interval
+from investigator.metrics.loading import RunData, Series
+from investigator.metrics.rules import (
+    PRIMARY,
+    CompareOutcome,
+    RuleHit,
+    RuleOptions,
+    RunView,
+    SingleRunRule,
+    compare_rules,
+    single_run_rules,
+)
+from investigator.metrics.stats import Comparison, Verdict, compare
+from investigator.models import (
+    AnalyzerFailure,
+    Evidence,
+    EvidenceKind,
+    Finding,
+    HypothesisStatus,
+    HypothesisUpdate,
+    Location,
+    Severity,
+    Side,
+)
+
+SOURCE = "metric_forensics"
+OVERVIEW_METRICS = ("entropy", "value_loss", "learning_rate", "sps")
+
+
+class MetricRow(BaseModel):
+    metric: str
+    tag: str
+    quantity: str
+    comparison: Comparison
+
+
+@dataclass
+class EngineOutput:
+    findings: list[Finding] = field(default_factory=list)
+    hypothesis_updates: list[HypothesisUpdate] = field(default_factory=list)
+    rows: list[MetricRow] = field(default_factory=list)
+    artifacts: list[str] = field(default_factory=list)
+    failures: list[AnalyzerFailure] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # checked/not-checked lines for the report
+    figures: dict[str, str] = field(default_factory=dict)  # key -> path relative to output_dir
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")[:60] or "metric"
+
+
+class _Figures:
+    """Writes figures under output_dir/figures; a plotting error is a failure, not a crash."""
+
+    def __init__(self, output_dir: Path | None, seed: int, out: EngineOutput):
+        self.output_dir = output_dir
+        self.seed = seed
+        self.out = out
+
+    def panels(self, key: str, panels, hlines=None) -> str | None:
+        if self.output_dir is None or not panels:
+            return None
+        if key in self.out.figures:
+            return self.out.figures[key]
+        from investigator.metrics.plots import comparison_figure
+
+        rel = f"figures/metrics_{_slug(key)}.png"
+        try:
+            comparison_figure(self.output_dir / rel, panels, seed=self.seed, hlines=hlines)
+        except Exception as exc:  # noqa: BLE001 - a figure is never worth the investigation
+            self.out.failures.append(AnalyzerFailure(source=SOURCE, message=f"figure {rel} not written: {exc}"))
+            return None
+        self.out.artifacts.append(rel)
+        self.out.figures[key] = rel
+        return rel
+
+
+def _series_by_side(metric: str, sides: dict[str, list[RunView]]) -> dict[str, list[Series]]:
+    out: dict[str, list[Series]] = {}
+    for side, views in sides.items():
+        found = []
+        for v in views:
+            s = v.metric(metric)
+            if s is None and metric not in v.resolved and metric != PRIMARY:
+                s = v.run.series(metric)  # a raw tag
+            if s is not None and len(s):
+                found.append(s)
+        out[side] = found
+    return out
+
+
+def _label(metric: str, views: list[RunView]) -> str:
+    """The tag as logged, with the canonical name when it differs (`charts/SPS` (sps))."""
+    for v in views:
+        tag = v.tag_of(metric)
+        if tag:
+            name = v.primary_name if metric == PRIMARY else metric
+            return f"`{tag}`" if normalise(tag) == normalise(name) else f"`{tag}` ({name})"
+    return f"`{metric}`"
+
+
+def run_engine(
+    baseline: list[RunData],
+    candidate: list[RunData],
+    catalog: MetricCatalog,
+    opts: RuleOptions | None = None,
+    output_dir: Path | None = None,
+) -> EngineOutput:
+    opts = opts or RuleOptions()
+    out = EngineOutput()
+    base = [RunView.of(r, catalog) for r in baseline]
+    cand = [RunView.of(r, catalog) for r in candidate]
+    sides: dict[str, list[RunView]] = {k: v for k, v in (("baseline", base), ("candidate", cand)) if v}
+    figures = _Figures(output_dir, opts.stats.seed, out)
+
+    # which side's signatures are findings: the candidate's; with only one side given, that side's
+    subject: Side = "candidate" if cand else "baseline"
+    contrast: list[RunView] = base if cand else []
+    subject_views = cand or base
+
+    for rule in single_run_rules():
+        try:
+            _single(rule, subject, subject_views, contrast, base, cand, opts, out, figures)
+        except Exception as exc:  # noqa: BLE001 - one faulty rule must not end the analysis
+            out.failures.append(AnalyzerFailure(source=f"{SOURCE}.{rule.meta.id}", message=f"rule failed: {exc!r}"))
+
+    if base and cand:
+        _comparisons(base, cand, catalog, opts, out, figures)
+    elif subject_views:
+        out.notes.append(
+            "Only one side has runs: no baseline-vs-candidate comparison; signatures are reported for the "
+            f"{subject} runs alone."
+        )
+    _overview_figure(sides, figures)
+    return out
+
+
+def _single(
+    rule: SingleRunRule,
+    subject: Side,
+    subject_views: list[RunView],
+    contrast: list[RunView],
+    base: list[RunView],
+    cand: list[RunView],
+    opts: RuleOptions,
+    out: EngineOutput,
+    figures: _Figures,
+) -> None:
+    meta = rule.meta
+    applicable = [v for v in subject_views if rule.applicable(v, opts)]
+    contrast_applicable = [v for v in contrast if rule.applicable(v, opts)]
+    refutation = rule.refutes(base, cand, opts)
+    if refutation:
+        for hyp in meta.hypotheses:
+            out.hypothesis_updates.append(
+                HypothesisUpdate(hypothesis=hyp, status=HypothesisStatus.refuted, evidence=f"{meta.id}: {refutation}")
+            )
+    if not applicable:
+        out.notes.append(f"`{meta.id}` not checked: {_missing(meta.metrics, meta.id)}")
+        return
+    hits: dict[str, RuleHit] = {}
+    for v in applicable:
+        hit = rule.check(v, opts)
+        if hit is not None:
+            hits[v.run.name] = hit
+    contrast_hits = {v.run.name: h for v in contrast_applicable if (h := rule.check(v, opts)) is not None}
+    if not hits:
+        side_note = f"{len(contrast_hits)}/{len(contrast_applicable)} baseline runs show it" if contrast_hits else ""
+        out.notes.append(
+            f"`{meta.id}` checked on {len(applicable)} {subject} run(s): not present" + (f" ({side_note})" if side_note else "")
+        )
+        return
+    frac = len(hits) / len(applicable)
+    frac_contrast = len(contrast_hits) / len(contrast_applicable) if contrast_applicable else None
+    first = next(iter(hits.values()))
+    hypotheses = list(meta.hypotheses)
+    if frac_contrast is None:
+        severity = Severity.low if meta.needs_contrast else (first.severity or meta.severity)
+        confidence = 0.35 + 0.25 * frac
+        where = f"{len(hits)}/{len(applicable)} {subject} run(s) (no baseline runs to contrast)"
+        if meta.needs_contrast:
+            hypotheses = []
+    elif meta.contrast_matters and frac_contrast >= 0.5 * frac:
+        severity = Severity.low
+        confidence = 0.3
+        where = (
+            f"{len(hits)}/{len(applicable)} {subject} and {len(contrast_hits)}/{len(contrast_applicable)} baseline runs: "
+            "present on both sides, so not a difference between the commits"
+        )
+        hypotheses = []
+    else:
+        severity = first.severity or meta.severity
+        confidence = min(0.9, 0.5 + 0.4 * frac * (1 - (frac_contrast or 0.0)))
+        where = f"{len(hits)}/{len(applicable)} {subject} run(s)"
+        if frac_contrast is not None:
+            where += f", {len(contrast_hits)}/{len(contrast_applicable)} baseline run(s)"
+    plot_metrics = first.plot_metrics
+    figure = None
+    if plot_metrics:
+        panel_sides = {"baseline": base, "candidate": cand}
+        panels = [
+            (_label(m, subject_views), s)
+            for m in plot_metrics
+            if any((s := _series_by_side(m, {k: v for k, v in panel_sides.items() if v})).values())
+        ]
+        figure = figures.panels(f"rule_{meta.id}", panels, hlines=first.hlines)
+    lines = [f"{name}: {hit.summary}" for name, hit in hits.items()]
+    summary = f"{meta.title} in {where}. " + lines[0]
+    details: dict[str, object] = {
+        "rule": meta.id,
+        "runs_with_signature": {n: h.summary for n, h in hits.items()},
+        "baseline_runs_with_signature": {n: h.summary for n, h in contrast_hits.items()},
+        "checked_runs": len(applicable),
+        "run_details": {n: h.details for n, h in hits.items()},
+    }
+    if figure:
+        details["figure"] = figure
+    out.findings.append(
+        Finding(
+            id=f"{SOURCE}:{meta.id}:{subject}",
+            source=meta.id,
+            subsystem=meta.subsystem,
+            severity=severity,
+            confidence=round(confidence, 3),
+            title=f"{meta.title} ({subject})",
+            impact=f"{meta.title} in {where}.",
+            rationale=meta.rationale,
+            locations=[Location(path=next(v.run.path for v in applicable if v.run.name == n), side=subject) for n in hits],
+            evidence=[Evidence(kind=EvidenceKind.metric, summary=summary, details=details)]
+            + [Evidence(kind=EvidenceKind.metric, summary=line) for line in lines[1:]],
+            fix=meta.fix,
+            hypotheses=hypotheses,
+        )
+    )
+    for hyp in hypotheses:
+        out.hypothesis_updates.append(
+            HypothesisUpdate(hypothesis=hyp, status=HypothesisStatus.supported, evidence=f"{meta.id}: {summary}")
+        )
+
+
+def _missing(metrics: list[str], rule_id: str) -> str:
+    if rule_id == "grad_norm_above_clip":
+        return "no gradient-clip threshold configured (metric option `grad_clip`) or no gradient-norm metric logged"
+    if not metrics:
+        return "no suitable metric logged"
+    return "metric(s) not logged: " + ", ".join(metrics)
+
+
+def _comparisons(
+    base: list[RunView],
+    cand: list[RunView],
+    catalog: MetricCatalog,
+    opts: RuleOptions,
+    out: EngineOutput,
+    figures: _Figures,
+) -> None:
+    for rule in compare_rules():
+        try:
+            outcome = rule.compare(base, cand, opts)
+        except Exception as exc:  # noqa: BLE001
+            out.failures.append(AnalyzerFailure(source=f"{SOURCE}.{rule.meta.id}", message=f"rule failed: {exc!r}"))
+            continue
+        if outcome is None:
+            out.notes.append(f"`{rule.meta.id}` not checked: {_missing(rule.meta.metrics, rule.meta.id)} on both sides")
+            continue
+        out.rows.append(
+            MetricRow(metric=outcome.metric, tag=_label(outcome.metric, cand), quantity=outcome.quantity, comparison=outcome.comparison)
+        )
+        _compare_finding(rule.meta, outcome, base, cand, opts, out, figures)
+    # final values of every other canonical metric logged on both sides
+    shared = set.intersection(*(set(v.resolved) for v in base + cand)) if base and cand else set()
+    covered = {row.metric for row in out.rows} | {catalog.primary_name, PRIMARY}
+    for metric in sorted(shared - covered):
+        spec = catalog.spec(metric)
+        b = [final_value(s) for v in base if (s := v.metric(metric)) is not None and len(s)]
+        c = [final_value(s) for v in cand if (s := v.metric(metric)) is not None and len(s)]
+        if b and c:
+            cmp = compare(np.array(b), np.array(c), spec.higher_is_better, opts.stats)
+            out.rows.append(MetricRow(metric=metric, tag=_label(metric, cand), quantity="final value", comparison=cmp))
+
+
+def _compare_finding(meta, outcome: CompareOutcome, base, cand, opts: RuleOptions, out: EngineOutput, figures: _Figures) -> None:
+    cmp = outcome.comparison
+    rel = cmp.relative_change
+    worse = rel is not None and (
+        (rel < 0) if (cmp.higher_is_better is not False) else (rel > 0)
+    )
+    metric_key = outcome.metric
+    sides = {"baseline": base, "candidate": cand}
+    figure = figures.panels(
+        f"compare_{metric_key}", [(_label(metric_key, cand), _series_by_side(metric_key, sides))]
+    ) if any(_series_by_side(metric_key, sides).values()) else None
+    details: dict[str, object] = {"rule": meta.id, "comparison": cmp.model_dump(mode="json"), **outcome.details}
+    if figure:
+        details["figure"] = figure
+    locations = [Location(path=v.run.path, side=side) for side, views in sides.items() for v in views]
+    if cmp.verdict == Verdict.regression:
+        severity = outcome.severity or meta.severity
+        p = cmp.p_improvement if cmp.p_improvement is not None else 0.5
+        confidence = min(0.95, 0.55 + 0.4 * (1 - p))
+        status = HypothesisStatus.supported
+        title = f"{meta.title}: regression {pct(rel)} {pct_interval(cmp)}".strip()
+    elif cmp.verdict == Verdict.too_few_seeds and worse and abs(rel or 0) > opts.stats.threshold:
+        severity = Severity.low
+        confidence = 0.25
+        status = HypothesisStatus.inconclusive
+        title = f"{meta.title}: {pct(rel)} with too few seeds for a verdict"
+    else:
+        if cmp.verdict == Verdict.equivalent:
+            for hyp in meta.refuted_when_equivalent:
+                out.hypothesis_updates.append(
+                    HypothesisUpdate(hypothesis=hyp, status=HypothesisStatus.refuted, evidence=f"{meta.id}: {outcome.summary}")
+                )
+        return
+    out.findings.append(
+        Finding(
+            id=f"{SOURCE}:{meta.id}:{_slug(outcome.metric)}",
+            source=meta.id,
+            subsystem=meta.subsystem,
+            severity=severity,
+            confidence=round(confidence, 3),
+            title=title,
+            impact=outcome.summary.split(" — ")[0],
+            rationale=meta.rationale,
+            locations=locations,
+            evidence=[Evidence(kind=EvidenceKind.metric, summary=outcome.summary, details=details)],
+            fix=meta.fix,
+            hypotheses=list(meta.hypotheses),
+        )
+    )
+    for hyp in meta.hypotheses:
+        out.hypothesis_updates.append(HypothesisUpdate(hypothesis=hyp, status=status, evidence=f"{meta.id}: {outcome.summary}"))
+
+
+def _overview_figure(sides: dict[str, list[RunView]], figures: _Figures) -> None:
+    if not sides:
+        return
+    views = [v for vs in sides.values() for v in vs]
+    metrics = [PRIMARY, *[m for m in OVERVIEW_METRICS if any(v.metric(m) is not None for v in views)]]
+    panels = []
+    for m in metrics:
+        by_side = _series_by_side(m, sides)
+        if any(by_side.values()):
+            panels.append((_label(m, views), by_side))
+    figures.panels("overview", panels)
+
+
+def markdown(out: EngineOutput, baseline: list[RunData], candidate: list[RunData], catalog: MetricCatalog, opts: RuleOptions) -> str:
+    """The "Training metrics" report section."""
+    lines: list[str] = []
+
+    def describe_side(name: str, runs: list[RunData]) -> str:
+        if not runs:
+            return f"{name}: no runs"
+        formats = sorted({r.format for r in runs})
+        empty = sum(r.empty for r in runs)
+        extra = f", {empty} without scalars" if empty else ""
+        return f"{name}: {len(runs)} run(s) ({', '.join(formats)}{extra})"
+
+    lines.append(f"{describe_side('Baseline', baseline)}; {describe_side('Candidate', candidate)}.")
+    lines.append(
+        f"Primary metric: `{catalog.primary_name}`. Per-side aggregate: interquartile mean (IQM) across seeds with a "
+        f"{int(opts.stats.confidence * 100)}% stratified bootstrap interval ({opts.stats.n_boot} resamples, seed "
+        f"{opts.stats.seed}). A change is flagged only if the interval of the difference excludes zero and the "
+        f"relative change exceeds {opts.stats.threshold:.0%}; fewer than {opts.stats.min_seeds} seeds per side give "
+        "no verdict."
+    )
+    lines.append("")
+    if out.rows:
+        lines.append("| metric | quantity | baseline IQM [CI] | candidate IQM [CI] | change | P(improvement) | verdict |")
+        lines.append("|---|---|---|---|---|---|---|")
+        for row in out.rows:
+            c = row.comparison
+            p = "—" if c.p_improvement is None else f"{c.p_improvement:.2f}"
+            change = f"{pct(c.relative_change)} {pct_interval(c)}".strip()
+            lines.append(
+                f"| {row.tag} | {row.quantity} | {num(c.baseline_iqm)} {interval(c.baseline_ci)} (n={c.n_baseline}) | "
+                f"{num(c.candidate_iqm)} {interval(c.candidate_ci)} (n={c.n_candidate}) | {change} | {p} | {c.verdict.value} |"
+            )
+        lines.append("")
+    shown: set[str] = set()
+    if "overview" in out.figures:
+        shown.add(out.figures["overview"])
+        lines.append(f"![Training curves, baseline vs candidate]({out.figures['overview']})")
+        lines.append("")
+    metric_findings = sorted(out.findings, key=lambda f: (-f.severity.weight, -f.confidence))
+    if metric_findings:
+        lines.append("**Metric findings**")
+        lines.append("")
+        for f in metric_findings:
+            lines.append(f"- **{f.severity.value}** ({f.confidence_label} confidence) — {f.title}: {f.evidence[0].summary}")
+            if f.hypotheses:
+                lines.append(f"  Supports: {', '.join(f'`{h}`' for h in f.hypotheses)}.")
+            fig = f.evidence[0].details.get("figure")
+            if fig and fig not in shown:
+                shown.add(str(fig))
+                lines.append(f"\n  ![{f.title}]({fig})")
+        lines.append("")
+    if out.notes:
+        lines.append("**Rules checked**")
+        lines.append("")
+        lines.extend(f"- {note}" for note in out.notes)
+        lines.append("")
+    if out.failures:
+        lines.append("**Unreadable input**")
+        lines.append("")
+        lines.extend(f"- {f.message}" for f in out.failures)
+    return "\n".join(lines).strip() + "\n"
+
+
+def finite(x: float | None) -> bool:
+    return x is not None and not math.isnan(x)

@@ -1,0 +1,72 @@
+"""Figures: baseline vs candidate curves with confidence bands, and the curves behind each finding.
+
+Matplotlib with the Agg backend (no display). Bands are percentile-bootstrap intervals of the mean
+across seeds at each step of a common grid (seeded, so figures are reproducible).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from investigator.metrics.curves import common_grid, on_grid  # noqa: E402
+from investigator.metrics.loading import Series  # noqa: E402
+
+COLORS = {"baseline": "#1f77b4", "candidate": "#d62728"}
+
+
+def _band(curves: np.ndarray, seed: int, n_boot: int = 300) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    mean = curves.mean(axis=0)
+    if len(curves) < 2:
+        return mean, mean, mean
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, len(curves), size=(n_boot, len(curves)))
+    boots = curves[idx].mean(axis=1)
+    lo, hi = np.percentile(boots, [2.5, 97.5], axis=0)
+    return mean, lo, hi
+
+
+def _draw(ax, sides: dict[str, list[Series]], title: str, seed: int, hlines: dict[str, float] | None = None) -> None:
+    everything = [s for runs in sides.values() for s in runs if len(s) >= 2]
+    grid = common_grid(everything)
+    for side, runs in sides.items():
+        runs = [s for s in runs if len(s) >= 2]
+        if not runs:
+            continue
+        color = COLORS.get(side, "gray")
+        for s in runs:
+            ax.plot(s.steps, s.values, color=color, alpha=0.15, linewidth=0.8)
+        if grid is not None:
+            curves = np.stack([on_grid(s, grid) for s in runs])
+            mean, lo, hi = _band(curves, seed)
+            ax.plot(grid, mean, color=color, linewidth=2, label=f"{side} (mean of {len(runs)})")
+            if len(runs) > 1:
+                ax.fill_between(grid, lo, hi, color=color, alpha=0.25, linewidth=0)
+        else:
+            ax.plot([], [], color=color, label=f"{side} ({len(runs)})")
+    for label, y in (hlines or {}).items():
+        ax.axhline(y, color="black", linestyle="--", linewidth=1)
+        ax.annotate(label, xy=(0.01, y), xycoords=("axes fraction", "data"), fontsize=8, va="bottom")
+    ax.set_title(title.replace("`", ""), fontsize=10)
+    ax.set_xlabel("step")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+
+
+def comparison_figure(
+    path: Path, panels: list[tuple[str, dict[str, list[Series]]]], seed: int = 0, hlines: dict[str, float] | None = None
+) -> Path:
+    """One panel per metric; each panel shows both sides' runs, mean and 95% band."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig, axes = plt.subplots(len(panels), 1, figsize=(7, 3.2 * len(panels)), squeeze=False)
+    for i, (title, sides) in enumerate(panels):
+        _draw(axes[i][0], sides, title, seed, hlines if i == 0 else None)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path

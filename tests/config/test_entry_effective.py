@@ -1,0 +1,140 @@
+from investigator.config.entry import detect, pyproject_scripts, resolve
+
+from .helpers import effective_of, side_of, values
+
+CONFIG = {
+    "proj/__init__.py": "",
+    "proj/config.py": """\
+        from pydantic import BaseModel, Field
+
+        DEFAULT_LR = 3e-4
+
+        class OptimConfig(BaseModel):
+            lr: float = DEFAULT_LR
+            eps: float = 1e-5
+
+        class EnvConfig(BaseModel):
+            num_envs: int = 64
+            rewards: dict = Field(default_factory=lambda: {"gem": 0.2, "ore": 1.0})
+
+        class TrainConfig(BaseModel):
+            optim: OptimConfig = Field(default_factory=OptimConfig)
+            env: EnvConfig = EnvConfig(num_envs=32)
+            seed: int = 1
+
+        class UnusedConfig(BaseModel):
+            width: int = 9
+    """,
+    "proj/env.py": """\
+        def make_env(cfg, num_envs=8, render=False):
+            return cfg
+    """,
+    "recipes/__init__.py": "",
+    "recipes/arena.py": """\
+        from proj.config import TrainConfig, OptimConfig
+        from proj.env import make_env
+
+        def train():
+            cfg = TrainConfig(seed=7, optim=OptimConfig(eps=1e-8))
+            env_cfg = cfg.env
+            env_cfg.rewards = {"gem": 0.5}
+            make_env(cfg.env, render=True)
+            return cfg
+
+        def other():
+            cfg = TrainConfig()
+            cfg.seed = 99
+    """,
+    "tools/run.py": """\
+        import argparse
+
+        def main():
+            p = argparse.ArgumentParser()
+            p.add_argument("recipe", nargs="?", default="recipes.arena.train")
+            p.add_argument("--device", default="cuda")
+            p.parse_args()
+
+        if __name__ == "__main__":
+            main()
+    """,
+    "scripts/helper.py": "if __name__ == '__main__':\n    print(1)\n",
+}
+
+
+def test_detects_main_script_and_follows_default_recipe():
+    resolved = detect(side_of(CONFIG))
+    assert resolved.starts[0] == ("tools/run.py", "main")
+    assert resolved.recipe == "recipes.arena.train"
+    assert ("recipes/arena.py", "train") in resolved.starts
+
+
+def test_effective_layers_defaults_kwargs_assignments():
+    config, _ = effective_of(CONFIG)
+    got = values(config)
+    assert got["optim.lr"] == 3e-4  # field default substituted from the module constant
+    assert config.effective["optim.lr"].path == "proj/config.py"
+    assert got["optim.eps"] == 1e-8  # nested constructor kwarg overrides the default
+    assert got["seed"] == 7 and config.effective["seed"].path == "recipes/arena.py"
+    assert got["env.num_envs"] == 32  # kwarg of the default instance
+    assert got["env.rewards.gem"] == 0.5  # assignment through an alias of cfg.env
+    assert "env.rewards.ore" not in got  # a whole mapping assigned replaces the old one
+    assert "env.rewards.ore" in config.replaced
+    assert got["env.render"] is True  # builder call kwarg (make_env -> env)
+    assert got["device"] == "cuda"
+    assert "recipe" not in got  # the option that picks the recipe is not training config
+    assert not any(k.startswith("width") or k.endswith(".width") for k in got)  # unused class
+    assert "unused.width" in config.other  # ... compared as other configuration
+    assert got["seed"] != 99  # assignments in functions the entry never calls do not count
+
+
+def test_given_entry_with_dotted_recipe_argument():
+    side = side_of(CONFIG)
+    resolved = resolve(side, "tools/run.py recipes.arena.other")
+    assert resolved.how == "given" and resolved.recipe == "recipes.arena.other"
+    config, _ = effective_of(CONFIG, "tools/run.py recipes.arena.other")
+    assert values(config)["seed"] == 99
+
+
+def test_given_dotted_function_entry_and_missing_entry():
+    side = side_of(CONFIG)
+    assert resolve(side, "recipes.arena.train").starts == [("recipes/arena.py", "train")]
+    missing = resolve(side, "nowhere/train.py")
+    assert missing.how.startswith("detected") and any("not found" in n for n in missing.notes)
+
+
+def test_hydra_entry_preferred_and_overrides():
+    files = {
+        "src/app/train.py": """\
+            import hydra
+
+            @hydra.main(config_path="../../conf", config_name="main")
+            def run(cfg):
+                pass
+
+            if __name__ == "__main__":
+                run()
+        """,
+        "conf/main.yaml": "defaults:\n  - model: small\nlr: 0.1\n",
+        "conf/model/small.yaml": "width: 64\n",
+        "conf/model/big.yaml": "width: 512\n",
+        "tools/eval.py": "if __name__ == '__main__':\n    pass\n",
+    }
+    config, _ = effective_of(files)
+    assert config.entry.how == "detected: @hydra.main" and config.entry.hydra_config == "conf/main.yaml"
+    assert values(config) == {"lr": 0.1, "model.width": 64}
+    config, _ = effective_of(files, "src/app/train.py model=big lr=0.5")
+    assert values(config) == {"lr": 0.5, "model.width": 512}
+
+
+def test_pyproject_console_script():
+    scripts = pyproject_scripts(b'[project.scripts]\nfit = "pkg.cli:fit"\n[tool.poetry.scripts]\nx = "a:b"\n')
+    assert scripts == {"fit": "pkg.cli:fit", "x": "a:b"}
+    assert pyproject_scripts(b"not toml [") == {}
+    side = side_of({"pkg/__init__.py": "", "pkg/cli.py": "def fit():\n    lr = 1\n"})
+    resolved = detect(side, {"fit": "pkg.cli:fit"})
+    assert resolved.starts == [("pkg/cli.py", "fit")] and "console script" in resolved.how
+
+
+def test_no_entry_detected():
+    resolved = detect(side_of({"lib/a.py": "X = 1\n", "c.yaml": "a: 1\n"}))
+    assert resolved.starts == [] and resolved.how == "none"

@@ -1,0 +1,90 @@
+"""The command line: exit codes, one-line errors, reports in every format."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from investigator.cli import main
+from tests.conftest import commit_files, git
+
+
+def _run(argv, capsys):
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture()
+def small_repo(tmp_path):
+    repo = tmp_path / "r"
+    commit_files(repo, {"train.py": "import torch\nLR = 3e-4\n"}, "base")
+    git(repo, "tag", "base")
+    commit_files(repo, {"train.py": "import torch\nLR = 3e-4\n\ndef broken(:\n"}, "cand")
+    return repo
+
+
+@pytest.mark.parametrize(
+    ("argv_fn", "needle"),
+    [
+        (lambda r, t: ["--repo", str(t / "nope"), "--baseline-commit", "HEAD"], "does not exist"),
+        (lambda r, t: ["--repo", str(t), "--baseline-commit", "HEAD"], "not a git repository"),
+        (lambda r, t: ["--repo", str(r), "--baseline-commit", "nosuchref"], "unknown baseline ref"),
+        (lambda r, t: ["--repo", str(r), "--baseline-commit", "HEAD", "--candidate-commit", "main"], "same commit"),
+        (lambda r, t: ["--repo", str(r)], "--baseline-commit is required"),
+        (lambda r, t: [], "give --repo"),
+        (lambda r, t: ["--repo", str(r), "--baseline-commit", "base", "--format", "pdf"], "invalid choice"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(small_repo, tmp_path, capsys, argv_fn, needle):
+    code, out, err = _run(argv_fn(small_repo, tmp_path), capsys)
+    assert code == 2
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) == 1 and needle in lines[0]
+    assert "Traceback" not in err + out
+
+
+def test_unrelated_histories_exit_2(small_repo, capsys):
+    git(small_repo, "checkout", "-q", "--orphan", "other")
+    git(small_repo, "rm", "-rq", "--cached", ".")
+    commit_files(small_repo, {"x.py": "x = 1\n"}, "orphan")
+    code, _, err = _run(["--repo", str(small_repo), "--baseline-commit", "main", "--candidate-commit", "other", "--quiet"], capsys)
+    assert code == 2 and "unrelated histories" in err
+
+
+def test_fail_on_threshold_sets_exit_code(small_repo, tmp_path, capsys):
+    argv = ["--repo", str(small_repo), "--baseline-commit", "base", "--output", str(tmp_path / "out"), "--quiet"]
+    code, out, _ = _run([*argv, "--fail-on", "significant"], capsys)
+    assert code == 1  # the candidate's train.py no longer parses: a significant finding
+    code, _, _ = _run([*argv, "--fail-on", "critical"], capsys)
+    assert code == 0
+    code, _, _ = _run(argv, capsys)
+    assert code == 0
+
+
+def test_writes_every_format(small_repo, tmp_path, capsys):
+    out_dir = tmp_path / "out"
+    code, out, _ = _run(
+        ["--repo", str(small_repo), "--baseline-commit", "base", "--output", str(out_dir), "--quiet", "--format", "md", "--format", "json", "--format", "html"],
+        capsys,
+    )
+    assert code == 0
+    files = sorted(p.suffix for p in out_dir.iterdir())
+    assert files == [".html", ".json", ".md"]
+    data = json.loads(next(out_dir.glob("*.json")).read_text())
+    assert data["schema_version"] == "1.0"
+    assert data["findings"][0]["rank"] == 1
+    assert "<table>" in next(out_dir.glob("*.html")).read_text()
+
+
+def test_console_script_runs_without_traceback(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "investigator.cli", "--repo", str(tmp_path / "missing"), "--baseline-commit", "HEAD"],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0 and "does not exist" in proc.stderr

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+import subprocess
+
+from investigator.cli import main
+
+
+def test_demo_command_generates_and_reports(tmp_path, capsys):
+    code = main(["demo", "--workdir", str(tmp_path / "work"), "--output", str(tmp_path / "out"), "--quiet"])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "md report:" in out and "json report:" in out and "html report:" in out
+    assert (tmp_path / "work" / "gridarena-ppo" / ".git").is_dir()
+    assert len(list((tmp_path / "out").glob("*.md"))) == 1
+
+
+def test_demo_repository_history_and_markers(demo_repo):
+    log = subprocess.run(["git", "log", "--format=%s"], cwd=demo_repo.path, capture_output=True, text=True, check=True).stdout
+    assert "Refactor: move configuration from YAML into Python classes and recipes" in log
+    for planted in demo_repo.planted:
+        for side in ("baseline", "candidate"):
+            path, line = demo_repo.locate(planted, side)
+            assert line >= 1
+
+
+def test_demo_without_plants_has_no_planted_differences(tmp_path):
+    from investigator.demo import generate_demo_repo
+
+    clean = generate_demo_repo(tmp_path / "clean", plant_code=False, plant_config=False)
+    assert clean.planted == ()
+    ppo_base = clean.show(clean.baseline, "rlproj/ppo.py")
+    assert ppo_base == clean.show(clean.candidate, "rlproj/ppo.py")

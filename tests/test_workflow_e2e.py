@@ -1,0 +1,112 @@
+"""End to end on the generated demo repository: the whole graph, every report format."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from investigator.models import SUBSYSTEMS
+from investigator.request import InvestigationRequest
+from investigator.workflow import run_investigation
+
+
+@pytest.fixture(scope="module")
+def demo_investigation(demo_repo, tmp_path_factory):
+    out = tmp_path_factory.mktemp("report")
+    events = []
+    inv = run_investigation(
+        InvestigationRequest(
+            repo=str(demo_repo.path),
+            baseline_commit=demo_repo.baseline,
+            candidate_commit=demo_repo.candidate,
+            formats=["md", "json", "html"],
+            output=out,
+        ),
+        progress=events.append,
+    )
+    return inv, events, out
+
+
+def test_progress_events_cover_every_step(demo_investigation):
+    _, events, _ = demo_investigation
+    finished = [e.step for e in events if e.status == "finished"]
+    for step in ("resolve", "diff", "triage", "analyze:diff_overview", "rank", "report"):
+        assert step in finished
+
+
+def test_report_has_the_sections_in_order(demo_investigation):
+    inv, _, out = demo_investigation
+    md = (out / f"{inv.reports['md'].split('/')[-1]}").read_text()
+    order = [
+        "# Regression diagnosis",
+        "**Question.**",
+        "## Findings, ranked",
+        "### Verified identical",
+        "### Changed, no behavioural effect",
+        "## Subsystems",
+        "## Recommended fixes",
+        "## Validation checklist",
+        "## Investigation log",
+    ]
+    positions = [md.index(marker) for marker in order]
+    assert positions == sorted(positions)
+    for subsystem in SUBSYSTEMS:
+        assert f"### {subsystem} —" in md
+
+
+def test_no_effect_changes_are_listed_not_found(demo_investigation, demo_repo):
+    inv, _, _ = demo_investigation
+    no_effect_titles = " ".join(n.title for r in inv.results.values() for n in r.no_effect)
+    for path in ("rlproj/common/utils.py", "rlproj/model.py", "README.md"):
+        assert path in no_effect_titles
+    finding_paths = {loc.path for f in inv.findings for loc in f.locations}
+    assert "rlproj/model.py" not in finding_paths and "README.md" not in finding_paths
+
+
+def test_planted_regressions_seen_by_shipped_analyzers_are_reported(demo_investigation, demo_repo):
+    """Every planted regression whose kind a registered analyzer covers must be a finding at the right place."""
+    inv, _, _ = demo_investigation
+    covers = {"config": "config_forensics", "code": "code_detectors"}
+    for planted in demo_repo.planted:
+        if covers[planted.kind] not in inv.planned:
+            continue
+        path, line = demo_repo.locate(planted, "candidate")
+        matching = [
+            f
+            for f in inv.findings
+            if f.subsystem == planted.subsystem and any(loc.path == path and loc.side == "candidate" for loc in f.locations)
+        ]
+        assert matching, f"planted regression {planted.id} not reported"
+        base_path, _ = demo_repo.locate(planted, "baseline")
+        assert any(loc.path == base_path and loc.side == "baseline" for f in matching for loc in f.locations)
+
+
+def test_json_schema_fields(demo_investigation):
+    inv, _, out = demo_investigation
+    data = json.loads((out / inv.reports["json"].split("/")[-1]).read_text())
+    assert data["schema_version"] == "1.0"
+    assert data["range"]["relation"] == "baseline is an ancestor of candidate"
+    assert data["range"]["commits_between"] == 7
+    ranks = [f["rank"] for f in data["findings"]]
+    assert ranks == list(range(1, len(ranks) + 1))
+    for f in data["findings"]:
+        assert {"rank", "severity", "subsystem", "title", "confidence", "locations"} <= set(f)
+        assert f["severity"] in ("critical", "significant", "low")
+        for loc in f["locations"]:
+            assert loc["side"] in ("baseline", "candidate") and "path" in loc and "line" in loc
+    assert {h["subsystem"] for h in data["hypotheses"]} == set(SUBSYSTEMS)
+
+
+def test_analyzer_crash_is_recorded_and_the_rest_goes_on(demo_repo, tmp_path, monkeypatch):
+    from investigator.analyzers import diff_overview
+
+    def boom(self, ctx):
+        raise RuntimeError("kaboom")
+
+    monkeypatch.setattr(diff_overview.DiffOverviewAnalyzer, "run", boom)
+    inv = run_investigation(
+        InvestigationRequest(repo=str(demo_repo.path), baseline_commit=demo_repo.baseline, output=tmp_path)
+    )
+    assert any("kaboom" in f.message for f in inv.failures)
+    assert "kaboom" in (tmp_path / inv.reports["md"].split("/")[-1]).read_text()

@@ -70,10 +70,9 @@ def evaluate_hypotheses(
                         f"static: no behavioural change in any file or changed line mapped to {playbook.subsystem}"
                     ]
                 else:
-                    n = touched[playbook.subsystem]
+                    files = triage.files_for(playbook.subsystem) if triage else []
+                    shown = ", ".join(f"`{p}`" for p in files[:3]) + (f" (+{len(files) - 3})" if len(files) > 3 else "")
                     record.status = HypothesisStatus.inconclusive
-                    record.evidence = [
-                        f"{n} changed file(s) map to {playbook.subsystem}, but no analyzer found a change matching this hypothesis"
-                    ]
+                    record.evidence = [f"changed files map here ({shown}) but no analyzer found a change matching it"]
             records.append(record)
     return records

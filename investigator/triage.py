@@ -6,6 +6,7 @@ out of findings; what maps to no subsystem is listed as "other".
 
 from __future__ import annotations
 
+import ast
 import json
 from collections import Counter
 from pathlib import PurePosixPath
@@ -19,7 +20,6 @@ from investigator.playbooks_lib.schema import PlaybookSet
 from investigator.pyast import (
     index_definitions,
     innermost_definition,
-    parse_python,
     same_behaviour,
 )
 
@@ -79,6 +79,9 @@ class Triage(BaseModel):
                 counts.update(e.subsystem_names)
         return dict(counts)
 
+    def files_for(self, subsystem: str) -> list[str]:
+        return [e.path for e in self.entries if e.has_effect and subsystem in e.subsystem_names]
+
     def behavioural(self) -> list[TriageEntry]:
         return [e for e in self.entries if e.has_effect]
 
@@ -118,12 +121,14 @@ def _strip_comments(source: str) -> str:
     return "\n".join(out)
 
 
-def _python_kind(old: str | None, new: str | None) -> tuple[str, str | None]:
+ParsedSide = tuple[ast.Module | None, str | None]
+
+
+def _python_kind(old: str | None, new: str | None, old_parsed: ParsedSide, new_parsed: ParsedSide) -> tuple[str, str | None]:
     """Classify a Python change (behavioural/formatting/comments/docstring) by comparing bytecode."""
     if old is None or new is None:
         return "behavioural", None
-    old_tree, old_err = parse_python(old)
-    new_tree, new_err = parse_python(new)
+    (old_tree, old_err), (new_tree, new_err) = old_parsed, new_parsed
     if old_tree is None or new_tree is None:
         return "behavioural", old_err or new_err
     if same_behaviour(old_tree, new_tree):
@@ -159,10 +164,10 @@ def _text_kind(old: str | None, new: str | None) -> str:
     return "behavioural"
 
 
-def _changed_symbols(f: ChangedFile, old: str | None, new: str | None) -> list[ChangedSymbol]:
+def _changed_symbols(f: ChangedFile, old_tree: ast.Module | None, new_tree: ast.Module | None) -> list[ChangedSymbol]:
     """Functions/classes whose own AST differs between the sides (innermost definition per line)."""
-    old_defs = index_definitions(t) if old and (t := parse_python(old)[0]) else []
-    new_defs = index_definitions(t) if new and (t := parse_python(new)[0]) else []
+    old_defs = index_definitions(old_tree) if old_tree else []
+    new_defs = index_definitions(new_tree) if new_tree else []
     old_by_name = {d.qualname: d for d in old_defs}
     new_by_name = {d.qualname: d for d in new_defs}
     touched_old = {d.qualname for ln in (x for h in f.hunks for x in h.removed_lines) if (d := innermost_definition(old_defs, ln))}
@@ -246,9 +251,11 @@ def triage_changeset(changeset: ChangeSet, playbooks: PlaybookSet) -> Triage:
         elif language == "docs":
             entry.change_kind = "documentation"
         elif language == "python":
-            entry.change_kind, error = _python_kind(old, new)
-            if entry.change_kind == "behavioural" and error is None:
-                entry.symbols = _changed_symbols(f, old, new)
+            old_parsed = changeset.baseline.python_ast(f.old_path) if old is not None and f.old_path else (None, None)
+            new_parsed = changeset.candidate.python_ast(f.new_path) if new is not None and f.new_path else (None, None)
+            entry.change_kind, error = _python_kind(old, new, old_parsed, new_parsed)
+            if entry.change_kind == "behavioural":
+                entry.symbols = _changed_symbols(f, old_parsed[0], new_parsed[0])
         elif language in ("yaml", "json"):
             entry.change_kind, error = _structured_kind(language, old, new)
         elif language == "native":
@@ -256,10 +263,9 @@ def triage_changeset(changeset: ChangeSet, playbooks: PlaybookSet) -> Triage:
         else:
             entry.change_kind = _text_kind(old, new)
         if language == "python" and entry.change_kind == "behavioural":
-            for side, text in (("baseline", old), ("candidate", new)):
-                side_error = parse_python(text)[1] if text is not None and (error or side == "candidate") else None
-                if side_error:
-                    entry.parse_errors[side] = side_error
+            for side, parsed in (("baseline", old_parsed), ("candidate", new_parsed)):
+                if parsed[1]:
+                    entry.parse_errors[side] = parsed[1]
         elif error:
             entry.parse_errors["baseline" if old is not None else "candidate"] = error
         if entry.parse_errors:

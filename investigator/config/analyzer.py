@@ -69,7 +69,13 @@ class ConfigForensics:
         if cs is None:
             return result
         req = ctx.request
-        comparison = compare(cs.baseline, cs.candidate, ctx.playbooks, req.baseline_entry, req.candidate_entry)
+        try:
+            comparison = compare(cs.baseline, cs.candidate, ctx.playbooks, req.baseline_entry, req.candidate_entry)
+        except Exception as exc:  # noqa: BLE001 - recorded, the investigation goes on without this part
+            result.failures.append(AnalyzerFailure(source=self.id, message=f"config forensics failed: "
+                                                   f"{type(exc).__name__}: {exc}"))
+            result.duration_s = time.perf_counter() - start
+            return result
         for label, side in (("baseline", comparison.base_side), ("candidate", comparison.cand_side)):
             for path, message in side.failures:
                 result.failures.append(AnalyzerFailure(source=self.id, path=path,

@@ -68,6 +68,8 @@ def collect(snapshot: SnapshotLike, cache: ParseCache | None = None) -> SideData
                 hit = str(exc)
             except RecursionError:
                 hit = "file too deeply nested to parse"
+            except Exception as exc:  # noqa: BLE001 - one odd file must not stop the analysis
+                hit = f"extractor {extractor.id} failed: {type(exc).__name__}: {exc}"
             cache[key] = hit
         if isinstance(hit, str):
             side.failures.append((path, hit))

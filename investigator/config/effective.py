@@ -283,6 +283,27 @@ def _path_prefix(path: str) -> str:
     return normalise_key(stem.replace("/", "."))
 
 
+def _loaded_files(side: SideData, follower: _Follower, already: set[str]) -> list[str]:
+    """Structured config files named by string literals in code the entry reaches."""
+    found: list[str] = []
+    for module, fn in follower.order:
+        names = list(fn.config_files) + [o.value for o in fn.options if isinstance(o.value, str)]
+        base = module.path.rsplit("/", 1)[0] if "/" in module.path else ""
+        for name in names:
+            rel = name.removeprefix("./")
+            candidates = [rel]
+            parts = base.split("/") if base else []
+            while parts:
+                candidates.append("/".join([*parts, rel]))
+                parts.pop()
+            for path in candidates:
+                parsed = side.parsed.get(path)
+                if parsed is not None and parsed.format != "python" and path not in already and path not in found:
+                    found.append(path)
+                    break
+    return found
+
+
 def _replace_subtree(config: SideConfig, root: str, by: ConfigEntry) -> None:
     """A whole mapping assigned to `root` drops the keys it no longer contains."""
     prefix = root + "."
@@ -310,6 +331,12 @@ def build_side(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dic
     follower = _Follower(side)
     for path, function in resolved.starts:
         follower.start(path, function)
+    loaded = _loaded_files(side, follower, effective_files)
+    for path in loaded:
+        entry.notes.append(f"`{path}` is loaded by code the entry reaches")
+        for e in side.parsed[path].entries:
+            layers.append(replace(e, order=len(layers) + 1))
+    effective_files.update(loaded)
     emitter = _Emitter(side, follower, order_start=len(layers))
     emitter.class_paths()
     emitter.functions()

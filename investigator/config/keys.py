@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # Leading segments that only name the container object, never the setting.
 ROOT_PREFIXES: frozenset[str] = frozenset(
@@ -17,6 +18,7 @@ _CAMEL_1 = re.compile(r"(.)([A-Z][a-z]+)")
 _CAMEL_2 = re.compile(r"([a-z0-9])([A-Z])")
 
 
+@lru_cache(maxsize=131072)
 def normalise_segment(segment: str) -> str:
     """Lower-case, `-`/space to `_`, camelCase to snake_case."""
     segment = _CAMEL_2.sub(r"\1_\2", _CAMEL_1.sub(r"\1_\2", segment.strip()))

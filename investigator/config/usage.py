@@ -100,7 +100,7 @@ class ReadIndex:
         for m in modules:
             self.live |= m.module
             for name, reads in m.defs.items():
-                if referenced.get(name, 0) > 0 or name in extra or _is_dunder_entry(name):
+                if referenced.get(name, 0) > 0 or name in extra or name in ENTRY_NAMES:
                     self.live |= reads
                 else:
                     self.unreferenced_defs.add(name)
@@ -114,8 +114,8 @@ class ReadIndex:
         return normalise_segment(name) in self.referenced
 
 
-def _is_dunder_entry(name: str) -> bool:
-    return name in ("main", "cli", "app", "run", "train")
+# Top-level functions a framework or console script calls without the code naming them.
+ENTRY_NAMES: frozenset[str] = frozenset({"main", "cli", "app", "run", "train"})
 
 
 def dead_reason(key: str, index: ReadIndex, target: str | None = None) -> str | None:

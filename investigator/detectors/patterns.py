@@ -157,3 +157,33 @@ def computes_loss(sites: list[Site]) -> bool:
     if has_backward(sites):
         return True
     return any("loss" in target_roles(node) for _, node, _ in assigns(sites))
+
+
+def weighted_aliases(sites: list[Site]) -> dict[str, ast.expr]:
+    """`bonus = args.ent_coef * entropy` style names: a product with a coefficient or a literal."""
+    out: dict[str, ast.expr] = {}
+    for _site, node, value in assigns(sites):
+        if not isinstance(node, ast.Assign) or len(node.targets) != 1 or not isinstance(node.targets[0], ast.Name):
+            continue
+        parts = factors(value)
+        if len(parts) > 1 and any(
+            (isinstance(p, ast.Constant) and isinstance(p.value, int | float))
+            or (dotted(p) and is_coefficient(last_name(dotted(p))))
+            for p in parts
+        ):
+            out[node.targets[0].id] = value
+    return out
+
+
+def expand_aliases(expr: ast.AST, aliases: dict[str, ast.expr], depth: int = 3) -> ast.AST:
+    """Replace weighted-alias names inside a sum by their definition (rename/extract tolerant)."""
+    if depth <= 0:
+        return expr
+    if isinstance(expr, ast.Name) and expr.id in aliases:
+        return expand_aliases(aliases[expr.id], {k: v for k, v in aliases.items() if k != expr.id}, depth - 1)
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add | ast.Sub):
+        return ast.BinOp(left=expand_aliases(expr.left, aliases, depth), op=expr.op,
+                         right=expand_aliases(expr.right, aliases, depth))
+    if isinstance(expr, ast.UnaryOp):
+        return ast.UnaryOp(op=expr.op, operand=expand_aliases(expr.operand, aliases, depth))
+    return expr

@@ -62,7 +62,10 @@ class FunctionInfo:
     def shape(self) -> str:
         """Normalised dump: no positions, no docstring, no function name."""
         body = _strip_docstring(self.body)
-        return "\n".join(ast.dump(s, annotate_fields=False, include_attributes=False) for s in body)
+        args = getattr(self.node, "args", None)
+        head = ast.dump(args, annotate_fields=False, include_attributes=False) if args is not None else ""
+        decorators = "".join(ast.dump(d, include_attributes=False) for d in getattr(self.node, "decorator_list", []))
+        return "\n".join([head + decorators, *(ast.dump(s, annotate_fields=False, include_attributes=False) for s in body)])
 
     @cached_property
     def tokens(self) -> list[str]:

@@ -11,13 +11,13 @@ import re
 from functools import lru_cache
 
 _ROLES: list[tuple[str, re.Pattern[str]]] = [
+    ("entropy", re.compile(r"entrop|(^|_)ent($|_)")),
+    ("kl", re.compile(r"(^|_)kl($|_)|kl_|_kl|divergence")),
     ("loss", re.compile(r"loss")),
     ("advantages", re.compile(r"adv")),
     ("returns", re.compile(r"return|(^|_)rets?($|_)|target|lambda_ret")),
     ("truncations", re.compile(r"trunc|timeout|time_limit")),
     ("dones", re.compile(r"done|terminal|terminat|(^|_)term($|_)|(^|_)masks?($|_)|nonterm|not_done|alive")),
-    ("kl", re.compile(r"(^|_)kl($|_)|kl_|_kl|divergence")),
-    ("entropy", re.compile(r"entrop|(^|_)ent($|_)")),
     ("logprob", re.compile(r"logp|log_prob|logprob")),
     ("ratio", re.compile(r"ratio")),
     ("rewards", re.compile(r"rew|(^|_)r_?t?($|_)")),

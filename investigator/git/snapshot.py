@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import threading
 from functools import cached_property
 
 from investigator.git.repository import RepoHandle
+from investigator.pyast import parse_python
 
 
 class Snapshot:
@@ -16,6 +18,7 @@ class Snapshot:
         self.sha = sha
         self._cache: dict[str, bytes | None] = {}
         self._lock = threading.Lock()
+        self._ast_cache: dict[str, tuple[ast.Module | None, str | None]] = {}
 
     @cached_property
     def _tree(self) -> dict[str, str]:
@@ -58,6 +61,13 @@ class Snapshot:
         if data is None or b"\0" in data[:8000]:
             return None
         return data.decode("utf-8", errors="replace")
+
+    def python_ast(self, path: str) -> tuple[ast.Module | None, str | None]:
+        """Parsed module (cached per commit; callers must not mutate it) or a one-line parse error."""
+        if path not in self._ast_cache:
+            text = self.read_text(path)
+            self._ast_cache[path] = parse_python(text) if text is not None else (None, "not a text file")
+        return self._ast_cache[path]
 
     def _read_blobs(self, shas: list[str]) -> list[bytes]:
         out = self.handle.git("cat-file", "--batch", input_bytes="\n".join(shas).encode() + b"\n")

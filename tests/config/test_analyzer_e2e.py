@@ -146,3 +146,31 @@ def test_applies_true_with_repository(migration, tmp_path):
                           changeset=build_changeset(handle, resolve_range(handle, base, cand)),
                           playbooks=load_playbooks(), output_dir=tmp_path)
     assert ConfigForensics().applies(ctx)[0] is True
+
+
+def test_unexpected_extractor_error_is_a_failure(monkeypatch):
+    from investigator.config.collect import collect
+    from investigator.config.extractors import base
+    from investigator.config.extractors.base import Extractor
+
+    from .helpers import FakeSnapshot
+
+    def explode(path, text):
+        raise RuntimeError("boom")
+
+    monkeypatch.setitem(base.EXTRACTORS, ".yaml", Extractor("yaml", (".yaml",), explode))
+    side = collect(FakeSnapshot({"a.yaml": "x: 1\n", "b.toml": "y = 2\n"}))
+    assert side.failures == [("a.yaml", "extractor yaml failed: RuntimeError: boom")]
+    assert "b.toml" in side.parsed
+
+
+def test_analyzer_records_internal_error(migration, tmp_path, monkeypatch):
+    import investigator.config.analyzer as module
+
+    def broken(*args, **kwargs):
+        raise ValueError("bad state")
+
+    monkeypatch.setattr(module, "compare", broken)
+    repo, base, cand = migration
+    result = analyse(repo, base, cand, tmp_path)
+    assert result.findings == [] and "bad state" in result.failures[0].message

@@ -138,3 +138,30 @@ def test_pyproject_console_script():
 def test_no_entry_detected():
     resolved = detect(side_of({"lib/a.py": "X = 1\n", "c.yaml": "a: 1\n"}))
     assert resolved.starts == [] and resolved.how == "none"
+
+
+def test_config_file_loaded_by_reached_code_is_effective():
+    files = {
+        "train.py": """\
+            import argparse
+            import yaml
+
+            def main():
+                p = argparse.ArgumentParser()
+                p.add_argument("--config", default="configs/ppo.yaml")
+                args = p.parse_args()
+                extra = yaml.safe_load(open("env.yaml"))
+                return args, extra
+
+            if __name__ == "__main__":
+                main()
+        """,
+        "configs/ppo.yaml": "lr: 0.001\n",
+        "env.yaml": "num_envs: 8\n",
+        "configs/unused.yaml": "lr: 0.5\n",
+    }
+    config, _ = effective_of(files)
+    got = values(config)
+    assert got["lr"] == 0.001 and config.effective["lr"].path == "configs/ppo.yaml"
+    assert got["num_envs"] == 8
+    assert "configs.unused.lr" in config.other and "configs.unused.lr" not in got

@@ -35,6 +35,7 @@ EMPTY_FACTORIES: dict[str, object] = {"list": [], "dict": {}, "set": [], "tuple"
 # Option-declaring calls: attribute/function name -> framework.
 OPTION_CALLS: dict[str, str] = {"add_argument": "argparse", "option": "click", "Option": "typer",
                                 "Argument": "typer", "argument": "click"}
+CONFIG_FILE_SUFFIXES: tuple[str, ...] = (".yaml", ".yml", ".json", ".toml")
 COMMAND_DECORATORS: frozenset[str] = frozenset({"command", "callback"})
 
 _BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
@@ -210,6 +211,7 @@ class FunctionInfo:
     mappings: list[ConfigEntry] = field(default_factory=list)  # local dict literals
     decorators: list[str] = field(default_factory=list)
     defaults: list[tuple[str, Value]] = field(default_factory=list)  # literal parameter defaults
+    config_files: list[str] = field(default_factory=list)  # string literals naming a config file
     hydra: tuple[str | None, str | None] | None = None  # (config_path, config_name)
 
 
@@ -470,6 +472,9 @@ class _ModuleVisitor:
                     self._assignment(node, info)
                 elif isinstance(node, ast.Call):
                     self._call(node, info)
+                elif (isinstance(node, ast.Constant) and isinstance(node.value, str)
+                      and node.value.lower().endswith(CONFIG_FILE_SUFFIXES) and len(node.value) < 300):
+                    info.config_files.append(node.value)
 
     def _assignment(self, node: ast.Assign | ast.AnnAssign, info: FunctionInfo) -> None:
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]

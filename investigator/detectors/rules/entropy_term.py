@@ -16,10 +16,12 @@ from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import (
     assigns,
     coefficient_text,
+    expand_aliases,
     factors,
     mentions_role,
     signed_terms,
     target_roles,
+    weighted_aliases,
 )
 from investigator.detectors.pyast import FunctionInfo
 from investigator.models import Severity
@@ -27,10 +29,11 @@ from investigator.models import Severity
 
 def entropy_terms(sites: list[Site]) -> list[Feature]:
     out = []
+    aliases = weighted_aliases(sites)
     for site, node, value in assigns(sites):
         if "loss" not in target_roles(node):
             continue
-        for sign, term in signed_terms(value):
+        for sign, term in signed_terms(expand_aliases(value, aliases)):
             parts = factors(term)
             carrier = [p for p in parts if mentions_role(p, {"entropy"})]
             if not carrier:

@@ -60,9 +60,7 @@ class SeedingDetector(FeatureDetector):
         return out
 
     def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001
-        lost_offset = any("+" in f.key[-1] for f in only_base if f.key[0] == "kwarg") and not any(
-            "+" in f.key[-1] for f in only_cand if f.key[0] == "kwarg"
-        )
+        lost_offset = any("+" in f.key[-1] for f in only_base) and not any("+" in f.key[-1] for f in only_cand)
         if lost_offset and only_cand:
             return [feature_hit("Per-environment seed offset removed: environments share one seed", pair, only_base,
                                 only_cand, severity=Severity.significant, confidence=0.75)]

@@ -19,9 +19,11 @@ from investigator.detectors.patterns import (
     assigns,
     calls,
     coefficient_text,
+    expand_aliases,
     factors,
     signed_terms,
     target_roles,
+    weighted_aliases,
 )
 from investigator.detectors.pyast import FunctionInfo, dotted, last_name, unparse
 from investigator.detectors.roles import role
@@ -71,10 +73,11 @@ class ValueClipDetector(FeatureDetector):
         for site, call, name in calls(sites):
             if _is_value_clip(call, name):
                 out.append(Feature(("value_clip",), site, unparse(call, 80)))
+        aliases = weighted_aliases(sites)
         for site, node, value in assigns(sites):
             if "loss" not in target_roles(node):
                 continue
-            for sign, term in signed_terms(value):
+            for sign, term in signed_terms(expand_aliases(value, aliases)):
                 parts = factors(term)
                 carrier = [p for p in parts if _mentions_value_loss(p)]
                 if carrier:

@@ -20,6 +20,7 @@ ANALYZER_MODULES: list[str] = [
     "investigator.analyzers.diff_overview",
     "investigator.config.analyzer",
     "investigator.metrics.analyzer",
+    "investigator.detectors.analyzer",
 ]
 
 

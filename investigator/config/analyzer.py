@@ -29,22 +29,29 @@ class Comparison:
     targets: tuple[dict[str, str], dict[str, str]]
     effective: list[KeyMatch]
     other: list[KeyMatch]
-    primary_is_other: bool
+    primary_is_other: bool  # at least one side had no effective configuration (lower confidence)
 
 
 def compare(baseline: SnapshotLike, candidate: SnapshotLike, playbooks: PlaybookSet,
             baseline_entry: str | None = None, candidate_entry: str | None = None) -> Comparison:
     cache: ParseCache = {}
     base_side, cand_side = collect(baseline, cache), collect(candidate, cache)
+    cand_side.read_cache = base_side.read_cache  # unchanged modules are read-indexed once
     sides = []
     for side, snapshot, spec in ((base_side, baseline, baseline_entry), (cand_side, candidate, candidate_entry)):
         scripts = pyproject_scripts(snapshot.read_bytes("pyproject.toml"))
         sides.append(build_side(side, resolve(side, spec, scripts)))
     (base, tb), (cand, tc) = sides
     aliases = Aliases(playbooks.aliases())
-    primary_is_other = not base.effective and not cand.effective
-    if primary_is_other:
+    primary_is_other = not base.effective or not cand.effective
+    if not base.effective and not cand.effective:
         effective, other = match(base.other, cand.other, aliases), []
+    elif not cand.effective:  # one side's entry could not be followed: compare with all its config
+        cand.entry.notes.append("no effective configuration; compared with all configuration at this commit")
+        effective, other = match(base.effective, cand.other, aliases), []
+    elif not base.effective:
+        base.entry.notes.append("no effective configuration; compared with all configuration at this commit")
+        effective, other = match(base.other, cand.effective, aliases), []
     else:
         effective, other = match(base.effective, cand.effective, aliases), match(base.other, cand.other, aliases)
     return Comparison(base_side, cand_side, base, cand, (tb, tc), effective, other, primary_is_other)
@@ -76,10 +83,13 @@ class ConfigForensics:
                                                    f"{type(exc).__name__}: {exc}"))
             result.duration_s = time.perf_counter() - start
             return result
+        failed: dict[tuple[str, str], list[str]] = {}
         for label, side in (("baseline", comparison.base_side), ("candidate", comparison.cand_side)):
             for path, message in side.failures:
-                result.failures.append(AnalyzerFailure(source=self.id, path=path,
-                                                       message=f"{label} {path}: {message}"))
+                failed.setdefault((path, message), []).append(label)
+        for (path, message), labels in failed.items():
+            result.failures.append(AnalyzerFailure(source=self.id, path=path,
+                                                   message=f"{' and '.join(labels)} {path}: {message}"))
         for label, config, given in (("baseline", comparison.base, req.baseline_entry),
                                      ("candidate", comparison.cand, req.candidate_entry)):
             if given and config.entry.how != "given":
@@ -87,7 +97,8 @@ class ConfigForensics:
                     source=self.id, message=f"{label} entry `{given}` not found; used {config.entry.describe()}"))
         outcome = build_outcome(comparison.effective, comparison.base, comparison.cand, ctx.playbooks,
                                 (comparison.base_side.reads, comparison.cand_side.reads), comparison.targets,
-                                entry_known=not comparison.primary_is_other)
+                                entry_known=not comparison.primary_is_other,
+                                read_candidate=cs.candidate.read_text)
         result.findings = outcome.findings
         result.no_effect = outcome.no_effect
         result.verified = outcome.verified

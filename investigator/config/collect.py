@@ -35,6 +35,8 @@ class SideData:
     sha: str
     parsed: dict[str, ParsedFile] = field(default_factory=dict)
     failures: list[tuple[str, str]] = field(default_factory=list)  # (path, message)
+    sources: dict[str, str] = field(default_factory=dict)  # Python sources (for the lazy read index)
+    read_cache: dict = field(default_factory=dict)  # shared with the other commit's SideData
 
     @cached_property
     def program(self) -> Program:
@@ -43,8 +45,12 @@ class SideData:
 
     @cached_property
     def reads(self) -> ReadIndex:
-        modules = [m.reads for m in self.program.modules.values() if m.reads is not None]
-        return ReadIndex(modules)
+        config_classes: dict[str, set[str]] = {}
+        for path, module in self.program.modules.items():
+            names = {n for n in module.classes if n in self.program.config_classes}
+            if names:
+                config_classes[path] = names
+        return ReadIndex(self.sources, config_classes, self.read_cache)
 
     def load(self, path: str) -> ParsedFile | None:
         return self.parsed.get(path)
@@ -75,4 +81,6 @@ def collect(snapshot: SnapshotLike, cache: ParseCache | None = None) -> SideData
             side.failures.append((path, hit))
         else:
             side.parsed[path] = hit
+            if hit.format == "python":
+                side.sources[path] = data.decode("utf-8", errors="replace")
     return side

@@ -1,13 +1,15 @@
 """Follow an entry point to the configuration it builds: the *effective* configuration.
 
-Layers, lowest precedence first (see `EntryKind.precedence`): class field defaults, option and
-builder-parameter defaults and module constants; composed Hydra files; keyword arguments given
-to config constructors and builder calls; attribute assignments made by recipe/builder functions.
+Layers, lowest precedence first (see `EntryKind.precedence`): builder-parameter defaults; class
+field defaults, option defaults and module constants; composed Hydra files and config files the
+reached code loads; keyword arguments given to config constructors and builder calls; attribute
+assignments made by recipe/builder functions.
 Everything else extracted from the commit is kept as "other" configuration (compared second).
 """
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import replace
 
@@ -54,7 +56,13 @@ class _Follower:
         if module.body is not None:
             queue.append((module, module.body))
         if function and function in module.functions:
-            queue.append((module, module.functions[function]))
+            entry_fn = module.functions[function]
+            queue.append((module, entry_fn))
+            # `def main(cfg: TrainConfig)` (pyrallis, hydra structured configs): the framework builds it
+            for annotation in entry_fn.params.values():
+                cls = self.program.config_class(annotation, module.path)
+                if cls is not None:
+                    self.instances.append((cls, [], module, entry_fn))
         elif function is None:
             queue.extend((module, module.functions[c]) for c in module.main_calls if c in module.functions)
         self._run(queue)
@@ -69,6 +77,11 @@ class _Follower:
             self.order.append((module, fn))
             self.modules[module.path] = module
             for call in fn.calls:
+                for passed in call.class_args:
+                    ref = self.program.resolve_call(module, passed)
+                    cls = self.program.config_class(ref.name, ref.module) if ref and ref.kind == "class" else None
+                    if cls is not None:
+                        self.instances.append((cls, [], module, fn))
                 ref = self.program.resolve_call(module, call.callee)
                 if ref is None:
                     continue
@@ -76,10 +89,6 @@ class _Follower:
                     cls = self.program.config_class(ref.name, ref.module)
                     if cls is not None:
                         self.instances.append((cls, call.kwargs, module, fn))
-                    else:
-                        target = self.program.modules.get(ref.module)
-                        if target is not None and (init := target.functions.get(ref.name or "")):
-                            queue.append((target, init))
                 elif ref.kind == "function":
                     target_fn = self.program.function(ref)
                     if target_fn is not None:
@@ -98,6 +107,7 @@ class _Emitter:
         self.entries: list[ConfigEntry] = []
         self.paths: dict[str, list[str]] = {}
         self.instantiated: set[str] = set()
+        self.consumed: set[tuple[str, str]] = set()  # constants already folded into the values using them
 
     def _add(self, entry: ConfigEntry) -> None:
         self.counter += 1
@@ -131,6 +141,7 @@ class _Emitter:
         wanted = normalise_key(name)
         for const in constants:
             if const.key == wanted and const.literal:
+                self.consumed.add((const.path, const.key))
                 return const.value, True
         return text, False
 
@@ -173,8 +184,6 @@ class _Emitter:
 
     def _call_kwargs(self, cls: ClassInfo, kwargs: list, prefix: str, path: str, owner: str,
                      module: ModuleInfo | None, kind: EntryKind, depth: int = 0) -> None:
-        import ast
-
         for name, node in kwargs:
             key = join(prefix, normalise_segment(name))
             if isinstance(node, ast.Call) and depth < _MAX_DEPTH:
@@ -187,10 +196,8 @@ class _Emitter:
             values = self._local_mapping(module, owner, node) or flatten(node)
             self._values(key, values, path, kind, owner, module, f"{cls.name}({name}=...)")
 
-    def _local_mapping(self, module: ModuleInfo | None, owner: str, node: object) -> list[Value] | None:
+    def _local_mapping(self, module: ModuleInfo | None, owner: str, node: ast.AST) -> list[Value] | None:
         """`rewards=rewards` where `rewards` is a dict literal bound in the same function."""
-        import ast
-
         if module is None or not isinstance(node, ast.Name):
             return None
         fn = module.functions.get(owner) or (module.body if owner == "<module>" else None)
@@ -262,19 +269,18 @@ class _Emitter:
                     if local:
                         used_mappings.add(str(values[0].value))
                         values = local
-                self._values(key, values, module.path, EntryKind.assignment, fn.name, module,
-                             ".".join(assignment.chain))
+                kind = EntryKind.conditional if assignment.conditional else EntryKind.assignment
+                self._values(key, values, module.path, kind, fn.name, module, ".".join(assignment.chain))
             for mapping in fn.mappings:
                 if mapping.raw_key not in used_mappings:
                     self._add(replace(mapping))
         for module in self.f.modules.values():
             for const in module.constants:
-                self._add(replace(const))
+                if (const.path, const.key) not in self.consumed:
+                    self._add(replace(const))
 
 
-def _name_node(name: str) -> object:
-    import ast
-
+def _name_node(name: str) -> ast.Name:
     return ast.Name(id=name, ctx=ast.Load())
 
 
@@ -333,17 +339,30 @@ def build_side(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dic
         follower.start(path, function)
     loaded = _loaded_files(side, follower, effective_files)
     for path in loaded:
-        entry.notes.append(f"`{path}` is loaded by code the entry reaches")
-        for e in side.parsed[path].entries:
-            layers.append(replace(e, order=len(layers) + 1))
+        parsed = side.parsed[path]
+        if isinstance(parsed.data, dict) and isinstance(parsed.data.get("defaults"), list):
+            # a Hydra-style defaults list, composed by the project's own loader: compose it the same way
+            composition = compose(side.load, path)
+            entry.notes.append(f"`{path}` is loaded by code the entry reaches; its defaults list was composed")
+            entry.notes.extend(composition.notes)
+            for e in composition.entries:
+                layers.append(replace(e, order=len(layers) + 1))
+            effective_files.update(composition.files)
+            targets.update(composition.targets)
+            entry.hydra_config = entry.hydra_config or path
+        else:
+            entry.notes.append(f"`{path}` is loaded by code the entry reaches")
+            for e in parsed.entries:
+                layers.append(replace(e, order=len(layers) + 1))
     effective_files.update(loaded)
     emitter = _Emitter(side, follower, order_start=len(layers))
     emitter.class_paths()
     emitter.functions()
     layers.extend(emitter.entries)
 
-    if resolved.recipe is not None:  # the option that selected the recipe is not training config
-        layers = [e for e in layers if not (e.kind is EntryKind.option_default and e.value == resolved.recipe)]
+    # options that only select the recipe or the config file are not training configuration
+    selectors = {resolved.recipe, *loaded} - {None}
+    layers = [e for e in layers if not (e.kind is EntryKind.option_default and e.value in selectors)]
     config = SideConfig(entry=entry)
     replaced: set[tuple[str, str, int | None]] = set()
     for item in sorted(layers, key=lambda e: (e.kind.precedence, e.order)):
@@ -363,14 +382,14 @@ def build_side(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dic
             prefix = _path_prefix(path)
             for e in parsed.entries:
                 key = join(prefix, e.key)
-                config.other.setdefault(key, replace(e, key=key))
+                config.other[key] = replace(e, key=key)
             continue
         for e in parsed.entries:
             if e.kind is EntryKind.field_default and e.owner not in emitter.paths:
                 key = join(class_segment(e.owner or ""), e.key)
-                config.other.setdefault(key, replace(e, key=key))
+                config.other[key] = replace(e, key=key)
             elif e.kind is EntryKind.option_default and path not in reached_modules:
                 key = join(normalise_segment(e.owner or ""), e.key) if e.owner != "<module>" else e.key
-                config.other.setdefault(key, replace(e, key=key))
+                config.other[key] = replace(e, key=key)
     config.files = len(side.parsed)
     return config, targets

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from investigator.config.model import ConfigEntry, KeyMatch, MatchStatus, SideConfig
+from investigator.config.patch import restore_patch
 from investigator.config.severity import Verdict, judge
 from investigator.config.usage import ReadIndex, dead_reason
 from investigator.models import (
@@ -124,7 +126,7 @@ def _title(match: KeyMatch) -> str:
 
 def build_outcome(matches: list[KeyMatch], base: SideConfig, cand: SideConfig, playbooks: PlaybookSet,
                   reads: tuple[ReadIndex, ReadIndex], targets: tuple[dict, dict], *,
-                  entry_known: bool) -> Outcome:
+                  entry_known: bool, read_candidate: Callable[[str], str | None] | None = None) -> Outcome:
     out = Outcome()
     groups: dict[str, dict[str, list[Judged]]] = {}
     for match in matches:
@@ -178,11 +180,14 @@ def build_outcome(matches: list[KeyMatch], base: SideConfig, cand: SideConfig, p
                      "baseline_key": match.baseline.key if match.baseline else None,
                      "candidate_key": match.candidate.key if match.candidate else None},
         )
+        patch = None
+        if read_candidate and match.status is MatchStatus.changed and match.baseline and match.candidate:
+            patch = restore_patch(read_candidate(match.candidate.path), match.candidate, match.baseline)
         out.findings.append(Finding(
             id=f"{SOURCE}:{key}", source=SOURCE, subsystem=verdict.subsystem, severity=verdict.severity,
             confidence=round(max(0.2, min(confidence, 0.95)), 2), title=_title(match), impact=impact,
             rationale=f"Effective configuration of the training entry ({match.status.value}); {verdict.why}.",
-            locations=locations, evidence=[evidence], fix=fix,
+            locations=locations, evidence=[evidence], fix=fix, patch=patch,
             hypotheses=[hyp] if hyp else [],
         ))
     for hyp, group in sorted(groups.items()):

@@ -28,6 +28,7 @@ class EntryKind(str, Enum):
     param_default = "param_default"  # default of a builder function parameter (weakest: often passed)
     kwarg = "kwarg"  # keyword argument of a config constructor / builder call
     assignment = "assignment"  # `cfg.a.b = value` inside a builder/recipe function
+    conditional = "conditional"  # an assignment under `if`: only when nothing unconditional sets the key
 
     @property
     def precedence(self) -> int:
@@ -45,6 +46,7 @@ _PRECEDENCE = {
     EntryKind.param_default: -1,
     EntryKind.kwarg: 2,
     EntryKind.assignment: 3,
+    EntryKind.conditional: -2,
 }
 
 MISSING = object()
@@ -139,7 +141,7 @@ class EntryPoint(BaseModel):
     def describe(self) -> str:
         if not self.script:
             return "no entry point found (all configuration files compared)"
-        target = self.script + (f" `{self.function}()`" if self.function else "")
+        target = self.script + (f":{self.function}()" if self.function else "")
         extra = f", Hydra config `{self.hydra_config}`" if self.hydra_config else ""
         recipe = f", recipe `{self.recipe}`" if self.recipe else ""
         return f"`{target}`{extra}{recipe} ({self.how})"

@@ -50,7 +50,8 @@ def render(base: SideConfig, cand: SideConfig, outcome: Outcome, other: list[Key
         for note in config.entry.notes:
             lines.append(f"- note ({side}): {note}")
     if primary_is_other:
-        lines.append("\nNo entry point's configuration could be followed; all configuration files were compared.")
+        lines.append("\nThe entry point's configuration could not be followed at every commit; where it could not, "
+                     "all configuration found at that commit was compared (lower confidence).")
     judged = [j for j in outcome.judged if j.match.status in (MatchStatus.changed, MatchStatus.removed,
                                                               MatchStatus.added)]
     live = [j for j in judged if j.dead is None]

@@ -12,6 +12,8 @@ calls). The check errs towards "read": a false "dead" would hide a real regressi
 from __future__ import annotations
 
 import ast
+import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from investigator.config.keys import normalise_segment
@@ -25,10 +27,9 @@ class ModuleReads:
 
     module: set[str] = field(default_factory=set)  # reads in module-level code
     defs: dict[str, set[str]] = field(default_factory=dict)  # top-level def/class -> reads inside
-    referenced: dict[str, int] = field(default_factory=dict)  # name -> times referenced (Load)
 
 
-def _walk_reads(root: ast.AST, reads: set[str], referenced: dict[str, int]) -> None:
+def _walk_reads(root: ast.AST, reads: set[str]) -> None:
     stack: list[ast.AST] = [root]
     while stack:
         node = stack.pop()
@@ -43,10 +44,6 @@ def _walk_reads(root: ast.AST, reads: set[str], referenced: dict[str, int]) -> N
         if isinstance(node, ast.Attribute):
             if isinstance(node.ctx, ast.Load):
                 reads.add(node.attr)
-                referenced[node.attr] = referenced.get(node.attr, 0) + 1
-        elif isinstance(node, ast.Name):
-            if isinstance(node.ctx, ast.Load):
-                referenced[node.id] = referenced.get(node.id, 0) + 1
         elif isinstance(node, ast.Subscript):
             if isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
                 reads.add(node.slice.value)
@@ -69,49 +66,97 @@ def _walk_reads(root: ast.AST, reads: set[str], referenced: dict[str, int]) -> N
 
 
 def collect_reads(tree: ast.Module, config_classes: set[str]) -> ModuleReads:
+    """Reads per top-level definition; config class bodies are definitions, not reads."""
     out = ModuleReads()
     for stmt in tree.body:
         if isinstance(stmt, ast.ClassDef) and stmt.name in config_classes:
-            # config definitions are not reads, but default expressions may reference other code
-            for node in ast.walk(stmt):
-                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-                    out.referenced[node.id] = out.referenced.get(node.id, 0) + 1
             continue
         if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             reads: set[str] = set()
-            _walk_reads(stmt, reads, out.referenced)
+            _walk_reads(stmt, reads)
             out.defs.setdefault(stmt.name, set()).update(reads)
         else:
-            _walk_reads(stmt, out.module, out.referenced)
+            _walk_reads(stmt, out.module)
     return out
 
 
-class ReadIndex:
-    """All reads of one commit, restricted to code that is referenced somewhere."""
+_IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+_DEFINITION = re.compile(r"^[ \t]*(?:async[ \t]+def|def|class)[ \t]+([A-Za-z_]\w*)", re.MULTILINE)
+_FULL_LINE_COMMENT = re.compile(r"^[ \t]*#.*$", re.MULTILINE)
+_INLINE_COMMENT = re.compile(r"[ \t]#[^\n'\"]*$", re.MULTILINE)
 
-    def __init__(self, modules: list[ModuleReads], config_refs: set[str] | None = None) -> None:
-        referenced: dict[str, int] = {}
-        for m in modules:
-            for name, count in m.referenced.items():
-                referenced[name] = referenced.get(name, 0) + count
-        extra = config_refs or set()
-        self.live: set[str] = set()
-        self.unreferenced_defs: set[str] = set()
-        for m in modules:
-            self.live |= m.module
-            for name, reads in m.defs.items():
-                if referenced.get(name, 0) > 0 or name in extra or name in ENTRY_NAMES:
-                    self.live |= reads
-                else:
-                    self.unreferenced_defs.add(name)
-        self.normalised = {normalise_segment(n) for n in self.live}
-        self.referenced = {normalise_segment(n) for n in referenced}
+
+def strip_comments(text: str) -> str:
+    """Drop full-line comments and quote-free inline comments (commented-out code is not code)."""
+    return _INLINE_COMMENT.sub("", _FULL_LINE_COMMENT.sub("", text))
+
+
+class ReadIndex:
+    """Reads of one commit, computed lazily for the names a question is about.
+
+    Only modules whose text mentions a wanted name (any spelling: `num_envs`, `numEnvs`) are
+    parsed, so the cost follows the number of changed keys, not the size of the repository. A
+    top-level def's reads count when its name appears anywhere else in the sources (a textual
+    mention counts: erring towards "read" is the safe side).
+    """
+
+    def __init__(self, sources: dict[str, str], config_classes: dict[str, set[str]] | None = None,
+                 shared: dict[tuple[str, int, frozenset[str]], ModuleReads | None] | None = None) -> None:
+        self.sources = sources
+        self._shared = shared if shared is not None else {}  # parses shared between the two commits
+        self._mentions: Counter[str] | None = None  # identifier -> occurrences in code (not comments)
+        self._definitions: Counter[str] = Counter()  # name -> `def`/`class` statements defining it
+        self.config_classes = config_classes or {}
+        self._parsed: dict[str, ModuleReads | None] = {}
+        self._asked: set[str] = set()
+        self._live: set[str] = set()
+
+    @staticmethod
+    def _pattern(names: set[str]) -> re.Pattern[str]:
+        spellings = {n for name in names for n in (name, name.replace("_", "")) if n}
+        return re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(spellings))) + r")\b", re.IGNORECASE)
+
+    def prepare(self, names: set[str]) -> None:
+        """Collect the reads of every module that mentions one of `names`."""
+        wanted = {normalise_segment(n) for n in names} - self._asked
+        if not wanted:
+            return
+        self._asked |= wanted
+        pattern = self._pattern(wanted)
+        for path, text in self.sources.items():
+            if path in self._parsed or not pattern.search(text):
+                continue
+            classes = frozenset(self.config_classes.get(path, set()))
+            key = (path, hash(text), classes)
+            if key not in self._shared:
+                try:
+                    self._shared[key] = collect_reads(ast.parse(text), set(classes))
+                except (SyntaxError, ValueError, RecursionError, MemoryError):
+                    self._shared[key] = None
+            reads = self._parsed[path] = self._shared[key]
+            if reads is None:
+                continue
+            self._live |= {normalise_segment(n) for n in reads.module}
+            for name, def_reads in reads.defs.items():
+                if name in ENTRY_NAMES or self._is_referenced_def(name):
+                    self._live |= {normalise_segment(n) for n in def_reads}
+
+    def _is_referenced_def(self, name: str) -> bool:
+        if self._mentions is None:
+            self._mentions, self._definitions = Counter(), Counter()
+            for text in self.sources.values():
+                code = strip_comments(text)
+                self._mentions.update(_IDENTIFIER.findall(code))
+                self._definitions.update(_DEFINITION.findall(code))
+        return self._mentions[name] - self._definitions[name] > 0
 
     def reads(self, name: str) -> bool:
-        return name in self.normalised
+        self.prepare({name})
+        return normalise_segment(name) in self._live
 
     def is_referenced(self, name: str) -> bool:
-        return normalise_segment(name) in self.referenced
+        """Whether a class/function name is mentioned anywhere beyond its definition."""
+        return self._is_referenced_def(name)
 
 
 # Top-level functions a framework or console script calls without the code naming them.

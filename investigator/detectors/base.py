@@ -60,6 +60,8 @@ class Hit:
     no_effect_reason: str | None = None  # decided by the detector itself (e.g. comment at both sides)
     restore: tuple[FunctionInfo | None, FunctionInfo | None] | None = None  # functions a patch restores
     patch: str | None = None  # an explicit restoring patch (otherwise built from `restore`)
+    base_anchor: tuple[str, int] | None = None  # call site in the analysed function (inlined sites)
+    cand_anchor: tuple[str, int] | None = None
     meta: DetectorMeta | None = None
 
 
@@ -83,6 +85,7 @@ class DetectorContext:
         self.playbooks = playbooks
         self.flows = {"baseline": Flow(pairs.base), "candidate": Flow(pairs.cand)}
         self._unchanged: dict[str, list[FunctionPair]] = {}
+        self.too_deep: set[str] = set()
 
     @classmethod
     def from_trees(cls, base, cand, changes, playbooks=None) -> DetectorContext:  # noqa: ANN001
@@ -94,7 +97,11 @@ class DetectorContext:
     def sites(self, fn: FunctionInfo | None) -> list[Site]:
         if fn is None:
             return []
-        return self.flows[fn.side].sites(fn)
+        try:
+            return self.flows[fn.side].sites(fn)
+        except RecursionError:  # pathological nesting: analyse nothing there rather than crash
+            self.too_deep.add(f"{fn.path}:{fn.qualname}")
+            return []
 
     def unchanged_pairs(self, keywords: str | None, limit: int = 40) -> list[FunctionPair]:
         """Function pairs from unchanged Python files that mention `keywords` (for verification)."""
@@ -126,23 +133,27 @@ class Detector:
 
     def run(self, ctx: DetectorContext) -> DetectorOutput:
         out = DetectorOutput()
+        checked: list[FunctionPair] = []
         for pair in ctx.pairs.pairs:
             if pair.base is None or pair.cand is None:
                 continue
             if pair.changed:
                 out.hits.extend(self.check_pair(pair, ctx))
-            else:
-                self._verify(pair, ctx, out)
-        for pair in ctx.unchanged_pairs(self.meta.keywords):
-            self._verify(pair, ctx, out)
+            checked.append(pair)
+        if not out.hits:  # "verified identical" only when this detector saw no change at all
+            verified = self._verify([*checked, *ctx.unchanged_pairs(self.meta.keywords)], ctx)
+            if verified is not None:
+                out.verified.append(verified)
         return out
 
-    def _verify(self, pair: FunctionPair, ctx: DetectorContext, out: DetectorOutput) -> None:
-        if len(out.verified) >= 3:
-            return
-        what = self.verify_pair(pair, ctx)
-        if what and pair.cand is not None:
-            out.verified.append(Verified(what, f"{pair.cand.path}:{pair.cand.lineno}"))
+    def _verify(self, pairs: list[FunctionPair], ctx: DetectorContext) -> Verified | None:
+        """One verified item: the widest view (the function whose inlined walk covers most)."""
+        ranked = sorted(pairs, key=lambda p: -len(ctx.sites(p.cand)))
+        for pair in ranked[:12]:
+            what = self.verify_pair(pair, ctx)
+            if what and pair.cand is not None:
+                return Verified(what, f"`{pair.cand.qualname}` ({pair.cand.path}:{pair.cand.lineno})")
+        return None
 
     def check_pair(self, pair: FunctionPair, ctx: DetectorContext) -> list[Hit]:
         return []
@@ -159,7 +170,12 @@ class Feature:
 
 
 class FeatureDetector(Detector):
-    """Compare a multiset of features extracted from both sides of each changed pair."""
+    """Compare a multiset of features extracted from both sides of each changed pair.
+
+    With `set_semantics` the comparison is over distinct keys: what is present matters, not how
+    many statements express it (a branch merged into a conditional expression is the same code)."""
+
+    set_semantics: ClassVar[bool] = False
 
     def features(self, sites: list[Site], fn: FunctionInfo, ctx: DetectorContext) -> list[Feature]:
         raise NotImplementedError
@@ -173,9 +189,45 @@ class FeatureDetector(Detector):
         base = self.features(ctx.sites(pair.base), pair.base, ctx)  # type: ignore[arg-type]
         cand = self.features(ctx.sites(pair.cand), pair.cand, ctx)  # type: ignore[arg-type]
         only_base, only_cand = multiset_diff(base, cand)
+        if self.set_semantics:
+            keys_b, keys_c = {f.key for f in base}, {f.key for f in cand}
+            only_base = [f for f in only_base if f.key not in keys_c]
+            only_cand = [f for f in only_cand if f.key not in keys_b]
+        if only_base and only_cand:
+            only_base, only_cand = self._same_code(pair, ctx, base, cand, only_base, only_cand)
         if not only_base and not only_cand:
             return []
         return self.describe(pair, base, cand, only_base, only_cand, ctx)
+
+    def _same_code(self, pair, ctx, base, cand, only_base, only_cand):  # noqa: ANN001, ANN202
+        """Second pass without parameter binding: a feature whose own code is unchanged and differs
+        only through what a caller passes in (configuration plumbing) is not this detector's change."""
+        from investigator.detectors.patterns import SUBSTITUTE_BINDINGS
+
+        token = SUBSTITUTE_BINDINGS.set(False)
+        try:
+            raw_b = self.features(ctx.sites(pair.base), pair.base, ctx)
+            raw_c = self.features(ctx.sites(pair.cand), pair.cand, ctx)
+        finally:
+            SUBSTITUTE_BINDINGS.reset(token)
+        if len(raw_b) != len(base) or len(raw_c) != len(cand):
+            return only_base, only_cand
+        raw_key = {id(f): r.key for f, r in zip(base + cand, raw_b + raw_c, strict=True)}
+        remaining = Counter(raw_key[id(f)] for f in only_cand)
+        kept_base = []
+        for f in only_base:
+            if remaining[raw_key[id(f)]] > 0:
+                remaining[raw_key[id(f)]] -= 1
+            else:
+                kept_base.append(f)
+        cancelled = Counter(raw_key[id(f)] for f in only_base) - Counter(raw_key[id(f)] for f in kept_base)
+        kept_cand = []
+        for f in only_cand:
+            if cancelled[raw_key[id(f)]] > 0:
+                cancelled[raw_key[id(f)]] -= 1
+            else:
+                kept_cand.append(f)
+        return kept_base, kept_cand
 
     def verify_pair(self, pair: FunctionPair, ctx: DetectorContext) -> str | None:
         if not self.applicable(pair, ctx):
@@ -184,7 +236,12 @@ class FeatureDetector(Detector):
         if not base:
             return None
         cand = self.features(ctx.sites(pair.cand), pair.cand, ctx)  # type: ignore[arg-type]
-        if Counter(f.key for f in base) != Counter(f.key for f in cand):
+        same = (
+            {f.key for f in base} == {f.key for f in cand}
+            if self.set_semantics
+            else Counter(f.key for f in base) == Counter(f.key for f in cand)
+        )
+        if not same:
             return None
         return self.verified_text(base)
 
@@ -254,6 +311,8 @@ def feature_hit(
         cand=site_loc(c),
         pair=pair,
         restore=restore_functions(pair, b, c),
+        base_anchor=b.anchor if b is not None else None,
+        cand_anchor=c.anchor if c is not None else None,
         **kwargs,  # type: ignore[arg-type]
     )
 

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from investigator.playbooks_lib.schema import PlaybookSet
 
 
+_KEYWORD_STATEMENTS = re.compile(r"(^\s*#?\s*|[;{})]\s*|\belse\s+)(return|yield)\b", re.MULTILINE)
+
+
 def identifier_hits(text: str, playbooks: PlaybookSet | None) -> dict[str, list[str]]:
-    """Subsystem -> distinct identifiers of that playbook found in the text."""
+    """Subsystem -> distinct identifiers of that playbook found in the text (Python's own
+    `return` keyword is not the RL "returns")."""
     out: dict[str, list[str]] = {}
+    text = _KEYWORD_STATEMENTS.sub(r"\1", text)
     if playbooks is None:
         return out
     for playbook in playbooks:

@@ -55,13 +55,15 @@ def run_detectors(
         hits.extend(out.hits)
         for v in out.verified:
             result.verified.append(
-                VerifiedItem(subsystem=detector.meta.subsystem, what=v.what, how=f"AST comparison at {v.where}",
+                VerifiedItem(subsystem=detector.meta.subsystem, what=v.what, how=f"AST comparison at both commits, inlined walk of {v.where}",
                              source=f"{SOURCE}.{detector.meta.id}")
             )
     for failure in ctx.pairs.failures:
         result.failures.append(
             AnalyzerFailure(source=SOURCE, message=f"{failure.side}: {failure.message}", path=failure.path)
         )
+    for where in sorted(ctx.too_deep):
+        result.failures.append(AnalyzerFailure(source=SOURCE, message=f"code nested too deeply to analyse: {where}"))
     findings, no_effect = _convert(ctx, _dedupe(hits), playbooks)
     result.findings = findings
     result.no_effect = no_effect
@@ -81,8 +83,14 @@ def _key(hit: Hit) -> tuple[object, ...]:
     return (hit.meta.id if hit.meta else "", hit.base, hit.cand)
 
 
+def _inlined_view(hit: Hit) -> bool:
+    """Whether the hit was seen through a caller (its baseline site lives in an inlined callee)."""
+    return bool(hit.pair and hit.restore and hit.restore[0] is not None and hit.restore[0] is not hit.pair.base)
+
+
 def _dedupe(hits: list[Hit]) -> list[Hit]:
-    """Drop repeats (a helper's change seen through each inlining caller) and superseded catch-alls."""
+    """Drop repeats (a helper's change seen through each inlining caller), callee-only views of a
+    change the caller's view explains better, and catch-alls superseded by a specific finding."""
     seen: set[tuple[object, ...]] = set()
     unique: list[Hit] = []
     for hit in hits:
@@ -90,6 +98,11 @@ def _dedupe(hits: list[Hit]) -> list[Hit]:
             continue
         seen.add(_key(hit))
         unique.append(hit)
+    outer = {(h.meta.id if h.meta else "", h.base) for h in unique if h.base and _inlined_view(h) and h.cand}
+    unique = [
+        h for h in unique
+        if _inlined_view(h) or not h.base or h.cand or (h.meta.id if h.meta else "", h.base) not in outer
+    ]
     specific = [h for h in unique if h.meta and not h.meta.generic and h.no_effect_reason is None]
 
     def superseded(h: Hit) -> bool:
@@ -114,7 +127,8 @@ def _convert(
         meta = hit.meta
         assert meta is not None
         base_fn, cand_fn = hit.restore or ((hit.pair.base, hit.pair.cand) if hit.pair else (None, None))
-        base_loc, cand_loc = hit.base, hit.cand
+        base_loc = _in_diff(index, hit.base, hit.base_anchor, "baseline")
+        cand_loc = _in_diff(index, hit.cand, hit.cand_anchor, "candidate")
         if base_loc is None and cand_loc is not None:
             base_loc = counterpart(index, cand_loc, "candidate", base_fn, cand_fn)
         if cand_loc is None and base_loc is not None:
@@ -167,6 +181,17 @@ def _convert(
         )
     findings.sort(key=lambda f: (-f.severity.weight, -f.confidence, f.id))
     return findings, no_effect
+
+
+def _in_diff(index, loc, anchor, side):  # noqa: ANN001, ANN202
+    """Prefer the line that is part of the diff: an inlined callee's own line, or its call site."""
+    if loc is None or anchor is None:
+        return loc
+    for candidate in (loc, anchor):
+        change = index.change_for(candidate[0], side)
+        if change is not None and any(h.touches(side, candidate[1], slack=1) for h in change.hunks):
+            return candidate
+    return loc
 
 
 def _known_hypotheses(playbooks: PlaybookSet | None) -> set[str] | None:

@@ -21,9 +21,24 @@ def map_line(change: FileChange | None, side: str, line: int) -> int:
         if line < lo:
             break
         if line <= hi:
-            return h.new_start if side == "baseline" else h.old_start
+            return _within(h, side, line)
         shift += (h.new_len - h.old_len) if side == "baseline" else (h.old_len - h.new_len)
     return max(1, line + shift)
+
+
+def _within(hunk: DiffHunk, side: str, line: int) -> int:
+    """Inside a hunk: the other side's line at the same position (next line for a one-sided change)."""
+    old, new = hunk.old_start, hunk.new_start
+    for text in hunk.lines:
+        sign = text[:1]
+        here = old if side == "baseline" else new
+        if here == line and (sign == " " or sign == ("-" if side == "baseline" else "+")):
+            return new if side == "baseline" else old
+        if sign in (" ", "-"):
+            old += 1
+        if sign in (" ", "+"):
+            new += 1
+    return hunk.new_start if side == "baseline" else hunk.old_start
 
 
 def counterpart(

@@ -3,29 +3,36 @@
 Detectors compare *behaviour*, so a block extracted into a helper must look the same as the
 inlined original. The walk therefore descends into calls to project functions (resolved by
 name, self-method or imported module, up to `MAX_INLINE` levels) at the call site, carrying the
-enclosing loops and `torch.no_grad()` scope with it.
+enclosing loops and `torch.no_grad()` scope with it, binding the callee's parameters to the
+caller's arguments and its `return` values to the caller's assignment targets.
 """
 
 from __future__ import annotations
 
 import ast
+import copy
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from investigator.detectors.pairs import SideIndex
 from investigator.detectors.pyast import FunctionInfo, call_name, dotted, last_name
 
-MAX_INLINE = 2
+MAX_INLINE = 4
+MAX_SITES = 60_000  # one walk never grows beyond this (very large call graphs)
 NO_GRAD = {"no_grad", "inference_mode"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Site:
     node: ast.AST
     fn: FunctionInfo  # where the node lives (a callee when inlined)
     loops: tuple[ast.AST, ...]  # enclosing loops, outermost first (across inlining)
     no_grad: bool
     depth: int  # inlining depth; 0 = the analysed function itself
+    bindings: dict[str, ast.AST] = field(default_factory=dict)  # callee parameter -> caller argument
+    loop_aliases: frozenset[str] = frozenset()  # callee parameters bound to a caller's loop variable
+    scope_locals: frozenset[str] = frozenset()  # local names of every function on the inlining chain
+    anchor: tuple[str, int] | None = None  # for an inlined site: the call site in the analysed function
 
     @property
     def path(self) -> str:
@@ -41,12 +48,11 @@ class Site:
 
     @property
     def loop_vars(self) -> set[str]:
-        out: set[str] = set()
+        out: set[str] = set(self.loop_aliases)
         for loop in self.loops:
-            if isinstance(loop, ast.For):
-                for sub in ast.walk(loop.target):
-                    if isinstance(sub, ast.Name):
-                        out.add(sub.id)
+            target = loop.target if isinstance(loop, ast.For | ast.AsyncFor | ast.comprehension) else None
+            if target is not None:
+                out.update(sub.id for sub in ast.walk(target) if isinstance(sub, ast.Name))
         return out
 
 
@@ -62,6 +68,47 @@ def _module_matches(path: str, dotted_name: str) -> bool:
     return not mod or stem == mod or stem.endswith("." + mod)
 
 
+class _Substitute(ast.NodeTransformer):
+    def __init__(self, bindings: dict[str, ast.AST]) -> None:
+        self.bindings = bindings
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        if node.id in self.bindings and isinstance(node.ctx, ast.Load):
+            return copy.deepcopy(self.bindings[node.id])
+        return node
+
+
+def substitute(expr: ast.AST, bindings: dict[str, ast.AST]) -> ast.AST:
+    """The expression with callee parameters replaced by the caller's arguments."""
+    if not bindings:
+        return expr
+    return _Substitute(bindings).visit(copy.deepcopy(expr))
+
+
+def _local_names(fn: FunctionInfo) -> frozenset[str]:
+    out: set[str] = set()
+    node = fn.node
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        out.update(a.arg for a in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs])
+    out.update(sub.id for sub in ast.walk(node) if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store))
+    out.discard("self")
+    return frozenset(out)
+
+
+@dataclass
+class _Ctx:
+    fn: FunctionInfo
+    loops: tuple[ast.AST, ...]
+    no_grad: bool
+    depth: int
+    chain: tuple[FunctionInfo, ...]
+    bindings: dict[str, ast.AST]
+    loop_aliases: frozenset[str]
+    scope_locals: frozenset[str]
+    bind_targets: list[ast.expr] | None = None  # where the callee's return values go
+    anchor: tuple[str, int] | None = None
+
+
 class Flow:
     """Per-commit cache of inlined walks."""
 
@@ -69,12 +116,15 @@ class Flow:
         self.side = side
         self._cache: dict[int, list[Site]] = {}
         self._resolved: dict[tuple[int, str], FunctionInfo | None] = {}
+        self._count = 0
 
     def sites(self, fn: FunctionInfo) -> list[Site]:
         key = id(fn)
         if key not in self._cache:
             decorated_no_grad = any(_is_no_grad(d) for d in getattr(fn.node, "decorator_list", []))
-            self._cache[key] = list(self._walk_body(fn.body, fn, (), decorated_no_grad, 0, (fn,)))
+            ctx = _Ctx(fn, (), decorated_no_grad, 0, (fn,), {}, frozenset(), _local_names(fn))
+            self._count = 0
+            self._cache[key] = list(self._walk_body(fn.body, ctx))
         return self._cache[key]
 
     # -- resolution ----------------------------------------------------------------------------
@@ -84,10 +134,10 @@ class Flow:
             return None
         key = (id(fn), name)
         if key not in self._resolved:
-            self._resolved[key] = self._resolve(call, fn, name)
+            self._resolved[key] = self._resolve(call, fn)
         return self._resolved[key]
 
-    def _resolve(self, call: ast.Call, fn: FunctionInfo, name: str) -> FunctionInfo | None:
+    def _resolve(self, call: ast.Call, fn: FunctionInfo) -> FunctionInfo | None:
         module = fn.module
         func = call.func
         if isinstance(func, ast.Name):
@@ -95,12 +145,12 @@ class Flow:
             if local is not None:
                 return local
             imported = module.imports.get(func.id)
+            if not imported:
+                return None
             defs = [d for d in self.side.find_defs(func.id) if d.class_name is None and d.qualname == func.id]
-            if imported:
-                source = imported.rsplit(".", 1)[0] if "." in imported else ""
-                matching = [d for d in defs if _module_matches(d.path, source)]
-                return matching[0] if len(matching) == 1 else (defs[0] if len(defs) == 1 else None)
-            return None
+            source = imported.rsplit(".", 1)[0] if "." in imported else ""
+            matching = [d for d in defs if _module_matches(d.path, source)]
+            return matching[0] if len(matching) == 1 else (defs[0] if len(defs) == 1 else None)
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
             owner = func.value.id
             if owner == "self" and fn.class_name:
@@ -116,51 +166,121 @@ class Flow:
         return None
 
     # -- walking -------------------------------------------------------------------------------
-    def _walk_body(
-        self,
-        body: list[ast.stmt],
-        fn: FunctionInfo,
-        loops: tuple[ast.AST, ...],
-        no_grad: bool,
-        depth: int,
-        chain: tuple[FunctionInfo, ...],
-    ) -> Iterator[Site]:
-        for stmt in body:
-            yield from self._walk(stmt, fn, loops, no_grad, depth, chain)
+    def _site(self, node: ast.AST, c: _Ctx) -> Site:
+        self._count += 1
+        return Site(node, c.fn, c.loops, c.no_grad, c.depth, c.bindings, c.loop_aliases, c.scope_locals, c.anchor)
 
-    def _walk(
-        self,
-        node: ast.AST,
-        fn: FunctionInfo,
-        loops: tuple[ast.AST, ...],
-        no_grad: bool,
-        depth: int,
-        chain: tuple[FunctionInfo, ...],
-    ) -> Iterator[Site]:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+    def _walk_body(self, body: list[ast.stmt], c: _Ctx) -> Iterator[Site]:
+        for stmt in body:
+            yield from self._walk(stmt, c)
+
+    def _walk(self, node: ast.AST, c: _Ctx) -> Iterator[Site]:
+        if self._count > MAX_SITES or isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
             return  # a definition is not an execution
-        yield Site(node, fn, loops, no_grad, depth)
+        yield self._site(node, c)
+        if isinstance(node, ast.Return) and node.value is not None and c.bind_targets is not None:
+            yield from self._bound_return(node, c)
         if isinstance(node, ast.For | ast.AsyncFor | ast.While):
             head = [node.iter, node.target] if isinstance(node, ast.For | ast.AsyncFor) else [node.test]
             for h in head:
-                yield from self._walk(h, fn, loops, no_grad, depth, chain)
-            yield from self._walk_body(node.body, fn, (*loops, node), no_grad, depth, chain)
-            yield from self._walk_body(node.orelse, fn, loops, no_grad, depth, chain)
+                yield from self._walk(h, c)
+            yield from self._walk_body(node.body, _replace(c, loops=(*c.loops, node)))
+            yield from self._walk_body(node.orelse, c)
             return
         if isinstance(node, ast.With | ast.AsyncWith):
-            inner = no_grad or any(_is_no_grad(item.context_expr) for item in node.items)
+            inner = c.no_grad or any(_is_no_grad(item.context_expr) for item in node.items)
             for item in node.items:
-                yield from self._walk(item.context_expr, fn, loops, no_grad, depth, chain)
-            yield from self._walk_body(node.body, fn, loops, inner, depth, chain)
+                yield from self._walk(item.context_expr, c)
+            yield from self._walk_body(node.body, _replace(c, no_grad=inner))
+            return
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+            for target in node.targets:
+                yield from self._walk(target, c)
+            call = node.value
+            yield self._site(call, c)
+            for child in ast.iter_child_nodes(call):
+                yield from self._walk(child, c)
+            if c.depth < MAX_INLINE:
+                yield from self._inline(call, c, node.targets)
             return
         if isinstance(node, ast.comprehension):
-            loops = (*loops, node)
+            c = _replace(c, loops=(*c.loops, node))
         for child in ast.iter_child_nodes(node):
-            yield from self._walk(child, fn, loops, no_grad, depth, chain)
-        if isinstance(node, ast.Call) and depth < MAX_INLINE:
-            callee = self.resolve(node, fn)
-            if callee is not None and callee not in chain and not callee.is_module:
-                callee_no_grad = no_grad or any(
-                    _is_no_grad(d) for d in getattr(callee.node, "decorator_list", [])
-                )
-                yield from self._walk_body(callee.body, callee, loops, callee_no_grad, depth + 1, (*chain, callee))
+            yield from self._walk(child, c)
+        if isinstance(node, ast.Call) and c.depth < MAX_INLINE:
+            yield from self._inline(node, c, None)
+
+    def _inline(self, call: ast.Call, c: _Ctx, targets: list[ast.expr] | None) -> Iterator[Site]:
+        callee = self.resolve(call, c.fn)
+        if callee is None or callee in c.chain or callee.is_module:
+            return
+        bindings, aliases = self._bind(call, callee, c)
+        callee_no_grad = c.no_grad or any(_is_no_grad(d) for d in getattr(callee.node, "decorator_list", []))
+        inner = _Ctx(
+            callee, c.loops, callee_no_grad, c.depth + 1, (*c.chain, callee), bindings, aliases,
+            c.scope_locals | _local_names(callee), targets,
+            c.anchor if c.anchor is not None else (c.fn.path, getattr(call, "lineno", c.fn.lineno)),
+        )
+        yield from self._walk_body(callee.body, inner)
+
+    def _bind(self, call: ast.Call, callee: FunctionInfo, c: _Ctx) -> tuple[dict[str, ast.AST], frozenset[str]]:
+        node = callee.node
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            return {}, frozenset()
+        params = [a.arg for a in [*node.args.posonlyargs, *node.args.args]]
+        if params and params[0] in ("self", "cls") and isinstance(call.func, ast.Attribute):
+            params = params[1:]
+        pairs: list[tuple[str, ast.AST]] = list(zip(params, call.args, strict=False))
+        pairs += [(k.arg, k.value) for k in call.keywords if k.arg]
+        bindings: dict[str, ast.AST] = {}
+        aliases: set[str] = set()
+        caller_loop_vars = _context_loop_vars(c)
+        for name, arg in pairs:
+            if isinstance(arg, ast.Starred):
+                continue
+            bindings[name] = substitute(arg, c.bindings)
+            if isinstance(arg, ast.Name) and arg.id in caller_loop_vars:
+                aliases.add(name)
+        return bindings, frozenset(aliases)
+
+    def _bound_return(self, node: ast.Return, c: _Ctx) -> Iterator[Site]:
+        """`x, y = helper()` and `return a, b` inside helper read as `x = a; y = b`."""
+        targets = c.bind_targets or []
+        value = node.value
+        assert value is not None
+        first = targets[0] if len(targets) == 1 else None
+        if (
+            isinstance(first, ast.Tuple | ast.List)
+            and isinstance(value, ast.Tuple | ast.List)
+            and len(first.elts) == len(value.elts)
+        ):
+            for t, v in zip(first.elts, value.elts, strict=True):
+                if not isinstance(v, ast.Name):  # `return x` of a local: the computation is already seen
+                    yield self._site(_assign([t], v, node), c)
+            return
+        if not isinstance(value, ast.Name):
+            yield self._site(_assign(targets, value, node), c)
+
+
+def _assign(targets: list[ast.expr], value: ast.expr, at: ast.AST) -> ast.Assign:
+    node = ast.Assign(targets=[copy.deepcopy(t) for t in targets], value=value)
+    node.lineno = getattr(at, "lineno", 1)
+    node.end_lineno = getattr(at, "end_lineno", node.lineno)
+    node.col_offset = getattr(at, "col_offset", 0)
+    node.end_col_offset = getattr(at, "end_col_offset", 0)
+    return node
+
+
+def _context_loop_vars(c: _Ctx) -> set[str]:
+    out: set[str] = set(c.loop_aliases)
+    for loop in c.loops:
+        target = loop.target if isinstance(loop, ast.For | ast.AsyncFor | ast.comprehension) else None
+        if target is not None:
+            out.update(sub.id for sub in ast.walk(target) if isinstance(sub, ast.Name))
+    return out
+
+
+def _replace(c: _Ctx, **changes: object) -> _Ctx:
+    data = dict(c.__dict__)
+    data.update(changes)
+    return _Ctx(**data)  # type: ignore[arg-type]

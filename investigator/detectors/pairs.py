@@ -22,6 +22,8 @@ REF_SUFFIXES = (".py", ".pyi", ".yaml", ".yml", ".toml", ".json", ".cfg", ".ini"
 MAX_TEXT_BYTES = 64 * 1024 * 1024  # reading the whole tree stops here (very large repositories)
 RENAME_SIMILARITY = 0.80
 MOVE_SIMILARITY = 0.55
+MAX_FILE_BYTES = 2 * 1024 * 1024  # larger text files (data dumps) are not searched for references
+MAX_SIMILARITY_PAIRS = 200_000  # beyond this, rename matching only compares functions of similar size
 
 
 @dataclass
@@ -63,7 +65,7 @@ class SideIndex:
             total = 0
             for p in paths:
                 text = self.tree.read_text(p)
-                if text is None:
+                if text is None or len(text) > MAX_FILE_BYTES:
                     continue
                 total += len(text)
                 if total > MAX_TEXT_BYTES:
@@ -205,9 +207,12 @@ def _match_across(index: PairIndex, left: list[FunctionInfo], right: list[Functi
     rest_right = [g for opts in by_qual.values() for g in opts]
     # 2./3. best body similarity (same simple name needs less)
     scored: list[tuple[float, int, int]] = []
+    huge = len(rest_left) * len(rest_right) > MAX_SIMILARITY_PAIRS
     for i, f in enumerate(rest_left):
         for j, g in enumerate(rest_right):
             if f.is_module != g.is_module:
+                continue
+            if huge and f.name != g.name and not 0.8 <= len(f.tokens) / max(len(g.tokens), 1) <= 1.25:
                 continue
             s = _similarity(f, g)
             threshold = MOVE_SIMILARITY if f.name == g.name else RENAME_SIMILARITY

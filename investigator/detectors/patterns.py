@@ -5,8 +5,9 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
+from contextvars import ContextVar
 
-from investigator.detectors.flow import Site
+from investigator.detectors.flow import Site, substitute
 from investigator.detectors.pyast import FunctionInfo, call_name, dotted, last_name, receiver, unparse
 from investigator.detectors.roles import is_coefficient, role
 
@@ -72,14 +73,23 @@ class _Canon(ast.NodeTransformer):
         return node
 
 
-def canon(expr: ast.AST | None, fn: FunctionInfo | None = None, locals_: set[str] | None = None) -> str:
-    """Source text of an expression with local variable names replaced (rename-tolerant)."""
+SUBSTITUTE_BINDINGS: ContextVar[bool] = ContextVar("substitute_bindings", default=True)
+
+
+def canon(expr: ast.AST | None, where: Site | FunctionInfo | None = None) -> str:
+    """Source text of an expression with callee parameters bound to the caller's arguments and
+    local variable names replaced by `_v` (tolerant to renames and extracted functions)."""
     if expr is None:
         return ""
-    names = locals_ if locals_ is not None else (local_names(fn) if fn is not None else set())
     import copy
 
-    tree = _Canon(names).visit(copy.deepcopy(expr))
+    if isinstance(where, Site):
+        if SUBSTITUTE_BINDINGS.get():
+            expr = substitute(expr, where.bindings)
+        names: set[str] | frozenset[str] = where.scope_locals
+    else:
+        names = local_names(where) if where is not None else set()
+    tree = _Canon(set(names)).visit(copy.deepcopy(expr))
     return unparse(tree, limit=200)
 
 

@@ -31,47 +31,98 @@ CATALOG: dict[str, MetricSpec] = {
             title="episodic return",
             higher_is_better=True,
             aliases=[
-                "charts/episodic_return", "rollout/ep_rew_mean", "env/reward", "overview/reward",
-                "episodic_return", "episode_return", "ep_rew_mean", "episode_reward", "train/episode_reward",
-                "charts/episode_reward", "reward/mean", "mean_reward", "avg_return", "average_return",
-                "returns/mean", "return", "reward", "eval/mean_reward", "eval/episodic_return",
+                "charts/episodic_return",
+                "rollout/ep_rew_mean",
+                "env/reward",
+                "overview/reward",
+                "episodic_return",
+                "episode_return",
+                "ep_rew_mean",
+                "episode_reward",
+                "train/episode_reward",
+                "charts/episode_reward",
+                "reward/mean",
+                "mean_reward",
+                "avg_return",
+                "average_return",
+                "returns/mean",
+                "return",
+                "reward",
+                "eval/mean_reward",
+                "eval/episodic_return",
             ],
         ),
         MetricSpec(
             name="episode_length",
             title="episode length",
             higher_is_better=None,
-            aliases=["charts/episodic_length", "rollout/ep_len_mean", "episode_length", "ep_len_mean",
-                     "env/episode_length", "episodic_length", "eval/mean_ep_length"],
+            aliases=[
+                "charts/episodic_length",
+                "rollout/ep_len_mean",
+                "episode_length",
+                "ep_len_mean",
+                "env/episode_length",
+                "episodic_length",
+                "eval/mean_ep_length",
+            ],
         ),
         MetricSpec(
             name="success_rate",
             title="success rate",
             higher_is_better=True,
-            aliases=["rollout/success_rate", "eval/success_rate", "charts/success_rate", "success_rate",
-                     "env/success_rate", "success"],
+            aliases=[
+                "rollout/success_rate",
+                "eval/success_rate",
+                "charts/success_rate",
+                "success_rate",
+                "env/success_rate",
+                "success",
+            ],
         ),
         MetricSpec(
             name="entropy",
             title="policy entropy",
             higher_is_better=None,
-            aliases=["losses/entropy", "policy/entropy", "train/entropy", "loss/entropy", "entropy",
-                     "losses/entropy_loss_abs"],
+            aliases=[
+                "losses/entropy",
+                "policy/entropy",
+                "train/entropy",
+                "loss/entropy",
+                "entropy",
+                "losses/entropy_loss_abs",
+            ],
             negated_aliases=["train/entropy_loss", "entropy_loss"],
         ),
         MetricSpec(
             name="value_loss",
             title="value loss",
             higher_is_better=None,
-            aliases=["losses/value_loss", "train/value_loss", "loss/value", "loss/value_loss", "value_loss",
-                     "critic_loss", "losses/critic_loss", "v_loss", "vf_loss"],
+            aliases=[
+                "losses/value_loss",
+                "train/value_loss",
+                "loss/value",
+                "loss/value_loss",
+                "value_loss",
+                "critic_loss",
+                "losses/critic_loss",
+                "v_loss",
+                "vf_loss",
+            ],
         ),
         MetricSpec(
             name="policy_loss",
             title="policy loss",
             higher_is_better=None,
-            aliases=["losses/policy_loss", "train/policy_gradient_loss", "train/policy_loss", "loss/policy",
-                     "policy_loss", "pg_loss", "actor_loss", "losses/pg_loss"],
+            aliases=[
+                "losses/policy_loss",
+                "train/policy_gradient_loss",
+                "train/policy_loss",
+                "loss/policy",
+                "policy_loss",
+                "pg_loss",
+                "actor_loss",
+                "losses/pg_loss",
+            ],
         ),
         MetricSpec(
             name="approx_kl",
@@ -89,35 +140,69 @@ CATALOG: dict[str, MetricSpec] = {
             name="clip_fraction",
             title="clip fraction",
             higher_is_better=None,
-            aliases=["losses/clipfrac", "train/clip_fraction", "clipfrac", "clip_fraction", "policy/clipfrac"],
+            aliases=[
+                "losses/clipfrac",
+                "train/clip_fraction",
+                "clipfrac",
+                "clip_fraction",
+                "policy/clipfrac",
+            ],
         ),
         MetricSpec(
             name="explained_variance",
             title="explained variance",
             higher_is_better=True,
-            aliases=["losses/explained_variance", "train/explained_variance", "explained_variance",
-                     "value/explained_variance"],
+            aliases=[
+                "losses/explained_variance",
+                "train/explained_variance",
+                "explained_variance",
+                "value/explained_variance",
+            ],
         ),
         MetricSpec(
             name="grad_norm",
             title="gradient norm",
             higher_is_better=None,
-            aliases=["losses/grad_norm", "train/grad_norm", "grad_norm", "gradient_norm", "optim/grad_norm",
-                     "global_grad_norm", "train/gradient_norm", "grad/norm"],
+            aliases=[
+                "losses/grad_norm",
+                "train/grad_norm",
+                "grad_norm",
+                "gradient_norm",
+                "optim/grad_norm",
+                "global_grad_norm",
+                "train/gradient_norm",
+                "grad/norm",
+            ],
         ),
         MetricSpec(
             name="learning_rate",
             title="learning rate",
             higher_is_better=None,
-            aliases=["charts/learning_rate", "train/learning_rate", "optim/lr", "train/lr", "learning_rate",
-                     "lr"],
+            aliases=[
+                "charts/learning_rate",
+                "train/learning_rate",
+                "optim/lr",
+                "train/lr",
+                "learning_rate",
+                "lr",
+            ],
         ),
         MetricSpec(
             name="sps",
             title="steps per second",
             higher_is_better=True,
-            aliases=["charts/SPS", "time/fps", "perf/sps", "overview/sps", "performance/sps", "sps", "fps",
-                     "steps_per_second", "env_steps_per_second", "throughput"],
+            aliases=[
+                "charts/SPS",
+                "time/fps",
+                "perf/sps",
+                "overview/sps",
+                "performance/sps",
+                "sps",
+                "fps",
+                "steps_per_second",
+                "env_steps_per_second",
+                "throughput",
+            ],
         ),
     ]
 }
@@ -158,7 +243,25 @@ class MetricCatalog:
             return "return"
         if self.primary_metric in CATALOG:
             return self.primary_metric
-        return self.user_aliases.get(self.primary_metric, self.primary_metric)
+        if self.primary_metric in self.user_aliases:
+            return self.user_aliases[self.primary_metric]
+        for spec in CATALOG.values():  # a tag with a known meaning keeps it (and its direction)
+            if _match(spec.aliases, {normalise(self.primary_metric): self.primary_metric}, set()):
+                return spec.name
+        return self.primary_metric
+
+    def adopt_default_primary(self, tag_lists: Iterable[Iterable[str]]) -> str | None:
+        """Without a user choice, fall back from `return` to `success_rate` when no run logs a return."""
+        if self.primary_metric:
+            return None
+        resolved = [self.resolve(tags) for tags in tag_lists]
+        if any("return" in r for r in resolved):
+            return None
+        for fallback in ("success_rate",):
+            if any(fallback in r for r in resolved):
+                self.primary_metric = fallback
+                return fallback
+        return None
 
     def resolve(self, tags: Iterable[str]) -> dict[str, Resolved]:
         tags = list(tags)
@@ -169,6 +272,7 @@ class MetricCatalog:
                 found[canonical] = Resolved(canonical=canonical, tag=user_tag, source="user")
         primary = self.primary_metric
         if primary and primary not in CATALOG and primary in by_exact and self.primary_name not in found:
+            # the user named this exact tag: it wins over the built-in order for its canonical name
             found[self.primary_name] = Resolved(canonical=self.primary_name, tag=primary, source="primary")
         norm: dict[str, str] = {}
         for tag in tags:
@@ -199,6 +303,8 @@ def _match(aliases: list[str], norm: dict[str, str], claimed: set[str]) -> str |
         key = normalise(alias)
         for tag in norm.values():
             parts = tag.split("/")
-            if tag not in claimed and any(normalise("/".join(parts[k:])) == key for k in range(1, len(parts))):
+            if tag not in claimed and any(
+                normalise("/".join(parts[k:])) == key for k in range(1, len(parts))
+            ):
                 return tag
     return None

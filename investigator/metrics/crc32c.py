@@ -52,12 +52,31 @@ def masked_crc32c(data: bytes) -> int:
     return int(mask(crc32c(data)))
 
 
+def _slicing_tables() -> np.ndarray:
+    """Tables for slicing-by-8: T[k][b] is the CRC contribution of byte b followed by k zero bytes."""
+    tables = np.zeros((8, 256), dtype=np.uint32)
+    tables[0] = TABLE
+    for k in range(1, 8):
+        prev = tables[k - 1]
+        tables[k] = (prev >> np.uint32(8)) ^ TABLE[prev & np.uint32(0xFF)]
+    return tables
+
+
+SLICE8 = _slicing_tables()
+
+
 def crc32c_many(buf: np.ndarray, offsets: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """CRC-32C of the byte ranges buf[offsets[i] : offsets[i] + lengths[i]], for all i at once."""
+    """CRC-32C of the byte ranges buf[offsets[i] : offsets[i] + lengths[i]], for all i at once.
+
+    Slicing-by-8: eight bytes per step, read with one gather through an unaligned 8-byte view; the
+    remaining 0-7 bytes of each record one at a time. Each record's state is independent, so all
+    records first run their whole 8-byte blocks, then their tails."""
     n = len(offsets)
     out = np.zeros(n, dtype=np.uint32)
     if n == 0:
         return out
+    offsets = np.asarray(offsets, dtype=np.int64)
+    lengths = np.asarray(lengths, dtype=np.int64)
     long_idx = np.flatnonzero(lengths > _LONG_RECORD)
     for i in long_idx:
         start = int(offsets[i])
@@ -65,22 +84,43 @@ def crc32c_many(buf: np.ndarray, offsets: np.ndarray, lengths: np.ndarray) -> np
     short = np.flatnonzero(lengths <= _LONG_RECORD)
     if len(short) == 0:
         return out
-    order = short[np.argsort(-lengths[short], kind="stable")]
-    offs = offsets[order].astype(np.int64)
-    lens = lengths[order]
-    crc = np.full(len(order), 0xFFFFFFFF, dtype=np.uint32)
-    max_len = int(lens[0]) if len(lens) else 0
-    # active[j] = number of records (sorted by length, descending) that have a byte at position j
-    active = np.searchsorted(-lens, -np.arange(1, max_len + 1), side="right")
-    table = TABLE
-    ff = np.uint32(0xFF)
-    eight = np.uint32(8)
-    for j in range(max_len):
-        k = int(active[j])
-        if k == 0:
+    crc = np.full(len(short), 0xFFFFFFFF, dtype=np.uint32)
+    offs = offsets[short]
+    lens = lengths[short]
+    blocks = lens // 8
+    t = SLICE8
+    ff, s8, s16, s24 = np.uint32(0xFF), np.uint32(8), np.uint32(16), np.uint32(24)
+    if blocks.max() > 0 and len(buf) >= 8:
+        words = np.ndarray(shape=(len(buf) - 7,), dtype="<u8", buffer=buf, strides=(1,))
+        order = np.argsort(-blocks, kind="stable")
+        sorted_blocks = blocks[order]
+        active = np.searchsorted(-sorted_blocks, -np.arange(1, int(sorted_blocks[0]) + 1), side="right")
+        c = crc[order]
+        o = offs[order]
+        for b in range(int(sorted_blocks[0])):
+            k = int(active[b])
+            word = words[o[:k] + 8 * b]
+            x = c[:k] ^ (word & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+            hi = (word >> np.uint64(32)).astype(np.uint32)
+            c[:k] = (
+                t[7][x & ff]
+                ^ t[6][(x >> s8) & ff]
+                ^ t[5][(x >> s16) & ff]
+                ^ t[4][x >> s24]
+                ^ t[3][hi & ff]
+                ^ t[2][(hi >> s8) & ff]
+                ^ t[1][(hi >> s16) & ff]
+                ^ t[0][hi >> s24]
+            )
+        crc[order] = c
+    tail = lens % 8
+    tail_start = offs + 8 * blocks
+    for j in range(7):
+        idx = np.flatnonzero(tail > j)
+        if len(idx) == 0:
             break
-        c = crc[:k]
-        byte = buf[offs[:k] + j].astype(np.uint32)
-        crc[:k] = table[(c ^ byte) & ff] ^ (c >> eight)
-    out[order] = crc ^ np.uint32(0xFFFFFFFF)
+        c = crc[idx]
+        byte = buf[tail_start[idx] + j].astype(np.uint32)
+        crc[idx] = TABLE[(c ^ byte) & ff] ^ (c >> s8)
+    out[short] = crc ^ np.uint32(0xFFFFFFFF)
     return out

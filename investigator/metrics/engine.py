@@ -10,6 +10,7 @@ nothing; without baseline runs, rules that need a contrast (a constant learning 
 from __future__ import annotations
 
 import math
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,6 +67,14 @@ class EngineOutput:
     figures: dict[str, str] = field(default_factory=dict)  # key -> path relative to output_dir
 
 
+def _update(hypothesis: str, status: HypothesisStatus, evidence: str) -> HypothesisUpdate:
+    """A hypothesis update backed by metric evidence (so ranking can corroborate code/config findings)."""
+    source = evidence.split(":", 1)[0]
+    return HypothesisUpdate(
+        hypothesis=hypothesis, status=status, evidence=evidence, kind=EvidenceKind.metric, source=source
+    )
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")[:60] or "metric"
 
@@ -89,7 +98,9 @@ class _Figures:
         try:
             comparison_figure(self.output_dir / rel, panels, seed=self.seed, hlines=hlines)
         except Exception as exc:  # noqa: BLE001 - a figure is never worth the investigation
-            self.out.failures.append(AnalyzerFailure(source=SOURCE, message=f"figure {rel} not written: {exc}"))
+            self.out.failures.append(
+                AnalyzerFailure(source=SOURCE, message=f"figure {rel} not written: {exc}")
+            )
             return None
         self.out.artifacts.append(rel)
         self.out.figures[key] = rel
@@ -129,9 +140,25 @@ def run_engine(
 ) -> EngineOutput:
     opts = opts or RuleOptions()
     out = EngineOutput()
+    fallback = catalog.adopt_default_primary(r.tags for r in baseline + candidate)
+    if fallback:
+        out.notes.append(f"No run logs an episodic return: the primary metric is `{fallback}`.")
     base = [RunView.of(r, catalog) for r in baseline]
     cand = [RunView.of(r, catalog) for r in candidate]
     sides: dict[str, list[RunView]] = {k: v for k, v in (("baseline", base), ("candidate", cand)) if v}
+    nonempty = [v for v in base + cand if not v.run.empty]
+    if nonempty and not any(v.primary is not None for v in nonempty):
+        seen = sorted({t for v in nonempty for t in v.run.tags})
+        shown = ", ".join(f"`{t}`" for t in seen[:20]) + (" ..." if len(seen) > 20 else "")
+        out.failures.append(
+            AnalyzerFailure(
+                source=SOURCE,
+                message=(
+                    f"primary metric `{catalog.primary_metric or catalog.primary_name}` is not logged in any run "
+                    f"(tags seen: {shown}); name it with --primary-metric or map it with --metric-alias"
+                ),
+            )
+        )
     figures = _Figures(output_dir, opts.stats.seed, out)
 
     # which side's signatures are findings: the candidate's; with only one side given, that side's
@@ -141,9 +168,22 @@ def run_engine(
 
     for rule in single_run_rules():
         try:
-            _single(rule, subject, subject_views, contrast, base, cand, opts, out, figures)
+            refutation = rule.refutes(base, cand, opts)
+            if refutation:
+                for hyp in rule.meta.hypotheses:
+                    out.hypothesis_updates.append(
+                        _update(hyp, HypothesisStatus.refuted, f"{rule.meta.id}: {refutation}")
+                    )
+            if rule.meta.contrast_matters:
+                _single(rule, subject, subject_views, contrast, base, cand, opts, out, figures)
+            else:  # e.g. an empty log: a problem on whichever side it is
+                for side_name, views in (("candidate", cand), ("baseline", base)):
+                    if views:
+                        _single(rule, side_name, views, [], base, cand, opts, out, figures)
         except Exception as exc:  # noqa: BLE001 - one faulty rule must not end the analysis
-            out.failures.append(AnalyzerFailure(source=f"{SOURCE}.{rule.meta.id}", message=f"rule failed: {exc!r}"))
+            out.failures.append(
+                AnalyzerFailure(source=f"{SOURCE}.{rule.meta.id}", message=f"rule failed: {exc!r}")
+            )
 
     if base and cand:
         _comparisons(base, cand, catalog, opts, out, figures)
@@ -170,12 +210,6 @@ def _single(
     meta = rule.meta
     applicable = [v for v in subject_views if rule.applicable(v, opts)]
     contrast_applicable = [v for v in contrast if rule.applicable(v, opts)]
-    refutation = rule.refutes(base, cand, opts)
-    if refutation:
-        for hyp in meta.hypotheses:
-            out.hypothesis_updates.append(
-                HypothesisUpdate(hypothesis=hyp, status=HypothesisStatus.refuted, evidence=f"{meta.id}: {refutation}")
-            )
     if not applicable:
         out.notes.append(f"`{meta.id}` not checked: {_missing(meta.metrics, meta.id)}")
         return
@@ -186,9 +220,12 @@ def _single(
             hits[v.run.name] = hit
     contrast_hits = {v.run.name: h for v in contrast_applicable if (h := rule.check(v, opts)) is not None}
     if not hits:
-        side_note = f"{len(contrast_hits)}/{len(contrast_applicable)} baseline runs show it" if contrast_hits else ""
+        side_note = (
+            f"{len(contrast_hits)}/{len(contrast_applicable)} baseline runs show it" if contrast_hits else ""
+        )
         out.notes.append(
-            f"`{meta.id}` checked on {len(applicable)} {subject} run(s): not present" + (f" ({side_note})" if side_note else "")
+            f"`{meta.id}` checked on {len(applicable)} {subject} run(s): not present"
+            + (f" ({side_note})" if side_note else "")
         )
         return
     frac = len(hits) / len(applicable)
@@ -198,7 +235,9 @@ def _single(
     if frac_contrast is None:
         severity = Severity.low if meta.needs_contrast else (first.severity or meta.severity)
         confidence = 0.35 + 0.25 * frac
-        where = f"{len(hits)}/{len(applicable)} {subject} run(s) (no baseline runs to contrast)"
+        where = f"{len(hits)}/{len(applicable)} {subject} run(s)"
+        if meta.contrast_matters:
+            where += " (no baseline runs to contrast)"
         if meta.needs_contrast:
             hypotheses = []
     elif meta.contrast_matters and frac_contrast >= 0.5 * frac:
@@ -246,7 +285,10 @@ def _single(
             title=f"{meta.title} ({subject})",
             impact=f"{meta.title} in {where}.",
             rationale=meta.rationale,
-            locations=[Location(path=next(v.run.path for v in applicable if v.run.name == n), side=subject) for n in hits],
+            locations=[
+                Location(path=next(v.run.path for v in applicable if v.run.name == n), side=subject)
+                for n in hits
+            ],
             evidence=[Evidence(kind=EvidenceKind.metric, summary=summary, details=details)]
             + [Evidence(kind=EvidenceKind.metric, summary=line) for line in lines[1:]],
             fix=meta.fix,
@@ -255,7 +297,7 @@ def _single(
     )
     for hyp in hypotheses:
         out.hypothesis_updates.append(
-            HypothesisUpdate(hypothesis=hyp, status=HypothesisStatus.supported, evidence=f"{meta.id}: {summary}")
+            _update(hypothesis=hyp, status=HypothesisStatus.supported, evidence=f"{meta.id}: {summary}")
         )
 
 
@@ -275,19 +317,44 @@ def _comparisons(
     out: EngineOutput,
     figures: _Figures,
 ) -> None:
+    pending: dict[str, list[Finding]] = {}
     for rule in compare_rules():
         try:
             outcome = rule.compare(base, cand, opts)
         except Exception as exc:  # noqa: BLE001
-            out.failures.append(AnalyzerFailure(source=f"{SOURCE}.{rule.meta.id}", message=f"rule failed: {exc!r}"))
+            out.failures.append(
+                AnalyzerFailure(source=f"{SOURCE}.{rule.meta.id}", message=f"rule failed: {exc!r}")
+            )
             continue
         if outcome is None:
-            out.notes.append(f"`{rule.meta.id}` not checked: {_missing(rule.meta.metrics, rule.meta.id)} on both sides")
+            out.notes.append(
+                f"`{rule.meta.id}` not checked: {_missing(rule.meta.metrics, rule.meta.id)} on both sides"
+            )
             continue
         out.rows.append(
-            MetricRow(metric=outcome.metric, tag=_label(outcome.metric, cand), quantity=outcome.quantity, comparison=outcome.comparison)
+            MetricRow(
+                metric=outcome.metric,
+                tag=_label(outcome.metric, cand),
+                quantity=outcome.quantity,
+                comparison=outcome.comparison,
+            )
         )
-        _compare_finding(rule.meta, outcome, base, cand, opts, out, figures)
+        finding = _compare_finding(rule.meta, outcome, base, cand, opts, out, figures)
+        if finding is not None:
+            pending.setdefault(outcome.metric, []).append(finding)
+    # one finding per metric: the first rule's (final value before area, before sample efficiency),
+    # the other quantities of the same curves as further evidence, not as findings of their own
+    for group in pending.values():
+        lead = group[0]
+        for other in group[1:]:
+            lead.evidence.extend(other.evidence)
+            lead.hypotheses = sorted(set(lead.hypotheses) | set(other.hypotheses))
+            if other.severity.weight > lead.severity.weight:
+                lead.severity = other.severity
+            lead.confidence = max(lead.confidence, other.confidence)
+        if len(group) > 1:
+            lead.impact += " Also: " + "; ".join(o.title for o in group[1:]) + "."
+        out.findings.append(lead)
     # final values of every other canonical metric logged on both sides
     shared = set.intersection(*(set(v.resolved) for v in base + cand)) if base and cand else set()
     covered = {row.metric for row in out.rows} | {catalog.primary_name, PRIMARY}
@@ -297,24 +364,49 @@ def _comparisons(
         c = [final_value(s) for v in cand if (s := v.metric(metric)) is not None and len(s)]
         if b and c:
             cmp = compare(np.array(b), np.array(c), spec.higher_is_better, opts.stats)
-            out.rows.append(MetricRow(metric=metric, tag=_label(metric, cand), quantity="final value", comparison=cmp))
+            out.rows.append(
+                MetricRow(metric=metric, tag=_label(metric, cand), quantity="final value", comparison=cmp)
+            )
 
 
-def _compare_finding(meta, outcome: CompareOutcome, base, cand, opts: RuleOptions, out: EngineOutput, figures: _Figures) -> None:
+def _side_locations(sides: dict[str, list[RunView]]) -> list[Location]:
+    """One location per side: the directory holding its runs (or the single run)."""
+    out = []
+    for side, views in sides.items():
+        paths = [v.run.path for v in views]
+        if not paths:
+            continue
+        try:
+            common = os.path.commonpath(paths) if len(paths) > 1 else paths[0]
+        except ValueError:
+            common = paths[0]
+        out.append(Location(path=common, side=side))  # type: ignore[arg-type]
+    return out
+
+
+def _compare_finding(
+    meta, outcome: CompareOutcome, base, cand, opts: RuleOptions, out: EngineOutput, figures: _Figures
+) -> Finding | None:
     cmp = outcome.comparison
     rel = cmp.relative_change
-    worse = rel is not None and (
-        (rel < 0) if (cmp.higher_is_better is not False) else (rel > 0)
-    )
+    worse = rel is not None and ((rel < 0) if (cmp.higher_is_better is not False) else (rel > 0))
     metric_key = outcome.metric
     sides = {"baseline": base, "candidate": cand}
-    figure = figures.panels(
-        f"compare_{metric_key}", [(_label(metric_key, cand), _series_by_side(metric_key, sides))]
-    ) if any(_series_by_side(metric_key, sides).values()) else None
-    details: dict[str, object] = {"rule": meta.id, "comparison": cmp.model_dump(mode="json"), **outcome.details}
+    figure = (
+        figures.panels(
+            f"compare_{metric_key}", [(_label(metric_key, cand), _series_by_side(metric_key, sides))]
+        )
+        if any(_series_by_side(metric_key, sides).values())
+        else None
+    )
+    details: dict[str, object] = {
+        "rule": meta.id,
+        "comparison": cmp.model_dump(mode="json"),
+        **outcome.details,
+    }
     if figure:
         details["figure"] = figure
-    locations = [Location(path=v.run.path, side=side) for side, views in sides.items() for v in views]
+    locations = _side_locations(sides)
     if cmp.verdict == Verdict.regression:
         severity = outcome.severity or meta.severity
         p = cmp.p_improvement if cmp.p_improvement is not None else 0.5
@@ -330,27 +422,32 @@ def _compare_finding(meta, outcome: CompareOutcome, base, cand, opts: RuleOption
         if cmp.verdict == Verdict.equivalent:
             for hyp in meta.refuted_when_equivalent:
                 out.hypothesis_updates.append(
-                    HypothesisUpdate(hypothesis=hyp, status=HypothesisStatus.refuted, evidence=f"{meta.id}: {outcome.summary}")
+                    _update(
+                        hypothesis=hyp,
+                        status=HypothesisStatus.refuted,
+                        evidence=f"{meta.id}: {outcome.summary}",
+                    )
                 )
-        return
-    out.findings.append(
-        Finding(
-            id=f"{SOURCE}:{meta.id}:{_slug(outcome.metric)}",
-            source=meta.id,
-            subsystem=meta.subsystem,
-            severity=severity,
-            confidence=round(confidence, 3),
-            title=title,
-            impact=outcome.summary.split(" — ")[0],
-            rationale=meta.rationale,
-            locations=locations,
-            evidence=[Evidence(kind=EvidenceKind.metric, summary=outcome.summary, details=details)],
-            fix=meta.fix,
-            hypotheses=list(meta.hypotheses),
-        )
+        return None
+    finding = Finding(
+        id=f"{SOURCE}:{meta.id}:{_slug(outcome.metric)}",
+        source=meta.id,
+        subsystem=meta.subsystem,
+        severity=severity,
+        confidence=round(confidence, 3),
+        title=title,
+        impact=outcome.summary.split(" — ")[0],
+        rationale=meta.rationale,
+        locations=locations,
+        evidence=[Evidence(kind=EvidenceKind.metric, summary=outcome.summary, details=details)],
+        fix=meta.fix,
+        hypotheses=list(meta.hypotheses),
     )
     for hyp in meta.hypotheses:
-        out.hypothesis_updates.append(HypothesisUpdate(hypothesis=hyp, status=status, evidence=f"{meta.id}: {outcome.summary}"))
+        out.hypothesis_updates.append(
+            _update(hypothesis=hyp, status=status, evidence=f"{meta.id}: {outcome.summary}")
+        )
+    return finding
 
 
 def _overview_figure(sides: dict[str, list[RunView]], figures: _Figures) -> None:
@@ -366,7 +463,13 @@ def _overview_figure(sides: dict[str, list[RunView]], figures: _Figures) -> None
     figures.panels("overview", panels)
 
 
-def markdown(out: EngineOutput, baseline: list[RunData], candidate: list[RunData], catalog: MetricCatalog, opts: RuleOptions) -> str:
+def markdown(
+    out: EngineOutput,
+    baseline: list[RunData],
+    candidate: list[RunData],
+    catalog: MetricCatalog,
+    opts: RuleOptions,
+) -> str:
     """The "Training metrics" report section."""
     lines: list[str] = []
 
@@ -386,9 +489,21 @@ def markdown(out: EngineOutput, baseline: list[RunData], candidate: list[RunData
         f"relative change exceeds {opts.stats.threshold:.0%}; fewer than {opts.stats.min_seeds} seeds per side give "
         "no verdict."
     )
+    matched: dict[str, set[str]] = {}
+    for run in baseline + candidate:
+        for canonical, res in catalog.resolve(run.tags).items():
+            matched.setdefault(canonical, set()).add(f"`{res.tag}`" + (" (negated)" if res.sign < 0 else ""))
+    if matched:
+        lines.append(
+            "Metrics matched: "
+            + "; ".join(f"{name} ← {', '.join(sorted(tags))}" for name, tags in sorted(matched.items()))
+            + "."
+        )
     lines.append("")
     if out.rows:
-        lines.append("| metric | quantity | baseline IQM [CI] | candidate IQM [CI] | change | P(improvement) | verdict |")
+        lines.append(
+            "| metric | quantity | baseline IQM [CI] | candidate IQM [CI] | change | P(improvement) | verdict |"
+        )
         lines.append("|---|---|---|---|---|---|---|")
         for row in out.rows:
             c = row.comparison
@@ -409,7 +524,9 @@ def markdown(out: EngineOutput, baseline: list[RunData], candidate: list[RunData
         lines.append("**Metric findings**")
         lines.append("")
         for f in metric_findings:
-            lines.append(f"- **{f.severity.value}** ({f.confidence_label} confidence) — {f.title}: {f.evidence[0].summary}")
+            lines.append(
+                f"- **{f.severity.value}** ({f.confidence_label} confidence) — {f.title}: {f.evidence[0].summary}"
+            )
             if f.hypotheses:
                 lines.append(f"  Supports: {', '.join(f'`{h}`' for h in f.hypotheses)}.")
             fig = f.evidence[0].details.get("figure")

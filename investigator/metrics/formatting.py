@@ -31,8 +31,12 @@ def pct(x: float | None) -> str:
 def describe(cmp: Comparison, what: str) -> str:
     """One sentence: baseline vs candidate with intervals, change, P(improvement), verdict."""
     parts = [
-        f"{what}: baseline {num(cmp.baseline_iqm)} {interval(cmp.baseline_ci)} (IQM of {cmp.n_baseline})".replace("  ", " "),
-        f"candidate {num(cmp.candidate_iqm)} {interval(cmp.candidate_ci)} (IQM of {cmp.n_candidate})".replace("  ", " "),
+        f"{what}: baseline {num(cmp.baseline_iqm)} {interval(cmp.baseline_ci)} (IQM of {cmp.n_baseline})".replace(
+            "  ", " "
+        ),
+        f"candidate {num(cmp.candidate_iqm)} {interval(cmp.candidate_ci)} (IQM of {cmp.n_candidate})".replace(
+            "  ", " "
+        ),
         f"change {pct(cmp.relative_change)} {pct_interval(cmp)}".rstrip(),
     ]
     if cmp.p_improvement is not None:

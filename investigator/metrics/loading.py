@@ -24,8 +24,21 @@ COLUMNS = ["step", "tag", "value", "wall_time"]
 
 # Step keys experiment trackers export, most specific first.
 STEP_KEYS = [
-    "global_step", "_step", "step", "Step", "steps", "timestep", "timesteps", "total_timesteps",
-    "time/total_timesteps", "env_step", "env_steps", "frame", "frames", "iteration", "epoch",
+    "global_step",
+    "_step",
+    "step",
+    "Step",
+    "steps",
+    "timestep",
+    "timesteps",
+    "total_timesteps",
+    "time/total_timesteps",
+    "env_step",
+    "env_steps",
+    "frame",
+    "frames",
+    "iteration",
+    "epoch",
 ]
 WALL_KEYS_ABSOLUTE = ["_timestamp", "Wall time", "wall_time", "timestamp", "time"]
 WALL_KEYS_RELATIVE = ["_runtime", "runtime", "time_elapsed", "time/time_elapsed"]
@@ -48,6 +61,7 @@ class RunData:
     format: str
     frame: pd.DataFrame
     _cache: dict[str, Series] = field(default_factory=dict, repr=False)
+    _groups: dict[str, np.ndarray] | None = field(default=None, repr=False)
 
     @property
     def tags(self) -> list[str]:
@@ -62,9 +76,12 @@ class RunData:
         key = f"{tag}\x00{sign}"
         if key in self._cache:
             return self._cache[key]
-        sub = self.frame[self.frame["tag"] == tag]
-        if sub.empty:
+        if self._groups is None:  # one pass over the frame, then O(rows of the tag) per series
+            self._groups = self.frame.groupby("tag", sort=False).indices if len(self.frame) else {}
+        rows = self._groups.get(tag)
+        if rows is None or len(rows) == 0:
             return None
+        sub = self.frame.iloc[rows]
         sub = sub.drop_duplicates("step", keep="last").sort_values("step", kind="stable")
         values = sub["value"].to_numpy(dtype=float) * sign
         finite = np.isfinite(values)
@@ -252,7 +269,9 @@ def loader_for(path: Path) -> Loader | None:
 
 
 def _is_export(path: Path) -> bool:
-    return path.is_file() and any(isinstance(ld, CsvLoader | JsonLinesLoader) and ld.matches(path) for ld in LOADERS)
+    return path.is_file() and any(
+        isinstance(ld, CsvLoader | JsonLinesLoader) and ld.matches(path) for ld in LOADERS
+    )
 
 
 def split_runs(path: Path) -> list[Path]:
@@ -268,7 +287,11 @@ def split_runs(path: Path) -> list[Path]:
         return [path]
     if any(e.is_file() and is_event_file(e) for e in entries):
         return [path]
-    subruns = [e for e in entries if e.is_dir() and (event_files_under(e) or any(_is_export(f) for f in e.rglob("*")))]
+    subruns = [
+        e
+        for e in entries
+        if e.is_dir() and (event_files_under(e) or any(_is_export(f) for f in e.rglob("*")))
+    ]
     if subruns:
         out: list[Path] = []
         for sub in subruns:
@@ -317,7 +340,11 @@ def load_run(path: Path, name: str | None = None) -> tuple[RunData, list[LoadPro
     if loader is None:
         return (
             RunData(name=name or path.name, path=str(path), format="unknown", frame=_empty_frame()),
-            [LoadProblem(path=str(path), message=f"{path}: unknown log format (expected event files, CSV or JSONL)")],
+            [
+                LoadProblem(
+                    path=str(path), message=f"{path}: unknown log format (expected event files, CSV or JSONL)"
+                )
+            ],
         )
     try:
         frame, messages = loader.load(path)

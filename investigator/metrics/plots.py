@@ -1,6 +1,7 @@
 """Figures: baseline vs candidate curves with confidence bands, and the curves behind each finding.
 
-Matplotlib with the Agg backend (no display). Bands are percentile-bootstrap intervals of the mean
+Matplotlib's object API on an Agg canvas: no display, and no pyplot global state, so analyzers
+running in parallel threads cannot draw into each other's figures. Bands are percentile-bootstrap intervals of the mean
 across seeds at each step of a common grid (seeded, so figures are reproducible).
 """
 
@@ -8,14 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from investigator.metrics.curves import common_grid, on_grid  # noqa: E402
-from investigator.metrics.loading import Series  # noqa: E402
+from investigator.metrics.curves import common_grid, on_grid
+from investigator.metrics.loading import Series
 
 COLORS = {"baseline": "#1f77b4", "candidate": "#d62728"}
 
@@ -31,7 +30,9 @@ def _band(curves: np.ndarray, seed: int, n_boot: int = 300) -> tuple[np.ndarray,
     return mean, lo, hi
 
 
-def _draw(ax, sides: dict[str, list[Series]], title: str, seed: int, hlines: dict[str, float] | None = None) -> None:
+def _draw(
+    ax, sides: dict[str, list[Series]], title: str, seed: int, hlines: dict[str, float] | None = None
+) -> None:
     everything = [s for runs in sides.values() for s in runs if len(s) >= 2]
     grid = common_grid(everything)
     for side, runs in sides.items():
@@ -59,14 +60,18 @@ def _draw(ax, sides: dict[str, list[Series]], title: str, seed: int, hlines: dic
 
 
 def comparison_figure(
-    path: Path, panels: list[tuple[str, dict[str, list[Series]]]], seed: int = 0, hlines: dict[str, float] | None = None
+    path: Path,
+    panels: list[tuple[str, dict[str, list[Series]]]],
+    seed: int = 0,
+    hlines: dict[str, float] | None = None,
 ) -> Path:
     """One panel per metric; each panel shows both sides' runs, mean and 95% band."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig, axes = plt.subplots(len(panels), 1, figsize=(7, 3.2 * len(panels)), squeeze=False)
+    fig = Figure(figsize=(7, 3.2 * len(panels)))
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(len(panels), 1, squeeze=False)
     for i, (title, sides) in enumerate(panels):
         _draw(axes[i][0], sides, title, seed, hlines if i == 0 else None)
     fig.tight_layout()
     fig.savefig(path, dpi=90)
-    plt.close(fig)
     return path

@@ -85,7 +85,9 @@ def bootstrap_ci(values: np.ndarray, opts: StatOptions | None = None) -> tuple[f
     return _interval(_boot_iqm(values, opts.n_boot, rng), opts.confidence)
 
 
-def probability_of_improvement(baseline: np.ndarray, candidate: np.ndarray, higher_is_better: bool = True) -> float:
+def probability_of_improvement(
+    baseline: np.ndarray, candidate: np.ndarray, higher_is_better: bool = True
+) -> float:
     """P(a random candidate seed beats a random baseline seed), ties count half (= U / (n*m))."""
     b = np.asarray(baseline, dtype=float)[:, None]
     c = np.asarray(candidate, dtype=float)[None, :]
@@ -171,14 +173,20 @@ def _decide(
     big = rel is not None and abs(rel) > opts.threshold
     if excludes_zero and big:
         if higher_is_better is None:
-            return Verdict.changed, "interval of the difference excludes zero and the change exceeds the threshold"
+            return (
+                Verdict.changed,
+                "interval of the difference excludes zero and the change exceeds the threshold",
+            )
         worse = (diff < 0) if higher_is_better else (diff > 0)
         return (Verdict.regression if worse else Verdict.improvement), (
             f"{int(opts.confidence * 100)}% interval of the difference excludes zero and "
             f"|change| {abs(rel or 0):.0%} > {opts.threshold:.0%}"
         )
     if rel_ci is not None and -opts.threshold < rel_ci[0] and rel_ci[1] < opts.threshold:
-        return Verdict.equivalent, f"the whole interval of the relative change lies within ±{opts.threshold:.0%}"
+        return (
+            Verdict.equivalent,
+            f"the whole interval of the relative change lies within ±{opts.threshold:.0%}",
+        )
     if excludes_zero:
         return Verdict.inconclusive, f"difference is nonzero but below the {opts.threshold:.0%} threshold"
     return Verdict.inconclusive, "interval of the difference includes zero: seed noise can explain it"

@@ -149,7 +149,10 @@ def _wide_rows(curves: Curves) -> tuple[list[int], dict[str, dict[int, float]]]:
     table: dict[str, dict[int, float]] = {}
     all_steps: set[int] = set()
     for tag, (steps, values) in curves.items():
-        col = {int(s): float(v) for s, v in zip(np.asarray(steps).tolist(), np.asarray(values).tolist(), strict=True)}
+        col = {
+            int(s): float(v)
+            for s, v in zip(np.asarray(steps).tolist(), np.asarray(values).tolist(), strict=True)
+        }
         table[tag] = col
         all_steps.update(col)
     return sorted(all_steps), table
@@ -170,7 +173,7 @@ def write_csv_run(
     if style == "tensorboard":
         if len(curves) != 1:
             raise ValueError("TensorBoard's CSV export holds one curve")
-        (steps, values), = curves.values()
+        ((steps, values),) = curves.values()
         lines = ["Wall time,Step,Value"]
         for s, v in zip(np.asarray(steps).tolist(), np.asarray(values).tolist(), strict=True):
             lines.append(f"{1_700_000_000.0 + s / steps_per_second!r},{int(s)},{float(v)!r}")
@@ -178,10 +181,7 @@ def write_csv_run(
         return path
     steps, table = _wide_rows(curves)
     tags = list(table)
-    if style == "wandb":
-        header = ["_step", "_runtime", "_timestamp", *tags]
-    else:
-        header = [step_column, *tags]
+    header = ["_step", "_runtime", "_timestamp", *tags] if style == "wandb" else [step_column, *tags]
     lines = [",".join(_csv_quote(h) for h in header)]
     for s in steps:
         cells = [str(s)]

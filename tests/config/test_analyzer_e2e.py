@@ -26,10 +26,13 @@ def test_every_changed_value_found_with_both_locations(migration_result):
                                                                    "experiments/arena.py:8")
     assert ckpt.severity is Severity.significant and ckpt.subsystem == "checkpointing"  # 10x more often
     assert "50" in ckpt.fix and "experiments/arena.py:8" in ckpt.fix
+    assert ckpt.patch.splitlines()[-2:] == ["-    cfg.trainer.checkpoint_interval = 5",
+                                            "+    cfg.trainer.checkpoint_interval = 50"]
 
     clip = findings["trainer.max_grad_norm"]  # null turned into a number
     assert clip.evidence[0].details["baseline"] == "null" and clip.evidence[0].details["candidate"] == "0.5"
     assert where(clip, "candidate") == "project/config.py:13"
+    assert clip.patch.splitlines()[-1] == "+    max_grad_norm: float | None = None"
 
     workers = findings["trainer.num_workers"]  # renamed key (alias) with a new value
     assert workers.evidence[0].details["candidate_key"] == "trainer.rollout_workers"
@@ -78,7 +81,7 @@ def test_section_table_and_entries(migration_result):
     section = next(s for s in migration_result.sections if s.id == "config_changes")
     assert section.title == "Configuration changes"
     md = section.markdown
-    assert "Baseline: `train.py `main()``, Hydra config `configs/train.yaml` (detected: @hydra.main)" in md
+    assert "Baseline: `train.py:main()`, Hydra config `configs/train.yaml` (detected: @hydra.main)" in md
     assert "recipe `experiments.arena.train`" in md
     assert "| `trainer.checkpoint_interval` | 50 | 5 | configs/trainer/ppo.yaml:8 → experiments/arena.py:8 |" in md
     assert "`trainer.ent_coef` → `trainer.entropy_coef`" in md  # renamed, same value
@@ -174,3 +177,34 @@ def test_analyzer_records_internal_error(migration, tmp_path, monkeypatch):
     repo, base, cand = migration
     result = analyse(repo, base, cand, tmp_path)
     assert result.findings == [] and "bad state" in result.failures[0].message
+
+
+def test_file_broken_at_both_commits_is_one_failure(tmp_path):
+    repo = tmp_path / "both"
+    init_repo(repo)
+    write_tree(repo, {"train.py": "import argparse\np = argparse.ArgumentParser()\n"
+                                  "p.add_argument('--lr', default=0.1)\nprint(p.parse_args().lr)\n",
+                      "chart/values.yaml": "a: {{ .Values.x }\n"})
+    base = commit(repo, "one")
+    write_tree(repo, {"train.py": "import argparse\np = argparse.ArgumentParser()\n"
+                                  "p.add_argument('--lr', default=0.2)\nprint(p.parse_args().lr)\n"})
+    cand = commit(repo, "two")
+    result = analyse(repo, base, cand, tmp_path)
+    assert [(f.path, f.message.split(" chart")[0]) for f in result.failures] == [
+        ("chart/values.yaml", "baseline and candidate")]
+    assert [f.title for f in result.findings] == ["Config `lr` changed: 0.1 → 0.2"]
+
+
+def test_entry_found_only_at_one_side_compares_with_all_config(tmp_path):
+    repo = tmp_path / "one_side"
+    init_repo(repo)
+    write_tree(repo, {"lib/config.yaml": "trainer:\n  lr: 0.1\n  gamma: 0.99\n"})
+    base = commit(repo, "library only")
+    write_tree(repo, {"lib/config.yaml": None,
+                      "train.py": "import argparse\np = argparse.ArgumentParser()\np.add_argument('--lr', default=0.2)\n"
+                                  "p.add_argument('--gamma', default=0.99)\na = p.parse_args()\nprint(a.lr, a.gamma)\n"})
+    cand = commit(repo, "script")
+    result = analyse(repo, base, cand, tmp_path)
+    assert [f.title for f in result.findings] == ["Config `lib.config.trainer.lr → lr` changed: 0.1 → 0.2"]
+    assert result.findings[0].confidence < 0.7
+    assert "could not be followed" in result.sections[0].markdown

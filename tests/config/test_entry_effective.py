@@ -31,7 +31,7 @@ CONFIG = {
     """,
     "recipes/__init__.py": "",
     "recipes/arena.py": """\
-        from proj.config import TrainConfig, OptimConfig
+        from proj.config import EnvConfig, OptimConfig, TrainConfig
         from proj.env import make_env
 
         def train():
@@ -44,6 +44,15 @@ CONFIG = {
         def other():
             cfg = TrainConfig()
             cfg.seed = 99
+            tune(cfg.env)
+            base = fresh_optim()
+            base.eps = 0.5
+
+        def tune(env: EnvConfig):
+            env.num_envs = 128
+
+        def fresh_optim() -> OptimConfig:
+            return OptimConfig()
     """,
     "tools/run.py": """\
         import argparse
@@ -72,6 +81,7 @@ def test_effective_layers_defaults_kwargs_assignments():
     config, _ = effective_of(CONFIG)
     got = values(config)
     assert got["optim.lr"] == 3e-4  # field default substituted from the module constant
+    assert "default_lr" not in got  # ... which is not reported a second time on its own
     assert config.effective["optim.lr"].path == "proj/config.py"
     assert got["optim.eps"] == 1e-8  # nested constructor kwarg overrides the default
     assert got["seed"] == 7 and config.effective["seed"].path == "recipes/arena.py"
@@ -92,7 +102,10 @@ def test_given_entry_with_dotted_recipe_argument():
     resolved = resolve(side, "tools/run.py recipes.arena.other")
     assert resolved.how == "given" and resolved.recipe == "recipes.arena.other"
     config, _ = effective_of(CONFIG, "tools/run.py recipes.arena.other")
-    assert values(config)["seed"] == 99
+    got = values(config)
+    assert got["seed"] == 99
+    assert got["env.num_envs"] == 128  # assignment through a parameter annotated with the config class
+    assert got["optim.eps"] == 0.5  # through a builder whose return annotation is the config class
 
 
 def test_given_dotted_function_entry_and_missing_entry():
@@ -165,3 +178,107 @@ def test_config_file_loaded_by_reached_code_is_effective():
     assert got["lr"] == 0.001 and config.effective["lr"].path == "configs/ppo.yaml"
     assert got["num_envs"] == 8
     assert "configs.unused.lr" in config.other and "configs.unused.lr" not in got
+
+
+def test_project_loader_with_defaults_list_is_composed_and_selector_options_dropped():
+    files = {
+        "train.py": """\
+            import argparse
+            from proj.loader import load_config
+
+            def main():
+                p = argparse.ArgumentParser()
+                p.add_argument("--config", default="configs/train.yaml")
+                p.add_argument("--seed", type=int, default=None)
+                args = p.parse_args()
+                cfg = load_config(args.config)
+                return cfg["trainer"]["lr"], args.seed or cfg["seed"]
+
+            if __name__ == "__main__":
+                main()
+        """,
+        "proj/__init__.py": "",
+        "proj/loader.py": """\
+            import yaml
+
+            def load_config(path):
+                cfg = {}
+                return cfg
+        """,
+        "configs/train.yaml": "defaults:\n  - trainer: ppo\n  - _self_\nseed: 1\n",
+        "configs/trainer/ppo.yaml": "lr: 0.00025\n",
+    }
+    config, _ = effective_of(files)
+    got = values(config)
+    assert got == {"trainer.lr": 0.00025, "seed": 1}  # no `config` selector, no None seed, no `cfg = {}`
+    assert config.effective["trainer.lr"].path == "configs/trainer/ppo.yaml"
+    assert config.entry.hydra_config == "configs/train.yaml"
+
+
+def test_conditional_assignment_does_not_override():
+    files = {
+        "proj/__init__.py": "",
+        "proj/cfg.py": "from dataclasses import dataclass\n\n@dataclass\nclass Cfg:\n    steps: int = 100\n",
+        "train.py": """\
+            import argparse
+            from proj.cfg import Cfg
+
+            def main():
+                p = argparse.ArgumentParser()
+                p.add_argument("--steps", type=int, default=None)
+                args = p.parse_args()
+                cfg = Cfg()
+                if args.steps:
+                    cfg.steps = args.steps
+                    cfg.only_here = 3
+                cfg.always = 1
+
+            if __name__ == "__main__":
+                main()
+        """,
+    }
+    config, _ = effective_of(files)
+    got = values(config)
+    assert got["steps"] == 100 and config.effective["steps"].path == "proj/cfg.py"
+    assert got["only_here"] == 3 and config.effective["only_here"].kind.value == "conditional"
+    assert got["always"] == 1 and config.effective["always"].kind.value == "assignment"
+
+
+def test_config_class_passed_to_a_parser_or_annotating_the_entry_is_built():
+    tyro_style = {
+        "ppo.py": """\
+            from dataclasses import dataclass
+            import tyro
+
+            @dataclass
+            class Args:
+                learning_rate: float = 2.5e-4
+                num_envs: int = 4
+
+            if __name__ == "__main__":
+                args = tyro.cli(Args)
+        """,
+    }
+    assert values(effective_of(tyro_style)[0]) == {"learning_rate": 2.5e-4, "num_envs": 4}
+    pyrallis_style = {
+        "train.py": """\
+            from dataclasses import dataclass
+            import pyrallis
+
+            @dataclass
+            class TrainConfig:
+                gamma: float = 0.99
+
+            @pyrallis.wrap()
+            def main(cfg: TrainConfig):
+                return cfg.gamma
+
+            if __name__ == "__main__":
+                main()
+        """,
+    }
+    assert values(effective_of(pyrallis_style)[0]) == {"gamma": 0.99}
+    not_built = {"train.py": "from dataclasses import dataclass\n\n@dataclass\nclass Args:\n    lr: float = 1.0\n\n"
+                             "if __name__ == '__main__':\n    print(Args.__doc__)\n"}
+    config = effective_of(not_built)[0]
+    assert values(config) == {} and "lr" in config.other

@@ -88,3 +88,16 @@ def test_extractor_registry_by_suffix_and_ignored_paths():
     assert extractor_for(".github/workflows/ci.yml") is None
     assert extractor_for("package.json") is None
     assert extractor_for("README.md") is None
+    assert extractor_for("pkg/tests/test_config.py") is None and extractor_for("tests/data/c.yaml") is None
+    assert extractor_for("third_party/lib/x.py") is None and extractor_for("proto/a_pb2.py") is None
+    assert extractor_for("contest/config.yaml").id == "yaml"  # only whole test folders are skipped
+
+
+def test_yaml_merge_keys_bring_values_and_local_keys_win():
+    text = "base: &b\n  lr: 0.1\n  gamma: 0.9\nppo:\n  <<: *b\n  lr: 0.2\n"
+    entries = extract_yaml("c.yaml", text).entries
+    ppo = {e.key: e.value for e in entries if e.key.startswith("ppo.")}
+    last = {}
+    for e in entries:
+        last[e.key] = e.value  # later entries override earlier ones, as in composition
+    assert set(ppo) == {"ppo.lr", "ppo.gamma"} and last["ppo.lr"] == 0.2 and last["ppo.gamma"] == 0.9

@@ -106,6 +106,8 @@ def test_argparse_click_typer_options():
         parser.add_argument("--learning-rate", "-l", type=float, default=3e-4)
         parser.add_argument("--steps", dest="total_steps", default=1000)
         parser.add_argument("--no-default")
+        parser.add_argument("--logdir", default=None)
+        parser.add_argument("--anneal-lr", action="store_true")
 
         @click.command()
         @click.option("--batch-size", default=64)
@@ -121,6 +123,8 @@ def test_argparse_click_typer_options():
     assert got[("<module>", "learning_rate")].value == 3e-4
     assert got[("<module>", "total_steps")].value == 1000
     assert ("<module>", "no_default") not in got
+    assert ("<module>", "logdir") not in got  # default=None: "use the configured value"
+    assert got[("<module>", "anneal_lr")].value is False  # store_true's implicit default
     assert got[("cli", "batch_size")].value == 64
     assert got[("run", "gamma")].value == 0.99
     assert got[("run", "seed")].value == 1  # plain default of a typer command

@@ -2,7 +2,6 @@ import textwrap
 
 import pytest
 
-from investigator.config.extractors.python import parse_module
 from investigator.config.model import ConfigEntry, EntryKind, KeyMatch, MatchStatus
 from investigator.config.severity import frequency_ratio, judge
 from investigator.config.usage import ReadIndex, dead_reason
@@ -10,8 +9,8 @@ from investigator.models import Severity
 from investigator.playbooks_lib import load_playbooks
 
 
-def index(**modules: str) -> ReadIndex:
-    return ReadIndex([parse_module(f"{name}.py", textwrap.dedent(src)).reads for name, src in modules.items()])
+def index(config_classes: dict[str, set[str]] | None = None, **modules: str) -> ReadIndex:
+    return ReadIndex({f"{name}.py": textwrap.dedent(src) for name, src in modules.items()}, config_classes)
 
 
 TRAINER = """
@@ -55,7 +54,7 @@ def test_target_section_dead_unless_target_referenced():
 
 
 def test_config_definitions_and_assignment_targets_are_not_reads():
-    idx = index(cfg="""
+    idx = index({"cfg.py": {"SchedConfig"}}, cfg="""
         from dataclasses import dataclass
 
         @dataclass
@@ -104,3 +103,19 @@ def test_interval_low_unless_five_times_more_frequent(playbooks):
 def test_unknown_key_is_low(playbooks):
     verdict = judge(changed("ui.colour_scheme", "dark", "light"), playbooks)
     assert verdict.severity is Severity.low and verdict.rule is None
+
+
+def test_lazy_index_parses_only_modules_that_mention_the_name():
+    idx = index(a="x = cfg.numEnvs\n", b="y = cfg.other\n", broken="def f(:\n    cfg.num_envs\n")
+    assert idx.reads("num_envs")  # camelCase spelling of the same key
+    assert set(idx._parsed) == {"a.py", "broken.py"} and idx._parsed["broken.py"] is None
+    assert not idx.reads("never_mentioned")
+
+
+def test_comment_mentions_do_not_make_a_class_referenced():
+    idx = index(s="class Cosine:\n    def __init__(self, warmup):\n        self.warmup = warmup\n",
+                t="# Cosine(cfg.sched.warmup)\nx = 1  # Cosine\n")
+    assert not idx.is_referenced("Cosine")
+    assert dead_reason("sched.warmup", idx) is not None
+    used = index(s="class Cosine:\n    pass\n", t="s = Cosine()\n")
+    assert used.is_referenced("Cosine")

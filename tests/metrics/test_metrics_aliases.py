@@ -64,3 +64,19 @@ def test_primary_metric_through_user_alias():
 def test_canonical_primary_and_default():
     assert MetricCatalog(primary_metric="success_rate").primary_name == "success_rate"
     assert MetricCatalog().primary_name == "return"
+
+
+def test_primary_tag_with_known_meaning_keeps_canonical_name_and_wins():
+    catalog = MetricCatalog(primary_metric="rollout/ep_rew_mean")
+    assert catalog.primary_name == "return"
+    resolved = catalog.resolve(["charts/episodic_return", "rollout/ep_rew_mean"])
+    assert resolved["return"].tag == "rollout/ep_rew_mean"
+
+
+def test_default_primary_falls_back_to_success_rate():
+    catalog = MetricCatalog()
+    assert catalog.adopt_default_primary([["eval/success_rate", "losses/entropy"]]) == "success_rate"
+    assert catalog.primary_name == "success_rate"
+    with_return = MetricCatalog()
+    assert with_return.adopt_default_primary([["charts/episodic_return", "eval/success_rate"]]) is None
+    assert with_return.primary_name == "return"

@@ -39,7 +39,11 @@ def test_wandb_csv_uses_step_and_timestamp(tmp_path):
 
 
 def test_tensorboard_csv_export_names_the_tag_from_the_file(tmp_path):
-    path = write_csv_run(tmp_path / "run-seed1-tag-charts_episodic_return.csv", {"x": CURVES["charts/episodic_return"]}, style="tensorboard")
+    path = write_csv_run(
+        tmp_path / "run-seed1-tag-charts_episodic_return.csv",
+        {"x": CURVES["charts/episodic_return"]},
+        style="tensorboard",
+    )
     run, problems = load_run(path)
     assert not problems
     assert run.tags == ["charts_episodic_return"]
@@ -67,7 +71,7 @@ def test_csv_without_step_column_uses_row_numbers(tmp_path):
 
 def test_unreadable_csv_is_a_problem_not_an_exception(tmp_path):
     path = tmp_path / "bad.csv"
-    path.write_bytes(b"\xff\xfe\x00garbage\x00\n\"unterminated")
+    path.write_bytes(b'\xff\xfe\x00garbage\x00\n"unterminated')
     run, problems = load_run(path)
     assert run.empty and problems
 
@@ -91,7 +95,14 @@ def test_run_directory_with_add_scalars_subdirs_is_one_run(tmp_path):
 def test_globs_dedupe_and_report_no_match(tmp_path):
     write_tensorboard_run(tmp_path / "a" / "s1", CURVES)
     write_csv_run(tmp_path / "b" / "s2.csv", CURVES)
-    runs, problems = load_side([str(tmp_path / "a" / "*"), str(tmp_path / "a" / "s1"), str(tmp_path / "b" / "*.csv"), str(tmp_path / "nope*")])
+    runs, problems = load_side(
+        [
+            str(tmp_path / "a" / "*"),
+            str(tmp_path / "a" / "s1"),
+            str(tmp_path / "b" / "*.csv"),
+            str(tmp_path / "nope*"),
+        ]
+    )
     assert sorted(r.format for r in runs) == ["csv", "tensorboard"]
     assert len(problems) == 1 and "no run matches" in problems[0].message
 

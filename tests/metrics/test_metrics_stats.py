@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from investigator.metrics.stats import StatOptions, Verdict, bootstrap_ci, compare, iqm, probability_of_improvement
+from investigator.metrics.stats import (
+    StatOptions,
+    Verdict,
+    bootstrap_ci,
+    compare,
+    iqm,
+    probability_of_improvement,
+)
 
 
 def test_iqm_ignores_outer_quartiles():
@@ -14,7 +21,9 @@ def test_iqm_ignores_outer_quartiles():
 def test_probability_of_improvement_counts_ties_half():
     assert probability_of_improvement(np.array([1.0, 2.0]), np.array([3.0, 4.0])) == 1.0
     assert probability_of_improvement(np.array([1.0]), np.array([1.0])) == 0.5
-    assert probability_of_improvement(np.array([1.0, 2.0]), np.array([3.0, 4.0]), higher_is_better=False) == 0.0
+    assert (
+        probability_of_improvement(np.array([1.0, 2.0]), np.array([3.0, 4.0]), higher_is_better=False) == 0.0
+    )
 
 
 def test_real_regression_across_seeds():

@@ -37,7 +37,9 @@ def assert_same_as_tbparse(path) -> pd.DataFrame:
 def event(step: int, wall: float, values: dict[str, float] | None = None, **fields) -> bytes:
     summary = None
     if values is not None:
-        summary = summary_pb2.Summary(value=[summary_pb2.Summary.Value(tag=t, simple_value=v) for t, v in values.items()])
+        summary = summary_pb2.Summary(
+            value=[summary_pb2.Summary.Value(tag=t, simple_value=v) for t, v in values.items()]
+        )
     return event_pb2.Event(step=step, wall_time=wall, summary=summary, **fields).SerializeToString()
 
 
@@ -51,7 +53,9 @@ def test_crc32c_known_vector():
 def test_same_as_tbparse_raw_writer(tmp_path):
     rng = np.random.default_rng(0)
     steps = np.arange(0, 3000, 3)
-    curves = {f"group{i % 3}/metric_{i}": (steps, rng.normal(size=len(steps)) * 10 ** (i - 2)) for i in range(6)}
+    curves = {
+        f"group{i % 3}/metric_{i}": (steps, rng.normal(size=len(steps)) * 10 ** (i - 2)) for i in range(6)
+    }
     write_tensorboard_run(tmp_path / "run", curves)
     ours = assert_same_as_tbparse(tmp_path / "run")
     assert len(ours) == 6 * len(steps)
@@ -74,7 +78,9 @@ def test_same_as_tbparse_unusual_records(tmp_path):
         event(3, 4.0, {"a": 3.0, "b": -0.5, "ü/ñ": 7.25}),  # several values in one summary: slow path
         event(3, 5.0, {"a": 4.0}),  # duplicate step: both kept, in file order
         event(10, 6.0, {"b": 1.5}),
-        event(7, 7.0, session_log=event_pb2.SessionLog(status=event_pb2.SessionLog.START)),  # restart: purge >= 7
+        event(
+            7, 7.0, session_log=event_pb2.SessionLog(status=event_pb2.SessionLog.START)
+        ),  # restart: purge >= 7
         event(8, 8.0, {"b": 2.5}),
     ]
     (tmp_path / "run").mkdir()
@@ -86,7 +92,11 @@ def test_same_as_tbparse_unusual_records(tmp_path):
 
 def test_legacy_out_of_order_purge_matches_tbparse(tmp_path):
     """Files without file_version >= 2 purge by tag when a step goes backwards."""
-    records = [event(1, 1.0, {"a": 1.0, "b": 1.0}), event(5, 2.0, {"a": 5.0, "b": 5.0}), event(3, 3.0, {"a": 3.0})]
+    records = [
+        event(1, 1.0, {"a": 1.0, "b": 1.0}),
+        event(5, 2.0, {"a": 5.0, "b": 5.0}),
+        event(3, 3.0, {"a": 3.0}),
+    ]
     (tmp_path / "events.out.tfevents.2.host").write_bytes(frame_records(records))
     ours = assert_same_as_tbparse(tmp_path)
     assert ours[ours["tag"] == "a"]["step"].tolist() == [1, 3]
@@ -130,7 +140,9 @@ def test_corrupted_crc_stops_like_tbparse(tmp_path):
 
 
 def test_garbage_and_empty_files_never_raise(tmp_path):
-    (tmp_path / "events.out.tfevents.garbage").write_bytes(b"\x05\x00\x00\x00\x00\x00\x00\x00" + b"\x00" * 4 + b"hello" + b"\x00" * 4)
+    (tmp_path / "events.out.tfevents.garbage").write_bytes(
+        b"\x05\x00\x00\x00\x00\x00\x00\x00" + b"\x00" * 4 + b"hello" + b"\x00" * 4
+    )
     (tmp_path / "events.out.tfevents.empty").write_bytes(b"")
     frame, problems = read_scalars(tmp_path)
     assert frame.empty
@@ -158,12 +170,70 @@ def test_tensor_scalars_optional(tmp_path, include):
     """TF2-style scalars (tensor + scalars plugin metadata) are read unless disabled; tbparse puts them in tensors."""
     from tensorboard.compat.proto import tensor_pb2, types_pb2
 
-    meta = summary_pb2.SummaryMetadata(plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars"))
+    meta = summary_pb2.SummaryMetadata(
+        plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars")
+    )
     tensor = tensor_pb2.TensorProto(dtype=types_pb2.DT_FLOAT, float_val=[0.75])
-    ev = event_pb2.Event(step=4, wall_time=1.0, summary=summary_pb2.Summary(value=[summary_pb2.Summary.Value(tag="t", tensor=tensor, metadata=meta)]))
+    ev = event_pb2.Event(
+        step=4,
+        wall_time=1.0,
+        summary=summary_pb2.Summary(value=[summary_pb2.Summary.Value(tag="t", tensor=tensor, metadata=meta)]),
+    )
     path = tmp_path / "events.out.tfevents.3.host"
     path.write_bytes(frame_records([ev.SerializeToString()]))
     result = read_event_file(path, include_tensor_scalars=include)
     assert (len(result) == 1) is include
     if include:
         assert result.values[0] == 0.75 and result.steps[0] == 4
+
+
+def test_framing_search_ignores_fake_headers_inside_records(tmp_path):
+    """A record whose payload contains a valid-looking header must not split the framing."""
+    from investigator.metrics.tfrecord import _framing_by_search, _walk_framing_sequential
+
+    fake_length = struct.pack("<Q", 5)
+    fake = fake_length + struct.pack("<I", masked_crc32c(fake_length)) + b"12345" + b"\0" * 4
+    records = [
+        event(0, 1.0, file_version="brain.Event:2"),
+        event_pb2.Event(step=1, wall_time=2.0, graph_def=b"xx" + fake + b"yy").SerializeToString(),
+        event(2, 3.0, {"a": 1.0}),
+    ]
+    data = frame_records(records)
+    found = _framing_by_search(data)
+    reference = _walk_framing_sequential(data)
+    assert found is not None
+    for ours, ref in zip(found[:3], reference[:3], strict=True):
+        assert np.array_equal(ours, ref)
+    path = tmp_path / "events.out.tfevents.4.host"
+    path.write_bytes(data)
+    assert_same_as_tbparse(path)
+
+
+def test_framing_search_defers_to_sequential_walk_on_damage():
+    from investigator.metrics.tfrecord import _framing_by_search
+
+    data = frame_records([event(1, 1.0, {"a": 1.0}), event(2, 2.0, {"a": 2.0})])
+    assert _framing_by_search(data) is not None
+    assert _framing_by_search(data[:-3]) is None  # truncated: the chain does not reach the end
+
+
+def test_short_tag_in_the_last_record_of_the_file(tmp_path):
+    """Tags are packed into fixed-width words; a short tag at the very end of the file must stay intact."""
+    records = [
+        event(1, 1.0, {"a_rather_long_tag_name/with_many_bytes_in_it": 1.0}),
+        event(2, 2.0, {"z": 2.0}),
+    ]
+    path = tmp_path / "events.out.tfevents.5.host"
+    path.write_bytes(frame_records(records))
+    ours = assert_same_as_tbparse(path)
+    assert ours["tag"].tolist() == ["a_rather_long_tag_name/with_many_bytes_in_it", "z"]
+
+
+def test_zero_quads_across_chunk_boundaries(monkeypatch):
+    import investigator.metrics.tfrecord as tfr
+
+    rng = np.random.default_rng(0)
+    buf = (rng.random(500) < 0.6).astype(np.uint8) * rng.integers(1, 255, 500).astype(np.uint8)
+    expected = [q for q in range(4, 480) if not buf[q : q + 4].any()]
+    monkeypatch.setattr(tfr, "_CHUNK", 7)
+    assert tfr._zero_quads(buf, 4, 480).tolist() == expected

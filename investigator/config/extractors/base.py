@@ -43,6 +43,12 @@ IGNORED_GLOBS: tuple[str, ...] = (
     "*/node_modules/*", "node_modules/*", "mkdocs.yml", ".readthedocs.y*ml", "environment.y*ml",
     "codecov.y*ml", ".codecov.y*ml", "docker-compose*.y*ml", "tsconfig.json", "package.json",
     ".vscode/*", ".devcontainer/*", "*.ipynb", "conda*.y*ml", ".coveragerc", "tox.ini",
+    # vendored or generated code: not the project's configuration, and costly to parse
+    "*site-packages/*", ".venv/*", "venv/*", "*/.venv/*", "*/vendor/*", "vendor/*", "third_party/*",
+    "*/third_party/*", "build/*", "dist/*", "*.egg-info/*", "*_pb2.py", "*_pb2_grpc.py",
+    # test suites: neither the training configuration nor the code that reads it
+    "tests/*", "*/tests/*", "test/*", "*/test/*", "test_*.py", "*/test_*.py", "*_test.py", "conftest.py",
+    "*/conftest.py",
 )
 
 

@@ -15,9 +15,8 @@ import operator
 from dataclasses import dataclass, field
 
 from investigator.config.extractors.base import ExtractError, Extractor, ParsedFile, register_extractor
-from investigator.config.keys import join, normalise_key, normalise_segment
+from investigator.config.keys import join, normalise_key
 from investigator.config.model import ConfigEntry, EntryKind
-from investigator.config.usage import ModuleReads, collect_reads
 
 # Decorator / base-class names (last dotted segment) that make a class a configuration class.
 CONFIG_DECORATORS: dict[str, str] = {
@@ -36,6 +35,7 @@ EMPTY_FACTORIES: dict[str, object] = {"list": [], "dict": {}, "set": [], "tuple"
 OPTION_CALLS: dict[str, str] = {"add_argument": "argparse", "option": "click", "Option": "typer",
                                 "Argument": "typer", "argument": "click"}
 CONFIG_FILE_SUFFIXES: tuple[str, ...] = (".yaml", ".yml", ".json", ".toml")
+_FLAG_ACTIONS: dict[str, bool] = {"store_true": False, "store_false": True}  # argparse implicit defaults
 COMMAND_DECORATORS: frozenset[str] = frozenset({"command", "callback"})
 
 _BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
@@ -168,7 +168,7 @@ class CallInfo:
     callee: str  # dotted text as written ("TrainerConfig", "recipes.make_env", "parser.add_argument")
     line: int
     kwargs: list[tuple[str, ast.AST]] = field(default_factory=list)
-    bound_to: str | None = None  # variable the result is assigned to
+    class_args: list[str] = field(default_factory=list)  # capitalised names passed as arguments
 
 
 @dataclass(slots=True)
@@ -195,6 +195,7 @@ class Assignment:
     chain: list[str]  # ["cfg", "game", "rewards", "gem"]
     values: list[Value]
     line: int
+    conditional: bool = False  # under an `if`: weaker than any unconditional value
 
 
 @dataclass(slots=True)
@@ -224,7 +225,6 @@ class ModuleInfo:
     constants: list[ConfigEntry] = field(default_factory=list)
     body: FunctionInfo | None = None  # module-level statements as a pseudo function
     main_calls: list[str] = field(default_factory=list)  # callees under `if __name__ == "__main__"`
-    reads: ModuleReads | None = None
 
 
 def _module_dotted(path: str) -> str:
@@ -416,7 +416,7 @@ class _ModuleVisitor:
             name = dotted(dec.func) or ""
             if last_name(name) == "main" and ("hydra" in name or self.info.imports.get("main", "").startswith("hydra")):
                 info.hydra = self._hydra_args(dec)
-            elif last_name(name) in ("option", "argument") and OPTION_CALLS.get(last_name(name)) == "click":
+            elif OPTION_CALLS.get(last_name(name)) == "click":
                 self._option_from_call(dec, None, info)
         self._scan_body(node.body, info)
         return info
@@ -433,6 +433,8 @@ class _ModuleVisitor:
         return values["config_path"], values["config_name"]
 
     def _option(self, name: str, default: ast.AST, info: FunctionInfo, line: int) -> None:
+        if isinstance(default, ast.Constant) and default.value is None:
+            return  # `default=None` means "not given: use the configured value", not a setting
         for v in flatten(default, line):
             info.options.append(ConfigEntry(
                 key=normalise_key([name, *v.subkey]), raw_key=name, value=v.value, literal=v.literal,
@@ -449,6 +451,8 @@ class _ModuleVisitor:
                 default = kw.value
             elif kw.arg == "dest" and isinstance(kw.value, ast.Constant):
                 dest = str(kw.value.value)
+            elif kw.arg == "action" and isinstance(kw.value, ast.Constant) and kw.value.value in _FLAG_ACTIONS:
+                default = default or ast.Constant(_FLAG_ACTIONS[kw.value.value], lineno=call.lineno, col_offset=0)
         if default is None and last_name(dotted(call.func)) in ("Option", "Argument") and call.args:
             first = call.args[0]
             if not (isinstance(first, ast.Constant) and isinstance(first.value, str) and first.value.startswith("-")):
@@ -464,19 +468,36 @@ class _ModuleVisitor:
             return
         self._option(dest, default, info, call.lineno)
 
+    @staticmethod
+    def _conditional_assignments(body: list[ast.stmt]) -> set[int]:
+        """ids of assignments under an `if`/`match`: they run only when a condition holds."""
+        out: set[int] = set()
+        for stmt in body:
+            for node in ast.walk(stmt):
+                if isinstance(node, ast.If):
+                    branches: list[ast.stmt] = [*node.body, *node.orelse]
+                elif isinstance(node, ast.Match):
+                    branches = [s for case in node.cases for s in case.body]
+                else:
+                    continue
+                for branch in branches:
+                    out.update(id(n) for n in ast.walk(branch) if isinstance(n, ast.Assign | ast.AnnAssign))
+        return out
+
     def _scan_body(self, body: list[ast.stmt], info: FunctionInfo) -> None:
         """Calls, attribute assignments, bindings and dict literals in a function body, in order."""
+        conditional = self._conditional_assignments(body)
         for stmt in body:
             for node in ast.walk(stmt):
                 if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
-                    self._assignment(node, info)
+                    self._assignment(node, info, id(node) in conditional)
                 elif isinstance(node, ast.Call):
                     self._call(node, info)
                 elif (isinstance(node, ast.Constant) and isinstance(node.value, str)
                       and node.value.lower().endswith(CONFIG_FILE_SUFFIXES) and len(node.value) < 300):
                     info.config_files.append(node.value)
 
-    def _assignment(self, node: ast.Assign | ast.AnnAssign, info: FunctionInfo) -> None:
+    def _assignment(self, node: ast.Assign | ast.AnnAssign, info: FunctionInfo, conditional: bool = False) -> None:
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         value = node.value
         assert value is not None
@@ -486,7 +507,7 @@ class _ModuleVisitor:
                     info.bindings[target.id] = f"call:{callee}"
                 elif (chain := target_chain(value)) is not None and len(chain) > 1:
                     info.bindings[target.id] = "chain:" + ".".join(chain)
-                elif isinstance(value, ast.Dict) and info.name != "<module>":
+                elif isinstance(value, ast.Dict) and value.keys and info.name != "<module>":
                     for v in flatten(value):
                         info.mappings.append(ConfigEntry(
                             key=normalise_key([target.id, *v.subkey]), raw_key=target.id, value=v.value,
@@ -495,7 +516,7 @@ class _ModuleVisitor:
                 continue
             chain = target_chain(target)
             if chain and len(chain) > 1 and chain[0] != "self":
-                info.assignments.append(Assignment(chain, flatten(value, node.lineno), node.lineno))
+                info.assignments.append(Assignment(chain, flatten(value, node.lineno), node.lineno, conditional))
 
     def _call(self, node: ast.Call, info: FunctionInfo) -> None:
         callee = dotted(node.func)
@@ -505,7 +526,11 @@ class _ModuleVisitor:
         if name == "add_argument":
             self._option_from_call(node, None, info)
             return
-        info.calls.append(CallInfo(callee=callee, line=node.lineno,
+        # `tyro.cli(Args)`, `OmegaConf.structured(Config)`, `HfArgumentParser(Args)`: a class passed as
+        # an argument is built by the callee from its defaults
+        passed = [*node.args, *(kw.value for kw in node.keywords)]
+        class_args = [d for a in passed if (d := dotted(a)) and last_name(d)[:1].isupper()]
+        info.calls.append(CallInfo(callee=callee, line=node.lineno, class_args=class_args,
                                    kwargs=[(kw.arg, kw.value) for kw in node.keywords if kw.arg]))
 
 
@@ -520,7 +545,6 @@ def parse_module(path: str, text: str) -> ModuleInfo:
     except (SyntaxError, ValueError) as exc:
         raise ExtractError(f"Python does not parse: {exc}") from None
     info = _ModuleVisitor(path).run(tree)
-    info.reads = collect_reads(tree, {n for n, c in info.classes.items() if c.marker})
     return info
 
 
@@ -539,10 +563,6 @@ def extract_python(path: str, text: str) -> ParsedFile:
     for fn in [*module.functions.values(), *([module.body] if module.body else [])]:
         entries.extend(fn.options)
     return ParsedFile(path=path, format="python", entries=entries, data=module)
-
-
-def segment(name: str) -> str:
-    return normalise_segment(name)
 
 
 register_extractor(Extractor("python", (".py",), extract_python))

@@ -62,15 +62,21 @@ def node_value(node: yaml.Node) -> object:
 
 
 def _walk(node: yaml.Node, prefix: list[str], path: str, fmt: str, out: list[ConfigEntry]) -> None:
-    for key_node, value_node in node.value:
+    # YAML merge keys (`<<: *base`) first, so the mapping's own keys override what they bring in
+    pairs = sorted(node.value, key=lambda kv: 0 if getattr(kv[0], "value", None) == "<<" else 1)
+    for key_node, value_node in pairs:
         key = str(node_value(key_node))
+        if key == "<<":
+            merged = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            for base in merged:
+                if isinstance(base, yaml.MappingNode):
+                    _walk(base, prefix, path, fmt, out)
+            continue
         if not prefix and key == DEFAULTS_KEY and isinstance(value_node, yaml.SequenceNode):
             continue  # Hydra defaults list: composition instruction, not a value
         segs = [*prefix, key]
         if isinstance(value_node, yaml.MappingNode) and value_node.value:
             _walk(value_node, segs, path, fmt, out)
-            continue
-        if key == "<<":
             continue
         out.append(
             ConfigEntry(

@@ -62,6 +62,9 @@ class CallRemovedDetector(Detector):
                     cand=None,
                     pair=pair,
                     subsystem=classify(callee.source(), callee.path, ctx.playbooks, self.meta.subsystem),
+                    # a deleted function is usually a deliberate removal; a dead one is a silent drop
+                    severity=Severity.low if later is None else None,
+                    confidence=0.45 if later is None else None,
                     details={"callee": callee.qualname},
                     restore=(pair.base, pair.cand),
                 )

@@ -18,8 +18,11 @@ MIN_LINES = 3
 TAG = re.compile(r"TODO|FIXME|XXX|HACK")
 
 
+MAX_PROSE_LINES = 3  # "TODO re-enable ... #tag" lines around a commented-out block
+
+
 def uncomment(lines: list[str]) -> str | None:
-    """The code a run of comment lines holds, or None when it is prose."""
+    """The code a run of comment lines holds (prose lines around it dropped), or None for prose."""
     body = []
     for line in lines:
         stripped = line.strip()
@@ -27,13 +30,18 @@ def uncomment(lines: list[str]) -> str | None:
             return None
         text = stripped[1:]
         body.append(text[1:] if text.startswith(" ") else text)
-    code = textwrap.dedent("\n".join(body))
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return None
-    meaningful = [s for s in tree.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant | ast.Name))]
-    return code if meaningful else None
+    for head in range(min(MAX_PROSE_LINES, len(body) - 1) + 1):
+        for tail in range(min(MAX_PROSE_LINES, len(body) - head - 1) + 1):
+            code = textwrap.dedent("\n".join(body[head : len(body) - tail]))
+            try:
+                tree = ast.parse(code)
+            except SyntaxError:
+                continue
+            meaningful = [
+                s for s in tree.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant | ast.Name))
+            ]
+            return code if meaningful else None
+    return None
 
 
 def comment_runs(changed: list[tuple[str, int, str]], sign: str) -> list[list[tuple[int, str]]]:
@@ -113,13 +121,16 @@ class CommentOutDetector(Detector):
         if base_loc is not None:
             base_mod = ctx.pairs.base.module(base_loc[0])
             if names and base_mod is not None:
-                defs = [f for f in base_mod.functions.values() if f.name in names and f.class_name is None]
+                defs = [f for f in base_mod.functions.values() if f.name in names]
                 classes = [n for n in names if n not in {f.name for f in defs}]
                 unreachable = [unreachable_reason(f, ctx.pairs.base) for f in defs]
                 class_refs = [ctx.pairs.base.references(c, skip=[(base_loc[0], base_loc[1], base_loc[1] + len(run))])
                               for c in classes]
-                if defs and all(unreachable) and not any(class_refs):
-                    reason = "; ".join(r for r in unreachable if r)
+                if (defs or classes) and all(unreachable) and not any(class_refs):
+                    reasons = [r for r in unreachable if r] + [
+                        f"class `{c}` is never referenced anywhere in the baseline tree" for c in classes
+                    ]
+                    reason = "; ".join(reasons)
             elif base_mod is not None:
                 fn = enclosing_function(base_mod, base_loc[1])
                 reason = unreachable_reason(fn, ctx.pairs.base)

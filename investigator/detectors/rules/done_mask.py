@@ -16,7 +16,8 @@ from investigator.detectors.base import (
 from investigator.detectors.flow import Site
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import assigns, mentions_role, target_roles
-from investigator.detectors.pyast import FunctionInfo, call_name, last_name, unparse
+from investigator.detectors.pyast import FunctionInfo, call_name, dotted, last_name, unparse
+from investigator.detectors.roles import role
 from investigator.models import Severity
 
 DONE = {"dones", "truncations"}
@@ -33,8 +34,30 @@ def is_mask(expr: ast.AST) -> bool:
     return False
 
 
+def masked_refs(mask: ast.AST, loop_vars: set[str]) -> set[tuple[str, str]]:
+    """The done signals a mask reads: (role, time offset or 'plain'), e.g. ('dones', '+1')."""
+    from investigator.detectors.rules.gae_index import offset
+
+    refs: set[tuple[str, str]] = set()
+    subscripted: set[int] = set()
+    for sub in ast.walk(mask):
+        if not isinstance(sub, ast.Subscript):
+            continue
+        subscripted.add(id(sub.value))
+        r = role(last_name(dotted(sub.value)) or "_")
+        if r in DONE:
+            parts = sub.slice.elts if isinstance(sub.slice, ast.Tuple) else [sub.slice]
+            offs = [o for o in (offset(p, loop_vars) for p in parts) if o is not None]
+            refs.add((r, offs[0] if offs else "indexed"))
+    for sub in ast.walk(mask):
+        if isinstance(sub, ast.Name) and id(sub) not in subscripted and role(sub.id) in DONE:
+            refs.add((role(sub.id) or "dones", "plain"))
+    return refs
+
+
 @register
 class DoneMaskDetector(FeatureDetector):
+    set_semantics = True  # which done signals are masked, and which quantities are masked
     meta = DetectorMeta(
         id="done_mask",
         title="Done masking of bootstrapped values",
@@ -56,7 +79,8 @@ class DoneMaskDetector(FeatureDetector):
             roles = tuple(sorted(set(target_roles(node)))) or ("other",)
             for sub in ast.walk(value):
                 if is_mask(sub):
-                    out.append(Feature(("mask", roles), site, unparse(sub, 60)))
+                    for ref in masked_refs(sub, site.loop_vars):
+                        out.append(Feature(("mask", ref), site, unparse(sub, 60)))
                 elif (
                     isinstance(sub, ast.BinOp)
                     and isinstance(sub.op, ast.Mult)

@@ -21,6 +21,7 @@ from investigator.models import Severity
 
 @register
 class DoneSignalDetector(FeatureDetector):
+    set_semantics = True  # the composition matters, not how many places build the flag
     meta = DetectorMeta(
         id="done_signal",
         title="Done flag composition",

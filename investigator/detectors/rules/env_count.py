@@ -17,7 +17,7 @@ from investigator.detectors.base import (
 from investigator.detectors.flow import Site
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import assigned_names, assigns, calls, canon
-from investigator.detectors.pyast import FunctionInfo, call_name, last_name
+from investigator.detectors.pyast import FunctionInfo, call_name, last_name, unparse
 from investigator.models import Severity
 
 COUNT = re.compile(
@@ -50,19 +50,19 @@ class EnvCountDetector(FeatureDetector):
         for site, node, value in assigns(sites):
             names = assigned_names(node)
             if len(names) == 1 and COUNT.match(names[0]):
-                text = canon(value, site.fn)
-                out.append(Feature(("count", names[0], text), site, f"{names[0]} = {text}"))
+                text = canon(value, site)
+                out.append(Feature(("count", names[0], text), site, unparse(node, 100)))
         for site, call, name in calls(sites):
             for k in call.keywords:
                 if k.arg and COUNT.match(k.arg):
-                    text = canon(k.value, site.fn)
+                    text = canon(k.value, site)
                     out.append(Feature(("kwarg", k.arg, text), site, f"{last_name(name)}({k.arg}={text})"))
             if VECTOR.search(last_name(name)):
                 for arg in call.args:
                     if isinstance(arg, ast.ListComp) and arg.generators:
                         it = arg.generators[0].iter
                         if isinstance(it, ast.Call) and last_name(call_name(it)) == "range":
-                            text = canon(it, site.fn)
+                            text = canon(it, site)
                             out.append(Feature(("range", text), site, f"{last_name(name)}([... for _ in {text}])"))
         return out
 

@@ -14,7 +14,7 @@ from investigator.detectors.base import (
 from investigator.detectors.flow import Site
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import calls, canon
-from investigator.detectors.pyast import FunctionInfo, kwarg, last_name
+from investigator.detectors.pyast import FunctionInfo, kwarg, last_name, unparse
 from investigator.models import Severity
 
 CLIP = {"clip_grad_norm_", "clip_grad_value_", "clip_grad_norm", "clip_grad_value"}
@@ -45,8 +45,8 @@ class GradClipDetector(FeatureDetector):
                 continue
             limit = call.args[1] if len(call.args) > 1 else kwarg(call, "max_norm") or kwarg(call, "clip_value")
             params = call.args[0] if call.args else kwarg(call, "parameters")
-            key = (tail, canon(limit, site.fn), canon(params, site.fn))
-            out.append(Feature(key, site, f"{tail}({canon(params, site.fn)}, {canon(limit, site.fn)})"))
+            key = (tail, canon(limit, site), canon(params, site))
+            out.append(Feature(key, site, unparse(call, 100)))
         return out
 
     def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001

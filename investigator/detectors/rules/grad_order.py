@@ -74,6 +74,21 @@ class GradOrderDetector(Detector):
         if not base and not cand:
             return []
         common = {k for k, _ in base} & {k for k, _ in cand}
+        lost = sorted({k for k, _ in base} - {k for k, _ in cand} - {"clip"})  # clipping: grad_clip's concern
+        if lost and any(k in common for k in ("backward", "step")):
+            first_lost = next(s for k, s in base if k in lost)
+            return [
+                Hit(
+                    title=f"{lost[0]}() removed from the optimisation step"
+                    + (": gradients accumulate across updates" if lost[0] == "zero_grad" else ""),
+                    summary=f"baseline calls `{', '.join(lost)}` in the update; the candidate does not",
+                    base=site_loc(first_lost),
+                    cand=None,
+                    pair=pair,
+                    confidence=0.85,
+                    restore=(first_lost.fn, pair.cand),
+                )
+            ]
         b = [(k, s) for k, s in base if k in common]
         c = [(k, s) for k, s in cand if k in common]
         sig_b = [(k, s.loop_depth) for k, s in b]

@@ -16,7 +16,7 @@ from investigator.detectors.base import (
 from investigator.detectors.flow import Site
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import calls, canon
-from investigator.detectors.pyast import FunctionInfo, last_name
+from investigator.detectors.pyast import FunctionInfo, last_name, unparse
 from investigator.models import Severity
 
 INIT = re.compile(r"^(layer_init|init_layer|init_weights|orthogonal_|xavier_uniform_|xavier_normal_|kaiming_uniform_|"
@@ -47,10 +47,10 @@ class InitGainDetector(FeatureDetector):
             tail = last_name(name)
             if not INIT.match(tail):
                 continue
-            args = [canon(a, site.fn) for a in call.args[1:]]
-            kws = [f"{k.arg}={canon(k.value, site.fn)}" for k in call.keywords if k.arg]
+            args = [canon(a, site) for a in call.args[1:]]
+            kws = [f"{k.arg}={canon(k.value, site)}" for k in call.keywords if k.arg]
             text = f"{tail}(..., {', '.join(args + kws)})" if args or kws else f"{tail}(...)"
-            out.append(Feature(("init", tail, tuple(args), tuple(sorted(kws))), site, text))
+            out.append(Feature(("init", tail, tuple(args), tuple(sorted(kws))), site, unparse(call, 100) if site.depth == 0 else text))
         return out
 
     def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001

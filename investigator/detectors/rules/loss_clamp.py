@@ -72,7 +72,7 @@ class LossClampDetector(FeatureDetector):
             if found:
                 tensor, bound = found
                 r = sorted(roles_in(tensor) & LOSSY)[0]
-                out.append(Feature((r, canon(bound, site.fn)), site, canon(call, site.fn)))
+                out.append(Feature((r, canon(bound, site)), site, canon(call, site)))
         return out
 
     def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001

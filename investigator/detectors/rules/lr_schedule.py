@@ -72,4 +72,9 @@ class LrScheduleDetector(FeatureDetector):
         if only_cand and not only_base:
             return [feature_hit("Learning-rate schedule added", pair, [], only_cand,
                                 severity=Severity.significant, confidence=0.55)]
+        if any(f.key[0] in applied for f in base) and any(f.key[0] in applied for f in cand):
+            # applied on both sides, differently implemented (manual annealing <-> torch scheduler)
+            return [feature_hit("Learning-rate schedule implementation changed (still applied)", pair, only_base,
+                                only_cand, severity=Severity.low, confidence=0.5,
+                                fix="Check the learning-rate trajectory at both commits (lr probe or logged lr).")]
         return [feature_hit("Learning-rate schedule changed", pair, only_base, only_cand, confidence=0.7)]

@@ -25,8 +25,8 @@ WRAPPER = re.compile(
     r"normali[sz]e_(obs|observations?|rewards?|returns?|inputs?)|TransformReward|TransformObservation|"
     r"ClipObservation|ClipReward|ScaleReward|clip_(obs|reward)s?)$"
 )
-LOADERS = {"load", "loadtxt", "load_state_dict", "from_file", "load_stats", "read_stats"}
-STATS = re.compile(r"rms|stat|norm|running|mean|std|var", re.IGNORECASE)
+LOADERS = {"load", "loadtxt", "from_file", "load_stats", "read_stats", "load_normalizer"}
+STATS = re.compile(r"rms|stats\b|_stats|statistic|norm|running_|mean_std|obs_mean", re.IGNORECASE)
 STAT_ATTRS = re.compile(r"^(obs_rms|ret_rms|rms|running_mean|running_var|obs_mean|obs_std|mean|var|std|count)$")
 
 

@@ -16,7 +16,7 @@ from investigator.detectors.base import (
 from investigator.detectors.flow import Site
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import calls, canon
-from investigator.detectors.pyast import FunctionInfo, last_name
+from investigator.detectors.pyast import FunctionInfo, last_name, unparse
 from investigator.models import Severity
 
 OPTIMIZERS = re.compile(r"^(Adam|AdamW|SGD|RMSprop|Adagrad|Adamax|NAdam|RAdam|Lion|Adafactor|LAMB|Lamb|SparseAdam)$")
@@ -44,8 +44,8 @@ class OptimizerCtorDetector(FeatureDetector):
         for site, call, name in calls(sites):
             tail = last_name(name)
             if OPTIMIZERS.match(tail) and ("optim" in name or name == tail):
-                kws = tuple(sorted(f"{k.arg}={canon(k.value, site.fn)}" for k in call.keywords if k.arg))
-                out.append(Feature((tail, kws), site, f"{tail}(params, {', '.join(kws)})"))
+                kws = tuple(sorted(f"{k.arg}={canon(k.value, site)}" for k in call.keywords if k.arg))
+                out.append(Feature((tail, kws), site, unparse(call, 100)))
         return out
 
     def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001

@@ -70,10 +70,10 @@ class RewardTermsDetector(FeatureDetector):
             bounds = [a for a in args if is_constant_like(a) and a not in rewardish]
             bounds += [b for b in (kwarg(call, "max"), kwarg(call, "a_max")) if b is not None and b not in bounds]
             if rewardish and bounds:
-                out.append(Feature(("cap", last_name(name), canon(bounds[-1], site.fn)), site, unparse(call, 80)))
+                out.append(Feature(("cap", last_name(name), canon(bounds[-1], site)), site, unparse(call, 80)))
         for site, node, value in assigns(sites):
             if isinstance(node, ast.AugAssign) and any(role(n) == "rewards" for n in assigned_names(node)):
-                out.append(Feature(("shaping", canon(value, site.fn)), site, unparse(node, 80)))
+                out.append(Feature(("shaping", canon(value, site)), site, unparse(node, 80)))
         return out
 
     def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001

@@ -16,7 +16,7 @@ from investigator.detectors.base import (
 from investigator.detectors.flow import Site
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import assigns, calls, canon
-from investigator.detectors.pyast import FunctionInfo, dotted, last_name
+from investigator.detectors.pyast import FunctionInfo, dotted, last_name, unparse
 from investigator.models import Severity
 
 SEED_CALLS = {"manual_seed", "manual_seed_all", "seed", "set_seed", "seed_everything", "use_deterministic_algorithms"}
@@ -46,12 +46,12 @@ class SeedingDetector(FeatureDetector):
         for site, call, name in calls(sites):
             tail = last_name(name)
             if tail in SEED_CALLS and (call.args or call.keywords):
-                args = ", ".join(canon(a, site.fn) for a in call.args)
-                out.append(Feature(("call", tail, args), site, f"{name}({args})"))
+                args = ", ".join(canon(a, site) for a in call.args)
+                out.append(Feature(("call", tail, args), site, unparse(call, 80)))
             for k in call.keywords:
                 if k.arg and "seed" in k.arg:
-                    out.append(Feature(("kwarg", tail, k.arg, canon(k.value, site.fn)), site,
-                                       f"{tail}({k.arg}={canon(k.value, site.fn)})"))
+                    out.append(Feature(("kwarg", tail, k.arg, canon(k.value, site)), site,
+                                       f"{tail}({k.arg}={canon(k.value, site)})"))
         for site, node, value in assigns(sites):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]  # type: ignore[attr-defined]
             for t in targets:

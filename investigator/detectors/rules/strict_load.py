@@ -61,7 +61,7 @@ class StrictLoadDetector(FeatureDetector):
                 out.append(Feature(("strict", value), site, f"{name}(..., strict={value})"))
         for site in sites:
             if _is_remap(site.node):
-                out.append(Feature(("remap", canon(site.node, site.fn)), site, unparse(site.node, 90)))
+                out.append(Feature(("remap", canon(site.node, site)), site, unparse(site.node, 90)))
         return out
 
     def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001

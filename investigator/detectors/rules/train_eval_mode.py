@@ -70,15 +70,16 @@ class TrainEvalModeDetector(Detector):
                    and any(k == a for k, _ in base) and any(k == a for k, _ in cand)]
         if not changes:
             return []
-        bmodes = [(k, s) for k, s in base if k in ("train", "eval")]
-        cmodes = [(k, s) for k, s in cand if k in ("train", "eval")]
+        first = next((i for i, (x, y) in enumerate(zip(base, cand, strict=False)) if x[0] != y[0]), min(len(base), len(cand)))
+        bsite = base[min(first, len(base) - 1)][1] if base else None
+        csite = cand[min(first, len(cand) - 1)][1] if cand else None
         desc = ", ".join(f"{a}: {_mode_at(base, a)} -> {_mode_at(cand, a)}" for a in changes)
         return [
             Hit(
                 title=f"Module mode changed ({desc})",
                 summary=f"baseline `{' -> '.join(k for k, _ in base)}`; candidate `{' -> '.join(k for k, _ in cand)}`",
-                base=site_loc(bmodes[0][1]) if bmodes else None,
-                cand=site_loc(cmodes[0][1]) if cmodes else None,
+                base=site_loc(bsite),
+                cand=site_loc(csite),
                 pair=pair,
                 severity=Severity.significant if "update" in changes else Severity.low,
             )

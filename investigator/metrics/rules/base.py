@@ -129,7 +129,9 @@ class CompareRule(ABC):
     meta: ClassVar[RuleMeta]
 
     @abstractmethod
-    def compare(self, baseline: list[RunView], candidate: list[RunView], opts: RuleOptions) -> CompareOutcome | None: ...
+    def compare(
+        self, baseline: list[RunView], candidate: list[RunView], opts: RuleOptions
+    ) -> CompareOutcome | None: ...
 
 
 _SINGLE: dict[str, SingleRunRule] = {}
@@ -146,6 +148,7 @@ RULE_MODULES: list[str] = [
     "investigator.metrics.rules.explained_variance_negative",
     "investigator.metrics.rules.grad_norm_above_clip",
     "investigator.metrics.rules.kl_collapse",
+    "investigator.metrics.rules.ppo_update_ranges",
     "investigator.metrics.rules.loss_pinned",
     "investigator.metrics.rules.lr_constant",
     "investigator.metrics.rules.update_time",

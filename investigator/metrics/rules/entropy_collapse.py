@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from investigator.metrics.curves import smooth
-from investigator.metrics.rules.base import RuleHit, RuleMeta, RuleOptions, RunView, SingleRunRule, register_rule
+from investigator.metrics.rules.base import (
+    RuleHit,
+    RuleMeta,
+    RuleOptions,
+    RunView,
+    SingleRunRule,
+    register_rule,
+)
 from investigator.models import Severity
 
 EARLY = 0.25  # fraction of the run

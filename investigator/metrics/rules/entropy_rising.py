@@ -40,7 +40,12 @@ class EntropyRising(SingleRunRule):
 
     def applicable(self, view: RunView, opts: RuleOptions) -> bool:
         ent, prim = view.metric("entropy"), view.primary
-        return ent is not None and prim is not None and quartile_means(ent) is not None and quartile_means(prim) is not None
+        return (
+            ent is not None
+            and prim is not None
+            and quartile_means(ent) is not None
+            and quartile_means(prim) is not None
+        )
 
     def check(self, view: RunView, opts: RuleOptions) -> RuleHit | None:
         if not self.applicable(view, opts):
@@ -59,6 +64,9 @@ class EntropyRising(SingleRunRule):
                 f"entropy `{view.tag_of('entropy')}` {ent_change:+.0%} (first to last quarter) while "
                 f"`{view.tag_of(PRIMARY)}` ends {prim_drop:.0%} below its best quarter"
             ),
-            details={"entropy_quartiles": [float(x) for x in qe], "primary_quartiles": [float(x) for x in qp]},
+            details={
+                "entropy_quartiles": [float(x) for x in qe],
+                "primary_quartiles": [float(x) for x in qp],
+            },
             plot_metrics=["entropy", PRIMARY],
         )

@@ -46,7 +46,9 @@ class FinalPerformance(CompareRule):
         metrics=[PRIMARY],
     )
 
-    def compare(self, baseline: list[RunView], candidate: list[RunView], opts: RuleOptions) -> CompareOutcome | None:
+    def compare(
+        self, baseline: list[RunView], candidate: list[RunView], opts: RuleOptions
+    ) -> CompareOutcome | None:
         b, c = per_run(baseline, final_value), per_run(candidate, final_value)
         if not b or not c:
             return None
@@ -55,7 +57,7 @@ class FinalPerformance(CompareRule):
         severity = None
         if cmp.verdict == Verdict.regression and abs(cmp.relative_change or 0) < LARGE:
             severity = Severity.significant
-        tag = (candidate[0].tag_of(PRIMARY) or "primary")
+        tag = candidate[0].tag_of(PRIMARY) or "primary"
         return CompareOutcome(
             metric=PRIMARY,
             quantity="final value",

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from investigator.metrics.rules.base import RuleHit, RuleMeta, RuleOptions, RunView, SingleRunRule, register_rule
+from investigator.metrics.rules.base import (
+    RuleHit,
+    RuleMeta,
+    RuleOptions,
+    RunView,
+    SingleRunRule,
+    register_rule,
+)
 from investigator.models import Severity
 
 MOST = 0.5  # fraction of logged norms above the clip

@@ -6,7 +6,14 @@ import re
 
 import numpy as np
 
-from investigator.metrics.rules.base import RuleHit, RuleMeta, RuleOptions, RunView, SingleRunRule, register_rule
+from investigator.metrics.rules.base import (
+    RuleHit,
+    RuleMeta,
+    RuleOptions,
+    RunView,
+    SingleRunRule,
+    register_rule,
+)
 from investigator.models import Severity
 
 LOSS_TAG = re.compile(r"loss|kl|(^|[/_])(pg|vf|critic|actor)($|[/_])", re.IGNORECASE)

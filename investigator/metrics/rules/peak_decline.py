@@ -17,6 +17,7 @@ from investigator.metrics.rules.base import (
 from investigator.models import OTHER_SUBSYSTEM, Severity
 
 LOSS_OF_GAIN = 0.3  # fraction of the gain lost after the peak
+SMOOTHING = 0.1  # moving-average window, as a fraction of the points
 
 
 @register_rule
@@ -44,7 +45,8 @@ class PeakDecline(SingleRunRule):
         if series is None or len(series) < 10:
             return None
         sign = 1.0 if view.primary_higher_is_better else -1.0
-        values = smooth(series.values * sign, 0.05)
+        raw = series.values * sign
+        values = smooth(raw, SMOOTHING)
         steps = series.steps.astype(float)
         span = steps[-1] - steps[0]
         if span <= 0:
@@ -56,14 +58,27 @@ class PeakDecline(SingleRunRule):
         tail = values[steps >= steps[-1] - 0.1 * span]
         final = float(tail.mean())
         lost = (values[peak] - final) / gain if gain > 0 else 0.0
-        if not (0.2 <= position <= 0.8 and gain > 0 and lost >= LOSS_OF_GAIN):
+        # the drop must exceed what noise alone gives between a smoothed peak and the tail mean
+        sigma = float(np.std(raw - values))
+        window = max(1, round(len(raw) * SMOOTHING))
+        noise_floor = 3 * sigma * np.sqrt(1 / window + 1 / max(1, len(tail)))
+        if not (
+            0.2 <= position <= 0.8
+            and gain > 0
+            and lost >= LOSS_OF_GAIN
+            and values[peak] - final > noise_floor
+        ):
             return None
         return RuleHit(
             summary=(
                 f"`{view.tag_of(PRIMARY)}` peaks at {sign * values[peak]:.4g} (step {int(steps[peak])}, "
                 f"{position:.0%} of the run) and ends at {sign * final:.4g}: {lost:.0%} of the gain lost"
             ),
-            details={"peak_step": int(steps[peak]), "peak": float(sign * values[peak]), "final": sign * final,
-                     "fraction_of_gain_lost": round(float(lost), 4)},
+            details={
+                "peak_step": int(steps[peak]),
+                "peak": float(sign * values[peak]),
+                "final": sign * final,
+                "fraction_of_gain_lost": round(float(lost), 4),
+            },
             plot_metrics=[PRIMARY],
         )

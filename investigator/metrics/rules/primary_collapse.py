@@ -54,6 +54,9 @@ class PrimaryCollapse(SingleRunRule):
         changes = ", ".join(f"{r:+.0%}" for r in rel)
         return RuleHit(
             summary=f"quartile means of `{view.tag_of(PRIMARY)}` relative to the first quarter: {changes}",
-            details={"quartile_means": [round(float(x), 6) for x in q], "relative": [round(float(x), 4) for x in rel]},
+            details={
+                "quartile_means": [round(float(x), 6) for x in q],
+                "relative": [round(float(x), 4) for x in rel],
+            },
             plot_metrics=[PRIMARY],
         )

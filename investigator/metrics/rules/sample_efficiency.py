@@ -36,7 +36,9 @@ class SampleEfficiency(CompareRule):
         metrics=[PRIMARY],
     )
 
-    def compare(self, baseline: list[RunView], candidate: list[RunView], opts: RuleOptions) -> CompareOutcome | None:
+    def compare(
+        self, baseline: list[RunView], candidate: list[RunView], opts: RuleOptions
+    ) -> CompareOutcome | None:
         b_series = [s for v in baseline if (s := v.primary) is not None and len(s) >= 5]
         c_series = [s for v in candidate if (s := v.primary) is not None and len(s) >= 5]
         if not b_series or not c_series:
@@ -68,6 +70,12 @@ class SampleEfficiency(CompareRule):
             metric=PRIMARY,
             quantity=f"steps to reach {num(threshold)}",
             comparison=cmp,
-            summary=describe(cmp, f"steps until `{tag}` reaches {num(threshold)}") + (missed if b_missed or c_missed else ""),
-            details={"threshold": threshold, "baseline": b, "candidate": c, "missed": {"baseline": b_missed, "candidate": c_missed}},
+            summary=describe(cmp, f"steps until `{tag}` reaches {num(threshold)}")
+            + (missed if b_missed or c_missed else ""),
+            details={
+                "threshold": threshold,
+                "baseline": b,
+                "candidate": c,
+                "missed": {"baseline": b_missed, "candidate": c_missed},
+            },
         )

@@ -61,10 +61,16 @@ class ThroughputDrop(CompareRule):
             "device.compile_changed",
         ],
         metrics=["sps"],
-        refuted_when_equivalent=["trainer.eval_overhead", "checkpointing.checkpoint_overhead", "logging.logging_overhead"],
+        refuted_when_equivalent=[
+            "trainer.eval_overhead",
+            "checkpointing.checkpoint_overhead",
+            "logging.logging_overhead",
+        ],
     )
 
-    def compare(self, baseline: list[RunView], candidate: list[RunView], opts: RuleOptions) -> CompareOutcome | None:
+    def compare(
+        self, baseline: list[RunView], candidate: list[RunView], opts: RuleOptions
+    ) -> CompareOutcome | None:
         b = [t for v in baseline if (t := throughput(v)) is not None]
         c = [t for v in candidate if (t := throughput(v)) is not None]
         if not b or not c:

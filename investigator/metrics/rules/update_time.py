@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from investigator.metrics.curves import seconds_per_update
-from investigator.metrics.rules.base import RuleHit, RuleMeta, RuleOptions, RunView, SingleRunRule, register_rule
+from investigator.metrics.rules.base import (
+    RuleHit,
+    RuleMeta,
+    RuleOptions,
+    RunView,
+    SingleRunRule,
+    register_rule,
+)
 from investigator.models import Severity
 
 # metrics logged once per update, in order of preference

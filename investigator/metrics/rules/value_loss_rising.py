@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from investigator.metrics.curves import quartile_means
-from investigator.metrics.rules.base import RuleHit, RuleMeta, RuleOptions, RunView, SingleRunRule, register_rule
+from investigator.metrics.rules.base import (
+    RuleHit,
+    RuleMeta,
+    RuleOptions,
+    RunView,
+    SingleRunRule,
+    register_rule,
+)
 from investigator.models import Severity
 
 GROWTH = 2.0  # last quarter at least this multiple of the first

@@ -1,0 +1,355 @@
+"""Positive and negative cases for every registered detector.
+
+Each case is (baseline files, candidate files): the positive candidate introduces the change the
+detector exists for; the negative candidate changes the same function in a way that must leave
+the detector silent (a rename, a reformat, an unrelated edit). A detector without cases fails
+`test_every_detector_has_cases`.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from investigator.detectors.base import all_detectors
+from tests.detectors.helpers import run_on, sources_of
+
+TRAIN = """
+import torch
+import torch.nn as nn
+
+
+def update(agent, optimizer, batches, args):
+    for epoch in range(args.epochs):
+        for batch in batches:
+            loss = agent.loss(batch)
+            optimizer.zero_grad()
+            loss.backward()
+            nn.utils.clip_grad_norm_(agent.parameters(), args.max_grad_norm)
+            optimizer.step()
+    return loss
+"""
+
+GAE = """
+def gae(rewards, values, dones, next_value, next_done, gamma, lam):
+    n = len(rewards)
+    adv = [0.0] * n
+    last = 0.0
+    for t in reversed(range(n)):
+        if t == n - 1:
+            nextnonterminal = 1.0 - next_done
+            nextvalues = next_value
+        else:
+            nextnonterminal = 1.0 - dones[t + 1]
+            nextvalues = values[t + 1]
+        delta = rewards[t] + gamma * nextvalues * nextnonterminal - values[t]
+        adv[t] = last = delta + gamma * lam * nextnonterminal * last
+    returns = [a + v for a, v in zip(adv, values)]
+    return adv, returns
+"""
+
+LOSS = """
+import torch
+
+
+def ppo_loss(agent, args, obs, actions, logprobs, advantages, returns, values):
+    _, newlogprob, entropy, newvalue = agent.get_action_and_value(obs, actions)
+    logratio = newlogprob - logprobs
+    ratio = logratio.exp()
+    mb_advantages = (advantages - advantages.mean()) / (advantages.std() + 1e-8)
+    pg_loss1 = -mb_advantages * ratio
+    pg_loss2 = -mb_advantages * torch.clamp(ratio, 1 - args.clip_coef, 1 + args.clip_coef)
+    pg_loss = torch.max(pg_loss1, pg_loss2).mean()
+    v_loss_unclipped = (newvalue - returns) ** 2
+    v_clipped = values + torch.clamp(newvalue - values, -args.clip_coef, args.clip_coef)
+    v_loss_clipped = (v_clipped - returns) ** 2
+    v_loss = 0.5 * torch.max(v_loss_unclipped, v_loss_clipped).mean()
+    entropy_loss = entropy.mean()
+    loss = pg_loss - args.ent_coef * entropy_loss + v_loss * args.vf_coef
+    return loss
+"""
+
+ENVS = """
+import os
+
+import gymnasium as gym
+
+
+def make_env(env_id, idx, seed):
+    env = gym.make(env_id)
+    env = gym.wrappers.NormalizeObservation(env)
+    env.action_space.seed(seed + idx)
+    return env
+
+
+def make_vec_env(args):
+    num_envs = args.num_envs or max(1, (os.cpu_count() or 1) // 2)
+    return gym.vector.SyncVectorEnv([lambda i=i: make_env(args.env_id, i, args.seed) for i in range(num_envs)])
+"""
+
+ROLLOUT = """
+import numpy as np
+import torch
+
+
+def collect(agent, envs, steps, device):
+    agent.eval()
+    for step in range(steps):
+        with torch.no_grad():
+            action = agent.act(obs)
+        obs, reward, terminations, truncations, infos = envs.step(action.cpu().numpy())
+        next_done = np.logical_or(terminations, truncations)
+    agent.train()
+    for batch in range(4):
+        loss = agent.loss(batch)
+        loss.backward()
+    return next_done
+"""
+
+MODEL = """
+import numpy as np
+import torch
+import torch.nn as nn
+
+
+def layer_init(layer, std=np.sqrt(2), bias_const=0.0):
+    torch.nn.init.orthogonal_(layer.weight, std)
+    torch.nn.init.constant_(layer.bias, bias_const)
+    return layer
+
+
+def build(obs_dim, n_actions, args):
+    torch.manual_seed(args.seed)
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    actor = nn.Sequential(layer_init(nn.Linear(obs_dim, 64)), nn.Tanh(), layer_init(nn.Linear(64, n_actions), std=0.01))
+    actor = actor.to(device)
+    optimizer = torch.optim.Adam(actor.parameters(), lr=args.lr, eps=1e-5)
+    return actor, optimizer
+"""
+
+
+def edit(text: str, old: str, new: str) -> str:
+    assert old in text, old
+    return text.replace(old, new)
+
+
+# detector id -> (baseline files, positive candidate files, negative candidate files, title fragment)
+CASES: dict[str, tuple[dict[str, str], dict[str, str], dict[str, str], str]] = {
+    "grad_order": (
+        {"t.py": TRAIN},
+        {"t.py": edit(TRAIN, "            nn.utils.clip_grad_norm_(agent.parameters(), args.max_grad_norm)\n            optimizer.step()",
+                      "            optimizer.step()\n            nn.utils.clip_grad_norm_(agent.parameters(), args.max_grad_norm)")},
+        {"t.py": edit(TRAIN, "loss = agent.loss(batch)", "loss = agent.loss(batch) * 1.0")},
+        "clipping after step",
+    ),
+    "grad_clip": (
+        {"t.py": TRAIN},
+        {"t.py": edit(TRAIN, "args.max_grad_norm)", "100.0)")},
+        {"t.py": edit(TRAIN, "nn.utils.clip_grad_norm_(agent.parameters(), args.max_grad_norm)",
+                      "nn.utils.clip_grad_norm_(\n                agent.parameters(),\n                args.max_grad_norm,\n            )")},
+        "max norm changed",
+    ),
+    "lr_schedule": (
+        {"t.py": TRAIN.replace("    for epoch in range(args.epochs):\n",
+                               "    for epoch in range(args.epochs):\n        scheduler.step()\n").replace(
+            "def update(agent, optimizer, batches, args):", "def update(agent, optimizer, scheduler, batches, args):")},
+        {"t.py": TRAIN.replace("def update(agent, optimizer, batches, args):", "def update(agent, optimizer, scheduler, batches, args):")},
+        {"t.py": TRAIN.replace("    for epoch in range(args.epochs):\n",
+                               "    for epoch in range(args.epochs):\n        lr_scheduler.step()\n").replace(
+            "def update(agent, optimizer, batches, args):", "def update(agent, optimizer, lr_scheduler, batches, args):")},
+        "no longer applied",
+    ),
+    "gae_index": (
+        {"g.py": GAE},
+        {"g.py": edit(GAE, "nextvalues = values[t + 1]", "nextvalues = values[t]")},
+        {"g.py": GAE.replace("[t", "[k").replace("for t in", "for k in").replace("if t ==", "if k ==")},
+        "Index shift in values",
+    ),
+    "done_mask": (
+        {"g.py": GAE},
+        {"g.py": edit(edit(GAE, "gamma * nextvalues * nextnonterminal - values[t]", "gamma * nextvalues - values[t]"),
+                      "gamma * lam * nextnonterminal * last", "gamma * lam * last")},
+        {"g.py": edit(GAE, "adv = [0.0] * n", "adv = [0.0 for _ in range(n)]")},
+        "masking removed",
+    ),
+    "done_signal": (
+        {"r.py": ROLLOUT},
+        {"r.py": edit(ROLLOUT, "next_done = np.logical_or(terminations, truncations)", "next_done = terminations")},
+        {"r.py": edit(ROLLOUT, "next_done = np.logical_or(terminations, truncations)", "next_done = terminations | truncations")},
+        "no longer includes truncations",
+    ),
+    "returns_target": (
+        {"g.py": GAE.replace("    returns = [a + v for a, v in zip(adv, values)]\n", "    returns = adv + values\n")},
+        {"g.py": GAE.replace("    returns = [a + v for a, v in zip(adv, values)]\n", "    returns = adv + rewards\n")},
+        {"g.py": GAE.replace("    returns = [a + v for a, v in zip(adv, values)]\n", "    returns = values + adv\n")},
+        "different tensors",
+    ),
+    "loss_clamp": (
+        {"l.py": LOSS},
+        {"l.py": edit(LOSS, "entropy_loss = entropy.mean()", "entropy_loss = entropy.mean().clamp(min=0.5)")},
+        {"l.py": edit(LOSS, "entropy_loss = entropy.mean()", "entropy_loss = torch.mean(entropy)")},
+        "clamped at a constant",
+    ),
+    "detach_grad": (
+        {"l.py": LOSS},
+        {"l.py": edit(LOSS, "ratio = logratio.exp()", "ratio = logratio.exp().detach()")},
+        {"l.py": edit(LOSS, "ratio = logratio.exp()", "ratio = torch.exp(logratio)")},
+        "Gradient cut added on ratio",
+    ),
+    "adv_norm": (
+        {"l.py": LOSS},
+        {"l.py": edit(LOSS, "mb_advantages = (advantages - advantages.mean()) / (advantages.std() + 1e-8)", "mb_advantages = advantages")},
+        {"l.py": edit(LOSS, "(advantages.std() + 1e-8)", "(advantages.std() + 1e-08)")},
+        "normalisation removed",
+    ),
+    "entropy_term": (
+        {"l.py": LOSS},
+        {"l.py": edit(LOSS, "pg_loss - args.ent_coef * entropy_loss", "pg_loss + args.ent_coef * entropy_loss")},
+        {"l.py": edit(LOSS, "loss = pg_loss - args.ent_coef * entropy_loss + v_loss * args.vf_coef",
+                      "bonus = args.ent_coef * entropy_loss\n    loss = pg_loss - bonus + v_loss * args.vf_coef")},
+        "sign flipped",
+    ),
+    "value_clip": (
+        {"l.py": LOSS},
+        {"l.py": edit(edit(edit(LOSS, "    v_clipped = values + torch.clamp(newvalue - values, -args.clip_coef, args.clip_coef)\n", ""),
+                           "    v_loss_clipped = (v_clipped - returns) ** 2\n", ""),
+                      "v_loss = 0.5 * torch.max(v_loss_unclipped, v_loss_clipped).mean()", "v_loss = 0.5 * v_loss_unclipped.mean()")},
+        {"l.py": edit(LOSS, "v_loss * args.vf_coef", "args.vf_coef * v_loss")},
+        "clipping removed",
+    ),
+    "strict_load": (
+        {"c.py": "def load(agent, state):\n    agent.load_state_dict(state)\n    return agent\n"},
+        {"c.py": "def load(agent, state):\n    agent.load_state_dict(state, strict=False)\n    return agent\n"},
+        {"c.py": "def load(agent, state):\n    agent.load_state_dict(state, strict=True)\n    return agent\n"},
+        "strict=False",
+    ),
+    "norm_wrappers": (
+        {"e.py": ENVS},
+        {"e.py": edit(ENVS, "    env = gym.wrappers.NormalizeObservation(env)\n", "")},
+        {"e.py": edit(ENVS, "    env = gym.make(env_id)\n", "    env = gym.make(env_id, render_mode=None)\n")},
+        "NormalizeObservation",
+    ),
+    "reward_terms": (
+        {"w.py": "def weights():\n    rewards = {'gem': 0.2, 'crystal': 0.7, 'trophy': 1.0}\n    return rewards\n"},
+        {"w.py": "def weights():\n    rewards = {'trophy': 1.0}\n    return rewards\n"},
+        {"w.py": "def weights():\n    rewards = {'crystal': 0.7, 'gem': 0.2, 'trophy': 1.0}\n    return dict(rewards)\n"},
+        "'gem'",
+    ),
+    "env_count": (
+        {"e.py": ENVS},
+        {"e.py": edit(ENVS, "max(1, (os.cpu_count() or 1) // 2)", "int(torch.cuda.get_device_properties(0).total_memory / 6e9)")},
+        {"e.py": edit(ENVS, "return gym.vector.SyncVectorEnv", "envs = gym.vector.SyncVectorEnv").replace(
+            "for i in range(num_envs)])\n", "for i in range(num_envs)])\n    return envs\n")},
+        "count computation changed",
+    ),
+    "vecenv_backend": (
+        {"e.py": ENVS},
+        {"e.py": edit(ENVS, "SyncVectorEnv", "AsyncVectorEnv")},
+        {"e.py": edit(ENVS, "gym.vector.SyncVectorEnv", "gym.vector.sync_vector_env.SyncVectorEnv")},
+        "SyncVectorEnv -> AsyncVectorEnv",
+    ),
+    "env_recreate": (
+        {"w.py": "class W:\n    def reset(self, **kw):\n        self.stats.clear()\n        return self.env.reset(**kw)\n",
+         "main.py": "from w import W\nW().reset()\n"},
+        {"w.py": "class W:\n    def reset(self, **kw):\n        self.stats.clear()\n        self.env = make_env(self.cfg)\n        return self.env.reset(**kw)\n",
+         "main.py": "from w import W\nW().reset()\n"},
+        {"w.py": "class W:\n    def reset(self, **kw):\n        self.stats = {}\n        return self.env.reset(**kw)\n",
+         "main.py": "from w import W\nW().reset()\n"},
+        "recreated on every reset",
+    ),
+    "train_eval_mode": (
+        {"r.py": ROLLOUT},
+        {"r.py": edit(ROLLOUT, "    agent.train()\n", "")},
+        {"r.py": edit(ROLLOUT, "    agent.eval()\n", "    agent.train(False)\n")},
+        "update: train -> eval",
+    ),
+    "torch_compile": (
+        {"m.py": MODEL},
+        {"m.py": edit(MODEL, "    actor = actor.to(device)\n", "    actor = torch.compile(actor.to(device))\n")},
+        {"m.py": edit(MODEL, "    actor = actor.to(device)\n", "    actor = actor.to(device=device)\n")},
+        "torch.compile introduced",
+    ),
+    "precision": (
+        {"m.py": MODEL},
+        {"m.py": edit(MODEL, "    actor = actor.to(device)\n", "    actor = actor.to(device).half()\n")},
+        {"m.py": edit(MODEL, "    actor = actor.to(device)\n", "    actor = actor.to(device).float()\n")},
+        "Precision changed",
+    ),
+    "device_placement": (
+        {"m.py": MODEL},
+        {"m.py": edit(MODEL, 'torch.device("cuda" if torch.cuda.is_available() else "cpu")', 'torch.device("cpu")')},
+        {"m.py": edit(MODEL, 'torch.device("cuda" if torch.cuda.is_available() else "cpu")',
+                      'torch.device(\n        "cuda" if torch.cuda.is_available() else "cpu"\n    )')},
+        "Device placement changed",
+    ),
+    "host_sync": (
+        {"r.py": ROLLOUT},
+        {"r.py": edit(ROLLOUT, "        loss.backward()\n", "        loss.backward()\n        print(loss.item())\n")},
+        {"r.py": edit(ROLLOUT, "    return next_done\n", "    print(loss.item())\n    return next_done\n")},
+        "device sync",
+    ),
+    "seeding": (
+        {"e.py": ENVS},
+        {"e.py": edit(ENVS, "env.action_space.seed(seed + idx)", "env.action_space.seed(seed)")},
+        {"e.py": ENVS.replace("idx", "rank")},
+        "Per-environment seed offset removed",
+    ),
+    "init_gain": (
+        {"m.py": MODEL},
+        {"m.py": edit(MODEL, "layer_init(nn.Linear(64, n_actions), std=0.01)", "layer_init(nn.Linear(64, n_actions), std=1.0)")},
+        {"m.py": edit(MODEL, "nn.Tanh(), layer_init(nn.Linear(64, n_actions), std=0.01)",
+                      "nn.Tanh(),\n        layer_init(nn.Linear(64, n_actions), std=0.01),\n    ")},
+        "std=1.0",
+    ),
+    "optimizer_ctor": (
+        {"m.py": MODEL},
+        {"m.py": edit(MODEL, "lr=args.lr, eps=1e-5", "lr=args.lr")},
+        {"m.py": edit(MODEL, "lr=args.lr, eps=1e-5", "eps=1e-5, lr=args.lr")},
+        "Optimizer changed",
+    ),
+    "comment_out": (
+        {"s.py": "def cosine(x):\n    y = x * 2\n    z = y + 1\n    return z\n\n\ndef run(x):\n    return cosine(x)\n",
+         "main.py": "from s import run\nprint(run(1))\n"},
+        {"s.py": "# def cosine(x):\n#     y = x * 2\n#     z = y + 1\n#     return z\n\n\ndef run(x):\n    return x\n",
+         "main.py": "from s import run\nprint(run(1))\n"},
+        {"s.py": "def cosine(x):\n    # y = x * 2 is the old formula\n    y = x * 2\n    z = y + 1\n    return z\n\n\ndef run(x):\n    return cosine(x)\n",
+         "main.py": "from s import run\nprint(run(1))\n"},
+        "live code commented out",
+    ),
+    "call_removed": (
+        {"s.py": "def save(agent):\n    agent.save('ckpt.pt')\n\n\ndef train(agent):\n    agent.fit()\n    save(agent)\n",
+         "main.py": "from s import train\ntrain(None)\n"},
+        {"s.py": "def save(agent):\n    agent.save('ckpt.pt')\n\n\ndef train(agent):\n    agent.fit()\n",
+         "main.py": "from s import train\ntrain(None)\n"},
+        {"s.py": "def save(agent):\n    agent.save('ckpt.pt')\n\n\ndef train(agent):\n    agent.fit()\n\n\ndef finish(agent):\n    save(agent)\n",
+         "main.py": "from s import train, finish\ntrain(None)\nfinish(None)\n"},
+        "no longer called",
+    ),
+}
+
+
+def test_every_detector_has_cases() -> None:
+    ids = {d.meta.id for d in all_detectors()}
+    assert len(ids) >= 20
+    assert ids == set(CASES), f"missing: {ids - set(CASES)}, unknown: {set(CASES) - ids}"
+
+
+@pytest.mark.parametrize("detector_id", sorted(CASES))
+def test_positive(detector_id: str) -> None:
+    base, positive, _, fragment = CASES[detector_id]
+    result = run_on(base, positive, only={detector_id})
+    assert not result.failures
+    assert detector_id in sources_of(result), f"{detector_id} silent; no_effect={result.no_effect}"
+    finding = next(f for f in result.findings if f.source.endswith("." + detector_id))
+    assert fragment in finding.title
+    assert finding.locations, "a finding must be located"
+    assert finding.evidence and finding.evidence[0].hunk
+    assert finding.rationale and finding.fix
+
+
+@pytest.mark.parametrize("detector_id", sorted(CASES))
+def test_negative(detector_id: str) -> None:
+    base, _, negative, _ = CASES[detector_id]
+    assert base != negative, "a negative case must change something"
+    result = run_on(base, negative, only={detector_id})
+    assert not result.failures
+    assert detector_id not in sources_of(result), [f.title for f in result.findings]

@@ -60,7 +60,15 @@ def evaluate_hypotheses(
                 best = max(mine, key=lambda u: _STATUS_ORDER[u.status])
                 if _STATUS_ORDER[best.status] > _STATUS_ORDER[record.status]:
                     record.status = best.status
-                record.evidence += [u.evidence for u in mine if u.status == record.status and u.evidence not in record.evidence]
+                linked_kinds = {e.kind for f in linked for e in f.evidence}
+                record.evidence += [
+                    u.evidence
+                    for u in mine
+                    if u.status == record.status
+                    and u.evidence not in record.evidence
+                    # a linked finding already states this; keep only independent kinds of evidence
+                    and not (linked and (u.kind is None or u.kind in linked_kinds))
+                ]
             if record.status == HypothesisStatus.not_investigated:
                 if not has_repo:
                     record.evidence = ["no repository given (logs-only investigation) and no metric rule decided it"]

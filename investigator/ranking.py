@@ -46,7 +46,9 @@ def corroborate(findings: list[Finding], updates: list[HypothesisUpdate]) -> lis
         extra = []
         for h in f.hypotheses:
             for u in support.get(h, []):
-                if u.evidence not in {e.summary for e in f.evidence} and _kind_of(u) not in own_kinds:
+                # Only an independent kind of evidence corroborates: a finding never confirms itself.
+                kind = _kind_of(u)
+                if kind is not None and kind not in own_kinds and u.evidence not in {e.summary for e in f.evidence}:
                     extra.append(u)
         if extra:
             f = f.model_copy(deep=True)
@@ -59,8 +61,8 @@ def corroborate(findings: list[Finding], updates: list[HypothesisUpdate]) -> lis
     return out
 
 
-def _kind_of(update: HypothesisUpdate) -> str:
-    return update.kind.value if update.kind else (update.source or "other")
+def _kind_of(update: HypothesisUpdate) -> str | None:
+    return update.kind.value if update.kind else None
 
 
 def rank_findings(findings: list[Finding], updates: list[HypothesisUpdate] | None = None) -> list[Finding]:

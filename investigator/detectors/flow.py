@@ -56,6 +56,20 @@ class Site:
         return out
 
 
+class SiteList(list):
+    """The sites of one walk, with the per-kind views detectors ask for computed once."""
+
+    def __init__(self, sites: list[Site]) -> None:
+        super().__init__(sites)
+        self.calls = [(s, s.node, call_name(s.node)) for s in sites if isinstance(s.node, ast.Call)]
+        self.assigns = [
+            (s, s.node, s.node.value)
+            for s in sites
+            if isinstance(s.node, ast.Assign | ast.AugAssign)
+            or (isinstance(s.node, ast.AnnAssign) and s.node.value is not None)
+        ]
+
+
 def _is_no_grad(expr: ast.AST) -> bool:
     target = expr.func if isinstance(expr, ast.Call) else expr
     return last_name(dotted(target)) in NO_GRAD
@@ -117,14 +131,20 @@ class Flow:
         self._cache: dict[int, list[Site]] = {}
         self._resolved: dict[tuple[int, str], FunctionInfo | None] = {}
         self._count = 0
+        self._locals: dict[int, frozenset[str]] = {}
+
+    def local_names(self, fn: FunctionInfo) -> frozenset[str]:
+        if id(fn) not in self._locals:
+            self._locals[id(fn)] = _local_names(fn)
+        return self._locals[id(fn)]
 
     def sites(self, fn: FunctionInfo) -> list[Site]:
         key = id(fn)
         if key not in self._cache:
             decorated_no_grad = any(_is_no_grad(d) for d in getattr(fn.node, "decorator_list", []))
-            ctx = _Ctx(fn, (), decorated_no_grad, 0, (fn,), {}, frozenset(), _local_names(fn))
+            ctx = _Ctx(fn, (), decorated_no_grad, 0, (fn,), {}, frozenset(), self.local_names(fn))
             self._count = 0
-            self._cache[key] = list(self._walk_body(fn.body, ctx))
+            self._cache[key] = SiteList(list(self._walk_body(fn.body, ctx)))
         return self._cache[key]
 
     # -- resolution ----------------------------------------------------------------------------
@@ -218,7 +238,7 @@ class Flow:
         callee_no_grad = c.no_grad or any(_is_no_grad(d) for d in getattr(callee.node, "decorator_list", []))
         inner = _Ctx(
             callee, c.loops, callee_no_grad, c.depth + 1, (*c.chain, callee), bindings, aliases,
-            c.scope_locals | _local_names(callee), targets,
+            c.scope_locals | self.local_names(callee), targets,
             c.anchor if c.anchor is not None else (c.fn.path, getattr(call, "lineno", c.fn.lineno)),
         )
         yield from self._walk_body(callee.body, inner)

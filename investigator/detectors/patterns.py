@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 from contextvars import ContextVar
 
-from investigator.detectors.flow import Site, substitute
+from investigator.detectors.flow import Site, SiteList, substitute
 from investigator.detectors.pyast import FunctionInfo, call_name, dotted, last_name, receiver, unparse
 from investigator.detectors.roles import is_coefficient, role
 
@@ -17,6 +17,9 @@ ENV_RECEIVER = re.compile(r"env|sim|game|world", re.IGNORECASE)
 
 
 def calls(sites: list[Site]) -> Iterator[tuple[Site, ast.Call, str]]:
+    if isinstance(sites, SiteList):
+        yield from sites.calls
+        return
     for site in sites:
         if isinstance(site.node, ast.Call):
             yield site, site.node, call_name(site.node)
@@ -24,6 +27,9 @@ def calls(sites: list[Site]) -> Iterator[tuple[Site, ast.Call, str]]:
 
 def assigns(sites: list[Site]) -> Iterator[tuple[Site, ast.stmt, ast.expr]]:
     """Assignment statements with their value expression."""
+    if isinstance(sites, SiteList):
+        yield from sites.assigns
+        return
     for site in sites:
         node = site.node
         if isinstance(node, ast.Assign | ast.AugAssign) or (isinstance(node, ast.AnnAssign) and node.value):

@@ -459,6 +459,7 @@ def read_event_file(
         row_tensor.append(np.zeros(len(ok_idx), dtype=bool))
 
         scalar_plugin_tags: set[str] = set()
+        slow_rows: list[tuple[int, int, int, int, float, float, bool]] = []
         for i in np.flatnonzero(~fast.ok).tolist():
             s = int(starts[i])
             record = data[s : s + int(lengths[i])]
@@ -480,15 +481,18 @@ def read_event_file(
                 if code is None:
                     code = tag_index[key] = len(tags)
                     tags.append(tag)
-                row_rec.append(np.array([i]))
-                row_sub.append(np.array([sub]))
-                row_tag.append(np.array([code], dtype=np.int32))
-                row_step.append(np.array([parsed.step], dtype=np.int64))
-                row_val.append(np.array([value], dtype=np.float64))
-                row_wall.append(np.array([parsed.wall_time], dtype=np.float64))
-                row_tensor.append(np.array([from_tensor]))
+                slow_rows.append((i, sub, code, parsed.step, value, parsed.wall_time, from_tensor))
+        if slow_rows:
+            rec_i, sub_i, code_i, step_i, val_i, wall_i, tensor_i = zip(*slow_rows, strict=True)
+            row_rec.append(np.asarray(rec_i, dtype=np.int64))
+            row_sub.append(np.asarray(sub_i, dtype=np.int64))
+            row_tag.append(np.asarray(code_i, dtype=np.int32))
+            row_step.append(np.asarray(step_i, dtype=np.int64))
+            row_val.append(np.asarray(val_i, dtype=np.float64))
+            row_wall.append(np.asarray(wall_i, dtype=np.float64))
+            row_tensor.append(np.asarray(tensor_i, dtype=bool))
 
-    if not row_rec:
+    if not row_rec or sum(len(r) for r in row_rec) == 0:
         return _empty(path, problems, records=n)
     rec = np.concatenate(row_rec)
     sub = np.concatenate(row_sub)

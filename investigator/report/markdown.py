@@ -106,10 +106,11 @@ def _verified(inv: Investigation) -> list[str]:
         return out
     by_sub: dict[str, list[str]] = defaultdict(list)
     for v in items:
-        by_sub[v.subsystem].append(v.what + (f" ({v.how})" if v.how else ""))
+        by_sub[v.subsystem].append(v.what)
     for sub in sorted(by_sub):
-        out.append(f"- **{sub}**: " + "; ".join(dict.fromkeys(by_sub[sub])))
-    out.append("")
+        out.append(f"- **{sub}**")
+        out += [f"  - {what}" for what in dict.fromkeys(by_sub[sub])]
+    out += ["", "*How each item was checked is in the JSON report (`verified[].how`).*", ""]
     return out
 
 
@@ -121,7 +122,8 @@ def _no_effect(inv: Investigation) -> list[str]:
         return out
     shown = items[:60]
     for n in shown:
-        out.append(f"- `{n.title}`: {n.reason}")
+        title = n.title if "`" in n.title else f"`{n.title}`"
+        out.append(f"- {title}: {n.reason}")
     if len(items) > len(shown):
         out.append(f"- … and {len(items) - len(shown)} more (see the JSON report).")
     out.append("")
@@ -137,7 +139,7 @@ def _finding_details(inv: Investigation) -> list[str]:
         out.append("")
         for loc in f.locations:
             out.append(f"- {loc.side.capitalize()}: `{loc.render()}`")
-        if f.impact:
+        if f.impact and not f.rationale.startswith(f.impact):
             out.append(f"- Impact: {f.impact}")
         if f.rationale:
             out.append(f"- Why it matters: {f.rationale}")

@@ -30,6 +30,14 @@ def _metric_alias(text: str) -> tuple[str, str]:
     return tag.strip(), canonical.strip()
 
 
+def _metric_option(text: str) -> tuple[str, float]:
+    key, value = _metric_alias(text)
+    try:
+        return key, float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected KEY=NUMBER, got {text!r}") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="investigate",
@@ -45,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--candidate-runs", action="extend", nargs="+", default=[], metavar="GLOB", help="logs of runs at the candidate")
     p.add_argument("--primary-metric", help="the metric that regressed (any logged tag)")
     p.add_argument("--metric-alias", action="append", type=_metric_alias, default=[], metavar="TAG=CANONICAL", help="map a logged tag to a canonical metric name")
+    p.add_argument("--metric-option", action="append", type=_metric_option, default=[], metavar="KEY=VALUE", help="metric analysis option, e.g. grad_clip=0.5, threshold=0.05, min_seeds=3 (docs/metrics.md)")
     p.add_argument("--format", dest="formats", action="append", choices=["md", "json", "html"], help="report format (repeatable; default md)")
     p.add_argument("--output", default="reports", help="directory for the reports (default: reports/)")
     p.add_argument("--fail-on", choices=[s.value for s in Severity], help="exit 1 when a finding at or above this severity exists")
@@ -88,6 +97,7 @@ def run_main(argv: Sequence[str]) -> int:
         candidate_runs=args.candidate_runs,
         primary_metric=args.primary_metric,
         metric_aliases=dict(args.metric_alias),
+        metric_options=dict(args.metric_option),
         formats=args.formats or ["md"],
         output=Path(args.output),
         fail_on=Severity(args.fail_on) if args.fail_on else None,

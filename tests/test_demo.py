@@ -30,3 +30,17 @@ def test_demo_without_plants_has_no_planted_differences(tmp_path):
     assert clean.planted == ()
     ppo_base = clean.show(clean.baseline, "rlproj/ppo.py")
     assert ppo_base == clean.show(clean.candidate, "rlproj/ppo.py")
+
+
+def test_demo_with_training_runs_feeds_the_metric_analyzer(tmp_path, capsys):
+    """One short run per commit, each in its own exported checkout and subprocess."""
+    import json
+
+    code = main(["demo", "--workdir", str(tmp_path / "w"), "--output", str(tmp_path / "o"), "--runs", "1", "--steps", "3072", "--quiet", "--format", "json"])
+    assert code == 0
+    assert "training run baseline seed 1: ok" in capsys.readouterr().err
+    report = json.loads(next((tmp_path / "o").glob("*.json")).read_text())
+    assert "metric_forensics" in report["analyzers"]["ran"]
+    assert any(s["id"].startswith("metric") or "Training metrics" in s["title"] for s in report["sections"])
+    # one seed per side: numbers are reported but no critical metric verdict is drawn
+    assert not any(f["source"].startswith("metric") and f["severity"] == "critical" for f in report["findings"])

@@ -93,7 +93,7 @@ def _dedupe(hits: list[Hit]) -> list[Hit]:
     change the caller's view explains better, and catch-alls superseded by a specific finding."""
     seen: set[tuple[object, ...]] = set()
     unique: list[Hit] = []
-    for hit in hits:
+    for hit in sorted(hits, key=_inlined_view):  # direct views first: they name the right function
         if _key(hit) in seen:
             continue
         seen.add(_key(hit))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 
 from investigator.detectors.pairs import PairIndex
 from investigator.detectors.pyast import FunctionInfo
@@ -65,8 +66,8 @@ def relevant_hunks(index: PairIndex, base: tuple[str, int] | None, cand: tuple[s
         if loc is None:
             continue
         change = index.change_for(loc[0], side)
-        if change is None:
-            continue
+        if change is None or change.old_path is None or change.new_path is None:
+            continue  # a whole added/deleted file is no useful hunk: the function diff is
         for h in change.hunks:
             if h.touches(side, loc[1], slack=2) and h not in out:
                 out.append(h)
@@ -125,6 +126,8 @@ def restore_patch(index: PairIndex, base_fn: FunctionInfo | None, cand_fn: Funct
         return None
     old_indent, new_indent = _indent(old_block[0]), _indent(cand_lines[cand_fn.lineno - 1])
     block = [new_indent + ln[len(old_indent) :] if ln.startswith(old_indent) else ln for ln in old_block]
+    if base_fn.name != cand_fn.name:  # keep the candidate's name: its callers use it
+        block = [re.sub(rf"\bdef\s+{re.escape(base_fn.name)}\b", f"def {cand_fn.name}", ln, count=1) for ln in block]
     restored = cand_lines[: cand_fn.lineno - 1] + block + cand_lines[cand_fn.end_lineno :]
     diff = difflib.unified_diff(
         cand_lines, restored, fromfile=f"a/{cand_fn.path}", tofile=f"b/{cand_fn.path}", lineterm="", n=3

@@ -51,7 +51,7 @@ class SideIndex:
             if text is not None:
                 try:
                     parsed = parse_module(path, text, self.side)
-                except (SyntaxError, ValueError) as exc:
+                except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
                     self.failures.append(ParseFailure(path, self.side, f"does not parse: {exc}"))
             self._modules[path] = parsed
         return self._modules[path]

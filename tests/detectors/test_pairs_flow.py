@@ -136,3 +136,25 @@ def test_return_values_bind_to_the_callers_targets() -> None:
 
     bound = [s for s in ctx.sites(pair.cand) if isinstance(s.node, ast.Assign) and s.depth == 1]
     assert [ast.unparse(s.node) for s in bound] == ["mask = 1.0 - dones[t + 1]", "nxt = values[t + 1]"]
+
+
+def test_bug_in_a_moved_and_renamed_function_is_located_in_both_files() -> None:
+    gae = """
+    def compute_gae(rewards, values, gamma):
+        adv = [0.0] * len(rewards)
+        for t in reversed(range(len(rewards) - 1)):
+            adv[t] = rewards[t] + gamma * values[t + 1] - values[t]
+        return adv
+    """
+    main = "from gae import compute_gae\ncompute_gae([], [], 0.9)\n"
+    moved = gae.replace("compute_gae", "estimate").replace("values[t + 1]", "values[t]")
+    result = run_on({"gae.py": gae, "main.py": main},
+                    {"algo/adv.py": moved, "main.py": main.replace("from gae import compute_gae", "from algo.adv import estimate")
+                     .replace("compute_gae(", "estimate(")})
+    finding = next(f for f in result.findings if f.source.endswith("gae_index"))
+    assert finding.location_at("baseline").path == "gae.py"
+    assert finding.location_at("candidate").path == "algo/adv.py"
+    assert finding.evidence[0].details["match"] == "renamed"
+    assert "-        adv[t] = rewards[t] + gamma * values[t + 1] - values[t]" in finding.evidence[0].hunk
+    assert "compute_gae" not in finding.patch  # the restored function keeps the candidate's name
+    assert "+        adv[t] = rewards[t] + gamma * values[t + 1] - values[t]" in finding.patch

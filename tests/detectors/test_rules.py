@@ -353,3 +353,26 @@ def test_negative(detector_id: str) -> None:
     result = run_on(base, negative, only={detector_id})
     assert not result.failures
     assert detector_id not in sources_of(result), [f.title for f in result.findings]
+
+
+def test_declared_hypotheses_exist_in_the_playbooks() -> None:
+    from investigator.playbooks_lib.schema import load_playbooks
+
+    known = {f"{p.subsystem}.{h.id}" for p in load_playbooks() for h in p.hypotheses}
+    for detector in all_detectors():
+        assert set(detector.meta.hypotheses) <= known, detector.meta.id
+
+
+def test_duplicated_step_is_critical_and_duplicated_zero_grad_is_not() -> None:
+    doubled_step = TRAIN.replace("            optimizer.step()\n", "            optimizer.step()\n            optimizer.step()\n")
+    finding = run_on({"t.py": TRAIN}, {"t.py": doubled_step}, only={"grad_order"}).findings[0]
+    assert finding.severity.value == "critical" and "step x1->x2" in finding.evidence[0].details["problems"]
+    doubled_zero = TRAIN.replace("            optimizer.zero_grad()\n", "            optimizer.zero_grad()\n            agent.zero_grad()\n")
+    finding = run_on({"t.py": TRAIN}, {"t.py": doubled_zero}, only={"grad_order"}).findings[0]
+    assert finding.severity.value == "significant"
+
+
+def test_zero_grad_removed_is_reported() -> None:
+    removed = TRAIN.replace("            optimizer.zero_grad()\n", "")
+    finding = run_on({"t.py": TRAIN}, {"t.py": removed}, only={"grad_order"}).findings[0]
+    assert "zero_grad() removed" in finding.title and finding.severity.value == "critical"

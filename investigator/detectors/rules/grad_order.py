@@ -102,7 +102,8 @@ class GradOrderDetector(Detector):
         counts = {k: (sum(1 for x, _ in b if x == k), sum(1 for x, _ in c if x == k)) for k in common}
         dup = [f"{k} x{n}->x{m}" for k, (n, m) in counts.items() if n != m]
         detail = sorted(new_problems) + dup
-        severity = Severity.critical if new_problems or dup else Severity.significant
+        doubled_update = any(counts[k][1] > counts[k][0] for k in ("step", "backward") if k in counts)
+        severity = Severity.critical if new_problems or doubled_update else Severity.significant
 
         def render(seq: list[tuple[str, int]]) -> str:
             return " -> ".join(f"{k}@loop{d}" for k, d in seq)

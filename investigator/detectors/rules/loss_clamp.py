@@ -77,7 +77,7 @@ class LossClampDetector(FeatureDetector):
 
     def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001
         if only_cand:
-            return [feature_hit(f"{only_cand[0].key[0]} term clamped at a constant: gradient is zero below it",
+            return [feature_hit(f"{only_cand[0].key[0].capitalize()} term clamped at a constant: gradient is zero below it",
                                 pair, only_base, only_cand)]
         return [feature_hit(f"Constant floor removed from a {only_base[0].key[0]} term", pair, only_base, [],
                             severity=Severity.significant, confidence=0.6)]

@@ -148,7 +148,7 @@ class Detector:
 
     def _verify(self, pairs: list[FunctionPair], ctx: DetectorContext) -> Verified | None:
         """One verified item: the widest view (the function whose inlined walk covers most)."""
-        ranked = sorted(pairs, key=lambda p: -len(ctx.sites(p.cand)))
+        ranked = sorted(pairs, key=lambda p: -(p.cand.end_lineno - p.cand.lineno) if p.cand else 0)
         for pair in ranked[:12]:
             what = self.verify_pair(pair, ctx)
             if what and pair.cand is not None:

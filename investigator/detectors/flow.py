@@ -31,8 +31,16 @@ class Site:
     depth: int  # inlining depth; 0 = the analysed function itself
     bindings: dict[str, ast.AST] = field(default_factory=dict)  # callee parameter -> caller argument
     loop_aliases: frozenset[str] = frozenset()  # callee parameters bound to a caller's loop variable
-    scope_locals: frozenset[str] = frozenset()  # local names of every function on the inlining chain
+    chain: tuple[FunctionInfo, ...] = ()  # the analysed function and the callees inlined down to here
     anchor: tuple[str, int] | None = None  # for an inlined site: the call site in the analysed function
+
+    @property
+    def scope_locals(self) -> frozenset[str]:
+        """Local names of every function on the inlining chain."""
+        out: frozenset[str] = frozenset()
+        for fn in self.chain or (self.fn,):
+            out = out | fn.local_names
+        return out
 
     @property
     def path(self) -> str:
@@ -99,16 +107,6 @@ def substitute(expr: ast.AST, bindings: dict[str, ast.AST]) -> ast.AST:
     return _Substitute(bindings).visit(copy.deepcopy(expr))
 
 
-def _local_names(fn: FunctionInfo) -> frozenset[str]:
-    out: set[str] = set()
-    node = fn.node
-    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-        out.update(a.arg for a in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs])
-    out.update(sub.id for sub in ast.walk(node) if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store))
-    out.discard("self")
-    return frozenset(out)
-
-
 @dataclass
 class _Ctx:
     fn: FunctionInfo
@@ -118,7 +116,6 @@ class _Ctx:
     chain: tuple[FunctionInfo, ...]
     bindings: dict[str, ast.AST]
     loop_aliases: frozenset[str]
-    scope_locals: frozenset[str]
     bind_targets: list[ast.expr] | None = None  # where the callee's return values go
     anchor: tuple[str, int] | None = None
 
@@ -131,18 +128,12 @@ class Flow:
         self._cache: dict[int, list[Site]] = {}
         self._resolved: dict[tuple[int, str], FunctionInfo | None] = {}
         self._count = 0
-        self._locals: dict[int, frozenset[str]] = {}
-
-    def local_names(self, fn: FunctionInfo) -> frozenset[str]:
-        if id(fn) not in self._locals:
-            self._locals[id(fn)] = _local_names(fn)
-        return self._locals[id(fn)]
 
     def sites(self, fn: FunctionInfo) -> list[Site]:
         key = id(fn)
         if key not in self._cache:
             decorated_no_grad = any(_is_no_grad(d) for d in getattr(fn.node, "decorator_list", []))
-            ctx = _Ctx(fn, (), decorated_no_grad, 0, (fn,), {}, frozenset(), self.local_names(fn))
+            ctx = _Ctx(fn, (), decorated_no_grad, 0, (fn,), {}, frozenset())
             self._count = 0
             self._cache[key] = SiteList(list(self._walk_body(fn.body, ctx)))
         return self._cache[key]
@@ -188,7 +179,7 @@ class Flow:
     # -- walking -------------------------------------------------------------------------------
     def _site(self, node: ast.AST, c: _Ctx) -> Site:
         self._count += 1
-        return Site(node, c.fn, c.loops, c.no_grad, c.depth, c.bindings, c.loop_aliases, c.scope_locals, c.anchor)
+        return Site(node, c.fn, c.loops, c.no_grad, c.depth, c.bindings, c.loop_aliases, c.chain, c.anchor)
 
     def _walk_body(self, body: list[ast.stmt], c: _Ctx) -> Iterator[Site]:
         for stmt in body:
@@ -238,7 +229,7 @@ class Flow:
         callee_no_grad = c.no_grad or any(_is_no_grad(d) for d in getattr(callee.node, "decorator_list", []))
         inner = _Ctx(
             callee, c.loops, callee_no_grad, c.depth + 1, (*c.chain, callee), bindings, aliases,
-            c.scope_locals | self.local_names(callee), targets,
+            targets,
             c.anchor if c.anchor is not None else (c.fn.path, getattr(call, "lineno", c.fn.lineno)),
         )
         yield from self._walk_body(callee.body, inner)

@@ -13,6 +13,7 @@ import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from investigator.detectors.pyast import FunctionInfo, ParsedModule, parse_module
 from investigator.detectors.sources import FileChange, SourceTree
@@ -24,6 +25,9 @@ RENAME_SIMILARITY = 0.80
 MOVE_SIMILARITY = 0.55
 MAX_FILE_BYTES = 2 * 1024 * 1024  # larger text files (data dumps) are not searched for references
 MAX_SIMILARITY_PAIRS = 200_000  # beyond this, rename matching only compares functions of similar size
+
+
+_DEF = re.compile(r"^[ \t]*(?:async[ \t]+)?def[ \t]+(\w+)[ \t]*\(", re.MULTILINE)
 
 
 @dataclass
@@ -41,6 +45,7 @@ class SideIndex:
         self.tree = tree
         self._modules: dict[str, ParsedModule | None] = {}
         self._texts: dict[str, str] | None = None
+        self._defs: dict[str, list[str]] | None = None
         self.failures: list[ParseFailure] = []
 
     # -- reading -----------------------------------------------------------------------------
@@ -75,13 +80,21 @@ class SideIndex:
         return self._texts
 
     # -- searching ---------------------------------------------------------------------------
+    def _def_index(self) -> dict[str, list[str]]:
+        """Simple function name -> files defining it (one regex pass over the tree, built once)."""
+        if self._defs is None:
+            index: dict[str, list[str]] = {}
+            for path, text in self.texts().items():
+                if path.endswith(PY_SUFFIXES):
+                    for name in dict.fromkeys(_DEF.findall(text)):
+                        index.setdefault(name, []).append(path)
+            self._defs = index
+        return self._defs
+
     def find_defs(self, name: str) -> list[FunctionInfo]:
         """Every function or method with this simple name anywhere in the commit."""
-        pattern = re.compile(rf"^\s*(?:async\s+)?def\s+{re.escape(name)}\s*\(", re.MULTILINE)
         found: list[FunctionInfo] = []
-        for path, text in self.texts().items():
-            if not path.endswith(PY_SUFFIXES) or f"def {name}" not in text or not pattern.search(text):
-                continue
+        for path in self._def_index().get(name, []):
             module = self.module(path)
             if module:
                 found.extend(f for f in module.functions.values() if f.name == name)
@@ -119,9 +132,13 @@ class FunctionPair:
     match: str  # same-file | moved | renamed | added | deleted | unchanged
     similarity: float = 1.0
 
-    @property
+    @cached_property
     def changed(self) -> bool:
-        return self.base is not None and self.cand is not None and self.base.shape != self.cand.shape
+        if self.base is None or self.cand is None:
+            return False
+        if self.base.text_key == self.cand.text_key and self.base.name == self.cand.name:
+            return False  # same code up to indentation and comments: no need to compare ASTs
+        return self.base.shape != self.cand.shape
 
     @property
     def qualname(self) -> str:

@@ -55,20 +55,6 @@ def target_roles(node: ast.stmt) -> list[str]:
     return [r for r in (role(n) for n in assigned_names(node)) if r]
 
 
-def local_names(fn: FunctionInfo) -> set[str]:
-    """Names bound inside a function (parameters, assignments, loop targets)."""
-    out: set[str] = set()
-    node = fn.node
-    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-        for a in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]:
-            out.add(a.arg)
-    for sub in ast.walk(node):
-        if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
-            out.add(sub.id)
-    out.discard("self")
-    return out
-
-
 class _Canon(ast.NodeTransformer):
     def __init__(self, locals_: set[str]) -> None:
         self.locals = locals_
@@ -94,7 +80,7 @@ def canon(expr: ast.AST | None, where: Site | FunctionInfo | None = None) -> str
             expr = substitute(expr, where.bindings)
         names: set[str] | frozenset[str] = where.scope_locals
     else:
-        names = local_names(where) if where is not None else set()
+        names = where.local_names if where is not None else frozenset()
     tree = _Canon(set(names)).visit(copy.deepcopy(expr))
     return unparse(tree, limit=200)
 

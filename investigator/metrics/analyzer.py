@@ -2,35 +2,40 @@
 
 Works without a repository (logs-only mode): it reads only `request.baseline_runs` /
 `request.candidate_runs`, `primary_metric`, `metric_aliases` and `metric_options`.
+numpy/scipy/pandas are imported only when runs are given, so a static investigation does not pay
+for them at start-up.
 """
 
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from investigator.analyzers.base import AnalysisContext, register_analyzer
-from investigator.metrics.aliases import MetricCatalog
-from investigator.metrics.engine import SOURCE, markdown, run_engine
-from investigator.metrics.loading import load_side
-from investigator.metrics.rules import RuleOptions
-from investigator.metrics.stats import StatOptions
 from investigator.models import AnalyzerFailure, AnalyzerResult, ReportSection
 
-STAT_KEYS = set(StatOptions.model_fields)
-RULE_KEYS = set(RuleOptions.model_fields) - {"stats"}
+if TYPE_CHECKING:
+    from investigator.metrics.rules import RuleOptions
+
+SOURCE = "metric_forensics"
 
 
 def options_from(raw: dict[str, float]) -> tuple[RuleOptions, list[str]]:
     """RuleOptions from the request's flat `metric_options`; unknown keys are reported, not fatal."""
+    from investigator.metrics.rules import RuleOptions
+    from investigator.metrics.stats import StatOptions
+
+    stat_keys = set(StatOptions.model_fields)
+    rule_keys = set(RuleOptions.model_fields) - {"stats"}
     problems: list[str] = []
-    rule_kw = {k: v for k, v in raw.items() if k in RULE_KEYS}
-    stat_kw = {k: v for k, v in raw.items() if k in STAT_KEYS}
-    unknown = sorted(set(raw) - RULE_KEYS - STAT_KEYS)
+    rule_kw = {k: v for k, v in raw.items() if k in rule_keys}
+    stat_kw = {k: v for k, v in raw.items() if k in stat_keys}
+    unknown = sorted(set(raw) - rule_keys - stat_keys)
     if unknown:
         problems.append(
-            f"unknown metric option(s) {', '.join(unknown)}; known: {', '.join(sorted(RULE_KEYS | STAT_KEYS))}"
+            f"unknown metric option(s) {', '.join(unknown)}; known: {', '.join(sorted(rule_keys | stat_keys))}"
         )
     try:
         stats = StatOptions(**stat_kw)
@@ -58,6 +63,10 @@ class MetricForensicsAnalyzer:
         return False, "no training runs given (baseline_runs / candidate_runs)"
 
     def run(self, ctx: AnalysisContext) -> AnalyzerResult:
+        from investigator.metrics.aliases import MetricCatalog
+        from investigator.metrics.engine import markdown, run_engine
+        from investigator.metrics.loading import load_side
+
         started = time.perf_counter()
         req = ctx.request
         result = AnalyzerResult(analyzer=self.id)

@@ -43,7 +43,7 @@ def module_source(i: int, variant: int) -> str:
         if variant == 0:
             lines += [
                 f"def helper_{j}(x, scale={j}.0, bias=0.0):",
-                f"    y = x * scale + bias",
+                "    y = x * scale + bias",
                 f"    return torch.tanh(y) + {j}",
                 "",
                 "",

@@ -41,6 +41,7 @@ class DetectorMeta(BaseModel):
     restore_patch: bool = True  # the usual fix is to restore the baseline code
     keywords: str | None = None  # regex: unchanged files mentioning it are read for verification
     generic: bool = False  # a catch-all; a specific finding at the same place supersedes it
+    refutes_when_verified: bool = False  # its hypotheses are purely about code: "identical" refutes them
 
 
 @dataclass
@@ -86,10 +87,18 @@ class DetectorContext:
         self.flows = {"baseline": Flow(pairs.base), "candidate": Flow(pairs.cand)}
         self._unchanged: dict[str, list[FunctionPair]] = {}
         self.too_deep: set[str] = set()
+        self._sizes: dict[int, int] = {}
 
     @classmethod
     def from_trees(cls, base, cand, changes, playbooks=None) -> DetectorContext:  # noqa: ANN001
         return cls(build_pairs(base, cand, changes), playbooks)
+
+    def pair_size(self, pair: FunctionPair) -> int:
+        """Lines of the candidate function (cached): verification prefers the widest view."""
+        key = id(pair)
+        if key not in self._sizes:
+            self._sizes[key] = (pair.cand.end_lineno - pair.cand.lineno) if pair.cand else 0
+        return self._sizes[key]
 
     def side(self, side: str) -> SideIndex:
         return self.pairs.base if side == "baseline" else self.pairs.cand
@@ -148,7 +157,7 @@ class Detector:
 
     def _verify(self, pairs: list[FunctionPair], ctx: DetectorContext) -> Verified | None:
         """One verified item: the widest view (the function whose inlined walk covers most)."""
-        ranked = sorted(pairs, key=lambda p: -(p.cand.end_lineno - p.cand.lineno) if p.cand else 0)
+        ranked = sorted(pairs, key=ctx.pair_size, reverse=True)
         for pair in ranked[:12]:
             what = self.verify_pair(pair, ctx)
             if what and pair.cand is not None:

@@ -42,6 +42,7 @@ def run_detectors(
     result = AnalyzerResult(analyzer=SOURCE)
     ctx = DetectorContext(build_pairs(base, cand, changes), playbooks)
     hits: list[Hit] = []
+    refuting: list[tuple[str, str]] = []  # (hypothesis, evidence) from code-only concerns verified identical
     for detector in all_detectors():
         if only is not None and detector.meta.id not in only:
             continue
@@ -54,6 +55,8 @@ def run_detectors(
             hit.meta = detector.meta
         hits.extend(out.hits)
         for v in out.verified:
+            if detector.meta.refutes_when_verified:
+                refuting += [(h, f"{v.what} ({v.where})") for h in detector.meta.hypotheses]
             result.verified.append(
                 VerifiedItem(subsystem=detector.meta.subsystem, what=v.what, how=f"AST comparison at both commits, inlined walk of {v.where}",
                              source=f"{SOURCE}.{detector.meta.id}")
@@ -64,10 +67,10 @@ def run_detectors(
         )
     for where in sorted(ctx.too_deep):
         result.failures.append(AnalyzerFailure(source=SOURCE, message=f"code nested too deeply to analyse: {where}"))
-    findings, no_effect = _convert(ctx, _dedupe(hits), playbooks)
+    findings, no_effect = _convert(ctx, _dedupe(hits), playbooks, result.failures)
     result.findings = findings
     result.no_effect = no_effect
-    result.hypothesis_updates = _hypothesis_updates(findings)
+    result.hypothesis_updates = _hypothesis_updates(findings, refuting, _known_hypotheses(playbooks))
     section = native_section(changes, playbooks)
     if section is not None:
         result.sections.append(section)
@@ -116,71 +119,86 @@ def _dedupe(hits: list[Hit]) -> list[Hit]:
 
 
 def _convert(
-    ctx: DetectorContext, hits: list[Hit], playbooks: PlaybookSet | None
+    ctx: DetectorContext, hits: list[Hit], playbooks: PlaybookSet | None, failures: list[AnalyzerFailure]
 ) -> tuple[list[Finding], list[NoEffectChange]]:
     findings: list[Finding] = []
     no_effect: list[NoEffectChange] = []
-    index = ctx.pairs
     known = _known_hypotheses(playbooks)
     used_ids: set[str] = set()
     for hit in hits:
-        meta = hit.meta
-        assert meta is not None
-        base_fn, cand_fn = hit.restore or ((hit.pair.base, hit.pair.cand) if hit.pair else (None, None))
-        base_loc = _in_diff(index, hit.base, hit.base_anchor, "baseline")
-        cand_loc = _in_diff(index, hit.cand, hit.cand_anchor, "candidate")
-        if base_loc is None and cand_loc is not None:
-            base_loc = counterpart(index, cand_loc, "candidate", base_fn, cand_fn)
-        if cand_loc is None and base_loc is not None:
-            cand_loc = counterpart(index, base_loc, "baseline", cand_fn, base_fn)
-        locations = [Location(path=p, line=ln, side=s) for s, loc in (("baseline", base_loc), ("candidate", cand_loc))
-                     if loc for p, ln in [loc]]
-        subsystem = hit.subsystem or meta.subsystem
-        where = hit.pair.describe() if hit.pair else (cand_loc or base_loc or ("?", 0))[0]
-        reason = hit.no_effect_reason or unreachable_reason(base_fn, index.base)
-        if reason:
-            no_effect.append(
-                NoEffectChange(subsystem=subsystem, title=f"{hit.title} ({where})", reason=reason,
-                               locations=locations, source=f"{SOURCE}.{meta.id}")
-            )
-            continue
-        confidence = hit.confidence if hit.confidence is not None else meta.confidence
-        if hit.pair is not None and hit.pair.match in ("moved", "renamed"):
-            confidence *= 0.85 + 0.15 * hit.pair.similarity
-        anchor = cand_loc or base_loc or ("?", 0)
-        fid = f"{SOURCE}:{meta.id}:{anchor[0]}:{anchor[1]}"
-        while fid in used_ids:
-            fid += "+"
-        used_ids.add(fid)
-        patch = hit.patch or (restore_patch(index, base_fn, cand_fn) if meta.restore_patch else None)
-        findings.append(
-            Finding(
-                id=fid,
-                source=f"{SOURCE}.{meta.id}",
-                subsystem=subsystem,
-                severity=hit.severity or meta.severity,
-                confidence=round(min(max(confidence, 0.0), 1.0), 3),
-                title=hit.title,
-                impact=meta.rationale.split(". ")[0].rstrip(".") + ".",
-                rationale=meta.rationale,
-                locations=locations,
-                evidence=[
-                    Evidence(
-                        kind=EvidenceKind.code,
-                        summary=hit.summary,
-                        locations=locations,
-                        hunk=hunk_text(index, base_loc, cand_loc, base_fn, cand_fn),
-                        details={"detector": meta.id, "function": where,
-                                 "match": hit.pair.match if hit.pair else "file", **hit.details},
-                    )
-                ],
-                fix=hit.fix or meta.fix,
-                patch=patch,
-                hypotheses=[h for h in meta.hypotheses if known is None or h in known],
-            )
-        )
+        try:
+            _convert_one(ctx, hit, known, used_ids, findings, no_effect)
+        except Exception as exc:  # noqa: BLE001 - a hit that cannot be rendered must not stop the others
+            where = hit.meta.id if hit.meta else "?"
+            failures.append(AnalyzerFailure(source=f"{SOURCE}.{where}", message=f"cannot report {hit.title!r}: {exc!r}"))
     findings.sort(key=lambda f: (-f.severity.weight, -f.confidence, f.id))
     return findings, no_effect
+
+
+def _convert_one(
+    ctx: DetectorContext,
+    hit: Hit,
+    known: set[str] | None,
+    used_ids: set[str],
+    findings: list[Finding],
+    no_effect: list[NoEffectChange],
+) -> None:
+    index = ctx.pairs
+    meta = hit.meta
+    assert meta is not None
+    base_fn, cand_fn = hit.restore or ((hit.pair.base, hit.pair.cand) if hit.pair else (None, None))
+    base_loc = _in_diff(index, hit.base, hit.base_anchor, "baseline")
+    cand_loc = _in_diff(index, hit.cand, hit.cand_anchor, "candidate")
+    if base_loc is None and cand_loc is not None:
+        base_loc = counterpart(index, cand_loc, "candidate", base_fn, cand_fn)
+    if cand_loc is None and base_loc is not None:
+        cand_loc = counterpart(index, base_loc, "baseline", cand_fn, base_fn)
+    locations = [Location(path=p, line=ln, side=s) for s, loc in (("baseline", base_loc), ("candidate", cand_loc))
+                 if loc for p, ln in [loc]]
+    subsystem = hit.subsystem or meta.subsystem
+    where = hit.pair.describe() if hit.pair else (cand_loc or base_loc or ("?", 0))[0]
+    reason = hit.no_effect_reason or unreachable_reason(base_fn, index.base)
+    if reason:
+        no_effect.append(
+            NoEffectChange(subsystem=subsystem, title=f"{hit.title} ({where})", reason=reason,
+                           locations=locations, source=f"{SOURCE}.{meta.id}")
+        )
+        return
+    confidence = hit.confidence if hit.confidence is not None else meta.confidence
+    if hit.pair is not None and hit.pair.match in ("moved", "renamed"):
+        confidence *= 0.85 + 0.15 * hit.pair.similarity
+    anchor = cand_loc or base_loc or ("?", 0)
+    fid = f"{SOURCE}:{meta.id}:{anchor[0]}:{anchor[1]}"
+    while fid in used_ids:
+        fid += "+"
+    used_ids.add(fid)
+    patch = hit.patch or (restore_patch(index, base_fn, cand_fn) if meta.restore_patch else None)
+    findings.append(
+        Finding(
+            id=fid,
+            source=f"{SOURCE}.{meta.id}",
+            subsystem=subsystem,
+            severity=hit.severity or meta.severity,
+            confidence=round(min(max(confidence, 0.0), 1.0), 3),
+            title=hit.title,
+            impact=meta.rationale.split(". ")[0].rstrip(".") + ".",
+            rationale=meta.rationale,
+            locations=locations,
+            evidence=[
+                Evidence(
+                    kind=EvidenceKind.code,
+                    summary=hit.summary,
+                    locations=locations,
+                    hunk=hunk_text(index, base_loc, cand_loc, base_fn, cand_fn),
+                    details={"detector": meta.id, "function": where,
+                             "match": hit.pair.match if hit.pair else "file", **hit.details},
+                )
+            ],
+            fix=hit.fix or meta.fix,
+            patch=patch,
+            hypotheses=[h for h in meta.hypotheses if known is None or h in known],
+        )
+    )
 
 
 def _in_diff(index, loc, anchor, side):  # noqa: ANN001, ANN202
@@ -200,7 +218,9 @@ def _known_hypotheses(playbooks: PlaybookSet | None) -> set[str] | None:
     return {f"{p.subsystem}.{h.id}" for p in playbooks for h in p.hypotheses}
 
 
-def _hypothesis_updates(findings: list[Finding]) -> list[HypothesisUpdate]:
+def _hypothesis_updates(
+    findings: list[Finding], refuting: list[tuple[str, str]], known: set[str] | None
+) -> list[HypothesisUpdate]:
     grouped: dict[str, list[Finding]] = {}
     for f in findings:
         for h in f.hypotheses:
@@ -211,4 +231,7 @@ def _hypothesis_updates(findings: list[Finding]) -> list[HypothesisUpdate]:
             f"{f.title} at {(f.location_at('candidate') or f.locations[0]).render()}" for f in fs[:3] if f.locations
         )
         updates.append(HypothesisUpdate(hypothesis=hyp, status=HypothesisStatus.supported, evidence=where))
+    for hyp, evidence in refuting:
+        if hyp not in grouped and (known is None or hyp in known) and all(u.hypothesis != hyp for u in updates):
+            updates.append(HypothesisUpdate(hypothesis=hyp, status=HypothesisStatus.refuted, evidence=evidence))
     return updates

@@ -136,7 +136,7 @@ class FunctionPair:
     def changed(self) -> bool:
         if self.base is None or self.cand is None:
             return False
-        if self.base.text_key == self.cand.text_key and self.base.name == self.cand.name:
+        if not self.base.is_module and self.base.name == self.cand.name and self.base.text_key == self.cand.text_key:
             return False  # same code up to indentation and comments: no need to compare ASTs
         return self.base.shape != self.cand.shape
 

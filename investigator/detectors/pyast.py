@@ -7,10 +7,13 @@ Module-level statements of a file form one pseudo-function named `<module>` so t
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
 MODULE_QUALNAME = "<module>"
+_EDGE_SPACE = re.compile(r"^[ \t]+|[ \t\r]+$", re.MULTILINE)
+_BLANK_OR_COMMENT = re.compile(r"^(?:#.*)?\n", re.MULTILINE)
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
 
@@ -33,14 +36,14 @@ class FunctionInfo:
     def is_module(self) -> bool:
         return self.qualname == MODULE_QUALNAME
 
-    @property
+    @cached_property
     def lineno(self) -> int:
         if isinstance(self.node, ast.Module):
             return self.node.body[0].lineno if self.node.body else 1
         first = min([d.lineno for d in getattr(self.node, "decorator_list", [])] + [self.node.lineno])
         return first
 
-    @property
+    @cached_property
     def end_lineno(self) -> int:
         if isinstance(self.node, ast.Module):
             return max((getattr(s, "end_lineno", s.lineno) or s.lineno) for s in self.node.body) if self.node.body else 1
@@ -83,8 +86,7 @@ class FunctionInfo:
     @cached_property
     def text_key(self) -> str:
         """The source without indentation, blank lines and comment-only lines (a cheap identity test)."""
-        lines = (ln.strip() for ln in self.source().splitlines())
-        return "\n".join(ln for ln in lines if ln and not ln.startswith("#"))
+        return _BLANK_OR_COMMENT.sub("", _EDGE_SPACE.sub("", self.source()))
 
     @cached_property
     def tokens(self) -> list[str]:

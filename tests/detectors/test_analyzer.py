@@ -148,3 +148,13 @@ def test_map_line_and_reverse_hunks() -> None:
     assert map_line(change, "baseline", 1) == 1
     patch = reverse_hunks("f", hunks)
     assert "-X" in patch and "+c" in patch and "-Y" in patch
+
+
+def test_code_only_hypothesis_is_refuted_when_verified_identical(tmp_path: Path) -> None:
+    repo = tmp_path / "r"
+    commit_files(repo, {"train.py": TRAIN}, "baseline")
+    commit_files(repo, {"train.py": TRAIN.replace("0.5)", "1.0)")}, "clip")
+    updates = {u.hypothesis: u for u in CodeDetectorsAnalyzer().run(_context(repo)).hypothesis_updates}
+    assert updates["trainer.grad_clip_changed"].status == HypothesisStatus.supported
+    refuted = updates["trainer.optimizer_step_order_changed"]
+    assert refuted.status == HypothesisStatus.refuted and "zero_grad -> backward -> clip -> step" in refuted.evidence

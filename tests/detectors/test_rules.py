@@ -300,6 +300,13 @@ CASES: dict[str, tuple[dict[str, str], dict[str, str], dict[str, str], str]] = {
                       "nn.Tanh(),\n        layer_init(nn.Linear(64, n_actions), std=0.01),\n    ")},
         "std=1.0",
     ),
+    "layers": (
+        {"m.py": MODEL},
+        {"m.py": edit(MODEL, "nn.Tanh(), layer_init", "nn.ReLU(), layer_init")},
+        {"m.py": edit(MODEL, "nn.Sequential(layer_init(nn.Linear(obs_dim, 64))",
+                      "nn.Sequential(layer_init(nn.Linear(in_features=obs_dim, out_features=64))")},
+        "Nonlinearity changed: tanh -> relu",
+    ),
     "optimizer_ctor": (
         {"m.py": MODEL},
         {"m.py": edit(MODEL, "lr=args.lr, eps=1e-5", "lr=args.lr")},

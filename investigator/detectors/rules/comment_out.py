@@ -136,7 +136,7 @@ class CommentOutDetector(Detector):
                 reason = unreachable_reason(fn, ctx.pairs.base)
         what = f"definitions {', '.join(f'`{n}`' for n in names)}" if names else "statements"
         return Hit(
-            title=f"{len(run)} lines of live code commented out ({what})",
+            title=f"{len(run)} lines of {'' if reason else 'live '}code commented out ({what})",
             summary=f"`{code.splitlines()[0][:80]}` ... now a comment" + (" (tagged TODO/FIXME)" if tagged else ""),
             base=base_loc,
             cand=cand_loc,

@@ -34,6 +34,7 @@ class EnvRecreateDetector(FeatureDetector):
             "progress, episode statistics, caches) every episode and costs construction time."
         ),
         fix="Construct the environment once (in __init__) and reset it in place, as at the baseline.",
+        refutes_when_verified=True,
         hypotheses=["env.env_recreated_on_reset"],
         confidence=0.8,
         keywords=r"def reset",

@@ -64,6 +64,7 @@ class GradOrderDetector(Detector):
             "after step() clips nothing that was applied, and a duplicated step applies an update twice."
         ),
         fix="Restore the baseline order: zero_grad() before backward(), clip between backward() and step(), one step per backward.",
+        refutes_when_verified=True,
         hypotheses=["trainer.optimizer_step_order_changed"],
         confidence=0.85,
         keywords=r"\bzero_grad\b|\.backward\(",

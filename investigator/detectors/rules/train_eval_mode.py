@@ -57,6 +57,7 @@ class TrainEvalModeDetector(Detector):
             "relative to the one that acted."
         ),
         fix="Restore the baseline .train()/.eval() calls around the rollout and the update.",
+        refutes_when_verified=True,
         hypotheses=["trainer.train_eval_mode_changed"],
         confidence=0.75,
         keywords=r"\.eval\(\)|\.train\(\)",

@@ -1,0 +1,96 @@
+"""Network layers and nonlinearities: layer sizes, layer types and activation functions."""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from investigator.detectors.base import (
+    DetectorContext,
+    DetectorMeta,
+    Feature,
+    FeatureDetector,
+    Hit,
+    feature_hit,
+    register,
+)
+from investigator.detectors.flow import Site
+from investigator.detectors.pairs import FunctionPair
+from investigator.detectors.patterns import calls, canon
+from investigator.detectors.pyast import FunctionInfo, last_name, unparse
+from investigator.models import Severity
+
+ACTIVATION = re.compile(
+    r"^(relu|relu6|tanh|gelu|silu|swish|elu|selu|celu|sigmoid|leaky_relu|softplus|mish|hardtanh|hardswish|"
+    r"ReLU|ReLU6|Tanh|GELU|SiLU|ELU|SELU|CELU|Sigmoid|LeakyReLU|Softplus|Mish|Hardtanh|Hardswish)$"
+)
+LAYER = re.compile(
+    r"^(Linear|Conv1d|Conv2d|Conv3d|ConvTranspose2d|LSTM|GRU|RNN|LSTMCell|GRUCell|Embedding|LayerNorm|"
+    r"BatchNorm1d|BatchNorm2d|GroupNorm|Dropout|MultiheadAttention|Bilinear|Flatten)$"
+)
+
+
+# leading parameters of common layers, so `Linear(64, n)` and `Linear(in_features=64, out_features=n)` agree
+POSITIONAL = {
+    "Linear": ("in_features", "out_features"),
+    "Bilinear": ("in1_features", "in2_features", "out_features"),
+    "Conv1d": ("in_channels", "out_channels", "kernel_size"),
+    "Conv2d": ("in_channels", "out_channels", "kernel_size"),
+    "Conv3d": ("in_channels", "out_channels", "kernel_size"),
+    "LSTM": ("input_size", "hidden_size", "num_layers"),
+    "GRU": ("input_size", "hidden_size", "num_layers"),
+    "RNN": ("input_size", "hidden_size", "num_layers"),
+    "Embedding": ("num_embeddings", "embedding_dim"),
+    "LayerNorm": ("normalized_shape",),
+}
+
+
+def _arguments(call: ast.Call, layer: str, site: Site) -> str:
+    names = POSITIONAL.get(layer, ())
+    args = [canon(a, site) for a in call.args]
+    keywords = {k.arg: k.value for k in call.keywords if k.arg}
+    for name in names[len(args) :]:
+        if name not in keywords:
+            break
+        args.append(canon(keywords.pop(name), site))
+    return ", ".join(args + sorted(f"{k}={canon(v, site)}" for k, v in keywords.items()))
+
+
+@register
+class LayersDetector(FeatureDetector):
+    meta = DetectorMeta(
+        id="layers",
+        title="Network layers and nonlinearities",
+        subsystem="architecture",
+        severity=Severity.significant,
+        rationale=(
+            "Layer widths, layer types and nonlinearities define the function class the policy and "
+            "critic can represent; PPO defaults (e.g. tanh hidden activations, 64-unit layers) are "
+            "tuned together with the learning rate and initialisation."
+        ),
+        fix="Restore the baseline layer sizes and activation functions.",
+        hypotheses=["architecture.layer_sizes_changed", "architecture.connectivity_changed"],
+        confidence=0.75,
+        keywords=r"nn\.\w+\(|torch\.(relu|tanh)|F\.\w+\(",
+    )
+
+    def features(self, sites: list[Site], fn: FunctionInfo, ctx: DetectorContext) -> list[Feature]:
+        out = []
+        for site, call, name in calls(sites):
+            tail = last_name(name)
+            if ACTIVATION.match(tail):
+                out.append(Feature(("activation", tail.lower().replace("_", "")), site, unparse(call, 60)))
+            elif LAYER.match(tail) and ("nn" in name.split(".") or name == tail):
+                out.append(Feature(("layer", tail, _arguments(call, tail, site)), site, unparse(call, 60)))
+        return out
+
+    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001
+        acts_b = [f for f in only_base if f.key[0] == "activation"]
+        acts_c = [f for f in only_cand if f.key[0] == "activation"]
+        if acts_b or acts_c:
+            b = acts_b[0].key[1] if acts_b else "-"
+            c = acts_c[0].key[1] if acts_c else "-"
+            return [feature_hit(f"Nonlinearity changed: {b} -> {c}", pair, acts_b, acts_c)]
+        b = only_base[0].text if only_base else "-"
+        c = only_cand[0].text if only_cand else "-"
+        return [feature_hit(f"Layer changed: `{b}` -> `{c}`", pair, only_base, only_cand)]

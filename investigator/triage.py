@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from collections import Counter
 from pathlib import PurePosixPath
 
@@ -21,6 +22,7 @@ from investigator.pyast import (
     index_definitions,
     innermost_definition,
     same_behaviour,
+    source_fingerprint,
 )
 
 DOC_SUFFIXES = {".md", ".rst", ".txt", ".adoc"}
@@ -206,13 +208,24 @@ def _match_subsystems(playbooks: PlaybookSet, f: ChangedFile, changed_text: str,
                 break
         regex = playbook.identifier_regex
         if regex is not None:
-            hits = sorted({m.group(0) for m in regex.finditer(changed_text)})
-            hits += sorted({m.group(0) for m in regex.finditer(names)} - set(hits))
+            hits = _first_hits(regex, changed_text)
+            hits += [h for h in _first_hits(regex, names) if h not in hits]
             if hits:
                 reasons.append("changed lines mention " + ", ".join(f"`{h}`" for h in hits[:5]))
         if reasons:
             matches.append(SubsystemMatch(subsystem=playbook.subsystem, reasons=reasons))
     return matches
+
+
+def _first_hits(regex: re.Pattern[str], text: str, limit: int = 5) -> list[str]:
+    """Up to `limit` distinct matches (the reason text needs examples, not every occurrence)."""
+    hits: list[str] = []
+    for match in regex.finditer(text):
+        if match.group(0) not in hits:
+            hits.append(match.group(0))
+            if len(hits) == limit:
+                break
+    return sorted(hits)
 
 
 def _symbol_subsystems(playbooks: PlaybookSet, symbol: ChangedSymbol, body: str) -> list[str]:
@@ -250,6 +263,9 @@ def triage_changeset(changeset: ChangeSet, playbooks: PlaybookSet) -> Triage:
             entry.note = f"renamed from {f.old_path} without content change"
         elif language == "docs":
             entry.change_kind = "documentation"
+        elif language == "python" and old is not None and new is not None and (fp := source_fingerprint(old)) is not None and fp == source_fingerprint(new):
+            # Same bytecode up to line layout: formatting or comments only, no AST needed.
+            entry.change_kind = "comments" if _comments(old) != _comments(new) else "formatting"
         elif language == "python":
             old_parsed = changeset.baseline.python_ast(f.old_path) if old is not None and f.old_path else (None, None)
             new_parsed = changeset.candidate.python_ast(f.new_path) if new is not None and f.new_path else (None, None)

@@ -69,7 +69,7 @@ def test_planted_regressions_seen_by_shipped_analyzers_are_reported(demo_investi
     inv, _, _ = demo_investigation
     covers = {"config": "config_forensics", "code": "code_detectors"}
     for planted in demo_repo.planted:
-        if covers[planted.kind] not in inv.planned:
+        if covers[planted.kind] not in inv.results:
             continue
         path, line = demo_repo.locate(planted, "candidate")
         matching = [
@@ -110,3 +110,27 @@ def test_analyzer_crash_is_recorded_and_the_rest_goes_on(demo_repo, tmp_path, mo
     )
     assert any("kaboom" in f.message for f in inv.failures)
     assert "kaboom" in (tmp_path / inv.reports["md"].split("/")[-1]).read_text()
+
+
+def test_dependent_analyzer_runs_in_a_later_wave_and_sees_prior_results(demo_repo, tmp_path, monkeypatch):
+    from investigator.analyzers import base
+    from investigator.models import AnalyzerResult
+
+    seen: dict[str, list[str]] = {}
+
+    class Follower:
+        id = "test_follower"
+        title = "follower"
+        after = ("diff_overview",)
+
+        def applies(self, ctx):
+            return True, "always"
+
+        def run(self, ctx):
+            seen["prior"] = sorted(ctx.prior)
+            return AnalyzerResult(analyzer=self.id)
+
+    monkeypatch.setitem(base._REGISTRY, "test_follower", Follower())
+    inv = run_investigation(InvestigationRequest(repo=str(demo_repo.path), baseline_commit=demo_repo.baseline, output=tmp_path))
+    assert "test_follower" in inv.results
+    assert "diff_overview" in seen["prior"]

@@ -41,6 +41,9 @@ class AnalysisContext:
 
 
 class Analyzer(Protocol):
+    """An analyzer may also declare `after: tuple[str, ...]`: ids that must have run (or been
+    skipped) first; their results are in `ctx.prior` when it runs."""
+
     id: str
     title: str
 

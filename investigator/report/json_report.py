@@ -30,7 +30,7 @@ def report_dict(inv: Investigation) -> dict:
         "hypotheses": [h.model_dump(mode="json") | {"key": h.key} for h in inv.hypotheses],
         "sections": [s.model_dump(mode="json") for r in results for s in r.sections],
         "triage": inv.triage.model_dump(mode="json") if inv.triage else None,
-        "analyzers": {"ran": inv.planned, "skipped": inv.skipped},
+        "analyzers": {"ran": list(inv.results), "skipped": inv.skipped},
         "failures": [f.model_dump(mode="json") for f in inv.failures],
         "timings": [t.model_dump(mode="json") for t in inv.timings],
         "artifacts": [a for r in results for a in r.artifacts],

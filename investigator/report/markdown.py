@@ -53,7 +53,7 @@ def _problem(inv: Investigation) -> list[str]:
         out.append(
             f"**Analysed.** {r.commits_between} commit(s) ({r.relation}); {r.files_changed} files changed "
             f"(+{r.lines_added:,} −{r.lines_removed:,}), of which {behavioural} may change behaviour. "
-            f"Analyzers: {', '.join(inv.planned) or 'none'}."
+            f"Analyzers: {', '.join(inv.results) or 'none'}."
         )
     else:
         out.append(f"**Question.** Compare training runs at the baseline and the candidate. {verdict}")

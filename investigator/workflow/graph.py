@@ -125,19 +125,27 @@ def build_graph(resources: Resources, checkpointer: Any | None = None):
         )
 
     def plan(state: Investigation) -> dict:
+        """Choose the next wave: analyzers whose prerequisites are done and that apply now.
+
+        Runs after triage and again after every wave, so an analyzer can depend on what earlier
+        analyzers found (its `after` ids are in `ctx.prior` when it runs).
+        """
         ctx = _context(state, state.request.output)
-        planned, skipped = [], {}
+        done = set(state.results) | set(state.skipped)
+        wave, skipped = [], dict(state.skipped)
         for analyzer in all_analyzers():
+            if analyzer.id in done or not set(getattr(analyzer, "after", ())) <= done:
+                continue
             try:
                 ok, reason = analyzer.applies(ctx)
             except Exception as exc:  # an analyzer's own bug must not stop the investigation
                 ok, reason = False, f"applies() failed: {exc}"
             if ok:
-                planned.append(analyzer.id)
+                wave.append(analyzer.id)
             else:
                 skipped[analyzer.id] = reason
                 resources.progress(ProgressEvent(step=f"analyze:{analyzer.id}", status="skipped", detail=reason))
-        return {"planned": planned, "skipped": skipped}
+        return {"planned": wave, "skipped": skipped}
 
     def fan_out(state: Investigation) -> list[Send] | str:
         if not state.planned:
@@ -206,7 +214,7 @@ def build_graph(resources: Resources, checkpointer: Any | None = None):
     graph.add_edge("diff", "triage")
     graph.add_edge("triage", "plan")
     graph.add_conditional_edges("plan", fan_out, ["analyze", "hypotheses"])
-    graph.add_edge("analyze", "hypotheses")
+    graph.add_edge("analyze", "plan")
     graph.add_edge("hypotheses", "report")
     graph.add_edge("report", END)
     return graph.compile(checkpointer=checkpointer)
@@ -222,7 +230,10 @@ def run_investigation(
     resources = Resources(playbooks=load_playbooks(), progress=progress or (lambda e: None))
     graph = build_graph(resources, checkpointer=checkpointer or InMemorySaver())
     try:
-        out = graph.invoke(Investigation(request=request), config={"configurable": {"thread_id": thread_id}})
+        out = graph.invoke(
+            Investigation(request=request),
+            config={"configurable": {"thread_id": thread_id}, "recursion_limit": 100},
+        )
     except InputError:
         raise
     return Investigation.model_validate(out) if not isinstance(out, Investigation) else out

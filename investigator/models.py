@@ -7,7 +7,7 @@ They are the boundary between analyzers, the workflow and the reports: an analyz
 from __future__ import annotations
 
 from enum import Enum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -157,6 +157,7 @@ class AnalyzerResult(BaseModel):
     failures: list[AnalyzerFailure] = Field(default_factory=list)
     hypothesis_updates: list[HypothesisUpdate] = Field(default_factory=list)
     artifacts: list[str] = Field(default_factory=list)  # files written (plots), relative to the report
+    data: dict[str, Any] = Field(default_factory=dict)  # facts later analyzers may use (see each analyzer's docs)
     duration_s: float = 0.0
 
 

@@ -8,6 +8,7 @@ for them at start-up.
 
 from __future__ import annotations
 
+import re
 import time
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from investigator.metrics.rules import RuleOptions
 
 SOURCE = "metric_forensics"
+GRAD_CLIP_HYPOTHESIS = "grad_clip_changed"
 
 
 def options_from(raw: dict[str, float]) -> tuple[RuleOptions, list[str]]:
@@ -50,9 +52,27 @@ def options_from(raw: dict[str, float]) -> tuple[RuleOptions, list[str]]:
     return opts, problems
 
 
+def configured_grad_clip(ctx: AnalysisContext) -> tuple[float, str] | None:
+    """The candidate's gradient-clip threshold from the effective configuration, when the config
+    analyzer ran: keys are recognised by the playbook rules of the gradient-clipping hypothesis."""
+    prior = ctx.prior.get("config_forensics")
+    effective = (prior.data.get("effective_config") or {}).get("candidate") or {} if prior else {}
+    patterns = [
+        re.compile(rule.pattern, re.IGNORECASE)
+        for playbook in ctx.playbooks
+        for rule in playbook.signals.config_keys
+        if rule.hypothesis == GRAD_CLIP_HYPOTHESIS
+    ]
+    for key, value in sorted(effective.items()):
+        if isinstance(value, int | float) and not isinstance(value, bool) and value > 0 and any(p.search(key) for p in patterns):
+            return float(value), key
+    return None
+
+
 class MetricForensicsAnalyzer:
     id = SOURCE
     title = "Training metrics"
+    after = ("config_forensics",)  # the configured gradient clip comes from the effective config
 
     def applies(self, ctx: AnalysisContext) -> tuple[bool, str]:
         req = ctx.request
@@ -70,7 +90,12 @@ class MetricForensicsAnalyzer:
         started = time.perf_counter()
         req = ctx.request
         result = AnalyzerResult(analyzer=self.id)
-        opts, option_problems = options_from(dict(req.metric_options))
+        raw_options = dict(req.metric_options)
+        clip_note = ""
+        if "grad_clip" not in raw_options and (found := configured_grad_clip(ctx)) is not None:
+            raw_options["grad_clip"], key = found
+            clip_note = f"Gradient-clip threshold {found[0]:g} taken from the candidate's effective configuration (`{key}`).\n\n"
+        opts, option_problems = options_from(raw_options)
         result.failures.extend(AnalyzerFailure(source=self.id, message=m) for m in option_problems)
         baseline, b_problems = load_side(list(req.baseline_runs))
         candidate, c_problems = load_side(list(req.candidate_runs))
@@ -89,7 +114,7 @@ class MetricForensicsAnalyzer:
             ReportSection(
                 id="training_metrics",
                 title="Training metrics",
-                markdown=markdown(out, baseline, candidate, catalog, opts),
+                markdown=clip_note + markdown(out, baseline, candidate, catalog, opts),
                 order=40,
             )
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from investigator.analyzers.base import AnalysisContext, register_analyzer
+from investigator.detectors.base import all_detectors
 from investigator.detectors.engine import python_changed, run_detectors
 from investigator.detectors.native import native_changes
 from investigator.detectors.sources import changes_from_changeset
@@ -24,7 +25,24 @@ class CodeDetectorsAnalyzer:
     def run(self, ctx: AnalysisContext) -> AnalyzerResult:
         assert ctx.changeset is not None
         changes = changes_from_changeset(ctx.changeset)
-        return run_detectors(ctx.changeset.baseline, ctx.changeset.candidate, changes, ctx.playbooks)
+        return run_detectors(
+            ctx.changeset.baseline, ctx.changeset.candidate, changes, ctx.playbooks, equivalent=equivalent_paths(ctx)
+        )
+
+
+# triage kinds that guarantee identical behaviour (bytecode/AST-equal up to docstrings)
+EQUIVALENT_KINDS = frozenset({"rename", "formatting", "comments", "docstring"})
+
+
+def equivalent_paths(ctx: AnalysisContext) -> set[str]:
+    """Changed Python files that triage classified as behaviour-identical (candidate paths)."""
+    if ctx.triage is None:
+        return set()
+    return {
+        e.path for e in ctx.triage.entries
+        if e.change_kind in EQUIVALENT_KINDS and e.language == "python"
+    }
 
 
 ANALYZER = register_analyzer(CodeDetectorsAnalyzer())
+all_detectors()  # import the rule modules with the analyzer, not on its first run

@@ -90,8 +90,8 @@ class DetectorContext:
         self._sizes: dict[int, int] = {}
 
     @classmethod
-    def from_trees(cls, base, cand, changes, playbooks=None) -> DetectorContext:  # noqa: ANN001
-        return cls(build_pairs(base, cand, changes), playbooks)
+    def from_trees(cls, base, cand, changes, playbooks=None, equivalent=()) -> DetectorContext:  # noqa: ANN001
+        return cls(build_pairs(base, cand, changes, equivalent), playbooks)
 
     def pair_size(self, pair: FunctionPair) -> int:
         """Lines of the candidate function (cached): verification prefers the widest view."""
@@ -118,13 +118,16 @@ class DetectorContext:
             return []
         if keywords not in self._unchanged:
             pattern = re.compile(keywords)
-            changed = {c.new_path for c in self.pairs.changes} | {c.old_path for c in self.pairs.changes}
+            equivalent = self.pairs.equivalent  # behaviour-identical changed files count as unchanged
+            changes = [c for c in self.pairs.changes if c.new_path not in equivalent]
+            changed = {c.new_path for c in changes} | {c.old_path for c in changes}
             out: list[FunctionPair] = []
             files = 0
             for path, text in self.pairs.cand.texts().items():
                 if path in changed or not path.endswith(".py") or not pattern.search(text):
                     continue
-                base_mod, cand_mod = self.pairs.base.module(path), self.pairs.cand.module(path)
+                base_mod = self.pairs.base.module(equivalent.get(path, path))
+                cand_mod = self.pairs.cand.module(path)
                 if not base_mod or not cand_mod:
                     continue
                 for qual, fn in cand_mod.functions.items():
@@ -349,11 +352,17 @@ def register(cls: type[Detector]) -> type[Detector]:
     return cls
 
 
-def all_detectors() -> list[Detector]:
-    import investigator.detectors.rules as rules
+_RULES_LOADED = False
 
-    for info in pkgutil.iter_modules(rules.__path__):
-        importlib.import_module(f"{rules.__name__}.{info.name}")
+
+def all_detectors() -> list[Detector]:
+    global _RULES_LOADED
+    if not _RULES_LOADED:  # import every rule module once (registering its detector)
+        import investigator.detectors.rules as rules
+
+        for info in pkgutil.iter_modules(rules.__path__):
+            importlib.import_module(f"{rules.__name__}.{info.name}")
+        _RULES_LOADED = True
     return [_REGISTRY[k] for k in sorted(_REGISTRY)]
 
 

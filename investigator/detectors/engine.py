@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from investigator.detectors.base import DetectorContext, Hit, all_detectors
@@ -36,11 +37,15 @@ def run_detectors(
     changes: list[FileChange],
     playbooks: PlaybookSet | None = None,
     only: set[str] | None = None,
+    equivalent: Collection[str] = (),
 ) -> AnalyzerResult:
-    """The whole code-detector pass; never raises for bad input (failures are recorded)."""
+    """The whole code-detector pass; never raises for bad input (failures are recorded).
+
+    `equivalent`: candidate paths of changed files that triage found behaviour-identical
+    (formatting, comments, docstrings, pure renames); they are handled like unchanged files."""
     start = time.perf_counter()
     result = AnalyzerResult(analyzer=SOURCE)
-    ctx = DetectorContext(build_pairs(base, cand, changes), playbooks)
+    ctx = DetectorContext(build_pairs(base, cand, changes, equivalent), playbooks)
     hits: list[Hit] = []
     refuting: list[tuple[str, str]] = []  # (hypothesis, evidence) from code-only concerns verified identical
     for detector in all_detectors():

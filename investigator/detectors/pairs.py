@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 import difflib
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -55,11 +55,21 @@ class SideIndex:
             parsed: ParsedModule | None = None
             if text is not None:
                 try:
-                    parsed = parse_module(path, text, self.side)
+                    parsed = parse_module(path, text, self.side, self._shared_ast(path))
                 except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
                     self.failures.append(ParseFailure(path, self.side, f"does not parse: {exc}"))
             self._modules[path] = parsed
         return self._modules[path]
+
+    def _shared_ast(self, path: str) -> ast.Module | None:
+        """The snapshot's cached parse of `path` (triage parsed most changed files already); None
+        when the tree has no AST cache or the file does not parse (then it is parsed here, for
+        the error message)."""
+        shared = getattr(self.tree, "python_ast", None)
+        if shared is None:
+            return None
+        tree, _error = shared(path)
+        return tree if isinstance(tree, ast.Module) else None
 
     def texts(self) -> dict[str, str]:
         """All reference-bearing text files of the commit (read in one batch, capped)."""
@@ -157,6 +167,18 @@ class PairIndex:
     cand: SideIndex
     changes: list[FileChange]
     pairs: list[FunctionPair] = field(default_factory=list)
+    # behaviour-identical changed files (triage: rename / formatting / comments / docstring),
+    # candidate path -> baseline path: not parsed up front, treated like unchanged files
+    equivalent: dict[str, str] = field(default_factory=dict)
+
+    def later(self, fn: FunctionInfo) -> FunctionInfo | None:
+        """The candidate counterpart of a baseline function (matched pair or equivalent file)."""
+        found = next((p.cand for p in self.pairs if p.base is fn and p.cand is not None), None)
+        if found is None and fn.side == "baseline":
+            new_path = next((n for n, o in self.equivalent.items() if o == fn.path), None)
+            module = self.cand.module(new_path) if new_path else None
+            found = module.functions.get(fn.qualname) if module else None
+        return found
 
     @property
     def failures(self) -> list[ParseFailure]:
@@ -172,19 +194,50 @@ class PairIndex:
         return None
 
 
-def _similarity(a: FunctionInfo, b: FunctionInfo) -> float:
+def _length_bound(a: FunctionInfo, b: FunctionInfo) -> float:
+    """`SequenceMatcher.real_quick_ratio()` of the token lists, without building a matcher: an
+    upper bound of the similarity (equal shapes have equal token lists, so it is 1.0 then)."""
+    la, lb = len(a.tokens), len(b.tokens)
+    return 2.0 * min(la, lb) / (la + lb) if la + lb else 1.0
+
+
+def _similarity(a: FunctionInfo, b: FunctionInfo, matcher: difflib.SequenceMatcher | None = None) -> float:
+    """Body similarity in [0, 1]; `matcher`, when given, already holds `b.tokens` as its second
+    sequence (its indexes of b are then built once for many `a`)."""
+    if _length_bound(a, b) < MOVE_SIMILARITY:
+        return 0.0
     if a.shape == b.shape:
         return 1.0
-    matcher = difflib.SequenceMatcher(None, a.tokens, b.tokens, autojunk=False)
-    if matcher.real_quick_ratio() < MOVE_SIMILARITY or matcher.quick_ratio() < MOVE_SIMILARITY:
+    if matcher is None:
+        matcher = difflib.SequenceMatcher(None, a.tokens, b.tokens, autojunk=False)
+    else:
+        matcher.set_seq1(a.tokens)
+    if matcher.quick_ratio() < MOVE_SIMILARITY:
         return 0.0
     return matcher.ratio()
 
 
-def build_pairs(base_tree: SourceTree, cand_tree: SourceTree, changes: list[FileChange]) -> PairIndex:
+def build_pairs(
+    base_tree: SourceTree,
+    cand_tree: SourceTree,
+    changes: list[FileChange],
+    equivalent: Collection[str] = (),
+) -> PairIndex:
+    """Match functions of the changed Python files. `equivalent` names changed files (candidate
+    paths) known to behave identically at both commits (bytecode/AST-equal up to formatting,
+    comments and docstrings, as triage establishes): their functions can only pair with
+    themselves unchanged, so they are not parsed here and are handled like unchanged files."""
     base, cand = SideIndex("baseline", base_tree), SideIndex("candidate", cand_tree)
     index = PairIndex(base, cand, changes)
-    py = [c for c in changes if not c.binary and (c.old_path or c.new_path or "").endswith(PY_SUFFIXES)]
+    wanted = set(equivalent)
+    py: list[FileChange] = []
+    for c in changes:
+        if c.binary or not (c.old_path or c.new_path or "").endswith(PY_SUFFIXES):
+            continue
+        if c.old_path and c.new_path and c.new_path in wanted:
+            index.equivalent[c.new_path] = c.old_path
+        else:
+            py.append(c)
     base_tree.prefetch([c.old_path for c in py if c.old_path])
     cand_tree.prefetch([c.new_path for c in py if c.new_path])
     left: list[FunctionInfo] = []
@@ -216,23 +269,31 @@ def _match_across(index: PairIndex, left: list[FunctionInfo], right: list[Functi
             continue
         options = by_qual.get(f.qualname, [])
         if options:
-            best = max(options, key=lambda g: _similarity(f, g))
-            options.remove(best)
-            index.pairs.append(FunctionPair(f, best, "moved", _similarity(f, best)))
+            scores = [_similarity(f, g) for g in options]
+            k = max(range(len(options)), key=scores.__getitem__)  # first best, as max() picks
+            best = options.pop(k)
+            index.pairs.append(FunctionPair(f, best, "moved", scores[k]))
         else:
             rest_left.append(f)
     rest_right = [g for opts in by_qual.values() for g in opts]
     # 2./3. best body similarity (same simple name needs less)
+    # Every (left, right) pair is a candidate; the token-length bound rules out most of them
+    # before any sequence matching, and each right side's matcher index is built once.
     scored: list[tuple[float, int, int]] = []
     huge = len(rest_left) * len(rest_right) > MAX_SIMILARITY_PAIRS
-    for i, f in enumerate(rest_left):
-        for j, g in enumerate(rest_right):
+    for j, g in enumerate(rest_right):
+        matcher: difflib.SequenceMatcher | None = None
+        for i, f in enumerate(rest_left):
             if f.is_module != g.is_module:
                 continue
             if huge and f.name != g.name and not 0.8 <= len(f.tokens) / max(len(g.tokens), 1) <= 1.25:
                 continue
-            s = _similarity(f, g)
             threshold = MOVE_SIMILARITY if f.name == g.name else RENAME_SIMILARITY
+            if _length_bound(f, g) < threshold:
+                continue  # the similarity cannot reach the threshold
+            if matcher is None:
+                matcher = difflib.SequenceMatcher(None, [], g.tokens, autojunk=False)
+            s = _similarity(f, g, matcher)
             if s >= threshold:
                 scored.append((s + (0.01 if f.name == g.name else 0.0), i, j))
     used_l: set[int] = set()

@@ -175,9 +175,13 @@ def _import_statements(body: list[ast.stmt]) -> list[ast.stmt]:
     return out
 
 
-def parse_module(path: str, text: str, side: str) -> ParsedModule:
-    """Parse a file; raises SyntaxError/ValueError for sources that do not parse."""
-    tree = ast.parse(text, filename=path)
+def parse_module(path: str, text: str, side: str, tree: ast.Module | None = None) -> ParsedModule:
+    """Parse a file; raises SyntaxError/ValueError for sources that do not parse.
+
+    `tree` is an already parsed module of `text` (a snapshot's shared AST cache): it is read,
+    never mutated (`<module>` wraps its top-level statements in a new node)."""
+    if tree is None:
+        tree = ast.parse(text, filename=path)
     module = ParsedModule(path=path, side=side, text=text, tree=tree)
     top = [
         s

@@ -42,7 +42,7 @@ class CallRemovedDetector(Detector):
             if callee is None or callee is pair.base or callee.qualname in seen:
                 continue
             seen.add(callee.qualname)
-            later = next((p.cand for p in ctx.pairs.pairs if p.base is callee and p.cand is not None), None)
+            later = ctx.pairs.later(callee)
             if later is None:
                 later = next((f for f in ctx.pairs.cand.find_defs(callee.name) if f.qualname == callee.qualname), None)
             name = later.name if later else callee.name

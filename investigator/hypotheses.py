@@ -41,6 +41,7 @@ def evaluate_hypotheses(
     touched = triage.touched() if triage else {}
     records: list[HypothesisRecord] = []
     for playbook in playbooks:
+        subsystem_files = triage.files_for(playbook.subsystem) if triage else []
         for h in playbook.hypotheses:
             key = f"{playbook.subsystem}.{h.id}"
             mine = [u for u in updates if u.hypothesis == key]
@@ -78,7 +79,7 @@ def evaluate_hypotheses(
                         f"static: no behavioural change in any file or changed line mapped to {playbook.subsystem}"
                     ]
                 else:
-                    files = triage.files_for(playbook.subsystem) if triage else []
+                    files = subsystem_files
                     shown = ", ".join(f"`{p}`" for p in files[:3]) + (f" (+{len(files) - 3})" if len(files) > 3 else "")
                     record.status = HypothesisStatus.inconclusive
                     record.evidence = [f"changed files map here ({shown}) but no analyzer found a change matching it"]

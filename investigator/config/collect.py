@@ -6,7 +6,9 @@ that does not parse becomes a recorded failure and everything else goes on.
 
 from __future__ import annotations
 
+import ast
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Protocol
@@ -37,6 +39,7 @@ class SideData:
     failures: list[tuple[str, str]] = field(default_factory=list)  # (path, message)
     sources: dict[str, str] = field(default_factory=dict)  # Python sources (for the lazy read index)
     read_cache: dict = field(default_factory=dict)  # shared with the other commit's SideData
+    parse: Callable[[str, str], ast.Module | None] | None = None  # cached parser of this commit's modules
 
     @cached_property
     def program(self) -> Program:
@@ -50,15 +53,41 @@ class SideData:
             names = {n for n in module.classes if n in self.program.config_classes}
             if names:
                 config_classes[path] = names
-        return ReadIndex(self.sources, config_classes, self.read_cache)
+        return ReadIndex(self.sources, config_classes, self.read_cache, parse=self.parse)
 
     def load(self, path: str) -> ParsedFile | None:
         return self.parsed.get(path)
 
 
+def _cached_trees(snapshot: SnapshotLike) -> Callable[[str], ast.Module | None]:
+    """The commit's already parsed module for a path (`Snapshot.python_ast`'s cache), else None.
+
+    Only trees someone already parsed (triage parses the changed files) are taken from the
+    snapshot; the others are parsed by the extractor and dropped once extracted, so that trees
+    nobody else asked for neither stay in the snapshot's cache for the life of the process
+    (hundreds of thousands of objects that every later full garbage collection would scan) nor
+    pile up during the run. Snapshots without that cache are asked through `python_ast` (which
+    caches); plain snapshots have no trees to give.
+    """
+    python_ast = getattr(snapshot, "python_ast", None)
+    if python_ast is None:
+        return lambda path: None
+    peek = getattr(snapshot, "parsed_if_cached", None)
+    if peek is None:
+        return lambda path: python_ast(path)[0]
+    return peek
+
+
 def collect(snapshot: SnapshotLike, cache: ParseCache | None = None) -> SideData:
     cache = cache if cache is not None else {}
     side = SideData(sha=snapshot.sha)
+    cached = _cached_trees(snapshot)
+
+    def parse(path: str, text: str) -> ast.Module | None:
+        tree = cached(path) if text == side.sources.get(path) else None
+        return tree if tree is not None else ast.parse(text)
+
+    side.parse = parse
     wanted = [(p, ex) for p in snapshot.paths() if (ex := extractor_for(p)) is not None]
     snapshot.prefetch([p for p, _ in wanted])
     for path, extractor in wanted:
@@ -69,7 +98,12 @@ def collect(snapshot: SnapshotLike, cache: ParseCache | None = None) -> SideData
         hit = cache.get(key)
         if hit is None:
             try:
-                hit = extractor.extract(path, data.decode("utf-8", errors="replace"))
+                text = data.decode("utf-8", errors="replace")
+                tree = cached(path) if extractor.extract_tree is not None else None
+                if tree is not None:  # parsed before (by triage): not parsed again
+                    hit = extractor.extract_tree(path, tree)  # type: ignore[misc]
+                else:  # parsed here; the tree is dropped once extracted
+                    hit = extractor.extract(path, text)
             except ExtractError as exc:
                 hit = str(exc)
             except RecursionError:

@@ -382,14 +382,14 @@ def build_side(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dic
             prefix = _path_prefix(path)
             for e in parsed.entries:
                 key = join(prefix, e.key)
-                config.other[key] = replace(e, key=key)
+                config.other[key] = e.with_key(key)
             continue
         for e in parsed.entries:
             if e.kind is EntryKind.field_default and e.owner not in emitter.paths:
                 key = join(class_segment(e.owner or ""), e.key)
-                config.other[key] = replace(e, key=key)
+                config.other[key] = e.with_key(key)
             elif e.kind is EntryKind.option_default and path not in reached_modules:
                 key = join(normalise_segment(e.owner or ""), e.key) if e.owner != "<module>" else e.key
-                config.other[key] = replace(e, key=key)
+                config.other[key] = e.with_key(key)
     config.files = len(side.parsed)
     return config, targets

@@ -52,21 +52,37 @@ def _loc(entry: ConfigEntry | None, side: str) -> Location | None:
     return Location(path=entry.path, line=entry.line, side=side)  # type: ignore[arg-type]
 
 
-def placement(match: KeyMatch, matches: list[KeyMatch], cand: SideConfig) -> ConfigEntry | None:
-    """Where the candidate layout keeps the section a removed key belonged to."""
+def section_index(matches: list[KeyMatch]) -> dict[str, ConfigEntry]:
+    """Baseline section -> candidate entry of the first key of that section matched at both sides."""
+    out: dict[str, ConfigEntry] = {}
+    for other in matches:
+        if other.baseline is not None and other.candidate is not None:
+            out.setdefault(other.baseline.parent, other.candidate)
+    return out
+
+
+def placement(match: KeyMatch, matches: list[KeyMatch], cand: SideConfig,
+              sections: dict[str, ConfigEntry] | None = None) -> ConfigEntry | None:
+    """Where the candidate layout keeps the section a removed key belonged to.
+
+    `sections` is `section_index(matches)`, built once by callers that ask for many keys."""
     assert match.baseline is not None
     if match.baseline.key in cand.replaced:
         return cand.replaced[match.baseline.key]
     parent = match.baseline.parent
+    if parent and sections is None:
+        sections = section_index(matches)
     while parent:
-        for other in matches:
-            if other.baseline is not None and other.candidate is not None and other.baseline.parent == parent:
-                return other.candidate
+        hit = sections.get(parent)  # type: ignore[union-attr]
+        if hit is not None:
+            return hit
         parent = parent.rsplit(".", 1)[0] if "." in parent else ""
     return None
 
 
 def _target_of(key: str, targets: dict[str, str]) -> str | None:
+    if not targets:
+        return None
     parts = key.split(".")
     for n in range(len(parts) - 1, -1, -1):
         section = ".".join(parts[:n])
@@ -93,14 +109,15 @@ def _value(entry: ConfigEntry | None) -> str:
     return entry.render_value() if entry is not None else "—"
 
 
-def _fix(match: KeyMatch, matches: list[KeyMatch], cand: SideConfig) -> tuple[str, Location | None]:
+def _fix(match: KeyMatch, matches: list[KeyMatch], cand: SideConfig,
+         sections: dict[str, ConfigEntry] | None = None) -> tuple[str, Location | None]:
     b, c = match.baseline, match.candidate
     if match.status is MatchStatus.changed and b and c:
         where = c.where()
         return (f"Restore the baseline value: set `{c.key}` back to {b.render_value()} at {where} "
                 f"(baseline {b.where()})."), _loc(c, "candidate")
     if match.status is MatchStatus.removed and b:
-        place = placement(match, matches, cand)
+        place = placement(match, matches, cand, sections)
         if place is not None:
             section = place.parent or "(top level)"
             return (f"Re-add `{b.leaf}` = {b.render_value()} to section `{section}` where the candidate "
@@ -129,6 +146,7 @@ def build_outcome(matches: list[KeyMatch], base: SideConfig, cand: SideConfig, p
                   entry_known: bool, read_candidate: Callable[[str], str | None] | None = None) -> Outcome:
     out = Outcome()
     groups: dict[str, dict[str, list[Judged]]] = {}
+    sections: dict[str, ConfigEntry] | None = None  # built on the first removed key that is read
     for match in matches:
         verdict = judge(match, playbooks)
         judged = Judged(match, verdict)
@@ -155,8 +173,10 @@ def build_outcome(matches: list[KeyMatch], base: SideConfig, cand: SideConfig, p
         if hyp:
             groups.setdefault(hyp, {"same": [], "changed": []})["changed"].append(judged)
         if match.status is MatchStatus.removed:
-            judged.place = placement(match, matches, cand)
-        fix, fix_loc = _fix(match, matches, cand)
+            if sections is None:
+                sections = section_index(matches)
+            judged.place = placement(match, matches, cand, sections)
+        fix, fix_loc = _fix(match, matches, cand, sections)
         if fix_loc is not None and all(loc.side != "candidate" for loc in locations):
             locations.append(fix_loc)
         confidence = MATCH_CONFIDENCE.get(match.how, 0.7)

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from difflib import SequenceMatcher
+from itertools import islice
 
 from investigator.config.keys import normalise_segment, tokens
-from investigator.config.model import ConfigEntry, KeyMatch, MatchStatus, same_value
+from investigator.config.model import ConfigEntry, KeyMatch, MatchStatus, same_value, value_key
 
 RENAME_THRESHOLD = 0.62
 
@@ -77,29 +78,89 @@ def _prefer_value(entry: ConfigEntry, hits: list[str], cand: dict[str, ConfigEnt
     return same[0] if len(same) == 1 else None
 
 
+class _ValueGroups:
+    """Live candidate keys grouped by value, so "which of them has this value" is a lookup, not a scan."""
+
+    def __init__(self, keys: list[str], entries: dict[str, ConfigEntry]) -> None:
+        self.entries = entries
+        self.by_value: dict[object, dict[str, None]] = {}
+        self.odd: dict[str, None] = {}  # values without a hashable key: compared one by one
+        self.value_of: dict[str, object] = {}
+        for key in keys:
+            vk = self.value_of[key] = value_key(entries[key])
+            if vk is None:
+                self.odd[key] = None
+            else:
+                self.by_value.setdefault(vk, {})[key] = None
+
+    def same(self, entry: ConfigEntry) -> list[str]:
+        """Up to two live keys whose value equals `entry`'s (enough to tell "exactly one")."""
+        vk = value_key(entry)
+        if vk is None:
+            out = [k for bucket in self.by_value.values() for k in bucket if same_value(entry, self.entries[k])]
+        else:
+            out = list(islice(self.by_value.get(vk, ()), 2))
+        if len(out) < 2 and self.odd:
+            out.extend(k for k in self.odd if same_value(entry, self.entries[k]))
+        return out[:2]
+
+    def remove(self, key: str) -> None:
+        vk = self.value_of.pop(key, None)
+        if vk is None:
+            self.odd.pop(key, None)
+        else:
+            bucket = self.by_value[vk]
+            bucket.pop(key, None)
+            if not bucket:
+                del self.by_value[vk]
+
+
 def _suffix(state: _State) -> None:
-    index: dict[tuple[str, ...], list[str]] = {}
+    canonical = state.aliases.canonical.get
+
+    def segments(key: str) -> tuple[str, ...]:
+        parts = key.split(".")
+        return tuple(map(canonical, parts, parts))
+
+    index: dict[tuple[str, ...], dict[str, None]] = {}  # suffix -> live candidate keys, in order
+    suffixes: dict[str, list[tuple[str, ...]]] = {}
     for key in state.cand:
-        segs = tuple(state.aliases.segment(s) for s in key.split("."))
-        for n in range(2, len(segs) + 1):
-            index.setdefault(segs[-n:], []).append(key)
+        segs = segments(key)
+        own = suffixes[key] = [segs[-n:] for n in range(2, len(segs) + 1)]
+        for suffix in own:
+            bucket = index.get(suffix)
+            if bucket is None:
+                index[suffix] = {key: None}
+            else:
+                bucket[key] = None
     base_counts: dict[tuple[str, ...], int] = {}
-    for key in state.base:
-        segs = tuple(state.aliases.segment(s) for s in key.split("."))
+    base_segs = {key: segments(key) for key in state.base}
+    for segs in base_segs.values():
         for n in range(2, len(segs) + 1):
             base_counts[segs[-n:]] = base_counts.get(segs[-n:], 0) + 1
+    groups: dict[tuple[str, ...], _ValueGroups] = {}
     for key in sorted(state.base, key=lambda k: -k.count(".")):
-        segs = tuple(state.aliases.segment(s) for s in key.split("."))
+        segs = base_segs[key]
         for n in range(len(segs), 1, -1):
-            hits = [k for k in index.get(segs[-n:], []) if k in state.cand]
-            if not hits:
+            suffix = segs[-n:]
+            live = index.get(suffix)
+            if not live:
                 continue
-            choice = _prefer_value(state.base[key], hits, state.cand) if base_counts[segs[-n:]] == 1 else None
-            if choice is None and base_counts[segs[-n:]] > 1:
-                same = [h for h in hits if same_value(state.base[key], state.cand[h])]
+            choice = None
+            if base_counts[suffix] == 1 and len(live) == 1:
+                choice = next(iter(live))
+            else:
+                group = groups.get(suffix)
+                if group is None:
+                    group = groups[suffix] = _ValueGroups(list(live), state.cand)
+                same = group.same(state.base[key])
                 choice = same[0] if len(same) == 1 else None
             if choice is not None:
                 state.pair(key, choice, "suffix")
+                for own in suffixes[choice]:
+                    index[own].pop(choice, None)
+                    if own in groups:
+                        groups[own].remove(choice)
             break
 
 
@@ -119,11 +180,12 @@ def _leaf(state: _State) -> None:
             if choice is not None:
                 state.pair(bkeys[0], choice, "leaf")
             continue
-        for bkey in bkeys:  # several at both sides: only value-identical unique pairs
-            live = [h for h in hits if h in state.cand]
-            same = [h for h in live if same_value(state.base[bkey], state.cand[h])]
+        group = _ValueGroups(hits, state.cand)  # several at both sides: only value-identical unique pairs
+        for bkey in bkeys:
+            same = group.same(state.base[bkey])
             if len(same) == 1:
                 state.pair(bkey, same[0], "leaf+value")
+                group.remove(same[0])
 
 
 def leaf_similarity(a: str, b: str, aliases: Aliases) -> float:
@@ -134,6 +196,21 @@ def leaf_similarity(a: str, b: str, aliases: Aliases) -> float:
     prefix = 1.0 if a.startswith(b) or b.startswith(a) else 0.0
     ratio = SequenceMatcher(None, a, b).ratio()
     return max(jaccard, ratio, 0.8 * prefix)
+
+
+def _similarity_over(a: str, b: str, ta: set[str], tb: set[str], aliases: Aliases, floor: float) -> float | None:
+    """`leaf_similarity(a, b)`, or None when it is certainly below `floor` (the costly
+    `SequenceMatcher` ratio is skipped when even its upper bound, from the lengths, cannot reach it)."""
+    if aliases.same(a, b):
+        return 1.0
+    union = ta | tb
+    jaccard = len(ta & tb) / len(union) if union else 0.0
+    prefix = 1.0 if a.startswith(b) or b.startswith(a) else 0.0
+    total = len(a) + len(b)
+    bound = 2.0 * min(len(a), len(b)) / total if total else 1.0
+    if max(jaccard, bound, 0.8 * prefix) < floor:
+        return None
+    return max(jaccard, SequenceMatcher(None, a, b).ratio(), 0.8 * prefix)
 
 
 def _rename(state: _State) -> None:
@@ -150,10 +227,18 @@ def _rename(state: _State) -> None:
         if not ckeys or len(bkeys) * len(ckeys) > 4000:
             continue
         scored = []
+        cleaves = [(c, c.rsplit(".", 1)[-1]) for c in ckeys]
+        ctokens = {leaf: tokens(leaf) for _, leaf in cleaves}
         for b in bkeys:
-            for c in ckeys:
-                score = leaf_similarity(b.rsplit(".", 1)[-1], c.rsplit(".", 1)[-1], state.aliases)
-                if same_value(state.base[b], state.cand[c]):
+            lb = b.rsplit(".", 1)[-1]
+            tb = tokens(lb)
+            for c, lc in cleaves:
+                bonus = 0.15 if same_value(state.base[b], state.cand[c]) else 0.0
+                score = _similarity_over(lb, lc, tb, ctokens[lc], state.aliases,
+                                         RENAME_THRESHOLD - bonus - 1e-9)  # margin: never skip a keeper
+                if score is None:
+                    continue
+                if bonus:
                     score += 0.15
                 if score >= RENAME_THRESHOLD:
                     scored.append((score, b, c))

@@ -7,6 +7,7 @@ construction cost matters); the analyzer turns them into pydantic report models 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Literal
@@ -50,6 +51,8 @@ _PRECEDENCE = {
 }
 
 MISSING = object()
+_encode_string = json.encoder.encode_basestring_ascii  # what `json.dumps` uses (ensure_ascii)
+_FINITE = math.isfinite
 
 
 @dataclass(slots=True)
@@ -71,9 +74,22 @@ class ConfigEntry:
     def render_value(self) -> str:
         if not self.literal:
             return f"`{self.value}`"
-        if self.value is None:
+        value = self.value
+        if value is None:
             return "null"
-        return json.dumps(self.value, sort_keys=True, default=str)
+        kind = type(value)
+        if kind is str:  # the same text `json.dumps` gives, without its set-up cost
+            return _encode_string(value)
+        if kind is bool:
+            return "true" if value else "false"
+        if kind is int or (kind is float and _FINITE(value)):
+            return repr(value)
+        return json.dumps(value, sort_keys=True, default=str)
+
+    def with_key(self, key: str) -> ConfigEntry:
+        """A copy under another key (`dataclasses.replace(self, key=key)`, without its overhead)."""
+        return ConfigEntry(key, self.value, self.path, self.line, self.format, self.kind, self.raw_key,
+                           self.owner, self.literal, self.order, self.replaces)
 
     def where(self) -> str:
         return f"{self.path}:{self.line}" if self.line else self.path
@@ -97,10 +113,44 @@ def same_value(a: ConfigEntry, b: ConfigEntry) -> bool:
     if isinstance(va, bool) or isinstance(vb, bool):
         return va is vb or (isinstance(va, bool) and isinstance(vb, bool) and va == vb)
     if isinstance(va, int | float) and isinstance(vb, int | float):
-        return float(va) == float(vb)
+        try:
+            return float(va) == float(vb)
+        except OverflowError:  # an integer too large for a float
+            return va == vb
     if isinstance(va, list | tuple) and isinstance(vb, list | tuple):
         return json.dumps(list(va), default=str) == json.dumps(list(vb), default=str)
     return va == vb
+
+
+_UNIQUE = object()
+
+
+def value_key(entry: ConfigEntry) -> object:
+    """A hashable key with `same_value(a, b)` == (`value_key(a) == value_key(b)`), or None when the
+    value has no such key (a non-empty mapping, a NaN, an odd type): compare those with `same_value`."""
+    va = entry.value
+    if not entry.literal:
+        return ("expr", "".join(str(va).split()))
+    if isinstance(va, bool):
+        return ("bool", va)
+    if isinstance(va, int | float):
+        try:
+            number = float(va)
+        except OverflowError:
+            return None
+        return None if number != number else ("num", number)
+    if isinstance(va, list | tuple):
+        try:
+            return ("seq", json.dumps(list(va), default=str))
+        except (TypeError, ValueError):
+            return None
+    if va is None:
+        return ("none",)
+    if type(va) is str:
+        return ("str", va)
+    if type(va) is dict and not va:
+        return ("dict",)
+    return None
 
 
 class MatchStatus(str, Enum):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from investigator.config.keys import normalise_segment
@@ -81,6 +82,7 @@ def collect_reads(tree: ast.Module, config_classes: set[str]) -> ModuleReads:
 
 
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+_WORD = re.compile(r"\w+")
 _DEFINITION = re.compile(r"^[ \t]*(?:async[ \t]+def|def|class)[ \t]+([A-Za-z_]\w*)", re.MULTILINE)
 _FULL_LINE_COMMENT = re.compile(r"^[ \t]*#.*$", re.MULTILINE)
 _INLINE_COMMENT = re.compile(r"[ \t]#[^\n'\"]*$", re.MULTILINE)
@@ -95,26 +97,67 @@ class ReadIndex:
     """Reads of one commit, computed lazily for the names a question is about.
 
     Only modules whose text mentions a wanted name (any spelling: `num_envs`, `numEnvs`) are
-    parsed, so the cost follows the number of changed keys, not the size of the repository. A
+    parsed, so the cost follows the number of changed keys, not the size of the repository. Which
+    modules mention a name is looked up in a word index built once per commit (word sets of
+    unchanged texts are shared with the other commit); trees come from `parse` (the commit's
+    cached trees) when given. A
     top-level def's reads count when its name appears anywhere else in the sources (a textual
     mention counts: erring towards "read" is the safe side).
     """
 
     def __init__(self, sources: dict[str, str], config_classes: dict[str, set[str]] | None = None,
-                 shared: dict[tuple[str, int, frozenset[str]], ModuleReads | None] | None = None) -> None:
+                 shared: dict | None = None,
+                 parse: Callable[[str, str], ast.Module | None] | None = None) -> None:
         self.sources = sources
-        self._shared = shared if shared is not None else {}  # parses shared between the two commits
+        self._shared = shared if shared is not None else {}  # parses and word sets shared between commits
+        self._parse = parse  # cached parser (`Snapshot.python_ast`); trees are never mutated
         self._mentions: Counter[str] | None = None  # identifier -> occurrences in code (not comments)
         self._definitions: Counter[str] = Counter()  # name -> `def`/`class` statements defining it
         self.config_classes = config_classes or {}
         self._parsed: dict[str, ModuleReads | None] = {}
         self._asked: set[str] = set()
         self._live: set[str] = set()
+        self._words: dict[str, list[str]] | None = None  # case-folded word -> paths whose text has it
 
     @staticmethod
     def _pattern(names: set[str]) -> re.Pattern[str]:
         spellings = {n for name in names for n in (name, name.replace("_", "")) if n}
         return re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(spellings))) + r")\b", re.IGNORECASE)
+
+    def _word_index(self) -> dict[str, list[str]]:
+        """Every word (`\\w+` run) of every source, built once per commit (texts shared across commits)."""
+        if self._words is None:
+            words: dict[str, list[str]] = {}
+            for path, text in self.sources.items():
+                key = ("words", hash(text))
+                found = self._shared.get(key)
+                if found is None:
+                    found = self._shared[key] = frozenset(_WORD.findall(text.casefold()))
+                for word in found:
+                    bucket = words.get(word)
+                    if bucket is None:
+                        words[word] = [path]
+                    else:
+                        bucket.append(path)
+            self._words = words
+        return self._words
+
+    def _mentioning(self, wanted: set[str]) -> list[str]:
+        """Paths whose text mentions one of `wanted` as a whole word, any case, with or without `_`."""
+        spellings = {n for name in wanted for n in (name, name.replace("_", "")) if n}
+        if any(_WORD.fullmatch(s) is None for s in spellings):  # not a plain word: scan the texts
+            pattern = self._pattern(wanted)
+            return [p for p, text in self.sources.items() if pattern.search(text)]
+        index = self._word_index()
+        hits: set[str] = set()
+        for spelling in spellings:
+            hits.update(index.get(spelling.casefold(), ()))
+        return [p for p in self.sources if p in hits]  # source order, as a text scan would give
+
+    def _tree(self, path: str, text: str) -> ast.Module | None:
+        if self._parse is not None:
+            return self._parse(path, text)
+        return ast.parse(text)
 
     def prepare(self, names: set[str]) -> None:
         """Collect the reads of every module that mentions one of `names`."""
@@ -122,15 +165,16 @@ class ReadIndex:
         if not wanted:
             return
         self._asked |= wanted
-        pattern = self._pattern(wanted)
-        for path, text in self.sources.items():
-            if path in self._parsed or not pattern.search(text):
+        for path in self._mentioning(wanted):
+            if path in self._parsed:
                 continue
+            text = self.sources[path]
             classes = frozenset(self.config_classes.get(path, set()))
             key = (path, hash(text), classes)
             if key not in self._shared:
                 try:
-                    self._shared[key] = collect_reads(ast.parse(text), set(classes))
+                    tree = self._tree(path, text)
+                    self._shared[key] = collect_reads(tree, set(classes)) if tree is not None else None
                 except (SyntaxError, ValueError, RecursionError, MemoryError):
                     self._shared[key] = None
             reads = self._parsed[path] = self._shared[key]
@@ -151,8 +195,10 @@ class ReadIndex:
         return self._mentions[name] - self._definitions[name] > 0
 
     def reads(self, name: str) -> bool:
-        self.prepare({name})
-        return normalise_segment(name) in self._live
+        normal = normalise_segment(name)
+        if normal not in self._asked:  # asked before: `prepare` would change nothing
+            self.prepare({name})
+        return normal in self._live
 
     def is_referenced(self, name: str) -> bool:
         """Whether a class/function name is mentioned anywhere beyond its definition."""

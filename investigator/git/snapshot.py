@@ -69,6 +69,11 @@ class Snapshot:
             self._ast_cache[path] = parse_python(text) if text is not None else (None, "not a text file")
         return self._ast_cache[path]
 
+    def parsed_if_cached(self, path: str) -> ast.Module | None:
+        """The tree of `path` only if someone already parsed it (no parse, nothing new kept alive)."""
+        hit = self._ast_cache.get(path)
+        return hit[0] if hit else None
+
     def _read_blobs(self, shas: list[str]) -> list[bytes]:
         out = self.handle.git("cat-file", "--batch", input_bytes="\n".join(shas).encode() + b"\n")
         blobs: list[bytes] = []

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import fnmatch
+import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from investigator.config.model import ConfigEntry
 
@@ -25,6 +29,7 @@ class ParsedFile:
 
 
 Extract = Callable[[str, str], ParsedFile]
+ExtractTree = Callable[[str, ast.Module], ParsedFile]
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,7 @@ class Extractor:
     suffixes: tuple[str, ...]
     extract: Extract
     max_bytes: int = 2_000_000
+    extract_tree: ExtractTree | None = None  # from an already parsed Python module (shared, never mutated)
 
 
 EXTRACTORS: dict[str, Extractor] = {}
@@ -58,9 +64,15 @@ def register_extractor(extractor: Extractor) -> Extractor:
     return extractor
 
 
+@lru_cache(maxsize=8)
+def _ignored(globs: tuple[str, ...]) -> re.Pattern[str]:
+    """All globs as one pattern (what `fnmatch` compiles each glob to, joined)."""
+    return re.compile("|".join(f"(?:{fnmatch.translate(os.path.normcase(g))})" for g in globs) or r"(?!)")
+
+
 def extractor_for(path: str) -> Extractor | None:
     lowered = path.lower()
-    if any(fnmatch.fnmatch(lowered, g) for g in IGNORED_GLOBS):
+    if _ignored(tuple(IGNORED_GLOBS)).match(os.path.normcase(lowered)):
         return None
     dot = lowered.rfind(".")
     return EXTRACTORS.get(lowered[dot:]) if dot >= 0 else None

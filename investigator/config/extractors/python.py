@@ -473,28 +473,27 @@ class _ModuleVisitor:
         """ids of assignments under an `if`/`match`: they run only when a condition holds."""
         out: set[int] = set()
         for stmt in body:
-            for node in ast.walk(stmt):
-                if isinstance(node, ast.If):
-                    branches: list[ast.stmt] = [*node.body, *node.orelse]
-                elif isinstance(node, ast.Match):
-                    branches = [s for case in node.cases for s in case.body]
-                else:
-                    continue
-                for branch in branches:
-                    out.update(id(n) for n in ast.walk(branch) if isinstance(n, ast.Assign | ast.AnnAssign))
+            for node, conditional in _walk(stmt):
+                if conditional and isinstance(node, ast.Assign | ast.AnnAssign):
+                    out.add(id(node))
         return out
 
     def _scan_body(self, body: list[ast.stmt], info: FunctionInfo) -> None:
-        """Calls, attribute assignments, bindings and dict literals in a function body, in order."""
-        conditional = self._conditional_assignments(body)
+        """Calls, attribute assignments, bindings and dict literals in a function body, in order.
+
+        One breadth-first walk per statement (the order of `ast.walk`), which also tracks whether a
+        node sits under an `if`/`match` branch (such assignments are conditional).
+        """
         for stmt in body:
-            for node in ast.walk(stmt):
-                if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
-                    self._assignment(node, info, id(node) in conditional)
-                elif isinstance(node, ast.Call):
+            for node, conditional in _walk(stmt):
+                kind = type(node)
+                if kind is ast.Assign or kind is ast.AnnAssign:
+                    if node.value is not None:
+                        self._assignment(node, info, conditional)
+                elif kind is ast.Call:
                     self._call(node, info)
-                elif (isinstance(node, ast.Constant) and isinstance(node.value, str)
-                      and node.value.lower().endswith(CONFIG_FILE_SUFFIXES) and len(node.value) < 300):
+                elif (kind is ast.Constant and isinstance(node.value, str)
+                      and len(node.value) < 300 and node.value.lower().endswith(CONFIG_FILE_SUFFIXES)):
                     info.config_files.append(node.value)
 
     def _assignment(self, node: ast.Assign | ast.AnnAssign, info: FunctionInfo, conditional: bool = False) -> None:
@@ -534,22 +533,77 @@ class _ModuleVisitor:
                                    kwargs=[(kw.arg, kw.value) for kw in node.keywords if kw.arg]))
 
 
+# Nodes without children that never matter to a scan (contexts and operators): not queued.
+_INERT: frozenset[type] = frozenset(
+    t for base in (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop) for t in base.__subclasses__()
+)
+_BRANCH_FIELDS: dict[type, tuple[str, ...]] = {ast.If: ("body", "orelse"), ast.match_case: ("body",)}
+
+
+_SCALAR_FIELDS = frozenset({"ctx", "op", "id", "attr", "arg", "kind", "type_comment", "level", "module", "conversion"})
+_CHILD_FIELDS: dict[type, tuple[tuple[str, bool], ...]] = {}
+
+
+def _child_fields(kind: type) -> tuple[tuple[str, bool], ...]:
+    """(field, is a branch of an `if`/`match`) for the fields of a node type that can hold nodes."""
+    fields = _CHILD_FIELDS.get(kind)
+    if fields is None:
+        branch = _BRANCH_FIELDS.get(kind, ())
+        fields = _CHILD_FIELDS[kind] = tuple((name, name in branch) for name in kind._fields
+                                             if name not in _SCALAR_FIELDS)
+    return fields
+
+
+def _walk(root: ast.AST) -> list[tuple[ast.AST, bool]]:
+    """`ast.walk` order (breadth first), each node with whether it lies in an `if`/`match` branch.
+
+    Contexts and operators (leaves no scan looks at) and plain-value fields are skipped.
+    """
+    out: list[tuple[ast.AST, bool]] = [(root, False)]
+    append = out.append
+    inert = _INERT
+    node_type = ast.AST
+    i = 0
+    while i < len(out):
+        node, conditional = out[i]
+        i += 1
+        for name, branch in _CHILD_FIELDS.get(type(node)) or _child_fields(type(node)):
+            value = getattr(node, name, None)
+            if value is None:
+                continue
+            flag = conditional or branch
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, node_type) and type(item) not in inert:
+                        append((item, flag))
+            elif isinstance(value, node_type) and type(value) not in inert:
+                append((value, flag))
+    return out
+
+
 def _is_main_guard(test: ast.expr) -> bool:
     return (isinstance(test, ast.Compare) and isinstance(test.left, ast.Name) and test.left.id == "__name__"
             and any(isinstance(c, ast.Constant) and c.value == "__main__" for c in test.comparators))
 
 
 def parse_module(path: str, text: str) -> ModuleInfo:
-    try:
-        tree = ast.parse(text, filename=path)
-    except (SyntaxError, ValueError) as exc:
-        raise ExtractError(f"Python does not parse: {exc}") from None
-    info = _ModuleVisitor(path).run(tree)
-    return info
+    return _ModuleVisitor(path).run(parse_module_tree(path, text))
 
 
 def extract_python(path: str, text: str) -> ParsedFile:
-    module = parse_module(path, text)
+    return extract_python_tree(path, parse_module_tree(path, text))
+
+
+def parse_module_tree(path: str, text: str) -> ast.Module:
+    try:
+        return ast.parse(text, filename=path)
+    except (SyntaxError, ValueError) as exc:
+        raise ExtractError(f"Python does not parse: {exc}") from None
+
+
+def extract_python_tree(path: str, tree: ast.Module) -> ParsedFile:
+    """Extract from an already parsed module (e.g. `Snapshot.python_ast`'s cached tree; not mutated)."""
+    module = _ModuleVisitor(path).run(tree)
     entries = list(module.constants)
     for cls in module.classes.values():
         if not cls.marker:
@@ -565,4 +619,4 @@ def extract_python(path: str, text: str) -> ParsedFile:
     return ParsedFile(path=path, format="python", entries=entries, data=module)
 
 
-register_extractor(Extractor("python", (".py",), extract_python))
+register_extractor(Extractor("python", (".py",), extract_python, extract_tree=extract_python_tree))

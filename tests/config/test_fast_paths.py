@@ -1,0 +1,104 @@
+"""The fast paths give the same answers as the plain definitions they replace."""
+
+from __future__ import annotations
+
+import ast
+import itertools
+import re
+import textwrap
+
+from investigator.config.extractors.python import _INERT, _walk
+from investigator.config.keys import tokens
+from investigator.config.matching import RENAME_THRESHOLD, Aliases, _similarity_over, leaf_similarity
+from investigator.config.model import ConfigEntry, EntryKind, same_value, value_key
+from investigator.config.severity import _tail_segments, rule_for
+from investigator.config.usage import ReadIndex
+from investigator.playbooks_lib import load_playbooks
+
+VALUES = [1, 1.0, True, False, 0, 0.0, None, "x", "1", [1, 2], (1, 2), [1.0, 2], {}, {"a": 1}, {"a": 1.0},
+          0.3, float("nan"), 2**2000, 2**2000 + 1]
+
+
+def _entry(value: object, literal: bool = True) -> ConfigEntry:
+    return ConfigEntry(key="k", value=value, path="p.py", line=1, format="python", kind=EntryKind.constant,
+                       literal=literal)
+
+
+def test_value_key_is_equal_exactly_when_same_value_says_so():
+    entries = [_entry(v) for v in VALUES] + [_entry("a + b", False), _entry("a+b", False), _entry("f(x)", False)]
+    for a, b in itertools.product(entries, repeat=2):
+        ka, kb = value_key(a), value_key(b)
+        if ka is not None and kb is not None:
+            assert (ka == kb) == same_value(a, b), (a.value, b.value)
+
+
+def test_rule_index_agrees_with_the_playbook_method():
+    playbooks = load_playbooks()
+    words = ["lr", "rewards", "reward", "env", "num_envs", "init", "max", "gain", "x", "seed", "item_3",
+             "objects", "map", "Rewards", "trainer", "checkpoint_interval"]
+    for n in range(1, 4):
+        for parts in itertools.product(words, repeat=n):
+            key = ".".join(parts)
+            assert rule_for(key, playbooks) == playbooks.config_rule_for(key), key
+
+
+def test_tail_segments():
+    assert _tail_segments(r"(^|\.)(lr|learning_rate)$") == 1
+    assert _tail_segments(r"(^|\.)rewards?\.\w+$") == 2
+    assert _tail_segments(r"(?:^|\.)x\.y$") == 2
+    assert _tail_segments(r"(^|\.)[^x]+$") is None  # may span any number of segments
+    assert _tail_segments(r"lr$") is None  # not anchored at a segment start
+
+
+def test_word_index_finds_the_modules_a_text_scan_finds():
+    sources = {f"m{i}.py": textwrap.dedent(src) for i, src in enumerate([
+        "x = cfg.num_envs\n", "y = cfg.numEnvs\n", "z = cfg._num_envs\n", "# num_envs in a comment\n",
+        "w = cfg['NUM_ENVS']\n", "v = cfg.num_envs_total\n", "u = 1\n",
+    ])}
+    index = ReadIndex(sources)
+    for names in ({"num_envs"}, {"numEnvs"}, {"u"}, {"total"}, {"num-envs"}):
+        wanted = {n.lower().replace("-", "_") for n in names}
+        pattern = ReadIndex._pattern(wanted)
+        assert index._mentioning(wanted) == [p for p, t in sources.items() if pattern.search(t)], names
+
+
+def test_walk_is_ast_walk_order_with_branch_flags():
+    tree = ast.parse(textwrap.dedent("""
+        def f(cfg):
+            a = 1
+            if cfg.x:
+                b = g(c=2)
+                for i in range(3):
+                    d = {"k": i}
+            else:
+                e: int = 3
+            match cfg.y:
+                case 1:
+                    h = 4
+            return [k for k in cfg.z if k]
+    """))
+    for stmt in tree.body:
+        walked = _walk(stmt)
+        assert [id(n) for n, _ in walked] == [id(n) for n in ast.walk(stmt) if type(n) not in _INERT]
+        conditional = {n.targets[0].id if isinstance(n, ast.Assign) else n.target.id
+                       for n, flag in walked if flag and isinstance(n, ast.Assign | ast.AnnAssign)}
+        assert conditional == {"b", "d", "e", "h"}
+
+
+def test_rename_similarity_bound_never_drops_a_pair():
+    aliases = Aliases(load_playbooks().aliases())
+    leaves = ["lr", "learning_rate", "num_envs", "n_envs", "gamma", "gam", "reward", "rewards", "", "item_3",
+              "item_30", "batch_size", "batch", "size_batch", "clip_coef", "workers", "num_workers"]
+    for a, b in itertools.product(leaves, repeat=2):
+        full = leaf_similarity(a, b, aliases)
+        for bonus in (0.0, 0.15):
+            fast = _similarity_over(a, b, tokens(a), tokens(b), aliases, RENAME_THRESHOLD - bonus - 1e-9)
+            if fast is None:
+                assert full + bonus < RENAME_THRESHOLD, (a, b)
+            else:
+                assert fast == full, (a, b)
+
+
+def test_pattern_helper_is_word_bounded():
+    assert ReadIndex._pattern({"num_envs"}).search("cfg.numEnvs")
+    assert not re.search(ReadIndex._pattern({"num_envs"}), "cfg.num_envs_total")

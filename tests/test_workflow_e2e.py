@@ -134,3 +134,11 @@ def test_dependent_analyzer_runs_in_a_later_wave_and_sees_prior_results(demo_rep
     inv = run_investigation(InvestigationRequest(repo=str(demo_repo.path), baseline_commit=demo_repo.baseline, output=tmp_path))
     assert "test_follower" in inv.results
     assert "diff_overview" in seen["prior"]
+
+
+def test_config_analyzer_publishes_the_effective_configuration(demo_investigation):
+    inv, _, _ = demo_investigation
+    effective = inv.results["config_forensics"].data["effective_config"]
+    assert effective["baseline"]["trainer.max_grad_norm"] == 0.5
+    assert effective["candidate"]["trainer.checkpoint_interval"] == 5
+    assert effective["baseline"]["trainer.checkpoint_interval"] == 50

@@ -79,6 +79,8 @@ def _collector_paused() -> Iterator[None]:
 
 
 class ConfigForensics:
+    """Publishes `data["effective_config"]`: {"baseline"|"candidate": {key: literal value}}."""
+
     id = SOURCE
     title = "Config forensics"
 
@@ -128,6 +130,11 @@ class ConfigForensics:
         result.no_effect = outcome.no_effect
         result.verified = outcome.verified
         result.hypothesis_updates = outcome.hypotheses
+        # For later analyzers (the metric analyzer reads the configured gradient clip from here).
+        result.data["effective_config"] = {
+            label: {key: entry.value for key, entry in config.effective.items() if entry.literal}
+            for label, config in (("baseline", comparison.base), ("candidate", comparison.cand))
+        }
         result.sections.append(ReportSection(
             id="config_changes", title="Configuration changes", order=40,
             markdown=render(comparison.base, comparison.cand, outcome, comparison.other,

@@ -32,11 +32,12 @@ def test_demo_without_plants_has_no_planted_differences(tmp_path):
     assert ppo_base == clean.show(clean.candidate, "rlproj/ppo.py")
 
 
-def test_demo_with_training_runs_feeds_the_metric_analyzer(tmp_path, capsys):
-    """One short run per commit, each in its own exported checkout and subprocess."""
+def test_demo_with_training_runs_feeds_the_metric_analyzer(tmp_path, capsys, monkeypatch):
+    """One short run per commit, each in its own exported checkout and subprocess (relative paths)."""
     import json
 
-    code = main(["demo", "--workdir", str(tmp_path / "w"), "--output", str(tmp_path / "o"), "--runs", "1", "--steps", "3072", "--quiet", "--format", "json"])
+    monkeypatch.chdir(tmp_path)
+    code = main(["demo", "--workdir", "w", "--output", "o", "--runs", "1", "--steps", "3072", "--quiet", "--format", "json"])
     assert code == 0
     assert "training run baseline seed 1: ok" in capsys.readouterr().err
     report = json.loads(next((tmp_path / "o").glob("*.json")).read_text())
@@ -44,3 +45,5 @@ def test_demo_with_training_runs_feeds_the_metric_analyzer(tmp_path, capsys):
     assert any(s["id"].startswith("metric") or "Training metrics" in s["title"] for s in report["sections"])
     # one seed per side: numbers are reported but no critical metric verdict is drawn
     assert not any(f["source"].startswith("metric") and f["severity"] == "critical" for f in report["findings"])
+    assert not [f for f in report["failures"] if f["source"] == "metric_forensics"], report["failures"]
+    assert list((tmp_path / "w" / "runs" / "baseline").glob("seed1/progress.csv"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import tempfile
@@ -21,14 +22,15 @@ def _train_runs(repo, workdir: Path, seeds: int, steps: int, timeout_s: float) -
         with tempfile.TemporaryDirectory(prefix=f"demo-{side}-") as tmp:
             checkout = export_commit(repo.path / ".git", sha, Path(tmp) / "src")
             for seed in range(1, seeds + 1):
-                logdir = workdir / "runs" / side / f"seed{seed}"
+                # absolute: the run's working directory is the exported checkout, not ours
+                logdir = (workdir / "runs" / side / f"seed{seed}").resolve()
                 result = run_isolated(
                     [sys.executable, "train.py", "--seed", str(seed), "--total-timesteps", str(steps), "--logdir", str(logdir)],
                     cwd=checkout,
                     timeout_s=timeout_s,
                 )
                 print(f"  training run {side} seed {seed}: {result.describe()}", file=sys.stderr)
-        globs[side].append(str(workdir / "runs" / side / "seed*" / "progress.csv"))
+        globs[side].append(os.path.relpath(workdir.resolve() / "runs" / side / "seed*" / "progress.csv"))
     return globs["baseline"], globs["candidate"]
 
 

@@ -42,6 +42,9 @@ def _problem(inv: Investigation) -> list[str]:
         if inv.findings
         else "No behavioural change was found by the analyzers that ran."
     )
+    symptoms = [f.title for f in inv.findings if f.subsystem == "other" and any(e.kind.value == "metric" for e in f.evidence)]
+    if symptoms:
+        verdict = f"Observed in the training logs: {symptoms[0]}. " + verdict
     if inv.range:
         r = inv.range
         out.append(

@@ -38,7 +38,7 @@ def _problem(inv: Investigation) -> list[str]:
     sig = [f for f in inv.findings if f.severity == Severity.significant]
     low = [f for f in inv.findings if f.severity == Severity.low]
     verdict = (
-        f"{len(inv.findings)} behavioural change(s) found: {len(crit)} critical, {len(sig)} significant, {len(low)} low."
+        f"{len(inv.findings)} finding(s): {len(crit)} critical, {len(sig)} significant, {len(low)} low."
         if inv.findings
         else "No behavioural change was found by the analyzers that ran."
     )

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from investigator.git.changeset import ChangedFile, ChangeSet
 from investigator.models import OTHER_SUBSYSTEM, AnalyzerFailure
-from investigator.playbooks_lib.schema import PlaybookSet
+from investigator.playbooks_lib.schema import YAML_LOADER, PlaybookSet
 from investigator.pyast import (
     index_definitions,
     innermost_definition,
@@ -152,7 +152,7 @@ def _structured_kind(language: str, old: str | None, new: str | None) -> tuple[s
         if language == "json":
             same = json.loads(old) == json.loads(new)
         else:
-            same = list(yaml.safe_load_all(old)) == list(yaml.safe_load_all(new))
+            same = list(yaml.load_all(old, Loader=YAML_LOADER)) == list(yaml.load_all(new, Loader=YAML_LOADER))
     except (yaml.YAMLError, json.JSONDecodeError, ValueError) as exc:
         return "behavioural", f"does not parse: {str(exc).splitlines()[0]}"
     if same:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import gc
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from investigator.analyzers.base import AnalysisContext, register_analyzer
@@ -60,24 +57,6 @@ def compare(baseline: SnapshotLike, candidate: SnapshotLike, playbooks: Playbook
     return Comparison(base_side, cand_side, base, cand, (tb, tc), effective, other, primary_is_other)
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector for one run.
-
-    A run allocates some hundred thousand short-lived objects (entries, matches, report models)
-    and almost no reference cycles; with the trees triage keeps alive, each automatic full
-    collection would re-scan millions of objects, which costs more than the analysis itself.
-    Memory is still freed by reference counting; the previous collector state is restored.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 class ConfigForensics:
     """Publishes `data["effective_config"]`: {"baseline"|"candidate": {key: literal value}}."""
 
@@ -93,10 +72,6 @@ class ConfigForensics:
         return False, "no configuration files or Python sources at either commit"
 
     def run(self, ctx: AnalysisContext) -> AnalyzerResult:
-        with _collector_paused():
-            return self._run(ctx)
-
-    def _run(self, ctx: AnalysisContext) -> AnalyzerResult:
         start = time.perf_counter()
         result = AnalyzerResult(analyzer=self.id)
         cs = ctx.changeset

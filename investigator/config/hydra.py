@@ -148,7 +148,7 @@ def compose(load: Loader, primary: str, overrides: list[str] | None = None) -> C
 
 def _yaml_value(text: str) -> object:
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError:
         return text
 

@@ -7,9 +7,11 @@ plain record that a checkpointer can persist.
 
 from __future__ import annotations
 
+import gc
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,6 @@ from langgraph.types import Send
 from investigator.analyzers.base import AnalysisContext, all_analyzers
 from investigator.git import build_changeset, open_repository, resolve_range
 from investigator.git.changeset import ChangeSet
-from investigator.git.errors import InputError
 from investigator.hypotheses import evaluate_hypotheses
 from investigator.models import AnalyzerFailure, AnalyzerResult
 from investigator.playbooks_lib.schema import PlaybookSet, load_playbooks
@@ -220,6 +221,24 @@ def build_graph(resources: Resources, checkpointer: Any | None = None):
     return graph.compile(checkpointer=checkpointer)
 
 
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector for one investigation.
+
+    An investigation allocates millions of short-lived objects (ASTs, config entries, models) and few
+    reference cycles; automatic full collections would re-scan all of them again and again (measured:
+    a third of the run on a large refactor). Reference counting still frees memory; the collector's
+    previous state is restored afterwards and picks up any cycles on its next pass.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def run_investigation(
     request: InvestigationRequest,
     progress: ProgressCallback | None = None,
@@ -229,11 +248,9 @@ def run_investigation(
     """Run the whole workflow. InputError propagates (the CLI turns it into exit code 2)."""
     resources = Resources(playbooks=load_playbooks(), progress=progress or (lambda e: None))
     graph = build_graph(resources, checkpointer=checkpointer or InMemorySaver())
-    try:
+    with _cyclic_gc_paused():
         out = graph.invoke(
             Investigation(request=request),
             config={"configurable": {"thread_id": thread_id}, "recursion_limit": 100},
         )
-    except InputError:
-        raise
     return Investigation.model_validate(out) if not isinstance(out, Investigation) else out

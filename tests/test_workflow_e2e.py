@@ -69,8 +69,7 @@ def test_planted_regressions_seen_by_shipped_analyzers_are_reported(demo_investi
     inv, _, _ = demo_investigation
     covers = {"config": "config_forensics", "code": "code_detectors"}
     for planted in demo_repo.planted:
-        if covers[planted.kind] not in inv.results:
-            continue
+        assert covers[planted.kind] in inv.results
         path, line = demo_repo.locate(planted, "candidate")
         matching = [
             f
@@ -78,8 +77,16 @@ def test_planted_regressions_seen_by_shipped_analyzers_are_reported(demo_investi
             if f.subsystem == planted.subsystem and any(loc.path == path and loc.side == "candidate" for loc in f.locations)
         ]
         assert matching, f"planted regression {planted.id} not reported"
-        base_path, _ = demo_repo.locate(planted, "baseline")
-        assert any(loc.path == base_path and loc.side == "baseline" for f in matching for loc in f.locations)
+        assert any(
+            abs((loc.line or 0) - line) <= 1 for f in matching for loc in f.locations if loc.side == "candidate"
+        ), f"{planted.id}: candidate line {line} not reported"
+        base_path, base_line = demo_repo.locate(planted, "baseline")
+        assert any(
+            loc.path == base_path and abs((loc.line or 0) - base_line) <= 1
+            for f in matching
+            for loc in f.locations
+            if loc.side == "baseline"
+        ), f"{planted.id}: baseline location not reported"
 
 
 def test_json_schema_fields(demo_investigation):
@@ -142,3 +149,24 @@ def test_config_analyzer_publishes_the_effective_configuration(demo_investigatio
     assert effective["baseline"]["trainer.max_grad_norm"] == 0.5
     assert effective["candidate"]["trainer.checkpoint_interval"] == 5
     assert effective["baseline"]["trainer.checkpoint_interval"] == 50
+
+
+def test_demo_findings_are_in_a_sensible_severity_order(demo_investigation, demo_repo):
+    """Learning-dynamics regressions (reward dropped, GAE index) outrank overhead and clipping."""
+    inv, _, _ = demo_investigation
+
+    def rank_of(planted_id: str) -> int:
+        planted = next(p for p in demo_repo.planted if p.id == planted_id)
+        path, line = demo_repo.locate(planted, "candidate")
+        return min(
+            f.rank for f in inv.findings
+            if f.subsystem == planted.subsystem and any(loc.path == path and loc.side == "candidate" for loc in f.locations)
+        )
+
+    critical = [rank_of("gem_reward_dropped"), rank_of("gae_bootstrap_index")]
+    lesser = [rank_of("checkpoint_interval_10x"), rank_of("grad_clip_removed")]
+    assert max(critical) < min(lesser)
+    assert all(f.severity.value != "critical" for f in inv.findings if f.rank in lesser)
+    no_effect = " ".join(n.title for r in inv.results.values() for n in r.no_effect)
+    assert "schedules.py" in no_effect  # commented out, but never called at the baseline
+    assert not any(loc.path == "rlproj/schedules.py" for f in inv.findings for loc in f.locations)

@@ -274,21 +274,37 @@ class FeatureDetector(Detector):
 
 
 def multiset_diff(base: Iterable[Feature], cand: Iterable[Feature]) -> tuple[list[Feature], list[Feature]]:
+    """Features on one side only, counting repeats.
+
+    Repeated features are paired at the same position in their function first (an unchanged line
+    pairs with itself), then in order, so the one left over sits on the edited line.
+    """
     base, cand = list(base), list(cand)
-    remaining = Counter(f.key for f in cand)
-    only_base: list[Feature] = []
-    for f in base:
-        if remaining[f.key] > 0:
-            remaining[f.key] -= 1
-        else:
-            only_base.append(f)
-    left = Counter(f.key for f in base)
-    only_cand: list[Feature] = []
-    for f in cand:
-        if left[f.key] > 0:
-            left[f.key] -= 1
-        else:
-            only_cand.append(f)
+
+    def offset(f: Feature) -> int:
+        return f.site.line - f.site.fn.lineno
+
+    by_key: dict[object, list[int]] = {}
+    for i, f in enumerate(cand):
+        by_key.setdefault(f.key, []).append(i)
+    used: set[int] = set()
+    matched_base: set[int] = set()
+    for j, f in enumerate(base):  # pass 1: same key at the same offset
+        for i in by_key.get(f.key, ()):
+            if i not in used and offset(cand[i]) == offset(f):
+                used.add(i)
+                matched_base.add(j)
+                break
+    for j, f in enumerate(base):  # pass 2: same key anywhere, in order
+        if j in matched_base:
+            continue
+        for i in by_key.get(f.key, ()):
+            if i not in used:
+                used.add(i)
+                matched_base.add(j)
+                break
+    only_base = [f for j, f in enumerate(base) if j not in matched_base]
+    only_cand = [f for i, f in enumerate(cand) if i not in used]
     return only_base, only_cand
 
 
@@ -307,9 +323,16 @@ def feature_hit(
     only_cand: list[Feature],
     **kwargs: object,
 ) -> Hit:
-    """A hit located at the first differing feature on each side (function start otherwise)."""
+    """A hit located at the first differing feature on each side (function start otherwise).
+
+    When the candidate has several differing features, the one at the same position relative to
+    its function as the baseline's is taken (an edited line, not an older line of the same shape).
+    """
     b = only_base[0].site if only_base else None
     c = only_cand[0].site if only_cand else None
+    if b is not None and len(only_cand) > 1:
+        offset = b.line - b.fn.lineno
+        c = min((f.site for f in only_cand), key=lambda site: (abs(site.line - site.fn.lineno - offset), site.line))
     parts = []
     if only_base:
         parts.append("baseline: " + "; ".join(dict.fromkeys(f"`{f.text}`" for f in only_base[:3])))

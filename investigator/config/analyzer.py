@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from investigator.analyzers.base import AnalysisContext, register_analyzer
@@ -33,14 +34,24 @@ class Comparison:
 
 
 def compare(baseline: SnapshotLike, candidate: SnapshotLike, playbooks: PlaybookSet,
-            baseline_entry: str | None = None, candidate_entry: str | None = None) -> Comparison:
+            baseline_entry: str | None = None, candidate_entry: str | None = None,
+            same_code: Iterable[str] = ()) -> Comparison:
+    """`same_code`: modules (same path at both commits) whose code triage found identical up to line
+    layout; the candidate takes their extraction from the baseline while no entry is followed."""
     cache: ParseCache = {}
-    base_side, cand_side = collect(baseline, cache), collect(candidate, cache)
+    base_side = collect(baseline, cache)
+    reusable = {path: parsed for path in same_code if (parsed := base_side.parsed.get(path)) is not None}
+    cand_side = collect(candidate, cache, reusable)
     cand_side.read_cache = base_side.read_cache  # unchanged modules are read-indexed once
     sides = []
     for side, snapshot, spec in ((base_side, baseline, baseline_entry), (cand_side, candidate, candidate_entry)):
         scripts = pyproject_scripts(snapshot.read_bytes("pyproject.toml"))
-        sides.append(build_side(side, resolve(side, spec, scripts)))
+        resolved = resolve(side, spec, scripts)
+        if resolved.starts and side.reused:  # followed code needs the candidate's own lines: parse them
+            side = cand_side = collect(candidate, cache)
+            cand_side.read_cache = base_side.read_cache
+            resolved = resolve(side, spec, scripts)
+        sides.append(build_side(side, resolved))
     (base, tb), (cand, tc) = sides
     aliases = Aliases(playbooks.aliases())
     primary_is_other = not base.effective or not cand.effective
@@ -55,6 +66,18 @@ def compare(baseline: SnapshotLike, candidate: SnapshotLike, playbooks: Playbook
     else:
         effective, other = match(base.effective, cand.effective, aliases), match(base.other, cand.other, aliases)
     return Comparison(base_side, cand_side, base, cand, (tb, tc), effective, other, primary_is_other)
+
+
+SAME_CODE_KINDS = ("formatting", "comments")  # triage kinds whose bytecode is identical up to line layout
+
+
+def _same_code(ctx: AnalysisContext) -> list[str]:
+    """Python modules at the same path whose change triage classified as layout or comments only."""
+    if ctx.triage is None:
+        return []
+    return [e.path for e in ctx.triage.entries
+            if e.change_kind in SAME_CODE_KINDS and e.language == "python" and e.status == "modified"
+            and e.old_path in (None, e.path)]
 
 
 class ConfigForensics:
@@ -79,7 +102,8 @@ class ConfigForensics:
             return result
         req = ctx.request
         try:
-            comparison = compare(cs.baseline, cs.candidate, ctx.playbooks, req.baseline_entry, req.candidate_entry)
+            comparison = compare(cs.baseline, cs.candidate, ctx.playbooks, req.baseline_entry, req.candidate_entry,
+                                 same_code=_same_code(ctx))
         except Exception as exc:  # noqa: BLE001 - recorded, the investigation goes on without this part
             result.failures.append(AnalyzerFailure(source=self.id, message=f"config forensics failed: "
                                                    f"{type(exc).__name__}: {exc}"))

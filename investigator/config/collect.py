@@ -40,6 +40,7 @@ class SideData:
     sources: dict[str, str] = field(default_factory=dict)  # Python sources (for the lazy read index)
     read_cache: dict = field(default_factory=dict)  # shared with the other commit's SideData
     parse: Callable[[str, str], ast.Module | None] | None = None  # cached parser of this commit's modules
+    reused: list[str] = field(default_factory=list)  # modules taken from the other commit (`collect`)
 
     @cached_property
     def program(self) -> Program:
@@ -78,9 +79,25 @@ def _cached_trees(snapshot: SnapshotLike) -> Callable[[str], ast.Module | None]:
     return peek
 
 
-def collect(snapshot: SnapshotLike, cache: ParseCache | None = None) -> SideData:
+def _config_free(parsed: ParsedFile) -> bool:
+    """No configured value anywhere in the module (so nothing of it carries a line number into results)."""
+    module = parsed.data
+    if parsed.entries or not isinstance(module, ModuleInfo) or module.constants:
+        return False
+    functions = [*module.functions.values(), *([module.body] if module.body else [])]
+    return not any(fn.options or fn.mappings for fn in functions)
+
+
+def collect(snapshot: SnapshotLike, cache: ParseCache | None = None,
+            same_code: dict[str, ParsedFile] | None = None) -> SideData:
+    """`same_code`: path -> the other commit's extraction of a module whose code is the same at both
+    commits up to line layout (triage: formatting or comments only, same path). A module without any
+    configured value is taken from there instead of being parsed again (`SideData.reused` lists them);
+    its lines may differ, which only matters once an entry is followed into it (`compare` re-collects
+    then)."""
     cache = cache if cache is not None else {}
     side = SideData(sha=snapshot.sha)
+    same_code = same_code or {}
     cached = _cached_trees(snapshot)
 
     def parse(path: str, text: str) -> ast.Module | None:
@@ -96,7 +113,10 @@ def collect(snapshot: SnapshotLike, cache: ParseCache | None = None) -> SideData
             continue
         key = (path, hashlib.blake2b(data, digest_size=16).digest())
         hit = cache.get(key)
-        if hit is None:
+        if hit is None and (other := same_code.get(path)) is not None and _config_free(other):
+            hit = other
+            side.reused.append(path)
+        elif hit is None:
             try:
                 text = data.decode("utf-8", errors="replace")
                 tree = cached(path) if extractor.extract_tree is not None else None

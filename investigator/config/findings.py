@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
+
+from pydantic import BaseModel
 
 from investigator.config.model import ConfigEntry, KeyMatch, MatchStatus, SideConfig
 from investigator.config.patch import restore_patch
@@ -27,6 +30,7 @@ SOURCE = "config_forensics"
 MATCH_CONFIDENCE = {"exact": 0.85, "alias": 0.8, "suffix": 0.75, "leaf": 0.65, "leaf+value": 0.65,
                     "rename": 0.6, "": 0.75}
 NO_ENTRY_PENALTY = 0.2
+_M = TypeVar("_M", bound=BaseModel)
 
 
 @dataclass
@@ -44,6 +48,20 @@ class Outcome:
     verified: list[VerifiedItem] = field(default_factory=list)
     hypotheses: list[HypothesisUpdate] = field(default_factory=list)
     judged: list[Judged] = field(default_factory=list)
+
+
+_set = object.__setattr__
+
+
+def _built(cls: type[_M], values: dict, fields_set: set[str]) -> _M:
+    """`cls(**values)` for values already of the field types (all fields given), without validation:
+    what `BaseModel.model_construct` does, at a fraction of its cost."""
+    obj = cls.__new__(cls)
+    _set(obj, "__dict__", values)
+    _set(obj, "__pydantic_fields_set__", fields_set)
+    _set(obj, "__pydantic_extra__", None)
+    _set(obj, "__pydantic_private__", None)
+    return obj
 
 
 def _loc(entry: ConfigEntry | None, side: str) -> Location | None:
@@ -164,12 +182,17 @@ def build_outcome(matches: list[KeyMatch], base: SideConfig, cand: SideConfig, p
                                                  how=f"effective configuration at both commits{moved}"))
             continue
         judged.dead = dead_for(match, reads, targets)
-        locations = [loc for loc in (_loc(match.baseline, "baseline"), _loc(match.candidate, "candidate")) if loc]
-        if judged.dead is not None:
-            out.no_effect.append(NoEffectChange(subsystem=verdict.subsystem, title=_title(match),
-                                                reason=f"dead configuration, {judged.dead}",
-                                                locations=locations, source=SOURCE))
+        if judged.dead is not None:  # thousands on a large refactor: built without re-validation
+            out.no_effect.append(_built(NoEffectChange, {
+                "subsystem": verdict.subsystem, "title": _title(match),
+                "reason": f"dead configuration, {judged.dead}",
+                "locations": [_built(Location, {"path": e.path, "line": e.line, "end_line": None, "side": side},
+                                     {"path", "line", "side"})
+                              for e, side in ((match.baseline, "baseline"), (match.candidate, "candidate"))
+                              if e is not None and not e.path.startswith("<")],
+                "source": SOURCE}, {"subsystem", "title", "reason", "locations", "source"}))
             continue
+        locations = [loc for loc in (_loc(match.baseline, "baseline"), _loc(match.candidate, "candidate")) if loc]
         if hyp:
             groups.setdefault(hyp, {"same": [], "changed": []})["changed"].append(judged)
         if match.status is MatchStatus.removed:

@@ -205,10 +205,12 @@ def rule_for(key: str, playbooks: PlaybookSet) -> tuple[Playbook, ConfigKeyRule]
 
 
 def judge(match: KeyMatch, playbooks: PlaybookSet) -> Verdict:
-    keys = [e.key for e in (match.candidate, match.baseline) if e is not None]
-    hit = next((h for k in keys if (h := rule_for(k, playbooks)) is not None), None)
+    cand, base = match.candidate, match.baseline
+    hit = rule_for(cand.key, playbooks) if cand is not None else None
+    if hit is None and base is not None:
+        hit = rule_for(base.key, playbooks)
     if hit is None:
-        return Verdict(subsystem_for(keys[0], playbooks), Severity.low, None, None,
+        return Verdict(subsystem_for((cand or base).key, playbooks), Severity.low, None, None,  # type: ignore[union-attr]
                        "no playbook rule covers this key")
     playbook, rule = hit
     if rule.kind == "interval":

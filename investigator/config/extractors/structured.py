@@ -50,39 +50,54 @@ def _scalar(node: yaml.ScalarNode) -> object:
     return text
 
 
-def node_value(node: yaml.Node) -> object:
-    """The plain Python value of a composed node (lists/dicts recursively)."""
+def node_value(node: yaml.Node, scalars: dict[int, object] | None = None) -> object:
+    """The plain Python value of a composed node (lists/dicts recursively).
+
+    `scalars` (id of a scalar node -> its value) is filled on the way, so the walk that follows
+    reads each scalar once (scalars are immutable: sharing them is exact)."""
     if isinstance(node, yaml.ScalarNode):
-        return _scalar(node)
+        value = _scalar(node)
+        if scalars is not None:
+            scalars[id(node)] = value
+        return value
     if isinstance(node, yaml.SequenceNode):
-        return [node_value(n) for n in node.value]
+        return [node_value(n, scalars) for n in node.value]
     if isinstance(node, yaml.MappingNode):
-        return {str(node_value(k)): node_value(v) for k, v in node.value}
+        return {str(node_value(k, scalars)): node_value(v, scalars) for k, v in node.value}
     return None
 
 
-def _walk(node: yaml.Node, prefix: list[str], path: str, fmt: str, out: list[ConfigEntry]) -> None:
+def _known(node: yaml.Node, scalars: dict[int, object]) -> object:
+    if isinstance(node, yaml.ScalarNode):
+        value = scalars.get(id(node), scalars)
+        if value is not scalars:
+            return value
+    return node_value(node)
+
+
+def _walk(node: yaml.Node, prefix: list[str], path: str, fmt: str, out: list[ConfigEntry],
+          scalars: dict[int, object]) -> None:
     # YAML merge keys (`<<: *base`) first, so the mapping's own keys override what they bring in
     pairs = sorted(node.value, key=lambda kv: 0 if getattr(kv[0], "value", None) == "<<" else 1)
     for key_node, value_node in pairs:
-        key = str(node_value(key_node))
+        key = str(_known(key_node, scalars))
         if key == "<<":
             merged = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
             for base in merged:
                 if isinstance(base, yaml.MappingNode):
-                    _walk(base, prefix, path, fmt, out)
+                    _walk(base, prefix, path, fmt, out, scalars)
             continue
         if not prefix and key == DEFAULTS_KEY and isinstance(value_node, yaml.SequenceNode):
             continue  # Hydra defaults list: composition instruction, not a value
         segs = [*prefix, key]
         if isinstance(value_node, yaml.MappingNode) and value_node.value:
-            _walk(value_node, segs, path, fmt, out)
+            _walk(value_node, segs, path, fmt, out, scalars)
             continue
         out.append(
             ConfigEntry(
                 key=join(normalise_key(prefix), TARGET_KEY) if key == TARGET_KEY else normalise_key(segs),
                 raw_key=".".join(segs),
-                value=node_value(value_node),
+                value=_known(value_node, scalars),
                 path=path,
                 line=key_node.start_mark.line + 1,
                 format=fmt,  # type: ignore[arg-type]
@@ -105,8 +120,9 @@ def _compose_tree(path: str, text: str, fmt: str) -> ParsedFile:
     if not isinstance(root, yaml.MappingNode):
         parsed.data = node_value(root)
         return parsed
-    parsed.data = node_value(root)
-    _walk(root, [], path, fmt, parsed.entries)
+    scalars: dict[int, object] = {}
+    parsed.data = node_value(root, scalars)
+    _walk(root, [], path, fmt, parsed.entries, scalars)
     return parsed
 
 

@@ -88,3 +88,27 @@ def test_console_script_runs_without_traceback(tmp_path):
     )
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0 and "does not exist" in proc.stderr
+
+
+def test_logs_only_mode_needs_no_repository(tmp_path, capsys):
+    """TensorBoard runs at both commits, 4 seeds each, the candidate clearly worse: exit 1 on --fail-on."""
+    import numpy as np
+
+    from investigator.metrics.synthetic import write_tensorboard_run
+
+    steps = np.arange(0, 20_000, 500)
+    for side, final in (("base", 400.0), ("cand", 150.0)):
+        for seed in range(4):
+            rng = np.random.default_rng(seed)
+            curve = final * (1 - np.exp(-steps / 4000)) + rng.normal(0, 5, len(steps))
+            write_tensorboard_run(tmp_path / side / f"seed{seed}", {"charts/episodic_return": (steps.tolist(), curve.tolist())})
+    out_dir = tmp_path / "out"
+    code, out, err = _run(
+        ["--baseline-runs", str(tmp_path / "base" / "*"), "--candidate-runs", str(tmp_path / "cand" / "*"), "--output", str(out_dir), "--quiet", "--format", "json", "--fail-on", "critical"],
+        capsys,
+    )
+    assert code == 1, err
+    data = json.loads(next(out_dir.glob("*.json")).read_text())
+    assert data["range"] is None
+    top = data["findings"][0]
+    assert top["severity"] == "critical" and any(e["kind"] == "metric" for e in top["evidence"])

@@ -133,19 +133,25 @@ def build_graph(resources: Resources, checkpointer: Any | None = None):
         """
         ctx = _context(state, state.request.output)
         done = set(state.results) | set(state.skipped)
-        wave, skipped = [], dict(state.skipped)
-        for analyzer in all_analyzers():
-            if analyzer.id in done or not set(getattr(analyzer, "after", ())) <= done:
-                continue
-            try:
-                ok, reason = analyzer.applies(ctx)
-            except Exception as exc:  # an analyzer's own bug must not stop the investigation
-                ok, reason = False, f"applies() failed: {exc}"
-            if ok:
-                wave.append(analyzer.id)
-            else:
-                skipped[analyzer.id] = reason
-                resources.progress(ProgressEvent(step=f"analyze:{analyzer.id}", status="skipped", detail=reason))
+        wave: list[str] = []
+        skipped = dict(state.skipped)
+        progressed = True
+        while progressed:  # a skip can unblock analyzers that wait for it, in this same plan
+            progressed = False
+            for analyzer in all_analyzers():
+                if analyzer.id in done or analyzer.id in wave or not set(getattr(analyzer, "after", ())) <= done:
+                    continue
+                try:
+                    ok, reason = analyzer.applies(ctx)
+                except Exception as exc:  # an analyzer's own bug must not stop the investigation
+                    ok, reason = False, f"applies() failed: {exc}"
+                if ok:
+                    wave.append(analyzer.id)
+                else:
+                    skipped[analyzer.id] = reason
+                    done.add(analyzer.id)
+                    progressed = True
+                    resources.progress(ProgressEvent(step=f"analyze:{analyzer.id}", status="skipped", detail=reason))
         return {"planned": wave, "skipped": skipped}
 
     def fan_out(state: Investigation) -> list[Send] | str:

@@ -37,7 +37,7 @@ def test_demo_with_training_runs_feeds_the_metric_analyzer(tmp_path, capsys, mon
     import json
 
     monkeypatch.chdir(tmp_path)
-    code = main(["demo", "--workdir", "w", "--output", "o", "--runs", "1", "--steps", "3072", "--quiet", "--format", "json"])
+    code = main(["demo", "--workdir", "w", "--output", "o", "--runs", "1", "--steps", "3072", "--quiet", "--format", "json", "--format", "html"])
     assert code == 0
     assert "training run baseline seed 1: ok" in capsys.readouterr().err
     report = json.loads(next((tmp_path / "o").glob("*.json")).read_text())
@@ -47,3 +47,6 @@ def test_demo_with_training_runs_feeds_the_metric_analyzer(tmp_path, capsys, mon
     assert not any(f["source"].startswith("metric") and f["severity"] == "critical" for f in report["findings"])
     assert not [f for f in report["failures"] if f["source"] == "metric_forensics"], report["failures"]
     assert list((tmp_path / "w" / "runs" / "baseline").glob("seed1/progress.csv"))
+    assert report["artifacts"] and all((tmp_path / "o" / a).is_file() for a in report["artifacts"])
+    html = next((tmp_path / "o").glob("*.html")).read_text()
+    assert "data:image/png;base64," in html  # plots are embedded, the page stands alone

@@ -54,6 +54,33 @@ def test_changeset_reads_renames_binaries_and_hunks(repo):
     assert cs.baseline.read_text("data.bin") is None  # binary content is not text
 
 
+def test_changeset_preloads_changed_blobs_at_both_sides(tmp_path):
+    """The diff names every changed blob; both sides' contents arrive with the change set, including
+    two paths that share one blob, and reading them needs no further git process."""
+    path = tmp_path / "r"
+    commit_files(path, {"a.py": "x = 1\n", "b.py": "x = 1\n", "gone.py": "y = 0\n"}, "one")
+    commit_files(path, {"a.py": "x = 2\n", "b.py": "x = 2\n", "gone.py": None, "new.py": "z = 3\n"}, "two")
+    handle = open_repository(str(path))
+    cs = build_changeset(handle, resolve_range(handle, "HEAD~1", "HEAD"))
+    assert {f.path: (f.old_blob is not None, f.new_blob is not None) for f in cs.files} == {
+        "a.py": (True, True), "b.py": (True, True), "gone.py": (True, False), "new.py": (False, True)}
+
+    def no_git(*args, **kwargs):
+        raise AssertionError(f"unexpected git call {args}")
+
+    cs.baseline._read_blobs = no_git  # type: ignore[method-assign]
+    cs.candidate._read_blobs = no_git  # type: ignore[method-assign]
+    assert [cs.baseline.read_text(p) for p in ("a.py", "b.py", "gone.py")] == ["x = 1\n", "x = 1\n", "y = 0\n"]
+    assert [cs.candidate.read_text(p) for p in ("a.py", "b.py", "new.py")] == ["x = 2\n", "x = 2\n", "z = 3\n"]
+    assert cs.candidate.read_text("gone.py") is None and cs.baseline.read_text("new.py") is None
+
+
+def test_missing_blob_reads_as_none(repo):
+    handle = open_repository(str(repo))
+    cs = build_changeset(handle, resolve_range(handle, "v1", "HEAD"))
+    assert cs.baseline.read_blob_ids(["0123456789abcdef0123456789abcdef01234567"]) == [None]
+
+
 def test_bare_repository_is_readable(repo, tmp_path):
     bare = tmp_path / "bare.git"
     subprocess.run(["git", "clone", "-q", "--bare", str(repo), str(bare)], check=True)

@@ -64,6 +64,8 @@ class ChangedFile:
     new_path: str | None
     similarity: int | None = None
     binary: bool = False
+    old_blob: str | None = None  # blob ids from the raw diff (None: absent or not a regular blob)
+    new_blob: str | None = None
     added: int = 0
     removed: int = 0
     hunks: list[Hunk] = field(default_factory=list)
@@ -104,6 +106,13 @@ class ChangeSet:
         return next((f for f in self.files if path in (f.new_path, f.old_path)), None)
 
 
+_BLOB_MODES = {b"100644", b"100755", b"120000"}  # regular files and symlinks; not submodules (160000)
+
+
+def _blob_id(mode: bytes, sha: bytes) -> str | None:
+    return sha.decode() if mode in _BLOB_MODES and sha.strip(b"0") else None
+
+
 def _parse_raw(raw: bytes) -> list[ChangedFile]:
     """Parse `git diff --raw --numstat -z` output into ChangedFile records (no hunks yet)."""
     tokens = raw.split(b"\0")
@@ -118,6 +127,7 @@ def _parse_raw(raw: bytes) -> list[ChangedFile]:
         if tok.startswith(b":"):
             meta = tok[1:].split()
             code = meta[4].decode()
+            old_blob, new_blob = (_blob_id(meta[0], meta[2]), _blob_id(meta[1], meta[3]))
             letter, score = code[0], code[1:]
             if letter in ("R", "C"):
                 old, new = tokens[i + 1].decode(errors="surrogateescape"), tokens[i + 2].decode(
@@ -135,6 +145,8 @@ def _parse_raw(raw: bytes) -> list[ChangedFile]:
                     old_path=old,
                     new_path=new,
                     similarity=int(score) if score else None,
+                    old_blob=old_blob,
+                    new_blob=new_blob,
                 )
             )
         else:
@@ -179,22 +191,40 @@ def _parse_patch(patch: bytes, files: list[ChangedFile]) -> None:
 
 
 def build_changeset(handle: RepoHandle, commit_range: CommitRange) -> ChangeSet:
-    """Diff the two commits with rename detection, straight from git objects."""
+    """Diff the two commits with rename detection, straight from git objects.
+
+    After the raw diff (which names every changed blob), the patch, both trees and the changed
+    blobs are read by concurrent git processes: each analyzer then finds them cached.
+    """
     import time
+    from concurrent.futures import ThreadPoolExecutor
 
     start = time.perf_counter()
     a, b = commit_range.baseline.sha, commit_range.candidate.sha
     common = ["-M", "--no-color", "--no-ext-diff", "--no-textconv", "--find-renames=50%"]
-    raw = handle.git("diff", "--raw", "--numstat", "-z", *common, a, b)
+    raw = handle.git("diff", "--raw", "--numstat", "-z", "--no-abbrev", *common, a, b)
     files = _parse_raw(raw)
-    patch = handle.git("diff", "-U3", *common, a, b)
+    baseline, candidate = Snapshot(handle, a), Snapshot(handle, b)
+    old_blobs = [(f.old_blob, f.old_path) for f in files if not f.binary and f.old_blob and f.old_path]
+    new_blobs = [(f.new_blob, f.new_path) for f in files if not f.binary and f.new_blob and f.new_path]
+    shas = list(dict.fromkeys(sha for sha, _ in (*old_blobs, *new_blobs)))
+    with ThreadPoolExecutor(max_workers=4) as pool:  # the work is in git processes, not in Python
+        patch_job = pool.submit(handle.git, "diff", "-U3", *common, a, b)
+        tree_jobs = [pool.submit(snap.load_tree) for snap in (baseline, candidate)]
+        blob_job = pool.submit(baseline.read_blob_ids, shas)
+        patch = patch_job.result()
+        for job in tree_jobs:
+            job.result()
+        blobs = dict(zip(shas, blob_job.result(), strict=True))
     _parse_patch(patch, files)
+    baseline.seed({path: blobs[sha] for sha, path in old_blobs})
+    candidate.seed({path: blobs[sha] for sha, path in new_blobs})
     elapsed = time.perf_counter() - start
     return ChangeSet(
         handle=handle,
         range=commit_range,
         files=files,
-        baseline=Snapshot(handle, a),
-        candidate=Snapshot(handle, b),
+        baseline=baseline,
+        candidate=candidate,
         diff_seconds=elapsed,
     )

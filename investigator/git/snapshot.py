@@ -33,6 +33,22 @@ class Snapshot:
                 entries[path.decode("utf-8", "surrogateescape")] = parts[2].decode()
         return entries
 
+    def load_tree(self) -> None:
+        """List the tree now (callers overlap it with other git work)."""
+        _ = self._tree
+
+    def seed(self, blobs: dict[str, bytes | None]) -> None:
+        """Cache contents already read by blob id (the diff names the changed blobs); only paths of
+        this tree are kept."""
+        with self._lock:
+            for path, data in blobs.items():
+                if path in self._tree and path not in self._cache:
+                    self._cache[path] = data
+
+    def read_blob_ids(self, shas: list[str]) -> list[bytes | None]:
+        """Contents of blobs by id, in one git process (None for an id git does not have)."""
+        return self._read_blobs(shas) if shas else []
+
     def paths(self) -> list[str]:
         return sorted(self._tree)
 
@@ -74,13 +90,17 @@ class Snapshot:
         hit = self._ast_cache.get(path)
         return hit[0] if hit else None
 
-    def _read_blobs(self, shas: list[str]) -> list[bytes]:
+    def _read_blobs(self, shas: list[str]) -> list[bytes | None]:
         out = self.handle.git("cat-file", "--batch", input_bytes="\n".join(shas).encode() + b"\n")
-        blobs: list[bytes] = []
+        blobs: list[bytes | None] = []
         pos = 0
         for _ in shas:
             nl = out.index(b"\n", pos)
             header = out[pos:nl].split()
+            if len(header) < 3 or header[1] == b"missing":  # "<id> missing" (e.g. a shallow clone)
+                blobs.append(None)
+                pos = nl + 1
+                continue
             size = int(header[2])
             start = nl + 1
             blobs.append(out[start : start + size])

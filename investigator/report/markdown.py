@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
-from investigator.models import Finding, Severity
+from investigator.models import Finding, NoEffectChange, Severity
 from investigator.workflow.state import Investigation
 
 _MAX_HUNK_LINES = 30
@@ -117,19 +117,52 @@ def _verified(inv: Investigation) -> list[str]:
     return out
 
 
+# No-effect items by what kind of change they are, most informative first: a behaviour-looking code
+# change that cannot run says more than a reformatted file.
+_NO_EFFECT_KINDS = (
+    ("code", "Code that changed but cannot affect training"),
+    ("config", "Configuration that changed but no code reads"),
+    ("files", "Files whose change cannot alter behaviour (formatting, comments, renames, docs)"),
+)
+_NO_EFFECT_FLAT = 25  # up to this many items: one flat list
+_NO_EFFECT_PER_KIND = 15  # beyond it: a capped list per kind
+
+
+def _no_effect_kind(source: str) -> str:
+    if source.startswith("config"):
+        return "config"
+    if source.startswith(("diff_overview", "triage")) or not source:
+        return "files"
+    return "code"
+
+
+def _no_effect_line(n: NoEffectChange) -> str:
+    title = n.title if "`" in n.title else f"`{n.title}`"
+    return f"- {title}: {n.reason}"
+
+
 def _no_effect(inv: Investigation) -> list[str]:
     items = [n for r in inv.results.values() for n in r.no_effect]
     out = ["### Changed, no behavioural effect", ""]
     if not items:
         out += ["None.", ""]
         return out
-    shown = items[:60]
-    for n in shown:
-        title = n.title if "`" in n.title else f"`{n.title}`"
-        out.append(f"- {title}: {n.reason}")
-    if len(items) > len(shown):
-        out.append(f"- … and {len(items) - len(shown)} more (see the JSON report).")
-    out.append("")
+    by_kind: dict[str, list[NoEffectChange]] = {kind: [] for kind, _ in _NO_EFFECT_KINDS}
+    for n in items:
+        by_kind[_no_effect_kind(n.source)].append(n)
+    if len(items) <= _NO_EFFECT_FLAT:
+        out += [_no_effect_line(n) for kind, _ in _NO_EFFECT_KINDS for n in by_kind[kind]]
+        out.append("")
+        return out
+    for kind, heading in _NO_EFFECT_KINDS:
+        group = by_kind[kind]
+        if not group:
+            continue
+        out += [f"**{heading}** ({len(group)})", ""]
+        out += [_no_effect_line(n) for n in group[:_NO_EFFECT_PER_KIND]]
+        if len(group) > _NO_EFFECT_PER_KIND:
+            out.append(f"- … and {len(group) - _NO_EFFECT_PER_KIND} more of this kind (JSON report, `no_effect`).")
+        out.append("")
     return out
 
 

@@ -91,6 +91,58 @@ def python_config(i: int) -> str:
     )
 
 
+BASELINE_TRAIN = '''"""Train one experiment (baseline: configuration from YAML)."""
+
+import yaml
+
+from pkg.sub0.module_0 import Block
+
+
+def main(path="configs/group0/exp_0.yaml"):
+    with open(path) as f:
+        cfg = yaml.safe_load(f)
+    rewards = cfg["env"]["rewards"]
+    trainer = cfg["trainer"]
+    model = Block()
+    for step in range(1000):
+        if step % trainer["checkpoint_interval"] == 0:
+            print("checkpoint", step, sum(rewards.values()), trainer["lr"], model)
+
+
+if __name__ == "__main__":
+    main()
+'''
+
+CANDIDATE_TRAIN = '''"""Train one experiment (candidate: configuration from Python classes)."""
+
+from dataclasses import asdict
+
+from pkg.moved.module_0 import Block
+from project.config.exp_0 import Rewards0, Trainer0
+
+
+def main():
+    rewards = asdict(Rewards0())
+    trainer = Trainer0()
+    model = Block()
+    for step in range(1000):
+        if step % trainer.checkpoint_interval == 0:
+            print("checkpoint", step, sum(rewards.values()), trainer.lr, model)
+
+
+if __name__ == "__main__":
+    main()
+'''
+
+# What a correct investigation reports (the behaviour changes planted in module 0 and experiment 0,
+# which the entry point uses); each is (what, substring of a finding title).
+EXPECTED = [
+    ("checkpoint interval 50 -> 5", "checkpoint_interval"),
+    ("reward term item_3 removed", "item_3"),
+    ("Block activation relu -> tanh", "tanh"),
+]
+
+
 def build(repo: Path, n_files: int) -> tuple[str, str]:
     repo.mkdir(parents=True)
     git(repo, "init", "-q", "-b", "main")
@@ -104,6 +156,7 @@ def build(repo: Path, n_files: int) -> tuple[str, str]:
         p = repo / "configs" / f"group{i % 8}" / f"exp_{i}.yaml"
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(yaml_config(i))
+    (repo / "train.py").write_text(BASELINE_TRAIN)
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "baseline")
     base = git(repo, "rev-parse", "HEAD").strip()
@@ -120,6 +173,7 @@ def build(repo: Path, n_files: int) -> tuple[str, str]:
         p = repo / "project" / "config" / f"exp_{i}.py"
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(python_config(i))
+    (repo / "train.py").write_text(CANDIDATE_TRAIN)
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "refactor: configuration into Python classes")
     return base, git(repo, "rev-parse", "HEAD").strip()
@@ -172,6 +226,10 @@ def main() -> int:
     import json
 
     report = json.loads(next(out_dir.glob("*.json")).read_text())
+    titles = [f["title"] for f in report["findings"]]
+    for what, needle in EXPECTED:
+        hit = next((f"#{i + 1} {t}" for i, t in enumerate(titles) if needle in t), None)
+        print(f"  expected {what}: {hit or 'MISSED'}")
     print("steps: " + " · ".join(f"{t['step']} {t['seconds']:.2f} s" for t in report["timings"]))
     return 0
 

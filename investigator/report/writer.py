@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 
-from investigator.report.html import render_html
 from investigator.report.json_report import render_json
 from investigator.report.markdown import render_markdown
 from investigator.workflow.state import Investigation
@@ -16,21 +17,30 @@ def report_stem(inv: Investigation) -> str:
     return "investigation-logs"
 
 
+def _html(inv: Investigation, markdown: Callable[[], str], out_dir: Path) -> str:
+    from investigator.report.html import render_html  # markdown-it is only loaded when HTML is asked for
+
+    text = markdown()
+    return render_html(text, text.splitlines()[0].lstrip("# "), out_dir)
+
+
+# format -> renderer(investigation, markdown text on demand, output dir); each renders only when requested
+RENDERERS: dict[str, Callable[[Investigation, Callable[[], str], Path], str]] = {
+    "md": lambda inv, markdown, out_dir: markdown(),
+    "json": lambda inv, markdown, out_dir: render_json(inv),
+    "html": _html,
+}
+
+
 def write_reports(inv: Investigation) -> dict[str, str]:
     """Render each requested format; return format -> written path."""
     out_dir = Path(inv.request.output)
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = report_stem(inv)
-    markdown = render_markdown(inv)
+    markdown = cache(lambda: render_markdown(inv))  # shared by md and html, skipped for json alone
     written: dict[str, str] = {}
     for fmt in dict.fromkeys(inv.request.formats):
         path = out_dir / f"{stem}.{fmt}"
-        if fmt == "md":
-            path.write_text(markdown)
-        elif fmt == "json":
-            path.write_text(render_json(inv))
-        elif fmt == "html":
-            title = markdown.splitlines()[0].lstrip("# ")
-            path.write_text(render_html(markdown, title, out_dir))
+        path.write_text(RENDERERS[fmt](inv, markdown, out_dir))
         written[fmt] = str(path)
     return written

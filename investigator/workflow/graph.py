@@ -20,6 +20,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Send
 
+import investigator.report.writer as report_writer  # module import: the writer imports workflow.state
 from investigator.analyzers.base import AnalysisContext, all_analyzers
 from investigator.git import build_changeset, open_repository, resolve_range
 from investigator.git.changeset import ChangeSet
@@ -201,9 +202,7 @@ def build_graph(resources: Resources, checkpointer: Any | None = None):
         return _timed("rank", resources, work, lambda u: f"{len(u['findings'])} findings, {len(u['hypotheses'])} hypotheses")
 
     def report(state: Investigation) -> dict:
-        from investigator.report.writer import write_reports
-
-        return _timed("report", resources, lambda: {"reports": write_reports(state)}, lambda u: ", ".join(u["reports"].values()))
+        return _timed("report", resources, lambda: {"reports": report_writer.write_reports(state)}, lambda u: ", ".join(u["reports"].values()))
 
     graph = StateGraph(Investigation)
     for name, fn in [

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from pydantic_core import to_json
 
 from investigator import __version__
-from investigator.workflow.state import Investigation
+
+if TYPE_CHECKING:  # the workflow imports the report writer; only annotations need the state
+    from investigator.workflow.state import Investigation
 
 SCHEMA_VERSION = "1.0"
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from investigator.models import Finding, NoEffectChange, Severity
-from investigator.workflow.state import Investigation
+
+if TYPE_CHECKING:  # the workflow imports the report writer; only annotations need the state
+    from investigator.workflow.state import Investigation
 
 _MAX_HUNK_LINES = 30
 

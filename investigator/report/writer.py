@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from investigator.report.json_report import render_json
 from investigator.report.markdown import render_markdown
-from investigator.workflow.state import Investigation
+
+if TYPE_CHECKING:  # the workflow imports the report writer; only annotations need the state
+    from investigator.workflow.state import Investigation
 
 
 def report_stem(inv: Investigation) -> str:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import ast
 import difflib
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from investigator.detectors.imports import ReferenceFinder, RefResult
 from investigator.detectors.pyast import FunctionInfo, ParsedModule, parse_module
 from investigator.detectors.sources import FileChange, SourceTree
 
@@ -46,6 +47,7 @@ class SideIndex:
         self._modules: dict[str, ParsedModule | None] = {}
         self._texts: dict[str, str] | None = None
         self._defs: dict[str, list[str]] | None = None
+        self._finder: ReferenceFinder | None = None
         self.failures: list[ParseFailure] = []
 
     # -- reading -----------------------------------------------------------------------------
@@ -116,23 +118,67 @@ class SideIndex:
 
     def references(self, name: str, skip: Iterable[tuple[str, int, int]] = ()) -> list[tuple[str, int]]:
         """Uses of an identifier outside comments, its own definition lines and the `skip` ranges."""
+        return list(self._mention_lines(name, list(skip), first_only=False))
+
+    def mentions(self, name: str, skip: Iterable[tuple[str, int, int]] = ()) -> list[tuple[str, int]]:
+        """The first use of an identifier in each file that has one (as `references`)."""
+        return list(self._mention_lines(name, list(skip), first_only=True))
+
+    def _mention_lines(
+        self, name: str, skip_list: list[tuple[str, int, int]], first_only: bool
+    ) -> Iterator[tuple[str, int]]:
         word = re.compile(rf"\b{re.escape(name)}\b")
         definition = re.compile(rf"^\s*(?:async\s+)?(?:def|class)\s+{re.escape(name)}\b")
-        skip_list = list(skip)
-        out: list[tuple[str, int]] = []
         for path, text in self.texts().items():
             if name not in text:
                 continue
-            for number, line in enumerate(text.splitlines(), start=1):
-                if name not in line:
-                    continue
-                code = line.split("#", 1)[0] if path.endswith(PY_SUFFIXES) else line
+            python = path.endswith(PY_SUFFIXES)
+            counted, number = 0, 1  # line number of position `counted`
+            at = text.find(name)
+            while at >= 0:  # each line holding the name, once (substring search, then the line)
+                start = text.rfind("\n", 0, at) + 1
+                end = text.find("\n", at)
+                end = len(text) if end < 0 else end
+                at = text.find(name, end)
+                line = text[start:end]
+                code = line.split("#", 1)[0] if python else line
                 if not word.search(code) or definition.match(line):
                     continue
+                number += text.count("\n", counted, start)
+                counted = start
                 if any(p == path and lo <= number <= hi for p, lo, hi in skip_list):
                     continue
-                out.append((path, number))
-        return out
+                yield path, number
+                if first_only:
+                    break
+
+    def uses(self, name: str, defined_in: str, skip: Iterable[tuple[str, int, int]] = ()) -> RefResult:
+        """Import-aware `references`: the first use of `name` that may mean its definition in
+        `defined_in`, or (reference None) where its other mentions are bound instead."""
+        if self._finder is None:
+            self._finder = ReferenceFinder(self)
+        return self._finder.find(name, defined_in, skip)
+
+    # -- parsed trees for the reference finder -------------------------------------------------
+    def cached_ast(self, path: str) -> ast.Module | None:
+        """A parse of `path` that already exists (this index's modules, the snapshot's AST cache)."""
+        parsed = self._modules.get(path)
+        if parsed is not None:
+            return parsed.tree
+        peek = getattr(self.tree, "parsed_if_cached", None)
+        return peek(path) if peek is not None else None
+
+    def parse_ast(self, path: str, text: str) -> ast.Module | None:
+        """Parse `path` now (through the snapshot's shared cache where there is one); None when it
+        does not parse."""
+        shared = getattr(self.tree, "python_ast", None)
+        if shared is not None:
+            tree, _error = shared(path)
+            return tree if isinstance(tree, ast.Module) else None
+        try:
+            return ast.parse(text, filename=path)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
 
 
 @dataclass(eq=False)

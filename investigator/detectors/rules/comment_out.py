@@ -10,7 +10,7 @@ from investigator.detectors.base import Detector, DetectorContext, DetectorMeta,
 from investigator.detectors.classify import classify
 from investigator.detectors.evidence import reverse_hunks
 from investigator.detectors.pairs import PY_SUFFIXES, enclosing_function
-from investigator.detectors.reach import unreachable_reason
+from investigator.detectors.reach import class_uses, unreachable_reason
 from investigator.detectors.sources import DiffHunk, FileChange
 from investigator.models import Severity
 
@@ -124,7 +124,8 @@ class CommentOutDetector(Detector):
                 defs = [f for f in base_mod.functions.values() if f.name in names]
                 classes = [n for n in names if n not in {f.name for f in defs}]
                 unreachable = [unreachable_reason(f, ctx.pairs.base) for f in defs]
-                class_refs = [ctx.pairs.base.references(c, skip=[(base_loc[0], base_loc[1], base_loc[1] + len(run))])
+                span = (base_loc[0], base_loc[1], base_loc[1] + len(run))
+                class_refs = [class_uses(ctx.pairs.base, c, base_loc[0], span, _class_def(base_mod.tree, c)).reference
                               for c in classes]
                 if (defs or classes) and all(unreachable) and not any(class_refs):
                     reasons = [r for r in unreachable if r] + [
@@ -145,3 +146,7 @@ class CommentOutDetector(Detector):
             details={"lines": len(run), "defines": names, "tagged": tagged},
             patch=reverse_hunks(change.new_path, [hunk]),
         )
+
+
+def _class_def(tree: ast.Module, name: str) -> ast.ClassDef | None:
+    return next((n for n in ast.walk(tree) if isinstance(n, ast.ClassDef) and n.name == name), None)

@@ -120,6 +120,7 @@ class NoEffectChange(BaseModel):
     reason: str
     locations: list[Location] = Field(default_factory=list)
     source: str = ""
+    details: dict[str, Any] = Field(default_factory=dict)  # e.g. the full key list of a grouped dead-config item
 
 
 class VerifiedItem(BaseModel):

@@ -2,27 +2,35 @@
 
 Pure renames, formatting-only, comment-only and docstring-only changes are recognised here and kept
 out of findings; what maps to no subsystem is listed as "other".
+
+A file maps by its paths (playbook globs), by the identifiers in its changed lines (language keywords
+such as Python's `return` do not count, see `Playbook.identifier_hits`), and by every subsystem one of
+its changed symbols maps to by name or signature; a symbol itself maps by its name and its own lines.
 """
 
 from __future__ import annotations
 
 import ast
 import json
-import re
+import posixpath
+import types
 from collections import Counter
-from pathlib import PurePosixPath
+from dataclasses import dataclass
 
 import yaml
 from pydantic import BaseModel, Field
 
 from investigator.git.changeset import ChangedFile, ChangeSet
 from investigator.models import OTHER_SUBSYSTEM, AnalyzerFailure
-from investigator.playbooks_lib.schema import YAML_LOADER, PlaybookSet
+from investigator.playbooks_lib.schema import YAML_LOADER, Playbook, PlaybookSet
 from investigator.pyast import (
+    Definition,
     index_definitions,
-    innermost_definition,
+    normalized_dump,
+    parse_python,
     same_behaviour,
     source_fingerprint,
+    strip_docstrings,
 )
 
 DOC_SUFFIXES = {".md", ".rst", ".txt", ".adoc"}
@@ -95,7 +103,7 @@ class Triage(BaseModel):
 
 
 def _language(path: str) -> str:
-    suffix = PurePosixPath(path).suffix.lower()
+    suffix = posixpath.splitext(path)[1].lower()
     if suffix == ".py":
         return "python"
     if suffix in STRUCTURED_SUFFIXES:
@@ -126,18 +134,63 @@ def _strip_comments(source: str) -> str:
 ParsedSide = tuple[ast.Module | None, str | None]
 
 
-def _python_kind(old: str | None, new: str | None, old_parsed: ParsedSide, new_parsed: ParsedSide) -> tuple[str, str | None]:
-    """Classify a Python change (behavioural/formatting/comments/docstring) by comparing bytecode."""
+def _python_kind(old: str | None, new: str | None, old_parsed: ParsedSide, new_parsed: ParsedSide,
+                 codes: tuple[types.CodeType | None, types.CodeType | None] = (None, None),
+                 bytecode_differs: bool = False) -> tuple[str, str | None]:
+    """Classify a Python change (behavioural/formatting/comments/docstring) by comparing bytecode.
+
+    `codes` are both sides compiled (for the cheap name-signature proof of a behavioural change);
+    `bytecode_differs` says their fingerprints were already compared and differ, so only the AST
+    comparison (jump offsets can move with layout) can still show the same behaviour.
+    """
     if old is None or new is None:
         return "behavioural", None
     (old_tree, old_err), (new_tree, new_err) = old_parsed, new_parsed
     if old_tree is None or new_tree is None:
         return "behavioural", old_err or new_err
-    if same_behaviour(old_tree, new_tree):
+    if codes[0] is not None and codes[1] is not None and _name_signature(codes[0]) != _name_signature(codes[1]):
+        return "behavioural", None
+    if (normalized_dump(old_tree) == normalized_dump(new_tree)) if bytecode_differs else same_behaviour(old_tree, new_tree):
         return ("comments" if _comments(old) != _comments(new) else "formatting"), None
-    if same_behaviour(old_tree, new_tree, ignore_docstrings=True):
+    # fresh trees to strip (the snapshot's are shared): parsing is several times cheaper than deepcopy
+    old_bare, new_bare = parse_python(old)[0], parse_python(new)[0]
+    if old_bare is not None and new_bare is not None and same_behaviour(strip_docstrings(old_bare), strip_docstrings(new_bare)):
         return "docstring", None
     return "behavioural", None
+
+
+def _compiled(source: str | None) -> types.CodeType | None:
+    if source is None:
+        return None
+    try:
+        return compile(source, "<src>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError, TypeError):
+        return None
+
+
+def _name_signature(code: types.CodeType) -> tuple:
+    """What formatting, comment and docstring edits cannot change in compiled code: the names it uses
+    (less `__doc__`, which a module or class docstring sets) and its constants other than strings and
+    None (docstrings, and the None a stripped docstring leaves), nested code included. Different
+    signatures prove a behavioural change without an AST comparison; equal ones prove nothing."""
+    nested = tuple(_name_signature(c) for c in code.co_consts if isinstance(c, types.CodeType))
+    consts = tuple((type(c).__name__, repr(c)) for c in code.co_consts
+                   if c is not None and not isinstance(c, str | types.CodeType))
+    names = tuple(n for n in code.co_names if n != "__doc__")
+    return (code.co_name, names, code.co_varnames, code.co_freevars, code.co_cellvars, consts, nested)
+
+
+def _code_by_qualname(code: types.CodeType | None) -> dict[str, types.CodeType | None]:
+    """Nested code objects by qualified name (None where a name is defined twice)."""
+    found: dict[str, types.CodeType | None] = {}
+    stack = [code] if code is not None else []
+    while stack:
+        current = stack.pop()
+        for const in current.co_consts:
+            if isinstance(const, types.CodeType):
+                found[const.co_qualname] = None if const.co_qualname in found else const
+                stack.append(const)
+    return found
 
 
 def _comments(source: str) -> list[str]:
@@ -166,75 +219,166 @@ def _text_kind(old: str | None, new: str | None) -> str:
     return "behavioural"
 
 
-def _changed_symbols(f: ChangedFile, old_tree: ast.Module | None, new_tree: ast.Module | None) -> list[ChangedSymbol]:
-    """Functions/classes whose own AST differs between the sides (innermost definition per line)."""
+@dataclass
+class _Symbol:
+    """A changed symbol with its definitions on each side (their line spans are what it maps by)."""
+
+    symbol: ChangedSymbol
+    old: Definition | None
+    new: Definition | None
+
+
+def _changed_symbols(f: ChangedFile, old_tree: ast.Module | None, new_tree: ast.Module | None,
+                     codes: tuple[types.CodeType | None, types.CodeType | None] = (None, None)) -> list[_Symbol]:
+    """Functions/classes whose own AST differs between the sides (innermost definition per line).
+
+    With both sides compiled (`codes`), a top-level or class-level definition whose name signature
+    differs is changed without an AST comparison. Nested functions, and every definition when the
+    module's compiler flags differ (`from __future__ import annotations`), are compared by AST only:
+    their compiled names also depend on the surroundings.
+    """
     old_defs = index_definitions(old_tree) if old_tree else []
     new_defs = index_definitions(new_tree) if new_tree else []
     old_by_name = {d.qualname: d for d in old_defs}
     new_by_name = {d.qualname: d for d in new_defs}
-    touched_old = {d.qualname for ln in (x for h in f.hunks for x in h.removed_lines) if (d := innermost_definition(old_defs, ln))}
-    touched_new = {d.qualname for ln in (x for h in f.hunks for x in h.added_lines) if (d := innermost_definition(new_defs, ln))}
-    symbols: list[ChangedSymbol] = []
+    touched_old = _touched(old_defs, [x for h in f.hunks for x in h.removed_lines])
+    touched_new = _touched(new_defs, [x for h in f.hunks for x in h.added_lines])
+    comparable = codes[0] is not None and codes[1] is not None and codes[0].co_flags == codes[1].co_flags
+    old_codes, new_codes = (_code_by_qualname(codes[0]), _code_by_qualname(codes[1])) if comparable else ({}, {})
+    symbols: list[_Symbol] = []
     for name in sorted(touched_old | touched_new):
         o, n = old_by_name.get(name), new_by_name.get(name)
         if o and n:
-            if same_behaviour(o.node, n.node, ignore_docstrings=True):
+            oc, nc = old_codes.get(name), new_codes.get(name)
+            signatures_differ = (oc is not None and nc is not None and "<locals>" not in name
+                                 and _name_signature(oc) != _name_signature(nc))
+            if not signatures_differ and same_behaviour(o.node, n.node, ignore_docstrings=True):
                 continue
             change = "modified"
         else:
             change = "removed" if o else "added"
         kind = (o or n).kind  # type: ignore[union-attr]
-        symbols.append(
-            ChangedSymbol(
-                qualname=name,
-                kind=kind,
-                change=change,
-                baseline_line=o.start if o else None,
-                candidate_line=n.start if n else None,
-            )
+        symbol = ChangedSymbol(
+            qualname=name,
+            kind=kind,
+            change=change,
+            baseline_line=o.start if o else None,
+            candidate_line=n.start if n else None,
         )
+        symbols.append(_Symbol(symbol, o, n))
     return symbols
 
 
-def _match_subsystems(playbooks: PlaybookSet, f: ChangedFile, changed_text: str, symbols: list[ChangedSymbol]) -> list[SubsystemMatch]:
-    matches: list[SubsystemMatch] = []
-    names = " ".join(s.qualname for s in symbols)
-    for playbook in playbooks:
-        reasons: list[str] = []
-        for path in {p for p in (f.old_path, f.new_path) if p}:
-            pattern = playbook.matches_path(path)
-            if pattern:
-                reasons.append(f"path {path} matches {pattern!r}")
-                break
-        regex = playbook.identifier_regex
-        if regex is not None:
-            hits = _first_hits(regex, changed_text)
-            hits += [h for h in _first_hits(regex, names) if h not in hits]
-            if hits:
-                reasons.append("changed lines mention " + ", ".join(f"`{h}`" for h in hits[:5]))
-        if reasons:
-            matches.append(SubsystemMatch(subsystem=playbook.subsystem, reasons=reasons))
-    return matches
+def _touched(defs: list[Definition], lines: list[int]) -> set[str]:
+    """Qualified names of the innermost definition spanning each line (as `innermost_definition`,
+    the later of equal spans winning), from a line table painted widest first: one pass, not one
+    scan of every definition per changed line."""
+    if not defs or not lines:
+        return set()
+    last = max(d.end for d in defs)
+    table: list[str | None] = [None] * (last + 2)
+    for d in sorted(defs, key=lambda d: d.start - d.end):  # widest first; stable, so later equal spans win
+        table[d.start : d.end + 1] = [d.qualname] * (d.end - d.start + 1)
+    return {name for ln in lines if 0 <= ln <= last and (name := table[ln]) is not None}
 
 
-def _first_hits(regex: re.Pattern[str], text: str, limit: int = 5) -> list[str]:
-    """Up to `limit` distinct matches (the reason text needs examples, not every occurrence)."""
-    hits: list[str] = []
-    for match in regex.finditer(text):
-        if match.group(0) not in hits:
-            hits.append(match.group(0))
-            if len(hits) == limit:
-                break
+class _Lines:
+    """Character offsets of the lines of one side's source (computed on first use)."""
+
+    def __init__(self, source: str | None) -> None:
+        self.source = source or ""
+        self._starts: list[int] | None = None
+
+    def span(self, definition: Definition, header: bool = False) -> tuple[int, int]:
+        """(pos, endpos) of the definition's own lines, decorators included; with `header`, only its
+        decorators and signature (up to the line before its body)."""
+        if self._starts is None:
+            starts = [0]
+            find = self.source.find
+            while (nl := find("\n", starts[-1])) >= 0:
+                starts.append(nl + 1)
+            self._starts = starts
+        starts = self._starts
+        end = definition.end
+        if header:
+            body = getattr(definition.node, "body", None)
+            first = body[0].lineno if body else definition.end + 1
+            end = max(definition.start, min(first - 1, definition.end), getattr(definition.node, "lineno", 0))
+        pos = starts[min(definition.start, len(starts)) - 1]
+        endpos = starts[end] - 1 if end < len(starts) else len(self.source)
+        return pos, endpos
+
+
+def _symbol_hits(playbook: Playbook, sym: _Symbol, sides: tuple[_Lines, _Lines], language: str,
+                 name: bool, body: bool, header_only: bool = False) -> list[str]:
+    """Identifiers of the playbook in the symbol's name (if `name`) and, if `body`, in its own lines
+    (only its decorators and signature with `header_only`): the candidate's definition, and the
+    baseline's too when modified (a removed call counts)."""
+    hits = playbook.identifier_hits(sym.symbol.qualname) if name else []  # a qualified name is all identifiers
+    if body:
+        for lines, definition in ((sides[1], sym.new), (sides[0], sym.old)):
+            if definition is not None:
+                pos, endpos = lines.span(definition, header=header_only)
+                hits += [h for h in playbook.identifier_hits(lines.source, language, pos, endpos) if h not in hits]
     return sorted(hits)
 
 
-def _symbol_subsystems(playbooks: PlaybookSet, symbol: ChangedSymbol, body: str) -> list[str]:
-    out = []
+_DEFINITION_WORDS = ("def ", "class ", "async def ")
+
+
+def _ticks(words: list[str], limit: int) -> str:
+    return ", ".join(f"`{w}`" for w in words[:limit])
+
+
+def _symbols_reason(mapped: list[tuple[str, list[str]]]) -> str:
+    if len(mapped) == 1:
+        name, hits = mapped[0]
+        return f"changed symbol `{name}` maps here ({_ticks(hits, 3)})"
+    shown = ", ".join(f"`{name}` ({_ticks(hits, 3)})" for name, hits in mapped[:3])
+    more = f" and {len(mapped) - 3} more" if len(mapped) > 3 else ""
+    return f"changed symbols {shown}{more} map here"
+
+
+def _match_subsystems(playbooks: PlaybookSet, f: ChangedFile, language: str, changed_text: str,
+                      symbols: list[_Symbol], old: str | None, new: str | None) -> list[SubsystemMatch]:
+    """Subsystems of a changed file: path globs, identifiers in its changed lines, and every
+    subsystem one of its changed symbols maps to by name or signature (`ChangedSymbol.subsystems` also
+    counts the symbol's body)."""
+    globs: dict[str, str] = {}  # subsystem -> "path P matches G", the first path that matches
+    for path in dict.fromkeys(p for p in (f.old_path, f.new_path) if p):
+        for subsystem, pattern in playbooks.matching_globs(path).items():
+            globs.setdefault(subsystem, f"path {path} matches {pattern!r}")
+    sides = (_Lines(old), _Lines(new))
+    # An added or deleted file's changed lines are the whole file, so a symbol's lines (a slice of it)
+    # can only hold identifiers of a playbook whose identifiers the changed lines hold.
+    whole_file = f.status in ("added", "deleted")
+    names = "\n".join(sym.symbol.qualname for sym in symbols)
+    matches: list[SubsystemMatch] = []
     for playbook in playbooks:
-        regex = playbook.identifier_regex
-        if regex is not None and (regex.search(body) or regex.search(symbol.qualname)):
-            out.append(playbook.subsystem)
-    return out
+        reasons = [globs[playbook.subsystem]] if playbook.subsystem in globs else []
+        hits = playbook.identifier_hits(changed_text, language)
+        if hits:
+            reasons.append("changed lines mention " + _ticks(hits, 5))
+        mapped: list[tuple[str, list[str]]] = []
+        in_names = bool(symbols) and bool(playbook.identifier_hits(names))  # one search for all the names
+        in_bodies = bool(hits) or not whole_file
+        for sym in symbols if in_names or in_bodies else ():
+            # The file takes a symbol's subsystem from its name and from playbook patterns written for
+            # definitions (`def forward`, `def step(self, action`): what kind of code changed. Its
+            # parameters and body often name other subsystems' data, so those hits stay on the
+            # symbol: `compute_gae(rewards, dones)` is not an env change.
+            head_hits = [h for h in _symbol_hits(playbook, sym, sides, language, name=in_names, body=in_bodies,
+                                                 header_only=True)
+                         if h in sym.symbol.qualname or h.startswith(_DEFINITION_WORDS)]
+            if head_hits:
+                mapped.append((sym.symbol.qualname, head_hits))
+            if head_hits or (in_bodies and _symbol_hits(playbook, sym, sides, language, name=False, body=True)):
+                sym.symbol.subsystems.append(playbook.subsystem)
+        if mapped:
+            reasons.append(_symbols_reason(mapped))
+        if reasons:
+            matches.append(SubsystemMatch(subsystem=playbook.subsystem, reasons=reasons))
+    return matches
 
 
 def triage_changeset(changeset: ChangeSet, playbooks: PlaybookSet) -> Triage:
@@ -256,6 +400,8 @@ def triage_changeset(changeset: ChangeSet, playbooks: PlaybookSet) -> Triage:
         old = changeset.baseline.read_text(f.old_path) if f.old_path and not f.binary else None
         new = changeset.candidate.read_text(f.new_path) if f.new_path and not f.binary else None
         error: str | None = None
+        symbols: list[_Symbol] = []
+        fp = new_fp = None
         if f.binary:
             entry.change_kind = "binary"
         elif f.is_pure_rename:
@@ -263,15 +409,18 @@ def triage_changeset(changeset: ChangeSet, playbooks: PlaybookSet) -> Triage:
             entry.note = f"renamed from {f.old_path} without content change"
         elif language == "docs":
             entry.change_kind = "documentation"
-        elif language == "python" and old is not None and new is not None and (fp := source_fingerprint(old)) is not None and fp == source_fingerprint(new):
+        elif language == "python" and old is not None and new is not None and (fp := source_fingerprint(old)) is not None and fp == (new_fp := source_fingerprint(new)):
             # Same bytecode up to line layout: formatting or comments only, no AST needed.
             entry.change_kind = "comments" if _comments(old) != _comments(new) else "formatting"
         elif language == "python":
             old_parsed = changeset.baseline.python_ast(f.old_path) if old is not None and f.old_path else (None, None)
             new_parsed = changeset.candidate.python_ast(f.new_path) if new is not None and f.new_path else (None, None)
-            entry.change_kind, error = _python_kind(old, new, old_parsed, new_parsed)
+            codes = (_compiled(old), _compiled(new)) if old is not None and new is not None else (None, None)
+            bytecode_differs = old is not None and new is not None and fp is not None and new_fp is not None
+            entry.change_kind, error = _python_kind(old, new, old_parsed, new_parsed, codes, bytecode_differs)
             if entry.change_kind == "behavioural":
-                entry.symbols = _changed_symbols(f, old_parsed[0], new_parsed[0])
+                symbols = _changed_symbols(f, old_parsed[0], new_parsed[0], codes)
+                entry.symbols = [s.symbol for s in symbols]
         elif language in ("yaml", "json"):
             entry.change_kind, error = _structured_kind(language, old, new)
         elif language == "native":
@@ -290,12 +439,6 @@ def triage_changeset(changeset: ChangeSet, playbooks: PlaybookSet) -> Triage:
         if f.status == "renamed" and entry.change_kind in ("formatting", "comments", "docstring"):
             entry.note = f"renamed from {f.old_path}; {entry.change_kind}-only edits"
         if entry.has_effect:
-            changed = _changed_text(f)
-            entry.subsystems = _match_subsystems(playbooks, f, changed, entry.symbols)
-            for symbol in entry.symbols:
-                source = new if symbol.candidate_line else old
-                lines = (source or "").splitlines()
-                start = (symbol.candidate_line or symbol.baseline_line or 1) - 1
-                symbol.subsystems = _symbol_subsystems(playbooks, symbol, "\n".join(lines[start : start + 200]))
+            entry.subsystems = _match_subsystems(playbooks, f, language, _changed_text(f), symbols, old, new)
         triage.entries.append(entry)
     return triage

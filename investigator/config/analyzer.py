@@ -47,11 +47,14 @@ def compare(baseline: SnapshotLike, candidate: SnapshotLike, playbooks: Playbook
     for side, snapshot, spec in ((base_side, baseline, baseline_entry), (cand_side, candidate, candidate_entry)):
         scripts = pyproject_scripts(snapshot.read_bytes("pyproject.toml"))
         resolved = resolve(side, spec, scripts)
-        if resolved.starts and side.reused:  # followed code needs the candidate's own lines: parse them
+        built = build_side(side, resolved)
+        if resolved.starts and side.reused and _takes_from(built[0], side.reused):
+            # followed code took values from a module with the baseline's lines: parse the candidate's
             side = cand_side = collect(candidate, cache)
             cand_side.read_cache = base_side.read_cache
             resolved = resolve(side, spec, scripts)
-        sides.append(build_side(side, resolved))
+            built = build_side(side, resolved)
+        sides.append(built)
     (base, tb), (cand, tc) = sides
     aliases = Aliases(playbooks.aliases())
     primary_is_other = not base.effective or not cand.effective
@@ -66,6 +69,17 @@ def compare(baseline: SnapshotLike, candidate: SnapshotLike, playbooks: Playbook
     else:
         effective, other = match(base.effective, cand.effective, aliases), match(base.other, cand.other, aliases)
     return Comparison(base_side, cand_side, base, cand, (tb, tc), effective, other, primary_is_other)
+
+
+def _takes_from(config: SideConfig, paths: list[str]) -> bool:
+    """Whether any entry of the effective configuration (winning, shadowed or replaced) comes from `paths`.
+
+    A reused module holds no configured value of its own, but code followed into it can still set
+    some (assignments, builder defaults, keyword arguments), and those carry its lines."""
+    wanted = set(paths)
+    entries = [*config.effective.values(), *config.replaced.values(),
+               *(e for shadowed in config.shadowed.values() for e in shadowed)]
+    return any(e.path in wanted for e in entries)
 
 
 SAME_CODE_KINDS = ("formatting", "comments")  # triage kinds whose bytecode is identical up to line layout
@@ -134,6 +148,7 @@ class ConfigForensics:
             label: {key: entry.value for key, entry in config.effective.items() if entry.literal}
             for label, config in (("baseline", comparison.base), ("candidate", comparison.cand))
         }
+        # Every dead key, by file: the full list behind the grouped `no_effect` items.
         result.sections.append(ReportSection(
             id="config_changes", title="Configuration changes", order=40,
             markdown=render(comparison.base, comparison.cand, outcome, comparison.other,

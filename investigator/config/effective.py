@@ -24,7 +24,14 @@ from investigator.config.extractors.python import (
     last_name,
 )
 from investigator.config.hydra import compose
-from investigator.config.keys import ROOT_PREFIXES, class_segment, join, normalise_key, normalise_segment
+from investigator.config.keys import (
+    ROOT_PREFIXES,
+    class_segment,
+    join,
+    join2,
+    normalise_key,
+    normalise_segment,
+)
 from investigator.config.model import ConfigEntry, EntryKind, EntryPoint, SideConfig
 
 _MAX_FUNCTIONS = 3000
@@ -280,6 +287,10 @@ class _Emitter:
                     self._add(replace(const))
 
 
+# Defaults that can name the recipe or the config file to load (then they select, they do not configure).
+_SELECTOR_KINDS = (EntryKind.option_default, EntryKind.param_default)
+
+
 def _name_node(name: str) -> ast.Name:
     return ast.Name(id=name, ctx=ast.Load())
 
@@ -293,7 +304,8 @@ def _loaded_files(side: SideData, follower: _Follower, already: set[str]) -> lis
     """Structured config files named by string literals in code the entry reaches."""
     found: list[str] = []
     for module, fn in follower.order:
-        names = list(fn.config_files) + [o.value for o in fn.options if isinstance(o.value, str)]
+        names = [*fn.config_files, *(o.value for o in fn.options if isinstance(o.value, str)),
+                 *(v.value for _, v in fn.defaults if isinstance(v.value, str))]  # `def main(path="x.yaml")`
         base = module.path.rsplit("/", 1)[0] if "/" in module.path else ""
         for name in names:
             rel = name.removeprefix("./")
@@ -362,7 +374,7 @@ def build_side(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dic
 
     # options that only select the recipe or the config file are not training configuration
     selectors = {resolved.recipe, *loaded} - {None}
-    layers = [e for e in layers if not (e.kind is EntryKind.option_default and e.value in selectors)]
+    layers = [e for e in layers if not (e.kind in _SELECTOR_KINDS and e.value in selectors)]
     config = SideConfig(entry=entry)
     replaced: set[tuple[str, str, int | None]] = set()
     for item in sorted(layers, key=lambda e: (e.kind.precedence, e.order)):
@@ -381,12 +393,12 @@ def build_side(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dic
         if parsed.format != "python":
             prefix = _path_prefix(path)
             for e in parsed.entries:
-                key = join(prefix, e.key)
+                key = join2(prefix, e.key)
                 config.other[key] = e.with_key(key)
             continue
         for e in parsed.entries:
             if e.kind is EntryKind.field_default and e.owner not in emitter.paths:
-                key = join(class_segment(e.owner or ""), e.key)
+                key = join2(class_segment(e.owner or ""), e.key)
                 config.other[key] = e.with_key(key)
             elif e.kind is EntryKind.option_default and path not in reached_modules:
                 key = join(normalise_segment(e.owner or ""), e.key) if e.owner != "<module>" else e.key

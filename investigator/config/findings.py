@@ -28,17 +28,124 @@ from investigator.playbooks_lib.schema import PlaybookSet
 SOURCE = "config_forensics"
 # Confidence by how the two sides were paired (a renamed key is less certain than an exact one).
 MATCH_CONFIDENCE = {"exact": 0.85, "alias": 0.8, "suffix": 0.75, "leaf": 0.65, "leaf+value": 0.65,
-                    "rename": 0.6, "": 0.75}
+                    "file": 0.6, "rename": 0.6, "": 0.75}
 NO_ENTRY_PENALTY = 0.2
 _M = TypeVar("_M", bound=BaseModel)
+
+
+# A file's dead keys are reported one by one up to this many; more become one grouped item, so that
+# a refactor that drops thousands of unread keys reads as a list of files, not of keys.
+PER_KEY_MAX = 5
+EXAMPLE_KEYS = 3  # example keys named in a grouped item's title
+HUGE_GROUP = 200  # a group this large is summarised by its top-level sections instead of example keys
+EXAMPLE_SECTIONS = 4
 
 
 @dataclass
 class Judged:
     match: KeyMatch
     verdict: Verdict
-    dead: str | None = None  # reason when no code reads it
     place: ConfigEntry | None = None  # candidate section a removed key belongs to
+
+
+_VERB = {MatchStatus.removed: "removed", MatchStatus.added: "added", MatchStatus.changed: "changed value"}
+
+
+@dataclass
+class DeadGroup:
+    """The dead keys of one file (or of one baseline file → candidate file pair) with one status.
+
+    Dead keys are grouped before anything else is worked out for them: a grouped item needs no
+    severity, title or table row per key, which is most of the cost on a large refactor."""
+
+    status: MatchStatus
+    baseline_path: str | None
+    candidate_path: str | None
+    matches: list[KeyMatch] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)  # per match: why no code reads it
+    subsystem: str = ""
+    _prefix: str | None = field(default=None, repr=False)
+
+    @property
+    def grouped(self) -> bool:
+        return len(self.matches) > PER_KEY_MAX
+
+    def label(self) -> str:
+        paths = [p for p in (self.baseline_path, self.candidate_path) if p]
+        if len(paths) == 2 and paths[0] == paths[1]:
+            paths = paths[:1]
+        return " → ".join(f"`{p}`" for p in paths)
+
+    def prefix(self) -> str:
+        """The dotted prefix every key of the group shares (a YAML file's keys start with its path)."""
+        if self._prefix is None:
+            keys = [m.key for m in self.matches]
+            first, last = min(keys), max(keys)  # what all keys share, these two share (and vice versa)
+            shared = []
+            for a, b in zip(first.split(".")[:-1], last.split(".")[:-1], strict=False):
+                if a != b:
+                    break
+                shared.append(a)
+            self._prefix = ".".join(shared)
+        return self._prefix
+
+    def relative(self, limit: int | None = None) -> list[str]:
+        """The group's keys (the first `limit`) without their shared prefix, in the group's order."""
+        cut = len(self.prefix())
+        return [m.key[cut + 1:] if cut else m.key for m in self.matches[:limit]]
+
+    def keys(self) -> list[str]:
+        """Every key of the group (`old → new` when the two sides differ): what a grouped item stands for."""
+        return [f"{m.baseline.key} → {m.candidate.key}" if m.baseline and m.candidate
+                and m.baseline.key != m.candidate.key else m.key for m in self.matches]
+
+    def summary(self) -> str:
+        """Count, status and examples ("37 keys removed (`env.max_steps`, … +34)"), or sections when huge."""
+        count = len(self.matches)
+        prefix = self.prefix()
+        path = self.baseline_path or self.candidate_path or ""
+        own = path.rsplit(".", 1)[0].replace("/", ".")  # a structured file's keys start with its path
+        if prefix == own or prefix.startswith(own + "."):
+            prefix = prefix[len(own) + 1:]
+        under = f" under `{prefix}`" if prefix else ""
+        head = f"{count:,} key{'s' if count != 1 else ''} {_VERB.get(self.status, self.status.value)}{under}"
+        if count > HUGE_GROUP:
+            sections: dict[str, int] = {}
+            for key in self.relative():
+                top = key.split(".", 1)[0]
+                sections[top] = sections.get(top, 0) + 1
+            if len(sections) > 1:
+                ranked = sorted(sections.items(), key=lambda kv: (-kv[1], kv[0]))
+                shown = ", ".join(f"`{name}` ({n:,})" for name, n in ranked[:EXAMPLE_SECTIONS])
+                more = f", … +{len(ranked) - EXAMPLE_SECTIONS} sections" if len(ranked) > EXAMPLE_SECTIONS else ""
+                return f"{head} in sections {shown}{more}"
+        limit = count if count <= EXAMPLE_KEYS + 1 else EXAMPLE_KEYS  # never "… +1"
+        examples = [f"`{k}`" for k in self.relative(limit)]
+        if self.status is MatchStatus.changed:
+            examples = [f"{k} {_value(m.baseline)} → {_value(m.candidate)}"
+                        for k, m in zip(examples, self.matches, strict=False)]
+        more = f", … +{count - limit}" if count > limit else ""
+        return f"{head} ({', '.join(examples)}{more})"
+
+    def title(self) -> str:
+        return f"{self.label()}: {self.summary()}, no code reads {'it' if len(self.matches) == 1 else 'them'}"
+
+    def reason(self) -> str:
+        """Why the whole group is dead, with the first key's own reason as the example."""
+        first = self.reasons[0]
+        return (f"dead configuration: no code reads any of these {len(self.matches):,} keys or their sections "
+                f"(first: {first})")
+
+    def first_lines(self) -> list[tuple[str, int | None, str]]:
+        """(path, first line, side) for each side's file."""
+        out = []
+        for side, path in (("baseline", self.baseline_path), ("candidate", self.candidate_path)):
+            if path is None or path.startswith("<"):
+                continue
+            lines = [e.line for m in self.matches if (e := m.baseline if side == "baseline" else m.candidate)
+                     is not None and e.line]
+            out.append((path, min(lines) if lines else None, side))
+        return out
 
 
 @dataclass
@@ -47,15 +154,24 @@ class Outcome:
     no_effect: list[NoEffectChange] = field(default_factory=list)
     verified: list[VerifiedItem] = field(default_factory=list)
     hypotheses: list[HypothesisUpdate] = field(default_factory=list)
-    judged: list[Judged] = field(default_factory=list)
+    judged: list[Judged] = field(default_factory=list)  # every match some code reads (dead ones: `dead`)
+    moved: list[KeyMatch] = field(default_factory=list)  # same value under another key, read or not
+    dead: list[DeadGroup] = field(default_factory=list)  # dead changes, by file and status, in path order
+    counts: dict[MatchStatus, int] = field(default_factory=lambda: dict.fromkeys(MatchStatus, 0))  # all matches
 
 
 _set = object.__setattr__
 
 
 def _built(cls: type[_M], values: dict, fields_set: set[str]) -> _M:
-    """`cls(**values)` for values already of the field types (all fields given), without validation:
-    what `BaseModel.model_construct` does, at a fraction of its cost."""
+    """`cls(**values)` for values already of the field types, without validation: what
+    `BaseModel.model_construct` does, at a fraction of its cost. Fields not given take their defaults
+    (so a field added to the model later does not break serialisation)."""
+    fields = cls.model_fields
+    if len(values) < len(fields):
+        for name, info in fields.items():
+            if name not in values:
+                values[name] = info.get_default(call_default_factory=True)
     obj = cls.__new__(cls)
     _set(obj, "__dict__", values)
     _set(obj, "__pydantic_fields_set__", fields_set)
@@ -111,16 +227,19 @@ def _target_of(key: str, targets: dict[str, str]) -> str | None:
 
 def dead_for(match: KeyMatch, reads: tuple[ReadIndex, ReadIndex], targets: tuple[dict, dict]) -> str | None:
     """Reason the change has no effect (unread at every side where it exists), else None."""
-    reasons = []
-    for entry, index, tmap, side in ((match.baseline, reads[0], targets[0], "baseline"),
-                                     (match.candidate, reads[1], targets[1], "candidate")):
-        if entry is None:
-            continue
-        reason = dead_reason(entry.key, index, _target_of(entry.key, tmap))
-        if reason is None:
+    b, c = match.baseline, match.candidate
+    why_b = why_c = None
+    if b is not None:
+        why_b = dead_reason(b.key, reads[0], _target_of(b.key, targets[0]) if targets[0] else None)
+        if why_b is None:
             return None
-        reasons.append(f"{side}: {reason}")
-    return "; ".join(reasons) if reasons else None
+    if c is not None:
+        why_c = dead_reason(c.key, reads[1], _target_of(c.key, targets[1]) if targets[1] else None)
+        if why_c is None:
+            return None
+    if why_b is None:
+        return f"candidate: {why_c}" if why_c is not None else None
+    return f"baseline: {why_b}" if why_c is None else f"baseline: {why_b}; candidate: {why_c}"
 
 
 def _value(entry: ConfigEntry | None) -> str:
@@ -159,13 +278,83 @@ def _title(match: KeyMatch) -> str:
     return f"Config `{name}` changed: {_value(b)} → {_value(c)}"
 
 
+def _dead_groups(dead: list[tuple[KeyMatch, str]]) -> list[DeadGroup]:
+    """Dead changes grouped by (status, baseline file, candidate file), in path order."""
+    groups: dict[tuple[MatchStatus, str | None, str | None], DeadGroup] = {}
+    for match, reason in dead:
+        b, c = match.baseline, match.candidate
+        key = (match.status, b.path if b else None, c.path if c else None)
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = DeadGroup(*key)
+        group.matches.append(match)
+        group.reasons.append(reason)
+    return sorted(groups.values(), key=lambda g: (g.baseline_path or g.candidate_path or "", g.candidate_path or "",
+                                                  g.status.value))
+
+
+def _group_subsystem(group: DeadGroup, playbooks: PlaybookSet) -> str:
+    """Most common subsystem over the group's sections (weighted by their key counts), each section
+    judged by its first key: a cheap stand-in for judging every key of a file nobody reads."""
+    weights: dict[str, int] = {}
+    first: dict[str, KeyMatch] = {}
+    size: dict[str, int] = {}
+    for match in group.matches:
+        parent = match.key.rsplit(".", 1)[0]
+        size[parent] = size.get(parent, 0) + 1
+        first.setdefault(parent, match)
+    for parent, match in first.items():
+        subsystem = judge(match, playbooks).subsystem
+        weights[subsystem] = weights.get(subsystem, 0) + size[parent]
+    return max(weights.items(), key=lambda kv: kv[1])[0]
+
+
+def _key_item(match: KeyMatch, reason: str, subsystem: str) -> NoEffectChange:
+    """One dead key as a NoEffectChange (built without re-validation: see `_built`)."""
+    return _built(NoEffectChange, {
+        "subsystem": subsystem, "title": _title(match), "reason": f"dead configuration, {reason}",
+        "locations": [_location(e.path, e.line, side)
+                      for e, side in ((match.baseline, "baseline"), (match.candidate, "candidate"))
+                      if e is not None and not e.path.startswith("<")],
+        "source": SOURCE, "details": {}}, {"subsystem", "title", "reason", "locations", "source"})
+
+
+def _location(path: str, line: int | None, side: str) -> Location:
+    return _built(Location, {"path": path, "line": line, "end_line": None, "side": side}, {"path", "line", "side"})
+
+
+def _group_item(group: DeadGroup) -> NoEffectChange:
+    """One NoEffectChange for a whole group: file, count and example keys; locations at the first line."""
+    values: dict = {
+        "subsystem": group.subsystem, "title": group.title(), "reason": group.reason(),
+        "locations": [_location(path, line, side) for path, line, side in group.first_lines()],
+        "source": SOURCE,
+        # the complete key list travels with the item into the JSON report (the title shows a few)
+        "details": {"status": group.status.value, "baseline_path": group.baseline_path,
+                    "candidate_path": group.candidate_path, "keys": group.keys()},
+    }
+    return _built(NoEffectChange, values, set(values))
+
+
 def build_outcome(matches: list[KeyMatch], base: SideConfig, cand: SideConfig, playbooks: PlaybookSet,
                   reads: tuple[ReadIndex, ReadIndex], targets: tuple[dict, dict], *,
                   entry_known: bool, read_candidate: Callable[[str], str | None] | None = None) -> Outcome:
     out = Outcome()
     groups: dict[str, dict[str, list[Judged]]] = {}
     sections: dict[str, ConfigEntry] | None = None  # built on the first removed key that is read
+    dead: list[tuple[KeyMatch, str]] = []
+    counts = out.counts
     for match in matches:
+        status = match.status
+        counts[status] += 1
+        if status is MatchStatus.moved and match.baseline.key != match.candidate.key:  # type: ignore[union-attr]
+            out.moved.append(match)
+        reason = dead_for(match, reads, targets)
+        if reason is not None:
+            if status is not MatchStatus.unchanged and status is not MatchStatus.moved:
+                dead.append((match, reason))  # judged later, per group (thousands on a large refactor)
+            # an identical key nothing reads proves nothing: it verifies no setting, refutes no hypothesis
+            continue
         verdict = judge(match, playbooks)
         judged = Judged(match, verdict)
         out.judged.append(judged)
@@ -180,17 +369,6 @@ def build_outcome(matches: list[KeyMatch], base: SideConfig, cand: SideConfig, p
                 out.verified.append(VerifiedItem(subsystem=verdict.subsystem, source=SOURCE,
                                                  what=f"{b.key} {b.render_value()} identical",
                                                  how=f"effective configuration at both commits{moved}"))
-            continue
-        judged.dead = dead_for(match, reads, targets)
-        if judged.dead is not None:  # thousands on a large refactor: built without re-validation
-            out.no_effect.append(_built(NoEffectChange, {
-                "subsystem": verdict.subsystem, "title": _title(match),
-                "reason": f"dead configuration, {judged.dead}",
-                "locations": [_built(Location, {"path": e.path, "line": e.line, "end_line": None, "side": side},
-                                     {"path", "line", "side"})
-                              for e, side in ((match.baseline, "baseline"), (match.candidate, "candidate"))
-                              if e is not None and not e.path.startswith("<")],
-                "source": SOURCE}, {"subsystem", "title", "reason", "locations", "source"}))
             continue
         locations = [loc for loc in (_loc(match.baseline, "baseline"), _loc(match.candidate, "candidate")) if loc]
         if hyp:
@@ -233,6 +411,16 @@ def build_outcome(matches: list[KeyMatch], base: SideConfig, cand: SideConfig, p
             locations=locations, evidence=[evidence], fix=fix, patch=patch,
             hypotheses=[hyp] if hyp else [],
         ))
+    out.dead = _dead_groups(dead)
+    for group in out.dead:
+        if group.grouped:
+            group.subsystem = _group_subsystem(group, playbooks)
+            out.no_effect.append(_group_item(group))
+        else:
+            for match, reason in zip(group.matches, group.reasons, strict=True):
+                subsystem = judge(match, playbooks).subsystem
+                group.subsystem = group.subsystem or subsystem
+                out.no_effect.append(_key_item(match, reason, subsystem))
     for hyp, group in sorted(groups.items()):
         if group["changed"]:
             keys = ", ".join(f"`{j.match.key}` {_value(j.match.baseline)} → {_value(j.match.candidate)}"

@@ -5,8 +5,11 @@ Stages, each only over keys still unmatched (the table `STAGES` is the order):
 2. alias   : same path once every segment is mapped to its playbook alias canonical name.
 3. suffix  : the longest common trailing path (>= 2 segments) is unique, e.g. a common prefix
              was dropped (`env.game.rewards.gem` ~ `game.rewards.gem`); ties broken by equal value.
-4. leaf    : same (alias-canonical) leaf name, unique at both sides, or unique with an equal value.
-5. rename  : same parent section and similar leaf names (shared tokens / close spelling),
+4. file    : a file only the baseline has and the one file of the same stem only the candidate has
+             (`exp_70.yaml` -> `exp_70.py`): the leaf rule within the pair, if most keys pair. Before
+             the global leaf stage, whose equal-value tie break could pair keys of unrelated files.
+5. leaf    : same (alias-canonical) leaf name, unique at both sides, or unique with an equal value.
+6. rename  : same parent section and similar leaf names (shared tokens / close spelling),
              best pairs first; an equal value adds to the score.
 Then each pair is classified: unchanged, moved (same value, new key or file), changed; leftovers
 are removed/added.
@@ -44,6 +47,30 @@ class Aliases:
     def same(self, a: str, b: str) -> bool:
         return a == b or self.segment(a) == self.segment(b)
 
+    def segments(self) -> Callable[[str], tuple[str, ...]]:
+        """`key` -> its canonical segments; keys without an aliased segment (nearly all) skip the mapping."""
+        changing = {seg: canon for seg, canon in self.canonical.items() if seg != canon}
+
+        def segments(key: str) -> tuple[str, ...]:
+            parts = key.split(".")
+            if changing.keys().isdisjoint(parts):
+                return tuple(parts)
+            return tuple([changing.get(p, p) for p in parts])
+
+        return segments
+
+    def keys(self) -> Callable[[str], str]:
+        """`key` -> `self.key(key)`, fast for keys without an aliased segment."""
+        changing = {seg: canon for seg, canon in self.canonical.items() if seg != canon}
+
+        def key(key: str) -> str:
+            parts = key.split(".")
+            if changing.keys().isdisjoint(parts):
+                return key
+            return ".".join([changing.get(p, p) for p in parts])
+
+        return key
+
 
 class _State:
     def __init__(self, base: dict[str, ConfigEntry], cand: dict[str, ConfigEntry], aliases: Aliases) -> None:
@@ -51,6 +78,7 @@ class _State:
         self.cand = dict(cand)
         self.aliases = aliases
         self.pairs: list[tuple[ConfigEntry, ConfigEntry, str]] = []
+        self.all_base, self.all_cand = base, cand  # every key, matched or not (see `_files`)
 
     def pair(self, bkey: str, ckey: str, how: str) -> None:
         self.pairs.append((self.base.pop(bkey), self.cand.pop(ckey), how))
@@ -62,11 +90,20 @@ def _exact(state: _State) -> None:
 
 
 def _alias(state: _State) -> None:
+    canonical = state.aliases.keys()
     index: dict[str, list[str]] = {}
     for key in state.cand:
-        index.setdefault(state.aliases.key(key), []).append(key)
+        alias = canonical(key)
+        bucket = index.get(alias)
+        if bucket is None:
+            index[alias] = [key]
+        else:
+            bucket.append(key)
     for key in list(state.base):
-        hits = [k for k in index.get(state.aliases.key(key), []) if k in state.cand]
+        bucket = index.get(canonical(key))
+        if bucket is None:
+            continue
+        hits = [k for k in bucket if k in state.cand]
         if len(hits) == 1:
             state.pair(key, hits[0], "alias")
 
@@ -116,16 +153,13 @@ class _ValueGroups:
 
 
 def _suffix(state: _State) -> None:
-    canonical = state.aliases.canonical.get
-
-    def segments(key: str) -> tuple[str, ...]:
-        parts = key.split(".")
-        return tuple(map(canonical, parts, parts))
-
+    segments = state.aliases.segments()
     index: dict[tuple[str, ...], dict[str, None]] = {}  # suffix -> live candidate keys, in order
     suffixes: dict[str, list[tuple[str, ...]]] = {}
+    longest = 0  # no suffix longer than the longest candidate key can be shared
     for key in state.cand:
         segs = segments(key)
+        longest = max(longest, len(segs))
         own = suffixes[key] = [segs[-n:] for n in range(2, len(segs) + 1)]
         for suffix in own:
             bucket = index.get(suffix)
@@ -133,15 +167,17 @@ def _suffix(state: _State) -> None:
                 index[suffix] = {key: None}
             else:
                 bucket[key] = None
-    base_counts: dict[tuple[str, ...], int] = {}
+    base_counts: dict[tuple[str, ...], int] = {}  # only of suffixes some candidate key has
     base_segs = {key: segments(key) for key in state.base}
     for segs in base_segs.values():
-        for n in range(2, len(segs) + 1):
-            base_counts[segs[-n:]] = base_counts.get(segs[-n:], 0) + 1
+        for n in range(2, min(len(segs), longest) + 1):
+            suffix = segs[-n:]
+            if suffix in index:
+                base_counts[suffix] = base_counts.get(suffix, 0) + 1
     groups: dict[tuple[str, ...], _ValueGroups] = {}
     for key in sorted(state.base, key=lambda k: -k.count(".")):
         segs = base_segs[key]
-        for n in range(len(segs), 1, -1):
+        for n in range(min(len(segs), longest), 1, -1):
             suffix = segs[-n:]
             live = index.get(suffix)
             if not live:
@@ -164,28 +200,106 @@ def _suffix(state: _State) -> None:
             break
 
 
-def _leaf(state: _State) -> None:
-    cand_by_leaf: dict[str, list[str]] = {}
-    for key in state.cand:
-        cand_by_leaf.setdefault(state.aliases.segment(key.rsplit(".", 1)[-1]), []).append(key)
-    base_by_leaf: dict[str, list[str]] = {}
-    for key in state.base:
-        base_by_leaf.setdefault(state.aliases.segment(key.rsplit(".", 1)[-1]), []).append(key)
-    for leaf, bkeys in base_by_leaf.items():
-        hits = [k for k in cand_by_leaf.get(leaf, []) if k in state.cand]
+def _by_leaf(keys: dict[str, ConfigEntry], aliases: Aliases) -> dict[str, list[str]]:
+    """Alias-canonical leaf -> keys, in order."""
+    canonical = aliases.canonical.get
+    out: dict[str, list[str]] = {}
+    for key in keys:
+        leaf = key[key.rfind(".") + 1:]
+        leaf = canonical(leaf, leaf)
+        bucket = out.get(leaf)
+        if bucket is None:
+            out[leaf] = [key]
+        else:
+            bucket.append(key)
+    return out
+
+
+def _leaf_pairs(base: dict[str, ConfigEntry], cand: dict[str, ConfigEntry],
+                aliases: Aliases) -> list[tuple[str, str, str]]:
+    """(baseline key, candidate key, how) by the leaf rule. A candidate key has one leaf, so the
+    leaves are independent: the pairs can be chosen first and applied after."""
+    cand_by_leaf = _by_leaf(cand, aliases)
+    out: list[tuple[str, str, str]] = []
+    for leaf, bkeys in _by_leaf(base, aliases).items():
+        hits = cand_by_leaf.get(leaf)
         if not hits:
             continue
         if len(bkeys) == 1:
-            choice = _prefer_value(state.base[bkeys[0]], hits, state.cand)
+            choice = _prefer_value(base[bkeys[0]], hits, cand)
             if choice is not None:
-                state.pair(bkeys[0], choice, "leaf")
+                out.append((bkeys[0], choice, "leaf"))
             continue
-        group = _ValueGroups(hits, state.cand)  # several at both sides: only value-identical unique pairs
+        group = _ValueGroups(hits, cand)  # several at both sides: only value-identical unique pairs
         for bkey in bkeys:
-            same = group.same(state.base[bkey])
+            same = group.same(base[bkey])
             if len(same) == 1:
-                state.pair(bkey, same[0], "leaf+value")
+                out.append((bkey, same[0], "leaf+value"))
                 group.remove(same[0])
+    return out
+
+
+def _leaf(state: _State) -> None:
+    for bkey, ckey, how in _leaf_pairs(state.base, state.cand, state.aliases):
+        state.pair(bkey, ckey, how)
+
+
+FILE_PAIR_SHARE = 0.5  # a file pair counts when at least this share of its smaller side's keys pair by leaf
+
+
+def _stem(path: str) -> str:
+    """File name without directory and extension, normalised (`configs/PPO-Atari.yaml` -> `ppo_atari`)."""
+    name = path.rsplit("/", 1)[-1]
+    return normalise_segment(name.rsplit(".", 1)[0] if "." in name else name)
+
+
+def _by_path(keys: dict[str, ConfigEntry]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for key, entry in keys.items():
+        bucket = out.get(entry.path)
+        if bucket is None:
+            out[entry.path] = [key]
+        else:
+            bucket.append(key)
+    return out
+
+
+def _only_at(keys: dict[str, ConfigEntry], other_files: set[str]) -> dict[str, dict[str, list[str]]]:
+    """stem -> path -> unmatched keys, for files that have no entry at the other commit."""
+    out: dict[str, dict[str, list[str]]] = {}
+    for path, paths_keys in _by_path(keys).items():
+        if path not in other_files and not path.startswith("<"):
+            out.setdefault(_stem(path), {})[path] = paths_keys
+    return out
+
+
+def _files(state: _State) -> None:
+    """Pair a file that only the baseline has with the one file of the same stem that only the
+    candidate has (`configs/exp_70.yaml` -> `project/config/exp_70.py`), key by key within the pair.
+
+    A migration that changes a file's format usually keeps its name, while the keys get new prefixes
+    (`trainer.x` -> `Trainer70.x`) that the global stages cannot pair when many files share leaf names.
+    Within the pair, the leaf stage's rule applies (unique leaf, or unique with an equal value). The
+    stem must be unique among such files at both commits, and at least `FILE_PAIR_SHARE` of the smaller
+    file's keys must pair; otherwise nothing is paired (two unrelated files proves nothing).
+    """
+    if not state.base or not state.cand:
+        return
+    # files with an entry at one commit only (deleted, added or renamed), by stem
+    only_base = _only_at(state.base, {e.path for e in state.all_cand.values()})
+    if not only_base:
+        return
+    only_cand = _only_at(state.cand, {e.path for e in state.all_base.values()})
+    for stem, files in only_base.items():
+        others = only_cand.get(stem)
+        if len(files) != 1 or others is None or len(others) != 1:
+            continue
+        ((_, bkeys),), ((_, ckeys),) = files.items(), others.items()
+        pairs = _leaf_pairs({k: state.base[k] for k in bkeys}, {k: state.cand[k] for k in ckeys}, state.aliases)
+        if len(pairs) < FILE_PAIR_SHARE * min(len(bkeys), len(ckeys)):
+            continue
+        for bkey, ckey, _ in pairs:
+            state.pair(bkey, ckey, "file")
 
 
 def leaf_similarity(a: str, b: str, aliases: Aliases) -> float:
@@ -251,6 +365,7 @@ STAGES: list[tuple[str, Callable[[_State], None]]] = [
     ("exact", _exact),
     ("alias", _alias),
     ("suffix", _suffix),
+    ("file", _files),
     ("leaf", _leaf),
     ("rename", _rename),
 ]

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from investigator.config.findings import Judged, Outcome
+from investigator.config.findings import DeadGroup, Judged, Outcome
 from investigator.config.model import ConfigEntry, KeyMatch, MatchStatus, SideConfig
 from investigator.models import SUBSYSTEMS
 
 MAX_OTHER_ROWS = 40
+MAX_DEAD_FILES = 40  # one-line summaries of dead keys (one per file and status) shown
+MAX_DEAD_ROWS = 40  # dead keys listed one per row (files with few of them)
+MAX_MOVED_KEYS = 20  # renamed keys listed one by one up to this many, else counted by file
+MAX_MOVED_FILES = 10
 MAX_VALUE_CHARS = 90
 
 
@@ -41,6 +45,51 @@ def _row(match: KeyMatch, place: ConfigEntry | None = None) -> str:
 HEADER = "| key | baseline | candidate | where (baseline → candidate) |\n|---|---|---|---|"
 
 
+def _dead(groups: list[DeadGroup]) -> list[str]:
+    """Dead keys: a table row per key while they are few; otherwise one line per file (capped) for
+    files with many, or for all files once the rows would pass `MAX_DEAD_ROWS`.
+
+    Every key stays in the JSON report (`no_effect`, one item per file or per key)."""
+    total = sum(len(g.matches) for g in groups)
+    files = {path for g in groups for path in (g.baseline_path, g.candidate_path) if path}
+    lines = [f"\n**No behavioural effect (configured, but no code reads it)**: {total:,} "
+             f"key{'s' if total != 1 else ''} in {len(files):,} file{'s' if len(files) != 1 else ''}."]
+    rows = [m for g in groups if not g.grouped for m in g.matches]
+    by_file = [g for g in groups if g.grouped] if len(rows) <= MAX_DEAD_ROWS else groups
+    if by_file:
+        lines.append("")
+        lines.extend(f"- {g.title()}" for g in by_file[:MAX_DEAD_FILES])
+        more = len(by_file) - MAX_DEAD_FILES
+        if more > 0:
+            lines.append(f"- … and {more:,} more (see `no_effect` in the JSON report)")
+    if rows and len(rows) <= MAX_DEAD_ROWS:
+        lines.append(f"\n{HEADER}")
+        lines.extend(_row(m) for m in rows)
+    return lines
+
+
+def _moved(moved: list[KeyMatch]) -> str:
+    """Keys renamed with the same value: listed when few, else counted by file (a format migration
+    moves thousands)."""
+    if len(moved) <= MAX_MOVED_KEYS:
+        return "\nRenamed with the same value: " + ", ".join(
+            f"`{m.baseline.key}` → `{m.candidate.key}`" for m in moved) + "."  # type: ignore[union-attr]
+    by_file: dict[tuple[str, str], int] = {}
+    for m in moved:
+        pair = (m.baseline.path, m.candidate.path)  # type: ignore[union-attr]
+        by_file[pair] = by_file.get(pair, 0) + 1
+    across = [(pair, n) for pair, n in by_file.items() if pair[0] != pair[1]]
+    shown = ", ".join(f"`{b}` → `{c}` ({n:,})" for (b, c), n in across[:MAX_MOVED_FILES])
+    more = f", … and {len(across) - MAX_MOVED_FILES:,} more file pairs" if len(across) > MAX_MOVED_FILES else ""
+    within = sum(n for pair, n in by_file.items() if pair[0] == pair[1])
+    parts = []
+    if across:
+        parts.append(f"{sum(n for _, n in across):,} moved to another file ({shown}{more})")
+    if within:
+        parts.append(f"{within:,} renamed within their file")
+    return f"\nSame value under a new key: {len(moved):,} keys; " + "; ".join(parts) + "."
+
+
 def render(base: SideConfig, cand: SideConfig, outcome: Outcome, other: list[KeyMatch],
            primary_is_other: bool) -> str:
     lines = [
@@ -52,10 +101,9 @@ def render(base: SideConfig, cand: SideConfig, outcome: Outcome, other: list[Key
     if primary_is_other:
         lines.append("\nThe entry point's configuration could not be followed at every commit; where it could not, "
                      "all configuration found at that commit was compared (lower confidence).")
-    judged = [j for j in outcome.judged if j.match.status in (MatchStatus.changed, MatchStatus.removed,
-                                                              MatchStatus.added)]
-    live = [j for j in judged if j.dead is None]
-    counts = {s: sum(1 for j in outcome.judged if j.match.status is s) for s in MatchStatus}
+    live = [j for j in outcome.judged if j.match.status in (MatchStatus.changed, MatchStatus.removed,
+                                                            MatchStatus.added)]
+    counts = outcome.counts
     lines.append(
         f"\nEffective configuration: {counts[MatchStatus.changed]} changed, {counts[MatchStatus.removed]} removed, "
         f"{counts[MatchStatus.added]} added, {counts[MatchStatus.moved]} moved with the same value, "
@@ -71,15 +119,10 @@ def render(base: SideConfig, cand: SideConfig, outcome: Outcome, other: list[Key
             continue
         lines.append(f"\n**{subsystem}**\n\n{HEADER}")
         lines.extend(_row(j.match, j.place) for j in sorted(rows, key=lambda j: (-j.verdict.severity.weight, j.match.key)))
-    dead = [j for j in judged if j.dead is not None]
-    if dead:
-        lines.append(f"\n**No behavioural effect (configured, but no code reads it)**\n\n{HEADER}")
-        lines.extend(_row(j.match) for j in dead)
-    moved = [j.match for j in outcome.judged if j.match.status is MatchStatus.moved
-             and j.match.baseline and j.match.candidate and j.match.baseline.key != j.match.candidate.key]
-    if moved:
-        lines.append("\nRenamed with the same value: " + ", ".join(
-            f"`{m.baseline.key}` → `{m.candidate.key}`" for m in moved[:20]) + ("…" if len(moved) > 20 else "") + ".")  # type: ignore[union-attr]
+    if outcome.dead:
+        lines.extend(_dead(outcome.dead))
+    if outcome.moved:
+        lines.append(_moved(outcome.moved))
     other_changes = [m for m in other if m.status in (MatchStatus.changed, MatchStatus.removed, MatchStatus.added)]
     if other_changes and not primary_is_other:
         lines.append(

@@ -83,6 +83,17 @@ def collect_reads(tree: ast.Module, config_classes: set[str]) -> ModuleReads:
 
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
 _WORD = re.compile(r"\w+")
+# ASCII characters that are not `\w`, mapped to a space: for ASCII text, `text.translate(...).split()`
+# gives the same words as `_WORD.findall(text)` at about a third of the cost.
+_NON_WORD_ASCII = str.maketrans({c: " " for c in map(chr, range(128)) if not (c.isalnum() or c == "_")})
+
+
+def words_of(text: str) -> frozenset[str]:
+    """The set of case-folded `\w+` runs of `text`."""
+    folded = text.casefold()
+    if folded.isascii():
+        return frozenset(folded.translate(_NON_WORD_ASCII).split())
+    return frozenset(_WORD.findall(folded))
 _DEFINITION = re.compile(r"^[ \t]*(?:async[ \t]+def|def|class)[ \t]+([A-Za-z_]\w*)", re.MULTILINE)
 _FULL_LINE_COMMENT = re.compile(r"^[ \t]*#.*$", re.MULTILINE)
 _INLINE_COMMENT = re.compile(r"[ \t]#[^\n'\"]*$", re.MULTILINE)
@@ -132,7 +143,7 @@ class ReadIndex:
                 key = ("words", hash(text))
                 found = self._shared.get(key)
                 if found is None:
-                    found = self._shared[key] = frozenset(_WORD.findall(text.casefold()))
+                    found = self._shared[key] = words_of(text)
                 for word in found:
                     bucket = words.get(word)
                     if bucket is None:
@@ -216,19 +227,19 @@ def dead_reason(key: str, index: ReadIndex, target: str | None = None) -> str | 
     instantiated through a Hydra `_target_` is dead when the target class/function is never
     referenced.
     """
-    segments = key.split(".")
     if target:
         cls = target.rsplit(".", 1)[-1]
         if not index.is_referenced(cls):
             return f"its `_target_` `{target}` is never called or referenced by the code"
-    leaf = segments[-1]
-    if leaf == "_target_":
-        leaf = segments[-2] if len(segments) > 1 else leaf
-        segments = segments[:-1]
+    tail = key.rsplit(".", 2)  # only the leaf and its section matter (one more for `_target_`)
+    leaf = tail[-1]
+    if leaf == "_target_" and len(tail) > 1:
+        tail.pop()
+        leaf = tail[-1]
     if index.reads(leaf):
         return None
-    if len(segments) >= 2 and index.reads(segments[-2]):
+    if len(tail) < 2:
+        return f"no code reads `{leaf}`"
+    if index.reads(tail[-2]):
         return None
-    if len(segments) >= 2:
-        return f"no code reads `{leaf}` or its section `{segments[-2]}`"
-    return f"no code reads `{leaf}`"
+    return f"no code reads `{leaf}` or its section `{tail[-2]}`"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import fnmatch
+import keyword
 import os
 import re
+from collections.abc import Iterator
 from functools import cached_property, lru_cache
 from pathlib import Path
 
@@ -44,7 +46,10 @@ class ConfigKeyRule(_Strict):
     @field_validator("pattern")
     @classmethod
     def _compiles(cls, value: str) -> str:
-        re.compile(value)
+        try:
+            re.compile(value, re.IGNORECASE)  # the flags the rule is used with: re's cache keeps it for later
+        except re.error as exc:  # not a ValueError: pydantic would let it escape unlabelled
+            raise ValueError(f"config key pattern {value!r} does not compile: {exc}") from None
         return value
 
 
@@ -58,8 +63,19 @@ class Signals(_Strict):
     @field_validator("identifiers")
     @classmethod
     def _identifiers_compile(cls, value: list[str]) -> list[str]:
-        for pattern in value:
-            re.compile(pattern)
+        """Compile the combined pattern (the one matching uses, so re's cache holds it for
+        `identifier_regex`); only on an error compile them one by one to name the bad one."""
+        if not value:
+            return value
+        try:
+            re.compile(_combined(value))
+        except re.error:
+            for pattern in value:
+                try:
+                    re.compile(pattern)
+                except re.error as exc:
+                    raise ValueError(f"identifier pattern {pattern!r} does not compile: {exc}") from None
+            raise ValueError(f"identifier patterns do not combine into one regex: {value}") from None
         return value
 
 
@@ -90,16 +106,79 @@ class Playbook(_Strict):
 
     @cached_property
     def identifier_regex(self) -> re.Pattern[str] | None:
+        """All identifier patterns as one regex (raw: Python keywords are not filtered out here;
+        `identifier_hits` does that)."""
         if not self.signals.identifiers:
             return None
-        return re.compile("|".join(f"(?:{p})" for p in self.signals.identifiers))
+        return re.compile(_combined(self.signals.identifiers))
+
+    @cached_property
+    def _identifier_prefilter(self) -> re.Pattern[str] | None:
+        """A literal alternation every identifier match starts with (None: not derivable).
+
+        Python's regex engine tries each `\\b(...)` alternative at every position; a plain literal
+        alternation is scanned several times faster, so texts without any candidate are rejected
+        cheaply and the full regex starts at the first candidate.
+        """
+        prefixes: set[str] = set()
+        for pattern in self.signals.identifiers:
+            found = literal_prefixes(pattern)
+            if found is None:
+                return None
+            prefixes |= found
+        return re.compile(_trie_pattern(prefixes)) if prefixes else None
+
+    def identifier_hits(self, text: str, language: str | None = None, pos: int = 0, endpos: int | None = None,
+                        limit: int = 5) -> list[str]:
+        """Up to `limit` distinct identifier matches in `text[pos:endpos]` (searched in place, so
+        `\\b` sees the real neighbours), sorted.
+
+        Identifier signals are about names, so a match that is a keyword of the file's `language`
+        is not counted: Python's `return` statement is not the RL "returns" (`keyword.iskeyword`;
+        soft keywords such as `match`/`case`/`type` only where they open a statement, elsewhere
+        they are ordinary names). C-family keywords count as syntax in native sources. In
+        configuration and other text (YAML, JSON, TOML, docs) every word is a key or value somebody
+        chose, so `return:` there is a real name and counts. Names that are identifiers by
+        construction (qualified names of definitions) are passed with `language=None`.
+        """
+        regex = self.identifier_regex
+        if regex is None:
+            return []
+        end = len(text) if endpos is None else endpos
+        prefilter = self._identifier_prefilter
+        if prefilter is None:
+            matches: Iterator[re.Match[str]] = regex.finditer(text, pos, end)
+        elif (first := prefilter.search(text, pos, end)) is None:
+            return []  # the common case: one fast scan, nothing else
+        else:
+            matches = _candidate_matches(regex, prefilter, text, first.start(), end)
+        keywords = IDENTIFIER_KEYWORDS.get(language or "", frozenset())
+        python = language == "python"
+        hits: list[str] = []
+        for match in matches:
+            word = match.group()
+            if word in keywords or (python and word in _SOFT_KEYWORDS and _opens_statement(text, match.start(), match.end())):
+                continue
+            if word not in hits:
+                hits.append(word)
+                if len(hits) == limit:
+                    break
+        return sorted(hits)
+
+    @cached_property
+    def _path_regex(self) -> re.Pattern[str] | None:
+        """All path globs as one regex (`fnmatch.translate`), built once instead of one fnmatch per glob and path."""
+        if not self.signals.paths:
+            return None
+        return re.compile("|".join(fnmatch.translate(p.lower()) for p in self.signals.paths))
 
     def matches_path(self, path: str) -> str | None:
+        """The first glob that matches `path` (case-insensitively), or None."""
+        regex = self._path_regex
         lowered = path.lower()
-        for pattern in self.signals.paths:
-            if fnmatch.fnmatch(lowered, pattern):
-                return pattern
-        return None
+        if regex is None or regex.match(lowered) is None:
+            return None
+        return next(p for p in self.signals.paths if fnmatch.fnmatchcase(lowered, p.lower()))
 
     def hypothesis(self, hypothesis_id: str) -> Hypothesis | None:
         return next((h for h in self.hypotheses if h.id == hypothesis_id), None)
@@ -114,6 +193,19 @@ class PlaybookSet(BaseModel):
 
     def get(self, subsystem: str) -> Playbook | None:
         return self.playbooks.get(subsystem)
+
+    @cached_property
+    def _any_path_regex(self) -> re.Pattern[str] | None:
+        globs = [p.lower() for playbook in self.playbooks.values() for p in playbook.signals.paths]
+        return re.compile("|".join(fnmatch.translate(g) for g in globs)) if globs else None
+
+    def matching_globs(self, path: str) -> dict[str, str]:
+        """Subsystem -> the first of its path globs that matches `path`; most paths match none, which
+        one regex over every playbook's globs settles."""
+        regex = self._any_path_regex
+        if regex is None or regex.match(path.lower()) is None:
+            return {}
+        return {playbook.subsystem: pattern for playbook in self if (pattern := playbook.matches_path(path))}
 
     def config_rule_for(self, key_path: str) -> tuple[Playbook, ConfigKeyRule] | None:
         """The first playbook rule whose pattern matches a normalised config key path."""
@@ -136,6 +228,156 @@ class PlaybookSet(BaseModel):
 
 class PlaybookError(Exception):
     pass
+
+
+def _candidate_matches(regex: re.Pattern[str], prefilter: re.Pattern[str], text: str, pos: int,
+                       end: int) -> Iterator[re.Match[str]]:
+    """What `regex.finditer(text, pos, end)` yields, trying only the positions where the literal
+    prefilter finds a candidate (every match of `regex` starts with one of its literals)."""
+    search, match_at = prefilter.search, regex.match
+    while (candidate := search(text, pos, end)) is not None:
+        start = candidate.start()
+        found = match_at(text, start, end)
+        if found is None:
+            pos = start + 1
+            continue
+        yield found
+        pos = found.end() if found.end() > start else start + 1
+
+
+def _combined(patterns: list[str]) -> str:
+    return "|".join(f"(?:{p})" for p in patterns)
+
+
+def _trie_pattern(words: set[str]) -> str:
+    """A regex matching where any of `words` starts, shaped as a trie (`nn\\.(?:GRU|L(?:STM|inear))`):
+    the engine rejects a position on its first character instead of trying every word. A word
+    that extends a shorter one is dropped ("lr" already finds every "lr_scheduler")."""
+    trie: dict[str, dict] = {}
+    for word in sorted(words, key=len):
+        node = trie
+        for char in word:
+            if "" in node:  # a shorter word ends here
+                break
+            node = node.setdefault(char, {})
+        else:
+            node.clear()
+            node[""] = {}
+
+    def build(node: dict[str, dict]) -> str:
+        branches = [(char if char.isalnum() or char == "_" else re.escape(char)) + build(child)
+                    for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+    return build(trie)
+
+
+# Keywords are syntax, not names: per language of the changed file (see `Playbook.identifier_hits`).
+_C_FAMILY_KEYWORDS = frozenset({
+    "auto", "bool", "break", "case", "catch", "char", "class", "const", "constexpr", "continue", "default",
+    "delete", "do", "double", "else", "enum", "explicit", "extern", "false", "float", "for", "goto", "if",
+    "inline", "int", "long", "namespace", "new", "nullptr", "operator", "private", "protected", "public",
+    "register", "return", "short", "signed", "sizeof", "static", "struct", "switch", "template", "this",
+    "throw", "true", "try", "typedef", "typename", "union", "unsigned", "using", "virtual", "void",
+    "volatile", "while",
+})  # fmt: skip
+IDENTIFIER_KEYWORDS: dict[str, frozenset[str]] = {
+    "python": frozenset(keyword.kwlist),
+    "native": _C_FAMILY_KEYWORDS,
+}
+_SOFT_KEYWORDS = frozenset(keyword.softkwlist) | {"type"}  # `type X = ...` (3.12) is a soft keyword too
+_TYPE_ALIAS_REST = re.compile(r"\s+[A-Za-z_]\w*\s*(\[[^\]]*\])?\s*=(?!=)")
+
+
+def _opens_statement(text: str, start: int, end: int) -> bool:
+    """Whether the soft keyword at text[start:end] is used as a keyword: first on its line and
+    opening `match ...:` / `case ...:` / `type X = ...`; anywhere else it is an ordinary name."""
+    line_start = text.rfind("\n", 0, start) + 1
+    if text[line_start:start].strip():
+        return False
+    line_end = text.find("\n", end)
+    rest = text[end : line_end if line_end >= 0 else len(text)].split("#", 1)[0].rstrip()
+    if text[start:end] == "type":
+        return _TYPE_ALIAS_REST.match(rest) is not None
+    return rest.endswith(":") and rest[:1] in (" ", "\t", "(", "[", "{", "-", "'", '"')
+
+
+_MAX_PREFIXES = 256
+
+
+def literal_prefixes(pattern: str) -> frozenset[str] | None:
+    """Literal strings one of which every match of `pattern` starts with (zero-width assertions such
+    as `\\b` skipped), or None when that cannot be derived (case-insensitive parts, classes like `\\w`
+    first, too many alternatives). Uses the standard library's regex parser; anything unexpected
+    means None, which only costs speed (no prefilter), never a missed match."""
+    try:
+        from re import _constants as sre  # private modules, stable in 3.11-3.13
+        from re import _parser as parser
+
+        parsed = parser.parse(pattern)
+        if parsed.state.flags & re.IGNORECASE:
+            return None
+        found = _sequence_prefixes(parsed.data, sre)
+    except Exception:  # noqa: BLE001 - an optimisation only
+        return None
+    if found is None or "" in found[0]:
+        return None
+    return frozenset(found[0])
+
+
+def _sequence_prefixes(items, sre) -> tuple[set[str], bool] | None:
+    """(prefixes, complete): every match of the item sequence starts with one of `prefixes`;
+    complete means the sequence matches exactly those strings (so later items may extend them)."""
+    current = {""}
+    for op, av in items:
+        if op is sre.AT:
+            continue
+        sub = _item_prefixes(op, av, sre)
+        if sub is None:
+            return current, False
+        strings, complete = sub
+        product = {a + b for a in current for b in strings}
+        if len(product) > _MAX_PREFIXES:
+            return current, False
+        current = product
+        if not complete:
+            return current, False
+    return current, True
+
+
+def _item_prefixes(op, av, sre) -> tuple[set[str], bool] | None:
+    if op is sre.LITERAL:
+        return {chr(av)}, True
+    if op is sre.SUBPATTERN:
+        _group, add_flags, _del_flags, sub = av
+        return None if add_flags & re.IGNORECASE else _sequence_prefixes(sub.data, sre)
+    if op is sre.ATOMIC_GROUP:
+        return _sequence_prefixes(av.data, sre)
+    if op is sre.BRANCH:
+        strings: set[str] = set()
+        complete = True
+        for alternative in av[1]:
+            found = _sequence_prefixes(alternative.data, sre)
+            if found is None:
+                return None
+            strings |= found[0]
+            complete = complete and found[1]
+        return strings, complete
+    if op is sre.IN:
+        if all(kind is sre.LITERAL for kind, _ in av):
+            return {chr(value) for _, value in av}, True
+        return None
+    if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
+        low, high, sub = av
+        found = _sequence_prefixes(sub.data, sre)
+        if low == 0:
+            return ({""} | found[0] if found else {""}), bool(found and found[1] and high == 1)
+        if found is None:
+            return None
+        return found[0], found[1] and low == high == 1
+    return None
 
 
 @lru_cache(maxsize=4)

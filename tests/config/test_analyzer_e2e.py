@@ -63,6 +63,9 @@ def test_dead_scheduler_is_no_effect(migration_result):
                                                      "scheduler.min_lr"}
     assert all("never called" in n.reason for n in dead)
     assert not any("scheduler" in f.title for f in migration_result.findings)
+    listed = {key for n in migration_result.no_effect
+              for key in n.details.get("keys", [n.title.split("`")[1]] if n.title.startswith("Config `") else [])}
+    assert {"scheduler._target_", "scheduler.warmup_steps", "scheduler.min_lr"} <= listed  # every dead key
 
 
 def test_verified_items_and_hypotheses(migration_result):

@@ -180,6 +180,30 @@ def test_config_file_loaded_by_reached_code_is_effective():
     assert "configs.unused.lr" in config.other and "configs.unused.lr" not in got
 
 
+def test_config_file_named_by_a_parameter_default_of_reached_code_is_effective():
+    files = {
+        "train.py": """\
+            import yaml
+
+            def main(path="configs/exp_0.yaml", name="run"):
+                with open(path) as f:
+                    cfg = yaml.safe_load(f)
+                return cfg["trainer"]["lr"], name
+
+            if __name__ == "__main__":
+                main()
+        """,
+        "configs/exp_0.yaml": "trainer:\n  lr: 0.001\n",
+        "configs/exp_1.yaml": "trainer:\n  lr: 0.5\n",
+    }
+    config, _ = effective_of(files)
+    got = values(config)
+    assert got["trainer.lr"] == 0.001 and config.effective["trainer.lr"].path == "configs/exp_0.yaml"
+    assert "main.path" not in got  # it selects the file, it configures nothing
+    assert got["main.name"] == "run"  # a string default that names no config file stays a setting
+    assert "configs.exp_1.trainer.lr" in config.other and "trainer.lr" not in config.other
+
+
 def test_project_loader_with_defaults_list_is_composed_and_selector_options_dropped():
     files = {
         "train.py": """\

@@ -74,3 +74,82 @@ def test_leaf_similarity():
     aliases = Aliases({"ent_coef": ["entropy_coef"]})
     assert leaf_similarity("ent_coef", "entropy_coef", aliases) == 1.0
     assert leaf_similarity("lr", "gamma", aliases) < 0.5
+
+
+def experiment(stem: str, lr: float, interval: int, path: str = "configs") -> dict[str, ConfigEntry]:
+    """A YAML experiment file's keys (prefixed with its path, as unread files are)."""
+    prefix = f"{path.replace('/', '.')}.{stem}"
+    return table(e(f"{prefix}.trainer.lr", lr, f"{path}/{stem}.yaml"),
+                 e(f"{prefix}.trainer.checkpoint_interval", interval, f"{path}/{stem}.yaml"),
+                 e(f"{prefix}.env.rewards.gem", 0.5, f"{path}/{stem}.yaml"),
+                 e(f"{prefix}.name", stem, f"{path}/{stem}.yaml"))
+
+
+def module(stem: str, n: str, lr: float, interval: int, path: str = "project") -> dict[str, ConfigEntry]:
+    """The same experiment as Python classes (`Trainer7`, `Rewards7`): keys by class name."""
+    return table(e(f"trainer{n}.lr", lr, f"{path}/{stem}.py"),
+                 e(f"trainer{n}.checkpoint_interval", interval, f"{path}/{stem}.py"),
+                 e(f"rewards{n}.gem", 0.5, f"{path}/{stem}.py"))
+
+
+def test_file_of_the_same_stem_pairs_keys_that_no_global_stage_can():
+    base = {**experiment("exp_7", 3e-4, 50), **experiment("exp_8", 3e-4, 50)}
+    cand = {**module("exp_7", "7", 3e-4, 5), **module("exp_8", "8", 3e-4, 5)}
+    got = statuses(match(base, cand))
+    assert got[("configs.exp_7.trainer.checkpoint_interval", "trainer7.checkpoint_interval")] == (
+        MatchStatus.changed, "file")
+    assert got[("configs.exp_7.trainer.lr", "trainer7.lr")] == (MatchStatus.moved, "file")
+    assert got[("configs.exp_8.env.rewards.gem", "rewards8.gem")] == (MatchStatus.moved, "file")
+    assert got[("configs.exp_8.trainer.checkpoint_interval", "trainer8.checkpoint_interval")][0] is MatchStatus.changed
+    assert got[("configs.exp_7.name", None)][0] is MatchStatus.removed  # no partner in the module
+    without = statuses(match(base, cand, stages=["exact", "alias", "suffix", "leaf", "rename"]))
+    assert all(status in (MatchStatus.removed, MatchStatus.added) for status, _ in without.values())
+
+
+def test_the_file_stage_runs_before_the_global_equal_value_tie_break():
+    """Globally, `checkpoint_interval` 50 has one equal-valued partner: the other experiment's."""
+    base = {**experiment("exp_7", 3e-4, 50), **experiment("exp_8", 3e-4, 50)}
+    cand = {**module("exp_7", "7", 3e-4, 5), **module("exp_8", "8", 3e-4, 50)}
+    got = statuses(match(base, cand))
+    assert got[("configs.exp_7.trainer.checkpoint_interval", "trainer7.checkpoint_interval")] == (
+        MatchStatus.changed, "file")
+    global_only = statuses(match(base, cand, stages=["exact", "alias", "suffix", "leaf", "rename"]))
+    assert global_only[("configs.exp_7.trainer.checkpoint_interval", "trainer8.checkpoint_interval")] == (
+        MatchStatus.moved, "leaf+value")
+
+
+def test_unrelated_files_with_the_same_key_names_are_not_paired():
+    """Different stems: `exp_7.yaml` and `other_7.py` share every leaf, and still prove nothing."""
+    base = {**experiment("exp_7", 3e-4, 50), **experiment("exp_8", 3e-4, 50)}
+    cand = {**module("other_7", "7", 3e-4, 5), **module("other_8", "8", 3e-4, 5)}
+    got = statuses(match(base, cand))
+    assert all(status in (MatchStatus.removed, MatchStatus.added) for status, _ in got.values())
+
+
+def test_a_stem_shared_by_several_files_pairs_nothing():
+    base = {**experiment("exp_7", 3e-4, 50, "configs/a"), **experiment("exp_7", 3e-4, 50, "configs/b")}
+    got = statuses(match(base, module("exp_7", "7", 3e-4, 5)))
+    assert all(how != "file" for _, how in got.values())
+    cand = {**module("exp_7", "7", 3e-4, 5), **module("exp_7", "7b", 3e-4, 5, "other")}
+    got = statuses(match(experiment("exp_7", 3e-4, 50), cand))
+    assert all(how != "file" for _, how in got.values())
+
+
+def test_a_file_that_exists_at_both_commits_is_not_paired_by_stem():
+    kept = e("configs.exp_7.seed", 1, "configs/exp_7.yaml")
+    base = {**experiment("exp_7", 3e-4, 50), **experiment("exp_8", 3e-4, 50), kept.key: kept}
+    cand = {**module("exp_7", "7", 3e-4, 5), **module("exp_8", "8", 3e-4, 50), kept.key: kept}
+    got = statuses(match(base, cand))
+    assert not any(k and k.startswith("trainer7.") and how == "file" for (_, k), (_, how) in got.items())
+    assert got[("configs.exp_8.trainer.lr", "trainer8.lr")] == (MatchStatus.moved, "file")
+
+
+def test_files_of_the_same_stem_sharing_few_leaves_are_not_paired():
+    base = {**experiment("exp_7", 3e-4, 50), **experiment("exp_8", 3e-4, 50)}
+    cand = table(e("model7.width", 64, "project/exp_7.py"), e("model7.depth", 2, "project/exp_7.py"),
+                 e("model7.act", "relu", "project/exp_7.py"), e("trainer7.lr", 1e-3, "project/exp_7.py"),
+                 e("trainer8.lr", 1e-3, "project/exp_8.py"))
+    got = statuses(match(base, cand))
+    exp_7 = {how for (b, _), (_, how) in got.items() if b and b.startswith("configs.exp_7.")}
+    assert "file" not in exp_7  # 1 of its 4 keys pairs by leaf: below FILE_PAIR_SHARE
+    assert got[("configs.exp_8.trainer.lr", "trainer8.lr")] == (MatchStatus.changed, "file")  # 1 of 1

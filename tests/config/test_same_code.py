@@ -73,13 +73,31 @@ def test_config_free_module_is_taken_from_the_baseline_without_an_entry():
     assert lines == [[2], [4]]
 
 
-def test_followed_entry_parses_the_candidate_modules_again():
+def test_followed_entry_that_takes_nothing_from_reused_modules_keeps_them():
+    """`helper` is called, but nothing configured comes from pkg/util.py: its lines never show."""
     base = {"train.py": TRAIN, "pkg/util.py": UTIL_BASE, "pkg/cfg.py": CFG_BASE}
     cand = {"train.py": TRAIN.replace("0.9", "0.8"), "pkg/util.py": UTIL_CAND, "pkg/cfg.py": CFG_CAND}
     plain, reused = _pair(base, cand, SAME)
     assert reused.cand.entry.script == "train.py"
+    assert reused.cand_side.reused == ["pkg/util.py"]
+    assert reused.cand_side.parsed["pkg/util.py"] is reused.base_side.parsed["pkg/util.py"]
+    assert _summary(reused) == _summary(plain)
+
+
+ENVS_BASE = "def make_env(num_envs=8):\n    return num_envs\n"
+ENVS_CAND = "\n\n# reformatted\ndef make_env(\n    num_envs=8,\n):\n    return num_envs\n"
+TRAIN_ENVS = "from pkg.envs import make_env\n\n\ndef main():\n    make_env()\n\n\nif __name__ == '__main__':\n    main()\n"
+
+
+def test_followed_entry_that_takes_a_value_from_a_reused_module_parses_the_candidate_again():
+    """The builder default `num_envs=8` comes from the reformatted module: the candidate's line (5), not 1."""
+    base = {"train.py": TRAIN_ENVS, "pkg/envs.py": ENVS_BASE}
+    cand = {"train.py": TRAIN_ENVS, "pkg/envs.py": ENVS_CAND}
+    plain, reused = _pair(base, cand, ["pkg/envs.py"])
     assert reused.cand_side.reused == []
-    assert reused.cand_side.parsed["pkg/util.py"] is not reused.base_side.parsed["pkg/util.py"]
+    assert reused.cand_side.parsed["pkg/envs.py"] is not reused.base_side.parsed["pkg/envs.py"]
+    assert reused.cand.effective["env.num_envs"].where() == "pkg/envs.py:5"
+    assert reused.base.effective["env.num_envs"].where() == "pkg/envs.py:1"
     assert _summary(reused) == _summary(plain)
 
 

@@ -14,10 +14,31 @@ import tomllib
 import yaml
 
 from investigator.config.extractors.base import ExtractError, Extractor, ParsedFile, register_extractor
-from investigator.config.keys import join, normalise_key
+from investigator.config.keys import ROOT_PREFIXES, join, normalise_key, normalise_segment
 from investigator.config.model import ConfigEntry, EntryKind
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_TAGS_MAX = 100_000
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """The safe loader with its scalar tag resolution memoised.
+
+    The (Python) resolver runs a regex per plain scalar; with no path resolvers (the safe loader has
+    none) a scalar's tag depends only on its text and implicit flags, and config files repeat both."""
+
+    _tags: dict[tuple[str, tuple[bool, bool]], str] = {}
+
+    def resolve(self, kind, value, implicit):  # noqa: ANN001, ANN201 - PyYAML's signature
+        if kind is not yaml.ScalarNode or self.yaml_path_resolvers:
+            return super().resolve(kind, value, implicit)
+        key = (value, implicit)
+        tag = self._tags.get(key)
+        if tag is None:
+            if len(self._tags) >= _TAGS_MAX:
+                self._tags.clear()
+            tag = self._tags[key] = super().resolve(kind, value, implicit)
+        return tag
 _PACKAGE_HEADER = re.compile(r"^#\s*@package\s+(\S+)", re.MULTILINE)
 _BOOL = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
 TARGET_KEY = "_target_"
@@ -77,8 +98,14 @@ def _known(node: yaml.Node, scalars: dict[int, object]) -> object:
 
 def _walk(node: yaml.Node, prefix: list[str], path: str, fmt: str, out: list[ConfigEntry],
           scalars: dict[int, object]) -> None:
+    pairs = node.value
     # YAML merge keys (`<<: *base`) first, so the mapping's own keys override what they bring in
-    pairs = sorted(node.value, key=lambda kv: 0 if getattr(kv[0], "value", None) == "<<" else 1)
+    if any(getattr(k, "value", None) == "<<" for k, _ in pairs):
+        pairs = sorted(pairs, key=lambda kv: 0 if getattr(kv[0], "value", None) == "<<" else 1)
+    # `normalise_key([*prefix, key])` is the normalised prefix plus the normalised key, unless the
+    # prefix is empty or starts with a container name that normalisation drops: then it is called.
+    normal = [normalise_segment(p) for p in prefix if p != ""]
+    head = ".".join(normal) if normal and normal[0] not in ROOT_PREFIXES else None
     for key_node, value_node in pairs:
         key = str(_known(key_node, scalars))
         if key == "<<":
@@ -95,7 +122,8 @@ def _walk(node: yaml.Node, prefix: list[str], path: str, fmt: str, out: list[Con
             continue
         out.append(
             ConfigEntry(
-                key=join(normalise_key(prefix), TARGET_KEY) if key == TARGET_KEY else normalise_key(segs),
+                key=(join(normalise_key(prefix), TARGET_KEY) if key == TARGET_KEY
+                     else f"{head}.{normalise_segment(key)}" if head is not None and key != "" else normalise_key(segs)),
                 raw_key=".".join(segs),
                 value=_known(value_node, scalars),
                 path=path,

@@ -196,7 +196,7 @@ def main() -> int:
 
     out_dir = work / "report"
     cmd = [sys.executable, "-m", "investigator.cli", "--repo", str(repo), "--baseline-commit", base,
-           "--candidate-commit", cand, "--output", str(out_dir), "--quiet", "--format", "json"]
+           "--candidate-commit", cand, "--output", str(out_dir), "--quiet", "--format", "md", "--format", "json"]
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True)
@@ -214,7 +214,7 @@ def main() -> int:
         "from investigator.analyzers import all_analyzers\n"
         "all_analyzers()\n"
         "t0 = time.perf_counter()\n"
-        f"inv = run_investigation(InvestigationRequest(repo={str(repo)!r}, baseline_commit={base!r}, candidate_commit={cand!r}, output=Path({str(out_dir)!r}), formats=['json']))\n"
+        f"inv = run_investigation(InvestigationRequest(repo={str(repo)!r}, baseline_commit={base!r}, candidate_commit={cand!r}, output=Path({str(out_dir)!r}), formats=['md', 'json']))\n"
         "print(f'{time.perf_counter() - t0:.3f} {len(inv.findings)}')\n"
     )
     after = subprocess.run([sys.executable, "-c", inproc], capture_output=True, text=True, check=True).stdout.split()
@@ -226,6 +226,8 @@ def main() -> int:
     import json
 
     report = json.loads(next(out_dir.glob("*.json")).read_text())
+    sizes = ", ".join(f"{p.suffix[1:]} {p.stat().st_size / 1024:.0f} KiB" for p in sorted(out_dir.glob("investigation-*")))
+    print(f"report size: {sizes}")
     titles = [f["title"] for f in report["findings"]]
     for what, needle in EXPECTED:
         hit = next((f"#{i + 1} {t}" for i, t in enumerate(titles) if needle in t), None)

@@ -8,6 +8,7 @@ plain record that a checkpointer can persist.
 from __future__ import annotations
 
 import gc
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -83,17 +84,33 @@ def build_graph(resources: Resources, checkpointer: Any | None = None):
 
         return _timed("resolve", resources, work, lambda u: f"{u['range'].baseline.short}..{u['range'].candidate.short}, {u['range'].relation}")
 
+    changeset_lock = threading.Lock()  # parallel analyze nodes of a resumed run may ask at once
+
+    def _changeset(state: Investigation) -> ChangeSet | None:
+        """The change set of this run; rebuilt from the request when a checkpointed run resumes in a
+        fresh process (the git handle and change set are not part of the persisted state)."""
+        if resources.changeset is not None:
+            return resources.changeset
+        with changeset_lock:
+            return _build_changeset(state)
+
+    def _build_changeset(state: Investigation) -> ChangeSet | None:
+        if resources.changeset is None and state.range is not None and state.request.repo:
+            if "handle" not in resources.extra:
+                handle = open_repository(state.request.repo)
+                resources.extra["handle"] = handle
+                resources.extra["range"] = resolve_range(handle, state.request.baseline_commit or "", state.request.candidate_commit)
+            resources.changeset = build_changeset(resources.extra["handle"], resources.extra["range"])
+        return resources.changeset
+
     def diff(state: Investigation) -> dict:
         if state.range is None:
             return {}
 
         def work() -> dict:
-            if "handle" not in resources.extra:  # resumed run: rebuild from the request
-                handle = open_repository(state.request.repo or "")
-                resources.extra["handle"] = handle
-                resources.extra["range"] = resolve_range(handle, state.request.baseline_commit or "", state.request.candidate_commit)
-            cs = build_changeset(resources.extra["handle"], resources.extra["range"])
-            resources.changeset = cs
+            resources.changeset = None  # this step always diffs afresh
+            cs = _build_changeset(state)
+            assert cs is not None
             rng = state.range.model_copy(
                 update={
                     "files_changed": len(cs.files),
@@ -107,7 +124,7 @@ def build_graph(resources: Resources, checkpointer: Any | None = None):
         return _timed("diff", resources, work, lambda u: f"{u['range'].files_changed} files, +{u['range'].lines_added} -{u['range'].lines_removed}")
 
     def triage(state: Investigation) -> dict:
-        if resources.changeset is None:
+        if _changeset(state) is None:
             return {}
 
         def work() -> dict:
@@ -119,7 +136,7 @@ def build_graph(resources: Resources, checkpointer: Any | None = None):
     def _context(state: Investigation, output_dir: Path) -> AnalysisContext:
         return AnalysisContext(
             request=state.request,
-            changeset=resources.changeset,
+            changeset=_changeset(state),
             triage=state.triage,
             playbooks=resources.playbooks,
             output_dir=output_dir,

@@ -6,7 +6,7 @@ significant one, because the reader must check it first (DOMAIN.md section 2).
 
 from __future__ import annotations
 
-from investigator.models import Finding, HypothesisStatus, HypothesisUpdate
+from investigator.models import EvidenceKind, Finding, HypothesisStatus, HypothesisUpdate
 
 # Each independent kind of supporting evidence closes part of the remaining doubt.
 CORROBORATION_GAIN = 0.5
@@ -32,6 +32,49 @@ def merge_duplicates(findings: list[Finding]) -> list[Finding]:
         kept.evidence.extend(f.evidence)
         kept.hypotheses = sorted(set(kept.hypotheses) | set(f.hypotheses))
     return list(merged.values())
+
+
+def _repeat_key(f: Finding) -> tuple | None:
+    """Code findings that say the same thing (same detector, subsystem, severity and title) about
+    different places, e.g. one edit applied to four copies of a module; None for other findings."""
+    if not f.evidence or any(e.kind is not EvidenceKind.code for e in f.evidence):
+        return None
+    return (f.source, f.subsystem, f.severity, f.title.lower())
+
+
+def merge_repeated(findings: list[Finding]) -> list[Finding]:
+    """One finding per repeated code change, listing every place: the ranking is not flooded by
+    copies, and the reader still sees each location, hunk and patch."""
+    groups: dict[tuple, list[Finding]] = {}
+    out: list[Finding | tuple] = []
+    for f in findings:
+        key = _repeat_key(f)
+        if key is None:
+            out.append(f)
+            continue
+        if key not in groups:
+            groups[key] = []
+            out.append(key)
+        groups[key].append(f)
+    merged: list[Finding] = []
+    for item in out:
+        if isinstance(item, Finding):
+            merged.append(item)
+            continue
+        copies = groups[item]
+        if len(copies) == 1:
+            merged.append(copies[0])
+            continue
+        first = copies[0].model_copy(deep=True)
+        first.title = f"{first.title} ({len(copies)} places)"
+        first.confidence = max(c.confidence for c in copies)
+        first.locations = [loc for c in copies for loc in c.locations]
+        first.evidence = [e for c in copies for e in c.evidence]
+        patches = [c.patch for c in copies if c.patch]
+        first.patch = "\n".join(p.rstrip("\n") for p in patches) + "\n" if patches else None
+        first.hypotheses = sorted({h for c in copies for h in c.hypotheses})
+        merged.append(first)
+    return merged
 
 
 def corroborate(findings: list[Finding], updates: list[HypothesisUpdate]) -> list[Finding]:
@@ -66,7 +109,7 @@ def _kind_of(update: HypothesisUpdate) -> str | None:
 
 
 def rank_findings(findings: list[Finding], updates: list[HypothesisUpdate] | None = None) -> list[Finding]:
-    ranked = corroborate(merge_duplicates(findings), updates or [])
+    ranked = corroborate(merge_repeated(merge_duplicates(findings)), updates or [])
     ranked.sort(key=lambda f: (-f.severity.weight, -f.confidence, f.subsystem, f.id))
     for i, f in enumerate(ranked, start=1):
         f.rank = i

@@ -56,3 +56,30 @@ def test_independent_evidence_raises_confidence_only_for_supported_hypotheses():
     by_id = {f.id: f for f in ranked}
     assert by_id["sched"].confidence > 0.6 and "lr constant" in by_id["sched"].rationale
     assert by_id["clip"].confidence == 0.6
+
+
+def test_the_same_code_change_in_several_places_is_one_finding_listing_every_place():
+    copies = [_finding(f"act{i}", Severity.significant, 0.7 + i / 100, path=f"pkg/m{i}.py", line=10 + i,
+                       title="Nonlinearity changed: relu -> tanh") for i in range(3)]
+    for c, i in zip(copies, range(3), strict=True):
+        c.patch = f"--- a/pkg/m{i}.py\n+++ b/pkg/m{i}.py\n"
+    other = _finding("other", Severity.significant, 0.9, path="pkg/x.py", title="Index shift")
+    ranked = rank_findings([*copies, other])
+    assert [f.title for f in ranked] == ["Index shift", "Nonlinearity changed: relu -> tanh (3 places)"]
+    merged = ranked[1]
+    assert [loc.path for loc in merged.locations] == ["pkg/m0.py", "pkg/m1.py", "pkg/m2.py"]
+    assert len(merged.evidence) == 3 and merged.confidence == 0.72
+    assert merged.patch.count("--- a/pkg/m") == 3
+
+
+def test_repeated_titles_with_different_severity_source_or_evidence_kind_stay_apart():
+    a = _finding("a", Severity.significant, 0.7, path="a.py", title="same words")
+    b = _finding("b", Severity.low, 0.7, path="b.py", title="same words")
+    c = _finding("c", Severity.significant, 0.7, path="c.py", title="same words")
+    c.source = "other_detector"
+    d = _finding("d", Severity.significant, 0.7, path="d.py", title="same words")
+    d.evidence = [Evidence(kind=EvidenceKind.config, summary="config")]
+    e = _finding("e", Severity.significant, 0.7, path="e.py", title="same words")
+    e.evidence = [Evidence(kind=EvidenceKind.config, summary="config")]
+    ranked = rank_findings([a, b, c, d, e])
+    assert len(ranked) == 5 and not any("places" in f.title for f in ranked)

@@ -41,3 +41,18 @@ def test_large_list_is_grouped_and_capped_per_kind_so_code_changes_stay_visible(
 
 def test_empty_section_says_none():
     assert "None." in _no_effect(_investigation())
+
+
+def test_verified_items_are_capped_per_subsystem():
+    from investigator.models import VerifiedItem
+    from investigator.report.markdown import _verified
+
+    items = [VerifiedItem(subsystem="env", source="config_forensics", what=f"env.rewards.item_{i} 0.{i} identical",
+                          how="effective configuration at both commits") for i in range(29)]
+    items.append(VerifiedItem(subsystem="trainer", source="config_forensics", what="trainer.lr 0.001 identical", how="x"))
+    inv = _investigation()
+    inv.results["config_forensics"] = AnalyzerResult(analyzer="config_forensics", verified=items)
+    text = "\n".join(_verified(inv))
+    assert text.count("  - env.rewards.item_") == 10
+    assert "  - … and 19 more (JSON report, `verified`)" in text
+    assert "  - trainer.lr 0.001 identical" in text

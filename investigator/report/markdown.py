@@ -104,6 +104,9 @@ def _summary_table(inv: Investigation) -> list[str]:
     return out
 
 
+_VERIFIED_PER_SUBSYSTEM = 10  # a migrated reward table can verify dozens of keys; the rest is in the JSON
+
+
 def _verified(inv: Investigation) -> list[str]:
     out = ["### Verified identical", ""]
     items = [v for r in inv.results.values() for v in r.verified]
@@ -115,7 +118,10 @@ def _verified(inv: Investigation) -> list[str]:
         by_sub[v.subsystem].append(v.what)
     for sub in sorted(by_sub):
         out.append(f"- **{sub}**")
-        out += [f"  - {what}" for what in dict.fromkeys(by_sub[sub])]
+        whats = list(dict.fromkeys(by_sub[sub]))
+        out += [f"  - {what}" for what in whats[:_VERIFIED_PER_SUBSYSTEM]]
+        if len(whats) > _VERIFIED_PER_SUBSYSTEM:
+            out.append(f"  - … and {len(whats) - _VERIFIED_PER_SUBSYSTEM} more (JSON report, `verified`)")
     out += ["", "*How each item was checked is in the JSON report (`verified[].how`).*", ""]
     return out
 

@@ -54,7 +54,8 @@ class SideData:
             names = {n for n in module.classes if n in self.program.config_classes}
             if names:
                 config_classes[path] = names
-        return ReadIndex(self.sources, config_classes, self.read_cache, parse=self.parse)
+        return ReadIndex(self.sources, config_classes, self.read_cache, parse=self.parse,
+                         covering=self.program.covering)
 
     def load(self, path: str) -> ParsedFile | None:
         return self.parsed.get(path)

@@ -230,11 +230,11 @@ def dead_for(match: KeyMatch, reads: tuple[ReadIndex, ReadIndex], targets: tuple
     b, c = match.baseline, match.candidate
     why_b = why_c = None
     if b is not None:
-        why_b = dead_reason(b.key, reads[0], _target_of(b.key, targets[0]) if targets[0] else None)
+        why_b = dead_reason(b.key, reads[0], _target_of(b.key, targets[0]) if targets[0] else None, b)
         if why_b is None:
             return None
     if c is not None:
-        why_c = dead_reason(c.key, reads[1], _target_of(c.key, targets[1]) if targets[1] else None)
+        why_c = dead_reason(c.key, reads[1], _target_of(c.key, targets[1]) if targets[1] else None, c)
         if why_c is None:
             return None
     if why_b is None:

@@ -32,6 +32,7 @@ class Program:
             for cls in module.classes.values():
                 self.classes_by_name.setdefault(cls.name, []).append(cls)
         self.config_classes = self._config_class_names()
+        self._parents: dict[str, set[str]] | None = None  # config class -> classes nesting/extending it
 
     def _config_class_names(self) -> set[str]:
         """Classes with a config marker, plus subclasses of those (by name, to a fixpoint)."""
@@ -45,6 +46,32 @@ class Program:
                         names.add(cls.name)
                         changed = True
         return names
+
+    def covering(self, name: str) -> tuple[str, ...]:
+        """Config classes whose whole consumption (`asdict(x)`, `x.model_dump()`) reads the fields of
+        config class `name`: the class itself, the classes that nest it in a field, the subclasses
+        that inherit its fields, and so on transitively (by name)."""
+        if self._parents is None:
+            parents: dict[str, set[str]] = {}
+            for cls_list in self.classes_by_name.values():
+                for cls in cls_list:
+                    if cls.name not in self.config_classes:
+                        continue
+                    for fld in cls.fields:
+                        if fld.nested in self.config_classes and fld.nested != cls.name:
+                            parents.setdefault(fld.nested, set()).add(cls.name)
+                    for base in cls.bases:
+                        if (base_name := last_name(base)) in self.config_classes and base_name != cls.name:
+                            parents.setdefault(base_name, set()).add(cls.name)
+            self._parents = parents
+        seen = {name}
+        order = [name]
+        for current in order:  # breadth first; `order` grows while it is walked
+            for parent in sorted(self._parents.get(current, ())):
+                if parent not in seen:
+                    seen.add(parent)
+                    order.append(parent)
+        return tuple(order)
 
     def config_class(self, name: str | None, near: str | None = None) -> ClassInfo | None:
         """The config class called `name`, preferring the one in module `near`."""

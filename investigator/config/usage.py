@@ -3,10 +3,14 @@
 A value that no code reads cannot change behaviour, so removing or changing it is a
 `NoEffectChange`, never a regression. "Read" means: the key's leaf or its enclosing section name
 appears as an attribute read, a string subscript, `.get("x")`/`getattr(o, "x")`, or a parameter
-of a function that is itself referenced. Not reads: the config definitions themselves (config class
-bodies, assignment targets such as `cfg.x.y = 1`), comments and commented-out code (the AST never
-sees them), and code inside functions/classes that nothing references (a scheduler class nobody
-calls). The check errs towards "read": a false "dead" would hide a real regression.
+of a function that is itself referenced. A whole-object consumer (`asdict(x)`, `vars(x)`,
+`x.model_dump()`, `**x`, `for k in x`, `x.items()`, `json.dumps(x)`, ...) reads every key under what
+`x` denotes: a section (`cfg.env`), a config class (`Rewards()`, a variable bound to one, a parameter
+annotated with one, the classes nesting or extending it) or a variable named after a section
+(`env_cfg`). Not reads: the config definitions themselves (config class bodies, assignment targets
+such as `cfg.x.y = 1`), comments and commented-out code (the AST never sees them), and code inside
+functions/classes that nothing references (a scheduler class nobody calls). The check errs towards
+"read": a false "dead" would hide a real regression.
 """
 
 from __future__ import annotations
@@ -14,12 +18,42 @@ from __future__ import annotations
 import ast
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from investigator.config.keys import normalise_segment
+from investigator.config.keys import CLASS_SUFFIXES, ROOT_PREFIXES, class_segment, normalise_segment
+
+if TYPE_CHECKING:
+    from investigator.config.model import ConfigEntry
 
 _GETTERS = frozenset({"get", "getattr", "hasattr", "pop", "setdefault", "select", "__getitem__"})
+
+
+# Whole-object consumers. Functions that read every key of their first argument (`asdict(x)`,
+# `OmegaConf.to_container(x)`, `json.dumps(x)`, `instantiate(x)`, `dict(x)`), called by bare name or on
+# one of `_CONSUMER_MODULES` (`dataclasses.replace(x)` is one, `text.replace(a, b)` is not).
+_WHOLE_FUNCTIONS = frozenset({
+    "asdict", "astuple", "fields", "replace", "vars", "to_container", "to_yaml", "to_object", "save",
+    "instantiate", "dump", "dumps", "safe_dump", "dict", "list", "tuple", "sorted", "iter", "enumerate",
+    "model_validate", "parse_obj", "from_dict", "structure", "unstructure",
+})
+_CONSUMER_MODULES = frozenset({
+    "dataclasses", "dc", "attr", "attrs", "json", "yaml", "omegaconf", "OmegaConf", "hydra", "utils",
+    "toml", "tomli_w", "tomlkit", "pickle", "cattrs", "cattr", "orjson", "ujson", "copy",
+})
+# Methods that read every key of the object they are called on (`x.items()`, `x.model_dump()`).
+_WHOLE_METHODS = frozenset({
+    "items", "keys", "values", "model_dump", "model_dump_json", "dict", "json", "to_dict", "_asdict",
+    "asdict", "__iter__",
+})
+# Calls whose result is their argument (or the object they are called on) for this purpose:
+# `asdict(deepcopy(cfg.env))` consumes `env`, `x = cfg.env.copy()` binds `x` to `env`.
+_SAME_FUNCTIONS = _WHOLE_FUNCTIONS | {"deepcopy", "copy", "create", "structured", "to_container"}
+_SAME_METHODS = _WHOLE_METHODS | {"copy", "model_copy", "__copy__", "__deepcopy__"}
+_NOT_WHOLE = frozenset({"self", "cls"})  # the object itself (config class bodies are skipped anyway)
+
+Token = tuple[str, str]  # ("class", ClassName): a config class if it is one; ("name", x): a section/variable/class
 
 
 @dataclass
@@ -28,60 +62,246 @@ class ModuleReads:
 
     module: set[str] = field(default_factory=set)  # reads in module-level code
     defs: dict[str, set[str]] = field(default_factory=dict)  # top-level def/class -> reads inside
+    # what whole-object consumers read (`asdict(x)`, `**x`, `for k in x`), as tokens (`_tokens`)
+    whole_module: set[Token] = field(default_factory=set)
+    whole_defs: dict[str, set[Token]] = field(default_factory=dict)
 
 
-def _walk_reads(root: ast.AST, reads: set[str]) -> None:
+@dataclass
+class _Scope:
+    """Whole-object consumption seen while walking one top-level definition (or the module body)."""
+
+    consumed: list[ast.AST] = field(default_factory=list)  # expressions consumed whole
+    bindings: dict[str, list[ast.AST | Token]] = field(default_factory=dict)  # `x = ...`, `x: Cls`, `for x in`
+
+    def bind(self, name: str, value: ast.AST | Token) -> None:
+        bound = self.bindings.get(name)
+        if bound is None:
+            self.bindings[name] = [value]
+        elif len(bound) < 8:
+            bound.append(value)
+
+
+def _call_name(func: ast.AST) -> str:
+    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+
+
+def _is_function_call(func: ast.AST) -> bool:
+    """`asdict(x)` / `dataclasses.asdict(x)`, not a method of some object (`text.replace(...)`)."""
+    return isinstance(func, ast.Name) or (
+        isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in _CONSUMER_MODULES
+    )
+
+
+def _annotation_tokens(annotation: ast.AST) -> list[Token]:
+    """Class names an annotation mentions (`Cfg`, `Optional[Cfg]`, `"Cfg"`, `mod.Cfg`): each counts only
+    when it names a config class."""
+    out: list[Token] = []
+    for node in ast.walk(annotation):
+        if isinstance(node, ast.Name):
+            out.append(("class", node.id))
+        elif isinstance(node, ast.Attribute):
+            out.append(("class", node.attr))
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            out.extend(("class", name) for name in _IDENTIFIER.findall(node.value))
+    return out
+
+
+def _consumers(node: ast.Call, scope: _Scope) -> None:
+    """What a call consumes whole: `asdict(x)`, `x.items()`, `f(**x)`, `getattr(x, name)`."""
+    func = node.func
+    name = _call_name(func)
+    if name in _WHOLE_METHODS and isinstance(func, ast.Attribute):
+        scope.consumed.append(func.value)
+    if name in _WHOLE_FUNCTIONS and node.args and _is_function_call(func):
+        scope.consumed.append(node.args[0])
+    elif name == "update" and node.args and isinstance(func, ast.Attribute):
+        scope.consumed.append(node.args[0])  # `d.update(cfg.env)`
+    elif name == "getattr" and len(node.args) >= 2 and not (
+        isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str)
+    ):
+        scope.consumed.append(node.args[0])  # any field may be read
+    for kw in node.keywords:
+        if kw.arg is None:
+            scope.consumed.append(kw.value)  # `f(**x)`
+
+
+# Nodes with nothing to read below them (a `Name`'s only child is its context): not walked into.
+_LEAVES: frozenset[type] = frozenset(
+    {ast.Name, ast.Constant, ast.Pass, ast.Break, ast.Continue, ast.alias, ast.Global, ast.Nonlocal,
+     *(cls for base in (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
+       for cls in base.__subclasses__())}
+)
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+_LOOPS = (ast.For, ast.AsyncFor, ast.comprehension)
+
+
+def _walk_reads(root: ast.AST, reads: set[str], scope: _Scope | None = None) -> None:
+    scope = scope if scope is not None else _Scope()
+    consumed, bind = scope.consumed, scope.bind
+    leaves, children = _LEAVES, ast.iter_child_nodes
     stack: list[ast.AST] = [root]
     while stack:
         node = stack.pop()
-        if isinstance(node, ast.Assign):
-            stack.append(node.value)
-            stack.extend(t.slice for t in node.targets if isinstance(t, ast.Subscript))
+        kind = type(node)
+        if kind in leaves:
             continue
-        if isinstance(node, ast.AnnAssign):
-            if node.value is not None:
-                stack.append(node.value)
-            continue
-        if isinstance(node, ast.Attribute):
-            if isinstance(node.ctx, ast.Load):
+        if kind is ast.Attribute:
+            if type(node.ctx) is ast.Load:
                 reads.add(node.attr)
-        elif isinstance(node, ast.Subscript):
-            if isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
-                reads.add(node.slice.value)
-        elif isinstance(node, ast.Call):
+                if node.attr == "__dict__":
+                    consumed.append(node.value)
+        elif kind is ast.Call:
             func = node.func
-            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            name = func.attr if type(func) is ast.Attribute else func.id if type(func) is ast.Name else ""
             if name in _GETTERS:
                 for arg in node.args[:2]:
-                    if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                    if type(arg) is ast.Constant and type(arg.value) is str:
                         reads.add(arg.value)
-        elif isinstance(node, ast.Compare) and isinstance(node.left, ast.Constant) and isinstance(
-            node.left.value, str
-        ):
-            reads.add(node.left.value)  # "x" in cfg
-        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            _consumers(node, scope)
+        elif kind is ast.Subscript:
+            sl = node.slice
+            if type(sl) is ast.Constant:
+                if type(sl.value) is str:
+                    reads.add(sl.value)
+            elif type(node.ctx) is ast.Load and type(sl) is not ast.Slice:
+                consumed.append(node.value)  # `cfg[name]`: any key may be read
+        elif kind is ast.Assign:
+            value = node.value
+            stack.append(value)
+            for t in node.targets:
+                target_kind = type(t)
+                if target_kind is ast.Subscript:
+                    stack.append(t.slice)
+                elif target_kind is ast.Name:
+                    bind(t.id, value)
+                elif target_kind is ast.Attribute:
+                    bind("." + t.attr, value)  # `self.rewards = Rewards()`
+            continue
+        elif kind is ast.Compare:
+            if type(node.left) is ast.Constant and type(node.left.value) is str:
+                reads.add(node.left.value)  # "x" in cfg
+        elif kind in _LOOPS:
+            consumed.append(node.iter)  # iteration reads every key
+            if type(node.target) is ast.Name:
+                bind(node.target.id, node.iter)
+        elif kind in _FUNCTIONS:
             args = node.args
             for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs):
                 reads.add(arg.arg)
-        stack.extend(ast.iter_child_nodes(node))
+                if arg.annotation is not None:
+                    for token in _annotation_tokens(arg.annotation):
+                        bind(arg.arg, token)
+        elif kind is ast.Dict:
+            if None in node.keys:
+                consumed.extend(v for k, v in zip(node.keys, node.values, strict=True) if k is None)  # `{**x}`
+        elif kind is ast.Starred:
+            if type(node.ctx) is ast.Load:
+                consumed.append(node.value)  # `f(*x)`, `[*x]`
+        elif kind is ast.AnnAssign:
+            target, value = node.target, node.value
+            if type(target) is ast.Name or type(target) is ast.Attribute:
+                name = target.id if type(target) is ast.Name else "." + target.attr
+                for token in _annotation_tokens(node.annotation):
+                    bind(name, token)
+                if value is not None:
+                    bind(name, value)
+            if value is not None:
+                stack.append(value)
+            continue
+        elif kind is ast.NamedExpr and type(node.target) is ast.Name:
+            bind(node.target.id, node.value)
+        stack.extend(children(node))
+
+
+def _tokens(node: ast.AST | Token, scopes: tuple[_Scope, ...], out: set[Token], depth: int = 0) -> None:
+    """What an expression denotes, as tokens: the section or variable names it goes through
+    (`cfg.env` -> `env`), the class it instantiates (`Rewards()`), following local bindings."""
+    if depth > 6:
+        return
+    if isinstance(node, tuple):
+        out.add(node)
+        return
+    if isinstance(node, ast.Name):
+        if node.id in _NOT_WHOLE:
+            return
+        token = ("name", node.id)
+        if token in out:
+            return  # already followed (bindings can be cyclic: `x = f(x)`)
+        out.add(token)
+        for scope in scopes:
+            bound = scope.bindings.get(node.id)
+            if bound:
+                for value in bound:
+                    _tokens(value, scopes, out, depth + 1)
+                break  # the innermost scope that binds the name
+    elif isinstance(node, ast.Attribute):
+        token = ("name", node.attr)
+        if token in out:
+            return
+        out.add(token)
+        for scope in scopes:
+            for value in scope.bindings.get("." + node.attr, ()):
+                _tokens(value, scopes, out, depth + 1)
+    elif isinstance(node, ast.Subscript):
+        sl = node.slice
+        if isinstance(sl, ast.Constant) and isinstance(sl.value, str):
+            out.add(("name", sl.value))
+        elif not isinstance(sl, ast.Constant | ast.Slice):
+            _tokens(node.value, scopes, out, depth + 1)  # an element of the section
+    elif isinstance(node, ast.Call):
+        func = node.func
+        name = _call_name(func)
+        if isinstance(func, ast.Attribute) and name in _SAME_METHODS:
+            _tokens(func.value, scopes, out, depth + 1)
+        elif name in _SAME_FUNCTIONS and node.args and _is_function_call(func):
+            _tokens(node.args[0], scopes, out, depth + 1)
+        elif name:
+            out.add(("class", name))  # `Rewards(...)`: counts when it is a config class
+    elif isinstance(node, ast.IfExp):
+        _tokens(node.body, scopes, out, depth + 1)
+        _tokens(node.orelse, scopes, out, depth + 1)
+    elif isinstance(node, ast.BoolOp):
+        for value in node.values:
+            _tokens(value, scopes, out, depth + 1)
+    elif isinstance(node, ast.Starred | ast.Await):
+        _tokens(node.value, scopes, out, depth + 1)
+
+
+def _resolve(scope: _Scope, outer: _Scope | None = None) -> set[Token]:
+    scopes = (scope,) if outer is None or outer is scope else (scope, outer)
+    out: set[Token] = set()
+    for node in scope.consumed:
+        _tokens(node, scopes, out)
+    return out
 
 
 def collect_reads(tree: ast.Module, config_classes: set[str]) -> ModuleReads:
     """Reads per top-level definition; config class bodies are definitions, not reads."""
     out = ModuleReads()
+    module_scope = _Scope()
+    def_scopes: list[tuple[str, _Scope]] = []
     for stmt in tree.body:
         if isinstance(stmt, ast.ClassDef) and stmt.name in config_classes:
             continue
         if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             reads: set[str] = set()
-            _walk_reads(stmt, reads)
+            scope = _Scope()
+            _walk_reads(stmt, reads, scope)
             out.defs.setdefault(stmt.name, set()).update(reads)
+            if scope.consumed:
+                def_scopes.append((stmt.name, scope))
         else:
-            _walk_reads(stmt, out.module)
+            _walk_reads(stmt, out.module, module_scope)
+    for name, scope in def_scopes:  # module-level bindings are seen from inside (`DEFAULT = Rewards()`)
+        out.whole_defs.setdefault(name, set()).update(_resolve(scope, module_scope))
+    if module_scope.consumed:
+        out.whole_module = _resolve(module_scope)
     return out
 
 
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+_RAW_CLASS = re.compile(r"([A-Za-z_]\w*)\(")  # the raw key of a constructor keyword: `Trainer(lr=...)`
 _WORD = re.compile(r"\w+")
 # ASCII characters that are not `\w`, mapped to a space: for ASCII text, `text.translate(...).split()`
 # gives the same words as `_WORD.findall(text)` at about a third of the cost.
@@ -114,11 +334,16 @@ class ReadIndex:
     cached trees) when given. A
     top-level def's reads count when its name appears anywhere else in the sources (a textual
     mention counts: erring towards "read" is the safe side).
+
+    Whole-object consumption (`reads_whole`) is asked the same lazy way: by the key's sections (and
+    the variable spellings `env_cfg`, `envConfig` of each) and by the config classes whose whole
+    consumption would read the key (`covering`: the class, the classes that nest or extend it).
     """
 
     def __init__(self, sources: dict[str, str], config_classes: dict[str, set[str]] | None = None,
                  shared: dict | None = None,
-                 parse: Callable[[str, str], ast.Module | None] | None = None) -> None:
+                 parse: Callable[[str, str], ast.Module | None] | None = None,
+                 covering: Callable[[str], Iterable[str]] | None = None) -> None:
         self.sources = sources
         self._shared = shared if shared is not None else {}  # parses and word sets shared between commits
         self._parse = parse  # cached parser (`Snapshot.python_ast`); trees are never mutated
@@ -129,6 +354,15 @@ class ReadIndex:
         self._asked: set[str] = set()
         self._live: set[str] = set()
         self._words: dict[str, list[str]] | None = None  # case-folded word -> paths whose text has it
+        # whole-object consumption (`asdict(x)`, `**x`, `for k in x`) seen in the parsed modules
+        self._covering = covering  # class -> classes whose whole consumption reads its fields
+        self._class_names: frozenset[str] | None = None
+        self._whole_segments: set[str] = set()  # sections (normalised) consumed whole
+        self._whole_classes: set[str] = set()  # config classes consumed whole
+        self._whole_asked: set[str] = set()  # sections `reads_whole` prepared for
+        self._whole_parents: dict[str, bool] = {}  # a key's parent -> one of its sections is consumed whole
+        self._owner_consumed: dict[str, bool] = {}  # owner class -> a class covering it is consumed whole
+        self._suffixed: dict[str, list[str]] | None = None  # `_stems`
 
     @staticmethod
     def _pattern(names: set[str]) -> re.Pattern[str]:
@@ -176,7 +410,11 @@ class ReadIndex:
         if not wanted:
             return
         self._asked |= wanted
-        for path in self._mentioning(wanted):
+        self._read_modules(self._mentioning(wanted))
+
+    def _read_modules(self, paths: Iterable[str]) -> None:
+        """Parse these modules (those not parsed yet) and take in their reads."""
+        for path in paths:
             if path in self._parsed:
                 continue
             text = self.sources[path]
@@ -192,9 +430,34 @@ class ReadIndex:
             if reads is None:
                 continue
             self._live |= {normalise_segment(n) for n in reads.module}
+            self._absorb(reads.whole_module)
             for name, def_reads in reads.defs.items():
                 if name in ENTRY_NAMES or self._is_referenced_def(name):
                     self._live |= {normalise_segment(n) for n in def_reads}
+                    self._absorb(reads.whole_defs.get(name, ()))
+
+    def _config_class_names(self) -> frozenset[str]:
+        if self._class_names is None:
+            self._class_names = frozenset(n for names in self.config_classes.values() for n in names)
+        return self._class_names
+
+    def _absorb(self, tokens: Iterable[Token]) -> None:
+        """Record what whole-object consumers read: a config class, or a section / variable name."""
+        if not tokens:
+            return
+        class_names = self._config_class_names()
+        for kind, name in tokens:
+            if name in class_names:
+                self._whole_classes.add(name)
+                if segment := class_segment(name):
+                    self._whole_segments.add(segment)
+            elif kind == "name":
+                normal = normalise_segment(name)
+                if normal in ROOT_PREFIXES:
+                    continue  # the untyped root (`vars(args)`, `OmegaConf.to_yaml(cfg)`): see `reads_whole`
+                self._whole_segments.add(normal)
+                if (segment := class_segment(name)) and segment not in ROOT_PREFIXES:
+                    self._whole_segments.add(segment)  # `env_cfg` -> `env`
 
     def _is_referenced_def(self, name: str) -> bool:
         if self._mentions is None:
@@ -211,6 +474,88 @@ class ReadIndex:
             self.prepare({name})
         return normal in self._live
 
+    def reads_whole(self, key: str, entry: ConfigEntry | None = None) -> bool:
+        """Whether a whole-object consumer reads `key`: one of its sections is consumed whole
+        (`asdict(cfg.env)` reads `env.rewards.gem`), or a config class covering a class the entry
+        belongs to (its owner, or the class of a constructor keyword `Trainer(lr=...)`) is
+        (`asdict(Rewards())`; `asdict(Trainer())` when `Trainer` nests or extends `Rewards`). The
+        untyped root (`vars(args)`, `OmegaConf.to_yaml(cfg)`) counts for nothing: it would make every
+        key of every configuration read."""
+        parent = key.rpartition(".")[0]
+        if parent:
+            found = self._whole_parents.get(parent)
+            if found is None:
+                found = self._whole_parents[parent] = self._section_consumed(parent.split("."))
+            if found:
+                return True
+        if entry is None:
+            return False
+        owners = self._owner_consumed
+        owner, raw = entry.owner, entry.raw_key
+        if owner:
+            found = owners.get(owner)
+            if found is None:
+                found = owners[owner] = self._class_consumed(owner)
+            if found:
+                return True
+        if "(" in raw and (match := _RAW_CLASS.match(raw)) is not None:  # `Trainer(lr=...)`
+            cls = match.group(1)
+            found = owners.get(cls)
+            if found is None:
+                found = owners[cls] = self._class_consumed(cls)
+            return found
+        return False
+
+    def _section_consumed(self, sections: list[str]) -> bool:
+        """A stable answer: every module that could consume one of `sections` is parsed first."""
+        new = [s for s in sections if s not in self._whole_asked]
+        if new:
+            self._whole_asked.update(new)
+            self.prepare(set(new))
+            stems = self._stems()  # variables named after the section: `env_cfg`, `envConfig`
+            paths: set[str] = set()
+            for segment in new:
+                paths.update(stems.get(segment.casefold(), ()))
+                paths.update(stems.get(segment.replace("_", "").casefold(), ()))
+            if paths:
+                self._read_modules(p for p in self.sources if p in paths)
+        whole = self._whole_segments
+        return any(s in whole for s in sections)
+
+    def _stems(self) -> dict[str, list[str]]:
+        """Words with a config suffix (`env_cfg`, `envconfig`) by what precedes it (`env`) -> paths."""
+        if self._suffixed is None:
+            stems: dict[str, list[str]] = {}
+            suffixes = tuple(CLASS_SUFFIXES)
+            for word, paths in self._word_index().items():
+                if word.endswith(suffixes):
+                    for suffix in suffixes:
+                        if word.endswith(suffix) and (stem := word[: -len(suffix)].rstrip("_")):
+                            stems.setdefault(stem, []).extend(paths)
+            self._suffixed = stems
+        return self._suffixed
+
+    def _class_consumed(self, owner: str) -> bool:
+        """A stable answer: the modules naming the covering classes are parsed first."""
+        if owner not in self._config_class_names():
+            return False  # a function's keyword defaults, a module constant
+        found = self._covering(owner) if self._covering is not None else (owner,)
+        # a class named nowhere but in its own definition cannot be consumed anywhere
+        classes = [c for c in found if self._named_elsewhere(c)]
+        if not classes:
+            return False
+        self.prepare(set(classes))  # `prepare` skips the names asked before
+        whole = self._whole_classes
+        return any(c in whole for c in classes)
+
+    def _named_elsewhere(self, cls: str) -> bool:
+        """Whether a config class's name occurs beyond its `class` statement (text, conservative)."""
+        paths = self._word_index().get(cls.casefold(), ())
+        for path in paths:
+            if cls not in self.config_classes.get(path, ()) or self.sources[path].count(cls) > 1:
+                return True
+        return False
+
     def is_referenced(self, name: str) -> bool:
         """Whether a class/function name is mentioned anywhere beyond its definition."""
         return self._is_referenced_def(name)
@@ -220,12 +565,14 @@ class ReadIndex:
 ENTRY_NAMES: frozenset[str] = frozenset({"main", "cli", "app", "run", "train"})
 
 
-def dead_reason(key: str, index: ReadIndex, target: str | None = None) -> str | None:
+def dead_reason(key: str, index: ReadIndex, target: str | None = None,
+                entry: ConfigEntry | None = None) -> str | None:
     """Why no code reads `key` at this commit, or None when something may read it.
 
-    Live when the leaf or its nearest enclosing section is read by referenced code; a section
-    instantiated through a Hydra `_target_` is dead when the target class/function is never
-    referenced.
+    Live when the leaf or its nearest enclosing section is read by referenced code, or when a
+    whole-object consumer reads it (`ReadIndex.reads_whole`; `entry`, when given, names the config
+    classes it belongs to); a section instantiated through a Hydra `_target_` is dead when the target
+    class/function is never referenced.
     """
     if target:
         cls = target.rsplit(".", 1)[-1]
@@ -238,8 +585,10 @@ def dead_reason(key: str, index: ReadIndex, target: str | None = None) -> str | 
         leaf = tail[-1]
     if index.reads(leaf):
         return None
+    if len(tail) > 1 and index.reads(tail[-2]):
+        return None
+    if index.reads_whole(key, entry):
+        return None
     if len(tail) < 2:
         return f"no code reads `{leaf}`"
-    if index.reads(tail[-2]):
-        return None
     return f"no code reads `{leaf}` or its section `{tail[-2]}`"

@@ -5,8 +5,26 @@ from __future__ import annotations
 import ast
 import copy
 import dis
+import threading
 import types
 from dataclasses import dataclass
+
+# CPython 3.11 converts between C and Python AST objects with a recursion counter shared by every
+# thread (gh-106905): analyzers parsing in parallel threads could fail with "SystemError: AST
+# constructor recursion depth mismatch". Parsing holds the GIL anyway, so one lock costs nothing.
+_AST_LOCK = threading.Lock()
+
+
+def parse_tree(source: str, filename: str = "<unknown>", mode: str = "exec") -> ast.AST:
+    """`ast.parse`, safe to call from several threads at once (raises what `ast.parse` raises)."""
+    with _AST_LOCK:
+        return ast.parse(source, filename=filename, mode=mode)
+
+
+def compile_tree(tree: ast.AST, filename: str = "<ast>") -> types.CodeType:
+    """`compile` of a Python AST object, under the same lock as `parse_tree`."""
+    with _AST_LOCK:
+        return compile(tree, filename, "exec", dont_inherit=True)
 
 
 @dataclass(frozen=True)
@@ -21,7 +39,7 @@ class Definition:
 def parse_python(source: str) -> tuple[ast.Module | None, str | None]:
     """Parse source; return (tree, None) or (None, one-line error)."""
     try:
-        return ast.parse(source), None
+        return parse_tree(source), None  # type: ignore[return-value]
     except (SyntaxError, ValueError) as exc:
         line = getattr(exc, "lineno", None)
         return None, f"does not parse: {exc.__class__.__name__} at line {line}: {getattr(exc, 'msg', exc)}"
@@ -87,7 +105,7 @@ def _code_key(code: types.CodeType) -> tuple:
 def _fingerprint(node: ast.AST) -> tuple | None:
     module = node if isinstance(node, ast.Module) else ast.Module(body=[node], type_ignores=[])
     try:
-        return _code_key(compile(module, "<ast>", "exec", dont_inherit=True))
+        return _code_key(compile_tree(module))
     except (SyntaxError, ValueError, TypeError):
         return None
 

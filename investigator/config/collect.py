@@ -17,6 +17,7 @@ from investigator.config.extractors import ExtractError, ParsedFile, extractor_f
 from investigator.config.extractors.python import ModuleInfo
 from investigator.config.program import Program
 from investigator.config.usage import ReadIndex
+from investigator.pyast import parse_tree
 
 
 class SnapshotLike(Protocol):
@@ -103,7 +104,7 @@ def collect(snapshot: SnapshotLike, cache: ParseCache | None = None,
 
     def parse(path: str, text: str) -> ast.Module | None:
         tree = cached(path) if text == side.sources.get(path) else None
-        return tree if tree is not None else ast.parse(text)
+        return tree if tree is not None else parse_tree(text)
 
     side.parse = parse
     wanted = [(p, ex) for p in snapshot.paths() if (ex := extractor_for(p)) is not None]

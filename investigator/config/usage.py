@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from investigator.config.keys import CLASS_SUFFIXES, ROOT_PREFIXES, class_segment, normalise_segment
+from investigator.pyast import parse_tree
 
 if TYPE_CHECKING:
     from investigator.config.model import ConfigEntry
@@ -402,7 +403,7 @@ class ReadIndex:
     def _tree(self, path: str, text: str) -> ast.Module | None:
         if self._parse is not None:
             return self._parse(path, text)
-        return ast.parse(text)
+        return parse_tree(text)
 
     def prepare(self, names: set[str]) -> None:
         """Collect the reads of every module that mentions one of `names`."""

@@ -18,6 +18,7 @@ from functools import cached_property
 from investigator.detectors.imports import ReferenceFinder, RefResult
 from investigator.detectors.pyast import FunctionInfo, ParsedModule, parse_module
 from investigator.detectors.sources import FileChange, SourceTree
+from investigator.pyast import parse_tree
 
 PY_SUFFIXES = (".py", ".pyi")
 REF_SUFFIXES = (".py", ".pyi", ".yaml", ".yml", ".toml", ".json", ".cfg", ".ini", ".sh")
@@ -176,7 +177,7 @@ class SideIndex:
             tree, _error = shared(path)
             return tree if isinstance(tree, ast.Module) else None
         try:
-            return ast.parse(text, filename=path)
+            return parse_tree(text, filename=path)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return None
 

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from investigator.pyast import parse_tree
+
 MODULE_QUALNAME = "<module>"
 _EDGE_SPACE = re.compile(r"^[ \t]+|[ \t\r]+$", re.MULTILINE)
 _BLANK_OR_COMMENT = re.compile(r"^(?:#.*)?\n", re.MULTILINE)
@@ -181,7 +183,7 @@ def parse_module(path: str, text: str, side: str, tree: ast.Module | None = None
     `tree` is an already parsed module of `text` (a snapshot's shared AST cache): it is read,
     never mutated (`<module>` wraps its top-level statements in a new node)."""
     if tree is None:
-        tree = ast.parse(text, filename=path)
+        tree = parse_tree(text, filename=path)
     module = ParsedModule(path=path, side=side, text=text, tree=tree)
     top = [
         s

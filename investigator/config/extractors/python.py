@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from investigator.config.extractors.base import ExtractError, Extractor, ParsedFile, register_extractor
 from investigator.config.keys import join, normalise_key
 from investigator.config.model import ConfigEntry, EntryKind
+from investigator.pyast import parse_tree
 
 # Decorator / base-class names (last dotted segment) that make a class a configuration class.
 CONFIG_DECORATORS: dict[str, str] = {
@@ -239,7 +240,7 @@ def _annotation_class(node: ast.AST | None) -> str | None:
         return None
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         try:
-            return _annotation_class(ast.parse(node.value.strip(), mode="eval").body)
+            return _annotation_class(parse_tree(node.value.strip(), mode="eval").body)
         except SyntaxError:
             return None
     if isinstance(node, ast.Subscript) and last_name(dotted(node.value)) in ("Optional", "Annotated"):
@@ -614,7 +615,7 @@ def extract_python(path: str, text: str) -> ParsedFile:
 
 def parse_module_tree(path: str, text: str) -> ast.Module:
     try:
-        return ast.parse(text, filename=path)
+        return parse_tree(text, filename=path)
     except (SyntaxError, ValueError) as exc:
         raise ExtractError(f"Python does not parse: {exc}") from None
 

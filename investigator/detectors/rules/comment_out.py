@@ -13,6 +13,7 @@ from investigator.detectors.pairs import PY_SUFFIXES, enclosing_function
 from investigator.detectors.reach import class_uses, unreachable_reason
 from investigator.detectors.sources import DiffHunk, FileChange
 from investigator.models import Severity
+from investigator.pyast import parse_tree
 
 MIN_LINES = 3
 TAG = re.compile(r"TODO|FIXME|XXX|HACK")
@@ -34,7 +35,7 @@ def uncomment(lines: list[str]) -> str | None:
         for tail in range(min(MAX_PROSE_LINES, len(body) - head - 1) + 1):
             code = textwrap.dedent("\n".join(body[head : len(body) - tail]))
             try:
-                tree = ast.parse(code)
+                tree = parse_tree(code)
             except SyntaxError:
                 continue
             meaningful = [
@@ -61,7 +62,7 @@ def comment_runs(changed: list[tuple[str, int, str]], sign: str) -> list[list[tu
 
 
 def _defined_names(code: str) -> list[str]:
-    tree = ast.parse(code)
+    tree = parse_tree(code)
     return [n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)]
 
 

@@ -1,0 +1,51 @@
+"""Parsing is serialised across threads (CPython 3.11 AST conversion is not thread-safe, gh-106905)."""
+
+from __future__ import annotations
+
+import ast
+import threading
+
+from investigator import pyast
+
+SOURCE = "def f(a):\n    return [a + i for i in range(3) if i]\n\nx = " + "[" * 50 + "1" + "]" * 50 + "\n"
+
+
+def test_parse_tree_is_ast_parse():
+    assert ast.dump(pyast.parse_tree(SOURCE)) == ast.dump(ast.parse(SOURCE))
+    assert pyast.parse_python("def (:\n")[0] is None
+
+
+def test_parse_waits_while_another_thread_converts_an_ast():
+    done = threading.Event()
+
+    def parse() -> None:
+        pyast.parse_tree(SOURCE)
+        done.set()
+
+    with pyast._AST_LOCK:  # another thread is inside ast.parse / compile(tree)
+        worker = threading.Thread(target=parse)
+        worker.start()
+        assert not done.wait(0.2)
+    assert done.wait(5)
+    worker.join()
+
+
+def test_many_threads_parse_and_compile_the_same_trees():
+    dumps: list[str] = []
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            for _ in range(20):
+                tree = pyast.parse_tree(SOURCE)
+                pyast.compile_tree(tree)
+                dumps.append(ast.dump(tree))
+        except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and len(set(dumps)) == 1 and len(dumps) == 80

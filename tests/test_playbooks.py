@@ -172,3 +172,20 @@ def test_patterns_that_do_not_combine_or_compile_are_named(tmp_path):
     (tmp_path / "rule.yaml").write_text(head + "signals: {config_keys: [{pattern: 'lr(', severity: low}]}\nhypotheses:\n" + hypotheses)
     with pytest.raises(PlaybookError, match=r"(?s)rule.yaml.*config key pattern 'lr\(' does not compile"):
         load_playbooks(tmp_path)
+
+
+@pytest.mark.parametrize(("key", "subsystem", "hypothesis"), [
+    ("env.max_steps", "env", "episode_length_changed"),
+    ("env_config.max_steps", "env", "episode_length_changed"),
+    ("environment.max_steps", "env", "episode_length_changed"),
+    ("trainer.max_steps", "trainer", "total_steps_changed"),
+    ("max_steps", "trainer", "total_steps_changed"),  # no enclosing section: severity, then declaration order
+    ("env.lr", "trainer", "learning_rate_changed"),  # a section never picks a rule that does not match
+])
+def test_the_rule_of_the_enclosing_section_wins_when_several_match(key, subsystem, hypothesis):
+    from investigator.config.severity import rule_for
+
+    playbooks = load_playbooks()
+    playbook, rule = playbooks.config_rule_for(key)
+    assert (playbook.subsystem, rule.hypothesis) == (subsystem, hypothesis)
+    assert rule_for(key, playbooks) == (playbook, rule)  # the memoised index agrees

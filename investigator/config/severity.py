@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from investigator.config.model import ConfigEntry, KeyMatch, MatchStatus
 from investigator.models import OTHER_SUBSYSTEM, Severity
-from investigator.playbooks_lib.schema import ConfigKeyRule, Playbook, PlaybookSet
+from investigator.playbooks_lib.schema import ConfigKeyRule, Playbook, PlaybookSet, key_sections
 
 FREQUENCY_FACTOR = 5.0
 # Interval spellings where a larger number means *more often* (a rate, not a period).
@@ -151,6 +151,7 @@ class _RuleIndex:
         self.groups = list(groups.items())  # (tail length or None for the whole key, rules)
         self.memo: dict[tuple[int | None, str], int] = {}
         self.subsystems: dict[str, str] = {}
+        self.section_names = [playbook.section_names for playbook, _ in self.rules]
 
     def rule(self, key: str) -> tuple[Playbook, ConfigKeyRule] | None:
         mask = 0
@@ -170,7 +171,17 @@ class _RuleIndex:
             mask |= found
         if not mask:
             return None
-        return self.rules[(mask & -mask).bit_length() - 1]
+        first = (mask & -mask).bit_length() - 1
+        if mask == 1 << first:
+            return self.rules[first]
+        sections = key_sections(key)  # several rules match: one whose playbook's section encloses the key
+        position, rest = first, mask
+        while rest:
+            if sections & self.section_names[position]:
+                return self.rules[position]
+            rest &= rest - 1
+            position = (rest & -rest).bit_length() - 1
+        return self.rules[first]
 
 
 _INDEXES: dict[int, tuple[PlaybookSet, _RuleIndex]] = {}

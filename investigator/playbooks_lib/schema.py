@@ -59,6 +59,10 @@ class Signals(_Strict):
     paths: list[str] = Field(default_factory=list)  # fnmatch globs on the repository path
     identifiers: list[str] = Field(default_factory=list)  # regexes searched in changed lines / names
     config_keys: list[ConfigKeyRule] = Field(default_factory=list)
+    # Config section names that belong to this subsystem (the subsystem id always does): when rules of
+    # several playbooks match a key, the one whose section encloses the key wins (`env.max_steps` is
+    # an episode length, `trainer.max_steps` a training budget).
+    sections: list[str] = Field(default_factory=list)
 
     @field_validator("identifiers")
     @classmethod
@@ -86,6 +90,11 @@ class Playbook(_Strict):
     signals: Signals
     hypotheses: list[Hypothesis] = Field(min_length=3)
     aliases: dict[str, list[str]] = Field(default_factory=dict)  # canonical key -> other names
+
+    @cached_property
+    def section_names(self) -> frozenset[str]:
+        """Config section names of this subsystem, lower case (its id and `signals.sections`)."""
+        return frozenset(name.lower() for name in (self.subsystem, *self.signals.sections))
 
     @field_validator("subsystem")
     @classmethod
@@ -208,15 +217,20 @@ class PlaybookSet(BaseModel):
         return {playbook.subsystem: pattern for playbook in self if (pattern := playbook.matches_path(path))}
 
     def config_rule_for(self, key_path: str) -> tuple[Playbook, ConfigKeyRule] | None:
-        """The first playbook rule whose pattern matches a normalised config key path."""
-        best: tuple[Playbook, ConfigKeyRule] | None = None
+        """The rule for a normalised config key path: among the rules whose pattern matches, one of a
+        playbook whose section encloses the key (`Signals.sections`), then the most severe, then the
+        first declared."""
+        sections = key_sections(key_path)
+        best: tuple[tuple[bool, int], tuple[Playbook, ConfigKeyRule]] | None = None
         for playbook in self:
+            in_section = bool(sections & playbook.section_names)
             for rule in playbook.signals.config_keys:
-                if re.search(rule.pattern, key_path, flags=re.IGNORECASE) and (
-                    best is None or rule.severity.weight > best[1].severity.weight
-                ):
-                    best = (playbook, rule)
-        return best
+                if not re.search(rule.pattern, key_path, flags=re.IGNORECASE):
+                    continue
+                rank = (in_section, rule.severity.weight)
+                if best is None or rank > best[0]:
+                    best = (rank, (playbook, rule))
+        return best[1] if best else None
 
     def aliases(self) -> dict[str, list[str]]:
         merged: dict[str, list[str]] = {}
@@ -224,6 +238,13 @@ class PlaybookSet(BaseModel):
             for canonical, others in playbook.aliases.items():
                 merged.setdefault(canonical, []).extend(others)
         return merged
+
+
+def key_sections(key_path: str) -> set[str]:
+    """The sections enclosing a config key, lower case, each also by its first `_` word
+    (`env_config.max_steps` -> {"env_config", "env"})."""
+    parts = key_path.lower().split(".")[:-1]
+    return {name for part in parts for name in (part, part.split("_", 1)[0]) if name}
 
 
 class PlaybookError(Exception):

@@ -561,6 +561,19 @@ class ReadIndex:
         """Whether a class/function name is mentioned anywhere beyond its definition."""
         return self._is_referenced_def(name)
 
+    def defines(self, target: str) -> bool:
+        """Whether a dotted `_target_` (`pkg.sched.Cosine`) names a class or function this repository
+        defines (its module is one of our sources and defines the name); library targets such as
+        `torch.optim.Adam` are not."""
+        module, _, name = target.rpartition(".")
+        if not module or not name:
+            return False
+        rel = module.replace(".", "/")
+        wanted = (f"{rel}.py", f"{rel}/__init__.py")
+        definition = re.compile(rf"^\s*(?:async\s+)?(?:def|class)\s+{re.escape(name)}\b", re.MULTILINE)
+        return any((path == w or path.endswith("/" + w)) and definition.search(text)
+                   for path, text in self.sources.items() for w in wanted)
+
 
 # Top-level functions a framework or console script calls without the code naming them.
 ENTRY_NAMES: frozenset[str] = frozenset({"main", "cli", "app", "run", "train"})
@@ -572,12 +585,14 @@ def dead_reason(key: str, index: ReadIndex, target: str | None = None,
 
     Live when the leaf or its nearest enclosing section is read by referenced code, or when a
     whole-object consumer reads it (`ReadIndex.reads_whole`; `entry`, when given, names the config
-    classes it belongs to); a section instantiated through a Hydra `_target_` is dead when the target
-    class/function is never referenced.
+    classes it belongs to); a section with a Hydra `_target_` is dead when the target is a class or
+    function of this repository that nothing references and no code instantiates the section (Hydra's
+    `instantiate(cfg.x)` calls the target without naming it; a library target like `torch.optim.Adam`
+    proves nothing, so the ordinary read rules decide).
     """
-    if target:
+    if target and index.defines(target):
         cls = target.rsplit(".", 1)[-1]
-        if not index.is_referenced(cls):
+        if not index.is_referenced(cls) and not index.reads_whole(key, entry):
             return f"its `_target_` `{target}` is never called or referenced by the code"
     tail = key.rsplit(".", 2)  # only the leaf and its section matter (one more for `_target_`)
     leaf = tail[-1]

@@ -46,11 +46,45 @@ def test_commented_out_consumer_and_unreferenced_class_are_dead():
     assert reason is not None and "scheduler" in reason
 
 
+COSINE = """
+    class Cosine:
+        def __init__(self, lr):
+            self.lr = lr
+"""
+
+
+def _index_with(**modules: str) -> ReadIndex:
+    return ReadIndex({path: textwrap.dedent(src) for path, src in modules.items()})
+
+
 def test_target_section_dead_unless_target_referenced():
-    idx = index(trainer=TRAINER)
+    idx = _index_with(**{"trainer.py": TRAINER, "pkg/schedules.py": COSINE})
     assert "never called" in dead_reason("optim.lr", idx, target="pkg.schedules.Cosine")
-    used = index(trainer=TRAINER, main="from pkg.schedules import Cosine\nCosine()\n")
+    used = _index_with(**{"trainer.py": TRAINER, "pkg/schedules.py": COSINE,
+                          "main.py": "from pkg.schedules import Cosine\nCosine()\n"})
     assert dead_reason("optim.lr", used, target="pkg.schedules.Cosine") is None
+
+
+def test_instantiated_target_section_is_live_although_the_target_is_never_named():
+    """Hydra's `instantiate(cfg.optim)` calls the target from its import path string."""
+    main = "from hydra.utils import instantiate\n\ndef main(cfg):\n    return instantiate(cfg.optim)\n\nmain(None)\n"
+    idx = _index_with(**{"main.py": main, "pkg/schedules.py": COSINE})
+    assert dead_reason("optim.lr", idx, target="pkg.schedules.Cosine") is None
+
+
+def test_library_target_is_judged_by_the_ordinary_read_rules():
+    """`torch.optim.Adam` is defined by no repository module: its section is live when read."""
+    idx = index(trainer=TRAINER)
+    assert dead_reason("optim.lr", idx, target="torch.optim.Adam") is None
+    unread = index(other="x = 1\n")
+    assert dead_reason("optim.lr", unread, target="torch.optim.Adam") == "no code reads `lr` or its section `optim`"
+
+
+def test_defines_names_repository_definitions_only():
+    idx = _index_with(**{"src/pkg/schedules.py": COSINE, "pkg/__init__.py": "def make():\n    pass\n"})
+    assert idx.defines("pkg.schedules.Cosine") and idx.defines("pkg.make")
+    assert not idx.defines("pkg.schedules.Linear") and not idx.defines("torch.optim.Adam")
+    assert not idx.defines("Cosine")
 
 
 def test_config_definitions_and_assignment_targets_are_not_reads():

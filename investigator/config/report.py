@@ -123,11 +123,15 @@ def render(base: SideConfig, cand: SideConfig, outcome: Outcome, other: list[Key
         lines.extend(_dead(outcome.dead))
     if outcome.moved:
         lines.append(_moved(outcome.moved))
-    other_changes = [m for m in other if m.status in (MatchStatus.changed, MatchStatus.removed, MatchStatus.added)]
+    # values that changed say more than keys that came or went (a migration removes and adds thousands)
+    order = {MatchStatus.changed: 0, MatchStatus.removed: 1, MatchStatus.added: 1}
+    other_changes = sorted((m for m in other if m.status in order), key=lambda m: order[m.status])
     if other_changes and not primary_is_other:
+        n_changed = sum(1 for m in other_changes if m.status is MatchStatus.changed)
         lines.append(
             f"\n**Other configuration (outside the entry's reach)**: {len(other_changes)} keys differ"
-            + (f"; first {MAX_OTHER_ROWS} shown" if len(other_changes) > MAX_OTHER_ROWS else "")
+            + f" ({n_changed} changed value, {len(other_changes) - n_changed} removed or added)"
+            + (f"; first {MAX_OTHER_ROWS} shown, changed values first" if len(other_changes) > MAX_OTHER_ROWS else "")
             + f".\n\n{HEADER}"
         )
         lines.extend(_row(m) for m in other_changes[:MAX_OTHER_ROWS])

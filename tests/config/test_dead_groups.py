@@ -184,3 +184,14 @@ def test_a_changed_group_names_the_two_files_and_shows_the_values():
     many = outcome([changed(i) for i in range(PER_KEY_MAX + 1)])
     assert [(loc.path, loc.line, loc.side) for loc in many.no_effect[0].locations] == [
         ("configs/exp.yaml", 3, "baseline"), ("project/exp.py", 10, "candidate")]
+
+
+def test_other_configuration_lists_changed_values_before_keys_that_came_or_went():
+    side = SideConfig(entry=EntryPoint())
+    gone = removed("configs/a.yaml", keys_of("a", 50))
+    changed = [KeyMatch(MatchStatus.changed, entry("x.lr", 0.1, "configs/z.yaml", 3), entry("x.lr", 0.2, "z.py", 4))]
+    md = render(side, side, outcome([]), [*gone, *changed], False)
+    rows = [line for line in md.splitlines() if line.startswith("| `")]
+    assert rows[0].startswith("| `x.lr` | 0.1 | 0.2 |")
+    assert "51 keys differ (1 changed value, 50 removed or added); first 40 shown, changed values first" in md
+    assert len(rows) == 40

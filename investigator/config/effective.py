@@ -1,21 +1,27 @@
 """Follow an entry point to the configuration it builds: the *effective* configuration.
 
 Layers, lowest precedence first (see `EntryKind.precedence`): builder-parameter defaults; class
-field defaults, option defaults and module constants; composed Hydra files and config files the
-reached code loads; keyword arguments given to config constructors and builder calls; attribute
-assignments made by recipe/builder functions.
+field defaults, option defaults and module constants (of the reached modules and the constants
+they import); composed Hydra files and config files the reached code loads; keyword arguments given
+to config constructors and builder calls, literal keyword arguments of the other calls reached code
+makes (`PPO(learning_rate=3e-4)`) and the arguments of the one launch command that runs the entry
+(`python ppo.py --lr 3e-3` in a shell script or Makefile); attribute assignments made by
+recipe/builder functions.
 Everything else extracted from the commit is kept as "other" configuration (compared second).
 """
 
 from __future__ import annotations
 
 import ast
+import posixpath
 import re
 from dataclasses import replace
 
 from investigator.config.collect import SideData
 from investigator.config.entry import ResolvedEntry
+from investigator.config.extractors.launch import LaunchCommand
 from investigator.config.extractors.python import (
+    CallInfo,
     ClassInfo,
     FunctionInfo,
     ModuleInfo,
@@ -26,6 +32,7 @@ from investigator.config.extractors.python import (
 from investigator.config.hydra import compose
 from investigator.config.keys import (
     ROOT_PREFIXES,
+    builder_segment,
     class_segment,
     join,
     join2,
@@ -36,13 +43,10 @@ from investigator.config.model import ConfigEntry, EntryKind, EntryPoint, SideCo
 
 _MAX_FUNCTIONS = 3000
 _MAX_DEPTH = 8
-_BUILDER_PREFIX = re.compile(r"^(make|build|create|get|setup|init|configure|default|new)_")
 _IDENT = re.compile(r"^[A-Za-z_][\w.]*$")
-
-
-def builder_segment(function_name: str) -> str:
-    """`make_env` -> `env`, `build_trainer_config` -> `trainer`."""
-    return class_segment(_BUILDER_PREFIX.sub("", normalise_segment(function_name)))
+# Calls whose keyword arguments describe a setting rather than set one (option and field declarations,
+# recorded as such by the extractor) or build a value recorded elsewhere (`dict(lr=...)`, a mapping).
+_NOT_SETTINGS = frozenset({"Option", "Argument", "option", "argument", "Field", "field", "ib", "attrib", "dict"})
 
 
 class _Follower:
@@ -53,6 +57,8 @@ class _Follower:
         self.order: list[tuple[ModuleInfo, FunctionInfo]] = []
         self.instances: list[tuple[ClassInfo, list[tuple[str, object]], ModuleInfo, FunctionInfo]] = []
         self.builder_calls: list[tuple[str, list[tuple[str, object]], ModuleInfo, FunctionInfo]] = []
+        # calls to library functions and plain classes: `PPO("MlpPolicy", env, learning_rate=3e-4)`
+        self.other_calls: list[tuple[CallInfo, ModuleInfo, FunctionInfo]] = []
         self.modules: dict[str, ModuleInfo] = {}
 
     def start(self, path: str, function: str | None) -> None:
@@ -90,17 +96,19 @@ class _Follower:
                     if cls is not None:
                         self.instances.append((cls, [], module, fn))
                 ref = self.program.resolve_call(module, call.callee)
-                if ref is None:
-                    continue
-                if ref.kind == "class":
+                if ref is not None and ref.kind == "class":
                     cls = self.program.config_class(ref.name, ref.module)
                     if cls is not None:
                         self.instances.append((cls, call.kwargs, module, fn))
-                elif ref.kind == "function":
+                        continue
+                elif ref is not None and ref.kind == "function":
                     target_fn = self.program.function(ref)
                     if target_fn is not None:
                         queue.append((self.program.modules[ref.module], target_fn))
                         self.builder_calls.append((ref.name or "", call.kwargs, module, fn))
+                        continue
+                if call.kwargs and last_name(call.callee) not in _NOT_SETTINGS:
+                    self.other_calls.append((call, module, fn))
 
 
 class _Emitter:
@@ -257,6 +265,13 @@ class _Emitter:
                 values = [v for v in (self._local_mapping(module, fn.name, node) or flatten(node)) if v.literal]
                 self._values(join(segment, normalise_segment(kw)), values, module.path, EntryKind.kwarg,
                              fn.name, module, f"{name}({kw}=...)")
+        for call, module, fn in self.f.other_calls:
+            segment = builder_segment(last_name(call.callee))
+            for kw, node in call.kwargs:
+                values = [v for v in flatten(node) if v.literal]  # a name or expression is not a setting
+                if values:
+                    self._values(join(segment, normalise_segment(kw)), values, module.path, EntryKind.call_kwarg,
+                                 fn.name, module, f"{call.callee}({kw}=...)")
         for module, fn in self.f.order:
             if fn.name != "<module>":
                 segment = builder_segment(fn.name)
@@ -281,10 +296,35 @@ class _Emitter:
             for mapping in fn.mappings:
                 if mapping.raw_key not in used_mappings:
                     self._add(replace(mapping))
-        for module in self.f.modules.values():
-            for const in module.constants:
-                if (const.path, const.key) not in self.consumed:
-                    self._add(replace(const))
+        for const in self._reached_constants():
+            if (const.path, const.key) not in self.consumed:
+                self._add(replace(const))
+
+    def _reached_constants(self) -> list[ConfigEntry]:
+        """Module constants of the reached modules, and those they import from repository modules
+        (`from constants import LR`: the one named; `import hparams as H`: all of `hparams`'s)."""
+        out: list[ConfigEntry] = []
+        reached = self.f.modules
+        seen: set[object] = set()
+        for module in reached.values():
+            out.extend(module.constants)
+        for module in list(reached.values()):
+            for target in module.imports.values():
+                path = self.program.module_for(target)
+                if path is not None:  # `import hparams`: the module itself
+                    if path not in reached and path not in seen:
+                        seen.add(path)
+                        out.extend(self.program.modules[path].constants)
+                    continue
+                mod_name, _, name = target.rpartition(".")
+                path = self.program.module_for(mod_name) if mod_name else None
+                if path is None or path in reached or (path, name) in seen:
+                    continue
+                seen.add((path, name))
+                table = name + "."  # a dict table (`REWARDS = {...}`) is flattened into `REWARDS.win`, ...
+                out.extend(c for c in self.program.modules[path].constants
+                           if c.raw_key == name or c.raw_key.startswith(table))
+        return out
 
 
 # Defaults that can name the recipe or the config file to load (then they select, they do not configure).
@@ -316,7 +356,64 @@ def _loaded_files(side: SideData, follower: _Follower, already: set[str]) -> lis
                 parts.pop()
             for path in candidates:
                 parsed = side.parsed.get(path)
-                if parsed is not None and parsed.format != "python" and path not in already and path not in found:
+                if parsed is not None and parsed.format not in ("python", "shell") and path not in already \
+                        and path not in found:
+                    found.append(path)
+                    break
+    return found
+
+
+def _script_paths(command: LaunchCommand, side: SideData) -> set[str]:
+    """Repository paths a launch command's target can be (relative to the script or the repository)."""
+    if command.module:
+        found = side.program.module_for(command.module)
+        return {found} if found else set()
+    script = command.script or ""
+    here = posixpath.dirname(command.path)
+    return {posixpath.normpath(p) for p in (script, posixpath.join(here, script)) if not p.startswith("/")}
+
+
+def launch_command(side: SideData, resolved: ResolvedEntry) -> LaunchCommand | None:
+    """The launch-script command that runs the entry's script (`python ppo.py --lr 3e-3` in
+    `scripts/run.sh`), when exactly one does at this commit: its arguments are a layer of the
+    effective configuration. Several commands running the entry (one per experiment) are ambiguous:
+    none is applied, and all stay "other" configuration."""
+    script = resolved.script
+    if not script:
+        return None
+    found = [c for parsed in side.parsed.values() if parsed.format == "shell"
+             for c in parsed.data or () if script in _script_paths(c, side)]
+    return found[0] if len(found) == 1 else None
+
+
+def _place_overrides(entries: list[ConfigEntry], launch: LaunchCommand | None) -> None:
+    """Hydra overrides taken from a launch command point at its line, not at `<command line>`."""
+    if launch is None:
+        return
+    lines = {a.key: a.line for a in launch.args if a.override}
+    for e in entries:
+        if e.path == "<command line>" and e.key in lines:
+            e.path, e.line, e.format = launch.path, lines[e.key], "shell"
+
+
+# The function a Python config file defines (ml_collections `config_flags.DEFINE_config_file`).
+CONFIG_FUNCTION = "get_config"
+
+
+def _config_modules(side: SideData, follower: _Follower) -> list[str]:
+    """Python config files named by string literals in reached code that define `get_config()`
+    (`config_flags.DEFINE_config_file("config", "configs/sac_default.py")`)."""
+    found: list[str] = []
+    for module, fn in list(follower.order):
+        base = module.path.rsplit("/", 1)[0] if "/" in module.path else ""
+        for name in fn.config_files:
+            if not name.endswith(".py"):
+                continue
+            rel = posixpath.normpath(name.removeprefix("./"))
+            for path in (rel, posixpath.join(base, rel) if base else rel):
+                target = side.program.modules.get(path)
+                if target is not None and CONFIG_FUNCTION in target.functions and path not in found \
+                        and path not in follower.modules:
                     found.append(path)
                     break
     return found
@@ -337,18 +434,35 @@ def build_side(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dic
     layers: list[ConfigEntry] = []
     effective_files: set[str] = set()
     targets: dict[str, str] = {}
+    launch = launch_command(side, resolved)
+    if launch is not None:
+        effective_files.add(launch.path)
+        entry.notes.append(f"`{launch.path}:{launch.line}` runs the entry; its arguments are applied")
     if resolved.hydra is not None:
         directory, name = resolved.hydra
         primary = f"{directory}/{name}.yaml" if directory else f"{name}.yaml"
-        composition = compose(side.load, primary, resolved.overrides)
+        overrides = resolved.overrides
+        if launch is not None and not overrides:
+            overrides = [f"{a.raw}={a.text}" for a in launch.args if a.override]
+        composition = compose(side.load, primary, overrides)
+        if overrides is not resolved.overrides:
+            _place_overrides(composition.entries, launch)
         entry.hydra_config = primary
         entry.notes.extend(composition.notes)
         layers.extend(composition.entries)
         effective_files.update(composition.files)
         targets.update(composition.targets)
+    if launch is not None:
+        layers.extend(ConfigEntry(key=a.key, raw_key=a.raw, value=a.value, literal=a.literal, path=launch.path,
+                                  line=a.line, format="shell", kind=EntryKind.cli_arg, order=len(layers) + i,
+                                  owner=launch.script or launch.module)
+                      for i, a in enumerate(launch.args) if not a.override)
     follower = _Follower(side)
     for path, function in resolved.starts:
         follower.start(path, function)
+    for path in _config_modules(side, follower):
+        entry.notes.append(f"`{path}` is named by code the entry reaches; its `{CONFIG_FUNCTION}()` was followed")
+        follower.start(path, CONFIG_FUNCTION)
     loaded = _loaded_files(side, follower, effective_files)
     for path in loaded:
         parsed = side.parsed[path]

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 import yaml
 
 from investigator.config.extractors.base import ParsedFile
+from investigator.config.extractors.structured import YamlLoader
 from investigator.config.keys import join, normalise_key
 from investigator.config.model import ConfigEntry, EntryKind
 
@@ -148,7 +149,7 @@ def compose(load: Loader, primary: str, overrides: list[str] | None = None) -> C
 
 def _yaml_value(text: str) -> object:
     try:
-        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        return yaml.load(text, Loader=YamlLoader)  # `lr=3e-4` is a number, as in Hydra
     except yaml.YAMLError:
         return text
 

@@ -46,6 +46,14 @@ def class_segment(class_name: str) -> str:
     return name
 
 
+_BUILDER_PREFIX = re.compile(r"^(make|build|create|get|setup|init|configure|default|new)_")
+
+
+def builder_segment(function_name: str) -> str:
+    """`make_env` -> `env`, `build_trainer_config` -> `trainer`, `get_config` -> `` (root)."""
+    return class_segment(_BUILDER_PREFIX.sub("", normalise_segment(function_name)))
+
+
 def join(*parts: str) -> str:
     return ".".join(p for p in parts if p)
 

@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-ConfigFormat = Literal["yaml", "json", "toml", "python"]
+ConfigFormat = Literal["yaml", "json", "toml", "python", "shell"]
 
 
 class EntryKind(str, Enum):
@@ -28,6 +28,8 @@ class EntryKind(str, Enum):
     option_default = "option_default"  # argparse/click/typer default
     param_default = "param_default"  # default of a builder function parameter (weakest: often passed)
     kwarg = "kwarg"  # keyword argument of a config constructor / builder call
+    cli_arg = "cli_arg"  # an argument in a launch script (`python train.py --lr 3e-3`, `algo.lr=3e-3`)
+    call_kwarg = "call_kwarg"  # literal keyword argument of another call in reached code: `PPO(learning_rate=3e-4)`
     assignment = "assignment"  # `cfg.a.b = value` inside a builder/recipe function
     conditional = "conditional"  # an assignment under `if`: only when nothing unconditional sets the key
 
@@ -46,6 +48,8 @@ _PRECEDENCE = {
     EntryKind.option_default: 0,
     EntryKind.param_default: -1,
     EntryKind.kwarg: 2,
+    EntryKind.call_kwarg: 2,
+    EntryKind.cli_arg: 2,
     EntryKind.assignment: 3,
     EntryKind.conditional: -2,
 }

@@ -6,8 +6,10 @@ appears as an attribute read, a string subscript, `.get("x")`/`getattr(o, "x")`,
 of a function that is itself referenced. A whole-object consumer (`asdict(x)`, `vars(x)`,
 `x.model_dump()`, `**x`, `for k in x`, `x.items()`, `json.dumps(x)`, ...) reads every key under what
 `x` denotes: a section (`cfg.env`), a config class (`Rewards()`, a variable bound to one, a parameter
-annotated with one, the classes nesting or extending it) or a variable named after a section
-(`env_cfg`). Not reads: the config definitions themselves (config class bodies, assignment targets
+annotated with one, the classes nesting or extending it), a variable named after a section
+(`env_cfg`), or a loaded config document (`yaml.safe_load(f)[args.env]`: then every config file the
+module names is read). UPPER_CASE names in code read module constants (`lr=LR`), and a literal
+keyword argument of a call in reached code (`PPO(learning_rate=3e-4)`) is live by construction. Not reads: the config definitions themselves (config class bodies, assignment targets
 such as `cfg.x.y = 1`), comments and commented-out code (the AST never sees them), and code inside
 functions/classes that nothing references (a scheduler class nobody calls). The check errs towards
 "read": a false "dead" would hide a real regression.
@@ -20,9 +22,11 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING
 
 from investigator.config.keys import CLASS_SUFFIXES, ROOT_PREFIXES, class_segment, normalise_segment
+from investigator.config.model import EntryKind
 from investigator.pyast import parse_tree
 
 if TYPE_CHECKING:
@@ -53,6 +57,14 @@ _WHOLE_METHODS = frozenset({
 _SAME_FUNCTIONS = _WHOLE_FUNCTIONS | {"deepcopy", "copy", "create", "structured", "to_container"}
 _SAME_METHODS = _WHOLE_METHODS | {"copy", "model_copy", "__copy__", "__deepcopy__"}
 _NOT_WHOLE = frozenset({"self", "cls"})  # the object itself (config class bodies are skipped anyway)
+# Calls that return a parsed config document (`yaml.safe_load(f)`, `json.load(f)`, `OmegaConf.load(p)`).
+# Their result consumed whole, or an element of it picked at run time (`yaml.safe_load(f)[args.env]`,
+# then `PPO(**hyperparams)`), reads every key of the config files the module names (`LOADED`).
+_LOADERS = frozenset({"load", "loads", "safe_load", "full_load", "unsafe_load", "load_all", "safe_load_all"})
+_LOADER_BARE = _LOADERS - {"load", "loads"}  # a bare `load(x)` may be anything; `safe_load(x)` is YAML's
+LOADED: Token = ("loaded", "")
+# Suffixes of config file names in string literals (`"hyperparams/ppo.yml"`, `f"conf/{algo}.yaml"`).
+_FILE_SUFFIXES = (".yaml", ".yml", ".json", ".toml")
 
 Token = tuple[str, str]  # ("class", ClassName): a config class if it is one; ("name", x): a section/variable/class
 
@@ -66,6 +78,11 @@ class ModuleReads:
     # what whole-object consumers read (`asdict(x)`, `**x`, `for k in x`), as tokens (`_tokens`)
     whole_module: set[Token] = field(default_factory=set)
     whole_defs: dict[str, set[Token]] = field(default_factory=dict)
+    # config file names in string literals (f-strings as `*` globs), anywhere in the module
+    files: set[str] = field(default_factory=set)
+    # module-level code / top-level defs that splat the untyped root into a call: `PPO(**vars(args))`
+    root_splat: bool = False
+    root_splat_defs: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -73,6 +90,9 @@ class _Scope:
     """Whole-object consumption seen while walking one top-level definition (or the module body)."""
 
     consumed: list[ast.AST] = field(default_factory=list)  # expressions consumed whole
+    files: set[str] | None = None  # where config file names in string literals go (`ModuleReads.files`)
+    splats: list[ast.AST] = field(default_factory=list)  # `f(**x)` arguments (not `dict(**x)`)
+    forwarded: set[str] = field(default_factory=set)  # `**kwargs` parameters: `f(**kwargs)` only forwards
     bindings: dict[str, list[ast.AST | Token]] = field(default_factory=dict)  # `x = ...`, `x: Cls`, `for x in`
 
     def bind(self, name: str, value: ast.AST | Token) -> None:
@@ -125,6 +145,8 @@ def _consumers(node: ast.Call, scope: _Scope) -> None:
     for kw in node.keywords:
         if kw.arg is None:
             scope.consumed.append(kw.value)  # `f(**x)`
+            if name not in _WHOLE_FUNCTIONS:
+                scope.splats.append(kw.value)  # each key becomes a keyword argument of the callee
 
 
 # Nodes with nothing to read below them (a `Name`'s only child is its context): not walked into.
@@ -139,13 +161,20 @@ _LOOPS = (ast.For, ast.AsyncFor, ast.comprehension)
 
 def _walk_reads(root: ast.AST, reads: set[str], scope: _Scope | None = None) -> None:
     scope = scope if scope is not None else _Scope()
-    consumed, bind = scope.consumed, scope.bind
+    consumed, bind, files = scope.consumed, scope.bind, scope.files
     leaves, children = _LEAVES, ast.iter_child_nodes
+    name_kind, constant_kind, load, suffixes = ast.Name, ast.Constant, ast.Load, _FILE_SUFFIXES
     stack: list[ast.AST] = [root]
     while stack:
         node = stack.pop()
         kind = type(node)
         if kind in leaves:
+            if kind is name_kind:
+                if node.id.isupper() and type(node.ctx) is load:
+                    reads.add(node.id)  # a module constant used by name: `lr=LR`
+            elif kind is constant_kind and files is not None and type(node.value) is str \
+                    and node.value.endswith(suffixes) and node.value not in suffixes:  # not a bare `".yaml"`
+                files.add(node.value.removeprefix("./"))
             continue
         if kind is ast.Attribute:
             if type(node.ctx) is ast.Load:
@@ -188,6 +217,8 @@ def _walk_reads(root: ast.AST, reads: set[str], scope: _Scope | None = None) -> 
                 bind(node.target.id, node.iter)
         elif kind in _FUNCTIONS:
             args = node.args
+            if args.kwarg is not None:
+                scope.forwarded.add(args.kwarg.arg)
             for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs):
                 reads.add(arg.arg)
                 if arg.annotation is not None:
@@ -212,7 +243,24 @@ def _walk_reads(root: ast.AST, reads: set[str], scope: _Scope | None = None) -> 
             continue
         elif kind is ast.NamedExpr and type(node.target) is ast.Name:
             bind(node.target.id, node.value)
+        elif kind is ast.JoinedStr and files is not None and (name := _glob(node)) is not None:
+            files.add(name)  # `f"hyperparams/{algo}.yml"`
         stack.extend(children(node))
+
+
+def _glob(node: ast.JoinedStr) -> str | None:
+    """`f"hyperparams/{algo}.yml"` -> `hyperparams/*.yml`, when it names a config file."""
+    parts = [v.value if isinstance(v, ast.Constant) and isinstance(v.value, str) else "*" for v in node.values]
+    text = "".join(parts).removeprefix("./")
+    return text if text.endswith(_FILE_SUFFIXES) and text.strip("*/.") else None
+
+
+def _is_loader(node: ast.Call, name: str) -> bool:
+    """`yaml.safe_load(f)`, `json.load(f)`, `OmegaConf.load(p)`, `safe_load(f)`."""
+    func = node.func
+    if isinstance(func, ast.Name):
+        return name in _LOADER_BARE
+    return name in _LOADERS and _is_function_call(func)
 
 
 def _tokens(node: ast.AST | Token, scopes: tuple[_Scope, ...], out: set[Token], depth: int = 0) -> None:
@@ -257,6 +305,8 @@ def _tokens(node: ast.AST | Token, scopes: tuple[_Scope, ...], out: set[Token], 
             _tokens(func.value, scopes, out, depth + 1)
         elif name in _SAME_FUNCTIONS and node.args and _is_function_call(func):
             _tokens(node.args[0], scopes, out, depth + 1)
+        elif _is_loader(node, name):
+            out.add(LOADED)  # a parsed config document
         elif name:
             out.add(("class", name))  # `Rewards(...)`: counts when it is a config class
     elif isinstance(node, ast.IfExp):
@@ -280,14 +330,14 @@ def _resolve(scope: _Scope, outer: _Scope | None = None) -> set[Token]:
 def collect_reads(tree: ast.Module, config_classes: set[str]) -> ModuleReads:
     """Reads per top-level definition; config class bodies are definitions, not reads."""
     out = ModuleReads()
-    module_scope = _Scope()
+    module_scope = _Scope(files=out.files)
     def_scopes: list[tuple[str, _Scope]] = []
     for stmt in tree.body:
         if isinstance(stmt, ast.ClassDef) and stmt.name in config_classes:
             continue
         if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             reads: set[str] = set()
-            scope = _Scope()
+            scope = _Scope(files=out.files)
             _walk_reads(stmt, reads, scope)
             out.defs.setdefault(stmt.name, set()).update(reads)
             if scope.consumed:
@@ -296,9 +346,26 @@ def collect_reads(tree: ast.Module, config_classes: set[str]) -> ModuleReads:
             _walk_reads(stmt, out.module, module_scope)
     for name, scope in def_scopes:  # module-level bindings are seen from inside (`DEFAULT = Rewards()`)
         out.whole_defs.setdefault(name, set()).update(_resolve(scope, module_scope))
+        if _splats_root(scope, module_scope):
+            out.root_splat_defs.add(name)
     if module_scope.consumed:
         out.whole_module = _resolve(module_scope)
+        out.root_splat = _splats_root(module_scope)
     return out
+
+
+def _splats_root(scope: _Scope, outer: _Scope | None = None) -> bool:
+    """Whether a `**` argument of a call is the untyped root (`PPO(**vars(args))`, `config = vars(args)`
+    then `Trainer(**config)`): every option then reaches the callee as a keyword argument."""
+    scopes = (scope,) if outer is None or outer is scope else (scope, outer)
+    for node in scope.splats:
+        if isinstance(node, ast.Name) and node.id in scope.forwarded:
+            continue  # `def wrapper(**kwargs): return f(**kwargs)` passes its caller's arguments on
+        tokens: set[Token] = set()
+        _tokens(node, scopes, tokens)
+        if any(kind == "name" and normalise_segment(name) in ROOT_PREFIXES for kind, name in tokens):
+            return True
+    return False
 
 
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
@@ -364,6 +431,10 @@ class ReadIndex:
         self._whole_parents: dict[str, bool] = {}  # a key's parent -> one of its sections is consumed whole
         self._owner_consumed: dict[str, bool] = {}  # owner class -> a class covering it is consumed whole
         self._suffixed: dict[str, list[str]] | None = None  # `_stems`
+        self._root_splat: set[str] = set()  # modules whose referenced code splats the untyped root
+        self._whole_files: set[str] = set()  # config file names (globs) of modules consuming a loaded document
+        self._files_asked = False
+        self._file_read: dict[str, bool] = {}
 
     @staticmethod
     def _pattern(names: set[str]) -> re.Pattern[str]:
@@ -431,24 +502,31 @@ class ReadIndex:
             if reads is None:
                 continue
             self._live |= {normalise_segment(n) for n in reads.module}
-            self._absorb(reads.whole_module)
+            self._absorb(reads.whole_module, reads.files)
+            if reads.root_splat:
+                self._root_splat.add(path)
             for name, def_reads in reads.defs.items():
                 if name in ENTRY_NAMES or self._is_referenced_def(name):
                     self._live |= {normalise_segment(n) for n in def_reads}
-                    self._absorb(reads.whole_defs.get(name, ()))
+                    self._absorb(reads.whole_defs.get(name, ()), reads.files)
+                    if name in reads.root_splat_defs:
+                        self._root_splat.add(path)
 
     def _config_class_names(self) -> frozenset[str]:
         if self._class_names is None:
             self._class_names = frozenset(n for names in self.config_classes.values() for n in names)
         return self._class_names
 
-    def _absorb(self, tokens: Iterable[Token]) -> None:
-        """Record what whole-object consumers read: a config class, or a section / variable name."""
+    def _absorb(self, tokens: Iterable[Token], files: Iterable[str] = ()) -> None:
+        """Record what whole-object consumers read: a config class, a section / variable name, or a
+        loaded config document (then every config file the module names)."""
         if not tokens:
             return
         class_names = self._config_class_names()
         for kind, name in tokens:
-            if name in class_names:
+            if kind == "loaded":
+                self._whole_files.update(files)
+            elif name in class_names:
                 self._whole_classes.add(name)
                 if segment := class_segment(name):
                     self._whole_segments.add(segment)
@@ -506,6 +584,26 @@ class ReadIndex:
                 found = owners[cls] = self._class_consumed(cls)
             return found
         return False
+
+    def splats_options(self, path: str) -> bool:
+        """Whether referenced code of the module `path` splats the untyped root into a call
+        (`PPO("MlpPolicy", env, **vars(args))`): the options it defines all reach the callee."""
+        if path not in self.sources:
+            return False
+        self._read_modules([path])
+        return path in self._root_splat
+
+    def reads_file(self, path: str) -> bool:
+        """Whether referenced code consumes a loaded config document whole (`PPO(**hyperparams)` with
+        `hyperparams = yaml.safe_load(f)[args.env]`) in a module that names the file `path`
+        (`"hyperparams/ppo.yml"`, `f"hyperparams/{algo}.yml"`, relative to any directory)."""
+        found = self._file_read.get(path)
+        if found is None:
+            if not self._files_asked:
+                self._files_asked = True
+                self.prepare(set(_LOADERS))  # the modules that call a loader
+            found = self._file_read[path] = any(_names_file(name, path) for name in self._whole_files)
+        return found
 
     def _section_consumed(self, sections: list[str]) -> bool:
         """A stable answer: every module that could consume one of `sections` is parsed first."""
@@ -575,6 +673,15 @@ class ReadIndex:
                    for path, text in self.sources.items() for w in wanted)
 
 
+def _names_file(name: str, path: str) -> bool:
+    """Whether a file name from a literal (`hyperparams/ppo.yml`, `../conf/*.yaml`) can be `path`."""
+    while name.startswith("../"):
+        name = name[3:]
+    if "*" in name:
+        return fnmatchcase(path, name) or fnmatchcase(path, "*/" + name)
+    return path == name or path.endswith("/" + name)
+
+
 # Top-level functions a framework or console script calls without the code naming them.
 ENTRY_NAMES: frozenset[str] = frozenset({"main", "cli", "app", "run", "train"})
 
@@ -590,6 +697,8 @@ def dead_reason(key: str, index: ReadIndex, target: str | None = None,
     `instantiate(cfg.x)` calls the target without naming it; a library target like `torch.optim.Adam`
     proves nothing, so the ordinary read rules decide).
     """
+    if entry is not None and entry.kind is EntryKind.call_kwarg:
+        return None  # a keyword argument of a call that reached code makes: the callee takes it
     if target and index.defines(target):
         cls = target.rsplit(".", 1)[-1]
         if not index.is_referenced(cls) and not index.reads_whole(key, entry):
@@ -605,6 +714,10 @@ def dead_reason(key: str, index: ReadIndex, target: str | None = None,
         return None
     if index.reads_whole(key, entry):
         return None
+    if entry is not None and entry.format != "python" and index.reads_file(entry.path):
+        return None  # the loaded document is consumed whole (`PPO(**yaml.safe_load(f)[args.env])`)
+    if entry is not None and entry.kind is EntryKind.option_default and index.splats_options(entry.path):
+        return None  # `PPO(**vars(args))` in the module that defines the option
     if len(tail) < 2:
         return f"no code reads `{leaf}`"
     return f"no code reads `{leaf}` or its section `{tail[-2]}`"

@@ -74,5 +74,6 @@ def extractor_for(path: str) -> Extractor | None:
     lowered = path.lower()
     if _ignored(tuple(IGNORED_GLOBS)).match(os.path.normcase(lowered)):
         return None
-    dot = lowered.rfind(".")
-    return EXTRACTORS.get(lowered[dot:]) if dot >= 0 else None
+    name = lowered.rsplit("/", 1)[-1]
+    dot = name.rfind(".")
+    return EXTRACTORS.get(name[dot:]) if dot >= 0 else EXTRACTORS.get(name)  # `Makefile`: by name

@@ -15,7 +15,7 @@ import operator
 from dataclasses import dataclass, field
 
 from investigator.config.extractors.base import ExtractError, Extractor, ParsedFile, register_extractor
-from investigator.config.keys import join, normalise_key
+from investigator.config.keys import builder_segment, join, normalise_key
 from investigator.config.model import ConfigEntry, EntryKind
 from investigator.pyast import parse_tree
 
@@ -36,6 +36,10 @@ EMPTY_FACTORIES: dict[str, object] = {"list": [], "dict": {}, "set": [], "tuple"
 OPTION_CALLS: dict[str, str] = {"add_argument": "argparse", "option": "click", "Option": "typer",
                                 "Argument": "typer", "argument": "click"}
 CONFIG_FILE_SUFFIXES: tuple[str, ...] = (".yaml", ".yml", ".json", ".toml")
+# A Python module named by a string literal can be a config file too (ml_collections
+# `config_flags.DEFINE_config_file("config", "configs/sac.py")`): recorded, followed when it defines
+# `CONFIG_FUNCTION` (see `effective._config_modules`).
+PY_CONFIG_SUFFIX = ".py"
 _FLAG_ACTIONS: dict[str, bool] = {"store_true": False, "store_false": True}  # argparse implicit defaults
 COMMAND_DECORATORS: frozenset[str] = frozenset({"command", "callback"})
 
@@ -511,8 +515,12 @@ class _ModuleVisitor:
                         self._assignment(node, info, conditional)
                 elif kind is ast.Call:
                     self._call(node, info)
+                elif kind is ast.Return:
+                    if node.value is not None and info.name != "<module>":
+                        self._returned_mapping(node.value, info)
                 elif (kind is ast.Constant and isinstance(node.value, str)
-                      and len(node.value) < 300 and node.value.lower().endswith(CONFIG_FILE_SUFFIXES)):
+                      and len(node.value) < 300
+                      and node.value.lower().endswith((*CONFIG_FILE_SUFFIXES, PY_CONFIG_SUFFIX))):
                     info.config_files.append(node.value)
 
     def _assignment(self, node: ast.Assign | ast.AnnAssign, info: FunctionInfo, conditional: bool = False) -> None:
@@ -535,6 +543,20 @@ class _ModuleVisitor:
             chain = target_chain(target)
             if chain and len(chain) > 1 and chain[0] != "self":
                 info.assignments.append(Assignment(chain, flatten(value, node.lineno), node.lineno, conditional))
+
+    def _returned_mapping(self, value: ast.AST, info: FunctionInfo) -> None:
+        """`def get_config(): return {"lr": 3e-4, ...}` (or `dict(lr=3e-4)`): the literal leaves are
+        settings, keyed under the function's builder segment (`make_env_config` -> `env`)."""
+        if not (isinstance(value, ast.Dict) and value.keys) and not (
+                isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "dict"):
+            return
+        segment = builder_segment(info.name)
+        for v in flatten(value):
+            if v.subkey and v.literal:
+                info.mappings.append(ConfigEntry(
+                    key=normalise_key([segment, *v.subkey]) if segment else normalise_key(list(v.subkey)),
+                    raw_key=info.name, value=v.value, literal=True, path=self.info.path, line=v.line,
+                    format="python", kind=EntryKind.mapping, owner=info.name))
 
     def _call(self, node: ast.Call, info: FunctionInfo) -> None:
         callee = dotted(node.func)

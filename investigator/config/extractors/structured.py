@@ -37,8 +37,17 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
         if tag is None:
             if len(self._tags) >= _TAGS_MAX:
                 self._tags.clear()
-            tag = self._tags[key] = super().resolve(kind, value, implicit)
+            tag = self._tags[key] = (_FLOAT_TAG if implicit[0] and _EXPONENT.fullmatch(value)
+                                     else super().resolve(kind, value, implicit))
         return tag
+
+
+# A plain scalar with an exponent and no dot or exponent sign (`3e-4`, `1.0e5`) is a string to YAML 1.1
+# but a number to OmegaConf/Hydra (which add this float resolver) and to JSON: read it as a number, so
+# `lr: 0.0003` -> `lr: 3e-4` is the same value.
+_EXPONENT = re.compile(r"[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+")
+_FLOAT_TAG = "tag:yaml.org,2002:float"
+YamlLoader = _Loader  # the safe loader with the numbers OmegaConf reads (`3e-4`), for single values
 _PACKAGE_HEADER = re.compile(r"^#\s*@package\s+(\S+)", re.MULTILINE)
 _BOOL = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
 TARGET_KEY = "_target_"

@@ -1,0 +1,170 @@
+"""Launch scripts: `python train.py --lr 3e-3` lines in shell scripts and Makefiles.
+
+Each command that runs a Python script (`python train.py ...`, `torchrun ... train.py ...`,
+`python -m pkg.train ...`) is a `LaunchCommand`: its target and its arguments. `--flag value`,
+`--flag=value` and a bare `--flag` (true) are option values; `key=value` (`algo.lr=3e-3`,
+`+trainer.x=1`) are Hydra overrides. Every argument is also an entry (kind `cli_arg`), so a launch
+script that the effective configuration does not use is still compared as "other" configuration.
+`effective.launch_layer` applies the one command that runs the entry.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass, field
+
+from investigator.config.extractors.base import Extractor, ParsedFile, register_extractor
+from investigator.config.keys import normalise_key
+from investigator.config.model import ConfigEntry, EntryKind
+
+_PYTHON = re.compile(r"^(?:.*/)?(?:python[\d.]*|pypy[\d.]*)$")
+_OVERRIDE = re.compile(r"^[+~]{0,2}[A-Za-z_][\w.@/-]*=")
+_OPERATORS = frozenset({";", "&&", "||", "|", "&", ">", ">>", "<", "2>", "2>&1", ")", "(", ";;"})
+_INT = re.compile(r"^[-+]?\d[\d_]*$")
+_FLOAT = re.compile(r"^[-+]?(?:\d[\d_]*)?\.?\d*(?:[eE][-+]?\d+)?$")
+_BOOLS = {"true": True, "false": False, "True": True, "False": False}
+
+
+@dataclass
+class LaunchArg:
+    raw: str  # as written, without dashes: `learning-rate`, `algo.lr`, `+trainer.x`
+    key: str  # normalised: `learning_rate`, `algo.lr`
+    text: str  # the value as written
+    value: object
+    literal: bool
+    line: int
+    override: bool  # `key=value` (Hydra) rather than `--flag value`
+
+
+@dataclass
+class LaunchCommand:
+    path: str  # the launch script
+    line: int
+    script: str | None  # `train.py` as written (relative to the launch script or the repository)
+    module: str | None  # `-m pkg.train`
+    args: list[LaunchArg] = field(default_factory=list)
+
+
+def _value(text: str) -> tuple[object, bool]:
+    if "$" in text or "`" in text:
+        return text, False  # a shell variable: known only when the script runs
+    if text in _BOOLS:
+        return _BOOLS[text], True
+    if text.lower() in ("null", "none"):
+        return None, True
+    if _INT.match(text):
+        return int(text.replace("_", "")), True
+    if any(c.isdigit() for c in text) and _FLOAT.match(text):
+        try:
+            return float(text.replace("_", "")), True
+        except ValueError:
+            pass
+    return text, True
+
+
+def _logical_lines(text: str) -> list[tuple[int, str, list[str]]]:
+    """(first line number, joined text, physical lines) with `\\` continuations joined."""
+    out: list[tuple[int, str, list[str]]] = []
+    pending: list[str] = []
+    start = 0
+    for number, line in enumerate(text.splitlines(), 1):
+        if not pending:
+            start = number
+        stripped = line.rstrip()
+        if stripped.endswith("\\"):
+            pending.append(stripped[:-1])
+            continue
+        pending.append(stripped)
+        out.append((start, " ".join(pending), list(pending)))
+        pending = []
+    if pending:
+        out.append((start, " ".join(pending), pending))
+    return out
+
+
+def _tokens(text: str) -> list[str] | None:
+    lexer = shlex.shlex(text.strip().lstrip("@-"), posix=True, punctuation_chars=True)
+    lexer.whitespace_split = True
+    try:
+        return list(lexer)
+    except ValueError:  # unbalanced quotes
+        return None
+
+
+def _command(path: str, start: int, tokens: list[str], physical: list[str]) -> LaunchCommand | None:
+    script = module = None
+    rest: list[str] = []
+    for i, tok in enumerate(tokens):
+        if tok in _OPERATORS:
+            if script or module:
+                break
+            continue
+        if script is None and module is None:
+            if tok == "-m" and i > 0 and _PYTHON.match(tokens[i - 1]) and i + 1 < len(tokens):
+                module = tokens[i + 1]
+            elif tok.endswith(".py") and not tok.startswith("-"):
+                script = tok
+            continue
+        if module is not None and tok == module and not rest:
+            continue
+        rest.append(tok)
+    if script is None and module is None:
+        return None
+    command = LaunchCommand(path=path, line=start, script=script, module=module)
+
+    def line_of(raw: str) -> int:
+        for offset, text in enumerate(physical):
+            if raw in text:
+                return start + offset
+        return start
+
+    i = 0
+    while i < len(rest):
+        tok = rest[i]
+        i += 1
+        if tok.startswith("--") and len(tok) > 2:
+            name, sep, text = tok[2:].partition("=")
+            if not sep:
+                if i < len(rest) and not (rest[i].startswith("-") and not _FLOAT.match(rest[i])) \
+                        and rest[i] not in _OPERATORS and not _OVERRIDE.match(rest[i]):
+                    text = rest[i]
+                    i += 1
+                else:
+                    text = "true"
+            override = False
+        elif _OVERRIDE.match(tok):
+            name, _, text = tok.partition("=")
+            override = True
+        else:
+            continue
+        value, literal = _value(text)
+        command.args.append(LaunchArg(raw=name, key=normalise_key(name.lstrip("+~").replace("-", "_")), text=text,
+                                      value=value, literal=literal, line=line_of(name), override=override))
+    return command
+
+
+def extract_launch(path: str, text: str) -> ParsedFile:
+    parsed = ParsedFile(path=path, format="shell")
+    commands: list[LaunchCommand] = []
+    for start, logical, physical in _logical_lines(text):
+        if ".py" not in logical and "-m" not in logical:
+            continue
+        tokens = _tokens(logical)  # comments are dropped by the lexer
+        if not tokens:
+            continue
+        command = _command(path, start, tokens, physical)
+        if command is not None and command.args:
+            commands.append(command)
+    parsed.data = commands
+    for command in commands:
+        owner = command.script or command.module
+        for arg in command.args:
+            parsed.entries.append(ConfigEntry(key=arg.key, raw_key=arg.raw, value=arg.value, literal=arg.literal,
+                                              path=path, line=arg.line, format="shell", kind=EntryKind.cli_arg,
+                                              owner=owner))
+    return parsed
+
+
+register_extractor(Extractor("launch", (".sh", ".bash", ".mk", "makefile", "gnumakefile"), extract_launch,
+                             max_bytes=256_000))

@@ -170,3 +170,43 @@ def test_demo_findings_are_in_a_sensible_severity_order(demo_investigation, demo
     no_effect = " ".join(n.title for r in inv.results.values() for n in r.no_effect)
     assert "schedules.py" in no_effect  # commented out, but never called at the baseline
     assert not any(loc.path == "rlproj/schedules.py" for f in inv.findings for loc in f.locations)
+
+
+def test_cpu_bound_analyzers_take_turns_and_the_others_run_alongside(demo_repo, tmp_path, monkeypatch):
+    """Two pure-Python analyzers in threads only share one interpreter lock: they run one after the
+    other; an analyzer that waits (files, subprocesses) overlaps with them."""
+    import time
+
+    from investigator.analyzers import base
+    from investigator.models import AnalyzerResult
+
+    spans: dict[str, tuple[float, float]] = {}
+
+    def make(aid: str, cpu_bound: bool):
+        class Probe:
+            id = aid
+            title = aid
+            after = ("diff_overview",)
+
+            def applies(self, ctx):
+                return True, "always"
+
+            def run(self, ctx):
+                start = time.perf_counter()
+                time.sleep(0.3)
+                spans[aid] = (start, time.perf_counter())
+                return AnalyzerResult(analyzer=aid)
+
+        Probe.cpu_bound = cpu_bound
+        return Probe()
+
+    for aid, cpu in (("test_cpu_a", True), ("test_cpu_b", True), ("test_io", False)):
+        monkeypatch.setitem(base._REGISTRY, aid, make(aid, cpu))
+    inv = run_investigation(InvestigationRequest(repo=str(demo_repo.path), baseline_commit=demo_repo.baseline,
+                                                 output=tmp_path))
+    assert {"test_cpu_a", "test_cpu_b", "test_io"} <= set(inv.results)
+    def overlap(x: str, y: str) -> bool:
+        return spans[x][0] < spans[y][1] and spans[y][0] < spans[x][1]
+
+    assert not overlap("test_cpu_a", "test_cpu_b")  # the CPU-bound ones never overlap
+    assert overlap("test_io", "test_cpu_a") or overlap("test_io", "test_cpu_b")  # the waiting one runs alongside

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -42,7 +43,12 @@ class AnalysisContext:
 
 class Analyzer(Protocol):
     """An analyzer may also declare `after: tuple[str, ...]`: ids that must have run (or been
-    skipped) first; their results are in `ctx.prior` when it runs."""
+    skipped) first; their results are in `ctx.prior` when it runs.
+
+    `cpu_bound = True` marks an analyzer that spends its time in Python code (parsing, matching):
+    such analyzers of one wave take turns (`CPU_TURN`), because two of them in threads only share one
+    interpreter lock and add switching costs; analyzers that wait on files, numpy or subprocesses run
+    alongside them."""
 
     id: str
     title: str
@@ -54,6 +60,8 @@ class Analyzer(Protocol):
 
 
 _REGISTRY: dict[str, Analyzer] = {}
+
+CPU_TURN = threading.Lock()  # held while a `cpu_bound` analyzer runs
 
 
 def register_analyzer(analyzer: Analyzer) -> Analyzer:

@@ -35,6 +35,7 @@ _KIND_REASONS = {
 class DiffOverviewAnalyzer:
     id = "diff_overview"
     title = "Diff overview"
+    cpu_bound = True  # pure Python: takes turns with the other CPU-bound analyzers (see analyzers.base)
 
     def applies(self, ctx: AnalysisContext) -> tuple[bool, str]:
         if ctx.changeset is None or ctx.triage is None:

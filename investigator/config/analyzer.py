@@ -99,6 +99,7 @@ class ConfigForensics:
 
     id = SOURCE
     title = "Config forensics"
+    cpu_bound = True  # pure Python: takes turns with the other CPU-bound analyzers (see analyzers.base)
 
     def applies(self, ctx: AnalysisContext) -> tuple[bool, str]:
         if ctx.changeset is None:

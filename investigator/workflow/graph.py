@@ -12,7 +12,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.types import Send
 
 import investigator.report.writer as report_writer  # module import: the writer imports workflow.state
-from investigator.analyzers.base import AnalysisContext, all_analyzers
+from investigator.analyzers.base import CPU_TURN, AnalysisContext, all_analyzers
 from investigator.git import build_changeset, open_repository, resolve_range
 from investigator.git.changeset import ChangeSet
 from investigator.hypotheses import evaluate_hypotheses
@@ -181,6 +181,11 @@ def build_graph(resources: Resources, checkpointer: Any | None = None):
         analyzer_id = state.planned[0]
         analyzer = next(a for a in all_analyzers() if a.id == analyzer_id)
         step = f"analyze:{analyzer_id}"
+        turn = CPU_TURN if getattr(analyzer, "cpu_bound", False) else nullcontext()
+        with turn:  # CPU-bound analyzers take turns; the others run alongside (see `Analyzer`)
+            return _run_analyzer(analyzer, analyzer_id, step, state)
+
+    def _run_analyzer(analyzer: Any, analyzer_id: str, step: str, state: Investigation) -> dict:
         resources.progress(ProgressEvent(step=step, status="started"))
         start = time.perf_counter()
         try:

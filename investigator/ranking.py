@@ -34,6 +34,33 @@ def merge_duplicates(findings: list[Finding]) -> list[Finding]:
     return list(merged.values())
 
 
+def merge_same_place(findings: list[Finding]) -> list[Finding]:
+    """Findings of different analyzers about exactly the same lines and the same hypothesis (a
+    literal `eps=` of `optim.Adam` is both a configuration value and an optimizer change) become one:
+    the stronger one, carrying the other's evidence. Same-line evidence is not independent, so the
+    confidence is the higher of the two, not a corroborated one."""
+    out: list[Finding] = []
+    by_place: dict[tuple, list[int]] = {}
+    for f in findings:
+        place = tuple(sorted((loc.side, loc.path, loc.line) for loc in f.locations))
+        twin = next((i for i in by_place.get((f.subsystem, place), [])
+                     if place and set(out[i].hypotheses) & set(f.hypotheses)), None)
+        if twin is None:
+            by_place.setdefault((f.subsystem, place), []).append(len(out))
+            out.append(f)
+            continue
+        kept, other = out[twin], f
+        if (other.severity.weight, other.confidence) > (kept.severity.weight, kept.confidence):
+            kept, other = other, kept
+        kept = kept.model_copy(deep=True)
+        kept.evidence = [*kept.evidence, *other.evidence]
+        kept.patch = kept.patch or other.patch
+        kept.hypotheses = sorted(set(kept.hypotheses) | set(other.hypotheses))
+        kept.rationale = (kept.rationale + " " if kept.rationale else "") + f"Also reported by `{other.source}`: {other.title}."
+        out[twin] = kept
+    return out
+
+
 def _repeat_key(f: Finding) -> tuple | None:
     """Code findings that say the same thing (same detector, subsystem, severity and title) about
     different places, e.g. one edit applied to four copies of a module; None for other findings."""
@@ -109,7 +136,7 @@ def _kind_of(update: HypothesisUpdate) -> str | None:
 
 
 def rank_findings(findings: list[Finding], updates: list[HypothesisUpdate] | None = None) -> list[Finding]:
-    ranked = corroborate(merge_repeated(merge_duplicates(findings)), updates or [])
+    ranked = corroborate(merge_repeated(merge_same_place(merge_duplicates(findings))), updates or [])
     ranked.sort(key=lambda f: (-f.severity.weight, -f.confidence, f.subsystem, f.id))
     for i, f in enumerate(ranked, start=1):
         f.rank = i

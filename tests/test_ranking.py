@@ -83,3 +83,30 @@ def test_repeated_titles_with_different_severity_source_or_evidence_kind_stay_ap
     e.evidence = [Evidence(kind=EvidenceKind.config, summary="config")]
     ranked = rank_findings([a, b, c, d, e])
     assert len(ranked) == 5 and not any("places" in f.title for f in ranked)
+
+
+def _at_both_sides(f: Finding, path: str, line: int) -> Finding:
+    f.locations = [Location(path=path, line=line, side="baseline"), Location(path=path, line=line, side="candidate")]
+    return f
+
+
+def test_two_analyzers_on_the_same_lines_and_hypothesis_make_one_finding():
+    config = _at_both_sides(_finding("cfg", Severity.significant, 0.85, title="Config `adam.eps` changed",
+                                     hyps=["trainer.optimizer_changed"]), "ppo.py", 38)
+    config.source = "config_forensics"
+    config.evidence = [Evidence(kind=EvidenceKind.config, summary="1e-05 -> 1e-08")]
+    code = _at_both_sides(_finding("code", Severity.significant, 0.75, title="Optimizer changed",
+                                   hyps=["trainer.optimizer_changed"]), "ppo.py", 38)
+    ranked = rank_findings([config, code])
+    assert len(ranked) == 1
+    merged = ranked[0]
+    assert merged.title == "Config `adam.eps` changed" and merged.confidence == 0.85  # not corroborated
+    assert {e.kind for e in merged.evidence} == {EvidenceKind.config, EvidenceKind.code}
+    assert "Also reported by `test`: Optimizer changed." in merged.rationale
+
+
+def test_same_lines_with_different_hypotheses_or_places_stay_apart():
+    a = _at_both_sides(_finding("a", Severity.significant, 0.8, title="A", hyps=["trainer.optimizer_changed"]), "ppo.py", 38)
+    b = _at_both_sides(_finding("b", Severity.significant, 0.8, title="B", hyps=["trainer.learning_rate_changed"]), "ppo.py", 38)
+    c = _at_both_sides(_finding("c", Severity.significant, 0.8, title="C", hyps=["trainer.optimizer_changed"]), "ppo.py", 39)
+    assert len(rank_findings([a, b, c])) == 3

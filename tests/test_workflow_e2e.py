@@ -62,6 +62,9 @@ def test_no_effect_changes_are_listed_not_found(demo_investigation, demo_repo):
         assert path in no_effect_titles
     finding_paths = {loc.path for f in inv.findings for loc in f.locations}
     assert "rlproj/model.py" not in finding_paths and "README.md" not in finding_paths
+    # the baseline's `lr_schedule` section is configured but never read (the loader only copies it)
+    assert "trainer.lr_schedule.warmup" in no_effect_titles and "trainer.lr_schedule.name" in no_effect_titles
+    assert not any("lr_schedule" in f.title for f in inv.findings)
 
 
 def test_planted_regressions_seen_by_shipped_analyzers_are_reported(demo_investigation, demo_repo):

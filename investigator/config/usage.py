@@ -56,6 +56,9 @@ _WHOLE_METHODS = frozenset({
 # `asdict(deepcopy(cfg.env))` consumes `env`, `x = cfg.env.copy()` binds `x` to `env`.
 _SAME_FUNCTIONS = _WHOLE_FUNCTIONS | {"deepcopy", "copy", "create", "structured", "to_container"}
 _SAME_METHODS = _WHOLE_METHODS | {"copy", "model_copy", "__copy__", "__deepcopy__"}
+# Copies into a container. Bound to a name (`trainer_cfg = dict(cfg.trainer)`) they read nothing yet:
+# the name stands for the section (`_SAME_FUNCTIONS`), and its later reads and whole uses are tracked.
+_MOVERS = frozenset({"dict", "list", "tuple", "sorted", "iter", "enumerate"})
 _NOT_WHOLE = frozenset({"self", "cls"})  # the object itself (config class bodies are skipped anyway)
 # Calls that return a parsed config document (`yaml.safe_load(f)`, `json.load(f)`, `OmegaConf.load(p)`).
 # Their result consumed whole, or an element of it picked at run time (`yaml.safe_load(f)[args.env]`,
@@ -92,6 +95,10 @@ class _Scope:
     consumed: list[ast.AST] = field(default_factory=list)  # expressions consumed whole
     files: set[str] | None = None  # where config file names in string literals go (`ModuleReads.files`)
     splats: list[ast.AST] = field(default_factory=list)  # `f(**x)` arguments (not `dict(**x)`)
+    # consumed only to be copied into another container (`d.update(x)`, `dict(x)`, `{**x}`): a loaded
+    # document moved this way is read by key names later, so it does not read the whole file
+    movers: list[ast.AST] = field(default_factory=list)
+    copied: set[int] = field(default_factory=set)  # `x = dict(cfg.trainer)`: ids of copies bound to a name
     forwarded: set[str] = field(default_factory=set)  # `**kwargs` parameters: `f(**kwargs)` only forwards
     bindings: dict[str, list[ast.AST | Token]] = field(default_factory=dict)  # `x = ...`, `x: Cls`, `for x in`
 
@@ -135,9 +142,15 @@ def _consumers(node: ast.Call, scope: _Scope) -> None:
     if name in _WHOLE_METHODS and isinstance(func, ast.Attribute):
         scope.consumed.append(func.value)
     if name in _WHOLE_FUNCTIONS and node.args and _is_function_call(func):
-        scope.consumed.append(node.args[0])
+        if name in _MOVERS and id(node) in scope.copied:
+            pass  # `trainer_cfg = dict(cfg.trainer)`: a copy whose keys are then read by name
+        else:
+            scope.consumed.append(node.args[0])
+            if name in _MOVERS:
+                scope.movers.append(node.args[0])
     elif name == "update" and node.args and isinstance(func, ast.Attribute):
         scope.consumed.append(node.args[0])  # `d.update(cfg.env)`
+        scope.movers.append(node.args[0])
     elif name == "getattr" and len(node.args) >= 2 and not (
         isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str)
     ):
@@ -199,6 +212,9 @@ def _walk_reads(root: ast.AST, reads: set[str], scope: _Scope | None = None) -> 
         elif kind is ast.Assign:
             value = node.value
             stack.append(value)
+            if type(value) is ast.Call and _call_name(value.func) in _MOVERS and all(
+                    type(t) is ast.Name for t in node.targets):
+                scope.copied.add(id(value))  # the name stands for the section; its reads are tracked
             for t in node.targets:
                 target_kind = type(t)
                 if target_kind is ast.Subscript:
@@ -226,7 +242,9 @@ def _walk_reads(root: ast.AST, reads: set[str], scope: _Scope | None = None) -> 
                         bind(arg.arg, token)
         elif kind is ast.Dict:
             if None in node.keys:
-                consumed.extend(v for k, v in zip(node.keys, node.values, strict=True) if k is None)  # `{**x}`
+                spread = [v for k, v in zip(node.keys, node.values, strict=True) if k is None]  # `{**x}`
+                consumed.extend(spread)
+                scope.movers.extend(spread)
         elif kind is ast.Starred:
             if type(node.ctx) is ast.Load:
                 consumed.append(node.value)  # `f(*x)`, `[*x]`
@@ -322,8 +340,15 @@ def _tokens(node: ast.AST | Token, scopes: tuple[_Scope, ...], out: set[Token], 
 def _resolve(scope: _Scope, outer: _Scope | None = None) -> set[Token]:
     scopes = (scope,) if outer is None or outer is scope else (scope, outer)
     out: set[Token] = set()
+    movers = {id(node) for node in scope.movers}
     for node in scope.consumed:
-        _tokens(node, scopes, out)
+        if id(node) in movers:  # copied on: what it stands for counts, a loaded document's file does not
+            moved: set[Token] = set()
+            _tokens(node, scopes, moved)
+            moved.discard(LOADED)
+            out |= moved
+        else:
+            _tokens(node, scopes, out)
     return out
 
 

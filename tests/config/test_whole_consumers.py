@@ -313,3 +313,25 @@ def test_changed_field_read_by_asdict_is_a_finding_not_no_effect():
                         entry_known=True)
     assert [f.title for f in out.findings if "gem" in f.title]
     assert not [n for n in out.no_effect if "gem" in n.title]
+
+
+def test_a_copy_bound_to_a_name_reads_only_what_is_read_from_it():
+    """`trainer_cfg = dict(cfg["trainer"])` copies the section; its keys are then read by name."""
+    idx = index(train="def train(cfg):\n    trainer_cfg = dict(cfg['trainer'])\n    return trainer_cfg['lr']\n\ntrain({})\n")
+    assert dead_reason("trainer.lr", idx) is None
+    assert dead_reason("trainer.lr_schedule.warmup", idx) is not None
+
+
+def test_a_copy_bound_to_a_name_and_then_splatted_reads_every_key():
+    idx = index(train="def train(cfg):\n    trainer_cfg = dict(cfg.trainer)\n    return Trainer(**trainer_cfg)\n\ntrain({})\n")
+    assert dead_reason("trainer.lr_schedule.warmup", idx) is None
+
+
+def test_a_loaded_document_merged_into_a_dict_does_not_read_the_whole_file():
+    """A loader that composes files (`cfg.update(yaml.safe_load(fh))`) only moves the data; the keys
+    are read later by name. Splatting the document into a call reads every key of the file."""
+    loader = ("import yaml\n\ndef load_config(path):\n    cfg = {}\n    with open('configs/train.yaml') as fh:\n"
+              "        cfg.update(yaml.safe_load(fh))\n    return cfg\n\nload_config('x')\n")
+    assert not index(loader=loader).reads_file("configs/train.yaml")
+    splat = "import yaml\n\ndef main():\n    with open('configs/train.yaml') as fh:\n        return PPO(**yaml.safe_load(fh))\n\nmain()\n"
+    assert index(main=splat).reads_file("configs/train.yaml")

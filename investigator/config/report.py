@@ -104,8 +104,9 @@ def render(base: SideConfig, cand: SideConfig, outcome: Outcome, other: list[Key
     live = [j for j in outcome.judged if j.match.status in (MatchStatus.changed, MatchStatus.removed,
                                                             MatchStatus.added)]
     counts = outcome.counts
+    label = "Configuration compared" if primary_is_other else "Effective configuration"
     lines.append(
-        f"\nEffective configuration: {counts[MatchStatus.changed]} changed, {counts[MatchStatus.removed]} removed, "
+        f"\n{label}: {counts[MatchStatus.changed]} changed, {counts[MatchStatus.removed]} removed, "
         f"{counts[MatchStatus.added]} added, {counts[MatchStatus.moved]} moved with the same value, "
         f"{counts[MatchStatus.unchanged]} unchanged."
     )

@@ -195,3 +195,10 @@ def test_other_configuration_lists_changed_values_before_keys_that_came_or_went(
     assert rows[0].startswith("| `x.lr` | 0.1 | 0.2 |")
     assert "51 keys differ (1 changed value, 50 removed or added); first 40 shown, changed values first" in md
     assert len(rows) == 40
+
+
+def test_the_count_line_says_what_was_compared():
+    side = SideConfig(entry=EntryPoint())
+    assert "\nEffective configuration: 0 changed" in render(side, side, outcome([]), [], False)
+    without_entry = render(side, side, outcome([]), [], True)
+    assert "\nConfiguration compared: 0 changed" in without_entry and "Effective configuration:" not in without_entry

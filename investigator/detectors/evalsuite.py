@@ -460,6 +460,14 @@ L = "ppo/loss.py"
 G = "ppo/gae.py"
 E = "ppo/envs.py"
 
+# Detector families a PPO code base cannot exercise (no target network, replay buffer or squashed
+# policy): their positive/negative cases live in the named test module instead.
+COVERED_ELSEWHERE: dict[str, str] = {
+    "target_network": "tests/detectors/test_offpolicy_rules.py",
+    "replay_store": "tests/detectors/test_offpolicy_rules.py",
+    "squashed_policy": "tests/detectors/test_offpolicy_rules.py",
+}
+
 BUGS: list[Variant] = [
     Variant("zero_grad_outside_minibatch_loop", "bug", "zero_grad() moved before the epoch loop: gradients accumulate",
             edits((T, "                optimizer.zero_grad()\n                loss.backward()", "                loss.backward()"),
@@ -521,6 +529,11 @@ BUGS: list[Variant] = [
             edits((L, "ratio = logratio.exp()", "ratio = logratio.exp().detach()")), "detach_grad", "ppo", L),
     Variant("newvalue_detached", "bug", "value prediction detached (method-chain style): critic stops learning",
             edits((L, "newvalue = newvalue.view(-1)", "newvalue = newvalue.view(-1).detach()")), "detach_grad", "ppo", L),
+    Variant("ratio_inverted", "bug", "log-ratio written old - new: the probability ratio is inverted",
+            edits((L, "logratio = newlogprob - logprobs", "logratio = logprobs - newlogprob")), "policy_ratio", "ppo", L),
+    Variant("surrogate_min", "bug", "clipped surrogate takes the optimistic min of the negated objectives",
+            edits((L, "pg_loss = torch.max(pg_loss1, pg_loss2).mean()", "pg_loss = torch.min(pg_loss1, pg_loss2).mean()")),
+            "policy_ratio", "ppo", L),
     Variant("adv_norm_removed", "bug", "advantage normalisation removed",
             edits((L, "    if args.norm_adv:\n        mb_advantages = (mb_advantages - mb_advantages.mean()) / (mb_advantages.std() + 1e-8)\n", "")),
             "adv_norm", "ppo", L),
@@ -548,6 +561,9 @@ BUGS: list[Variant] = [
             "strict_load", "checkpointing", "ppo/checkpoint.py"),
     Variant("obs_norm_removed", "bug", "NormalizeObservation wrapper removed",
             edits((E, "        env = gym.wrappers.NormalizeObservation(env)\n", "")), "norm_wrappers", "normalization", E),
+    Variant("obs_clip_range", "bug", "normalised observations clipped to [-1, 1] instead of [-10, 10]",
+            edits((E, "lambda obs: np.clip(obs, -10, 10)", "lambda obs: np.clip(obs, -1, 1)")),
+            "norm_wrappers", "normalization", E),
     Variant("obs_stats_not_loaded", "bug", "pretraining observation statistics no longer loaded",
             edits((E, "        if obs_stats is not None:\n            load_obs_stats(env, obs_stats)\n", "")),
             "norm_wrappers", "normalization", E),
@@ -721,6 +737,9 @@ REFACTORS: list[Variant] = [
                    "        optimizer, lambda i: linear_schedule(1.0, i + 1, num_updates)\n    )\n"))),
     Variant("zero_grad_set_to_none", "refactor", "zero_grad(set_to_none=True) on the module instead of the optimizer",
             edits((T, "                optimizer.zero_grad()\n", "                agent.zero_grad(set_to_none=True)\n"))),
+    Variant("returns_helper", "refactor", "returns computed by a one-line helper (`return advantages + values`)",
+            edits((G, "    returns = advantages + values\n", "    returns = lambda_returns(advantages, values)\n"),
+                  (G, "def compute_gae(", "def lambda_returns(advantages, values):\n    return advantages + values\n\n\ndef compute_gae("))),
     Variant("reformat_loss", "refactor", "loss module reformatted (wrapping, parentheses)", _reformat_loss),
     Variant("reorder_buffers", "refactor", "independent buffer allocations and stores reordered",
             edits((T, "    logprobs = torch.zeros((args.num_steps, num_envs)).to(device)\n    rewards = torch.zeros((args.num_steps, num_envs)).to(device)\n",

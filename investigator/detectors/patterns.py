@@ -189,3 +189,39 @@ def expand_aliases(expr: ast.AST, aliases: dict[str, ast.expr], depth: int = 3) 
     if isinstance(expr, ast.UnaryOp):
         return ast.UnaryOp(op=expr.op, operand=expand_aliases(expr.operand, aliases, depth))
     return expr
+
+
+def inlined_call_assigns(sites: list[Site]) -> set[int]:
+    """Ids of `x = helper(...)` statements whose helper was inlined and whose returned expression the
+    walk re-reads as `x = <returned expression>` (`return a + b`, `return a, b + c`).
+
+    Such a call site says nothing beyond the inlined body: counting it too would make an extracted
+    helper look like one more assignment than the inlined original."""
+    out: set[int] = set()
+    n = len(sites)
+    for i, site in enumerate(sites):
+        node = site.node
+        if not isinstance(node, ast.Assign) or not isinstance(node.value, ast.Call):
+            continue
+        callee = last_name(call_name(node.value))
+        own = {id(sub) for sub in ast.walk(node)}
+        k = i + 1
+        # the statement's own nodes and anything inlined from its arguments, up to the callee's body
+        while k < n and (id(sites[k].node) in own or sites[k].depth > site.depth) and not (
+            sites[k].depth == site.depth + 1 and last_name(sites[k].fn.qualname) == callee
+        ):
+            k += 1
+        if k >= n or sites[k].depth != site.depth + 1 or last_name(sites[k].fn.qualname) != callee:
+            continue
+        callee_fn = sites[k].fn
+        while k < n and sites[k].depth > site.depth:
+            s = sites[k]
+            if s.fn is callee_fn and s.depth == site.depth + 1 and isinstance(s.node, ast.Return):
+                value = s.node.value
+                if value is not None and not isinstance(value, ast.Name) and not (
+                    isinstance(value, ast.Tuple | ast.List) and all(isinstance(e, ast.Name) for e in value.elts)
+                ):
+                    out.add(id(node))
+                break
+            k += 1
+    return out

@@ -5,12 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from investigator.detectors.base import all_detectors
-from investigator.detectors.evalsuite import BASE_FILES, BUGS, REFACTORS, run_suite
+from investigator.detectors.evalsuite import BASE_FILES, BUGS, COVERED_ELSEWHERE, REFACTORS, run_suite
 
 
 def test_suite_shape() -> None:
     assert len(BUGS) >= 25 and len(REFACTORS) >= 10
-    assert {v.family for v in BUGS} == {d.meta.id for d in all_detectors()}, "every detector family has a bug"
+    families = {v.family for v in BUGS}
+    assert families | set(COVERED_ELSEWHERE) == {d.meta.id for d in all_detectors()}, "every detector family has a bug"
+    assert not families & set(COVERED_ELSEWHERE)
+    root = Path(__file__).resolve().parents[2]
+    for detector_id, test_module in COVERED_ELSEWHERE.items():
+        assert (root / test_module).is_file(), test_module
+        assert f'"{detector_id}"' in (root / test_module).read_text(), detector_id
     for v in BUGS + REFACTORS:
         assert v.apply() != BASE_FILES  # every edit applies to the base (raises otherwise) and changes it
 

@@ -12,6 +12,7 @@ import pytest
 
 from investigator.detectors.base import all_detectors
 from tests.detectors.helpers import run_on, sources_of
+from tests.detectors.offpolicy_sources import DQN, PPO_LOSS, SAC_ACTOR, STORE
 
 TRAIN = """
 import torch
@@ -321,6 +322,34 @@ CASES: dict[str, tuple[dict[str, str], dict[str, str], dict[str, str], str]] = {
         {"s.py": "def cosine(x):\n    # y = x * 2 is the old formula\n    y = x * 2\n    z = y + 1\n    return z\n\n\ndef run(x):\n    return cosine(x)\n",
          "main.py": "from s import run\nprint(run(1))\n"},
         "live code commented out",
+    ),
+    "target_network": (
+        {"d.py": DQN},
+        {"d.py": edit(DQN, "args.tau * param.data + (1.0 - args.tau) * target_param.data",
+                      "args.tau * target_param.data + (1.0 - args.tau) * param.data")},
+        {"d.py": edit(DQN, "target_param.data.copy_(args.tau * param.data + (1.0 - args.tau) * target_param.data)",
+                      "target_param.data.lerp_(param.data, args.tau)")},
+        "update weights changed",
+    ),
+    "squashed_policy": (
+        {"a.py": SAC_ACTOR},
+        {"a.py": edit(SAC_ACTOR, "        log_prob -= torch.log(self.action_scale * (1 - y_t.pow(2)) + 1e-6)\n", "")},
+        {"a.py": edit(SAC_ACTOR, "        log_prob -= torch.log(self.action_scale * (1 - y_t.pow(2)) + 1e-6)\n",
+                      "        log_prob = log_prob - torch.log(self.action_scale * (1 - y_t ** 2) + 1e-6)\n")},
+        "log-prob correction removed",
+    ),
+    "replay_store": (
+        {"c.py": STORE},
+        {"c.py": edit(STORE, "rb.add(obs, real_next_obs,", "rb.add(obs, obs,")},
+        {"c.py": edit(STORE, "rb.add(obs, real_next_obs, actions,", "rb.add(obs, real_next_obs, np.asarray(actions),")},
+        "real_next_obs -> obs",
+    ),
+    "policy_ratio": (
+        {"l.py": PPO_LOSS},
+        {"l.py": edit(PPO_LOSS, "logratio = newlogprob - b_logprobs", "logratio = b_logprobs - newlogprob")},
+        {"l.py": edit(PPO_LOSS, "logratio = newlogprob - b_logprobs", "log_ratio = new_log_prob - b_logprobs").replace(
+            "logratio.exp()", "log_ratio.exp()").replace("_, newlogprob,", "_, new_log_prob,")},
+        "Policy ratio inverted",
     ),
     "call_removed": (
         {"s.py": "def save(agent):\n    agent.save('ckpt.pt')\n\n\ndef train(agent):\n    agent.fit()\n    save(agent)\n",

@@ -15,7 +15,14 @@ from investigator.detectors.base import (
 )
 from investigator.detectors.flow import Site
 from investigator.detectors.pairs import FunctionPair
-from investigator.detectors.patterns import assigned_names, assigns, calls, computes_loss, target_roles
+from investigator.detectors.patterns import (
+    assigned_names,
+    assigns,
+    calls,
+    computes_loss,
+    inlined_call_assigns,
+    target_roles,
+)
 from investigator.detectors.pyast import FunctionInfo, call_name, last_name
 from investigator.models import Severity
 
@@ -55,7 +62,10 @@ class DetachGradDetector(FeatureDetector):
 
     def features(self, sites: list[Site], fn: FunctionInfo, ctx: DetectorContext) -> list[Feature]:
         out = []
+        inlined = inlined_call_assigns(sites)
         for site, node, value in assigns(sites):
+            if id(node) in inlined:
+                continue
             roles = set(target_roles(node)) & TRACKED
             if not roles:
                 continue

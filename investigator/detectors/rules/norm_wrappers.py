@@ -16,14 +16,14 @@ from investigator.detectors.base import (
 )
 from investigator.detectors.flow import Site
 from investigator.detectors.pairs import FunctionPair
-from investigator.detectors.patterns import assigned_names, assigns, calls
+from investigator.detectors.patterns import assigned_names, assigns, calls, canon
 from investigator.detectors.pyast import FunctionInfo, last_name, unparse
 from investigator.models import Severity
 
 WRAPPER = re.compile(
     r"^(Normali[sz]e\w*|VecNormalize|RunningMeanStd|\w*ObsNorm\w*|\w*RewardNorm\w*|\w*RunningNorm\w*|"
     r"normali[sz]e_(obs|observations?|rewards?|returns?|inputs?)|TransformReward|TransformObservation|"
-    r"ClipObservation|ClipReward|ScaleReward|clip_(obs|reward)s?)$"
+    r"ClipObservation|ClipReward|ScaleReward|clip_(obs|reward)s?|ClipAction|RescaleAction)$"
 )
 LOADERS = {"load", "loadtxt", "from_file", "load_stats", "read_stats", "load_normalizer"}
 STATS = re.compile(r"rms|stats\b|_stats|statistic|norm|running_|mean_std|obs_mean", re.IGNORECASE)
@@ -53,7 +53,10 @@ class NormWrappersDetector(FeatureDetector):
         for site, call, name in calls(sites):
             tail = last_name(name)
             if WRAPPER.match(tail):
-                out.append(Feature(("wrapper", tail), site, unparse(call, 80)))
+                # options beyond the wrapped env: clip ranges, gamma, epsilon (`np.clip(obs, -10, 10)`)
+                options = tuple(canon(a, site) for a in call.args[1:]) + tuple(
+                    sorted(f"{k.arg}={canon(k.value, site)}" for k in call.keywords if k.arg not in {"env", "venv"}))
+                out.append(Feature(("wrapper", tail, options), site, unparse(call, 80)))
             elif tail in LOADERS and STATS.search(unparse(call, 200)):
                 out.append(Feature(("stats_load", tail), site, unparse(call, 80)))
         for site, node, _value in assigns(sites):
@@ -66,6 +69,10 @@ class NormWrappersDetector(FeatureDetector):
 
     def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001
         what = {"wrapper": "wrapper", "stats_load": "statistics loading", "stats_set": "statistics assignment"}
+        changed = [(b, c) for b in only_base for c in only_cand if b.key[0] == c.key[0] == "wrapper" and b.key[1] == c.key[1]]
+        if changed and len(only_base) == len(only_cand) == 1:
+            b, c = changed[0]
+            return [feature_hit(f"Normalisation wrapper options changed: `{b.key[1]}`", pair, [b], [c], confidence=0.7)]
         if only_base and not only_cand:
             f = only_base[0]
             return [feature_hit(f"Normalisation {what[f.key[0]]} removed: `{f.key[1]}`", pair, only_base, [])]

@@ -15,7 +15,13 @@ from investigator.detectors.base import (
 )
 from investigator.detectors.flow import Site
 from investigator.detectors.pairs import FunctionPair
-from investigator.detectors.patterns import assigned_names, assigns, mentions_role, roles_in
+from investigator.detectors.patterns import (
+    assigned_names,
+    assigns,
+    inlined_call_assigns,
+    mentions_role,
+    roles_in,
+)
 from investigator.detectors.pyast import FunctionInfo, call_name, last_name, unparse
 from investigator.detectors.roles import role
 from investigator.models import Severity
@@ -58,7 +64,10 @@ class ReturnsTargetDetector(FeatureDetector):
 
     def features(self, sites: list[Site], fn: FunctionInfo, ctx: DetectorContext) -> list[Feature]:
         out = []
+        inlined = inlined_call_assigns(sites)
         for site, node, value in assigns(sites):
+            if id(node) in inlined:
+                continue
             names = assigned_names(node)
             if len(names) == 1 and role(names[0]) == "returns" and isinstance(node, ast.Assign):
                 sources = roles_in(value) - {"returns"}

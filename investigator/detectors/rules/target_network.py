@@ -1,0 +1,259 @@
+"""Off-policy target networks: the soft/hard target update and what the TD target bootstraps from.
+
+DQN/SAC/TD3-style code keeps a slowly moving copy of the critic. Two families of silent bugs:
+
+* the update itself: Polyak coefficients swapped (`tau * target + (1 - tau) * online`), the
+  periodic update removed, a hard copy replaced by something else;
+* the bootstrap: the next-state value taken from the online network instead of the target
+  network, `max` over actions replaced by `argmax` (indices used as values), the twin-critic `min`
+  replaced by `max`, or the sign of the soft (entropy) term in the target flipped.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from investigator.detectors.base import (
+    DetectorContext,
+    DetectorMeta,
+    Feature,
+    FeatureDetector,
+    Hit,
+    feature_hit,
+    register,
+)
+from investigator.detectors.flow import Site
+from investigator.detectors.pairs import FunctionPair
+from investigator.detectors.patterns import assigned_names, assigns, calls, signed_terms
+from investigator.detectors.pyast import FunctionInfo, call_name, dotted, last_name, receiver, unparse
+from investigator.models import Severity
+
+TARGET = re.compile(r"targ|tgt|(^|_)old_?(net|q|critic|model)", re.IGNORECASE)
+NEXT_OBS = re.compile(r"next_?(obs|observation|state|s|x)|(obs|state)_?(next|tp1|prime)|(^|_)s_?(next|tp1|prime)($|_)",
+                      re.IGNORECASE)
+LOGPROB = re.compile(r"log_?p(i|rob)?($|_)|logprob|log_pi", re.IGNORECASE)
+Q_NET = re.compile(r"(^|[._])q|qf|critic|targ|tgt|value_?net", re.IGNORECASE)
+POLICY = re.compile(r"action|policy|actor|(^|[._])pi($|_)", re.IGNORECASE)
+REDUCTIONS = {"max", "argmax", "min", "argmin", "amax", "amin", "logsumexp", "mean"}
+_TENSOR_FUNCS = re.compile(r"^(torch|np|numpy|F|jnp|jax)\.|\.(to|float|view|reshape|flatten|squeeze|unsqueeze|cpu|"
+                           r"cuda|detach|clone|numpy|gather|copy)$")
+
+
+def _names(expr: ast.AST) -> list[str]:
+    out = []
+    for sub in ast.walk(expr):
+        if isinstance(sub, ast.Name):
+            out.append(sub.id)
+        elif isinstance(sub, ast.Attribute):
+            out.append(sub.attr)
+    return out
+
+
+def _mentions(expr: ast.AST, pattern: re.Pattern[str]) -> bool:
+    return any(pattern.search(n) for n in _names(expr))
+
+
+def _coef_text(parts: list[ast.AST]) -> str:
+    """Coefficient factors with config chains reduced to their last name (`args.tau` -> tau)."""
+
+    class _Short(ast.NodeTransformer):
+        def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+            name = dotted(node)
+            if name and not name.startswith("self."):
+                return ast.copy_location(ast.Name(id=last_name(name), ctx=ast.Load()), node)
+            return self.generic_visit(node)
+
+    import copy
+
+    texts = sorted(unparse(_Short().visit(copy.deepcopy(p)), limit=60) for p in parts)
+    return " * ".join(texts) or "1"
+
+
+def _factors(expr: ast.AST) -> list[ast.AST]:
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Mult):
+        return _factors(expr.left) + _factors(expr.right)
+    return [expr]
+
+
+def _param_kind(expr: ast.AST) -> str:
+    return "target" if _mentions(expr, TARGET) else "online"
+
+
+def _polyak_terms(expr: ast.AST) -> tuple[tuple[str, str], ...] | None:
+    """`tau * p + (1 - tau) * tp` -> (("online", "tau"), ("target", "(1 - tau)")), None if not a blend."""
+    out = []
+    for sign, term in signed_terms(expr):
+        parts = _factors(term)
+        params = [p for p in parts if isinstance(p, ast.Attribute | ast.Name | ast.Subscript) and dotted(p)
+                  and not re.search(r"tau|polyak|rho|alpha|beta|coef|rate|momentum", last_name(dotted(p)), re.I)]
+        if len(params) != 1:
+            return None
+        coef = _coef_text([p for p in parts if p is not params[0]])
+        out.append((_param_kind(params[0]), ("-" if sign < 0 else "") + coef))
+    return tuple(sorted(out)) if len(out) > 1 else None
+
+
+def _soft_key(online: str, target: str | None) -> tuple[str, ...]:
+    """One key for every spelling of a Polyak update: the online weight, plus the target weight
+    when it is not the implied `1 - online` (so `copy_(tau*p + (1-tau)*tp)`, `mul_(1-tau).add_(tau*p)`
+    and `lerp_(p, tau)` compare equal)."""
+    if target is None or re.fullmatch(r"\(?1(\.0*)? - " + re.escape(online) + r"\)?", target):
+        return ("soft_update", online)
+    return ("soft_update", online, target)
+
+
+def target_updates(sites: list[Site]) -> list[Feature]:
+    out = []
+    for site, call, name in calls(sites):
+        method = last_name(name)
+        recv = receiver(call)
+        if method == "load_state_dict" and TARGET.search(recv) and site.loops and call.args:
+            out.append(Feature(("hard_update", _param_kind(call.args[0])), site, unparse(call, 100)))
+        elif method == "copy_" and TARGET.search(recv) and call.args:
+            blend = _polyak_terms(call.args[0])
+            if blend is not None:
+                weights = dict(blend)
+                if set(weights) == {"online", "target"}:
+                    out.append(Feature(_soft_key(weights["online"], weights["target"]), site, unparse(call, 120)))
+                else:
+                    out.append(Feature(("soft_update_blend", blend), site, unparse(call, 120)))
+            elif site.loops:
+                out.append(Feature(("hard_update", _param_kind(call.args[0])), site, unparse(call, 100)))
+        elif method in {"lerp_", "_foreach_lerp_"} and (TARGET.search(recv) or (call.args and _mentions(call.args[0], TARGET))):
+            weight = call.args[-1] if len(call.args) >= 2 else next((k.value for k in call.keywords if k.arg == "weight"), None)
+            out.append(Feature(_soft_key(_coef_text([weight]) if weight is not None else "?", None), site,
+                               unparse(call, 100)))
+        elif method == "mul_" and TARGET.search(recv) and call.args:
+            decay = _coef_text([call.args[0]])
+            if not re.fullmatch(r"\(?1(\.0*)? - .+", decay):  # `1 - tau` is implied by the add_ weight
+                out.append(Feature(("soft_update_decay", decay), site, unparse(call, 100)))
+        elif method == "add_" and (TARGET.search(recv) or (isinstance(call.func, ast.Attribute) and isinstance(
+                call.func.value, ast.Call) and TARGET.search(receiver(call.func.value)))) and call.args:
+            alpha = next((k.value for k in call.keywords if k.arg == "alpha"), None)
+            parts = _factors(call.args[0]) + ([alpha] if alpha is not None else [])
+            params = [p for p in parts if dotted(p) and _param_kind(p) == "online"
+                      and not re.search(r"tau|polyak|rho", dotted(p), re.I)]
+            out.append(Feature(_soft_key(_coef_text([p for p in parts if p not in params]), None), site,
+                               unparse(call, 100)))
+    for site, node, value in assigns(sites):  # functional style: `tp = tau * p + (1 - tau) * tp`
+        names = assigned_names(node)
+        if len(names) == 1 and TARGET.search(names[0]) and isinstance(node, ast.Assign):
+            blend = _polyak_terms(value)
+            if blend is not None and set(dict(blend)) == {"online", "target"}:
+                weights = dict(blend)
+                out.append(Feature(_soft_key(weights["online"], weights["target"]), site, unparse(node, 120)))
+    return out
+
+
+def _is_network_call(call: ast.Call) -> bool:
+    name = call_name(call)
+    if not name or _TENSOR_FUNCS.search(name) or last_name(name) in REDUCTIONS:
+        return False
+    return any(_mentions(a, NEXT_OBS) for a in [*call.args, *(k.value for k in call.keywords)])
+
+
+def bootstrap_features(sites: list[Site]) -> list[Feature]:
+    """Next-state network evaluations (target or online), reductions over them, soft-term signs."""
+    out = []
+    tainted: set[str] = set()  # names holding a next-state Q estimate
+    for site, node, value in assigns(sites):
+        next_calls = [c for c in ast.walk(value) if isinstance(c, ast.Call) and _is_network_call(c)]
+        names = assigned_names(node)
+        # the policy's own next action / log-prob is not a Q estimate
+        q_calls = [c for c in next_calls if Q_NET.search(call_name(c)) and not POLICY.search(call_name(c))]
+        for c in q_calls:
+            kind = "target" if TARGET.search(call_name(c)) else "online"
+            out.append(Feature(("next_q_net", kind), site, f"{call_name(c)}(...) on the next state"))
+        uses_tainted = any(isinstance(s, ast.Name) and s.id in tainted for s in ast.walk(value))
+        if q_calls or uses_tainted:
+            for c in ast.walk(value):
+                if not isinstance(c, ast.Call):
+                    continue
+                method = last_name(call_name(c)) if isinstance(c.func, ast.Attribute | ast.Name) else ""
+                if method not in REDUCTIONS:
+                    continue
+                inner = [c.func.value] if isinstance(c.func, ast.Attribute) and not call_name(c).startswith(
+                    ("torch.", "np.", "jnp.")) else list(c.args)
+                if any(any(isinstance(s, ast.Call) and _is_network_call(s) for s in ast.walk(x))
+                       or any(isinstance(s, ast.Name) and s.id in tainted for s in ast.walk(x)) for x in inner):
+                    out.append(Feature(("next_q_reduce", method), site, unparse(c, 100)))
+            for sign, term in signed_terms(value):
+                if _mentions(term, LOGPROB) and not any(isinstance(s, ast.Call) for s in ast.walk(term)):
+                    out.append(Feature(("soft_term_sign", sign), site,
+                                       f"{'+' if sign > 0 else '-'} {unparse(term, 60)}"))
+            tainted.update(n for n in names if isinstance(node, ast.Assign) and all(
+                isinstance(t, ast.Name | ast.Tuple) for t in node.targets))
+    return out
+
+
+@register
+class TargetNetworkDetector(FeatureDetector):
+    meta = DetectorMeta(
+        id="target_network",
+        title="Target network and TD bootstrap",
+        subsystem="trainer",
+        severity=Severity.critical,
+        rationale=(
+            "Off-policy value learning (DQN, SAC, TD3, DDPG) bootstraps from a slowly updated target "
+            "network. Swapped Polyak coefficients make the target chase the online network (or freeze "
+            "it), a removed update leaves it at its initial weights, bootstrapping from the online "
+            "network brings back the instability the target network exists to remove, `argmax` where "
+            "`max` was meant bootstraps from action indices, `max` over twin critics instead of `min` "
+            "reintroduces overestimation, and a flipped entropy term rewards low-entropy next actions."
+        ),
+        fix=(
+            "Restore the baseline update (`target.copy_(tau * online + (1 - tau) * target)`, or the periodic "
+            "hard copy) and bootstrap from the target network's `max` (DQN) / `min` over twin critics minus "
+            "`alpha * next_log_pi` (SAC)."
+        ),
+        confidence=0.8,
+        keywords=r"target",
+    )
+
+    def features(self, sites: list[Site], fn: FunctionInfo, ctx: DetectorContext) -> list[Feature]:
+        return target_updates(sites) + bootstrap_features(sites)
+
+    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001
+        hits = []
+        kinds = ("soft_update", "hard_update", "soft_update_blend", "soft_update_decay")
+        ub = [f for f in only_base if f.key[0] in kinds]
+        uc = [f for f in only_cand if f.key[0] in kinds]
+        if ub and uc:
+            b0, c0 = ub[0].key, uc[0].key
+            title = "Target-network update changed"
+            if b0[0] == c0[0] == "soft_update":
+                title = f"Target-network update weights changed: online weight `{b0[1]}` -> `{c0[1]}`"
+            elif b0[0] == c0[0] == "hard_update" and b0[1] != c0[1]:
+                title = f"Target network now copied from the {c0[1]} network instead of the {b0[1]} one"
+            hits.append(feature_hit(title, pair, ub, uc))
+        elif ub:
+            hits.append(feature_hit("Target-network update removed: the target network stays frozen", pair, ub, []))
+        elif uc:
+            hits.append(feature_hit("Target-network update added", pair, [], uc, severity=Severity.significant,
+                                    confidence=0.6))
+        for key in ("next_q_net", "next_q_reduce", "soft_term_sign"):
+            b = [f for f in only_base if f.key[0] == key]
+            c = [f for f in only_cand if f.key[0] == key]
+            if not b and not c:
+                continue
+            if key == "next_q_net":
+                if b and c and b[0].key[1] == "target" and c[0].key[1] == "online":
+                    title = "TD target bootstraps from the online network instead of the target network"
+                elif b and c:
+                    title = "TD target bootstraps from a different network"
+                else:
+                    continue  # an added/removed evaluation alone: other features say what changed
+            elif key == "next_q_reduce":
+                if b and not c and any(f.key[0] == "next_q_net" for f in cand):
+                    title = f"TD target reduction removed: `{b[0].key[1]}` over next-state estimates"
+                elif not (b and c):
+                    continue
+                else:
+                    title = f"TD target reduction changed: `{b[0].key[1]}` -> `{c[0].key[1]}`"
+            else:
+                if not (b and c):
+                    continue
+                title = "Sign of the entropy term in the soft TD target flipped"
+            hits.append(feature_hit(title, pair, b, c))
+        return hits

@@ -91,8 +91,14 @@ def normalized_dump(node: ast.AST) -> str:
 _NOP = dis.opmap["NOP"]
 
 
+_NOP_BYTE = bytes([_NOP])
+
+
 def _without_nops(code: bytes) -> bytes:
-    """The compiler adds NOPs where statements span lines; they carry no behaviour."""
+    """The compiler adds NOPs where statements span lines; they carry no behaviour. (Most code objects
+    have none: the opcode bytes are checked at C speed before any instruction is copied.)"""
+    if _NOP_BYTE not in code[::2]:
+        return code
     return b"".join(code[i : i + 2] for i in range(0, len(code), 2) if code[i] != _NOP)
 
 

@@ -49,3 +49,19 @@ def test_many_threads_parse_and_compile_the_same_trees():
     for t in threads:
         t.join()
     assert not errors and len(set(dumps)) == 1 and len(dumps) == 80
+
+
+def test_nops_are_dropped_only_at_instruction_boundaries():
+    nop = pyast._NOP
+    assert pyast._without_nops(bytes([nop, 0, 100, 1])) == bytes([100, 1])
+    assert pyast._without_nops(bytes([100, nop, 0, 0])) == bytes([100, nop, 0, 0])  # NOP's code as an argument
+    code = bytes([100, 1, 83, 0])
+    assert pyast._without_nops(code) is code  # nothing to drop: no copy
+
+
+def test_layout_only_change_keeps_the_fingerprint_and_a_value_change_does_not():
+    one = "x = (1 +\n     2)\nif x:\n    pass\n"
+    same = "x = (1 + 2)\nif x:\n\n    pass\n"
+    other = "x = (1 + 3)\nif x:\n    pass\n"
+    assert pyast.source_fingerprint(one) == pyast.source_fingerprint(same)
+    assert pyast.source_fingerprint(one) != pyast.source_fingerprint(other)

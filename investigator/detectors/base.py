@@ -112,8 +112,11 @@ class DetectorContext:
             self.too_deep.add(f"{fn.path}:{fn.qualname}")
             return []
 
-    def unchanged_pairs(self, keywords: str | None, limit: int = 40) -> list[FunctionPair]:
-        """Function pairs from unchanged Python files that mention `keywords` (for verification)."""
+    def unchanged_pairs(self, keywords: str | None, limit: int = 15) -> list[FunctionPair]:
+        """Function pairs from unchanged Python files that mention `keywords` (for verification).
+
+        Up to `limit` files: verification wants one wide function per detector (`_verify` tries the
+        12 largest pairs), and every file scanned here is parsed at both commits."""
         if not keywords:
             return []
         if keywords not in self._unchanged:

@@ -64,15 +64,20 @@ def _summary(info) -> CommitSummary:
 def build_graph(resources: Resources, checkpointer: Any | None = None):
     """Compile the StateGraph; `resources` is closed over by the nodes."""
 
+    def _open(req: InvestigationRequest):  # noqa: ANN202 - CommitRange
+        """Open the repository and resolve both refs; kept in `resources` (not persisted state)."""
+        handle = open_repository(req.repo or "")
+        rng = resolve_range(handle, req.baseline_commit or "", req.candidate_commit)
+        resources.extra["handle"], resources.extra["range"] = handle, rng
+        return rng
+
     def resolve(state: Investigation) -> dict:
         req = state.request
         if not req.repo:
             return {}
 
         def work() -> dict:
-            handle = open_repository(req.repo)
-            rng = resolve_range(handle, req.baseline_commit or "", req.candidate_commit)
-            resources.extra["handle"], resources.extra["range"] = handle, rng
+            rng = _open(req)
             return {
                 "range": RangeSummary(
                     baseline=_summary(rng.baseline),
@@ -97,9 +102,7 @@ def build_graph(resources: Resources, checkpointer: Any | None = None):
     def _build_changeset(state: Investigation) -> ChangeSet | None:
         if resources.changeset is None and state.range is not None and state.request.repo:
             if "handle" not in resources.extra:
-                handle = open_repository(state.request.repo)
-                resources.extra["handle"] = handle
-                resources.extra["range"] = resolve_range(handle, state.request.baseline_commit or "", state.request.candidate_commit)
+                _open(state.request)
             resources.changeset = build_changeset(resources.extra["handle"], resources.extra["range"])
         return resources.changeset
 

@@ -25,11 +25,12 @@ from investigator.models import OTHER_SUBSYSTEM, AnalyzerFailure
 from investigator.playbooks_lib.schema import YAML_LOADER, Playbook, PlaybookSet
 from investigator.pyast import (
     Definition,
+    code_fingerprint,
+    compile_source,
     index_definitions,
     normalized_dump,
     parse_python,
     same_behaviour,
-    source_fingerprint,
     strip_docstrings,
 )
 
@@ -159,13 +160,10 @@ def _python_kind(old: str | None, new: str | None, old_parsed: ParsedSide, new_p
     return "behavioural", None
 
 
-def _compiled(source: str | None) -> types.CodeType | None:
-    if source is None:
-        return None
-    try:
-        return compile(source, "<src>", "exec", dont_inherit=True)
-    except (SyntaxError, ValueError, TypeError):
-        return None
+def _same_bytecode(codes: tuple[types.CodeType | None, types.CodeType | None]) -> bool:
+    """Both sides compile to the same code up to line layout: formatting or comments only."""
+    old, new = codes
+    return old is not None and new is not None and code_fingerprint(old) == code_fingerprint(new)
 
 
 def _name_signature(code: types.CodeType) -> tuple:
@@ -401,7 +399,7 @@ def triage_changeset(changeset: ChangeSet, playbooks: PlaybookSet) -> Triage:
         new = changeset.candidate.read_text(f.new_path) if f.new_path and not f.binary else None
         error: str | None = None
         symbols: list[_Symbol] = []
-        fp = new_fp = None
+        codes: tuple[types.CodeType | None, types.CodeType | None] = (None, None)  # both sides compiled once
         if f.binary:
             entry.change_kind = "binary"
         elif f.is_pure_rename:
@@ -409,14 +407,14 @@ def triage_changeset(changeset: ChangeSet, playbooks: PlaybookSet) -> Triage:
             entry.note = f"renamed from {f.old_path} without content change"
         elif language == "docs":
             entry.change_kind = "documentation"
-        elif language == "python" and old is not None and new is not None and (fp := source_fingerprint(old)) is not None and fp == (new_fp := source_fingerprint(new)):
+        elif language == "python" and old is not None and new is not None and _same_bytecode(
+                codes := (compile_source(old), compile_source(new))):
             # Same bytecode up to line layout: formatting or comments only, no AST needed.
             entry.change_kind = "comments" if _comments(old) != _comments(new) else "formatting"
         elif language == "python":
             old_parsed = changeset.baseline.python_ast(f.old_path) if old is not None and f.old_path else (None, None)
             new_parsed = changeset.candidate.python_ast(f.new_path) if new is not None and f.new_path else (None, None)
-            codes = (_compiled(old), _compiled(new)) if old is not None and new is not None else (None, None)
-            bytecode_differs = old is not None and new is not None and fp is not None and new_fp is not None
+            bytecode_differs = codes[0] is not None and codes[1] is not None
             entry.change_kind, error = _python_kind(old, new, old_parsed, new_parsed, codes, bytecode_differs)
             if entry.change_kind == "behavioural":
                 symbols = _changed_symbols(f, old_parsed[0], new_parsed[0], codes)

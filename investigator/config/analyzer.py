@@ -94,6 +94,58 @@ def _same_code(ctx: AnalysisContext) -> list[str]:
             and e.old_path in (None, e.path)]
 
 
+SIDES = ("baseline", "candidate")
+
+
+def _unknown_at(base: SideData, cand: SideData) -> dict[str, dict[str, str]]:
+    """Side -> {path: why} of the files whose content is unknown at that side: they did not parse
+    there, or were not read (binary, git-LFS pointer, too large) while they changed between the
+    commits. A file unread and identical at both sides changed nothing and is left out."""
+    unknown: dict[str, dict[str, str]] = {label: dict(side.failures) for label, side in zip(SIDES, (base, cand), strict=True)}
+    for label, side, other in (("baseline", base, cand), ("candidate", cand, base)):
+        for path, (why, digest) in side.unreadable.items():
+            twin = other.unreadable.get(path)
+            if twin is None or twin[1] != digest:
+                unknown[label][path] = why
+    return unknown
+
+
+def _known_matches(matches: list[KeyMatch], unknown: dict[str, dict[str, str]]) -> tuple[list[KeyMatch], dict[str, int]]:
+    """The matches whose both sides are known, and the number of keys left out per unknown file.
+
+    A key whose entry comes from a file that could not be read at the other commit is unknown there:
+    not removed, not added, and not changed to whatever value a file read there happens to give it
+    (the unread file may have overridden that value too)."""
+    kept: list[KeyMatch] = []
+    hidden: dict[str, int] = {}
+    for m in matches:
+        path = (m.baseline.path if m.baseline is not None and m.baseline.path in unknown["candidate"] else
+                m.candidate.path if m.candidate is not None and m.candidate.path in unknown["baseline"] else None)
+        if path is None:
+            kept.append(m)
+        else:
+            hidden[path] = hidden.get(path, 0) + 1
+    return kept, hidden
+
+
+def _failures(source: str, unknown: dict[str, dict[str, str]], hidden: dict[str, int]) -> list[AnalyzerFailure]:
+    """One failure per unreadable file (both sides named when both fail alike), saying which of its
+    keys were left uncompared."""
+    failed: dict[tuple[str, str], list[str]] = {}
+    for label in SIDES:
+        for path, message in unknown[label].items():
+            failed.setdefault((path, message), []).append(label)
+    out: list[AnalyzerFailure] = []
+    for (path, message), labels in failed.items():
+        text = f"{' and '.join(labels)} {path}: {message}"
+        if hidden.get(path) and len(labels) == 1:
+            count = hidden[path]
+            text += (f"; {count} key{'s' if count != 1 else ''} it sets {'are' if count != 1 else 'is'} unknown at the "
+                     f"{labels[0]} and not compared")
+        out.append(AnalyzerFailure(source=source, path=path, message=text))
+    return out
+
+
 class ConfigForensics:
     """Publishes `data["effective_config"]`: {"baseline"|"candidate": {key: literal value}}."""
 
@@ -124,19 +176,18 @@ class ConfigForensics:
                                                    f"{type(exc).__name__}: {exc}"))
             result.duration_s = time.perf_counter() - start
             return result
-        failed: dict[tuple[str, str], list[str]] = {}
-        for label, side in (("baseline", comparison.base_side), ("candidate", comparison.cand_side)):
-            for path, message in side.failures:
-                failed.setdefault((path, message), []).append(label)
-        for (path, message), labels in failed.items():
-            result.failures.append(AnalyzerFailure(source=self.id, path=path,
-                                                   message=f"{' and '.join(labels)} {path}: {message}"))
+        unknown = _unknown_at(comparison.base_side, comparison.cand_side)
+        effective, hidden = _known_matches(comparison.effective, unknown)
+        other, hidden_other = _known_matches(comparison.other, unknown)
+        for path, count in hidden_other.items():
+            hidden[path] = hidden.get(path, 0) + count
+        result.failures.extend(_failures(self.id, unknown, hidden))
         for label, config, given in (("baseline", comparison.base, req.baseline_entry),
                                      ("candidate", comparison.cand, req.candidate_entry)):
             if given and config.entry.how != "given":
                 result.failures.append(AnalyzerFailure(
                     source=self.id, message=f"{label} entry `{given}` not found; used {config.entry.describe()}"))
-        outcome = build_outcome(comparison.effective, comparison.base, comparison.cand, ctx.playbooks,
+        outcome = build_outcome(effective, comparison.base, comparison.cand, ctx.playbooks,
                                 (comparison.base_side.reads, comparison.cand_side.reads), comparison.targets,
                                 entry_known=not comparison.primary_is_other,
                                 read_candidate=cs.candidate.read_text)

@@ -17,6 +17,7 @@ from investigator.config.extractors import ExtractError, ParsedFile, extractor_f
 from investigator.config.extractors.python import ModuleInfo
 from investigator.config.program import Program
 from investigator.config.usage import ReadIndex
+from investigator.content import decode_text, unreadable_reason
 from investigator.pyast import parse_tree
 
 
@@ -38,6 +39,9 @@ class SideData:
     sha: str
     parsed: dict[str, ParsedFile] = field(default_factory=dict)
     failures: list[tuple[str, str]] = field(default_factory=list)  # (path, message)
+    # path -> (why, content digest) of a file that was not read at all (binary, LFS pointer, too large);
+    # the analyzer names the ones that matter (changed, or read at the other commit)
+    unreadable: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)  # Python sources (for the lazy read index)
     read_cache: dict = field(default_factory=dict)  # shared with the other commit's SideData
     parse: Callable[[str, str], ast.Module | None] | None = None  # cached parser of this commit's modules
@@ -111,8 +115,11 @@ def collect(snapshot: SnapshotLike, cache: ParseCache | None = None,
     snapshot.prefetch([p for p, _ in wanted])
     for path, extractor in wanted:
         data = snapshot.read_bytes(path)
-        if data is None or b"\0" in data[:8000] or len(data) > extractor.max_bytes:
+        why = unreadable_reason(data, extractor.max_bytes)
+        if why is not None:
+            side.unreadable[path] = (why, hashlib.blake2b(data or b"", digest_size=16).digest())
             continue
+        assert data is not None
         key = (path, hashlib.blake2b(data, digest_size=16).digest())
         hit = cache.get(key)
         if hit is None and (other := same_code.get(path)) is not None and _config_free(other):
@@ -120,7 +127,7 @@ def collect(snapshot: SnapshotLike, cache: ParseCache | None = None,
             side.reused.append(path)
         elif hit is None:
             try:
-                text = data.decode("utf-8", errors="replace")
+                text = decode_text(data)
                 tree = cached(path) if extractor.extract_tree is not None else None
                 if tree is not None:  # parsed before (by triage): not parsed again
                     hit = extractor.extract_tree(path, tree)  # type: ignore[misc]
@@ -130,6 +137,8 @@ def collect(snapshot: SnapshotLike, cache: ParseCache | None = None,
                 hit = str(exc)
             except RecursionError:
                 hit = "file too deeply nested to parse"
+            except MemoryError:
+                hit = "out of memory while reading the file"
             except Exception as exc:  # noqa: BLE001 - one odd file must not stop the analysis
                 hit = f"extractor {extractor.id} failed: {type(exc).__name__}: {exc}"
             cache[key] = hit
@@ -138,5 +147,5 @@ def collect(snapshot: SnapshotLike, cache: ParseCache | None = None,
         else:
             side.parsed[path] = hit
             if hit.format == "python":
-                side.sources[path] = data.decode("utf-8", errors="replace")
+                side.sources[path] = decode_text(data)
     return side

@@ -6,6 +6,7 @@ import ast
 import threading
 from functools import cached_property
 
+from investigator.content import decode_text
 from investigator.git.repository import RepoHandle
 from investigator.pyast import parse_python
 
@@ -76,7 +77,7 @@ class Snapshot:
         data = self.read_bytes(path)
         if data is None or b"\0" in data[:8000]:
             return None
-        return data.decode("utf-8", errors="replace")
+        return decode_text(data)
 
     def python_ast(self, path: str) -> tuple[ast.Module | None, str | None]:
         """Parsed module (cached per commit; callers must not mutate it) or a one-line parse error."""

@@ -1,0 +1,30 @@
+"""What makes a file's content unreadable as text, said once for triage and every analyzer.
+
+A file that cannot be read at one commit must become a recorded failure that names it, never an
+empty file: an empty configuration would read as every key removed.
+"""
+
+from __future__ import annotations
+
+# https://github.com/git-lfs/git-lfs/blob/main/docs/spec.md: a pointer file starts with this line
+LFS_POINTER = b"version https://git-lfs.github.com/spec/"
+BINARY_PROBE = 8000  # bytes searched for a NUL, as git does
+
+
+def unreadable_reason(data: bytes | None, max_bytes: int | None = None) -> str | None:
+    """Why `data` cannot be read as the text of a source or configuration file, or None when it can."""
+    if data is None:
+        return "content missing from the clone (shallow or partial clone?)"
+    if data.startswith(LFS_POINTER):
+        return "a git-LFS pointer: the content is stored outside the repository"
+    if b"\0" in data[:BINARY_PROBE]:
+        return "binary content (NUL bytes), not text"
+    if max_bytes is not None and len(data) > max_bytes:
+        return f"too large to read ({len(data):,} bytes, limit {max_bytes:,})"
+    return None
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 text (a byte-order mark dropped); undecodable bytes become U+FFFD, equal bytes stay
+    equal, so two sides still compare as their bytes do."""
+    return data.decode("utf-8-sig", errors="replace")

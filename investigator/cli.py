@@ -12,6 +12,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from investigator.budget import DEFAULT_ANALYZER_BUDGET_S
 from investigator.git.errors import InputError
 from investigator.models import Severity
 
@@ -38,6 +39,16 @@ def _metric_option(text: str) -> tuple[str, float]:
         raise argparse.ArgumentTypeError(f"expected KEY=NUMBER, got {text!r}") from None
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="investigate",
@@ -58,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", default="reports", help="directory for the reports (default: reports/)")
     p.add_argument("--fail-on", choices=[s.value for s in Severity], help="exit 1 when a finding at or above this severity exists")
     p.add_argument("--title", help="report title")
+    p.add_argument("--analyzer-budget", type=_seconds, default=DEFAULT_ANALYZER_BUDGET_S, metavar="SECONDS",
+                   help="wall-clock time each analyzer may take; one past it is recorded as a failure and the "
+                        f"report is written without it (default {DEFAULT_ANALYZER_BUDGET_S:g})")
     p.add_argument("--quiet", action="store_true", help="no progress display")
     p.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     return p
@@ -102,6 +116,7 @@ def run_main(argv: Sequence[str]) -> int:
         output=Path(args.output),
         fail_on=Severity(args.fail_on) if args.fail_on else None,
         title=args.title,
+        analyzer_budget_s=args.analyzer_budget,
     )
     return execute(request, quiet=args.quiet)
 

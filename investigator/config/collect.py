@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Protocol
 
+from investigator import budget
 from investigator.config.extractors import ExtractError, ParsedFile, extractor_for
 from investigator.config.extractors.python import ModuleInfo
 from investigator.config.program import Program
@@ -114,6 +115,7 @@ def collect(snapshot: SnapshotLike, cache: ParseCache | None = None,
     wanted = [(p, ex) for p in snapshot.paths() if (ex := extractor_for(p)) is not None]
     snapshot.prefetch([p for p, _ in wanted])
     for path, extractor in wanted:
+        budget.check()  # an analyzer past its time budget stops here (see investigator.budget)
         data = snapshot.read_bytes(path)
         why = unreadable_reason(data, extractor.max_bytes)
         if why is not None:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING
 
+from investigator import budget
 from investigator.config.keys import CLASS_SUFFIXES, ROOT_PREFIXES, class_segment, normalise_segment
 from investigator.config.model import EntryKind
 from investigator.pyast import parse_tree
@@ -512,6 +513,7 @@ class ReadIndex:
     def _read_modules(self, paths: Iterable[str]) -> None:
         """Parse these modules (those not parsed yet) and take in their reads."""
         for path in paths:
+            budget.check()
             if path in self._parsed:
                 continue
             text = self.sources[path]

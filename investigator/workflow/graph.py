@@ -23,6 +23,7 @@ from langgraph.types import Send
 
 import investigator.report.writer as report_writer  # module import: the writer imports workflow.state
 from investigator.analyzers.base import CPU_TURN, AnalysisContext, all_analyzers
+from investigator.budget import run_with_budget
 from investigator.git import build_changeset, open_repository, resolve_range
 from investigator.git.changeset import ChangeSet
 from investigator.hypotheses import evaluate_hypotheses
@@ -189,12 +190,23 @@ def build_graph(resources: Resources, checkpointer: Any | None = None):
             return _run_analyzer(analyzer, analyzer_id, step, state)
 
     def _run_analyzer(analyzer: Any, analyzer_id: str, step: str, state: Investigation) -> dict:
+        """Run one analyzer under its time budget (`investigator.budget`): a crash or a timeout is a
+        recorded failure of this analyzer, and the investigation goes on with the others."""
         resources.progress(ProgressEvent(step=step, status="started"))
-        start = time.perf_counter()
-        try:
-            result = analyzer.run(_context(state, state.request.output))
-            status = "finished"
-        except Exception as exc:  # recorded and reported, the rest of the investigation goes on
+        ctx = _context(state, state.request.output)
+        budget = state.request.analyzer_budget_s
+        outcome = run_with_budget(lambda: analyzer.run(ctx), budget, analyzer_id)
+        status = "finished"
+        if outcome.timed_out:
+            result = AnalyzerResult(analyzer=analyzer_id, failures=[AnalyzerFailure(
+                source=analyzer_id,
+                message=f"analyzer stopped after {budget:g} s, its time budget (--analyzer-budget): "
+                        "its results are left out of this report")])
+            status = "failed"
+        elif outcome.error is not None:
+            exc = outcome.error
+            if not isinstance(exc, Exception):  # KeyboardInterrupt, SystemExit: not an analyzer's bug
+                raise exc
             tb = traceback.extract_tb(exc.__traceback__)[-1]
             result = AnalyzerResult(
                 analyzer=analyzer_id,
@@ -206,9 +218,13 @@ def build_graph(resources: Resources, checkpointer: Any | None = None):
                 ],
             )
             status = "failed"
-        seconds = time.perf_counter() - start
+        else:
+            result = outcome.value  # type: ignore[assignment]
+        seconds = outcome.seconds
         result.duration_s = seconds
         detail = f"{len(result.findings)} findings" + (f", {len(result.failures)} failures" if result.failures else "")
+        if outcome.timed_out:
+            detail = f"timed out after {budget:g} s"
         resources.progress(ProgressEvent(step=step, status=status, detail=detail, seconds=seconds))
         return {
             "results": {analyzer_id: result},

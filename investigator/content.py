@@ -11,8 +11,13 @@ LFS_POINTER = b"version https://git-lfs.github.com/spec/"
 BINARY_PROBE = 8000  # bytes searched for a NUL, as git does
 
 
-def unreadable_reason(data: bytes | None, max_bytes: int | None = None) -> str | None:
-    """Why `data` cannot be read as the text of a source or configuration file, or None when it can."""
+def unreadable_reason(data: bytes | None, max_bytes: int | None = None, snapshot: object = None,
+                      path: str | None = None) -> str | None:
+    """Why `data` cannot be read as the text of a source or configuration file, or None when it can.
+    With the `snapshot` it was read from, a symbolic link that leads out of the tree says so."""
+    link_problem = getattr(snapshot, "link_problem", None)
+    if link_problem is not None and path is not None and (problem := link_problem(path)) is not None:
+        return problem
     if data is None:
         return "content missing from the clone (shallow or partial clone?)"
     if data.startswith(LFS_POINTER):

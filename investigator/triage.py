@@ -413,7 +413,7 @@ def _read_side(snapshot, path: str | None, binary: bool) -> tuple[str | None, st
     for a side without it or a binary change (git says so; not an error)."""
     if not path or binary:
         return None, None
-    why = unreadable_reason(snapshot.read_bytes(path), MAX_TEXT_BYTES)
+    why = unreadable_reason(snapshot.read_bytes(path), MAX_TEXT_BYTES, snapshot, path)
     if why is not None:
         return None, why
     return snapshot.read_text(path), None

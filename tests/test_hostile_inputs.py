@@ -157,3 +157,50 @@ def test_non_utf8_yaml_is_read_not_crashed(tmp_path, capsys):
     code, _, stderr, md = _investigate(tmp_path, {"config/train.yaml": content}, capsys)
     assert "internal error" not in stderr
     assert "`trainer.batch_size`" in md  # the rest of the file still compares
+
+
+def _symlink_candidate(tmp_path, links: dict[str, str], files: dict[str, str] | None = None):
+    """The base repository with `links` (path -> target text) committed as symbolic links."""
+    repo = tmp_path / "repo"
+    commit_files(repo, {"train.py": TRAIN, "config/train.yaml": BASE_YAML}, "base")
+    git(repo, "tag", "base")
+    for rel, text in (files or {}).items():
+        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+        (repo / rel).write_text(text)
+    for rel, target in links.items():
+        (repo / rel).unlink(missing_ok=True)
+        (repo / rel).symlink_to(target)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "links")
+    return repo
+
+
+def _run(repo, tmp_path, capsys) -> tuple[int, str, str]:
+    out = tmp_path / "out"
+    code = main(["--repo", str(repo), "--baseline-commit", "base", "--output", str(out), "--quiet"])
+    _, err = capsys.readouterr()
+    return code, err, next(out.glob("*.md")).read_text()
+
+
+def test_symlinked_config_inside_the_tree_is_read_through_the_link(tmp_path, capsys):
+    repo = _symlink_candidate(tmp_path, {"config/train.yaml": "ppo.yaml"},
+                              {"config/ppo.yaml": BASE_YAML.replace("0.00025", "0.0025")})
+    code, err, md = _run(repo, tmp_path, capsys)
+    assert "internal error" not in err
+    assert "0.0025" in md and "`trainer.lr`" in md  # the target's value, compared as the same file
+    assert "removed from the effective configuration" not in md
+
+
+@pytest.mark.parametrize("target", ["../../outside.yaml", "/etc/hostname", "loop.yaml"])
+def test_symlink_out_of_the_tree_or_looping_is_a_named_failure(tmp_path, capsys, target):
+    (tmp_path / "outside.yaml").write_text("trainer:\n  lr: 123.0\n")
+    links = {"config/train.yaml": target}
+    if target == "loop.yaml":
+        links["config/loop.yaml"] = "train.yaml"
+    repo = _symlink_candidate(tmp_path, links)
+    code, err, md = _run(repo, tmp_path, capsys)
+    assert "internal error" not in err
+    failures = _failures(md)
+    assert any("candidate config/train.yaml" in f and "symbolic link" in f for f in failures), failures
+    _assert_no_config_findings(md)
+    assert "123" not in md  # nothing outside the repository is ever read

@@ -117,7 +117,7 @@ def collect(snapshot: SnapshotLike, cache: ParseCache | None = None,
     for path, extractor in wanted:
         budget.check()  # an analyzer past its time budget stops here (see investigator.budget)
         data = snapshot.read_bytes(path)
-        why = unreadable_reason(data, extractor.max_bytes)
+        why = unreadable_reason(data, extractor.max_bytes, snapshot, path)
         if why is not None:
             side.unreadable[path] = (why, hashlib.blake2b(data or b"", digest_size=16).digest())
             continue

@@ -9,6 +9,12 @@ from __future__ import annotations
 # https://github.com/git-lfs/git-lfs/blob/main/docs/spec.md: a pointer file starts with this line
 LFS_POINTER = b"version https://git-lfs.github.com/spec/"
 BINARY_PROBE = 8000  # bytes searched for a NUL, as git does
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")  # UTF-16 text (YAML allows it) is full of NULs, yet text
+
+
+def is_binary(data: bytes) -> bool:
+    """NUL bytes near the start, as git decides, unless a UTF-16 byte-order mark says it is text."""
+    return b"\0" in data[:BINARY_PROBE] and not data.startswith(UTF16_BOMS)
 
 
 def unreadable_reason(data: bytes | None, max_bytes: int | None = None, snapshot: object = None,
@@ -22,7 +28,7 @@ def unreadable_reason(data: bytes | None, max_bytes: int | None = None, snapshot
         return "content missing from the clone (shallow or partial clone?)"
     if data.startswith(LFS_POINTER):
         return "a git-LFS pointer: the content is stored outside the repository"
-    if b"\0" in data[:BINARY_PROBE]:
+    if is_binary(data):
         return "binary content (NUL bytes), not text"
     if max_bytes is not None and len(data) > max_bytes:
         return f"too large to read ({len(data):,} bytes, limit {max_bytes:,})"
@@ -30,6 +36,8 @@ def unreadable_reason(data: bytes | None, max_bytes: int | None = None, snapshot
 
 
 def decode_text(data: bytes) -> str:
-    """UTF-8 text (a byte-order mark dropped); undecodable bytes become U+FFFD, equal bytes stay
-    equal, so two sides still compare as their bytes do."""
+    """UTF-8 text (a byte-order mark dropped; UTF-16 when its mark says so); undecodable bytes become
+    U+FFFD, equal bytes stay equal, so two sides still compare as their bytes do."""
+    if data.startswith(UTF16_BOMS):
+        return data.decode("utf-16", errors="replace")
     return data.decode("utf-8-sig", errors="replace")

@@ -18,7 +18,7 @@ from investigator.config.extractors.structured import (
     load_documents,
 )
 from investigator.config.model import ConfigEntry, EntryKind, KeyMatch, MatchStatus
-from investigator.content import unreadable_reason
+from investigator.content import decode_text, is_binary, unreadable_reason
 from investigator.pyast import NOT_ANALYSED, TooComplexError, compile_source, parse_python, parse_tree
 from tests.test_hostile_inputs import LFS_POINTER, alias_bomb
 
@@ -121,3 +121,11 @@ def test_changed_unreadable_file_is_unknown_at_its_side():
     base.unreadable["big.yaml"] = ("too large", b"1")
     cand.unreadable["big.yaml"] = ("too large", b"2")
     assert _unknown_at(base, cand) == {"baseline": {"big.yaml": "too large"}, "candidate": {"big.yaml": "too large"}}
+
+
+def test_utf16_text_is_text_and_nul_bytes_are_not():
+    data = "\ufefftrainer:\n  lr: 0.1\n".encode("utf-16-le")
+    assert unreadable_reason(data, max_bytes=300) is None
+    assert decode_text(data) == "trainer:\n  lr: 0.1\n"
+    assert is_binary(b"a\0b") and not is_binary(b"plain")
+    assert decode_text("\ufeffx = 1\n".encode()) == "x = 1\n"  # a UTF-8 byte-order mark is dropped

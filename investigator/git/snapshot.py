@@ -7,7 +7,7 @@ import posixpath
 import threading
 from functools import cached_property
 
-from investigator.content import decode_text
+from investigator.content import decode_text, is_binary
 from investigator.git.repository import RepoHandle
 from investigator.pyast import parse_python
 
@@ -118,7 +118,7 @@ class Snapshot:
 
     def read_text(self, path: str) -> str | None:
         data = self.read_bytes(path)
-        if data is None or b"\0" in data[:8000]:
+        if data is None or is_binary(data):
             return None
         return decode_text(data)
 

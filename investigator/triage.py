@@ -26,6 +26,7 @@ from investigator.git.changeset import ChangedFile, ChangeSet
 from investigator.models import OTHER_SUBSYSTEM, AnalyzerFailure
 from investigator.playbooks_lib.schema import Playbook, PlaybookSet
 from investigator.pyast import (
+    MAX_SOURCE_CHARS,
     NOT_ANALYSED,
     Definition,
     code_fingerprint,
@@ -404,8 +405,9 @@ def _match_subsystems(playbooks: PlaybookSet, f: ChangedFile, language: str, cha
     return matches
 
 
-# Text larger than this is not parsed to classify a change (it is behavioural, and named as not analysed).
-MAX_TEXT_BYTES = 10_000_000
+# Text larger than this is not parsed to classify a change (it is behavioural, and named as not
+# analysed): the limit of the Python parser and of the configuration extractors (`pyast.MAX_SOURCE_CHARS`).
+MAX_TEXT_BYTES = MAX_SOURCE_CHARS
 
 
 def _read_side(snapshot, path: str | None, binary: bool) -> tuple[str | None, str | None]:  # noqa: ANN001 - Snapshot

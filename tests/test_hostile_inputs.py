@@ -204,3 +204,19 @@ def test_symlink_out_of_the_tree_or_looping_is_a_named_failure(tmp_path, capsys,
     assert any("candidate config/train.yaml" in f and "symbolic link" in f for f in failures), failures
     _assert_no_config_findings(md)
     assert "123" not in md  # nothing outside the repository is ever read
+
+
+def test_config_directory_turned_into_a_submodule_is_unknown_not_removed(tmp_path, capsys):
+    """`config/` becomes a submodule: its files now live in another repository, so their keys are
+    unknown at the candidate (named), not removed."""
+    repo = tmp_path / "repo"
+    base_sha = commit_files(repo, {"train.py": TRAIN, "config/train.yaml": BASE_YAML}, "base")
+    git(repo, "tag", "base")
+    git(repo, "rm", "-rq", "config")
+    git(repo, "update-index", "--add", "--cacheinfo", f"160000,{base_sha},config")
+    git(repo, "commit", "-q", "-m", "config as a submodule")
+    code, err, md = _run(repo, tmp_path, capsys)
+    assert "internal error" not in err
+    failures = [f for f in _failures(md) if "config_forensics" in f]
+    assert len(failures) == 1 and "candidate config/train.yaml" in failures[0] and "submodule `config`" in failures[0]
+    _assert_no_config_findings(md)

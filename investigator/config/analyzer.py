@@ -107,6 +107,12 @@ def _unknown_at(base: SideData, cand: SideData) -> dict[str, dict[str, str]]:
             twin = other.unreadable.get(path)
             if twin is None or twin[1] != digest:
                 unknown[label][path] = why
+        # a file of the other commit that lies in a submodule here: its content is in another repository
+        for sub in side.submodules:
+            inside = f"{sub.rstrip('/')}/"
+            for path in [*other.parsed, *other.unreadable, *(p for p, _ in other.failures)]:
+                if path.startswith(inside) and path not in unknown[label]:
+                    unknown[label][path] = f"inside submodule `{sub}`, whose content is in another repository"
     return unknown
 
 

@@ -43,6 +43,7 @@ class SideData:
     # path -> (why, content digest) of a file that was not read at all (binary, LFS pointer, too large);
     # the analyzer names the ones that matter (changed, or read at the other commit)
     unreadable: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    submodules: tuple[str, ...] = ()  # paths of submodules: files under them are unknown at this commit
     sources: dict[str, str] = field(default_factory=dict)  # Python sources (for the lazy read index)
     read_cache: dict = field(default_factory=dict)  # shared with the other commit's SideData
     parse: Callable[[str, str], ast.Module | None] | None = None  # cached parser of this commit's modules
@@ -103,7 +104,7 @@ def collect(snapshot: SnapshotLike, cache: ParseCache | None = None,
     its lines may differ, which only matters once an entry is followed into it (`compare` re-collects
     then)."""
     cache = cache if cache is not None else {}
-    side = SideData(sha=snapshot.sha)
+    side = SideData(sha=snapshot.sha, submodules=tuple(getattr(snapshot, "submodules", ())))
     same_code = same_code or {}
     cached = _cached_trees(snapshot)
 

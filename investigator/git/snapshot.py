@@ -23,11 +23,13 @@ class Snapshot:
         self._ast_cache: dict[str, tuple[ast.Module | None, str | None]] = {}
 
     @cached_property
-    def _listing(self) -> tuple[dict[str, str], frozenset[str]]:
-        """(path -> blob id, the paths that are symbolic links); submodules (commits) are left out."""
+    def _listing(self) -> tuple[dict[str, str], frozenset[str], tuple[str, ...]]:
+        """(path -> blob id, the paths that are symbolic links, the submodule paths); a submodule's
+        files are in another repository and are not listed."""
         out = self.handle.git("ls-tree", "-r", "-z", "--full-tree", self.sha)
         entries: dict[str, str] = {}
         links: set[str] = set()
+        submodules: list[str] = []
         for record in out.split(b"\0"):
             if not record:
                 continue
@@ -38,7 +40,14 @@ class Snapshot:
                 entries[name] = parts[2].decode()
                 if parts[0] == b"120000":
                     links.add(name)
-        return entries, frozenset(links)
+            elif len(parts) >= 3 and parts[1] == b"commit":
+                submodules.append(path.decode("utf-8", "surrogateescape"))
+        return entries, frozenset(links), tuple(submodules)
+
+    @property
+    def submodules(self) -> tuple[str, ...]:
+        """Paths of the submodules at this commit (their content is not in this repository)."""
+        return self._listing[2]
 
     @property
     def _tree(self) -> dict[str, str]:

@@ -4,6 +4,7 @@ change (issue 12, items 2-4 and their neighbours). Each case is a small generate
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -220,3 +221,23 @@ def test_config_directory_turned_into_a_submodule_is_unknown_not_removed(tmp_pat
     failures = [f for f in _failures(md) if "config_forensics" in f]
     assert len(failures) == 1 and "candidate config/train.yaml" in failures[0] and "submodule `config`" in failures[0]
     _assert_no_config_findings(md)
+
+
+def test_file_names_that_are_not_utf8_reach_every_report_format(tmp_path, capsys):
+    """A path git stores as latin-1 bytes is shown escaped (`conf\\xe9.yaml`); writing the JSON and
+    HTML reports used to fail on it, after the analysis, with exit 3."""
+    import os
+
+    repo = tmp_path / "repo"
+    name = os.fsdecode(b"conf\xe9.yaml")
+    commit_files(repo, {"train.py": TRAIN, name: "trainer:\n  lr: 0.1\n"}, "base")
+    git(repo, "tag", "base")
+    commit_files(repo, {name: "trainer:\n  lr: 0.2\n", os.fsdecode(b"tr\xe9in.py"): "x = 1\n"}, "cand")
+    out = tmp_path / "out"
+    code = main(["--repo", str(repo), "--baseline-commit", "base", "--output", str(out), "--quiet",
+                 "--format", "md", "--format", "json", "--format", "html"])
+    _, err = capsys.readouterr()
+    assert code == 0 and "internal error" not in err
+    assert {p.suffix for p in out.iterdir()} >= {".md", ".json", ".html"}
+    text = next(out.glob("*.json")).read_text()
+    assert json.loads(text) and "conf\\\\xe9.yaml" in text  # one escaped backslash in JSON text

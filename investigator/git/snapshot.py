@@ -8,6 +8,7 @@ import threading
 from functools import cached_property
 
 from investigator.content import decode_text, is_binary
+from investigator.git.paths import path_text
 from investigator.git.repository import RepoHandle
 from investigator.pyast import parse_python
 
@@ -36,12 +37,12 @@ class Snapshot:
             meta, _, path = record.partition(b"\t")
             parts = meta.split()
             if len(parts) >= 3 and parts[1] == b"blob":
-                name = path.decode("utf-8", "surrogateescape")
+                name = path_text(path)
                 entries[name] = parts[2].decode()
                 if parts[0] == b"120000":
                     links.add(name)
             elif len(parts) >= 3 and parts[1] == b"commit":
-                submodules.append(path.decode("utf-8", "surrogateescape"))
+                submodules.append(path_text(path))
         return entries, frozenset(links), tuple(submodules)
 
     @property

@@ -410,14 +410,18 @@ def _match_subsystems(playbooks: PlaybookSet, f: ChangedFile, language: str, cha
 MAX_TEXT_BYTES = MAX_SOURCE_CHARS
 
 
-def _read_side(snapshot, path: str | None, binary: bool) -> tuple[str | None, str | None]:  # noqa: ANN001 - Snapshot
-    """(text, None), or (None, why it could not be read) for a side that has the file; (None, None)
-    for a side without it or a binary change (git says so; not an error)."""
+PARSED_LANGUAGES = ("python", "yaml", "json", "toml")
+
+
+def _read_side(snapshot, path: str | None, binary: bool, language: str) -> tuple[str | None, str | None]:  # noqa: ANN001
+    """(text, None), or, for a language triage parses, (None, why it could not be read) for a side
+    that has the file; (None, None) for a side without it or a binary change (git says so)."""
     if not path or binary:
         return None, None
-    why = unreadable_reason(snapshot.read_bytes(path), MAX_TEXT_BYTES, snapshot, path)
-    if why is not None:
-        return None, why
+    if language in PARSED_LANGUAGES:
+        why = unreadable_reason(snapshot.read_bytes(path), MAX_TEXT_BYTES, snapshot, path)
+        if why is not None:
+            return None, why
     return snapshot.read_text(path), None
 
 
@@ -460,10 +464,10 @@ def triage_changeset(changeset: ChangeSet, playbooks: PlaybookSet) -> Triage:
 def _triage_file(changeset: ChangeSet, playbooks: PlaybookSet, f: ChangedFile, entry: TriageEntry) -> None:
     """Classify one changed file into `entry` (kind, symbols, per-side parse errors, subsystems)."""
     language = entry.language
-    old, old_unread = _read_side(changeset.baseline, f.old_path, f.binary)
-    new, new_unread = _read_side(changeset.candidate, f.new_path, f.binary)
+    old, old_unread = _read_side(changeset.baseline, f.old_path, f.binary, language)
+    new, new_unread = _read_side(changeset.candidate, f.new_path, f.binary, language)
     for side, why in (("baseline", old_unread), ("candidate", new_unread)):
-        if why is not None and language in ("python", "yaml", "json", "toml"):
+        if why is not None:
             entry.not_analysed[side] = why
     symbols: list[_Symbol] = []
     codes: tuple[types.CodeType | None, types.CodeType | None] = (None, None)  # both sides compiled once

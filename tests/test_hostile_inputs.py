@@ -241,3 +241,11 @@ def test_file_names_that_are_not_utf8_reach_every_report_format(tmp_path, capsys
     assert {p.suffix for p in out.iterdir()} >= {".md", ".json", ".html"}
     text = next(out.glob("*.json")).read_text()
     assert json.loads(text) and "conf\\\\xe9.yaml" in text  # one escaped backslash in JSON text
+
+
+def test_emptied_config_file_is_read_and_its_keys_are_removed(tmp_path, capsys):
+    """Control: an empty file is readable (it sets nothing), so its keys really are gone; no failure."""
+    code, _, stderr, md = _investigate(tmp_path, {"config/train.yaml": ""}, capsys)
+    assert "internal error" not in stderr
+    assert "Recorded failures" not in md
+    assert "`trainer.lr`" in md

@@ -221,11 +221,12 @@ def map_line(hunks: list[tuple[int, int, int, int]], new_line: int) -> int:
     hunk map to the hunk's old start)."""
     offset = 0
     for a, b, c, d in hunks:
-        if new_line < c:
+        # with a zero count, git names the line *before* the change
+        if new_line < (c if d else c + 1):
             break
-        if new_line < c + max(d, 1):
+        if d and new_line < c + d:
             return max(1, a)
-        offset = (a + b) - (c + d)
+        offset = (a + b if b else a + 1) - (c + d if d else c + 1)
     return max(1, new_line + offset)
 
 

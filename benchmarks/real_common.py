@@ -7,6 +7,7 @@ comparable. Standard library only, plus pydantic/yaml for the data files the scr
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -82,10 +83,8 @@ class RunResult:
 
 
 def _kill_group(pid: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def run_investigate(cmd: list[str], out_dir: Path, timeout: float) -> RunResult:

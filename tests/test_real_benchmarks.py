@@ -256,9 +256,9 @@ def test_case_whose_patch_no_longer_applies_is_an_error(fixed_history, tmp_path:
     mirrors, fix, later = fixed_history
     good = _toy_case(mirrors, fix, later)
     repo = mirrors / "toy"
-    newer = commit_files(repo, {"train/loss.py": "def loss(e, d):\n    return 0\n"}, "rewrite")
+    commit_files(repo, {"train/loss.py": "def loss(e, d):\n    return 0\n"}, "rewrite")
     for i in range(6):
-        newer = commit_files(repo, {f"more/m{i}.txt": "x\n"}, f"more {i}")
+        commit_files(repo, {f"more/m{i}.txt": "x\n"}, f"more {i}")
     git(mirrors / "toy.git", "fetch", "-q", str(repo), "+main:main")
     tip = git(repo, "rev-list", "--first-parent", "-n", "1", "HEAD~6")  # the rewrite: 7 after the fix
     case = good.model_copy(update={"later": tip, "distance": 7})

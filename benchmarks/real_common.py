@@ -18,9 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 SEVERITIES = ("critical", "significant", "low")
-# A recorded analyzer failure that is an exception escaping analyzer code ("config forensics failed:
-# TypeError: unhashable type: 'list'"), as opposed to an input problem the analyzer reported.
-CRASH_RE = re.compile(r"\b(?:[A-Z][A-Za-z]*(?:Error|Exception)|Traceback|KeyboardInterrupt)\b")
+# A recorded analyzer failure that is an exception escaping analyzer code ("analyzer crashed: KeyError: …",
+# "config forensics failed: TypeError: unhashable type: 'list'", "rule failed: ValueError(…)"), as opposed
+# to an input problem the analyzer reported ("candidate version does not parse: SyntaxError …").
+CRASH_RE = re.compile(
+    r"\b(?:crashed|failed): (?:[\w.]+\.)?[A-Z]\w*(?:Error|Exception|Exit|Interrupt)\b"
+    r"|\b[A-Z]\w*(?:Error|Exception)\(|Traceback \(most recent call last\)"
+)
 TRACEBACK = "Traceback (most recent call last)"
 
 

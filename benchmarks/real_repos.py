@@ -146,6 +146,7 @@ def record(r: Range, res: RunResult | None, error: str | None) -> dict:
         rc=res.rc, timed_out=res.timed_out, wall_s=res.wall_s, peak_mib=res.peak_mib,
         findings=res.findings, n_findings=sum(res.findings.values()),
         failures=len(res.failures), crashes=len(crashes),
+        failure_messages=[f"{f.get('source')}: {f.get('message')}"[:300] for f in res.failures],
         first_failure=(f"{res.failures[0].get('source')}: {res.failures[0].get('message')}"
                        if res.failures else None),
         internal_error=res.internal_error,

@@ -289,12 +289,15 @@ def test_run_investigate_kills_at_timeout_and_reads_reports(tmp_path: Path) -> N
 def test_crash_and_internal_error_classification(tmp_path: Path) -> None:
     res = rc.RunResult(rc=0, timed_out=False, wall_s=1, peak_mib=1, stderr_tail="", report={},
                        failures=[{"source": "config", "message": "config forensics failed: TypeError: unhashable"},
-                                 {"source": "metrics", "message": "no runs matched the glob"}])
-    assert [f["source"] for f in res.crashes] == ["config"]
+                                 {"source": "metrics", "message": "no runs matched the glob"},
+                                 {"source": "triage", "message": "x.py: candidate version does not parse: SyntaxError"},
+                                 {"source": "metrics.r", "message": "rule failed: KeyError('loss')"},
+                                 {"source": "detectors", "message": "analyzer crashed: IndexError: x (a.py:3)"}])
+    assert [f["source"] for f in res.crashes] == ["config", "metrics.r", "detectors"]
     assert rc.RunResult(rc=3, timed_out=False, wall_s=1, peak_mib=1, stderr_tail="", report=None).internal_error
     rec = rr.record(rr.Range(repo="X", baseline=SHA_A, candidate=SHA_B), res, None)
     t = rr.totals([rec, dict(rec, timed_out=True, crashes=0, failures=0)])
-    assert (t["analyzer_crashes"], t["ranges_with_crash"], t["timeouts"], t["wall_median_s"]) == (1, 1, 1, 1)
+    assert (t["analyzer_crashes"], t["ranges_with_crash"], t["timeouts"], t["wall_median_s"]) == (3, 1, 1, 1)
 
 
 # ------------------------------------------------------------------ the stored data against the mirrors

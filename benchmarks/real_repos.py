@@ -136,7 +136,7 @@ def pick(repo: Path, name: str, n: int, max_files: int) -> list[dict]:
 
 
 # ------------------------------------------------------------------ run
-def record(r: Range, res: RunResult | None, error: str | None) -> dict:
+def record(r: Range, res: RunResult | None, error: str | None, files: int | None = None) -> dict:
     rec: dict = {"label": r.name, "repo": r.repo, "baseline": r.baseline, "candidate": r.candidate,
                  "error": error}
     if res is None:
@@ -151,7 +151,7 @@ def record(r: Range, res: RunResult | None, error: str | None) -> dict:
                        if res.failures else None),
         internal_error=res.internal_error,
         stderr_tail=res.stderr_tail[-400:] if (res.internal_error or res.report is None) else "",
-        files_changed=((res.report or {}).get("range") or {}).get("files_changed"),
+        files_changed=((res.report or {}).get("range") or {}).get("files_changed") or files,
         report_error=res.report_error,
     )
     return rec
@@ -253,7 +253,9 @@ def main(argv: list[str] | None = None) -> int:
             if rdir.exists():
                 shutil.rmtree(rdir)
             res = run_investigate(investigate_cmd(a.investigate, m, r.baseline, r.candidate, rdir), rdir, a.timeout)
-            recs.append(record(r, res, None))
+            # a run killed at the timeout wrote no report: count the changed files from git
+            files = None if res.report is not None else files_changed(m, r.baseline, r.candidate)
+            recs.append(record(r, res, None, files))
             if a.json_out:
                 Path(a.json_out).write_text(json.dumps({"ranges": recs, "totals": totals(recs)}, indent=1))
     print(table(recs))

@@ -275,7 +275,9 @@ def culprit_rank(
 
 
 def summarize(rows: list[dict]) -> dict:
-    """top-1 / top-3 / no-finding counts over measured cases (errors counted apart)."""
+    """top-1 / top-3 / no-finding counts over measured cases. A case the benchmark could not rebuild
+    (`error`) is counted apart; one where the engine failed (`engine_error`: timeout, internal error)
+    is measured: nothing in a report that was never written points at the culprit."""
     measured = [r for r in rows if r.get("error") is None]
     ranks = [r["file_rank"] for r in measured]
     return {
@@ -287,6 +289,7 @@ def summarize(rows: list[dict]) -> dict:
         "culprit_absent": sum(1 for k in ranks if k is None),
         "no_finding": sum(1 for r in measured if r["n_findings"] == 0),
         "hunk_top3": sum(1 for r in measured if r["hunk_rank"] is not None and r["hunk_rank"] <= 3),
+        "engine_errors": sum(1 for r in measured if r.get("engine_error")),
     }
 
 
@@ -329,6 +332,15 @@ def culprit_spans(repo: Path, base: str, later: str, cand: str, path: str) -> tu
     return cand_span, (map_line(h, later_span[0]), map_line(h, later_span[1]))
 
 
+def check_diffable(repo: Path, a: str, b: str) -> None:
+    """The mirror must be able to diff a..b (fetched mirrors may lack a few blobs); otherwise the
+    range measures the mirror, not the engine."""
+    try:
+        git(repo, "diff", "--numstat", a, b)
+    except GitError as e:
+        raise GitError(f"the mirror cannot diff {a[:10]}..{b[:10]} (missing objects?): {e}") from None
+
+
 def scratch_clone(mirror: Path, dest: Path) -> Path:
     """A bare clone sharing the mirror's objects: the user's mirror is only read, never written."""
     import subprocess
@@ -344,7 +356,8 @@ def scratch_clone(mirror: Path, dest: Path) -> Path:
 
 def run_case(case: Case, mirrors: Path, investigate: str, baseline_mode: str, timeout: float, tmp: Path) -> dict:
     row: dict = {"id": case.id, "repo": case.repo, "kind": case.kind, "culprit": str(case.culprit),
-                 "error": None, "file_rank": None, "overlap": None, "hunk_rank": None, "n_findings": 0}
+                 "error": None, "engine_error": None, "file_rank": None, "overlap": None, "hunk_rank": None,
+                 "n_findings": 0}
     mirror = mirror_path(mirrors, case.repo)
     if mirror is None:
         row["error"] = f"no mirror of {case.repo} under {mirrors}"
@@ -363,6 +376,7 @@ def run_case(case: Case, mirrors: Path, investigate: str, baseline_mode: str, ti
         if digest != case.patch_sha256:
             raise GitError(f"patch hash {digest[:12]} differs from the recipe's {case.patch_sha256[:12]}")
         base = case.fix if baseline_mode == "fix" else case.later
+        check_diffable(repo, case.fix, case.later)
         cand_span, base_span = culprit_spans(repo, base, case.later, cand, case.culprit.path)
         if cand_span != (case.culprit.start, case.culprit.end):
             raise GitError(f"culprit lines are {cand_span}, recipe says {case.culprit.start}-{case.culprit.end}")
@@ -373,7 +387,8 @@ def run_case(case: Case, mirrors: Path, investigate: str, baseline_mode: str, ti
     row.update(rc=res.rc, timed_out=res.timed_out, wall_s=res.wall_s, peak_mib=res.peak_mib,
                findings=res.findings, failures=len(res.failures), internal_error=res.internal_error)
     if res.report is None:
-        row["error"] = "timeout" if res.timed_out else (res.report_error or f"no report (rc {res.rc})")
+        # the engine failed on this case: measured, with nothing pointing at the culprit
+        row["engine_error"] = "timeout" if res.timed_out else (res.report_error or f"no report (rc {res.rc})")
         row["stderr_tail"] = res.stderr_tail[-400:]
         return row
     findings = res.report.get("findings") or []
@@ -394,14 +409,15 @@ def table(rows: list[dict]) -> str:
         lines.append(
             f"{r['id'][:34]:34} {r['repo'][:14]:14} {r['kind'][:13]:13} {str(r['file_rank'] or '-'):>5} {ovl:>3} "
             f"{str(r['hunk_rank'] or '-'):>5} {r['n_findings']:>4} {csl:>9} {str(r.get('wall_s', '-')):>6}  "
-            f"{(r['error'] or '')[:80]}"
+            f"{(r['error'] or r.get('engine_error') or '')[:80]}"
         )
     s = summarize(rows)
     m = s["measured"] or 1
     lines.append(
         f"cases {s['cases']} (measured {s['measured']}, errors {s['errors']}): culprit file top-1 {s['top1']} "
         f"({100 * s['top1'] / m:.0f} %), top-3 {s['top3']} ({100 * s['top3'] / m:.0f} %), culprit absent "
-        f"{s['culprit_absent']}, no finding at all {s['no_finding']}; culprit hunk top-3 {s['hunk_top3']}"
+        f"{s['culprit_absent']}, no finding at all {s['no_finding']} (engine failed on {s['engine_errors']}); "
+        f"culprit hunk top-3 {s['hunk_top3']}"
     )
     return "\n".join(lines)
 
@@ -422,6 +438,7 @@ def describe(args: argparse.Namespace) -> int:
             fix = git(repo, "rev-parse", f"{args.fix}^{{commit}}").strip()
             later = git(repo, "rev-parse", f"{args.later}^{{commit}}").strip()
             patch, cand = build_candidate(repo, fix, later, sels, Path(tmp))
+            check_diffable(repo, fix, later)
             cs, _ = culprit_spans(repo, later, later, cand, sels[0].path)
             dist = first_parent_distance(repo, fix, later)
         except (GitError, ValueError) as e:

@@ -178,10 +178,11 @@ def test_summarize_counts_measured_cases_only() -> None:
         {"error": None, "file_rank": 3, "hunk_rank": None, "n_findings": 5},
         {"error": None, "file_rank": None, "hunk_rank": None, "n_findings": 0},
         {"error": "patch does not apply", "file_rank": None, "hunk_rank": None, "n_findings": 0},
+        {"error": None, "engine_error": "no report (rc 3)", "file_rank": None, "hunk_rank": None, "n_findings": 0},
     ]
     s = rb.summarize(rows)
-    assert (s["measured"], s["errors"], s["top1"], s["top3"]) == (3, 1, 1, 2)
-    assert (s["culprit_absent"], s["no_finding"], s["hunk_top3"]) == (1, 1, 1)
+    assert (s["measured"], s["errors"], s["top1"], s["top3"]) == (4, 1, 1, 2)
+    assert (s["culprit_absent"], s["no_finding"], s["hunk_top3"], s["engine_errors"]) == (2, 2, 1, 1)
 
 
 # ------------------------------------------------------------------ rebuilding a case from a repository
@@ -269,6 +270,30 @@ def test_case_whose_patch_no_longer_applies_is_an_error(fixed_history, tmp_path:
     assert row["error"] and "distance" in row["error"]
 
 
+def test_range_the_mirror_cannot_diff_is_an_error(fixed_history, tmp_path: Path) -> None:
+    """Fetched mirrors may lack blobs: such a case measures the mirror, not the engine."""
+    mirrors, fix, later = fixed_history
+    case = _toy_case(mirrors, fix, later)
+    bare = mirrors / "toy.git"
+    blob = git(bare, "rev-parse", f"{later}:notes/n3.txt")
+    loose = bare / "objects" / blob[:2] / blob[2:]
+    assert loose.is_file()
+    loose.unlink()
+    row = rb.run_case(case, mirrors, "/nonexistent/investigate", "fix", 60, tmp_path / "w")
+    assert row["error"] and "cannot diff" in row["error"]
+
+
+def test_engine_failure_is_measured_not_an_error(fixed_history, tmp_path: Path) -> None:
+    mirrors, fix, later = fixed_history
+    case = _toy_case(mirrors, fix, later)
+    failing = tmp_path / "failing-investigate"
+    failing.write_text("#!/bin/sh\necho 'investigate: internal error: boom' >&2\nexit 3\n")
+    failing.chmod(0o755)
+    row = rb.run_case(case, mirrors, str(failing), "fix", 60, tmp_path / "w")
+    assert row["error"] is None and row["engine_error"] == "no report (rc 3)" and row["internal_error"]
+    assert rb.summarize([row])["culprit_absent"] == 1
+
+
 def test_missing_mirror_is_reported_not_raised(tmp_path: Path) -> None:
     case = rb.Case.model_validate(_case())
     row = rb.run_case(case, tmp_path, "investigate", "fix", 60, tmp_path / "w")
@@ -315,5 +340,6 @@ def test_every_stored_recipe_rebuilds_from_the_mirrors(tmp_path: Path) -> None:
         assert rb.first_parent_distance(repo, case.fix, case.later) == case.distance, case.id
         patch, cand = rb.build_candidate(repo, case.fix, case.later, case.select, work)
         assert rb.patch_sha256(patch) == case.patch_sha256, case.id
+        rb.check_diffable(repo, case.fix, case.later)
         cs, _ = rb.culprit_spans(repo, case.later, case.later, cand, case.culprit.path)
         assert cs == (case.culprit.start, case.culprit.end), case.id

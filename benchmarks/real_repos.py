@@ -98,7 +98,8 @@ RELEASE_TAG = re.compile(r"^v?\d+(\.\d+)+([-.]?(a|b|rc|alpha|beta|post)\d*)?$", 
 
 def spread(n: int, k: int) -> list[int]:
     """k indices into range(n), at the centres of k equal segments (avoids the extremes)."""
-    return sorted({min(n - 1, int((i + 0.5) * n / k)) for i in range(min(k, n))})
+    k = min(k, n)
+    return sorted({min(n - 1, int((i + 0.5) * n / k)) for i in range(k)})
 
 
 def files_changed(repo: Path, a: str, b: str) -> int | None:

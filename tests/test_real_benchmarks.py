@@ -343,3 +343,22 @@ def test_every_stored_recipe_rebuilds_from_the_mirrors(tmp_path: Path) -> None:
         rb.check_diffable(repo, case.fix, case.later)
         cs, _ = rb.culprit_spans(repo, case.later, case.later, cand, case.culprit.path)
         assert cs == (case.culprit.start, case.culprit.end), case.id
+
+
+def test_pick_proposes_tag_and_first_parent_ranges(tmp_path: Path) -> None:
+    repo = tmp_path / "mirrors" / "lib"
+    shas = [commit_files(repo, {"train.py": f"lr = {i}\n"}, f"c{i}") for i in range(30)]
+    git(repo, "tag", "v1.0", shas[3])
+    git(repo, "tag", "v1.1", shas[10])
+    git(repo, "tag", "nightly", shas[12])  # not a release tag
+    assert rc.mirror_path(tmp_path / "mirrors", "lib") == repo
+    assert rc.mirror_path(tmp_path / "mirrors", "absent") is None
+    picked = rr.pick(repo, "lib", 4, max_files=10)
+    kinds = [p["kind"] for p in picked]
+    assert kinds.count("tags") == 1 and "fp5" in kinds and "fp20" in kinds
+    tag = next(p for p in picked if p["kind"] == "tags")
+    assert (tag["baseline"], tag["candidate"], tag["label"]) == (shas[3], shas[10], "lib:v1.0..v1.1")
+    for p in picked:
+        assert p["files_changed"] == 1 and rr.Range.model_validate({k: p[k] for k in ("repo", "baseline", "candidate")})
+    assert rr.spread(10, 3) == [1, 5, 8] and rr.spread(2, 5) == [0, 1]
+    assert rr.pick(repo, "lib", 4, max_files=0) == []  # every range changes one file

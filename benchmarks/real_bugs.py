@@ -488,6 +488,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: unknown case ids {sorted(unknown)}", file=sys.stderr)
             return 2
         cases = [c for c in cases if c.id in a.only]
+    if not shutil.which(a.investigate):
+        print(f"error: --investigate {a.investigate} is not an executable", file=sys.stderr)
+        return 2
     mirrors = Path(a.mirrors)
     if not mirrors.is_dir():
         print(f"error: --mirrors {mirrors} is not a directory", file=sys.stderr)

@@ -237,6 +237,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if a.only:
         ranges = [r for r in ranges if r.repo in set(a.only)]
+    if not shutil.which(a.investigate):
+        print(f"error: --investigate {a.investigate} is not an executable", file=sys.stderr)
+        return 2
     mirrors = Path(a.mirrors)
     if not mirrors.is_dir():
         print(f"error: --mirrors {mirrors} is not a directory", file=sys.stderr)

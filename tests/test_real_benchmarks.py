@@ -362,3 +362,12 @@ def test_pick_proposes_tag_and_first_parent_ranges(tmp_path: Path) -> None:
         assert p["files_changed"] == 1 and rr.Range.model_validate({k: p[k] for k in ("repo", "baseline", "candidate")})
     assert rr.spread(10, 3) == [1, 5, 8] and rr.spread(2, 5) == [0, 1]
     assert rr.pick(repo, "lib", 4, max_files=0) == []  # every range changes one file
+
+
+def test_bad_arguments_are_one_message_and_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert rb.main(["--mirrors", str(tmp_path), "--investigate", str(tmp_path / "nope")]) == 2
+    assert "not an executable" in capsys.readouterr().err
+    assert rr.main(["--mirrors", str(tmp_path / "absent"), "--investigate", sys.executable]) == 2
+    assert "not a directory" in capsys.readouterr().err
+    assert rb.main(["--mirrors", str(tmp_path), "--investigate", sys.executable, "--only", "no-such-case"]) == 2
+    assert "unknown case ids" in capsys.readouterr().err

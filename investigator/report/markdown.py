@@ -35,6 +35,21 @@ def _heading(inv: Investigation) -> list[str]:
     return ["# Regression diagnosis: training logs", ""]
 
 
+def _incomplete(inv: Investigation) -> list[str]:
+    """The first thing a reader sees on a partial report: it was stopped, and what it covers."""
+    info = inv.incomplete
+    if info is None:
+        return []
+    finished = ", ".join(f"`{s}`" for s in info.finished_steps) or "none"
+    unfinished = ", ".join(f"`{a}`" for a in info.unfinished_analyzers) or "none"
+    return [
+        f"> **INCOMPLETE REPORT: the investigation was {info.reason} before it finished.** "
+        f"Finished steps: {finished}. Analyzers that did not finish: {unfinished}. "
+        "Findings below come only from the finished steps; a missing finding proves nothing.",
+        "",
+    ]
+
+
 def _problem(inv: Investigation) -> list[str]:
     out: list[str] = []
     crit = [f for f in inv.findings if f.severity == Severity.critical]
@@ -291,6 +306,7 @@ def render_markdown(inv: Investigation) -> str:
     parts: list[str] = []
     for block in (
         _heading,
+        _incomplete,
         _problem,
         _summary_table,
         _verified,

@@ -26,12 +26,21 @@ from investigator.analyzers.base import CPU_TURN, AnalysisContext, all_analyzers
 from investigator.git import build_changeset, open_repository, resolve_range
 from investigator.git.changeset import ChangeSet
 from investigator.hypotheses import evaluate_hypotheses
+from investigator.interrupt import Interrupted, InvestigationInterrupted
 from investigator.models import AnalyzerFailure, AnalyzerResult
 from investigator.playbooks_lib.schema import PlaybookSet, load_playbooks
 from investigator.ranking import rank_findings
+from investigator.report.output import new_run_id
 from investigator.request import InvestigationRequest
 from investigator.triage import triage_changeset
-from investigator.workflow.state import CommitSummary, Investigation, ProgressEvent, RangeSummary, StepTiming
+from investigator.workflow.state import (
+    CommitSummary,
+    Incomplete,
+    Investigation,
+    ProgressEvent,
+    RangeSummary,
+    StepTiming,
+)
 
 ProgressCallback = Callable[[ProgressEvent], None]
 
@@ -44,6 +53,24 @@ class Resources:
     progress: ProgressCallback = lambda event: None
     changeset: ChangeSet | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # every node's update applied as it completes: what a stopped run still has (see `run_investigation`)
+    completed: Investigation | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record(self, update: dict) -> None:
+        """Apply a node's update to `completed` with the state's reducers (merge, append, replace)."""
+        with self._lock:
+            if self.completed is None or not update:
+                return
+            fields: dict[str, Any] = {}
+            for key, value in update.items():
+                if key == "results":
+                    fields[key] = {**self.completed.results, **value}
+                elif key in ("failures", "timings"):
+                    fields[key] = [*getattr(self.completed, key), *value]
+                else:
+                    fields[key] = value
+            self.completed = self.completed.model_copy(update=fields)  # one assignment: never half-applied
 
 
 def _timed(step: str, resources: Resources, fn: Callable[[], dict], detail: Callable[[dict], str] | None = None) -> dict:
@@ -239,7 +266,7 @@ def build_graph(resources: Resources, checkpointer: Any | None = None):
         ("hypotheses", hypotheses),
         ("report", report),
     ]:
-        graph.add_node(name, fn)
+        graph.add_node(name, _recorded(fn, resources))
     graph.add_edge(START, "resolve")
     graph.add_edge("resolve", "diff")
     graph.add_edge("diff", "triage")
@@ -249,6 +276,16 @@ def build_graph(resources: Resources, checkpointer: Any | None = None):
     graph.add_edge("hypotheses", "report")
     graph.add_edge("report", END)
     return graph.compile(checkpointer=checkpointer)
+
+
+def _recorded(fn: Callable[[Investigation], dict], resources: Resources) -> Callable[[Investigation], dict]:
+    def node(state: Investigation) -> dict:
+        update = fn(state)
+        resources.record(update)
+        return update
+
+    node.__name__ = getattr(fn, "__name__", "node")
+    return node
 
 
 @contextmanager
@@ -275,12 +312,55 @@ def run_investigation(
     checkpointer: Any | None = None,
     thread_id: str = "cli",
 ) -> Investigation:
-    """Run the whole workflow. InputError propagates (the CLI turns it into exit code 2)."""
+    """Run the whole workflow. InputError propagates (the CLI turns it into exit code 2).
+
+    On SIGINT/SIGTERM (`Interrupted`, or KeyboardInterrupt) the steps that completed are written as a
+    partial report marked incomplete, and `InvestigationInterrupted` carries it to the caller.
+    """
     resources = Resources(playbooks=load_playbooks(), progress=progress or (lambda e: None))
     graph = build_graph(resources, checkpointer=checkpointer or InMemorySaver())
-    with _cyclic_gc_paused():
-        out = graph.invoke(
-            Investigation(request=request),
-            config={"configurable": {"thread_id": thread_id}, "recursion_limit": 100},
-        )
+    initial = Investigation(request=request, run_id=new_run_id())
+    resources.completed = initial
+    try:
+        with _cyclic_gc_paused():
+            out = graph.invoke(
+                initial,
+                config={"configurable": {"thread_id": thread_id}, "recursion_limit": 100},
+            )
+    except (Interrupted, KeyboardInterrupt) as exc:
+        stop = Interrupted.from_exception(exc)
+        raise InvestigationInterrupted(stop.signum, _partial_report(resources, stop)) from None
     return Investigation.model_validate(out) if not isinstance(out, Investigation) else out
+
+
+def _partial_report(resources: Resources, stop: Interrupted) -> Investigation:
+    """What completed before the signal, ranked and written as a report marked incomplete.
+
+    Nothing is written when no step had finished. A report that cannot be written leaves
+    `reports` empty (the caller says so); a second signal while writing propagates.
+    """
+    with resources._lock:
+        inv = resources.completed
+    assert inv is not None  # set before the graph starts
+    finished = [t.step for t in inv.timings]
+    done = set(inv.results) | set(inv.skipped)
+    unfinished = [a.id for a in all_analyzers() if a.id not in done]
+    update: dict[str, Any] = {
+        "incomplete": Incomplete(reason=f"interrupted by {stop.name}", finished_steps=finished, unfinished_analyzers=unfinished)
+    }
+    if "rank" not in finished:
+        try:  # rank what the finished analyzers found (pure and fast)
+            findings = [f for r in inv.results.values() for f in r.findings]
+            updates = [u for r in inv.results.values() for u in r.hypothesis_updates]
+            ranked = rank_findings(findings, updates)
+            update["findings"] = ranked
+            update["hypotheses"] = evaluate_hypotheses(resources.playbooks, inv.triage, ranked, updates, inv.range is not None)
+        except Exception:  # noqa: BLE001 - the partial report still lists the raw results
+            update["findings"] = [f for r in inv.results.values() for f in r.findings]
+    inv = inv.model_copy(update=update)
+    if finished:
+        try:
+            inv = inv.model_copy(update={"reports": report_writer.write_reports(inv)})
+        except OSError:
+            inv = inv.model_copy(update={"reports": {}})
+    return inv

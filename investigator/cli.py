@@ -160,7 +160,7 @@ def _report_interrupted(stop: InvestigationInterrupted, seconds: float) -> int:
     if reports:
         where = f"partial report with {finished} finished step(s): {next(iter(reports.values()))}"
     elif finished:
-        where = "the partial report could not be written"
+        where = f"the partial report could not be written ({getattr(inv, 'error', None) or 'unknown reason'})"
     else:
         where = "no step had finished, no report written"
     print(f"investigate: interrupted by {stop.name} after {seconds:.1f} s; {where}", file=sys.stderr, flush=True)
@@ -183,7 +183,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else EXIT_INPUT
     except (Interrupted, KeyboardInterrupt) as exc:  # outside an investigation, or a second signal
         stop = Interrupted.from_exception(exc)
-        print(f"investigate: interrupted by {stop.name}; no report written", file=sys.stderr)
+        print(f"investigate: interrupted by {stop.name}", file=sys.stderr)
         code = stop.exit_code
     except Exception as exc:
         if debug:

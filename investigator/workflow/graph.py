@@ -336,31 +336,36 @@ def run_investigation(
 def _partial_report(resources: Resources, stop: Interrupted) -> Investigation:
     """What completed before the signal, ranked and written as a report marked incomplete.
 
-    Nothing is written when no step had finished. A report that cannot be written leaves
-    `reports` empty (the caller says so); a second signal while writing propagates.
+    Nothing is written when no step had finished. This never raises an ordinary exception (a signal
+    can land anywhere, even inside an import): a report that cannot be written leaves `reports`
+    empty and says why in `error`; a second signal while writing propagates.
     """
     with resources._lock:
         inv = resources.completed
     assert inv is not None  # set before the graph starts
     finished = [t.step for t in inv.timings]
     done = set(inv.results) | set(inv.skipped)
-    unfinished = [a.id for a in all_analyzers() if a.id not in done]
+    try:
+        unfinished = [a.id for a in all_analyzers() if a.id not in done]
+    except Exception:  # noqa: BLE001 - e.g. the signal interrupted an analyzer module's import
+        unfinished = sorted(set(inv.planned) - done)
     update: dict[str, Any] = {
         "incomplete": Incomplete(reason=f"interrupted by {stop.name}", finished_steps=finished, unfinished_analyzers=unfinished)
     }
     if "rank" not in finished:
+        findings = [f for r in inv.results.values() for f in r.findings]
+        update["findings"] = findings
         try:  # rank what the finished analyzers found (pure and fast)
-            findings = [f for r in inv.results.values() for f in r.findings]
             updates = [u for r in inv.results.values() for u in r.hypothesis_updates]
             ranked = rank_findings(findings, updates)
             update["findings"] = ranked
             update["hypotheses"] = evaluate_hypotheses(resources.playbooks, inv.triage, ranked, updates, inv.range is not None)
-        except Exception:  # noqa: BLE001 - the partial report still lists the raw results
-            update["findings"] = [f for r in inv.results.values() for f in r.findings]
+        except Exception:  # noqa: BLE001 - the partial report still lists the raw findings
+            pass
     inv = inv.model_copy(update=update)
     if finished:
         try:
             inv = inv.model_copy(update={"reports": report_writer.write_reports(inv)})
-        except OSError:
-            inv = inv.model_copy(update={"reports": {}})
+        except Exception as exc:  # noqa: BLE001 - reported by the CLI in its one line
+            inv = inv.model_copy(update={"reports": {}, "error": f"{exc.__class__.__name__}: {exc}"})
     return inv

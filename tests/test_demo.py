@@ -53,6 +53,8 @@ def test_demo_with_training_runs_feeds_the_metric_analyzer(tmp_path, capsys, mon
     assert not [f for f in report["failures"] if f["source"] == "metric_forensics"], report["failures"]
     assert list((tmp_path / "w" / "runs" / "baseline").glob("seed1/progress.csv"))
     assert report["artifacts"] and all((tmp_path / "o" / a).is_file() for a in report["artifacts"])
+    # figures of this run live in their own folder: a second run into "o" cannot overwrite them
+    assert all(a.startswith(f"figures/{report['run_id']}/") for a in report["artifacts"])
     html = next((tmp_path / "o").glob("investigation-*.html")).read_text()
     assert "data:image/png;base64," in html  # plots are embedded, the page stands alone
 

@@ -171,6 +171,7 @@ def build_graph(resources: Resources, checkpointer: Any | None = None):
             playbooks=resources.playbooks,
             output_dir=output_dir,
             prior=dict(state.results),
+            figures_dir=f"figures/{state.run_id}" if state.run_id else "figures",
         )
 
     def plan(state: Investigation) -> dict:

@@ -316,8 +316,8 @@ def partial_report(signame: str) -> Check:
 
 def distinct_reports(n: int) -> Check:
     def check(o: Outcome) -> str | None:
-        got = o.reports("md")
-        return None if len(got) == n else f"{len(got)} markdown reports for {n} runs"
+        got = o.reports("json")
+        return None if len(got) == n else f"{len(got)} reports for {n} runs"
 
     return check
 
@@ -352,8 +352,7 @@ def _alias_bomb() -> str:
 def _deep_python() -> str:
     chain = " + ".join(["x"] * 100_000)
     attrs = "a" + ".b" * 50_000
-    nested = "(" * 5000 + "1" + ")" * 5000
-    return f"x = 1\ny = {chain}\nz = {attrs}\nw = {nested}\n"
+    return f"x = 1\ny = {chain}\nz = {attrs}\n"  # parses; its AST is 100,000 levels deep
 
 
 def _build_demo_nonempty(tmp: Path) -> Run:
@@ -391,9 +390,9 @@ def _build_shallow(tmp: Path) -> Run:
     for i in range(3):
         commit(origin, {"train.py": f"LR = {i}e-4\n"}, f"c{i}")
     base = git(origin, "rev-parse", "HEAD~2")
-    shallow = tmp / "shallow"
-    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{origin}", str(shallow)], check=True, capture_output=True)
-    return Run(["--repo", str(shallow), "--baseline-commit", base], out=tmp / "out")
+    clone = tmp / "clone"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{origin}", str(clone)], check=True, capture_output=True)
+    return Run(["--repo", str(clone), "--baseline-commit", base], out=tmp / "out")
 
 
 def _build_broken_cache(tmp: Path) -> Run:
@@ -542,7 +541,7 @@ CASES: list[Case] = [
     Case("shallow-clone", 8, "exit 2, one line saying the clone is shallow", _build_shallow, [exits(2), one_line(r"shallow")]),
     Case("unborn-head-both-refs", 8, "runs (both refs given)", _build_unborn, [exits(0, 1), no_traceback, written]),
     Case("html-local-image", 9, "HTML written, the local file not embedded", _build_html_image, [exits(0, 1), written, _no_private_bytes]),
-    Case("long-curves-1M-rows", 10, "finishes within 10 s of analysis", _build_long_curves, [exits(0, 1), written, within(30)], heavy=True),
+    Case("long-curves-1M-rows", 10, "finishes within 30 s in all (target: 10 s of analysis)", _build_long_curves, [exits(0, 1), written, within(30)], heavy=True),
     Case("concurrent-runs", 11, "3 simultaneous runs into one directory: 3 reports", _build_concurrent, [exits(0, 1), distinct_reports(3)]),
     Case("empty-log-directory", 12, "an input problem (exit 2 or a failure), never a critical finding", _build_empty_logdir,
          [input_problem, no_finding(r"no scalars|empty|log director", "critical")]),
@@ -562,6 +561,8 @@ def _command(run: Run, flag: Path) -> list[str]:
     argv = [*run.argv]
     if run.out is not None and "--output" not in argv and argv[:1] != ["demo"]:
         argv += ["--output", str(run.out)]
+    if "--format" not in argv and argv[:1] != ["demo"]:
+        argv += ["--format", "json"]  # the checks read the JSON report
     argv.append("--quiet")
     if run.signal is not None:
         return [sys.executable, "-c", SLOW_WRAPPER, str(flag), *argv]
@@ -595,7 +596,8 @@ def execute(case: Case, tmp: Path) -> Outcome:
         outs.append(out)
         errs.append(err)
     code = None if None in codes else max(codes)
-    return Outcome(code, "".join(outs), "".join(errs), time.perf_counter() - start, run)
+    # messages are matched without the temporary paths (a case's name in a path must not match)
+    return Outcome(code, "".join(outs), "".join(errs).replace(str(tmp), "$TMP"), time.perf_counter() - start, run)
 
 
 def verdict(case: Case, outcome: Outcome) -> str:
@@ -625,7 +627,7 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---|---|---|---|---|---|")
     failed = 0
     for case in cases:
-        with tempfile.TemporaryDirectory(prefix=f"drill-{case.name}-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="drill-") as tmp:
             try:
                 outcome = execute(case, Path(tmp))
             except Exception as exc:  # noqa: BLE001 - a drill that cannot be built is reported, not fatal

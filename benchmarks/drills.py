@@ -38,23 +38,24 @@ GIT_ENV = {
     "GIT_CONFIG_NOSYSTEM": "1",
 }
 
-# A stand-in for a long analysis step: the real CLI plus one analyzer that waits after the first
-# wave and writes a flag file when it starts, so a signal lands while work is in progress.
+# A stand-in for long analysis steps: the real CLI plus two analyzers that wait after the first
+# wave and write a flag file when they start, so a signal lands while work is in progress.
 SLOW_WRAPPER = """
 import sys, time
 from pathlib import Path
 from investigator.analyzers.base import register_analyzer
 FLAG = Path(sys.argv.pop(1))
 class Slow:
-    id = "zz_drill_slow"
-    title = "drill: a long analysis step"
     after = ("diff_overview",)
+    def __init__(self, aid):
+        self.id, self.title = aid, "drill: a long analysis step"
     def applies(self, ctx):
         return True, "drill"
     def run(self, ctx):
         FLAG.write_text("started")
         time.sleep(300)
-register_analyzer(Slow())
+register_analyzer(Slow("zz_drill_slow_a"))  # two in one wave: they run in LangGraph's thread pool
+register_analyzer(Slow("zz_drill_slow_b"))
 from investigator.cli import main
 sys.exit(main())
 """
@@ -247,6 +248,16 @@ def written(o: Outcome) -> str | None:
 
 def not_written(o: Outcome) -> str | None:
     return "a report was written" if o.reports("*") else None
+
+
+def stops_within(seconds: float) -> Check:
+    def check(o: Outcome) -> str | None:
+        took = o.run.state.get("stop_seconds")
+        if took is None:
+            return "the signal was not sent (the run ended before the slow step started)"
+        return None if took <= seconds else f"exited {took:.1f} s after the signal (limit {seconds:.0f} s)"
+
+    return check
 
 
 def within(seconds: float) -> Check:
@@ -514,10 +525,10 @@ CASES: list[Case] = [
          [exits(2), one_line(r"--output .* not writable")]),
     Case("output-in-sys", 6, "exit 2, one line", lambda t: Run(["--repo", str(python_repo(t, "x = 2\n")), "--baseline-commit", "base", "--output", "/sys/investigator"]),
          [exits(2), one_line(r"--output .* not writable")]),
-    Case("sigint-mid-run", 6, "exit 130, one line, partial report marked incomplete with the finished finding", _build_signal(signal.SIGINT),
-         [exits(130), stderr_matches(r"interrupted by SIGINT .*partial report"), partial_report("SIGINT")]),
-    Case("sigterm-mid-run", 6, "exit 143, one line, partial report marked incomplete", _build_signal(signal.SIGTERM),
-         [exits(143), stderr_matches(r"interrupted by SIGTERM .*partial report"), partial_report("SIGTERM")]),
+    Case("sigint-mid-run", 6, "exit 130 within 10 s, one line, partial report marked incomplete with the finished finding", _build_signal(signal.SIGINT),
+         [exits(130), stops_within(10), stderr_matches(r"interrupted by SIGINT .*partial report"), partial_report("SIGINT")]),
+    Case("sigterm-mid-run", 6, "exit 143 within 10 s, one line, partial report marked incomplete", _build_signal(signal.SIGTERM),
+         [exits(143), stops_within(10), stderr_matches(r"interrupted by SIGTERM .*partial report"), partial_report("SIGTERM")]),
     Case("runs-glob-matches-nothing", 7, "exit 2, one line (an input error, not 'no change')",
          lambda t: Run(["--baseline-runs", str(t / "none-a" / "*"), "--candidate-runs", str(t / "none-b" / "*"), "--fail-on", "low"], out=t / "out"),
          [exits(2), one_line(r"match")]),
@@ -584,6 +595,7 @@ def execute(case: Case, tmp: Path) -> Outcome:
             time.sleep(0.05)
         if procs[0].poll() is None:
             procs[0].send_signal(run.signal)
+            run.state["signalled_at"] = time.perf_counter()
     codes, outs, errs = [], [], []
     for proc in procs:
         try:
@@ -595,6 +607,8 @@ def execute(case: Case, tmp: Path) -> Outcome:
             codes.append(None)
         outs.append(out)
         errs.append(err)
+    if "signalled_at" in run.state:
+        run.state["stop_seconds"] = time.perf_counter() - run.state["signalled_at"]
     code = None if None in codes else max(codes)
     # messages are matched without the temporary paths (a case's name in a path must not match)
     return Outcome(code, "".join(outs), "".join(errs).replace(str(tmp), "$TMP"), time.perf_counter() - start, run)

@@ -15,8 +15,8 @@ import pytest
 
 from tests.conftest import commit_files, git
 
-# The real CLI in a subprocess, plus one analyzer that waits after the first wave: it writes a file
-# when it starts, so the test signals at a known point (after diff_overview found its finding).
+# The real CLI in a subprocess, plus two analyzers that wait after the first wave: they write a file
+# when they start, so the test signals at a known point (after diff_overview found its finding).
 _WRAPPER = """
 import sys, time
 from pathlib import Path
@@ -24,10 +24,11 @@ from investigator.analyzers.base import register_analyzer
 
 FLAG = Path(sys.argv.pop(1))
 
-class Slow:
-    id = "zz_slow"
-    title = "slow analyzer (test)"
+class Slow:  # two of them in one wave: LangGraph runs them in its thread pool, not inline
     after = ("diff_overview",)
+
+    def __init__(self, aid):
+        self.id, self.title = aid, "slow analyzer (test)"
 
     def applies(self, ctx):
         return True, "test"
@@ -36,7 +37,8 @@ class Slow:
         FLAG.write_text("started")
         time.sleep(120)
 
-register_analyzer(Slow())
+register_analyzer(Slow("zz_slow"))
+register_analyzer(Slow("zz_slow_b"))
 from investigator.cli import main
 sys.exit(main())
 """
@@ -71,7 +73,7 @@ def test_signal_mid_run_writes_a_partial_report_and_exits_128_plus_signal(repo, 
     proc.send_signal(signum)
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == code, err
-    assert time.monotonic() - start < 10  # it does not wait for the busy analyzer
+    assert time.monotonic() - start < 10  # it does not wait for the busy analyzers (they sleep 120 s)
     name = signal.Signals(signum).name
     last = err.strip().splitlines()[-1]
     assert last.startswith(f"investigate: interrupted by {name} after ") and "partial report with" in last
@@ -80,7 +82,8 @@ def test_signal_mid_run_writes_a_partial_report_and_exits_128_plus_signal(repo, 
     assert data["incomplete"]["reason"] == f"interrupted by {name}"
     assert data["incomplete"]["finished_steps"][:3] == ["resolve", "diff", "triage"]
     assert "analyze:diff_overview" in data["incomplete"]["finished_steps"]
-    assert "zz_slow" in data["incomplete"]["unfinished_analyzers"] and "report" not in data["incomplete"]["finished_steps"]
+    assert {"zz_slow", "zz_slow_b"} <= set(data["incomplete"]["unfinished_analyzers"])
+    assert "report" not in data["incomplete"]["finished_steps"]
     # the finding completed before the signal is kept, ranked
     assert [f["source"] for f in data["findings"]] == ["diff_overview"] and data["findings"][0]["rank"] == 1
     md = next(out_dir.glob("investigation-*.md")).read_text()

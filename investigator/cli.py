@@ -139,6 +139,9 @@ def execute(request, quiet: bool = False) -> int:
         return _report_interrupted(stop, time.perf_counter() - start)
     for fmt, path in inv.reports.items():
         print(f"{fmt} report: {path}")
+    if inv.error:  # the reports went elsewhere than asked: say so, and do not pass as a clean run
+        print(f"investigate: error: {inv.error}", file=sys.stderr)
+        return EXIT_INPUT
     counts = {s: sum(1 for f in inv.findings if f.severity == s) for s in Severity}
     print(
         f"{len(inv.findings)} findings ({counts[Severity.critical]} critical, {counts[Severity.significant]} significant, "

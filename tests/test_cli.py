@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -220,3 +222,30 @@ def test_html_embeds_the_figures_this_run_wrote(tmp_path):
     assert "[image not shown: x (figures/other.png)]" in page
     # a listed path that escapes the output directory is still never read
     assert "data:image" not in render_html("![s](../s.png)\n", "t", tmp_path / "figures", {"../s.png"})
+
+
+def test_reports_that_cannot_be_written_after_the_analysis_are_kept_elsewhere(small_repo, tmp_path, capsys, monkeypatch):
+    """The output directory passed the check, then failed (disk full): the work is not thrown away."""
+    import errno
+
+    import investigator.report.writer as writer
+
+    out_dir = tmp_path / "out"
+    real = writer.atomic_write_text
+
+    def disk_full(path, text):  # noqa: ANN001, ANN202
+        if path.parent == out_dir:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(path, text)
+
+    monkeypatch.setattr(writer, "atomic_write_text", disk_full)
+    code, out, err = _run(["--repo", str(small_repo), "--baseline-commit", "base", "--output", str(out_dir), "--quiet", "--format", "json"], capsys)
+    assert code == 2
+    line = err.strip()
+    assert line.startswith(f"investigate: error: the reports could not be written to {out_dir} (No space left on device); written to ")
+    kept = Path(line.rsplit("written to ", 1)[1].removesuffix(" instead"))
+    try:
+        report = json.loads(next(kept.glob("investigation-*.json")).read_text())
+        assert report["findings"] and f"json report: {kept}" in out
+    finally:
+        shutil.rmtree(kept)

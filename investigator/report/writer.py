@@ -47,9 +47,9 @@ RENDERERS: dict[str, Callable[[Investigation, Callable[[], str], Path], str]] = 
 }
 
 
-def write_reports(inv: Investigation) -> dict[str, str]:
-    """Render each requested format; return format -> written path."""
-    out_dir = Path(inv.request.output)
+def write_reports(inv: Investigation, out_dir: Path | None = None) -> dict[str, str]:
+    """Render each requested format into `out_dir` (default: the requested output); return format -> path."""
+    out_dir = Path(inv.request.output) if out_dir is None else out_dir
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = report_stem(inv)
     markdown = cache(lambda: render_markdown(inv))  # shared by md and html, skipped for json alone

@@ -8,6 +8,7 @@ plain record that a checkpointer can persist.
 from __future__ import annotations
 
 import gc
+import tempfile
 import threading
 import time
 import traceback
@@ -337,7 +338,27 @@ def run_investigation(
         resources.stopped = True
         stop = Interrupted.from_exception(exc)
         raise InvestigationInterrupted(stop.signum, _partial_report(resources, stop)) from None
+    except OSError as exc:  # the output directory failed after the check (disk full, removed, ...)
+        with resources._lock:
+            done = resources.completed
+        if done is None or "rank" not in {t.step for t in done.timings}:
+            raise
+        return _write_elsewhere(done, exc)
     return Investigation.model_validate(out) if not isinstance(out, Investigation) else out
+
+
+def _write_elsewhere(inv: Investigation, exc: OSError) -> Investigation:
+    """The analysis finished but its reports could not be written: keep them in a new temporary
+    directory rather than lose the work; `error` says where (the CLI prints it and exits 2)."""
+    fallback = Path(tempfile.mkdtemp(prefix="investigator-reports-"))
+    reports = report_writer.write_reports(inv, out_dir=fallback)
+    reason = exc.strerror or str(exc)
+    return inv.model_copy(
+        update={
+            "reports": reports,
+            "error": f"the reports could not be written to {inv.request.output} ({reason}); written to {fallback} instead",
+        }
+    )
 
 
 def _invoke_interruptibly(graph: Any, initial: Investigation, config: dict) -> Any:

@@ -77,7 +77,7 @@ def test_writes_every_format(small_repo, tmp_path, capsys):
     assert code == 0
     reports = sorted(p for p in out_dir.iterdir() if not p.is_symlink())
     assert [p.suffix for p in reports] == [".html", ".json", ".md"]
-    assert all(re.fullmatch(r"investigation-[0-9a-f]{7}-[0-9a-f]{7}-\d{8}-\d{6}-[0-9a-f]{4}", p.stem) for p in reports)
+    assert all(re.fullmatch(r"investigation-[0-9a-f]{7}-[0-9a-f]{7}-\d{8}-\d{6}-[0-9a-f]{6}", p.stem) for p in reports)
     assert len({p.stem for p in reports}) == 1
     for p in reports:  # latest.<fmt> links the report just written; printed paths are the real files
         assert (out_dir / f"latest{p.suffix}").resolve() == p.resolve() and str(p) in out

@@ -19,8 +19,8 @@ LATEST_STEM = "latest"  # `<output>/latest.<fmt>` points at the newest report of
 
 
 def new_run_id() -> str:
-    """A sortable, collision-resistant id: UTC time to the second plus 4 random hex digits."""
-    return datetime.now(UTC).strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(2)
+    """A sortable, collision-resistant id: UTC time to the second plus 6 random hex digits."""
+    return datetime.now(UTC).strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
 
 
 def _nearest_existing(path: Path) -> Path:

@@ -194,15 +194,17 @@ def test_html_report_never_reads_an_image_path_from_a_commit_message(tmp_path, c
     git(repo, "tag", "base")
     message = f"tune ![a]({secret}) ![b](../secret.png) ![c](figures/planted.png) <img src='{secret}'>"
     commit_files(repo, {"train.py": "LR = 1e-3\n"}, message)
-    code, out, err = _run(["--repo", str(repo), "--baseline-commit", "base", "--output", str(out_dir), "--quiet", "--format", "html"], capsys)
+    code, out, err = _run(["--repo", str(repo), "--baseline-commit", "base", "--output", str(out_dir), "--quiet", "--format", "html", "--format", "md"], capsys)
     assert code == 0, err
     page = next(out_dir.glob("investigation-*.html")).read_text()
+    md = next(out_dir.glob("investigation-*.md")).read_text()
+    assert f"tune !\\[a]({secret})" in md  # inert in any markdown viewer too
     import base64
 
     for payload in (secret.read_bytes(), (out_dir / "figures" / "planted.png").read_bytes()):
         assert base64.b64encode(payload).decode()[:24] not in page
     assert "data:image" not in page and "<img" not in page
-    assert f"[image not shown: a ({secret})]" in page
+    assert f"tune ![a]({secret})" in page  # shown as the text it is
     assert "&lt;img src=" in page  # raw HTML in repository text is escaped, not rendered
 
 

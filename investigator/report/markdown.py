@@ -18,6 +18,11 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _quoted(text: str) -> str:
+    """Repository text (a commit message) as inert markdown: no image a viewer would load, no raw HTML."""
+    return _cell(text).replace("![", "!\\[").replace("<", "&lt;")
+
+
 def _repo_name(inv: Investigation) -> str:
     repo = inv.request.repo
     return Path(repo.rstrip("/")).name.removesuffix(".git") if repo else "training logs"
@@ -66,8 +71,8 @@ def _problem(inv: Investigation) -> list[str]:
     if inv.range:
         r = inv.range
         out.append(
-            f"**Question.** Training got worse between baseline `{r.baseline.short}` ({_cell(r.baseline.summary)}) "
-            f"and candidate `{r.candidate.short}` ({_cell(r.candidate.summary)}). {verdict}"
+            f"**Question.** Training got worse between baseline `{r.baseline.short}` ({_quoted(r.baseline.summary)}) "
+            f"and candidate `{r.candidate.short}` ({_quoted(r.candidate.summary)}). {verdict}"
         )
         behavioural = len(inv.triage.behavioural()) if inv.triage else 0
         out.append("")

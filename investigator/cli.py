@@ -191,7 +191,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if debug:
             raise
-        print(f"investigate: internal error: {exc.__class__.__name__}: {exc} (rerun with --debug for the traceback)", file=sys.stderr)
+        partial = getattr(exc, "partial_reports", None)
+        kept = f"; partial report: {next(iter(partial.values()))}" if partial else ""
+        print(f"investigate: internal error: {exc.__class__.__name__}: {exc}{kept} (rerun with --debug for the traceback)", file=sys.stderr)
         return EXIT_INTERNAL
     if as_process and code >= 128 and threading.active_count() > 1:
         sys.stdout.flush()

@@ -251,3 +251,35 @@ def test_reports_that_cannot_be_written_after_the_analysis_are_kept_elsewhere(sm
         assert report["findings"] and f"json report: {kept}" in out
     finally:
         shutil.rmtree(kept)
+
+
+def test_internal_error_mid_run_keeps_the_finished_steps_as_a_partial_report(small_repo, tmp_path, capsys, monkeypatch):
+    """Exit 3 and one line, as before, but the analyzers' results are no longer thrown away."""
+    import investigator.workflow.graph as graph
+
+    def boom(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(graph, "rank_findings", boom)
+    out_dir = tmp_path / "out"
+    code, out, err = _run(["--repo", str(small_repo), "--baseline-commit", "base", "--output", str(out_dir), "--quiet", "--format", "json"], capsys)
+    assert code == 3
+    line = err.strip()
+    assert "\n" not in line and line.startswith("investigate: internal error: RuntimeError: boom; partial report: ")
+    path = line.split("partial report: ", 1)[1].split(" (rerun with --debug", 1)[0]
+    report = json.loads(Path(path).read_text())
+    assert report["incomplete"]["reason"] == "stopped by an internal error (RuntimeError)"
+    assert {"resolve", "diff", "triage", "analyze:diff_overview"} <= set(report["incomplete"]["finished_steps"])
+    assert [f["source"] for f in report["findings"]] == ["diff_overview"]
+
+
+def test_internal_error_before_any_step_writes_nothing(tmp_path, capsys, monkeypatch):
+    import investigator.workflow.graph as graph
+
+    def boom(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise RuntimeError("early")
+
+    monkeypatch.setattr(graph, "open_repository", boom)
+    code, out, err = _run(["--repo", str(tmp_path), "--baseline-commit", "x", "--output", str(tmp_path / "o"), "--quiet"], capsys)
+    assert code == 3 and err.strip() == "investigate: internal error: RuntimeError: early (rerun with --debug for the traceback)"
+    assert not (tmp_path / "o").exists()

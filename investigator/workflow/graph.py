@@ -26,6 +26,7 @@ import investigator.report.writer as report_writer  # module import: the writer 
 from investigator.analyzers.base import CPU_TURN, AnalysisContext, all_analyzers
 from investigator.git import build_changeset, open_repository, resolve_range
 from investigator.git.changeset import ChangeSet
+from investigator.git.errors import InputError
 from investigator.hypotheses import evaluate_hypotheses
 from investigator.interrupt import Interrupted, InvestigationInterrupted
 from investigator.models import AnalyzerFailure, AnalyzerResult
@@ -337,13 +338,20 @@ def run_investigation(
     except (Interrupted, KeyboardInterrupt) as exc:
         resources.stopped = True
         stop = Interrupted.from_exception(exc)
-        raise InvestigationInterrupted(stop.signum, _partial_report(resources, stop)) from None
-    except OSError as exc:  # the output directory failed after the check (disk full, removed, ...)
+        raise InvestigationInterrupted(stop.signum, _partial_report(resources, f"interrupted by {stop.name}")) from None
+    except InputError:
+        raise
+    except Exception as exc:
+        resources.stopped = True
         with resources._lock:
             done = resources.completed
-        if done is None or "rank" not in {t.step for t in done.timings}:
-            raise
-        return _write_elsewhere(done, exc)
+        steps = {t.step for t in done.timings} if done else set()
+        if isinstance(exc, OSError) and "rank" in steps:  # the output failed after the check (disk full)
+            return _write_elsewhere(done, exc)
+        if steps:  # an internal error: keep what finished; the CLI names the partial report
+            partial = _partial_report(resources, f"stopped by an internal error ({exc.__class__.__name__})")
+            exc.partial_reports = dict(partial.reports)  # type: ignore[attr-defined]
+        raise
     return Investigation.model_validate(out) if not isinstance(out, Investigation) else out
 
 
@@ -386,8 +394,8 @@ def _invoke_interruptibly(graph: Any, initial: Investigation, config: dict) -> A
     return box["out"]
 
 
-def _partial_report(resources: Resources, stop: Interrupted) -> Investigation:
-    """What completed before the signal, ranked and written as a report marked incomplete.
+def _partial_report(resources: Resources, reason: str) -> Investigation:
+    """What completed before a stop (`reason`), ranked and written as a report marked incomplete.
 
     Nothing is written when no step had finished. This never raises an ordinary exception (a signal
     can land anywhere, even inside an import): a report that cannot be written leaves `reports`
@@ -403,7 +411,7 @@ def _partial_report(resources: Resources, stop: Interrupted) -> Investigation:
     except Exception:  # noqa: BLE001 - e.g. the signal interrupted an analyzer module's import
         unfinished = sorted(set(inv.planned) - done)
     update: dict[str, Any] = {
-        "incomplete": Incomplete(reason=f"interrupted by {stop.name}", finished_steps=finished, unfinished_analyzers=unfinished)
+        "incomplete": Incomplete(reason=reason, finished_steps=finished, unfinished_analyzers=unfinished)
     }
     if "rank" not in finished:
         findings = [f for r in inv.results.values() for f in r.findings]

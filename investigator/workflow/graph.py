@@ -324,8 +324,10 @@ def run_investigation(
 ) -> Investigation:
     """Run the whole workflow. InputError propagates (the CLI turns it into exit code 2).
 
-    On SIGINT/SIGTERM (`Interrupted`, or KeyboardInterrupt) the steps that completed are written as a
-    partial report marked incomplete, and `InvestigationInterrupted` carries it to the caller.
+    What finished is never thrown away: on SIGINT/SIGTERM (`Interrupted`, or KeyboardInterrupt) the
+    completed steps are written as a partial report marked incomplete and `InvestigationInterrupted`
+    carries it to the caller; an internal error does the same and propagates with `partial_reports`
+    attached; reports that cannot be written after the analysis go to a temporary directory (`error`).
     """
     resources = Resources(playbooks=load_playbooks(), progress=progress or (lambda e: None))
     graph = build_graph(resources, checkpointer=checkpointer or InMemorySaver())

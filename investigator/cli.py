@@ -1,7 +1,8 @@
 """Command-line interface: `investigate --repo ... --baseline-commit ...`, `investigate demo`.
 
 Exit codes: 0 ran and nothing at or above --fail-on; 1 findings at or above it; 2 usage or input
-error (one clear line, never a traceback); 3 internal error (one line; --debug shows the traceback).
+error (one clear line, never a traceback); 3 internal error (one line; --debug shows the traceback);
+130 / 143 stopped by SIGINT / SIGTERM (a partial report of the finished steps is written first).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from investigator.analyzers.base import AnalysisContext, register_analyzer
 from investigator.config.collect import ParseCache, SideData, SnapshotLike, collect
 from investigator.config.effective import build_side
-from investigator.config.entry import pyproject_scripts, resolve
+from investigator.config.entry import ResolvedEntry, pyproject_scripts, resolve
 from investigator.config.extractors import extractor_for
 from investigator.config.findings import SOURCE, build_outcome
 from investigator.config.matching import Aliases, match
@@ -46,14 +46,14 @@ def compare(baseline: SnapshotLike, candidate: SnapshotLike, playbooks: Playbook
     sides = []
     for side, snapshot, spec in ((base_side, baseline, baseline_entry), (cand_side, candidate, candidate_entry)):
         scripts = pyproject_scripts(snapshot.read_bytes("pyproject.toml"))
-        resolved = resolve(side, spec, scripts)
-        built = build_side(side, resolved)
+        resolved = resolve_safely(side, spec, scripts)
+        built = build_safely(side, resolved)
         if resolved.starts and side.reused and _takes_from(built[0], side.reused):
             # followed code took values from a module with the baseline's lines: parse the candidate's
             side = cand_side = collect(candidate, cache)
             cand_side.read_cache = base_side.read_cache
-            resolved = resolve(side, spec, scripts)
-            built = build_side(side, resolved)
+            resolved = resolve_safely(side, spec, scripts)
+            built = build_safely(side, resolved)
         sides.append(built)
     (base, tb), (cand, tc) = sides
     aliases = Aliases(playbooks.aliases())
@@ -69,6 +69,31 @@ def compare(baseline: SnapshotLike, candidate: SnapshotLike, playbooks: Playbook
     else:
         effective, other = match(base.effective, cand.effective, aliases), match(base.other, cand.other, aliases)
     return Comparison(base_side, cand_side, base, cand, (tb, tc), effective, other, primary_is_other)
+
+
+def resolve_safely(side: SideData, spec: str | None, scripts: dict[str, str]) -> ResolvedEntry:
+    """`resolve`, or no entry when detecting it fails: the failure is recorded, the comparison goes on
+    with all configuration of that commit."""
+    try:
+        return resolve(side, spec, scripts)
+    except Exception as exc:  # noqa: BLE001 - one side's entry lost, not the analysis
+        side.failures.append(("<entry>", f"entry detection failed ({type(exc).__name__}: {exc}); "
+                                         "all configuration of this commit compared"))
+        return ResolvedEntry(spec=spec, how="none", notes=["entry detection failed"])
+
+
+def build_safely(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dict[str, str]]:
+    """`build_side`, or, when following the entry fails, all configuration of the commit compared as
+    "other" (lower confidence): one side's failure is recorded and never loses the whole analysis."""
+    try:
+        return build_side(side, resolved)
+    except Exception as exc:  # noqa: BLE001
+        if not resolved.starts and resolved.hydra is None:
+            raise
+        side.failures.append(("<entry>", f"following the entry failed ({type(exc).__name__}: {exc}); "
+                                         "all configuration of this commit compared"))
+        return build_side(side, ResolvedEntry(spec=resolved.spec, how="none",
+                                              notes=[*resolved.notes, "following the entry failed"]))
 
 
 def _takes_from(config: SideConfig, paths: list[str]) -> bool:
@@ -129,7 +154,8 @@ class ConfigForensics:
             for path, message in side.failures:
                 failed.setdefault((path, message), []).append(label)
         for (path, message), labels in failed.items():
-            result.failures.append(AnalyzerFailure(source=self.id, path=path,
+            where = None if path.startswith("<") else path  # `<entry>`, `<key …>`: not a file
+            result.failures.append(AnalyzerFailure(source=self.id, path=where,
                                                    message=f"{' and '.join(labels)} {path}: {message}"))
         for label, config, given in (("baseline", comparison.base, req.baseline_entry),
                                      ("candidate", comparison.cand, req.candidate_entry)):
@@ -140,6 +166,8 @@ class ConfigForensics:
                                 (comparison.base_side.reads, comparison.cand_side.reads), comparison.targets,
                                 entry_known=not comparison.primary_is_other,
                                 read_candidate=cs.candidate.read_text)
+        for key, message in outcome.failures:
+            result.failures.append(AnalyzerFailure(source=self.id, message=f"config key `{key}`: {message}"))
         result.findings = outcome.findings
         result.no_effect = outcome.no_effect
         result.verified = outcome.verified

@@ -488,7 +488,10 @@ def build_side(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dic
 
     # options that only select the recipe or the config file are not training configuration
     selectors = {resolved.recipe, *loaded} - {None}
-    layers = [e for e in layers if not (e.kind in _SELECTOR_KINDS and e.value in selectors)]
+    # a selector is a string; a value of any other type (a list, a mapping) selects nothing and is
+    # never looked up in the set (a list-valued option default is unhashable)
+    layers = [e for e in layers
+              if not (e.kind in _SELECTOR_KINDS and isinstance(e.value, str) and e.value in selectors)]
     config = SideConfig(entry=entry)
     replaced: set[tuple[str, str, int | None]] = set()
     for item in sorted(layers, key=lambda e: (e.kind.precedence, e.order)):

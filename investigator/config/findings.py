@@ -158,6 +158,7 @@ class Outcome:
     moved: list[KeyMatch] = field(default_factory=list)  # same value under another key, read or not
     dead: list[DeadGroup] = field(default_factory=list)  # dead changes, by file and status, in path order
     counts: dict[MatchStatus, int] = field(default_factory=lambda: dict.fromkeys(MatchStatus, 0))  # all matches
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (key, message): keys that could not be judged
 
 
 _set = object.__setattr__
@@ -345,72 +346,76 @@ def build_outcome(matches: list[KeyMatch], base: SideConfig, cand: SideConfig, p
     dead: list[tuple[KeyMatch, str]] = []
     counts = out.counts
     for match in matches:
-        status = match.status
-        counts[status] += 1
-        if status is MatchStatus.moved and match.baseline.key != match.candidate.key:  # type: ignore[union-attr]
-            out.moved.append(match)
-        reason = dead_for(match, reads, targets)
-        if reason is not None:
-            if status is not MatchStatus.unchanged and status is not MatchStatus.moved:
-                dead.append((match, reason))  # judged later, per group (thousands on a large refactor)
-            # an identical key nothing reads proves nothing: it verifies no setting, refutes no hypothesis
-            continue
-        verdict = judge(match, playbooks)
-        judged = Judged(match, verdict)
-        out.judged.append(judged)
-        hyp = verdict.hypothesis
-        if match.status in (MatchStatus.unchanged, MatchStatus.moved):
+        try:
+            status = match.status
+            counts[status] += 1
+            if status is MatchStatus.moved and match.baseline.key != match.candidate.key:  # type: ignore[union-attr]
+                out.moved.append(match)
+            reason = dead_for(match, reads, targets)
+            if reason is not None:
+                if status is not MatchStatus.unchanged and status is not MatchStatus.moved:
+                    dead.append((match, reason))  # judged later, per group (thousands on a large refactor)
+                # an identical key nothing reads proves nothing: it verifies no setting, refutes no hypothesis
+                continue
+            verdict = judge(match, playbooks)
+            judged = Judged(match, verdict)
+            out.judged.append(judged)
+            hyp = verdict.hypothesis
+            if match.status in (MatchStatus.unchanged, MatchStatus.moved):
+                if hyp:
+                    groups.setdefault(hyp, {"same": [], "changed": []})["same"].append(judged)
+                if verdict.learning_dynamics and verdict.severity.at_least(Severity.significant):
+                    b = match.baseline
+                    assert b is not None
+                    moved = f" (moved {b.where()} → {match.candidate.where()})" if match.candidate else ""  # type: ignore[union-attr]
+                    out.verified.append(VerifiedItem(subsystem=verdict.subsystem, source=SOURCE,
+                                                     what=f"{b.key} {b.render_value()} identical",
+                                                     how=f"effective configuration at both commits{moved}"))
+                continue
+            locations = [loc for loc in (_loc(match.baseline, "baseline"), _loc(match.candidate, "candidate")) if loc]
             if hyp:
-                groups.setdefault(hyp, {"same": [], "changed": []})["same"].append(judged)
-            if verdict.learning_dynamics and verdict.severity.at_least(Severity.significant):
-                b = match.baseline
-                assert b is not None
-                moved = f" (moved {b.where()} → {match.candidate.where()})" if match.candidate else ""  # type: ignore[union-attr]
-                out.verified.append(VerifiedItem(subsystem=verdict.subsystem, source=SOURCE,
-                                                 what=f"{b.key} {b.render_value()} identical",
-                                                 how=f"effective configuration at both commits{moved}"))
-            continue
-        locations = [loc for loc in (_loc(match.baseline, "baseline"), _loc(match.candidate, "candidate")) if loc]
-        if hyp:
-            groups.setdefault(hyp, {"same": [], "changed": []})["changed"].append(judged)
-        if match.status is MatchStatus.removed:
-            if sections is None:
-                sections = section_index(matches)
-            judged.place = placement(match, matches, cand, sections)
-        fix, fix_loc = _fix(match, matches, cand, sections)
-        if fix_loc is not None and all(loc.side != "candidate" for loc in locations):
-            locations.append(fix_loc)
-        confidence = MATCH_CONFIDENCE.get(match.how, 0.7)
-        if match.status is MatchStatus.added:
-            confidence -= 0.15
-        if not entry_known:
-            confidence -= NO_ENTRY_PENALTY
-        impact = verdict.why
-        if verdict.playbook and verdict.rule and verdict.rule.hypothesis:
-            hypothesis = verdict.playbook.hypothesis(verdict.rule.hypothesis)
-            if hypothesis is not None:
-                impact = f"{hypothesis.statement} ({verdict.why})"
-        key = (match.baseline or match.candidate).key  # type: ignore[union-attr]
-        evidence = Evidence(
-            kind=EvidenceKind.config,
-            summary=f"{_value(match.baseline)} → {_value(match.candidate)} ({match.status.value}"
-                    + (f", matched by {match.how}" if match.how else "") + ")",
-            locations=locations,
-            details={"key": key, "status": match.status.value, "matched_by": match.how,
-                     "baseline": _value(match.baseline), "candidate": _value(match.candidate),
-                     "baseline_key": match.baseline.key if match.baseline else None,
-                     "candidate_key": match.candidate.key if match.candidate else None},
-        )
-        patch = None
-        if read_candidate and match.status is MatchStatus.changed and match.baseline and match.candidate:
-            patch = restore_patch(read_candidate(match.candidate.path), match.candidate, match.baseline)
-        out.findings.append(Finding(
-            id=f"{SOURCE}:{key}", source=SOURCE, subsystem=verdict.subsystem, severity=verdict.severity,
-            confidence=round(max(0.2, min(confidence, 0.95)), 2), title=_title(match), impact=impact,
-            rationale=f"Effective configuration of the training entry ({match.status.value}); {verdict.why}.",
-            locations=locations, evidence=[evidence], fix=fix, patch=patch,
-            hypotheses=[hyp] if hyp else [],
-        ))
+                groups.setdefault(hyp, {"same": [], "changed": []})["changed"].append(judged)
+            if match.status is MatchStatus.removed:
+                if sections is None:
+                    sections = section_index(matches)
+                judged.place = placement(match, matches, cand, sections)
+            fix, fix_loc = _fix(match, matches, cand, sections)
+            if fix_loc is not None and all(loc.side != "candidate" for loc in locations):
+                locations.append(fix_loc)
+            confidence = MATCH_CONFIDENCE.get(match.how, 0.7)
+            if match.status is MatchStatus.added:
+                confidence -= 0.15
+            if not entry_known:
+                confidence -= NO_ENTRY_PENALTY
+            impact = verdict.why
+            if verdict.playbook and verdict.rule and verdict.rule.hypothesis:
+                hypothesis = verdict.playbook.hypothesis(verdict.rule.hypothesis)
+                if hypothesis is not None:
+                    impact = f"{hypothesis.statement} ({verdict.why})"
+            key = (match.baseline or match.candidate).key  # type: ignore[union-attr]
+            evidence = Evidence(
+                kind=EvidenceKind.config,
+                summary=f"{_value(match.baseline)} → {_value(match.candidate)} ({match.status.value}"
+                        + (f", matched by {match.how}" if match.how else "") + ")",
+                locations=locations,
+                details={"key": key, "status": match.status.value, "matched_by": match.how,
+                         "baseline": _value(match.baseline), "candidate": _value(match.candidate),
+                         "baseline_key": match.baseline.key if match.baseline else None,
+                         "candidate_key": match.candidate.key if match.candidate else None},
+            )
+            patch = None
+            if read_candidate and match.status is MatchStatus.changed and match.baseline and match.candidate:
+                patch = restore_patch(read_candidate(match.candidate.path), match.candidate, match.baseline)
+            out.findings.append(Finding(
+                id=f"{SOURCE}:{key}", source=SOURCE, subsystem=verdict.subsystem, severity=verdict.severity,
+                confidence=round(max(0.2, min(confidence, 0.95)), 2), title=_title(match), impact=impact,
+                rationale=f"Effective configuration of the training entry ({match.status.value}); {verdict.why}.",
+                locations=locations, evidence=[evidence], fix=fix, patch=patch,
+                hypotheses=[hyp] if hyp else [],
+            ))
+        except Exception as exc:  # noqa: BLE001 - one key that cannot be judged is a recorded failure
+            key = (match.baseline or match.candidate).key  # type: ignore[union-attr]
+            out.failures.append((key, f"{type(exc).__name__}: {exc}"))
     out.dead = _dead_groups(dead)
     for group in out.dead:
         if group.grouped:

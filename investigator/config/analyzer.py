@@ -56,6 +56,10 @@ def compare(baseline: SnapshotLike, candidate: SnapshotLike, playbooks: Playbook
             built = build_safely(side, resolved)
         sides.append(built)
     (base, tb), (cand, tc) = sides
+    for data, config in ((base_side, base), (cand_side, cand)):
+        # the files the effective configuration was built from are loaded, whatever names them
+        data.loads.known.update(e.path for e in config.effective.values())
+        data.loads.known.update(e.path for shadowed in config.shadowed.values() for e in shadowed)
     aliases = Aliases(playbooks.aliases())
     primary_is_other = not base.effective or not cand.effective
     if not base.effective and not cand.effective:

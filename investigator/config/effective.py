@@ -39,6 +39,7 @@ from investigator.config.keys import (
     normalise_key,
     normalise_segment,
 )
+from investigator.config.loading import TOOL_FILES, format_of, runtime_formats
 from investigator.config.model import ConfigEntry, EntryKind, EntryPoint, SideConfig
 
 _MAX_FUNCTIONS = 3000
@@ -363,6 +364,31 @@ def _loaded_files(side: SideData, follower: _Follower, already: set[str]) -> lis
     return found
 
 
+def _runtime_candidates(side: SideData, follower: _Follower, effective: set[str], *,
+                        hydra: bool) -> tuple[str, set[str], list[str]] | None:
+    """(module, formats, files) when reached code loads a config file whose path is known only at run
+    time (`yaml.safe_load(open(args.file))`, rl_games' `runner.py --file ...`) and names no file of
+    that format itself: every file of that format at this commit may be the one a run uses, so each
+    is part of the comparison, under its path (`configs.ppo_pong.params.config.max_epochs`).
+
+    Not when the entry composes a Hydra config or loads a file it names: the loader then most
+    likely reads that file."""
+    if hydra:
+        return None
+    named = {format_of(p) for p in effective}
+    for path in follower.modules:
+        text = side.sources.get(path)
+        if not text:
+            continue
+        formats = runtime_formats(text) - named
+        if formats:
+            files = sorted(p for p, parsed in side.parsed.items() if p not in effective
+                           and parsed.format in formats and parsed.entries
+                           and p.rsplit("/", 1)[-1] not in TOOL_FILES)
+            return (path, formats, files) if files else None
+    return None
+
+
 def _script_paths(command: LaunchCommand, side: SideData) -> set[str]:
     """Repository paths a launch command's target can be (relative to the script or the repository)."""
     if command.module:
@@ -481,6 +507,16 @@ def build_side(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dic
             for e in parsed.entries:
                 layers.append(replace(e, order=len(layers) + 1))
     effective_files.update(loaded)
+    runtime = _runtime_candidates(side, follower, effective_files, hydra=resolved.hydra is not None)
+    if runtime:
+        module, formats, files = runtime
+        entry.notes.append(f"`{module}` loads a {'/'.join(sorted(f.upper() for f in formats))} config chosen at "
+                           f"run time; the {len(files)} such files of this commit are compared as candidates")
+        for path in files:
+            prefix = _path_prefix(path)
+            for e in side.parsed[path].entries:
+                layers.append(replace(e, key=join2(prefix, e.key), order=len(layers) + 1))
+        effective_files.update(files)
     emitter = _Emitter(side, follower, order_start=len(layers))
     emitter.class_paths()
     emitter.functions()
@@ -493,6 +529,8 @@ def build_side(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dic
     layers = [e for e in layers
               if not (e.kind in _SELECTOR_KINDS and isinstance(e.value, str) and e.value in selectors)]
     config = SideConfig(entry=entry)
+    if runtime:
+        config.runtime_files = {path: runtime[0] for path in runtime[2]}
     replaced: set[tuple[str, str, int | None]] = set()
     for item in sorted(layers, key=lambda e: (e.kind.precedence, e.order)):
         if item.replaces is not None and (group := (item.replaces, item.path, item.line)) not in replaced:

@@ -30,6 +30,7 @@ SOURCE = "config_forensics"
 MATCH_CONFIDENCE = {"exact": 0.85, "alias": 0.8, "suffix": 0.75, "leaf": 0.65, "leaf+value": 0.65,
                     "file": 0.6, "rename": 0.6, "": 0.75}
 NO_ENTRY_PENALTY = 0.2
+RUNTIME_PENALTY = 0.15  # a file the entry loads from a path chosen at run time: one of several a run may use
 _M = TypeVar("_M", bound=BaseModel)
 
 
@@ -243,6 +244,14 @@ def dead_for(match: KeyMatch, reads: tuple[ReadIndex, ReadIndex], targets: tuple
     return f"baseline: {why_b}" if why_c is None else f"baseline: {why_b}; candidate: {why_c}"
 
 
+def _runtime_loader(match: KeyMatch, base: SideConfig, cand: SideConfig) -> str | None:
+    """The module that loads this key's file from a path chosen at run time (`SideConfig.runtime_files`)."""
+    for entry, side in ((match.baseline, base), (match.candidate, cand)):
+        if entry is not None and entry.path in side.runtime_files:
+            return side.runtime_files[entry.path]
+    return None
+
+
 def _value(entry: ConfigEntry | None) -> str:
     return entry.render_value() if entry is not None else "—"
 
@@ -357,6 +366,9 @@ def build_outcome(matches: list[KeyMatch], base: SideConfig, cand: SideConfig, p
                     dead.append((match, reason))  # judged later, per group (thousands on a large refactor)
                 # an identical key nothing reads proves nothing: it verifies no setting, refutes no hypothesis
                 continue
+            runtime = _runtime_loader(match, base, cand)
+            if runtime is not None and (status is MatchStatus.unchanged or status is MatchStatus.moved):
+                continue  # one of many files a run may load: identical, it verifies nothing about the run
             verdict = judge(match, playbooks)
             judged = Judged(match, verdict)
             out.judged.append(judged)
@@ -387,6 +399,16 @@ def build_outcome(matches: list[KeyMatch], base: SideConfig, cand: SideConfig, p
                 confidence -= 0.15
             if not entry_known:
                 confidence -= NO_ENTRY_PENALTY
+            severity = verdict.severity
+            rationale = f"Effective configuration of the training entry ({match.status.value}); {verdict.why}."
+            if runtime is not None:
+                # which file a run loads is chosen on its command line: this change matters to the runs using it
+                confidence -= RUNTIME_PENALTY
+                if severity is Severity.critical:
+                    severity = Severity.significant
+                rationale = (f"`{(match.baseline or match.candidate).path}` is one of the config files "  # type: ignore[union-attr]
+                             f"`{runtime}` loads from a path chosen at run time ({match.status.value}); it "
+                             f"matters to the runs that use this file; {verdict.why}.")
             impact = verdict.why
             if verdict.playbook and verdict.rule and verdict.rule.hypothesis:
                 hypothesis = verdict.playbook.hypothesis(verdict.rule.hypothesis)
@@ -407,9 +429,9 @@ def build_outcome(matches: list[KeyMatch], base: SideConfig, cand: SideConfig, p
             if read_candidate and match.status is MatchStatus.changed and match.baseline and match.candidate:
                 patch = restore_patch(read_candidate(match.candidate.path), match.candidate, match.baseline)
             out.findings.append(Finding(
-                id=f"{SOURCE}:{key}", source=SOURCE, subsystem=verdict.subsystem, severity=verdict.severity,
+                id=f"{SOURCE}:{key}", source=SOURCE, subsystem=verdict.subsystem, severity=severity,
                 confidence=round(max(0.2, min(confidence, 0.95)), 2), title=_title(match), impact=impact,
-                rationale=f"Effective configuration of the training entry ({match.status.value}); {verdict.why}.",
+                rationale=rationale,
                 locations=locations, evidence=[evidence], fix=fix, patch=patch,
                 hypotheses=[hyp] if hyp else [],
             ))

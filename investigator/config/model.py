@@ -226,4 +226,6 @@ class SideConfig:
     other: dict[str, ConfigEntry] = field(default_factory=dict)  # config outside the entry's reach
     shadowed: dict[str, list[ConfigEntry]] = field(default_factory=dict)  # overridden entries
     replaced: dict[str, ConfigEntry] = field(default_factory=dict)  # key -> mapping assignment that dropped it
+    # files that reached code may load, the path being chosen at run time -> the module that loads them
+    runtime_files: dict[str, str] = field(default_factory=dict)
     files: int = 0

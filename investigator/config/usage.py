@@ -26,6 +26,7 @@ from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING
 
 from investigator.config.keys import CLASS_SUFFIXES, ROOT_PREFIXES, class_segment, normalise_segment
+from investigator.config.loading import STRUCTURED_FORMATS, LoadIndex
 from investigator.config.model import EntryKind
 from investigator.pyast import parse_tree
 
@@ -460,6 +461,7 @@ class ReadIndex:
         self._whole_files: set[str] = set()  # config file names (globs) of modules consuming a loaded document
         self._files_asked = False
         self._file_read: dict[str, bool] = {}
+        self.loads: LoadIndex | None = None  # which structured files some code can load (set by `SideData`)
 
     @staticmethod
     def _pattern(names: set[str]) -> re.Pattern[str]:
@@ -724,6 +726,10 @@ def dead_reason(key: str, index: ReadIndex, target: str | None = None,
     """
     if entry is not None and entry.kind is EntryKind.call_kwarg:
         return None  # a keyword argument of a call that reached code makes: the callee takes it
+    if entry is not None and index.loads is not None and entry.format in STRUCTURED_FORMATS:
+        unloaded = index.loads.why_not_loaded(entry.path)
+        if unloaded is not None:
+            return unloaded  # an example only the README names: whatever its keys are called, nothing reads them
     if target and index.defines(target):
         cls = target.rsplit(".", 1)[-1]
         if not index.is_referenced(cls) and not index.reads_whole(key, entry):

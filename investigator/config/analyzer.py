@@ -12,7 +12,7 @@ from investigator.config.effective import build_side
 from investigator.config.entry import ResolvedEntry, pyproject_scripts, resolve
 from investigator.config.extractors import extractor_for
 from investigator.config.findings import SOURCE, build_outcome
-from investigator.config.matching import Aliases, match
+from investigator.config.matching import Aliases, match, pair_code_renames
 from investigator.config.model import KeyMatch, SideConfig
 from investigator.config.report import render
 from investigator.models import AnalyzerFailure, AnalyzerResult, ReportSection
@@ -44,17 +44,20 @@ def compare(baseline: SnapshotLike, candidate: SnapshotLike, playbooks: Playbook
     cand_side = collect(candidate, cache, reusable)
     cand_side.read_cache = base_side.read_cache  # unchanged modules are read-indexed once
     sides = []
+    prefer: str | None = None  # the script detected at the baseline: preferred at the candidate
     for side, snapshot, spec in ((base_side, baseline, baseline_entry), (cand_side, candidate, candidate_entry)):
         scripts = pyproject_scripts(snapshot.read_bytes("pyproject.toml"))
-        resolved = resolve_safely(side, spec, scripts)
+        resolved = resolve_safely(side, spec, scripts, prefer)
         built = build_safely(side, resolved)
         if resolved.starts and side.reused and _takes_from(built[0], side.reused):
             # followed code took values from a module with the baseline's lines: parse the candidate's
             side = cand_side = collect(candidate, cache)
             cand_side.read_cache = base_side.read_cache
-            resolved = resolve_safely(side, spec, scripts)
+            resolved = resolve_safely(side, spec, scripts, prefer)
             built = build_safely(side, resolved)
         sides.append(built)
+        if not spec and not candidate_entry and resolved.how.startswith("detected"):
+            prefer = resolved.script
     (base, tb), (cand, tc) = sides
     for data, config in ((base_side, base), (cand_side, cand)):
         # the files the effective configuration was built from are loaded, whatever names them
@@ -72,14 +75,16 @@ def compare(baseline: SnapshotLike, candidate: SnapshotLike, playbooks: Playbook
         effective, other = match(base.other, cand.effective, aliases), []
     else:
         effective, other = match(base.effective, cand.effective, aliases), match(base.other, cand.other, aliases)
+    effective = pair_code_renames(effective, base_side.reads.reads, cand_side.reads.reads)
     return Comparison(base_side, cand_side, base, cand, (tb, tc), effective, other, primary_is_other)
 
 
-def resolve_safely(side: SideData, spec: str | None, scripts: dict[str, str]) -> ResolvedEntry:
+def resolve_safely(side: SideData, spec: str | None, scripts: dict[str, str],
+                   prefer: str | None = None) -> ResolvedEntry:
     """`resolve`, or no entry when detecting it fails: the failure is recorded, the comparison goes on
     with all configuration of that commit."""
     try:
-        return resolve(side, spec, scripts)
+        return resolve(side, spec, scripts, prefer)
     except Exception as exc:  # noqa: BLE001 - one side's entry lost, not the analysis
         side.failures.append(("<entry>", f"entry detection failed ({type(exc).__name__}: {exc}); "
                                          "all configuration of this commit compared"))

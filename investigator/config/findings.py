@@ -8,7 +8,8 @@ from typing import TypeVar
 
 from pydantic import BaseModel
 
-from investigator.config.model import ConfigEntry, KeyMatch, MatchStatus, SideConfig
+from investigator.config.defaults import Default, Unknown
+from investigator.config.model import ConfigEntry, KeyMatch, MatchStatus, SideConfig, same_value
 from investigator.config.patch import restore_patch
 from investigator.config.severity import Verdict, judge
 from investigator.config.usage import ReadIndex, dead_reason
@@ -28,8 +29,9 @@ from investigator.playbooks_lib.schema import PlaybookSet
 SOURCE = "config_forensics"
 # Confidence by how the two sides were paired (a renamed key is less certain than an exact one).
 MATCH_CONFIDENCE = {"exact": 0.85, "alias": 0.8, "suffix": 0.75, "leaf": 0.65, "leaf+value": 0.65,
-                    "file": 0.6, "rename": 0.6, "": 0.75}
+                    "section": 0.65, "code rename": 0.65, "file": 0.6, "rename": 0.6, "": 0.75}
 NO_ENTRY_PENALTY = 0.2
+UNKNOWN_DEFAULT_PENALTY = 0.1  # set at one commit only, and what applied at the other is unknown
 RUNTIME_PENALTY = 0.15  # a file the entry loads from a path chosen at run time: one of several a run may use
 _M = TypeVar("_M", bound=BaseModel)
 
@@ -50,6 +52,12 @@ class Judged:
 
 
 _VERB = {MatchStatus.removed: "removed", MatchStatus.added: "added", MatchStatus.changed: "changed value"}
+
+
+class FileNote(str):
+    """Why a whole file's keys change no existing run (a new experiment file), not "no code reads it"."""
+
+    short: str = "a file no existing run uses"
 
 
 @dataclass
@@ -129,11 +137,15 @@ class DeadGroup:
         return f"{head} ({', '.join(examples)}{more})"
 
     def title(self) -> str:
+        if isinstance(self.reasons[0], FileNote):
+            return f"{self.label()}: {self.summary()}, {self.reasons[0].short}"
         return f"{self.label()}: {self.summary()}, no code reads {'it' if len(self.matches) == 1 else 'them'}"
 
     def reason(self) -> str:
         """Why the whole group is dead, with the first key's own reason as the example."""
         first = self.reasons[0]
+        if isinstance(first, FileNote):
+            return f"no effect on existing runs: {first}"
         return (f"dead configuration: no code reads any of these {len(self.matches):,} keys or their sections "
                 f"(first: {first})")
 
@@ -160,6 +172,8 @@ class Outcome:
     dead: list[DeadGroup] = field(default_factory=list)  # dead changes, by file and status, in path order
     counts: dict[MatchStatus, int] = field(default_factory=lambda: dict.fromkeys(MatchStatus, 0))  # all matches
     failures: list[tuple[str, str]] = field(default_factory=list)  # (key, message): keys that could not be judged
+    # keys set at one commit only, to the value the other commit's implicit default gives them
+    identical_defaults: list[tuple[KeyMatch, Default]] = field(default_factory=list)
 
 
 _set = object.__setattr__
@@ -252,6 +266,25 @@ def _runtime_loader(match: KeyMatch, base: SideConfig, cand: SideConfig) -> str 
     return None
 
 
+def _lone_file(match: KeyMatch, base: SideConfig, cand: SideConfig) -> FileNote | None:
+    """Why a key of a run-time candidate file that exists at one commit only changes no run, else None.
+
+    A config file added next to the others is a new experiment (no baseline run used it); one that was
+    deleted can no longer be chosen, which a run notices at once (it fails to start)."""
+    b, c = match.baseline, match.candidate
+    if c is not None and b is None and c.path not in base.runtime_files and c.path in cand.runtime_files:
+        note = FileNote(f"`{c.path}` is a new config file among those `{cand.runtime_files[c.path]}` loads at "
+                        "run time; no baseline run used it")
+        note.short = "a new config file no baseline run used"
+        return note
+    if b is not None and c is None and b.path not in cand.runtime_files and b.path in base.runtime_files:
+        note = FileNote(f"`{b.path}` was deleted from the config files `{base.runtime_files[b.path]}` loads at "
+                        "run time; a run that names it fails to start")
+        note.short = "a deleted config file (a run naming it fails to start)"
+        return note
+    return None
+
+
 def _value(entry: ConfigEntry | None) -> str:
     return entry.render_value() if entry is not None else "—"
 
@@ -322,7 +355,8 @@ def _group_subsystem(group: DeadGroup, playbooks: PlaybookSet) -> str:
 def _key_item(match: KeyMatch, reason: str, subsystem: str) -> NoEffectChange:
     """One dead key as a NoEffectChange (built without re-validation: see `_built`)."""
     return _built(NoEffectChange, {
-        "subsystem": subsystem, "title": _title(match), "reason": f"dead configuration, {reason}",
+        "subsystem": subsystem, "title": _title(match),
+        "reason": f"no effect on existing runs, {reason}" if isinstance(reason, FileNote) else f"dead configuration, {reason}",
         "locations": [_location(e.path, e.line, side)
                       for e, side in ((match.baseline, "baseline"), (match.candidate, "candidate"))
                       if e is not None and not e.path.startswith("<")],
@@ -360,19 +394,41 @@ def build_outcome(matches: list[KeyMatch], base: SideConfig, cand: SideConfig, p
             counts[status] += 1
             if status is MatchStatus.moved and match.baseline.key != match.candidate.key:  # type: ignore[union-attr]
                 out.moved.append(match)
+            runtime = _runtime_loader(match, base, cand)
+            if runtime is not None and (status is MatchStatus.unchanged or status is MatchStatus.moved):
+                continue  # one of many files a run may load: identical, it verifies nothing about the run
             reason = dead_for(match, reads, targets)
             if reason is not None:
                 if status is not MatchStatus.unchanged and status is not MatchStatus.moved:
                     dead.append((match, reason))  # judged later, per group (thousands on a large refactor)
                 # an identical key nothing reads proves nothing: it verifies no setting, refutes no hypothesis
                 continue
-            runtime = _runtime_loader(match, base, cand)
-            if runtime is not None and (status is MatchStatus.unchanged or status is MatchStatus.moved):
-                continue  # one of many files a run may load: identical, it verifies nothing about the run
+            if runtime is not None and (lone := _lone_file(match, base, cand)) is not None:
+                dead.append((match, lone))  # a new (or dropped) experiment file: no existing run changes
+                continue
             verdict = judge(match, playbooks)
             judged = Judged(match, verdict)
             out.judged.append(judged)
             hyp = verdict.hypothesis
+            implicit: Default | Unknown | None = None
+            if status is MatchStatus.added or status is MatchStatus.removed:
+                # set at one commit only: what applied at the other is its implicit default, when it can be found
+                one = match.candidate if status is MatchStatus.added else match.baseline
+                assert one is not None
+                implicit = reads[0 if status is MatchStatus.added else 1].implicit_default(one)
+                if isinstance(implicit, Default) and same_value(implicit.entry(one), one):
+                    out.judged.pop()  # not a change: listed apart (`identical_defaults`)
+                    out.identical_defaults.append((match, implicit))
+                    if hyp:
+                        groups.setdefault(hyp, {"same": [], "changed": []})["same"].append(judged)
+                    if verdict.learning_dynamics and verdict.severity.at_least(Severity.significant):
+                        side = "baseline" if status is MatchStatus.added else "candidate"
+                        out.verified.append(VerifiedItem(
+                            subsystem=verdict.subsystem, source=SOURCE,
+                            what=f"{one.key} {one.render_value()} identical",
+                            how=f"set at {one.where()} only; the {side}'s implicit default is the same "
+                                f"({implicit.where})"))
+                    continue
             if match.status in (MatchStatus.unchanged, MatchStatus.moved):
                 if hyp:
                     groups.setdefault(hyp, {"same": [], "changed": []})["same"].append(judged)
@@ -401,6 +457,19 @@ def build_outcome(matches: list[KeyMatch], base: SideConfig, cand: SideConfig, p
                 confidence -= NO_ENTRY_PENALTY
             severity = verdict.severity
             rationale = f"Effective configuration of the training entry ({match.status.value}); {verdict.why}."
+            title = _title(match)
+            other_side = "baseline" if match.status is MatchStatus.added else "candidate"
+            if isinstance(implicit, Default):
+                title += f" ({other_side}: implicit default {implicit.entry(match.key_entry).render_value()})"
+                rationale += f" At the {other_side} nothing sets it; its implicit default there is " \
+                             f"{implicit.entry(match.key_entry).render_value()} ({implicit.where})."
+            elif isinstance(implicit, Unknown):
+                confidence -= UNKNOWN_DEFAULT_PENALTY
+                rationale += f" The {other_side}'s implicit default could not be found: {implicit.why}."
+                if match.status is MatchStatus.added and severity is Severity.critical:
+                    # a new setting (a new option usually comes with the code that reads it), and what
+                    # applied before is unknown: not proof of a regression
+                    severity = Severity.significant
             if runtime is not None:
                 # which file a run loads is chosen on its command line: this change matters to the runs using it
                 confidence -= RUNTIME_PENALTY
@@ -430,7 +499,7 @@ def build_outcome(matches: list[KeyMatch], base: SideConfig, cand: SideConfig, p
                 patch = restore_patch(read_candidate(match.candidate.path), match.candidate, match.baseline)
             out.findings.append(Finding(
                 id=f"{SOURCE}:{key}", source=SOURCE, subsystem=verdict.subsystem, severity=severity,
-                confidence=round(max(0.2, min(confidence, 0.95)), 2), title=_title(match), impact=impact,
+                confidence=round(max(0.2, min(confidence, 0.95)), 2), title=title, impact=impact,
                 rationale=rationale,
                 locations=locations, evidence=[evidence], fix=fix, patch=patch,
                 hypotheses=[hyp] if hyp else [],

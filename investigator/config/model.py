@@ -196,6 +196,12 @@ class KeyMatch:
         assert entry is not None
         return entry.key
 
+    @property
+    def key_entry(self) -> ConfigEntry:
+        entry = self.baseline or self.candidate
+        assert entry is not None
+        return entry
+
 
 class EntryPoint(BaseModel):
     """The training entry analysed at one commit, and how it was found."""

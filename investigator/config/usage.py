@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING
 
+from investigator.config.defaults import Default, Unknown, code_defaults, implicit_default
 from investigator.config.keys import CLASS_SUFFIXES, ROOT_PREFIXES, class_segment, normalise_segment
 from investigator.config.loading import STRUCTURED_FORMATS, LoadIndex
 from investigator.config.model import EntryKind
@@ -67,6 +68,8 @@ _NOT_WHOLE = frozenset({"self", "cls"})  # the object itself (config class bodie
 _LOADERS = frozenset({"load", "loads", "safe_load", "full_load", "unsafe_load", "load_all", "safe_load_all"})
 _LOADER_BARE = _LOADERS - {"load", "loads"}  # a bare `load(x)` may be anything; `safe_load(x)` is YAML's
 LOADED: Token = ("loaded", "")
+# a module that may give a name a default (`.get("x", 1)`, `getattr(o, "x", 1)`, `def f(x=1)`): parsed for it
+_DEFAULT_HINT = re.compile(r"""\.(?:get|pop|setdefault)\(\s*['"]|getattr\(|\bdef\s+\w+\s*\([^)]*=""")
 # Suffixes of config file names in string literals (`"hyperparams/ppo.yml"`, `f"conf/{algo}.yaml"`).
 _FILE_SUFFIXES = (".yaml", ".yml", ".json", ".toml")
 
@@ -462,6 +465,7 @@ class ReadIndex:
         self._files_asked = False
         self._file_read: dict[str, bool] = {}
         self.loads: LoadIndex | None = None  # which structured files some code can load (set by `SideData`)
+        self._defaults: dict[tuple[str, object], Default | Unknown] = {}
 
     @staticmethod
     def _pattern(names: set[str]) -> re.Pattern[str]:
@@ -681,6 +685,25 @@ class ReadIndex:
             if cls not in self.config_classes.get(path, ()) or self.sources[path].count(cls) > 1:
                 return True
         return False
+
+    def implicit_default(self, entry: ConfigEntry) -> Default | Unknown:
+        """What `entry`'s key takes at this commit when nothing sets it (see `defaults`), memoised by leaf."""
+        key = (entry.key.rsplit(".", 1)[-1], entry.kind is EntryKind.call_kwarg and entry.key)
+        memo = self._defaults
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = implicit_default(entry, self._mentioning, self._module_defaults)
+        return found
+
+    def _module_defaults(self, path: str) -> dict[str, list[tuple[object, int]]]:
+        """`defaults.code_defaults` of one module, parsed once (shared between the commits by content)."""
+        text = self.sources[path]
+        key = ("defaults", path, hash(text))
+        found = self._shared.get(key)
+        if found is None:
+            tree = self._tree(path, text) if _DEFAULT_HINT.search(text) else None
+            found = self._shared[key] = code_defaults(tree) if tree is not None else {}
+        return found
 
     def is_referenced(self, name: str) -> bool:
         """Whether a class/function name is mentioned anywhere beyond its definition."""

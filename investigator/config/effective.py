@@ -39,7 +39,7 @@ from investigator.config.keys import (
     normalise_key,
     normalise_segment,
 )
-from investigator.config.loading import TOOL_FILES, format_of, runtime_formats
+from investigator.config.loading import TOOL_FILES, built_patterns, fits, format_of, runtime_formats
 from investigator.config.model import ConfigEntry, EntryKind, EntryPoint, SideConfig
 
 _MAX_FUNCTIONS = 3000
@@ -385,6 +385,9 @@ def _runtime_candidates(side: SideData, follower: _Follower, effective: set[str]
             files = sorted(p for p, parsed in side.parsed.items() if p not in effective
                            and parsed.format in formats and parsed.entries
                            and p.rsplit("/", 1)[-1] not in TOOL_FILES)
+            patterns = [p for p in built_patterns(text) if format_of(p) in formats]
+            if patterns:  # `open(f"conf/{env}.yaml")`: only the files that fit the name it builds
+                files = [f for f in files if any(fits(p, f) for p in patterns)]
             return (path, formats, files) if files else None
     return None
 

@@ -457,6 +457,14 @@ def build_outcome(matches: list[KeyMatch], base: SideConfig, cand: SideConfig, p
                 confidence -= NO_ENTRY_PENALTY
             severity = verdict.severity
             rationale = f"Effective configuration of the training entry ({match.status.value}); {verdict.why}."
+            if runtime is not None:
+                # which file a run loads is chosen on its command line: this change matters to the runs using it
+                confidence -= RUNTIME_PENALTY
+                if severity is Severity.critical:
+                    severity = Severity.significant
+                rationale = (f"`{match.key_entry.path}` is one of the config files `{runtime}` loads from a path "
+                             f"chosen at run time ({match.status.value}); it matters to the runs that use this "
+                             f"file; {verdict.why}.")
             title = _title(match)
             other_side = "baseline" if match.status is MatchStatus.added else "candidate"
             if isinstance(implicit, Default):
@@ -470,14 +478,6 @@ def build_outcome(matches: list[KeyMatch], base: SideConfig, cand: SideConfig, p
                     # a new setting (a new option usually comes with the code that reads it), and what
                     # applied before is unknown: not proof of a regression
                     severity = Severity.significant
-            if runtime is not None:
-                # which file a run loads is chosen on its command line: this change matters to the runs using it
-                confidence -= RUNTIME_PENALTY
-                if severity is Severity.critical:
-                    severity = Severity.significant
-                rationale = (f"`{(match.baseline or match.candidate).path}` is one of the config files "  # type: ignore[union-attr]
-                             f"`{runtime}` loads from a path chosen at run time ({match.status.value}); it "
-                             f"matters to the runs that use this file; {verdict.why}.")
             impact = verdict.why
             if verdict.playbook and verdict.rule and verdict.rule.hypothesis:
                 hypothesis = verdict.playbook.hypothesis(verdict.rule.hypothesis)

@@ -45,12 +45,12 @@ _CONFIG_PATH = re.compile(r"""\bconfig_(?:path|dir)\s*=\s*(?:(?P<q>['"])(?P<dir>
 _HYDRA_MAIN = re.compile(r"""\bhydra\.main\s*\(\s*(?:(?P<q>['"])(?P<dir>[^'"\n]*)(?P=q))?""")
 
 
-_LITERAL_ARG = re.compile(r"""\s*(?:(?:open|Path|pathlib\.Path)\s*\(\s*)?[rbf]?['"]""")
+_LITERAL_ARG = re.compile(r"""\s*(?:(?:open|Path|pathlib\.Path)\s*\(\s*)?[rb]?['"]""")
 
 
 def runtime_formats(text: str) -> set[str]:
     """Formats some loader call in `text` reads from a path that is not a literal (`yaml.safe_load(f)`
-    with `f = open(args.file)`): the file is chosen at run time."""
+    with `f = open(args.file)`, or `open(f"conf/{env}.yaml")`): the file is chosen at run time."""
     out: set[str] = set()
     for regex, fmt in _LOADER_CALLS:
         if fmt in out:
@@ -59,6 +59,17 @@ def runtime_formats(text: str) -> set[str]:
             if not _LITERAL_ARG.match(text, m.end()):
                 out.add(fmt)
                 break
+    return out
+
+
+def built_patterns(text: str) -> list[str]:
+    """The patterns of config file names a module builds by formatting (`f"conf/{env}.yaml"` ->
+    `conf/*.yaml`), which narrow the files a run-time loader may read."""
+    out = []
+    for m in _LITERAL.finditer(text):
+        pattern = pattern_of(m.group("text"))
+        if pattern and "*" in pattern:
+            out.append(pattern)
     return out
 
 

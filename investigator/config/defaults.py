@@ -42,10 +42,14 @@ _GETTERS = frozenset({"get", "getattr", "pop", "setdefault"})
 
 @dataclass(frozen=True)
 class Default:
-    """An implicit default: the value, and where it comes from (`path:line`, or the library call)."""
+    """An implicit default: the value, and where it comes from (`path:line`, or the library call).
+
+    `weak`: only parameter defaults (`def f(batch_size=1)`) give it; any function may have such a
+    parameter, so a weak default proves a value identical but never proves it changed."""
 
     value: object
     where: str
+    weak: bool = False
 
     def entry(self, like: ConfigEntry) -> ConfigEntry:
         return ConfigEntry(like.key, self.value, self.where, None, like.format, like.kind)
@@ -69,11 +73,11 @@ def library_default(entry: ConfigEntry) -> Default | None:
     return Default(table[leaf], f"the library default of `{section.rsplit('.', 1)[-1]}({leaf}=…)`")
 
 
-def code_defaults(tree: ast.Module) -> dict[str, list[tuple[object, int]]]:
+def code_defaults(tree: ast.Module) -> dict[str, list[tuple[object, int, bool]]]:
     """name -> (value, line) of every literal default the module gives a name: getter defaults
     (`x.get("lr", 0.1)`, `getattr(x, "lr", 0.1)`) and parameter defaults (`def f(lr=0.1)`). One walk
     per module, whatever the number of names asked about."""
-    out: dict[str, list[tuple[object, int]]] = {}
+    out: dict[str, list[tuple[object, int, bool]]] = {}  # name -> (value, line, is a parameter default)
     for node in ast.walk(tree):
         kind = type(node)
         if kind is ast.Call:
@@ -86,7 +90,7 @@ def code_defaults(tree: ast.Module) -> dict[str, list[tuple[object, int]]]:
             if len(args) > at + 1 and type(args[at]) is ast.Constant and type(args[at].value) is str:
                 found = _literal_value(args[at + 1])
                 if found is not None:
-                    out.setdefault(args[at].value, []).append((found[0], node.lineno))
+                    out.setdefault(args[at].value, []).append((found[0], node.lineno, False))
         elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
             a = node.args
             positional = [*a.posonlyargs, *a.args]
@@ -95,7 +99,7 @@ def code_defaults(tree: ast.Module) -> dict[str, list[tuple[object, int]]]:
             for arg, default in pairs:
                 found = _literal_value(default)
                 if found is not None and found[0] is not None:  # `x=None`: "not given", not a value
-                    out.setdefault(arg.arg, []).append((found[0], default.lineno))
+                    out.setdefault(arg.arg, []).append((found[0], default.lineno, True))
     return out
 
 
@@ -111,24 +115,27 @@ def _literal_value(node: ast.AST) -> tuple[object] | None:
 
 
 def implicit_default(entry: ConfigEntry, mentioning: Callable[[set[str]], list[str]],
-                     module_defaults: Callable[[str], dict[str, list[tuple[object, int]]]]) -> Default | Unknown:
+                     module_defaults: Callable[[str], dict[str, list[tuple[object, int, bool]]]]) -> Default | Unknown:
     """The value `entry`'s key takes at a commit that does not set it.
 
     `mentioning(names)` gives the modules whose text names the leaf, `module_defaults(path)` their
-    `code_defaults` (memoised by the caller)."""
+    `code_defaults` (memoised by the caller). Getter defaults (`cfg.get("lr", 0.1)`) come first; only
+    without them do parameter defaults count, and then as a weak default."""
     lib = library_default(entry)
     if lib is not None:
         return lib
     leaf = entry.key.rsplit(".", 1)[-1]
-    found: list[tuple[object, str]] = []
+    getters: list[tuple[object, str]] = []
+    params: list[tuple[object, str]] = []
     for path in mentioning({leaf}):
-        for value, line in module_defaults(path).get(leaf, ()):
-            found.append((value, f"{path}:{line}"))
+        for value, line, is_param in module_defaults(path).get(leaf, ()):
+            (params if is_param else getters).append((value, f"{path}:{line}"))
+    found, weak = (getters, False) if getters else (params, True)
     if not found:
         return Unknown(f"no code default (`.get(\"{leaf}\", …)`, a parameter `{leaf}=…`) or known library "
                        "default was found")
     probe = [ConfigEntry(entry.key, v, w, None, entry.format, entry.kind) for v, w in found]
     if all(same_value(probe[0], p) for p in probe[1:]):
-        return Default(found[0][0], found[0][1])
+        return Default(found[0][0], found[0][1], weak)
     shown = ", ".join(f"{p.render_value()} ({p.path})" for p in probe[:3])
     return Unknown(f"the code gives `{leaf}` different defaults ({shown}{', …' if len(probe) > 3 else ''})")

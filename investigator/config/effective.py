@@ -39,7 +39,14 @@ from investigator.config.keys import (
     normalise_key,
     normalise_segment,
 )
-from investigator.config.loading import TOOL_FILES, built_patterns, fits, format_of, runtime_formats
+from investigator.config.loading import (
+    TOOL_FILES,
+    built_patterns,
+    fits,
+    format_of,
+    picked_sections,
+    runtime_formats,
+)
 from investigator.config.model import ConfigEntry, EntryKind, EntryPoint, SideConfig
 
 _MAX_FUNCTIONS = 3000
@@ -364,6 +371,16 @@ def _loaded_files(side: SideData, follower: _Follower, already: set[str]) -> lis
     return found
 
 
+def _picked_at_run_time(side: SideData, follower: _Follower) -> tuple[str, frozenset[str]] | None:
+    """(module, sections every run reads) when reached code picks top-level sections of a loaded document
+    by a name known at run time (`config[env_name]`); see `loading.picked_sections`."""
+    for path in follower.modules:
+        text = side.sources.get(path)
+        if text and (always := picked_sections(text)) is not None:
+            return path, frozenset(normalise_segment(s) for s in always)
+    return None
+
+
 def _runtime_candidates(side: SideData, follower: _Follower, effective: set[str], *,
                         hydra: bool) -> tuple[str, set[str], list[str]] | None:
     """(module, formats, files) when reached code loads a config file whose path is known only at run
@@ -510,6 +527,7 @@ def build_side(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dic
             for e in parsed.entries:
                 layers.append(replace(e, order=len(layers) + 1))
     effective_files.update(loaded)
+    sections = _picked_at_run_time(side, follower) if loaded else None
     runtime = _runtime_candidates(side, follower, effective_files, hydra=resolved.hydra is not None)
     if runtime:
         module, formats, files = runtime
@@ -534,6 +552,11 @@ def build_side(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dic
     config = SideConfig(entry=entry)
     if runtime:
         config.runtime_files = {path: runtime[0] for path in runtime[2]}
+    if sections is not None:
+        module, always = sections
+        config.runtime_sections = {path: (module, always) for path in loaded}
+        entry.notes.append(f"`{module}` picks sections of the loaded document at run time; only "
+                           + (", ".join(f"`{s}`" for s in sorted(always)) or "none") + " serve every run")
     replaced: set[tuple[str, str, int | None]] = set()
     for item in sorted(layers, key=lambda e: (e.kind.precedence, e.order)):
         if item.replaces is not None and (group := (item.replaces, item.path, item.line)) not in replaced:

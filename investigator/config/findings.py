@@ -259,10 +259,16 @@ def dead_for(match: KeyMatch, reads: tuple[ReadIndex, ReadIndex], targets: tuple
 
 
 def _runtime_loader(match: KeyMatch, base: SideConfig, cand: SideConfig) -> str | None:
-    """The module that loads this key's file from a path chosen at run time (`SideConfig.runtime_files`)."""
+    """The module that loads this key's file from a path chosen at run time (`SideConfig.runtime_files`),
+    or picks its top-level section at run time (`config[env_name]`: `SideConfig.runtime_sections`)."""
     for entry, side in ((match.baseline, base), (match.candidate, cand)):
-        if entry is not None and entry.path in side.runtime_files:
+        if entry is None:
+            continue
+        if entry.path in side.runtime_files:
             return side.runtime_files[entry.path]
+        picked = side.runtime_sections.get(entry.path)
+        if picked is not None and "." in entry.key and entry.key.split(".", 1)[0] not in picked[1]:
+            return picked[0]
     return None
 
 
@@ -282,7 +288,27 @@ def _lone_file(match: KeyMatch, base: SideConfig, cand: SideConfig) -> FileNote 
                         "run time; a run that names it fails to start")
         note.short = "a deleted config file (a run naming it fails to start)"
         return note
+    for entry, here, there, verb in ((c, cand, base, "new"), (b, base, cand, "deleted")):
+        if entry is None or (b is not None and c is not None) or "." not in entry.key:
+            continue
+        picked = here.runtime_sections.get(entry.path)
+        section = entry.key.split(".", 1)[0]
+        if picked is not None and section not in picked[1] and section not in _sections_of(there):
+            note = FileNote(f"section `{section}` of `{entry.path}` is {verb} among those `{picked[0]}` picks at "
+                            "run time; " + ("no baseline run used it" if verb == "new" else
+                                            "a run that names it fails to start"))
+            note.short = f"a {verb} section picked at run time" + (" no baseline run used" if verb == "new" else "")
+            return note
     return None
+
+
+def _sections_of(config: SideConfig) -> set[str]:
+    """Top-level sections of the documents whose sections are picked at run time (memoised on the config)."""
+    found = getattr(config, "_picked", None)
+    if found is None:
+        found = {e.key.split(".", 1)[0] for e in config.effective.values() if e.path in config.runtime_sections}
+        object.__setattr__(config, "_picked", found)
+    return found
 
 
 def _value(entry: ConfigEntry | None) -> str:
@@ -416,6 +442,10 @@ def build_outcome(matches: list[KeyMatch], base: SideConfig, cand: SideConfig, p
                 one = match.candidate if status is MatchStatus.added else match.baseline
                 assert one is not None
                 implicit = reads[0 if status is MatchStatus.added else 1].implicit_default(one)
+                if isinstance(implicit, Default) and implicit.weak and not same_value(implicit.entry(one), one):
+                    implicit = Unknown(f"only a parameter default was found (`{one.leaf}` = "
+                                       f"{implicit.entry(one).render_value()} at {implicit.where}), which may "
+                                       "belong to another function")
                 if isinstance(implicit, Default) and same_value(implicit.entry(one), one):
                     out.judged.pop()  # not a change: listed apart (`identical_defaults`)
                     out.identical_defaults.append((match, implicit))
@@ -462,9 +492,12 @@ def build_outcome(matches: list[KeyMatch], base: SideConfig, cand: SideConfig, p
                 confidence -= RUNTIME_PENALTY
                 if severity is Severity.critical:
                     severity = Severity.significant
-                rationale = (f"`{match.key_entry.path}` is one of the config files `{runtime}` loads from a path "
-                             f"chosen at run time ({match.status.value}); it matters to the runs that use this "
-                             f"file; {verdict.why}.")
+                entry = match.key_entry
+                what = (f"`{entry.path}` is one of the config files `{runtime}` loads from a path chosen at run time"
+                        if entry.path in base.runtime_files or entry.path in cand.runtime_files else
+                        f"section `{entry.key.split('.', 1)[0]}` of `{entry.path}` is one of those `{runtime}` picks "
+                        "at run time")
+                rationale = (f"{what} ({match.status.value}); it matters to the runs that use it; {verdict.why}.")
             title = _title(match)
             other_side = "baseline" if match.status is MatchStatus.added else "candidate"
             if isinstance(implicit, Default):
@@ -474,9 +507,16 @@ def build_outcome(matches: list[KeyMatch], base: SideConfig, cand: SideConfig, p
             elif isinstance(implicit, Unknown):
                 confidence -= UNKNOWN_DEFAULT_PENALTY
                 rationale += f" The {other_side}'s implicit default could not be found: {implicit.why}."
-                if match.status is MatchStatus.added and severity is Severity.critical:
-                    # a new setting (a new option usually comes with the code that reads it), and what
-                    # applied before is unknown: not proof of a regression
+                # nothing at the candidate reads it by name or whole (`dict(rewards)` reads `gem`)
+                gone = match.key_entry
+                retired = (match.status is MatchStatus.removed and not reads[1].reads(gone.leaf)
+                           and not reads[1].reads_whole(gone.key))
+                if retired:
+                    rationale += (f" No code at the candidate reads `{match.key_entry.leaf}`: the setting was "
+                                  "retired with the code that read it, so what replaced it is a code change.")
+                if (match.status is MatchStatus.added or retired) and severity is Severity.critical:
+                    # a new setting (a new option usually comes with the code that reads it), or one retired
+                    # with its reader, and what applies instead is unknown: not proof of a regression
                     severity = Severity.significant
             impact = verdict.why
             if verdict.playbook and verdict.rule and verdict.rule.hypothesis:

@@ -73,6 +73,24 @@ def built_patterns(text: str) -> list[str]:
     return out
 
 
+_LOADED_VAR = re.compile(r"\b(\w+)\s*=\s*(?:yaml|json|OmegaConf|omegaconf|toml|tomllib|tomli)\s*\.\s*\w*load\w*\s*\(")
+
+
+def picked_sections(text: str) -> frozenset[str] | None:
+    """When a module picks top-level sections of a loaded document at run time (`config = yaml.safe_load(f)`
+    then `config[env_name]`), the sections it always reads by a literal name (`config["default"]`);
+    None when it picks none at run time. Then each other section serves only the runs that name it."""
+    always: set[str] = set()
+    picked = False
+    for name in {m.group(1) for m in _LOADED_VAR.finditer(text)}:
+        for m in re.finditer(rf"\b{re.escape(name)}\s*\[\s*(?P<q>['\"])?(?P<key>[^\]'\"]*)", text):
+            if m.group("q"):
+                always.add(m.group("key"))
+            elif m.group("key").strip() and not m.group("key").strip().isdigit():
+                picked = True
+    return frozenset(always) if picked else None
+
+
 def format_of(path: str) -> str | None:
     dot = path.rfind(".")
     return _SUFFIX_FORMAT.get(path[dot:].lower()) if dot >= 0 else None

@@ -695,7 +695,7 @@ class ReadIndex:
             found = memo[key] = implicit_default(entry, self._mentioning, self._module_defaults)
         return found
 
-    def _module_defaults(self, path: str) -> dict[str, list[tuple[object, int]]]:
+    def _module_defaults(self, path: str) -> dict[str, list[tuple[object, int, bool]]]:
         """`defaults.code_defaults` of one module, parsed once (shared between the commits by content)."""
         text = self.sources[path]
         key = ("defaults", path, hash(text))

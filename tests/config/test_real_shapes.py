@@ -449,7 +449,8 @@ def test_code_and_library_defaults():
 
     tree = ast.parse("def f(x, lr=1e-3, *, eps=None):\n    return c.get('gamma', 0.99), getattr(o, 'tau', (1, 2))\n")
     found = code_defaults(tree)
-    assert found["lr"] == [(0.001, 1)] and found["gamma"] == [(0.99, 2)] and found["tau"] == [([1, 2], 2)]
+    assert found["lr"] == [(0.001, 1, True)] and found["gamma"] == [(0.99, 2, False)]
+    assert found["tau"] == [([1, 2], 2, False)]
     assert "eps" not in found  # `=None` means "not given"
     entry = ConfigEntry("adam.betas", [0.9, 0.999], "t.py", 3, "python", EntryKind.call_kwarg)
     assert library_default(entry).value == [0.9, 0.999]
@@ -497,3 +498,81 @@ def test_the_candidate_follows_the_script_detected_at_the_baseline(tmp_path):
     text = result.sections[0].markdown
     assert "Candidate: `demo.py`" in text and "the entry detected at the other commit" in text
     assert not any("batch_size" in t for t in _titles(result))
+
+
+def test_a_parameter_default_of_some_function_proves_identity_but_not_a_change(tmp_path):
+    base = {"train.py": ADAM_BASE.replace("def main():", "def make_env(batch_size=1):\n        return batch_size\n\n\n    def main():"),
+            "configs/train.yaml": "lr: 3e-4\n"}
+    read = base["train.py"].replace("return opt, eps", 'return opt, eps, cfg["batch_size"]')
+    differs = _run(tmp_path, base, {"train.py": read, "configs/train.yaml": "lr: 3e-4\nbatch_size: 64\n"})
+    finding = _with(differs, "batch_size")
+    assert "implicit default" not in finding.title and "only a parameter default was found" in finding.rationale
+    assert finding.severity.value != "critical"
+    same = _run(tmp_path / "same", base, {"train.py": read, "configs/train.yaml": "lr: 3e-4\nbatch_size: 1\n"})
+    assert same.findings == []
+
+
+# ---- sections of one document picked at run time (`config[env_name]`) ----------------------------
+
+DEMO = '''\
+    import argparse
+
+    import yaml
+
+
+    def load_config(env_name):
+        with open("config.yaml") as f:
+            config = yaml.safe_load(f)
+        default = config["default"]["train"]
+        env = config[env_name]["train"]
+        lr = env.get("learning_rate", default["learning_rate"])
+        batch_size = env.get("batch_size", default["batch_size"])
+        gamma = env.get("gamma", default["gamma"])
+        return lr, batch_size, gamma
+
+
+    if __name__ == "__main__":
+        p = argparse.ArgumentParser()
+        p.add_argument("--env", default="breakout")
+        print(load_config(p.parse_args().env))
+'''
+DOC = '''\
+    default:
+      train:
+        learning_rate: 2.5e-4
+        batch_size: 1024
+        gamma: 0.99
+    breakout:
+      train:
+        batch_size: 2048
+    bigfish:
+      train:
+        learning_rate: 1.9e-4
+        gamma: 0.999
+'''
+
+
+def test_a_section_picked_at_run_time_serves_only_its_runs(tmp_path):
+    base = {"demo.py": DEMO, "config.yaml": DOC}
+    cand = {"config.yaml": DOC.replace("1.9e-4", "3e-4").replace("2.5e-4", "1e-3")}
+    result = _run(tmp_path, base, cand)
+    every_run = _with(result, "default.train.learning_rate")
+    one_env = _with(result, "bigfish.train.learning_rate")
+    assert every_run.severity.value == "critical"  # `config["default"]` serves every run
+    assert one_env.severity.value == "significant" and "picks at run time" in one_env.rationale
+
+
+def test_a_new_section_picked_at_run_time_changes_no_existing_run(tmp_path):
+    base = {"demo.py": DEMO, "config.yaml": DOC}
+    cand = {"config.yaml": DOC + "    pong:\n      train:\n        learning_rate: 1.0e-3\n"}
+    result = _run(tmp_path, base, cand)
+    assert result.findings == []
+    assert any("section `pong` of `config.yaml` is new" in n.reason for n in result.no_effect)
+
+
+def test_a_setting_retired_with_its_reader_is_not_critical(tmp_path):
+    base = {"demo.py": DEMO.replace("return lr,", 'steps = env.get("num_steps", default["num_steps"])\n        return steps, lr,'),
+            "config.yaml": DOC.replace("gamma: 0.99\n", "gamma: 0.99\n        num_steps: 128\n", 1)}
+    result = _run(tmp_path, base, {"demo.py": DEMO, "config.yaml": DOC})
+    finding = _with(result, "num_steps")
+    assert finding.severity.value == "significant" and "retired with the code" in finding.rationale

@@ -89,7 +89,7 @@ def code_defaults(tree: ast.Module) -> dict[str, list[tuple[object, int, bool]]]
             at = 1 if name == "getattr" else 0
             if len(args) > at + 1 and type(args[at]) is ast.Constant and type(args[at].value) is str:
                 found = _literal_value(args[at + 1])
-                if found is not None:
+                if found is not None and found[0] is not None:  # `.get("x", None)`: the code handles absence
                     out.setdefault(args[at].value, []).append((found[0], node.lineno, False))
         elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
             a = node.args

@@ -3,6 +3,7 @@
 Stages, each only over keys still unmatched (the table `STAGES` is the order):
 1. exact   : same normalised key path.
 2. alias   : same path once every segment is mapped to its playbook alias canonical name.
+   flatten : same path once every `.` is read as `_` (`env.name` <-> `env_name`), unique at both sides.
 3. suffix  : the longest common trailing path (>= 2 segments) is unique, e.g. a common prefix
              was dropped (`env.game.rewards.gem` ~ `game.rewards.gem`); ties broken by equal value.
 4. file    : a file only the baseline has and the one file of the same stem only the candidate has
@@ -108,6 +109,23 @@ def _alias(state: _State) -> None:
         hits = [k for k in bucket if k in state.cand]
         if len(hits) == 1:
             state.pair(key, hits[0], "alias")
+
+
+def _flatten(state: _State) -> None:
+    """Segments joined or split (`atari.env.name` <-> `atari.env_name`): the same path once every `.`
+    is read as `_`, unique at both commits."""
+    index: dict[str, list[str]] = {}
+    for key in state.cand:
+        index.setdefault(key.replace(".", "_"), []).append(key)
+    seen: dict[str, int] = {}
+    for key in state.base:
+        flat = key.replace(".", "_")
+        seen[flat] = seen.get(flat, 0) + 1
+    for key in list(state.base):
+        flat = key.replace(".", "_")
+        hits = index.get(flat)
+        if hits and len(hits) == 1 and seen[flat] == 1 and hits[0] in state.cand:
+            state.pair(key, hits[0], "flatten")
 
 
 def _prefer_value(entry: ConfigEntry, hits: list[str], cand: dict[str, ConfigEntry]) -> str | None:
@@ -442,6 +460,7 @@ def _rename(state: _State) -> None:
 STAGES: list[tuple[str, Callable[[_State], None]]] = [
     ("exact", _exact),
     ("alias", _alias),
+    ("flatten", _flatten),
     ("suffix", _suffix),
     ("file", _files),
     ("section", _section),

@@ -576,3 +576,17 @@ def test_a_setting_retired_with_its_reader_is_not_critical(tmp_path):
     result = _run(tmp_path, base, {"demo.py": DEMO, "config.yaml": DOC})
     finding = _with(result, "num_steps")
     assert finding.severity.value == "significant" and "retired with the code" in finding.rationale
+
+
+def test_segments_joined_into_one_pair():
+    base = _entries({"atari.env.name": "Breakout", "atari.env.frameskip": 4}, "config.yaml")
+    cand = _entries({"atari.env_name": "Breakout", "atari.env_frameskip": 2}, "config.yaml")
+    by_key = {m.baseline.key: m for m in match(base, cand)}
+    assert by_key["atari.env.name"].status is MatchStatus.moved
+    assert by_key["atari.env.frameskip"].status is MatchStatus.changed
+
+
+def test_flattening_that_is_ambiguous_pairs_nothing():
+    base = _entries({"a.b_c": 1, "a.b.c": 2}, "x.yaml")
+    cand = _entries({"a_b.c": 3}, "y.yaml")
+    assert {m.status for m in match(base, cand, stages=["flatten"])} == {MatchStatus.removed, MatchStatus.added}

@@ -38,6 +38,8 @@ _LOADER_CALLS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(?:yaml|omegaconf|OmegaConf|ruamel\.yaml|YAML\(\w*\))\s*\.\s*(?:safe_|full_|unsafe_)?"
                 r"load(?:_all)?\s*\("), "yaml"),
     (re.compile(r"\b(?:safe_load|full_load|load_yaml|read_yaml|yaml_load)\s*\("), "yaml"),
+    # CLI frameworks that read a config file named on the command line (`--config_path x.yaml`)
+    (re.compile(r"\bpyrallis\s*\.\s*(?:wrap|parse)\s*\(|\bdefault_config_files\s*="), "yaml"),
     (re.compile(r"\bjson\s*\.\s*loads?\s*\(|\b(?:load_json|read_json)\s*\("), "json"),
     (re.compile(r"\b(?:toml|tomllib|tomli|tomlkit)\s*\.\s*loads?\s*\("), "toml"),
 )

@@ -205,6 +205,7 @@ def test_patterns_and_runtime_loaders():
     assert runtime_formats("cfg = yaml.safe_load(stream)") == {"yaml"}
     assert runtime_formats('cfg = yaml.safe_load(open("a.yaml"))') == set()
     assert runtime_formats("d = json.load(f)\nc = OmegaConf.load(path)") == {"json", "yaml"}
+    assert runtime_formats("@pyrallis.wrap()\ndef train(config: TrainConfig): ...") == {"yaml"}
 
 
 # ---- config files loaded from a path chosen at run time (`runner.py --file x.yaml`) --------------
@@ -590,3 +591,30 @@ def test_flattening_that_is_ambiguous_pairs_nothing():
     base = _entries({"a.b_c": 1, "a.b.c": 2}, "x.yaml")
     cand = _entries({"a_b.c": 3}, "y.yaml")
     assert {m.status for m in match(base, cand, stages=["flatten"])} == {MatchStatus.removed, MatchStatus.added}
+
+
+def test_a_pyrallis_config_file_named_on_the_command_line_is_compared(tmp_path):
+    script = """\
+        from dataclasses import dataclass
+
+        import pyrallis
+
+
+        @dataclass
+        class TrainConfig:
+            reward_scale: float = 1.0
+            learning_rate: float = 3e-4
+
+
+        @pyrallis.wrap()
+        def train(config: TrainConfig):
+            return config.reward_scale * config.learning_rate
+
+
+        if __name__ == "__main__":
+            train()
+        """
+    base = {"algorithms/dt.py": script, "configs/dt/halfcheetah.yaml": "reward_scale: 1.0\nlearning_rate: 3.0e-4\n"}
+    result = _run(tmp_path, base, {"configs/dt/halfcheetah.yaml": "reward_scale: 0.001\nlearning_rate: 3.0e-4\n"})
+    finding = _with(result, "reward_scale")
+    assert "1.0 → 0.001" in finding.title and finding.severity.value == "significant"

@@ -30,6 +30,7 @@ STRUCTURED_FORMATS = frozenset({"yaml", "json", "toml"})
 TOOL_FILES = frozenset({"pyproject.toml", "setup.cfg"})
 
 _SUFFIX_FORMAT = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".toml": "toml"}
+_SUFFIX_HINTS = (".yaml", ".yml", ".json", ".toml")
 # a quoted literal ending with a config suffix (also inside f-strings: `f"conf/{x}.yaml"`)
 _LITERAL = re.compile(r"""(?P<q>['"])(?P<text>[^'"\n]{0,400}?\.(?:ya?ml|json|toml))(?P=q)""", re.IGNORECASE)
 _HOLES = re.compile(r"\{[^{}]*\}|%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[sdrfi]")
@@ -137,11 +138,14 @@ class LoadIndex:
         patterns: list[str] = []
         for path, text in self.sources.items():
             here = posixpath.dirname(path)
-            for m in _LITERAL.finditer(text):
-                pattern = pattern_of(m.group("text"))
-                if pattern:
-                    patterns.append(pattern)
-            self._runtime |= runtime_formats(text)
+            lowered = text.lower()
+            if any(s in lowered for s in _SUFFIX_HINTS):  # most modules name no config file at all
+                for m in _LITERAL.finditer(text):
+                    pattern = pattern_of(m.group("text"))
+                    if pattern:
+                        patterns.append(pattern)
+            if "load" in text or "pyrallis" in text or "default_config_files" in text:
+                self._runtime |= runtime_formats(text)
             if "config_path" in text or "config_dir" in text or "hydra" in text:
                 for m in (*_CONFIG_PATH.finditer(text), *_HYDRA_MAIN.finditer(text)):
                     if m.group("dir") is not None:

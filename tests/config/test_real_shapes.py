@@ -618,3 +618,17 @@ def test_a_pyrallis_config_file_named_on_the_command_line_is_compared(tmp_path):
     result = _run(tmp_path, base, {"configs/dt/halfcheetah.yaml": "reward_scale: 0.001\nlearning_rate: 3.0e-4\n"})
     finding = _with(result, "reward_scale")
     assert "1.0 → 0.001" in finding.title and finding.severity.value == "significant"
+
+
+def test_hydra_directories_given_as_names_or_none():
+    computed = LoadIndex({"main.py": "initialize(config_path=cfg_dir)\n"})
+    assert computed.loaded("anything/x.yaml")  # a directory computed at run time: every YAML file
+    none = LoadIndex({"main.py": "initialize(config_path=None)\n"})
+    assert not none.loaded("anything/x.yaml")
+
+
+def test_files_under_a_loaded_composer_are_its_groups():
+    index = LoadIndex({"train.py": 'cfg = load("conf/train.yaml")\n'}, composers={"conf/train.yaml": "conf"})
+    assert index.loaded("conf/env/atari.yaml")  # a group of the loaded file's defaults list
+    orphan = LoadIndex({"train.py": "print(1)\n"}, composers={"conf/train.yaml": "conf"})
+    assert not orphan.loaded("conf/env/atari.yaml")  # its composer is loaded by nothing either

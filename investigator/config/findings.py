@@ -302,6 +302,64 @@ def _lone_file(match: KeyMatch, base: SideConfig, cand: SideConfig) -> FileNote 
     return None
 
 
+def _unit(match: KeyMatch, base: SideConfig, cand: SideConfig) -> tuple[str, str]:
+    """(file, section) a run picks: the whole file for a run-time file, else the top-level section."""
+    entry = match.key_entry
+    if entry.path in base.runtime_files or entry.path in cand.runtime_files:
+        return entry.path, ""
+    return entry.path, entry.key.split(".", 1)[0]
+
+
+def _group_runtime(findings: list[Finding], found: list[tuple[Finding, KeyMatch, str]], base: SideConfig,
+                   cand: SideConfig) -> list[Finding]:
+    """One finding per file (or section) a run picks at run time and status, when more than
+    `PER_KEY_MAX` of its keys changed: a release that retunes forty per-environment sections reads as
+    forty items, not four hundred. Every key travels in the evidence."""
+    groups: dict[tuple[str, str, MatchStatus], list[tuple[Finding, KeyMatch, str]]] = {}
+    for item in found:
+        path, section = _unit(item[1], base, cand)
+        groups.setdefault((path, section, item[1].status), []).append(item)
+    merged: dict[int, Finding | None] = {}
+    for (path, section, status), items in groups.items():
+        if len(items) <= PER_KEY_MAX:
+            continue
+        members = [f for f, _, _ in items]
+        top = max(members, key=lambda f: f.severity.weight)
+        shown = []
+        for _f, m, _ in items[:EXAMPLE_KEYS]:
+            leaf = m.key_entry.key.split(".", 1)[1] if section and "." in m.key_entry.key else m.key_entry.leaf
+            shown.append(f"`{leaf}` {_value(m.baseline)} → {_value(m.candidate)}" if status is MatchStatus.changed
+                         else f"`{leaf}` {_value(m.key_entry)}")
+        where = f"section `{section}` of `{path}`" if section else f"`{path}`"
+        verb = _VERB.get(status, status.value)
+        keys = [{"key": m.key, "baseline": _value(m.baseline), "candidate": _value(m.candidate)} for _, m, _ in items]
+        group = Finding(
+            id=f"{SOURCE}:{path}:{section}:{status.value}", source=SOURCE, subsystem=top.subsystem,
+            severity=top.severity, confidence=min(f.confidence for f in members),
+            title=f"Config {where}: {len(items)} keys {verb} ({', '.join(shown)}, … +{len(items) - len(shown)})",
+            impact=top.impact,
+            rationale=(f"{where} is picked at run time by `{items[0][2]}`: these {len(items)} keys matter to the "
+                       f"runs that use it. The most severe: {top.title} ({top.rationale})"),
+            locations=top.locations,
+            evidence=[*top.evidence[:1], Evidence(kind=EvidenceKind.config, summary=f"{len(items)} keys {verb}",
+                                                   locations=[], details={"keys": keys})],
+            fix=f"Review {where}: " + top.fix,
+            hypotheses=sorted({h for f in members for h in f.hypotheses}),
+        )
+        merged[id(top)] = group
+        for f in members:
+            merged.setdefault(id(f), None)
+    if not merged:
+        return findings
+    out = []
+    for f in findings:
+        if id(f) not in merged:
+            out.append(f)
+        elif merged[id(f)] is not None:
+            out.append(merged[id(f)])  # type: ignore[arg-type]
+    return out
+
+
 def _sections_of(config: SideConfig) -> set[str]:
     """Top-level sections of the documents whose sections are picked at run time (memoised on the config)."""
     found = getattr(config, "_picked", None)
@@ -414,6 +472,7 @@ def build_outcome(matches: list[KeyMatch], base: SideConfig, cand: SideConfig, p
     sections: dict[str, ConfigEntry] | None = None  # built on the first removed key that is read
     dead: list[tuple[KeyMatch, str]] = []
     counts = out.counts
+    runtime_found: list[tuple[Finding, KeyMatch, str]] = []  # findings in files/sections picked at run time
     for match in matches:
         try:
             status = match.status
@@ -537,16 +596,21 @@ def build_outcome(matches: list[KeyMatch], base: SideConfig, cand: SideConfig, p
             patch = None
             if read_candidate and match.status is MatchStatus.changed and match.baseline and match.candidate:
                 patch = restore_patch(read_candidate(match.candidate.path), match.candidate, match.baseline)
-            out.findings.append(Finding(
+            finding = Finding(
                 id=f"{SOURCE}:{key}", source=SOURCE, subsystem=verdict.subsystem, severity=severity,
                 confidence=round(max(0.2, min(confidence, 0.95)), 2), title=title, impact=impact,
                 rationale=rationale,
                 locations=locations, evidence=[evidence], fix=fix, patch=patch,
                 hypotheses=[hyp] if hyp else [],
-            ))
+            )
+            out.findings.append(finding)
+            if runtime is not None:
+                runtime_found.append((finding, match, runtime))
         except Exception as exc:  # noqa: BLE001 - one key that cannot be judged is a recorded failure
             key = (match.baseline or match.candidate).key  # type: ignore[union-attr]
             out.failures.append((key, f"{type(exc).__name__}: {exc}"))
+    if runtime_found:
+        out.findings = _group_runtime(out.findings, runtime_found, base, cand)
     out.dead = _dead_groups(dead)
     for group in out.dead:
         if group.grouped:

@@ -632,3 +632,16 @@ def test_files_under_a_loaded_composer_are_its_groups():
     assert index.loaded("conf/env/atari.yaml")  # a group of the loaded file's defaults list
     orphan = LoadIndex({"train.py": "print(1)\n"}, composers={"conf/train.yaml": "conf"})
     assert not orphan.loaded("conf/env/atari.yaml")  # its composer is loaded by nothing either
+
+
+def test_many_keys_of_one_section_picked_at_run_time_are_one_finding(tmp_path):
+    tuned = "".join(f"        k{i}: {i}\n" for i in range(8))
+    base = {"demo.py": DEMO.replace("return lr,", "extra = [env.get(f'k{i}') for i in range(8)]\n        return extra, lr,"),
+            "config.yaml": DOC + "    chaser:\n      train:\n" + tuned}
+    result = _run(tmp_path, base, {"config.yaml": DOC + "    chaser:\n      train:\n        k0: 0\n"})
+    grouped = _with(result, "section `chaser` of `config.yaml`: 7 keys removed")
+    keys = grouped.evidence[-1].details["keys"]
+    assert [k["key"] for k in keys] == [f"chaser.train.k{i}" for i in range(1, 8)]
+    assert not [t for t in _titles(result) if "chaser.train.k" in t]  # not also one by one
+    few = _run(tmp_path / "few", base, {"config.yaml": DOC + "    chaser:\n      train:\n" + tuned[: tuned.index("        k5")]})
+    assert len([t for t in _titles(few) if "chaser.train.k" in t]) == 3  # up to PER_KEY_MAX: one by one

@@ -139,3 +139,61 @@ def implicit_default(entry: ConfigEntry, mentioning: Callable[[set[str]], list[s
         return Default(found[0][0], found[0][1], weak)
     shown = ", ".join(f"{p.render_value()} ({p.path})" for p in probe[:3])
     return Unknown(f"the code gives `{leaf}` different defaults ({shown}{', …' if len(probe) > 3 else ''})")
+
+
+def _reads_leaf(node: ast.AST, leaf: str) -> bool:
+    """`cfg.leaf`, `cfg["leaf"]`, `cfg.get("leaf", …)`: an expression that takes the setting's value."""
+    if isinstance(node, ast.Attribute):
+        return node.attr == leaf
+    if isinstance(node, ast.Subscript):
+        return isinstance(node.slice, ast.Constant) and node.slice.value == leaf
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _GETTERS:
+        return bool(node.args) and isinstance(node.args[0], ast.Constant) and node.args[0].value == leaf
+    return False
+
+
+def setting_targets(tree: ast.Module, leaf: str) -> set[str]:
+    """Targets assigned the setting's value (`self.min_lr = cfg.lr_adaptive_min` -> `self.min_lr`)."""
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and _reads_leaf(node.value, leaf):
+            out.update(ast.unparse(t) for t in node.targets if isinstance(t, ast.Attribute | ast.Name))
+    return out
+
+
+def hard_coded(tree: ast.Module, targets: set[str]) -> list[tuple[object, int, str]]:
+    """(value, line, target) of literal assignments to any of `targets` (`self.min_lr = 1e-6`)."""
+    out: list[tuple[object, int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+            if isinstance(target, ast.Attribute | ast.Name) and (text := ast.unparse(target)) in targets:
+                found = _literal_value(node.value)
+                if found is not None and found[0] is not None:
+                    out.append((found[0], node.lineno, text))
+    return out
+
+
+def promoted_constant(entry: ConfigEntry, here: list[tuple[str, ast.Module]],
+                      there: Callable[[str], ast.Module | None]) -> Default | None:
+    """A constant the other commit hard-coded where this one reads the setting: a literal promoted to an
+    option (`self.min_lr = 1e-6` at the baseline, `self.min_lr = cfg.lr_adaptive_min` with the option's
+    default 1e-6 at the candidate). `here`: the modules of this commit that mention the leaf; `there(path)`:
+    the other commit's module at the same path."""
+    leaf = entry.key.rsplit(".", 1)[-1]
+    found: list[tuple[object, str]] = []
+    for path, tree in here:
+        targets = setting_targets(tree, leaf)
+        if not targets:
+            continue
+        other = there(path)
+        if other is None:
+            continue
+        found.extend((value, f"{path}:{line} (`{target} = …` hard-coded)") for value, line, target
+                     in hard_coded(other, targets))
+    if not found:
+        return None
+    probe = [ConfigEntry(entry.key, v, w, None, entry.format, entry.kind) for v, w in found]
+    if all(same_value(probe[0], p) for p in probe[1:]):
+        return Default(found[0][0], found[0][1])
+    return None

@@ -500,7 +500,11 @@ def build_outcome(matches: list[KeyMatch], base: SideConfig, cand: SideConfig, p
                 # set at one commit only: what applied at the other is its implicit default, when it can be found
                 one = match.candidate if status is MatchStatus.added else match.baseline
                 assert one is not None
-                implicit = reads[0 if status is MatchStatus.added else 1].implicit_default(one)
+                there, here = (reads[0], reads[1]) if status is MatchStatus.added else (reads[1], reads[0])
+                implicit = there.implicit_default(one)
+                if isinstance(implicit, Unknown) or implicit.weak:
+                    # a literal the other commit hard-coded where this one reads the setting (promoted to an option)
+                    implicit = here.promoted_constant(one, there) or implicit
                 if isinstance(implicit, Default) and implicit.weak and not same_value(implicit.entry(one), one):
                     implicit = Unknown(f"only a parameter default was found (`{one.leaf}` = "
                                        f"{implicit.entry(one).render_value()} at {implicit.where}), which may "

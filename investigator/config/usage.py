@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING
 
-from investigator.config.defaults import Default, Unknown, code_defaults, implicit_default
+from investigator.config.defaults import Default, Unknown, code_defaults, implicit_default, promoted_constant
 from investigator.config.keys import CLASS_SUFFIXES, ROOT_PREFIXES, class_segment, normalise_segment
 from investigator.config.loading import STRUCTURED_FORMATS, LoadIndex
 from investigator.config.model import EntryKind
@@ -694,6 +694,18 @@ class ReadIndex:
         if found is None:
             found = memo[key] = implicit_default(entry, self._mentioning, self._module_defaults)
         return found
+
+    def promoted_constant(self, entry: ConfigEntry, other: ReadIndex) -> Default | None:
+        """The literal `other` (the other commit) hard-coded where this commit's code reads the setting
+        (see `defaults.promoted_constant`)."""
+        leaf = entry.key.rsplit(".", 1)[-1]
+        here = [(p, t) for p in self._mentioning({leaf}) if (t := self._tree(p, self.sources[p])) is not None]
+
+        def there(path: str) -> ast.Module | None:
+            text = other.sources.get(path)
+            return other._tree(path, text) if text is not None else None
+
+        return promoted_constant(entry, here, there)
 
     def _module_defaults(self, path: str) -> dict[str, list[tuple[object, int, bool]]]:
         """`defaults.code_defaults` of one module, parsed once (shared between the commits by content)."""

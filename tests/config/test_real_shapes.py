@@ -645,3 +645,42 @@ def test_many_keys_of_one_section_picked_at_run_time_are_one_finding(tmp_path):
     assert not [t for t in _titles(result) if "chaser.train.k" in t]  # not also one by one
     few = _run(tmp_path / "few", base, {"config.yaml": DOC + "    chaser:\n      train:\n" + tuned[: tuned.index("        k5")]})
     assert len([t for t in _titles(few) if "chaser.train.k" in t]) == 3  # up to PER_KEY_MAX: one by one
+
+
+PROMOTE_TRAIN = '''\
+    import argparse
+
+    from learner import Learner
+
+
+    def main():
+        p = argparse.ArgumentParser()
+        p.add_argument("--learning-rate", type=float, default=1e-4)
+        Learner(p.parse_args()).step()
+
+
+    if __name__ == "__main__":
+        main()
+'''
+PROMOTE_LEARNER = '''\
+    class Learner:
+        def __init__(self, cfg):
+            self.lr = cfg.learning_rate
+            self.min_lr = 1e-6
+
+        def step(self):
+            return max(self.lr, self.min_lr)
+'''
+
+
+def test_a_hard_coded_constant_promoted_to_an_option_with_its_value_is_identical(tmp_path):
+    base = {"train.py": PROMOTE_TRAIN, "learner.py": PROMOTE_LEARNER}
+    option = '        p.add_argument("--lr-adaptive-min", type=float, default=DEFAULT)\n        Learner('
+    cand = {"train.py": PROMOTE_TRAIN.replace("        Learner(", option.replace("DEFAULT", "1e-6")),
+            "learner.py": PROMOTE_LEARNER.replace("self.min_lr = 1e-6", "self.min_lr = cfg.lr_adaptive_min")}
+    same = _run(tmp_path, base, cand)
+    assert same.findings == [], _titles(same)
+    assert "learner.py:4 (`self.min_lr = …` hard-coded)" in same.sections[0].markdown
+    cand["train.py"] = PROMOTE_TRAIN.replace("        Learner(", option.replace("DEFAULT", "1e-5"))
+    differs = _with(_run(tmp_path / "b", base, cand), "lr_adaptive_min")
+    assert "baseline: implicit default 1e-06" in differs.title

@@ -274,6 +274,9 @@ class _Emitter:
                 self._values(join(segment, normalise_segment(kw)), values, module.path, EntryKind.kwarg,
                              fn.name, module, f"{name}({kw}=...)")
         for call, module, fn in self.f.other_calls:
+            root = call.callee.split(".", 1)[0]
+            if module.imports.get(root, root).split(".", 1)[0] in NOT_TRAINING_CALLS:
+                continue  # `subprocess.check_output(timeout=5)`, `wandb.init(project=...)`: not training
             segment = builder_segment(last_name(call.callee))
             for kw, node in call.kwargs:
                 values = [v for v in flatten(node) if v.literal]  # a name or expression is not a setting
@@ -334,6 +337,16 @@ class _Emitter:
                            if c.raw_key == name or c.raw_key.startswith(table))
         return out
 
+
+# Modules and builtins whose calls' keyword arguments are not training configuration: standard-library
+# utilities, logging and experiment trackers (`subprocess.run(capture_output=True)`, `print(flush=True)`).
+NOT_TRAINING_CALLS = frozenset({
+    "subprocess", "argparse", "logging", "os", "sys", "json", "shutil", "time", "datetime", "re", "warnings",
+    "pathlib", "glob", "pickle", "csv", "io", "tqdm", "wandb", "tensorboardX", "mlflow", "neptune", "yaml",
+    "threading", "multiprocessing", "signal", "socket", "platform", "psutil", "faulthandler", "traceback",
+    "print", "open", "isinstance", "getattr", "setattr", "hasattr", "sorted", "range", "enumerate", "zip",
+    "format", "str", "int", "float", "dict", "list", "tuple", "set", "super", "round", "min", "max", "len",
+})
 
 # Defaults that can name the recipe or the config file to load (then they select, they do not configure).
 _SELECTOR_KINDS = (EntryKind.option_default, EntryKind.param_default)

@@ -684,3 +684,26 @@ def test_a_hard_coded_constant_promoted_to_an_option_with_its_value_is_identical
     cand["train.py"] = PROMOTE_TRAIN.replace("        Learner(", option.replace("DEFAULT", "1e-5"))
     differs = _with(_run(tmp_path / "b", base, cand), "lr_adaptive_min")
     assert "baseline: implicit default 1e-06" in differs.title
+
+
+def test_keyword_arguments_of_utilities_and_trackers_are_not_settings(tmp_path):
+    train = '''\
+        import subprocess
+
+        import torch
+        import wandb
+
+
+        def main():
+            subprocess.check_output(["nvidia-smi"], timeout=5)
+            wandb.init(project="ppo", sync_tensorboard=True)
+            return torch.optim.Adam([], lr=3e-4)
+
+
+        if __name__ == "__main__":
+            main()
+        '''
+    cand = train.replace("timeout=5", "timeout=10").replace("True", "False").replace("3e-4", "1e-3")
+    titles = _titles(_run(tmp_path, {"train.py": train}, {"train.py": cand}))
+    assert any("adam.lr" in t for t in titles)  # a library call of training is still read
+    assert not [t for t in titles if "timeout" in t or "sync_tensorboard" in t], titles

@@ -152,45 +152,61 @@ def _reads_leaf(node: ast.AST, leaf: str) -> bool:
     return False
 
 
-def setting_targets(tree: ast.Module, leaf: str) -> set[str]:
-    """Targets assigned the setting's value (`self.min_lr = cfg.lr_adaptive_min` -> `self.min_lr`)."""
-    out: set[str] = set()
+def setting_targets(tree: ast.Module) -> dict[str, set[str]]:
+    """leaf -> targets assigned that setting's value (`self.min_lr = cfg.lr_adaptive_min`: `lr_adaptive_min`
+    -> {`self.min_lr`}). One walk per module."""
+    out: dict[str, set[str]] = {}
     for node in ast.walk(tree):
-        if isinstance(node, ast.Assign) and _reads_leaf(node.value, leaf):
-            out.update(ast.unparse(t) for t in node.targets if isinstance(t, ast.Attribute | ast.Name))
+        if isinstance(node, ast.Assign):
+            leaf = _leaf_read(node.value)
+            if leaf is not None:
+                out.setdefault(leaf, set()).update(
+                    ast.unparse(t) for t in node.targets if isinstance(t, ast.Attribute | ast.Name))
     return out
 
 
-def hard_coded(tree: ast.Module, targets: set[str]) -> list[tuple[object, int, str]]:
-    """(value, line, target) of literal assignments to any of `targets` (`self.min_lr = 1e-6`)."""
-    out: list[tuple[object, int, str]] = []
+def _leaf_read(node: ast.AST) -> str | None:
+    """The setting an expression takes: `cfg.leaf`, `cfg["leaf"]`, `cfg.get("leaf", …)`."""
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
+        return node.slice.value
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _GETTERS \
+            and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+        return node.args[0].value
+    return None
+
+
+def hard_coded(tree: ast.Module) -> dict[str, list[tuple[object, int]]]:
+    """target -> (value, line) of its literal assignments (`self.min_lr = 1e-6`). One walk per module."""
+    out: dict[str, list[tuple[object, int]]] = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
             target = node.targets[0]
-            if isinstance(target, ast.Attribute | ast.Name) and (text := ast.unparse(target)) in targets:
+            if isinstance(target, ast.Attribute | ast.Name):
                 found = _literal_value(node.value)
                 if found is not None and found[0] is not None:
-                    out.append((found[0], node.lineno, text))
+                    out.setdefault(ast.unparse(target), []).append((found[0], node.lineno))
     return out
 
 
-def promoted_constant(entry: ConfigEntry, here: list[tuple[str, ast.Module]],
-                      there: Callable[[str], ast.Module | None]) -> Default | None:
+def promoted_constant(entry: ConfigEntry, here: list[tuple[str, dict[str, set[str]]]],
+                      there: Callable[[str], dict[str, list[tuple[object, int]]] | None]) -> Default | None:
     """A constant the other commit hard-coded where this one reads the setting: a literal promoted to an
     option (`self.min_lr = 1e-6` at the baseline, `self.min_lr = cfg.lr_adaptive_min` with the option's
-    default 1e-6 at the candidate). `here`: the modules of this commit that mention the leaf; `there(path)`:
-    the other commit's module at the same path."""
+    default 1e-6 at the candidate). `here`: (path, `setting_targets`) of this commit's modules that
+    mention the leaf; `there(path)`: `hard_coded` of the other commit's module at the same path."""
     leaf = entry.key.rsplit(".", 1)[-1]
     found: list[tuple[object, str]] = []
-    for path, tree in here:
-        targets = setting_targets(tree, leaf)
+    for path, targets_by_leaf in here:
+        targets = targets_by_leaf.get(leaf)
         if not targets:
             continue
         other = there(path)
-        if other is None:
+        if not other:
             continue
-        found.extend((value, f"{path}:{line} (`{target} = …` hard-coded)") for value, line, target
-                     in hard_coded(other, targets))
+        for target in sorted(targets):
+            found.extend((value, f"{path}:{line} (`{target} = …` hard-coded)") for value, line in other.get(target, ()))
     if not found:
         return None
     probe = [ConfigEntry(entry.key, v, w, None, entry.format, entry.kind) for v, w in found]

@@ -25,7 +25,15 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING
 
-from investigator.config.defaults import Default, Unknown, code_defaults, implicit_default, promoted_constant
+from investigator.config.defaults import (
+    Default,
+    Unknown,
+    code_defaults,
+    hard_coded,
+    implicit_default,
+    promoted_constant,
+    setting_targets,
+)
 from investigator.config.keys import CLASS_SUFFIXES, ROOT_PREFIXES, class_segment, normalise_segment
 from investigator.config.loading import STRUCTURED_FORMATS, LoadIndex
 from investigator.config.model import EntryKind
@@ -697,15 +705,22 @@ class ReadIndex:
 
     def promoted_constant(self, entry: ConfigEntry, other: ReadIndex) -> Default | None:
         """The literal `other` (the other commit) hard-coded where this commit's code reads the setting
-        (see `defaults.promoted_constant`)."""
+        (see `defaults.promoted_constant`); each module is walked once per commit, whatever the keys."""
         leaf = entry.key.rsplit(".", 1)[-1]
-        here = [(p, t) for p in self._mentioning({leaf}) if (t := self._tree(p, self.sources[p])) is not None]
+        here = [(p, self._module_walk(p, "targets", setting_targets)) for p in self._mentioning({leaf})]
+        return promoted_constant(entry, here, lambda path: other._module_walk(path, "hard", hard_coded))
 
-        def there(path: str) -> ast.Module | None:
-            text = other.sources.get(path)
-            return other._tree(path, text) if text is not None else None
-
-        return promoted_constant(entry, here, there)
+    def _module_walk(self, path: str, kind: str, walk: Callable[[ast.Module], dict]) -> dict:
+        """`walk(tree)` of one module, memoised by content (shared between the commits)."""
+        text = self.sources.get(path)
+        if text is None:
+            return {}
+        key = (kind, path, hash(text))
+        found = self._shared.get(key)
+        if found is None:
+            tree = self._tree(path, text)
+            found = self._shared[key] = walk(tree) if tree is not None else {}
+        return found
 
     def _module_defaults(self, path: str) -> dict[str, list[tuple[object, int, bool]]]:
         """`defaults.code_defaults` of one module, parsed once (shared between the commits by content)."""

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from investigator.analyzers.base import AnalysisContext, register_analyzer
 from investigator.config.collect import ParseCache, SideData, SnapshotLike, collect
 from investigator.config.effective import build_side
-from investigator.config.entry import pyproject_scripts, resolve
+from investigator.config.entry import ResolvedEntry, pyproject_scripts, resolve
 from investigator.config.extractors import extractor_for
 from investigator.config.findings import SOURCE, build_outcome
-from investigator.config.matching import Aliases, match
+from investigator.config.matching import Aliases, match, pair_code_renames
 from investigator.config.model import KeyMatch, SideConfig
 from investigator.config.report import render
 from investigator.models import AnalyzerFailure, AnalyzerResult, ReportSection
@@ -44,18 +44,25 @@ def compare(baseline: SnapshotLike, candidate: SnapshotLike, playbooks: Playbook
     cand_side = collect(candidate, cache, reusable)
     cand_side.read_cache = base_side.read_cache  # unchanged modules are read-indexed once
     sides = []
+    prefer: str | None = None  # the script detected at the baseline: preferred at the candidate
     for side, snapshot, spec in ((base_side, baseline, baseline_entry), (cand_side, candidate, candidate_entry)):
         scripts = pyproject_scripts(snapshot.read_bytes("pyproject.toml"))
-        resolved = resolve(side, spec, scripts)
-        built = build_side(side, resolved)
+        resolved = resolve_safely(side, spec, scripts, prefer)
+        built = build_safely(side, resolved)
         if resolved.starts and side.reused and _takes_from(built[0], side.reused):
             # followed code took values from a module with the baseline's lines: parse the candidate's
             side = cand_side = collect(candidate, cache)
             cand_side.read_cache = base_side.read_cache
-            resolved = resolve(side, spec, scripts)
-            built = build_side(side, resolved)
+            resolved = resolve_safely(side, spec, scripts, prefer)
+            built = build_safely(side, resolved)
         sides.append(built)
+        if not spec and not candidate_entry and resolved.how.startswith("detected"):
+            prefer = resolved.script
     (base, tb), (cand, tc) = sides
+    for data, config in ((base_side, base), (cand_side, cand)):
+        # the files the effective configuration was built from are loaded, whatever names them
+        data.loads.known.update(e.path for e in config.effective.values())
+        data.loads.known.update(e.path for shadowed in config.shadowed.values() for e in shadowed)
     aliases = Aliases(playbooks.aliases())
     primary_is_other = not base.effective or not cand.effective
     if not base.effective and not cand.effective:
@@ -68,7 +75,34 @@ def compare(baseline: SnapshotLike, candidate: SnapshotLike, playbooks: Playbook
         effective, other = match(base.other, cand.effective, aliases), []
     else:
         effective, other = match(base.effective, cand.effective, aliases), match(base.other, cand.other, aliases)
+    effective = pair_code_renames(effective, base_side.reads.reads, cand_side.reads.reads)
     return Comparison(base_side, cand_side, base, cand, (tb, tc), effective, other, primary_is_other)
+
+
+def resolve_safely(side: SideData, spec: str | None, scripts: dict[str, str],
+                   prefer: str | None = None) -> ResolvedEntry:
+    """`resolve`, or no entry when detecting it fails: the failure is recorded, the comparison goes on
+    with all configuration of that commit."""
+    try:
+        return resolve(side, spec, scripts, prefer)
+    except Exception as exc:  # noqa: BLE001 - one side's entry lost, not the analysis
+        side.failures.append(("<entry>", f"entry detection failed ({type(exc).__name__}: {exc}); "
+                                         "all configuration of this commit compared"))
+        return ResolvedEntry(spec=spec, how="none", notes=["entry detection failed"])
+
+
+def build_safely(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dict[str, str]]:
+    """`build_side`, or, when following the entry fails, all configuration of the commit compared as
+    "other" (lower confidence): one side's failure is recorded and never loses the whole analysis."""
+    try:
+        return build_side(side, resolved)
+    except Exception as exc:  # noqa: BLE001
+        if not resolved.starts and resolved.hydra is None:
+            raise
+        side.failures.append(("<entry>", f"following the entry failed ({type(exc).__name__}: {exc}); "
+                                         "all configuration of this commit compared"))
+        return build_side(side, ResolvedEntry(spec=resolved.spec, how="none",
+                                              notes=[*resolved.notes, "following the entry failed"]))
 
 
 def _takes_from(config: SideConfig, paths: list[str]) -> bool:
@@ -148,7 +182,8 @@ def _failures(source: str, unknown: dict[str, dict[str, str]], hidden: dict[str,
             count = hidden[path]
             text += (f"; {count} key{'s' if count != 1 else ''} it sets {'are' if count != 1 else 'is'} unknown at the "
                      f"{labels[0]} and not compared")
-        out.append(AnalyzerFailure(source=source, path=path, message=text))
+        where = None if path.startswith("<") else path  # `<entry>`, `<key …>`: not a file
+        out.append(AnalyzerFailure(source=source, path=where, message=text))
     return out
 
 
@@ -197,6 +232,8 @@ class ConfigForensics:
                                 (comparison.base_side.reads, comparison.cand_side.reads), comparison.targets,
                                 entry_known=not comparison.primary_is_other,
                                 read_candidate=cs.candidate.read_text)
+        for key, message in outcome.failures:
+            result.failures.append(AnalyzerFailure(source=self.id, message=f"config key `{key}`: {message}"))
         result.findings = outcome.findings
         result.no_effect = outcome.no_effect
         result.verified = outcome.verified

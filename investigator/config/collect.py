@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -16,6 +17,7 @@ from typing import Protocol
 from investigator import budget
 from investigator.config.extractors import ExtractError, ParsedFile, extractor_for
 from investigator.config.extractors.python import ModuleInfo
+from investigator.config.loading import LoadIndex, string_values
 from investigator.config.program import Program
 from investigator.config.usage import ReadIndex
 from investigator.content import decode_text, unreadable_reason
@@ -61,8 +63,33 @@ class SideData:
             names = {n for n in module.classes if n in self.program.config_classes}
             if names:
                 config_classes[path] = names
-        return ReadIndex(self.sources, config_classes, self.read_cache, parse=self.parse,
-                         covering=self.program.covering)
+        index = ReadIndex(self.sources, config_classes, self.read_cache, parse=self.parse,
+                          covering=self.program.covering)
+        index.loads = self.loads
+        return index
+
+    @cached_property
+    def loads(self) -> LoadIndex:
+        """Which structured config files some code can load at this commit (see `loading`)."""
+        references: list[str] = []
+        composers: dict[str, str] = {}
+        hydra: dict[str, list[str]] = {}
+        for path, parsed in self.parsed.items():
+            if parsed.format == "shell":
+                references.extend(string_values(a.value for c in parsed.data or () for a in c.args))
+            elif parsed.format == "python":
+                module = parsed.data
+                if isinstance(module, ModuleInfo):
+                    here = posixpath.dirname(path)
+                    dirs = [posixpath.normpath(posixpath.join(here, fn.hydra[0] or "."))
+                            for fn in module.functions.values() if fn.hydra is not None]
+                    if dirs:
+                        hydra[path] = dirs
+            else:
+                references.extend(string_values(e.value for e in parsed.entries))
+                if isinstance(parsed.data, dict) and isinstance(parsed.data.get("defaults"), list):
+                    composers[path] = posixpath.dirname(path)
+        return LoadIndex(self.sources, references=references, hydra_files=hydra, composers=composers)
 
     def load(self, path: str) -> ParsedFile | None:
         return self.parsed.get(path)

@@ -33,6 +33,7 @@ class Site:
     loop_aliases: frozenset[str] = frozenset()  # callee parameters bound to a caller's loop variable
     chain: tuple[FunctionInfo, ...] = ()  # the analysed function and the callees inlined down to here
     anchor: tuple[str, int] | None = None  # for an inlined site: the call site in the analysed function
+    branches: tuple[tuple[int, int], ...] = ()  # enclosing `if` statements: (id of the If, 0 body / 1 else)
 
     @property
     def scope_locals(self) -> frozenset[str]:
@@ -118,6 +119,7 @@ class _Ctx:
     loop_aliases: frozenset[str]
     bind_targets: list[ast.expr] | None = None  # where the callee's return values go
     anchor: tuple[str, int] | None = None
+    branches: tuple[tuple[int, int], ...] = ()
 
 
 class Flow:
@@ -165,7 +167,9 @@ class Flow:
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
             owner = func.value.id
             if owner == "self" and fn.class_name:
-                return module.functions.get(f"{fn.class_name}.{func.attr}")
+                return module.functions.get(f"{fn.class_name}.{func.attr}") or self._inherited(
+                    module, fn.class_name, func.attr
+                )
             imported = module.imports.get(owner)
             if imported:
                 defs = [
@@ -176,10 +180,43 @@ class Flow:
                 return defs[0] if len(defs) == 1 else None
         return None
 
+    def _inherited(self, module, class_name: str, method: str, hops: int = 3) -> FunctionInfo | None:  # noqa: ANN001
+        """`self.m()` defined in a base class (same module, or a class of that name elsewhere in the
+        commit when exactly one defines `m`): a step moved into a base-class helper stays visible."""
+        if hops <= 0:
+            return None
+        cls = next(
+            (n for n in ast.walk(module.tree) if isinstance(n, ast.ClassDef) and n.name == class_name.rsplit(".", 1)[-1]),
+            None,
+        )
+        if cls is None:
+            return None
+        for base in cls.bases:
+            base_name = last_name(dotted(base))
+            if not base_name or base_name == "object":
+                continue
+            local = module.functions.get(f"{base_name}.{method}")
+            if local is not None:
+                return local
+            defs = [d for d in self.side.find_defs(method) if d.class_name == base_name]
+            if len(defs) == 1:
+                return defs[0]
+            if not defs:  # one more level up, through the module that defines the base class
+                owners = {d.path for d in self.side.find_defs(method)}
+                for path in owners:
+                    other = self.side.module(path)
+                    if other is not None and any(
+                        isinstance(n, ast.ClassDef) and n.name == base_name for n in other.tree.body
+                    ):
+                        found = self._inherited(other, base_name, method, hops - 1)
+                        if found is not None:
+                            return found
+        return None
+
     # -- walking -------------------------------------------------------------------------------
     def _site(self, node: ast.AST, c: _Ctx) -> Site:
         self._count += 1
-        return Site(node, c.fn, c.loops, c.no_grad, c.depth, c.bindings, c.loop_aliases, c.chain, c.anchor)
+        return Site(node, c.fn, c.loops, c.no_grad, c.depth, c.bindings, c.loop_aliases, c.chain, c.anchor, c.branches)
 
     def _walk_body(self, body: list[ast.stmt], c: _Ctx) -> Iterator[Site]:
         for stmt in body:
@@ -197,6 +234,11 @@ class Flow:
                 yield from self._walk(h, c)
             yield from self._walk_body(node.body, _replace(c, loops=(*c.loops, node)))
             yield from self._walk_body(node.orelse, c)
+            return
+        if isinstance(node, ast.If):  # body and else are alternative paths (detectors reason per path)
+            yield from self._walk(node.test, c)
+            yield from self._walk_body(node.body, _replace(c, branches=(*c.branches, (id(node), 0))))
+            yield from self._walk_body(node.orelse, _replace(c, branches=(*c.branches, (id(node), 1))))
             return
         if isinstance(node, ast.With | ast.AsyncWith):
             inner = c.no_grad or any(_is_no_grad(item.context_expr) for item in node.items)
@@ -231,6 +273,7 @@ class Flow:
             callee, c.loops, callee_no_grad, c.depth + 1, (*c.chain, callee), bindings, aliases,
             targets,
             c.anchor if c.anchor is not None else (c.fn.path, getattr(call, "lineno", c.fn.lineno)),
+            c.branches,
         )
         yield from self._walk_body(callee.body, inner)
 

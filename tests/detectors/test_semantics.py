@@ -254,3 +254,151 @@ def test_base_class_helper_without_step_is_still_a_removed_step() -> None:
     files = {"base_agent.py": BASE_CLASS.replace("{step}", "pass")}
     findings = _grad_order(SUBCLASS_INLINE, SUBCLASS_CALLS_BASE, files)
     assert findings and "step() removed" in findings[0].title
+
+
+# -- code moved into a compiled extension or a helper ----------------------------------------------
+GAE_INLINE = """
+import numpy as np
+
+
+def train(experience, cfg):
+    dones = experience.dones
+    values = experience.values
+    rewards = experience.rewards
+    advantages = np.zeros(cfg.batch_size)
+    lastgaelam = 0
+    for t in reversed(range(cfg.batch_size - 1)):
+        nextnonterminal = 1.0 - dones[t + 1]
+        nextvalues = values[t + 1]
+        delta = rewards[t + 1] + cfg.gamma * nextvalues * nextnonterminal - values[t]
+        advantages[t] = lastgaelam = delta + cfg.gamma * cfg.gae_lambda * nextnonterminal * lastgaelam
+    experience.flatten_batch(advantages)
+"""
+
+GAE_NATIVE = """
+import numpy as np
+from fast_gae import compute_gae
+
+
+def train(experience, cfg):
+    dones = experience.dones
+    values = experience.values
+    rewards = experience.rewards
+    advantages = compute_gae(dones, values, rewards, cfg.gamma, cfg.gae_lambda)
+    experience.flatten_batch(advantages)
+"""
+
+PYX = "def compute_gae(dones, values, rewards, float gamma, float gae_lambda):\n    return dones\n"
+
+
+def _gae_run(base: dict[str, str], cand: dict[str, str]) -> list:
+    return run_on(base, cand, only={"done_mask", "gae_index"}).findings
+
+
+def test_gae_moved_into_a_compiled_extension_is_moved_not_removed() -> None:
+    findings = _gae_run({"train.py": GAE_INLINE}, {"train.py": GAE_NATIVE, "fast_gae.pyx": PYX})
+    assert findings, "the move must be reported"
+    assert all(f.severity.value == "low" for f in findings), [(f.severity, f.title) for f in findings]
+    assert any("compiled extension `fast_gae.pyx`" in f.title and "not verifiable here" in f.title for f in findings)
+
+
+def test_gae_dropped_for_a_python_call_is_still_removed() -> None:
+    # the same call, but no compiled module of that name in the tree: nothing says where it went
+    findings = _gae_run({"train.py": GAE_INLINE}, {"train.py": GAE_NATIVE})
+    assert any(f.severity.value == "critical" and "Done masking removed" in f.title for f in findings)
+
+
+GAE_HELPER_MODULE = """
+def discount_values(dones, values, rewards, gamma, lam):
+    advantages = [0.0] * len(rewards)
+    lastgaelam = 0
+    for t in reversed(range(len(rewards) - 1)):
+        nextnonterminal = 1.0 - dones[t + 1]
+        nextvalues = values[t + 1]
+        delta = rewards[t + 1] + gamma * nextvalues * nextnonterminal - values[t]
+        advantages[t] = lastgaelam = delta + gamma * lam * nextnonterminal * lastgaelam
+    return advantages
+"""
+
+GAE_CALLS_HELPER = """
+from returns_lib import discount_values
+
+
+def train(experience, cfg):
+    dones = experience.dones
+    values = experience.values
+    rewards = experience.rewards
+    advantages = discount_values(dones, values, rewards, cfg.gamma, cfg.gae_lambda)
+    experience.flatten_batch(advantages)
+"""
+
+
+def test_gae_moved_into_a_python_helper_is_compared_there() -> None:
+    findings = _gae_run({"train.py": GAE_INLINE}, {"train.py": GAE_CALLS_HELPER, "returns_lib.py": GAE_HELPER_MODULE})
+    assert [f for f in findings if f.severity.value in ("critical", "significant")] == []
+
+
+def test_helper_that_lost_its_done_mask_is_critical() -> None:
+    broken = GAE_HELPER_MODULE.replace(" * nextnonterminal", "")
+    findings = _gae_run({"train.py": GAE_INLINE}, {"train.py": GAE_CALLS_HELPER, "returns_lib.py": broken})
+    assert any(f.severity.value == "critical" and "Done masking removed" in f.title for f in findings)
+
+
+# -- reward terms: statistics are not rewards ------------------------------------------------------
+def _rewards(base: str, cand: str) -> list:
+    return run_on({"envs.py": base}, {"envs.py": cand}, only={"reward_terms"}).findings
+
+
+COLLECT = """
+def recv(handles):
+    obs, rewards, dones = [], [], []
+    for o, r, d in handles:
+        obs += list(o.values())
+        rewards += list(r.values())
+        dones += list(d.values())
+    return obs, rewards, dones
+"""
+
+FORWARD = """
+def recv(handles):
+    return handles.get()
+"""
+
+
+def test_collecting_rewards_into_a_list_is_not_a_reward_term() -> None:
+    assert _rewards(COLLECT, FORWARD) == []
+
+
+LOGGED = """
+def rollout(env, policy, steps, buffer):
+    obs = env.reset()
+    episode_reward = 0.0
+    for step in range(steps):
+        action = policy(obs)
+        obs, reward, done, info = env.step(action)
+        {shaping}
+        episode_reward += reward
+        buffer.add(obs, action, reward, done)
+        if done:
+            print(f"episode reward {episode_reward:.2f}")
+            episode_reward = 0.0
+"""
+
+
+def test_print_only_episode_accumulator_is_not_a_reward_term() -> None:
+    assert _rewards(LOGGED.replace("{shaping}", "pass"), LOGGED.replace("{shaping}", "pass").replace(
+        "        episode_reward += reward\n", "")) == []
+
+
+def test_reward_shaping_that_reaches_the_buffer_is_still_a_reward_term() -> None:
+    base = LOGGED.replace("{shaping}", "reward += 0.1 * info['progress']")
+    cand = LOGGED.replace("{shaping}", "pass")
+    findings = _rewards(base, cand)
+    assert findings and findings[0].severity.value == "critical" and "Reward term(s) removed" in findings[0].title
+
+
+def test_accumulator_that_feeds_training_is_a_reward_term() -> None:
+    feeds = LOGGED.replace("buffer.add(obs, action, reward, done)", "buffer.add(obs, action, episode_reward, done)")
+    findings = _rewards(feeds.replace("{shaping}", "pass"), feeds.replace("{shaping}", "pass").replace(
+        "        episode_reward += reward\n", ""))
+    assert findings and "Reward term(s) removed" in findings[0].title

@@ -14,6 +14,7 @@ from investigator.detectors.base import (
     register,
 )
 from investigator.detectors.flow import Site
+from investigator.detectors.moved import moved_to_native_hit
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.pyast import FunctionInfo, dotted, last_name
 from investigator.detectors.roles import role
@@ -79,6 +80,12 @@ class GaeIndexDetector(FeatureDetector):
         return out
 
     def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001
+        moved = moved_to_native_hit("Return/advantage recursion", pair, ctx, only_base, {"dones", "values", "rewards"})
+        if moved is not None:
+            if not only_cand:
+                return [moved]
+            return [moved, feature_hit("Time indexing changed in the return computation", pair, [], only_cand,
+                                       confidence=0.5, severity=Severity.low)]
         shifted = {f.key[0] for f in only_base} & {f.key[0] for f in only_cand}
         if shifted:
             r = sorted(shifted)[0]

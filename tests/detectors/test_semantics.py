@@ -402,3 +402,63 @@ def test_accumulator_that_feeds_training_is_a_reward_term() -> None:
     findings = _rewards(feeds.replace("{shaping}", "pass"), feeds.replace("{shaping}", "pass").replace(
         "        episode_reward += reward\n", ""))
     assert findings and "Reward term(s) removed" in findings[0].title
+
+
+# -- gradient cuts: no_grad around rollout / logging is not a cut of the loss ----------------------
+PPO_SCRIPT = """
+import torch
+
+
+def train(agent, envs, optimizer, args):
+    obs = envs.reset()
+    for iteration in range(args.iterations):
+        for step in range(args.num_steps):
+            {rollout}
+            obs, reward, done, info = envs.step(action)
+            logprobs[step] = logprob
+            values[step] = value
+        for epoch in range(args.epochs):
+            _, newlogprob, entropy, newvalue = agent.get_action_and_value(obs, actions)
+            {ratio}
+            pg_loss = -(advantages * ratio).mean()
+            v_loss = ((newvalue - returns) ** 2).mean()
+            loss = pg_loss - args.ent_coef * entropy.mean() + v_loss
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            {stats}
+"""
+
+GRAD_ROLLOUT = "action, logprob, _, value = agent.get_action_and_value(obs)"
+NO_GRAD_ROLLOUT = ("with torch.no_grad():\n                action, logprob, _, value = "
+                   "agent.get_action_and_value(obs)")
+RATIO = "ratio = (newlogprob - logprobs).exp()"
+
+
+def _script(rollout: str = GRAD_ROLLOUT, ratio: str = RATIO, stats: str = "pass") -> str:
+    return PPO_SCRIPT.replace("{rollout}", rollout).replace("{ratio}", ratio).replace("{stats}", stats)
+
+
+def _detach(base: str, cand: str) -> list:
+    return run_on({"train.py": base}, {"train.py": cand}, only={"detach_grad"}).findings
+
+
+def test_no_grad_around_the_rollout_is_not_a_gradient_cut() -> None:
+    findings = _detach(_script(), _script(rollout=NO_GRAD_ROLLOUT))
+    assert [f for f in findings if f.severity.value in ("critical", "significant")] == []
+
+
+def test_item_for_logging_is_not_a_gradient_cut() -> None:
+    stats = "with torch.no_grad():\n                mean_entropy = entropy.mean().item()\n                approx_kl = (logprobs - newlogprob).mean()"
+    assert _detach(_script(), _script(stats=stats)) == []
+
+
+def test_ratio_detached_in_the_update_is_still_critical() -> None:
+    findings = _detach(_script(), _script(ratio="ratio = (newlogprob - logprobs).detach().exp()"))
+    assert findings and findings[0].severity.value == "critical" and "ratio" in findings[0].title
+
+
+def test_detached_target_inside_a_loss_is_not_a_cut() -> None:
+    base = _script(stats="aux_loss = mse(pred, target)\n            aux_loss.backward()")
+    cand = _script(stats="aux_loss = mse(pred, target.detach())\n            aux_loss.backward()")
+    assert _detach(base, cand) == []

@@ -37,13 +37,18 @@ def _grad_reset_loop(node: ast.AST) -> bool:
     if not isinstance(node, ast.For) or not isinstance(node.target, ast.Name):
         return False
     var = node.target.id
+    grad = {f"{var}.grad", f"{var}.grad.data"}
     for sub in ast.walk(ast.Module(body=node.body, type_ignores=[])):
-        if isinstance(sub, ast.Assign) and isinstance(sub.value, ast.Constant) and sub.value.value is None:
-            if any(dotted(t) == f"{var}.grad" for t in sub.targets):
-                return True
-        if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and sub.func.attr in {"zero_", "detach_", "fill_"}:
-            if dotted(sub.func.value) in (f"{var}.grad", f"{var}.grad.data"):
-                return True
+        cleared = (
+            isinstance(sub, ast.Assign) and isinstance(sub.value, ast.Constant) and sub.value.value is None
+            and any(dotted(t) == f"{var}.grad" for t in sub.targets)
+        )
+        zeroed = (
+            isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute)
+            and sub.func.attr in {"zero_", "detach_", "fill_"} and dotted(sub.func.value) in grad
+        )
+        if cleared or zeroed:
+            return True
     return False
 
 

@@ -462,3 +462,69 @@ def test_detached_target_inside_a_loss_is_not_a_cut() -> None:
     base = _script(stats="aux_loss = mse(pred, target)\n            aux_loss.backward()")
     cand = _script(stats="aux_loss = mse(pred, target.detach())\n            aux_loss.backward()")
     assert _detach(base, cand) == []
+
+
+# -- equivalent forms: functional vs module activations, arithmetic identities ---------------------
+ACTIVATIONS = """
+import torch
+import torch.nn as nn
+
+
+def create_activation(kind):
+    if kind == "relu":
+        return {relu}
+    elif kind == "tanh":
+        return {tanh}
+    elif kind == "swish":
+        return {swish}
+    raise ValueError(kind)
+"""
+
+
+def _acts(relu: str, tanh: str, swish: str) -> str:
+    return ACTIVATIONS.replace("{relu}", relu).replace("{tanh}", tanh).replace("{swish}", swish)
+
+
+FUNCTIONAL = _acts("torch.relu", "torch.tanh", "lambda x: x * torch.sigmoid(x)")
+
+
+def test_functional_and_module_activations_are_the_same_nonlinearity() -> None:
+    modules = _acts("nn.ReLU()", "nn.Tanh()", "Swish()")
+    assert run_on({"enc.py": FUNCTIONAL}, {"enc.py": modules}, only={"layers"}).findings == []
+
+
+def test_activation_really_changed_is_still_found() -> None:
+    swapped = _acts("nn.Tanh()", "nn.Tanh()", "nn.SiLU()")
+    findings = run_on({"enc.py": FUNCTIONAL}, {"enc.py": swapped}, only={"layers"}).findings
+    assert findings and "Nonlinearity changed: relu -> tanh" in findings[0].title
+
+
+LOSS_SUM = """
+def update(agent, optimizer, batch, args):
+    pg_loss, value_loss, entropy = agent.losses(batch)
+    loss = {expr}
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+"""
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "pg_loss + 1 * value_loss - args.ent_coef * entropy",
+        "pg_loss + value_loss * 1 - args.ent_coef * entropy + 0",
+        "1.0 * pg_loss + value_loss / 1 - args.ent_coef * entropy",
+    ],
+)
+def test_arithmetic_identities_are_not_behaviour_changes(expr: str) -> None:
+    base = LOSS_SUM.replace("{expr}", "pg_loss + value_loss - args.ent_coef * entropy")
+    findings = run_on({"train.py": base}, {"train.py": LOSS_SUM.replace("{expr}", expr)}).findings
+    assert findings == [], [(f.source, f.title) for f in findings]
+
+
+def test_a_real_weight_change_is_still_found() -> None:
+    base = LOSS_SUM.replace("{expr}", "pg_loss + value_loss - args.ent_coef * entropy")
+    cand = LOSS_SUM.replace("{expr}", "pg_loss + 0.5 * value_loss - args.ent_coef * entropy")
+    findings = run_on({"train.py": base}, {"train.py": cand}).findings
+    assert any("Value-loss weight changed" in f.title for f in findings)

@@ -272,3 +272,21 @@ def inlined_call_assigns(sites: list[Site]) -> set[int]:
                 break
             k += 1
     return out
+
+
+_PARENTS: dict[int, tuple[ast.AST, dict[int, ast.AST]]] = {}
+
+
+def parent_map(fn: FunctionInfo) -> dict[int, ast.AST]:
+    """id(node) -> parent node inside a function (cached, bounded: detectors look at a few at a time)."""
+    cached = _PARENTS.get(id(fn.node))
+    if cached is None or cached[0] is not fn.node:
+        table: dict[int, ast.AST] = {}
+        for parent in ast.walk(fn.node):
+            for child in ast.iter_child_nodes(parent):
+                table[id(child)] = parent
+        cached = (fn.node, table)
+        if len(_PARENTS) > 256:
+            _PARENTS.clear()
+        _PARENTS[id(fn.node)] = cached
+    return cached[1]

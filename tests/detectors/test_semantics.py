@@ -528,3 +528,41 @@ def test_a_real_weight_change_is_still_found() -> None:
     cand = LOSS_SUM.replace("{expr}", "pg_loss + 0.5 * value_loss - args.ent_coef * entropy")
     findings = run_on({"train.py": base}, {"train.py": cand}).findings
     assert any("Value-loss weight changed" in f.title for f in findings)
+
+
+# -- direction: a change toward the textbook form is a likely fix, not the regression --------------
+GAE_LOOP = """
+def compute_gae(rewards, values, dones, last_value, gamma, lam):
+    n = len(rewards)
+    adv = [0.0] * n
+    last = 0.0
+    for t in reversed(range(n - 1)):
+        nextnonterminal = 1.0 - dones[t + 1]
+        delta = rewards[t] + gamma * {boot} * nextnonterminal - values[t]
+        adv[t] = last = delta + gamma * lam * nextnonterminal * last
+    return adv
+"""
+
+
+def _gae_dir(base_boot: str, cand_boot: str) -> list:
+    base, cand = GAE_LOOP.replace("{boot}", base_boot), GAE_LOOP.replace("{boot}", cand_boot)
+    return run_on({"gae.py": base}, {"gae.py": cand}, only={"gae_index"}).findings
+
+
+def test_bootstrap_moved_toward_next_state_value_is_a_likely_fix() -> None:
+    findings = _gae_dir("values[t]", "values[t + 1]")
+    assert findings and findings[0].severity.value == "low", [(f.severity, f.title) for f in findings]
+    assert "toward the textbook" in findings[0].title and "likely a fix" in findings[0].title
+
+
+def test_bootstrap_moved_away_from_next_state_value_is_the_regression() -> None:
+    findings = _gae_dir("values[t + 1]", "values[t]")
+    assert findings and findings[0].severity.value == "critical" and "away from the textbook" in findings[0].title
+
+
+def test_baseline_term_shifted_is_not_called_a_fix() -> None:
+    # `- values[t]` -> `- values[t + 1]`: the subtracted baseline is not the bootstrap; no "likely fix"
+    base = GAE_LOOP.replace("{boot}", "values[t + 1]")
+    cand = base.replace("* nextnonterminal - values[t]", "* nextnonterminal - values[t + 1]")
+    findings = run_on({"gae.py": base}, {"gae.py": cand}, only={"gae_index"}).findings
+    assert findings and findings[0].severity.value == "critical" and "likely a fix" not in findings[0].title

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 
 from investigator.detectors.base import (
     DetectorContext,
@@ -16,7 +17,8 @@ from investigator.detectors.base import (
 from investigator.detectors.flow import Site
 from investigator.detectors.moved import moved_to_native_hit
 from investigator.detectors.pairs import FunctionPair
-from investigator.detectors.pyast import FunctionInfo, dotted, last_name
+from investigator.detectors.patterns import parent_map
+from investigator.detectors.pyast import FunctionInfo, dotted, last_name, names_in
 from investigator.detectors.roles import role
 from investigator.models import Severity
 
@@ -36,6 +38,47 @@ def offset(index: ast.AST, loop_vars: set[str]) -> str | None:
             return f"{sign}{ast.unparse(right)}"
         if sign == "+" and isinstance(right, ast.Name) and right.id in loop_vars and isinstance(left, ast.Constant):
             return f"+{left.value}"
+    return None
+
+
+DISCOUNT = re.compile(r"gamma|discount|(^|_)gam($|_)", re.IGNORECASE)
+
+
+def _bootstrap(site: Site) -> bool:
+    """Whether a value read is the bootstrap term: multiplied by the discount in its statement, or
+    assigned to a next-value name (`nextvalues = values[t + 1]`)."""
+    parents = parent_map(site.fn)
+    node: ast.AST = site.node
+    cur = parents.get(id(node))
+    while cur is not None and not isinstance(cur, ast.stmt):
+        if isinstance(cur, ast.BinOp) and isinstance(cur.op, ast.Mult):
+            other = cur.right if _contains(cur.left, node) else cur.left
+            if any(DISCOUNT.search(n) for n in names_in(other)):
+                return True
+        node, cur = cur, parents.get(id(cur))
+    if isinstance(cur, ast.Assign) and len(cur.targets) == 1:
+        name = last_name(dotted(cur.targets[0])) or ""
+        return role(name) == "next_values"
+    return False
+
+
+def _contains(tree: ast.AST, node: ast.AST) -> bool:
+    return any(sub is node for sub in ast.walk(tree))
+
+
+def direction(base: list[Feature], cand: list[Feature]) -> str | None:
+    """'toward' when the value bootstrap moves from V(s_t) to V(s_{t+1}) (the textbook form), 'away'
+    for the reverse, None otherwise. Read over all value loads of each side: a shifted bootstrap is
+    the difference in bootstrap offsets, whichever equal-looking load the multiset diff paired."""
+
+    def boot(features: list[Feature]) -> set[str]:
+        return {f.key[1] for f in features if f.key[0] == "values" and f.key[2] == "load" and _bootstrap(f.site)}
+
+    b, c = boot(base), boot(cand)
+    if b == {"+0"} and c == {"+1"}:
+        return "toward"
+    if b == {"+1"} and c == {"+0"}:
+        return "away"
     return None
 
 
@@ -91,6 +134,19 @@ class GaeIndexDetector(FeatureDetector):
             r = sorted(shifted)[0]
             b = [f for f in only_base if f.key[0] == r]
             c = [f for f in only_cand if f.key[0] == r]
+            way = direction(base, cand) if r == "values" else None
+            if way == "toward":
+                return [feature_hit(
+                    f"Index shift in {r} toward the textbook bootstrap V(s_t+1): `{b[0].text}` -> `{c[0].text}` "
+                    "(likely a fix)", pair, b, c, severity=Severity.low, confidence=0.6,
+                    fix="Likely a fix: the TD error now bootstraps from the next state's value. Check the "
+                        "done mask uses the flag of the step that ended the episode.",
+                )]
+            if way == "away":
+                return [feature_hit(
+                    f"Index shift in {r} away from the textbook bootstrap V(s_t+1): `{b[0].text}` -> `{c[0].text}`",
+                    pair, b, c, confidence=0.9,
+                )]
             return [feature_hit(f"Index shift in {r}: `{b[0].text}` -> `{c[0].text}`", pair, b, c)]
         if only_base and not only_cand:
             return [feature_hit("Time-indexed access dropped from the return computation", pair, only_base, [],

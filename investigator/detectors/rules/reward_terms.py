@@ -16,7 +16,7 @@ from investigator.detectors.base import (
 )
 from investigator.detectors.flow import Site
 from investigator.detectors.pairs import FunctionPair
-from investigator.detectors.patterns import assigned_names, assigns, calls, canon, mentions_role
+from investigator.detectors.patterns import assigned_names, assigns, calls, canon, mentions_role, parent_map
 from investigator.detectors.pyast import (
     FunctionInfo,
     call_name,
@@ -48,23 +48,6 @@ def _collects(value: ast.expr) -> bool:
     return isinstance(value, ast.Call) and last_name(call_name(value)) in LIST_BUILDERS
 
 
-def _parents(fn: FunctionInfo) -> dict[int, ast.AST]:
-    cached = _PARENTS.get(id(fn.node))
-    if cached is None or cached[0] is not fn.node:
-        table: dict[int, ast.AST] = {}
-        for parent in ast.walk(fn.node):
-            for child in ast.iter_child_nodes(parent):
-                table[id(child)] = parent
-        cached = (fn.node, table)
-        if len(_PARENTS) > 256:  # bounded: one investigation reads a few functions at a time
-            _PARENTS.clear()
-        _PARENTS[id(fn.node)] = cached
-    return cached[1]
-
-
-_PARENTS: dict[int, tuple[ast.AST, dict[int, ast.AST]]] = {}
-
-
 def _for_logging(node: ast.AST, parents: dict[int, ast.AST]) -> bool:
     """Whether a read of a value ends in a print/log/stats sink (not in the trained-on reward)."""
     cur = parents.get(id(node))
@@ -89,7 +72,7 @@ def logging_accumulator(node: ast.AugAssign, fn: FunctionInfo) -> bool:
     target = dotted(node.target.value if isinstance(node.target, ast.Subscript) else node.target)
     if not target or not ACCUMULATOR.search(last_name(target).lower()):
         return False
-    parents = _parents(fn)
+    parents = parent_map(fn)
     for sub in ast.walk(fn.node):
         if sub is node.target or not isinstance(sub, ast.Name | ast.Attribute) or not isinstance(sub.ctx, ast.Load):
             continue

@@ -264,6 +264,24 @@ def _similarity(a: FunctionInfo, b: FunctionInfo, matcher: difflib.SequenceMatch
     return matcher.ratio()
 
 
+TEXT_SIMILARITY = 0.5  # git's default rename threshold (`-M50%`), on the lines of the two bodies
+
+
+def _lines(fn: FunctionInfo) -> list[str]:
+    return [line for line in fn.text_key.splitlines() if line]
+
+
+def text_similarity(a: FunctionInfo, b: FunctionInfo) -> float:
+    """Share of common source lines (indentation, blank lines and comments ignored), as git's
+    rename detection measures files: two scripts that merely use the same constructs are not one."""
+    la, lb = _lines(a), _lines(b)
+    if not la and not lb:
+        return 1.0
+    if 2.0 * min(len(la), len(lb)) / (len(la) + len(lb)) < TEXT_SIMILARITY:
+        return 0.0
+    return difflib.SequenceMatcher(None, la, lb, autojunk=False).ratio()
+
+
 def build_pairs(
     base_tree: SourceTree,
     cand_tree: SourceTree,
@@ -341,7 +359,10 @@ def _match_across(index: PairIndex, left: list[FunctionInfo], right: list[Functi
             if matcher is None:
                 matcher = difflib.SequenceMatcher(None, [], g.tokens, autojunk=False)
             s = _similarity(f, g, matcher)
-            if s >= threshold:
+            # a rename (`A.__init__` -> `B.__init__` too), or a script's top level in another file,
+            # must also share its text (git's similarity): equal token shapes alone pair unrelated
+            # short functions and scripts
+            if s >= threshold and (f.qualname == g.qualname and not f.is_module or text_similarity(f, g) >= TEXT_SIMILARITY):
                 scored.append((s + (0.01 if f.name == g.name else 0.0), i, j))
     used_l: set[int] = set()
     used_r: set[int] = set()

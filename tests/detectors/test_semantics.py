@@ -566,3 +566,75 @@ def test_baseline_term_shifted_is_not_called_a_fix() -> None:
     cand = base.replace("* nextnonterminal - values[t]", "* nextnonterminal - values[t + 1]")
     findings = run_on({"gae.py": base}, {"gae.py": cand}, only={"gae_index"}).findings
     assert findings and findings[0].severity.value == "critical" and "likely a fix" not in findings[0].title
+
+
+# -- pairing: renamed files the way git's similarity does; unrelated scripts are not one -----------
+SCRIPT_A = """
+import pufferlib.emulation
+import pufferlib.registry
+
+for name in pufferlib.registry.names():
+    env = pufferlib.emulation.make(name, num_envs=8)
+    obs = env.reset()
+    for step in range(100):
+        obs, reward, done, info = env.step(env.action_space.sample())
+    print(name, done)
+"""
+
+# the same constructs and attribute names, nothing else in common: token shapes agree, text does not
+SCRIPT_B = """
+import bench.timing
+import bench.suites
+
+for suite in bench.suites.names():
+    game = bench.timing.make(suite, num_envs=2)
+    first = game.reset()
+    for tick in range(100):
+        first, gain, over, extra = game.step(game.action_space.sample())
+    print(suite, over)
+"""
+
+
+INIT_A = """
+class RemoteEnvs:
+    def __init__(self, binding, num_workers, envs_per_worker):
+        self.binding = binding
+        self.num_workers = num_workers
+        self.envs_per_worker = envs_per_worker
+        self.num_envs = num_workers * envs_per_worker
+
+
+def run(binding):
+    return RemoteEnvs(binding, 4, 2)
+"""
+
+INIT_B = """
+class ProcgenVecEnv:
+    def __init__(self, name, num_envs, distribution):
+        self.name = name
+        self.distribution = distribution
+        self.num_envs = num_envs
+        self.env = make_procgen(name, num_envs=num_envs)
+
+
+def run(name):
+    return ProcgenVecEnv(name, 8, "easy")
+"""
+
+
+def test_unrelated_scripts_are_not_compared_as_a_rename() -> None:
+    result = run_on({"tests/test_bindings.py": SCRIPT_A}, {"tests/test_registry.py": SCRIPT_B})
+    assert not any("->" in str(f.evidence[0].details.get("function")) for f in result.findings), [
+        (f.title, f.evidence[0].details) for f in result.findings
+    ]
+
+
+def test_methods_with_the_same_name_in_unrelated_classes_are_not_paired() -> None:
+    result = run_on({"pkg/multiprocessing.py": INIT_A}, {"pkg/procgen.py": INIT_B}, only={"env_count"})
+    assert result.findings == [], [(f.title, f.evidence[0].details) for f in result.findings]
+
+
+def test_a_renamed_script_with_a_real_change_is_still_compared() -> None:
+    renamed = SCRIPT_A.replace("num_envs=8", "num_envs=1")
+    result = run_on({"tests/test_bindings.py": SCRIPT_A}, {"tests/check_bindings.py": renamed}, only={"env_count"})
+    assert any("->" in str(f.evidence[0].details.get("function")) for f in result.findings)

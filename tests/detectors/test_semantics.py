@@ -638,3 +638,39 @@ def test_a_renamed_script_with_a_real_change_is_still_compared() -> None:
     renamed = SCRIPT_A.replace("num_envs=8", "num_envs=1")
     result = run_on({"tests/test_bindings.py": SCRIPT_A}, {"tests/check_bindings.py": renamed}, only={"env_count"})
     assert any("->" in str(f.evidence[0].details.get("function")) for f in result.findings)
+
+
+# -- a training loop is not a state-dict key mapping ------------------------------------------------
+LOOP = """
+def train(policy, experience, optimizer, cfg):
+    lstm_state = None
+    for mb in range(experience.num_minibatches):
+        start, end = mb * cfg.minibatch_size, (mb + 1) * cfg.minibatch_size
+        obs = experience.obs[start:end]
+        _, logprob, entropy, value, lstm_state = policy(obs, lstm_state)
+        loss = (logprob * experience.adv[start:end]).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+"""
+
+REMAP = """
+import torch
+
+
+def load(model, path):
+    checkpoint = torch.load(path)
+    state = {k.replace("module.", ""): v for k, v in checkpoint["model"].items()}
+    model.load_state_dict(state)
+"""
+
+
+def test_training_loop_with_lstm_state_and_slices_is_not_a_key_mapping() -> None:
+    cand = LOOP.replace("obs = experience.obs[start:end]", "obs = experience.obs[start:end].to(cfg.device)")
+    assert run_on({"train.py": LOOP}, {"train.py": cand}, only={"strict_load"}).findings == []
+
+
+def test_state_dict_key_mapping_change_is_still_found() -> None:
+    cand = REMAP.replace('k.replace("module.", "")', 'k[len("module."):]')
+    findings = run_on({"ckpt.py": REMAP}, {"ckpt.py": cand}, only={"strict_load"}).findings
+    assert findings and "State-dict key mapping changed" in findings[0].title

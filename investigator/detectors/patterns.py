@@ -290,3 +290,25 @@ def parent_map(fn: FunctionInfo) -> dict[int, ast.AST]:
             _PARENTS.clear()
         _PARENTS[id(fn.node)] = cached
     return cached[1]
+
+
+LOG_SINK_CALL = re.compile(
+    r"^(print|pprint|log|info|debug|warning|warn|add_scalars?|add_histogram|add_text|set_description|"
+    r"set_postfix|log_dict|log_metrics|record)$"
+)
+LOG_SINK_RECEIVER = re.compile(r"(^|\.)(log|logger|logging|writer|wandb|tensorboard|tb|summary_writer|pbar|tqdm|console)$",
+                               re.IGNORECASE)
+
+
+def in_log_sink(site: Site) -> bool:
+    """Whether a node is an argument of a print / logger / summary-writer call (it reaches a log, not
+    training)."""
+    parents = parent_map(site.fn)
+    cur = parents.get(id(site.node))
+    while cur is not None and not isinstance(cur, ast.stmt):
+        if isinstance(cur, ast.Call) and (
+            LOG_SINK_CALL.match(last_name(call_name(cur)) or "") or LOG_SINK_RECEIVER.search(receiver(cur))
+        ):
+            return True
+        cur = parents.get(id(cur))
+    return False

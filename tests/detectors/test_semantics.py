@@ -674,3 +674,10 @@ def test_state_dict_key_mapping_change_is_still_found() -> None:
     cand = REMAP.replace('k.replace("module.", "")', 'k[len("module."):]')
     findings = run_on({"ckpt.py": REMAP}, {"ckpt.py": cand}, only={"strict_load"}).findings
     assert findings and "State-dict key mapping changed" in findings[0].title
+
+
+def test_logged_reward_means_are_not_an_index_shift() -> None:
+    base = GAE_LOOP.replace("{boot}", "values[t + 1]")
+    cand = base.replace("    return adv\n", "    for i in range(3):\n        writer.add_scalar('rewards', rewards[i], i)\n    return adv\n")
+    findings = run_on({"gae.py": base}, {"gae.py": cand}, only={"gae_index"}).findings
+    assert findings == [], [(f.severity, f.title) for f in findings]

@@ -17,7 +17,7 @@ from investigator.detectors.base import (
 from investigator.detectors.flow import Site
 from investigator.detectors.moved import moved_to_native_hit
 from investigator.detectors.pairs import FunctionPair
-from investigator.detectors.patterns import parent_map
+from investigator.detectors.patterns import in_log_sink, parent_map
 from investigator.detectors.pyast import FunctionInfo, dotted, last_name, names_in
 from investigator.detectors.roles import role
 from investigator.models import Severity
@@ -112,7 +112,7 @@ class GaeIndexDetector(FeatureDetector):
                 continue
             name = last_name(dotted(node.value))
             r = role(name) if name else None
-            if r not in ROLES:
+            if r not in ROLES or in_log_sink(site):
                 continue
             parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
             for part in parts:
@@ -129,7 +129,13 @@ class GaeIndexDetector(FeatureDetector):
                 return [moved]
             return [moved, feature_hit("Time indexing changed in the return computation", pair, [], only_cand,
                                        confidence=0.5, severity=Severity.low)]
-        shifted = {f.key[0] for f in only_base} & {f.key[0] for f in only_cand}
+        # a shift: the same quantity, read (or written) the same way, at another time offset
+        shifted = {(f.key[0], f.key[2]) for f in only_base} & {(f.key[0], f.key[2]) for f in only_cand}
+        shifted = {
+            r for r, access in shifted
+            if {f.key[1] for f in only_base if f.key[0] == r and f.key[2] == access}
+            != {f.key[1] for f in only_cand if f.key[0] == r and f.key[2] == access}
+        }
         if shifted:
             r = sorted(shifted)[0]
             b = [f for f in only_base if f.key[0] == r]

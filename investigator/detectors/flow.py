@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -129,6 +130,8 @@ class Flow:
         self.side = side
         self._cache: dict[int, list[Site]] = {}
         self._resolved: dict[tuple[int, str], FunctionInfo | None] = {}
+        self._holders: dict[str, list[str]] = {}  # class name -> files whose text defines it
+        self._inherits: dict[tuple[str, str, str], FunctionInfo | None] = {}
         self._count = 0
 
     def sites(self, fn: FunctionInfo) -> list[Site]:
@@ -181,14 +184,29 @@ class Flow:
         return None
 
     def _inherited(self, module, class_name: str, method: str, hops: int = 3) -> FunctionInfo | None:  # noqa: ANN001
-        """`self.m()` defined in a base class (same module, or a class of that name elsewhere in the
-        commit when exactly one defines `m`): a step moved into a base-class helper stays visible."""
+        """`self.m()` defined in a base class (same module, or the one class of that name elsewhere
+        in the commit that defines `m`): a step moved into a base-class helper stays visible. Only
+        files whose text defines both `m` and the base class are parsed."""
         if hops <= 0:
             return None
-        cls = next(
-            (n for n in ast.walk(module.tree) if isinstance(n, ast.ClassDef) and n.name == class_name.rsplit(".", 1)[-1]),
-            None,
-        )
+        key = (module.path, class_name, method)
+        if key not in self._inherits:
+            self._inherits[key] = None  # a cycle through the bases ends here
+            self._inherits[key] = self._inherited_uncached(module, class_name, method, hops)
+        return self._inherits[key]
+
+    def _class_holders(self, name: str) -> list[str]:
+        if name not in self._holders:
+            pattern = re.compile(rf"^\s*class\s+{re.escape(name)}\b", re.MULTILINE)
+            needle = f"class {name}"
+            self._holders[name] = [
+                p for p, t in self.side.texts().items() if p.endswith(".py") and needle in t and pattern.search(t)
+            ]
+        return self._holders[name]
+
+    def _inherited_uncached(self, module, class_name: str, method: str, hops: int) -> FunctionInfo | None:  # noqa: ANN001
+        short = class_name.rsplit(".", 1)[-1]
+        cls = next((n for n in ast.walk(module.tree) if isinstance(n, ast.ClassDef) and n.name == short), None)
         if cls is None:
             return None
         for base in cls.bases:
@@ -198,19 +216,19 @@ class Flow:
             local = module.functions.get(f"{base_name}.{method}")
             if local is not None:
                 return local
-            defs = [d for d in self.side.find_defs(method) if d.class_name == base_name]
+            holders = [p for p in self._class_holders(base_name) if p != module.path]
+            owners = sorted(set(holders) & set(self.side.def_paths(method)))
+            defs = [
+                f for p in owners if (m := self.side.module(p)) is not None
+                for f in m.functions.values() if f.class_name == base_name and f.name == method
+            ]
             if len(defs) == 1:
                 return defs[0]
-            if not defs:  # one more level up, through the module that defines the base class
-                owners = {d.path for d in self.side.find_defs(method)}
-                for path in owners:
-                    other = self.side.module(path)
-                    if other is not None and any(
-                        isinstance(n, ast.ClassDef) and n.name == base_name for n in other.tree.body
-                    ):
-                        found = self._inherited(other, base_name, method, hops - 1)
-                        if found is not None:
-                            return found
+            if not defs and hops > 1 and len(holders) == 1:  # one more level up: the base's own bases
+                other = self.side.module(holders[0])
+                found = self._inherited(other, base_name, method, hops - 1) if other is not None else None
+                if found is not None:
+                    return found
         return None
 
     # -- walking -------------------------------------------------------------------------------

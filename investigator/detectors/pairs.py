@@ -113,6 +113,10 @@ class SideIndex:
                 found.extend(f for f in module.functions.values() if f.name == name)
         return found
 
+    def def_paths(self, name: str) -> list[str]:
+        """Files whose text defines a function or method of this simple name (nothing is parsed)."""
+        return list(self._def_index().get(name, []))
+
     def find_class(self, name: str) -> bool:
         pattern = re.compile(rf"^\s*class\s+{re.escape(name)}\b", re.MULTILINE)
         return any(pattern.search(t) for p, t in self.texts().items() if p.endswith(PY_SUFFIXES))

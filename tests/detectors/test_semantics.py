@@ -681,3 +681,32 @@ def test_logged_reward_means_are_not_an_index_shift() -> None:
     cand = base.replace("    return adv\n", "    for i in range(3):\n        writer.add_scalar('rewards', rewards[i], i)\n    return adv\n")
     findings = run_on({"gae.py": base}, {"gae.py": cand}, only={"gae_index"}).findings
     assert findings == [], [(f.severity, f.title) for f in findings]
+
+
+def test_step_made_unconditional_is_named_and_not_critical() -> None:
+    base = STRAIGHT.replace("        self.scaler.step(self.optimizer)\n        self.scaler.update()\n",
+                            "        if self.opt_step:\n            self.scaler.step(self.optimizer)\n            self.scaler.update()\n")
+    findings = _grad_order(base, STRAIGHT)
+    assert findings and findings[0].severity.value == "significant"
+    assert "step() now on every path (was conditional)" in findings[0].title
+
+
+ACTION_MASK = """
+import torch
+
+
+class Network(torch.nn.Module):
+    def forward(self, obs, action_masks):
+        logits = self.actor(obs)
+        logits = logits + (1.0 - action_masks) * -1e9
+        return logits, self.critic(obs)
+
+
+def run(net, obs, masks):
+    return net(obs, masks)
+"""
+
+
+def test_action_masks_are_not_done_masks() -> None:
+    cand = ACTION_MASK.replace("        logits = logits + (1.0 - action_masks) * -1e9\n", "")
+    assert run_on({"models.py": ACTION_MASK}, {"models.py": cand}, only={"done_mask"}).findings == []

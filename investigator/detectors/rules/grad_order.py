@@ -259,6 +259,12 @@ class GradOrderDetector(Detector):
         csite = cpath[first].site if first < len(cpath) else (cpath[-1].site if cpath else None)
         counts = {k: (_per_path_count(paths_b, k), _per_path_count(paths_c, k)) for k in sorted(common)}
         dup = [f"{k} x{n}->x{m}" for k, (n, m) in counts.items() if n != m]
+        if not dup:
+            for kind in ("step", "clip", "zero_grad", "backward"):
+                always_b = all(any(e.kind == kind for e in p) for p in paths_b)
+                always_c = all(any(e.kind == kind for e in p) for p in paths_c)
+                if always_b != always_c:
+                    dup.append(f"{kind}() now {'on every path (was conditional)' if always_c else 'conditional (some paths skip it)'}")
         if not dup and len(sigs_b) != len(sigs_c):
             dup = [f"{len(sigs_b)} -> {len(sigs_c)} distinct control-flow paths"]
         added_opts = sorted(set(opts_c) - set(opts_b)) if len(opts_c) > len(opts_b) else []
@@ -275,7 +281,7 @@ class GradOrderDetector(Detector):
         elif removed_opts:
             severity, confidence = Severity.significant, 0.7
             detail = [f"optimizer no longer stepped ({', '.join(removed_opts)})"]
-        elif Counter((e.kind, opts_b.get(e.opt, e.opt)) for e in b) == Counter(
+        elif not any("now" in d for d in dup) and Counter((e.kind, opts_b.get(e.opt, e.opt)) for e in b) == Counter(
             (e.kind, opts_c.get(e.opt, e.opt)) for e in c
         ):  # the same calls regrouped, every optimizer still in order on every path
             severity, confidence = Severity.low, 0.5
@@ -288,7 +294,7 @@ class GradOrderDetector(Detector):
             Hit(
                 title=title,
                 summary=f"baseline `{_render(bpath, opts_b)}` -> candidate `{_render(cpath, opts_c)}`"
-                + (f" ({len(paths_b)} -> {len(paths_c)} control-flow paths compared)" if many else ""),
+                + (f" ({len(sigs_b)} -> {len(sigs_c)} distinct control-flow paths compared)" if many else ""),
                 base=site_loc(bsite),
                 cand=site_loc(csite),
                 pair=pair,

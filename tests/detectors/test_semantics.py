@@ -710,3 +710,56 @@ def run(net, obs, masks):
 def test_action_masks_are_not_done_masks() -> None:
     cand = ACTION_MASK.replace("        logits = logits + (1.0 - action_masks) * -1e9\n", "")
     assert run_on({"models.py": ACTION_MASK}, {"models.py": cand}, only={"done_mask"}).findings == []
+
+
+# -- values handed to a helper in a list, and a normaliser named after values, are not terms -------
+MASKED_LOSS = """
+import torch
+
+
+def apply_masks(losses, mask):
+    return [(l * mask).sum() / mask.sum() for l in losses], mask.sum()
+
+
+def update(model, optimizer, batch, args):
+    a_loss, c_loss, entropy = model.losses(batch)
+    {masking}
+    loss = a_loss + 0.5 * c_loss - entropy * args.entropy_coef
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+"""
+
+
+def test_entropy_passed_to_a_masking_helper_is_not_a_new_entropy_term() -> None:
+    base = MASKED_LOSS.replace("{masking}", "pass")
+    cand = MASKED_LOSS.replace("{masking}", "losses, sum_mask = apply_masks([a_loss, c_loss, entropy], batch.mask)\n"
+                                            "    a_loss, c_loss, entropy = losses[0], losses[1], losses[2]")
+    assert run_on({"train.py": base}, {"train.py": cand}, only={"entropy_term"}).findings == []
+
+
+def test_entropy_sign_flip_is_still_critical() -> None:
+    base = MASKED_LOSS.replace("{masking}", "pass")
+    cand = base.replace("- entropy * args.entropy_coef", "+ entropy * args.entropy_coef")
+    findings = run_on({"train.py": base}, {"train.py": cand}, only={"entropy_term"}).findings
+    assert findings and findings[0].severity.value == "critical" and "sign flipped" in findings[0].title
+
+
+RETURNS = """
+def prepare(advantages, values, normalize, value_mean_std):
+    returns = advantages + values
+    {norm}
+    return returns
+"""
+
+
+def test_normalising_returns_with_a_value_normaliser_is_not_values_as_target() -> None:
+    cand = RETURNS.replace("{norm}", "if normalize:\n        returns = value_mean_std(returns)")
+    findings = run_on({"data.py": RETURNS.replace("{norm}", "pass")}, {"data.py": cand}, only={"returns_target"}).findings
+    assert findings == [], [(f.severity, f.title) for f in findings]
+
+
+def test_returns_built_from_values_only_is_still_critical() -> None:
+    cand = RETURNS.replace("returns = advantages + values", "returns = values.clone()").replace("{norm}", "pass")
+    findings = run_on({"data.py": RETURNS.replace("{norm}", "pass")}, {"data.py": cand}, only={"returns_target"}).findings
+    assert findings and findings[0].severity.value == "critical"

@@ -20,6 +20,7 @@ from investigator.detectors.patterns import (
     assigns,
     calls,
     computes_loss,
+    env_step,
     inlined_call_assigns,
     roles_in,
     target_roles,
@@ -149,6 +150,8 @@ class DetachGradDetector(FeatureDetector):
         position = {id(s): i for i, s in enumerate(sites)}
         assign_list = [(position[id(st)], node, value) for st, node, value in assigns(sites)]
         backward_sites = [st for st, _c, name in calls(sites) if last_name(name) == "backward"]
+        # functions that step the environment are the rollout: no_grad there is inference, not a cut
+        rollout = {id(st.fn) for st, c, name in calls(sites) if env_step(c) or last_name(name) == "env_step"}
         for site, node, value in assigns(sites):
             if id(node) in inlined:
                 continue
@@ -157,7 +160,7 @@ class DetachGradDetector(FeatureDetector):
                 continue
             how = "no_grad" if site.no_grad else "detach" if _detaches(value) else None
             if how and not roles <= TARGETS and (
-                (how == "no_grad" and not _in_update(site, backward_sites))
+                (how == "no_grad" and (id(site.fn) in rollout or not _in_update(site, backward_sites)))
                 or not reaches_loss(position[id(site)], sites, assign_list)
             ):
                 roles &= TARGETS  # rollout, inference, logging or stats: not a cut of the loss

@@ -763,3 +763,40 @@ def test_returns_built_from_values_only_is_still_critical() -> None:
     cand = RETURNS.replace("returns = advantages + values", "returns = values.clone()").replace("{norm}", "pass")
     findings = run_on({"data.py": RETURNS.replace("{norm}", "pass")}, {"data.py": cand}, only={"returns_target"}).findings
     assert findings and findings[0].severity.value == "critical"
+
+
+ROLLOUT_HELPER = """
+import torch
+
+
+class Agent:
+    def play_steps(self):
+        for n in range(self.horizon):
+            {rollout}
+            self.obs, rewards, self.dones, infos = self.env_step(actions)
+            self.mb_neglogpacs[n] = neglogpacs
+            self.mb_values[n] = values
+        return {"neglogpacs": self.mb_neglogpacs, "values": self.mb_values}
+
+    def train_epoch(self):
+        batch_dict = self.play_steps()
+        losses = []
+        for mini_ep in range(self.mini_epochs):
+            loss = self.compute_loss(batch_dict)
+            losses.append(loss)
+        return losses
+
+
+def run(agent):
+    agent.train_epoch()
+"""
+
+
+def test_no_grad_around_a_rollout_helper_is_not_a_cut() -> None:
+    plain = "actions, values, neglogpacs = self.get_action_values(self.obs)"
+    guarded = "with torch.no_grad():\n                actions, values, neglogpacs = self.get_action_values(self.obs)"
+    # the update function changed too (as in the real refactor), so it is compared with its inlined rollout
+    cand = ROLLOUT_HELPER.replace("{rollout}", guarded).replace("        losses = []\n", "        losses = []\n        self.epoch += 1\n")
+    findings = run_on({"agent.py": ROLLOUT_HELPER.replace("{rollout}", plain)},
+                      {"agent.py": cand}, only={"detach_grad"}).findings
+    assert [f for f in findings if f.severity.value in ("critical", "significant")] == [], [(f.severity, f.title) for f in findings]

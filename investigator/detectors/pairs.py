@@ -286,6 +286,15 @@ def text_similarity(a: FunctionInfo, b: FunctionInfo) -> float:
     return difflib.SequenceMatcher(None, la, lb, autojunk=False).ratio()
 
 
+def _same_function(f: FunctionInfo, g: FunctionInfo, token_similarity: float) -> bool:
+    """Whether a function gone from one place is the one that appeared in another: they share at
+    least half their lines (git's rename threshold), or keep their qualified name with a near-equal
+    body. Two scripts' `main()` or two classes' `__init__` are not one function by name alone."""
+    if f.qualname == g.qualname and not f.is_module and token_similarity >= RENAME_SIMILARITY:
+        return True
+    return text_similarity(f, g) >= TEXT_SIMILARITY
+
+
 def build_pairs(
     base_tree: SourceTree,
     cand_tree: SourceTree,
@@ -340,10 +349,11 @@ def _match_across(index: PairIndex, left: list[FunctionInfo], right: list[Functi
         if options:
             scores = [_similarity(f, g) for g in options]
             k = max(range(len(options)), key=scores.__getitem__)  # first best, as max() picks
-            best = options.pop(k)
-            index.pairs.append(FunctionPair(f, best, "moved", scores[k]))
-        else:
-            rest_left.append(f)
+            if _same_function(f, options[k], scores[k]):
+                best = options.pop(k)
+                index.pairs.append(FunctionPair(f, best, "moved", scores[k]))
+                continue
+        rest_left.append(f)
     rest_right = [g for opts in by_qual.values() for g in opts]
     # 2./3. best body similarity (same simple name needs less)
     # Every (left, right) pair is a candidate; the token-length bound rules out most of them
@@ -366,7 +376,7 @@ def _match_across(index: PairIndex, left: list[FunctionInfo], right: list[Functi
             # a rename (`A.__init__` -> `B.__init__` too), or a script's top level in another file,
             # must also share its text (git's similarity): equal token shapes alone pair unrelated
             # short functions and scripts
-            if s >= threshold and (f.qualname == g.qualname and not f.is_module or text_similarity(f, g) >= TEXT_SIMILARITY):
+            if s >= threshold and _same_function(f, g, s):
                 scored.append((s + (0.01 if f.name == g.name else 0.0), i, j))
     used_l: set[int] = set()
     used_r: set[int] = set()

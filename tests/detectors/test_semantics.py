@@ -800,3 +800,45 @@ def test_no_grad_around_a_rollout_helper_is_not_a_cut() -> None:
     findings = run_on({"agent.py": ROLLOUT_HELPER.replace("{rollout}", plain)},
                       {"agent.py": cand}, only={"detach_grad"}).findings
     assert [f for f in findings if f.severity.value in ("critical", "significant")] == [], [(f.severity, f.title) for f in findings]
+
+
+PLAYBACK = """
+import gym
+
+
+def main():
+    env = gym.make("CartPole-v1")
+    episode_rewards = []
+    for episode in range(10):
+        obs = env.reset()
+        episode_reward = 0
+        done = False
+        while not done:
+            obs, rew, done, info = env.step(env.action_space.sample())
+            episode_reward += rew
+        episode_rewards.append(episode_reward)
+        print("episode reward", episode_reward, sum(episode_rewards[-100:]) / len(episode_rewards[-100:]))
+"""
+
+TRAIN_EXAMPLE = """
+from trainer import run_algorithm, parse_args
+
+
+def main():
+    cfg = parse_args()
+    cfg.env = "CartPole-v1"
+    status = run_algorithm(cfg)
+    return status
+"""
+
+
+def test_two_scripts_main_functions_are_not_one_function() -> None:
+    result = run_on({"playground/playback.py": PLAYBACK}, {"examples/train_env.py": TRAIN_EXAMPLE})
+    assert not any("->" in str(f.evidence[0].details.get("function")) for f in result.findings), [
+        (f.title, f.evidence[0].details) for f in result.findings
+    ]
+
+
+def test_episode_reward_collected_into_a_stats_list_is_not_a_reward_term() -> None:
+    cand = PLAYBACK.replace("            episode_reward += rew\n", "")
+    assert run_on({"playback.py": PLAYBACK}, {"playback.py": cand}, only={"reward_terms"}).findings == []

@@ -58,6 +58,8 @@ def _for_logging(node: ast.AST, parents: dict[int, ast.AST]) -> bool:
             tail = last_name(call_name(cur))
             if LOGGING_CALL.match(tail or "") or LOGGING_RECEIVER.search(receiver(cur)):
                 return True
+            if tail in ("append", "extend") and ACCUMULATOR.search(last_name(receiver(cur)).lower()):
+                return True  # `episode_rewards.append(episode_reward)`: a list of episode statistics
         cur = parents.get(id(cur))
     if isinstance(cur, ast.Assign | ast.AugAssign | ast.AnnAssign):
         targets = cur.targets if isinstance(cur, ast.Assign) else [cur.target]

@@ -842,3 +842,35 @@ def test_two_scripts_main_functions_are_not_one_function() -> None:
 def test_episode_reward_collected_into_a_stats_list_is_not_a_reward_term() -> None:
     cand = PLAYBACK.replace("            episode_reward += rew\n", "")
     assert run_on({"playback.py": PLAYBACK}, {"playback.py": cand}, only={"reward_terms"}).findings == []
+
+
+SAC_UPDATE = """
+import torch
+
+
+def update(actor, critic, actor_opt, alpha_opt, log_alpha, batch, target_entropy, auto_alpha):
+    actions, logprob = actor.sample(batch.obs)
+    actor_loss = (log_alpha.exp() * logprob - critic(batch.obs, actions)).mean()
+    actor_opt.zero_grad()
+    actor_loss.backward()
+    actor_opt.step()
+    {alpha}
+"""
+
+
+def test_detached_log_prob_in_a_new_temperature_loss_is_not_a_cut() -> None:
+    alpha = ("if auto_alpha:\n        log_prob = logprob.detach() + target_entropy\n"
+             "        alpha_loss = -(log_alpha * log_prob).mean()\n        alpha_opt.zero_grad()\n"
+             "        alpha_loss.backward()\n        alpha_opt.step()")
+    base, cand = SAC_UPDATE.replace("{alpha}", "pass"), SAC_UPDATE.replace("{alpha}", alpha)
+    findings = run_on({"sac.py": base}, {"sac.py": cand}, only={"detach_grad"}).findings
+    assert findings and all(f.severity.value == "low" for f in findings), [(f.severity, f.title) for f in findings]
+    assert "new loss" in findings[0].title
+
+
+def test_log_prob_detached_in_the_existing_actor_loss_is_critical() -> None:
+    base = SAC_UPDATE.replace("{alpha}", "pass")
+    cand = base.replace("actions, logprob = actor.sample(batch.obs)\n",
+                        "actions, logprob = actor.sample(batch.obs)\n    logprob = logprob.detach()\n")
+    findings = run_on({"sac.py": base}, {"sac.py": cand}, only={"detach_grad"}).findings
+    assert findings and findings[0].severity.value == "critical", [(f.severity, f.title) for f in findings]

@@ -25,7 +25,7 @@ from investigator.detectors.patterns import (
     roles_in,
     target_roles,
 )
-from investigator.detectors.pyast import FunctionInfo, call_name, last_name
+from investigator.detectors.pyast import FunctionInfo, call_name, last_name, unparse
 from investigator.models import Severity
 
 TRACKED = {"loss", "new_values", "logprob", "entropy", "ratio", "kl", "advantages", "returns", "values", "next_values"}
@@ -87,6 +87,31 @@ def reaches_loss(index: int, sites: list[Site], assign_list: list[tuple[int, ast
             tainted |= set(assigned_names(stmt))
     if backward:
         return any(pos > index and _graph_names(site.node) & tainted for pos, site in backward)
+    return _reaches_return(index, sites, tainted)
+
+
+def reached_backward(index: int, sites: list[Site], assign_list: list[tuple[int, ast.stmt, ast.expr]]) -> set[str]:
+    """The losses (`x` of `x.backward()`, as text) a value at `sites[index]` flows into."""
+    node = sites[index].node
+    tainted = set(assigned_names(node))  # type: ignore[arg-type]
+    for pos, stmt, value in assign_list[:MAX_FLOW_SCAN * 2]:
+        if pos > index and _graph_names(value) & tainted:
+            tainted |= set(assigned_names(stmt))
+    return {
+        unparse(site.node.func.value, 80) for pos, site in enumerate(sites)
+        if pos > index and isinstance(site.node, ast.Call) and isinstance(site.node.func, ast.Attribute)
+        and site.node.func.attr == "backward" and _graph_names(site.node) & tainted
+    }
+
+
+def backward_losses(sites: list[Site]) -> set[str]:
+    return {
+        unparse(s.node.func.value, 80) for s, call, name in calls(sites)
+        if isinstance(call.func, ast.Attribute) and call.func.attr == "backward"
+    }
+
+
+def _reaches_return(index: int, sites: list[Site], tainted: set[str]) -> bool:
     return any(
         pos > index and isinstance(site.node, ast.Return) and site.node.value is not None
         and _graph_names(site.node.value) & tainted
@@ -173,9 +198,29 @@ class DetachGradDetector(FeatureDetector):
                 out.append(Feature(("backward", True), site, "backward() inside no_grad"))
         return out
 
+    def _new_losses(self, pair: FunctionPair, ctx: DetectorContext, only_cand: list[Feature]) -> set[str]:
+        """The losses the added cuts flow into, when every one of them is absent at the baseline."""
+        sites = ctx.sites(pair.cand)
+        position = {id(s): i for i, s in enumerate(sites)}
+        assign_list = [(position[id(st)], node, value) for st, node, value in assigns(sites)]
+        reached: set[str] = set()
+        for f in only_cand:
+            if id(f.site) not in position:
+                return set()
+            hit = reached_backward(position[id(f.site)], sites, assign_list)
+            if not hit:
+                return set()
+            reached |= hit
+        return reached if not reached & backward_losses(ctx.sites(pair.base)) else set()
+
     def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001
         if only_cand:
             roles = sorted({f.key[0] for f in only_cand})
+            new_losses = self._new_losses(pair, ctx, only_cand)
+            if new_losses:  # detached inputs of a loss the baseline did not have: new code, not a cut
+                return [feature_hit(
+                    f"Detached inputs in a new loss ({', '.join(f'`{n}`' for n in sorted(new_losses)[:2])}): "
+                    f"{', '.join(roles)}", pair, only_base, only_cand, severity=Severity.low, confidence=0.5)]
             if set(roles) <= TARGETS:  # targets detached: the textbook form, not a cut of the learning signal
                 return [feature_hit(f"Gradient cut added on {', '.join(roles)} (targets: the textbook form)", pair,
                                     only_base, only_cand, severity=Severity.low, confidence=0.5)]

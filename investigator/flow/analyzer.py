@@ -33,6 +33,7 @@ from investigator.detectors.reach import unreachable_reason
 from investigator.detectors.sources import changes_from_changeset
 from investigator.flow.diff import UnitChange, changed_units
 from investigator.flow.graph import LearningFlow, Placement
+from investigator.flow.symbolic import Expander, differing
 from investigator.flow.units import Unit
 from investigator.models import (
     AnalyzerFailure,
@@ -54,6 +55,7 @@ MAX_SIGNIFICANT = 12
 MAX_PLACED_PER_PAIR = 20
 TIME_BUDGET_S = 15.0
 EXPLAIN_SLACK = 2
+NEAR_LINES = 25
 OUT_OF_SCOPE = re.compile(r"(^|/)(tests?|docs?|examples?|benchmarks?|notebooks?|\.github)/|(^|/)(test_[^/]*|"
                           r"[^/]*_test|conftest)\.py$")
 
@@ -93,25 +95,46 @@ class BehaviouralChangeAnalyzer:
         return analyse(index, explained_lines(ctx))
 
 
-def explained_lines(ctx: AnalysisContext) -> dict[tuple[str, str], set[int]]:
-    """(side, path) -> lines that earlier analyzers' findings and no-effect items already cover."""
-    out: dict[tuple[str, str], set[int]] = {}
+@dataclass
+class Explained:
+    """What earlier analyzers already reported: lines they cover, and nearby findings by subsystem."""
+
+    lines: dict[tuple[str, str], set[int]] = field(default_factory=dict)  # (side, path) -> lines
+    near: dict[tuple[str, str], list[tuple[int, str]]] = field(default_factory=dict)  # -> (line, subsystem)
+
+    def covers(self, side: str, path: str, lo: int, hi: int) -> bool:
+        lines = self.lines.get((side, path))
+        return bool(lines) and any(n in lines for n in range(lo - EXPLAIN_SLACK, hi + EXPLAIN_SLACK + 1))
+
+    def same_concern(self, side: str, path: str, line: int, subsystem: str) -> bool:
+        """A finding of the same subsystem a few lines away (one edit seen by a detector at another
+        of its lines: a schedule rewritten as a `LambdaLR` created above the loop)."""
+        return any(abs(n - line) <= NEAR_LINES and s == subsystem for n, s in self.near.get((side, path), []))
+
+
+def explained_lines(ctx: AnalysisContext) -> Explained:
+    """What earlier analyzers' findings and no-effect items already cover."""
+    out = Explained()
     for result in ctx.prior.values():
-        items = [*result.findings, *result.no_effect]
-        for item in items:
+        for item in [*result.findings, *result.no_effect]:
             for loc in item.locations:
                 if loc.line is not None:
                     end = loc.end_line or loc.line
-                    out.setdefault((loc.side, loc.path), set()).update(range(loc.line, end + 1))
+                    out.lines.setdefault((loc.side, loc.path), set()).update(range(loc.line, end + 1))
+        for f in result.findings:
+            for loc in f.locations:
+                if loc.line is not None:
+                    out.near.setdefault((loc.side, loc.path), []).append((loc.line, f.subsystem))
     return out
 
 
-def analyse(index: PairIndex, explained: dict[tuple[str, str], set[int]] | None = None) -> AnalyzerResult:
+def analyse(index: PairIndex, explained: Explained | None = None) -> AnalyzerResult:
     """The whole pass over one pair index; never raises for bad input (failures are recorded)."""
     start = time.perf_counter()
     result = AnalyzerResult(analyzer=SOURCE)
     flows = {"baseline": LearningFlow(index.base), "candidate": LearningFlow(index.cand)}
-    explained = explained or {}
+    expanders = {side: Expander(flow.resolver) for side, flow in flows.items()}
+    explained = explained or Explained()
     reports: list[PairReport] = []
     skipped = 0
     for pair in index.changed_pairs():
@@ -119,7 +142,7 @@ def analyse(index: PairIndex, explained: dict[tuple[str, str], set[int]] | None 
             skipped += 1
             continue
         try:
-            report = _pair_report(pair, index, flows, explained, result)
+            report = _pair_report(pair, index, flows, explained, result, expanders)
         except RecursionError:
             result.failures.append(AnalyzerFailure(source=SOURCE, message=f"code nested too deeply: {pair.describe()}"))
             continue
@@ -150,7 +173,8 @@ def analyse(index: PairIndex, explained: dict[tuple[str, str], set[int]] | None 
 
 
 def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, LearningFlow],
-                 explained: dict[tuple[str, str], set[int]], result: AnalyzerResult) -> PairReport | None:
+                 explained: Explained, result: AnalyzerResult,
+                 expanders: dict[str, Expander]) -> PairReport | None:
     base_fn, cand_fn = pair.base, pair.cand
     if base_fn is None or cand_fn is None:
         return None
@@ -163,6 +187,19 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
                if not _explained(c, explained)]
     if not changes:
         return None
+    eb, ec = differing(expanders["baseline"].effects(base_fn), expanders["candidate"].effects(cand_fn))
+    if not eb and not ec:
+        result.no_effect.append(NoEffectChange(
+            subsystem="other", title=f"Restructured code in `{pair.describe()}` ({len(changes)} statements)",
+            reason="same effects at both commits once local values are expanded and project helpers inlined "
+                   "(a named intermediate, an extracted helper, the branch and ternary styles)",
+            locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
+        return None
+    causes = {s for e in (*eb, *ec) for s in e.stmts}
+    changes = [c for c in changes if (c.base is not None and id(c.base.node) in causes)
+               or (c.cand is not None and id(c.cand.node) in causes)]
+    if not changes:
+        return None  # the differing effects come from code changed elsewhere (a callee's own pair)
     reason = unreachable_reason(base_fn, index.base)
     if reason:
         result.no_effect.append(NoEffectChange(
@@ -178,7 +215,10 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
         flow = flows[side]
         # a big rewrite: beyond MAX_PLACED_PER_PAIR statements the rest share the last placement
         placement = report.placed[-1].placement if k >= MAX_PLACED_PER_PAIR else flow.place([unit])
-        report.placed.append(_classify(change, unit, placement, flow))
+        placed = _classify(change, unit, placement, flow)
+        if placed.path and explained.same_concern(side, unit.fn.path, unit.line, SUBSYSTEM[placed.path]):
+            continue
+        report.placed.append(placed)
     return report
 
 
@@ -197,14 +237,9 @@ def _classify(change: UnitChange, unit: Unit, placement: Placement, flow: Learni
     return Placed(change, unit, placement, None, "off")
 
 
-def _explained(change: UnitChange, explained: dict[tuple[str, str], set[int]]) -> bool:
-    for unit, side in ((change.base, "baseline"), (change.cand, "candidate")):
-        if unit is None:
-            continue
-        lines = explained.get((side, unit.fn.path))
-        if lines and any(n in lines for n in range(unit.line - EXPLAIN_SLACK, unit.end_line + EXPLAIN_SLACK + 1)):
-            return True
-    return False
+def _explained(change: UnitChange, explained: Explained) -> bool:
+    return any(unit is not None and explained.covers(side, unit.fn.path, unit.line, unit.end_line)
+               for unit, side in ((change.base, "baseline"), (change.cand, "candidate")))
 
 
 def _finding(report: PairReport, index: PairIndex) -> Finding | None:

@@ -336,13 +336,24 @@ def _no_effect(report: PairReport) -> list[NoEffectChange]:
     return out
 
 
-def _change_text(change: UnitChange) -> str:
+def _change_text(change: UnitChange, width: int = 70) -> str:
     if change.base and change.cand:
-        return f"`{change.base.text(60)}` -> `{change.cand.text(60)}`"
+        old, new = change.base.text(400), change.cand.text(400)
+        cut = 0
+        while cut < min(len(old), len(new)) and old[cut] == new[cut]:
+            cut += 1
+        if cut > width // 2:  # show where they differ, not a prefix they share
+            start = max(0, cut - width // 3)
+            old, new = "..." + old[start:], "..." + new[start:]
+        return f"`{_clip(old, width)}` -> `{_clip(new, width)}`"
     if change.cand:
         return f"added `{change.cand.text(60)}`"
     assert change.base is not None
     return f"removed `{change.base.text(60)}`"
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 ANALYZER = register_analyzer(BehaviouralChangeAnalyzer())

@@ -20,8 +20,7 @@ from investigator.detectors.roles import role
 RETURN = "<return>"
 # calls whose first argument is changed in place
 IN_PLACE_ARG = {"shuffle", "fill_", "copy_", "zero_", "clamp_", "orthogonal_", "constant_", "normal_", "uniform_",
-                "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "update", "extend",
-                "append", "insert", "setattr"}
+                "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "setattr"}
 LOG_CALLS = {"print", "pprint", "add_scalar", "add_scalars", "add_histogram", "add_text", "add_image", "add_video",
              "add_figure", "log", "log_dict", "log_metrics", "info", "debug", "warning", "warn", "error",
              "exception", "set_description", "set_postfix", "set_postfix_str", "dump_tabular", "record_tabular",

@@ -51,7 +51,7 @@ SOURCE = "behavioural_change"
 PATHS = ("loss", "target", "advantage", "reward", "optimizer", "sampling", "environment", "architecture")
 SUBSYSTEM = {"loss": "ppo", "target": "ppo", "advantage": "ppo", "reward": "env", "optimizer": "trainer",
              "sampling": "buffers", "environment": "env", "architecture": "architecture"}
-MAX_SIGNIFICANT = 12
+MAX_SIGNIFICANT = 8
 MAX_PLACED_PER_PAIR = 20
 TIME_BUDGET_S = 15.0
 EXPLAIN_SLACK = 2

@@ -148,7 +148,10 @@ class Expander:
             self._body(stmt.orelse, fn, st, depth, root)
             self._body(stmt.finalbody, fn, st, depth, root)
             return
-        # anything else (raise, assert, del, break, continue, global, match...): its own text is the effect
+        if isinstance(stmt, ast.Assert):  # `assert c, msg` and `if not c: raise E(msg)` are one check
+            self._effect("check", self._expr(stmt.test, fn, st, depth, stmt if root else None), st, sid)
+            return
+        # anything else (raise, del, break, continue, global, match...): its own text is the effect
         self._effect(type(stmt).__name__.lower(), _Val(_substitute(stmt, st.env, fn), sid), st, sid)
 
     def _if(self, stmt: ast.If, rest: list[ast.stmt], fn: FunctionInfo, st: _State, depth: int,
@@ -156,6 +159,11 @@ class Expander:
         """Both branches; a name assigned differently becomes a conditional value. When one branch
         returns, the statements after the `if` belong to the other. Returns (rest consumed, ended)."""
         test = self._expr(stmt.test, fn, st, depth, stmt if root else None)
+        if not stmt.orelse and len(stmt.body) == 1 and isinstance(stmt.body[0], ast.Raise):
+            check = _negate(test.expr)
+            self._effect("check", _Val(check, test.stmts | (frozenset({id(stmt.body[0])}) if root else frozenset())),
+                         st, frozenset({id(stmt)}) if root else frozenset())
+            return False, False
         t = _text(test.expr)
         not_test = ast.UnaryOp(ast.Not(), test.expr)
         a = _State(dict(st.env), st.effects, (*st.guard, f"if {t}"), st.returned, (*st.conds, test.expr))
@@ -293,6 +301,19 @@ def _distribute(expr: ast.expr) -> ast.expr:
     if _size(expr) > MAX_NODES:
         return expr
     return _D().visit(expr)
+
+
+_INVERSE: dict[type, type] = {ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.Lt: ast.GtE, ast.GtE: ast.Lt, ast.Gt: ast.LtE,
+                              ast.LtE: ast.Gt, ast.Is: ast.IsNot, ast.IsNot: ast.Is, ast.In: ast.NotIn, ast.NotIn: ast.In}
+
+
+def _negate(test: ast.expr) -> ast.expr:
+    """`not test`, simplified the way people write it (`not (a != b)` is `a == b`)."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return test.operand
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and type(test.ops[0]) in _INVERSE:
+        return ast.Compare(test.left, [_INVERSE[type(test.ops[0])]()], test.comparators)
+    return ast.UnaryOp(ast.Not(), test)
 
 
 def _returned_value(returned: list[tuple[tuple[ast.expr, ...], _Val]]) -> _Val | None:

@@ -33,7 +33,7 @@ from investigator.detectors.reach import unreachable_reason
 from investigator.detectors.sources import changes_from_changeset
 from investigator.flow.diff import UnitChange, changed_units
 from investigator.flow.graph import LearningFlow, Placement
-from investigator.flow.symbolic import Expander, differing
+from investigator.flow.symbolic import Effect, Expander, differing
 from investigator.flow.units import Unit
 from investigator.models import (
     AnalyzerFailure,
@@ -187,7 +187,12 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
                if not _explained(c, explained)]
     if not changes:
         return None
-    eb, ec = differing(expanders["baseline"].effects(base_fn), expanders["candidate"].effects(cand_fn))
+    effects_b, effects_c = expanders["baseline"].effects(base_fn), expanders["candidate"].effects(cand_fn)
+    if effects_b is None or effects_c is None:  # too large to compare: every changed statement counts
+        eb, ec = [Effect("", frozenset(id(c.base.node) for c in changes if c.base))], \
+                 [Effect("", frozenset(id(c.cand.node) for c in changes if c.cand))]
+    else:
+        eb, ec = differing(effects_b, effects_c)
     if not eb and not ec:
         result.no_effect.append(NoEffectChange(
             subsystem="other", title=f"Restructured code in `{pair.describe()}` ({len(changes)} statements)",

@@ -39,6 +39,7 @@ MODULE_CLASS = re.compile(r"(Module|Sequential|ModuleList|ModuleDict|Net|Network
 NATIVE_SUFFIXES = (".pyx", ".pxd", ".so", ".pyd", ".c", ".cc", ".cpp", ".cu", ".rs")
 MAX_VISITS = 3000
 MAX_CALLERS = 40
+MAX_CONTEXT = 3  # call sites remembered when a value enters a callee through an argument
 
 
 @dataclass
@@ -74,6 +75,7 @@ class LearningFlow:
         self._global_uses: dict[str, dict[str, list[Unit]]] = {}
         self._native: set[str] | None = None
         self._arch: dict[tuple[str, str], bool] = {}
+        self._reader_index: dict[int, dict[str, list[Unit]]] = {}
 
     # -- units -----------------------------------------------------------------------------------
     def units(self, fn: FunctionInfo) -> list[Unit]:
@@ -113,70 +115,93 @@ class LearningFlow:
 
     # -- following the flow ----------------------------------------------------------------------
     def place(self, start: list[Unit]) -> Placement:
-        """Breadth-first from `start` to the nearest sink (a start unit may be a sink itself)."""
-        parent: dict[int, Unit | None] = {}
-        queue: deque[Unit] = deque()
+        """Breadth-first from `start` to the nearest sink (a start unit may be a sink itself).
+
+        A state is a unit with its call context: the call sites entered to reach it. A `return`
+        inside a callee entered through an argument goes back to that call site only (whose
+        assignment already carries the value on); with no context it goes to every caller."""
+        parent: dict[tuple, tuple | None] = {}
+        queue: deque[tuple[Unit, tuple[Unit, ...]]] = deque()
         for u in start:
-            parent[id(u)] = None
-            queue.append(u)
+            parent[_key(u, ())] = None
+            queue.append((u, ()))
         saw_logging = saw_eval = False
         visited = 0
         seen: list[Unit] = []
         while queue and visited < MAX_VISITS:
-            u = queue.popleft()
+            u, ctx = queue.popleft()
             visited += 1
             seen.append(u)
             if u.sink in REAL_SINKS:
                 if self.evaluation_only(u.fn):
                     saw_eval = True
                     continue
-                return Placement(u.sink, self._chain(u, parent), visited=visited)
+                return Placement(u.sink, self._chain((u, ctx), parent), visited=visited)
             if u.sink == "logging":
                 saw_logging = True
                 continue
-            for v in self._next(u):
-                if id(v) not in parent:
-                    parent[id(v)] = u
-                    queue.append(v)
+            for v, vctx in self._next(u, ctx):
+                key = _key(v, vctx)
+                if key not in parent:
+                    parent[key] = (u, ctx)
+                    queue.append((v, vctx))
         sink = "evaluation" if saw_eval else "logging" if saw_logging else None
         stops = [] if sink else self.stops_of(seen[:200])
         if queue and visited >= MAX_VISITS:
             stops.append(f"flow not followed beyond {MAX_VISITS} statements")
         return Placement(sink, list(start[:1]), stops=stops, visited=visited)
 
-    def _chain(self, end: Unit, parent: dict[int, Unit | None]) -> list[Unit]:
-        out = [end]
-        cur = parent.get(id(end))
+    @staticmethod
+    def _chain(end: tuple, parent: dict[tuple, tuple | None]) -> list[Unit]:
+        out = [end[0]]
+        cur = parent.get(_key(*end))
         while cur is not None:
-            out.append(cur)
-            cur = parent.get(id(cur))
+            out.append(cur[0])
+            cur = parent.get(_key(*cur))
         return list(reversed(out))
 
-    def _next(self, u: Unit) -> list[Unit]:
+    def _next(self, u: Unit, ctx: tuple[Unit, ...]) -> list[tuple[Unit, tuple[Unit, ...]]]:
         fn = u.fn
         units = self.units(fn)
-        out: list[Unit] = [units[i] for i in u.controls if i < len(units)]
+        out: list[tuple[Unit, tuple[Unit, ...]]] = [(units[i], ctx) for i in u.controls if i < len(units)]
         data = u.defs - {RETURN}
         if data:
             loops = set(u.loops)
-            for v in units:
-                if v is u or not (v.uses & data):
+            readers = self._readers(fn)
+            candidates = sorted({v.index: v for d in data for v in readers.get(d, ())}.items())
+            for _, v in candidates:
+                if v is u:
                     continue
                 if v.index > u.index or loops & set(v.loops) or v.index in loops:
-                    out.append(v)
-                    out.extend(self._into_callees(v, data & v.uses))
+                    out.append((v, ctx))
+                    if len(ctx) < MAX_CONTEXT:
+                        out.extend((w, (*ctx, v)) for w in self._into_callees(v, data & v.uses))
             attrs = {d for d in data if d.startswith("self.")}
             if attrs and fn.class_name:
                 uses = self._uses_in_class(fn)
                 for a in attrs:
-                    out.extend(w for w in uses.get(a, []) if w.fn is not fn)
+                    out.extend((w, ()) for w in uses.get(a, []) if w.fn is not fn)
             if fn.is_module:
                 uses = self._uses_of_globals(fn)
                 for d in data:
-                    out.extend(uses.get(d, []))
+                    out.extend((w, ()) for w in uses.get(d, []))
         if RETURN in u.defs:
-            out.extend(self.callers(fn))
+            if ctx:
+                out.append((ctx[-1], ctx[:-1]))  # back to the call site that passed the value in
+            else:
+                out.extend((w, ()) for w in self.callers(fn))
         return out
+
+    def _readers(self, fn: FunctionInfo) -> dict[str, list[Unit]]:
+        """Name -> the units of `fn` that read it (built once per function)."""
+        key = id(fn)
+        if key not in self._reader_index:
+            index: dict[str, list[Unit]] = {}
+            for v in self.units(fn):
+                for name in v.uses:
+                    index.setdefault(name, []).append(v)
+            self._reader_index[key] = index
+        return self._reader_index[key]
 
     def _into_callees(self, v: Unit, names: frozenset[str]) -> list[Unit]:
         """Units of resolved callees that read a parameter bound to an argument using `names`."""
@@ -210,6 +235,7 @@ class LearningFlow:
         elif name.startswith("__") and name.endswith("__"):
             return []  # `forward`-like implicit calls are dispatch the text does not show
         out: list[Unit] = []
+        arity = _arity(fn)
         for path, line in self.side.references(name)[:MAX_CALLERS]:
             if not path.endswith(PY_SUFFIXES):
                 continue
@@ -220,10 +246,13 @@ class LearningFlow:
             if caller is None:
                 continue
             for u in self.units(caller):
-                if u.line <= line <= u.end_line and (
-                    any(last_name(call_name(c)) == name for c in u.calls) or name in u.uses
-                ):
-                    out.append(u)  # a call, or the function passed on as a value (`return thunk`)
+                if not u.line <= line <= u.end_line:
+                    continue
+                if isinstance(u.node, ast.Expr) and isinstance(u.node.value, ast.Call):
+                    continue  # the returned value is discarded (`self.model.train()` is not our `train`)
+                calls = [c for c in u.calls if last_name(call_name(c)) == name]
+                if any(_fits(c, arity) for c in calls) or (not calls and name in u.uses):
+                    out.append(u)  # a call that fits the signature, or the function passed on as a value
         self._callers[key] = out
         return out
 
@@ -292,6 +321,30 @@ class LearningFlow:
             if any(s == mod or s.endswith("." + mod) for s in self._native):
                 return True
         return False
+
+
+def _key(u: Unit, ctx: tuple[Unit, ...]) -> tuple[int, ...]:
+    return (id(u), *(id(c) for c in ctx))
+
+
+def _arity(fn: FunctionInfo) -> tuple[int, int | None]:
+    """(required, maximum) positional arguments of a function as called (None: no maximum)."""
+    node = fn.node
+    if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return 0, None
+    params = [a.arg for a in [*node.args.posonlyargs, *node.args.args]]
+    if params and params[0] in ("self", "cls") and fn.class_name:
+        params = params[1:]
+    required = max(0, len(params) - len(node.args.defaults))
+    return required, None if node.args.vararg else len(params)
+
+
+def _fits(call: ast.Call, arity: tuple[int, int | None]) -> bool:
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+        return True
+    given = len(call.args) + len(call.keywords)
+    required, most = arity
+    return given >= required and (most is None or len(call.args) <= most)
 
 
 def _uses(expr: ast.AST, names: frozenset[str]) -> bool:

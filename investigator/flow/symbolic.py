@@ -27,7 +27,9 @@ from dataclasses import dataclass, field
 from investigator.detectors.flow import Flow
 from investigator.detectors.pyast import FunctionInfo
 
-MAX_NODES = 300
+MAX_NODES = 60  # a larger value becomes a digest name (hash-consing keeps the cost linear)
+MAX_CALLEE_STMTS = 60  # larger callees are not inlined (their own pair reports their changes)
+MAX_STEPS = 20_000  # expansions per function; beyond it the function is not compared
 MAX_DEPTH = 3
 MAX_EFFECTS = 5000
 
@@ -56,13 +58,23 @@ class _State:
 class Expander:
     def __init__(self, resolver: Flow) -> None:
         self.resolver = resolver
+        self._sizes: dict[int, int] = {}
+        self._steps = 0
 
-    def effects(self, fn: FunctionInfo) -> list[Effect]:
+    def _statements(self, fn: FunctionInfo) -> int:
+        key = id(fn)
+        if key not in self._sizes:
+            self._sizes[key] = sum(isinstance(n, ast.stmt) for n in ast.walk(fn.node))
+        return self._sizes[key]
+
+    def effects(self, fn: FunctionInfo) -> list[Effect] | None:
+        """The function's effects; None when it is too large or deep to compare."""
         state = _State()
+        self._steps = 0
         try:
             self._body(fn.body, fn, state, depth=0, root=True)
-        except RecursionError:
-            return [Effect(f"<too deep: {fn.qualname}>", frozenset())]
+        except (RecursionError, _Budget):
+            return None
         value = _returned_value(state.returned)
         if value is not None:
             state.effects.append(Effect(f"return {_text(value.expr)}", value.stmts))
@@ -211,8 +223,11 @@ class Expander:
     def _expr(self, expr: ast.expr | None, fn: FunctionInfo, st: _State, depth: int, stmt: ast.stmt | None) -> _Val:
         if expr is None:
             return _Val(ast.Constant(None))
+        self._steps += 1
+        if self._steps > MAX_STEPS:
+            raise _Budget
         used: set[int] = set()
-        out = _Expand(st.env, used, self, fn, st, depth).visit(copy.deepcopy(expr))
+        out = _Expand(st.env, used, self, fn, st, depth).sub(expr)
         stmts = frozenset(used) | (frozenset({id(stmt)}) if stmt is not None else frozenset())
         return _Val(_distribute(out), stmts)
 
@@ -222,6 +237,8 @@ class Expander:
             return None
         callee = self.resolver.resolve(call, fn)
         if callee is None or callee.is_module or callee is fn or not isinstance(callee.node, ast.FunctionDef):
+            return None
+        if self._statements(callee) > MAX_CALLEE_STMTS:
             return None
         args = callee.node.args
         params = [a.arg for a in [*args.posonlyargs, *args.args]]
@@ -251,56 +268,92 @@ class Expander:
         return _Val(_distribute(value.expr), stmts | value.stmts)
 
 
-class _Expand(ast.NodeTransformer):
+class _Budget(Exception):
+    """The expansion budget of one function is spent."""
+
+
+class _Expand:
+    """Substitute local values and inline project calls, building new nodes only where something
+    changes (the source tree is shared with the detectors and never mutated)."""
+
     def __init__(self, env: dict[str, _Val], used: set[int], owner: Expander, fn: FunctionInfo, st: _State,
                  depth: int) -> None:
         self.env, self.used, self.owner, self.fn, self.st, self.depth = env, used, owner, fn, st, depth
 
-    def visit_Name(self, node: ast.Name) -> ast.AST:
-        if isinstance(node.ctx, ast.Load) and node.id in self.env:
-            val = self.env[node.id]
-            self.used.update(val.stmts)
-            return copy.deepcopy(val.expr)
-        return node
-
-    def visit_Call(self, node: ast.Call) -> ast.AST:
-        value = self.owner._inline(node, self.fn, self.st, self.depth, frozenset())
-        if value is not None and not (isinstance(value.expr, ast.Constant) and value.expr.value is None):
-            self.used.update(value.stmts)
-            return value.expr
-        self.generic_visit(node)
-        return node
-
-    def visit_Lambda(self, node: ast.Lambda) -> ast.AST:
-        return node  # its parameters are not the enclosing function's names
+    def sub(self, node: ast.AST) -> ast.AST:
+        if isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Load) and node.id in self.env:
+                val = self.env[node.id]
+                self.used.update(val.stmts)
+                return val.expr  # shared, never mutated (`_distribute` builds new nodes)
+            return node
+        if isinstance(node, ast.Lambda):
+            return node  # its parameters are not the enclosing function's names
+        if isinstance(node, ast.Call):
+            value = self.owner._inline(node, self.fn, self.st, self.depth, frozenset())
+            if value is not None and not (isinstance(value.expr, ast.Constant) and value.expr.value is None):
+                self.used.update(value.stmts)
+                return value.expr
+        changed: dict[str, object] = {}
+        for name, value in ast.iter_fields(node):
+            if isinstance(value, ast.AST):
+                new = self.sub(value)
+                if new is not value:
+                    changed[name] = new
+            elif isinstance(value, list) and value and isinstance(value[0], ast.AST):
+                items = [self.sub(v) for v in value]
+                if any(a is not b for a, b in zip(items, value, strict=True)):
+                    changed[name] = items
+        if not changed:
+            return node
+        fields = {name: getattr(node, name, None) for name in node._fields}
+        fields.update(changed)
+        return type(node)(**fields)
 
 
 def _distribute(expr: ast.expr) -> ast.expr:
-    """`op(a, IfExp(c, x, y))` -> `IfExp(c, op(a, x), op(a, y))`: the branch and ternary styles agree."""
+    """`op(a, IfExp(c, x, y))` -> `IfExp(c, op(a, x), op(a, y))`: the branch and ternary styles agree.
 
-    class _D(ast.NodeTransformer):
-        def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
-            self.generic_visit(node)
-            if isinstance(node.right, ast.IfExp):
-                r = node.right
-                return self.visit(ast.IfExp(r.test, ast.BinOp(node.left, node.op, r.body),
-                                            ast.BinOp(copy.deepcopy(node.left), node.op, r.orelse)))
-            if isinstance(node.left, ast.IfExp):
-                lft = node.left
-                return self.visit(ast.IfExp(lft.test, ast.BinOp(lft.body, node.op, node.right),
-                                            ast.BinOp(lft.orelse, node.op, copy.deepcopy(node.right))))
-            return node
-
-        def visit_UnaryOp(self, node: ast.UnaryOp) -> ast.AST:
-            self.generic_visit(node)
-            if isinstance(node.operand, ast.IfExp):
-                o = node.operand
-                return ast.IfExp(o.test, ast.UnaryOp(node.op, o.body), ast.UnaryOp(node.op, o.orelse))
-            return node
-
-    if _size(expr) > MAX_NODES:
+    Pure: builds new nodes where something changes and shares the rest (values in the environment
+    are shared between expressions); a node already distributed is marked and not walked again."""
+    if getattr(expr, "_flow_done", False) or not isinstance(expr, ast.AST):
         return expr
-    return _D().visit(expr)
+    if isinstance(expr, ast.BinOp):
+        left, right = _distribute(expr.left), _distribute(expr.right)
+        if isinstance(right, ast.IfExp):
+            out: ast.expr = ast.IfExp(right.test, _distribute(ast.BinOp(left, expr.op, right.body)),
+                                      _distribute(ast.BinOp(left, expr.op, right.orelse)))
+        elif isinstance(left, ast.IfExp):
+            out = ast.IfExp(left.test, _distribute(ast.BinOp(left.body, expr.op, right)),
+                            _distribute(ast.BinOp(left.orelse, expr.op, right)))
+        else:
+            out = expr if (left is expr.left and right is expr.right) else ast.BinOp(left, expr.op, right)
+    elif isinstance(expr, ast.UnaryOp):
+        operand = _distribute(expr.operand)
+        if isinstance(operand, ast.IfExp):
+            out = ast.IfExp(operand.test, _distribute(ast.UnaryOp(expr.op, operand.body)),
+                            _distribute(ast.UnaryOp(expr.op, operand.orelse)))
+        else:
+            out = expr if operand is expr.operand else ast.UnaryOp(expr.op, operand)
+    else:
+        changed: dict[str, object] = {}
+        for name, value in ast.iter_fields(expr):
+            if isinstance(value, ast.expr):
+                new = _distribute(value)
+                if new is not value:
+                    changed[name] = new
+            elif isinstance(value, list) and value and isinstance(value[0], ast.expr):
+                items = [_distribute(v) for v in value]
+                if any(a is not b for a, b in zip(items, value, strict=True)):
+                    changed[name] = items
+        if changed:
+            fields = {name: getattr(expr, name, None) for name in expr._fields}
+            fields.update(changed)
+            out = type(expr)(**fields)
+        else:
+            out = expr
+    out._flow_done = True  # type: ignore[attr-defined]
+    return out
 
 
 _INVERSE: dict[type, type] = {ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.Lt: ast.GtE, ast.GtE: ast.Lt, ast.Gt: ast.LtE,

@@ -300,8 +300,8 @@ class _Expand:
                 new = self.sub(value)
                 if new is not value:
                     changed[name] = new
-            elif isinstance(value, list) and value and isinstance(value[0], ast.AST):
-                items = [self.sub(v) for v in value]
+            elif isinstance(value, list) and any(isinstance(v, ast.AST) for v in value):
+                items = [self.sub(v) if isinstance(v, ast.AST) else v for v in value]  # Dict keys hold None
                 if any(a is not b for a, b in zip(items, value, strict=True)):
                     changed[name] = items
         if not changed:
@@ -342,8 +342,8 @@ def _distribute(expr: ast.expr) -> ast.expr:
                 new = _distribute(value)
                 if new is not value:
                     changed[name] = new
-            elif isinstance(value, list) and value and isinstance(value[0], ast.expr):
-                items = [_distribute(v) for v in value]
+            elif isinstance(value, list) and any(isinstance(v, ast.expr) for v in value):
+                items = [_distribute(v) if isinstance(v, ast.expr) else v for v in value]
                 if any(a is not b for a, b in zip(items, value, strict=True)):
                     changed[name] = items
         if changed:

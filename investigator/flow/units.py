@@ -36,6 +36,7 @@ SCHEDULER_RECEIVER = re.compile(r"sched|lr_|warmup", re.IGNORECASE)
 ENV_RECEIVER = re.compile(r"env|sim|game|world", re.IGNORECASE)
 ENV_CTOR = re.compile(r"(^|\.)(make|make_vec|make_env|make_vec_env|vector\.\w+|\w*VecEnv|\w*VectorEnv|\w*Wrapper)$")
 SAMPLING_NAME = re.compile(r"(^|_)(inds|indices|idx|idxs|perm|permutation|batch_ids|minibatch_ids)($|_)", re.IGNORECASE)
+MINIBATCH_LOOP = re.compile(r"mini_?batch|sampler|batch_generator|\.batches\b|num_batches", re.IGNORECASE)
 ROLE_LABEL = {"advantages": "advantage", "returns": "target", "rewards": "reward", "loss": "loss",
               "entropy": "loss", "ratio": "loss", "logprob": "loss", "kl": "loss", "new_values": "loss"}
 
@@ -248,6 +249,8 @@ def _place(u: Unit, imports: set[str]) -> tuple[str | None, str | None]:
             own = own or "optimizer"
         elif ENV_CTOR.search(name) and (recv.split(".")[0] in imports or not recv or ENV_RECEIVER.search(name)):
             own = own or "environment"
+    if isinstance(u.node, ast.For | ast.AsyncFor) and MINIBATCH_LOOP.search(ast.unparse(u.node.iter)):
+        own = own or "sampling"  # the loop that draws minibatches
     if isinstance(u.node, ast.Assign | ast.AugAssign) and "param_groups" in ast.unparse(u.node):
         sink = sink or "optimizer"
     for name in sorted(u.defs - {RETURN}):

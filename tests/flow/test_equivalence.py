@@ -106,6 +106,17 @@ def test_extracted_helper_with_an_early_return_is_the_inlined_code():
     assert _effect_diff(base, cand, helper) == ([], [])
 
 
+def test_dict_unpacking_and_starred_values_are_expanded():
+    base = _train("""
+        extra = {"lr": args.lr}
+        opts = {**extra, "eps": 1e-5}
+        out[0] = make(**opts)
+    """)
+    cand = base.replace("1e-5", "1e-8")
+    only_b, only_c = _effect_diff(base, cand)
+    assert only_b and only_c and "1e-08" in only_c[0].text
+
+
 def test_assert_and_raise_are_one_check():
     base = _train("""
         assert len(obs.shape) == 2, "1D observations only"

@@ -64,6 +64,18 @@ def test_ppo_values_reach_their_sinks_across_functions_and_modules():
     assert p.on_flow
 
 
+def test_minibatch_loop_header_is_the_sampling_place():
+    flow = _flow({"t.py": """
+        def update(buffer, agent, optimizer):
+            for batch in buffer.minibatches(4):
+                loss = agent.loss(batch)
+                loss.backward()
+                optimizer.step()
+    """})
+    unit, p = _place(flow, "t.py", "update", "for batch in")
+    assert unit.own == "sampling" and p.sink == "loss"
+
+
 def test_logging_only_values_do_not_reach_training():
     flow = _flow(BASE_FILES)
     unit, p = _place(flow, "ppo/train.py", "train", 'writer.add_scalar("charts/SPS"'.replace('"', "'"))

@@ -48,9 +48,10 @@ from investigator.models import (
 
 SOURCE = "behavioural_change"
 # places on the flow, most direct influence on the learning signal first (the ranking order)
-PATHS = ("loss", "target", "advantage", "reward", "optimizer", "sampling", "environment", "architecture")
+PATHS = ("loss", "target", "advantage", "reward", "optimizer", "sampling", "environment", "architecture", "device")
 SUBSYSTEM = {"loss": "ppo", "target": "ppo", "advantage": "ppo", "reward": "env", "optimizer": "trainer",
-             "sampling": "buffers", "environment": "env", "architecture": "architecture"}
+             "sampling": "buffers", "environment": "env", "architecture": "architecture", "device": "device"}
+LOW_PATHS = {"device"}  # where a model or tensor lives: rarely what changes learning
 MAX_SIGNIFICANT = 8
 MAX_PLACED_PER_PAIR = 20
 TIME_BUDGET_S = 15.0
@@ -256,7 +257,7 @@ def _finding(report: PairReport, index: PairIndex) -> Finding | None:
     chosen = followed or on
     best = min(chosen, key=lambda p: PATHS.index(p.path or "architecture"))
     label = best.path or "architecture"
-    severity = Severity.significant if followed else Severity.low
+    severity = Severity.significant if followed and label not in LOW_PATHS else Severity.low
     n = len(on)
     confidence = 0.7 if n <= 3 else 0.55 if n <= 10 else 0.4
     if pair.match in ("moved", "renamed"):

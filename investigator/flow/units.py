@@ -37,6 +37,8 @@ ENV_RECEIVER = re.compile(r"env|sim|game|world", re.IGNORECASE)
 ENV_CTOR = re.compile(r"(^|\.)(make|make_vec|make_env|make_vec_env|vector\.\w+|\w*VecEnv|\w*VectorEnv|\w*Wrapper)$")
 SAMPLING_NAME = re.compile(r"(^|_)(inds|indices|idx|idxs|perm|permutation|batch_ids|minibatch_ids)($|_)", re.IGNORECASE)
 MINIBATCH_LOOP = re.compile(r"mini_?batch|sampler|batch_generator|\.batches\b|num_batches", re.IGNORECASE)
+LAYER_CTOR = re.compile(r"(^|\.)nn\.[A-Z]\w*$")  # nn.Linear, torch.nn.ELU, nn.MSELoss
+DEVICE_NAME = re.compile(r"(^|_)(device|devices|gpu|gpus|gpu_ids|cuda|dev)($|_)", re.IGNORECASE)
 ROLE_LABEL = {"advantages": "advantage", "returns": "target", "rewards": "reward", "loss": "loss",
               "entropy": "loss", "ratio": "loss", "logprob": "loss", "kl": "loss", "new_values": "loss"}
 
@@ -249,14 +251,20 @@ def _place(u: Unit, imports: set[str]) -> tuple[str | None, str | None]:
             own = own or "optimizer"
         elif ENV_CTOR.search(name) and (recv.split(".")[0] in imports or not recv or ENV_RECEIVER.search(name)):
             own = own or "environment"
+        elif LAYER_CTOR.search(name):
+            own = own or ("loss" if last.endswith("Loss") else "architecture")
     if isinstance(u.node, ast.For | ast.AsyncFor) and MINIBATCH_LOOP.search(ast.unparse(u.node.iter)):
         own = own or "sampling"  # the loop that draws minibatches
     if isinstance(u.node, ast.Assign | ast.AugAssign) and "param_groups" in ast.unparse(u.node):
         sink = sink or "optimizer"
+    named: str | None = None  # what the defined names say comes first: `loss = nn.MSELoss()(x, y)` is loss
     for name in sorted(u.defs - {RETURN}):
-        r = role(name.removeprefix("self."))
+        bare = name.removeprefix("self.")
+        r = role(bare)
         if r in ROLE_LABEL:
-            own = own or ROLE_LABEL[r]
-        elif SAMPLING_NAME.search(name.removeprefix("self.")):
-            own = own or "sampling"
-    return own or sink, sink
+            named = named or ROLE_LABEL[r]
+        elif SAMPLING_NAME.search(bare):
+            named = named or "sampling"
+        elif DEVICE_NAME.search(bare):
+            named = named or "device"
+    return named or own or sink, sink

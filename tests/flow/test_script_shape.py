@@ -63,3 +63,32 @@ def test_print_edit_in_a_script_is_no_effect():
                   'print(f"it={iteration} v={v_loss.item():.3f} pg={pg_loss.item():.3f}")')
     assert not result.findings
     assert [n for n in result.no_effect if "logging" in n.reason]
+
+
+def test_device_selection_is_low_and_layer_construction_is_architecture():
+    files = {
+        "model.py": textwrap.dedent('''
+            import torch.nn as nn
+
+            def activation(name):
+                if name == "elu":
+                    return nn.ELU(inplace=True)
+                return nn.ReLU(inplace=True)
+        ''').lstrip(),
+        "ppo.py": SCRIPT.replace("agent = Agent(envs)", "agent = Agent(envs, activation('elu')).to(pick_device())")
+        + textwrap.dedent('''
+
+            def pick_device():
+                gpus = [int(g) for g in visible.split(",")]
+                return f"cuda:{gpus[0]}"
+        '''),
+    }
+    cand = dict(files)
+    cand["model.py"] = files["model.py"].replace("nn.ELU(inplace=True)", "nn.ELU(inplace=False)")
+    cand["ppo.py"] = files["ppo.py"].replace("int(g) for g", "int(g.strip()) for g")
+    base, new = MemoryTree(files), MemoryTree(cand)
+    result = analyse(build_pairs(base, new, diff_trees(base, new)))
+    by_path = {f.evidence[0].details["path"]: f for f in result.findings}
+    assert set(by_path) == {"architecture", "device"}
+    assert by_path["architecture"].severity is Severity.significant
+    assert by_path["device"].severity is Severity.low

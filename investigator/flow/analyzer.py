@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from investigator.analyzers.base import AnalysisContext, register_analyzer
 from investigator.detectors.analyzer import equivalent_paths
 from investigator.detectors.evidence import counterpart, hunk_text, restore_patch
-from investigator.detectors.pairs import PY_SUFFIXES, FunctionPair, PairIndex, build_pairs
+from investigator.detectors.pairs import PY_SUFFIXES, FunctionPair, PairIndex, shared_pairs
 from investigator.detectors.reach import unreachable_reason
 from investigator.detectors.sources import changes_from_changeset
 from investigator.flow.diff import UnitChange, changed_units
@@ -92,7 +92,7 @@ class BehaviouralChangeAnalyzer:
     def run(self, ctx: AnalysisContext) -> AnalyzerResult:
         assert ctx.changeset is not None
         changes = changes_from_changeset(ctx.changeset)
-        index = build_pairs(ctx.changeset.baseline, ctx.changeset.candidate, changes, equivalent_paths(ctx))
+        index = shared_pairs(ctx.changeset.baseline, ctx.changeset.candidate, changes, equivalent_paths(ctx))
         return analyse(index, explained_lines(ctx))
 
 

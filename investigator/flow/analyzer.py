@@ -135,6 +135,8 @@ def analyse(index: PairIndex, explained: Explained | None = None) -> AnalyzerRes
     result = AnalyzerResult(analyzer=SOURCE)
     flows = {"baseline": LearningFlow(index.base), "candidate": LearningFlow(index.cand)}
     expanders = {side: Expander(flow.resolver) for side, flow in flows.items()}
+    renamed = {p.base.name: p.cand.name for p in index.pairs  # functions renamed in this range
+               if p.base and p.cand and p.match == "renamed" and p.base.name != p.cand.name}
     explained = explained or Explained()
     reports: list[PairReport] = []
     skipped = 0
@@ -143,7 +145,7 @@ def analyse(index: PairIndex, explained: Explained | None = None) -> AnalyzerRes
             skipped += 1
             continue
         try:
-            report = _pair_report(pair, index, flows, explained, result, expanders)
+            report = _pair_report(pair, index, flows, explained, result, expanders, renamed)
         except RecursionError:
             result.failures.append(AnalyzerFailure(source=SOURCE, message=f"code nested too deeply: {pair.describe()}"))
             continue
@@ -175,15 +177,13 @@ def analyse(index: PairIndex, explained: Explained | None = None) -> AnalyzerRes
 
 def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, LearningFlow],
                  explained: Explained, result: AnalyzerResult,
-                 expanders: dict[str, Expander]) -> PairReport | None:
+                 expanders: dict[str, Expander], renamed: dict[str, str]) -> PairReport | None:
     base_fn, cand_fn = pair.base, pair.cand
     if base_fn is None or cand_fn is None:
         return None
     if OUT_OF_SCOPE.search(cand_fn.path):
         return None  # tests, docs, examples: out of the training path (counted by triage)
     fb, fc = flows["baseline"], flows["candidate"]
-    renamed = {p.base.name: p.cand.name for p in index.pairs
-               if p.base and p.cand and p.match == "renamed" and p.base.name != p.cand.name}
     changes = [c for c in changed_units(pair, fb.units(base_fn), fc.units(cand_fn), renamed)
                if not _explained(c, explained)]
     if not changes:

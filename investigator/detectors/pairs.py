@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import difflib
 import re
+import threading
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -333,6 +334,29 @@ def build_pairs(
         left.extend(old_funcs.values())
         right.extend(new_funcs.values())
     _match_across(index, left, right)
+    return index
+
+
+_SHARED: list[tuple[SourceTree, SourceTree, frozenset[str], PairIndex]] = []
+_SHARED_LOCK = threading.Lock()
+SHARED_ENTRIES = 2
+
+
+def shared_pairs(
+    base_tree: SourceTree, cand_tree: SourceTree, changes: list[FileChange], equivalent: Collection[str] = ()
+) -> PairIndex:
+    """`build_pairs`, built once per pair of trees: the code detectors and the behavioural-change
+    analyzer of one investigation read the same index (on an 800-file range matching functions is
+    the expensive part). The last `SHARED_ENTRIES` indexes are kept."""
+    key = frozenset(equivalent)
+    with _SHARED_LOCK:
+        for b, c, eq, index in _SHARED:
+            if b is base_tree and c is cand_tree and eq == key:
+                return index
+    index = build_pairs(base_tree, cand_tree, changes, equivalent)
+    with _SHARED_LOCK:
+        _SHARED.insert(0, (base_tree, cand_tree, key, index))
+        del _SHARED[SHARED_ENTRIES:]
     return index
 
 

@@ -190,7 +190,9 @@ class Evaluator:
         if name is None:
             return UNKNOWN
         found = resolve(self.side, self.path, self.tree, self.line, name)
-        if isinstance(found, Value):
+        # Only on/off flags: a string or number selects a mode (`algo == "sac"`) that users switch
+        # per run, so a default or an example's value proves nothing about their run.
+        if isinstance(found, Value) and (found.value is None or isinstance(found.value, bool)):
             self.used[name] = found
             return found.value
         return UNKNOWN
@@ -231,9 +233,16 @@ def _from_effective(side: Side, name: tuple[str, ...]) -> object | None:
     if any(k in side.computed for k in keys):
         return UNKNOWN
     values = {repr(side.effective[k]) for k in keys}
-    if len(values) != 1 or any(_implicit_option(side, side.where.get(k, "")) for k in keys):
+    if len(values) != 1 or any(_implicit_option(side, side.where.get(k, "")) or _launch_argument(side.where.get(k, ""))
+                               for k in keys):
         return UNKNOWN
     return Value(side.effective[keys[0]], side.where.get(keys[0], keys[0]))
+
+
+def _launch_argument(where: str) -> bool:
+    """A value from a launch command (`train.sh`: `python train.py --use_rnd`): one run among many."""
+    path = where.rpartition(":")[0] or where
+    return not path.endswith((".py", ".yaml", ".yml", ".json", ".toml"))
 
 
 def _implicit_option(side: Side, where: str) -> bool:

@@ -173,3 +173,19 @@ def test_main_block_of_the_entry_is_still_analysed(tmp_path):
     train = _train(default="True").replace("    main()\n", "    torch.manual_seed(1)\n    main()\n")
     inv = _run(tmp_path, {"train.py": train}, {"train.py": train.replace("manual_seed(1)", "manual_seed(2)")})
     assert not [n for n in _dead(inv) if "__main__" in n.reason]
+
+
+def test_mode_selectors_and_launch_script_values_are_live(tmp_path):
+    """`algo == "sac"` selects a mode users switch per run; an example launch command is one run."""
+    train = _train(guard='cfg.algo == "sac"').replace("    epochs: int = 10\n", '    epochs: int = 10\n    algo: str = "ppo"\n')
+    inv = _run(tmp_path / "a", {"train.py": train}, {"train.py": train.replace("0.5)", "50.0)")})
+    assert _clip(inv) and not _dead(inv)
+    imports = ("import argparse\nP = argparse.ArgumentParser()\nP.add_argument('--use_rnd', type=eval, default=True)\n"
+               "ARGS = P.parse_args()\n")
+    train = _train(guard="ARGS.use_rnd", imports=imports)
+    files = {"train.py": train, "run.sh": "python train.py --use_rnd False\n"}
+    inv = _run(tmp_path / "b", files, {"train.py": train.replace("0.5)", "50.0)")})
+    data = inv.results["config_forensics"].data
+    keys = [k for k in data["effective_where"]["baseline"] if k.endswith("use_rnd")]
+    assert any(data["effective_where"]["baseline"][k].startswith("run.sh") for k in keys)  # the launch command set it: one run among many
+    assert _clip(inv) and not _dead(inv)

@@ -236,7 +236,25 @@ def _from_effective(side: Side, name: tuple[str, ...]) -> object | None:
     if len(values) != 1 or any(_implicit_option(side, side.where.get(k, "")) or _launch_argument(side.where.get(k, ""))
                                for k in keys):
         return UNKNOWN
-    return Value(side.effective[keys[0]], side.where.get(keys[0], keys[0]))
+    where = side.where.get(keys[0], keys[0])
+    if _assigned_elsewhere(side, leaf, where):
+        return UNKNOWN
+    return Value(side.effective[keys[0]], where)
+
+
+def _assigned_elsewhere(side: Side, leaf: str, where: str) -> bool:
+    """Whether code assigns the attribute anywhere but at `where` (`args.wandb = None` followed by
+    `if args.track: args.wandb = init()`): the effective value is then only one of its values."""
+    path, _, line = where.rpartition(":")
+    pattern = re.compile(rf"\.{re.escape(leaf)}\s*=[^=]|setattr\([^)]*['\"]{re.escape(leaf)}['\"]")
+    for p in _python_paths(side):
+        text = side.text(p)
+        if not text or leaf not in text:
+            continue
+        for m in pattern.finditer(text):
+            if not (p == path and str(text.count("\n", 0, m.start()) + 1) == line):
+                return True
+    return False
 
 
 def _launch_argument(where: str) -> bool:

@@ -189,3 +189,10 @@ def test_mode_selectors_and_launch_script_values_are_live(tmp_path):
     keys = [k for k in data["effective_where"]["baseline"] if k.endswith("use_rnd")]
     assert any(data["effective_where"]["baseline"][k].startswith("run.sh") for k in keys)  # the launch command set it: one run among many
     assert _clip(inv) and not _dead(inv)
+
+
+def test_a_flag_reassigned_under_a_condition_is_live(tmp_path):
+    """`cfg.use_rnd = False` then `if ...: cfg.use_rnd = True`: the effective value is one of two."""
+    train = _train(build="Config()\n    cfg.use_rnd = False\n    if cfg.epochs > 100:\n        cfg.use_rnd = True")
+    inv = _run(tmp_path, {"train.py": train}, {"train.py": train.replace("0.5)", "50.0)")})
+    assert _clip(inv) and not _dead(inv)

@@ -574,27 +574,40 @@ def _other_path(f: Finding, loc: Location) -> str:
     return other.path if other else loc.path
 
 
-def sides_from(changeset: Any, results: dict[str, AnalyzerResult]) -> dict[str, Side]:
-    """Both commits' sides, with config forensics' effective configuration and entry when it ran."""
-    data = results.get(CONFIG_SOURCE).data if CONFIG_SOURCE in results else {}
+def sides_from(changeset: Any, results: dict[str, AnalyzerResult], given: dict[str, str | None] | None = None
+               ) -> dict[str, Side]:
+    """Both commits' sides, with config forensics' effective configuration and entry when it ran;
+    `given`: the entries the user named ("train.py --lr 3e-4"), used when config forensics did not
+    publish one (it failed or did not run)."""
+    data = results[CONFIG_SOURCE].data if CONFIG_SOURCE in results else {}
     effective = data.get("effective_config") or {}
     where = data.get("effective_where") or {}
     computed = data.get("effective_computed") or {}
     entry = data.get("entry_script") or {}
     out = {}
     for label, snapshot in (("baseline", changeset.baseline), ("candidate", changeset.candidate)):
-        out[label] = Side(label, snapshot.read_text, snapshot.paths(), effective.get(label) if effective else None,
-                          where.get(label, {}), set(computed.get(label, [])), entry.get(label),
+        paths = snapshot.paths()
+        script = entry.get(label) or _given_script((given or {}).get(label), paths)
+        out[label] = Side(label, snapshot.read_text, paths, effective.get(label) if effective else None,
+                          where.get(label, {}), set(computed.get(label, [])), script,
                           getattr(snapshot, "prefetch", None))
     return out
 
 
-def apply_guards(results: dict[str, AnalyzerResult], changeset: Any) -> dict[str, AnalyzerResult]:
+def _given_script(spec: str | None, paths: list[str]) -> str | None:
+    """The script of a user-given entry (`tools/train.py --lr 3e-4`), when it is a file of the tree."""
+    first = spec.split()[0] if spec and spec.split() else None
+    return first if first and first.endswith(".py") and first in paths else None
+
+
+def apply_guards(results: dict[str, AnalyzerResult], changeset: Any, request: Any = None) -> dict[str, AnalyzerResult]:
     """The results whose code findings lie in dead branches, with those findings moved to no-effect
-    (only changed results are returned: they replace the originals)."""
+    (only changed results are returned: they replace the originals). `request`: the investigation
+    request, for the entries the user named."""
     if changeset is None:
         return {}
-    sides = sides_from(changeset, results)
+    given = {"baseline": getattr(request, "baseline_entry", None), "candidate": getattr(request, "candidate_entry", None)}
+    sides = sides_from(changeset, results, given)
     changed: dict[str, AnalyzerResult] = {}
     for name, result in results.items():
         kept, dead = [], []

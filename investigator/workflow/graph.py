@@ -220,7 +220,7 @@ def build_graph(resources: Resources, checkpointer: Any | None = None):
     def hypotheses(state: Investigation) -> dict:
         def work() -> dict:
             # Code findings in branches that never run at either commit become no-effect items.
-            guarded = apply_guards(state.results, _changeset(state))
+            guarded = apply_guards(state.results, _changeset(state), state.request)
             results = {**state.results, **guarded}
             findings = [f for r in results.values() for f in r.findings]
             updates = [u for r in results.values() for u in r.hypothesis_updates]

@@ -196,3 +196,42 @@ def test_a_flag_reassigned_under_a_condition_is_live(tmp_path):
     train = _train(build="Config()\n    cfg.use_rnd = False\n    if cfg.epochs > 100:\n        cfg.use_rnd = True")
     inv = _run(tmp_path, {"train.py": train}, {"train.py": train.replace("0.5)", "50.0)")})
     assert _clip(inv) and not _dead(inv)
+
+
+def _changeset(tmp_path: Path, base: dict[str, str], cand: dict[str, str]):
+    from investigator.git import build_changeset, open_repository, resolve_range
+
+    repo = tmp_path / "r"
+    b, c = commit_files(repo, base, "base"), commit_files(repo, cand, "cand")
+    handle = open_repository(str(repo))
+    return build_changeset(handle, resolve_range(handle, b, c))
+
+
+def _finding(kind: str, path: str, line: int, source: str = "behaviour.flow"):
+    from investigator.models import Evidence, EvidenceKind, Finding, Location
+
+    locs = [Location(path=path, line=line, side="baseline"), Location(path=path, line=line, side="candidate")]
+    return Finding(id=f"x:{kind}", source=source, subsystem="ppo", severity="critical", confidence=0.9, title="t",
+                   locations=locs, evidence=[Evidence(kind=EvidenceKind(kind), summary="s", locations=locs)])
+
+
+def test_any_analyzers_code_finding_is_judged_and_config_findings_never_are(tmp_path):
+    """The rule runs over every analyzer's results; the user's given entry is used when config
+    forensics published none; a configuration finding is the flag change itself and stays."""
+    from investigator.detectors.guards import apply_guards
+    from investigator.models import AnalyzerResult
+    from investigator.request import InvestigationRequest
+
+    files = {"train.py": _train(default="True"), "tools/play.py": PLAY.format(norm="0.5", lr="0.1")}
+    cs = _changeset(tmp_path, files, {"tools/play.py": PLAY.format(norm="0.5", lr="0.5")})
+    results = {"flow": AnalyzerResult(analyzer="flow", findings=[_finding("code", "tools/play.py", 13),
+                                                                 _finding("config", "tools/play.py", 13)])}
+    assert apply_guards(results, cs) == {}  # no entry known: the `__main__` block may be the one run
+    request = InvestigationRequest(repo=str(tmp_path / "r"), baseline_commit="HEAD~1", baseline_entry="train.py",
+                                   candidate_entry="train.py --epochs 3")
+    changed = apply_guards(results, cs, request)["flow"]
+    assert [f.evidence[0].kind.value for f in changed.findings] == ["config"]
+    assert changed.no_effect[0].source == "behaviour.flow" and changed.no_effect[0].details["was"] == "critical"
+    # a line of a function body outside the `__main__` block stays live
+    assert apply_guards({"flow": AnalyzerResult(analyzer="flow", findings=[_finding("code", "tools/play.py", 7)])},
+                        cs, request) == {}

@@ -227,9 +227,13 @@ def _from_effective(side: Side, name: tuple[str, ...]) -> object | None:
     keys = [k for k in (*side.effective, *side.computed) if k.rsplit(".", 1)[-1] == leaf]
     if not keys:
         return None
-    tail = ".".join(p for p in name[1:] if p not in _ROOTS) if len(name) > 1 else leaf
-    narrowed = [k for k in keys if k == tail or k.endswith("." + tail)]
-    keys = narrowed or keys
+    parts = [p for p in name[1:] if p not in _ROOTS] or [leaf]
+    for start in range(len(parts)):  # the longest suffix of the access path that keys end with
+        tail = ".".join(parts[start:])
+        narrowed = [k for k in keys if k == tail or k.endswith("." + tail)]
+        if narrowed:
+            keys = narrowed
+            break
     if any(k in side.computed for k in keys):
         return UNKNOWN
     values = {repr(side.effective[k]) for k in keys}

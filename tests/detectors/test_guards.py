@@ -235,3 +235,41 @@ def test_any_analyzers_code_finding_is_judged_and_config_findings_never_are(tmp_
     # a line of a function body outside the `__main__` block stays live
     assert apply_guards({"flow": AnalyzerResult(analyzer="flow", findings=[_finding("code", "tools/play.py", 7)])},
                         cs, request) == {}
+
+
+NESTED = '''\
+import torch
+import torch.nn as nn
+import yaml
+
+
+def update(cfg, model, opt, loss):
+    loss.backward()
+    if cfg["{section}"]["enabled"]:
+        nn.utils.clip_grad_norm_(model.parameters(), {norm})
+    opt.step()
+
+
+def main():
+    cfg = yaml.safe_load(open("config.yaml"))
+    model = nn.Linear(4, 2)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg["lr"])
+    for _ in range(10):
+        update(cfg, model, opt, model(torch.zeros(4)).sum())
+
+
+if __name__ == "__main__":
+    main()
+'''
+
+
+def test_nested_dict_flags_are_told_apart_by_their_section(tmp_path):
+    """`cfg["rnd"]["enabled"]` is `rnd.enabled`, not `symmetry.enabled`."""
+    config = "lr: 0.0003\nrnd:\n  enabled: false\nsymmetry:\n  enabled: true\n"
+    for section, dead in (("rnd", True), ("symmetry", False)):
+        train = NESTED.format(section=section, norm="{norm}")
+        inv = _run(tmp_path / section, {"train.py": train.format(norm="0.5"), "config.yaml": config},
+                   {"train.py": train.format(norm="50.0")})
+        assert bool(_dead(inv)) is dead and bool(_clip(inv)) is not dead, section
+        if dead:
+            assert "config.yaml:3" in _dead(inv)[0].reason

@@ -628,7 +628,8 @@ def apply_guards(results: dict[str, AnalyzerResult], changeset: Any, request: An
         if dead:
             # A hypothesis supported only by dead findings loses that support.
             live = {h for f in kept for h in f.hypotheses}
-            gone = {h for f in result.findings if f not in kept for h in f.hypotheses} - live
+            kept_ids = {id(f) for f in kept}
+            gone = {h for f in result.findings if id(f) not in kept_ids for h in f.hypotheses} - live
             updates = [u for u in result.hypothesis_updates
                        if not (u.hypothesis in gone and u.status is HypothesisStatus.supported)]
             changed[name] = result.model_copy(update={"findings": kept, "no_effect": [*result.no_effect, *dead],

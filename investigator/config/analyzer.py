@@ -243,6 +243,14 @@ class ConfigForensics:
             label: {key: entry.value for key, entry in config.effective.items() if entry.literal}
             for label, config in (("baseline", comparison.base), ("candidate", comparison.cand))
         }
+        # For the branch-reachability rule (detectors/guards.py): where each value is set, which keys
+        # are expressions, and the entry script whose `__main__` block is on the training path.
+        sides = (("baseline", comparison.base), ("candidate", comparison.cand))
+        result.data["effective_where"] = {
+            label: {key: entry.where() for key, entry in config.effective.items() if entry.literal} for label, config in sides}
+        result.data["effective_computed"] = {
+            label: sorted(key for key, entry in config.effective.items() if not entry.literal) for label, config in sides}
+        result.data["entry_script"] = {label: config.entry.script for label, config in sides}
         # Every dead key, by file: the full list behind the grouped `no_effect` items.
         result.sections.append(ReportSection(
             id="config_changes", title="Configuration changes", order=40,

@@ -25,6 +25,7 @@ from langgraph.types import Send
 import investigator.report.writer as report_writer  # module import: the writer imports workflow.state
 from investigator.analyzers.base import CPU_TURN, AnalysisContext, all_analyzers
 from investigator.budget import run_with_budget
+from investigator.detectors.guards import apply_guards
 from investigator.git import build_changeset, open_repository, resolve_range
 from investigator.git.changeset import ChangeSet
 from investigator.git.errors import InputError
@@ -265,11 +266,14 @@ def build_graph(resources: Resources, checkpointer: Any | None = None):
 
     def hypotheses(state: Investigation) -> dict:
         def work() -> dict:
-            findings = [f for r in state.results.values() for f in r.findings]
-            updates = [u for r in state.results.values() for u in r.hypothesis_updates]
+            # Code findings in branches that never run at either commit become no-effect items.
+            guarded = apply_guards(state.results, _changeset(state), state.request)
+            results = {**state.results, **guarded}
+            findings = [f for r in results.values() for f in r.findings]
+            updates = [u for r in results.values() for u in r.hypothesis_updates]
             ranked = rank_findings(findings, updates)
             records = evaluate_hypotheses(resources.playbooks, state.triage, ranked, updates, state.range is not None)
-            return {"findings": ranked, "hypotheses": records}
+            return {"findings": ranked, "hypotheses": records, "results": guarded}
 
         return _timed("rank", resources, work, lambda u: f"{len(u['findings'])} findings, {len(u['hypotheses'])} hypotheses")
 

@@ -1,0 +1,637 @@
+"""Reachability down to branches: a code change inside a branch that never runs has no effect.
+
+A branch is dead at a commit when its guard is provably off there: a flag whose effective value
+(config forensics' effective configuration, else a module constant, a dataclass/pydantic/argparse
+default or a function default that no visible call overrides) makes the test false, or an
+`if __name__ == "__main__":` block of a module that is not the training entry. Anything not proven
+(a value set from the command line without default, an environment variable, a computed value, a
+call through `**kwargs`) counts as live. A finding is moved to the no-effect section only when
+every location it names is dead and no guard flag differs between the commits (then the flag
+change is the finding, not the branch body).
+
+Hook: `apply_guards(results, changeset)` runs before ranking, over every analyzer's code findings.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from investigator.models import (
+    AnalyzerResult,
+    EvidenceKind,
+    Finding,
+    HypothesisStatus,
+    Location,
+    NoEffectChange,
+)
+
+UNKNOWN = object()  # a value that cannot be proven
+ABSENT = object()  # the flag does not exist at this commit
+CONFIG_SOURCE = "config_forensics"
+_ROOTS = {"self", "cfg", "config", "args", "opt", "opts", "conf", "hparams", "params", "flags", "FLAGS"}
+_CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".toml", ".cfg", ".ini", ".sh")
+_SCAN_LIMIT = 4000  # files read for the override scan; a bigger tree makes source defaults unknown
+
+
+@dataclass
+class Side:
+    """What one commit offers to evaluate a guard: its files and its effective configuration."""
+
+    label: str
+    read: Callable[[str], str | None]
+    paths: list[str]
+    effective: dict[str, Any] | None = None  # key -> literal value (config forensics)
+    where: dict[str, str] = field(default_factory=dict)  # key -> "path:line"
+    computed: set[str] = field(default_factory=set)  # keys whose effective value is an expression
+    entry: str | None = None  # entry script of the training run, when known
+    fetch_all: Callable[[list[str]], None] | None = None  # reads many files at once (a snapshot's prefetch)
+    _fetched: bool = False
+    _trees: dict[str, ast.Module | None] = field(default_factory=dict)
+    _texts: dict[str, str | None] = field(default_factory=dict)
+
+    def text(self, path: str) -> str | None:
+        if path not in self._texts:
+            self._texts[path] = self.read(path) if path in self._path_set else None
+        return self._texts[path]
+
+    @property
+    def _path_set(self) -> set[str]:
+        if not hasattr(self, "_paths_cache"):
+            self._paths_cache = set(self.paths)
+        return self._paths_cache
+
+    def prefetch(self) -> None:
+        """Read the tree's files in one go before a whole-tree scan (one git process, not one each)."""
+        if not self._fetched and self.fetch_all is not None:
+            self._fetched = True
+            self.fetch_all([p for p in self.paths if p.endswith((".py", *_CONFIG_SUFFIXES))][:_SCAN_LIMIT * 2])
+
+    def tree(self, path: str) -> ast.Module | None:
+        if path not in self._trees:
+            text = self.text(path)
+            try:
+                self._trees[path] = ast.parse(text) if text is not None else None
+            except (SyntaxError, ValueError):
+                self._trees[path] = None
+        return self._trees[path]
+
+
+@dataclass(frozen=True)
+class Value:
+    """A proven flag value and where it is set."""
+
+    value: object
+    where: str
+
+
+@dataclass(frozen=True)
+class Guard:
+    """A branch that does not run: why, and the flag names to re-check at the other commit."""
+
+    reason: str
+    flags: tuple[tuple[str, ...], ...] = ()  # dotted names of the flags read by the test
+    wanted: bool = True  # the branch runs when the test is `wanted`
+    test: ast.expr | None = None
+    path: str = ""
+    lineno: int = 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Finding the branches that enclose a line
+
+
+def enclosing_branches(tree: ast.Module, line: int) -> Iterator[tuple[ast.If, bool]]:
+    """(if-statement, branch taken) for every `if` whose body or else-part contains `line`."""
+    stack: list[ast.stmt] = list(tree.body)
+    while stack:
+        node = stack.pop()
+        end = getattr(node, "end_lineno", None) or node.lineno
+        if not node.lineno <= line <= end:
+            continue
+        if isinstance(node, ast.If):
+            if _within(node.body, line):
+                yield node, True
+            elif _within(node.orelse, line):
+                yield node, False
+        for name in ("body", "orelse", "finalbody", "handlers"):
+            stack.extend(getattr(node, name, None) or [])
+        for case in getattr(node, "cases", None) or []:
+            stack.extend(case.body)
+
+
+def _within(body: list[ast.stmt], line: int) -> bool:
+    return bool(body) and body[0].lineno <= line <= (getattr(body[-1], "end_lineno", None) or body[-1].lineno)
+
+
+def _is_main_guard(test: ast.expr) -> bool:
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)):
+        return False
+    sides = [test.left, test.comparators[0]]
+    return (any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides)
+            and any(isinstance(s, ast.Constant) and s.value == "__main__" for s in sides))
+
+
+# ---------------------------------------------------------------------------------------------
+# Evaluating a guard test
+
+
+def _dotted(node: ast.expr) -> tuple[str, ...] | None:
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        return (node.id, *reversed(parts))
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
+        inner = _dotted(node.value)  # cfg["use_rnd"]
+        return (*inner, node.slice.value) if inner else None
+    return None
+
+
+class Evaluator:
+    """Evaluates a guard test at one commit; every unproven value is UNKNOWN."""
+
+    def __init__(self, side: Side, path: str, tree: ast.Module, line: int) -> None:
+        self.side, self.path, self.tree, self.line = side, path, tree, line
+        self.used: dict[tuple[str, ...], Value] = {}
+
+    def truth(self, node: ast.expr) -> object:
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            inner = self.truth(node.operand)
+            return UNKNOWN if inner is UNKNOWN else not inner
+        if isinstance(node, ast.BoolOp):
+            values = [self.truth(v) for v in node.values]
+            stop = isinstance(node.op, ast.Or)  # `or` stops at a true value, `and` at a false one
+            if any(v is not UNKNOWN and v is stop for v in values):
+                return stop
+            return UNKNOWN if any(v is UNKNOWN for v in values) else (not stop)
+        value = self.value(node)
+        return UNKNOWN if value is UNKNOWN else bool(value)
+
+    def value(self, node: ast.expr) -> object:
+        if isinstance(node, ast.Constant):
+            return node.value
+        if isinstance(node, ast.Compare) and len(node.ops) == 1:
+            left, right = self.value(node.left), self.value(node.comparators[0])
+            if left is UNKNOWN or right is UNKNOWN:
+                return UNKNOWN
+            op = node.ops[0]
+            table = {ast.Eq: lambda a, b: a == b, ast.NotEq: lambda a, b: a != b,
+                     ast.Is: lambda a, b: a is b, ast.IsNot: lambda a, b: a is not b}
+            fn = table.get(type(op))
+            return fn(left, right) if fn else UNKNOWN
+        if isinstance(node, ast.UnaryOp | ast.BoolOp):
+            return self.truth(node)
+        name = _dotted(node)
+        if name is None:
+            return UNKNOWN
+        found = resolve(self.side, self.path, self.tree, self.line, name)
+        # Only on/off flags: a string or number selects a mode (`algo == "sac"`) that users switch
+        # per run, so a default or an example's value proves nothing about their run.
+        if isinstance(found, Value) and (found.value is None or isinstance(found.value, bool)):
+            self.used[name] = found
+            return found.value
+        return UNKNOWN
+
+
+# ---------------------------------------------------------------------------------------------
+# Resolving a flag's value
+
+
+def resolve(side: Side, path: str, tree: ast.Module, line: int, name: tuple[str, ...]) -> object:
+    """The proven value of flag `name` read at `path:line`, UNKNOWN, or ABSENT (defined nowhere)."""
+    leaf = name[-1]
+    if len(name) == 1 and _local_binding(tree, line, leaf):
+        return _param_default(side, tree, line, leaf)
+    configured = _from_effective(side, name)
+    if configured is not None:
+        return configured
+    if len(name) == 1:
+        return _module_constant(side, path, tree, leaf)
+    if name[0] == "self" and len(name) == 2:
+        own = _self_attribute(side, path, tree, line, leaf)
+        if own is not ABSENT:
+            return own
+    return _declared_default(side, leaf)
+
+
+def _from_effective(side: Side, name: tuple[str, ...]) -> object | None:
+    """The effective configuration's value for the key that ends like `name` (one value, or None)."""
+    if side.effective is None:
+        return None
+    leaf = name[-1]
+    keys = [k for k in (*side.effective, *side.computed) if k.rsplit(".", 1)[-1] == leaf]
+    if not keys:
+        return None
+    parts = [p for p in name[1:] if p not in _ROOTS] or [leaf]
+    for start in range(len(parts)):  # the longest suffix of the access path that keys end with
+        tail = ".".join(parts[start:])
+        narrowed = [k for k in keys if k == tail or k.endswith("." + tail)]
+        if narrowed:
+            keys = narrowed
+            break
+    if any(k in side.computed for k in keys):
+        return UNKNOWN
+    values = {repr(side.effective[k]) for k in keys}
+    if len(values) != 1 or any(_implicit_option(side, side.where.get(k, "")) or _launch_argument(side.where.get(k, ""))
+                               for k in keys):
+        return UNKNOWN
+    where = side.where.get(keys[0], keys[0])
+    if _assigned_elsewhere(side, leaf, where):
+        return UNKNOWN
+    return Value(side.effective[keys[0]], where)
+
+
+def _assigned_elsewhere(side: Side, leaf: str, where: str) -> bool:
+    """Whether code assigns the attribute anywhere but at `where` (`args.wandb = None` followed by
+    `if args.track: args.wandb = init()`): the effective value is then only one of its values."""
+    path, _, line = where.rpartition(":")
+    pattern = re.compile(rf"\.{re.escape(leaf)}\s*=[^=]|setattr\([^)]*['\"]{re.escape(leaf)}['\"]")
+    for p in _python_paths(side):
+        text = side.text(p)
+        if not text or leaf not in text:
+            continue
+        for m in pattern.finditer(text):
+            if not (p == path and str(text.count("\n", 0, m.start()) + 1) == line):
+                return True
+    return False
+
+
+def _launch_argument(where: str) -> bool:
+    """A value from a launch command (`train.sh`: `python train.py --use_rnd`): one run among many."""
+    path = where.rpartition(":")[0] or where
+    return not path.endswith((".py", ".yaml", ".yml", ".json", ".toml"))
+
+
+def _implicit_option(side: Side, where: str) -> bool:
+    """A command-line option without an explicit default (`action="store_true"`, `type=int`): its
+    value is chosen when the run starts, so its implicit default proves nothing."""
+    path, _, line = where.rpartition(":")
+    if not path.endswith(".py") or not line.isdigit():
+        return False
+    tree = side.tree(path)
+    for node in ast.walk(tree) if tree is not None else ():
+        if (isinstance(node, ast.Call) and node.lineno <= int(line) <= (node.end_lineno or node.lineno)
+                and _name_of(node.func) in ("add_argument", "option", "Option", "argument")):
+            return not any(k.arg == "default" for k in node.keywords)
+    return False
+
+
+def _enclosing_function(tree: ast.Module, line: int) -> tuple[ast.FunctionDef | ast.AsyncFunctionDef | None, ast.ClassDef | None]:
+    fn: ast.FunctionDef | ast.AsyncFunctionDef | None = None
+    cls: ast.ClassDef | None = None
+    body: list[ast.stmt] = tree.body
+    while True:
+        nxt = next((n for n in body if n.lineno <= line <= (getattr(n, "end_lineno", None) or n.lineno)
+                    and isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)), None)
+        if nxt is None:
+            return fn, cls
+        if isinstance(nxt, ast.ClassDef):
+            cls = nxt
+        else:
+            fn = nxt
+        body = nxt.body
+
+
+def _local_binding(tree: ast.Module, line: int, name: str) -> bool:
+    fn, _ = _enclosing_function(tree, line)
+    return fn is not None and (name in _params(fn) or any(
+        isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store) for n in ast.walk(fn)))
+
+
+def _params(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
+    a = fn.args
+    return [p.arg for p in (*a.posonlyargs, *a.args, *a.kwonlyargs)]
+
+
+def _param_default(side: Side, tree: ast.Module, line: int, name: str) -> object:
+    """A parameter's literal default, when it is never reassigned and no visible call passes it."""
+    fn, cls = _enclosing_function(tree, line)
+    if fn is None or name not in _params(fn):
+        return UNKNOWN
+    if any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store) for n in ast.walk(fn)):
+        return UNKNOWN
+    default = _default_of(fn, name)
+    if default is UNKNOWN:
+        return UNKNOWN
+    callee = cls.name if cls is not None and fn.name == "__init__" else fn.name
+    positional = [p.arg for p in (*fn.args.posonlyargs, *fn.args.args)]
+    index = positional.index(name) if name in positional else None
+    if index is not None and cls is not None and positional and positional[0] in ("self", "cls"):
+        index -= 1
+    if not _never_overridden(side, callee, name, index):
+        return UNKNOWN
+    return Value(default, f"{fn.name}() parameter `{name}`, line {fn.lineno}")
+
+
+def _default_of(fn: ast.FunctionDef | ast.AsyncFunctionDef, name: str) -> object:
+    a = fn.args
+    positional = [*a.posonlyargs, *a.args]
+    pairs = list(zip(positional[len(positional) - len(a.defaults):], a.defaults, strict=True))
+    pairs += [(p, d) for p, d in zip(a.kwonlyargs, a.kw_defaults, strict=True) if d is not None]
+    for param, default in pairs:
+        if param.arg == name:
+            return default.value if isinstance(default, ast.Constant) else UNKNOWN
+    return UNKNOWN
+
+
+def _never_overridden(side: Side, callee: str, name: str, index: int | None) -> bool:
+    """At least one visible call of `callee`, and none passes `name` (by keyword, by position, or
+    possibly through `*args`/`**kwargs`); any other mention of `callee` (passed as a value, looked
+    up by a registry, an annotation) makes the default unprovable."""
+    calls = 0
+    pattern = re.compile(rf"\b{re.escape(callee)}\b")
+    for path in _python_paths(side):
+        text = side.text(path)
+        if text is None or not pattern.search(text):
+            continue
+        tree = side.tree(path)
+        if tree is None:
+            return False
+        called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and _name_of(node.func) == callee:
+                calls += 1
+                if any(isinstance(a, ast.Starred) for a in node.args) or any(
+                        k.arg is None or k.arg == name for k in node.keywords):
+                    return False
+                if index is not None and len(node.args) > index:
+                    return False
+            elif (isinstance(node, ast.Name | ast.Attribute) and _name_of(node) == callee
+                  and isinstance(node.ctx, ast.Load) and id(node) not in called):
+                return False
+    return calls > 0
+
+
+def _name_of(node: ast.expr) -> str | None:
+    return node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
+
+
+def _python_paths(side: Side) -> list[str]:
+    side.prefetch()
+    return [p for p in side.paths if p.endswith(".py")][:_SCAN_LIMIT]
+
+
+def _module_constant(side: Side, path: str, tree: ast.Module, name: str) -> object:
+    """A module-level literal assigned once and never rebound (`global`, another assignment)."""
+    values = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Global) and name in node.names:
+            return UNKNOWN
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(
+            node, ast.AnnAssign | ast.AugAssign) else []
+        for t in targets:
+            if isinstance(t, ast.Name) and t.id == name:
+                values.append(node)
+    if not values:
+        return ABSENT if not _imported(tree, name) else UNKNOWN
+    if len(values) != 1 or values[0] not in tree.body:
+        return UNKNOWN
+    node = values[0]
+    assigned = getattr(node, "value", None)
+    if not isinstance(node, ast.Assign | ast.AnnAssign) or not isinstance(assigned, ast.Constant):
+        return UNKNOWN
+    if _mentioned_as_override(side, name, exclude=path):
+        return UNKNOWN
+    return Value(assigned.value, f"{path}:{node.lineno}")
+
+
+def _imported(tree: ast.Module, name: str) -> bool:
+    return any(isinstance(n, ast.ImportFrom | ast.Import) and any((a.asname or a.name).split(".")[0] == name for a in n.names)
+               for n in ast.walk(tree))
+
+
+def _self_attribute(side: Side, path: str, tree: ast.Module, line: int, attr: str) -> object:
+    """`self.attr` of the enclosing class: one literal every assignment agrees on, or an `__init__`
+    parameter copied unchanged whose default is never overridden."""
+    _, cls = _enclosing_function(tree, line)
+    if cls is None:
+        return UNKNOWN
+    assigned = [n for n in ast.walk(cls) if isinstance(n, ast.Assign | ast.AnnAssign | ast.AugAssign)
+                for t in (n.targets if isinstance(n, ast.Assign) else [n.target])
+                if isinstance(t, ast.Attribute) and t.attr == attr and isinstance(t.value, ast.Name) and t.value.id == "self"]
+    if not assigned:
+        return ABSENT
+    if any(isinstance(n, ast.AugAssign) for n in assigned):
+        return UNKNOWN
+    values = [n.value for n in assigned]
+    if all(isinstance(v, ast.Constant) for v in values):
+        literals = {repr(v.value) for v in values}  # type: ignore[union-attr]
+        if len(literals) == 1 and not _mentioned_as_override(side, attr, exclude=None, setattr_only=True,
+                                                             allowed=len(assigned)):
+            return Value(values[0].value, f"{path}:{assigned[0].lineno}")  # type: ignore[union-attr]
+        return UNKNOWN
+    if len(values) == 1 and isinstance(values[0], ast.Name):
+        init = next((n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
+        if init is not None and init.lineno <= assigned[0].lineno <= (init.end_lineno or init.lineno):
+            return _param_default(side, tree, assigned[0].lineno, values[0].id)
+    return UNKNOWN
+
+
+def _declared_default(side: Side, attr: str) -> object:
+    """A dataclass/pydantic field default or an argparse default named `attr`, when every
+    declaration agrees and nothing else in the tree (a config file, a keyword, an assignment, a
+    command-line flag) could set it."""
+    found: list[Value] = []
+    for path in _python_paths(side):
+        text = side.text(path)
+        if text is None or attr not in text:
+            continue
+        tree = side.tree(path)
+        if tree is None:
+            return UNKNOWN
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef):
+                for stmt in node.body:
+                    if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.target.id == attr:
+                        if not isinstance(stmt.value, ast.Constant):
+                            return UNKNOWN
+                        found.append(Value(stmt.value.value, f"{path}:{stmt.lineno}"))
+            elif isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "add_argument":
+                flags = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+                dest = next((k.value.value for k in node.keywords if k.arg == "dest" and isinstance(k.value, ast.Constant)), None)
+                names = {dest} if dest else {f.lstrip("-").replace("-", "_") for f in flags}
+                if attr not in names:
+                    continue
+                return UNKNOWN  # a command-line option: the value is chosen at run time
+    if not found or len({repr(v.value) for v in found}) != 1:
+        return UNKNOWN if found else ABSENT
+    if _mentioned_as_override(side, attr, exclude=None):
+        return UNKNOWN
+    return found[0]
+
+
+def _mentioned_as_override(side: Side, name: str, exclude: str | None, setattr_only: bool = False,
+                           allowed: int = 0) -> bool:
+    """Whether anything could set `name` besides its declaration: a key in a configuration file, a
+    keyword argument, an attribute assignment, a command-line flag (more than `allowed` such
+    mentions in Python: the assignments already judged). Text-level and conservative."""
+    flag = rf"--{re.escape(name).replace('_', '[-_]')}\b"
+    if setattr_only:
+        python = re.compile(rf"\.{re.escape(name)}\s*=[^=]|['\"]{re.escape(name)}['\"]")
+    else:
+        python = re.compile(rf"(?<![\w.]){re.escape(name)}\s*=[^=]|\.{re.escape(name)}\s*=[^=]"
+                            rf"|['\"]{re.escape(name)}['\"]|{flag}")
+    loose = re.compile(rf"(?<![\w-]){re.escape(name)}\b|{flag}")
+    hits = 0
+    side.prefetch()
+    for path in side.paths[:_SCAN_LIMIT * 2]:
+        if path == exclude:
+            continue
+        if path.endswith(".py"):
+            text = side.text(path)
+            if text and name in text:
+                hits += sum(1 for _ in python.finditer(text))
+        elif path.endswith(_CONFIG_SUFFIXES) or "/" not in path and path.endswith(".txt"):
+            text = side.text(path)
+            if text and name in text and loose.search(text):
+                return True
+    return hits > allowed
+
+
+# ---------------------------------------------------------------------------------------------
+# Dead branches at one commit
+
+
+def dead_guard(side: Side, path: str, line: int) -> Guard | None:
+    """Why `path:line` never runs at this commit, or None when it may."""
+    if not path.endswith(".py"):
+        return None
+    tree = side.tree(path)
+    if tree is None:
+        return None
+    for node, taken in enclosing_branches(tree, line):
+        if _is_main_guard(node.test):
+            if taken and side.entry and side.entry != path:
+                return Guard(f'under `if __name__ == "__main__":` of `{path}` (line {node.lineno}), which is not '
+                             f"the training entry point (`{side.entry}`)", path=path, lineno=node.lineno)
+            continue
+        ev = Evaluator(side, path, tree, node.lineno)
+        truth = ev.truth(node.test)
+        if truth is UNKNOWN or truth is taken:
+            continue
+        flags = tuple(ev.used)
+        shown = ast.unparse(node.test)
+        values = ", ".join(f"`{'.'.join(n)}` = {v.value!r} ({v.where})" for n, v in ev.used.items())
+        branch = "" if taken else "the else-branch of "
+        return Guard(f"{branch}`if {shown}:` ({path}:{node.lineno}) never runs: {values or 'constant test'}",
+                     flags=flags, wanted=taken, test=node.test, path=path, lineno=node.lineno)
+    return None
+
+
+def _other_side_agrees(guard: Guard, other: Side, path: str) -> bool:
+    """The guard's flags are not on at the other commit: same value, or not defined there."""
+    if guard.test is None:
+        return True
+    tree = other.tree(path)
+    if tree is None:
+        return all(_absent_everywhere(other, n) for n in guard.flags)
+    # The same test, evaluated at the other commit where the guard line may have moved: re-find it.
+    text = ast.unparse(guard.test)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and ast.unparse(node.test) == text:
+            truth = Evaluator(other, path, tree, node.lineno).truth(node.test)
+            return truth is not UNKNOWN and truth is not guard.wanted
+    return all(_absent_everywhere(other, n) for n in guard.flags)
+
+
+def _absent_everywhere(side: Side, name: tuple[str, ...]) -> bool:
+    if side.effective is not None and any(k.rsplit(".", 1)[-1] == name[-1] for k in (*side.effective, *side.computed)):
+        return False
+    return not any(name[-1] in (side.text(p) or "") for p in _python_paths(side))
+
+
+# ---------------------------------------------------------------------------------------------
+# Applying the rule to findings
+
+
+def is_code_finding(f: Finding) -> bool:
+    kinds = {e.kind for e in f.evidence}
+    return bool(f.locations) and EvidenceKind.code in kinds and EvidenceKind.config not in kinds and all(
+        loc.path.endswith(".py") for loc in f.locations)
+
+
+def dead_reason(f: Finding, sides: dict[str, Side]) -> str | None:
+    """Why finding `f` has no behavioural effect (every location is in a dead branch), or None."""
+    if not is_code_finding(f):
+        return None
+    reasons: list[str] = []
+    for loc in f.locations:
+        side, other = sides[loc.side], sides["candidate" if loc.side == "baseline" else "baseline"]
+        if loc.line is None:
+            return None
+        guard = dead_guard(side, loc.path, loc.line)
+        if guard is None or not _other_side_agrees(guard, other, _other_path(f, loc)):
+            return None
+        reasons.append(f"{loc.side}: {guard.reason}")
+    unique = list(dict.fromkeys(r.split(": ", 1)[1] for r in reasons))
+    both = len(unique) == 1 and len(reasons) == 2
+    return ("dead branch at both commits: " + unique[0]) if both else "dead branch: " + "; ".join(reasons)
+
+
+def _other_path(f: Finding, loc: Location) -> str:
+    other = f.location_at("candidate" if loc.side == "baseline" else "baseline")
+    return other.path if other else loc.path
+
+
+def sides_from(changeset: Any, results: dict[str, AnalyzerResult], given: dict[str, str | None] | None = None
+               ) -> dict[str, Side]:
+    """Both commits' sides, with config forensics' effective configuration and entry when it ran;
+    `given`: the entries the user named ("train.py --lr 3e-4"), used when config forensics did not
+    publish one (it failed or did not run)."""
+    data = results[CONFIG_SOURCE].data if CONFIG_SOURCE in results else {}
+    effective = data.get("effective_config") or {}
+    where = data.get("effective_where") or {}
+    computed = data.get("effective_computed") or {}
+    entry = data.get("entry_script") or {}
+    out = {}
+    for label, snapshot in (("baseline", changeset.baseline), ("candidate", changeset.candidate)):
+        paths = snapshot.paths()
+        script = entry.get(label) or _given_script((given or {}).get(label), paths)
+        out[label] = Side(label, snapshot.read_text, paths, effective.get(label) if effective else None,
+                          where.get(label, {}), set(computed.get(label, [])), script,
+                          getattr(snapshot, "prefetch", None))
+    return out
+
+
+def _given_script(spec: str | None, paths: list[str]) -> str | None:
+    """The script of a user-given entry (`tools/train.py --lr 3e-4`), when it is a file of the tree."""
+    first = spec.split()[0] if spec and spec.split() else None
+    return first if first and first.endswith(".py") and first in paths else None
+
+
+def apply_guards(results: dict[str, AnalyzerResult], changeset: Any, request: Any = None) -> dict[str, AnalyzerResult]:
+    """The results whose code findings lie in dead branches, with those findings moved to no-effect
+    (only changed results are returned: they replace the originals). `request`: the investigation
+    request, for the entries the user named."""
+    if changeset is None:
+        return {}
+    given = {"baseline": getattr(request, "baseline_entry", None), "candidate": getattr(request, "candidate_entry", None)}
+    sides = sides_from(changeset, results, given)
+    changed: dict[str, AnalyzerResult] = {}
+    for name, result in results.items():
+        kept, dead = [], []
+        for f in result.findings:
+            try:
+                reason = dead_reason(f, sides)
+            except (RecursionError, ValueError, TypeError):  # an unreadable shape counts as live
+                reason = None
+            if reason is None:
+                kept.append(f)
+            else:
+                dead.append(NoEffectChange(subsystem=f.subsystem, title=f.title, reason=reason,
+                                           locations=f.locations, source=f.source, details={"was": f.severity.value}))
+        if dead:
+            # A hypothesis supported only by dead findings loses that support.
+            live = {h for f in kept for h in f.hypotheses}
+            kept_ids = {id(f) for f in kept}
+            gone = {h for f in result.findings if id(f) not in kept_ids for h in f.hypotheses} - live
+            updates = [u for u in result.hypothesis_updates
+                       if not (u.hypothesis in gone and u.status is HypothesisStatus.supported)]
+            changed[name] = result.model_copy(update={"findings": kept, "no_effect": [*result.no_effect, *dead],
+                                                      "hypothesis_updates": updates})
+    return changed

@@ -85,6 +85,16 @@ def run_main(argv: Sequence[str]) -> int:
     if args.repo and not args.baseline_commit:
         print("investigate: error: --baseline-commit is required with --repo", file=sys.stderr)
         return EXIT_INPUT
+    if args.baseline_runs or args.candidate_runs or args.metric_option:
+        from investigator.metrics.validation import check_metric_inputs
+
+        check = check_metric_inputs(dict(args.metric_option), args.baseline_runs, args.candidate_runs)
+        if check.errors:
+            more = f" (and {len(check.errors) - 1} more)" if len(check.errors) > 1 else ""
+            print(f"investigate: error: {check.errors[0]}{more}", file=sys.stderr)
+            return EXIT_INPUT
+        for warning in check.warnings:
+            print(f"investigate: warning: {warning}", file=sys.stderr)
     from investigator.request import InvestigationRequest
 
     request = InvestigationRequest(

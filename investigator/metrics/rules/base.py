@@ -46,10 +46,13 @@ class RuleMeta(BaseModel):
 class RuleOptions(BaseModel):
     """User-tunable thresholds (request.metric_options)."""
 
-    grad_clip: float | None = None  # configured max gradient norm; the clip rule is skipped without it
-    max_seconds_per_update: float = 600.0
-    collapse_drop: float = 0.15  # last quartile this far below the first: collapse
-    sample_efficiency_fraction: float = 0.8  # threshold = start + fraction * (baseline final - start)
+    # configured max gradient norm; the clip rule is skipped without it
+    grad_clip: float | None = Field(None, gt=0.0, allow_inf_nan=False)
+    max_seconds_per_update: float = Field(600.0, gt=0.0, allow_inf_nan=False)
+    # last quartile this far below the first: collapse
+    collapse_drop: float = Field(0.15, gt=0.0, lt=1.0, allow_inf_nan=False)
+    # threshold = start + fraction * (baseline final - start)
+    sample_efficiency_fraction: float = Field(0.8, gt=0.0, le=1.0, allow_inf_nan=False)
     stats: StatOptions = Field(default_factory=StatOptions)
 
 

@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from investigator.metrics.aliases import MetricCatalog, normalise
 from investigator.metrics.curves import final_value
+from investigator.metrics.divergence import divergence_findings, leading_notes
 from investigator.metrics.formatting import interval, num, pct, pct_interval
 from investigator.metrics.loading import RunData, Series
 from investigator.metrics.rules import (
@@ -143,8 +144,7 @@ def run_engine(
     fallback = catalog.adopt_default_primary(r.tags for r in baseline + candidate)
     if fallback:
         out.notes.append(f"No run logs an episodic return: the primary metric is `{fallback}`.")
-    base = [RunView.of(r, catalog) for r in baseline]
-    cand = [RunView.of(r, catalog) for r in candidate]
+    base, cand = _runs_with_scalars(baseline, candidate, catalog, out)
     sides: dict[str, list[RunView]] = {k: v for k, v in (("baseline", base), ("candidate", cand)) if v}
     nonempty = [v for v in base + cand if not v.run.empty]
     if nonempty and not any(v.primary is not None for v in nonempty):
@@ -166,6 +166,16 @@ def run_engine(
     contrast: list[RunView] = base if cand else []
     subject_views = cand or base
 
+    primary_tags = {t for v in base + cand if (t := v.tag_of(PRIMARY))}
+    for side_name, views, other in (("candidate", cand, base), ("baseline", base, cand)):
+        if views:
+            found, updates = divergence_findings(side_name, views, other, primary_tags)  # type: ignore[arg-type]
+            out.findings.extend(found)
+            out.hypothesis_updates.extend(updates)
+            if not found:
+                out.notes.append(f"`nonfinite_values` checked on {len(views)} {side_name} run(s): no NaN/inf after a finite value")
+            out.notes.extend(leading_notes(views, side_name))
+
     for rule in single_run_rules():
         try:
             refutation = rule.refutes(base, cand, opts)
@@ -176,7 +186,7 @@ def run_engine(
                     )
             if rule.meta.contrast_matters:
                 _single(rule, subject, subject_views, contrast, base, cand, opts, out, figures)
-            else:  # e.g. an empty log: a problem on whichever side it is
+            else:  # a signature that is a problem on whichever side it is
                 for side_name, views in (("candidate", cand), ("baseline", base)):
                     if views:
                         _single(rule, side_name, views, [], base, cand, opts, out, figures)
@@ -196,6 +206,47 @@ def run_engine(
     return out
 
 
+def _runs_with_scalars(
+    baseline: list[RunData], candidate: list[RunData], catalog: MetricCatalog, out: EngineOutput
+) -> tuple[list[RunView], list[RunView]]:
+    """Views of the runs that hold scalars. A run without any is an input problem (a wrong path, a
+    writer that never flushed), recorded as a failure naming it, not a regression finding; when only
+    the candidate's runs are empty it supports `logging.writer_not_flushed`, and scalars in every
+    run of both sides refute it."""
+    for side, runs in (("baseline", baseline), ("candidate", candidate)):
+        for r in runs:
+            if r.empty:
+                out.failures.append(
+                    AnalyzerFailure(
+                        source=SOURCE,
+                        message=f"input: {side} run `{r.path}` ({r.format}) contains no scalar values; left out of the analysis",
+                        path=r.path,
+                    )
+                )
+    empty_b = [r for r in baseline if r.empty]
+    empty_c = [r for r in candidate if r.empty]
+    if baseline and candidate and not empty_b and not empty_c:
+        out.hypothesis_updates.append(
+            _update(
+                "logging.writer_not_flushed",
+                HypothesisStatus.refuted,
+                f"empty_log: scalars present in all {len(baseline)} baseline and {len(candidate)} candidate runs",
+            )
+        )
+    elif empty_c and baseline and not empty_b:
+        out.hypothesis_updates.append(
+            _update(
+                "logging.writer_not_flushed",
+                HypothesisStatus.supported,
+                f"empty_log: {len(empty_c)}/{len(candidate)} candidate run(s) hold no scalars, every baseline run does",
+            )
+        )
+    return (
+        [RunView.of(r, catalog) for r in baseline if not r.empty],
+        [RunView.of(r, catalog) for r in candidate if not r.empty],
+    )
+
+
 def _single(
     rule: SingleRunRule,
     subject: Side,
@@ -211,7 +262,7 @@ def _single(
     applicable = [v for v in subject_views if rule.applicable(v, opts)]
     contrast_applicable = [v for v in contrast if rule.applicable(v, opts)]
     if not applicable:
-        out.notes.append(f"`{meta.id}` not checked: {_missing(meta.metrics, meta.id)}")
+        out.notes.append(f"`{meta.id}` not checked: {_missing(meta.metrics, meta.id, subject_views)}")
         return
     hits: dict[str, RuleHit] = {}
     for v in applicable:
@@ -301,11 +352,22 @@ def _single(
         )
 
 
-def _missing(metrics: list[str], rule_id: str) -> str:
+def _missing(metrics: list[str], rule_id: str, views: list[RunView] | None = None) -> str:
     if rule_id == "grad_norm_above_clip":
         return "no gradient-clip threshold configured (metric option `grad_clip`) or no gradient-norm metric logged"
     if not metrics:
         return "no suitable metric logged"
+    without_finite = [
+        m
+        for m in metrics
+        if views
+        and any(v.tag_of(m) for v in views)
+        and not any((s := v.metric(m)) is not None and len(s) for v in views)
+    ]
+    if without_finite:
+        return "metric(s) logged without one finite value (see `nonfinite_values`): " + ", ".join(
+            _label(m, views or []) for m in without_finite
+        )
     return "metric(s) not logged: " + ", ".join(metrics)
 
 
@@ -540,7 +602,7 @@ def markdown(
         lines.extend(f"- {note}" for note in out.notes)
         lines.append("")
     if out.failures:
-        lines.append("**Unreadable input**")
+        lines.append("**Input problems and failures** (recorded; the analysis went on without these parts)")
         lines.append("")
         lines.extend(f"- {f.message}" for f in out.failures)
     return "\n".join(lines).strip() + "\n"

@@ -36,8 +36,8 @@ class RuleMeta(BaseModel):
     # Single-run rules whose signature can be intended (a constant learning rate) only become a
     # regression signal when the baseline differs; alone they are reported at low severity.
     needs_contrast: bool = False
-    # Whether the same signature at the baseline makes it "not a difference" (True for nearly all;
-    # an empty log is critical whichever side it is on).
+    # Whether the same signature at the baseline makes it "not a difference" (True for all rules
+    # so far; False reports the signature on whichever side it is, at its severity).
     contrast_matters: bool = True
     # Comparison rules: hypotheses refuted when the comparison shows "no meaningful change".
     refuted_when_equivalent: list[str] = Field(default_factory=list)
@@ -91,6 +91,12 @@ class RunView:
     def primary(self) -> Series | None:
         return self.metric(PRIMARY)
 
+    @property
+    def primary_diverged(self) -> bool:
+        """The primary metric turned NaN/inf and never recovered."""
+        tag = self.tag_of(PRIMARY)
+        return tag is not None and any(n.tag == tag and n.persistent for n in self.run.nonfinite())
+
 
 @dataclass
 class RuleHit:
@@ -141,7 +147,6 @@ _SINGLE: dict[str, SingleRunRule] = {}
 _COMPARE: dict[str, CompareRule] = {}
 
 RULE_MODULES: list[str] = [
-    "investigator.metrics.rules.empty_log",
     "investigator.metrics.rules.primary_collapse",
     "investigator.metrics.rules.flatline",
     "investigator.metrics.rules.peak_decline",

@@ -15,11 +15,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 from pydantic import BaseModel
 
 from investigator.metrics.aliases import MetricCatalog, normalise
-from investigator.metrics.curves import final_value
 from investigator.metrics.divergence import divergence_findings, leading_notes
 from investigator.metrics.formatting import interval, num, pct, pct_interval
 from investigator.metrics.loading import RunData, Series
@@ -31,10 +29,18 @@ from investigator.metrics.rules import (
     RunView,
     SingleRunRule,
     compare_rules,
+    rule_by_id,
     single_run_rules,
 )
-from investigator.metrics.stats import Comparison, Verdict, compare
+from investigator.metrics.secondary import FLAGGED as SECONDARY_FLAGGED
+from investigator.metrics.secondary import HYPOTHESES as SECONDARY_HYPOTHESES
+from investigator.metrics.secondary import SecondaryResult, compare_family, shared_metrics
+from investigator.metrics.secondary import headline as secondary_headline
+from investigator.metrics.secondary import severity_for as secondary_severity
+from investigator.metrics.secondary import title_of as secondary_title
+from investigator.metrics.stats import Comparison, Verdict
 from investigator.models import (
+    OTHER_SUBSYSTEM,
     AnalyzerFailure,
     Evidence,
     EvidenceKind,
@@ -417,18 +423,121 @@ def _comparisons(
         if len(group) > 1:
             lead.impact += " Also: " + "; ".join(o.title for o in group[1:]) + "."
         out.findings.append(lead)
-    # final values of every other canonical metric logged on both sides
-    shared = set.intersection(*(set(v.resolved) for v in base + cand)) if base and cand else set()
-    covered = {row.metric for row in out.rows} | {catalog.primary_name, PRIMARY}
-    for metric in sorted(shared - covered):
-        spec = catalog.spec(metric)
-        b = [final_value(s) for v in base if (s := v.metric(metric)) is not None and len(s)]
-        c = [final_value(s) for v in cand if (s := v.metric(metric)) is not None and len(s)]
-        if b and c:
-            cmp = compare(np.array(b), np.array(c), spec.higher_is_better, opts.stats)
-            out.rows.append(
-                MetricRow(metric=metric, tag=_label(metric, cand), quantity="final value", comparison=cmp)
-            )
+    _secondary(base, cand, catalog, opts, out, figures)
+
+
+MAX_RAW_ROWS = 20  # other tags shown in the table beyond those with a flagged change
+
+
+def _secondary(
+    base: list[RunView],
+    cand: list[RunView],
+    catalog: MetricCatalog,
+    opts: RuleOptions,
+    out: EngineOutput,
+    figures: _Figures,
+) -> None:
+    """Every other metric both sides log (see `secondary.py` for the statistics and the severity cap)."""
+    primary_verdict = next(
+        (r.comparison.verdict for r in out.rows if r.metric == PRIMARY and r.quantity == "final value"), None
+    )
+    covered = {row.metric for row in out.rows} | {PRIMARY}
+    canonical, raw = shared_metrics(base, cand, catalog, covered)
+    results = compare_family(base, cand, canonical, True, catalog, opts)
+    for r in results:
+        out.rows.append(
+            MetricRow(metric=r.metric, tag=_label(r.metric, cand), quantity=r.quantity, comparison=r.comparison)
+        )
+    by_metric: dict[str, list[SecondaryResult]] = {}
+    for r in results:
+        by_metric.setdefault(r.metric, []).append(r)
+    for metric, group in by_metric.items():
+        _secondary_finding(metric, group, primary_verdict, base, cand, out, figures)
+    raw_results = compare_family(base, cand, raw, False, catalog, opts)
+    flagged = [r for r in raw_results if r.comparison.flagged]
+    quiet = [r for r in raw_results if not r.comparison.flagged]
+    for r in flagged + quiet[:MAX_RAW_ROWS]:
+        out.rows.append(MetricRow(metric=r.metric, tag=f"`{r.metric}`", quantity=r.quantity, comparison=r.comparison))
+    if raw_results:
+        out.notes.append(
+            f"{len({r.metric for r in raw_results})} other tag(s) logged on both sides compared "
+            f"({len(raw_results)} comparisons, Bonferroni-corrected as one family): {len(flagged)} changed"
+            + (f"; {len(quiet) - MAX_RAW_ROWS} unchanged rows not shown in the table" if len(quiet) > MAX_RAW_ROWS else "")
+        )
+
+
+def _secondary_finding(
+    metric: str,
+    group: list[SecondaryResult],
+    primary_verdict: Verdict | None,
+    base: list[RunView],
+    cand: list[RunView],
+    out: EngineOutput,
+    figures: _Figures,
+) -> None:
+    flagged = [r for r in group if r.comparison.verdict in SECONDARY_FLAGGED]
+    if not flagged:
+        return
+    severity = secondary_severity(primary_verdict)
+    status = HypothesisStatus.supported if severity == Severity.significant else HypothesisStatus.inconclusive
+    hypotheses = list(SECONDARY_HYPOTHESES.get(metric, []))
+    evidence = [
+        Evidence(
+            kind=EvidenceKind.metric,
+            summary=r.summary,
+            details={"rule": "secondary_metrics", "comparison": r.comparison.model_dump(mode="json"), **r.values},
+        )
+        for r in flagged + [r for r in group if r not in flagged]
+    ]
+    for update_hyp in hypotheses:
+        out.hypothesis_updates.append(
+            _update(hypothesis=update_hyp, status=status, evidence=f"secondary_metrics: {flagged[0].summary}")
+        )
+    # a single-run signature on the same curve (entropy rising, lr constant) already tells the story:
+    # the comparison becomes its evidence instead of a second finding
+    for f in out.findings:
+        rule_metrics = _rule_metrics(f.source)
+        if f.id.endswith(":candidate") and metric in rule_metrics:
+            f.evidence.extend(evidence)
+            return
+    sides = {"baseline": base, "candidate": cand}
+    label = _label(metric, cand)
+    figure = figures.panels(f"secondary_{metric}", [(label, _series_by_side(metric, sides))])
+    if figure:
+        evidence[0].details["figure"] = figure
+    subsystem = hypotheses[0].split(".", 1)[0] if hypotheses else OTHER_SUBSYSTEM
+    verb = "regressed" if flagged[0].comparison.verdict == Verdict.regression else "changed"
+    out.findings.append(
+        Finding(
+            id=f"{SOURCE}:secondary_metrics:{_slug(metric)}",
+            source="secondary_metrics",
+            subsystem=subsystem,
+            severity=severity,
+            confidence=0.6 if severity == Severity.significant else 0.4,
+            title=f"{secondary_title(metric).capitalize()} {verb} between the commits: {secondary_headline(flagged)} ({flagged[0].quantity})",
+            impact=(
+                f"{label}: {flagged[0].quantity} {verb} beyond seed noise"
+                + ("; the primary metric shows no meaningful change" if severity == Severity.low else "")
+                + "."
+            ),
+            rationale=(
+                "How a learning-signal metric moves between the commits points at the changed part of the update; "
+                "judged with the primary metric's statistics, intervals corrected for the number of metrics compared, "
+                "and capped at significant because it is a symptom, not the regression."
+            ),
+            locations=_side_locations(sides),
+            evidence=evidence,
+            fix="Look first at the code and configuration findings for the hypotheses this metric supports.",
+            hypotheses=hypotheses,
+        )
+    )
+
+
+def _rule_metrics(rule_id: str) -> set[str]:
+    try:
+        return set(rule_by_id(rule_id).meta.metrics)
+    except KeyError:
+        return set()
 
 
 def _side_locations(sides: dict[str, list[RunView]]) -> list[Location]:

@@ -128,9 +128,20 @@ def execute(request, quiet: bool = False) -> int:
         f"{len(inv.findings)} findings ({counts[Severity.critical]} critical, {counts[Severity.significant]} significant, "
         f"{counts[Severity.low]} low) in {time.perf_counter() - start:.1f} s"
     )
+    _warn_failures(inv.failures)
     if request.fail_on and any(f.severity.at_least(request.fail_on) for f in inv.findings):
         return EXIT_FINDINGS
     return EXIT_OK
+
+
+def _warn_failures(failures: list, shown: int = 5) -> None:
+    """Crashed analyzers and input problems (an empty log directory) on stderr too, not only in the
+    report: a run that lost a part must never read as a clean exit 0 with 0 findings."""
+    loud = [f for f in failures if f.message.startswith("input:") or "analyzer crashed" in f.message]
+    for f in loud[:shown]:
+        print(f"investigate: warning: {f.source}: {f.message.removeprefix('input: ')}", file=sys.stderr)
+    if len(loud) > shown:
+        print(f"investigate: warning: {len(loud) - shown} more recorded in the report", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

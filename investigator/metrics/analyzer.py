@@ -91,7 +91,7 @@ class MetricForensicsAnalyzer:
         opts, option_problems = options_from(raw_options)
         result.failures.extend(AnalyzerFailure(source=self.id, message=m) for m in option_problems)
         one_side = check_run_globs(list(req.baseline_runs), list(req.candidate_runs)).warnings
-        result.failures.extend(AnalyzerFailure(source=self.id, message=f"input: {m}") for m in one_side)
+        result.failures.extend(AnalyzerFailure(source=self.id, message=f"input (warning): {m}") for m in one_side)
         baseline, b_problems = load_side(list(req.baseline_runs))
         candidate, c_problems = load_side(list(req.candidate_runs))
         for side, problems in (("baseline", b_problems), ("candidate", c_problems)):

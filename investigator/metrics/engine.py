@@ -34,7 +34,13 @@ from investigator.metrics.rules import (
 )
 from investigator.metrics.secondary import FLAGGED as SECONDARY_FLAGGED
 from investigator.metrics.secondary import HYPOTHESES as SECONDARY_HYPOTHESES
-from investigator.metrics.secondary import SecondaryResult, compare_family, shared_metrics
+from investigator.metrics.secondary import (
+    SecondaryResult,
+    cmp_confidence,
+    compare_family,
+    corrected,
+    shared_metrics,
+)
 from investigator.metrics.secondary import headline as secondary_headline
 from investigator.metrics.secondary import severity_for as secondary_severity
 from investigator.metrics.secondary import title_of as secondary_title
@@ -444,6 +450,12 @@ def _secondary(
     covered = {row.metric for row in out.rows} | {PRIMARY}
     canonical, raw = shared_metrics(base, cand, catalog, covered)
     results = compare_family(base, cand, canonical, True, catalog, opts)
+    if results:
+        out.notes.append(
+            f"{len({r.metric for r in results})} other canonical metric(s) logged on both sides compared "
+            f"({len(results)} comparisons; their table rows use Bonferroni-corrected intervals at "
+            f"{cmp_confidence(corrected(opts.stats, len(results)))}, and their findings are at most significant)"
+        )
     for r in results:
         out.rows.append(
             MetricRow(metric=r.metric, tag=_label(r.metric, cand), quantity=r.quantity, comparison=r.comparison)

@@ -252,12 +252,12 @@ def numeric_cells(column: pd.Series) -> Cells:
     if pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column.dtype):
         values = column.to_numpy(dtype=float, na_value=np.nan)
         return Cells(values, ~np.isnan(values), 0)
-    missing = column.isna().to_numpy()
+    missing = column.isna().to_numpy().copy()
     text = column.astype(object).where(~missing, "").astype(str).str.strip().str.lower()
     missing |= text.isin(MISSING_TEXT).to_numpy()
     nan_text = text.isin(NAN_TEXT).to_numpy()
     numbers = pd.to_numeric(column.astype(object).where(~(missing | nan_text), None), errors="coerce")
-    values = numbers.to_numpy(dtype=float, na_value=np.nan)
+    values = numbers.to_numpy(dtype=float, na_value=np.nan, copy=True)
     bad = ~missing & ~nan_text & np.isnan(values)
     values[nan_text] = np.nan
     return Cells(values, ~missing & ~bad, int(bad.sum()))

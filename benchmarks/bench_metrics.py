@@ -6,7 +6,10 @@ regressed candidate, then times, in this process, loading each side and the anal
 ... --candidate-runs ...`, md report). Prints each figure and the findings, so a slowdown or a lost
 finding both show.
 
-    .venv/bin/python benchmarks/bench_metrics.py [--rows 1000000] [--seeds 3] [--profile]
+    .venv/bin/python benchmarks/bench_metrics.py [--rows 1000000] [--seeds 3] [--data DIR] [--profile]
+
+`--data DIR` keeps the generated CSVs there (and reuses them when present), so that another checkout
+can be measured on the same files: `PYTHONPATH=/other/checkout python benchmarks/bench_metrics.py --data DIR`.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import argparse
 import cProfile
 import io
 import pstats
+import resource
 import subprocess
 import sys
 import tempfile
@@ -53,10 +57,11 @@ def write_side(root: Path, rows: int, seeds: int, end: float, seed0: int) -> Non
         table.to_csv(root / f"seed{s}.csv", index=False)
 
 
-def timed(label: str, fn, figures: dict[str, float]):
-    start = time.perf_counter()
+def timed(label: str, fn, figures: dict[str, tuple[float, float]]):
+    """Wall and CPU seconds (CPU tells the work apart from a busy machine's waiting)."""
+    start, cpu = time.perf_counter(), time.process_time()
     out = fn()
-    figures[label] = time.perf_counter() - start
+    figures[label] = (time.perf_counter() - start, time.process_time() - cpu)
     return out
 
 
@@ -65,18 +70,22 @@ def main() -> int:
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--profile", action="store_true", help="print the top functions of the in-process analysis")
+    ap.add_argument("--data", type=Path, help="keep (or reuse) the generated CSVs in this directory")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-metrics-") as tmp:
-        root = Path(tmp)
+        root = args.data or Path(tmp)
         t0 = time.perf_counter()
-        write_side(root / "base", args.rows, args.seeds, end=100, seed0=0)
-        write_side(root / "cand", args.rows, args.seeds, end=60, seed0=50)
-        size = sum(p.stat().st_size for p in root.rglob("*.csv"))
-        print(
-            f"wrote {2 * args.seeds} CSVs x {args.rows:,} rows x 7 columns ({size / 2**20:.0f} MiB) "
-            f"in {time.perf_counter() - t0:.1f} s"
+        if not (root / "cand" / f"seed{args.seeds - 1}.csv").is_file():
+            write_side(root / "base", args.rows, args.seeds, end=100, seed0=0)
+            write_side(root / "cand", args.rows, args.seeds, end=60, seed0=50)
+        size = sum(p.stat().st_size for p in (root / "base").glob("*.csv")) + sum(
+            p.stat().st_size for p in (root / "cand").glob("*.csv")
         )
-        figures: dict[str, float] = {}
+        print(
+            f"{2 * args.seeds} CSVs x {args.rows:,} rows x 7 columns ({size / 2**20:.0f} MiB), "
+            f"written or found in {time.perf_counter() - t0:.1f} s"
+        )
+        figures: dict[str, tuple[float, float]] = {}
         profiler = cProfile.Profile() if args.profile else None
         if profiler:
             profiler.enable()
@@ -85,15 +94,17 @@ def main() -> int:
         catalog = MetricCatalog()
         out = timed(
             "analysis + figures",
-            lambda: run_engine(base, cand, catalog, RuleOptions(), root / "out"),
+            lambda: run_engine(base, cand, catalog, RuleOptions(), Path(tmp) / "out"),
             figures,
         )
         timed("report section", lambda: markdown(out, base, cand, catalog, RuleOptions()), figures)
         if profiler:
             profiler.disable()
-        for label, seconds in figures.items():
-            print(f"{label:<20} {seconds:7.2f} s")
-        print(f"{'in-process total':<20} {sum(figures.values()):7.2f} s")
+        for label, (wall, cpu) in figures.items():
+            print(f"{label:<20} {wall:7.2f} s wall {cpu:7.2f} s CPU")
+        total_wall = sum(w for w, _ in figures.values())
+        total_cpu = sum(c for _, c in figures.values())
+        print(f"{'in-process total':<20} {total_wall:7.2f} s wall {total_cpu:7.2f} s CPU")
         for f in sorted(out.findings, key=lambda f: -f.severity.weight):
             print(f"  finding: {f.severity.value:<11} {f.title}")
         cli = [
@@ -105,13 +116,19 @@ def main() -> int:
             "--candidate-runs",
             str(root / "cand"),
             "--output",
-            str(root / "report"),
+            str(Path(tmp) / "report"),
             "--quiet",
         ]
         start = time.perf_counter()
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         proc = subprocess.run(cli, capture_output=True, text=True, cwd=ROOT, check=False)
         wall = time.perf_counter() - start
-        print(f"{'CLI wall (fresh)':<20} {wall:7.2f} s  exit {proc.returncode}: {proc.stdout.strip().splitlines()[-1:]}")
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+        print(
+            f"{'CLI (fresh process)':<20} {wall:7.2f} s wall {cpu:7.2f} s CPU  exit {proc.returncode}: "
+            f"{proc.stdout.strip().splitlines()[-1:]}"
+        )
         if proc.returncode not in (0, 1):
             print(proc.stderr)
         if profiler:

@@ -255,15 +255,19 @@ def numeric_cells(column: pd.Series) -> Cells:
     if pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column.dtype):
         values = column.to_numpy(dtype=float, na_value=np.nan)
         return Cells(values, ~np.isnan(values), 0)
-    missing = column.isna().to_numpy().copy()
-    text = column.astype(object).where(~missing, "").astype(str).str.strip().str.lower()
+    values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, na_value=np.nan, copy=True)
+    unknown = np.flatnonzero(np.isnan(values))  # empty, "nan" or not a number: look at these only
+    if len(unknown) == 0:
+        return Cells(values, np.ones(len(values), dtype=bool), 0)
+    sub = column.iloc[unknown]
+    missing = sub.isna().to_numpy().copy()
+    text = sub.astype(object).where(~missing, "").astype(str).str.strip().str.lower()
     missing |= text.isin(MISSING_TEXT).to_numpy()
     nan_text = text.isin(NAN_TEXT).to_numpy()
-    numbers = pd.to_numeric(column.astype(object).where(~(missing | nan_text), None), errors="coerce")
-    values = numbers.to_numpy(dtype=float, na_value=np.nan, copy=True)
-    bad = ~missing & ~nan_text & np.isnan(values)
-    values[nan_text] = np.nan
-    return Cells(values, ~missing & ~bad, int(bad.sum()))
+    bad = ~missing & ~nan_text
+    present = np.ones(len(values), dtype=bool)
+    present[unknown[missing | bad]] = False
+    return Cells(values, present, int(bad.sum()))
 
 
 def _wide_to_long(table: pd.DataFrame, source: str) -> tuple[pd.DataFrame, list[str]]:

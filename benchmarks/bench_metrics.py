@@ -38,7 +38,7 @@ from investigator.metrics.rules import RuleOptions  # noqa: E402
 from investigator.metrics.synthetic import make_curve  # noqa: E402
 
 
-def write_side(root: Path, rows: int, seeds: int, end: float, seed0: int) -> None:
+def write_side(root: Path, rows: int, seeds: int, end: float, seed0: int, narrow: bool = False) -> None:
     root.mkdir(parents=True, exist_ok=True)
     steps = np.arange(rows, dtype=np.int64) * 8
     for s in range(seeds):
@@ -54,7 +54,9 @@ def write_side(root: Path, rows: int, seeds: int, end: float, seed0: int) -> Non
                 "charts/SPS": make_curve(steps, start=1000, shape="constant", noise=20, seed=seed),
             }
         )
-        table.to_csv(root / f"seed{s}.csv", index=False)
+        if narrow:  # the shape of a plain progress.csv: a step and the return
+            table = table[["global_step", "charts/episodic_return"]]
+        table.to_csv(root / f"seed{s}.csv", index=False, float_format="%.6g")
 
 
 def timed(label: str, fn, figures: dict[str, tuple[float, float]]):
@@ -71,18 +73,19 @@ def main() -> int:
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--profile", action="store_true", help="print the top functions of the in-process analysis")
     ap.add_argument("--data", type=Path, help="keep (or reuse) the generated CSVs in this directory")
+    ap.add_argument("--narrow", action="store_true", help="two columns (step, return) instead of seven")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-metrics-") as tmp:
         root = args.data or Path(tmp)
         t0 = time.perf_counter()
         if not (root / "cand" / f"seed{args.seeds - 1}.csv").is_file():
-            write_side(root / "base", args.rows, args.seeds, end=100, seed0=0)
-            write_side(root / "cand", args.rows, args.seeds, end=60, seed0=50)
+            write_side(root / "base", args.rows, args.seeds, end=100, seed0=0, narrow=args.narrow)
+            write_side(root / "cand", args.rows, args.seeds, end=60, seed0=50, narrow=args.narrow)
         size = sum(p.stat().st_size for p in (root / "base").glob("*.csv")) + sum(
             p.stat().st_size for p in (root / "cand").glob("*.csv")
         )
         print(
-            f"{2 * args.seeds} CSVs x {args.rows:,} rows x 7 columns ({size / 2**20:.0f} MiB), "
+            f"{2 * args.seeds} CSVs x {args.rows:,} rows x {2 if args.narrow else 7} columns ({size / 2**20:.0f} MiB), "
             f"written or found in {time.perf_counter() - t0:.1f} s"
         )
         figures: dict[str, tuple[float, float]] = {}

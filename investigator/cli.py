@@ -1,26 +1,49 @@
 """Command-line interface: `investigate --repo ... --baseline-commit ...`, `investigate demo`.
 
 Exit codes: 0 ran and nothing at or above --fail-on; 1 findings at or above it; 2 usage or input
-error (one clear line, never a traceback); 3 internal error (one line; --debug shows the traceback).
+error (one clear line, never a traceback); 3 internal error (one line; --debug shows the traceback);
+130 / 143 stopped by SIGINT / SIGTERM (a partial report of the finished steps is written first).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from investigator.budget import DEFAULT_ANALYZER_BUDGET_S
 from investigator.git.errors import InputError
+from investigator.interrupt import Interrupted, InvestigationInterrupted, signals_interrupt
 from investigator.models import Severity
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one clear line, exit 2
-        self.exit(EXIT_INPUT, f"investigate: error: {message} (see --help)\n")
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr and exit 2 (no usage block)."""
+
+    def error(self, message: str) -> None:
+        self.exit(EXIT_INPUT, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def int_at_least(minimum: int):  # noqa: ANN201 - an argparse type
+    """An argparse type: an integer >= `minimum`, with a one-line reason otherwise."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        return value
+
+    parse.__name__ = "integer"
+    return parse
 
 
 def _metric_alias(text: str) -> tuple[str, str]:
@@ -38,8 +61,18 @@ def _metric_option(text: str) -> tuple[str, float]:
         raise argparse.ArgumentTypeError(f"expected KEY=NUMBER, got {text!r}") from None
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(
+    p = OneLineParser(
         prog="investigate",
         description="Diagnose why RL training got worse between two commits. "
         "Subcommands: `investigate demo` (generate a demo repository and investigate it).",
@@ -58,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", default="reports", help="directory for the reports (default: reports/)")
     p.add_argument("--fail-on", choices=[s.value for s in Severity], help="exit 1 when a finding at or above this severity exists")
     p.add_argument("--title", help="report title")
+    p.add_argument("--analyzer-budget", type=_seconds, default=DEFAULT_ANALYZER_BUDGET_S, metavar="SECONDS",
+                   help="wall-clock time each analyzer may take; one past it is recorded as a failure and the "
+                        f"report is written without it (default {DEFAULT_ANALYZER_BUDGET_S:g})")
     p.add_argument("--quiet", action="store_true", help="no progress display")
     p.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     return p
@@ -95,8 +131,10 @@ def run_main(argv: Sequence[str]) -> int:
             return EXIT_INPUT
         for warning in check.warnings:
             print(f"investigate: warning: {warning}", file=sys.stderr)
+    from investigator.report.output import check_output_dir
     from investigator.request import InvestigationRequest
 
+    check_output_dir(Path(args.output))  # before any analysis: a run must never end unable to write
     request = InvestigationRequest(
         repo=args.repo,
         baseline_commit=args.baseline_commit,
@@ -112,6 +150,7 @@ def run_main(argv: Sequence[str]) -> int:
         output=Path(args.output),
         fail_on=Severity(args.fail_on) if args.fail_on else None,
         title=args.title,
+        analyzer_budget_s=args.analyzer_budget,
     )
     return execute(request, quiet=args.quiet)
 
@@ -120,9 +159,15 @@ def execute(request, quiet: bool = False) -> int:
     from investigator.workflow import run_investigation
 
     start = time.perf_counter()
-    inv = run_investigation(request, progress=_progress_printer(quiet))
+    try:
+        inv = run_investigation(request, progress=_progress_printer(quiet))
+    except InvestigationInterrupted as stop:
+        return _report_interrupted(stop, time.perf_counter() - start)
     for fmt, path in inv.reports.items():
         print(f"{fmt} report: {path}")
+    if inv.error:  # the reports went elsewhere than asked: say so, and do not pass as a clean run
+        print(f"investigate: error: {inv.error}", file=sys.stderr)
+        return EXIT_INPUT
     counts = {s: sum(1 for f in inv.findings if f.severity == s) for s in Severity}
     print(
         f"{len(inv.findings)} findings ({counts[Severity.critical]} critical, {counts[Severity.significant]} significant, "
@@ -135,37 +180,71 @@ def execute(request, quiet: bool = False) -> int:
 
 
 def _warn_failures(failures: list, shown: int = 5) -> None:
-    """Crashed analyzers and input problems (an empty log directory) on stderr too, not only in the
+    """Crashed or timed-out analyzers and input problems (an empty log directory) on stderr too, not only in the
     report: a run that lost a part must never read as a clean exit 0 with 0 findings."""
-    loud = [f for f in failures if f.message.startswith("input:") or "analyzer crashed" in f.message]
+    loud = [f for f in failures if f.message.startswith(("input:", "analyzer crashed", "analyzer stopped after"))]
     for f in loud[:shown]:
         print(f"investigate: warning: {f.source}: {f.message.removeprefix('input: ')}", file=sys.stderr)
     if len(loud) > shown:
         print(f"investigate: warning: {len(loud) - shown} more recorded in the report", file=sys.stderr)
 
 
+def _report_interrupted(stop: InvestigationInterrupted, seconds: float) -> int:
+    """Paths of the partial report on stdout, one line on stderr; exit 128 + signal number."""
+    inv = stop.investigation
+    info = getattr(inv, "incomplete", None)
+    finished = len(info.finished_steps) if info else 0
+    reports = getattr(inv, "reports", {}) or {}
+    for fmt, path in reports.items():
+        print(f"{fmt} report (partial): {path}")
+    if reports:
+        where = f"partial report with {finished} finished step(s): {next(iter(reports.values()))}"
+    elif finished:
+        where = f"the partial report could not be written ({getattr(inv, 'error', None) or 'unknown reason'})"
+    else:
+        where = "no step had finished, no report written"
+    print(f"investigate: interrupted by {stop.name} after {seconds:.1f} s; {where}", file=sys.stderr, flush=True)
+    return stop.exit_code
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point. Called without `argv` (the console script), a stopped run exits at once even if
+    analyzer threads are still busy; the partial report is already on disk."""
+    as_process = argv is None
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
     try:
-        if argv and argv[0] == "demo":
-            from investigator.demo.command import demo_main
-
-            return demo_main(argv[1:])
-        return run_main(argv)
+        with signals_interrupt():
+            code = _dispatch(argv)
     except InputError as exc:
         print(f"investigate: error: {exc}", file=sys.stderr)
         return EXIT_INPUT
     except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
         return exc.code if isinstance(exc.code, int) else EXIT_INPUT
-    except KeyboardInterrupt:
-        print("investigate: interrupted", file=sys.stderr)
-        return 130
+    except (Interrupted, KeyboardInterrupt) as exc:  # outside an investigation, or a second signal
+        stop = Interrupted.from_exception(exc)
+        print(f"investigate: interrupted by {stop.name}", file=sys.stderr)
+        code = stop.exit_code
     except Exception as exc:
         if debug:
             raise
-        print(f"investigate: internal error: {exc.__class__.__name__}: {exc} (rerun with --debug for the traceback)", file=sys.stderr)
+        partial = getattr(exc, "partial_reports", None)
+        kept = f"; partial report: {next(iter(partial.values()))}" if partial else ""
+        print(f"investigate: internal error: {exc.__class__.__name__}: {exc}{kept} (rerun with --debug for the traceback)", file=sys.stderr)
         return EXIT_INTERNAL
+    if as_process and code >= 128 and threading.active_count() > 1:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)  # analyzer threads cannot be cancelled; waiting for them would defeat the signal
+    return code
+
+
+def _dispatch(argv: list[str]) -> int:
+    if argv and argv[0] == "demo":
+        from investigator.demo.command import demo_main
+
+        return demo_main(argv[1:])
+    return run_main(argv)
 
 
 if __name__ == "__main__":

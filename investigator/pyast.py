@@ -14,17 +14,45 @@ from dataclasses import dataclass
 # constructor recursion depth mismatch". Parsing holds the GIL anyway, so one lock costs nothing.
 _AST_LOCK = threading.Lock()
 
+# Larger sources are not parsed: no hand-written module is this big, and a generated one would hold
+# the parser (and the lock every analyzer's parse waits on) for long: a 9.7 MB module took 40 s and
+# 2.7 GB to parse, 32 s more to compile (measured on the loaded 2-core machine). The configuration
+# extractors read files up to the same size.
+MAX_SOURCE_CHARS = 2_000_000
+
+
+NOT_ANALYSED = "not analysed"  # how `parse_python` starts the error of a source it gave up on (not a syntax error)
+
+
+class TooComplexError(SyntaxError):
+    """A source the parser or compiler gives up on (nesting past the interpreter's recursion limit,
+    out of memory, over `MAX_SOURCE_CHARS`). A `SyntaxError`, so every caller that records an
+    unparsable file as a per-file failure records this one too, instead of ending the run."""
+
 
 def parse_tree(source: str, filename: str = "<unknown>", mode: str = "exec") -> ast.AST:
-    """`ast.parse`, safe to call from several threads at once (raises what `ast.parse` raises)."""
+    """`ast.parse`, safe to call from several threads at once (raises what `ast.parse` raises, and
+    `TooComplexError` for pathological sources)."""
+    if len(source) > MAX_SOURCE_CHARS:
+        raise TooComplexError(f"file too large to parse ({len(source):,} characters, limit {MAX_SOURCE_CHARS:,})")
     with _AST_LOCK:
-        return ast.parse(source, filename=filename, mode=mode)
+        try:
+            return ast.parse(source, filename=filename, mode=mode)
+        except RecursionError:
+            raise TooComplexError("expressions nested too deeply to parse") from None
+        except MemoryError:
+            raise TooComplexError("out of memory while parsing") from None
 
 
 def compile_tree(tree: ast.AST, filename: str = "<ast>") -> types.CodeType:
-    """`compile` of a Python AST object, under the same lock as `parse_tree`."""
+    """`compile` of a Python AST object, under the same lock as `parse_tree` (`TooComplexError` as it)."""
     with _AST_LOCK:
-        return compile(tree, filename, "exec", dont_inherit=True)
+        try:
+            return compile(tree, filename, "exec", dont_inherit=True)
+        except RecursionError:
+            raise TooComplexError("expressions nested too deeply to compile") from None
+        except MemoryError:
+            raise TooComplexError("out of memory while compiling") from None
 
 
 @dataclass(frozen=True)
@@ -40,7 +68,9 @@ def parse_python(source: str) -> tuple[ast.Module | None, str | None]:
     """Parse source; return (tree, None) or (None, one-line error)."""
     try:
         return parse_tree(source), None  # type: ignore[return-value]
-    except (SyntaxError, ValueError) as exc:
+    except TooComplexError as exc:
+        return None, f"{NOT_ANALYSED}: {exc.msg}"
+    except (SyntaxError, ValueError) as exc:  # ValueError: null bytes in the source
         line = getattr(exc, "lineno", None)
         return None, f"does not parse: {exc.__class__.__name__} at line {line}: {getattr(exc, 'msg', exc)}"
 
@@ -118,10 +148,12 @@ def _fingerprint(node: ast.AST) -> tuple | None:
 
 def compile_source(source: str) -> types.CodeType | None:
     """Module code compiled straight from source (no Python AST objects: ~3x cheaper than parsing),
-    or None when it does not compile."""
+    or None when it does not compile (pathological sources included: `parse_python` then says why)."""
+    if len(source) > MAX_SOURCE_CHARS:
+        return None
     try:
         return compile(source, "<src>", "exec", dont_inherit=True)
-    except (SyntaxError, ValueError, TypeError):
+    except (SyntaxError, ValueError, TypeError, RecursionError, MemoryError):
         return None
 
 

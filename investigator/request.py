@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from investigator.budget import DEFAULT_ANALYZER_BUDGET_S
 from investigator.models import Severity
 
 ReportFormat = Literal["md", "json", "html"]
@@ -28,3 +29,5 @@ class InvestigationRequest(BaseModel):
     output: Path = Path("reports")
     fail_on: Severity | None = None
     title: str | None = None
+    # wall-clock seconds each analyzer may take; past it its result is dropped and recorded as a failure
+    analyzer_budget_s: float = Field(default=DEFAULT_ANALYZER_BUDGET_S, gt=0)

@@ -17,13 +17,17 @@ import types
 from collections import Counter
 from dataclasses import dataclass
 
-import yaml
 from pydantic import BaseModel, Field
 
+from investigator.config.extractors.base import ExtractError, LimitError
+from investigator.config.extractors.structured import load_documents
+from investigator.content import unreadable_reason
 from investigator.git.changeset import ChangedFile, ChangeSet
 from investigator.models import OTHER_SUBSYSTEM, AnalyzerFailure
-from investigator.playbooks_lib.schema import YAML_LOADER, Playbook, PlaybookSet
+from investigator.playbooks_lib.schema import Playbook, PlaybookSet
 from investigator.pyast import (
+    MAX_SOURCE_CHARS,
+    NOT_ANALYSED,
     Definition,
     code_fingerprint,
     compile_source,
@@ -68,6 +72,9 @@ class TriageEntry(BaseModel):
     symbols: list[ChangedSymbol] = Field(default_factory=list)
     note: str = ""
     parse_errors: dict[str, str] = Field(default_factory=dict)  # side -> one-line parse error
+    # side -> why that side was not analysed although it may be valid (git-LFS pointer, binary, too
+    # large, nested or aliased past our bounds); "triage" -> an error of ours classifying the file
+    not_analysed: dict[str, str] = Field(default_factory=dict)
 
     @property
     def has_effect(self) -> bool:
@@ -196,19 +203,38 @@ def _comments(source: str) -> list[str]:
     return [line.split("#", 1)[1].strip() for line in source.splitlines() if "#" in line]
 
 
-def _structured_kind(language: str, old: str | None, new: str | None) -> tuple[str, str | None]:
-    if old is None or new is None:
-        return "behavioural", None
+def _structured_value(language: str, text: str) -> object:
+    """The documents of a YAML/JSON text. Raises ExtractError (LimitError past the bounds of
+    `load_documents`: comparing two unbounded alias expansions would never end)."""
     try:
         if language == "json":
-            same = json.loads(old) == json.loads(new)
-        else:
-            same = list(yaml.load_all(old, Loader=YAML_LOADER)) == list(yaml.load_all(new, Loader=YAML_LOADER))
-    except (yaml.YAMLError, json.JSONDecodeError, ValueError) as exc:
-        return "behavioural", f"does not parse: {str(exc).splitlines()[0]}"
-    if same:
-        return ("comments" if _strip_comments(old) != _strip_comments(new) else "formatting"), None
-    return "behavioural", None
+            return json.loads(text)
+        return load_documents(text)
+    except RecursionError:
+        raise LimitError("nested too deeply to read") from None
+    except ValueError as exc:
+        raise ExtractError(f"does not parse: {str(exc).splitlines()[0]}") from None
+
+
+def _structured_kind(language: str, old: str | None, new: str | None,
+                     entry: TriageEntry) -> str:
+    """Classify a YAML/JSON change; a side that does not parse, or is over the bounds, is recorded
+    in `entry` under its own name."""
+    if old is None or new is None:
+        return "behavioural"
+    values: list[object] = []
+    for side, text in (("baseline", old), ("candidate", new)):
+        try:
+            values.append(_structured_value(language, text))
+        except LimitError as exc:
+            entry.not_analysed[side] = str(exc)
+        except ExtractError as exc:
+            entry.parse_errors[side] = str(exc)
+    if len(values) < 2:
+        return "behavioural"
+    if values[0] == values[1]:
+        return "comments" if _strip_comments(old) != _strip_comments(new) else "formatting"
+    return "behavioural"
 
 
 def _text_kind(old: str | None, new: str | None) -> str:
@@ -379,64 +405,103 @@ def _match_subsystems(playbooks: PlaybookSet, f: ChangedFile, language: str, cha
     return matches
 
 
+# Text larger than this is not parsed to classify a change (it is behavioural, and named as not
+# analysed): the limit of the Python parser and of the configuration extractors (`pyast.MAX_SOURCE_CHARS`).
+MAX_TEXT_BYTES = MAX_SOURCE_CHARS
+
+
+PARSED_LANGUAGES = ("python", "yaml", "json", "toml")
+
+
+def _read_side(snapshot, path: str | None, binary: bool, language: str) -> tuple[str | None, str | None]:  # noqa: ANN001
+    """(text, None), or, for a language triage parses, (None, why it could not be read) for a side
+    that has the file; (None, None) for a side without it or a binary change (git says so)."""
+    if not path or binary:
+        return None, None
+    if language in PARSED_LANGUAGES:
+        why = unreadable_reason(snapshot.read_bytes(path), MAX_TEXT_BYTES, snapshot, path)
+        if why is not None:
+            return None, why
+    return snapshot.read_text(path), None
+
+
 def triage_changeset(changeset: ChangeSet, playbooks: PlaybookSet) -> Triage:
-    """Classify and map every changed file; never raises on unparsable content."""
+    """Classify and map every changed file; never raises on unparsable content.
+
+    A file that cannot be read, parsed or compared at a side (binary or git-LFS content in place of
+    text, a huge or pathologically nested source, a bug of ours) is a recorded failure naming that
+    side and the file; it stays a behavioural change and the run goes on."""
     changeset.baseline.prefetch([f.old_path for f in changeset.files if f.old_path and not f.binary])
     changeset.candidate.prefetch([f.new_path for f in changeset.files if f.new_path and not f.binary])
     triage = Triage()
     for f in changeset.files:
-        language = _language(f.path)
         entry = TriageEntry(
             path=f.path,
             old_path=f.old_path if f.old_path != f.new_path else None,
             status=f.status,
             change_kind="behavioural",
-            language=language,
+            language=_language(f.path),
             added=f.added,
             removed=f.removed,
         )
-        old = changeset.baseline.read_text(f.old_path) if f.old_path and not f.binary else None
-        new = changeset.candidate.read_text(f.new_path) if f.new_path and not f.binary else None
-        error: str | None = None
-        symbols: list[_Symbol] = []
-        codes: tuple[types.CodeType | None, types.CodeType | None] = (None, None)  # both sides compiled once
-        if f.binary:
-            entry.change_kind = "binary"
-        elif f.is_pure_rename:
-            entry.change_kind = "rename"
-            entry.note = f"renamed from {f.old_path} without content change"
-        elif language == "docs":
-            entry.change_kind = "documentation"
-        elif language == "python" and old is not None and new is not None and _same_bytecode(
-                codes := (compile_source(old), compile_source(new))):
-            # Same bytecode up to line layout: formatting or comments only, no AST needed.
-            entry.change_kind = "comments" if _comments(old) != _comments(new) else "formatting"
-        elif language == "python":
-            old_parsed = changeset.baseline.python_ast(f.old_path) if old is not None and f.old_path else (None, None)
-            new_parsed = changeset.candidate.python_ast(f.new_path) if new is not None and f.new_path else (None, None)
-            bytecode_differs = codes[0] is not None and codes[1] is not None
-            entry.change_kind, error = _python_kind(old, new, old_parsed, new_parsed, codes, bytecode_differs)
-            if entry.change_kind == "behavioural":
-                symbols = _changed_symbols(f, old_parsed[0], new_parsed[0], codes)
-                entry.symbols = [s.symbol for s in symbols]
-        elif language in ("yaml", "json"):
-            entry.change_kind, error = _structured_kind(language, old, new)
-        elif language == "native":
-            entry.change_kind = "native"
-        else:
-            entry.change_kind = _text_kind(old, new)
-        if language == "python" and entry.change_kind == "behavioural":
-            for side, parsed in (("baseline", old_parsed), ("candidate", new_parsed)):
-                if parsed[1]:
-                    entry.parse_errors[side] = parsed[1]
-        elif error:
-            entry.parse_errors["baseline" if old is not None else "candidate"] = error
-        if entry.parse_errors:
-            entry.note = "; ".join(f"{side} version {err}" for side, err in entry.parse_errors.items())
+        try:
+            _triage_file(changeset, playbooks, f, entry)
+        except Exception as exc:  # noqa: BLE001 - RecursionError, MemoryError, our bugs: one file must not end the run
+            entry.change_kind, entry.symbols = "behavioural", []
+            entry.not_analysed["triage"] = f"not classified: {type(exc).__name__}: {exc}"
+        if entry.parse_errors or entry.not_analysed:
+            entry.note = "; ".join(
+                [f"{side} version {err}" for side, err in entry.parse_errors.items()]
+                + [f"{side} version not analysed: {why}" if side in ("baseline", "candidate") else why
+                   for side, why in entry.not_analysed.items()])
             triage.failures.append(AnalyzerFailure(source="triage", message=f"{f.path}: {entry.note}", path=f.path))
-        if f.status == "renamed" and entry.change_kind in ("formatting", "comments", "docstring"):
-            entry.note = f"renamed from {f.old_path}; {entry.change_kind}-only edits"
-        if entry.has_effect:
-            entry.subsystems = _match_subsystems(playbooks, f, language, _changed_text(f), symbols, old, new)
+            if f.status == "renamed" and entry.change_kind in ("formatting", "comments", "docstring"):
+                entry.note = f"renamed from {f.old_path}; {entry.change_kind}-only edits"
         triage.entries.append(entry)
     return triage
+
+
+def _triage_file(changeset: ChangeSet, playbooks: PlaybookSet, f: ChangedFile, entry: TriageEntry) -> None:
+    """Classify one changed file into `entry` (kind, symbols, per-side parse errors, subsystems)."""
+    language = entry.language
+    old, old_unread = _read_side(changeset.baseline, f.old_path, f.binary, language)
+    new, new_unread = _read_side(changeset.candidate, f.new_path, f.binary, language)
+    for side, why in (("baseline", old_unread), ("candidate", new_unread)):
+        if why is not None:
+            entry.not_analysed[side] = why
+    symbols: list[_Symbol] = []
+    codes: tuple[types.CodeType | None, types.CodeType | None] = (None, None)  # both sides compiled once
+    if f.binary:
+        entry.change_kind = "binary"
+    elif f.is_pure_rename:
+        entry.change_kind = "rename"
+        entry.note = f"renamed from {f.old_path} without content change"
+    elif language == "docs":
+        entry.change_kind = "documentation"
+    elif language == "python" and old is not None and new is not None and _same_bytecode(
+            codes := (compile_source(old), compile_source(new))):
+        # Same bytecode up to line layout: formatting or comments only, no AST needed.
+        entry.change_kind = "comments" if _comments(old) != _comments(new) else "formatting"
+    elif language == "python":
+        old_parsed = changeset.baseline.python_ast(f.old_path) if old is not None and f.old_path else (None, None)
+        new_parsed = changeset.candidate.python_ast(f.new_path) if new is not None and f.new_path else (None, None)
+        bytecode_differs = codes[0] is not None and codes[1] is not None
+        entry.change_kind, _error = _python_kind(old, new, old_parsed, new_parsed, codes, bytecode_differs)
+        if entry.change_kind == "behavioural":
+            for side, (_tree, err) in (("baseline", old_parsed), ("candidate", new_parsed)):
+                if err and err.startswith(NOT_ANALYSED):
+                    entry.not_analysed[side] = err.removeprefix(NOT_ANALYSED).lstrip(": ")
+                elif err:
+                    entry.parse_errors[side] = err
+            symbols = _changed_symbols(f, old_parsed[0], new_parsed[0], codes)
+            entry.symbols = [s.symbol for s in symbols]
+    elif language in ("yaml", "json"):
+        entry.change_kind = _structured_kind(language, old, new, entry)
+    elif language == "native":
+        entry.change_kind = "native"
+    else:
+        entry.change_kind = _text_kind(old, new)
+    if f.status == "renamed" and entry.change_kind in ("formatting", "comments", "docstring"):
+        entry.note = f"renamed from {f.old_path}; {entry.change_kind}-only edits"
+    if entry.has_effect:
+        entry.subsystems = _match_subsystems(playbooks, f, language, _changed_text(f), symbols, old, new)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -72,10 +75,14 @@ def test_writes_every_format(small_repo, tmp_path, capsys):
         capsys,
     )
     assert code == 0
-    files = sorted(p.suffix for p in out_dir.iterdir())
-    assert files == [".html", ".json", ".md"]
+    reports = sorted(p for p in out_dir.iterdir() if not p.is_symlink())
+    assert [p.suffix for p in reports] == [".html", ".json", ".md"]
+    assert all(re.fullmatch(r"investigation-[0-9a-f]{7}-[0-9a-f]{7}-\d{8}-\d{6}-[0-9a-f]{6}", p.stem) for p in reports)
+    assert len({p.stem for p in reports}) == 1
+    for p in reports:  # latest.<fmt> links the report just written; printed paths are the real files
+        assert (out_dir / f"latest{p.suffix}").resolve() == p.resolve() and str(p) in out
     data = json.loads(next(out_dir.glob("*.json")).read_text())
-    assert data["schema_version"] == "1.0"
+    assert data["schema_version"] == "1.1"
     assert data["findings"][0]["rank"] == 1
     assert "<table>" in next(out_dir.glob("*.html")).read_text()
 
@@ -112,3 +119,167 @@ def test_logs_only_mode_needs_no_repository(tmp_path, capsys):
     assert data["range"] is None
     top = data["findings"][0]
     assert top["severity"] == "critical" and any(e["kind"] == "metric" for e in top["evidence"])
+
+
+def test_two_runs_into_one_directory_keep_both_reports(small_repo, tmp_path, capsys):
+    """Unique names, atomic writes: a second run never overwrites the first; latest follows the newest."""
+    out_dir = tmp_path / "out"
+    argv = ["--repo", str(small_repo), "--baseline-commit", "base", "--output", str(out_dir), "--quiet", "--format", "json"]
+    assert _run(argv, capsys)[0] == 0
+    first = json.loads((out_dir / "latest.json").read_text())
+    assert _run(argv, capsys)[0] == 0
+    second = json.loads((out_dir / "latest.json").read_text())
+    reports = sorted(out_dir.glob("investigation-*.json"))
+    assert len(reports) == 2 and first["run_id"] != second["run_id"]
+    assert {json.loads(p.read_text())["run_id"] for p in reports} == {first["run_id"], second["run_id"]}
+    assert not [p for p in out_dir.iterdir() if p.name.startswith(".")]  # no temporary file left behind
+
+
+def test_latest_never_replaces_a_users_file(small_repo, tmp_path, capsys):
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    (out_dir / "latest.md").write_text("mine\n")
+    code, out, _ = _run(["--repo", str(small_repo), "--baseline-commit", "base", "--output", str(out_dir), "--quiet"], capsys)
+    assert code == 0 and (out_dir / "latest.md").read_text() == "mine\n"
+    assert len(list(out_dir.glob("investigation-*.md"))) == 1
+
+
+@pytest.mark.parametrize(
+    ("make_output", "needle"),
+    [
+        (lambda t: (t / "f.txt", (t / "f.txt").write_text("x"))[0], "is a file, not a directory"),
+        (lambda t: (t / "f.txt" / "sub", (t / "f.txt").write_text("x"))[0], "cannot be created: "),
+        (lambda t: t / "f.txt" / "a" / "b" if (t / "f.txt").write_text("x") else None, "is a file"),
+        (lambda t: __import__("pathlib").Path("/proc/investigator-out"), "is not writable"),
+        (lambda t: __import__("pathlib").Path("/proc"), "is not writable"),
+    ],
+)
+def test_bad_output_path_is_refused_before_any_analysis(small_repo, tmp_path, capsys, make_output, needle):
+    output = make_output(tmp_path)
+    before = sorted(tmp_path.rglob("*"))
+    code, out, err = _run(["--repo", str(small_repo), "--baseline-commit", "base", "--output", str(output)], capsys)
+    assert code == 2, err
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("investigate: error: --output") and needle in lines[0], lines
+    assert out == ""  # no progress, no report line: nothing was analysed
+    assert sorted(tmp_path.rglob("*")) == before
+
+
+def test_read_only_output_directory_is_refused(small_repo, tmp_path, capsys, monkeypatch):
+    """A read-only mount (EROFS): reproduced by making the probe fail as the kernel would."""
+    import errno
+    import tempfile
+
+    out_dir = tmp_path / "ro"
+    out_dir.mkdir()
+
+    def read_only(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(tempfile, "mkdtemp", read_only)
+    code, out, err = _run(["--repo", str(small_repo), "--baseline-commit", "base", "--output", str(out_dir)], capsys)
+    assert code == 2 and err.strip() == f"investigate: error: --output {out_dir} is not writable: Read-only file system"
+    assert list(out_dir.iterdir()) == []
+
+
+def test_html_report_never_reads_an_image_path_from_a_commit_message(tmp_path, capsys):
+    """A commit message is repository content: its image references are shown as text, never read."""
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(b"\x89PNG\r\n\x1a\nSECRET-BYTES-0123456789")
+    out_dir = tmp_path / "out"
+    (out_dir / "figures").mkdir(parents=True)
+    (out_dir / "figures" / "planted.png").write_bytes(b"\x89PNG\r\n\x1a\nPLANTED-FIGURE")
+    repo = tmp_path / "r"
+    commit_files(repo, {"train.py": "LR = 3e-4\n"}, "base")
+    git(repo, "tag", "base")
+    message = f"tune ![a]({secret}) ![b](../secret.png) ![c](figures/planted.png) <img src='{secret}'>"
+    commit_files(repo, {"train.py": "LR = 1e-3\n"}, message)
+    code, out, err = _run(["--repo", str(repo), "--baseline-commit", "base", "--output", str(out_dir), "--quiet", "--format", "html", "--format", "md"], capsys)
+    assert code == 0, err
+    page = next(out_dir.glob("investigation-*.html")).read_text()
+    md = next(out_dir.glob("investigation-*.md")).read_text()
+    assert f"tune !\\[a]({secret})" in md  # inert in any markdown viewer too
+    import base64
+
+    for payload in (secret.read_bytes(), (out_dir / "figures" / "planted.png").read_bytes()):
+        assert base64.b64encode(payload).decode()[:24] not in page
+    assert "data:image" not in page and "<img" not in page
+    assert f"tune ![a]({secret})" in page  # shown as the text it is
+    assert "&lt;img src=" in page  # raw HTML in repository text is escaped, not rendered
+
+
+def test_html_embeds_the_figures_this_run_wrote(tmp_path):
+    from investigator.report.html import render_html
+
+    (tmp_path / "figures").mkdir()
+    ours, theirs = b"\x89PNG\r\n\x1a\nOURS", b"\x89PNG\r\n\x1a\nNOT-OURS"
+    (tmp_path / "figures" / "metrics_overview.png").write_bytes(ours)
+    (tmp_path / "figures" / "other.png").write_bytes(theirs)
+    text = "# t\n\n![curves](figures/metrics_overview.png)\n\n![x](figures/other.png)\n"
+    page = render_html(text, "t", tmp_path, {"figures/metrics_overview.png"})
+    import base64
+
+    assert f'src="data:image/png;base64,{base64.b64encode(ours).decode()}" alt="curves"' in page
+    assert base64.b64encode(theirs).decode() not in page
+    assert "[image not shown: x (figures/other.png)]" in page
+    # a listed path that escapes the output directory is still never read
+    assert "data:image" not in render_html("![s](../s.png)\n", "t", tmp_path / "figures", {"../s.png"})
+
+
+def test_reports_that_cannot_be_written_after_the_analysis_are_kept_elsewhere(small_repo, tmp_path, capsys, monkeypatch):
+    """The output directory passed the check, then failed (disk full): the work is not thrown away."""
+    import errno
+
+    import investigator.report.writer as writer
+
+    out_dir = tmp_path / "out"
+    real = writer.atomic_write_text
+
+    def disk_full(path, text):  # noqa: ANN001, ANN202
+        if path.parent == out_dir:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(path, text)
+
+    monkeypatch.setattr(writer, "atomic_write_text", disk_full)
+    code, out, err = _run(["--repo", str(small_repo), "--baseline-commit", "base", "--output", str(out_dir), "--quiet", "--format", "json"], capsys)
+    assert code == 2
+    line = err.strip()
+    assert line.startswith(f"investigate: error: the reports could not be written to {out_dir} (No space left on device); written to ")
+    kept = Path(line.rsplit("written to ", 1)[1].removesuffix(" instead"))
+    try:
+        report = json.loads(next(kept.glob("investigation-*.json")).read_text())
+        assert report["findings"] and f"json report: {kept}" in out
+    finally:
+        shutil.rmtree(kept)
+
+
+def test_internal_error_mid_run_keeps_the_finished_steps_as_a_partial_report(small_repo, tmp_path, capsys, monkeypatch):
+    """Exit 3 and one line, as before, but the analyzers' results are no longer thrown away."""
+    import investigator.workflow.graph as graph
+
+    def boom(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(graph, "rank_findings", boom)
+    out_dir = tmp_path / "out"
+    code, out, err = _run(["--repo", str(small_repo), "--baseline-commit", "base", "--output", str(out_dir), "--quiet", "--format", "json"], capsys)
+    assert code == 3
+    line = err.strip()
+    assert "\n" not in line and line.startswith("investigate: internal error: RuntimeError: boom; partial report: ")
+    path = line.split("partial report: ", 1)[1].split(" (rerun with --debug", 1)[0]
+    report = json.loads(Path(path).read_text())
+    assert report["incomplete"]["reason"] == "stopped by an internal error (RuntimeError)"
+    assert {"resolve", "diff", "triage", "analyze:diff_overview"} <= set(report["incomplete"]["finished_steps"])
+    assert [f["source"] for f in report["findings"]] == ["diff_overview"]
+
+
+def test_internal_error_before_any_step_writes_nothing(tmp_path, capsys, monkeypatch):
+    import investigator.workflow.graph as graph
+
+    def boom(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise RuntimeError("early")
+
+    monkeypatch.setattr(graph, "open_repository", boom)
+    code, out, err = _run(["--repo", str(tmp_path), "--baseline-commit", "x", "--output", str(tmp_path / "o"), "--quiet"], capsys)
+    assert code == 3 and err.strip() == "investigate: internal error: RuntimeError: early (rerun with --debug for the traceback)"
+    assert not (tmp_path / "o").exists()

@@ -35,6 +35,7 @@ class AnalysisContext:
     playbooks: PlaybookSet
     output_dir: Path
     prior: dict[str, AnalyzerResult] = field(default_factory=dict)
+    figures_dir: str = "figures"  # where figures go, relative to output_dir (per run: `figures/<run id>`)
 
     @property
     def has_repo(self) -> bool:

@@ -92,7 +92,8 @@ class DiffOverviewAnalyzer:
                     severity=Severity.significant,
                     confidence=0.9,
                     title=f"`{entry.path}` no longer parses at the candidate",
-                    impact="Any code path importing this module fails at import time.",
+                    impact=("Any code path importing this module fails at import time." if entry.language == "python"
+                            else "Any code that loads this file fails when it reads it."),
                     rationale=f"The baseline version parses; the candidate {new_err}.",
                     locations=[
                         Location(path=entry.old_path or entry.path, side="baseline"),

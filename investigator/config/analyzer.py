@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from investigator.analyzers.base import AnalysisContext, register_analyzer
 from investigator.config.collect import ParseCache, SideData, SnapshotLike, collect
 from investigator.config.effective import build_side
-from investigator.config.entry import pyproject_scripts, resolve
+from investigator.config.entry import ResolvedEntry, pyproject_scripts, resolve
 from investigator.config.extractors import extractor_for
 from investigator.config.findings import SOURCE, build_outcome
-from investigator.config.matching import Aliases, match
+from investigator.config.matching import Aliases, match, pair_code_renames
 from investigator.config.model import KeyMatch, SideConfig
 from investigator.config.report import render
 from investigator.models import AnalyzerFailure, AnalyzerResult, ReportSection
@@ -44,18 +44,25 @@ def compare(baseline: SnapshotLike, candidate: SnapshotLike, playbooks: Playbook
     cand_side = collect(candidate, cache, reusable)
     cand_side.read_cache = base_side.read_cache  # unchanged modules are read-indexed once
     sides = []
+    prefer: str | None = None  # the script detected at the baseline: preferred at the candidate
     for side, snapshot, spec in ((base_side, baseline, baseline_entry), (cand_side, candidate, candidate_entry)):
         scripts = pyproject_scripts(snapshot.read_bytes("pyproject.toml"))
-        resolved = resolve(side, spec, scripts)
-        built = build_side(side, resolved)
+        resolved = resolve_safely(side, spec, scripts, prefer)
+        built = build_safely(side, resolved)
         if resolved.starts and side.reused and _takes_from(built[0], side.reused):
             # followed code took values from a module with the baseline's lines: parse the candidate's
             side = cand_side = collect(candidate, cache)
             cand_side.read_cache = base_side.read_cache
-            resolved = resolve(side, spec, scripts)
-            built = build_side(side, resolved)
+            resolved = resolve_safely(side, spec, scripts, prefer)
+            built = build_safely(side, resolved)
         sides.append(built)
+        if not spec and not candidate_entry and resolved.how.startswith("detected"):
+            prefer = resolved.script
     (base, tb), (cand, tc) = sides
+    for data, config in ((base_side, base), (cand_side, cand)):
+        # the files the effective configuration was built from are loaded, whatever names them
+        data.loads.known.update(e.path for e in config.effective.values())
+        data.loads.known.update(e.path for shadowed in config.shadowed.values() for e in shadowed)
     aliases = Aliases(playbooks.aliases())
     primary_is_other = not base.effective or not cand.effective
     if not base.effective and not cand.effective:
@@ -68,7 +75,34 @@ def compare(baseline: SnapshotLike, candidate: SnapshotLike, playbooks: Playbook
         effective, other = match(base.other, cand.effective, aliases), []
     else:
         effective, other = match(base.effective, cand.effective, aliases), match(base.other, cand.other, aliases)
+    effective = pair_code_renames(effective, base_side.reads.reads, cand_side.reads.reads)
     return Comparison(base_side, cand_side, base, cand, (tb, tc), effective, other, primary_is_other)
+
+
+def resolve_safely(side: SideData, spec: str | None, scripts: dict[str, str],
+                   prefer: str | None = None) -> ResolvedEntry:
+    """`resolve`, or no entry when detecting it fails: the failure is recorded, the comparison goes on
+    with all configuration of that commit."""
+    try:
+        return resolve(side, spec, scripts, prefer)
+    except Exception as exc:  # noqa: BLE001 - one side's entry lost, not the analysis
+        side.failures.append(("<entry>", f"entry detection failed ({type(exc).__name__}: {exc}); "
+                                         "all configuration of this commit compared"))
+        return ResolvedEntry(spec=spec, how="none", notes=["entry detection failed"])
+
+
+def build_safely(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dict[str, str]]:
+    """`build_side`, or, when following the entry fails, all configuration of the commit compared as
+    "other" (lower confidence): one side's failure is recorded and never loses the whole analysis."""
+    try:
+        return build_side(side, resolved)
+    except Exception as exc:  # noqa: BLE001
+        if not resolved.starts and resolved.hydra is None:
+            raise
+        side.failures.append(("<entry>", f"following the entry failed ({type(exc).__name__}: {exc}); "
+                                         "all configuration of this commit compared"))
+        return build_side(side, ResolvedEntry(spec=resolved.spec, how="none",
+                                              notes=[*resolved.notes, "following the entry failed"]))
 
 
 def _takes_from(config: SideConfig, paths: list[str]) -> bool:
@@ -92,6 +126,65 @@ def _same_code(ctx: AnalysisContext) -> list[str]:
     return [e.path for e in ctx.triage.entries
             if e.change_kind in SAME_CODE_KINDS and e.language == "python" and e.status == "modified"
             and e.old_path in (None, e.path)]
+
+
+SIDES = ("baseline", "candidate")
+
+
+def _unknown_at(base: SideData, cand: SideData) -> dict[str, dict[str, str]]:
+    """Side -> {path: why} of the files whose content is unknown at that side: they did not parse
+    there, or were not read (binary, git-LFS pointer, too large) while they changed between the
+    commits. A file unread and identical at both sides changed nothing and is left out."""
+    unknown: dict[str, dict[str, str]] = {label: dict(side.failures) for label, side in zip(SIDES, (base, cand), strict=True)}
+    for label, side, other in (("baseline", base, cand), ("candidate", cand, base)):
+        for path, (why, digest) in side.unreadable.items():
+            twin = other.unreadable.get(path)
+            if twin is None or twin[1] != digest:
+                unknown[label][path] = why
+        # a file of the other commit that lies in a submodule here: its content is in another repository
+        for sub in side.submodules:
+            inside = f"{sub.rstrip('/')}/"
+            for path in [*other.parsed, *other.unreadable, *(p for p, _ in other.failures)]:
+                if path.startswith(inside) and path not in unknown[label]:
+                    unknown[label][path] = f"inside submodule `{sub}`, whose content is in another repository"
+    return unknown
+
+
+def _known_matches(matches: list[KeyMatch], unknown: dict[str, dict[str, str]]) -> tuple[list[KeyMatch], dict[str, int]]:
+    """The matches whose both sides are known, and the number of keys left out per unknown file.
+
+    A key whose entry comes from a file that could not be read at the other commit is unknown there:
+    not removed, not added, and not changed to whatever value a file read there happens to give it
+    (the unread file may have overridden that value too)."""
+    kept: list[KeyMatch] = []
+    hidden: dict[str, int] = {}
+    for m in matches:
+        path = (m.baseline.path if m.baseline is not None and m.baseline.path in unknown["candidate"] else
+                m.candidate.path if m.candidate is not None and m.candidate.path in unknown["baseline"] else None)
+        if path is None:
+            kept.append(m)
+        else:
+            hidden[path] = hidden.get(path, 0) + 1
+    return kept, hidden
+
+
+def _failures(source: str, unknown: dict[str, dict[str, str]], hidden: dict[str, int]) -> list[AnalyzerFailure]:
+    """One failure per unreadable file (both sides named when both fail alike), saying which of its
+    keys were left uncompared."""
+    failed: dict[tuple[str, str], list[str]] = {}
+    for label in SIDES:
+        for path, message in unknown[label].items():
+            failed.setdefault((path, message), []).append(label)
+    out: list[AnalyzerFailure] = []
+    for (path, message), labels in failed.items():
+        text = f"{' and '.join(labels)} {path}: {message}"
+        if hidden.get(path) and len(labels) == 1:
+            count = hidden[path]
+            text += (f"; {count} key{'s' if count != 1 else ''} it sets {'are' if count != 1 else 'is'} unknown at the "
+                     f"{labels[0]} and not compared")
+        where = None if path.startswith("<") else path  # `<entry>`, `<key …>`: not a file
+        out.append(AnalyzerFailure(source=source, path=where, message=text))
+    return out
 
 
 class ConfigForensics:
@@ -124,22 +217,23 @@ class ConfigForensics:
                                                    f"{type(exc).__name__}: {exc}"))
             result.duration_s = time.perf_counter() - start
             return result
-        failed: dict[tuple[str, str], list[str]] = {}
-        for label, side in (("baseline", comparison.base_side), ("candidate", comparison.cand_side)):
-            for path, message in side.failures:
-                failed.setdefault((path, message), []).append(label)
-        for (path, message), labels in failed.items():
-            result.failures.append(AnalyzerFailure(source=self.id, path=path,
-                                                   message=f"{' and '.join(labels)} {path}: {message}"))
+        unknown = _unknown_at(comparison.base_side, comparison.cand_side)
+        effective, hidden = _known_matches(comparison.effective, unknown)
+        other, hidden_other = _known_matches(comparison.other, unknown)
+        for path, count in hidden_other.items():
+            hidden[path] = hidden.get(path, 0) + count
+        result.failures.extend(_failures(self.id, unknown, hidden))
         for label, config, given in (("baseline", comparison.base, req.baseline_entry),
                                      ("candidate", comparison.cand, req.candidate_entry)):
             if given and config.entry.how != "given":
                 result.failures.append(AnalyzerFailure(
                     source=self.id, message=f"{label} entry `{given}` not found; used {config.entry.describe()}"))
-        outcome = build_outcome(comparison.effective, comparison.base, comparison.cand, ctx.playbooks,
+        outcome = build_outcome(effective, comparison.base, comparison.cand, ctx.playbooks,
                                 (comparison.base_side.reads, comparison.cand_side.reads), comparison.targets,
                                 entry_known=not comparison.primary_is_other,
                                 read_candidate=cs.candidate.read_text)
+        for key, message in outcome.failures:
+            result.failures.append(AnalyzerFailure(source=self.id, message=f"config key `{key}`: {message}"))
         result.findings = outcome.findings
         result.no_effect = outcome.no_effect
         result.verified = outcome.verified

@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Protocol
 
+from investigator import budget
 from investigator.config.extractors import ExtractError, ParsedFile, extractor_for
 from investigator.config.extractors.python import ModuleInfo
+from investigator.config.loading import LoadIndex, string_values
 from investigator.config.program import Program
 from investigator.config.usage import ReadIndex
+from investigator.content import decode_text, unreadable_reason
 from investigator.pyast import parse_tree
 
 
@@ -38,6 +42,10 @@ class SideData:
     sha: str
     parsed: dict[str, ParsedFile] = field(default_factory=dict)
     failures: list[tuple[str, str]] = field(default_factory=list)  # (path, message)
+    # path -> (why, content digest) of a file that was not read at all (binary, LFS pointer, too large);
+    # the analyzer names the ones that matter (changed, or read at the other commit)
+    unreadable: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    submodules: tuple[str, ...] = ()  # paths of submodules: files under them are unknown at this commit
     sources: dict[str, str] = field(default_factory=dict)  # Python sources (for the lazy read index)
     read_cache: dict = field(default_factory=dict)  # shared with the other commit's SideData
     parse: Callable[[str, str], ast.Module | None] | None = None  # cached parser of this commit's modules
@@ -55,8 +63,33 @@ class SideData:
             names = {n for n in module.classes if n in self.program.config_classes}
             if names:
                 config_classes[path] = names
-        return ReadIndex(self.sources, config_classes, self.read_cache, parse=self.parse,
-                         covering=self.program.covering)
+        index = ReadIndex(self.sources, config_classes, self.read_cache, parse=self.parse,
+                          covering=self.program.covering)
+        index.loads = self.loads
+        return index
+
+    @cached_property
+    def loads(self) -> LoadIndex:
+        """Which structured config files some code can load at this commit (see `loading`)."""
+        references: list[str] = []
+        composers: dict[str, str] = {}
+        hydra: dict[str, list[str]] = {}
+        for path, parsed in self.parsed.items():
+            if parsed.format == "shell":
+                references.extend(string_values(a.value for c in parsed.data or () for a in c.args))
+            elif parsed.format == "python":
+                module = parsed.data
+                if isinstance(module, ModuleInfo):
+                    here = posixpath.dirname(path)
+                    dirs = [posixpath.normpath(posixpath.join(here, fn.hydra[0] or "."))
+                            for fn in module.functions.values() if fn.hydra is not None]
+                    if dirs:
+                        hydra[path] = dirs
+            else:
+                references.extend(string_values(e.value for e in parsed.entries))
+                if isinstance(parsed.data, dict) and isinstance(parsed.data.get("defaults"), list):
+                    composers[path] = posixpath.dirname(path)
+        return LoadIndex(self.sources, references=references, hydra_files=hydra, composers=composers)
 
     def load(self, path: str) -> ParsedFile | None:
         return self.parsed.get(path)
@@ -98,7 +131,7 @@ def collect(snapshot: SnapshotLike, cache: ParseCache | None = None,
     its lines may differ, which only matters once an entry is followed into it (`compare` re-collects
     then)."""
     cache = cache if cache is not None else {}
-    side = SideData(sha=snapshot.sha)
+    side = SideData(sha=snapshot.sha, submodules=tuple(getattr(snapshot, "submodules", ())))
     same_code = same_code or {}
     cached = _cached_trees(snapshot)
 
@@ -110,9 +143,13 @@ def collect(snapshot: SnapshotLike, cache: ParseCache | None = None,
     wanted = [(p, ex) for p in snapshot.paths() if (ex := extractor_for(p)) is not None]
     snapshot.prefetch([p for p, _ in wanted])
     for path, extractor in wanted:
+        budget.check()  # an analyzer past its time budget stops here (see investigator.budget)
         data = snapshot.read_bytes(path)
-        if data is None or b"\0" in data[:8000] or len(data) > extractor.max_bytes:
+        why = unreadable_reason(data, extractor.max_bytes, snapshot, path)
+        if why is not None:
+            side.unreadable[path] = (why, hashlib.blake2b(data or b"", digest_size=16).digest())
             continue
+        assert data is not None
         key = (path, hashlib.blake2b(data, digest_size=16).digest())
         hit = cache.get(key)
         if hit is None and (other := same_code.get(path)) is not None and _config_free(other):
@@ -120,7 +157,7 @@ def collect(snapshot: SnapshotLike, cache: ParseCache | None = None,
             side.reused.append(path)
         elif hit is None:
             try:
-                text = data.decode("utf-8", errors="replace")
+                text = decode_text(data)
                 tree = cached(path) if extractor.extract_tree is not None else None
                 if tree is not None:  # parsed before (by triage): not parsed again
                     hit = extractor.extract_tree(path, tree)  # type: ignore[misc]
@@ -130,6 +167,8 @@ def collect(snapshot: SnapshotLike, cache: ParseCache | None = None,
                 hit = str(exc)
             except RecursionError:
                 hit = "file too deeply nested to parse"
+            except MemoryError:
+                hit = "out of memory while reading the file"
             except Exception as exc:  # noqa: BLE001 - one odd file must not stop the analysis
                 hit = f"extractor {extractor.id} failed: {type(exc).__name__}: {exc}"
             cache[key] = hit
@@ -138,5 +177,5 @@ def collect(snapshot: SnapshotLike, cache: ParseCache | None = None,
         else:
             side.parsed[path] = hit
             if hit.format == "python":
-                side.sources[path] = data.decode("utf-8", errors="replace")
+                side.sources[path] = decode_text(data)
     return side

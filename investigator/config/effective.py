@@ -39,6 +39,14 @@ from investigator.config.keys import (
     normalise_key,
     normalise_segment,
 )
+from investigator.config.loading import (
+    TOOL_FILES,
+    built_patterns,
+    fits,
+    format_of,
+    picked_sections,
+    runtime_formats,
+)
 from investigator.config.model import ConfigEntry, EntryKind, EntryPoint, SideConfig
 
 _MAX_FUNCTIONS = 3000
@@ -266,6 +274,9 @@ class _Emitter:
                 self._values(join(segment, normalise_segment(kw)), values, module.path, EntryKind.kwarg,
                              fn.name, module, f"{name}({kw}=...)")
         for call, module, fn in self.f.other_calls:
+            root = call.callee.split(".", 1)[0]
+            if module.imports.get(root, root).split(".", 1)[0] in NOT_TRAINING_CALLS:
+                continue  # `subprocess.check_output(timeout=5)`, `wandb.init(project=...)`: not training
             segment = builder_segment(last_name(call.callee))
             for kw, node in call.kwargs:
                 values = [v for v in flatten(node) if v.literal]  # a name or expression is not a setting
@@ -327,6 +338,16 @@ class _Emitter:
         return out
 
 
+# Modules and builtins whose calls' keyword arguments are not training configuration: standard-library
+# utilities, logging and experiment trackers (`subprocess.run(capture_output=True)`, `print(flush=True)`).
+NOT_TRAINING_CALLS = frozenset({
+    "subprocess", "argparse", "logging", "os", "sys", "json", "shutil", "time", "datetime", "re", "warnings",
+    "pathlib", "glob", "pickle", "csv", "io", "tqdm", "wandb", "tensorboardX", "mlflow", "neptune", "yaml",
+    "threading", "multiprocessing", "signal", "socket", "platform", "psutil", "faulthandler", "traceback",
+    "print", "open", "isinstance", "getattr", "setattr", "hasattr", "sorted", "range", "enumerate", "zip",
+    "format", "str", "int", "float", "dict", "list", "tuple", "set", "super", "round", "min", "max", "len",
+})
+
 # Defaults that can name the recipe or the config file to load (then they select, they do not configure).
 _SELECTOR_KINDS = (EntryKind.option_default, EntryKind.param_default)
 
@@ -361,6 +382,44 @@ def _loaded_files(side: SideData, follower: _Follower, already: set[str]) -> lis
                     found.append(path)
                     break
     return found
+
+
+def _picked_at_run_time(side: SideData, follower: _Follower) -> tuple[str, frozenset[str]] | None:
+    """(module, sections every run reads) when reached code picks top-level sections of a loaded document
+    by a name known at run time (`config[env_name]`); see `loading.picked_sections`."""
+    for path in follower.modules:
+        text = side.sources.get(path)
+        if text and (always := picked_sections(text)) is not None:
+            return path, frozenset(normalise_segment(s) for s in always)
+    return None
+
+
+def _runtime_candidates(side: SideData, follower: _Follower, effective: set[str], *,
+                        hydra: bool) -> tuple[str, set[str], list[str]] | None:
+    """(module, formats, files) when reached code loads a config file whose path is known only at run
+    time (`yaml.safe_load(open(args.file))`, rl_games' `runner.py --file ...`) and names no file of
+    that format itself: every file of that format at this commit may be the one a run uses, so each
+    is part of the comparison, under its path (`configs.ppo_pong.params.config.max_epochs`).
+
+    Not when the entry composes a Hydra config or loads a file it names: the loader then most
+    likely reads that file."""
+    if hydra:
+        return None
+    named = {format_of(p) for p in effective}
+    for path in follower.modules:
+        text = side.sources.get(path)
+        if not text:
+            continue
+        formats = runtime_formats(text) - named
+        if formats:
+            files = sorted(p for p, parsed in side.parsed.items() if p not in effective
+                           and parsed.format in formats and parsed.entries
+                           and p.rsplit("/", 1)[-1] not in TOOL_FILES)
+            patterns = [p for p in built_patterns(text) if format_of(p) in formats]
+            if patterns:  # `open(f"conf/{env}.yaml")`: only the files that fit the name it builds
+                files = [f for f in files if any(fits(p, f) for p in patterns)]
+            return (path, formats, files) if files else None
+    return None
 
 
 def _script_paths(command: LaunchCommand, side: SideData) -> set[str]:
@@ -481,6 +540,17 @@ def build_side(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dic
             for e in parsed.entries:
                 layers.append(replace(e, order=len(layers) + 1))
     effective_files.update(loaded)
+    sections = _picked_at_run_time(side, follower) if loaded else None
+    runtime = _runtime_candidates(side, follower, effective_files, hydra=resolved.hydra is not None)
+    if runtime:
+        module, formats, files = runtime
+        entry.notes.append(f"`{module}` loads a {'/'.join(sorted(f.upper() for f in formats))} config chosen at "
+                           f"run time; the {len(files)} such files of this commit are compared as candidates")
+        for path in files:
+            prefix = _path_prefix(path)
+            for e in side.parsed[path].entries:
+                layers.append(replace(e, key=join2(prefix, e.key), order=len(layers) + 1))
+        effective_files.update(files)
     emitter = _Emitter(side, follower, order_start=len(layers))
     emitter.class_paths()
     emitter.functions()
@@ -488,8 +558,18 @@ def build_side(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dic
 
     # options that only select the recipe or the config file are not training configuration
     selectors = {resolved.recipe, *loaded} - {None}
-    layers = [e for e in layers if not (e.kind in _SELECTOR_KINDS and e.value in selectors)]
+    # a selector is a string; a value of any other type (a list, a mapping) selects nothing and is
+    # never looked up in the set (a list-valued option default is unhashable)
+    layers = [e for e in layers
+              if not (e.kind in _SELECTOR_KINDS and isinstance(e.value, str) and e.value in selectors)]
     config = SideConfig(entry=entry)
+    if runtime:
+        config.runtime_files = {path: runtime[0] for path in runtime[2]}
+    if sections is not None:
+        module, always = sections
+        config.runtime_sections = {path: (module, always) for path in loaded}
+        entry.notes.append(f"`{module}` picks sections of the loaded document at run time; only "
+                           + (", ".join(f"`{s}`" for s in sorted(always)) or "none") + " serve every run")
     replaced: set[tuple[str, str, int | None]] = set()
     for item in sorted(layers, key=lambda e: (e.kind.precedence, e.order)):
         if item.replaces is not None and (group := (item.replaces, item.path, item.line)) not in replaced:

@@ -177,8 +177,7 @@ def _score(candidate: Candidate) -> tuple[int, int, int, int, str]:
     return (train_hit, rank, path.count("/"), len(path), path)
 
 
-def detect(side: SideData, scripts: dict[str, str] | None = None) -> ResolvedEntry:
-    """Find the default training entry at one commit."""
+def _candidates(side: SideData, scripts: dict[str, str] | None) -> list[Candidate]:
     candidates: list[Candidate] = []
     for detector in DETECTORS:
         candidates.extend(detector(side))
@@ -187,9 +186,23 @@ def detect(side: SideData, scripts: dict[str, str] | None = None) -> ResolvedEnt
         path = side.program.module_for(module)
         if path:
             candidates.append((1, path, function or None, f"console script `{name}`"))
+    return candidates
+
+
+def detect(side: SideData, scripts: dict[str, str] | None = None, prefer: str | None = None) -> ResolvedEntry:
+    """Find the default training entry at one commit.
+
+    `prefer`: the script detected at the other commit. When it is an entry candidate here too, it is
+    taken, so that both commits are followed from the same script (a new `simple_demo.py` that ranks
+    above the old `demo.py` would otherwise compare two unrelated scripts)."""
+    candidates = _candidates(side, scripts)
     if not candidates:
         return ResolvedEntry(spec=None, how="none", notes=["no entry point detected"])
     best = min(candidates, key=_score)
+    same = [c for c in candidates if prefer is not None and c[1] == prefer]
+    if same and best[1] != prefer:
+        best = min(same, key=_score)
+        best = (best[0], best[1], best[2], f"{best[3]}, the entry detected at the other commit")
     _, path, function, how = best
     out = ResolvedEntry(spec=path + (f":{function}" if function else ""), how=f"detected: {how}",
                         starts=[(path, function)])
@@ -231,17 +244,19 @@ def pyproject_scripts(raw: bytes | None) -> dict[str, str]:
     return {str(k): str(v) for k, v in scripts.items()}
 
 
-def resolve(side: SideData, spec: str | None, scripts: dict[str, str] | None = None) -> ResolvedEntry:
+def resolve(side: SideData, spec: str | None, scripts: dict[str, str] | None = None,
+            prefer: str | None = None) -> ResolvedEntry:
+    """`prefer`: the script detected at the other commit (see `detect`)."""
     if spec:
         out = parse_spec(side, spec)
         if out.starts:
             if out.recipe is None and len(out.starts) == 1:
                 _follow_default_recipe(side, out)
             return out
-        detected = detect(side, scripts)
+        detected = detect(side, scripts, prefer)
         detected.notes = out.notes + detected.notes
         return detected
-    return detect(side, scripts)
+    return detect(side, scripts, prefer)
 
 
 __all__ = ["Ref", "ResolvedEntry", "detect", "parse_spec", "pyproject_scripts", "resolve"]

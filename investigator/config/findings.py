@@ -8,7 +8,8 @@ from typing import TypeVar
 
 from pydantic import BaseModel
 
-from investigator.config.model import ConfigEntry, KeyMatch, MatchStatus, SideConfig
+from investigator.config.defaults import Default, Unknown
+from investigator.config.model import ConfigEntry, KeyMatch, MatchStatus, SideConfig, same_value
 from investigator.config.patch import restore_patch
 from investigator.config.severity import Verdict, judge
 from investigator.config.usage import ReadIndex, dead_reason
@@ -28,8 +29,10 @@ from investigator.playbooks_lib.schema import PlaybookSet
 SOURCE = "config_forensics"
 # Confidence by how the two sides were paired (a renamed key is less certain than an exact one).
 MATCH_CONFIDENCE = {"exact": 0.85, "alias": 0.8, "suffix": 0.75, "leaf": 0.65, "leaf+value": 0.65,
-                    "file": 0.6, "rename": 0.6, "": 0.75}
+                    "section": 0.65, "code rename": 0.65, "flatten": 0.75, "file": 0.6, "rename": 0.6, "": 0.75}
 NO_ENTRY_PENALTY = 0.2
+UNKNOWN_DEFAULT_PENALTY = 0.1  # set at one commit only, and what applied at the other is unknown
+RUNTIME_PENALTY = 0.15  # a file the entry loads from a path chosen at run time: one of several a run may use
 _M = TypeVar("_M", bound=BaseModel)
 
 
@@ -49,6 +52,12 @@ class Judged:
 
 
 _VERB = {MatchStatus.removed: "removed", MatchStatus.added: "added", MatchStatus.changed: "changed value"}
+
+
+class FileNote(str):
+    """Why a whole file's keys change no existing run (a new experiment file), not "no code reads it"."""
+
+    short: str = "a file no existing run uses"
 
 
 @dataclass
@@ -128,11 +137,15 @@ class DeadGroup:
         return f"{head} ({', '.join(examples)}{more})"
 
     def title(self) -> str:
+        if isinstance(self.reasons[0], FileNote):
+            return f"{self.label()}: {self.summary()}, {self.reasons[0].short}"
         return f"{self.label()}: {self.summary()}, no code reads {'it' if len(self.matches) == 1 else 'them'}"
 
     def reason(self) -> str:
         """Why the whole group is dead, with the first key's own reason as the example."""
         first = self.reasons[0]
+        if isinstance(first, FileNote):
+            return f"no effect on existing runs: {first}"
         return (f"dead configuration: no code reads any of these {len(self.matches):,} keys or their sections "
                 f"(first: {first})")
 
@@ -158,6 +171,9 @@ class Outcome:
     moved: list[KeyMatch] = field(default_factory=list)  # same value under another key, read or not
     dead: list[DeadGroup] = field(default_factory=list)  # dead changes, by file and status, in path order
     counts: dict[MatchStatus, int] = field(default_factory=lambda: dict.fromkeys(MatchStatus, 0))  # all matches
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (key, message): keys that could not be judged
+    # keys set at one commit only, to the value the other commit's implicit default gives them
+    identical_defaults: list[tuple[KeyMatch, Default]] = field(default_factory=list)
 
 
 _set = object.__setattr__
@@ -242,6 +258,117 @@ def dead_for(match: KeyMatch, reads: tuple[ReadIndex, ReadIndex], targets: tuple
     return f"baseline: {why_b}" if why_c is None else f"baseline: {why_b}; candidate: {why_c}"
 
 
+def _runtime_loader(match: KeyMatch, base: SideConfig, cand: SideConfig) -> str | None:
+    """The module that loads this key's file from a path chosen at run time (`SideConfig.runtime_files`),
+    or picks its top-level section at run time (`config[env_name]`: `SideConfig.runtime_sections`)."""
+    for entry, side in ((match.baseline, base), (match.candidate, cand)):
+        if entry is None:
+            continue
+        if entry.path in side.runtime_files:
+            return side.runtime_files[entry.path]
+        picked = side.runtime_sections.get(entry.path)
+        if picked is not None and "." in entry.key and entry.key.split(".", 1)[0] not in picked[1]:
+            return picked[0]
+    return None
+
+
+def _lone_file(match: KeyMatch, base: SideConfig, cand: SideConfig) -> FileNote | None:
+    """Why a key of a run-time candidate file that exists at one commit only changes no run, else None.
+
+    A config file added next to the others is a new experiment (no baseline run used it); one that was
+    deleted can no longer be chosen, which a run notices at once (it fails to start)."""
+    b, c = match.baseline, match.candidate
+    if c is not None and b is None and c.path not in base.runtime_files and c.path in cand.runtime_files:
+        note = FileNote(f"`{c.path}` is a new config file among those `{cand.runtime_files[c.path]}` loads at "
+                        "run time; no baseline run used it")
+        note.short = "a new config file no baseline run used"
+        return note
+    if b is not None and c is None and b.path not in cand.runtime_files and b.path in base.runtime_files:
+        note = FileNote(f"`{b.path}` was deleted from the config files `{base.runtime_files[b.path]}` loads at "
+                        "run time; a run that names it fails to start")
+        note.short = "a deleted config file (a run naming it fails to start)"
+        return note
+    for entry, here, there, verb in ((c, cand, base, "new"), (b, base, cand, "deleted")):
+        if entry is None or (b is not None and c is not None) or "." not in entry.key:
+            continue
+        picked = here.runtime_sections.get(entry.path)
+        section = entry.key.split(".", 1)[0]
+        if picked is not None and section not in picked[1] and section not in _sections_of(there):
+            note = FileNote(f"section `{section}` of `{entry.path}` is {verb} among those `{picked[0]}` picks at "
+                            "run time; " + ("no baseline run used it" if verb == "new" else
+                                            "a run that names it fails to start"))
+            note.short = f"a {verb} section picked at run time" + (" no baseline run used" if verb == "new" else "")
+            return note
+    return None
+
+
+def _unit(match: KeyMatch, base: SideConfig, cand: SideConfig) -> tuple[str, str]:
+    """(file, section) a run picks: the whole file for a run-time file, else the top-level section."""
+    entry = match.key_entry
+    if entry.path in base.runtime_files or entry.path in cand.runtime_files:
+        return entry.path, ""
+    return entry.path, entry.key.split(".", 1)[0]
+
+
+def _group_runtime(findings: list[Finding], found: list[tuple[Finding, KeyMatch, str]], base: SideConfig,
+                   cand: SideConfig) -> list[Finding]:
+    """One finding per file (or section) a run picks at run time and status, when more than
+    `PER_KEY_MAX` of its keys changed: a release that retunes forty per-environment sections reads as
+    forty items, not four hundred. Every key travels in the evidence."""
+    groups: dict[tuple[str, str, MatchStatus], list[tuple[Finding, KeyMatch, str]]] = {}
+    for item in found:
+        path, section = _unit(item[1], base, cand)
+        groups.setdefault((path, section, item[1].status), []).append(item)
+    merged: dict[int, Finding | None] = {}
+    for (path, section, status), items in groups.items():
+        if len(items) <= PER_KEY_MAX:
+            continue
+        members = [f for f, _, _ in items]
+        top = max(members, key=lambda f: f.severity.weight)
+        shown = []
+        for _f, m, _ in items[:EXAMPLE_KEYS]:
+            leaf = m.key_entry.key.split(".", 1)[1] if section and "." in m.key_entry.key else m.key_entry.leaf
+            shown.append(f"`{leaf}` {_value(m.baseline)} → {_value(m.candidate)}" if status is MatchStatus.changed
+                         else f"`{leaf}` {_value(m.key_entry)}")
+        where = f"section `{section}` of `{path}`" if section else f"`{path}`"
+        verb = _VERB.get(status, status.value)
+        keys = [{"key": m.key, "baseline": _value(m.baseline), "candidate": _value(m.candidate)} for _, m, _ in items]
+        group = Finding(
+            id=f"{SOURCE}:{path}:{section}:{status.value}", source=SOURCE, subsystem=top.subsystem,
+            severity=top.severity, confidence=min(f.confidence for f in members),
+            title=f"Config {where}: {len(items)} keys {verb} ({', '.join(shown)}, … +{len(items) - len(shown)})",
+            impact=top.impact,
+            rationale=(f"{where} is picked at run time by `{items[0][2]}`: these {len(items)} keys matter to the "
+                       f"runs that use it. The most severe: {top.title} ({top.rationale})"),
+            locations=top.locations,
+            evidence=[*top.evidence[:1], Evidence(kind=EvidenceKind.config, summary=f"{len(items)} keys {verb}",
+                                                   locations=[], details={"keys": keys})],
+            fix=f"Review {where}: " + top.fix,
+            hypotheses=sorted({h for f in members for h in f.hypotheses}),
+        )
+        merged[id(top)] = group
+        for f in members:
+            merged.setdefault(id(f), None)
+    if not merged:
+        return findings
+    out = []
+    for f in findings:
+        if id(f) not in merged:
+            out.append(f)
+        elif merged[id(f)] is not None:
+            out.append(merged[id(f)])  # type: ignore[arg-type]
+    return out
+
+
+def _sections_of(config: SideConfig) -> set[str]:
+    """Top-level sections of the documents whose sections are picked at run time (memoised on the config)."""
+    found = getattr(config, "_picked", None)
+    if found is None:
+        found = {e.key.split(".", 1)[0] for e in config.effective.values() if e.path in config.runtime_sections}
+        object.__setattr__(config, "_picked", found)
+    return found
+
+
 def _value(entry: ConfigEntry | None) -> str:
     return entry.render_value() if entry is not None else "—"
 
@@ -312,7 +439,8 @@ def _group_subsystem(group: DeadGroup, playbooks: PlaybookSet) -> str:
 def _key_item(match: KeyMatch, reason: str, subsystem: str) -> NoEffectChange:
     """One dead key as a NoEffectChange (built without re-validation: see `_built`)."""
     return _built(NoEffectChange, {
-        "subsystem": subsystem, "title": _title(match), "reason": f"dead configuration, {reason}",
+        "subsystem": subsystem, "title": _title(match),
+        "reason": f"no effect on existing runs, {reason}" if isinstance(reason, FileNote) else f"dead configuration, {reason}",
         "locations": [_location(e.path, e.line, side)
                       for e, side in ((match.baseline, "baseline"), (match.candidate, "candidate"))
                       if e is not None and not e.path.startswith("<")],
@@ -344,73 +472,149 @@ def build_outcome(matches: list[KeyMatch], base: SideConfig, cand: SideConfig, p
     sections: dict[str, ConfigEntry] | None = None  # built on the first removed key that is read
     dead: list[tuple[KeyMatch, str]] = []
     counts = out.counts
+    runtime_found: list[tuple[Finding, KeyMatch, str]] = []  # findings in files/sections picked at run time
     for match in matches:
-        status = match.status
-        counts[status] += 1
-        if status is MatchStatus.moved and match.baseline.key != match.candidate.key:  # type: ignore[union-attr]
-            out.moved.append(match)
-        reason = dead_for(match, reads, targets)
-        if reason is not None:
-            if status is not MatchStatus.unchanged and status is not MatchStatus.moved:
-                dead.append((match, reason))  # judged later, per group (thousands on a large refactor)
-            # an identical key nothing reads proves nothing: it verifies no setting, refutes no hypothesis
-            continue
-        verdict = judge(match, playbooks)
-        judged = Judged(match, verdict)
-        out.judged.append(judged)
-        hyp = verdict.hypothesis
-        if match.status in (MatchStatus.unchanged, MatchStatus.moved):
+        try:
+            status = match.status
+            counts[status] += 1
+            if status is MatchStatus.moved and match.baseline.key != match.candidate.key:  # type: ignore[union-attr]
+                out.moved.append(match)
+            runtime = _runtime_loader(match, base, cand)
+            if runtime is not None and (status is MatchStatus.unchanged or status is MatchStatus.moved):
+                continue  # one of many files a run may load: identical, it verifies nothing about the run
+            reason = dead_for(match, reads, targets)
+            if reason is not None:
+                if status is not MatchStatus.unchanged and status is not MatchStatus.moved:
+                    dead.append((match, reason))  # judged later, per group (thousands on a large refactor)
+                # an identical key nothing reads proves nothing: it verifies no setting, refutes no hypothesis
+                continue
+            if runtime is not None and (lone := _lone_file(match, base, cand)) is not None:
+                dead.append((match, lone))  # a new (or dropped) experiment file: no existing run changes
+                continue
+            verdict = judge(match, playbooks)
+            judged = Judged(match, verdict)
+            out.judged.append(judged)
+            hyp = verdict.hypothesis
+            implicit: Default | Unknown | None = None
+            if status is MatchStatus.added or status is MatchStatus.removed:
+                # set at one commit only: what applied at the other is its implicit default, when it can be found
+                one = match.candidate if status is MatchStatus.added else match.baseline
+                assert one is not None
+                there, here = (reads[0], reads[1]) if status is MatchStatus.added else (reads[1], reads[0])
+                implicit = there.implicit_default(one)
+                if isinstance(implicit, Unknown) or implicit.weak:
+                    # a literal the other commit hard-coded where this one reads the setting (promoted to an option)
+                    implicit = here.promoted_constant(one, there) or implicit
+                if isinstance(implicit, Default) and implicit.weak and not same_value(implicit.entry(one), one):
+                    implicit = Unknown(f"only a parameter default was found (`{one.leaf}` = "
+                                       f"{implicit.entry(one).render_value()} at {implicit.where}), which may "
+                                       "belong to another function")
+                if isinstance(implicit, Default) and same_value(implicit.entry(one), one):
+                    out.judged.pop()  # not a change: listed apart (`identical_defaults`)
+                    out.identical_defaults.append((match, implicit))
+                    if hyp:
+                        groups.setdefault(hyp, {"same": [], "changed": []})["same"].append(judged)
+                    if verdict.learning_dynamics and verdict.severity.at_least(Severity.significant):
+                        side = "baseline" if status is MatchStatus.added else "candidate"
+                        out.verified.append(VerifiedItem(
+                            subsystem=verdict.subsystem, source=SOURCE,
+                            what=f"{one.key} {one.render_value()} identical",
+                            how=f"set at {one.where()} only; the {side}'s implicit default is the same "
+                                f"({implicit.where})"))
+                    continue
+            if match.status in (MatchStatus.unchanged, MatchStatus.moved):
+                if hyp:
+                    groups.setdefault(hyp, {"same": [], "changed": []})["same"].append(judged)
+                if verdict.learning_dynamics and verdict.severity.at_least(Severity.significant):
+                    b = match.baseline
+                    assert b is not None
+                    moved = f" (moved {b.where()} → {match.candidate.where()})" if match.candidate else ""  # type: ignore[union-attr]
+                    out.verified.append(VerifiedItem(subsystem=verdict.subsystem, source=SOURCE,
+                                                     what=f"{b.key} {b.render_value()} identical",
+                                                     how=f"effective configuration at both commits{moved}"))
+                continue
+            locations = [loc for loc in (_loc(match.baseline, "baseline"), _loc(match.candidate, "candidate")) if loc]
             if hyp:
-                groups.setdefault(hyp, {"same": [], "changed": []})["same"].append(judged)
-            if verdict.learning_dynamics and verdict.severity.at_least(Severity.significant):
-                b = match.baseline
-                assert b is not None
-                moved = f" (moved {b.where()} → {match.candidate.where()})" if match.candidate else ""  # type: ignore[union-attr]
-                out.verified.append(VerifiedItem(subsystem=verdict.subsystem, source=SOURCE,
-                                                 what=f"{b.key} {b.render_value()} identical",
-                                                 how=f"effective configuration at both commits{moved}"))
-            continue
-        locations = [loc for loc in (_loc(match.baseline, "baseline"), _loc(match.candidate, "candidate")) if loc]
-        if hyp:
-            groups.setdefault(hyp, {"same": [], "changed": []})["changed"].append(judged)
-        if match.status is MatchStatus.removed:
-            if sections is None:
-                sections = section_index(matches)
-            judged.place = placement(match, matches, cand, sections)
-        fix, fix_loc = _fix(match, matches, cand, sections)
-        if fix_loc is not None and all(loc.side != "candidate" for loc in locations):
-            locations.append(fix_loc)
-        confidence = MATCH_CONFIDENCE.get(match.how, 0.7)
-        if match.status is MatchStatus.added:
-            confidence -= 0.15
-        if not entry_known:
-            confidence -= NO_ENTRY_PENALTY
-        impact = verdict.why
-        if verdict.playbook and verdict.rule and verdict.rule.hypothesis:
-            hypothesis = verdict.playbook.hypothesis(verdict.rule.hypothesis)
-            if hypothesis is not None:
-                impact = f"{hypothesis.statement} ({verdict.why})"
-        key = (match.baseline or match.candidate).key  # type: ignore[union-attr]
-        evidence = Evidence(
-            kind=EvidenceKind.config,
-            summary=f"{_value(match.baseline)} → {_value(match.candidate)} ({match.status.value}"
-                    + (f", matched by {match.how}" if match.how else "") + ")",
-            locations=locations,
-            details={"key": key, "status": match.status.value, "matched_by": match.how,
-                     "baseline": _value(match.baseline), "candidate": _value(match.candidate),
-                     "baseline_key": match.baseline.key if match.baseline else None,
-                     "candidate_key": match.candidate.key if match.candidate else None},
-        )
-        patch = None
-        if read_candidate and match.status is MatchStatus.changed and match.baseline and match.candidate:
-            patch = restore_patch(read_candidate(match.candidate.path), match.candidate, match.baseline)
-        out.findings.append(Finding(
-            id=f"{SOURCE}:{key}", source=SOURCE, subsystem=verdict.subsystem, severity=verdict.severity,
-            confidence=round(max(0.2, min(confidence, 0.95)), 2), title=_title(match), impact=impact,
-            rationale=f"Effective configuration of the training entry ({match.status.value}); {verdict.why}.",
-            locations=locations, evidence=[evidence], fix=fix, patch=patch,
-            hypotheses=[hyp] if hyp else [],
-        ))
+                groups.setdefault(hyp, {"same": [], "changed": []})["changed"].append(judged)
+            if match.status is MatchStatus.removed:
+                if sections is None:
+                    sections = section_index(matches)
+                judged.place = placement(match, matches, cand, sections)
+            fix, fix_loc = _fix(match, matches, cand, sections)
+            if fix_loc is not None and all(loc.side != "candidate" for loc in locations):
+                locations.append(fix_loc)
+            confidence = MATCH_CONFIDENCE.get(match.how, 0.7)
+            if match.status is MatchStatus.added:
+                confidence -= 0.15
+            if not entry_known:
+                confidence -= NO_ENTRY_PENALTY
+            severity = verdict.severity
+            rationale = f"Effective configuration of the training entry ({match.status.value}); {verdict.why}."
+            if runtime is not None:
+                # which file a run loads is chosen on its command line: this change matters to the runs using it
+                confidence -= RUNTIME_PENALTY
+                if severity is Severity.critical:
+                    severity = Severity.significant
+                entry = match.key_entry
+                what = (f"`{entry.path}` is one of the config files `{runtime}` loads from a path chosen at run time"
+                        if entry.path in base.runtime_files or entry.path in cand.runtime_files else
+                        f"section `{entry.key.split('.', 1)[0]}` of `{entry.path}` is one of those `{runtime}` picks "
+                        "at run time")
+                rationale = (f"{what} ({match.status.value}); it matters to the runs that use it; {verdict.why}.")
+            title = _title(match)
+            other_side = "baseline" if match.status is MatchStatus.added else "candidate"
+            if isinstance(implicit, Default):
+                title += f" ({other_side}: implicit default {implicit.entry(match.key_entry).render_value()})"
+                rationale += f" At the {other_side} nothing sets it; its implicit default there is " \
+                             f"{implicit.entry(match.key_entry).render_value()} ({implicit.where})."
+            elif isinstance(implicit, Unknown):
+                confidence -= UNKNOWN_DEFAULT_PENALTY
+                rationale += f" The {other_side}'s implicit default could not be found: {implicit.why}."
+                # nothing at the candidate reads it by name or whole (`dict(rewards)` reads `gem`)
+                gone = match.key_entry
+                retired = (match.status is MatchStatus.removed and not reads[1].reads(gone.leaf)
+                           and not reads[1].reads_whole(gone.key))
+                if retired:
+                    rationale += (f" No code at the candidate reads `{match.key_entry.leaf}`: the setting was "
+                                  "retired with the code that read it, so what replaced it is a code change.")
+                if (match.status is MatchStatus.added or retired) and severity is Severity.critical:
+                    # a new setting (a new option usually comes with the code that reads it), or one retired
+                    # with its reader, and what applies instead is unknown: not proof of a regression
+                    severity = Severity.significant
+            impact = verdict.why
+            if verdict.playbook and verdict.rule and verdict.rule.hypothesis:
+                hypothesis = verdict.playbook.hypothesis(verdict.rule.hypothesis)
+                if hypothesis is not None:
+                    impact = f"{hypothesis.statement} ({verdict.why})"
+            key = (match.baseline or match.candidate).key  # type: ignore[union-attr]
+            evidence = Evidence(
+                kind=EvidenceKind.config,
+                summary=f"{_value(match.baseline)} → {_value(match.candidate)} ({match.status.value}"
+                        + (f", matched by {match.how}" if match.how else "") + ")",
+                locations=locations,
+                details={"key": key, "status": match.status.value, "matched_by": match.how,
+                         "baseline": _value(match.baseline), "candidate": _value(match.candidate),
+                         "baseline_key": match.baseline.key if match.baseline else None,
+                         "candidate_key": match.candidate.key if match.candidate else None},
+            )
+            patch = None
+            if read_candidate and match.status is MatchStatus.changed and match.baseline and match.candidate:
+                patch = restore_patch(read_candidate(match.candidate.path), match.candidate, match.baseline)
+            finding = Finding(
+                id=f"{SOURCE}:{key}", source=SOURCE, subsystem=verdict.subsystem, severity=severity,
+                confidence=round(max(0.2, min(confidence, 0.95)), 2), title=title, impact=impact,
+                rationale=rationale,
+                locations=locations, evidence=[evidence], fix=fix, patch=patch,
+                hypotheses=[hyp] if hyp else [],
+            )
+            out.findings.append(finding)
+            if runtime is not None:
+                runtime_found.append((finding, match, runtime))
+        except Exception as exc:  # noqa: BLE001 - one key that cannot be judged is a recorded failure
+            key = (match.baseline or match.candidate).key  # type: ignore[union-attr]
+            out.failures.append((key, f"{type(exc).__name__}: {exc}"))
+    if runtime_found:
+        out.findings = _group_runtime(out.findings, runtime_found, base, cand)
     out.dead = _dead_groups(dead)
     for group in out.dead:
         if group.grouped:

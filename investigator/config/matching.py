@@ -3,13 +3,16 @@
 Stages, each only over keys still unmatched (the table `STAGES` is the order):
 1. exact   : same normalised key path.
 2. alias   : same path once every segment is mapped to its playbook alias canonical name.
+   flatten : same path once every `.` is read as `_` (`env.name` <-> `env_name`), unique at both sides.
 3. suffix  : the longest common trailing path (>= 2 segments) is unique, e.g. a common prefix
              was dropped (`env.game.rewards.gem` ~ `game.rewards.gem`); ties broken by equal value.
 4. file    : a file only the baseline has and the one file of the same stem only the candidate has
              (`exp_70.yaml` -> `exp_70.py`): the leaf rule within the pair, if most keys pair. Before
              the global leaf stage, whose equal-value tie break could pair keys of unrelated files.
-5. leaf    : same (alias-canonical) leaf name, unique at both sides, or unique with an equal value.
-6. rename  : same parent section and similar leaf names (shared tokens / close spelling),
+5. section : a section whose root or name moved (`algorithm.*` -> `tool.trainer.ppo.*`): the section
+             of the other commit that shares most of its leaf names (mutually best), key by leaf.
+6. leaf    : same (alias-canonical) leaf name, unique at both sides, or unique with an equal value.
+7. rename  : same parent section and similar leaf names (shared tokens / close spelling),
              best pairs first; an equal value adds to the score.
 Then each pair is classified: unchanged, moved (same value, new key or file), changed; leftovers
 are removed/added.
@@ -106,6 +109,23 @@ def _alias(state: _State) -> None:
         hits = [k for k in bucket if k in state.cand]
         if len(hits) == 1:
             state.pair(key, hits[0], "alias")
+
+
+def _flatten(state: _State) -> None:
+    """Segments joined or split (`atari.env.name` <-> `atari.env_name`): the same path once every `.`
+    is read as `_`, unique at both commits."""
+    index: dict[str, list[str]] = {}
+    for key in state.cand:
+        index.setdefault(key.replace(".", "_"), []).append(key)
+    seen: dict[str, int] = {}
+    for key in state.base:
+        flat = key.replace(".", "_")
+        seen[flat] = seen.get(flat, 0) + 1
+    for key in list(state.base):
+        flat = key.replace(".", "_")
+        hits = index.get(flat)
+        if hits and len(hits) == 1 and seen[flat] == 1 and hits[0] in state.cand:
+            state.pair(key, hits[0], "flatten")
 
 
 def _prefer_value(entry: ConfigEntry, hits: list[str], cand: dict[str, ConfigEntry]) -> str | None:
@@ -302,6 +322,82 @@ def _files(state: _State) -> None:
             state.pair(bkey, ckey, "file")
 
 
+SECTION_SHARE = 0.5  # sections pair when their shared leaves are at least this share of the smaller one
+SECTION_MIN_SHARED = 2
+SECTION_FANOUT = 64  # a leaf in more candidate sections than this does not propose partners
+
+
+def _sections(keys: dict[str, ConfigEntry], canonical: Callable[[str], str]) -> dict[str, dict[str, str]]:
+    """parent section -> {alias-canonical leaf: key}, for the still unmatched keys."""
+    out: dict[str, dict[str, str]] = {}
+    for key in keys:
+        cut = key.rfind(".")
+        parent, leaf = (key[:cut], key[cut + 1:]) if cut >= 0 else ("", key)
+        out.setdefault(parent, {})[canonical(leaf)] = key
+    return out
+
+
+def _section(state: _State) -> None:
+    """Pair whole sections whose root or name moved (`algorithm.*` -> `tool.trainer.ppo.*`), by structure.
+
+    A baseline section and a candidate section pair when they share at least `SECTION_MIN_SHARED` leaf
+    names, and at least `SECTION_SHARE` of the smaller one's, and each is the other's best partner
+    (most shared leaves, then most equal values among them; a tie pairs nothing). Within the pair,
+    keys pair by leaf. This is what tells `algorithm.learning_rate` from `rnd_cfg.learning_rate` when
+    both moved under new names with the same value, which neither the suffix nor the leaf stage can."""
+    if not state.base or not state.cand:
+        return
+    canonical = state.aliases.segment
+    base_sections = _sections(state.base, canonical)
+    cand_sections = _sections(state.cand, canonical)
+    by_leaf: dict[str, list[str]] = {}
+    for parent, leaves in cand_sections.items():
+        for leaf in leaves:
+            by_leaf.setdefault(leaf, []).append(parent)
+
+    def score(bp: str, cp: str) -> tuple[int, int] | None:
+        b, c = base_sections[bp], cand_sections[cp]
+        shared = b.keys() & c.keys()
+        if len(shared) < SECTION_MIN_SHARED or len(shared) < SECTION_SHARE * min(len(b), len(c)):
+            return None
+        equal = sum(1 for leaf in shared if same_value(state.base[b[leaf]], state.cand[c[leaf]]))
+        return len(shared), equal
+
+    def best(scores: dict[str, tuple[int, int]]) -> str | None:
+        if not scores:
+            return None
+        ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
+        if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
+            return None
+        return ranked[0][0]
+
+    base_best: dict[str, str] = {}
+    cand_scores: dict[str, dict[str, tuple[int, int]]] = {}
+    for bp, leaves in base_sections.items():
+        if len(leaves) < SECTION_MIN_SHARED:
+            continue
+        counts: dict[str, int] = {}
+        for leaf in leaves:
+            parents = by_leaf.get(leaf, ())
+            if len(parents) > SECTION_FANOUT:
+                continue  # `name`, `enabled`: in every section, they tell none apart (and would be quadratic)
+            for cp in parents:
+                counts[cp] = counts.get(cp, 0) + 1
+        scores = {cp: sc for cp, n in counts.items() if n >= SECTION_MIN_SHARED and (sc := score(bp, cp)) is not None}
+        for cp, sc in scores.items():
+            cand_scores.setdefault(cp, {})[bp] = sc
+        choice = best(scores)
+        if choice is not None:
+            base_best[bp] = choice
+    for bp, cp in base_best.items():
+        if best(cand_scores.get(cp, {})) != bp:
+            continue
+        b, c = base_sections[bp], cand_sections[cp]
+        for leaf in sorted(b.keys() & c.keys()):
+            if b[leaf] in state.base and c[leaf] in state.cand:
+                state.pair(b[leaf], c[leaf], "section")
+
+
 def leaf_similarity(a: str, b: str, aliases: Aliases) -> float:
     if aliases.same(a, b):
         return 1.0
@@ -364,8 +460,10 @@ def _rename(state: _State) -> None:
 STAGES: list[tuple[str, Callable[[_State], None]]] = [
     ("exact", _exact),
     ("alias", _alias),
+    ("flatten", _flatten),
     ("suffix", _suffix),
     ("file", _files),
+    ("section", _section),
     ("leaf", _leaf),
     ("rename", _rename),
 ]
@@ -391,3 +489,34 @@ def match(base: dict[str, ConfigEntry], cand: dict[str, ConfigEntry], aliases: A
     out.extend(KeyMatch(MatchStatus.added, None, e) for e in state.cand.values())
     out.sort(key=lambda m: m.key)
     return out
+
+
+def pair_code_renames(matches: list[KeyMatch], reads_base: Callable[[str], bool],
+                      reads_cand: Callable[[str], bool]) -> list[KeyMatch]:
+    """Pair a key removed and a key added in the same section of the same file when the code renamed
+    the setting with it: the old name is read at the baseline only and the new one at the candidate only
+    (`use_popart` -> `use_valuenorm` in every config file and in the code that reads it). Exactly one of
+    each in the section, or nothing is paired."""
+    removed: dict[tuple[str, str], list[int]] = {}
+    added: dict[tuple[str, str], list[int]] = {}
+    for i, m in enumerate(matches):
+        entry = m.baseline if m.status is MatchStatus.removed else m.candidate if m.status is MatchStatus.added else None
+        if entry is None:
+            continue
+        bucket = removed if m.status is MatchStatus.removed else added
+        bucket.setdefault((entry.path, entry.parent), []).append(i)
+    if not removed or not added:
+        return matches
+    out = list(matches)
+    drop: set[int] = set()
+    for where, gone in removed.items():
+        new = added.get(where)
+        if len(gone) != 1 or new is None or len(new) != 1:
+            continue
+        b, c = matches[gone[0]].baseline, matches[new[0]].candidate
+        assert b is not None and c is not None
+        old_leaf, new_leaf = b.leaf, c.leaf
+        if reads_base(old_leaf) and reads_cand(new_leaf) and not reads_cand(old_leaf) and not reads_base(new_leaf):
+            out[gone[0]] = classify(b, c, "code rename")
+            drop.add(new[0])
+    return [m for i, m in enumerate(out) if i not in drop] if drop else matches

@@ -59,6 +59,16 @@ _encode_string = json.encoder.encode_basestring_ascii  # what `json.dumps` uses 
 _FINITE = math.isfinite
 
 
+def _text(value: object) -> object:
+    """JSON stand-in for values JSON has no form for: sets and frozensets as sorted lists, others as text."""
+    if isinstance(value, set | frozenset):
+        try:
+            return sorted(value)
+        except TypeError:
+            return sorted(value, key=repr)
+    return str(value)
+
+
 @dataclass(slots=True)
 class ConfigEntry:
     """One configured value: where it lives and what it is."""
@@ -88,7 +98,10 @@ class ConfigEntry:
             return "true" if value else "false"
         if kind is int or (kind is float and _FINITE(value)):
             return repr(value)
-        return json.dumps(value, sort_keys=True, default=str)
+        try:
+            return json.dumps(value, sort_keys=True, default=_text)
+        except (TypeError, ValueError):  # mixed-type mapping keys, a circular value: never fail to show it
+            return repr(value)
 
     def with_key(self, key: str) -> ConfigEntry:
         """A copy under another key (`dataclasses.replace(self, key=key)`, without its overhead)."""
@@ -122,7 +135,10 @@ def same_value(a: ConfigEntry, b: ConfigEntry) -> bool:
         except OverflowError:  # an integer too large for a float
             return va == vb
     if isinstance(va, list | tuple) and isinstance(vb, list | tuple):
-        return json.dumps(list(va), default=str) == json.dumps(list(vb), default=str)
+        try:
+            return json.dumps(list(va), default=str) == json.dumps(list(vb), default=str)
+        except (TypeError, ValueError):  # a mapping with tuple keys, a circular value
+            return list(va) == list(vb)
     return va == vb
 
 
@@ -180,6 +196,12 @@ class KeyMatch:
         assert entry is not None
         return entry.key
 
+    @property
+    def key_entry(self) -> ConfigEntry:
+        entry = self.baseline or self.candidate
+        assert entry is not None
+        return entry
+
 
 class EntryPoint(BaseModel):
     """The training entry analysed at one commit, and how it was found."""
@@ -210,4 +232,8 @@ class SideConfig:
     other: dict[str, ConfigEntry] = field(default_factory=dict)  # config outside the entry's reach
     shadowed: dict[str, list[ConfigEntry]] = field(default_factory=dict)  # overridden entries
     replaced: dict[str, ConfigEntry] = field(default_factory=dict)  # key -> mapping assignment that dropped it
+    # files that reached code may load, the path being chosen at run time -> the module that loads them
+    runtime_files: dict[str, str] = field(default_factory=dict)
+    # loaded files whose top-level sections reached code picks at run time -> (module, sections always read)
+    runtime_sections: dict[str, tuple[str, frozenset[str]]] = field(default_factory=dict)
     files: int = 0

@@ -64,7 +64,10 @@ def restore_patch(candidate_text: str | None, cand: ConfigEntry, base: ConfigEnt
     spans = [m for m in _LITERAL.finditer(line) if _same(_evaluate(m.group(0), cand.format), cand.value)]
     if len(spans) != 1:
         return None
-    new_value = render(base.value, cand.format)
+    try:
+        new_value = render(base.value, cand.format)
+    except (TypeError, ValueError, yaml.YAMLError):  # a value the format cannot write (a set in JSON)
+        return None
     if new_value is None:
         return None
     span = spans[0]

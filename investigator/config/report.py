@@ -120,6 +120,12 @@ def render(base: SideConfig, cand: SideConfig, outcome: Outcome, other: list[Key
             continue
         lines.append(f"\n**{subsystem}**\n\n{HEADER}")
         lines.extend(_row(j.match, j.place) for j in sorted(rows, key=lambda j: (-j.verdict.severity.weight, j.match.key)))
+    if outcome.identical_defaults:
+        shown = ", ".join(f"`{m.key}` {m.key_entry.render_value()} ({d.where})"
+                          for m, d in outcome.identical_defaults[:MAX_MOVED_KEYS])
+        more = len(outcome.identical_defaults) - MAX_MOVED_KEYS
+        lines.append(f"\nSet at one commit only, to the other commit's implicit default (identical): {shown}"
+                     + (f", … and {more:,} more" if more > 0 else "") + ".")
     if outcome.dead:
         lines.extend(_dead(outcome.dead))
     if outcome.moved:

@@ -25,7 +25,18 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING
 
+from investigator import budget
+from investigator.config.defaults import (
+    Default,
+    Unknown,
+    code_defaults,
+    hard_coded,
+    implicit_default,
+    promoted_constant,
+    setting_targets,
+)
 from investigator.config.keys import CLASS_SUFFIXES, ROOT_PREFIXES, class_segment, normalise_segment
+from investigator.config.loading import STRUCTURED_FORMATS, LoadIndex
 from investigator.config.model import EntryKind
 from investigator.pyast import parse_tree
 
@@ -66,6 +77,8 @@ _NOT_WHOLE = frozenset({"self", "cls"})  # the object itself (config class bodie
 _LOADERS = frozenset({"load", "loads", "safe_load", "full_load", "unsafe_load", "load_all", "safe_load_all"})
 _LOADER_BARE = _LOADERS - {"load", "loads"}  # a bare `load(x)` may be anything; `safe_load(x)` is YAML's
 LOADED: Token = ("loaded", "")
+# a module that may give a name a default (`.get("x", 1)`, `getattr(o, "x", 1)`, `def f(x=1)`): parsed for it
+_DEFAULT_HINT = re.compile(r"""\.(?:get|pop|setdefault)\(\s*['"]|getattr\(|\bdef\s+\w+\s*\([^)]*=""")
 # Suffixes of config file names in string literals (`"hyperparams/ppo.yml"`, `f"conf/{algo}.yaml"`).
 _FILE_SUFFIXES = (".yaml", ".yml", ".json", ".toml")
 
@@ -460,6 +473,8 @@ class ReadIndex:
         self._whole_files: set[str] = set()  # config file names (globs) of modules consuming a loaded document
         self._files_asked = False
         self._file_read: dict[str, bool] = {}
+        self.loads: LoadIndex | None = None  # which structured files some code can load (set by `SideData`)
+        self._defaults: dict[tuple[str, object], Default | Unknown] = {}
 
     @staticmethod
     def _pattern(names: set[str]) -> re.Pattern[str]:
@@ -512,6 +527,7 @@ class ReadIndex:
     def _read_modules(self, paths: Iterable[str]) -> None:
         """Parse these modules (those not parsed yet) and take in their reads."""
         for path in paths:
+            budget.check()
             if path in self._parsed:
                 continue
             text = self.sources[path]
@@ -680,6 +696,44 @@ class ReadIndex:
                 return True
         return False
 
+    def implicit_default(self, entry: ConfigEntry) -> Default | Unknown:
+        """What `entry`'s key takes at this commit when nothing sets it (see `defaults`), memoised by leaf."""
+        key = (entry.key.rsplit(".", 1)[-1], entry.kind is EntryKind.call_kwarg and entry.key)
+        memo = self._defaults
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = implicit_default(entry, self._mentioning, self._module_defaults)
+        return found
+
+    def promoted_constant(self, entry: ConfigEntry, other: ReadIndex) -> Default | None:
+        """The literal `other` (the other commit) hard-coded where this commit's code reads the setting
+        (see `defaults.promoted_constant`); each module is walked once per commit, whatever the keys."""
+        leaf = entry.key.rsplit(".", 1)[-1]
+        here = [(p, self._module_walk(p, "targets", setting_targets)) for p in self._mentioning({leaf})]
+        return promoted_constant(entry, here, lambda path: other._module_walk(path, "hard", hard_coded))
+
+    def _module_walk(self, path: str, kind: str, walk: Callable[[ast.Module], dict]) -> dict:
+        """`walk(tree)` of one module, memoised by content (shared between the commits)."""
+        text = self.sources.get(path)
+        if text is None:
+            return {}
+        key = (kind, path, hash(text))
+        found = self._shared.get(key)
+        if found is None:
+            tree = self._tree(path, text)
+            found = self._shared[key] = walk(tree) if tree is not None else {}
+        return found
+
+    def _module_defaults(self, path: str) -> dict[str, list[tuple[object, int, bool]]]:
+        """`defaults.code_defaults` of one module, parsed once (shared between the commits by content)."""
+        text = self.sources[path]
+        key = ("defaults", path, hash(text))
+        found = self._shared.get(key)
+        if found is None:
+            tree = self._tree(path, text) if _DEFAULT_HINT.search(text) else None
+            found = self._shared[key] = code_defaults(tree) if tree is not None else {}
+        return found
+
     def is_referenced(self, name: str) -> bool:
         """Whether a class/function name is mentioned anywhere beyond its definition."""
         return self._is_referenced_def(name)
@@ -724,6 +778,10 @@ def dead_reason(key: str, index: ReadIndex, target: str | None = None,
     """
     if entry is not None and entry.kind is EntryKind.call_kwarg:
         return None  # a keyword argument of a call that reached code makes: the callee takes it
+    if entry is not None and index.loads is not None and entry.format in STRUCTURED_FORMATS:
+        unloaded = index.loads.why_not_loaded(entry.path)
+        if unloaded is not None:
+            return unloaded  # an example only the README names: whatever its keys are called, nothing reads them
     if target and index.defines(target):
         cls = target.rsplit(".", 1)[-1]
         if not index.is_referenced(cls) and not index.reads_whole(key, entry):

@@ -2,17 +2,77 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from investigator.demo.generator import generate_demo_repo
+from investigator.demo.generator import FIRST_COMMIT, generate_demo_repo
+from investigator.git.errors import InputError
 from investigator.request import InvestigationRequest
 from investigator.sandbox import export_commit, run_isolated
+
+MARKER = ".investigator-demo"  # written into --workdir: only a directory holding it is ever reused
+_DEMO_ENTRIES = ("gridarena-ppo", "runs")  # what the demo creates in --workdir; the only things it removes
+_MIN_STEPS = 512  # one PPO update of the demo (8 environments x 64 steps); fewer log nothing
+
+
+def _protected(path: Path) -> str | None:
+    """Why `path` may never be a demo workdir (filesystem root, home, the current directory or above)."""
+    cwd = Path.cwd().resolve()
+    if path == Path(path.anchor):
+        return "is the filesystem root"
+    if path == Path.home().resolve():
+        return "is your home directory"
+    if path == cwd or path in cwd.parents:
+        return "is the current directory or one of its parents"
+    return None
+
+
+def _unmarked_demo(path: Path) -> bool:
+    """A demo written before the marker existed: only the demo's entries, and the demo's first commit."""
+    if not {p.name for p in path.iterdir()} <= set(_DEMO_ENTRIES) or not (path / "gridarena-ppo" / ".git").is_dir():
+        return False
+    proc = subprocess.run(
+        ["git", "-C", str(path / "gridarena-ppo"), "log", "--reverse", "--format=%s"], capture_output=True, text=True
+    )
+    return proc.returncode == 0 and proc.stdout.startswith(f"{FIRST_COMMIT}\n")
+
+
+def prepare_workdir(workdir: Path) -> Path:
+    """Make `workdir` ready for a fresh demo without touching anything the demo did not create.
+
+    A new or empty directory is used as is. A directory holding the demo's marker (a previous demo)
+    has only the demo's own entries (`gridarena-ppo/`, `runs/`) removed; anything else in it stays.
+    Any other non-empty directory, a file, or a protected place is refused with an InputError.
+    """
+    resolved = workdir.resolve()
+    reason = _protected(resolved)
+    if reason:
+        raise InputError(f"--workdir {workdir} {reason}; choose a new or empty directory")
+    if resolved.exists() and not resolved.is_dir():
+        raise InputError(f"--workdir {workdir} is a file, not a directory")
+    if resolved.is_dir() and any(resolved.iterdir()):
+        if not (resolved / MARKER).is_file() and not _unmarked_demo(resolved):
+            raise InputError(
+                f"--workdir {workdir} is not empty and was not created by `investigate demo`; "
+                "choose a new or empty directory (nothing was changed)"
+            )
+        for name in _DEMO_ENTRIES:
+            entry = resolved / name
+            if entry.is_symlink() or entry.is_file():
+                entry.unlink()
+            elif entry.is_dir():
+                shutil.rmtree(entry)
+    try:
+        resolved.mkdir(parents=True, exist_ok=True)
+        (resolved / MARKER).write_text("created by `investigate demo`; the demo may replace gridarena-ppo/ and runs/ here\n")
+    except OSError as exc:
+        raise InputError(f"--workdir {workdir} cannot be created: {exc.strerror or exc}") from None
+    return workdir
 
 
 def _train_runs(repo, workdir: Path, seeds: int, steps: int, timeout_s: float) -> tuple[list[str], list[str]]:
@@ -35,19 +95,24 @@ def _train_runs(repo, workdir: Path, seeds: int, steps: int, timeout_s: float) -
 
 
 def demo_main(argv: Sequence[str]) -> int:
-    from investigator.cli import execute
+    from investigator.cli import OneLineParser, execute, int_at_least
+    from investigator.report.output import check_output_dir
 
-    p = argparse.ArgumentParser(prog="investigate demo", description="Generate a demo PPO repository with planted regressions and investigate it.")
-    p.add_argument("--workdir", default="reports/demo", help="where to generate the demo repository (replaced)")
+    p = OneLineParser(prog="investigate demo", description="Generate a demo PPO repository with planted regressions and investigate it.")
+    p.add_argument(
+        "--workdir",
+        default="reports/demo",
+        help="where to generate the demo repository: a new or empty directory, or a previous demo's "
+        f"(marked by {MARKER}; only its gridarena-ppo/ and runs/ are replaced)",
+    )
     p.add_argument("--output", default="reports", help="where to write the report")
-    p.add_argument("--runs", type=int, default=0, metavar="SEEDS", help="train SEEDS short runs per commit (CPU: ~5 s each) and analyse their logs")
-    p.add_argument("--steps", type=int, default=20000, help="environment steps per demo training run")
+    p.add_argument("--runs", type=int_at_least(0), default=0, metavar="SEEDS", help="train SEEDS short runs per commit (CPU: ~5 s each) and analyse their logs")
+    p.add_argument("--steps", type=int_at_least(_MIN_STEPS), default=20000, help=f"environment steps per demo training run (at least {_MIN_STEPS})")
     p.add_argument("--format", dest="formats", action="append", choices=["md", "json", "html"])
     p.add_argument("--quiet", action="store_true")
     args = p.parse_args(list(argv))
-    workdir = Path(args.workdir)
-    if workdir.exists():
-        shutil.rmtree(workdir)
+    check_output_dir(Path(args.output))
+    workdir = prepare_workdir(Path(args.workdir))
     repo = generate_demo_repo(workdir / "gridarena-ppo")
     print(f"demo repository: {repo.path} (baseline {repo.baseline[:7]}, candidate {repo.candidate[:7]})", file=sys.stderr)
     for planted in repo.planted:

@@ -170,6 +170,8 @@ def _template(name: str) -> str:
     return resources.files(_TEMPLATES).joinpath(name).read_text()
 
 
+FIRST_COMMIT = "Initial PPO trainer on GridArena"  # also how `investigate demo` recognises an old demo
+
 _GIT_ENV = {
     "GIT_AUTHOR_NAME": "Demo Researcher",
     "GIT_AUTHOR_EMAIL": "researcher@example.com",
@@ -240,7 +242,7 @@ def generate_demo_repo(path: Path, *, plant_code: bool = True, plant_config: boo
     baseline_loop = train_loop.replace("from rlproj.common.utils import", "from rlproj.utils import")
     ppo = _template("ppo.py")
     baseline = commit(
-        "Initial PPO trainer on GridArena",
+        FIRST_COMMIT,
         {
             "README.md": README_V1,
             "train.py": _template("train_yaml_entry.py"),

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from pydantic import BaseModel, Field
 
+from investigator import budget
 from investigator.detectors.flow import Flow, Site
 from investigator.detectors.pairs import FunctionPair, PairIndex, SideIndex, build_pairs
 from investigator.detectors.pyast import FunctionInfo
@@ -106,6 +107,7 @@ class DetectorContext:
     def sites(self, fn: FunctionInfo | None) -> list[Site]:
         if fn is None:
             return []
+        budget.check()  # per function walked: an analyzer past its time budget stops here
         try:
             return self.flows[fn.side].sites(fn)
         except RecursionError:  # pathological nesting: analyse nothing there rather than crash

@@ -6,6 +6,7 @@ import time
 from collections.abc import Collection
 from typing import TYPE_CHECKING
 
+from investigator import budget
 from investigator.detectors.base import DetectorContext, Hit, all_detectors
 from investigator.detectors.evidence import counterpart, hunk_text, restore_patch
 from investigator.detectors.native import native_section
@@ -51,6 +52,7 @@ def run_detectors(
     for detector in all_detectors():
         if only is not None and detector.meta.id not in only:
             continue
+        budget.check()  # an analyzer past its time budget stops here (see investigator.budget)
         try:
             out = detector.run(ctx)
         except Exception as exc:  # noqa: BLE001 - one broken detector must not stop the others

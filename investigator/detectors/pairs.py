@@ -15,6 +15,7 @@ from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from investigator import budget
 from investigator.detectors.imports import ReferenceFinder, RefResult
 from investigator.detectors.pyast import FunctionInfo, ParsedModule, parse_module
 from investigator.detectors.sources import FileChange, SourceTree
@@ -54,6 +55,7 @@ class SideIndex:
     # -- reading -----------------------------------------------------------------------------
     def module(self, path: str) -> ParsedModule | None:
         if path not in self._modules:
+            budget.check()
             text = self.tree.read_text(path)
             parsed: ParsedModule | None = None
             if text is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from investigator.git.paths import path_text
 from investigator.git.repository import CommitRange, RepoHandle
 from investigator.git.snapshot import Snapshot
 
@@ -130,12 +131,10 @@ def _parse_raw(raw: bytes) -> list[ChangedFile]:
             old_blob, new_blob = (_blob_id(meta[0], meta[2]), _blob_id(meta[1], meta[3]))
             letter, score = code[0], code[1:]
             if letter in ("R", "C"):
-                old, new = tokens[i + 1].decode(errors="surrogateescape"), tokens[i + 2].decode(
-                    errors="surrogateescape"
-                )
+                old, new = path_text(tokens[i + 1]), path_text(tokens[i + 2])
                 i += 3
             else:
-                path = tokens[i + 1].decode(errors="surrogateescape")
+                path = path_text(tokens[i + 1])
                 old = None if letter == "A" else path
                 new = None if letter == "D" else path
                 i += 2

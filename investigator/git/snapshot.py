@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import ast
+import posixpath
 import threading
 from functools import cached_property
 
+from investigator.content import decode_text, is_binary
+from investigator.git.paths import path_text
 from investigator.git.repository import RepoHandle
 from investigator.pyast import parse_python
 
@@ -21,17 +24,59 @@ class Snapshot:
         self._ast_cache: dict[str, tuple[ast.Module | None, str | None]] = {}
 
     @cached_property
-    def _tree(self) -> dict[str, str]:
+    def _listing(self) -> tuple[dict[str, str], frozenset[str], tuple[str, ...]]:
+        """(path -> blob id, the paths that are symbolic links, the submodule paths); a submodule's
+        files are in another repository and are not listed."""
         out = self.handle.git("ls-tree", "-r", "-z", "--full-tree", self.sha)
         entries: dict[str, str] = {}
+        links: set[str] = set()
+        submodules: list[str] = []
         for record in out.split(b"\0"):
             if not record:
                 continue
             meta, _, path = record.partition(b"\t")
             parts = meta.split()
             if len(parts) >= 3 and parts[1] == b"blob":
-                entries[path.decode("utf-8", "surrogateescape")] = parts[2].decode()
-        return entries
+                name = path_text(path)
+                entries[name] = parts[2].decode()
+                if parts[0] == b"120000":
+                    links.add(name)
+            elif len(parts) >= 3 and parts[1] == b"commit":
+                submodules.append(path_text(path))
+        return entries, frozenset(links), tuple(submodules)
+
+    @property
+    def submodules(self) -> tuple[str, ...]:
+        """Paths of the submodules at this commit (their content is not in this repository)."""
+        return self._listing[2]
+
+    @property
+    def _tree(self) -> dict[str, str]:
+        return self._listing[0]
+
+    def link_target(self, path: str) -> str | None:
+        """The file a symbolic link leads to inside this tree (links followed up to 8 deep), or None
+        for a link that leaves the repository, dangles or loops. Only the commit's tree is ever read,
+        never the local file system."""
+        links = self._listing[1]
+        for _ in range(8):
+            if path not in links:
+                return path if path in self._tree else None
+            raw = self._raw(path)
+            if raw is None:
+                return None
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(path), raw.decode("utf-8", "replace")))
+            if target.startswith(("../", "/")) or target == "..":
+                return None
+            path = target
+        return None
+
+    def link_problem(self, path: str) -> str | None:
+        """Why a symbolic link cannot be read (None for a regular file or a link inside the tree)."""
+        if path not in self._listing[1] or self.link_target(path) is not None:
+            return None
+        raw = self._raw(path) or b""
+        return f"a symbolic link to `{raw.decode('utf-8', 'replace')}`, outside the repository, dangling or looping"
 
     def load_tree(self) -> None:
         """List the tree now (callers overlap it with other git work)."""
@@ -56,6 +101,15 @@ class Snapshot:
         return path in self._tree
 
     def read_bytes(self, path: str) -> bytes | None:
+        """The file's content; a symbolic link reads as the file it leads to in this tree (None when
+        it leads nowhere inside the tree: see `link_problem`)."""
+        if path in self._listing[1]:
+            target = self.link_target(path)
+            return self._raw(target) if target is not None else None
+        return self._raw(path)
+
+    def _raw(self, path: str) -> bytes | None:
+        """The blob stored at `path` (a link's own target text for a symbolic link)."""
         if path not in self._tree:
             return None
         with self._lock:
@@ -74,9 +128,9 @@ class Snapshot:
 
     def read_text(self, path: str) -> str | None:
         data = self.read_bytes(path)
-        if data is None or b"\0" in data[:8000]:
+        if data is None or is_binary(data):
             return None
-        return data.decode("utf-8", errors="replace")
+        return decode_text(data)
 
     def python_ast(self, path: str) -> tuple[ast.Module | None, str | None]:
         """Parsed module (cached per commit; callers must not mutate it) or a one-line parse error."""

@@ -99,7 +99,7 @@ class MetricForensicsAnalyzer:
                 AnalyzerFailure(source=self.id, message=f"{side}: {p.message}", path=p.path) for p in problems
             )
         catalog = MetricCatalog(req.metric_aliases, req.primary_metric)
-        out = run_engine(baseline, candidate, catalog, opts, ctx.output_dir)
+        out = run_engine(baseline, candidate, catalog, opts, ctx.output_dir, figures_dir=ctx.figures_dir)
         result.findings = out.findings
         result.hypothesis_updates = out.hypothesis_updates
         result.artifacts = out.artifacts

@@ -95,8 +95,9 @@ def _slug(text: str) -> str:
 class _Figures:
     """Writes figures under output_dir/figures; a plotting error is a failure, not a crash."""
 
-    def __init__(self, output_dir: Path | None, seed: int, out: EngineOutput):
+    def __init__(self, output_dir: Path | None, seed: int, out: EngineOutput, figures_dir: str = "figures"):
         self.output_dir = output_dir
+        self.figures_dir = figures_dir  # relative to output_dir; one per run, so runs never share a figure
         self.seed = seed
         self.out = out
 
@@ -107,7 +108,7 @@ class _Figures:
             return self.out.figures[key]
         from investigator.metrics.plots import comparison_figure
 
-        rel = f"figures/metrics_{_slug(key)}.png"
+        rel = f"{self.figures_dir}/metrics_{_slug(key)}.png"
         try:
             comparison_figure(self.output_dir / rel, panels, seed=self.seed, hlines=hlines)
         except Exception as exc:  # noqa: BLE001 - a figure is never worth the investigation
@@ -150,6 +151,7 @@ def run_engine(
     catalog: MetricCatalog,
     opts: RuleOptions | None = None,
     output_dir: Path | None = None,
+    figures_dir: str = "figures",
 ) -> EngineOutput:
     opts = opts or RuleOptions()
     out = EngineOutput()
@@ -171,7 +173,7 @@ def run_engine(
                 ),
             )
         )
-    figures = _Figures(output_dir, opts.stats.seed, out)
+    figures = _Figures(output_dir, opts.stats.seed, out, figures_dir)
 
     # which side's signatures are findings: the candidate's; with only one side given, that side's
     subject: Side = "candidate" if cand else "baseline"

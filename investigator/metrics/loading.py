@@ -26,6 +26,7 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
+from investigator import budget
 from investigator.metrics.tfrecord import event_files_under, is_event_file, read_scalars
 
 COLUMNS = ["step", "tag", "value", "wall_time"]
@@ -628,6 +629,7 @@ def load_side(patterns: list[str]) -> tuple[list[RunData], list[LoadProblem]]:
     paths, problems = expand_globs(patterns)
     runs: list[RunData] = []
     for path, name in zip(paths, _run_names(paths), strict=True):
+        budget.check()  # an analyzer past its time budget stops here (see investigator.budget)
         run, more = load_run(path, name)
         runs.append(run)
         problems.extend(more)

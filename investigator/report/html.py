@@ -1,10 +1,15 @@
-"""HTML rendering of the markdown report (markdown-it-py, tables enabled); images embedded."""
+"""HTML rendering of the markdown report (markdown-it-py, tables enabled); the tool's figures embedded.
+
+Only the figures this run wrote are read and embedded. Any other image reference (it can come from
+repository content: a commit message with `![x](/home/me/.ssh/id.png)`) is shown as text and never
+read, so the report cannot carry a local file out, nor make a browser fetch one.
+"""
 
 from __future__ import annotations
 
 import base64
 import html
-import re
+from collections.abc import Collection
 from pathlib import Path
 
 from markdown_it import MarkdownIt
@@ -17,21 +22,32 @@ img{max-width:100%}
 """
 
 
-def _embed_images(body: str, base_dir: Path) -> str:
-    def repl(match: re.Match[str]) -> str:
-        src = match.group(1)
-        path = (base_dir / src).resolve()
-        if src.startswith(("http:", "https:", "data:")) or not path.is_file() or path.suffix.lower() != ".png":
-            return match.group(0)
-        data = base64.b64encode(path.read_bytes()).decode()
-        return f'src="data:image/png;base64,{data}"'
+def _figure_data(src: str, base_dir: Path, figures: Collection[str]) -> str | None:
+    """base64 PNG of `src` when it is one of this run's figures inside `base_dir`, else None."""
+    if src not in figures or not src.lower().endswith(".png"):
+        return None
+    root = base_dir.resolve()
+    path = (root / src).resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        return None
+    return base64.b64encode(path.read_bytes()).decode()
 
-    return re.sub(r'src="([^"]+)"', repl, body)
 
-
-def render_html(markdown_text: str, title: str, base_dir: Path) -> str:
+def render_html(markdown_text: str, title: str, base_dir: Path, figures: Collection[str] = ()) -> str:
+    """`figures`: image paths (relative to `base_dir`) the tool itself wrote; nothing else is read."""
     md = MarkdownIt("commonmark", {"html": False}).enable("table").enable("strikethrough")
-    body = _embed_images(md.render(markdown_text), base_dir)
+
+    def image(tokens, idx, options, env) -> str:  # noqa: ANN001 - markdown-it renderer signature
+        token = tokens[idx]
+        src = str(token.attrGet("src") or "")
+        alt = md.renderer.renderInlineAsText(token.children or [], options, env)
+        data = _figure_data(src, base_dir, figures)
+        if data is None:
+            return f"<span class='image-ref'>[image not shown: {html.escape(alt)} ({html.escape(src)})]</span>"
+        return f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}">'
+
+    md.renderer.rules["image"] = image
+    body = md.render(markdown_text)
     return (
         "<!doctype html>\n<html><head><meta charset='utf-8'>"
         f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head>\n<body>\n{body}</body></html>\n"

@@ -12,7 +12,7 @@ from investigator import __version__
 if TYPE_CHECKING:  # the workflow imports the report writer; only annotations need the state
     from investigator.workflow.state import Investigation
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 def report_dict(inv: Investigation) -> dict:
@@ -26,6 +26,8 @@ def report_dict(inv: Investigation) -> dict:
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "investigator", "version": __version__},
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "run_id": inv.run_id,
+        "incomplete": inv.incomplete.model_dump(mode="json") if inv.incomplete else None,
         "request": inv.request.model_dump(mode="json"),
         "range": inv.range.model_dump(mode="json") if inv.range else None,
         "findings": findings,

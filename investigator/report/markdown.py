@@ -18,6 +18,11 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _quoted(text: str) -> str:
+    """Repository text (a commit message) as inert markdown: no image a viewer would load, no raw HTML."""
+    return _cell(text).replace("![", "!\\[").replace("<", "&lt;")
+
+
 def _repo_name(inv: Investigation) -> str:
     repo = inv.request.repo
     return Path(repo.rstrip("/")).name.removesuffix(".git") if repo else "training logs"
@@ -33,6 +38,21 @@ def _heading(inv: Investigation) -> list[str]:
     if inv.range:
         return [f"# Regression diagnosis: {_repo_name(inv)} `{inv.range.baseline.short}` → `{inv.range.candidate.short}`", ""]
     return ["# Regression diagnosis: training logs", ""]
+
+
+def _incomplete(inv: Investigation) -> list[str]:
+    """The first thing a reader sees on a partial report: it was stopped, and what it covers."""
+    info = inv.incomplete
+    if info is None:
+        return []
+    finished = ", ".join(f"`{s}`" for s in info.finished_steps) or "none"
+    unfinished = ", ".join(f"`{a}`" for a in info.unfinished_analyzers) or "none"
+    return [
+        f"> **INCOMPLETE REPORT: the investigation was {info.reason} before it finished.** "
+        f"Finished steps: {finished}. Analyzers that did not finish: {unfinished}. "
+        "Findings below come only from the finished steps; a missing finding proves nothing.",
+        "",
+    ]
 
 
 def _problem(inv: Investigation) -> list[str]:
@@ -51,8 +71,8 @@ def _problem(inv: Investigation) -> list[str]:
     if inv.range:
         r = inv.range
         out.append(
-            f"**Question.** Training got worse between baseline `{r.baseline.short}` ({_cell(r.baseline.summary)}) "
-            f"and candidate `{r.candidate.short}` ({_cell(r.candidate.summary)}). {verdict}"
+            f"**Question.** Training got worse between baseline `{r.baseline.short}` ({_quoted(r.baseline.summary)}) "
+            f"and candidate `{r.candidate.short}` ({_quoted(r.candidate.summary)}). {verdict}"
         )
         behavioural = len(inv.triage.behavioural()) if inv.triage else 0
         out.append("")
@@ -291,6 +311,7 @@ def render_markdown(inv: Investigation) -> str:
     parts: list[str] = []
     for block in (
         _heading,
+        _incomplete,
         _problem,
         _summary_table,
         _verified,

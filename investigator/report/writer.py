@@ -1,4 +1,9 @@
-"""Write the requested report formats into the output directory."""
+"""Write the requested report formats into the output directory.
+
+Each report gets a unique name (`investigation-<baseline>-<candidate>-<run id>.<fmt>`, or
+`investigation-logs-<run id>.<fmt>`) and is written atomically, so concurrent runs sharing an output
+directory never overwrite or half-write each other's reports; `latest.<fmt>` links the newest one.
+"""
 
 from __future__ import annotations
 
@@ -9,22 +14,29 @@ from typing import TYPE_CHECKING
 
 from investigator.report.json_report import render_json
 from investigator.report.markdown import render_markdown
+from investigator.report.output import atomic_write_text, new_run_id, point_latest
 
 if TYPE_CHECKING:  # the workflow imports the report writer; only annotations need the state
     from investigator.workflow.state import Investigation
 
 
 def report_stem(inv: Investigation) -> str:
+    run_id = inv.run_id or new_run_id()
     if inv.range:
-        return f"investigation-{inv.range.baseline.short}-{inv.range.candidate.short}"
-    return "investigation-logs"
+        return f"investigation-{inv.range.baseline.short}-{inv.range.candidate.short}-{run_id}"
+    return f"investigation-logs-{run_id}"
+
+
+def figure_paths(inv: Investigation) -> set[str]:
+    """The figures this run wrote (relative to the output directory): the only images a report shows."""
+    return {a for r in inv.results.values() for a in r.artifacts if a.lower().endswith(".png")}
 
 
 def _html(inv: Investigation, markdown: Callable[[], str], out_dir: Path) -> str:
     from investigator.report.html import render_html  # markdown-it is only loaded when HTML is asked for
 
     text = markdown()
-    return render_html(text, text.splitlines()[0].lstrip("# "), out_dir)
+    return render_html(text, text.splitlines()[0].lstrip("# "), out_dir, figure_paths(inv))
 
 
 # format -> renderer(investigation, markdown text on demand, output dir); each renders only when requested
@@ -35,15 +47,16 @@ RENDERERS: dict[str, Callable[[Investigation, Callable[[], str], Path], str]] = 
 }
 
 
-def write_reports(inv: Investigation) -> dict[str, str]:
-    """Render each requested format; return format -> written path."""
-    out_dir = Path(inv.request.output)
+def write_reports(inv: Investigation, out_dir: Path | None = None) -> dict[str, str]:
+    """Render each requested format into `out_dir` (default: the requested output); return format -> path."""
+    out_dir = Path(inv.request.output) if out_dir is None else out_dir
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = report_stem(inv)
     markdown = cache(lambda: render_markdown(inv))  # shared by md and html, skipped for json alone
     written: dict[str, str] = {}
     for fmt in dict.fromkeys(inv.request.formats):
         path = out_dir / f"{stem}.{fmt}"
-        path.write_text(RENDERERS[fmt](inv, markdown, out_dir))
+        atomic_write_text(path, RENDERERS[fmt](inv, markdown, out_dir))
+        point_latest(path)
         written[fmt] = str(path)
     return written

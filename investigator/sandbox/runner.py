@@ -64,6 +64,9 @@ def run_isolated(command: list[str], cwd: Path, timeout_s: float, env: dict[str,
         _kill_group(proc)
         out, err = proc.communicate()
         timed_out = True
+    except BaseException:  # SIGINT/SIGTERM of the CLI: the child's own session would outlive us
+        _kill_group(proc)
+        raise
     return CommandResult(
         command=command,
         returncode=None if timed_out else proc.returncode,

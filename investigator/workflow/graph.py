@@ -8,6 +8,7 @@ plain record that a checkpointer can persist.
 from __future__ import annotations
 
 import gc
+import tempfile
 import threading
 import time
 import traceback
@@ -23,15 +24,26 @@ from langgraph.types import Send
 
 import investigator.report.writer as report_writer  # module import: the writer imports workflow.state
 from investigator.analyzers.base import CPU_TURN, AnalysisContext, all_analyzers
+from investigator.budget import run_with_budget
 from investigator.git import build_changeset, open_repository, resolve_range
 from investigator.git.changeset import ChangeSet
+from investigator.git.errors import InputError
 from investigator.hypotheses import evaluate_hypotheses
+from investigator.interrupt import Interrupted, InvestigationInterrupted
 from investigator.models import AnalyzerFailure, AnalyzerResult
 from investigator.playbooks_lib.schema import PlaybookSet, load_playbooks
 from investigator.ranking import rank_findings
+from investigator.report.output import new_run_id
 from investigator.request import InvestigationRequest
 from investigator.triage import triage_changeset
-from investigator.workflow.state import CommitSummary, Investigation, ProgressEvent, RangeSummary, StepTiming
+from investigator.workflow.state import (
+    CommitSummary,
+    Incomplete,
+    Investigation,
+    ProgressEvent,
+    RangeSummary,
+    StepTiming,
+)
 
 ProgressCallback = Callable[[ProgressEvent], None]
 
@@ -44,6 +56,25 @@ class Resources:
     progress: ProgressCallback = lambda event: None
     changeset: ChangeSet | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # every node's update applied as it completes: what a stopped run still has (see `run_investigation`)
+    completed: Investigation | None = None
+    stopped: bool = False  # set when the run was interrupted: no further node starts
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record(self, update: dict) -> None:
+        """Apply a node's update to `completed` with the state's reducers (merge, append, replace)."""
+        with self._lock:
+            if self.completed is None or not update:
+                return
+            fields: dict[str, Any] = {}
+            for key, value in update.items():
+                if key == "results":
+                    fields[key] = {**self.completed.results, **value}
+                elif key in ("failures", "timings"):
+                    fields[key] = [*getattr(self.completed, key), *value]
+                else:
+                    fields[key] = value
+            self.completed = self.completed.model_copy(update=fields)  # one assignment: never half-applied
 
 
 def _timed(step: str, resources: Resources, fn: Callable[[], dict], detail: Callable[[dict], str] | None = None) -> dict:
@@ -144,6 +175,7 @@ def build_graph(resources: Resources, checkpointer: Any | None = None):
             playbooks=resources.playbooks,
             output_dir=output_dir,
             prior=dict(state.results),
+            figures_dir=f"figures/{state.run_id}" if state.run_id else "figures",
         )
 
     def plan(state: Investigation) -> dict:
@@ -189,12 +221,23 @@ def build_graph(resources: Resources, checkpointer: Any | None = None):
             return _run_analyzer(analyzer, analyzer_id, step, state)
 
     def _run_analyzer(analyzer: Any, analyzer_id: str, step: str, state: Investigation) -> dict:
+        """Run one analyzer under its time budget (`investigator.budget`): a crash or a timeout is a
+        recorded failure of this analyzer, and the investigation goes on with the others."""
         resources.progress(ProgressEvent(step=step, status="started"))
-        start = time.perf_counter()
-        try:
-            result = analyzer.run(_context(state, state.request.output))
-            status = "finished"
-        except Exception as exc:  # recorded and reported, the rest of the investigation goes on
+        ctx = _context(state, state.request.output)
+        budget = state.request.analyzer_budget_s
+        outcome = run_with_budget(lambda: analyzer.run(ctx), budget, analyzer_id)
+        status = "finished"
+        if outcome.timed_out:
+            result = AnalyzerResult(analyzer=analyzer_id, failures=[AnalyzerFailure(
+                source=analyzer_id,
+                message=f"analyzer stopped after {budget:g} s, its time budget (--analyzer-budget): "
+                        "its results are left out of this report")])
+            status = "failed"
+        elif outcome.error is not None:
+            exc = outcome.error
+            if not isinstance(exc, Exception):  # KeyboardInterrupt, SystemExit: not an analyzer's bug
+                raise exc
             tb = traceback.extract_tb(exc.__traceback__)[-1]
             result = AnalyzerResult(
                 analyzer=analyzer_id,
@@ -206,9 +249,13 @@ def build_graph(resources: Resources, checkpointer: Any | None = None):
                 ],
             )
             status = "failed"
-        seconds = time.perf_counter() - start
+        else:
+            result = outcome.value  # type: ignore[assignment]
+        seconds = outcome.seconds
         result.duration_s = seconds
         detail = f"{len(result.findings)} findings" + (f", {len(result.failures)} failures" if result.failures else "")
+        if outcome.timed_out:
+            detail = f"timed out after {budget:g} s"
         resources.progress(ProgressEvent(step=step, status=status, detail=detail, seconds=seconds))
         return {
             "results": {analyzer_id: result},
@@ -239,7 +286,7 @@ def build_graph(resources: Resources, checkpointer: Any | None = None):
         ("hypotheses", hypotheses),
         ("report", report),
     ]:
-        graph.add_node(name, fn)
+        graph.add_node(name, _recorded(fn, resources))
     graph.add_edge(START, "resolve")
     graph.add_edge("resolve", "diff")
     graph.add_edge("diff", "triage")
@@ -249,6 +296,22 @@ def build_graph(resources: Resources, checkpointer: Any | None = None):
     graph.add_edge("hypotheses", "report")
     graph.add_edge("report", END)
     return graph.compile(checkpointer=checkpointer)
+
+
+class _Stopped(Exception):  # noqa: N818 - ends the abandoned graph of an interrupted run
+    pass
+
+
+def _recorded(fn: Callable[[Investigation], dict], resources: Resources) -> Callable[[Investigation], dict]:
+    def node(state: Investigation) -> dict:
+        if resources.stopped:
+            raise _Stopped("the investigation was interrupted")
+        update = fn(state)
+        resources.record(update)
+        return update
+
+    node.__name__ = getattr(fn, "__name__", "node")
+    return node
 
 
 @contextmanager
@@ -275,12 +338,113 @@ def run_investigation(
     checkpointer: Any | None = None,
     thread_id: str = "cli",
 ) -> Investigation:
-    """Run the whole workflow. InputError propagates (the CLI turns it into exit code 2)."""
+    """Run the whole workflow. InputError propagates (the CLI turns it into exit code 2).
+
+    What finished is never thrown away: on SIGINT/SIGTERM (`Interrupted`, or KeyboardInterrupt) the
+    completed steps are written as a partial report marked incomplete and `InvestigationInterrupted`
+    carries it to the caller; an internal error does the same and propagates with `partial_reports`
+    attached; reports that cannot be written after the analysis go to a temporary directory (`error`).
+    """
     resources = Resources(playbooks=load_playbooks(), progress=progress or (lambda e: None))
     graph = build_graph(resources, checkpointer=checkpointer or InMemorySaver())
-    with _cyclic_gc_paused():
-        out = graph.invoke(
-            Investigation(request=request),
-            config={"configurable": {"thread_id": thread_id}, "recursion_limit": 100},
-        )
+    initial = Investigation(request=request, run_id=new_run_id())
+    resources.completed = initial
+    config = {"configurable": {"thread_id": thread_id}, "recursion_limit": 100}
+    try:
+        with _cyclic_gc_paused():
+            out = _invoke_interruptibly(graph, initial, config)
+    except (Interrupted, KeyboardInterrupt) as exc:
+        resources.stopped = True
+        stop = Interrupted.from_exception(exc)
+        raise InvestigationInterrupted(stop.signum, _partial_report(resources, f"interrupted by {stop.name}")) from None
+    except InputError:
+        raise
+    except Exception as exc:
+        resources.stopped = True
+        with resources._lock:
+            done = resources.completed
+        steps = {t.step for t in done.timings} if done else set()
+        if isinstance(exc, OSError) and "rank" in steps:  # the output failed after the check (disk full)
+            return _write_elsewhere(done, exc)
+        if steps:  # an internal error: keep what finished; the CLI names the partial report
+            partial = _partial_report(resources, f"stopped by an internal error ({exc.__class__.__name__})")
+            exc.partial_reports = dict(partial.reports)  # type: ignore[attr-defined]
+        raise
     return Investigation.model_validate(out) if not isinstance(out, Investigation) else out
+
+
+def _write_elsewhere(inv: Investigation, exc: OSError) -> Investigation:
+    """The analysis finished but its reports could not be written: keep them in a new temporary
+    directory rather than lose the work; `error` says where (the CLI prints it and exits 2)."""
+    fallback = Path(tempfile.mkdtemp(prefix="investigator-reports-"))
+    reports = report_writer.write_reports(inv, out_dir=fallback)
+    reason = exc.strerror or str(exc)
+    return inv.model_copy(
+        update={
+            "reports": reports,
+            "error": f"the reports could not be written to {inv.request.output} ({reason}); written to {fallback} instead",
+        }
+    )
+
+
+def _invoke_interruptibly(graph: Any, initial: Investigation, config: dict) -> Any:
+    """`graph.invoke` in a worker thread while this thread waits in short, interruptible steps.
+
+    Why: a signal raises in the main thread, but LangGraph's executor then waits for every running
+    analyzer of the wave before the exception gets out (measured: 20 s for a 20 s analyzer). Waiting
+    here instead, the signal is handled at once; the abandoned graph stops at its next node
+    (`Resources.stopped`), and the CLI exits without waiting for it.
+    """
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["out"] = graph.invoke(initial, config=config)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            box["exc"] = exc
+
+    worker = threading.Thread(target=target, name="investigation", daemon=True)
+    worker.start()
+    while worker.is_alive():
+        worker.join(0.1)
+    if "exc" in box:
+        raise box["exc"]
+    return box["out"]
+
+
+def _partial_report(resources: Resources, reason: str) -> Investigation:
+    """What completed before a stop (`reason`), ranked and written as a report marked incomplete.
+
+    Nothing is written when no step had finished. This never raises an ordinary exception (a signal
+    can land anywhere, even inside an import): a report that cannot be written leaves `reports`
+    empty and says why in `error`; a second signal while writing propagates.
+    """
+    with resources._lock:
+        inv = resources.completed
+    assert inv is not None  # set before the graph starts
+    finished = [t.step for t in inv.timings]
+    done = set(inv.results) | set(inv.skipped)
+    try:
+        unfinished = [a.id for a in all_analyzers() if a.id not in done]
+    except Exception:  # noqa: BLE001 - e.g. the signal interrupted an analyzer module's import
+        unfinished = sorted(set(inv.planned) - done)
+    update: dict[str, Any] = {
+        "incomplete": Incomplete(reason=reason, finished_steps=finished, unfinished_analyzers=unfinished)
+    }
+    if "rank" not in finished:
+        findings = [f for r in inv.results.values() for f in r.findings]
+        update["findings"] = findings
+        try:  # rank what the finished analyzers found (pure and fast)
+            updates = [u for r in inv.results.values() for u in r.hypothesis_updates]
+            ranked = rank_findings(findings, updates)
+            update["findings"] = ranked
+            update["hypotheses"] = evaluate_hypotheses(resources.playbooks, inv.triage, ranked, updates, inv.range is not None)
+        except Exception:  # noqa: BLE001 - the partial report still lists the raw findings
+            pass
+    inv = inv.model_copy(update=update)
+    if finished:
+        try:
+            inv = inv.model_copy(update={"reports": report_writer.write_reports(inv)})
+        except Exception as exc:  # noqa: BLE001 - reported by the CLI in its one line
+            inv = inv.model_copy(update={"reports": {}, "error": f"{exc.__class__.__name__}: {exc}"})
+    return inv

@@ -50,10 +50,19 @@ class ProgressEvent(BaseModel):
     seconds: float | None = None
 
 
+class Incomplete(BaseModel):
+    """Why a report is partial (the run was stopped) and what it does and does not cover."""
+
+    reason: str  # e.g. "interrupted by SIGTERM"
+    finished_steps: list[str] = Field(default_factory=list)  # in the order they finished
+    unfinished_analyzers: list[str] = Field(default_factory=list)  # running or not yet started
+
+
 class Investigation(BaseModel):
     """The state of one investigation; also the content of the JSON report."""
 
     request: InvestigationRequest
+    run_id: str = ""  # names the report files (unique per run)
     range: RangeSummary | None = None
     triage: Triage | None = None
     planned: list[str] = Field(default_factory=list)
@@ -65,3 +74,4 @@ class Investigation(BaseModel):
     timings: Annotated[list[StepTiming], operator.add] = Field(default_factory=list)
     reports: dict[str, str] = Field(default_factory=dict)  # format -> path
     error: str | None = None
+    incomplete: Incomplete | None = None  # set only on a partial report of a stopped run

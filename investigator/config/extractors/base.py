@@ -17,6 +17,11 @@ class ExtractError(Exception):
     """A file that does not parse; recorded as an AnalyzerFailure by the caller."""
 
 
+class LimitError(ExtractError):
+    """A file over a bound of what is read (alias expansion, nesting): it may well be valid, it is
+    not analysed."""
+
+
 @dataclass
 class ParsedFile:
     """What one file yields: entries (keys relative to the file) plus format-specific extras."""

@@ -14,10 +14,16 @@ import ast
 import operator
 from dataclasses import dataclass, field
 
-from investigator.config.extractors.base import ExtractError, Extractor, ParsedFile, register_extractor
+from investigator.config.extractors.base import (
+    ExtractError,
+    Extractor,
+    LimitError,
+    ParsedFile,
+    register_extractor,
+)
 from investigator.config.keys import builder_segment, join, normalise_key
 from investigator.config.model import ConfigEntry, EntryKind
-from investigator.pyast import parse_tree
+from investigator.pyast import TooComplexError, parse_tree
 
 # Decorator / base-class names (last dotted segment) that make a class a configuration class.
 CONFIG_DECORATORS: dict[str, str] = {
@@ -638,6 +644,8 @@ def extract_python(path: str, text: str) -> ParsedFile:
 def parse_module_tree(path: str, text: str) -> ast.Module:
     try:
         return parse_tree(text, filename=path)
+    except TooComplexError as exc:
+        raise LimitError(f"Python not analysed: {exc.msg}") from None
     except (SyntaxError, ValueError) as exc:
         raise ExtractError(f"Python does not parse: {exc}") from None
 

@@ -13,12 +13,23 @@ import tomllib
 
 import yaml
 
-from investigator.config.extractors.base import ExtractError, Extractor, ParsedFile, register_extractor
+from investigator.config.extractors.base import (
+    ExtractError,
+    Extractor,
+    LimitError,
+    ParsedFile,
+    register_extractor,
+)
 from investigator.config.keys import ROOT_PREFIXES, join, normalise_key, normalise_segment
 from investigator.config.model import ConfigEntry, EntryKind
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _TAGS_MAX = 100_000
+# Nodes a document may expand to once its aliases are followed. Composing keeps an alias as a shared
+# node, but reading values copies it: nested anchors ("billion laughs": ten aliases of ten aliases
+# of ...) turn a few hundred bytes into billions of nodes. A 2 MB file without aliases has well
+# under a million nodes.
+MAX_EXPANDED_NODES = 1_000_000
 
 
 class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
@@ -97,6 +108,63 @@ def node_value(node: yaml.Node, scalars: dict[int, object] | None = None) -> obj
     return None
 
 
+def expanded_size(root: yaml.Node) -> int:
+    """How many nodes `root` holds with every alias expanded, counted over its distinct nodes (so
+    in time linear in the document, however far the aliases expand).
+
+    Raises LimitError past `MAX_EXPANDED_NODES` or for an alias inside its own anchor (a cycle
+    that no reader can expand)."""
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        if isinstance(node, yaml.ScalarNode):
+            return 1
+        key = id(node)
+        known = sizes.get(key)
+        if known is not None:
+            return known
+        if key in active:
+            raise LimitError("recursive alias (an anchor used inside itself): not read")
+        active.add(key)
+        if isinstance(node, yaml.MappingNode):
+            total = 1 + sum(size(k) + size(v) for k, v in node.value)
+        else:
+            total = 1 + sum(size(n) for n in node.value)
+        active.discard(key)
+        sizes[key] = total
+        return total
+
+    total = size(root)
+    if total > MAX_EXPANDED_NODES:
+        raise LimitError(f"document expands to {total:,} nodes with its aliases followed "
+                           f"(limit {MAX_EXPANDED_NODES:,}): not read")
+    return total
+
+
+def compose_bounded(text: str) -> list[yaml.Node]:
+    """Every document of a YAML (or JSON) text composed, each checked by `expanded_size`, so that
+    reading values from them is bounded. Raises ExtractError for text that does not parse or is
+    over the bounds."""
+    try:
+        roots = [root for root in yaml.compose_all(text, Loader=_Loader) if root is not None]
+        for root in roots:
+            expanded_size(root)
+    except yaml.YAMLError as exc:
+        raise ExtractError(f"does not parse: {str(exc).splitlines()[0]}") from None
+    except RecursionError:
+        raise LimitError("nested too deeply to read") from None
+    return roots
+
+
+def load_documents(text: str) -> list[object]:
+    """The plain values of every document of a YAML or JSON text, bounded (see `compose_bounded`)."""
+    try:
+        return [node_value(root) for root in compose_bounded(text)]
+    except RecursionError:
+        raise LimitError("nested too deeply to read") from None
+
+
 def _known(node: yaml.Node, scalars: dict[int, object]) -> object:
     if isinstance(node, yaml.ScalarNode):
         value = scalars.get(id(node), scalars)
@@ -146,8 +214,12 @@ def _walk(node: yaml.Node, prefix: list[str], path: str, fmt: str, out: list[Con
 def _compose_tree(path: str, text: str, fmt: str) -> ParsedFile:
     try:
         root = yaml.compose(text, Loader=_Loader)
+        if root is not None:
+            expanded_size(root)
     except yaml.YAMLError as exc:
         raise ExtractError(f"{fmt.upper()} does not parse: {str(exc).splitlines()[0]}") from None
+    except RecursionError:
+        raise LimitError(f"{fmt.upper()} nested too deeply to read") from None
     parsed = ParsedFile(path=path, format=fmt)
     header = _PACKAGE_HEADER.search(text[:2000])
     parsed.package = header.group(1) if header else None
@@ -174,6 +246,8 @@ def extract_json(path: str, text: str) -> ParsedFile:
         json.loads(text)
     except ValueError as exc:
         raise ExtractError(f"JSON does not parse: {exc}") from None
+    except RecursionError:
+        raise LimitError("JSON nested too deeply to read") from None
     return _compose_tree(path, text, "json")
 
 
@@ -221,6 +295,8 @@ def _jsonable(value: object) -> object:
 def extract_toml(path: str, text: str) -> ParsedFile:
     try:
         data = tomllib.loads(text)
+    except RecursionError:
+        raise LimitError("TOML nested too deeply to read") from None
     except tomllib.TOMLDecodeError as exc:
         raise ExtractError(f"TOML does not parse: {exc}") from None
     if path.rsplit("/", 1)[-1] == "pyproject.toml":

@@ -39,6 +39,12 @@ def cli(capsys, *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
+def report_text(out: str) -> str:
+    """The markdown report the CLI says it wrote (stdout `md report: PATH`)."""
+    [line] = [x for x in out.splitlines() if x.startswith("md report: ")]
+    return Path(line.removeprefix("md report: ")).read_text()
+
+
 @pytest.fixture
 def sides(tmp_path):
     return write_runs(tmp_path / "base"), write_runs(tmp_path / "cand", end=60, seed0=10)
@@ -122,8 +128,7 @@ def test_one_side_only_warns_on_stderr_and_in_the_report_and_still_analyses(side
     missing = "candidate" if given == "baseline" else "baseline"
     assert f"investigate: warning: only {given} runs given (no --{missing}-runs)" in err
     assert err.count(f"only {given} runs given") == 1  # once, not again after the run
-    [report] = list(out_dir.glob("*.md"))
-    text = report.read_text()
+    text = report_text(out)
     assert f"only {given} runs given (no --{missing}-runs)" in text
     assert "Training metrics" in text and "3 run(s)" in text  # the given side was still analysed
 
@@ -180,7 +185,7 @@ def test_one_malformed_csv_row_is_skipped_and_counted_not_the_file(tmp_path, cap
         "--fail-on", "critical", "--quiet",
     )
     assert code == 1  # the regression is still found from the file with the bad row
-    text = next(out_dir.glob("*.md")).read_text()
+    text = report_text(out)
     assert "1 malformed row(s) skipped (first at line 6)" in text
     assert "contains no scalar values" not in text
 
@@ -197,7 +202,7 @@ def test_empty_log_directory_is_an_input_failure_not_a_critical_finding(sides, t
     assert code == 0  # --fail-on does not blame a regression for an input problem
     assert "0 critical, 0 significant" in out
     assert "investigate: warning: metric_forensics: candidate run `" in err and "contains no scalar values" in err
-    text = next(out_dir.glob("*.md")).read_text()
+    text = report_text(out)
     assert "contains no scalar values; left out of the analysis" in text
 
 
@@ -213,6 +218,6 @@ def test_analyzer_crash_is_never_a_silent_exit_0(sides, tmp_path, capsys, monkey
         capsys, "--baseline-runs", str(base), "--candidate-runs", str(cand), "--output", str(out_dir), "--quiet"
     )
     assert "investigate: warning: metric_forensics: analyzer crashed: IndexError: index 0 is out of bounds" in err
-    text = next(out_dir.glob("*.md")).read_text()
+    text = report_text(out)
     assert "analyzer crashed: IndexError" in text
     assert code == 0 and "0 findings" in out

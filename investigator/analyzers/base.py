@@ -22,6 +22,7 @@ ANALYZER_MODULES: list[str] = [
     "investigator.config.analyzer",
     "investigator.metrics.analyzer",
     "investigator.detectors.analyzer",
+    "investigator.flow.analyzer",
 ]
 
 

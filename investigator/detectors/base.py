@@ -22,6 +22,7 @@ from investigator import budget
 from investigator.detectors.flow import Flow, Site
 from investigator.detectors.pairs import FunctionPair, PairIndex, SideIndex, build_pairs
 from investigator.detectors.pyast import FunctionInfo
+from investigator.flow.depends import UnitCache, dependencies_unchanged
 from investigator.models import SUBSYSTEMS, Severity
 
 if TYPE_CHECKING:
@@ -89,6 +90,7 @@ class DetectorContext:
         self._unchanged: dict[str, list[FunctionPair]] = {}
         self.too_deep: set[str] = set()
         self._sizes: dict[int, int] = {}
+        self.units = UnitCache()  # statement units for the dependency check of verified items
 
     @classmethod
     def from_trees(cls, base, cand, changes, playbooks=None, equivalent=()) -> DetectorContext:  # noqa: ANN001
@@ -260,6 +262,8 @@ class FeatureDetector(Detector):
         )
         if not same:
             return None
+        if not dependencies_unchanged(base, cand, ctx.units):
+            return None  # the same text, but a statement it depends on changed (flow/depends.py)
         return self.verified_text(base)
 
     def verified_text(self, features: list[Feature]) -> str:

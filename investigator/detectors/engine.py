@@ -10,7 +10,7 @@ from investigator import budget
 from investigator.detectors.base import DetectorContext, Hit, all_detectors
 from investigator.detectors.evidence import counterpart, hunk_text, restore_patch
 from investigator.detectors.native import native_section
-from investigator.detectors.pairs import PY_SUFFIXES, build_pairs
+from investigator.detectors.pairs import PY_SUFFIXES, shared_pairs
 from investigator.detectors.reach import unreachable_reason
 from investigator.detectors.sources import FileChange, SourceTree
 from investigator.models import (
@@ -46,7 +46,7 @@ def run_detectors(
     (formatting, comments, docstrings, pure renames); they are handled like unchanged files."""
     start = time.perf_counter()
     result = AnalyzerResult(analyzer=SOURCE)
-    ctx = DetectorContext(build_pairs(base, cand, changes, equivalent), playbooks)
+    ctx = DetectorContext(shared_pairs(base, cand, changes, equivalent), playbooks)
     hits: list[Hit] = []
     refuting: list[tuple[str, str]] = []  # (hypothesis, evidence) from code-only concerns verified identical
     for detector in all_detectors():

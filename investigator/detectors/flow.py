@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -33,6 +34,7 @@ class Site:
     loop_aliases: frozenset[str] = frozenset()  # callee parameters bound to a caller's loop variable
     chain: tuple[FunctionInfo, ...] = ()  # the analysed function and the callees inlined down to here
     anchor: tuple[str, int] | None = None  # for an inlined site: the call site in the analysed function
+    branches: tuple[tuple[int, int], ...] = ()  # enclosing `if` statements: (id of the If, 0 body / 1 else)
 
     @property
     def scope_locals(self) -> frozenset[str]:
@@ -118,6 +120,7 @@ class _Ctx:
     loop_aliases: frozenset[str]
     bind_targets: list[ast.expr] | None = None  # where the callee's return values go
     anchor: tuple[str, int] | None = None
+    branches: tuple[tuple[int, int], ...] = ()
 
 
 class Flow:
@@ -127,6 +130,8 @@ class Flow:
         self.side = side
         self._cache: dict[int, list[Site]] = {}
         self._resolved: dict[tuple[int, str], FunctionInfo | None] = {}
+        self._holders: dict[str, list[str]] = {}  # class name -> files whose text defines it
+        self._inherits: dict[tuple[str, str, str], FunctionInfo | None] = {}
         self._count = 0
 
     def sites(self, fn: FunctionInfo) -> list[Site]:
@@ -165,7 +170,9 @@ class Flow:
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
             owner = func.value.id
             if owner == "self" and fn.class_name:
-                return module.functions.get(f"{fn.class_name}.{func.attr}")
+                return module.functions.get(f"{fn.class_name}.{func.attr}") or self._inherited(
+                    module, fn.class_name, func.attr
+                )
             imported = module.imports.get(owner)
             if imported:
                 defs = [
@@ -176,10 +183,58 @@ class Flow:
                 return defs[0] if len(defs) == 1 else None
         return None
 
+    def _inherited(self, module, class_name: str, method: str, hops: int = 3) -> FunctionInfo | None:  # noqa: ANN001
+        """`self.m()` defined in a base class (same module, or the one class of that name elsewhere
+        in the commit that defines `m`): a step moved into a base-class helper stays visible. Only
+        files whose text defines both `m` and the base class are parsed."""
+        if hops <= 0:
+            return None
+        key = (module.path, class_name, method)
+        if key not in self._inherits:
+            self._inherits[key] = None  # a cycle through the bases ends here
+            self._inherits[key] = self._inherited_uncached(module, class_name, method, hops)
+        return self._inherits[key]
+
+    def _class_holders(self, name: str) -> list[str]:
+        if name not in self._holders:
+            pattern = re.compile(rf"^\s*class\s+{re.escape(name)}\b", re.MULTILINE)
+            needle = f"class {name}"
+            self._holders[name] = [
+                p for p, t in self.side.texts().items() if p.endswith(".py") and needle in t and pattern.search(t)
+            ]
+        return self._holders[name]
+
+    def _inherited_uncached(self, module, class_name: str, method: str, hops: int) -> FunctionInfo | None:  # noqa: ANN001
+        short = class_name.rsplit(".", 1)[-1]
+        cls = next((n for n in ast.walk(module.tree) if isinstance(n, ast.ClassDef) and n.name == short), None)
+        if cls is None:
+            return None
+        for base in cls.bases:
+            base_name = last_name(dotted(base))
+            if not base_name or base_name == "object":
+                continue
+            local = module.functions.get(f"{base_name}.{method}")
+            if local is not None:
+                return local
+            holders = [p for p in self._class_holders(base_name) if p != module.path]
+            owners = sorted(set(holders) & set(self.side.def_paths(method)))
+            defs = [
+                f for p in owners if (m := self.side.module(p)) is not None
+                for f in m.functions.values() if f.class_name == base_name and f.name == method
+            ]
+            if len(defs) == 1:
+                return defs[0]
+            if not defs and hops > 1 and len(holders) == 1:  # one more level up: the base's own bases
+                other = self.side.module(holders[0])
+                found = self._inherited(other, base_name, method, hops - 1) if other is not None else None
+                if found is not None:
+                    return found
+        return None
+
     # -- walking -------------------------------------------------------------------------------
     def _site(self, node: ast.AST, c: _Ctx) -> Site:
         self._count += 1
-        return Site(node, c.fn, c.loops, c.no_grad, c.depth, c.bindings, c.loop_aliases, c.chain, c.anchor)
+        return Site(node, c.fn, c.loops, c.no_grad, c.depth, c.bindings, c.loop_aliases, c.chain, c.anchor, c.branches)
 
     def _walk_body(self, body: list[ast.stmt], c: _Ctx) -> Iterator[Site]:
         for stmt in body:
@@ -197,6 +252,11 @@ class Flow:
                 yield from self._walk(h, c)
             yield from self._walk_body(node.body, _replace(c, loops=(*c.loops, node)))
             yield from self._walk_body(node.orelse, c)
+            return
+        if isinstance(node, ast.If):  # body and else are alternative paths (detectors reason per path)
+            yield from self._walk(node.test, c)
+            yield from self._walk_body(node.body, _replace(c, branches=(*c.branches, (id(node), 0))))
+            yield from self._walk_body(node.orelse, _replace(c, branches=(*c.branches, (id(node), 1))))
             return
         if isinstance(node, ast.With | ast.AsyncWith):
             inner = c.no_grad or any(_is_no_grad(item.context_expr) for item in node.items)
@@ -231,6 +291,7 @@ class Flow:
             callee, c.loops, callee_no_grad, c.depth + 1, (*c.chain, callee), bindings, aliases,
             targets,
             c.anchor if c.anchor is not None else (c.fn.path, getattr(call, "lineno", c.fn.lineno)),
+            c.branches,
         )
         yield from self._walk_body(callee.body, inner)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import difflib
 import re
+import threading
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -114,6 +115,10 @@ class SideIndex:
             if module:
                 found.extend(f for f in module.functions.values() if f.name == name)
         return found
+
+    def def_paths(self, name: str) -> list[str]:
+        """Files whose text defines a function or method of this simple name (nothing is parsed)."""
+        return list(self._def_index().get(name, []))
 
     def find_class(self, name: str) -> bool:
         pattern = re.compile(rf"^\s*class\s+{re.escape(name)}\b", re.MULTILINE)
@@ -266,6 +271,33 @@ def _similarity(a: FunctionInfo, b: FunctionInfo, matcher: difflib.SequenceMatch
     return matcher.ratio()
 
 
+TEXT_SIMILARITY = 0.5  # git's default rename threshold (`-M50%`), on the lines of the two bodies
+
+
+def _lines(fn: FunctionInfo) -> list[str]:
+    return [line for line in fn.text_key.splitlines() if line]
+
+
+def text_similarity(a: FunctionInfo, b: FunctionInfo) -> float:
+    """Share of common source lines (indentation, blank lines and comments ignored), as git's
+    rename detection measures files: two scripts that merely use the same constructs are not one."""
+    la, lb = _lines(a), _lines(b)
+    if not la and not lb:
+        return 1.0
+    if 2.0 * min(len(la), len(lb)) / (len(la) + len(lb)) < TEXT_SIMILARITY:
+        return 0.0
+    return difflib.SequenceMatcher(None, la, lb, autojunk=False).ratio()
+
+
+def _same_function(f: FunctionInfo, g: FunctionInfo, token_similarity: float) -> bool:
+    """Whether a function gone from one place is the one that appeared in another: they share at
+    least half their lines (git's rename threshold), or keep their qualified name with a near-equal
+    body. Two scripts' `main()` or two classes' `__init__` are not one function by name alone."""
+    if f.qualname == g.qualname and not f.is_module and token_similarity >= RENAME_SIMILARITY:
+        return True
+    return text_similarity(f, g) >= TEXT_SIMILARITY
+
+
 def build_pairs(
     base_tree: SourceTree,
     cand_tree: SourceTree,
@@ -305,6 +337,29 @@ def build_pairs(
     return index
 
 
+_SHARED: list[tuple[SourceTree, SourceTree, frozenset[str], PairIndex]] = []
+_SHARED_LOCK = threading.Lock()
+SHARED_ENTRIES = 2
+
+
+def shared_pairs(
+    base_tree: SourceTree, cand_tree: SourceTree, changes: list[FileChange], equivalent: Collection[str] = ()
+) -> PairIndex:
+    """`build_pairs`, built once per pair of trees: the code detectors and the behavioural-change
+    analyzer of one investigation read the same index (on an 800-file range matching functions is
+    the expensive part). The last `SHARED_ENTRIES` indexes are kept."""
+    key = frozenset(equivalent)
+    with _SHARED_LOCK:
+        for b, c, eq, index in _SHARED:
+            if b is base_tree and c is cand_tree and eq == key:
+                return index
+    index = build_pairs(base_tree, cand_tree, changes, equivalent)
+    with _SHARED_LOCK:
+        _SHARED.insert(0, (base_tree, cand_tree, key, index))
+        del _SHARED[SHARED_ENTRIES:]
+    return index
+
+
 def _match_across(index: PairIndex, left: list[FunctionInfo], right: list[FunctionInfo]) -> None:
     """Match functions deleted from one place with functions added elsewhere (moves, renames)."""
     # 1. same qualified name in another file
@@ -320,10 +375,11 @@ def _match_across(index: PairIndex, left: list[FunctionInfo], right: list[Functi
         if options:
             scores = [_similarity(f, g) for g in options]
             k = max(range(len(options)), key=scores.__getitem__)  # first best, as max() picks
-            best = options.pop(k)
-            index.pairs.append(FunctionPair(f, best, "moved", scores[k]))
-        else:
-            rest_left.append(f)
+            if _same_function(f, options[k], scores[k]):
+                best = options.pop(k)
+                index.pairs.append(FunctionPair(f, best, "moved", scores[k]))
+                continue
+        rest_left.append(f)
     rest_right = [g for opts in by_qual.values() for g in opts]
     # 2./3. best body similarity (same simple name needs less)
     # Every (left, right) pair is a candidate; the token-length bound rules out most of them
@@ -343,7 +399,10 @@ def _match_across(index: PairIndex, left: list[FunctionInfo], right: list[Functi
             if matcher is None:
                 matcher = difflib.SequenceMatcher(None, [], g.tokens, autojunk=False)
             s = _similarity(f, g, matcher)
-            if s >= threshold:
+            # a rename (`A.__init__` -> `B.__init__` too), or a script's top level in another file,
+            # must also share its text (git's similarity): equal token shapes alone pair unrelated
+            # short functions and scripts
+            if s >= threshold and _same_function(f, g, s):
                 scored.append((s + (0.01 if f.name == g.name else 0.0), i, j))
     used_l: set[int] = set()
     used_r: set[int] = set()

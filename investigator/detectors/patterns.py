@@ -55,6 +55,46 @@ def target_roles(node: ast.stmt) -> list[str]:
     return [r for r in (role(n) for n in assigned_names(node)) if r]
 
 
+def _is_num(node: ast.AST, value: float) -> bool:
+    return (
+        isinstance(node, ast.Constant) and isinstance(node.value, int | float)
+        and not isinstance(node.value, bool) and node.value == value
+    )
+
+
+def identity_free(node: ast.AST) -> ast.AST:
+    """`1 * x`, `x * 1`, `x / 1`, `x + 0`, `0 + x`, `x - 0` -> `x` (one level; see `simplify`)."""
+    if isinstance(node, ast.BinOp):
+        if isinstance(node.op, ast.Mult):
+            if _is_num(node.left, 1):
+                return node.right
+            if _is_num(node.right, 1):
+                return node.left
+        if isinstance(node.op, ast.Div) and _is_num(node.right, 1):
+            return node.left
+        if isinstance(node.op, ast.Add) and _is_num(node.left, 0):
+            return node.right
+        if isinstance(node.op, ast.Add | ast.Sub) and _is_num(node.right, 0):
+            return node.left
+    return node
+
+
+class _Simplify(ast.NodeTransformer):
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+        self.generic_visit(node)
+        return identity_free(node)
+
+
+def simplify(expr: ast.AST) -> ast.AST:
+    """The expression without arithmetic identities (a copy when anything changes): `1 * value_loss`
+    is `value_loss`."""
+    import copy
+
+    if not any(isinstance(sub, ast.BinOp) and identity_free(sub) is not sub for sub in ast.walk(expr)):
+        return expr
+    return _Simplify().visit(copy.deepcopy(expr))
+
+
 class _Canon(ast.NodeTransformer):
     def __init__(self, locals_: set[str]) -> None:
         self.locals = locals_
@@ -63,6 +103,10 @@ class _Canon(ast.NodeTransformer):
         if node.id in self.locals:
             return ast.copy_location(ast.Name(id="_v", ctx=node.ctx), node)
         return node
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+        self.generic_visit(node)
+        return identity_free(node)
 
 
 SUBSTITUTE_BINDINGS: ContextVar[bool] = ContextVar("substitute_bindings", default=True)
@@ -107,7 +151,8 @@ def roles_in(expr: ast.AST) -> set[str]:
 
 
 def signed_terms(expr: ast.AST, sign: int = 1) -> list[tuple[int, ast.AST]]:
-    """Split a sum into signed terms: `a - c * b` -> [(+1, a), (-1, c * b)]."""
+    """Split a sum into signed terms: `a - c * b` -> [(+1, a), (-1, c * b)]; `+ 0` terms vanish."""
+    expr = identity_free(expr)
     if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
         return signed_terms(expr.left, sign) + signed_terms(expr.right, sign)
     if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Sub):
@@ -118,6 +163,8 @@ def signed_terms(expr: ast.AST, sign: int = 1) -> list[tuple[int, ast.AST]]:
 
 
 def factors(expr: ast.AST) -> list[ast.AST]:
+    """Factors of a product, without `1` factors (`1 * x` is `x`)."""
+    expr = identity_free(expr)
     if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Mult):
         return factors(expr.left) + factors(expr.right)
     return [expr]
@@ -225,3 +272,43 @@ def inlined_call_assigns(sites: list[Site]) -> set[int]:
                 break
             k += 1
     return out
+
+
+_PARENTS: dict[int, tuple[ast.AST, dict[int, ast.AST]]] = {}
+
+
+def parent_map(fn: FunctionInfo) -> dict[int, ast.AST]:
+    """id(node) -> parent node inside a function (cached, bounded: detectors look at a few at a time)."""
+    cached = _PARENTS.get(id(fn.node))
+    if cached is None or cached[0] is not fn.node:
+        table: dict[int, ast.AST] = {}
+        for parent in ast.walk(fn.node):
+            for child in ast.iter_child_nodes(parent):
+                table[id(child)] = parent
+        cached = (fn.node, table)
+        if len(_PARENTS) > 256:
+            _PARENTS.clear()
+        _PARENTS[id(fn.node)] = cached
+    return cached[1]
+
+
+LOG_SINK_CALL = re.compile(
+    r"^(print|pprint|log|info|debug|warning|warn|add_scalars?|add_histogram|add_text|set_description|"
+    r"set_postfix|log_dict|log_metrics|record)$"
+)
+LOG_SINK_RECEIVER = re.compile(r"(^|\.)(log|logger|logging|writer|wandb|tensorboard|tb|summary_writer|pbar|tqdm|console)$",
+                               re.IGNORECASE)
+
+
+def in_log_sink(site: Site) -> bool:
+    """Whether a node is an argument of a print / logger / summary-writer call (it reaches a log, not
+    training)."""
+    parents = parent_map(site.fn)
+    cur = parents.get(id(site.node))
+    while cur is not None and not isinstance(cur, ast.stmt):
+        if isinstance(cur, ast.Call) and (
+            LOG_SINK_CALL.match(last_name(call_name(cur)) or "") or LOG_SINK_RECEIVER.search(receiver(cur))
+        ):
+            return True
+        cur = parents.get(id(cur))
+    return False

@@ -25,10 +25,15 @@ _ROLES: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 
+_NOT_DONE_MASK = re.compile(r"action|avail|legal|invalid|attn|attention|pad|seq|rnn|token|loss|obs")
+
+
 @lru_cache(maxsize=4096)
 def role(name: str) -> str | None:
     """The role of an identifier (`b_values` -> 'values'), or None when it has no RL meaning."""
     lowered = name.lower()
+    if "mask" in lowered and _NOT_DONE_MASK.search(lowered):
+        return None  # action / attention / padding masks are not episode-boundary masks
     for label, pattern in _ROLES:
         if pattern.search(lowered):
             if label == "values":

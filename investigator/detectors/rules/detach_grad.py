@@ -20,21 +20,130 @@ from investigator.detectors.patterns import (
     assigns,
     calls,
     computes_loss,
+    env_step,
     inlined_call_assigns,
+    roles_in,
     target_roles,
 )
-from investigator.detectors.pyast import FunctionInfo, call_name, last_name
+from investigator.detectors.pyast import FunctionInfo, call_name, last_name, unparse
 from investigator.models import Severity
 
 TRACKED = {"loss", "new_values", "logprob", "entropy", "ratio", "kl", "advantages", "returns", "values", "next_values"}
-DETACHING = {"detach", "detach_", "stop_gradient", "numpy", "item"}
+DETACHING = {"detach", "detach_", "stop_gradient"}
+# `.item()` / `.numpy()` make host scalars for logs and stats: they are not a cut of the loss graph
+TARGETS = {"advantages", "returns", "values", "next_values"}  # detached in the textbook form
+MAX_FLOW_SCAN = 4000  # statements scanned forward for a flow into the loss
+
+
+HOST = {"item", "cpu", "numpy", "tolist", "detach", "detach_"}  # what passes through these leaves the graph
+
+
+def _graph_names(expr: ast.AST) -> set[str]:
+    """Names an expression reads *through the autograd graph* (not through `.item()`, `.cpu()`, ...)."""
+    out: set[str] = set()
+    stack = [expr]
+    while stack:
+        sub = stack.pop()
+        if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and sub.func.attr in HOST:
+            continue
+        if isinstance(sub, ast.Name):
+            out.add(sub.id)
+        elif isinstance(sub, ast.Attribute):
+            out.add(sub.attr)
+        stack.extend(ast.iter_child_nodes(sub))
+    return out
+
+
+def _in_update(site: Site, backward_sites: list[Site]) -> bool:
+    """A `no_grad` block inside the update: a `backward()` runs in the same loop body (or deeper).
+    The rollout loop, inference and evaluation blocks never contain the backward pass."""
+    if not backward_sites:
+        return True  # a function that only computes the loss
+    n = len(site.loops)
+    return any(len(b.loops) >= n and all(x is y for x, y in zip(b.loops[:n], site.loops, strict=True))
+               for b in backward_sites)
+
+
+def reaches_loss(index: int, sites: list[Site], assign_list: list[tuple[int, ast.stmt, ast.expr]]) -> bool:
+    """Whether what the statement at `sites[index]` assigns flows, through later assignments, into
+    `backward()` (or, in a function that only computes the loss, into a loss or a `return`); values
+    that only go to logs, stats (`.item()`) or the rollout buffer do not."""
+    node = sites[index].node
+    tainted = set(assigned_names(node))  # type: ignore[arg-type]
+    backward = [
+        (pos, site) for pos, site in enumerate(sites)
+        if isinstance(site.node, ast.Call) and last_name(call_name(site.node)) == "backward"
+    ]
+    scanned = 0
+    for pos, stmt, value in assign_list:
+        if pos <= index:
+            continue
+        scanned += 1
+        if scanned > MAX_FLOW_SCAN:
+            return True  # too far to follow: keep the finding rather than guess
+        if _graph_names(value) & tainted:
+            if not backward and "loss" in target_roles(stmt):
+                return True
+            tainted |= set(assigned_names(stmt))
+    if backward:
+        return any(pos > index and _graph_names(site.node) & tainted for pos, site in backward)
+    return _reaches_return(index, sites, tainted)
+
+
+def reached_backward(index: int, sites: list[Site], assign_list: list[tuple[int, ast.stmt, ast.expr]]) -> set[str]:
+    """The losses (`x` of `x.backward()`, as text) a value at `sites[index]` flows into."""
+    node = sites[index].node
+    tainted = set(assigned_names(node))  # type: ignore[arg-type]
+    for pos, stmt, value in assign_list[:MAX_FLOW_SCAN * 2]:
+        if pos > index and _graph_names(value) & tainted:
+            tainted |= set(assigned_names(stmt))
+    return {
+        unparse(site.node.func.value, 80) for pos, site in enumerate(sites)
+        if pos > index and isinstance(site.node, ast.Call) and isinstance(site.node.func, ast.Attribute)
+        and site.node.func.attr == "backward" and _graph_names(site.node) & tainted
+    }
+
+
+def backward_losses(sites: list[Site]) -> set[str]:
+    return {
+        unparse(s.node.func.value, 80) for s, call, name in calls(sites)
+        if isinstance(call.func, ast.Attribute) and call.func.attr == "backward"
+    }
+
+
+def _reaches_return(index: int, sites: list[Site], tainted: set[str]) -> bool:
+    return any(
+        pos > index and isinstance(site.node, ast.Return) and site.node.value is not None
+        and _graph_names(site.node.value) & tainted
+        for pos, site in enumerate(sites)
+    )
 
 
 def _detaches(expr: ast.AST) -> bool:
+    """The value is cut from the graph: detached as a whole (`(a - b).detach().exp()`, `x.data`), or
+    a detached operand carries a learned quantity (new values, log-probs, entropy, ratio, loss).
+    `mse(pred, target.detach())` detaches a target only: that is how a loss is written."""
+    chain = expr
+    while True:
+        if isinstance(chain, ast.Call) and isinstance(chain.func, ast.Attribute):
+            if chain.func.attr in DETACHING:
+                return True
+            chain = chain.func.value
+        elif isinstance(chain, ast.Attribute):
+            if chain.attr == "data":
+                return True
+            chain = chain.value
+        else:
+            break
     for sub in ast.walk(expr):
-        if isinstance(sub, ast.Call) and last_name(call_name(sub)) in DETACHING:
-            return True
-        if isinstance(sub, ast.Attribute) and sub.attr == "data":
+        inner = None
+        if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and sub.func.attr in DETACHING:
+            inner = sub.func.value
+        elif isinstance(sub, ast.Call) and last_name(call_name(sub)) in DETACHING and sub.args:
+            inner = sub.args[0]
+        elif isinstance(sub, ast.Attribute) and sub.attr == "data":
+            inner = sub.value
+        if inner is not None and (roles_in(inner) & TRACKED) - TARGETS:
             return True
     return False
 
@@ -63,6 +172,11 @@ class DetachGradDetector(FeatureDetector):
     def features(self, sites: list[Site], fn: FunctionInfo, ctx: DetectorContext) -> list[Feature]:
         out = []
         inlined = inlined_call_assigns(sites)
+        position = {id(s): i for i, s in enumerate(sites)}
+        assign_list = [(position[id(st)], node, value) for st, node, value in assigns(sites)]
+        backward_sites = [st for st, _c, name in calls(sites) if last_name(name) == "backward"]
+        # functions that step the environment are the rollout: no_grad there is inference, not a cut
+        rollout = {id(st.fn) for st, c, name in calls(sites) if env_step(c) or last_name(name) == "env_step"}
         for site, node, value in assigns(sites):
             if id(node) in inlined:
                 continue
@@ -70,7 +184,12 @@ class DetachGradDetector(FeatureDetector):
             if not roles:
                 continue
             how = "no_grad" if site.no_grad else "detach" if _detaches(value) else None
-            if how:
+            if how and not roles <= TARGETS and (
+                (how == "no_grad" and (id(site.fn) in rollout or not _in_update(site, backward_sites)))
+                or not reaches_loss(position[id(site)], sites, assign_list)
+            ):
+                roles &= TARGETS  # rollout, inference, logging or stats: not a cut of the loss
+            if how and roles:
                 names = ", ".join(assigned_names(node))
                 for r in sorted(roles):
                     out.append(Feature((r, how == "no_grad" or how == "detach"), site, f"{names} ({how})"))
@@ -79,9 +198,32 @@ class DetachGradDetector(FeatureDetector):
                 out.append(Feature(("backward", True), site, "backward() inside no_grad"))
         return out
 
+    def _new_losses(self, pair: FunctionPair, ctx: DetectorContext, only_cand: list[Feature]) -> set[str]:
+        """The losses the added cuts flow into, when every one of them is absent at the baseline."""
+        sites = ctx.sites(pair.cand)
+        position = {id(s): i for i, s in enumerate(sites)}
+        assign_list = [(position[id(st)], node, value) for st, node, value in assigns(sites)]
+        reached: set[str] = set()
+        for f in only_cand:
+            if id(f.site) not in position:
+                return set()
+            hit = reached_backward(position[id(f.site)], sites, assign_list)
+            if not hit:
+                return set()
+            reached |= hit
+        return reached if not reached & backward_losses(ctx.sites(pair.base)) else set()
+
     def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001
         if only_cand:
             roles = sorted({f.key[0] for f in only_cand})
+            new_losses = self._new_losses(pair, ctx, only_cand)
+            if new_losses:  # detached inputs of a loss the baseline did not have: new code, not a cut
+                return [feature_hit(
+                    f"Detached inputs in a new loss ({', '.join(f'`{n}`' for n in sorted(new_losses)[:2])}): "
+                    f"{', '.join(roles)}", pair, only_base, only_cand, severity=Severity.low, confidence=0.5)]
+            if set(roles) <= TARGETS:  # targets detached: the textbook form, not a cut of the learning signal
+                return [feature_hit(f"Gradient cut added on {', '.join(roles)} (targets: the textbook form)", pair,
+                                    only_base, only_cand, severity=Severity.low, confidence=0.5)]
             return [feature_hit(f"Gradient cut added on {', '.join(roles)}", pair, only_base, only_cand)]
         roles = sorted({f.key[0] for f in only_base})
         return [feature_hit(f"Gradient cut removed from {', '.join(roles)}", pair, only_base, [],

@@ -14,6 +14,7 @@ from investigator.detectors.base import (
     register,
 )
 from investigator.detectors.flow import Site
+from investigator.detectors.moved import moved_to_native_hit
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import assigns, mentions_role, target_roles
 from investigator.detectors.pyast import FunctionInfo, call_name, dotted, last_name, unparse
@@ -92,6 +93,9 @@ class DoneMaskDetector(FeatureDetector):
         return out
 
     def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001
+        moved = moved_to_native_hit("Done masking", pair, ctx, only_base, DONE | {"values", "rewards"})
+        if moved is not None and not only_cand:
+            return [moved]
         if only_base and not only_cand:
             return [feature_hit("Done masking removed from the return/advantage computation", pair, only_base, [])]
         if only_cand and not only_base:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+
 from investigator.detectors.base import (
     DetectorContext,
     DetectorMeta,
@@ -27,6 +29,15 @@ from investigator.detectors.pyast import FunctionInfo
 from investigator.models import Severity
 
 
+def _collected(part: ast.AST) -> bool:
+    """Entropy passed inside a list/tuple to a helper (`apply_masks([a_loss, c_loss, entropy], m)`):
+    the values are transformed one by one, not summed into the loss with a sign and a weight."""
+    return any(
+        isinstance(sub, ast.List | ast.Tuple) and any(mentions_role(e, {"entropy"}) for e in sub.elts)
+        for sub in ast.walk(part)
+    )
+
+
 def entropy_terms(sites: list[Site]) -> list[Feature]:
     out = []
     aliases = weighted_aliases(sites)
@@ -36,7 +47,7 @@ def entropy_terms(sites: list[Site]) -> list[Feature]:
         for sign, term in signed_terms(expand_aliases(value, aliases)):
             parts = factors(term)
             carrier = [p for p in parts if mentions_role(p, {"entropy"})]
-            if not carrier:
+            if not carrier or any(_collected(p) for p in carrier):
                 continue
             # `entropy_loss` is an entropy term too; `pg_loss - ent_coef * entropy_loss`
             coef = coefficient_text([p for p in parts if p not in carrier])
@@ -46,6 +57,7 @@ def entropy_terms(sites: list[Site]) -> list[Feature]:
 
 @register
 class EntropyTermDetector(FeatureDetector):
+    set_semantics = True  # which signed, weighted entropy terms exist (a loss line overwritten later repeats them)
     meta = DetectorMeta(
         id="entropy_term",
         title="Entropy term of the loss",

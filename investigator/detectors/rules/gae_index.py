@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 
 from investigator.detectors.base import (
     DetectorContext,
@@ -14,8 +15,10 @@ from investigator.detectors.base import (
     register,
 )
 from investigator.detectors.flow import Site
+from investigator.detectors.moved import moved_to_native_hit
 from investigator.detectors.pairs import FunctionPair
-from investigator.detectors.pyast import FunctionInfo, dotted, last_name
+from investigator.detectors.patterns import in_log_sink, parent_map
+from investigator.detectors.pyast import FunctionInfo, dotted, last_name, names_in
 from investigator.detectors.roles import role
 from investigator.models import Severity
 
@@ -35,6 +38,47 @@ def offset(index: ast.AST, loop_vars: set[str]) -> str | None:
             return f"{sign}{ast.unparse(right)}"
         if sign == "+" and isinstance(right, ast.Name) and right.id in loop_vars and isinstance(left, ast.Constant):
             return f"+{left.value}"
+    return None
+
+
+DISCOUNT = re.compile(r"gamma|discount|(^|_)gam($|_)", re.IGNORECASE)
+
+
+def _bootstrap(site: Site) -> bool:
+    """Whether a value read is the bootstrap term: multiplied by the discount in its statement, or
+    assigned to a next-value name (`nextvalues = values[t + 1]`)."""
+    parents = parent_map(site.fn)
+    node: ast.AST = site.node
+    cur = parents.get(id(node))
+    while cur is not None and not isinstance(cur, ast.stmt):
+        if isinstance(cur, ast.BinOp) and isinstance(cur.op, ast.Mult):
+            other = cur.right if _contains(cur.left, node) else cur.left
+            if any(DISCOUNT.search(n) for n in names_in(other)):
+                return True
+        node, cur = cur, parents.get(id(cur))
+    if isinstance(cur, ast.Assign) and len(cur.targets) == 1:
+        name = last_name(dotted(cur.targets[0])) or ""
+        return role(name) == "next_values"
+    return False
+
+
+def _contains(tree: ast.AST, node: ast.AST) -> bool:
+    return any(sub is node for sub in ast.walk(tree))
+
+
+def direction(base: list[Feature], cand: list[Feature]) -> str | None:
+    """'toward' when the value bootstrap moves from V(s_t) to V(s_{t+1}) (the textbook form), 'away'
+    for the reverse, None otherwise. Read over all value loads of each side: a shifted bootstrap is
+    the difference in bootstrap offsets, whichever equal-looking load the multiset diff paired."""
+
+    def boot(features: list[Feature]) -> set[str]:
+        return {f.key[1] for f in features if f.key[0] == "values" and f.key[2] == "load" and _bootstrap(f.site)}
+
+    b, c = boot(base), boot(cand)
+    if b == {"+0"} and c == {"+1"}:
+        return "toward"
+    if b == {"+1"} and c == {"+0"}:
+        return "away"
     return None
 
 
@@ -68,7 +112,7 @@ class GaeIndexDetector(FeatureDetector):
                 continue
             name = last_name(dotted(node.value))
             r = role(name) if name else None
-            if r not in ROLES:
+            if r not in ROLES or in_log_sink(site):
                 continue
             parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
             for part in parts:
@@ -79,11 +123,36 @@ class GaeIndexDetector(FeatureDetector):
         return out
 
     def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001
-        shifted = {f.key[0] for f in only_base} & {f.key[0] for f in only_cand}
+        moved = moved_to_native_hit("Return/advantage recursion", pair, ctx, only_base, {"dones", "values", "rewards"})
+        if moved is not None:
+            if not only_cand:
+                return [moved]
+            return [moved, feature_hit("Time indexing changed in the return computation", pair, [], only_cand,
+                                       confidence=0.5, severity=Severity.low)]
+        # a shift: the same quantity, read (or written) the same way, at another time offset
+        shifted = {(f.key[0], f.key[2]) for f in only_base} & {(f.key[0], f.key[2]) for f in only_cand}
+        shifted = {
+            r for r, access in shifted
+            if {f.key[1] for f in only_base if f.key[0] == r and f.key[2] == access}
+            != {f.key[1] for f in only_cand if f.key[0] == r and f.key[2] == access}
+        }
         if shifted:
             r = sorted(shifted)[0]
             b = [f for f in only_base if f.key[0] == r]
             c = [f for f in only_cand if f.key[0] == r]
+            way = direction(base, cand) if r == "values" else None
+            if way == "toward":
+                return [feature_hit(
+                    f"Index shift in {r} toward the textbook bootstrap V(s_t+1): `{b[0].text}` -> `{c[0].text}` "
+                    "(likely a fix)", pair, b, c, severity=Severity.low, confidence=0.6,
+                    fix="Likely a fix: the TD error now bootstraps from the next state's value. Check the "
+                        "done mask uses the flag of the step that ended the episode.",
+                )]
+            if way == "away":
+                return [feature_hit(
+                    f"Index shift in {r} away from the textbook bootstrap V(s_t+1): `{b[0].text}` -> `{c[0].text}`",
+                    pair, b, c, confidence=0.9,
+                )]
             return [feature_hit(f"Index shift in {r}: `{b[0].text}` -> `{c[0].text}`", pair, b, c)]
         if only_base and not only_cand:
             return [feature_hit("Time-indexed access dropped from the return computation", pair, only_base, [],

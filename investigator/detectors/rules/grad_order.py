@@ -1,54 +1,200 @@
-"""zero_grad / backward / clip / step ordering and duplication in the optimisation step."""
+"""zero_grad / backward / clip / step ordering and duplication in the optimisation step.
+
+Semantics, not shapes: the order is read per control-flow path (`if multi_gpu: ... else: ...` is two
+paths, not one sequence), per optimizer (PPO and RND optimizers interleaved, each in the right order,
+are fine), and the equivalent ways of clearing gradients (`optimizer.zero_grad()`,
+`zero_grad(set_to_none=True)`, `model.zero_grad()`, `for p in params: p.grad = None`,
+`p.grad.zero_()`) are one event."""
 
 from __future__ import annotations
+
+import ast
+from collections import Counter
+from dataclasses import dataclass
 
 from investigator.detectors.base import Detector, DetectorContext, DetectorMeta, Hit, register, site_loc
 from investigator.detectors.flow import Site
 from investigator.detectors.pairs import FunctionPair
-from investigator.detectors.patterns import calls, optimizer_step
-from investigator.detectors.pyast import last_name
+from investigator.detectors.patterns import OPTIMIZER_RECEIVER, calls, optimizer_step
+from investigator.detectors.pyast import dotted, last_name, receiver
 from investigator.models import Severity
 
 CLIP = {"clip_grad_norm_", "clip_grad_value_", "clip_grad_norm", "clip_grad_value"}
+ANY_OPTIMIZER = "*"  # gradients cleared on a model or a parameter loop: whichever optimizer owns them
+MAX_PATHS = 64
+MAX_EVENTS = 200  # beyond this the sequence is read as one straight path
 
 
-def events(sites: list[Site]) -> list[tuple[str, Site]]:
-    out: list[tuple[str, Site]] = []
+@dataclass(frozen=True, eq=False)
+class Event:
+    kind: str  # zero_grad | backward | clip | step
+    site: Site
+    opt: str = ""  # the optimizer a zero_grad/step acts on ("*" when unknown)
+
+
+def _grad_reset_loop(node: ast.AST) -> bool:
+    """`for p in params: p.grad = None` / `p.grad.zero_()` / `p.grad.detach_()`: zero_grad written out."""
+    if not isinstance(node, ast.For) or not isinstance(node.target, ast.Name):
+        return False
+    var = node.target.id
+    grad = {f"{var}.grad", f"{var}.grad.data"}
+    for sub in ast.walk(ast.Module(body=node.body, type_ignores=[])):
+        cleared = (
+            isinstance(sub, ast.Assign) and isinstance(sub.value, ast.Constant) and sub.value.value is None
+            and any(dotted(t) == f"{var}.grad" for t in sub.targets)
+        )
+        zeroed = (
+            isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute)
+            and sub.func.attr in {"zero_", "detach_", "fill_"} and dotted(sub.func.value) in grad
+        )
+        if cleared or zeroed:
+            return True
+    return False
+
+
+def _step_optimizer(call: ast.Call) -> str:
+    recv = receiver(call)
+    if "scaler" in recv.lower() and call.args:  # `scaler.step(optimizer)`
+        return dotted(call.args[0]) or recv
+    return recv
+
+
+def events(sites: list[Site]) -> list[Event]:
+    out: list[Event] = []
+    loops: set[int] = set()
+    for site in sites:
+        if isinstance(site.node, ast.For) and _grad_reset_loop(site.node):
+            out.append(Event("zero_grad", site, ANY_OPTIMIZER))
+            loops.add(id(site.node))
     for site, call, name in calls(sites):
         tail = last_name(name)
         if tail == "zero_grad":
-            out.append(("zero_grad", site))
+            recv = receiver(call)
+            out.append(Event("zero_grad", site, recv if OPTIMIZER_RECEIVER.search(recv) else ANY_OPTIMIZER))
         elif tail == "backward":
-            out.append(("backward", site))
+            out.append(Event("backward", site))
         elif tail in CLIP:
-            out.append(("clip", site))
+            out.append(Event("clip", site))
         elif optimizer_step(call):
-            out.append(("step", site))
+            out.append(Event("step", site, _step_optimizer(call)))
+    if loops:
+        order = {id(s): i for i, s in enumerate(sites)}
+        out.sort(key=lambda e: order.get(id(e.site), 0))
     return out
 
 
-def _problems(seq: list[tuple[str, Site]]) -> set[str]:
-    """Orderings that are wrong whatever the baseline did."""
+def paths(evs: list[Event]) -> list[list[Event]]:
+    """Event sequences along distinct control-flow paths (if/else branches are alternatives)."""
+    if len(evs) > MAX_EVENTS or not any(e.site.branches for e in evs):
+        return [evs]
+    out: list[list[Event]] = []
+
+    def go(i: int, assign: dict[int, int], acc: list[Event]) -> None:
+        while i < len(evs) and len(out) < MAX_PATHS:
+            e = evs[i]
+            free = [(f, b) for f, b in e.site.branches if f not in assign]
+            if any(assign.get(f, b) != b for f, b in e.site.branches):
+                i += 1
+                continue
+            if not free:
+                acc = [*acc, e]
+                i += 1
+                continue
+            for k, (f, b) in enumerate(free):  # the paths that skip this event
+                go(i + 1, {**assign, **dict(free[:k]), f: 1 - b}, acc)
+            assign = {**assign, **dict(free)}
+            acc = [*acc, e]
+            i += 1
+        if len(out) < MAX_PATHS:
+            out.append(acc)
+
+    go(0, {}, [])
+    return out
+
+
+def _opt_index(evs: list[Event]) -> dict[str, int]:
+    order: dict[str, int] = {}
+    for e in evs:
+        if e.kind == "step" and e.opt not in order:
+            order[e.opt] = len(order)
+    return order
+
+
+def signature(path: list[Event], opts: dict[str, int]) -> tuple[tuple[str, int, int], ...]:
+    """Kind, loop depth and (for steps) which optimizer, by order of first appearance (rename-proof)."""
+    return tuple((e.kind, e.site.loop_depth, opts.get(e.opt, -1) if e.kind == "step" else -1) for e in path)
+
+
+def _problems(seq: list[Event], named: set[str] | None = None) -> set[str]:
+    """Orderings that are wrong whatever the baseline did (on one path). `named`: the optimizers the
+    whole function zeroes or steps; with more than one, order is tracked per optimizer."""
     found: set[str] = set()
-    last_backward: Site | None = None
-    for kind, site in seq:
-        if kind == "backward":
-            last_backward = site
-        elif kind == "zero_grad" and last_backward is not None:
-            found.add("zero_grad between backward() and step()")
-        elif kind == "step":
-            if last_backward is None:
+    named = named if named is not None else {e.opt for e in seq if e.kind in ("step", "zero_grad")}
+    opts = (named | {e.opt for e in seq if e.kind == "step"}) - {ANY_OPTIMIZER}
+    multi = len(opts) > 1
+    pending: dict[str, bool] = dict.fromkeys(opts, False)  # a backward since this optimizer's last step/zeroing
+    zeroed: dict[str, bool] = dict.fromkeys(opts, False)
+    last_backward_any = False
+    for i, e in enumerate(seq):
+        if e.kind == "backward":
+            last_backward_any = True
+            pending = dict.fromkeys(pending, True)
+        elif e.kind == "zero_grad":
+            if not multi:
+                if last_backward_any:
+                    found.add("zero_grad between backward() and step()")
+            else:
+                targets = [e.opt] if e.opt in pending else []
+                for o in targets:
+                    if pending[o] and zeroed[o]:
+                        found.add("zero_grad between backward() and step()")
+            for o in ([e.opt] if multi and e.opt in pending else list(pending)):
+                zeroed[o] = True
+                if multi:
+                    pending[o] = False
+        elif e.kind == "step":
+            if not pending.get(e.opt, False):
                 found.add("step() before any backward()")
-            last_backward = None
-    kinds = [k for k, _ in seq]
-    for i, k in enumerate(kinds):
-        if k == "clip" and "step" in kinds[:i] and "backward" not in kinds[kinds[:i].index("step") : i]:
-            found.add("clipping after step()")
-    zero = [s for k, s in seq if k == "zero_grad"]
-    back = [s for k, s in seq if k == "backward"]
+            pending[e.opt] = False
+            zeroed[e.opt] = False
+            if not multi:
+                last_backward_any = False
+        elif e.kind == "clip":
+            before = seq[:i]
+            last_b = max((j for j, x in enumerate(before) if x.kind == "backward"), default=-1)
+            stepped = any(x.kind == "step" for x in before[last_b + 1 :])
+            after = seq[i + 1 :]
+            next_b = next((j for j, x in enumerate(after) if x.kind == "backward"), len(after))
+            if stepped and not any(x.kind == "step" for x in after[:next_b]):
+                found.add("clipping after step()")
+    zero = [e.site for e in seq if e.kind == "zero_grad"]
+    back = [e.site for e in seq if e.kind == "backward"]
     if zero and back and min(z.loop_depth for z in zero) < max(b.loop_depth for b in back):
         found.add("zero_grad() outside the loop that calls backward(): gradients accumulate")
     return found
+
+
+def _named(evs: list[Event]) -> set[str]:
+    return {e.opt for e in evs if e.kind in ("step", "zero_grad") and e.opt != ANY_OPTIMIZER}
+
+
+def _per_path_count(path_list: list[list[Event]], kind: str) -> int:
+    return max((sum(1 for e in p if e.kind == kind) for p in path_list), default=0)
+
+
+def _per_path_max(path_list: list[list[Event]], kind: str) -> int:
+    best = 0
+    for p in path_list:
+        counts = Counter(e.opt for e in p if e.kind == kind)
+        best = max(best, max(counts.values(), default=0))
+    return best
+
+
+def _render(path: list[Event], opts: dict[str, int]) -> str:
+    multi = len(opts) > 1
+    return " -> ".join(
+        f"{e.kind}{'(' + e.opt + ')' if multi and e.kind == 'step' else ''}@loop{e.site.loop_depth}" for e in path
+    )
 
 
 @register
@@ -67,17 +213,18 @@ class GradOrderDetector(Detector):
         refutes_when_verified=True,
         hypotheses=["trainer.optimizer_step_order_changed"],
         confidence=0.85,
-        keywords=r"\bzero_grad\b|\.backward\(",
+        keywords=r"\bzero_grad\b|\.backward\(|\.grad = None",
     )
 
     def check_pair(self, pair: FunctionPair, ctx: DetectorContext) -> list[Hit]:
         base, cand = events(ctx.sites(pair.base)), events(ctx.sites(pair.cand))
         if not base and not cand:
             return []
-        common = {k for k, _ in base} & {k for k, _ in cand}
-        lost = sorted({k for k, _ in base} - {k for k, _ in cand} - {"clip"})  # clipping: grad_clip's concern
+        kinds_b, kinds_c = {e.kind for e in base}, {e.kind for e in cand}
+        common = kinds_b & kinds_c
+        lost = sorted(kinds_b - kinds_c - {"clip"})  # clipping: grad_clip's concern
         if lost and any(k in common for k in ("backward", "step")):
-            first_lost = next(s for k, s in base if k in lost)
+            first_lost = next(e.site for e in base if e.kind in lost)
             return [
                 Hit(
                     title=f"{lost[0]}() removed from the optimisation step"
@@ -90,35 +237,69 @@ class GradOrderDetector(Detector):
                     restore=(first_lost.fn, pair.cand),
                 )
             ]
-        b = [(k, s) for k, s in base if k in common]
-        c = [(k, s) for k, s in cand if k in common]
-        sig_b = [(k, s.loop_depth) for k, s in b]
-        sig_c = [(k, s.loop_depth) for k, s in c]
-        if sig_b == sig_c:
+        b = [e for e in base if e.kind in common]
+        c = [e for e in cand if e.kind in common]
+        opts_b, opts_c = _opt_index(b), _opt_index(c)
+        paths_b, paths_c = paths(b), paths(c)
+        sigs_b = {signature(p, opts_b): p for p in paths_b}
+        sigs_c = {signature(p, opts_c): p for p in paths_c}
+        if set(sigs_b) == set(sigs_c):
             return []
-        first = next((i for i, (x, y) in enumerate(zip(sig_b, sig_c, strict=False)) if x != y), min(len(b), len(c)))
-        bsite = b[first][1] if first < len(b) else (b[-1][1] if b else None)
-        csite = c[first][1] if first < len(c) else (c[-1][1] if c else None)
-        new_problems = _problems(c) - _problems(b)
-        counts = {k: (sum(1 for x, _ in b if x == k), sum(1 for x, _ in c if x == k)) for k in common}
+        named_b, named_c = _named(b), _named(c)
+        probs_b = {q for p in paths_b for q in _problems(p, named_b)}
+        probs_c = {id(p): _problems(p, named_c) for p in paths_c}
+        new_problems = sorted({q for qs in probs_c.values() for q in qs} - probs_b)
+        cpath = next((p for p in paths_c if set(probs_c[id(p)]) & set(new_problems)), None)
+        if cpath is None:
+            cpath = next((p for s, p in sigs_c.items() if s not in sigs_b), paths_c[0])
+        bpath = next((p for s, p in sigs_b.items() if s not in sigs_c), paths_b[0])
+        sig_b, sig_c = signature(bpath, opts_b), signature(cpath, opts_c)
+        first = next((i for i, (x, y) in enumerate(zip(sig_b, sig_c, strict=False)) if x != y), min(len(bpath), len(cpath)))
+        bsite = bpath[first].site if first < len(bpath) else (bpath[-1].site if bpath else None)
+        csite = cpath[first].site if first < len(cpath) else (cpath[-1].site if cpath else None)
+        counts = {k: (_per_path_count(paths_b, k), _per_path_count(paths_c, k)) for k in sorted(common)}
         dup = [f"{k} x{n}->x{m}" for k, (n, m) in counts.items() if n != m]
-        detail = sorted(new_problems) + dup
-        doubled_update = any(counts[k][1] > counts[k][0] for k in ("step", "backward") if k in counts)
-        severity = Severity.critical if new_problems or doubled_update else Severity.significant
-
-        def render(seq: list[tuple[str, int]]) -> str:
-            return " -> ".join(f"{k}@loop{d}" for k, d in seq)
-
+        if not dup:
+            for kind in ("step", "clip", "zero_grad", "backward"):
+                always_b = all(any(e.kind == kind for e in p) for p in paths_b)
+                always_c = all(any(e.kind == kind for e in p) for p in paths_c)
+                if always_b != always_c:
+                    dup.append(f"{kind}() now {'on every path (was conditional)' if always_c else 'conditional (some paths skip it)'}")
+        if not dup and len(sigs_b) != len(sigs_c):
+            dup = [f"{len(sigs_b)} -> {len(sigs_c)} distinct control-flow paths"]
+        added_opts = sorted(set(opts_c) - set(opts_b)) if len(opts_c) > len(opts_b) else []
+        removed_opts = sorted(set(opts_b) - set(opts_c)) if len(opts_b) > len(opts_c) else []
+        doubled_update = _per_path_max(paths_c, "step") > _per_path_max(paths_b, "step") or (
+            len(opts_c) <= len(opts_b) and _per_path_max(paths_c, "backward") > _per_path_max(paths_b, "backward")
+        )
+        detail = new_problems + dup
+        if new_problems or doubled_update:
+            severity, confidence = Severity.critical, 0.9 if new_problems else 0.7
+        elif added_opts:
+            severity, confidence = Severity.low, 0.6
+            detail = [f"optimizer added ({', '.join(added_opts)}), each optimizer's order is well-formed"]
+        elif removed_opts:
+            severity, confidence = Severity.significant, 0.7
+            detail = [f"optimizer no longer stepped ({', '.join(removed_opts)})"]
+        elif not any("now" in d for d in dup) and Counter((e.kind, opts_b.get(e.opt, e.opt)) for e in b) == Counter(
+            (e.kind, opts_c.get(e.opt, e.opt)) for e in c
+        ):  # the same calls regrouped, every optimizer still in order on every path
+            severity, confidence = Severity.low, 0.5
+            detail = ["same calls regrouped; each optimizer's order is well-formed on every path"]
+        else:
+            severity, confidence = Severity.significant, 0.7
         title = "Optimizer step sequence changed" + (f": {detail[0]}" if detail else "")
+        many = len(paths_b) > 1 or len(paths_c) > 1
         return [
             Hit(
                 title=title,
-                summary=f"baseline `{render(sig_b)}` -> candidate `{render(sig_c)}`",
+                summary=f"baseline `{_render(bpath, opts_b)}` -> candidate `{_render(cpath, opts_c)}`"
+                + (f" ({len(sigs_b)} -> {len(sigs_c)} distinct control-flow paths compared)" if many else ""),
                 base=site_loc(bsite),
                 cand=site_loc(csite),
                 pair=pair,
                 severity=severity,
-                confidence=0.9 if new_problems else 0.7,
+                confidence=confidence,
                 details={"problems": detail},
                 restore=(bsite.fn if bsite else pair.base, csite.fn if csite else pair.cand),
             )
@@ -126,9 +307,10 @@ class GradOrderDetector(Detector):
 
     def verify_pair(self, pair: FunctionPair, ctx: DetectorContext) -> str | None:
         seq = events(ctx.sites(pair.base))
-        if not any(k == "step" for k, _ in seq):
+        if not any(e.kind == "step" for e in seq):
             return None
         other = events(ctx.sites(pair.cand))
-        if [(k, s.loop_depth) for k, s in seq] != [(k, s.loop_depth) for k, s in other]:
+        sig = {signature(p, _opt_index(seq)) for p in paths(seq)}
+        if sig != {signature(p, _opt_index(other)) for p in paths(other)}:
             return None
-        return "optimizer sequence `" + " -> ".join(k for k, _ in seq[:6]) + "` identical at both commits"
+        return "optimizer sequence `" + " -> ".join(e.kind for e in seq[:6]) + "` identical at both commits"

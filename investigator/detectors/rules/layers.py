@@ -17,13 +17,37 @@ from investigator.detectors.base import (
 from investigator.detectors.flow import Site
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import calls, canon
-from investigator.detectors.pyast import FunctionInfo, last_name, unparse
+from investigator.detectors.pyast import FunctionInfo, dotted, last_name, unparse
 from investigator.models import Severity
 
 ACTIVATION = re.compile(
     r"^(relu|relu6|tanh|gelu|silu|swish|elu|selu|celu|sigmoid|leaky_relu|softplus|mish|hardtanh|hardswish|"
-    r"ReLU|ReLU6|Tanh|GELU|SiLU|ELU|SELU|CELU|Sigmoid|LeakyReLU|Softplus|Mish|Hardtanh|Hardswish)$"
+    r"ReLU|ReLU6|Tanh|GELU|SiLU|Swish|ELU|SELU|CELU|Sigmoid|LeakyReLU|Softplus|Mish|Hardtanh|Hardswish)$"
 )
+# a functional activation passed by reference (`return torch.relu`, `activation=F.tanh`) is the same
+# nonlinearity as the module (`nn.ReLU()`): both are keyed by the normalised name
+FUNCTIONAL_OWNER = re.compile(r"^(torch|F|nn\.functional|torch\.nn\.functional|jnp|jax\.nn|nn|np)$")
+SAME_ACTIVATION = {"silu": "swish"}
+
+
+def activation_key(name: str) -> str:
+    key = name.lower().replace("_", "")
+    return SAME_ACTIVATION.get(key, key)
+
+
+def _swish_lambda(node: ast.AST) -> bool:
+    """`lambda x: x * torch.sigmoid(x)`: swish written out."""
+    if not isinstance(node, ast.Lambda) or len(node.args.args) != 1:
+        return False
+    x, body = node.args.args[0].arg, node.body
+    if not (isinstance(body, ast.BinOp) and isinstance(body.op, ast.Mult)):
+        return False
+    sides = (body.left, body.right)
+    return any(isinstance(a, ast.Name) and a.id == x for a in sides) and any(
+        isinstance(c, ast.Call) and last_name(dotted(c.func)) == "sigmoid"
+        and len(c.args) == 1 and isinstance(c.args[0], ast.Name) and c.args[0].id == x
+        for c in sides
+    )
 LAYER = re.compile(
     r"^(Linear|Conv1d|Conv2d|Conv3d|ConvTranspose2d|LSTM|GRU|RNN|LSTMCell|GRUCell|Embedding|LayerNorm|"
     r"BatchNorm1d|BatchNorm2d|GroupNorm|Dropout|MultiheadAttention|Bilinear|Flatten)$"
@@ -76,10 +100,18 @@ class LayersDetector(FeatureDetector):
 
     def features(self, sites: list[Site], fn: FunctionInfo, ctx: DetectorContext) -> list[Feature]:
         out = []
+        called = {id(call.func) for _s, call, _n in calls(sites)}
+        for site in sites:
+            node = site.node
+            if isinstance(node, ast.Attribute) and id(node) not in called and ACTIVATION.match(node.attr):
+                if FUNCTIONAL_OWNER.match(dotted(node.value) or ""):
+                    out.append(Feature(("activation", activation_key(node.attr)), site, unparse(node, 60)))
+            elif isinstance(node, ast.Return | ast.Assign) and node.value is not None and _swish_lambda(node.value):
+                out.append(Feature(("activation", "swish"), site, unparse(node.value, 60)))
         for site, call, name in calls(sites):
             tail = last_name(name)
             if ACTIVATION.match(tail):
-                out.append(Feature(("activation", tail.lower().replace("_", "")), site, unparse(call, 60)))
+                out.append(Feature(("activation", activation_key(tail)), site, unparse(call, 60)))
             elif LAYER.match(tail) and ("nn" in name.split(".") or name == tail):
                 out.append(Feature(("layer", tail, _arguments(call, tail, site)), site, unparse(call, 60)))
         return out

@@ -44,6 +44,33 @@ def _squared_differences(expr: ast.AST) -> list[ast.BinOp]:
     return out
 
 
+def tensor_roles(expr: ast.AST) -> set[str]:
+    """Roles of the tensors an expression reads, not of the functions it calls:
+    `self.value_mean_std(returns)` normalises the returns, it does not read values."""
+    skip: set[int] = set()
+    for sub in ast.walk(expr):
+        if isinstance(sub, ast.Call):
+            func = sub.func
+            if isinstance(func, ast.Attribute):
+                skip.add(id(func))  # the method name; its receiver is still read
+            elif isinstance(func, ast.Name):
+                skip.add(id(func))
+    out: set[str] = set()
+    stack: list[ast.AST] = [expr]
+    while stack:
+        sub = stack.pop()
+        if id(sub) in skip:
+            if isinstance(sub, ast.Attribute):
+                stack.append(sub.value)
+            continue
+        found = roles_in(sub) if isinstance(sub, ast.Name) else (
+            roles_in(ast.Name(id=sub.attr)) if isinstance(sub, ast.Attribute) else set()
+        )
+        out |= found
+        stack.extend(ast.iter_child_nodes(sub))
+    return out
+
+
 @register
 class ReturnsTargetDetector(FeatureDetector):
     meta = DetectorMeta(
@@ -70,7 +97,7 @@ class ReturnsTargetDetector(FeatureDetector):
                 continue
             names = assigned_names(node)
             if len(names) == 1 and role(names[0]) == "returns" and isinstance(node, ast.Assign):
-                sources = roles_in(value) - {"returns"}
+                sources = tensor_roles(value) - {"returns"}
                 if sources:
                     out.append(Feature(("returns_from", tuple(sorted(sources))), site, f"{names[0]} = {unparse(value, 80)}"))
             for diff in _squared_differences(value):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 
 from investigator.detectors.base import (
     DetectorContext,
@@ -15,12 +16,78 @@ from investigator.detectors.base import (
 )
 from investigator.detectors.flow import Site
 from investigator.detectors.pairs import FunctionPair
-from investigator.detectors.patterns import assigned_names, assigns, calls, canon, mentions_role
-from investigator.detectors.pyast import FunctionInfo, is_constant_like, kwarg, last_name, unparse
+from investigator.detectors.patterns import assigned_names, assigns, calls, canon, mentions_role, parent_map
+from investigator.detectors.pyast import (
+    FunctionInfo,
+    call_name,
+    dotted,
+    is_constant_like,
+    kwarg,
+    last_name,
+    receiver,
+    unparse,
+)
 from investigator.detectors.roles import role
 from investigator.models import Severity
 
 CAPS = {"min", "minimum", "clip", "clamp", "fmin"}
+# names of episode statistics: summed for a print/log line, not the reward that is trained on
+ACCUMULATOR = re.compile(r"episod|(^|_)ep_|(^|_)eps?_?(rew|ret)|epoch|total|cum|running|sum|score|stat|(^|_)logs?(_|$)|mean|avg|info|metric")
+LOGGING_CALL = re.compile(
+    r"^(print|pprint|log|info|debug|warning|warn|add_scalars?|add_histogram|set_description|set_postfix|"
+    r"write|record|log_dict|log_metrics|format|item|tolist|mean|sum|display)$"
+)
+LOGGING_RECEIVER = re.compile(r"log|writer|wandb|tensorboard|(^|\.)tb|summary|stats|metric|pbar|tqdm|console|infos?$", re.I)
+LIST_BUILDERS = {"list", "tuple", "values", "tolist", "keys", "items"}
+
+
+def _collects(value: ast.expr) -> bool:
+    """`rewards += list(r.values())` / `rewards += [r]`: collecting per-agent rewards into a list."""
+    if isinstance(value, ast.List | ast.ListComp | ast.Tuple):
+        return True
+    return isinstance(value, ast.Call) and last_name(call_name(value)) in LIST_BUILDERS
+
+
+def _for_logging(node: ast.AST, parents: dict[int, ast.AST]) -> bool:
+    """Whether a read of a value ends in a print/log/stats sink (not in the trained-on reward)."""
+    cur = parents.get(id(node))
+    while cur is not None and not isinstance(cur, ast.stmt):
+        if isinstance(cur, ast.JoinedStr):
+            return True
+        if isinstance(cur, ast.Call):
+            tail = last_name(call_name(cur))
+            if LOGGING_CALL.match(tail or "") or LOGGING_RECEIVER.search(receiver(cur)):
+                return True
+            if tail in ("append", "extend") and ACCUMULATOR.search(last_name(receiver(cur)).lower()):
+                return True  # `episode_rewards.append(episode_reward)`: a list of episode statistics
+        cur = parents.get(id(cur))
+    if isinstance(cur, ast.Assign | ast.AugAssign | ast.AnnAssign):
+        targets = cur.targets if isinstance(cur, ast.Assign) else [cur.target]
+        names = [dotted(t.value if isinstance(t, ast.Subscript) else t) for t in targets]
+        return bool(names) and all(n and ACCUMULATOR.search(last_name(n).lower()) for n in names)
+    return False
+
+
+def logging_accumulator(node: ast.AugAssign, fn: FunctionInfo) -> bool:
+    """`episode_reward += reward` whose every read in the function goes to print/log/stats: a
+    statistic, not a reward term."""
+    target = dotted(node.target.value if isinstance(node.target, ast.Subscript) else node.target)
+    if not target or not ACCUMULATOR.search(last_name(target).lower()):
+        return False
+    parents = parent_map(fn)
+    for sub in ast.walk(fn.node):
+        if sub is node.target or not isinstance(sub, ast.Name | ast.Attribute) or not isinstance(sub.ctx, ast.Load):
+            continue
+        if dotted(sub) != target:
+            continue
+        parent = parents.get(id(sub))
+        if isinstance(parent, ast.Attribute):  # `x.mean()` reads x through the call above it
+            parent = parents.get(id(parent))
+        if isinstance(parent, ast.AugAssign) and parent.target is sub:
+            continue
+        if not _for_logging(sub, parents):
+            return False
+    return True
 
 
 def _reward_dicts(site: Site) -> list[ast.Dict]:
@@ -73,6 +140,8 @@ class RewardTermsDetector(FeatureDetector):
                 out.append(Feature(("cap", last_name(name), canon(bounds[-1], site)), site, unparse(call, 80)))
         for site, node, value in assigns(sites):
             if isinstance(node, ast.AugAssign) and any(role(n) == "rewards" for n in assigned_names(node)):
+                if _collects(value) or logging_accumulator(node, site.fn):
+                    continue
                 out.append(Feature(("shaping", canon(value, site)), site, unparse(node, 80)))
         return out
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 
 from investigator.detectors.base import (
     DetectorContext,
@@ -22,16 +23,46 @@ from investigator.models import Severity
 KEY_OPS = {"replace", "removeprefix", "removesuffix", "startswith", "endswith", "lstrip", "split", "sub", "strip"}
 
 
+STATE_SOURCE = re.compile(r"state|ckpt|checkpoint|weights|params|(^|\W)sd(\W|$)|dict", re.IGNORECASE)
+
+
+def _key_var(target: ast.AST) -> str | None:
+    """The key name of `for k, v in d.items()` / `for k in d` / `{k: v for k, v in d.items()}`."""
+    if isinstance(target, ast.Tuple) and target.elts and isinstance(target.elts[0], ast.Name):
+        return target.elts[0].id
+    return target.id if isinstance(target, ast.Name) else None
+
+
+def _rewrites_key(tree: ast.AST, key: str) -> bool:
+    """A string operation or a slice applied to the key variable (`k.replace("module.", "")`, `k[7:]`)."""
+    for sub in ast.walk(tree):
+        if isinstance(sub, ast.Call) and last_name(call_name(sub)) in KEY_OPS:
+            receiver = sub.func.value if isinstance(sub.func, ast.Attribute) else None
+            operands = [receiver, *sub.args]
+            if any(isinstance(o, ast.Name) and o.id == key for o in operands):
+                return True
+        if (
+            isinstance(sub, ast.Subscript) and isinstance(sub.slice, ast.Slice)
+            and isinstance(sub.value, ast.Name) and sub.value.id == key
+        ):
+            return True
+    return False
+
+
 def _is_remap(node: ast.AST) -> bool:
-    """A dict comprehension or loop that rewrites the keys of a state dict."""
-    if not isinstance(node, ast.DictComp | ast.For):
-        return False
-    text = unparse(node, 400)
-    if "state" not in text and "items()" not in text:
-        return False
-    ops = {last_name(call_name(s)) for s in ast.walk(node) if isinstance(s, ast.Call)}
-    slicing = any(isinstance(s, ast.Subscript) and isinstance(s.slice, ast.Slice) for s in ast.walk(node))
-    return bool(ops & KEY_OPS) or slicing
+    """A dict comprehension or loop over a state dict's keys that rewrites the keys. A training loop
+    that slices minibatches or carries an `lstm_state` is not one: the rewrite must apply to the
+    key variable of a loop over a state-dict-like mapping."""
+    if isinstance(node, ast.DictComp):
+        gen = node.generators[0]
+        key = _key_var(gen.target)
+        return key is not None and STATE_SOURCE.search(unparse(gen.iter, 120)) is not None and _rewrites_key(node.key, key)
+    if isinstance(node, ast.For):
+        key = _key_var(node.target)
+        if key is None or not STATE_SOURCE.search(unparse(node.iter, 120)):
+            return False
+        return _rewrites_key(ast.Module(body=node.body, type_ignores=[]), key)
+    return False
 
 
 @register

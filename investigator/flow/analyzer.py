@@ -1,0 +1,365 @@
+"""The `behavioural_change` analyzer: never silent about a change that reaches training.
+
+Every changed statement of a matched function pair is placed on the learning-signal flow of its
+commit (`graph.py`). A change no detector (and no configuration finding) already explains is
+reported as "Behavioural change in the <place> path", one finding per function, with both
+file:line, the hunk, the way its value travels to the sink and a severity from that place:
+
+* reaches the loss / targets / advantages / rewards / optimizer / sampling / environment, or is
+  part of a network definition (architecture): significant (never critical: no rule knows what the
+  change means, only where it acts);
+* its own content says where it acts (a name with the role of an advantage, return, reward, loss)
+  but the flow could not be followed to a sink (it stops at a compiled extension, dynamic dispatch,
+  no caller found): low, with where the flow stopped;
+* reaches only logging, metrics, printing, progress bars, or evaluation-only code: no effect;
+* reaches nothing the code shows: no effect, with where the flow stopped.
+
+Formatting, comments, docstrings, moved statements and consistent renames are not changes
+(`diff.py`; formatting-only files are excluded through triage). On a large refactor at most
+`MAX_SIGNIFICANT` functions stay significant, ranked by their place on the flow; the rest are low.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+
+from investigator.analyzers.base import AnalysisContext, register_analyzer
+from investigator.detectors.analyzer import equivalent_paths
+from investigator.detectors.evidence import counterpart, hunk_text, restore_patch
+from investigator.detectors.pairs import PY_SUFFIXES, FunctionPair, PairIndex, shared_pairs
+from investigator.detectors.reach import unreachable_reason
+from investigator.detectors.sources import changes_from_changeset
+from investigator.flow.diff import UnitChange, changed_units
+from investigator.flow.graph import LearningFlow, Placement
+from investigator.flow.symbolic import Effect, Expander, differing
+from investigator.flow.units import Unit
+from investigator.models import (
+    AnalyzerFailure,
+    AnalyzerResult,
+    Evidence,
+    EvidenceKind,
+    Finding,
+    Location,
+    NoEffectChange,
+    Severity,
+)
+
+SOURCE = "behavioural_change"
+# places on the flow, most direct influence on the learning signal first (the ranking order)
+PATHS = ("loss", "target", "advantage", "reward", "optimizer", "sampling", "environment", "architecture", "device")
+SUBSYSTEM = {"loss": "ppo", "target": "ppo", "advantage": "ppo", "reward": "env", "optimizer": "trainer",
+             "sampling": "buffers", "environment": "env", "architecture": "architecture", "device": "device"}
+LOW_PATHS = {"device"}  # where a model or tensor lives: rarely what changes learning
+MAX_SIGNIFICANT = 8
+MAX_PLACED_PER_PAIR = 20
+TIME_BUDGET_S = 15.0
+EXPLAIN_SLACK = 2
+NEAR_LINES = 25
+OUT_OF_SCOPE = re.compile(r"(^|/)(tests?|docs?|examples?|benchmarks?|notebooks?|\.github)/|(^|/)(test_[^/]*|"
+                          r"[^/]*_test|conftest)\.py$")
+
+
+@dataclass
+class Placed:
+    change: UnitChange
+    unit: Unit
+    placement: Placement
+    path: str | None  # a PATHS label when on the flow (or unfollowed with an own label)
+    verdict: str  # on | unfollowed | logging | evaluation | off
+
+
+@dataclass
+class PairReport:
+    pair: FunctionPair
+    placed: list[Placed] = field(default_factory=list)
+
+
+class BehaviouralChangeAnalyzer:
+    id = SOURCE
+    title = "Behavioural changes on the learning-signal flow"
+    cpu_bound = True
+    after = ("code_detectors", "config_forensics")  # their findings explain changes first
+
+    def applies(self, ctx: AnalysisContext) -> tuple[bool, str]:
+        if ctx.changeset is None:
+            return False, "no repository (logs-only mode)"
+        if not any((c.old_path or c.new_path or "").endswith(PY_SUFFIXES) for c in changes_from_changeset(ctx.changeset)):
+            return False, "no Python file changed"
+        return True, "Python files changed"
+
+    def run(self, ctx: AnalysisContext) -> AnalyzerResult:
+        assert ctx.changeset is not None
+        changes = changes_from_changeset(ctx.changeset)
+        index = shared_pairs(ctx.changeset.baseline, ctx.changeset.candidate, changes, equivalent_paths(ctx))
+        return analyse(index, explained_lines(ctx))
+
+
+@dataclass
+class Explained:
+    """What earlier analyzers already reported: lines they cover, and nearby findings by subsystem."""
+
+    lines: dict[tuple[str, str], set[int]] = field(default_factory=dict)  # (side, path) -> lines
+    near: dict[tuple[str, str], list[tuple[int, str]]] = field(default_factory=dict)  # -> (line, subsystem)
+
+    def covers(self, side: str, path: str, lo: int, hi: int) -> bool:
+        lines = self.lines.get((side, path))
+        return bool(lines) and any(n in lines for n in range(lo - EXPLAIN_SLACK, hi + EXPLAIN_SLACK + 1))
+
+    def same_concern(self, side: str, path: str, line: int, subsystem: str) -> bool:
+        """A finding of the same subsystem a few lines away (one edit seen by a detector at another
+        of its lines: a schedule rewritten as a `LambdaLR` created above the loop)."""
+        return any(abs(n - line) <= NEAR_LINES and s == subsystem for n, s in self.near.get((side, path), []))
+
+
+def explained_lines(ctx: AnalysisContext) -> Explained:
+    """What earlier analyzers' findings and no-effect items already cover."""
+    out = Explained()
+    for result in ctx.prior.values():
+        for item in [*result.findings, *result.no_effect]:
+            for loc in item.locations:
+                if loc.line is not None:
+                    end = loc.end_line or loc.line
+                    out.lines.setdefault((loc.side, loc.path), set()).update(range(loc.line, end + 1))
+        for f in result.findings:
+            for loc in f.locations:
+                if loc.line is not None:
+                    out.near.setdefault((loc.side, loc.path), []).append((loc.line, f.subsystem))
+    return out
+
+
+def analyse(index: PairIndex, explained: Explained | None = None) -> AnalyzerResult:
+    """The whole pass over one pair index; never raises for bad input (failures are recorded)."""
+    start = time.perf_counter()
+    result = AnalyzerResult(analyzer=SOURCE)
+    flows = {"baseline": LearningFlow(index.base), "candidate": LearningFlow(index.cand)}
+    expanders = {side: Expander(flow.resolver) for side, flow in flows.items()}
+    renamed = {p.base.name: p.cand.name for p in index.pairs  # functions renamed in this range
+               if p.base and p.cand and p.match == "renamed" and p.base.name != p.cand.name}
+    explained = explained or Explained()
+    reports: list[PairReport] = []
+    skipped = 0
+    for pair in index.changed_pairs():
+        if time.perf_counter() - start > TIME_BUDGET_S:
+            skipped += 1
+            continue
+        try:
+            report = _pair_report(pair, index, flows, explained, result, expanders, renamed)
+        except RecursionError:
+            result.failures.append(AnalyzerFailure(source=SOURCE, message=f"code nested too deeply: {pair.describe()}"))
+            continue
+        except Exception as exc:  # noqa: BLE001 - one function that cannot be analysed must not stop the rest
+            result.failures.append(AnalyzerFailure(source=SOURCE, message=f"{pair.describe()}: {exc!r}"))
+            continue
+        if report is not None:
+            reports.append(report)
+    if skipped:
+        result.failures.append(AnalyzerFailure(
+            source=SOURCE, message=f"flow analysis stopped after {TIME_BUDGET_S:.0f} s: {skipped} changed functions not placed"))
+    findings: list[Finding] = []
+    for report in reports:
+        finding = _finding(report, index)
+        if finding is not None:
+            findings.append(finding)
+        result.no_effect.extend(_no_effect(report))
+    findings.sort(key=lambda f: (PATHS.index(str(f.evidence[0].details["path"])), -f.confidence))
+    for k, f in enumerate(findings):
+        if k >= MAX_SIGNIFICANT and f.severity is Severity.significant:
+            f.severity = Severity.low
+            f.rationale += (f" Low because this range changes {len(findings)} functions on the flow: only the "
+                            f"{MAX_SIGNIFICANT} closest to the learning signal stay significant.")
+    result.findings = findings
+    result.data = {"functions_placed": len(reports), "findings": len(findings)}
+    result.duration_s = time.perf_counter() - start
+    return result
+
+
+def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, LearningFlow],
+                 explained: Explained, result: AnalyzerResult,
+                 expanders: dict[str, Expander], renamed: dict[str, str]) -> PairReport | None:
+    base_fn, cand_fn = pair.base, pair.cand
+    if base_fn is None or cand_fn is None:
+        return None
+    if OUT_OF_SCOPE.search(cand_fn.path):
+        return None  # tests, docs, examples: out of the training path (counted by triage)
+    fb, fc = flows["baseline"], flows["candidate"]
+    changes = [c for c in changed_units(pair, fb.units(base_fn), fc.units(cand_fn), renamed)
+               if not _explained(c, explained)]
+    if not changes:
+        return None
+    effects_b, effects_c = expanders["baseline"].effects(base_fn), expanders["candidate"].effects(cand_fn)
+    if effects_b is None or effects_c is None:  # too large to compare: every changed statement counts
+        eb, ec = [Effect("", frozenset(id(c.base.node) for c in changes if c.base))], \
+                 [Effect("", frozenset(id(c.cand.node) for c in changes if c.cand))]
+    else:
+        eb, ec = differing(effects_b, effects_c)
+    if not eb and not ec:
+        result.no_effect.append(NoEffectChange(
+            subsystem="other", title=f"Restructured code in `{pair.describe()}` ({len(changes)} statements)",
+            reason="same effects at both commits once local values are expanded and project helpers inlined "
+                   "(a named intermediate, an extracted helper, the branch and ternary styles)",
+            locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
+        return None
+    causes = {s for e in (*eb, *ec) for s in e.stmts}
+    changes = [c for c in changes if (c.base is not None and id(c.base.node) in causes)
+               or (c.cand is not None and id(c.cand.node) in causes)]
+    if not changes:
+        return None  # the differing effects come from code changed elsewhere (a callee's own pair)
+    reason = unreachable_reason(base_fn, index.base)
+    if reason:
+        result.no_effect.append(NoEffectChange(
+            subsystem="other", title=f"Changed code in `{pair.describe()}` ({len(changes)} statements)",
+            reason=reason, locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")],
+            source=SOURCE))
+        return None
+    report = PairReport(pair)
+    for k, change in enumerate(changes):
+        side = "candidate" if change.cand is not None else "baseline"
+        unit = change.cand or change.base
+        assert unit is not None
+        flow = flows[side]
+        # a big rewrite: beyond MAX_PLACED_PER_PAIR statements the rest share the last placement
+        placement = report.placed[-1].placement if k >= MAX_PLACED_PER_PAIR else flow.place([unit])
+        placed = _classify(change, unit, placement, flow)
+        if placed.path and explained.same_concern(side, unit.fn.path, unit.line, SUBSYSTEM[placed.path]):
+            continue
+        report.placed.append(placed)
+    return report
+
+
+def _classify(change: UnitChange, unit: Unit, placement: Placement, flow: LearningFlow) -> Placed:
+    own = unit.own if unit.own in PATHS else None
+    arch = flow.in_model_class(unit.fn)
+    if placement.on_flow:
+        label = own or ("architecture" if arch else None) or placement.sink
+        return Placed(change, unit, placement, label, "on")
+    if placement.sink in ("logging", "evaluation"):
+        return Placed(change, unit, placement, None, placement.sink)
+    if arch:
+        return Placed(change, unit, placement, own or "architecture", "on")
+    if own:
+        return Placed(change, unit, placement, own, "unfollowed")
+    return Placed(change, unit, placement, None, "off")
+
+
+def _explained(change: UnitChange, explained: Explained) -> bool:
+    return any(unit is not None and explained.covers(side, unit.fn.path, unit.line, unit.end_line)
+               for unit, side in ((change.base, "baseline"), (change.cand, "candidate")))
+
+
+def _finding(report: PairReport, index: PairIndex) -> Finding | None:
+    pair = report.pair
+    on = [p for p in report.placed if p.verdict in ("on", "unfollowed") and p.path]
+    if not on:
+        return None
+    followed = [p for p in on if p.verdict == "on"]
+    chosen = followed or on
+    best = min(chosen, key=lambda p: PATHS.index(p.path or "architecture"))
+    label = best.path or "architecture"
+    severity = Severity.significant if followed and label not in LOW_PATHS else Severity.low
+    n = len(on)
+    confidence = 0.7 if n <= 3 else 0.55 if n <= 10 else 0.4
+    if pair.match in ("moved", "renamed"):
+        confidence *= 0.85 + 0.15 * pair.similarity
+    confidence = round(min(0.95, confidence + (len(PATHS) - PATHS.index(label)) * 0.004), 3)
+    base_fn, cand_fn = pair.base, pair.cand
+    assert base_fn is not None and cand_fn is not None
+    change = best.change
+    cand_loc = (change.cand.fn.path, change.cand.line) if change.cand else None
+    base_loc = (change.base.fn.path, change.base.line) if change.base else None
+    if cand_loc is None and base_loc is not None:
+        cand_loc = counterpart(index, base_loc, "baseline", cand_fn, base_fn)
+    if base_loc is None and cand_loc is not None:
+        base_loc = counterpart(index, cand_loc, "candidate", base_fn, cand_fn)
+    locations = [Location(path=p, line=ln, side=s) for s, loc in (("baseline", base_loc), ("candidate", cand_loc))
+                 if loc for p, ln in [loc]]
+    where = pair.describe()
+    statements = "; ".join(_change_text(p.change) for p in on[:3]) + (f"; ... ({n - 3} more)" if n > 3 else "")
+    place = best.placement.describe()
+    if best.verdict == "on" and best.placement.on_flow:
+        flow_text = f"Its value reaches the {best.placement.sink} sink: {place}."
+    elif best.verdict == "on":
+        flow_text = (f"It is part of the network `{best.unit.fn.class_name}`; the flow into the loss goes through "
+                     f"`nn.Module.__call__` (dynamic dispatch), which the code does not show.")
+    else:
+        stops = "; ".join(best.placement.stops) or "no statement that uses its value was found"
+        flow_text = f"Its own content places it in the {label} path, but the flow could not be followed to training: {stops}."
+    others = sorted({p.path for p in on if p.path and p.path != label})
+    title = f"Behavioural change in the {label} path: `{(cand_fn.qualname)}`" + (f" ({n} statements)" if n > 1 else "")
+    rationale = (f"No detector explains this change. {flow_text} Severity follows from that place on the "
+                 f"learning-signal flow, not from a known bug pattern"
+                 + (f"; other changed statements here act on the {', '.join(others)} path(s)" if others else "") + ".")
+    fid = f"{SOURCE}:{(cand_loc or base_loc or (cand_fn.path, 0))[0]}:{(cand_loc or base_loc or ('', 0))[1]}"
+    return Finding(
+        id=fid,
+        source=SOURCE,
+        subsystem=SUBSYSTEM[label],
+        severity=severity,
+        confidence=confidence,
+        title=title,
+        impact=f"Changes what the {label} computation receives or produces during training.",
+        rationale=rationale,
+        locations=locations,
+        evidence=[Evidence(
+            kind=EvidenceKind.code,
+            summary=statements,
+            locations=locations,
+            hunk=hunk_text(index, base_loc, cand_loc, base_fn, cand_fn),
+            details={"path": label, "function": where, "match": pair.match, "flow": place,
+                     "sink": best.placement.sink, "stops": best.placement.stops,
+                     "statements": [_change_text(p.change) for p in on[:10]],
+                     "places": sorted({p.path for p in on if p.path})},
+        )],
+        fix="Check that this change is intended; if not, restore the baseline statement(s) (patch attached).",
+        patch=restore_patch(index, base_fn, cand_fn),
+    )
+
+
+def _no_effect(report: PairReport) -> list[NoEffectChange]:
+    out: list[NoEffectChange] = []
+    pair = report.pair
+    for verdict, reason in (
+        ("logging", "its values reach only logging, metrics, printing or progress reporting, not the learning signal"),
+        ("evaluation", "its values reach only evaluation-only code"),
+        ("off", "its values reach no loss, target, reward, optimizer, sampling or environment step as far as the "
+                "code can be read"),
+    ):
+        group = [p for p in report.placed if p.verdict == verdict]
+        if not group:
+            continue
+        stops = sorted({s for p in group for s in p.placement.stops})
+        unit = group[0].unit
+        out.append(NoEffectChange(
+            subsystem="logging" if verdict == "logging" else "other",
+            title=f"Changed code in `{pair.describe()}`: " + "; ".join(_change_text(p.change) for p in group[:2])
+            + (f" (+{len(group) - 2} more)" if len(group) > 2 else ""),
+            reason=reason + (f" (flow stops: {'; '.join(stops[:3])})" if stops else ""),
+            locations=[Location(path=unit.fn.path, line=unit.line,
+                                side="candidate" if group[0].change.cand is not None else "baseline")],
+            source=SOURCE,
+        ))
+    return out
+
+
+def _change_text(change: UnitChange, width: int = 70) -> str:
+    if change.base and change.cand:
+        old, new = change.base.text(400), change.cand.text(400)
+        cut = 0
+        while cut < min(len(old), len(new)) and old[cut] == new[cut]:
+            cut += 1
+        if cut > width // 2:  # show where they differ, not a prefix they share
+            start = max(0, cut - width // 3)
+            old, new = "..." + old[start:], "..." + new[start:]
+        return f"`{_clip(old, width)}` -> `{_clip(new, width)}`"
+    if change.cand:
+        return f"added `{change.cand.text(60)}`"
+    assert change.base is not None
+    return f"removed `{change.base.text(60)}`"
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+ANALYZER = register_analyzer(BehaviouralChangeAnalyzer())

@@ -1,0 +1,138 @@
+"""Which units of a matched function pair changed behaviour-relevantly.
+
+Units are compared by their structural fingerprint (formatting, comments and docstrings never
+count). What is *not* a change: a unit that only moved (the same statement deleted at one place and
+added at another of the same function), and a consistent rename of a name that disappears at the
+baseline and is new at the candidate (`adv` -> `advantages` everywhere), or the rename of a
+project function the pair index matched as a rename. Everything else is a changed unit: added
+(candidate only), deleted (baseline only), or modified (both, at the same place of the diff).
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import difflib
+from collections import Counter
+from dataclasses import dataclass
+
+from investigator.detectors.pairs import FunctionPair
+from investigator.detectors.pyast import fingerprint
+from investigator.flow.units import Unit
+
+
+@dataclass
+class UnitChange:
+    base: Unit | None
+    cand: Unit | None
+
+    @property
+    def kind(self) -> str:
+        return "modified" if self.base and self.cand else "added" if self.cand else "deleted"
+
+
+def unit_key(unit: Unit) -> tuple[object, ...]:
+    return (type(unit.node).__name__, fingerprint(list(unit.parts)))
+
+
+class _Collapse(ast.NodeTransformer):
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        return ast.copy_location(ast.Name(id="_", ctx=node.ctx), node)
+
+
+def collapsed_key(unit: Unit) -> tuple[object, ...]:
+    """The key with every plain name collapsed: equal for statements that differ only in names."""
+    parts = [_Collapse().visit(copy.deepcopy(p)) for p in unit.parts]
+    return (type(unit.node).__name__, fingerprint(parts))
+
+
+def _names(unit: Unit) -> list[str]:
+    return [n.id for p in unit.parts for n in ast.walk(p) if isinstance(n, ast.Name)]
+
+
+def _all_names(units: list[Unit]) -> set[str]:
+    return {n for u in units for n in _names(u)}
+
+
+def changed_units(
+    pair: FunctionPair, base_units: list[Unit], cand_units: list[Unit], renamed: dict[str, str] | None = None
+) -> list[UnitChange]:
+    """The units that differ between the two sides of a pair (see the module docstring)."""
+    a, b = base_units, cand_units
+    ka, kb = [unit_key(u) for u in a], [unit_key(u) for u in b]
+    matcher = difflib.SequenceMatcher(None, ka, kb, autojunk=False)
+    blocks: list[tuple[list[Unit], list[Unit]]] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag != "equal":
+            blocks.append((a[i1:i2], b[j1:j2]))
+    if not blocks:
+        return []
+    # moved statements: the same key deleted in one block and added in another
+    left = Counter(unit_key(u) for blk, _ in blocks for u in blk)
+    right = Counter(unit_key(u) for _, blk in blocks for u in blk)
+    movable = left & right
+    taken_l, taken_r = Counter(movable), Counter(movable)
+    kept: list[tuple[list[Unit], list[Unit]]] = []
+    for olds, news in blocks:
+        o2, n2 = [], []
+        for u in olds:
+            k = unit_key(u)
+            if taken_l[k] > 0:
+                taken_l[k] -= 1
+            else:
+                o2.append(u)
+        for u in news:
+            k = unit_key(u)
+            if taken_r[k] > 0:
+                taken_r[k] -= 1
+            else:
+                n2.append(u)
+        if o2 or n2:
+            kept.append((o2, n2))
+    base_names, cand_names = _all_names(a), _all_names(b)
+    renamed = renamed or {}
+    out: list[UnitChange] = []
+    for olds, news in kept:
+        olds, news = _drop_renames(olds, news, base_names, cand_names, renamed)
+        for k in range(max(len(olds), len(news))):
+            out.append(UnitChange(olds[k] if k < len(olds) else None, news[k] if k < len(news) else None))
+    return out
+
+
+def _drop_renames(
+    olds: list[Unit], news: list[Unit], base_names: set[str], cand_names: set[str], renamed: dict[str, str]
+) -> tuple[list[Unit], list[Unit]]:
+    """Remove old/new unit pairs that differ only by a consistent rename."""
+    if not olds or not news:
+        return olds, news
+    by_key: dict[tuple[object, ...], list[int]] = {}
+    for j, u in enumerate(news):
+        by_key.setdefault(collapsed_key(u), []).append(j)
+    gone_l: set[int] = set()
+    gone_r: set[int] = set()
+    for i, u in enumerate(olds):
+        for j in by_key.get(collapsed_key(u), []):
+            if j in gone_r:
+                continue
+            if _is_rename(_names(u), _names(news[j]), base_names, cand_names, renamed):
+                gone_l.add(i)
+                gone_r.add(j)
+                break
+    return ([u for i, u in enumerate(olds) if i not in gone_l], [u for j, u in enumerate(news) if j not in gone_r])
+
+
+def _is_rename(old: list[str], new: list[str], base_names: set[str], cand_names: set[str],
+               renamed: dict[str, str]) -> bool:
+    if len(old) != len(new):
+        return False
+    mapping: dict[str, str] = {}
+    for o, n in zip(old, new, strict=True):
+        if o == n:
+            continue
+        if mapping.setdefault(o, n) != n:
+            return False
+        if renamed.get(o) == n:
+            continue
+        if o in cand_names or n in base_names:
+            return False  # both names exist at one side: a different variable, not a rename
+    return bool(mapping) or old == new

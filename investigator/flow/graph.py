@@ -1,0 +1,357 @@
+"""The learning-signal flow of one commit, followed on demand from the statements that changed.
+
+From a unit the flow goes forward along def-use edges inside its function (loop-carried uses
+included), from a branch or loop header to the statements it controls, from `self.x = ...` to
+every method of the class that reads `self.x`, from a module-level name to the module's functions
+that read it, from a call's arguments into the resolved callee's parameters, and from a `return`
+to the statements that call the function (found by name, as far as the text shows them). It ends
+at a *sink*: `backward()` (loss), an optimizer / scheduler step or `zero_grad` (optimizer), an
+environment `step`/`reset` (environment), a sampling call (`sample`, `shuffle`, `randperm`, ...),
+or a logging call (logging: no effect on training). Where it cannot go on it records why: a
+callee in a compiled extension (C/Cython/CUDA: not readable here), a method called on an object
+whose class is not known statically (dynamic dispatch), no caller found.
+
+Limits, stated plainly: names, not objects (two variables holding one tensor are two names;
+`x = y` then `x.add_(1)` does not reach `y`); no kill sets (a later re-assignment does not cut an
+earlier definition: the flow over-approximates, which can only make more statements look
+reachable, never fewer); calls through object attributes other than `self` are followed back
+from a function's `return` by name but not forward into the callee; dynamic `getattr`, registries
+and `nn.Module.__call__` -> `forward` are dispatch the text does not show.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections import deque
+from dataclasses import dataclass, field
+
+from investigator.detectors.flow import Flow
+from investigator.detectors.pairs import PY_SUFFIXES, SideIndex, enclosing_function
+from investigator.detectors.pyast import FunctionInfo, call_name, dotted, last_name
+from investigator.flow.units import RETURN, Unit, units_of
+
+REAL_SINKS = ("loss", "optimizer", "environment", "sampling")
+EVAL_FUNCTION = re.compile(r"(^|_|\.)(eval|evaluate|evaluation|evaluator|test|enjoy|render|record_video|"
+                           r"visuali[sz]e|plot|demo|play)($|_|\.|s$)", re.IGNORECASE)
+MODULE_CLASS = re.compile(r"(Module|Sequential|ModuleList|ModuleDict|Net|Network|Model|Policy|Actor|Critic|"
+                          r"Encoder|Decoder|Layer|Block|Head)$")
+NATIVE_SUFFIXES = (".pyx", ".pxd", ".so", ".pyd", ".c", ".cc", ".cpp", ".cu", ".rs")
+MAX_VISITS = 3000
+MAX_CALLERS = 40
+MAX_CONTEXT = 3  # call sites remembered when a value enters a callee through an argument
+
+
+@dataclass
+class Placement:
+    """Where a change sits in the flow: the sink it reaches first and the way there."""
+
+    sink: str | None  # loss | optimizer | environment | sampling | logging | evaluation | None (not reached)
+    chain: list[Unit] = field(default_factory=list)  # from the changed unit to the sink
+    stops: list[str] = field(default_factory=list)  # where the flow could not be followed
+    visited: int = 0
+
+    @property
+    def on_flow(self) -> bool:
+        return self.sink in REAL_SINKS
+
+    def describe(self, limit: int = 5) -> str:
+        steps = self.chain if len(self.chain) <= limit else [*self.chain[:2], None, *self.chain[-2:]]
+        parts = []
+        for u in steps:
+            parts.append("..." if u is None else f"`{u.text(70)}` ({u.fn.path}:{u.line})")
+        return " -> ".join(parts)
+
+
+class LearningFlow:
+    """One commit's flow, built lazily per function and cached."""
+
+    def __init__(self, side: SideIndex) -> None:
+        self.side = side
+        self.resolver = Flow(side)
+        self._units: dict[int, list[Unit]] = {}
+        self._callers: dict[int, list[Unit]] = {}
+        self._class_uses: dict[tuple[str, str], dict[str, list[Unit]]] = {}
+        self._global_uses: dict[str, dict[str, list[Unit]]] = {}
+        self._native: set[str] | None = None
+        self._arch: dict[tuple[str, str], bool] = {}
+        self._reader_index: dict[int, dict[str, list[Unit]]] = {}
+
+    # -- units -----------------------------------------------------------------------------------
+    def units(self, fn: FunctionInfo) -> list[Unit]:
+        key = id(fn)
+        if key not in self._units:
+            try:
+                self._units[key] = units_of(fn)
+            except RecursionError:
+                self._units[key] = []
+        return self._units[key]
+
+    def unit_at(self, fn: FunctionInfo, line: int) -> Unit | None:
+        """The innermost unit whose own lines contain `line` (a header only for its header lines)."""
+        best: Unit | None = None
+        for u in self.units(fn):
+            if u.line <= line <= u.end_line and (best is None or u.line >= best.line):
+                best = u
+        return best
+
+    # -- classification --------------------------------------------------------------------------
+    def in_model_class(self, fn: FunctionInfo) -> bool:
+        """A method of a network class (`nn.Module` subclass or a class named like a network)."""
+        if not fn.class_name:
+            return False
+        key = (fn.path, fn.class_name)
+        if key not in self._arch:
+            cls = fn.class_name.rsplit(".", 1)[-1]
+            node = next((n for n in ast.walk(fn.module.tree) if isinstance(n, ast.ClassDef) and n.name == cls), None)
+            bases = [dotted(b) for b in node.bases] if node is not None else []
+            self._arch[key] = any(MODULE_CLASS.search(last_name(b)) for b in bases if b) or bool(
+                MODULE_CLASS.search(cls) and bases)
+        return self._arch[key]
+
+    @staticmethod
+    def evaluation_only(fn: FunctionInfo) -> bool:
+        return bool(EVAL_FUNCTION.search(fn.qualname)) and not fn.is_module
+
+    # -- following the flow ----------------------------------------------------------------------
+    def place(self, start: list[Unit]) -> Placement:
+        """Breadth-first from `start` to the nearest sink (a start unit may be a sink itself).
+
+        A state is a unit with its call context: the call sites entered to reach it. A `return`
+        inside a callee entered through an argument goes back to that call site only (whose
+        assignment already carries the value on); with no context it goes to every caller."""
+        parent: dict[tuple, tuple | None] = {}
+        queue: deque[tuple[Unit, tuple[Unit, ...]]] = deque()
+        for u in start:
+            parent[_key(u, ())] = None
+            queue.append((u, ()))
+        saw_logging = saw_eval = False
+        visited = 0
+        seen: list[Unit] = []
+        while queue and visited < MAX_VISITS:
+            u, ctx = queue.popleft()
+            visited += 1
+            seen.append(u)
+            if u.sink in REAL_SINKS:
+                if self.evaluation_only(u.fn):
+                    saw_eval = True
+                    continue
+                return Placement(u.sink, self._chain((u, ctx), parent), visited=visited)
+            if u.sink == "logging":
+                saw_logging = True
+                continue
+            for v, vctx in self._next(u, ctx):
+                key = _key(v, vctx)
+                if key not in parent:
+                    parent[key] = (u, ctx)
+                    queue.append((v, vctx))
+        sink = "evaluation" if saw_eval else "logging" if saw_logging else None
+        stops = [] if sink else self.stops_of(seen[:200])
+        if queue and visited >= MAX_VISITS:
+            stops.append(f"flow not followed beyond {MAX_VISITS} statements")
+        return Placement(sink, list(start[:1]), stops=stops, visited=visited)
+
+    @staticmethod
+    def _chain(end: tuple, parent: dict[tuple, tuple | None]) -> list[Unit]:
+        out = [end[0]]
+        cur = parent.get(_key(*end))
+        while cur is not None:
+            out.append(cur[0])
+            cur = parent.get(_key(*cur))
+        return list(reversed(out))
+
+    def _next(self, u: Unit, ctx: tuple[Unit, ...]) -> list[tuple[Unit, tuple[Unit, ...]]]:
+        fn = u.fn
+        units = self.units(fn)
+        out: list[tuple[Unit, tuple[Unit, ...]]] = [(units[i], ctx) for i in u.controls if i < len(units)]
+        data = u.defs - {RETURN}
+        if data:
+            loops = set(u.loops)
+            readers = self._readers(fn)
+            candidates = sorted({v.index: v for d in data for v in readers.get(d, ())}.items())
+            for _, v in candidates:
+                if v is u:
+                    continue
+                if v.index > u.index or loops & set(v.loops) or v.index in loops:
+                    out.append((v, ctx))
+                    if len(ctx) < MAX_CONTEXT:
+                        out.extend((w, (*ctx, v)) for w in self._into_callees(v, data & v.uses))
+            attrs = {d for d in data if d.startswith("self.")}
+            if attrs and fn.class_name:
+                uses = self._uses_in_class(fn)
+                for a in attrs:
+                    out.extend((w, ()) for w in uses.get(a, []) if w.fn is not fn)
+            if fn.is_module:
+                uses = self._uses_of_globals(fn)
+                for d in data:
+                    out.extend((w, ()) for w in uses.get(d, []))
+        if RETURN in u.defs:
+            if ctx:
+                out.append((ctx[-1], ctx[:-1]))  # back to the call site that passed the value in
+            else:
+                out.extend((w, ()) for w in self.callers(fn))
+        return out
+
+    def _readers(self, fn: FunctionInfo) -> dict[str, list[Unit]]:
+        """Name -> the units of `fn` that read it (built once per function)."""
+        key = id(fn)
+        if key not in self._reader_index:
+            index: dict[str, list[Unit]] = {}
+            for v in self.units(fn):
+                for name in v.uses:
+                    index.setdefault(name, []).append(v)
+            self._reader_index[key] = index
+        return self._reader_index[key]
+
+    def _into_callees(self, v: Unit, names: frozenset[str]) -> list[Unit]:
+        """Units of resolved callees that read a parameter bound to an argument using `names`."""
+        out: list[Unit] = []
+        for call in v.calls:
+            bound = [i for i, a in enumerate(call.args) if _uses(a, names)]
+            kw = {k.arg for k in call.keywords if k.arg and _uses(k.value, names)}
+            if not bound and not kw:
+                continue
+            callee = self.resolver.resolve(call, v.fn)
+            if callee is None or callee.is_module or not isinstance(callee.node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            params = [a.arg for a in [*callee.node.args.posonlyargs, *callee.node.args.args]]
+            if params and params[0] in ("self", "cls") and isinstance(call.func, ast.Attribute):
+                params = params[1:]
+            wanted = {params[i] for i in bound if i < len(params)} | kw
+            out.extend(w for w in self.units(callee) if w.uses & wanted)
+        return out
+
+    def callers(self, fn: FunctionInfo) -> list[Unit]:
+        """Statements that call `fn` (by name; a class's `__init__` through the class name)."""
+        key = id(fn)
+        if key in self._callers:
+            return self._callers[key]
+        self._callers[key] = []
+        if fn.is_module:
+            return []
+        name = fn.name
+        if name == "__init__" and fn.class_name:
+            name = fn.class_name.rsplit(".", 1)[-1]
+        elif name.startswith("__") and name.endswith("__"):
+            return []  # `forward`-like implicit calls are dispatch the text does not show
+        out: list[Unit] = []
+        arity = _arity(fn)
+        for path, line in self.side.references(name)[:MAX_CALLERS]:
+            if not path.endswith(PY_SUFFIXES):
+                continue
+            module = self.side.module(path)
+            if module is None:
+                continue
+            caller = enclosing_function(module, line)
+            if caller is None:
+                continue
+            for u in self.units(caller):
+                if not u.line <= line <= u.end_line:
+                    continue
+                if isinstance(u.node, ast.Expr) and isinstance(u.node.value, ast.Call):
+                    continue  # the returned value is discarded (`self.model.train()` is not our `train`)
+                calls = [c for c in u.calls if last_name(call_name(c)) == name]
+                if any(_fits(c, arity) for c in calls) or (not calls and name in u.uses):
+                    out.append(u)  # a call that fits the signature, or the function passed on as a value
+        self._callers[key] = out
+        return out
+
+    def _uses_in_class(self, fn: FunctionInfo) -> dict[str, list[Unit]]:
+        key = (fn.path, fn.class_name or "")
+        if key not in self._class_uses:
+            index: dict[str, list[Unit]] = {}
+            for other in fn.module.functions.values():
+                if other.class_name == fn.class_name:
+                    for w in self.units(other):
+                        for name in w.uses:
+                            if name.startswith("self."):
+                                index.setdefault(name, []).append(w)
+            self._class_uses[key] = index
+        return self._class_uses[key]
+
+    def _uses_of_globals(self, fn: FunctionInfo) -> dict[str, list[Unit]]:
+        if fn.path not in self._global_uses:
+            index: dict[str, list[Unit]] = {}
+            for other in fn.module.functions.values():
+                if other.is_module:
+                    continue
+                local = other.local_names
+                for w in self.units(other):
+                    for name in w.uses - local:
+                        index.setdefault(name, []).append(w)
+            self._global_uses[fn.path] = index
+        return self._global_uses[fn.path]
+
+    # -- where the flow stops ----------------------------------------------------------------------
+    def stops_of(self, units: list[Unit]) -> list[str]:
+        """Why the flow from these units could not be followed further (calls it cannot read)."""
+        out: list[str] = []
+        for u in units:
+            for call in u.calls:
+                why = self.stop_reason(call, u.fn)
+                if why and why not in out:
+                    out.append(why)
+            if RETURN in u.defs and not self.callers(u.fn) and not u.fn.is_module:
+                out.append(f"no caller of `{u.fn.qualname}` found in the {self.side.side} tree")
+        return out[:4]
+
+    def stop_reason(self, call: ast.Call, fn: FunctionInfo) -> str | None:
+        name = call_name(call)
+        if not name or name.startswith("super()") or self.resolver.resolve(call, fn) is not None:
+            return None
+        head = name.split(".")[0]
+        imported = fn.module.imports.get(head if "." in name else name)
+        if imported and self._is_native(imported if "." not in name else imported + "." + name.split(".", 1)[1]):
+            return f"`{name}(...)` is in a compiled extension (C/Cython/CUDA): not readable here"
+        if isinstance(call.func, ast.Attribute) and head not in fn.module.imports and head != "self" \
+                and self.side.find_defs(last_name(name)):
+            return f"`{name}(...)`: method of an object whose class is not known statically (dynamic dispatch)"
+        return None
+
+    def _is_native(self, dotted_name: str) -> bool:
+        if self._native is None:
+            self._native = set()
+            for p in self.side.tree.paths():
+                if p.endswith(NATIVE_SUFFIXES):
+                    stem = p.rsplit(".", 1)[0].replace("/", ".")
+                    self._native.add(stem)
+        parts = dotted_name.lstrip(".").split(".")
+        for k in range(len(parts), 0, -1):
+            mod = ".".join(parts[:k])
+            if any(s == mod or s.endswith("." + mod) for s in self._native):
+                return True
+        return False
+
+
+def _key(u: Unit, ctx: tuple[Unit, ...]) -> tuple[int, ...]:
+    return (id(u), *(id(c) for c in ctx))
+
+
+def _arity(fn: FunctionInfo) -> tuple[int, int | None]:
+    """(required, maximum) positional arguments of a function as called (None: no maximum)."""
+    node = fn.node
+    if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return 0, None
+    params = [a.arg for a in [*node.args.posonlyargs, *node.args.args]]
+    if params and params[0] in ("self", "cls") and fn.class_name:
+        params = params[1:]
+    required = max(0, len(params) - len(node.args.defaults))
+    return required, None if node.args.vararg else len(params)
+
+
+def _fits(call: ast.Call, arity: tuple[int, int | None]) -> bool:
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+        return True
+    given = len(call.args) + len(call.keywords)
+    required, most = arity
+    return given >= required and (most is None or len(call.args) <= most)
+
+
+def _uses(expr: ast.AST, names: frozenset[str]) -> bool:
+    for sub in ast.walk(expr):
+        if isinstance(sub, ast.Name) and sub.id in names:
+            return True
+        if isinstance(sub, ast.Attribute) and isinstance(sub.value, ast.Name) and sub.value.id == "self" and \
+                f"self.{sub.attr}" in names:
+            return True
+    return False

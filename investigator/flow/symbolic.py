@@ -1,0 +1,454 @@
+"""What a function *does*, as a multiset of observable effects with every local value expanded.
+
+Two versions of a function behave alike when they produce the same effects: calls made for their
+side effect (`loss.backward()`, `optimizer.step()`, `writer.add_scalar(...)`), stores into
+anything but a plain local (`advantages[t] = ...`, `self.x = ...`), and the returned value, each
+under the conditions and loops that guard it. Local names are replaced by the expression that
+defines them (a named intermediate such as `entropy_bonus = coef * entropy` is no effect), calls
+to project functions are inlined with their parameters bound (an extracted helper is the code it
+replaced), a name assigned in both branches of an `if` becomes a conditional expression (the
+`if`/`else` and the ternary style are one value), and an early `return` in a helper makes the rest
+of its body the `else` branch.
+
+`Effect.stmts` records which statements of the analysed function contributed, so a differing
+effect can be traced back to the changed statements that cause it. Names assigned inside a loop
+stay symbols inside it (their value depends on the iteration). Expressions larger than
+`MAX_NODES` become a name with a digest of the value (still distinct when it differs). This is a comparison aid, not a proof: it errs towards "different".
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+
+from investigator.detectors.flow import Flow
+from investigator.detectors.pyast import FunctionInfo
+
+MAX_NODES = 60  # a larger value becomes a digest name (hash-consing keeps the cost linear)
+MAX_CALLEE_STMTS = 60  # larger callees are not inlined (their own pair reports their changes)
+MAX_STEPS = 20_000  # expansions per function; beyond it the function is not compared
+MAX_DEPTH = 3
+MAX_EFFECTS = 5000
+
+
+@dataclass(frozen=True)
+class Effect:
+    text: str
+    stmts: frozenset[int]  # id() of the analysed function's statements that contributed
+
+
+@dataclass
+class _Val:
+    expr: ast.expr
+    stmts: frozenset[int] = frozenset()
+
+
+@dataclass
+class _State:
+    env: dict[str, _Val] = field(default_factory=dict)
+    effects: list[Effect] = field(default_factory=list)
+    guard: tuple[str, ...] = ()
+    returned: list[tuple[tuple[ast.expr, ...], _Val]] = field(default_factory=list)
+    conds: tuple[ast.expr, ...] = ()  # branch conditions inside the current function
+
+
+class Expander:
+    def __init__(self, resolver: Flow) -> None:
+        self.resolver = resolver
+        self._sizes: dict[int, int] = {}
+        self._steps = 0
+
+    def _statements(self, fn: FunctionInfo) -> int:
+        key = id(fn)
+        if key not in self._sizes:
+            self._sizes[key] = sum(isinstance(n, ast.stmt) for n in ast.walk(fn.node))
+        return self._sizes[key]
+
+    def effects(self, fn: FunctionInfo) -> list[Effect] | None:
+        """The function's effects; None when it is too large or deep to compare."""
+        state = _State()
+        self._steps = 0
+        try:
+            self._body(fn.body, fn, state, depth=0, root=True)
+        except (RecursionError, _Budget):
+            return None
+        value = _returned_value(state.returned)
+        if value is not None:
+            state.effects.append(Effect(f"return {_text(value.expr)}", value.stmts))
+        return state.effects
+
+    # -- statements --------------------------------------------------------------------------------
+    def _body(self, body: list[ast.stmt], fn: FunctionInfo, st: _State, depth: int, root: bool) -> bool:
+        """Walk statements; True when the block ends with a return (the rest is unreachable)."""
+        for i, stmt in enumerate(body):
+            if len(st.effects) > MAX_EFFECTS:
+                return False
+            if isinstance(stmt, ast.Return):
+                val = self._expr(stmt.value, fn, st, depth, stmt if root else None) if stmt.value is not None \
+                    else _Val(ast.Constant(None))
+                st.returned.append((st.conds, val))
+                return True
+            if isinstance(stmt, ast.If):
+                consumed, ended = self._if(stmt, body[i + 1:], fn, st, depth, root)
+                if consumed:
+                    return ended
+                continue
+            self._stmt(stmt, fn, st, depth, root)
+        return False
+
+    def _stmt(self, stmt: ast.stmt, fn: FunctionInfo, st: _State, depth: int, root: bool) -> None:
+        sid = frozenset({id(stmt)}) if root else frozenset()
+        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Import | ast.ImportFrom | ast.Pass):
+            return
+        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
+            return  # docstring
+        if isinstance(stmt, ast.Assign):
+            val = self._expr(stmt.value, fn, st, depth, stmt if root else None)
+            for target in stmt.targets:
+                self._assign(target, val, fn, st, depth, sid)
+            return
+        if isinstance(stmt, ast.AnnAssign):
+            if stmt.value is not None:
+                self._assign(stmt.target, self._expr(stmt.value, fn, st, depth, stmt if root else None), fn, st, depth, sid)
+            return
+        if isinstance(stmt, ast.AugAssign):
+            load = copy.deepcopy(stmt.target)
+            for sub in ast.walk(load):
+                if hasattr(sub, "ctx"):
+                    sub.ctx = ast.Load()
+            cur = self._expr(load, fn, st, depth, None)
+            rhs = self._expr(stmt.value, fn, st, depth, stmt if root else None)
+            val = _Val(ast.BinOp(cur.expr, stmt.op, rhs.expr), cur.stmts | rhs.stmts | sid)
+            self._assign(stmt.target, val, fn, st, depth, sid)
+            return
+        if isinstance(stmt, ast.Expr):
+            if isinstance(stmt.value, ast.Call):
+                inlined = self._inline(stmt.value, fn, st, depth, sid)
+                if inlined is not None:
+                    return
+            val = self._expr(stmt.value, fn, st, depth, stmt if root else None)
+            self._effect("call", val, st, sid)
+            return
+        if isinstance(stmt, ast.For | ast.AsyncFor | ast.While):
+            head = self._expr(stmt.iter if isinstance(stmt, ast.For | ast.AsyncFor) else stmt.test, fn, st, depth,
+                              stmt if root else None)
+            assigned = _assigned(stmt.body)
+            if isinstance(stmt, ast.For | ast.AsyncFor):
+                assigned |= {n.id for n in ast.walk(stmt.target) if isinstance(n, ast.Name)}
+            inner = _State({k: v for k, v in st.env.items() if k not in assigned}, st.effects,
+                           (*st.guard, f"loop {_text(head.expr)}"), st.returned, st.conds)
+            self._effect("loop", head, st, sid)
+            self._body(stmt.body, fn, inner, depth, root)
+            self._body(stmt.orelse, fn, st, depth, root)
+            for k in assigned:
+                st.env.pop(k, None)
+            return
+        if isinstance(stmt, ast.With | ast.AsyncWith):
+            heads = [self._expr(item.context_expr, fn, st, depth, stmt if root else None) for item in stmt.items]
+            text = ", ".join(_text(h.expr) for h in heads)
+            inner = _State(st.env, st.effects, (*st.guard, f"with {text}"), st.returned, st.conds)
+            self._body(stmt.body, fn, inner, depth, root)
+            return
+        if isinstance(stmt, ast.Try):
+            self._body(stmt.body, fn, st, depth, root)
+            for handler in stmt.handlers:
+                self._body(handler.body, fn, _State(st.env, st.effects, (*st.guard, "except"), st.returned, st.conds),
+                           depth, root)
+            self._body(stmt.orelse, fn, st, depth, root)
+            self._body(stmt.finalbody, fn, st, depth, root)
+            return
+        if isinstance(stmt, ast.Assert):  # `assert c, msg` and `if not c: raise E(msg)` are one check
+            self._effect("check", self._expr(stmt.test, fn, st, depth, stmt if root else None), st, sid)
+            return
+        # anything else (raise, del, break, continue, global, match...): its own text is the effect
+        self._effect(type(stmt).__name__.lower(), _Val(_substitute(stmt, st.env, fn), sid), st, sid)
+
+    def _if(self, stmt: ast.If, rest: list[ast.stmt], fn: FunctionInfo, st: _State, depth: int,
+            root: bool) -> tuple[bool, bool]:
+        """Both branches; a name assigned differently becomes a conditional value. When one branch
+        returns, the statements after the `if` belong to the other. Returns (rest consumed, ended)."""
+        test = self._expr(stmt.test, fn, st, depth, stmt if root else None)
+        if not stmt.orelse and len(stmt.body) == 1 and isinstance(stmt.body[0], ast.Raise):
+            check = _negate(test.expr)
+            self._effect("check", _Val(check, test.stmts | (frozenset({id(stmt.body[0])}) if root else frozenset())),
+                         st, frozenset({id(stmt)}) if root else frozenset())
+            return False, False
+        t = _text(test.expr)
+        not_test = ast.UnaryOp(ast.Not(), test.expr)
+        a = _State(dict(st.env), st.effects, (*st.guard, f"if {t}"), st.returned, (*st.conds, test.expr))
+        b = _State(dict(st.env), st.effects, (*st.guard, f"not {t}"), st.returned, (*st.conds, not_test))
+        ended_a = self._body(stmt.body, fn, a, depth, root)
+        ended_b = self._body(stmt.orelse, fn, b, depth, root)
+        if ended_a and ended_b:
+            return True, True
+        if ended_a or ended_b:
+            live = b if ended_a else a
+            ended = self._body(rest, fn, live, depth, root)
+            st.env.clear()
+            st.env.update(live.env)
+            return True, ended
+        merged: dict[str, _Val] = {}
+        for name in set(a.env) | set(b.env):
+            va, vb = a.env.get(name), b.env.get(name)
+            if va is not None and vb is not None and (va is vb or _text(va.expr) == _text(vb.expr)):
+                merged[name] = va
+                continue
+            ea = va.expr if va else ast.Name(id=name, ctx=ast.Load())
+            eb = vb.expr if vb else ast.Name(id=name, ctx=ast.Load())
+            merged[name] = _Val(ast.IfExp(test.expr, ea, eb),
+                                test.stmts | (va.stmts if va else frozenset()) | (vb.stmts if vb else frozenset()))
+        st.env.clear()
+        st.env.update(merged)
+        return False, False
+
+    def _assign(self, target: ast.expr, val: _Val, fn: FunctionInfo, st: _State, depth: int, sid: frozenset[int]) -> None:
+        if isinstance(target, ast.Name):
+            st.env[target.id] = val if _size(val.expr) <= MAX_NODES else _Val(_digest(target.id, val.expr), val.stmts)
+            return
+        if isinstance(target, ast.Tuple | ast.List):
+            for k, elt in enumerate(target.elts):
+                self._assign(elt, _Val(_project(val.expr, k, len(target.elts)), val.stmts), fn, st, depth, sid)
+            return
+        where = self._expr(_as_load(target), fn, st, depth, None)
+        self._effect(f"store {_text(where.expr)}", val, st, sid)
+
+    def _effect(self, kind: str, val: _Val, st: _State, sid: frozenset[int]) -> None:
+        guard = " / ".join(st.guard)
+        st.effects.append(Effect(f"{guard} :: {kind} {_text(val.expr)}", val.stmts | sid))
+
+    # -- expressions -------------------------------------------------------------------------------
+    def _expr(self, expr: ast.expr | None, fn: FunctionInfo, st: _State, depth: int, stmt: ast.stmt | None) -> _Val:
+        if expr is None:
+            return _Val(ast.Constant(None))
+        self._steps += 1
+        if self._steps > MAX_STEPS:
+            raise _Budget
+        used: set[int] = set()
+        out = _Expand(st.env, used, self, fn, st, depth).sub(expr)
+        stmts = frozenset(used) | (frozenset({id(stmt)}) if stmt is not None else frozenset())
+        return _Val(_distribute(out), stmts)
+
+    def _inline(self, call: ast.Call, fn: FunctionInfo, st: _State, depth: int, sid: frozenset[int]) -> _Val | None:
+        """The value of a call to a project function, its effects added; None when not inlinable."""
+        if depth >= MAX_DEPTH:
+            return None
+        callee = self.resolver.resolve(call, fn)
+        if callee is None or callee.is_module or callee is fn or not isinstance(callee.node, ast.FunctionDef):
+            return None
+        if self._statements(callee) > MAX_CALLEE_STMTS:
+            return None
+        args = callee.node.args
+        params = [a.arg for a in [*args.posonlyargs, *args.args]]
+        if params and params[0] in ("self", "cls") and isinstance(call.func, ast.Attribute):
+            params = params[1:]
+        env: dict[str, _Val] = {}
+        stmts: frozenset[int] = sid
+        for name, arg in zip(params, call.args, strict=False):
+            v = self._expr(arg, fn, st, depth, None)
+            env[name] = v
+            stmts |= v.stmts
+        for kw in call.keywords:
+            if kw.arg:
+                v = self._expr(kw.value, fn, st, depth, None)
+                env[kw.arg] = v
+                stmts |= v.stmts
+        defaults = args.defaults
+        for name, default in zip(params[len(params) - len(defaults):], defaults, strict=False):
+            env.setdefault(name, _Val(default))
+        inner = _State(env, [], st.guard, [])
+        self._body(callee.node.body, callee, inner, depth + 1, root=False)
+        for e in inner.effects:
+            st.effects.append(Effect(e.text, e.stmts | stmts))
+        value = _returned_value(inner.returned)
+        if value is None:
+            return _Val(ast.Constant(None), stmts)
+        return _Val(_distribute(value.expr), stmts | value.stmts)
+
+
+class _Budget(Exception):
+    """The expansion budget of one function is spent."""
+
+
+class _Expand:
+    """Substitute local values and inline project calls, building new nodes only where something
+    changes (the source tree is shared with the detectors and never mutated)."""
+
+    def __init__(self, env: dict[str, _Val], used: set[int], owner: Expander, fn: FunctionInfo, st: _State,
+                 depth: int) -> None:
+        self.env, self.used, self.owner, self.fn, self.st, self.depth = env, used, owner, fn, st, depth
+
+    def sub(self, node: ast.AST) -> ast.AST:
+        if isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Load) and node.id in self.env:
+                val = self.env[node.id]
+                self.used.update(val.stmts)
+                return val.expr  # shared, never mutated (`_distribute` builds new nodes)
+            return node
+        if isinstance(node, ast.Lambda):
+            return node  # its parameters are not the enclosing function's names
+        if isinstance(node, ast.Call):
+            value = self.owner._inline(node, self.fn, self.st, self.depth, frozenset())
+            if value is not None and not (isinstance(value.expr, ast.Constant) and value.expr.value is None):
+                self.used.update(value.stmts)
+                return value.expr
+        changed: dict[str, object] = {}
+        for name, value in ast.iter_fields(node):
+            if isinstance(value, ast.AST):
+                new = self.sub(value)
+                if new is not value:
+                    changed[name] = new
+            elif isinstance(value, list) and any(isinstance(v, ast.AST) for v in value):
+                items = [self.sub(v) if isinstance(v, ast.AST) else v for v in value]  # Dict keys hold None
+                if any(a is not b for a, b in zip(items, value, strict=True)):
+                    changed[name] = items
+        if not changed:
+            return node
+        fields = {name: getattr(node, name, None) for name in node._fields}
+        fields.update(changed)
+        return type(node)(**fields)
+
+
+def _distribute(expr: ast.expr) -> ast.expr:
+    """`op(a, IfExp(c, x, y))` -> `IfExp(c, op(a, x), op(a, y))`: the branch and ternary styles agree.
+
+    Pure: builds new nodes where something changes and shares the rest (values in the environment
+    are shared between expressions); a node already distributed is marked and not walked again."""
+    if getattr(expr, "_flow_done", False) or not isinstance(expr, ast.AST):
+        return expr
+    if isinstance(expr, ast.BinOp):
+        left, right = _distribute(expr.left), _distribute(expr.right)
+        if isinstance(right, ast.IfExp):
+            out: ast.expr = ast.IfExp(right.test, _distribute(ast.BinOp(left, expr.op, right.body)),
+                                      _distribute(ast.BinOp(left, expr.op, right.orelse)))
+        elif isinstance(left, ast.IfExp):
+            out = ast.IfExp(left.test, _distribute(ast.BinOp(left.body, expr.op, right)),
+                            _distribute(ast.BinOp(left.orelse, expr.op, right)))
+        else:
+            out = expr if (left is expr.left and right is expr.right) else ast.BinOp(left, expr.op, right)
+    elif isinstance(expr, ast.UnaryOp):
+        operand = _distribute(expr.operand)
+        if isinstance(operand, ast.IfExp):
+            out = ast.IfExp(operand.test, _distribute(ast.UnaryOp(expr.op, operand.body)),
+                            _distribute(ast.UnaryOp(expr.op, operand.orelse)))
+        else:
+            out = expr if operand is expr.operand else ast.UnaryOp(expr.op, operand)
+    else:
+        changed: dict[str, object] = {}
+        for name, value in ast.iter_fields(expr):
+            if isinstance(value, ast.expr):
+                new = _distribute(value)
+                if new is not value:
+                    changed[name] = new
+            elif isinstance(value, list) and any(isinstance(v, ast.expr) for v in value):
+                items = [_distribute(v) if isinstance(v, ast.expr) else v for v in value]
+                if any(a is not b for a, b in zip(items, value, strict=True)):
+                    changed[name] = items
+        if changed:
+            fields = {name: getattr(expr, name, None) for name in expr._fields}
+            fields.update(changed)
+            out = type(expr)(**fields)
+        else:
+            out = expr
+    out._flow_done = True  # type: ignore[attr-defined]
+    return out
+
+
+_INVERSE: dict[type, type] = {ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.Lt: ast.GtE, ast.GtE: ast.Lt, ast.Gt: ast.LtE,
+                              ast.LtE: ast.Gt, ast.Is: ast.IsNot, ast.IsNot: ast.Is, ast.In: ast.NotIn, ast.NotIn: ast.In}
+
+
+def _negate(test: ast.expr) -> ast.expr:
+    """`not test`, simplified the way people write it (`not (a != b)` is `a == b`)."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return test.operand
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and type(test.ops[0]) in _INVERSE:
+        return ast.Compare(test.left, [_INVERSE[type(test.ops[0])]()], test.comparators)
+    return ast.UnaryOp(ast.Not(), test)
+
+
+def _returned_value(returned: list[tuple[tuple[ast.expr, ...], _Val]]) -> _Val | None:
+    """The value a function returns: later returns are the `else` of earlier conditional ones."""
+    value: _Val | None = None
+    for conds, val in reversed(returned):
+        if value is None or not conds:
+            value = val
+            continue
+        test = conds[0] if len(conds) == 1 else ast.BoolOp(ast.And(), list(conds))
+        value = _Val(ast.IfExp(test, val.expr, value.expr), val.stmts | value.stmts)
+    return value
+
+
+def _project(expr: ast.expr, k: int, n: int) -> ast.expr:
+    """Element k of a tuple-valued expression (through conditional values)."""
+    if isinstance(expr, ast.Tuple | ast.List) and len(expr.elts) == n:
+        return expr.elts[k]
+    if isinstance(expr, ast.IfExp):
+        return ast.IfExp(expr.test, _project(expr.body, k, n), _project(expr.orelse, k, n))
+    return ast.Subscript(expr, ast.Constant(k), ast.Load())
+
+
+def _substitute(stmt: ast.stmt, env: dict[str, _Val], fn: FunctionInfo) -> ast.AST:
+    class _S(ast.NodeTransformer):
+        def visit_Name(self, node: ast.Name) -> ast.AST:
+            if isinstance(node.ctx, ast.Load) and node.id in env:
+                return copy.deepcopy(env[node.id].expr)
+            return node
+
+    return _S().visit(copy.deepcopy(stmt))
+
+
+def _assigned(body: list[ast.stmt]) -> set[str]:
+    out: set[str] = set()
+    for stmt in body:
+        for sub in ast.walk(stmt):
+            if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
+                out.add(sub.id)
+    return out
+
+
+def _as_load(target: ast.expr) -> ast.expr:
+    node = copy.deepcopy(target)
+    for sub in ast.walk(node):
+        if hasattr(sub, "ctx"):
+            sub.ctx = ast.Load()
+    return node
+
+
+def _digest(name: str, expr: ast.expr) -> ast.Name:
+    """A name standing for a large value, still distinct when the value differs."""
+    return ast.Name(id=f"{name}@{hashlib.blake2s(_text(expr).encode(), digest_size=6).hexdigest()}", ctx=ast.Load())
+
+
+def _size(expr: ast.AST) -> int:
+    n = 0
+    for _ in ast.walk(expr):
+        n += 1
+        if n > MAX_NODES:
+            break
+    return n
+
+
+def _text(expr: ast.AST) -> str:
+    try:
+        return ast.unparse(expr)
+    except Exception:  # noqa: BLE001 - synthetic nodes; the dump is as good for comparison
+        return ast.dump(expr)
+
+
+def differing(base: list[Effect], cand: list[Effect]) -> tuple[list[Effect], list[Effect]]:
+    """Effects present at one side only (as multisets)."""
+    cb, cc = Counter(e.text for e in base), Counter(e.text for e in cand)
+    only_b, only_c = cb - cc, cc - cb
+    out_b, out_c = [], []
+    for e in base:
+        if only_b[e.text] > 0:
+            only_b[e.text] -= 1
+            out_b.append(e)
+    for e in cand:
+        if only_c[e.text] > 0:
+            only_c[e.text] -= 1
+            out_c.append(e)
+    return out_b, out_c

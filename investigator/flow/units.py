@@ -1,0 +1,270 @@
+"""Statement units of one function with what they define and read: the nodes of the data flow.
+
+A *unit* is a simple statement, or the header of a compound one (`if` test, `for` target and
+iterable, `while` test, `with` items): the smallest piece a diff can change and a value can pass
+through. Names are as precise as a static read allows: `x` for locals and globals, `self.attr`
+for instance attributes (so a value stored in `__init__` reaches the method that reads it), the
+root name for stores into `x[i]` / `x.attr` (a weak update), and the receiver of a mutating
+method call (`optimizer.step()` defines `optimizer`; `np.random.shuffle(idx)` defines `idx`).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+
+from investigator.detectors.pyast import FunctionInfo, call_name, last_name, receiver
+from investigator.detectors.roles import role
+
+RETURN = "<return>"
+# calls whose first argument is changed in place
+IN_PLACE_ARG = {"shuffle", "fill_", "copy_", "zero_", "clamp_", "orthogonal_", "constant_", "normal_", "uniform_",
+                "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "setattr"}
+LOG_CALLS = {"print", "pprint", "add_scalar", "add_scalars", "add_histogram", "add_text", "add_image", "add_video",
+             "add_figure", "log", "log_dict", "log_metrics", "info", "debug", "warning", "warn", "error",
+             "exception", "set_description", "set_postfix", "set_postfix_str", "dump_tabular", "record_tabular",
+             "log_tabular", "record", "flush", "save_video", "write_scalars"}
+LOG_RECEIVER = re.compile(r"writer|logger|logging|wandb|(^|[._])tb($|[._])|tensorboard|summary|pbar|tqdm|console|"
+                          r"mlflow|neptune|comet|(^|[._])log($|[._])", re.IGNORECASE)
+SAMPLING_CALLS = {"sample", "rsample", "shuffle", "permutation", "randperm", "multinomial", "sample_batch",
+                  "random_split", "choice"}
+OPTIMIZER_CTOR = re.compile(r"(^|\.)(optim\.|lr_scheduler\.)|Optimizer$|^(Adam|AdamW|SGD|RMSprop|Adagrad|LBFGS|"
+                            r"LambdaLR|StepLR|MultiStepLR|ExponentialLR|CosineAnnealing\w*|OneCycleLR|LinearLR)$")
+OPTIMIZER_RECEIVER = re.compile(r"optim|(^|[._])opt($|[._\d])|scaler|solver", re.IGNORECASE)
+SCHEDULER_RECEIVER = re.compile(r"sched|lr_|warmup", re.IGNORECASE)
+ENV_RECEIVER = re.compile(r"env|sim|game|world", re.IGNORECASE)
+ENV_CTOR = re.compile(r"(^|\.)(make|make_vec|make_env|make_vec_env|vector\.\w+|\w*VecEnv|\w*VectorEnv|\w*Wrapper)$")
+SAMPLING_NAME = re.compile(r"(^|_)(inds|indices|idx|idxs|perm|permutation|batch_ids|minibatch_ids)($|_)", re.IGNORECASE)
+MINIBATCH_LOOP = re.compile(r"mini_?batch|sampler|batch_generator|\.batches\b|num_batches", re.IGNORECASE)
+LAYER_CTOR = re.compile(r"(^|\.)nn\.[A-Z]\w*$")  # nn.Linear, torch.nn.ELU, nn.MSELoss
+DEVICE_NAME = re.compile(r"(^|_)(device|devices|gpu|gpus|gpu_ids|cuda|dev)($|_)", re.IGNORECASE)
+ROLE_LABEL = {"advantages": "advantage", "returns": "target", "rewards": "reward", "loss": "loss",
+              "entropy": "loss", "ratio": "loss", "logprob": "loss", "kl": "loss", "new_values": "loss"}
+
+
+@dataclass(eq=False)
+class Unit:
+    fn: FunctionInfo
+    index: int
+    node: ast.stmt  # the statement (a compound statement stands for its header)
+    parts: list[ast.AST]  # the nodes this unit evaluates (header expressions, or the statement)
+    defs: frozenset[str]
+    uses: frozenset[str]
+    calls: list[ast.Call]
+    loops: tuple[int, ...]  # indexes of the enclosing loop headers
+    controls: list[int] = field(default_factory=list)  # units executed under this header
+    sink: str | None = None  # loss | optimizer | environment | sampling | logging (a terminal of the flow)
+    own: str | None = None  # the flow place this unit is, from its own content (None: from downstream)
+
+    @property
+    def line(self) -> int:
+        return getattr(self.node, "lineno", self.fn.lineno)
+
+    @property
+    def end_line(self) -> int:
+        if self.header:
+            first = self.parts[-1] if self.parts else self.node
+            return getattr(first, "end_lineno", None) or self.line
+        return getattr(self.node, "end_lineno", None) or self.line
+
+    @property
+    def header(self) -> bool:
+        return isinstance(self.node, ast.If | ast.For | ast.AsyncFor | ast.While | ast.With | ast.AsyncWith | ast.Match
+                          | ast.Try)
+
+    def text(self, limit: int = 100) -> str:
+        from investigator.detectors.pyast import unparse
+
+        if isinstance(self.node, ast.If):
+            return f"if {unparse(self.node.test, limit)}:"
+        if isinstance(self.node, ast.While):
+            return f"while {unparse(self.node.test, limit)}:"
+        if isinstance(self.node, ast.For | ast.AsyncFor):
+            return f"for {unparse(self.node.target, 40)} in {unparse(self.node.iter, limit)}:"
+        if isinstance(self.node, ast.With | ast.AsyncWith):
+            return "with " + ", ".join(unparse(i.context_expr, 60) for i in self.node.items) + ":"
+        return unparse(self.node, limit)
+
+
+def units_of(fn: FunctionInfo) -> list[Unit]:
+    """Every unit of a function body in source order (nested definitions are their own functions)."""
+    out: list[Unit] = []
+    _collect(fn, fn.body, (), out)
+    imports = set(fn.module.imports)
+    for u in out:
+        u.own, u.sink = _place(u, imports)
+    return out
+
+
+def _collect(fn: FunctionInfo, body: list[ast.stmt], loops: tuple[int, ...], out: list[Unit]) -> list[int]:
+    made: list[int] = []
+    for stmt in body:
+        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Import | ast.ImportFrom):
+            continue
+        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str):
+            continue  # a docstring or a bare string
+        parts = _header_parts(stmt)
+        unit = _unit(fn, len(out), stmt, parts, loops)
+        out.append(unit)
+        made.append(unit.index)
+        inner_loops = (*loops, unit.index) if isinstance(stmt, ast.For | ast.AsyncFor | ast.While) else loops
+        for name in ("body", "orelse", "finalbody"):
+            inner = getattr(stmt, name, None)
+            if inner and parts is not None:
+                unit.controls.extend(_collect(fn, inner, inner_loops, out))
+        for handler in getattr(stmt, "handlers", []) or []:
+            unit.controls.extend(_collect(fn, handler.body, inner_loops, out))
+        for case in getattr(stmt, "cases", []) or []:
+            unit.controls.extend(_collect(fn, case.body, inner_loops, out))
+        if unit.controls and isinstance(stmt, ast.With | ast.AsyncWith | ast.Try):
+            made.extend(unit.controls)  # a `with`/`try` does not decide whether its body runs
+            unit.controls = []
+    return made
+
+
+def _header_parts(stmt: ast.stmt) -> list[ast.AST] | None:
+    """The expressions a compound statement evaluates itself; None for a simple statement."""
+    if isinstance(stmt, ast.If | ast.While):
+        return [stmt.test]
+    if isinstance(stmt, ast.For | ast.AsyncFor):
+        return [stmt.iter, stmt.target]
+    if isinstance(stmt, ast.With | ast.AsyncWith):
+        return [n for item in stmt.items for n in (item.context_expr, item.optional_vars) if n is not None]
+    if isinstance(stmt, ast.Match):
+        return [stmt.subject]
+    if isinstance(stmt, ast.Try):
+        return []
+    return None
+
+
+def _unit(fn: FunctionInfo, index: int, stmt: ast.stmt, parts: list[ast.AST] | None, loops: tuple[int, ...]) -> Unit:
+    nodes: list[ast.AST] = [stmt] if parts is None else parts
+    defs: set[str] = set()
+    uses: set[str] = set()
+    calls: list[ast.Call] = []
+    for top in nodes:
+        for sub in ast.walk(top):
+            if isinstance(sub, ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                continue
+            if isinstance(sub, ast.Call):
+                calls.append(sub)
+            if isinstance(sub, ast.Name):
+                if isinstance(sub.ctx, ast.Store | ast.Del):
+                    defs.add(sub.id)
+                elif sub.id != "self":
+                    uses.add(sub.id)
+            elif isinstance(sub, ast.Attribute):
+                key = _self_attr(sub)
+                if key is not None:
+                    (defs if isinstance(sub.ctx, ast.Store | ast.Del) else uses).add(key)
+                elif isinstance(sub.ctx, ast.Store | ast.Del):
+                    root = _root(sub)
+                    if root:
+                        defs.add(root)
+            elif isinstance(sub, ast.Subscript) and isinstance(sub.ctx, ast.Store | ast.Del):
+                root = _root(sub)
+                if root:
+                    defs.add(root)
+    if isinstance(stmt, ast.AugAssign):
+        uses |= defs
+    if isinstance(stmt, ast.Return | ast.Expr) and isinstance(getattr(stmt, "value", None), ast.Yield | ast.YieldFrom):
+        defs.add(RETURN)
+    if isinstance(stmt, ast.Return) and stmt.value is not None:
+        defs.add(RETURN)
+    if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+        defs |= _mutated(stmt.value, set(fn.module.imports))
+    return Unit(fn, index, stmt, nodes, frozenset(defs), frozenset(uses), calls, loops)
+
+
+def _self_attr(node: ast.Attribute) -> str | None:
+    """`self.x` (also the head of `self.x.y`) as the key `self.x`."""
+    chain = node
+    while isinstance(chain.value, ast.Attribute):
+        chain = chain.value
+    if isinstance(chain.value, ast.Name) and chain.value.id == "self":
+        return f"self.{chain.attr}"
+    return None
+
+
+def _root(node: ast.AST) -> str | None:
+    while isinstance(node, ast.Attribute | ast.Subscript | ast.Starred):
+        node = node.value
+    if isinstance(node, ast.Name):
+        return node.id
+    return None
+
+
+def _mutated(call: ast.Call, imports: set[str]) -> set[str]:
+    """What an expression-statement call may change: its receiver (unless it is a module), the
+    first argument of a known in-place function."""
+    out: set[str] = set()
+    name = call_name(call)
+    if isinstance(call.func, ast.Attribute):
+        recv = call.func.value
+        key = _self_attr(recv) if isinstance(recv, ast.Attribute) else None
+        root = key or _root(recv)
+        if root and root not in imports and not _is_logger(call):
+            out.add(root)
+    if last_name(name) in IN_PLACE_ARG and call.args:
+        arg = call.args[0]
+        key = _self_attr(arg) if isinstance(arg, ast.Attribute) else None
+        root = key or _root(arg)
+        if root:
+            out.add(root)
+    return out
+
+
+def _is_logger(call: ast.Call) -> bool:
+    name = call_name(call)
+    return last_name(name) in LOG_CALLS and (not isinstance(call.func, ast.Attribute)
+                                             or bool(LOG_RECEIVER.search(receiver(call))) or name == "print")
+
+
+def is_logging_unit(unit: Unit) -> bool:
+    """A statement whose only effect is a log/print/progress-bar call (its arguments may compute)."""
+    node = unit.node
+    return isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and _is_logger(node.value)
+
+
+def _place(u: Unit, imports: set[str]) -> tuple[str | None, str | None]:
+    """(own place, sink kind) from the unit's content."""
+    if is_logging_unit(u):
+        return "logging", "logging"
+    sink: str | None = None
+    own: str | None = None
+    for call in u.calls:
+        name = call_name(call)
+        last = last_name(name)
+        recv = receiver(call)
+        if last == "backward":
+            sink = sink or "loss"
+        elif last in {"zero_grad", "clip_grad_norm_", "clip_grad_value_"} or (
+            last == "step" and (OPTIMIZER_RECEIVER.search(recv) or SCHEDULER_RECEIVER.search(recv))
+        ):
+            sink = sink or "optimizer"
+        elif last in {"step", "step_async", "step_wait", "reset"} and ENV_RECEIVER.search(recv):
+            sink = sink or "environment"
+        elif last in SAMPLING_CALLS:
+            sink = sink or "sampling"
+        if OPTIMIZER_CTOR.search(name):
+            own = own or "optimizer"
+        elif ENV_CTOR.search(name) and (recv.split(".")[0] in imports or not recv or ENV_RECEIVER.search(name)):
+            own = own or "environment"
+        elif LAYER_CTOR.search(name):
+            own = own or ("loss" if last.endswith("Loss") else "architecture")
+    if isinstance(u.node, ast.For | ast.AsyncFor) and MINIBATCH_LOOP.search(ast.unparse(u.node.iter)):
+        own = own or "sampling"  # the loop that draws minibatches
+    if isinstance(u.node, ast.Assign | ast.AugAssign) and "param_groups" in ast.unparse(u.node):
+        sink = sink or "optimizer"
+    named: str | None = None  # what the defined names say comes first: `loss = nn.MSELoss()(x, y)` is loss
+    for name in sorted(u.defs - {RETURN}):
+        bare = name.removeprefix("self.")
+        r = role(bare)
+        if r in ROLE_LABEL:
+            named = named or ROLE_LABEL[r]
+        elif SAMPLING_NAME.search(bare):
+            named = named or "sampling"
+        elif DEVICE_NAME.search(bare):
+            named = named or "device"
+    return named or own or sink, sink

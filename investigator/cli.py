@@ -121,6 +121,16 @@ def run_main(argv: Sequence[str]) -> int:
     if args.repo and not args.baseline_commit:
         print("investigate: error: --baseline-commit is required with --repo", file=sys.stderr)
         return EXIT_INPUT
+    if args.baseline_runs or args.candidate_runs or args.metric_option:
+        from investigator.metrics.validation import check_metric_inputs
+
+        check = check_metric_inputs(dict(args.metric_option), args.baseline_runs, args.candidate_runs)
+        if check.errors:
+            more = f" (and {len(check.errors) - 1} more)" if len(check.errors) > 1 else ""
+            print(f"investigate: error: {check.errors[0]}{more}", file=sys.stderr)
+            return EXIT_INPUT
+        for warning in check.warnings:
+            print(f"investigate: warning: {warning}", file=sys.stderr)
     from investigator.report.output import check_output_dir
     from investigator.request import InvestigationRequest
 
@@ -163,9 +173,20 @@ def execute(request, quiet: bool = False) -> int:
         f"{len(inv.findings)} findings ({counts[Severity.critical]} critical, {counts[Severity.significant]} significant, "
         f"{counts[Severity.low]} low) in {time.perf_counter() - start:.1f} s"
     )
+    _warn_failures(inv.failures)
     if request.fail_on and any(f.severity.at_least(request.fail_on) for f in inv.findings):
         return EXIT_FINDINGS
     return EXIT_OK
+
+
+def _warn_failures(failures: list, shown: int = 5) -> None:
+    """Crashed or timed-out analyzers and input problems (an empty log directory) on stderr too, not only in the
+    report: a run that lost a part must never read as a clean exit 0 with 0 findings."""
+    loud = [f for f in failures if f.message.startswith(("input:", "analyzer crashed", "analyzer stopped after"))]
+    for f in loud[:shown]:
+        print(f"investigate: warning: {f.source}: {f.message.removeprefix('input: ')}", file=sys.stderr)
+    if len(loud) > shown:
+        print(f"investigate: warning: {len(loud) - shown} more recorded in the report", file=sys.stderr)
 
 
 def _report_interrupted(stop: InvestigationInterrupted, seconds: float) -> int:

@@ -25,30 +25,22 @@ GRAD_CLIP_HYPOTHESIS = "grad_clip_changed"
 
 
 def options_from(raw: dict[str, float]) -> tuple[RuleOptions, list[str]]:
-    """RuleOptions from the request's flat `metric_options`; unknown keys are reported, not fatal."""
+    """RuleOptions from the request's flat `metric_options`. Invalid or unknown options are problems
+    (the CLI refuses them before any analysis; a request built in code gets them as failures) and
+    their defaults are used."""
     from investigator.metrics.rules import RuleOptions
     from investigator.metrics.stats import StatOptions
+    from investigator.metrics.validation import RULE_KEYS, STAT_KEYS, option_problems
 
-    stat_keys = set(StatOptions.model_fields)
-    rule_keys = set(RuleOptions.model_fields) - {"stats"}
-    problems: list[str] = []
-    rule_kw = {k: v for k, v in raw.items() if k in rule_keys}
-    stat_kw = {k: v for k, v in raw.items() if k in stat_keys}
-    unknown = sorted(set(raw) - rule_keys - stat_keys)
-    if unknown:
-        problems.append(
-            f"unknown metric option(s) {', '.join(unknown)}; known: {', '.join(sorted(rule_keys | stat_keys))}"
-        )
+    invalid = option_problems(raw)
+    problems = list(invalid.values())
+    valid = {k: v for k, v in raw.items() if k not in invalid}
     try:
-        stats = StatOptions(**stat_kw)
-    except ValidationError as exc:
-        problems.append(f"invalid statistics options: {exc.errors()[0]['msg']}")
-        stats = StatOptions()
-    try:
-        opts = RuleOptions(**rule_kw, stats=stats)
-    except ValidationError as exc:
-        problems.append(f"invalid metric rule options: {exc.errors()[0]['msg']}")
-        opts = RuleOptions(stats=stats)
+        stats = StatOptions(**{k: v for k, v in valid.items() if k in STAT_KEYS})
+        opts = RuleOptions(**{k: v for k, v in valid.items() if k in RULE_KEYS}, stats=stats)
+    except ValidationError as exc:  # not expected after the checks; defaults rather than a crash
+        problems.append(f"invalid metric options: {exc.errors()[0]['msg']}")
+        opts = RuleOptions(stats=StatOptions())
     return opts, problems
 
 
@@ -86,6 +78,7 @@ class MetricForensicsAnalyzer:
         from investigator.metrics.aliases import MetricCatalog
         from investigator.metrics.engine import markdown, run_engine
         from investigator.metrics.loading import load_side
+        from investigator.metrics.validation import check_run_globs
 
         started = time.perf_counter()
         req = ctx.request
@@ -97,6 +90,8 @@ class MetricForensicsAnalyzer:
             clip_note = f"Gradient-clip threshold {found[0]:g} taken from the candidate's effective configuration (`{key}`).\n\n"
         opts, option_problems = options_from(raw_options)
         result.failures.extend(AnalyzerFailure(source=self.id, message=m) for m in option_problems)
+        one_side = check_run_globs(list(req.baseline_runs), list(req.candidate_runs)).warnings
+        result.failures.extend(AnalyzerFailure(source=self.id, message=f"input (warning): {m}") for m in one_side)
         baseline, b_problems = load_side(list(req.baseline_runs))
         candidate, c_problems = load_side(list(req.candidate_runs))
         for side, problems in (("baseline", b_problems), ("candidate", c_problems)):

@@ -15,11 +15,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 from pydantic import BaseModel
 
 from investigator.metrics.aliases import MetricCatalog, normalise
-from investigator.metrics.curves import final_value
+from investigator.metrics.divergence import divergence_findings, leading_notes
 from investigator.metrics.formatting import interval, num, pct, pct_interval
 from investigator.metrics.loading import RunData, Series
 from investigator.metrics.rules import (
@@ -30,10 +29,24 @@ from investigator.metrics.rules import (
     RunView,
     SingleRunRule,
     compare_rules,
+    rule_by_id,
     single_run_rules,
 )
-from investigator.metrics.stats import Comparison, Verdict, compare
+from investigator.metrics.secondary import FLAGGED as SECONDARY_FLAGGED
+from investigator.metrics.secondary import HYPOTHESES as SECONDARY_HYPOTHESES
+from investigator.metrics.secondary import (
+    SecondaryResult,
+    cmp_confidence,
+    compare_family,
+    corrected,
+    shared_metrics,
+)
+from investigator.metrics.secondary import headline as secondary_headline
+from investigator.metrics.secondary import severity_for as secondary_severity
+from investigator.metrics.secondary import title_of as secondary_title
+from investigator.metrics.stats import Comparison, Verdict
 from investigator.models import (
+    OTHER_SUBSYSTEM,
     AnalyzerFailure,
     Evidence,
     EvidenceKind,
@@ -145,8 +158,7 @@ def run_engine(
     fallback = catalog.adopt_default_primary(r.tags for r in baseline + candidate)
     if fallback:
         out.notes.append(f"No run logs an episodic return: the primary metric is `{fallback}`.")
-    base = [RunView.of(r, catalog) for r in baseline]
-    cand = [RunView.of(r, catalog) for r in candidate]
+    base, cand = _runs_with_scalars(baseline, candidate, catalog, out)
     sides: dict[str, list[RunView]] = {k: v for k, v in (("baseline", base), ("candidate", cand)) if v}
     nonempty = [v for v in base + cand if not v.run.empty]
     if nonempty and not any(v.primary is not None for v in nonempty):
@@ -168,6 +180,16 @@ def run_engine(
     contrast: list[RunView] = base if cand else []
     subject_views = cand or base
 
+    primary_tags = {t for v in base + cand if (t := v.tag_of(PRIMARY))}
+    for side_name, views, other in (("candidate", cand, base), ("baseline", base, cand)):
+        if views:
+            found, updates = divergence_findings(side_name, views, other, primary_tags)  # type: ignore[arg-type]
+            out.findings.extend(found)
+            out.hypothesis_updates.extend(updates)
+            if not found:
+                out.notes.append(f"`nonfinite_values` checked on {len(views)} {side_name} run(s): no NaN/inf after a finite value")
+            out.notes.extend(leading_notes(views, side_name))
+
     for rule in single_run_rules():
         try:
             refutation = rule.refutes(base, cand, opts)
@@ -178,7 +200,7 @@ def run_engine(
                     )
             if rule.meta.contrast_matters:
                 _single(rule, subject, subject_views, contrast, base, cand, opts, out, figures)
-            else:  # e.g. an empty log: a problem on whichever side it is
+            else:  # a signature that is a problem on whichever side it is
                 for side_name, views in (("candidate", cand), ("baseline", base)):
                     if views:
                         _single(rule, side_name, views, [], base, cand, opts, out, figures)
@@ -198,6 +220,47 @@ def run_engine(
     return out
 
 
+def _runs_with_scalars(
+    baseline: list[RunData], candidate: list[RunData], catalog: MetricCatalog, out: EngineOutput
+) -> tuple[list[RunView], list[RunView]]:
+    """Views of the runs that hold scalars. A run without any is an input problem (a wrong path, a
+    writer that never flushed), recorded as a failure naming it, not a regression finding; when only
+    the candidate's runs are empty it supports `logging.writer_not_flushed`, and scalars in every
+    run of both sides refute it."""
+    for side, runs in (("baseline", baseline), ("candidate", candidate)):
+        for r in runs:
+            if r.empty:
+                out.failures.append(
+                    AnalyzerFailure(
+                        source=SOURCE,
+                        message=f"input: {side} run `{r.path}` ({r.format}) contains no scalar values; left out of the analysis",
+                        path=r.path,
+                    )
+                )
+    empty_b = [r for r in baseline if r.empty]
+    empty_c = [r for r in candidate if r.empty]
+    if baseline and candidate and not empty_b and not empty_c:
+        out.hypothesis_updates.append(
+            _update(
+                "logging.writer_not_flushed",
+                HypothesisStatus.refuted,
+                f"empty_log: scalars present in all {len(baseline)} baseline and {len(candidate)} candidate runs",
+            )
+        )
+    elif empty_c and baseline and not empty_b:
+        out.hypothesis_updates.append(
+            _update(
+                "logging.writer_not_flushed",
+                HypothesisStatus.supported,
+                f"empty_log: {len(empty_c)}/{len(candidate)} candidate run(s) hold no scalars, every baseline run does",
+            )
+        )
+    return (
+        [RunView.of(r, catalog) for r in baseline if not r.empty],
+        [RunView.of(r, catalog) for r in candidate if not r.empty],
+    )
+
+
 def _single(
     rule: SingleRunRule,
     subject: Side,
@@ -213,7 +276,7 @@ def _single(
     applicable = [v for v in subject_views if rule.applicable(v, opts)]
     contrast_applicable = [v for v in contrast if rule.applicable(v, opts)]
     if not applicable:
-        out.notes.append(f"`{meta.id}` not checked: {_missing(meta.metrics, meta.id)}")
+        out.notes.append(f"`{meta.id}` not checked: {_missing(meta.metrics, meta.id, subject_views)}")
         return
     hits: dict[str, RuleHit] = {}
     for v in applicable:
@@ -303,11 +366,22 @@ def _single(
         )
 
 
-def _missing(metrics: list[str], rule_id: str) -> str:
+def _missing(metrics: list[str], rule_id: str, views: list[RunView] | None = None) -> str:
     if rule_id == "grad_norm_above_clip":
         return "no gradient-clip threshold configured (metric option `grad_clip`) or no gradient-norm metric logged"
     if not metrics:
         return "no suitable metric logged"
+    without_finite = [
+        m
+        for m in metrics
+        if views
+        and any(v.tag_of(m) for v in views)
+        and not any((s := v.metric(m)) is not None and len(s) for v in views)
+    ]
+    if without_finite:
+        return "metric(s) logged without one finite value (see `nonfinite_values`): " + ", ".join(
+            _label(m, views or []) for m in without_finite
+        )
     return "metric(s) not logged: " + ", ".join(metrics)
 
 
@@ -357,18 +431,127 @@ def _comparisons(
         if len(group) > 1:
             lead.impact += " Also: " + "; ".join(o.title for o in group[1:]) + "."
         out.findings.append(lead)
-    # final values of every other canonical metric logged on both sides
-    shared = set.intersection(*(set(v.resolved) for v in base + cand)) if base and cand else set()
-    covered = {row.metric for row in out.rows} | {catalog.primary_name, PRIMARY}
-    for metric in sorted(shared - covered):
-        spec = catalog.spec(metric)
-        b = [final_value(s) for v in base if (s := v.metric(metric)) is not None and len(s)]
-        c = [final_value(s) for v in cand if (s := v.metric(metric)) is not None and len(s)]
-        if b and c:
-            cmp = compare(np.array(b), np.array(c), spec.higher_is_better, opts.stats)
-            out.rows.append(
-                MetricRow(metric=metric, tag=_label(metric, cand), quantity="final value", comparison=cmp)
-            )
+    _secondary(base, cand, catalog, opts, out, figures)
+
+
+MAX_RAW_ROWS = 20  # other tags shown in the table beyond those with a flagged change
+
+
+def _secondary(
+    base: list[RunView],
+    cand: list[RunView],
+    catalog: MetricCatalog,
+    opts: RuleOptions,
+    out: EngineOutput,
+    figures: _Figures,
+) -> None:
+    """Every other metric both sides log (see `secondary.py` for the statistics and the severity cap)."""
+    primary_verdict = next(
+        (r.comparison.verdict for r in out.rows if r.metric == PRIMARY and r.quantity == "final value"), None
+    )
+    covered = {row.metric for row in out.rows} | {PRIMARY}
+    canonical, raw = shared_metrics(base, cand, catalog, covered)
+    results = compare_family(base, cand, canonical, True, catalog, opts)
+    if results:
+        out.notes.append(
+            f"{len({r.metric for r in results})} other canonical metric(s) logged on both sides compared "
+            f"({len(results)} comparisons; their table rows use Bonferroni-corrected intervals at "
+            f"{cmp_confidence(corrected(opts.stats, len(results)))}, and their findings are at most significant)"
+        )
+    for r in results:
+        out.rows.append(
+            MetricRow(metric=r.metric, tag=_label(r.metric, cand), quantity=r.quantity, comparison=r.comparison)
+        )
+    by_metric: dict[str, list[SecondaryResult]] = {}
+    for r in results:
+        by_metric.setdefault(r.metric, []).append(r)
+    for metric, group in by_metric.items():
+        _secondary_finding(metric, group, primary_verdict, base, cand, out, figures)
+    raw_results = compare_family(base, cand, raw, False, catalog, opts)
+    flagged = [r for r in raw_results if r.comparison.flagged]
+    quiet = [r for r in raw_results if not r.comparison.flagged]
+    for r in flagged + quiet[:MAX_RAW_ROWS]:
+        out.rows.append(MetricRow(metric=r.metric, tag=f"`{r.metric}`", quantity=r.quantity, comparison=r.comparison))
+    if raw_results:
+        out.notes.append(
+            f"{len({r.metric for r in raw_results})} other tag(s) logged on both sides compared "
+            f"({len(raw_results)} comparisons, Bonferroni-corrected as one family): {len(flagged)} changed"
+            + (f"; {len(quiet) - MAX_RAW_ROWS} unchanged rows not shown in the table" if len(quiet) > MAX_RAW_ROWS else "")
+        )
+
+
+def _secondary_finding(
+    metric: str,
+    group: list[SecondaryResult],
+    primary_verdict: Verdict | None,
+    base: list[RunView],
+    cand: list[RunView],
+    out: EngineOutput,
+    figures: _Figures,
+) -> None:
+    flagged = [r for r in group if r.comparison.verdict in SECONDARY_FLAGGED]
+    if not flagged:
+        return
+    severity = secondary_severity(primary_verdict)
+    status = HypothesisStatus.supported if severity == Severity.significant else HypothesisStatus.inconclusive
+    hypotheses = list(SECONDARY_HYPOTHESES.get(metric, []))
+    evidence = [
+        Evidence(
+            kind=EvidenceKind.metric,
+            summary=r.summary,
+            details={"rule": "secondary_metrics", "comparison": r.comparison.model_dump(mode="json"), **r.values},
+        )
+        for r in flagged + [r for r in group if r not in flagged]
+    ]
+    for update_hyp in hypotheses:
+        out.hypothesis_updates.append(
+            _update(hypothesis=update_hyp, status=status, evidence=f"secondary_metrics: {flagged[0].summary}")
+        )
+    # a single-run signature on the same curve (entropy rising, lr constant) already tells the story:
+    # the comparison becomes its evidence instead of a second finding
+    for f in out.findings:
+        rule_metrics = _rule_metrics(f.source)
+        if f.id.endswith(":candidate") and metric in rule_metrics:
+            f.evidence.extend(evidence)
+            return
+    sides = {"baseline": base, "candidate": cand}
+    label = _label(metric, cand)
+    figure = figures.panels(f"secondary_{metric}", [(label, _series_by_side(metric, sides))])
+    if figure:
+        evidence[0].details["figure"] = figure
+    subsystem = hypotheses[0].split(".", 1)[0] if hypotheses else OTHER_SUBSYSTEM
+    verb = "regressed" if flagged[0].comparison.verdict == Verdict.regression else "changed"
+    out.findings.append(
+        Finding(
+            id=f"{SOURCE}:secondary_metrics:{_slug(metric)}",
+            source="secondary_metrics",
+            subsystem=subsystem,
+            severity=severity,
+            confidence=0.6 if severity == Severity.significant else 0.4,
+            title=f"{secondary_title(metric).capitalize()} {verb} between the commits: {secondary_headline(flagged)} ({flagged[0].quantity})",
+            impact=(
+                f"{label}: {flagged[0].quantity} {verb} beyond seed noise"
+                + ("; the primary metric shows no meaningful change" if severity == Severity.low else "")
+                + "."
+            ),
+            rationale=(
+                "How a learning-signal metric moves between the commits points at the changed part of the update; "
+                "judged with the primary metric's statistics, intervals corrected for the number of metrics compared, "
+                "and capped at significant because it is a symptom, not the regression."
+            ),
+            locations=_side_locations(sides),
+            evidence=evidence,
+            fix="Look first at the code and configuration findings for the hypotheses this metric supports.",
+            hypotheses=hypotheses,
+        )
+    )
+
+
+def _rule_metrics(rule_id: str) -> set[str]:
+    try:
+        return set(rule_by_id(rule_id).meta.metrics)
+    except KeyError:
+        return set()
 
 
 def _side_locations(sides: dict[str, list[RunView]]) -> list[Location]:
@@ -542,7 +725,7 @@ def markdown(
         lines.extend(f"- {note}" for note in out.notes)
         lines.append("")
     if out.failures:
-        lines.append("**Unreadable input**")
+        lines.append("**Input problems and failures** (recorded; the analysis went on without these parts)")
         lines.append("")
         lines.extend(f"- {f.message}" for f in out.failures)
     return "\n".join(lines).strip() + "\n"

@@ -17,6 +17,23 @@ from investigator.metrics.curves import common_grid, on_grid
 from investigator.metrics.loading import Series
 
 COLORS = {"baseline": "#1f77b4", "candidate": "#d62728"}
+MAX_LINE_POINTS = 2000  # per drawn run: a 90-dpi panel is ~600 pixels wide
+
+
+def downsample(steps: np.ndarray, values: np.ndarray, max_points: int = MAX_LINE_POINTS) -> tuple[np.ndarray, np.ndarray]:
+    """At most `max_points` points that draw like the full curve: each bucket of consecutive points
+    keeps its minimum and its maximum, in step order, so spikes and dips stay visible."""
+    n = len(steps)
+    if n <= max_points:
+        return steps, values
+    width = -(-n // (max_points // 2))  # points per bucket
+    buckets = -(-n // width)
+    padded = np.pad(values, (0, buckets * width - n), mode="edge").reshape(buckets, width)
+    base = np.arange(buckets) * width
+    first_lo = np.minimum(base + padded.argmin(axis=1), n - 1)
+    first_hi = np.minimum(base + padded.argmax(axis=1), n - 1)
+    keep = np.unique(np.concatenate([first_lo, first_hi]))
+    return steps[keep], values[keep]
 
 
 def _band(curves: np.ndarray, seed: int, n_boot: int = 300) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -41,7 +58,7 @@ def _draw(
             continue
         color = COLORS.get(side, "gray")
         for s in runs:
-            ax.plot(s.steps, s.values, color=color, alpha=0.15, linewidth=0.8)
+            ax.plot(*downsample(s.steps, s.values), color=color, alpha=0.15, linewidth=0.8)
         if grid is not None:
             curves = np.stack([on_grid(s, grid) for s in runs])
             mean, lo, hi = _band(curves, seed)

@@ -15,7 +15,7 @@ import math
 from enum import Enum
 
 import numpy as np
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from scipy import stats as sps
 
 
@@ -29,11 +29,14 @@ class Verdict(str, Enum):
 
 
 class StatOptions(BaseModel):
-    threshold: float = 0.05  # relative change that matters
-    min_seeds: int = 3  # per side, for a verdict
-    n_boot: int = 2000
-    confidence: float = 0.95
-    seed: int = 0
+    """Bounds are checked before any analysis (`validation.py`): a bootstrap needs resamples, an
+    interval a confidence strictly between 0 and 1."""
+
+    threshold: float = Field(0.05, ge=0.0, allow_inf_nan=False)  # relative change that matters
+    min_seeds: int = Field(3, ge=1)  # per side, for a verdict
+    n_boot: int = Field(2000, ge=100, le=1_000_000)
+    confidence: float = Field(0.95, gt=0.0, lt=1.0, allow_inf_nan=False)
+    seed: int = Field(0, ge=0)
 
 
 class Comparison(BaseModel):

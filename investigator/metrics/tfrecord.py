@@ -577,11 +577,18 @@ def _empty(path: str, problems: list[str], records: int = 0) -> EventFileScalars
     )
 
 
-def event_files_under(path: str | os.PathLike[str]) -> list[str]:
-    """Event files in tbparse's order: sorted directory entries, depth first."""
+def event_files_under(path: str | os.PathLike[str], _seen: set[str] | None = None) -> list[str]:
+    """Event files in tbparse's order: sorted directory entries, depth first.
+
+    A directory reached twice (a symlink loop, two links to one directory) is read once."""
     path = os.fspath(path)
     if os.path.isfile(path):
         return [path] if is_event_file(path) else []
+    seen = set() if _seen is None else _seen
+    real = os.path.realpath(path)
+    if real in seen:
+        return []
+    seen.add(real)
     out: list[str] = []
     try:
         names = sorted(os.listdir(path))
@@ -590,7 +597,7 @@ def event_files_under(path: str | os.PathLike[str]) -> list[str]:
     for name in names:
         child = os.path.join(path, name)
         if os.path.isdir(child):
-            out.extend(event_files_under(child))
+            out.extend(event_files_under(child, seen))
         elif is_event_file(child):
             out.append(child)
     return out

@@ -42,11 +42,6 @@ def test_metadata_is_complete_and_hypotheses_exist_in_playbooks():
             assert hyp in known, f"{meta.id} names unknown hypothesis {hyp}"
 
 
-def test_empty_log(make_run):
-    assert check("empty_log", RunView.of(make_run("e", {}), MetricCatalog()))
-    assert check("empty_log", view(make_run, {"charts/episodic_return": (S, RISE)})) is None
-
-
 def test_primary_collapse_quartile_pattern(make_run):
     hit = check(
         "primary_collapse", view(make_run, {"charts/episodic_return": (S, quartered([100, 96, 83, 67]))})

@@ -36,8 +36,8 @@ class RuleMeta(BaseModel):
     # Single-run rules whose signature can be intended (a constant learning rate) only become a
     # regression signal when the baseline differs; alone they are reported at low severity.
     needs_contrast: bool = False
-    # Whether the same signature at the baseline makes it "not a difference" (True for nearly all;
-    # an empty log is critical whichever side it is on).
+    # Whether the same signature at the baseline makes it "not a difference" (True for all rules
+    # so far; False reports the signature on whichever side it is, at its severity).
     contrast_matters: bool = True
     # Comparison rules: hypotheses refuted when the comparison shows "no meaningful change".
     refuted_when_equivalent: list[str] = Field(default_factory=list)
@@ -46,10 +46,13 @@ class RuleMeta(BaseModel):
 class RuleOptions(BaseModel):
     """User-tunable thresholds (request.metric_options)."""
 
-    grad_clip: float | None = None  # configured max gradient norm; the clip rule is skipped without it
-    max_seconds_per_update: float = 600.0
-    collapse_drop: float = 0.15  # last quartile this far below the first: collapse
-    sample_efficiency_fraction: float = 0.8  # threshold = start + fraction * (baseline final - start)
+    # configured max gradient norm; the clip rule is skipped without it
+    grad_clip: float | None = Field(None, gt=0.0, allow_inf_nan=False)
+    max_seconds_per_update: float = Field(600.0, gt=0.0, allow_inf_nan=False)
+    # last quartile this far below the first: collapse
+    collapse_drop: float = Field(0.15, gt=0.0, lt=1.0, allow_inf_nan=False)
+    # threshold = start + fraction * (baseline final - start)
+    sample_efficiency_fraction: float = Field(0.8, gt=0.0, le=1.0, allow_inf_nan=False)
     stats: StatOptions = Field(default_factory=StatOptions)
 
 
@@ -87,6 +90,12 @@ class RunView:
     @property
     def primary(self) -> Series | None:
         return self.metric(PRIMARY)
+
+    @property
+    def primary_diverged(self) -> bool:
+        """The primary metric turned NaN/inf and never recovered."""
+        tag = self.tag_of(PRIMARY)
+        return tag is not None and any(n.tag == tag and n.persistent for n in self.run.nonfinite())
 
 
 @dataclass
@@ -138,7 +147,6 @@ _SINGLE: dict[str, SingleRunRule] = {}
 _COMPARE: dict[str, CompareRule] = {}
 
 RULE_MODULES: list[str] = [
-    "investigator.metrics.rules.empty_log",
     "investigator.metrics.rules.primary_collapse",
     "investigator.metrics.rules.flatline",
     "investigator.metrics.rules.peak_decline",

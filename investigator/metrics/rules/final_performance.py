@@ -20,8 +20,12 @@ LARGE = 0.15  # relative regressions at least this large keep the critical sever
 
 
 def per_run(views: list[RunView], fn) -> list[float]:
+    """One number per run; a run whose primary metric ends non-finite (diverged) has no final value
+    and is left out (the `nonfinite_values` finding reports it)."""
     out = []
     for view in views:
+        if view.primary_diverged:
+            continue
         series = view.primary
         if series is not None and len(series):
             value = fn(series)

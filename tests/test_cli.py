@@ -112,3 +112,64 @@ def test_logs_only_mode_needs_no_repository(tmp_path, capsys):
     assert data["range"] is None
     top = data["findings"][0]
     assert top["severity"] == "critical" and any(e["kind"] == "metric" for e in top["evidence"])
+
+
+def _one_line_exit_2(argv, capsys, out_dir):
+    code, out, err = _run([*argv, "--output", str(out_dir), "--quiet"], capsys)
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert code == 2 and len(lines) == 1 and "Traceback" not in err + out, err
+    assert not out_dir.exists()  # nothing is written for an input error
+    return lines[0]
+
+
+def test_git_errors_name_their_cause(small_repo, tmp_path, capsys, monkeypatch):
+    """Issue 12 item 8: each git refusal carries its true reason, in one line, exit 2."""
+    monkeypatch.setenv("INVESTIGATOR_CACHE", str(tmp_path / "cache"))
+    out_dir = tmp_path / "out"
+    line = _one_line_exit_2(["--repo", "https://127.0.0.1:9/x.git", "--baseline-commit", "HEAD~1"], capsys, out_dir)
+    assert line.startswith("investigate: error: cannot clone https://127.0.0.1:9/x.git: unable to access ")
+    assert "Failed to connect to 127.0.0.1 port 9" in line
+    line = _one_line_exit_2(["--repo", str(small_repo), "--baseline-commit", "HEAD^{tree}"], capsys, out_dir)
+    assert line == "investigate: error: baseline ref 'HEAD^{tree}' names a tree, not a commit"
+    line = _one_line_exit_2(["--repo", str(small_repo), "--baseline-commit", "base:train.py"], capsys, out_dir)
+    assert line == "investigate: error: baseline ref 'base:train.py' names a blob, not a commit"
+    from tests.test_git_layer import _ambiguous_prefix
+
+    prefix = _ambiguous_prefix(small_repo)
+    line = _one_line_exit_2(["--repo", str(small_repo), "--baseline-commit", prefix], capsys, out_dir)
+    assert line == f"investigate: error: ambiguous baseline ref '{prefix}': matches 2 objects (2 blobs); give more hex digits"
+
+
+def test_shallow_clone_exit_2_names_the_shallow_boundary(small_repo, tmp_path, capsys):
+    git(small_repo, "checkout", "-q", "-b", "side", "base")
+    commit_files(small_repo, {"side.py": "s = 1\n"}, "side")
+    git(small_repo, "checkout", "-q", "main")
+    commit_files(small_repo, {"more.py": "m = 1\n"}, "more")
+    shallow = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", "--no-single-branch", f"file://{small_repo}", str(shallow)], check=True)
+    line = _one_line_exit_2(["--repo", str(shallow), "--baseline-commit", "origin/side", "--candidate-commit", "origin/main"], capsys, tmp_path / "out")
+    assert line.startswith(f"investigate: error: {shallow} is a shallow clone: no common ancestor of baseline ")
+    assert line.endswith("(the merge base lies beyond the shallow boundary); `git fetch --unshallow` fetches the full history")
+
+
+def test_unborn_head_with_both_refs_runs(small_repo, tmp_path, capsys):
+    git(small_repo, "checkout", "-q", "--orphan", "fresh")
+    code, out, err = _run(["--repo", str(small_repo), "--baseline-commit", "base", "--candidate-commit", "main", "--output", str(tmp_path / "out"), "--quiet"], capsys)
+    assert code == 0, err
+    assert list((tmp_path / "out").glob("*.md"))
+    line = _one_line_exit_2(["--repo", str(small_repo), "--baseline-commit", "base"], capsys, tmp_path / "out2")
+    assert line == (f"investigate: error: candidate ref 'HEAD': HEAD of {small_repo} is unborn (branch 'fresh' has no "
+                    "commits yet); give --candidate-commit explicitly")
+
+
+def test_half_written_clone_cache_is_rebuilt(small_repo, tmp_path, capsys, monkeypatch):
+    import hashlib
+
+    monkeypatch.setenv("INVESTIGATOR_CACHE", str(tmp_path / "cache"))
+    url = f"file://{small_repo}"
+    entry = tmp_path / "cache" / "repos" / hashlib.sha256(url.encode()).hexdigest()[:16]
+    entry.mkdir(parents=True)  # what a clone killed at its start leaves
+    argv = ["--repo", url, "--baseline-commit", "base", "--candidate-commit", "main", "--output", str(tmp_path / "out"), "--quiet"]
+    code, _, err = _run(argv, capsys)
+    assert code == 0, err
+    assert (entry / "HEAD").exists()

@@ -57,6 +57,18 @@ def _timed(step: str, resources: Resources, fn: Callable[[], dict], detail: Call
     return update
 
 
+def _unreadable_blobs(cs: ChangeSet | None) -> list[AnalyzerFailure]:
+    """Files an analyzer wanted but git could not read (a partial clone offline): recorded, since
+    each was analysed as absent at that side."""
+    if cs is None:
+        return []
+    return [
+        AnalyzerFailure(source="git", path=path, message=f"{side}: {path} could not be read ({reason}); analysed as absent")
+        for side, snap in (("baseline", cs.baseline), ("candidate", cs.candidate))
+        for path, reason in sorted(snap.unreadable().items())
+    ]
+
+
 def _summary(info) -> CommitSummary:
     return CommitSummary(ref=info.ref, sha=info.sha, short=info.short, summary=info.summary, author=info.author, date=info.date)
 
@@ -222,7 +234,7 @@ def build_graph(resources: Resources, checkpointer: Any | None = None):
             updates = [u for r in state.results.values() for u in r.hypothesis_updates]
             ranked = rank_findings(findings, updates)
             records = evaluate_hypotheses(resources.playbooks, state.triage, ranked, updates, state.range is not None)
-            return {"findings": ranked, "hypotheses": records}
+            return {"findings": ranked, "hypotheses": records, "failures": _unreadable_blobs(resources.changeset)}
 
         return _timed("rank", resources, work, lambda u: f"{len(u['findings'])} findings, {len(u['hypotheses'])} hypotheses")
 

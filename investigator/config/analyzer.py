@@ -149,6 +149,8 @@ class ConfigForensics:
             label: {key: entry.value for key, entry in config.effective.items() if entry.literal}
             for label, config in (("baseline", comparison.base), ("candidate", comparison.cand))
         }
+        # For ranking's scope rule: files the training entry is, reaches or loads are on the training path.
+        result.data["training_files"] = sorted(comparison.base.training_files | comparison.cand.training_files)
         # Every dead key, by file: the full list behind the grouped `no_effect` items.
         result.sections.append(ReportSection(
             id="config_changes", title="Configuration changes", order=40,

@@ -211,3 +211,4 @@ class SideConfig:
     shadowed: dict[str, list[ConfigEntry]] = field(default_factory=dict)  # overridden entries
     replaced: dict[str, ConfigEntry] = field(default_factory=dict)  # key -> mapping assignment that dropped it
     files: int = 0
+    training_files: set[str] = field(default_factory=set)  # the entry, the modules it reaches, the files it loads

@@ -10,7 +10,9 @@ bounds: a pair's next, tighter bound is computed only when the pair reaches the 
 with both sides still free. The bounds, each at least the next one (same float formula, fewer
 matches): the token-length bound (`real_quick_ratio`, O(1); enumerated per left function in
 descending order over the right functions grouped by length, so the pairs it rules out are never
-materialised), the token-multiset bound (`quick_ratio`), and the similarity itself. An entry whose
+materialised), the token-multiset bound (`quick_ratio`), the longest common subsequence (bit-parallel,
+about a millisecond where `ratio` takes a second on two 1,500-token functions), and the similarity
+itself. An entry whose
 exact score is at the front is accepted: every entry behind it has a key, hence a final score, no
 greater (ties broken by indices exactly as the full sort does).
 """
@@ -26,8 +28,26 @@ from investigator.detectors.pyast import FunctionInfo
 
 Similarity = Callable[[FunctionInfo, FunctionInfo, "difflib.SequenceMatcher | None"], float]
 
-_STREAM, _LENGTH, _QUICK, _EXACT = 0, 1, 2, 3
+_STREAM, _LENGTH, _QUICK, _LCS, _EXACT = 0, 1, 2, 3, 4
 _AFTER_ALL = 1 << 62  # a stream's key sorts before each of its own pairs of equal bound
+
+
+def lcs_length(a: list[str], masks: dict[str, int], m: int) -> int:
+    """Length of the longest common subsequence of `a` and the `m`-token sequence whose per-token
+    position bit masks are `masks` (bit-parallel, Hyyro 2004: O(len(a)) big-integer steps)."""
+    full = (1 << m) - 1
+    v = full
+    for x in a:
+        u = v & masks.get(x, 0)
+        v = ((v + u) | (v - u)) & full
+    return m - v.bit_count()
+
+
+def position_masks(b: list[str]) -> dict[str, int]:
+    masks: dict[str, int] = {}
+    for j, x in enumerate(b):
+        masks[x] = masks.get(x, 0) | (1 << j)
+    return masks
 
 
 def length_bound(la: int, lb: int) -> float:
@@ -99,6 +119,7 @@ def best_pairs(
     heapq.heapify(heap)
 
     matchers: dict[int, difflib.SequenceMatcher] = {}
+    lcs_masks: dict[int, dict[str, int]] = {}
     used_l: set[int] = set()
     used_r: set[int] = set()
     out: list[tuple[float, int, int]] = []
@@ -142,6 +163,17 @@ def best_pairs(
             quick = matcher.quick_ratio()
             if quick >= threshold:  # below it, the similarity is below it too
                 heapq.heappush(heap, (-(quick + bonus), neg_i, neg_j, _QUICK))
+            continue
+        if kind == _QUICK:
+            # SequenceMatcher's matching blocks are a common subsequence: the LCS bounds them
+            masks = lcs_masks.get(j)
+            if masks is None:
+                masks = lcs_masks[j] = position_masks(g.tokens)
+            lcs = lcs_length(f.tokens, masks, lens_r[j])
+            total = lens_l[i] + lens_r[j]
+            bound = 2.0 * lcs / total if total else 1.0
+            if bound >= threshold:
+                heapq.heappush(heap, (-(bound + bonus), neg_i, neg_j, _LCS))
             continue
         s = similarity(f, g, matcher)
         if s >= threshold:

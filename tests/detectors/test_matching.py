@@ -96,3 +96,21 @@ def test_lazy_matching_computes_few_similarities_on_a_large_move():
     got = best_pairs(left, right, counting, MOVE_SIMILARITY, RENAME_SIMILARITY, huge=True)
     assert len(got) == 2000 and all(i == j for _, i, j in got)
     assert calls < 20_000
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_bit_parallel_lcs_equals_dynamic_programming_and_bounds_the_matcher(seed):
+    from investigator.detectors.matching import lcs_length, position_masks
+
+    rng = random.Random(seed)
+    vocab = [f"t{k}" for k in range(rng.randint(1, 8))]
+    a = [rng.choice(vocab) for _ in range(rng.randint(0, 70))]
+    b = [rng.choice(vocab) for _ in range(rng.randint(0, 70))]
+    table = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
+    for i, x in enumerate(a):
+        for j, y in enumerate(b):
+            table[i + 1][j + 1] = table[i][j] + 1 if x == y else max(table[i][j + 1], table[i + 1][j])
+    lcs = lcs_length(a, position_masks(b), len(b))
+    assert lcs == table[-1][-1]
+    matched = sum(block.size for block in difflib.SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks())
+    assert matched <= lcs

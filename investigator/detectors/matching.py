@@ -179,3 +179,35 @@ def best_pairs(
         if s >= threshold:
             heapq.heappush(heap, (-(s + bonus), neg_i, neg_j, _EXACT))
     return out
+
+
+def best_option(f: FunctionInfo, options: list[FunctionInfo], similarity: Similarity, move: float) -> tuple[int, float]:
+    """The index and score of the first best-scoring option: `max` over every option's
+    `similarity(f, g)`, computing the expensive ones only while their bound can still win.
+
+    `similarity` is 0.0 below `move` by the token-length or token-multiset bound, 1.0 for equal
+    shapes, else SequenceMatcher's ratio (pairs.py `_similarity`); the bounds here follow it."""
+    la = len(f.tokens)
+    heap: list[tuple[float, int, int]] = []
+    for k, g in enumerate(options):
+        b = length_bound(la, len(g.tokens))
+        heap.append((-(b if b >= move else 0.0), k, _EXACT if b < move else _LENGTH))
+    heapq.heapify(heap)
+    while heap:
+        neg, k, level = heapq.heappop(heap)
+        if level == _EXACT:
+            return k, -neg
+        g = options[k]
+        if level == _LENGTH:
+            if f.shape == g.shape:
+                heapq.heappush(heap, (-similarity(f, g, None), k, _EXACT))
+                continue
+            quick = difflib.SequenceMatcher(None, f.tokens, g.tokens, autojunk=False).quick_ratio()
+            heapq.heappush(heap, ((-quick, k, _QUICK) if quick >= move else (-0.0, k, _EXACT)))
+        elif level == _QUICK:
+            total = la + len(g.tokens)
+            lcs = lcs_length(f.tokens, position_masks(g.tokens), len(g.tokens))
+            heapq.heappush(heap, (-(2.0 * lcs / total if total else 1.0), k, _LCS))
+        else:
+            heapq.heappush(heap, (-similarity(f, g, None), k, _EXACT))
+    raise ValueError("no options")

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from investigator.detectors.imports import ReferenceFinder, RefResult
-from investigator.detectors.matching import best_pairs
+from investigator.detectors.matching import best_option, best_pairs
 from investigator.detectors.pyast import FunctionInfo, ParsedModule, parse_module
 from investigator.detectors.sources import FileChange, SourceTree
 from investigator.pyast import parse_tree
@@ -332,10 +332,9 @@ def _match_across(index: PairIndex, left: list[FunctionInfo], right: list[Functi
             continue
         options = by_qual.get(f.qualname, [])
         if options:
-            scores = [_similarity(f, g) for g in options]
-            k = max(range(len(options)), key=scores.__getitem__)  # first best, as max() picks
+            k, score = best_option(f, options, _similarity, MOVE_SIMILARITY)  # the first best, lazily
             best = options.pop(k)
-            index.pairs.append(FunctionPair(f, best, "moved", scores[k]))
+            index.pairs.append(FunctionPair(f, best, "moved", score))
         else:
             rest_left.append(f)
     rest_right = [g for opts in by_qual.values() for g in opts]

@@ -114,3 +114,17 @@ def test_bit_parallel_lcs_equals_dynamic_programming_and_bounds_the_matcher(seed
     assert lcs == table[-1][-1]
     matched = sum(block.size for block in difflib.SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks())
     assert matched <= lcs
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_lazy_best_option_equals_max_over_every_score(seed):
+    from investigator.detectors.matching import best_option
+
+    rng = random.Random(seed)
+    vocab = [f"t{k}" for k in range(rng.choice([2, 5, 10]))]
+    bases = [[rng.choice(vocab) for _ in range(rng.randint(0, 25))] for _ in range(rng.randint(1, 4))]
+    for f in _population(rng, 5, vocab, bases):
+        options = _population(rng, rng.randint(1, 12), vocab, bases)
+        scores = [_similarity(f, g) for g in options]
+        k = max(range(len(options)), key=scores.__getitem__)
+        assert best_option(f, options, _similarity, MOVE_SIMILARITY) == (k, scores[k])

@@ -173,3 +173,30 @@ def test_half_written_clone_cache_is_rebuilt(small_repo, tmp_path, capsys, monke
     code, _, err = _run(argv, capsys)
     assert code == 0, err
     assert (entry / "HEAD").exists()
+
+
+def test_partial_clone_offline_records_unreadable_files_and_writes_the_report(tmp_path, capsys):
+    """The changed blobs are local, the unchanged ones are not and the promisor is gone: the run
+    goes on, and each file an analyzer could not read is a recorded failure in the report."""
+    src = tmp_path / "src"
+    files = {"train.py": "import yaml\n\ncfg = yaml.safe_load(open('config.yaml'))\nLR = cfg['lr']\n",
+             "config.yaml": "lr: 0.001\n", "model.py": "WIDTH = 64\n"}
+    commit_files(src, files, "base")
+    git(src, "tag", "base")
+    commit_files(src, {"model.py": "WIDTH = 32\n"}, "cand")
+    git(src, "config", "uploadpack.allowFilter", "true")
+    git(src, "config", "uploadpack.allowAnySHA1InWant", "true")
+    clone = tmp_path / "partial.git"
+    subprocess.run(["git", "clone", "-q", "--bare", "--filter=blob:none", f"file://{src}", str(clone)], check=True)
+    for rev in ("base:model.py", "main:model.py"):  # what the diff needs arrives while the remote is there
+        subprocess.run(["git", f"--git-dir={clone}", "cat-file", "-p", git(src, "rev-parse", rev)], check=True, capture_output=True)
+    src.rename(tmp_path / "gone")
+    out = tmp_path / "out"
+    code = main(["--repo", str(clone), "--baseline-commit", "base", "--output", str(out), "--format", "json", "--quiet"])
+    _, err = capsys.readouterr()
+    assert code == 0, err
+    data = json.loads(next(out.glob("*.json")).read_text())
+    unread = [f for f in data["failures"] if f["source"] == "git"]
+    assert unread and all("could not be read (could not fetch " in f["message"] and f["message"].endswith("analysed as absent")
+                          for f in unread)
+    assert {f["path"] for f in unread} <= {"train.py", "config.yaml"}

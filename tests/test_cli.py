@@ -283,3 +283,89 @@ def test_internal_error_before_any_step_writes_nothing(tmp_path, capsys, monkeyp
     code, out, err = _run(["--repo", str(tmp_path), "--baseline-commit", "x", "--output", str(tmp_path / "o"), "--quiet"], capsys)
     assert code == 3 and err.strip() == "investigate: internal error: RuntimeError: early (rerun with --debug for the traceback)"
     assert not (tmp_path / "o").exists()
+def _one_line_exit_2(argv, capsys, out_dir):
+    code, out, err = _run([*argv, "--output", str(out_dir), "--quiet"], capsys)
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert code == 2 and len(lines) == 1 and "Traceback" not in err + out, err
+    assert not out_dir.exists()  # nothing is written for an input error
+    return lines[0]
+
+
+def test_git_errors_name_their_cause(small_repo, tmp_path, capsys, monkeypatch):
+    """Issue 12 item 8: each git refusal carries its true reason, in one line, exit 2."""
+    monkeypatch.setenv("INVESTIGATOR_CACHE", str(tmp_path / "cache"))
+    out_dir = tmp_path / "out"
+    line = _one_line_exit_2(["--repo", "https://127.0.0.1:9/x.git", "--baseline-commit", "HEAD~1"], capsys, out_dir)
+    assert line.startswith("investigate: error: cannot clone https://127.0.0.1:9/x.git: unable to access ")
+    assert "Failed to connect to 127.0.0.1 port 9" in line
+    line = _one_line_exit_2(["--repo", str(small_repo), "--baseline-commit", "HEAD^{tree}"], capsys, out_dir)
+    assert line == "investigate: error: baseline ref 'HEAD^{tree}' names a tree, not a commit"
+    line = _one_line_exit_2(["--repo", str(small_repo), "--baseline-commit", "base:train.py"], capsys, out_dir)
+    assert line == "investigate: error: baseline ref 'base:train.py' names a blob, not a commit"
+    from tests.test_git_layer import _ambiguous_prefix
+
+    prefix = _ambiguous_prefix(small_repo)
+    line = _one_line_exit_2(["--repo", str(small_repo), "--baseline-commit", prefix], capsys, out_dir)
+    assert line == f"investigate: error: ambiguous baseline ref '{prefix}': matches 2 objects (2 blobs); give more hex digits"
+
+
+def test_shallow_clone_exit_2_names_the_shallow_boundary(small_repo, tmp_path, capsys):
+    git(small_repo, "checkout", "-q", "-b", "side", "base")
+    commit_files(small_repo, {"side.py": "s = 1\n"}, "side")
+    git(small_repo, "checkout", "-q", "main")
+    commit_files(small_repo, {"more.py": "m = 1\n"}, "more")
+    shallow = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", "--no-single-branch", f"file://{small_repo}", str(shallow)], check=True)
+    line = _one_line_exit_2(["--repo", str(shallow), "--baseline-commit", "origin/side", "--candidate-commit", "origin/main"], capsys, tmp_path / "out")
+    assert line.startswith(f"investigate: error: {shallow} is a shallow clone: no common ancestor of baseline ")
+    assert line.endswith("(the merge base lies beyond the shallow boundary); `git fetch --unshallow` fetches the full history")
+
+
+def test_unborn_head_with_both_refs_runs(small_repo, tmp_path, capsys):
+    git(small_repo, "checkout", "-q", "--orphan", "fresh")
+    code, out, err = _run(["--repo", str(small_repo), "--baseline-commit", "base", "--candidate-commit", "main", "--output", str(tmp_path / "out"), "--quiet"], capsys)
+    assert code == 0, err
+    assert list((tmp_path / "out").glob("*.md"))
+    line = _one_line_exit_2(["--repo", str(small_repo), "--baseline-commit", "base"], capsys, tmp_path / "out2")
+    assert line == (f"investigate: error: candidate ref 'HEAD': HEAD of {small_repo} is unborn (branch 'fresh' has no "
+                    "commits yet); give --candidate-commit explicitly")
+
+
+def test_half_written_clone_cache_is_rebuilt(small_repo, tmp_path, capsys, monkeypatch):
+    import hashlib
+
+    monkeypatch.setenv("INVESTIGATOR_CACHE", str(tmp_path / "cache"))
+    url = f"file://{small_repo}"
+    entry = tmp_path / "cache" / "repos" / hashlib.sha256(url.encode()).hexdigest()[:16]
+    entry.mkdir(parents=True)  # what a clone killed at its start leaves
+    argv = ["--repo", url, "--baseline-commit", "base", "--candidate-commit", "main", "--output", str(tmp_path / "out"), "--quiet"]
+    code, _, err = _run(argv, capsys)
+    assert code == 0, err
+    assert (entry / "HEAD").exists()
+
+
+def test_partial_clone_offline_records_unreadable_files_and_writes_the_report(tmp_path, capsys):
+    """The changed blobs are local, the unchanged ones are not and the promisor is gone: the run
+    goes on, and each file an analyzer could not read is a recorded failure in the report."""
+    src = tmp_path / "src"
+    files = {"train.py": "import yaml\n\ncfg = yaml.safe_load(open('config.yaml'))\nLR = cfg['lr']\n",
+             "config.yaml": "lr: 0.001\n", "model.py": "WIDTH = 64\n"}
+    commit_files(src, files, "base")
+    git(src, "tag", "base")
+    commit_files(src, {"model.py": "WIDTH = 32\n"}, "cand")
+    git(src, "config", "uploadpack.allowFilter", "true")
+    git(src, "config", "uploadpack.allowAnySHA1InWant", "true")
+    clone = tmp_path / "partial.git"
+    subprocess.run(["git", "clone", "-q", "--bare", "--filter=blob:none", f"file://{src}", str(clone)], check=True)
+    for rev in ("base:model.py", "main:model.py"):  # what the diff needs arrives while the remote is there
+        subprocess.run(["git", f"--git-dir={clone}", "cat-file", "-p", git(src, "rev-parse", rev)], check=True, capture_output=True)
+    src.rename(tmp_path / "gone")
+    out = tmp_path / "out"
+    code = main(["--repo", str(clone), "--baseline-commit", "base", "--output", str(out), "--format", "json", "--quiet"])
+    _, err = capsys.readouterr()
+    assert code == 0, err
+    data = json.loads(next(out.glob("*.json")).read_text())
+    unread = [f for f in data["failures"] if f["source"] == "git"]
+    assert unread and all("could not be read (could not fetch " in f["message"] and f["message"].endswith("analysed as absent")
+                          for f in unread)
+    assert {f["path"] for f in unread} <= {"train.py", "config.yaml"}

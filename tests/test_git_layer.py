@@ -130,3 +130,217 @@ def test_empty_repository_is_rejected(tmp_path):
     git(path, "init", "-q")
     with pytest.raises(InputError, match="no commits"):
         open_repository(str(path))
+
+
+# --- errors that name their cause (issue 12, item 8) and their neighbours -----------------------------
+
+
+def _cache_entry(tmp_path, url):
+    import hashlib
+
+    return tmp_path / "cache" / "repos" / hashlib.sha256(url.encode()).hexdigest()[:16]
+
+
+def test_unreachable_url_carries_gits_reason(tmp_path, monkeypatch):
+    monkeypatch.setenv("INVESTIGATOR_CACHE", str(tmp_path / "cache"))
+    with pytest.raises(InputError) as err:
+        open_repository("https://127.0.0.1:9/x.git")
+    assert str(err.value).startswith("cannot clone https://127.0.0.1:9/x.git: unable to access 'https://127.0.0.1:9/x.git/': ")
+    assert "127.0.0.1 port 9" in str(err.value)
+    missing = tmp_path / "nowhere.git"
+    with pytest.raises(InputError) as err:
+        open_repository(f"file://{missing}")
+    assert str(err.value) == f"cannot clone file://{missing}: Could not read from remote repository."
+    assert list((tmp_path / "cache" / "repos").iterdir()) == []  # no half-written entry is left behind
+
+
+@pytest.mark.parametrize("broken", ["empty dir", "no refs", "a file", "foreign url"])
+def test_broken_cache_entry_is_rebuilt_not_trusted(repo, tmp_path, monkeypatch, broken):
+    monkeypatch.setenv("INVESTIGATOR_CACHE", str(tmp_path / "cache"))
+    url = f"file://{repo}"
+    entry = _cache_entry(tmp_path, url)
+    entry.parent.mkdir(parents=True)
+    if broken == "empty dir":
+        entry.mkdir()
+    elif broken == "no refs":  # a clone killed before it wrote its refs
+        subprocess.run(["git", "init", "-q", "--bare", str(entry)], check=True)
+        subprocess.run(["git", f"--git-dir={entry}", "remote", "add", "origin", url], check=True)
+    elif broken == "a file":
+        entry.write_text("junk")
+    else:
+        other = tmp_path / "other"
+        commit_files(other, {"o.py": "o = 1\n"}, "other")
+        subprocess.run(["git", "clone", "-q", "--mirror", str(other), str(entry)], check=True)
+    handle = open_repository(url)
+    assert handle.git_dir == str(entry)
+    assert resolve_range(handle, "v1", "main").commits_between == 2
+
+
+def test_valid_cache_entry_is_fetched_and_stale_temporary_clones_are_removed(repo, tmp_path, monkeypatch):
+    import os
+    import time
+
+    monkeypatch.setenv("INVESTIGATOR_CACHE", str(tmp_path / "cache"))
+    url = f"file://{repo}"
+    open_repository(url)
+    entry = _cache_entry(tmp_path, url)
+    stale, fresh = entry.parent / f".{entry.name}.old", entry.parent / f".{entry.name}.new"
+    stale.mkdir()
+    fresh.mkdir()
+    os.utime(stale, (time.time() - 7200, time.time() - 7200))
+    new_head = commit_files(repo, {"a.py": "x = 3\n"}, "four")
+    handle = open_repository(url)
+    assert resolve_range(handle, "v1", "main").candidate.sha == new_head
+    assert not stale.exists() and fresh.exists()  # a clone another run is writing right now is left alone
+
+
+def test_shallow_clone_says_so(repo, tmp_path):
+    git(repo, "checkout", "-q", "-b", "side", "v1")
+    commit_files(repo, {"s.py": "s = 1\n"}, "side")
+    git(repo, "checkout", "-q", "main")
+    for i in range(3):
+        commit_files(repo, {"a.py": f"x = {10 + i}\n"}, f"more {i}")
+    shallow = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "2", "--no-single-branch", f"file://{repo}", str(shallow)], check=True)
+    handle = open_repository(str(shallow))
+    assert handle.is_shallow
+    with pytest.raises(InputError) as err:
+        resolve_range(handle, "origin/side", "origin/main")
+    side, main = git(shallow, "rev-parse", "--short=7", "origin/side"), git(shallow, "rev-parse", "--short=7", "origin/main")
+    assert str(err.value) == (
+        f"{shallow} is a shallow clone: no common ancestor of baseline {side} and candidate {main} within it "
+        "(the merge base lies beyond the shallow boundary); `git fetch --unshallow` fetches the full history"
+    )
+    with pytest.raises(InputError) as err:
+        resolve_range(handle, "HEAD~5", None)
+    assert str(err.value) == (
+        f"unknown baseline ref: 'HEAD~5' (not in this shallow clone {shallow}; it may lie beyond the shallow "
+        "boundary: `git fetch --unshallow` fetches the full history)"
+    )
+    assert resolve_range(handle, "HEAD~1", None).commits_between == 1  # within the boundary it works
+
+
+def _ambiguous_prefix(path):
+    """A 4-hex prefix shared by two objects of the repository (made by adding blobs until one exists)."""
+    seen: dict[str, str] = {}
+    i = 0
+    while True:
+        blob = subprocess.run(["git", "-C", str(path), "hash-object", "-w", "--stdin"], input=f"blob {i}\n",
+                              capture_output=True, text=True, check=True).stdout.strip()
+        if blob[:4] in seen and seen[blob[:4]] != blob:
+            return blob[:4]
+        seen[blob[:4]] = blob
+        i += 1
+
+
+def test_ambiguous_short_sha_tree_and_blob_refs_get_their_true_message(repo):
+    handle = open_repository(str(repo))
+    prefix = _ambiguous_prefix(repo)
+    with pytest.raises(InputError) as err:
+        resolve_range(handle, prefix, None)
+    assert str(err.value) == f"ambiguous baseline ref '{prefix}': matches 2 objects (2 blobs); give more hex digits"
+    with pytest.raises(InputError) as err:
+        resolve_range(handle, "v1", "HEAD^{tree}")
+    assert str(err.value) == "candidate ref 'HEAD^{tree}' names a tree, not a commit"
+    blob = git(repo, "rev-parse", "HEAD:a.py")
+    for ref in (blob, "HEAD:a.py"):
+        with pytest.raises(InputError) as err:
+            resolve_range(handle, ref, None)
+        assert str(err.value) == f"baseline ref '{ref}' names a blob, not a commit"
+
+
+@pytest.mark.parametrize(
+    ("ref", "message"),
+    [
+        ("--foo", "invalid baseline ref: '--foo' (a ref cannot start with '-')"),
+        ("-n1", "invalid baseline ref: '-n1' (a ref cannot start with '-')"),
+        ("my branch", None),
+        ("  ", "invalid baseline ref: '  ' (empty)"),
+        ("v1\nHEAD", "invalid baseline ref: 'v1\\nHEAD' (contains a control character)"),
+    ],
+)
+def test_odd_refs_are_refused_without_reaching_git_options(repo, ref, message):
+    handle = open_repository(str(repo))
+    with pytest.raises(InputError) as err:
+        resolve_range(handle, ref, None)
+    expected = message or f"unknown baseline ref: {ref!r} (not a branch, tag or commit in {repo})"
+    assert str(err.value) == expected
+
+
+def test_reflog_date_ref_resolves(repo):
+    handle = open_repository(str(repo))
+    assert resolve_range(handle, "main@{1}", "HEAD").baseline.sha == git(repo, "rev-parse", "HEAD~1")
+    assert resolve_range(handle, "main@{1 year ago}", "HEAD").baseline.sha == git(repo, "rev-parse", "v1")
+
+
+def test_unborn_head_needs_only_the_given_refs(repo):
+    git(repo, "checkout", "-q", "--orphan", "fresh")
+    handle = open_repository(str(repo))
+    rng = resolve_range(handle, "v1", "main")
+    assert rng.commits_between == 2
+    with pytest.raises(InputError) as err:
+        resolve_range(handle, "v1", None)
+    assert str(err.value) == (
+        f"candidate ref 'HEAD': HEAD of {repo} is unborn (branch 'fresh' has no commits yet); "
+        "give --candidate-commit explicitly"
+    )
+
+
+def test_worktree_dotgit_dir_subfolder_and_file_paths(repo, tmp_path):
+    wt = tmp_path / "wt"
+    git(repo, "worktree", "add", "-q", "-b", "wtb", str(wt), "v1")
+    handle = open_repository(str(wt))
+    assert resolve_range(handle, "HEAD", "main").baseline.sha == git(repo, "rev-parse", "v1")  # the worktree's HEAD
+    assert resolve_range(open_repository(str(repo / ".git")), "v1", "main").commits_between == 2
+    (repo / "sub").mkdir()
+    with pytest.raises(InputError) as err:
+        open_repository(str(repo / "sub"))
+    assert str(err.value) == f"not a git repository: {repo / 'sub'} (it is a folder inside the repository {repo}; give that path)"
+    with pytest.raises(InputError) as err:
+        open_repository(str(repo / "a.py"))
+    assert str(err.value) == f"not a git repository: {repo / 'a.py'} (a file, not a directory)"
+
+
+def test_git_dir_in_the_environment_does_not_redirect_the_repository(repo, tmp_path, monkeypatch):
+    other = tmp_path / "other"
+    commit_files(other, {"o.py": "o = 1\n"}, "other")
+    monkeypatch.setenv("GIT_DIR", str(other / ".git"))
+    assert resolve_range(open_repository(str(repo)), "v1", "main").commits_between == 2
+
+
+@pytest.fixture()
+def partial_clone(repo, tmp_path):
+    """A blob-less partial clone of `repo` whose promisor remote then goes away (offline)."""
+    git(repo, "config", "uploadpack.allowFilter", "true")
+    git(repo, "config", "uploadpack.allowAnySHA1InWant", "true")
+    clone = tmp_path / "partial.git"
+    subprocess.run(["git", "clone", "-q", "--bare", "--filter=blob:none", f"file://{repo}", str(clone)], check=True)
+    return clone, repo.rename(tmp_path / "gone")
+
+
+def test_partial_clone_offline_diff_is_an_input_error(partial_clone):
+    clone, _ = partial_clone
+    handle = open_repository(str(clone))
+    assert handle.is_partial
+    rng = resolve_range(handle, "v1", "main")
+    with pytest.raises(InputError) as err:
+        build_changeset(handle, rng)
+    assert str(err.value).startswith(f"cannot diff {rng.baseline.short}..{rng.candidate.short} in {clone}: could not fetch ")
+    assert str(err.value).endswith("from promisor remote (a partial clone: blobs the diff needs are not local and its "
+                                   "promisor remote did not send them; fetch them or use a full clone)")
+
+
+def test_partial_clone_missing_blob_is_recorded_and_the_batch_goes_on(partial_clone):
+    from investigator.git import Snapshot
+
+    clone, source = partial_clone
+    handle = open_repository(str(clone))
+    head = git(source, "rev-parse", "HEAD")
+    present = subprocess.run(["git", f"--git-dir={clone}", "hash-object", "-w", "--stdin"], input="local\n",
+                             capture_output=True, text=True, check=True).stdout.strip()
+    snap = Snapshot(handle, head)
+    missing_id = git(source, "rev-parse", "HEAD:a.py")
+    assert snap.read_blob_ids([present, missing_id, present]) == [b"local\n", None, b"local\n"]
+    assert snap.read_text("moved.txt") is None
+    assert set(snap.unreadable()) == {"a.py", "moved.txt"}
+    assert "from promisor remote" in snap.unreadable()["moved.txt"]

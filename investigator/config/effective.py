@@ -598,4 +598,5 @@ def build_side(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dic
                 key = join(normalise_segment(e.owner or ""), e.key) if e.owner != "<module>" else e.key
                 config.other[key] = e.with_key(key)
     config.files = len(side.parsed)
+    config.training_files = {*effective_files, *reached_modules, *([resolved.script] if resolved.script else [])}
     return config, targets

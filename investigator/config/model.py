@@ -237,3 +237,4 @@ class SideConfig:
     # loaded files whose top-level sections reached code picks at run time -> (module, sections always read)
     runtime_sections: dict[str, tuple[str, frozenset[str]]] = field(default_factory=dict)
     files: int = 0
+    training_files: set[str] = field(default_factory=set)  # the entry, the modules it reaches, the files it loads

@@ -132,6 +132,7 @@ class Flow:
         self._resolved: dict[tuple[int, str], FunctionInfo | None] = {}
         self._holders: dict[str, list[str]] = {}  # class name -> files whose text defines it
         self._inherits: dict[tuple[str, str, str], FunctionInfo | None] = {}
+        self._kids: dict[int, tuple[ast.AST, list[ast.AST]]] = {}
         self._count = 0
 
     def sites(self, fn: FunctionInfo) -> list[Site]:
@@ -232,6 +233,16 @@ class Flow:
         return None
 
     # -- walking -------------------------------------------------------------------------------
+    def _children(self, node: ast.AST) -> list[ast.AST]:
+        """`ast.iter_child_nodes(node)`, listed once per node: a callee's body is walked again for
+        every caller that inlines it, and listing children was half of each walk."""
+        hit = self._kids.get(id(node))
+        if hit is not None and hit[0] is node:
+            return hit[1]
+        kids = list(ast.iter_child_nodes(node))
+        self._kids[id(node)] = (node, kids)
+        return kids
+
     def _site(self, node: ast.AST, c: _Ctx) -> Site:
         self._count += 1
         return Site(node, c.fn, c.loops, c.no_grad, c.depth, c.bindings, c.loop_aliases, c.chain, c.anchor, c.branches)
@@ -276,7 +287,7 @@ class Flow:
             return
         if isinstance(node, ast.comprehension):
             c = _replace(c, loops=(*c.loops, node))
-        for child in ast.iter_child_nodes(node):
+        for child in self._children(node):
             yield from self._walk(child, c)
         if isinstance(node, ast.Call) and c.depth < MAX_INLINE:
             yield from self._inline(node, c, None)

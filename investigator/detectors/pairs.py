@@ -18,6 +18,7 @@ from functools import cached_property
 
 from investigator import budget
 from investigator.detectors.imports import ReferenceFinder, RefResult
+from investigator.detectors.matching import best_option, best_pairs
 from investigator.detectors.pyast import FunctionInfo, ParsedModule, parse_module
 from investigator.detectors.sources import FileChange, SourceTree
 from investigator.pyast import parse_tree
@@ -224,10 +225,20 @@ class PairIndex:
     # behaviour-identical changed files (triage: rename / formatting / comments / docstring),
     # candidate path -> baseline path: not parsed up front, treated like unchanged files
     equivalent: dict[str, str] = field(default_factory=dict)
+    # lookups detectors make per hit, indexed once instead of scanning every pair or change each time
+    _later: dict[int, FunctionInfo] = field(default_factory=dict, repr=False)
+    _later_size: int = field(default=-1, repr=False)
+    _changes_by_path: dict[tuple[str, str], FileChange] | None = field(default=None, repr=False)
 
     def later(self, fn: FunctionInfo) -> FunctionInfo | None:
         """The candidate counterpart of a baseline function (matched pair or equivalent file)."""
-        found = next((p.cand for p in self.pairs if p.base is fn and p.cand is not None), None)
+        if self._later_size != len(self.pairs):  # pairs are appended while they are built
+            self._later = {}
+            for p in self.pairs:
+                if p.base is not None and p.cand is not None:
+                    self._later.setdefault(id(p.base), p.cand)
+            self._later_size = len(self.pairs)
+        found = self._later.get(id(fn))
         if found is None and fn.side == "baseline":
             new_path = next((n for n, o in self.equivalent.items() if o == fn.path), None)
             module = self.cand.module(new_path) if new_path else None
@@ -242,10 +253,15 @@ class PairIndex:
         return [p for p in self.pairs if p.changed]
 
     def change_for(self, path: str, side: str) -> FileChange | None:
-        for c in self.changes:
-            if (c.old_path if side == "baseline" else c.new_path) == path:
-                return c
-        return None
+        if self._changes_by_path is None:
+            index: dict[tuple[str, str], FileChange] = {}
+            for c in self.changes:
+                if c.old_path is not None:
+                    index.setdefault(("baseline", c.old_path), c)
+                if c.new_path is not None:
+                    index.setdefault(("candidate", c.new_path), c)
+            self._changes_by_path = index
+        return self._changes_by_path.get(("baseline" if side == "baseline" else "candidate", path))
 
 
 def _length_bound(a: FunctionInfo, b: FunctionInfo) -> float:
@@ -373,42 +389,23 @@ def _match_across(index: PairIndex, left: list[FunctionInfo], right: list[Functi
             continue
         options = by_qual.get(f.qualname, [])
         if options:
-            scores = [_similarity(f, g) for g in options]
-            k = max(range(len(options)), key=scores.__getitem__)  # first best, as max() picks
-            if _same_function(f, options[k], scores[k]):
+            k, score = best_option(f, options, _similarity, MOVE_SIMILARITY)  # the first best, lazily
+            if _same_function(f, options[k], score):
                 best = options.pop(k)
-                index.pairs.append(FunctionPair(f, best, "moved", scores[k]))
+                index.pairs.append(FunctionPair(f, best, "moved", score))
                 continue
         rest_left.append(f)
     rest_right = [g for opts in by_qual.values() for g in opts]
-    # 2./3. best body similarity (same simple name needs less)
-    # Every (left, right) pair is a candidate; the token-length bound rules out most of them
-    # before any sequence matching, and each right side's matcher index is built once.
-    scored: list[tuple[float, int, int]] = []
+    # 2./3. best body similarity (same simple name needs less): every (left, right) pair is a
+    # candidate, accepted best first; `best_pairs` computes a pair's similarity only when its upper
+    # bound comes first with both sides free (the same pairs as scoring all of them, not quadratic).
     huge = len(rest_left) * len(rest_right) > MAX_SIMILARITY_PAIRS
-    for j, g in enumerate(rest_right):
-        matcher: difflib.SequenceMatcher | None = None
-        for i, f in enumerate(rest_left):
-            if f.is_module != g.is_module:
-                continue
-            if huge and f.name != g.name and not 0.8 <= len(f.tokens) / max(len(g.tokens), 1) <= 1.25:
-                continue
-            threshold = MOVE_SIMILARITY if f.name == g.name else RENAME_SIMILARITY
-            if _length_bound(f, g) < threshold:
-                continue  # the similarity cannot reach the threshold
-            if matcher is None:
-                matcher = difflib.SequenceMatcher(None, [], g.tokens, autojunk=False)
-            s = _similarity(f, g, matcher)
-            # a rename (`A.__init__` -> `B.__init__` too), or a script's top level in another file,
-            # must also share its text (git's similarity): equal token shapes alone pair unrelated
-            # short functions and scripts
-            if s >= threshold and _same_function(f, g, s):
-                scored.append((s + (0.01 if f.name == g.name else 0.0), i, j))
     used_l: set[int] = set()
     used_r: set[int] = set()
-    for s, i, j in sorted(scored, reverse=True):
-        if i in used_l or j in used_r:
-            continue
+    # a rename (`A.__init__` -> `B.__init__` too), or a script's top level in another file, must also
+    # share its text (git's similarity): equal token shapes alone pair unrelated short functions and scripts
+    for s, i, j in best_pairs(rest_left, rest_right, _similarity, MOVE_SIMILARITY, RENAME_SIMILARITY, huge,
+                              accept=_same_function):
         used_l.add(i)
         used_r.add(j)
         f, g = rest_left[i], rest_right[j]

@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from git.exc import GitCommandError
+
+from investigator.git.errors import InputError
 from investigator.git.paths import path_text
-from investigator.git.repository import CommitRange, RepoHandle
+from investigator.git.repository import CommitRange, RepoHandle, git_reason
 from investigator.git.snapshot import Snapshot
 
 _HUNK_HEADER = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@(.*)$")
@@ -190,6 +193,20 @@ def _parse_patch(patch: bytes, files: list[ChangedFile]) -> None:
 
 
 def build_changeset(handle: RepoHandle, commit_range: CommitRange) -> ChangeSet:
+    """The change set of the range; a diff git cannot compute (a partial clone whose changed blobs
+    cannot be fetched, a corrupt object) is an input error carrying git's reason."""
+    try:
+        return _build_changeset(handle, commit_range)
+    except GitCommandError as exc:
+        a, b = commit_range.baseline.short, commit_range.candidate.short
+        hint = ""
+        if handle.is_partial:
+            hint = (" (a partial clone: blobs the diff needs are not local and its promisor remote did not "
+                    "send them; fetch them or use a full clone)")
+        raise InputError(f"cannot diff {a}..{b} in {handle.source}: {git_reason(exc.stderr)}{hint}") from None
+
+
+def _build_changeset(handle: RepoHandle, commit_range: CommitRange) -> ChangeSet:
     """Diff the two commits with rename detection, straight from git objects.
 
     After the raw diff (which names every changed blob), the patch, both trees and the changed

@@ -7,9 +7,11 @@ import posixpath
 import threading
 from functools import cached_property
 
+from git.exc import GitCommandError
+
 from investigator.content import decode_text, is_binary
 from investigator.git.paths import path_text
-from investigator.git.repository import RepoHandle
+from investigator.git.repository import RepoHandle, git_reason
 from investigator.pyast import parse_python
 
 
@@ -22,6 +24,7 @@ class Snapshot:
         self._cache: dict[str, bytes | None] = {}
         self._lock = threading.Lock()
         self._ast_cache: dict[str, tuple[ast.Module | None, str | None]] = {}
+        self.missing: dict[str, str] = {}  # blob id -> why git could not read it (a partial clone offline)
 
     @cached_property
     def _listing(self) -> tuple[dict[str, str], frozenset[str], tuple[str, ...]]:
@@ -144,19 +147,52 @@ class Snapshot:
         hit = self._ast_cache.get(path)
         return hit[0] if hit else None
 
+    def unreadable(self) -> dict[str, str]:
+        """Paths of this tree whose blob git could not read, with git's reason (to record as failures)."""
+        by_id: dict[str, list[str]] = {}
+        for path, sha in self._tree.items():
+            if sha in self.missing:
+                by_id.setdefault(sha, []).append(path)
+        return {path: self.missing[sha] for sha, paths in by_id.items() for path in paths}
+
     def _read_blobs(self, shas: list[str]) -> list[bytes | None]:
-        out = self.handle.git("cat-file", "--batch", input_bytes="\n".join(shas).encode() + b"\n")
+        """One `git cat-file --batch` for all ids. In a partial clone git stops at the first blob it
+        cannot fetch: that blob is recorded as missing and the batch goes on after it, without
+        further network attempts."""
         blobs: list[bytes | None] = []
-        pos = 0
-        for _ in shas:
-            nl = out.index(b"\n", pos)
-            header = out[pos:nl].split()
-            if len(header) < 3 or header[1] == b"missing":  # "<id> missing" (e.g. a shallow clone)
-                blobs.append(None)
-                pos = nl + 1
-                continue
-            size = int(header[2])
-            start = nl + 1
-            blobs.append(out[start : start + size])
-            pos = start + size + 1
+        todo, env = list(shas), None
+        while todo:
+            proc = self.handle.run_git(["cat-file", "--batch"], input_bytes="\n".join(todo).encode() + b"\n", env=env)
+            got = _parse_batch(proc.stdout, len(todo))
+            blobs.extend(got)
+            if proc.returncode == 0 and len(got) == len(todo):
+                break
+            if len(got) >= len(todo) or not self.handle.is_partial:
+                raise GitCommandError(["git", "cat-file", "--batch"], proc.returncode, proc.stderr)
+            self.missing[todo[len(got)]] = git_reason(proc.stderr)
+            blobs.append(None)
+            todo = todo[len(got) + 1 :]
+            env = {"GIT_NO_LAZY_FETCH": "1"}  # the promisor did not answer: do not ask it again
         return blobs
+
+
+def _parse_batch(out: bytes, limit: int) -> list[bytes | None]:
+    """The complete records of `git cat-file --batch` output (None for "<id> missing")."""
+    blobs: list[bytes | None] = []
+    pos = 0
+    while len(blobs) < limit:
+        nl = out.find(b"\n", pos)
+        if nl < 0:
+            break
+        header = out[pos:nl].split()
+        if len(header) < 3 or header[1] == b"missing":  # "<id> missing" (e.g. a shallow clone)
+            blobs.append(None)
+            pos = nl + 1
+            continue
+        size = int(header[2])
+        start = nl + 1
+        if start + size > len(out):
+            break
+        blobs.append(out[start : start + size])
+        pos = start + size + 1
+    return blobs

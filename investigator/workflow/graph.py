@@ -36,6 +36,7 @@ from investigator.playbooks_lib.schema import PlaybookSet, load_playbooks
 from investigator.ranking import rank_findings
 from investigator.report.output import new_run_id
 from investigator.request import InvestigationRequest
+from investigator.scope import apply_scope, import_closure
 from investigator.triage import triage_changeset
 from investigator.workflow.state import (
     CommitSummary,
@@ -87,6 +88,32 @@ def _timed(step: str, resources: Resources, fn: Callable[[], dict], detail: Call
     resources.progress(ProgressEvent(step=step, status="finished", detail=text, seconds=seconds))
     update.setdefault("timings", []).append(StepTiming(step=step, seconds=seconds, detail=text))
     return update
+
+
+SCOPE = "scope"  # the ranking step's result: findings wholly in tests, docs, examples... as no-effect items
+
+
+def _entry_imports(cs: ChangeSet | None, req: InvestigationRequest, training_files: list[str]) -> set[str]:
+    """What the training entry imports at either commit (its script: given, or found by config forensics)."""
+    if cs is None:
+        return set()
+    starts = [*training_files, *((e or "").split()[0] for e in (req.baseline_entry, req.candidate_entry) if e)]
+    out: set[str] = set()
+    for snap in (cs.baseline, cs.candidate):
+        out |= import_closure(starts, snap.exists, lambda p, s=snap: s.python_ast(p)[0])
+    return out
+
+
+def _unreadable_blobs(cs: ChangeSet | None) -> list[AnalyzerFailure]:
+    """Files an analyzer wanted but git could not read (a partial clone offline): recorded, since
+    each was analysed as absent at that side."""
+    if cs is None:
+        return []
+    return [
+        AnalyzerFailure(source="git", path=path, message=f"{side}: {path} could not be read ({reason}); analysed as absent")
+        for side, snap in (("baseline", cs.baseline), ("candidate", cs.candidate))
+        for path, reason in sorted(snap.unreadable().items())
+    ]
 
 
 def _summary(info) -> CommitSummary:
@@ -268,12 +295,15 @@ def build_graph(resources: Resources, checkpointer: Any | None = None):
         def work() -> dict:
             # Code findings in branches that never run at either commit become no-effect items.
             guarded = apply_guards(state.results, _changeset(state), state.request)
-            results = {**state.results, **guarded}
+            results = {k: r for k, r in {**state.results, **guarded}.items() if k != SCOPE}
             findings = [f for r in results.values() for f in r.findings]
             updates = [u for r in results.values() for u in r.hypothesis_updates]
+            training_files = [p for r in results.values() for p in r.data.get("training_files", [])]
+            findings, out_of_scope = apply_scope(findings, training_files, lambda: _entry_imports(_changeset(state), state.request, training_files))
             ranked = rank_findings(findings, updates)
             records = evaluate_hypotheses(resources.playbooks, state.triage, ranked, updates, state.range is not None)
-            return {"findings": ranked, "hypotheses": records, "results": guarded}
+            return {"findings": ranked, "hypotheses": records, "failures": _unreadable_blobs(resources.changeset),
+                    "results": {**guarded, SCOPE: AnalyzerResult(analyzer=SCOPE, no_effect=out_of_scope)}}
 
         return _timed("rank", resources, work, lambda u: f"{len(u['findings'])} findings, {len(u['hypotheses'])} hypotheses")
 

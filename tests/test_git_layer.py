@@ -344,3 +344,19 @@ def test_partial_clone_missing_blob_is_recorded_and_the_batch_goes_on(partial_cl
     assert snap.read_text("moved.txt") is None
     assert set(snap.unreadable()) == {"a.py", "moved.txt"}
     assert "from promisor remote" in snap.unreadable()["moved.txt"]
+
+
+def test_full_sha_beyond_the_shallow_boundary_is_unknown_not_an_object(repo, tmp_path):
+    """A full hexadecimal id verifies in git without the object existing: it is not "names a object"."""
+    for i in range(3):
+        commit_files(repo, {"a.py": f"x = {20 + i}\n"}, f"later {i}")
+    old = git(repo, "rev-parse", "HEAD~3")
+    shallow = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{repo}", str(shallow)], check=True)
+    handle = open_repository(str(shallow))
+    with pytest.raises(InputError) as err:
+        resolve_range(handle, old, None)
+    assert str(err.value).startswith(f"unknown baseline ref: '{old}' (not in this shallow clone {shallow}")
+    with pytest.raises(InputError) as err:  # a full id that no repository holds, in a complete clone
+        resolve_range(open_repository(str(repo)), "f" * 40, None)
+    assert str(err.value).startswith(f"unknown baseline ref: '{'f' * 40}' (not a branch, tag or commit")

@@ -238,8 +238,9 @@ def _explain_unresolved(handle: RepoHandle, ref: str, role: str, stderr: bytes) 
     plain = handle.run_git(["rev-parse", "--verify", "-q", "--end-of-options", ref])
     if plain.returncode == 0:
         sha = plain.stdout.decode().strip()
-        kind = handle.git("cat-file", "-t", sha, check=False).decode().strip() or "object"
-        return InputError(f"{role} ref {ref!r} names a {kind}, not a commit")
+        kind = handle.git("cat-file", "-t", sha, check=False).decode().strip()
+        if kind:  # a full hexadecimal id "verifies" without the object existing: then it is unknown
+            return InputError(f"{role} ref {ref!r} names a {kind}, not a commit")
     if ref.split("@")[0].split("~")[0].split("^")[0] in ("HEAD", "") and (branch := _unborn_head(handle)):
         return InputError(
             f"{role} ref {ref!r}: HEAD of {handle.source} is unborn (branch {branch!r} has no commits yet); "

@@ -33,6 +33,7 @@ from investigator.detectors.reach import unreachable_reason
 from investigator.detectors.sources import changes_from_changeset
 from investigator.flow.diff import UnitChange, changed_units
 from investigator.flow.graph import LearningFlow, Placement
+from investigator.flow.plumbing import is_config_plumbing
 from investigator.flow.symbolic import Effect, Expander, differing
 from investigator.flow.units import Unit
 from investigator.models import (
@@ -93,7 +94,7 @@ class BehaviouralChangeAnalyzer:
         assert ctx.changeset is not None
         changes = changes_from_changeset(ctx.changeset)
         index = shared_pairs(ctx.changeset.baseline, ctx.changeset.candidate, changes, equivalent_paths(ctx))
-        return analyse(index, explained_lines(ctx))
+        return analyse(index, explained_lines(ctx), config_compared(ctx))
 
 
 @dataclass
@@ -129,7 +130,17 @@ def explained_lines(ctx: AnalysisContext) -> Explained:
     return out
 
 
-def analyse(index: PairIndex, explained: Explained | None = None) -> AnalyzerResult:
+def config_compared(ctx: AnalysisContext) -> bool:
+    """Whether config forensics compared an effective configuration at both commits: then the
+    statements that only carry configuration (see flow/plumbing.py) are covered by its comparison."""
+    prior = ctx.prior.get("config_forensics")
+    if prior is None or any(f.message.startswith("config forensics failed") for f in prior.failures):
+        return False
+    effective = prior.data.get("effective_config") or {}
+    return bool(effective.get("baseline")) and bool(effective.get("candidate"))
+
+
+def analyse(index: PairIndex, explained: Explained | None = None, config_compared: bool = False) -> AnalyzerResult:
     """The whole pass over one pair index; never raises for bad input (failures are recorded)."""
     start = time.perf_counter()
     result = AnalyzerResult(analyzer=SOURCE)
@@ -145,7 +156,7 @@ def analyse(index: PairIndex, explained: Explained | None = None) -> AnalyzerRes
             skipped += 1
             continue
         try:
-            report = _pair_report(pair, index, flows, explained, result, expanders, renamed)
+            report = _pair_report(pair, index, flows, explained, result, expanders, renamed, config_compared)
         except RecursionError:
             result.failures.append(AnalyzerFailure(source=SOURCE, message=f"code nested too deeply: {pair.describe()}"))
             continue
@@ -177,7 +188,8 @@ def analyse(index: PairIndex, explained: Explained | None = None) -> AnalyzerRes
 
 def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, LearningFlow],
                  explained: Explained, result: AnalyzerResult,
-                 expanders: dict[str, Expander], renamed: dict[str, str]) -> PairReport | None:
+                 expanders: dict[str, Expander], renamed: dict[str, str],
+                 config_compared: bool = False) -> PairReport | None:
     base_fn, cand_fn = pair.base, pair.cand
     if base_fn is None or cand_fn is None:
         return None
@@ -186,6 +198,16 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     fb, fc = flows["baseline"], flows["candidate"]
     changes = [c for c in changed_units(pair, fb.units(base_fn), fc.units(cand_fn), renamed)
                if not _explained(c, explained)]
+    if config_compared:
+        plumbing = {id(c) for c in changes
+                    if all(is_config_plumbing(u) for u in (c.base, c.cand) if u is not None)}
+        if plumbing:
+            result.no_effect.append(NoEffectChange(
+                subsystem="other", title=f"Configuration plumbing in `{pair.describe()}` ({len(plumbing)} statements)",
+                reason="declares, loads or reshapes configuration: the values it carries are compared key by key "
+                       "by config forensics (see Configuration changes)",
+                locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
+            changes = [c for c in changes if id(c) not in plumbing]
     if not changes:
         return None
     effects_b, effects_c = expanders["baseline"].effects(base_fn), expanders["candidate"].effects(cand_fn)

@@ -34,6 +34,18 @@ MAX_DEPTH = 3
 MAX_EFFECTS = 5000
 
 
+# calls that act on the world or on training state even when their result is kept in a local:
+# `obs = env.reset()` is an effect (what `env` was built from matters), `x = torch.exp(y)` is not
+STATEFUL_CALLS = {"step", "reset", "step_async", "step_wait", "send", "recv", "sample", "rsample", "rollout",
+                  "collect", "collect_rollouts", "update", "learn", "train_step", "backward", "load_state_dict",
+                  "sample_batch", "get_batch"}
+
+
+def _stateful_call(value: ast.expr) -> bool:
+    return isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute | ast.Name) and \
+        (value.func.attr if isinstance(value.func, ast.Attribute) else value.func.id) in STATEFUL_CALLS
+
+
 @dataclass(frozen=True)
 class Effect:
     text: str
@@ -107,6 +119,8 @@ class Expander:
             return  # docstring
         if isinstance(stmt, ast.Assign):
             val = self._expr(stmt.value, fn, st, depth, stmt if root else None)
+            if _stateful_call(stmt.value):  # `obs, r, d, i = env.step(a)` acts as well as it defines
+                self._effect("call", val, st, sid)
             for target in stmt.targets:
                 self._assign(target, val, fn, st, depth, sid)
             return

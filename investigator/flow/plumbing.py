@@ -1,0 +1,57 @@
+"""Configuration plumbing: statements that only declare, load or reshape configuration.
+
+Why: when config forensics compared the effective configuration of both commits, the values these
+statements carry (a `--config` option, a YAML load, `asdict(train_config())`) are already compared
+key by key, and a changed value is its finding there. Reporting the statement again as "behavioural
+change in the environment path" turns every configuration refactor (YAML files into Python classes)
+into a code regression. A statement is plumbing only when every call in it is a configuration call;
+one other call (`torch.load`, `make_env`, a model constructor) keeps it on the flow.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from investigator.detectors.pyast import call_name, last_name, receiver
+from investigator.flow.units import Unit
+
+# argparse declarations and parsing
+ARGPARSE_CALLS = {"add_argument", "add_argument_group", "add_mutually_exclusive_group", "parse_args",
+                  "parse_known_args", "set_defaults", "ArgumentParser"}
+# document loaders, only on a configuration-format module (`torch.load` is a checkpoint, not configuration)
+LOADER_CALLS = {"load", "safe_load", "full_load", "loads", "create", "merge", "structured", "to_container",
+                "to_object", "to_yaml", "compose", "initialize", "initialize_config_dir"}
+LOADER_RECEIVER = re.compile(r"^(yaml|json|toml|tomllib|tomli|omegaconf|OmegaConf|hydra|ruamel\.yaml)$")
+# whole-object views of a configuration object
+VIEW_CALLS = {"asdict", "model_dump", "dict", "vars", "replace", "model_copy", "copy", "deepcopy"}
+# project helpers named for configuration: load_config(), get_args(), train_config(), parse_cfg()
+CONFIG_HELPER = re.compile(
+    r"^(load|read|parse|get|make|build|default|create)_?(config|cfg|conf|args|arguments|params|hparams|"
+    r"hyperparams|settings|options)$|(^|_)(config|cfg|conf|settings|hparams|arguments)$",
+    re.IGNORECASE,
+)
+CONFIG_RECEIVER = re.compile(r"(^|[._])(cfg|config|conf|args|settings|hparams|params|parser)($|[._])", re.IGNORECASE)
+# value conversions and paths that only spell the configuration's location
+NEUTRAL_CALLS = {"open", "Path", "str", "int", "float", "bool", "join", "format", "expanduser", "abspath",
+                 "dirname", "basename", "exists", "isfile"}
+
+
+def _is_config_call(call: ast.Call) -> bool:
+    name = last_name(call_name(call))
+    recv = receiver(call)
+    if name in ARGPARSE_CALLS or name in NEUTRAL_CALLS or name in VIEW_CALLS:
+        return True
+    if name in LOADER_CALLS:
+        return bool(LOADER_RECEIVER.match(recv))
+    if name == "get":  # cfg.get("lr", 3e-4): a configuration read, compared by config forensics
+        return bool(CONFIG_RECEIVER.search(recv))
+    return bool(CONFIG_HELPER.search(name))
+
+
+def is_config_plumbing(unit: Unit) -> bool:
+    """Whether the statement only declares, loads or reshapes configuration (see the module doc)."""
+    if isinstance(unit.node, ast.Import | ast.ImportFrom):
+        return False  # an import is judged by what uses it
+    calls = [n for part in unit.parts for n in ast.walk(part) if isinstance(n, ast.Call)]
+    return bool(calls) and all(_is_config_call(c) for c in calls)

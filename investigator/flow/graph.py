@@ -29,11 +29,10 @@ from dataclasses import dataclass, field
 from investigator.detectors.flow import Flow
 from investigator.detectors.pairs import PY_SUFFIXES, SideIndex, enclosing_function
 from investigator.detectors.pyast import FunctionInfo, call_name, dotted, last_name
+from investigator.flow.evaluation import feeds_training, named_like_evaluation
 from investigator.flow.units import RETURN, Unit, units_of
 
 REAL_SINKS = ("loss", "optimizer", "environment", "sampling")
-EVAL_FUNCTION = re.compile(r"(^|_|\.)(eval|evaluate|evaluation|evaluator|test|enjoy|render|record_video|"
-                           r"visuali[sz]e|plot|demo|play)($|_|\.|s$)", re.IGNORECASE)
 MODULE_CLASS = re.compile(r"(Module|Sequential|ModuleList|ModuleDict|Net|Network|Model|Policy|Actor|Critic|"
                           r"Encoder|Decoder|Layer|Block|Head)$")
 NATIVE_SUFFIXES = (".pyx", ".pxd", ".so", ".pyd", ".c", ".cc", ".cpp", ".cu", ".rs")
@@ -76,6 +75,7 @@ class LearningFlow:
         self._native: set[str] | None = None
         self._arch: dict[tuple[str, str], bool] = {}
         self._reader_index: dict[int, dict[str, list[Unit]]] = {}
+        self._eval_only: dict[int, bool] = {}
 
     # -- units -----------------------------------------------------------------------------------
     def units(self, fn: FunctionInfo) -> list[Unit]:
@@ -109,9 +109,15 @@ class LearningFlow:
                 MODULE_CLASS.search(cls) and bases)
         return self._arch[key]
 
-    @staticmethod
-    def evaluation_only(fn: FunctionInfo) -> bool:
-        return bool(EVAL_FUNCTION.search(fn.qualname)) and not fn.is_module
+    def evaluation_only(self, fn: FunctionInfo) -> bool:
+        """Named like evaluation and writing nothing a loss-computing function reads (see
+        `flow.evaluation`): a rollout called `evaluate` is training's data source."""
+        if not named_like_evaluation(fn):
+            return False
+        key = id(fn)
+        if key not in self._eval_only:
+            self._eval_only[key] = not feeds_training(fn)
+        return self._eval_only[key]
 
     # -- following the flow ----------------------------------------------------------------------
     def place(self, start: list[Unit]) -> Placement:

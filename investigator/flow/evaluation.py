@@ -49,11 +49,18 @@ def _shared_attr(expr: ast.AST, holders: set[str], aliases: dict[str, str]) -> s
     return None
 
 
-def written_state(fn: FunctionInfo) -> set[str]:
-    """Attribute names of shared state the function stores into or calls a method on."""
+def writes_by_statement(fn: FunctionInfo) -> dict[int, set[str]]:
+    """id() of each statement of the function that stores into, or calls a method on, shared state
+    -> the attribute names it writes (`buf = data.experience; buf.store(x)` writes `experience`)."""
     holders = _params(fn) | {"self"}
     aliases: dict[str, str] = {}
-    out: set[str] = set()
+    out: dict[int, set[str]] = {}
+
+    def note(stmt: ast.stmt, target: ast.AST) -> None:
+        attr = _shared_attr(target, holders, aliases)
+        if attr:
+            out.setdefault(id(stmt), set()).add(attr)
+
     for stmt in ast.walk(fn.node):
         if isinstance(stmt, ast.Assign):
             pairs = [(stmt.targets[0], stmt.value)] if len(stmt.targets) == 1 else []
@@ -67,19 +74,26 @@ def written_state(fn: FunctionInfo) -> set[str]:
                         aliases[target.id] = attr
             for target in stmt.targets:
                 if isinstance(target, ast.Attribute | ast.Subscript):
-                    attr = _shared_attr(target, holders, aliases)
-                    if attr:
-                        out.add(attr)
+                    note(stmt, target)
         elif isinstance(stmt, ast.AugAssign | ast.AnnAssign) and isinstance(stmt.target, ast.Attribute | ast.Subscript):
-            attr = _shared_attr(stmt.target, holders, aliases)
-            if attr:
-                out.add(attr)
+            note(stmt, stmt.target)
         elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) \
                 and isinstance(stmt.value.func, ast.Attribute):
-            attr = _shared_attr(stmt.value.func.value, holders, aliases)
-            if attr:
-                out.add(attr)
+            note(stmt, stmt.value.func.value)
     return out
+
+
+def written_state(fn: FunctionInfo) -> set[str]:
+    """Attribute names of shared state the function stores into or calls a method on."""
+    return {a for attrs in writes_by_statement(fn).values() for a in attrs}
+
+
+def loss_functions(fn: FunctionInfo) -> list[FunctionInfo]:
+    """The other functions of `fn`'s module that call `backward()` (none beyond the scan limit)."""
+    others = [o for o in fn.module.functions.values() if o is not fn and not o.is_module]
+    if len(others) > MAX_MODULE_FUNCTIONS:
+        return []
+    return [o for o in others if _computes_loss(o)]
 
 
 def _computes_loss(fn: FunctionInfo) -> bool:
@@ -87,7 +101,7 @@ def _computes_loss(fn: FunctionInfo) -> bool:
                for n in ast.walk(fn.node))
 
 
-def _reads(fn: FunctionInfo, attrs: set[str]) -> bool:
+def reads(fn: FunctionInfo, attrs: set[str]) -> bool:
     return any(isinstance(n, ast.Attribute) and n.attr in attrs and isinstance(n.ctx, ast.Load)
                for n in ast.walk(fn.node))
 
@@ -95,12 +109,7 @@ def _reads(fn: FunctionInfo, attrs: set[str]) -> bool:
 def feeds_training(fn: FunctionInfo) -> bool:
     """What the function writes into shared state is read by a loss-computing function of its module."""
     written = written_state(fn)
-    if not written:
-        return False
-    others = [o for o in fn.module.functions.values() if o is not fn and not o.is_module]
-    if len(others) > MAX_MODULE_FUNCTIONS:
-        return False
-    return any(_computes_loss(o) and _reads(o, written) for o in others)
+    return bool(written) and any(reads(o, written) for o in loss_functions(fn))
 
 
 def named_like_evaluation(fn: FunctionInfo) -> bool:

@@ -80,3 +80,22 @@ def test_written_state_follows_aliases_self_and_parameters_not_locals():
     """)
     assert written_state(fn) == {"buffer", "count", "last_obs"}
     assert isinstance(fn.node, ast.FunctionDef)
+
+
+def test_a_value_stored_in_the_training_buffer_reaches_the_loss_that_reads_it():
+    """The stored value goes nowhere else in the rollout: the flow follows the store into
+    `data.experience` to `train(data)`, which reads it and calls `backward()`."""
+    fixed_steps = ROLLOUT.replace("while not experience.full:", "for step in range(data.num_steps):")
+    files = {"run_all.py": RUN}
+    base = {**files, "clean.py": fixed_steps.replace("{reward}", "reward").replace("{store}", STORE)}
+    cand = {**files, "clean.py": fixed_steps.replace("{reward}", "reward").replace(
+        "{store}", STORE.replace("value,", "value * 2,"))}
+    result = analyse(_index(base, cand))
+    assert result.findings and result.findings[0].severity.value == "significant"
+    assert result.findings[0].evidence[0].details["sink"] in ("loss", "optimizer")  # inside train()
+    assert "clean.py" in result.findings[0].evidence[0].details["flow"]
+    # the same store into state no loss-computing function reads is not followed there
+    eval_only = {k: v.replace("experience.store", "data.eval_log.store").replace("experience = data.experience\n        obs", "obs")
+                 for k, v in (("base", base["clean.py"]), ("cand", cand["clean.py"]))}
+    result = analyse(_index({**files, "clean.py": eval_only["base"]}, {**files, "clean.py": eval_only["cand"]}))
+    assert [f for f in result.findings if f.severity.value in ("critical", "significant")] == []

@@ -49,10 +49,11 @@ def _shared_attr(expr: ast.AST, holders: set[str], aliases: dict[str, str]) -> s
     return None
 
 
-def writes_by_statement(fn: FunctionInfo) -> dict[int, set[str]]:
+def writes_by_statement(fn: FunctionInfo, include_self: bool = True) -> dict[int, set[str]]:
     """id() of each statement of the function that stores into, or calls a method on, shared state
-    -> the attribute names it writes (`buf = data.experience; buf.store(x)` writes `experience`)."""
-    holders = _params(fn) | {"self"}
+    -> the attribute names it writes (`buf = data.experience; buf.store(x)` writes `experience`).
+    Without `include_self`, only state reached through a parameter (an object passed in)."""
+    holders = _params(fn) - {"self", "cls"} | ({"self"} if include_self else set())
     aliases: dict[str, str] = {}
     out: dict[int, set[str]] = {}
 

@@ -276,7 +276,8 @@ class LearningFlow:
     def _writes(self, fn: FunctionInfo) -> dict[int, set[str]]:
         key = id(fn)
         if key not in self._state_writes:
-            self._state_writes[key] = writes_by_statement(fn)
+            # through parameters only: `self.x` already flows to the methods of its class that read it
+            self._state_writes[key] = writes_by_statement(fn, include_self=False)
         return self._state_writes[key]
 
     def _state_readers(self, fn: FunctionInfo, attrs: frozenset[str]) -> list[Unit]:

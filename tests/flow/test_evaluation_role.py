@@ -8,7 +8,7 @@ import ast
 import textwrap
 
 from investigator.detectors.pyast import parse_module
-from investigator.flow.evaluation import written_state
+from investigator.flow.evaluation import writes_by_statement, written_state
 from tests.flow.test_equivalence import _index, analyse
 
 ROLLOUT = """
@@ -79,6 +79,8 @@ def test_written_state_follows_aliases_self_and_parameters_not_locals():
             print(stats)
     """)
     assert written_state(fn) == {"buffer", "count", "last_obs"}
+    through_params = {a for attrs in writes_by_statement(fn, include_self=False).values() for a in attrs}
+    assert through_params == {"buffer", "last_obs"}  # `self.count` flows through its class already
     assert isinstance(fn.node, ast.FunctionDef)
 
 

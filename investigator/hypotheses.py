@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from investigator.models import Finding, HypothesisStatus, HypothesisUpdate, Severity
+from investigator.models import AnalyzerResult, Finding, HypothesisStatus, HypothesisUpdate, Severity
 from investigator.playbooks_lib.schema import PlaybookSet
 from investigator.triage import Triage
 
@@ -39,6 +39,7 @@ def evaluate_hypotheses(
 ) -> list[HypothesisRecord]:
     """Combine analyzer verdicts, findings and triage into one status per hypothesis."""
     touched = triage.touched() if triage else {}
+    found_in = _findings_by_subsystem(findings)
     records: list[HypothesisRecord] = []
     for playbook in playbooks:
         subsystem_files = triage.files_for(playbook.subsystem) if triage else []
@@ -73,6 +74,11 @@ def evaluate_hypotheses(
             if record.status == HypothesisStatus.not_investigated:
                 if not has_repo:
                     record.evidence = ["no repository given (logs-only investigation) and no metric rule decided it"]
+                elif found_in.get(playbook.subsystem):
+                    # a finding in this subsystem contradicts "no behavioural change mapped here"
+                    shown = "; ".join(f"finding #{f.rank}: {f.title}" for f in found_in[playbook.subsystem][:2])
+                    record.status = HypothesisStatus.inconclusive
+                    record.evidence = [f"no finding matches this hypothesis; this subsystem has other findings ({shown})"]
                 elif touched.get(playbook.subsystem, 0) == 0:
                     record.status = HypothesisStatus.refuted
                     record.evidence = [
@@ -85,3 +91,27 @@ def evaluate_hypotheses(
                     record.evidence = [f"changed files map here ({shown}) but no analyzer found a change matching it"]
             records.append(record)
     return records
+
+
+def _findings_by_subsystem(findings: list[Finding]) -> dict[str, list[Finding]]:
+    out: dict[str, list[Finding]] = {}
+    for f in findings:
+        out.setdefault(f.subsystem, []).append(f)
+    return out
+
+
+def withdraw_contradicted(results: dict[str, AnalyzerResult], findings: list[Finding]) -> dict[str, AnalyzerResult]:
+    """The results whose whole-subsystem "no behavioural change" claims a finding contradicts, with
+    those claims removed (only the changed results are returned).
+
+    Triage maps files to subsystems by paths and identifiers; an analyzer can still find a change
+    in a subsystem triage saw nothing in (a behavioural change placed by the learning-signal flow,
+    a moved function). A report that says "verified: no behavioural change" next to a finding for
+    the same subsystem contradicts itself, and the finding is the one backed by evidence."""
+    with_findings = {f.subsystem for f in findings}
+    out: dict[str, AnalyzerResult] = {}
+    for key, result in results.items():
+        kept = [v for v in result.verified if not (v.whole_subsystem and v.subsystem in with_findings)]
+        if len(kept) != len(result.verified):
+            out[key] = result.model_copy(update={"verified": kept})
+    return out

@@ -130,6 +130,9 @@ class VerifiedItem(BaseModel):
     what: str
     how: str = ""
     source: str = ""
+    # a claim about the whole subsystem ("no behavioural change mapped here"), not one value or
+    # expression: a finding in the subsystem contradicts it (see hypotheses.withdraw_contradicted)
+    whole_subsystem: bool = False
 
 
 class ReportSection(BaseModel):

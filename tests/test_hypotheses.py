@@ -1,7 +1,15 @@
 from __future__ import annotations
 
-from investigator.hypotheses import evaluate_hypotheses
-from investigator.models import Finding, HypothesisStatus, HypothesisUpdate, Location, Severity
+from investigator.hypotheses import evaluate_hypotheses, withdraw_contradicted
+from investigator.models import (
+    AnalyzerResult,
+    Finding,
+    HypothesisStatus,
+    HypothesisUpdate,
+    Location,
+    Severity,
+    VerifiedItem,
+)
 from investigator.playbooks_lib import load_playbooks
 from investigator.triage import SubsystemMatch, Triage, TriageEntry
 
@@ -34,3 +42,34 @@ def test_analyzer_verdicts_override_static_defaults_and_logs_only_is_not_investi
     assert _status(records, "ppo.entropy_changed").status == HypothesisStatus.refuted
     logs_only = evaluate_hypotheses(load_playbooks(), None, [], [], has_repo=False)
     assert all(r.status == HypothesisStatus.not_investigated for r in logs_only)
+
+
+def _finding(subsystem: str, rank: int = 1) -> Finding:
+    return Finding(id=f"f{rank}", source="behavioural_change", subsystem=subsystem, severity=Severity.significant,
+                   confidence=0.6, title="Behavioural change in the sampling path", hypotheses=[],
+                   locations=[Location(path="buffers/replay.py", side="candidate")], rank=rank)
+
+
+def test_a_finding_in_an_untouched_subsystem_is_not_refuted_as_unchanged():
+    """Triage maps no file to `buffers`, yet an analyzer found a change there: the hypotheses must
+    not say "no behavioural change mapped to buffers" next to it."""
+    records = evaluate_hypotheses(load_playbooks(), _triage("ppo"), [_finding("buffers")], [], has_repo=True)
+    buffers = [r for r in records if r.subsystem == "buffers"]
+    assert buffers and all(r.status == HypothesisStatus.inconclusive for r in buffers)
+    assert all("no behavioural change" not in e for r in buffers for e in r.evidence)
+    assert "finding #1" in buffers[0].evidence[0]
+    # a subsystem with neither triage hits nor findings is still refuted
+    assert _status(records, "init.init_scheme_changed").status == HypothesisStatus.refuted
+
+
+def test_whole_subsystem_verified_claims_are_withdrawn_where_a_finding_exists():
+    overview = AnalyzerResult(analyzer="diff_overview", verified=[
+        VerifiedItem(subsystem="buffers", what="Buffers: no behavioural change in code mapped to this subsystem",
+                     whole_subsystem=True),
+        VerifiedItem(subsystem="init", what="Initialisation: no behavioural change", whole_subsystem=True),
+    ])
+    config = AnalyzerResult(analyzer="config", verified=[VerifiedItem(subsystem="buffers", what="`buffer_size` identical")])
+    revised = withdraw_contradicted({"diff_overview": overview, "config": config}, [_finding("buffers")])
+    assert set(revised) == {"diff_overview"}  # a per-value verification is not a whole-subsystem claim
+    assert [v.subsystem for v in revised["diff_overview"].verified] == ["init"]
+    assert withdraw_contradicted({"diff_overview": overview}, [_finding("ppo")]) == {}

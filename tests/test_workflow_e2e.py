@@ -213,3 +213,43 @@ def test_cpu_bound_analyzers_take_turns_and_the_others_run_alongside(demo_repo, 
 
     assert not overlap("test_cpu_a", "test_cpu_b")  # the CPU-bound ones never overlap
     assert overlap("test_io", "test_cpu_a") or overlap("test_io", "test_cpu_b")  # the waiting one runs alongside
+
+
+def test_no_subsystem_is_reported_unchanged_next_to_a_finding_in_it(demo_repo, tmp_path, monkeypatch):
+    """An analyzer finds a change in a subsystem triage mapped no file to (the real shape: a
+    behavioural change placed on the sampling path of a file triage filed elsewhere). The report
+    must not also say "no behavioural change in code mapped to" that subsystem."""
+    from investigator.analyzers import base
+    from investigator.models import AnalyzerResult, Finding, Location, Severity
+
+    picked: dict[str, str] = {}
+
+    class Finder:
+        id = "test_finder"
+        title = "finder"
+        after = ("diff_overview",)
+
+        def applies(self, ctx):
+            return True, "always"
+
+        def run(self, ctx):
+            claims = [v for v in ctx.prior["diff_overview"].verified if v.whole_subsystem]
+            assert claims, "the demo range leaves some subsystem untouched"
+            picked["subsystem"] = sub = claims[0].subsystem
+            return AnalyzerResult(analyzer=self.id, findings=[Finding(
+                id="test_finder:1", source=self.id, subsystem=sub, severity=Severity.significant, confidence=0.7,
+                title="Behavioural change found by flow", locations=[Location(path="train.py", side="candidate")])])
+
+    monkeypatch.setitem(base._REGISTRY, "test_finder", Finder())
+    inv = run_investigation(InvestigationRequest(repo=str(demo_repo.path), baseline_commit=demo_repo.baseline,
+                                                 candidate_commit=demo_repo.candidate, formats=["md", "json"],
+                                                 output=tmp_path))
+    sub = picked["subsystem"]
+    assert any(f.subsystem == sub for f in inv.findings)
+    assert not [v for r in inv.results.values() for v in r.verified if v.subsystem == sub and v.whole_subsystem]
+    records = [h for h in inv.hypotheses if h.subsystem == sub]
+    assert records and all("no behavioural change" not in e for h in records for e in h.evidence)
+    data = json.loads((tmp_path / inv.reports["json"].split("/")[-1]).read_text())
+    assert not [v for v in data["verified"] if v["subsystem"] == sub and "no behavioural change" in v["what"]]
+    # the other untouched subsystems keep their claim
+    assert [v for r in inv.results.values() for v in r.verified if v.whole_subsystem]

@@ -68,6 +68,7 @@ class DiffOverviewAnalyzer:
                         what=f"{playbook.title}: no behavioural change in code mapped to this subsystem",
                         how="static diff and triage by playbook signals (paths, identifiers)",
                         source=self.id,
+                        whole_subsystem=True,
                     )
                 )
         result.findings.extend(self._parse_breakages(ctx, result))

@@ -79,6 +79,42 @@ def identity_free(node: ast.AST) -> ast.AST:
     return node
 
 
+ACTIVATION = re.compile(
+    r"^(relu|relu6|tanh|gelu|silu|swish|elu|selu|celu|sigmoid|leaky_relu|softplus|mish|hardtanh|hardswish|"
+    r"ReLU|ReLU6|Tanh|GELU|SiLU|Swish|ELU|SELU|CELU|Sigmoid|LeakyReLU|Softplus|Mish|Hardtanh|Hardswish)$"
+)
+# a functional activation passed by reference (`return torch.relu`, `activation=F.tanh`) is the same
+# nonlinearity as the module (`nn.ReLU()`): both are keyed by the normalised name
+FUNCTIONAL_OWNER = re.compile(r"^(torch|F|nn\.functional|torch\.nn\.functional|jnp|jax\.nn|nn|np)$")
+SAME_ACTIVATION = {"silu": "swish"}
+MODULE_OWNER = re.compile(r"^(nn|torch\.nn)$")  # `nn.ReLU()`, `torch.nn.ReLU()`
+
+
+def activation_key(name: str) -> str:
+    """`ReLU`, `relu`, `leaky_relu`/`LeakyReLU`, `silu`/`Swish`: one key per nonlinearity."""
+    key = name.lower().replace("_", "")
+    return SAME_ACTIVATION.get(key, key)
+
+
+def activation_call(node: ast.AST) -> tuple[str, ast.expr] | None:
+    """`torch.relu(x)`, `F.relu(x)`, `nn.functional.relu(x, inplace=True)`, `nn.ReLU()(x)`: the
+    nonlinearity's key and its input, when the call applies a parameter-free activation to one
+    tensor (a module built with arguments, `nn.LeakyReLU(0.2)`, is not matched: its slope could
+    differ; `inplace` changes no value)."""
+    if not isinstance(node, ast.Call) or len(node.args) != 1 or any(k.arg != "inplace" for k in node.keywords):
+        return None
+    func = node.func
+    if isinstance(func, ast.Attribute) and func.attr.islower() and ACTIVATION.match(func.attr) \
+            and FUNCTIONAL_OWNER.match(dotted(func.value) or ""):
+        return activation_key(func.attr), node.args[0]
+    if isinstance(func, ast.Call) and not func.args and all(k.arg == "inplace" for k in func.keywords):
+        name = dotted(func.func) or ""
+        owner, _, tail = name.rpartition(".")
+        if not tail.islower() and ACTIVATION.match(tail) and (not owner or MODULE_OWNER.match(owner)):
+            return activation_key(tail), node.args[0]
+    return None
+
+
 class _Simplify(ast.NodeTransformer):
     def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
         self.generic_visit(node)
@@ -93,6 +129,36 @@ def simplify(expr: ast.AST) -> ast.AST:
     if not any(isinstance(sub, ast.BinOp) and identity_free(sub) is not sub for sub in ast.walk(expr)):
         return expr
     return _Simplify().visit(copy.deepcopy(expr))
+
+
+class _Equivalent(ast.NodeTransformer):
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+        self.generic_visit(node)
+        return identity_free(node)
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        found = activation_call(node)
+        if found is None:
+            return node
+        return ast.Call(func=ast.Name(id=f"activation.{found[0]}", ctx=ast.Load()), args=[found[1]], keywords=[])
+
+
+def _needs_rewrite(sub: ast.AST) -> bool:
+    return (isinstance(sub, ast.BinOp) and identity_free(sub) is not sub) or activation_call(sub) is not None
+
+
+def equivalent_form(expr: ast.AST) -> ast.AST:
+    """The expression with equivalent spellings made one: arithmetic identities removed (`1 * x`,
+    `x + 0`) and parameter-free activations written one way (`torch.relu(x)`, `F.relu(x)` and
+    `nn.ReLU()(x)` all become `activation.relu(x)`). A copy when anything changes; the input is
+    never mutated (trees are shared between detectors). Used wherever two versions of code are
+    compared as values, so the detectors and the flow's symbolic comparison agree."""
+    import copy
+
+    if not any(_needs_rewrite(sub) for sub in ast.walk(expr)):
+        return expr
+    return _Equivalent().visit(copy.deepcopy(expr))
 
 
 class _Canon(ast.NodeTransformer):

@@ -29,11 +29,15 @@ from dataclasses import dataclass, field
 from investigator.detectors.flow import Flow
 from investigator.detectors.pairs import PY_SUFFIXES, SideIndex, enclosing_function
 from investigator.detectors.pyast import FunctionInfo, call_name, dotted, last_name
+from investigator.flow.evaluation import (
+    feeds_training,
+    loss_functions,
+    named_like_evaluation,
+    writes_by_statement,
+)
 from investigator.flow.units import RETURN, Unit, units_of
 
 REAL_SINKS = ("loss", "optimizer", "environment", "sampling")
-EVAL_FUNCTION = re.compile(r"(^|_|\.)(eval|evaluate|evaluation|evaluator|test|enjoy|render|record_video|"
-                           r"visuali[sz]e|plot|demo|play)($|_|\.|s$)", re.IGNORECASE)
 MODULE_CLASS = re.compile(r"(Module|Sequential|ModuleList|ModuleDict|Net|Network|Model|Policy|Actor|Critic|"
                           r"Encoder|Decoder|Layer|Block|Head)$")
 NATIVE_SUFFIXES = (".pyx", ".pxd", ".so", ".pyd", ".c", ".cc", ".cpp", ".cu", ".rs")
@@ -76,6 +80,9 @@ class LearningFlow:
         self._native: set[str] | None = None
         self._arch: dict[tuple[str, str], bool] = {}
         self._reader_index: dict[int, dict[str, list[Unit]]] = {}
+        self._eval_only: dict[int, bool] = {}
+        self._state_writes: dict[int, dict[int, set[str]]] = {}
+        self._state_reads: dict[tuple[str, frozenset[str]], list[Unit]] = {}
 
     # -- units -----------------------------------------------------------------------------------
     def units(self, fn: FunctionInfo) -> list[Unit]:
@@ -109,9 +116,15 @@ class LearningFlow:
                 MODULE_CLASS.search(cls) and bases)
         return self._arch[key]
 
-    @staticmethod
-    def evaluation_only(fn: FunctionInfo) -> bool:
-        return bool(EVAL_FUNCTION.search(fn.qualname)) and not fn.is_module
+    def evaluation_only(self, fn: FunctionInfo) -> bool:
+        """Named like evaluation and writing nothing a loss-computing function reads (see
+        `flow.evaluation`): a rollout called `evaluate` is training's data source."""
+        if not named_like_evaluation(fn):
+            return False
+        key = id(fn)
+        if key not in self._eval_only:
+            self._eval_only[key] = not feeds_training(fn)
+        return self._eval_only[key]
 
     # -- following the flow ----------------------------------------------------------------------
     def place(self, start: list[Unit]) -> Placement:
@@ -185,6 +198,10 @@ class LearningFlow:
                 uses = self._uses_of_globals(fn)
                 for d in data:
                     out.extend((w, ()) for w in uses.get(d, []))
+            else:
+                written = self._writes(fn).get(id(u.node))
+                if written:
+                    out.extend((w, ()) for w in self._state_readers(fn, frozenset(written)))
         if RETURN in u.defs:
             if ctx:
                 out.append((ctx[-1], ctx[:-1]))  # back to the call site that passed the value in
@@ -255,6 +272,27 @@ class LearningFlow:
                     out.append(u)  # a call that fits the signature, or the function passed on as a value
         self._callers[key] = out
         return out
+
+    def _writes(self, fn: FunctionInfo) -> dict[int, set[str]]:
+        key = id(fn)
+        if key not in self._state_writes:
+            # through parameters only: `self.x` already flows to the methods of its class that read it
+            self._state_writes[key] = writes_by_statement(fn, include_self=False)
+        return self._state_writes[key]
+
+    def _state_readers(self, fn: FunctionInfo, attrs: frozenset[str]) -> list[Unit]:
+        """Statements of the loss-computing functions of `fn`'s module that read one of `attrs`:
+        `evaluate(data)` storing into `data.experience` reaches `train(data)` reading it."""
+        key = (fn.path, attrs)
+        if key not in self._state_reads:
+            out: list[Unit] = []
+            for other in loss_functions(fn):
+                for w in self.units(other):
+                    if any(isinstance(n, ast.Attribute) and n.attr in attrs and isinstance(n.ctx, ast.Load)
+                           for part in w.parts for n in ast.walk(part)):
+                        out.append(w)
+            self._state_reads[key] = out
+        return self._state_reads[key]
 
     def _uses_in_class(self, fn: FunctionInfo) -> dict[str, list[Unit]]:
         key = (fn.path, fn.class_name or "")

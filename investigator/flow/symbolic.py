@@ -25,6 +25,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from investigator.detectors.flow import Flow
+from investigator.detectors.patterns import equivalent_form
 from investigator.detectors.pyast import FunctionInfo
 
 MAX_NODES = 60  # a larger value becomes a digest name (hash-consing keeps the cost linear)
@@ -446,8 +447,10 @@ def _size(expr: ast.AST) -> int:
 
 
 def _text(expr: ast.AST) -> str:
+    """The comparison text of a value: equivalent spellings (`1 * x`, `torch.relu(x)` /
+    `nn.ReLU()(x)`) read alike, through the detectors' own normalisation."""
     try:
-        return ast.unparse(expr)
+        return ast.unparse(equivalent_form(expr))
     except Exception:  # noqa: BLE001 - synthetic nodes; the dump is as good for comparison
         return ast.dump(expr)
 

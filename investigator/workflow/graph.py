@@ -29,7 +29,7 @@ from investigator.detectors.guards import apply_guards
 from investigator.git import build_changeset, open_repository, resolve_range
 from investigator.git.changeset import ChangeSet
 from investigator.git.errors import InputError
-from investigator.hypotheses import evaluate_hypotheses
+from investigator.hypotheses import evaluate_hypotheses, withdraw_contradicted
 from investigator.interrupt import Interrupted, InvestigationInterrupted
 from investigator.models import AnalyzerFailure, AnalyzerResult
 from investigator.playbooks_lib.schema import PlaybookSet, load_playbooks
@@ -302,8 +302,9 @@ def build_graph(resources: Resources, checkpointer: Any | None = None):
             findings, out_of_scope = apply_scope(findings, training_files, lambda: _entry_imports(_changeset(state), state.request, training_files))
             ranked = rank_findings(findings, updates)
             records = evaluate_hypotheses(resources.playbooks, state.triage, ranked, updates, state.range is not None)
+            revised = {**guarded, **withdraw_contradicted(results, ranked)}
             return {"findings": ranked, "hypotheses": records, "failures": _unreadable_blobs(resources.changeset),
-                    "results": {**guarded, SCOPE: AnalyzerResult(analyzer=SCOPE, no_effect=out_of_scope)}}
+                    "results": {**revised, SCOPE: AnalyzerResult(analyzer=SCOPE, no_effect=out_of_scope)}}
 
         return _timed("rank", resources, work, lambda u: f"{len(u['findings'])} findings, {len(u['hypotheses'])} hypotheses")
 
@@ -473,6 +474,7 @@ def _partial_report(resources: Resources, reason: str) -> Investigation:
             ranked = rank_findings(findings, updates)
             update["findings"] = ranked
             update["hypotheses"] = evaluate_hypotheses(resources.playbooks, inv.triage, ranked, updates, inv.range is not None)
+            update["results"] = {**inv.results, **withdraw_contradicted(inv.results, ranked)}
         except Exception:  # noqa: BLE001 - the partial report still lists the raw findings
             pass
     inv = inv.model_copy(update=update)

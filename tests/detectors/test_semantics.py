@@ -874,3 +874,60 @@ def test_log_prob_detached_in_the_existing_actor_loss_is_critical() -> None:
                         "actions, logprob = actor.sample(batch.obs)\n    logprob = logprob.detach()\n")
     findings = run_on({"sac.py": base}, {"sac.py": cand}, only={"detach_grad"}).findings
     assert findings and findings[0].severity.value == "critical", [(f.severity, f.title) for f in findings]
+
+
+# -- detached copies returned for logs by a function that computes the loss for its caller -----------
+LOSS_FN = """
+import torch
+
+
+def compute_loss(agent, batch, ent_coef):
+    _, newlogprob, entropy, newvalue = agent.get_action_and_value(batch.obs, batch.actions)
+    ratio = (newlogprob - batch.logprobs).exp()
+    pg_loss = -(batch.advantages * ratio).mean()
+    v_loss = ((newvalue - batch.returns) ** 2).mean()
+    entropy_loss = entropy.mean()
+    {before}
+    loss = pg_loss - ent_coef * entropy_loss + v_loss
+    {after}
+    return {ret}
+
+
+def update(agent, batch, optimizer, ent_coef):
+    loss, info = compute_loss(agent, batch, ent_coef)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    return info
+"""
+
+
+def _loss_fn(before: str = "pass", after: str = "pass", ret: str = "loss, {}") -> str:
+    return LOSS_FN.replace("{before}", before).replace("{after}", after).replace("{ret}", ret)
+
+
+def _loss_fn_cut(after: str, ret: str, before: str = "pass") -> list:
+    return run_on({"train.py": _loss_fn()}, {"train.py": _loss_fn(before, after, ret)}, only={"detach_grad"}).findings
+
+
+def test_detached_entropy_returned_in_a_stats_dict_is_not_a_gradient_cut() -> None:
+    assert _loss_fn_cut("ent = entropy_loss.detach()", "loss, {'entropy': ent, 'kl': ratio.detach().mean()}") == []
+    assert _loss_fn_cut("ent = entropy_loss.detach().cpu()", "loss, {'entropy': ent}") == []
+    assert _loss_fn_cut("pass", "loss, {'entropy': entropy_loss.detach()}") == []
+
+
+def test_detached_entropy_returned_beside_the_loss_is_not_a_gradient_cut() -> None:
+    assert _loss_fn_cut("ent = entropy_loss.detach()", "loss, ent") == []
+    assert _loss_fn_cut("ent = entropy_loss.detach()", "{'loss': loss, 'entropy': ent}") == []
+
+
+def test_detached_entropy_that_feeds_the_returned_loss_is_critical() -> None:
+    findings = _loss_fn_cut("pass", "loss, {'entropy': entropy_loss}", before="entropy_loss = entropy_loss.detach()")
+    assert findings and findings[0].severity.value == "critical" and "entropy" in findings[0].title
+
+
+def test_detached_loss_returned_under_a_loss_key_is_critical() -> None:
+    findings = _loss_fn_cut("pg_loss = pg_loss.detach()", "{'loss': pg_loss + v_loss, 'entropy': entropy_loss}")
+    assert findings and findings[0].severity.value == "critical" and "loss" in findings[0].title
+    findings = _loss_fn_cut("v_loss = v_loss.detach()", "pg_loss, v_loss")
+    assert findings and findings[0].severity.value == "critical"

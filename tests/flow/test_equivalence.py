@@ -218,3 +218,50 @@ def test_divisor_above_a_verified_expression_is_not_verified_identical():
     result = run_detectors(b, c, diff_trees(b, c), only={"env_count"})
     assert not result.failures
     assert [v for v in result.verified if "env_count" in v.source]
+
+
+# -- equivalent spellings the detectors already read alike: one normalisation for both -------------
+CRITIC = """
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+
+    class Critic(nn.Module):
+        def value(self, obs):
+            hidden = {act}(self.fc(obs))
+            return self.head(hidden)
+
+
+    def update(critic, optimizer, batch):
+        value_loss = ((critic.value(batch.obs) - batch.returns) ** 2).mean()
+        loss = {loss}
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+"""
+
+
+def _critic(act: str = "torch.relu", loss: str = "value_loss") -> dict[str, str]:
+    return {"critic.py": CRITIC.replace("{act}", act).replace("{loss}", loss),
+            "run_all.py": "from critic import Critic, update\nupdate(Critic(), None, None)\n"}
+
+
+def test_functional_and_module_activations_are_no_behavioural_change():
+    for act in ("nn.ReLU()", "F.relu", "torch.nn.functional.relu", "nn.ReLU(inplace=True)"):
+        result = analyse(_index(_critic(), _critic(act=act)))
+        assert result.findings == [], act
+
+
+def test_arithmetic_identities_are_no_behavioural_change():
+    for loss in ("1 * value_loss", "value_loss * 1", "value_loss + 0", "1.0 * value_loss / 1"):
+        assert analyse(_index(_critic(), _critic(loss=loss))).findings == [], loss
+
+
+def test_a_different_activation_or_weight_is_still_a_behavioural_change():
+    changed = analyse(_index(_critic(), _critic(act="torch.tanh")))
+    assert changed.findings and "Critic.value" in changed.findings[0].title
+    weighted = analyse(_index(_critic(), _critic(loss="0.5 * value_loss")))
+    assert weighted.findings and weighted.findings[0].evidence[0].details["path"] == "loss"
+    sloped = analyse(_index(_critic(act="F.leaky_relu"), _critic(act="nn.LeakyReLU(0.2)")))
+    assert sloped.findings  # a module built with its own slope is not the functional default

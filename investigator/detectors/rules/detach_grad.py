@@ -112,11 +112,38 @@ def backward_losses(sites: list[Site]) -> set[str]:
 
 
 def _reaches_return(index: int, sites: list[Site], tainted: set[str]) -> bool:
+    """In a function that computes a loss for its caller to back-propagate, whether the value is
+    returned where the caller can take a gradient through it (see `_graph_parts`)."""
     return any(
         pos > index and isinstance(site.node, ast.Return) and site.node.value is not None
-        and _graph_names(site.node.value) & tainted
+        and any(_graph_names(part) & tainted for part in _graph_parts(site.node.value))
         for pos, site in enumerate(sites)
     )
+
+
+def _graph_parts(value: ast.expr) -> list[ast.expr]:
+    """The parts of a returned value a caller can take a gradient through.
+
+    `return loss, {"entropy": ent, "kl": kl}` hands the loss to the caller and a dictionary of
+    statistics for its logs. A dictionary keeps the values whose key names a loss (`{"loss": ...}`)
+    or is not a constant; a tuple that carries a loss keeps its losses (`return actor_loss,
+    critic_loss`), the other elements being outputs for logs and stats; any other value is kept
+    whole (in doubt, the finding stays).
+    """
+    if isinstance(value, ast.Dict):
+        return [v for k, v in zip(value.keys, value.values, strict=True)
+                if k is None or not (isinstance(k, ast.Constant) and isinstance(k.value, str))
+                or "loss" in roles_in(ast.Name(id=k.value))]
+    if isinstance(value, ast.Tuple | ast.List) and any("loss" in roles_in(e) for e in value.elts if not _is_stats(e)):
+        return [e for e in value.elts if not _is_stats(e) and "loss" in roles_in(e)]
+    if isinstance(value, ast.Tuple | ast.List):
+        return [part for e in value.elts if not _is_stats(e) for part in _graph_parts(e)]
+    return [] if _is_stats(value) else [value]
+
+
+def _is_stats(expr: ast.expr) -> bool:
+    """A literal collection of statistics: a dictionary whose constant keys name no loss."""
+    return isinstance(expr, ast.Dict) and not _graph_parts(expr)
 
 
 def _detaches(expr: ast.AST) -> bool:

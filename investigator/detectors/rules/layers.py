@@ -16,23 +16,9 @@ from investigator.detectors.base import (
 )
 from investigator.detectors.flow import Site
 from investigator.detectors.pairs import FunctionPair
-from investigator.detectors.patterns import calls, canon
+from investigator.detectors.patterns import ACTIVATION, FUNCTIONAL_OWNER, activation_key, calls, canon
 from investigator.detectors.pyast import FunctionInfo, dotted, last_name, unparse
 from investigator.models import Severity
-
-ACTIVATION = re.compile(
-    r"^(relu|relu6|tanh|gelu|silu|swish|elu|selu|celu|sigmoid|leaky_relu|softplus|mish|hardtanh|hardswish|"
-    r"ReLU|ReLU6|Tanh|GELU|SiLU|Swish|ELU|SELU|CELU|Sigmoid|LeakyReLU|Softplus|Mish|Hardtanh|Hardswish)$"
-)
-# a functional activation passed by reference (`return torch.relu`, `activation=F.tanh`) is the same
-# nonlinearity as the module (`nn.ReLU()`): both are keyed by the normalised name
-FUNCTIONAL_OWNER = re.compile(r"^(torch|F|nn\.functional|torch\.nn\.functional|jnp|jax\.nn|nn|np)$")
-SAME_ACTIVATION = {"silu": "swish"}
-
-
-def activation_key(name: str) -> str:
-    key = name.lower().replace("_", "")
-    return SAME_ACTIVATION.get(key, key)
 
 
 def _swish_lambda(node: ast.AST) -> bool:

@@ -1,0 +1,117 @@
+"""Is a function named like evaluation really evaluation-only? Decided by what it writes.
+
+`evaluate`, `test`, `play` usually run the policy without learning from it, and the flow treats
+sinks reached there as evaluation (no effect on training). Some libraries use the name for the
+rollout itself: PufferLib's `evaluate(data)` steps the environments and stores every transition in
+`data.experience`, which `train(data)` samples minibatches from. A name alone would call that
+rollout evaluation-only and bury a change to the data training learns from.
+
+The rule, conservative in both directions: a function named like evaluation is evaluation-only
+unless it writes into shared state (an attribute of `self` or of a parameter, directly, through a
+local alias `buf = data.experience`, or by calling a method on it such as `buf.store(...)`) that a
+function of the same module computing a loss (`backward()`) reads by the same attribute name. A
+write only printed, logged or kept in an evaluation-local object does not count.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from investigator.detectors.pyast import FunctionInfo
+
+EVAL_FUNCTION = re.compile(r"(^|_|\.)(eval|evaluate|evaluation|evaluator|test|enjoy|render|record_video|"
+                           r"visuali[sz]e|plot|demo|play)($|_|\.|s$)", re.IGNORECASE)
+MAX_MODULE_FUNCTIONS = 400  # beyond this the module is not scanned: the name decides
+
+
+def _params(fn: FunctionInfo) -> set[str]:
+    node = fn.node
+    if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return set()
+    args = node.args
+    return {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
+
+
+def _shared_attr(expr: ast.AST, holders: set[str], aliases: dict[str, str]) -> str | None:
+    """The attribute of shared state an expression designates: `self.buf[...]`, `data.experience.x`
+    -> `buf`, `experience`; a local alias of one -> the aliased attribute."""
+    node = expr
+    first: str | None = None
+    while isinstance(node, ast.Attribute | ast.Subscript):
+        if isinstance(node, ast.Attribute):
+            first = node.attr
+        node = node.value
+    if isinstance(node, ast.Name):
+        if node.id in holders and first is not None:
+            return first
+        return aliases.get(node.id)
+    return None
+
+
+def writes_by_statement(fn: FunctionInfo, include_self: bool = True) -> dict[int, set[str]]:
+    """id() of each statement of the function that stores into, or calls a method on, shared state
+    -> the attribute names it writes (`buf = data.experience; buf.store(x)` writes `experience`).
+    Without `include_self`, only state reached through a parameter (an object passed in)."""
+    holders = _params(fn) - {"self", "cls"} | ({"self"} if include_self else set())
+    aliases: dict[str, str] = {}
+    out: dict[int, set[str]] = {}
+
+    def note(stmt: ast.stmt, target: ast.AST) -> None:
+        attr = _shared_attr(target, holders, aliases)
+        if attr:
+            out.setdefault(id(stmt), set()).add(attr)
+
+    for stmt in ast.walk(fn.node):
+        if isinstance(stmt, ast.Assign):
+            pairs = [(stmt.targets[0], stmt.value)] if len(stmt.targets) == 1 else []
+            if pairs and isinstance(pairs[0][0], ast.Tuple) and isinstance(pairs[0][1], ast.Tuple) \
+                    and len(pairs[0][0].elts) == len(pairs[0][1].elts):
+                pairs = list(zip(pairs[0][0].elts, pairs[0][1].elts, strict=True))
+            for target, value in pairs:
+                if isinstance(target, ast.Name) and isinstance(value, ast.Attribute):
+                    attr = _shared_attr(value, holders, aliases)
+                    if attr:
+                        aliases[target.id] = attr
+            for target in stmt.targets:
+                if isinstance(target, ast.Attribute | ast.Subscript):
+                    note(stmt, target)
+        elif isinstance(stmt, ast.AugAssign | ast.AnnAssign) and isinstance(stmt.target, ast.Attribute | ast.Subscript):
+            note(stmt, stmt.target)
+        elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) \
+                and isinstance(stmt.value.func, ast.Attribute):
+            note(stmt, stmt.value.func.value)
+    return out
+
+
+def written_state(fn: FunctionInfo) -> set[str]:
+    """Attribute names of shared state the function stores into or calls a method on."""
+    return {a for attrs in writes_by_statement(fn).values() for a in attrs}
+
+
+def loss_functions(fn: FunctionInfo) -> list[FunctionInfo]:
+    """The other functions of `fn`'s module that call `backward()` (none beyond the scan limit)."""
+    others = [o for o in fn.module.functions.values() if o is not fn and not o.is_module]
+    if len(others) > MAX_MODULE_FUNCTIONS:
+        return []
+    return [o for o in others if _computes_loss(o)]
+
+
+def _computes_loss(fn: FunctionInfo) -> bool:
+    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "backward"
+               for n in ast.walk(fn.node))
+
+
+def reads(fn: FunctionInfo, attrs: set[str]) -> bool:
+    return any(isinstance(n, ast.Attribute) and n.attr in attrs and isinstance(n.ctx, ast.Load)
+               for n in ast.walk(fn.node))
+
+
+def feeds_training(fn: FunctionInfo) -> bool:
+    """What the function writes into shared state is read by a loss-computing function of its module."""
+    written = written_state(fn)
+    return bool(written) and any(reads(o, written) for o in loss_functions(fn))
+
+
+def named_like_evaluation(fn: FunctionInfo) -> bool:
+    return bool(EVAL_FUNCTION.search(fn.qualname)) and not fn.is_module

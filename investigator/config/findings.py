@@ -360,6 +360,53 @@ def _group_runtime(findings: list[Finding], found: list[tuple[Finding, KeyMatch,
     return out
 
 
+def _group_across_files(findings: list[Finding], found: list[tuple[Finding, KeyMatch, str]], base: SideConfig,
+                        cand: SideConfig) -> list[Finding]:
+    """One finding per key name and status when that key changed in more than `PER_KEY_MAX` of the
+    files runs pick at run time: a release that renames the tracking `group` of two hundred
+    per-dataset files, or doubles `buffer_size` in thirty of them, is one item naming every file, not
+    two hundred (each run uses one file; the evidence lists them all)."""
+    alive = {id(f) for f in findings}
+    groups: dict[tuple[str, MatchStatus], list[tuple[Finding, KeyMatch, str]]] = {}
+    for item in found:
+        finding, match, _how = item
+        path, section = _unit(match, base, cand)
+        if id(finding) in alive and not section:  # still its own item, in a whole run-time file
+            groups.setdefault((match.key_entry.leaf, match.status), []).append(item)
+    merged: dict[int, Finding | None] = {}
+    for (leaf, status), items in groups.items():
+        if len({m.key_entry.path for _, m, _ in items}) <= PER_KEY_MAX:
+            continue
+        members = [f for f, _, _ in items]
+        top = max(members, key=lambda f: f.severity.weight)
+        verb = _VERB.get(status, status.value)
+        keys = [{"key": m.key, "path": m.key_entry.path, "baseline": _value(m.baseline), "candidate": _value(m.candidate)}
+                for _, m, _ in items]
+        values = sorted({f"{k['baseline']} → {k['candidate']}" if status is MatchStatus.changed else str(k["candidate"])
+                         for k in keys})
+        shown = ", ".join(values[:EXAMPLE_KEYS]) + (f", … ({len(values)} distinct)" if len(values) > EXAMPLE_KEYS else "")
+        group = Finding(
+            id=f"{SOURCE}:files:{leaf}:{status.value}", source=SOURCE, subsystem=top.subsystem,
+            severity=top.severity, confidence=min(f.confidence for f in members),
+            title=f"Config `{leaf}` {verb} in {len(items)} files picked at run time ({shown})",
+            impact=top.impact,
+            rationale=(f"Each of these {len(items)} files is picked at run time by `{items[0][2]}`; the change matters "
+                       f"to the runs that use one of them. The most severe: {top.title} ({top.rationale})"),
+            locations=top.locations,
+            evidence=[*top.evidence[:1], Evidence(kind=EvidenceKind.config, summary=f"`{leaf}` {verb} in {len(items)} files",
+                                                   locations=[], details={"keys": keys})],
+            fix=f"Review `{leaf}` in the files your runs use: " + top.fix,
+            hypotheses=sorted({h for f in members for h in f.hypotheses}),
+        )
+        merged[id(top)] = group
+        for f in members:
+            merged.setdefault(id(f), None)
+    if not merged:
+        return findings
+    kept = (merged.get(id(f), f) for f in findings)
+    return [f for f in kept if f is not None]
+
+
 def _sections_of(config: SideConfig) -> set[str]:
     """Top-level sections of the documents whose sections are picked at run time (memoised on the config)."""
     found = getattr(config, "_picked", None)
@@ -615,6 +662,7 @@ def build_outcome(matches: list[KeyMatch], base: SideConfig, cand: SideConfig, p
             out.failures.append((key, f"{type(exc).__name__}: {exc}"))
     if runtime_found:
         out.findings = _group_runtime(out.findings, runtime_found, base, cand)
+        out.findings = _group_across_files(out.findings, runtime_found, base, cand)
     out.dead = _dead_groups(dead)
     for group in out.dead:
         if group.grouped:

@@ -707,3 +707,20 @@ def test_keyword_arguments_of_utilities_and_trackers_are_not_settings(tmp_path):
     titles = _titles(_run(tmp_path, {"train.py": train}, {"train.py": cand}))
     assert any("adam.lr" in t for t in titles)  # a library call of training is still read
     assert not [t for t in titles if "timeout" in t or "sync_tensorboard" in t], titles
+
+
+def test_one_key_changed_in_many_run_time_files_is_one_finding(tmp_path):
+    """The real shape: a release renames the tracking group and doubles the buffer in every
+    per-dataset YAML a `--file` runner picks (hundreds of one-key findings before)."""
+    envs = [f"Game{i}-v5" for i in range(7)]
+    base = {"runner.py": RUNNER, "agent.py": AGENT}
+    base.update({f"configs/atari/g{i}.yaml": PONG.replace("Pong-v5", env) for i, env in enumerate(envs)})
+    cand = {f"configs/atari/g{i}.yaml": PONG.replace("Pong-v5", env).replace("1500", "3000") for i, env in enumerate(envs)}
+    result = _run(tmp_path, base, cand)
+    grouped = _with(result, "Config `max_epochs` changed value in 7 files picked at run time (1500 → 3000)")
+    assert grouped.severity.value == "significant"
+    paths = [k["path"] for k in grouped.evidence[-1].details["keys"]]
+    assert sorted(paths) == [f"configs/atari/g{i}.yaml" for i in range(7)]
+    assert not [t for t in _titles(result) if "max_epochs" in t and t is not grouped.title]  # not also one by one
+    few = {k: v for k, v in list(cand.items())[:5]}  # up to PER_KEY_MAX files: one finding per file
+    assert len([t for t in _titles(_run(tmp_path / "few", base, few)) if "max_epochs" in t]) == 5

@@ -9,12 +9,18 @@ call through `**kwargs`) counts as live. A finding is moved to the no-effect sec
 every location it names is dead and no guard flag differs between the commits (then the flag
 change is the finding, not the branch body).
 
+A branch that only a declared default keeps off (a constructor parameter a config may pass, an
+argparse default a launch command may change) is not dead, but a finding all of whose candidate-side
+code lies in such a branch, for an option that is new or also off by default at the baseline, is
+lowered to low: it matters only to runs that set the option ("off by default").
+
 Hook: `apply_guards(results, changeset)` runs before ranking, over every analyzer's code findings.
 """
 
 from __future__ import annotations
 
 import ast
+import contextvars
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -27,6 +33,7 @@ from investigator.models import (
     HypothesisStatus,
     Location,
     NoEffectChange,
+    Severity,
 )
 
 UNKNOWN = object()  # a value that cannot be proven
@@ -35,6 +42,10 @@ CONFIG_SOURCE = "config_forensics"
 _ROOTS = {"self", "cfg", "config", "args", "opt", "opts", "conf", "hparams", "params", "flags", "FLAGS"}
 _CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".toml", ".cfg", ".ini", ".sh")
 _SCAN_LIMIT = 4000  # files read for the override scan; a bigger tree makes source defaults unknown
+# Defaults mode: a declared default counts even when a run may override it (a constructor called
+# through `**cfg`, an option the launch command may set). Used only to lower a finding to low
+# ("off by default"), never to move it out of the findings.
+_DEFAULTS = contextvars.ContextVar("guards_defaults", default=False)
 
 
 @dataclass
@@ -241,7 +252,7 @@ def _from_effective(side: Side, name: tuple[str, ...]) -> object | None:
                                for k in keys):
         return UNKNOWN
     where = side.where.get(keys[0], keys[0])
-    if _assigned_elsewhere(side, leaf, where):
+    if not _DEFAULTS.get() and _assigned_elsewhere(side, leaf, where):
         return UNKNOWN
     return Value(side.effective[keys[0]], where)
 
@@ -323,7 +334,7 @@ def _param_default(side: Side, tree: ast.Module, line: int, name: str) -> object
     index = positional.index(name) if name in positional else None
     if index is not None and cls is not None and positional and positional[0] in ("self", "cls"):
         index -= 1
-    if not _never_overridden(side, callee, name, index):
+    if not _DEFAULTS.get() and not _never_overridden(side, callee, name, index):
         return UNKNOWN
     return Value(default, f"{fn.name}() parameter `{name}`, line {fn.lineno}")
 
@@ -457,10 +468,14 @@ def _declared_default(side: Side, attr: str) -> object:
                 names = {dest} if dest else {f.lstrip("-").replace("-", "_") for f in flags}
                 if attr not in names:
                     continue
+                default = next((k.value for k in node.keywords if k.arg == "default"), None)
+                if _DEFAULTS.get() and isinstance(default, ast.Constant):
+                    found.append(Value(default.value, f"{path}:{node.lineno}"))
+                    continue
                 return UNKNOWN  # a command-line option: the value is chosen at run time
     if not found or len({repr(v.value) for v in found}) != 1:
         return UNKNOWN if found else ABSENT
-    if _mentioned_as_override(side, attr, exclude=None):
+    if not _DEFAULTS.get() and _mentioned_as_override(side, attr, exclude=None):
         return UNKNOWN
     return found[0]
 
@@ -573,6 +588,29 @@ def dead_reason(f: Finding, sides: dict[str, Side]) -> str | None:
     return ("dead branch at both commits: " + unique[0]) if both else "dead branch: " + "; ".join(reasons)
 
 
+def off_by_default_reason(f: Finding, sides: dict[str, Side]) -> str | None:
+    """Why finding `f` matters only to runs that set an option: every candidate-side location is in
+    a branch its option's default keeps off, and the option is new or off by default at the
+    baseline too. None when that cannot be shown (then the finding keeps its severity)."""
+    if not is_code_finding(f) or f.severity.weight <= 1:
+        return None
+    token = _DEFAULTS.set(True)
+    try:
+        reasons: list[str] = []
+        for loc in f.locations:
+            if loc.side != "candidate":
+                continue
+            if loc.line is None:
+                return None
+            guard = dead_guard(sides["candidate"], loc.path, loc.line)
+            if guard is None or guard.test is None or not _other_side_agrees(guard, sides["baseline"], _other_path(f, loc)):
+                return None
+            reasons.append(guard.reason)
+        return "; ".join(dict.fromkeys(reasons)) or None
+    finally:
+        _DEFAULTS.reset(token)
+
+
 def _other_path(f: Finding, loc: Location) -> str:
     other = f.location_at("candidate" if loc.side == "baseline" else "baseline")
     return other.path if other else loc.path
@@ -615,17 +653,23 @@ def apply_guards(results: dict[str, AnalyzerResult], changeset: Any, request: An
     changed: dict[str, AnalyzerResult] = {}
     for name, result in results.items():
         kept, dead = [], []
+        lowered = False
         for f in result.findings:
             try:
                 reason = dead_reason(f, sides)
             except (RecursionError, ValueError, TypeError):  # an unreadable shape counts as live
                 reason = None
             if reason is None:
-                kept.append(f)
+                try:
+                    default_off = off_by_default_reason(f, sides)
+                except (RecursionError, ValueError, TypeError):
+                    default_off = None
+                lowered = lowered or default_off is not None
+                kept.append(f if default_off is None else _lowered(f, default_off))
             else:
                 dead.append(NoEffectChange(subsystem=f.subsystem, title=f.title, reason=reason,
                                            locations=f.locations, source=f.source, details={"was": f.severity.value}))
-        if dead:
+        if dead or lowered:
             # A hypothesis supported only by dead findings loses that support.
             live = {h for f in kept for h in f.hypotheses}
             kept_ids = {id(f) for f in kept}
@@ -635,3 +679,10 @@ def apply_guards(results: dict[str, AnalyzerResult], changeset: Any, request: An
             changed[name] = result.model_copy(update={"findings": kept, "no_effect": [*result.no_effect, *dead],
                                                       "hypothesis_updates": updates})
     return changed
+
+
+def _lowered(f: Finding, reason: str) -> Finding:
+    """`f` as a low finding: the changed code runs only for runs that turn an option on."""
+    note = (f" Low: the changed code runs only when an option is set; by default it does not: {reason} "
+            f"(it is {f.severity.value} for runs that set it).")
+    return f.model_copy(update={"severity": Severity.low, "rationale": f.rationale + note})

@@ -273,3 +273,75 @@ def test_nested_dict_flags_are_told_apart_by_their_section(tmp_path):
         assert bool(_dead(inv)) is dead and bool(_clip(inv)) is not dead, section
         if dead:
             assert "config.yaml:3" in _dead(inv)[0].reason
+
+
+# ---- options off by default: a branch that only a declared default keeps off ---------------------
+# The real shape (rsl_rl v2.2.2..v2.2.3): PPO gains `normalize_advantage_per_mini_batch=False`, the
+# constructor is called with `**alg_cfg` (so a config may set it), and the update gains
+# `if self.normalize_advantage_per_mini_batch:` around a per-minibatch normalisation.
+
+PPO_SRC = '''\
+import torch
+
+
+class PPO:
+    def __init__(self, policy, lr=3e-4{param}):
+        self.policy = policy
+        self.optimizer = torch.optim.Adam(policy.parameters(), lr=lr)
+{assign}
+    def update(self, obs, actions, advantages, old_logp):
+        logp = self.policy.log_prob(obs, actions)
+{branch}        ratio = torch.exp(logp - old_logp)
+        loss = -(ratio * advantages).mean()
+        self.optimizer.zero_grad()
+        loss.backward()
+        self.optimizer.step()
+'''
+RUNNER_SRC = '''\
+import yaml
+
+from ppo import PPO
+from policy import Policy
+
+
+def main():
+    alg_cfg = yaml.safe_load(open("alg.yaml"))
+    algo = PPO(Policy(), **alg_cfg)
+    for batch in range(100):
+        algo.update(*batch)
+
+
+if __name__ == "__main__":
+    main()
+'''
+BRANCH = ("        if self.per_minibatch:\n"
+          "            advantages = (advantages - advantages.mean()) / (advantages.std() + 1e-8)\n")
+
+
+def _ppo(default: str | None) -> str:
+    if default is None:
+        return PPO_SRC.format(param="", assign="", branch="")
+    return PPO_SRC.format(param=f", per_minibatch={default}", assign="        self.per_minibatch = per_minibatch\n",
+                          branch=BRANCH)
+
+
+def _normalisation(inv: Investigation) -> list:
+    return [f for f in inv.findings
+            if any(loc.side == "candidate" and loc.path == "ppo.py" and loc.line in (11, 12, 13) for loc in f.locations)]
+
+
+def test_new_option_off_by_default_is_low_not_dropped(tmp_path):
+    base = {"ppo.py": _ppo(None), "train.py": RUNNER_SRC, "alg.yaml": "lr: 0.0003\n", "policy.py": "class Policy: ...\n"}
+    inv = _run(tmp_path, base, {"ppo.py": _ppo("False")})
+    found = _normalisation(inv)
+    assert found, [f.title for f in inv.findings]
+    assert all(f.severity.value == "low" for f in found)
+    assert "by default it does not" in found[0].rationale and "`self.per_minibatch` = False" in found[0].rationale
+    assert not _dead(inv)  # a config may still set it: a finding, not a no-effect item
+
+
+def test_new_option_on_by_default_keeps_its_severity(tmp_path):
+    base = {"ppo.py": _ppo(None), "train.py": RUNNER_SRC, "alg.yaml": "lr: 0.0003\n", "policy.py": "class Policy: ...\n"}
+    inv = _run(tmp_path, base, {"ppo.py": _ppo("True")})
+    found = _normalisation(inv)
+    assert found and any(f.severity.value != "low" for f in found), [(f.title, f.severity) for f in found]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
@@ -310,6 +310,27 @@ def _unit(match: KeyMatch, base: SideConfig, cand: SideConfig) -> tuple[str, str
     return entry.path, entry.key.split(".", 1)[0]
 
 
+def _merged(members: list[Finding], id_: str, title: str, why: str, summary: str, keys: list[dict[str, Any]],
+            fix_prefix: str) -> Finding:
+    """One finding standing for `members`: the most severe member's severity, impact, location and
+    fix, every member's key in the evidence (`details["keys"]`)."""
+    top = max(members, key=lambda f: f.severity.weight)
+    return Finding(
+        id=id_, source=SOURCE, subsystem=top.subsystem, severity=top.severity,
+        confidence=min(f.confidence for f in members), title=title, impact=top.impact,
+        rationale=f"{why} The most severe: {top.title} ({top.rationale})", locations=top.locations,
+        evidence=[*top.evidence[:1], Evidence(kind=EvidenceKind.config, summary=summary, locations=[],
+                                               details={"keys": keys})],
+        fix=fix_prefix + top.fix, hypotheses=sorted({h for f in members for h in f.hypotheses}),
+    )
+
+
+def _replace(findings: list[Finding], merged: dict[int, Finding | None]) -> list[Finding]:
+    """`findings` with each merged group in place of its most severe member, the other members gone."""
+    kept = (merged.get(id(f), f) for f in findings)
+    return [f for f in kept if f is not None]
+
+
 def _group_runtime(findings: list[Finding], found: list[tuple[Finding, KeyMatch, str]], base: SideConfig,
                    cand: SideConfig) -> list[Finding]:
     """One finding per file (or section) a run picks at run time and status, when more than
@@ -333,31 +354,14 @@ def _group_runtime(findings: list[Finding], found: list[tuple[Finding, KeyMatch,
         where = f"section `{section}` of `{path}`" if section else f"`{path}`"
         verb = _VERB.get(status, status.value)
         keys = [{"key": m.key, "baseline": _value(m.baseline), "candidate": _value(m.candidate)} for _, m, _ in items]
-        group = Finding(
-            id=f"{SOURCE}:{path}:{section}:{status.value}", source=SOURCE, subsystem=top.subsystem,
-            severity=top.severity, confidence=min(f.confidence for f in members),
-            title=f"Config {where}: {len(items)} keys {verb} ({', '.join(shown)}, … +{len(items) - len(shown)})",
-            impact=top.impact,
-            rationale=(f"{where} is picked at run time by `{items[0][2]}`: these {len(items)} keys matter to the "
-                       f"runs that use it. The most severe: {top.title} ({top.rationale})"),
-            locations=top.locations,
-            evidence=[*top.evidence[:1], Evidence(kind=EvidenceKind.config, summary=f"{len(items)} keys {verb}",
-                                                   locations=[], details={"keys": keys})],
-            fix=f"Review {where}: " + top.fix,
-            hypotheses=sorted({h for f in members for h in f.hypotheses}),
-        )
+        group = _merged(members, f"{SOURCE}:{path}:{section}:{status.value}",
+                        f"Config {where}: {len(items)} keys {verb} ({', '.join(shown)}, … +{len(items) - len(shown)})",
+                        f"{where} is picked at run time by `{items[0][2]}`: these {len(items)} keys matter to the "
+                        f"runs that use it.", f"{len(items)} keys {verb}", keys, f"Review {where}: ")
         merged[id(top)] = group
         for f in members:
             merged.setdefault(id(f), None)
-    if not merged:
-        return findings
-    out = []
-    for f in findings:
-        if id(f) not in merged:
-            out.append(f)
-        elif merged[id(f)] is not None:
-            out.append(merged[id(f)])  # type: ignore[arg-type]
-    return out
+    return _replace(findings, merged)
 
 
 def _group_across_files(findings: list[Finding], found: list[tuple[Finding, KeyMatch, str]], base: SideConfig,
@@ -385,26 +389,15 @@ def _group_across_files(findings: list[Finding], found: list[tuple[Finding, KeyM
         values = sorted({f"{k['baseline']} → {k['candidate']}" if status is MatchStatus.changed else str(k["candidate"])
                          for k in keys})
         shown = ", ".join(values[:EXAMPLE_KEYS]) + (f", … ({len(values)} distinct)" if len(values) > EXAMPLE_KEYS else "")
-        group = Finding(
-            id=f"{SOURCE}:files:{leaf}:{status.value}", source=SOURCE, subsystem=top.subsystem,
-            severity=top.severity, confidence=min(f.confidence for f in members),
-            title=f"Config `{leaf}` {verb} in {len(items)} files picked at run time ({shown})",
-            impact=top.impact,
-            rationale=(f"Each of these {len(items)} files is picked at run time by `{items[0][2]}`; the change matters "
-                       f"to the runs that use one of them. The most severe: {top.title} ({top.rationale})"),
-            locations=top.locations,
-            evidence=[*top.evidence[:1], Evidence(kind=EvidenceKind.config, summary=f"`{leaf}` {verb} in {len(items)} files",
-                                                   locations=[], details={"keys": keys})],
-            fix=f"Review `{leaf}` in the files your runs use: " + top.fix,
-            hypotheses=sorted({h for f in members for h in f.hypotheses}),
-        )
+        group = _merged(members, f"{SOURCE}:files:{leaf}:{status.value}",
+                        f"Config `{leaf}` {verb} in {len(items)} files picked at run time ({shown})",
+                        f"Each of these {len(items)} files is picked at run time by `{items[0][2]}`; the change "
+                        f"matters to the runs that use one of them.", f"`{leaf}` {verb} in {len(items)} files", keys,
+                        f"Review `{leaf}` in the files your runs use: ")
         merged[id(top)] = group
         for f in members:
             merged.setdefault(id(f), None)
-    if not merged:
-        return findings
-    kept = (merged.get(id(f), f) for f in findings)
-    return [f for f in kept if f is not None]
+    return _replace(findings, merged)
 
 
 def _sections_of(config: SideConfig) -> set[str]:

@@ -36,6 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from real_common import (  # noqa: E402
     GitError,
+    check_inputs,
     git,
     investigate_cmd,
     mirror_path,
@@ -488,12 +489,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: unknown case ids {sorted(unknown)}", file=sys.stderr)
             return 2
         cases = [c for c in cases if c.id in a.only]
-    if not shutil.which(a.investigate):
-        print(f"error: --investigate {a.investigate} is not an executable", file=sys.stderr)
-        return 2
-    mirrors = Path(a.mirrors)
-    if not mirrors.is_dir():
-        print(f"error: --mirrors {mirrors} is not a directory", file=sys.stderr)
+    mirrors = check_inputs(a.investigate, a.mirrors)
+    if isinstance(mirrors, str):
+        print(mirrors, file=sys.stderr)
         return 2
     rows: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="real-bugs-") as tmpd:

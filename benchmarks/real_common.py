@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import time
@@ -26,6 +27,16 @@ CRASH_RE = re.compile(
     r"|\b[A-Z]\w*(?:Error|Exception)\(|Traceback \(most recent call last\)"
 )
 TRACEBACK = "Traceback (most recent call last)"
+
+
+def check_inputs(investigate: str, mirrors: str) -> Path | str:
+    """The mirrors directory, or the one-line error for a missing executable or directory."""
+    if not shutil.which(investigate):
+        return f"error: --investigate {investigate} is not an executable"
+    path = Path(mirrors)
+    if not path.is_dir():
+        return f"error: --mirrors {path} is not a directory"
+    return path
 
 
 def mirror_path(mirrors: Path, repo: str) -> Path | None:

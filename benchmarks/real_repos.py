@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from real_common import (  # noqa: E402
     GitError,
     RunResult,
+    check_inputs,
     git,
     investigate_cmd,
     median,
@@ -237,12 +238,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if a.only:
         ranges = [r for r in ranges if r.repo in set(a.only)]
-    if not shutil.which(a.investigate):
-        print(f"error: --investigate {a.investigate} is not an executable", file=sys.stderr)
-        return 2
-    mirrors = Path(a.mirrors)
-    if not mirrors.is_dir():
-        print(f"error: --mirrors {mirrors} is not a directory", file=sys.stderr)
+    mirrors = check_inputs(a.investigate, a.mirrors)
+    if isinstance(mirrors, str):
+        print(mirrors, file=sys.stderr)
         return 2
     recs: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="real-repos-") as tmpd:

@@ -74,19 +74,7 @@ def changed_units(
     taken_l, taken_r = Counter(movable), Counter(movable)
     kept: list[tuple[list[Unit], list[Unit]]] = []
     for olds, news in blocks:
-        o2, n2 = [], []
-        for u in olds:
-            k = unit_key(u)
-            if taken_l[k] > 0:
-                taken_l[k] -= 1
-            else:
-                o2.append(u)
-        for u in news:
-            k = unit_key(u)
-            if taken_r[k] > 0:
-                taken_r[k] -= 1
-            else:
-                n2.append(u)
+        o2, n2 = _untaken(olds, taken_l), _untaken(news, taken_r)
         if o2 or n2:
             kept.append((o2, n2))
     base_names, cand_names = _all_names(a), _all_names(b)
@@ -136,3 +124,15 @@ def _is_rename(old: list[str], new: list[str], base_names: set[str], cand_names:
         if o in cand_names or n in base_names:
             return False  # both names exist at one side: a different variable, not a rename
     return bool(mapping) or old == new
+
+
+def _untaken(units: list[Unit], taken: Counter) -> list[Unit]:
+    """The units left once each key's moved copies (counted in `taken`, consumed here) are removed."""
+    out = []
+    for u in units:
+        k = unit_key(u)
+        if taken[k] > 0:
+            taken[k] -= 1
+        else:
+            out.append(u)
+    return out

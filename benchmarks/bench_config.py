@@ -23,11 +23,11 @@ from investigator.config.collect import collect  # noqa: E402
 from investigator.config.effective import build_side  # noqa: E402
 from investigator.config.entry import resolve  # noqa: E402
 from investigator.config.findings import build_outcome  # noqa: E402
-from investigator.config.fixtures import make_large_repo  # noqa: E402
 from investigator.config.matching import Aliases, match  # noqa: E402
 from investigator.git import build_changeset, open_repository, resolve_range  # noqa: E402
 from investigator.playbooks_lib import load_playbooks  # noqa: E402
 from investigator.request import InvestigationRequest  # noqa: E402
+from tests.support.config_repos import make_large_repo  # noqa: E402
 
 
 def main() -> None:

@@ -35,7 +35,7 @@ from investigator.metrics.aliases import MetricCatalog  # noqa: E402
 from investigator.metrics.engine import markdown, run_engine  # noqa: E402
 from investigator.metrics.loading import load_side  # noqa: E402
 from investigator.metrics.rules import RuleOptions  # noqa: E402
-from investigator.metrics.synthetic import make_curve  # noqa: E402
+from tests.support.metric_logs import make_curve  # noqa: E402
 
 
 def write_side(root: Path, rows: int, seeds: int, end: float, seed0: int, narrow: bool = False) -> None:

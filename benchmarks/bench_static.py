@@ -15,7 +15,6 @@ Usage: python benchmarks/bench_static.py [--files 320] [--keep DIR] [--repeat 5]
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import statistics
 import subprocess
@@ -24,17 +23,11 @@ import tempfile
 import time
 from pathlib import Path
 
-ENV = {
-    **os.environ,
-    "GIT_AUTHOR_NAME": "bench",
-    "GIT_AUTHOR_EMAIL": "b@example.com",
-    "GIT_COMMITTER_NAME": "bench",
-    "GIT_COMMITTER_EMAIL": "b@example.com",
-}
+# tests.support (the one git-repository builder) lives in this checkout; appended, so the investigator
+# that is installed or named on PYTHONPATH is still the one measured.
+sys.path.append(str(Path(__file__).resolve().parents[1]))
 
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=repo, env=ENV, capture_output=True, text=True, check=True).stdout
+from tests.support.gitrepo import commit_all, git, init_repo  # noqa: E402
 
 
 def module_source(i: int, variant: int) -> str:
@@ -146,7 +139,7 @@ EXPECTED = [
 
 def build(repo: Path, n_files: int) -> tuple[str, str]:
     repo.mkdir(parents=True)
-    git(repo, "init", "-q", "-b", "main")
+    init_repo(repo)
     n_modules = n_files // 2
     n_configs = n_files - n_modules
     for i in range(n_modules):
@@ -158,9 +151,7 @@ def build(repo: Path, n_files: int) -> tuple[str, str]:
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(yaml_config(i))
     (repo / "train.py").write_text(BASELINE_TRAIN)
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "baseline")
-    base = git(repo, "rev-parse", "HEAD").strip()
+    base = commit_all(repo, "baseline")
     for i in range(n_modules):
         src = repo / "pkg" / f"sub{i % 10}" / f"module_{i}.py"
         if i % 7 == 0:  # moved module
@@ -175,9 +166,7 @@ def build(repo: Path, n_files: int) -> tuple[str, str]:
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(python_config(i))
     (repo / "train.py").write_text(CANDIDATE_TRAIN)
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "refactor: configuration into Python classes")
-    return base, git(repo, "rev-parse", "HEAD").strip()
+    return base, commit_all(repo, "refactor: configuration into Python classes")
 
 
 def main() -> int:

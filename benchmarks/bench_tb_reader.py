@@ -75,7 +75,7 @@ def main() -> int:
     parser.add_argument("--writer", choices=["raw", "torch"], default="raw")
     args = parser.parse_args()
 
-    from investigator.metrics.synthetic import write_tensorboard_run
+    from tests.support.metric_logs import write_tensorboard_run
 
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)

@@ -30,13 +30,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "drill",
-    "GIT_AUTHOR_EMAIL": "drill@example.com",
-    "GIT_COMMITTER_NAME": "drill",
-    "GIT_COMMITTER_EMAIL": "drill@example.com",
-    "GIT_CONFIG_NOSYSTEM": "1",
-}
+# tests.support (the one git-repository builder) lives in this checkout.
+sys.path.append(str(ROOT))
+
+from tests.support.gitrepo import commit_files, git  # noqa: E402
 
 # A stand-in for long analysis steps: the real CLI plus two analyzers that wait after the first
 # wave and write a flag file when they start, so a signal lands while work is in progress.
@@ -64,28 +61,6 @@ sys.exit(main())
 # ----------------------------------------------------------------------------- building inputs
 
 
-def git(repo: Path, *args: str, input_text: str | None = None) -> str:
-    env = {**os.environ, **GIT_ENV, "HOME": str(repo)}
-    proc = subprocess.run(["git", *args], cwd=repo, env=env, input=input_text, capture_output=True, text=True, check=True)
-    return proc.stdout.strip()
-
-
-def commit(repo: Path, files: dict[str, str | bytes | None], message: str) -> str:
-    repo.mkdir(parents=True, exist_ok=True)
-    if not (repo / ".git").exists():
-        git(repo, "init", "-q", "-b", "main")
-    for rel, content in files.items():
-        path = repo / rel
-        if content is None:
-            path.unlink()
-            continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content) if isinstance(content, bytes) else path.write_text(content)
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "--allow-empty", "-m", message)
-    return git(repo, "rev-parse", "HEAD")
-
-
 TRAIN_PY = textwrap.dedent(
     """\
     import hydra
@@ -111,17 +86,17 @@ CONFIG_YAML = "trainer:\n  lr: 0.00025\n  gamma: 0.99\n  ent_coef: 0.01\n  max_g
 def config_repo(root: Path, candidate_config: str | bytes, message: str = "candidate config") -> Path:
     """A Hydra training script whose configs/config.yaml becomes `candidate_config` at the candidate."""
     repo = root / "repo"
-    commit(repo, {"train.py": TRAIN_PY, "configs/config.yaml": CONFIG_YAML}, "baseline")
+    commit_files(repo, {"train.py": TRAIN_PY, "configs/config.yaml": CONFIG_YAML}, "baseline")
     git(repo, "tag", "base")
-    commit(repo, {"configs/config.yaml": candidate_config}, message)
+    commit_files(repo, {"configs/config.yaml": candidate_config}, message)
     return repo
 
 
 def python_repo(root: Path, module: str) -> Path:
     repo = root / "repo"
-    commit(repo, {"train.py": "import torch\nLR = 3e-4\n", "model.py": "x = 1\n"}, "baseline")
+    commit_files(repo, {"train.py": "import torch\nLR = 3e-4\n", "model.py": "x = 1\n"}, "baseline")
     git(repo, "tag", "base")
-    commit(repo, {"model.py": module}, "candidate")
+    commit_files(repo, {"model.py": module}, "candidate")
     return repo
 
 
@@ -158,7 +133,7 @@ def with_nan(curve: Callable[[int, int], list[float]], start_fraction: float) ->
 
 def ambiguous_commits(repo: Path) -> str:
     """Commits made until two share a 4-hex prefix; returns that prefix (an ambiguous short SHA)."""
-    commit(repo, {"train.py": "LR = 3e-4\n"}, "baseline")
+    commit_files(repo, {"train.py": "LR = 3e-4\n"}, "baseline")
     stream = []
     for i in range(3000):  # 4 hex digits: a shared prefix among 3000 commits is all but certain
         stream.append(f"commit refs/heads/many\nmark :{i + 1}\ncommitter d <d@e> {1_700_000_000 + i} +0000\ndata 6\nc{i:04d}\n\n")
@@ -384,7 +359,7 @@ def _build_demo_nonempty(tmp: Path) -> Run:
 
 def _build_demo_dot(tmp: Path) -> Run:
     project = tmp / "project"
-    commit(project, {"src.py": "x = 1\n"}, "mine")
+    commit_files(project, {"src.py": "x = 1\n"}, "mine")
     return Run(["demo", "--workdir", ".", "--output", str(tmp / "out")], out=tmp / "out", cwd=project, state={"root": project, "tree": _tree(project)})
 
 
@@ -398,8 +373,8 @@ def _build_signal(signum: int) -> Callable[[Path], Run]:
 
 def _build_unborn(tmp: Path) -> Run:
     repo = tmp / "repo"
-    commit(repo, {"train.py": "LR = 3e-4\n"}, "baseline")
-    commit(repo, {"train.py": "LR = 3e-3\n"}, "candidate")
+    commit_files(repo, {"train.py": "LR = 3e-4\n"}, "baseline")
+    commit_files(repo, {"train.py": "LR = 3e-3\n"}, "candidate")
     git(repo, "symbolic-ref", "HEAD", "refs/heads/never-born")
     return Run(["--repo", str(repo), "--baseline-commit", "main~1", "--candidate-commit", "main"], out=tmp / "out")
 
@@ -407,7 +382,7 @@ def _build_unborn(tmp: Path) -> Run:
 def _build_shallow(tmp: Path) -> Run:
     origin = tmp / "origin"
     for i in range(3):
-        commit(origin, {"train.py": f"LR = {i}e-4\n"}, f"c{i}")
+        commit_files(origin, {"train.py": f"LR = {i}e-4\n"}, f"c{i}")
     base = git(origin, "rev-parse", "HEAD~2")
     clone = tmp / "clone"
     subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{origin}", str(clone)], check=True, capture_output=True)
@@ -418,9 +393,9 @@ def _build_broken_cache(tmp: Path) -> Run:
     import hashlib
 
     origin = tmp / "origin"
-    commit(origin, {"train.py": "LR = 3e-4\n"}, "baseline")
+    commit_files(origin, {"train.py": "LR = 3e-4\n"}, "baseline")
     git(origin, "tag", "base")
-    commit(origin, {"train.py": "LR = 3e-3\n"}, "candidate")
+    commit_files(origin, {"train.py": "LR = 3e-3\n"}, "candidate")
     url = f"file://{origin}"
     cache = tmp / "cache"
     (cache / "repos" / hashlib.sha256(url.encode()).hexdigest()[:16]).mkdir(parents=True)  # an interrupted clone
@@ -429,8 +404,8 @@ def _build_broken_cache(tmp: Path) -> Run:
 
 def _build_tree_ref(tmp: Path) -> Run:
     repo = tmp / "repo"
-    commit(repo, {"train.py": "LR = 3e-4\n"}, "baseline")
-    commit(repo, {"train.py": "LR = 3e-3\n"}, "candidate")
+    commit_files(repo, {"train.py": "LR = 3e-4\n"}, "baseline")
+    commit_files(repo, {"train.py": "LR = 3e-3\n"}, "candidate")
     return Run(["--repo", str(repo), "--baseline-commit", git(repo, "rev-parse", "HEAD~1^{tree}")], out=tmp / "out")
 
 
@@ -438,9 +413,9 @@ def _build_html_image(tmp: Path) -> Run:
     secret = tmp / "private.png"
     secret.write_bytes(b"\x89PNG\r\n\x1a\nDRILL-PRIVATE-BYTES")
     repo = tmp / "repo"
-    commit(repo, {"train.py": "LR = 3e-4\n"}, "baseline")
+    commit_files(repo, {"train.py": "LR = 3e-4\n"}, "baseline")
     git(repo, "tag", "base")
-    commit(repo, {"train.py": "LR = 3e-3\n"}, f"tune lr ![x]({secret})")
+    commit_files(repo, {"train.py": "LR = 3e-3\n"}, f"tune lr ![x]({secret})")
     return Run(["--repo", str(repo), "--baseline-commit", "base", "--format", "html", "--format", "json"], out=tmp / "out", state={"secret": secret})
 
 

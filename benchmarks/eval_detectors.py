@@ -10,8 +10,13 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
+from pathlib import Path
 
-from investigator.detectors.evalsuite import run_suite, summary_table
+# The suite lives in this checkout's tests/support; appended, so the installed investigator (or the one
+# named on PYTHONPATH) is still the one evaluated.
+sys.path.append(str(Path(__file__).resolve().parents[1]))
+
+from tests.support.evalsuite import run_suite, summary_table  # noqa: E402
 
 
 def main() -> int:

@@ -11,7 +11,7 @@ import pytest
 from investigator import budget
 from investigator.analyzers.base import all_analyzers
 from investigator.cli import main
-from tests.conftest import commit_files, git
+from tests.support.gitrepo import commit_files, git
 
 
 def test_value_and_errors_come_back_within_budget():

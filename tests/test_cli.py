@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from investigator.cli import main
-from tests.conftest import commit_files, git
+from tests.support.gitrepo import commit_files, git
 
 
 def _run(argv, capsys):
@@ -101,7 +101,7 @@ def test_logs_only_mode_needs_no_repository(tmp_path, capsys):
     """TensorBoard runs at both commits, 4 seeds each, the candidate clearly worse: exit 1 on --fail-on."""
     import numpy as np
 
-    from investigator.metrics.synthetic import write_tensorboard_run
+    from tests.support.metric_logs import write_tensorboard_run
 
     steps = np.arange(0, 20_000, 500)
     for side, final in (("base", 400.0), ("cand", 150.0)):

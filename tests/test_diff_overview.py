@@ -6,7 +6,7 @@ from investigator.git import build_changeset, open_repository, resolve_range
 from investigator.playbooks_lib import load_playbooks
 from investigator.request import InvestigationRequest
 from investigator.triage import triage_changeset
-from tests.conftest import commit_files
+from tests.support.gitrepo import commit_files
 
 GOOD = "def update(optimizer):\n    optimizer.step()\n"
 BAD = "def update(optimizer:\n    optimizer.step()\n"

@@ -5,7 +5,7 @@ import subprocess
 import pytest
 
 from investigator.git import InputError, build_changeset, open_repository, resolve_range
-from tests.conftest import commit_files, git
+from tests.support.gitrepo import commit_files, git
 
 
 @pytest.fixture()

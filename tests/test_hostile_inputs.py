@@ -10,7 +10,7 @@ import time
 import pytest
 
 from investigator.cli import main
-from tests.conftest import commit_files, git
+from tests.support.gitrepo import commit_files, git
 
 BASE_YAML = "trainer:\n  lr: 0.00025\n  batch_size: 64\n  epochs: 10\n  gamma: 0.99\nenv:\n  name: cartpole\n  num_envs: 8\n"
 TRAIN = ("import yaml\n\n\ndef main():\n    cfg = yaml.safe_load(open('config/train.yaml'))\n"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import commit_files, git
+from tests.support.gitrepo import commit_files, git
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 MIRRORS = Path(os.environ.get("INVESTIGATOR_MIRRORS", "/tmp/repos"))

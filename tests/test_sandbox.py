@@ -4,7 +4,7 @@ import sys
 import time
 
 from investigator.sandbox import export_commit, run_isolated
-from tests.conftest import commit_files
+from tests.support.gitrepo import commit_files
 
 
 def test_timeout_kills_the_whole_process_group(tmp_path):

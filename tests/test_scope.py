@@ -11,7 +11,7 @@ import pytest
 from investigator.cli import main
 from investigator.models import Evidence, EvidenceKind, Finding, Location, Severity
 from investigator.scope import apply_scope, import_closure, out_of_scope_kind
-from tests.conftest import commit_files, git
+from tests.support.gitrepo import commit_files, git
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import commit_files, git
+from tests.support.gitrepo import commit_files, git
 
 # The real CLI in a subprocess, plus two analyzers that wait after the first wave: they write a file
 # when they start, so the test signals at a known point (after diff_overview found its finding).

@@ -5,7 +5,7 @@ import pytest
 from investigator.git import build_changeset, open_repository, resolve_range
 from investigator.playbooks_lib import load_playbooks
 from investigator.triage import triage_changeset
-from tests.conftest import commit_files
+from tests.support.gitrepo import commit_files
 
 TRAINER = '''\
 import torch

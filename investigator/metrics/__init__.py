@@ -6,7 +6,6 @@
 - `rules/`: registered single-run and comparison rules, one module each.
 - `stats`: IQM, stratified bootstrap intervals, P(improvement), Mann-Whitney, the verdict rule.
 - `engine`: runs -> findings, hypothesis updates, table, figures; `analyzer`: the `metric_forensics` analyzer.
-- `synthetic`: writes event files / CSV / JSONL with known curves, for tests and the demo.
 
 See docs/metrics.md.
 """

@@ -8,11 +8,11 @@ import pytest
 
 from investigator.analyzers.base import AnalysisContext
 from investigator.config.analyzer import ConfigForensics
-from investigator.config.fixtures import make_migration_repo
 from investigator.git import build_changeset, open_repository, resolve_range
 from investigator.models import AnalyzerResult
 from investigator.playbooks_lib import load_playbooks
 from investigator.request import InvestigationRequest
+from tests.support.config_repos import make_migration_repo
 
 BROKEN = {"project/broken.py": "def broken(:\n    pass\n", "configs/broken.yaml": "a: [1, 2\n"}
 

@@ -2,10 +2,10 @@
 
 from investigator.analyzers.base import AnalysisContext, all_analyzers
 from investigator.config.analyzer import ConfigForensics
-from investigator.config.fixtures import commit, init_repo, write_tree
 from investigator.models import EvidenceKind, HypothesisStatus, Severity
 from investigator.playbooks_lib import load_playbooks
 from investigator.request import InvestigationRequest
+from tests.support.gitrepo import commit_all, init_repo, write_files
 
 from .conftest import analyse
 
@@ -111,10 +111,10 @@ def test_given_entries_and_missing_entry(migration, tmp_path):
 def test_identical_commits_report_nothing(tmp_path):
     repo = tmp_path / "same"
     init_repo(repo)
-    write_tree(repo, {"train.py": "import argparse\np = argparse.ArgumentParser()\n"
+    write_files(repo, {"train.py": "import argparse\np = argparse.ArgumentParser()\n"
                                   "p.add_argument('--lr', default=0.1)\nargs = p.parse_args()\nprint(args.lr)\n"})
-    sha = commit(repo, "one")
-    sha2 = commit(repo, "empty")
+    sha = commit_all(repo, "one")
+    sha2 = commit_all(repo, "empty")
     result = analyse(repo, sha, sha2, tmp_path)
     assert result.findings == [] and result.no_effect == [] and result.failures == []
     assert [v.what for v in result.verified] == ["lr 0.1 identical"]
@@ -125,10 +125,10 @@ def test_changed_value_whose_consumer_is_commented_out_at_both_commits(tmp_path)
     init_repo(repo)
     train = ("import hydra\n\n@hydra.main(config_path='conf', config_name='c')\ndef main(cfg):\n"
              "    print(cfg.trainer.lr)\n    # profiler(cfg.profiler.sample_every)\n\nmain()\n")
-    write_tree(repo, {"train.py": train, "conf/c.yaml": "trainer:\n  lr: 0.1\nprofiler:\n  sample_every: 100\n"})
-    base = commit(repo, "base")
-    write_tree(repo, {"conf/c.yaml": "trainer:\n  lr: 0.2\nprofiler:\n  sample_every: 1\n"})
-    cand = commit(repo, "cand")
+    write_files(repo, {"train.py": train, "conf/c.yaml": "trainer:\n  lr: 0.1\nprofiler:\n  sample_every: 100\n"})
+    base = commit_all(repo, "base")
+    write_files(repo, {"conf/c.yaml": "trainer:\n  lr: 0.2\nprofiler:\n  sample_every: 1\n"})
+    cand = commit_all(repo, "cand")
     result = analyse(repo, base, cand, tmp_path)
     assert [f.evidence[0].details["key"] for f in result.findings] == ["trainer.lr"]
     assert result.findings[0].severity is Severity.critical
@@ -185,13 +185,13 @@ def test_analyzer_records_internal_error(migration, tmp_path, monkeypatch):
 def test_file_broken_at_both_commits_is_one_failure(tmp_path):
     repo = tmp_path / "both"
     init_repo(repo)
-    write_tree(repo, {"train.py": "import argparse\np = argparse.ArgumentParser()\n"
+    write_files(repo, {"train.py": "import argparse\np = argparse.ArgumentParser()\n"
                                   "p.add_argument('--lr', default=0.1)\nprint(p.parse_args().lr)\n",
                       "chart/values.yaml": "a: {{ .Values.x }\n"})
-    base = commit(repo, "one")
-    write_tree(repo, {"train.py": "import argparse\np = argparse.ArgumentParser()\n"
+    base = commit_all(repo, "one")
+    write_files(repo, {"train.py": "import argparse\np = argparse.ArgumentParser()\n"
                                   "p.add_argument('--lr', default=0.2)\nprint(p.parse_args().lr)\n"})
-    cand = commit(repo, "two")
+    cand = commit_all(repo, "two")
     result = analyse(repo, base, cand, tmp_path)
     assert [(f.path, f.message.split(" chart")[0]) for f in result.failures] == [
         ("chart/values.yaml", "baseline and candidate")]
@@ -201,12 +201,12 @@ def test_file_broken_at_both_commits_is_one_failure(tmp_path):
 def test_entry_found_only_at_one_side_compares_with_all_config(tmp_path):
     repo = tmp_path / "one_side"
     init_repo(repo)
-    write_tree(repo, {"lib/config.yaml": "trainer:\n  lr: 0.1\n  gamma: 0.99\n"})
-    base = commit(repo, "library only")
-    write_tree(repo, {"lib/config.yaml": None,
+    write_files(repo, {"lib/config.yaml": "trainer:\n  lr: 0.1\n  gamma: 0.99\n"})
+    base = commit_all(repo, "library only")
+    write_files(repo, {"lib/config.yaml": None,
                       "train.py": "import argparse\np = argparse.ArgumentParser()\np.add_argument('--lr', default=0.2)\n"
                                   "p.add_argument('--gamma', default=0.99)\na = p.parse_args()\nprint(a.lr, a.gamma)\n"})
-    cand = commit(repo, "script")
+    cand = commit_all(repo, "script")
     result = analyse(repo, base, cand, tmp_path)
     assert [f.title for f in result.findings] == ["Config `lib.config.trainer.lr → lr` changed: 0.1 → 0.2"]
     assert result.findings[0].confidence < 0.7

@@ -6,7 +6,7 @@ import pytest
 
 from investigator.request import InvestigationRequest
 from investigator.workflow import run_investigation
-from tests.conftest import commit_files
+from tests.support.gitrepo import commit_files
 
 TRAIN = '''\
 import hydra

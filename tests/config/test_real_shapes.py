@@ -25,7 +25,7 @@ from investigator.config.matching import match
 from investigator.config.model import ConfigEntry, EntryKind, MatchStatus
 from investigator.models import AnalyzerResult
 from tests.config.conftest import analyse
-from tests.conftest import commit_files
+from tests.support.gitrepo import commit_files
 
 
 def _run(tmp_path: Path, base: dict[str, str], cand: dict[str, str | None]) -> AnalyzerResult:

@@ -16,7 +16,7 @@ from investigator.config.extractors.structured import extract_json, extract_yaml
 from investigator.config.usage import ReadIndex, collect_reads
 from investigator.models import AnalyzerResult
 from tests.config.conftest import analyse
-from tests.conftest import commit_files
+from tests.support.gitrepo import commit_files
 
 
 def _run(tmp_path: Path, base: dict[str, str], cand: dict[str, str | None]) -> AnalyzerResult:

@@ -13,7 +13,7 @@ from investigator.git import build_changeset, open_repository, resolve_range
 from investigator.models import HypothesisStatus
 from investigator.playbooks_lib.schema import load_playbooks
 from investigator.request import InvestigationRequest
-from tests.conftest import commit_files, git
+from tests.support.gitrepo import commit_files, git
 
 TRAIN = """import torch.nn as nn
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from investigator.detectors.base import all_detectors
-from investigator.detectors.evalsuite import BASE_FILES, BUGS, COVERED_ELSEWHERE, REFACTORS, run_suite
+from tests.support.evalsuite import BASE_FILES, BUGS, COVERED_ELSEWHERE, REFACTORS, run_suite
 
 
 def test_suite_shape() -> None:

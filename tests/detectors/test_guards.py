@@ -9,7 +9,7 @@ from pathlib import Path
 from investigator.request import InvestigationRequest
 from investigator.workflow import run_investigation
 from investigator.workflow.state import Investigation
-from tests.conftest import commit_files
+from tests.support.gitrepo import commit_files
 
 TRAIN = '''\
 from dataclasses import dataclass

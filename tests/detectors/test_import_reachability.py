@@ -20,8 +20,8 @@ from investigator.git import build_changeset, open_repository, resolve_range
 from investigator.models import AnalyzerResult
 from investigator.playbooks_lib.schema import load_playbooks
 from investigator.triage import triage_changeset
-from tests.conftest import commit_files
 from tests.detectors.helpers import run_on
+from tests.support.gitrepo import commit_files
 
 BLOCK = "import torch\nfrom torch import nn\n\n\nclass Block(nn.Module):\n    def forward(self, x):\n        return torch.{act}(x)\n"
 HELPER = "import torch.nn as nn\n\n\ndef helper(m, opt, loss):\n    loss.backward()\n    nn.utils.clip_grad_norm_(m.parameters(), {norm})\n    opt.step()\n"

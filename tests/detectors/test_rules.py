@@ -13,6 +13,7 @@ import pytest
 from investigator.detectors.base import all_detectors
 from tests.detectors.helpers import run_on, sources_of
 from tests.detectors.offpolicy_sources import DQN, PPO_LOSS, SAC_ACTOR, STORE
+from tests.support.ppo_source import GAE_MODULE
 
 TRAIN = """
 import torch
@@ -30,23 +31,7 @@ def update(agent, optimizer, batches, args):
     return loss
 """
 
-GAE = """
-def gae(rewards, values, dones, next_value, next_done, gamma, lam):
-    n = len(rewards)
-    adv = [0.0] * n
-    last = 0.0
-    for t in reversed(range(n)):
-        if t == n - 1:
-            nextnonterminal = 1.0 - next_done
-            nextvalues = next_value
-        else:
-            nextnonterminal = 1.0 - dones[t + 1]
-            nextvalues = values[t + 1]
-        delta = rewards[t] + gamma * nextvalues * nextnonterminal - values[t]
-        adv[t] = last = delta + gamma * lam * nextnonterminal * last
-    returns = [a + v for a, v in zip(adv, values)]
-    return adv, returns
-"""
+GAE = GAE_MODULE  # the demo template's compute_gae
 
 LOSS = """
 import torch
@@ -168,8 +153,8 @@ CASES: dict[str, tuple[dict[str, str], dict[str, str], dict[str, str], str]] = {
     "done_mask": (
         {"g.py": GAE},
         {"g.py": edit(edit(GAE, "gamma * nextvalues * nextnonterminal - values[t]", "gamma * nextvalues - values[t]"),
-                      "gamma * lam * nextnonterminal * last", "gamma * lam * last")},
-        {"g.py": edit(GAE, "adv = [0.0] * n", "adv = [0.0 for _ in range(n)]")},
+                      "gamma * gae_lambda * nextnonterminal * lastgaelam", "gamma * gae_lambda * lastgaelam")},
+        {"g.py": edit(GAE, "advantages = torch.zeros_like(rewards)", "advantages = rewards.new_zeros(rewards.shape)")},
         "masking removed",
     ),
     "done_signal": (
@@ -179,9 +164,9 @@ CASES: dict[str, tuple[dict[str, str], dict[str, str], dict[str, str], str]] = {
         "no longer includes truncations",
     ),
     "returns_target": (
-        {"g.py": GAE.replace("    returns = [a + v for a, v in zip(adv, values)]\n", "    returns = adv + values\n")},
-        {"g.py": GAE.replace("    returns = [a + v for a, v in zip(adv, values)]\n", "    returns = adv + rewards\n")},
-        {"g.py": GAE.replace("    returns = [a + v for a, v in zip(adv, values)]\n", "    returns = values + adv\n")},
+        {"g.py": GAE},
+        {"g.py": edit(GAE, "    returns = advantages + values\n", "    returns = advantages + rewards\n")},
+        {"g.py": edit(GAE, "    returns = advantages + values\n", "    returns = values + advantages\n")},
         "different tensors",
     ),
     "loss_clamp": (

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from investigator.detectors.evalsuite import BASE_FILES, Variant, baseline_template, build_repo, edits
 from investigator.models import Finding, Severity
 from investigator.request import InvestigationRequest
 from investigator.workflow import run_investigation
+from tests.support.evalsuite import BASE_FILES, Variant, baseline_template, build_repo, edits
 
 T, L, G, A, S, E = "ppo/train.py", "ppo/loss.py", "ppo/gae.py", "ppo/agent.py", "ppo/schedules.py", "ppo/envs.py"
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import textwrap
 
-from investigator.detectors.evalsuite import BASE_FILES
 from investigator.detectors.pairs import SideIndex
 from investigator.detectors.sources import MemoryTree
 from investigator.flow.graph import LearningFlow
 from investigator.flow.units import units_of
+from tests.support.evalsuite import BASE_FILES
 
 
 def _flow(files: dict[str, str]) -> LearningFlow:

@@ -9,15 +9,15 @@ import pytest
 
 from investigator.analyzers.base import ANALYZER_MODULES, AnalysisContext, all_analyzers
 from investigator.metrics.analyzer import MetricForensicsAnalyzer, options_from
-from investigator.metrics.synthetic import (
+from investigator.models import EvidenceKind, HypothesisStatus, Severity
+from investigator.playbooks_lib.schema import load_playbooks
+from investigator.request import InvestigationRequest
+from tests.support.metric_logs import (
     make_curve,
     write_csv_run,
     write_empty_tensorboard_run,
     write_tensorboard_run,
 )
-from investigator.models import EvidenceKind, HypothesisStatus, Severity
-from investigator.playbooks_lib.schema import load_playbooks
-from investigator.request import InvestigationRequest
 
 S = np.arange(0, 60_000, 1_000)
 

@@ -11,8 +11,8 @@ from investigator.metrics.aliases import MetricCatalog
 from investigator.metrics.engine import markdown, run_engine
 from investigator.metrics.loading import NonFinite, load_side
 from investigator.metrics.rules import RuleOptions
-from investigator.metrics.synthetic import make_curve
 from investigator.models import HypothesisStatus, Severity
+from tests.support.metric_logs import make_curve
 
 S = np.arange(0, 60_000, 1_000)
 RET = "charts/episodic_return"

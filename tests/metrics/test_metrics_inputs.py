@@ -13,13 +13,13 @@ import pytest
 from investigator.cli import main
 from investigator.metrics.analyzer import options_from
 from investigator.metrics.loading import load_side
-from investigator.metrics.synthetic import (
+from investigator.metrics.validation import check_metric_inputs, check_metric_options
+from tests.support.metric_logs import (
     make_curve,
     write_csv_run,
     write_empty_tensorboard_run,
     write_tensorboard_run,
 )
-from investigator.metrics.validation import check_metric_inputs, check_metric_options
 
 S = np.arange(0, 40_000, 1_000)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from investigator.metrics.loading import load_run, load_side
-from investigator.metrics.synthetic import (
+from tests.support.metric_logs import (
     write_csv_run,
     write_empty_tensorboard_run,
     write_jsonl_run,

@@ -7,9 +7,9 @@ import pytest
 
 from investigator.metrics.aliases import MetricCatalog
 from investigator.metrics.rules import RuleOptions, RunView, compare_rules, rule_by_id, single_run_rules
-from investigator.metrics.synthetic import make_curve
 from investigator.models import OTHER_SUBSYSTEM, SUBSYSTEMS
 from investigator.playbooks_lib.schema import load_playbooks
+from tests.support.metric_logs import make_curve
 
 S = np.arange(0, 100_000, 1_000)
 RISE = make_curve(S, start=0, end=100, noise=2, seed=0)

@@ -9,9 +9,9 @@ from investigator.metrics.engine import run_engine
 from investigator.metrics.rules import RuleOptions
 from investigator.metrics.secondary import HYPOTHESES, corrected
 from investigator.metrics.stats import StatOptions
-from investigator.metrics.synthetic import make_curve
 from investigator.models import HypothesisStatus, Severity
 from investigator.playbooks_lib.schema import load_playbooks
+from tests.support.metric_logs import make_curve
 
 S = np.arange(0, 60_000, 1_000)
 

@@ -11,8 +11,8 @@ from tbparse import SummaryReader
 from tensorboard.compat.proto import event_pb2, summary_pb2
 
 from investigator.metrics.crc32c import crc32c, crc32c_many, masked_crc32c
-from investigator.metrics.synthetic import frame_records, write_tensorboard_run
 from investigator.metrics.tfrecord import read_event_file, read_scalars
+from tests.support.metric_logs import frame_records, write_tensorboard_run
 
 
 def tbparse_frame(path) -> pd.DataFrame:

@@ -9,9 +9,21 @@ commented out) and must not produce a critical or significant finding.
 
 from __future__ import annotations
 
+import shutil
 import textwrap
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+
+from investigator.analyzers.base import AnalysisContext
+from investigator.detectors.analyzer import CodeDetectorsAnalyzer
+from investigator.detectors.sources import text_hunks
+from investigator.git import build_changeset, open_repository, resolve_range
+from investigator.playbooks_lib.schema import load_playbooks
+from investigator.request import InvestigationRequest
+from tests.support.gitrepo import commit_files, make_repo
+from tests.support.ppo_source import GAE_MODULE
 
 Files = dict[str, str]
 
@@ -169,29 +181,7 @@ BASE_FILES: Files = {
             return envs, num_envs
         '''
     ),
-    "ppo/gae.py": _src(
-        '''
-        import torch
-
-
-        def compute_gae(rewards, values, dones, next_value, next_done, gamma, gae_lambda):
-            """Generalised advantage estimation over a rollout of shape (steps, envs)."""
-            num_steps = rewards.shape[0]
-            advantages = torch.zeros_like(rewards)
-            lastgaelam = 0
-            for t in reversed(range(num_steps)):
-                if t == num_steps - 1:
-                    nextnonterminal = 1.0 - next_done
-                    nextvalues = next_value
-                else:
-                    nextnonterminal = 1.0 - dones[t + 1]
-                    nextvalues = values[t + 1]
-                delta = rewards[t] + gamma * nextvalues * nextnonterminal - values[t]
-                advantages[t] = lastgaelam = delta + gamma * gae_lambda * nextnonterminal * lastgaelam
-            returns = advantages + values
-            return advantages, returns
-        '''
-    ),
+    "ppo/gae.py": GAE_MODULE,  # the demo template's compute_gae
     "ppo/schedules.py": _src(
         '''
         import math
@@ -787,62 +777,29 @@ class VariantOutcome:
         return self.rank is not None and self.rank <= 3
 
 
-def _git(cwd: str, *args: str) -> None:
-    import subprocess
-
-    env = {"GIT_AUTHOR_NAME": "eval", "GIT_AUTHOR_EMAIL": "eval@example.com", "GIT_COMMITTER_NAME": "eval",
-           "GIT_COMMITTER_EMAIL": "eval@example.com", "PATH": __import__("os").environ.get("PATH", "")}
-    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, env=env, timeout=60)
-
-
-def _write(root: str, files: Files) -> None:
-    from pathlib import Path
-
-    for path, text in files.items():
-        target = Path(root) / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text)
-
-
 def build_repo(root: str, variant: Variant, template: str | None = None) -> None:
     """A git repository with the baseline commit and the variant commit on top of it.
 
     `template` is an existing baseline repository to copy (much faster than re-committing)."""
-    import shutil
-    from pathlib import Path
-
     if template is not None:
         shutil.copytree(template, root, dirs_exist_ok=True)
     else:
-        _git(root, "init", "-q", "-b", "main")
-        _write(root, BASE_FILES)
-        _git(root, "add", "-A")
-        _git(root, "commit", "-q", "-m", "baseline")
+        make_repo(Path(root), [("baseline", BASE_FILES)])
     changed = variant.apply()
-    for path in set(BASE_FILES) - set(changed):
-        (Path(root) / path).unlink()
-    _write(root, {p: t for p, t in changed.items() if BASE_FILES.get(p) != t})
-    _git(root, "add", "-A")
-    _git(root, "commit", "-q", "-m", variant.id)
+    deleted: dict[str, str | None] = {path: None for path in set(BASE_FILES) - set(changed)}
+    written = {p: t for p, t in changed.items() if BASE_FILES.get(p) != t}
+    commit_files(Path(root), {**deleted, **written}, variant.id)
 
 
 def baseline_template(workdir: str) -> str:
     """The baseline repository, built once per suite run."""
-    from pathlib import Path
-
-    root = str(Path(workdir) / "_baseline")
-    Path(root).mkdir(parents=True, exist_ok=True)
-    _git(root, "init", "-q", "-b", "main")
-    _write(root, BASE_FILES)
-    _git(root, "add", "-A")
-    _git(root, "commit", "-q", "-m", "baseline")
-    return root
+    root = Path(workdir) / "_baseline"
+    make_repo(root, [("baseline", BASE_FILES)])
+    return str(root)
 
 
 def _expected_lines(variant: Variant) -> dict[str, set[int]]:
     """Changed lines of the bug's file on each side (baseline path = candidate path in bug variants)."""
-    from investigator.detectors.sources import text_hunks
-
     after = variant.apply()
     out: dict[str, set[int]] = {"baseline": set(), "candidate": set()}
     for h in text_hunks(BASE_FILES.get(variant.path, ""), after.get(variant.path, "")):
@@ -867,15 +824,6 @@ def _matches(finding, variant: Variant, expected: dict[str, set[int]], slack: in
 
 
 def run_variant(variant: Variant, workdir: str, template: str | None = None) -> VariantOutcome:
-    import time
-    from pathlib import Path
-
-    from investigator.analyzers.base import AnalysisContext
-    from investigator.detectors.analyzer import CodeDetectorsAnalyzer
-    from investigator.git import build_changeset, open_repository, resolve_range
-    from investigator.playbooks_lib.schema import load_playbooks
-    from investigator.request import InvestigationRequest
-
     root = str(Path(workdir) / variant.id)
     Path(root).mkdir(parents=True, exist_ok=True)
     build_repo(root, variant, template)

@@ -1,4 +1,4 @@
-"""Generated fixture repositories for tests and benchmarks (git CLI, two commits).
+"""Generated configuration-migration repositories for tests and benchmarks (git CLI, two commits).
 
 `make_migration_repo` writes a small training project whose baseline composes its configuration
 with Hydra YAML and whose candidate moved it into pydantic classes and a recipe function, changing
@@ -7,41 +7,9 @@ some values and keeping others. `make_large_repo` scales the same layout up for 
 
 from __future__ import annotations
 
-import os
-import subprocess
 from pathlib import Path
 
-_ENV = {**os.environ, "GIT_AUTHOR_NAME": "fixture", "GIT_AUTHOR_EMAIL": "f@x", "GIT_COMMITTER_NAME": "fixture",
-        "GIT_COMMITTER_EMAIL": "f@x", "GIT_CONFIG_NOSYSTEM": "1", "HOME": os.environ.get("HOME", "/tmp")}
-
-
-def git(repo: Path, *args: str) -> str:
-    out = subprocess.run(["git", *args], cwd=repo, env=_ENV, check=True, capture_output=True, text=True)
-    return out.stdout.strip()
-
-
-def write_tree(repo: Path, files: dict[str, str | None]) -> None:
-    """Write (or delete, when the content is None) files relative to `repo`."""
-    for rel, text in files.items():
-        path = repo / rel
-        if text is None:
-            if path.exists():
-                path.unlink()
-            continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-
-
-def commit(repo: Path, message: str) -> str:
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", message, "--allow-empty")
-    return git(repo, "rev-parse", "HEAD")
-
-
-def init_repo(repo: Path) -> None:
-    repo.mkdir(parents=True, exist_ok=True)
-    git(repo, "init", "-q", "-b", "main")
-
+from tests.support.gitrepo import make_repo
 
 BASELINE_FILES: dict[str, str | None] = {
     "train.py": '''import hydra
@@ -228,11 +196,10 @@ def make_migration_repo(root: Path, *, broken: dict[str, str] | None = None,
     `broken` adds files that do not parse at the candidate (path -> text).
     """
     repo = root / "repo"
-    init_repo(repo)
-    write_tree(repo, {**BASELINE_FILES, **(extra_baseline or {})})
-    base = commit(repo, "baseline: hydra configs")
-    write_tree(repo, {**CANDIDATE_FILES, **(extra_candidate or {}), **(broken or {})})
-    cand = commit(repo, "candidate: pydantic configs and recipes")
+    base, cand = make_repo(repo, [
+        ("baseline: hydra configs", {**BASELINE_FILES, **(extra_baseline or {})}),
+        ("candidate: pydantic configs and recipes", {**CANDIDATE_FILES, **(extra_candidate or {}), **(broken or {})}),
+    ])
     return repo, base, cand
 
 
@@ -276,19 +243,15 @@ group_{i}:
 def make_large_repo(root: Path, n_python: int = 2000, n_yaml: int = 300) -> tuple[Path, str, str]:
     """A repository with `n_python` Python and `n_yaml` YAML files at two commits (5% changed)."""
     repo = root / "large"
-    init_repo(repo)
     files: dict[str, str | None] = dict(BASELINE_FILES)
     for i in range(n_python):
         files[f"pkg/sub{i % 40}/mod_{i}.py"] = _py_module(i)
     for i in range(n_yaml):
         files[f"configs/extra/g{i % 10}/item_{i}.yaml"] = _yaml_file(i, 0)
-    write_tree(repo, files)
-    base = commit(repo, "baseline")
     changed: dict[str, str | None] = dict(CANDIDATE_FILES)
     for i in range(0, n_python, 20):
         changed[f"pkg/sub{i % 40}/mod_{i}.py"] = _py_module(i).replace("dropout: float = 0.", "dropout: float = 0.1")
     for i in range(0, n_yaml, 20):
         changed[f"configs/extra/g{i % 10}/item_{i}.yaml"] = _yaml_file(i, 1)
-    write_tree(repo, changed)
-    cand = commit(repo, "candidate")
+    base, cand = make_repo(repo, [("baseline", files), ("candidate", changed)])
     return repo, base, cand

@@ -1,6 +1,6 @@
 """Write training logs with known curves: TensorBoard event files, CSV and JSON-lines exports.
 
-Why: tests and the demo need runs whose properties are known (a real regression across seeds, pure
+Why: tests and benchmarks need runs whose properties are known (a real regression across seeds, pure
 seed noise, a flat learning rate, a truncated file) without running any training.
 
 Two event-file writers: `writer="torch"` goes through `torch.utils.tensorboard.SummaryWriter` (what

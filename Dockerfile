@@ -1,4 +1,4 @@
-# The CLI and the service. Default command: the built-in demo (report written to /app/reports).
+# The investigate CLI. Default command: the built-in demo (report written to /app/reports).
 #   docker build -t investigator . && docker run --rm -v "$PWD/reports:/app/reports" investigator
 # GPU image: docker build --build-arg TORCH_INDEX=https://download.pytorch.org/whl/cu124 -t investigator-gpu .
 FROM python:3.11-slim

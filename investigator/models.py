@@ -31,7 +31,7 @@ Side = Literal["baseline", "candidate"]
 
 
 class Severity(str, Enum):
-    """How badly a change is expected to hurt training (DOMAIN.md section 1.6)."""
+    """How badly a change is expected to hurt training (docs/domain.md, Severities)."""
 
     critical = "critical"
     significant = "significant"
@@ -46,7 +46,7 @@ class Severity(str, Enum):
 
 
 class EvidenceKind(str, Enum):
-    """Evidence kinds from weakest to strongest (DOMAIN.md section 2)."""
+    """Evidence kinds from weakest to strongest (docs/domain.md, Evidence kinds)."""
 
     static_signal = "static_signal"
     code = "code"

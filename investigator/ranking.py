@@ -1,7 +1,7 @@
 """Ranking: deduplicate findings, raise confidence where independent evidence agrees, order them.
 
 Order is severity first, then confidence: a critical finding with medium confidence still outranks a
-significant one, because the reader must check it first (DOMAIN.md section 2).
+significant one, because the reader must check it first (docs/domain.md, Severities).
 """
 
 from __future__ import annotations

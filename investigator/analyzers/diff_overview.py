@@ -1,7 +1,7 @@
 """Diff-level analyzer: what changed where, what cannot change behaviour, what stayed untouched.
 
-It never turns "a file in a subsystem changed" into a finding (that is a static signal, DOMAIN.md
-section 2). Its findings are diff-level facts that break training outright: a Python module that
+It never turns "a file in a subsystem changed" into a finding (that is a static signal, docs/domain.md,
+Evidence kinds). Its findings are diff-level facts that break training outright: a Python module that
 parsed at the baseline and no longer parses at the candidate.
 """
 

@@ -1,6 +1,6 @@
 """Shape measurements on one curve, and per-run summaries used by the comparisons.
 
-Why: rules should read like the signatures in DOMAIN.md ("the last quartile is 33% below the first"),
+Why: rules should read like the signatures in docs/domain.md ("the last quartile is 33% below the first"),
 so the arithmetic lives here once: quartile means by step, smoothing, final value, area under the
 curve, steps to reach a threshold, throughput from wall-clock time.
 """

@@ -29,7 +29,7 @@ from investigator.models import (
 
 SOURCE = "metric_forensics"
 RULE_ID = "nonfinite_values"
-# Textbook causes of a numerically diverging update (DOMAIN.md: optimisation and precision).
+# Textbook causes of a numerically diverging update (docs/domain.md, Metric signatures).
 HYPOTHESES = [
     "trainer.learning_rate_changed",
     "trainer.grad_clip_changed",

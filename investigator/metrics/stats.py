@@ -1,4 +1,4 @@
-"""Seed-aware statistics for baseline-vs-candidate comparisons (DOMAIN.md section 7).
+"""Seed-aware statistics for baseline-vs-candidate comparisons (docs/domain.md, Statistics).
 
 Why: two groups of five seeds of the same algorithm routinely look different. Each side is
 summarised by its interquartile mean (IQM, robust to one bad seed) with a stratified bootstrap

@@ -1,4 +1,4 @@
-"""The markdown report, in the order DOMAIN.md section 8 asks for."""
+"""The markdown report, in the order docs/domain.md (The report) gives."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Metric rules: registered units with their metadata beside the code.
 
-A single-run rule looks at one run and says whether a signature (DOMAIN.md section 5) is present; the
+A single-run rule looks at one run and says whether a signature (docs/domain.md, Metric signatures) is present; the
 engine runs it on every run of both sides and turns "present at the candidate, absent at the
 baseline" into a finding. A comparison rule reads all runs of both sides and returns a statistical
 `Comparison`. Adding a rule is adding one module to `RULE_MODULES` and its tests.

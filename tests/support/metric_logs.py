@@ -90,8 +90,8 @@ def frame_records(records: Sequence[bytes]) -> bytes:
     body_offsets = n * 8 + np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
     data_crc = mask(crc32c_many(buf, body_offsets, lengths))
     parts: list[bytes] = []
-    hcrc = header_crc.astype("<u4").tobytes()
-    dcrc = data_crc.astype("<u4").tobytes()
+    hcrc = np.asarray(header_crc).astype("<u4").tobytes()
+    dcrc = np.asarray(data_crc).astype("<u4").tobytes()
     for i, record in enumerate(records):
         parts.append(length_bytes[8 * i : 8 * i + 8])
         parts.append(hcrc[4 * i : 4 * i + 4])

@@ -35,6 +35,7 @@ def scaffolding_problems(package: Path) -> list[str]:
             problems.append(f"{rel}: named like test scaffolding")
         with warnings.catch_warnings():  # a docstring's invalid escape is not this test's concern
             warnings.simplefilter("ignore", SyntaxWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)  # Python 3.11 warns so for invalid escapes
             tree = ast.parse(path.read_text(), filename=rel)
         bad = sorted(_imported_roots(tree) & set(TEST_IMPORTS))
         if bad:

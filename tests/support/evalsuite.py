@@ -5,6 +5,11 @@ run). Each `Variant` edits it: *bugs* introduce one behavioural change a detecto
 find (several written in different code styles), *refactors* preserve behaviour (renames,
 extracted functions, moved modules, reformatting, reordered independent statements, dead code
 commented out) and must not produce a critical or significant finding.
+
+Why Python data and not one fixture folder per variant: every variant is a small edit of the same
+nine-file project, checked to apply (an edit whose text the base no longer contains fails loudly);
+as folders, each of the 66 variants would be a near-copy of the whole project that could drift.
+The GAE module is the demo template's (`tests/support/ppo_source.py`), not a copy.
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from investigator.analyzers.base import ANALYZER_MODULES, AnalysisContext, all_analyzers
+from investigator.analyzers.base import AnalysisContext, all_analyzers
+from investigator.units import load
 from investigator.detectors.analyzer import CodeDetectorsAnalyzer
 from investigator.detectors.evidence import map_line, reverse_hunks
 from investigator.detectors.sources import text_hunks
@@ -53,7 +54,7 @@ def _context(repo: Path) -> AnalysisContext:
 
 
 def test_registered_in_analyzer_modules() -> None:
-    assert "investigator.detectors.analyzer" in ANALYZER_MODULES
+    assert "investigator.detectors.analyzer" in {u.module for u in load("analyzer")}  # discovered by the unit registry
     assert "code_detectors" in {a.id for a in all_analyzers()}
 
 

@@ -11,7 +11,6 @@ from investigator.detectors.base import (
     FeatureDetector,
     Hit,
     feature_hit,
-    register,
 )
 from investigator.detectors.flow import Site
 from investigator.detectors.pairs import FunctionPair
@@ -175,7 +174,6 @@ def _detaches(expr: ast.AST) -> bool:
     return False
 
 
-@register
 class DetachGradDetector(FeatureDetector):
     meta = DetectorMeta(
         id="detach_grad",

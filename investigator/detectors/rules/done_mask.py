@@ -11,7 +11,6 @@ from investigator.detectors.base import (
     FeatureDetector,
     Hit,
     feature_hit,
-    register,
 )
 from investigator.detectors.flow import Site
 from investigator.detectors.moved import moved_to_native_hit
@@ -56,7 +55,6 @@ def masked_refs(mask: ast.AST, loop_vars: set[str]) -> set[tuple[str, str]]:
     return refs
 
 
-@register
 class DoneMaskDetector(FeatureDetector):
     set_semantics = True  # which done signals are masked, and which quantities are masked
     meta = DetectorMeta(

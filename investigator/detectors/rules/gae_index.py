@@ -12,7 +12,6 @@ from investigator.detectors.base import (
     FeatureDetector,
     Hit,
     feature_hit,
-    register,
 )
 from investigator.detectors.flow import Site
 from investigator.detectors.moved import moved_to_native_hit
@@ -86,7 +85,6 @@ def _fmt(name: str, off: str) -> str:
     return f"{name}[t]" if off == "+0" else f"{name}[t {off[0]} {off[1:]}]"
 
 
-@register
 class GaeIndexDetector(FeatureDetector):
     meta = DetectorMeta(
         id="gae_index",

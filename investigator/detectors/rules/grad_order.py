@@ -12,7 +12,7 @@ import ast
 from collections import Counter
 from dataclasses import dataclass
 
-from investigator.detectors.base import Detector, DetectorContext, DetectorMeta, Hit, register, site_loc
+from investigator.detectors.base import Detector, DetectorContext, DetectorMeta, Hit, site_loc
 from investigator.detectors.flow import Site
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import OPTIMIZER_RECEIVER, calls, optimizer_step
@@ -197,7 +197,6 @@ def _render(path: list[Event], opts: dict[str, int]) -> str:
     )
 
 
-@register
 class GradOrderDetector(Detector):
     meta = DetectorMeta(
         id="grad_order",

@@ -12,7 +12,6 @@ from investigator.detectors.base import (
     FeatureDetector,
     Hit,
     feature_hit,
-    register,
 )
 from investigator.detectors.flow import Site
 from investigator.detectors.pairs import FunctionPair
@@ -30,7 +29,6 @@ STATS = re.compile(r"rms|stats\b|_stats|statistic|norm|running_|mean_std|obs_mea
 STAT_ATTRS = re.compile(r"^(obs_rms|ret_rms|rms|running_mean|running_var|obs_mean|obs_std|mean|var|std|count)$")
 
 
-@register
 class NormWrappersDetector(FeatureDetector):
     meta = DetectorMeta(
         id="norm_wrappers",

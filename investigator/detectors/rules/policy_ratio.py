@@ -18,7 +18,6 @@ from investigator.detectors.base import (
     FeatureDetector,
     Hit,
     feature_hit,
-    register,
 )
 from investigator.detectors.flow import Site
 from investigator.detectors.pairs import FunctionPair
@@ -65,7 +64,6 @@ def ratio_features(sites: list[Site]) -> list[Feature]:
     return out
 
 
-@register
 class PolicyRatioDetector(FeatureDetector):
     meta = DetectorMeta(
         id="policy_ratio",

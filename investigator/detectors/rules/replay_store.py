@@ -18,7 +18,6 @@ from investigator.detectors.base import (
     FeatureDetector,
     Hit,
     feature_hit,
-    register,
 )
 from investigator.detectors.flow import Site
 from investigator.detectors.pairs import FunctionPair
@@ -63,7 +62,6 @@ def stores(sites: list[Site]) -> list[Feature]:
     return out
 
 
-@register
 class ReplayStoreDetector(FeatureDetector):
     meta = DetectorMeta(
         id="replay_store",

@@ -20,7 +20,6 @@ from investigator.detectors.base import (
     FeatureDetector,
     Hit,
     feature_hit,
-    register,
 )
 from investigator.detectors.flow import Site
 from investigator.detectors.pairs import FunctionPair
@@ -78,7 +77,6 @@ def squash_features(sites: list[Site]) -> list[Feature]:
     return out
 
 
-@register
 class SquashedPolicyDetector(FeatureDetector):
     meta = DetectorMeta(
         id="squashed_policy",

@@ -21,7 +21,6 @@ from investigator.detectors.base import (
     FeatureDetector,
     Hit,
     feature_hit,
-    register,
 )
 from investigator.detectors.flow import Site
 from investigator.detectors.pairs import FunctionPair
@@ -187,7 +186,6 @@ def bootstrap_features(sites: list[Site]) -> list[Feature]:
     return out
 
 
-@register
 class TargetNetworkDetector(FeatureDetector):
     meta = DetectorMeta(
         id="target_network",

@@ -10,17 +10,16 @@ from investigator.metrics.rules.base import (
     RuleOptions,
     RunView,
     SingleRunRule,
-    register_rule,
 )
 from investigator.models import Severity
 
 MOST = 0.5  # fraction of logged norms above the clip
 
 
-@register_rule
 class GradNormAboveClip(SingleRunRule):
     meta = RuleMeta(
         id="grad_norm_above_clip",
+        order=80,
         title="Gradient norm above the configured clip",
         kind="single",
         subsystem="trainer",

@@ -10,7 +10,6 @@ from investigator.metrics.rules.base import (
     RuleOptions,
     RunView,
     SingleRunRule,
-    register_rule,
 )
 from investigator.models import Severity
 
@@ -19,10 +18,10 @@ def _is_constant(values: np.ndarray) -> bool:
     return bool(np.ptp(values) <= 1e-9 * max(1e-12, float(np.max(np.abs(values)))))
 
 
-@register_rule
 class LrConstant(SingleRunRule):
     meta = RuleMeta(
         id="lr_constant",
+        order=120,
         title="Learning rate constant (no schedule)",
         kind="single",
         subsystem="trainer",

@@ -13,7 +13,6 @@ from investigator.metrics.rules.base import (
     RuleMeta,
     RuleOptions,
     RunView,
-    register_rule,
 )
 from investigator.metrics.stats import Verdict, compare
 from investigator.models import Severity
@@ -39,10 +38,10 @@ def throughput(view: RunView) -> tuple[float, str] | None:
     return None
 
 
-@register_rule
 class ThroughputDrop(CompareRule):
     meta = RuleMeta(
         id="throughput_drop",
+        order=170,
         title="Throughput (steps per second)",
         kind="compare",
         subsystem="trainer",

@@ -189,13 +189,13 @@ def validate(units: list[Unit], hypotheses: frozenset[str] | None = None) -> Non
 
 
 # -- the kinds of this project ----------------------------------------------------------------------
-def _collect_extractors(module: ModuleType, meta_type: type[UnitMeta]) -> list[object]:
+def _collect_extractors(module: ModuleType, meta_type: type[UnitMeta]) -> Iterable[object]:
     from investigator.config.extractors.base import collect_extractors
 
     return collect_extractors(module)
 
 
-def _collect_analyzers(module: ModuleType, meta_type: type[UnitMeta]) -> list[object]:
+def _collect_analyzers(module: ModuleType, meta_type: type[UnitMeta]) -> Iterable[object]:
     from investigator.analyzers.units import collect_analyzers
 
     return collect_analyzers(module)

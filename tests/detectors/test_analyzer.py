@@ -6,7 +6,6 @@ import subprocess
 from pathlib import Path
 
 from investigator.analyzers.base import AnalysisContext, all_analyzers
-from investigator.units import load
 from investigator.detectors.analyzer import CodeDetectorsAnalyzer
 from investigator.detectors.evidence import map_line, reverse_hunks
 from investigator.detectors.sources import text_hunks
@@ -14,6 +13,7 @@ from investigator.git import build_changeset, open_repository, resolve_range
 from investigator.models import HypothesisStatus
 from investigator.playbooks_lib.schema import load_playbooks
 from investigator.request import InvestigationRequest
+from investigator.units import load
 from tests.conftest import commit_files, git
 
 TRAIN = """import torch.nn as nn

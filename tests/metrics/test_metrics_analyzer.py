@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from investigator.analyzers.base import AnalysisContext, all_analyzers
-from investigator.units import load
 from investigator.metrics.analyzer import MetricForensicsAnalyzer, options_from
 from investigator.metrics.synthetic import (
     make_curve,
@@ -19,6 +18,7 @@ from investigator.metrics.synthetic import (
 from investigator.models import EvidenceKind, HypothesisStatus, Severity
 from investigator.playbooks_lib.schema import load_playbooks
 from investigator.request import InvestigationRequest
+from investigator.units import load
 
 S = np.arange(0, 60_000, 1_000)
 

@@ -180,6 +180,8 @@ class DetachGradDetector(FeatureDetector):
         title="Gradient cut on a loss path",
         subsystem="ppo",
         severity=Severity.critical,
+        severity_note="targets detached: low",
+        note="only values that reach `backward()`",
         rationale=(
             "A `.detach()` or `torch.no_grad()` added on a tensor the loss is computed from stops "
             "gradients (that part of the network no longer learns); removing one lets gradients flow "

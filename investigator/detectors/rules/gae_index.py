@@ -91,6 +91,7 @@ class GaeIndexDetector(FeatureDetector):
         title="GAE / lambda-return indexing",
         subsystem="ppo",
         severity=Severity.critical,
+        severity_note="a bootstrap moved toward V(s_{t+1}): low, likely a fix",
         rationale=(
             "The TD error must bootstrap from V(s_{t+1}) and mask with the done flag of the step that "
             "ended the episode. Shifting an index by one bootstraps from the wrong state: advantages "

@@ -203,6 +203,7 @@ class GradOrderDetector(Detector):
         title="Optimizer step ordering",
         subsystem="trainer",
         severity=Severity.critical,
+        note="per control-flow path and per optimizer",
         rationale=(
             "The order zero_grad -> backward -> clip -> step decides which gradients are applied. "
             "Zeroing outside the minibatch loop accumulates gradients across minibatches, clipping "

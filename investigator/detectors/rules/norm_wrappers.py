@@ -35,6 +35,7 @@ class NormWrappersDetector(FeatureDetector):
         title="Observation / reward normalisation",
         subsystem="normalization",
         severity=Severity.significant,
+        note="`Normalize*`, `Transform*`, `Clip*`, `RescaleAction` and their options: clip range, `gamma`",
         rationale=(
             "Normalisation wrappers and their statistics define the input and reward scale the "
             "networks see. Dropping a wrapper, or no longer loading statistics computed in a "

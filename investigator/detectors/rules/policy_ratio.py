@@ -70,6 +70,7 @@ class PolicyRatioDetector(FeatureDetector):
         title="Policy ratio and clipped surrogate",
         subsystem="ppo",
         severity=Severity.critical,
+        note="`newlogprob - oldlogprob` vs. the reverse; `max` of the negated surrogates vs. `min`",
         rationale=(
             "The PPO ratio is new / old policy probability; inverted, the gradient pushes probability away "
             "from advantageous actions. The clipped surrogate takes the pessimistic bound (the max of the "

@@ -83,6 +83,10 @@ class SquashedPolicyDetector(FeatureDetector):
         title="Squashed-Gaussian policy (tanh correction, action rescaling, target entropy)",
         subsystem="architecture",
         severity=Severity.critical,
+        severity_note="action rescaling: significant",
+        note="the log-prob correction `- log(1 - tanh(u)^2 + eps)` or its softplus form removed; the sign of the "
+        "automatic-temperature target entropy `-dim(A)`; the rescaling of squashed actions to the environment "
+        "bounds: `action_scale`, `action_bias`, `max_action`",
         rationale=(
             "A tanh-squashed Gaussian policy (SAC, and PPO variants with bounded actions) needs the "
             "log-probability correction `- log(1 - tanh(u)^2 + eps)`, the rescaling of actions to the "

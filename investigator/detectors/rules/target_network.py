@@ -192,6 +192,10 @@ class TargetNetworkDetector(FeatureDetector):
         title="Target network and TD bootstrap",
         subsystem="trainer",
         severity=Severity.critical,
+        note="the Polyak/hard update removed or its weights changed, where `copy_(tau*p + (1-tau)*tp)`, "
+        "`mul_(1-tau).add_(tau*p)` and `lerp_(p, tau)` are one key, the online weight; the TD bootstrap taken from "
+        "the online network; the reduction over next-state estimates: `max` -> `argmax`, twin `min` -> `max`/mean; "
+        "the sign of the soft (entropy) term",
         rationale=(
             "Off-policy value learning (DQN, SAC, TD3, DDPG) bootstraps from a slowly updated target "
             "network. Swapped Polyak coefficients make the target chase the online network (or freeze "

@@ -41,6 +41,7 @@ class FinalPerformance(CompareRule):
         kind="compare",
         subsystem=OTHER_SUBSYSTEM,
         severity=Severity.critical,
+        severity_note="significant for regressions under 15%",
         rationale=(
             "The final value (mean over the last 10% of each run) of the primary metric is what the user calls "
             "the regression; seeds are compared with IQM, bootstrap intervals and P(improvement)."

@@ -24,6 +24,7 @@ class GradNormAboveClip(SingleRunRule):
         kind="single",
         subsystem="trainer",
         severity=Severity.significant,
+        note="skipped without `grad_clip`",
         rationale=(
             "With clipping applied, the post-clip norm never exceeds max_norm. Most logged norms above it mean "
             "clipping was removed or moved after optimizer.step(), or the trainer logs the pre-clip norm (the "

@@ -26,6 +26,7 @@ class LrConstant(SingleRunRule):
         kind="single",
         subsystem="trainer",
         severity=Severity.significant,
+        note="refuted when lr curves are identical on both sides",
         rationale=(
             "A logged learning rate that never changes means no schedule is stepped. That is fine if none was "
             "intended, so alone it is low severity; where the baseline's learning rate annealed it is the "

@@ -46,6 +46,8 @@ class ThroughputDrop(CompareRule):
         kind="compare",
         subsystem="trainer",
         severity=Severity.significant,
+        severity_note="low for drops under 20%",
+        note="the overhead ones refuted when throughput is equivalent",
         rationale=(
             "Fewer environment steps per second at the candidate (e.g. 450k -> 350k) is a cost on its own and "
             "points at overhead in the loop: evaluation or checkpointing more often, fewer workers, logging, "

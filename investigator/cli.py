@@ -18,8 +18,8 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import NoReturn
 from pathlib import Path
+from typing import NoReturn
 
 from investigator.budget import DEFAULT_ANALYZER_BUDGET_S
 from investigator.git.errors import InputError

@@ -20,6 +20,7 @@ import importlib
 import inspect
 import pkgutil
 import re
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -201,49 +202,61 @@ def _collect_analyzers(module: ModuleType, meta_type: type[UnitMeta]) -> Iterabl
     return collect_analyzers(module)
 
 
-def _kinds() -> tuple[Kind, ...]:
-    """Every kind, in the order `investigate explain --list` shows them."""
-    return (
-        Kind("detector", "investigator.detectors.rules", "investigator.detectors.base:DetectorMeta"),
-        Kind("metric_rule", "investigator.metrics.rules", "investigator.metrics.rules.base:RuleMeta"),
-        Kind("extractor", "investigator.config.extractors", collect=_collect_extractors),
-        # analyzers live beside their stage (`config/analyzer.py`, ...) and in `analyzers/`
-        Kind("analyzer", "investigator", include=r"^investigator\.(analyzers\.\w+|\w+\.analyzer)$",
-             collect=_collect_analyzers),
-    )
+# Every kind, in the order `investigate explain --list` shows them. A new kind is one line here, e.g.
+# `Kind("probe", "investigator.probes")`: its units are classes with a `meta = UnitMeta(...)`.
+KINDS: tuple[Kind, ...] = (
+    Kind("detector", "investigator.detectors.rules", "investigator.detectors.base:DetectorMeta"),
+    Kind("metric_rule", "investigator.metrics.rules", "investigator.metrics.rules.base:RuleMeta"),
+    Kind("extractor", "investigator.config.extractors", collect=_collect_extractors),
+    # analyzers live beside their stage (`config/analyzer.py`, ...) and in `analyzers/`
+    Kind("analyzer", "investigator", include=r"^investigator\.(analyzers\.\w+|\w+\.analyzer)$",
+         collect=_collect_analyzers),
+)
 
 
 _LOADED: dict[str, list[Unit]] = {}
-_LOADING: set[str] = set()
+_LOCK = threading.Lock()  # guards the tables only: no import ever runs under it (no deadlock with import locks)
+_LOCAL = threading.local()  # the kinds this thread is loading (an import cycle shows as a repeat)
+
+
+def _loading() -> set[str]:
+    if not hasattr(_LOCAL, "kinds"):
+        _LOCAL.kinds = set()
+    kinds: set[str] = _LOCAL.kinds
+    return kinds
 
 
 def kinds() -> tuple[Kind, ...]:
-    return _kinds()
+    return KINDS
 
 
 def kind_named(name: str) -> Kind:
-    for kind in _kinds():
+    for kind in KINDS:
         if kind.name == name:
             return kind
-    raise UnitError(f"unknown unit kind {name!r}{_close(name, [k.name for k in _kinds()])}")
+    raise UnitError(f"unknown unit kind {name!r}{_close(name, [k.name for k in KINDS])}")
 
 
 def load(kind_name: str) -> list[Unit]:
-    """The validated units of one kind (discovered once per process), by (order, id)."""
-    if kind_name not in _LOADED:
-        kind = kind_named(kind_name)
-        importlib.import_module(kind.package)  # a package may load its own kind when imported
-    if kind_name not in _LOADED:
-        if kind_name in _LOADING:  # a unit module asked for its own kind while it is being imported
-            raise UnitError(f"unit kind {kind_name!r} requested while it is being loaded (an import cycle)")
-        _LOADING.add(kind_name)
-        try:
-            units = discover(kind)
-            validate(units)
-        finally:
-            _LOADING.discard(kind_name)
-        _LOADED[kind_name] = units
-    return _LOADED[kind_name]
+    """The validated units of one kind (discovered once per process), by (order, id). Threads that
+    load a kind at the same time all get the list the first of them stored."""
+    if kind_name in _LOADED:
+        return _LOADED[kind_name]
+    kind = kind_named(kind_name)
+    importlib.import_module(kind.package)  # a package may load its own kind when imported
+    if kind_name in _LOADED:
+        return _LOADED[kind_name]
+    loading = _loading()
+    if kind_name in loading:  # a unit module asked for its own kind while it is being imported
+        raise UnitError(f"unit kind {kind_name!r} requested while it is being loaded (an import cycle)")
+    loading.add(kind_name)
+    try:
+        units = discover(kind)
+        validate(units)
+    finally:
+        loading.discard(kind_name)
+    with _LOCK:
+        return _LOADED.setdefault(kind_name, units)
 
 
 _ALL: list[Unit] = []
@@ -252,9 +265,11 @@ _ALL: list[Unit] = []
 def all_units() -> list[Unit]:
     """Every unit of every kind, validated together (ids are unique across kinds)."""
     if not _ALL:
-        units = [u for kind in _kinds() for u in load(kind.name)]
+        units = [u for kind in KINDS for u in load(kind.name)]
         validate(units)
-        _ALL.extend(units)
+        with _LOCK:
+            if not _ALL:
+                _ALL.extend(units)
     return list(_ALL)
 
 

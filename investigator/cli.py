@@ -190,11 +190,6 @@ def _progress_printer(quiet: bool):
     return show
 
 
-def run_main(argv: Sequence[str]) -> int:
-    """`investigate run` with these arguments (without the word `run`)."""
-    return _dispatch(["run", *argv])
-
-
 def run_command(args: argparse.Namespace) -> int:
     if not args.repo and not (args.baseline_runs or args.candidate_runs):
         print("investigate: error: give --repo (with --baseline-commit) or run logs (--baseline-runs/--candidate-runs)", file=sys.stderr)

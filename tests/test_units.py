@@ -135,3 +135,22 @@ def test_render_keeps_the_hand_written_text_and_needs_the_markers():
     assert render(text, "t", "new") == f"# Title\nprose\n{begin}\nnew\n{end}\nmore prose\n"
     with pytest.raises(UnitError, match="markers of the generated table 't' are missing"):
         render("# no markers\n", "t", "new")
+
+
+def test_a_kind_added_to_kinds_loads_once_for_concurrent_threads(tmp_path, monkeypatch):
+    """Analyzers run in threads: threads loading one kind together all get the same units."""
+    import threading
+
+    from investigator.units import registry
+
+    package = _package(tmp_path, monkeypatch, {f"m{i}": GOOD.format(uid=f"probe_{i}") for i in range(6)})
+    monkeypatch.setattr(registry, "KINDS", (*registry.KINDS, Kind("probe", package)))
+    monkeypatch.setattr(registry, "_LOADED", {})
+    results: list[list] = []
+    threads = [threading.Thread(target=lambda: results.append(load("probe"))) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 4 and all(r is results[0] for r in results)
+    assert [u.id for u in results[0]] == [f"probe_{i}" for i in range(6)]

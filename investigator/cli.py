@@ -1,4 +1,8 @@
-"""Command-line interface: `investigate --repo ... --baseline-commit ...`, `investigate demo`.
+"""Command-line interface: `investigate run` (the default: `investigate --repo ... --baseline-commit ...`
+works without the word), `investigate demo`, `investigate explain`.
+
+Each command is one argparse subparser (`COMMANDS`): its arguments and the function that runs it. A
+new command (`serve`, `watch`, `bisect`) is one more entry there.
 
 Exit codes: 0 ran and nothing at or above --fail-on; 1 findings at or above it; 2 usage or input
 error (one clear line, never a traceback); 3 internal error (one line; --debug shows the traceback);
@@ -12,8 +16,10 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 from investigator.budget import DEFAULT_ANALYZER_BUDGET_S
 from investigator.git.errors import InputError
@@ -26,7 +32,7 @@ EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 class OneLineParser(argparse.ArgumentParser):
     """argparse, but a usage error is one line on stderr and exit 2 (no usage block)."""
 
-    def error(self, message: str) -> None:
+    def error(self, message: str) -> NoReturn:
         self.exit(EXIT_INPUT, f"{self.prog}: error: {message} (see --help)\n")
 
 
@@ -71,12 +77,7 @@ def _seconds(text: str) -> float:
     return value
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = OneLineParser(
-        prog="investigate",
-        description="Diagnose why RL training got worse between two commits. "
-        "Subcommands: `investigate demo` (generate a demo repository and investigate it).",
-    )
+def add_run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--repo", help="path or URL of the git repository (omit for a logs-only investigation)")
     p.add_argument("--baseline-commit", help="the commit where training worked (SHA, branch, tag, HEAD~3...)")
     p.add_argument("--candidate-commit", default=None, help="the commit where training got worse (default: HEAD)")
@@ -96,7 +97,83 @@ def build_parser() -> argparse.ArgumentParser:
                         f"report is written without it (default {DEFAULT_ANALYZER_BUDGET_S:g})")
     p.add_argument("--quiet", action="store_true", help="no progress display")
     p.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
-    return p
+
+
+def _add_demo_arguments(p: argparse.ArgumentParser) -> None:
+    from investigator.demo.command import add_demo_arguments
+
+    add_demo_arguments(p)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from investigator.demo.command import run_demo
+
+    return run_demo(args)
+
+
+def _add_explain_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("unit_id", nargs="?", metavar="ID", help="a detector, metric rule, extractor or analyzer id")
+    p.add_argument("--list", action="store_true", help="every unit id with its kind and subsystem, one per line")
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from investigator.units.docs import explain
+
+    return explain(args.unit_id, args.list)
+
+
+@dataclass(frozen=True)
+class Command:
+    help: str
+    description: str
+    arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+    prog: str | None = None  # default: "investigate <name>"
+
+
+COMMANDS: dict[str, Command] = {
+    "run": Command(
+        help="investigate a commit range and/or training logs (the default command: the word may be left out)",
+        description="Diagnose why RL training got worse between two commits.",
+        arguments=add_run_arguments,
+        run=lambda args: run_command(args),
+        prog="investigate",  # `investigate --repo ...` and `investigate run --repo ...` are one command
+    ),
+    "demo": Command(
+        help="generate a demo PPO repository with planted regressions and investigate it",
+        description="Generate a demo PPO repository with planted regressions and investigate it.",
+        arguments=_add_demo_arguments,
+        run=_demo,
+    ),
+    "explain": Command(
+        help="print the documentation of a unit (detector, metric rule, extractor, analyzer), or --list them",
+        description="Print a unit's documentation: title, kind, subsystem, severity, rationale, fix, hypotheses.",
+        arguments=_add_explain_arguments,
+        run=_explain,
+    ),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    return _build()[0]
+
+
+def _build() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    """The `investigate` parser and each command's subparser."""
+    p: argparse.ArgumentParser = OneLineParser(
+        prog="investigate",
+        description="Diagnose why RL training got worse between two commits.",
+        epilog="Without a command, `investigate --repo ... --baseline-commit ...` runs `investigate run`.",
+    )
+    sub = p.add_subparsers(dest="command", title="commands", metavar="COMMAND")
+    parsers: dict[str, argparse.ArgumentParser] = {}
+    for name, command in COMMANDS.items():
+        parser = sub.add_parser(name, help=command.help, description=command.description,
+                                prog=command.prog or f"investigate {name}")
+        command.arguments(parser)
+        parser.set_defaults(handler=command.run)
+        parsers[name] = parser
+    return p, parsers
 
 
 def _progress_printer(quiet: bool):
@@ -113,8 +190,7 @@ def _progress_printer(quiet: bool):
     return show
 
 
-def run_main(argv: Sequence[str]) -> int:
-    args = build_parser().parse_args(argv)
+def run_command(args: argparse.Namespace) -> int:
     if not args.repo and not (args.baseline_runs or args.candidate_runs):
         print("investigate: error: give --repo (with --baseline-commit) or run logs (--baseline-runs/--candidate-runs)", file=sys.stderr)
         return EXIT_INPUT
@@ -240,11 +316,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(argv: list[str]) -> int:
-    if argv and argv[0] == "demo":
-        from investigator.demo.command import demo_main
-
-        return demo_main(argv[1:])
-    return run_main(argv)
+    """Run the command `argv` names; without one (`investigate --repo ...`), `run`."""
+    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help")):
+        argv = ["run", *argv]
+    parser, commands = _build()
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # named by the command's own parser (`investigate demo: error: ...`), as before subcommands
+        commands[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
+    return int(args.handler(args))
 
 
 if __name__ == "__main__":

@@ -369,3 +369,51 @@ def test_partial_clone_offline_records_unreadable_files_and_writes_the_report(tm
     assert unread and all("could not be read (could not fetch " in f["message"] and f["message"].endswith("analysed as absent")
                           for f in unread)
     assert {f["path"] for f in unread} <= {"train.py", "config.yaml"}
+
+
+def test_help_lists_the_subcommands(capsys):
+    code, out, _ = _run(["--help"], capsys)
+    assert code == 0
+    assert all(re.search(rf"^\s+{name}\s", out, re.MULTILINE) for name in ("run", "demo", "explain"))
+
+
+def test_run_is_the_default_command(tmp_path, capsys):
+    argv = ["--repo", str(tmp_path / "nope"), "--baseline-commit", "HEAD"]
+    implicit, explicit = _run(argv, capsys), _run(["run", *argv], capsys)
+    assert implicit == explicit and implicit[0] == 2 and "does not exist" in implicit[2]
+
+
+def test_explain_list_prints_every_unit_with_kind_and_subsystem(capsys):
+    from investigator.units import all_units
+
+    code, out, err = _run(["explain", "--list"], capsys)
+    assert code == 0 and not err
+    rows = [line.split() for line in out.splitlines()]
+    assert all(len(row) == 3 for row in rows)
+    assert len(rows) == len(all_units()) == len({row[0] for row in rows})
+    assert ["gae_index", "detector", "ppo"] in rows and ["final_performance", "metric_rule", "other"] in rows
+    assert ["config_forensics", "analyzer", "-"] in rows and ["yaml", "extractor", "-"] in rows
+    assert _run(["explain", "--list"], capsys)[1] == out  # a stable order
+
+
+def test_explain_prints_a_units_documentation(capsys):
+    code, out, _ = _run(["explain", "gae_index"], capsys)
+    assert code == 0
+    assert out.startswith("gae_index: GAE / lambda-return indexing\n")
+    for needle in ("kind: detector", "subsystem: ppo", "severity: critical", "hypotheses: ppo.gae_changed",
+                   "Rationale:\n  The TD error", "Fix:\n  Restore the baseline indices",
+                   "Documentation:\n  GAE / lambda-return index shifts"):
+        assert needle in out
+    code, out, _ = _run(["explain", "throughput_drop"], capsys)
+    assert code == 0 and "kind: metric_rule" in out and "severity: significant (low for drops under 20%)" in out
+
+
+@pytest.mark.parametrize(("argv", "needle"), [
+    (["explain", "gae_index_shift"], "unknown unit id 'gae_index_shift' (did you mean gae_index?)"),
+    (["explain", "zzzz"], "unknown unit id 'zzzz'; `investigate explain --list`"),
+    (["explain"], "give a unit id, or --list"),
+])
+def test_explain_an_unknown_id_is_one_line_and_exit_2(capsys, argv, needle):
+    code, out, err = _run(argv, capsys)
+    assert code == 2 and not out
+    assert err.count("\n") == 1 and needle in err

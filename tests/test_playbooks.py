@@ -189,3 +189,22 @@ def test_the_rule_of_the_enclosing_section_wins_when_several_match(key, subsyste
     playbook, rule = playbooks.config_rule_for(key)
     assert (playbook.subsystem, rule.hypothesis) == (subsystem, hypothesis)
     assert rule_for(key, playbooks) == (playbook, rule)  # the memoised index agrees
+
+
+def test_checks_name_registered_units():
+    from investigator.units import unit_ids
+
+    named = {name for pb in load_playbooks() for h in pb.hypotheses for name in h.checks}
+    assert named and named <= unit_ids()
+
+
+def test_a_check_naming_no_unit_is_a_load_error(tmp_path):
+    hypotheses = "".join(
+        f"  - {{id: h{i}, statement: s, supports: s, refutes: r, severity: low, fix: f, checks: [{check}]}}\n"
+        for i, check in enumerate(["gae_index", "config_forensics", "gae_index_shift"])
+    )
+    (tmp_path / "ppo.yaml").write_text(f"subsystem: ppo\ntitle: t\ndescription: d\nsignals: {{}}\nhypotheses:\n{hypotheses}")
+    with pytest.raises(PlaybookError, match=r"ppo: hypothesis h2 checks 'gae_index_shift', which is no unit id \(did you mean gae_index\?\)"):
+        load_playbooks(tmp_path)
+    (tmp_path / "ppo.yaml").write_text((tmp_path / "ppo.yaml").read_text().replace("gae_index_shift", "final_performance"))
+    assert [h.checks for h in load_playbooks(tmp_path).get("ppo").hypotheses][2] == ["final_performance"]

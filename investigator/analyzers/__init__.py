@@ -1,15 +1,15 @@
 """Analyzers: independent, registered units that turn a change set into evidence.
 
-Adding an analyzer is adding a module that calls `register_analyzer` and listing the module in
-`ANALYZER_MODULES` so it is imported.
+Adding an analyzer is adding a module `investigator/analyzers/<name>.py` or
+`investigator/<stage>/analyzer.py` that calls `register_analyzer`: the unit registry
+(`investigator.units`) imports it.
 """
 
 from investigator.analyzers.base import (
-    ANALYZER_MODULES,
     AnalysisContext,
     Analyzer,
     all_analyzers,
     register_analyzer,
 )
 
-__all__ = ["ANALYZER_MODULES", "AnalysisContext", "Analyzer", "all_analyzers", "register_analyzer"]
+__all__ = ["AnalysisContext", "Analyzer", "all_analyzers", "register_analyzer"]

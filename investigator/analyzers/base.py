@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,16 +14,6 @@ if TYPE_CHECKING:
     from investigator.git.changeset import ChangeSet
     from investigator.playbooks_lib.schema import PlaybookSet
     from investigator.triage import Triage
-
-# Modules that register analyzers when imported. Later capabilities append theirs here.
-ANALYZER_MODULES: list[str] = [
-    "investigator.analyzers.diff_overview",
-    "investigator.config.analyzer",
-    "investigator.metrics.analyzer",
-    "investigator.detectors.analyzer",
-    "investigator.flow.analyzer",
-]
-
 
 @dataclass
 class AnalysisContext:
@@ -74,6 +63,9 @@ def register_analyzer(analyzer: Analyzer) -> Analyzer:
 
 
 def all_analyzers() -> list[Analyzer]:
-    for module in ANALYZER_MODULES:
-        importlib.import_module(module)
-    return list(_REGISTRY.values())
+    """Every registered analyzer: the product's (imported and validated by the unit registry with
+    every other unit) in their `order`, then any registered by other code, in registration order."""
+    from investigator.units.registry import all_units
+
+    order = {u.id: i for i, u in enumerate(u for u in all_units() if u.kind == "analyzer")}
+    return sorted(_REGISTRY.values(), key=lambda a: order.get(a.id, len(order)))

@@ -35,6 +35,7 @@ _KIND_REASONS = {
 class DiffOverviewAnalyzer:
     id = "diff_overview"
     title = "Diff overview"
+    order = 10  # planning and report order among analyzers (analyzers.units)
     cpu_bound = True  # pure Python: takes turns with the other CPU-bound analyzers (see analyzers.base)
 
     def applies(self, ctx: AnalysisContext) -> tuple[bool, str]:

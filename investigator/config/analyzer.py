@@ -192,6 +192,7 @@ class ConfigForensics:
 
     id = SOURCE
     title = "Config forensics"
+    order = 20
     cpu_bound = True  # pure Python: takes turns with the other CPU-bound analyzers (see analyzers.base)
 
     def applies(self, ctx: AnalysisContext) -> tuple[bool, str]:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
 from pathlib import Path
 
 from investigator.demo.generator import FIRST_COMMIT, generate_demo_repo
@@ -94,11 +94,10 @@ def _train_runs(repo, workdir: Path, seeds: int, steps: int, timeout_s: float) -
     return globs["baseline"], globs["candidate"]
 
 
-def demo_main(argv: Sequence[str]) -> int:
-    from investigator.cli import OneLineParser, execute, int_at_least
-    from investigator.report.output import check_output_dir
+def add_demo_arguments(p: argparse.ArgumentParser) -> None:
+    """The options of `investigate demo`."""
+    from investigator.cli import int_at_least
 
-    p = OneLineParser(prog="investigate demo", description="Generate a demo PPO repository with planted regressions and investigate it.")
     p.add_argument(
         "--workdir",
         default="reports/demo",
@@ -110,7 +109,13 @@ def demo_main(argv: Sequence[str]) -> int:
     p.add_argument("--steps", type=int_at_least(_MIN_STEPS), default=20000, help=f"environment steps per demo training run (at least {_MIN_STEPS})")
     p.add_argument("--format", dest="formats", action="append", choices=["md", "json", "html"])
     p.add_argument("--quiet", action="store_true")
-    args = p.parse_args(list(argv))
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    """`investigate demo`: generate, optionally train, investigate."""
+    from investigator.cli import execute
+    from investigator.report.output import check_output_dir
+
     check_output_dir(Path(args.output))
     workdir = prepare_workdir(Path(args.workdir))
     repo = generate_demo_repo(workdir / "gridarena-ppo")

@@ -13,6 +13,7 @@ from investigator.models import AnalyzerResult
 class CodeDetectorsAnalyzer:
     id = "code_detectors"
     title = "Code-change detectors"
+    order = 40
     cpu_bound = True  # pure Python: takes turns with the other CPU-bound analyzers (see analyzers.base)
 
     def applies(self, ctx: AnalysisContext) -> tuple[bool, str]:

@@ -1,22 +1,20 @@
 """Detector metadata, the registry, and the shared feature-comparison machinery.
 
 A detector is one module under `investigator/detectors/rules/` that defines a `Detector`
-subclass with its `meta` and registers it with `@register`. Most detectors extract comparable
+subclass with its `meta` (the unit registry, `investigator.units`, finds it there). Most detectors extract comparable
 *features* from the inlined walk of a function at both commits (`FeatureDetector`): a change is
 a multiset difference, and an identical non-empty feature set is a verified item.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import re
 from collections import Counter
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
-from pydantic import BaseModel, Field
+from pydantic import field_validator
 
 from investigator import budget
 from investigator.detectors.flow import Flow, Site
@@ -24,26 +22,32 @@ from investigator.detectors.pairs import FunctionPair, PairIndex, SideIndex, bui
 from investigator.detectors.pyast import FunctionInfo
 from investigator.flow.depends import UnitCache, dependencies_unchanged
 from investigator.models import SUBSYSTEMS, Severity
+from investigator.units.registry import UnitMeta, load
 
 if TYPE_CHECKING:
     from investigator.playbooks_lib.schema import PlaybookSet
 
 
-class DetectorMeta(BaseModel):
+class DetectorMeta(UnitMeta):
     """What a detector looks for, why it matters, and what to do about it."""
 
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    title: str
     subsystem: str
     severity: Severity
     rationale: str
     fix: str
-    hypotheses: list[str] = Field(default_factory=list)  # "subsystem.hypothesis_id"
     confidence: float = 0.8
     restore_patch: bool = True  # the usual fix is to restore the baseline code
     keywords: str | None = None  # regex: unchanged files mentioning it are read for verification
     generic: bool = False  # a catch-all; a specific finding at the same place supersedes it
     refutes_when_verified: bool = False  # its hypotheses are purely about code: "identical" refutes them
+
+    @field_validator("subsystem")
+    @classmethod
+    def _checklist_subsystem(cls, value: str) -> str:
+        """A detector's finding belongs to one of the checklist's subsystems (not "other")."""
+        if value not in SUBSYSTEMS:
+            raise ValueError(f"unknown subsystem {value!r}; expected one of {', '.join(SUBSYSTEMS)}")
+        return value
 
 
 @dataclass
@@ -371,30 +375,14 @@ def restore_functions(
 
 
 # -- registry -----------------------------------------------------------------------------------
-_REGISTRY: dict[str, Detector] = {}
-
-
-def register(cls: type[Detector]) -> type[Detector]:
-    meta = cls.meta
-    if meta.subsystem not in SUBSYSTEMS:
-        raise ValueError(f"detector {meta.id}: unknown subsystem {meta.subsystem}")
-    if meta.id in _REGISTRY and type(_REGISTRY[meta.id]) is not cls:
-        raise ValueError(f"detector id registered twice: {meta.id}")
-    _REGISTRY[meta.id] = cls()
-    return cls
-
-
-_RULES_LOADED = False
+_REGISTRY: dict[str, Detector] = {}  # id -> the registry's instance (filled on first use)
 
 
 def all_detectors() -> list[Detector]:
-    global _RULES_LOADED
-    if not _RULES_LOADED:  # import every rule module once (registering its detector)
-        import investigator.detectors.rules as rules
-
-        for info in pkgutil.iter_modules(rules.__path__):
-            importlib.import_module(f"{rules.__name__}.{info.name}")
-        _RULES_LOADED = True
+    """Every detector under `rules/` (imported once by the unit registry), by id."""
+    if not _REGISTRY:
+        for unit in load("detector"):
+            _REGISTRY[unit.id] = unit.obj  # type: ignore[assignment]
     return [_REGISTRY[k] for k in sorted(_REGISTRY)]
 
 

@@ -80,6 +80,7 @@ class PairReport:
 class BehaviouralChangeAnalyzer:
     id = SOURCE
     title = "Behavioural changes on the learning-signal flow"
+    order = 50
     cpu_bound = True
     after = ("code_detectors", "config_forensics")  # their findings explain changes first
 

@@ -64,6 +64,7 @@ def configured_grad_clip(ctx: AnalysisContext) -> tuple[float, str] | None:
 class MetricForensicsAnalyzer:
     id = SOURCE
     title = "Training metrics"
+    order = 30
     after = ("config_forensics",)  # the configured gradient clip comes from the effective config
 
     def applies(self, ctx: AnalysisContext) -> tuple[bool, str]:

@@ -32,7 +32,7 @@ class Hypothesis(_Strict):
     refutes: str  # evidence that refutes it
     severity: Severity
     fix: str
-    checks: list[str] = Field(default_factory=list)  # ids of detectors, metric rules, probes
+    checks: list[str] = Field(default_factory=list)  # unit ids (validated by `check_unit_references`)
 
 
 class ConfigKeyRule(_Strict):
@@ -401,9 +401,10 @@ def _item_prefixes(op, av, sre) -> tuple[set[str], bool] | None:
     return None
 
 
-@lru_cache(maxsize=4)
-def load_playbooks(directory: Path = PLAYBOOK_DIR) -> PlaybookSet:
-    """Load and validate every `*.yaml` playbook; raise PlaybookError naming the bad file."""
+def read_playbooks(directory: Path = PLAYBOOK_DIR) -> PlaybookSet:
+    """Read and validate every `*.yaml` playbook against the schema; raise PlaybookError naming the
+    bad file. The unit registry validates its metadata against this (`load_playbooks` also checks
+    the playbooks' references to units, which needs the registry)."""
     if not directory.is_dir():
         raise PlaybookError(f"playbook directory not found: {directory}")
     loaded: dict[str, Playbook] = {}
@@ -417,3 +418,29 @@ def load_playbooks(directory: Path = PLAYBOOK_DIR) -> PlaybookSet:
             raise PlaybookError(f"two playbooks for subsystem {playbook.subsystem}")
         loaded[playbook.subsystem] = playbook
     return PlaybookSet(playbooks=loaded)
+
+
+@lru_cache(maxsize=4)
+def load_playbooks(directory: Path = PLAYBOOK_DIR) -> PlaybookSet:
+    """Load and validate every `*.yaml` playbook; raise PlaybookError naming the bad file, also for
+    a hypothesis whose `checks:` names no unit (detector, metric rule, extractor, analyzer)."""
+    playbooks = read_playbooks(directory)
+    check_unit_references(playbooks)
+    return playbooks
+
+
+def check_unit_references(playbooks: PlaybookSet) -> None:
+    """Every name in a hypothesis's `checks:` is the id of a registered unit."""
+    import difflib
+
+    from investigator.units.registry import unit_ids
+
+    known = unit_ids()
+    for playbook in playbooks:
+        for hypothesis in playbook.hypotheses:
+            for name in hypothesis.checks:
+                if name not in known:
+                    close = difflib.get_close_matches(name, sorted(known), n=3, cutoff=0.6)
+                    hint = f" (did you mean {', '.join(close)}?)" if close else ""
+                    raise PlaybookError(f"invalid playbook {playbook.subsystem}: hypothesis {hypothesis.id} checks "
+                                        f"{name!r}, which is no unit id{hint} (`investigate explain --list`)")

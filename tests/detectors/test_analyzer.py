@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from investigator.analyzers.base import ANALYZER_MODULES, AnalysisContext, all_analyzers
+from investigator.analyzers.base import AnalysisContext, all_analyzers
 from investigator.detectors.analyzer import CodeDetectorsAnalyzer
 from investigator.detectors.evidence import map_line, reverse_hunks
 from investigator.detectors.sources import text_hunks
@@ -13,6 +13,7 @@ from investigator.git import build_changeset, open_repository, resolve_range
 from investigator.models import HypothesisStatus
 from investigator.playbooks_lib.schema import load_playbooks
 from investigator.request import InvestigationRequest
+from investigator.units import load
 from tests.support.gitrepo import commit_files, git
 
 TRAIN = """import torch.nn as nn
@@ -53,7 +54,7 @@ def _context(repo: Path) -> AnalysisContext:
 
 
 def test_registered_in_analyzer_modules() -> None:
-    assert "investigator.detectors.analyzer" in ANALYZER_MODULES
+    assert "investigator.detectors.analyzer" in {u.module for u in load("analyzer")}  # discovered by the unit registry
     assert "code_detectors" in {a.id for a in all_analyzers()}
 
 

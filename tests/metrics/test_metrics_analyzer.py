@@ -7,11 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from investigator.analyzers.base import ANALYZER_MODULES, AnalysisContext, all_analyzers
+from investigator.analyzers.base import AnalysisContext, all_analyzers
 from investigator.metrics.analyzer import MetricForensicsAnalyzer, options_from
 from investigator.models import EvidenceKind, HypothesisStatus, Severity
 from investigator.playbooks_lib.schema import load_playbooks
 from investigator.request import InvestigationRequest
+from investigator.units import load
 from tests.support.metric_logs import (
     make_curve,
     write_csv_run,
@@ -55,7 +56,7 @@ def by_source(result, source):
 
 
 def test_registered_and_applies_only_with_runs(tmp_path):
-    assert "investigator.metrics.analyzer" in ANALYZER_MODULES
+    assert "investigator.metrics.analyzer" in {u.module for u in load("analyzer")}  # discovered by the unit registry
     assert any(a.id == "metric_forensics" for a in all_analyzers())
     ctx = AnalysisContext(
         request=InvestigationRequest(),

@@ -1,4 +1,9 @@
-"""Extractor registry: a file suffix maps to the function that turns its text into entries."""
+"""Extractor registry: a file suffix maps to the function that turns its text into entries.
+
+Each module of this package registers its extractors with `register_extractor` when it is imported;
+the package imports every module through the unit registry (`investigator.units`), which also lists
+them (`investigate explain --list`).
+"""
 
 from __future__ import annotations
 
@@ -9,8 +14,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from types import ModuleType
 
 from investigator.config.model import ConfigEntry
+from investigator.units.registry import UnitMeta
 
 
 class ExtractError(Exception):
@@ -37,6 +44,12 @@ Extract = Callable[[str, str], ParsedFile]
 ExtractTree = Callable[[str, ast.Module], ParsedFile]
 
 
+class ExtractorMeta(UnitMeta):
+    """An extractor as a unit: the file names it reads."""
+
+    suffixes: list[str]
+
+
 @dataclass(frozen=True)
 class Extractor:
     id: str
@@ -44,6 +57,13 @@ class Extractor:
     extract: Extract
     max_bytes: int = 2_000_000
     extract_tree: ExtractTree | None = None  # from an already parsed Python module (shared, never mutated)
+    title: str = ""  # what it reads, for `investigate explain`
+
+    @property
+    def meta(self) -> ExtractorMeta:
+        return ExtractorMeta(id=self.id, title=self.title or f"{self.id} files", suffixes=list(self.suffixes),
+                             subsystem=None, rationale=f"Reads files named `*{'`, `*'.join(self.suffixes)}` "
+                             f"(at most {self.max_bytes:,} bytes) into configuration entries.")
 
 
 EXTRACTORS: dict[str, Extractor] = {}
@@ -67,6 +87,11 @@ def register_extractor(extractor: Extractor) -> Extractor:
     for suffix in extractor.suffixes:
         EXTRACTORS[suffix] = extractor
     return extractor
+
+
+def collect_extractors(module: ModuleType) -> list[Extractor]:
+    """The extractors `module` registered (the unit registry's view of this kind)."""
+    return [e for e in dict.fromkeys(EXTRACTORS.values()) if e.extract.__module__ == module.__name__]
 
 
 @lru_cache(maxsize=8)

@@ -167,4 +167,4 @@ def extract_launch(path: str, text: str) -> ParsedFile:
 
 
 register_extractor(Extractor("launch", (".sh", ".bash", ".mk", "makefile", "gnumakefile"), extract_launch,
-                             max_bytes=256_000))
+                             max_bytes=256_000, title="Launch scripts: command-line options of training commands"))

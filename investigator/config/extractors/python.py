@@ -668,4 +668,5 @@ def extract_python_tree(path: str, tree: ast.Module) -> ParsedFile:
     return ParsedFile(path=path, format="python", entries=entries, data=module)
 
 
-register_extractor(Extractor("python", (".py",), extract_python, extract_tree=extract_python_tree))
+register_extractor(Extractor("python", (".py",), extract_python, extract_tree=extract_python_tree,
+                             title="Python configuration: classes, dataclasses, argparse, builder functions"))

@@ -317,6 +317,6 @@ def extract_toml(path: str, text: str) -> ParsedFile:
     return parsed
 
 
-register_extractor(Extractor("yaml", (".yaml", ".yml"), extract_yaml))
-register_extractor(Extractor("json", (".json",), extract_json, max_bytes=512_000))
-register_extractor(Extractor("toml", (".toml",), extract_toml))
+register_extractor(Extractor("yaml", (".yaml", ".yml"), extract_yaml, title="YAML configuration (Hydra, OmegaConf, plain)"))
+register_extractor(Extractor("json", (".json",), extract_json, max_bytes=512_000, title="JSON configuration"))
+register_extractor(Extractor("toml", (".toml",), extract_toml, title="TOML configuration"))

@@ -11,7 +11,6 @@ from investigator.detectors.base import (
     FeatureDetector,
     Hit,
     feature_hit,
-    register,
 )
 from investigator.detectors.flow import Site
 from investigator.detectors.pairs import FunctionPair
@@ -32,7 +31,6 @@ def _relative_depth(site: Site, sites: list[Site]) -> int:
     return site.loop_depth - max(backward) if backward else site.loop_depth
 
 
-@register
 class AdvNormDetector(FeatureDetector):
     meta = DetectorMeta(
         id="adv_norm",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 
-from investigator.detectors.base import Detector, DetectorContext, DetectorMeta, Hit, register
+from investigator.detectors.base import Detector, DetectorContext, DetectorMeta, Hit
 from investigator.detectors.classify import classify
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.pyast import FunctionInfo, call_name, last_name
@@ -15,7 +15,6 @@ def _direct_calls(fn: FunctionInfo) -> list[ast.Call]:
     return [n for n in ast.walk(fn.node) if isinstance(n, ast.Call)]
 
 
-@register
 class CallRemovedDetector(Detector):
     meta = DetectorMeta(
         id="call_removed",

@@ -6,7 +6,7 @@ import ast
 import re
 import textwrap
 
-from investigator.detectors.base import Detector, DetectorContext, DetectorMeta, DetectorOutput, Hit, register
+from investigator.detectors.base import Detector, DetectorContext, DetectorMeta, DetectorOutput, Hit
 from investigator.detectors.classify import classify
 from investigator.detectors.evidence import reverse_hunks
 from investigator.detectors.pairs import PY_SUFFIXES, enclosing_function
@@ -66,7 +66,6 @@ def _defined_names(code: str) -> list[str]:
     return [n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)]
 
 
-@register
 class CommentOutDetector(Detector):
     meta = DetectorMeta(
         id="comment_out",

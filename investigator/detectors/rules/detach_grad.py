@@ -11,7 +11,6 @@ from investigator.detectors.base import (
     FeatureDetector,
     Hit,
     feature_hit,
-    register,
 )
 from investigator.detectors.flow import Site
 from investigator.detectors.pairs import FunctionPair
@@ -175,13 +174,14 @@ def _detaches(expr: ast.AST) -> bool:
     return False
 
 
-@register
 class DetachGradDetector(FeatureDetector):
     meta = DetectorMeta(
         id="detach_grad",
         title="Gradient cut on a loss path",
         subsystem="ppo",
         severity=Severity.critical,
+        severity_note="targets detached: low",
+        note="only values that reach `backward()`",
         rationale=(
             "A `.detach()` or `torch.no_grad()` added on a tensor the loss is computed from stops "
             "gradients (that part of the network no longer learns); removing one lets gradients flow "

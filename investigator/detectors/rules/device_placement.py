@@ -11,7 +11,6 @@ from investigator.detectors.base import (
     FeatureDetector,
     Hit,
     feature_hit,
-    register,
 )
 from investigator.detectors.flow import Site
 from investigator.detectors.pairs import FunctionPair
@@ -32,7 +31,6 @@ def _device_literal(node: ast.AST | None) -> str | None:
     return None
 
 
-@register
 class DevicePlacementDetector(FeatureDetector):
     meta = DetectorMeta(
         id="device_placement",

@@ -11,7 +11,6 @@ from investigator.detectors.base import (
     FeatureDetector,
     Hit,
     feature_hit,
-    register,
 )
 from investigator.detectors.flow import Site
 from investigator.detectors.moved import moved_to_native_hit
@@ -56,7 +55,6 @@ def masked_refs(mask: ast.AST, loop_vars: set[str]) -> set[tuple[str, str]]:
     return refs
 
 
-@register
 class DoneMaskDetector(FeatureDetector):
     set_semantics = True  # which done signals are masked, and which quantities are masked
     meta = DetectorMeta(
@@ -64,6 +62,7 @@ class DoneMaskDetector(FeatureDetector):
         title="Done masking of bootstrapped values",
         subsystem="ppo",
         severity=Severity.critical,
+        severity_note="moved into a compiled extension: low",
         rationale=(
             "Without `(1 - done)` masking the return of a finished episode bootstraps from the first "
             "state of the next episode: value targets leak across episode boundaries."

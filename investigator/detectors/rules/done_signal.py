@@ -9,7 +9,6 @@ from investigator.detectors.base import (
     FeatureDetector,
     Hit,
     feature_hit,
-    register,
 )
 from investigator.detectors.flow import Site
 from investigator.detectors.pairs import FunctionPair
@@ -19,7 +18,6 @@ from investigator.detectors.roles import role
 from investigator.models import Severity
 
 
-@register
 class DoneSignalDetector(FeatureDetector):
     set_semantics = True  # the composition matters, not how many places build the flag
     meta = DetectorMeta(

@@ -11,7 +11,6 @@ from investigator.detectors.base import (
     FeatureDetector,
     Hit,
     feature_hit,
-    register,
 )
 from investigator.detectors.flow import Site
 from investigator.detectors.pairs import FunctionPair
@@ -55,7 +54,6 @@ def entropy_terms(sites: list[Site]) -> list[Feature]:
     return out
 
 
-@register
 class EntropyTermDetector(FeatureDetector):
     set_semantics = True  # which signed, weighted entropy terms exist (a loss line overwritten later repeats them)
     meta = DetectorMeta(

@@ -12,7 +12,6 @@ from investigator.detectors.base import (
     FeatureDetector,
     Hit,
     feature_hit,
-    register,
 )
 from investigator.detectors.flow import Site
 from investigator.detectors.pairs import FunctionPair
@@ -27,7 +26,6 @@ COUNT = re.compile(
 VECTOR = re.compile(r"VectorEnv|VecEnv|vector|make_vec|Vec$", re.IGNORECASE)
 
 
-@register
 class EnvCountDetector(FeatureDetector):
     meta = DetectorMeta(
         id="env_count",

@@ -11,7 +11,6 @@ from investigator.detectors.base import (
     FeatureDetector,
     Hit,
     feature_hit,
-    register,
 )
 from investigator.detectors.flow import Site
 from investigator.detectors.pairs import FunctionPair
@@ -22,7 +21,6 @@ from investigator.models import Severity
 CONSTRUCTOR = re.compile(r"^(make|make_env|make_envs|create_env|build_env|_make_env|_create_env|_build_env|\w+Env)$")
 
 
-@register
 class EnvRecreateDetector(FeatureDetector):
     meta = DetectorMeta(
         id="env_recreate",

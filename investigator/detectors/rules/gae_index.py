@@ -12,7 +12,6 @@ from investigator.detectors.base import (
     FeatureDetector,
     Hit,
     feature_hit,
-    register,
 )
 from investigator.detectors.flow import Site
 from investigator.detectors.moved import moved_to_native_hit
@@ -86,13 +85,13 @@ def _fmt(name: str, off: str) -> str:
     return f"{name}[t]" if off == "+0" else f"{name}[t {off[0]} {off[1:]}]"
 
 
-@register
 class GaeIndexDetector(FeatureDetector):
     meta = DetectorMeta(
         id="gae_index",
         title="GAE / lambda-return indexing",
         subsystem="ppo",
         severity=Severity.critical,
+        severity_note="a bootstrap moved toward V(s_{t+1}): low, likely a fix",
         rationale=(
             "The TD error must bootstrap from V(s_{t+1}) and mask with the done flag of the step that "
             "ended the episode. Shifting an index by one bootstraps from the wrong state: advantages "

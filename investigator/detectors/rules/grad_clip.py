@@ -9,7 +9,6 @@ from investigator.detectors.base import (
     FeatureDetector,
     Hit,
     feature_hit,
-    register,
 )
 from investigator.detectors.flow import Site
 from investigator.detectors.pairs import FunctionPair
@@ -20,7 +19,6 @@ from investigator.models import Severity
 CLIP = {"clip_grad_norm_", "clip_grad_value_", "clip_grad_norm", "clip_grad_value"}
 
 
-@register
 class GradClipDetector(FeatureDetector):
     meta = DetectorMeta(
         id="grad_clip",

@@ -12,7 +12,7 @@ import ast
 from collections import Counter
 from dataclasses import dataclass
 
-from investigator.detectors.base import Detector, DetectorContext, DetectorMeta, Hit, register, site_loc
+from investigator.detectors.base import Detector, DetectorContext, DetectorMeta, Hit, site_loc
 from investigator.detectors.flow import Site
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import OPTIMIZER_RECEIVER, calls, optimizer_step
@@ -197,13 +197,13 @@ def _render(path: list[Event], opts: dict[str, int]) -> str:
     )
 
 
-@register
 class GradOrderDetector(Detector):
     meta = DetectorMeta(
         id="grad_order",
         title="Optimizer step ordering",
         subsystem="trainer",
         severity=Severity.critical,
+        note="per control-flow path and per optimizer",
         rationale=(
             "The order zero_grad -> backward -> clip -> step decides which gradients are applied. "
             "Zeroing outside the minibatch loop accumulates gradients across minibatches, clipping "

@@ -11,7 +11,6 @@ from investigator.detectors.base import (
     FeatureDetector,
     Hit,
     feature_hit,
-    register,
 )
 from investigator.detectors.flow import Site
 from investigator.detectors.pairs import FunctionPair
@@ -22,7 +21,6 @@ from investigator.models import Severity
 SYNCS = {"item", "cpu", "numpy", "tolist", "synchronize"}
 
 
-@register
 class HostSyncDetector(FeatureDetector):
     meta = DetectorMeta(
         id="host_sync",

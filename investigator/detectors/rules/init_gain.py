@@ -11,7 +11,6 @@ from investigator.detectors.base import (
     FeatureDetector,
     Hit,
     feature_hit,
-    register,
 )
 from investigator.detectors.flow import Site
 from investigator.detectors.pairs import FunctionPair
@@ -23,7 +22,6 @@ INIT = re.compile(r"^(layer_init|init_layer|init_weights|orthogonal_|xavier_unif
                   r"kaiming_normal_|normal_|uniform_|constant_|zeros_|ones_|trunc_normal_|orthogonal_init)$")
 
 
-@register
 class InitGainDetector(FeatureDetector):
     meta = DetectorMeta(
         id="init_gain",

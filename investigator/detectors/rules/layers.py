@@ -12,7 +12,6 @@ from investigator.detectors.base import (
     FeatureDetector,
     Hit,
     feature_hit,
-    register,
 )
 from investigator.detectors.flow import Site
 from investigator.detectors.pairs import FunctionPair
@@ -66,7 +65,6 @@ def _arguments(call: ast.Call, layer: str, site: Site) -> str:
     return ", ".join(args + sorted(f"{k}={canon(v, site)}" for k, v in keywords.items()))
 
 
-@register
 class LayersDetector(FeatureDetector):
     meta = DetectorMeta(
         id="layers",

@@ -11,7 +11,6 @@ from investigator.detectors.base import (
     FeatureDetector,
     Hit,
     feature_hit,
-    register,
 )
 from investigator.detectors.flow import Site
 from investigator.detectors.pairs import FunctionPair
@@ -48,7 +47,6 @@ def clamp_of_loss(call: ast.Call, name: str) -> tuple[ast.AST, ast.AST] | None:
     return None
 
 
-@register
 class LossClampDetector(FeatureDetector):
     meta = DetectorMeta(
         id="loss_clamp",

@@ -12,7 +12,6 @@ from investigator.detectors.base import (
     FeatureDetector,
     Hit,
     feature_hit,
-    register,
 )
 from investigator.detectors.flow import Site
 from investigator.detectors.pairs import FunctionPair
@@ -34,7 +33,6 @@ def _lr_store(node: ast.AST) -> bool:
     return False
 
 
-@register
 class LrScheduleDetector(FeatureDetector):
     meta = DetectorMeta(
         id="lr_schedule",

@@ -12,7 +12,6 @@ from investigator.detectors.base import (
     FeatureDetector,
     Hit,
     feature_hit,
-    register,
 )
 from investigator.detectors.flow import Site
 from investigator.detectors.pairs import FunctionPair
@@ -30,13 +29,13 @@ STATS = re.compile(r"rms|stats\b|_stats|statistic|norm|running_|mean_std|obs_mea
 STAT_ATTRS = re.compile(r"^(obs_rms|ret_rms|rms|running_mean|running_var|obs_mean|obs_std|mean|var|std|count)$")
 
 
-@register
 class NormWrappersDetector(FeatureDetector):
     meta = DetectorMeta(
         id="norm_wrappers",
         title="Observation / reward normalisation",
         subsystem="normalization",
         severity=Severity.significant,
+        note="`Normalize*`, `Transform*`, `Clip*`, `RescaleAction` and their options: clip range, `gamma`",
         rationale=(
             "Normalisation wrappers and their statistics define the input and reward scale the "
             "networks see. Dropping a wrapper, or no longer loading statistics computed in a "

@@ -11,7 +11,6 @@ from investigator.detectors.base import (
     FeatureDetector,
     Hit,
     feature_hit,
-    register,
 )
 from investigator.detectors.flow import Site
 from investigator.detectors.pairs import FunctionPair
@@ -22,7 +21,6 @@ from investigator.models import Severity
 OPTIMIZERS = re.compile(r"^(Adam|AdamW|SGD|RMSprop|Adagrad|Adamax|NAdam|RAdam|Lion|Adafactor|LAMB|Lamb|SparseAdam)$")
 
 
-@register
 class OptimizerCtorDetector(FeatureDetector):
     meta = DetectorMeta(
         id="optimizer_ctor",

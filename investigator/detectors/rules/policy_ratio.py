@@ -18,7 +18,6 @@ from investigator.detectors.base import (
     FeatureDetector,
     Hit,
     feature_hit,
-    register,
 )
 from investigator.detectors.flow import Site
 from investigator.detectors.pairs import FunctionPair
@@ -65,13 +64,13 @@ def ratio_features(sites: list[Site]) -> list[Feature]:
     return out
 
 
-@register
 class PolicyRatioDetector(FeatureDetector):
     meta = DetectorMeta(
         id="policy_ratio",
         title="Policy ratio and clipped surrogate",
         subsystem="ppo",
         severity=Severity.critical,
+        note="`newlogprob - oldlogprob` vs. the reverse; `max` of the negated surrogates vs. `min`",
         rationale=(
             "The PPO ratio is new / old policy probability; inverted, the gradient pushes probability away "
             "from advantageous actions. The clipped surrogate takes the pessimistic bound (the max of the "

@@ -11,7 +11,6 @@ from investigator.detectors.base import (
     FeatureDetector,
     Hit,
     feature_hit,
-    register,
 )
 from investigator.detectors.flow import Site
 from investigator.detectors.pairs import FunctionPair
@@ -24,7 +23,6 @@ CASTS = {"half", "bfloat16", "double", "float64"}
 CONTROLS = {"autocast", "GradScaler", "set_default_dtype", "set_float32_matmul_precision"}
 
 
-@register
 class PrecisionDetector(FeatureDetector):
     meta = DetectorMeta(
         id="precision",

@@ -18,7 +18,6 @@ from investigator.detectors.base import (
     FeatureDetector,
     Hit,
     feature_hit,
-    register,
 )
 from investigator.detectors.flow import Site
 from investigator.detectors.pairs import FunctionPair
@@ -63,13 +62,16 @@ def stores(sites: list[Site]) -> list[Feature]:
     return out
 
 
-@register
 class ReplayStoreDetector(FeatureDetector):
     meta = DetectorMeta(
         id="replay_store",
         title="Transition stored in the replay buffer",
         subsystem="buffers",
         severity=Severity.critical,
+        severity_note="the auto-reset observation stored instead of the final one, truncations folded into the "
+        "done flag: significant",
+        note="observation where the next observation belongs, the auto-reset observation instead of the final "
+        "one, truncations folded into the stored done flag",
         rationale=(
             "Off-policy learning only sees what the replay buffer stores. The observation stored where the "
             "next observation belongs makes every TD target bootstrap from the current state; storing the "

@@ -11,7 +11,6 @@ from investigator.detectors.base import (
     FeatureDetector,
     Hit,
     feature_hit,
-    register,
 )
 from investigator.detectors.flow import Site
 from investigator.detectors.pairs import FunctionPair
@@ -71,7 +70,6 @@ def tensor_roles(expr: ast.AST) -> set[str]:
     return out
 
 
-@register
 class ReturnsTargetDetector(FeatureDetector):
     meta = DetectorMeta(
         id="returns_target",

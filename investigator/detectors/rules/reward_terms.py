@@ -12,7 +12,6 @@ from investigator.detectors.base import (
     FeatureDetector,
     Hit,
     feature_hit,
-    register,
 )
 from investigator.detectors.flow import Site
 from investigator.detectors.pairs import FunctionPair
@@ -103,7 +102,6 @@ def _reward_dicts(site: Site) -> list[ast.Dict]:
     return out
 
 
-@register
 class RewardTermsDetector(FeatureDetector):
     meta = DetectorMeta(
         id="reward_terms",

@@ -11,7 +11,6 @@ from investigator.detectors.base import (
     FeatureDetector,
     Hit,
     feature_hit,
-    register,
 )
 from investigator.detectors.flow import Site
 from investigator.detectors.pairs import FunctionPair
@@ -23,7 +22,6 @@ SEED_CALLS = {"manual_seed", "manual_seed_all", "seed", "set_seed", "seed_everyt
 FLAGS = {"deterministic", "benchmark"}
 
 
-@register
 class SeedingDetector(FeatureDetector):
     meta = DetectorMeta(
         id="seeding",

@@ -20,7 +20,6 @@ from investigator.detectors.base import (
     FeatureDetector,
     Hit,
     feature_hit,
-    register,
 )
 from investigator.detectors.flow import Site
 from investigator.detectors.pairs import FunctionPair
@@ -78,13 +77,16 @@ def squash_features(sites: list[Site]) -> list[Feature]:
     return out
 
 
-@register
 class SquashedPolicyDetector(FeatureDetector):
     meta = DetectorMeta(
         id="squashed_policy",
         title="Squashed-Gaussian policy (tanh correction, action rescaling, target entropy)",
         subsystem="architecture",
         severity=Severity.critical,
+        severity_note="action rescaling: significant",
+        note="the log-prob correction `- log(1 - tanh(u)^2 + eps)` or its softplus form removed; the sign of the "
+        "automatic-temperature target entropy `-dim(A)`; the rescaling of squashed actions to the environment "
+        "bounds: `action_scale`, `action_bias`, `max_action`",
         rationale=(
             "A tanh-squashed Gaussian policy (SAC, and PPO variants with bounded actions) needs the "
             "log-probability correction `- log(1 - tanh(u)^2 + eps)`, the rescaling of actions to the "

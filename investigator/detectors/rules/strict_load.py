@@ -12,7 +12,6 @@ from investigator.detectors.base import (
     FeatureDetector,
     Hit,
     feature_hit,
-    register,
 )
 from investigator.detectors.flow import Site
 from investigator.detectors.pairs import FunctionPair
@@ -65,7 +64,6 @@ def _is_remap(node: ast.AST) -> bool:
     return False
 
 
-@register
 class StrictLoadDetector(FeatureDetector):
     meta = DetectorMeta(
         id="strict_load",

@@ -21,7 +21,6 @@ from investigator.detectors.base import (
     FeatureDetector,
     Hit,
     feature_hit,
-    register,
 )
 from investigator.detectors.flow import Site
 from investigator.detectors.pairs import FunctionPair
@@ -187,13 +186,16 @@ def bootstrap_features(sites: list[Site]) -> list[Feature]:
     return out
 
 
-@register
 class TargetNetworkDetector(FeatureDetector):
     meta = DetectorMeta(
         id="target_network",
         title="Target network and TD bootstrap",
         subsystem="trainer",
         severity=Severity.critical,
+        note="the Polyak/hard update removed or its weights changed, where `copy_(tau*p + (1-tau)*tp)`, "
+        "`mul_(1-tau).add_(tau*p)` and `lerp_(p, tau)` are one key, the online weight; the TD bootstrap taken from "
+        "the online network; the reduction over next-state estimates: `max` -> `argmax`, twin `min` -> `max`/mean; "
+        "the sign of the soft (entropy) term",
         rationale=(
             "Off-policy value learning (DQN, SAC, TD3, DDPG) bootstraps from a slowly updated target "
             "network. Swapped Polyak coefficients make the target chase the online network (or freeze "

@@ -11,7 +11,6 @@ from investigator.detectors.base import (
     FeatureDetector,
     Hit,
     feature_hit,
-    register,
 )
 from investigator.detectors.flow import Site
 from investigator.detectors.pairs import FunctionPair
@@ -24,7 +23,6 @@ def _is_compile(name: str) -> bool:
     return name.endswith(("torch.compile", "torch._dynamo.optimize"))
 
 
-@register
 class TorchCompileDetector(FeatureDetector):
     meta = DetectorMeta(
         id="torch_compile",

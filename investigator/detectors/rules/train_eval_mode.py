@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 
-from investigator.detectors.base import Detector, DetectorContext, DetectorMeta, Hit, register, site_loc
+from investigator.detectors.base import Detector, DetectorContext, DetectorMeta, Hit, site_loc
 from investigator.detectors.flow import Site
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import calls, env_step
@@ -44,7 +44,6 @@ def _mode_at(seq: list[tuple[str, Site]], anchor: str) -> str:
     return mode
 
 
-@register
 class TrainEvalModeDetector(Detector):
     meta = DetectorMeta(
         id="train_eval_mode",

@@ -11,7 +11,6 @@ from investigator.detectors.base import (
     FeatureDetector,
     Hit,
     feature_hit,
-    register,
 )
 from investigator.detectors.flow import Site
 from investigator.detectors.pairs import FunctionPair
@@ -50,7 +49,6 @@ def _mentions_value_loss(expr: ast.AST) -> bool:
     )
 
 
-@register
 class ValueClipDetector(FeatureDetector):
     meta = DetectorMeta(
         id="value_clip",

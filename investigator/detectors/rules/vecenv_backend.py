@@ -11,7 +11,6 @@ from investigator.detectors.base import (
     FeatureDetector,
     Hit,
     feature_hit,
-    register,
 )
 from investigator.detectors.flow import Site
 from investigator.detectors.pairs import FunctionPair
@@ -23,7 +22,6 @@ BACKENDS = re.compile(r"^(SyncVectorEnv|AsyncVectorEnv|SubprocVecEnv|DummyVecEnv
 MODE_KWARGS = {"vectorization_mode", "asynchronous", "backend", "vec_env_cls", "multiprocessing", "start_method"}
 
 
-@register
 class VecenvBackendDetector(FeatureDetector):
     meta = DetectorMeta(
         id="vecenv_backend",

@@ -2,7 +2,6 @@
 
 from investigator.metrics.rules.base import (
     PRIMARY,
-    RULE_MODULES,
     CompareOutcome,
     CompareRule,
     RuleHit,
@@ -11,14 +10,12 @@ from investigator.metrics.rules.base import (
     RunView,
     SingleRunRule,
     compare_rules,
-    register_rule,
     rule_by_id,
     single_run_rules,
 )
 
 __all__ = [
     "PRIMARY",
-    "RULE_MODULES",
     "CompareOutcome",
     "CompareRule",
     "RuleHit",
@@ -27,7 +24,6 @@ __all__ = [
     "RunView",
     "SingleRunRule",
     "compare_rules",
-    "register_rule",
     "rule_by_id",
     "single_run_rules",
 ]

@@ -11,16 +11,15 @@ from investigator.metrics.rules.base import (
     RuleMeta,
     RuleOptions,
     RunView,
-    register_rule,
 )
 from investigator.metrics.stats import compare
 from investigator.models import OTHER_SUBSYSTEM, Severity
 
 
-@register_rule
 class AreaUnderCurve(CompareRule):
     meta = RuleMeta(
         id="area_under_curve",
+        order=150,
         title="Area under the learning curve",
         kind="compare",
         subsystem=OTHER_SUBSYSTEM,

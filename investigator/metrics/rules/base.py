@@ -3,12 +3,12 @@
 A single-run rule looks at one run and says whether a signature (docs/domain.md, Metric signatures) is present; the
 engine runs it on every run of both sides and turns "present at the candidate, absent at the
 baseline" into a finding. A comparison rule reads all runs of both sides and returns a statistical
-`Comparison`. Adding a rule is adding one module to `RULE_MODULES` and its tests.
+`Comparison`. Adding a rule is adding one module here (a class with its `RuleMeta`; the unit registry,
+`investigator.units`, finds it) and its tests.
 """
 
 from __future__ import annotations
 
-import importlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal
@@ -19,19 +19,17 @@ from investigator.metrics.aliases import MetricCatalog, Resolved
 from investigator.metrics.loading import RunData, Series
 from investigator.metrics.stats import Comparison, StatOptions
 from investigator.models import Severity
+from investigator.units.registry import UnitMeta, load
 
 PRIMARY = "primary"  # placeholder in RuleMeta.metrics for the request's primary metric
 
 
-class RuleMeta(BaseModel):
-    id: str
-    title: str
+class RuleMeta(UnitMeta):
     kind: Literal["single", "compare"]
     subsystem: str
     severity: Severity
     rationale: str
     fix: str
-    hypotheses: list[str] = Field(default_factory=list)  # playbook ids "subsystem.hypothesis"
     metrics: list[str] = Field(default_factory=list)  # canonical names it reads (PRIMARY allowed)
     # Single-run rules whose signature can be intended (a constant learning rate) only become a
     # regression signal when the baseline differs; alone they are reported at low severity.
@@ -41,6 +39,9 @@ class RuleMeta(BaseModel):
     contrast_matters: bool = True
     # Comparison rules: hypotheses refuted when the comparison shows "no meaningful change".
     refuted_when_equivalent: list[str] = Field(default_factory=list)
+
+    def referenced_hypotheses(self) -> list[str]:
+        return [*self.hypotheses, *self.refuted_when_equivalent]
 
 
 class RuleOptions(BaseModel):
@@ -143,60 +144,21 @@ class CompareRule(ABC):
     ) -> CompareOutcome | None: ...
 
 
-_SINGLE: dict[str, SingleRunRule] = {}
-_COMPARE: dict[str, CompareRule] = {}
-
-RULE_MODULES: list[str] = [
-    "investigator.metrics.rules.primary_collapse",
-    "investigator.metrics.rules.flatline",
-    "investigator.metrics.rules.peak_decline",
-    "investigator.metrics.rules.entropy_rising",
-    "investigator.metrics.rules.entropy_collapse",
-    "investigator.metrics.rules.value_loss_rising",
-    "investigator.metrics.rules.explained_variance_negative",
-    "investigator.metrics.rules.grad_norm_above_clip",
-    "investigator.metrics.rules.kl_collapse",
-    "investigator.metrics.rules.ppo_update_ranges",
-    "investigator.metrics.rules.loss_pinned",
-    "investigator.metrics.rules.lr_constant",
-    "investigator.metrics.rules.update_time",
-    "investigator.metrics.rules.final_performance",
-    "investigator.metrics.rules.area_under_curve",
-    "investigator.metrics.rules.sample_efficiency",
-    "investigator.metrics.rules.throughput_drop",
-]
-
-
-def register_rule(cls: type[SingleRunRule] | type[CompareRule]):
-    """Class decorator: instantiate and register; ids are unique across both kinds."""
-    rule = cls()
-    rid = cls.meta.id
-    if rid in _SINGLE or rid in _COMPARE:
-        existing = _SINGLE.get(rid) or _COMPARE.get(rid)
-        if type(existing).__qualname__ != cls.__qualname__:
-            raise ValueError(f"metric rule id registered twice: {rid}")
-    if isinstance(rule, SingleRunRule):
-        _SINGLE[rid] = rule
-    else:
-        _COMPARE[rid] = rule
-    return cls
-
-
-def _load() -> None:
-    for module in RULE_MODULES:
-        importlib.import_module(module)
+def _rules() -> list[SingleRunRule | CompareRule]:
+    """Every rule module here, imported once by the unit registry, in the rules' `order`."""
+    return [u.obj for u in load("metric_rule")]  # type: ignore[misc]
 
 
 def single_run_rules() -> list[SingleRunRule]:
-    _load()
-    return list(_SINGLE.values())
+    return [r for r in _rules() if isinstance(r, SingleRunRule)]
 
 
 def compare_rules() -> list[CompareRule]:
-    _load()
-    return list(_COMPARE.values())
+    return [r for r in _rules() if isinstance(r, CompareRule)]
 
 
 def rule_by_id(rule_id: str) -> SingleRunRule | CompareRule:
-    _load()
-    return _SINGLE.get(rule_id) or _COMPARE[rule_id]
+    for rule in _rules():
+        if rule.meta.id == rule_id:
+            return rule
+    raise KeyError(rule_id)

@@ -11,7 +11,6 @@ from investigator.metrics.rules.base import (
     RuleOptions,
     RunView,
     SingleRunRule,
-    register_rule,
 )
 from investigator.models import Severity
 
@@ -19,10 +18,10 @@ EARLY = 0.25  # fraction of the run
 REMAINING = 0.05  # entropy below this fraction of its initial value counts as collapsed
 
 
-@register_rule
 class EntropyCollapse(SingleRunRule):
     meta = RuleMeta(
         id="entropy_collapse",
+        order=50,
         title="Entropy collapses early",
         kind="single",
         subsystem="ppo",

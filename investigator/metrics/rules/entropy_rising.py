@@ -12,7 +12,6 @@ from investigator.metrics.rules.base import (
     RuleOptions,
     RunView,
     SingleRunRule,
-    register_rule,
 )
 from investigator.models import Severity
 
@@ -20,10 +19,10 @@ RISE = 0.10  # entropy's last quarter above its first by this fraction
 FALL = 0.05  # primary's last quarter below its best quarter by this fraction
 
 
-@register_rule
 class EntropyRising(SingleRunRule):
     meta = RuleMeta(
         id="entropy_rising",
+        order=40,
         title="Entropy rises while the primary metric falls",
         kind="single",
         subsystem="ppo",

@@ -10,15 +10,14 @@ from investigator.metrics.rules.base import (
     RuleOptions,
     RunView,
     SingleRunRule,
-    register_rule,
 )
 from investigator.models import Severity
 
 
-@register_rule
 class ExplainedVarianceNegative(SingleRunRule):
     meta = RuleMeta(
         id="explained_variance_negative",
+        order=70,
         title="Explained variance is negative",
         kind="single",
         subsystem="ppo",

@@ -11,7 +11,6 @@ from investigator.metrics.rules.base import (
     RuleMeta,
     RuleOptions,
     RunView,
-    register_rule,
 )
 from investigator.metrics.stats import Verdict, compare
 from investigator.models import OTHER_SUBSYSTEM, Severity
@@ -34,14 +33,15 @@ def per_run(views: list[RunView], fn) -> list[float]:
     return out
 
 
-@register_rule
 class FinalPerformance(CompareRule):
     meta = RuleMeta(
         id="final_performance",
+        order=140,
         title="Final performance",
         kind="compare",
         subsystem=OTHER_SUBSYSTEM,
         severity=Severity.critical,
+        severity_note="significant for regressions under 15%",
         rationale=(
             "The final value (mean over the last 10% of each run) of the primary metric is what the user calls "
             "the regression; seeds are compared with IQM, bootstrap intervals and P(improvement)."

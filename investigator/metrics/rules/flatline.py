@@ -12,15 +12,14 @@ from investigator.metrics.rules.base import (
     RuleOptions,
     RunView,
     SingleRunRule,
-    register_rule,
 )
 from investigator.models import OTHER_SUBSYSTEM, Severity
 
 
-@register_rule
 class Flatline(SingleRunRule):
     meta = RuleMeta(
         id="primary_flatline",
+        order=20,
         title="Primary metric flatlines (no learning progress)",
         kind="single",
         subsystem=OTHER_SUBSYSTEM,

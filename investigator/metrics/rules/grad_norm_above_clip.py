@@ -10,21 +10,21 @@ from investigator.metrics.rules.base import (
     RuleOptions,
     RunView,
     SingleRunRule,
-    register_rule,
 )
 from investigator.models import Severity
 
 MOST = 0.5  # fraction of logged norms above the clip
 
 
-@register_rule
 class GradNormAboveClip(SingleRunRule):
     meta = RuleMeta(
         id="grad_norm_above_clip",
+        order=80,
         title="Gradient norm above the configured clip",
         kind="single",
         subsystem="trainer",
         severity=Severity.significant,
+        note="skipped without `grad_clip`",
         rationale=(
             "With clipping applied, the post-clip norm never exceeds max_norm. Most logged norms above it mean "
             "clipping was removed or moved after optimizer.step(), or the trainer logs the pre-clip norm (the "

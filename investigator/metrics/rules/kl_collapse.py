@@ -10,7 +10,6 @@ from investigator.metrics.rules.base import (
     RuleOptions,
     RunView,
     SingleRunRule,
-    register_rule,
 )
 from investigator.models import Severity
 
@@ -19,10 +18,10 @@ RELATIVE = 0.01  # later median below 1% of the early median
 KL_METRICS = ("approx_kl", "kl_loss")
 
 
-@register_rule
 class KlCollapse(SingleRunRule):
     meta = RuleMeta(
         id="kl_collapse",
+        order=90,
         title="KL term collapses to ~0",
         kind="single",
         subsystem="ppo",

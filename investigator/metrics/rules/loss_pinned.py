@@ -12,7 +12,6 @@ from investigator.metrics.rules.base import (
     RuleOptions,
     RunView,
     SingleRunRule,
-    register_rule,
 )
 from investigator.models import Severity
 
@@ -22,10 +21,10 @@ PINNED = 0.5  # fraction of the second half exactly at one value
 MIN_POINTS = 10
 
 
-@register_rule
 class LossPinned(SingleRunRule):
     meta = RuleMeta(
         id="loss_pinned",
+        order=110,
         title="Loss pinned at exactly a constant",
         kind="single",
         subsystem="ppo",

@@ -10,7 +10,6 @@ from investigator.metrics.rules.base import (
     RuleOptions,
     RunView,
     SingleRunRule,
-    register_rule,
 )
 from investigator.models import Severity
 
@@ -19,14 +18,15 @@ def _is_constant(values: np.ndarray) -> bool:
     return bool(np.ptp(values) <= 1e-9 * max(1e-12, float(np.max(np.abs(values)))))
 
 
-@register_rule
 class LrConstant(SingleRunRule):
     meta = RuleMeta(
         id="lr_constant",
+        order=120,
         title="Learning rate constant (no schedule)",
         kind="single",
         subsystem="trainer",
         severity=Severity.significant,
+        note="refuted when lr curves are identical on both sides",
         rationale=(
             "A logged learning rate that never changes means no schedule is stepped. That is fine if none was "
             "intended, so alone it is low severity; where the baseline's learning rate annealed it is the "

@@ -12,7 +12,6 @@ from investigator.metrics.rules.base import (
     RuleOptions,
     RunView,
     SingleRunRule,
-    register_rule,
 )
 from investigator.models import OTHER_SUBSYSTEM, Severity
 
@@ -20,10 +19,10 @@ LOSS_OF_GAIN = 0.3  # fraction of the gain lost after the peak
 SMOOTHING = 0.1  # moving-average window, as a fraction of the points
 
 
-@register_rule
 class PeakDecline(SingleRunRule):
     meta = RuleMeta(
         id="primary_peak_decline",
+        order=30,
         title="Primary metric peaks, then declines",
         kind="single",
         subsystem=OTHER_SUBSYSTEM,

@@ -10,7 +10,6 @@ from investigator.metrics.rules.base import (
     RuleOptions,
     RunView,
     SingleRunRule,
-    register_rule,
 )
 from investigator.models import Severity
 
@@ -19,10 +18,10 @@ MAX_APPROX_KL = 0.05
 MAX_CLIP_FRACTION = 0.3
 
 
-@register_rule
 class PpoUpdateRanges(SingleRunRule):
     meta = RuleMeta(
         id="ppo_update_ranges",
+        order=100,
         title="PPO update size out of the usual range",
         kind="single",
         subsystem="ppo",

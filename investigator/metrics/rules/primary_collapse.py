@@ -12,15 +12,14 @@ from investigator.metrics.rules.base import (
     RuleOptions,
     RunView,
     SingleRunRule,
-    register_rule,
 )
 from investigator.models import OTHER_SUBSYSTEM, Severity
 
 
-@register_rule
 class PrimaryCollapse(SingleRunRule):
     meta = RuleMeta(
         id="primary_collapse",
+        order=10,  # report and merge order among the metric rules
         title="Primary metric degrades over training",
         kind="single",
         subsystem=OTHER_SUBSYSTEM,

@@ -13,16 +13,15 @@ from investigator.metrics.rules.base import (
     RuleMeta,
     RuleOptions,
     RunView,
-    register_rule,
 )
 from investigator.metrics.stats import compare, iqm
 from investigator.models import OTHER_SUBSYSTEM, Severity
 
 
-@register_rule
 class SampleEfficiency(CompareRule):
     meta = RuleMeta(
         id="sample_efficiency",
+        order=160,
         title="Sample efficiency (steps to reach a threshold)",
         kind="compare",
         subsystem=OTHER_SUBSYSTEM,

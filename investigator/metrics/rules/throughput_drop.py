@@ -13,7 +13,6 @@ from investigator.metrics.rules.base import (
     RuleMeta,
     RuleOptions,
     RunView,
-    register_rule,
 )
 from investigator.metrics.stats import Verdict, compare
 from investigator.models import Severity
@@ -39,14 +38,16 @@ def throughput(view: RunView) -> tuple[float, str] | None:
     return None
 
 
-@register_rule
 class ThroughputDrop(CompareRule):
     meta = RuleMeta(
         id="throughput_drop",
+        order=170,
         title="Throughput (steps per second)",
         kind="compare",
         subsystem="trainer",
         severity=Severity.significant,
+        severity_note="low for drops under 20%",
+        note="the overhead ones refuted when throughput is equivalent",
         rationale=(
             "Fewer environment steps per second at the candidate (e.g. 450k -> 350k) is a cost on its own and "
             "points at overhead in the loop: evaluation or checkpointing more often, fewer workers, logging, "

@@ -9,7 +9,6 @@ from investigator.metrics.rules.base import (
     RuleOptions,
     RunView,
     SingleRunRule,
-    register_rule,
 )
 from investigator.models import Severity
 
@@ -17,10 +16,10 @@ from investigator.models import Severity
 PER_UPDATE = ("value_loss", "policy_loss", "entropy", "approx_kl", "learning_rate", "sps", "primary")
 
 
-@register_rule
 class UpdateTime(SingleRunRule):
     meta = RuleMeta(
         id="update_time",
+        order=130,
         title="Time per update far too long",
         kind="single",
         subsystem="vecenv",

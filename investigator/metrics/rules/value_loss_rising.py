@@ -9,17 +9,16 @@ from investigator.metrics.rules.base import (
     RuleOptions,
     RunView,
     SingleRunRule,
-    register_rule,
 )
 from investigator.models import Severity
 
 GROWTH = 2.0  # last quarter at least this multiple of the first
 
 
-@register_rule
 class ValueLossRising(SingleRunRule):
     meta = RuleMeta(
         id="value_loss_rising",
+        order=60,
         title="Value loss increases over training",
         kind="single",
         subsystem="ppo",

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from investigator.budget import DEFAULT_ANALYZER_BUDGET_S
 from investigator.git.errors import InputError
@@ -26,7 +27,7 @@ EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 class OneLineParser(argparse.ArgumentParser):
     """argparse, but a usage error is one line on stderr and exit 2 (no usage block)."""
 
-    def error(self, message: str) -> None:
+    def error(self, message: str) -> NoReturn:
         self.exit(EXIT_INPUT, f"{self.prog}: error: {message} (see --help)\n")
 
 
@@ -156,11 +157,13 @@ def run_main(argv: Sequence[str]) -> int:
 
 
 def execute(request, quiet: bool = False) -> int:
+    from investigator.gc_pause import cyclic_gc_paused
     from investigator.workflow import run_investigation
 
     start = time.perf_counter()
     try:
-        inv = run_investigation(request, progress=_progress_printer(quiet))
+        with cyclic_gc_paused():  # this process runs one investigation: see investigator.gc_pause
+            inv = run_investigation(request, progress=_progress_printer(quiet))
     except InvestigationInterrupted as stop:
         return _report_interrupted(stop, time.perf_counter() - start)
     for fmt, path in inv.reports.items():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -94,6 +95,21 @@ def _train_runs(repo, workdir: Path, seeds: int, steps: int, timeout_s: float) -
     return globs["baseline"], globs["candidate"]
 
 
+def check_training_dependencies() -> None:
+    """The demo's training runs are PyTorch code run by this interpreter (`sys.executable`): without
+    torch here every run would fail after the repository was generated. Refused up front instead,
+    with what to install (an InputError: one line, exit 2, nothing written)."""
+    try:
+        missing = importlib.util.find_spec("torch") is None
+    except (ImportError, ValueError):  # a broken or half-removed installation
+        missing = True
+    if missing:
+        raise InputError(
+            "--runs trains the demo with PyTorch, which is not installed in this environment; "
+            'install the demo extra (pip install -e ".[demo]") or run the demo without --runs'
+        )
+
+
 def demo_main(argv: Sequence[str]) -> int:
     from investigator.cli import OneLineParser, execute, int_at_least
     from investigator.report.output import check_output_dir
@@ -111,6 +127,8 @@ def demo_main(argv: Sequence[str]) -> int:
     p.add_argument("--format", dest="formats", action="append", choices=["md", "json", "html"])
     p.add_argument("--quiet", action="store_true")
     args = p.parse_args(list(argv))
+    if args.runs > 0:
+        check_training_dependencies()
     check_output_dir(Path(args.output))
     workdir = prepare_workdir(Path(args.workdir))
     repo = generate_demo_repo(workdir / "gridarena-ppo")

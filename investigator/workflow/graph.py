@@ -101,14 +101,14 @@ class Resources:
         with self._lock:
             if self.completed is None or not update:
                 return
-            fields: dict[str, Any] = {}
-            for key, value in update.items():
-                if key == "results":
-                    fields[key] = {**self.completed.results, **value}  # type: ignore[dict-item]
-                elif key in ("failures", "timings"):
-                    fields[key] = [*getattr(self.completed, key), *value]  # type: ignore[misc]
-                else:
-                    fields[key] = value
+            done = self.completed
+            fields: dict[str, Any] = dict(update)  # replaced, except the fields with a reducer:
+            if "results" in update:
+                fields["results"] = {**done.results, **update["results"]}
+            if "failures" in update:
+                fields["failures"] = [*done.failures, *update["failures"]]
+            if "timings" in update:
+                fields["timings"] = [*done.timings, *update["timings"]]
             self.completed = self.completed.model_copy(update=fields)  # one assignment: never half-applied
 
     def snapshot(self) -> Investigation | None:

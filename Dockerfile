@@ -8,5 +8,5 @@ COPY . /app
 # torch first, from the CPU wheel index by default (PyPI's default torch wheel bundles several GB of CUDA).
 ARG TORCH_INDEX=https://download.pytorch.org/whl/cpu
 RUN pip install --no-cache-dir --extra-index-url "$TORCH_INDEX" "torch==2.13.0"
-RUN pip install --no-cache-dir -c constraints.txt -e .
+RUN pip install --no-cache-dir -c constraints.txt -e ".[demo]"
 CMD ["investigate", "demo"]

@@ -204,10 +204,12 @@ def main() -> int:
         "from pathlib import Path\n"
         "from investigator.request import InvestigationRequest\n"
         "from investigator.workflow import run_investigation\n"
+        "from investigator.gc_pause import cyclic_gc_paused\n"
         "from investigator.analyzers import all_analyzers\n"
         "all_analyzers()\n"
         "t0 = time.perf_counter()\n"
-        f"inv = run_investigation(InvestigationRequest(repo={str(repo)!r}, baseline_commit={base!r}, candidate_commit={cand!r}, output=Path({str(out_dir)!r}), formats=['md', 'json']))\n"
+        "with cyclic_gc_paused():  # as the CLI runs it\n"
+        f"    inv = run_investigation(InvestigationRequest(repo={str(repo)!r}, baseline_commit={base!r}, candidate_commit={cand!r}, output=Path({str(out_dir)!r}), formats=['md', 'json']))\n"
         "print(f'{time.perf_counter() - t0:.3f} {len(inv.findings)}')\n"
     )
     for _ in range(args.repeat):

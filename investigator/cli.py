@@ -232,11 +232,13 @@ def run_command(args: argparse.Namespace) -> int:
 
 
 def execute(request, quiet: bool = False) -> int:
+    from investigator.gc_pause import cyclic_gc_paused
     from investigator.workflow import run_investigation
 
     start = time.perf_counter()
     try:
-        inv = run_investigation(request, progress=_progress_printer(quiet))
+        with cyclic_gc_paused():  # this process runs one investigation: see investigator.gc_pause
+            inv = run_investigation(request, progress=_progress_printer(quiet))
     except InvestigationInterrupted as stop:
         return _report_interrupted(stop, time.perf_counter() - start)
     for fmt, path in inv.reports.items():

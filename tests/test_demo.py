@@ -156,3 +156,27 @@ def test_demo_checks_output_before_generating(tmp_path, capsys):
     code = main(["demo", "--workdir", str(tmp_path / "w"), "--output", str(tmp_path / "f"), "--quiet"])
     assert code == 2 and "--output" in _one_line(capsys.readouterr().err)
     assert not (tmp_path / "w").exists()
+
+
+def test_demo_runs_without_torch_is_one_clear_line_and_nothing_written(tmp_path, capsys, monkeypatch):
+    """The training runs are PyTorch code: with torch not importable (None in sys.modules is how
+    Python marks a blocked import) `--runs` is refused up front, before any directory is created."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, "torch", None)
+    code = main(["demo", "--workdir", str(tmp_path / "w"), "--output", str(tmp_path / "o"), "--runs", "1", "--quiet"])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == ""
+    line = _one_line(err)
+    assert line.startswith("investigate: error: --runs trains the demo with PyTorch, which is not installed")
+    assert '".[demo]"' in line and "Traceback" not in err
+    assert not (tmp_path / "w").exists() and not (tmp_path / "o").exists()
+
+
+def test_demo_without_runs_does_not_need_torch(tmp_path, capsys, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "torch", None)
+    code = main(["demo", "--workdir", str(tmp_path / "w"), "--output", str(tmp_path / "o"), "--quiet", "--format", "json"])
+    assert code == 0, capsys.readouterr().err
+    assert len(list((tmp_path / "o").glob("investigation-*.json"))) == 1

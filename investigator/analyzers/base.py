@@ -1,11 +1,12 @@
-"""The analyzer protocol and registry."""
+"""The analyzer base class and registry."""
 
 from __future__ import annotations
 
 import threading
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from investigator.models import AnalyzerResult
 from investigator.request import InvestigationRequest
@@ -32,34 +33,78 @@ class AnalysisContext:
         return self.changeset is not None
 
 
-class Analyzer(Protocol):
-    """An analyzer may also declare `after: tuple[str, ...]`: ids that must have run (or been
-    skipped) first; their results are in `ctx.prior` when it runs.
+class Analyzer(ABC):
+    """One analyzer: reads an `AnalysisContext`, returns an `AnalyzerResult`.
 
-    `cpu_bound = True` marks an analyzer that spends its time in Python code (parsing, matching):
-    such analyzers of one wave take turns (`CPU_TURN`), because two of them in threads only share one
-    interpreter lock and add switching costs; analyzers that wait on files, numpy or subprocesses run
-    alongside them."""
+    Subclasses set `id` (unique; names the step `analyze:<id>` and the result) and `title` (shown in
+    the report), and may override the scheduling attributes below. The workflow reads them directly,
+    so every analyzer has them.
+    """
+
+    id: str
+    title: str
+    after: tuple[str, ...] = ()
+    """Ids that must have run (or been skipped) first; their results are in `ctx.prior` when this runs."""
+    cpu_bound: bool = False
+    """True for an analyzer that spends its time in Python code (parsing, matching): such analyzers of
+    one wave take turns (`CPU_TURN`), because two of them in threads only share one interpreter lock
+    and add switching costs; analyzers that wait on files, numpy or subprocesses run alongside them."""
+
+    @abstractmethod
+    def applies(self, ctx: AnalysisContext) -> tuple[bool, str]:
+        """Whether to run, and why (the reason goes into the investigation log)."""
+
+    @abstractmethod
+    def run(self, ctx: AnalysisContext) -> AnalyzerResult:
+        """The analysis. An exception is recorded as this analyzer's failure; the others go on."""
+
+
+class AnalyzerLike(Protocol):
+    """What `register_analyzer` also accepts: an object with the analyzer's methods that does not
+    derive from `Analyzer` (a plug-in or a test double); `after`/`cpu_bound` are optional on it."""
 
     id: str
     title: str
 
-    def applies(self, ctx: AnalysisContext) -> tuple[bool, str]:
-        """Whether to run, and why (the reason goes into the investigation log)."""
+    def applies(self, ctx: AnalysisContext) -> tuple[bool, str]: ...
 
     def run(self, ctx: AnalysisContext) -> AnalyzerResult: ...
 
 
-_REGISTRY: dict[str, Analyzer] = {}
+class _Adopted(Analyzer):
+    """An `AnalyzerLike` under the base class: its own `after`/`cpu_bound` if it declares them, the
+    defaults otherwise, so the workflow never has to ask."""
+
+    def __init__(self, unit: AnalyzerLike) -> None:
+        self.unit = unit
+        self.id, self.title = unit.id, unit.title
+        self.after = tuple(getattr(unit, "after", Analyzer.after))
+        self.cpu_bound = bool(getattr(unit, "cpu_bound", Analyzer.cpu_bound))
+
+    def applies(self, ctx: AnalysisContext) -> tuple[bool, str]:
+        return self.unit.applies(ctx)
+
+    def run(self, ctx: AnalysisContext) -> AnalyzerResult:
+        return self.unit.run(ctx)
+
+
+_REGISTRY: dict[str, AnalyzerLike] = {}
 
 CPU_TURN = threading.Lock()  # held while a `cpu_bound` analyzer runs
 
+A = TypeVar("A", bound=AnalyzerLike)
 
-def register_analyzer(analyzer: Analyzer) -> Analyzer:
+
+def register_analyzer(analyzer: A) -> A:
+    """Register `analyzer` under its id; returns it unchanged."""
     if analyzer.id in _REGISTRY and _REGISTRY[analyzer.id] is not analyzer:
         raise ValueError(f"analyzer id registered twice: {analyzer.id}")
     _REGISTRY[analyzer.id] = analyzer
     return analyzer
+
+
+def _adopt(unit: AnalyzerLike) -> Analyzer:
+    return unit if isinstance(unit, Analyzer) else _Adopted(unit)
 
 
 def all_analyzers() -> list[Analyzer]:

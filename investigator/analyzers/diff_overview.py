@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 
-from investigator.analyzers.base import AnalysisContext, register_analyzer
+from investigator.analyzers.base import AnalysisContext, Analyzer, register_analyzer
 from investigator.models import (
     AnalyzerResult,
     Evidence,
@@ -32,7 +32,7 @@ _KIND_REASONS = {
 }
 
 
-class DiffOverviewAnalyzer:
+class DiffOverviewAnalyzer(Analyzer):
     id = "diff_overview"
     title = "Diff overview"
     order = 10  # planning and report order among analyzers (analyzers.units)

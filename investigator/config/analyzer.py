@@ -6,7 +6,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from investigator.analyzers.base import AnalysisContext, register_analyzer
+from investigator.analyzers.base import AnalysisContext, Analyzer, register_analyzer
 from investigator.config.collect import ParseCache, SideData, SnapshotLike, collect
 from investigator.config.effective import build_side
 from investigator.config.entry import ResolvedEntry, pyproject_scripts, resolve
@@ -187,7 +187,7 @@ def _failures(source: str, unknown: dict[str, dict[str, str]], hidden: dict[str,
     return out
 
 
-class ConfigForensics:
+class ConfigForensics(Analyzer):
     """Publishes `data["effective_config"]`: {"baseline"|"candidate": {key: literal value}}."""
 
     id = SOURCE

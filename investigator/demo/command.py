@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -94,6 +95,21 @@ def _train_runs(repo, workdir: Path, seeds: int, steps: int, timeout_s: float) -
     return globs["baseline"], globs["candidate"]
 
 
+def check_training_dependencies() -> None:
+    """The demo's training runs are PyTorch code run by this interpreter (`sys.executable`): without
+    torch here every run would fail after the repository was generated. Refused up front instead,
+    with what to install (an InputError: one line, exit 2, nothing written)."""
+    try:
+        missing = importlib.util.find_spec("torch") is None
+    except (ImportError, ValueError):  # a broken or half-removed installation
+        missing = True
+    if missing:
+        raise InputError(
+            "--runs trains the demo with PyTorch, which is not installed in this environment; "
+            'install the demo extra (pip install -e ".[demo]") or run the demo without --runs'
+        )
+
+
 def add_demo_arguments(p: argparse.ArgumentParser) -> None:
     """The options of `investigate demo`."""
     from investigator.cli import int_at_least
@@ -116,6 +132,8 @@ def run_demo(args: argparse.Namespace) -> int:
     from investigator.cli import execute
     from investigator.report.output import check_output_dir
 
+    if args.runs > 0:
+        check_training_dependencies()
     check_output_dir(Path(args.output))
     workdir = prepare_workdir(Path(args.workdir))
     repo = generate_demo_repo(workdir / "gridarena-ppo")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from investigator.analyzers.base import AnalysisContext, register_analyzer
+from investigator.analyzers.base import AnalysisContext, Analyzer, register_analyzer
 from investigator.detectors.base import all_detectors
 from investigator.detectors.engine import python_changed, run_detectors
 from investigator.detectors.native import native_changes
@@ -10,7 +10,7 @@ from investigator.detectors.sources import changes_from_changeset
 from investigator.models import AnalyzerResult
 
 
-class CodeDetectorsAnalyzer:
+class CodeDetectorsAnalyzer(Analyzer):
     id = "code_detectors"
     title = "Code-change detectors"
     order = 40

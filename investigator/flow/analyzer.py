@@ -25,7 +25,7 @@ import re
 import time
 from dataclasses import dataclass, field
 
-from investigator.analyzers.base import AnalysisContext, register_analyzer
+from investigator.analyzers.base import AnalysisContext, Analyzer, register_analyzer
 from investigator.detectors.analyzer import equivalent_paths
 from investigator.detectors.evidence import counterpart, hunk_text, restore_patch
 from investigator.detectors.pairs import PY_SUFFIXES, FunctionPair, PairIndex, shared_pairs
@@ -77,7 +77,7 @@ class PairReport:
     placed: list[Placed] = field(default_factory=list)
 
 
-class BehaviouralChangeAnalyzer:
+class BehaviouralChangeAnalyzer(Analyzer):
     id = SOURCE
     title = "Behavioural changes on the learning-signal flow"
     order = 50

@@ -133,6 +133,8 @@ def _parse_raw(raw: bytes) -> list[ChangedFile]:
             code = meta[4].decode()
             old_blob, new_blob = (_blob_id(meta[0], meta[2]), _blob_id(meta[1], meta[3]))
             letter, score = code[0], code[1:]
+            old: str | None
+            new: str | None
             if letter in ("R", "C"):
                 old, new = path_text(tokens[i + 1]), path_text(tokens[i + 2])
                 i += 3

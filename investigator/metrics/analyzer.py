@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from investigator.analyzers.base import AnalysisContext, register_analyzer
+from investigator.analyzers.base import AnalysisContext, Analyzer, register_analyzer
 from investigator.models import AnalyzerFailure, AnalyzerResult, ReportSection
 
 if TYPE_CHECKING:
@@ -61,7 +61,7 @@ def configured_grad_clip(ctx: AnalysisContext) -> tuple[float, str] | None:
     return None
 
 
-class MetricForensicsAnalyzer:
+class MetricForensicsAnalyzer(Analyzer):
     id = SOURCE
     title = "Training metrics"
     order = 30

@@ -13,6 +13,7 @@ from collections.abc import Collection
 from pathlib import Path
 
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#1d1d1f;line-height:1.45}
@@ -37,16 +38,16 @@ def render_html(markdown_text: str, title: str, base_dir: Path, figures: Collect
     """`figures`: image paths (relative to `base_dir`) the tool itself wrote; nothing else is read."""
     md = MarkdownIt("commonmark", {"html": False}).enable("table").enable("strikethrough")
 
-    def image(tokens, idx, options, env) -> str:  # noqa: ANN001 - markdown-it renderer signature
+    def image(renderer: RendererHTML, tokens, idx, options, env) -> str:  # noqa: ANN001 - markdown-it render rule
         token = tokens[idx]
         src = str(token.attrGet("src") or "")
-        alt = md.renderer.renderInlineAsText(token.children or [], options, env)
+        alt = renderer.renderInlineAsText(token.children or [], options, env)
         data = _figure_data(src, base_dir, figures)
         if data is None:
             return f"<span class='image-ref'>[image not shown: {html.escape(alt)} ({html.escape(src)})]</span>"
         return f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}">'
 
-    md.renderer.rules["image"] = image
+    md.add_render_rule("image", image)
     body = md.render(markdown_text)
     return (
         "<!doctype html>\n<html><head><meta charset='utf-8'>"

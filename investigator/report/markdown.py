@@ -230,7 +230,7 @@ def _subsystems(inv: Investigation) -> list[str]:
         by_sub[h.subsystem].append(h)
     touched = inv.triage.touched() if inv.triage else {}
     for sub, records in by_sub.items():
-        counts = defaultdict(int)
+        counts: defaultdict[str, int] = defaultdict(int)
         for r in records:
             counts[r.status.value] += 1
         summary = ", ".join(f"{v} {k}" for k, v in counts.items())

@@ -1,43 +1,41 @@
-"""LangGraph orchestration: resolve -> diff -> triage -> analyze (fan-out) -> hypotheses -> rank -> report.
+"""LangGraph orchestration: resolve -> diff -> triage -> plan <-> analyze (fan-out) -> rank -> report.
 
-Every node calls a plain function over pydantic models. The heavy, non-serialisable git handle and
-change set live in `Resources` (rebuilt from the request on resume), so the graph state stays a
-plain record that a checkpointer can persist.
+Each node is one method of `Pipeline` over pydantic models; a node's name is also the step it reports
+(progress, timings, the report's log), except `analyze`, which reports `analyze:<analyzer id>`. The
+heavy, non-serialisable git handle and change set live in `Resources` (rebuilt from the request on
+resume), so the graph state stays a plain record that a checkpointer can persist.
+
+LangGraph is imported when a graph is built, not with this module: importing the workflow (the CLI,
+the report writer's types) does not pay for it.
 """
 
 from __future__ import annotations
 
-import gc
 import tempfile
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-from langgraph.checkpoint.memory import InMemorySaver
-from langgraph.graph import END, START, StateGraph
-from langgraph.types import Send
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import investigator.report.writer as report_writer  # module import: the writer imports workflow.state
-from investigator.analyzers.base import CPU_TURN, AnalysisContext, all_analyzers
-from investigator.budget import run_with_budget
+from investigator.analyzers.base import CPU_TURN, AnalysisContext, Analyzer, all_analyzers
+from investigator.budget import Outcome, run_with_budget
 from investigator.detectors.guards import apply_guards
 from investigator.git import build_changeset, open_repository, resolve_range
-from investigator.git.changeset import ChangeSet
 from investigator.git.errors import InputError
-from investigator.hypotheses import evaluate_hypotheses, withdraw_contradicted
+from investigator.hypotheses import HypothesisRecord, evaluate_hypotheses, withdraw_contradicted
 from investigator.interrupt import Interrupted, InvestigationInterrupted
-from investigator.models import AnalyzerFailure, AnalyzerResult
+from investigator.models import AnalyzerFailure, AnalyzerResult, Finding
 from investigator.playbooks_lib.schema import PlaybookSet, load_playbooks
 from investigator.ranking import rank_findings
 from investigator.report.output import new_run_id
 from investigator.request import InvestigationRequest
 from investigator.scope import apply_scope, import_closure
-from investigator.triage import triage_changeset
+from investigator.triage import Triage, triage_changeset
 from investigator.workflow.state import (
     CommitSummary,
     Incomplete,
@@ -47,7 +45,39 @@ from investigator.workflow.state import (
     StepTiming,
 )
 
+if TYPE_CHECKING:
+    from langgraph.graph.state import CompiledStateGraph
+
+    from investigator.git.changeset import ChangeSet
+    from investigator.git.repository import CommitInfo, CommitRange, RepoHandle
+    from investigator.git.snapshot import Snapshot
+
+    Graph = CompiledStateGraph[Investigation, None, Investigation, Investigation]
+
 ProgressCallback = Callable[[ProgressEvent], None]
+
+# Node names, in graph order; each is also the step name its progress events and timing carry.
+RESOLVE, DIFF, TRIAGE, PLAN, ANALYZE, RANK, REPORT = "resolve", "diff", "triage", "plan", "analyze", "rank", "report"
+SCOPE = "scope"  # the rank step's result: findings wholly in tests, docs, examples... as no-effect items
+
+
+class Update(TypedDict, total=False):
+    """What a node returns: the fields of `Investigation` it sets (merged by the state's reducers)."""
+
+    range: RangeSummary
+    triage: Triage
+    planned: list[str]
+    skipped: dict[str, str]
+    results: dict[str, AnalyzerResult]
+    findings: list[Finding]
+    hypotheses: list[HypothesisRecord]
+    failures: list[AnalyzerFailure]
+    timings: list[StepTiming]
+    reports: dict[str, str]
+
+
+def _silent(event: ProgressEvent) -> None:
+    """The default progress callback: library callers that pass none see nothing."""
 
 
 @dataclass
@@ -55,42 +85,44 @@ class Resources:
     """Per-run objects that are derived from the request and not part of the persisted state."""
 
     playbooks: PlaybookSet
-    progress: ProgressCallback = lambda event: None
+    progress: ProgressCallback = _silent
     changeset: ChangeSet | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    repository: RepoHandle | None = None  # opened by `resolve`, or again on resume
+    commit_range: CommitRange | None = None  # the resolved refs, with `repository`
     # every node's update applied as it completes: what a stopped run still has (see `run_investigation`)
     completed: Investigation | None = None
     stopped: bool = False  # set when the run was interrupted: no further node starts
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    # parallel analyze nodes of a resumed run may ask for the change set at once
+    _changeset_lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def record(self, update: dict) -> None:
+    def record(self, update: Update) -> None:
         """Apply a node's update to `completed` with the state's reducers (merge, append, replace)."""
         with self._lock:
             if self.completed is None or not update:
                 return
-            fields: dict[str, Any] = {}
-            for key, value in update.items():
-                if key == "results":
-                    fields[key] = {**self.completed.results, **value}
-                elif key in ("failures", "timings"):
-                    fields[key] = [*getattr(self.completed, key), *value]
-                else:
-                    fields[key] = value
+            done = self.completed
+            fields: dict[str, Any] = dict(update)  # replaced, except the fields with a reducer:
+            if "results" in update:
+                fields["results"] = {**done.results, **update["results"]}
+            if "failures" in update:
+                fields["failures"] = [*done.failures, *update["failures"]]
+            if "timings" in update:
+                fields["timings"] = [*done.timings, *update["timings"]]
             self.completed = self.completed.model_copy(update=fields)  # one assignment: never half-applied
 
-
-def _timed(step: str, resources: Resources, fn: Callable[[], dict], detail: Callable[[dict], str] | None = None) -> dict:
-    resources.progress(ProgressEvent(step=step, status="started"))
-    start = time.perf_counter()
-    update = fn()
-    seconds = time.perf_counter() - start
-    text = detail(update) if detail else ""
-    resources.progress(ProgressEvent(step=step, status="finished", detail=text, seconds=seconds))
-    update.setdefault("timings", []).append(StepTiming(step=step, seconds=seconds, detail=text))
-    return update
+    def snapshot(self) -> Investigation | None:
+        """What has completed so far (read under the lock: a node may be recording)."""
+        with self._lock:
+            return self.completed
 
 
-SCOPE = "scope"  # the ranking step's result: findings wholly in tests, docs, examples... as no-effect items
+def _summary(info: CommitInfo) -> CommitSummary:
+    return CommitSummary(ref=info.ref, sha=info.sha, short=info.short, summary=info.summary, author=info.author, date=info.date)
+
+
+def _parser(snap: Snapshot) -> Callable[[str], Any]:
+    return lambda path: snap.python_ast(path)[0]
 
 
 def _entry_imports(cs: ChangeSet | None, req: InvestigationRequest, training_files: list[str]) -> set[str]:
@@ -100,7 +132,7 @@ def _entry_imports(cs: ChangeSet | None, req: InvestigationRequest, training_fil
     starts = [*training_files, *((e or "").split()[0] for e in (req.baseline_entry, req.candidate_entry) if e)]
     out: set[str] = set()
     for snap in (cs.baseline, cs.candidate):
-        out |= import_closure(starts, snap.exists, lambda p, s=snap: s.python_ast(p)[0])
+        out |= import_closure(starts, snap.exists, _parser(snap))
     return out
 
 
@@ -116,103 +148,151 @@ def _unreadable_blobs(cs: ChangeSet | None) -> list[AnalyzerFailure]:
     ]
 
 
-def _summary(info) -> CommitSummary:
-    return CommitSummary(ref=info.ref, sha=info.sha, short=info.short, summary=info.summary, author=info.author, date=info.date)
+def _timeout_result(analyzer_id: str, budget: float) -> AnalyzerResult:
+    message = (f"analyzer stopped after {budget:g} s, its time budget (--analyzer-budget): "
+               "its results are left out of this report")
+    return AnalyzerResult(analyzer=analyzer_id, failures=[AnalyzerFailure(source=analyzer_id, message=message)])
 
 
-def build_graph(resources: Resources, checkpointer: Any | None = None):
-    """Compile the StateGraph; `resources` is closed over by the nodes."""
+def _crash_result(analyzer_id: str, exc: Exception) -> AnalyzerResult:
+    tb = traceback.extract_tb(exc.__traceback__)[-1]
+    message = f"analyzer crashed: {exc.__class__.__name__}: {exc} ({Path(tb.filename).name}:{tb.lineno})"
+    return AnalyzerResult(analyzer=analyzer_id, failures=[AnalyzerFailure(source=analyzer_id, message=message)])
 
-    def _open(req: InvestigationRequest):  # noqa: ANN202 - CommitRange
+
+def _analyzer_result(analyzer_id: str, outcome: Outcome[AnalyzerResult], budget: float) -> tuple[AnalyzerResult, str, str]:
+    """The result to record for one analyzer's outcome, its progress status, and the detail shown.
+
+    A crash or a timeout is a recorded failure of this analyzer; KeyboardInterrupt or SystemExit
+    raised in it is not an analyzer's bug and propagates."""
+    if outcome.timed_out:
+        return _timeout_result(analyzer_id, budget), "failed", f"timed out after {budget:g} s"
+    if outcome.error is not None:
+        if not isinstance(outcome.error, Exception):
+            raise outcome.error
+        result, status = _crash_result(analyzer_id, outcome.error), "failed"
+    else:
+        assert outcome.value is not None  # the analyzer returned
+        result, status = outcome.value, "finished"
+    detail = f"{len(result.findings)} findings" + (f", {len(result.failures)} failures" if result.failures else "")
+    return result, status, detail
+
+
+class Pipeline:
+    """The nodes of the investigation graph, one method each, over one run's `Resources`."""
+
+    def __init__(self, resources: Resources) -> None:
+        self.resources = resources
+
+    # ------------------------------------------------------------------ helpers
+
+    def _timed(self, step: str, work: Callable[[], Update], detail: Callable[[Update], str]) -> Update:
+        """Run a step's work between its started/finished progress events, and record its timing."""
+        self.resources.progress(ProgressEvent(step=step, status="started"))
+        start = time.perf_counter()
+        update = work()
+        seconds = time.perf_counter() - start
+        text = detail(update)
+        self.resources.progress(ProgressEvent(step=step, status="finished", detail=text, seconds=seconds))
+        update.setdefault("timings", []).append(StepTiming(step=step, seconds=seconds, detail=text))
+        return update
+
+    def _open(self, req: InvestigationRequest) -> CommitRange:
         """Open the repository and resolve both refs; kept in `resources` (not persisted state)."""
-        handle = open_repository(req.repo or "")
-        rng = resolve_range(handle, req.baseline_commit or "", req.candidate_commit)
-        resources.extra["handle"], resources.extra["range"] = handle, rng
-        return rng
+        repository = open_repository(req.repo or "")
+        commit_range = resolve_range(repository, req.baseline_commit or "", req.candidate_commit)
+        self.resources.repository, self.resources.commit_range = repository, commit_range
+        return commit_range
 
-    def resolve(state: Investigation) -> dict:
-        req = state.request
-        if not req.repo:
-            return {}
-
-        def work() -> dict:
-            rng = _open(req)
-            return {
-                "range": RangeSummary(
-                    baseline=_summary(rng.baseline),
-                    candidate=_summary(rng.candidate),
-                    relation=rng.relation,
-                    commits_between=rng.commits_between,
-                )
-            }
-
-        return _timed("resolve", resources, work, lambda u: f"{u['range'].baseline.short}..{u['range'].candidate.short}, {u['range'].relation}")
-
-    changeset_lock = threading.Lock()  # parallel analyze nodes of a resumed run may ask at once
-
-    def _changeset(state: Investigation) -> ChangeSet | None:
+    def _changeset(self, state: Investigation) -> ChangeSet | None:
         """The change set of this run; rebuilt from the request when a checkpointed run resumes in a
         fresh process (the git handle and change set are not part of the persisted state)."""
-        if resources.changeset is not None:
-            return resources.changeset
-        with changeset_lock:
-            return _build_changeset(state)
+        if self.resources.changeset is not None:
+            return self.resources.changeset
+        with self.resources._changeset_lock:
+            return self._build_changeset(state)
 
-    def _build_changeset(state: Investigation) -> ChangeSet | None:
-        if resources.changeset is None and state.range is not None and state.request.repo:
-            if "handle" not in resources.extra:
-                _open(state.request)
-            resources.changeset = build_changeset(resources.extra["handle"], resources.extra["range"])
-        return resources.changeset
+    def _build_changeset(self, state: Investigation) -> ChangeSet | None:
+        res = self.resources
+        if res.changeset is None and state.range is not None and state.request.repo:
+            if res.repository is None or res.commit_range is None:
+                self._open(state.request)
+            assert res.repository is not None and res.commit_range is not None  # set by `_open`
+            res.changeset = build_changeset(res.repository, res.commit_range)
+        return res.changeset
 
-    def diff(state: Investigation) -> dict:
-        if state.range is None:
-            return {}
-
-        def work() -> dict:
-            resources.changeset = None  # this step always diffs afresh
-            cs = _build_changeset(state)
-            assert cs is not None
-            rng = state.range.model_copy(
-                update={
-                    "files_changed": len(cs.files),
-                    "lines_added": cs.lines_added,
-                    "lines_removed": cs.lines_removed,
-                    "diff_seconds": cs.diff_seconds,
-                }
-            )
-            return {"range": rng}
-
-        return _timed("diff", resources, work, lambda u: f"{u['range'].files_changed} files, +{u['range'].lines_added} -{u['range'].lines_removed}")
-
-    def triage(state: Investigation) -> dict:
-        if _changeset(state) is None:
-            return {}
-
-        def work() -> dict:
-            t = triage_changeset(resources.changeset, resources.playbooks)  # type: ignore[arg-type]
-            return {"triage": t, "failures": list(t.failures)}
-
-        return _timed("triage", resources, work, lambda u: f"{len(u['triage'].behavioural())} behavioural, {len(u['triage'].no_effect())} without effect")
-
-    def _context(state: Investigation, output_dir: Path) -> AnalysisContext:
+    def _context(self, state: Investigation) -> AnalysisContext:
         return AnalysisContext(
             request=state.request,
-            changeset=_changeset(state),
+            changeset=self._changeset(state),
             triage=state.triage,
-            playbooks=resources.playbooks,
-            output_dir=output_dir,
+            playbooks=self.resources.playbooks,
+            output_dir=state.request.output,
             prior=dict(state.results),
             figures_dir=f"figures/{state.run_id}" if state.run_id else "figures",
         )
 
-    def plan(state: Investigation) -> dict:
+    # ------------------------------------------------------------------ nodes
+
+    def resolve(self, state: Investigation) -> Update:
+        """Resolve both refs to commits (nothing to do in logs-only mode)."""
+        req = state.request
+        if not req.repo:
+            return {}
+
+        def work() -> Update:
+            rng = self._open(req)
+            summary = RangeSummary(baseline=_summary(rng.baseline), candidate=_summary(rng.candidate),
+                                   relation=rng.relation, commits_between=rng.commits_between)
+            return {"range": summary}
+
+        def detail(u: Update) -> str:
+            return f"{u['range'].baseline.short}..{u['range'].candidate.short}, {u['range'].relation}"
+
+        return self._timed(RESOLVE, work, detail)
+
+    def diff(self, state: Investigation) -> Update:
+        """Compute the change set between the two commits (always afresh) and its size."""
+        summary = state.range
+        if summary is None:
+            return {}
+
+        def work() -> Update:
+            self.resources.changeset = None  # this step always diffs afresh
+            cs = self._build_changeset(state)
+            assert cs is not None
+            return {"range": summary.model_copy(update={
+                "files_changed": len(cs.files), "lines_added": cs.lines_added,
+                "lines_removed": cs.lines_removed, "diff_seconds": cs.diff_seconds,
+            })}
+
+        def detail(u: Update) -> str:
+            return f"{u['range'].files_changed} files, +{u['range'].lines_added} -{u['range'].lines_removed}"
+
+        return self._timed(DIFF, work, detail)
+
+    def triage(self, state: Investigation) -> Update:
+        """Classify every changed file and map it to its subsystems."""
+        cs = self._changeset(state)
+        if cs is None:
+            return {}
+
+        def work() -> Update:
+            t = triage_changeset(cs, self.resources.playbooks)
+            return {"triage": t, "failures": list(t.failures)}
+
+        def detail(u: Update) -> str:
+            return f"{len(u['triage'].behavioural())} behavioural, {len(u['triage'].no_effect())} without effect"
+
+        return self._timed(TRIAGE, work, detail)
+
+    def plan(self, state: Investigation) -> Update:
         """Choose the next wave: analyzers whose prerequisites are done and that apply now.
 
         Runs after triage and again after every wave, so an analyzer can depend on what earlier
         analyzers found (its `after` ids are in `ctx.prior` when it runs).
         """
-        ctx = _context(state, state.request.output)
+        ctx = self._context(state)
         done = set(state.results) | set(state.skipped)
         wave: list[str] = []
         skipped = dict(state.skipped)
@@ -220,151 +300,131 @@ def build_graph(resources: Resources, checkpointer: Any | None = None):
         while progressed:  # a skip can unblock analyzers that wait for it, in this same plan
             progressed = False
             for analyzer in all_analyzers():
-                if analyzer.id in done or analyzer.id in wave or not set(getattr(analyzer, "after", ())) <= done:
+                if analyzer.id in done or analyzer.id in wave or not set(analyzer.after) <= done:
                     continue
-                try:
-                    ok, reason = analyzer.applies(ctx)
-                except Exception as exc:  # an analyzer's own bug must not stop the investigation
-                    ok, reason = False, f"applies() failed: {exc}"
+                ok, reason = self._applies(analyzer, ctx)
                 if ok:
                     wave.append(analyzer.id)
-                else:
-                    skipped[analyzer.id] = reason
-                    done.add(analyzer.id)
-                    progressed = True
-                    resources.progress(ProgressEvent(step=f"analyze:{analyzer.id}", status="skipped", detail=reason))
+                    continue
+                skipped[analyzer.id] = reason
+                done.add(analyzer.id)
+                progressed = True
+                self.resources.progress(ProgressEvent(step=f"{ANALYZE}:{analyzer.id}", status="skipped", detail=reason))
         return {"planned": wave, "skipped": skipped}
 
-    def fan_out(state: Investigation) -> list[Send] | str:
-        if not state.planned:
-            return "hypotheses"
-        return [Send("analyze", state.model_copy(update={"planned": [aid]})) for aid in state.planned]
+    @staticmethod
+    def _applies(analyzer: Analyzer, ctx: AnalysisContext) -> tuple[bool, str]:
+        try:
+            return analyzer.applies(ctx)
+        except Exception as exc:  # an analyzer's own bug must not stop the investigation
+            return False, f"applies() failed: {exc}"
 
-    def analyze(state: Investigation) -> dict:
+    def route(self, state: Investigation) -> list[Any] | str:  # list[Send]: LangGraph reads the hints at run time
+        """After a plan: one `analyze` per planned analyzer (run in parallel), or on to ranking."""
+        from langgraph.types import Send
+
+        if not state.planned:
+            return RANK
+        return [Send(ANALYZE, state.model_copy(update={"planned": [aid]})) for aid in state.planned]
+
+    def analyze(self, state: Investigation) -> Update:
+        """Run one planned analyzer under its time budget (`investigator.budget`): a crash or a
+        timeout is a recorded failure of this analyzer, and the investigation goes on with the others."""
         analyzer_id = state.planned[0]
         analyzer = next(a for a in all_analyzers() if a.id == analyzer_id)
-        step = f"analyze:{analyzer_id}"
-        turn = CPU_TURN if getattr(analyzer, "cpu_bound", False) else nullcontext()
-        with turn:  # CPU-bound analyzers take turns; the others run alongside (see `Analyzer`)
-            return _run_analyzer(analyzer, analyzer_id, step, state)
+        turn: AbstractContextManager[Any] = CPU_TURN if analyzer.cpu_bound else nullcontext()
+        with turn:  # CPU-bound analyzers take turns; the others run alongside (see `Analyzer.cpu_bound`)
+            step = f"{ANALYZE}:{analyzer_id}"
+            self.resources.progress(ProgressEvent(step=step, status="started"))
+            ctx = self._context(state)
+            budget = state.request.analyzer_budget_s
+            outcome = run_with_budget(lambda: analyzer.run(ctx), budget, analyzer_id)
+            result, status, detail = _analyzer_result(analyzer_id, outcome, budget)
+            result.duration_s = outcome.seconds
+            self.resources.progress(ProgressEvent(step=step, status=status, detail=detail, seconds=outcome.seconds))
+            return {
+                "results": {analyzer_id: result},
+                "failures": list(result.failures),
+                "timings": [StepTiming(step=step, seconds=outcome.seconds, detail=detail)],
+            }
 
-    def _run_analyzer(analyzer: Any, analyzer_id: str, step: str, state: Investigation) -> dict:
-        """Run one analyzer under its time budget (`investigator.budget`): a crash or a timeout is a
-        recorded failure of this analyzer, and the investigation goes on with the others."""
-        resources.progress(ProgressEvent(step=step, status="started"))
-        ctx = _context(state, state.request.output)
-        budget = state.request.analyzer_budget_s
-        outcome = run_with_budget(lambda: analyzer.run(ctx), budget, analyzer_id)
-        status = "finished"
-        if outcome.timed_out:
-            result = AnalyzerResult(analyzer=analyzer_id, failures=[AnalyzerFailure(
-                source=analyzer_id,
-                message=f"analyzer stopped after {budget:g} s, its time budget (--analyzer-budget): "
-                        "its results are left out of this report")])
-            status = "failed"
-        elif outcome.error is not None:
-            exc = outcome.error
-            if not isinstance(exc, Exception):  # KeyboardInterrupt, SystemExit: not an analyzer's bug
-                raise exc
-            tb = traceback.extract_tb(exc.__traceback__)[-1]
-            result = AnalyzerResult(
-                analyzer=analyzer_id,
-                failures=[
-                    AnalyzerFailure(
-                        source=analyzer_id,
-                        message=f"analyzer crashed: {exc.__class__.__name__}: {exc} ({Path(tb.filename).name}:{tb.lineno})",
-                    )
-                ],
-            )
-            status = "failed"
-        else:
-            result = outcome.value  # type: ignore[assignment]
-        seconds = outcome.seconds
-        result.duration_s = seconds
-        detail = f"{len(result.findings)} findings" + (f", {len(result.failures)} failures" if result.failures else "")
-        if outcome.timed_out:
-            detail = f"timed out after {budget:g} s"
-        resources.progress(ProgressEvent(step=step, status=status, detail=detail, seconds=seconds))
-        return {
-            "results": {analyzer_id: result},
-            "failures": list(result.failures),
-            "timings": [StepTiming(step=step, seconds=seconds, detail=detail)],
-        }
+    def rank(self, state: Investigation) -> Update:
+        """Rank the findings and evaluate the hypotheses.
 
-    def hypotheses(state: Investigation) -> dict:
-        def work() -> dict:
-            # Code findings in branches that never run at either commit become no-effect items.
-            guarded = apply_guards(state.results, _changeset(state), state.request)
+        Before ranking, code findings in branches that never run at either commit (guards) and
+        findings wholly outside the training code (scope) become no-effect items."""
+
+        def work() -> Update:
+            cs = self._changeset(state)
+            guarded = apply_guards(state.results, cs, state.request)
             results = {k: r for k, r in {**state.results, **guarded}.items() if k != SCOPE}
             findings = [f for r in results.values() for f in r.findings]
             updates = [u for r in results.values() for u in r.hypothesis_updates]
             training_files = [p for r in results.values() for p in r.data.get("training_files", [])]
-            findings, out_of_scope = apply_scope(findings, training_files, lambda: _entry_imports(_changeset(state), state.request, training_files))
+            findings, out_of_scope = apply_scope(findings, training_files,
+                                                 lambda: _entry_imports(self._changeset(state), state.request, training_files))
             ranked = rank_findings(findings, updates)
-            records = evaluate_hypotheses(resources.playbooks, state.triage, ranked, updates, state.range is not None)
+            records = evaluate_hypotheses(self.resources.playbooks, state.triage, ranked, updates, state.range is not None)
             revised = {**guarded, **withdraw_contradicted(results, ranked)}
-            return {"findings": ranked, "hypotheses": records, "failures": _unreadable_blobs(resources.changeset),
+            return {"findings": ranked, "hypotheses": records, "failures": _unreadable_blobs(self.resources.changeset),
                     "results": {**revised, SCOPE: AnalyzerResult(analyzer=SCOPE, no_effect=out_of_scope)}}
 
-        return _timed("rank", resources, work, lambda u: f"{len(u['findings'])} findings, {len(u['hypotheses'])} hypotheses")
+        def detail(u: Update) -> str:
+            return f"{len(u['findings'])} findings, {len(u['hypotheses'])} hypotheses"
 
-    def report(state: Investigation) -> dict:
-        return _timed("report", resources, lambda: {"reports": report_writer.write_reports(state)}, lambda u: ", ".join(u["reports"].values()))
+        return self._timed(RANK, work, detail)
 
-    graph = StateGraph(Investigation)
-    for name, fn in [
-        ("resolve", resolve),
-        ("diff", diff),
-        ("triage", triage),
-        ("plan", plan),
-        ("analyze", analyze),
-        ("hypotheses", hypotheses),
-        ("report", report),
-    ]:
-        graph.add_node(name, _recorded(fn, resources))
-    graph.add_edge(START, "resolve")
-    graph.add_edge("resolve", "diff")
-    graph.add_edge("diff", "triage")
-    graph.add_edge("triage", "plan")
-    graph.add_conditional_edges("plan", fan_out, ["analyze", "hypotheses"])
-    graph.add_edge("analyze", "plan")
-    graph.add_edge("hypotheses", "report")
-    graph.add_edge("report", END)
-    return graph.compile(checkpointer=checkpointer)
+    def report(self, state: Investigation) -> Update:
+        """Write the reports in the requested formats."""
+
+        def work() -> Update:
+            return {"reports": report_writer.write_reports(state)}
+
+        def detail(u: Update) -> str:
+            return ", ".join(u["reports"].values())
+
+        return self._timed(REPORT, work, detail)
 
 
 class _Stopped(Exception):  # noqa: N818 - ends the abandoned graph of an interrupted run
     pass
 
 
-def _recorded(fn: Callable[[Investigation], dict], resources: Resources) -> Callable[[Investigation], dict]:
-    def node(state: Investigation) -> dict:
-        if resources.stopped:
+class _RecordedNode:
+    """A node as LangGraph calls it: refuses to start once the run was stopped, and records its
+    update in `resources.completed` as soon as it returns."""
+
+    def __init__(self, fn: Callable[[Investigation], Update], resources: Resources) -> None:
+        self.fn, self.resources = fn, resources
+        self.__name__ = getattr(fn, "__name__", "node")
+
+    def __call__(self, state: Investigation) -> Update:
+        if self.resources.stopped:
             raise _Stopped("the investigation was interrupted")
-        update = fn(state)
-        resources.record(update)
+        update = self.fn(state)
+        self.resources.record(update)
         return update
 
-    node.__name__ = getattr(fn, "__name__", "node")
-    return node
 
+def build_graph(resources: Resources, checkpointer: Any | None = None) -> Graph:
+    """Compile the StateGraph over a `Pipeline` of `resources`."""
+    from langgraph.graph import END, START, StateGraph
 
-@contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector for one investigation.
-
-    An investigation allocates millions of short-lived objects (ASTs, config entries, models) and few
-    reference cycles; automatic full collections would re-scan all of them again and again (measured:
-    a third of the run on a large refactor). Reference counting still frees memory; the collector's
-    previous state is restored afterwards and picks up any cycles on its next pass.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+    pipeline = Pipeline(resources)
+    graph = StateGraph(Investigation)
+    nodes = {RESOLVE: pipeline.resolve, DIFF: pipeline.diff, TRIAGE: pipeline.triage, PLAN: pipeline.plan,
+             ANALYZE: pipeline.analyze, RANK: pipeline.rank, REPORT: pipeline.report}
+    for name, fn in nodes.items():
+        graph.add_node(name, _RecordedNode(fn, resources))
+    graph.add_edge(START, RESOLVE)
+    graph.add_edge(RESOLVE, DIFF)
+    graph.add_edge(DIFF, TRIAGE)
+    graph.add_edge(TRIAGE, PLAN)
+    graph.add_conditional_edges(PLAN, pipeline.route, [ANALYZE, RANK])
+    graph.add_edge(ANALYZE, PLAN)
+    graph.add_edge(RANK, REPORT)
+    graph.add_edge(REPORT, END)
+    return graph.compile(checkpointer=checkpointer)
 
 
 def run_investigation(
@@ -380,14 +440,17 @@ def run_investigation(
     carries it to the caller; an internal error does the same and propagates with `partial_reports`
     attached; reports that cannot be written after the analysis go to a temporary directory (`error`).
     """
-    resources = Resources(playbooks=load_playbooks(), progress=progress or (lambda e: None))
-    graph = build_graph(resources, checkpointer=checkpointer or InMemorySaver())
+    if checkpointer is None:
+        from langgraph.checkpoint.memory import InMemorySaver
+
+        checkpointer = InMemorySaver()
+    resources = Resources(playbooks=load_playbooks(), progress=progress or _silent)
+    graph = build_graph(resources, checkpointer=checkpointer)
     initial = Investigation(request=request, run_id=new_run_id())
     resources.completed = initial
     config = {"configurable": {"thread_id": thread_id}, "recursion_limit": 100}
     try:
-        with _cyclic_gc_paused():
-            out = _invoke_interruptibly(graph, initial, config)
+        out = _invoke_interruptibly(graph, initial, config)
     except (Interrupted, KeyboardInterrupt) as exc:
         resources.stopped = True
         stop = Interrupted.from_exception(exc)
@@ -396,10 +459,9 @@ def run_investigation(
         raise
     except Exception as exc:
         resources.stopped = True
-        with resources._lock:
-            done = resources.completed
+        done = resources.snapshot()
         steps = {t.step for t in done.timings} if done else set()
-        if isinstance(exc, OSError) and "rank" in steps:  # the output failed after the check (disk full)
+        if isinstance(exc, OSError) and RANK in steps and done is not None:  # the output failed after the check (disk full)
             return _write_elsewhere(done, exc)
         if steps:  # an internal error: keep what finished; the CLI names the partial report
             partial = _partial_report(resources, f"stopped by an internal error ({exc.__class__.__name__})")
@@ -422,7 +484,7 @@ def _write_elsewhere(inv: Investigation, exc: OSError) -> Investigation:
     )
 
 
-def _invoke_interruptibly(graph: Any, initial: Investigation, config: dict) -> Any:
+def _invoke_interruptibly(graph: Graph, initial: Investigation, config: Any) -> Any:
     """`graph.invoke` in a worker thread while this thread waits in short, interruptible steps.
 
     Why: a signal raises in the main thread, but LangGraph's executor then waits for every running
@@ -447,6 +509,30 @@ def _invoke_interruptibly(graph: Any, initial: Investigation, config: dict) -> A
     return box["out"]
 
 
+def _unfinished_analyzers(inv: Investigation) -> list[str]:
+    done = set(inv.results) | set(inv.skipped)
+    try:
+        return [a.id for a in all_analyzers() if a.id not in done]
+    except Exception:  # noqa: BLE001 - e.g. the signal interrupted an analyzer module's import
+        return sorted(set(inv.planned) - done)
+
+
+def _ranked_so_far(resources: Resources, inv: Investigation) -> dict[str, Any]:
+    """The findings of the finished analyzers, ranked, with their hypotheses (pure and fast); the raw
+    findings alone if ranking fails."""
+    findings = [f for r in inv.results.values() for f in r.findings]
+    update: dict[str, Any] = {"findings": findings}
+    try:
+        updates = [u for r in inv.results.values() for u in r.hypothesis_updates]
+        ranked = rank_findings(findings, updates)
+        update["findings"] = ranked
+        update["hypotheses"] = evaluate_hypotheses(resources.playbooks, inv.triage, ranked, updates, inv.range is not None)
+        update["results"] = {**inv.results, **withdraw_contradicted(inv.results, ranked)}
+    except Exception:  # noqa: BLE001 - the partial report still lists the raw findings
+        pass
+    return update
+
+
 def _partial_report(resources: Resources, reason: str) -> Investigation:
     """What completed before a stop (`reason`), ranked and written as a report marked incomplete.
 
@@ -454,29 +540,14 @@ def _partial_report(resources: Resources, reason: str) -> Investigation:
     can land anywhere, even inside an import): a report that cannot be written leaves `reports`
     empty and says why in `error`; a second signal while writing propagates.
     """
-    with resources._lock:
-        inv = resources.completed
+    inv = resources.snapshot()
     assert inv is not None  # set before the graph starts
     finished = [t.step for t in inv.timings]
-    done = set(inv.results) | set(inv.skipped)
-    try:
-        unfinished = [a.id for a in all_analyzers() if a.id not in done]
-    except Exception:  # noqa: BLE001 - e.g. the signal interrupted an analyzer module's import
-        unfinished = sorted(set(inv.planned) - done)
     update: dict[str, Any] = {
-        "incomplete": Incomplete(reason=reason, finished_steps=finished, unfinished_analyzers=unfinished)
+        "incomplete": Incomplete(reason=reason, finished_steps=finished, unfinished_analyzers=_unfinished_analyzers(inv))
     }
-    if "rank" not in finished:
-        findings = [f for r in inv.results.values() for f in r.findings]
-        update["findings"] = findings
-        try:  # rank what the finished analyzers found (pure and fast)
-            updates = [u for r in inv.results.values() for u in r.hypothesis_updates]
-            ranked = rank_findings(findings, updates)
-            update["findings"] = ranked
-            update["hypotheses"] = evaluate_hypotheses(resources.playbooks, inv.triage, ranked, updates, inv.range is not None)
-            update["results"] = {**inv.results, **withdraw_contradicted(inv.results, ranked)}
-        except Exception:  # noqa: BLE001 - the partial report still lists the raw findings
-            pass
+    if RANK not in finished:
+        update.update(_ranked_so_far(resources, inv))
     inv = inv.model_copy(update=update)
     if finished:
         try:

@@ -1,0 +1,33 @@
+"""Each graph node reports progress under its own name (no node speaks for another), and the git
+handle and range a run opened are typed fields of its resources."""
+
+from __future__ import annotations
+
+from langgraph.checkpoint.memory import InMemorySaver
+
+from investigator.git.repository import CommitRange, RepoHandle
+from investigator.playbooks_lib import load_playbooks
+from investigator.request import InvestigationRequest
+from investigator.workflow.graph import Resources, build_graph
+from investigator.workflow.state import Investigation
+from tests.conftest import commit_files, git
+
+
+def test_steps_are_named_after_their_nodes_and_resources_are_typed(tmp_path):
+    repo = tmp_path / "r"
+    commit_files(repo, {"train.py": "LR = 3e-4\n"}, "base")
+    git(repo, "tag", "base")
+    commit_files(repo, {"train.py": "LR = 3e-3\n"}, "cand")
+    events: list = []
+    resources = Resources(playbooks=load_playbooks(), progress=events.append)
+    graph = build_graph(resources, InMemorySaver())
+    nodes = set(graph.get_graph().nodes) - {"__start__", "__end__"}
+    assert nodes == {"resolve", "diff", "triage", "plan", "analyze", "rank", "report"}
+    request = InvestigationRequest(repo=str(repo), baseline_commit="base", output=tmp_path / "o", formats=["json"])
+    out = Investigation.model_validate(graph.invoke(Investigation(request=request), config={"configurable": {"thread_id": "n"}}))
+    finished = [e.step for e in events if e.status == "finished"]
+    assert [s for s in finished if not s.startswith("analyze:")] == ["resolve", "diff", "triage", "rank", "report"]
+    assert {s.split(":")[0] for s in finished} <= nodes
+    assert [t.step for t in out.timings] == finished
+    assert isinstance(resources.repository, RepoHandle) and isinstance(resources.commit_range, CommitRange)
+    assert resources.commit_range.candidate.sha == out.range.candidate.sha

@@ -10,7 +10,7 @@ import pytest
 from investigator.gc_pause import cyclic_gc_paused
 from investigator.request import InvestigationRequest
 from investigator.workflow.state import Investigation
-from tests.conftest import commit_files, git
+from tests.support.gitrepo import commit_files, git
 
 
 @pytest.fixture()

@@ -10,7 +10,7 @@ from investigator.playbooks_lib import load_playbooks
 from investigator.request import InvestigationRequest
 from investigator.workflow.graph import Resources, build_graph
 from investigator.workflow.state import Investigation
-from tests.conftest import commit_files, git
+from tests.support.gitrepo import commit_files, git
 
 
 def test_steps_are_named_after_their_nodes_and_resources_are_typed(tmp_path):

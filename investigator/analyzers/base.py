@@ -108,9 +108,10 @@ def _adopt(unit: AnalyzerLike) -> Analyzer:
 
 
 def all_analyzers() -> list[Analyzer]:
-    """Every registered analyzer: the product's (imported and validated by the unit registry with
+    """Every registered analyzer as an `Analyzer` (one that does not derive from the base class is
+    adopted with its defaults): the product's (imported and validated by the unit registry with
     every other unit) in their `order`, then any registered by other code, in registration order."""
     from investigator.units.registry import all_units
 
     order = {u.id: i for i, u in enumerate(u for u in all_units() if u.kind == "analyzer")}
-    return sorted(_REGISTRY.values(), key=lambda a: order.get(a.id, len(order)))
+    return [_adopt(a) for a in sorted(_REGISTRY.values(), key=lambda a: order.get(a.id, len(order)))]

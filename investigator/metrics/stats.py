@@ -16,7 +16,6 @@ from enum import Enum
 
 import numpy as np
 from pydantic import BaseModel, Field
-from scipy import stats as sps
 
 
 class Verdict(str, Enum):
@@ -63,6 +62,9 @@ class Comparison(BaseModel):
 
 def iqm(values: np.ndarray, axis: int | None = None) -> np.ndarray | float:
     """Interquartile mean: the mean of the middle 50% (25% trimmed each side)."""
+    # scipy loads only when logs are compared (unit discovery imports this module)
+    from scipy import stats as sps
+
     return sps.trim_mean(values, 0.25, axis=axis)
 
 
@@ -103,6 +105,8 @@ def mann_whitney_p(baseline: np.ndarray, candidate: np.ndarray) -> float | None:
         return None
     if np.ptp(np.concatenate([baseline, candidate])) == 0:
         return 1.0
+    from scipy import stats as sps
+
     return float(sps.mannwhitneyu(candidate, baseline, alternative="two-sided").pvalue)
 
 

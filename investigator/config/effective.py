@@ -23,7 +23,7 @@ from investigator.config.extractors.launch import LaunchCommand
 from investigator.config.extractors.python import (
     CallInfo,
     ClassInfo,
-    FunctionInfo,
+    FunctionFacts,
     ModuleInfo,
     Value,
     flatten,
@@ -62,18 +62,18 @@ class _Follower:
         self.side = side
         self.program = side.program
         self.visited: set[tuple[str, str]] = set()
-        self.order: list[tuple[ModuleInfo, FunctionInfo]] = []
-        self.instances: list[tuple[ClassInfo, list[tuple[str, object]], ModuleInfo, FunctionInfo]] = []
-        self.builder_calls: list[tuple[str, list[tuple[str, object]], ModuleInfo, FunctionInfo]] = []
+        self.order: list[tuple[ModuleInfo, FunctionFacts]] = []
+        self.instances: list[tuple[ClassInfo, list[tuple[str, object]], ModuleInfo, FunctionFacts]] = []
+        self.builder_calls: list[tuple[str, list[tuple[str, object]], ModuleInfo, FunctionFacts]] = []
         # calls to library functions and plain classes: `PPO("MlpPolicy", env, learning_rate=3e-4)`
-        self.other_calls: list[tuple[CallInfo, ModuleInfo, FunctionInfo]] = []
+        self.other_calls: list[tuple[CallInfo, ModuleInfo, FunctionFacts]] = []
         self.modules: dict[str, ModuleInfo] = {}
 
     def start(self, path: str, function: str | None) -> None:
         module = self.program.modules.get(path)
         if module is None:
             return
-        queue: list[tuple[ModuleInfo, FunctionInfo]] = []
+        queue: list[tuple[ModuleInfo, FunctionFacts]] = []
         if module.body is not None:
             queue.append((module, module.body))
         if function and function in module.functions:
@@ -88,7 +88,7 @@ class _Follower:
             queue.extend((module, module.functions[c]) for c in module.main_calls if c in module.functions)
         self._run(queue)
 
-    def _run(self, queue: list[tuple[ModuleInfo, FunctionInfo]]) -> None:
+    def _run(self, queue: list[tuple[ModuleInfo, FunctionFacts]]) -> None:
         while queue and len(self.visited) < _MAX_FUNCTIONS:
             module, fn = queue.pop(0)
             key = (module.path, fn.name)
@@ -234,7 +234,7 @@ class _Emitter:
                 for e in hits]
 
     # -- functions ------------------------------------------------------------------------------
-    def _var_prefix(self, module: ModuleInfo, fn: FunctionInfo, var: str, depth: int = 0) -> str:
+    def _var_prefix(self, module: ModuleInfo, fn: FunctionFacts, var: str, depth: int = 0) -> str:
         if depth > 4:
             return class_segment(var)
         annotation = fn.params.get(var)

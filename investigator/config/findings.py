@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from investigator.config.defaults import Default, Unknown
 from investigator.config.model import ConfigEntry, KeyMatch, MatchStatus, SideConfig, same_value
 from investigator.config.patch import restore_patch
-from investigator.config.severity import Verdict, judge
+from investigator.config.severity import KeyVerdict, judge
 from investigator.config.usage import ReadIndex, dead_reason
 from investigator.models import (
     Evidence,
@@ -47,7 +47,7 @@ EXAMPLE_SECTIONS = 4
 @dataclass
 class Judged:
     match: KeyMatch
-    verdict: Verdict
+    verdict: KeyVerdict
     place: ConfigEntry | None = None  # candidate section a removed key belongs to
 
 

@@ -21,7 +21,7 @@ RATE_SPELLING = re.compile(r"(freq|frequency|per_|rate|hz)", re.IGNORECASE)
 
 
 @dataclass
-class Verdict:
+class KeyVerdict:
     subsystem: str
     severity: Severity
     rule: ConfigKeyRule | None
@@ -86,19 +86,19 @@ def rule_for(key: str, playbooks: PlaybookSet) -> tuple[Playbook, ConfigKeyRule]
     return hit
 
 
-def judge(match: KeyMatch, playbooks: PlaybookSet) -> Verdict:
+def judge(match: KeyMatch, playbooks: PlaybookSet) -> KeyVerdict:
     cand, base = match.candidate, match.baseline
     hit = rule_for(cand.key, playbooks) if cand is not None else None
     if hit is None and base is not None:
         hit = rule_for(base.key, playbooks)
     if hit is None:
-        return Verdict(subsystem_for((cand or base).key, playbooks), Severity.low, None, None,  # type: ignore[union-attr]
+        return KeyVerdict(subsystem_for((cand or base).key, playbooks), Severity.low, None, None,  # type: ignore[union-attr]
                        "no playbook rule covers this key")
     playbook, rule = hit
     if rule.kind == "interval":
         ratio = frequency_ratio(match) if match.status is MatchStatus.changed else None
         if ratio is not None and ratio >= FREQUENCY_FACTOR:
-            return Verdict(playbook.subsystem, Severity.significant, rule, playbook,
+            return KeyVerdict(playbook.subsystem, Severity.significant, rule, playbook,
                            f"{ratio:g}x more frequent: throughput overhead")
-        return Verdict(playbook.subsystem, Severity.low, rule, playbook, "interval change (overhead only)")
-    return Verdict(playbook.subsystem, rule.severity, rule, playbook, f"{rule.kind} key (rule `{rule.describe()}`)")
+        return KeyVerdict(playbook.subsystem, Severity.low, rule, playbook, "interval change (overhead only)")
+    return KeyVerdict(playbook.subsystem, rule.severity, rule, playbook, f"{rule.kind} key (rule `{rule.describe()}`)")

@@ -14,6 +14,7 @@ from investigator.detectors.base import (
     register,
 )
 from investigator.detectors.flow import Site
+from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import (
     assigns,
@@ -25,7 +26,6 @@ from investigator.detectors.patterns import (
     target_roles,
     weighted_aliases,
 )
-from investigator.detectors.pyast import FunctionInfo
 from investigator.models import Severity
 
 

@@ -15,10 +15,11 @@ from investigator.detectors.base import (
     register,
 )
 from investigator.detectors.flow import Site
+from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import calls, scheduler_step
-from investigator.detectors.pyast import FunctionInfo, dotted, last_name
 from investigator.models import Severity
+from investigator.pyast import dotted, last_name
 
 SCHEDULER_CLASS = re.compile(r"(LR|Scheduler|Annealing\w*|OneCycle\w*|Warmup\w*)$")
 

@@ -163,12 +163,6 @@ def code_fingerprint(code: types.CodeType) -> tuple:
     return _code_key(code)
 
 
-def source_fingerprint(source: str) -> tuple | None:
-    """Bytecode fingerprint of source (None when it does not compile)."""
-    code = compile_source(source)
-    return _code_key(code) if code is not None else None
-
-
 def same_behaviour(a: ast.AST, b: ast.AST, ignore_docstrings: bool = False) -> bool:
     """Whether two modules/definitions are the same code up to formatting and comments.
 
@@ -291,31 +285,6 @@ def unparse(node: ast.AST, limit: int = 160) -> str:
         return type(node).__name__
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def target_names(node: ast.AST) -> list[str]:
-    """Names assigned by an Assign/AugAssign/AnnAssign target (`x`, `self.x`, `x[i]` -> 'x')."""
-    targets: list[ast.AST] = []
-    if isinstance(node, ast.Assign):
-        targets = list(node.targets)
-    elif isinstance(node, ast.AugAssign | ast.AnnAssign):
-        targets = [node.target]
-    out: list[str] = []
-    for t in targets:
-        for sub in ast.walk(t):
-            if isinstance(sub, ast.Tuple | ast.List):
-                continue
-            if isinstance(sub, ast.Name | ast.Attribute | ast.Subscript):
-                name = dotted(sub)
-                if name:
-                    out.append(last_name(name).rstrip("[]").split("[")[0])
-                break
-        if isinstance(t, ast.Tuple | ast.List):
-            for elt in t.elts:
-                name = dotted(elt)
-                if name:
-                    out.append(last_name(name.replace("[]", "")))
-    return [n for n in out if n]
 
 
 def is_constant_like(node: ast.AST) -> bool:

@@ -141,17 +141,6 @@ def implicit_default(entry: ConfigEntry, mentioning: Callable[[set[str]], list[s
     return Unknown(f"the code gives `{leaf}` different defaults ({shown}{', …' if len(probe) > 3 else ''})")
 
 
-def _reads_leaf(node: ast.AST, leaf: str) -> bool:
-    """`cfg.leaf`, `cfg["leaf"]`, `cfg.get("leaf", …)`: an expression that takes the setting's value."""
-    if isinstance(node, ast.Attribute):
-        return node.attr == leaf
-    if isinstance(node, ast.Subscript):
-        return isinstance(node.slice, ast.Constant) and node.slice.value == leaf
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _GETTERS:
-        return bool(node.args) and isinstance(node.args[0], ast.Constant) and node.args[0].value == leaf
-    return False
-
-
 def setting_targets(tree: ast.Module) -> dict[str, set[str]]:
     """leaf -> targets assigned that setting's value (`self.min_lr = cfg.lr_adaptive_min`: `lr_adaptive_min`
     -> {`self.min_lr`}). One walk per module."""

@@ -54,7 +54,6 @@ _PRECEDENCE = {
     EntryKind.conditional: -2,
 }
 
-MISSING = object()
 _encode_string = json.encoder.encode_basestring_ascii  # what `json.dumps` uses (ensure_ascii)
 _FINITE = math.isfinite
 

@@ -16,7 +16,6 @@ from investigator.pyast import fingerprint, parse_tree
 MODULE_QUALNAME = "<module>"
 _EDGE_SPACE = re.compile(r"^[ \t]+|[ \t\r]+$", re.MULTILINE)
 _BLANK_OR_COMMENT = re.compile(r"^(?:#.*)?\n", re.MULTILINE)
-FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
 
 @dataclass(eq=False)

@@ -481,16 +481,6 @@ class _ModuleVisitor:
             return
         self._option(dest, default, info, call.lineno)
 
-    @staticmethod
-    def _conditional_assignments(body: list[ast.stmt]) -> set[int]:
-        """ids of assignments under an `if`/`match`: they run only when a condition holds."""
-        out: set[int] = set()
-        for stmt in body:
-            for node, conditional in _walk(stmt):
-                if conditional and isinstance(node, ast.Assign | ast.AnnAssign):
-                    out.add(id(node))
-        return out
-
     def _scan_body(self, body: list[ast.stmt], info: FunctionFacts) -> None:
         """Calls, attribute assignments, bindings and dict literals in a function body, in order.
 

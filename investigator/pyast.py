@@ -9,6 +9,7 @@ import dis
 import threading
 import types
 from dataclasses import dataclass
+from typing import Literal, overload
 
 # CPython 3.11 converts between C and Python AST objects with a recursion counter shared by every
 # thread (gh-106905): analyzers parsing in parallel threads could fail with "SystemError: AST
@@ -31,6 +32,10 @@ class TooComplexError(SyntaxError):
     unparsable file as a per-file failure records this one too, instead of ending the run."""
 
 
+@overload
+def parse_tree(source: str, filename: str = ..., mode: Literal["exec"] = ...) -> ast.Module: ...
+@overload
+def parse_tree(source: str, filename: str = ..., *, mode: Literal["eval"]) -> ast.Expression: ...
 def parse_tree(source: str, filename: str = "<unknown>", mode: str = "exec") -> ast.AST:
     """`ast.parse`, safe to call from several threads at once (raises what `ast.parse` raises, and
     `TooComplexError` for pathological sources)."""
@@ -45,7 +50,7 @@ def parse_tree(source: str, filename: str = "<unknown>", mode: str = "exec") -> 
             raise TooComplexError("out of memory while parsing") from None
 
 
-def compile_tree(tree: ast.AST, filename: str = "<ast>") -> types.CodeType:
+def compile_tree(tree: ast.Module, filename: str = "<ast>") -> types.CodeType:
     """`compile` of a Python AST object, under the same lock as `parse_tree` (`TooComplexError` as it)."""
     with _AST_LOCK:
         try:
@@ -68,7 +73,7 @@ class Definition:
 def parse_python(source: str) -> tuple[ast.Module | None, str | None]:
     """Parse source; return (tree, None) or (None, one-line error)."""
     try:
-        return parse_tree(source), None  # type: ignore[return-value]
+        return parse_tree(source), None
     except TooComplexError as exc:
         return None, f"{NOT_ANALYSED}: {exc.msg}"
     except (SyntaxError, ValueError) as exc:  # ValueError: null bytes in the source
@@ -140,7 +145,12 @@ def _code_key(code: types.CodeType) -> tuple:
 
 
 def _bytecode_key(node: ast.AST) -> tuple | None:
-    module = node if isinstance(node, ast.Module) else ast.Module(body=[node], type_ignores=[])
+    if isinstance(node, ast.Module):
+        module = node
+    elif isinstance(node, ast.stmt):
+        module = ast.Module(body=[node], type_ignores=[])
+    else:
+        return None  # not a statement: the AST comparison decides
     try:
         return _code_key(compile_tree(module))
     except (SyntaxError, ValueError, TypeError):

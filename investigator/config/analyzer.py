@@ -65,6 +65,7 @@ def compare_configs(baseline: SnapshotLike, candidate: SnapshotLike, playbooks: 
         data.loads.known.update(e.path for shadowed in config.shadowed.values() for e in shadowed)
     aliases = Aliases(playbooks.aliases())
     primary_is_other = not base.effective or not cand.effective
+    other: list[KeyMatch]
     if not base.effective and not cand.effective:
         effective, other = match(base.other, cand.other, aliases), []
     elif not cand.effective:  # one side's entry could not be followed: compare with all its config

@@ -76,7 +76,8 @@ class SideData:
         hydra: dict[str, list[str]] = {}
         for path, parsed in self.parsed.items():
             if parsed.format == "shell":
-                references.extend(string_values(a.value for c in parsed.data or () for a in c.args))
+                references.extend(string_values(a.value for c in (parsed.data if isinstance(parsed.data, list) else ())
+                                                for a in c.args))
             elif parsed.format == "python":
                 module = parsed.data
                 if isinstance(module, ModuleInfo):

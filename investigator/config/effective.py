@@ -63,8 +63,8 @@ class _Follower:
         self.program = side.program
         self.visited: set[tuple[str, str]] = set()
         self.order: list[tuple[ModuleInfo, FunctionFacts]] = []
-        self.instances: list[tuple[ClassInfo, list[tuple[str, object]], ModuleInfo, FunctionFacts]] = []
-        self.builder_calls: list[tuple[str, list[tuple[str, object]], ModuleInfo, FunctionFacts]] = []
+        self.instances: list[tuple[ClassInfo, list[tuple[str, ast.AST]], ModuleInfo, FunctionFacts]] = []
+        self.builder_calls: list[tuple[str, list[tuple[str, ast.AST]], ModuleInfo, FunctionFacts]] = []
         # calls to library functions and plain classes: `PPO("MlpPolicy", env, learning_rate=3e-4)`
         self.other_calls: list[tuple[CallInfo, ModuleInfo, FunctionFacts]] = []
         self.modules: dict[str, ModuleInfo] = {}
@@ -441,7 +441,7 @@ def launch_command(side: SideData, resolved: ResolvedEntry) -> LaunchCommand | N
     if not script:
         return None
     found = [c for parsed in side.parsed.values() if parsed.format == "shell"
-             for c in parsed.data or () if script in _script_paths(c, side)]
+             for c in (parsed.data if isinstance(parsed.data, list) else ()) if script in _script_paths(c, side)]
     return found[0] if len(found) == 1 else None
 
 

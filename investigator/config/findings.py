@@ -666,14 +666,14 @@ def build_outcome(matches: list[KeyMatch], base: SideConfig, cand: SideConfig, p
                 subsystem = judge(match, playbooks).subsystem
                 group.subsystem = group.subsystem or subsystem
                 out.no_effect.append(_key_item(match, reason, subsystem))
-    for hyp, group in sorted(groups.items()):
-        if group["changed"]:
+    for hyp, by_state in sorted(groups.items()):
+        if by_state["changed"]:
             keys = ", ".join(f"`{j.match.key}` {_value(j.match.baseline)} → {_value(j.match.candidate)}"
-                             for j in group["changed"][:6])
+                             for j in by_state["changed"][:6])
             out.hypotheses.append(HypothesisUpdate(hypothesis=hyp, status=HypothesisStatus.supported,
                                                    evidence=f"effective config changed: {keys}"))
         else:
-            keys = ", ".join(f"`{j.match.key}` {_value(j.match.baseline)}" for j in group["same"][:6])
+            keys = ", ".join(f"`{j.match.key}` {_value(j.match.baseline)}" for j in by_state["same"][:6])
             out.hypotheses.append(HypothesisUpdate(hypothesis=hyp, status=HypothesisStatus.refuted,
                                                    evidence=f"effective config identical at both commits: {keys}"))
     return out

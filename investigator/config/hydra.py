@@ -69,7 +69,8 @@ class _Composer:
             package = "" if parsed.package == "_global_" else (
                 group.replace("/", ".") if parsed.package == "_group_" else parsed.package)
         data = parsed.data if isinstance(parsed.data, dict) else {}
-        defaults = data.get("defaults") if isinstance(data.get("defaults"), list) else []
+        listed = data.get("defaults")
+        defaults = listed if isinstance(listed, list) else []
         items = list(defaults)
         if "_self_" not in items:
             items.append("_self_")

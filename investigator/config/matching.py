@@ -213,10 +213,10 @@ def _suffix(state: _State) -> None:
                 choice = same[0] if len(same) == 1 else None
             if choice is not None:
                 state.pair(key, choice, "suffix")
-                for own in suffixes[choice]:
-                    index[own].pop(choice, None)
-                    if own in groups:
-                        groups[own].remove(choice)
+                for taken in suffixes[choice]:
+                    index[taken].pop(choice, None)
+                    if taken in groups:
+                        groups[taken].remove(choice)
             break
 
 

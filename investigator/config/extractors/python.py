@@ -136,7 +136,7 @@ class Value:
 
 def flatten(node: ast.AST, line: int | None = None) -> list[Value]:
     """Split dict literals (`{"gem": 0.2}` / `dict(gem=0.2)`) into one Value per leaf."""
-    line = line or getattr(node, "lineno", 0)
+    line = line or int(getattr(node, "lineno", 0))
     if isinstance(node, ast.Dict) and node.keys and all(
         isinstance(k, ast.Constant) and isinstance(k.value, str | int) for k in node.keys
     ):
@@ -383,7 +383,7 @@ class _ModuleVisitor:
         return fld
 
     @staticmethod
-    def _unwrap_field(call: ast.Call) -> ast.AST | None:
+    def _unwrap_field(call: ast.Call) -> ast.expr | None:
         """The default expression of `Field(...)`, `field(...)`, `attr.ib(...)` (None: required)."""
         position = FIELD_WRAPPERS.get(last_name(name_chain(call.func)))
         for kw in call.keywords:
@@ -405,7 +405,7 @@ class _ModuleVisitor:
                             returns=_annotation_class(node.returns))
         args = node.args
         positional = [*args.posonlyargs, *args.args]
-        defaults: list[ast.AST | None] = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+        defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
         all_params = list(zip(positional, defaults, strict=True)) + list(
             zip(args.kwonlyargs, args.kw_defaults, strict=True))
         decorators = [name_chain(d.func if isinstance(d, ast.Call) else d) or "" for d in node.decorator_list]
@@ -441,7 +441,7 @@ class _ModuleVisitor:
             if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
                 values[("config_path", "config_name")[i]] = arg.value
         for kw in dec.keywords:
-            if kw.arg in values and isinstance(kw.value, ast.Constant):
+            if kw.arg in values and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str | None):
                 values[kw.arg] = kw.value.value
         return values["config_path"], values["config_name"]
 
@@ -489,16 +489,15 @@ class _ModuleVisitor:
         """
         for stmt in body:
             for node, conditional in _walk(stmt):
-                kind = type(node)
-                if kind is ast.Assign or kind is ast.AnnAssign:
+                if isinstance(node, ast.Assign | ast.AnnAssign):
                     if node.value is not None:
                         self._assignment(node, info, conditional)
-                elif kind is ast.Call:
+                elif isinstance(node, ast.Call):
                     self._call(node, info)
-                elif kind is ast.Return:
+                elif isinstance(node, ast.Return):
                     if node.value is not None and info.name != "<module>":
                         self._returned_mapping(node.value, info)
-                elif (kind is ast.Constant and isinstance(node.value, str)
+                elif (isinstance(node, ast.Constant) and isinstance(node.value, str)
                       and len(node.value) < 300
                       and node.value.lower().endswith((*CONFIG_FILE_SUFFIXES, PY_CONFIG_SUFFIX))):
                     info.config_files.append(node.value)
@@ -565,7 +564,7 @@ _SCALAR_FIELDS = frozenset({"ctx", "op", "id", "attr", "arg", "kind", "type_comm
 _CHILD_FIELDS: dict[type, tuple[tuple[str, bool], ...]] = {}
 
 
-def _child_fields(kind: type) -> tuple[tuple[str, bool], ...]:
+def _child_fields(kind: type[ast.AST]) -> tuple[tuple[str, bool], ...]:
     """(field, is a branch of an `if`/`match`) for the fields of a node type that can hold nodes."""
     fields = _CHILD_FIELDS.get(kind)
     if fields is None:

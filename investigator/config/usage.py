@@ -363,52 +363,65 @@ def _tokens(node: ast.AST | Token, scopes: tuple[_Scope, ...], out: set[Token], 
     if isinstance(node, tuple):
         out.add(node)
         return
-    if isinstance(node, ast.Name):
-        if node.id in _NOT_WHOLE:
-            return
-        token = ("name", node.id)
-        if token in out:
-            return  # already followed (bindings can be cyclic: `x = f(x)`)
-        out.add(token)
-        for scope in scopes:
-            bound = scope.bindings.get(node.id)
-            if bound:
-                for value in bound:
-                    _tokens(value, scopes, out, depth + 1)
-                break  # the innermost scope that binds the name
-    elif isinstance(node, ast.Attribute):
-        token = ("name", node.attr)
-        if token in out:
-            return
-        out.add(token)
-        for scope in scopes:
-            for value in scope.bindings.get("." + node.attr, ()):
-                _tokens(value, scopes, out, depth + 1)
-    elif isinstance(node, ast.Subscript):
-        sl = node.slice
-        if isinstance(sl, ast.Constant) and isinstance(sl.value, str):
-            out.add(("name", sl.value))
-        elif not isinstance(sl, ast.Constant | ast.Slice):
-            _tokens(node.value, scopes, out, depth + 1)  # an element of the section
-    elif isinstance(node, ast.Call):
-        func = node.func
-        name = _call_name(func)
-        if isinstance(func, ast.Attribute) and name in _SAME_METHODS:
-            _tokens(func.value, scopes, out, depth + 1)
-        elif name in _SAME_FUNCTIONS and node.args and _is_function_call(func):
-            _tokens(node.args[0], scopes, out, depth + 1)
-        elif _is_loader(node, name):
-            out.add(LOADED)  # a parsed config document
-        elif name:
-            out.add(("class", name))  # `Rewards(...)`: counts when it is a config class
-    elif isinstance(node, ast.IfExp):
-        _tokens(node.body, scopes, out, depth + 1)
-        _tokens(node.orelse, scopes, out, depth + 1)
-    elif isinstance(node, ast.BoolOp):
-        for value in node.values:
-            _tokens(value, scopes, out, depth + 1)
-    elif isinstance(node, ast.Starred | ast.Await):
-        _tokens(node.value, scopes, out, depth + 1)
+    follow = _TOKEN_RULES.get(type(node))
+    if follow is not None:
+        for inner in follow(node, scopes, out):
+            _tokens(inner, scopes, out, depth + 1)
+
+
+def _name_tokens(node: ast.Name, scopes: tuple[_Scope, ...], out: set[Token]) -> list[ast.AST | Token]:
+    if node.id in _NOT_WHOLE or ("name", node.id) in out:
+        return []  # the object itself, or already followed (bindings can be cyclic: `x = f(x)`)
+    out.add(("name", node.id))
+    for scope in scopes:
+        bound = scope.bindings.get(node.id)
+        if bound:
+            return bound  # the innermost scope that binds the name
+    return []
+
+
+def _attribute_tokens(node: ast.Attribute, scopes: tuple[_Scope, ...], out: set[Token]) -> list[ast.AST | Token]:
+    if ("name", node.attr) in out:
+        return []
+    out.add(("name", node.attr))
+    return [value for scope in scopes for value in scope.bindings.get("." + node.attr, ())]
+
+
+def _subscript_tokens(node: ast.Subscript, scopes: tuple[_Scope, ...], out: set[Token]) -> list[ast.AST | Token]:
+    index = node.slice
+    if isinstance(index, ast.Constant) and isinstance(index.value, str):
+        out.add(("name", index.value))
+    elif not isinstance(index, ast.Constant | ast.Slice):
+        return [node.value]  # an element of the section
+    return []
+
+
+def _call_tokens(node: ast.Call, scopes: tuple[_Scope, ...], out: set[Token]) -> list[ast.AST | Token]:
+    func = node.func
+    name = _call_name(func)
+    if isinstance(func, ast.Attribute) and name in _SAME_METHODS:
+        return [func.value]
+    if name in _SAME_FUNCTIONS and node.args and _is_function_call(func):
+        return [node.args[0]]
+    if _is_loader(node, name):
+        out.add(LOADED)  # a parsed config document
+    elif name:
+        out.add(("class", name))  # `Rewards(...)`: counts when it is a config class
+    return []
+
+
+_TokenRule = Callable[[Any, tuple[_Scope, ...], set[Token]], Iterable[ast.AST | Token]]
+# What each kind of expression stands for: tokens it adds itself, and the expressions to follow.
+_TOKEN_RULES: dict[type, _TokenRule] = {
+    ast.Name: _name_tokens,
+    ast.Attribute: _attribute_tokens,
+    ast.Subscript: _subscript_tokens,
+    ast.Call: _call_tokens,
+    ast.IfExp: lambda node, scopes, out: (node.body, node.orelse),
+    ast.BoolOp: lambda node, scopes, out: node.values,
+    ast.Starred: lambda node, scopes, out: (node.value,),
+    ast.Await: lambda node, scopes, out: (node.value,),
+}
 
 
 def _resolve(scope: _Scope, outer: _Scope | None = None) -> set[Token]:

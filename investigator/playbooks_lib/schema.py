@@ -333,8 +333,9 @@ def literal_prefixes(pattern: str) -> frozenset[str] | None:
     first, too many alternatives). Uses the standard library's regex parser; anything unexpected
     means None, which only costs speed (no prefilter), never a missed match."""
     try:
-        from re import _constants as sre  # private modules, stable in 3.11-3.13
-        from re import _parser as parser
+        # private modules, stable in 3.11-3.13 (typeshed does not describe them)
+        from re import _constants as sre  # type: ignore[attr-defined]
+        from re import _parser as parser  # type: ignore[attr-defined]
 
         parsed = parser.parse(pattern)
         if parsed.state.flags & re.IGNORECASE:

@@ -65,20 +65,10 @@ def literal(node: ast.AST) -> object:
             raise _NotLiteral
         return node.value
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
-        value = literal(node.operand)
-        if not isinstance(value, int | float) or isinstance(value, bool):
-            raise _NotLiteral
+        value = _number(node.operand)
         return -value if isinstance(node.op, ast.USub) else value
     if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
-        left, right = literal(node.left), literal(node.right)
-        if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (left, right)):
-            raise _NotLiteral
-        if isinstance(node.op, ast.Pow) and abs(right) > 64:  # type: ignore[arg-type]
-            raise _NotLiteral
-        try:
-            return _BINOPS[type(node.op)](left, right)
-        except (ArithmeticError, ValueError):
-            raise _NotLiteral from None
+        return _arithmetic(node)
     if isinstance(node, ast.List | ast.Tuple | ast.Set):
         return [literal(e) for e in node.elts]
     if isinstance(node, ast.Dict):
@@ -87,14 +77,33 @@ def literal(node: ast.AST) -> object:
         return {str(literal(k)): literal(v) for k, v in zip(node.keys, node.values, strict=True)}  # type: ignore[arg-type]
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and len(node.args) == 1 and not node.keywords:
         if node.func.id in ("int", "float"):
-            value = literal(node.args[0])
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                return int(value) if node.func.id == "int" else float(value)
+            converted = literal(node.args[0])
+            if isinstance(converted, int | float) and not isinstance(converted, bool):
+                return int(converted) if node.func.id == "int" else float(converted)
         if node.func.id in EMPTY_FACTORIES and isinstance(node.args[0], ast.List | ast.Tuple):
             return literal(node.args[0])
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "dict" and not node.args:
         return {kw.arg: literal(kw.value) for kw in node.keywords if kw.arg}
     raise _NotLiteral
+
+
+def _number(node: ast.AST) -> int | float:
+    """The literal value of `node` when it is a number (not a bool); raise otherwise."""
+    value = literal(node)
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        raise _NotLiteral
+    return value
+
+
+def _arithmetic(node: ast.BinOp) -> object:
+    """`2 ** 20`, `3e-4 * 2`: constant arithmetic on numbers (no huge powers)."""
+    left, right = _number(node.left), _number(node.right)
+    if isinstance(node.op, ast.Pow) and abs(right) > 64:
+        raise _NotLiteral
+    try:
+        return _BINOPS[type(node.op)](left, right)
+    except (ArithmeticError, ValueError):
+        raise _NotLiteral from None
 
 
 def value_of(node: ast.AST) -> tuple[object, bool]:

@@ -264,15 +264,31 @@ class _Emitter:
         return paths[0] if paths else class_segment(cls.name)
 
     def functions(self) -> None:
+        """Entries of the reached code, in this order: instance and builder kwargs, other calls'
+        literal kwargs, each reached function's own settings, then the module constants it reaches."""
+        self._instance_kwargs()
+        self._builder_kwargs()
+        self._other_call_kwargs()
+        for module, fn in self.f.order:
+            self._function_settings(module, fn)
+        for const in self._reached_constants():
+            if (const.path, const.key) not in self.consumed:
+                self._add(replace(const))
+
+    def _instance_kwargs(self) -> None:
         for cls, kwargs, module, fn in self.f.instances:
             for prefix in self.paths.get(cls.name, [class_segment(cls.name)])[:4]:
                 self._call_kwargs(cls, kwargs, prefix, module.path, fn.name, module, EntryKind.kwarg)
+
+    def _builder_kwargs(self) -> None:
         for name, kwargs, module, fn in self.f.builder_calls:
             segment = builder_segment(name)
             for kw, node in kwargs:
                 values = [v for v in (self._local_mapping(module, fn.name, node) or flatten(node)) if v.literal]
                 self._values(join(segment, normalise_segment(kw)), values, module.path, EntryKind.kwarg,
                              fn.name, module, f"{name}({kw}=...)")
+
+    def _other_call_kwargs(self) -> None:
         for call, module, fn in self.f.other_calls:
             root = call.callee.split(".", 1)[0]
             if module.imports.get(root, root).split(".", 1)[0] in NOT_TRAINING_CALLS:
@@ -283,33 +299,32 @@ class _Emitter:
                 if values:
                     self._values(join(segment, normalise_segment(kw)), values, module.path, EntryKind.call_kwarg,
                                  fn.name, module, f"{call.callee}({kw}=...)")
-        for module, fn in self.f.order:
-            if fn.name != "<module>":
-                segment = builder_segment(fn.name)
-                for name, value in fn.defaults:
-                    self._values(join(segment, normalise_segment(name)), [value], module.path,
-                                 EntryKind.param_default, fn.name, module, f"{fn.name}({name}=...)")
-            for option in fn.options:
-                self._add(replace(option))
-            used_mappings: set[str] = set()
-            for assignment in fn.assignments:
-                root, *attrs = assignment.chain
-                prefix = self._var_prefix(module, fn, root)
-                key = join(prefix, *(normalise_segment(a) for a in attrs))
-                values = assignment.values
-                if len(values) == 1 and not values[0].literal and _IDENT.match(str(values[0].value)):
-                    local = self._local_mapping(module, fn.name, _name_node(str(values[0].value)))
-                    if local:
-                        used_mappings.add(str(values[0].value))
-                        values = local
-                kind = EntryKind.conditional if assignment.conditional else EntryKind.assignment
-                self._values(key, values, module.path, kind, fn.name, module, ".".join(assignment.chain))
-            for mapping in fn.mappings:
-                if mapping.raw_key not in used_mappings:
-                    self._add(replace(mapping))
-        for const in self._reached_constants():
-            if (const.path, const.key) not in self.consumed:
-                self._add(replace(const))
+
+    def _function_settings(self, module: ModuleInfo, fn: FunctionFacts) -> None:
+        """Parameter defaults, CLI options, assignments and local mappings of one reached function."""
+        if fn.name != "<module>":
+            segment = builder_segment(fn.name)
+            for name, value in fn.defaults:
+                self._values(join(segment, normalise_segment(name)), [value], module.path,
+                             EntryKind.param_default, fn.name, module, f"{fn.name}({name}=...)")
+        for option in fn.options:
+            self._add(replace(option))
+        used_mappings: set[str] = set()
+        for assignment in fn.assignments:
+            root, *attrs = assignment.chain
+            prefix = self._var_prefix(module, fn, root)
+            key = join(prefix, *(normalise_segment(a) for a in attrs))
+            values = assignment.values
+            if len(values) == 1 and not values[0].literal and _IDENT.match(str(values[0].value)):
+                local = self._local_mapping(module, fn.name, _name_node(str(values[0].value)))
+                if local:
+                    used_mappings.add(str(values[0].value))
+                    values = local
+            kind = EntryKind.conditional if assignment.conditional else EntryKind.assignment
+            self._values(key, values, module.path, kind, fn.name, module, ".".join(assignment.chain))
+        for mapping in fn.mappings:
+            if mapping.raw_key not in used_mappings:
+                self._add(replace(mapping))
 
     def _reached_constants(self) -> list[ConfigEntry]:
         """Module constants of the reached modules, and those they import from repository modules

@@ -15,10 +15,12 @@ from __future__ import annotations
 import ast
 import posixpath
 import re
+from collections.abc import Mapping
 from dataclasses import replace
 
 from investigator.config.collect import SideData
 from investigator.config.entry import ResolvedEntry
+from investigator.config.extractors.base import ParsedFile
 from investigator.config.extractors.launch import LaunchCommand
 from investigator.config.extractors.python import (
     CallInfo,
@@ -27,9 +29,8 @@ from investigator.config.extractors.python import (
     ModuleInfo,
     Value,
     flatten,
-    last_name,
 )
-from investigator.config.hydra import compose
+from investigator.config.hydra import Composition, compose
 from investigator.config.keys import (
     ROOT_PREFIXES,
     builder_segment,
@@ -48,6 +49,7 @@ from investigator.config.loading import (
     runtime_formats,
 )
 from investigator.config.model import ConfigEntry, EntryKind, EntryPoint, SideConfig
+from investigator.pyast import last_name
 
 _MAX_FUNCTIONS = 3000
 _MAX_DEPTH = 8
@@ -501,6 +503,76 @@ def _replace_subtree(config: SideConfig, root: str, by: ConfigEntry) -> None:
         config.replaced[key] = by
 
 
+def _compose_entry(side: SideData, resolved: ResolvedEntry, hydra: tuple[str, str], launch: LaunchCommand | None,
+                   entry: EntryPoint) -> Composition:
+    """The Hydra composition of the entry's `@hydra.main` config, with the overrides it is run with
+    (the resolved ones, else the launch command's)."""
+    directory, name = hydra
+    primary = f"{directory}/{name}.yaml" if directory else f"{name}.yaml"
+    overrides = resolved.overrides
+    if launch is not None and not overrides:
+        overrides = [f"{a.raw}={a.text}" for a in launch.args if a.override]
+    composition = compose(side.load, primary, overrides)
+    if overrides is not resolved.overrides:
+        _place_overrides(composition.entries, launch)
+    entry.hydra_config = primary
+    entry.notes.extend(composition.notes)
+    return composition
+
+
+def _add_loaded(side: SideData, path: str, entry: EntryPoint, layers: list[ConfigEntry], effective_files: set[str],
+                targets: dict[str, str]) -> None:
+    """A config file the reached code loads: its entries (a Hydra-style defaults list composed first)."""
+    parsed = side.parsed[path]
+    if isinstance(parsed.data, dict) and isinstance(parsed.data.get("defaults"), list):
+        # a Hydra-style defaults list, composed by the project's own loader: compose it the same way
+        composition = compose(side.load, path)
+        entry.notes.append(f"`{path}` is loaded by code the entry reaches; its defaults list was composed")
+        entry.notes.extend(composition.notes)
+        for e in composition.entries:
+            layers.append(replace(e, order=len(layers) + 1))
+        effective_files.update(composition.files)
+        targets.update(composition.targets)
+        entry.hydra_config = entry.hydra_config or path
+    else:
+        entry.notes.append(f"`{path}` is loaded by code the entry reaches")
+        for e in parsed.entries:
+            layers.append(replace(e, order=len(layers) + 1))
+
+
+def _apply_layers(config: SideConfig, layers: list[ConfigEntry]) -> None:
+    """Stack the layers by precedence, then order: later values win, earlier ones are kept as shadowed."""
+    replaced: set[tuple[str, str, int | None]] = set()
+    for item in sorted(layers, key=lambda e: (e.kind.precedence, e.order)):
+        if item.replaces is not None and (group := (item.replaces, item.path, item.line)) not in replaced:
+            replaced.add(group)
+            _replace_subtree(config, item.replaces, item)
+        previous = config.effective.get(item.key)
+        if previous is not None:
+            config.shadowed.setdefault(item.key, []).append(previous)
+        config.effective[item.key] = item
+
+
+def _add_other(config: SideConfig, path: str, parsed: ParsedFile, class_paths: Mapping[str, object],
+               reached_modules: set[str]) -> None:
+    """Configuration of a file the entry does not use (`SideConfig.other`): every entry of a config
+    file; of a Python module, defaults of classes the entry does not instantiate and options of
+    modules it does not reach."""
+    if parsed.format != "python":
+        prefix = _path_prefix(path)
+        for e in parsed.entries:
+            key = join2(prefix, e.key)
+            config.other[key] = e.with_key(key)
+        return
+    for e in parsed.entries:
+        if e.kind is EntryKind.field_default and e.owner not in class_paths:
+            key = join2(class_segment(e.owner or ""), e.key)
+            config.other[key] = e.with_key(key)
+        elif e.kind is EntryKind.option_default and path not in reached_modules:
+            key = join(normalise_segment(e.owner or ""), e.key) if e.owner != "<module>" else e.key
+            config.other[key] = e.with_key(key)
+
+
 def build_side(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dict[str, str]]:
     """The effective configuration at one commit, plus `_target_`s of composed sections."""
     entry = EntryPoint(spec=resolved.spec, script=resolved.script, function=resolved.function,
@@ -513,16 +585,7 @@ def build_side(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dic
         effective_files.add(launch.path)
         entry.notes.append(f"`{launch.path}:{launch.line}` runs the entry; its arguments are applied")
     if resolved.hydra is not None:
-        directory, name = resolved.hydra
-        primary = f"{directory}/{name}.yaml" if directory else f"{name}.yaml"
-        overrides = resolved.overrides
-        if launch is not None and not overrides:
-            overrides = [f"{a.raw}={a.text}" for a in launch.args if a.override]
-        composition = compose(side.load, primary, overrides)
-        if overrides is not resolved.overrides:
-            _place_overrides(composition.entries, launch)
-        entry.hydra_config = primary
-        entry.notes.extend(composition.notes)
+        composition = _compose_entry(side, resolved, resolved.hydra, launch, entry)
         layers.extend(composition.entries)
         effective_files.update(composition.files)
         targets.update(composition.targets)
@@ -539,21 +602,7 @@ def build_side(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dic
         follower.start(path, CONFIG_FUNCTION)
     loaded = _loaded_files(side, follower, effective_files)
     for path in loaded:
-        parsed = side.parsed[path]
-        if isinstance(parsed.data, dict) and isinstance(parsed.data.get("defaults"), list):
-            # a Hydra-style defaults list, composed by the project's own loader: compose it the same way
-            composition = compose(side.load, path)
-            entry.notes.append(f"`{path}` is loaded by code the entry reaches; its defaults list was composed")
-            entry.notes.extend(composition.notes)
-            for e in composition.entries:
-                layers.append(replace(e, order=len(layers) + 1))
-            effective_files.update(composition.files)
-            targets.update(composition.targets)
-            entry.hydra_config = entry.hydra_config or path
-        else:
-            entry.notes.append(f"`{path}` is loaded by code the entry reaches")
-            for e in parsed.entries:
-                layers.append(replace(e, order=len(layers) + 1))
+        _add_loaded(side, path, entry, layers, effective_files, targets)
     effective_files.update(loaded)
     sections = _picked_at_run_time(side, follower) if loaded else None
     runtime = _runtime_candidates(side, follower, effective_files, hydra=resolved.hydra is not None)
@@ -585,33 +634,12 @@ def build_side(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dic
         config.runtime_sections = {path: (module, always) for path in loaded}
         entry.notes.append(f"`{module}` picks sections of the loaded document at run time; only "
                            + (", ".join(f"`{s}`" for s in sorted(always)) or "none") + " serve every run")
-    replaced: set[tuple[str, str, int | None]] = set()
-    for item in sorted(layers, key=lambda e: (e.kind.precedence, e.order)):
-        if item.replaces is not None and (group := (item.replaces, item.path, item.line)) not in replaced:
-            replaced.add(group)
-            _replace_subtree(config, item.replaces, item)
-        previous = config.effective.get(item.key)
-        if previous is not None:
-            config.shadowed.setdefault(item.key, []).append(previous)
-        config.effective[item.key] = item
+    _apply_layers(config, layers)
 
     reached_modules = set(follower.modules)
     for path, parsed in side.parsed.items():
-        if path in effective_files:
-            continue
-        if parsed.format != "python":
-            prefix = _path_prefix(path)
-            for e in parsed.entries:
-                key = join2(prefix, e.key)
-                config.other[key] = e.with_key(key)
-            continue
-        for e in parsed.entries:
-            if e.kind is EntryKind.field_default and e.owner not in emitter.paths:
-                key = join2(class_segment(e.owner or ""), e.key)
-                config.other[key] = e.with_key(key)
-            elif e.kind is EntryKind.option_default and path not in reached_modules:
-                key = join(normalise_segment(e.owner or ""), e.key) if e.owner != "<module>" else e.key
-                config.other[key] = e.with_key(key)
+        if path not in effective_files:
+            _add_other(config, path, parsed, emitter.paths, reached_modules)
     config.files = len(side.parsed)
     config.training_files = {*effective_files, *reached_modules, *([resolved.script] if resolved.script else [])}
     return config, targets

@@ -169,8 +169,11 @@ def test_patterns_that_do_not_combine_or_compile_are_named(tmp_path):
     with pytest.raises(PlaybookError, match="(?s)dup.yaml.*do not combine"):
         load_playbooks(tmp_path)
     (tmp_path / "dup.yaml").unlink()
-    (tmp_path / "rule.yaml").write_text(head + "signals: {config_keys: [{pattern: 'lr(', severity: low}]}\nhypotheses:\n" + hypotheses)
-    with pytest.raises(PlaybookError, match=r"(?s)rule.yaml.*config key pattern 'lr\(' does not compile"):
+    (tmp_path / "rule.yaml").write_text(head + "signals: {config_keys: [{keys: ['lr('], severity: low}]}\nhypotheses:\n" + hypotheses)
+    with pytest.raises(PlaybookError, match=r"(?s)rule.yaml.*key glob 'lr\(': segment 'lr\(' may hold only"):
+        load_playbooks(tmp_path)
+    (tmp_path / "rule.yaml").write_text(head + "signals: {config_keys: [{keys: ['a..b'], severity: low}]}\nhypotheses:\n" + hypotheses)
+    with pytest.raises(PlaybookError, match=r"(?s)rule.yaml.*key glob 'a\.\.b' has an empty segment"):
         load_playbooks(tmp_path)
 
 

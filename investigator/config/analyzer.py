@@ -20,7 +20,7 @@ from investigator.playbooks_lib.schema import PlaybookSet
 
 
 @dataclass
-class Comparison:
+class ConfigComparison:
     """Both sides extracted and compared (also what tests and the benchmark inspect)."""
 
     base_side: SideData
@@ -33,9 +33,9 @@ class Comparison:
     primary_is_other: bool  # at least one side had no effective configuration (lower confidence)
 
 
-def compare(baseline: SnapshotLike, candidate: SnapshotLike, playbooks: PlaybookSet,
+def compare_configs(baseline: SnapshotLike, candidate: SnapshotLike, playbooks: PlaybookSet,
             baseline_entry: str | None = None, candidate_entry: str | None = None,
-            same_code: Iterable[str] = ()) -> Comparison:
+            same_code: Iterable[str] = ()) -> ConfigComparison:
     """`same_code`: modules (same path at both commits) whose code triage found identical up to line
     layout; the candidate takes their extraction from the baseline while no entry is followed."""
     cache: ParseCache = {}
@@ -65,6 +65,7 @@ def compare(baseline: SnapshotLike, candidate: SnapshotLike, playbooks: Playbook
         data.loads.known.update(e.path for shadowed in config.shadowed.values() for e in shadowed)
     aliases = Aliases(playbooks.aliases())
     primary_is_other = not base.effective or not cand.effective
+    other: list[KeyMatch]
     if not base.effective and not cand.effective:
         effective, other = match(base.other, cand.other, aliases), []
     elif not cand.effective:  # one side's entry could not be followed: compare with all its config
@@ -76,7 +77,7 @@ def compare(baseline: SnapshotLike, candidate: SnapshotLike, playbooks: Playbook
     else:
         effective, other = match(base.effective, cand.effective, aliases), match(base.other, cand.other, aliases)
     effective = pair_code_renames(effective, base_side.reads.reads, cand_side.reads.reads)
-    return Comparison(base_side, cand_side, base, cand, (tb, tc), effective, other, primary_is_other)
+    return ConfigComparison(base_side, cand_side, base, cand, (tb, tc), effective, other, primary_is_other)
 
 
 def resolve_safely(side: SideData, spec: str | None, scripts: dict[str, str],
@@ -211,7 +212,7 @@ class ConfigForensics(Analyzer):
             return result
         req = ctx.request
         try:
-            comparison = compare(cs.baseline, cs.candidate, ctx.playbooks, req.baseline_entry, req.candidate_entry,
+            comparison = compare_configs(cs.baseline, cs.candidate, ctx.playbooks, req.baseline_entry, req.candidate_entry,
                                  same_code=_same_code(ctx))
         except Exception as exc:  # noqa: BLE001 - recorded, the investigation goes on without this part
             result.failures.append(AnalyzerFailure(source=self.id, message=f"config forensics failed: "

@@ -76,7 +76,8 @@ class SideData:
         hydra: dict[str, list[str]] = {}
         for path, parsed in self.parsed.items():
             if parsed.format == "shell":
-                references.extend(string_values(a.value for c in parsed.data or () for a in c.args))
+                references.extend(string_values(a.value for c in (parsed.data if isinstance(parsed.data, list) else ())
+                                                for a in c.args))
             elif parsed.format == "python":
                 module = parsed.data
                 if isinstance(module, ModuleInfo):
@@ -128,7 +129,7 @@ def collect(snapshot: SnapshotLike, cache: ParseCache | None = None,
     """`same_code`: path -> the other commit's extraction of a module whose code is the same at both
     commits up to line layout (triage: formatting or comments only, same path). A module without any
     configured value is taken from there instead of being parsed again (`SideData.reused` lists them);
-    its lines may differ, which only matters once an entry is followed into it (`compare` re-collects
+    its lines may differ, which only matters once an entry is followed into it (`compare_configs` re-collects
     then)."""
     cache = cache if cache is not None else {}
     side = SideData(sha=snapshot.sha, submodules=tuple(getattr(snapshot, "submodules", ())))

@@ -79,28 +79,36 @@ def code_defaults(tree: ast.Module) -> dict[str, list[tuple[object, int, bool]]]
     per module, whatever the number of names asked about."""
     out: dict[str, list[tuple[object, int, bool]]] = {}  # name -> (value, line, is a parameter default)
     for node in ast.walk(tree):
-        kind = type(node)
-        if kind is ast.Call:
-            func = node.func
-            name = func.attr if type(func) is ast.Attribute else func.id if type(func) is ast.Name else ""
-            if name not in _GETTERS:
-                continue
-            args = node.args
-            at = 1 if name == "getattr" else 0
-            if len(args) > at + 1 and type(args[at]) is ast.Constant and type(args[at].value) is str:
-                found = _literal_value(args[at + 1])
-                if found is not None and found[0] is not None:  # `.get("x", None)`: the code handles absence
-                    out.setdefault(args[at].value, []).append((found[0], node.lineno, False))
-        elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
-            a = node.args
-            positional = [*a.posonlyargs, *a.args]
-            pairs = list(zip(positional[len(positional) - len(a.defaults):], a.defaults, strict=True))
-            pairs += [(arg, d) for arg, d in zip(a.kwonlyargs, a.kw_defaults, strict=True) if d is not None]
-            for arg, default in pairs:
-                found = _literal_value(default)
-                if found is not None and found[0] is not None:  # `x=None`: "not given", not a value
-                    out.setdefault(arg.arg, []).append((found[0], default.lineno, True))
+        if isinstance(node, ast.Call):
+            _getter_default(node, out)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            _parameter_defaults(node.args, out)
     return out
+
+
+def _getter_default(node: ast.Call, out: dict[str, list[tuple[object, int, bool]]]) -> None:
+    """`x.get("lr", 0.1)`, `getattr(x, "lr", 0.1)`: the literal default of a named getter."""
+    func = node.func
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    if name not in _GETTERS:
+        return
+    args = node.args
+    at = 1 if name == "getattr" else 0
+    if len(args) > at + 1 and isinstance(key := args[at], ast.Constant) and type(key.value) is str:
+        found = _literal_value(args[at + 1])
+        if found is not None and found[0] is not None:  # `.get("x", None)`: the code handles absence
+            out.setdefault(key.value, []).append((found[0], node.lineno, False))
+
+
+def _parameter_defaults(a: ast.arguments, out: dict[str, list[tuple[object, int, bool]]]) -> None:
+    """`def f(lr=0.1)`: literal parameter defaults (`x=None` means "not given", not a value)."""
+    positional = [*a.posonlyargs, *a.args]
+    pairs = list(zip(positional[len(positional) - len(a.defaults):], a.defaults, strict=True))
+    pairs += [(arg, d) for arg, d in zip(a.kwonlyargs, a.kw_defaults, strict=True) if d is not None]
+    for arg, default in pairs:
+        found = _literal_value(default)
+        if found is not None and found[0] is not None:
+            out.setdefault(arg.arg, []).append((found[0], default.lineno, True))
 
 
 def _literal_value(node: ast.AST) -> tuple[object] | None:
@@ -139,17 +147,6 @@ def implicit_default(entry: ConfigEntry, mentioning: Callable[[set[str]], list[s
         return Default(found[0][0], found[0][1], weak)
     shown = ", ".join(f"{p.render_value()} ({p.path})" for p in probe[:3])
     return Unknown(f"the code gives `{leaf}` different defaults ({shown}{', …' if len(probe) > 3 else ''})")
-
-
-def _reads_leaf(node: ast.AST, leaf: str) -> bool:
-    """`cfg.leaf`, `cfg["leaf"]`, `cfg.get("leaf", …)`: an expression that takes the setting's value."""
-    if isinstance(node, ast.Attribute):
-        return node.attr == leaf
-    if isinstance(node, ast.Subscript):
-        return isinstance(node.slice, ast.Constant) and node.slice.value == leaf
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _GETTERS:
-        return bool(node.args) and isinstance(node.args[0], ast.Constant) and node.args[0].value == leaf
-    return False
 
 
 def setting_targets(tree: ast.Module) -> dict[str, set[str]]:

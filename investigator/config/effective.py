@@ -15,21 +15,22 @@ from __future__ import annotations
 import ast
 import posixpath
 import re
+from collections.abc import Mapping
 from dataclasses import replace
 
 from investigator.config.collect import SideData
 from investigator.config.entry import ResolvedEntry
+from investigator.config.extractors.base import ParsedFile
 from investigator.config.extractors.launch import LaunchCommand
 from investigator.config.extractors.python import (
     CallInfo,
     ClassInfo,
-    FunctionInfo,
+    FunctionFacts,
     ModuleInfo,
     Value,
     flatten,
-    last_name,
 )
-from investigator.config.hydra import compose
+from investigator.config.hydra import Composition, compose
 from investigator.config.keys import (
     ROOT_PREFIXES,
     builder_segment,
@@ -48,6 +49,7 @@ from investigator.config.loading import (
     runtime_formats,
 )
 from investigator.config.model import ConfigEntry, EntryKind, EntryPoint, SideConfig
+from investigator.pyast import last_name
 
 _MAX_FUNCTIONS = 3000
 _MAX_DEPTH = 8
@@ -62,18 +64,18 @@ class _Follower:
         self.side = side
         self.program = side.program
         self.visited: set[tuple[str, str]] = set()
-        self.order: list[tuple[ModuleInfo, FunctionInfo]] = []
-        self.instances: list[tuple[ClassInfo, list[tuple[str, object]], ModuleInfo, FunctionInfo]] = []
-        self.builder_calls: list[tuple[str, list[tuple[str, object]], ModuleInfo, FunctionInfo]] = []
+        self.order: list[tuple[ModuleInfo, FunctionFacts]] = []
+        self.instances: list[tuple[ClassInfo, list[tuple[str, ast.AST]], ModuleInfo, FunctionFacts]] = []
+        self.builder_calls: list[tuple[str, list[tuple[str, ast.AST]], ModuleInfo, FunctionFacts]] = []
         # calls to library functions and plain classes: `PPO("MlpPolicy", env, learning_rate=3e-4)`
-        self.other_calls: list[tuple[CallInfo, ModuleInfo, FunctionInfo]] = []
+        self.other_calls: list[tuple[CallInfo, ModuleInfo, FunctionFacts]] = []
         self.modules: dict[str, ModuleInfo] = {}
 
     def start(self, path: str, function: str | None) -> None:
         module = self.program.modules.get(path)
         if module is None:
             return
-        queue: list[tuple[ModuleInfo, FunctionInfo]] = []
+        queue: list[tuple[ModuleInfo, FunctionFacts]] = []
         if module.body is not None:
             queue.append((module, module.body))
         if function and function in module.functions:
@@ -88,7 +90,7 @@ class _Follower:
             queue.extend((module, module.functions[c]) for c in module.main_calls if c in module.functions)
         self._run(queue)
 
-    def _run(self, queue: list[tuple[ModuleInfo, FunctionInfo]]) -> None:
+    def _run(self, queue: list[tuple[ModuleInfo, FunctionFacts]]) -> None:
         while queue and len(self.visited) < _MAX_FUNCTIONS:
             module, fn = queue.pop(0)
             key = (module.path, fn.name)
@@ -234,7 +236,7 @@ class _Emitter:
                 for e in hits]
 
     # -- functions ------------------------------------------------------------------------------
-    def _var_prefix(self, module: ModuleInfo, fn: FunctionInfo, var: str, depth: int = 0) -> str:
+    def _var_prefix(self, module: ModuleInfo, fn: FunctionFacts, var: str, depth: int = 0) -> str:
         if depth > 4:
             return class_segment(var)
         annotation = fn.params.get(var)
@@ -264,15 +266,31 @@ class _Emitter:
         return paths[0] if paths else class_segment(cls.name)
 
     def functions(self) -> None:
+        """Entries of the reached code, in this order: instance and builder kwargs, other calls'
+        literal kwargs, each reached function's own settings, then the module constants it reaches."""
+        self._instance_kwargs()
+        self._builder_kwargs()
+        self._other_call_kwargs()
+        for module, fn in self.f.order:
+            self._function_settings(module, fn)
+        for const in self._reached_constants():
+            if (const.path, const.key) not in self.consumed:
+                self._add(replace(const))
+
+    def _instance_kwargs(self) -> None:
         for cls, kwargs, module, fn in self.f.instances:
             for prefix in self.paths.get(cls.name, [class_segment(cls.name)])[:4]:
                 self._call_kwargs(cls, kwargs, prefix, module.path, fn.name, module, EntryKind.kwarg)
+
+    def _builder_kwargs(self) -> None:
         for name, kwargs, module, fn in self.f.builder_calls:
             segment = builder_segment(name)
             for kw, node in kwargs:
                 values = [v for v in (self._local_mapping(module, fn.name, node) or flatten(node)) if v.literal]
                 self._values(join(segment, normalise_segment(kw)), values, module.path, EntryKind.kwarg,
                              fn.name, module, f"{name}({kw}=...)")
+
+    def _other_call_kwargs(self) -> None:
         for call, module, fn in self.f.other_calls:
             root = call.callee.split(".", 1)[0]
             if module.imports.get(root, root).split(".", 1)[0] in NOT_TRAINING_CALLS:
@@ -283,33 +301,32 @@ class _Emitter:
                 if values:
                     self._values(join(segment, normalise_segment(kw)), values, module.path, EntryKind.call_kwarg,
                                  fn.name, module, f"{call.callee}({kw}=...)")
-        for module, fn in self.f.order:
-            if fn.name != "<module>":
-                segment = builder_segment(fn.name)
-                for name, value in fn.defaults:
-                    self._values(join(segment, normalise_segment(name)), [value], module.path,
-                                 EntryKind.param_default, fn.name, module, f"{fn.name}({name}=...)")
-            for option in fn.options:
-                self._add(replace(option))
-            used_mappings: set[str] = set()
-            for assignment in fn.assignments:
-                root, *attrs = assignment.chain
-                prefix = self._var_prefix(module, fn, root)
-                key = join(prefix, *(normalise_segment(a) for a in attrs))
-                values = assignment.values
-                if len(values) == 1 and not values[0].literal and _IDENT.match(str(values[0].value)):
-                    local = self._local_mapping(module, fn.name, _name_node(str(values[0].value)))
-                    if local:
-                        used_mappings.add(str(values[0].value))
-                        values = local
-                kind = EntryKind.conditional if assignment.conditional else EntryKind.assignment
-                self._values(key, values, module.path, kind, fn.name, module, ".".join(assignment.chain))
-            for mapping in fn.mappings:
-                if mapping.raw_key not in used_mappings:
-                    self._add(replace(mapping))
-        for const in self._reached_constants():
-            if (const.path, const.key) not in self.consumed:
-                self._add(replace(const))
+
+    def _function_settings(self, module: ModuleInfo, fn: FunctionFacts) -> None:
+        """Parameter defaults, CLI options, assignments and local mappings of one reached function."""
+        if fn.name != "<module>":
+            segment = builder_segment(fn.name)
+            for name, value in fn.defaults:
+                self._values(join(segment, normalise_segment(name)), [value], module.path,
+                             EntryKind.param_default, fn.name, module, f"{fn.name}({name}=...)")
+        for option in fn.options:
+            self._add(replace(option))
+        used_mappings: set[str] = set()
+        for assignment in fn.assignments:
+            root, *attrs = assignment.chain
+            prefix = self._var_prefix(module, fn, root)
+            key = join(prefix, *(normalise_segment(a) for a in attrs))
+            values = assignment.values
+            if len(values) == 1 and not values[0].literal and _IDENT.match(str(values[0].value)):
+                local = self._local_mapping(module, fn.name, _name_node(str(values[0].value)))
+                if local:
+                    used_mappings.add(str(values[0].value))
+                    values = local
+            kind = EntryKind.conditional if assignment.conditional else EntryKind.assignment
+            self._values(key, values, module.path, kind, fn.name, module, ".".join(assignment.chain))
+        for mapping in fn.mappings:
+            if mapping.raw_key not in used_mappings:
+                self._add(replace(mapping))
 
     def _reached_constants(self) -> list[ConfigEntry]:
         """Module constants of the reached modules, and those they import from repository modules
@@ -441,7 +458,7 @@ def launch_command(side: SideData, resolved: ResolvedEntry) -> LaunchCommand | N
     if not script:
         return None
     found = [c for parsed in side.parsed.values() if parsed.format == "shell"
-             for c in parsed.data or () if script in _script_paths(c, side)]
+             for c in (parsed.data if isinstance(parsed.data, list) else ()) if script in _script_paths(c, side)]
     return found[0] if len(found) == 1 else None
 
 
@@ -486,6 +503,76 @@ def _replace_subtree(config: SideConfig, root: str, by: ConfigEntry) -> None:
         config.replaced[key] = by
 
 
+def _compose_entry(side: SideData, resolved: ResolvedEntry, hydra: tuple[str, str], launch: LaunchCommand | None,
+                   entry: EntryPoint) -> Composition:
+    """The Hydra composition of the entry's `@hydra.main` config, with the overrides it is run with
+    (the resolved ones, else the launch command's)."""
+    directory, name = hydra
+    primary = f"{directory}/{name}.yaml" if directory else f"{name}.yaml"
+    overrides = resolved.overrides
+    if launch is not None and not overrides:
+        overrides = [f"{a.raw}={a.text}" for a in launch.args if a.override]
+    composition = compose(side.load, primary, overrides)
+    if overrides is not resolved.overrides:
+        _place_overrides(composition.entries, launch)
+    entry.hydra_config = primary
+    entry.notes.extend(composition.notes)
+    return composition
+
+
+def _add_loaded(side: SideData, path: str, entry: EntryPoint, layers: list[ConfigEntry], effective_files: set[str],
+                targets: dict[str, str]) -> None:
+    """A config file the reached code loads: its entries (a Hydra-style defaults list composed first)."""
+    parsed = side.parsed[path]
+    if isinstance(parsed.data, dict) and isinstance(parsed.data.get("defaults"), list):
+        # a Hydra-style defaults list, composed by the project's own loader: compose it the same way
+        composition = compose(side.load, path)
+        entry.notes.append(f"`{path}` is loaded by code the entry reaches; its defaults list was composed")
+        entry.notes.extend(composition.notes)
+        for e in composition.entries:
+            layers.append(replace(e, order=len(layers) + 1))
+        effective_files.update(composition.files)
+        targets.update(composition.targets)
+        entry.hydra_config = entry.hydra_config or path
+    else:
+        entry.notes.append(f"`{path}` is loaded by code the entry reaches")
+        for e in parsed.entries:
+            layers.append(replace(e, order=len(layers) + 1))
+
+
+def _apply_layers(config: SideConfig, layers: list[ConfigEntry]) -> None:
+    """Stack the layers by precedence, then order: later values win, earlier ones are kept as shadowed."""
+    replaced: set[tuple[str, str, int | None]] = set()
+    for item in sorted(layers, key=lambda e: (e.kind.precedence, e.order)):
+        if item.replaces is not None and (group := (item.replaces, item.path, item.line)) not in replaced:
+            replaced.add(group)
+            _replace_subtree(config, item.replaces, item)
+        previous = config.effective.get(item.key)
+        if previous is not None:
+            config.shadowed.setdefault(item.key, []).append(previous)
+        config.effective[item.key] = item
+
+
+def _add_other(config: SideConfig, path: str, parsed: ParsedFile, class_paths: Mapping[str, object],
+               reached_modules: set[str]) -> None:
+    """Configuration of a file the entry does not use (`SideConfig.other`): every entry of a config
+    file; of a Python module, defaults of classes the entry does not instantiate and options of
+    modules it does not reach."""
+    if parsed.format != "python":
+        prefix = _path_prefix(path)
+        for e in parsed.entries:
+            key = join2(prefix, e.key)
+            config.other[key] = e.with_key(key)
+        return
+    for e in parsed.entries:
+        if e.kind is EntryKind.field_default and e.owner not in class_paths:
+            key = join2(class_segment(e.owner or ""), e.key)
+            config.other[key] = e.with_key(key)
+        elif e.kind is EntryKind.option_default and path not in reached_modules:
+            key = join(normalise_segment(e.owner or ""), e.key) if e.owner != "<module>" else e.key
+            config.other[key] = e.with_key(key)
+
+
 def build_side(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dict[str, str]]:
     """The effective configuration at one commit, plus `_target_`s of composed sections."""
     entry = EntryPoint(spec=resolved.spec, script=resolved.script, function=resolved.function,
@@ -498,16 +585,7 @@ def build_side(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dic
         effective_files.add(launch.path)
         entry.notes.append(f"`{launch.path}:{launch.line}` runs the entry; its arguments are applied")
     if resolved.hydra is not None:
-        directory, name = resolved.hydra
-        primary = f"{directory}/{name}.yaml" if directory else f"{name}.yaml"
-        overrides = resolved.overrides
-        if launch is not None and not overrides:
-            overrides = [f"{a.raw}={a.text}" for a in launch.args if a.override]
-        composition = compose(side.load, primary, overrides)
-        if overrides is not resolved.overrides:
-            _place_overrides(composition.entries, launch)
-        entry.hydra_config = primary
-        entry.notes.extend(composition.notes)
+        composition = _compose_entry(side, resolved, resolved.hydra, launch, entry)
         layers.extend(composition.entries)
         effective_files.update(composition.files)
         targets.update(composition.targets)
@@ -524,21 +602,7 @@ def build_side(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dic
         follower.start(path, CONFIG_FUNCTION)
     loaded = _loaded_files(side, follower, effective_files)
     for path in loaded:
-        parsed = side.parsed[path]
-        if isinstance(parsed.data, dict) and isinstance(parsed.data.get("defaults"), list):
-            # a Hydra-style defaults list, composed by the project's own loader: compose it the same way
-            composition = compose(side.load, path)
-            entry.notes.append(f"`{path}` is loaded by code the entry reaches; its defaults list was composed")
-            entry.notes.extend(composition.notes)
-            for e in composition.entries:
-                layers.append(replace(e, order=len(layers) + 1))
-            effective_files.update(composition.files)
-            targets.update(composition.targets)
-            entry.hydra_config = entry.hydra_config or path
-        else:
-            entry.notes.append(f"`{path}` is loaded by code the entry reaches")
-            for e in parsed.entries:
-                layers.append(replace(e, order=len(layers) + 1))
+        _add_loaded(side, path, entry, layers, effective_files, targets)
     effective_files.update(loaded)
     sections = _picked_at_run_time(side, follower) if loaded else None
     runtime = _runtime_candidates(side, follower, effective_files, hydra=resolved.hydra is not None)
@@ -570,33 +634,12 @@ def build_side(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dic
         config.runtime_sections = {path: (module, always) for path in loaded}
         entry.notes.append(f"`{module}` picks sections of the loaded document at run time; only "
                            + (", ".join(f"`{s}`" for s in sorted(always)) or "none") + " serve every run")
-    replaced: set[tuple[str, str, int | None]] = set()
-    for item in sorted(layers, key=lambda e: (e.kind.precedence, e.order)):
-        if item.replaces is not None and (group := (item.replaces, item.path, item.line)) not in replaced:
-            replaced.add(group)
-            _replace_subtree(config, item.replaces, item)
-        previous = config.effective.get(item.key)
-        if previous is not None:
-            config.shadowed.setdefault(item.key, []).append(previous)
-        config.effective[item.key] = item
+    _apply_layers(config, layers)
 
     reached_modules = set(follower.modules)
     for path, parsed in side.parsed.items():
-        if path in effective_files:
-            continue
-        if parsed.format != "python":
-            prefix = _path_prefix(path)
-            for e in parsed.entries:
-                key = join2(prefix, e.key)
-                config.other[key] = e.with_key(key)
-            continue
-        for e in parsed.entries:
-            if e.kind is EntryKind.field_default and e.owner not in emitter.paths:
-                key = join2(class_segment(e.owner or ""), e.key)
-                config.other[key] = e.with_key(key)
-            elif e.kind is EntryKind.option_default and path not in reached_modules:
-                key = join(normalise_segment(e.owner or ""), e.key) if e.owner != "<module>" else e.key
-                config.other[key] = e.with_key(key)
+        if path not in effective_files:
+            _add_other(config, path, parsed, emitter.paths, reached_modules)
     config.files = len(side.parsed)
     config.training_files = {*effective_files, *reached_modules, *([resolved.script] if resolved.script else [])}
     return config, targets

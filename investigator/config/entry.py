@@ -148,7 +148,7 @@ Candidate = tuple[int, str, str | None, str]  # (rule rank, path, function, how)
 
 
 def _hydra_candidates(side: SideData) -> list[Candidate]:
-    out = []
+    out: list[Candidate] = []
     for path, module in side.program.modules.items():
         for fn in module.functions.values():
             if fn.hydra is not None:

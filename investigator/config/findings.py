@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from investigator.config.defaults import Default, Unknown
 from investigator.config.model import ConfigEntry, KeyMatch, MatchStatus, SideConfig, same_value
 from investigator.config.patch import restore_patch
-from investigator.config.severity import Verdict, judge
+from investigator.config.severity import KeyVerdict, judge
 from investigator.config.usage import ReadIndex, dead_reason
 from investigator.models import (
     Evidence,
@@ -47,7 +47,7 @@ EXAMPLE_SECTIONS = 4
 @dataclass
 class Judged:
     match: KeyMatch
-    verdict: Verdict
+    verdict: KeyVerdict
     place: ConfigEntry | None = None  # candidate section a removed key belongs to
 
 
@@ -507,173 +507,231 @@ def _group_item(group: DeadGroup) -> NoEffectChange:
 def build_outcome(matches: list[KeyMatch], base: SideConfig, cand: SideConfig, playbooks: PlaybookSet,
                   reads: tuple[ReadIndex, ReadIndex], targets: tuple[dict, dict], *,
                   entry_known: bool, read_candidate: Callable[[str], str | None] | None = None) -> Outcome:
-    out = Outcome()
-    groups: dict[str, dict[str, list[Judged]]] = {}
-    sections: dict[str, ConfigEntry] | None = None  # built on the first removed key that is read
-    dead: list[tuple[KeyMatch, str]] = []
-    counts = out.counts
-    runtime_found: list[tuple[Finding, KeyMatch, str]] = []  # findings in files/sections picked at run time
+    builder = _OutcomeBuilder(matches, base, cand, playbooks, reads, targets, entry_known, read_candidate)
     for match in matches:
         try:
-            status = match.status
-            counts[status] += 1
-            if status is MatchStatus.moved and match.baseline.key != match.candidate.key:  # type: ignore[union-attr]
-                out.moved.append(match)
-            runtime = _runtime_loader(match, base, cand)
-            if runtime is not None and (status is MatchStatus.unchanged or status is MatchStatus.moved):
-                continue  # one of many files a run may load: identical, it verifies nothing about the run
-            reason = dead_for(match, reads, targets)
-            if reason is not None:
-                if status is not MatchStatus.unchanged and status is not MatchStatus.moved:
-                    dead.append((match, reason))  # judged later, per group (thousands on a large refactor)
-                # an identical key nothing reads proves nothing: it verifies no setting, refutes no hypothesis
-                continue
-            if runtime is not None and (lone := _lone_file(match, base, cand)) is not None:
-                dead.append((match, lone))  # a new (or dropped) experiment file: no existing run changes
-                continue
-            verdict = judge(match, playbooks)
-            judged = Judged(match, verdict)
-            out.judged.append(judged)
-            hyp = verdict.hypothesis
-            implicit: Default | Unknown | None = None
-            if status is MatchStatus.added or status is MatchStatus.removed:
-                # set at one commit only: what applied at the other is its implicit default, when it can be found
-                one = match.candidate if status is MatchStatus.added else match.baseline
-                assert one is not None
-                there, here = (reads[0], reads[1]) if status is MatchStatus.added else (reads[1], reads[0])
-                implicit = there.implicit_default(one)
-                if isinstance(implicit, Unknown) or implicit.weak:
-                    # a literal the other commit hard-coded where this one reads the setting (promoted to an option)
-                    implicit = here.promoted_constant(one, there) or implicit
-                if isinstance(implicit, Default) and implicit.weak and not same_value(implicit.entry(one), one):
-                    implicit = Unknown(f"only a parameter default was found (`{one.leaf}` = "
-                                       f"{implicit.entry(one).render_value()} at {implicit.where}), which may "
-                                       "belong to another function")
-                if isinstance(implicit, Default) and same_value(implicit.entry(one), one):
-                    out.judged.pop()  # not a change: listed apart (`identical_defaults`)
-                    out.identical_defaults.append((match, implicit))
-                    if hyp:
-                        groups.setdefault(hyp, {"same": [], "changed": []})["same"].append(judged)
-                    if verdict.learning_dynamics and verdict.severity.at_least(Severity.significant):
-                        side = "baseline" if status is MatchStatus.added else "candidate"
-                        out.verified.append(VerifiedItem(
-                            subsystem=verdict.subsystem, source=SOURCE,
-                            what=f"{one.key} {one.render_value()} identical",
-                            how=f"set at {one.where()} only; the {side}'s implicit default is the same "
-                                f"({implicit.where})"))
-                    continue
-            if match.status in (MatchStatus.unchanged, MatchStatus.moved):
-                if hyp:
-                    groups.setdefault(hyp, {"same": [], "changed": []})["same"].append(judged)
-                if verdict.learning_dynamics and verdict.severity.at_least(Severity.significant):
-                    b = match.baseline
-                    assert b is not None
-                    moved = f" (moved {b.where()} → {match.candidate.where()})" if match.candidate else ""  # type: ignore[union-attr]
-                    out.verified.append(VerifiedItem(subsystem=verdict.subsystem, source=SOURCE,
-                                                     what=f"{b.key} {b.render_value()} identical",
-                                                     how=f"effective configuration at both commits{moved}"))
-                continue
-            locations = [loc for loc in (_loc(match.baseline, "baseline"), _loc(match.candidate, "candidate")) if loc]
-            if hyp:
-                groups.setdefault(hyp, {"same": [], "changed": []})["changed"].append(judged)
-            if match.status is MatchStatus.removed:
-                if sections is None:
-                    sections = section_index(matches)
-                judged.place = placement(match, matches, cand, sections)
-            fix, fix_loc = _fix(match, matches, cand, sections)
-            if fix_loc is not None and all(loc.side != "candidate" for loc in locations):
-                locations.append(fix_loc)
-            confidence = MATCH_CONFIDENCE.get(match.how, 0.7)
-            if match.status is MatchStatus.added:
-                confidence -= 0.15
-            if not entry_known:
-                confidence -= NO_ENTRY_PENALTY
-            severity = verdict.severity
-            rationale = f"Effective configuration of the training entry ({match.status.value}); {verdict.why}."
-            if runtime is not None:
-                # which file a run loads is chosen on its command line: this change matters to the runs using it
-                confidence -= RUNTIME_PENALTY
-                if severity is Severity.critical:
-                    severity = Severity.significant
-                entry = match.key_entry
-                what = (f"`{entry.path}` is one of the config files `{runtime}` loads from a path chosen at run time"
-                        if entry.path in base.runtime_files or entry.path in cand.runtime_files else
-                        f"section `{entry.key.split('.', 1)[0]}` of `{entry.path}` is one of those `{runtime}` picks "
-                        "at run time")
-                rationale = (f"{what} ({match.status.value}); it matters to the runs that use it; {verdict.why}.")
-            title = _title(match)
-            other_side = "baseline" if match.status is MatchStatus.added else "candidate"
-            if isinstance(implicit, Default):
-                title += f" ({other_side}: implicit default {implicit.entry(match.key_entry).render_value()})"
-                rationale += f" At the {other_side} nothing sets it; its implicit default there is " \
-                             f"{implicit.entry(match.key_entry).render_value()} ({implicit.where})."
-            elif isinstance(implicit, Unknown):
-                confidence -= UNKNOWN_DEFAULT_PENALTY
-                rationale += f" The {other_side}'s implicit default could not be found: {implicit.why}."
-                # nothing at the candidate reads it by name or whole (`dict(rewards)` reads `gem`)
-                gone = match.key_entry
-                retired = (match.status is MatchStatus.removed and not reads[1].reads(gone.leaf)
-                           and not reads[1].reads_whole(gone.key))
-                if retired:
-                    rationale += (f" No code at the candidate reads `{match.key_entry.leaf}`: the setting was "
-                                  "retired with the code that read it, so what replaced it is a code change.")
-                if (match.status is MatchStatus.added or retired) and severity is Severity.critical:
-                    # a new setting (a new option usually comes with the code that reads it), or one retired
-                    # with its reader, and what applies instead is unknown: not proof of a regression
-                    severity = Severity.significant
-            impact = verdict.why
-            if verdict.playbook and verdict.rule and verdict.rule.hypothesis:
-                hypothesis = verdict.playbook.hypothesis(verdict.rule.hypothesis)
-                if hypothesis is not None:
-                    impact = f"{hypothesis.statement} ({verdict.why})"
-            key = (match.baseline or match.candidate).key  # type: ignore[union-attr]
-            evidence = Evidence(
-                kind=EvidenceKind.config,
-                summary=f"{_value(match.baseline)} → {_value(match.candidate)} ({match.status.value}"
-                        + (f", matched by {match.how}" if match.how else "") + ")",
-                locations=locations,
-                details={"key": key, "status": match.status.value, "matched_by": match.how,
-                         "baseline": _value(match.baseline), "candidate": _value(match.candidate),
-                         "baseline_key": match.baseline.key if match.baseline else None,
-                         "candidate_key": match.candidate.key if match.candidate else None},
-            )
-            patch = None
-            if read_candidate and match.status is MatchStatus.changed and match.baseline and match.candidate:
-                patch = restore_patch(read_candidate(match.candidate.path), match.candidate, match.baseline)
-            finding = Finding(
-                id=f"{SOURCE}:{key}", source=SOURCE, subsystem=verdict.subsystem, severity=severity,
-                confidence=round(max(0.2, min(confidence, 0.95)), 2), title=title, impact=impact,
-                rationale=rationale,
-                locations=locations, evidence=[evidence], fix=fix, patch=patch,
-                hypotheses=[hyp] if hyp else [],
-            )
-            out.findings.append(finding)
-            if runtime is not None:
-                runtime_found.append((finding, match, runtime))
+            builder.add(match)
         except Exception as exc:  # noqa: BLE001 - one key that cannot be judged is a recorded failure
             key = (match.baseline or match.candidate).key  # type: ignore[union-attr]
-            out.failures.append((key, f"{type(exc).__name__}: {exc}"))
-    if runtime_found:
-        out.findings = _group_runtime(out.findings, runtime_found, base, cand)
-        out.findings = _group_across_files(out.findings, runtime_found, base, cand)
-    out.dead = _dead_groups(dead)
-    for group in out.dead:
-        if group.grouped:
-            group.subsystem = _group_subsystem(group, playbooks)
-            out.no_effect.append(_group_item(group))
-        else:
-            for match, reason in zip(group.matches, group.reasons, strict=True):
-                subsystem = judge(match, playbooks).subsystem
-                group.subsystem = group.subsystem or subsystem
-                out.no_effect.append(_key_item(match, reason, subsystem))
-    for hyp, group in sorted(groups.items()):
-        if group["changed"]:
-            keys = ", ".join(f"`{j.match.key}` {_value(j.match.baseline)} → {_value(j.match.candidate)}"
-                             for j in group["changed"][:6])
-            out.hypotheses.append(HypothesisUpdate(hypothesis=hyp, status=HypothesisStatus.supported,
-                                                   evidence=f"effective config changed: {keys}"))
-        else:
-            keys = ", ".join(f"`{j.match.key}` {_value(j.match.baseline)}" for j in group["same"][:6])
-            out.hypotheses.append(HypothesisUpdate(hypothesis=hyp, status=HypothesisStatus.refuted,
-                                                   evidence=f"effective config identical at both commits: {keys}"))
-    return out
+            builder.out.failures.append((key, f"{type(exc).__name__}: {exc}"))
+    return builder.finish()
+
+
+class _OutcomeBuilder:
+    """`build_outcome` one match at a time: findings, verified items, no-effect keys and hypothesis
+    evidence, then (`finish`) the grouping of run-time files and dead keys."""
+
+    def __init__(self, matches: list[KeyMatch], base: SideConfig, cand: SideConfig, playbooks: PlaybookSet,
+                 reads: tuple[ReadIndex, ReadIndex], targets: tuple[dict, dict], entry_known: bool,
+                 read_candidate: Callable[[str], str | None] | None) -> None:
+        self.matches, self.base, self.cand, self.playbooks = matches, base, cand, playbooks
+        self.reads, self.targets, self.entry_known, self.read_candidate = reads, targets, entry_known, read_candidate
+        self.out = Outcome()
+        self.groups: dict[str, dict[str, list[Judged]]] = {}
+        self.sections: dict[str, ConfigEntry] | None = None  # built on the first removed key that is read
+        self.dead: list[tuple[KeyMatch, str]] = []
+        self.runtime_found: list[tuple[Finding, KeyMatch, str]] = []  # findings in files/sections picked at run time
+
+    def _group(self, hyp: str | None, state: str, judged: Judged) -> None:
+        if hyp:
+            self.groups.setdefault(hyp, {"same": [], "changed": []})[state].append(judged)
+
+    def add(self, match: KeyMatch) -> None:
+        out = self.out
+        status = match.status
+        out.counts[status] += 1
+        if status is MatchStatus.moved and match.baseline.key != match.candidate.key:  # type: ignore[union-attr]
+            out.moved.append(match)
+        runtime = _runtime_loader(match, self.base, self.cand)
+        if runtime is not None and (status is MatchStatus.unchanged or status is MatchStatus.moved):
+            return  # one of many files a run may load: identical, it verifies nothing about the run
+        reason = dead_for(match, self.reads, self.targets)
+        if reason is not None:
+            if status is not MatchStatus.unchanged and status is not MatchStatus.moved:
+                self.dead.append((match, reason))  # judged later, per group (thousands on a large refactor)
+            # an identical key nothing reads proves nothing: it verifies no setting, refutes no hypothesis
+            return
+        if runtime is not None and (lone := _lone_file(match, self.base, self.cand)) is not None:
+            self.dead.append((match, lone))  # a new (or dropped) experiment file: no existing run changes
+            return
+        verdict = judge(match, self.playbooks)
+        judged = Judged(match, verdict)
+        out.judged.append(judged)
+        implicit: Default | Unknown | None = None
+        if status is MatchStatus.added or status is MatchStatus.removed:
+            implicit = self._implicit(match)
+            if isinstance(implicit, Default) and same_value(implicit.entry(match.key_entry), match.key_entry):
+                self._identical_default(judged, implicit)
+                return
+        if match.status in (MatchStatus.unchanged, MatchStatus.moved):
+            self._identical(judged)
+            return
+        self._changed(judged, implicit, runtime)
+
+    def _implicit(self, match: KeyMatch) -> Default | Unknown:
+        """Set at one commit only: what applied at the other is its implicit default, when it can be found."""
+        added = match.status is MatchStatus.added
+        one = match.candidate if added else match.baseline
+        assert one is not None
+        there, here = (self.reads[0], self.reads[1]) if added else (self.reads[1], self.reads[0])
+        implicit = there.implicit_default(one)
+        if isinstance(implicit, Unknown) or implicit.weak:
+            # a literal the other commit hard-coded where this one reads the setting (promoted to an option)
+            implicit = here.promoted_constant(one, there) or implicit
+        if isinstance(implicit, Default) and implicit.weak and not same_value(implicit.entry(one), one):
+            implicit = Unknown(f"only a parameter default was found (`{one.leaf}` = "
+                               f"{implicit.entry(one).render_value()} at {implicit.where}), which may "
+                               "belong to another function")
+        return implicit
+
+    def _identical_default(self, judged: Judged, implicit: Default) -> None:
+        """Set at one commit to what the other's implicit default is: not a change, listed apart."""
+        match, verdict, out = judged.match, judged.verdict, self.out
+        one = match.key_entry
+        out.judged.pop()
+        out.identical_defaults.append((match, implicit))
+        self._group(verdict.hypothesis, "same", judged)
+        if verdict.learning_dynamics and verdict.severity.at_least(Severity.significant):
+            side = "baseline" if match.status is MatchStatus.added else "candidate"
+            out.verified.append(VerifiedItem(
+                subsystem=verdict.subsystem, source=SOURCE,
+                what=f"{one.key} {one.render_value()} identical",
+                how=f"set at {one.where()} only; the {side}'s implicit default is the same "
+                    f"({implicit.where})"))
+
+    def _identical(self, judged: Judged) -> None:
+        match, verdict = judged.match, judged.verdict
+        self._group(verdict.hypothesis, "same", judged)
+        if verdict.learning_dynamics and verdict.severity.at_least(Severity.significant):
+            b = match.baseline
+            assert b is not None
+            moved = f" (moved {b.where()} → {match.candidate.where()})" if match.candidate else ""
+            self.out.verified.append(VerifiedItem(subsystem=verdict.subsystem, source=SOURCE,
+                                                  what=f"{b.key} {b.render_value()} identical",
+                                                  how=f"effective configuration at both commits{moved}"))
+
+    def _changed(self, judged: Judged, implicit: Default | Unknown | None, runtime: str | None) -> None:
+        match, verdict = judged.match, judged.verdict
+        hyp = verdict.hypothesis
+        locations = [loc for loc in (_loc(match.baseline, "baseline"), _loc(match.candidate, "candidate")) if loc]
+        self._group(hyp, "changed", judged)
+        if match.status is MatchStatus.removed:
+            if self.sections is None:
+                self.sections = section_index(self.matches)
+            judged.place = placement(match, self.matches, self.cand, self.sections)
+        fix, fix_loc = _fix(match, self.matches, self.cand, self.sections)
+        if fix_loc is not None and all(loc.side != "candidate" for loc in locations):
+            locations.append(fix_loc)
+        confidence = MATCH_CONFIDENCE.get(match.how, 0.7)
+        if match.status is MatchStatus.added:
+            confidence -= 0.15
+        if not self.entry_known:
+            confidence -= NO_ENTRY_PENALTY
+        severity = verdict.severity
+        rationale = f"Effective configuration of the training entry ({match.status.value}); {verdict.why}."
+        if runtime is not None:
+            # which file a run loads is chosen on its command line: this change matters to the runs using it
+            confidence -= RUNTIME_PENALTY
+            severity = Severity.significant if severity is Severity.critical else severity
+            rationale = f"{self._runtime_what(match, runtime)} ({match.status.value}); it matters to the runs " \
+                        f"that use it; {verdict.why}."
+        title = _title(match)
+        if implicit is not None:
+            title, rationale, confidence, severity = self._implicit_note(match, implicit, title, rationale,
+                                                                         confidence, severity)
+        key = (match.baseline or match.candidate).key  # type: ignore[union-attr]
+        patch = None
+        if self.read_candidate and match.status is MatchStatus.changed and match.baseline and match.candidate:
+            patch = restore_patch(self.read_candidate(match.candidate.path), match.candidate, match.baseline)
+        finding = Finding(
+            id=f"{SOURCE}:{key}", source=SOURCE, subsystem=verdict.subsystem, severity=severity,
+            confidence=round(max(0.2, min(confidence, 0.95)), 2), title=title, impact=_impact(verdict),
+            rationale=rationale,
+            locations=locations, evidence=[_evidence(match, key, locations)], fix=fix, patch=patch,
+            hypotheses=[hyp] if hyp else [],
+        )
+        self.out.findings.append(finding)
+        if runtime is not None:
+            self.runtime_found.append((finding, match, runtime))
+
+    def _runtime_what(self, match: KeyMatch, runtime: str) -> str:
+        entry = match.key_entry
+        if entry.path in self.base.runtime_files or entry.path in self.cand.runtime_files:
+            return f"`{entry.path}` is one of the config files `{runtime}` loads from a path chosen at run time"
+        return (f"section `{entry.key.split('.', 1)[0]}` of `{entry.path}` is one of those `{runtime}` picks "
+                "at run time")
+
+    def _implicit_note(self, match: KeyMatch, implicit: Default | Unknown, title: str, rationale: str,
+                       confidence: float, severity: Severity) -> tuple[str, str, float, Severity]:
+        """What the other commit's implicit default says about a key set at one commit only."""
+        other_side = "baseline" if match.status is MatchStatus.added else "candidate"
+        if isinstance(implicit, Default):
+            title += f" ({other_side}: implicit default {implicit.entry(match.key_entry).render_value()})"
+            rationale += f" At the {other_side} nothing sets it; its implicit default there is " \
+                         f"{implicit.entry(match.key_entry).render_value()} ({implicit.where})."
+            return title, rationale, confidence, severity
+        confidence -= UNKNOWN_DEFAULT_PENALTY
+        rationale += f" The {other_side}'s implicit default could not be found: {implicit.why}."
+        # nothing at the candidate reads it by name or whole (`dict(rewards)` reads `gem`)
+        gone = match.key_entry
+        retired = (match.status is MatchStatus.removed and not self.reads[1].reads(gone.leaf)
+                   and not self.reads[1].reads_whole(gone.key))
+        if retired:
+            rationale += (f" No code at the candidate reads `{match.key_entry.leaf}`: the setting was "
+                          "retired with the code that read it, so what replaced it is a code change.")
+        if (match.status is MatchStatus.added or retired) and severity is Severity.critical:
+            # a new setting (a new option usually comes with the code that reads it), or one retired
+            # with its reader, and what applies instead is unknown: not proof of a regression
+            severity = Severity.significant
+        return title, rationale, confidence, severity
+
+    def finish(self) -> Outcome:
+        out, base, cand, playbooks = self.out, self.base, self.cand, self.playbooks
+        if self.runtime_found:
+            out.findings = _group_runtime(out.findings, self.runtime_found, base, cand)
+            out.findings = _group_across_files(out.findings, self.runtime_found, base, cand)
+        out.dead = _dead_groups(self.dead)
+        for group in out.dead:
+            if group.grouped:
+                group.subsystem = _group_subsystem(group, playbooks)
+                out.no_effect.append(_group_item(group))
+            else:
+                for match, reason in zip(group.matches, group.reasons, strict=True):
+                    subsystem = judge(match, playbooks).subsystem
+                    group.subsystem = group.subsystem or subsystem
+                    out.no_effect.append(_key_item(match, reason, subsystem))
+        for hyp, by_state in sorted(self.groups.items()):
+            out.hypotheses.append(_hypothesis_update(hyp, by_state))
+        return out
+
+
+def _impact(verdict: KeyVerdict) -> str:
+    if verdict.playbook and verdict.rule and verdict.rule.hypothesis:
+        hypothesis = verdict.playbook.hypothesis(verdict.rule.hypothesis)
+        if hypothesis is not None:
+            return f"{hypothesis.statement} ({verdict.why})"
+    return verdict.why
+
+
+def _evidence(match: KeyMatch, key: str, locations: list[Location]) -> Evidence:
+    return Evidence(
+        kind=EvidenceKind.config,
+        summary=f"{_value(match.baseline)} → {_value(match.candidate)} ({match.status.value}"
+                + (f", matched by {match.how}" if match.how else "") + ")",
+        locations=locations,
+        details={"key": key, "status": match.status.value, "matched_by": match.how,
+                 "baseline": _value(match.baseline), "candidate": _value(match.candidate),
+                 "baseline_key": match.baseline.key if match.baseline else None,
+                 "candidate_key": match.candidate.key if match.candidate else None},
+    )
+
+
+def _hypothesis_update(hyp: str, by_state: dict[str, list[Judged]]) -> HypothesisUpdate:
+    if by_state["changed"]:
+        keys = ", ".join(f"`{j.match.key}` {_value(j.match.baseline)} → {_value(j.match.candidate)}"
+                         for j in by_state["changed"][:6])
+        return HypothesisUpdate(hypothesis=hyp, status=HypothesisStatus.supported,
+                                evidence=f"effective config changed: {keys}")
+    keys = ", ".join(f"`{j.match.key}` {_value(j.match.baseline)}" for j in by_state["same"][:6])
+    return HypothesisUpdate(hypothesis=hyp, status=HypothesisStatus.refuted,
+                            evidence=f"effective config identical at both commits: {keys}")

@@ -69,19 +69,13 @@ class _Composer:
             package = "" if parsed.package == "_global_" else (
                 group.replace("/", ".") if parsed.package == "_group_" else parsed.package)
         data = parsed.data if isinstance(parsed.data, dict) else {}
-        defaults = data.get("defaults") if isinstance(data.get("defaults"), list) else []
+        listed = data.get("defaults")
+        defaults = listed if isinstance(listed, list) else []
         items = list(defaults)
         if "_self_" not in items:
             items.append("_self_")
         here = posixpath.dirname(rel)
-        # `override` entries change choices before any group is loaded
-        for item in items:
-            if isinstance(item, dict):
-                for raw_key, option in item.items():
-                    key = str(raw_key)
-                    if key.startswith("override "):
-                        grp = key.split(None, 1)[1].split("@")[0].strip()
-                        self.choices.setdefault(self._group_path(grp, here), option)
+        self._overrides(items, here)  # `override` entries change choices before any group is loaded
         for item in items:
             if item == "_self_":
                 self._self(parsed, package)
@@ -89,21 +83,33 @@ class _Composer:
                 self.node(posixpath.join(here, item) if not item.startswith("/") else item[1:], package, group)
             elif isinstance(item, dict):
                 for raw_key, option in item.items():
+                    self._group(str(raw_key), option, here)
+        self.seen.discard(path)
+
+    def _overrides(self, items: list[object], here: str) -> None:
+        for item in items:
+            if isinstance(item, dict):
+                for raw_key, option in item.items():
                     key = str(raw_key)
                     if key.startswith("override "):
-                        key = key.split(None, 1)[1]
-                    key = key.removeprefix("optional ").strip()
-                    grp, _, pkg = key.partition("@")
-                    full = self._group_path(grp.strip(), here)
-                    chosen = self.choices.get(full, option)
-                    child_pkg = pkg.strip() if pkg else full.replace("/", ".")
-                    child_pkg = "" if child_pkg == "_global_" else child_pkg
-                    options = chosen if isinstance(chosen, list) else [chosen]
-                    for opt in options:
-                        if opt is None:
-                            continue
-                        self.node(posixpath.join(full, str(opt)), child_pkg, full)
-        self.seen.discard(path)
+                        grp = key.split(None, 1)[1].split("@")[0].strip()
+                        self.choices.setdefault(self._group_path(grp, here), option)
+
+    def _group(self, key: str, option: object, here: str) -> None:
+        """A defaults-list entry `group@package: option` (or `override group: option`): load the chosen option(s)."""
+        if key.startswith("override "):
+            key = key.split(None, 1)[1]
+        key = key.removeprefix("optional ").strip()
+        grp, _, pkg = key.partition("@")
+        full = self._group_path(grp.strip(), here)
+        chosen = self.choices.get(full, option)
+        child_pkg = pkg.strip() if pkg else full.replace("/", ".")
+        child_pkg = "" if child_pkg == "_global_" else child_pkg
+        options = chosen if isinstance(chosen, list) else [chosen]
+        for opt in options:
+            if opt is None:
+                continue
+            self.node(posixpath.join(full, str(opt)), child_pkg, full)
 
     @staticmethod
     def _group_path(group: str, here: str) -> str:

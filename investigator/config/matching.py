@@ -20,7 +20,7 @@ are removed/added.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from difflib import SequenceMatcher
 from itertools import islice
 
@@ -213,10 +213,10 @@ def _suffix(state: _State) -> None:
                 choice = same[0] if len(same) == 1 else None
             if choice is not None:
                 state.pair(key, choice, "suffix")
-                for own in suffixes[choice]:
-                    index[own].pop(choice, None)
-                    if own in groups:
-                        groups[own].remove(choice)
+                for taken in suffixes[choice]:
+                    index[taken].pop(choice, None)
+                    if taken in groups:
+                        groups[taken].remove(choice)
             break
 
 
@@ -337,6 +337,28 @@ def _sections(keys: dict[str, ConfigEntry], canonical: Callable[[str], str]) -> 
     return out
 
 
+def _best_partner(scores: dict[str, tuple[int, int]]) -> str | None:
+    """The best-scored section, None when there is none or a tie for first."""
+    if not scores:
+        return None
+    ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
+    if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
+        return None
+    return ranked[0][0]
+
+
+def _shared_leaf_counts(leaves: Iterable[str], by_leaf: dict[str, list[str]]) -> dict[str, int]:
+    """Candidate section -> how many of `leaves` it holds too."""
+    counts: dict[str, int] = {}
+    for leaf in leaves:
+        parents = by_leaf.get(leaf, ())
+        if len(parents) > SECTION_FANOUT:
+            continue  # `name`, `enabled`: in every section, they tell none apart (and would be quadratic)
+        for cp in parents:
+            counts[cp] = counts.get(cp, 0) + 1
+    return counts
+
+
 def _section(state: _State) -> None:
     """Pair whole sections whose root or name moved (`algorithm.*` -> `tool.trainer.ppo.*`), by structure.
 
@@ -363,34 +385,20 @@ def _section(state: _State) -> None:
         equal = sum(1 for leaf in shared if same_value(state.base[b[leaf]], state.cand[c[leaf]]))
         return len(shared), equal
 
-    def best(scores: dict[str, tuple[int, int]]) -> str | None:
-        if not scores:
-            return None
-        ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
-        if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
-            return None
-        return ranked[0][0]
-
     base_best: dict[str, str] = {}
     cand_scores: dict[str, dict[str, tuple[int, int]]] = {}
     for bp, leaves in base_sections.items():
         if len(leaves) < SECTION_MIN_SHARED:
             continue
-        counts: dict[str, int] = {}
-        for leaf in leaves:
-            parents = by_leaf.get(leaf, ())
-            if len(parents) > SECTION_FANOUT:
-                continue  # `name`, `enabled`: in every section, they tell none apart (and would be quadratic)
-            for cp in parents:
-                counts[cp] = counts.get(cp, 0) + 1
+        counts = _shared_leaf_counts(leaves, by_leaf)
         scores = {cp: sc for cp, n in counts.items() if n >= SECTION_MIN_SHARED and (sc := score(bp, cp)) is not None}
         for cp, sc in scores.items():
             cand_scores.setdefault(cp, {})[bp] = sc
-        choice = best(scores)
+        choice = _best_partner(scores)
         if choice is not None:
             base_best[bp] = choice
     for bp, cp in base_best.items():
-        if best(cand_scores.get(cp, {})) != bp:
+        if _best_partner(cand_scores.get(cp, {})) != bp:
             continue
         b, c = base_sections[bp], cand_sections[cp]
         for leaf in sorted(b.keys() & c.keys()):

@@ -54,7 +54,6 @@ _PRECEDENCE = {
     EntryKind.conditional: -2,
 }
 
-MISSING = object()
 _encode_string = json.encoder.encode_basestring_ascii  # what `json.dumps` uses (ensure_ascii)
 _FINITE = math.isfinite
 
@@ -91,12 +90,11 @@ class ConfigEntry:
         value = self.value
         if value is None:
             return "null"
-        kind = type(value)
-        if kind is str:  # the same text `json.dumps` gives, without its set-up cost
+        if type(value) is str:  # the same text `json.dumps` gives, without its set-up cost
             return _encode_string(value)
-        if kind is bool:
+        if type(value) is bool:
             return "true" if value else "false"
-        if kind is int or (kind is float and _FINITE(value)):
+        if type(value) is int or (type(value) is float and _FINITE(value)):
             return repr(value)
         try:
             return json.dumps(value, sort_keys=True, default=_text)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from investigator.config.extractors.python import ClassInfo, FunctionInfo, ModuleInfo, last_name
+from investigator.config.extractors.python import ClassInfo, FunctionFacts, ModuleInfo
+from investigator.pyast import last_name
 
 _MAX_HOPS = 4
 
@@ -140,7 +141,7 @@ class Program:
             return Ref("class", cls.path, cls.name)
         return None
 
-    def function(self, ref: Ref) -> FunctionInfo | None:
+    def function(self, ref: Ref) -> FunctionFacts | None:
         module = self.modules.get(ref.module)
         return module.functions.get(ref.name or "") if module else None
 

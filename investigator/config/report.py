@@ -131,8 +131,8 @@ def render(base: SideConfig, cand: SideConfig, outcome: Outcome, other: list[Key
     if outcome.moved:
         lines.append(_moved(outcome.moved))
     # values that changed say more than keys that came or went (a migration removes and adds thousands)
-    order = {MatchStatus.changed: 0, MatchStatus.removed: 1, MatchStatus.added: 1}
-    other_changes = sorted((m for m in other if m.status in order), key=lambda m: order[m.status])
+    rank = {MatchStatus.changed: 0, MatchStatus.removed: 1, MatchStatus.added: 1}
+    other_changes = sorted((m for m in other if m.status in rank), key=lambda m: rank[m.status])
     if other_changes and not primary_is_other:
         n_changed = sum(1 for m in other_changes if m.status is MatchStatus.changed)
         lines.append(

@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from investigator import budget
 from investigator.config.defaults import (
@@ -185,98 +185,159 @@ _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 _LOOPS = (ast.For, ast.AsyncFor, ast.comprehension)
 
 
-def _walk_reads(root: ast.AST, reads: set[str], scope: _Scope | None = None) -> None:
-    scope = scope if scope is not None else _Scope()
-    consumed, bind, files = scope.consumed, scope.bind, scope.files
-    leaves, children = _LEAVES, ast.iter_child_nodes
-    name_kind, constant_kind, load, suffixes = ast.Name, ast.Constant, ast.Load, _FILE_SUFFIXES
-    stack: list[ast.AST] = [root]
-    while stack:
-        node = stack.pop()
-        kind = type(node)
-        if kind in leaves:
-            if kind is name_kind:
-                if node.id.isupper() and type(node.ctx) is load:
-                    reads.add(node.id)  # a module constant used by name: `lr=LR`
-            elif kind is constant_kind and files is not None and type(node.value) is str \
-                    and node.value.endswith(suffixes) and node.value not in suffixes:  # not a bare `".yaml"`
-                files.add(node.value.removeprefix("./"))
-            continue
-        if kind is ast.Attribute:
-            if type(node.ctx) is ast.Load:
-                reads.add(node.attr)
-                if node.attr == "__dict__":
-                    consumed.append(node.value)
-        elif kind is ast.Call:
-            func = node.func
-            name = func.attr if type(func) is ast.Attribute else func.id if type(func) is ast.Name else ""
-            if name in _GETTERS:
-                for arg in node.args[:2]:
-                    if type(arg) is ast.Constant and type(arg.value) is str:
-                        reads.add(arg.value)
-            _consumers(node, scope)
-        elif kind is ast.Subscript:
-            sl = node.slice
-            if type(sl) is ast.Constant:
-                if type(sl.value) is str:
-                    reads.add(sl.value)
-            elif type(node.ctx) is ast.Load and type(sl) is not ast.Slice:
-                consumed.append(node.value)  # `cfg[name]`: any key may be read
-        elif kind is ast.Assign:
-            value = node.value
-            stack.append(value)
-            if type(value) is ast.Call and _call_name(value.func) in _MOVERS and all(
-                    type(t) is ast.Name for t in node.targets):
-                scope.copied.add(id(value))  # the name stands for the section; its reads are tracked
-            for t in node.targets:
-                target_kind = type(t)
-                if target_kind is ast.Subscript:
-                    stack.append(t.slice)
-                elif target_kind is ast.Name:
-                    bind(t.id, value)
-                elif target_kind is ast.Attribute:
-                    bind("." + t.attr, value)  # `self.rewards = Rewards()`
-            continue
-        elif kind is ast.Compare:
-            if type(node.left) is ast.Constant and type(node.left.value) is str:
-                reads.add(node.left.value)  # "x" in cfg
-        elif kind in _LOOPS:
-            consumed.append(node.iter)  # iteration reads every key
-            if type(node.target) is ast.Name:
-                bind(node.target.id, node.iter)
-        elif kind in _FUNCTIONS:
-            args = node.args
-            if args.kwarg is not None:
-                scope.forwarded.add(args.kwarg.arg)
-            for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs):
-                reads.add(arg.arg)
-                if arg.annotation is not None:
-                    for token in _annotation_tokens(arg.annotation):
-                        bind(arg.arg, token)
-        elif kind is ast.Dict:
-            if None in node.keys:
-                spread = [v for k, v in zip(node.keys, node.values, strict=True) if k is None]  # `{**x}`
-                consumed.extend(spread)
-                scope.movers.extend(spread)
-        elif kind is ast.Starred:
-            if type(node.ctx) is ast.Load:
-                consumed.append(node.value)  # `f(*x)`, `[*x]`
-        elif kind is ast.AnnAssign:
-            target, value = node.target, node.value
-            if type(target) is ast.Name or type(target) is ast.Attribute:
-                name = target.id if type(target) is ast.Name else "." + target.attr
-                for token in _annotation_tokens(node.annotation):
-                    bind(name, token)
-                if value is not None:
-                    bind(name, value)
+class _ReadWalker:
+    """Walks one top-level statement and records what it reads (`reads`) and consumes or binds
+    (`scope`): one handler per node type (`_HANDLERS`). A handler returns whether the node's children
+    are walked as well; nodes without a handler are walked through. Depth first with an explicit stack
+    (deeply nested expressions must not hit the recursion limit), children in reverse order: the order
+    in which names are bound matters, `_Scope.bind` keeps the first few values only."""
+
+    def __init__(self, reads: set[str], scope: _Scope) -> None:
+        self.reads = reads
+        self.scope = scope
+        self.stack: list[ast.AST] = []
+
+    def walk(self, root: ast.AST) -> None:
+        stack = self.stack = [root]
+        while stack:
+            node = stack.pop()
+            handler = _HANDLERS.get(type(node))
+            if handler is None or handler(self, node):
+                stack.extend(ast.iter_child_nodes(node))
+
+    def leaf(self, node: ast.AST) -> bool:
+        return False
+
+    def name(self, node: ast.Name) -> bool:
+        if node.id.isupper() and isinstance(node.ctx, ast.Load):
+            self.reads.add(node.id)  # a module constant used by name: `lr=LR`
+        return False
+
+    def constant(self, node: ast.Constant) -> bool:
+        files, value = self.scope.files, node.value
+        if files is not None and isinstance(value, str) and value.endswith(_FILE_SUFFIXES) \
+                and value not in _FILE_SUFFIXES:  # not a bare `".yaml"`
+            files.add(value.removeprefix("./"))
+        return False
+
+    def attribute(self, node: ast.Attribute) -> bool:
+        if isinstance(node.ctx, ast.Load):
+            self.reads.add(node.attr)
+            if node.attr == "__dict__":
+                self.scope.consumed.append(node.value)
+        return True
+
+    def call(self, node: ast.Call) -> bool:
+        if _call_name(node.func) in _GETTERS:
+            self.reads.update(arg.value for arg in node.args[:2]
+                              if isinstance(arg, ast.Constant) and isinstance(arg.value, str))
+        _consumers(node, self.scope)
+        return True
+
+    def subscript(self, node: ast.Subscript) -> bool:
+        index = node.slice
+        if isinstance(index, ast.Constant):
+            if isinstance(index.value, str):
+                self.reads.add(index.value)
+        elif isinstance(node.ctx, ast.Load) and not isinstance(index, ast.Slice):
+            self.scope.consumed.append(node.value)  # `cfg[name]`: any key may be read
+        return True
+
+    def assign(self, node: ast.Assign) -> bool:
+        """Targets are definitions, not reads: only the value and subscript indices are walked."""
+        value = node.value
+        self.stack.append(value)
+        if isinstance(value, ast.Call) and _call_name(value.func) in _MOVERS and all(
+                isinstance(t, ast.Name) for t in node.targets):
+            self.scope.copied.add(id(value))  # the name stands for the section; its reads are tracked
+        for target in node.targets:
+            if isinstance(target, ast.Subscript):
+                self.stack.append(target.slice)
+            elif isinstance(target, ast.Name):
+                self.scope.bind(target.id, value)
+            elif isinstance(target, ast.Attribute):
+                self.scope.bind("." + target.attr, value)  # `self.rewards = Rewards()`
+        return False
+
+    def ann_assign(self, node: ast.AnnAssign) -> bool:
+        target, value = node.target, node.value
+        if isinstance(target, ast.Name | ast.Attribute):
+            name = target.id if isinstance(target, ast.Name) else "." + target.attr
+            for token in _annotation_tokens(node.annotation):
+                self.scope.bind(name, token)
             if value is not None:
-                stack.append(value)
-            continue
-        elif kind is ast.NamedExpr and type(node.target) is ast.Name:
-            bind(node.target.id, node.value)
-        elif kind is ast.JoinedStr and files is not None and (name := _glob(node)) is not None:
-            files.add(name)  # `f"hyperparams/{algo}.yml"`
-        stack.extend(children(node))
+                self.scope.bind(name, value)
+        if value is not None:
+            self.stack.append(value)
+        return False
+
+    def compare(self, node: ast.Compare) -> bool:
+        if isinstance(node.left, ast.Constant) and isinstance(node.left.value, str):
+            self.reads.add(node.left.value)  # "x" in cfg
+        return True
+
+    def loop(self, node: ast.For | ast.AsyncFor | ast.comprehension) -> bool:
+        self.scope.consumed.append(node.iter)  # iteration reads every key
+        if isinstance(node.target, ast.Name):
+            self.scope.bind(node.target.id, node.iter)
+        return True
+
+    def function(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> bool:
+        """Parameters count as reads (a referenced function's parameters are how it gets settings)."""
+        args = node.args
+        if args.kwarg is not None:
+            self.scope.forwarded.add(args.kwarg.arg)
+        for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs):
+            self.reads.add(arg.arg)
+            if arg.annotation is not None:
+                for token in _annotation_tokens(arg.annotation):
+                    self.scope.bind(arg.arg, token)
+        return True
+
+    def dict_display(self, node: ast.Dict) -> bool:
+        spread = [v for k, v in zip(node.keys, node.values, strict=True) if k is None]  # `{**x}`
+        self.scope.consumed.extend(spread)
+        self.scope.movers.extend(spread)
+        return True
+
+    def starred(self, node: ast.Starred) -> bool:
+        if isinstance(node.ctx, ast.Load):
+            self.scope.consumed.append(node.value)  # `f(*x)`, `[*x]`
+        return True
+
+    def named_expr(self, node: ast.NamedExpr) -> bool:
+        if isinstance(node.target, ast.Name):
+            self.scope.bind(node.target.id, node.value)
+        return True
+
+    def joined_str(self, node: ast.JoinedStr) -> bool:
+        if self.scope.files is not None and (name := _glob(node)) is not None:
+            self.scope.files.add(name)  # `f"hyperparams/{algo}.yml"`
+        return True
+
+
+_Handler = Callable[[_ReadWalker, Any], bool]
+_HANDLERS: dict[type, _Handler] = {
+    **dict.fromkeys(_LEAVES, _ReadWalker.leaf),
+    ast.Name: _ReadWalker.name,
+    ast.Constant: _ReadWalker.constant,
+    ast.Attribute: _ReadWalker.attribute,
+    ast.Call: _ReadWalker.call,
+    ast.Subscript: _ReadWalker.subscript,
+    ast.Assign: _ReadWalker.assign,
+    ast.AnnAssign: _ReadWalker.ann_assign,
+    ast.Compare: _ReadWalker.compare,
+    **dict.fromkeys(_LOOPS, _ReadWalker.loop),
+    **dict.fromkeys(_FUNCTIONS, _ReadWalker.function),
+    ast.Dict: _ReadWalker.dict_display,
+    ast.Starred: _ReadWalker.starred,
+    ast.NamedExpr: _ReadWalker.named_expr,
+    ast.JoinedStr: _ReadWalker.joined_str,
+}
+
+
+def _walk_reads(root: ast.AST, reads: set[str], scope: _Scope | None = None) -> None:
+    _ReadWalker(reads, scope if scope is not None else _Scope()).walk(root)
 
 
 def _glob(node: ast.JoinedStr) -> str | None:
@@ -302,52 +363,65 @@ def _tokens(node: ast.AST | Token, scopes: tuple[_Scope, ...], out: set[Token], 
     if isinstance(node, tuple):
         out.add(node)
         return
-    if isinstance(node, ast.Name):
-        if node.id in _NOT_WHOLE:
-            return
-        token = ("name", node.id)
-        if token in out:
-            return  # already followed (bindings can be cyclic: `x = f(x)`)
-        out.add(token)
-        for scope in scopes:
-            bound = scope.bindings.get(node.id)
-            if bound:
-                for value in bound:
-                    _tokens(value, scopes, out, depth + 1)
-                break  # the innermost scope that binds the name
-    elif isinstance(node, ast.Attribute):
-        token = ("name", node.attr)
-        if token in out:
-            return
-        out.add(token)
-        for scope in scopes:
-            for value in scope.bindings.get("." + node.attr, ()):
-                _tokens(value, scopes, out, depth + 1)
-    elif isinstance(node, ast.Subscript):
-        sl = node.slice
-        if isinstance(sl, ast.Constant) and isinstance(sl.value, str):
-            out.add(("name", sl.value))
-        elif not isinstance(sl, ast.Constant | ast.Slice):
-            _tokens(node.value, scopes, out, depth + 1)  # an element of the section
-    elif isinstance(node, ast.Call):
-        func = node.func
-        name = _call_name(func)
-        if isinstance(func, ast.Attribute) and name in _SAME_METHODS:
-            _tokens(func.value, scopes, out, depth + 1)
-        elif name in _SAME_FUNCTIONS and node.args and _is_function_call(func):
-            _tokens(node.args[0], scopes, out, depth + 1)
-        elif _is_loader(node, name):
-            out.add(LOADED)  # a parsed config document
-        elif name:
-            out.add(("class", name))  # `Rewards(...)`: counts when it is a config class
-    elif isinstance(node, ast.IfExp):
-        _tokens(node.body, scopes, out, depth + 1)
-        _tokens(node.orelse, scopes, out, depth + 1)
-    elif isinstance(node, ast.BoolOp):
-        for value in node.values:
-            _tokens(value, scopes, out, depth + 1)
-    elif isinstance(node, ast.Starred | ast.Await):
-        _tokens(node.value, scopes, out, depth + 1)
+    follow = _TOKEN_RULES.get(type(node))
+    if follow is not None:
+        for inner in follow(node, scopes, out):
+            _tokens(inner, scopes, out, depth + 1)
+
+
+def _name_tokens(node: ast.Name, scopes: tuple[_Scope, ...], out: set[Token]) -> list[ast.AST | Token]:
+    if node.id in _NOT_WHOLE or ("name", node.id) in out:
+        return []  # the object itself, or already followed (bindings can be cyclic: `x = f(x)`)
+    out.add(("name", node.id))
+    for scope in scopes:
+        bound = scope.bindings.get(node.id)
+        if bound:
+            return bound  # the innermost scope that binds the name
+    return []
+
+
+def _attribute_tokens(node: ast.Attribute, scopes: tuple[_Scope, ...], out: set[Token]) -> list[ast.AST | Token]:
+    if ("name", node.attr) in out:
+        return []
+    out.add(("name", node.attr))
+    return [value for scope in scopes for value in scope.bindings.get("." + node.attr, ())]
+
+
+def _subscript_tokens(node: ast.Subscript, scopes: tuple[_Scope, ...], out: set[Token]) -> list[ast.AST | Token]:
+    index = node.slice
+    if isinstance(index, ast.Constant) and isinstance(index.value, str):
+        out.add(("name", index.value))
+    elif not isinstance(index, ast.Constant | ast.Slice):
+        return [node.value]  # an element of the section
+    return []
+
+
+def _call_tokens(node: ast.Call, scopes: tuple[_Scope, ...], out: set[Token]) -> list[ast.AST | Token]:
+    func = node.func
+    name = _call_name(func)
+    if isinstance(func, ast.Attribute) and name in _SAME_METHODS:
+        return [func.value]
+    if name in _SAME_FUNCTIONS and node.args and _is_function_call(func):
+        return [node.args[0]]
+    if _is_loader(node, name):
+        out.add(LOADED)  # a parsed config document
+    elif name:
+        out.add(("class", name))  # `Rewards(...)`: counts when it is a config class
+    return []
+
+
+_TokenRule = Callable[[Any, tuple[_Scope, ...], set[Token]], Iterable[ast.AST | Token]]
+# What each kind of expression stands for: tokens it adds itself, and the expressions to follow.
+_TOKEN_RULES: dict[type, _TokenRule] = {
+    ast.Name: _name_tokens,
+    ast.Attribute: _attribute_tokens,
+    ast.Subscript: _subscript_tokens,
+    ast.Call: _call_tokens,
+    ast.IfExp: lambda node, scopes, out: (node.body, node.orelse),
+    ast.BoolOp: lambda node, scopes, out: node.values,
+    ast.Starred: lambda node, scopes, out: (node.value,),
+    ast.Await: lambda node, scopes, out: (node.value,),
+}
 
 
 def _resolve(scope: _Scope, outer: _Scope | None = None) -> set[Token]:

@@ -18,8 +18,8 @@ from pydantic import field_validator
 
 from investigator import budget
 from investigator.detectors.flow import Flow, Site
+from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair, PairIndex, SideIndex, build_pairs
-from investigator.detectors.pyast import FunctionInfo
 from investigator.flow.depends import UnitCache, dependencies_unchanged
 from investigator.models import SUBSYSTEMS, Severity
 from investigator.units.registry import UnitMeta, load

@@ -5,8 +5,8 @@ from __future__ import annotations
 import difflib
 import re
 
+from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import PairIndex
-from investigator.detectors.pyast import FunctionInfo
 from investigator.detectors.sources import DiffHunk, FileChange
 
 MAX_HUNK_LINES = 60

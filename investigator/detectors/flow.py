@@ -15,8 +15,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import SideIndex
-from investigator.detectors.pyast import FunctionInfo, call_name, dotted, last_name
+from investigator.pyast import call_name, dotted, last_name
 
 MAX_INLINE = 4
 MAX_SITES = 60_000  # one walk never grows beyond this (very large call graphs)

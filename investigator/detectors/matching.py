@@ -24,7 +24,7 @@ import heapq
 from bisect import bisect_right
 from collections.abc import Callable
 
-from investigator.detectors.pyast import FunctionInfo
+from investigator.detectors.functions import FunctionInfo
 
 Similarity = Callable[[FunctionInfo, FunctionInfo, "difflib.SequenceMatcher | None"], float]
 

@@ -11,9 +11,9 @@ import ast
 from dataclasses import dataclass
 
 from investigator.detectors.flow import Site
+from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import SideIndex
 from investigator.detectors.patterns import calls, mentions_role
-from investigator.detectors.pyast import FunctionInfo
 
 COMPILED = (".pyx", ".pxd", ".c", ".cc", ".cpp", ".cxx", ".cu", ".so", ".pyd", ".rs")
 

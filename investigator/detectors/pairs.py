@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from investigator import budget
+from investigator.detectors.functions import FunctionInfo, ParsedModule, parse_module
 from investigator.detectors.imports import ReferenceFinder, RefResult
 from investigator.detectors.matching import best_option, best_pairs
-from investigator.detectors.pyast import FunctionInfo, ParsedModule, parse_module
 from investigator.detectors.sources import FileChange, SourceTree
 from investigator.pyast import parse_tree
 

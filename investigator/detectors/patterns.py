@@ -8,8 +8,9 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 
 from investigator.detectors.flow import Site, SiteList, substitute
-from investigator.detectors.pyast import FunctionInfo, call_name, dotted, last_name, receiver, unparse
+from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.roles import is_coefficient, role
+from investigator.pyast import call_name, dotted, last_name, receiver, unparse
 
 OPTIMIZER_RECEIVER = re.compile(r"optim|(^|[._])opt($|[._\d])|scaler|solver", re.IGNORECASE)
 SCHEDULER_RECEIVER = re.compile(r"sched|lr_|warmup", re.IGNORECASE)

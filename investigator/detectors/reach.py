@@ -10,9 +10,10 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
+from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.imports import RefResult
 from investigator.detectors.pairs import SideIndex
-from investigator.detectors.pyast import FunctionInfo, dotted
+from investigator.pyast import dotted
 
 # Methods that frameworks call without naming them at a call site.
 IMPLICIT_METHODS = {"forward", "__call__", "__init__", "__post_init__", "__iter__", "__next__", "__getitem__"}

@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Protocol
 
-from investigator.detectors.pyast import FunctionInfo
+from investigator.detectors.functions import FunctionInfo
 from investigator.flow.diff import collapsed_key
 from investigator.flow.units import Unit, units_of
 

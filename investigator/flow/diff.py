@@ -17,8 +17,8 @@ from collections import Counter
 from dataclasses import dataclass
 
 from investigator.detectors.pairs import FunctionPair
-from investigator.detectors.pyast import fingerprint
 from investigator.flow.units import Unit
+from investigator.pyast import fingerprint
 
 
 @dataclass

@@ -18,7 +18,7 @@ from __future__ import annotations
 import ast
 import re
 
-from investigator.detectors.pyast import FunctionInfo
+from investigator.detectors.functions import FunctionInfo
 
 EVAL_FUNCTION = re.compile(r"(^|_|\.)(eval|evaluate|evaluation|evaluator|test|enjoy|render|record_video|"
                            r"visuali[sz]e|plot|demo|play)($|_|\.|s$)", re.IGNORECASE)

@@ -27,8 +27,8 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from investigator.detectors.flow import Flow
+from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import PY_SUFFIXES, SideIndex, enclosing_function
-from investigator.detectors.pyast import FunctionInfo, call_name, dotted, last_name
 from investigator.flow.evaluation import (
     feeds_training,
     loss_functions,
@@ -36,6 +36,7 @@ from investigator.flow.evaluation import (
     writes_by_statement,
 )
 from investigator.flow.units import RETURN, Unit, units_of
+from investigator.pyast import call_name, dotted, last_name
 
 REAL_SINKS = ("loss", "optimizer", "environment", "sampling")
 MODULE_CLASS = re.compile(r"(Module|Sequential|ModuleList|ModuleDict|Net|Network|Model|Policy|Actor|Critic|"

@@ -13,8 +13,8 @@ from __future__ import annotations
 import ast
 import re
 
-from investigator.detectors.pyast import call_name, last_name, receiver
 from investigator.flow.units import Unit
+from investigator.pyast import call_name, last_name, receiver
 
 # argparse declarations and parsing
 ARGPARSE_CALLS = {"add_argument", "add_argument_group", "add_mutually_exclusive_group", "parse_args",

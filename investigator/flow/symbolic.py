@@ -25,8 +25,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from investigator.detectors.flow import Flow
+from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.patterns import equivalent_form
-from investigator.detectors.pyast import FunctionInfo
 
 MAX_NODES = 60  # a larger value becomes a digest name (hash-consing keeps the cost linear)
 MAX_CALLEE_STMTS = 60  # larger callees are not inlined (their own pair reports their changes)

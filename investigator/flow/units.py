@@ -14,8 +14,9 @@ import ast
 import re
 from dataclasses import dataclass, field
 
-from investigator.detectors.pyast import FunctionInfo, call_name, last_name, receiver
+from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.roles import role
+from investigator.pyast import call_name, last_name, receiver
 
 RETURN = "<return>"
 # calls whose first argument is changed in place
@@ -74,7 +75,7 @@ class Unit:
                           | ast.Try)
 
     def text(self, limit: int = 100) -> str:
-        from investigator.detectors.pyast import unparse
+        from investigator.pyast import unparse
 
         if isinstance(self.node, ast.If):
             return f"if {unparse(self.node.test, limit)}:"

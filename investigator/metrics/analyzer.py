@@ -8,7 +8,6 @@ for them at start-up.
 
 from __future__ import annotations
 
-import re
 import time
 from typing import TYPE_CHECKING
 
@@ -49,14 +48,14 @@ def configured_grad_clip(ctx: AnalysisContext) -> tuple[float, str] | None:
     analyzer ran: keys are recognised by the playbook rules of the gradient-clipping hypothesis."""
     prior = ctx.prior.get("config_forensics")
     effective = (prior.data.get("effective_config") or {}).get("candidate") or {} if prior else {}
-    patterns = [
-        re.compile(rule.pattern, re.IGNORECASE)
+    rules = [
+        rule
         for playbook in ctx.playbooks
         for rule in playbook.signals.config_keys
         if rule.hypothesis == GRAD_CLIP_HYPOTHESIS
     ]
     for key, value in sorted(effective.items()):
-        if isinstance(value, int | float) and not isinstance(value, bool) and value > 0 and any(p.search(key) for p in patterns):
+        if isinstance(value, int | float) and not isinstance(value, bool) and value > 0 and any(rule.matches(key) for rule in rules):
             return float(value), key
     return None
 

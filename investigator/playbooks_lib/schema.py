@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from investigator.models import SUBSYSTEMS, Severity
+from investigator.playbooks_lib.keyrules import KeyGlob, KeyRules, glob_problem
 
 # libyaml's C parser when PyYAML was built with it (about 10x faster), the pure-Python one otherwise
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -36,21 +37,33 @@ class Hypothesis(_Strict):
 
 
 class ConfigKeyRule(_Strict):
-    """Severity of a configuration key change, matched by regex on the normalised key path."""
+    """Severity of a configuration key change; `keys` are dotted globs on the normalised key path
+    (syntax and the precedence between rules: `investigator.playbooks_lib.keyrules`)."""
 
-    pattern: str
+    keys: list[str] = Field(min_length=1)
     severity: Severity
     kind: str = "learning_dynamics"  # learning_dynamics | interval | resource | cosmetic
     hypothesis: str | None = None
 
-    @field_validator("pattern")
+    @field_validator("keys")
     @classmethod
-    def _compiles(cls, value: str) -> str:
-        try:
-            re.compile(value, re.IGNORECASE)  # the flags the rule is used with: re's cache keeps it for later
-        except re.error as exc:  # not a ValueError: pydantic would let it escape unlabelled
-            raise ValueError(f"config key pattern {value!r} does not compile: {exc}") from None
+    def _valid_globs(cls, value: list[str]) -> list[str]:
+        for glob in value:
+            if (problem := glob_problem(glob)) is not None:
+                raise ValueError(problem)
         return value
+
+    @cached_property
+    def globs(self) -> list[KeyGlob]:
+        return [KeyGlob.compile(glob) for glob in self.keys]
+
+    def matches(self, key_path: str) -> bool:
+        """Whether one of the rule's globs matches the normalised key path."""
+        parts = key_path.split(".")
+        return any(glob.matches(parts) for glob in self.globs)
+
+    def describe(self) -> str:
+        return " | ".join(self.keys)
 
 
 class Signals(_Strict):
@@ -110,7 +123,7 @@ class Playbook(_Strict):
             raise ValueError(f"duplicate hypothesis ids in playbook {self.subsystem}")
         for rule in self.signals.config_keys:
             if rule.hypothesis and rule.hypothesis not in ids:
-                raise ValueError(f"config key rule {rule.pattern!r} names unknown hypothesis {rule.hypothesis}")
+                raise ValueError(f"config key rule {rule.describe()!r} names unknown hypothesis {rule.hypothesis}")
         return self
 
     @cached_property
@@ -216,21 +229,14 @@ class PlaybookSet(BaseModel):
             return {}
         return {playbook.subsystem: pattern for playbook in self if (pattern := playbook.matches_path(path))}
 
+    @cached_property
+    def key_rules(self) -> KeyRules:
+        return KeyRules(self)
+
     def config_rule_for(self, key_path: str) -> tuple[Playbook, ConfigKeyRule] | None:
-        """The rule for a normalised config key path: among the rules whose pattern matches, one of a
-        playbook whose section encloses the key (`Signals.sections`), then the most severe, then the
-        first declared."""
-        sections = key_sections(key_path)
-        best: tuple[tuple[bool, int], tuple[Playbook, ConfigKeyRule]] | None = None
-        for playbook in self:
-            in_section = bool(sections & playbook.section_names)
-            for rule in playbook.signals.config_keys:
-                if not re.search(rule.pattern, key_path, flags=re.IGNORECASE):
-                    continue
-                rank = (in_section, rule.severity.weight)
-                if best is None or rank > best[0]:
-                    best = (rank, (playbook, rule))
-        return best[1] if best else None
+        """The rule for a normalised config key path (precedence: `keyrules`)."""
+        hit = self.key_rules.rule_for(key_path)
+        return (hit.playbook, hit.rule) if hit is not None else None
 
     def aliases(self) -> dict[str, list[str]]:
         merged: dict[str, list[str]] = {}
@@ -238,13 +244,6 @@ class PlaybookSet(BaseModel):
             for canonical, others in playbook.aliases.items():
                 merged.setdefault(canonical, []).extend(others)
         return merged
-
-
-def key_sections(key_path: str) -> set[str]:
-    """The sections enclosing a config key, lower case, each also by its first `_` word
-    (`env_config.max_steps` -> {"env_config", "env"})."""
-    parts = key_path.lower().split(".")[:-1]
-    return {name for part in parts for name in (part, part.split("_", 1)[0]) if name}
 
 
 class PlaybookError(Exception):
@@ -334,8 +333,9 @@ def literal_prefixes(pattern: str) -> frozenset[str] | None:
     first, too many alternatives). Uses the standard library's regex parser; anything unexpected
     means None, which only costs speed (no prefilter), never a missed match."""
     try:
-        from re import _constants as sre  # private modules, stable in 3.11-3.13
-        from re import _parser as parser
+        # private modules, stable in 3.11-3.13 (typeshed does not describe them)
+        from re import _constants as sre  # type: ignore[attr-defined]
+        from re import _parser as parser  # type: ignore[attr-defined]
 
         parsed = parser.parse(pattern)
         if parsed.state.flags & re.IGNORECASE:

@@ -176,7 +176,7 @@ def test_analyzer_records_internal_error(migration, tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise ValueError("bad state")
 
-    monkeypatch.setattr(module, "compare", broken)
+    monkeypatch.setattr(module, "compare_configs", broken)
     repo, base, cand = migration
     result = analyse(repo, base, cand, tmp_path)
     assert result.findings == [] and "bad state" in result.failures[0].message

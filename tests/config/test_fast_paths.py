@@ -22,7 +22,6 @@ from investigator.config.extractors.structured import _Loader, extract_yaml
 from investigator.config.keys import normalise_key, tokens
 from investigator.config.matching import RENAME_THRESHOLD, Aliases, _similarity_over, leaf_similarity
 from investigator.config.model import ConfigEntry, EntryKind, same_value, value_key
-from investigator.config.severity import _tail_segments, rule_for
 from investigator.config.usage import _WORD, ReadIndex, dead_reason, words_of
 from investigator.playbooks_lib import load_playbooks
 
@@ -41,24 +40,6 @@ def test_value_key_is_equal_exactly_when_same_value_says_so():
         ka, kb = value_key(a), value_key(b)
         if ka is not None and kb is not None:
             assert (ka == kb) == same_value(a, b), (a.value, b.value)
-
-
-def test_rule_index_agrees_with_the_playbook_method():
-    playbooks = load_playbooks()
-    words = ["lr", "rewards", "reward", "env", "num_envs", "init", "max", "gain", "x", "seed", "item_3",
-             "objects", "map", "Rewards", "trainer", "checkpoint_interval"]
-    for n in range(1, 4):
-        for parts in itertools.product(words, repeat=n):
-            key = ".".join(parts)
-            assert rule_for(key, playbooks) == playbooks.config_rule_for(key), key
-
-
-def test_tail_segments():
-    assert _tail_segments(r"(^|\.)(lr|learning_rate)$") == 1
-    assert _tail_segments(r"(^|\.)rewards?\.\w+$") == 2
-    assert _tail_segments(r"(?:^|\.)x\.y$") == 2
-    assert _tail_segments(r"(^|\.)[^x]+$") is None  # may span any number of segments
-    assert _tail_segments(r"lr$") is None  # not anchored at a segment start
 
 
 def test_word_index_finds_the_modules_a_text_scan_finds():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from investigator.config.analyzer import Comparison, compare
+from investigator.config.analyzer import ConfigComparison, compare_configs
 from investigator.config.findings import _built
 from investigator.models import Location, NoEffectChange
 from investigator.playbooks_lib import load_playbooks
@@ -47,7 +47,7 @@ if __name__ == "__main__":
 SAME = ["pkg/util.py", "pkg/cfg.py"]
 
 
-def _summary(c: Comparison) -> list:
+def _summary(c: ConfigComparison) -> list:
     def entries(side):
         return sorted((k, e.path, e.line, repr(e.value)) for k, e in [*side.effective.items(), *side.other.items()])
 
@@ -55,10 +55,10 @@ def _summary(c: Comparison) -> list:
             sorted((m.key, m.status.value, m.how) for m in [*c.effective, *c.other])]
 
 
-def _pair(base: dict[str, str], cand: dict[str, str], same: list[str]) -> tuple[Comparison, Comparison]:
+def _pair(base: dict[str, str], cand: dict[str, str], same: list[str]) -> tuple[ConfigComparison, ConfigComparison]:
     playbooks = load_playbooks()
     snapshots = FakeSnapshot(base, "a" * 40), FakeSnapshot(cand, "b" * 40)
-    return compare(*snapshots, playbooks), compare(*snapshots, playbooks, same_code=same)
+    return compare_configs(*snapshots, playbooks), compare_configs(*snapshots, playbooks, same_code=same)
 
 
 def test_config_free_module_is_taken_from_the_baseline_without_an_entry():

@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 
-from investigator.config.analyzer import compare
+from investigator.config.analyzer import compare_configs
 from investigator.config.findings import build_outcome
 from investigator.config.model import ConfigEntry, EntryKind
 from investigator.config.usage import ReadIndex, collect_reads, dead_reason
@@ -307,7 +307,7 @@ def test_changed_field_read_by_asdict_is_a_finding_not_no_effect():
     base = FakeSnapshot({"project/config.py": config.format(gem="1.0"), "train.py": entry}, sha="a" * 40)
     cand = FakeSnapshot({"project/config.py": config.format(gem="5.0"), "train.py": entry}, sha="b" * 40)
     playbooks = load_playbooks()
-    comparison = compare(base, cand, playbooks)
+    comparison = compare_configs(base, cand, playbooks)
     out = build_outcome(comparison.effective, comparison.base, comparison.cand, playbooks,
                         (comparison.base_side.reads, comparison.cand_side.reads), comparison.targets,
                         entry_known=True)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from investigator.detectors.base import DetectorContext
 from investigator.detectors.patterns import calls, canon
-from investigator.detectors.pyast import last_name
 from investigator.detectors.sources import MemoryTree, diff_trees
+from investigator.pyast import last_name
 from tests.detectors.helpers import run_on, src
 
 HELPER = """

@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 import textwrap
 
-from investigator.detectors.pyast import parse_module
+from investigator.detectors.functions import parse_module
 from investigator.flow.evaluation import writes_by_statement, written_state
 from tests.flow.test_equivalence import _index, analyse
 

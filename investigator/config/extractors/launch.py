@@ -92,8 +92,10 @@ def _tokens(text: str) -> list[str] | None:
         return None
 
 
-def _command(path: str, start: int, tokens: list[str], physical: list[str]) -> LaunchCommand | None:
-    script = module = None
+def _program(tokens: list[str]) -> tuple[str | None, str | None, list[str]]:
+    """(script, module, the arguments after it) of the first Python program a command line runs."""
+    script: str | None = None
+    module: str | None = None
     rest: list[str] = []
     for i, tok in enumerate(tokens):
         if tok in _OPERATORS:
@@ -109,6 +111,11 @@ def _command(path: str, start: int, tokens: list[str], physical: list[str]) -> L
         if module is not None and tok == module and not rest:
             continue
         rest.append(tok)
+    return script, module, rest
+
+
+def _command(path: str, start: int, tokens: list[str], physical: list[str]) -> LaunchCommand | None:
+    script, module, rest = _program(tokens)
     if script is None and module is None:
         return None
     command = LaunchCommand(path=path, line=start, script=script, module=module)

@@ -23,7 +23,7 @@ from investigator.config.extractors.base import (
 )
 from investigator.config.keys import builder_segment, join, normalise_key
 from investigator.config.model import ConfigEntry, EntryKind
-from investigator.pyast import TooComplexError, parse_tree
+from investigator.pyast import TooComplexError, last_name, name_chain, parse_tree
 
 # Decorator / base-class names (last dotted segment) that make a class a configuration class.
 CONFIG_DECORATORS: dict[str, str] = {
@@ -65,20 +65,10 @@ def literal(node: ast.AST) -> object:
             raise _NotLiteral
         return node.value
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
-        value = literal(node.operand)
-        if not isinstance(value, int | float) or isinstance(value, bool):
-            raise _NotLiteral
+        value = _number(node.operand)
         return -value if isinstance(node.op, ast.USub) else value
     if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
-        left, right = literal(node.left), literal(node.right)
-        if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (left, right)):
-            raise _NotLiteral
-        if isinstance(node.op, ast.Pow) and abs(right) > 64:  # type: ignore[arg-type]
-            raise _NotLiteral
-        try:
-            return _BINOPS[type(node.op)](left, right)
-        except (ArithmeticError, ValueError):
-            raise _NotLiteral from None
+        return _arithmetic(node)
     if isinstance(node, ast.List | ast.Tuple | ast.Set):
         return [literal(e) for e in node.elts]
     if isinstance(node, ast.Dict):
@@ -87,14 +77,33 @@ def literal(node: ast.AST) -> object:
         return {str(literal(k)): literal(v) for k, v in zip(node.keys, node.values, strict=True)}  # type: ignore[arg-type]
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and len(node.args) == 1 and not node.keywords:
         if node.func.id in ("int", "float"):
-            value = literal(node.args[0])
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                return int(value) if node.func.id == "int" else float(value)
+            converted = literal(node.args[0])
+            if isinstance(converted, int | float) and not isinstance(converted, bool):
+                return int(converted) if node.func.id == "int" else float(converted)
         if node.func.id in EMPTY_FACTORIES and isinstance(node.args[0], ast.List | ast.Tuple):
             return literal(node.args[0])
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "dict" and not node.args:
         return {kw.arg: literal(kw.value) for kw in node.keywords if kw.arg}
     raise _NotLiteral
+
+
+def _number(node: ast.AST) -> int | float:
+    """The literal value of `node` when it is a number (not a bool); raise otherwise."""
+    value = literal(node)
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        raise _NotLiteral
+    return value
+
+
+def _arithmetic(node: ast.BinOp) -> object:
+    """`2 ** 20`, `3e-4 * 2`: constant arithmetic on numbers (no huge powers)."""
+    left, right = _number(node.left), _number(node.right)
+    if isinstance(node.op, ast.Pow) and abs(right) > 64:
+        raise _NotLiteral
+    try:
+        return _BINOPS[type(node.op)](left, right)
+    except (ArithmeticError, ValueError):
+        raise _NotLiteral from None
 
 
 def value_of(node: ast.AST) -> tuple[object, bool]:
@@ -103,18 +112,6 @@ def value_of(node: ast.AST) -> tuple[object, bool]:
         return literal(node), True
     except _NotLiteral:
         return ast.unparse(node), False
-
-
-def dotted(node: ast.AST) -> str | None:
-    """`a.b.c` for Name/Attribute chains, else None."""
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        return ".".join(reversed(parts))
-    return None
 
 
 def target_chain(node: ast.AST) -> list[str] | None:
@@ -136,10 +133,6 @@ def target_chain(node: ast.AST) -> list[str] | None:
             return None
 
 
-def last_name(text: str | None) -> str:
-    return (text or "").rsplit(".", 1)[-1]
-
-
 @dataclass(slots=True)
 class Value:
     """A value written in code, flattened: dict literals become sub-keys."""
@@ -152,7 +145,7 @@ class Value:
 
 def flatten(node: ast.AST, line: int | None = None) -> list[Value]:
     """Split dict literals (`{"gem": 0.2}` / `dict(gem=0.2)`) into one Value per leaf."""
-    line = line or getattr(node, "lineno", 0)
+    line = line or int(getattr(node, "lineno", 0))
     if isinstance(node, ast.Dict) and node.keys and all(
         isinstance(k, ast.Constant) and isinstance(k.value, str | int) for k in node.keys
     ):
@@ -210,7 +203,7 @@ class Assignment:
 
 
 @dataclass(slots=True)
-class FunctionInfo:
+class FunctionFacts:
     name: str
     line: int
     path: str
@@ -232,9 +225,9 @@ class ModuleInfo:
     path: str
     imports: dict[str, str] = field(default_factory=dict)  # local name -> dotted target
     classes: dict[str, ClassInfo] = field(default_factory=dict)
-    functions: dict[str, FunctionInfo] = field(default_factory=dict)
+    functions: dict[str, FunctionFacts] = field(default_factory=dict)
     constants: list[ConfigEntry] = field(default_factory=list)
-    body: FunctionInfo | None = None  # module-level statements as a pseudo function
+    body: FunctionFacts | None = None  # module-level statements as a pseudo function
     main_calls: list[str] = field(default_factory=list)  # callees under `if __name__ == "__main__"`
 
 
@@ -253,14 +246,14 @@ def _annotation_class(node: ast.AST | None) -> str | None:
             return _annotation_class(parse_tree(node.value.strip(), mode="eval").body)
         except SyntaxError:
             return None
-    if isinstance(node, ast.Subscript) and last_name(dotted(node.value)) in ("Optional", "Annotated"):
+    if isinstance(node, ast.Subscript) and last_name(name_chain(node.value)) in ("Optional", "Annotated"):
         inner = node.slice.elts[0] if isinstance(node.slice, ast.Tuple) else node.slice
         return _annotation_class(inner)
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
         for side in (node.left, node.right):
             if not (isinstance(side, ast.Constant) and side.value is None):
                 return _annotation_class(side)
-    name = dotted(node)
+    name = name_chain(node)
     return last_name(name) if name else None
 
 
@@ -286,13 +279,13 @@ class _ModuleVisitor:
 
     # -- top level -------------------------------------------------------------------------
     def run(self, tree: ast.Module) -> ModuleInfo:
-        body = FunctionInfo(name="<module>", line=1, path=self.info.path)
+        body = FunctionFacts(name="<module>", line=1, path=self.info.path)
         self.info.body = body
         for stmt in tree.body:
             self._top(stmt, body)
         return self.info
 
-    def _top(self, stmt: ast.stmt, body: FunctionInfo) -> None:
+    def _top(self, stmt: ast.stmt, body: FunctionFacts) -> None:
         if isinstance(stmt, ast.Import | ast.ImportFrom):
             self._import(stmt)
         elif isinstance(stmt, ast.ClassDef):
@@ -301,7 +294,7 @@ class _ModuleVisitor:
             self.info.functions[stmt.name] = self._function(stmt)
         elif isinstance(stmt, ast.If) and _is_main_guard(stmt.test):
             for node in ast.walk(stmt):
-                if isinstance(node, ast.Call) and (name := dotted(node.func)):
+                if isinstance(node, ast.Call) and (name := name_chain(node.func)):
                     self.info.main_calls.append(name)
             self._scan_body(stmt.body, body)
         else:
@@ -350,10 +343,10 @@ class _ModuleVisitor:
     def _class(self, node: ast.ClassDef) -> None:
         marker = None
         for dec in node.decorator_list:
-            name = last_name(dotted(dec.func if isinstance(dec, ast.Call) else dec))
+            name = last_name(name_chain(dec.func if isinstance(dec, ast.Call) else dec))
             if name in CONFIG_DECORATORS:
                 marker = CONFIG_DECORATORS[name]
-        bases = [d for b in node.bases if (d := dotted(b))]
+        bases = [d for b in node.bases if (d := name_chain(b))]
         for base in bases:
             marker = marker or CONFIG_BASES.get(last_name(base))
         info = ClassInfo(name=node.name, line=node.lineno, path=self.info.path, bases=bases, marker=marker)
@@ -369,10 +362,10 @@ class _ModuleVisitor:
     def _general_field(self, stmt: ast.stmt) -> FieldInfo | None:
         if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
             name, value, annotation = stmt.target.id, stmt.value, stmt.annotation
-            if last_name(dotted(annotation.value) if isinstance(annotation, ast.Subscript) else dotted(annotation)) == "ClassVar":
+            if last_name(name_chain(annotation.value) if isinstance(annotation, ast.Subscript) else name_chain(annotation)) == "ClassVar":
                 return None
         elif (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
-              and isinstance(stmt.value, ast.Call) and last_name(dotted(stmt.value.func)) in FIELD_WRAPPERS):
+              and isinstance(stmt.value, ast.Call) and last_name(name_chain(stmt.value.func)) in FIELD_WRAPPERS):
             name, value, annotation = stmt.targets[0].id, stmt.value, None
         else:
             return None
@@ -381,13 +374,13 @@ class _ModuleVisitor:
         fld = FieldInfo(name=name, line=stmt.lineno, nested=_annotation_class(annotation))
         if value is None:
             return fld
-        if isinstance(value, ast.Call) and last_name(dotted(value.func)) in FIELD_WRAPPERS:
+        if isinstance(value, ast.Call) and last_name(name_chain(value.func)) in FIELD_WRAPPERS:
             value = self._unwrap_field(value)
             if value is None:
                 return fld
         if isinstance(value, ast.Lambda):
             value = value.body
-        if (isinstance(value, ast.Call) and (callee := dotted(value.func))
+        if (isinstance(value, ast.Call) and (callee := name_chain(value.func))
                 and last_name(callee)[:1].isupper() and last_name(callee) != "Field"):
             fld.nested = last_name(callee)
             fld.nested_kwargs = [(kw.arg, kw.value) for kw in value.keywords if kw.arg]
@@ -399,9 +392,9 @@ class _ModuleVisitor:
         return fld
 
     @staticmethod
-    def _unwrap_field(call: ast.Call) -> ast.AST | None:
+    def _unwrap_field(call: ast.Call) -> ast.expr | None:
         """The default expression of `Field(...)`, `field(...)`, `attr.ib(...)` (None: required)."""
-        position = FIELD_WRAPPERS.get(last_name(dotted(call.func)))
+        position = FIELD_WRAPPERS.get(last_name(name_chain(call.func)))
         for kw in call.keywords:
             if kw.arg == "default":
                 return None if isinstance(kw.value, ast.Constant) and kw.value.value is Ellipsis else kw.value
@@ -416,22 +409,22 @@ class _ModuleVisitor:
         return None
 
     # -- functions ---------------------------------------------------------------------------
-    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> FunctionInfo:
-        info = FunctionInfo(name=node.name, line=node.lineno, path=self.info.path,
+    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> FunctionFacts:
+        info = FunctionFacts(name=node.name, line=node.lineno, path=self.info.path,
                             returns=_annotation_class(node.returns))
         args = node.args
         positional = [*args.posonlyargs, *args.args]
-        defaults: list[ast.AST | None] = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+        defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
         all_params = list(zip(positional, defaults, strict=True)) + list(
             zip(args.kwonlyargs, args.kw_defaults, strict=True))
-        decorators = [dotted(d.func if isinstance(d, ast.Call) else d) or "" for d in node.decorator_list]
+        decorators = [name_chain(d.func if isinstance(d, ast.Call) else d) or "" for d in node.decorator_list]
         info.decorators = decorators
         is_command = any(last_name(d) in COMMAND_DECORATORS for d in decorators)
         for arg, default in all_params:
             info.params[arg.arg] = _annotation_class(arg.annotation)
             if default is None:
                 continue
-            if isinstance(default, ast.Call) and last_name(dotted(default.func)) in ("Option", "Argument"):
+            if isinstance(default, ast.Call) and last_name(name_chain(default.func)) in ("Option", "Argument"):
                 self._option_from_call(default, arg.arg, info)
             elif is_command:
                 self._option(arg.arg, default, info, default.lineno)
@@ -442,7 +435,7 @@ class _ModuleVisitor:
         for dec in node.decorator_list:
             if not isinstance(dec, ast.Call):
                 continue
-            name = dotted(dec.func) or ""
+            name = name_chain(dec.func) or ""
             if last_name(name) == "main" and ("hydra" in name or self.info.imports.get("main", "").startswith("hydra")):
                 info.hydra = self._hydra_args(dec)
             elif OPTION_CALLS.get(last_name(name)) == "click":
@@ -457,11 +450,11 @@ class _ModuleVisitor:
             if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
                 values[("config_path", "config_name")[i]] = arg.value
         for kw in dec.keywords:
-            if kw.arg in values and isinstance(kw.value, ast.Constant):
+            if kw.arg in values and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str | None):
                 values[kw.arg] = kw.value.value
         return values["config_path"], values["config_name"]
 
-    def _option(self, name: str, default: ast.AST, info: FunctionInfo, line: int) -> None:
+    def _option(self, name: str, default: ast.AST, info: FunctionFacts, line: int) -> None:
         if isinstance(default, ast.Constant) and default.value is None:
             return  # `default=None` means "not given: use the configured value", not a setting
         for v in flatten(default, line):
@@ -470,7 +463,7 @@ class _ModuleVisitor:
                 path=self.info.path, line=v.line, format="python", kind=EntryKind.option_default,
                 owner=info.name))
 
-    def _option_from_call(self, call: ast.Call, param: str | None, info: FunctionInfo) -> None:
+    def _option_from_call(self, call: ast.Call, param: str | None, info: FunctionFacts) -> None:
         """argparse `add_argument`, click `option`, typer `Option`: default and destination name."""
         flags = [a.value for a in call.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
         default: ast.AST | None = None
@@ -482,14 +475,14 @@ class _ModuleVisitor:
                 dest = str(kw.value.value)
             elif kw.arg == "action" and isinstance(kw.value, ast.Constant) and kw.value.value in _FLAG_ACTIONS:
                 default = default or ast.Constant(_FLAG_ACTIONS[kw.value.value], lineno=call.lineno, col_offset=0)
-        if default is None and last_name(dotted(call.func)) in ("Option", "Argument") and call.args:
+        if default is None and last_name(name_chain(call.func)) in ("Option", "Argument") and call.args:
             first = call.args[0]
             if not (isinstance(first, ast.Constant) and isinstance(first.value, str) and first.value.startswith("-")):
                 default = first
         if dest is None:
             longs = [f for f in flags if f.startswith("--")] or [f for f in flags if not f.startswith("-")]
             names = [f for f in flags if f.isidentifier()]
-            chosen = names[-1] if names and last_name(dotted(call.func)) == "option" else (longs or flags or [""])[0]
+            chosen = names[-1] if names and last_name(name_chain(call.func)) == "option" else (longs or flags or [""])[0]
             dest = chosen.lstrip("-").replace("-", "_")
         if default is None or not dest:
             return
@@ -497,17 +490,7 @@ class _ModuleVisitor:
             return
         self._option(dest, default, info, call.lineno)
 
-    @staticmethod
-    def _conditional_assignments(body: list[ast.stmt]) -> set[int]:
-        """ids of assignments under an `if`/`match`: they run only when a condition holds."""
-        out: set[int] = set()
-        for stmt in body:
-            for node, conditional in _walk(stmt):
-                if conditional and isinstance(node, ast.Assign | ast.AnnAssign):
-                    out.add(id(node))
-        return out
-
-    def _scan_body(self, body: list[ast.stmt], info: FunctionInfo) -> None:
+    def _scan_body(self, body: list[ast.stmt], info: FunctionFacts) -> None:
         """Calls, attribute assignments, bindings and dict literals in a function body, in order.
 
         One breadth-first walk per statement (the order of `ast.walk`), which also tracks whether a
@@ -515,27 +498,26 @@ class _ModuleVisitor:
         """
         for stmt in body:
             for node, conditional in _walk(stmt):
-                kind = type(node)
-                if kind is ast.Assign or kind is ast.AnnAssign:
+                if isinstance(node, ast.Assign | ast.AnnAssign):
                     if node.value is not None:
                         self._assignment(node, info, conditional)
-                elif kind is ast.Call:
+                elif isinstance(node, ast.Call):
                     self._call(node, info)
-                elif kind is ast.Return:
+                elif isinstance(node, ast.Return):
                     if node.value is not None and info.name != "<module>":
                         self._returned_mapping(node.value, info)
-                elif (kind is ast.Constant and isinstance(node.value, str)
+                elif (isinstance(node, ast.Constant) and isinstance(node.value, str)
                       and len(node.value) < 300
                       and node.value.lower().endswith((*CONFIG_FILE_SUFFIXES, PY_CONFIG_SUFFIX))):
                     info.config_files.append(node.value)
 
-    def _assignment(self, node: ast.Assign | ast.AnnAssign, info: FunctionInfo, conditional: bool = False) -> None:
+    def _assignment(self, node: ast.Assign | ast.AnnAssign, info: FunctionFacts, conditional: bool = False) -> None:
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         value = node.value
         assert value is not None
         for target in targets:
             if isinstance(target, ast.Name):
-                if isinstance(value, ast.Call) and (callee := dotted(value.func)):
+                if isinstance(value, ast.Call) and (callee := name_chain(value.func)):
                     info.bindings[target.id] = f"call:{callee}"
                 elif (chain := target_chain(value)) is not None and len(chain) > 1:
                     info.bindings[target.id] = "chain:" + ".".join(chain)
@@ -550,7 +532,7 @@ class _ModuleVisitor:
             if chain and len(chain) > 1 and chain[0] != "self":
                 info.assignments.append(Assignment(chain, flatten(value, node.lineno), node.lineno, conditional))
 
-    def _returned_mapping(self, value: ast.AST, info: FunctionInfo) -> None:
+    def _returned_mapping(self, value: ast.AST, info: FunctionFacts) -> None:
         """`def get_config(): return {"lr": 3e-4, ...}` (or `dict(lr=3e-4)`): the literal leaves are
         settings, keyed under the function's builder segment (`make_env_config` -> `env`)."""
         if not (isinstance(value, ast.Dict) and value.keys) and not (
@@ -564,8 +546,8 @@ class _ModuleVisitor:
                     raw_key=info.name, value=v.value, literal=True, path=self.info.path, line=v.line,
                     format="python", kind=EntryKind.mapping, owner=info.name))
 
-    def _call(self, node: ast.Call, info: FunctionInfo) -> None:
-        callee = dotted(node.func)
+    def _call(self, node: ast.Call, info: FunctionFacts) -> None:
+        callee = name_chain(node.func)
         if callee is None:
             return
         name = last_name(callee)
@@ -575,7 +557,7 @@ class _ModuleVisitor:
         # `tyro.cli(Args)`, `OmegaConf.structured(Config)`, `HfArgumentParser(Args)`: a class passed as
         # an argument is built by the callee from its defaults
         passed = [*node.args, *(kw.value for kw in node.keywords)]
-        class_args = [d for a in passed if (d := dotted(a)) and last_name(d)[:1].isupper()]
+        class_args = [d for a in passed if (d := name_chain(a)) and last_name(d)[:1].isupper()]
         info.calls.append(CallInfo(callee=callee, line=node.lineno, class_args=class_args,
                                    kwargs=[(kw.arg, kw.value) for kw in node.keywords if kw.arg]))
 
@@ -591,7 +573,7 @@ _SCALAR_FIELDS = frozenset({"ctx", "op", "id", "attr", "arg", "kind", "type_comm
 _CHILD_FIELDS: dict[type, tuple[tuple[str, bool], ...]] = {}
 
 
-def _child_fields(kind: type) -> tuple[tuple[str, bool], ...]:
+def _child_fields(kind: type[ast.AST]) -> tuple[tuple[str, bool], ...]:
     """(field, is a branch of an `if`/`match`) for the fields of a node type that can hold nodes."""
     fields = _CHILD_FIELDS.get(kind)
     if fields is None:

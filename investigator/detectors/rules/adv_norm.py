@@ -13,10 +13,11 @@ from investigator.detectors.base import (
     feature_hit,
 )
 from investigator.detectors.flow import Site
+from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import assigns, calls, mentions_role, target_roles
-from investigator.detectors.pyast import FunctionInfo, call_name, last_name, unparse
 from investigator.models import Severity
+from investigator.pyast import call_name, last_name, unparse
 
 NORMALISE_CALLS = {"normalize", "normalise", "whiten", "standardize", "standardise", "normalize_advantages"}
 

@@ -6,9 +6,10 @@ import ast
 
 from investigator.detectors.base import Detector, DetectorContext, DetectorMeta, Hit
 from investigator.detectors.classify import classify
+from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
-from investigator.detectors.pyast import FunctionInfo, call_name, last_name
 from investigator.models import Severity
+from investigator.pyast import call_name, last_name
 
 
 def _direct_calls(fn: FunctionInfo) -> list[ast.Call]:

@@ -13,6 +13,7 @@ from investigator.detectors.base import (
     feature_hit,
 )
 from investigator.detectors.flow import Site
+from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import (
     assigned_names,
@@ -24,8 +25,8 @@ from investigator.detectors.patterns import (
     roles_in,
     target_roles,
 )
-from investigator.detectors.pyast import FunctionInfo, call_name, last_name, unparse
 from investigator.models import Severity
+from investigator.pyast import call_name, last_name, unparse
 
 TRACKED = {"loss", "new_values", "logprob", "entropy", "ratio", "kl", "advantages", "returns", "values", "next_values"}
 DETACHING = {"detach", "detach_", "stop_gradient"}

@@ -13,10 +13,11 @@ from investigator.detectors.base import (
     feature_hit,
 )
 from investigator.detectors.flow import Site
+from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import calls
-from investigator.detectors.pyast import FunctionInfo, kwarg, last_name, unparse
 from investigator.models import Severity
+from investigator.pyast import kwarg, last_name, unparse
 
 DEVICES = ("cpu", "cuda", "mps", "xla", "meta")
 

@@ -13,12 +13,13 @@ from investigator.detectors.base import (
     feature_hit,
 )
 from investigator.detectors.flow import Site
+from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.moved import moved_to_native_hit
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import assigns, mentions_role, target_roles
-from investigator.detectors.pyast import FunctionInfo, call_name, dotted, last_name, unparse
 from investigator.detectors.roles import role
 from investigator.models import Severity
+from investigator.pyast import call_name, dotted, last_name, unparse
 
 DONE = {"dones", "truncations"}
 

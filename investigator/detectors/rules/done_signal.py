@@ -11,11 +11,12 @@ from investigator.detectors.base import (
     feature_hit,
 )
 from investigator.detectors.flow import Site
+from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import assigned_names, assigns, roles_in
-from investigator.detectors.pyast import FunctionInfo, unparse
 from investigator.detectors.roles import role
 from investigator.models import Severity
+from investigator.pyast import unparse
 
 
 class DoneSignalDetector(FeatureDetector):

@@ -13,6 +13,7 @@ from investigator.detectors.base import (
     feature_hit,
 )
 from investigator.detectors.flow import Site
+from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import (
     assigns,
@@ -24,7 +25,6 @@ from investigator.detectors.patterns import (
     target_roles,
     weighted_aliases,
 )
-from investigator.detectors.pyast import FunctionInfo
 from investigator.models import Severity
 
 

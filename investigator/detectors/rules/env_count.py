@@ -14,10 +14,11 @@ from investigator.detectors.base import (
     feature_hit,
 )
 from investigator.detectors.flow import Site
+from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import assigned_names, assigns, calls, canon
-from investigator.detectors.pyast import FunctionInfo, call_name, last_name, unparse
 from investigator.models import Severity
+from investigator.pyast import call_name, last_name, unparse
 
 COUNT = re.compile(
     r"^(num_envs|n_envs|nenvs|num_env|num_workers|n_workers|workers|num_procs|n_procs|num_processes|"

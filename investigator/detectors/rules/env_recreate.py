@@ -13,10 +13,11 @@ from investigator.detectors.base import (
     feature_hit,
 )
 from investigator.detectors.flow import Site
+from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import calls
-from investigator.detectors.pyast import FunctionInfo, last_name, unparse
 from investigator.models import Severity
+from investigator.pyast import last_name, unparse
 
 CONSTRUCTOR = re.compile(r"^(make|make_env|make_envs|create_env|build_env|_make_env|_create_env|_build_env|\w+Env)$")
 

@@ -14,12 +14,13 @@ from investigator.detectors.base import (
     feature_hit,
 )
 from investigator.detectors.flow import Site
+from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.moved import moved_to_native_hit
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import in_log_sink, parent_map
-from investigator.detectors.pyast import FunctionInfo, dotted, last_name, names_in
 from investigator.detectors.roles import role
 from investigator.models import Severity
+from investigator.pyast import dotted, last_name, names_in
 
 ROLES = {"values", "dones", "rewards", "truncations", "advantages", "returns", "next_values"}
 

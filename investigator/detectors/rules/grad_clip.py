@@ -11,10 +11,11 @@ from investigator.detectors.base import (
     feature_hit,
 )
 from investigator.detectors.flow import Site
+from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import calls, canon
-from investigator.detectors.pyast import FunctionInfo, kwarg, last_name, unparse
 from investigator.models import Severity
+from investigator.pyast import kwarg, last_name, unparse
 
 CLIP = {"clip_grad_norm_", "clip_grad_value_", "clip_grad_norm", "clip_grad_value"}
 

@@ -16,8 +16,8 @@ from investigator.detectors.base import Detector, DetectorContext, DetectorMeta,
 from investigator.detectors.flow import Site
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import OPTIMIZER_RECEIVER, calls, optimizer_step
-from investigator.detectors.pyast import dotted, last_name, receiver
 from investigator.models import Severity
+from investigator.pyast import dotted, last_name, receiver
 
 CLIP = {"clip_grad_norm_", "clip_grad_value_", "clip_grad_norm", "clip_grad_value"}
 ANY_OPTIMIZER = "*"  # gradients cleared on a model or a parameter loop: whichever optimizer owns them

@@ -13,10 +13,11 @@ from investigator.detectors.base import (
     feature_hit,
 )
 from investigator.detectors.flow import Site
+from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import calls, canon
-from investigator.detectors.pyast import FunctionInfo, last_name, unparse
 from investigator.models import Severity
+from investigator.pyast import last_name, unparse
 
 INIT = re.compile(r"^(layer_init|init_layer|init_weights|orthogonal_|xavier_uniform_|xavier_normal_|kaiming_uniform_|"
                   r"kaiming_normal_|normal_|uniform_|constant_|zeros_|ones_|trunc_normal_|orthogonal_init)$")

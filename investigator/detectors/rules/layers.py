@@ -14,10 +14,11 @@ from investigator.detectors.base import (
     feature_hit,
 )
 from investigator.detectors.flow import Site
+from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import ACTIVATION, FUNCTIONAL_OWNER, activation_key, calls, canon
-from investigator.detectors.pyast import FunctionInfo, dotted, last_name, unparse
 from investigator.models import Severity
+from investigator.pyast import dotted, last_name, unparse
 
 
 def _swish_lambda(node: ast.AST) -> bool:

@@ -13,10 +13,11 @@ from investigator.detectors.base import (
     feature_hit,
 )
 from investigator.detectors.flow import Site
+from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import calls, canon, mentions_role, roles_in
-from investigator.detectors.pyast import FunctionInfo, is_constant_like, kwarg, last_name, receiver
 from investigator.models import Severity
+from investigator.pyast import is_constant_like, kwarg, last_name, receiver
 
 LOSSY = {"loss", "kl", "entropy"}
 MAX_LIKE = {"max", "maximum", "fmax"}

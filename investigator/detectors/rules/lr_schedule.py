@@ -14,10 +14,11 @@ from investigator.detectors.base import (
     feature_hit,
 )
 from investigator.detectors.flow import Site
+from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import calls, scheduler_step
-from investigator.detectors.pyast import FunctionInfo, dotted, last_name
 from investigator.models import Severity
+from investigator.pyast import dotted, last_name
 
 SCHEDULER_CLASS = re.compile(r"(LR|Scheduler|Annealing\w*|OneCycle\w*|Warmup\w*)$")
 

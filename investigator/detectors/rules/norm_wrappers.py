@@ -14,10 +14,11 @@ from investigator.detectors.base import (
     feature_hit,
 )
 from investigator.detectors.flow import Site
+from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import assigned_names, assigns, calls, canon
-from investigator.detectors.pyast import FunctionInfo, last_name, unparse
 from investigator.models import Severity
+from investigator.pyast import last_name, unparse
 
 WRAPPER = re.compile(
     r"^(Normali[sz]e\w*|VecNormalize|RunningMeanStd|\w*ObsNorm\w*|\w*RewardNorm\w*|\w*RunningNorm\w*|"

@@ -13,10 +13,11 @@ from investigator.detectors.base import (
     feature_hit,
 )
 from investigator.detectors.flow import Site
+from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import calls, canon
-from investigator.detectors.pyast import FunctionInfo, last_name, unparse
 from investigator.models import Severity
+from investigator.pyast import last_name, unparse
 
 OPTIMIZERS = re.compile(r"^(Adam|AdamW|SGD|RMSprop|Adagrad|Adamax|NAdam|RAdam|Lion|Adafactor|LAMB|Lamb|SparseAdam)$")
 

@@ -20,11 +20,12 @@ from investigator.detectors.base import (
     feature_hit,
 )
 from investigator.detectors.flow import Site
+from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import assigned_names, assigns, signed_terms
-from investigator.detectors.pyast import FunctionInfo, call_name, last_name, unparse
 from investigator.detectors.roles import role
 from investigator.models import Severity
+from investigator.pyast import call_name, last_name, unparse
 
 NEW = re.compile(r"new|cur|pred|(^|_)pi($|_)|current", re.IGNORECASE)
 POLICY_LOSS = re.compile(r"pg|policy|(^|_)pi_|actor|surr|clip_?obj", re.IGNORECASE)

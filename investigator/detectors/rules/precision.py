@@ -13,10 +13,11 @@ from investigator.detectors.base import (
     feature_hit,
 )
 from investigator.detectors.flow import Site
+from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import calls
-from investigator.detectors.pyast import FunctionInfo, dotted, last_name, unparse
 from investigator.models import Severity
+from investigator.pyast import dotted, last_name, unparse
 
 LOW_PRECISION = {"float16", "half", "bfloat16", "float8_e4m3fn", "float8_e5m2"}
 CASTS = {"half", "bfloat16", "double", "float64"}

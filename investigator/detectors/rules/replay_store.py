@@ -20,11 +20,12 @@ from investigator.detectors.base import (
     feature_hit,
 )
 from investigator.detectors.flow import Site
+from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import calls
-from investigator.detectors.pyast import FunctionInfo, last_name, receiver, unparse
 from investigator.detectors.roles import role
 from investigator.models import Severity
+from investigator.pyast import last_name, receiver, unparse
 
 BUFFER = re.compile(r"(^|[._])(rb|buffer|replay|memory|storage|rpm|replay_buffer)($|[._\d])|buffer|replay", re.IGNORECASE)
 STORE = {"add", "push", "store", "append", "insert", "add_transition", "store_transition", "extend"}

@@ -13,6 +13,7 @@ from investigator.detectors.base import (
     feature_hit,
 )
 from investigator.detectors.flow import Site
+from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import (
     assigned_names,
@@ -21,9 +22,9 @@ from investigator.detectors.patterns import (
     mentions_role,
     roles_in,
 )
-from investigator.detectors.pyast import FunctionInfo, call_name, last_name, unparse
 from investigator.detectors.roles import role
 from investigator.models import Severity
+from investigator.pyast import call_name, last_name, unparse
 
 SQUARED_CALLS = {"mse_loss", "smooth_l1_loss", "huber_loss", "l1_loss"}
 

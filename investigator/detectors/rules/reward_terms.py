@@ -14,20 +14,12 @@ from investigator.detectors.base import (
     feature_hit,
 )
 from investigator.detectors.flow import Site
+from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import assigned_names, assigns, calls, canon, mentions_role, parent_map
-from investigator.detectors.pyast import (
-    FunctionInfo,
-    call_name,
-    dotted,
-    is_constant_like,
-    kwarg,
-    last_name,
-    receiver,
-    unparse,
-)
 from investigator.detectors.roles import role
 from investigator.models import Severity
+from investigator.pyast import call_name, dotted, is_constant_like, kwarg, last_name, receiver, unparse
 
 CAPS = {"min", "minimum", "clip", "clamp", "fmin"}
 # names of episode statistics: summed for a print/log line, not the reward that is trained on

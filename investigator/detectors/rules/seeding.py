@@ -13,10 +13,11 @@ from investigator.detectors.base import (
     feature_hit,
 )
 from investigator.detectors.flow import Site
+from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import assigns, calls, canon
-from investigator.detectors.pyast import FunctionInfo, dotted, last_name, unparse
 from investigator.models import Severity
+from investigator.pyast import dotted, last_name, unparse
 
 SEED_CALLS = {"manual_seed", "manual_seed_all", "seed", "set_seed", "seed_everything", "use_deterministic_algorithms"}
 FLAGS = {"deterministic", "benchmark"}

@@ -22,10 +22,11 @@ from investigator.detectors.base import (
     feature_hit,
 )
 from investigator.detectors.flow import Site
+from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import assigned_names, assigns, signed_terms
-from investigator.detectors.pyast import FunctionInfo, call_name, last_name, unparse
 from investigator.models import Severity
+from investigator.pyast import call_name, last_name, unparse
 
 LOGPROB = re.compile(r"log_?p(i|rob)?($|_)|logprob|log_pi|log_prob", re.IGNORECASE)
 TARGET_ENTROPY = re.compile(r"target_?ent|ent(ropy)?_?target", re.IGNORECASE)

@@ -14,10 +14,11 @@ from investigator.detectors.base import (
     feature_hit,
 )
 from investigator.detectors.flow import Site
+from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import calls, canon
-from investigator.detectors.pyast import FunctionInfo, call_name, kwarg, last_name, unparse
 from investigator.models import Severity
+from investigator.pyast import call_name, kwarg, last_name, unparse
 
 KEY_OPS = {"replace", "removeprefix", "removesuffix", "startswith", "endswith", "lstrip", "split", "sub", "strip"}
 

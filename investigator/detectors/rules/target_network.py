@@ -23,10 +23,11 @@ from investigator.detectors.base import (
     feature_hit,
 )
 from investigator.detectors.flow import Site
+from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import assigned_names, assigns, calls, signed_terms
-from investigator.detectors.pyast import FunctionInfo, call_name, dotted, last_name, receiver, unparse
 from investigator.models import Severity
+from investigator.pyast import call_name, dotted, last_name, receiver, unparse
 
 TARGET = re.compile(r"targ|tgt|(^|_)old_?(net|q|critic|model)", re.IGNORECASE)
 NEXT_OBS = re.compile(r"next_?(obs|observation|state|s|x)|(obs|state)_?(next|tp1|prime)|(^|_)s_?(next|tp1|prime)($|_)",

@@ -13,10 +13,11 @@ from investigator.detectors.base import (
     feature_hit,
 )
 from investigator.detectors.flow import Site
+from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import calls
-from investigator.detectors.pyast import FunctionInfo, call_name, dotted, unparse
 from investigator.models import Severity
+from investigator.pyast import call_name, dotted, unparse
 
 
 def _is_compile(name: str) -> bool:

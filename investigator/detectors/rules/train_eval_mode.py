@@ -8,8 +8,8 @@ from investigator.detectors.base import Detector, DetectorContext, DetectorMeta,
 from investigator.detectors.flow import Site
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import calls, env_step
-from investigator.detectors.pyast import last_name, receiver
 from investigator.models import Severity
+from investigator.pyast import last_name, receiver
 
 
 def mode_events(sites: list[Site]) -> list[tuple[str, Site]]:

@@ -13,6 +13,7 @@ from investigator.detectors.base import (
     feature_hit,
 )
 from investigator.detectors.flow import Site
+from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import (
     assigns,
@@ -24,9 +25,9 @@ from investigator.detectors.patterns import (
     target_roles,
     weighted_aliases,
 )
-from investigator.detectors.pyast import FunctionInfo, dotted, last_name, unparse
 from investigator.detectors.roles import role
 from investigator.models import Severity
+from investigator.pyast import dotted, last_name, unparse
 
 CLAMPS = {"clamp", "clip", "clamp_"}
 VALUE_LOSS_NAME = ("v_loss", "value_loss", "vf_loss", "critic_loss", "vloss")

@@ -13,10 +13,11 @@ from investigator.detectors.base import (
     feature_hit,
 )
 from investigator.detectors.flow import Site
+from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import calls
-from investigator.detectors.pyast import FunctionInfo, last_name, unparse
 from investigator.models import Severity
+from investigator.pyast import last_name, unparse
 
 BACKENDS = re.compile(r"^(SyncVectorEnv|AsyncVectorEnv|SubprocVecEnv|DummyVecEnv|ShmemVecEnv|\w*Serial\w*Env|\w*Multiprocess\w*Env|RayVecEnv)$")
 MODE_KWARGS = {"vectorization_mode", "asynchronous", "backend", "vec_env_cls", "multiprocessing", "start_method"}

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from contextvars import ContextVar
 
+from investigator.detectors.configref import resolve_config
 from investigator.detectors.flow import Site, SiteList, substitute
 from investigator.detectors.pyast import FunctionInfo, call_name, dotted, last_name, receiver, unparse
 from investigator.detectors.roles import is_coefficient, role
@@ -189,8 +190,10 @@ def canon(expr: ast.AST | None, where: Site | FunctionInfo | None = None) -> str
         if SUBSTITUTE_BINDINGS.get():
             expr = substitute(expr, where.bindings)
         names: set[str] | frozenset[str] = where.scope_locals
+        expr = resolve_config(expr, where.fn)
     else:
         names = where.local_names if where is not None else frozenset()
+        expr = resolve_config(expr, where)
     tree = _Canon(set(names)).visit(copy.deepcopy(expr))
     return unparse(tree, limit=200)
 

@@ -8,6 +8,7 @@ here", never "removed": the detectors that compare such computations ask this mo
 from __future__ import annotations
 
 import ast
+from collections import Counter
 from dataclasses import dataclass
 
 from investigator.detectors.flow import Site
@@ -115,3 +116,97 @@ def _roles_of(site: Site) -> set[str]:
     from investigator.detectors.patterns import roles_in
 
     return roles_in(site.node)
+
+
+# -- code moved into a method of another object ---------------------------------------------------
+MAX_HOMES = 8
+
+
+def dynamic_callees(pair, ctx) -> list[FunctionInfo]:  # noqa: ANN001
+    """Methods the candidate function calls on an object whose class the code does not show
+    (`self.distribution.init_mlp_weights(self.mlp)`, the walk cannot inline them), found by name
+    among the candidate's changed files: where code that left the function may now live."""
+    flow = ctx.flows["candidate"]
+    side = ctx.side("candidate")
+    out: list[FunctionInfo] = []
+    seen: set[str] = set()
+    for site, call, _name in calls(ctx.sites(pair.cand)):
+        func = call.func
+        if not isinstance(func, ast.Attribute) or func.attr.startswith("__") or func.attr in seen \
+                or flow.resolve(call, site.fn) is not None:
+            continue  # `super().__init__(...)`: every class has one, none is where code went
+        seen.add(func.attr)
+        for fn in side.find_defs(func.attr):
+            if fn.class_name and ctx.pairs.change_for(fn.path, "candidate") is not None and fn not in out:
+                out.append(fn)
+        if len(out) >= MAX_HOMES:
+            break
+    return out[:MAX_HOMES]
+
+
+def _earlier(ctx, home: FunctionInfo) -> FunctionInfo | None:  # noqa: ANN001
+    return next((p.base for p in ctx.pairs.pairs if p.cand is home), None)
+
+
+def moved_into_callees(detector, pair, ctx, base: list, only_base: list) -> tuple[list, list, list[FunctionInfo]]:  # noqa: ANN001
+    """Split baseline-only features into (kept, moved, homes): a feature is moved when an equal one
+    (instance attributes read as locals: `self.mlp` there is the `mlp` argument here) is new in a
+    method the candidate calls by dynamic dispatch (`dynamic_callees`), i.e. not in that method's
+    baseline counterpart. Compared there, it is no change; a changed gain or formula still differs.
+    `base`: every baseline feature of the pair, in extraction order (`only_base` is a subset)."""
+    from investigator.detectors.patterns import LOOSE_ATTRIBUTES
+
+    if not only_base or pair.cand is None or pair.base is None:
+        return only_base, [], []
+    homes = dynamic_callees(pair, ctx)
+    if not homes:
+        return only_base, [], []
+    token = LOOSE_ATTRIBUTES.set(True)
+    try:
+        base_loose = detector.features(ctx.sites(pair.base), pair.base, ctx)
+        available: Counter = Counter()
+        used: list[FunctionInfo] = []
+        for home in homes:
+            new = Counter(f.key for f in detector.features(ctx.sites(home), home, ctx))
+            before = _earlier(ctx, home)
+            if before is not None:
+                new -= Counter(f.key for f in detector.features(ctx.sites(before), before, ctx))
+            if new:
+                available += new
+                used.append(home)
+    finally:
+        LOOSE_ATTRIBUTES.reset(token)
+    if len(base_loose) != len(base) or not available:
+        return only_base, [], []
+    loose_key = {id(f): g.key for f, g in zip(base, base_loose, strict=True)}
+    kept, moved = [], []
+    for f in only_base:
+        key = loose_key[id(f)]
+        if available[key] > 0:
+            available[key] -= 1
+            moved.append(f)
+        else:
+            kept.append(f)
+    return kept, moved, used
+
+
+def moved_hit(what: str, pair, moved: list, homes: list[FunctionInfo]):  # noqa: ANN001, ANN201
+    """A no-effect hit saying where the baseline's code went and that it was compared there."""
+    from investigator.detectors.base import Hit, site_loc
+
+    first = moved[0].site
+    where = ", ".join(f"`{h.qualname}` ({h.path}:{h.lineno})" for h in homes[:3])
+    shown = "; ".join(dict.fromkeys(f"`{f.text}`" for f in moved[:3]))
+    return Hit(
+        title=f"{what} moved into a called method",
+        summary=f"baseline {shown} now in {where}",
+        base=site_loc(first),
+        cand=(homes[0].path, homes[0].lineno),
+        pair=pair,
+        no_effect_reason=(
+            f"moved, not removed: {shown} now runs in {where}, which `{pair.cand.qualname}` calls on an "
+            "object its code does not name; compared there (instance attributes read as the arguments "
+            "they came from), the same"
+        ),
+        base_anchor=first.anchor,
+    )

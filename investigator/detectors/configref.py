@@ -226,3 +226,49 @@ def resolve_config(expr: ast.AST, fn: FunctionInfo | None) -> ast.AST:
     import copy
 
     return _Resolve(fn).visit(copy.deepcopy(expr))
+
+
+def _string_value(arg: ast.expr, site_fn: FunctionInfo, bindings: dict[str, ast.AST]) -> str | None:
+    """A string the argument holds: a literal, a bound caller literal, or a parameter's string default."""
+    if isinstance(arg, ast.Name) and arg.id in bindings:
+        bound = bindings[arg.id]
+        return _str_const(bound) if isinstance(bound, ast.AST) else None
+    if _str_const(arg) is not None:
+        return _str_const(arg)
+    node = site_fn.node
+    if not isinstance(arg, ast.Name) or not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return None
+    positional = [*node.args.posonlyargs, *node.args.args]
+    defaults = dict(zip([a.arg for a in positional[len(positional) - len(node.args.defaults):]], node.args.defaults,
+                        strict=True))
+    defaults.update({a.arg: d for a, d in zip(node.args.kwonlyargs, node.args.kw_defaults, strict=True) if d})
+    return _str_const(defaults.get(arg.id))
+
+
+def factory_choice(inner: ast.Call, site_fn: FunctionInfo, bindings: dict[str, ast.AST],
+                   resolver: FunctionInfo | None) -> str | None:
+    """`resolve_optimizer(name)(params, lr=lr)`: when `name` is a string (literal, or the calling
+    function's parameter default) and the resolver returns `table[name]` from a dict literal of its
+    own body, the dotted name of the chosen entry (`torch.optim.Adam`): the factory and the direct
+    constructor `optim.Adam(params, lr=lr)` are one call. None when any of it is not plain."""
+    if resolver is None or not inner.args:
+        return None
+    choice = _string_value(inner.args[0], site_fn, bindings)
+    if choice is None:
+        return None
+    tables: dict[str, ast.Dict] = {}
+    for node in ast.walk(resolver.node):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+                and isinstance(node.value, ast.Dict):
+            tables[node.targets[0].id] = node.value
+    for node in ast.walk(resolver.node):
+        value = node.value if isinstance(node, ast.Return) else None
+        if isinstance(value, ast.Subscript) and isinstance(value.value, ast.Name) and value.value.id in tables:
+            entries = {_str_const(k): v for k, v in zip(tables[value.value.id].keys, tables[value.value.id].values,
+                                                        strict=True)}
+            picked = entries.get(choice)
+            if picked is None:  # resolvers commonly lower-case the name first
+                folded = [v for k, v in entries.items() if k is not None and k.lower() == choice.lower()]
+                picked = folded[0] if len(folded) == 1 else None
+            return dotted(picked) or None if picked is not None else None
+    return None

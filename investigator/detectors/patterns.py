@@ -178,6 +178,13 @@ class _Canon(ast.NodeTransformer):
         self.generic_visit(node)
         return node
 
+    def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
+        self.generic_visit(node)
+        if self.loose and not isinstance(node.slice, ast.Slice):
+            # `dims[layer_index]` in the loop's last iteration is the moved code's `dims[-1]`
+            node.slice = ast.Name(id="_v", ctx=ast.Load())
+        return node
+
     def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
         self.generic_visit(node)
         return identity_free(node)

@@ -106,3 +106,112 @@ def test_attribute_set_twice_or_from_non_config_is_not_resolved() -> None:
     assert _canon_of(code, "self.a") == "self.a"
     assert _canon_of(code, "self.b") == "self.b"
     assert _canon_of(code, "self.cfg.k") == "config[k]"
+
+
+# -- an optimizer built by a name-to-class factory -----------------------------------------------
+# Real shape (rsl_rl d38a378..c49573e): `optim.Adam(params, lr=lr)` became
+# `resolve_optimizer(optimizer)(params, lr=lr)` with `optimizer: str = "adam"` and the resolver
+# returning `optimizer_dict[name.lower()]` from {"adam": torch.optim.Adam, ...}.
+DIRECT = """
+import torch.optim as optim
+
+
+class Learner:
+    def __init__(self, policy, learning_rate=1e-3):
+        self.optimizer = optim.Adam(policy.parameters(), lr=learning_rate)
+"""
+
+FACTORY = """
+import torch
+
+from utils import resolve_optimizer
+
+
+class Learner:
+    def __init__(self, policy, learning_rate=1e-3, optimizer: str = "DEFAULT"):
+        self.optimizer = resolve_optimizer(optimizer)(policy.parameters(), lr=learning_rate)
+"""
+
+RESOLVER = """
+import torch
+
+
+def resolve_optimizer(optimizer_name):
+    optimizer_dict = {
+        "adam": torch.optim.Adam,
+        "adamw": torch.optim.AdamW,
+        "sgd": torch.optim.SGD,
+    }
+    optimizer_name = optimizer_name.lower()
+    if optimizer_name in optimizer_dict:
+        return optimizer_dict[optimizer_name]
+    raise ValueError(optimizer_name)
+"""
+
+
+def _optimizer_titles(default: str) -> list[str]:
+    base = {"learner.py": DIRECT, "utils.py": "def helper():\n    return 1\n"}
+    cand = {"learner.py": FACTORY.replace("DEFAULT", default), "utils.py": RESOLVER}
+    return [f.title for f in run_on(base, cand, only={"optimizer_ctor"}).findings]
+
+
+def test_optimizer_factory_with_the_same_default_is_the_same_optimizer() -> None:
+    assert _optimizer_titles("adam") == []
+    assert _optimizer_titles("Adam") == []
+
+
+def test_optimizer_factory_defaulting_to_another_class_is_an_optimizer_change() -> None:
+    titles = _optimizer_titles("sgd")
+    assert any(t.startswith("Optimizer changed") for t in titles), titles
+
+
+# -- an activation chosen by name: if/elif chain -> dict lookup ------------------------------------
+# Real shape (rsl_rl d38a378..c49573e `resolve_nn_activation`): the same names select the same
+# modules; new names (softplus, gelu) were added to the table. It was "Nonlinearity changed: elu -> -"
+# and "- -> softplus", significant.
+CHAIN = """
+import torch
+
+
+def resolve_activation(act_name):
+    if act_name == "elu":
+        return torch.nn.ELU()
+    elif act_name == "relu":
+        return torch.nn.ReLU()
+    elif act_name == "tanh":
+        return torch.nn.Tanh()
+    else:
+        raise ValueError(act_name)
+"""
+
+TABLE = """
+import torch
+
+
+def resolve_activation(act_name):
+    act_dict = {
+        "elu": torch.nn.ELU(),
+        "relu": torch.nn.RELU_CLASS(),
+        "tanh": torch.nn.Tanh(),
+        "softplus": torch.nn.Softplus(),
+        "gelu": torch.nn.GELU(),
+    }
+    if act_name in act_dict:
+        return act_dict[act_name]
+    raise ValueError(act_name)
+"""
+
+
+def _activation_result(relu: str):  # noqa: ANN202
+    return run_on({"utils.py": CHAIN}, {"utils.py": TABLE.replace("RELU_CLASS", relu)}, only={"layers"})
+
+
+def test_if_chain_to_dict_lookup_with_new_entries_is_no_change() -> None:
+    result = _activation_result("ReLU")
+    assert [f.title for f in result.findings] == []
+    assert any("name lookup" in n.title and "softplus" in n.title for n in result.no_effect), result.no_effect
+
+
+def test_a_name_mapped_to_another_module_is_a_nonlinearity_change() -> None:
+    titles = [f.title for f in _activation_result("SiLU").findings]
+    assert any(t.startswith("Nonlinearity changed: relu -> swish") for t in titles), titles

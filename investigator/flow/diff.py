@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import copy
 import difflib
+import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -39,6 +40,16 @@ class _Collapse(ast.NodeTransformer):
     def visit_Name(self, node: ast.Name) -> ast.AST:
         return ast.copy_location(ast.Name(id="_", ctx=node.ctx), node)
 
+    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+        if _self_attribute(node):  # `self.seq_len` and `self.seq_length` collapse alike
+            return ast.copy_location(ast.Name(id="_", ctx=node.ctx), node)
+        self.generic_visit(node)
+        return node
+
+
+def _self_attribute(node: ast.AST) -> bool:
+    return isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self"
+
 
 def collapsed_key(unit: Unit) -> tuple[object, ...]:
     """The key with every plain name collapsed: equal for statements that differ only in names."""
@@ -47,7 +58,15 @@ def collapsed_key(unit: Unit) -> tuple[object, ...]:
 
 
 def _names(unit: Unit) -> list[str]:
-    return [n.id for p in unit.parts for n in ast.walk(p) if isinstance(n, ast.Name)]
+    """Plain names and instance attributes (`self.x`), in walk order."""
+    out: list[str] = []
+    for p in unit.parts:
+        for n in ast.walk(p):
+            if isinstance(n, ast.Name):
+                out.append(n.id)
+            elif _self_attribute(n):
+                out.append("self." + n.attr)  # type: ignore[attr-defined]
+    return out
 
 
 def _all_names(units: list[Unit]) -> set[str]:
@@ -78,6 +97,9 @@ def changed_units(
         if o2 or n2:
             kept.append((o2, n2))
     base_names, cand_names = _all_names(a), _all_names(b)
+    if a and b:  # an instance attribute is renamed only if no code of either module uses both names
+        base_names |= _attribute_names(a[0].fn.module.text)
+        cand_names |= _attribute_names(b[0].fn.module.text)
     renamed = renamed or {}
     out: list[UnitChange] = []
     for olds, news in kept:
@@ -85,6 +107,21 @@ def changed_units(
         for k in range(max(len(olds), len(news))):
             out.append(UnitChange(olds[k] if k < len(olds) else None, news[k] if k < len(news) else None))
     return out
+
+
+_ATTRIBUTE = re.compile(r"\bself\.(\w+)")
+_ATTRIBUTE_CACHE: dict[int, tuple[str, frozenset[str]]] = {}
+
+
+def _attribute_names(text: str) -> frozenset[str]:
+    """`self.x` names a module's text uses (any class: a rename must be consistent in the module)."""
+    cached = _ATTRIBUTE_CACHE.get(id(text))
+    if cached is None or cached[0] is not text:
+        if len(_ATTRIBUTE_CACHE) > 256:
+            _ATTRIBUTE_CACHE.clear()
+        cached = (text, frozenset("self." + m for m in _ATTRIBUTE.findall(text)))
+        _ATTRIBUTE_CACHE[id(text)] = cached
+    return cached[1]
 
 
 def _drop_renames(

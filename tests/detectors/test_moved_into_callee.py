@@ -116,3 +116,60 @@ def test_learned_std_parameter_is_not_a_normalisation_statistic() -> None:
     gone = {"m.py": cand["m.py"]}
     titles = [f.title for f in run_on(stats, gone, only={"norm_wrappers"}).findings]
     assert any("statistics assignment removed" in t for t in titles), titles
+
+
+# -- the critic loss moved one call deeper ----------------------------------------------------------
+# Real shape (rl_games v1.6.0..v1.6.1): `critic_loss(...)` became a wrapper returning
+# `default_critic_loss(...)`, the same formula; it was "Value-loss weight changed".
+LOSSES_OLD = """
+import torch
+
+
+def critic_loss(value_preds, values, clip, returns):
+    value_losses = (values - returns) ** 2
+    c_loss = value_losses
+    return c_loss
+"""
+
+LOSSES_NEW = """
+import torch
+
+
+def critic_loss(model, value_preds, values, clip, returns):
+    return default_critic_loss(value_preds, values, clip, returns)
+
+
+def default_critic_loss(value_preds, values, clip, returns):
+    value_losses = WEIGHT(values - returns) ** 2
+    c_loss = value_losses
+    return c_loss
+"""
+
+AGENT = """
+import losses
+
+
+def calc_gradients(model, batch, optimizer):
+    values = model(batch.obs)
+    c_loss = losses.critic_loss(ARGS)
+    loss = c_loss.mean()
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+"""
+
+
+def _loss_titles(weight: str) -> list[str]:
+    base = {"losses.py": LOSSES_OLD, "agent.py": AGENT.replace("ARGS", "batch.v, values, 0.2, batch.ret")}
+    cand = {"losses.py": LOSSES_NEW.replace("WEIGHT", weight),
+            "agent.py": AGENT.replace("ARGS", "model, batch.v, values, 0.2, batch.ret")}
+    return [f.title for f in run_on(base, cand, only={"value_clip"}).findings]
+
+
+def test_loss_moved_behind_a_wrapper_call_is_no_change() -> None:
+    assert _loss_titles("") == []
+
+
+def test_loss_moved_behind_a_wrapper_with_a_new_weight_is_a_change() -> None:
+    titles = _loss_titles("0.5 * ")
+    assert any("Value-loss weight changed" in t for t in titles), titles

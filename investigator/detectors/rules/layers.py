@@ -59,6 +59,11 @@ def _option_name(site: Site) -> str | None:
     return None
 
 
+def _activation(key: str, site: Site) -> tuple[str, ...]:
+    option = _option_name(site)
+    return ("activation", key, option) if option else ("activation", key)
+
+
 def _tested_string(test: ast.expr) -> str | None:
     if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq):
         for side in (test.left, test.comparators[0]):
@@ -124,15 +129,13 @@ class LayersDetector(FeatureDetector):
             node = site.node
             if isinstance(node, ast.Attribute) and id(node) not in called and ACTIVATION.match(node.attr):
                 if FUNCTIONAL_OWNER.match(dotted(node.value) or ""):
-                    out.append(Feature(("activation", activation_key(node.attr)), site, unparse(node, 60)))
+                    out.append(Feature(_activation(activation_key(node.attr), site), site, unparse(node, 60)))
             elif isinstance(node, ast.Return | ast.Assign) and node.value is not None and _swish_lambda(node.value):
-                out.append(Feature(("activation", "swish"), site, unparse(node.value, 60)))
+                out.append(Feature(_activation("swish", site), site, unparse(node.value, 60)))
         for site, call, name in calls(sites):
             tail = last_name(name)
             if ACTIVATION.match(tail):
-                option = _option_name(site)
-                key = ("activation", activation_key(tail)) + ((option,) if option else ())
-                out.append(Feature(key, site, unparse(call, 60)))
+                out.append(Feature(_activation(activation_key(tail), site), site, unparse(call, 60)))
             elif LAYER.match(tail) and ("nn" in name.split(".") or name == tail):
                 out.append(Feature(("layer", tail, _arguments(call, tail, site)), site, unparse(call, 60)))
         return out

@@ -215,3 +215,34 @@ def test_if_chain_to_dict_lookup_with_new_entries_is_no_change() -> None:
 def test_a_name_mapped_to_another_module_is_a_nonlinearity_change() -> None:
     titles = [f.title for f in _activation_result("SiLU").findings]
     assert any(t.startswith("Nonlinearity changed: relu -> swish") for t in titles), titles
+
+
+# -- a reward rescaling folded into a weight ---------------------------------------------------------
+# Real shape (skrl AMP 1.4.3..2.0.0): `style_reward *= self._discriminator_reward_scale` was removed
+# and the scale folded into the weight of the combined reward (`style_reward_scale = 2.0`); it was the
+# critical "Reward term(s) removed". A rescale is a weight; a removed additive term stays critical.
+AMP = """
+def update(self, rewards, logits, memory):
+    style_reward = -torch.log(1 - logits)
+    {scale}
+    {bonus}
+    combined = self.task_w * rewards + self.style_w * style_reward
+    memory.store(combined)
+"""
+
+
+def _reward_findings(base_lines: tuple[str, str], cand_lines: tuple[str, str]):  # noqa: ANN202
+    def code(lines: tuple[str, str]) -> str:
+        return AMP.replace("{scale}", lines[0]).replace("{bonus}", lines[1])
+
+    return run_on({"amp.py": code(base_lines)}, {"amp.py": code(cand_lines)}, only={"reward_terms"}).findings
+
+
+def test_removed_reward_rescale_is_a_weight_change_not_a_removed_term() -> None:
+    findings = _reward_findings(("style_reward *= self.scale", "pass"), ("pass", "pass"))
+    assert [(f.title, f.severity.value) for f in findings] == [("Reward weights changed", "significant")]
+
+
+def test_removed_additive_reward_term_is_still_critical() -> None:
+    findings = _reward_findings(("pass", "style_reward += 0.1 * self.bonus"), ("pass", "pass"))
+    assert findings and findings[0].severity.value == "critical" and "removed" in findings[0].title

@@ -173,3 +173,41 @@ def _untaken(units: list[Unit], taken: Counter) -> list[Unit]:
         else:
             out.append(u)
     return out
+
+
+MIN_MOVED_NODES = 12  # `x = x.permute((0, 3, 1, 2))`; `loss.backward()` alone is too common a shape to follow
+
+
+def _movable(unit: Unit) -> bool:
+    nodes = [n for p in unit.parts for n in ast.walk(p)]
+    return len(nodes) >= MIN_MOVED_NODES and any(isinstance(n, ast.Call) for n in nodes)
+
+
+def moved_across(changes: list[list[UnitChange]], added: list[Unit]) -> set[int]:
+    """Ids of the statements that moved from one function to another: deleted from one changed
+    function and added (same shape up to names and instance attributes) to another changed or new
+    function of the range, one for one. Real shape: rl_games moved the observation
+    `permute((0, 3, 1, 2))` from the agent's `_preproc_obs` into the network's `forward`. Short
+    statements without a call are never matched (too common to say where they went)."""
+    gone: dict[tuple[object, ...], list[Unit]] = {}
+    new: dict[tuple[object, ...], list[Unit]] = {}
+    for group in changes:
+        for c in group:
+            if c.base is not None and c.cand is not None and collapsed_key(c.base) == collapsed_key(c.cand):
+                continue  # an edit in place (`f(a, 1)` -> `f(a, 2)`), not a move
+            if c.base is not None and _movable(c.base):
+                gone.setdefault(collapsed_key(c.base), []).append(c.base)
+            if c.cand is not None and _movable(c.cand):
+                new.setdefault(collapsed_key(c.cand), []).append(c.cand)
+    for u in added:
+        if _movable(u):
+            new.setdefault(collapsed_key(u), []).append(u)
+    out: set[int] = set()
+    for key, olds in gone.items():
+        news = list(new.get(key, []))
+        for old in olds:
+            home = next((u for u in news if (u.fn.path, u.fn.qualname) != (old.fn.path, old.fn.qualname)), None)
+            if home is not None:
+                news.remove(home)
+                out.update((id(old.node), id(home.node)))
+    return out

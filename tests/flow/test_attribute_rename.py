@@ -54,3 +54,60 @@ def test_rename_kept_at_one_use_only_is_a_change() -> None:
     cand = BASE.replace("batch_dict['seq_length'] = self.seq_len", "batch_dict['seq_length'] = self.seq_length")
     titles = _findings(cand)  # `self.seq_length` is set nowhere: not a rename of `self.seq_len`
     assert any("calc_gradients" in t for t in titles), titles
+
+
+# -- a statement moved into another function -------------------------------------------------------
+# Real shape (rl_games 6679550..47f5221): `obs = obs.permute((0, 3, 1, 2))` left the agent's
+# `_preproc_obs` and went into the network's `forward`; both were "Behavioural change" findings.
+AGENT = """
+class Agent:
+    def preproc(self, obs):
+        obs = obs.float() / 255.0
+        obs = obs.permute((0, 3, 1, 2))
+        return obs
+
+    def calc_gradients(self, model, batch, optimizer):
+        values = model(self.preproc(batch.obs))
+        loss = values.mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+"""
+
+NETWORK = """
+class Network:
+    def forward(self, obs_dict):
+        obs = obs_dict['obs']
+        {moved}
+        return self.body(obs)
+"""
+
+
+def _moved(moved_line: str) -> list[str]:
+    base = {"agent.py": AGENT, "net.py": NETWORK.replace("{moved}", "pass"), "run_all.py": RUN}
+    cand = {"agent.py": AGENT.replace("        obs = obs.permute((0, 3, 1, 2))\n", ""),
+            "net.py": NETWORK.replace("{moved}", moved_line), "run_all.py": RUN}
+    b = MemoryTree({k: textwrap.dedent(v).lstrip() for k, v in base.items()})
+    c = MemoryTree({k: textwrap.dedent(v).lstrip() for k, v in cand.items()})
+    return [f.title for f in analyse(build_pairs(b, c, diff_trees(b, c))).findings]
+
+
+def test_statement_moved_into_another_function_is_no_change() -> None:
+    assert _moved("obs = obs.permute((0, 3, 1, 2))") == []
+
+
+def test_statement_moved_with_another_value_is_a_change() -> None:
+    titles = _moved("obs = obs.permute((0, 2, 3, 1))")
+    assert any("preproc" in t for t in titles), titles
+
+
+def test_the_same_edit_in_two_functions_is_two_changes() -> None:
+    """Each function's old statement is another function's old statement too: not a move."""
+    base = {"agent.py": AGENT, "net.py": NETWORK.replace("{moved}", "obs = obs.permute((0, 3, 1, 2))"),
+            "run_all.py": RUN}
+    cand = {"agent.py": AGENT.replace("(0, 3, 1, 2)", "(0, 2, 3, 1)"),
+            "net.py": NETWORK.replace("{moved}", "obs = obs.permute((0, 2, 3, 1))"), "run_all.py": RUN}
+    b = MemoryTree({k: textwrap.dedent(v).lstrip() for k, v in base.items()})
+    c = MemoryTree({k: textwrap.dedent(v).lstrip() for k, v in cand.items()})
+    titles = [f.title for f in analyse(build_pairs(b, c, diff_trees(b, c))).findings]
+    assert any("preproc" in t for t in titles), titles

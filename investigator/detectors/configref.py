@@ -172,6 +172,21 @@ def _self_sources(fn: FunctionInfo) -> dict[str, list[ast.expr]]:
     return table[fn.class_name]
 
 
+def _assigned_before(fn: FunctionInfo, read: ast.Attribute) -> ast.expr | None:
+    """The value of the last plain `self.<attr> = value` of `fn` above the read (same function, by line)."""
+    line = getattr(read, "lineno", None)
+    if line is None or fn.is_module:
+        return None
+    best: tuple[int, ast.expr] | None = None
+    for node in ast.walk(fn.node):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and node.lineno < line:
+            t = node.targets[0]
+            if isinstance(t, ast.Attribute) and t.attr == read.attr and isinstance(t.value, ast.Name) \
+                    and t.value.id == "self" and (best is None or node.lineno > best[0]):
+                best = (node.lineno, node.value)
+    return best[1] if best is not None else None
+
+
 def _placeholder(key: str, fallback: ast.expr | None, fn: FunctionInfo) -> ast.Name:
     default = _literal(fallback) if fallback is not None else default_of(key, fn)
     text = f"config[{key}={default}]" if default is not None else f"config[{key}]"
@@ -189,6 +204,9 @@ class _Resolve(ast.NodeTransformer):
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self" \
                 and self.fn.class_name is not None and isinstance(node.ctx, ast.Load):
             sources = _self_sources(self.fn).get(node.attr, [])
+            local = _assigned_before(self.fn, node)
+            if local is not None:
+                sources = [local]  # `self.lr = cfg.lr` just above the read, whatever a scheduler does later
             if len(sources) == 1 and not isinstance(sources[0], ast.AugAssign):
                 src = sources[0]
                 read = config_read(src)

@@ -246,3 +246,14 @@ def test_removed_reward_rescale_is_a_weight_change_not_a_removed_term() -> None:
 def test_removed_additive_reward_term_is_still_critical() -> None:
     findings = _reward_findings(("pass", "style_reward += 0.1 * self.bonus"), ("pass", "pass"))
     assert findings and findings[0].severity.value == "critical" and "removed" in findings[0].title
+
+
+def test_attribute_read_right_after_its_assignment_resolves_despite_later_updates() -> None:
+    code = ("class A:\n    def __init__(self, cfg):\n        self.lr = cfg.learning_rate\n"
+            "        self.opt = Adam(lr=self.lr)\n    def step(self, s):\n        self.lr *= s\n"
+            "    def f(self):\n        return 1\n")
+    module = parse_module("m.py", code, "baseline")
+    init = module.functions["A.__init__"]
+    read = next(n for n in ast.walk(init.node) if isinstance(n, ast.Call)).keywords[0].value
+    assert canon(read, init) == "config[learning_rate]"
+    assert _canon_of(code, "self.lr") == "self.lr"  # elsewhere: set here, scaled there

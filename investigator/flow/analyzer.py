@@ -190,8 +190,9 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
 
 def _moved_statements(index: PairIndex, flows: dict[str, LearningFlow], renamed: dict[str, str],
                       start: float) -> tuple[dict[int, list[UnitChange]], set[int]]:
-    """The changed units of every pair (computed once, within the time budget) and the statements
-    among them that moved to another function (`flow.diff.moved_across`)."""
+    """The changed units of every pair (computed once, within half the time budget: the pairs' own
+    pass reuses them) and the statements among them that moved to another changed function
+    (`flow.diff.moved_across`; new functions are not searched, their units would be extra cost)."""
     out: dict[int, list[UnitChange]] = {}
     for pair in index.changed_pairs():
         if time.perf_counter() - start > TIME_BUDGET_S / 2:
@@ -203,9 +204,7 @@ def _moved_statements(index: PairIndex, flows: dict[str, LearningFlow], renamed:
                                           flows["candidate"].units(pair.cand), renamed)
         except (RecursionError, ValueError, TypeError):
             continue  # reported by the pair's own pass
-    added = [u for p in index.pairs if p.base is None and p.cand is not None and not OUT_OF_SCOPE.search(p.cand.path)
-             for u in flows["candidate"].units(p.cand)]
-    return out, moved_across(list(out.values()), added)
+    return out, moved_across(list(out.values()))
 
 
 def _without_moved(changes: list[UnitChange], moved: frozenset[int] | set[int]) -> tuple[list[UnitChange], int]:

@@ -183,10 +183,10 @@ def _movable(unit: Unit) -> bool:
     return len(nodes) >= MIN_MOVED_NODES and any(isinstance(n, ast.Call) for n in nodes)
 
 
-def moved_across(changes: list[list[UnitChange]], added: list[Unit]) -> set[int]:
+def moved_across(changes: list[list[UnitChange]]) -> set[int]:
     """Ids of the statements that moved from one function to another: deleted from one changed
-    function and added (same shape up to names and instance attributes) to another changed or new
-    function of the range, one for one. Real shape: rl_games moved the observation
+    function and added (same shape up to names and instance attributes) to another changed function
+    of the range, one for one. Real shape: rl_games moved the observation
     `permute((0, 3, 1, 2))` from the agent's `_preproc_obs` into the network's `forward`. Short
     statements without a call are never matched (too common to say where they went)."""
     gone: dict[tuple[object, ...], list[Unit]] = {}
@@ -199,9 +199,6 @@ def moved_across(changes: list[list[UnitChange]], added: list[Unit]) -> set[int]
                 gone.setdefault(collapsed_key(c.base), []).append(c.base)
             if c.cand is not None and _movable(c.cand):
                 new.setdefault(collapsed_key(c.cand), []).append(c.cand)
-    for u in added:
-        if _movable(u):
-            new.setdefault(collapsed_key(u), []).append(u)
     out: set[int] = set()
     for key, olds in gone.items():
         news = list(new.get(key, []))

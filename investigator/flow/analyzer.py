@@ -151,14 +151,14 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
     explained = explained or Explained()
     reports: list[PairReport] = []
     skipped = 0
-    unit_changes, moved = _moved_statements(index, flows, renamed, start)
+    unit_changes: list[list[UnitChange]] = []
     for pair in index.changed_pairs():
         if time.perf_counter() - start > TIME_BUDGET_S:
             skipped += 1
             continue
         try:
             report = _pair_report(pair, index, flows, explained, result, expanders, renamed, config_compared,
-                                  unit_changes.get(id(pair)), moved)
+                                  unit_changes)
         except RecursionError:
             result.failures.append(AnalyzerFailure(source=SOURCE, message=f"code nested too deeply: {pair.describe()}"))
             continue
@@ -170,6 +170,7 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
     if skipped:
         result.failures.append(AnalyzerFailure(
             source=SOURCE, message=f"flow analysis stopped after {TIME_BUDGET_S:.0f} s: {skipped} changed functions not placed"))
+    reports = _drop_moved(reports, moved_across(unit_changes), result)
     findings: list[Finding] = []
     for report in reports:
         finding = _finding(report, index)
@@ -188,63 +189,45 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
     return result
 
 
-def _moved_statements(index: PairIndex, flows: dict[str, LearningFlow], renamed: dict[str, str],
-                      start: float) -> tuple[dict[int, list[UnitChange]], set[int]]:
-    """The changed units of every pair (computed once, within half the time budget: the pairs' own
-    pass reuses them) and the statements among them that moved to another changed function
-    (`flow.diff.moved_across`; new functions are not searched, their units would be extra cost)."""
-    out: dict[int, list[UnitChange]] = {}
-    for pair in index.changed_pairs():
-        if time.perf_counter() - start > TIME_BUDGET_S / 2:
-            break
-        if pair.base is None or pair.cand is None or OUT_OF_SCOPE.search(pair.cand.path):
-            continue
-        try:
-            out[id(pair)] = changed_units(pair, flows["baseline"].units(pair.base),
-                                          flows["candidate"].units(pair.cand), renamed)
-        except (RecursionError, ValueError, TypeError):
-            continue  # reported by the pair's own pass
-    return out, moved_across(list(out.values()))
-
-
-def _without_moved(changes: list[UnitChange], moved: frozenset[int] | set[int]) -> tuple[list[UnitChange], int]:
-    """The changes with their moved sides dropped (a replaced block pairs statements arbitrarily: a
-    moved statement may sit on either side of a 'modified' change), and how many sides were moved."""
+def _drop_moved(reports: list[PairReport], moved: set[int], result: AnalyzerResult) -> list[PairReport]:
+    """Reports without the statements that moved to another changed function (a replaced block pairs
+    statements arbitrarily, so a change counts as moved when every side it has moved); a report
+    left empty becomes a no-effect item."""
     if not moved:
-        return changes, 0
-    out: list[UnitChange] = []
-    gone = 0
-    for c in changes:
-        base = None if c.base is not None and id(c.base.node) in moved else c.base
-        cand = None if c.cand is not None and id(c.cand.node) in moved else c.cand
-        gone += (base is not c.base) + (cand is not c.cand)
-        if base is None and cand is None:
-            continue
-        out.append(c if (base, cand) == (c.base, c.cand) else UnitChange(base, cand))
-    return out, gone
+        return reports
+    kept: list[PairReport] = []
+    for report in reports:
+        before = len(report.placed)
+        report.placed = [p for p in report.placed
+                         if not all(id(u.node) in moved for u in (p.change.base, p.change.cand) if u is not None)]
+        gone = before - len(report.placed)
+        if gone:
+            cand_fn = report.pair.cand or report.pair.base
+            assert cand_fn is not None
+            result.no_effect.append(NoEffectChange(
+                subsystem="other", title=f"Moved code in `{report.pair.describe()}` ({gone} statements)",
+                reason="moved, not removed: the same statements (up to names) were deleted from or added to "
+                       "another changed function of this range, and compared there",
+                locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
+        if report.placed:
+            kept.append(report)
+    return kept
 
 
 def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, LearningFlow],
                  explained: Explained, result: AnalyzerResult,
                  expanders: dict[str, Expander], renamed: dict[str, str],
-                 config_compared: bool = False, computed: list[UnitChange] | None = None,
-                 moved: frozenset[int] | set[int] = frozenset()) -> PairReport | None:
+                 config_compared: bool = False, seen: list[list[UnitChange]] | None = None) -> PairReport | None:
     base_fn, cand_fn = pair.base, pair.cand
     if base_fn is None or cand_fn is None:
         return None
     if OUT_OF_SCOPE.search(cand_fn.path):
         return None  # tests, docs, examples: out of the training path (counted by triage)
     fb, fc = flows["baseline"], flows["candidate"]
-    if computed is None:
-        computed = changed_units(pair, fb.units(base_fn), fc.units(cand_fn), renamed)
+    computed = changed_units(pair, fb.units(base_fn), fc.units(cand_fn), renamed)
+    if seen is not None:
+        seen.append(computed)  # where moved statements may have gone (`_drop_moved`)
     changes = [c for c in computed if not _explained(c, explained)]
-    changes, gone = _without_moved(changes, moved)
-    if gone:
-        result.no_effect.append(NoEffectChange(
-            subsystem="other", title=f"Moved code in `{pair.describe()}` ({gone} statements)",
-            reason="moved, not removed: the same statements (up to names) were deleted from or added to "
-                   "another changed function of this range, and compared there",
-            locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
     if config_compared:
         plumbing = {id(c) for c in changes
                     if all(is_config_plumbing(u) for u in (c.base, c.cand) if u is not None)}

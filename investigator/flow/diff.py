@@ -46,6 +46,16 @@ class _Collapse(ast.NodeTransformer):
         self.generic_visit(node)
         return node
 
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        if _self_attribute(node.func):  # a method keeps its name: `self.calc_gradients(x)` is not `self.f(x)`
+            node.func = ast.Attribute(value=ast.Name(id="_", ctx=ast.Load()), attr=node.func.attr,  # type: ignore[attr-defined]
+                                      ctx=ast.Load())
+            node.args = [self.visit(a) for a in node.args]
+            node.keywords = [self.visit(k) for k in node.keywords]
+            return node
+        self.generic_visit(node)
+        return node
+
 
 def _self_attribute(node: ast.AST) -> bool:
     return isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self"
@@ -61,10 +71,11 @@ def _names(unit: Unit) -> list[str]:
     """Plain names and instance attributes (`self.x`), in walk order."""
     out: list[str] = []
     for p in unit.parts:
+        methods = {id(n.func) for n in ast.walk(p) if isinstance(n, ast.Call)}
         for n in ast.walk(p):
             if isinstance(n, ast.Name):
                 out.append(n.id)
-            elif _self_attribute(n):
+            elif _self_attribute(n) and id(n) not in methods:
                 out.append("self." + n.attr)  # type: ignore[attr-defined]
     return out
 

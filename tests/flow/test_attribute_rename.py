@@ -111,3 +111,14 @@ def test_the_same_edit_in_two_functions_is_two_changes() -> None:
     c = MemoryTree({k: textwrap.dedent(v).lstrip() for k, v in cand.items()})
     titles = [f.title for f in analyse(build_pairs(b, c, diff_trees(b, c))).findings]
     assert any("preproc" in t for t in titles), titles
+
+
+def test_a_call_of_another_method_is_not_the_moved_statement() -> None:
+    base = {"agent.py": AGENT.replace("obs.permute((0, 3, 1, 2))", "self.normalise(obs, (0, 3, 1, 2))"),
+            "net.py": NETWORK.replace("{moved}", "pass"), "run_all.py": RUN}
+    cand = {"agent.py": AGENT.replace("        obs = obs.permute((0, 3, 1, 2))\n", ""),
+            "net.py": NETWORK.replace("{moved}", "obs = self.augment(obs, (0, 3, 1, 2))"), "run_all.py": RUN}
+    b = MemoryTree({k: textwrap.dedent(v).lstrip() for k, v in base.items()})
+    c = MemoryTree({k: textwrap.dedent(v).lstrip() for k, v in cand.items()})
+    titles = [f.title for f in analyse(build_pairs(b, c, diff_trees(b, c))).findings]
+    assert any("preproc" in t for t in titles), titles

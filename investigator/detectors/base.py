@@ -19,6 +19,7 @@ from pydantic import field_validator
 from investigator import budget
 from investigator.detectors.flow import Flow, Site
 from investigator.detectors.functions import FunctionInfo
+from investigator.detectors.moved import moved_hit, moved_into_callees
 from investigator.detectors.pairs import FunctionPair, PairIndex, SideIndex, build_pairs
 from investigator.flow.depends import UnitCache, dependencies_unchanged
 from investigator.models import SUBSYSTEMS, Severity
@@ -218,9 +219,11 @@ class FeatureDetector(Detector):
             only_cand = [f for f in only_cand if f.key not in keys_b]
         if only_base and only_cand:
             only_base, only_cand = self._same_code(pair, ctx, base, cand, only_base, only_cand)
+        only_base, moved, homes = moved_into_callees(self, pair, ctx, base, only_base)
+        hits = [moved_hit(self.meta.title, pair, moved, homes)] if moved else []
         if not only_base and not only_cand:
-            return []
-        return self.describe(pair, base, cand, only_base, only_cand, ctx)
+            return hits
+        return self.describe(pair, base, cand, only_base, only_cand, ctx) + hits
 
     def _same_code(self, pair, ctx, base, cand, only_base, only_cand):  # noqa: ANN001, ANN202
         """Second pass without parameter binding: a feature whose own code is unchanged and differs

@@ -145,6 +145,21 @@ class Flow:
             self._cache[key] = SiteList(list(self._walk_body(fn.body, ctx)))
         return self._cache[key]
 
+    def call_sites(self, call: ast.Call, at: Site, callee: FunctionInfo) -> list[Site]:
+        """The walk of `callee` as `call` at `at` runs it, its parameters bound to the arguments: for
+        a callee the walk does not resolve itself (a constructor, a method of an object whose class
+        the code does not name), when another rule has found where the call goes."""
+        c = _Ctx(at.fn, at.loops, at.no_grad, at.depth, at.chain or (at.fn,), dict(at.bindings), at.loop_aliases,
+                 None, at.anchor, at.branches)
+        if callee in c.chain or callee.is_module:
+            return []
+        bindings, aliases = self._bind(call, callee, c)
+        inner = _Ctx(callee, c.loops, c.no_grad, c.depth + 1, (*c.chain, callee), bindings, aliases, None,
+                     c.anchor if c.anchor is not None else (at.fn.path, getattr(call, "lineno", at.fn.lineno)),
+                     c.branches)
+        self._count = 0
+        return SiteList(list(self._walk_body(callee.body, inner)))
+
     # -- resolution ----------------------------------------------------------------------------
     def resolve(self, call: ast.Call, fn: FunctionInfo) -> FunctionInfo | None:
         name = call_name(call)
@@ -312,7 +327,7 @@ class Flow:
         if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             return {}, frozenset()
         params = [a.arg for a in [*node.args.posonlyargs, *node.args.args]]
-        if params and params[0] in ("self", "cls") and isinstance(call.func, ast.Attribute):
+        if params and params[0] in ("self", "cls") and (isinstance(call.func, ast.Attribute) or callee.name == "__init__"):
             params = params[1:]
         pairs: list[tuple[str, ast.AST]] = list(zip(params, call.args, strict=False))
         pairs += [(k.arg, k.value) for k in call.keywords if k.arg]

@@ -10,6 +10,7 @@ import ast
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from investigator.pyast import fingerprint, parse_tree
 
@@ -117,6 +118,7 @@ class ParsedModule:
     text: str
     tree: ast.Module
     functions: dict[str, FunctionInfo] = field(default_factory=dict)
+    index: Any = field(default=None, repr=False)  # the SideIndex that parsed it (imports are looked up there)
 
     @cached_property
     def lines(self) -> list[str]:

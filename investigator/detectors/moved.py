@@ -8,6 +8,8 @@ here", never "removed": the detectors that compare such computations ask this mo
 from __future__ import annotations
 
 import ast
+import re
+from collections import Counter
 from dataclasses import dataclass
 
 from investigator.detectors.flow import Site
@@ -115,3 +117,137 @@ def _roles_of(site: Site) -> set[str]:
     from investigator.detectors.patterns import roles_in
 
     return roles_in(site.node)
+
+
+# -- code moved into a method of another object ---------------------------------------------------
+MAX_HOMES = 12
+
+
+def dynamic_callees(pair, ctx) -> list[tuple[Site, ast.Call, FunctionInfo]]:  # noqa: ANN001
+    """Calls of the candidate function the walk cannot inline, with where they go: a method called on
+    an object whose class the code does not show (`self.distribution.init_mlp_weights(self.mlp)`),
+    found by name, or a project class's constructor (`MLP(obs, actions, dims, activation)`), both
+    among the candidate's changed files: where code that left the function may now live."""
+    flow = ctx.flows["candidate"]
+    side = ctx.side("candidate")
+    out: list[tuple[Site, ast.Call, FunctionInfo]] = []
+    for site, call, name in calls(ctx.sites(pair.cand)):
+        tail = name.rsplit(".", 1)[-1]
+        if not tail or tail.startswith("__") or flow.resolve(call, site.fn) is not None:
+            continue  # `super().__init__(...)`: every class has one, none is where code went
+        out.extend((site, call, fn) for fn in _homes_of(tail, call, side, ctx))
+        if len(out) >= MAX_HOMES:
+            break
+    return out[:MAX_HOMES]
+
+
+def _homes_cache(ctx) -> dict[str, list[FunctionInfo]]:  # noqa: ANN001
+    cache: dict[str, list[FunctionInfo]] | None = getattr(ctx, "_moved_homes", None)
+    if cache is None:
+        cache = {}
+        ctx._moved_homes = cache
+    return cache
+
+
+def _homes_of(tail: str, call: ast.Call, side: SideIndex, ctx) -> list[FunctionInfo]:  # noqa: ANN001
+    cache = _homes_cache(ctx)
+    if tail not in cache:
+        if tail[0].isupper():
+            cache[tail] = _constructors(tail, side, ctx)
+        elif isinstance(call.func, ast.Attribute):
+            cache[tail] = [fn for fn in side.find_defs(tail)
+                           if fn.class_name and ctx.pairs.change_for(fn.path, "candidate") is not None]
+        else:
+            cache[tail] = []
+    return cache[tail]
+
+
+def _constructors(class_name: str, side: SideIndex, ctx) -> list[FunctionInfo]:  # noqa: ANN001
+    """`Name.__init__` of the project classes of that name in the candidate's changed files (a
+    constructor call the walk does not inline: `MLP(obs, actions, dims, activation)`)."""
+    pattern = re.compile(rf"^[ \t]*class[ \t]+{re.escape(class_name)}\b", re.MULTILINE)
+    out: list[FunctionInfo] = []
+    texts = side.texts()
+    for path in side.def_paths("__init__"):
+        if ctx.pairs.change_for(path, "candidate") is None or not pattern.search(texts.get(path, "")):
+            continue
+        module = side.module(path)
+        init = module.functions.get(f"{class_name}.__init__") if module else None
+        if init is not None:
+            out.append(init)
+    return out
+
+
+def _earlier(ctx, home: FunctionInfo) -> FunctionInfo | None:  # noqa: ANN001
+    return next((p.base for p in ctx.pairs.pairs if p.cand is home), None)
+
+
+def _new_at_home(detector, ctx, site: Site, call: ast.Call, home: FunctionInfo) -> set:  # noqa: ANN001
+    """Keys of the home's features as this call runs it (parameters bound to its arguments), for the
+    features that are new there (not in the home's baseline counterpart)."""
+    unbound = detector.features(ctx.sites(home), home, ctx)
+    before = _earlier(ctx, home)
+    old = Counter(f.key for f in detector.features(ctx.sites(before), before, ctx)) if before is not None else Counter()
+    new_nodes: set[int] = set()
+    for f in unbound:
+        if old[f.key] > 0:
+            old[f.key] -= 1
+        else:
+            new_nodes.add(id(f.site.node))
+    bound = detector.features(ctx.flows["candidate"].call_sites(call, site, home), home, ctx)
+    return {f.key for f in bound if id(f.site.node) in new_nodes}
+
+
+def moved_into_callees(detector, pair, ctx, base: list, only_base: list) -> tuple[list, list, list[FunctionInfo]]:  # noqa: ANN001
+    """Split baseline-only features into (kept, moved, homes): a feature is moved when an equal one
+    (instance attributes read as locals: `self.mlp` there is the `mlp` argument here) is new in a
+    function the candidate calls where the walk cannot follow (`dynamic_callees`), as that call
+    runs it. Compared there, it is no change; a changed gain or formula still differs.
+    `base`: every baseline feature of the pair, in extraction order (`only_base` is a subset)."""
+    from investigator.detectors.patterns import LOOSE_ATTRIBUTES
+
+    if not only_base or pair.cand is None or pair.base is None:
+        return only_base, [], []
+    homes = dynamic_callees(pair, ctx)
+    if not homes:
+        return only_base, [], []
+    token = LOOSE_ATTRIBUTES.set(True)
+    try:
+        base_loose = detector.features(ctx.sites(pair.base), pair.base, ctx)
+        available: set = set()
+        used: list[FunctionInfo] = []
+        for site, call, home in homes:
+            new = _new_at_home(detector, ctx, site, call, home)
+            if new:
+                available |= new
+                used.extend([home] if home not in used else [])
+    finally:
+        LOOSE_ATTRIBUTES.reset(token)
+    if len(base_loose) != len(base) or not available:
+        return only_base, [], []
+    loose_key = {id(f): g.key for f, g in zip(base, base_loose, strict=True)}
+    moved = [f for f in only_base if loose_key[id(f)] in available]
+    kept = [f for f in only_base if loose_key[id(f)] not in available]
+    return kept, moved, used
+
+
+def moved_hit(what: str, pair, moved: list, homes: list[FunctionInfo]):  # noqa: ANN001, ANN201
+    """A no-effect hit saying where the baseline's code went and that it was compared there."""
+    from investigator.detectors.base import Hit, site_loc
+
+    first = moved[0].site
+    where = ", ".join(f"`{h.qualname}` ({h.path}:{h.lineno})" for h in homes[:3])
+    shown = "; ".join(dict.fromkeys(f"`{f.text}`" for f in moved[:3]))
+    return Hit(
+        title=f"{what} moved into a called method",
+        summary=f"baseline {shown} now in {where}",
+        base=site_loc(first),
+        cand=(homes[0].path, homes[0].lineno),
+        pair=pair,
+        no_effect_reason=(
+            f"moved, not removed: {shown} now runs in {where}, which `{pair.cand.qualname}` calls (a "
+            "constructor, or a method of an object its code does not name); compared there (instance "
+            "attributes read as the arguments they came from), the same"
+        ),
+        base_anchor=first.anchor,
+    )

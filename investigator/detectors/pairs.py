@@ -63,6 +63,7 @@ class SideIndex:
             if text is not None:
                 try:
                     parsed = parse_module(path, text, self.side, self._shared_ast(path))
+                    parsed.index = self  # configuration defaults are looked up in imported modules
                 except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
                     self.failures.append(ParseFailure(path, self.side, f"does not parse: {exc}"))
             self._modules[path] = parsed

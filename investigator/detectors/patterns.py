@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from contextvars import ContextVar
 
+from investigator.detectors.configref import resolve_config
 from investigator.detectors.flow import Site, SiteList, substitute
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.roles import is_coefficient, role
@@ -163,12 +164,26 @@ def equivalent_form(expr: ast.AST) -> ast.AST:
 
 
 class _Canon(ast.NodeTransformer):
-    def __init__(self, locals_: set[str]) -> None:
+    def __init__(self, locals_: set[str], loose: bool = False) -> None:
         self.locals = locals_
+        self.loose = loose
 
     def visit_Name(self, node: ast.Name) -> ast.AST:
         if node.id in self.locals:
             return ast.copy_location(ast.Name(id="_v", ctx=node.ctx), node)
+        return node
+
+    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+        if self.loose and isinstance(node.value, ast.Name) and node.value.id == "self":
+            return ast.copy_location(ast.Name(id="_v", ctx=node.ctx), node)
+        self.generic_visit(node)
+        return node
+
+    def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
+        self.generic_visit(node)
+        if self.loose and not isinstance(node.slice, ast.Slice):
+            # `dims[layer_index]` in the loop's last iteration is the moved code's `dims[-1]`
+            node.slice = ast.Name(id="_v", ctx=ast.Load())
         return node
 
     def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
@@ -177,6 +192,9 @@ class _Canon(ast.NodeTransformer):
 
 
 SUBSTITUTE_BINDINGS: ContextVar[bool] = ContextVar("substitute_bindings", default=True)
+# code moved into another object's method (detectors/moved.py) reads its state as `self.x` where the
+# original read a local or another object's attribute: compared with instance attributes as locals
+LOOSE_ATTRIBUTES: ContextVar[bool] = ContextVar("loose_attributes", default=False)
 
 
 def canon(expr: ast.AST | None, where: Site | FunctionInfo | None = None) -> str:
@@ -190,9 +208,11 @@ def canon(expr: ast.AST | None, where: Site | FunctionInfo | None = None) -> str
         if SUBSTITUTE_BINDINGS.get():
             expr = substitute(expr, where.bindings)
         names: set[str] | frozenset[str] = where.scope_locals
+        expr = resolve_config(expr, where.fn)
     else:
         names = where.local_names if where is not None else frozenset()
-    tree = _Canon(set(names)).visit(copy.deepcopy(expr))
+        expr = resolve_config(expr, where)
+    tree = _Canon(set(names), LOOSE_ATTRIBUTES.get()).visit(copy.deepcopy(expr))
     return unparse(tree, limit=200)
 
 

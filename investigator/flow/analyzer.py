@@ -31,7 +31,7 @@ from investigator.detectors.evidence import counterpart, hunk_text, restore_patc
 from investigator.detectors.pairs import PY_SUFFIXES, FunctionPair, PairIndex, shared_pairs
 from investigator.detectors.reach import unreachable_reason
 from investigator.detectors.sources import changes_from_changeset
-from investigator.flow.diff import UnitChange, changed_units
+from investigator.flow.diff import UnitChange, changed_units, moved_across
 from investigator.flow.graph import LearningFlow, Placement
 from investigator.flow.plumbing import is_config_plumbing
 from investigator.flow.symbolic import Effect, Expander, differing
@@ -152,12 +152,14 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
     explained = explained or Explained()
     reports: list[PairReport] = []
     skipped = 0
+    unit_changes: list[list[UnitChange]] = []
     for pair in index.changed_pairs():
         if time.perf_counter() - start > TIME_BUDGET_S:
             skipped += 1
             continue
         try:
-            report = _pair_report(pair, index, flows, explained, result, expanders, renamed, config_compared)
+            report = _pair_report(pair, index, flows, explained, result, expanders, renamed, config_compared,
+                                  unit_changes)
         except RecursionError:
             result.failures.append(AnalyzerFailure(source=SOURCE, message=f"code nested too deeply: {pair.describe()}"))
             continue
@@ -169,6 +171,7 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
     if skipped:
         result.failures.append(AnalyzerFailure(
             source=SOURCE, message=f"flow analysis stopped after {TIME_BUDGET_S:.0f} s: {skipped} changed functions not placed"))
+    reports = _drop_moved(reports, moved_across(unit_changes), result)
     findings: list[Finding] = []
     for report in reports:
         finding = _finding(report, index)
@@ -187,18 +190,45 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
     return result
 
 
+def _drop_moved(reports: list[PairReport], moved: set[int], result: AnalyzerResult) -> list[PairReport]:
+    """Reports without the statements that moved to another changed function (a replaced block pairs
+    statements arbitrarily, so a change counts as moved when every side it has moved); a report
+    left empty becomes a no-effect item."""
+    if not moved:
+        return reports
+    kept: list[PairReport] = []
+    for report in reports:
+        before = len(report.placed)
+        report.placed = [p for p in report.placed
+                         if not all(id(u.node) in moved for u in (p.change.base, p.change.cand) if u is not None)]
+        gone = before - len(report.placed)
+        if gone:
+            cand_fn = report.pair.cand or report.pair.base
+            assert cand_fn is not None
+            result.no_effect.append(NoEffectChange(
+                subsystem="other", title=f"Moved code in `{report.pair.describe()}` ({gone} statements)",
+                reason="moved, not removed: the same statements (up to names) were deleted from or added to "
+                       "another changed function of this range, and compared there",
+                locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
+        if report.placed:
+            kept.append(report)
+    return kept
+
+
 def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, LearningFlow],
                  explained: Explained, result: AnalyzerResult,
                  expanders: dict[str, Expander], renamed: dict[str, str],
-                 config_compared: bool = False) -> PairReport | None:
+                 config_compared: bool = False, seen: list[list[UnitChange]] | None = None) -> PairReport | None:
     base_fn, cand_fn = pair.base, pair.cand
     if base_fn is None or cand_fn is None:
         return None
     if OUT_OF_SCOPE.search(cand_fn.path):
         return None  # tests, docs, examples: out of the training path (counted by triage)
     fb, fc = flows["baseline"], flows["candidate"]
-    changes = [c for c in changed_units(pair, fb.units(base_fn), fc.units(cand_fn), renamed)
-               if not _explained(c, explained)]
+    computed = changed_units(pair, fb.units(base_fn), fc.units(cand_fn), renamed)
+    if seen is not None:
+        seen.append(computed)  # where moved statements may have gone (`_drop_moved`)
+    changes = [c for c in computed if not _explained(c, explained)]
     if config_compared:
         plumbing = {id(c) for c in changes
                     if all(is_config_plumbing(u) for u in (c.base, c.cand) if u is not None)}

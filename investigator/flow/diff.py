@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import copy
 import difflib
+import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -39,6 +40,26 @@ class _Collapse(ast.NodeTransformer):
     def visit_Name(self, node: ast.Name) -> ast.AST:
         return ast.copy_location(ast.Name(id="_", ctx=node.ctx), node)
 
+    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+        if _self_attribute(node):  # `self.seq_len` and `self.seq_length` collapse alike
+            return ast.copy_location(ast.Name(id="_", ctx=node.ctx), node)
+        self.generic_visit(node)
+        return node
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        if _self_attribute(node.func):  # a method keeps its name: `self.calc_gradients(x)` is not `self.f(x)`
+            node.func = ast.Attribute(value=ast.Name(id="_", ctx=ast.Load()), attr=node.func.attr,  # type: ignore[attr-defined]
+                                      ctx=ast.Load())
+            node.args = [self.visit(a) for a in node.args]
+            node.keywords = [self.visit(k) for k in node.keywords]
+            return node
+        self.generic_visit(node)
+        return node
+
+
+def _self_attribute(node: ast.AST) -> bool:
+    return isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self"
+
 
 def collapsed_key(unit: Unit) -> tuple[object, ...]:
     """The key with every plain name collapsed: equal for statements that differ only in names."""
@@ -47,7 +68,16 @@ def collapsed_key(unit: Unit) -> tuple[object, ...]:
 
 
 def _names(unit: Unit) -> list[str]:
-    return [n.id for p in unit.parts for n in ast.walk(p) if isinstance(n, ast.Name)]
+    """Plain names and instance attributes (`self.x`), in walk order."""
+    out: list[str] = []
+    for p in unit.parts:
+        methods = {id(n.func) for n in ast.walk(p) if isinstance(n, ast.Call)}
+        for n in ast.walk(p):
+            if isinstance(n, ast.Name):
+                out.append(n.id)
+            elif _self_attribute(n) and id(n) not in methods:
+                out.append("self." + n.attr)  # type: ignore[attr-defined]
+    return out
 
 
 def _all_names(units: list[Unit]) -> set[str]:
@@ -78,6 +108,9 @@ def changed_units(
         if o2 or n2:
             kept.append((o2, n2))
     base_names, cand_names = _all_names(a), _all_names(b)
+    if a and b:  # an instance attribute is renamed only if no code of either module uses both names
+        base_names |= _attribute_names(a[0].fn.module.text)
+        cand_names |= _attribute_names(b[0].fn.module.text)
     renamed = renamed or {}
     out: list[UnitChange] = []
     for olds, news in kept:
@@ -85,6 +118,21 @@ def changed_units(
         for k in range(max(len(olds), len(news))):
             out.append(UnitChange(olds[k] if k < len(olds) else None, news[k] if k < len(news) else None))
     return out
+
+
+_ATTRIBUTE = re.compile(r"\bself\.(\w+)")
+_ATTRIBUTE_CACHE: dict[int, tuple[str, frozenset[str]]] = {}
+
+
+def _attribute_names(text: str) -> frozenset[str]:
+    """`self.x` names a module's text uses (any class: a rename must be consistent in the module)."""
+    cached = _ATTRIBUTE_CACHE.get(id(text))
+    if cached is None or cached[0] is not text:
+        if len(_ATTRIBUTE_CACHE) > 256:
+            _ATTRIBUTE_CACHE.clear()
+        cached = (text, frozenset("self." + m for m in _ATTRIBUTE.findall(text)))
+        _ATTRIBUTE_CACHE[id(text)] = cached
+    return cached[1]
 
 
 def _drop_renames(
@@ -135,4 +183,39 @@ def _untaken(units: list[Unit], taken: Counter) -> list[Unit]:
             taken[k] -= 1
         else:
             out.append(u)
+    return out
+
+
+MIN_MOVED_NODES = 12  # `x = x.permute((0, 3, 1, 2))`; `loss.backward()` alone is too common a shape to follow
+
+
+def _movable(unit: Unit) -> bool:
+    nodes = [n for p in unit.parts for n in ast.walk(p)]
+    return len(nodes) >= MIN_MOVED_NODES and any(isinstance(n, ast.Call) for n in nodes)
+
+
+def moved_across(changes: list[list[UnitChange]]) -> set[int]:
+    """Ids of the statements that moved from one function to another: deleted from one changed
+    function and added (same shape up to names and instance attributes) to another changed function
+    of the range, one for one. Real shape: rl_games moved the observation
+    `permute((0, 3, 1, 2))` from the agent's `_preproc_obs` into the network's `forward`. Short
+    statements without a call are never matched (too common to say where they went)."""
+    gone: dict[tuple[object, ...], list[Unit]] = {}
+    new: dict[tuple[object, ...], list[Unit]] = {}
+    for group in changes:
+        for c in group:
+            if c.base is not None and c.cand is not None and collapsed_key(c.base) == collapsed_key(c.cand):
+                continue  # an edit in place (`f(a, 1)` -> `f(a, 2)`), not a move
+            if c.base is not None and _movable(c.base):
+                gone.setdefault(collapsed_key(c.base), []).append(c.base)
+            if c.cand is not None and _movable(c.cand):
+                new.setdefault(collapsed_key(c.cand), []).append(c.cand)
+    out: set[int] = set()
+    for key, olds in gone.items():
+        news = list(new.get(key, []))
+        for old in olds:
+            home = next((u for u in news if (u.fn.path, u.fn.qualname) != (old.fn.path, old.fn.qualname)), None)
+            if home is not None:
+                news.remove(home)
+                out.update((id(old.node), id(home.node)))
     return out

@@ -16,7 +16,14 @@ from investigator.detectors.base import (
 from investigator.detectors.flow import Site
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
-from investigator.detectors.patterns import ACTIVATION, FUNCTIONAL_OWNER, activation_key, calls, canon
+from investigator.detectors.patterns import (
+    ACTIVATION,
+    FUNCTIONAL_OWNER,
+    activation_key,
+    calls,
+    canon,
+    parent_map,
+)
 from investigator.models import Severity
 from investigator.pyast import dotted, last_name, unparse
 
@@ -34,6 +41,37 @@ def _swish_lambda(node: ast.AST) -> bool:
         and len(c.args) == 1 and isinstance(c.args[0], ast.Name) and c.args[0].id == x
         for c in sides
     )
+def _option_name(site: Site) -> str | None:
+    """The name a lookup selects this activation by: the string key of a dict entry
+    (`{"elu": nn.ELU(), ...}`) or the string an enclosing `if name == "elu":` tests. An if/elif
+    chain and a dict of the same names and modules are one table; an entry added to it is an
+    option (`option` in the key), not a nonlinearity the network uses."""
+    parents = parent_map(site.fn)
+    node: ast.AST = site.node
+    cur = parents.get(id(node))
+    while cur is not None and not isinstance(cur, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+        if isinstance(cur, ast.Dict) and node in cur.values:
+            key = cur.keys[cur.values.index(node)]  # type: ignore[arg-type]
+            return key.value if isinstance(key, ast.Constant) and isinstance(key.value, str) else None
+        if isinstance(cur, ast.If) and node in cur.body:
+            return _tested_string(cur.test)
+        node, cur = cur, parents.get(id(cur))
+    return None
+
+
+def _activation(key: str, site: Site) -> tuple[str, ...]:
+    option = _option_name(site)
+    return ("activation", key, option) if option else ("activation", key)
+
+
+def _tested_string(test: ast.expr) -> str | None:
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq):
+        for side in (test.left, test.comparators[0]):
+            if isinstance(side, ast.Constant) and isinstance(side.value, str):
+                return side.value
+    return None
+
+
 LAYER = re.compile(
     r"^(Linear|Conv1d|Conv2d|Conv3d|ConvTranspose2d|LSTM|GRU|RNN|LSTMCell|GRUCell|Embedding|LayerNorm|"
     r"BatchNorm1d|BatchNorm2d|GroupNorm|Dropout|MultiheadAttention|Bilinear|Flatten)$"
@@ -90,13 +128,13 @@ class LayersDetector(FeatureDetector):
             node = site.node
             if isinstance(node, ast.Attribute) and id(node) not in called and ACTIVATION.match(node.attr):
                 if FUNCTIONAL_OWNER.match(dotted(node.value) or ""):
-                    out.append(Feature(("activation", activation_key(node.attr)), site, unparse(node, 60)))
+                    out.append(Feature(_activation(activation_key(node.attr), site), site, unparse(node, 60)))
             elif isinstance(node, ast.Return | ast.Assign) and node.value is not None and _swish_lambda(node.value):
-                out.append(Feature(("activation", "swish"), site, unparse(node.value, 60)))
+                out.append(Feature(_activation("swish", site), site, unparse(node.value, 60)))
         for site, call, name in calls(sites):
             tail = last_name(name)
             if ACTIVATION.match(tail):
-                out.append(Feature(("activation", activation_key(tail)), site, unparse(call, 60)))
+                out.append(Feature(_activation(activation_key(tail), site), site, unparse(call, 60)))
             elif LAYER.match(tail) and ("nn" in name.split(".") or name == tail):
                 out.append(Feature(("layer", tail, _arguments(call, tail, site)), site, unparse(call, 60)))
         return out
@@ -104,6 +142,14 @@ class LayersDetector(FeatureDetector):
     def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001
         acts_b = [f for f in only_base if f.key[0] == "activation"]
         acts_c = [f for f in only_cand if f.key[0] == "activation"]
+        if not only_base and acts_c and len(acts_c) == len(only_cand) and all(len(f.key) > 2 for f in acts_c):
+            names = ", ".join(dict.fromkeys(f"`{f.key[2]}`" for f in acts_c))
+            hit = feature_hit(f"Activation options added to a name lookup: {names}", pair, [], acts_c)
+            hit.no_effect_reason = (
+                f"new entries {names} of a table that selects an activation by name; the existing names "
+                "select the same modules, and a new one acts only where a caller passes its name"
+            )
+            return [hit]
         if acts_b or acts_c:
             b = acts_b[0].key[1] if acts_b else "-"
             c = acts_c[0].key[1] if acts_c else "-"

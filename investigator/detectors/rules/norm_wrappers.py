@@ -18,7 +18,7 @@ from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import assigned_names, assigns, calls, canon
 from investigator.models import Severity
-from investigator.pyast import last_name, unparse
+from investigator.pyast import dotted, last_name, unparse
 
 WRAPPER = re.compile(
     r"^(Normali[sz]e\w*|VecNormalize|RunningMeanStd|\w*ObsNorm\w*|\w*RewardNorm\w*|\w*RunningNorm\w*|"
@@ -28,6 +28,12 @@ WRAPPER = re.compile(
 LOADERS = {"load", "loadtxt", "from_file", "load_stats", "read_stats", "load_normalizer"}
 STATS = re.compile(r"rms|stats\b|_stats|statistic|norm|running_|mean_std|obs_mean", re.IGNORECASE)
 STAT_ATTRS = re.compile(r"^(obs_rms|ret_rms|rms|running_mean|running_var|obs_mean|obs_std|mean|var|std|count)$")
+
+
+def _learned(value: ast.expr) -> bool:
+    """`self.std = nn.Parameter(...)`: a parameter the optimizer trains (the policy's action noise),
+    not a statistic computed from data."""
+    return isinstance(value, ast.Call) and last_name(dotted(value.func)) == "Parameter"
 
 
 class NormWrappersDetector(FeatureDetector):
@@ -63,7 +69,7 @@ class NormWrappersDetector(FeatureDetector):
             for name in assigned_names(node):
                 if STAT_ATTRS.match(name) and isinstance(node, ast.Assign) and any(
                     isinstance(t, ast.Attribute) for t in node.targets
-                ):
+                ) and not _learned(node.value):
                     out.append(Feature(("stats_set", name), site, unparse(node, 80)))
         return out
 

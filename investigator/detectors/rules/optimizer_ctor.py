@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 
 from investigator.detectors.base import (
@@ -12,6 +13,7 @@ from investigator.detectors.base import (
     Hit,
     feature_hit,
 )
+from investigator.detectors.configref import factory_choice
 from investigator.detectors.flow import Site
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
@@ -41,6 +43,9 @@ class OptimizerCtorDetector(FeatureDetector):
     def features(self, sites: list[Site], fn: FunctionInfo, ctx: DetectorContext) -> list[Feature]:
         out = []
         for site, call, name in calls(sites):
+            if isinstance(call.func, ast.Call):  # `resolve_optimizer("adam")(params, lr=lr)`
+                resolver = ctx.flows[fn.side].resolve(call.func, site.fn)
+                name = factory_choice(call.func, site.fn, site.bindings, resolver) or name
             tail = last_name(name)
             if OPTIMIZERS.match(tail) and ("optim" in name or name == tail):
                 kws = tuple(sorted(f"{k.arg}={canon(k.value, site)}" for k in call.keywords if k.arg))

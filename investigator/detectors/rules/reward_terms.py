@@ -132,7 +132,9 @@ class RewardTermsDetector(FeatureDetector):
             if isinstance(node, ast.AugAssign) and any(role(n) == "rewards" for n in assigned_names(node)):
                 if _collects(value) or logging_accumulator(node, site.fn):
                     continue
-                out.append(Feature(("shaping", canon(value, site)), site, unparse(node, 80)))
+                # `r *= c` rescales the reward (a weight); `r += bonus` adds a term to it
+                kind = "scale" if isinstance(node.op, ast.Mult | ast.Div) else "shaping"
+                out.append(Feature((kind, canon(value, site)), site, unparse(node, 80)))
         return out
 
     def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001
@@ -144,8 +146,8 @@ class RewardTermsDetector(FeatureDetector):
         if caps:
             return [feature_hit(f"Reward cap introduced: `{caps[0].text}`", pair, [f for f in only_base if f.key[0] == "cap"],
                                 caps, severity=Severity.significant)]
-        weights_b = [f for f in only_base if f.key[0] in ("weight", "shaping", "cap")]
-        weights_c = [f for f in only_cand if f.key[0] in ("weight", "shaping", "cap")]
+        weights_b = [f for f in only_base if f.key[0] in ("weight", "shaping", "scale", "cap")]
+        weights_c = [f for f in only_cand if f.key[0] in ("weight", "shaping", "scale", "cap")]
         if weights_b or weights_c:
             return [feature_hit("Reward weights changed", pair, weights_b, weights_c, severity=Severity.significant)]
         return [feature_hit("Reward terms added", pair, [], only_cand, severity=Severity.low, confidence=0.5)]

@@ -21,6 +21,7 @@ from investigator.detectors.patterns import (
     coefficient_text,
     expand_aliases,
     factors,
+    inlined_call_assigns,
     signed_terms,
     target_roles,
     weighted_aliases,
@@ -73,8 +74,9 @@ class ValueClipDetector(FeatureDetector):
             if _is_value_clip(call, name):
                 out.append(Feature(("value_clip",), site, unparse(call, 80)))
         aliases = weighted_aliases(sites)
+        inlined = inlined_call_assigns(sites)  # `c_loss = critic_loss(...)`: its inlined body is the loss
         for site, node, value in assigns(sites):
-            if "loss" not in target_roles(node):
+            if "loss" not in target_roles(node) or id(node) in inlined:
                 continue
             for sign, term in signed_terms(expand_aliases(value, aliases)):
                 parts = factors(term)

@@ -37,12 +37,15 @@ from investigator.flow.evaluation import (
 )
 from investigator.flow.units import RETURN, Unit, units_of
 
-REAL_SINKS = ("loss", "optimizer", "environment", "sampling")
+REAL_SINKS = ("loss", "optimizer", "environment", "sampling", "architecture")
 MODULE_CLASS = re.compile(r"(Module|Sequential|ModuleList|ModuleDict|Net|Network|Model|Policy|Actor|Critic|"
                           r"Encoder|Decoder|Layer|Block|Head)$")
 NATIVE_SUFFIXES = (".pyx", ".pxd", ".so", ".pyd", ".c", ".cc", ".cpp", ".cu", ".rs")
 MAX_VISITS = 3000
 MAX_CALLERS = 40
+# iteration protocol: the values these return reach whoever iterates the object, i.e. the statements
+# that construct it (the object carries them: `loader = DataLoader(Dataset(...))`, `next(iter(loader))`)
+ITER_PROTOCOL = ("__iter__", "__next__", "__getitem__")
 MAX_CONTEXT = 3  # call sites remembered when a value enters a callee through an argument
 
 
@@ -116,6 +119,13 @@ class LearningFlow:
                 MODULE_CLASS.search(cls) and bases)
         return self._arch[key]
 
+    def network_computation(self, u: Unit) -> bool:
+        """A statement of what a network computes: a layer constructor, or any statement of a network
+        class's methods other than `__init__` (`forward`, the observation decoding it calls)."""
+        if u.own == "architecture":
+            return True
+        return u.fn.name != "__init__" and not u.fn.is_module and self.in_model_class(u.fn) and u.sink != "logging"
+
     def evaluation_only(self, fn: FunctionInfo) -> bool:
         """Named like evaluation and writing nothing a loss-computing function reads (see
         `flow.evaluation`): a rollout called `evaluate` is training's data source."""
@@ -139,12 +149,15 @@ class LearningFlow:
             parent[_key(u, ())] = None
             queue.append((u, ()))
         saw_logging = saw_eval = False
+        network: tuple[Unit, tuple[Unit, ...]] | None = None  # the first statement of a network's computation
         visited = 0
         seen: list[Unit] = []
         while queue and visited < MAX_VISITS:
             u, ctx = queue.popleft()
             visited += 1
             seen.append(u)
+            if network is None and self.network_computation(u):
+                network = (u, ctx)
             if u.sink in REAL_SINKS:
                 if self.evaluation_only(u.fn):
                     saw_eval = True
@@ -158,6 +171,9 @@ class LearningFlow:
                 if key not in parent:
                     parent[key] = (u, ctx)
                     queue.append((v, vctx))
+        if network is not None:
+            # what a network computes reaches the loss through `nn.Module.__call__`, which the code does not show
+            return Placement("architecture", self._chain(network, parent), visited=visited)
         sink = "evaluation" if saw_eval else "logging" if saw_logging else None
         stops = [] if sink else self.stops_of(seen[:200])
         if queue and visited >= MAX_VISITS:
@@ -177,6 +193,11 @@ class LearningFlow:
         fn = u.fn
         units = self.units(fn)
         out: list[tuple[Unit, tuple[Unit, ...]]] = [(units[i], ctx) for i in u.controls if i < len(units)]
+        if u.controls and len(ctx) < MAX_CONTEXT:
+            # control dependence: a call made for its effect under this header runs (or not) with it
+            for i in u.controls:
+                if i < len(units):
+                    out.extend((w, (*ctx, units[i])) for w in self._effect_callee(units[i]))
         data = u.defs - {RETURN}
         if data:
             loops = set(u.loops)
@@ -202,6 +223,10 @@ class LearningFlow:
                 written = self._writes(fn).get(id(u.node))
                 if written:
                     out.extend((w, ()) for w in self._state_readers(fn, frozenset(written)))
+            foreign = _foreign_stores(u.node)
+            if foreign:  # `actor_state.last_actions = a`: the methods of this module's classes reading it
+                uses = self._self_uses_in_module(fn)
+                out.extend((w, ()) for a in foreign for w in uses.get(f"self.{a}", []) if w.fn is not fn)
         if RETURN in u.defs:
             if ctx:
                 out.append((ctx[-1], ctx[:-1]))  # back to the call site that passed the value in
@@ -219,6 +244,16 @@ class LearningFlow:
                     index.setdefault(name, []).append(v)
             self._reader_index[key] = index
         return self._reader_index[key]
+
+    def _effect_callee(self, v: Unit) -> list[Unit]:
+        """The units of the project function a call statement (`update_model(actor, p)`) runs."""
+        node = v.node
+        if not isinstance(node, ast.Expr) or not isinstance(node.value, ast.Call):
+            return []
+        callee = self.resolver.resolve(node.value, v.fn)
+        if callee is None or callee.is_module or callee is v.fn:
+            return []
+        return self.units(callee)
 
     def _into_callees(self, v: Unit, names: frozenset[str]) -> list[Unit]:
         """Units of resolved callees that read a parameter bound to an argument using `names`."""
@@ -247,12 +282,15 @@ class LearningFlow:
         if fn.is_module:
             return []
         name = fn.name
-        if name == "__init__" and fn.class_name:
+        arity = _arity(fn)
+        if name in ITER_PROTOCOL and fn.class_name:
+            # what a dataset yields is what its objects carry: `DataLoader(SequenceDataset(...))`
+            name, arity = fn.class_name.rsplit(".", 1)[-1], (0, None)
+        elif name == "__init__" and fn.class_name:
             name = fn.class_name.rsplit(".", 1)[-1]
         elif name.startswith("__") and name.endswith("__"):
             return []  # `forward`-like implicit calls are dispatch the text does not show
         out: list[Unit] = []
-        arity = _arity(fn)
         for path, line in self.side.references(name)[:MAX_CALLERS]:
             if not path.endswith(PY_SUFFIXES):
                 continue
@@ -300,6 +338,20 @@ class LearningFlow:
             index: dict[str, list[Unit]] = {}
             for other in fn.module.functions.values():
                 if other.class_name == fn.class_name:
+                    for w in self.units(other):
+                        for name in w.uses:
+                            if name.startswith("self."):
+                                index.setdefault(name, []).append(w)
+            self._class_uses[key] = index
+        return self._class_uses[key]
+
+    def _self_uses_in_module(self, fn: FunctionInfo) -> dict[str, list[Unit]]:
+        """`self.x` -> the units of every method of `fn`'s module that read it."""
+        key = (fn.path, "<module classes>")
+        if key not in self._class_uses:
+            index: dict[str, list[Unit]] = {}
+            for other in fn.module.functions.values():
+                if other.class_name:
                     for w in self.units(other):
                         for name in w.uses:
                             if name.startswith("self."):
@@ -359,6 +411,19 @@ class LearningFlow:
             if any(s == mod or s.endswith("." + mod) for s in self._native):
                 return True
         return False
+
+
+def _foreign_stores(node: ast.stmt) -> set[str]:
+    """Attributes stored into an object held in a local (`state.x = v`, not `self.x`): its class is not
+    known statically, so the value goes to whichever class of the module reads `self.x`."""
+    if isinstance(node, ast.Assign):
+        targets = list(node.targets)
+    elif isinstance(node, ast.AugAssign | ast.AnnAssign):
+        targets = [node.target]
+    else:
+        return set()
+    return {t.attr for t in targets if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name)
+            and t.value.id not in ("self", "cls")}
 
 
 def _key(u: Unit, ctx: tuple[Unit, ...]) -> tuple[int, ...]:

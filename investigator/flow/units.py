@@ -27,6 +27,8 @@ LOG_CALLS = {"print", "pprint", "add_scalar", "add_scalars", "add_histogram", "a
              "log_tabular", "record", "flush", "save_video", "write_scalars"}
 LOG_RECEIVER = re.compile(r"writer|logger|logging|wandb|(^|[._])tb($|[._])|tensorboard|summary|pbar|tqdm|console|"
                           r"mlflow|neptune|comet|(^|[._])log($|[._])", re.IGNORECASE)
+# calls that write model parameters without an optimizer (besides in-place ops on `p.data`)
+PARAM_WRITES = {"vector_to_parameters"}
 SAMPLING_CALLS = {"sample", "rsample", "shuffle", "permutation", "randperm", "multinomial", "sample_batch",
                   "random_split", "choice"}
 OPTIMIZER_CTOR = re.compile(r"(^|\.)(optim\.|lr_scheduler\.)|Optimizer$|^(Adam|AdamW|SGD|RMSprop|Adagrad|LBFGS|"
@@ -92,9 +94,27 @@ def units_of(fn: FunctionInfo) -> list[Unit]:
     out: list[Unit] = []
     _collect(fn, fn.body, (), out)
     imports = set(fn.module.imports)
+    envs = _env_aliases(out)
     for u in out:
-        u.own, u.sink = _place(u, imports)
+        u.own, u.sink = _place(u, imports, envs)
     return out
+
+
+def _env_aliases(units: list[Unit]) -> frozenset[str]:
+    """Local names bound to an environment taken from an env-named collection: `for i, e in
+    enumerate(self.envs)` or `e = self.envs[i]` make `e.step(actions)` an environment step."""
+    out: set[str] = set()
+    for u in units:
+        node = u.node
+        if isinstance(node, ast.For | ast.AsyncFor):
+            source, targets = node.iter, [node.target]
+        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Subscript | ast.Attribute | ast.Name):
+            source, targets = node.value, list(node.targets)
+        else:
+            continue
+        if ENV_RECEIVER.search(ast.unparse(source)):
+            out.update(n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
+    return frozenset(out)
 
 
 def _collect(fn: FunctionInfo, body: list[ast.stmt], loops: tuple[int, ...], out: list[Unit]) -> list[int]:
@@ -227,7 +247,11 @@ def is_logging_unit(unit: Unit) -> bool:
     return isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and _is_logger(node.value)
 
 
-def _place(u: Unit, imports: set[str]) -> tuple[str | None, str | None]:
+def _targets(node: ast.Assign | ast.AugAssign) -> list[ast.expr]:
+    return list(node.targets) if isinstance(node, ast.Assign) else [node.target]
+
+
+def _place(u: Unit, imports: set[str], envs: frozenset[str] = frozenset()) -> tuple[str | None, str | None]:
     """(own place, sink kind) from the unit's content."""
     if is_logging_unit(u):
         return "logging", "logging"
@@ -243,7 +267,10 @@ def _place(u: Unit, imports: set[str]) -> tuple[str | None, str | None]:
             last == "step" and (OPTIMIZER_RECEIVER.search(recv) or SCHEDULER_RECEIVER.search(recv))
         ):
             sink = sink or "optimizer"
-        elif last in {"step", "step_async", "step_wait", "reset"} and ENV_RECEIVER.search(recv):
+        elif last in PARAM_WRITES or (last.endswith("_") and recv.endswith(".data")):
+            sink = sink or "optimizer"  # parameters written directly (a line search, a soft update)
+        elif last in {"step", "step_async", "step_wait", "reset"} and (ENV_RECEIVER.search(recv)
+                                                                       or recv.split(".")[0] in envs):
             sink = sink or "environment"
         elif last in SAMPLING_CALLS:
             sink = sink or "sampling"
@@ -255,7 +282,8 @@ def _place(u: Unit, imports: set[str]) -> tuple[str | None, str | None]:
             own = own or ("loss" if last.endswith("Loss") else "architecture")
     if isinstance(u.node, ast.For | ast.AsyncFor) and MINIBATCH_LOOP.search(ast.unparse(u.node.iter)):
         own = own or "sampling"  # the loop that draws minibatches
-    if isinstance(u.node, ast.Assign | ast.AugAssign) and "param_groups" in ast.unparse(u.node):
+    if isinstance(u.node, ast.Assign | ast.AugAssign) and ("param_groups" in ast.unparse(u.node) or any(
+            isinstance(t, ast.Attribute) and t.attr == "data" for t in _targets(u.node))):
         sink = sink or "optimizer"
     named: str | None = None  # what the defined names say comes first: `loss = nn.MSELoss()(x, y)` is loss
     for name in sorted(u.defs - {RETURN}):

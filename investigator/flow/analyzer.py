@@ -208,7 +208,9 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
                        "by config forensics (see Configuration changes)",
                 locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
             changes = [c for c in changes if id(c) not in plumbing]
-    if not changes:
+    defaults = [c for c in changes if _default_changed(c)]
+    changes = [c for c in changes if not _is_default(c)]  # a default added or removed binds no existing caller
+    if not changes and not defaults:
         return None
     effects_b, effects_c = expanders["baseline"].effects(base_fn), expanders["candidate"].effects(cand_fn)
     if effects_b is None or effects_c is None:  # too large to compare: every changed statement counts
@@ -216,7 +218,7 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
                  [Effect("", frozenset(id(c.cand.node) for c in changes if c.cand))]
     else:
         eb, ec = differing(effects_b, effects_c)
-    if not eb and not ec:
+    if not eb and not ec and not defaults:
         result.no_effect.append(NoEffectChange(
             subsystem="other", title=f"Restructured code in `{pair.describe()}` ({len(changes)} statements)",
             reason="same effects at both commits once local values are expanded and project helpers inlined "
@@ -224,8 +226,8 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
             locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
         return None
     causes = {s for e in (*eb, *ec) for s in e.stmts}
-    changes = [c for c in changes if (c.base is not None and id(c.base.node) in causes)
-               or (c.cand is not None and id(c.cand.node) in causes)]
+    changes = defaults + [c for c in changes if (c.base is not None and id(c.base.node) in causes)
+                          or (c.cand is not None and id(c.cand.node) in causes)]
     if not changes:
         return None  # the differing effects come from code changed elsewhere (a callee's own pair)
     reason = unreachable_reason(base_fn, index.base)
@@ -263,6 +265,17 @@ def _classify(change: UnitChange, unit: Unit, placement: Placement, flow: Learni
     if own:
         return Placed(change, unit, placement, own, "unfollowed")
     return Placed(change, unit, placement, None, "off")
+
+
+def _is_default(change: UnitChange) -> bool:
+    return any(u is not None and u.default for u in (change.base, change.cand))
+
+
+def _default_changed(change: UnitChange) -> bool:
+    """The same parameter's default value changed (`alpha=2.5` -> `alpha=0.25`): callers that do not
+    pass it get another value. A default added or removed changes no existing call."""
+    b, c = change.base, change.cand
+    return b is not None and c is not None and b.default and c.default and b.defs == c.defs
 
 
 def _explained(change: UnitChange, explained: Explained) -> bool:

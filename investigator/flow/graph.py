@@ -81,6 +81,7 @@ class LearningFlow:
         self._class_uses: dict[tuple[str, str], dict[str, list[Unit]]] = {}
         self._global_uses: dict[str, dict[str, list[Unit]]] = {}
         self._native: set[str] | None = None
+        self._constructors: dict[str, FunctionInfo | None] = {}
         self._arch: dict[tuple[str, str], bool] = {}
         self._reader_index: dict[int, dict[str, list[Unit]]] = {}
         self._eval_only: dict[int, bool] = {}
@@ -214,7 +215,10 @@ class LearningFlow:
             if attrs and fn.class_name:
                 uses = self._uses_in_class(fn)
                 for a in attrs:
-                    out.extend((w, ()) for w in uses.get(a, []) if w.fn is not fn)
+                    for w in uses.get(a, []):
+                        if w.fn is not fn:
+                            out.append((w, ()))
+                            out.extend((x, (w,)) for x in self._into_callees(w, frozenset({a})))
             if fn.is_module:
                 uses = self._uses_of_globals(fn)
                 for d in data:
@@ -245,6 +249,23 @@ class LearningFlow:
             self._reader_index[key] = index
         return self._reader_index[key]
 
+    def constructor(self, call: ast.Call) -> FunctionInfo | None:
+        """`Impl(alpha=a)` -> `Impl.__init__`, when exactly one class of the commit has that name."""
+        name = last_name(call_name(call))
+        if not name or not name[:1].isupper():
+            return None
+        if name not in self._constructors:
+            pattern = re.compile(rf"^\s*class\s+{re.escape(name)}\b", re.MULTILINE)
+            found: list[FunctionInfo] = []
+            for path, text in self.side.texts().items():
+                if path.endswith(PY_SUFFIXES) and f"class {name}" in text and pattern.search(text):
+                    module = self.side.module(path)
+                    if module is not None:
+                        found.extend(f for f in module.functions.values()
+                                     if f.name == "__init__" and (f.class_name or "").rsplit(".", 1)[-1] == name)
+            self._constructors[name] = found[0] if len(found) == 1 else None
+        return self._constructors[name]
+
     def _effect_callee(self, v: Unit) -> list[Unit]:
         """The units of the project function a call statement (`update_model(actor, p)`) runs."""
         node = v.node
@@ -264,10 +285,13 @@ class LearningFlow:
             if not bound and not kw:
                 continue
             callee = self.resolver.resolve(call, v.fn)
+            constructor = callee is None
+            if constructor:
+                callee = self.constructor(call)
             if callee is None or callee.is_module or not isinstance(callee.node, ast.FunctionDef | ast.AsyncFunctionDef):
                 continue
             params = [a.arg for a in [*callee.node.args.posonlyargs, *callee.node.args.args]]
-            if params and params[0] in ("self", "cls") and isinstance(call.func, ast.Attribute):
+            if params and params[0] in ("self", "cls") and (constructor or isinstance(call.func, ast.Attribute)):
                 params = params[1:]
             wanted = {params[i] for i in bound if i < len(params)} | kw
             out.extend(w for w in self.units(callee) if w.uses & wanted)

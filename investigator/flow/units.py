@@ -58,6 +58,7 @@ class Unit:
     controls: list[int] = field(default_factory=list)  # units executed under this header
     sink: str | None = None  # loss | optimizer | environment | sampling | logging (a terminal of the flow)
     own: str | None = None  # the flow place this unit is, from its own content (None: from downstream)
+    default: bool = False  # a parameter's default value (`alpha=2.5`), read as `alpha = 2.5` on entry
 
     @property
     def line(self) -> int:
@@ -92,11 +93,32 @@ class Unit:
 def units_of(fn: FunctionInfo) -> list[Unit]:
     """Every unit of a function body in source order (nested definitions are their own functions)."""
     out: list[Unit] = []
+    for stmt in parameter_defaults(fn):
+        unit = _unit(fn, len(out), stmt, None, ())
+        unit.default = True
+        out.append(unit)
     _collect(fn, fn.body, (), out)
     imports = set(fn.module.imports)
     envs = _env_aliases(out)
     for u in out:
         u.own, u.sink = _place(u, imports, envs)
+    return out
+
+
+def parameter_defaults(fn: FunctionInfo) -> list[ast.stmt]:
+    """`def __init__(self, alpha: float = 2.5)` -> `alpha = 2.5` at the default's position: what a
+    caller that does not pass the argument gets (a hyperparameter default is configuration)."""
+    node = fn.node
+    if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return []
+    args = node.args
+    positional = [*args.posonlyargs, *args.args]
+    pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults, strict=False))
+    pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=False) if d is not None]
+    out: list[ast.stmt] = []
+    for arg, default in pairs:
+        stmt = ast.Assign(targets=[ast.Name(id=arg.arg, ctx=ast.Store())], value=default)
+        out.append(ast.copy_location(stmt, default))
     return out
 
 

@@ -31,6 +31,7 @@ from investigator.detectors.evidence import counterpart, hunk_text, restore_patc
 from investigator.detectors.pairs import PY_SUFFIXES, FunctionPair, PairIndex, shared_pairs
 from investigator.detectors.reach import unreachable_reason
 from investigator.detectors.sources import changes_from_changeset
+from investigator.flow.classbody import class_body_pairs, is_class_body
 from investigator.flow.diff import UnitChange, changed_units
 from investigator.flow.graph import LearningFlow, Placement
 from investigator.flow.plumbing import is_config_plumbing
@@ -151,7 +152,7 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
     explained = explained or Explained()
     reports: list[PairReport] = []
     skipped = 0
-    for pair in index.changed_pairs():
+    for pair in [*index.changed_pairs(), *class_body_pairs(index)]:
         if time.perf_counter() - start > TIME_BUDGET_S:
             skipped += 1
             continue
@@ -212,7 +213,9 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     changes = [c for c in changes if not _is_default(c)]  # a default added or removed binds no existing caller
     if not changes and not defaults:
         return None
-    effects_b, effects_c = expanders["baseline"].effects(base_fn), expanders["candidate"].effects(cand_fn)
+    body = is_class_body(base_fn)  # field statements: no effects to compare, every changed one counts
+    effects_b = None if body else expanders["baseline"].effects(base_fn)
+    effects_c = None if body else expanders["candidate"].effects(cand_fn)
     if effects_b is None or effects_c is None:  # too large to compare: every changed statement counts
         eb, ec = [Effect("", frozenset(id(c.base.node) for c in changes if c.base))], \
                  [Effect("", frozenset(id(c.cand.node) for c in changes if c.cand))]
@@ -230,7 +233,7 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
                           or (c.cand is not None and id(c.cand.node) in causes)]
     if not changes:
         return None  # the differing effects come from code changed elsewhere (a callee's own pair)
-    reason = unreachable_reason(base_fn, index.base)
+    reason = None if body else unreachable_reason(base_fn, index.base)
     if reason:
         result.no_effect.append(NoEffectChange(
             subsystem="other", title=f"Changed code in `{pair.describe()}` ({len(changes)} statements)",

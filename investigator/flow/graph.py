@@ -35,6 +35,7 @@ from investigator.flow.evaluation import (
     named_like_evaluation,
     writes_by_statement,
 )
+from investigator.flow.classbody import is_class_body
 from investigator.flow.units import RETURN, Unit, units_of
 
 REAL_SINKS = ("loss", "optimizer", "environment", "sampling", "architecture")
@@ -212,6 +213,8 @@ class LearningFlow:
                     if len(ctx) < MAX_CONTEXT:
                         out.extend((w, (*ctx, v)) for w in self._into_callees(v, data & v.uses))
             attrs = {d for d in data if d.startswith("self.")}
+            if attrs and is_class_body(fn):
+                out.extend((w, ()) for a in sorted(attrs) for w in self._field_readers(fn, a[5:]))
             if attrs and fn.class_name:
                 uses = self._uses_in_class(fn)
                 for a in attrs:
@@ -282,7 +285,8 @@ class LearningFlow:
         for call in v.calls:
             bound = [i for i, a in enumerate(call.args) if _uses(a, names)]
             kw = {k.arg for k in call.keywords if k.arg and _uses(k.value, names)}
-            if not bound and not kw:
+            spread = any(k.arg is None and _uses(k.value, names) for k in call.keywords)
+            if not bound and not kw and not spread:
                 continue
             callee = self.resolver.resolve(call, v.fn)
             constructor = callee is None
@@ -294,6 +298,9 @@ class LearningFlow:
             if params and params[0] in ("self", "cls") and (constructor or isinstance(call.func, ast.Attribute)):
                 params = params[1:]
             wanted = {params[i] for i in bound if i < len(params)} | kw
+            if any(k.arg is None and _uses(k.value, names) for k in call.keywords) or any(
+                    isinstance(a, ast.Starred) and _uses(a, names) for a in call.args):
+                wanted |= set(params)  # `Trainer(**kwargs)`: which parameter gets the value is not known
             out.extend(w for w in self.units(callee) if w.uses & wanted)
         return out
 
@@ -369,6 +376,23 @@ class LearningFlow:
             self._class_uses[key] = index
         return self._class_uses[key]
 
+    def _field_readers(self, body: FunctionInfo, attr: str) -> list[Unit]:
+        """Statements reading `<obj>.attr` (not `self`) in the class's module and the modules that name
+        the class: where a configuration object's field is used (`range(config.num_epochs)`)."""
+        cls = (body.class_name or "").rsplit(".", 1)[-1]
+        key = (body.path, f"<fields of {cls}>")
+        if key not in self._class_uses:
+            paths = {body.path} | {p for p, _ in self.side.references(cls)[:MAX_CALLERS] if p.endswith(PY_SUFFIXES)}
+            index: dict[str, list[Unit]] = {}
+            for path in sorted(paths):
+                module = self.side.module(path)
+                for other in module.functions.values() if module is not None else ():
+                    for w in self.units(other):
+                        for name in _object_attrs(w):
+                            index.setdefault(name, []).append(w)
+            self._class_uses[key] = index
+        return self._class_uses[key].get(attr, [])
+
     def _self_uses_in_module(self, fn: FunctionInfo) -> dict[str, list[Unit]]:
         """`self.x` -> the units of every method of `fn`'s module that read it."""
         key = (fn.path, "<module classes>")
@@ -435,6 +459,17 @@ class LearningFlow:
             if any(s == mod or s.endswith("." + mod) for s in self._native):
                 return True
         return False
+
+
+def _object_attrs(u: Unit) -> set[str]:
+    """Attributes the unit reads from an object other than `self` (`config.lr`, `args.env.name`)."""
+    out: set[str] = set()
+    for part in u.parts:
+        for n in ast.walk(part):
+            if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Load) and not (
+                    isinstance(n.value, ast.Name) and n.value.id in ("self", "cls")):
+                out.add(n.attr)
+    return out
 
 
 def _foreign_stores(node: ast.stmt) -> set[str]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from investigator.detectors.pyast import FunctionInfo, call_name, last_name, receiver
 from investigator.detectors.roles import role
+from investigator.flow.classbody import field_statement, is_class_body
 
 RETURN = "<return>"
 # calls whose first argument is changed in place
@@ -97,7 +98,12 @@ def units_of(fn: FunctionInfo) -> list[Unit]:
         unit = _unit(fn, len(out), stmt, None, ())
         unit.default = True
         out.append(unit)
-    _collect(fn, fn.body, (), out)
+    if is_class_body(fn):  # fields: attributes of the class's objects (`config.num_epochs`, `self.alpha`)
+        _collect(fn, [field_statement(s) for s in fn.body], (), out)
+        for u in out:
+            u.defs = frozenset(f"self.{d}" for d in u.defs)
+    else:
+        _collect(fn, fn.body, (), out)
     imports = set(fn.module.imports)
     envs = _env_aliases(out)
     for u in out:

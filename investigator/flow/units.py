@@ -191,6 +191,7 @@ def _unit(fn: FunctionInfo, index: int, stmt: ast.stmt, parts: list[ast.AST] | N
     defs: set[str] = set()
     uses: set[str] = set()
     calls: list[ast.Call] = []
+    bases = _store_bases(stmt) if parts is None else set()
     for top in nodes:
         for sub in ast.walk(top):
             if isinstance(sub, ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
@@ -200,7 +201,7 @@ def _unit(fn: FunctionInfo, index: int, stmt: ast.stmt, parts: list[ast.AST] | N
             if isinstance(sub, ast.Name):
                 if isinstance(sub.ctx, ast.Store | ast.Del):
                     defs.add(sub.id)
-                elif sub.id != "self":
+                elif sub.id != "self" and id(sub) not in bases:
                     uses.add(sub.id)
             elif isinstance(sub, ast.Attribute):
                 key = _self_attr(sub)
@@ -223,6 +224,28 @@ def _unit(fn: FunctionInfo, index: int, stmt: ast.stmt, parts: list[ast.AST] | N
     if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
         defs |= _mutated(stmt.value, set(fn.module.imports))
     return Unit(fn, index, stmt, nodes, frozenset(defs), frozenset(uses), calls, loops)
+
+
+def _store_bases(stmt: ast.stmt) -> set[int]:
+    """id() of the root names of `x.a = v` / `x[i] = v` targets: storing into `x` does not read it, so
+    `state.label = "a"` does not flow into `state.actions = b` below it (indexes still count as reads)."""
+    if isinstance(stmt, ast.Assign):
+        targets = list(stmt.targets)
+    elif isinstance(stmt, ast.AnnAssign):
+        targets = [stmt.target]
+    else:
+        return set()
+    out: set[int] = set()
+    for target in targets:
+        for t in target.elts if isinstance(target, ast.Tuple | ast.List) else [target]:
+            node = t.value if isinstance(t, ast.Starred) else t
+            if not isinstance(node, ast.Attribute | ast.Subscript):
+                continue
+            while isinstance(node, ast.Attribute | ast.Subscript):
+                node = node.value
+            if isinstance(node, ast.Name):
+                out.add(id(node))
+    return out
 
 
 def _self_attr(node: ast.Attribute) -> str | None:

@@ -14,6 +14,7 @@ import ast
 import copy
 import difflib
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from investigator.detectors.pairs import FunctionPair
@@ -150,7 +151,7 @@ def _parents(units: list[Unit]) -> dict[int, int]:
     return {c: u.index for u in units for c in u.controls}
 
 
-def dependent_moves(a: list[Unit], b: list[Unit], opcodes: list[tuple[str, int, int, int, int]],
+def dependent_moves(a: list[Unit], b: list[Unit], opcodes: Sequence[tuple[str, int, int, int, int]],
                     movable: Counter) -> Counter:
     """Keys of "moved" units whose move changes behaviour: the unit crosses an unchanged statement that
     defines what it reads or writes, or reads what it defines (a mask built after the padding that

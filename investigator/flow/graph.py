@@ -29,13 +29,13 @@ from dataclasses import dataclass, field
 from investigator.detectors.flow import Flow
 from investigator.detectors.pairs import PY_SUFFIXES, SideIndex, enclosing_function
 from investigator.detectors.pyast import FunctionInfo, call_name, dotted, last_name
+from investigator.flow.classbody import is_class_body
 from investigator.flow.evaluation import (
     feeds_training,
     loss_functions,
     named_like_evaluation,
     writes_by_statement,
 )
-from investigator.flow.classbody import is_class_body
 from investigator.flow.units import RETURN, Unit, units_of
 
 REAL_SINKS = ("loss", "optimizer", "environment", "sampling", "architecture")
@@ -194,12 +194,7 @@ class LearningFlow:
     def _next(self, u: Unit, ctx: tuple[Unit, ...]) -> list[tuple[Unit, tuple[Unit, ...]]]:
         fn = u.fn
         units = self.units(fn)
-        out: list[tuple[Unit, tuple[Unit, ...]]] = [(units[i], ctx) for i in u.controls if i < len(units)]
-        if u.controls and len(ctx) < MAX_CONTEXT:
-            # control dependence: a call made for its effect under this header runs (or not) with it
-            for i in u.controls:
-                if i < len(units):
-                    out.extend((w, (*ctx, units[i])) for w in self._effect_callee(units[i]))
+        out = self._controlled(u, units, ctx)
         data = u.defs - {RETURN}
         if data:
             loops = set(u.loops)
@@ -212,16 +207,7 @@ class LearningFlow:
                     out.append((v, ctx))
                     if len(ctx) < MAX_CONTEXT:
                         out.extend((w, (*ctx, v)) for w in self._into_callees(v, data & v.uses))
-            attrs = {d for d in data if d.startswith("self.")}
-            if attrs and is_class_body(fn):
-                out.extend((w, ()) for a in sorted(attrs) for w in self._field_readers(fn, a[5:]))
-            if attrs and fn.class_name:
-                uses = self._uses_in_class(fn)
-                for a in attrs:
-                    for w in uses.get(a, []):
-                        if w.fn is not fn:
-                            out.append((w, ()))
-                            out.extend((x, (w,)) for x in self._into_callees(w, frozenset({a})))
+            out.extend(self._attribute_edges(u, data))
             if fn.is_module:
                 uses = self._uses_of_globals(fn)
                 for d in data:
@@ -230,15 +216,42 @@ class LearningFlow:
                 written = self._writes(fn).get(id(u.node))
                 if written:
                     out.extend((w, ()) for w in self._state_readers(fn, frozenset(written)))
-            foreign = _foreign_stores(u.node)
-            if foreign:  # `actor_state.last_actions = a`: the methods of this module's classes reading it
-                uses = self._self_uses_in_module(fn)
-                out.extend((w, ()) for a in foreign for w in uses.get(f"self.{a}", []) if w.fn is not fn)
         if RETURN in u.defs:
             if ctx:
                 out.append((ctx[-1], ctx[:-1]))  # back to the call site that passed the value in
             else:
                 out.extend((w, ()) for w in self.callers(fn))
+        return out
+
+    def _controlled(self, u: Unit, units: list[Unit], ctx: tuple[Unit, ...]) -> list[tuple[Unit, tuple[Unit, ...]]]:
+        """The statements a header controls; with control dependence, a call made for its effect
+        under the header (`update_model(actor, params)`) runs or not with it: its callee too."""
+        out: list[tuple[Unit, tuple[Unit, ...]]] = [(units[i], ctx) for i in u.controls if i < len(units)]
+        if len(ctx) < MAX_CONTEXT:
+            for v, _ in list(out):
+                out.extend((w, (*ctx, v)) for w in self._effect_callee(v))
+        return out
+
+    def _attribute_edges(self, u: Unit, data: frozenset[str]) -> list[tuple[Unit, tuple[Unit, ...]]]:
+        """Attributes: a class-body field to the readers of `<obj>.field`, `self.x` to the methods of
+        the class reading it (and on into the callees they pass it to), `obj.x = v` on an object of
+        unknown class to the methods of the module's classes reading `self.x`."""
+        fn = u.fn
+        out: list[tuple[Unit, tuple[Unit, ...]]] = []
+        attrs = sorted(d for d in data if d.startswith("self."))
+        if attrs and is_class_body(fn):
+            out.extend((w, ()) for a in attrs for w in self._field_readers(fn, a[5:]))
+        if attrs and fn.class_name:
+            uses = self._uses_in_class(fn)
+            for a in attrs:
+                for w in uses.get(a, []):
+                    if w.fn is not fn:
+                        out.append((w, ()))
+                        out.extend((x, (w,)) for x in self._into_callees(w, frozenset({a})))
+        foreign = _foreign_stores(u.node)
+        if foreign:
+            uses = self._self_uses_in_module(fn)
+            out.extend((w, ()) for a in sorted(foreign) for w in uses.get(f"self.{a}", []) if w.fn is not fn)
         return out
 
     def _readers(self, fn: FunctionInfo) -> dict[str, list[Unit]]:

@@ -75,6 +75,13 @@ class Expander:
         self._loads: dict[int, list[tuple[int, str]]] = {}
         self._steps = 0
 
+    def _carried_effects(self, loop: ast.stmt, fn: FunctionInfo, inner: _State, assigned: set[str]) -> None:
+        """What the loop leaves in an accumulator is an effect when it is read on."""
+        for name in sorted(assigned & self._carried(loop, fn)):
+            value = inner.env.get(name)
+            if value is not None:
+                self._effect(f"carried {name} =", value, inner, frozenset())
+
     def _carried(self, loop: ast.stmt, fn: FunctionInfo) -> set[str]:
         """Names a loop hands on: accumulated in it (`td_sum += ...`) or read after it. A change that
         only feeds such a value (a masked mean summed over an ensemble) is a change of the function."""
@@ -170,10 +177,7 @@ class Expander:
                            (*st.guard, f"loop {_text(head.expr)}"), st.returned, st.conds)
             self._effect("loop", head, st, sid)
             self._body(stmt.body, fn, inner, depth, root)
-            for name in sorted(assigned & self._carried(stmt, fn)):
-                value = inner.env.get(name)
-                if value is not None:  # what the loop leaves in an accumulator is an effect when it is read on
-                    self._effect(f"carried {name} =", value, inner, frozenset())
+            self._carried_effects(stmt, fn, inner, assigned)
             self._body(stmt.orelse, fn, st, depth, root)
             for k in assigned:
                 st.env.pop(k, None)

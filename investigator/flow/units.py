@@ -298,6 +298,16 @@ def is_logging_unit(unit: Unit) -> bool:
     return isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and _is_logger(node.value)
 
 
+def _write_or_step(last: str, recv: str, envs: frozenset[str]) -> str | None:
+    """Parameters written directly (a line search, a soft update: optimizer) or an environment stepped
+    (by its name, or through a local taken from an env collection)."""
+    if last in PARAM_WRITES or (last.endswith("_") and recv.endswith(".data")):
+        return "optimizer"
+    if last in {"step", "step_async", "step_wait", "reset"} and (ENV_RECEIVER.search(recv) or recv.split(".")[0] in envs):
+        return "environment"
+    return None
+
+
 def _targets(node: ast.Assign | ast.AugAssign) -> list[ast.expr]:
     return list(node.targets) if isinstance(node, ast.Assign) else [node.target]
 
@@ -318,11 +328,8 @@ def _place(u: Unit, imports: set[str], envs: frozenset[str] = frozenset()) -> tu
             last == "step" and (OPTIMIZER_RECEIVER.search(recv) or SCHEDULER_RECEIVER.search(recv))
         ):
             sink = sink or "optimizer"
-        elif last in PARAM_WRITES or (last.endswith("_") and recv.endswith(".data")):
-            sink = sink or "optimizer"  # parameters written directly (a line search, a soft update)
-        elif last in {"step", "step_async", "step_wait", "reset"} and (ENV_RECEIVER.search(recv)
-                                                                       or recv.split(".")[0] in envs):
-            sink = sink or "environment"
+        elif (kind := _write_or_step(last, recv, envs)) is not None:
+            sink = sink or kind
         elif last in SAMPLING_CALLS:
             sink = sink or "sampling"
         if OPTIMIZER_CTOR.search(name):

@@ -99,9 +99,12 @@ def units_of(fn: FunctionInfo) -> list[Unit]:
         unit.default = True
         out.append(unit)
     if is_class_body(fn):  # fields: attributes of the class's objects (`config.num_epochs`, `self.alpha`)
-        _collect(fn, [field_statement(s) for s in fn.body], (), out)
+        fields = [(field_statement(s), s) for s in fn.body]
+        compared = {id(f): s for f, s in fields}
+        _collect(fn, [f for f, _ in fields], (), out)
         for u in out:
             u.defs = frozenset(f"self.{d}" for d in u.defs)
+            u.node = compared.get(id(u.node), u.node)  # shown as written, compared by its coerced kind
     else:
         _collect(fn, fn.body, (), out)
     imports = set(fn.module.imports)

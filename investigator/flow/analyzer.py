@@ -55,6 +55,7 @@ SUBSYSTEM = {"loss": "ppo", "target": "ppo", "advantage": "ppo", "reward": "env"
              "sampling": "buffers", "environment": "env", "architecture": "architecture", "device": "device"}
 LOW_PATHS = {"device"}  # where a model or tensor lives: rarely what changes learning
 MAX_SIGNIFICANT = 8
+MAX_HOPS, HOP_PENALTY = 30, 0.0001  # at most 0.003: less than one step between places (0.004)
 MAX_PLACED_PER_PAIR = 20
 TIME_BUDGET_S = 15.0
 EXPLAIN_SLACK = 2
@@ -300,7 +301,9 @@ def _finding(report: PairReport, index: PairIndex) -> Finding | None:
     confidence = 0.7 if n <= 3 else 0.55 if n <= 10 else 0.4
     if pair.match in ("moved", "renamed"):
         confidence *= 0.85 + 0.15 * pair.similarity
-    confidence = round(min(0.95, confidence + (len(PATHS) - PATHS.index(label)) * 0.004), 3)
+    # a value that travels fewer statements to its sink acts more directly (breaks ties between places)
+    hops = min(len(best.placement.chain), MAX_HOPS) if best.verdict == "on" else MAX_HOPS
+    confidence = round(min(0.95, confidence + (len(PATHS) - PATHS.index(label)) * 0.004 - hops * HOP_PENALTY), 4)
     base_fn, cand_fn = pair.base, pair.cand
     assert base_fn is not None and cand_fn is not None
     change = best.change

@@ -146,17 +146,13 @@ def _untaken(units: list[Unit], taken: Counter) -> list[Unit]:
     return out
 
 
-def _parents(units: list[Unit]) -> dict[int, int]:
-    """Unit index -> index of the header that controls it (absent: top level of the function)."""
-    return {c: u.index for u in units for c in u.controls}
-
-
 def dependent_moves(a: list[Unit], b: list[Unit], opcodes: Sequence[tuple[str, int, int, int, int]],
                     movable: Counter) -> Counter:
     """Keys of "moved" units whose move changes behaviour: the unit crosses an unchanged statement that
     defines what it reads or writes, or reads what it defines (a mask built after the padding that
-    used to follow it), or it moved under another branch or loop header. Reordering independent
-    statements stays no change."""
+    used to follow it), or it moved into or out of a loop. Reordering independent statements, and
+    hoisting a statement both branches of an `if` shared, stay no change (a statement moved into one
+    branch of an `if` is not caught: a limit)."""
     pairs = [(i1 + k, j1 + k) for tag, i1, i2, j1, _ in opcodes if tag == "equal" for k in range(i2 - i1)]
     olds: dict[tuple[object, ...], list[int]] = {}
     news: dict[tuple[object, ...], list[int]] = {}
@@ -166,20 +162,17 @@ def dependent_moves(a: list[Unit], b: list[Unit], opcodes: Sequence[tuple[str, i
                 olds.setdefault(unit_key(a[i]), []).append(i)
             for j in range(j1, j2):
                 news.setdefault(unit_key(b[j]), []).append(j)
-    pa, pb = _parents(a), _parents(b)
     bad: Counter = Counter()
     for key in movable:
         for i, j in zip(olds.get(key, []), news.get(key, []), strict=False):
-            if _moved_across(a, b, i, j, pairs, (pa, pb)):
+            if _moved_across(a, b, i, j, pairs):
                 bad[key] += 1
     return bad
 
 
-def _moved_across(a: list[Unit], b: list[Unit], i: int, j: int, pairs: list[tuple[int, int]],
-                  parents: tuple[dict[int, int], dict[int, int]]) -> bool:
-    pi, pj = parents[0].get(i), parents[1].get(j)
-    if (None if pi is None else unit_key(a[pi])) != (None if pj is None else unit_key(b[pj])):
-        return True
+def _moved_across(a: list[Unit], b: list[Unit], i: int, j: int, pairs: list[tuple[int, int]]) -> bool:
+    if [unit_key(a[k]) for k in a[i].loops] != [unit_key(b[k]) for k in b[j].loops]:
+        return True  # into or out of a loop: it runs another number of times
     u = a[i]
     touched = u.uses | u.defs
     for bi, cj in pairs:

@@ -143,6 +143,35 @@ def test_independent_statements_reordered_are_no_change():
     assert _run(DATASET, {**DATASET, "data.py": swapped}).findings == []
 
 
+HOIST = _files({
+    "critic.py": """
+        def value_loss(values, old, ret, clip, norm):
+            if norm is not None:
+                clipped = old + (values - old).clamp(-clip, clip)
+                err = norm(ret) - clipped
+            else:
+                clipped = old + (values - old).clamp(-clip, clip)
+                err = ret - clipped
+            return (err ** 2).mean()
+
+        def update(values, batch, clip, norm, optimizer):
+            loss = value_loss(values, batch.old, batch.ret, clip, norm)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    """,
+})
+
+
+def test_statement_both_branches_shared_hoisted_above_the_if_is_no_change():
+    clipped = "        clipped = old + (values - old).clamp(-clip, clip)\n"
+    hoisted = HOIST["critic.py"].replace(clipped, "").replace("    if norm is not None:\n",
+                                                            clipped.replace("        ", "    ", 1)
+                                                            + "    if norm is not None:\n")
+    assert hoisted.count("clamp") == 1
+    assert _significant(_run(HOIST, {"critic.py": hoisted})) == []
+
+
 # -- what a loop accumulates is an effect (d3rlpy bootstrapped ensemble loss) -------------------------
 ENSEMBLE = _files({
     "q.py": """

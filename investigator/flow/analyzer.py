@@ -31,6 +31,7 @@ from investigator.detectors.evidence import counterpart, hunk_text, restore_patc
 from investigator.detectors.pairs import PY_SUFFIXES, FunctionPair, PairIndex, shared_pairs
 from investigator.detectors.reach import unreachable_reason
 from investigator.detectors.sources import changes_from_changeset
+from investigator.flow.classbody import class_body_pairs, is_class_body
 from investigator.flow.diff import UnitChange, changed_units, moved_across
 from investigator.flow.graph import LearningFlow, Placement
 from investigator.flow.plumbing import is_config_plumbing
@@ -54,6 +55,7 @@ SUBSYSTEM = {"loss": "ppo", "target": "ppo", "advantage": "ppo", "reward": "env"
              "sampling": "buffers", "environment": "env", "architecture": "architecture", "device": "device"}
 LOW_PATHS = {"device"}  # where a model or tensor lives: rarely what changes learning
 MAX_SIGNIFICANT = 8
+MAX_HOPS, HOP_PENALTY = 30, 0.0001  # at most 0.003: less than one step between places (0.004)
 MAX_PLACED_PER_PAIR = 20
 TIME_BUDGET_S = 15.0
 EXPLAIN_SLACK = 2
@@ -153,7 +155,7 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
     reports: list[PairReport] = []
     skipped = 0
     unit_changes: list[list[UnitChange]] = []
-    for pair in index.changed_pairs():
+    for pair in [*index.changed_pairs(), *class_body_pairs(index)]:
         if time.perf_counter() - start > TIME_BUDGET_S:
             skipped += 1
             continue
@@ -239,15 +241,19 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
                        "by config forensics (see Configuration changes)",
                 locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
             changes = [c for c in changes if id(c) not in plumbing]
-    if not changes:
+    defaults = [c for c in changes if _default_changed(c)]
+    changes = [c for c in changes if not _is_default(c)]  # a default added or removed binds no existing caller
+    if not changes and not defaults:
         return None
-    effects_b, effects_c = expanders["baseline"].effects(base_fn), expanders["candidate"].effects(cand_fn)
+    body = is_class_body(base_fn)  # field statements: no effects to compare, every changed one counts
+    effects_b = None if body else expanders["baseline"].effects(base_fn)
+    effects_c = None if body else expanders["candidate"].effects(cand_fn)
     if effects_b is None or effects_c is None:  # too large to compare: every changed statement counts
         eb, ec = [Effect("", frozenset(id(c.base.node) for c in changes if c.base))], \
                  [Effect("", frozenset(id(c.cand.node) for c in changes if c.cand))]
     else:
         eb, ec = differing(effects_b, effects_c)
-    if not eb and not ec:
+    if not eb and not ec and not defaults:
         result.no_effect.append(NoEffectChange(
             subsystem="other", title=f"Restructured code in `{pair.describe()}` ({len(changes)} statements)",
             reason="same effects at both commits once local values are expanded and project helpers inlined "
@@ -255,11 +261,11 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
             locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
         return None
     causes = {s for e in (*eb, *ec) for s in e.stmts}
-    changes = [c for c in changes if (c.base is not None and id(c.base.node) in causes)
-               or (c.cand is not None and id(c.cand.node) in causes)]
+    changes = defaults + [c for c in changes if (c.base is not None and id(c.base.node) in causes)
+                          or (c.cand is not None and id(c.cand.node) in causes)]
     if not changes:
         return None  # the differing effects come from code changed elsewhere (a callee's own pair)
-    reason = unreachable_reason(base_fn, index.base)
+    reason = None if body else unreachable_reason(base_fn, index.base)
     if reason:
         result.no_effect.append(NoEffectChange(
             subsystem="other", title=f"Changed code in `{pair.describe()}` ({len(changes)} statements)",
@@ -296,6 +302,17 @@ def _classify(change: UnitChange, unit: Unit, placement: Placement, flow: Learni
     return Placed(change, unit, placement, None, "off")
 
 
+def _is_default(change: UnitChange) -> bool:
+    return any(u is not None and u.default for u in (change.base, change.cand))
+
+
+def _default_changed(change: UnitChange) -> bool:
+    """The same parameter's default value changed (`alpha=2.5` -> `alpha=0.25`): callers that do not
+    pass it get another value. A default added or removed changes no existing call."""
+    b, c = change.base, change.cand
+    return b is not None and c is not None and b.default and c.default and b.defs == c.defs
+
+
 def _explained(change: UnitChange, explained: Explained) -> bool:
     return any(unit is not None and explained.covers(side, unit.fn.path, unit.line, unit.end_line)
                for unit, side in ((change.base, "baseline"), (change.cand, "candidate")))
@@ -315,7 +332,9 @@ def _finding(report: PairReport, index: PairIndex) -> Finding | None:
     confidence = 0.7 if n <= 3 else 0.55 if n <= 10 else 0.4
     if pair.match in ("moved", "renamed"):
         confidence *= 0.85 + 0.15 * pair.similarity
-    confidence = round(min(0.95, confidence + (len(PATHS) - PATHS.index(label)) * 0.004), 3)
+    # a value that travels fewer statements to its sink acts more directly (breaks ties between places)
+    hops = min(len(best.placement.chain), MAX_HOPS) if best.verdict == "on" else MAX_HOPS
+    confidence = round(min(0.95, confidence + (len(PATHS) - PATHS.index(label)) * 0.004 - hops * HOP_PENALTY), 4)
     base_fn, cand_fn = pair.base, pair.cand
     assert base_fn is not None and cand_fn is not None
     change = best.change

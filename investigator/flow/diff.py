@@ -15,6 +15,7 @@ import copy
 import difflib
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from investigator.detectors.pairs import FunctionPair
@@ -101,6 +102,8 @@ def changed_units(
     left = Counter(unit_key(u) for blk, _ in blocks for u in blk)
     right = Counter(unit_key(u) for _, blk in blocks for u in blk)
     movable = left & right
+    if movable:
+        movable -= dependent_moves(a, b, matcher.get_opcodes(), movable)
     taken_l, taken_r = Counter(movable), Counter(movable)
     kept: list[tuple[list[Unit], list[Unit]]] = []
     for olds, news in blocks:
@@ -111,10 +114,12 @@ def changed_units(
     if a and b:  # an instance attribute is renamed only if no code of either module uses both names
         base_names |= _attribute_names(a[0].fn.module.text)
         cand_names |= _attribute_names(b[0].fn.module.text)
-    renamed = renamed or {}
+    renamed = dict(renamed or {})
+    # only names bound in the function can be renamed consistently: `all(...)` -> `any(...)` is a change
+    local = (pair.base.local_names if pair.base else frozenset(), pair.cand.local_names if pair.cand else frozenset())
     out: list[UnitChange] = []
     for olds, news in kept:
-        olds, news = _drop_renames(olds, news, base_names, cand_names, renamed)
+        olds, news = _drop_renames(olds, news, base_names, cand_names, renamed, local)
         for k in range(max(len(olds), len(news))):
             out.append(UnitChange(olds[k] if k < len(olds) else None, news[k] if k < len(news) else None))
     return out
@@ -136,7 +141,8 @@ def _attribute_names(text: str) -> frozenset[str]:
 
 
 def _drop_renames(
-    olds: list[Unit], news: list[Unit], base_names: set[str], cand_names: set[str], renamed: dict[str, str]
+    olds: list[Unit], news: list[Unit], base_names: set[str], cand_names: set[str], renamed: dict[str, str],
+    local: tuple[frozenset[str], frozenset[str]] | None = None,
 ) -> tuple[list[Unit], list[Unit]]:
     """Remove old/new unit pairs that differ only by a consistent rename."""
     if not olds or not news:
@@ -150,7 +156,7 @@ def _drop_renames(
         for j in by_key.get(collapsed_key(u), []):
             if j in gone_r:
                 continue
-            if _is_rename(_names(u), _names(news[j]), base_names, cand_names, renamed):
+            if _is_rename(_names(u), _names(news[j]), base_names, cand_names, renamed, local):
                 gone_l.add(i)
                 gone_r.add(j)
                 break
@@ -158,7 +164,7 @@ def _drop_renames(
 
 
 def _is_rename(old: list[str], new: list[str], base_names: set[str], cand_names: set[str],
-               renamed: dict[str, str]) -> bool:
+               renamed: dict[str, str], local: tuple[frozenset[str], frozenset[str]] | None = None) -> bool:
     if len(old) != len(new):
         return False
     mapping: dict[str, str] = {}
@@ -169,6 +175,9 @@ def _is_rename(old: list[str], new: list[str], base_names: set[str], cand_names:
             return False
         if renamed.get(o) == n:
             continue
+        attribute = o.startswith("self.") and n.startswith("self.")  # judged module-wide (base/cand names)
+        if local is not None and not attribute and (o not in local[0] or n not in local[1]):
+            return False  # a global, builtin or imported name: another object, not a rename
         if o in cand_names or n in base_names:
             return False  # both names exist at one side: a different variable, not a rename
     return bool(mapping) or old == new
@@ -219,3 +228,38 @@ def moved_across(changes: list[list[UnitChange]]) -> set[int]:
                 news.remove(home)
                 out.update((id(old.node), id(home.node)))
     return out
+def dependent_moves(a: list[Unit], b: list[Unit], opcodes: Sequence[tuple[str, int, int, int, int]],
+                    movable: Counter) -> Counter:
+    """Keys of "moved" units whose move changes behaviour: the unit crosses an unchanged statement that
+    defines what it reads or writes, or reads what it defines (a mask built after the padding that
+    used to follow it), or it moved into or out of a loop. Reordering independent statements, and
+    hoisting a statement both branches of an `if` shared, stay no change (a statement moved into one
+    branch of an `if` is not caught: a limit)."""
+    pairs = [(i1 + k, j1 + k) for tag, i1, i2, j1, _ in opcodes if tag == "equal" for k in range(i2 - i1)]
+    olds: dict[tuple[object, ...], list[int]] = {}
+    news: dict[tuple[object, ...], list[int]] = {}
+    for tag, i1, i2, j1, j2 in opcodes:
+        if tag != "equal":
+            for i in range(i1, i2):
+                olds.setdefault(unit_key(a[i]), []).append(i)
+            for j in range(j1, j2):
+                news.setdefault(unit_key(b[j]), []).append(j)
+    bad: Counter = Counter()
+    for key in movable:
+        for i, j in zip(olds.get(key, []), news.get(key, []), strict=False):
+            if _moved_across(a, b, i, j, pairs):
+                bad[key] += 1
+    return bad
+
+
+def _moved_across(a: list[Unit], b: list[Unit], i: int, j: int, pairs: list[tuple[int, int]]) -> bool:
+    if [unit_key(a[k]) for k in a[i].loops] != [unit_key(b[k]) for k in b[j].loops]:
+        return True  # into or out of a loop: it runs another number of times
+    u = a[i]
+    touched = u.uses | u.defs
+    for bi, cj in pairs:
+        if (bi < i) != (cj < j):
+            v = a[bi]
+            if v.defs & touched or v.uses & u.defs:
+                return True
+    return False

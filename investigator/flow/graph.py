@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from investigator.detectors.flow import Flow
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import PY_SUFFIXES, SideIndex, enclosing_function
+from investigator.flow.classbody import is_class_body
 from investigator.flow.evaluation import (
     feeds_training,
     loss_functions,
@@ -38,12 +39,15 @@ from investigator.flow.evaluation import (
 from investigator.flow.units import RETURN, Unit, units_of
 from investigator.pyast import call_name, dotted, last_name
 
-REAL_SINKS = ("loss", "optimizer", "environment", "sampling")
+REAL_SINKS = ("loss", "optimizer", "environment", "sampling", "architecture")
 MODULE_CLASS = re.compile(r"(Module|Sequential|ModuleList|ModuleDict|Net|Network|Model|Policy|Actor|Critic|"
                           r"Encoder|Decoder|Layer|Block|Head)$")
 NATIVE_SUFFIXES = (".pyx", ".pxd", ".so", ".pyd", ".c", ".cc", ".cpp", ".cu", ".rs")
 MAX_VISITS = 3000
 MAX_CALLERS = 40
+# iteration protocol: the values these return reach whoever iterates the object, i.e. the statements
+# that construct it (the object carries them: `loader = DataLoader(Dataset(...))`, `next(iter(loader))`)
+ITER_PROTOCOL = ("__iter__", "__next__", "__getitem__")
 MAX_CONTEXT = 3  # call sites remembered when a value enters a callee through an argument
 
 
@@ -79,6 +83,7 @@ class LearningFlow:
         self._class_uses: dict[tuple[str, str], dict[str, list[Unit]]] = {}
         self._global_uses: dict[str, dict[str, list[Unit]]] = {}
         self._native: set[str] | None = None
+        self._constructors: dict[str, FunctionInfo | None] = {}
         self._arch: dict[tuple[str, str], bool] = {}
         self._reader_index: dict[int, dict[str, list[Unit]]] = {}
         self._eval_only: dict[int, bool] = {}
@@ -117,6 +122,13 @@ class LearningFlow:
                 MODULE_CLASS.search(cls) and bases)
         return self._arch[key]
 
+    def network_computation(self, u: Unit) -> bool:
+        """A statement of what a network computes: a layer constructor, or any statement of a network
+        class's methods other than `__init__` (`forward`, the observation decoding it calls)."""
+        if u.own == "architecture":
+            return True
+        return u.fn.name != "__init__" and not u.fn.is_module and self.in_model_class(u.fn) and u.sink != "logging"
+
     def evaluation_only(self, fn: FunctionInfo) -> bool:
         """Named like evaluation and writing nothing a loss-computing function reads (see
         `flow.evaluation`): a rollout called `evaluate` is training's data source."""
@@ -140,12 +152,15 @@ class LearningFlow:
             parent[_key(u, ())] = None
             queue.append((u, ()))
         saw_logging = saw_eval = False
+        network: tuple[Unit, tuple[Unit, ...]] | None = None  # the first statement of a network's computation
         visited = 0
         seen: list[Unit] = []
         while queue and visited < MAX_VISITS:
             u, ctx = queue.popleft()
             visited += 1
             seen.append(u)
+            if network is None and self.network_computation(u):
+                network = (u, ctx)
             if u.sink in REAL_SINKS:
                 if self.evaluation_only(u.fn):
                     saw_eval = True
@@ -159,6 +174,9 @@ class LearningFlow:
                 if key not in parent:
                     parent[key] = (u, ctx)
                     queue.append((v, vctx))
+        if network is not None:
+            # what a network computes reaches the loss through `nn.Module.__call__`, which the code does not show
+            return Placement("architecture", self._chain(network, parent), visited=visited)
         sink = "evaluation" if saw_eval else "logging" if saw_logging else None
         stops = [] if sink else self.stops_of(seen[:200])
         if queue and visited >= MAX_VISITS:
@@ -177,7 +195,7 @@ class LearningFlow:
     def _next(self, u: Unit, ctx: tuple[Unit, ...]) -> list[tuple[Unit, tuple[Unit, ...]]]:
         fn = u.fn
         units = self.units(fn)
-        out: list[tuple[Unit, tuple[Unit, ...]]] = [(units[i], ctx) for i in u.controls if i < len(units)]
+        out = self._controlled(u, units, ctx)
         data = u.defs - {RETURN}
         if data:
             loops = set(u.loops)
@@ -190,11 +208,7 @@ class LearningFlow:
                     out.append((v, ctx))
                     if len(ctx) < MAX_CONTEXT:
                         out.extend((w, (*ctx, v)) for w in self._into_callees(v, data & v.uses))
-            attrs = {d for d in data if d.startswith("self.")}
-            if attrs and fn.class_name:
-                uses = self._uses_in_class(fn)
-                for a in attrs:
-                    out.extend((w, ()) for w in uses.get(a, []) if w.fn is not fn)
+            out.extend(self._attribute_edges(u, data))
             if fn.is_module:
                 uses = self._uses_of_globals(fn)
                 for d in data:
@@ -210,6 +224,37 @@ class LearningFlow:
                 out.extend((w, ()) for w in self.callers(fn))
         return out
 
+    def _controlled(self, u: Unit, units: list[Unit], ctx: tuple[Unit, ...]) -> list[tuple[Unit, tuple[Unit, ...]]]:
+        """The statements a header controls; with control dependence, a call made for its effect
+        under the header (`update_model(actor, params)`) runs or not with it: its callee too."""
+        out: list[tuple[Unit, tuple[Unit, ...]]] = [(units[i], ctx) for i in u.controls if i < len(units)]
+        if len(ctx) < MAX_CONTEXT:
+            for v, _ in list(out):
+                out.extend((w, (*ctx, v)) for w in self._effect_callee(v))
+        return out
+
+    def _attribute_edges(self, u: Unit, data: frozenset[str]) -> list[tuple[Unit, tuple[Unit, ...]]]:
+        """Attributes: a class-body field to the readers of `<obj>.field`, `self.x` to the methods of
+        the class reading it (and on into the callees they pass it to), `obj.x = v` on an object of
+        unknown class to the methods of the module's classes reading `self.x`."""
+        fn = u.fn
+        out: list[tuple[Unit, tuple[Unit, ...]]] = []
+        attrs = sorted(d for d in data if d.startswith("self."))
+        if attrs and is_class_body(fn):
+            out.extend((w, ()) for a in attrs for w in self._field_readers(fn, a[5:]))
+        if attrs and fn.class_name:
+            uses = self._uses_in_class(fn)
+            for a in attrs:
+                for w in uses.get(a, []):
+                    if w.fn is not fn:
+                        out.append((w, ()))
+                        out.extend((x, (w,)) for x in self._into_callees(w, frozenset({a})))
+        foreign = _foreign_stores(u.node)
+        if foreign:
+            uses = self._self_uses_in_module(fn)
+            out.extend((w, ()) for a in sorted(foreign) for w in uses.get(f"self.{a}", []) if w.fn is not fn)
+        return out
+
     def _readers(self, fn: FunctionInfo) -> dict[str, list[Unit]]:
         """Name -> the units of `fn` that read it (built once per function)."""
         key = id(fn)
@@ -221,21 +266,55 @@ class LearningFlow:
             self._reader_index[key] = index
         return self._reader_index[key]
 
+    def constructor(self, call: ast.Call) -> FunctionInfo | None:
+        """`Impl(alpha=a)` -> `Impl.__init__`, when exactly one class of the commit has that name."""
+        name = last_name(call_name(call))
+        if not name or not name[:1].isupper():
+            return None
+        if name not in self._constructors:
+            pattern = re.compile(rf"^\s*class\s+{re.escape(name)}\b", re.MULTILINE)
+            found: list[FunctionInfo] = []
+            for path, text in self.side.texts().items():
+                if path.endswith(PY_SUFFIXES) and f"class {name}" in text and pattern.search(text):
+                    module = self.side.module(path)
+                    if module is not None:
+                        found.extend(f for f in module.functions.values()
+                                     if f.name == "__init__" and (f.class_name or "").rsplit(".", 1)[-1] == name)
+            self._constructors[name] = found[0] if len(found) == 1 else None
+        return self._constructors[name]
+
+    def _effect_callee(self, v: Unit) -> list[Unit]:
+        """The units of the project function a call statement (`update_model(actor, p)`) runs."""
+        node = v.node
+        if not isinstance(node, ast.Expr) or not isinstance(node.value, ast.Call):
+            return []
+        callee = self.resolver.resolve(node.value, v.fn)
+        if callee is None or callee.is_module or callee is v.fn:
+            return []
+        return self.units(callee)
+
     def _into_callees(self, v: Unit, names: frozenset[str]) -> list[Unit]:
         """Units of resolved callees that read a parameter bound to an argument using `names`."""
         out: list[Unit] = []
         for call in v.calls:
             bound = [i for i, a in enumerate(call.args) if _uses(a, names)]
             kw = {k.arg for k in call.keywords if k.arg and _uses(k.value, names)}
-            if not bound and not kw:
+            spread = any(k.arg is None and _uses(k.value, names) for k in call.keywords)
+            if not bound and not kw and not spread:
                 continue
             callee = self.resolver.resolve(call, v.fn)
+            constructor = callee is None
+            if constructor:
+                callee = self.constructor(call)
             if callee is None or callee.is_module or not isinstance(callee.node, ast.FunctionDef | ast.AsyncFunctionDef):
                 continue
             params = [a.arg for a in [*callee.node.args.posonlyargs, *callee.node.args.args]]
-            if params and params[0] in ("self", "cls") and isinstance(call.func, ast.Attribute):
+            if params and params[0] in ("self", "cls") and (constructor or isinstance(call.func, ast.Attribute)):
                 params = params[1:]
             wanted = {params[i] for i in bound if i < len(params)} | kw
+            if any(k.arg is None and _uses(k.value, names) for k in call.keywords) or any(
+                    isinstance(a, ast.Starred) and _uses(a, names) for a in call.args):
+                wanted |= set(params)  # `Trainer(**kwargs)`: which parameter gets the value is not known
             out.extend(w for w in self.units(callee) if w.uses & wanted)
         return out
 
@@ -248,12 +327,15 @@ class LearningFlow:
         if fn.is_module:
             return []
         name = fn.name
-        if name == "__init__" and fn.class_name:
+        arity = _arity(fn)
+        if name in ITER_PROTOCOL and fn.class_name:
+            # what a dataset yields is what its objects carry: `DataLoader(SequenceDataset(...))`
+            name, arity = fn.class_name.rsplit(".", 1)[-1], (0, None)
+        elif name == "__init__" and fn.class_name:
             name = fn.class_name.rsplit(".", 1)[-1]
         elif name.startswith("__") and name.endswith("__"):
             return []  # `forward`-like implicit calls are dispatch the text does not show
         out: list[Unit] = []
-        arity = _arity(fn)
         for path, line in self.side.references(name)[:MAX_CALLERS]:
             if not path.endswith(PY_SUFFIXES):
                 continue
@@ -301,6 +383,37 @@ class LearningFlow:
             index: dict[str, list[Unit]] = {}
             for other in fn.module.functions.values():
                 if other.class_name == fn.class_name:
+                    for w in self.units(other):
+                        for name in w.uses:
+                            if name.startswith("self."):
+                                index.setdefault(name, []).append(w)
+            self._class_uses[key] = index
+        return self._class_uses[key]
+
+    def _field_readers(self, body: FunctionInfo, attr: str) -> list[Unit]:
+        """Statements reading `<obj>.attr` (not `self`) in the class's module and the modules that name
+        the class: where a configuration object's field is used (`range(config.num_epochs)`)."""
+        cls = (body.class_name or "").rsplit(".", 1)[-1]
+        key = (body.path, f"<fields of {cls}>")
+        if key not in self._class_uses:
+            paths = {body.path} | {p for p, _ in self.side.references(cls)[:MAX_CALLERS] if p.endswith(PY_SUFFIXES)}
+            index: dict[str, list[Unit]] = {}
+            for path in sorted(paths):
+                module = self.side.module(path)
+                for other in module.functions.values() if module is not None else ():
+                    for w in self.units(other):
+                        for name in _object_attrs(w):
+                            index.setdefault(name, []).append(w)
+            self._class_uses[key] = index
+        return self._class_uses[key].get(attr, [])
+
+    def _self_uses_in_module(self, fn: FunctionInfo) -> dict[str, list[Unit]]:
+        """`self.x` -> the units of every method of `fn`'s module that read it."""
+        key = (fn.path, "<module classes>")
+        if key not in self._class_uses:
+            index: dict[str, list[Unit]] = {}
+            for other in fn.module.functions.values():
+                if other.class_name:
                     for w in self.units(other):
                         for name in w.uses:
                             if name.startswith("self."):
@@ -360,6 +473,30 @@ class LearningFlow:
             if any(s == mod or s.endswith("." + mod) for s in self._native):
                 return True
         return False
+
+
+def _object_attrs(u: Unit) -> set[str]:
+    """Attributes the unit reads from an object other than `self` (`config.lr`, `args.env.name`)."""
+    out: set[str] = set()
+    for part in u.parts:
+        for n in ast.walk(part):
+            if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Load) and not (
+                    isinstance(n.value, ast.Name) and n.value.id in ("self", "cls")):
+                out.add(n.attr)
+    return out
+
+
+def _foreign_stores(node: ast.stmt) -> set[str]:
+    """Attributes stored into an object held in a local (`state.x = v`, not `self.x`): its class is not
+    known statically, so the value goes to whichever class of the module reads `self.x`."""
+    if isinstance(node, ast.Assign):
+        targets = list(node.targets)
+    elif isinstance(node, ast.AugAssign | ast.AnnAssign):
+        targets = [node.target]
+    else:
+        return set()
+    return {t.attr for t in targets if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name)
+            and t.value.id not in ("self", "cls")}
 
 
 def _key(u: Unit, ctx: tuple[Unit, ...]) -> tuple[int, ...]:

@@ -72,7 +72,27 @@ class Expander:
     def __init__(self, resolver: Flow) -> None:
         self.resolver = resolver
         self._sizes: dict[int, int] = {}
+        self._loads: dict[int, list[tuple[int, str]]] = {}
         self._steps = 0
+
+    def _carried_effects(self, loop: ast.stmt, fn: FunctionInfo, inner: _State, assigned: set[str]) -> None:
+        """What the loop leaves in an accumulator is an effect when it is read on."""
+        for name in sorted(assigned & self._carried(loop, fn)):
+            value = inner.env.get(name)
+            if value is not None:
+                self._effect(f"carried {name} =", value, inner, frozenset())
+
+    def _carried(self, loop: ast.stmt, fn: FunctionInfo) -> set[str]:
+        """Names a loop hands on: accumulated in it (`td_sum += ...`) or read after it. A change that
+        only feeds such a value (a masked mean summed over an ensemble) is a change of the function."""
+        key = id(fn)
+        if key not in self._loads:
+            self._loads[key] = [(n.lineno, n.id) for n in ast.walk(fn.node)
+                                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)]
+        end = getattr(loop, "end_lineno", None) or loop.lineno
+        out = {n.target.id for n in ast.walk(loop) if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name)}
+        out.update(name for line, name in self._loads[key] if line > end)
+        return out
 
     def _statements(self, fn: FunctionInfo) -> int:
         key = id(fn)
@@ -157,6 +177,7 @@ class Expander:
                            (*st.guard, f"loop {_text(head.expr)}"), st.returned, st.conds)
             self._effect("loop", head, st, sid)
             self._body(stmt.body, fn, inner, depth, root)
+            self._carried_effects(stmt, fn, inner, assigned)
             self._body(stmt.orelse, fn, st, depth, root)
             for k in assigned:
                 st.env.pop(k, None)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.roles import role
+from investigator.flow.classbody import field_statement, is_class_body
 from investigator.pyast import call_name, last_name, receiver
 
 RETURN = "<return>"
@@ -28,6 +29,8 @@ LOG_CALLS = {"print", "pprint", "add_scalar", "add_scalars", "add_histogram", "a
              "log_tabular", "record", "flush", "save_video", "write_scalars"}
 LOG_RECEIVER = re.compile(r"writer|logger|logging|wandb|(^|[._])tb($|[._])|tensorboard|summary|pbar|tqdm|console|"
                           r"mlflow|neptune|comet|(^|[._])log($|[._])", re.IGNORECASE)
+# calls that write model parameters without an optimizer (besides in-place ops on `p.data`)
+PARAM_WRITES = {"vector_to_parameters"}
 SAMPLING_CALLS = {"sample", "rsample", "shuffle", "permutation", "randperm", "multinomial", "sample_batch",
                   "random_split", "choice"}
 OPTIMIZER_CTOR = re.compile(r"(^|\.)(optim\.|lr_scheduler\.)|Optimizer$|^(Adam|AdamW|SGD|RMSprop|Adagrad|LBFGS|"
@@ -57,6 +60,7 @@ class Unit:
     controls: list[int] = field(default_factory=list)  # units executed under this header
     sink: str | None = None  # loss | optimizer | environment | sampling | logging (a terminal of the flow)
     own: str | None = None  # the flow place this unit is, from its own content (None: from downstream)
+    default: bool = False  # a parameter's default value (`alpha=2.5`), read as `alpha = 2.5` on entry
 
     @property
     def line(self) -> int:
@@ -91,11 +95,58 @@ class Unit:
 def units_of(fn: FunctionInfo) -> list[Unit]:
     """Every unit of a function body in source order (nested definitions are their own functions)."""
     out: list[Unit] = []
-    _collect(fn, fn.body, (), out)
+    for stmt in parameter_defaults(fn):
+        unit = _unit(fn, len(out), stmt, None, ())
+        unit.default = True
+        out.append(unit)
+    if is_class_body(fn):  # fields: attributes of the class's objects (`config.num_epochs`, `self.alpha`)
+        fields = [(field_statement(s), s) for s in fn.body]
+        compared = {id(f): s for f, s in fields}
+        _collect(fn, [f for f, _ in fields], (), out)
+        for u in out:
+            u.defs = frozenset(f"self.{d}" for d in u.defs)
+            u.node = compared.get(id(u.node), u.node)  # shown as written, compared by its coerced kind
+    else:
+        _collect(fn, fn.body, (), out)
     imports = set(fn.module.imports)
+    envs = _env_aliases(out)
     for u in out:
-        u.own, u.sink = _place(u, imports)
+        u.own, u.sink = _place(u, imports, envs)
     return out
+
+
+def parameter_defaults(fn: FunctionInfo) -> list[ast.stmt]:
+    """`def __init__(self, alpha: float = 2.5)` -> `alpha = 2.5` at the default's position: what a
+    caller that does not pass the argument gets (a hyperparameter default is configuration)."""
+    node = fn.node
+    if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return []
+    args = node.args
+    positional = [*args.posonlyargs, *args.args]
+    pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults, strict=False))
+    pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=False) if d is not None]
+    out: list[ast.stmt] = []
+    for arg, default in pairs:
+        stmt = ast.Assign(targets=[ast.Name(id=arg.arg, ctx=ast.Store())], value=default)
+        out.append(ast.copy_location(stmt, default))
+    return out
+
+
+def _env_aliases(units: list[Unit]) -> frozenset[str]:
+    """Local names bound to an environment taken from an env-named collection: `for i, e in
+    enumerate(self.envs)` or `e = self.envs[i]` make `e.step(actions)` an environment step."""
+    out: set[str] = set()
+    for u in units:
+        node = u.node
+        if isinstance(node, ast.For | ast.AsyncFor):
+            source, targets = node.iter, [node.target]
+        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Subscript | ast.Attribute | ast.Name):
+            source, targets = node.value, list(node.targets)
+        else:
+            continue
+        if ENV_RECEIVER.search(ast.unparse(source)):
+            out.update(n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
+    return frozenset(out)
 
 
 def _collect(fn: FunctionInfo, body: list[ast.stmt], loops: tuple[int, ...], out: list[Unit]) -> list[int]:
@@ -144,6 +195,7 @@ def _unit(fn: FunctionInfo, index: int, stmt: ast.stmt, parts: list[ast.AST] | N
     defs: set[str] = set()
     uses: set[str] = set()
     calls: list[ast.Call] = []
+    bases = _store_bases(stmt) if parts is None else set()
     for top in nodes:
         for sub in ast.walk(top):
             if isinstance(sub, ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
@@ -153,7 +205,7 @@ def _unit(fn: FunctionInfo, index: int, stmt: ast.stmt, parts: list[ast.AST] | N
             if isinstance(sub, ast.Name):
                 if isinstance(sub.ctx, ast.Store | ast.Del):
                     defs.add(sub.id)
-                elif sub.id != "self":
+                elif sub.id != "self" and id(sub) not in bases:
                     uses.add(sub.id)
             elif isinstance(sub, ast.Attribute):
                 key = _self_attr(sub)
@@ -176,6 +228,28 @@ def _unit(fn: FunctionInfo, index: int, stmt: ast.stmt, parts: list[ast.AST] | N
     if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
         defs |= _mutated(stmt.value, set(fn.module.imports))
     return Unit(fn, index, stmt, nodes, frozenset(defs), frozenset(uses), calls, loops)
+
+
+def _store_bases(stmt: ast.stmt) -> set[int]:
+    """id() of the root names of `x.a = v` / `x[i] = v` targets: storing into `x` does not read it, so
+    `state.label = "a"` does not flow into `state.actions = b` below it (indexes still count as reads)."""
+    if isinstance(stmt, ast.Assign):
+        targets = list(stmt.targets)
+    elif isinstance(stmt, ast.AnnAssign):
+        targets = [stmt.target]
+    else:
+        return set()
+    out: set[int] = set()
+    for target in targets:
+        for t in target.elts if isinstance(target, ast.Tuple | ast.List) else [target]:
+            node = t.value if isinstance(t, ast.Starred) else t
+            if not isinstance(node, ast.Attribute | ast.Subscript):
+                continue
+            while isinstance(node, ast.Attribute | ast.Subscript):
+                node = node.value
+            if isinstance(node, ast.Name):
+                out.add(id(node))
+    return out
 
 
 def _self_attr(node: ast.Attribute) -> str | None:
@@ -228,7 +302,21 @@ def is_logging_unit(unit: Unit) -> bool:
     return isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and _is_logger(node.value)
 
 
-def _place(u: Unit, imports: set[str]) -> tuple[str | None, str | None]:
+def _write_or_step(last: str, recv: str, envs: frozenset[str]) -> str | None:
+    """Parameters written directly (a line search, a soft update: optimizer) or an environment stepped
+    (by its name, or through a local taken from an env collection)."""
+    if last in PARAM_WRITES or (last.endswith("_") and recv.endswith(".data")):
+        return "optimizer"
+    if last in {"step", "step_async", "step_wait", "reset"} and (ENV_RECEIVER.search(recv) or recv.split(".")[0] in envs):
+        return "environment"
+    return None
+
+
+def _targets(node: ast.Assign | ast.AugAssign) -> list[ast.expr]:
+    return list(node.targets) if isinstance(node, ast.Assign) else [node.target]
+
+
+def _place(u: Unit, imports: set[str], envs: frozenset[str] = frozenset()) -> tuple[str | None, str | None]:
     """(own place, sink kind) from the unit's content."""
     if is_logging_unit(u):
         return "logging", "logging"
@@ -244,8 +332,8 @@ def _place(u: Unit, imports: set[str]) -> tuple[str | None, str | None]:
             last == "step" and (OPTIMIZER_RECEIVER.search(recv) or SCHEDULER_RECEIVER.search(recv))
         ):
             sink = sink or "optimizer"
-        elif last in {"step", "step_async", "step_wait", "reset"} and ENV_RECEIVER.search(recv):
-            sink = sink or "environment"
+        elif (kind := _write_or_step(last, recv, envs)) is not None:
+            sink = sink or kind
         elif last in SAMPLING_CALLS:
             sink = sink or "sampling"
         if OPTIMIZER_CTOR.search(name):
@@ -256,7 +344,8 @@ def _place(u: Unit, imports: set[str]) -> tuple[str | None, str | None]:
             own = own or ("loss" if last.endswith("Loss") else "architecture")
     if isinstance(u.node, ast.For | ast.AsyncFor) and MINIBATCH_LOOP.search(ast.unparse(u.node.iter)):
         own = own or "sampling"  # the loop that draws minibatches
-    if isinstance(u.node, ast.Assign | ast.AugAssign) and "param_groups" in ast.unparse(u.node):
+    if isinstance(u.node, ast.Assign | ast.AugAssign) and ("param_groups" in ast.unparse(u.node) or any(
+            isinstance(t, ast.Attribute) and t.attr == "data" for t in _targets(u.node))):
         sink = sink or "optimizer"
     named: str | None = None  # what the defined names say comes first: `loss = nn.MSELoss()(x, y)` is loss
     for name in sorted(u.defs - {RETURN}):

@@ -1,0 +1,112 @@
+"""Class-body statements as units: a field default of a configuration class is a training setting.
+
+A dataclass / pydantic / plain class body holds hyper-parameter defaults (`num_epochs: int = 3000`,
+`alpha = 2.5`) that the function pairs never cover (only functions and module code are paired).
+Here every class present at both commits of a changed file whose body statements differ becomes a
+pair of pseudo-functions (the class node, its methods excluded), so its changed fields are placed
+on the flow like any statement: a field `x` reaches the methods of its class reading `self.x` and the
+statements reading `<obj>.x` in the modules that use the class (`config.num_epochs`).
+
+Annotations count only by the value they coerce to: a parser that builds the class from a config
+file (pyrallis, pydantic, OmegaConf structured configs) turns `policy_lr: bool = 3e-5` into `True`,
+while `Optional[int]` -> `int | None` or `List[str]` -> `list[str]` changes nothing.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from investigator.detectors.functions import FunctionInfo, ParsedModule
+from investigator.detectors.pairs import PY_SUFFIXES, FunctionPair, PairIndex
+from investigator.pyast import fingerprint
+
+SCALARS = ("bool", "int", "float", "str", "bytes")
+OTHER_KIND = "_"
+
+
+def coerced_kind(annotation: ast.expr | None) -> str:
+    """The scalar type a value of this annotation is coerced to (`Optional[float]` -> float), else `_`."""
+    node = annotation
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):  # a string annotation
+        try:
+            node = ast.parse(node.value, mode="eval").body
+        except SyntaxError:
+            return OTHER_KIND
+    if isinstance(node, ast.Subscript) and _last(node.value) == "Optional":
+        node = node.slice
+    elif isinstance(node, ast.Subscript) and _last(node.value) == "Union" and isinstance(node.slice, ast.Tuple):
+        rest = [e for e in node.slice.elts if not _is_none(e)]
+        node = rest[0] if len(rest) == 1 else None
+    elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        rest = [e for e in (node.left, node.right) if not _is_none(e)]
+        node = rest[0] if len(rest) == 1 else None
+    name = _last(node) if node is not None else ""
+    return name if name in SCALARS else OTHER_KIND
+
+
+def _last(node: ast.AST | None) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return ""
+
+
+def _is_none(node: ast.expr) -> bool:
+    return (isinstance(node, ast.Constant) and node.value is None) or _last(node) == "None"
+
+
+def field_statement(stmt: ast.stmt) -> ast.stmt:
+    """A class-body statement as compared and followed: an annotated field keeps only its coerced kind."""
+    if not isinstance(stmt, ast.AnnAssign):
+        return stmt
+    kind = ast.Name(id=coerced_kind(stmt.annotation), ctx=ast.Load())
+    out = ast.AnnAssign(target=stmt.target, annotation=kind, value=stmt.value, simple=stmt.simple)
+    return ast.copy_location(out, stmt)
+
+
+def is_class_body(fn: FunctionInfo) -> bool:
+    return isinstance(fn.node, ast.ClassDef)
+
+
+def _classes(module: ParsedModule) -> dict[str, ast.ClassDef]:
+    """Top-level classes and the classes nested in them, by dotted name."""
+    out: dict[str, ast.ClassDef] = {}
+    work: list[tuple[str, list[ast.stmt]]] = [("", module.tree.body)]
+    while work:
+        prefix, body = work.pop()
+        for stmt in body:
+            if isinstance(stmt, ast.ClassDef):
+                name = prefix + stmt.name
+                out[name] = stmt
+                work.append((name + ".", stmt.body))
+    return out
+
+
+def _body_shape(node: ast.ClassDef) -> tuple[object, ...]:
+    stmts = [field_statement(s) for s in node.body
+             if not isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Pass)
+             and not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+    return fingerprint(list(stmts))
+
+
+def _body_fn(module: ParsedModule, node: ast.ClassDef, name: str) -> FunctionInfo:
+    return FunctionInfo(module.side, module.path, name, node, name, module)
+
+
+def class_body_pairs(index: PairIndex, skip: set[str] | None = None) -> list[FunctionPair]:
+    """Pairs of class bodies whose field statements differ, in the changed Python files."""
+    out: list[FunctionPair] = []
+    for change in index.changes:
+        old, new = change.old_path, change.new_path
+        if not old or not new or not new.endswith(PY_SUFFIXES) or (skip and new in skip):
+            continue
+        mb, mc = index.base.module(old), index.cand.module(new)
+        if mb is None or mc is None:
+            continue
+        cb = _classes(mb)
+        for name, node_c in _classes(mc).items():
+            node_b = cb.get(name)
+            if node_b is not None and _body_shape(node_b) != _body_shape(node_c):
+                out.append(FunctionPair(_body_fn(mb, node_b, name), _body_fn(mc, node_c, name), "same-file"))
+    return out

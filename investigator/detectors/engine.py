@@ -23,6 +23,7 @@ from investigator.models import (
     HypothesisUpdate,
     Location,
     NoEffectChange,
+    Severity,
     VerifiedItem,
 )
 
@@ -165,6 +166,10 @@ def _convert_one(
     subsystem = hit.subsystem or meta.subsystem
     where = hit.pair.describe() if hit.pair else (cand_loc or base_loc or ("?", 0))[0]
     reason = hit.no_effect_reason or unreachable_reason(base_fn, index.base)
+    off = None if reason else ctx.flow_check.judge([(s, loc) for s, loc in (("baseline", base_loc),
+                                                                           ("candidate", cand_loc)) if loc])
+    if off is not None and off.verdict == "no_effect":
+        reason = off.reason
     if reason:
         no_effect.append(
             NoEffectChange(subsystem=subsystem, title=f"{hit.title} ({where})", reason=reason,
@@ -185,11 +190,11 @@ def _convert_one(
             id=fid,
             source=f"{SOURCE}.{meta.id}",
             subsystem=subsystem,
-            severity=hit.severity or meta.severity,
+            severity=Severity.low if off is not None else hit.severity or meta.severity,
             confidence=round(min(max(confidence, 0.0), 1.0), 3),
             title=hit.title,
             impact=meta.rationale.split(". ")[0].rstrip(".") + ".",
-            rationale=meta.rationale,
+            rationale=meta.rationale + (f" Low: {off.reason}." if off is not None else ""),
             locations=locations,
             evidence=[
                 Evidence(

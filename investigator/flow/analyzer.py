@@ -68,7 +68,7 @@ class Placed:
     unit: Unit
     placement: Placement
     path: str | None  # a PATHS label when on the flow (or unfollowed with an own label)
-    verdict: str  # on | unfollowed | logging | evaluation | off
+    verdict: str  # on | unfollowed | logging | evaluation | export | off
 
 
 @dataclass
@@ -252,9 +252,11 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
 
 def _classify(change: UnitChange, unit: Unit, placement: Placement, flow: LearningFlow) -> Placed:
     own = unit.own if unit.own in PATHS else None
+    if flow.export_only(unit.fn):
+        return Placed(change, unit, placement, None, "export")
     arch = flow.in_model_class(unit.fn)
     if placement.on_flow:
-        label = own or ("architecture" if arch else None) or placement.sink
+        label = own or ("architecture" if arch else None) or _first_place(placement)
         return Placed(change, unit, placement, label, "on")
     if placement.sink in ("logging", "evaluation"):
         return Placed(change, unit, placement, None, placement.sink)
@@ -263,6 +265,17 @@ def _classify(change: UnitChange, unit: Unit, placement: Placement, flow: Learni
     if own:
         return Placed(change, unit, placement, own, "unfollowed")
     return Placed(change, unit, placement, None, "off")
+
+
+def _first_place(placement: Placement) -> str | None:
+    """The place of the first statement on the way to the sink that says what it computes (an
+    environment or optimizer constructor, a return or reward computation), else the sink: a
+    `--vector` choice passed to the vector-env constructor acts on the environment, even when the
+    environment object travels on to the trainer whose optimizer step the search meets first."""
+    for u in placement.chain[1:]:
+        if u.own in PATHS and u.own != "device":
+            return u.own
+    return placement.sink
 
 
 def _explained(change: UnitChange, explained: Explained) -> bool:
@@ -344,6 +357,7 @@ def _no_effect(report: PairReport) -> list[NoEffectChange]:
     for verdict, reason in (
         ("logging", "its values reach only logging, metrics, printing or progress reporting, not the learning signal"),
         ("evaluation", "its values reach only evaluation-only code"),
+        ("export", "it is code that exports a trained model (TorchScript, ONNX), not training"),
         ("off", "its values reach no loss, target, reward, optimizer, sampling or environment step as far as the "
                 "code can be read"),
     ):

@@ -33,6 +33,7 @@ from investigator.flow.evaluation import (
     feeds_training,
     loss_functions,
     named_like_evaluation,
+    named_like_export,
     writes_by_statement,
 )
 from investigator.flow.units import RETURN, Unit, units_of
@@ -54,6 +55,7 @@ class Placement:
     chain: list[Unit] = field(default_factory=list)  # from the changed unit to the sink
     stops: list[str] = field(default_factory=list)  # where the flow could not be followed
     visited: int = 0
+    complete: bool = False  # logging/evaluation only: followed to its end (no stop, no visit limit)
 
     @property
     def on_flow(self) -> bool:
@@ -81,6 +83,7 @@ class LearningFlow:
         self._arch: dict[tuple[str, str], bool] = {}
         self._reader_index: dict[int, dict[str, list[Unit]]] = {}
         self._eval_only: dict[int, bool] = {}
+        self._export_only: dict[int, bool] = {}
         self._state_writes: dict[int, dict[int, set[str]]] = {}
         self._state_reads: dict[tuple[str, frozenset[str]], list[Unit]] = {}
 
@@ -126,6 +129,21 @@ class LearningFlow:
             self._eval_only[key] = not feeds_training(fn)
         return self._eval_only[key]
 
+    def export_only(self, fn: FunctionInfo) -> bool:
+        """Code that writes a trained model out (TorchScript, ONNX): named like export, or a method
+        of a class that only export code instantiates (`as_jit()` returning `_TorchLSTMModel(self)`).
+        Exporting is not training: what changes there does not change learning."""
+        if named_like_export(fn):
+            return True
+        if not fn.class_name:
+            return False
+        key = id(fn)
+        if key not in self._export_only:
+            init = fn.module.functions.get(f"{fn.class_name}.__init__")
+            sites = self.callers(init) if init is not None else []
+            self._export_only[key] = bool(sites) and all(named_like_export(u.fn) for u in sites)
+        return self._export_only[key]
+
     # -- following the flow ----------------------------------------------------------------------
     def place(self, start: list[Unit]) -> Placement:
         """Breadth-first from `start` to the nearest sink (a start unit may be a sink itself).
@@ -160,9 +178,11 @@ class LearningFlow:
                     queue.append((v, vctx))
         sink = "evaluation" if saw_eval else "logging" if saw_logging else None
         stops = [] if sink else self.stops_of(seen[:200])
-        if queue and visited >= MAX_VISITS:
+        truncated = bool(queue) and visited >= MAX_VISITS
+        if truncated:
             stops.append(f"flow not followed beyond {MAX_VISITS} statements")
-        return Placement(sink, list(start[:1]), stops=stops, visited=visited)
+        complete = bool(sink) and not truncated and len(seen) <= 200 and not self.stops_of(seen)
+        return Placement(sink, list(start[:1]), stops=stops, visited=visited, complete=complete)
 
     @staticmethod
     def _chain(end: tuple, parent: dict[tuple, tuple | None]) -> list[Unit]:
@@ -295,11 +315,15 @@ class LearningFlow:
         return self._state_reads[key]
 
     def _uses_in_class(self, fn: FunctionInfo) -> dict[str, list[Unit]]:
+        """`self.x` -> the units reading it in the methods of `fn`'s class and of the classes of its
+        module related to it by inheritance (a base class's `play_steps` fills an attribute its
+        subclass's `train` reads)."""
         key = (fn.path, fn.class_name or "")
         if key not in self._class_uses:
+            family = class_family(fn)
             index: dict[str, list[Unit]] = {}
             for other in fn.module.functions.values():
-                if other.class_name == fn.class_name:
+                if other.class_name in family:
                     for w in self.units(other):
                         for name in w.uses:
                             if name.startswith("self."):
@@ -359,6 +383,24 @@ class LearningFlow:
             if any(s == mod or s.endswith("." + mod) for s in self._native):
                 return True
         return False
+
+
+def class_family(fn: FunctionInfo) -> set[str | None]:
+    """The qualified names of `fn`'s class and of the classes of its module that inherit from it or
+    that it inherits from, directly or not (by simple base name, inside the module only)."""
+    bases: dict[str, set[str]] = {}
+    for node in ast.walk(fn.module.tree):
+        if isinstance(node, ast.ClassDef):
+            bases.setdefault(node.name, set()).update(last_name(dotted(b) or "") for b in node.bases)
+    family = {(fn.class_name or "").rsplit(".", 1)[-1]}
+    grew = True
+    while grew:  # a subclass of a member, or a base of a member, is a member
+        related = {n for n, parents in bases.items() if parents & family}
+        related |= {p for member in family for p in bases.get(member, set()) if p in bases}
+        grew = not related <= family
+        family |= related
+    return {fn.class_name} | {other.class_name for other in fn.module.functions.values()
+                              if other.class_name and other.class_name.rsplit(".", 1)[-1] in family}
 
 
 def _key(u: Unit, ctx: tuple[Unit, ...]) -> tuple[int, ...]:

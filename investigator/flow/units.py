@@ -27,6 +27,7 @@ LOG_CALLS = {"print", "pprint", "add_scalar", "add_scalars", "add_histogram", "a
              "log_tabular", "record", "flush", "save_video", "write_scalars"}
 LOG_RECEIVER = re.compile(r"writer|logger|logging|wandb|(^|[._])tb($|[._])|tensorboard|summary|pbar|tqdm|console|"
                           r"mlflow|neptune|comet|(^|[._])log($|[._])", re.IGNORECASE)
+LOG_HANDLE = re.compile(r"^(SummaryWriter|FileWriter|getLogger|Logger|\w+Logger)$")
 SAMPLING_CALLS = {"sample", "rsample", "shuffle", "permutation", "randperm", "multinomial", "sample_batch",
                   "random_split", "choice"}
 OPTIMIZER_CTOR = re.compile(r"(^|\.)(optim\.|lr_scheduler\.)|Optimizer$|^(Adam|AdamW|SGD|RMSprop|Adagrad|LBFGS|"
@@ -257,14 +258,34 @@ def _place(u: Unit, imports: set[str]) -> tuple[str | None, str | None]:
         own = own or "sampling"  # the loop that draws minibatches
     if isinstance(u.node, ast.Assign | ast.AugAssign) and "param_groups" in ast.unparse(u.node):
         sink = sink or "optimizer"
-    named: str | None = None  # what the defined names say comes first: `loss = nn.MSELoss()(x, y)` is loss
-    for name in sorted(u.defs - {RETURN}):
-        bare = name.removeprefix("self.")
-        r = role(bare)
-        if r in ROLE_LABEL:
-            named = named or ROLE_LABEL[r]
-        elif SAMPLING_NAME.search(bare):
-            named = named or "sampling"
-        elif DEVICE_NAME.search(bare):
-            named = named or "device"
+    if _logging_handle(u):
+        return "logging", "logging"
+    # what the defined names say comes first: `loss = nn.MSELoss()(x, y)` is loss; in an unpacking the
+    # names are positions, so they speak only when they agree (`obs, rewards, dones = env.step(a)` is
+    # the environment step, not a reward computation)
+    labels = [_name_label(name.removeprefix("self.")) for name in sorted(u.defs - {RETURN})]
+    named = labels[0] if labels and len(set(labels)) == 1 else None
     return named or own or sink, sink
+
+
+def _name_label(bare: str) -> str | None:
+    r = role(bare)
+    if r in ROLE_LABEL:
+        return ROLE_LABEL[r]
+    if SAMPLING_NAME.search(bare):
+        return "sampling"
+    if DEVICE_NAME.search(bare):
+        return "device"
+    return None
+
+
+def _logging_handle(u: Unit) -> bool:
+    """`run = wandb.init(...)`, `return SummaryWriter(log_dir)`, `self.logger = logging.getLogger(...)`:
+    the value made is a logging handle, so whatever it flows into, it only logs."""
+    node = u.node
+    value = node.value if isinstance(node, ast.Assign | ast.AnnAssign | ast.Return) else None
+    if not isinstance(value, ast.Call):
+        return False
+    name = call_name(value)
+    return bool(LOG_HANDLE.search(last_name(name))) or (
+        isinstance(value.func, ast.Attribute) and bool(LOG_RECEIVER.search(receiver(value))))

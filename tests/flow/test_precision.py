@@ -1,0 +1,233 @@
+"""Precision on real shapes: findings whose statement is off the learning-signal flow, and path labels.
+
+Each case reproduces a shape read in a public RL repository (generated code, not theirs):
+* an episode-return accumulator filled in a base class's rollout and read only by a statistics meter
+  that the subclass's `train` logs (rl_games `self.current_shaped_rewards += shaped_rewards`, reported
+  as "Reward weights changed", significant) -> no-effect; the same accumulator stored in the
+  training buffer stays a finding;
+* a `.cpu()` dropped from the TorchScript export copy of a recurrent model (rsl_rl) -> low; the same
+  `.cpu()` in the model that trains stays significant;
+* a test file's reference implementation of an evaluation metric paired with the product function it
+  checks (d3rlpy `metrics/scorer.py` <-> `tests/metrics/test_evaluators.py`) -> never paired;
+* an environment step's tuple unpacking labelled "reward path" (HARL) -> environment; a wandb run id
+  labelled "optimizer path" (PufferLib `init_wandb`) -> logging, no finding.
+"""
+
+from __future__ import annotations
+
+from investigator.detectors.pairs import build_pairs
+from investigator.detectors.sources import MemoryTree, diff_trees
+from investigator.models import Severity
+from tests.detectors.helpers import run_on, src
+from tests.flow.test_equivalence import _index, analyse
+
+ROLLOUT = """
+    import torch
+
+
+    class AverageMeter:
+        def __init__(self):
+            self.values = []
+
+        def update(self, x):
+            self.values.append(x)
+
+        def get_mean(self):
+            return sum(self.values) / max(1, len(self.values))
+
+
+    class A2CBase:
+        def __init__(self, env, model, optimizer, writer, buffer):
+            self.env = env
+            self.model = model
+            self.optimizer = optimizer
+            self.writer = writer
+            self.buffer = buffer
+            self.reward_scale = 0.1
+            self.current_rewards = torch.zeros(8)
+            self.game_rewards = AverageMeter()
+
+        def play_steps(self):
+            obs = self.env.reset()
+            for n in range(16):
+                actions = self.model.act(obs)
+                obs, rewards, dones, infos = self.env.step(actions)
+                shaped_rewards = self.reward_scale * rewards
+                self.buffer.store(obs, actions, shaped_rewards, dones)
+                self.current_rewards += {acc}
+                {extra}
+                done_indices = dones.nonzero()
+                self.game_rewards.update(self.current_rewards[done_indices])
+                self.current_rewards = self.current_rewards * (1 - dones)
+            return self.buffer
+
+
+    class ContinuousA2C(A2CBase):
+        def train(self, epoch):
+            batch = self.play_steps()
+            loss = self.model.loss(batch)
+            self.optimizer.zero_grad()
+            loss.backward()
+            self.optimizer.step()
+            mean_rewards = self.game_rewards.get_mean()
+            self.writer.add_scalar("rewards/step", mean_rewards, epoch)
+"""
+
+
+def _rollout(acc: str, extra: str = "pass") -> dict[str, str]:
+    return {"agent.py": ROLLOUT.replace("{acc}", acc).replace("{extra}", extra)}
+
+
+def test_an_episode_return_accumulator_read_only_by_logging_is_no_effect():
+    result = run_on(_rollout("rewards"), _rollout("rewards * 2"), only={"reward_terms"})
+    assert result.findings == [], [f.title for f in result.findings]
+    quiet = [n for n in result.no_effect if n.source.endswith("reward_terms")]
+    assert quiet and "logging" in quiet[0].reason
+
+
+def test_the_same_accumulator_stored_for_training_stays_a_finding():
+    store = "self.buffer.store_returns(self.current_rewards)"
+    result = run_on(_rollout("rewards", store), _rollout("rewards * 2", store), only={"reward_terms"})
+    assert [f.title for f in result.findings] == ["Reward weights changed"]
+    assert result.findings[0].severity is Severity.significant
+
+
+EXPORT = """
+    import copy
+
+    import torch
+    from torch import nn
+
+
+    class Policy(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn = {train_rnn}
+            self.head = nn.Linear(8, 2)
+
+        def forward(self, x):
+            return self.head(self.rnn(x)[0])
+
+        def as_jit(self):
+            return _TorchPolicy(self)
+
+
+    class _TorchPolicy(nn.Module):
+        def __init__(self, model):
+            super().__init__()
+            self.rnn = {export_rnn}
+            self.head = copy.deepcopy(model.head)
+
+        def forward(self, x):
+            return self.head(self.rnn(x)[0])
+
+
+    def export(policy, path):
+        torch.jit.save(torch.jit.script(policy.as_jit()), path)
+"""
+
+
+def _export(train_rnn: str, export_rnn: str) -> dict[str, str]:
+    return {"model.py": EXPORT.replace("{train_rnn}", train_rnn).replace("{export_rnn}", export_rnn)}
+
+
+def test_a_device_change_in_the_export_copy_is_low():
+    result = run_on(_export("nn.LSTM(4, 8)", "copy.deepcopy(model.rnn).cpu()"),
+                    _export("nn.LSTM(4, 8)", "copy.deepcopy(model.rnn)"), only={"device_placement"})
+    assert [f.title for f in result.findings] == ["Device placement changed"]
+    assert result.findings[0].severity is Severity.low
+    assert "exports a trained model" in result.findings[0].rationale
+
+
+def test_the_same_device_change_in_the_trained_model_stays_significant():
+    result = run_on(_export("nn.LSTM(4, 8).cpu()", "copy.deepcopy(model.rnn)"),
+                    _export("nn.LSTM(4, 8)", "copy.deepcopy(model.rnn)"), only={"device_placement"})
+    assert [f.title for f in result.findings] == ["Device placement changed"]
+    assert result.findings[0].severity is Severity.significant
+
+
+METRIC = """
+    import numpy as np
+
+
+    def td_error_scorer(algo, episodes, gamma=0.99):
+        total_errors = []
+        for episode in episodes:
+            for batch in episode.batches():
+                values = algo.predict_value(batch.observations, batch.actions)
+                next_actions = algo.predict(batch.next_observations)
+                next_values = algo.predict_value(batch.next_observations, next_actions)
+                mask = (1.0 - np.asarray(batch.terminals)).reshape(-1)
+                rewards = np.asarray(batch.rewards).reshape(-1)
+                y = rewards + gamma * next_values * mask
+                total_errors += ((values - y) ** 2).tolist()
+        return float(np.mean(total_errors))
+"""
+REFERENCE = METRIC.replace("def td_error_scorer(algo, episodes, gamma=0.99):",
+                           "def ref_td_error_score(algo, episodes, gamma=0.99):")
+
+
+def _pairs(base: dict[str, str], cand: dict[str, str]) -> list[tuple[str | None, str | None]]:
+    b = MemoryTree({k: src(v) for k, v in base.items()})
+    c = MemoryTree({k: src(v) for k, v in cand.items()})
+    index = build_pairs(b, c, diff_trees(b, c))
+    return [(p.base.path if p.base else None, p.cand.path if p.cand else None) for p in index.pairs]
+
+
+def test_a_test_files_reference_implementation_never_pairs_with_product_code():
+    pairs = _pairs({"pkg/metrics/scorer.py": METRIC, "pkg/other.py": "X = 1\n"},
+                   {"pkg/other.py": "X = 2\n", "tests/metrics/test_evaluators.py": REFERENCE})
+    assert ("pkg/metrics/scorer.py", "tests/metrics/test_evaluators.py") not in pairs
+    assert ("pkg/metrics/scorer.py", None) in pairs  # deleted, not moved into the test
+
+
+def test_the_same_function_moved_between_product_files_still_pairs():
+    pairs = _pairs({"pkg/metrics/scorer.py": METRIC}, {"pkg/metrics/evaluators.py": REFERENCE})
+    assert ("pkg/metrics/scorer.py", "pkg/metrics/evaluators.py") in pairs
+
+
+RUNNER = """
+    import torch
+    import wandb
+
+
+    def init_wandb(args):
+        return wandb.init(id={run_id}, project=args.project)
+
+
+    def run(args, envs, policy, optimizer):
+        run = init_wandb(args)
+        obs = envs.reset()
+        for step in range(args.steps):
+            actions = policy(obs)
+            {unpack} = envs.step(actions)
+            rewards = rewards * {scale}
+            loss = -(policy.log_prob(obs, actions) * rewards).mean()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            run.log({"loss": loss.item()})
+"""
+UNPACK = "obs, rewards, dones, infos"
+
+
+def _runner(run_id: str = "args.exp_name", unpack: str = UNPACK, scale: str = "1.0") -> dict[str, str]:
+    text = RUNNER.replace("{run_id}", run_id).replace("{unpack}", unpack).replace("{scale}", scale)
+    return {"runner.py": text, "run_all.py": "from runner import run\nrun(ARGS, ENVS, POLICY, OPT)\n"}
+
+
+def test_an_environment_step_unpacking_is_labelled_environment_not_reward():
+    result = analyse(_index(_runner(), _runner(unpack="obs, dones, rewards, infos")))
+    assert [f.evidence[0].details["path"] for f in result.findings] == ["environment"]
+
+
+def test_a_reward_computation_keeps_its_reward_label():
+    result = analyse(_index(_runner(), _runner(scale="0.1")))
+    assert [f.evidence[0].details["path"] for f in result.findings] == ["reward"]
+    assert result.findings[0].severity is Severity.significant
+
+
+def test_a_wandb_run_id_is_logging_not_the_optimizer_path():
+    result = analyse(_index(_runner(), _runner(run_id="args.exp_id or wandb.util.generate_id()")))
+    assert result.findings == [], [f.title for f in result.findings]
+    assert any("logging" in n.reason for n in result.no_effect)

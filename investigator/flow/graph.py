@@ -37,6 +37,7 @@ from investigator.flow.evaluation import (
     writes_by_statement,
 )
 from investigator.flow.units import RETURN, Unit, units_of
+from investigator.scope import out_of_scope_kind
 
 REAL_SINKS = ("loss", "optimizer", "environment", "sampling")
 MODULE_CLASS = re.compile(r"(Module|Sequential|ModuleList|ModuleDict|Net|Network|Model|Policy|Actor|Critic|"
@@ -122,6 +123,8 @@ class LearningFlow:
     def evaluation_only(self, fn: FunctionInfo) -> bool:
         """Named like evaluation and writing nothing a loss-computing function reads (see
         `flow.evaluation`): a rollout called `evaluate` is training's data source."""
+        if out_of_scope_kind(fn.path) in ("test", "documentation"):
+            return True  # a test's `space.sample()` or `env.step()` is not training
         if not named_like_evaluation(fn):
             return False
         key = id(fn)
@@ -288,7 +291,7 @@ class LearningFlow:
                 if isinstance(u.node, ast.Expr) and isinstance(u.node.value, ast.Call):
                     continue  # the returned value is discarded (`self.model.train()` is not our `train`)
                 calls = [c for c in u.calls if last_name(call_name(c)) == name]
-                if any(_fits(c, arity) for c in calls) or (not calls and name in u.uses):
+                if any(_fits(c, arity) for c in calls) or (not calls and _passed_on(u, name, fn, caller)):
                     out.append(u)  # a call that fits the signature, or the function passed on as a value
         self._callers[key] = out
         return out
@@ -405,6 +408,12 @@ def class_family(fn: FunctionInfo) -> set[str | None]:
 
 def _key(u: Unit, ctx: tuple[Unit, ...]) -> tuple[int, ...]:
     return (id(u), *(id(c) for c in ctx))
+
+
+def _passed_on(u: Unit, name: str, fn: FunctionInfo, caller: FunctionInfo) -> bool:
+    """`fn` used as a value at `u` (`apply(fn)`): a bare name that is not a local of the caller. A
+    method is never a bare name, and a local `delta = r + gamma * v` is not the property `delta`."""
+    return not fn.class_name and name in u.uses and name not in caller.local_names
 
 
 def _arity(fn: FunctionInfo) -> tuple[int, int | None]:

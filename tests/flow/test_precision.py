@@ -231,3 +231,95 @@ def test_a_wandb_run_id_is_logging_not_the_optimizer_path():
     result = analyse(_index(_runner(), _runner(run_id="args.exp_id or wandb.util.generate_id()")))
     assert result.findings == [], [f.title for f in result.findings]
     assert any("logging" in n.reason for n in result.no_effect)
+
+
+PROFILER = """
+    import time
+
+
+    class Profiler:
+        def __init__(self):
+            self.elapsed = 0.0
+            self.prev = {prev}
+
+        @property
+        def delta(self):
+            ret = self.elapsed - self.prev
+            self.prev = self.elapsed
+            return ret
+"""
+GAE = """
+    from utils import Profiler
+
+
+    def scale(r):
+        return r * {scale}
+
+
+    def train(agent, optimizer, rewards, values, dones, gamma=0.99):
+        timer = Profiler()
+        rewards = list(map(scale, rewards))
+        returns = []
+        nxt = 0.0
+        for t in reversed(range(len(rewards))):
+            delta = rewards[t] + gamma * nxt * (1 - dones[t]) - values[t]
+            nxt = values[t] + delta
+            returns.append(nxt)
+        loss = agent.value_loss(returns)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        print(timer.delta)
+"""
+
+
+def _profiled(prev: str = "0.0", scale: str = "1.0") -> dict[str, str]:
+    return {"utils.py": PROFILER.replace("{prev}", prev), "ppo.py": GAE.replace("{scale}", scale),
+            "run_all.py": "from ppo import train\ntrain(AGENT, OPT, R, V, D)\n"}
+
+
+def test_a_property_is_not_called_by_a_local_variable_of_the_same_name():
+    result = analyse(_index(_profiled(), _profiled(prev="time.perf_counter()")))
+    assert result.findings == [], [f.title for f in result.findings]
+
+
+def test_a_function_passed_on_as_a_value_is_still_followed():
+    result = analyse(_index(_profiled(), _profiled(scale="0.1")))
+    assert [f.evidence[0].details["path"] for f in result.findings] == ["reward"]
+
+
+SPACES = """
+    import numpy as np
+
+
+    class Box:
+        def __init__(self, n):
+            self.n = n
+
+        def sample(self):
+            return np.random.uniform(size=self.n)
+
+
+    def make_space(n):
+        return Box({size})
+"""
+
+
+def _spaces(size: str, user: str) -> dict[str, str]:
+    files = {"envs/spaces.py": SPACES.replace("{size}", size), "run_all.py": "import envs.spaces\n"}
+    files["tests/test_spaces.py" if user == "test" else "envs/rollout.py"] = (
+        "from envs.spaces import make_space\n\n\ndef {name}():\n    batch = make_space(3).sample()\n    return batch\n"
+    ).replace("{name}", "mock_observation" if user == "test" else "collect")
+    if user != "test":
+        files["run_all.py"] = "from envs.rollout import collect\ncollect()\n"
+    return files
+
+
+def test_a_sink_reached_only_in_a_test_file_is_not_training():
+    result = analyse(_index(_spaces("n", "test"), _spaces("n + 1", "test")))
+    assert result.findings == [], [f.title for f in result.findings]
+
+
+def test_the_same_sink_in_product_code_is_on_the_flow():
+    result = analyse(_index(_spaces("n", "product"), _spaces("n + 1", "product")))
+    assert [f.evidence[0].details["path"] for f in result.findings] == ["sampling"]

@@ -256,7 +256,7 @@ def _classify(change: UnitChange, unit: Unit, placement: Placement, flow: Learni
         return Placed(change, unit, placement, None, "export")
     arch = flow.in_model_class(unit.fn)
     if placement.on_flow:
-        label = own or ("architecture" if arch else None) or _first_place(placement)
+        label = own or ("architecture" if arch else None) or placement.sink
         return Placed(change, unit, placement, label, "on")
     if placement.sink in ("logging", "evaluation"):
         return Placed(change, unit, placement, None, placement.sink)
@@ -265,17 +265,6 @@ def _classify(change: UnitChange, unit: Unit, placement: Placement, flow: Learni
     if own:
         return Placed(change, unit, placement, own, "unfollowed")
     return Placed(change, unit, placement, None, "off")
-
-
-def _first_place(placement: Placement) -> str | None:
-    """The place of the first statement on the way to the sink that says what it computes (an
-    environment or optimizer constructor, a return or reward computation), else the sink: a
-    `--vector` choice passed to the vector-env constructor acts on the environment, even when the
-    environment object travels on to the trainer whose optimizer step the search meets first."""
-    for u in placement.chain[1:]:
-        if u.own in PATHS and u.own != "device":
-            return u.own
-    return placement.sink
 
 
 def _explained(change: UnitChange, explained: Explained) -> bool:

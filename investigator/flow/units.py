@@ -264,8 +264,16 @@ def _place(u: Unit, imports: set[str]) -> tuple[str | None, str | None]:
     # names are positions, so they speak only when they agree (`obs, rewards, dones = env.step(a)` is
     # the environment step, not a reward computation)
     labels = [_name_label(name.removeprefix("self.")) for name in sorted(u.defs - {RETURN})]
-    named = labels[0] if labels and len(set(labels)) == 1 else None
+    if _unpacks(u.node):
+        named = labels[0] if labels and len(set(labels)) == 1 else None
+    else:
+        named = next((label for label in labels if label), None)
     return named or own or sink, sink
+
+
+def _unpacks(node: ast.stmt) -> bool:
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.For) else []
+    return any(isinstance(t, ast.Tuple | ast.List) for t in targets)
 
 
 def _name_label(bare: str) -> str | None:

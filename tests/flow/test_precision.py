@@ -285,7 +285,7 @@ def test_a_property_is_not_called_by_a_local_variable_of_the_same_name():
 
 def test_a_function_passed_on_as_a_value_is_still_followed():
     result = analyse(_index(_profiled(), _profiled(scale="0.1")))
-    assert [f.evidence[0].details["path"] for f in result.findings] == ["reward"]
+    assert [f.evidence[0].details["path"] for f in result.findings] == ["loss"]
 
 
 SPACES = """

@@ -54,6 +54,7 @@ SUBSYSTEM = {"loss": "ppo", "target": "ppo", "advantage": "ppo", "reward": "env"
              "sampling": "buffers", "environment": "env", "architecture": "architecture", "device": "device"}
 LOW_PATHS = {"device"}  # where a model or tensor lives: rarely what changes learning
 MAX_SIGNIFICANT = 8
+GROUP_MIN = 3  # low findings of one file grouped into one from this many on
 MAX_PLACED_PER_PAIR = 20
 TIME_BUDGET_S = 15.0
 EXPLAIN_SLACK = 2
@@ -180,10 +181,51 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
             f.severity = Severity.low
             f.rationale += (f" Low because this range changes {len(findings)} functions on the flow: only the "
                             f"{MAX_SIGNIFICANT} closest to the learning signal stay significant.")
-    result.findings = findings
+    result.findings = group_low(findings)
     result.data = {"functions_placed": len(reports), "findings": len(findings)}
     result.duration_s = time.perf_counter() - start
     return result
+
+
+def group_low(findings: list[Finding]) -> list[Finding]:
+    """Low findings of one file, `GROUP_MIN` or more, as one finding that keeps every function's
+    evidence (hunk, flow, statements): a release rewriting a module's networks or environment
+    wrappers gave dozens of low findings, one per function, that buried the rest of the report."""
+    by_file: dict[str, list[Finding]] = {}
+    for f in findings:
+        if f.severity is Severity.low and f.locations:
+            by_file.setdefault(f.locations[-1].path, []).append(f)
+    grouped = {id(f): path for path, group in by_file.items() if len(group) >= GROUP_MIN for f in group}
+    out: list[Finding] = []
+    for f in findings:
+        path = grouped.get(id(f))
+        if path is None:
+            out.append(f)
+        elif f is by_file[path][0]:
+            out.append(_group_finding(path, by_file[path]))
+    return out
+
+
+def _group_finding(path: str, group: list[Finding]) -> Finding:
+    places = sorted({str(f.evidence[0].details["path"]) for f in group}, key=PATHS.index)
+    names = [str(f.evidence[0].details["function"]).rsplit(":", 1)[-1] for f in group]
+    first = group[0]
+    reasons = sorted({f.rationale.split(" Low because ", 1)[-1] for f in group if " Low because " in f.rationale})
+    return Finding(
+        id=f"{SOURCE}:{path}:group",
+        source=SOURCE,
+        subsystem=first.subsystem,
+        severity=Severity.low,
+        confidence=max(f.confidence for f in group),
+        title=f"Behavioural changes in {len(group)} functions of `{path}` ({', '.join(places)} paths)",
+        impact=first.impact,
+        rationale=(f"No detector explains these changes; each is low on its own (see its evidence): "
+                   f"{', '.join(f'`{n}`' for n in names)}." + (f" Low because {reasons[0]}" if reasons else "")),
+        locations=[loc for f in group for loc in f.locations],
+        evidence=[e for f in group for e in f.evidence],
+        fix="Check that these changes are intended; each function's hunk is in its evidence.",
+        patch=None,
+    )
 
 
 def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, LearningFlow],

@@ -9,6 +9,8 @@ Each case reproduces a shape read in a public RL repository (generated code, not
   `.cpu()` in the model that trains stays significant;
 * a test file's reference implementation of an evaluation metric paired with the product function it
   checks (d3rlpy `metrics/scorer.py` <-> `tests/metrics/test_evaluators.py`) -> never paired;
+* dozens of low behavioural findings, one per function of a rewritten module -> one per file, every
+  function's evidence kept;
 * an environment step's tuple unpacking labelled "reward path" (HARL) -> environment; a wandb run id
   labelled "optimizer path" (PufferLib `init_wandb`) -> logging, no finding.
 """
@@ -17,7 +19,8 @@ from __future__ import annotations
 
 from investigator.detectors.pairs import build_pairs
 from investigator.detectors.sources import MemoryTree, diff_trees
-from investigator.models import Severity
+from investigator.flow.analyzer import group_low
+from investigator.models import Evidence, EvidenceKind, Finding, Location, Severity
 from tests.detectors.helpers import run_on, src
 from tests.flow.test_equivalence import _index, analyse
 
@@ -323,3 +326,25 @@ def test_a_sink_reached_only_in_a_test_file_is_not_training():
 def test_the_same_sink_in_product_code_is_on_the_flow():
     result = analyse(_index(_spaces("n", "product"), _spaces("n + 1", "product")))
     assert [f.evidence[0].details["path"] for f in result.findings] == ["sampling"]
+
+
+def _low(path: str, fn: str, severity: Severity = Severity.low) -> Finding:
+    loc = Location(path=path, line=10, side="candidate")
+    return Finding(id=f"behavioural_change:{path}:{fn}", source="behavioural_change", subsystem="env", severity=severity,
+                   confidence=0.7, title=f"Behavioural change in the environment path: `{fn}`",
+                   rationale="No detector explains this change. Low because this range changes 30 functions.",
+                   locations=[loc], evidence=[Evidence(kind=EvidenceKind.code, summary=fn, hunk=f"+ {fn}",
+                                                       details={"path": "environment", "function": f"{path}:{fn}"})])
+
+
+def test_many_low_findings_of_one_file_become_one_that_keeps_every_functions_evidence():
+    findings = [_low("envs/wrappers.py", f"Wrapper{k}.step") for k in range(5)]
+    findings += [_low("envs/other.py", "Other.reset"), _low("envs/other.py", "Other.step")]
+    findings += [_low("envs/wrappers.py", "Main.step", Severity.significant)]
+    out = group_low(findings)
+    assert len(out) == 4  # the group, the two of other.py, the significant one
+    group = next(f for f in out if f.title.startswith("Behavioural changes in 5 functions of `envs/wrappers.py`"))
+    assert group.severity is Severity.low and len(group.evidence) == 5
+    assert [e.hunk for e in group.evidence] == [f"+ Wrapper{k}.step" for k in range(5)]
+    assert all(f"`Wrapper{k}.step`" in group.rationale for k in range(5))
+    assert any(f.severity is Severity.significant and f.title.endswith("`Main.step`") for f in out)

@@ -348,3 +348,42 @@ def test_many_low_findings_of_one_file_become_one_that_keeps_every_functions_evi
     assert [e.hunk for e in group.evidence] == [f"+ Wrapper{k}.step" for k in range(5)]
     assert all(f"`Wrapper{k}.step`" in group.rationale for k in range(5))
     assert any(f.severity is Severity.significant and f.title.endswith("`Main.step`") for f in out)
+
+
+PPO_INIT = """
+    import torch.optim as optim
+
+
+    class PPO:
+        def __init__(self, policy, rnd, rnd_cfg, learning_rate=1e-3):
+            self.policy = policy
+            if rnd_cfg is not None:
+                params = rnd.predictor.parameters()
+                {rnd}
+            self.optimizer = optim.Adam(self.policy.parameters(), lr=learning_rate{ppo})
+
+        def update(self, loss):
+            self.optimizer.zero_grad()
+            loss.backward()
+            self.optimizer.step()
+            self.rnd_optimizer.step()
+"""
+RND_GET = 'self.rnd_optimizer = optim.Adam(params, lr=rnd_cfg.get("learning_rate", 1e-3))'
+RND_POP = 'rnd_lr = rnd_cfg.pop("learning_rate", 1e-3)\n                self.rnd_optimizer = optim.Adam(params, lr=rnd_lr)'
+
+
+def _ppo(rnd: str, ppo: str = "") -> dict[str, str]:
+    return {"ppo.py": PPO_INIT.replace("{rnd}", rnd).replace("{ppo}", ppo)}
+
+
+def test_an_optimizer_is_compared_with_the_one_of_the_same_parameters():
+    result = run_on(_ppo(RND_GET), _ppo(RND_POP), only={"optimizer_ctor"})
+    titles = [f.title for f in result.findings]
+    assert all("self.policy.parameters()" not in t for t in titles), titles  # never RND -> PPO
+
+
+def test_a_changed_policy_optimizer_is_still_reported_as_itself():
+    result = run_on(_ppo(RND_GET), _ppo(RND_GET, ", eps=1e-5"), only={"optimizer_ctor"})
+    assert [f.title for f in result.findings] == [
+        "Optimizer changed: `optim.Adam(self.policy.parameters(), lr=learning_rate)` -> "
+        "`optim.Adam(self.policy.parameters(), lr=learning_rate, eps=1e-05)`"]

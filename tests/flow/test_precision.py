@@ -8,7 +8,12 @@ Each case reproduces a shape read in a public RL repository (generated code, not
 * a `.cpu()` dropped from the TorchScript export copy of a recurrent model (rsl_rl) -> low; the same
   `.cpu()` in the model that trains stays significant;
 * a test file's reference implementation of an evaluation metric paired with the product function it
-  checks (d3rlpy `metrics/scorer.py` <-> `tests/metrics/test_evaluators.py`) -> never paired;
+  checks (d3rlpy `metrics/scorer.py` <-> `tests/metrics/test_evaluators.py`) -> never paired, and a
+  test moved between test files never reports the product code it inlined (the same d3rlpy range:
+  "Done masking removed", critical) -> no-effect; a mask removed from the product code stays;
+* an RND optimizer compared with the policy optimizer (rsl_rl) -> each with its own parameters;
+* a property `delta` "called" by a GAE local `delta`, a `space.sample()` in a test mock (PufferLib)
+  -> not on the flow;
 * dozens of low behavioural findings, one per function of a rewritten module -> one per file, every
   function's evidence kept;
 * an environment step's tuple unpacking labelled "reward path" (HARL) -> environment; a wandb run id
@@ -387,3 +392,44 @@ def test_a_changed_policy_optimizer_is_still_reported_as_itself():
     assert [f.title for f in result.findings] == [
         "Optimizer changed: `optim.Adam(self.policy.parameters(), lr=learning_rate)` -> "
         "`optim.Adam(self.policy.parameters(), lr=learning_rate, eps=1e-05)`"]
+
+
+RETURNS = """
+    def td_target(rewards, next_values, dones, gamma):
+        returns = rewards + gamma * next_values * {mask}
+        return returns
+"""
+TEST_OLD = """
+    import numpy as np
+    from pkg.returns import td_target
+
+
+    def test_td_error_scorer():
+        rewards, next_values, dones = np.ones(4), np.ones(4), np.zeros(4)
+        returns = td_target(rewards, next_values, dones, 0.99)
+        assert returns.shape == (4,)
+"""
+TEST_NEW = """
+    import numpy as np
+
+
+    def test_td_error_scorer():
+        rewards, next_values, dones = np.ones(4), np.ones(4), np.zeros(4)
+        returns = rewards + 0.99 * next_values
+        assert returns.shape == (4,)
+"""
+
+
+def test_a_test_moved_to_another_file_never_reports_the_product_code_it_inlined():
+    base = {"pkg/returns.py": RETURNS.replace("{mask}", "(1 - dones)"), "tests/metrics/test_scorer.py": TEST_OLD}
+    cand = {"pkg/returns.py": RETURNS.replace("{mask}", "(1 - dones)"), "tests/metrics/test_evaluators.py": TEST_NEW}
+    result = run_on(base, cand, only={"done_mask"})
+    assert result.findings == [], [f.title for f in result.findings]
+    assert any("tests are not training" in n.reason for n in result.no_effect)
+
+
+def test_the_mask_removed_from_the_product_code_is_still_reported():
+    base = {"pkg/returns.py": RETURNS.replace("{mask}", "(1 - dones)"), "tests/metrics/test_scorer.py": TEST_OLD}
+    cand = {"pkg/returns.py": RETURNS.replace("{mask}", "1.0"), "tests/metrics/test_scorer.py": TEST_OLD}
+    result = run_on(base, cand, only={"done_mask"})
+    assert [f.source for f in result.findings] == ["code_detectors.done_mask"]

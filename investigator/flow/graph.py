@@ -56,7 +56,7 @@ class Placement:
     chain: list[Unit] = field(default_factory=list)  # from the changed unit to the sink
     stops: list[str] = field(default_factory=list)  # where the flow could not be followed
     visited: int = 0
-    complete: bool = False  # logging/evaluation only: followed to its end (no stop, no visit limit)
+    complete: bool = False  # logging/evaluation only: the search ended before its visit limit
 
     @property
     def on_flow(self) -> bool:
@@ -184,7 +184,9 @@ class LearningFlow:
         truncated = bool(queue) and visited >= MAX_VISITS
         if truncated:
             stops.append(f"flow not followed beyond {MAX_VISITS} statements")
-        complete = bool(sink) and not truncated and len(seen) <= 200 and not self.stops_of(seen)
+        # the search over-approximates (names, no kill sets; a call's result carries every argument on),
+        # so a search that ended before the visit limit without a real sink did not miss one it can read
+        complete = bool(sink) and not truncated
         return Placement(sink, list(start[:1]), stops=stops, visited=visited, complete=complete)
 
     @staticmethod
@@ -288,7 +290,8 @@ class LearningFlow:
             for u in self.units(caller):
                 if not u.line <= line <= u.end_line:
                     continue
-                if isinstance(u.node, ast.Expr) and isinstance(u.node.value, ast.Call):
+                if isinstance(u.node, ast.Expr) and isinstance(u.node.value, ast.Call) \
+                        and last_name(call_name(u.node.value)) == name:
                     continue  # the returned value is discarded (`self.model.train()` is not our `train`)
                 calls = [c for c in u.calls if last_name(call_name(c)) == name]
                 if any(_fits(c, arity) for c in calls) or (not calls and _passed_on(u, name, fn, caller)):

@@ -10,9 +10,10 @@ copy of a recurrent model dropped a `.cpu()` (export is not training).
 
 The rule, conservative: a finding is judged only when every location it names is a statement of a
 function the flow can read. When every such statement's value reaches only logging, metrics,
-printing or evaluation-only code, and the flow was followed to its end (no compiled extension, no
-dynamic dispatch, no missing caller, no visit limit on the way), the finding becomes a no-effect
-item. When every statement lies in export code (named like export: `as_jit`, `export_onnx`,
+printing or evaluation-only code, and the search ended before its visit limit, the finding becomes
+a no-effect item. (The search over-approximates: by names, without kill sets, a call's result
+carrying its arguments on even when the callee cannot be read, so ending without a real sink means
+none the code shows is reachable.) When every statement lies in export code (named like export: `as_jit`, `export_onnx`,
 `_OnnxPolicy`, or a class only export code instantiates), or in export and logging code, the finding
 is lowered to low. Anything else, including a value that reaches no sink the code shows, is left as
 the detector reported it.

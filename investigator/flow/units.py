@@ -27,6 +27,7 @@ LOG_CALLS = {"print", "pprint", "add_scalar", "add_scalars", "add_histogram", "a
              "log_tabular", "record", "flush", "save_video", "write_scalars"}
 LOG_RECEIVER = re.compile(r"writer|logger|logging|wandb|(^|[._])tb($|[._])|tensorboard|summary|pbar|tqdm|console|"
                           r"mlflow|neptune|comet|(^|[._])log($|[._])", re.IGNORECASE)
+LOG_MODULES = {"wandb", "logging", "tensorboard", "tensorboardX", "mlflow", "neptune", "comet_ml", "loguru", "swanlab"}
 LOG_HANDLE = re.compile(r"^(SummaryWriter|FileWriter|getLogger|Logger|\w+Logger)$")
 SAMPLING_CALLS = {"sample", "rsample", "shuffle", "permutation", "randperm", "multinomial", "sample_batch",
                   "random_split", "choice"}
@@ -294,6 +295,7 @@ def _logging_handle(u: Unit) -> bool:
     value = node.value if isinstance(node, ast.Assign | ast.AnnAssign | ast.Return) else None
     if not isinstance(value, ast.Call):
         return False
-    name = call_name(value)
-    return bool(LOG_HANDLE.search(last_name(name))) or (
-        isinstance(value.func, ast.Attribute) and bool(LOG_RECEIVER.search(receiver(value))))
+    recv = receiver(value) if isinstance(value.func, ast.Attribute) else ""
+    if "config" in recv:
+        return False  # `wandb.config.get("lr")`: a sweep's hyperparameter, not a handle
+    return bool(LOG_HANDLE.search(last_name(call_name(value)))) or recv.split(".")[0] in LOG_MODULES

@@ -433,3 +433,22 @@ def test_the_mask_removed_from_the_product_code_is_still_reported():
     cand = {"pkg/returns.py": RETURNS.replace("{mask}", "1.0"), "tests/metrics/test_scorer.py": TEST_OLD}
     result = run_on(base, cand, only={"done_mask"})
     assert [f.source for f in result.findings] == ["code_detectors.done_mask"]
+
+
+def test_a_sweep_hyperparameter_read_from_wandb_stays_on_the_optimizer_path():
+    sweep = """
+        import wandb
+
+
+        def train(policy, batches):
+            lr = wandb.config.get("lr", {lr})
+            optimizer = torch.optim.Adam(policy.parameters(), lr=lr)
+            for batch in batches:
+                loss = policy.loss(batch)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+    """
+    run = {"run_all.py": "from t import train\ntrain(POLICY, BATCHES)\n"}
+    result = analyse(_index({**run, "t.py": sweep.replace("{lr}", "3e-4")}, {**run, "t.py": sweep.replace("{lr}", "1e-3")}))
+    assert [f.evidence[0].details["path"] for f in result.findings] == ["optimizer"]

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from investigator.detectors.pairs import PY_SUFFIXES, PairIndex, enclosing_function
 from investigator.flow.graph import LearningFlow
+from investigator.scope import out_of_scope_kind
 
 TIME_BUDGET_S = 10.0  # per range: findings left unjudged keep their severity
 QUIET = ("logging", "evaluation")
@@ -77,8 +78,8 @@ class FlowCheck:
 
     def _verdict(self, side: str, path: str, line: int) -> str | None:
         """export | logging | evaluation, or None (on the flow, or not decided)."""
-        if not path.endswith(PY_SUFFIXES):
-            return None
+        if not path.endswith(PY_SUFFIXES) or out_of_scope_kind(path):
+            return None  # tests, examples, docs: the scope rule moves them, recording their severity
         flow = self.flow(side)
         module = flow.side.module(path)
         fn = enclosing_function(module, line) if module is not None else None

@@ -422,8 +422,8 @@ TEST_NEW = """
 
 def test_a_test_moved_to_another_file_never_reports_the_product_code_it_inlined():
     base = {"pkg/returns.py": RETURNS.replace("{mask}", "(1 - dones)"), "tests/metrics/test_scorer.py": TEST_OLD}
-    cand = {"pkg/returns.py": RETURNS.replace("{mask}", "(1 - dones)"), "tests/metrics/test_evaluators.py": TEST_NEW}
-    result = run_on(base, cand, only={"done_mask"})
+    cand = {"pkg/evaluators.py": "def evaluate(algo):\n    return algo.score()\n", "tests/metrics/test_evaluators.py": TEST_NEW}
+    result = run_on(base, cand, only={"done_mask"})  # the scorer module is gone: its line is in the diff
     assert result.findings == [], [f.title for f in result.findings]
     assert any("tests are not training" in n.reason for n in result.no_effect)
 

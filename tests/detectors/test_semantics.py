@@ -623,7 +623,7 @@ def run(name):
 
 
 def test_unrelated_scripts_are_not_compared_as_a_rename() -> None:
-    result = run_on({"scripts/run_bindings.py": SCRIPT_A}, {"scripts/run_registry.py": SCRIPT_B})
+    result = run_on({"tests/test_bindings.py": SCRIPT_A}, {"tests/test_registry.py": SCRIPT_B})
     assert not any("->" in str(f.evidence[0].details.get("function")) for f in result.findings), [
         (f.title, f.evidence[0].details) for f in result.findings
     ]
@@ -636,8 +636,7 @@ def test_methods_with_the_same_name_in_unrelated_classes_are_not_paired() -> Non
 
 def test_a_renamed_script_with_a_real_change_is_still_compared() -> None:
     renamed = SCRIPT_A.replace("num_envs=8", "num_envs=1")
-    # scripts outside tests/: a test file's findings are no-effect before pairing matters (flow/offpath.py)
-    result = run_on({"scripts/run_bindings.py": SCRIPT_A}, {"scripts/check_bindings.py": renamed}, only={"env_count"})
+    result = run_on({"tests/test_bindings.py": SCRIPT_A}, {"tests/check_bindings.py": renamed}, only={"env_count"})
     assert any("->" in str(f.evidence[0].details.get("function")) for f in result.findings)
 
 

@@ -22,6 +22,7 @@ from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.moved import moved_hit, moved_into_callees
 from investigator.detectors.pairs import FunctionPair, PairIndex, SideIndex, build_pairs
 from investigator.flow.depends import UnitCache, dependencies_unchanged
+from investigator.flow.offpath import FlowCheck
 from investigator.models import SUBSYSTEMS, Severity
 from investigator.units.registry import UnitMeta, load
 
@@ -96,6 +97,14 @@ class DetectorContext:
         self.too_deep: set[str] = set()
         self._sizes: dict[int, int] = {}
         self.units = UnitCache()  # statement units for the dependency check of verified items
+        self._flow_check: FlowCheck | None = None
+
+    @property
+    def flow_check(self) -> FlowCheck:
+        """Both commits' learning-signal flows, to judge whether a hit's statement reaches training."""
+        if self._flow_check is None:
+            self._flow_check = FlowCheck(self.pairs)
+        return self._flow_check
 
     @classmethod
     def from_trees(cls, base, cand, changes, playbooks=None, equivalent=()) -> DetectorContext:  # noqa: ANN001

@@ -23,8 +23,10 @@ from investigator.models import (
     HypothesisUpdate,
     Location,
     NoEffectChange,
+    Severity,
     VerifiedItem,
 )
+from investigator.scope import out_of_scope_kind
 
 if TYPE_CHECKING:
     from investigator.playbooks_lib.schema import PlaybookSet
@@ -164,7 +166,11 @@ def _convert_one(
                  if loc for p, ln in [loc]]
     subsystem = hit.subsystem or meta.subsystem
     where = hit.pair.describe() if hit.pair else (cand_loc or base_loc or ("?", 0))[0]
-    reason = hit.no_effect_reason or unreachable_reason(base_fn, index.base)
+    reason = hit.no_effect_reason or _in_a_test(hit, [base_loc, cand_loc]) or unreachable_reason(base_fn, index.base)
+    off = None if reason else ctx.flow_check.judge([(s, loc) for s, loc in (("baseline", base_loc),
+                                                                           ("candidate", cand_loc)) if loc])
+    if off is not None and off.verdict == "no_effect":
+        reason = off.reason
     if reason:
         no_effect.append(
             NoEffectChange(subsystem=subsystem, title=f"{hit.title} ({where})", reason=reason,
@@ -185,11 +191,11 @@ def _convert_one(
             id=fid,
             source=f"{SOURCE}.{meta.id}",
             subsystem=subsystem,
-            severity=hit.severity or meta.severity,
+            severity=Severity.low if off is not None else hit.severity or meta.severity,
             confidence=round(min(max(confidence, 0.0), 1.0), 3),
             title=hit.title,
             impact=meta.rationale.split(". ")[0].rstrip(".") + ".",
-            rationale=meta.rationale,
+            rationale=meta.rationale + (f" Low: {off.reason}." if off is not None else ""),
             locations=locations,
             evidence=[
                 Evidence(
@@ -206,6 +212,19 @@ def _convert_one(
             hypotheses=[h for h in meta.hypotheses if known is None or h in known],
         )
     )
+
+
+def _in_a_test(hit: Hit, locs: list[tuple[str, int] | None]) -> str | None:
+    """A hit seen in a test function that names product code (the metric the test checks, inlined):
+    compared through the test, which is not training (d3rlpy's TD-error scorer inlined into a moved
+    test read as "Done masking removed", critical). A hit located only in tests is left to the scope
+    rule, which records the severity it would have had."""
+    fns = [f for f in ((hit.pair.base, hit.pair.cand) if hit.pair else ()) if f is not None]
+    if all(loc is None or out_of_scope_kind(loc[0]) == "test" for loc in locs):
+        return None
+    if fns and all(out_of_scope_kind(f.path) == "test" for f in fns):
+        return f"seen in the test `{fns[-1].path}:{fns[-1].qualname}`: tests are not training"
+    return None
 
 
 def _in_diff(index, loc, anchor, side):  # noqa: ANN001, ANN202

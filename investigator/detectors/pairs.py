@@ -22,6 +22,7 @@ from investigator.detectors.imports import ReferenceFinder, RefResult
 from investigator.detectors.matching import best_option, best_pairs
 from investigator.detectors.sources import FileChange, SourceTree
 from investigator.pyast import parse_tree
+from investigator.scope import out_of_scope_kind
 
 PY_SUFFIXES = (".py", ".pyi")
 REF_SUFFIXES = (".py", ".pyi", ".yaml", ".yml", ".toml", ".json", ".cfg", ".ini", ".sh")
@@ -306,10 +307,18 @@ def text_similarity(a: FunctionInfo, b: FunctionInfo) -> float:
     return difflib.SequenceMatcher(None, la, lb, autojunk=False).ratio()
 
 
+def _is_test(path: str) -> bool:
+    return out_of_scope_kind(path) == "test"
+
+
 def _same_function(f: FunctionInfo, g: FunctionInfo, token_similarity: float) -> bool:
     """Whether a function gone from one place is the one that appeared in another: they share at
     least half their lines (git's rename threshold), or keep their qualified name with a near-equal
-    body. Two scripts' `main()` or two classes' `__init__` are not one function by name alone."""
+    body. Two scripts' `main()` or two classes' `__init__` are not one function by name alone.
+    A function of a test file and one of product code are never one function: a test that
+    re-implements what it checks (a reference TD-error in `tests/`) is not where the code went."""
+    if _is_test(f.path) != _is_test(g.path):
+        return False
     if f.qualname == g.qualname and not f.is_module and token_similarity >= RENAME_SIMILARITY:
         return True
     return text_similarity(f, g) >= TEXT_SIMILARITY

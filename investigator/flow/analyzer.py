@@ -56,6 +56,7 @@ SUBSYSTEM = {"loss": "ppo", "target": "ppo", "advantage": "ppo", "reward": "env"
 LOW_PATHS = {"device"}  # where a model or tensor lives: rarely what changes learning
 MAX_SIGNIFICANT = 8
 MAX_HOPS, HOP_PENALTY = 30, 0.0001  # at most 0.003: less than one step between places (0.004)
+GROUP_MIN = 3  # low findings of one file grouped into one from this many on
 MAX_PLACED_PER_PAIR = 20
 TIME_BUDGET_S = 15.0
 EXPLAIN_SLACK = 2
@@ -70,7 +71,7 @@ class Placed:
     unit: Unit
     placement: Placement
     path: str | None  # a PATHS label when on the flow (or unfollowed with an own label)
-    verdict: str  # on | unfollowed | logging | evaluation | off
+    verdict: str  # on | unfollowed | logging | evaluation | export | off
 
 
 @dataclass
@@ -186,7 +187,7 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
             f.severity = Severity.low
             f.rationale += (f" Low because this range changes {len(findings)} functions on the flow: only the "
                             f"{MAX_SIGNIFICANT} closest to the learning signal stay significant.")
-    result.findings = findings
+    result.findings = group_low(findings)
     result.data = {"functions_placed": len(reports), "findings": len(findings)}
     result.duration_s = time.perf_counter() - start
     return result
@@ -215,6 +216,45 @@ def _drop_moved(reports: list[PairReport], moved: set[int], result: AnalyzerResu
         if report.placed:
             kept.append(report)
     return kept
+def group_low(findings: list[Finding]) -> list[Finding]:
+    """Low findings of one file, `GROUP_MIN` or more, as one finding that keeps every function's
+    evidence (hunk, flow, statements): a release rewriting a module's networks or environment
+    wrappers gave dozens of low findings, one per function, that buried the rest of the report."""
+    by_file: dict[str, list[Finding]] = {}
+    for f in findings:
+        if f.severity is Severity.low and f.locations:
+            by_file.setdefault(f.locations[-1].path, []).append(f)
+    grouped = {id(f): path for path, group in by_file.items() if len(group) >= GROUP_MIN for f in group}
+    out: list[Finding] = []
+    for f in findings:
+        path = grouped.get(id(f))
+        if path is None:
+            out.append(f)
+        elif f is by_file[path][0]:
+            out.append(_group_finding(path, by_file[path]))
+    return out
+
+
+def _group_finding(path: str, group: list[Finding]) -> Finding:
+    places = sorted({str(f.evidence[0].details["path"]) for f in group}, key=PATHS.index)
+    names = [str(f.evidence[0].details["function"]).rsplit(":", 1)[-1] for f in group]
+    first = group[0]
+    reasons = sorted({f.rationale.split(" Low because ", 1)[-1] for f in group if " Low because " in f.rationale})
+    return Finding(
+        id=f"{SOURCE}:{path}:group",
+        source=SOURCE,
+        subsystem=first.subsystem,
+        severity=Severity.low,
+        confidence=max(f.confidence for f in group),
+        title=f"Behavioural changes in {len(group)} functions of `{path}` ({', '.join(places)} paths)",
+        impact=first.impact,
+        rationale=(f"No detector explains these changes; each is low on its own (see its evidence): "
+                   f"{', '.join(f'`{n}`' for n in names)}." + (f" Low because {reasons[0]}" if reasons else "")),
+        locations=[loc for f in group for loc in f.locations],
+        evidence=[e for f in group for e in f.evidence],
+        fix="Check that these changes are intended; each function's hunk is in its evidence.",
+        patch=None,
+    )
 
 
 def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, LearningFlow],
@@ -289,6 +329,8 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
 
 def _classify(change: UnitChange, unit: Unit, placement: Placement, flow: LearningFlow) -> Placed:
     own = unit.own if unit.own in PATHS else None
+    if flow.export_only(unit.fn):
+        return Placed(change, unit, placement, None, "export")
     arch = flow.in_model_class(unit.fn)
     if placement.on_flow:
         label = own or ("architecture" if arch else None) or placement.sink
@@ -394,6 +436,7 @@ def _no_effect(report: PairReport) -> list[NoEffectChange]:
     for verdict, reason in (
         ("logging", "its values reach only logging, metrics, printing or progress reporting, not the learning signal"),
         ("evaluation", "its values reach only evaluation-only code"),
+        ("export", "it is code that exports a trained model (TorchScript, ONNX), not training"),
         ("off", "its values reach no loss, target, reward, optimizer, sampling or environment step as far as the "
                 "code can be read"),
     ):

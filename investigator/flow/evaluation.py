@@ -22,6 +22,9 @@ from investigator.detectors.functions import FunctionInfo
 
 EVAL_FUNCTION = re.compile(r"(^|_|\.)(eval|evaluate|evaluation|evaluator|test|enjoy|render|record_video|"
                            r"visuali[sz]e|plot|demo|play)($|_|\.|s$)", re.IGNORECASE)
+# exporting a trained model (TorchScript, ONNX, a deployment copy) is not training
+EXPORT_WORDS = {"export", "exporter", "exported", "onnx", "jit", "torchscript", "tflite", "coreml", "tensorrt"}
+WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 MAX_MODULE_FUNCTIONS = 400  # beyond this the module is not scanned: the name decides
 
 
@@ -115,3 +118,9 @@ def feeds_training(fn: FunctionInfo) -> bool:
 
 def named_like_evaluation(fn: FunctionInfo) -> bool:
     return bool(EVAL_FUNCTION.search(fn.qualname)) and not fn.is_module
+
+
+def named_like_export(fn: FunctionInfo) -> bool:
+    """`export_onnx`, `as_jit`, `_OnnxPolicy.forward`: code that writes a trained model out."""
+    words = {w.lower() for w in WORD.findall(fn.qualname)}
+    return bool(words & EXPORT_WORDS) and not fn.is_module

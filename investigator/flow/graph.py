@@ -34,10 +34,12 @@ from investigator.flow.evaluation import (
     feeds_training,
     loss_functions,
     named_like_evaluation,
+    named_like_export,
     writes_by_statement,
 )
 from investigator.flow.units import RETURN, Unit, units_of
 from investigator.pyast import call_name, dotted, last_name
+from investigator.scope import out_of_scope_kind
 
 REAL_SINKS = ("loss", "optimizer", "environment", "sampling", "architecture")
 MODULE_CLASS = re.compile(r"(Module|Sequential|ModuleList|ModuleDict|Net|Network|Model|Policy|Actor|Critic|"
@@ -59,6 +61,7 @@ class Placement:
     chain: list[Unit] = field(default_factory=list)  # from the changed unit to the sink
     stops: list[str] = field(default_factory=list)  # where the flow could not be followed
     visited: int = 0
+    complete: bool = False  # logging/evaluation only: the search ended before its visit limit
 
     @property
     def on_flow(self) -> bool:
@@ -87,6 +90,7 @@ class LearningFlow:
         self._arch: dict[tuple[str, str], bool] = {}
         self._reader_index: dict[int, dict[str, list[Unit]]] = {}
         self._eval_only: dict[int, bool] = {}
+        self._export_only: dict[int, bool] = {}
         self._state_writes: dict[int, dict[int, set[str]]] = {}
         self._state_reads: dict[tuple[str, frozenset[str]], list[Unit]] = {}
 
@@ -132,12 +136,29 @@ class LearningFlow:
     def evaluation_only(self, fn: FunctionInfo) -> bool:
         """Named like evaluation and writing nothing a loss-computing function reads (see
         `flow.evaluation`): a rollout called `evaluate` is training's data source."""
+        if out_of_scope_kind(fn.path) in ("test", "documentation"):
+            return True  # a test's `space.sample()` or `env.step()` is not training
         if not named_like_evaluation(fn):
             return False
         key = id(fn)
         if key not in self._eval_only:
             self._eval_only[key] = not feeds_training(fn)
         return self._eval_only[key]
+
+    def export_only(self, fn: FunctionInfo) -> bool:
+        """Code that writes a trained model out (TorchScript, ONNX): named like export, or a method
+        of a class that only export code instantiates (`as_jit()` returning `_TorchLSTMModel(self)`).
+        Exporting is not training: what changes there does not change learning."""
+        if named_like_export(fn):
+            return True
+        if not fn.class_name:
+            return False
+        key = id(fn)
+        if key not in self._export_only:
+            init = fn.module.functions.get(f"{fn.class_name}.__init__")
+            sites = self.callers(init) if init is not None else []
+            self._export_only[key] = bool(sites) and all(named_like_export(u.fn) for u in sites)
+        return self._export_only[key]
 
     # -- following the flow ----------------------------------------------------------------------
     def place(self, start: list[Unit]) -> Placement:
@@ -179,9 +200,13 @@ class LearningFlow:
             return Placement("architecture", self._chain(network, parent), visited=visited)
         sink = "evaluation" if saw_eval else "logging" if saw_logging else None
         stops = [] if sink else self.stops_of(seen[:200])
-        if queue and visited >= MAX_VISITS:
+        truncated = bool(queue) and visited >= MAX_VISITS
+        if truncated:
             stops.append(f"flow not followed beyond {MAX_VISITS} statements")
-        return Placement(sink, list(start[:1]), stops=stops, visited=visited)
+        # the search over-approximates (names, no kill sets; a call's result carries every argument on),
+        # so a search that ended before the visit limit without a real sink did not miss one it can read
+        complete = bool(sink) and not truncated
+        return Placement(sink, list(start[:1]), stops=stops, visited=visited, complete=complete)
 
     @staticmethod
     def _chain(end: tuple, parent: dict[tuple, tuple | None]) -> list[Unit]:
@@ -348,10 +373,11 @@ class LearningFlow:
             for u in self.units(caller):
                 if not u.line <= line <= u.end_line:
                     continue
-                if isinstance(u.node, ast.Expr) and isinstance(u.node.value, ast.Call):
+                if isinstance(u.node, ast.Expr) and isinstance(u.node.value, ast.Call) \
+                        and last_name(call_name(u.node.value)) == name:
                     continue  # the returned value is discarded (`self.model.train()` is not our `train`)
                 calls = [c for c in u.calls if last_name(call_name(c)) == name]
-                if any(_fits(c, arity) for c in calls) or (not calls and name in u.uses):
+                if any(_fits(c, arity) for c in calls) or (not calls and _passed_on(u, name, fn, caller)):
                     out.append(u)  # a call that fits the signature, or the function passed on as a value
         self._callers[key] = out
         return out
@@ -378,11 +404,15 @@ class LearningFlow:
         return self._state_reads[key]
 
     def _uses_in_class(self, fn: FunctionInfo) -> dict[str, list[Unit]]:
+        """`self.x` -> the units reading it in the methods of `fn`'s class and of the classes of its
+        module related to it by inheritance (a base class's `play_steps` fills an attribute its
+        subclass's `train` reads)."""
         key = (fn.path, fn.class_name or "")
         if key not in self._class_uses:
+            family = class_family(fn)
             index: dict[str, list[Unit]] = {}
             for other in fn.module.functions.values():
-                if other.class_name == fn.class_name:
+                if other.class_name in family:
                     for w in self.units(other):
                         for name in w.uses:
                             if name.startswith("self."):
@@ -497,10 +527,32 @@ def _foreign_stores(node: ast.stmt) -> set[str]:
         return set()
     return {t.attr for t in targets if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name)
             and t.value.id not in ("self", "cls")}
+def class_family(fn: FunctionInfo) -> set[str | None]:
+    """The qualified names of `fn`'s class and of the classes of its module that inherit from it or
+    that it inherits from, directly or not (by simple base name, inside the module only)."""
+    bases: dict[str, set[str]] = {}
+    for node in ast.walk(fn.module.tree):
+        if isinstance(node, ast.ClassDef):
+            bases.setdefault(node.name, set()).update(last_name(dotted(b) or "") for b in node.bases)
+    family = {(fn.class_name or "").rsplit(".", 1)[-1]}
+    grew = True
+    while grew:  # a subclass of a member, or a base of a member, is a member
+        related = {n for n, parents in bases.items() if parents & family}
+        related |= {p for member in family for p in bases.get(member, set()) if p in bases}
+        grew = not related <= family
+        family |= related
+    return {fn.class_name} | {other.class_name for other in fn.module.functions.values()
+                              if other.class_name and other.class_name.rsplit(".", 1)[-1] in family}
 
 
 def _key(u: Unit, ctx: tuple[Unit, ...]) -> tuple[int, ...]:
     return (id(u), *(id(c) for c in ctx))
+
+
+def _passed_on(u: Unit, name: str, fn: FunctionInfo, caller: FunctionInfo) -> bool:
+    """`fn` used as a value at `u` (`apply(fn)`): a bare name that is not a local of the caller. A
+    method is never a bare name, and a local `delta = r + gamma * v` is not the property `delta`."""
+    return not fn.class_name and name in u.uses and name not in caller.local_names
 
 
 def _arity(fn: FunctionInfo) -> tuple[int, int | None]:

@@ -31,6 +31,8 @@ LOG_RECEIVER = re.compile(r"writer|logger|logging|wandb|(^|[._])tb($|[._])|tenso
                           r"mlflow|neptune|comet|(^|[._])log($|[._])", re.IGNORECASE)
 # calls that write model parameters without an optimizer (besides in-place ops on `p.data`)
 PARAM_WRITES = {"vector_to_parameters"}
+LOG_MODULES = {"wandb", "logging", "tensorboard", "tensorboardX", "mlflow", "neptune", "comet_ml", "loguru", "swanlab"}
+LOG_HANDLE = re.compile(r"^(SummaryWriter|FileWriter|getLogger|Logger|\w+Logger)$")
 SAMPLING_CALLS = {"sample", "rsample", "shuffle", "permutation", "randperm", "multinomial", "sample_batch",
                   "random_split", "choice"}
 OPTIMIZER_CTOR = re.compile(r"(^|\.)(optim\.|lr_scheduler\.)|Optimizer$|^(Adam|AdamW|SGD|RMSprop|Adagrad|LBFGS|"
@@ -347,14 +349,43 @@ def _place(u: Unit, imports: set[str], envs: frozenset[str] = frozenset()) -> tu
     if isinstance(u.node, ast.Assign | ast.AugAssign) and ("param_groups" in ast.unparse(u.node) or any(
             isinstance(t, ast.Attribute) and t.attr == "data" for t in _targets(u.node))):
         sink = sink or "optimizer"
-    named: str | None = None  # what the defined names say comes first: `loss = nn.MSELoss()(x, y)` is loss
-    for name in sorted(u.defs - {RETURN}):
-        bare = name.removeprefix("self.")
-        r = role(bare)
-        if r in ROLE_LABEL:
-            named = named or ROLE_LABEL[r]
-        elif SAMPLING_NAME.search(bare):
-            named = named or "sampling"
-        elif DEVICE_NAME.search(bare):
-            named = named or "device"
+    if _logging_handle(u):
+        return "logging", "logging"
+    # what the defined names say comes first: `loss = nn.MSELoss()(x, y)` is loss; in an unpacking the
+    # names are positions, so they speak only when they agree (`obs, rewards, dones = env.step(a)` is
+    # the environment step, not a reward computation)
+    labels = [_name_label(name.removeprefix("self.")) for name in sorted(u.defs - {RETURN})]
+    if _unpacks(u.node):
+        named = labels[0] if labels and len(set(labels)) == 1 else None
+    else:
+        named = next((label for label in labels if label), None)
     return named or own or sink, sink
+
+
+def _unpacks(node: ast.stmt) -> bool:
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.For) else []
+    return any(isinstance(t, ast.Tuple | ast.List) for t in targets)
+
+
+def _name_label(bare: str) -> str | None:
+    r = role(bare)
+    if r in ROLE_LABEL:
+        return ROLE_LABEL[r]
+    if SAMPLING_NAME.search(bare):
+        return "sampling"
+    if DEVICE_NAME.search(bare):
+        return "device"
+    return None
+
+
+def _logging_handle(u: Unit) -> bool:
+    """`run = wandb.init(...)`, `return SummaryWriter(log_dir)`, `self.logger = logging.getLogger(...)`:
+    the value made is a logging handle, so whatever it flows into, it only logs."""
+    node = u.node
+    value = node.value if isinstance(node, ast.Assign | ast.AnnAssign | ast.Return) else None
+    if not isinstance(value, ast.Call):
+        return False
+    recv = receiver(value) if isinstance(value.func, ast.Attribute) else ""
+    if "config" in recv:
+        return False  # `wandb.config.get("lr")`: a sweep's hyperparameter, not a handle
+    return bool(LOG_HANDLE.search(last_name(call_name(value)))) or recv.split(".")[0] in LOG_MODULES

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
+from dataclasses import dataclass
 
 from investigator.detectors.base import (
     DetectorContext,
@@ -41,7 +42,7 @@ class OptimizerCtorDetector(FeatureDetector):
     )
 
     def features(self, sites: list[Site], fn: FunctionInfo, ctx: DetectorContext) -> list[Feature]:
-        out = []
+        out: list[Feature] = []
         for site, call, name in calls(sites):
             if isinstance(call.func, ast.Call):  # `resolve_optimizer("adam")(params, lr=lr)`
                 resolver = ctx.flows[fn.side].resolve(call.func, site.fn)
@@ -49,10 +50,44 @@ class OptimizerCtorDetector(FeatureDetector):
             tail = last_name(name)
             if OPTIMIZERS.match(tail) and ("optim" in name or name == tail):
                 kws = tuple(sorted(f"{k.arg}={canon(k.value, site)}" for k in call.keywords if k.arg))
-                out.append(Feature((tail, kws), site, unparse(call, 100)))
+                out.append(Optimizer((tail, kws), site, unparse(call, 100), params=_params(call)))
         return out
 
     def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001
+        only_base, only_cand = _pair_by_params(only_base, only_cand)
+        if only_base and only_cand and _params_of(only_base[0]) != _params_of(only_cand[0]):
+            # equal keys matched two different optimizers: compare each with its own at the other side
+            fc = next((f for f in cand if _params_of(f) == _params_of(only_base[0]) and f.key != only_base[0].key), None)
+            if fc is not None:
+                only_base, only_cand = only_base[:1], [fc]
         b = only_base[0].text if only_base else "-"
         c = only_cand[0].text if only_cand else "-"
-        return [feature_hit(f"Optimizer changed: `{b}` -> `{c}`", pair, only_base, only_cand)]
+        if only_base and only_cand and _params_of(only_base[0]) != _params_of(only_cand[0]):
+            title = f"Optimizers changed: `{b}` no longer built, `{c}` built (different parameters)"
+        else:
+            title = f"Optimizer changed: `{b}` -> `{c}`"
+        return [feature_hit(title, pair, only_base, only_cand)]
+
+
+@dataclass(frozen=True)
+class Optimizer(Feature):
+    params: str = ""  # what it optimises, as written (the first argument)
+
+
+def _params(call: ast.Call) -> str:
+    first = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "params"), None)
+    return unparse(first, 80) if first is not None else ""
+
+
+def _params_of(f: Feature) -> str:
+    return f.params if isinstance(f, Optimizer) else ""
+
+
+def _pair_by_params(only_base: list[Feature], only_cand: list[Feature]) -> tuple[list[Feature], list[Feature]]:
+    """Both sides reordered so that the first of each optimises the same parameters when any pair
+    does: a policy-loss optimizer is not compared with an exploration-bonus (RND) optimizer."""
+    for fb in only_base:
+        for fc in only_cand:
+            if _params_of(fb) == _params_of(fc):
+                return [fb, *(f for f in only_base if f is not fb)], [fc, *(f for f in only_cand if f is not fc)]
+    return only_base, only_cand

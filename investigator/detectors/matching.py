@@ -49,7 +49,7 @@ class RunMatcher(difflib.SequenceMatcher):
     longest match. The table is built once per pair of sequences (one numpy step per element of
     a) and only for regions up to `MAX_CELLS` cells; larger ones use difflib's search."""
 
-    SMALL_REGION = 4096
+    SMALL_REGION = 1024
     MAX_CELLS = 16_000_000
     a: list[str]
     b: list[str]

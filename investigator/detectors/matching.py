@@ -26,6 +26,7 @@ from __future__ import annotations
 import difflib
 import heapq
 from bisect import bisect_right
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -121,6 +122,20 @@ def position_masks(b: list[str]) -> dict[str, int]:
     return masks
 
 
+def multiset_bound(a: Counter[str], b: Counter[str]) -> float:
+    """`quick_ratio` of two token lists from their multisets (each function's counted once)."""
+    total = a.total() + b.total()
+    return 2.0 * sum((a & b).values()) / total if total else 1.0
+
+
+class _Counts(dict[int, "Counter[str]"]):
+    def of(self, fn: FunctionInfo) -> Counter[str]:
+        found = self.get(id(fn))
+        if found is None:
+            found = self[id(fn)] = Counter(fn.tokens)
+        return found
+
+
 def length_bound(la: int, lb: int) -> float:
     """`real_quick_ratio` of two token lists of these lengths (pairs.py `_length_bound`)."""
     return 2.0 * min(la, lb) / (la + lb) if la + lb else 1.0
@@ -195,6 +210,7 @@ def best_pairs(
     heapq.heapify(heap)
 
     matchers: dict[int, difflib.SequenceMatcher] = {}
+    counts = _Counts()
     lcs_masks: dict[int, dict[str, int]] = {}
     used_l: set[int] = set()
     used_r: set[int] = set()
@@ -233,15 +249,14 @@ def best_pairs(
             continue
         if kind == _LENGTH and gate is not None and not gate(f, g):
             continue  # `accept` would refuse it: not worth a bound
-        matcher = matchers.get(j)
-        if matcher is None:
-            matcher = matchers[j] = RunMatcher([], g.tokens)
         if kind == _LENGTH and f.shape != g.shape:
-            matcher.set_seq1(f.tokens)
-            quick = matcher.quick_ratio()
+            quick = multiset_bound(counts.of(f), counts.of(g))
             if quick >= threshold:  # below it, the similarity is below it too
                 heapq.heappush(heap, (-(quick + bonus), neg_i, neg_j, _QUICK))
             continue
+        matcher = matchers.get(j)
+        if matcher is None:
+            matcher = matchers[j] = RunMatcher([], g.tokens)
         if kind == _QUICK:
             # SequenceMatcher's matching blocks are a common subsequence: the LCS bounds them
             masks = lcs_masks.get(j)
@@ -266,6 +281,7 @@ def best_option(f: FunctionInfo, options: list[FunctionInfo], similarity: Simila
     `similarity` is 0.0 below `move` by the token-length or token-multiset bound, 1.0 for equal
     shapes, else SequenceMatcher's ratio (pairs.py `_similarity`); the bounds here follow it."""
     la = len(f.tokens)
+    counts = _Counts()
     heap: list[tuple[float, int, int]] = []
     for k, g in enumerate(options):
         b = length_bound(la, len(g.tokens))
@@ -280,7 +296,7 @@ def best_option(f: FunctionInfo, options: list[FunctionInfo], similarity: Simila
             if f.shape == g.shape:
                 heapq.heappush(heap, (-similarity(f, g, None), k, _EXACT))
                 continue
-            quick = RunMatcher(f.tokens, g.tokens).quick_ratio()
+            quick = multiset_bound(counts.of(f), counts.of(g))
             heapq.heappush(heap, ((-quick, k, _QUICK) if quick >= move else (-0.0, k, _EXACT)))
         elif level == _QUICK:
             total = la + len(g.tokens)

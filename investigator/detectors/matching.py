@@ -15,6 +15,10 @@ about a millisecond where `ratio` takes a second on two 1,500-token functions), 
 itself. An entry whose
 exact score is at the front is accepted: every entry behind it has a key, hence a final score, no
 greater (ties broken by indices exactly as the full sort does).
+
+The similarity itself is `SequenceMatcher.ratio`; `RunMatcher` computes the same matching blocks
+with its longest-match search on large regions done in numpy over a table of diagonal run lengths
+(the pure-Python search walks every occurrence of each token: `Name` and `Load` make it quadratic).
 """
 
 from __future__ import annotations
@@ -22,7 +26,9 @@ from __future__ import annotations
 import difflib
 import heapq
 from bisect import bisect_right
+from collections import Counter
 from collections.abc import Callable
+from typing import Any
 
 from investigator.detectors.functions import FunctionInfo
 
@@ -30,6 +36,72 @@ Similarity = Callable[[FunctionInfo, FunctionInfo, "difflib.SequenceMatcher | No
 
 _STREAM, _LENGTH, _QUICK, _LCS, _EXACT = 0, 1, 2, 3, 4
 _AFTER_ALL = 1 << 62  # a stream's key sorts before each of its own pairs of equal bound
+
+
+class RunMatcher(difflib.SequenceMatcher):
+    """`difflib.SequenceMatcher` without junk (`autojunk=False`): the same matching blocks, hence
+    the same `ratio`, with `find_longest_match` on regions of more than `SMALL_REGION` cells read
+    from a table of diagonal run lengths (`runs[i, j]`: how many elements up to a[i] and b[j] are
+    equal in a row) instead of walking every occurrence of every element of a.
+
+    The longest match inside a region ending at (i, j) has length min(runs[i, j], i - alo + 1,
+    j - blo + 1); difflib keeps the first longest one in (i, j) order, which is numpy's `argmax`
+    over the region in row-major order. Without junk, difflib's extension loops add nothing to a
+    longest match. The table is built once per pair of sequences (one numpy step per element of
+    a) and only for regions up to `MAX_CELLS` cells; larger ones use difflib's search."""
+
+    SMALL_REGION = 1024
+    MAX_CELLS = 16_000_000
+    a: list[str]
+    b: list[str]
+
+    def __init__(self, a: list[str], b: list[str]) -> None:
+        self._runs: Any = None
+        super().__init__(None, a, b, autojunk=False)
+
+    def set_seq1(self, a: Any) -> None:
+        self._runs = None
+        super().set_seq1(a)
+
+    def set_seq2(self, b: Any) -> None:
+        self._runs = None
+        super().set_seq2(b)
+
+    def _run_table(self) -> Any:
+        if self._runs is None:
+            import numpy as np  # only for large functions: most runs never need it
+
+            ids: dict[str, int] = {}
+            ia = np.fromiter((ids.setdefault(x, len(ids)) for x in self.a), dtype=np.int32, count=len(self.a))
+            ib = np.fromiter((ids.setdefault(x, len(ids)) for x in self.b), dtype=np.int32, count=len(self.b))
+            equal = ia[:, None] == ib[None, :]
+            dtype = np.int16 if min(len(ia), len(ib)) < 32_000 else np.int32
+            runs = np.zeros(equal.shape, dtype=dtype)
+            runs[0] = equal[0]
+            runs[:, 0] = equal[:, 0]
+            for i in range(1, len(ia)):
+                np.add(runs[i - 1, :-1], 1, out=runs[i, 1:])
+                runs[i, 1:] *= equal[i, 1:]
+            self._runs = runs
+        return self._runs
+
+    def find_longest_match(self, alo: int = 0, ahi: int | None = None, blo: int = 0,
+                           bhi: int | None = None) -> difflib.Match:
+        ahi = len(self.a) if ahi is None else ahi
+        bhi = len(self.b) if bhi is None else bhi
+        area = (ahi - alo) * (bhi - blo)
+        if area <= self.SMALL_REGION or len(self.a) * len(self.b) > self.MAX_CELLS:
+            return super().find_longest_match(alo, ahi, blo, bhi)
+        import numpy as np
+
+        table = self._run_table()
+        region = np.minimum(table[alo:ahi, blo:bhi], np.arange(1, ahi - alo + 1, dtype=table.dtype)[:, None])
+        np.minimum(region, np.arange(1, bhi - blo + 1, dtype=table.dtype)[None, :], out=region)
+        end_i, end_j = divmod(int(region.argmax()), bhi - blo)
+        k = int(region[end_i, end_j])
+        if k == 0:
+            return difflib.Match(alo, blo, 0)
+        return difflib.Match(alo + end_i - k + 1, blo + end_j - k + 1, k)
 
 
 def lcs_length(a: list[str], masks: dict[str, int], m: int) -> int:
@@ -48,6 +120,20 @@ def position_masks(b: list[str]) -> dict[str, int]:
     for j, x in enumerate(b):
         masks[x] = masks.get(x, 0) | (1 << j)
     return masks
+
+
+def multiset_bound(a: Counter[str], b: Counter[str]) -> float:
+    """`quick_ratio` of two token lists from their multisets (each function's counted once)."""
+    total = a.total() + b.total()
+    return 2.0 * sum((a & b).values()) / total if total else 1.0
+
+
+class _Counts(dict[int, "Counter[str]"]):
+    def of(self, fn: FunctionInfo) -> Counter[str]:
+        found = self.get(id(fn))
+        if found is None:
+            found = self[id(fn)] = Counter(fn.tokens)
+        return found
 
 
 def length_bound(la: int, lb: int) -> float:
@@ -88,13 +174,16 @@ def best_pairs(
     rename: float,
     huge: bool,
     accept: Callable[[FunctionInfo, FunctionInfo, float], bool] | None = None,
+    gate: Callable[[FunctionInfo, FunctionInfo], bool] | None = None,
 ) -> list[tuple[float, int, int]]:
     """Accepted (key, i, j) in acceptance order; key = similarity + 0.01 for equal names.
 
     A pair is a candidate when both or neither are module bodies, its similarity reaches `move` for
     equal names or `rename` otherwise, and (when `huge`) differently named functions have token
     lengths within 0.8-1.25 of each other, and `accept(f, g, similarity)` holds when given (checked
-    once the exact similarity is known: a pair it refuses is never accepted)."""
+    once the exact similarity is known: a pair it refuses is never accepted). `gate(f, g)`, when
+    given, is False only for pairs `accept` refuses whatever their similarity (a cheap bound of
+    what `accept` measures): it is checked first, so such a pair costs no similarity bound at all."""
     lens_l = [len(f.tokens) for f in left]
     lens_r = [len(g.tokens) for g in right]
     by_len: dict[int, list[int]] = {}
@@ -121,6 +210,7 @@ def best_pairs(
     heapq.heapify(heap)
 
     matchers: dict[int, difflib.SequenceMatcher] = {}
+    counts = _Counts()
     lcs_masks: dict[int, dict[str, int]] = {}
     used_l: set[int] = set()
     used_r: set[int] = set()
@@ -157,15 +247,16 @@ def best_pairs(
             used_r.add(j)
             out.append((-neg_key, i, j))
             continue
-        matcher = matchers.get(j)
-        if matcher is None:
-            matcher = matchers[j] = difflib.SequenceMatcher(None, [], g.tokens, autojunk=False)
+        if kind == _LENGTH and gate is not None and not gate(f, g):
+            continue  # `accept` would refuse it: not worth a bound
         if kind == _LENGTH and f.shape != g.shape:
-            matcher.set_seq1(f.tokens)
-            quick = matcher.quick_ratio()
+            quick = multiset_bound(counts.of(f), counts.of(g))
             if quick >= threshold:  # below it, the similarity is below it too
                 heapq.heappush(heap, (-(quick + bonus), neg_i, neg_j, _QUICK))
             continue
+        matcher = matchers.get(j)
+        if matcher is None:
+            matcher = matchers[j] = RunMatcher([], g.tokens)
         if kind == _QUICK:
             # SequenceMatcher's matching blocks are a common subsequence: the LCS bounds them
             masks = lcs_masks.get(j)
@@ -190,6 +281,7 @@ def best_option(f: FunctionInfo, options: list[FunctionInfo], similarity: Simila
     `similarity` is 0.0 below `move` by the token-length or token-multiset bound, 1.0 for equal
     shapes, else SequenceMatcher's ratio (pairs.py `_similarity`); the bounds here follow it."""
     la = len(f.tokens)
+    counts = _Counts()
     heap: list[tuple[float, int, int]] = []
     for k, g in enumerate(options):
         b = length_bound(la, len(g.tokens))
@@ -204,7 +296,7 @@ def best_option(f: FunctionInfo, options: list[FunctionInfo], similarity: Simila
             if f.shape == g.shape:
                 heapq.heappush(heap, (-similarity(f, g, None), k, _EXACT))
                 continue
-            quick = difflib.SequenceMatcher(None, f.tokens, g.tokens, autojunk=False).quick_ratio()
+            quick = multiset_bound(counts.of(f), counts.of(g))
             heapq.heappush(heap, ((-quick, k, _QUICK) if quick >= move else (-0.0, k, _EXACT)))
         elif level == _QUICK:
             total = la + len(g.tokens)

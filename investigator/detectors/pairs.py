@@ -12,6 +12,7 @@ import ast
 import difflib
 import re
 import threading
+from collections import Counter
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -19,7 +20,7 @@ from functools import cached_property
 from investigator import budget
 from investigator.detectors.functions import FunctionInfo, ParsedModule, parse_module
 from investigator.detectors.imports import ReferenceFinder, RefResult
-from investigator.detectors.matching import best_option, best_pairs
+from investigator.detectors.matching import RunMatcher, best_option, best_pairs, lcs_length, position_masks
 from investigator.detectors.sources import FileChange, SourceTree
 from investigator.pyast import parse_tree
 from investigator.scope import out_of_scope_kind
@@ -281,7 +282,7 @@ def _similarity(a: FunctionInfo, b: FunctionInfo, matcher: difflib.SequenceMatch
     if a.shape == b.shape:
         return 1.0
     if matcher is None:
-        matcher = difflib.SequenceMatcher(None, a.tokens, b.tokens, autojunk=False)
+        matcher = RunMatcher(a.tokens, b.tokens)
     else:
         matcher.set_seq1(a.tokens)
     if matcher.quick_ratio() < MOVE_SIMILARITY:
@@ -304,7 +305,51 @@ def text_similarity(a: FunctionInfo, b: FunctionInfo) -> float:
         return 1.0
     if 2.0 * min(len(la), len(lb)) / (len(la) + len(lb)) < TEXT_SIMILARITY:
         return 0.0
-    return difflib.SequenceMatcher(None, la, lb, autojunk=False).ratio()
+    return RunMatcher(la, lb).ratio()
+
+
+class TextBound:
+    """A cheap upper bound of `text_similarity` for many pairs (each function's lines, line counts
+    and LCS bit masks computed once): `may_be_same(f, g)` is False only when `_same_function(f, g, s)`
+    is False for every token similarity s, so `best_pairs` can skip the pair before any token work.
+
+    The bounds, each at least `text_similarity`: the line-count bound (`real_quick_ratio`), the
+    line-multiset bound (`quick_ratio`) and the longest common subsequence of lines (SequenceMatcher's
+    matching blocks are a common subsequence)."""
+
+    def __init__(self) -> None:
+        self._lines: dict[int, list[str]] = {}
+        self._counts: dict[int, Counter[str]] = {}
+        self._masks: dict[int, dict[str, int]] = {}
+
+    def lines(self, fn: FunctionInfo) -> list[str]:
+        found = self._lines.get(id(fn))
+        if found is None:
+            found = self._lines[id(fn)] = _lines(fn)
+        return found
+
+    def may_be_same(self, f: FunctionInfo, g: FunctionInfo) -> bool:
+        if f.qualname == g.qualname and not f.is_module:
+            return True  # may pair by name with a near-equal token body
+        la, lb = self.lines(f), self.lines(g)
+        total = len(la) + len(lb)
+        if not total:
+            return True
+        if 2.0 * min(len(la), len(lb)) < TEXT_SIMILARITY * total:
+            return False
+        ca, cb = self._count(f), self._count(g)
+        if 2.0 * sum((ca & cb).values()) < TEXT_SIMILARITY * total:
+            return False
+        masks = self._masks.get(id(g))
+        if masks is None:
+            masks = self._masks[id(g)] = position_masks(lb)
+        return 2.0 * lcs_length(la, masks, len(lb)) >= TEXT_SIMILARITY * total
+
+    def _count(self, fn: FunctionInfo) -> Counter[str]:
+        found = self._counts.get(id(fn))
+        if found is None:
+            found = self._counts[id(fn)] = Counter(self.lines(fn))
+        return found
 
 
 def _is_test(path: str) -> bool:
@@ -415,7 +460,7 @@ def _match_across(index: PairIndex, left: list[FunctionInfo], right: list[Functi
     # a rename (`A.__init__` -> `B.__init__` too), or a script's top level in another file, must also
     # share its text (git's similarity): equal token shapes alone pair unrelated short functions and scripts
     for s, i, j in best_pairs(rest_left, rest_right, _similarity, MOVE_SIMILARITY, RENAME_SIMILARITY, huge,
-                              accept=_same_function):
+                              accept=_same_function, gate=TextBound().may_be_same):
         used_l.add(i)
         used_r.add(j)
         f, g = rest_left[i], rest_right[j]

@@ -128,3 +128,92 @@ def test_lazy_best_option_equals_max_over_every_score(seed):
         scores = [_similarity(f, g) for g in options]
         k = max(range(len(options)), key=scores.__getitem__)
         assert best_option(f, options, _similarity, MOVE_SIMILARITY) == (k, scores[k])
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_run_matcher_finds_the_same_matching_blocks_as_difflib(seed):
+    """The numpy longest-match search (forced on every region here) gives difflib's blocks, ties included."""
+    from investigator.detectors.matching import RunMatcher
+
+    rng = random.Random(seed)
+    vocab = [f"t{k}" for k in range(rng.randint(1, 7))]
+    a = [rng.choice(vocab) for _ in range(rng.randint(0, 90))]
+    b = list(a) if rng.random() < 0.5 else [rng.choice(vocab) for _ in range(rng.randint(0, 90))]
+    for _ in range(rng.randint(0, 12)):  # near-duplicates: long blocks with many equal-length ties
+        if b:
+            b[rng.randrange(len(b))] = rng.choice(vocab)
+    fast = RunMatcher(a, b)
+    fast.SMALL_REGION = 0
+    reference = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    assert fast.get_matching_blocks() == reference.get_matching_blocks()
+    assert fast.ratio() == reference.ratio()
+    other = [rng.choice(vocab) for _ in range(rng.randint(0, 60))]
+    fast.set_seq1(other)  # a matcher reused for another left function rebuilds its table
+    reference.set_seq1(other)
+    assert fast.ratio() == reference.ratio()
+
+
+@dataclass(eq=False)
+class TextFn:
+    qualname: str
+    tokens: list[str]
+    text_key: str
+    is_module: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.qualname.rsplit(".", 1)[-1]
+
+    @property
+    def shape(self) -> tuple:
+        return tuple(self.tokens)
+
+
+def _text_population(rng, n, bases):
+    out = []
+    for _ in range(n):
+        lines = list(rng.choice(bases))
+        for _ in range(rng.randint(0, 6)):  # edited copies: some keep half their lines, some do not
+            if lines and rng.random() < 0.5:
+                lines[rng.randrange(len(lines))] = f"x = {rng.randint(0, 3)}"
+            else:
+                lines.insert(rng.randint(0, len(lines)), f"y = {rng.randint(0, 3)}")
+        tokens = [w for line in lines for w in line.split()]
+        qual = rng.choice(["A.forward", "B.forward", "A.step", "update", "<module>"])
+        out.append(TextFn(qual, tokens, "\n".join(lines), is_module=qual == "<module>"))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_text_gate_refuses_only_pairs_accept_refuses_and_keeps_the_pairing(seed):
+    """`TextBound.may_be_same` is an upper bound: where it says no, `_same_function` says no for any
+    token similarity; and `best_pairs` with the gate accepts exactly the pairs it accepts without."""
+    from investigator.detectors.pairs import TextBound, _same_function
+
+    rng = random.Random(seed)
+    words = ["a = b", "c = d(e)", "f.g()", "return h", "i += 1", "loss.backward()", "opt.step()", "x = 0"]
+    bases = [[rng.choice(words) for _ in range(rng.randint(0, 12))] for _ in range(rng.randint(1, 5))]
+    left, right = _text_population(rng, rng.randint(0, 40), bases), _text_population(rng, rng.randint(0, 40), bases)
+    bound = TextBound()
+    for f in left:
+        for g in right:
+            if not bound.may_be_same(f, g):
+                assert not _same_function(f, g, 1.0) and not _same_function(f, g, 0.0)
+    for huge in (False, True):
+        plain = best_pairs(left, right, _similarity, MOVE_SIMILARITY, RENAME_SIMILARITY, huge, accept=_same_function)
+        gated = best_pairs(left, right, _similarity, MOVE_SIMILARITY, RENAME_SIMILARITY, huge, accept=_same_function,
+                           gate=TextBound().may_be_same)
+        assert gated == plain
+
+
+def test_text_gate_refuses_scripts_that_share_no_lines_and_keeps_same_named_methods():
+    from investigator.detectors.pairs import TextBound
+
+    f = TextFn("<module>", ["a"], "import a\nrun(a)", is_module=True)
+    g = TextFn("<module>", ["a"], "import b\nmain(b)", is_module=True)
+    h = TextFn("A.forward", ["a"], "return x")
+    k = TextFn("A.forward", ["a"], "return y * 2")
+    bound = TextBound()
+    assert not bound.may_be_same(f, g)
+    assert bound.may_be_same(f, f)
+    assert bound.may_be_same(h, k)  # same qualified name: may still pair on a near-equal token body

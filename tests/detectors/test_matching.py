@@ -159,6 +159,7 @@ class TextFn:
     tokens: list[str]
     text_key: str
     is_module: bool = False
+    path: str = "pkg/module.py"
 
     @property
     def name(self) -> str:

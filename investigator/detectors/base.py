@@ -197,7 +197,7 @@ class Detector:
 
 @dataclass(frozen=True)
 class Feature:
-    key: Hashable
+    key: tuple[Hashable, ...]  # (kind, details...): detectors filter on key[0]
     site: Site
     text: str  # how it reads in a report
 

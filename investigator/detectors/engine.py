@@ -24,6 +24,7 @@ from investigator.models import (
     Location,
     NoEffectChange,
     Severity,
+    Side,
     VerifiedItem,
 )
 from investigator.scope import out_of_scope_kind
@@ -162,8 +163,8 @@ def _convert_one(
         base_loc = counterpart(index, cand_loc, "candidate", base_fn, cand_fn)
     if cand_loc is None and base_loc is not None:
         cand_loc = counterpart(index, base_loc, "baseline", cand_fn, base_fn)
-    locations = [Location(path=p, line=ln, side=s) for s, loc in (("baseline", base_loc), ("candidate", cand_loc))
-                 if loc for p, ln in [loc]]
+    sided: tuple[tuple[Side, tuple[str, int] | None], ...] = (("baseline", base_loc), ("candidate", cand_loc))
+    locations = [Location(path=p, line=ln, side=s) for s, loc in sided if loc for p, ln in [loc]]
     subsystem = hit.subsystem or meta.subsystem
     where = hit.pair.describe() if hit.pair else (cand_loc or base_loc or ("?", 0))[0]
     reason = hit.no_effect_reason or _in_a_test(hit, [base_loc, cand_loc]) or unreachable_reason(base_fn, index.base)

@@ -73,12 +73,15 @@ class SiteList(list):
     def __init__(self, sites: list[Site]) -> None:
         super().__init__(sites)
         self.calls = [(s, s.node, call_name(s.node)) for s in sites if isinstance(s.node, ast.Call)]
-        self.assigns = [
-            (s, s.node, s.node.value)
-            for s in sites
-            if isinstance(s.node, ast.Assign | ast.AugAssign)
-            or (isinstance(s.node, ast.AnnAssign) and s.node.value is not None)
-        ]
+        self.assigns = [(s, a[0], a[1]) for s in sites if (a := assignment(s.node)) is not None]
+
+
+def assignment(node: ast.AST) -> tuple[ast.stmt, ast.expr] | None:
+    """An assignment statement with its value expression (`x = v`, `x += v`, `x: T = v`); None for
+    anything else, a bare annotation `x: T` included."""
+    if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign) and node.value is not None:
+        return node, node.value
+    return None
 
 
 def _is_no_grad(expr: ast.AST) -> bool:

@@ -106,7 +106,7 @@ def reached_backward(index: int, sites: list[Site], assign_list: list[tuple[int,
 
 def backward_losses(sites: list[Site]) -> set[str]:
     return {
-        unparse(s.node.func.value, 80) for s, call, name in calls(sites)
+        unparse(call.func.value, 80) for _s, call, _name in calls(sites)
         if isinstance(call.func, ast.Attribute) and call.func.attr == "backward"
     }
 

@@ -58,7 +58,7 @@ def run_detectors(
         budget.check()  # an analyzer past its time budget stops here (see investigator.budget)
         try:
             out = detector.run(ctx)
-        except Exception as exc:  # noqa: BLE001 - one broken detector must not stop the others
+        except Exception as exc:  # one broken detector must not stop the others
             result.failures.append(AnalyzerFailure(source=f"{SOURCE}.{detector.meta.id}", message=repr(exc)))
             continue
         for hit in out.hits:
@@ -138,7 +138,7 @@ def _convert(
     for hit in hits:
         try:
             _convert_one(ctx, hit, known, used_ids, findings, no_effect)
-        except Exception as exc:  # noqa: BLE001 - a hit that cannot be rendered must not stop the others
+        except Exception as exc:  # a hit that cannot be rendered must not stop the others
             where = hit.meta.id if hit.meta else "?"
             failures.append(AnalyzerFailure(source=f"{SOURCE}.{where}", message=f"cannot report {hit.title!r}: {exc!r}"))
     findings.sort(key=lambda f: (-f.severity.weight, -f.confidence, f.id))
@@ -228,7 +228,7 @@ def _in_a_test(hit: Hit, locs: list[tuple[str, int] | None]) -> str | None:
     return None
 
 
-def _in_diff(index, loc, anchor, side):  # noqa: ANN001, ANN202
+def _in_diff(index, loc, anchor, side):
     """Prefer the line that is part of the diff: an inlined callee's own line, or its call site."""
     if loc is None or anchor is None:
         return loc

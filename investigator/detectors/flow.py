@@ -203,7 +203,7 @@ class Flow:
                 return defs[0] if len(defs) == 1 else None
         return None
 
-    def _inherited(self, module, class_name: str, method: str, hops: int = 3) -> FunctionInfo | None:  # noqa: ANN001
+    def _inherited(self, module, class_name: str, method: str, hops: int = 3) -> FunctionInfo | None:
         """`self.m()` defined in a base class (same module, or the one class of that name elsewhere
         in the commit that defines `m`): a step moved into a base-class helper stays visible. Only
         files whose text defines both `m` and the base class are parsed."""
@@ -224,7 +224,7 @@ class Flow:
             ]
         return self._holders[name]
 
-    def _inherited_uncached(self, module, class_name: str, method: str, hops: int) -> FunctionInfo | None:  # noqa: ANN001
+    def _inherited_uncached(self, module, class_name: str, method: str, hops: int) -> FunctionInfo | None:
         short = class_name.rsplit(".", 1)[-1]
         cls = next((n for n in ast.walk(module.tree) if isinstance(n, ast.ClassDef) and n.name == short), None)
         if cls is None:
@@ -385,4 +385,4 @@ def _context_loop_vars(c: _Ctx) -> set[str]:
 def _replace(c: _Ctx, **changes: object) -> _Ctx:
     data = dict(c.__dict__)
     data.update(changes)
-    return _Ctx(**data)  # type: ignore[arg-type]
+    return _Ctx(**data)

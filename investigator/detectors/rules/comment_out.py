@@ -115,7 +115,7 @@ class CommentOutDetector(Detector):
                 )
         return hits
 
-    def _live_hit(self, change, hunk, code, run, base_loc, cand_loc, tagged, ctx) -> Hit:  # noqa: ANN001
+    def _live_hit(self, change, hunk, code, run, base_loc, cand_loc, tagged, ctx) -> Hit:
         names = _defined_names(code)
         reason = None
         if base_loc is not None:

@@ -241,7 +241,7 @@ class DetachGradDetector(FeatureDetector):
             reached |= hit
         return reached if not reached & backward_losses(ctx.sites(pair.base)) else set()
 
-    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001
+    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
         if only_cand:
             roles = sorted({f.key[0] for f in only_cand})
             new_losses = self._new_losses(pair, ctx, only_cand)

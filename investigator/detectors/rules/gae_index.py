@@ -123,7 +123,7 @@ class GaeIndexDetector(FeatureDetector):
                     out.append(Feature((r, off, access), site, _fmt(name, off)))
         return out
 
-    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001
+    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
         moved = moved_to_native_hit("Return/advantage recursion", pair, ctx, only_base, {"dones", "values", "rewards"})
         if moved is not None:
             if not only_cand:

@@ -74,7 +74,7 @@ class LossClampDetector(FeatureDetector):
                 out.append(Feature((r, canon(bound, site)), site, canon(call, site)))
         return out
 
-    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001
+    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
         if only_cand:
             return [feature_hit(f"{only_cand[0].key[0].capitalize()} term clamped at a constant: gradient is zero below it",
                                 pair, only_base, only_cand)]

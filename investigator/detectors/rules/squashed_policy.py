@@ -107,7 +107,7 @@ class SquashedPolicyDetector(FeatureDetector):
     def features(self, sites: list[Site], fn: FunctionInfo, ctx: DetectorContext) -> list[Feature]:
         return squash_features(sites)
 
-    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001
+    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
         hits = []
         b = [f for f in only_base if f.key[0] == "tanh_correction"]
         c = [f for f in only_cand if f.key[0] == "tanh_correction"]

@@ -217,7 +217,7 @@ class TargetNetworkDetector(FeatureDetector):
     def features(self, sites: list[Site], fn: FunctionInfo, ctx: DetectorContext) -> list[Feature]:
         return target_updates(sites) + bootstrap_features(sites)
 
-    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001
+    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
         hits = []
         kinds = ("soft_update", "hard_update", "soft_update_blend", "soft_update_decay")
         ub = [f for f in only_base if f.key[0] in kinds]

@@ -63,6 +63,8 @@ class Side:
     _fetched: bool = False
     _trees: dict[str, ast.Module | None] = field(default_factory=dict)
     _texts: dict[str, str | None] = field(default_factory=dict)
+    _declarations: dict[str, dict[str, list[Declaration]] | None] = field(default_factory=dict)
+    _defaults: dict[tuple[str, bool], object] = field(default_factory=dict)  # (attr, defaults mode) -> value
 
     def text(self, path: str) -> str | None:
         if path not in self._texts:
@@ -443,36 +445,69 @@ def _self_attribute(side: Side, path: str, tree: ast.Module, line: int, attr: st
     return UNKNOWN
 
 
+@dataclass(frozen=True)
+class Declaration:
+    """One declaration of a name in a file: a class-body field (`lr: float = 3e-4`, dataclass or
+    pydantic) or an argparse option (`add_argument("--lr", default=...)`)."""
+
+    kind: str  # field | option
+    value: ast.expr | None  # the field's value, the option's `default=`
+    lineno: int
+
+
+def declarations(tree: ast.Module) -> dict[str, list[Declaration]]:
+    """Every field and option a module declares, by name, in `ast.walk` order: one walk per file
+    (looking each guard attribute up walked every file that mentions it, once per attribute)."""
+    out: dict[str, list[Declaration]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            for stmt in node.body:
+                if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+                    out.setdefault(stmt.target.id, []).append(Declaration("field", stmt.value, stmt.lineno))
+        elif isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "add_argument":
+            flags = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+            dest = next((k.value.value for k in node.keywords if k.arg == "dest" and isinstance(k.value, ast.Constant)), None)
+            names = {dest} if dest else {f.lstrip("-").replace("-", "_") for f in flags}
+            default = next((k.value for k in node.keywords if k.arg == "default"), None)
+            for name in names:
+                if isinstance(name, str):
+                    out.setdefault(name, []).append(Declaration("option", default, node.lineno))
+    return out
+
+
+def _file_declarations(side: Side, path: str) -> dict[str, list[Declaration]] | None:
+    """`declarations` of one file, cached on the side; None when the file does not parse."""
+    if path not in side._declarations:
+        tree = side.tree(path)
+        side._declarations[path] = declarations(tree) if tree is not None else None
+    return side._declarations[path]
+
+
 def _declared_default(side: Side, attr: str) -> object:
     """A dataclass/pydantic field default or an argparse default named `attr`, when every
     declaration agrees and nothing else in the tree (a config file, a keyword, an assignment, a
-    command-line flag) could set it."""
+    command-line flag) could set it. Cached per side and mode (the side's files do not change)."""
+    key = (attr, _DEFAULTS.get())
+    if key not in side._defaults:
+        side._defaults[key] = _declared_default_uncached(side, attr)
+    return side._defaults[key]
+
+
+def _declared_default_uncached(side: Side, attr: str) -> object:
     found: list[Value] = []
     for path in _python_paths(side):
         text = side.text(path)
         if text is None or attr not in text:
             continue
-        tree = side.tree(path)
-        if tree is None:
+        declared = _file_declarations(side, path)
+        if declared is None:
             return UNKNOWN
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ClassDef):
-                for stmt in node.body:
-                    if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.target.id == attr:
-                        if not isinstance(stmt.value, ast.Constant):
-                            return UNKNOWN
-                        found.append(Value(stmt.value.value, f"{path}:{stmt.lineno}"))
-            elif isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "add_argument":
-                flags = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
-                dest = next((k.value.value for k in node.keywords if k.arg == "dest" and isinstance(k.value, ast.Constant)), None)
-                names = {dest} if dest else {f.lstrip("-").replace("-", "_") for f in flags}
-                if attr not in names:
-                    continue
-                default = next((k.value for k in node.keywords if k.arg == "default"), None)
-                if _DEFAULTS.get() and isinstance(default, ast.Constant):
-                    found.append(Value(default.value, f"{path}:{node.lineno}"))
-                    continue
-                return UNKNOWN  # a command-line option: the value is chosen at run time
+        for decl in declared.get(attr, ()):
+            constant = decl.value if isinstance(decl.value, ast.Constant) else None
+            if constant is not None and (decl.kind == "field" or _DEFAULTS.get()):
+                found.append(Value(constant.value, f"{path}:{decl.lineno}"))
+            else:
+                return UNKNOWN  # a computed field default, or a command-line option chosen at run time
     if not found or len({repr(v.value) for v in found}) != 1:
         return UNKNOWN if found else ABSENT
     if not _DEFAULTS.get() and _mentioned_as_override(side, attr, exclude=None):

@@ -4,9 +4,13 @@ how many changed functions were not placed (a recorded failure), never silently 
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 import investigator.flow.analyzer as analyzer
+from investigator.flow import offpath
+from investigator.flow.offpath import FlowCheck
 from investigator.models import AnalyzerResult
 from tests.flow.test_equivalence import _index
 
@@ -94,3 +98,34 @@ def test_visit_cap_stops_after_the_pair_that_exceeds_it(monkeypatch: pytest.Monk
     assert result.data["pairs_examined"] < N
     assert result.data["functions_not_placed"] == N - result.data["pairs_examined"]
     assert any("changed functions not placed" in f.message for f in result.failures)
+
+
+LOGGED = """
+    def report(writer, losses, step):
+        mean = losses.mean() * 2
+        writer.add_scalar("loss", mean, step)
+"""
+
+
+def _logged_line() -> tuple[str, tuple[str, int]]:
+    return "candidate", ("report.py", 3)  # `mean = ...`: its value reaches only the writer
+
+
+def test_off_path_judgement_is_counted_not_timed(monkeypatch: pytest.MonkeyPatch):
+    index = _index({"report.py": LOGGED.replace("* 2", "* 1")}, {"report.py": LOGGED})
+    check = FlowCheck(index)
+    verdict = check.judge([_logged_line()])
+    assert verdict is not None and verdict.verdict == "no_effect"
+    assert check.visits > 0
+    spent = FlowCheck(index)
+    spent.visits = offpath.MAX_VISITS  # the range's budget used up by earlier findings
+    assert spent.judge([_logged_line()]) is None  # left as the detector reported it
+
+
+def test_off_path_judgement_ignores_a_slow_clock(monkeypatch: pytest.MonkeyPatch):
+    index = _index({"report.py": LOGGED.replace("* 2", "* 1")}, {"report.py": LOGGED})
+    monkeypatch.setattr(time, "perf_counter", _SlowClock().perf_counter)
+    check = FlowCheck(index)
+    for _ in range(3):
+        verdict = check.judge([_logged_line()])
+        assert verdict is not None and verdict.verdict == "no_effect"

@@ -65,6 +65,8 @@ class Side:
     _texts: dict[str, str | None] = field(default_factory=dict)
     _declarations: dict[str, dict[str, list[Declaration]] | None] = field(default_factory=dict)
     _defaults: dict[tuple[str, bool], object] = field(default_factory=dict)  # (attr, defaults mode) -> value
+    _mentions: dict[str, dict[str, list[ast.AST]] | None] = field(default_factory=dict)
+    _if_tests: dict[str, dict[str, ast.If]] = field(default_factory=dict)  # path -> test text -> first `if`
 
     def text(self, path: str) -> str | None:
         if path not in self._texts:
@@ -362,22 +364,44 @@ def _never_overridden(side: Side, callee: str, name: str, index: int | None) -> 
         text = side.text(path)
         if text is None or not pattern.search(text):
             continue
-        tree = side.tree(path)
-        if tree is None:
+        mentions = _file_mentions(side, path)
+        if mentions is None:
             return False
-        called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and _name_of(node.func) == callee:
-                calls += 1
-                if any(isinstance(a, ast.Starred) for a in node.args) or any(
-                        k.arg is None or k.arg == name for k in node.keywords):
-                    return False
-                if index is not None and len(node.args) > index:
-                    return False
-            elif (isinstance(node, ast.Name | ast.Attribute) and _name_of(node) == callee
-                  and isinstance(node.ctx, ast.Load) and id(node) not in called):
+        for node in mentions.get(callee, ()):
+            if not isinstance(node, ast.Call):
+                return False  # a mention that is not a call
+            calls += 1
+            if any(isinstance(a, ast.Starred) for a in node.args) or any(
+                    k.arg is None or k.arg == name for k in node.keywords):
+                return False
+            if index is not None and len(node.args) > index:
                 return False
     return calls > 0
+
+
+def mentions(tree: ast.Module) -> dict[str, list[ast.AST]]:
+    """Calls by the called name, and other loads of a name or attribute (not a call's callee), in one
+    walk per file: the override scan walked every file naming the callee twice per parameter."""
+    called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    out: dict[str, list[ast.AST]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            key = _name_of(node.func)
+        elif isinstance(node, ast.Name | ast.Attribute) and isinstance(node.ctx, ast.Load) and id(node) not in called:
+            key = _name_of(node)
+        else:
+            continue
+        if key is not None:
+            out.setdefault(key, []).append(node)
+    return out
+
+
+def _file_mentions(side: Side, path: str) -> dict[str, list[ast.AST]] | None:
+    """`mentions` of one file, cached on the side; None when the file does not parse."""
+    if path not in side._mentions:
+        tree = side.tree(path)
+        side._mentions[path] = mentions(tree) if tree is not None else None
+    return side._mentions[path]
 
 
 def _name_of(node: ast.expr) -> str | None:
@@ -581,11 +605,16 @@ def _other_side_agrees(guard: Guard, other: Side, path: str) -> bool:
     if tree is None:
         return all(_absent_everywhere(other, n) for n in guard.flags)
     # The same test, evaluated at the other commit where the guard line may have moved: re-find it.
-    text = ast.unparse(guard.test)
-    for node in ast.walk(tree):
-        if isinstance(node, ast.If) and ast.unparse(node.test) == text:
-            truth = Evaluator(other, path, tree, node.lineno).truth(node.test)
-            return truth is not UNKNOWN and truth is not guard.wanted
+    if path not in other._if_tests:  # the first `if` of each test text, in walk order, once per file
+        tests: dict[str, ast.If] = {}
+        for n in ast.walk(tree):
+            if isinstance(n, ast.If):
+                tests.setdefault(ast.unparse(n.test), n)
+        other._if_tests[path] = tests
+    node = other._if_tests[path].get(ast.unparse(guard.test))
+    if node is not None:
+        truth = Evaluator(other, path, tree, node.lineno).truth(node.test)
+        return truth is not UNKNOWN and truth is not guard.wanted
     return all(_absent_everywhere(other, n) for n in guard.flags)
 
 

@@ -2,12 +2,15 @@
 of the walk it replaced (every file mentioning the attribute walked again for every attribute) on
 generated trees: class fields with literal and computed defaults, nested classes, argparse options by
 flag, by hyphenated flag and by `dest`, files that do not parse, names only mentioned; in both modes
-(proven values, and declared defaults for "off by default"). Each file is walked once per side."""
+(proven values, and declared defaults for "off by default"). Each file is walked once per side. The
+same for the override scan of a function default (`_never_overridden`: calls by keyword, position,
+`*args`/`**kwargs`, and mentions that are not calls)."""
 
 from __future__ import annotations
 
 import ast
 import random
+import re
 
 import pytest
 
@@ -136,3 +139,69 @@ def test_each_file_is_walked_once_for_many_attributes(monkeypatch: pytest.Monkey
     for attr in NAMES * 3:
         guards._declared_default(side, attr)
     assert len(calls) == len(files)
+
+
+def _reference_never_overridden(side: Side, callee: str, name: str, index: int | None) -> bool:
+    """The override scan before the per-file index (kept verbatim as the slow reference)."""
+    calls = 0
+    pattern = re.compile(rf"\b{re.escape(callee)}\b")
+    for path in guards._python_paths(side):
+        text = side.text(path)
+        if text is None or not pattern.search(text):
+            continue
+        tree = side.tree(path)
+        if tree is None:
+            return False
+        called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and guards._name_of(node.func) == callee:
+                calls += 1
+                if any(isinstance(a, ast.Starred) for a in node.args) or any(
+                        k.arg is None or k.arg == name for k in node.keywords):
+                    return False
+                if index is not None and len(node.args) > index:
+                    return False
+            elif (isinstance(node, ast.Name | ast.Attribute) and guards._name_of(node) == callee
+                  and isinstance(node.ctx, ast.Load) and id(node) not in called):
+                return False
+    return calls > 0
+
+
+CALLEES = ["Runner", "update", "make_env"]
+
+
+def _call_site(rng: random.Random) -> str:
+    callee = rng.choice(CALLEES)
+    return rng.choice([
+        f"{callee}()\n",
+        f"{callee}(1)\n",
+        f"{callee}(1, 2)\n",
+        f"{callee}(use_rnd=True)\n",
+        f"{callee}(clip=0.2)\n",
+        f"{callee}(*args)\n",
+        f"{callee}(**kwargs)\n",
+        f"obj.{callee}()\n",
+        f"obj.{callee}(0, use_rnd=False)\n",
+        f"registry['x'] = {callee}\n",
+        f"factory = obj.{callee}\n",
+        f"def {callee}(use_rnd=False):\n    return use_rnd\n",
+        f"{callee}().run()\n",
+        f"print('{callee}')\n",
+    ])
+
+
+def test_override_index_answers_like_the_walk_on_generated_trees():
+    outcomes = set()
+    for seed in range(300):
+        rng = random.Random(seed)
+        files = {f"pkg/m{k}.py": "".join(_call_site(rng) for _ in range(rng.randint(1, 6)))
+                 for k in range(rng.randint(1, 4))}
+        if rng.random() < 0.05:
+            files["pkg/broken.py"] = f"{rng.choice(CALLEES)}(\n"
+        indexed, walked = _side(files), _side(files)
+        for callee in CALLEES:
+            for name, index in (("use_rnd", None), ("use_rnd", 0), ("clip", 1)):
+                expected = _reference_never_overridden(walked, callee, name, index)
+                assert guards._never_overridden(indexed, callee, name, index) == expected, (seed, callee, files)
+                outcomes.add(expected)
+    assert outcomes == {True, False}

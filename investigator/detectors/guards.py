@@ -63,6 +63,10 @@ class Side:
     _fetched: bool = False
     _trees: dict[str, ast.Module | None] = field(default_factory=dict)
     _texts: dict[str, str | None] = field(default_factory=dict)
+    _declarations: dict[str, dict[str, list[Declaration]] | None] = field(default_factory=dict)
+    _defaults: dict[tuple[str, bool], object] = field(default_factory=dict)  # (attr, defaults mode) -> value
+    _mentions: dict[str, dict[str, list[ast.AST]] | None] = field(default_factory=dict)
+    _if_tests: dict[str, dict[str, ast.If]] = field(default_factory=dict)  # path -> test text -> first `if`
 
     def text(self, path: str) -> str | None:
         if path not in self._texts:
@@ -360,22 +364,44 @@ def _never_overridden(side: Side, callee: str, name: str, index: int | None) -> 
         text = side.text(path)
         if text is None or not pattern.search(text):
             continue
-        tree = side.tree(path)
-        if tree is None:
+        mentions = _file_mentions(side, path)
+        if mentions is None:
             return False
-        called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and _name_of(node.func) == callee:
-                calls += 1
-                if any(isinstance(a, ast.Starred) for a in node.args) or any(
-                        k.arg is None or k.arg == name for k in node.keywords):
-                    return False
-                if index is not None and len(node.args) > index:
-                    return False
-            elif (isinstance(node, ast.Name | ast.Attribute) and _name_of(node) == callee
-                  and isinstance(node.ctx, ast.Load) and id(node) not in called):
+        for node in mentions.get(callee, ()):
+            if not isinstance(node, ast.Call):
+                return False  # a mention that is not a call
+            calls += 1
+            if any(isinstance(a, ast.Starred) for a in node.args) or any(
+                    k.arg is None or k.arg == name for k in node.keywords):
+                return False
+            if index is not None and len(node.args) > index:
                 return False
     return calls > 0
+
+
+def mentions(tree: ast.Module) -> dict[str, list[ast.AST]]:
+    """Calls by the called name, and other loads of a name or attribute (not a call's callee), in one
+    walk per file: the override scan walked every file naming the callee twice per parameter."""
+    called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    out: dict[str, list[ast.AST]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            key = _name_of(node.func)
+        elif isinstance(node, ast.Name | ast.Attribute) and isinstance(node.ctx, ast.Load) and id(node) not in called:
+            key = _name_of(node)
+        else:
+            continue
+        if key is not None:
+            out.setdefault(key, []).append(node)
+    return out
+
+
+def _file_mentions(side: Side, path: str) -> dict[str, list[ast.AST]] | None:
+    """`mentions` of one file, cached on the side; None when the file does not parse."""
+    if path not in side._mentions:
+        tree = side.tree(path)
+        side._mentions[path] = mentions(tree) if tree is not None else None
+    return side._mentions[path]
 
 
 def _name_of(node: ast.expr) -> str | None:
@@ -443,36 +469,69 @@ def _self_attribute(side: Side, path: str, tree: ast.Module, line: int, attr: st
     return UNKNOWN
 
 
+@dataclass(frozen=True)
+class Declaration:
+    """One declaration of a name in a file: a class-body field (`lr: float = 3e-4`, dataclass or
+    pydantic) or an argparse option (`add_argument("--lr", default=...)`)."""
+
+    kind: str  # field | option
+    value: ast.expr | None  # the field's value, the option's `default=`
+    lineno: int
+
+
+def declarations(tree: ast.Module) -> dict[str, list[Declaration]]:
+    """Every field and option a module declares, by name, in `ast.walk` order: one walk per file
+    (looking each guard attribute up walked every file that mentions it, once per attribute)."""
+    out: dict[str, list[Declaration]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            for stmt in node.body:
+                if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+                    out.setdefault(stmt.target.id, []).append(Declaration("field", stmt.value, stmt.lineno))
+        elif isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "add_argument":
+            flags = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+            dest = next((k.value.value for k in node.keywords if k.arg == "dest" and isinstance(k.value, ast.Constant)), None)
+            names = {dest} if dest else {f.lstrip("-").replace("-", "_") for f in flags}
+            default = next((k.value for k in node.keywords if k.arg == "default"), None)
+            for name in names:
+                if isinstance(name, str):
+                    out.setdefault(name, []).append(Declaration("option", default, node.lineno))
+    return out
+
+
+def _file_declarations(side: Side, path: str) -> dict[str, list[Declaration]] | None:
+    """`declarations` of one file, cached on the side; None when the file does not parse."""
+    if path not in side._declarations:
+        tree = side.tree(path)
+        side._declarations[path] = declarations(tree) if tree is not None else None
+    return side._declarations[path]
+
+
 def _declared_default(side: Side, attr: str) -> object:
     """A dataclass/pydantic field default or an argparse default named `attr`, when every
     declaration agrees and nothing else in the tree (a config file, a keyword, an assignment, a
-    command-line flag) could set it."""
+    command-line flag) could set it. Cached per side and mode (the side's files do not change)."""
+    key = (attr, _DEFAULTS.get())
+    if key not in side._defaults:
+        side._defaults[key] = _declared_default_uncached(side, attr)
+    return side._defaults[key]
+
+
+def _declared_default_uncached(side: Side, attr: str) -> object:
     found: list[Value] = []
     for path in _python_paths(side):
         text = side.text(path)
         if text is None or attr not in text:
             continue
-        tree = side.tree(path)
-        if tree is None:
+        declared = _file_declarations(side, path)
+        if declared is None:
             return UNKNOWN
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ClassDef):
-                for stmt in node.body:
-                    if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.target.id == attr:
-                        if not isinstance(stmt.value, ast.Constant):
-                            return UNKNOWN
-                        found.append(Value(stmt.value.value, f"{path}:{stmt.lineno}"))
-            elif isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "add_argument":
-                flags = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
-                dest = next((k.value.value for k in node.keywords if k.arg == "dest" and isinstance(k.value, ast.Constant)), None)
-                names = {dest} if dest else {f.lstrip("-").replace("-", "_") for f in flags}
-                if attr not in names:
-                    continue
-                default = next((k.value for k in node.keywords if k.arg == "default"), None)
-                if _DEFAULTS.get() and isinstance(default, ast.Constant):
-                    found.append(Value(default.value, f"{path}:{node.lineno}"))
-                    continue
-                return UNKNOWN  # a command-line option: the value is chosen at run time
+        for decl in declared.get(attr, ()):
+            constant = decl.value if isinstance(decl.value, ast.Constant) else None
+            if constant is not None and (decl.kind == "field" or _DEFAULTS.get()):
+                found.append(Value(constant.value, f"{path}:{decl.lineno}"))
+            else:
+                return UNKNOWN  # a computed field default, or a command-line option chosen at run time
     if not found or len({repr(v.value) for v in found}) != 1:
         return UNKNOWN if found else ABSENT
     if not _DEFAULTS.get() and _mentioned_as_override(side, attr, exclude=None):
@@ -546,11 +605,16 @@ def _other_side_agrees(guard: Guard, other: Side, path: str) -> bool:
     if tree is None:
         return all(_absent_everywhere(other, n) for n in guard.flags)
     # The same test, evaluated at the other commit where the guard line may have moved: re-find it.
-    text = ast.unparse(guard.test)
-    for node in ast.walk(tree):
-        if isinstance(node, ast.If) and ast.unparse(node.test) == text:
-            truth = Evaluator(other, path, tree, node.lineno).truth(node.test)
-            return truth is not UNKNOWN and truth is not guard.wanted
+    if path not in other._if_tests:  # the first `if` of each test text, in walk order, once per file
+        tests: dict[str, ast.If] = {}
+        for n in ast.walk(tree):
+            if isinstance(n, ast.If):
+                tests.setdefault(ast.unparse(n.test), n)
+        other._if_tests[path] = tests
+    node = other._if_tests[path].get(ast.unparse(guard.test))
+    if node is not None:
+        truth = Evaluator(other, path, tree, node.lineno).truth(node.test)
+        return truth is not UNKNOWN and truth is not guard.wanted
     return all(_absent_everywhere(other, n) for n in guard.flags)
 
 

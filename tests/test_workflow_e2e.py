@@ -178,12 +178,16 @@ def test_demo_findings_are_in_a_sensible_severity_order(demo_investigation, demo
 def test_cpu_bound_analyzers_take_turns_and_the_others_run_alongside(demo_repo, tmp_path, monkeypatch):
     """Two pure-Python analyzers in threads only share one interpreter lock: they run one after the
     other; an analyzer that waits (files, subprocesses) overlaps with them."""
+    import threading
     import time
 
     from investigator.analyzers import base
     from investigator.models import AnalyzerResult
 
     spans: dict[str, tuple[float, float]] = {}
+    # the waiting probe and a CPU-bound one each wait (up to 10 s) until the other has started: run
+    # alongside, they overlap whatever the load; serialised, the first ends before the other starts
+    io_started, cpu_started = threading.Event(), threading.Event()
 
     def make(aid: str, cpu_bound: bool):
         class Probe:
@@ -196,6 +200,9 @@ def test_cpu_bound_analyzers_take_turns_and_the_others_run_alongside(demo_repo, 
 
             def run(self, ctx):
                 start = time.perf_counter()
+                mine, other = (cpu_started, io_started) if self.cpu_bound else (io_started, cpu_started)
+                mine.set()
+                other.wait(10)
                 time.sleep(0.3)
                 spans[aid] = (start, time.perf_counter())
                 return AnalyzerResult(analyzer=aid)

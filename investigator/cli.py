@@ -285,6 +285,16 @@ def _report_interrupted(stop: InvestigationInterrupted, seconds: float) -> int:
     return stop.exit_code
 
 
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a command whose reader went away
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not fail on the closed pipe."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point. Called without `argv` (the console script), a stopped run exits at once even if
     analyzer threads are still busy; the partial report is already on disk."""
@@ -299,6 +309,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INPUT
     except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
         return exc.code if isinstance(exc.code, int) else EXIT_INPUT
+    except BrokenPipeError:  # `investigate explain --list | head`: the reader left, nothing is wrong
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
     except (Interrupted, KeyboardInterrupt) as exc:  # outside an investigation, or a second signal
         stop = Interrupted.from_exception(exc)
         print(f"investigate: interrupted by {stop.name}", file=sys.stderr)

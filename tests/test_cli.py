@@ -417,3 +417,21 @@ def test_explain_an_unknown_id_is_one_line_and_exit_2(capsys, argv, needle):
     code, out, err = _run(argv, capsys)
     assert code == 2 and not out
     assert err.count("\n") == 1 and needle in err
+
+
+def test_a_reader_that_leaves_early_is_not_an_internal_error(monkeypatch, capsys):
+    """`investigate explain --list | head -1`: the closed pipe ends the command quietly with the
+    shell's SIGPIPE status, not "internal error: BrokenPipeError"."""
+    import investigator.cli as cli
+
+    silenced: list[bool] = []
+
+    def closed_pipe(argv):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(cli, "_dispatch", closed_pipe)
+    monkeypatch.setattr(cli, "_silence_stdout", lambda: silenced.append(True))
+    assert cli.main(["explain", "--list"]) == 141
+    assert silenced == [True]
+    assert "internal error" not in capsys.readouterr().err
+

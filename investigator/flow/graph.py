@@ -91,6 +91,7 @@ class LearningFlow:
         self._reader_index: dict[int, dict[str, list[Unit]]] = {}
         self._eval_only: dict[int, bool] = {}
         self._export_only: dict[int, bool] = {}
+        self._bases: dict[str, set[str]] = {}
         self._state_writes: dict[int, dict[int, set[str]]] = {}
         self._state_reads: dict[tuple[str, frozenset[str]], list[Unit]] = {}
 
@@ -394,7 +395,30 @@ class LearningFlow:
         if not receiver or receiver <= _words(fn.class_name.rsplit(".", 1)[-1]):
             return False
         owners = {f.class_name.rsplit(".", 1)[-1] for f in self.side.find_defs(fn.name) if f.class_name}
-        return any(receiver <= _words(o) for o in owners)
+        named = {o for o in owners if receiver <= _words(o)}
+        # a receiver named after a base class (`explorer.sample` with `NormalNoise(Explorer)`) is polymorphic
+        return bool(named) and not named & self._ancestors(fn.class_name.rsplit(".", 1)[-1])
+
+    def _ancestors(self, cls: str, depth: int = 6) -> set[str]:
+        """Base class names of `cls`, transitively (by name, through every module's class headers)."""
+        if cls not in self._bases:
+            found: set[str] = set()
+            work = [cls]
+            for _ in range(depth):
+                nxt = [b for c in work for b in self._class_bases(c) if b not in found]
+                found.update(nxt)
+                work = nxt
+            self._bases[cls] = found
+        return self._bases[cls]
+
+    def _class_bases(self, cls: str) -> list[str]:
+        header = re.compile(rf"^\s*class\s+{re.escape(cls)}\s*\(([^)]*)\)", re.MULTILINE)
+        out: list[str] = []
+        for path, text in self.side.texts().items():
+            if path.endswith(PY_SUFFIXES) and cls in text:
+                for m in header.finditer(text):
+                    out.extend(w.rsplit(".", 1)[-1].strip() for w in m.group(1).split(",") if "=" not in w)
+        return [b for b in out if b.isidentifier()]
 
     def _writes(self, fn: FunctionInfo) -> dict[int, set[str]]:
         key = id(fn)

@@ -128,3 +128,39 @@ def test_a_product_caller_carries_the_flow():
     files = {"factory.py": PARAMS, "train.py": USE + "\n\n    train(None, [])\n"}
     found = _findings(files, '{"lr": self.lr}', '{"lr": self.lr * 2}', "factory.py")
     assert [f.title for f in found] == ["Behavioural change in the optimizer path: `Factory.get_params`"]
+
+
+EXPLORERS = """
+    import numpy as np
+
+
+    class Explorer:
+        def sample(self, algo, x):
+            raise NotImplementedError
+
+
+    class NormalNoise(Explorer):
+        def __init__(self, std=0.1):
+            self.std = std
+
+        def sample(self, algo, x):
+            action = algo.predict(x)
+            return np.clip(action + np.random.normal(0.0, self.std, size=action.shape), -1.0, 1.0)
+"""
+LOOP = """
+    from explorers import NormalNoise
+
+
+    def collect(env, algo, explorer, x):
+        action = explorer.sample(algo, x)
+        return env.step(action)
+
+
+    collect(None, None, NormalNoise(), None)
+"""
+
+
+def test_a_receiver_named_after_the_base_class_is_followed():
+    files = {"explorers.py": EXPLORERS, "loop.py": LOOP}
+    found = _findings(files, "-1.0, 1.0)", "-2.0, 2.0)", "explorers.py")
+    assert [f.title for f in found] == ["Behavioural change in the sampling path: `NormalNoise.sample`"]

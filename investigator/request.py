@@ -25,7 +25,7 @@ class InvestigationRequest(BaseModel):
     metric_aliases: dict[str, str] = Field(default_factory=dict)  # user metric name -> canonical
     # metric-rule thresholds, e.g. {"grad_clip": 0.5, "threshold": 0.05, "min_seeds": 3} (docs/metrics.md)
     metric_options: dict[str, float] = Field(default_factory=dict)
-    formats: list[ReportFormat] = Field(default_factory=lambda: ["md"])
+    formats: list[ReportFormat] = Field(default_factory=lambda: list[ReportFormat](["md"]))
     output: Path = Path("reports")
     fail_on: Severity | None = None
     title: str | None = None

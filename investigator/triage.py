@@ -461,6 +461,32 @@ def triage_changeset(changeset: ChangeSet, playbooks: PlaybookSet) -> Triage:
     return triage
 
 
+def _triage_python(
+    changeset: ChangeSet,
+    f: ChangedFile,
+    old: str | None,
+    new: str | None,
+    codes: tuple[types.CodeType | None, types.CodeType | None],
+    entry: TriageEntry,
+) -> list[_Symbol]:
+    """The kind of a Python change whose bytecode differs (or does not compile) into `entry`; for a
+    behavioural one also the per-side parse problems and the changed symbols, which it returns."""
+    old_parsed = changeset.baseline.python_ast(f.old_path) if old is not None and f.old_path else (None, None)
+    new_parsed = changeset.candidate.python_ast(f.new_path) if new is not None and f.new_path else (None, None)
+    bytecode_differs = codes[0] is not None and codes[1] is not None
+    entry.change_kind, _error = _python_kind(old, new, old_parsed, new_parsed, codes, bytecode_differs)
+    if entry.change_kind != "behavioural":
+        return []
+    for side, (_tree, err) in (("baseline", old_parsed), ("candidate", new_parsed)):
+        if err and err.startswith(NOT_ANALYSED):
+            entry.not_analysed[side] = err.removeprefix(NOT_ANALYSED).lstrip(": ")
+        elif err:
+            entry.parse_errors[side] = err
+    symbols = _changed_symbols(f, old_parsed[0], new_parsed[0], codes)
+    entry.symbols = [s.symbol for s in symbols]
+    return symbols
+
+
 def _triage_file(changeset: ChangeSet, playbooks: PlaybookSet, f: ChangedFile, entry: TriageEntry) -> None:
     """Classify one changed file into `entry` (kind, symbols, per-side parse errors, subsystems)."""
     language = entry.language
@@ -483,18 +509,7 @@ def _triage_file(changeset: ChangeSet, playbooks: PlaybookSet, f: ChangedFile, e
         # Same bytecode up to line layout: formatting or comments only, no AST needed.
         entry.change_kind = "comments" if _comments(old) != _comments(new) else "formatting"
     elif language == "python":
-        old_parsed = changeset.baseline.python_ast(f.old_path) if old is not None and f.old_path else (None, None)
-        new_parsed = changeset.candidate.python_ast(f.new_path) if new is not None and f.new_path else (None, None)
-        bytecode_differs = codes[0] is not None and codes[1] is not None
-        entry.change_kind, _error = _python_kind(old, new, old_parsed, new_parsed, codes, bytecode_differs)
-        if entry.change_kind == "behavioural":
-            for side, (_tree, err) in (("baseline", old_parsed), ("candidate", new_parsed)):
-                if err and err.startswith(NOT_ANALYSED):
-                    entry.not_analysed[side] = err.removeprefix(NOT_ANALYSED).lstrip(": ")
-                elif err:
-                    entry.parse_errors[side] = err
-            symbols = _changed_symbols(f, old_parsed[0], new_parsed[0], codes)
-            entry.symbols = [s.symbol for s in symbols]
+        symbols = _triage_python(changeset, f, old, new, codes, entry)
     elif language in ("yaml", "json"):
         entry.change_kind = _structured_kind(language, old, new, entry)
     elif language == "native":

@@ -107,7 +107,7 @@ class DetectorContext:
         return self._flow_check
 
     @classmethod
-    def from_trees(cls, base, cand, changes, playbooks=None, equivalent=()) -> DetectorContext:  # noqa: ANN001
+    def from_trees(cls, base, cand, changes, playbooks=None, equivalent=()) -> DetectorContext:
         return cls(build_pairs(base, cand, changes, equivalent), playbooks)
 
     def pair_size(self, pair: FunctionPair) -> int:
@@ -197,7 +197,7 @@ class Detector:
 
 @dataclass(frozen=True)
 class Feature:
-    key: Hashable
+    key: tuple[Hashable, ...]  # (kind, details...): detectors filter on key[0]
     site: Site
     text: str  # how it reads in a report
 
@@ -234,7 +234,7 @@ class FeatureDetector(Detector):
             return hits
         return self.describe(pair, base, cand, only_base, only_cand, ctx) + hits
 
-    def _same_code(self, pair, ctx, base, cand, only_base, only_cand):  # noqa: ANN001, ANN202
+    def _same_code(self, pair, ctx, base, cand, only_base, only_cand):
         """Second pass without parameter binding: a feature whose own code is unchanged and differs
         only through what a caller passes in (configuration plumbing) is not this detector's change."""
         from investigator.detectors.patterns import SUBSTITUTE_BINDINGS

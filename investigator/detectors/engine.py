@@ -24,6 +24,7 @@ from investigator.models import (
     Location,
     NoEffectChange,
     Severity,
+    Side,
     VerifiedItem,
 )
 from investigator.scope import out_of_scope_kind
@@ -57,7 +58,7 @@ def run_detectors(
         budget.check()  # an analyzer past its time budget stops here (see investigator.budget)
         try:
             out = detector.run(ctx)
-        except Exception as exc:  # noqa: BLE001 - one broken detector must not stop the others
+        except Exception as exc:  # one broken detector must not stop the others
             result.failures.append(AnalyzerFailure(source=f"{SOURCE}.{detector.meta.id}", message=repr(exc)))
             continue
         for hit in out.hits:
@@ -137,7 +138,7 @@ def _convert(
     for hit in hits:
         try:
             _convert_one(ctx, hit, known, used_ids, findings, no_effect)
-        except Exception as exc:  # noqa: BLE001 - a hit that cannot be rendered must not stop the others
+        except Exception as exc:  # a hit that cannot be rendered must not stop the others
             where = hit.meta.id if hit.meta else "?"
             failures.append(AnalyzerFailure(source=f"{SOURCE}.{where}", message=f"cannot report {hit.title!r}: {exc!r}"))
     findings.sort(key=lambda f: (-f.severity.weight, -f.confidence, f.id))
@@ -162,8 +163,8 @@ def _convert_one(
         base_loc = counterpart(index, cand_loc, "candidate", base_fn, cand_fn)
     if cand_loc is None and base_loc is not None:
         cand_loc = counterpart(index, base_loc, "baseline", cand_fn, base_fn)
-    locations = [Location(path=p, line=ln, side=s) for s, loc in (("baseline", base_loc), ("candidate", cand_loc))
-                 if loc for p, ln in [loc]]
+    sided: tuple[tuple[Side, tuple[str, int] | None], ...] = (("baseline", base_loc), ("candidate", cand_loc))
+    locations = [Location(path=p, line=ln, side=s) for s, loc in sided if loc for p, ln in [loc]]
     subsystem = hit.subsystem or meta.subsystem
     where = hit.pair.describe() if hit.pair else (cand_loc or base_loc or ("?", 0))[0]
     reason = hit.no_effect_reason or _in_a_test(hit, [base_loc, cand_loc]) or unreachable_reason(base_fn, index.base)
@@ -227,7 +228,7 @@ def _in_a_test(hit: Hit, locs: list[tuple[str, int] | None]) -> str | None:
     return None
 
 
-def _in_diff(index, loc, anchor, side):  # noqa: ANN001, ANN202
+def _in_diff(index, loc, anchor, side):
     """Prefer the line that is part of the diff: an inlined callee's own line, or its call site."""
     if loc is None or anchor is None:
         return loc

@@ -73,12 +73,15 @@ class SiteList(list):
     def __init__(self, sites: list[Site]) -> None:
         super().__init__(sites)
         self.calls = [(s, s.node, call_name(s.node)) for s in sites if isinstance(s.node, ast.Call)]
-        self.assigns = [
-            (s, s.node, s.node.value)
-            for s in sites
-            if isinstance(s.node, ast.Assign | ast.AugAssign)
-            or (isinstance(s.node, ast.AnnAssign) and s.node.value is not None)
-        ]
+        self.assigns = [(s, a[0], a[1]) for s in sites if (a := assignment(s.node)) is not None]
+
+
+def assignment(node: ast.AST) -> tuple[ast.stmt, ast.expr] | None:
+    """An assignment statement with its value expression (`x = v`, `x += v`, `x: T = v`); None for
+    anything else, a bare annotation `x: T` included."""
+    if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign) and node.value is not None:
+        return node, node.value
+    return None
 
 
 def _is_no_grad(expr: ast.AST) -> bool:
@@ -200,7 +203,7 @@ class Flow:
                 return defs[0] if len(defs) == 1 else None
         return None
 
-    def _inherited(self, module, class_name: str, method: str, hops: int = 3) -> FunctionInfo | None:  # noqa: ANN001
+    def _inherited(self, module, class_name: str, method: str, hops: int = 3) -> FunctionInfo | None:
         """`self.m()` defined in a base class (same module, or the one class of that name elsewhere
         in the commit that defines `m`): a step moved into a base-class helper stays visible. Only
         files whose text defines both `m` and the base class are parsed."""
@@ -221,7 +224,7 @@ class Flow:
             ]
         return self._holders[name]
 
-    def _inherited_uncached(self, module, class_name: str, method: str, hops: int) -> FunctionInfo | None:  # noqa: ANN001
+    def _inherited_uncached(self, module, class_name: str, method: str, hops: int) -> FunctionInfo | None:
         short = class_name.rsplit(".", 1)[-1]
         cls = next((n for n in ast.walk(module.tree) if isinstance(n, ast.ClassDef) and n.name == short), None)
         if cls is None:
@@ -382,4 +385,4 @@ def _context_loop_vars(c: _Ctx) -> set[str]:
 def _replace(c: _Ctx, **changes: object) -> _Ctx:
     data = dict(c.__dict__)
     data.update(changes)
-    return _Ctx(**data)  # type: ignore[arg-type]
+    return _Ctx(**data)

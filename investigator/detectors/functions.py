@@ -17,6 +17,9 @@ from investigator.pyast import fingerprint, parse_tree
 MODULE_QUALNAME = "<module>"
 _EDGE_SPACE = re.compile(r"^[ \t]+|[ \t\r]+$", re.MULTILINE)
 _BLANK_OR_COMMENT = re.compile(r"^(?:#.*)?\n", re.MULTILINE)
+# A function, a class body (flow's class-level pseudo-functions), or a synthetic `ast.Module` holding
+# a file's top-level statements for `<module>`.
+FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Module
 
 
 @dataclass(eq=False)
@@ -26,7 +29,7 @@ class FunctionInfo:
     side: str
     path: str
     qualname: str
-    node: ast.AST  # FunctionDef / AsyncFunctionDef, or a synthetic ast.Module for `<module>`
+    node: FunctionNode
     class_name: str | None
     module: ParsedModule
 

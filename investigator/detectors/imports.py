@@ -35,9 +35,9 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from investigator.detectors.pairs import SideIndex
@@ -89,43 +89,82 @@ class FileScope:
         self.bindings.setdefault(name, []).append(binding)
 
 
+class _Walk:
+    """One file's summary under construction: a handler per node kind, dispatched on the exact
+    node type (one dict look-up per node keeps the single `ast.walk` cheap)."""
+
+    def __init__(self, exported: set[int]) -> None:
+        self.scope = FileScope()
+        self.strings: list[str] = []
+        self.exported = exported  # `__all__` names the module's own bindings: not a dynamic use
+
+    def name(self, node: ast.Name) -> None:
+        if isinstance(node.ctx, ast.Store):
+            self.scope.bind(node.id, Binding("other", node.lineno))
+        elif node.id not in self.scope.name_uses:
+            self.scope.name_uses[node.id] = node.lineno
+
+    def attribute(self, node: ast.Attribute) -> None:
+        self.scope.attr_uses.setdefault(node.attr, []).append(_chain(node.value))
+
+    def constant(self, node: ast.Constant) -> None:
+        if isinstance(node.value, str) and id(node) not in self.exported:
+            self.strings.append(node.value)
+
+    def import_from(self, node: ast.ImportFrom) -> None:
+        for alias in node.names:
+            if alias.name == "*":
+                self.scope.stars.append((node.level, node.module or ""))
+            else:
+                self.scope.bind(alias.asname or alias.name,
+                                Binding("from", node.lineno, node.module or "", node.level, alias.name))
+
+    def import_(self, node: ast.Import) -> None:
+        for alias in node.names:
+            bound = alias.asname or alias.name.split(".", 1)[0]
+            self.scope.bind(bound, Binding("module", node.lineno, alias.name if alias.asname else bound))
+
+    def definition(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> None:
+        self.scope.bind(node.name, Binding("def", node.lineno))
+
+    def arg(self, node: ast.arg) -> None:
+        self.scope.bind(node.arg, Binding("other", node.lineno))
+
+    def capture(self, node: ast.ExceptHandler | ast.MatchAs | ast.MatchStar) -> None:
+        if node.name:
+            self.scope.bind(node.name, Binding("other", node.lineno))
+
+    def mapping_rest(self, node: ast.MatchMapping) -> None:
+        if node.rest:
+            self.scope.bind(node.rest, Binding("other", node.lineno))
+
+
+# Each handler takes the node kind it is registered for (checked in its own signature).
+_HANDLERS: dict[type[ast.AST], Callable[[_Walk, Any], None]] = {
+    ast.Name: _Walk.name,
+    ast.Attribute: _Walk.attribute,
+    ast.Constant: _Walk.constant,
+    ast.ImportFrom: _Walk.import_from,
+    ast.Import: _Walk.import_,
+    ast.FunctionDef: _Walk.definition,
+    ast.AsyncFunctionDef: _Walk.definition,
+    ast.ClassDef: _Walk.definition,
+    ast.arg: _Walk.arg,
+    ast.ExceptHandler: _Walk.capture,
+    ast.MatchAs: _Walk.capture,
+    ast.MatchStar: _Walk.capture,
+    ast.MatchMapping: _Walk.mapping_rest,
+}
+
+
 def summarise(tree: ast.Module) -> FileScope:
-    scope = FileScope()
-    strings: list[str] = []
-    exported = _all_strings(tree)  # `__all__` names the module's own bindings: not a dynamic use
+    walk = _Walk(_all_strings(tree))
     for node in ast.walk(tree):
-        kind = type(node)
-        if kind is ast.Name:
-            if isinstance(node.ctx, ast.Store):
-                scope.bind(node.id, Binding("other", node.lineno))
-            elif node.id not in scope.name_uses:
-                scope.name_uses[node.id] = node.lineno
-        elif kind is ast.Attribute:
-            scope.attr_uses.setdefault(node.attr, []).append(_chain(node.value))
-        elif kind is ast.Constant:
-            if isinstance(node.value, str) and id(node) not in exported:
-                strings.append(node.value)
-        elif kind is ast.ImportFrom:
-            for alias in node.names:
-                if alias.name == "*":
-                    scope.stars.append((node.level, node.module or ""))
-                else:
-                    scope.bind(alias.asname or alias.name,
-                               Binding("from", node.lineno, node.module or "", node.level, alias.name))
-        elif kind is ast.Import:
-            for alias in node.names:
-                bound = alias.asname or alias.name.split(".", 1)[0]
-                scope.bind(bound, Binding("module", node.lineno, alias.name if alias.asname else bound))
-        elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef or kind is ast.ClassDef:
-            scope.bind(node.name, Binding("def", node.lineno))
-        elif kind is ast.arg:
-            scope.bind(node.arg, Binding("other", node.lineno))
-        elif kind is ast.ExceptHandler or kind is ast.MatchAs or kind is ast.MatchStar:
-            if node.name:
-                scope.bind(node.name, Binding("other", node.lineno))
-        elif kind is ast.MatchMapping and node.rest:
-            scope.bind(node.rest, Binding("other", node.lineno))
-    scope.strings = "\n".join(strings)
+        handler = _HANDLERS.get(type(node))
+        if handler is not None:
+            handler(walk, node)
+    scope = walk.scope
+    scope.strings = "\n".join(walk.strings)
     scope.module_getattr = any(
         isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef) and s.name == "__getattr__" for s in tree.body
     )

@@ -184,94 +184,134 @@ def best_pairs(
     once the exact similarity is known: a pair it refuses is never accepted). `gate(f, g)`, when
     given, is False only for pairs `accept` refuses whatever their similarity (a cheap bound of
     what `accept` measures): it is checked first, so such a pair costs no similarity bound at all."""
-    lens_l = [len(f.tokens) for f in left]
-    lens_r = [len(g.tokens) for g in right]
-    by_len: dict[int, list[int]] = {}
-    for j, n in enumerate(lens_r):
-        by_len.setdefault(n, []).append(j)
-    lengths = sorted(by_len)
-    by_name: dict[str, list[int]] = {}
-    for j, g in enumerate(right):
-        by_name.setdefault(g.name, []).append(j)
+    return _PairSearch(left, right, similarity, move, rename, huge, accept, gate).run()
 
-    heap: list[tuple[float, int, int, int]] = []
-    streams: dict[int, _Stream] = {}
-    for i, f in enumerate(left):
-        for j in by_name.get(f.name, []):  # equal names: the lower threshold, found by name
-            g = right[j]
-            b = length_bound(lens_l[i], lens_r[j])
-            if f.is_module == g.is_module and b >= move:
-                heap.append((-(b + 0.01), -i, -j, _LENGTH))
-        stream = _Stream(lens_l[i], lengths)
-        top = stream.peek()
-        if top is not None and top >= rename:
-            streams[i] = stream
-            heap.append((-top, -i, -_AFTER_ALL, _STREAM))
-    heapq.heapify(heap)
 
-    matchers: dict[int, difflib.SequenceMatcher] = {}
-    counts = _Counts()
-    lcs_masks: dict[int, dict[str, int]] = {}
-    used_l: set[int] = set()
-    used_r: set[int] = set()
-    out: list[tuple[float, int, int]] = []
-    while heap:
-        neg_key, neg_i, neg_j, kind = heapq.heappop(heap)
-        i = -neg_i
-        if i in used_l:
-            continue
-        f = left[i]
-        if kind == _STREAM:
-            stream = streams[i]
-            bound = -neg_key
-            for j in by_len[stream.take()]:
-                g = right[j]
-                if j in used_r or g.name == f.name or f.is_module != g.is_module:
-                    continue
-                if huge and not 0.8 <= lens_l[i] / max(lens_r[j], 1) <= 1.25:
-                    continue
-                heapq.heappush(heap, (-bound, -i, -j, _LENGTH))
+class _PairSearch:
+    """`best_pairs`' best-first search. The heap holds (-key, -i, -j, kind) entries whose key is an
+    upper bound of the pair's (similarity + name bonus), refined kind by kind (`_LENGTH` -> `_QUICK`
+    multiset bound -> `_LCS` bound -> `_EXACT` similarity); a `_STREAM` entry stands for all of
+    left function i's differently named pairs of the next token length, expanded when popped."""
+
+    def __init__(
+        self,
+        left: list[FunctionInfo],
+        right: list[FunctionInfo],
+        similarity: Similarity,
+        move: float,
+        rename: float,
+        huge: bool,
+        accept: Callable[[FunctionInfo, FunctionInfo, float], bool] | None,
+        gate: Callable[[FunctionInfo, FunctionInfo], bool] | None,
+    ) -> None:
+        self.left, self.right = left, right
+        self.similarity, self.accept, self.gate = similarity, accept, gate
+        self.move, self.rename, self.huge = move, rename, huge
+        self.lens_l = [len(f.tokens) for f in left]
+        self.lens_r = [len(g.tokens) for g in right]
+        self.by_len: dict[int, list[int]] = {}
+        for j, n in enumerate(self.lens_r):
+            self.by_len.setdefault(n, []).append(j)
+        self.streams: dict[int, _Stream] = {}
+        self.matchers: dict[int, difflib.SequenceMatcher] = {}
+        self.counts = _Counts()
+        self.lcs_masks: dict[int, dict[str, int]] = {}
+        self.used_l: set[int] = set()
+        self.used_r: set[int] = set()
+        self.heap = self._seed()
+
+    def _seed(self) -> list[tuple[float, int, int, int]]:
+        """Equal-named pairs by their length bound, and each left function's first length stream."""
+        lengths = sorted(self.by_len)
+        by_name: dict[str, list[int]] = {}
+        for j, g in enumerate(self.right):
+            by_name.setdefault(g.name, []).append(j)
+        heap: list[tuple[float, int, int, int]] = []
+        for i, f in enumerate(self.left):
+            for j in by_name.get(f.name, []):  # equal names: the lower threshold, found by name
+                g = self.right[j]
+                b = length_bound(self.lens_l[i], self.lens_r[j])
+                if f.is_module == g.is_module and b >= self.move:
+                    heap.append((-(b + 0.01), -i, -j, _LENGTH))
+            stream = _Stream(self.lens_l[i], lengths)
             top = stream.peek()
-            if top is not None and top >= rename:
-                heapq.heappush(heap, (-top, -i, -_AFTER_ALL, _STREAM))
-            continue
-        j = -neg_j
-        if j in used_r:
-            continue
-        g = right[j]
+            if top is not None and top >= self.rename:
+                self.streams[i] = stream
+                heap.append((-top, -i, -_AFTER_ALL, _STREAM))
+        heapq.heapify(heap)
+        return heap
+
+    def run(self) -> list[tuple[float, int, int]]:
+        heap, used_l, used_r = self.heap, self.used_l, self.used_r
+        out: list[tuple[float, int, int]] = []
+        while heap:
+            neg_key, neg_i, neg_j, kind = heapq.heappop(heap)
+            i = -neg_i
+            if i in used_l:
+                continue
+            if kind == _STREAM:
+                self._expand(i, -neg_key)
+                continue
+            j = -neg_j
+            if j in used_r:
+                continue
+            if kind == _EXACT:
+                used_l.add(i)
+                used_r.add(j)
+                out.append((-neg_key, i, j))
+                continue
+            self._refine(i, j, kind)
+        return out
+
+    def _expand(self, i: int, bound: float) -> None:
+        """Push left function i's pairs of the stream's next length, and the stream's next entry."""
+        f = self.left[i]
+        stream = self.streams[i]
+        for j in self.by_len[stream.take()]:
+            g = self.right[j]
+            if j in self.used_r or g.name == f.name or f.is_module != g.is_module:
+                continue
+            if self.huge and not 0.8 <= self.lens_l[i] / max(self.lens_r[j], 1) <= 1.25:
+                continue
+            heapq.heappush(self.heap, (-bound, -i, -j, _LENGTH))
+        top = stream.peek()
+        if top is not None and top >= self.rename:
+            heapq.heappush(self.heap, (-top, -i, -_AFTER_ALL, _STREAM))
+
+    def _refine(self, i: int, j: int, kind: int) -> None:
+        """Replace a bound entry by the next, tighter one (or the exact similarity) if it still
+        reaches the pair's threshold."""
+        f, g = self.left[i], self.right[j]
         same = f.name == g.name
         bonus = 0.01 if same else 0.0
-        threshold = move if same else rename
-        if kind == _EXACT:
-            used_l.add(i)
-            used_r.add(j)
-            out.append((-neg_key, i, j))
-            continue
-        if kind == _LENGTH and gate is not None and not gate(f, g):
-            continue  # `accept` would refuse it: not worth a bound
+        threshold = self.move if same else self.rename
+        if kind == _LENGTH and self.gate is not None and not self.gate(f, g):
+            return  # `accept` would refuse it: not worth a bound
         if kind == _LENGTH and f.shape != g.shape:
-            quick = multiset_bound(counts.of(f), counts.of(g))
+            quick = multiset_bound(self.counts.of(f), self.counts.of(g))
             if quick >= threshold:  # below it, the similarity is below it too
-                heapq.heappush(heap, (-(quick + bonus), neg_i, neg_j, _QUICK))
-            continue
-        matcher = matchers.get(j)
+                heapq.heappush(self.heap, (-(quick + bonus), -i, -j, _QUICK))
+            return
+        matcher = self.matchers.get(j)
         if matcher is None:
-            matcher = matchers[j] = RunMatcher([], g.tokens)
+            matcher = self.matchers[j] = RunMatcher([], g.tokens)
         if kind == _QUICK:
-            # SequenceMatcher's matching blocks are a common subsequence: the LCS bounds them
-            masks = lcs_masks.get(j)
-            if masks is None:
-                masks = lcs_masks[j] = position_masks(g.tokens)
-            lcs = lcs_length(f.tokens, masks, lens_r[j])
-            total = lens_l[i] + lens_r[j]
-            bound = 2.0 * lcs / total if total else 1.0
+            bound = self._lcs_bound(i, j)
             if bound >= threshold:
-                heapq.heappush(heap, (-(bound + bonus), neg_i, neg_j, _LCS))
-            continue
-        s = similarity(f, g, matcher)
-        if s >= threshold and (accept is None or accept(f, g, s)):
-            heapq.heappush(heap, (-(s + bonus), neg_i, neg_j, _EXACT))
-    return out
+                heapq.heappush(self.heap, (-(bound + bonus), -i, -j, _LCS))
+            return
+        s = self.similarity(f, g, matcher)
+        if s >= threshold and (self.accept is None or self.accept(f, g, s)):
+            heapq.heappush(self.heap, (-(s + bonus), -i, -j, _EXACT))
+
+    def _lcs_bound(self, i: int, j: int) -> float:
+        """SequenceMatcher's matching blocks are a common subsequence: the LCS bounds them."""
+        masks = self.lcs_masks.get(j)
+        if masks is None:
+            masks = self.lcs_masks[j] = position_masks(self.right[j].tokens)
+        lcs = lcs_length(self.left[i].tokens, masks, self.lens_r[j])
+        total = self.lens_l[i] + self.lens_r[j]
+        return 2.0 * lcs / total if total else 1.0
 
 
 def best_option(f: FunctionInfo, options: list[FunctionInfo], similarity: Similarity, move: float) -> tuple[int, float]:

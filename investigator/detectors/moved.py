@@ -82,7 +82,7 @@ def native_calls(sites: list[Site], side: SideIndex, roles: set[str]) -> list[Na
     return out
 
 
-def moved_to_native_hit(what: str, pair, ctx, only_base: list, roles: set[str]):  # noqa: ANN001, ANN201
+def moved_to_native_hit(what: str, pair, ctx, only_base: list, roles: set[str]):
     """A low 'moved, not verifiable here' hit when the candidate hands `roles` to a compiled module,
     or None. `only_base`: the baseline features that vanished (the computation that moved)."""
     from investigator.detectors.base import Hit, restore_functions, site_loc
@@ -123,7 +123,7 @@ def _roles_of(site: Site) -> set[str]:
 MAX_HOMES = 12
 
 
-def dynamic_callees(pair, ctx) -> list[tuple[Site, ast.Call, FunctionInfo]]:  # noqa: ANN001
+def dynamic_callees(pair, ctx) -> list[tuple[Site, ast.Call, FunctionInfo]]:
     """Calls of the candidate function the walk cannot inline, with where they go: a method called on
     an object whose class the code does not show (`self.distribution.init_mlp_weights(self.mlp)`),
     found by name, or a project class's constructor (`MLP(obs, actions, dims, activation)`), both
@@ -141,7 +141,7 @@ def dynamic_callees(pair, ctx) -> list[tuple[Site, ast.Call, FunctionInfo]]:  # 
     return out[:MAX_HOMES]
 
 
-def _homes_cache(ctx) -> dict[str, list[FunctionInfo]]:  # noqa: ANN001
+def _homes_cache(ctx) -> dict[str, list[FunctionInfo]]:
     cache: dict[str, list[FunctionInfo]] | None = getattr(ctx, "_moved_homes", None)
     if cache is None:
         cache = {}
@@ -149,7 +149,7 @@ def _homes_cache(ctx) -> dict[str, list[FunctionInfo]]:  # noqa: ANN001
     return cache
 
 
-def _homes_of(tail: str, call: ast.Call, side: SideIndex, ctx) -> list[FunctionInfo]:  # noqa: ANN001
+def _homes_of(tail: str, call: ast.Call, side: SideIndex, ctx) -> list[FunctionInfo]:
     cache = _homes_cache(ctx)
     if tail not in cache:
         if tail[0].isupper():
@@ -162,7 +162,7 @@ def _homes_of(tail: str, call: ast.Call, side: SideIndex, ctx) -> list[FunctionI
     return cache[tail]
 
 
-def _constructors(class_name: str, side: SideIndex, ctx) -> list[FunctionInfo]:  # noqa: ANN001
+def _constructors(class_name: str, side: SideIndex, ctx) -> list[FunctionInfo]:
     """`Name.__init__` of the project classes of that name in the candidate's changed files (a
     constructor call the walk does not inline: `MLP(obs, actions, dims, activation)`)."""
     pattern = re.compile(rf"^[ \t]*class[ \t]+{re.escape(class_name)}\b", re.MULTILINE)
@@ -178,11 +178,11 @@ def _constructors(class_name: str, side: SideIndex, ctx) -> list[FunctionInfo]: 
     return out
 
 
-def _earlier(ctx, home: FunctionInfo) -> FunctionInfo | None:  # noqa: ANN001
+def _earlier(ctx, home: FunctionInfo) -> FunctionInfo | None:
     return next((p.base for p in ctx.pairs.pairs if p.cand is home), None)
 
 
-def _new_at_home(detector, ctx, site: Site, call: ast.Call, home: FunctionInfo) -> set:  # noqa: ANN001
+def _new_at_home(detector, ctx, site: Site, call: ast.Call, home: FunctionInfo) -> set:
     """Keys of the home's features as this call runs it (parameters bound to its arguments), for the
     features that are new there (not in the home's baseline counterpart)."""
     unbound = detector.features(ctx.sites(home), home, ctx)
@@ -198,7 +198,7 @@ def _new_at_home(detector, ctx, site: Site, call: ast.Call, home: FunctionInfo) 
     return {f.key for f in bound if id(f.site.node) in new_nodes}
 
 
-def moved_into_callees(detector, pair, ctx, base: list, only_base: list) -> tuple[list, list, list[FunctionInfo]]:  # noqa: ANN001
+def moved_into_callees(detector, pair, ctx, base: list, only_base: list) -> tuple[list, list, list[FunctionInfo]]:
     """Split baseline-only features into (kept, moved, homes): a feature is moved when an equal one
     (instance attributes read as locals: `self.mlp` there is the `mlp` argument here) is new in a
     function the candidate calls where the walk cannot follow (`dynamic_callees`), as that call
@@ -231,7 +231,7 @@ def moved_into_callees(detector, pair, ctx, base: list, only_base: list) -> tupl
     return kept, moved, used
 
 
-def moved_hit(what: str, pair, moved: list, homes: list[FunctionInfo]):  # noqa: ANN001, ANN201
+def moved_hit(what: str, pair, moved: list, homes: list[FunctionInfo]):
     """A no-effect hit saying where the baseline's code went and that it was compared there."""
     from investigator.detectors.base import Hit, site_loc
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 
 from investigator.detectors.configref import resolve_config
-from investigator.detectors.flow import Site, SiteList, substitute
+from investigator.detectors.flow import Site, SiteList, assignment, substitute
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.roles import is_coefficient, role
 from investigator.pyast import call_name, dotted, last_name, receiver, unparse
@@ -33,9 +33,9 @@ def assigns(sites: list[Site]) -> Iterator[tuple[Site, ast.stmt, ast.expr]]:
         yield from sites.assigns
         return
     for site in sites:
-        node = site.node
-        if isinstance(node, ast.Assign | ast.AugAssign) or (isinstance(node, ast.AnnAssign) and node.value):
-            yield site, node, node.value  # type: ignore[misc]
+        found = assignment(site.node)
+        if found is not None:
+            yield site, found[0], found[1]
 
 
 def assigned_names(node: ast.stmt) -> list[str]:
@@ -323,7 +323,7 @@ def weighted_aliases(sites: list[Site]) -> dict[str, ast.expr]:
     return out
 
 
-def expand_aliases(expr: ast.AST, aliases: dict[str, ast.expr], depth: int = 3) -> ast.AST:
+def expand_aliases(expr: ast.expr, aliases: dict[str, ast.expr], depth: int = 3) -> ast.expr:
     """Replace weighted-alias names inside a sum by their definition (rename/extract tolerant)."""
     if depth <= 0:
         return expr

@@ -46,6 +46,7 @@ from investigator.models import (
     Location,
     NoEffectChange,
     Severity,
+    Side,
 )
 
 SOURCE = "behavioural_change"
@@ -110,7 +111,9 @@ class Explained:
 
     def covers(self, side: str, path: str, lo: int, hi: int) -> bool:
         lines = self.lines.get((side, path))
-        return bool(lines) and any(n in lines for n in range(lo - EXPLAIN_SLACK, hi + EXPLAIN_SLACK + 1))
+        if not lines:
+            return False
+        return any(n in lines for n in range(lo - EXPLAIN_SLACK, hi + EXPLAIN_SLACK + 1))
 
     def same_concern(self, side: str, path: str, line: int, subsystem: str) -> bool:
         """A finding of the same subsystem a few lines away (one edit seen by a detector at another
@@ -122,7 +125,8 @@ def explained_lines(ctx: AnalysisContext) -> Explained:
     """What earlier analyzers' findings and no-effect items already cover."""
     out = Explained()
     for result in ctx.prior.values():
-        for item in [*result.findings, *result.no_effect]:
+        items: list[Finding | NoEffectChange] = [*result.findings, *result.no_effect]
+        for item in items:
             for loc in item.locations:
                 if loc.line is not None:
                     end = loc.end_line or loc.line
@@ -400,8 +404,8 @@ def _finding(report: PairReport, index: PairIndex) -> Finding | None:
         cand_loc = counterpart(index, base_loc, "baseline", cand_fn, base_fn)
     if base_loc is None and cand_loc is not None:
         base_loc = counterpart(index, cand_loc, "candidate", base_fn, cand_fn)
-    locations = [Location(path=p, line=ln, side=s) for s, loc in (("baseline", base_loc), ("candidate", cand_loc))
-                 if loc for p, ln in [loc]]
+    sided: tuple[tuple[Side, tuple[str, int] | None], ...] = (("baseline", base_loc), ("candidate", cand_loc))
+    locations = [Location(path=p, line=ln, side=s) for s, loc in sided if loc for p, ln in [loc]]
     where = pair.describe()
     statements = "; ".join(_change_text(p.change) for p in on[:3]) + (f"; ... ({n - 3} more)" if n > 3 else "")
     place = best.placement.describe()

@@ -23,6 +23,7 @@ import copy
 import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any, overload
 
 from investigator.detectors.flow import Flow
 from investigator.detectors.functions import FunctionInfo
@@ -138,6 +139,38 @@ class Expander:
             return
         if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
             return  # docstring
+        if isinstance(stmt, ast.Assign | ast.AnnAssign | ast.AugAssign):
+            self._assignment(stmt, fn, st, depth, root, sid)
+            return
+        if isinstance(stmt, ast.Expr):
+            if isinstance(stmt.value, ast.Call):
+                inlined = self._inline(stmt.value, fn, st, depth, sid)
+                if inlined is not None:
+                    return
+            val = self._expr(stmt.value, fn, st, depth, stmt if root else None)
+            self._effect("call", val, st, sid)
+            return
+        if isinstance(stmt, ast.For | ast.AsyncFor | ast.While):
+            self._loop(stmt, fn, st, depth, root, sid)
+            return
+        if isinstance(stmt, ast.With | ast.AsyncWith):
+            heads = [self._expr(item.context_expr, fn, st, depth, stmt if root else None) for item in stmt.items]
+            text = ", ".join(_text(h.expr) for h in heads)
+            inner = _State(st.env, st.effects, (*st.guard, f"with {text}"), st.returned, st.conds)
+            self._body(stmt.body, fn, inner, depth, root)
+            return
+        if isinstance(stmt, ast.Try):
+            self._try(stmt, fn, st, depth, root)
+            return
+        if isinstance(stmt, ast.Assert):  # `assert c, msg` and `if not c: raise E(msg)` are one check
+            self._effect("check", self._expr(stmt.test, fn, st, depth, stmt if root else None), st, sid)
+            return
+        # anything else (raise, del, break, continue, global, match...): its own text is the effect
+        self._effect_text(type(stmt).__name__.lower(), _substitute(stmt, st.env, fn), st, sid)
+
+    def _assignment(self, stmt: ast.Assign | ast.AnnAssign | ast.AugAssign, fn: FunctionInfo, st: _State,
+                    depth: int, root: bool, sid: frozenset[int]) -> None:
+        """`x = v`, `x: T = v` and `x op= v` bind their targets to the expanded value."""
         if isinstance(stmt, ast.Assign):
             val = self._expr(stmt.value, fn, st, depth, stmt if root else None)
             if _stateful_call(stmt.value):  # `obs, r, d, i = env.step(a)` acts as well as it defines
@@ -149,58 +182,41 @@ class Expander:
             if stmt.value is not None:
                 self._assign(stmt.target, self._expr(stmt.value, fn, st, depth, stmt if root else None), fn, st, depth, sid)
             return
-        if isinstance(stmt, ast.AugAssign):
-            load = copy.deepcopy(stmt.target)
-            for sub in ast.walk(load):
-                if hasattr(sub, "ctx"):
-                    sub.ctx = ast.Load()
-            cur = self._expr(load, fn, st, depth, None)
-            rhs = self._expr(stmt.value, fn, st, depth, stmt if root else None)
-            val = _Val(ast.BinOp(cur.expr, stmt.op, rhs.expr), cur.stmts | rhs.stmts | sid)
-            self._assign(stmt.target, val, fn, st, depth, sid)
-            return
-        if isinstance(stmt, ast.Expr):
-            if isinstance(stmt.value, ast.Call):
-                inlined = self._inline(stmt.value, fn, st, depth, sid)
-                if inlined is not None:
-                    return
-            val = self._expr(stmt.value, fn, st, depth, stmt if root else None)
-            self._effect("call", val, st, sid)
-            return
-        if isinstance(stmt, ast.For | ast.AsyncFor | ast.While):
-            head = self._expr(stmt.iter if isinstance(stmt, ast.For | ast.AsyncFor) else stmt.test, fn, st, depth,
-                              stmt if root else None)
-            assigned = _assigned(stmt.body)
-            if isinstance(stmt, ast.For | ast.AsyncFor):
-                assigned |= {n.id for n in ast.walk(stmt.target) if isinstance(n, ast.Name)}
-            inner = _State({k: v for k, v in st.env.items() if k not in assigned}, st.effects,
-                           (*st.guard, f"loop {_text(head.expr)}"), st.returned, st.conds)
-            self._effect("loop", head, st, sid)
-            self._body(stmt.body, fn, inner, depth, root)
-            self._carried_effects(stmt, fn, inner, assigned)
-            self._body(stmt.orelse, fn, st, depth, root)
-            for k in assigned:
-                st.env.pop(k, None)
-            return
-        if isinstance(stmt, ast.With | ast.AsyncWith):
-            heads = [self._expr(item.context_expr, fn, st, depth, stmt if root else None) for item in stmt.items]
-            text = ", ".join(_text(h.expr) for h in heads)
-            inner = _State(st.env, st.effects, (*st.guard, f"with {text}"), st.returned, st.conds)
-            self._body(stmt.body, fn, inner, depth, root)
-            return
-        if isinstance(stmt, ast.Try):
-            self._body(stmt.body, fn, st, depth, root)
-            for handler in stmt.handlers:
-                self._body(handler.body, fn, _State(st.env, st.effects, (*st.guard, "except"), st.returned, st.conds),
-                           depth, root)
-            self._body(stmt.orelse, fn, st, depth, root)
-            self._body(stmt.finalbody, fn, st, depth, root)
-            return
-        if isinstance(stmt, ast.Assert):  # `assert c, msg` and `if not c: raise E(msg)` are one check
-            self._effect("check", self._expr(stmt.test, fn, st, depth, stmt if root else None), st, sid)
-            return
-        # anything else (raise, del, break, continue, global, match...): its own text is the effect
-        self._effect(type(stmt).__name__.lower(), _Val(_substitute(stmt, st.env, fn), sid), st, sid)
+        load = copy.deepcopy(stmt.target)
+        for sub in ast.walk(load):
+            if hasattr(sub, "ctx"):
+                sub.ctx = ast.Load()
+        cur = self._expr(load, fn, st, depth, None)
+        rhs = self._expr(stmt.value, fn, st, depth, stmt if root else None)
+        val = _Val(ast.BinOp(cur.expr, stmt.op, rhs.expr), cur.stmts | rhs.stmts | sid)
+        self._assign(stmt.target, val, fn, st, depth, sid)
+
+    def _loop(self, stmt: ast.For | ast.AsyncFor | ast.While, fn: FunctionInfo, st: _State, depth: int, root: bool,
+              sid: frozenset[int]) -> None:
+        """The body runs under the loop's guard, without the values it reassigns (they differ per
+        iteration); afterwards those names are unknown."""
+        head = self._expr(stmt.iter if isinstance(stmt, ast.For | ast.AsyncFor) else stmt.test, fn, st, depth,
+                          stmt if root else None)
+        assigned = _assigned(stmt.body)
+        if isinstance(stmt, ast.For | ast.AsyncFor):
+            assigned |= {n.id for n in ast.walk(stmt.target) if isinstance(n, ast.Name)}
+        inner = _State({k: v for k, v in st.env.items() if k not in assigned}, st.effects,
+                       (*st.guard, f"loop {_text(head.expr)}"), st.returned, st.conds)
+        self._effect("loop", head, st, sid)
+        self._body(stmt.body, fn, inner, depth, root)
+        self._carried_effects(stmt, fn, inner, assigned)
+        self._body(stmt.orelse, fn, st, depth, root)
+        for k in assigned:
+            st.env.pop(k, None)
+
+    def _try(self, stmt: ast.Try, fn: FunctionInfo, st: _State, depth: int, root: bool) -> None:
+        """Every block in order; a handler's effects are guarded by `except`."""
+        self._body(stmt.body, fn, st, depth, root)
+        for handler in stmt.handlers:
+            self._body(handler.body, fn, _State(st.env, st.effects, (*st.guard, "except"), st.returned, st.conds),
+                       depth, root)
+        self._body(stmt.orelse, fn, st, depth, root)
+        self._body(stmt.finalbody, fn, st, depth, root)
 
     def _if(self, stmt: ast.If, rest: list[ast.stmt], fn: FunctionInfo, st: _State, depth: int,
             root: bool) -> tuple[bool, bool]:
@@ -252,8 +268,12 @@ class Expander:
         self._effect(f"store {_text(where.expr)}", val, st, sid)
 
     def _effect(self, kind: str, val: _Val, st: _State, sid: frozenset[int]) -> None:
+        self._effect_text(kind, val.expr, st, val.stmts | sid)
+
+    def _effect_text(self, kind: str, node: ast.AST, st: _State, stmts: frozenset[int]) -> None:
+        """An effect whose subject is any node (a whole statement, for those without a value)."""
         guard = " / ".join(st.guard)
-        st.effects.append(Effect(f"{guard} :: {kind} {_text(val.expr)}", val.stmts | sid))
+        st.effects.append(Effect(f"{guard} :: {kind} {_text(node)}", stmts))
 
     # -- expressions -------------------------------------------------------------------------------
     def _expr(self, expr: ast.expr | None, fn: FunctionInfo, st: _State, depth: int, stmt: ast.stmt | None) -> _Val:
@@ -316,7 +336,14 @@ class _Expand:
                  depth: int) -> None:
         self.env, self.used, self.owner, self.fn, self.st, self.depth = env, used, owner, fn, st, depth
 
+    @overload
+    def sub(self, node: ast.expr) -> ast.expr: ...
+    @overload
+    def sub(self, node: ast.AST) -> ast.AST: ...
+
     def sub(self, node: ast.AST) -> ast.AST:
+        """`node` with local values substituted; an expression stays an expression (a name or a call is
+        replaced by a value, other nodes are rebuilt as their own type)."""
         if isinstance(node, ast.Name):
             if isinstance(node.ctx, ast.Load) and node.id in self.env:
                 val = self.env[node.id]
@@ -383,7 +410,7 @@ def _distribute(expr: ast.expr) -> ast.expr:
                 if any(a is not b for a, b in zip(items, value, strict=True)):
                     changed[name] = items
         if changed:
-            fields = {name: getattr(expr, name, None) for name in expr._fields}
+            fields: dict[str, Any] = {name: getattr(expr, name, None) for name in expr._fields}
             fields.update(changed)
             out = type(expr)(**fields)
         else:

@@ -195,10 +195,25 @@ def _header_parts(stmt: ast.stmt) -> list[ast.AST] | None:
 
 def _unit(fn: FunctionInfo, index: int, stmt: ast.stmt, parts: list[ast.AST] | None, loops: tuple[int, ...]) -> Unit:
     nodes: list[ast.AST] = [stmt] if parts is None else parts
+    bases = _store_bases(stmt) if parts is None else set()
+    defs, uses, calls = _names(nodes, bases)
+    if isinstance(stmt, ast.AugAssign):
+        uses |= defs
+    if isinstance(stmt, ast.Return | ast.Expr) and isinstance(getattr(stmt, "value", None), ast.Yield | ast.YieldFrom):
+        defs.add(RETURN)
+    if isinstance(stmt, ast.Return) and stmt.value is not None:
+        defs.add(RETURN)
+    if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+        defs |= _mutated(stmt.value, set(fn.module.imports))
+    return Unit(fn, index, stmt, nodes, frozenset(defs), frozenset(uses), calls, loops)
+
+
+def _names(nodes: list[ast.AST], bases: set[int]) -> tuple[set[str], set[str], list[ast.Call]]:
+    """The names (and `self.x` keys) the nodes define and use, and their calls; `bases` are the
+    `_store_bases` of the statement, which are not uses."""
     defs: set[str] = set()
     uses: set[str] = set()
     calls: list[ast.Call] = []
-    bases = _store_bases(stmt) if parts is None else set()
     for top in nodes:
         for sub in ast.walk(top):
             if isinstance(sub, ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
@@ -222,15 +237,7 @@ def _unit(fn: FunctionInfo, index: int, stmt: ast.stmt, parts: list[ast.AST] | N
                 root = _root(sub)
                 if root:
                     defs.add(root)
-    if isinstance(stmt, ast.AugAssign):
-        uses |= defs
-    if isinstance(stmt, ast.Return | ast.Expr) and isinstance(getattr(stmt, "value", None), ast.Yield | ast.YieldFrom):
-        defs.add(RETURN)
-    if isinstance(stmt, ast.Return) and stmt.value is not None:
-        defs.add(RETURN)
-    if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
-        defs |= _mutated(stmt.value, set(fn.module.imports))
-    return Unit(fn, index, stmt, nodes, frozenset(defs), frozenset(uses), calls, loops)
+    return defs, uses, calls
 
 
 def _store_bases(stmt: ast.stmt) -> set[int]:

@@ -35,8 +35,8 @@ def options_from(raw: dict[str, float]) -> tuple[RuleOptions, list[str]]:
     problems = list(invalid.values())
     valid = {k: v for k, v in raw.items() if k not in invalid}
     try:
-        stats = StatOptions(**{k: v for k, v in valid.items() if k in STAT_KEYS})
-        opts = RuleOptions(**{k: v for k, v in valid.items() if k in RULE_KEYS}, stats=stats)
+        stats = StatOptions.model_validate({k: v for k, v in valid.items() if k in STAT_KEYS})
+        opts = RuleOptions.model_validate({**{k: v for k, v in valid.items() if k in RULE_KEYS}, "stats": stats})
     except ValidationError as exc:  # not expected after the checks; defaults rather than a crash
         problems.append(f"invalid metric options: {exc.errors()[0]['msg']}")
         opts = RuleOptions(stats=StatOptions())

@@ -201,7 +201,8 @@ def run_engine(
             if rule.meta.contrast_matters:
                 _single(rule, subject, subject_views, contrast, base, cand, opts, out, figures)
             else:  # a signature that is a problem on whichever side it is
-                for side_name, views in (("candidate", cand), ("baseline", base)):
+                by_side: tuple[tuple[Side, list[RunView]], ...] = (("candidate", cand), ("baseline", base))
+                for side_name, views in by_side:
                     if views:
                         _single(rule, side_name, views, [], base, cand, opts, out, figures)
         except Exception as exc:  # noqa: BLE001 - one faulty rule must not end the analysis

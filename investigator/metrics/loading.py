@@ -276,46 +276,13 @@ def _wide_to_long(table: pd.DataFrame, source: str) -> tuple[pd.DataFrame, list[
 
     Empty cells are "not logged at this step"; NaN/inf are kept as logged; non-numeric cells and rows
     without a numeric step are skipped and counted in the returned problems."""
-    problems: list[str] = []
     cols = list(table.columns)
     if {"tag", "value"} <= set(cols):  # already long (e.g. a saved tbparse frame)
-        frame = table.copy()
-        if "step" not in frame:
-            frame["step"] = np.arange(len(frame))
-        if "wall_time" not in frame:
-            frame["wall_time"] = np.nan
-        cells = numeric_cells(frame["value"])
-        steps = numeric_cells(frame["step"])
-        keep = cells.present & steps.present & np.isfinite(steps.values)
-        frame = pd.DataFrame(
-            {
-                "step": steps.values[keep].astype(np.int64),
-                "tag": frame["tag"].astype(str).to_numpy()[keep],
-                "value": cells.values[keep],
-                "wall_time": pd.to_numeric(frame["wall_time"], errors="coerce").to_numpy(dtype=float)[keep],
-            }
-        )
-        if cells.bad:
-            problems.append(f"{source}: {cells.bad} non-numeric value(s) skipped")
-        if no_step := int((cells.present & ~(steps.present & np.isfinite(steps.values))).sum()):
-            problems.append(f"{source}: {no_step} row(s) without a numeric step skipped")
-        order = np.lexsort((frame["step"].to_numpy(), frame["tag"].to_numpy()))
-        return frame.iloc[order].reset_index(drop=True), problems
-    step_col = next((k for k in STEP_KEYS if k in cols), None)
-    if step_col is None:
-        problems.append(f"{source}: no step column ({', '.join(STEP_KEYS[:5])}, ...); using row numbers")
-        steps = np.arange(len(table), dtype=float)
-    else:
-        step_cells = numeric_cells(table[step_col])
-        steps = np.where(step_cells.present, step_cells.values, np.nan)
+        return _clean_long(table, source)
+    problems: list[str] = []
+    step_col, steps = _wide_steps(table, cols, source, problems)
     step_ok = np.isfinite(steps)
-    wall = np.full(len(table), np.nan)
-    abs_col = next((k for k in WALL_KEYS_ABSOLUTE if k in cols and k != step_col), None)
-    rel_col = next((k for k in WALL_KEYS_RELATIVE if k in cols), None)
-    if abs_col is not None:
-        wall = pd.to_numeric(table[abs_col], errors="coerce").to_numpy(dtype=float)
-    elif rel_col is not None:
-        wall = pd.to_numeric(table[rel_col], errors="coerce").to_numpy(dtype=float)
+    wall, abs_col, rel_col = _wide_wall(table, cols, step_col)
     skip = {step_col, abs_col, rel_col, *STEP_KEYS, *WALL_KEYS_ABSOLUTE, *WALL_KEYS_RELATIVE}
     parts: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     bad_values: dict[str, int] = {}
@@ -359,6 +326,60 @@ def _wide_to_long(table: pd.DataFrame, source: str) -> tuple[pd.DataFrame, list[
         }
     )
     return frame, problems
+
+
+def _clean_long(table: pd.DataFrame, source: str) -> tuple[pd.DataFrame, list[str]]:
+    """An already long frame with numeric values and steps only, sorted by tag then step."""
+    problems: list[str] = []
+    frame = table.copy()
+    if "step" not in frame:
+        frame["step"] = np.arange(len(frame))
+    if "wall_time" not in frame:
+        frame["wall_time"] = np.nan
+    cells = numeric_cells(frame["value"])
+    steps = numeric_cells(frame["step"])
+    keep = cells.present & steps.present & np.isfinite(steps.values)
+    frame = pd.DataFrame(
+        {
+            "step": steps.values[keep].astype(np.int64),
+            "tag": frame["tag"].astype(str).to_numpy()[keep],
+            "value": cells.values[keep],
+            "wall_time": pd.to_numeric(frame["wall_time"], errors="coerce").to_numpy(dtype=float)[keep],
+        }
+    )
+    if cells.bad:
+        problems.append(f"{source}: {cells.bad} non-numeric value(s) skipped")
+    if no_step := int((cells.present & ~(steps.present & np.isfinite(steps.values))).sum()):
+        problems.append(f"{source}: {no_step} row(s) without a numeric step skipped")
+    order = np.lexsort((frame["step"].to_numpy(), frame["tag"].to_numpy()))
+    return frame.iloc[order].reset_index(drop=True), problems
+
+
+def _wide_steps(
+    table: pd.DataFrame, cols: list[object], source: str, problems: list[str]
+) -> tuple[str | None, np.ndarray]:
+    """The step column by convention and its values (NaN: no numeric step); row numbers without one."""
+    step_col = next((k for k in STEP_KEYS if k in cols), None)
+    if step_col is None:
+        problems.append(f"{source}: no step column ({', '.join(STEP_KEYS[:5])}, ...); using row numbers")
+        return None, np.arange(len(table), dtype=float)
+    step_cells = numeric_cells(table[step_col])
+    return step_col, np.where(step_cells.present, step_cells.values, np.nan)
+
+
+def _wide_wall(
+    table: pd.DataFrame, cols: list[object], step_col: str | None
+) -> tuple[np.ndarray, str | None, str | None]:
+    """Wall-clock seconds per row (absolute preferred over relative; NaN without either) and the
+    absolute and relative columns found."""
+    wall = np.full(len(table), np.nan)
+    abs_col = next((k for k in WALL_KEYS_ABSOLUTE if k in cols and k != step_col), None)
+    rel_col = next((k for k in WALL_KEYS_RELATIVE if k in cols), None)
+    if abs_col is not None:
+        wall = pd.to_numeric(table[abs_col], errors="coerce").to_numpy(dtype=float)
+    elif rel_col is not None:
+        wall = pd.to_numeric(table[rel_col], errors="coerce").to_numpy(dtype=float)
+    return wall, abs_col, rel_col
 
 
 def _tag_from_export_name(path: Path) -> str:

@@ -116,7 +116,7 @@ def compare_family(
     base: list[RunView], cand: list[RunView], metrics: list[str], canonical: bool, catalog: MetricCatalog, opts: RuleOptions
 ) -> list[SecondaryResult]:
     """All quantities of all metrics of one family, at the family's corrected confidence."""
-    planned = []
+    planned: list[tuple[str, str, list[float], list[float]]] = []
     for metric in metrics:
         b, c = _series(base, metric, canonical), _series(cand, metric, canonical)
         if b and c:

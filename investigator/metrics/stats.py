@@ -15,6 +15,7 @@ import math
 from enum import Enum
 
 import numpy as np
+import numpy.typing as npt
 from pydantic import BaseModel, Field
 
 
@@ -31,11 +32,11 @@ class StatOptions(BaseModel):
     """Bounds are checked before any analysis (`validation.py`): a bootstrap needs resamples, an
     interval a confidence strictly between 0 and 1."""
 
-    threshold: float = Field(0.05, ge=0.0, allow_inf_nan=False)  # relative change that matters
-    min_seeds: int = Field(3, ge=1)  # per side, for a verdict
-    n_boot: int = Field(2000, ge=100, le=1_000_000)
-    confidence: float = Field(0.95, gt=0.0, lt=1.0, allow_inf_nan=False)
-    seed: int = Field(0, ge=0)
+    threshold: float = Field(default=0.05, ge=0.0, allow_inf_nan=False)  # relative change that matters
+    min_seeds: int = Field(default=3, ge=1)  # per side, for a verdict
+    n_boot: int = Field(default=2000, ge=100, le=1_000_000)
+    confidence: float = Field(default=0.95, gt=0.0, lt=1.0, allow_inf_nan=False)
+    seed: int = Field(default=0, ge=0)
 
 
 class Comparison(BaseModel):
@@ -111,8 +112,8 @@ def mann_whitney_p(baseline: np.ndarray, candidate: np.ndarray) -> float | None:
 
 
 def compare(
-    baseline: np.ndarray,
-    candidate: np.ndarray,
+    baseline: npt.ArrayLike,
+    candidate: npt.ArrayLike,
     higher_is_better: bool | None,
     opts: StatOptions | None = None,
 ) -> Comparison:

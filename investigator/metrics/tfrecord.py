@@ -473,7 +473,7 @@ def read_event_file(
             slow.append(parsed)
             rec_step[i] = parsed.step
             rec_summary[i] = parsed.has_summary
-            for sub, (tag, value, from_tensor) in enumerate(parsed.scalars):
+            for position, (tag, value, from_tensor) in enumerate(parsed.scalars):
                 if from_tensor and not include_tensor_scalars:
                     continue
                 key = tag.encode("utf-8")
@@ -481,7 +481,7 @@ def read_event_file(
                 if code is None:
                     code = tag_index[key] = len(tags)
                     tags.append(tag)
-                slow_rows.append((i, sub, code, parsed.step, value, parsed.wall_time, from_tensor))
+                slow_rows.append((i, position, code, parsed.step, value, parsed.wall_time, from_tensor))
         if slow_rows:
             rec_i, sub_i, code_i, step_i, val_i, wall_i, tensor_i = zip(*slow_rows, strict=True)
             row_rec.append(np.asarray(rec_i, dtype=np.int64))

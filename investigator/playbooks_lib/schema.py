@@ -210,7 +210,7 @@ class PlaybookSet(BaseModel):
     model_config = ConfigDict(frozen=True)
     playbooks: dict[str, Playbook]
 
-    def __iter__(self):  # type: ignore[override]
+    def __iter__(self) -> Iterator[Playbook]:  # type: ignore[override]  # pydantic's yields (field, value) pairs
         return iter(self.playbooks[s] for s in SUBSYSTEMS if s in self.playbooks)
 
     def get(self, subsystem: str) -> Playbook | None:

@@ -1,7 +1,8 @@
 """The CleanRL-style PPO code the tests analyse, read from the demo's template where the demo keeps it.
 
-Why: one copy of the PPO source (GAE, clipped update) serves the demo, the detector evaluation suite
-and the per-detector cases, so no test carries a copy that could drift from the others.
+Why: one copy of the PPO source (GAE, clipped update) serves the demo and the per-detector cases, so
+no test carries a copy that could drift from the others. The evaluation suite's fixture project
+(`tests/fixtures/detectors/_project/ppo/gae.py`) is a file, checked equal to `GAE_MODULE` by a test.
 """
 
 from __future__ import annotations

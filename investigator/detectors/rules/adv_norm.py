@@ -59,7 +59,7 @@ class AdvNormDetector(FeatureDetector):
                 out.append(Feature(("adv_norm", _relative_depth(site, sites)), site, unparse(call, 90)))
         return out
 
-    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001
+    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
         if only_base and only_cand:
             where_b = "per minibatch" if only_base[0].key[1] >= 0 else "over the whole batch"
             where_c = "per minibatch" if only_cand[0].key[1] >= 0 else "over the whole batch"

@@ -72,7 +72,7 @@ class CallRemovedDetector(Detector):
         return hits
 
 
-def _walk_calls(sites):  # noqa: ANN001, ANN202
+def _walk_calls(sites):
     for site in sites:
         if isinstance(site.node, ast.Call):
             yield site, site.node, call_name(site.node)

@@ -102,7 +102,7 @@ class CommentOutDetector(Detector):
             code_lines = [ln.strip() for ln in code.splitlines() if ln.strip()]
             live = sum(1 for ln in code_lines if ln in removed_live)
             base_line = next((n for s, n, t in changed if s == "-" and t.strip() in code_lines), None)
-            cand_loc = (change.new_path, run[0][0])
+            cand_loc = (change.path, run[0][0])  # `run` keeps only changes with a new path
             base_loc = (change.old_path, base_line) if change.old_path and base_line else None
             tagged = any(TAG.search(t) for _, t in run)
             if live >= max(1, len(code_lines) // 2) and (len(code_lines) >= MIN_LINES or _defined_names(code)):
@@ -115,7 +115,7 @@ class CommentOutDetector(Detector):
                 )
         return hits
 
-    def _live_hit(self, change, hunk, code, run, base_loc, cand_loc, tagged, ctx) -> Hit:  # noqa: ANN001
+    def _live_hit(self, change, hunk, code, run, base_loc, cand_loc, tagged, ctx) -> Hit:
         names = _defined_names(code)
         reason = None
         if base_loc is not None:

@@ -106,7 +106,7 @@ def reached_backward(index: int, sites: list[Site], assign_list: list[tuple[int,
 
 def backward_losses(sites: list[Site]) -> set[str]:
     return {
-        unparse(s.node.func.value, 80) for s, call, name in calls(sites)
+        unparse(call.func.value, 80) for _s, call, _name in calls(sites)
         if isinstance(call.func, ast.Attribute) and call.func.attr == "backward"
     }
 
@@ -241,7 +241,7 @@ class DetachGradDetector(FeatureDetector):
             reached |= hit
         return reached if not reached & backward_losses(ctx.sites(pair.base)) else set()
 
-    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001
+    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
         if only_cand:
             roles = sorted({f.key[0] for f in only_cand})
             new_losses = self._new_losses(pair, ctx, only_cand)

@@ -65,5 +65,5 @@ class DevicePlacementDetector(FeatureDetector):
                 out.append(Feature(("move", tail), site, f".{tail}()"))
         return out
 
-    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001
+    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
         return [feature_hit("Device placement changed", pair, only_base, only_cand)]

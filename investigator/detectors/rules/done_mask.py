@@ -92,7 +92,7 @@ class DoneMaskDetector(FeatureDetector):
                     out.append(Feature(("masked_by", roles), site, unparse(sub, 60)))
         return out
 
-    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001
+    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
         moved = moved_to_native_hit("Done masking", pair, ctx, only_base, DONE | {"values", "rewards"})
         if moved is not None and not only_cand:
             return [moved]

@@ -49,7 +49,7 @@ class DoneSignalDetector(FeatureDetector):
             out.append(Feature(("done_from", tuple(sorted(sources))), site, f"{names[0]} = {unparse(value, 80)}"))
         return out
 
-    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001
+    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
         lost = {s for f in only_base for s in f.key[1]} - {s for f in cand for s in f.key[1]}
         title = f"Done flag no longer includes {', '.join(sorted(lost))}" if lost else "Done flag built from different signals"
         return [feature_hit(title, pair, only_base, only_cand)]

@@ -75,7 +75,7 @@ class EntropyTermDetector(FeatureDetector):
     def features(self, sites: list[Site], fn: FunctionInfo, ctx: DetectorContext) -> list[Feature]:
         return entropy_terms(sites)
 
-    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001
+    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
         if only_base and only_cand:
             b, c = only_base[0], only_cand[0]
             if b.key[1] != c.key[1]:

@@ -65,5 +65,5 @@ class EnvCountDetector(FeatureDetector):
                             out.append(Feature(("range", text), site, f"{last_name(name)}([... for _ in {text}])"))
         return out
 
-    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001
+    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
         return [feature_hit("Environment/worker count computation changed", pair, only_base, only_cand)]

@@ -49,7 +49,7 @@ class EnvRecreateDetector(FeatureDetector):
             if CONSTRUCTOR.match(last_name(name)) and "Wrapper" not in name
         ]
 
-    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001
+    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
         if only_cand:
             return [feature_hit("Environment is now recreated on every reset", pair, only_base, only_cand)]
         return [feature_hit("Reset no longer recreates the environment", pair, only_base, [], severity=Severity.low,

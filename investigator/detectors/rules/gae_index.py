@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Hashable
 
 from investigator.detectors.base import (
     DetectorContext,
@@ -34,10 +35,10 @@ def offset(index: ast.AST, loop_vars: set[str]) -> str | None:
         sign = "+" if isinstance(index.op, ast.Add) else "-"
         if isinstance(left, ast.Name) and left.id in loop_vars:
             if isinstance(right, ast.Constant):
-                return f"{sign}{right.value}"
+                return sign + str(right.value)
             return f"{sign}{ast.unparse(right)}"
         if sign == "+" and isinstance(right, ast.Name) and right.id in loop_vars and isinstance(left, ast.Constant):
-            return f"+{left.value}"
+            return "+" + str(left.value)
     return None
 
 
@@ -71,7 +72,7 @@ def direction(base: list[Feature], cand: list[Feature]) -> str | None:
     for the reverse, None otherwise. Read over all value loads of each side: a shifted bootstrap is
     the difference in bootstrap offsets, whichever equal-looking load the multiset diff paired."""
 
-    def boot(features: list[Feature]) -> set[str]:
+    def boot(features: list[Feature]) -> set[Hashable]:
         return {f.key[1] for f in features if f.key[0] == "values" and f.key[2] == "load" and _bootstrap(f.site)}
 
     b, c = boot(base), boot(cand)
@@ -122,7 +123,7 @@ class GaeIndexDetector(FeatureDetector):
                     out.append(Feature((r, off, access), site, _fmt(name, off)))
         return out
 
-    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001
+    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
         moved = moved_to_native_hit("Return/advantage recursion", pair, ctx, only_base, {"dones", "values", "rewards"})
         if moved is not None:
             if not only_cand:

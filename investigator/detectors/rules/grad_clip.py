@@ -48,7 +48,7 @@ class GradClipDetector(FeatureDetector):
             out.append(Feature(key, site, unparse(call, 100)))
         return out
 
-    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001
+    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
         if not cand:
             return [feature_hit("Gradient clipping removed", pair, only_base, [], confidence=0.85)]
         if not base:

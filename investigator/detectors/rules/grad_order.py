@@ -159,19 +159,29 @@ def _problems(seq: list[Event], named: set[str] | None = None) -> set[str]:
             zeroed[e.opt] = False
             if not multi:
                 last_backward_any = False
-        elif e.kind == "clip":
-            before = seq[:i]
-            last_b = max((j for j, x in enumerate(before) if x.kind == "backward"), default=-1)
-            stepped = any(x.kind == "step" for x in before[last_b + 1 :])
-            after = seq[i + 1 :]
-            next_b = next((j for j, x in enumerate(after) if x.kind == "backward"), len(after))
-            if stepped and not any(x.kind == "step" for x in after[:next_b]):
-                found.add("clipping after step()")
-    zero = [e.site for e in seq if e.kind == "zero_grad"]
-    back = [e.site for e in seq if e.kind == "backward"]
-    if zero and back and min(z.loop_depth for z in zero) < max(b.loop_depth for b in back):
+        elif e.kind == "clip" and _clips_stepped_gradients(seq, i):
+            found.add("clipping after step()")
+    if _zeroes_outside_backward_loop(seq):
         found.add("zero_grad() outside the loop that calls backward(): gradients accumulate")
     return found
+
+
+def _clips_stepped_gradients(seq: list[Event], i: int) -> bool:
+    """The clip at `seq[i]` comes after a step() on the gradients of the last backward(), and no
+    step() follows it before the next backward(): it clips gradients already applied."""
+    before = seq[:i]
+    last_b = max((j for j, x in enumerate(before) if x.kind == "backward"), default=-1)
+    stepped = any(x.kind == "step" for x in before[last_b + 1 :])
+    after = seq[i + 1 :]
+    next_b = next((j for j, x in enumerate(after) if x.kind == "backward"), len(after))
+    return stepped and not any(x.kind == "step" for x in after[:next_b])
+
+
+def _zeroes_outside_backward_loop(seq: list[Event]) -> bool:
+    """Some zero_grad() sits in a shallower loop than some backward(): gradients accumulate."""
+    zero = [e.site for e in seq if e.kind == "zero_grad"]
+    back = [e.site for e in seq if e.kind == "backward"]
+    return bool(zero and back and min(z.loop_depth for z in zero) < max(b.loop_depth for b in back))
 
 
 def _named(evs: list[Event]) -> set[str]:

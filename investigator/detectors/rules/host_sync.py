@@ -45,7 +45,7 @@ class HostSyncDetector(FeatureDetector):
             if site.loop_depth >= 1 and last_name(name) in SYNCS and isinstance(call.func, ast.Attribute) and not call.args
         ]
 
-    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001
+    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
         if len(only_cand) > len(only_base):
             return [feature_hit(f"{len(only_cand) - len(only_base)} more device sync(s) inside loops", pair, [], only_cand)]
         return []

@@ -52,7 +52,7 @@ class InitGainDetector(FeatureDetector):
             out.append(Feature(("init", tail, tuple(args), tuple(sorted(kws))), site, unparse(call, 100) if site.depth == 0 else text))
         return out
 
-    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001
+    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
         if only_base and only_cand:
             return [feature_hit(f"Initialisation changed: `{only_base[0].text}` -> `{only_cand[0].text}`", pair,
                                 only_base, only_cand)]

@@ -51,7 +51,7 @@ def _option_name(site: Site) -> str | None:
     cur = parents.get(id(node))
     while cur is not None and not isinstance(cur, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
         if isinstance(cur, ast.Dict) and node in cur.values:
-            key = cur.keys[cur.values.index(node)]  # type: ignore[arg-type]
+            key = cur.keys[cur.values.index(node)]
             return key.value if isinstance(key, ast.Constant) and isinstance(key.value, str) else None
         if isinstance(cur, ast.If) and node in cur.body:
             return _tested_string(cur.test)
@@ -139,7 +139,7 @@ class LayersDetector(FeatureDetector):
                 out.append(Feature(("layer", tail, _arguments(call, tail, site)), site, unparse(call, 60)))
         return out
 
-    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001
+    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
         acts_b = [f for f in only_base if f.key[0] == "activation"]
         acts_c = [f for f in only_cand if f.key[0] == "activation"]
         if not only_base and acts_c and len(acts_c) == len(only_cand) and all(len(f.key) > 2 for f in acts_c):

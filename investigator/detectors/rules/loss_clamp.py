@@ -29,13 +29,13 @@ def clamp_of_loss(call: ast.Call, name: str) -> tuple[ast.AST, ast.AST] | None:
     tail = last_name(name)
     if tail in MAX_LIKE and len(call.args) == 2:
         a, b = call.args
-        for tensor, bound in ((a, b), (b, a)):
-            if is_constant_like(bound) and not is_constant_like(tensor) and mentions_role(tensor, LOSSY):
-                return tensor, bound
+        for operand, floor in ((a, b), (b, a)):
+            if is_constant_like(floor) and not is_constant_like(operand) and mentions_role(operand, LOSSY):
+                return operand, floor
     if tail in CLAMP_LIKE:
         recv = receiver(call)
         if isinstance(call.func, ast.Attribute) and recv and recv.split(".")[0] not in {"torch", "np", "numpy", "jnp", "F"}:
-            tensor: ast.AST = call.func.value
+            tensor: ast.expr = call.func.value
             rest = list(call.args)
         elif call.args:
             tensor, rest = call.args[0], list(call.args[1:])
@@ -74,7 +74,7 @@ class LossClampDetector(FeatureDetector):
                 out.append(Feature((r, canon(bound, site)), site, canon(call, site)))
         return out
 
-    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001
+    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
         if only_cand:
             return [feature_hit(f"{only_cand[0].key[0].capitalize()} term clamped at a constant: gradient is zero below it",
                                 pair, only_base, only_cand)]

@@ -63,7 +63,7 @@ class LrScheduleDetector(FeatureDetector):
                 out.append(Feature(("sched_ctor", tail), site, f"{name}(...)"))
         return out
 
-    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001
+    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
         applied = {"lr_assign", "sched_step"}
         if any(f.key[0] in applied for f in only_base) and not any(f.key[0] in applied for f in cand):
             return [feature_hit("Learning-rate schedule no longer applied (constant learning rate)", pair,

@@ -73,7 +73,7 @@ class NormWrappersDetector(FeatureDetector):
                     out.append(Feature(("stats_set", name), site, unparse(node, 80)))
         return out
 
-    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001
+    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
         what = {"wrapper": "wrapper", "stats_load": "statistics loading", "stats_set": "statistics assignment"}
         changed = [(b, c) for b in only_base for c in only_cand if b.key[0] == c.key[0] == "wrapper" and b.key[1] == c.key[1]]
         if changed and len(only_base) == len(only_cand) == 1:

@@ -53,7 +53,7 @@ class OptimizerCtorDetector(FeatureDetector):
                 out.append(Optimizer((tail, kws), site, unparse(call, 100), params=_params(call)))
         return out
 
-    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001
+    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
         only_base, only_cand = _pair_by_params(only_base, only_cand)
         if only_base and only_cand and _params_of(only_base[0]) != _params_of(only_cand[0]):
             # equal keys matched two different optimizers: compare each with its own at the other side

@@ -85,7 +85,7 @@ class PolicyRatioDetector(FeatureDetector):
     def features(self, sites: list[Site], fn: FunctionInfo, ctx: DetectorContext) -> list[Feature]:
         return ratio_features(sites)
 
-    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001
+    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
         hits = []
         for key, title in (("ratio_direction", "Policy ratio inverted"),
                            ("surrogate_reduce", "Clipped-surrogate reduction changed")):

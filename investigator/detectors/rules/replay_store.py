@@ -87,7 +87,7 @@ class ReplayStoreDetector(FeatureDetector):
     def features(self, sites: list[Site], fn: FunctionInfo, ctx: DetectorContext) -> list[Feature]:
         return stores(sites)
 
-    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001
+    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
         if not (only_base and only_cand):
             return []  # a store added or removed: call_removed / comment_out own that
         b, c = only_base[0], only_cand[0]

@@ -105,7 +105,7 @@ class ReturnsTargetDetector(FeatureDetector):
                         out.append(Feature(("value_target", tuple(sorted(roles_in(b)))), site, unparse(diff, 80)))
         return out
 
-    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001
+    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
         kinds_b = {f.key[0] for f in only_base}
         kinds_c = {f.key[0] for f in only_cand}
         if kinds_b & kinds_c:

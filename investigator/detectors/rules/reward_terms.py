@@ -137,7 +137,7 @@ class RewardTermsDetector(FeatureDetector):
                 out.append(Feature((kind, canon(value, site)), site, unparse(node, 80)))
         return out
 
-    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001
+    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
         removed = [f for f in only_base if f.key[0] in ("term", "shaping")]
         if removed and not [f for f in only_cand if f.key[0] == removed[0].key[0]]:
             names = ", ".join(f.text for f in removed[:4])

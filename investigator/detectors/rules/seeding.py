@@ -58,7 +58,7 @@ class SeedingDetector(FeatureDetector):
                     out.append(Feature(("flag", t.attr, canon(value)), site, f"cudnn.{t.attr} = {canon(value)}"))
         return out
 
-    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001
+    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
         lost_offset = any("+" in f.key[-1] for f in only_base) and not any("+" in f.key[-1] for f in only_cand)
         if lost_offset and only_cand:
             return [feature_hit("Per-environment seed offset removed: environments share one seed", pair, only_base,

@@ -67,14 +67,14 @@ def squash_features(sites: list[Site]) -> list[Feature]:
             out.append(Feature(("target_entropy", "negative" if negative else "non-negative"), site, unparse(node, 100)))
     corrections = {(f.site.path, f.site.line) for f in out if f.key[0] == "tanh_correction"}
     for site in sites:
-        node = site.node
+        expr = site.node
         if (site.path, site.line) in corrections:  # the scale inside the log-det correction
             continue
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult | ast.Add | ast.Sub):
-            for side in (node.left, node.right):
+        if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Mult | ast.Add | ast.Sub):
+            for side in (expr.left, expr.right):
                 tail = side.attr if isinstance(side, ast.Attribute) else side.id if isinstance(side, ast.Name) else ""
                 if tail and ACTION_BOUNDS.match(tail) and isinstance(getattr(side, "ctx", None), ast.Load):
-                    out.append(Feature(("action_rescale", tail.lower(), type(node.op).__name__), site, unparse(node, 100)))
+                    out.append(Feature(("action_rescale", tail.lower(), type(expr.op).__name__), site, unparse(expr, 100)))
     return out
 
 
@@ -107,7 +107,7 @@ class SquashedPolicyDetector(FeatureDetector):
     def features(self, sites: list[Site], fn: FunctionInfo, ctx: DetectorContext) -> list[Feature]:
         return squash_features(sites)
 
-    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001
+    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
         hits = []
         b = [f for f in only_base if f.key[0] == "tanh_correction"]
         c = [f for f in only_cand if f.key[0] == "tanh_correction"]

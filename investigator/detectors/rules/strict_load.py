@@ -94,7 +94,7 @@ class StrictLoadDetector(FeatureDetector):
                 out.append(Feature(("remap", canon(site.node, site)), site, unparse(site.node, 90)))
         return out
 
-    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001
+    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
         loose = [f for f in only_cand if f.key == ("strict", "False")]
         if loose:
             return [feature_hit("load_state_dict(strict=False) introduced: missing keys are skipped silently",

@@ -167,17 +167,17 @@ def bootstrap_features(sites: list[Site]) -> list[Feature]:
             out.append(Feature(("next_q_net", kind), site, f"{call_name(c)}(...) on the next state"))
         uses_tainted = any(isinstance(s, ast.Name) and s.id in tainted for s in ast.walk(value))
         if q_calls or uses_tainted:
-            for c in ast.walk(value):
-                if not isinstance(c, ast.Call):
+            for sub in ast.walk(value):
+                if not isinstance(sub, ast.Call):
                     continue
-                method = last_name(call_name(c)) if isinstance(c.func, ast.Attribute | ast.Name) else ""
+                method = last_name(call_name(sub)) if isinstance(sub.func, ast.Attribute | ast.Name) else ""
                 if method not in REDUCTIONS:
                     continue
-                inner = [c.func.value] if isinstance(c.func, ast.Attribute) and not call_name(c).startswith(
-                    ("torch.", "np.", "jnp.")) else list(c.args)
+                inner = [sub.func.value] if isinstance(sub.func, ast.Attribute) and not call_name(sub).startswith(
+                    ("torch.", "np.", "jnp.")) else list(sub.args)
                 if any(any(isinstance(s, ast.Call) and _is_network_call(s) for s in ast.walk(x))
                        or any(isinstance(s, ast.Name) and s.id in tainted for s in ast.walk(x)) for x in inner):
-                    out.append(Feature(("next_q_reduce", method), site, unparse(c, 100)))
+                    out.append(Feature(("next_q_reduce", method), site, unparse(sub, 100)))
             for sign, term in signed_terms(value):
                 if _mentions(term, LOGPROB) and not any(isinstance(s, ast.Call) for s in ast.walk(term)):
                     out.append(Feature(("soft_term_sign", sign), site,
@@ -217,7 +217,7 @@ class TargetNetworkDetector(FeatureDetector):
     def features(self, sites: list[Site], fn: FunctionInfo, ctx: DetectorContext) -> list[Feature]:
         return target_updates(sites) + bootstrap_features(sites)
 
-    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001
+    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
         hits = []
         kinds = ("soft_update", "hard_update", "soft_update_blend", "soft_update_decay")
         ub = [f for f in only_base if f.key[0] in kinds]

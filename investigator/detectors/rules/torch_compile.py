@@ -53,7 +53,7 @@ class TorchCompileDetector(FeatureDetector):
                 out.append(Feature(("compile", "decorator"), site, "@torch.compile"))
         return out
 
-    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001
+    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
         if only_cand and not base:
             return [feature_hit("torch.compile introduced", pair, [], only_cand)]
         if only_base and not cand:

@@ -21,7 +21,7 @@ def mode_events(sites: list[Site]) -> list[tuple[str, Site]]:
             arg = call.args[0] if call.args else None
             if arg is not None and not (isinstance(arg, ast.Constant) and isinstance(arg.value, bool)):
                 continue
-            mode = "eval" if tail == "eval" or (arg is not None and arg.value is False) else "train"  # type: ignore[union-attr]
+            mode = "eval" if tail == "eval" or (arg is not None and arg.value is False) else "train"
             out.append((mode, site))
         elif env_step(call):
             out.append(("rollout", site))

@@ -86,7 +86,7 @@ class ValueClipDetector(FeatureDetector):
                     out.append(Feature(("value_weight", sign, coef), site, f"{coef} * value_loss"))
         return out
 
-    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001
+    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
         clip_b = [f for f in only_base if f.key[0] == "value_clip"]
         clip_c = [f for f in only_cand if f.key[0] == "value_clip"]
         if clip_b:

@@ -50,7 +50,7 @@ class VecenvBackendDetector(FeatureDetector):
                     out.append(Feature(("mode", k.arg, unparse(k.value, 40)), site, f"{k.arg}={unparse(k.value, 40)}"))
         return out
 
-    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:  # noqa: ANN001
+    def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
         b = only_base[0].text if only_base else "-"
         c = only_cand[0].text if only_cand else "-"
         return [feature_hit(f"Vector-env backend changed: {b} -> {c}", pair, only_base, only_cand)]

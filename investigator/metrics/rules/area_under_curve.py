@@ -35,8 +35,12 @@ class AreaUnderCurve(CompareRule):
     def compare(
         self, baseline: list[RunView], candidate: list[RunView], opts: RuleOptions
     ) -> CompareOutcome | None:
-        series = [(side, v.primary) for side, views in (("b", baseline), ("c", candidate)) for v in views]
-        series = [(side, s) for side, s in series if s is not None and len(s) >= 2]
+        series = [
+            (side, s)
+            for side, views in (("b", baseline), ("c", candidate))
+            for v in views
+            if (s := v.primary) is not None and len(s) >= 2
+        ]
         if not any(side == "b" for side, _ in series) or not any(side == "c" for side, _ in series):
             return None
         start = max(float(s.steps[0]) for _, s in series)

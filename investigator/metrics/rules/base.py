@@ -48,12 +48,12 @@ class RuleOptions(BaseModel):
     """User-tunable thresholds (request.metric_options)."""
 
     # configured max gradient norm; the clip rule is skipped without it
-    grad_clip: float | None = Field(None, gt=0.0, allow_inf_nan=False)
-    max_seconds_per_update: float = Field(600.0, gt=0.0, allow_inf_nan=False)
+    grad_clip: float | None = Field(default=None, gt=0.0, allow_inf_nan=False)
+    max_seconds_per_update: float = Field(default=600.0, gt=0.0, allow_inf_nan=False)
     # last quartile this far below the first: collapse
-    collapse_drop: float = Field(0.15, gt=0.0, lt=1.0, allow_inf_nan=False)
+    collapse_drop: float = Field(default=0.15, gt=0.0, lt=1.0, allow_inf_nan=False)
     # threshold = start + fraction * (baseline final - start)
-    sample_efficiency_fraction: float = Field(0.8, gt=0.0, le=1.0, allow_inf_nan=False)
+    sample_efficiency_fraction: float = Field(default=0.8, gt=0.0, le=1.0, allow_inf_nan=False)
     stats: StatOptions = Field(default_factory=StatOptions)
 
 

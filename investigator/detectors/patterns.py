@@ -140,20 +140,32 @@ class _Equivalent(ast.NodeTransformer):
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
         self.generic_visit(node)
+        if default_zero_grad(node):
+            return ast.Call(func=node.func, args=[], keywords=[])
         found = activation_call(node)
         if found is None:
             return node
         return ast.Call(func=ast.Name(id=f"activation.{found[0]}", ctx=ast.Load()), args=[found[1]], keywords=[])
 
 
+def default_zero_grad(node: ast.AST) -> bool:
+    """`x.zero_grad(set_to_none=True)`: the default of `zero_grad()` since torch 2.0, the same call
+    spelled out (a real later commit dropped the keyword from every optimizer of a CORL script;
+    `set_to_none=False` is another behaviour and stays distinct)."""
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "zero_grad"
+            and not node.args and len(node.keywords) == 1 and node.keywords[0].arg == "set_to_none"
+            and isinstance(node.keywords[0].value, ast.Constant) and node.keywords[0].value.value is True)
+
+
 def _needs_rewrite(sub: ast.AST) -> bool:
-    return (isinstance(sub, ast.BinOp) and identity_free(sub) is not sub) or activation_call(sub) is not None
+    return (isinstance(sub, ast.BinOp) and identity_free(sub) is not sub) or activation_call(sub) is not None \
+        or default_zero_grad(sub)
 
 
 def equivalent_form(expr: ast.AST) -> ast.AST:
     """The expression with equivalent spellings made one: arithmetic identities removed (`1 * x`,
-    `x + 0`) and parameter-free activations written one way (`torch.relu(x)`, `F.relu(x)` and
-    `nn.ReLU()(x)` all become `activation.relu(x)`). A copy when anything changes; the input is
+    `x + 0`), parameter-free activations written one way (`torch.relu(x)`, `F.relu(x)` and
+    `nn.ReLU()(x)` all become `activation.relu(x)`) and `zero_grad(set_to_none=True)` as `zero_grad()`. A copy when anything changes; the input is
     never mutated (trees are shared between detectors). Used wherever two versions of code are
     compared as values, so the detectors and the flow's symbolic comparison agree."""
     import copy

@@ -77,7 +77,7 @@ class Placed:
     unit: Unit
     placement: Placement
     path: str | None  # a PATHS label when on the flow (or unfollowed with an own label)
-    verdict: str  # on | unfollowed | logging | evaluation | export | off
+    verdict: str  # on | dispatched | unfollowed | logging | evaluation | export | off
 
 
 @dataclass
@@ -358,8 +358,22 @@ def _classify(change: UnitChange, unit: Unit, placement: Placement, flow: Learni
     if arch:
         return Placed(change, unit, placement, own or "architecture", "on")
     if own:
-        return Placed(change, unit, placement, own, "unfollowed")
+        return Placed(change, unit, placement, own, "dispatched" if called_instance(unit, placement, flow) else "unfollowed")
     return Placed(change, unit, placement, None, "off")
+
+
+def called_instance(unit: Unit, placement: Placement, flow: LearningFlow) -> bool:
+    """The flow reached the `return` of a `__call__` whose class the project uses: it runs when an
+    instance is called (`slicer(episode, end)`), dynamic dispatch the flow cannot follow to its call
+    site (real shape: d3rlpy's trajectory slicer computing returns-to-go). A value its own content
+    places on the learning signal is then as much on the flow as a network's `forward`."""
+    fn = unit.fn
+    if fn.name != "__call__" or not fn.class_name:
+        return False
+    if f"no caller of `{fn.qualname}` found in the {flow.side.side} tree" not in placement.stops:
+        return False  # the flow stopped elsewhere (an extension, an unresolved call): still unfollowed
+    cls = fn.class_name.rsplit(".", 1)[-1]
+    return any(not OUT_OF_SCOPE.search(path) for path, _ in flow.side.mentions(cls))
 
 
 def _is_default(change: UnitChange) -> bool:
@@ -380,10 +394,10 @@ def _explained(change: UnitChange, explained: Explained) -> bool:
 
 def _finding(report: PairReport, index: PairIndex) -> Finding | None:
     pair = report.pair
-    on = [p for p in report.placed if p.verdict in ("on", "unfollowed") and p.path]
+    on = [p for p in report.placed if p.verdict in ("on", "dispatched", "unfollowed") and p.path]
     if not on:
         return None
-    followed = [p for p in on if p.verdict == "on"]
+    followed = [p for p in on if p.verdict in ("on", "dispatched")]
     chosen = followed or on
     best = min(chosen, key=lambda p: PATHS.index(p.path or "architecture"))
     label = best.path or "architecture"
@@ -411,6 +425,10 @@ def _finding(report: PairReport, index: PairIndex) -> Finding | None:
     place = best.placement.describe()
     if best.verdict == "on" and best.placement.on_flow:
         flow_text = f"Its value reaches the {best.placement.sink} sink: {place}."
+    elif best.verdict == "dispatched":
+        flow_text = (f"Its own content places it in the {label} path and its value is returned by "
+                     f"`{best.unit.fn.qualname}`, which runs when an instance is called (dynamic dispatch: the "
+                     f"call site is not shown).")
     elif best.verdict == "on":
         flow_text = (f"It is part of the network `{best.unit.fn.class_name}`; the flow into the loss goes through "
                      f"`nn.Module.__call__` (dynamic dispatch), which the code does not show.")

@@ -65,6 +65,34 @@ def field_statement(stmt: ast.stmt) -> ast.stmt:
     return ast.copy_location(out, stmt)
 
 
+def declared_attributes(node: ast.ClassDef) -> set[str]:
+    """Bare annotations (`_policy: NonSquashedNormalPolicy`, no value) of attributes the class's own
+    methods assign (`self._policy = ...`): a type declaration of an instance attribute, no field and
+    no behaviour (real shape: d3rlpy's algorithm implementations). A bare annotation the methods do
+    not assign may be a field (pydantic, NamedTuple) and still counts."""
+    bare = {s.target.id for s in node.body
+            if isinstance(s, ast.AnnAssign) and s.value is None and isinstance(s.target, ast.Name)}
+    if not bare:
+        return set()
+    assigned: set[str] = set()
+    for method in node.body:
+        if not isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for sub in ast.walk(method):
+            targets = sub.targets if isinstance(sub, ast.Assign) else [sub.target] \
+                if isinstance(sub, ast.AnnAssign | ast.AugAssign) else []
+            assigned.update(t.attr for t in targets if isinstance(t, ast.Attribute)
+                            and isinstance(t.value, ast.Name) and t.value.id == "self")
+    return bare & assigned
+
+
+def body_statements(node: ast.ClassDef) -> list[ast.stmt]:
+    """The class-body statements that are compared: all but the declarations of `declared_attributes`."""
+    declared = declared_attributes(node)
+    return [s for s in node.body if not (isinstance(s, ast.AnnAssign) and s.value is None
+                                         and isinstance(s.target, ast.Name) and s.target.id in declared)]
+
+
 def is_class_body(fn: FunctionInfo) -> bool:
     return isinstance(fn.node, ast.ClassDef)
 
@@ -84,7 +112,7 @@ def _classes(module: ParsedModule) -> dict[str, ast.ClassDef]:
 
 
 def _body_shape(node: ast.ClassDef) -> tuple[object, ...]:
-    stmts = [field_statement(s) for s in node.body
+    stmts = [field_statement(s) for s in body_statements(node)
              if not isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Pass)
              and not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
     return fingerprint(list(stmts))

@@ -91,6 +91,7 @@ class LearningFlow:
         self._reader_index: dict[int, dict[str, list[Unit]]] = {}
         self._eval_only: dict[int, bool] = {}
         self._export_only: dict[int, bool] = {}
+        self._bases: dict[str, set[str]] = {}
         self._state_writes: dict[int, dict[int, set[str]]] = {}
         self._state_reads: dict[tuple[str, frozenset[str]], list[Unit]] = {}
 
@@ -361,9 +362,10 @@ class LearningFlow:
         elif name.startswith("__") and name.endswith("__"):
             return []  # `forward`-like implicit calls are dispatch the text does not show
         out: list[Unit] = []
+        in_scope = out_of_scope_kind(fn.path) not in TEST_KINDS
         for path, line in self.side.references(name)[:MAX_CALLERS]:
-            if not path.endswith(PY_SUFFIXES):
-                continue
+            if not path.endswith(PY_SUFFIXES) or (in_scope and out_of_scope_kind(path) in TEST_KINDS):
+                continue  # a test that calls product code is not where training uses its value
             module = self.side.module(path)
             if module is None:
                 continue
@@ -376,11 +378,47 @@ class LearningFlow:
                 if isinstance(u.node, ast.Expr) and isinstance(u.node.value, ast.Call) \
                         and last_name(call_name(u.node.value)) == name:
                     continue  # the returned value is discarded (`self.model.train()` is not our `train`)
-                calls = [c for c in u.calls if last_name(call_name(c)) == name]
+                calls = [c for c in u.calls if last_name(call_name(c)) == name and not self._other_owner(c, fn)]
                 if any(_fits(c, arity) for c in calls) or (not calls and _passed_on(u, name, fn, caller)):
                     out.append(u)  # a call that fits the signature, or the function passed on as a value
         self._callers[key] = out
         return out
+
+    def _other_owner(self, call: ast.Call, fn: FunctionInfo) -> bool:
+        """The call's receiver is named after another class that defines the method: a reward
+        scaler's `reverse_transform` is not what `self._action_scaler.reverse_transform(a)` calls
+        when an `ActionScaler` class defines it too (real shape: d3rlpy). Names, not types: a
+        receiver whose words match no class, or match `fn`'s, keeps the call."""
+        if not fn.class_name or not isinstance(call.func, ast.Attribute):
+            return False
+        receiver = _words(last_name(dotted(call.func.value) or ""))
+        if not receiver or receiver <= _words(fn.class_name.rsplit(".", 1)[-1]):
+            return False
+        owners = {f.class_name.rsplit(".", 1)[-1] for f in self.side.find_defs(fn.name) if f.class_name}
+        named = {o for o in owners if receiver <= _words(o)}
+        # a receiver named after a base class (`explorer.sample` with `NormalNoise(Explorer)`) is polymorphic
+        return bool(named) and not named & self._ancestors(fn.class_name.rsplit(".", 1)[-1])
+
+    def _ancestors(self, cls: str, depth: int = 6) -> set[str]:
+        """Base class names of `cls`, transitively (by name, through every module's class headers)."""
+        if cls not in self._bases:
+            found: set[str] = set()
+            work = [cls]
+            for _ in range(depth):
+                nxt = [b for c in work for b in self._class_bases(c) if b not in found]
+                found.update(nxt)
+                work = nxt
+            self._bases[cls] = found
+        return self._bases[cls]
+
+    def _class_bases(self, cls: str) -> list[str]:
+        header = re.compile(rf"^\s*class\s+{re.escape(cls)}\s*\(([^)]*)\)", re.MULTILINE)
+        out: list[str] = []
+        for path, text in self.side.texts().items():
+            if path.endswith(PY_SUFFIXES) and cls in text:
+                for m in header.finditer(text):
+                    out.extend(w.rsplit(".", 1)[-1].strip() for w in m.group(1).split(",") if "=" not in w)
+        return [b for b in out if b.isidentifier()]
 
     def _writes(self, fn: FunctionInfo) -> dict[int, set[str]]:
         key = id(fn)
@@ -553,6 +591,16 @@ def _passed_on(u: Unit, name: str, fn: FunctionInfo, caller: FunctionInfo) -> bo
     """`fn` used as a value at `u` (`apply(fn)`): a bare name that is not a local of the caller. A
     method is never a bare name, and a local `delta = r + gamma * v` is not the property `delta`."""
     return not fn.class_name and name in u.uses and name not in caller.local_names
+
+
+TEST_KINDS = ("test", "documentation")
+_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+
+
+def _words(name: str) -> frozenset[str]:
+    """`_action_scaler` and `MinMaxActionScaler` -> lower-case words ({action, scaler} is a subset
+    of {min, max, action, scaler})."""
+    return frozenset(w.lower() for w in _WORD.findall(name))
 
 
 def _arity(fn: FunctionInfo) -> tuple[int, int | None]:

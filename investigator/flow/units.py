@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.roles import role
-from investigator.flow.classbody import field_statement, is_class_body
+from investigator.flow.classbody import body_statements, field_statement, is_class_body
 from investigator.pyast import call_name, last_name, receiver
 
 RETURN = "<return>"
@@ -102,7 +102,8 @@ def units_of(fn: FunctionInfo) -> list[Unit]:
         unit.default = True
         out.append(unit)
     if is_class_body(fn):  # fields: attributes of the class's objects (`config.num_epochs`, `self.alpha`)
-        fields = [(field_statement(s), s) for s in fn.body]
+        assert isinstance(fn.node, ast.ClassDef)
+        fields = [(field_statement(s), s) for s in body_statements(fn.node)]
         compared = {id(f): s for f, s in fields}
         _collect(fn, [f for f, _ in fields], (), out)
         for u in out:

@@ -17,17 +17,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from investigator.analyzers.base import AnalysisContext  # noqa: E402
-from investigator.config.analyzer import ConfigForensics  # noqa: E402
-from investigator.config.collect import collect  # noqa: E402
-from investigator.config.effective import build_side  # noqa: E402
-from investigator.config.entry import resolve  # noqa: E402
-from investigator.config.findings import build_outcome  # noqa: E402
-from investigator.config.matching import Aliases, match  # noqa: E402
-from investigator.git import build_changeset, open_repository, resolve_range  # noqa: E402
-from investigator.playbooks_lib import load_playbooks  # noqa: E402
-from investigator.request import InvestigationRequest  # noqa: E402
-from tests.support.config_repos import make_large_repo  # noqa: E402
+from investigator.analyzers.base import AnalysisContext
+from investigator.config.analyzer import ConfigForensics
+from investigator.config.collect import collect
+from investigator.config.effective import build_side
+from investigator.config.entry import resolve
+from investigator.config.findings import build_outcome
+from investigator.config.matching import Aliases, match
+from investigator.git import build_changeset, open_repository, resolve_range
+from investigator.playbooks_lib import load_playbooks
+from investigator.request import InvestigationRequest
+from tests.support.config_repos import make_large_repo
 
 
 def main() -> None:

@@ -27,7 +27,7 @@ from pathlib import Path
 # that is installed or named on PYTHONPATH is still the one measured.
 sys.path.append(str(Path(__file__).resolve().parents[1]))
 
-from tests.support.gitrepo import commit_all, git, init_repo  # noqa: E402
+from tests.support.gitrepo import commit_all, git, init_repo
 
 
 def module_source(i: int, variant: int) -> str:

@@ -627,7 +627,7 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="drill-") as tmp:
             try:
                 outcome = execute(case, Path(tmp))
-            except Exception as exc:  # noqa: BLE001 - a drill that cannot be built is reported, not fatal
+            except Exception as exc:
                 print(f"| {case.name} | {case.item} | — | {_cell(f'drill setup failed: {exc}')} | — | — | FAIL |", flush=True)
                 failed += 1
                 continue

@@ -16,7 +16,7 @@ from pathlib import Path
 # named on PYTHONPATH) is still the one evaluated.
 sys.path.append(str(Path(__file__).resolve().parents[1]))
 
-from tests.support.evalsuite import run_suite, summary_table  # noqa: E402
+from tests.support.evalsuite import run_suite, summary_table
 
 
 def main() -> int:

@@ -34,7 +34,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from real_common import (  # noqa: E402
+from real_common import (
     GitError,
     check_inputs,
     git,

@@ -29,7 +29,7 @@ T = TypeVar("T")
 DEFAULT_ANALYZER_BUDGET_S = 120.0
 
 
-class BudgetExceeded(BaseException):  # noqa: N818 - a cancellation signal, named as what happened
+class BudgetExceeded(BaseException):
     """Raised by `check()` in an analyzer's thread once its budget is spent or it was abandoned."""
 
 
@@ -90,7 +90,7 @@ def run_with_budget(fn: Callable[[], T], seconds: float, name: str = "analyzer")
             outcome.value = fn()
         except BudgetExceeded:
             outcome.timed_out = True
-        except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread, which reports it
+        except BaseException as exc:
             outcome.error = exc
         finally:
             done.set()

@@ -36,7 +36,7 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(EXIT_INPUT, f"{self.prog}: error: {message} (see --help)\n")
 
 
-def int_at_least(minimum: int):  # noqa: ANN201 - an argparse type
+def int_at_least(minimum: int):
     """An argparse type: an integer >= `minimum`, with a one-line reason otherwise."""
 
     def parse(text: str) -> int:

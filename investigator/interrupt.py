@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from types import FrameType
 
 
-class Interrupted(BaseException):  # noqa: N818 - like KeyboardInterrupt, not an error of the program
+class Interrupted(BaseException):
     """A stop requested by a signal; a BaseException so `except Exception` in analyzers cannot swallow it."""
 
     def __init__(self, signum: int = signal.SIGINT) -> None:

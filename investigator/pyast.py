@@ -291,7 +291,7 @@ def names_in(node: ast.AST) -> list[str]:
 def unparse(node: ast.AST, limit: int = 160) -> str:
     try:
         text = ast.unparse(node)
-    except Exception:  # noqa: BLE001 - unparse of synthetic nodes may fail; cosmetic only
+    except Exception:
         return type(node).__name__
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 3] + "..."

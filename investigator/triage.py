@@ -413,7 +413,7 @@ MAX_TEXT_BYTES = MAX_SOURCE_CHARS
 PARSED_LANGUAGES = ("python", "yaml", "json", "toml")
 
 
-def _read_side(snapshot, path: str | None, binary: bool, language: str) -> tuple[str | None, str | None]:  # noqa: ANN001
+def _read_side(snapshot, path: str | None, binary: bool, language: str) -> tuple[str | None, str | None]:
     """(text, None), or, for a language triage parses, (None, why it could not be read) for a side
     that has the file; (None, None) for a side without it or a binary change (git says so)."""
     if not path or binary:
@@ -446,7 +446,7 @@ def triage_changeset(changeset: ChangeSet, playbooks: PlaybookSet) -> Triage:
         )
         try:
             _triage_file(changeset, playbooks, f, entry)
-        except Exception as exc:  # noqa: BLE001 - RecursionError, MemoryError, our bugs: one file must not end the run
+        except Exception as exc:
             entry.change_kind, entry.symbols = "behavioural", []
             entry.not_analysed["triage"] = f"not classified: {type(exc).__name__}: {exc}"
         if entry.parse_errors or entry.not_analysed:

@@ -15,10 +15,10 @@ class Plain(Analyzer):
     id = "test_plain"
     title = "plain"
 
-    def applies(self, ctx):  # noqa: ANN001, ANN201
+    def applies(self, ctx):
         return True, "test"
 
-    def run(self, ctx):  # noqa: ANN001, ANN201
+    def run(self, ctx):
         return AnalyzerResult(analyzer=self.id)
 
 
@@ -28,10 +28,10 @@ class Duck:  # the analyzer methods, without the base class
         for key, value in attrs.items():
             setattr(self, key, value)
 
-    def applies(self, ctx):  # noqa: ANN001, ANN201
+    def applies(self, ctx):
         return False, "duck says no"
 
-    def run(self, ctx):  # noqa: ANN001, ANN201
+    def run(self, ctx):
         return AnalyzerResult(analyzer=self.id)
 
 
@@ -44,7 +44,7 @@ def test_an_analyzer_must_implement_applies_and_run():
     class Half(Analyzer):
         id, title = "test_half", "half"
 
-        def applies(self, ctx):  # noqa: ANN001, ANN201
+        def applies(self, ctx):
             return True, ""
 
     with pytest.raises(TypeError, match="run"):

@@ -173,7 +173,7 @@ def test_read_only_output_directory_is_refused(small_repo, tmp_path, capsys, mon
     out_dir = tmp_path / "ro"
     out_dir.mkdir()
 
-    def read_only(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def read_only(*args, **kwargs):
         raise OSError(errno.EROFS, "Read-only file system")
 
     monkeypatch.setattr(tempfile, "mkdtemp", read_only)
@@ -235,7 +235,7 @@ def test_reports_that_cannot_be_written_after_the_analysis_are_kept_elsewhere(sm
     out_dir = tmp_path / "out"
     real = writer.atomic_write_text
 
-    def disk_full(path, text):  # noqa: ANN001, ANN202
+    def disk_full(path, text):
         if path.parent == out_dir:
             raise OSError(errno.ENOSPC, "No space left on device")
         real(path, text)
@@ -257,7 +257,7 @@ def test_internal_error_mid_run_keeps_the_finished_steps_as_a_partial_report(sma
     """Exit 3 and one line, as before, but the analyzers' results are no longer thrown away."""
     import investigator.workflow.graph as graph
 
-    def boom(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def boom(*args, **kwargs):
         raise RuntimeError("boom")
 
     monkeypatch.setattr(graph, "rank_findings", boom)
@@ -276,7 +276,7 @@ def test_internal_error_mid_run_keeps_the_finished_steps_as_a_partial_report(sma
 def test_internal_error_before_any_step_writes_nothing(tmp_path, capsys, monkeypatch):
     import investigator.workflow.graph as graph
 
-    def boom(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def boom(*args, **kwargs):
         raise RuntimeError("early")
 
     monkeypatch.setattr(graph, "open_repository", boom)

@@ -40,7 +40,7 @@ def test_many_threads_parse_and_compile_the_same_trees():
                 tree = pyast.parse_tree(SOURCE)
                 pyast.compile_tree(tree)
                 dumps.append(ast.dump(tree))
-        except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=work) for _ in range(4)]

@@ -35,7 +35,7 @@ def test_a_failed_write_keeps_the_old_file_and_no_temporary_one(tmp_path, monkey
     target = tmp_path / "r.md"
     target.write_text("old\n")
 
-    def fail(src, dst):  # noqa: ANN001, ANN202 - the rename fails (e.g. the directory vanished)
+    def fail(src, dst):
         raise OSError("rename failed")
 
     monkeypatch.setattr(os, "replace", fail)

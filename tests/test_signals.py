@@ -107,7 +107,7 @@ def test_interrupt_before_any_step_finished_writes_nothing(repo, tmp_path, capsy
     import investigator.workflow.graph as graph
     from investigator.cli import main
 
-    def stopped(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def stopped(*args, **kwargs):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(graph, "resolve_range", stopped)

@@ -25,7 +25,7 @@ def test_crashed_run_resumes_from_its_checkpoint_without_rerunning_analyzers(dem
     first_events: list = []
     real_write = report_writer.write_reports
 
-    def crash(inv):  # noqa: ANN001, ANN202
+    def crash(inv):
         raise ReportCrash("disk full")
 
     monkeypatch.setattr(report_writer, "write_reports", crash)

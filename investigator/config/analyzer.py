@@ -86,7 +86,7 @@ def resolve_safely(side: SideData, spec: str | None, scripts: dict[str, str],
     with all configuration of that commit."""
     try:
         return resolve(side, spec, scripts, prefer)
-    except Exception as exc:  # noqa: BLE001 - one side's entry lost, not the analysis
+    except Exception as exc:
         side.failures.append(("<entry>", f"entry detection failed ({type(exc).__name__}: {exc}); "
                                          "all configuration of this commit compared"))
         return ResolvedEntry(spec=spec, how="none", notes=["entry detection failed"])
@@ -97,7 +97,7 @@ def build_safely(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, d
     "other" (lower confidence): one side's failure is recorded and never loses the whole analysis."""
     try:
         return build_side(side, resolved)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         if not resolved.starts and resolved.hydra is None:
             raise
         side.failures.append(("<entry>", f"following the entry failed ({type(exc).__name__}: {exc}); "
@@ -214,7 +214,7 @@ class ConfigForensics(Analyzer):
         try:
             comparison = compare_configs(cs.baseline, cs.candidate, ctx.playbooks, req.baseline_entry, req.candidate_entry,
                                  same_code=_same_code(ctx))
-        except Exception as exc:  # noqa: BLE001 - recorded, the investigation goes on without this part
+        except Exception as exc:
             result.failures.append(AnalyzerFailure(source=self.id, message=f"config forensics failed: "
                                                    f"{type(exc).__name__}: {exc}"))
             result.duration_s = time.perf_counter() - start

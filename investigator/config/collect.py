@@ -170,7 +170,7 @@ def collect(snapshot: SnapshotLike, cache: ParseCache | None = None,
                 hit = "file too deeply nested to parse"
             except MemoryError:
                 hit = "out of memory while reading the file"
-            except Exception as exc:  # noqa: BLE001 - one odd file must not stop the analysis
+            except Exception as exc:
                 hit = f"extractor {extractor.id} failed: {type(exc).__name__}: {exc}"
             cache[key] = hit
         if isinstance(hit, str):

@@ -511,7 +511,7 @@ def build_outcome(matches: list[KeyMatch], base: SideConfig, cand: SideConfig, p
     for match in matches:
         try:
             builder.add(match)
-        except Exception as exc:  # noqa: BLE001 - one key that cannot be judged is a recorded failure
+        except Exception as exc:
             key = (match.baseline or match.candidate).key  # type: ignore[union-attr]
             builder.out.failures.append((key, f"{type(exc).__name__}: {exc}"))
     return builder.finish()

@@ -177,7 +177,7 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
         except RecursionError:
             result.failures.append(AnalyzerFailure(source=SOURCE, message=f"code nested too deeply: {pair.describe()}"))
             continue
-        except Exception as exc:  # noqa: BLE001 - one function that cannot be analysed must not stop the rest
+        except Exception as exc:
             result.failures.append(AnalyzerFailure(source=SOURCE, message=f"{pair.describe()}: {exc!r}"))
             continue
         if report is not None:

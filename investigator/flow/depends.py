@@ -26,7 +26,7 @@ MAX_SLICE = 400
 
 class _HasSite(Protocol):
     @property
-    def site(self):  # noqa: ANN201 - a detectors.flow.Site
+    def site(self):
         ...
 
 

@@ -499,7 +499,7 @@ def _text(expr: ast.AST) -> str:
     `nn.ReLU()(x)`) read alike, through the detectors' own normalisation."""
     try:
         return ast.unparse(equivalent_form(expr))
-    except Exception:  # noqa: BLE001 - synthetic nodes; the dump is as good for comparison
+    except Exception:
         return ast.dump(expr)
 
 

@@ -85,7 +85,7 @@ class RepoHandle:
         return proc.stdout
 
     @cached_property
-    def repo(self):  # noqa: ANN201 - git.Repo, opened only for callers that want gitpython
+    def repo(self):
         import git
 
         return git.Repo(self.git_dir)

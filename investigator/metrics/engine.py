@@ -111,7 +111,7 @@ class _Figures:
         rel = f"{self.figures_dir}/metrics_{_slug(key)}.png"
         try:
             comparison_figure(self.output_dir / rel, panels, seed=self.seed, hlines=hlines)
-        except Exception as exc:  # noqa: BLE001 - a figure is never worth the investigation
+        except Exception as exc:
             self.out.failures.append(
                 AnalyzerFailure(source=SOURCE, message=f"figure {rel} not written: {exc}")
             )
@@ -205,7 +205,7 @@ def run_engine(
                 for side_name, views in by_side:
                     if views:
                         _single(rule, side_name, views, [], base, cand, opts, out, figures)
-        except Exception as exc:  # noqa: BLE001 - one faulty rule must not end the analysis
+        except Exception as exc:
             out.failures.append(
                 AnalyzerFailure(source=f"{SOURCE}.{rule.meta.id}", message=f"rule failed: {exc!r}")
             )
@@ -398,7 +398,7 @@ def _comparisons(
     for rule in compare_rules():
         try:
             outcome = rule.compare(base, cand, opts)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             out.failures.append(
                 AnalyzerFailure(source=f"{SOURCE}.{rule.meta.id}", message=f"rule failed: {exc!r}")
             )

@@ -639,7 +639,7 @@ def load_run(path: Path, name: str | None = None) -> tuple[RunData, list[LoadPro
         )
     try:
         frame, messages = loader.load(path)
-    except Exception as exc:  # noqa: BLE001 - a loader bug must not end the investigation
+    except Exception as exc:
         frame, messages = _empty_frame(), [f"{path}: could not be read ({type(exc).__name__}: {exc})"]
     run = RunData(name=name or path.name, path=str(path), format=loader.format, frame=frame)
     return run, [LoadProblem(path=str(path), message=m) for m in messages]

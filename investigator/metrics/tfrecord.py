@@ -465,7 +465,7 @@ def read_event_file(
             record = data[s : s + int(lengths[i])]
             try:
                 parsed = _parse_slow(record, i, scalar_plugin_tags)
-            except Exception as exc:  # noqa: BLE001 - any decode error is reported, not raised
+            except Exception as exc:
                 problems.append(
                     f"record {i} (byte {int(head[i])}) is not a valid Event: {type(exc).__name__}"
                 )

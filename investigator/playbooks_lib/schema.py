@@ -341,7 +341,7 @@ def literal_prefixes(pattern: str) -> frozenset[str] | None:
         if parsed.state.flags & re.IGNORECASE:
             return None
         found = _sequence_prefixes(parsed.data, sre)
-    except Exception:  # noqa: BLE001 - an optimisation only
+    except Exception:
         return None
     if found is None or "" in found[0]:
         return None

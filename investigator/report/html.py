@@ -38,7 +38,7 @@ def render_html(markdown_text: str, title: str, base_dir: Path, figures: Collect
     """`figures`: image paths (relative to `base_dir`) the tool itself wrote; nothing else is read."""
     md = MarkdownIt("commonmark", {"html": False}).enable("table").enable("strikethrough")
 
-    def image(renderer: RendererHTML, tokens, idx, options, env) -> str:  # noqa: ANN001 - markdown-it render rule
+    def image(renderer: RendererHTML, tokens, idx, options, env) -> str:
         token = tokens[idx]
         src = str(token.attrGet("src") or "")
         alt = renderer.renderInlineAsText(token.children or [], options, env)

@@ -386,7 +386,7 @@ class Pipeline:
         return self._timed(REPORT, work, detail)
 
 
-class _Stopped(Exception):  # noqa: N818 - ends the abandoned graph of an interrupted run
+class _Stopped(Exception):
     pass
 
 
@@ -497,7 +497,7 @@ def _invoke_interruptibly(graph: Graph, initial: Investigation, config: Any) -> 
     def target() -> None:
         try:
             box["out"] = graph.invoke(initial, config=config)
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+        except BaseException as exc:
             box["exc"] = exc
 
     worker = threading.Thread(target=target, name="investigation", daemon=True)
@@ -513,7 +513,7 @@ def _unfinished_analyzers(inv: Investigation) -> list[str]:
     done = set(inv.results) | set(inv.skipped)
     try:
         return [a.id for a in all_analyzers() if a.id not in done]
-    except Exception:  # noqa: BLE001 - e.g. the signal interrupted an analyzer module's import
+    except Exception:
         return sorted(set(inv.planned) - done)
 
 
@@ -528,7 +528,7 @@ def _ranked_so_far(resources: Resources, inv: Investigation) -> dict[str, Any]:
         update["findings"] = ranked
         update["hypotheses"] = evaluate_hypotheses(resources.playbooks, inv.triage, ranked, updates, inv.range is not None)
         update["results"] = {**inv.results, **withdraw_contradicted(inv.results, ranked)}
-    except Exception:  # noqa: BLE001 - the partial report still lists the raw findings
+    except Exception:
         pass
     return update
 
@@ -552,6 +552,6 @@ def _partial_report(resources: Resources, reason: str) -> Investigation:
     if finished:
         try:
             inv = inv.model_copy(update={"reports": report_writer.write_reports(inv)})
-        except Exception as exc:  # noqa: BLE001 - reported by the CLI in its one line
+        except Exception as exc:
             inv = inv.model_copy(update={"reports": {}, "error": f"{exc.__class__.__name__}: {exc}"})
     return inv

@@ -202,7 +202,7 @@ def resolve_activation(act_name):
 """
 
 
-def _activation_result(relu: str):  # noqa: ANN202
+def _activation_result(relu: str):
     return run_on({"utils.py": CHAIN}, {"utils.py": TABLE.replace("RELU_CLASS", relu)}, only={"layers"})
 
 
@@ -231,7 +231,7 @@ def update(self, rewards, logits, memory):
 """
 
 
-def _reward_findings(base_lines: tuple[str, str], cand_lines: tuple[str, str]):  # noqa: ANN202
+def _reward_findings(base_lines: tuple[str, str], cand_lines: tuple[str, str]):
     def code(lines: tuple[str, str]) -> str:
         return AMP.replace("{scale}", lines[0]).replace("{bonus}", lines[1])
 

@@ -91,7 +91,7 @@ def _trees() -> tuple[MemoryTree, MemoryTree, list[FileChange]]:
     return base, cand, changes
 
 
-def _summary(result) -> list[tuple[str, str, list[tuple[str, int, str]]]]:  # noqa: ANN001
+def _summary(result) -> list[tuple[str, str, list[tuple[str, int, str]]]]:
     return [
         (f.source, f.title, [(loc.path, loc.line, loc.side) for loc in f.locations]) for f in result.findings
     ] + [("no_effect", n.title, []) for n in result.no_effect]

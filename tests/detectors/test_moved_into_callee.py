@@ -86,7 +86,7 @@ class Gaussian(Distribution):
 """
 
 
-def _result(init_value: str):  # noqa: ANN202
+def _result(init_value: str):
     base = {"model.py": BASE, "distribution.py": "def resolve_callable(name):\n    return name\n"}
     cand = {"model.py": CAND_MODEL, "distribution.py": CAND_DIST.replace("INIT_VALUE", init_value)}
     return run_on(base, cand, only={"init_gain", "norm_wrappers"})

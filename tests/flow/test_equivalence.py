@@ -35,7 +35,7 @@ def _src(text: str) -> str:
     return textwrap.dedent(text).lstrip("\n")
 
 
-def _index(base: dict[str, str], cand: dict[str, str]):  # noqa: ANN202
+def _index(base: dict[str, str], cand: dict[str, str]):
     b = MemoryTree({k: _src(v) for k, v in base.items()})
     c = MemoryTree({k: _src(v) for k, v in cand.items()})
     return build_pairs(b, c, diff_trees(b, c))

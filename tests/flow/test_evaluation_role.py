@@ -62,7 +62,7 @@ def test_an_evaluation_that_only_keeps_its_own_stats_stays_evaluation_only():
     assert [f for f in result.findings if f.severity.value in ("critical", "significant")] == []
 
 
-def _fn(text: str):  # noqa: ANN202 - a FunctionInfo of the first function
+def _fn(text: str):
     module = parse_module("m.py", textwrap.dedent(text), "candidate")
     return next(f for f in module.functions.values() if not f.is_module)
 

@@ -15,7 +15,7 @@ def _flow(files: dict[str, str]) -> LearningFlow:
     return LearningFlow(SideIndex("candidate", MemoryTree({k: textwrap.dedent(v).lstrip("\n") for k, v in files.items()})))
 
 
-def _place(flow: LearningFlow, path: str, qualname: str, text: str):  # noqa: ANN202
+def _place(flow: LearningFlow, path: str, qualname: str, text: str):
     module = flow.side.module(path)
     assert module is not None
     fn = module.functions[qualname]

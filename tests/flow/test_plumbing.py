@@ -46,7 +46,7 @@ CAND = (BASE.replace('        parser.add_argument("--config", default="configs/t
         .replace("cfg = load_config(args.config)", "cfg = train_config()"))
 
 
-def _run(base: str, cand: str, config_compared: bool):  # noqa: ANN202
+def _run(base: str, cand: str, config_compared: bool):
     b, c = MemoryTree({"train.py": base}), MemoryTree({"train.py": cand})
     return analyse(build_pairs(b, c, diff_trees(b, c)), config_compared=config_compared)
 

@@ -44,7 +44,7 @@ SCRIPT = textwrap.dedent('''
 ''').lstrip()
 
 
-def _run(old: str, new: str):  # noqa: ANN202
+def _run(old: str, new: str):
     assert old in SCRIPT
     base, cand = MemoryTree({"ppo.py": SCRIPT}), MemoryTree({"ppo.py": SCRIPT.replace(old, new)})
     return analyse(build_pairs(base, cand, diff_trees(base, cand)))

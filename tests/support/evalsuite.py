@@ -237,7 +237,7 @@ def _expected_lines(variant: Variant) -> dict[str, set[int]]:
     return out
 
 
-def _matches(finding, variant: Variant, expected: dict[str, set[int]], slack: int = 3) -> bool:  # noqa: ANN001
+def _matches(finding, variant: Variant, expected: dict[str, set[int]], slack: int = 3) -> bool:
     if finding.subsystem != variant.subsystem:
         return False
     for loc in finding.locations:

@@ -40,7 +40,7 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
 
     _tags: dict[tuple[str, tuple[bool, bool]], str] = {}
 
-    def resolve(self, kind, value, implicit):  # noqa: ANN001, ANN201 - PyYAML's signature
+    def resolve(self, kind, value, implicit):
         if kind is not yaml.ScalarNode or self.yaml_path_resolvers:
             return super().resolve(kind, value, implicit)
         key = (value, implicit)

@@ -56,6 +56,29 @@ def masked_refs(mask: ast.AST, loop_vars: set[str]) -> set[tuple[str, str]]:
     return refs
 
 
+TRUNCATION_FIX = (
+    "A fix when a truncated step bootstraps from its true final observation (the textbook form: a time "
+    "limit is not a terminal state; off-policy replay stores that observation, or the code adds "
+    "`gamma * V(final obs) * truncated` to the reward); a regression when auto-resetting environments hand "
+    "back the next episode's first observation. Check which one the candidate does."
+)
+
+
+def truncation_only(only_base: list[Feature], cand: list[Feature]) -> bool:
+    """Only truncation signals left the masks, and the candidate still masks with a termination signal:
+    the change is *which* episode ends stop the bootstrap, not whether any do (skrl 2.0:
+    `logical_not(terminated | truncated)` -> `logical_not(terminated)`)."""
+    gone = {_masked_signal(f) for f in only_base}
+    kept = {_masked_signal(f) for f in cand}
+    return gone == {"truncations"} and "dones" in kept
+
+
+def _masked_signal(f: Feature) -> str | None:
+    """The role a mask feature reads (`("mask", ("dones", "+1"))` -> "dones"); None for other features."""
+    ref = f.key[1] if f.key[0] == "mask" else None
+    return str(ref[0]) if isinstance(ref, tuple) else None
+
+
 class DoneMaskDetector(FeatureDetector):
     set_semantics = True  # which done signals are masked, and which quantities are masked
     meta = DetectorMeta(
@@ -96,6 +119,11 @@ class DoneMaskDetector(FeatureDetector):
         moved = moved_to_native_hit("Done masking", pair, ctx, only_base, DONE | {"values", "rewards"})
         if moved is not None and not only_cand:
             return [moved]
+        if only_base and not only_cand and truncation_only(only_base, cand):
+            return [feature_hit(
+                "Truncation no longer masks the bootstrap (terminations still do)", pair, only_base, [],
+                severity=Severity.significant, confidence=0.6, fix=TRUNCATION_FIX,
+            )]
         if only_base and not only_cand:
             return [feature_hit("Done masking removed from the return/advantage computation", pair, only_base, [])]
         if only_cand and not only_base:

@@ -86,7 +86,7 @@ class DoneMaskDetector(FeatureDetector):
         title="Done masking of bootstrapped values",
         subsystem="ppo",
         severity=Severity.critical,
-        severity_note="moved into a compiled extension: low",
+        severity_note="moved into a compiled extension: low; only a truncation dropped while terminations still mask: significant",
         rationale=(
             "Without `(1 - done)` masking the return of a finished episode bootstraps from the first "
             "state of the next episode: value targets leak across episode boundaries."

@@ -114,8 +114,7 @@ class ReturnsTargetDetector(FeatureDetector):
             b = [f for f in only_base if f.key[0] == kind]
             c = [f for f in only_cand if f.key[0] == kind]
             what = "Returns" if kind == "returns_from" else "Value-loss target"
-            if set(b[0].key[1]) - set(c[0].key[1]) == {"truncations"} and set(c[0].key[1]) >= set(b[0].key[1]) - {
-                    "truncations"} and "dones" in c[0].key[1]:
+            if set(b[0].key[1]) - set(c[0].key[1]) == {"truncations"} and "dones" in c[0].key[1]:
                 return [feature_hit(f"{what} no longer read truncations (terminations still mask)", pair, b, c,
                                     severity=Severity.significant, confidence=0.6, fix=TRUNCATION_FIX)]
             return [feature_hit(f"{what} built from different tensors: {'+'.join(b[0].key[1])} -> {'+'.join(c[0].key[1])}",

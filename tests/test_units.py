@@ -96,7 +96,7 @@ def test_every_unit_module_is_discovered_without_a_list():
     modules = {p.stem for p in rules_dir.glob("*.py") if p.stem != "__init__"}
     assert {u.module.rsplit(".", 1)[-1] for u in load("detector")} == modules
     kinds = {u.kind for u in all_units()}
-    assert kinds == {"detector", "metric_rule", "extractor", "analyzer"}
+    assert kinds == {"detector", "metric_rule", "extractor", "analyzer", "probe"}
     ids = {u.id for u in all_units()}
     assert {"gae_index", "final_performance", "yaml", "launch", "config_forensics", "behavioural_change"} <= ids
     assert len(ids) == len(all_units())
@@ -144,10 +144,10 @@ def test_a_kind_added_to_kinds_loads_once_for_concurrent_threads(tmp_path, monke
     from investigator.units import registry
 
     package = _package(tmp_path, monkeypatch, {f"m{i}": GOOD.format(uid=f"probe_{i}") for i in range(6)})
-    monkeypatch.setattr(registry, "KINDS", (*registry.KINDS, Kind("probe", package)))
+    monkeypatch.setattr(registry, "KINDS", (*registry.KINDS, Kind("plugin", package)))
     monkeypatch.setattr(registry, "_LOADED", {})
     results: list[list] = []
-    threads = [threading.Thread(target=lambda: results.append(load("probe"))) for _ in range(4)]
+    threads = [threading.Thread(target=lambda: results.append(load("plugin"))) for _ in range(4)]
     for t in threads:
         t.start()
     for t in threads:

@@ -211,6 +211,7 @@ KINDS: tuple[Kind, ...] = (
     # analyzers live beside their stage (`config/analyzer.py`, ...) and in `analyzers/`
     Kind("analyzer", "investigator", include=r"^investigator\.(analyzers\.\w+|\w+\.analyzer)$",
          collect=_collect_analyzers),
+    Kind("probe", "investigator.probes.builtin", "investigator.probes.base:ProbeMeta"),
 )
 
 

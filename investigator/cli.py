@@ -95,8 +95,80 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--analyzer-budget", type=_seconds, default=DEFAULT_ANALYZER_BUDGET_S, metavar="SECONDS",
                    help="wall-clock time each analyzer may take; one past it is recorded as a failure and the "
                         f"report is written without it (default {DEFAULT_ANALYZER_BUDGET_S:g})")
+    add_probe_arguments(p)
     p.add_argument("--quiet", action="store_true", help="no progress display")
     p.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+
+
+def add_probe_arguments(p: argparse.ArgumentParser, *, with_command: bool = True) -> None:
+    """The probe options (docs/probes.md); values are checked by `probe_options`."""
+    g = p.add_argument_group("probe experiments (docs/probes.md)")
+    g.add_argument("--probes", default="auto", metavar="auto|none|ID,...",
+                   help="which probes may run: auto (cheap probes the findings call for; training runs only with a "
+                        "command and critical findings), none, or probe ids (default auto)")
+    g.add_argument("--probe-budget", type=_seconds, default=300.0, metavar="SECONDS",
+                   help="wall-clock time for all probes together; probes past it are recorded as skipped (default 300)")
+    g.add_argument("--device", default="auto", metavar="auto|cpu|cuda[:N]", help="where probes run (default auto: CUDA when present)")
+    g.add_argument("--adapter", metavar="FILE",
+                   help="the probe adapter file (default: investigator_adapter.py or .investigator/adapter.py in the checkout)")
+    if with_command:
+        g.add_argument("--probe-command", metavar="CMD",
+                       help='training command template for training-run probes, e.g. "{python} train.py --seed {seed} '
+                            '--total-timesteps {steps} --logdir {logdir} --device {device}"')
+    g.add_argument("--probe-seeds", type=int_at_least(1), default=3, metavar="N", help="seeds per side of a training run (default 3)")
+    g.add_argument("--probe-steps", type=int_at_least(1), default=None, metavar="N", help="environment steps of a training-run probe")
+    g.add_argument("--probe-setup", metavar="CMD", help="command run once in each checkout before its probes (e.g. build an extension)")
+    g.add_argument("--probe-cache", metavar="PATH|none", help="result cache directory, or none (default: the user cache directory)")
+    g.add_argument("--probe-python", metavar="PATH", help="Python interpreter of the project's environment (default: this one)")
+    g.add_argument("--yes", action="store_true", help="run expensive probes without asking (a non-interactive run never asks)")
+
+
+def probe_options(args: argparse.Namespace) -> dict[str, object]:
+    """The request fields of the probe options; InputError (one line, exit 2) on a bad value."""
+    import re
+    import shlex
+    import shutil
+
+    selection = str(args.probes).strip().lower()
+    if selection not in ("auto", "none"):
+        from investigator.units.registry import load
+
+        known = {u.id for u in load("probe")}
+        ids = [p.strip().replace("-", "_") for p in selection.split(",") if p.strip()]
+        unknown = [p for p in ids if p not in known]
+        if not ids or unknown:
+            raise InputError(f"--probes: unknown probe id {', '.join(unknown) or repr(args.probes)}; "
+                             f"expected auto, none or ids among {', '.join(sorted(known))}")
+    if not re.fullmatch(r"auto|cpu|cuda(:\d+)?", args.device):
+        raise InputError(f"--device: expected auto, cpu, cuda or cuda:N, got {args.device!r}")
+    if args.adapter and not Path(args.adapter).is_file():
+        raise InputError(f"--adapter: no such file: {args.adapter}")
+    command = getattr(args, "probe_command", None)
+    for flag, value in (("--probe-command", command), ("--probe-setup", args.probe_setup)):
+        try:
+            if value is not None and not shlex.split(value):
+                raise ValueError("empty command")
+        except ValueError as exc:
+            raise InputError(f"{flag}: cannot be split into arguments ({exc}): {value!r}") from None
+    if args.probe_python and shutil.which(args.probe_python) is None:
+        raise InputError(f"--probe-python: not an executable: {args.probe_python}")
+    interactive = sys.stdin is not None and sys.stdin.isatty() and not args.yes
+    return {"probes": selection, "probe_budget_s": args.probe_budget, "device": args.device,
+            "adapter": str(Path(args.adapter).resolve()) if args.adapter else None, "probe_command": command,
+            "probe_seeds": args.probe_seeds, "probe_steps": args.probe_steps, "probe_setup": args.probe_setup,
+            "probe_cache": args.probe_cache, "probe_python": args.probe_python, "confirm_expensive": interactive}
+
+
+def confirm_on_terminal(expensive: list[dict[str, object]]) -> list[str]:
+    """Ask on the terminal before expensive probes run (an interactive session only)."""
+    print("investigate: expensive probes planned:", file=sys.stderr)
+    for item in expensive:
+        print(f"  - {item['probe']}: {item['reason']}", file=sys.stderr)
+    try:
+        answer = input("Run them? [y/N] ").strip().lower()
+    except EOFError:
+        answer = ""
+    return [str(item["probe"]) for item in expensive] if answer in ("y", "yes") else []
 
 
 def _add_demo_arguments(p: argparse.ArgumentParser) -> None:
@@ -211,6 +283,7 @@ def run_command(args: argparse.Namespace) -> int:
     from investigator.request import InvestigationRequest
 
     check_output_dir(Path(args.output))  # before any analysis: a run must never end unable to write
+    probes = probe_options(args)
     request = InvestigationRequest(
         repo=args.repo,
         baseline_commit=args.baseline_commit,
@@ -227,6 +300,7 @@ def run_command(args: argparse.Namespace) -> int:
         fail_on=Severity(args.fail_on) if args.fail_on else None,
         title=args.title,
         analyzer_budget_s=args.analyzer_budget,
+        **probes,  # type: ignore[arg-type]
     )
     return execute(request, quiet=args.quiet)
 
@@ -238,7 +312,7 @@ def execute(request, quiet: bool = False) -> int:
     start = time.perf_counter()
     try:
         with cyclic_gc_paused():  # this process runs one investigation: see investigator.gc_pause
-            inv = run_investigation(request, progress=_progress_printer(quiet))
+            inv = run_investigation(request, progress=_progress_printer(quiet), confirm=confirm_on_terminal)
     except InvestigationInterrupted as stop:
         return _report_interrupted(stop, time.perf_counter() - start)
     for fmt, path in inv.reports.items():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from investigator.models import AnalyzerResult, Finding, HypothesisStatus, HypothesisUpdate, Severity
+from investigator.models import AnalyzerResult, Evidence, Finding, HypothesisStatus, HypothesisUpdate, Severity
 from investigator.playbooks_lib.schema import PlaybookSet
 from investigator.triage import Triage
 
@@ -24,6 +24,8 @@ class HypothesisRecord(BaseModel):
     status: HypothesisStatus
     evidence: list[str] = Field(default_factory=list)
     finding_ids: list[str] = Field(default_factory=list)
+    probe_evidence: list[Evidence] = Field(default_factory=list)  # kind=probe, one per probe verdict on it
+    decided_by: str | None = None  # the probe whose verdict set the status (probes.apply)
 
     @property
     def key(self) -> str:

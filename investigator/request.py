@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from investigator.budget import DEFAULT_ANALYZER_BUDGET_S
 from investigator.models import Severity
@@ -31,3 +31,32 @@ class InvestigationRequest(BaseModel):
     title: str | None = None
     # wall-clock seconds each analyzer may take; past it its result is dropped and recorded as a failure
     analyzer_budget_s: float = Field(default=DEFAULT_ANALYZER_BUDGET_S, gt=0)
+
+    # -- probe experiments (docs/probes.md) --
+    probes: str = "auto"  # "auto", "none" or a comma-separated list of probe ids
+    probe_budget_s: float = Field(default=300.0, gt=0)  # wall-clock seconds for all probes together
+    device: str = Field(default="auto", pattern=r"^(auto|cpu|cuda(:\d+)?)$")
+    adapter: str | None = None  # the adapter file; None: a conventional file in the checkout at each commit
+    probe_command: str | None = None  # training command template: {seed} {steps} {logdir} {device} {python}
+    probe_seeds: int = Field(default=3, ge=1)
+    probe_steps: int | None = Field(default=None, ge=1)
+    probe_setup: str | None = None  # run once per checkout before its probes (e.g. build an extension)
+    probe_cache: str | None = None  # result cache directory; None: the default; "none": no cache
+    probe_python: str | None = None  # interpreter for the probes (default: this one)
+    confirm_expensive: bool = False  # an interactive session: ask before expensive probes run
+
+    @field_validator("probes")
+    @classmethod
+    def _probe_selection(cls, value: str) -> str:
+        """`auto`, `none`, or probe ids (`training-run` is accepted for `training_run`)."""
+        text = value.strip().lower()
+        if text in ("auto", "none"):
+            return text
+        ids = [p.strip().replace("-", "_") for p in text.split(",") if p.strip()]
+        if not ids:
+            raise ValueError("expected auto, none or a comma-separated list of probe ids")
+        return ",".join(dict.fromkeys(ids))
+
+    def probe_ids(self) -> list[str] | None:
+        """The explicitly requested probe ids, or None for `auto`/`none`."""
+        return None if self.probes in ("auto", "none") else self.probes.split(",")

@@ -17,7 +17,8 @@ from investigator.request import InvestigationRequest
 from investigator.sandbox import export_commit, run_isolated
 
 MARKER = ".investigator-demo"  # written into --workdir: only a directory holding it is ever reused
-_DEMO_ENTRIES = ("gridarena-ppo", "runs")  # what the demo creates in --workdir; the only things it removes
+ADAPTER_FILE = "probe_adapter.py"  # written into --workdir by --probes: outside the demo repository
+_DEMO_ENTRIES = ("gridarena-ppo", "runs", ADAPTER_FILE)  # what the demo creates in --workdir; the only things it removes
 _MIN_STEPS = 512  # one PPO update of the demo (8 environments x 64 steps); fewer log nothing
 
 
@@ -106,13 +107,13 @@ def check_training_dependencies() -> None:
     if missing:
         raise InputError(
             "--runs trains the demo with PyTorch, which is not installed in this environment; "
-            'install the demo extra (pip install -e ".[demo]") or run the demo without --runs'
+            'install the demo extra (pip install -e ".[demo]") or run the demo without --runs and --probes'
         )
 
 
 def add_demo_arguments(p: argparse.ArgumentParser) -> None:
     """The options of `investigate demo`."""
-    from investigator.cli import int_at_least
+    from investigator.cli import _seconds, int_at_least
 
     p.add_argument(
         "--workdir",
@@ -124,7 +125,41 @@ def add_demo_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--runs", type=int_at_least(0), default=0, metavar="SEEDS", help="train SEEDS short runs per commit (CPU: ~5 s each) and analyse their logs")
     p.add_argument("--steps", type=int_at_least(_MIN_STEPS), default=20000, help=f"environment steps per demo training run (at least {_MIN_STEPS})")
     p.add_argument("--format", dest="formats", action="append", choices=["md", "json", "html"])
+    p.add_argument("--probes", action="store_true",
+                   help="run probe experiments at both commits through a demo adapter and a short training command")
+    p.add_argument("--probe-steps", type=int_at_least(_MIN_STEPS), default=_PROBE_STEPS,
+                   help=f"environment steps of a probe training run (default {_PROBE_STEPS})")
+    p.add_argument("--probe-seeds", type=int_at_least(1), default=3, help="seeds per side of a probe training run (default 3)")
+    p.add_argument("--probe-budget", type=_seconds, default=300.0, metavar="SECONDS", help="wall-clock time for all probes")
+    p.add_argument("--device", default="auto", metavar="auto|cpu|cuda[:N]", help="where probes run")
+    p.add_argument("--probe-cache", metavar="PATH|none", help="result cache directory, or none")
+    p.add_argument("--yes", action="store_true", help="run expensive probes without asking")
     p.add_argument("--quiet", action="store_true")
+
+
+_PROBE_STEPS = 4096  # 8 updates of the demo: the reward change shows, each run takes a few seconds on CPU
+DEMO_COMMAND = "{python} train.py --seed {seed} --total-timesteps {steps} --logdir {logdir}"
+
+
+def write_adapter(workdir: Path) -> Path:
+    """The demo's probe adapter (templates/adapter.py) in the workdir, outside the repository."""
+    from importlib import resources
+
+    path = workdir.resolve() / ADAPTER_FILE
+    path.write_text(resources.files("investigator.demo.templates").joinpath("adapter.py").read_text())
+    return path
+
+
+def _probe_request_fields(args: argparse.Namespace, workdir: Path) -> dict[str, object]:
+    if not args.probes:
+        return {"probes": "none"}
+    from investigator.cli import probe_options
+
+    args.adapter = str(write_adapter(workdir))
+    args.probe_command, args.probe_setup, args.probe_python = DEMO_COMMAND, None, None
+    args.probes = "auto"
+    fields = probe_options(args)
+    return {**fields, "primary_metric": "charts/episodic_return"}
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -132,7 +167,7 @@ def run_demo(args: argparse.Namespace) -> int:
     from investigator.cli import execute
     from investigator.report.output import check_output_dir
 
-    if args.runs > 0:
+    if args.runs > 0 or args.probes:
         check_training_dependencies()
     check_output_dir(Path(args.output))
     workdir = prepare_workdir(Path(args.workdir))
@@ -144,15 +179,17 @@ def run_demo(args: argparse.Namespace) -> int:
     candidate_runs: list[str] = []
     if args.runs > 0:
         baseline_runs, candidate_runs = _train_runs(repo, workdir, args.runs, args.steps, timeout_s=300)
+    probe_fields = _probe_request_fields(args, workdir)
     request = InvestigationRequest(
         repo=str(repo.path),
         baseline_commit=repo.baseline,
         candidate_commit=repo.candidate,
         baseline_runs=baseline_runs,
         candidate_runs=candidate_runs,
-        primary_metric="charts/episodic_return" if args.runs else None,
+        primary_metric="charts/episodic_return" if args.runs or args.probes else None,
         formats=args.formats or ["md", "json", "html"],
         output=Path(args.output),
         title=f"Regression diagnosis (demo): gridarena-ppo `{repo.baseline[:7]}` → `{repo.candidate[:7]}`",
+        **{k: v for k, v in probe_fields.items() if k != "primary_metric"},  # type: ignore[arg-type]
     )
     return execute(request, quiet=args.quiet)

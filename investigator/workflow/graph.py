@@ -1,7 +1,9 @@
-"""LangGraph orchestration: resolve -> diff -> triage -> plan <-> analyze (fan-out) -> rank -> report.
+"""LangGraph orchestration: resolve -> diff -> triage -> plan <-> analyze (fan-out) -> probe_plan <-> probe
+(fan-out) -> rank -> report.
 
 Each node is one method of `Pipeline` over pydantic models; a node's name is also the step it reports
-(progress, timings, the report's log), except `analyze`, which reports `analyze:<analyzer id>`. The
+(progress, timings, the report's log), except `analyze` and `probe`, which report `analyze:<analyzer id>`
+and `probe:<probe id>` (the probe steps are in `workflow.probing`). The
 heavy, non-serialisable git handle and change set live in `Resources` (rebuilt from the request on
 resume), so the graph state stays a plain record that a checkpointer can persist.
 
@@ -30,16 +32,20 @@ from investigator.git.errors import InputError
 from investigator.hypotheses import HypothesisRecord, evaluate_hypotheses, withdraw_contradicted
 from investigator.interrupt import Interrupted, InvestigationInterrupted
 from investigator.models import AnalyzerFailure, AnalyzerResult, Finding
+from investigator.probes.model import ProbeOutcome
+from investigator.probes.apply import attach_evidence, probe_findings, probe_updates, revise_hypotheses
 from investigator.playbooks_lib.schema import PlaybookSet, load_playbooks
 from investigator.ranking import rank_findings
 from investigator.report.output import new_run_id
 from investigator.request import InvestigationRequest
 from investigator.scope import apply_scope, import_closure
 from investigator.triage import Triage, triage_changeset
+from investigator.workflow import probing
 from investigator.workflow.state import (
     CommitSummary,
     Incomplete,
     Investigation,
+    ProbePlanItem,
     ProgressEvent,
     RangeSummary,
     StepTiming,
@@ -58,6 +64,7 @@ ProgressCallback = Callable[[ProgressEvent], None]
 
 # Node names, in graph order; each is also the step name its progress events and timing carry.
 RESOLVE, DIFF, TRIAGE, PLAN, ANALYZE, RANK, REPORT = "resolve", "diff", "triage", "plan", "analyze", "rank", "report"
+PROBE_PLAN, PROBE = "probe_plan", "probe"
 SCOPE = "scope"  # the rank step's result: findings wholly in tests, docs, examples... as no-effect items
 
 
@@ -74,6 +81,11 @@ class Update(TypedDict, total=False):
     failures: list[AnalyzerFailure]
     timings: list[StepTiming]
     reports: dict[str, str]
+    probe_planned: list[ProbePlanItem]
+    probe_plan: list[ProbePlanItem]
+    probe_not_run: dict[str, str]
+    probe_notes: list[str]
+    probe_outcomes: list[ProbeOutcome]
 
 
 def _silent(event: ProgressEvent) -> None:
@@ -92,6 +104,7 @@ class Resources:
     # every node's update applied as it completes: what a stopped run still has (see `run_investigation`)
     completed: Investigation | None = None
     stopped: bool = False  # set when the run was interrupted: no further node starts
+    probing: probing.ProbeResources = field(default_factory=probing.ProbeResources)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     # parallel analyze nodes of a resumed run may ask for the change set at once
     _changeset_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -109,6 +122,9 @@ class Resources:
                 fields["failures"] = [*done.failures, *update["failures"]]
             if "timings" in update:
                 fields["timings"] = [*done.timings, *update["timings"]]
+            for name in ("probe_plan", "probe_outcomes"):
+                if name in update:
+                    fields[name] = [*getattr(done, name), *update[name]]
             self.completed = self.completed.model_copy(update=fields)  # one assignment: never half-applied
 
     def snapshot(self) -> Investigation | None:
@@ -324,7 +340,7 @@ class Pipeline:
         from langgraph.types import Send
 
         if not state.planned:
-            return RANK
+            return PROBE_PLAN
         return [Send(ANALYZE, state.model_copy(update={"planned": [aid]})) for aid in state.planned]
 
     def analyze(self, state: Investigation) -> Update:
@@ -348,31 +364,95 @@ class Pipeline:
                 "timings": [StepTiming(step=step, seconds=outcome.seconds, detail=detail)],
             }
 
-    def rank(self, state: Investigation) -> Update:
-        """Rank the findings and evaluate the hypotheses.
+    def _ranked(self, state: Investigation, outcomes: list[ProbeOutcome]) -> Update:
+        """Findings ranked and hypotheses evaluated, with what the probes decided applied.
 
         Before ranking, code findings in branches that never run at either commit (guards) and
         findings wholly outside the training code (scope) become no-effect items."""
+        cs = self._changeset(state)
+        guarded = apply_guards(state.results, cs, state.request)
+        results = {k: r for k, r in {**state.results, **guarded}.items() if k != SCOPE}
+        findings = [f for r in results.values() for f in r.findings] + probe_findings(outcomes)
+        updates = [u for r in results.values() for u in r.hypothesis_updates] + probe_updates(outcomes)
+        training_files = [p for r in results.values() for p in r.data.get("training_files", [])]
+        findings, out_of_scope = apply_scope(findings, training_files,
+                                             lambda: _entry_imports(self._changeset(state), state.request, training_files))
+        ranked = rank_findings(attach_evidence(findings, outcomes), updates)
+        records = evaluate_hypotheses(self.resources.playbooks, state.triage, ranked, updates, state.range is not None)
+        records = revise_hypotheses(records, outcomes)
+        revised = {**guarded, **withdraw_contradicted(results, ranked)}
+        return {"findings": ranked, "hypotheses": records, "failures": _unreadable_blobs(self.resources.changeset),
+                "results": {**revised, SCOPE: AnalyzerResult(analyzer=SCOPE, no_effect=out_of_scope)}}
 
-        def work() -> Update:
-            cs = self._changeset(state)
-            guarded = apply_guards(state.results, cs, state.request)
-            results = {k: r for k, r in {**state.results, **guarded}.items() if k != SCOPE}
-            findings = [f for r in results.values() for f in r.findings]
-            updates = [u for r in results.values() for u in r.hypothesis_updates]
-            training_files = [p for r in results.values() for p in r.data.get("training_files", [])]
-            findings, out_of_scope = apply_scope(findings, training_files,
-                                                 lambda: _entry_imports(self._changeset(state), state.request, training_files))
-            ranked = rank_findings(findings, updates)
-            records = evaluate_hypotheses(self.resources.playbooks, state.triage, ranked, updates, state.range is not None)
-            revised = {**guarded, **withdraw_contradicted(results, ranked)}
-            return {"findings": ranked, "hypotheses": records, "failures": _unreadable_blobs(self.resources.changeset),
-                    "results": {**revised, SCOPE: AnalyzerResult(analyzer=SCOPE, no_effect=out_of_scope)}}
+    def rank(self, state: Investigation) -> Update:
+        """Rank the findings and evaluate the hypotheses, with the probes' decisions applied."""
 
         def detail(u: Update) -> str:
             return f"{len(u['findings'])} findings, {len(u['hypotheses'])} hypotheses"
 
-        return self._timed(RANK, work, detail)
+        return self._timed(RANK, lambda: self._ranked(state, list(state.probe_outcomes)), detail)
+
+    # ------------------------------------------------------------------ probes (workflow.probing)
+
+    def probe_plan(self, state: Investigation) -> Update:
+        """Plan the next wave of probes (the agent loop): from the static findings first, then from
+        what the probes decided; nothing planned ends the loop."""
+        req, res = state.request, self.resources.probing
+        if req.probes == "none" or state.range is None:
+            return {"probe_planned": []}
+        wave = 1 + max((p.wave for p in state.probe_plan), default=0)
+
+        def work() -> Update:
+            if res.built is None:
+                cs = self._changeset(state)
+                assert cs is not None and state.range is not None
+                commits = {"baseline": state.range.baseline.sha, "candidate": state.range.candidate.sha}
+                probing.build(res, req, cs, commits, state.run_id)  # type: ignore[arg-type]
+            assert res.built is not None
+            notes = list(res.built.notes)
+            if wave == 1 and not probing.any_available(res):
+                notes.append("no probe can run here: no adapter (--adapter or investigator_adapter.py), "
+                             "no function found without one, no training command (--probe-command)")
+                return {"probe_planned": [], "probe_notes": notes}
+            if res.preliminary is None:
+                prelim = self._ranked(state, [])
+                res.preliminary = (prelim["findings"], prelim["hypotheses"])
+            done = {p.probe for p in state.probe_plan}
+            plan = probing.plan_wave(res, req, done, state.probe_outcomes)
+            if req.confirm_expensive:
+                plan = probing.confirm_expensive(res, plan)
+            items = [ProbePlanItem(probe=p.probe, reason=p.reason, tests_findings=list(p.tests_findings),
+                                   expensive=p.expensive, wave=wave) for p in plan.planned]
+            return {"probe_planned": items, "probe_plan": items, "probe_not_run": {**state.probe_not_run, **plan.not_run},
+                    "probe_notes": notes}
+
+        def detail(u: Update) -> str:
+            planned = ", ".join(p.probe for p in u.get("probe_planned", [])) or "nothing"
+            return f"wave {wave}: {planned}"
+
+        return self._timed(PROBE_PLAN, work, detail)
+
+    def route_probes(self, state: Investigation) -> list[Any] | str:  # list[Send]
+        """After a probe plan: one `probe` per planned probe, or on to ranking."""
+        from langgraph.types import Send
+
+        if not state.probe_planned:
+            return RANK
+        return [Send(PROBE, state.model_copy(update={"probe_planned": [p]})) for p in state.probe_planned]
+
+    def probe(self, state: Investigation) -> Update:
+        """Run one planned probe at both commits and decide (failures are recorded outcomes)."""
+        item = state.probe_planned[0]
+        step = f"{PROBE}:{item.probe}"
+        self.resources.progress(ProgressEvent(step=step, status="started"))
+        planned = probing.PlannedProbe(item.probe, item.reason, tuple(item.tests_findings), item.expensive)
+        outcome, failures = probing.run_probe(self.resources.probing, planned)
+        verdict = outcome.decision.verdict if outcome.decision else "failed"
+        detail = f"{verdict}" + (f": {outcome.decision.summary}"[:120] if outcome.decision else "")
+        status = "failed" if verdict == "failed" else "finished"
+        self.resources.progress(ProgressEvent(step=step, status=status, detail=detail, seconds=outcome.wall_s))
+        return {"probe_outcomes": [outcome], "failures": failures,
+                "timings": [StepTiming(step=step, seconds=outcome.wall_s, detail=verdict)]}
 
     def report(self, state: Investigation) -> Update:
         """Write the reports in the requested formats."""
@@ -413,15 +493,18 @@ def build_graph(resources: Resources, checkpointer: Any | None = None) -> Graph:
     pipeline = Pipeline(resources)
     graph = StateGraph(Investigation)
     nodes = {RESOLVE: pipeline.resolve, DIFF: pipeline.diff, TRIAGE: pipeline.triage, PLAN: pipeline.plan,
-             ANALYZE: pipeline.analyze, RANK: pipeline.rank, REPORT: pipeline.report}
+             ANALYZE: pipeline.analyze, PROBE_PLAN: pipeline.probe_plan, PROBE: pipeline.probe,
+             RANK: pipeline.rank, REPORT: pipeline.report}
     for name, fn in nodes.items():
         graph.add_node(name, _RecordedNode(fn, resources))
     graph.add_edge(START, RESOLVE)
     graph.add_edge(RESOLVE, DIFF)
     graph.add_edge(DIFF, TRIAGE)
     graph.add_edge(TRIAGE, PLAN)
-    graph.add_conditional_edges(PLAN, pipeline.route, [ANALYZE, RANK])
+    graph.add_conditional_edges(PLAN, pipeline.route, [ANALYZE, PROBE_PLAN])
     graph.add_edge(ANALYZE, PLAN)
+    graph.add_conditional_edges(PROBE_PLAN, pipeline.route_probes, [PROBE, RANK])
+    graph.add_edge(PROBE, PROBE_PLAN)
     graph.add_edge(RANK, REPORT)
     graph.add_edge(REPORT, END)
     return graph.compile(checkpointer=checkpointer)
@@ -432,6 +515,7 @@ def run_investigation(
     progress: ProgressCallback | None = None,
     checkpointer: Any | None = None,
     thread_id: str = "cli",
+    confirm: probing.ConfirmCallback | None = None,
 ) -> Investigation:
     """Run the whole workflow. InputError propagates (the CLI turns it into exit code 2).
 
@@ -445,12 +529,13 @@ def run_investigation(
 
         checkpointer = InMemorySaver()
     resources = Resources(playbooks=load_playbooks(), progress=progress or _silent)
+    resources.probing.confirm = confirm
     graph = build_graph(resources, checkpointer=checkpointer)
     initial = Investigation(request=request, run_id=new_run_id())
     resources.completed = initial
     config = {"configurable": {"thread_id": thread_id}, "recursion_limit": 100}
     try:
-        out = _invoke_interruptibly(graph, initial, config)
+        out = _invoke_interruptibly(graph, initial, config, confirm)
     except (Interrupted, KeyboardInterrupt) as exc:
         resources.stopped = True
         stop = Interrupted.from_exception(exc)
@@ -484,7 +569,22 @@ def _write_elsewhere(inv: Investigation, exc: OSError) -> Investigation:
     )
 
 
-def _invoke_interruptibly(graph: Graph, initial: Investigation, config: Any) -> Any:
+def _invoke_with_confirmation(graph: Graph, initial: Investigation, config: Any,
+                              confirm: probing.ConfirmCallback | None) -> Any:
+    """`graph.invoke`, resumed after each confirmation interrupt (expensive probes) with the answer
+    of `confirm` (no callback: nothing is approved)."""
+    from langgraph.types import Command
+
+    out = graph.invoke(initial, config=config)
+    while isinstance(out, dict) and out.get("__interrupt__"):
+        asked = out["__interrupt__"][0].value
+        approved = confirm(list(asked.get("expensive", []))) if confirm is not None else []
+        out = graph.invoke(Command(resume=approved), config=config)
+    return out
+
+
+def _invoke_interruptibly(graph: Graph, initial: Investigation, config: Any,
+                          confirm: probing.ConfirmCallback | None = None) -> Any:
     """`graph.invoke` in a worker thread while this thread waits in short, interruptible steps.
 
     Why: a signal raises in the main thread, but LangGraph's executor then waits for every running
@@ -496,7 +596,7 @@ def _invoke_interruptibly(graph: Graph, initial: Investigation, config: Any) -> 
 
     def target() -> None:
         try:
-            box["out"] = graph.invoke(initial, config=config)
+            box["out"] = _invoke_with_confirmation(graph, initial, config, confirm)
         except BaseException as exc:
             box["exc"] = exc
 

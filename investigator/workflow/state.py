@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from investigator.hypotheses import HypothesisRecord
 from investigator.models import AnalyzerFailure, AnalyzerResult, Finding
+from investigator.probes.model import ProbeOutcome
 from investigator.request import InvestigationRequest
 from investigator.triage import Triage
 
@@ -58,6 +59,16 @@ class Incomplete(BaseModel):
     unfinished_analyzers: list[str] = Field(default_factory=list)  # running or not yet started
 
 
+class ProbePlanItem(BaseModel):
+    """One probe planned in a wave, and why (`probes.planner.PlannedProbe` as a record)."""
+
+    probe: str
+    reason: str
+    tests_findings: list[str] = Field(default_factory=list)
+    expensive: bool = False
+    wave: int = 1
+
+
 class Investigation(BaseModel):
     """The state of one investigation; also the content of the JSON report."""
 
@@ -73,5 +84,11 @@ class Investigation(BaseModel):
     failures: Annotated[list[AnalyzerFailure], operator.add] = Field(default_factory=list)
     timings: Annotated[list[StepTiming], operator.add] = Field(default_factory=list)
     reports: dict[str, str] = Field(default_factory=dict)  # format -> path
+    # probe experiments (docs/probes.md): the current wave, every wave's plan, what ran and decided
+    probe_planned: list[ProbePlanItem] = Field(default_factory=list)
+    probe_plan: Annotated[list[ProbePlanItem], operator.add] = Field(default_factory=list)
+    probe_not_run: dict[str, str] = Field(default_factory=dict)  # probe id -> why it did not run
+    probe_notes: list[str] = Field(default_factory=list)  # how the probe setup was built
+    probe_outcomes: Annotated[list[ProbeOutcome], operator.add] = Field(default_factory=list)
     error: str | None = None
     incomplete: Incomplete | None = None  # set only on a partial report of a stopped run

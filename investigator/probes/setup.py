@@ -1,0 +1,145 @@
+"""Build the `ProbeSetup` of an investigation once: what the probes can use at each commit.
+
+The adapter's functions are found statically (its AST), never by importing it: the adapter imports
+the project, and the project's code only ever runs in a probe's own process. Without `--adapter`, a
+conventional file in the checkout at each commit is used (`investigator_adapter.py`, then
+`.investigator/adapter.py`). Functions usable without an adapter come from `probes.discovery` and a
+training command from `probes.command` when those modules are present (each is optional here: the
+setup degrades to "no such functions", "no proposed command").
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from investigator.models import Side
+from investigator.probes.base import ADAPTER_FUNCTIONS, ProbeSetup
+
+CONVENTIONAL_ADAPTERS = ("investigator_adapter.py", ".investigator/adapter.py")
+SIDES: tuple[Side, Side] = ("baseline", "candidate")
+
+
+def adapter_functions(source: str) -> frozenset[str]:
+    """The adapter API names a module defines at top level (functions, assignments, imports),
+    from its source alone; an unparsable file defines nothing."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return frozenset()
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
+    return frozenset(names & set(ADAPTER_FUNCTIONS))
+
+
+@dataclass
+class SideSource:
+    """What the setup reads of one commit: a file reader and the list of its paths."""
+
+    read: Callable[[str], str | None]
+    paths: Callable[[], list[str]]
+
+
+@dataclass
+class BuiltSetup:
+    """The setup, with the notes the report shows about how it was built."""
+
+    setup: ProbeSetup
+    auto: dict[Side, dict[str, str]] = field(default_factory=dict)  # name -> "path.py:function"
+    notes: list[str] = field(default_factory=list)
+
+
+def _optional(module: str, name: str) -> Any | None:
+    """A function of an optional probes module (written in parallel; absent on some branches)."""
+    try:
+        return getattr(importlib.import_module(f"investigator.probes.{module}"), name, None)
+    except ImportError:
+        return None
+
+
+def _adapter(side: Side, explicit: str | None, source: SideSource, notes: list[str]) -> tuple[frozenset[str], str | None]:
+    if explicit:
+        path = Path(explicit).resolve()
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            notes.append(f"adapter {explicit} could not be read: {exc}")
+            return frozenset(), None
+        return adapter_functions(text), str(path)
+    for rel in CONVENTIONAL_ADAPTERS:
+        found = source.read(rel)
+        if found is not None:
+            return adapter_functions(found), rel
+    return frozenset(), None
+
+
+def _discovered(source: SideSource, notes: list[str]) -> dict[str, str]:
+    discover = _optional("discovery", "discover_functions")
+    if discover is None:
+        return {}
+    try:
+        found = discover([p for p in source.paths() if p.endswith(".py")], source.read)
+        return {k: v for k, v in dict(found).items() if k in ADAPTER_FUNCTIONS}
+    except Exception as exc:  # discovery is a convenience: its failure costs only its functions
+        notes.append(f"function discovery failed: {exc.__class__.__name__}: {exc}")
+        return {}
+
+
+def _proposed_command(source: SideSource, entry: str | None, notes: list[str]) -> str | None:
+    propose = _optional("command", "propose_command")
+    if propose is None:
+        return None
+    try:
+        proposed = propose(source.paths(), source.read, entry)
+    except Exception as exc:
+        notes.append(f"no training command could be proposed: {exc.__class__.__name__}: {exc}")
+        return None
+    return proposed if isinstance(proposed, str) and proposed else None
+
+
+def build_setup(
+    sources: dict[Side, SideSource],
+    *,
+    adapter: str | None,
+    command: str | None,
+    seeds: int,
+    steps: int | None,
+    entry: str | None = None,
+    primary_metric: str | None = None,
+    options: dict[str, float] | None = None,
+) -> BuiltSetup:
+    """The setup from both commits' sources and the request's probe options."""
+    notes: list[str] = []
+    functions: dict[Side, frozenset[str]] = {}
+    paths: dict[Side, str | None] = {}
+    auto: dict[Side, dict[str, str]] = {}
+    for side in SIDES:
+        functions[side], paths[side] = _adapter(side, adapter, sources[side], notes)
+        auto[side] = _discovered(sources[side], notes)
+    proposed = False
+    if command is None:
+        command = _proposed_command(sources["candidate"], entry, notes)
+        proposed = command is not None
+        if proposed:
+            notes.append(f"training command proposed from the entry's argument parser: {command}")
+    for side in SIDES:
+        if paths[side]:
+            notes.append(f"{side}: adapter {paths[side]} defines {', '.join(sorted(functions[side])) or 'none of the adapter functions'}")
+        if auto[side]:
+            notes.append(f"{side}: found without an adapter: {', '.join(sorted(auto[side]))}")
+    setup = ProbeSetup(
+        adapter_functions=functions, adapter_paths=paths,
+        auto_functions={s: frozenset(auto[s]) for s in SIDES}, command=command, command_proposed=proposed,
+        seeds=seeds, steps=steps, primary_metric=primary_metric, options=dict(options or {}),
+    )
+    return BuiltSetup(setup=setup, auto=auto, notes=notes)

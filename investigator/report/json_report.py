@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING
 from pydantic_core import to_json
 
 from investigator import __version__
+from investigator.probes.model import ProbeRun
 
 if TYPE_CHECKING:  # the workflow imports the report writer; only annotations need the state
     from investigator.workflow.state import Investigation
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 
 def report_dict(inv: Investigation) -> dict:
@@ -40,7 +41,45 @@ def report_dict(inv: Investigation) -> dict:
         "failures": [f.model_dump(mode="json") for f in inv.failures],
         "timings": [t.model_dump(mode="json") for t in inv.timings],
         "artifacts": [a for r in results for a in r.artifacts],
+        "probes": probe_runs(inv),
+        "probe_outcomes": probe_outcomes(inv),
+        "probe_plan": {"waves": [p.model_dump(mode="json") for p in inv.probe_plan], "not_run": inv.probe_not_run,
+                       "notes": inv.probe_notes},
     }
+
+
+def run_summary(run: ProbeRun) -> str:
+    """One line for a run: its own summary, its error, or its scalar results."""
+    if run.summary:
+        return run.summary
+    if not run.ok:
+        return f"{run.status.value}: {run.error}"
+    scalars = [f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in run.result.items()
+               if isinstance(v, (int, float, str, bool)) and len(str(v)) < 40]
+    return ", ".join(scalars[:6]) or f"ok ({len(run.result)} result fields)"
+
+
+def probe_runs(inv: Investigation) -> list[dict]:
+    """Every probe run, flat: probe, side, commit, status, device, wall seconds, result summary."""
+    out = []
+    for o in inv.probe_outcomes:
+        for run in o.runs:
+            item = run.model_dump(mode="json", exclude={"result"})
+            item["summary"] = run_summary(run)
+            out.append(item)
+    return out
+
+
+def probe_outcomes(inv: Investigation) -> list[dict]:
+    out = []
+    for o in inv.probe_outcomes:
+        d = o.decision
+        out.append({"probe": o.probe, "reason": o.reason, "verdict": d.verdict if d else "failed",
+                    "summary": d.summary if d else "", "wall_s": o.wall_s, "runs": len(o.runs),
+                    "tests_findings": o.tests_findings, "details": d.details if d else {},
+                    "hypothesis_updates": [u.model_dump(mode="json") for u in d.hypothesis_updates] if d else [],
+                    "artifacts": d.artifacts if d else []})
+    return out
 
 
 def render_json(inv: Investigation) -> str:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from investigator.models import Finding, NoEffectChange, Severity
+from investigator.probes.model import ProbeRun
 
 if TYPE_CHECKING:  # the workflow imports the report writer; only annotations need the state
     from investigator.workflow.state import Investigation
@@ -238,7 +239,45 @@ def _subsystems(inv: Investigation) -> list[str]:
         out.append("")
         out += ["| hypothesis | status | evidence |", "|---|---|---|"]
         for r in records:
-            out.append(f"| {_cell(r.statement)} | {r.status.value} | {_cell('; '.join(r.evidence) or '—')} |")
+            status = f"{r.status.value} (probe `{r.decided_by}`)" if r.decided_by else r.status.value
+            out.append(f"| {_cell(r.statement)} | {status} | {_cell('; '.join(r.evidence) or '—')} |")
+        out.append("")
+    return out
+
+
+def _side_cell(runs: list[ProbeRun]) -> str:
+    """A side's runs in one cell: all ok ("ok, 3 runs"), or each failure's status and reason."""
+    if not runs:
+        return "—"
+    cached = sum(1 for r in runs if r.cached)
+    bad = [r for r in runs if not r.ok]
+    head = f"ok ({len(runs) - len(bad)}/{len(runs)} runs" + (f", {cached} cached" if cached else "") + ")"
+    if not bad:
+        return head
+    return "; ".join([head, *(f"{r.status.value}: {r.error}"[:160] for r in bad[:2])])
+
+
+def _probes(inv: Investigation) -> list[str]:
+    """What the probes ran at both commits and what they decided (docs/probes.md)."""
+    if not (inv.probe_outcomes or inv.probe_not_run or inv.probe_plan):
+        return []
+    out = ["## Probe experiments", ""]
+    if inv.probe_outcomes:
+        out += ["| probe | why planned | baseline | candidate | verdict | wall s | device |", "|---|---|---|---|---|---|---|"]
+        for o in inv.probe_outcomes:
+            sides = {side: [r for r in o.runs if r.side == side] for side in ("baseline", "candidate")}
+            devices = ", ".join(sorted({r.device for r in o.runs})) or "—"
+            verdict = o.decision.verdict if o.decision else "failed"
+            out.append(f"| `{o.probe}` | {_cell(o.reason)} | {_cell(_side_cell(sides['baseline']))} | "
+                       f"{_cell(_side_cell(sides['candidate']))} | {verdict} | {o.wall_s:.1f} | {devices} |")
+        out.append("")
+        for o in inv.probe_outcomes:
+            if o.decision is not None:
+                out.append(f"- `{o.probe}` ({o.decision.verdict}): {_quoted(o.decision.summary)}")
+        out.append("")
+    if inv.probe_not_run:
+        out.append("Not run:")
+        out += [f"- `{pid}`: {_cell(why)}" for pid, why in inv.probe_not_run.items()]
         out.append("")
     return out
 
@@ -299,11 +338,35 @@ def _log(inv: Investigation) -> list[str]:
         for aid, reason in inv.skipped.items():
             out.append(f"- `{aid}`: {reason}")
         out.append("")
+    out += _probe_log(inv)
     if inv.failures:
         out.append("Recorded failures (the investigation went on without these parts):")
         for fail in inv.failures:
             out.append(f"- `{fail.source}`: {fail.message}")
         out.append("")
+    return out
+
+
+def _probe_log(inv: Investigation) -> list[str]:
+    """The probe loop in the log: each wave's plan, what ran, what it cost, what it decided."""
+    if not (inv.probe_plan or inv.probe_notes):
+        return []
+    out = ["Probes:"]
+    out += [f"- setup: {_cell(note)}" for note in inv.probe_notes]
+    outcomes = {o.probe: o for o in inv.probe_outcomes}
+    for item in inv.probe_plan:
+        o = outcomes.get(item.probe)
+        line = f"- wave {item.wave}: planned `{item.probe}` ({_cell(item.reason)})"
+        if o is not None:
+            ran = sum(1 for r in o.runs if r.ok and not r.cached)
+            cached = sum(1 for r in o.runs if r.cached)
+            line += (f"; {len(o.runs)} runs ({ran} ran, {cached} cached) in {o.wall_s:.1f} s; "
+                     f"decided {o.decision.verdict if o.decision else 'failed'}")
+        out.append(line)
+    total = sum(o.wall_s for o in inv.probe_outcomes)
+    if inv.probe_outcomes:
+        out.append(f"- probes took {total:.1f} s of a {inv.request.probe_budget_s:g} s budget (--probe-budget)")
+    out.append("")
     return out
 
 
@@ -318,6 +381,7 @@ def render_markdown(inv: Investigation) -> str:
         _no_effect,
         _finding_details,
         _subsystems,
+        _probes,
         _sections,
         _fixes,
         _validation,

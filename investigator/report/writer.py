@@ -29,7 +29,8 @@ def report_stem(inv: Investigation) -> str:
 
 def figure_paths(inv: Investigation) -> set[str]:
     """The figures this run wrote (relative to the output directory): the only images a report shows."""
-    return {a for r in inv.results.values() for a in r.artifacts if a.lower().endswith(".png")}
+    probe_artifacts = [a for o in inv.probe_outcomes if o.decision is not None for a in o.decision.artifacts]
+    return {a for a in [*(a for r in inv.results.values() for a in r.artifacts), *probe_artifacts] if a.lower().endswith(".png")}
 
 
 def _html(inv: Investigation, markdown: Callable[[], str], out_dir: Path) -> str:

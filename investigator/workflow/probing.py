@@ -139,7 +139,8 @@ def build(res: ProbeResources, request: InvestigationRequest, changeset: Any, co
         cache=result_cache(request),
         python=request.probe_python,
     )
-    res.deadline = time.monotonic() + request.probe_budget_s
+    if res.deadline is None:  # (a caller may have fixed it: the budget of a larger run)
+        res.deadline = time.monotonic() + request.probe_budget_s
 
 
 def any_available(res: ProbeResources) -> bool:

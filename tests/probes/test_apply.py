@@ -1,0 +1,65 @@
+"""Probe decisions applied to findings and hypotheses: evidence beside the static one, confidence
+moved, never dropped; a refutation wins over a static finding only when it tested all of them."""
+
+from __future__ import annotations
+
+from investigator.hypotheses import HypothesisRecord
+from investigator.models import EvidenceKind, Finding, HypothesisStatus, HypothesisUpdate, Severity
+from investigator.probes.apply import attach_evidence, probe_findings, probe_updates, revise_hypotheses
+from investigator.probes.model import ProbeDecision, ProbeOutcome
+
+H = "trainer.grad_clip_changed"
+
+
+def finding(fid: str, confidence: float = 0.6) -> Finding:
+    return Finding(id=fid, source="code_detectors.grad_clip", subsystem="trainer", severity=Severity.significant,
+                   confidence=confidence, title=f"finding {fid}", hypotheses=[H])
+
+
+def outcome(verdict: str, tests: list[str], status: HypothesisStatus | None = None, new: list[Finding] | None = None) -> ProbeOutcome:
+    updates = [HypothesisUpdate(hypothesis=H, status=status, evidence=f"probe says {verdict}", kind=EvidenceKind.probe,
+                                source="grad_norm")] if status else []
+    decision = ProbeDecision(probe="grad_norm", verdict=verdict, summary=f"grad norm {verdict}: 0.5 vs 41.2",  # type: ignore[arg-type]
+                             details={"baseline": 0.5}, hypothesis_updates=updates, findings=new or [])
+    return ProbeOutcome(probe="grad_norm", reason="r", decision=decision, tests_findings=tests)
+
+
+def record(status: HypothesisStatus, finding_ids: list[str]) -> HypothesisRecord:
+    return HypothesisRecord(subsystem="trainer", id="grad_clip_changed", statement="s", severity=Severity.significant,
+                            status=status, evidence=["finding #1: clip removed"], finding_ids=finding_ids)
+
+
+def test_confirmed_raises_refuted_lowers_untested_and_failed_untouched() -> None:
+    findings = [finding("a"), finding("b")]
+    confirmed = attach_evidence(findings, [outcome("confirmed", ["a"])])
+    assert confirmed[0].confidence == 0.8 and confirmed[1] == findings[1]
+    probe_ev = [e for e in confirmed[0].evidence if e.kind == EvidenceKind.probe]
+    assert probe_ev[0].summary == "grad norm confirmed: 0.5 vs 41.2" and probe_ev[0].details["probe"] == "grad_norm"
+    refuted = attach_evidence(findings, [outcome("refuted", ["a", "b"])])
+    assert [f.confidence for f in refuted] == [0.3, 0.3] and len(refuted) == 2  # lowered, never dropped
+    assert "no difference at runtime" in refuted[0].rationale
+    assert attach_evidence(findings, [outcome("failed", ["a"])]) == findings
+
+
+def test_probe_refutation_of_a_supported_hypothesis_needs_every_linked_finding_tested() -> None:
+    all_tested = revise_hypotheses([record(HypothesisStatus.supported, ["a"])], [outcome("refuted", ["a"], HypothesisStatus.refuted)])
+    assert all_tested[0].status == HypothesisStatus.refuted and all_tested[0].decided_by == "grad_norm"
+    assert all_tested[0].evidence[0] == "probe says refuted" and all_tested[0].probe_evidence[0].kind == EvidenceKind.probe
+    partly = revise_hypotheses([record(HypothesisStatus.supported, ["a", "b"])], [outcome("refuted", ["a"], HypothesisStatus.refuted)])
+    assert partly[0].status == HypothesisStatus.supported and partly[0].decided_by is None
+    assert any("disagrees: probe says refuted" in e for e in partly[0].evidence)  # both shown
+
+
+def test_probe_verdict_matching_the_status_is_shown_as_deciding_it() -> None:
+    # evaluate_hypotheses already moved an inconclusive hypothesis to the probe's refuted
+    revised = revise_hypotheses([record(HypothesisStatus.refuted, [])], [outcome("refuted", [], HypothesisStatus.refuted)])
+    assert revised[0].decided_by == "grad_norm" and revised[0].evidence[0] == "probe says refuted"
+    untouched = record(HypothesisStatus.inconclusive, [])
+    assert revise_hypotheses([untouched], [outcome("confirmed", [])]) == [untouched]  # no update on it
+
+
+def test_probe_updates_and_findings_join_failed_ones_do_not() -> None:
+    new = finding("probe-only")
+    ok, failed = outcome("confirmed", [], HypothesisStatus.supported, [new]), outcome("failed", [], HypothesisStatus.supported)
+    assert [u.status for u in probe_updates([ok, failed])] == [HypothesisStatus.supported]
+    assert probe_findings([ok]) == [new]

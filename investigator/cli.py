@@ -282,8 +282,8 @@ def run_command(args: argparse.Namespace) -> int:
     from investigator.report.output import check_output_dir
     from investigator.request import InvestigationRequest
 
-    check_output_dir(Path(args.output))  # before any analysis: a run must never end unable to write
     probes = probe_options(args)
+    check_output_dir(Path(args.output))  # before any analysis: a run must never end unable to write
     request = InvestigationRequest(
         repo=args.repo,
         baseline_commit=args.baseline_commit,

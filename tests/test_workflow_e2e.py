@@ -95,7 +95,8 @@ def test_planted_regressions_seen_by_shipped_analyzers_are_reported(demo_investi
 def test_json_schema_fields(demo_investigation):
     inv, _, out = demo_investigation
     data = json.loads((out / inv.reports["json"].split("/")[-1]).read_text())
-    assert data["schema_version"] == "1.1"
+    assert data["schema_version"] == "1.2"
+    assert data["probes"] == [] and data["probe_outcomes"] == []  # no adapter, no command: no probe ran
     assert data["range"]["relation"] == "baseline is an ancestor of candidate"
     assert data["range"]["commits_between"] == 7
     ranks = [f["rank"] for f in data["findings"]]

@@ -122,9 +122,24 @@ def metric_rule_table() -> str:
     return "\n".join(rows)
 
 
+def probe_table() -> str:
+    """Every probe unit: its cost, what it needs, what makes the planner choose it, what it decides."""
+    rows = ["| probe | cost | needs | chosen by | what it decides | hypotheses |", "|---|---|---|---|---|---|"]
+    for u in sorted((u for u in all_units() if u.kind == "probe"), key=lambda u: u.id):
+        meta = u.meta
+        cost = str(getattr(meta, "cost", ""))
+        needs = ", ".join(f"`{n}`" for n in getattr(meta, "needs", [])) or "(its own rule: `investigate explain`)"
+        chosen = [*(f"`{s}` findings" for s in getattr(meta, "finding_sources", []))]
+        chosen += ["its hypotheses open"] if meta.hypotheses else []
+        chosen += ["always"] if getattr(meta, "always", False) else []
+        rows.append(f"| `{u.id}` | {cost} | {needs} | {', '.join(chosen) or '-'} | {_summary(u)} | {_ids(meta.hypotheses) or '-'} |")
+    return "\n".join(rows)
+
+
 TABLES: dict[str, tuple[str, Callable[[], str]]] = {
     "detectors": ("docs/detectors.md", detector_table),
     "metric-rules": ("docs/metrics.md", metric_rule_table),
+    "probes": ("docs/probes.md", probe_table),
 }
 
 
@@ -161,7 +176,7 @@ def stale_docs(root: Path = ROOT) -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m investigator.units", description="Unit registry tools.")
     sub = p.add_subparsers(dest="command", required=True)
-    docs = sub.add_parser("docs", help="regenerate the tables in docs/detectors.md and docs/metrics.md")
+    docs = sub.add_parser("docs", help="regenerate the tables in docs/detectors.md, docs/metrics.md and docs/probes.md")
     docs.add_argument("--check", action="store_true", help="only check: exit 1 when a table is stale")
     sub.add_parser("list", help="every unit id with its kind and subsystem")
     args = p.parse_args(argv)

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from investigator.models import AnalyzerResult, Evidence, Finding, HypothesisStatus, HypothesisUpdate, Severity
+from investigator.models import (
+    AnalyzerResult,
+    Evidence,
+    Finding,
+    HypothesisStatus,
+    HypothesisUpdate,
+    Severity,
+)
 from investigator.playbooks_lib.schema import PlaybookSet
 from investigator.triage import Triage
 

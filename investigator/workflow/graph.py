@@ -32,9 +32,9 @@ from investigator.git.errors import InputError
 from investigator.hypotheses import HypothesisRecord, evaluate_hypotheses, withdraw_contradicted
 from investigator.interrupt import Interrupted, InvestigationInterrupted
 from investigator.models import AnalyzerFailure, AnalyzerResult, Finding
-from investigator.probes.model import ProbeOutcome
-from investigator.probes.apply import attach_evidence, probe_findings, probe_updates, revise_hypotheses
 from investigator.playbooks_lib.schema import PlaybookSet, load_playbooks
+from investigator.probes.apply import attach_evidence, probe_findings, probe_updates, revise_hypotheses
+from investigator.probes.model import ProbeOutcome
 from investigator.ranking import rank_findings
 from investigator.report.output import new_run_id
 from investigator.request import InvestigationRequest

@@ -119,7 +119,7 @@ def test_generated_docs_are_current():
 
 
 def test_stale_docs_are_detected_and_regenerated(tmp_path):
-    for rel in ("docs/detectors.md", "docs/metrics.md"):
+    for rel in ("docs/detectors.md", "docs/metrics.md", "docs/probes.md"):
         (tmp_path / rel).parent.mkdir(exist_ok=True)
         shutil.copy(ROOT / rel, tmp_path / rel)
     stale = tmp_path / "docs/detectors.md"

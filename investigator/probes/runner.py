@@ -28,6 +28,20 @@ from investigator.sandbox.runner import export_commit
 HARNESS = Path(__file__).resolve().parent / "child" / "harness.py"
 SKIP_EXIT = 125  # a user command's "cannot test this commit" (as in `git bisect run`)
 _POLL_S = 0.05
+_LIVE: set[int] = set()  # process groups of running jobs: killed by `kill_running` when the investigation stops
+
+
+def kill_running() -> int:
+    """Kill every running job's process group (the investigation was stopped: a signal, an internal
+    error); the number of groups signalled. Their threads then record them as crashed."""
+    killed = 0
+    for pgid in list(_LIVE):
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+            killed += 1
+        except (ProcessLookupError, PermissionError):
+            pass
+    return killed
 
 
 @dataclass(frozen=True)
@@ -213,11 +227,14 @@ def run_job(
             proc = subprocess.Popen(_argv(job, checkout, result_path, values, adapter, auto or {}, python),
                                     cwd=checkout, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
                                     start_new_session=True)
+            _LIVE.add(proc.pid)
             try:
                 watch = _wait(proc, job)
             except BaseException:  # the investigation stops: never leave the group behind
                 _kill_group(proc)
                 raise
+            finally:
+                _LIVE.discard(proc.pid)
     except OSError as exc:
         return base.model_copy(update={"error": f"could not start: {exc.strerror or exc}", "wall_s": time.perf_counter() - start})
     wall = time.perf_counter() - start

@@ -35,6 +35,7 @@ from investigator.models import AnalyzerFailure, AnalyzerResult, Finding
 from investigator.playbooks_lib.schema import PlaybookSet, load_playbooks
 from investigator.probes.apply import attach_evidence, probe_findings, probe_updates, revise_hypotheses
 from investigator.probes.model import ProbeOutcome
+from investigator.probes.runner import kill_running
 from investigator.ranking import rank_findings
 from investigator.report.output import new_run_id
 from investigator.request import InvestigationRequest
@@ -538,12 +539,14 @@ def run_investigation(
         out = _invoke_interruptibly(graph, initial, config, confirm)
     except (Interrupted, KeyboardInterrupt) as exc:
         resources.stopped = True
+        kill_running()  # probe jobs run in their own sessions: they would outlive the CLI
         stop = Interrupted.from_exception(exc)
         raise InvestigationInterrupted(stop.signum, _partial_report(resources, f"interrupted by {stop.name}")) from None
     except InputError:
         raise
     except Exception as exc:
         resources.stopped = True
+        kill_running()
         done = resources.snapshot()
         steps = {t.step for t in done.timings} if done else set()
         if isinstance(exc, OSError) and RANK in steps and done is not None:  # the output failed after the check (disk full)

@@ -404,11 +404,7 @@ class Pipeline:
         wave = 1 + max((p.wave for p in state.probe_plan), default=0)
 
         def work() -> Update:
-            if res.built is None:
-                cs = self._changeset(state)
-                assert cs is not None and state.range is not None
-                commits = {"baseline": state.range.baseline.sha, "candidate": state.range.candidate.sha}
-                probing.build(res, req, cs, commits, state.run_id)  # type: ignore[arg-type]
+            self._build_probing(state)
             assert res.built is not None
             notes = list(res.built.notes)
             if wave == 1 and not probing.any_available(res):
@@ -433,6 +429,15 @@ class Pipeline:
 
         return self._timed(PROBE_PLAN, work, detail)
 
+    def _build_probing(self, state: Investigation) -> None:
+        """The probe setup and environment, once per run (again after a resume in a fresh process)."""
+        res = self.resources.probing
+        if res.built is None:
+            cs = self._changeset(state)
+            assert cs is not None and state.range is not None
+            commits = {"baseline": state.range.baseline.sha, "candidate": state.range.candidate.sha}
+            probing.build(res, state.request, cs, commits, state.run_id)  # type: ignore[arg-type]
+
     def route_probes(self, state: Investigation) -> list[Any] | str:  # list[Send]
         """After a probe plan: one `probe` per planned probe, or on to ranking."""
         from langgraph.types import Send
@@ -446,6 +451,7 @@ class Pipeline:
         item = state.probe_planned[0]
         step = f"{PROBE}:{item.probe}"
         self.resources.progress(ProgressEvent(step=step, status="started"))
+        self._build_probing(state)
         planned = probing.PlannedProbe(item.probe, item.reason, tuple(item.tests_findings), item.expensive)
         outcome, failures = probing.run_probe(self.resources.probing, planned)
         verdict = outcome.decision.verdict if outcome.decision else "failed"

@@ -99,7 +99,10 @@ def slots(device: str) -> list[Slot]:
     or the named CUDA device)."""
     detect = _optional("devices", "detect_slots")
     if detect is not None:
-        found = list(detect(device, 1, None))
+        try:
+            found = list(detect(device, 1, None))  # one probe per device; CPU threads: the module's default
+        except Exception:  # a device query that fails costs only the device: CPU slots below
+            found = []
         if found:
             return found
     if device.startswith("cuda"):

@@ -63,7 +63,7 @@ def test_the_cli_pauses_the_collector_around_the_investigation_only(tmp_path, mo
     seen: list[bool] = []
     request = InvestigationRequest(baseline_runs=["x"], output=tmp_path, formats=["json"])
 
-    def fake_run(req, progress=None):
+    def fake_run(req, progress=None, **kwargs):
         seen.append(gc.isenabled())
         return Investigation(request=req)
 
@@ -71,7 +71,7 @@ def test_the_cli_pauses_the_collector_around_the_investigation_only(tmp_path, mo
     assert execute(request, quiet=True) == 0
     assert seen == [False] and gc.isenabled()
 
-    def crash(req, progress=None):
+    def crash(req, progress=None, **kwargs):
         raise RuntimeError("boom")
 
     monkeypatch.setattr(workflow, "run_investigation", crash)

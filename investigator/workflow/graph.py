@@ -420,8 +420,9 @@ class Pipeline:
                 plan = probing.confirm_expensive(res, plan)
             items = [ProbePlanItem(probe=p.probe, reason=p.reason, tests_findings=list(p.tests_findings),
                                    expensive=p.expensive, wave=wave) for p in plan.planned]
-            return {"probe_planned": items, "probe_plan": items, "probe_not_run": {**state.probe_not_run, **plan.not_run},
-                    "probe_notes": notes}
+            ran = done | {p.probe for p in items}  # a probe deferred in one wave and run in a later one ran
+            not_run = {k: v for k, v in {**state.probe_not_run, **plan.not_run}.items() if k not in ran}
+            return {"probe_planned": items, "probe_plan": items, "probe_not_run": not_run, "probe_notes": notes}
 
         def detail(u: Update) -> str:
             planned = ", ".join(p.probe for p in u.get("probe_planned", [])) or "nothing"

@@ -112,6 +112,8 @@ def test_expensive_probes_pause_for_confirmation_in_an_interactive_session(tmp_p
         assert verdicts.get("train") == expected and verdicts["fine"] == "confirmed"
         if expected is None:
             assert inv.probe_not_run["train"] == "declined at the confirmation prompt"
+        else:  # deferred in wave 1 (nothing confirmed yet), run in wave 2: not listed as not run
+            assert "train" not in inv.probe_not_run and [p.wave for p in inv.probe_plan] == [1, 2]
 
 
 def test_a_stopped_investigation_kills_running_probe_jobs(tmp_path: Path) -> None:

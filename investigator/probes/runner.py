@@ -35,6 +35,7 @@ from investigator.sandbox.runner import export_commit, run_isolated
 HARNESS = Path(__file__).resolve().parent / "child" / "harness.py"
 SKIP_EXIT = 125  # a user command's "cannot test this commit" (as in `git bisect run`)
 SETUP_MARKER = ".investigator-setup-ok"
+OUTPUT_LIMIT_MB = 512.0  # stdout + stderr of one job on disk
 
 
 @dataclass(frozen=True)
@@ -219,7 +220,7 @@ def _run(job: ProbeJob, commit: str, checkout: Path, artifacts: Path, stem: str,
         argv = _argv(job, checkout, result_path, values, adapter, auto, python)
     except ValueError as exc:
         return base.model_copy(update={"error": f"invalid command template: {exc}"})
-    limits = process.Limits(timeout_s=job.timeout_s, memory_mb=job.memory_mb)
+    limits = process.Limits(timeout_s=job.timeout_s, memory_mb=job.memory_mb, output_mb=OUTPUT_LIMIT_MB)
     start = time.perf_counter()
     try:
         with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err:

@@ -15,6 +15,7 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from typing import Any
 KILL_GRACE_S = 2.0  # between SIGTERM and SIGKILL
 POLL_S = 0.05
 MEMORY_POLL_S = 0.2
+GPU_POLL_S = 1.0
 _PAGE_MB = os.sysconf("SC_PAGE_SIZE") / 2**20 if hasattr(os, "sysconf") else 4096 / 2**20
 
 
@@ -40,6 +42,7 @@ class Watch:
 
     reason: str | None = None  # "timeout", "memory", "output", "stopped"
     peak_rss_mb: float = 0.0
+    peak_gpu_mb: float | None = None  # only when GPU memory was polled and seen
     stragglers: int = 0  # processes still alive after the leader exited (ended by us)
 
 
@@ -60,6 +63,22 @@ def members(session: int) -> list[tuple[int, float]]:
         if int(fields[2]) == session or int(fields[3]) == session:  # pgrp, session
             found.append((int(entry.name), int(fields[21]) * _PAGE_MB))
     return found
+
+
+def gpu_memory_mb(pids: set[int]) -> float | None:
+    """GPU memory used by `pids` (MB) from `nvidia-smi --query-compute-apps`; None when unknown
+    (no nvidia-smi, or a container whose pids nvidia-smi does not see)."""
+    try:
+        done = subprocess.run(["nvidia-smi", "--query-compute-apps=pid,used_memory", "--format=csv,noheader,nounits"],
+                              capture_output=True, text=True, timeout=10, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    total, seen = 0.0, False
+    for line in done.stdout.splitlines() if done.returncode == 0 else []:
+        parts = [p.strip() for p in line.split(",")]
+        if len(parts) == 2 and parts[0].isdigit() and int(parts[0]) in pids and parts[1].isdigit():
+            total, seen = total + float(parts[1]), True
+    return total if seen else None
 
 
 def _signal_all(session: int, sig: int) -> int:
@@ -110,13 +129,14 @@ def _output_mb(paths: tuple[Path, ...]) -> float:
 
 
 def wait(proc: subprocess.Popen[Any], limits: Limits, outputs: tuple[Path, ...] = (),
-         stop: threading.Event | None = None) -> Watch:
+         stop: threading.Event | None = None, gpu: Callable[[set[int]], float | None] | None = None) -> Watch:
     """Wait for `proc` (started with `start_new_session=True`), ending its whole session past a
     limit, when `stop` is set, or on any exception here (KeyboardInterrupt): then re-raised. Every
-    member still alive when the leader exits is ended too. `proc` is reaped on return."""
+    member still alive when the leader exits is ended too. `proc` is reaped on return. `gpu`, when
+    given, is polled every GPU_POLL_S with the members' pids for the peak GPU memory."""
     watch = Watch()
     deadline = time.monotonic() + limits.timeout_s
-    next_poll = 0.0
+    next_poll = next_gpu = 0.0
     try:
         while not _exited(proc.pid):
             now = time.monotonic()
@@ -125,8 +145,14 @@ def wait(proc: subprocess.Popen[Any], limits: Limits, outputs: tuple[Path, ...] 
             elif stop is not None and stop.is_set():
                 watch.reason = "stopped"
             elif now >= next_poll:
-                rss = sum(mb for _, mb in members(proc.pid))
+                found = members(proc.pid)
+                rss = sum(mb for _, mb in found)
                 watch.peak_rss_mb = max(watch.peak_rss_mb, rss)
+                if gpu is not None and now >= next_gpu:
+                    used = gpu({pid for pid, _ in found})
+                    if used is not None:
+                        watch.peak_gpu_mb = max(watch.peak_gpu_mb or 0.0, used)
+                    next_gpu = now + GPU_POLL_S
                 if rss > limits.memory_mb:
                     watch.reason = "memory"
                 elif outputs and _output_mb(outputs) > limits.output_mb:

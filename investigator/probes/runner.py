@@ -226,12 +226,13 @@ def _run(job: ProbeJob, commit: str, checkout: Path, artifacts: Path, stem: str,
         with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err:
             proc = subprocess.Popen(argv, cwd=checkout, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
                                     start_new_session=True)
-            watch = process.wait(proc, limits, (stdout_path, stderr_path), stop)
+            gpu = process.gpu_memory_mb if job.command is not None and slot.device.startswith("cuda") else None
+            watch = process.wait(proc, limits, (stdout_path, stderr_path), stop, gpu)
     except OSError as exc:
         return base.model_copy(update={"error": f"could not start {argv[0]}: {exc.strerror or exc}",
                                        "wall_s": time.perf_counter() - start})
     run = base.model_copy(update={"wall_s": round(time.perf_counter() - start, 3),
-                                  "peak_rss_mb": round(watch.peak_rss_mb, 1) or None})
+                                  "peak_rss_mb": round(watch.peak_rss_mb, 1) or None, "peak_gpu_mem_mb": watch.peak_gpu_mb})
     if watch.reason is not None:
         return _limited(run, watch.reason, limits)
     code = proc.returncode

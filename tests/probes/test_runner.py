@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import _thread
 import json
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -276,3 +277,34 @@ def test_failing_setup_is_reported_and_not_rerun(tmp_path: Path) -> None:
             cache.checkout(sha)
     assert (tmp_path / "checkouts" / "setup-count.txt").read_text() == "x"
     assert not (tmp_path / "checkouts" / sha / runner.SETUP_MARKER).exists()
+
+
+def test_gpu_memory_of_command_jobs_is_polled_on_cuda_slots_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[set[int]] = []
+
+    def fake(pids: set[int]) -> float | None:
+        seen.append(pids)
+        return 123.0 if pids else None
+
+    monkeypatch.setattr(process, "gpu_memory_mb", fake)
+    (tmp_path / "co").mkdir()
+    job = command_job("{python} -c 'import time; time.sleep(0.4)'")
+    on_gpu = _run(tmp_path, job, slot=runner.Slot(device="cuda:0", env={"CUDA_VISIBLE_DEVICES": ""}))
+    assert on_gpu.ok and on_gpu.peak_gpu_mem_mb == 123.0 and seen and all(seen)
+    seen.clear()
+    on_cpu = _run(tmp_path, job)
+    assert on_cpu.ok and on_cpu.peak_gpu_mem_mb is None and seen == []
+
+
+def test_gpu_memory_query_reads_only_the_jobs_processes(monkeypatch: pytest.MonkeyPatch) -> None:
+    out = "4242, 500\n17, 700\n[N/A], [N/A]\n"
+    monkeypatch.setattr(process.subprocess, "run",
+                        lambda *a, **k: subprocess.CompletedProcess(a, 0, stdout=out, stderr=""))
+    assert process.gpu_memory_mb({4242, 5}) == 500.0
+    assert process.gpu_memory_mb({5}) is None
+
+    def missing(*a: object, **k: object) -> None:
+        raise FileNotFoundError("nvidia-smi")
+
+    monkeypatch.setattr(process.subprocess, "run", missing)
+    assert process.gpu_memory_mb({4242}) is None

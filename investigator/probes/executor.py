@@ -108,15 +108,16 @@ class _Execution:
         try:
             if self._spent() or self.stop.is_set():  # waited for a slot past the deadline
                 return _skipped(job, commit, _BUDGET if self._spent() else "not run: the investigation was interrupted")
-            if self.deadline is not None:  # no job runs far past the budget
-                left = max(_MIN_JOB_S, self.deadline - time.monotonic())
-                job = job.model_copy(update={"timeout_s": min(job.timeout_s, left)})
+            left = max(_MIN_JOB_S, self.deadline - time.monotonic()) if self.deadline is not None else job.timeout_s
+            capped = left < job.timeout_s  # no job runs far past the budget
             kwargs = {"python": self.env.python} if self.env.python else {}
-            run = run_job(job, commit=commit, checkout=checkout, artifacts=self.env.artifacts, slot=slot,
-                          adapter=self.env.adapters.get(job.side), auto=self.env.auto.get(job.side), stop=self.stop,
-                          **kwargs)
+            run = run_job(job.model_copy(update={"timeout_s": left}) if capped else job, commit=commit, checkout=checkout,
+                          artifacts=self.env.artifacts, slot=slot, adapter=self.env.adapters.get(job.side),
+                          auto=self.env.auto.get(job.side), stop=self.stop, **kwargs)
         finally:
             self.free.put(slot)
+        if capped and run.status == ProbeStatus.timeout:
+            run = run.model_copy(update={"error": f"{run.error}: the rest of the probe budget (--probe-budget)"})
         if self.env.cache is not None and run.ok:
             self.env.cache.put(job, commit, run, self.scope(job.side))
         return run

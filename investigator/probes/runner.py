@@ -75,6 +75,9 @@ class CheckoutCache:
                 try:
                     export_commit(self.git_dir, sha, tmp)
                     os.replace(tmp, target)
+                except subprocess.CalledProcessError as exc:
+                    said = (exc.stderr or b"").decode("utf-8", "replace").strip().splitlines()
+                    raise RuntimeError(f"could not export commit {sha[:12]}: {said[-1] if said else exc}") from exc
                 finally:
                     shutil.rmtree(tmp, ignore_errors=True)
             if self.setup_command:

@@ -86,6 +86,17 @@ def test_a_job_never_runs_far_past_the_deadline(tmp_path: Path) -> None:
     env = _env(tmp_path, 1)
     runs = execute(_jobs(tmp_path, 30, n=1), env, deadline=time.monotonic() + 1.2)
     assert runs[0].status.value == "timeout" and runs[0].wall_s < 3
+    assert runs[0].error.endswith("the rest of the probe budget (--probe-budget)")
+    job = _jobs(tmp_path, 30, n=1)[0].model_copy(update={"timeout_s": 0.5})
+    runs = execute([job], env, deadline=time.monotonic() + 100)  # the job's own limit: said as such
+    assert runs[0].status.value == "timeout" and "budget" not in runs[0].error
+
+
+def test_unknown_commit_is_a_setup_failure(tmp_path: Path) -> None:
+    env = _env(tmp_path, 1)
+    env.commits["candidate"] = "0" * 40
+    runs = execute(_jobs(tmp_path, 0.0, n=1, side="candidate"), env)
+    assert runs[0].status.value == "setup_failed" and runs[0].error.startswith("could not export commit 000000000000: fatal:")
 
 
 def test_setup_failure_is_a_recorded_run_per_job(tmp_path: Path) -> None:

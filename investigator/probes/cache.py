@@ -98,11 +98,16 @@ def job_key(job: ProbeJob, commit: str, scope_key: str = "") -> str:
     return hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()
 
 
+STORE_NAME = "probe-results.sqlite"
+
+
 class ResultCache:
-    """`executor.ResultStore` over SQLite at `path` (a file; its folder is made)."""
+    """`executor.ResultStore` over SQLite. `path` is the cache folder (the store is the file
+    STORE_NAME in it; `default_cache_dir()`, `--probe-cache DIR`) or a `.sqlite`/`.db` file."""
 
     def __init__(self, path: Path) -> None:
-        self.path = Path(path)
+        path = Path(path)
+        self.path = path if path.suffix in (".sqlite", ".db", ".sqlite3") and not path.is_dir() else path / STORE_NAME
         self._lock = threading.Lock()
         self._db: sqlite3.Connection | None = None
         self._open()
@@ -136,10 +141,12 @@ class ResultCache:
         return db
 
     def _set_aside(self) -> None:
+        """The unreadable store and its journal files renamed to *.corrupt (only plain files: a
+        folder in the way is the user's, left alone, and the cache is then off)."""
         for suffix in ("", "-wal", "-shm"):
             part = Path(str(self.path) + suffix)
             try:
-                if part.exists():
+                if part.is_file() and not part.is_symlink():
                     os.replace(part, Path(str(part) + ".corrupt"))
             except OSError:
                 continue

@@ -295,6 +295,6 @@ def _number(value: Any) -> float | None:
 
 def _device(reported: Any, slot_device: str) -> str:
     """The slot's device ("cuda:1") unless the measurement says it ran elsewhere (fell back to cpu)."""
-    if not isinstance(reported, str) or not reported or reported == slot_device.split(":")[0]:
+    if not isinstance(reported, str) or not reported or reported.split(":")[0] == slot_device.split(":")[0]:
         return slot_device
     return reported[:40]

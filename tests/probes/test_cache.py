@@ -104,6 +104,20 @@ def test_unusable_location_turns_the_cache_off(tmp_path: Path, caplog: pytest.Lo
     assert store.get(JOB, "a" * 40) is None
 
 
+def test_a_folder_holds_the_store_and_a_folder_in_the_way_is_left_alone(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    store = ResultCache(tmp_path / "cachedir")  # the cache folder (made), as --probe-cache DIR gives it
+    store.put(JOB, "a" * 40, _run())
+    assert (tmp_path / "cachedir" / cache.STORE_NAME).is_file() and store.get(JOB, "a" * 40) is not None
+    blocked = tmp_path / "blocked"
+    (blocked / cache.STORE_NAME / "user-file").parent.mkdir(parents=True)
+    (blocked / cache.STORE_NAME / "user-file").write_text("mine")
+    with caplog.at_level(logging.WARNING):
+        off = ResultCache(blocked)
+    assert "run without it" in caplog.text and (blocked / cache.STORE_NAME / "user-file").read_text() == "mine"
+    off.put(JOB, "a" * 40, _run())
+    assert off.get(JOB, "a" * 40) is None
+
+
 def test_default_cache_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert default_cache_dir() == tmp_path / "investigator"

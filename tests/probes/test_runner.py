@@ -308,3 +308,10 @@ def test_gpu_memory_query_reads_only_the_jobs_processes(monkeypatch: pytest.Monk
 
     monkeypatch.setattr(process.subprocess, "run", missing)
     assert process.gpu_memory_mb({4242}) is None
+
+
+def test_device_recorded_is_the_slots_unless_the_measurement_ran_elsewhere() -> None:
+    assert runner._device("cuda", "cuda:1") == "cuda:1"  # CUDA_VISIBLE_DEVICES made it the child's cuda:0
+    assert runner._device("cuda:0", "cuda:1") == "cuda:1"
+    assert runner._device("cpu", "cuda:1") == "cpu"  # the measurement fell back to the CPU
+    assert runner._device(None, "cpu") == "cpu"

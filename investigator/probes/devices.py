@@ -91,6 +91,13 @@ def _from_torch(text: str) -> list[DeviceInfo]:
     return devices
 
 
+def _may_have_gpu() -> bool:
+    """False only where a GPU is surely absent: Linux without the NVIDIA driver's or ROCm's device nodes."""
+    if not sys.platform.startswith("linux"):
+        return True
+    return any(os.path.exists(p) for p in ("/dev/nvidiactl", "/proc/driver/nvidia", "/dev/kfd", "/dev/dxg"))
+
+
 @functools.lru_cache(maxsize=8)
 def cuda_devices(python: str = sys.executable) -> tuple[DeviceInfo, ...]:
     """The CUDA devices this machine offers (cached per process): `nvidia-smi` first, then torch in
@@ -100,6 +107,8 @@ def cuda_devices(python: str = sys.executable) -> tuple[DeviceInfo, ...]:
     text = _run(["nvidia-smi", "--query-gpu=index,uuid,name,memory.total", "--format=csv,noheader,nounits"])
     if text is not None:
         return tuple(_from_nvidia_smi(text))
+    if not _may_have_gpu():  # importing torch only to hear "none" costs seconds
+        return ()
     text = _run([python, "-c", _TORCH_QUERY])
     return tuple(_from_torch(text)) if text is not None else ()
 

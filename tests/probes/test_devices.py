@@ -18,6 +18,7 @@ SMI_TWO = "0, GPU-aaa, NVIDIA H200, 143771\n1, GPU-bbb, NVIDIA H200, 143771\n"
 def _fresh(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
     monkeypatch.delenv("CUDA_DEVICE_ORDER", raising=False)
+    monkeypatch.setattr(devices, "_may_have_gpu", lambda: True)
     devices.cuda_devices.cache_clear()
     yield
     devices.cuda_devices.cache_clear()
@@ -79,6 +80,12 @@ def test_users_visible_devices_are_honoured(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")  # no GPU for this process: not even queried
     calls.clear()
     assert [s.device for s in detect_slots("auto")][0] == "cpu" and calls == []
+
+
+def test_no_driver_no_torch_query(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _fake(monkeypatch, smi=None, torch='[["NVIDIA A100", 40960]]')
+    monkeypatch.setattr(devices, "_may_have_gpu", lambda: False)
+    assert devices.cuda_devices() == () and [c[0] for c in calls] == ["nvidia-smi"]
 
 
 def test_query_failures_mean_no_gpu(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -36,6 +36,7 @@ HARNESS = Path(__file__).resolve().parent / "child" / "harness.py"
 SKIP_EXIT = 125  # a user command's "cannot test this commit" (as in `git bisect run`)
 SETUP_MARKER = ".investigator-setup-ok"
 OUTPUT_LIMIT_MB = 512.0  # stdout + stderr of one job on disk
+RESULT_LIMIT_MB = 64.0  # a result file is read whole: larger is not a probe's result
 
 
 @dataclass(frozen=True)
@@ -272,10 +273,13 @@ def _harness_run(run: ProbeRun, code: int | None, result_path: Path, stderr_tail
         status = ProbeStatus.no_result if code == 0 else ProbeStatus.failed
         return run.model_copy(update={"status": status, "error": f"exit code {code}, no result file: {_last_line(stderr_tail)}"})
     try:
+        size_mb = result_path.stat().st_size / 2**20
+        if size_mb > RESULT_LIMIT_MB:
+            raise ValueError(f"{size_mb:.0f} MB, more than {RESULT_LIMIT_MB:g} MB")
         payload = json.loads(result_path.read_text(encoding="utf-8"))
         if not isinstance(payload, dict) or payload.get("protocol") != 1 or not isinstance(payload.get("ok"), bool):
             raise ValueError("not a probe result (protocol 1)")
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, RecursionError, OSError) as exc:  # UnicodeDecodeError is a ValueError
         return run.model_copy(update={"status": ProbeStatus.invalid_result, "error": _last_line(f"unreadable result file: {exc}")})
     if not payload["ok"]:
         return run.model_copy(update={"status": ProbeStatus.failed, "error": str(payload.get("error", "failed"))[:500],

@@ -50,6 +50,10 @@ MEASURE_BAD = """
             sys.stdout.buffer.write(bytes(range(256)) * 4)
         if mode == "notjson":
             open(out, "wb").write(b"\\xff{not json")
+        if mode == "deep":
+            open(out, "w").write("[" * 200000 + "]" * 200000)
+        if mode == "huge":
+            open(out, "w").write('{"protocol": 1, "ok": true, "result": {"x": "' + "x" * (3 << 20) + '"}}')
         if mode == "protocol":
             open(out, "w").write(json.dumps({"protocol": 2, "ok": True, "result": {}}))
         sys.stdout.flush()
@@ -139,8 +143,12 @@ def test_every_process_of_the_job_is_ended(tmp_path: Path, monkeypatch: pytest.M
     ("notjson", "invalid_result", "unreadable result file"),
     ("protocol", "invalid_result", "not a probe result"),
     ("list", "invalid_result", "not a JSON object"),
+    ("deep", "invalid_result", "unreadable result file"),
+    ("huge", "invalid_result", "3 MB, more than 2 MB"),
 ])
-def test_broken_children_are_recorded_failures(tmp_path: Path, mode: str, status: str, error: str) -> None:
+def test_broken_children_are_recorded_failures(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str, status: str,
+                                               error: str) -> None:
+    monkeypatch.setattr(runner, "RESULT_LIMIT_MB", 2.0)
     script = write_module(tmp_path / "co", "m_bad", MEASURE_BAD)
     run = _run(tmp_path, harness_job(script, params={"mode": mode}))
     assert (run.status.value, error in run.error) == (status, True), run.error

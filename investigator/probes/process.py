@@ -10,6 +10,7 @@ from being reused, so no unrelated process can be hit.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -24,6 +25,7 @@ KILL_GRACE_S = 2.0  # between SIGTERM and SIGKILL
 POLL_S = 0.05
 MEMORY_POLL_S = 0.2
 GPU_POLL_S = 1.0
+HAS_PROC = os.path.isdir("/proc/self")
 _PAGE_MB = os.sysconf("SC_PAGE_SIZE") / 2**20 if hasattr(os, "sysconf") else 4096 / 2**20
 
 
@@ -47,7 +49,10 @@ class Watch:
 
 
 def members(session: int) -> list[tuple[int, float]]:
-    """(pid, resident MB) of every live process in `session` or in process group `session`."""
+    """(pid, resident MB) of every live process in `session` or in process group `session`
+    (without /proc, as on macOS: the leader alone, memory unknown)."""
+    if not HAS_PROC:
+        return [] if _exited(session) else [(session, 0.0)]
     found = []
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
@@ -91,9 +96,25 @@ def _signal_all(session: int, sig: int) -> int:
     return len(alive)
 
 
+def _end_group(group: int, grace: float) -> int:
+    """Without /proc: the process group only (SIGTERM, the leader's exit or the grace, SIGKILL)."""
+    try:
+        os.killpg(group, signal.SIGTERM)
+    except (ProcessLookupError, PermissionError):
+        return 0
+    until = time.monotonic() + grace
+    while time.monotonic() < until and not _exited(group):
+        time.sleep(POLL_S)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(group, signal.SIGKILL)
+    return 1
+
+
 def end_session(session: int, grace_s: float | None = None) -> int:
     """SIGTERM every member, SIGKILL whoever is left after the grace period; how many there were."""
     grace = KILL_GRACE_S if grace_s is None else grace_s
+    if not HAS_PROC:
+        return _end_group(session, grace)
     count = _signal_all(session, signal.SIGTERM)
     if not count:
         return 0

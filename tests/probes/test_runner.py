@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import _thread
 import json
+import os
+import signal
 import subprocess
 import threading
 import time
@@ -323,3 +325,19 @@ def test_device_recorded_is_the_slots_unless_the_measurement_ran_elsewhere() -> 
     assert runner._device("cuda:0", "cuda:1") == "cuda:1"
     assert runner._device("cpu", "cuda:1") == "cpu"  # the measurement fell back to the CPU
     assert runner._device(None, "cpu") == "cpu"
+
+
+def test_without_proc_the_process_group_is_still_ended(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """macOS has no /proc: the group is ended (a helper in its own process group is not seen there)."""
+    monkeypatch.setattr(process, "HAS_PROC", False)
+    monkeypatch.setattr(process, "KILL_GRACE_S", 0.3)
+    write_module(tmp_path / "co", "spawn", SPAWN)
+    pidfile = tmp_path / "pids.txt"
+    try:
+        run = _run(tmp_path, command_job(f"{{python}} spawn.py {pidfile} ignore", timeout_s=1.0))
+        leader, sleeper, own_group = pids(pidfile)
+        assert run.status.value == "timeout" and not alive(leader) and not alive(sleeper)
+    finally:
+        for pid in pids(pidfile):
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)

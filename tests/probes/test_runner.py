@@ -341,3 +341,17 @@ def test_without_proc_the_process_group_is_still_ended(tmp_path: Path, monkeypat
         for pid in pids(pidfile):
             if alive(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.parametrize(("setup", "error"), [
+    (f"{PY} -c 'import time; time.sleep(30)'", "setup command failed: timed out after"),
+    ("no-such-program-investigator --build", "could not start: No such file or directory"),
+    ("'unbalanced", "could not start: No closing quotation"),
+])
+def test_setup_that_hangs_or_cannot_start(tmp_path: Path, setup: str, error: str) -> None:
+    repo, sha = _repo(tmp_path)
+    cache = CheckoutCache(tmp_path / "checkouts", repo / ".git", setup_command=setup, setup_timeout_s=0.5)
+    start = time.monotonic()
+    with pytest.raises(RuntimeError, match=error):
+        cache.checkout(sha)
+    assert time.monotonic() - start < 5

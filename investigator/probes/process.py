@@ -86,7 +86,8 @@ def gpu_memory_mb(pids: set[int]) -> float | None:
     return total if seen else None
 
 
-def _signal_all(session: int, sig: int) -> int:
+def signal_all(session: int, sig: int) -> int:
+    """Send `sig` to every member of `session`; how many there were."""
     alive = members(session)
     for pid, _ in alive:
         try:
@@ -115,7 +116,7 @@ def end_session(session: int, grace_s: float | None = None) -> int:
     grace = KILL_GRACE_S if grace_s is None else grace_s
     if not HAS_PROC:
         return _end_group(session, grace)
-    count = _signal_all(session, signal.SIGTERM)
+    count = signal_all(session, signal.SIGTERM)
     if not count:
         return 0
     until = time.monotonic() + grace
@@ -123,7 +124,7 @@ def end_session(session: int, grace_s: float | None = None) -> int:
         if not members(session):
             return count
         time.sleep(POLL_S)
-    _signal_all(session, signal.SIGKILL)
+    signal_all(session, signal.SIGKILL)
     until = time.monotonic() + 5.0
     while members(session) and time.monotonic() < until:  # SIGKILL is not instantaneous
         time.sleep(POLL_S)

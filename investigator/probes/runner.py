@@ -37,6 +37,15 @@ SKIP_EXIT = 125  # a user command's "cannot test this commit" (as in `git bisect
 SETUP_MARKER = ".investigator-setup-ok"
 OUTPUT_LIMIT_MB = 512.0  # stdout + stderr of one job on disk
 RESULT_LIMIT_MB = 64.0  # a result file is read whole: larger is not a probe's result
+_LIVE: set[int] = set()  # sessions of running jobs: ended by `kill_running` when the investigation stops
+
+
+def kill_running() -> int:
+    """SIGKILL every process of every running job (the investigation was stopped by a signal or an
+    internal error, maybe in another thread); how many jobs were hit. Their threads record them
+    as crashed (killed by SIGKILL)."""
+    return sum(1 for session in list(_LIVE) if process.signal_all(session, signal.SIGKILL))
+
 
 
 @dataclass(frozen=True)
@@ -231,7 +240,11 @@ def _run(job: ProbeJob, commit: str, checkout: Path, artifacts: Path, stem: str,
             proc = subprocess.Popen(argv, cwd=checkout, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
                                     start_new_session=True)
             gpu = process.gpu_memory_mb if job.command is not None and slot.device.startswith("cuda") else None
-            watch = process.wait(proc, limits, (stdout_path, stderr_path), stop, gpu)
+            _LIVE.add(proc.pid)
+            try:
+                watch = process.wait(proc, limits, (stdout_path, stderr_path), stop, gpu)
+            finally:
+                _LIVE.discard(proc.pid)
     except OSError as exc:
         return base.model_copy(update={"error": f"could not start {argv[0]}: {exc.strerror or exc}",
                                        "wall_s": time.perf_counter() - start})

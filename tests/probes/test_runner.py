@@ -355,3 +355,20 @@ def test_setup_that_hangs_or_cannot_start(tmp_path: Path, setup: str, error: str
     with pytest.raises(RuntimeError, match=error):
         cache.checkout(sha)
     assert time.monotonic() - start < 5
+
+
+def test_kill_running_ends_every_process_of_running_jobs(tmp_path: Path) -> None:
+    write_module(tmp_path / "co", "spawn", SPAWN)
+    pidfile = tmp_path / "pids.txt"
+    box: dict[str, ProbeRun] = {}
+    job = command_job(f"{{python}} spawn.py {pidfile} ignore", timeout_s=30)
+    worker = threading.Thread(target=lambda: box.update(run=_run(tmp_path, job)))
+    start = time.monotonic()
+    worker.start()
+    while len(pids(pidfile)) < 3 and time.monotonic() - start < 10:
+        time.sleep(0.02)
+    assert runner.kill_running() == 1
+    worker.join(10)
+    assert box["run"].status.value == "crashed" and "SIGKILL" in box["run"].error
+    assert not [p for p in pids(pidfile) if alive(p)] and not runner._LIVE
+    assert runner.kill_running() == 0

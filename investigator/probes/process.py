@@ -45,7 +45,6 @@ class Watch:
     reason: str | None = None  # "timeout", "memory", "output", "stopped"
     peak_rss_mb: float = 0.0
     peak_gpu_mb: float | None = None  # only when GPU memory was polled and seen
-    stragglers: int = 0  # processes still alive after the leader exited (ended by us)
 
 
 def members(session: int) -> list[tuple[int, float]]:
@@ -185,7 +184,7 @@ def wait(proc: subprocess.Popen[Any], limits: Limits, outputs: tuple[Path, ...] 
                 break
             time.sleep(POLL_S)
         else:
-            watch.stragglers = end_session(proc.pid, grace_s=min(KILL_GRACE_S, 0.5))
+            end_session(proc.pid, grace_s=min(KILL_GRACE_S, 0.5))  # what it left running in the background
     except BaseException:  # the investigation stops: never leave the session behind
         end_session(proc.pid)
         proc.wait()

@@ -1,11 +1,13 @@
-"""Run one probe job: in an exported checkout of its commit, in its own process group, limited.
+"""Run one probe job: in an exported checkout of its commit, in its own session, limited.
 
 Why not import the project: its code may hang, leak memory, call `sys.exit`, or import a torch
-build that conflicts with ours. Each job is a subprocess in a new session (its whole group is
-killed on timeout, on the memory limit, or when the investigation stops), its stdout/stderr go to
-files kept as artifacts, and a harness job's result comes back as a JSON file (`child/harness.py`).
-Every way a job can fail is a `ProbeRun` with a non-ok status and a one-line `error`, never an
-exception out of here.
+build that conflicts with ours. Each job is a subprocess in a new session; every process of that
+session (grandchildren included, `probes.process`) is ended on timeout, past the memory limit (the
+resident memory of all of them), past the output limit, when the investigation stops, and when the
+job exits leaving helpers behind. Its stdout/stderr go to files kept as artifacts, and a harness
+job's result comes back as a JSON file (`child/harness.py`). Commands are argument lists, never a
+shell. Every way a job can fail is a `ProbeRun` with a non-ok status and a one-line `error`, never
+an exception out of here.
 """
 
 from __future__ import annotations

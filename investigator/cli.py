@@ -152,6 +152,10 @@ def probe_options(args: argparse.Namespace) -> dict[str, object]:
             raise InputError(f"{flag}: cannot be split into arguments ({exc}): {value!r}") from None
     if args.probe_python and shutil.which(args.probe_python) is None:
         raise InputError(f"--probe-python: not an executable: {args.probe_python}")
+    if args.device.startswith("cuda"):  # an explicit device must exist (auto falls back to the CPU)
+        from investigator.probes.devices import detect_slots
+
+        detect_slots(args.device, 1, None, args.probe_python or sys.executable)
     interactive = sys.stdin is not None and sys.stdin.isatty() and not args.yes
     return {"probes": selection, "probe_budget_s": args.probe_budget, "device": args.device,
             "adapter": str(Path(args.adapter).resolve()) if args.adapter else None, "probe_command": command,

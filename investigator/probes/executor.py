@@ -9,6 +9,8 @@ before the deadline are recorded as `skipped` (the budget ran out), never silent
 from __future__ import annotations
 
 import queue
+import sys
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -17,16 +19,18 @@ from pathlib import Path
 from typing import Protocol
 
 from investigator.models import Side
+from investigator.probes import cache as result_cache
 from investigator.probes.model import ProbeJob, ProbeRun, ProbeStatus
 from investigator.probes.runner import CheckoutCache, Slot, run_job
 
 
 class ResultStore(Protocol):
-    """What the executor needs of a result cache (`probes.cache.ResultCache`)."""
+    """What the executor needs of a result cache (`probes.cache.ResultCache`). `scope` is the
+    environment part of the key (`cache.scope`): the executor computes it once per side."""
 
-    def get(self, job: ProbeJob, commit: str) -> ProbeRun | None: ...
+    def get(self, job: ProbeJob, commit: str, scope: str = "") -> ProbeRun | None: ...
 
-    def put(self, job: ProbeJob, commit: str, run: ProbeRun) -> None: ...
+    def put(self, job: ProbeJob, commit: str, run: ProbeRun, scope: str = "") -> None: ...
 
 
 @dataclass
@@ -41,6 +45,14 @@ class ProbeEnvironment:
     auto: dict[Side, dict[str, str]] = field(default_factory=dict)  # functions found without an adapter
     cache: ResultStore | None = None
     python: str | None = None  # interpreter for the jobs (default: this one)
+    repo: str = ""  # the repository's identity in the cache key (default: its git directory, resolved)
+
+    def cache_scope(self, side: Side) -> str:
+        """The environment part of the cache key for `side` (see `probes.cache`)."""
+        repo = self.repo or str(Path(self.checkouts.git_dir).resolve())
+        return result_cache.scope(repo=repo, python=self.python or sys.executable, adapter=self.adapters.get(side),
+                           auto=self.auto.get(side), setup_command=self.checkouts.setup_command,
+                           device_kind=self.slots[0].device.split(":")[0] if self.slots else "cpu")
 
 
 def _skipped(job: ProbeJob, commit: str, why: str) -> ProbeRun:
@@ -48,41 +60,84 @@ def _skipped(job: ProbeJob, commit: str, why: str) -> ProbeRun:
                     params=job.params, error=why)
 
 
-def execute(jobs: list[ProbeJob], env: ProbeEnvironment, deadline: float | None = None,
-            on_run: Callable[[ProbeRun], None] | None = None) -> list[ProbeRun]:
-    """Every job's run, in the order of `jobs`. `deadline` is a `time.monotonic()` value."""
-    free: queue.Queue[Slot] = queue.Queue()
-    for slot in env.slots:
-        free.put(slot)
+_BUDGET = "not run: the probe budget (--probe-budget) was spent"
+_MIN_JOB_S = 1.0  # a job started just before the deadline still gets this long
 
-    def one(job: ProbeJob) -> ProbeRun:
-        commit = env.commits[job.side]
-        cached = env.cache.get(job, commit) if env.cache is not None else None
+
+class _Execution:
+    """One `execute` call: the free slots, the scopes, the stop flag, the serialised callback."""
+
+    def __init__(self, env: ProbeEnvironment, deadline: float | None, on_run: Callable[[ProbeRun], None] | None) -> None:
+        self.env, self.deadline, self.on_run = env, deadline, on_run
+        self.free: queue.Queue[Slot] = queue.Queue()
+        for slot in env.slots or [Slot()]:
+            self.free.put(slot)
+        self.stop = threading.Event()
+        self._scopes: dict[Side, str] = {}
+        self._lock = threading.Lock()
+
+    def scope(self, side: Side) -> str:
+        with self._lock:
+            if side not in self._scopes:
+                self._scopes[side] = self.env.cache_scope(side)
+            return self._scopes[side]
+
+    def one(self, job: ProbeJob) -> ProbeRun:
+        commit = self.env.commits[job.side]
+        store = self.env.cache
+        cached = store.get(job, commit, self.scope(job.side)) if store is not None else None
         if cached is not None:
             run = cached.model_copy(update={"cached": True})
-        elif deadline is not None and time.monotonic() >= deadline:
-            run = _skipped(job, commit, "not run: the probe budget (--probe-budget) was spent")
+        elif self.stop.is_set():
+            run = _skipped(job, commit, "not run: the investigation was interrupted")
         else:
-            run = _run(job, commit)
-        if on_run is not None:
-            on_run(run)
+            run = self._run(job, commit)
+        if self.on_run is not None:
+            with self._lock:
+                self.on_run(run)
         return run
 
-    def _run(job: ProbeJob, commit: str) -> ProbeRun:
+    def _run(self, job: ProbeJob, commit: str) -> ProbeRun:
+        if self._spent():
+            return _skipped(job, commit, _BUDGET)
         try:
-            checkout = env.checkouts.checkout(commit)
+            checkout = self.env.checkouts.checkout(commit)
         except Exception as exc:  # export or setup failed: nothing ran, and it is said
             return _skipped(job, commit, "").model_copy(update={"status": ProbeStatus.setup_failed, "error": str(exc)[:500]})
-        slot = free.get()
+        slot = self.free.get()
         try:
-            kwargs = {"python": env.python} if env.python else {}
-            run = run_job(job, commit=commit, checkout=checkout, artifacts=env.artifacts, slot=slot,
-                          adapter=env.adapters.get(job.side), auto=env.auto.get(job.side), **kwargs)
+            if self._spent() or self.stop.is_set():  # waited for a slot past the deadline
+                return _skipped(job, commit, _BUDGET if self._spent() else "not run: the investigation was interrupted")
+            left = max(_MIN_JOB_S, self.deadline - time.monotonic()) if self.deadline is not None else job.timeout_s
+            capped = left < job.timeout_s  # no job runs far past the budget
+            kwargs = {"python": self.env.python} if self.env.python else {}
+            run = run_job(job.model_copy(update={"timeout_s": left}) if capped else job, commit=commit, checkout=checkout,
+                          artifacts=self.env.artifacts, slot=slot, adapter=self.env.adapters.get(job.side),
+                          auto=self.env.auto.get(job.side), stop=self.stop, **kwargs)
         finally:
-            free.put(slot)
-        if env.cache is not None and run.ok:
-            env.cache.put(job, commit, run)
+            self.free.put(slot)
+        if capped and run.status == ProbeStatus.timeout:
+            run = run.model_copy(update={"error": f"{run.error}: the rest of the probe budget (--probe-budget)"})
+        if self.env.cache is not None and run.ok:
+            self.env.cache.put(job, commit, run, self.scope(job.side))
         return run
 
-    with ThreadPoolExecutor(max_workers=max(1, len(env.slots)), thread_name_prefix="probe") as pool:
-        return list(pool.map(one, jobs))
+    def _spent(self) -> bool:
+        return self.deadline is not None and time.monotonic() >= self.deadline
+
+
+def execute(jobs: list[ProbeJob], env: ProbeEnvironment, deadline: float | None = None,
+            on_run: Callable[[ProbeRun], None] | None = None) -> list[ProbeRun]:
+    """Every job's run, in the order of `jobs`. `deadline` is a `time.monotonic()` value. `on_run`
+    is called once per job as it ends (one call at a time, from a worker thread). On an exception
+    here (KeyboardInterrupt) running jobs are ended and jobs not started are not started."""
+    execution = _Execution(env, deadline, on_run)
+    pool = ThreadPoolExecutor(max_workers=max(1, len(env.slots)), thread_name_prefix="probe")
+    try:
+        futures = [pool.submit(execution.one, job) for job in jobs]
+        return [future.result() for future in futures]
+    except BaseException:
+        execution.stop.set()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

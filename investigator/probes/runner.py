@@ -1,139 +1,144 @@
-"""Run one probe job: in an exported checkout of its commit, in its own process group, limited.
+"""Run one probe job: in an exported checkout of its commit, in its own session, limited.
 
 Why not import the project: its code may hang, leak memory, call `sys.exit`, or import a torch
-build that conflicts with ours. Each job is a subprocess in a new session (its whole group is
-killed on timeout, on the memory limit, or when the investigation stops), its stdout/stderr go to
-files kept as artifacts, and a harness job's result comes back as a JSON file (`child/harness.py`).
-Every way a job can fail is a `ProbeRun` with a non-ok status and a one-line `error`, never an
-exception out of here.
+build that conflicts with ours. Each job is a subprocess in a new session; every process of that
+session (grandchildren included, `probes.process`) is ended on timeout, past the memory limit (the
+resident memory of all of them), past the output limit, when the investigation stops, and when the
+job exits leaving helpers behind. Its stdout/stderr go to files kept as artifacts, and a harness
+job's result comes back as a JSON file (`child/harness.py`). Commands are argument lists, never a
+shell. Every way a job can fail is a `ProbeRun` with a non-ok status and a one-line `error`, never
+an exception out of here.
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import os
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from investigator.probes import process
 from investigator.probes.model import ProbeJob, ProbeRun, ProbeStatus
-from investigator.sandbox.runner import export_commit
+from investigator.sandbox.runner import export_commit, run_isolated
 
 HARNESS = Path(__file__).resolve().parent / "child" / "harness.py"
 SKIP_EXIT = 125  # a user command's "cannot test this commit" (as in `git bisect run`)
-_POLL_S = 0.05
-_LIVE: set[int] = set()  # process groups of running jobs: killed by `kill_running` when the investigation stops
+SETUP_MARKER = ".investigator-setup-ok"
+OUTPUT_LIMIT_MB = 512.0  # stdout + stderr of one job on disk
+RESULT_LIMIT_MB = 64.0  # a result file is read whole: larger is not a probe's result
+_LIVE: set[int] = set()  # sessions of running jobs: ended by `kill_running` when the investigation stops
 
 
 def kill_running() -> int:
-    """Kill every running job's process group (the investigation was stopped: a signal, an internal
-    error); the number of groups signalled. Their threads then record them as crashed."""
-    killed = 0
-    for pgid in list(_LIVE):
-        try:
-            os.killpg(pgid, signal.SIGKILL)
-            killed += 1
-        except (ProcessLookupError, PermissionError):
-            pass
-    return killed
+    """SIGKILL every process of every running job (the investigation was stopped by a signal or an
+    internal error, maybe in another thread); how many jobs were hit. Their threads record them
+    as crashed (killed by SIGKILL)."""
+    return sum(1 for session in list(_LIVE) if process.signal_all(session, signal.SIGKILL))
+
 
 
 @dataclass(frozen=True)
 class Slot:
-    """Where a job runs: its device name and the environment that pins it there."""
+    """Where a job runs: its device name and the environment that pins it there (`devices.py`)."""
 
     device: str = "cpu"
     env: dict[str, str] = field(default_factory=dict)
+    info: str = ""  # for the report: "cuda:0 (NVIDIA H200, 140 GiB)", "cpu (1 thread)"
 
 
 class CheckoutCache:
     """One exported checkout per commit under `root` (made once, atomically, then reused), and
-    the optional setup command run once per checkout (its success is remembered in a marker)."""
+    the optional setup command run once per checkout (its success is remembered in a marker).
+
+    Safe across threads and processes: each commit's export and setup hold a lock file, so two
+    jobs of one commit wait for one export. A failed setup is remembered for this investigation
+    (raised again, not re-run, for the commit's other jobs)."""
 
     def __init__(self, root: Path, git_dir: str | Path, setup_command: str | None = None, setup_timeout_s: float = 600.0) -> None:
         self.root, self.git_dir = Path(root), git_dir
         self.setup_command, self.setup_timeout_s = setup_command, setup_timeout_s
+        self._failed: dict[str, str] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
 
     def checkout(self, sha: str) -> Path:
-        """The checkout of `sha` (exported on first use; OSError/CalledProcessError on failure)."""
+        """The checkout of `sha` (exported on first use; OSError/CalledProcessError/RuntimeError on failure)."""
         target = self.root / sha
-        if not target.is_dir():
-            self.root.mkdir(parents=True, exist_ok=True)
-            tmp = Path(tempfile.mkdtemp(prefix=f".{sha[:12]}-", dir=self.root))
-            export_commit(self.git_dir, sha, tmp)
-            try:
-                os.replace(tmp, target)
-            except OSError:  # another process exported it first
-                _remove_tree(tmp)
-        if self.setup_command:
-            self._setup(target)
+        with self._guard:
+            lock = self._locks.setdefault(sha, threading.Lock())
+        with lock, self._file_lock(sha):
+            if sha in self._failed:
+                raise RuntimeError(self._failed[sha])
+            if not target.is_dir():
+                tmp = Path(tempfile.mkdtemp(prefix=f".{sha[:12]}-", dir=self.root))
+                try:
+                    export_commit(self.git_dir, sha, tmp)
+                    os.replace(tmp, target)
+                except subprocess.CalledProcessError as exc:
+                    said = (exc.stderr or b"").decode("utf-8", "replace").strip().splitlines()
+                    raise RuntimeError(f"could not export commit {sha[:12]}: {said[-1] if said else exc}") from exc
+                finally:
+                    shutil.rmtree(tmp, ignore_errors=True)
+            if self.setup_command:
+                try:
+                    self._setup(target)
+                except RuntimeError as exc:
+                    self._failed[sha] = str(exc)
+                    raise
         return target
 
+    @contextmanager
+    def _file_lock(self, sha: str) -> Iterator[None]:
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / f".{sha}.lock", "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
     def _setup(self, checkout: Path) -> None:
-        marker = checkout / ".investigator-setup-ok"
-        if marker.is_file() and marker.read_text() == self.setup_command:
+        marker = checkout / SETUP_MARKER
+        command = self.setup_command or ""
+        if marker.is_file() and marker.read_text() == command:
             return
-        result = subprocess.run(shlex.split(self.setup_command or ""), cwd=checkout, capture_output=True, text=True,
-                                timeout=self.setup_timeout_s, start_new_session=True)
-        if result.returncode != 0:
-            tail = (result.stderr or result.stdout).strip().splitlines()
-            raise RuntimeError(f"setup command failed (exit {result.returncode}): {tail[-1] if tail else 'no output'}")
-        marker.write_text(self.setup_command or "")
-
-
-def _remove_tree(path: Path) -> None:
-    import shutil
-
-    shutil.rmtree(path, ignore_errors=True)
+        try:
+            argv = shlex.split(command)
+            result = run_isolated(argv, cwd=checkout, timeout_s=self.setup_timeout_s)
+        except (ValueError, OSError) as exc:
+            raise RuntimeError(f"setup command {command!r} could not start: {getattr(exc, 'strerror', None) or exc}") from exc
+        log = self.root / f"{checkout.name}.setup.log"
+        log.write_text(f"$ {command}\n{result.stdout_tail}\n--- stderr ---\n{result.stderr_tail}", encoding="utf-8")
+        if not result.ok:
+            raise RuntimeError(f"setup command failed: {result.describe()} (log: {log})")
+        marker.write_text(command)
 
 
 def command_argv(template: str, values: dict[str, str]) -> list[str]:
     """The user's command template as an argument list (no shell): split first, then fill
-    {seed} {steps} {logdir} {device} {python} in each argument."""
+    {seed} {steps} {logdir} {device} {python} in each argument (a value never splits or expands).
+    ValueError on an unbalanced quote or an empty template."""
     argv = []
     for token in shlex.split(template):
         for key, value in values.items():
             token = token.replace("{" + key + "}", value)
         argv.append(token)
+    if not argv:
+        raise ValueError("the command template is empty")
     return argv
-
-
-def _group_rss_mb(pgid: int) -> float:
-    """Resident memory of every process in the group (Linux /proc; 0 where unreadable)."""
-    total_kb = 0
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            if os.getpgid(int(entry.name)) != pgid:
-                continue
-            with open(f"/proc/{entry.name}/status") as handle:
-                for line in handle:
-                    if line.startswith("VmRSS:"):
-                        total_kb += int(line.split()[1])
-                        break
-        except (OSError, ValueError):
-            continue
-    return total_kb / 1024
-
-
-def _kill_group(proc: subprocess.Popen[Any]) -> None:
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            proc.wait(timeout=3)
-            return
-        except subprocess.TimeoutExpired:
-            continue
 
 
 def _tail(path: Path, limit: int = 2000) -> str:
@@ -146,47 +151,44 @@ def _tail(path: Path, limit: int = 2000) -> str:
 
 
 def _last_line(*texts: str) -> str:
+    """The last non-empty line of the first text that has one, printable (reports are markdown)."""
     for text in texts:
         lines = [line for line in text.strip().splitlines() if line.strip()]
         if lines:
-            return lines[-1][:300]
+            return "".join(c if c.isprintable() else "?" for c in lines[-1].strip())[:300]
     return "no output"
 
 
-@dataclass
-class _Watch:
-    status: ProbeStatus | None = None
-    peak_rss_mb: float = 0.0
+_in_use: set[str] = set()
+_in_use_lock = threading.Lock()
 
 
-def _wait(proc: subprocess.Popen[Any], job: ProbeJob) -> _Watch:
-    """Wait for the job's process, killing its group past the time or memory limit."""
-    watch = _Watch()
-    deadline = time.monotonic() + job.timeout_s
-    next_rss = 0.0
-    while proc.poll() is None:
-        now = time.monotonic()
-        if now >= deadline:
-            _kill_group(proc)
-            watch.status = ProbeStatus.timeout
-            break
-        if now >= next_rss:
-            rss = _group_rss_mb(proc.pid)
-            watch.peak_rss_mb = max(watch.peak_rss_mb, rss)
-            if rss > job.memory_mb:
-                _kill_group(proc)
-                watch.status = ProbeStatus.memory
-                break
-            next_rss = now + 0.2
-        time.sleep(_POLL_S)
-    return watch
+@contextmanager
+def _artifact_stem(job: ProbeJob) -> Iterator[str]:
+    """A file-name stem unique to this job's inputs (probe, side, seed, a hash of what runs and its
+    parameters), and unique among jobs running now (identical jobs at once get -2, -3...)."""
+    what = json.dumps([job.script, job.command, job.params], sort_keys=True, default=str)
+    base = f"{job.probe}-{job.side}" + (f"-seed{job.seed}" if job.seed is not None else "")
+    base += "-" + hashlib.sha256(what.encode()).hexdigest()[:8]
+    with _in_use_lock:
+        stem, n = base, 1
+        while stem in _in_use:
+            n += 1
+            stem = f"{base}-{n}"
+        _in_use.add(stem)
+    try:
+        yield stem
+    finally:
+        with _in_use_lock:
+            _in_use.discard(stem)
 
 
 def _argv(job: ProbeJob, checkout: Path, result_path: Path, values: dict[str, str],
           adapter: str | None, auto: dict[str, str], python: str) -> list[str]:
     if job.command is not None:
         return command_argv(job.command, values)
-    assert job.script is not None
+    if not job.script:
+        raise ValueError("the job has neither a script nor a command")
     return [python, str(HARNESS), "--script", job.script, "--checkout", str(checkout), "--adapter", adapter or "",
             "--auto", json.dumps(auto), "--params", json.dumps(job.params), "--out", str(result_path)]
 
@@ -201,13 +203,21 @@ def run_job(
     adapter: str | None = None,
     auto: dict[str, str] | None = None,
     python: str = sys.executable,
+    stop: threading.Event | None = None,
 ) -> ProbeRun:
-    """Run `job` in `checkout` and return its `ProbeRun` (never raises for the job's own failures).
+    """Run `job` in `checkout` and return its `ProbeRun` (never raises for the job's own failures;
+    a KeyboardInterrupt while waiting ends the job's processes and is re-raised).
 
-    `artifacts` receives stdout, stderr, the result file and (command jobs) the log directory."""
+    `artifacts` receives stdout, stderr, the result file and (command jobs) the log directory.
+    `stop`, when set by another thread, ends the job (recorded as `skipped`)."""
     slot = slot or Slot()
     artifacts.mkdir(parents=True, exist_ok=True)
-    stem = f"{job.probe}-{job.side}" + (f"-seed{job.seed}" if job.seed is not None else "")
+    with _artifact_stem(job) as stem:
+        return _run(job, commit, checkout, artifacts, stem, slot, adapter, auto or {}, python, stop)
+
+
+def _run(job: ProbeJob, commit: str, checkout: Path, artifacts: Path, stem: str, slot: Slot,
+         adapter: str | None, auto: dict[str, str], python: str, stop: threading.Event | None) -> ProbeRun:
     stdout_path, stderr_path = artifacts / f"{stem}.stdout.txt", artifacts / f"{stem}.stderr.txt"
     result_path = artifacts / f"{stem}.result.json"
     logdir = (artifacts / f"{stem}-logs").resolve() if job.needs_logdir else None
@@ -221,37 +231,48 @@ def run_job(
                     stdout_path=str(stdout_path), stderr_path=str(stderr_path))
     env = {**os.environ, **slot.env, "PYTHONPATH": os.pathsep.join([str(checkout), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
            "PYTHONHASHSEED": "0", "PYTHONUNBUFFERED": "1"}
+    try:
+        argv = _argv(job, checkout, result_path, values, adapter, auto, python)
+    except ValueError as exc:
+        return base.model_copy(update={"error": f"invalid command template: {exc}"})
+    limits = process.Limits(timeout_s=job.timeout_s, memory_mb=job.memory_mb, output_mb=OUTPUT_LIMIT_MB)
     start = time.perf_counter()
     try:
         with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err:
-            proc = subprocess.Popen(_argv(job, checkout, result_path, values, adapter, auto or {}, python),
-                                    cwd=checkout, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+            proc = subprocess.Popen(argv, cwd=checkout, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
                                     start_new_session=True)
+            gpu = process.gpu_memory_mb if job.command is not None and slot.device.startswith("cuda") else None
             _LIVE.add(proc.pid)
             try:
-                watch = _wait(proc, job)
-            except BaseException:  # the investigation stops: never leave the group behind
-                _kill_group(proc)
-                raise
+                watch = process.wait(proc, limits, (stdout_path, stderr_path), stop, gpu)
             finally:
                 _LIVE.discard(proc.pid)
     except OSError as exc:
-        return base.model_copy(update={"error": f"could not start: {exc.strerror or exc}", "wall_s": time.perf_counter() - start})
-    wall = time.perf_counter() - start
-    run = base.model_copy(update={"wall_s": wall, "peak_rss_mb": round(watch.peak_rss_mb, 1) or None})
-    stderr_tail = _tail(stderr_path)
-    if watch.status == ProbeStatus.timeout:
-        return run.model_copy(update={"status": watch.status, "error": f"timed out after {job.timeout_s:g} s (process group killed)"})
-    if watch.status == ProbeStatus.memory:
-        return run.model_copy(update={"status": watch.status,
-                                      "error": f"used more than {job.memory_mb} MB of memory (process group killed)"})
+        return base.model_copy(update={"error": f"could not start {argv[0]}: {exc.strerror or exc}",
+                                       "wall_s": time.perf_counter() - start})
+    run = base.model_copy(update={"wall_s": round(time.perf_counter() - start, 3),
+                                  "peak_rss_mb": round(watch.peak_rss_mb, 1) or None, "peak_gpu_mem_mb": watch.peak_gpu_mb})
+    if watch.reason is not None:
+        return _limited(run, watch.reason, limits)
     code = proc.returncode
+    stderr_tail = _tail(stderr_path)
     if code is not None and code < 0:
         name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
         return run.model_copy(update={"status": ProbeStatus.crashed, "error": f"killed by {name}: {_last_line(stderr_tail)}"})
     if job.command is not None:
         return _command_run(run, code, stderr_tail, _tail(stdout_path))
     return _harness_run(run, code, result_path, stderr_tail)
+
+
+def _limited(run: ProbeRun, reason: str, limits: process.Limits) -> ProbeRun:
+    """The run ended by the runner: which limit, in one line."""
+    status, error = {
+        "timeout": (ProbeStatus.timeout, f"timed out after {limits.timeout_s:g} s (its processes were killed)"),
+        "memory": (ProbeStatus.memory, f"used more than {limits.memory_mb:g} MB of memory (its processes were killed)"),
+        "output": (ProbeStatus.failed, f"wrote more than {limits.output_mb:g} MB to stdout/stderr (its processes were killed)"),
+        "stopped": (ProbeStatus.skipped, "stopped: the investigation was interrupted"),
+    }[reason]
+    return run.model_copy(update={"status": status, "error": error})
 
 
 def _command_run(run: ProbeRun, code: int | None, stderr_tail: str, stdout_tail: str) -> ProbeRun:
@@ -267,11 +288,14 @@ def _harness_run(run: ProbeRun, code: int | None, result_path: Path, stderr_tail
         status = ProbeStatus.no_result if code == 0 else ProbeStatus.failed
         return run.model_copy(update={"status": status, "error": f"exit code {code}, no result file: {_last_line(stderr_tail)}"})
     try:
+        size_mb = result_path.stat().st_size / 2**20
+        if size_mb > RESULT_LIMIT_MB:
+            raise ValueError(f"{size_mb:.0f} MB, more than {RESULT_LIMIT_MB:g} MB")
         payload = json.loads(result_path.read_text(encoding="utf-8"))
         if not isinstance(payload, dict) or payload.get("protocol") != 1 or not isinstance(payload.get("ok"), bool):
             raise ValueError("not a probe result (protocol 1)")
-    except (ValueError, UnicodeDecodeError) as exc:
-        return run.model_copy(update={"status": ProbeStatus.invalid_result, "error": f"unreadable result file: {exc}"[:300]})
+    except (ValueError, RecursionError, OSError) as exc:  # UnicodeDecodeError is a ValueError
+        return run.model_copy(update={"status": ProbeStatus.invalid_result, "error": _last_line(f"unreadable result file: {exc}")})
     if not payload["ok"]:
         return run.model_copy(update={"status": ProbeStatus.failed, "error": str(payload.get("error", "failed"))[:500],
                                       "result": {"traceback": str(payload.get("traceback", ""))}})
@@ -279,10 +303,17 @@ def _harness_run(run: ProbeRun, code: int | None, result_path: Path, stderr_tail
     if not isinstance(result, dict):
         return run.model_copy(update={"status": ProbeStatus.invalid_result, "error": "the result is not a JSON object"})
     return run.model_copy(update={
-        "status": ProbeStatus.ok, "result": result, "device": str(payload.get("device") or run.device),
+        "status": ProbeStatus.ok, "result": result, "device": _device(payload.get("device"), run.device),
         "peak_gpu_mem_mb": _number(payload.get("peak_gpu_mem_mb")), "steps_per_s": _number(payload.get("steps_per_s")),
     })
 
 
 def _number(value: Any) -> float | None:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _device(reported: Any, slot_device: str) -> str:
+    """The slot's device ("cuda:1") unless the measurement says it ran elsewhere (fell back to cpu)."""
+    if not isinstance(reported, str) or not reported or reported.split(":")[0] == slot_device.split(":")[0]:
+        return slot_device
+    return reported[:40]

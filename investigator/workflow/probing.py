@@ -11,8 +11,6 @@ failing, the budget) is a recorded outcome and the report is still written.
 
 from __future__ import annotations
 
-import hashlib
-import os
 import tempfile
 import threading
 import time
@@ -26,7 +24,7 @@ from investigator.hypotheses import HypothesisRecord
 from investigator.models import AnalyzerFailure, Finding, Side
 from investigator.probes.base import Probe
 from investigator.probes.executor import ProbeEnvironment, ResultStore, execute
-from investigator.probes.model import ProbeDecision, ProbeJob, ProbeOutcome, ProbeRun, ProbeStatus
+from investigator.probes.model import ProbeDecision, ProbeOutcome, ProbeRun, ProbeStatus
 from investigator.probes.planner import PlannedProbe, ProbePlan, plan_probes
 from investigator.probes.runner import CheckoutCache, Slot
 from investigator.probes.setup import SIDES, BuiltSetup, SideSource, build_setup
@@ -62,57 +60,32 @@ class ProbeResources:
         return float("inf") if self.deadline is None else self.deadline - time.monotonic()
 
 
-def _optional(module: str, name: str) -> Any | None:
-    import importlib
-
-    try:
-        return getattr(importlib.import_module(f"investigator.probes.{module}"), name, None)
-    except ImportError:
-        return None
-
-
 def cache_dir() -> Path:
-    default = _optional("cache", "default_cache_dir")
-    if default is not None:
-        return Path(default())
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "investigator"
+    from investigator.probes.cache import default_cache_dir
+
+    return default_cache_dir()
 
 
 def result_cache(request: InvestigationRequest) -> ResultStore | None:
-    """The result cache (`--probe-cache`; "none" turns it off; absent module: no cache)."""
+    """The result cache (`--probe-cache DIR`, default the user cache directory; "none": off)."""
     if request.probe_cache == "none":
         return None
-    cls = _optional("cache", "ResultCache")
-    if cls is None:
-        return None
-    root = Path(request.probe_cache) if request.probe_cache else cache_dir()
+    from investigator.probes.cache import ResultCache
+
+    return ResultCache(Path(request.probe_cache) if request.probe_cache else cache_dir())
+
+
+def slots(device: str, notes: list[str]) -> list[Slot]:
+    """Device slots for `--device` (`probes.devices`: CUDA when present for `auto`, one probe per
+    device; else CPU slots with thread limits). A device that cannot be used (the CLI checks an
+    explicit one up front) falls back to the CPU, and the report says so."""
+    from investigator.probes import devices
+
     try:
-        store: ResultStore = cls(root)
-    except Exception:  # an unusable cache costs only the reuse
-        return None
-    return store
-
-
-def slots(device: str) -> list[Slot]:
-    """Device slots for `--device` (`probes.devices` when present; else one CPU slot per two cores,
-    or the named CUDA device)."""
-    detect = _optional("devices", "detect_slots")
-    if detect is not None:
-        try:
-            found = list(detect(device, 1, None))  # one probe per device; CPU threads: the module's default
-        except Exception:  # a device query that fails costs only the device: CPU slots below
-            found = []
-        if found:
-            return found
-    if device.startswith("cuda"):
-        index = device.partition(":")[2] or "0"
-        return [Slot(device=f"cuda:{index}", env={"CUDA_VISIBLE_DEVICES": index, "INVESTIGATOR_DEVICE": "cuda:0"})]
-    cores = os.cpu_count() or 1
-    count = max(1, min(cores, 4))
-    threads = str(max(1, cores // count))
-    env = {"OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads, "CUDA_VISIBLE_DEVICES": ""}
-    return [Slot(device="cpu", env=env) for _ in range(count)]
+        return devices.detect_slots(device, 1, None)
+    except Exception as exc:
+        notes.append(f"--device {device} cannot be used ({exc}); probes run on the CPU")
+        return devices.cpu_slots()
 
 
 def sources_of(changeset: Any) -> dict[Side, SideSource]:
@@ -136,7 +109,7 @@ def build(res: ProbeResources, request: InvestigationRequest, changeset: Any, co
         commits=commits,
         checkouts=CheckoutCache(root / "checkouts", changeset.handle.git_dir, setup_command=request.probe_setup),
         artifacts=Path(request.output) / "probes" / (run_id or "run"),
-        slots=slots(request.device),
+        slots=slots(request.device, res.built.notes),
         adapters=dict(res.built.setup.adapter_paths),
         auto=res.built.auto,
         cache=result_cache(request),
@@ -167,25 +140,6 @@ def plan_wave(res: ProbeResources, request: InvestigationRequest, done: set[str]
                        outcomes, res.budget_left())
 
 
-def _cache_params(job: ProbeJob, res: ProbeResources) -> ProbeJob:
-    """The adapter's content and the auto functions are part of what a job ran: part of its key."""
-    assert res.env is not None
-    adapter = res.env.adapters.get(job.side)
-    digest = ""
-    if adapter and Path(adapter).is_absolute():
-        try:
-            digest = hashlib.sha256(Path(adapter).read_bytes()).hexdigest()[:16]
-        except OSError:
-            digest = "unreadable"
-    extra = {"_adapter": f"{adapter}:{digest}" if adapter else "", "_auto": res.env.auto.get(job.side, {})}
-    return job.model_copy(update={"params": {**job.params, **extra}})
-
-
-def _budgeted(job: ProbeJob, left: float) -> ProbeJob:
-    """A job never runs past the budget by more than the setup of its process."""
-    return job if left >= job.timeout_s else job.model_copy(update={"timeout_s": max(1.0, left)})
-
-
 def run_probe(res: ProbeResources, item: PlannedProbe) -> tuple[ProbeOutcome, list[AnalyzerFailure]]:
     """One probe's jobs at both commits, and its decision; never raises for the probe's own bugs."""
     assert res.built is not None and res.env is not None
@@ -195,11 +149,9 @@ def run_probe(res: ProbeResources, item: PlannedProbe) -> tuple[ProbeOutcome, li
     runs: list[ProbeRun] = []
     failures: list[AnalyzerFailure] = []
     try:
-        jobs = [_cache_params(j, res) for side in SIDES for j in probe.jobs(setup, side)]
-        with res.lock:
-            left = res.budget_left()
-            runs = execute([_budgeted(j, left) for j in jobs], res.env,
-                           deadline=None if res.deadline is None else res.deadline)
+        jobs = [j for side in SIDES for j in probe.jobs(setup, side)]
+        with res.lock:  # the executor caps each job at the budget left and caches by its environment
+            runs = execute(jobs, res.env, deadline=res.deadline)
         decision = probe.decide([r for r in runs if r.side == "baseline"], [r for r in runs if r.side == "candidate"], setup)
     except Exception as exc:
         tb = traceback.extract_tb(exc.__traceback__)[-1]

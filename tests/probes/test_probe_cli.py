@@ -22,6 +22,7 @@ def repo(tmp_path):
         (["--probes", ","], "--probes: unknown probe id"),
         (["--device", "tpu"], "--device: expected auto, cpu, cuda or cuda:N"),
         (["--device", "cuda:x"], "--device"),
+        (["--device", "cuda:7"], "--device cuda:7: no"),  # no such device here (no GPU, or not 8 of them)
         (["--adapter", "/nonexistent/adapter.py"], "--adapter: no such file"),
         (["--probe-command", "python 'unbalanced"], "--probe-command: cannot be split"),
         (["--probe-python", "/no/python"], "--probe-python: not an executable"),
@@ -41,7 +42,7 @@ def test_bad_probe_options_are_one_line_and_exit_2(repo, tmp_path, capsys, extra
 def test_good_probe_options_reach_the_request(tmp_path):
     adapter = tmp_path / "adapter.py"
     adapter.write_text("def make_agent(seed):\n    pass\n")
-    args = build_parser().parse_args(["run", "--probes", "training-run,lr_trajectory", "--probe-budget", "60", "--device", "cuda:1",
+    args = build_parser().parse_args(["run", "--probes", "training-run,lr_trajectory", "--probe-budget", "60", "--device", "cpu",
                                       "--adapter", str(adapter), "--probe-command", "{python} train.py --seed {seed}",
                                       "--probe-seeds", "2", "--probe-steps", "1000", "--probe-cache", "none", "--yes"])
     from investigator.units.registry import load
@@ -51,7 +52,7 @@ def test_good_probe_options_reach_the_request(tmp_path):
         args.probes = "lr_trajectory"
     fields = probe_options(args)
     assert fields["probes"] in ("training_run,lr_trajectory", "lr_trajectory")
-    assert fields["device"] == "cuda:1" and fields["probe_budget_s"] == 60 and fields["probe_seeds"] == 2
+    assert fields["device"] == "cpu" and fields["probe_budget_s"] == 60 and fields["probe_seeds"] == 2
     assert fields["adapter"] == str(adapter.resolve()) and fields["confirm_expensive"] is False  # --yes
     assert fields["probe_cache"] == "none" and fields["probe_steps"] == 1000
 

@@ -22,6 +22,7 @@ from investigator.probes.base import ADAPTER_FUNCTIONS, ProbeSetup
 
 CONVENTIONAL_ADAPTERS = ("investigator_adapter.py", ".investigator/adapter.py")
 SIDES: tuple[Side, Side] = ("baseline", "candidate")
+DEFAULT_ENTRIES = ("train.py", "main.py")  # tried after the request's entries and the detected training files
 
 
 def adapter_functions(source: str) -> frozenset[str]:
@@ -95,16 +96,27 @@ def _discovered(source: SideSource, notes: list[str]) -> dict[str, str]:
         return {}
 
 
-def _proposed_command(source: SideSource, entry: str | None, notes: list[str]) -> str | None:
+def _proposed_command(source: SideSource, entries: list[str], notes: list[str]) -> str | None:
+    """A training command read from the first entry script whose argument parser has the flags a
+    run needs (`probes.command`; its log-directory flag at least: logs are what a run is compared by)."""
     propose = _optional("command", "propose_command")
     if propose is None:
         return None
-    try:
-        proposed = propose(source.paths(), source.read, entry)
-    except Exception as exc:
-        notes.append(f"no training command could be proposed: {exc.__class__.__name__}: {exc}")
-        return None
-    return proposed if isinstance(proposed, str) and proposed else None
+    for path in dict.fromkeys(entries):
+        text = source.read(path)
+        if text is None:
+            continue
+        try:
+            proposed = propose(text, path)
+        except Exception as exc:
+            notes.append(f"no training command could be proposed from {path}: {exc.__class__.__name__}: {exc}")
+            continue
+        if proposed is not None and getattr(proposed, "usable", False):
+            describe = getattr(proposed, "describe", None)
+            notes.append(f"training command proposed from {path}'s argument parser (check it): "
+                         + (describe() if callable(describe) else proposed.template))
+            return str(proposed.template)
+    return None
 
 
 def build_setup(
@@ -114,7 +126,7 @@ def build_setup(
     command: str | None,
     seeds: int,
     steps: int | None,
-    entry: str | None = None,
+    entries: list[str] | None = None,
     primary_metric: str | None = None,
     options: dict[str, float] | None = None,
 ) -> BuiltSetup:
@@ -128,10 +140,8 @@ def build_setup(
         auto[side] = _discovered(sources[side], notes)
     proposed = False
     if command is None:
-        command = _proposed_command(sources["candidate"], entry, notes)
+        command = _proposed_command(sources["candidate"], [*(entries or []), *DEFAULT_ENTRIES], notes)
         proposed = command is not None
-        if proposed:
-            notes.append(f"training command proposed from the entry's argument parser: {command}")
     for side in SIDES:
         if paths[side]:
             notes.append(f"{side}: adapter {paths[side]} defines {', '.join(sorted(functions[side])) or 'none of the adapter functions'}")

@@ -437,7 +437,8 @@ class Pipeline:
             cs = self._changeset(state)
             assert cs is not None and state.range is not None
             commits = {"baseline": state.range.baseline.sha, "candidate": state.range.candidate.sha}
-            probing.build(res, state.request, cs, commits, state.run_id)  # type: ignore[arg-type]
+            training = [p for r in state.results.values() for p in r.data.get("training_files", [])]
+            probing.build(res, state.request, cs, commits, state.run_id, training)  # type: ignore[arg-type]
 
     def route_probes(self, state: Investigation) -> list[Any] | str:  # list[Send]
         """After a probe plan: one `probe` per planned probe, or on to ranking."""

@@ -93,13 +93,16 @@ def sources_of(changeset: Any) -> dict[Side, SideSource]:
             "candidate": SideSource(changeset.candidate.read_text, changeset.candidate.paths)}
 
 
-def build(res: ProbeResources, request: InvestigationRequest, changeset: Any, commits: dict[Side, str], run_id: str) -> None:
+def build(res: ProbeResources, request: InvestigationRequest, changeset: Any, commits: dict[Side, str], run_id: str,
+          training_files: Sequence[str] = ()) -> None:
     """The setup and the execution environment, once per run."""
     if res.built is not None:
         return
+    given = [(e or "").split()[0] for e in (request.candidate_entry, request.baseline_entry) if e and e.split()]
+    entries = [e for e in [*given, *training_files] if e.endswith(".py")]
     res.built = build_setup(sources_of(changeset), adapter=request.adapter, command=request.probe_command,
                             seeds=request.probe_seeds, steps=request.probe_steps,
-                            entry=(request.candidate_entry or request.baseline_entry),
+                            entries=entries,
                             primary_metric=request.primary_metric, options=dict(request.metric_options))
     if request.probe_cache == "none":  # checkouts are keyed by commit: a shared temporary place is safe
         root = Path(tempfile.gettempdir()) / "investigator-probes"

@@ -46,3 +46,27 @@ def test_conventional_files_at_each_commit_and_an_explicit_adapter(tmp_path: Pat
     assert built.setup.adapter_paths["candidate"] == str(explicit.resolve()) and built.setup.seeds == 2
     none = build_setup({"baseline": source({}), "candidate": source({})}, adapter=None, command=None, seeds=3, steps=None)
     assert none.setup.adapter_paths == {"baseline": None, "candidate": None} and not none.setup.has_everywhere(["make_agent"])
+
+
+def test_a_command_is_proposed_from_the_first_usable_entry_and_marked(monkeypatch) -> None:
+    import sys
+    import types
+
+    class Proposed:
+        def __init__(self, template: str, usable: bool) -> None:
+            self.template, self.usable = template, usable
+
+        def describe(self) -> str:
+            return f"argparse: {self.template}"
+
+    fake = types.ModuleType("investigator.probes.command")
+    fake.propose_command = lambda text, path: Proposed(f"{{python}} {path} --seed {{seed}}", "logdir" in text)  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "investigator.probes.command", fake)
+    files = {"tools/run.py": "no log flag", "train.py": "parser.add_argument('--logdir')"}
+    built = build_setup({"baseline": source(files), "candidate": source(files)}, adapter=None, command=None, seeds=3,
+                        steps=None, entries=["tools/run.py"])
+    assert built.setup.command == "{python} train.py --seed {seed}" and built.setup.command_proposed
+    assert any("proposed from train.py" in n for n in built.notes)
+    given = build_setup({"baseline": source(files), "candidate": source(files)}, adapter=None, command="{python} x.py",
+                        seeds=3, steps=None)
+    assert given.setup.command == "{python} x.py" and not given.setup.command_proposed

@@ -13,7 +13,8 @@ Rules, in `auto`:
   names the hypothesis); a refuted or uninvestigated one does not;
 - `always` probes are chosen whenever they are available;
 - expensive probes (a training run, the probe environments) only when a critical finding exists or
-  an earlier probe confirmed something, and only after every cheap probe chosen has run.
+  an earlier probe confirmed something, and only after every cheap probe chosen has run; an
+  expensive probe nothing else calls for is chosen by the critical findings (it tests them).
 With explicit ids (`--probes a,b`) exactly those run when available; nothing else is chosen.
 A probe that cannot run (missing adapter functions, no command) or that the budget no longer
 allows is recorded with the reason, never silently dropped.
@@ -147,6 +148,9 @@ def _auto(probes: Sequence[Probe], setup: ProbeSetup, findings: Sequence[Finding
             continue
         found = tested_findings(probe, findings)
         reason = _why_chosen(probe, found, hypotheses)
+        if reason is None and probe.meta.cost == "expensive" and critical:
+            # a run at both commits tells whether the critical changes matter: it tests them
+            found, reason = critical, f"tests the critical finding(s) ({_finding_reason(critical).removeprefix('tests ')})"
         if reason is None:
             continue
         ok, why = _available(probe, setup)

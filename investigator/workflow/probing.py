@@ -154,6 +154,7 @@ def run_probe(res: ProbeResources, item: PlannedProbe) -> tuple[ProbeOutcome, li
     try:
         jobs = [j for side in SIDES for j in probe.jobs(setup, side)]
         with res.lock:  # the executor caps each job at the budget left and caches by its environment
+            start = time.perf_counter()  # its cost: not the wait for the probes of its wave before it
             runs = execute(jobs, res.env, deadline=res.deadline)
         decision = probe.decide([r for r in runs if r.side == "baseline"], [r for r in runs if r.side == "candidate"], setup)
     except Exception as exc:

@@ -82,3 +82,12 @@ def test_explicit_ids_none_done_and_budget() -> None:
     assert ids(plan_probes([GRAD], SETUP, [finding("code_detectors.grad_clip")], [], "auto", {"grad_norm"})) == []
     spent = plan_probes([GRAD], SETUP, [finding("code_detectors.grad_clip")], [], "auto", set(), budget_left_s=0)
     assert ids(spent) == [] and spent.not_run["grad_norm"] == BUDGET_SPENT
+
+
+def test_critical_findings_choose_an_expensive_probe_nothing_else_calls_for() -> None:
+    run = FakeProbe(meta("run", cost="expensive", needs=["command"], finding_sources=["final_performance"], subsystem="other"))
+    critical = finding("config_forensics", Severity.critical, fid="gem")
+    plan = plan_probes([run], SETUP, [critical, finding("code_detectors.other", fid="x")], [], "auto", set())
+    assert ids(plan) == ["run"] and plan.planned[0].tests_findings == ("gem",)  # only the critical one is tested
+    assert "critical finding" in plan.planned[0].reason
+    assert ids(plan_probes([run], SETUP, [finding("code_detectors.other")], [], "auto", set())) == []  # none critical

@@ -27,9 +27,25 @@ def _config():
     return asdict(cfg.env), asdict(cfg.trainer)
 
 
+class _Actions:
+    """The action space probes sample from (GridArena itself has none): one action per environment."""
+
+    def __init__(self, num_actions, num_envs):
+        self.n, self.num_envs = num_actions, num_envs
+        self._generator = torch.Generator()
+
+    def seed(self, seed):
+        self._generator.manual_seed(seed)
+
+    def sample(self):
+        return torch.randint(0, self.n, (self.num_envs,), generator=self._generator)
+
+
 def make_env(seed):
     env_cfg, trainer_cfg = _config()
-    return GridArena(trainer_cfg["num_envs"], env_cfg["size"], env_cfg["max_steps"], env_cfg["rewards"], seed=seed)
+    env = GridArena(trainer_cfg["num_envs"], env_cfg["size"], env_cfg["max_steps"], env_cfg["rewards"], seed=seed)
+    env.action_space = _Actions(env.num_actions, env.num_envs)
+    return env
 
 
 def make_agent(seed):

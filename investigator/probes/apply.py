@@ -101,9 +101,8 @@ def revise_hypotheses(records: Sequence[HypothesisRecord], outcomes: Sequence[Pr
                 record.evidence.append(f"probe `{o.probe}` disagrees: {u.evidence}")
         elif any(u.status == record.status for _, u in mine):
             record.decided_by = next(o.probe for o, u in mine if u.status == record.status)
-            for _, u in mine:
-                if u.status == record.status and u.evidence not in record.evidence:
-                    record.evidence.insert(0, u.evidence)
+            decisive = [u.evidence for _, u in mine if u.status == record.status]
+            record.evidence = [*dict.fromkeys(decisive), *(e for e in record.evidence if e not in decisive)]
         out.append(record)
     return out
 

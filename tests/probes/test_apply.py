@@ -63,3 +63,10 @@ def test_probe_updates_and_findings_join_failed_ones_do_not() -> None:
     ok, failed = outcome("confirmed", [], HypothesisStatus.supported, [new]), outcome("failed", [], HypothesisStatus.supported)
     assert [u.status for u in probe_updates([ok, failed])] == [HypothesisStatus.supported]
     assert probe_findings([ok]) == [new]
+
+
+def test_the_deciding_probe_evidence_comes_first() -> None:
+    static_and_probe = record(HypothesisStatus.refuted, [])
+    static_and_probe.evidence = ["static: config identical", "probe says refuted"]
+    revised = revise_hypotheses([static_and_probe], [outcome("refuted", [], HypothesisStatus.refuted)])
+    assert revised[0].evidence == ["probe says refuted", "static: config identical"]

@@ -8,7 +8,7 @@ devices its jobs ran on and the summed job seconds; then the probes' total and t
 investigation's wall time.
 
     .venv/bin/python benchmarks/probes.py [--probes auto|all|ID,...] [--device auto|cpu|cuda]
-                                          [--steps 4096] [--seeds 3] [--budget 300]
+                                          [--steps 8192] [--seeds 3] [--budget 300]
 
 Target (issue 14): the `auto` set on the demo within 60 s wall on 2 CPU cores.
 """
@@ -35,7 +35,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--probes", default="auto", help="auto, all, or probe ids")
     ap.add_argument("--device", default="auto")
-    ap.add_argument("--steps", type=int, default=4096)
+    ap.add_argument("--steps", type=int, default=8192)
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--budget", type=float, default=300.0)
     args = ap.parse_args()

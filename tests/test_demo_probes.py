@@ -83,7 +83,9 @@ def test_demo_with_probes_writes_probe_runs_and_probe_evidence(tmp_path, capsys)
             assert outcomes[probe]["verdict"] == "confirmed", outcomes[probe]
             kinds = [e["kind"] for e in by_source[detector]["evidence"]]
             assert "probe" in kinds and "code" in kinds  # probe evidence beside the static evidence
-    if "training_run" in outcomes:
-        assert outcomes["training_run"]["verdict"] in ("confirmed", "inconclusive")
+    if "training_run" in outcomes:  # chosen by the critical findings: the reward change shows in 3 seeds
+        assert outcomes["training_run"]["verdict"] == "confirmed", outcomes["training_run"]["summary"]
+        gem = next(f for f in data["findings"] if "env.rewards.gem" in f["title"])
+        assert any(e["kind"] == "probe" and e["details"]["probe"] == "training_run" for e in gem["evidence"])
     md = next((tmp_path / "out").glob("investigation-*.md")).read_text()
     assert "## Probe experiments" in md and "refuted (probe `lr_trajectory`)" in md

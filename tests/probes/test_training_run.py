@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 
 from investigator.models import EvidenceKind
+from investigator.playbooks_lib import load_playbooks
 from investigator.probes.base import ProbeSetup
 from investigator.probes.builtin.training_run import TrainingRunProbe
 from investigator.probes.model import ProbeRun, ProbeStatus
-from investigator.playbooks_lib import load_playbooks
 from tests.probes.helpers import run_probe, two_commits
 from tests.support.metric_logs import make_curve, write_csv_run, write_jsonl_run, write_tensorboard_run
 

@@ -16,12 +16,19 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from investigator.metrics.rules.base import PRIMARY
-from investigator.models import OTHER_SUBSYSTEM, Evidence, EvidenceKind, Finding, HypothesisUpdate, Severity, Side
+from investigator.models import (
+    OTHER_SUBSYSTEM,
+    Evidence,
+    EvidenceKind,
+    Finding,
+    HypothesisUpdate,
+    Severity,
+    Side,
+)
 from investigator.probes.base import Probe, ProbeMeta, ProbeSetup
 from investigator.probes.model import ProbeDecision, ProbeJob, ProbeRun
 
 if TYPE_CHECKING:
-    from investigator.metrics.engine import EngineOutput
     from investigator.metrics.loading import RunData
     from investigator.metrics.stats import Comparison
 

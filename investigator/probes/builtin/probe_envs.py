@@ -16,7 +16,7 @@ from typing import Any
 
 from investigator.models import EvidenceKind, HypothesisStatus, HypothesisUpdate, Severity, Side
 from investigator.probes.base import Probe, ProbeMeta, ProbeSetup
-from investigator.probes.model import ProbeDecision, ProbeJob, ProbeRun
+from investigator.probes.model import ProbeDecision, ProbeJob, ProbeRun, ProbeVerdict
 
 PROBE_ID = "probe_envs"
 DEFAULTS = {"steps": 5000, "tolerance": 0.1, "gamma": 0.99}  # options `probe_envs_<name>` override them
@@ -121,7 +121,7 @@ def _decide(b: dict[int, dict[str, Any]], c: dict[int, dict[str, Any]], details:
             f"({'; '.join(f'{ENVS[k].tests}' for k in both)} work at the candidate)"
             + (f"; not compared: {', '.join(f'{k} ({_state(c.get(k)) if k in errors else _state(b.get(k))})' for k in untold)}"
                if untold else ""))
-    verdict = "inconclusive" if errors else "refuted"
+    verdict: ProbeVerdict = "inconclusive" if errors else "refuted"
     updates = []
     for k, hypothesis in REFUTES_ON_PASS.items():
         gamma = min(float(b[k].get("gamma", 1.0)), float(c[k].get("gamma", 1.0))) if k in both else 1.0

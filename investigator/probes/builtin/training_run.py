@@ -26,7 +26,7 @@ from investigator.models import (
     Side,
 )
 from investigator.probes.base import Probe, ProbeMeta, ProbeSetup
-from investigator.probes.model import ProbeDecision, ProbeJob, ProbeRun
+from investigator.probes.model import ProbeDecision, ProbeJob, ProbeRun, ProbeVerdict
 
 if TYPE_CHECKING:
     from investigator.metrics.loading import RunData
@@ -165,7 +165,7 @@ def _compare(ok_b: list[ProbeRun], ok_c: list[ProbeRun], setup: ProbeSetup, ran:
                          findings=[_probe_finding(f, summary) for f in out.findings])
 
 
-def _verdict(cmp: Comparison) -> tuple[Any, str]:
+def _verdict(cmp: Comparison) -> tuple[ProbeVerdict, str]:
     from investigator.metrics.stats import Verdict
 
     if cmp.verdict == Verdict.regression:

@@ -101,6 +101,13 @@ def test_decide_regression_with_jsonl_logs_and_throughput(tmp_path: Path) -> Non
     assert d.details["steps_per_s"] == {"baseline": [1000.0] * 4, "candidate": [800.0] * 4}
     assert "throughput 1,000 -> 800 steps/s (median) (-20%)" in d.summary
     assert d.details["primary"]["comparison"]["verdict"] == "regression"
+    assert "vecenv.env_count_changed" in {u.hypothesis for u in d.hypothesis_updates}  # throughput_drop's
+    # a GPU baseline against a CPU candidate: the speeds are not compared, the return still is
+    on_gpu = [r.model_copy(update={"device": "cuda:0"}) for r in b]
+    d = TrainingRunProbe().decide(on_gpu, c, ProbeSetup(command=COMMAND, seeds=4))
+    assert d.verdict == "confirmed" and "throughput not compared (the baseline ran on cuda, the candidate on cpu)" in d.summary
+    assert not {f.source for f in d.findings} & {"throughput_drop"}
+    assert "vecenv.env_count_changed" not in {u.hypothesis for u in d.hypothesis_updates}
 
 
 def test_decide_no_difference_tensorboard_and_derived_throughput(tmp_path: Path) -> None:
@@ -158,3 +165,13 @@ def test_available_and_jobs() -> None:
                                                                               (2, {"steps": 50_000}, 90.0, True)]
     no_steps = probe.jobs(ProbeSetup(command="python t.py --logdir {logdir}", seeds=1), "baseline")
     assert no_steps[0].params == {} and no_steps[0].timeout_s == probe.meta.timeout_s
+
+
+def test_decide_when_a_side_wrote_no_logs(tmp_path: Path) -> None:
+    b = _runs(tmp_path, "baseline", [100.0, 102.0, 98.0])
+    c = [r.model_copy(update={"logdir": str(tmp_path / f"empty{r.seed}")}) for r in _runs(tmp_path, "candidate", [60.0] * 3)]
+    for r in c:
+        Path(r.logdir or "").mkdir()
+    d = TrainingRunProbe().decide(b, c, ProbeSetup(command=COMMAND))
+    assert d.verdict == "inconclusive" and "no comparable primary metric" in d.summary and not d.findings
+    assert any("empty1" in p for p in d.details["problems"])

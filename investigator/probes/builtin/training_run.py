@@ -39,6 +39,7 @@ MIN_OK = 2  # ok runs per side below which nothing is decided
 # The metric rules whose findings a training run re-measures (the planner picks it for them).
 FINDING_SOURCES = ["final_performance", "area_under_curve", "sample_efficiency", "primary_collapse",
                    "primary_flatline", "primary_peak_decline", "throughput_drop", "nonfinite_values"]
+SPEED_RULES = frozenset({"throughput_drop", "update_time"})  # rules that read wall-clock speed
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 PLACEHOLDERS = ("seed", "steps", "logdir", "device", "python")
 
@@ -153,6 +154,11 @@ def _compare(ok_b: list[ProbeRun], ok_c: list[ProbeRun], setup: ProbeSetup, ran:
         why = details["problems"][0] if details["problems"] else "no primary metric in the logs"
         return ProbeDecision(probe=PROBE_ID, verdict="inconclusive", details=details,
                              summary=f"probe: the training runs' logs hold no comparable primary metric ({ran}; {why}){tput}")
+    updates, findings = out.hypothesis_updates, out.findings
+    if mixed := _mixed_devices(ok_b, ok_c):  # a GPU run against a CPU run: its speed says nothing of the code
+        updates = [u for u in updates if u.source not in SPEED_RULES]
+        findings = [f for f in findings if f.source not in SPEED_RULES]
+        tput = f"; throughput not compared ({mixed})"
     cmp = row.comparison
     details["primary"] = {"tag": row.tag, "comparison": cmp.model_dump(mode="json")}
     verdict, meaning = _verdict(cmp)
@@ -161,8 +167,16 @@ def _compare(ok_b: list[ProbeRun], ok_c: list[ProbeRun], setup: ProbeSetup, ran:
 
     summary = f"probe: {meaning} ({ran}{budget}): {describe(cmp, 'final ' + row.tag)}{tput}"
     return ProbeDecision(probe=PROBE_ID, verdict=verdict, summary=summary, details=details,
-                         hypothesis_updates=[_as_probe(u) for u in out.hypothesis_updates],
-                         findings=[_probe_finding(f, summary) for f in out.findings])
+                         hypothesis_updates=[_as_probe(u) for u in updates],
+                         findings=[_probe_finding(f, summary) for f in findings])
+
+
+def _mixed_devices(ok_b: list[ProbeRun], ok_c: list[ProbeRun]) -> str:
+    """Why the two sides' speeds cannot be compared ('' when every run used the same kind of device)."""
+    kinds = {side: sorted({r.device.split(":")[0] for r in runs}) for side, runs in (("baseline", ok_b), ("candidate", ok_c))}
+    if len({k for v in kinds.values() for k in v}) <= 1:
+        return ""
+    return f"the baseline ran on {'+'.join(kinds['baseline'])}, the candidate on {'+'.join(kinds['candidate'])}"
 
 
 def _verdict(cmp: Comparison) -> tuple[ProbeVerdict, str]:

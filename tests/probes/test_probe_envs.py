@@ -187,6 +187,10 @@ def test_decide_on_hand_built_results() -> None:
     nothing = [_entry(k, False, 1.0) for k in (1, 2, 3)] + [_entry(k, False, 0.0) for k in (4, 5)]
     d = probe.decide([_run("baseline", nothing)], [_run("candidate", good)], ProbeSetup())
     assert d.verdict == "inconclusive" and "baseline passes none" in d.summary
+    # an agent without the convention's methods: said
+    broken = [_entry(k, None, error="AttributeError: 'Agent' object has no attribute 'value'") for k in (1, 2, 3, 4, 5)]
+    d = probe.decide([_run("baseline", broken)], [_run("candidate", broken)], ProbeSetup())
+    assert d.verdict == "inconclusive" and "baseline: AttributeError" in d.summary
     # a side that did not run
     d = probe.decide([_run("baseline", good)], [_run("candidate", [], ProbeStatus.failed)], ProbeSetup())
     assert d.verdict == "failed" and "ImportError" in d.summary

@@ -112,8 +112,10 @@ def _decide(b: dict[int, dict[str, Any]], c: dict[int, dict[str, Any]], details:
     both = sorted(passed_b & passed_c)
     if not both:
         why = "the baseline passes none of them" if not passed_b else "the candidate's runs of them did not finish"
-        text = (f"probe: the probe environments cannot tell ({why}; raise probe_envs_steps or check the adapter's "
-                "train_agent)")
+        error = next((f"; {side}: {e['error']}" for side, runs in (("baseline", b), ("candidate", c))
+                      for e in runs.values() if e.get("error")), "")
+        text = (f"probe: the probe environments cannot tell ({why}{error}; raise probe_envs_steps or check the "
+                "adapter's train_agent)")
         return ProbeDecision(probe=PROBE_ID, verdict="inconclusive", summary=text, details=details)
     errors = sorted(k for k in passed_b if c.get(k, {}).get("passed") is None)
     untold = sorted(set(ENVS) - set(both))

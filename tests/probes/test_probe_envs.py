@@ -205,3 +205,27 @@ def test_jobs_and_availability() -> None:
     assert probe.available(SETUP) == (True, "")
     ok, why = probe.available(ProbeSetup(adapter_functions={"baseline": frozenset({"train_agent"})}))
     assert not ok and "train_agent" in why
+
+
+def test_environment_dynamics() -> None:
+    from investigator.probes.child.probe_envs import ProbeEnv
+
+    for kind in (1, 2, 4, 5):
+        env = ProbeEnv(kind, seed=0)
+        seen = set()
+        for _ in range(40):
+            obs, info = env.reset()
+            assert obs.shape == (1,) and obs.dtype.name == "float32" and info == {}
+            action = env.action_space.sample()
+            _, reward, terminated, truncated, _ = env.step(action)
+            assert terminated and not truncated
+            expected = {1: 1.0, 2: float(obs[0]), 4: 1.0 if action == 1 else -1.0,
+                        5: 1.0 if (action == 1) == (obs[0] > 0) else -1.0}[kind]
+            assert reward == expected
+            seen.add((float(obs[0]), int(action)))
+        assert env.action_space.n == (2 if kind >= 4 else 1)
+        assert len(seen) == {1: 1, 2: 2, 4: 2, 5: 4}[kind]  # both signs and both actions occur
+    env = ProbeEnv(3)
+    obs, _ = env.reset(seed=1)
+    steps = [env.step(0), env.step(0)]
+    assert obs[0] == 0.0 and [(float(o[0]), r, t) for o, r, t, _, _ in steps] == [(1.0, 0.0, False), (1.0, 1.0, True)]

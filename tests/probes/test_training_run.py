@@ -113,8 +113,11 @@ def test_decide_regression_with_jsonl_logs_and_throughput(tmp_path: Path) -> Non
 def test_decide_no_difference_tensorboard_and_derived_throughput(tmp_path: Path) -> None:
     b = _runs(tmp_path, "baseline", [100.0, 101.0, 99.0], writer="tb", sps=False)
     c = _runs(tmp_path, "candidate", [100.5, 99.5, 100.0], writer="tb", sps=False)
+    for r in b + c:  # a second writer in the same log directory (an eval/ subdirectory) is the same seed
+        write_csv_run(Path(r.logdir or "") / "eval" / "eval.csv", {"eval/loss": ([0, 10_000], [1.0, 0.5])})
     d = TrainingRunProbe().decide(b, c, ProbeSetup(command=COMMAND))
     assert d.verdict == "refuted", d.summary
+    assert d.details["primary"]["comparison"]["n_baseline"] == 3 and "3/3 baseline and 3/3 candidate" in d.summary
     assert d.details["steps_per_s"] == {"baseline": [2000.0] * 3, "candidate": [2000.0] * 3}  # from wall times
     assert not any(u.status.value == "supported" for u in d.hypothesis_updates)
 

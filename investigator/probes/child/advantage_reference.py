@@ -58,10 +58,8 @@ def gae(r: Any, v: Any, d: Any, nv: Any, nd: Any, gamma: float, lam: float, vari
             nonterminal = 1.0 - (nd if t == steps - 1 else d[t + 1])
         if variant == "no_done_mask":
             nonterminal = np.ones_like(nonterminal)
-        if t == steps - 1:
-            next_v = nv
-        else:
-            next_v = v[t] if variant == "bootstrap_index_shift" else v[t + 1]
+        shifted = t if variant == "bootstrap_index_shift" else t + 1  # the off-by-one bootstraps from v[t]
+        next_v = nv if t == steps - 1 else v[shifted]
         delta = r[t] + gamma * next_v * nonterminal - v[t]
         trace = 1.0 if variant == "trace_not_cut" else nonterminal
         adv[t] = last = delta + gamma * lam * trace * last

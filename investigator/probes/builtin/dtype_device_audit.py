@@ -14,7 +14,7 @@ from typing import Any
 
 from investigator.models import HypothesisStatus, HypothesisUpdate, Severity, Side
 from investigator.probes.base import Probe, ProbeMeta, ProbeSetup
-from investigator.probes.model import ProbeDecision, ProbeJob, ProbeRun
+from investigator.probes.model import ProbeDecision, ProbeJob, ProbeRun, ProbeVerdict
 from investigator.probes.verdict import failed_decision, ok_runs, update
 
 PRECISION, DEVICE = "device.precision_changed", "device.device_changed"
@@ -102,7 +102,7 @@ def decide_results(b: dict[str, Any], c: dict[str, Any]) -> ProbeDecision:
     if device_status is not None:
         updates.append(update(PROBE, DEVICE, device_status, text))
     statuses = {u.status for u in updates}
-    verdict = ("confirmed" if HypothesisStatus.supported in statuses
-               else "refuted" if HypothesisStatus.refuted in statuses else "inconclusive")
+    verdict: ProbeVerdict = ("confirmed" if HypothesisStatus.supported in statuses
+                             else "refuted" if HypothesisStatus.refuted in statuses else "inconclusive")
     return ProbeDecision(probe=PROBE, verdict=verdict, summary=text, details={"baseline": b, "candidate": c},
                          hypothesis_updates=updates)

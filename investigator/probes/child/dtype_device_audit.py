@@ -45,7 +45,8 @@ def _forward_dtypes(ctx: Any, agent: Any, optimizer: Any, seed: int) -> dict[str
 
     seen: Counter[str] = Counter()
 
-    def hook(module: Any, inputs: Any, output: Any) -> None:
+    def hook(*args: Any) -> None:  # (module, inputs, output)
+        output = args[-1]
         outs = output if isinstance(output, (tuple, list)) else [output]
         for out in outs:
             if torch.is_tensor(out) and out.is_floating_point():

@@ -135,3 +135,42 @@ def test_decisions_on_measured_results() -> None:
     assert differs.verdict == "confirmed" and "buffers.bootstrap_off_by_one" not in {u.hypothesis for u in differs.hypothesis_updates}
     fixed = decide_results(shift, ref)  # the candidate fixed it: a change, not an off-by-one regression
     assert fixed.verdict == "confirmed" and {u.hypothesis for u in fixed.hypothesis_updates} == {"ppo.gae_changed"}
+
+
+def _measure_fn(fn: Any) -> dict[str, Any]:
+    return child.measure(SimpleNamespace(params={"seed": 0}, fn=lambda name: fn))
+
+
+def test_numpy_function_with_its_own_parameter_names() -> None:
+    def gae_np(rews, vals, terminals, last_val, last_terminal, discount, lmbda, normalize=False):  # type: ignore[no-untyped-def]
+        adv = vals.copy() * 0.0  # numpy only: a tensor has no .copy()
+        last = 0.0
+        for t in reversed(range(len(rews))):
+            nonterminal = 1.0 - (last_terminal if t == len(rews) - 1 else terminals[t + 1])
+            next_v = last_val if t == len(rews) - 1 else vals[t + 1]
+            adv[t] = last = rews[t] + discount * next_v * nonterminal - vals[t] + discount * lmbda * nonterminal * last
+        return adv
+    result = _measure_fn(gae_np)
+    assert result["inputs"] == "numpy" and result["matches"] and not result["returns_compared"]
+
+
+def test_value_dimension_shape() -> None:
+    import torch
+
+    def gae_3d(mb_rewards, mb_values, mb_dones, last_values, last_dones, gamma, tau):  # type: ignore[no-untyped-def]
+        advs = torch.zeros_like(mb_rewards)  # [T, N, 1]; dones [T, N]
+        last = 0
+        for t in reversed(range(mb_rewards.shape[0])):
+            nonterminal = (1.0 - (last_dones if t == mb_rewards.shape[0] - 1 else mb_dones[t + 1])).unsqueeze(1)
+            next_v = last_values if t == mb_rewards.shape[0] - 1 else mb_values[t + 1]
+            advs[t] = last = mb_rewards[t] + gamma * next_v * nonterminal - mb_values[t] + gamma * tau * nonterminal * last
+        return advs
+    result = _measure_fn(gae_3d)
+    assert result["value_dim"] and result["inputs"] == "torch" and result["matches"]
+
+
+def test_a_function_that_rejects_every_form_fails_with_its_own_error() -> None:
+    def broken(rewards, values, dones, next_value, next_done, gamma, gae_lambda):  # type: ignore[no-untyped-def]
+        raise ValueError("unsupported rollout layout")
+    with pytest.raises(ValueError, match="unsupported rollout layout"):
+        _measure_fn(broken)

@@ -5,8 +5,8 @@ Convention (CleanRL): tensors [T, N]; `dones[t] = 1` when obs[t] starts a new ep
 before ended); `next_value`/`next_done` [N] are the value and done of the observation after the
 last step; the function returns (advantages, returns) with returns = advantages + values. A
 function found without an adapter is called by keyword through ALIASES (its own parameter names);
-one that rejects [T, N] is tried again with a trailing value dimension ([T, N, 1], as some
-projects store values). A function returning only advantages is compared on advantages only.
+inputs are float32 torch tensors, or numpy arrays when the function rejects tensors, [T, N] or
+with a trailing value dimension ([T, N, 1], as some projects store values) when it rejects [T, N]. A function returning only advantages is compared on advantages only.
 
 Standard library and numpy/torch only (the parent's discovery imports ALIASES from here).
 """
@@ -111,15 +111,20 @@ def _to_numpy(value: Any) -> Any:
     return np.asarray(value, dtype=np.float64)
 
 
-def _invoke(fn: Callable[..., Any], case: dict[str, Any], trailing: bool) -> tuple[Any, Any]:
+def _invoke(fn: Callable[..., Any], case: dict[str, Any], form: tuple[str, bool]) -> tuple[Any, Any]:
+    """Call `fn` on one case with inputs as `form` = (torch or numpy, with a trailing value dim)."""
+    import numpy as np
     import torch
 
-    def tensor(key: str, extra: bool) -> Any:
-        t = torch.as_tensor(case[key], dtype=torch.float32)
-        return t.unsqueeze(-1) if trailing and extra else t
+    kind, trailing = form
 
-    args = {"rewards": tensor("rewards", True), "values": tensor("values", True), "dones": tensor("dones", False),
-            "next_value": tensor("next_value", True), "next_done": tensor("next_done", False),
+    def array(key: str, extra: bool) -> Any:
+        a = case[key].astype(np.float32)
+        a = a[..., None] if trailing and extra else a
+        return torch.as_tensor(a) if kind == "torch" else a
+
+    args = {"rewards": array("rewards", True), "values": array("values", True), "dones": array("dones", False),
+            "next_value": array("next_value", True), "next_done": array("next_done", False),
             "gamma": case["gamma"], "gae_lambda": case["lam"]}
     plan = _call_plan(fn)
     with torch.no_grad():
@@ -128,6 +133,21 @@ def _invoke(fn: Callable[..., Any], case: dict[str, Any], trailing: bool) -> tup
     shape = case["rewards"].shape
     adv = _to_numpy(adv).reshape(shape)
     return adv, (None if ret is None else _to_numpy(ret).reshape(shape))
+
+
+FORMS = (("torch", False), ("torch", True), ("numpy", False), ("numpy", True))
+
+
+def _first_form(fn: Callable[..., Any], case: dict[str, Any]) -> tuple[tuple[str, bool], tuple[Any, Any]]:
+    """The first input form the function accepts (torch [T, N] first; the first error if none does)."""
+    first: Exception | None = None
+    for form in FORMS:
+        try:
+            return form, _invoke(fn, case, form)
+        except Exception as exc:
+            first = first or exc
+    assert first is not None
+    raise first
 
 
 def _err(got: Any, want: Any) -> float:
@@ -147,17 +167,14 @@ def _abs(got: Any, want: Any) -> float:
 
 def measure(ctx: Any) -> dict[str, Any]:
     fn = ctx.fn("compute_advantages")
-    trailing = False
+    form: tuple[str, bool] | None = None
     rows, variant_err = [], dict.fromkeys(VARIANTS, 0.0)
-    for i, case in enumerate(cases(int(ctx.params.get("seed", 0)))):
+    for case in cases(int(ctx.params.get("seed", 0))):
         args = (case["rewards"], case["values"], case["dones"], case["next_value"], case["next_done"], case["gamma"], case["lam"])
-        try:
-            adv, ret = _invoke(fn, case, trailing)
-        except Exception:
-            if i > 0 or trailing:
-                raise
-            trailing = True  # some projects keep a value dimension: [T, N, 1]
-            adv, ret = _invoke(fn, case, trailing)
+        if form is None:
+            form, (adv, ret) = _first_form(fn, case)
+        else:
+            adv, ret = _invoke(fn, case, form)
         ref_adv, ref_ret = gae(*args)
         row = {"case": case["name"], "adv_abs_err": _abs(adv, ref_adv), "adv": [round(float(x), 6) for x in adv.ravel()],
                "adv_err": _err(adv, ref_adv)}
@@ -176,7 +193,8 @@ def measure(ctx: Any) -> dict[str, Any]:
     return {
         "cases": rows,
         "returns_compared": all("ret" in r for r in rows),
-        "value_dim": trailing,
+        "inputs": form[0] if form else None,
+        "value_dim": bool(form and form[1]),
         "max_abs_error": max(max(r["adv_abs_err"], r.get("ret_abs_err", 0.0)) for r in rows),
         "matches": worst <= 1.0,
         "deviating": [r["case"] for r in rows if max(r["adv_err"], r.get("ret_err", 0.0)) > 1.0],

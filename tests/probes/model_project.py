@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from investigator.models import Side
 from investigator.probes.base import Probe
 from investigator.probes.model import ProbeDecision, ProbeRun
 from investigator.probes.runner import CheckoutCache, run_job
@@ -143,10 +144,10 @@ def run_candidates(probe: Probe, root: Path, candidates: list[dict[str, str]]) -
     cache = CheckoutCache(root / "checkouts", repo / ".git")
     setup = setup_for(ADAPTER_SRC, ADAPTER_SRC)
 
-    def runs(side: str, sha: str, index: int) -> list[ProbeRun]:
+    def runs(side: Side, sha: str, index: int) -> list[ProbeRun]:
         checkout = cache.checkout(sha)
         return [run_job(job, commit=sha, checkout=checkout, artifacts=root / f"artifacts-{index}", adapter=ADAPTER)
-                for job in probe.jobs(setup, side)]  # type: ignore[arg-type]
+                for job in probe.jobs(setup, side)]
 
     base = runs("baseline", shas[0], 0)
     out = []

@@ -19,12 +19,22 @@ def _perturb(agent: Any) -> None:
 
     with torch.no_grad():
         for t in agent.state_dict().values():
+            if not isinstance(t, torch.Tensor):  # extra state (get_extra_state): left as it is
+                continue
             if t.is_floating_point() or t.is_complex():
                 t.add_(1.0 + torch.rand_like(t))
             elif t.dtype == torch.bool:
                 t.logical_not_()
             else:
                 t.add_(1)
+
+
+def _same(a: Any, b: Any) -> bool:
+    import torch
+
+    if not isinstance(b, torch.Tensor) or b.shape != a.shape or b.dtype != a.dtype:
+        return False
+    return bool(torch.equal(a.detach().cpu(), b.detach().cpu()))
 
 
 def measure(ctx: Any) -> dict[str, Any]:
@@ -48,10 +58,10 @@ def measure(ctx: Any) -> dict[str, Any]:
     except Exception as exc:  # a loader that raises (strict=True with missing keys) is the measurement
         error = f"{type(exc).__name__}: {exc}"[:500]
     expected, got = source.state_dict(), target.state_dict()
-    loaded, not_loaded = [], []
+    loaded: list[str] = []
+    not_loaded: list[str] = []
     for name, tensor in expected.items():
-        other = got.get(name)
-        same = other is not None and other.shape == tensor.shape and bool(torch.equal(other.detach().cpu(), tensor.detach().cpu()))
-        (loaded if same else not_loaded).append(name)
-    return {"total": len(expected), "loaded": len(loaded), "not_loaded": not_loaded,
+        if isinstance(tensor, torch.Tensor):
+            (loaded if _same(tensor, got.get(name)) else not_loaded).append(name)
+    return {"total": len(loaded) + len(not_loaded), "loaded": len(loaded), "not_loaded": not_loaded,
             "absent": [n for n in not_loaded if n not in got], "error": error}

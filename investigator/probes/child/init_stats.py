@@ -66,6 +66,8 @@ def measure(ctx: Any) -> dict[str, Any]:
     heads = _heads(agent)
     tensors: dict[str, Any] = {}
     for name, t in agent.state_dict().items():
+        if not isinstance(t, torch.Tensor):  # extra state (get_extra_state)
+            continue
         entry = _stats(t)
         entry["param"] = name in params
         entry["head"] = name.rpartition(".")[0] in heads

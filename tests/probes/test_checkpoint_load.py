@@ -26,7 +26,7 @@ def test_partial_load_confirmed_refactor_refuted_raising_loader_recorded(tmp_pat
     assert all(r.ok for _, rs in results for r in rs), [r.error for _, rs in results for r in rs]
     assert runs[0].result == {"total": 13, "loaded": 13, "not_loaded": [], "absent": [], "error": None}
     assert partial.verdict == "confirmed", partial.summary
-    assert "candidate: 7 of 13 tensors loaded (not: critic.0.weight, critic.0.bias, critic.2.weight and 3 more)" in partial.summary
+    assert "partial load at the candidate, 7 of 13 tensors loaded (not: critic.0.weight, critic.0.bias, critic.2.weight and 3 more)" in partial.summary
     assert "baseline: 13 of 13 tensors loaded" in partial.summary
     assert [(u.hypothesis, u.status.value) for u in partial.hypothesis_updates] == [("checkpointing.partial_weight_loading", "supported")]
     assert same.verdict == "refuted", same.summary

@@ -86,7 +86,7 @@ def compare(probe: str, b: dict[str, Any], c: dict[str, Any]) -> ProbeDecision:
                              summary=f"probe: the candidate's loader raises on its own checkpoint, a loud failure ({reading})")
     lost_b, lost_c = set(b.get("not_loaded") or []), set(c.get("not_loaded") or [])
     if _complete(b) or (not b.get("error") and lost_b < lost_c):
-        text = f"probe: partial load at the candidate: {reading}"
+        text = f"probe: partial load at the candidate, {_reading(c)}; baseline: {_reading(b)}"
         return ProbeDecision(probe=probe, verdict="confirmed", summary=text, details=details,
                              hypothesis_updates=[update(probe, PARTIAL, HypothesisStatus.supported, text)])
     return ProbeDecision(probe=probe, verdict="inconclusive", details=details,

@@ -16,8 +16,9 @@ piles its norms up at the threshold: at least 2 steps within 1e-4 relative of th
 
 The adapter's `update_step` must build its batch from `seed` with gradients larger than the clip
 threshold: random observations and advantages/returns of unit scale (or larger) do it for a
-typical `max_grad_norm` of 0.5-1. Two different optimizers are compared separately (numbered by
-the order they first step).
+typical `max_grad_norm` of 0.5-1. Different optimizers (actor and critic) are compared separately,
+numbered by the order they first step within each call; an `update_step` that builds its own
+optimizer (the project's algorithm class) is measured the same way.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 `make_agent(seed)`, `make_optimizer(agent)`, then `update_step(agent, optimizer, seed + i)` for
 `calls` calls; a global optimizer step pre-hook computes, at every `optimizer.step()`, the L2 norm
 (float64) over the gradients of the parameters that optimizer holds: what the update applies,
-after any clipping the project does. Optimizers are numbered in the order they first step.
+after any clipping the project does. Optimizers are numbered in the order they first step within
+each call (an update that makes its own optimizer each call is still one series).
 """
 
 from __future__ import annotations
@@ -32,12 +33,19 @@ def measure(ctx: Any) -> dict[str, Any]:
     agent = ctx.fn("make_agent")(seed)
     made = ctx.fn("make_optimizer")(agent)
     optimizer = made[0] if isinstance(made, tuple) else made
-    order: dict[int, int] = {}
+    stepped: list[Any] = []  # this call's optimizers, held so that no id() is reused within a call
     norms: list[float | None] = []
     which: list[int] = []
+    given_stepped = False
 
     def hook(opt: Any, args: Any, kwargs: Any) -> None:
-        which.append(order.setdefault(id(opt), len(order)))
+        nonlocal given_stepped
+        index = next((i for i, o in enumerate(stepped) if o is opt), None)
+        if index is None:
+            stepped.append(opt)
+            index = len(stepped) - 1
+        given_stepped = given_stepped or opt is optimizer
+        which.append(index)
         norms.append(_total_norm(opt))
 
     from torch.optim.optimizer import register_optimizer_step_pre_hook
@@ -47,6 +55,7 @@ def measure(ctx: Any) -> dict[str, Any]:
         for i in range(calls):
             torch.manual_seed(seed + i)
             ctx.fn("update_step")(agent, optimizer, seed + i)
+            stepped.clear()
     finally:
         handle.remove()
-    return {"norms": norms, "optimizer": which, "calls": calls, "given_optimizer_stepped": id(optimizer) in order}
+    return {"norms": norms, "optimizer": which, "calls": calls, "given_optimizer_stepped": given_stepped}

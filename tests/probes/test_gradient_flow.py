@@ -51,11 +51,16 @@ def test_renamed_parameters_are_not_guessed() -> None:
     base = _result({"body.weight": "grad", "head.weight": "grad"})
     # renamed, all still learning: nothing can be blocked
     all_grad = compare("gradient_flow", base, _result({"body.weight": "grad", "pi.weight": "grad"}))
-    assert all_grad.verdict == "refuted" and "1 parameter names exist at the candidate only" in all_grad.summary
+    assert all_grad.verdict == "refuted"
+    assert "names at one commit only: 1 at the baseline (head.weight), 1 at the candidate (pi.weight)" in all_grad.summary
+    # a removed module with the rest learning as before: nothing blocked
+    removed = compare("gradient_flow", _result({"body.weight": "grad", "frozen.weight": "none", "head.weight": "grad"}),
+                      _result({"body.weight": "grad", "frozen.weight": "none"}))
+    assert removed.verdict == "refuted" and "1 at the baseline (head.weight), 0 at the candidate (none)" in removed.summary
     # renamed and the new name gets no gradient: no name to compare it with
     silent = compare("gradient_flow", base, _result({"body.weight": "grad", "pi.weight": "none"}))
     assert silent.verdict == "inconclusive" and silent.hypothesis_updates == []
-    assert "pi.weight" in silent.summary
+    assert "but pi.weight (candidate names with no baseline counterpart) get no usable gradient" in silent.summary
 
 
 def test_same_frozen_parameters_at_both_commits_refute() -> None:
@@ -72,3 +77,10 @@ def test_no_optimizer_step_or_failed_side_decides_nothing() -> None:
     decision = GradientFlowProbe().decide([ok], [bad], setup_for("", ""))
     assert decision.verdict == "failed" and "candidate: timed out after 90 s" in decision.summary
     assert decision.hypothesis_updates == []
+
+
+def test_available_only_with_the_update_functions_at_both_commits() -> None:
+    full = "def make_agent(seed): ...\ndef make_optimizer(agent): ...\ndef update_step(agent, optimizer, seed): ...\n"
+    assert GradientFlowProbe().available(setup_for(full, full)) == (True, "")
+    ok, why = GradientFlowProbe().available(setup_for(full, full.replace("update_step", "_update_step")))
+    assert not ok and why == "the adapter does not define update_step at both commits"

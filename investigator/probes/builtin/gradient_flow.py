@@ -8,8 +8,8 @@ non-finite one) at the candidate confirm a blocked loss path (a stray `.detach()
 pins the loss, a loss term dropped, a module left out of the optimizer). The same parameters
 receiving gradient at both commits refutes `ppo.loss_gradient_blocked` for this batch. Parameters
 whose names exist at one commit only are compared by name where they match; the rest are
-reported, never guessed at (unless every candidate parameter receives gradient, which refutes a
-block whatever the names).
+reported, never guessed at: a candidate-only name without gradient makes the probe inconclusive,
+candidate-only names that all receive gradient do not stop the refutation.
 
 The adapter's `update_step` must run one update (one or more `optimizer.step()` calls) of the
 project's update code on a batch it builds from `seed`, with the optimizer it is given.
@@ -87,15 +87,16 @@ def compare(probe: str, b_result: dict[str, Any], c_result: dict[str, Any]) -> P
                 f"{receiving_b} of {len(b)} at the baseline")
         return ProbeDecision(probe=probe, verdict="confirmed", summary=text, details=details,
                              hypothesis_updates=[update(probe, BLOCKED, HypothesisStatus.supported, text)])
-    if receiving_c == len(c) or not (unmatched_b or unmatched_c):
+    renamed = ""
+    if unmatched_b or unmatched_c:
+        renamed = (f"; names at one commit only: {len(unmatched_b)} at the baseline ({names(unmatched_b) or 'none'}), "
+                   f"{len(unmatched_c)} at the candidate ({names(unmatched_c) or 'none'})")
+    silent = [n for n in unmatched_c if c[n] != "grad"]  # no baseline name to compare them with
+    if not silent:
         text = (f"probe: no parameter loses its gradient at the candidate ({receiving_c} of {len(c)} receive gradient there, "
-                f"{receiving_b} of {len(b)} at the baseline)")
-        if unmatched_b or unmatched_c:
-            text += f"; {len(unmatched_c)} parameter names exist at the candidate only, all receiving gradient"
+                f"{receiving_b} of {len(b)} at the baseline){renamed}")
         return ProbeDecision(probe=probe, verdict="refuted", summary=text, details=details,
                              hypothesis_updates=[update(probe, BLOCKED, HypothesisStatus.refuted, text)])
-    silent = [n for n in unmatched_c if c[n] != "grad"]
-    text = (f"probe: the parameters matched by name receive gradient as at the baseline, but {len(unmatched_c)} candidate "
-            f"parameter names have no baseline counterpart ({names(unmatched_c)}); {names(silent) or 'none'} of them "
-            f"get no usable gradient: not compared")
+    text = (f"probe: the parameters matched by name receive gradient as at the baseline, but {names(silent)} "
+            f"(candidate names with no baseline counterpart) get no usable gradient: not compared{renamed}")
     return ProbeDecision(probe=probe, verdict="inconclusive", summary=text, details=details)

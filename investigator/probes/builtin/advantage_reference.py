@@ -16,7 +16,7 @@ from typing import Any
 from investigator.models import HypothesisStatus, Severity, Side
 from investigator.probes.base import Probe, ProbeMeta, ProbeSetup
 from investigator.probes.model import ProbeDecision, ProbeJob, ProbeRun
-from investigator.probes.verdict import failed_decision, ok_runs, update
+from investigator.probes.verdicts import failed_decision, ok_runs, update
 
 GAE, OFF_BY_ONE, RETURNS = "ppo.gae_changed", "buffers.bootstrap_off_by_one", "ppo.returns_target_changed"
 SHIFTS = {"bootstrap_index_shift", "done_mask_shift"}  # the variants that are an index off by one

@@ -15,7 +15,7 @@ from typing import Any
 from investigator.models import HypothesisStatus, Severity, Side
 from investigator.probes.base import Probe, ProbeMeta, ProbeSetup
 from investigator.probes.model import ProbeDecision, ProbeJob, ProbeRun
-from investigator.probes.verdict import failed_decision, ok_runs, update
+from investigator.probes.verdicts import failed_decision, ok_runs, update
 
 SEEDING, PROBE = "device.seeding_changed", "determinism"
 

@@ -15,7 +15,7 @@ from typing import Any
 from investigator.models import HypothesisStatus, HypothesisUpdate, Severity, Side
 from investigator.probes.base import Probe, ProbeMeta, ProbeSetup
 from investigator.probes.model import ProbeDecision, ProbeJob, ProbeRun, ProbeVerdict
-from investigator.probes.verdict import failed_decision, ok_runs, update
+from investigator.probes.verdicts import failed_decision, ok_runs, update
 
 PRECISION, DEVICE = "device.precision_changed", "device.device_changed"
 PROBE = "dtype_device_audit"

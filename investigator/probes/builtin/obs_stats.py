@@ -15,7 +15,7 @@ from typing import Any
 from investigator.models import HypothesisStatus, Severity, Side
 from investigator.probes.base import Probe, ProbeMeta, ProbeSetup
 from investigator.probes.model import ProbeDecision, ProbeJob, ProbeRun
-from investigator.probes.verdict import failed_decision, ok_runs, update
+from investigator.probes.verdicts import failed_decision, ok_runs, update
 
 SPACES, NORM = "env.spaces_changed", "normalization.obs_normalisation_changed"
 SAME_TOL = 1e-5  # statistics closer than this fraction of the feature's spread (or value) are identical

@@ -27,7 +27,10 @@ ADAPTER_FUNCTIONS: tuple[str, ...] = (
     "load_checkpoint",  # (agent, path) -> None: the project's own loading path
     "save_checkpoint",  # (agent, path) -> None (default: torch.save(agent.state_dict(), path))
     "update_step",  # (agent, optimizer, seed) -> dict | None: one update of the project's update code
-    "train_agent",  # (make_env, total_steps, seed) -> agent: the project's training on any env (probe envs)
+    # (make_env, total_steps, seed) -> agent: the project's training on any env (probe envs); make_env(seed=None)
+    # gives a gymnasium-API env; the agent has value(obs) -> (B,), act(obs, deterministic=True) -> (B,) actions
+    # for obs of shape (B, 1), and `gamma` when it discounts
+    "train_agent",
 )
 """What an adapter may define (docs/probes.md): each probe names the functions it needs."""
 

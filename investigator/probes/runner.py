@@ -221,7 +221,8 @@ def _run(job: ProbeJob, commit: str, checkout: Path, artifacts: Path, stem: str,
     stdout_path, stderr_path = artifacts / f"{stem}.stdout.txt", artifacts / f"{stem}.stderr.txt"
     result_path = artifacts / f"{stem}.result.json"
     logdir = (artifacts / f"{stem}-logs").resolve() if job.needs_logdir else None
-    if logdir is not None:
+    if logdir is not None:  # a fresh directory: logs of an earlier run here would mix into this run's
+        shutil.rmtree(logdir, ignore_errors=True)
         logdir.mkdir(parents=True, exist_ok=True)
     result_path.unlink(missing_ok=True)
     values = {"seed": str(job.seed if job.seed is not None else 1), "steps": str(job.params.get("steps", "")),

@@ -33,13 +33,15 @@ def setup_for(baseline_adapter: str, candidate_adapter: str, **kwargs: object) -
     )
 
 
-def run_probe(probe: Probe, setup: ProbeSetup, repo: Path, shas: dict[Side, str], work: Path) -> tuple[ProbeDecision, list[ProbeRun]]:
-    """Every job of `probe` at both commits through the real runner, then its decision."""
+def run_probe(probe: Probe, setup: ProbeSetup, repo: Path, shas: dict[Side, str], work: Path,
+              auto: dict[Side, dict[str, str]] | None = None) -> tuple[ProbeDecision, list[ProbeRun]]:
+    """Every job of `probe` at both commits through the real runner, then its decision (`auto`:
+    functions found without an adapter at each side, name -> "path.py:function")."""
     cache = CheckoutCache(work / "checkouts", repo / ".git")
     runs: dict[Side, list[ProbeRun]] = {"baseline": [], "candidate": []}
     for side in ("baseline", "candidate"):
         checkout = cache.checkout(shas[side])
         for job in probe.jobs(setup, side):
             runs[side].append(run_job(job, commit=shas[side], checkout=checkout, artifacts=work / "artifacts",
-                                      adapter=setup.adapter_paths.get(side)))
+                                      adapter=setup.adapter_paths.get(side), auto=(auto or {}).get(side)))
     return probe.decide(runs["baseline"], runs["candidate"], setup), [*runs["baseline"], *runs["candidate"]]

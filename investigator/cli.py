@@ -139,6 +139,7 @@ def probe_options(args: argparse.Namespace) -> dict[str, object]:
         if not ids or unknown:
             raise InputError(f"--probes: unknown probe id {', '.join(unknown) or repr(args.probes)}; "
                              f"expected auto, none or ids among {', '.join(sorted(known))}")
+        selection = ",".join(dict.fromkeys(ids))
     if not re.fullmatch(r"auto|cpu|cuda(:\d+)?", args.device):
         raise InputError(f"--device: expected auto, cpu, cuda or cuda:N, got {args.device!r}")
     if args.adapter and not Path(args.adapter).is_file():

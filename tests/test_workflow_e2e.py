@@ -96,7 +96,9 @@ def test_json_schema_fields(demo_investigation):
     inv, _, out = demo_investigation
     data = json.loads((out / inv.reports["json"].split("/")[-1]).read_text())
     assert data["schema_version"] == "1.2"
-    assert data["probes"] == [] and data["probe_outcomes"] == []  # no adapter, no command: no probe ran
+    # no adapter, no command: only probes of functions found without one; the proposed command starts no run
+    assert {o["probe"] for o in data["probe_outcomes"]} == {p["probe"] for p in data["probes"]}
+    assert "training_run" not in {p["probe"] for p in data["probes"]}
     assert data["range"]["relation"] == "baseline is an ancestor of candidate"
     assert data["range"]["commits_between"] == 7
     ranks = [f["rank"] for f in data["findings"]]

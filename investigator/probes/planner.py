@@ -14,7 +14,9 @@ Rules, in `auto`:
 - `always` probes are chosen whenever they are available;
 - expensive probes (a training run, the probe environments) only when a critical finding exists or
   an earlier probe confirmed something, and only after every cheap probe chosen has run; an
-  expensive probe nothing else calls for is chosen by the critical findings (it tests them).
+  expensive probe nothing else calls for is chosen by the critical findings (it tests them); a
+  training command that was only proposed (read from the entry's parser) never starts a run in
+  `auto`: the user passes it with --probe-command, or names the probe.
 With explicit ids (`--probes a,b`) exactly those run when available; nothing else is chosen.
 A probe that cannot run (missing adapter functions, no command) or that the budget no longer
 allows is recorded with the reason, never silently dropped.
@@ -160,6 +162,10 @@ def _auto(probes: Sequence[Probe], setup: ProbeSetup, findings: Sequence[Finding
         item = PlannedProbe(pid, reason, tuple(f.id for f in found), probe.meta.cost == "expensive")
         if not item.expensive:
             plan.planned.append(item)
+            continue
+        if "command" in probe.meta.needs and setup.command_proposed:
+            plan.not_run[pid] = (f"the training command was proposed, not given ({setup.command}): "
+                                 "pass it with --probe-command (or --probes " + pid + ") to run it")
             continue
         if not critical and not confirmed:
             plan.not_run[pid] = "expensive: no critical finding and no probe confirmed anything (use --probes to run it)"

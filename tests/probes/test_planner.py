@@ -91,3 +91,12 @@ def test_critical_findings_choose_an_expensive_probe_nothing_else_calls_for() ->
     assert ids(plan) == ["run"] and plan.planned[0].tests_findings == ("gem",)  # only the critical one is tested
     assert "critical finding" in plan.planned[0].reason
     assert ids(plan_probes([run], SETUP, [finding("code_detectors.other")], [], "auto", set())) == []  # none critical
+
+
+def test_a_proposed_command_never_starts_an_expensive_run_in_auto() -> None:
+    proposed = ProbeSetup(command="{python} train.py --seed {seed}", command_proposed=True)
+    critical = [finding("code_detectors.grad_clip", Severity.critical)]
+    plan = plan_probes([TRAIN], proposed, critical, [], "auto", set())
+    assert ids(plan) == [] and "--probe-command" in plan.not_run["train"]
+    assert ids(plan_probes([TRAIN], proposed, critical, [], "train", set())) == ["train"]  # named: it runs
+    assert ids(plan_probes([TRAIN], SETUP, critical, [], "auto", set())) == ["train"]  # given: it runs

@@ -178,3 +178,13 @@ def test_decide_when_a_side_wrote_no_logs(tmp_path: Path) -> None:
     d = TrainingRunProbe().decide(b, c, ProbeSetup(command=COMMAND))
     assert d.verdict == "inconclusive" and "no comparable primary metric" in d.summary and not d.findings
     assert any("empty1" in p for p in d.details["problems"])
+
+
+def test_log_locations_read_relative_to_the_report() -> None:
+    """Artifacts live in `<output>/probes/<run id>/` beside the report: the finding names that part,
+    not a temporary absolute path; a path outside the artifacts is kept as it is."""
+    from investigator.probes.builtin.training_run import _beside_report
+
+    assert _beside_report("/tmp/out/probes/20261205-1/training_run-baseline-seed1-logs") == \
+        "probes/20261205-1/training_run-baseline-seed1-logs"
+    assert _beside_report("/home/u/runs/seed1") == "/home/u/runs/seed1"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import statistics
 from dataclasses import dataclass
+from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
 from investigator.metrics.rules.base import PRIMARY
@@ -203,7 +204,19 @@ def _probe_finding(finding: Finding, summary: str) -> Finding:
     and seeds at both commits), which ranks above logs of unknown provenance; its id is the probe's,
     so it never merges with a finding over the user's own logs."""
     extra = Evidence(kind=EvidenceKind.probe, summary=summary, details={"probe": PROBE_ID})
-    return finding.model_copy(update={"id": f"{PROBE_ID}:{finding.id}", "evidence": [*finding.evidence, extra]})
+    locations = [loc.model_copy(update={"path": _beside_report(loc.path)}) for loc in finding.locations]
+    return finding.model_copy(update={"id": f"{PROBE_ID}:{finding.id}", "evidence": [*finding.evidence, extra],
+                                      "locations": locations})
+
+
+def _beside_report(path: str) -> str:
+    """The probe's log folder as the report reads it: artifacts live in `<output>/probes/<run id>/`
+    beside the report, so the part from `probes/` on (an absolute temporary path says nothing)."""
+    parts = PurePath(path).parts
+    if "probes" not in parts:
+        return path
+    at = len(parts) - 1 - parts[::-1].index("probes")
+    return "/".join(parts[at:])
 
 
 def _throughput(runs: list[ProbeRun], loaded: list[RunData], catalog: Any) -> list[float]:

@@ -408,6 +408,15 @@ def test_explain_prints_a_units_documentation(capsys):
     assert code == 0 and "kind: metric_rule" in out and "severity: significant (low for drops under 20%)" in out
 
 
+def test_explain_documents_each_probe_under_either_spelling(capsys):
+    """Probes are units: `explain` shows their metadata; `training-run` (the issue's and `--probes`'
+    spelling) names `training_run`."""
+    code, out, _ = _run(["explain", "training-run"], capsys)
+    assert code == 0 and out.startswith("training_run: ") and "kind: probe" in out
+    code, out, _ = _run(["explain", "advantage_reference"], capsys)
+    assert code == 0 and "kind: probe" in out and "hypotheses: ppo.gae_changed" in out
+
+
 @pytest.mark.parametrize(("argv", "needle"), [
     (["explain", "gae_index_shift"], "unknown unit id 'gae_index_shift' (did you mean gae_index?)"),
     (["explain", "zzzz"], "unknown unit id 'zzzz'; `investigate explain --list`"),

@@ -279,9 +279,10 @@ def unit_ids() -> frozenset[str]:
 
 
 def get_unit(unit_id: str) -> Unit:
-    """The unit with this id; UnitError naming close matches otherwise."""
+    """The unit with this id (hyphens read as underscores: `training-run` is `training_run`, as the
+    CLI's `--probes` spells it); UnitError naming close matches otherwise."""
     units = all_units()
     for unit in units:
-        if unit.id == unit_id:
+        if unit.id in (unit_id, unit_id.replace("-", "_")):
             return unit
     raise UnitError(f"unknown unit id {unit_id!r}{_close(unit_id, [u.id for u in units])}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
@@ -87,6 +87,12 @@ class Probe(ABC):
         if missing:
             return False, f"the adapter does not define {', '.join(missing)} at both commits"
         return True, ""
+
+    def harness_job(self, side: Side, params: dict[str, Any], script: str | None = None) -> ProbeJob:
+        """One job of the child measurement `script` (default: the module named as the probe's id),
+        under the probe's own time and memory limits: what most probes run at each side."""
+        return ProbeJob(probe=self.meta.id, side=side, script=script or self.meta.id, params=params,
+                        timeout_s=self.meta.timeout_s, memory_mb=self.meta.memory_mb)
 
     @abstractmethod
     def jobs(self, setup: ProbeSetup, side: Side) -> list[ProbeJob]:

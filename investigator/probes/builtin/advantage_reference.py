@@ -50,8 +50,7 @@ class AdvantageReferenceProbe(Probe):
     )
 
     def jobs(self, setup: ProbeSetup, side: Side) -> list[ProbeJob]:
-        return [ProbeJob(probe=self.meta.id, side=side, script="advantage_reference", params={"seed": 0},
-                         timeout_s=self.meta.timeout_s, memory_mb=self.meta.memory_mb)]
+        return [self.harness_job(side, {"seed": 0})]
 
     def decide(self, baseline: list[ProbeRun], candidate: list[ProbeRun], setup: ProbeSetup) -> ProbeDecision:
         ok_b, ok_c = ok_runs(baseline, candidate)

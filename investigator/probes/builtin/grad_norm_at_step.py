@@ -55,8 +55,7 @@ class GradNormAtStepProbe(Probe):
     )
 
     def jobs(self, setup: ProbeSetup, side: Side) -> list[ProbeJob]:
-        return [ProbeJob(probe=self.meta.id, side=side, script="grad_norm_at_step", params={"seed": 1, "calls": 3},
-                         timeout_s=self.meta.timeout_s, memory_mb=self.meta.memory_mb)]
+        return [self.harness_job(side, {"seed": 1, "calls": 3})]
 
     def decide(self, baseline: list[ProbeRun], candidate: list[ProbeRun], setup: ProbeSetup) -> ProbeDecision:
         pair = paired(self.meta.id, baseline, candidate, "gradient-norm")

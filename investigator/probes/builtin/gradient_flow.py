@@ -47,8 +47,7 @@ class GradientFlowProbe(Probe):
     )
 
     def jobs(self, setup: ProbeSetup, side: Side) -> list[ProbeJob]:
-        return [ProbeJob(probe=self.meta.id, side=side, script="gradient_flow", params={"seed": 1, "calls": 1},
-                         timeout_s=self.meta.timeout_s, memory_mb=self.meta.memory_mb)]
+        return [self.harness_job(side, {"seed": 1, "calls": 1})]
 
     def decide(self, baseline: list[ProbeRun], candidate: list[ProbeRun], setup: ProbeSetup) -> ProbeDecision:
         pair = paired(self.meta.id, baseline, candidate, "gradient-flow")

@@ -52,8 +52,7 @@ class InitStatsProbe(Probe):
     )
 
     def jobs(self, setup: ProbeSetup, side: Side) -> list[ProbeJob]:
-        return [ProbeJob(probe=self.meta.id, side=side, script="init_stats", params={"seed": 1},
-                         timeout_s=self.meta.timeout_s, memory_mb=self.meta.memory_mb)]
+        return [self.harness_job(side, {"seed": 1})]
 
     def decide(self, baseline: list[ProbeRun], candidate: list[ProbeRun], setup: ProbeSetup) -> ProbeDecision:
         pair = paired(self.meta.id, baseline, candidate, "init-statistics")

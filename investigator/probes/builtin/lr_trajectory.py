@@ -40,8 +40,7 @@ class LrTrajectoryProbe(Probe):
         return False, "the adapter defines neither lr_at nor make_agent + make_optimizer at both commits"
 
     def jobs(self, setup: ProbeSetup, side: Side) -> list[ProbeJob]:
-        return [ProbeJob(probe=self.meta.id, side=side, script="lr_trajectory", params={"steps": 1000, "every": 10},
-                         timeout_s=self.meta.timeout_s, memory_mb=self.meta.memory_mb)]
+        return [self.harness_job(side, {"steps": 1000, "every": 10})]
 
     def decide(self, baseline: list[ProbeRun], candidate: list[ProbeRun], setup: ProbeSetup) -> ProbeDecision:
         ok_b, ok_c = [r for r in baseline if r.ok], [r for r in candidate if r.ok]

@@ -190,7 +190,8 @@ def _argv(job: ProbeJob, checkout: Path, result_path: Path, values: dict[str, st
     if not job.script:
         raise ValueError("the job has neither a script nor a command")
     return [python, str(HARNESS), "--script", job.script, "--checkout", str(checkout), "--adapter", adapter or "",
-            "--auto", json.dumps(auto), "--params", json.dumps(job.params), "--out", str(result_path)]
+            "--auto", json.dumps(auto), "--params", json.dumps(job.params), "--out", str(result_path),
+            "--scratch", str(result_path.with_suffix(".scratch"))]
 
 
 def run_job(
@@ -248,6 +249,8 @@ def _run(job: ProbeJob, commit: str, checkout: Path, artifacts: Path, stem: str,
                 watch = process.wait(proc, limits, (stdout_path, stderr_path), stop, gpu)
             finally:
                 _LIVE.discard(proc.pid)
+                # the measurement's scratch space: a killed child never cleans it up itself
+                shutil.rmtree(result_path.with_suffix(".scratch"), ignore_errors=True)
     except OSError as exc:
         return base.model_copy(update={"error": f"could not start {argv[0]}: {exc.strerror or exc}",
                                        "wall_s": time.perf_counter() - start})

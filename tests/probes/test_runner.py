@@ -114,6 +114,28 @@ def test_time_limit_kills_and_a_fast_job_is_not_killed(tmp_path: Path) -> None:
     assert fast.ok, fast.error
 
 
+MEASURE_SCRATCH = """
+    import time
+    def measure(ctx):
+        (ctx.scratch / "ckpt.pt").write_text("x")
+        print(ctx.scratch, flush=True)
+        time.sleep(float(ctx.params["s"]))
+        return {}
+"""
+
+
+def test_a_killed_measurement_leaves_no_scratch_space_behind(tmp_path: Path) -> None:
+    """The child's scratch folder lives in the runner's artifacts and is removed after the job,
+    also when the child was killed before it could clean up (no temporary folders piling up)."""
+    script = write_module(tmp_path / "co", "m_scratch", MEASURE_SCRATCH)
+    killed = _run(tmp_path, harness_job(script, params={"s": 30}, timeout_s=1.5))
+    assert killed.status.value == "timeout"
+    used = Path(Path(killed.stdout_path or "").read_text().strip())
+    assert str(used).startswith(str(tmp_path / "art")) and not used.exists()
+    ok = _run(tmp_path, harness_job(script, params={"s": 0}))
+    assert ok.ok and not list((tmp_path / "art").glob("*.scratch"))
+
+
 def test_memory_limit_counts_the_whole_group(tmp_path: Path) -> None:
     script = write_module(tmp_path / "co", "m_alloc", MEASURE_ALLOC)
     over = _run(tmp_path, harness_job(script, params={"mb": 150, "hold": 30}, memory_mb=100, timeout_s=20))

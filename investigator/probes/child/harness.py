@@ -1,7 +1,8 @@
 """The child side of the probe protocol: load the adapter, run one measurement, write JSON.
 
 Run by the probe runner as `python harness.py --script NAME --checkout DIR [--adapter FILE]
-[--auto JSON] --params JSON --out FILE` in its own process group. It puts the checkout first on
+[--auto JSON] --params JSON --out FILE [--scratch DIR]` in its own process group (DIR: where the
+measurement's scratch folder goes; the runner removes it after the job, killed or not). It puts the checkout first on
 `sys.path` (the commit's code, not an installed copy), loads the adapter (a file the user writes
 once; see docs/probes.md) or functions found without one (`--auto`: name -> "path.py:function",
 extracted with the module's imports only, so a script's training code at module level never runs),
@@ -116,6 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--auto", default="{}")
     ap.add_argument("--params", default="{}")
     ap.add_argument("--out", required=True)
+    ap.add_argument("--scratch", default="")  # the runner's folder for scratch space (it removes it after the job)
     args = ap.parse_args(argv)
     out = Path(args.out)
     checkout = Path(args.checkout).resolve()
@@ -131,7 +133,9 @@ def main(argv: list[str] | None = None) -> int:
             adapter = Path(args.adapter)
             functions.update(load_adapter(str(adapter if adapter.is_absolute() else checkout / adapter)))
         measure = importlib.import_module(args.script).measure
-        with tempfile.TemporaryDirectory(prefix="probe-scratch-") as scratch:
+        if args.scratch:
+            Path(args.scratch).mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="probe-scratch-", dir=args.scratch or None) as scratch:
             ctx = Context(functions, json.loads(args.params), _device(), checkout, Path(scratch))
             result = measure(ctx)
         _write(out, {"protocol": PROTOCOL, "ok": True, "result": result, "device": _device(),

@@ -42,8 +42,26 @@ def _evidence(outcome: ProbeOutcome) -> Evidence:
                     details={"probe": outcome.probe, "verdict": d.verdict, **({"numbers": d.details} if d.details else {})})
 
 
+def specific_to(probe_id: str, finding: Finding) -> bool:
+    """Whether the probe measures this finding's own change: the finding's unit is one the probe
+    names (`finding_sources`), or they share a hypothesis. A training run planned for every critical
+    finding is not specific: it shows that the regression reproduces, not which change causes it
+    (restoring one change and training again does: issue 16), so it adds evidence and moves no
+    finding's confidence."""
+    from investigator.units.registry import UnitError, get_unit
+
+    try:
+        meta = get_unit(probe_id).meta
+    except UnitError:  # a probe registered by other code: trust its plan
+        return True
+    sources = set(getattr(meta, "finding_sources", []))
+    unit = finding.source.rsplit(".", 1)[-1]
+    return unit in sources or finding.source in sources or bool(set(finding.hypotheses) & set(meta.hypotheses))
+
+
 def attach_evidence(findings: Sequence[Finding], outcomes: Sequence[ProbeOutcome]) -> list[Finding]:
-    """Each tested finding with the probe's evidence and its confidence moved by the verdict."""
+    """Each tested finding with the probe's evidence, and its confidence moved by the verdict of a
+    probe specific to it (`specific_to`)."""
     by_finding: dict[str, list[ProbeOutcome]] = {}
     for o in decided(outcomes):
         for fid in o.tests_findings:
@@ -58,6 +76,8 @@ def attach_evidence(findings: Sequence[Finding], outcomes: Sequence[ProbeOutcome
         for o in tested:
             assert o.decision is not None
             f.evidence.append(_evidence(o))
+            if not specific_to(o.probe, f):
+                continue
             if o.decision.verdict == "confirmed":
                 f.confidence = round(f.confidence + (1 - f.confidence) * CONFIRM_GAIN, 3)
             elif o.decision.verdict == "refuted":

@@ -70,3 +70,18 @@ def test_the_deciding_probe_evidence_comes_first() -> None:
     static_and_probe.evidence = ["static: config identical", "probe says refuted"]
     revised = revise_hypotheses([static_and_probe], [outcome("refuted", [], HypothesisStatus.refuted)])
     assert revised[0].evidence == ["probe says refuted", "static: config identical"]
+
+
+def test_only_a_probe_that_measures_the_findings_change_moves_its_confidence() -> None:
+    """A training run planned for every critical finding shows that the regression reproduces, not
+    which change causes it: its evidence is attached, the confidence stays. A probe whose units or
+    hypotheses match the finding (grad_norm_at_step for a grad_clip finding) moves it."""
+    gae = Finding(id="g", source="code_detectors.gae_index", subsystem="ppo", severity=Severity.critical,
+                  confidence=0.6, title="index shift", hypotheses=["ppo.gae_changed"])
+    run = ProbeOutcome(probe="training_run", reason="critical findings", tests_findings=["g", "a"],
+                       decision=ProbeDecision(probe="training_run", verdict="confirmed", summary="regression reproduces"))
+    clip = ProbeOutcome(probe="grad_norm_at_step", reason="r", tests_findings=["a"],
+                        decision=ProbeDecision(probe="grad_norm_at_step", verdict="confirmed", summary="cap removed"))
+    out = attach_evidence([gae, finding("a")], [run, clip])
+    assert out[0].confidence == 0.6 and out[0].evidence[-1].summary == "regression reproduces"
+    assert out[1].confidence == 0.8 and [e.summary for e in out[1].evidence] == ["regression reproduces", "cap removed"]

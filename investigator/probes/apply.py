@@ -31,8 +31,23 @@ def probe_updates(outcomes: Sequence[ProbeOutcome]) -> list[HypothesisUpdate]:
     return [u for o in decided(outcomes) for u in o.decision.hypothesis_updates] if outcomes else []  # type: ignore[union-attr]
 
 
-def probe_findings(outcomes: Sequence[ProbeOutcome]) -> list[Finding]:
-    return [f for o in outcomes if o.decision is not None for f in o.decision.findings]
+def merge_probe_findings(findings: Sequence[Finding], outcomes: Sequence[ProbeOutcome]) -> list[Finding]:
+    """The analyzers' findings with the probes' own findings joined in. A probe finding that re-measures
+    a finding already made from the user's logs (its id is `<probe>:<that id>`: the same metric rule
+    on the probe's runs) is not listed twice: it becomes probe evidence on that finding, with its
+    numbers. Only a probe finding nothing else made is added as a finding of its own."""
+    out = [f.model_copy(deep=True) for f in findings]
+    by_id = {f.id: f for f in out}
+    for o in outcomes:
+        for pf in o.decision.findings if o.decision is not None else []:
+            prefix = f"{o.probe}:"
+            same = by_id.get(pf.id[len(prefix):]) if pf.id.startswith(prefix) else None
+            if same is None:
+                out.append(pf)
+                continue
+            same.evidence.append(Evidence(kind=EvidenceKind.probe, summary=f"probe `{o.probe}` re-measured it: {pf.title}",
+                                          details={"probe": o.probe, "finding": pf.id}))
+    return out
 
 
 def _evidence(outcome: ProbeOutcome) -> Evidence:

@@ -212,6 +212,8 @@ def run_job(
     `artifacts` receives stdout, stderr, the result file and (command jobs) the log directory.
     `stop`, when set by another thread, ends the job (recorded as `skipped`)."""
     slot = slot or Slot()
+    # the job runs in the checkout: relative paths (a relative --output or --probe-cache) would point there
+    artifacts, checkout = artifacts.resolve(), checkout.resolve()
     artifacts.mkdir(parents=True, exist_ok=True)
     with _artifact_stem(job) as stem:
         return _run(job, commit, checkout, artifacts, stem, slot, adapter, auto or {}, python, stop)

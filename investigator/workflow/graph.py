@@ -33,7 +33,7 @@ from investigator.hypotheses import HypothesisRecord, evaluate_hypotheses, withd
 from investigator.interrupt import Interrupted, InvestigationInterrupted
 from investigator.models import AnalyzerFailure, AnalyzerResult, Finding
 from investigator.playbooks_lib.schema import PlaybookSet, load_playbooks
-from investigator.probes.apply import attach_evidence, probe_findings, probe_updates, revise_hypotheses
+from investigator.probes.apply import attach_evidence, merge_probe_findings, probe_updates, revise_hypotheses
 from investigator.probes.model import ProbeOutcome
 from investigator.probes.runner import kill_running
 from investigator.ranking import rank_findings
@@ -373,7 +373,7 @@ class Pipeline:
         cs = self._changeset(state)
         guarded = apply_guards(state.results, cs, state.request)
         results = {k: r for k, r in {**state.results, **guarded}.items() if k != SCOPE}
-        findings = [f for r in results.values() for f in r.findings] + probe_findings(outcomes)
+        findings = merge_probe_findings([f for r in results.values() for f in r.findings], outcomes)
         updates = [u for r in results.values() for u in r.hypothesis_updates] + probe_updates(outcomes)
         training_files = [p for r in results.values() for p in r.data.get("training_files", [])]
         findings, out_of_scope = apply_scope(findings, training_files,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from investigator.hypotheses import HypothesisRecord
 from investigator.models import EvidenceKind, Finding, HypothesisStatus, HypothesisUpdate, Severity
-from investigator.probes.apply import attach_evidence, probe_findings, probe_updates, revise_hypotheses
+from investigator.probes.apply import attach_evidence, merge_probe_findings, probe_updates, revise_hypotheses
 from investigator.probes.model import ProbeDecision, ProbeOutcome
 
 H = "trainer.grad_clip_changed"
@@ -62,7 +62,19 @@ def test_probe_updates_and_findings_join_failed_ones_do_not() -> None:
     new = finding("probe-only")
     ok, failed = outcome("confirmed", [], HypothesisStatus.supported, [new]), outcome("failed", [], HypothesisStatus.supported)
     assert [u.status for u in probe_updates([ok, failed])] == [HypothesisStatus.supported]
-    assert probe_findings([ok]) == [new]
+    assert merge_probe_findings([], [ok]) == [new]
+
+
+def test_a_probe_finding_that_re_measures_a_log_finding_is_evidence_on_it_not_a_second_finding() -> None:
+    """`--runs` logs and a training-run probe both give `final_performance`: one finding, with the
+    probe's re-measurement as probe evidence; a probe finding nothing else made stays a finding."""
+    from_logs = finding("metric:final_performance")
+    remeasured = finding("grad_norm:metric:final_performance").model_copy(update={"title": "regression -111%"})
+    only_probe = finding("grad_norm:metric:throughput_drop")
+    out = merge_probe_findings([from_logs], [outcome("confirmed", [], new=[remeasured, only_probe])])
+    assert [f.id for f in out] == ["metric:final_performance", "grad_norm:metric:throughput_drop"]
+    assert out[0].evidence[-1].kind == EvidenceKind.probe and "regression -111%" in out[0].evidence[-1].summary
+    assert from_logs.evidence == []  # the input is not modified
 
 
 def test_the_deciding_probe_evidence_comes_first() -> None:

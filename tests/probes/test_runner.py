@@ -114,6 +114,16 @@ def test_time_limit_kills_and_a_fast_job_is_not_killed(tmp_path: Path) -> None:
     assert fast.ok, fast.error
 
 
+def test_a_relative_artifacts_folder_is_the_callers_not_the_checkouts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--output reports` is relative to where the investigator runs; the job runs in the checkout,
+    so the result file must still land in the caller's folder (it once went nowhere: `no_result`)."""
+    script = write_module(tmp_path / "co", "m_ok", MEASURE_OK)
+    monkeypatch.chdir(tmp_path)
+    run = run_job(harness_job(script), commit="c0", checkout=tmp_path / "co", artifacts=Path("rel-art"))
+    assert run.ok, run.error
+    assert Path(run.stdout_path or "").is_absolute() and (tmp_path / "rel-art").is_dir()
+
+
 MEASURE_SCRATCH = """
     import time
     def measure(ctx):

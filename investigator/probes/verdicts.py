@@ -13,23 +13,14 @@ from investigator.models import EvidenceKind, HypothesisStatus, HypothesisUpdate
 from investigator.probes.model import ProbeDecision, ProbeRun
 
 
-def ok_runs(baseline: list[ProbeRun], candidate: list[ProbeRun]) -> tuple[list[ProbeRun], list[ProbeRun]]:
-    return [r for r in baseline if r.ok], [r for r in candidate if r.ok]
-
-
-def failed_decision(probe: str, what: str, baseline: list[ProbeRun], candidate: list[ProbeRun]) -> ProbeDecision:
-    """`failed`: a side has no usable run (the first failure's side and error in the summary)."""
+def paired(probe: str, baseline: list[ProbeRun], candidate: list[ProbeRun], what: str) -> tuple[ProbeRun, ProbeRun] | ProbeDecision:
+    """The first ok run of each side, or a `failed` decision naming the side that did not run."""
+    ok_b, ok_c = [r for r in baseline if r.ok], [r for r in candidate if r.ok]
+    if ok_b and ok_c:
+        return ok_b[0], ok_c[0]
     failed = next((r for r in [*baseline, *candidate] if not r.ok), None)
     why = f"{failed.side}: {failed.error or failed.status.value}" if failed else "no runs"
     return ProbeDecision(probe=probe, verdict="failed", summary=f"{what} probe did not run ({why})")
-
-
-def paired(probe: str, baseline: list[ProbeRun], candidate: list[ProbeRun], what: str) -> tuple[ProbeRun, ProbeRun] | ProbeDecision:
-    """The first ok run of each side, or a `failed` decision naming the side that did not run."""
-    ok_b, ok_c = ok_runs(baseline, candidate)
-    if ok_b and ok_c:
-        return ok_b[0], ok_c[0]
-    return failed_decision(probe, what, baseline, candidate)
 
 
 def update(source: str, hypothesis: str, status: HypothesisStatus, text: str) -> HypothesisUpdate:

@@ -16,7 +16,7 @@ from typing import Any
 from investigator.models import HypothesisStatus, Severity, Side
 from investigator.probes.base import Probe, ProbeMeta, ProbeSetup
 from investigator.probes.model import ProbeDecision, ProbeJob, ProbeRun
-from investigator.probes.verdicts import failed_decision, ok_runs, update
+from investigator.probes.verdicts import paired, update
 
 GAE, OFF_BY_ONE, RETURNS = "ppo.gae_changed", "buffers.bootstrap_off_by_one", "ppo.returns_target_changed"
 SHIFTS = {"bootstrap_index_shift", "done_mask_shift"}  # the variants that are an index off by one
@@ -53,10 +53,10 @@ class AdvantageReferenceProbe(Probe):
         return [self.harness_job(side, {"seed": 0})]
 
     def decide(self, baseline: list[ProbeRun], candidate: list[ProbeRun], setup: ProbeSetup) -> ProbeDecision:
-        ok_b, ok_c = ok_runs(baseline, candidate)
-        if not ok_b or not ok_c:
-            return failed_decision(self.meta.id, "advantage", baseline, candidate)
-        return decide_results(ok_b[0].result, ok_c[0].result)
+        pair = paired(self.meta.id, baseline, candidate, "advantage")
+        if isinstance(pair, ProbeDecision):
+            return pair
+        return decide_results(pair[0].result, pair[1].result)
 
 
 def _describe(result: dict[str, Any]) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 from investigator.models import HypothesisStatus, HypothesisUpdate, Severity, Side
 from investigator.probes.base import Probe, ProbeMeta, ProbeSetup
 from investigator.probes.model import ProbeDecision, ProbeJob, ProbeRun, ProbeVerdict
-from investigator.probes.verdicts import failed_decision, ok_runs, update
+from investigator.probes.verdicts import paired, update
 
 PRECISION, DEVICE = "device.precision_changed", "device.device_changed"
 PROBE = "dtype_device_audit"
@@ -42,10 +42,10 @@ class DtypeDeviceAuditProbe(Probe):
         return [self.harness_job(side, {"seed": 0})]
 
     def decide(self, baseline: list[ProbeRun], candidate: list[ProbeRun], setup: ProbeSetup) -> ProbeDecision:
-        ok_b, ok_c = ok_runs(baseline, candidate)
-        if not ok_b or not ok_c:
-            return failed_decision(self.meta.id, "dtype/device", baseline, candidate)
-        return decide_results(ok_b[0].result, ok_c[0].result)
+        pair = paired(self.meta.id, baseline, candidate, "dtype/device")
+        if isinstance(pair, ProbeDecision):
+            return pair
+        return decide_results(pair[0].result, pair[1].result)
 
 
 def _dtypes(part: dict[str, Any] | None) -> str:

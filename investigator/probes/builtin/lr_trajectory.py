@@ -11,9 +11,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from investigator.models import EvidenceKind, HypothesisStatus, HypothesisUpdate, Severity, Side
+from investigator.models import HypothesisStatus, HypothesisUpdate, Severity, Side
 from investigator.probes.base import Probe, ProbeMeta, ProbeSetup
 from investigator.probes.model import ProbeDecision, ProbeJob, ProbeRun
+from investigator.probes.verdicts import paired, update
 
 RTOL = 1e-6  # relative tolerance for "the same learning rate"
 LR_CHANGED, SCHEDULE_CHANGED = "trainer.learning_rate_changed", "trainer.lr_schedule_changed"
@@ -43,13 +44,10 @@ class LrTrajectoryProbe(Probe):
         return [self.harness_job(side, {"steps": 1000, "every": 10})]
 
     def decide(self, baseline: list[ProbeRun], candidate: list[ProbeRun], setup: ProbeSetup) -> ProbeDecision:
-        ok_b, ok_c = [r for r in baseline if r.ok], [r for r in candidate if r.ok]
-        if not ok_b or not ok_c:
-            failed = next((r for r in [*baseline, *candidate] if not r.ok), None)
-            why = f"{failed.side}: {failed.error}" if failed else "no runs"
-            return ProbeDecision(probe=self.meta.id, verdict="failed", summary=f"learning-rate probe did not run ({why})")
-        b, c = _trajectory(ok_b[0].result), _trajectory(ok_c[0].result)
-        return _compare(self.meta.id, b, c)
+        pair = paired(self.meta.id, baseline, candidate, "learning-rate")
+        if isinstance(pair, ProbeDecision):
+            return pair
+        return _compare(self.meta.id, _trajectory(pair[0].result), _trajectory(pair[1].result))
 
 
 def _trajectory(result: dict[str, Any]) -> list[tuple[int, float]]:
@@ -61,7 +59,7 @@ def _close(a: float, b: float) -> bool:
 
 
 def _update(hypothesis: str, status: HypothesisStatus, text: str) -> HypothesisUpdate:
-    return HypothesisUpdate(hypothesis=hypothesis, status=status, evidence=text, kind=EvidenceKind.probe, source="lr_trajectory")
+    return update("lr_trajectory", hypothesis, status, text)
 
 
 def _compare(probe: str, b: list[tuple[int, float]], c: list[tuple[int, float]]) -> ProbeDecision:

@@ -15,7 +15,7 @@ from typing import Any
 from investigator.models import HypothesisStatus, Severity, Side
 from investigator.probes.base import Probe, ProbeMeta, ProbeSetup
 from investigator.probes.model import ProbeDecision, ProbeJob, ProbeRun
-from investigator.probes.verdicts import failed_decision, ok_runs, update
+from investigator.probes.verdicts import paired, update
 
 SPACES, NORM = "env.spaces_changed", "normalization.obs_normalisation_changed"
 SAME_TOL = 1e-5  # statistics closer than this fraction of the feature's spread (or value) are identical
@@ -44,10 +44,10 @@ class ObsStatsProbe(Probe):
         return [self.harness_job(side, {"seed": 0, "steps": 256, "max_features": 64})]
 
     def decide(self, baseline: list[ProbeRun], candidate: list[ProbeRun], setup: ProbeSetup) -> ProbeDecision:
-        ok_b, ok_c = ok_runs(baseline, candidate)
-        if not ok_b or not ok_c:
-            return failed_decision(self.meta.id, "observation", baseline, candidate)
-        return decide_results(ok_b[0].result, ok_c[0].result)
+        pair = paired(self.meta.id, baseline, candidate, "observation")
+        if isinstance(pair, ProbeDecision):
+            return pair
+        return decide_results(pair[0].result, pair[1].result)
 
 
 def _looks_standardised(stats: dict[str, Any]) -> bool:

@@ -16,7 +16,9 @@ from collections.abc import Sequence
 
 from investigator.hypotheses import HypothesisRecord
 from investigator.models import Evidence, EvidenceKind, Finding, HypothesisStatus, HypothesisUpdate
+from investigator.probes.base import ProbeMeta
 from investigator.probes.model import ProbeOutcome
+from investigator.probes.planner import measures
 
 CONFIRM_GAIN = 0.5  # a confirming probe closes half the remaining doubt (as corroboration does)
 REFUTE_FACTOR = 0.5  # a refuting probe halves the confidence: the finding stays, flagged
@@ -69,9 +71,9 @@ def specific_to(probe_id: str, finding: Finding) -> bool:
         meta = get_unit(probe_id).meta
     except UnitError:  # a probe registered by other code: trust its plan
         return True
-    sources = set(getattr(meta, "finding_sources", []))
-    unit = finding.source.rsplit(".", 1)[-1]
-    return unit in sources or finding.source in sources or bool(set(finding.hypotheses) & set(meta.hypotheses))
+    if isinstance(meta, ProbeMeta):
+        return measures(meta, finding)
+    return bool(set(finding.hypotheses) & set(meta.hypotheses))
 
 
 def attach_evidence(findings: Sequence[Finding], outcomes: Sequence[ProbeOutcome]) -> list[Finding]:

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 from investigator.hypotheses import HypothesisRecord
 from investigator.models import Finding, HypothesisStatus, Severity
-from investigator.probes.base import Probe, ProbeSetup
+from investigator.probes.base import Probe, ProbeMeta, ProbeSetup
 from investigator.probes.model import ProbeOutcome
 
 OPEN = (HypothesisStatus.supported, HypothesisStatus.inconclusive)
@@ -59,11 +59,15 @@ def _source_matches(source: str, wanted: Sequence[str]) -> bool:
     return any(source == w or source.endswith("." + w) for w in wanted)
 
 
+def measures(meta: ProbeMeta, finding: Finding) -> bool:
+    """Whether a probe measures this finding's change: the finding is of one of its sources, or
+    about one of its hypotheses."""
+    return _source_matches(finding.source, meta.finding_sources) or bool(set(finding.hypotheses) & set(meta.hypotheses))
+
+
 def tested_findings(probe: Probe, findings: Sequence[Finding]) -> list[Finding]:
-    """The findings a probe tests: of one of its sources, or about one of its hypotheses."""
-    meta = probe.meta
-    return [f for f in findings
-            if _source_matches(f.source, meta.finding_sources) or set(f.hypotheses) & set(meta.hypotheses)]
+    """The findings a probe tests (`measures`)."""
+    return [f for f in findings if measures(probe.meta, f)]
 
 
 def _finding_reason(found: list[Finding]) -> str:

@@ -86,6 +86,17 @@ def confidence_label(value: float) -> str:
     return "low"
 
 
+class CommitRef(BaseModel):
+    """A commit as the report names it: which commit of the range introduced a finding, or was bisected."""
+
+    sha: str  # full 40-hex sha
+    short: str
+    subject: str
+    author: str
+    date: str  # ISO 8601, the author date
+    via_merge: str | None = None  # full sha of the first-parent merge it came through, when it came from a merged branch
+
+
 class Finding(BaseModel):
     """One behavioural change with its evidence, severity and fix."""
 
@@ -103,6 +114,9 @@ class Finding(BaseModel):
     patch: str | None = None
     hypotheses: list[str] = Field(default_factory=list)  # playbook hypothesis ids this supports
     rank: int | None = None
+    # the first commit of the range whose tree shows the change (set by attribution when the range has
+    # more than one commit; None for a one-commit range, or when it could not be attributed)
+    introduced_by: CommitRef | None = None
 
     @property
     def confidence_label(self) -> str:

@@ -82,7 +82,7 @@ def test_writes_every_format(small_repo, tmp_path, capsys):
     for p in reports:  # latest.<fmt> links the report just written; printed paths are the real files
         assert (out_dir / f"latest{p.suffix}").resolve() == p.resolve() and str(p) in out
     data = json.loads(next(out_dir.glob("*.json")).read_text())
-    assert data["schema_version"] == "1.2"
+    assert data["schema_version"] == "1.3"
     assert data["findings"][0]["rank"] == 1
     assert "<table>" in next(out_dir.glob("*.html")).read_text()
 

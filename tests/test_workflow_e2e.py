@@ -95,7 +95,7 @@ def test_planted_regressions_seen_by_shipped_analyzers_are_reported(demo_investi
 def test_json_schema_fields(demo_investigation):
     inv, _, out = demo_investigation
     data = json.loads((out / inv.reports["json"].split("/")[-1]).read_text())
-    assert data["schema_version"] == "1.2"
+    assert data["schema_version"] == "1.3"
     # no adapter, no command: only probes of functions found without one; the proposed command starts no run
     assert {o["probe"] for o in data["probe_outcomes"]} == {p["probe"] for p in data["probes"]}
     assert "training_run" not in {p["probe"] for p in data["probes"]}

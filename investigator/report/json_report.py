@@ -13,7 +13,7 @@ from investigator.probes.model import ProbeRun
 if TYPE_CHECKING:  # the workflow imports the report writer; only annotations need the state
     from investigator.workflow.state import Investigation
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 
 
 def report_dict(inv: Investigation) -> dict:
@@ -45,6 +45,7 @@ def report_dict(inv: Investigation) -> dict:
         "probe_outcomes": probe_outcomes(inv),
         "probe_plan": {"waves": [p.model_dump(mode="json") for p in inv.probe_plan], "not_run": inv.probe_not_run,
                        "notes": inv.probe_notes},
+        "bisection": inv.bisection.model_dump(mode="json") if inv.bisection else None,
     }
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
+from investigator.bisect.model import Bisection
 from investigator.hypotheses import HypothesisRecord
 from investigator.models import AnalyzerFailure, AnalyzerResult, Finding
 from investigator.probes.model import ProbeOutcome
@@ -90,5 +91,6 @@ class Investigation(BaseModel):
     probe_not_run: dict[str, str] = Field(default_factory=dict)  # probe id -> why it did not run
     probe_notes: list[str] = Field(default_factory=list)  # how the probe setup was built
     probe_outcomes: Annotated[list[ProbeOutcome], operator.add] = Field(default_factory=list)
+    bisection: Bisection | None = None  # set when a probe confirmed a regression over a multi-commit range
     error: str | None = None
     incomplete: Incomplete | None = None  # set only on a partial report of a stopped run

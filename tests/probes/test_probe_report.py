@@ -57,7 +57,7 @@ def test_json_lists_every_run_flat_and_each_outcome() -> None:
     assert outcomes["train"]["reason"] == "2 critical finding(s)"
     assert data["probe_plan"]["not_run"]["probe_envs"].startswith("unavailable")
     hyp = data["hypotheses"][0]
-    assert hyp["decided_by"] == "lr_trajectory" and data["schema_version"] == "1.2"
+    assert hyp["decided_by"] == "lr_trajectory" and data["schema_version"] == "1.3"
 
 
 def test_markdown_table_evidence_hypothesis_and_log(tmp_path: Path) -> None:

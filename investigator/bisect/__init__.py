@@ -1,0 +1,1 @@
+"""Noise-tolerant bisection of a training regression over a commit range (issue 15)."""

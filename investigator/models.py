@@ -97,6 +97,19 @@ class CommitRef(BaseModel):
     via_merge: str | None = None  # full sha of the first-parent merge it came through, when it came from a merged branch
 
 
+class Verification(BaseModel):
+    """What restoring one finding at the candidate recovered of the regression (issue 16, `--verify`)."""
+
+    verdict: Literal["proven", "no_effect", "inconclusive"]
+    recovery: float | None = None  # share of the baseline-candidate gap the restore closes (1.0 = all of it)
+    interval: list[float] | None = None  # [low, high] bootstrap interval of `recovery`
+    runs: int = 0  # training-run probe runs of the restored candidate (cached ones included)
+    metric: str = ""  # the primary metric it was measured on, and how (e.g. "final value")
+    status: Literal["measured", "patch_failed", "build_failed", "probe_failed", "budget"] = "measured"
+    seeds_needed: int | None = None  # when inconclusive: seeds per side that would decide it
+    note: str = ""
+
+
 class Finding(BaseModel):
     """One behavioural change with its evidence, severity and fix."""
 
@@ -117,6 +130,7 @@ class Finding(BaseModel):
     # the first commit of the range whose tree shows the change (set by attribution when the range has
     # more than one commit; None for a one-commit range, or when it could not be attributed)
     introduced_by: CommitRef | None = None
+    verification: Verification | None = None  # set by `--verify` for the findings it restored
 
     @property
     def confidence_label(self) -> str:

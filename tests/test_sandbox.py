@@ -34,3 +34,20 @@ def test_export_commit_is_a_separate_checkout(tmp_path):
     out = export_commit(repo / ".git", first, tmp_path / "export")
     assert (out / "a.txt").read_text() == "one\n"
     assert (repo / "a.txt").read_text() == "two\n"
+
+
+def test_memory_limit_ends_the_command(tmp_path):
+    script = "x = bytearray(400 * 2**20)\nimport time\ntime.sleep(30)\n"
+    start = time.perf_counter()
+    result = run_isolated([sys.executable, "-c", script], cwd=tmp_path, timeout_s=20, memory_mb=200)
+    assert result.limit == "memory" and not result.ok and not result.timed_out
+    assert "memory" in result.describe() and result.peak_rss_mb > 200
+    assert time.perf_counter() - start < 15
+
+
+def test_output_is_kept_as_a_tail_and_ok_under_the_limits(tmp_path):
+    script = "import sys\nfor i in range(20000): print(i)\nprint('done', file=sys.stderr)\n"
+    result = run_isolated([sys.executable, "-c", script], cwd=tmp_path, timeout_s=20)
+    assert result.ok and result.limit is None
+    assert result.stdout_tail.rstrip().endswith("19999") and len(result.stdout_tail) <= 4000
+    assert "done" in result.stderr_tail

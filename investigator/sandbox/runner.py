@@ -1,33 +1,44 @@
-"""Export a commit to its own directory and run a command there, killed with its process group on timeout."""
+"""Export a commit to its own directory and run a command there under time and memory limits, ended with every process of its session."""
 
 from __future__ import annotations
 
 import io
 import os
-import signal
 import subprocess
 import tarfile
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from investigator.probes.process import Limits, wait
+
+DEFAULT_MEMORY_MB = 8192.0  # resident memory of all of a command's processes together
+TAIL_CHARS = 4000
 
 
 @dataclass
 class CommandResult:
     command: list[str]
-    returncode: int | None  # None when killed on timeout
+    returncode: int | None  # None when ended by a limit
     timed_out: bool
     seconds: float
     stdout_tail: str
     stderr_tail: str
+    limit: str | None = None  # "timeout", "memory", "output" when a limit ended it
+    peak_rss_mb: float = 0.0
 
     @property
     def ok(self) -> bool:
-        return self.returncode == 0 and not self.timed_out
+        return self.returncode == 0 and self.limit is None
 
     def describe(self) -> str:
         if self.timed_out:
-            return f"timed out after {self.seconds:.0f} s (process group killed)"
+            return f"timed out after {self.seconds:.0f} s (its processes were ended)"
+        if self.limit == "memory":
+            return f"ended at {self.peak_rss_mb:.0f} MB resident memory (over the memory limit)"
+        if self.limit is not None:
+            return f"ended: {self.limit} limit"
         if self.returncode != 0:
             last = (self.stderr_tail or self.stdout_tail).strip().splitlines()
             return f"exit code {self.returncode}: {last[-1] if last else 'no output'}"
@@ -45,44 +56,31 @@ def export_commit(git_dir: str | Path, sha: str, target: Path) -> Path:
     return target
 
 
-def run_isolated(command: list[str], cwd: Path, timeout_s: float, env: dict[str, str] | None = None) -> CommandResult:
-    """Run in a new session; on timeout kill the whole process group (children included)."""
+def run_isolated(command: list[str], cwd: Path, timeout_s: float, env: dict[str, str] | None = None,
+                 memory_mb: float = DEFAULT_MEMORY_MB) -> CommandResult:
+    """Run in a new session under a time and a memory limit; past either, or when we are stopped
+    (SIGINT), every process of the session is ended (`probes.process`: grandchildren and helpers
+    that left the process group included). Output goes to files, so a chatty command cannot fill a pipe."""
     start = time.perf_counter()
-    proc = subprocess.Popen(
-        command,
-        cwd=cwd,
-        env={**os.environ, **(env or {})},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-        text=True,
-    )
-    try:
-        out, err = proc.communicate(timeout=timeout_s)
-        timed_out = False
-    except subprocess.TimeoutExpired:
-        _kill_group(proc)
-        out, err = proc.communicate()
-        timed_out = True
-    except BaseException:  # SIGINT/SIGTERM of the CLI: the child's own session would outlive us
-        _kill_group(proc)
-        raise
-    return CommandResult(
-        command=command,
-        returncode=None if timed_out else proc.returncode,
-        timed_out=timed_out,
-        seconds=time.perf_counter() - start,
-        stdout_tail=(out or "")[-4000:],
-        stderr_tail=(err or "")[-4000:],
-    )
+    with tempfile.TemporaryDirectory(prefix="investigator-cmd-") as tmp:
+        out_path, err_path = Path(tmp) / "stdout", Path(tmp) / "stderr"
+        with out_path.open("wb") as out, err_path.open("wb") as err:
+            proc = subprocess.Popen(command, cwd=cwd, env={**os.environ, **(env or {})}, stdout=out, stderr=err,
+                                    stdin=subprocess.DEVNULL, start_new_session=True)
+            watch = wait(proc, Limits(timeout_s=timeout_s, memory_mb=memory_mb), outputs=(out_path, err_path))
+        return CommandResult(
+            command=command,
+            returncode=proc.returncode if watch.reason is None else None,
+            timed_out=watch.reason == "timeout",
+            seconds=time.perf_counter() - start,
+            stdout_tail=_tail(out_path),
+            stderr_tail=_tail(err_path),
+            limit=watch.reason,
+            peak_rss_mb=watch.peak_rss_mb,
+        )
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=3)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+def _tail(path: Path) -> str:
+    with path.open("rb") as handle:
+        handle.seek(max(0, path.stat().st_size - TAIL_CHARS * 4))
+        return handle.read().decode("utf-8", "replace")[-TAIL_CHARS:]

@@ -182,6 +182,14 @@ class ResultCache:
         self._execute("INSERT OR REPLACE INTO runs (key, probe, commit_sha, created, run) VALUES (?, ?, ?, ?, ?)",
                       (job_key(job, commit, scope), job.probe, commit, time.time(), run.model_dump_json()))
 
+    def count(self) -> int:
+        rows = self._execute("SELECT count(*) FROM runs", ())
+        return int(rows[0][0]) if rows else 0
+
+    def delete_older_than(self, cutoff: float) -> None:
+        """Forget the runs stored before `cutoff` (a Unix time)."""
+        self._execute("DELETE FROM runs WHERE created < ?", (cutoff,))
+
     def close(self) -> None:
         with self._lock:
             if self._db is not None:

@@ -32,6 +32,7 @@ from typing import Any
 
 from investigator.probes import process
 from investigator.probes.model import ProbeJob, ProbeRun, ProbeStatus
+from investigator.probes.prune import touch
 from investigator.sandbox.runner import export_commit, run_isolated
 
 HARNESS = Path(__file__).resolve().parent / "child" / "harness.py"
@@ -98,6 +99,7 @@ class CheckoutCache:
                 except RuntimeError as exc:
                     self._failed[sha] = str(exc)
                     raise
+            touch(target)  # recently used: kept by `prune.prune_checkouts`
         return target
 
     @contextmanager

@@ -26,6 +26,7 @@ from investigator.probes.base import Probe
 from investigator.probes.executor import ProbeEnvironment, ResultStore, execute
 from investigator.probes.model import ProbeDecision, ProbeOutcome, ProbeRun, ProbeStatus
 from investigator.probes.planner import PlannedProbe, ProbePlan, plan_probes
+from investigator.probes.prune import prune_checkouts
 from investigator.probes.runner import CheckoutCache, Slot
 from investigator.probes.setup import SIDES, BuiltSetup, SideSource, build_setup
 from investigator.request import InvestigationRequest
@@ -71,8 +72,11 @@ def result_cache(request: InvestigationRequest) -> ResultStore | None:
     if request.probe_cache == "none":
         return None
     from investigator.probes.cache import ResultCache
+    from investigator.probes.prune import prune_results
 
-    return ResultCache(Path(request.probe_cache) if request.probe_cache else cache_dir())
+    cache = ResultCache(Path(request.probe_cache) if request.probe_cache else cache_dir())
+    prune_results(cache)  # runs stored more than a month ago
+    return cache
 
 
 def slots(device: str, notes: list[str]) -> list[Slot]:
@@ -108,6 +112,7 @@ def build(res: ProbeResources, request: InvestigationRequest, changeset: Any, co
         root = Path(tempfile.gettempdir()) / "investigator-probes"
     else:
         root = Path(request.probe_cache) if request.probe_cache else cache_dir()
+    prune_checkouts(root / "checkouts", protect=commits.values())  # least recently used checkouts of earlier runs
     res.env = ProbeEnvironment(
         commits=commits,
         checkouts=CheckoutCache(root / "checkouts", changeset.handle.git_dir, setup_command=request.probe_setup),

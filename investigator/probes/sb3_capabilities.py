@@ -81,6 +81,8 @@ def auto_functions(d: Sb3Detection) -> tuple[dict[str, str], dict[str, str]]:
 
 def probe_note(d: Sb3Detection, why: dict[str, str], probes: list[Probe], setup: ProbeSetup) -> str:
     """The report's line: which probes this detection makes possible, and which not (why)."""
+    from investigator.probes.base import ADAPTER_FUNCTIONS
+
     possible: list[str] = []
     impossible: list[str] = []
     for probe in probes:
@@ -91,7 +93,8 @@ def probe_note(d: Sb3Detection, why: dict[str, str], probes: list[Probe], setup:
         if ok:
             possible.append(probe.meta.id)
             continue
-        reasons = sorted({why[f] for f in needs if f in why and not setup.has_everywhere([f])})
+        named = [f for f in ADAPTER_FUNCTIONS if f in needs or f in reason]  # (lr_trajectory states its own rule)
+        reasons = sorted({why[f] for f in named if f in why and not setup.has_everywhere([f])})
         impossible.append(f"{probe.meta.id} ({'; '.join(reasons) or reason})")
     head = f"{d.label()} detected at {d.where}"
     if d.instantiated:

@@ -78,7 +78,7 @@ class Sb3Detection:
 
     def describe_args(self) -> str:
         shown = [f"{k}={describe(v)}" for k, v in self.kwargs.items()]
-        return ", ".join([describe(self.policy), describe(self.env), *shown])
+        return ", ".join([describe(self.policy), describe(self.env), *shown, *self.unrecorded])
 
 
 @dataclass
@@ -164,6 +164,8 @@ def _project_classes(project: _Project) -> None:
         before = len(project.classes)
         for path, r in project.files.items():
             module = module_of(path)
+            if module.split(".")[0] in LIBRARIES:  # a vendored copy of the library is the library, not a project class
+                continue
             for node in r.tree.body:
                 if not isinstance(node, ast.ClassDef) or f"{module}:{node.name}" in project.classes:
                     continue

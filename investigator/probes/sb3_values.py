@@ -126,8 +126,8 @@ def describe(spec: dict[str, Any] | None) -> str:
     if "literal" in spec:
         return repr(spec["literal"])
     if "import" in spec:
-        return spec["import"].replace(":", ".").strip(".")
+        return str(spec["import"]).replace(":", ".").strip(".")
     if "function" in spec:
-        return spec["function"]
+        return str(spec["function"])
     args = [describe(a) for a in spec["args"]] + [f"{k}={describe(v)}" for k, v in spec["kwargs"].items()]
     return f"{describe(spec['call'])}({', '.join(args)})"

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from investigator.models import Side
-from investigator.probes.base import ProbeSetup
 from investigator.probes.builtin.advantage_reference import AdvantageReferenceProbe
 from investigator.probes.builtin.lr_trajectory import LrTrajectoryProbe
 from investigator.probes.runner import run_job
@@ -78,10 +77,6 @@ def test_the_report_note_names_the_probes_possible_and_not() -> None:
     assert "lr_trajectory (constructor arguments not recorded (**config)" in note
 
 
-def _setup_only(built: BuiltSetup) -> ProbeSetup:
-    return built.setup
-
-
 @pytest.mark.slow
 def test_every_adapter_function_runs_against_the_fake_package(tmp_path: Path) -> None:
     """checkpoint save/load, one update and the optimizer through the built-in adapter (one side)."""
@@ -94,7 +89,7 @@ def test_every_adapter_function_runs_against_the_fake_package(tmp_path: Path) ->
 
     checkout = CheckoutCache(tmp_path / "co", repo / ".git").checkout(base)
     for probe in (CheckpointLoadProbe(), GradientFlowProbe()):
-        (job,) = probe.jobs(_setup_only(built), "baseline")
+        (job,) = probe.jobs(built.setup, "baseline")
         run = run_job(job, commit=base, checkout=checkout, artifacts=tmp_path / "art", auto=built.auto["baseline"])
         assert run.ok, (run.error, run.result)
         if probe.meta.id == "checkpoint_load":

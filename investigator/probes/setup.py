@@ -177,8 +177,8 @@ def build_setup(
     for side in SIDES:
         if paths[side]:
             notes.append(f"{side}: adapter {paths[side]} defines {', '.join(sorted(functions[side])) or 'none of the adapter functions'}")
-        if auto[side]:
-            found = sorted(f"{k} ({v.split(':')[0][1:]})" if v.startswith("@") else k for k, v in auto[side].items() if not k.startswith("@"))
+        found = sorted(k for k, v in auto[side].items() if not k.startswith("@") and not v.startswith("@"))
+        if found:  # (what a built-in adapter serves has its own note: `probes.sb3_capabilities.probe_note`)
             notes.append(f"{side}: found without an adapter: {', '.join(found)}")
     setup = ProbeSetup(
         adapter_functions=functions, adapter_paths=paths,

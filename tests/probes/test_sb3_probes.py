@@ -133,3 +133,24 @@ def test_real_stable_baselines3_ppo_on_cartpole(tmp_path: Path) -> None:
     assert results["checkpoint_load"]["loaded"] == results["checkpoint_load"]["total"] > 0
     assert set(results["gradient_flow"]["params"].values()) == {"grad"}
     assert results["obs_stats"]["keys"]["obs"]["shape"] == [4]
+
+
+@pytest.mark.slow
+def test_investigate_without_an_adapter_confirms_the_learning_rate_passed_to_ppo(tmp_path: Path) -> None:
+    """The CLI end to end: the note in the report's probe plan, and the probe's verdict on the finding."""
+    from investigator.cli import main
+    from tests.support.gitrepo import make_repo
+
+    repo = tmp_path / "repo"
+    make_repo(repo, [("baseline", {**package(), "train.py": train_script(learning_rate=3e-4)}),
+                     ("candidate", {"train.py": train_script(learning_rate=3e-3)})])
+    out = tmp_path / "out"
+    code = main(["--repo", str(repo), "--baseline-commit", "HEAD~1", "--output", str(out), "--quiet", "--format", "json",
+                 "--probes", "lr_trajectory", "--probe-cache", "none"])
+    assert code == 0
+    report = json.loads((out / "latest.json").read_text())
+    notes = report["probe_plan"]["notes"]
+    assert any(n.startswith("baseline: Stable-Baselines3 PPO detected at train.py:13") and "learning_rate=0.0003" in n
+               for n in notes), notes
+    (outcome,) = report["probe_outcomes"]
+    assert outcome["probe"] == "lr_trajectory" and outcome["verdict"] == "confirmed", outcome

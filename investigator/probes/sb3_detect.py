@@ -94,26 +94,54 @@ def detect(paths: list[str], read: Callable[[str], str | None], entries: list[st
     return detect_with_notes(paths, read, entries)[0]
 
 
-def detect_with_notes(paths: list[str], read: Callable[[str], str | None],
-                      entries: list[str] | None = None) -> tuple[Sb3Detection | None, list[str]]:
+def detect_with_notes(paths: list[str], read: Callable[[str], str | None], entries: list[str] | None = None,
+                      prefer: tuple[str, ...] = ()) -> tuple[Sb3Detection | None, list[str]]:
+    """The detection and notes on why none was taken. `entries`: the project's entry scripts (given or
+    found by config forensics): an instantiation they do not reach is not theirs. `prefer`: usual entry
+    names (train.py), preferred among several instantiations but never excluding others."""
     project = _parse(paths, read)
     if not project.files:
         return None, []
     _project_classes(project)
     calls = [c for path, r in project.files.items() for c in _instantiations(path, r, project)]
-    wanted = [e for e in (entries or []) if e in project.files]
+    present = [e for e in dict.fromkeys(entries or []) if e in set(paths)]
+    wanted = [e for e in [*present, *prefer] if e in project.files]
     preferred = [c for c in calls if c[0] in wanted] or calls
+    if present and not any(c[0] in wanted for c in calls):
+        # the entry scripts exist and build no SB3 algorithm: only what they import can be theirs
+        reached = _reached(present, read)
+        outside = [c for c in preferred if module_of(c[0]) not in reached]
+        preferred = [c for c in preferred if module_of(c[0]) in reached]
+        if outside and not preferred:
+            where = ", ".join(f"{c[1].cls} at {c[1].where}" for c in outside[:3])
+            return None, [f"Stable-Baselines3 used outside the entry scripts ({where}; entries: {', '.join(present)}): "
+                          "not taken as the training algorithm"]
     distinct = {(c[1].cls, c[1].where): c[1] for c in preferred}
     if len(distinct) > 1:
         which = ", ".join(f"{d.cls} at {d.where}" for d in distinct.values())
         return None, [f"several Stable-Baselines3 algorithm instantiations ({which}): none is used without an adapter"]
     if distinct:
         return next(iter(distinct.values())), []
-    if len(project.classes) == 1:  # a project class deriving from SB3, never instantiated with a policy and an env
+    if len(project.classes) == 1 and not calls:  # a project class deriving from SB3, never built with a policy and an env
         qualified, (info, name, where) = next(iter(project.classes.items()))
         return Sb3Detection(cls=name, cls_spec={"import": qualified}, info=info, where=where,
                             notes=["no call building it with a policy and an environment was found"]), []
     return None, []
+
+
+def _reached(entries: list[str], read: Callable[[str], str | None]) -> set[str]:
+    """The project modules the entry scripts import directly (`pkg.mod` for `from pkg import mod` too)."""
+    out: set[str] = set()
+    for entry in entries:
+        text = read(entry)
+        try:
+            tree = ast.parse(text or "")
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        for spec in Resolver.of(entry, tree).imports.values():
+            module, _, attr = spec.partition(":")
+            out |= {module, f"{module}.{attr.split('.')[0]}"} if attr else {module}
+    return out
 
 
 def _parse(paths: list[str], read: Callable[[str], str | None]) -> _Project:

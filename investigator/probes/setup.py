@@ -108,7 +108,7 @@ def _library(source: SideSource, entries: list[str], notes: list[str]) -> tuple[
     if detect is None or functions is None:
         return None, {}, {}
     try:
-        found, said = detect([p for p in source.paths() if p.endswith(".py")], source.read, entries)
+        found, said = detect([p for p in source.paths() if p.endswith(".py")], source.read, entries, DEFAULT_ENTRIES)
         notes.extend(n for n in said if n not in notes)
         if found is None:
             return None, {}, {}
@@ -164,7 +164,7 @@ def build_setup(
         functions[side], paths[side] = _adapter(side, adapter, sources[side], notes)
         auto[side] = _discovered(sources[side], notes)
     for side in SIDES:  # a user adapter at either commit wins: both sides then measure through it
-        found, served, why[side] = _library(sources[side], [*(entries or []), *DEFAULT_ENTRIES], notes)
+        found, served, why[side] = _library(sources[side], list(entries or []), notes)
         if found is not None and any(paths.values()):
             notes.append(f"{side}: {found.label()} found at {found.where}, not used: the adapter wins")
         elif found is not None:

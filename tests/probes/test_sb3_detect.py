@@ -181,3 +181,15 @@ def test_setup_serves_sb3_functions_and_a_user_adapter_wins() -> None:
                         seeds=1, steps=None)
     assert not built.library and not built.setup.has("baseline", "make_agent") and not built.setup.has("candidate", "make_agent")
     assert any("not used: the adapter wins" in n for n in built.notes)
+
+
+def test_an_instantiation_the_entry_script_does_not_reach_is_a_side_demo() -> None:
+    own_loop = "import torch\nfrom mylib.trainer import train\n\ntrain()\n"
+    files = {"train.py": own_loop, "examples/sb3_demo.py": SAC_SCRIPT, "mylib/trainer.py": "def train():\n    pass\n"}
+    d, notes = detect_with_notes(list(files), files.get, ["train.py"])
+    assert d is None and "SAC at examples/sb3_demo.py:3" in notes[0] and "entries: train.py" in notes[0]
+    reached = {**files, "train.py": "from examples import sb3_demo\n"}
+    d, _ = detect_with_notes(list(reached), reached.get, ["train.py"])
+    assert d is not None and d.cls == "SAC"  # the entry imports the module that builds it
+    d, _ = detect_with_notes(list(files), files.get, ["main.py"])  # no entry script at this commit: any one instantiation
+    assert d is not None and d.where == "examples/sb3_demo.py:3"

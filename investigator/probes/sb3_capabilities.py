@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+from investigator.probes.base import ADAPTER_FUNCTIONS
 from investigator.probes.sb3_detect import Sb3Detection
 
 if TYPE_CHECKING:
@@ -57,15 +58,15 @@ def capabilities(d: Sb3Detection) -> tuple[list[str], dict[str, str]]:
             why[name] = f"{d.cls} is not a gradient-based algorithm (no policy.optimizer, no learning-rate schedule)"
     if not build and gradient and not d.info.one_optimizer:
         why["make_optimizer"] = f"{d.cls}'s policy has one optimizer per network (actor, critic): no single optimizer"
-    if d.info.kind != "on_policy":
+    if d.info.kind == "other":
+        why["compute_advantages"] = why["train_agent"] = f"{d.cls} is not an actor-critic algorithm: no rollout buffer, no value function"
+    elif d.info.kind != "on_policy":
         why["compute_advantages"] = f"{d.cls} is off-policy: a replay buffer, no GAE"
         why["train_agent"] = f"{d.cls} is off-policy: the probe environments need a state-value function"
     elif not d.info.plain_policy:
         why["train_agent"] = f"{d.cls}'s policy needs a recurrent state or action masks to predict"
     elif build:
         why["train_agent"] = build
-    from investigator.probes.base import ADAPTER_FUNCTIONS
-
     return [f for f in ADAPTER_FUNCTIONS if f not in why], why
 
 
@@ -81,8 +82,6 @@ def auto_functions(d: Sb3Detection) -> tuple[dict[str, str], dict[str, str]]:
 
 def probe_note(d: Sb3Detection, why: dict[str, str], probes: list[Probe], setup: ProbeSetup) -> str:
     """The report's line: which probes this detection makes possible, and which not (why)."""
-    from investigator.probes.base import ADAPTER_FUNCTIONS
-
     possible: list[str] = []
     impossible: list[str] = []
     for probe in probes:

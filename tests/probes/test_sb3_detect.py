@@ -193,3 +193,12 @@ def test_an_instantiation_the_entry_script_does_not_reach_is_a_side_demo() -> No
     assert d is not None and d.cls == "SAC"  # the entry imports the module that builds it
     d, _ = detect_with_notes(list(files), files.get, ["main.py"])  # no entry script at this commit: any one instantiation
     assert d is not None and d.where == "examples/sb3_demo.py:3"
+
+
+def test_a_gradient_free_sb3_contrib_class_offers_only_what_it_has() -> None:
+    d = _detect({"train.py": 'from sb3_contrib import ARS\n\nARS("LinearPolicy", "Pendulum-v1").learn(10_000)\n'})
+    assert d is not None and d.cls == "ARS" and d.info.kind == "other"
+    possible, why = capabilities(d)
+    assert possible == ["make_agent", "make_env", "load_checkpoint", "save_checkpoint"]
+    assert "not gradient-based" not in why["lr_at"] and "no learning-rate schedule" in why["lr_at"]
+    assert "not an actor-critic" in why["compute_advantages"]

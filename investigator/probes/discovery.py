@@ -49,7 +49,7 @@ def discover_functions(paths: list[str], read: Callable[[str], str | None]) -> d
 def discover(paths: list[str], read: Callable[[str], str | None]) -> Discovery:
     """The functions found, with every candidate considered and its reason (for the report)."""
     considered: list[Considered] = []
-    for path in sorted(p for p in paths if _eligible(p)):
+    for path in sorted(p for p in paths if eligible(p)):
         text = read(path)
         if not text or len(text) > MAX_BYTES or not NAME.search(text):
             continue
@@ -70,7 +70,8 @@ def discover(paths: list[str], read: Callable[[str], str | None]) -> Discovery:
     return Discovery({}, considered)
 
 
-def _eligible(path: str) -> bool:
+def eligible(path: str) -> bool:
+    """A source file of the project (not a test, benchmark or documentation file)."""
     p = PurePosixPath(path)
     if p.suffix != ".py" or any(part in SKIP_DIRS for part in p.parts[:-1]):
         return False
@@ -97,7 +98,7 @@ def _imported_names(tree: ast.Module) -> set[str]:
 
 
 def _judge(where: str, fn: ast.FunctionDef, imported: set[str]) -> Considered:
-    reason = _signature_problem(fn) or _free_names_problem(fn, imported)
+    reason = _signature_problem(fn) or free_names_problem(fn, imported)
     if reason:
         return Considered(where, False, reason)
     return Considered(where, True, "its parameters map onto " + ", ".join(CANONICAL))
@@ -126,7 +127,9 @@ def _signature_problem(fn: ast.FunctionDef) -> str | None:
     return None
 
 
-def _free_names_problem(fn: ast.FunctionDef, imported: set[str]) -> str | None:
+def free_names_problem(fn: ast.FunctionDef, imported: set[str]) -> str | None:
+    """Why `fn` cannot run extracted with its module's imports only (None: it can); also used by
+    `sb3_values` for functions passed to an algorithm class."""
     bound = {a.arg for a in ast.walk(fn.args) if isinstance(a, ast.arg)}
     declared_global: set[str] = set()
     loaded: set[str] = set()

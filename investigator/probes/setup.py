@@ -3,7 +3,9 @@
 The adapter's functions are found statically (its AST), never by importing it: the adapter imports
 the project, and the project's code only ever runs in a probe's own process. Without `--adapter`, a
 conventional file in the checkout at each commit is used (`investigator_adapter.py`, then
-`.investigator/adapter.py`). Functions usable without an adapter come from `probes.discovery` and a
+`.investigator/adapter.py`). Functions usable without an adapter come from `probes.discovery` (a
+CleanRL-style GAE function) and `probes.sb3_detect` (an SB3-style algorithm class, served by the
+built-in child adapter `child/sb3_adapter.py`; a user adapter at either commit wins), and a
 training command from `probes.command` when those modules are present (each is optional here: the
 setup degrades to "no such functions", "no proposed command").
 """
@@ -56,8 +58,10 @@ class BuiltSetup:
     """The setup, with the notes the report shows about how it was built."""
 
     setup: ProbeSetup
-    auto: dict[Side, dict[str, str]] = field(default_factory=dict)  # name -> "path.py:function"
+    auto: dict[Side, dict[str, str]] = field(default_factory=dict)  # name -> "path.py:function" or "@builtin:name"
     notes: list[str] = field(default_factory=list)
+    library: dict[Side, Any] = field(default_factory=dict)  # an SB3-style algorithm found (probes.sb3_detect)
+    library_why: dict[Side, dict[str, str]] = field(default_factory=dict)  # function -> why it is not possible
 
 
 def _optional(module: str, name: str) -> Any | None:
@@ -94,6 +98,25 @@ def _discovered(source: SideSource, notes: list[str]) -> dict[str, str]:
     except Exception as exc:  # discovery is a convenience: its failure costs only its functions
         notes.append(f"function discovery failed: {exc.__class__.__name__}: {exc}")
         return {}
+
+
+def _library(source: SideSource, entries: list[str], notes: list[str]) -> tuple[Any, dict[str, str], dict[str, str]]:
+    """An SB3-style algorithm class (`probes.sb3_detect`): its detection, the functions the built-in
+    adapter serves for it (`probes.sb3_capabilities`), and why the others are not possible."""
+    detect = _optional("sb3_detect", "detect_with_notes")
+    functions = _optional("sb3_capabilities", "auto_functions")
+    if detect is None or functions is None:
+        return None, {}, {}
+    try:
+        found, said = detect([p for p in source.paths() if p.endswith(".py")], source.read, entries, DEFAULT_ENTRIES)
+        notes.extend(n for n in said if n not in notes)
+        if found is None:
+            return None, {}, {}
+        auto, why = functions(found)
+        return found, auto, why
+    except Exception as exc:  # a convenience, as discovery: its failure costs only its functions
+        notes.append(f"Stable-Baselines3 detection failed: {exc.__class__.__name__}: {exc}")
+        return None, {}, {}
 
 
 def _proposed_command(source: SideSource, entries: list[str], notes: list[str]) -> str | None:
@@ -135,9 +158,18 @@ def build_setup(
     functions: dict[Side, frozenset[str]] = {}
     paths: dict[Side, str | None] = {}
     auto: dict[Side, dict[str, str]] = {}
+    library: dict[Side, Any] = {}
+    why: dict[Side, dict[str, str]] = {}
     for side in SIDES:
         functions[side], paths[side] = _adapter(side, adapter, sources[side], notes)
         auto[side] = _discovered(sources[side], notes)
+    for side in SIDES:  # a user adapter at either commit wins: both sides then measure through it
+        found, served, why[side] = _library(sources[side], list(entries or []), notes)
+        if found is not None and any(paths.values()):
+            notes.append(f"{side}: {found.label()} found at {found.where}, not used: the adapter wins")
+        elif found is not None:
+            library[side] = found
+            auto[side] = {**served, **auto[side]}  # a function discovered in the sources wins over the built-in one
     proposed = False
     if command is None:
         command = _proposed_command(sources["candidate"], [*(entries or []), *DEFAULT_ENTRIES], notes)
@@ -145,11 +177,12 @@ def build_setup(
     for side in SIDES:
         if paths[side]:
             notes.append(f"{side}: adapter {paths[side]} defines {', '.join(sorted(functions[side])) or 'none of the adapter functions'}")
-        if auto[side]:
-            notes.append(f"{side}: found without an adapter: {', '.join(sorted(auto[side]))}")
+        found = sorted(k for k, v in auto[side].items() if not k.startswith("@") and not v.startswith("@"))
+        if found:  # (what a built-in adapter serves has its own note: `probes.sb3_capabilities.probe_note`)
+            notes.append(f"{side}: found without an adapter: {', '.join(found)}")
     setup = ProbeSetup(
         adapter_functions=functions, adapter_paths=paths,
-        auto_functions={s: frozenset(auto[s]) for s in SIDES}, command=command, command_proposed=proposed,
+        auto_functions={s: frozenset(k for k in auto[s] if not k.startswith("@")) for s in SIDES}, command=command, command_proposed=proposed,
         seeds=seeds, steps=steps, primary_metric=primary_metric, options=dict(options or {}),
     )
-    return BuiltSetup(setup=setup, auto=auto, notes=notes)
+    return BuiltSetup(setup=setup, auto=auto, notes=notes, library=library, library_why=why)

@@ -108,6 +108,7 @@ def build(res: ProbeResources, request: InvestigationRequest, changeset: Any, co
                             seeds=request.probe_seeds, steps=request.probe_steps,
                             entries=entries,
                             primary_metric=request.primary_metric, options=dict(request.metric_options))
+    res.built.notes.extend(library_notes(res))
     if request.probe_cache == "none":  # checkouts are keyed by commit: a shared temporary place is safe
         root = Path(tempfile.gettempdir()) / "investigator-probes"
     else:
@@ -125,6 +126,20 @@ def build(res: ProbeResources, request: InvestigationRequest, changeset: Any, co
     )
     if res.deadline is None:  # (a caller may have fixed it: the budget of a larger run)
         res.deadline = time.monotonic() + request.probe_budget_s
+
+
+def library_notes(res: ProbeResources) -> list[str]:
+    """What an SB3-style algorithm found without an adapter makes possible (one line per distinct side)."""
+    assert res.built is not None
+    from investigator.probes.sb3_capabilities import probe_note
+
+    lines: dict[str, list[Side]] = {}
+    for side in SIDES:
+        found = res.built.library.get(side)
+        if found is not None:
+            note = probe_note(found, res.built.library_why.get(side, {}), res.units(), res.built.setup)
+            lines.setdefault(note, []).append(side)
+    return [line if len(sides) == 2 else f"{sides[0]}: {line}" for line, sides in lines.items()]
 
 
 def any_available(res: ProbeResources) -> bool:

@@ -44,7 +44,8 @@ class AdvantageReferenceProbe(Probe):
         finding_sources=["gae_index", "done_mask", "returns_target"],
         needs=["compute_advantages"],
         note="Runs with an adapter's compute_advantages or one found without an adapter (a top-level function "
-        "named *gae*/*advantage* whose parameters map onto the canonical ones). A function that deviates "
+        "named *gae*/*advantage* whose parameters map onto the canonical ones, or the rollout buffer of an "
+        "on-policy Stable-Baselines3-style algorithm class: its compute_returns_and_advantage). A function that deviates "
         "identically at both commits refutes a change (it is reported as non-standard at both).",
         timeout_s=60.0,
     )

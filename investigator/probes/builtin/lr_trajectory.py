@@ -32,6 +32,8 @@ class LrTrajectoryProbe(Probe):
         hypotheses=[LR_CHANGED, SCHEDULE_CHANGED],
         finding_sources=["lr_schedule", "lr_constant"],
         needs=[],  # lr_at, or make_agent + make_optimizer (see `available`)
+        note="Without an adapter, a Stable-Baselines3-style algorithm's lr_schedule(progress_remaining) is read at "
+        "the train() call of each optimizer step (learn's total_timesteps when the script's is a literal, else 1e6).",
         timeout_s=60.0,
     )
 

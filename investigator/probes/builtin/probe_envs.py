@@ -55,7 +55,9 @@ class ProbeEnvsProbe(Probe):
         cost="expensive",
         timeout_s=300.0,
         note="the adapter's train_agent returns an agent with value(obs) and act(obs, deterministic=True); "
-        "env 3 checks the agent's own `gamma` attribute (default 0.99, which cannot tell discounting from none)",
+        "env 3 checks the agent's own `gamma` attribute (default 0.99, which cannot tell discounting from none); "
+        "an on-policy Stable-Baselines3-style class is trained on them without an adapter (n_steps cut to a "
+        "quarter of the budget when longer)",
     )
 
     def jobs(self, setup: ProbeSetup, side: Side) -> list[ProbeJob]:

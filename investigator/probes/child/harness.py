@@ -5,7 +5,8 @@ Run by the probe runner as `python harness.py --script NAME --checkout DIR [--ad
 measurement's scratch folder goes; the runner removes it after the job, killed or not). It puts the checkout first on
 `sys.path` (the commit's code, not an installed copy), loads the adapter (a file the user writes
 once; see docs/probes.md) or functions found without one (`--auto`: name -> "path.py:function",
-extracted with the module's imports only, so a script's training code at module level never runs),
+extracted with the module's imports only, so a script's training code at module level never runs;
+or "@module:name", served by a built-in adapter of this folder such as `sb3_adapter`),
 calls `measure(ctx)` of the child module NAME, and writes
 
     {"protocol": 1, "ok": true, "result": {...}, "device": "cpu", "peak_gpu_mem_mb": null, "steps_per_s": null}
@@ -80,6 +81,22 @@ def extract_function(checkout: Path, where: str) -> Any:
     return namespace[name]
 
 
+def builtin_functions(auto: dict[str, str]) -> dict[str, Any]:
+    """The functions `--auto` maps to a built-in adapter of this folder (`"@module:name"`, with the
+    module's spec as JSON under the key `"@module"`): e.g. `sb3_adapter` for an SB3-style algorithm
+    found without an adapter. Each module's `adapter(spec)` is called once."""
+    made: dict[str, dict[str, Any]] = {}
+    out: dict[str, Any] = {}
+    for name, where in auto.items():
+        if name.startswith("@") or not where.startswith("@"):
+            continue
+        module, _, function = where[1:].partition(":")
+        if module not in made:
+            made[module] = importlib.import_module(module).adapter(json.loads(auto.get("@" + module, "{}")))
+        out[name] = made[module][function]
+    return out
+
+
 def _device() -> str:
     return os.environ.get("INVESTIGATOR_DEVICE", "cpu")
 
@@ -126,9 +143,11 @@ def main(argv: list[str] | None = None) -> int:
     os.chdir(checkout)
     start = time.perf_counter()
     try:
-        functions: dict[str, Any] = {}
-        for name, where in json.loads(args.auto).items():
-            functions[name] = extract_function(checkout, where)
+        auto = json.loads(args.auto)
+        functions: dict[str, Any] = builtin_functions(auto)
+        for name, where in auto.items():
+            if not name.startswith("@") and not where.startswith("@"):
+                functions[name] = extract_function(checkout, where)
         if args.adapter:
             adapter = Path(args.adapter)
             functions.update(load_adapter(str(adapter if adapter.is_absolute() else checkout / adapter)))

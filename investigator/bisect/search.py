@@ -52,6 +52,7 @@ class Measurer(Protocol):
 class BisectOptions:
     seeds: int = 3  # per commit per round
     max_seeds: int = 9  # per commit: past it an undecided commit stays unsure
+    confirm_seeds: int = 6  # the last good and the first bad commit are confirmed with this many seeds
     parallel: int = 3  # commits tested per round (3: the quartiles)
     max_runs: int | None = None  # probe runs in all (cached ones included)
     wall_s: float | None = None  # seconds from the start
@@ -88,6 +89,7 @@ class Search:
         self.commits: dict[str, _Commit] = {}
         self.runs = self.cached_runs = self.rounds = 0
         self.notes: list[str] = []
+        self.ends: set[str] = set()  # the good and bad ends: the references every commit is compared with
         self.start = time.monotonic()
         self.deadline = self.start + opts.wall_s if opts.wall_s is not None else None
 
@@ -195,12 +197,26 @@ class Search:
             inside = [self.commits[s] for s in path.shas[lo + 1:hi] if s in self.commits]
             reseed = [c for c in inside if self._open(c)]
             new = self._pick(path, lo, hi, max(1, self.opts.parallel - len(reseed)))
-            if not reseed and not new:
+            want = [(self._commit(path.shas[p], p, branch_of), self.opts.seeds) for p in new]
+            want += [(c, self.opts.seeds) for c in reseed]
+            if not want:  # converged: confirm the pair that decides the answer with more seeds
+                want = [(c, self.opts.confirm_seeds - c.attempted) for c in self._boundary(path, lo, hi)]
+            if not want:
                 return lo, hi
-            fresh = [self._commit(path.shas[p], p, branch_of) for p in new]
-            self._round([(c, self.opts.seeds) for c in [*fresh, *reseed]])
-            for c in [*fresh, *reseed]:
-                self._decide(c, good, bad)
+            # the references every verdict rests on get `confirm_seeds` too, alongside the first points
+            want += [(c, self.opts.confirm_seeds - c.attempted) for s in sorted(self.ends)
+                     if (c := self.commits[s]).attempted < self.opts.confirm_seeds]
+            self._round(want)
+            for c, _ in want:
+                if c.sha not in self.ends:
+                    self._decide(c, good, bad)
+
+    def _boundary(self, path: CommitPath, lo: int, hi: int) -> list[_Commit]:
+        """The last good and the first bad commit when measured with fewer than `confirm_seeds`
+        seeds (the ends are the references, never re-decided): one wrong verdict among the commits
+        the search steered by ends up at this pair, and more seeds there undo it."""
+        pair = [self.commits.get(path.shas[p]) for p in (lo, hi) if 0 < p and path.shas[p] not in self.ends]
+        return [c for c in pair if c is not None and c.attempted < self.opts.confirm_seeds]
 
     # ------------------------------------------------------------------ the whole bisection
 
@@ -208,6 +224,7 @@ class Search:
         result = Bisection(good=good_ref, bad=bad_ref, metric=metric, higher_is_better=self.opts.higher_is_better,
                            status=BisectStatus.FAILED, commits_in_range=len(path) - 1)
         good, bad = self._commit(path.shas[0], 0), self._commit(path.shas[-1], len(path) - 1)
+        self.ends = {good.sha, bad.sha}
         try:
             verdict = self._ends(good, bad)
             good.verdict, bad.verdict = CommitVerdict.GOOD, CommitVerdict.BAD
@@ -287,7 +304,7 @@ class Search:
         for c in sorted(self.commits.values(), key=lambda c: (c.branch_of is not None, c.position)):
             if c.attempted == 0:
                 continue
-            note = "" if c.verdict in (CommitVerdict.GOOD, CommitVerdict.BAD) and not c.errors else c.why
+            note = "" if c.verdict in (CommitVerdict.GOOD, CommitVerdict.BAD) else c.why
             if c.errors and c.values:
                 note = f"{len(c.errors)} of {c.attempted} seeds failed ({c.errors[0]})" + (f"; {note}" if note else "")
             if c.verdict == CommitVerdict.UNSURE and c.attempted >= self.opts.max_seeds:

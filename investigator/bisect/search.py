@@ -111,7 +111,7 @@ class Search:
         self.rounds += 1
         results = self.measurer.measure([(c.sha, s) for c, s in requests], self.deadline)
         spent = False
-        for commit, seeds in requests:
+        for commit, _ in requests:
             got = results.get(commit.sha, [])
             for seed_result in got:
                 if seed_result.status == "budget":
@@ -215,7 +215,7 @@ class Search:
         """The last good and the first bad commit when measured with fewer than `confirm_seeds`
         seeds (the ends are the references, never re-decided): one wrong verdict among the commits
         the search steered by ends up at this pair, and more seeds there undo it."""
-        pair = [self.commits.get(path.shas[p]) for p in (lo, hi) if 0 < p and path.shas[p] not in self.ends]
+        pair = [self.commits.get(path.shas[p]) for p in (lo, hi) if p > 0 and path.shas[p] not in self.ends]
         return [c for c in pair if c is not None and c.attempted < self.opts.confirm_seeds]
 
     # ------------------------------------------------------------------ the whole bisection

@@ -53,7 +53,7 @@ def headline(b: Bisection) -> str:
     return STATUS_TEXT[b.status][:1].upper() + STATUS_TEXT[b.status][1:]
 
 
-def section(b: Bisection, figure: str | None = None, level: str = "##") -> str:
+def section(b: Bisection, level: str = "##") -> str:
     """The bisection as markdown: headline, verdict table, totals, notes, figure."""
     lines = [f"{level} Bisection", "", f"**{headline(b)}**", "",
              f"Metric `{b.metric}` ({'higher' if b.higher_is_better else 'lower'} is better) over "
@@ -73,23 +73,23 @@ def section(b: Bisection, figure: str | None = None, level: str = "##") -> str:
     lines += [f"- {_cell(n)}" for n in b.notes]
     if b.notes:
         lines.append("")
-    if figure:
-        lines += [f"![metric by commit]({figure})", ""]
+    if b.figure:
+        lines += [f"![metric by commit]({b.figure})", ""]
     return "\n".join(lines)
 
 
-def render_markdown(b: Bisection, req: BisectRequest, figure: str | None) -> str:
+def render_markdown(b: Bisection, req: BisectRequest) -> str:
     head = [f"# Bisection: {b.good.short}..{b.bad.short}", "",
             f"Repository `{req.repo}`, command `{_cell(req.probe_command)}`, {req.seeds} seed(s) per round "
             f"(at most {req.max_seeds or 3 * req.seeds} per commit).", ""]
-    return "\n".join(head) + "\n" + section(b, figure)
+    return "\n".join(head) + "\n" + section(b)
 
 
-def render_json(b: Bisection, req: BisectRequest, run_id: str, figure: str | None) -> str:
+def render_json(b: Bisection, req: BisectRequest, run_id: str) -> str:
     doc = {"schema_version": SCHEMA_VERSION, "tool": {"name": "investigator", "version": __version__},
            "generated_at": datetime.now(UTC).isoformat(timespec="seconds"), "run_id": run_id,
            "request": req.model_dump(mode="json"), "bisection": b.model_dump(mode="json"),
-           "artifacts": [figure] if figure else []}
+           "artifacts": [b.figure] if b.figure else []}
     return to_json(doc, indent=2).decode() + "\n"
 
 
@@ -120,12 +120,11 @@ def figure_for(b: Bisection, out_dir: Path, run_id: str) -> str | None:
 def write_reports(b: Bisection, req: BisectRequest, run_id: str) -> dict[str, str]:
     out_dir = Path(req.output)
     out_dir.mkdir(parents=True, exist_ok=True)
-    figure = figure_for(b, out_dir, run_id)
     stem = f"bisect-{b.good.short}-{b.bad.short}-{run_id}"
     written: dict[str, str] = {}
     for fmt in dict.fromkeys(req.formats):
         path = out_dir / f"{stem}.{fmt}"
-        text = render_json(b, req, run_id, figure) if fmt == "json" else render_markdown(b, req, figure)
+        text = render_json(b, req, run_id) if fmt == "json" else render_markdown(b, req)
         atomic_write_text(path, text)
         _point_latest(path)
         written[fmt] = str(path)

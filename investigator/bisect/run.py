@@ -91,7 +91,7 @@ def environment(git_dir: str, req: BisectRequest, artifacts: Path, notes: list[s
 
 def run_bisect(req: BisectRequest) -> tuple[Bisection, dict[str, str]]:
     """The whole command: InputError (one line) for a bad repository or range; the reports written."""
-    from investigator.bisect.report import write_reports
+    from investigator.bisect.report import figure_for, write_reports
 
     handle = open_repository(req.repo)
     good, bad = resolve_ends(handle, req.good, req.bad)
@@ -108,4 +108,6 @@ def run_bisect(req: BisectRequest) -> tuple[Bisection, dict[str, str]]:
         kill_running()  # the jobs run in their own sessions: they would outlive the command
         raise
     result = result.model_copy(update={"notes": [*notes, *result.notes], "wall_s": round(time.monotonic() - start, 3)})
+    Path(req.output).mkdir(parents=True, exist_ok=True)
+    result = result.model_copy(update={"figure": figure_for(result, Path(req.output), run_id)})
     return result, write_reports(result, req, run_id)

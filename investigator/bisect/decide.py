@@ -33,9 +33,15 @@ def ends_regressed(good: Sequence[float], bad: Sequence[float], higher_is_better
     return compare(good, bad, higher_is_better, opts)
 
 
+NEAR = 1 / 3  # at the seed cap, a commit between the ends within this share of the gap of one end takes its verdict
+
+
 def classify(values: Sequence[float], good: Sequence[float], bad: Sequence[float], higher_is_better: bool,
-             opts: StatOptions) -> tuple[CommitVerdict, str]:
-    """The verdict for one commit's seeds (see the module doc), and why in a few words."""
+             opts: StatOptions, final: bool = False) -> tuple[CommitVerdict, str]:
+    """The verdict for one commit's seeds (see the module doc), and why in a few words. `final`: no
+    more seeds will come (the cap), so a commit significantly different from both ends is placed by
+    where its IQM lies in the gap between theirs: in the third next to one end, that end's verdict
+    (the ends' own seeds are a sample too); in the middle third it stays unsure (a partial regression)."""
     if len(values) < opts.min_seeds:
         return CommitVerdict.UNSURE, f"{len(values)} seed(s) with a metric, {opts.min_seeds} needed"
     worse_than_good = compare(good, values, higher_is_better, opts).verdict == Verdict.regression
@@ -45,5 +51,18 @@ def classify(values: Sequence[float], good: Sequence[float], bad: Sequence[float
     if worse_than_good and not better_than_bad:
         return CommitVerdict.BAD, "worse than the good end, no better than the bad end"
     if worse_than_good:
-        return CommitVerdict.UNSURE, "between the ends (worse than good, better than bad)"
+        return _between(values, good, bad, final)
     return CommitVerdict.UNSURE, "the seeds cannot tell it from either end"
+
+
+def _between(values: Sequence[float], good: Sequence[float], bad: Sequence[float], final: bool) -> tuple[CommitVerdict, str]:
+    why = "between the ends (worse than good, better than bad)"
+    g, b, x = (float(iqm(np.asarray(v, dtype=float))) for v in (good, bad, values))
+    if not final or g == b:
+        return CommitVerdict.UNSURE, why
+    share = (g - x) / (g - b)  # 0 at the good end's IQM, 1 at the bad end's
+    if share <= NEAR:
+        return CommitVerdict.GOOD, f"{why}, within the third of the gap next to the good end ({share:.0%})"
+    if share >= 1 - NEAR:
+        return CommitVerdict.BAD, f"{why}, within the third of the gap next to the bad end ({share:.0%})"
+    return CommitVerdict.UNSURE, f"{why}, {share:.0%} of the way from good to bad"

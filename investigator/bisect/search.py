@@ -80,6 +80,10 @@ class _Stop(Exception):
     """The run or time budget is spent."""
 
 
+class _NotConfirmed(Exception):
+    """The ends' regression did not hold once they had their full reference seeds."""
+
+
 class Search:
     """One bisection. `refs(sha, via_merge)` names commits; `branch(merge)` is a merge's branch path."""
 
@@ -164,7 +168,8 @@ class Search:
             if commit.attempted and (commit.skipped_runs or commit.attempted >= self.opts.seeds):
                 commit.verdict, commit.why = CommitVerdict.SKIPPED, commit.errors[0] if commit.errors else "no metric"
             return
-        commit.verdict, commit.why = classify(commit.values, good, bad, self.opts.higher_is_better, self.opts.stats)
+        commit.verdict, commit.why = classify(commit.values, good, bad, self.opts.higher_is_better, self.opts.stats,
+                                              final=commit.attempted >= self.opts.max_seeds)
 
     def _open(self, commit: _Commit) -> bool:
         """Unsure and still below the seed cap: worth more seeds."""
@@ -204,12 +209,15 @@ class Search:
             if not want:
                 return lo, hi
             # the references every verdict rests on get `confirm_seeds` too, alongside the first points
-            want += [(c, self.opts.confirm_seeds - c.attempted) for s in sorted(self.ends)
-                     if (c := self.commits[s]).attempted < self.opts.confirm_seeds]
-            self._round(want)
+            topped = [(c, self.opts.confirm_seeds - c.attempted) for s in sorted(self.ends)
+                      if (c := self.commits[s]).attempted < self.opts.confirm_seeds]
+            self._round([*want, *topped])
+            if topped:  # the regression must hold with the references' full seeds, or there is none
+                verdict = ends_regressed(good, bad, self.opts.higher_is_better, self.opts.stats).verdict
+                if verdict != Verdict.regression:
+                    raise _NotConfirmed(verdict)
             for c, _ in want:
-                if c.sha not in self.ends:
-                    self._decide(c, good, bad)
+                self._decide(c, good, bad)
 
     def _boundary(self, path: CommitPath, lo: int, hi: int) -> list[_Commit]:
         """The last good and the first bad commit when measured with fewer than `confirm_seeds`
@@ -229,9 +237,12 @@ class Search:
             verdict = self._ends(good, bad)
             good.verdict, bad.verdict = CommitVerdict.GOOD, CommitVerdict.BAD
             if verdict != Verdict.regression:
-                self._no_regression(result, good, bad, verdict)
+                self._no_regression(result, good, bad)
             else:
-                self._localise(result, path, good, bad)
+                try:
+                    self._localise(result, path, good, bad)
+                except _NotConfirmed:
+                    self._no_regression(result, good, bad, f"with {self.opts.confirm_seeds} seeds per end ")
         except _EndFailed as failed:
             failed.end.verdict = CommitVerdict.SKIPPED
             result.status = BisectStatus.FAILED
@@ -242,10 +253,10 @@ class Search:
             self._budget_suspects(result, path)
         return self._finish(result)
 
-    def _no_regression(self, result: Bisection, good: _Commit, bad: _Commit, verdict: Verdict) -> None:
+    def _no_regression(self, result: Bisection, good: _Commit, bad: _Commit, again: str = "") -> None:
         result.status = BisectStatus.NO_REGRESSION
         cmp = ends_regressed(good.values, bad.values, self.opts.higher_is_better, self.opts.stats)
-        result.notes.append(f"the bad end is not worse than the good end ({cmp.verdict.value}: {cmp.reason}; "
+        result.notes.append(f"the bad end is not worse than the good end {again}({cmp.verdict.value}: {cmp.reason}; "
                             f"IQM {cmp.baseline_iqm:.4g} -> {cmp.candidate_iqm:.4g} over {len(good.values)} and "
                             f"{len(bad.values)} seeds): no first bad commit")
 

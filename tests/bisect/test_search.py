@@ -51,6 +51,20 @@ def test_no_regression_is_none_not_a_guess() -> None:
     assert better.status == BisectStatus.NO_REGRESSION and better.first_bad is None
 
 
+def test_a_regression_the_full_reference_seeds_do_not_hold_is_none() -> None:
+    class LuckyFirstSeeds(Simulated):
+        """Seeds 1-3 of the bad end read low; from seed 4 on both ends are alike."""
+
+        def value(self, s: str, seed: int) -> float:
+            return super().value(s, seed) - (30.0 if s == sha(16) and seed <= 3 else 0.0)
+
+    b = bisect(LuckyFirstSeeds(None, noise=2.0, seed=5), 16)
+    assert b.status == BisectStatus.NO_REGRESSION and b.first_bad is None
+    assert "with 6 seeds per end" in b.notes[0]
+    ends = {t.position: t.seeds for t in b.tested if t.position in (0, 16)}
+    assert ends == {0: 6, 16: 6}
+
+
 def test_skipped_commits_around_the_culprit_give_suspects_containing_it() -> None:
     skip = {sha(p) for p in (9, 10, 11)}
     b = bisect(Simulated(10, noise=3.0, drop=20.0, skip=skip), 16)
@@ -111,5 +125,12 @@ def test_classify_against_both_ends() -> None:
     assert classify([90.2, 89.4, 90.9], good, bad, True, FAST)[0] == CommitVerdict.UNSURE  # in between
     assert classify([70.0, 110.0, 90.0], good, bad, True, FAST)[0] == CommitVerdict.UNSURE  # too noisy
     assert classify([100.0, 99.0], good, bad, True, FAST)[0] == CommitVerdict.UNSURE  # too few seeds
+    # at the seed cap a commit between the ends takes the verdict of the end whose third of the gap it is in
+    near_good, middle = [94.0, 93.5, 94.5], [90.2, 89.4, 90.9]
+    assert classify(near_good, good, bad, True, FAST)[0] == CommitVerdict.UNSURE
+    verdict, why = classify(near_good, good, bad, True, FAST, final=True)
+    assert verdict == CommitVerdict.GOOD and "next to the good end" in why
+    assert classify([85.5, 86.0, 85.0], good, bad, True, FAST, final=True)[0] == CommitVerdict.BAD
+    assert classify(middle, good, bad, True, FAST, final=True)[0] == CommitVerdict.UNSURE  # a partial regression
     # lower is better (a loss): the directions swap
     assert classify([80.2, 79.4, 80.9], bad, good, False, FAST)[0] == CommitVerdict.GOOD

@@ -263,6 +263,7 @@ class Search:
     def _localise(self, result: Bisection, path: CommitPath, good: _Commit, bad: _Commit) -> None:
         lo, hi = self._narrow(path, good.values, bad.values, None)
         self._monotonic_note(path, hi)
+        self._partial_note(path, hi)
         if hi - lo > 1:
             result.status = BisectStatus.AMBIGUOUS
             result.suspects = path.shas[lo + 1:hi + 1]
@@ -304,6 +305,13 @@ class Search:
         if later_good:
             self.notes.append(f"not monotone: {', '.join(s[:7] for s in later_good)} measured good after the first bad "
                               "commit (a fix and a regression again, or noise): the first bad commit is reported")
+
+    def _partial_note(self, path: CommitPath, hi: int) -> None:
+        """Commits before the first bad one measured between the ends: a smaller, earlier step."""
+        between = [c for s in path.shas[1:hi] if (c := self.commits.get(s)) is not None and c.why.startswith("between")]
+        if between:
+            self.notes.append("measured between the ends before the first bad commit (a smaller, earlier step of the "
+                              "regression?): " + ", ".join(f"{c.sha[:7]} ({c.verdict.value})" for c in between))
 
     def _budget_suspects(self, result: Bisection, path: CommitPath) -> None:
         if path.shas[-1] in self.commits and self.commits[path.shas[-1]].verdict == CommitVerdict.BAD:

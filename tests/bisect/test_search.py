@@ -65,6 +65,19 @@ def test_a_regression_the_full_reference_seeds_do_not_hold_is_none() -> None:
     assert ends == {0: 6, 16: 6}
 
 
+def test_a_smaller_earlier_step_is_named_in_the_notes() -> None:
+    class TwoSteps(Simulated):
+        def value(self, s: str, seed: int) -> float:
+            return super().value(s, seed) - (8.0 if 5 <= int(s[4:8]) < 10 else 0.0)
+
+    b = bisect(TwoSteps(10, noise=2.0, drop=25.0, seed=2), 16)
+    assert b.status == BisectStatus.FOUND and b.first_bad == sha(10), b.notes
+    partial = next(n for n in b.notes if "smaller, earlier step" in n)
+    assert "main000" in partial and "main001" not in partial  # (fake shas: positions 0-9, not 10 on)
+    plain = bisect(Simulated(10, noise=2.0, drop=25.0, seed=2), 16)
+    assert not any("earlier step" in n for n in plain.notes)
+
+
 def test_skipped_commits_around_the_culprit_give_suspects_containing_it() -> None:
     skip = {sha(p) for p in (9, 10, 11)}
     b = bisect(Simulated(10, noise=3.0, drop=20.0, skip=skip), 16)

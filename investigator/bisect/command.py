@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from investigator.bisect.model import BisectStatus
-from investigator.bisect.run import DEFAULT_MAX_RUNS, DEFAULT_WALL_S, BisectRequest, run_bisect
+from investigator.bisect.run import DEFAULT_MAX_RUNS, DEFAULT_WALL_S, BisectRequest, Stopped, run_bisect
 from investigator.cli import (
     EXIT_INPUT,
     EXIT_OK,
@@ -83,7 +83,14 @@ def run_bisect_command(args: argparse.Namespace) -> int:
                         device=args.device, probe_cache=args.probe_cache, probe_setup=args.probe_setup,
                         probe_python=args.probe_python, metric_options=dict(args.metric_option),
                         formats=args.formats or ["md"], output=Path(args.output))
-    result, reports = run_bisect(req)
+    try:
+        result, reports = run_bisect(req)
+    except Stopped as stopped:  # a signal: what was measured is in the partial report
+        for fmt, path in stopped.reports.items():
+            print(f"{fmt} report (partial): {path}")
+        where = next(iter(stopped.reports.values()), "none written")
+        print(f"investigate: interrupted by {stopped.stop.name}; partial bisection report: {where}", file=sys.stderr)
+        return stopped.stop.exit_code
     for fmt, path in reports.items():
         print(f"{fmt} report: {path}")
     if result.status == BisectStatus.FAILED:

@@ -17,6 +17,7 @@ from investigator.bisect.model import Bisection
 from investigator.bisect.path import commit_ref, first_parent_path, merged_branch, resolve_ends
 from investigator.bisect.search import BisectOptions, Search
 from investigator.git.repository import RepoHandle, open_repository
+from investigator.interrupt import Interrupted
 from investigator.metrics.stats import StatOptions
 from investigator.probes.executor import ProbeEnvironment
 from investigator.probes.runner import CheckoutCache, kill_running
@@ -66,12 +67,24 @@ def search_options(seeds: int, max_seeds: int | None, parallel: int | None, slot
                          higher_is_better=higher_is_better(metric), stats=stats.model_copy(update={"min_seeds": min(stats.min_seeds, seeds)}))
 
 
+class Stopped(Exception):
+    """The bisection was stopped by a signal; `reports` is the partial report of what was measured."""
+
+    def __init__(self, reports: dict[str, str], cause: KeyboardInterrupt | Interrupted) -> None:
+        super().__init__("stopped")
+        self.reports, self.stop = reports, Interrupted.from_exception(cause)
+
+
 def bisect_with(handle: RepoHandle, env: ProbeEnvironment, good: str, bad: str, command: str, metric: str | None,
-                opts: BisectOptions, steps: int | None = None, options: dict[str, float] | None = None) -> Bisection:
-    """Bisect good..bad (full shas, good an ancestor of bad) with `env`'s checkouts, cache and slots."""
+                opts: BisectOptions, steps: int | None = None, options: dict[str, float] | None = None,
+                searches: list[Search] | None = None) -> Bisection:
+    """Bisect good..bad (full shas, good an ancestor of bad) with `env`'s checkouts, cache and slots;
+    `searches` receives the search (its `partial` survives an exception)."""
     path = first_parent_path(handle, good, bad)
     measurer = ProbeMeasurer(env, training_job(command, steps, options), metric)
     search = Search(measurer, opts, lambda sha, via: commit_ref(handle, sha, via), lambda sha: merged_branch(handle, sha))
+    if searches is not None:
+        searches.append(search)
     return search.run(path, commit_ref(handle, good), commit_ref(handle, bad), metric or "return")
 
 
@@ -101,12 +114,17 @@ def run_bisect(req: BisectRequest) -> tuple[Bisection, dict[str, str]]:
     opts = search_options(req.seeds, req.max_seeds, req.parallel, len(env.slots), req.max_runs, req.wall_s,
                           req.primary_metric, req.metric_options)
     start = time.monotonic()
+    searches: list[Search] = []
     try:
         result = bisect_with(handle, env, good, bad, req.probe_command, req.primary_metric, opts, req.probe_steps,
-                             req.metric_options)
-    except BaseException:
+                             req.metric_options, searches)
+    except BaseException as exc:
         kill_running()  # the jobs run in their own sessions: they would outlive the command
-        raise
+        partial = searches[0].partial if searches else None
+        if partial is None or not isinstance(exc, (KeyboardInterrupt, Interrupted)):
+            raise
+        written = write_reports(partial.model_copy(update={"notes": [*notes, *partial.notes]}), req, run_id)
+        raise Stopped(written, exc) from None
     result = result.model_copy(update={"notes": [*notes, *result.notes], "wall_s": round(time.monotonic() - start, 3)})
     Path(req.output).mkdir(parents=True, exist_ok=True)
     result = result.model_copy(update={"figure": figure_for(result, Path(req.output), run_id)})

@@ -94,6 +94,7 @@ class Search:
         self.runs = self.cached_runs = self.rounds = 0
         self.notes: list[str] = []
         self.ends: set[str] = set()  # the good and bad ends: the references every commit is compared with
+        self.partial: Bisection | None = None  # what was measured when the search was stopped by an exception
         self.start = time.monotonic()
         self.deadline = self.start + opts.wall_s if opts.wall_s is not None else None
 
@@ -251,6 +252,12 @@ class Search:
             result.status = BisectStatus.BUDGET
             result.notes.append(f"stopped: {stop}")
             self._budget_suspects(result, path)
+        except BaseException as exc:  # a signal (or a bug): what was measured is kept for a partial report
+            result.status = BisectStatus.BUDGET
+            result.notes.append(f"stopped before the end ({exc.__class__.__name__}): the runs so far")
+            self._budget_suspects(result, path)
+            self.partial = self._finish(result)
+            raise
         return self._finish(result)
 
     def _no_regression(self, result: Bisection, good: _Commit, bad: _Commit, again: str = "") -> None:

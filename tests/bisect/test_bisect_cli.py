@@ -75,3 +75,25 @@ def test_no_metric_at_an_end_is_one_line_exit_2_with_the_report_kept(planted: Pl
     assert line.startswith("investigate: error: no metric at the good end") and "eval/success" in line, line
     doc = json.loads(Path(out.out.split("json report: ")[1].strip()).read_text())
     assert doc["bisection"]["status"] == "failed" and doc["bisection"]["first_bad"] is None
+
+
+def test_ctrl_c_keeps_a_partial_report_of_what_was_measured(planted: Planted, tmp_path: Path, capsys,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from investigator.bisect.measure import ProbeMeasurer
+
+    real, calls = ProbeMeasurer.measure, []
+
+    def stop_in_round_2(self, requests, deadline):  # type: ignore[no-untyped-def]
+        calls.append(requests)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(self, requests, deadline)
+
+    monkeypatch.setattr(ProbeMeasurer, "measure", stop_in_round_2)
+    code = main(_argv(planted, tmp_path, "--format", "json"))
+    out = capsys.readouterr()
+    assert code == 130 and "interrupted by SIGINT; partial bisection report:" in out.err and "Traceback" not in out.err
+    doc = json.loads(Path(out.out.split("json report (partial): ")[1].strip()).read_text())
+    b = doc["bisection"]
+    assert b["first_bad"] is None and b["runs"] == 6 and {t["position"] for t in b["tested"]} == {0, 5}
+    assert any("stopped before the end (KeyboardInterrupt)" in n for n in b["notes"])

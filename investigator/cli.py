@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import threading
 import time
@@ -108,7 +109,7 @@ def add_probe_arguments(p: argparse.ArgumentParser, *, with_command: bool = True
                         "command and critical findings), none, or probe ids (default auto)")
     g.add_argument("--probe-budget", type=_seconds, default=300.0, metavar="SECONDS",
                    help="wall-clock time for all probes together; probes past it are recorded as skipped (default 300)")
-    g.add_argument("--device", default="auto", metavar="auto|cpu|cuda[:N]", help="where probes run (default auto: CUDA when present)")
+    add_probe_runtime_arguments(g, first=True)
     g.add_argument("--adapter", metavar="FILE",
                    help="the probe adapter file (default: investigator_adapter.py or .investigator/adapter.py in the checkout)")
     if with_command:
@@ -117,34 +118,29 @@ def add_probe_arguments(p: argparse.ArgumentParser, *, with_command: bool = True
                             '--total-timesteps {steps} --logdir {logdir} --device {device}"')
     g.add_argument("--probe-seeds", type=int_at_least(1), default=3, metavar="N", help="seeds per side of a training run (default 3)")
     g.add_argument("--probe-steps", type=int_at_least(1), default=None, metavar="N", help="environment steps of a training-run probe")
-    g.add_argument("--probe-setup", metavar="CMD", help="command run once in each checkout before its probes (e.g. build an extension)")
-    g.add_argument("--probe-cache", metavar="PATH|none", help="result cache directory, or none (default: the user cache directory)")
-    g.add_argument("--probe-python", metavar="PATH", help="Python interpreter of the project's environment (default: this one)")
+    add_probe_runtime_arguments(g, first=False)
     g.add_argument("--yes", action="store_true", help="run expensive probes without asking (a non-interactive run never asks)")
 
 
-def probe_options(args: argparse.Namespace) -> dict[str, object]:
-    """The request fields of the probe options; InputError (one line, exit 2) on a bad value."""
-    import re
+def add_probe_runtime_arguments(g: argparse._ActionsContainer, *, first: bool | None = None) -> None:
+    """Where and how probe jobs run (shared by `run` and `bisect`): --device (first), --probe-setup,
+    --probe-cache, --probe-python (the rest); None: all of them."""
+    if first is not False:
+        g.add_argument("--device", default="auto", metavar="auto|cpu|cuda[:N]", help="where probes run (default auto: CUDA when present)")
+    if first is True:
+        return
+    g.add_argument("--probe-setup", metavar="CMD", help="command run once in each checkout before its probes (e.g. build an extension)")
+    g.add_argument("--probe-cache", metavar="PATH|none", help="result cache directory, or none (default: the user cache directory)")
+    g.add_argument("--probe-python", metavar="PATH", help="Python interpreter of the project's environment (default: this one)")
+
+
+def check_probe_runtime(args: argparse.Namespace, command: str | None) -> None:
+    """InputError (one line, exit 2) for a bad --device, command, --probe-setup or --probe-python."""
     import shlex
     import shutil
 
-    selection = str(args.probes).strip().lower()
-    if selection not in ("auto", "none"):
-        from investigator.units.registry import load
-
-        known = {u.id for u in load("probe")}
-        ids = [p.strip().replace("-", "_") for p in selection.split(",") if p.strip()]
-        unknown = [p for p in ids if p not in known]
-        if not ids or unknown:
-            raise InputError(f"--probes: unknown probe id {', '.join(unknown) or repr(args.probes)}; "
-                             f"expected auto, none or ids among {', '.join(sorted(known))}")
-        selection = ",".join(dict.fromkeys(ids))
     if not re.fullmatch(r"auto|cpu|cuda(:\d+)?", args.device):
         raise InputError(f"--device: expected auto, cpu, cuda or cuda:N, got {args.device!r}")
-    if args.adapter and not Path(args.adapter).is_file():
-        raise InputError(f"--adapter: no such file: {args.adapter}")
-    command = getattr(args, "probe_command", None)
     for flag, value in (("--probe-command", command), ("--probe-setup", args.probe_setup)):
         try:
             if value is not None and not shlex.split(value):
@@ -157,6 +153,25 @@ def probe_options(args: argparse.Namespace) -> dict[str, object]:
         from investigator.probes.devices import detect_slots
 
         detect_slots(args.device, 1, None, args.probe_python or sys.executable)
+
+
+def probe_options(args: argparse.Namespace) -> dict[str, object]:
+    """The request fields of the probe options; InputError (one line, exit 2) on a bad value."""
+    selection = str(args.probes).strip().lower()
+    if selection not in ("auto", "none"):
+        from investigator.units.registry import load
+
+        known = {u.id for u in load("probe")}
+        ids = [p.strip().replace("-", "_") for p in selection.split(",") if p.strip()]
+        unknown = [p for p in ids if p not in known]
+        if not ids or unknown:
+            raise InputError(f"--probes: unknown probe id {', '.join(unknown) or repr(args.probes)}; "
+                             f"expected auto, none or ids among {', '.join(sorted(known))}")
+        selection = ",".join(dict.fromkeys(ids))
+    if args.adapter and not Path(args.adapter).is_file():
+        raise InputError(f"--adapter: no such file: {args.adapter}")
+    command = getattr(args, "probe_command", None)
+    check_probe_runtime(args, command)
     interactive = sys.stdin is not None and sys.stdin.isatty() and not args.yes
     return {"probes": selection, "probe_budget_s": args.probe_budget, "device": args.device,
             "adapter": str(Path(args.adapter).resolve()) if args.adapter else None, "probe_command": command,
@@ -208,6 +223,18 @@ class Command:
     prog: str | None = None  # default: "investigate <name>"
 
 
+def _add_bisect_arguments(p: argparse.ArgumentParser) -> None:
+    from investigator.bisect.command import add_bisect_arguments
+
+    add_bisect_arguments(p)
+
+
+def _bisect(args: argparse.Namespace) -> int:
+    from investigator.bisect.command import run_bisect_command
+
+    return run_bisect_command(args)
+
+
 COMMANDS: dict[str, Command] = {
     "run": Command(
         help="investigate a commit range and/or training logs (the default command: the word may be left out)",
@@ -221,6 +248,13 @@ COMMANDS: dict[str, Command] = {
         description="Generate a demo PPO repository with planted regressions and investigate it.",
         arguments=_add_demo_arguments,
         run=_demo,
+    ),
+    "bisect": Command(
+        help="find the first commit where training got worse: the training command at commits between good and bad",
+        description="Noise-tolerant bisection: the training command over several seeds at commits between --good and "
+                    "--bad, each decided good, bad or unsure against both ends (docs/bisect.md).",
+        arguments=_add_bisect_arguments,
+        run=_bisect,
     ),
     "explain": Command(
         help="print the documentation of a unit (detector, metric rule, extractor, analyzer), or --list them",

@@ -66,3 +66,4 @@ class Bisection(BaseModel):
     wall_s: float = 0.0
     commits_in_range: int = 0
     notes: list[str] = Field(default_factory=list)
+    figure: str | None = None  # the metric-by-commit figure, relative to the report

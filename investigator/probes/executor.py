@@ -83,7 +83,7 @@ class _Execution:
             return self._scopes[side]
 
     def one(self, job: ProbeJob) -> ProbeRun:
-        commit = self.env.commits[job.side]
+        commit = job.commit or self.env.commits[job.side]
         store = self.env.cache
         cached = store.get(job, commit, self.scope(job.side)) if store is not None else None
         if cached is not None:
@@ -111,8 +111,9 @@ class _Execution:
             left = max(_MIN_JOB_S, self.deadline - time.monotonic()) if self.deadline is not None else job.timeout_s
             capped = left < job.timeout_s  # no job runs far past the budget
             kwargs = {"python": self.env.python} if self.env.python else {}
+            artifacts = self.env.artifacts / commit[:12] if job.commit else self.env.artifacts
             run = run_job(job.model_copy(update={"timeout_s": left}) if capped else job, commit=commit, checkout=checkout,
-                          artifacts=self.env.artifacts, slot=slot, adapter=self.env.adapters.get(job.side),
+                          artifacts=artifacts, slot=slot, adapter=self.env.adapters.get(job.side),
                           auto=self.env.auto.get(job.side), stop=self.stop, **kwargs)
         finally:
             self.free.put(slot)

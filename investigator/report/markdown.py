@@ -282,6 +282,15 @@ def _probes(inv: Investigation) -> list[str]:
     return out
 
 
+def _bisection(inv: Investigation) -> list[str]:
+    """The first bad commit, the per-commit verdicts and the figure (docs/bisect.md)."""
+    if inv.bisection is None:
+        return []
+    from investigator.bisect.report import section
+
+    return section(inv.bisection).splitlines() + [""]
+
+
 def _sections(inv: Investigation) -> list[str]:
     sections = sorted((s for r in inv.results.values() for s in r.sections), key=lambda s: (s.order, s.title))
     out: list[str] = []
@@ -382,6 +391,7 @@ def render_markdown(inv: Investigation) -> str:
         _finding_details,
         _subsystems,
         _probes,
+        _bisection,
         _sections,
         _fixes,
         _validation,

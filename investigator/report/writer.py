@@ -30,6 +30,8 @@ def report_stem(inv: Investigation) -> str:
 def figure_paths(inv: Investigation) -> set[str]:
     """The figures this run wrote (relative to the output directory): the only images a report shows."""
     probe_artifacts = [a for o in inv.probe_outcomes if o.decision is not None for a in o.decision.artifacts]
+    if inv.bisection is not None and inv.bisection.figure:
+        probe_artifacts.append(inv.bisection.figure)
     return {a for a in [*(a for r in inv.results.values() for a in r.artifacts), *probe_artifacts] if a.lower().endswith(".png")}
 
 

@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 import investigator.report.writer as report_writer  # module import: the writer imports workflow.state
 from investigator.analyzers.base import CPU_TURN, AnalysisContext, Analyzer, all_analyzers
+from investigator.bisect.model import Bisection
+from investigator.bisect.workflow import promote
 from investigator.budget import Outcome, run_with_budget
 from investigator.detectors.guards import apply_guards
 from investigator.git import build_changeset, open_repository, resolve_range
@@ -66,6 +68,7 @@ ProgressCallback = Callable[[ProgressEvent], None]
 # Node names, in graph order; each is also the step name its progress events and timing carry.
 RESOLVE, DIFF, TRIAGE, PLAN, ANALYZE, RANK, REPORT = "resolve", "diff", "triage", "plan", "analyze", "rank", "report"
 PROBE_PLAN, PROBE = "probe_plan", "probe"
+BISECT = "bisect"  # after the probes: the first bad commit of a confirmed regression (investigator.bisect.workflow)
 SCOPE = "scope"  # the rank step's result: findings wholly in tests, docs, examples... as no-effect items
 
 
@@ -87,6 +90,7 @@ class Update(TypedDict, total=False):
     probe_not_run: dict[str, str]
     probe_notes: list[str]
     probe_outcomes: list[ProbeOutcome]
+    bisection: Bisection | None
 
 
 def _silent(event: ProgressEvent) -> None:
@@ -378,7 +382,7 @@ class Pipeline:
         training_files = [p for r in results.values() for p in r.data.get("training_files", [])]
         findings, out_of_scope = apply_scope(findings, training_files,
                                              lambda: _entry_imports(self._changeset(state), state.request, training_files))
-        ranked = rank_findings(attach_evidence(findings, outcomes), updates)
+        ranked = promote(rank_findings(attach_evidence(findings, outcomes), updates), state.bisection)
         records = evaluate_hypotheses(self.resources.playbooks, state.triage, ranked, updates, state.range is not None)
         records = revise_hypotheses(records, outcomes)
         revised = {**guarded, **withdraw_contradicted(results, ranked)}
@@ -445,7 +449,7 @@ class Pipeline:
         from langgraph.types import Send
 
         if not state.probe_planned:
-            return RANK
+            return BISECT
         return [Send(PROBE, state.model_copy(update={"probe_planned": [p]})) for p in state.probe_planned]
 
     def probe(self, state: Investigation) -> Update:
@@ -462,6 +466,27 @@ class Pipeline:
         self.resources.progress(ProgressEvent(step=step, status=status, detail=detail, seconds=outcome.wall_s))
         return {"probe_outcomes": [outcome], "failures": failures,
                 "timings": [StepTiming(step=step, seconds=outcome.wall_s, detail=verdict)]}
+
+    def bisect(self, state: Investigation) -> Update:
+        """After the probes: bisect a regression the training-run probe confirmed (docs/bisect.md)."""
+        from investigator.bisect import workflow as bisecting
+
+        res = self.resources.probing
+        why_not = bisecting.should_bisect(state, state.probe_outcomes, res.budget_left())
+        if why_not is not None or res.env is None or self.resources.repository is None:
+            return {}
+
+        def work() -> Update:
+            assert self.resources.repository is not None
+            return {"bisection": bisecting.run_in_investigation(state, res, self.resources.repository)}
+
+        def detail(u: Update) -> str:
+            from investigator.bisect.report import headline
+
+            b = u["bisection"]
+            return headline(b).replace("`", "") + f" ({b.runs} runs, {b.rounds} rounds)" if b else ""
+
+        return self._timed(BISECT, work, detail)
 
     def report(self, state: Investigation) -> Update:
         """Write the reports in the requested formats."""
@@ -503,7 +528,7 @@ def build_graph(resources: Resources, checkpointer: Any | None = None) -> Graph:
     graph = StateGraph(Investigation)
     nodes = {RESOLVE: pipeline.resolve, DIFF: pipeline.diff, TRIAGE: pipeline.triage, PLAN: pipeline.plan,
              ANALYZE: pipeline.analyze, PROBE_PLAN: pipeline.probe_plan, PROBE: pipeline.probe,
-             RANK: pipeline.rank, REPORT: pipeline.report}
+             BISECT: pipeline.bisect, RANK: pipeline.rank, REPORT: pipeline.report}
     for name, fn in nodes.items():
         graph.add_node(name, _RecordedNode(fn, resources))
     graph.add_edge(START, RESOLVE)
@@ -512,8 +537,9 @@ def build_graph(resources: Resources, checkpointer: Any | None = None) -> Graph:
     graph.add_edge(TRIAGE, PLAN)
     graph.add_conditional_edges(PLAN, pipeline.route, [ANALYZE, PROBE_PLAN])
     graph.add_edge(ANALYZE, PLAN)
-    graph.add_conditional_edges(PROBE_PLAN, pipeline.route_probes, [PROBE, RANK])
+    graph.add_conditional_edges(PROBE_PLAN, pipeline.route_probes, [PROBE, BISECT])
     graph.add_edge(PROBE, PROBE_PLAN)
+    graph.add_edge(BISECT, RANK)
     graph.add_edge(RANK, REPORT)
     graph.add_edge(REPORT, END)
     return graph.compile(checkpointer=checkpointer)

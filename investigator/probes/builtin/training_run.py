@@ -110,7 +110,7 @@ class _Loaded:
     problems: list[str]
 
 
-def _load(runs: list[ProbeRun]) -> _Loaded:
+def load_runs(runs: list[ProbeRun]) -> _Loaded:
     """One RunData per probe run: everything under its log directory (several runs found there,
     e.g. `train/` and `eval/` writers, are one seed: their frames are joined)."""
     import pandas as pd
@@ -143,7 +143,7 @@ def _compare(ok_b: list[ProbeRun], ok_c: list[ProbeRun], setup: ProbeSetup, ran:
     from investigator.metrics.aliases import MetricCatalog
     from investigator.metrics.engine import run_engine
 
-    base, cand = _load(ok_b), _load(ok_c)
+    base, cand = load_runs(ok_b), load_runs(ok_c)
     catalog = MetricCatalog(None, setup.primary_metric)
     out = run_engine(base.runs, cand.runs, catalog, _metric_options(setup))
     details["problems"] = [*base.problems, *cand.problems, *(f.message for f in out.failures)]

@@ -172,8 +172,19 @@ def _answer(history: RangeHistory, t: Targets, req: BlameRequest, blamed: dict[i
 
 
 def attribute_findings(cs: ChangeSet, findings: list[Finding]) -> Attribution:
-    """Attribute every finding of a multi-commit range to the commit that introduced it."""
+    """Attribute every finding of a multi-commit range to the commit that introduced it.
+
+    Never raises for what git or the repository does (a timeout, a vanished object, a bug here): the
+    findings come back unattributed with the reason as a recorded failure."""
     start = time.perf_counter()
+    try:
+        return _attribute(cs, findings, start)
+    except Exception as exc:  # attribution is an extra: the report is written without it
+        failure = AnalyzerFailure(source=SOURCE, message=f"attribution stopped: {exc.__class__.__name__}: {exc}")
+        return Attribution(findings, failures=[failure], seconds=time.perf_counter() - start)
+
+
+def _attribute(cs: ChangeSet, findings: list[Finding], start: float) -> Attribution:
     rng = cs.range
     if not rng.relation.startswith("baseline is an ancestor"):
         return Attribution(findings, skipped=f"not attributed: {rng.relation}")

@@ -1,5 +1,5 @@
 """LangGraph orchestration: resolve -> diff -> triage -> plan <-> analyze (fan-out) -> probe_plan <-> probe
-(fan-out) -> rank -> report.
+(fan-out) -> rank -> attribute -> report.
 
 Each node is one method of `Pipeline` over pydantic models; a node's name is also the step it reports
 (progress, timings, the report's log), except `analyze` and `probe`, which report `analyze:<analyzer id>`
@@ -66,6 +66,7 @@ ProgressCallback = Callable[[ProgressEvent], None]
 # Node names, in graph order; each is also the step name its progress events and timing carry.
 RESOLVE, DIFF, TRIAGE, PLAN, ANALYZE, RANK, REPORT = "resolve", "diff", "triage", "plan", "analyze", "rank", "report"
 PROBE_PLAN, PROBE = "probe_plan", "probe"
+ATTRIBUTE = "attribute"  # which commit of the range introduced each finding (investigator.attribution)
 SCOPE = "scope"  # the rank step's result: findings wholly in tests, docs, examples... as no-effect items
 
 
@@ -393,6 +394,27 @@ class Pipeline:
 
         return self._timed(RANK, lambda: self._ranked(state, list(state.probe_outcomes)), detail)
 
+    def attribute(self, state: Investigation) -> Update:
+        """Name the commit of the range that introduced each finding (static: git blame, no runs);
+        nothing for a one-commit or logs-only range; a git failure is a recorded failure."""
+        if state.range is None or state.range.commits_between <= 1 or not state.findings:
+            return {}
+
+        def work() -> Update:
+            cs = self._changeset(state)
+            if cs is None:
+                return {}
+            from investigator.attribution import attribute_findings
+
+            done = attribute_findings(cs, list(state.findings))
+            return {"findings": done.findings, "failures": done.failures}
+
+        def detail(u: Update) -> str:
+            found = u.get("findings", [])
+            return f"{sum(1 for f in found if f.introduced_by)} of {len(found)} findings attributed"
+
+        return self._timed(ATTRIBUTE, work, detail)
+
     # ------------------------------------------------------------------ probes (workflow.probing)
 
     def probe_plan(self, state: Investigation) -> Update:
@@ -503,7 +525,7 @@ def build_graph(resources: Resources, checkpointer: Any | None = None) -> Graph:
     graph = StateGraph(Investigation)
     nodes = {RESOLVE: pipeline.resolve, DIFF: pipeline.diff, TRIAGE: pipeline.triage, PLAN: pipeline.plan,
              ANALYZE: pipeline.analyze, PROBE_PLAN: pipeline.probe_plan, PROBE: pipeline.probe,
-             RANK: pipeline.rank, REPORT: pipeline.report}
+             RANK: pipeline.rank, ATTRIBUTE: pipeline.attribute, REPORT: pipeline.report}
     for name, fn in nodes.items():
         graph.add_node(name, _RecordedNode(fn, resources))
     graph.add_edge(START, RESOLVE)
@@ -514,7 +536,8 @@ def build_graph(resources: Resources, checkpointer: Any | None = None) -> Graph:
     graph.add_edge(ANALYZE, PLAN)
     graph.add_conditional_edges(PROBE_PLAN, pipeline.route_probes, [PROBE, RANK])
     graph.add_edge(PROBE, PROBE_PLAN)
-    graph.add_edge(RANK, REPORT)
+    graph.add_edge(RANK, ATTRIBUTE)
+    graph.add_edge(ATTRIBUTE, REPORT)
     graph.add_edge(REPORT, END)
     return graph.compile(checkpointer=checkpointer)
 

@@ -6,6 +6,9 @@ and the candidate form is in its file."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from investigator.request import InvestigationRequest
@@ -52,13 +55,11 @@ def test_each_planted_regression_names_its_commit(static_demo, demo_repo):
 
 def test_demo_report_shows_the_commits(static_demo):
     inv = static_demo
-    md = open(inv.reports["md"]).read()
+    md = Path(inv.reports["md"]).read_text()
     assert "### Commits behind the findings" in md
     for f in inv.findings:
         assert f.introduced_by is not None
         assert f"Introduced by `{f.introduced_by.short}` {f.introduced_by.subject}" in md
-    import json
-
-    data = json.load(open(inv.reports["json"]))
+    data = json.loads(Path(inv.reports["json"]).read_text())
     assert all(len(f["introduced_by"]["sha"]) == 40 for f in data["findings"])
     assert "attribute" in {t.step for t in inv.timings}

@@ -13,9 +13,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from investigator.attribution.blame import BlameError, BlameRequest, blame
+from investigator.attribution.blame import Blamed, BlameError, BlameRequest, blame, blame_full
+from investigator.attribution.config_value import leaf_key, value_origin
 from investigator.attribution.history import HistoryError, RangeHistory
-from investigator.attribution.targets import Targets, targets_for
+from investigator.attribution.targets import Targets, is_config, targets_for
 from investigator.git.changeset import ChangeSet
 from investigator.models import AnalyzerFailure, CommitRef, Finding
 
@@ -42,15 +43,16 @@ class _Answer:
     via_merge: str | None
     also: frozenset[str] = frozenset()  # other commits of the range that changed the same lines/places
     widened: bool = False
+    notes: tuple[str, ...] = ()
 
 
-def _run_blames(cs: ChangeSet, requests: set[BlameRequest]) -> tuple[dict[BlameRequest, dict[int, str]], list[AnalyzerFailure]]:
-    results: dict[BlameRequest, dict[int, str]] = {}
+def _run_blames(cs: ChangeSet, requests: set[BlameRequest]) -> tuple[dict[BlameRequest, Blamed], list[AnalyzerFailure]]:
+    results: dict[BlameRequest, Blamed] = {}
     failures: list[AnalyzerFailure] = []
 
-    def one(req: BlameRequest) -> tuple[BlameRequest, dict[int, str] | str]:
+    def one(req: BlameRequest) -> tuple[BlameRequest, Blamed | str]:
         try:
-            return req, blame(cs.handle, req)
+            return req, blame_full(cs.handle, req)
         except BlameError as exc:
             return req, str(exc)
 
@@ -150,7 +152,8 @@ def _combine(history: RangeHistory, answers: list[_Answer]) -> _Answer:
     last = history.later({a.commit for a in answers})
     chosen = next(a for a in answers if a.commit == last)
     also = frozenset({a.commit for a in answers} | {c for a in answers for c in a.also}) - {last}
-    return _Answer(chosen.commit, chosen.via_merge, also, any(a.widened for a in answers))
+    notes = tuple(dict.fromkeys(n for a in answers for n in a.notes))
+    return _Answer(chosen.commit, chosen.via_merge, also, any(a.widened for a in answers), notes)
 
 
 def _note(answer: _Answer) -> str | None:
@@ -161,14 +164,34 @@ def _note(answer: _Answer) -> str | None:
         notes.append(f"its lines were also changed by {others}; attributed to the last change, {answer.commit[:7]}")
     if answer.widened:
         notes.append("traced from the change nearest the finding's lines")
-    return "; ".join(notes) or None
+    return "; ".join([*notes, *answer.notes]) or None
 
 
-def _answer(history: RangeHistory, t: Targets, req: BlameRequest, blamed: dict[int, str]) -> _Answer | None:
-    answer = _reverse(history, blamed, t.reverse, req) if req.reverse else _forward(history, blamed, t.forward)
+def _answer(history: RangeHistory, t: Targets, req: BlameRequest, blamed: Blamed) -> _Answer | None:
+    answer = _reverse(history, blamed.lines, t.reverse, req) if req.reverse else _forward(history, blamed.lines, t.forward)
     if answer is not None and t.widened:
         return _Answer(answer.commit, answer.via_merge, answer.also, True)
     return answer
+
+
+def _config_value(cs: ChangeSet, history: RangeHistory, finding: Finding, t: Targets, blamed: Blamed,
+                  answer: _Answer) -> _Answer | None:
+    """For a configuration value set on one candidate line: the commit that changed the value."""
+    leaf = leaf_key(finding)
+    text = cs.candidate.read_text(t.forward_path or "") if t.forward_path else None
+    if not leaf or text is None or len(t.forward) != 1:
+        return answer
+    lines = text.splitlines()
+    n = next(iter(t.forward))
+    if not 0 < n <= len(lines):
+        return answer
+    origin = value_origin(history, blamed, answer.commit, lines[n - 1], leaf)
+    if origin.commit is None:
+        return None
+    if origin.commit == answer.commit and origin.note is None:
+        return answer
+    notes = (origin.note,) if origin.note else ()
+    return _Answer(origin.commit, history.via_merge(origin.commit), frozenset(), answer.widened, notes)
 
 
 def attribute_findings(cs: ChangeSet, findings: list[Finding]) -> Attribution:
@@ -204,8 +227,13 @@ def _attribute(cs: ChangeSet, findings: list[Finding], start: float) -> Attribut
     results, failures = _run_blames(cs, {r for rs in requests.values() for r in rs})
     out: list[Finding] = []
     for f in findings:
-        answers = [a for t, req in zip(targets[f.id], requests[f.id], strict=True)
-                   if req in results and (a := _answer(history, t, req, results[req])) is not None]
+        answers = []
+        for t, req in zip(targets[f.id], requests[f.id], strict=True):
+            answer = _answer(history, t, req, results[req]) if req in results else None
+            if answer is not None and is_config(f) and not req.reverse:
+                answer = _config_value(cs, history, f, t, results[req], answer)
+            if answer is not None:
+                answers.append(answer)
         if not answers:
             out.append(f)
             continue

@@ -50,10 +50,21 @@ def _spans(lines: frozenset[int]) -> list[str]:
     return [*out, "-L", f"{first},{prev}"]
 
 
+@dataclass(frozen=True)
+class Blamed:
+    lines: dict[int, str]  # line number (of `end`'s file; `start`'s for reverse) -> the commit blame names
+    previous: dict[str, tuple[str, str]]  # commit -> (its parent, the file's path there), where git says
+
+
 def blame(handle: RepoHandle, req: BlameRequest) -> dict[int, str]:
     """Line number (of `req.end`'s file, or `req.start`'s for reverse) -> the commit blame names."""
+    return blame_full(handle, req).lines
+
+
+def blame_full(handle: RepoHandle, req: BlameRequest) -> Blamed:
+    """`blame`, with the parent and path at which each named commit's version of the file was."""
     if not req.lines:
-        return {}
+        return Blamed({}, {})
     args = ["blame", "--porcelain", "-w", *_spans(req.lines)]
     if req.reverse:
         args += ["--reverse", "--first-parent"]
@@ -65,8 +76,14 @@ def blame(handle: RepoHandle, req: BlameRequest) -> dict[int, str]:
     if proc.returncode != 0:
         raise BlameError(f"git blame of {req.path}: {git_reason(proc.stderr)}")
     out: dict[int, str] = {}
+    previous: dict[str, tuple[str, str]] = {}
+    current = ""
     for line in proc.stdout.decode("utf-8", "replace").splitlines():
         m = _HEADER.match(line)
         if m:
-            out[int(m.group(3))] = m.group(1)
-    return {n: sha for n, sha in out.items() if n in req.lines}
+            current = m.group(1)
+            out[int(m.group(3))] = current
+        elif line.startswith("previous ") and current:
+            parent, _, path = line[len("previous "):].partition(" ")
+            previous[current] = (parent, path)
+    return Blamed({n: sha for n, sha in out.items() if n in req.lines}, previous)

@@ -212,7 +212,7 @@ def test_git_failures_are_recorded_not_raised(tmp_path, monkeypatch):
     def failing_blame(handle, req):
         raise BlameError(f"git blame of {req.path}: fatal: no such path")
 
-    monkeypatch.setattr(attribute_module, "blame", failing_blame)
+    monkeypatch.setattr(attribute_module, "blame_full", failing_blame)
     done = attribute(repo, base, cand, finding)
     assert done.findings[0].introduced_by is None
     assert [(f.source, f.path) for f in done.failures] == [("attribution", "rl/ppo.py")]

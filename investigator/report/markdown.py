@@ -131,6 +131,9 @@ def _introduced_by(ref: CommitRef) -> str:
     return text + (f", via merge `{ref.via_merge[:7]}`" if ref.via_merge else "")
 
 
+_RANKS_SHOWN = 6  # finding numbers listed per commit; the count says how many in all
+
+
 def _commits_behind(inv: Investigation) -> list[str]:
     """Which commits of a multi-commit range introduced the findings (static attribution)."""
     if inv.range is None or inv.range.commits_between <= 1:
@@ -147,7 +150,8 @@ def _commits_behind(inv: Investigation) -> list[str]:
     rows = sorted(by_commit.items(), key=lambda kv: (-max(f.severity.weight for f in kv[1]), -len(kv[1]), kv[0]))
     for sha, found in rows:
         top = max((f.severity for f in found), key=lambda s: s.weight)
-        ranks = ", ".join(f"#{f.rank}" for f in found if f.rank is not None)
+        numbers = [f"#{f.rank}" for f in found if f.rank is not None]
+        ranks = ", ".join(numbers[:_RANKS_SHOWN]) + (", …" if len(numbers) > _RANKS_SHOWN else "")
         out.append(f"| {_cell(_introduced_by(refs[sha]))} | {len(found)}" + (f" ({ranks})" if ranks else "") + f" | {top.value} |")
     missing = sum(1 for f in inv.findings if f.introduced_by is None)
     if missing:

@@ -400,6 +400,8 @@ class Pipeline:
         if state.range is None or state.range.commits_between <= 1 or not state.findings:
             return {}
 
+        skipped: list[str] = []
+
         def work() -> Update:
             cs = self._changeset(state)
             if cs is None:
@@ -407,11 +409,12 @@ class Pipeline:
             from investigator.attribution import attribute_findings
 
             done = attribute_findings(cs, list(state.findings))
+            skipped.extend([done.skipped] if done.skipped else [])
             return {"findings": done.findings, "failures": done.failures}
 
         def detail(u: Update) -> str:
             found = u.get("findings", [])
-            return f"{sum(1 for f in found if f.introduced_by)} of {len(found)} findings attributed"
+            return skipped[0] if skipped else f"{sum(1 for f in found if f.introduced_by)} of {len(found)} findings attributed"
 
         return self._timed(ATTRIBUTE, work, detail)
 

@@ -63,3 +63,31 @@ def test_demo_report_shows_the_commits(static_demo):
     data = json.loads(Path(inv.reports["json"]).read_text())
     assert all(len(f["introduced_by"]["sha"]) == 40 for f in data["findings"])
     assert "attribute" in {t.step for t in inv.timings}
+
+
+def test_a_regression_merged_from_a_branch_names_the_branch_commit(tmp_path):
+    """End to end with the shipped analyzers: a change made on a branch and merged with a merge commit."""
+    from investigator.demo import generate_demo_repo
+    from tests.support.gitrepo import commit_files
+
+    demo = generate_demo_repo(tmp_path / "demo")
+    repo = demo.path
+    git(repo, "checkout", "-q", "-b", "feature")
+    ppo = git(repo, "show", "HEAD:rlproj/ppo.py") + "\n"
+    culprit = commit_files(repo, {"rlproj/ppo.py": ppo.replace("1.0 - dones[t + 1]", "1.0 - dones[t]")}, "Tidy the done mask")
+    commit_files(repo, {"README.md": "feature notes\n"}, "Notes")
+    git(repo, "checkout", "-q", "main")
+    commit_files(repo, {"NOTES.md": "main\n"}, "Main work")
+    git(repo, "merge", "-q", "--no-ff", "-m", "Merge branch 'feature'", "feature")
+    merge = git(repo, "rev-parse", "HEAD")
+    inv = run_investigation(InvestigationRequest(repo=str(repo), baseline_commit=demo.baseline, candidate_commit=merge,
+                                                 formats=["json"], output=tmp_path / "out", probes="none"))
+    line = next(i for i, text in enumerate(git(repo, "show", f"{merge}:rlproj/ppo.py").splitlines(), 1)
+                if "1.0 - dones[t]" in text)
+    masked = [f for f in inv.findings
+              if any(loc.path == "rlproj/ppo.py" and loc.side == "candidate" and loc.line == line for loc in f.locations)]
+    assert masked
+    for f in masked:
+        assert f.introduced_by is not None and (f.introduced_by.sha, f.introduced_by.via_merge) == (culprit, merge)
+    # the demo's own planted commits, on the first-parent path, come through no merge
+    assert all(f.introduced_by.via_merge is None for f in inv.findings if f.introduced_by and f not in masked)

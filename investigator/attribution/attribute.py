@@ -185,7 +185,7 @@ def _config_value(cs: ChangeSet, history: RangeHistory, finding: Finding, t: Tar
     n = next(iter(t.forward))
     if not 0 < n <= len(lines):
         return answer
-    origin = value_origin(history, blamed, answer.commit, lines[n - 1], leaf)
+    origin = value_origin(history, blamed, answer.commit, lines, n - 1, leaf)
     if origin.commit is None:
         return None
     if origin.commit == answer.commit and origin.note is None:

@@ -57,6 +57,31 @@ def value_tail(line: str, leaf: str) -> str | None:
     return re.sub(r"\s+", "", code[m.start():]).rstrip(",;") or None
 
 
+_SECTION = re.compile(r"^\[[^\]]+\]$")  # an INI/TOML section header
+
+
+def context(lines: list[str], index: int) -> tuple[str, ...]:
+    """Where a line sits: the enclosing lines of smaller indentation (YAML mappings, Python classes
+    and functions) up to the top level, or the INI/TOML section header above it. The same key and
+    value under another section is another setting."""
+    indent = len(lines[index]) - len(lines[index].lstrip())
+    out: list[str] = []
+    for text in reversed(lines[:index]):
+        stripped = _strip_comment(text).strip()
+        if not stripped:
+            continue
+        if _SECTION.match(stripped):
+            out.append(stripped)
+            break
+        level = len(text) - len(text.lstrip())
+        if level < indent:
+            out.append(stripped)
+            indent = level
+            if level == 0:
+                break
+    return tuple(out)
+
+
 def _lines_at(history: RangeHistory, sha: str, path: str) -> list[str] | None:
     proc = history.handle.run_git(["show", f"{sha}:{path}"], timeout=GIT_TIMEOUT_S)
     return proc.stdout.decode("utf-8", "replace").splitlines() if proc.returncode == 0 else None
@@ -75,20 +100,23 @@ def _blame_line(history: RangeHistory, path: str, line: int, at: str) -> tuple[s
     return (sha, blamed) if sha else None
 
 
-def value_origin(history: RangeHistory, blamed: Blamed, commit: str, line_text: str, leaf: str) -> ValueOrigin:
-    """Follow `commit` (blamed for the value's line) back past edits that left the value unchanged."""
-    tail = value_tail(line_text, leaf)
+def value_origin(history: RangeHistory, blamed: Blamed, commit: str, lines: list[str], index: int,
+                 leaf: str) -> ValueOrigin:
+    """Follow `commit` (blamed for line `index` (0-based) of `lines`, the file at the candidate) back
+    past edits that left the value, and where it sits, unchanged."""
+    tail = value_tail(lines[index], leaf)
     if tail is None:
         return ValueOrigin(commit)
+    where = context(lines, index)
     for _ in range(_MAX_STEPS):
         previous = blamed.previous.get(commit)
         if previous is None:  # the file appeared at `commit`: the value did too
             return ValueOrigin(commit)
         parent, path = previous
-        lines = _lines_at(history, parent, path)
-        if lines is None:
+        before = _lines_at(history, parent, path)
+        if before is None:
             return ValueOrigin(commit)
-        same = [n for n, text in enumerate(lines, 1) if value_tail(text, leaf) == tail]
+        same = [n for n, text in enumerate(before, 1) if value_tail(text, leaf) == tail and context(before, n - 1) == where]
         if not same:
             return ValueOrigin(commit)
         if len(same) > 1:

@@ -49,3 +49,25 @@ def test_value_already_on_the_line_at_the_baseline_is_not_attributed(tmp_path):
     cand = commit_files(repo, {"configs/train.yaml": TUNED.replace("lr: 0.003", "lr: 0.003  # default")}, "comment")
     out = attribute(repo, base, cand, _lr_finding(base=("configs/override.yaml", 2))).findings[0]
     assert out.introduced_by is None
+
+
+SECTIONS = "nmmo:\n  train:\n    num_workers: 1\nprocgen:\n  train:\n    num_workers: 4\n"
+
+
+def test_the_same_key_and_value_in_another_section_is_another_setting(tmp_path):
+    repo = tmp_path / "repo"
+    base = commit_files(repo, {"config.yaml": SECTIONS}, "base")
+    culprit = commit_files(repo, {"config.yaml": SECTIONS.replace("num_workers: 1", "num_workers: 4")}, "More workers")
+    cand = commit_files(repo, {"config.yaml": SECTIONS.replace("num_workers: 1", "num_workers: 4  # for nmmo")}, "comment")
+    finding = config_finding("nmmo.train.num_workers", ("config.yaml", 3), ("config.yaml", 3), "1", "4")
+    out = attribute(repo, base, cand, finding).findings[0]
+    assert out.introduced_by is not None and out.introduced_by.sha == culprit
+
+
+def test_context_is_the_enclosing_lines_or_the_ini_section():
+    from investigator.attribution.config_value import context
+
+    lines = SECTIONS.splitlines()
+    assert context(lines, 2) == ("train:", "nmmo:") and context(lines, 5) == ("train:", "procgen:")
+    ini = ["[env]", "num_envs = 4", "", "[train]", "num_envs = 4"]
+    assert context(ini, 1) == ("[env]",) and context(ini, 4) == ("[train]",)

@@ -218,17 +218,17 @@ def _attribute(cs: ChangeSet, findings: list[Finding], start: float) -> Attribut
     except HistoryError as exc:
         failure = AnalyzerFailure(source=SOURCE, message=f"cannot list the commits of the range: {exc}")
         return Attribution(findings, failures=[failure], seconds=time.perf_counter() - start)
-    targets = {f.id: targets_for(cs, f) for f in findings}
-    order = [(fid, i) for fid, ts in targets.items() for i in range(len(ts))]
-    shared = _requests(history, [targets[fid][i] for fid, i in order])  # one blame per file and direction
-    requests: dict[str, list[BlameRequest]] = {fid: [] for fid in targets}
-    for (fid, _), req in zip(order, shared, strict=True):
-        requests[fid].append(req)
-    results, failures = _run_blames(cs, {r for rs in requests.values() for r in rs})
+    targets = [targets_for(cs, f) for f in findings]  # by position: two findings may share an id
+    order = [(k, i) for k, ts in enumerate(targets) for i in range(len(ts))]
+    shared = _requests(history, [targets[k][i] for k, i in order])  # one blame per file and direction
+    requests: list[list[BlameRequest]] = [[] for _ in targets]
+    for (k, _), req in zip(order, shared, strict=True):
+        requests[k].append(req)
+    results, failures = _run_blames(cs, {r for rs in requests for r in rs})
     out: list[Finding] = []
-    for f in findings:
+    for k, f in enumerate(findings):
         answers = []
-        for t, req in zip(targets[f.id], requests[f.id], strict=True):
+        for t, req in zip(targets[k], requests[k], strict=True):
             answer = _answer(history, t, req, results[req]) if req in results else None
             if answer is not None and is_config(f) and not req.reverse:
                 answer = _config_value(cs, history, f, t, results[req], answer)

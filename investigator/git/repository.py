@@ -34,10 +34,13 @@ def _git_env() -> dict[str, str]:
     return env
 
 
-def _run(args: list[str], input_bytes: bytes | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+def _run(args: list[str], input_bytes: bytes | None = None, env: dict[str, str] | None = None,
+         timeout: float | None = None) -> subprocess.CompletedProcess[bytes]:
+    """Run git; past `timeout` seconds the child is killed and `subprocess.TimeoutExpired` raised."""
     try:
         return subprocess.run(
-            ["git", *args], input=input_bytes, capture_output=True, check=False, env={**_git_env(), **(env or {})}
+            ["git", *args], input=input_bytes, capture_output=True, check=False, env={**_git_env(), **(env or {})},
+            timeout=timeout,
         )
     except OSError as exc:  # git itself is missing or not executable
         raise InputError(f"cannot run git: {exc.strerror or exc}") from None
@@ -72,10 +75,11 @@ class RepoHandle:
     is_partial: bool = False  # a partial clone: blobs may be missing locally
 
     def run_git(
-        self, args: list[str], input_bytes: bytes | None = None, env: dict[str, str] | None = None
+        self, args: list[str], input_bytes: bytes | None = None, env: dict[str, str] | None = None,
+        timeout: float | None = None,
     ) -> subprocess.CompletedProcess[bytes]:
         """Run a git command against this repository; the caller reads the exit status."""
-        return _run([f"--git-dir={self.git_dir}", *args], input_bytes=input_bytes, env=env)
+        return _run([f"--git-dir={self.git_dir}", *args], input_bytes=input_bytes, env=env, timeout=timeout)
 
     def git(self, *args: str, input_bytes: bytes | None = None, check: bool = True) -> bytes:
         """Run a git command against this repository and return stdout (bytes)."""

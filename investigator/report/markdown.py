@@ -6,7 +6,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from investigator.models import Finding, NoEffectChange, Severity
+from investigator.models import CommitRef, Finding, NoEffectChange, Severity
 from investigator.probes.model import ProbeRun
 
 if TYPE_CHECKING:  # the workflow imports the report writer; only annotations need the state
@@ -125,6 +125,41 @@ def _summary_table(inv: Investigation) -> list[str]:
     return out
 
 
+def _introduced_by(ref: CommitRef) -> str:
+    """`abc1234` subject (author, date), and the first-parent merge it came through."""
+    text = f"`{ref.short}` {ref.subject} ({ref.author}, {ref.date[:10]})"
+    return text + (f", via merge `{ref.via_merge[:7]}`" if ref.via_merge else "")
+
+
+_RANKS_SHOWN = 6  # finding numbers listed per commit; the count says how many in all
+
+
+def _commits_behind(inv: Investigation) -> list[str]:
+    """Which commits of a multi-commit range introduced the findings (static attribution)."""
+    if inv.range is None or inv.range.commits_between <= 1:
+        return []
+    by_commit: dict[str, list[Finding]] = defaultdict(list)
+    refs: dict[str, CommitRef] = {}
+    for f in inv.findings:
+        if f.introduced_by is not None:
+            by_commit[f.introduced_by.sha].append(f)
+            refs[f.introduced_by.sha] = f.introduced_by
+    if not by_commit:
+        return []
+    out = ["### Commits behind the findings", "", "| commit | findings | top severity |", "|---|---|---|"]
+    rows = sorted(by_commit.items(), key=lambda kv: (-max(f.severity.weight for f in kv[1]), -len(kv[1]), kv[0]))
+    for sha, found in rows:
+        top = max((f.severity for f in found), key=lambda s: s.weight)
+        numbers = [f"#{f.rank}" for f in found if f.rank is not None]
+        ranks = ", ".join(numbers[:_RANKS_SHOWN]) + (", …" if len(numbers) > _RANKS_SHOWN else "")
+        out.append(f"| {_cell(_introduced_by(refs[sha]))} | {len(found)}" + (f" ({ranks})" if ranks else "") + f" | {top.value} |")
+    missing = sum(1 for f in inv.findings if f.introduced_by is None)
+    if missing:
+        out.append(f"| not attributed (no line the finding names changed in the range, or not a code/config finding) | {missing} | |")
+    out.append("")
+    return out
+
+
 _VERIFIED_PER_SUBSYSTEM = 10  # a migrated reward table can verify dozens of keys; the rest is in the JSON
 
 
@@ -205,6 +240,8 @@ def _finding_details(inv: Investigation) -> list[str]:
         out.append("")
         for loc in f.locations:
             out.append(f"- {loc.side.capitalize()}: `{loc.render()}`")
+        if f.introduced_by is not None:
+            out.append(f"- Introduced by {_introduced_by(f.introduced_by)}")
         if f.impact and not f.rationale.startswith(f.impact):
             out.append(f"- Impact: {f.impact}")
         if f.rationale:
@@ -386,6 +423,7 @@ def render_markdown(inv: Investigation) -> str:
         _incomplete,
         _problem,
         _summary_table,
+        _commits_behind,
         _verified,
         _no_effect,
         _finding_details,

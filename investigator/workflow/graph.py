@@ -1,5 +1,5 @@
 """LangGraph orchestration: resolve -> diff -> triage -> plan <-> analyze (fan-out) -> probe_plan <-> probe
-(fan-out) -> rank -> report.
+(fan-out) -> rank -> attribute -> report.
 
 Each node is one method of `Pipeline` over pydantic models; a node's name is also the step it reports
 (progress, timings, the report's log), except `analyze` and `probe`, which report `analyze:<analyzer id>`
@@ -69,6 +69,7 @@ ProgressCallback = Callable[[ProgressEvent], None]
 RESOLVE, DIFF, TRIAGE, PLAN, ANALYZE, RANK, REPORT = "resolve", "diff", "triage", "plan", "analyze", "rank", "report"
 PROBE_PLAN, PROBE = "probe_plan", "probe"
 BISECT = "bisect"  # after the probes: the first bad commit of a confirmed regression (investigator.bisect.workflow)
+ATTRIBUTE = "attribute"  # which commit of the range introduced each finding (investigator.attribution)
 SCOPE = "scope"  # the rank step's result: findings wholly in tests, docs, examples... as no-effect items
 
 
@@ -397,6 +398,31 @@ class Pipeline:
 
         return self._timed(RANK, lambda: self._ranked(state, list(state.probe_outcomes)), detail)
 
+    def attribute(self, state: Investigation) -> Update:
+        """Name the commit of the range that introduced each finding (static: git blame, no runs);
+        nothing for a one-commit or logs-only range; a git failure is a recorded failure."""
+        if state.range is None or state.range.commits_between <= 1 or not state.findings:
+            return {}
+
+        skipped: list[str] = []
+
+        def work() -> Update:
+            cs = self._changeset(state)
+            if cs is None:
+                return {}
+            from investigator.attribution import attribute_findings
+
+            done = attribute_findings(cs, list(state.findings))
+            skipped.extend([done.skipped] if done.skipped else [])
+            # the findings the bisected first bad commit introduced rank first (known only now)
+            return {"findings": promote(done.findings, state.bisection), "failures": done.failures}
+
+        def detail(u: Update) -> str:
+            found = u.get("findings", [])
+            return skipped[0] if skipped else f"{sum(1 for f in found if f.introduced_by)} of {len(found)} findings attributed"
+
+        return self._timed(ATTRIBUTE, work, detail)
+
     # ------------------------------------------------------------------ probes (workflow.probing)
 
     def probe_plan(self, state: Investigation) -> Update:
@@ -528,7 +554,7 @@ def build_graph(resources: Resources, checkpointer: Any | None = None) -> Graph:
     graph = StateGraph(Investigation)
     nodes = {RESOLVE: pipeline.resolve, DIFF: pipeline.diff, TRIAGE: pipeline.triage, PLAN: pipeline.plan,
              ANALYZE: pipeline.analyze, PROBE_PLAN: pipeline.probe_plan, PROBE: pipeline.probe,
-             BISECT: pipeline.bisect, RANK: pipeline.rank, REPORT: pipeline.report}
+             BISECT: pipeline.bisect, RANK: pipeline.rank, ATTRIBUTE: pipeline.attribute, REPORT: pipeline.report}
     for name, fn in nodes.items():
         graph.add_node(name, _RecordedNode(fn, resources))
     graph.add_edge(START, RESOLVE)
@@ -540,7 +566,8 @@ def build_graph(resources: Resources, checkpointer: Any | None = None) -> Graph:
     graph.add_conditional_edges(PROBE_PLAN, pipeline.route_probes, [PROBE, BISECT])
     graph.add_edge(PROBE, PROBE_PLAN)
     graph.add_edge(BISECT, RANK)
-    graph.add_edge(RANK, REPORT)
+    graph.add_edge(RANK, ATTRIBUTE)
+    graph.add_edge(ATTRIBUTE, REPORT)
     graph.add_edge(REPORT, END)
     return graph.compile(checkpointer=checkpointer)
 

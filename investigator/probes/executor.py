@@ -83,7 +83,7 @@ class _Execution:
             return self._scopes[side]
 
     def one(self, job: ProbeJob) -> ProbeRun:
-        commit = self.env.commits[job.side]
+        commit = job.commit or self.env.commits[job.side]
         store = self.env.cache
         cached = store.get(job, commit, self.scope(job.side)) if store is not None else None
         if cached is not None:

@@ -42,6 +42,7 @@ class ProbeJob(BaseModel):
     timeout_s: float = 120.0
     memory_mb: int = 4096
     needs_logdir: bool = False  # the runner makes a fresh log directory and fills {logdir}
+    commit: str | None = None  # an explicit commit key (a patched checkout, `CheckoutCache.patched`); None: the side's
 
     def label(self) -> str:
         return f"{self.probe}@{self.side}" + (f" seed {self.seed}" if self.seed is not None else "")

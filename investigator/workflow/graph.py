@@ -1,5 +1,5 @@
 """LangGraph orchestration: resolve -> diff -> triage -> plan <-> analyze (fan-out) -> probe_plan <-> probe
-(fan-out) -> rank -> report.
+(fan-out) -> verify -> rank -> report.
 
 Each node is one method of `Pipeline` over pydantic models; a node's name is also the step it reports
 (progress, timings, the report's log), except `analyze` and `probe`, which report `analyze:<analyzer id>`
@@ -41,6 +41,8 @@ from investigator.report.output import new_run_id
 from investigator.request import InvestigationRequest
 from investigator.scope import apply_scope, import_closure
 from investigator.triage import Triage, triage_changeset
+from investigator.verify.node import run_verify, verifications_of
+from investigator.verify.rank import apply_verifications
 from investigator.workflow import probing
 from investigator.workflow.state import (
     CommitSummary,
@@ -67,6 +69,7 @@ ProgressCallback = Callable[[ProgressEvent], None]
 RESOLVE, DIFF, TRIAGE, PLAN, ANALYZE, RANK, REPORT = "resolve", "diff", "triage", "plan", "analyze", "rank", "report"
 PROBE_PLAN, PROBE = "probe_plan", "probe"
 SCOPE = "scope"  # the rank step's result: findings wholly in tests, docs, examples... as no-effect items
+VERIFY = "verify"  # after the probes (--verify): restore the top findings, measure what each recovers (investigator.verify)
 
 
 class Update(TypedDict, total=False):
@@ -378,7 +381,7 @@ class Pipeline:
         training_files = [p for r in results.values() for p in r.data.get("training_files", [])]
         findings, out_of_scope = apply_scope(findings, training_files,
                                              lambda: _entry_imports(self._changeset(state), state.request, training_files))
-        ranked = rank_findings(attach_evidence(findings, outcomes), updates)
+        ranked = apply_verifications(rank_findings(attach_evidence(findings, outcomes), updates), verifications_of(results))
         records = evaluate_hypotheses(self.resources.playbooks, state.triage, ranked, updates, state.range is not None)
         records = revise_hypotheses(records, outcomes)
         revised = {**guarded, **withdraw_contradicted(results, ranked)}
@@ -445,7 +448,7 @@ class Pipeline:
         from langgraph.types import Send
 
         if not state.probe_planned:
-            return RANK
+            return VERIFY
         return [Send(PROBE, state.model_copy(update={"probe_planned": [p]})) for p in state.probe_planned]
 
     def probe(self, state: Investigation) -> Update:
@@ -462,6 +465,20 @@ class Pipeline:
         self.resources.progress(ProgressEvent(step=step, status=status, detail=detail, seconds=outcome.wall_s))
         return {"probe_outcomes": [outcome], "failures": failures,
                 "timings": [StepTiming(step=step, seconds=outcome.wall_s, detail=verdict)]}
+
+    def verify(self, state: Investigation) -> Update:
+        """Restore the top findings at the candidate and measure what each recovers (`--verify` only)."""
+        if not state.request.verify or state.range is None:
+            return {}
+
+        def work() -> Update:
+            self._build_probing(state)
+            ranked = self._ranked(state, list(state.probe_outcomes))["findings"]
+            ctx = self._context(state)
+            result = run_verify(state.request, self.resources.probing, ranked, list(state.probe_outcomes), ctx.figures_dir)
+            return {"results": {VERIFY: result}, "failures": list(result.failures)}
+
+        return self._timed(VERIFY, work, lambda u: str(u["results"][VERIFY].data.get("detail", "")))
 
     def report(self, state: Investigation) -> Update:
         """Write the reports in the requested formats."""
@@ -503,7 +520,7 @@ def build_graph(resources: Resources, checkpointer: Any | None = None) -> Graph:
     graph = StateGraph(Investigation)
     nodes = {RESOLVE: pipeline.resolve, DIFF: pipeline.diff, TRIAGE: pipeline.triage, PLAN: pipeline.plan,
              ANALYZE: pipeline.analyze, PROBE_PLAN: pipeline.probe_plan, PROBE: pipeline.probe,
-             RANK: pipeline.rank, REPORT: pipeline.report}
+             VERIFY: pipeline.verify, RANK: pipeline.rank, REPORT: pipeline.report}
     for name, fn in nodes.items():
         graph.add_node(name, _RecordedNode(fn, resources))
     graph.add_edge(START, RESOLVE)
@@ -512,8 +529,9 @@ def build_graph(resources: Resources, checkpointer: Any | None = None) -> Graph:
     graph.add_edge(TRIAGE, PLAN)
     graph.add_conditional_edges(PLAN, pipeline.route, [ANALYZE, PROBE_PLAN])
     graph.add_edge(ANALYZE, PLAN)
-    graph.add_conditional_edges(PROBE_PLAN, pipeline.route_probes, [PROBE, RANK])
+    graph.add_conditional_edges(PROBE_PLAN, pipeline.route_probes, [PROBE, VERIFY])
     graph.add_edge(PROBE, PROBE_PLAN)
+    graph.add_edge(VERIFY, RANK)
     graph.add_edge(RANK, REPORT)
     graph.add_edge(REPORT, END)
     return graph.compile(checkpointer=checkpointer)

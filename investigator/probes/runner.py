@@ -158,8 +158,12 @@ def _apply_patch(tree: Path, patch: str, n: int, of: int) -> None:
     one-line hunk without context lines (`config.patch.restore_patch`); its removed line is still checked."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
     env["GIT_CEILING_DIRECTORIES"] = str(tree.parent.resolve())
-    done = subprocess.run(["git", "apply", "--unidiff-zero", "--whitespace=nowarn", "-"], cwd=tree, input=patch.encode("utf-8"),
-                          capture_output=True, env=env, timeout=120)
+    argv = ["git", "apply", "--unidiff-zero", "--whitespace=nowarn", "-"]
+    done = subprocess.run(argv, cwd=tree, input=patch.encode("utf-8"), capture_output=True, env=env, timeout=120)
+    if done.returncode != 0 and n > 1:  # an earlier restore changed this one's context lines: its own lines decide
+        retry = subprocess.run([*argv[:-1], "-C0", "-"], cwd=tree, input=patch.encode("utf-8"), capture_output=True,
+                               env=env, timeout=120)
+        done = retry if retry.returncode == 0 else done
     if done.returncode != 0:
         said = done.stderr.decode("utf-8", "replace").strip().splitlines()
         which = f"patch {n} of {of}" if of > 1 else "the patch"

@@ -8,6 +8,7 @@ from investigator.verify.run import Variant, VerifyResult
 
 TITLE = "What restoring each change recovers"
 ORDER = 15  # before the analyzers' own sections
+_COLORS = {"proven": "#2ca02c", "no_effect": "#9d9d9d", "inconclusive": "#ff7f0e"}
 _VERDICT = {"proven": "**proven cause**", "no_effect": "no measurable effect", "inconclusive": "inconclusive"}
 
 
@@ -100,30 +101,37 @@ def cost_line(result: VerifyResult) -> str:
 
 def chart(result: VerifyResult, path: Path) -> bool:
     """A horizontal bar per measured variant with its interval; False when nothing was measured."""
-    measured = [v for v in result.variants if v.final is not None]
+    measured = [(v, v.final) for v in result.variants if v.final is not None][::-1]  # drawn bottom-up
     if not measured:
         return False
-    import numpy as np
+    import math
+
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.ticker import PercentFormatter
 
-    labels = [v.label for v in measured][::-1]
-    values = np.array([v.final.recovery for v in measured][::-1])  # type: ignore[union-attr]
-    lows, highs = [], []
-    for v in measured[::-1]:
-        lo, hi = v.final.interval  # type: ignore[union-attr]
-        lows.append(0.0 if not np.isfinite(lo) else max(0.0, v.final.recovery - lo))  # type: ignore[union-attr]
-        highs.append(0.0 if not np.isfinite(hi) else max(0.0, hi - v.final.recovery))  # type: ignore[union-attr]
-    fig = Figure(figsize=(7, 0.5 * len(measured) + 1.5), dpi=90)
+    from investigator.verify.recovery import verdict
+
+    labels = [v.label for v, _ in measured]
+    values = [stat.recovery for _, stat in measured]
+    lows = [max(0.0, stat.recovery - stat.interval[0]) if math.isfinite(stat.interval[0]) else 0.0 for _, stat in measured]
+    highs = [max(0.0, stat.interval[1] - stat.recovery) if math.isfinite(stat.interval[1]) else 0.0 for _, stat in measured]
+    fig = Figure(figsize=(9, 0.5 * len(measured) + 1.8), dpi=90)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot(1, 1, 1)
-    colors = ["#2ca02c" if v.kind == "all" else "#9467bd" if v.kind == "pair" else "#1f77b4" for v in measured[::-1]]
-    ax.barh(labels, values, xerr=[lows, highs], color=colors, capsize=4)
+    colors = [_COLORS[verdict(stat, result.threshold)[0]] for _, stat in measured]
+    bars = ax.barh(labels, values, xerr=[lows, highs], color=colors, capsize=4)
+    for bar, (v, _) in zip(bars, measured, strict=True):
+        if v.kind != "single":
+            bar.set_hatch("//")
     ax.axvline(0, color="black", linewidth=0.8)
     ax.axvline(result.threshold, color="gray", linestyle="--", linewidth=0.8, label=f"threshold {result.threshold:.0%}")
     ax.axvline(1.0, color="gray", linestyle=":", linewidth=0.8, label="back at the baseline")
-    ax.set_xlabel(f"share of the gap in the final {result.metric} recovered")
-    ax.legend(loc="lower right", fontsize=8)
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlabel(f"share of the regression recovered (final {result.metric}), 95 % interval")
+    ax.set_title("green: proven cause · gray: no measurable effect · orange: inconclusive", fontsize=9)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, -0.5 if len(measured) < 3 else -0.35), ncol=2, fontsize=8,
+              frameon=False)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path)

@@ -5,7 +5,7 @@ The script reads `config.yaml` (flat `key: value` lines) and writes `progress.cs
 metric loaders read). Its final return is 100 minus the `effects` of the keys that differ from
 their baseline values, with a per-seed offset of `noise` (standard deviation) and a small per-point
 noise; `masking=True` makes the effects not add up: any changed key costs the full sum (restoring
-one alone recovers nothing, all together recover everything).
+one alone recovers nothing, all of those with an effect together recover everything).
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def main():
     a = ap.parse_args()
     cfg = load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "config.yaml"))
     values = {reads}
-    changed = [k for k, v in BASELINE.items() if abs(values[k] - v) > 1e-12]
+    changed = [k for k, v in BASELINE.items() if abs(values[k] - v) > 1e-12 and EFFECTS[k]]
     loss = sum(EFFECTS.values()) if MASKING and changed else sum(EFFECTS[k] for k in changed)
     rng = random.Random(a.seed)
     offset = rng.gauss(0, NOISE)
@@ -88,3 +88,12 @@ def make_verify_repo(path: Path, effects: dict[str, float], *, noise: float = 1.
     shas = make_repo(path, [("baseline", {"train.py": train, "config.yaml": _config(base)}),
                             ("candidate: tune hyperparameters", {"config.yaml": _config(cand)})])
     return VerifyRepo(path, shas[0], shas[-1])
+
+
+def restore_patch(key: str, planted: dict[str, tuple[float, float]] | None = None) -> str:
+    """The config restore of `key` as the config analyzer writes it (a zero-context one-line hunk)."""
+    planted = planted or PLANTED
+    line = list(planted).index(key) + 1
+    base, cand = planted[key]
+    return (f"--- a/config.yaml\n+++ b/config.yaml\n@@ -{line},1 +{line},1 @@\n"
+            f"-{key}: {cand}\n+{key}: {base}\n")

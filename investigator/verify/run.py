@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from investigator.probes.base import Probe, ProbeSetup
 
 Status = Literal["measured", "patch_failed", "build_failed", "probe_failed", "budget"]
+BUDGET = "the verification budget (--verify-budget)"
 MOST = 0.5  # "all together recover most": the all-restored recovery at least this
 PAIR_TOP = 3  # pairs among this many top findings
 
@@ -155,7 +156,7 @@ def _prepare(inp: VerifyInput, v: Variant, deadline: float) -> None:
     checkouts = inp.env.checkouts
     v.key = checkouts.patched(inp.env.commits["candidate"], [f.patch or "" for f in v.findings])
     if time.monotonic() >= deadline:
-        v.status, v.error = "budget", "not run: the verification budget (--verify-budget) was spent"
+        v.status, v.error = "budget", f"not run: {BUDGET} was spent"
         return
     try:
         checkouts.checkout(v.key)
@@ -178,7 +179,7 @@ def _run_variants(inp: VerifyInput, variants: list[Variant], extra: list[ProbeJo
         for job in inp.probe.jobs(inp.setup, "candidate"):
             jobs.append(job.model_copy(update={"commit": v.key}))
             owners.append(v)
-    runs = execute(jobs, inp.env, deadline=deadline) if jobs else []
+    runs = execute(jobs, inp.env, deadline=deadline, budget=BUDGET) if jobs else []
     for v, run in zip(owners, runs[len(extra):], strict=True):
         v.runs.append(run)
     return runs[: len(extra)]
@@ -214,7 +215,8 @@ def _measure(v: Variant, out: VerifyResult, values: _Values) -> None:
         return
     if len(v.ok_runs) < rec.MIN_SEEDS:
         failed = [r for r in v.runs if not r.ok]
-        budget = failed and all(r.status == ProbeStatus.skipped for r in failed)
+        budget = failed and all(r.status == ProbeStatus.skipped or (r.status == ProbeStatus.timeout and BUDGET in r.error)
+                                for r in failed)
         v.status = "budget" if budget else "probe_failed"
         v.error = failed[0].error if failed else "too few runs"
         return

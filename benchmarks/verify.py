@@ -89,7 +89,7 @@ def main() -> int:
         said = " ".join(f"{t[0]}->{v[:5]}" for t, v, _ in rows) + (f" ({note})" if note else "")
         print(f"{label:<32} {noise:5g} {'yes' if masking else 'no':>5}  {said:<34} {runs:4d}  {wall:6.1f}")
     print()
-    print(f"{'truth \\ verdict':<16}" + "".join(f"{v:>14}" for v in VERDICTS))
+    print(f"{'truth / verdict':<16}" + "".join(f"{v:>14}" for v in VERDICTS))
     for truth in TRUTHS:
         print(f"{truth:<16}" + "".join(f"{matrix[(truth, v)]:>14}" for v in VERDICTS))
     wrong = matrix[("none", "proven")] + matrix[("cause", "no_effect")]

@@ -8,6 +8,7 @@ applies (`verify.rank.apply_verifications`).
 
 from __future__ import annotations
 
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -49,9 +50,13 @@ def run_verify(request: InvestigationRequest, probing: Any, findings: list[Findi
     prior = [r for o in outcomes if o.probe == PROBE_ID for r in o.runs]
     inp = VerifyInput(env=probing.env, setup=setup, probe=probe, findings=findings, prior=prior,
                       top=request.verify_top, budget_s=request.verify_budget_s)
-    with probing.lock:
-        result = verify(inp)
-    return _as_result(result, request, figures_dir)
+    try:
+        with probing.lock:
+            result = verify(inp)
+        return _as_result(result, request, figures_dir)
+    except Exception as exc:  # a bug here is a recorded failure of this step: the report is still written
+        tb = traceback.extract_tb(exc.__traceback__)[-1]
+        return _failed(f"verify crashed: {exc.__class__.__name__}: {exc} ({Path(tb.filename).name}:{tb.lineno})")
 
 
 def _as_result(result: VerifyResult, request: InvestigationRequest, figures_dir: str) -> AnalyzerResult:

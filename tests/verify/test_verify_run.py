@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
+from types import SimpleNamespace
 
-from tests.support.verify_repos import make_verify_repo
+from investigator.probes.base import ProbeSetup
+from investigator.probes.builtin.training_run import TrainingRunProbe
+from investigator.request import InvestigationRequest
+from investigator.verify import node
+from tests.support.verify_repos import COMMAND, make_verify_repo
 from tests.verify.helpers import finding, run_verify
 
 STALE = "--- a/config.yaml\n+++ b/config.yaml\n@@ -1,1 +1,1 @@\n-gamma: 0.5\n+gamma: 0.99\n"
@@ -72,3 +78,14 @@ def test_findings_without_a_patch_are_not_verified(tmp_path: Path) -> None:
     repo = make_verify_repo(tmp_path / "repo", {"gamma": 40.0})
     result = run_verify(repo, tmp_path, [finding("gamma", 1, patch="")])
     assert not result.variants and not result.verifications and "no finding" in result.notes[0]
+
+
+def test_a_crash_in_the_step_is_a_recorded_failure(tmp_path: Path, monkeypatch) -> None:
+    def boom(inp: object) -> None:
+        raise ValueError("unexpected")
+
+    monkeypatch.setattr(node, "verify", boom)
+    probing = SimpleNamespace(built=SimpleNamespace(setup=ProbeSetup(command=COMMAND)), env=object(),
+                              units=lambda: [TrainingRunProbe()], lock=threading.Lock())
+    result = node.run_verify(InvestigationRequest(output=tmp_path), probing, [], [], "figures")
+    assert result.failures and result.failures[0].message.startswith("verify crashed: ValueError: unexpected")

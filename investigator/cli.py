@@ -120,6 +120,19 @@ def add_probe_arguments(p: argparse.ArgumentParser, *, with_command: bool = True
     g.add_argument("--probe-steps", type=int_at_least(1), default=None, metavar="N", help="environment steps of a training-run probe")
     add_probe_runtime_arguments(g, first=False)
     g.add_argument("--yes", action="store_true", help="run expensive probes without asking (a non-interactive run never asks)")
+    add_verify_arguments(p)
+
+
+def add_verify_arguments(p: argparse.ArgumentParser) -> None:
+    """The `--verify` options (docs/verify.md); off by default."""
+    g = p.add_argument_group("proven causes (docs/verify.md)")
+    g.add_argument("--verify", action="store_true",
+                   help="restore each top finding's patch at the candidate, train with the probe's command and seeds, "
+                        "and measure how much of the regression it recovers (needs a training command)")
+    g.add_argument("--verify-top", type=int_at_least(1), default=3, metavar="K",
+                   help="how many of the top findings with a restore patch to verify (default 3)")
+    g.add_argument("--verify-budget", type=_seconds, default=600.0, metavar="SECONDS",
+                   help="wall-clock time for all verification runs (default 600)")
 
 
 def add_probe_runtime_arguments(g: argparse._ActionsContainer, *, first: bool | None = None) -> None:
@@ -176,7 +189,9 @@ def probe_options(args: argparse.Namespace) -> dict[str, object]:
     return {"probes": selection, "probe_budget_s": args.probe_budget, "device": args.device,
             "adapter": str(Path(args.adapter).resolve()) if args.adapter else None, "probe_command": command,
             "probe_seeds": args.probe_seeds, "probe_steps": args.probe_steps, "probe_setup": args.probe_setup,
-            "probe_cache": args.probe_cache, "probe_python": args.probe_python, "confirm_expensive": interactive}
+            "probe_cache": args.probe_cache, "probe_python": args.probe_python, "confirm_expensive": interactive,
+            "verify": bool(getattr(args, "verify", False)), "verify_top": getattr(args, "verify_top", 3),
+            "verify_budget_s": getattr(args, "verify_budget", 600.0)}
 
 
 def confirm_on_terminal(expensive: list[dict[str, object]]) -> list[str]:

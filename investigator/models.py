@@ -108,6 +108,8 @@ class Verification(BaseModel):
     status: Literal["measured", "patch_failed", "build_failed", "probe_failed", "budget"] = "measured"
     seeds_needed: int | None = None  # when inconclusive: seeds per side that would decide it
     note: str = ""
+    auc_recovery: float | None = None  # the same share measured on the area under the curve
+    auc_interval: list[float] | None = None
 
 
 class Finding(BaseModel):

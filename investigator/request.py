@@ -45,6 +45,11 @@ class InvestigationRequest(BaseModel):
     probe_python: str | None = None  # interpreter for the probes (default: this one)
     confirm_expensive: bool = False  # an interactive session: ask before expensive probes run
 
+    # -- proven causes (docs/verify.md) --
+    verify: bool = False  # restore the top findings at the candidate and measure what each recovers
+    verify_top: int = Field(default=3, ge=1)  # how many findings with a restore patch
+    verify_budget_s: float = Field(default=600.0, gt=0)  # wall-clock seconds for all verification runs
+
     @field_validator("probes")
     @classmethod
     def _probe_selection(cls, value: str) -> str:

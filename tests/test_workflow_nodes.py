@@ -22,10 +22,12 @@ def test_steps_are_named_after_their_nodes_and_resources_are_typed(tmp_path):
     resources = Resources(playbooks=load_playbooks(), progress=events.append)
     graph = build_graph(resources, InMemorySaver())
     nodes = set(graph.get_graph().nodes) - {"__start__", "__end__"}
-    assert nodes == {"resolve", "diff", "triage", "plan", "analyze", "probe_plan", "probe", "bisect", "rank", "attribute", "report"}
+    assert nodes == {"resolve", "diff", "triage", "plan", "analyze", "probe_plan", "probe", "bisect", "verify", "rank",
+                     "attribute", "report"}
     request = InvestigationRequest(repo=str(repo), baseline_commit="base", output=tmp_path / "o", formats=["json"])
     out = Investigation.model_validate(graph.invoke(Investigation(request=request), config={"configurable": {"thread_id": "n"}}))
     finished = [e.step for e in events if e.status == "finished"]
+    # verify reports nothing when --verify is off
     assert [s for s in finished if not s.startswith("analyze:")] == ["resolve", "diff", "triage", "probe_plan", "rank", "report"]
     assert {s.split(":")[0] for s in finished} <= nodes
     # analyzers run in parallel: their timings merge in graph order, their events in completion order

@@ -134,6 +134,12 @@ def add_demo_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", default="auto", metavar="auto|cpu|cuda[:N]", help="where probes run")
     p.add_argument("--probe-cache", metavar="PATH|none", help="result cache directory, or none")
     p.add_argument("--yes", action="store_true", help="run expensive probes without asking")
+    p.add_argument("--verify", action="store_true",
+                   help="with the probes: restore each top finding at the candidate, train again and measure what it "
+                        "recovers (the section 'What restoring each change recovers'; implies --probes)")
+    p.add_argument("--verify-top", type=int_at_least(1), default=3, metavar="K", help="findings to verify (default 3)")
+    p.add_argument("--verify-budget", type=_seconds, default=600.0, metavar="SECONDS",
+                   help="wall-clock time for the verification runs (default 600)")
     p.add_argument("--quiet", action="store_true")
 
 
@@ -151,6 +157,7 @@ def write_adapter(workdir: Path) -> Path:
 
 
 def _probe_request_fields(args: argparse.Namespace, workdir: Path) -> dict[str, object]:
+    args.probes = args.probes or args.verify  # verifying needs the training command and the probe environment
     if not args.probes:
         return {"probes": "none"}
     from investigator.cli import probe_options
@@ -167,7 +174,7 @@ def run_demo(args: argparse.Namespace) -> int:
     from investigator.cli import execute
     from investigator.report.output import check_output_dir
 
-    if args.runs > 0 or args.probes:
+    if args.runs > 0 or args.probes or args.verify:
         check_training_dependencies()
     check_output_dir(Path(args.output))
     workdir = prepare_workdir(Path(args.workdir))

@@ -60,15 +60,16 @@ def _skipped(job: ProbeJob, commit: str, why: str) -> ProbeRun:
                     params=job.params, error=why)
 
 
-_BUDGET = "not run: the probe budget (--probe-budget) was spent"
+PROBE_BUDGET = "the probe budget (--probe-budget)"
 _MIN_JOB_S = 1.0  # a job started just before the deadline still gets this long
 
 
 class _Execution:
     """One `execute` call: the free slots, the scopes, the stop flag, the serialised callback."""
 
-    def __init__(self, env: ProbeEnvironment, deadline: float | None, on_run: Callable[[ProbeRun], None] | None) -> None:
-        self.env, self.deadline, self.on_run = env, deadline, on_run
+    def __init__(self, env: ProbeEnvironment, deadline: float | None, on_run: Callable[[ProbeRun], None] | None,
+                 budget: str = PROBE_BUDGET) -> None:
+        self.env, self.deadline, self.on_run, self.budget = env, deadline, on_run, budget
         self.free: queue.Queue[Slot] = queue.Queue()
         for slot in env.slots or [Slot()]:
             self.free.put(slot)
@@ -99,7 +100,7 @@ class _Execution:
 
     def _run(self, job: ProbeJob, commit: str) -> ProbeRun:
         if self._spent():
-            return _skipped(job, commit, _BUDGET)
+            return _skipped(job, commit, f"not run: {self.budget} was spent")
         try:
             checkout = self.env.checkouts.checkout(commit)
         except Exception as exc:  # export or setup failed: nothing ran, and it is said
@@ -107,7 +108,8 @@ class _Execution:
         slot = self.free.get()
         try:
             if self._spent() or self.stop.is_set():  # waited for a slot past the deadline
-                return _skipped(job, commit, _BUDGET if self._spent() else "not run: the investigation was interrupted")
+                spent = f"not run: {self.budget} was spent"
+                return _skipped(job, commit, spent if self._spent() else "not run: the investigation was interrupted")
             left = max(_MIN_JOB_S, self.deadline - time.monotonic()) if self.deadline is not None else job.timeout_s
             capped = left < job.timeout_s  # no job runs far past the budget
             kwargs = {"python": self.env.python} if self.env.python else {}
@@ -118,7 +120,7 @@ class _Execution:
         finally:
             self.free.put(slot)
         if capped and run.status == ProbeStatus.timeout:
-            run = run.model_copy(update={"error": f"{run.error}: the rest of the probe budget (--probe-budget)"})
+            run = run.model_copy(update={"error": f"{run.error}: the rest of {self.budget}"})
         if self.env.cache is not None and run.ok:
             self.env.cache.put(job, commit, run, self.scope(job.side))
         return run
@@ -128,11 +130,12 @@ class _Execution:
 
 
 def execute(jobs: list[ProbeJob], env: ProbeEnvironment, deadline: float | None = None,
-            on_run: Callable[[ProbeRun], None] | None = None) -> list[ProbeRun]:
+            on_run: Callable[[ProbeRun], None] | None = None, budget: str = PROBE_BUDGET) -> list[ProbeRun]:
     """Every job's run, in the order of `jobs`. `deadline` is a `time.monotonic()` value. `on_run`
     is called once per job as it ends (one call at a time, from a worker thread). On an exception
-    here (KeyboardInterrupt) running jobs are ended and jobs not started are not started."""
-    execution = _Execution(env, deadline, on_run)
+    here (KeyboardInterrupt) running jobs are ended and jobs not started are not started. `budget`
+    names the deadline in the runs' errors ("the probe budget (--probe-budget)")."""
+    execution = _Execution(env, deadline, on_run, budget)
     pool = ThreadPoolExecutor(max_workers=max(1, len(env.slots)), thread_name_prefix="probe")
     try:
         futures = [pool.submit(execution.one, job) for job in jobs]

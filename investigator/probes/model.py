@@ -42,8 +42,9 @@ class ProbeJob(BaseModel):
     timeout_s: float = 120.0
     memory_mb: int = 4096
     needs_logdir: bool = False  # the runner makes a fresh log directory and fills {logdir}
-    # the commit it runs at, when not its side's (a bisection runs many commits in one batch); its
-    # artifacts then go into a folder of that commit, so runs of one seed at two commits never mix
+    # the commit it runs at, when not its side's: a bisection runs many commits in one batch, a verification a
+    # patched checkout (`CheckoutCache.patched`); its artifacts then go into a folder of that commit, so runs of
+    # one seed at two commits never mix
     commit: str | None = None
 
     def label(self) -> str:

@@ -24,7 +24,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,33 +71,53 @@ class CheckoutCache:
     def __init__(self, root: Path, git_dir: str | Path, setup_command: str | None = None, setup_timeout_s: float = 600.0) -> None:
         self.root, self.git_dir = Path(root), git_dir
         self.setup_command, self.setup_timeout_s = setup_command, setup_timeout_s
-        self._failed: dict[str, str] = {}
+        self._failed: dict[str, RuntimeError] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
+        self._patches: dict[str, tuple[str, tuple[str, ...]]] = {}  # patched key -> (commit, patches)
+
+    def patched(self, sha: str, patches: Sequence[str]) -> str:
+        """The key of a checkout of `sha` with `patches` (unified diffs, applied in order) applied: a
+        "commit + patch" checkout made like a commit's, in its own folder keyed by the patches' hash,
+        so the user's repository and work tree are never touched. Use the key as a commit: with
+        `checkout(key)`, and in a `ProbeJob.commit` (the result cache keys on it)."""
+        digest = hashlib.sha256("\0".join(patches).encode("utf-8")).hexdigest()[:16]
+        key = f"{sha}+{digest}"
+        with self._guard:
+            self._patches[key] = (sha, tuple(patches))
+        return key
 
     def checkout(self, sha: str) -> Path:
-        """The checkout of `sha` (exported on first use; OSError/CalledProcessError/RuntimeError on failure)."""
+        """The checkout of `sha` or of a `patched` key (exported on first use; OSError/
+        CalledProcessError/RuntimeError on failure; `PatchError` when a patch does not apply)."""
         target = self.root / sha
         with self._guard:
             lock = self._locks.setdefault(sha, threading.Lock())
+            commit, patches = self._patches.get(sha, (sha, ()))
         with lock, self._file_lock(sha):
             if sha in self._failed:
-                raise RuntimeError(self._failed[sha])
+                failed = self._failed[sha]
+                raise type(failed)(str(failed))
             if not target.is_dir():
                 tmp = Path(tempfile.mkdtemp(prefix=f".{sha[:12]}-", dir=self.root))
                 try:
-                    export_commit(self.git_dir, sha, tmp)
+                    export_commit(self.git_dir, commit, tmp)
+                    for n, patch in enumerate(patches, start=1):
+                        _apply_patch(tmp, patch, n, len(patches))
                     os.replace(tmp, target)
                 except subprocess.CalledProcessError as exc:
                     said = (exc.stderr or b"").decode("utf-8", "replace").strip().splitlines()
-                    raise RuntimeError(f"could not export commit {sha[:12]}: {said[-1] if said else exc}") from exc
+                    raise RuntimeError(f"could not export commit {commit[:12]}: {said[-1] if said else exc}") from exc
+                except PatchError as exc:
+                    self._failed[sha] = exc
+                    raise
                 finally:
                     shutil.rmtree(tmp, ignore_errors=True)
             if self.setup_command:
                 try:
                     self._setup(target)
                 except RuntimeError as exc:
-                    self._failed[sha] = str(exc)
+                    self._failed[sha] = exc
                     raise
             touch(target)  # recently used: kept by `prune.prune_checkouts`
         return target
@@ -127,6 +147,29 @@ class CheckoutCache:
         if not result.ok:
             raise RuntimeError(f"setup command failed: {result.describe()} (log: {log})")
         marker.write_text(command)
+
+
+class PatchError(RuntimeError):
+    """A restore patch that does not apply to its commit's tree (the checkout is not made)."""
+
+
+def _apply_patch(tree: Path, patch: str, n: int, of: int) -> None:
+    """`git apply` of one unified diff inside an exported tree (not a repository). Git is kept from
+    finding any repository above the tree (a cache folder inside the user's work tree would
+    otherwise be patched relative to that repository's root). `--unidiff-zero`: a config restore is a
+    one-line hunk without context lines (`config.patch.restore_patch`); its removed line is still checked."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env["GIT_CEILING_DIRECTORIES"] = str(tree.parent.resolve())
+    argv = ["git", "apply", "--unidiff-zero", "--whitespace=nowarn", "-"]
+    done = subprocess.run(argv, cwd=tree, input=patch.encode("utf-8"), capture_output=True, env=env, timeout=120)
+    if done.returncode != 0 and n > 1:  # an earlier restore changed this one's context lines: its own lines decide
+        retry = subprocess.run([*argv[:-1], "-C0", "-"], cwd=tree, input=patch.encode("utf-8"), capture_output=True,
+                               env=env, timeout=120)
+        done = retry if retry.returncode == 0 else done
+    if done.returncode != 0:
+        said = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        which = f"patch {n} of {of}" if of > 1 else "the patch"
+        raise PatchError(f"{which} does not apply: {said[0] if said else f'git apply exited {done.returncode}'}")
 
 
 def command_argv(template: str, values: dict[str, str]) -> list[str]:
@@ -169,7 +212,8 @@ _in_use_lock = threading.Lock()
 def _artifact_stem(job: ProbeJob) -> Iterator[str]:
     """A file-name stem unique to this job's inputs (probe, side, seed, a hash of what runs and its
     parameters), and unique among jobs running now (identical jobs at once get -2, -3...)."""
-    what = json.dumps([job.script, job.command, job.params], sort_keys=True, default=str)
+    # a job of a patched checkout (`job.commit`) keeps its own artifacts beside the commit's
+    what = json.dumps([job.script, job.command, job.params, *([job.commit] if job.commit else [])], sort_keys=True, default=str)
     base = f"{job.probe}-{job.side}" + (f"-seed{job.seed}" if job.seed is not None else "")
     base += "-" + hashlib.sha256(what.encode()).hexdigest()[:8]
     with _in_use_lock:

@@ -412,6 +412,9 @@ def _probe_log(inv: Investigation) -> list[str]:
     total = sum(o.wall_s for o in inv.probe_outcomes)
     if inv.probe_outcomes:
         out.append(f"- probes took {total:.1f} s of a {inv.request.probe_budget_s:g} s budget (--probe-budget)")
+    verify = inv.results.get("verify")  # --verify (investigator.verify): what ran and what it cost
+    if verify is not None and verify.data.get("log"):
+        out.append(f"- verify (--verify-budget {inv.request.verify_budget_s:g} s): {_cell(str(verify.data['log']))}")
     out.append("")
     return out
 

@@ -1,5 +1,5 @@
 """LangGraph orchestration: resolve -> diff -> triage -> plan <-> analyze (fan-out) -> probe_plan <-> probe
-(fan-out) -> rank -> attribute -> report.
+(fan-out) -> bisect -> verify -> rank -> attribute -> report.
 
 Each node is one method of `Pipeline` over pydantic models; a node's name is also the step it reports
 (progress, timings, the report's log), except `analyze` and `probe`, which report `analyze:<analyzer id>`
@@ -43,6 +43,8 @@ from investigator.report.output import new_run_id
 from investigator.request import InvestigationRequest
 from investigator.scope import apply_scope, import_closure
 from investigator.triage import Triage, triage_changeset
+from investigator.verify.node import run_verify, verifications_of
+from investigator.verify.rank import apply_verifications
 from investigator.workflow import probing
 from investigator.workflow.state import (
     CommitSummary,
@@ -71,6 +73,7 @@ PROBE_PLAN, PROBE = "probe_plan", "probe"
 BISECT = "bisect"  # after the probes: the first bad commit of a confirmed regression (investigator.bisect.workflow)
 ATTRIBUTE = "attribute"  # which commit of the range introduced each finding (investigator.attribution)
 SCOPE = "scope"  # the rank step's result: findings wholly in tests, docs, examples... as no-effect items
+VERIFY = "verify"  # after the probes (--verify): restore the top findings, measure what each recovers (investigator.verify)
 
 
 class Update(TypedDict, total=False):
@@ -383,7 +386,8 @@ class Pipeline:
         training_files = [p for r in results.values() for p in r.data.get("training_files", [])]
         findings, out_of_scope = apply_scope(findings, training_files,
                                              lambda: _entry_imports(self._changeset(state), state.request, training_files))
-        ranked = promote(rank_findings(attach_evidence(findings, outcomes), updates), state.bisection)
+        ranked = promote(apply_verifications(rank_findings(attach_evidence(findings, outcomes), updates),
+                                             verifications_of(results)), state.bisection)
         records = evaluate_hypotheses(self.resources.playbooks, state.triage, ranked, updates, state.range is not None)
         records = revise_hypotheses(records, outcomes)
         revised = {**guarded, **withdraw_contradicted(results, ranked)}
@@ -514,6 +518,20 @@ class Pipeline:
 
         return self._timed(BISECT, work, detail)
 
+    def verify(self, state: Investigation) -> Update:
+        """Restore the top findings at the candidate and measure what each recovers (`--verify` only)."""
+        if not state.request.verify or state.range is None:
+            return {}
+
+        def work() -> Update:
+            self._build_probing(state)
+            ranked = self._ranked(state, list(state.probe_outcomes))["findings"]
+            ctx = self._context(state)
+            result = run_verify(state.request, self.resources.probing, ranked, list(state.probe_outcomes), ctx.figures_dir)
+            return {"results": {VERIFY: result}, "failures": list(result.failures)}
+
+        return self._timed(VERIFY, work, lambda u: str(u["results"][VERIFY].data.get("detail", "")))
+
     def report(self, state: Investigation) -> Update:
         """Write the reports in the requested formats."""
 
@@ -554,7 +572,8 @@ def build_graph(resources: Resources, checkpointer: Any | None = None) -> Graph:
     graph = StateGraph(Investigation)
     nodes = {RESOLVE: pipeline.resolve, DIFF: pipeline.diff, TRIAGE: pipeline.triage, PLAN: pipeline.plan,
              ANALYZE: pipeline.analyze, PROBE_PLAN: pipeline.probe_plan, PROBE: pipeline.probe,
-             BISECT: pipeline.bisect, RANK: pipeline.rank, ATTRIBUTE: pipeline.attribute, REPORT: pipeline.report}
+             BISECT: pipeline.bisect, VERIFY: pipeline.verify, RANK: pipeline.rank, ATTRIBUTE: pipeline.attribute,
+             REPORT: pipeline.report}
     for name, fn in nodes.items():
         graph.add_node(name, _RecordedNode(fn, resources))
     graph.add_edge(START, RESOLVE)
@@ -565,7 +584,8 @@ def build_graph(resources: Resources, checkpointer: Any | None = None) -> Graph:
     graph.add_edge(ANALYZE, PLAN)
     graph.add_conditional_edges(PROBE_PLAN, pipeline.route_probes, [PROBE, BISECT])
     graph.add_edge(PROBE, PROBE_PLAN)
-    graph.add_edge(BISECT, RANK)
+    graph.add_edge(BISECT, VERIFY)
+    graph.add_edge(VERIFY, RANK)
     graph.add_edge(RANK, ATTRIBUTE)
     graph.add_edge(ATTRIBUTE, REPORT)
     graph.add_edge(REPORT, END)

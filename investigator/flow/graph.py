@@ -378,11 +378,31 @@ class LearningFlow:
                 if isinstance(u.node, ast.Expr) and isinstance(u.node.value, ast.Call) \
                         and last_name(call_name(u.node.value)) == name:
                     continue  # the returned value is discarded (`self.model.train()` is not our `train`)
-                calls = [c for c in u.calls if last_name(call_name(c)) == name and not self._other_owner(c, fn)]
+                calls = [c for c in u.calls if last_name(call_name(c)) == name and not self._other_owner(c, fn)
+                         and not self._calls_another(c, fn, caller)]
                 if any(_fits(c, arity) for c in calls) or (not calls and _passed_on(u, name, fn, caller)):
                     out.append(u)  # a call that fits the signature, or the function passed on as a value
         self._callers[key] = out
         return out
+
+    def _calls_another(self, call: ast.Call, fn: FunctionInfo, caller: FunctionInfo) -> bool:
+        """The call resolves, by its receiver, to another function than `fn`. `self.m()` in class C
+        calls `fn` of class F only when C is F, inherits from F, or is a base of F (a base method
+        dispatching to the override): d3rlpy's `BCBaseImpl.inner_update` calling
+        `self.compute_loss` is not where `DiscreteCQLImpl.compute_loss` returns to. A bare `m()`
+        calls the module's own `m` or the one it imports: a single-file script's `train()` is not
+        another script's `train`."""
+        func = call.func
+        if isinstance(func, ast.Name):
+            target = self.resolver.resolve(call, caller)
+            return target is not None and target is not fn
+        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self"):
+            return False
+        if not fn.class_name or not caller.class_name:
+            return not fn.class_name and bool(caller.class_name)
+        own = fn.class_name.rsplit(".", 1)[-1]
+        there = caller.class_name.rsplit(".", 1)[-1]
+        return own != there and own not in self._ancestors(there) and there not in self._ancestors(own)
 
     def _other_owner(self, call: ast.Call, fn: FunctionInfo) -> bool:
         """The call's receiver is named after another class that defines the method: a reward
@@ -468,7 +488,9 @@ class LearningFlow:
             index: dict[str, list[Unit]] = {}
             for path in sorted(paths):
                 module = self.side.module(path)
-                for other in module.functions.values() if module is not None else ():
+                if module is None or (path != body.path and _defines_class(module.tree, cls)):
+                    continue  # its own `TrainConfig`: CORL's scripts each declare one, read by their own loop
+                for other in module.functions.values():
                     for w in self.units(other):
                         for name in _object_attrs(w):
                             index.setdefault(name, []).append(w)
@@ -541,6 +563,10 @@ class LearningFlow:
             if any(s == mod or s.endswith("." + mod) for s in self._native):
                 return True
         return False
+
+
+def _defines_class(tree: ast.Module, name: str) -> bool:
+    return any(isinstance(n, ast.ClassDef) and n.name == name for n in tree.body)
 
 
 def _object_attrs(u: Unit) -> set[str]:

@@ -178,7 +178,7 @@ def _convert_one(
     subsystem = hit.subsystem or meta.subsystem
     where = hit.pair.describe() if hit.pair else (cand_loc or base_loc or ("?", 0))[0]
     reason = hit.no_effect_reason or _in_a_test(hit, [base_loc, cand_loc]) or unreachable_reason(base_fn, index.base)
-    off = None if reason else ctx.flow_check.judge(_changed_locations(hit, base_loc, cand_loc))
+    off = None if reason or meta.costs_anywhere else ctx.flow_check.judge(_changed_locations(hit, base_loc, cand_loc))
     if off is not None and off.verdict == "no_effect":
         reason = off.reason
     if reason:

@@ -61,7 +61,7 @@ class Placement:
     chain: list[Unit] = field(default_factory=list)  # from the changed unit to the sink
     stops: list[str] = field(default_factory=list)  # where the flow could not be followed
     visited: int = 0
-    complete: bool = False  # logging/evaluation only: the search ended before its visit limit
+    complete: bool = False  # logging/evaluation only: the search ended before its visit limit, nothing escaped
 
     @property
     def on_flow(self) -> bool:
@@ -177,10 +177,13 @@ class LearningFlow:
         network: tuple[Unit, tuple[Unit, ...]] | None = None  # the first statement of a network's computation
         visited = 0
         seen: list[Unit] = []
+        escaped = False  # the value was stored into an object the caller passed in (`buffer.add(obs, reward)`)
         while queue and visited < MAX_VISITS:
             u, ctx = queue.popleft()
             visited += 1
             seen.append(u)
+            if not escaped and u.sink != "logging" and _stores_into_argument(u):
+                escaped = True
             if network is None and self.network_computation(u):
                 network = (u, ctx)
             if u.sink in REAL_SINKS:
@@ -206,7 +209,9 @@ class LearningFlow:
             stops.append(f"flow not followed beyond {MAX_VISITS} statements")
         # the search over-approximates (names, no kill sets; a call's result carries every argument on),
         # so a search that ended before the visit limit without a real sink did not miss one it can read
-        complete = bool(sink) and not truncated
+        # A value stored into an object passed in may be read wherever that object goes (a replay buffer the
+        # caller's training loop samples): not seeing a sink there does not show there is none.
+        complete = bool(sink) and not truncated and not escaped
         return Placement(sink, list(start[:1]), stops=stops, visited=visited, complete=complete)
 
     @staticmethod
@@ -563,6 +568,30 @@ class LearningFlow:
             if any(s == mod or s.endswith("." + mod) for s in self._native):
                 return True
         return False
+
+
+def _stores_into_argument(u: Unit) -> bool:
+    """The unit stores into, or calls a method on, an object a parameter holds (`buffer.add(obs, r)`,
+    `data.rewards[i] = r`): the value leaves with that object to code the flow does not see."""
+    node = u.fn.node
+    if u.fn.is_module or not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return False
+    params = {a.arg for a in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]} - {"self", "cls"}
+    stmt = u.node
+    targets: list[ast.expr] = []
+    if isinstance(stmt, ast.Assign):
+        targets = list(stmt.targets)
+    elif isinstance(stmt, ast.AugAssign | ast.AnnAssign):
+        targets = [stmt.target]
+    elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and isinstance(stmt.value.func, ast.Attribute):
+        targets = [stmt.value.func]
+    return any(isinstance(t, ast.Attribute | ast.Subscript) and _root_name(t) in params for t in targets)
+
+
+def _root_name(node: ast.expr) -> str | None:
+    while isinstance(node, ast.Attribute | ast.Subscript):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
 
 
 def _defines_class(tree: ast.Module, name: str) -> bool:

@@ -182,7 +182,8 @@ class LearningFlow:
             u, ctx = queue.popleft()
             visited += 1
             seen.append(u)
-            if not escaped and u.sink != "logging" and _stores_into_argument(u):
+            if not escaped and u.sink != "logging" and (_stores_into_argument(u) or (
+                    RETURN in u.defs and _returns_implicitly(u.fn))):
                 escaped = True
             if network is None and self.network_computation(u):
                 network = (u, ctx)
@@ -586,6 +587,17 @@ def _stores_into_argument(u: Unit) -> bool:
     elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and isinstance(stmt.value.func, ast.Attribute):
         targets = [stmt.value.func]
     return any(isinstance(t, ast.Attribute | ast.Subscript) and _root_name(t) in params for t in targets)
+
+
+def _returns_implicitly(fn: FunctionInfo) -> bool:
+    """A function whose callers the text does not show: `__call__`, `forward`, `__getitem__`, a
+    property (skrl's running scaler normalises in `__call__`): its value goes where the flow cannot see."""
+    name = fn.name
+    if (name.startswith("__") and name.endswith("__") and name != "__init__") or name == "forward":
+        return True
+    node = fn.node
+    decorators = node.decorator_list if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) else []
+    return any(last_name(dotted(d)) in ("property", "cached_property", "getter") for d in decorators)
 
 
 def _root_name(node: ast.expr) -> str | None:

@@ -76,3 +76,42 @@ def test_a_logger_method_named_like_logging_is_a_logging_sink() -> None:
     assert not _is_logger(call("self.log_std.add_(delta)"))  # an in-place tensor op on a `log_` parameter
     assert not _is_logger(call("metrics.update(d)"))
     assert not _is_logger(call("buffer.add_transition(obs)"))
+
+
+SCALER = """
+class Scaler:
+    def __init__(self):
+        self.mean = 0.0
+
+    def update(self, x):
+        self.mean = 0.9 * self.mean + 0.1 * x.mean()
+
+    def __call__(self, x):
+        return x - self.mean
+
+    def report(self, writer):
+        writer.add_scalar("mean", self.mean)
+"""
+
+
+def _placement_of_update(text: str):
+    from investigator.flow.graph import LearningFlow
+    from tests.flow.test_equivalence import _index
+
+    index = _index({"s.py": text}, {"s.py": text})
+    flow = LearningFlow(index.cand)
+    fn = index.cand.module("s.py").functions["Scaler.update"]
+    unit = flow.unit_at(fn, fn.lineno + 1)
+    return flow.place([unit])
+
+
+def test_a_statistic_also_returned_by_call_is_not_proven_logging_only() -> None:
+    # real shape (skrl 2.0): the running scaler's mean is logged and used in `__call__`, whose callers
+    # the text does not show; "reaches only logging" would call the normaliser's update no-effect
+    placement = _placement_of_update(SCALER)
+    assert placement.sink == "logging" and not placement.complete
+
+
+def test_a_statistic_only_logged_is_logging_only() -> None:
+    placement = _placement_of_update(SCALER.replace("    def __call__(self, x):\n        return x - self.mean\n\n", ""))
+    assert placement.sink == "logging" and placement.complete

@@ -9,6 +9,7 @@ sampling, not initialisation: a method-form call counts only when its receiver n
 
 from __future__ import annotations
 
+import ast
 import re
 
 from investigator.detectors.base import (
@@ -34,7 +35,7 @@ PARAMETER = re.compile(r"(^|_)(weight|weights|bias|biases|param|params|parameter
                        r"($|_|\d)", re.IGNORECASE)
 
 
-def initialises_parameter(call) -> bool:
+def initialises_parameter(call: ast.Call) -> bool:
     """A tensor-method draw (`x.uniform_(-1, 1)`) initialises only when `x` names a parameter; any
     other init call (`nn.init.normal_(w)`, `layer_init(layer)`) does."""
     tail = last_name(dotted(call.func) or "")

@@ -42,6 +42,7 @@ class DetectorMeta(UnitMeta):
     keywords: str | None = None  # regex: unchanged files mentioning it are read for verification
     generic: bool = False  # a catch-all; a specific finding at the same place supersedes it
     refutes_when_verified: bool = False  # its hypotheses are purely about code: "identical" refutes them
+    costs_anywhere: bool = False  # its harm is the statement's own cost (a device sync): logging code is not exempt
 
     @field_validator("subsystem")
     @classmethod

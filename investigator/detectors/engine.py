@@ -145,6 +145,16 @@ def _convert(
     return findings, no_effect
 
 
+def _changed_locations(hit: Hit, base_loc: tuple[str, int] | None, cand_loc: tuple[str, int] | None
+                       ) -> list[tuple[str, tuple[str, int]]]:
+    """The locations whose statements changed, for the flow to judge: a feature found on one side
+    only (a removed `.cpu()` in a logged loss's conversion) is judged there; the other side's
+    location is only its counterpart for display (d3rlpy: the line of the optimizer step beside it)."""
+    sided = [("baseline", base_loc, hit.base), ("candidate", cand_loc, hit.cand)]
+    one_sided = (hit.base is None) != (hit.cand is None)
+    return [(s, loc) for s, loc, own in sided if loc and (own is not None or not one_sided)]
+
+
 def _convert_one(
     ctx: DetectorContext,
     hit: Hit,
@@ -168,8 +178,7 @@ def _convert_one(
     subsystem = hit.subsystem or meta.subsystem
     where = hit.pair.describe() if hit.pair else (cand_loc or base_loc or ("?", 0))[0]
     reason = hit.no_effect_reason or _in_a_test(hit, [base_loc, cand_loc]) or unreachable_reason(base_fn, index.base)
-    off = None if reason else ctx.flow_check.judge([(s, loc) for s, loc in (("baseline", base_loc),
-                                                                           ("candidate", cand_loc)) if loc])
+    off = None if reason or meta.costs_anywhere else ctx.flow_check.judge(_changed_locations(hit, base_loc, cand_loc))
     if off is not None and off.verdict == "no_effect":
         reason = off.reason
     if reason:

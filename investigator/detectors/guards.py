@@ -41,6 +41,7 @@ ABSENT = object()  # the flag does not exist at this commit
 CONFIG_SOURCE = "config_forensics"
 _ROOTS = {"self", "cfg", "config", "args", "opt", "opts", "conf", "hparams", "params", "flags", "FLAGS"}
 _CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".toml", ".cfg", ".ini", ".sh")
+_LIBRARY_BASES = ("nn.", "torch.", "abc.", "ABC", "Generic", "Protocol", "NamedTuple")  # set no option of ours
 _SCAN_LIMIT = 4000  # files read for the override scan; a bigger tree makes source defaults unknown
 # Defaults mode: a declared default counts even when a run may override it (a constructor called
 # through `**cfg`, an option the launch command may set). Used only to lower a finding to low
@@ -113,6 +114,7 @@ class Guard:
     test: ast.expr | None = None
     path: str = ""
     lineno: int = 0
+    owner: str = ""  # the class enclosing the guard ('' at module level)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -592,8 +594,10 @@ def dead_guard(side: Side, path: str, line: int) -> Guard | None:
         shown = ast.unparse(node.test)
         values = ", ".join(f"`{'.'.join(n)}` = {v.value!r} ({v.where})" for n, v in ev.used.items())
         branch = "" if taken else "the else-branch of "
+        _, owner = _enclosing_function(tree, node.lineno)
         return Guard(f"{branch}`if {shown}:` ({path}:{node.lineno}) never runs: {values or 'constant test'}",
-                     flags=flags, wanted=taken, test=node.test, path=path, lineno=node.lineno)
+                     flags=flags, wanted=taken, test=node.test, path=path, lineno=node.lineno,
+                     owner=owner.name if owner is not None else "")
     return None
 
 
@@ -615,7 +619,30 @@ def _other_side_agrees(guard: Guard, other: Side, path: str) -> bool:
     if node is not None:
         truth = Evaluator(other, path, tree, node.lineno).truth(node.test)
         return truth is not UNKNOWN and truth is not guard.wanted
-    return all(_absent_everywhere(other, n) for n in guard.flags)
+    return all(_absent_in_class(other, path, tree, guard.owner, n) or _absent_everywhere(other, n) for n in guard.flags)
+
+
+def _absent_in_class(side: Side, path: str, tree: ast.Module, owner: str, name: tuple[str, ...]) -> bool:
+    """`self.x` of a class that exists at this commit and never sets `x`, nor do its bases (all of
+    them in the file, or library bases such as `nn.Module`): the option is new to that class,
+    whatever other classes call an option of that name (rsl_rl's distillation gained
+    `max_grad_norm=None`; its PPO has always had one)."""
+    if not owner or len(name) != 2 or name[0] != "self":
+        return False
+    classes = {n.name: n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)}
+    work, seen = [owner], set()
+    while work:
+        cls = classes.get(work.pop())
+        if cls is None:
+            return False  # a base class defined elsewhere may set it
+        if cls.name in seen:
+            continue
+        seen.add(cls.name)
+        if _self_attribute(side, path, tree, cls.body[0].lineno, name[1]) is not ABSENT:
+            return False
+        work.extend(base.rsplit(".", 1)[-1] for base in map(ast.unparse, cls.bases)
+                    if base != "object" and not base.startswith(_LIBRARY_BASES))
+    return True
 
 
 def _absent_everywhere(side: Side, name: tuple[str, ...]) -> bool:

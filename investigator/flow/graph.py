@@ -61,7 +61,7 @@ class Placement:
     chain: list[Unit] = field(default_factory=list)  # from the changed unit to the sink
     stops: list[str] = field(default_factory=list)  # where the flow could not be followed
     visited: int = 0
-    complete: bool = False  # logging/evaluation only: the search ended before its visit limit
+    complete: bool = False  # logging/evaluation only: the search ended before its visit limit, nothing escaped
 
     @property
     def on_flow(self) -> bool:
@@ -177,10 +177,14 @@ class LearningFlow:
         network: tuple[Unit, tuple[Unit, ...]] | None = None  # the first statement of a network's computation
         visited = 0
         seen: list[Unit] = []
+        escaped = False  # the value was stored into an object the caller passed in (`buffer.add(obs, reward)`)
         while queue and visited < MAX_VISITS:
             u, ctx = queue.popleft()
             visited += 1
             seen.append(u)
+            if not escaped and u.sink != "logging" and (_stores_into_argument(u) or (
+                    RETURN in u.defs and _returns_implicitly(u.fn))):
+                escaped = True
             if network is None and self.network_computation(u):
                 network = (u, ctx)
             if u.sink in REAL_SINKS:
@@ -206,7 +210,9 @@ class LearningFlow:
             stops.append(f"flow not followed beyond {MAX_VISITS} statements")
         # the search over-approximates (names, no kill sets; a call's result carries every argument on),
         # so a search that ended before the visit limit without a real sink did not miss one it can read
-        complete = bool(sink) and not truncated
+        # A value stored into an object passed in may be read wherever that object goes (a replay buffer the
+        # caller's training loop samples): not seeing a sink there does not show there is none.
+        complete = bool(sink) and not truncated and not escaped
         return Placement(sink, list(start[:1]), stops=stops, visited=visited, complete=complete)
 
     @staticmethod
@@ -378,11 +384,31 @@ class LearningFlow:
                 if isinstance(u.node, ast.Expr) and isinstance(u.node.value, ast.Call) \
                         and last_name(call_name(u.node.value)) == name:
                     continue  # the returned value is discarded (`self.model.train()` is not our `train`)
-                calls = [c for c in u.calls if last_name(call_name(c)) == name and not self._other_owner(c, fn)]
+                calls = [c for c in u.calls if last_name(call_name(c)) == name and not self._other_owner(c, fn)
+                         and not self._calls_another(c, fn, caller)]
                 if any(_fits(c, arity) for c in calls) or (not calls and _passed_on(u, name, fn, caller)):
                     out.append(u)  # a call that fits the signature, or the function passed on as a value
         self._callers[key] = out
         return out
+
+    def _calls_another(self, call: ast.Call, fn: FunctionInfo, caller: FunctionInfo) -> bool:
+        """The call resolves, by its receiver, to another function than `fn`. `self.m()` in class C
+        calls `fn` of class F only when C is F, inherits from F, or is a base of F (a base method
+        dispatching to the override): d3rlpy's `BCBaseImpl.inner_update` calling
+        `self.compute_loss` is not where `DiscreteCQLImpl.compute_loss` returns to. A bare `m()`
+        calls the module's own `m` or the one it imports: a single-file script's `train()` is not
+        another script's `train`."""
+        func = call.func
+        if isinstance(func, ast.Name):
+            target = self.resolver.resolve(call, caller)
+            return target is not None and target is not fn
+        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self"):
+            return False
+        if not fn.class_name or not caller.class_name:
+            return not fn.class_name and bool(caller.class_name)
+        own = fn.class_name.rsplit(".", 1)[-1]
+        there = caller.class_name.rsplit(".", 1)[-1]
+        return own != there and own not in self._ancestors(there) and there not in self._ancestors(own)
 
     def _other_owner(self, call: ast.Call, fn: FunctionInfo) -> bool:
         """The call's receiver is named after another class that defines the method: a reward
@@ -468,7 +494,9 @@ class LearningFlow:
             index: dict[str, list[Unit]] = {}
             for path in sorted(paths):
                 module = self.side.module(path)
-                for other in module.functions.values() if module is not None else ():
+                if module is None or (path != body.path and _defines_class(module.tree, cls)):
+                    continue  # its own `TrainConfig`: CORL's scripts each declare one, read by their own loop
+                for other in module.functions.values():
                     for w in self.units(other):
                         for name in _object_attrs(w):
                             index.setdefault(name, []).append(w)
@@ -541,6 +569,45 @@ class LearningFlow:
             if any(s == mod or s.endswith("." + mod) for s in self._native):
                 return True
         return False
+
+
+def _stores_into_argument(u: Unit) -> bool:
+    """The unit stores into, or calls a method on, an object a parameter holds (`buffer.add(obs, r)`,
+    `data.rewards[i] = r`): the value leaves with that object to code the flow does not see."""
+    node = u.fn.node
+    if u.fn.is_module or not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return False
+    params = {a.arg for a in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]} - {"self", "cls"}
+    stmt = u.node
+    targets: list[ast.expr] = []
+    if isinstance(stmt, ast.Assign):
+        targets = list(stmt.targets)
+    elif isinstance(stmt, ast.AugAssign | ast.AnnAssign):
+        targets = [stmt.target]
+    elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and isinstance(stmt.value.func, ast.Attribute):
+        targets = [stmt.value.func]
+    return any(isinstance(t, ast.Attribute | ast.Subscript) and _root_name(t) in params for t in targets)
+
+
+def _returns_implicitly(fn: FunctionInfo) -> bool:
+    """A function whose callers the text does not show: `__call__`, `forward`, `__getitem__`, a
+    property (skrl's running scaler normalises in `__call__`): its value goes where the flow cannot see."""
+    name = fn.name
+    if (name.startswith("__") and name.endswith("__") and name != "__init__") or name == "forward":
+        return True
+    node = fn.node
+    decorators = node.decorator_list if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) else []
+    return any(last_name(dotted(d)) in ("property", "cached_property", "getter") for d in decorators)
+
+
+def _root_name(node: ast.expr) -> str | None:
+    while isinstance(node, ast.Attribute | ast.Subscript):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _defines_class(tree: ast.Module, name: str) -> bool:
+    return any(isinstance(n, ast.ClassDef) and n.name == name for n in tree.body)
 
 
 def _object_attrs(u: Unit) -> set[str]:

@@ -29,6 +29,8 @@ LOG_CALLS = {"print", "pprint", "add_scalar", "add_scalars", "add_histogram", "a
              "log_tabular", "record", "flush", "save_video", "write_scalars"}
 LOG_RECEIVER = re.compile(r"writer|logger|logging|wandb|(^|[._])tb($|[._])|tensorboard|summary|pbar|tqdm|console|"
                           r"mlflow|neptune|comet|(^|[._])log($|[._])", re.IGNORECASE)
+# a method of a logger object named like what loggers do (`logger.add_metric(name, v)`, `writer.write_row`)
+LOG_VERB = re.compile(r"^(add|log|record|write|dump|push|report|track|commit)(_|$)|metric|scalar", re.IGNORECASE)
 # calls that write model parameters without an optimizer (besides in-place ops on `p.data`)
 PARAM_WRITES = {"vector_to_parameters"}
 LOG_MODULES = {"wandb", "logging", "tensorboard", "tensorboardX", "mlflow", "neptune", "comet_ml", "loguru", "swanlab"}
@@ -302,6 +304,9 @@ def _mutated(call: ast.Call, imports: set[str]) -> set[str]:
 
 def _is_logger(call: ast.Call) -> bool:
     name = call_name(call)
+    if isinstance(call.func, ast.Attribute) and LOG_VERB.search(call.func.attr) and not call.func.attr.endswith("_") \
+            and LOG_RECEIVER.search(receiver(call)):
+        return True  # d3rlpy's `logger.add_metric(name, val)`: the losses an update returns, logged
     return last_name(name) in LOG_CALLS and (not isinstance(call.func, ast.Attribute)
                                              or bool(LOG_RECEIVER.search(receiver(call))) or name == "print")
 

@@ -25,13 +25,16 @@ DONE = {"dones", "truncations"}
 
 
 def is_mask(expr: ast.AST) -> bool:
-    """`1 - done`, `1.0 - dones[t + 1]`, `~done`, `logical_not(done)`, `(1 - d.float())`."""
+    """`1 - done`, `1.0 - dones[t + 1]`, `~done`, `logical_not(done)`, `done.logical_not()`, `(1 - d.float())`."""
     if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Sub) and isinstance(expr.left, ast.Constant):
         return mentions_role(expr.right, DONE)
     if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.Invert | ast.Not):
         return mentions_role(expr.operand, DONE)
     if isinstance(expr, ast.Call) and last_name(call_name(expr)) in {"logical_not", "bitwise_not"}:
-        return any(mentions_role(a, DONE) for a in expr.args)
+        if any(mentions_role(a, DONE) for a in expr.args):
+            return True
+        # the method form, `terminated.logical_not()` (skrl 2.0's torch GAE)
+        return not expr.args and isinstance(expr.func, ast.Attribute) and mentions_role(expr.func.value, DONE)
     return False
 
 

@@ -28,6 +28,7 @@ class HostSyncDetector(FeatureDetector):
         title="Device syncs in loops",
         subsystem="device",
         severity=Severity.low,
+        costs_anywhere=True,  # `print(loss.item())` in the loop stalls it though its value is only printed
         rationale=(
             "Each `.item()`/`.cpu()` inside the rollout or minibatch loop forces a device "
             "synchronisation; many of them lower steps per second without changing learning."

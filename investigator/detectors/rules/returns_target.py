@@ -27,6 +27,12 @@ from investigator.detectors.rules.done_mask import TRUNCATION_FIX
 from investigator.models import Severity
 from investigator.pyast import call_name, last_name, unparse
 
+ADDED_BRANCH_FIX = (
+    "The baseline's construction is kept; the new one applies where its condition holds. A fix when it "
+    "follows the method's reference (e.g. the return-to-go of a failed sparse-reward episode as the infinite "
+    "discounted sum of its constant reward); a regression when the condition also catches steps the old "
+    "construction was right for. Check the condition and the configurations that enable it."
+)
 SQUARED_CALLS = {"mse_loss", "smooth_l1_loss", "huber_loss", "l1_loss"}
 
 
@@ -114,6 +120,13 @@ class ReturnsTargetDetector(FeatureDetector):
             b = [f for f in only_base if f.key[0] == kind]
             c = [f for f in only_cand if f.key[0] == kind]
             what = "Returns" if kind == "returns_from" else "Value-loss target"
+            if b[0].key in {f.key for f in cand}:
+                # the baseline's construction is still there: a second one was added beside it (CORL
+                # Cal-QL: a sparse-reward branch `[r / (1 - discount)] * ep_len` beside the kept
+                # done-masked recursion), not the recursion replaced
+                return [feature_hit(f"{what} gain a second construction beside the kept one: "
+                                    f"{'+'.join(c[0].key[1])} (the {'+'.join(b[0].key[1])} one is kept)", pair, [], c,
+                                    severity=Severity.significant, confidence=0.55, fix=ADDED_BRANCH_FIX)]
             if set(b[0].key[1]) - set(c[0].key[1]) == {"truncations"} and "dones" in c[0].key[1]:
                 return [feature_hit(f"{what} no longer read truncations (terminations still mask)", pair, b, c,
                                     severity=Severity.significant, confidence=0.6, fix=TRUNCATION_FIX)]

@@ -281,7 +281,8 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     if OUT_OF_SCOPE.search(cand_fn.path):
         return None  # tests, docs, examples: out of the training path (counted by triage)
     fb, fc = flows["baseline"], flows["candidate"]
-    computed = changed_units(pair, fb.units(base_fn), fc.units(cand_fn), renamed)
+    attributes: dict[str, str] = {}  # instance attributes renamed in this pair (`self.seq_len` -> `self.seq_length`)
+    computed = changed_units(pair, fb.units(base_fn), fc.units(cand_fn), renamed, attributes)
     if seen is not None:
         seen.append(computed)  # where moved statements may have gone (`_drop_moved`)
     changes = [c for c in computed if not _explained(c, explained)]
@@ -300,7 +301,7 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     if not changes and not defaults:
         return None
     body = is_class_body(base_fn)  # field statements: no effects to compare, every changed one counts
-    effects_b = None if body else expanders["baseline"].effects(base_fn)
+    effects_b = None if body else expanders["baseline"].effects(base_fn, attributes)
     effects_c = None if body else expanders["candidate"].effects(cand_fn)
     if effects_b is None or effects_c is None:  # too large to compare: every changed statement counts
         eb, ec = [Effect("", frozenset(id(c.base.node) for c in changes if c.base))], \

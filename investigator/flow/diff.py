@@ -86,9 +86,13 @@ def _all_names(units: list[Unit]) -> set[str]:
 
 
 def changed_units(
-    pair: FunctionPair, base_units: list[Unit], cand_units: list[Unit], renamed: dict[str, str] | None = None
+    pair: FunctionPair, base_units: list[Unit], cand_units: list[Unit], renamed: dict[str, str] | None = None,
+    attribute_renames: dict[str, str] | None = None,
 ) -> list[UnitChange]:
-    """The units that differ between the two sides of a pair (see the module docstring)."""
+    """The units that differ between the two sides of a pair (see the module docstring). The instance
+    attributes found renamed consistently (`self.seq_len` -> `self.seq_length`) are added to
+    `attribute_renames` when given (old name -> new name, without `self.`), so that the effect
+    comparison can read the baseline under the new names."""
     a, b = base_units, cand_units
     ka, kb = [unit_key(u) for u in a], [unit_key(u) for u in b]
     matcher = difflib.SequenceMatcher(None, ka, kb, autojunk=False)
@@ -119,7 +123,7 @@ def changed_units(
     local = (pair.base.local_names if pair.base else frozenset(), pair.cand.local_names if pair.cand else frozenset())
     out: list[UnitChange] = []
     for olds, news in kept:
-        olds, news = _drop_renames(olds, news, base_names, cand_names, renamed, local)
+        olds, news = _drop_renames(olds, news, base_names, cand_names, renamed, local, attribute_renames)
         for k in range(max(len(olds), len(news))):
             out.append(UnitChange(olds[k] if k < len(olds) else None, news[k] if k < len(news) else None))
     return out
@@ -142,9 +146,10 @@ def _attribute_names(text: str) -> frozenset[str]:
 
 def _drop_renames(
     olds: list[Unit], news: list[Unit], base_names: set[str], cand_names: set[str], renamed: dict[str, str],
-    local: tuple[frozenset[str], frozenset[str]] | None = None,
+    local: tuple[frozenset[str], frozenset[str]] | None = None, found: dict[str, str] | None = None,
 ) -> tuple[list[Unit], list[Unit]]:
-    """Remove old/new unit pairs that differ only by a consistent rename."""
+    """Remove old/new unit pairs that differ only by a consistent rename (instance attributes renamed
+    on the way are recorded in `found`)."""
     if not olds or not news:
         return olds, news
     by_key: dict[tuple[object, ...], list[int]] = {}
@@ -159,6 +164,9 @@ def _drop_renames(
             if _is_rename(_names(u), _names(news[j]), base_names, cand_names, renamed, local):
                 gone_l.add(i)
                 gone_r.add(j)
+                if found is not None:
+                    found.update((o[5:], n[5:]) for o, n in zip(_names(u), _names(news[j]), strict=True)
+                                 if o != n and o.startswith("self.") and n.startswith("self."))
                 break
     return ([u for i, u in enumerate(olds) if i not in gone_l], [u for j, u in enumerate(news) if j not in gone_r])
 

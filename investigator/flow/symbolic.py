@@ -75,6 +75,7 @@ class Expander:
         self._sizes: dict[int, int] = {}
         self._loads: dict[int, list[tuple[int, str]]] = {}
         self._steps = 0
+        self._renames: tuple[str, dict[str, str]] = ("", {})
 
     def _carried_effects(self, loop: ast.stmt, fn: FunctionInfo, inner: _State, assigned: set[str]) -> None:
         """What the loop leaves in an accumulator is an effect when it is read on."""
@@ -101,10 +102,13 @@ class Expander:
             self._sizes[key] = sum(isinstance(n, ast.stmt) for n in ast.walk(fn.node))
         return self._sizes[key]
 
-    def effects(self, fn: FunctionInfo) -> list[Effect] | None:
-        """The function's effects; None when it is too large or deep to compare."""
+    def effects(self, fn: FunctionInfo, renames: dict[str, str] | None = None) -> list[Effect] | None:
+        """The function's effects; None when it is too large or deep to compare. `renames` (old -> new
+        instance attribute names, renamed consistently in `fn`'s module) reads `self.<old>` of that
+        module as `self.<new>`: the baseline is compared under the candidate's names."""
         state = _State()
         self._steps = 0
+        self._renames = (fn.module.path, dict(renames or {}))
         try:
             self._body(fn.body, fn, state, depth=0, root=True)
         except (RecursionError, _Budget):
@@ -352,6 +356,11 @@ class _Expand:
             return node
         if isinstance(node, ast.Lambda):
             return node  # its parameters are not the enclosing function's names
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
+            path, renames = self.owner._renames
+            if node.attr in renames and self.fn.module.path == path:
+                return ast.Attribute(value=node.value, attr=renames[node.attr], ctx=node.ctx)
+            return node
         if isinstance(node, ast.Call):
             value = self.owner._inline(node, self.fn, self.st, self.depth, frozenset())
             if value is not None and not (isinstance(value.expr, ast.Constant) and value.expr.value is None):

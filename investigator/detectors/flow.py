@@ -68,12 +68,64 @@ class Site:
 
 
 class SiteList(list):
-    """The sites of one walk, with the per-kind views detectors ask for computed once."""
+    """The sites of one walk, with the per-kind views detectors ask for computed once. A call through
+    an instance attribute that only ever holds a library function (`self.clip = torch.clamp` in
+    `__init__`, then `self.clip(r, lo, hi)`) is listed under each function it can be
+    (`callable_aliases`): detectors compare what is called, not how it is reached."""
 
     def __init__(self, sites: list[Site]) -> None:
         super().__init__(sites)
-        self.calls = [(s, s.node, call_name(s.node)) for s in sites if isinstance(s.node, ast.Call)]
+        self.calls = [(s, s.node, name) for s in sites if isinstance(s.node, ast.Call)
+                      for name in _call_names(s.node, s.fn)]
         self.assigns = [(s, a[0], a[1]) for s in sites if (a := assignment(s.node)) is not None]
+
+
+def _call_names(call: ast.Call, fn: FunctionInfo) -> list[str]:
+    name = call_name(call)
+    if name.startswith("self.") and name.count(".") == 1 and fn.class_name:
+        targets = callable_aliases(fn).get(name[5:])
+        if targets:
+            return targets
+    return [name]
+
+
+_ALIASES: dict[tuple[int, str], tuple[ast.AST, dict[str, list[str]]]] = {}
+
+
+def callable_aliases(fn: FunctionInfo) -> dict[str, list[str]]:
+    """Instance attributes of `fn`'s class that only ever hold a module-level function: every
+    assignment `self.<attr> = <value>` in the class's methods has a dotted library name as its value
+    (`torch.clamp`, `np.clip`, or a name the module imports), e.g. `self.clip = torch.clamp if torch
+    else np.clip` written as an `if`. attr -> the distinct function names, in source order. An
+    attribute also assigned anything else (a parameter, a call, a lambda) is no alias."""
+    cls_name = (fn.class_name or "").rsplit(".", 1)[-1]
+    tree = fn.module.tree
+    key = (id(tree), cls_name)
+    hit = _ALIASES.get(key)
+    if hit is not None and hit[0] is tree:
+        return hit[1]
+    if len(_ALIASES) > 512:
+        _ALIASES.clear()
+    out: dict[str, list[str]] = {}
+    bad: set[str] = set()
+    cls = next((n for n in ast.walk(tree) if isinstance(n, ast.ClassDef) and n.name == cls_name), None)
+    for node in ast.walk(cls) if cls is not None else ():
+        if not isinstance(node, ast.Assign | ast.AnnAssign) or node.value is None:
+            continue
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        for t in targets:
+            if not (isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self"):
+                continue
+            value = dotted(node.value) if isinstance(node.value, ast.Name | ast.Attribute) else ""
+            root = value.split(".", 1)[0]
+            if value and root != "self" and ("." in value or root in fn.module.imports):
+                if value not in out.setdefault(t.attr, []):
+                    out[t.attr].append(value)
+            else:
+                bad.add(t.attr)
+    found = {k: v for k, v in out.items() if k not in bad}
+    _ALIASES[key] = (tree, found)
+    return found
 
 
 def assignment(node: ast.AST) -> tuple[ast.stmt, ast.expr] | None:

@@ -89,6 +89,54 @@ def _call_names(call: ast.Call, fn: FunctionInfo) -> list[str]:
     return [name]
 
 
+def alias_value(fn: FunctionInfo, attr: str) -> ast.expr | None:
+    """The function `self.<attr>` holds in `fn`'s class, as an expression: the dotted name when one
+    assignment sets it, `a if test else b` when the two branches of one `if` of a method set it and
+    the test reads only instance attributes and constants (`if self.is_torch: self.clip = torch.clamp
+    else: self.clip = np.clip`); None otherwise (see `callable_aliases`)."""
+    targets = callable_aliases(fn).get(attr) if fn.class_name else None
+    if not targets:
+        return None
+    if len(targets) == 1:
+        return _dotted_expr(targets[0])
+    cls_name = (fn.class_name or "").rsplit(".", 1)[-1]
+    cls = next((n for n in ast.walk(fn.module.tree) if isinstance(n, ast.ClassDef) and n.name == cls_name), None)
+    for node in ast.walk(cls) if cls is not None and len(targets) == 2 else ():
+        if not isinstance(node, ast.If) or not _instance_test(node.test):
+            continue
+        body, orelse = _alias_in(node.body, attr), _alias_in(node.orelse, attr)
+        if body and orelse and body != orelse and {body, orelse} == set(targets):
+            return ast.IfExp(node.test, _dotted_expr(body), _dotted_expr(orelse))
+    return None
+
+
+def _alias_in(block: list[ast.stmt], attr: str) -> str:
+    for stmt in block:
+        if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Attribute) and t.attr == attr and
+                                                isinstance(t.value, ast.Name) and t.value.id == "self"
+                                                for t in stmt.targets):
+            return dotted(stmt.value)
+    return ""
+
+
+def _instance_test(test: ast.expr) -> bool:
+    """A test whose value is the same in every method: instance attributes and constants only."""
+    for sub in ast.walk(test):
+        if isinstance(sub, ast.Name) and sub.id != "self":
+            return False
+        if isinstance(sub, ast.Call):
+            return False
+    return True
+
+
+def _dotted_expr(name: str) -> ast.expr:
+    parts = name.split(".")
+    out: ast.expr = ast.Name(id=parts[0], ctx=ast.Load())
+    for part in parts[1:]:
+        out = ast.Attribute(value=out, attr=part, ctx=ast.Load())
+    return out
+
+
 _ALIASES: dict[tuple[int, str], tuple[ast.AST, dict[str, list[str]]]] = {}
 
 

@@ -21,6 +21,8 @@ Formatting, comments, docstrings, moved statements and consistent renames are no
 
 from __future__ import annotations
 
+import difflib
+import hashlib
 import re
 import time
 from dataclasses import dataclass, field
@@ -194,6 +196,7 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
         if finding is not None:
             findings.append(finding)
         result.no_effect.extend(_no_effect(report))
+    findings = group_same_edit(findings)
     findings.sort(key=lambda f: (PATHS.index(str(f.evidence[0].details["path"])), -f.confidence))
     for k, f in enumerate(findings):
         if k >= MAX_SIGNIFICANT and f.severity is Severity.significant:
@@ -230,6 +233,76 @@ def _drop_moved(reports: list[PairReport], moved: set[int], result: AnalyzerResu
         if report.placed:
             kept.append(report)
     return kept
+def group_same_edit(findings: list[Finding]) -> list[Finding]:
+    """Findings of different functions whose changed statements made the same edit (same tokens
+    removed and added, around the same names, on the same path) are one change in several places:
+    rl_games's `has_value_loss` rewritten alike in its continuous and discrete agents, d3rlpy's
+    `bootstrap=..., share_encoder=...` dropped from five `_build_network`s. One finding "(N places)"
+    keeps every function's location, hunk and flow; a different edit stays its own finding."""
+    groups: dict[tuple, list[Finding]] = {}
+    order: list[tuple | Finding] = []
+    for f in findings:
+        details = f.evidence[0].details if f.evidence else {}
+        edit = details.get("edit")
+        if not edit:
+            order.append(f)
+            continue
+        key = (details.get("path"), f.severity, edit)
+        if key not in groups:
+            groups[key] = []
+            order.append(key)
+        groups[key].append(f)
+    out: list[Finding] = []
+    for item in order:
+        if isinstance(item, Finding):
+            out.append(item)
+            continue
+        copies = groups[item]
+        if len(copies) == 1:
+            out.append(copies[0])
+            continue
+        first = copies[0].model_copy(deep=True)
+        names = [str(c.evidence[0].details["function"]).rsplit(":", 1)[-1] for c in copies]
+        first.title = f"{first.title} ({len(copies)} places)"
+        first.rationale += (" The same edit is made in " + ", ".join(f"`{n}`" for n in names)
+                            + ": one change, listed once with every place.")
+        first.confidence = max(c.confidence for c in copies)
+        first.locations = [loc for c in copies for loc in c.locations]
+        first.evidence = [e for c in copies for e in c.evidence]
+        patches = [c.patch for c in copies if c.patch]
+        first.patch = "\n".join(p.rstrip("\n") for p in patches) + "\n" if patches else None
+        out.append(first)
+    return out
+
+
+def edit_signature(changes: list[UnitChange]) -> str:
+    """What the changed statements did, independent of where: per statement its kind, the names it
+    defines and, for a modified one, each token run removed and added with one token of context on
+    each side (a deleted or added statement: its whole text). Sorted, so statement order does not
+    matter. Two functions with the same signature made the same edit."""
+    forms = []
+    for c in changes:
+        unit = c.cand or c.base
+        assert unit is not None
+        defs = ",".join(sorted(unit.defs))
+        if c.base is not None and c.cand is not None:
+            a, b = _tokens(c.base.text(400)), _tokens(c.cand.text(400))
+            ops = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+            edits = [" ".join(a[max(0, i1 - 1):i2 + 1]) + " => " + " ".join(b[max(0, j1 - 1):j2 + 1])
+                     for tag, i1, i2, j1, j2 in ops if tag != "equal"]
+            forms.append(f"modified [{defs}] " + " | ".join(edits))
+        else:
+            forms.append(f"{c.kind} [{defs}] {unit.text(400)}")
+    return hashlib.blake2s("\n".join(sorted(forms)).encode(), digest_size=8).hexdigest()
+
+
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+
+
+def _tokens(text: str) -> list[str]:
+    return _TOKEN.findall(text)
+
+
 def group_low(findings: list[Finding]) -> list[Finding]:
     """Low findings of one file, `GROUP_MIN` or more, as one finding that keeps every function's
     evidence (hunk, flow, statements): a release rewriting a module's networks or environment
@@ -410,6 +483,8 @@ def _finding(report: PairReport, index: PairIndex) -> Finding | None:
     # a value that travels fewer statements to its sink acts more directly (breaks ties between places)
     hops = min(len(best.placement.chain), MAX_HOPS) if best.verdict == "on" else MAX_HOPS
     confidence = round(min(0.95, confidence + (len(PATHS) - PATHS.index(label)) * 0.004 - hops * HOP_PENALTY), 4)
+    # lead with the statements in the best place (the loss before the optimizer...), then in order
+    on = sorted(on, key=lambda p: (p is not best, PATHS.index(p.path or "architecture"), p.verdict != "on"))
     base_fn, cand_fn = pair.base, pair.cand
     assert base_fn is not None and cand_fn is not None
     change = best.change
@@ -460,7 +535,8 @@ def _finding(report: PairReport, index: PairIndex) -> Finding | None:
             details={"path": label, "function": where, "match": pair.match, "flow": place,
                      "sink": best.placement.sink, "stops": best.placement.stops,
                      "statements": [_change_text(p.change) for p in on[:10]],
-                     "places": sorted({p.path for p in on if p.path})},
+                     "places": sorted({p.path for p in on if p.path}),
+                     "edit": edit_signature([p.change for p in on])},
         )],
         fix="Check that this change is intended; if not, restore the baseline statement(s) (patch attached).",
         patch=restore_patch(index, base_fn, cand_fn),

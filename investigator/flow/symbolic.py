@@ -25,7 +25,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, overload
 
-from investigator.detectors.flow import Flow
+from investigator.detectors.flow import Flow, alias_value
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.patterns import equivalent_form
 
@@ -366,6 +366,11 @@ class _Expand:
             if value is not None and not (isinstance(value.expr, ast.Constant) and value.expr.value is None):
                 self.used.update(value.stmts)
                 return value.expr
+            func = node.func
+            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
+                alias = alias_value(self.fn, func.attr)  # `self.clip = torch.clamp` in `__init__`
+                if alias is not None:
+                    return self.sub(ast.Call(alias, node.args, node.keywords))
         changed: dict[str, object] = {}
         for name, value in ast.iter_fields(node):
             if isinstance(value, ast.AST):
@@ -400,6 +405,11 @@ def _distribute(expr: ast.expr) -> ast.expr:
                             _distribute(ast.BinOp(left.orelse, expr.op, right)))
         else:
             out = expr if (left is expr.left and right is expr.right) else ast.BinOp(left, expr.op, right)
+    elif isinstance(expr, ast.Call) and isinstance(expr.func, ast.IfExp):
+        # `(torch.clamp if c else np.clip)(x, lo, hi)`: the call of each branch
+        func = expr.func
+        out = ast.IfExp(func.test, _distribute(ast.Call(func.body, expr.args, expr.keywords)),
+                        _distribute(ast.Call(func.orelse, expr.args, expr.keywords)))
     elif isinstance(expr, ast.UnaryOp):
         operand = _distribute(expr.operand)
         if isinstance(operand, ast.IfExp):

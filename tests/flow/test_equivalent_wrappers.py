@@ -122,3 +122,30 @@ def test_an_attribute_that_exists_at_both_commits_is_not_a_rename():
     result = _analyse({"pkg/__init__.py": "", "pkg/losses.py": LOSSES, "pkg/train.py": base},
                       {"pkg/__init__.py": "", "pkg/losses.py": LOSSES, "pkg/train.py": cand})
     assert _loss_findings(result), [f.title for f in result.findings]
+
+
+def _shaper_findings(cand: str) -> list[str]:
+    from tests.detectors.test_callable_aliases import BASE
+
+    result = _analyse({"shaping.py": BASE}, {"shaping.py": cand})
+    return [f.title for f in result.findings]
+
+
+def test_a_call_through_an_init_alias_has_the_same_effects():
+    """rl_games `DefaultRewardsShaper`: `torch.clamp`/`np.clip` under `if self.is_torch` became
+    `self.clip(...)` with the alias chosen by the same test in `__init__`."""
+    from tests.detectors.test_callable_aliases import ALIASED
+
+    assert _shaper_findings(ALIASED) == []
+    bound = ALIASED.replace("self.clip(reward, self.min_val, self.max_val)", "self.clip(reward, self.min_val, 10.0)")
+    assert _shaper_findings(bound) == ["Behavioural change in the reward path: `RewardShaper.__call__` (3 statements)"]
+
+
+def test_an_alias_chosen_by_another_test_is_not_the_same_call():
+    """The alias is picked by something other than the baseline's test (a call, read at construction
+    time only): the two versions may call different functions."""
+    from tests.detectors.test_callable_aliases import ALIASED
+
+    other = ALIASED.replace("        if self.is_torch:\n", "        if torch.cuda.is_available():\n")
+    assert "torch.cuda.is_available()" in other
+    assert _shaper_findings(other)

@@ -235,6 +235,66 @@ def moved_across(changes: list[list[UnitChange]]) -> set[int]:
             if home is not None:
                 news.remove(home)
                 out.update((id(old.node), id(home.node)))
+    out |= _moved_blocks(changes, out)
+    return out
+
+
+MIN_BLOCK_UNITS = 3  # a run of statements moved together: `vec = args.vector` + its `if`/`elif` mapping
+
+
+def _moved_blocks(changes: list[list[UnitChange]], taken: set[int]) -> set[int]:
+    """Runs of short statements moved together: at least `MIN_BLOCK_UNITS` consecutive deleted
+    statements of one changed function that reappear, in the same order and shape (up to names and
+    instance attributes), as consecutive added statements of another, `MIN_MOVED_NODES` nodes in all.
+    Each statement alone is too common to say where it went; the run is not. Real shape: PufferLib's
+    `--vector` string -> backend class mapping (`vec = args.vector`, `if vec == 'serial':`,
+    `args.vector = pufferlib.vector.Serial`, ...) moved from `if __name__ == '__main__':` into
+    `train()`: both ends were reported as optimizer-path changes."""
+    deleted: dict[tuple[str, str], list[Unit]] = {}
+    added: dict[tuple[str, str], list[Unit]] = {}
+    for group in changes:
+        for c in group:
+            if c.base is not None and c.cand is not None and collapsed_key(c.base) == collapsed_key(c.cand):
+                continue
+            if c.base is not None and id(c.base.node) not in taken:
+                deleted.setdefault((c.base.fn.path, c.base.fn.qualname), []).append(c.base)
+            if c.cand is not None and id(c.cand.node) not in taken:
+                added.setdefault((c.cand.fn.path, c.cand.fn.qualname), []).append(c.cand)
+    out: set[int] = set()
+    for where, olds in deleted.items():
+        olds = _runs(sorted(olds, key=lambda u: u.index))
+        for there, news in added.items():
+            if there == where:
+                continue
+            news = _runs(sorted(news, key=lambda u: u.index))
+            for run_o in olds:
+                for run_n in news:
+                    out |= _common_runs(run_o, run_n, out)
+    return out
+
+
+def _runs(units: list[Unit]) -> list[list[Unit]]:
+    """Maximal runs of consecutive units (by index in their function)."""
+    runs: list[list[Unit]] = []
+    for u in units:
+        if runs and u.index == runs[-1][-1].index + 1:
+            runs[-1].append(u)
+        else:
+            runs.append([u])
+    return [r for r in runs if len(r) >= MIN_BLOCK_UNITS]
+
+
+def _common_runs(olds: list[Unit], news: list[Unit], taken: set[int]) -> set[int]:
+    ka, kb = [collapsed_key(u) for u in olds], [collapsed_key(u) for u in news]
+    out: set[int] = set()
+    for i, j, n in difflib.SequenceMatcher(None, ka, kb, autojunk=False).get_matching_blocks():
+        if n < MIN_BLOCK_UNITS:
+            continue
+        block = [*olds[i:i + n], *news[j:j + n]]
+        if any(id(u.node) in taken for u in block):
+            continue
+        if sum(len(list(ast.walk(p))) for u in olds[i:i + n] for p in u.parts) >= MIN_MOVED_NODES:
+            out.update(id(u.node) for u in block)
     return out
 def dependent_moves(a: list[Unit], b: list[Unit], opcodes: Sequence[tuple[str, int, int, int, int]],
                     movable: Counter) -> Counter:

@@ -21,6 +21,7 @@ Formatting, comments, docstrings, moved statements and consistent renames are no
 
 from __future__ import annotations
 
+import ast
 import difflib
 import hashlib
 import re
@@ -30,6 +31,7 @@ from dataclasses import dataclass, field
 from investigator.analyzers.base import AnalysisContext, Analyzer, register_analyzer
 from investigator.detectors.analyzer import equivalent_paths
 from investigator.detectors.evidence import counterpart, hunk_text, restore_patch
+from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import PY_SUFFIXES, FunctionPair, PairIndex, shared_pairs
 from investigator.detectors.reach import unreachable_reason
 from investigator.detectors.sources import changes_from_changeset
@@ -388,6 +390,13 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
                    "(a named intermediate, an extracted helper, the branch and ternary styles)",
             locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
         return None
+    if _return_extended(eb, ec, cand_fn, fc):
+        result.no_effect.append(NoEffectChange(
+            subsystem="other", title=f"Return value extended in `{pair.describe()}`",
+            reason="it returns the baseline's value as the first element of a tuple and every caller unpacks "
+                   "it: what the callers do with the new element is compared in their own code",
+            locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
+        return None
     causes = {s for e in (*eb, *ec) for s in e.stmts}
     changes = defaults + [c for c in changes if (c.base is not None and id(c.base.node) in causes)
                           or (c.cand is not None and id(c.cand.node) in causes)]
@@ -417,6 +426,22 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
             continue
         report.placed.append(placed)
     return report
+
+
+def _return_extended(eb: list[Effect], ec: list[Effect], cand_fn: FunctionInfo, flow: LearningFlow) -> bool:
+    """The only effect that differs is the returned value, which gained elements after the baseline's
+    value (`return loss` -> `return loss, conservative_loss`), and every caller found at the candidate
+    unpacks the tuple (`loss, extra = self.compute_loss(...)`): the first element is the same value.
+    Real shape: d3rlpy 2.0's discrete CQL returns its conservative term for logging. A caller that
+    keeps the whole tuple (`loss = f(...)`) gets another value: not this rule."""
+    if len(eb) != 1 or len(ec) != 1:
+        return False
+    b, c = eb[0].text, ec[0].text
+    if not b.startswith("return ") or not c.startswith(f"return ({b[len('return '):]}, "):
+        return False
+    callers = flow.callers(cand_fn)
+    return bool(callers) and all(isinstance(u.node, ast.Assign) and len(u.node.targets) == 1
+                                 and isinstance(u.node.targets[0], ast.Tuple) for u in callers)
 
 
 def _classify(change: UnitChange, unit: Unit, placement: Placement, flow: LearningFlow) -> Placed:

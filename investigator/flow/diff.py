@@ -262,13 +262,13 @@ def _moved_blocks(changes: list[list[UnitChange]], taken: set[int]) -> set[int]:
                 added.setdefault((c.cand.fn.path, c.cand.fn.qualname), []).append(c.cand)
     out: set[int] = set()
     for where, olds in deleted.items():
-        olds = _runs(sorted(olds, key=lambda u: u.index))
+        old_runs = _runs(sorted(olds, key=lambda u: u.index))
         for there, news in added.items():
             if there == where:
                 continue
-            news = _runs(sorted(news, key=lambda u: u.index))
-            for run_o in olds:
-                for run_n in news:
+            new_runs = _runs(sorted(news, key=lambda u: u.index))
+            for run_o in old_runs:
+                for run_n in new_runs:
                     out |= _common_runs(run_o, run_n, out)
     return out
 

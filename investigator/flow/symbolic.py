@@ -357,20 +357,11 @@ class _Expand:
         if isinstance(node, ast.Lambda):
             return node  # its parameters are not the enclosing function's names
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
-            path, renames = self.owner._renames
-            if node.attr in renames and self.fn.module.path == path:
-                return ast.Attribute(value=node.value, attr=renames[node.attr], ctx=node.ctx)
-            return node
+            return self._renamed(node)
         if isinstance(node, ast.Call):
-            value = self.owner._inline(node, self.fn, self.st, self.depth, frozenset())
-            if value is not None and not (isinstance(value.expr, ast.Constant) and value.expr.value is None):
-                self.used.update(value.stmts)
-                return value.expr
-            func = node.func
-            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
-                alias = alias_value(self.fn, func.attr)  # `self.clip = torch.clamp` in `__init__`
-                if alias is not None:
-                    return self.sub(ast.Call(alias, node.args, node.keywords))
+            called = self._call(node)
+            if called is not None:
+                return called
         changed: dict[str, object] = {}
         for name, value in ast.iter_fields(node):
             if isinstance(value, ast.AST):
@@ -386,6 +377,28 @@ class _Expand:
         fields = {name: getattr(node, name, None) for name in node._fields}
         fields.update(changed)
         return type(node)(**fields)
+
+
+    def _renamed(self, node: ast.Attribute) -> ast.AST:
+        """`self.<old>` read as `self.<new>` for an attribute the pair renamed in this module."""
+        path, renames = self.owner._renames
+        if node.attr in renames and self.fn.module.path == path:
+            return ast.Attribute(value=node.value, attr=renames[node.attr], ctx=node.ctx)
+        return node
+
+    def _call(self, node: ast.Call) -> ast.AST | None:
+        """The value of an inlined project call, or of a call through an `__init__` alias of library
+        functions (`self.clip(...)` with `self.clip = torch.clamp`); None to substitute inside it."""
+        value = self.owner._inline(node, self.fn, self.st, self.depth, frozenset())
+        if value is not None and not (isinstance(value.expr, ast.Constant) and value.expr.value is None):
+            self.used.update(value.stmts)
+            return value.expr
+        func = node.func
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
+            alias = alias_value(self.fn, func.attr)
+            if alias is not None:
+                return self.sub(ast.Call(alias, node.args, node.keywords))
+        return None
 
 
 def _distribute(expr: ast.expr) -> ast.expr:

@@ -96,8 +96,8 @@ def test_an_alias_to_another_function_is_a_change():
 
 def test_an_attribute_that_also_holds_other_values_is_no_alias():
     """`self.clip` also set from a parameter: what it calls is unknown, so the call keeps its own name."""
-    from investigator.detectors.functions import parse_module
     from investigator.detectors.flow import callable_aliases
+    from investigator.detectors.functions import parse_module
 
     src = textwrap.dedent(ALIASED).lstrip().replace(
         "        self.is_torch = is_torch\n",

@@ -149,3 +149,39 @@ def test_an_alias_chosen_by_another_test_is_not_the_same_call():
     other = ALIASED.replace("        if self.is_torch:\n", "        if torch.cuda.is_available():\n")
     assert "torch.cuda.is_available()" in other
     assert _shaper_findings(other)
+
+
+CONFIG = """
+    class SAC:
+        def __init__(self, cfg, build):
+            self.normalize_input = cfg.get('normalize_input', False)
+            net_config = {'obs_dim': cfg['obs_dim'], 'normalize_input': self.normalize_input, 'normalize_input': self.normalize_input}
+            self.model = build(net_config)
+            self.optimizer = make_optimizer(self.model)
+
+        def update(self, batch):
+            loss = self.model(batch).mean()
+            self.optimizer.zero_grad()
+            loss.backward()
+            self.optimizer.step()
+
+
+    def make_optimizer(model):
+        return model
+
+
+    def fit(cfg, build, batches):
+        agent = SAC(cfg, build)
+        for b in batches:
+            agent.update(b)
+"""
+
+
+def test_a_repeated_dict_key_dropped_is_the_same_dict():
+    """rl_games SAC: `{..., 'normalize_input': x, 'normalize_input': x}` -> `{..., 'normalize_input': x}`."""
+    same = CONFIG.replace(", 'normalize_input': self.normalize_input}", "}")
+    assert same.count("'normalize_input': self.normalize_input") == 1
+    assert _analyse({"sac.py": CONFIG}, {"sac.py": same}).findings == []
+    other = CONFIG.replace("'normalize_input': self.normalize_input, 'normalize_input': self.normalize_input",
+                           "'normalize_input': self.normalize_input, 'normalize_input': True")
+    assert _analyse({"sac.py": CONFIG}, {"sac.py": other}).findings  # the last value wins: another dict

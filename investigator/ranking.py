@@ -104,6 +104,55 @@ def merge_repeated(findings: list[Finding]) -> list[Finding]:
     return merged
 
 
+OVERLAP_MIN = 0.5  # share of the smaller finding's lines the other must also name
+
+
+def _code_only(f: Finding) -> bool:
+    """Code evidence only, in at least two files: a change repeated across modules (one line read two
+    ways by two detectors is `merge_same_place`'s, decided by the hypothesis)."""
+    return bool(f.evidence) and all(e.kind is EvidenceKind.code for e in f.evidence) and \
+        len({loc.path for loc in f.locations}) >= 2
+
+
+def merge_overlapping(findings: list[Finding]) -> list[Finding]:
+    """Two detectors reading one hunk two ways are one finding: code findings of one subsystem that
+    lead with the same line, name at least two files, and whose places mostly coincide (at least
+    `OVERLAP_MIN` of the smaller one's) become the stronger one, carrying the other's evidence and naming it. Real shape: skrl
+    2.0.0's `logical_not(terminated | truncated)` -> `logical_not(terminated)` was both "Done
+    masking removed" (10 places) and "Returns built from different tensors" (13 places) at
+    `ddpg.py:43`, two top findings for one change. Findings that lead elsewhere stay distinct."""
+    out: list[Finding] = []
+    for f in findings:
+        places = {(loc.side, loc.path, loc.line) for loc in f.locations}
+        lead = (f.locations[0].side, f.locations[0].path, f.locations[0].line) if f.locations else None
+        twin = None
+        if _code_only(f):
+            for i, kept in enumerate(out):
+                if kept.subsystem != f.subsystem or not _code_only(kept) or kept.source == f.source:
+                    continue
+                other = {(loc.side, loc.path, loc.line) for loc in kept.locations}
+                first = (kept.locations[0].side, kept.locations[0].path, kept.locations[0].line)
+                if first == lead and len(places & other) >= OVERLAP_MIN * min(len(places), len(other)):
+                    twin = i
+                    break
+        if twin is None:
+            out.append(f)
+            continue
+        kept, other_f = out[twin], f
+        if (other_f.severity.weight, other_f.confidence) > (kept.severity.weight, kept.confidence):
+            kept, other_f = other_f, kept
+        kept = kept.model_copy(deep=True)
+        seen = {(loc.side, loc.path, loc.line) for loc in kept.locations}
+        kept.locations = [*kept.locations, *(loc for loc in other_f.locations
+                                             if (loc.side, loc.path, loc.line) not in seen)]
+        kept.evidence = [*kept.evidence, *other_f.evidence]
+        kept.hypotheses = sorted(set(kept.hypotheses) | set(other_f.hypotheses))
+        kept.rationale = (kept.rationale + " " if kept.rationale else "") + \
+            f"The same hunk is also read by `{other_f.source}` as: {other_f.title}."
+        out[twin] = kept
+    return out
+
+
 def corroborate(findings: list[Finding], updates: list[HypothesisUpdate]) -> list[Finding]:
     """Raise a finding's confidence when another kind of evidence supports the same hypothesis."""
     support: dict[str, list[HypothesisUpdate]] = {}
@@ -136,7 +185,7 @@ def _kind_of(update: HypothesisUpdate) -> str | None:
 
 
 def rank_findings(findings: list[Finding], updates: list[HypothesisUpdate] | None = None) -> list[Finding]:
-    ranked = corroborate(merge_repeated(merge_same_place(merge_duplicates(findings))), updates or [])
+    ranked = corroborate(merge_overlapping(merge_repeated(merge_same_place(merge_duplicates(findings)))), updates or [])
     ranked.sort(key=lambda f: (-f.severity.weight, -f.confidence, f.subsystem, f.id))
     for i, f in enumerate(ranked, start=1):
         f.rank = i

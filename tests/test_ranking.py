@@ -110,3 +110,39 @@ def test_same_lines_with_different_hypotheses_or_places_stay_apart():
     b = _at_both_sides(_finding("b", Severity.significant, 0.8, title="B", hyps=["trainer.learning_rate_changed"]), "ppo.py", 38)
     c = _at_both_sides(_finding("c", Severity.significant, 0.8, title="C", hyps=["trainer.optimizer_changed"]), "ppo.py", 39)
     assert len(rank_findings([a, b, c])) == 3
+
+
+def _spread(fid: str, source: str, title: str, severity: Severity, lines: list[tuple[str, int]]) -> Finding:
+    f = _finding(fid, severity, 0.8, title=title)
+    f.source = source
+    f.subsystem = "ppo"
+    f.locations = [Location(path=p, line=ln, side="candidate") for p, ln in lines]
+    return f
+
+
+def test_two_detectors_reading_one_repeated_hunk_make_one_finding():
+    """skrl 2.0.0: one done-mask edit in every agent, read as "Done masking removed" (10 places) and as
+    "Returns built from different tensors" (13 places), both leading with `ddpg.py:43`."""
+    places = [(f"agents/{a}.py", 40 + k) for k, a in enumerate(["ddpg", "td3", "sac", "dqn"])]
+    mask = _spread("mask", "code_detectors.done_mask", "Done masking removed (4 places)", Severity.critical, places)
+    ret = _spread("ret", "code_detectors.returns_target", "Returns built from different tensors (5 places)",
+                  Severity.critical, [*places, ("agents/ppo.py", 90)])
+    ranked = rank_findings([mask, ret])
+    assert len(ranked) == 1
+    assert ranked[0].title == "Done masking removed (4 places)"
+    assert "also read by `code_detectors.returns_target` as: Returns built from different tensors" in ranked[0].rationale
+    assert len(ranked[0].locations) == 5 and len(ranked[0].evidence) == 2
+
+
+def test_repeated_findings_that_lead_elsewhere_or_share_few_places_stay_apart():
+    places = [(f"agents/{a}.py", 40) for a in ["ddpg", "td3", "sac", "dqn"]]
+    mask = _spread("mask", "code_detectors.done_mask", "Done masking removed (4 places)", Severity.critical, places)
+    other_lead = _spread("ret", "code_detectors.returns_target", "Returns built", Severity.critical,
+                         [("agents/ppo.py", 90), *places])
+    assert len(rank_findings([mask, other_lead])) == 2
+    few = _spread("ret", "code_detectors.returns_target", "Returns built", Severity.critical,
+                  [places[0], ("agents/a.py", 1), ("agents/b.py", 1), ("agents/c.py", 1), ("agents/d.py", 1)])
+    assert len(rank_findings([mask, few])) == 2
+    single = [_spread("x", "code_detectors.a", "A", Severity.significant, [("ppo.py", 38)]),
+              _spread("y", "code_detectors.b", "B", Severity.significant, [("ppo.py", 38)])]
+    assert len(rank_findings(single)) == 2  # one line, two readings: the hypothesis rule decides

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -369,7 +369,8 @@ def _group_across_files(findings: list[Finding], found: list[tuple[Finding, KeyM
     """One finding per key name and status when that key changed in more than `PER_KEY_MAX` of the
     files runs pick at run time: a release that renames the tracking `group` of two hundred
     per-dataset files, or doubles `buffer_size` in thirty of them, is one item naming every file, not
-    two hundred (each run uses one file; the evidence lists them all)."""
+    two hundred (each run uses one file; the evidence lists them all). Below that, the files where the
+    key made the same change (same before -> after) are one finding too (`_same_change_groups`)."""
     alive = {id(f) for f in findings}
     groups: dict[tuple[str, MatchStatus], list[tuple[Finding, KeyMatch, str]]] = {}
     for item in found:
@@ -378,9 +379,7 @@ def _group_across_files(findings: list[Finding], found: list[tuple[Finding, KeyM
         if id(finding) in alive and not section:  # still its own item, in a whole run-time file
             groups.setdefault((match.key_entry.leaf, match.status), []).append(item)
     merged: dict[int, Finding | None] = {}
-    for (leaf, status), items in groups.items():
-        if len({m.key_entry.path for _, m, _ in items}) <= PER_KEY_MAX:
-            continue
+    for (leaf, status), items in _same_change_groups(groups):
         members = [f for f, _, _ in items]
         top = max(members, key=lambda f: f.severity.weight)
         verb = _VERB.get(status, status.value)
@@ -389,7 +388,8 @@ def _group_across_files(findings: list[Finding], found: list[tuple[Finding, KeyM
         values = sorted({f"{k['baseline']} → {k['candidate']}" if status is MatchStatus.changed else str(k["candidate"])
                          for k in keys})
         shown = ", ".join(values[:EXAMPLE_KEYS]) + (f", … ({len(values)} distinct)" if len(values) > EXAMPLE_KEYS else "")
-        group = _merged(members, f"{SOURCE}:files:{leaf}:{status.value}",
+        few = len({m.key_entry.path for _, m, _ in items}) <= PER_KEY_MAX  # one value change, in a few files
+        group = _merged(members, f"{SOURCE}:files:{leaf}:{status.value}" + (f":{values[0]}" if few else ""),
                         f"Config `{leaf}` {verb} in {len(items)} files picked at run time ({shown})",
                         f"Each of these {len(items)} files is picked at run time by `{items[0][2]}`; the change "
                         f"matters to the runs that use one of them.", f"`{leaf}` {verb} in {len(items)} files", keys,
@@ -398,6 +398,24 @@ def _group_across_files(findings: list[Finding], found: list[tuple[Finding, KeyM
         for f in members:
             merged.setdefault(id(f), None)
     return _replace(findings, merged)
+
+
+def _same_change_groups(groups: dict[tuple[str, MatchStatus], list[tuple[Finding, KeyMatch, str]]]
+                        ) -> Iterator[tuple[tuple[str, MatchStatus], list[tuple[Finding, KeyMatch, str]]]]:
+    """The groups `_group_across_files` merges: a key changed in more than `PER_KEY_MAX` files
+    whatever the values, and, below that, the files where it made the *same* change (same value
+    before and after): CORL doubling `buffer_size` 1000000 -> 2000000 in three per-task files is one
+    change in three places. A key that changed to different values in two files stays two items."""
+    for key, items in groups.items():
+        if len({m.key_entry.path for _, m, _ in items}) > PER_KEY_MAX:
+            yield key, items
+            continue
+        same: dict[tuple[str, str], list[tuple[Finding, KeyMatch, str]]] = {}
+        for item in items:
+            same.setdefault((_value(item[1].baseline), _value(item[1].candidate)), []).append(item)
+        for members in same.values():
+            if len({m.key_entry.path for _, m, _ in members}) > 1:
+                yield key, members
 
 
 def _sections_of(config: SideConfig) -> set[str]:

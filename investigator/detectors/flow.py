@@ -68,12 +68,112 @@ class Site:
 
 
 class SiteList(list):
-    """The sites of one walk, with the per-kind views detectors ask for computed once."""
+    """The sites of one walk, with the per-kind views detectors ask for computed once. A call through
+    an instance attribute that only ever holds a library function (`self.clip = torch.clamp` in
+    `__init__`, then `self.clip(r, lo, hi)`) is listed under each function it can be
+    (`callable_aliases`): detectors compare what is called, not how it is reached."""
 
     def __init__(self, sites: list[Site]) -> None:
         super().__init__(sites)
-        self.calls = [(s, s.node, call_name(s.node)) for s in sites if isinstance(s.node, ast.Call)]
+        self.calls = [(s, s.node, name) for s in sites if isinstance(s.node, ast.Call)
+                      for name in _call_names(s.node, s.fn)]
         self.assigns = [(s, a[0], a[1]) for s in sites if (a := assignment(s.node)) is not None]
+
+
+def _call_names(call: ast.Call, fn: FunctionInfo) -> list[str]:
+    name = call_name(call)
+    if name.startswith("self.") and name.count(".") == 1 and fn.class_name:
+        targets = callable_aliases(fn).get(name[5:])
+        if targets:
+            return targets
+    return [name]
+
+
+def alias_value(fn: FunctionInfo, attr: str) -> ast.expr | None:
+    """The function `self.<attr>` holds in `fn`'s class, as an expression: the dotted name when one
+    assignment sets it, `a if test else b` when the two branches of one `if` of a method set it and
+    the test reads only instance attributes and constants (`if self.is_torch: self.clip = torch.clamp
+    else: self.clip = np.clip`); None otherwise (see `callable_aliases`)."""
+    targets = callable_aliases(fn).get(attr) if fn.class_name else None
+    if not targets:
+        return None
+    if len(targets) == 1:
+        return _dotted_expr(targets[0])
+    cls_name = (fn.class_name or "").rsplit(".", 1)[-1]
+    cls = next((n for n in ast.walk(fn.module.tree) if isinstance(n, ast.ClassDef) and n.name == cls_name), None)
+    for node in ast.walk(cls) if cls is not None and len(targets) == 2 else ():
+        if not isinstance(node, ast.If) or not _instance_test(node.test):
+            continue
+        body, orelse = _alias_in(node.body, attr), _alias_in(node.orelse, attr)
+        if body and orelse and body != orelse and {body, orelse} == set(targets):
+            return ast.IfExp(node.test, _dotted_expr(body), _dotted_expr(orelse))
+    return None
+
+
+def _alias_in(block: list[ast.stmt], attr: str) -> str:
+    for stmt in block:
+        if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Attribute) and t.attr == attr and
+                                                isinstance(t.value, ast.Name) and t.value.id == "self"
+                                                for t in stmt.targets):
+            return dotted(stmt.value)
+    return ""
+
+
+def _instance_test(test: ast.expr) -> bool:
+    """A test whose value is the same in every method: instance attributes and constants only."""
+    for sub in ast.walk(test):
+        if isinstance(sub, ast.Name) and sub.id != "self":
+            return False
+        if isinstance(sub, ast.Call):
+            return False
+    return True
+
+
+def _dotted_expr(name: str) -> ast.expr:
+    parts = name.split(".")
+    out: ast.expr = ast.Name(id=parts[0], ctx=ast.Load())
+    for part in parts[1:]:
+        out = ast.Attribute(value=out, attr=part, ctx=ast.Load())
+    return out
+
+
+_ALIASES: dict[tuple[int, str], tuple[ast.AST, dict[str, list[str]]]] = {}
+
+
+def callable_aliases(fn: FunctionInfo) -> dict[str, list[str]]:
+    """Instance attributes of `fn`'s class that only ever hold a module-level function: every
+    assignment `self.<attr> = <value>` in the class's methods has a dotted library name as its value
+    (`torch.clamp`, `np.clip`, or a name the module imports), e.g. `self.clip = torch.clamp if torch
+    else np.clip` written as an `if`. attr -> the distinct function names, in source order. An
+    attribute also assigned anything else (a parameter, a call, a lambda) is no alias."""
+    cls_name = (fn.class_name or "").rsplit(".", 1)[-1]
+    tree = fn.module.tree
+    key = (id(tree), cls_name)
+    hit = _ALIASES.get(key)
+    if hit is not None and hit[0] is tree:
+        return hit[1]
+    if len(_ALIASES) > 512:
+        _ALIASES.clear()
+    out: dict[str, list[str]] = {}
+    bad: set[str] = set()
+    cls = next((n for n in ast.walk(tree) if isinstance(n, ast.ClassDef) and n.name == cls_name), None)
+    for node in ast.walk(cls) if cls is not None else ():
+        if not isinstance(node, ast.Assign | ast.AnnAssign) or node.value is None:
+            continue
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        for t in targets:
+            if not (isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self"):
+                continue
+            value = dotted(node.value) if isinstance(node.value, ast.Name | ast.Attribute) else ""
+            root = value.split(".", 1)[0]
+            if value and root != "self" and ("." in value or root in fn.module.imports):
+                if value not in out.setdefault(t.attr, []):
+                    out[t.attr].append(value)
+            else:
+                bad.add(t.attr)
+    found = {k: v for k, v in out.items() if k not in bad}
+    _ALIASES[key] = (tree, found)
+    return found
 
 
 def assignment(node: ast.AST) -> tuple[ast.stmt, ast.expr] | None:

@@ -148,6 +148,26 @@ class _Equivalent(ast.NodeTransformer):
         return ast.Call(func=ast.Name(id=f"activation.{found[0]}", ctx=ast.Load()), args=[found[1]], keywords=[])
 
 
+    def visit_Dict(self, node: ast.Dict) -> ast.AST:
+        self.generic_visit(node)
+        return unique_keys(node)
+
+
+def unique_keys(node: ast.Dict) -> ast.Dict:
+    """A dict literal without the entries a later one of the same constant key overrides (Python keeps
+    the last): rl_games dropped a repeated `'normalize_input': self.normalize_input` from a network
+    config dict, which read as a change. The same dict when nothing repeats."""
+    last: dict[object, int] = {}
+    for i, k in enumerate(node.keys):
+        if isinstance(k, ast.Constant):
+            last[(type(k.value).__name__, k.value)] = i
+    keep = [i for i, k in enumerate(node.keys)
+            if not isinstance(k, ast.Constant) or last[(type(k.value).__name__, k.value)] == i]
+    if len(keep) == len(node.keys):
+        return node
+    return ast.Dict(keys=[node.keys[i] for i in keep], values=[node.values[i] for i in keep])
+
+
 def default_zero_grad(node: ast.AST) -> bool:
     """`x.zero_grad(set_to_none=True)`: the default of `zero_grad()` since torch 2.0, the same call
     spelled out (a real later commit dropped the keyword from every optimizer of a CORL script;
@@ -159,7 +179,7 @@ def default_zero_grad(node: ast.AST) -> bool:
 
 def _needs_rewrite(sub: ast.AST) -> bool:
     return (isinstance(sub, ast.BinOp) and identity_free(sub) is not sub) or activation_call(sub) is not None \
-        or default_zero_grad(sub)
+        or default_zero_grad(sub) or (isinstance(sub, ast.Dict) and unique_keys(sub) is not sub)
 
 
 def equivalent_form(expr: ast.AST) -> ast.AST:

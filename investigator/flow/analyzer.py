@@ -21,6 +21,9 @@ Formatting, comments, docstrings, moved statements and consistent renames are no
 
 from __future__ import annotations
 
+import ast
+import difflib
+import hashlib
 import re
 import time
 from dataclasses import dataclass, field
@@ -28,6 +31,7 @@ from dataclasses import dataclass, field
 from investigator.analyzers.base import AnalysisContext, Analyzer, register_analyzer
 from investigator.detectors.analyzer import equivalent_paths
 from investigator.detectors.evidence import counterpart, hunk_text, restore_patch
+from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import PY_SUFFIXES, FunctionPair, PairIndex, shared_pairs
 from investigator.detectors.reach import unreachable_reason
 from investigator.detectors.sources import changes_from_changeset
@@ -194,6 +198,7 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
         if finding is not None:
             findings.append(finding)
         result.no_effect.extend(_no_effect(report))
+    findings = group_same_edit(findings)
     findings.sort(key=lambda f: (PATHS.index(str(f.evidence[0].details["path"])), -f.confidence))
     for k, f in enumerate(findings):
         if k >= MAX_SIGNIFICANT and f.severity is Severity.significant:
@@ -230,6 +235,76 @@ def _drop_moved(reports: list[PairReport], moved: set[int], result: AnalyzerResu
         if report.placed:
             kept.append(report)
     return kept
+def group_same_edit(findings: list[Finding]) -> list[Finding]:
+    """Findings of different functions whose changed statements made the same edit (same tokens
+    removed and added, around the same names, on the same path) are one change in several places:
+    rl_games's `has_value_loss` rewritten alike in its continuous and discrete agents, d3rlpy's
+    `bootstrap=..., share_encoder=...` dropped from five `_build_network`s. One finding "(N places)"
+    keeps every function's location, hunk and flow; a different edit stays its own finding."""
+    groups: dict[tuple, list[Finding]] = {}
+    order: list[tuple | Finding] = []
+    for f in findings:
+        details = f.evidence[0].details if f.evidence else {}
+        edit = details.get("edit")
+        if not edit:
+            order.append(f)
+            continue
+        key = (details.get("path"), f.severity, edit)
+        if key not in groups:
+            groups[key] = []
+            order.append(key)
+        groups[key].append(f)
+    out: list[Finding] = []
+    for item in order:
+        if isinstance(item, Finding):
+            out.append(item)
+            continue
+        copies = groups[item]
+        if len(copies) == 1:
+            out.append(copies[0])
+            continue
+        first = copies[0].model_copy(deep=True)
+        names = [str(c.evidence[0].details["function"]).rsplit(":", 1)[-1] for c in copies]
+        first.title = f"{first.title} ({len(copies)} places)"
+        first.rationale += (" The same edit is made in " + ", ".join(f"`{n}`" for n in names)
+                            + ": one change, listed once with every place.")
+        first.confidence = max(c.confidence for c in copies)
+        first.locations = [loc for c in copies for loc in c.locations]
+        first.evidence = [e for c in copies for e in c.evidence]
+        patches = [c.patch for c in copies if c.patch]
+        first.patch = "\n".join(p.rstrip("\n") for p in patches) + "\n" if patches else None
+        out.append(first)
+    return out
+
+
+def edit_signature(changes: list[UnitChange]) -> str:
+    """What the changed statements did, independent of where: per statement its kind, the names it
+    defines and, for a modified one, each token run removed and added with one token of context on
+    each side (a deleted or added statement: its whole text). Sorted, so statement order does not
+    matter. Two functions with the same signature made the same edit."""
+    forms = []
+    for c in changes:
+        unit = c.cand or c.base
+        assert unit is not None
+        defs = ",".join(sorted(unit.defs))
+        if c.base is not None and c.cand is not None:
+            a, b = _tokens(c.base.text(400)), _tokens(c.cand.text(400))
+            ops = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+            edits = [" ".join(a[max(0, i1 - 1):i2 + 1]) + " => " + " ".join(b[max(0, j1 - 1):j2 + 1])
+                     for tag, i1, i2, j1, j2 in ops if tag != "equal"]
+            forms.append(f"modified [{defs}] " + " | ".join(edits))
+        else:
+            forms.append(f"{c.kind} [{defs}] {unit.text(400)}")
+    return hashlib.blake2s("\n".join(sorted(forms)).encode(), digest_size=8).hexdigest()
+
+
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+
+
+def _tokens(text: str) -> list[str]:
+    return _TOKEN.findall(text)
+
+
 def group_low(findings: list[Finding]) -> list[Finding]:
     """Low findings of one file, `GROUP_MIN` or more, as one finding that keeps every function's
     evidence (hunk, flow, statements): a release rewriting a module's networks or environment
@@ -281,7 +356,8 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     if OUT_OF_SCOPE.search(cand_fn.path):
         return None  # tests, docs, examples: out of the training path (counted by triage)
     fb, fc = flows["baseline"], flows["candidate"]
-    computed = changed_units(pair, fb.units(base_fn), fc.units(cand_fn), renamed)
+    attributes: dict[str, str] = {}  # instance attributes renamed in this pair (`self.seq_len` -> `self.seq_length`)
+    computed = changed_units(pair, fb.units(base_fn), fc.units(cand_fn), renamed, attributes)
     if seen is not None:
         seen.append(computed)  # where moved statements may have gone (`_drop_moved`)
     changes = [c for c in computed if not _explained(c, explained)]
@@ -300,7 +376,7 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     if not changes and not defaults:
         return None
     body = is_class_body(base_fn)  # field statements: no effects to compare, every changed one counts
-    effects_b = None if body else expanders["baseline"].effects(base_fn)
+    effects_b = None if body else expanders["baseline"].effects(base_fn, attributes)
     effects_c = None if body else expanders["candidate"].effects(cand_fn)
     if effects_b is None or effects_c is None:  # too large to compare: every changed statement counts
         eb, ec = [Effect("", frozenset(id(c.base.node) for c in changes if c.base))], \
@@ -312,6 +388,13 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
             subsystem="other", title=f"Restructured code in `{pair.describe()}` ({len(changes)} statements)",
             reason="same effects at both commits once local values are expanded and project helpers inlined "
                    "(a named intermediate, an extracted helper, the branch and ternary styles)",
+            locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
+        return None
+    if _return_extended(eb, ec, cand_fn, fc):
+        result.no_effect.append(NoEffectChange(
+            subsystem="other", title=f"Return value extended in `{pair.describe()}`",
+            reason="it returns the baseline's value as the first element of a tuple and every caller unpacks "
+                   "it: what the callers do with the new element is compared in their own code",
             locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
         return None
     causes = {s for e in (*eb, *ec) for s in e.stmts}
@@ -343,6 +426,22 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
             continue
         report.placed.append(placed)
     return report
+
+
+def _return_extended(eb: list[Effect], ec: list[Effect], cand_fn: FunctionInfo, flow: LearningFlow) -> bool:
+    """The only effect that differs is the returned value, which gained elements after the baseline's
+    value (`return loss` -> `return loss, conservative_loss`), and every caller found at the candidate
+    unpacks the tuple (`loss, extra = self.compute_loss(...)`): the first element is the same value.
+    Real shape: d3rlpy 2.0's discrete CQL returns its conservative term for logging. A caller that
+    keeps the whole tuple (`loss = f(...)`) gets another value: not this rule."""
+    if len(eb) != 1 or len(ec) != 1:
+        return False
+    b, c = eb[0].text, ec[0].text
+    if not b.startswith("return ") or not c.startswith(f"return ({b[len('return '):]}, "):
+        return False
+    callers = flow.callers(cand_fn)
+    return bool(callers) and all(isinstance(u.node, ast.Assign) and len(u.node.targets) == 1
+                                 and isinstance(u.node.targets[0], ast.Tuple) for u in callers)
 
 
 def _classify(change: UnitChange, unit: Unit, placement: Placement, flow: LearningFlow) -> Placed:
@@ -409,6 +508,8 @@ def _finding(report: PairReport, index: PairIndex) -> Finding | None:
     # a value that travels fewer statements to its sink acts more directly (breaks ties between places)
     hops = min(len(best.placement.chain), MAX_HOPS) if best.verdict == "on" else MAX_HOPS
     confidence = round(min(0.95, confidence + (len(PATHS) - PATHS.index(label)) * 0.004 - hops * HOP_PENALTY), 4)
+    # lead with the statements in the best place (the loss before the optimizer...), then in order
+    on = sorted(on, key=lambda p: (p is not best, PATHS.index(p.path or "architecture"), p.verdict != "on"))
     base_fn, cand_fn = pair.base, pair.cand
     assert base_fn is not None and cand_fn is not None
     change = best.change
@@ -459,7 +560,8 @@ def _finding(report: PairReport, index: PairIndex) -> Finding | None:
             details={"path": label, "function": where, "match": pair.match, "flow": place,
                      "sink": best.placement.sink, "stops": best.placement.stops,
                      "statements": [_change_text(p.change) for p in on[:10]],
-                     "places": sorted({p.path for p in on if p.path})},
+                     "places": sorted({p.path for p in on if p.path}),
+                     "edit": edit_signature([p.change for p in on])},
         )],
         fix="Check that this change is intended; if not, restore the baseline statement(s) (patch attached).",
         patch=restore_patch(index, base_fn, cand_fn),

@@ -86,9 +86,13 @@ def _all_names(units: list[Unit]) -> set[str]:
 
 
 def changed_units(
-    pair: FunctionPair, base_units: list[Unit], cand_units: list[Unit], renamed: dict[str, str] | None = None
+    pair: FunctionPair, base_units: list[Unit], cand_units: list[Unit], renamed: dict[str, str] | None = None,
+    attribute_renames: dict[str, str] | None = None,
 ) -> list[UnitChange]:
-    """The units that differ between the two sides of a pair (see the module docstring)."""
+    """The units that differ between the two sides of a pair (see the module docstring). The instance
+    attributes found renamed consistently (`self.seq_len` -> `self.seq_length`) are added to
+    `attribute_renames` when given (old name -> new name, without `self.`), so that the effect
+    comparison can read the baseline under the new names."""
     a, b = base_units, cand_units
     ka, kb = [unit_key(u) for u in a], [unit_key(u) for u in b]
     matcher = difflib.SequenceMatcher(None, ka, kb, autojunk=False)
@@ -119,7 +123,7 @@ def changed_units(
     local = (pair.base.local_names if pair.base else frozenset(), pair.cand.local_names if pair.cand else frozenset())
     out: list[UnitChange] = []
     for olds, news in kept:
-        olds, news = _drop_renames(olds, news, base_names, cand_names, renamed, local)
+        olds, news = _drop_renames(olds, news, base_names, cand_names, renamed, local, attribute_renames)
         for k in range(max(len(olds), len(news))):
             out.append(UnitChange(olds[k] if k < len(olds) else None, news[k] if k < len(news) else None))
     return out
@@ -142,9 +146,10 @@ def _attribute_names(text: str) -> frozenset[str]:
 
 def _drop_renames(
     olds: list[Unit], news: list[Unit], base_names: set[str], cand_names: set[str], renamed: dict[str, str],
-    local: tuple[frozenset[str], frozenset[str]] | None = None,
+    local: tuple[frozenset[str], frozenset[str]] | None = None, found: dict[str, str] | None = None,
 ) -> tuple[list[Unit], list[Unit]]:
-    """Remove old/new unit pairs that differ only by a consistent rename."""
+    """Remove old/new unit pairs that differ only by a consistent rename (instance attributes renamed
+    on the way are recorded in `found`)."""
     if not olds or not news:
         return olds, news
     by_key: dict[tuple[object, ...], list[int]] = {}
@@ -159,6 +164,9 @@ def _drop_renames(
             if _is_rename(_names(u), _names(news[j]), base_names, cand_names, renamed, local):
                 gone_l.add(i)
                 gone_r.add(j)
+                if found is not None:
+                    found.update((o[5:], n[5:]) for o, n in zip(_names(u), _names(news[j]), strict=True)
+                                 if o != n and o.startswith("self.") and n.startswith("self."))
                 break
     return ([u for i, u in enumerate(olds) if i not in gone_l], [u for j, u in enumerate(news) if j not in gone_r])
 
@@ -227,6 +235,66 @@ def moved_across(changes: list[list[UnitChange]]) -> set[int]:
             if home is not None:
                 news.remove(home)
                 out.update((id(old.node), id(home.node)))
+    out |= _moved_blocks(changes, out)
+    return out
+
+
+MIN_BLOCK_UNITS = 3  # a run of statements moved together: `vec = args.vector` + its `if`/`elif` mapping
+
+
+def _moved_blocks(changes: list[list[UnitChange]], taken: set[int]) -> set[int]:
+    """Runs of short statements moved together: at least `MIN_BLOCK_UNITS` consecutive deleted
+    statements of one changed function that reappear, in the same order and shape (up to names and
+    instance attributes), as consecutive added statements of another, `MIN_MOVED_NODES` nodes in all.
+    Each statement alone is too common to say where it went; the run is not. Real shape: PufferLib's
+    `--vector` string -> backend class mapping (`vec = args.vector`, `if vec == 'serial':`,
+    `args.vector = pufferlib.vector.Serial`, ...) moved from `if __name__ == '__main__':` into
+    `train()`: both ends were reported as optimizer-path changes."""
+    deleted: dict[tuple[str, str], list[Unit]] = {}
+    added: dict[tuple[str, str], list[Unit]] = {}
+    for group in changes:
+        for c in group:
+            if c.base is not None and c.cand is not None and collapsed_key(c.base) == collapsed_key(c.cand):
+                continue
+            if c.base is not None and id(c.base.node) not in taken:
+                deleted.setdefault((c.base.fn.path, c.base.fn.qualname), []).append(c.base)
+            if c.cand is not None and id(c.cand.node) not in taken:
+                added.setdefault((c.cand.fn.path, c.cand.fn.qualname), []).append(c.cand)
+    out: set[int] = set()
+    for where, olds in deleted.items():
+        old_runs = _runs(sorted(olds, key=lambda u: u.index))
+        for there, news in added.items():
+            if there == where:
+                continue
+            new_runs = _runs(sorted(news, key=lambda u: u.index))
+            for run_o in old_runs:
+                for run_n in new_runs:
+                    out |= _common_runs(run_o, run_n, out)
+    return out
+
+
+def _runs(units: list[Unit]) -> list[list[Unit]]:
+    """Maximal runs of consecutive units (by index in their function)."""
+    runs: list[list[Unit]] = []
+    for u in units:
+        if runs and u.index == runs[-1][-1].index + 1:
+            runs[-1].append(u)
+        else:
+            runs.append([u])
+    return [r for r in runs if len(r) >= MIN_BLOCK_UNITS]
+
+
+def _common_runs(olds: list[Unit], news: list[Unit], taken: set[int]) -> set[int]:
+    ka, kb = [collapsed_key(u) for u in olds], [collapsed_key(u) for u in news]
+    out: set[int] = set()
+    for i, j, n in difflib.SequenceMatcher(None, ka, kb, autojunk=False).get_matching_blocks():
+        if n < MIN_BLOCK_UNITS:
+            continue
+        block = [*olds[i:i + n], *news[j:j + n]]
+        if any(id(u.node) in taken for u in block):
+            continue
+        if sum(len(list(ast.walk(p))) for u in olds[i:i + n] for p in u.parts) >= MIN_MOVED_NODES:
+            out.update(id(u.node) for u in block)
     return out
 def dependent_moves(a: list[Unit], b: list[Unit], opcodes: Sequence[tuple[str, int, int, int, int]],
                     movable: Counter) -> Counter:

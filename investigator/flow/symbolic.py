@@ -25,7 +25,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, overload
 
-from investigator.detectors.flow import Flow
+from investigator.detectors.flow import Flow, alias_value
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.patterns import equivalent_form
 
@@ -75,6 +75,7 @@ class Expander:
         self._sizes: dict[int, int] = {}
         self._loads: dict[int, list[tuple[int, str]]] = {}
         self._steps = 0
+        self._renames: tuple[str, dict[str, str]] = ("", {})
 
     def _carried_effects(self, loop: ast.stmt, fn: FunctionInfo, inner: _State, assigned: set[str]) -> None:
         """What the loop leaves in an accumulator is an effect when it is read on."""
@@ -101,10 +102,13 @@ class Expander:
             self._sizes[key] = sum(isinstance(n, ast.stmt) for n in ast.walk(fn.node))
         return self._sizes[key]
 
-    def effects(self, fn: FunctionInfo) -> list[Effect] | None:
-        """The function's effects; None when it is too large or deep to compare."""
+    def effects(self, fn: FunctionInfo, renames: dict[str, str] | None = None) -> list[Effect] | None:
+        """The function's effects; None when it is too large or deep to compare. `renames` (old -> new
+        instance attribute names, renamed consistently in `fn`'s module) reads `self.<old>` of that
+        module as `self.<new>`: the baseline is compared under the candidate's names."""
         state = _State()
         self._steps = 0
+        self._renames = (fn.module.path, dict(renames or {}))
         try:
             self._body(fn.body, fn, state, depth=0, root=True)
         except (RecursionError, _Budget):
@@ -352,11 +356,12 @@ class _Expand:
             return node
         if isinstance(node, ast.Lambda):
             return node  # its parameters are not the enclosing function's names
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
+            return self._renamed(node)
         if isinstance(node, ast.Call):
-            value = self.owner._inline(node, self.fn, self.st, self.depth, frozenset())
-            if value is not None and not (isinstance(value.expr, ast.Constant) and value.expr.value is None):
-                self.used.update(value.stmts)
-                return value.expr
+            called = self._call(node)
+            if called is not None:
+                return called
         changed: dict[str, object] = {}
         for name, value in ast.iter_fields(node):
             if isinstance(value, ast.AST):
@@ -372,6 +377,28 @@ class _Expand:
         fields = {name: getattr(node, name, None) for name in node._fields}
         fields.update(changed)
         return type(node)(**fields)
+
+
+    def _renamed(self, node: ast.Attribute) -> ast.AST:
+        """`self.<old>` read as `self.<new>` for an attribute the pair renamed in this module."""
+        path, renames = self.owner._renames
+        if node.attr in renames and self.fn.module.path == path:
+            return ast.Attribute(value=node.value, attr=renames[node.attr], ctx=node.ctx)
+        return node
+
+    def _call(self, node: ast.Call) -> ast.AST | None:
+        """The value of an inlined project call, or of a call through an `__init__` alias of library
+        functions (`self.clip(...)` with `self.clip = torch.clamp`); None to substitute inside it."""
+        value = self.owner._inline(node, self.fn, self.st, self.depth, frozenset())
+        if value is not None and not (isinstance(value.expr, ast.Constant) and value.expr.value is None):
+            self.used.update(value.stmts)
+            return value.expr
+        func = node.func
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
+            alias = alias_value(self.fn, func.attr)
+            if alias is not None:
+                return self.sub(ast.Call(alias, node.args, node.keywords))
+        return None
 
 
 def _distribute(expr: ast.expr) -> ast.expr:
@@ -391,6 +418,11 @@ def _distribute(expr: ast.expr) -> ast.expr:
                             _distribute(ast.BinOp(left.orelse, expr.op, right)))
         else:
             out = expr if (left is expr.left and right is expr.right) else ast.BinOp(left, expr.op, right)
+    elif isinstance(expr, ast.Call) and isinstance(expr.func, ast.IfExp):
+        # `(torch.clamp if c else np.clip)(x, lo, hi)`: the call of each branch
+        func = expr.func
+        out = ast.IfExp(func.test, _distribute(ast.Call(func.body, expr.args, expr.keywords)),
+                        _distribute(ast.Call(func.orelse, expr.args, expr.keywords)))
     elif isinstance(expr, ast.UnaryOp):
         operand = _distribute(expr.operand)
         if isinstance(operand, ast.IfExp):

@@ -722,5 +722,22 @@ def test_one_key_changed_in_many_run_time_files_is_one_finding(tmp_path):
     paths = [k["path"] for k in grouped.evidence[-1].details["keys"]]
     assert sorted(paths) == [f"configs/atari/g{i}.yaml" for i in range(7)]
     assert not [t for t in _titles(result) if "max_epochs" in t and t is not grouped.title]  # not also one by one
-    few = {k: v for k, v in list(cand.items())[:5]}  # up to PER_KEY_MAX files: one finding per file
-    assert len([t for t in _titles(_run(tmp_path / "few", base, few)) if "max_epochs" in t]) == 5
+
+
+def test_the_same_value_change_in_a_few_run_time_files_is_one_finding(tmp_path):
+    """The real shape (CORL): one release doubles `buffer_size` 1000000 -> 2000000 in three per-task
+    files; that is one change in three places, not three top findings. Below `PER_KEY_MAX` files only
+    the files with the same before -> after are grouped: a key changed to another value elsewhere
+    stays its own finding."""
+    envs = [f"Game{i}-v5" for i in range(4)]
+    base = {"runner.py": RUNNER, "agent.py": AGENT}
+    base.update({f"configs/atari/g{i}.yaml": PONG.replace("Pong-v5", env) for i, env in enumerate(envs)})
+    cand = {f"configs/atari/g{i}.yaml": PONG.replace("Pong-v5", env).replace("1500", "3000" if i < 3 else "6000")
+            for i, env in enumerate(envs)}
+    result = _run(tmp_path, base, cand)
+    grouped = _with(result, "Config `max_epochs` changed value in 3 files picked at run time (1500 → 3000)")
+    assert sorted(k["path"] for k in grouped.evidence[-1].details["keys"]) == [f"configs/atari/g{i}.yaml" for i in range(3)]
+    other = [t for t in _titles(result) if "max_epochs" in t and t != grouped.title]
+    assert len(other) == 1 and "1500 → 6000" in other[0] and "g3" in other[0], other  # a different change: its own
+    distinct = {k: v.replace("3000", f"{3000 + i}") for i, (k, v) in enumerate(cand.items())}
+    assert len([t for t in _titles(_run(tmp_path / "distinct", base, distinct)) if "max_epochs" in t]) == 4

@@ -177,7 +177,7 @@ def test_large_refactor_is_grouped_per_function_and_capped():
         return f"def loss_{k}(pred, target):\n    diff = pred - target\n    loss = (diff ** 2).mean() * {coef}\n    return loss\n"
 
     base = {f"m{k}.py": module(k, "1.0") for k in range(30)}
-    cand = {f"m{k}.py": module(k, "2.0") for k in range(30)}
+    cand = {f"m{k}.py": module(k, f"{k + 2}.0") for k in range(30)}  # thirty different edits
     calls = "".join(f"from m{k} import loss_{k}\n" for k in range(30))
     calls += "def step(opt, p, t):\n" + "".join(f"    l{k} = loss_{k}(p, t)\n    l{k}.backward()\n" for k in range(30))
     base["train.py"] = cand["train.py"] = calls

@@ -33,12 +33,12 @@ TRAIN = """
 
 def _files(scale: str) -> dict[str, str]:
     names = [f"loss_{k}" for k in range(N)]
-    return {"losses.py": "".join(LOSS.format(k=k, scale=scale) for k in range(N)),
+    return {"losses.py": "".join(LOSS.format(k=k, scale=scale.format(k=k)) for k in range(N)),
             "train.py": TRAIN.format(names=", ".join(names), total=" + ".join(f"{n}(batch)" for n in names))}
 
 
 def _run() -> AnalyzerResult:
-    return analyzer.analyse(_index(_files("1.0"), _files("0.5")))
+    return analyzer.analyse(_index(_files("1.0"), _files("0.{k}5")))  # a different edit per function
 
 
 def _summary(result: AnalyzerResult) -> list[tuple[str, str, float]]:

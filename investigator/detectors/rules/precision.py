@@ -49,8 +49,14 @@ class PrecisionDetector(FeatureDetector):
                 out.append(Feature(("control", tail, args), site, f"{tail}({args})"))
             elif tail in CASTS and not call.args and isinstance(call.func, ast.Attribute):
                 out.append(Feature(("cast", tail), site, f".{tail}()"))
+        # `if v.dtype == np.float64:` tests a dtype, it does not choose one (rl_games casts float64
+        # observations to float32 behind such a test, then extended it to nested dicts)
+        tested = {id(side) for site in sites if isinstance(site.node, ast.Compare)
+                  for side in (site.node.left, *site.node.comparators)}
         for site in sites:
             node = site.node
+            if id(node) in tested:
+                continue
             if (
                 isinstance(node, ast.Attribute)
                 and node.attr in LOW_PRECISION | {"float64", "double"}

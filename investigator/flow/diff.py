@@ -250,27 +250,71 @@ def _moved_blocks(changes: list[list[UnitChange]], taken: set[int]) -> set[int]:
     `--vector` string -> backend class mapping (`vec = args.vector`, `if vec == 'serial':`,
     `args.vector = pufferlib.vector.Serial`, ...) moved from `if __name__ == '__main__':` into
     `train()`: both ends were reported as optimizer-path changes."""
+    key = _KeyMemo()
+    deleted, added = _sides(changes, taken, key)
+    index = _RunIndex(added, key)
+    out: set[int] = set()
+    for where, olds in deleted.items():
+        old_runs = _runs(sorted(olds, key=lambda u: u.index))
+        old_keys = [[key(u) for u in run] for run in old_runs]
+        for r, o in index.candidates(where, old_keys):
+            out |= _common_runs(old_runs[o], index.runs[r][1], out, old_keys[o], index.runs[r][2])
+    return out
+
+
+class _KeyMemo:
+    """`collapsed_key` once per statement (a deep copy and a walk each)."""
+
+    def __init__(self) -> None:
+        self.memo: dict[int, tuple[object, ...]] = {}
+
+    def __call__(self, u: Unit) -> tuple[object, ...]:
+        if id(u.node) not in self.memo:
+            self.memo[id(u.node)] = collapsed_key(u)
+        return self.memo[id(u.node)]
+
+
+def _sides(changes: list[list[UnitChange]], taken: set[int], key: _KeyMemo
+           ) -> tuple[dict[tuple[str, str], list[Unit]], dict[tuple[str, str], list[Unit]]]:
+    """Deleted and added statements per function (path, qualname), not yet taken as moved."""
     deleted: dict[tuple[str, str], list[Unit]] = {}
     added: dict[tuple[str, str], list[Unit]] = {}
     for group in changes:
         for c in group:
-            if c.base is not None and c.cand is not None and collapsed_key(c.base) == collapsed_key(c.cand):
+            if c.base is not None and c.cand is not None and key(c.base) == key(c.cand):
                 continue
             if c.base is not None and id(c.base.node) not in taken:
                 deleted.setdefault((c.base.fn.path, c.base.fn.qualname), []).append(c.base)
             if c.cand is not None and id(c.cand.node) not in taken:
                 added.setdefault((c.cand.fn.path, c.cand.fn.qualname), []).append(c.cand)
-    out: set[int] = set()
-    for where, olds in deleted.items():
-        old_runs = _runs(sorted(olds, key=lambda u: u.index))
+    return deleted, added
+
+
+class _RunIndex:
+    """The added runs, indexed by each `MIN_BLOCK_UNITS` consecutive statement keys: a common block of
+    that length starts with one of them, so only runs sharing one are compared, not every pair of
+    changed functions (600 of them in a release refactor)."""
+
+    def __init__(self, added: dict[tuple[str, str], list[Unit]], key: _KeyMemo) -> None:
+        self.runs: list[tuple[tuple[str, str], list[Unit], list[tuple[object, ...]]]] = []
+        self.index: dict[tuple[object, ...], set[int]] = {}
         for there, news in added.items():
-            if there == where:
-                continue
-            new_runs = _runs(sorted(news, key=lambda u: u.index))
-            for run_o in old_runs:
-                for run_n in new_runs:
-                    out |= _common_runs(run_o, run_n, out)
-    return out
+            for run in _runs(sorted(news, key=lambda u: u.index)):
+                keys = [key(u) for u in run]
+                for j in range(len(keys) - MIN_BLOCK_UNITS + 1):
+                    self.index.setdefault(tuple(keys[j:j + MIN_BLOCK_UNITS]), set()).add(len(self.runs))
+                self.runs.append((there, run, keys))
+        self.order = {there: n for n, there in enumerate(dict.fromkeys(run[0] for run in self.runs))}
+
+    def candidates(self, where: tuple[str, str], old_keys: list[list[tuple[object, ...]]]) -> list[tuple[int, int]]:
+        """(added run, deleted run) pairs of other functions sharing a block start, in the order of a
+        full scan: function by function as `added` lists them, then deleted run, then added run."""
+        pairs: set[tuple[int, int]] = set()
+        for o, ka in enumerate(old_keys):
+            for i in range(len(ka) - MIN_BLOCK_UNITS + 1):
+                pairs.update((r, o) for r in self.index.get(tuple(ka[i:i + MIN_BLOCK_UNITS]), ())
+                             if self.runs[r][0] != where)
+        return sorted(pairs, key=lambda ro: (self.order[self.runs[ro[0]][0]], ro[1], ro[0]))
 
 
 def _runs(units: list[Unit]) -> list[list[Unit]]:
@@ -284,8 +328,8 @@ def _runs(units: list[Unit]) -> list[list[Unit]]:
     return [r for r in runs if len(r) >= MIN_BLOCK_UNITS]
 
 
-def _common_runs(olds: list[Unit], news: list[Unit], taken: set[int]) -> set[int]:
-    ka, kb = [collapsed_key(u) for u in olds], [collapsed_key(u) for u in news]
+def _common_runs(olds: list[Unit], news: list[Unit], taken: set[int], ka: list[tuple[object, ...]],
+                 kb: list[tuple[object, ...]]) -> set[int]:
     out: set[int] = set()
     for i, j, n in difflib.SequenceMatcher(None, ka, kb, autojunk=False).get_matching_blocks():
         if n < MIN_BLOCK_UNITS:

@@ -6,6 +6,8 @@ significant one, because the reader must check it first (docs/domain.md, Severit
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from investigator.models import EvidenceKind, Finding, HypothesisStatus, HypothesisUpdate
 
 # Each independent kind of supporting evidence closes part of the remaining doubt.
@@ -69,39 +71,42 @@ def _repeat_key(f: Finding) -> tuple | None:
     return (f.source, f.subsystem, f.severity, f.title.lower())
 
 
+def groups_in_order(findings: list[Finding], key: Callable[[Finding], tuple | None]) -> list[list[Finding]]:
+    """Findings grouped by `key` (None: a group of its own), each group where its first member was."""
+    groups: dict[tuple, list[Finding]] = {}
+    out: list[list[Finding]] = []
+    for f in findings:
+        k = key(f)
+        if k is None:
+            out.append([f])
+        elif k in groups:
+            groups[k].append(f)
+        else:
+            groups[k] = [f]
+            out.append(groups[k])
+    return out
+
+
+def merge_places(copies: list[Finding]) -> Finding:
+    """One finding "(N places)" for copies of one change, keeping every location, evidence item,
+    patch and hypothesis (a single copy is returned as it is)."""
+    if len(copies) == 1:
+        return copies[0]
+    first = copies[0].model_copy(deep=True)
+    first.title = f"{first.title} ({len(copies)} places)"
+    first.confidence = max(c.confidence for c in copies)
+    first.locations = [loc for c in copies for loc in c.locations]
+    first.evidence = [e for c in copies for e in c.evidence]
+    patches = [c.patch for c in copies if c.patch]
+    first.patch = "\n".join(p.rstrip("\n") for p in patches) + "\n" if patches else None
+    first.hypotheses = sorted({h for c in copies for h in c.hypotheses})
+    return first
+
+
 def merge_repeated(findings: list[Finding]) -> list[Finding]:
     """One finding per repeated code change, listing every place: the ranking is not flooded by
     copies, and the reader still sees each location, hunk and patch."""
-    groups: dict[tuple, list[Finding]] = {}
-    out: list[Finding | tuple] = []
-    for f in findings:
-        key = _repeat_key(f)
-        if key is None:
-            out.append(f)
-            continue
-        if key not in groups:
-            groups[key] = []
-            out.append(key)
-        groups[key].append(f)
-    merged: list[Finding] = []
-    for item in out:
-        if isinstance(item, Finding):
-            merged.append(item)
-            continue
-        copies = groups[item]
-        if len(copies) == 1:
-            merged.append(copies[0])
-            continue
-        first = copies[0].model_copy(deep=True)
-        first.title = f"{first.title} ({len(copies)} places)"
-        first.confidence = max(c.confidence for c in copies)
-        first.locations = [loc for c in copies for loc in c.locations]
-        first.evidence = [e for c in copies for e in c.evidence]
-        patches = [c.patch for c in copies if c.patch]
-        first.patch = "\n".join(p.rstrip("\n") for p in patches) + "\n" if patches else None
-        first.hypotheses = sorted({h for c in copies for h in c.hypotheses})
-        merged.append(first)
-    return merged
+    return [merge_places(copies) for copies in groups_in_order(findings, _repeat_key)]
 
 
 OVERLAP_MIN = 0.5  # share of the smaller finding's lines the other must also name

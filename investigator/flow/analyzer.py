@@ -52,6 +52,7 @@ from investigator.models import (
     Severity,
     Side,
 )
+from investigator.ranking import groups_in_order, merge_places
 
 SOURCE = "behavioural_change"
 # places on the flow, most direct influence on the learning signal first (the ranking order)
@@ -241,40 +242,21 @@ def group_same_edit(findings: list[Finding]) -> list[Finding]:
     rl_games's `has_value_loss` rewritten alike in its continuous and discrete agents, d3rlpy's
     `bootstrap=..., share_encoder=...` dropped from five `_build_network`s. One finding "(N places)"
     keeps every function's location, hunk and flow; a different edit stays its own finding."""
-    groups: dict[tuple, list[Finding]] = {}
-    order: list[tuple | Finding] = []
-    for f in findings:
-        details = f.evidence[0].details if f.evidence else {}
-        edit = details.get("edit")
-        if not edit:
-            order.append(f)
-            continue
-        key = (details.get("path"), f.severity, edit)
-        if key not in groups:
-            groups[key] = []
-            order.append(key)
-        groups[key].append(f)
     out: list[Finding] = []
-    for item in order:
-        if isinstance(item, Finding):
-            out.append(item)
-            continue
-        copies = groups[item]
-        if len(copies) == 1:
-            out.append(copies[0])
-            continue
-        first = copies[0].model_copy(deep=True)
-        names = [str(c.evidence[0].details["function"]).rsplit(":", 1)[-1] for c in copies]
-        first.title = f"{first.title} ({len(copies)} places)"
-        first.rationale += (" The same edit is made in " + ", ".join(f"`{n}`" for n in names)
-                            + ": one change, listed once with every place.")
-        first.confidence = max(c.confidence for c in copies)
-        first.locations = [loc for c in copies for loc in c.locations]
-        first.evidence = [e for c in copies for e in c.evidence]
-        patches = [c.patch for c in copies if c.patch]
-        first.patch = "\n".join(p.rstrip("\n") for p in patches) + "\n" if patches else None
-        out.append(first)
+    for copies in groups_in_order(findings, _edit_key):
+        merged = merge_places(copies)
+        if len(copies) > 1:
+            names = [str(c.evidence[0].details["function"]).rsplit(":", 1)[-1] for c in copies]
+            merged.rationale += (" The same edit is made in " + ", ".join(f"`{n}`" for n in names)
+                                 + ": one change, listed once with every place.")
+        out.append(merged)
     return out
+
+
+def _edit_key(f: Finding) -> tuple | None:
+    details = f.evidence[0].details if f.evidence else {}
+    edit = details.get("edit")
+    return (details.get("path"), f.severity, edit) if edit else None
 
 
 def edit_signature(changes: list[UnitChange]) -> str:

@@ -192,16 +192,25 @@ class _Values:
         from investigator.metrics.aliases import MetricCatalog
 
         self.catalog = MetricCatalog(None, setup.primary_metric)
+        # the baseline and candidate runs are read for the gap and again for every variant: their
+        # logs are loaded once (each run's logs are loaded on their own, so this changes no value)
+        self._loaded: dict[str, list] = {}
 
     def series(self, runs: list[ProbeRun]) -> list:
         from investigator.metrics.rules.base import RunView
         from investigator.probes.builtin.training_run import load_runs
 
         out = []
-        for data in load_runs([r for r in runs if r.ok]).runs:
-            s = RunView.of(data, self.catalog).primary
-            if s is not None and len(s) >= 1:
-                out.append(s)
+        for run in runs:
+            if not run.ok:
+                continue
+            key = f"{run.logdir}\0{run.side}\0{run.seed}"
+            if key not in self._loaded:
+                self._loaded[key] = load_runs([run]).runs
+            for data in self._loaded[key]:
+                s = RunView.of(data, self.catalog).primary
+                if s is not None and len(s) >= 1:
+                    out.append(s)
         return out
 
     def final(self, runs: list[ProbeRun]) -> list[float]:

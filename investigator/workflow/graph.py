@@ -386,8 +386,8 @@ class Pipeline:
         training_files = [p for r in results.values() for p in r.data.get("training_files", [])]
         findings, out_of_scope = apply_scope(findings, training_files,
                                              lambda: _entry_imports(self._changeset(state), state.request, training_files))
-        ranked = promote(apply_verifications(rank_findings(attach_evidence(findings, outcomes), updates),
-                                             verifications_of(results)), state.bisection)
+        # (the bisected first bad commit's findings are promoted by `attribute`, once their commits are known)
+        ranked = apply_verifications(rank_findings(attach_evidence(findings, outcomes), updates), verifications_of(results))
         records = evaluate_hypotheses(self.resources.playbooks, state.triage, ranked, updates, state.range is not None)
         records = revise_hypotheses(records, outcomes)
         revised = {**guarded, **withdraw_contradicted(results, ranked)}

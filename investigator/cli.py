@@ -89,7 +89,7 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--primary-metric", help="the metric that regressed (any logged tag)")
     p.add_argument("--metric-alias", action="append", type=_metric_alias, default=[], metavar="TAG=CANONICAL", help="map a logged tag to a canonical metric name")
     p.add_argument("--metric-option", action="append", type=_metric_option, default=[], metavar="KEY=VALUE", help="metric analysis option, e.g. grad_clip=0.5, threshold=0.05, min_seeds=3 (docs/metrics.md)")
-    p.add_argument("--format", dest="formats", action="append", choices=["md", "json", "html"], help="report format (repeatable; default md)")
+    p.add_argument("--format", dest="formats", action="append", choices=["md", "json", "html", "sarif"], help="report format (repeatable; default md; sarif: SARIF 2.1.0 for code scanning)")
     p.add_argument("--output", default="reports", help="directory for the reports (default: reports/)")
     p.add_argument("--fail-on", choices=[s.value for s in Severity], help="exit 1 when a finding at or above this severity exists")
     p.add_argument("--title", help="report title")

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field, field_validator
 from investigator.budget import DEFAULT_ANALYZER_BUDGET_S
 from investigator.models import Severity
 
-ReportFormat = Literal["md", "json", "html"]
+ReportFormat = Literal["md", "json", "html", "sarif"]
 
 
 class InvestigationRequest(BaseModel):

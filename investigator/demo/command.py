@@ -124,7 +124,7 @@ def add_demo_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--output", default="reports", help="where to write the report")
     p.add_argument("--runs", type=int_at_least(0), default=0, metavar="SEEDS", help="train SEEDS short runs per commit (CPU: ~5 s each) and analyse their logs")
     p.add_argument("--steps", type=int_at_least(_MIN_STEPS), default=20000, help=f"environment steps per demo training run (at least {_MIN_STEPS})")
-    p.add_argument("--format", dest="formats", action="append", choices=["md", "json", "html"])
+    p.add_argument("--format", dest="formats", action="append", choices=["md", "json", "html", "sarif"])
     p.add_argument("--probes", action="store_true",
                    help="run probe experiments at both commits through a demo adapter and a short training command")
     p.add_argument("--probe-steps", type=int_at_least(_MIN_STEPS), default=_PROBE_STEPS,

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from investigator.report.json_report import render_json
 from investigator.report.markdown import render_markdown
 from investigator.report.output import atomic_write_text, new_run_id, point_latest
+from investigator.report.sarif import render_sarif
 
 if TYPE_CHECKING:  # the workflow imports the report writer; only annotations need the state
     from investigator.workflow.state import Investigation
@@ -47,6 +48,7 @@ RENDERERS: dict[str, Callable[[Investigation, Callable[[], str], Path], str]] = 
     "md": lambda inv, markdown, out_dir: markdown(),
     "json": lambda inv, markdown, out_dir: render_json(inv),
     "html": _html,
+    "sarif": lambda inv, markdown, out_dir: render_sarif(inv),
 }
 
 

@@ -50,7 +50,9 @@ def repository_uri(repo: str) -> str | None:
     if repo.startswith(_REMOTE):
         parts = urlsplit(repo)
         host = parts.hostname or ""
-        netloc = (f"{parts.username}@" if parts.username and not parts.password else "") + host
+        # userinfo over HTTP is a credential (`https://TOKEN@host/...`); over ssh a login name (`git@`)
+        keep_user = parts.scheme == "ssh" and parts.username and not parts.password
+        netloc = (f"{parts.username}@" if keep_user else "") + host
         netloc += f":{parts.port}" if parts.port else ""
         return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
     head, sep, tail = repo.partition(":")

@@ -143,9 +143,17 @@ def test_no_findings_is_a_valid_log_with_empty_results():
     assert run["versionControlProvenance"][0]["revisionId"] == CAND_SHA
 
 
+def _metric_finding(source: str, locations: list[Location], title: str) -> Finding:
+    return Finding(id=f"metric_forensics:{source}:primary", source=source, subsystem="other", severity=Severity.critical,
+                   confidence=0.9, title=title, locations=locations,
+                   evidence=[Evidence(kind=EvidenceKind.metric, summary="IQM 412 -> 150, P(improvement) 0.00")])
+
+
 def test_logs_only_investigation_has_no_provenance_and_location_less_results():
-    metric = finding("final_performance", locations=[], title="Final return 412 -> 150 (-64%)",
-                     id_="metric_forensics:final_performance:primary")
+    """A training-log finding's places are run directories, not repository files: no `locations`."""
+    metric = _metric_finding("final_performance", [Location(path="runs/baseline", side="baseline"),
+                                                   Location(path="/data/runs/cand", side="candidate")],
+                             "Final return 412 -> 150 (-64%)")
     log = sarif_dict(investigation([metric], repo=None, with_range=False))
     validate(log)
     run = log["runs"][0]
@@ -153,6 +161,25 @@ def test_logs_only_investigation_has_no_provenance_and_location_less_results():
     (result,) = run["results"]
     assert "locations" not in result and "relatedLocations" not in result
     assert result["ruleId"] == "final_performance" and result["message"]["text"].startswith("Final return 412 -> 150")
+    assert result["properties"]["otherPlaces"] == [{"side": "baseline", "path": "runs/baseline"},
+                                                   {"side": "candidate", "path": "/data/runs/cand"}]
+
+
+def test_log_finding_beside_a_repository_stays_location_less_and_code_findings_keep_theirs():
+    metric = _metric_finding("secondary_metrics", [Location(path="reports/runs/baseline", side="baseline")],
+                             "Entropy fell 40%")
+    log = sarif_dict(investigation([finding(), metric]))
+    validate(log)
+    code, logs = log["runs"][0]["results"]
+    assert code["locations"] and "locations" not in logs and "At the baseline" not in logs["message"]["text"]
+
+
+def test_places_outside_the_checkout_are_never_given_as_files():
+    f = finding(locations=[Location(path="../elsewhere/x.py", line=3, side="baseline"),
+                           Location(path="/etc/passwd", line=1, side="candidate")])
+    result = sarif_dict(investigation([f]))["runs"][0]["results"][0]
+    assert "locations" not in result and "relatedLocations" not in result
+    assert [p["path"] for p in result["properties"]["otherPlaces"]] == ["../elsewhere/x.py:3", "/etc/passwd:1"]
 
 
 def test_finding_without_lines_gets_a_file_location_without_region():
@@ -218,8 +245,7 @@ def test_fingerprint_survives_moved_lines_and_new_runs_but_not_another_finding()
 
 def test_rule_ids_are_unit_ids_and_unknown_sources_still_get_a_rule():
     findings = [finding(), finding("code_detectors.gae_index", title="another index shift"),
-                finding("secondary_metrics", Severity.low, locations=[], title="Entropy fell 40%",
-                        id_="metric_forensics:secondary_metrics:entropy")]
+                _metric_finding("secondary_metrics", [], "Entropy fell 40%")]
     log = sarif_dict(investigation(findings))
     validate(log)
     rules = log["runs"][0]["tool"]["driver"]["rules"]
@@ -253,7 +279,7 @@ def test_schema_validation_can_fail():
 
 @pytest.mark.parametrize(("path", "uri"), [
     ("a b/c.py", "a%20b/c.py"), ("ünï/cödé.py", "%C3%BCn%C3%AF/c%C3%B6d%C3%A9.py"), ("x#y?.py", "x%23y%3F.py"),
-    ("c:/x.py", "c%3A/x.py"), ("/abs/x.py", "abs/x.py"), ("win\\path.py", "win/path.py"),
+    ("c:/x.py", "c%3A/x.py"), ("win\\path.py", "win/path.py"),
 ])
 def test_artifact_uri_is_a_relative_percent_encoded_reference(path, uri):
     assert artifact_uri(path) == uri

@@ -5,8 +5,9 @@ changed lines. One result per finding: the rule is the unit that produced it, th
 severity (critical -> error, significant -> warning, low -> note), the location is the candidate's
 file and line (the commit under review, named in `versionControlProvenance`), the baseline's in
 `relatedLocations`. A finding located only at the baseline (a configuration key removed) is anchored
-on that file without a line; a finding with no file at all (a training-log regression) has no
-`locations`, as SARIF allows (GitHub code scanning rejects such results: docs/ci.md).
+on that file without a line; a finding with no file of the repository (a training-log regression:
+its places are run directories) has no `locations`, as SARIF allows (GitHub code scanning rejects
+such results: docs/ci.md).
 
 `partialFingerprints` identify a finding across runs and commits: its rule, file and what it says,
 without line numbers, so an alert stays one alert while lines move.
@@ -16,14 +17,14 @@ from __future__ import annotations
 
 import hashlib
 import re
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from pydantic_core import to_json
 
 from investigator import __version__
-from investigator.models import Finding, Location
+from investigator.models import EvidenceKind, Finding, Location
 from investigator.report.sarif_rules import LEVELS, rule_descriptor, rule_id
 
 if TYPE_CHECKING:  # the workflow imports the report writer; only annotations need the state
@@ -89,18 +90,40 @@ def _where(inv: Investigation, side: str) -> str:
     return f"the {side} `{ref.short}`"
 
 
+_CODE_EVIDENCE = frozenset({EvidenceKind.code, EvidenceKind.config, EvidenceKind.static_signal})
+
+
+def from_training_logs(f: Finding) -> bool:
+    """A finding read from training logs (metric evidence, no code or configuration evidence): its
+    locations are the run directories the user gave, not files of the repository."""
+    kinds = {e.kind for e in f.evidence}
+    return EvidenceKind.metric in kinds and not kinds & _CODE_EVIDENCE
+
+
+def in_repository(loc: Location) -> bool:
+    """A place a review tool can open in the checkout: a relative path that does not climb out of it."""
+    path = PurePosixPath(loc.path.replace("\\", "/"))
+    return bool(loc.path) and not path.is_absolute() and ".." not in path.parts
+
+
+def code_locations(f: Finding) -> list[Location]:
+    return [] if from_training_logs(f) else [loc for loc in f.locations if in_repository(loc)]
+
+
 def _locations(inv: Investigation, f: Finding) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(locations, relatedLocations): the candidate's place, else the baseline file without a line;
-    every baseline place as a related location."""
-    cand, base = f.location_at("candidate"), f.location_at("baseline")
+    every baseline place as a related location. Only places in the repository count."""
+    places = code_locations(f)
+    cand = next((loc for loc in places if loc.side == "candidate"), None)
+    base = next((loc for loc in places if loc.side == "baseline"), None)
     related = [
         {"id": i, "physicalLocation": _physical(loc, BASELINE_BASE),
          "message": {"text": f"At {_where(inv, 'baseline')}: {loc.render()}"}}
-        for i, loc in enumerate((loc for loc in f.locations if loc.side == "baseline"), start=1)
+        for i, loc in enumerate((loc for loc in places if loc.side == "baseline"), start=1)
     ]
     if cand is not None:
         return [{"physicalLocation": _physical(cand, CANDIDATE_BASE)}], related
-    if base is not None and base.path:
+    if base is not None:
         anchor = {"physicalLocation": _physical(base, CANDIDATE_BASE, with_region=False),
                   "message": {"text": f"No place at {_where(inv, 'candidate')}; at {_where(inv, 'baseline')}: {base.render()}"}}
         return [anchor], related
@@ -116,7 +139,7 @@ def message_text(inv: Investigation, f: Finding) -> str:
         shown = "; ".join(summaries[:_MAX_EVIDENCE])
         more = f" (+{len(summaries) - _MAX_EVIDENCE} more)" if len(summaries) > _MAX_EVIDENCE else ""
         text += f" Evidence: {shown}{more}."
-    base = f.location_at("baseline")
+    base = next((loc for loc in code_locations(f) if loc.side == "baseline"), None)
     if base is not None:
         text += f" At {_where(inv, 'baseline')}: {base.render()}."
     return text
@@ -129,7 +152,8 @@ _PLACES = re.compile(r"\s*\(\d+ places\)")
 def fingerprint(rid: str, f: Finding) -> str:
     """What identifies a finding across runs and commits: rule, file, id and title without line
     numbers or a merged-places count."""
-    loc = f.location_at("candidate") or f.location_at("baseline")
+    places = code_locations(f)
+    loc = next((p for p in places if p.side == "candidate"), places[0] if places else None)
     parts = [rid, loc.path if loc else "", _LINE_NUMBERS.sub("", f.id), _PLACES.sub("", _LINE_NUMBERS.sub("", f.title))]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
@@ -150,6 +174,9 @@ def _properties(f: Finding) -> dict[str, Any]:
         props["introducedBy"] = f.introduced_by.model_dump(mode="json", exclude_none=True)
     if f.verification is not None:
         props["verification"] = f.verification.model_dump(mode="json", exclude_none=True)
+    others = [loc for loc in f.locations if loc not in code_locations(f)]
+    if others:  # run logs (or a place outside the checkout): named, never given to a review tool as a file
+        props["otherPlaces"] = [{"side": loc.side, "path": loc.render()} for loc in others]
     return props
 
 

@@ -229,6 +229,20 @@ def test_result_carries_region_related_location_and_properties():
     assert props["subsystem"] == "ppo" and props["severity"] == "critical" and props["rank"] == 1
 
 
+def test_a_finding_merged_from_several_places_keeps_every_place():
+    f = finding(locations=[Location(path="algo/ppo.py", line=18, side="baseline"),
+                           Location(path="algo/ppo.py", line=21, side="candidate"),
+                           Location(path="algo/a2c.py", line=30, side="baseline"),
+                           Location(path="algo/a2c.py", line=33, side="candidate")], title="Index shift (2 places)")
+    result = sarif_dict(investigation([f]))["runs"][0]["results"][0]
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "algo/ppo.py"
+    related = [(r["physicalLocation"]["artifactLocation"]["uri"], r["physicalLocation"]["artifactLocation"]["uriBaseId"],
+                r["physicalLocation"]["region"]["startLine"]) for r in result["relatedLocations"]]
+    assert related == [("algo/ppo.py", "BASELINE", 18), ("algo/a2c.py", "BASELINE", 30), ("algo/a2c.py", "SRCROOT", 33)]
+    assert [r["id"] for r in result["relatedLocations"]] == [1, 2, 3]
+    assert result["relatedLocations"][2]["message"]["text"] == "Also at the candidate `bbbbbbb`: algo/a2c.py:33"
+
+
 def test_fingerprint_survives_moved_lines_and_new_runs_but_not_another_finding():
     def fp(f: Finding, run_id: str = "r1") -> str:
         inv = investigation([f])

@@ -110,17 +110,24 @@ def code_locations(f: Finding) -> list[Location]:
     return [] if from_training_logs(f) else [loc for loc in f.locations if in_repository(loc)]
 
 
+def _related(inv: Investigation, places: list[Location], cand: Location | None) -> list[dict[str, Any]]:
+    """Every baseline place, then the candidate's other places (a change merged from several places)."""
+    others = [("baseline", loc) for loc in places if loc.side == "baseline"]
+    others += [("candidate", loc) for loc in places if loc.side == "candidate" and loc is not cand]
+    return [
+        {"id": i, "physicalLocation": _physical(loc, BASELINE_BASE if side == "baseline" else CANDIDATE_BASE),
+         "message": {"text": f"{'At' if side == 'baseline' else 'Also at'} {_where(inv, side)}: {loc.render()}"}}
+        for i, (side, loc) in enumerate(others, start=1)
+    ]
+
+
 def _locations(inv: Investigation, f: Finding) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(locations, relatedLocations): the candidate's place, else the baseline file without a line;
-    every baseline place as a related location. Only places in the repository count."""
+    the other places as related locations. Only places in the repository count."""
     places = code_locations(f)
     cand = next((loc for loc in places if loc.side == "candidate"), None)
     base = next((loc for loc in places if loc.side == "baseline"), None)
-    related = [
-        {"id": i, "physicalLocation": _physical(loc, BASELINE_BASE),
-         "message": {"text": f"At {_where(inv, 'baseline')}: {loc.render()}"}}
-        for i, loc in enumerate((loc for loc in places if loc.side == "baseline"), start=1)
-    ]
+    related = _related(inv, places, cand)
     if cand is not None:
         return [{"physicalLocation": _physical(cand, CANDIDATE_BASE)}], related
     if base is not None:

@@ -4,7 +4,7 @@ The repository must pass the allowlist (`allowlist.py`); so must every server pa
 names (log globs, the adapter file), since the service would read them. Fields that make the service
 run a command of the caller's choosing (`probe_command`, `probe_setup`, `adapter`) need the admin
 scope: a submit key may run the repository's own code through the probes, nothing else. A full queue
-is refused with a Retry-After estimated from recent job durations.
+is refused (checked atomically with the insert) with a Retry-After estimated from recent job durations.
 """
 
 from __future__ import annotations
@@ -76,10 +76,11 @@ def check_submission(submission: JobSubmission, settings: ServiceSettings, key: 
 def submit_job(store: JobStore, settings: ServiceSettings, submission: JobSubmission, key: ApiKey | None) -> Job:
     """Check and queue one job (nothing runs here: a worker claims it). `key` None: auth is off."""
     repo = check_submission(submission, settings, key)
-    stats = store.stats()
-    if stats.queue_length >= settings.queue_limit:
-        raise QueueFull(f"the queue is full ({stats.queue_length} jobs waiting, limit {settings.queue_limit}); "
-                        "retry later", queue_wait_estimate(stats, settings.workers))
     request = submission.model_dump(mode="json")
     request["repo"] = repo
-    return store.submit(repo, request, submitted_by=key.id if key is not None else None)
+    job = store.submit_within(repo, request, key.id if key is not None else None, settings.queue_limit)
+    if job is None:
+        stats = store.stats()
+        raise QueueFull(f"the queue is full ({stats.queue_length} jobs waiting, limit {settings.queue_limit}); "
+                        "retry later", queue_wait_estimate(stats, settings.workers))
+    return job

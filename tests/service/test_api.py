@@ -18,6 +18,7 @@ from sqlalchemy import create_engine
 
 from investigator.service import api
 from investigator.service.app import create_app
+from investigator.service.db import connect
 from investigator.service.settings import ServiceSettings
 from investigator.service.store import JobStore
 from tests.service.apihelpers import Service, run_job, service, write_reports
@@ -267,6 +268,25 @@ def test_full_queue_is_429_with_retry_after(db_url, tmp_path):
         svc.store.claim("w", lease_s=60)  # one leaves the queue: room again
         assert svc.client.post("/v1/investigations", json={"repo": str(svc.repo), "baseline_commit": "v1"},
                                headers=key).status_code == 201
+
+
+def test_queue_limit_holds_under_concurrent_submissions(db_url, tmp_path):
+    store = JobStore(connect(db_url))
+    results: list[object] = []
+    gate = threading.Barrier(12)
+
+    def submit() -> None:
+        gate.wait()
+        results.append(store.submit_within("/r", {"repo": "/r"}, None, queue_limit=5))
+
+    threads = [threading.Thread(target=submit) for _ in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    accepted = [r for r in results if r is not None]
+    assert len(accepted) == 5 and store.stats().queue_length == 5  # none beyond the limit, none lost
+    assert {j.id for j in accepted} == {j.id for j in store.list_jobs()[0]}
 
 
 def test_rate_limit_per_key_is_429_with_retry_after(db_url, tmp_path):

@@ -174,6 +174,7 @@ class Stats:
         return self.by_status.get("queued", 0)
 
 
+_LAST_USED_EVERY = timedelta(seconds=60)  # how fresh an API key's last_used_at is kept
 _SUBMIT_LOCK = 0x1A7E5717  # the advisory lock id that serializes submissions on PostgreSQL
 
 
@@ -377,7 +378,9 @@ class JobStore:
             row = s.get(ApiKeyRow, parts[1])
             if row is None or row.revoked_at is not None or not hmac.compare_digest(row.secret_hash, _hash(text)):
                 return None
-            row.last_used_at = utcnow()
+            now = utcnow()
+            if row.last_used_at is None or now - row.last_used_at > _LAST_USED_EVERY:
+                row.last_used_at = now  # at most once a minute: a read request then writes nothing
             return ApiKey(id=row.id, scope=row.scope, name=row.name, created_at=row.created_at, revoked_at=None)
 
     def revoke_key(self, key_id: str) -> bool:

@@ -55,8 +55,24 @@ def _check_paths(submission: JobSubmission, allowlist: Allowlist) -> None:
         allowlist.check_path(submission.adapter, what="adapter")
 
 
+def _check_probes(selection: str) -> None:
+    """Probe ids must exist (the CLI checks the same): a typo is a 422 now, not a failed job later."""
+    text = selection.strip().lower()
+    if text in ("auto", "none"):
+        return
+    from investigator.units.registry import load
+
+    known = {u.id for u in load("probe")}
+    ids = [p.strip().replace("-", "_") for p in text.split(",") if p.strip()]
+    unknown = [p for p in ids if p not in known]
+    if not ids or unknown:
+        raise SubmissionError(f"probes: unknown probe id {', '.join(unknown) or repr(selection)}; "
+                              f"expected auto, none or ids among {', '.join(sorted(known))}")
+
+
 def check_submission(submission: JobSubmission, settings: ServiceSettings, key: ApiKey | None) -> str:
     """The repository the job will use (resolved), or a SubmissionError saying why not."""
+    _check_probes(submission.probes)
     if key is not None and not key.allows("admin"):
         named = [f for f in ADMIN_FIELDS if getattr(submission, f) is not None]
         if named:

@@ -67,6 +67,17 @@ def test_bad_payloads_are_422_naming_the_field(svc, admin, body, field):
     assert svc.store.list_jobs()[1] == 0
 
 
+def test_probe_ids_are_checked_at_submission(svc, admin):
+    for probes, ok in (("none", True), ("auto", True), ("training-run", True), ("gradient_norms,nope", False),
+                       (",", False)):
+        r = svc.client.post("/v1/investigations", json={"repo": str(svc.repo), "baseline_commit": "v1",
+                                                        "probes": probes}, headers=admin)
+        assert r.status_code == (201 if ok else 422), (probes, r.text)
+        if not ok:
+            assert r.json()["detail"].startswith("probes: unknown probe id")
+    assert svc.store.list_jobs()[1] == 3
+
+
 def test_malformed_json_and_missing_body_are_422(svc, admin):
     r = svc.client.post("/v1/investigations", content=b"{not json", headers={**admin, "content-type": "application/json"})
     assert r.status_code == 422 and "JSON" in r.json()["message"]

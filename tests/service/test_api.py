@@ -96,6 +96,8 @@ def test_list_filters_and_pages(svc, admin):
     assert page["total"] == 4 and [j["id"] for j in page["items"]] == ids[::-1][1:3]
     by_repo = svc.client.get("/v1/investigations", params={"repo": str(other)}, headers=admin).json()
     assert [j["id"] for j in by_repo["items"]] == [ids[3]]
+    unresolved = str(svc.repos / "team" / ".." / "team" / "other")
+    assert svc.client.get("/v1/investigations", params={"repo": unresolved}, headers=admin).json()["total"] == 1
     done = svc.client.get("/v1/investigations", params={"status": "succeeded"}, headers=admin).json()
     assert [j["id"] for j in done["items"]] == [ids[0]] and done["items"][0]["counts"]["critical"] == 1
     future = (datetime.now(UTC) + timedelta(hours=1)).isoformat()

@@ -386,3 +386,19 @@ def test_lifespan_starts_and_stops_the_pool(db_url, tmp_path, monkeypatch):
         assert client.get("/healthz").json()["workers"] is True
         assert made[0].calls == ["start"] and made[0].args[0] is settings
     assert made[0].calls == ["start", "stop"]
+
+
+def test_rate_limiter_bursts_a_minute_then_refills_continuously():
+    from investigator.service.limits import RateLimiter, retry_after
+
+    now = [0.0]
+    limiter = RateLimiter(per_minute=6, clock=lambda: now[0])  # one token every 10 s, bursts of 6
+    assert [limiter.take("k") for _ in range(6)] == [0.0] * 6
+    assert limiter.take("k") == pytest.approx(10.0)
+    now[0] = 4.0
+    assert limiter.take("k") == pytest.approx(6.0) and retry_after(6.0) == "6"
+    now[0] = 10.0
+    assert limiter.take("k") == 0.0 and limiter.take("k") > 0  # one token came back, and only one
+    now[0] = 1000.0
+    assert [limiter.take("k") for _ in range(7)].count(0.0) == 6  # refilled to the burst size, not beyond
+    assert limiter.take("other") == 0.0 and retry_after(0.2) == "1"

@@ -17,18 +17,18 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.routing import APIRoute
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from pydantic import ValidationError
 
 from investigator.request import ReportFormat
-
+from investigator.service import jobs
 from investigator.service.compare import Comparison, ReportUnreadable, compare, load_findings
 from investigator.service.schemas import JobSubmission, JobView
 from investigator.service.settings import ServiceSettings
@@ -48,6 +48,8 @@ PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 's
             "frame-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 # the report is the tool's own HTML (inline style, embedded PNG figures, no script); shown only in our frame
 REPORT_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"
+FORM_FIELDS = ("repo", "baseline_commit", "candidate_commit", "baseline_entry", "candidate_entry", "primary_metric",
+               "title", "probes", "device", "probe_command", "probe_budget_s")
 HEADINGS = {400: "Bad request", 403: "Not allowed", 404: "Not found", 429: "Too many requests"}
 LOCAL_KEY = ApiKey(id="local", scope="admin", name="authentication off", created_at=datetime(1970, 1, 1),
                    revoked_at=None)
@@ -105,20 +107,16 @@ def safe_next(target: str | None) -> str:
 
 
 def report_file(settings: ServiceSettings, job: Job, fmt: str) -> Path | None:
-    """The report of `job` in `fmt`, only when it is a file inside the job's own directories."""
-    name = job.reports.get(fmt)
-    if not name:
+    """The report of `job` in `fmt`, only when it is a file inside the job's folder (the API's rule)."""
+    recorded = job.reports.get(fmt)
+    if not recorded:
         return None
-    roots = [settings.job_dir(job.id).resolve()]
-    if job.output_dir:
-        roots.append(Path(job.output_dir).resolve())
-    path = Path(name)
-    if not path.is_absolute():
-        path = roots[-1] / path
-    path = path.resolve()
-    if any(path.is_relative_to(root) for root in roots) and path.is_file():
-        return path
-    return None
+    base = settings.job_dir(job.id).resolve()
+    path = Path(recorded)
+    path = (path if path.is_absolute() else base / path).resolve()
+    if not path.is_relative_to(base) or not path.is_file():
+        return None
+    return path
 
 
 @dataclass
@@ -222,11 +220,16 @@ def _job_context(ui: _Ui, job: Job) -> dict[str, Any]:
             "downloads": [f for f in _report_formats() if f in job.reports]}
 
 
+def _refused_field(message: str) -> str:
+    """The form field a refusal is about ("repo /x: outside the allowed prefixes…" → repo), else "form"."""
+    first = message.split(" ", 1)[0].rstrip(":,")
+    return first if first in FORM_FIELDS else "form"
+
+
 def _form_submission(form: dict[str, Any], formats: list[str]) -> dict[str, Any]:
     """The submit form's fields as a JobSubmission body (empty optional fields left out)."""
     body: dict[str, Any] = {}
-    for name in ("repo", "baseline_commit", "candidate_commit", "baseline_entry", "candidate_entry",
-                 "primary_metric", "title", "probes", "device", "probe_command", "probe_budget_s"):
+    for name in FORM_FIELDS:
         value = str(form.get(name) or "").strip()
         if value:
             body[name] = value
@@ -247,10 +250,29 @@ def web_router(store: JobStore, settings: ServiceSettings) -> APIRouter:
     """The UI's routes (mounted by `create_app`)."""
     ui = _Ui(store=store, settings=settings, env=_environment())
     router = APIRouter(include_in_schema=False, route_class=_route_class(ui))
-    static = {p.name: p for p in (HERE / "static").iterdir() if p.suffix in STATIC_TYPES}
+    for add in (_session_routes, _list_routes, _submit_routes, _job_routes):
+        add(router, ui)
+    return router
 
-    def page(path: str, methods: tuple[str, ...] = ("GET",)) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+
+Register = Callable[[Callable[..., Any]], Callable[..., Any]]
+
+
+def _pages(router: APIRouter) -> Callable[..., Register]:
+    def page(path: str, methods: tuple[str, ...] = ("GET",)) -> Register:
         return router.api_route(PREFIX + path, methods=list(methods), response_class=HTMLResponse)
+    return page
+
+
+def check_origin(request: Request) -> None:
+    if not same_origin(request):
+        raise HTTPException(403, "refused: this form was not sent from this server's own page")
+
+
+def _session_routes(router: APIRouter, ui: _Ui) -> None:
+    """Redirects to the UI, its static files, login and logout."""
+    page = _pages(router)
+    static = {p.name: p for p in (HERE / "static").iterdir() if p.suffix in STATIC_TYPES}
 
     @router.get("/")
     def root() -> Response:
@@ -270,18 +292,17 @@ def web_router(store: JobStore, settings: ServiceSettings) -> APIRouter:
 
     @page("/login")
     def login_form(request: Request, next: str | None = None) -> Response:
-        if not settings.auth:
+        if not ui.settings.auth:
             return RedirectResponse(safe_next(next), status_code=303)
         return ui.render(request, "login.html", next=safe_next(next), error=None, key=None)
 
     @page("/login", ("POST",))
     async def login(request: Request) -> Response:
-        if not same_origin(request):
-            raise HTTPException(403, "refused: this form was not sent from this server's own page")
+        check_origin(request)
         form = await request.form()
         target = safe_next(str(form.get("next") or ""))
         text = str(form.get("key") or "").strip()
-        key = store.authenticate(text) if text else None
+        key = ui.store.authenticate(text) if text else None
         if key is None:
             return ui.render(request, "login.html", http_status=401, next=target, key=None,
                              error="This key is not valid (unknown, mistyped or revoked).")
@@ -292,11 +313,16 @@ def web_router(store: JobStore, settings: ServiceSettings) -> APIRouter:
 
     @page("/logout", ("POST",))
     def logout(request: Request) -> Response:
-        if not same_origin(request):
-            raise HTTPException(403, "refused: this form was not sent from this server's own page")
+        check_origin(request)
         response = RedirectResponse(PREFIX + "/login", status_code=303)
         response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")
         return response
+
+
+
+def _list_routes(router: APIRouter, ui: _Ui) -> None:
+    """The job list and the comparison of two jobs."""
+    page = _pages(router)
 
     @page("/")
     def job_list(request: Request, repo: str | None = None, status: str | None = None, page: int = 1) -> Response:
@@ -304,7 +330,7 @@ def web_router(store: JobStore, settings: ServiceSettings) -> APIRouter:
         repo = (repo or "").strip() or None
         status = status if status in STATUSES else None
         page = max(1, page)
-        found, total = store.list_jobs(repo=repo, status=status, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+        found, total = ui.store.list_jobs(repo=repo, status=status, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
         now = utcnow()
         pages = max(1, -(-total // PAGE_SIZE))
 
@@ -317,17 +343,34 @@ def web_router(store: JobStore, settings: ServiceSettings) -> APIRouter:
                          newer=link(page - 1) if page > 1 else None, older=link(page + 1) if page < pages else None,
                          poll=any(j.status not in FINISHED for j in found))
 
+
+    @page("/compare")
+    def compare_page(request: Request, a: str = "", b: str = "",
+                     job: Annotated[list[str] | None, Query()] = None) -> Response:
+        ui.require(request)
+        if job and len(job) == 2 and not (a or b):
+            a, b = job
+        if not a or not b:
+            raise HTTPException(400, "choose two jobs to compare (tick two finished jobs in the list)")
+        job_a, job_b = ui.job(a), ui.job(b)
+        problem, result = _comparison(ui.settings, job_a, job_b)
+        return ui.render(request, "compare.html", a=JobView.of(job_a), b=JobView.of(job_b), problem=problem,
+                         result=result)
+
+
+def _submit_routes(router: APIRouter, ui: _Ui) -> None:
+    page = _pages(router)
+
     @page("/submit")
     def submit_form(request: Request) -> Response:
         key = ui.require(request)
         return ui.render(request, "submit.html", key=key, values={"formats": ["md", "json", "html"], "probes": "auto"},
-                         errors={}, formats=_report_formats(), allowed=settings.allow_repos)
+                         errors={}, formats=_report_formats(), allowed=ui.settings.allow_repos)
 
     @page("/submit", ("POST",))
     async def submit(request: Request) -> Response:
         key = ui.require(request, "submit")
-        if not same_origin(request):
-            raise HTTPException(403, "refused: this form was not sent from this server's own page")
+        check_origin(request)
         form = await request.form()
         formats = [str(f) for f in form.getlist("formats")]
         values = {k: str(v) for k, v in form.items() if k != "formats"} | {"formats": formats}
@@ -339,15 +382,20 @@ def web_router(store: JobStore, settings: ServiceSettings) -> APIRouter:
             errors = _field_errors(exc)
         else:
             try:
-                from investigator.service import jobs  # noqa: PLC0415 (until app lands)
-                job = jobs.submit_job(store, settings, submission, key)
-            except HTTPException as exc:
+                job = jobs.submit_job(ui.store, ui.settings, submission, None if key is LOCAL_KEY else key)
+            except jobs.SubmissionError as exc:
                 status = exc.status_code
-                errors = {"repo" if status == 403 else "form": str(exc.detail)}
+                errors = {_refused_field(str(exc)): str(exc)}
             else:
                 return RedirectResponse(f"{PREFIX}/jobs/{job.id}", status_code=303)
         return ui.render(request, "submit.html", http_status=status, key=key, values=values, errors=errors,
-                         formats=_report_formats(), allowed=settings.allow_repos)
+                         formats=_report_formats(), allowed=ui.settings.allow_repos)
+
+
+
+def _job_routes(router: APIRouter, ui: _Ui) -> None:
+    """One job: its page, the fragment the page polls, its HTML report (framed), cancel."""
+    page = _pages(router)
 
     @page("/jobs/{job_id}")
     def job_page(request: Request, job_id: str) -> Response:
@@ -362,33 +410,20 @@ def web_router(store: JobStore, settings: ServiceSettings) -> APIRouter:
     @page("/jobs/{job_id}/report")
     def job_report(request: Request, job_id: str) -> Response:
         ui.require(request)
-        path = report_file(settings, ui.job(job_id), "html")
+        path = report_file(ui.settings, ui.job(job_id), "html")
         if path is None:
             raise HTTPException(404, "this job has no HTML report")
         return HTMLResponse(path.read_text(encoding="utf-8", errors="replace"), headers=page_headers(REPORT_CSP))
 
     @page("/jobs/{job_id}/cancel", ("POST",))
     def cancel(request: Request, job_id: str) -> Response:
-        ui.require(request, "submit")
-        if not same_origin(request):
-            raise HTTPException(403, "refused: this form was not sent from this server's own page")
+        key = ui.require(request, "submit")
+        check_origin(request)
         job = ui.job(job_id)
-        store.request_cancel(job.id)
+        if not key.allows("admin") and job.submitted_by != key.id:
+            raise HTTPException(403, "only the key that submitted this job, or an admin key, may cancel it")
+        ui.store.request_cancel(job.id)
         return RedirectResponse(f"{PREFIX}/jobs/{job.id}", status_code=303)
-
-    @page("/compare")
-    def compare_page(request: Request, a: str = "", b: str = "", job: list[str] = Query(default=[])) -> Response:
-        ui.require(request)
-        if len(job) == 2 and not (a or b):
-            a, b = job
-        if not a or not b:
-            raise HTTPException(400, "choose two jobs to compare (tick two finished jobs in the list)")
-        job_a, job_b = ui.job(a), ui.job(b)
-        problem, result = _comparison(settings, job_a, job_b)
-        return ui.render(request, "compare.html", a=JobView.of(job_a), b=JobView.of(job_b), problem=problem,
-                         result=result)
-
-    return router
 
 
 def _comparison(settings: ServiceSettings, a: Job, b: Job) -> tuple[str | None, Comparison | None]:

@@ -1,0 +1,106 @@
+"""Helpers of the web UI tests: jobs put into the store as a worker would leave them, and real reports.
+
+The reports are produced by real investigations of the generated demo repository (the full range, and a
+shorter one whose findings differ), so the pages show what users see, not hand-written stand-ins.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from investigator.demo import DemoRepo
+from investigator.request import InvestigationRequest
+from investigator.service.settings import ServiceSettings
+from investigator.service.store import Job, JobRow, JobStore, utcnow
+from investigator.workflow import run_investigation
+
+
+@dataclass(frozen=True)
+class RealReport:
+    baseline: str
+    candidate: str
+    files: dict[str, Path]  # format -> report file
+    counts: dict[str, int]
+    titles: list[str]
+
+
+def investigate(repo: DemoRepo, baseline: str, candidate: str, out: Path) -> RealReport:
+    inv = run_investigation(InvestigationRequest(repo=str(repo.path), baseline_commit=baseline,
+                                                 candidate_commit=candidate, formats=["md", "json", "html"],
+                                                 output=out, probes="none"))
+    files = {fmt: Path(path) for fmt, path in inv.reports.items()}
+    findings = json.loads(files["json"].read_text())["findings"]
+    counts = {s: sum(f["severity"] == s for f in findings) for s in ("critical", "significant", "low")}
+    return RealReport(baseline=baseline, candidate=candidate, files=files, counts=counts,
+                      titles=[f["title"] for f in findings])
+
+
+def demo_reports(repo: DemoRepo, out: Path) -> tuple[RealReport, RealReport]:
+    """The demo's whole range, and the range up to the commit before the GAE and update-step edits
+    (the two last commits): the second lacks the findings those commits introduce."""
+    shorter = repo.commits[-3][0]
+    return (investigate(repo, repo.baseline, repo.candidate, out / "full"),
+            investigate(repo, repo.baseline, shorter, out / "shorter"))
+
+
+def _update(store: JobStore, job_id: str, **values: Any) -> None:
+    with Session(store.engine) as session, session.begin():
+        session.execute(update(JobRow).where(JobRow.id == job_id).values(**values))
+
+
+def submit(store: JobStore, repo: str, baseline: str = "v1", candidate: str | None = "v2", **request: Any) -> Job:
+    body = {"repo": repo, "baseline_commit": baseline, "candidate_commit": candidate,
+            "formats": ["md", "json", "html"]} | request
+    return store.submit(repo, body)
+
+
+def start(store: JobStore, job_id: str, step: str = "resolve") -> None:
+    """The job as a worker leaves it once it has claimed it (without a lease race in the tests)."""
+    _update(store, job_id, status="running", started_at=utcnow(), owner="test-worker", attempts=1,
+            current_step=step)
+
+
+def finish(store: JobStore, settings: ServiceSettings, job_id: str, report: RealReport | None = None, *,
+           status: str = "succeeded", error: str | None = None, reports: dict[str, str] | None = None,
+           counts: dict[str, int] | None = None) -> Job:
+    """The job as its worker leaves it: reports copied into its folder, counts and report names recorded."""
+    values: dict[str, Any] = {"status": status, "finished_at": utcnow(), "owner": None, "lease_until": None,
+                              "error": error}
+    job = store.get(job_id)
+    assert job is not None
+    if job.started_at is None:
+        values["started_at"] = utcnow()
+    folder = settings.job_dir(job_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    recorded = dict(reports or {})
+    if report is not None:
+        for fmt, path in report.files.items():
+            recorded[fmt] = str(shutil.copy(path, folder / path.name))
+        values.update(report.counts)
+    values.update(counts or {})
+    _update(store, job_id, output_dir=str(folder), reports=recorded, **values)
+    done = store.get(job_id)
+    assert done is not None
+    return done
+
+
+def write_json_report(path: Path, findings: list[dict[str, Any]]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"schema_version": "1.3", "findings": findings}))
+    return path
+
+
+def finding(source: str, title: str, severity: str, path: str = "train.py", line: int | None = 10,
+            rank: int | None = 1) -> dict[str, Any]:
+    """A finding as the JSON report writes it (the fields the comparison reads)."""
+    return {"id": f"{source}:{title}", "source": source, "subsystem": "trainer", "severity": severity,
+            "confidence": 0.8, "title": title, "rank": rank,
+            "locations": [{"path": "old_" + path, "line": 3, "side": "baseline"},
+                          {"path": path, "line": line, "side": "candidate"}]}

@@ -348,8 +348,10 @@ def _list_routes(router: APIRouter, ui: _Ui) -> None:
     def compare_page(request: Request, a: str = "", b: str = "",
                      job: Annotated[list[str] | None, Query()] = None) -> Response:
         ui.require(request)
-        if job and len(job) == 2 and not (a or b):
-            a, b = job
+        if job and len(job) == 2 and not (a or b):  # two ticked in the list: A is the older one
+            picked = sorted((ui.job(job_id) for job_id in job), key=lambda j: (j.created_at, j.id))
+            return RedirectResponse(f"{PREFIX}/compare?{urlencode({'a': picked[0].id, 'b': picked[1].id})}",
+                                    status_code=303)
         if not a or not b:
             raise HTTPException(400, "choose two jobs to compare (tick two finished jobs in the list)")
         job_a, job_b = ui.job(a), ui.job(b)

@@ -352,8 +352,8 @@ def test_compare_page_lists_differences(client, store, settings):
     assert "Reward scale &lt;x&gt;" in only_b and "env.py:10" in only_b
     assert "Clipping removed" in text[sections["both"]:]
     assert "1 only in A · 1 only in B · 2 in both (1 with a changed severity)" in text
-    # the list's two checked boxes reach the same page
-    assert client.get(f"/ui/compare?job={a}&job={b}").text.count("GAE index shift") == 1
+    # the list's two ticked boxes (newest first) lead to the same page, A the older job
+    assert client.get(f"/ui/compare?job={b}&job={a}").headers["location"] == f"/ui/compare?a={a}&b={b}"
 
 
 def test_compare_refuses_what_does_not_compare(client, store, settings):

@@ -25,6 +25,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup, escape
 from pydantic import ValidationError
 
 from investigator.request import ReportFormat
@@ -62,7 +63,7 @@ class SignIn(Exception):
 def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(when=_when, duration=_duration, ref=_short_ref)
+    env.filters.update(when=_when, duration=_duration, ref=_short_ref, inline_code=_inline_code)
     return env
 
 
@@ -81,6 +82,15 @@ def _duration(seconds: float | None) -> str:
         return f"{minutes} min {secs:02d} s"
     hours, minutes = divmod(minutes, 60)
     return f"{hours} h {minutes:02d} min"
+
+
+def _inline_code(text: str) -> Markup:
+    """A finding title's `code` spans as <code> (the rest escaped, as everything else)."""
+    parts = text.split("`")
+    if len(parts) % 2 == 0:  # an unpaired backtick: plain text
+        return escape(text)
+    return Markup("").join(Markup("<code>{}</code>").format(part) if i % 2 else escape(part)
+                           for i, part in enumerate(parts))
 
 
 def _short_ref(ref: str | None) -> str:
@@ -201,20 +211,23 @@ def _report_formats() -> list[str]:
 
 
 def _job_context(ui: _Ui, job: Job) -> dict[str, Any]:
-    events: list[JobEvent] = []
-    after = 0
-    while True:  # the last EVENTS_SHOWN, without loading a long run's whole history twice
+    events: list[JobEvent] = []  # the last EVENTS_SHOWN
+    finished: set[str] = set()
+    total = after = 0
+    while True:  # in pages, so that a long run's history is never held whole
         batch = ui.store.events(job.id, after=after, limit=1000)
         events = (events + batch)[-EVENTS_SHOWN:]
+        finished.update(e.step for e in batch if e.status == "finished")
+        total += len(batch)
         if len(batch) < 1000:
             break
         after = batch[-1].seq
-    finished_steps = len({e.step for e in events if e.status == "finished"})
     others: list[Job] = []
     if job.status == "succeeded" and "json" in job.reports:
         candidates, _ = ui.store.list_jobs(repo=job.repo, status="succeeded", limit=50)
         others = [j for j in candidates if j.id != job.id and "json" in j.reports]
-    return {"job": job, "view": JobView.of(job, utcnow()), "events": events, "finished_steps": finished_steps,
+    return {"job": job, "view": JobView.of(job, utcnow()), "events": events, "finished_steps": len(finished),
+            "events_total": total,
             "poll": not job.finished, "poll_ms": POLL_MS, "others": others,
             "report": report_file(ui.settings, job, "html") is not None,
             "downloads": [f for f in _report_formats() if f in job.reports]}
@@ -339,6 +352,7 @@ def _list_routes(router: APIRouter, ui: _Ui) -> None:
             return f"{PREFIX}/?{urlencode(query)}"
 
         return ui.render(request, "jobs.html", jobs=[JobView.of(j, now) for j in found], total=total, page=page,
+                         titles={j.id: j.request.get("title") for j in found},
                          pages=pages, repo=repo or "", status=status or "", statuses=STATUSES,
                          newer=link(page - 1) if page > 1 else None, older=link(page + 1) if page < pages else None,
                          poll=any(j.status not in FINISHED for j in found))

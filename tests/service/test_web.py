@@ -413,3 +413,25 @@ def test_unreadable_reports_are_one_line(tmp_path):
     bad.write_text('{"findings": 3}')
     with pytest.raises(ReportUnreadable, match="no findings list"):
         load_findings(bad)
+
+
+def test_a_long_history_shows_its_last_events_and_counts_every_step(client, store):
+    from investigator.service.web import EVENTS_SHOWN
+
+    job = submit(store, "/srv/a")
+    start(store, job.id)
+    for i in range(EVENTS_SHOWN + 10):
+        store.add_event(job.id, f"step-{i:03d}", "finished")
+    live = client.get(f"/ui/jobs/{job.id}/live").text
+    assert f"{EVENTS_SHOWN + 10} steps finished" in live
+    assert f"(the last {EVENTS_SHOWN} of {EVENTS_SHOWN + 10} events shown)" in live
+    assert "step-009" not in live and "step-010" in live and f"step-{EVENTS_SHOWN + 9:03d}" in live
+
+
+def test_titles_show_their_code_spans_escaped(client, store, settings):
+    a = _finished_with(store, settings, "/srv/a", [finding("u", "Config `<lr>` changed", "low")])
+    b = _finished_with(store, settings, "/srv/a", [])
+    page = client.get(f"/ui/compare?a={a}&b={b}").text
+    assert "Config <code>&lt;lr&gt;</code> changed" in page
+    c = _finished_with(store, settings, "/srv/a", [finding("u", "odd ` <b>tick</b>", "low")])
+    assert "odd ` &lt;b&gt;tick&lt;/b&gt;" in client.get(f"/ui/compare?a={c}&b={b}").text

@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from investigator.request import InvestigationRequest
 from investigator.service.settings import ServiceSettings
 from investigator.service.store import Job, JobRow, JobStore, utcnow
 from investigator.workflow import run_investigation
+from investigator.workflow.state import ProgressEvent
 
 
 @dataclass(frozen=True)
@@ -34,17 +36,23 @@ class RealReport:
     files: dict[str, Path]  # format -> report file
     counts: dict[str, int]
     titles: list[str]
+    events: list[tuple[str, str, str, float | None]]  # the progress the run reported: step, status, detail, s
+    seconds: float  # its wall time
 
 
 def investigate(repo: DemoRepo, baseline: str, candidate: str, out: Path) -> RealReport:
+    events: list[ProgressEvent] = []
+    began = time.monotonic()
     inv = run_investigation(InvestigationRequest(repo=str(repo.path), baseline_commit=baseline,
                                                  candidate_commit=candidate, formats=["md", "json", "html"],
-                                                 output=out, probes="none"))
+                                                 output=out, probes="none"), progress=events.append)
     files = {fmt: Path(path) for fmt, path in inv.reports.items()}
     findings = json.loads(files["json"].read_text())["findings"]
     counts = {s: sum(f["severity"] == s for f in findings) for s in ("critical", "significant", "low")}
     return RealReport(baseline=baseline, candidate=candidate, files=files, counts=counts,
-                      titles=[f["title"] for f in findings])
+                      titles=[f["title"] for f in findings],
+                      events=[(e.step, e.status, e.detail, e.seconds) for e in events],
+                      seconds=time.monotonic() - began)
 
 
 def demo_reports(repo: DemoRepo, out: Path) -> tuple[RealReport, RealReport]:
@@ -72,6 +80,15 @@ def start(store: JobStore, job_id: str, step: str = "resolve") -> None:
             current_step=step)
 
 
+def backdate(store: JobStore, job_id: str, seconds: float) -> None:
+    """Move the job's times `seconds` into the past (screenshots show jobs of a working day)."""
+    job = store.get(job_id)
+    assert job is not None
+    shift = timedelta(seconds=seconds)
+    _update(store, job_id, **{name: value - shift for name in ("created_at", "started_at", "finished_at")
+                              if (value := getattr(job, name)) is not None})
+
+
 def finish(store: JobStore, settings: ServiceSettings, job_id: str, report: RealReport | None = None, *,
            status: str = "succeeded", error: str | None = None, reports: dict[str, str] | None = None,
            counts: dict[str, int] | None = None) -> Job:
@@ -82,6 +99,9 @@ def finish(store: JobStore, settings: ServiceSettings, job_id: str, report: Real
     assert job is not None
     if job.started_at is None:
         values["started_at"] = utcnow()
+    if report is not None:  # as long as the real run took
+        values["started_at"] = values["finished_at"] - timedelta(seconds=report.seconds)
+        values["created_at"] = min(job.created_at, values["started_at"])
     folder = settings.job_dir(job_id)
     folder.mkdir(parents=True, exist_ok=True)
     recorded = dict(reports or {})

@@ -435,3 +435,26 @@ def test_titles_show_their_code_spans_escaped(client, store, settings):
     assert "Config <code>&lt;lr&gt;</code> changed" in page
     c = _finished_with(store, settings, "/srv/a", [finding("u", "odd ` <b>tick</b>", "low")])
     assert "odd ` &lt;b&gt;tick&lt;/b&gt;" in client.get(f"/ui/compare?a={c}&b={b}").text
+
+
+def test_a_full_queue_is_shown_on_the_form(tmp_path, allowed_repo):
+    settings = ServiceSettings(db_url=str(tmp_path / "q.db"), data_dir=tmp_path / "q", queue_limit=1,
+                               allow_repos=[str(allowed_repo.parent)])
+    store = JobStore(connect(settings.db_url))
+    submit(store, str(allowed_repo))
+    with _signed_in(store, settings) as client:
+        r = client.post("/ui/submit", headers=ORIGIN, data={"repo": str(allowed_repo), "baseline_commit": "v1",
+                                                            "formats": ["md"]})
+    assert r.status_code == 429
+    assert re.search(r'id="form-error">the queue is full \(1 jobs waiting, limit 1\)', r.text)
+    assert store.list_jobs()[1] == 1
+
+
+def test_admin_only_fields_are_refused_inline_for_a_submit_key(store, settings, allowed_repo):
+    with _signed_in(store, settings, "submit") as client:
+        r = client.post("/ui/submit", headers=ORIGIN, data={"repo": str(allowed_repo), "baseline_commit": "v1",
+                                                            "formats": ["md"], "probe_command": "rm -rf /"})
+    assert r.status_code == 403
+    assert re.search(r'id="e-probe_command">probe_command: runs a command', r.text)
+    assert re.search(r"<details open>", r.text)  # the field is under More options: they are shown open
+    assert store.list_jobs()[1] == 0

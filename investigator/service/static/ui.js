@@ -6,9 +6,12 @@
 (function () {
   "use strict";
 
+  // the fragment's HTML; null: try again later; GONE: stop (the job no longer exists)
+  var GONE = {};
   function fragment(url) {
     return fetch(url, { credentials: "same-origin", headers: { "X-Fragment": "1" } }).then(function (r) {
-      if (r.status === 401) { window.location.reload(); return null; }
+      if (r.status === 401) { window.location.reload(); return GONE; }
+      if (r.status === 404) { return GONE; }
       return r.ok ? r.text() : null;
     });
   }
@@ -16,6 +19,7 @@
   function poll(el) {
     window.setTimeout(function () {
       fragment(el.dataset.poll).then(function (html) {
+        if (html === GONE) { return; }
         var next = el;
         if (html) {
           var tpl = document.createElement("template");
@@ -39,7 +43,8 @@
     window.setTimeout(function () {
       if (table.querySelector("input[type=checkbox]:checked")) { refreshRows(table); return; }
       fragment(window.location.href).then(function (html) {
-        if (!html) { return; }
+        if (html === GONE) { return; }
+        if (!html) { refreshRows(table); return; }
         var doc = new DOMParser().parseFromString(html, "text/html");
         var fresh = doc.querySelector("table.jobs");
         if (!fresh) { return; }

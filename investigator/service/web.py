@@ -11,206 +11,51 @@ and shows the finished HTML report in a sandboxed frame (no scripts, no same-ori
 
 from __future__ import annotations
 
-import re
 import typing
-from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
-from datetime import datetime
-from pathlib import Path
+from collections.abc import Callable
 from typing import Annotated, Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.routing import APIRoute
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from markupsafe import Markup, escape
 from pydantic import ValidationError
 
 from investigator.request import ReportFormat
 from investigator.service import jobs
 from investigator.service.compare import Comparison, ReportUnreadable, compare, load_findings
+from investigator.service.pages import (
+    COOKIE,
+    HERE,
+    LOCAL_KEY,
+    PREFIX,
+    REPORT_CSP,
+    Ui,
+    check_origin,
+    environment,
+    page_headers,
+    report_file,
+    route_class,
+    safe_next,
+)
 from investigator.service.schemas import JobSubmission, JobView
 from investigator.service.settings import ServiceSettings
-from investigator.service.store import FINISHED, ApiKey, Job, JobEvent, JobStore, Scope, utcnow
+from investigator.service.store import FINISHED, Job, JobEvent, JobStore, utcnow
 
-COOKIE = "investigator_key"
-PREFIX = "/ui"
 PAGE_SIZE = 20
 EVENTS_SHOWN = 40
 POLL_MS = 1000
-HERE = Path(__file__).parent
 STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
                 ".svg": "image/svg+xml"}
 STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
-JOB_ID = re.compile(r"^[0-9a-f]{32}$")
-PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-            "frame-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
-# the report is the tool's own HTML (inline style, embedded PNG figures, no script); shown only in our frame
-REPORT_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"
 FORM_FIELDS = ("repo", "baseline_commit", "candidate_commit", "baseline_entry", "candidate_entry", "primary_metric",
                "title", "probes", "device", "probe_command", "probe_budget_s")
-HEADINGS = {400: "Bad request", 403: "Not allowed", 404: "Not found", 429: "Too many requests"}
-LOCAL_KEY = ApiKey(id="local", scope="admin", name="authentication off", created_at=datetime(1970, 1, 1),
-                   revoked_at=None)
-
-
-class SignIn(Exception):
-    """The request has no valid key: pages redirect to the login page, fragments answer 401."""
-
-
-def _environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True, undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(when=_when, duration=_duration, ref=_short_ref, inline_code=_inline_code)
-    return env
-
-
-def _when(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value is not None else "—"
-
-
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "—"
-    total = int(round(seconds))
-    if total < 60:
-        return f"{seconds:.1f} s" if seconds < 10 else f"{total} s"
-    minutes, secs = divmod(total, 60)
-    if minutes < 60:
-        return f"{minutes} min {secs:02d} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
-
-
-def _inline_code(text: str) -> Markup:
-    """A finding title's `code` spans as <code> (the rest escaped, as everything else)."""
-    parts = text.split("`")
-    if len(parts) % 2 == 0:  # an unpaired backtick: plain text
-        return escape(text)
-    return Markup("").join(Markup("<code>{}</code>").format(part) if i % 2 else escape(part)
-                           for i, part in enumerate(parts))
-
-
-def _short_ref(ref: str | None) -> str:
-    """A full SHA shortened to 10 characters; branch and tag names as they are."""
-    if not ref:
-        return "HEAD"
-    return ref[:10] if re.fullmatch(r"[0-9a-f]{40}", ref) else ref
-
-
-def same_origin(request: Request) -> bool:
-    """Whether a state-changing request comes from this server's own pages: its Origin header (or, when a
-    browser sends none, its Referer) names the host the request was sent to. Neither present: refused."""
-    host = (request.headers.get("host") or "").lower()
-    source = request.headers.get("origin") or request.headers.get("referer") or ""
-    parts = urlsplit(source)
-    return bool(host) and parts.scheme in ("http", "https") and parts.netloc.lower() == host
-
-
-def safe_next(target: str | None) -> str:
-    """Where to go after signing in: a path of this UI only (never another site, `//host` or `/\\host`)."""
-    if target and target.startswith(PREFIX) and "//" not in target and "\\" not in target:
-        return target
-    return PREFIX + "/"
-
-
-def report_file(settings: ServiceSettings, job: Job, fmt: str) -> Path | None:
-    """The report of `job` in `fmt`, only when it is a file inside the job's folder (the API's rule)."""
-    recorded = job.reports.get(fmt)
-    if not recorded:
-        return None
-    base = settings.job_dir(job.id).resolve()
-    path = Path(recorded)
-    path = (path if path.is_absolute() else base / path).resolve()
-    if not path.is_relative_to(base) or not path.is_file():
-        return None
-    return path
-
-
-@dataclass
-class _Ui:
-    """What every route needs: the store, the settings and the templates."""
-
-    store: JobStore
-    settings: ServiceSettings
-    env: Environment
-
-    def key(self, request: Request) -> ApiKey | None:
-        if not self.settings.auth:
-            return LOCAL_KEY
-        text = request.cookies.get(COOKIE)
-        if not text:
-            header = request.headers.get("authorization", "")
-            text = header[7:].strip() if header.lower().startswith("bearer ") else ""
-        return self.store.authenticate(text) if text else None
-
-    def require(self, request: Request, scope: Scope = "read") -> ApiKey:
-        key = self.key(request)
-        if key is None:
-            raise SignIn()
-        if not key.allows(scope):
-            raise HTTPException(403, f"this key's scope ({key.scope}) does not allow this ({scope} needed)")
-        return key
-
-    def render(self, request: Request, template: str, http_status: int = 200, **context: Any) -> HTMLResponse:
-        context.setdefault("key", self.key(request))
-        body = self.env.get_template(template).render(prefix=PREFIX, auth=self.settings.auth, **context)
-        return HTMLResponse(body, status_code=http_status, headers=page_headers())
-
-    def error(self, request: Request, code: int, message: str) -> HTMLResponse:
-        heading = HEADINGS.get(code, f"Error {code}")
-        return self.render(request, "error.html", http_status=code, heading=heading, message=message)
-
-    def job(self, job_id: str) -> Job:
-        job = self.store.get(job_id) if JOB_ID.match(job_id) else None
-        if job is None:
-            raise HTTPException(404, "no such job")
-        return job
-
-
-def page_headers(csp: str = PAGE_CSP) -> dict[str, str]:
-    return {"Content-Security-Policy": csp, "X-Content-Type-Options": "nosniff",
-            "Referrer-Policy": "same-origin", "Cache-Control": "no-store"}
-
-
-def _sign_in_redirect(request: Request) -> Response:
-    if request.headers.get("x-fragment"):
-        return Response(status_code=401)
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"{PREFIX}/login?{urlencode({'next': target})}", status_code=303)
-
-
-def _route_class(ui: _Ui) -> type[APIRoute]:
-    """Routes whose SignIn becomes the login redirect and whose HTTP errors become the UI's error page
-    (a router cannot register the app's exception handlers)."""
-
-    class UiRoute(APIRoute):
-        def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-            original = super().get_route_handler()
-
-            async def handler(request: Request) -> Response:
-                try:
-                    return await original(request)
-                except SignIn:
-                    return _sign_in_redirect(request)
-                except HTTPException as exc:
-                    return ui.error(request, exc.status_code, str(exc.detail))
-                except RequestValidationError as exc:
-                    message = "; ".join(f"{'.'.join(map(str, e['loc'][1:]))}: {e['msg']}" for e in exc.errors())
-                    return ui.error(request, 400, message)
-
-            return handler
-
-    return UiRoute
 
 
 def _report_formats() -> list[str]:
     return list(typing.get_args(ReportFormat))
 
 
-def _job_context(ui: _Ui, job: Job) -> dict[str, Any]:
+def _job_context(ui: Ui, job: Job) -> dict[str, Any]:
     events: list[JobEvent] = []  # the last EVENTS_SHOWN
     finished: set[str] = set()
     total = after = 0
@@ -261,8 +106,8 @@ def _field_errors(exc: ValidationError) -> dict[str, str]:
 
 def web_router(store: JobStore, settings: ServiceSettings) -> APIRouter:
     """The UI's routes (mounted by `create_app`)."""
-    ui = _Ui(store=store, settings=settings, env=_environment())
-    router = APIRouter(include_in_schema=False, route_class=_route_class(ui))
+    ui = Ui(store=store, settings=settings, env=environment())
+    router = APIRouter(include_in_schema=False, route_class=route_class(ui))
     for add in (_session_routes, _list_routes, _submit_routes, _job_routes):
         add(router, ui)
     return router
@@ -277,12 +122,7 @@ def _pages(router: APIRouter) -> Callable[..., Register]:
     return page
 
 
-def check_origin(request: Request) -> None:
-    if not same_origin(request):
-        raise HTTPException(403, "refused: this form was not sent from this server's own page")
-
-
-def _session_routes(router: APIRouter, ui: _Ui) -> None:
+def _session_routes(router: APIRouter, ui: Ui) -> None:
     """Redirects to the UI, its static files, login and logout."""
     page = _pages(router)
     static = {p.name: p for p in (HERE / "static").iterdir() if p.suffix in STATIC_TYPES}
@@ -333,7 +173,7 @@ def _session_routes(router: APIRouter, ui: _Ui) -> None:
 
 
 
-def _list_routes(router: APIRouter, ui: _Ui) -> None:
+def _list_routes(router: APIRouter, ui: Ui) -> None:
     """The job list and the comparison of two jobs."""
     page = _pages(router)
 
@@ -374,7 +214,7 @@ def _list_routes(router: APIRouter, ui: _Ui) -> None:
                          result=result)
 
 
-def _submit_routes(router: APIRouter, ui: _Ui) -> None:
+def _submit_routes(router: APIRouter, ui: Ui) -> None:
     page = _pages(router)
 
     @page("/submit")
@@ -409,7 +249,7 @@ def _submit_routes(router: APIRouter, ui: _Ui) -> None:
 
 
 
-def _job_routes(router: APIRouter, ui: _Ui) -> None:
+def _job_routes(router: APIRouter, ui: Ui) -> None:
     """One job: its page, the fragment the page polls, its HTML report (framed), cancel."""
     page = _pages(router)
 

@@ -458,3 +458,11 @@ def test_admin_only_fields_are_refused_inline_for_a_submit_key(store, settings, 
     assert re.search(r'id="e-probe_command">probe_command: runs a command', r.text)
     assert re.search(r"<details open>", r.text)  # the field is under More options: they are shown open
     assert store.list_jobs()[1] == 0
+
+
+def test_durations_and_refs_read_well():
+    from investigator.service.pages import _duration, _short_ref
+
+    assert [_duration(s) for s in (None, 0.25, 42.4, 61, 3 * 3600 + 125)] == ["—", "0.2 s", "42 s", "1 min 01 s",
+                                                                              "3 h 02 min"]
+    assert _short_ref("a" * 40) == "a" * 10 and _short_ref("v1.2.0") == "v1.2.0" and _short_ref(None) == "HEAD"

@@ -42,7 +42,8 @@ class SignIn(Exception):
 def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(when=_when, duration=_duration, ref=_short_ref, inline_code=_inline_code)
+    env.filters.update(when=_when, duration=_duration, ref=_short_ref, inline_code=_inline_code,
+                       repo_name=_repo_name)
     return env
 
 
@@ -70,6 +71,12 @@ def _inline_code(text: str) -> Markup:
         return escape(text)
     return Markup("").join(Markup("<code>{}</code>").format(part) if i % 2 else escape(part)
                            for i, part in enumerate(parts))
+
+
+def _repo_name(repo: str) -> str:
+    """The repository's last path component ("/srv/x/trainer.git" and "https://h/org/trainer" → "trainer")."""
+    name = repo.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+    return name.removesuffix(".git") or repo
 
 
 def _short_ref(ref: str | None) -> str:

@@ -461,8 +461,10 @@ def test_admin_only_fields_are_refused_inline_for_a_submit_key(store, settings, 
 
 
 def test_durations_and_refs_read_well():
-    from investigator.service.pages import _duration, _short_ref
+    from investigator.service.pages import _duration, _repo_name, _short_ref
 
     assert [_duration(s) for s in (None, 0.25, 42.4, 61, 3 * 3600 + 125)] == ["—", "0.2 s", "42 s", "1 min 01 s",
                                                                               "3 h 02 min"]
+    assert [_repo_name(r) for r in ("/srv/x/trainer.git", "/srv/x/trainer/", "https://h/org/trainer.git",
+                                    "git@h:trainer.git", "/")] == ["trainer"] * 4 + ["/"]
     assert _short_ref("a" * 40) == "a" * 10 and _short_ref("v1.2.0") == "v1.2.0" and _short_ref(None) == "HEAD"

@@ -468,3 +468,15 @@ def test_durations_and_refs_read_well():
     assert [_repo_name(r) for r in ("/srv/x/trainer.git", "/srv/x/trainer/", "https://h/org/trainer.git",
                                     "git@h:trainer.git", "/")] == ["trainer"] * 4 + ["/"]
     assert _short_ref("a" * 40) == "a" * 10 and _short_ref("v1.2.0") == "v1.2.0" and _short_ref(None) == "HEAD"
+
+
+def test_the_ui_and_the_html_report_colour_severities_alike():
+    from investigator.report.html import _STYLE
+    from investigator.service.pages import HERE
+
+    css = (HERE / "static" / "ui.css").read_text()
+    for severity in ("critical", "significant", "low"):
+        ink = re.search(rf"--{severity}: (#[0-9a-f]{{6}});", css)
+        background = re.search(rf"--{severity}-bg: (#[0-9a-f]{{6}});", css)
+        assert ink and background, severity
+        assert f"td.sev-{severity}{{background:{background[1]};color:{ink[1]}}}" in _STYLE

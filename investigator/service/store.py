@@ -174,6 +174,14 @@ class Stats:
         return self.by_status.get("queued", 0)
 
 
+_LAST_USED_EVERY = timedelta(seconds=60)  # how fresh an API key's last_used_at is kept
+_SUBMIT_LOCK = 0x1A7E5717  # the advisory lock id that serializes submissions on PostgreSQL
+
+
+class _QueueFull(Exception):
+    """Rolls a submission back inside its transaction (see JobStore.submit_within)."""
+
+
 def _hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
@@ -197,6 +205,26 @@ class JobStore:
                      created_at=utcnow(), attempts=0, cancel_requested=False, reports={})
         with self._session() as s:
             s.add(row)
+        return Job.of(row)
+
+    def submit_within(self, repo: str, request: dict[str, Any], submitted_by: str | None,
+                      queue_limit: int) -> Job | None:
+        """`submit`, unless `queue_limit` jobs are already queued (None, nothing stored). Atomic under
+        concurrent submissions: the insert holds SQLite's write lock until the count is checked, and on
+        PostgreSQL submissions take one transaction-scoped advisory lock."""
+        row = JobRow(id=uuid.uuid4().hex, status="queued", repo=repo, request=request, submitted_by=submitted_by,
+                     created_at=utcnow(), attempts=0, cancel_requested=False, reports={})
+        try:
+            with self._session() as s:
+                if self._postgres:
+                    s.execute(select(func.pg_advisory_xact_lock(_SUBMIT_LOCK)))
+                s.add(row)
+                s.flush()
+                queued = s.scalar(select(func.count()).select_from(JobRow).where(JobRow.status == "queued")) or 0
+                if queued > queue_limit:
+                    raise _QueueFull
+        except _QueueFull:
+            return None
         return Job.of(row)
 
     def get(self, job_id: str) -> Job | None:
@@ -350,7 +378,9 @@ class JobStore:
             row = s.get(ApiKeyRow, parts[1])
             if row is None or row.revoked_at is not None or not hmac.compare_digest(row.secret_hash, _hash(text)):
                 return None
-            row.last_used_at = utcnow()
+            now = utcnow()
+            if row.last_used_at is None or now - row.last_used_at > _LAST_USED_EVERY:
+                row.last_used_at = now  # at most once a minute: a read request then writes nothing
             return ApiKey(id=row.id, scope=row.scope, name=row.name, created_at=row.created_at, revoked_at=None)
 
     def revoke_key(self, key_id: str) -> bool:

@@ -444,3 +444,14 @@ def test_a_reader_that_leaves_early_is_not_an_internal_error(monkeypatch, capsys
     assert silenced == [True]
     assert "internal error" not in capsys.readouterr().err
 
+
+
+def test_html_colours_cells_that_hold_only_a_severity(tmp_path):
+    from investigator.report.html import render_html
+
+    text = ("| # | severity | finding |\n|---|---|---|\n| 1 | critical | a |\n| 2 | low | the low road |\n"
+            "| 3 | significant | b |\n\nA critical paragraph.\n")
+    page = render_html(text, "t", tmp_path)
+    for severity in ("critical", "significant", "low"):
+        assert f'<td class="sev sev-{severity}">{severity}</td>' in page
+    assert "<td>the low road</td>" in page and "<p>A critical paragraph.</p>" in page  # only whole cells

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from collections.abc import Collection
 from pathlib import Path
 
@@ -20,7 +21,11 @@ body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:1100px;ma
 table{border-collapse:collapse;margin:1em 0;font-size:0.92em}th,td{border:1px solid #ccc;padding:4px 8px;vertical-align:top}
 th{background:#f3f3f3}code{background:#f5f5f5;padding:0 3px;border-radius:3px}pre{background:#f7f7f7;padding:10px;overflow-x:auto}
 img{max-width:100%}
+td.sev{font-weight:600}td.sev-critical{background:#fde8e7;color:#b42318}td.sev-significant{background:#fef0db;color:#b54708}
+td.sev-low{background:#eef1f5;color:#475467}
 """
+# a table cell holding only a severity is coloured (the web UI uses the same colours)
+_SEVERITY_CELL = re.compile(r"<td>(critical|significant|low)</td>")
 
 
 def _figure_data(src: str, base_dir: Path, figures: Collection[str]) -> str | None:
@@ -48,7 +53,7 @@ def render_html(markdown_text: str, title: str, base_dir: Path, figures: Collect
         return f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}">'
 
     md.add_render_rule("image", image)
-    body = md.render(markdown_text)
+    body = _SEVERITY_CELL.sub(r'<td class="sev sev-\1">\1</td>', md.render(markdown_text))
     return (
         "<!doctype html>\n<html><head><meta charset='utf-8'>"
         f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head>\n<body>\n{body}</body></html>\n"

@@ -25,6 +25,7 @@ from investigator.service.limits import BodySizeLimit, RateLimiter
 from investigator.service.metrics import CONTENT_TYPE, CountRequests, render
 from investigator.service.settings import ServiceSettings
 from investigator.service.store import JobStore
+from investigator.service.web import web_router
 
 DESCRIPTION = """Submit regression investigations of a git repository, follow their progress, fetch their reports.
 
@@ -82,6 +83,7 @@ def create_app(settings: ServiceSettings, *, start_workers: bool = True) -> Fast
     app.state.service = ctx
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.include_router(api.router)
+    app.include_router(web_router(ctx.store, settings))  # the web UI under /ui (docs/service.md)
     _add_operations(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(CountRequests, counter=ctx.http)  # added last: outermost, sees every answer

@@ -22,6 +22,7 @@ import ast
 import copy
 import hashlib
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, overload
 
@@ -76,6 +77,10 @@ class Expander:
         self._loads: dict[int, list[tuple[int, str]]] = {}
         self._steps = 0
         self._renames: tuple[str, dict[str, str]] = ("", {})
+        # opt-in options at their defaults (flow/optin.py): a branch test's truth, and the options'
+        # own stores to leave out; only set for one `effects` call
+        self._assume: Callable[[ast.expr, FunctionInfo], bool | None] | None = None
+        self._silent: frozenset[str] = frozenset()
 
     def _carried_effects(self, loop: ast.stmt, fn: FunctionInfo, inner: _State, assigned: set[str]) -> None:
         """What the loop leaves in an accumulator is an effect when it is read on."""
@@ -102,17 +107,24 @@ class Expander:
             self._sizes[key] = sum(isinstance(n, ast.stmt) for n in ast.walk(fn.node))
         return self._sizes[key]
 
-    def effects(self, fn: FunctionInfo, renames: dict[str, str] | None = None) -> list[Effect] | None:
+    def effects(self, fn: FunctionInfo, renames: dict[str, str] | None = None,
+                assume: Callable[[ast.expr, FunctionInfo], bool | None] | None = None,
+                silent: frozenset[str] = frozenset()) -> list[Effect] | None:
         """The function's effects; None when it is too large or deep to compare. `renames` (old -> new
         instance attribute names, renamed consistently in `fn`'s module) reads `self.<old>` of that
-        module as `self.<new>`: the baseline is compared under the candidate's names."""
+        module as `self.<new>`: the baseline is compared under the candidate's names. `assume` decides
+        branch tests (only the branch it picks runs) and `silent` names instance attributes whose
+        stores are no effect: opt-in options at their defaults (flow/optin.py)."""
         state = _State()
         self._steps = 0
         self._renames = (fn.module.path, dict(renames or {}))
+        self._assume, self._silent = assume, silent
         try:
             self._body(fn.body, fn, state, depth=0, root=True)
         except (RecursionError, _Budget):
             return None
+        finally:
+            self._assume, self._silent = None, frozenset()
         value = _returned_value(state.returned)
         if value is not None:
             state.effects.append(Effect(f"return {_text(value.expr)}", value.stmts))
@@ -226,6 +238,10 @@ class Expander:
             root: bool) -> tuple[bool, bool]:
         """Both branches; a name assigned differently becomes a conditional value. When one branch
         returns, the statements after the `if` belong to the other. Returns (rest consumed, ended)."""
+        decided = self._assume(stmt.test, fn) if self._assume is not None else None
+        if decided is not None:  # an opt-in option at its default: only the branch it takes runs
+            ended = self._body(stmt.body if decided else stmt.orelse, fn, st, depth, root)
+            return ended, ended
         test = self._expr(stmt.test, fn, st, depth, stmt if root else None)
         if not stmt.orelse and len(stmt.body) == 1 and isinstance(stmt.body[0], ast.Raise):
             check = _negate(test.expr)
@@ -268,6 +284,9 @@ class Expander:
             for k, elt in enumerate(target.elts):
                 self._assign(elt, _Val(_project(val.expr, k, len(target.elts)), val.stmts), fn, st, depth, sid)
             return
+        if isinstance(target, ast.Attribute) and target.attr in self._silent and isinstance(target.value, ast.Name) \
+                and target.value.id == "self":
+            return  # an opt-in option's own store: what it does is which branches run
         where = self._expr(_as_load(target), fn, st, depth, None)
         self._effect(f"store {_text(where.expr)}", val, st, sid)
 

@@ -22,6 +22,7 @@ Formatting, comments, docstrings, moved statements and consistent renames are no
 from __future__ import annotations
 
 import ast
+import copy
 import difflib
 import hashlib
 import re
@@ -43,6 +44,7 @@ from investigator.flow.plumbing import is_config_plumbing
 from investigator.flow.restore import checkpoint_names, reads_checkpoint
 from investigator.flow.symbolic import Effect, Expander, differing
 from investigator.flow.units import Unit
+from investigator.flow.wrappers import inline_moved, moved_parameters, moved_values, passed_through
 from investigator.models import (
     AnalyzerFailure,
     AnalyzerResult,
@@ -189,6 +191,10 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
     reports: list[PairReport] = []
     skipped = examined = visits = 0
     unit_changes: list[list[UnitChange]] = []
+    changed = [p for p in index.changed_pairs() if p.base and p.cand]
+    candidates = [p.cand for p in changed if p.cand]
+    moved = moved_values([(p.base, p.cand) for p in changed if p.base and p.cand], candidates)
+    handed = _Handed(moved, candidates)
     for pair in [*index.changed_pairs(), *class_body_pairs(index)]:
         if examined >= MAX_PAIRS or visits >= MAX_FLOW_VISITS:
             skipped += 1
@@ -196,7 +202,7 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
         examined += 1
         try:
             report = _pair_report(pair, index, flows, explained, result, expanders, renamed, config_compared,
-                                  unit_changes, config or ConfigValues())
+                                  unit_changes, config or ConfigValues(), handed)
         except RecursionError:
             result.failures.append(AnalyzerFailure(source=SOURCE, message=f"code nested too deeply: {pair.describe()}"))
             continue
@@ -354,7 +360,7 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
                  explained: Explained, result: AnalyzerResult,
                  expanders: dict[str, Expander], renamed: dict[str, str],
                  config_compared: bool = False, seen: list[list[UnitChange]] | None = None,
-                 config: ConfigValues | None = None) -> PairReport | None:
+                 config: ConfigValues | None = None, handed: _Handed | None = None) -> PairReport | None:
     base_fn, cand_fn = pair.base, pair.cand
     if base_fn is None or cand_fn is None:
         return None
@@ -381,15 +387,14 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     if not changes and not defaults:
         return None
     body = is_class_body(base_fn)  # field statements: no effects to compare, every changed one counts
-    effects_b = None if body else expanders["baseline"].effects(base_fn, attributes)
-    effects_c = None if body else expanders["candidate"].effects(cand_fn)
-    if effects_b is None or effects_c is None:  # too large to compare: every changed statement counts
-        eb, ec = [Effect("", frozenset(id(c.base.node) for c in changes if c.base))], \
-                 [Effect("", frozenset(id(c.cand.node) for c in changes if c.cand))]
-    else:
-        eb, ec = differing(effects_b, effects_c)
+    moved, passed, inline = (set(), frozenset(), {}) if body or handed is None else handed.names(base_fn, cand_fn)
+    changes = [c for c in changes if not _only_handed_on(c, passed)]
+    if not changes and not defaults:
+        return None
+    effects_b, eb, ec, bound = _differences(base_fn, cand_fn, changes, body, attributes, expanders, moved, passed,
+                                            inline)
     eb, ec, opt_in, partly = _opt_in(base_fn, cand_fn, expanders["candidate"], effects_b, eb, ec,
-                                     config or ConfigValues())
+                                     config or ConfigValues(), bound, passed)
     if not eb and not ec and not defaults:
         result.no_effect.append(NoEffectChange(
             subsystem="other", title=f"Restructured code in `{pair.describe()}` ({len(changes)} statements)",
@@ -418,8 +423,11 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
         return None
     report = PairReport(pair, opt_in=opt_in, opt_in_partly=partly)
     for k, change in enumerate(changes):
-        side = "candidate" if change.cand is not None else "baseline"
-        unit = change.cand or change.base
+        # a statement paired with an unrelated one (an added line beside a rewritten call) is placed by
+        # the side whose statement the differing effects come from
+        side = "candidate" if change.cand is not None and (change.base is None or id(change.cand.node) in causes
+                                                            or id(change.base.node) not in causes) else "baseline"
+        unit = change.cand if side == "candidate" else change.base
         assert unit is not None
         flow = flows[side]
         # a big rewrite: beyond MAX_PLACED_PER_PAIR statements the rest share the last placement
@@ -435,9 +443,63 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     return report
 
 
+def _differences(base_fn: FunctionInfo, cand_fn: FunctionInfo, changes: list[UnitChange], body: bool,
+                 attributes: dict[str, str], expanders: dict[str, Expander], moved: set[str], passed: frozenset[str],
+                 inline: dict[str, ast.expr]) -> tuple[list[Effect] | None, list[Effect], list[Effect], dict[str, ast.expr]]:
+    """(baseline effects, effects at the baseline only, at the candidate only, parameters bound to the
+    baseline's moved values); when a side is too large to compare, every changed statement counts."""
+    effects_b = None if body else expanders["baseline"].effects(base_fn, attributes, capture=frozenset(moved))
+    bound = {k: v for k, v in expanders["baseline"].captured.items() if k in moved} if moved else {}
+    bound.update(inline)
+    effects_c = None if body else expanders["candidate"].effects(cand_fn, bound=bound, passed=passed)
+    if effects_b is None or effects_c is None:
+        return effects_b, [Effect("", frozenset(id(c.base.node) for c in changes if c.base))], \
+            [Effect("", frozenset(id(c.cand.node) for c in changes if c.cand))], bound
+    eb, ec = differing(effects_b, effects_c)
+    return effects_b, eb, ec, bound
+
+
+@dataclass
+class _Handed:
+    """Values moved from a method into its callers over the range (flow/wrappers.py)."""
+
+    moved: dict[str, set[str]]  # parameter name -> texts of the values moved to callers
+    candidates: list[FunctionInfo]
+
+    def names(self, base_fn: FunctionInfo, cand_fn: FunctionInfo
+              ) -> tuple[set[str], frozenset[str], dict[str, ast.expr]]:
+        """(new parameters read as the baseline's local value, names only handed on to calls, new
+        parameters bound to a moved value the baseline computed inline)."""
+        if not self.moved:
+            return set(), frozenset(passed_through(base_fn, cand_fn)), {}
+        moved = moved_parameters(base_fn, cand_fn, self.candidates)
+        inline = inline_moved(base_fn, cand_fn, self.moved, moved)
+        return moved, frozenset(passed_through(base_fn, cand_fn, self.moved) - moved - set(inline)), inline
+
+
+def _only_handed_on(change: UnitChange, passed: frozenset[str]) -> bool:
+    """A statement that differs only by handing on one of `passed` to its calls."""
+    if not passed or change.base is None or change.cand is None:
+        return False
+    cand = change.cand.node
+    stripped = _StripHanded(passed).visit(copy.deepcopy(cand))
+    return ast.unparse(stripped) == ast.unparse(change.base.node)
+
+
+class _StripHanded(ast.NodeTransformer):
+    def __init__(self, names: frozenset[str]) -> None:
+        self.names = names
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        node.args = [a for a in node.args if not (isinstance(a, ast.Name) and a.id in self.names)]
+        node.keywords = [k for k in node.keywords if not (isinstance(k.value, ast.Name) and k.value.id in self.names)]
+        return node
+
+
 def _opt_in(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander, effects_b: list[Effect] | None,
-            eb: list[Effect], ec: list[Effect], config: ConfigValues
-            ) -> tuple[list[Effect], list[Effect], str, str]:
+            eb: list[Effect], ec: list[Effect], config: ConfigValues, bound: dict[str, ast.expr] | None = None,
+            passed: frozenset[str] = frozenset()) -> tuple[list[Effect], list[Effect], str, str]:
     """The differences left with the candidate's new opt-in options at their defaults (flow/optin.py),
     and why: (eb, ec, opt-in reason when nothing else differs, options left out when something does).
     An option a configuration turns on (see `ConfigValues.verdict`) is not assumed off."""
@@ -459,7 +521,7 @@ def _opt_in(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander, ef
     if not used and not silent:
         return eb, ec, "", ""
     effects_c = expander.effects(cand_fn, assume=assumption(options, cand_fn.path, cand_fn.class_name),
-                                 silent=frozenset(options))
+                                 silent=frozenset(options), bound=bound, passed=passed)
     if effects_c is None:
         return eb, ec, "", ""
     eb2, ec2 = differing(effects_b, effects_c)

@@ -28,6 +28,7 @@ import hashlib
 import re
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from investigator.analyzers.base import AnalysisContext, Analyzer, register_analyzer
 from investigator.detectors.analyzer import equivalent_paths
@@ -44,7 +45,13 @@ from investigator.flow.plumbing import is_config_plumbing
 from investigator.flow.restore import checkpoint_names, reads_checkpoint
 from investigator.flow.symbolic import Effect, Expander, differing
 from investigator.flow.units import Unit
-from investigator.flow.wrappers import inline_moved, moved_parameters, moved_values, passed_through
+from investigator.flow.wrappers import (
+    adapted_call,
+    inline_moved,
+    moved_parameters,
+    moved_values,
+    passed_through,
+)
 from investigator.models import (
     AnalyzerFailure,
     AnalyzerResult,
@@ -194,7 +201,7 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
     changed = [p for p in index.changed_pairs() if p.base and p.cand]
     candidates = [p.cand for p in changed if p.cand]
     moved = moved_values([(p.base, p.cand) for p in changed if p.base and p.cand], candidates)
-    handed = _Handed(moved, candidates)
+    handed = _Handed(moved, candidates, flows["candidate"], index.base)
     for pair in [*index.changed_pairs(), *class_body_pairs(index)]:
         if examined >= MAX_PAIRS or visits >= MAX_FLOW_VISITS:
             skipped += 1
@@ -388,7 +395,7 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
         return None
     body = is_class_body(base_fn)  # field statements: no effects to compare, every changed one counts
     moved, passed, inline = (set(), frozenset(), {}) if body or handed is None else handed.names(base_fn, cand_fn)
-    changes = [c for c in changes if not _only_handed_on(c, passed)]
+    changes = _not_adapted([c for c in changes if not _only_handed_on(c, passed)], cand_fn, handed, pair, result)
     if not changes and not defaults:
         return None
     effects_b, eb, ec, bound = _differences(base_fn, cand_fn, changes, body, attributes, expanders, moved, passed,
@@ -461,10 +468,28 @@ def _differences(base_fn: FunctionInfo, cand_fn: FunctionInfo, changes: list[Uni
 
 @dataclass
 class _Handed:
-    """Values moved from a method into its callers over the range (flow/wrappers.py)."""
+    """Values moved from a method into its callers over the range, and the candidate's call
+    resolution for signatures that changed (flow/wrappers.py)."""
 
     moved: dict[str, set[str]]  # parameter name -> texts of the values moved to callers
     candidates: list[FunctionInfo]
+    flow: LearningFlow | None = None  # the candidate's flow (its resolver)
+    base_index: Any = None  # the baseline's SideIndex
+    _inits: dict[str, FunctionInfo | None] = field(default_factory=dict)
+
+    def resolve(self, call: ast.Call, fn: FunctionInfo) -> FunctionInfo | None:
+        """The project function a candidate call runs; a class call is its class's `__init__`."""
+        assert self.flow is not None
+        found = self.flow.resolver.resolve(call, fn)
+        name = call.func.id if isinstance(call.func, ast.Name) else \
+            call.func.attr if isinstance(call.func, ast.Attribute) else ""
+        if found is not None or not name[:1].isupper():
+            return found
+        if name not in self._inits:
+            inits = [f for f in self.flow.side.find_defs("__init__")
+                     if f.class_name and f.class_name.rsplit(".", 1)[-1] == name]
+            self._inits[name] = inits[0] if len(inits) == 1 else None
+        return self._inits[name]
 
     def names(self, base_fn: FunctionInfo, cand_fn: FunctionInfo
               ) -> tuple[set[str], frozenset[str], dict[str, ast.expr]]:
@@ -475,6 +500,29 @@ class _Handed:
         moved = moved_parameters(base_fn, cand_fn, self.candidates)
         inline = inline_moved(base_fn, cand_fn, self.moved, moved)
         return moved, frozenset(passed_through(base_fn, cand_fn, self.moved) - moved - set(inline)), inline
+
+
+def _not_adapted(changes: list[UnitChange], cand_fn: FunctionInfo, handed: _Handed | None, pair: FunctionPair,
+                 result: AnalyzerResult) -> list[UnitChange]:
+    """The changes without the calls that only follow a callee's changed signature (a no-effect item
+    names them: the callee's own pair compares what it does with the new arguments)."""
+    if handed is None or handed.flow is None or handed.base_index is None:
+        return changes
+    kept: list[tuple[UnitChange, str | None]] = []
+    adapted: list[tuple[UnitChange, str | None]] = []
+    for c in changes:
+        callee = adapted_call(c.base.node, c.cand.node, cand_fn, handed.resolve, handed.base_index) \
+            if c.base is not None and c.cand is not None else None
+        (adapted if callee else kept).append((c, callee))
+    if adapted:
+        names = sorted({str(name) for _, name in adapted})
+        result.no_effect.append(NoEffectChange(
+            subsystem="other", title=f"Calls adapted to changed signatures in `{pair.describe()}` ({len(adapted)} statements)",
+            reason="the arguments follow the changed parameters of " + ", ".join(f"`{n}`" for n in names)
+                   + "; what the callee does with them is compared in its own code",
+            locations=[Location(path=cand_fn.path, line=c.cand.line, side="candidate") for c, _ in adapted[:1] if c.cand],
+            source=SOURCE))
+    return [c for c, _ in kept]
 
 
 def _only_handed_on(change: UnitChange, passed: frozenset[str]) -> bool:

@@ -18,6 +18,7 @@ function was reported as a behavioural change in the loss path.
 from __future__ import annotations
 
 import ast
+import copy
 import weakref
 from typing import Any
 
@@ -219,3 +220,55 @@ def inline_moved(base_fn: FunctionInfo, cand_fn: FunctionInfo, moved: dict[str, 
         if len(present) == 1:
             out[name] = ast.parse(present[0], mode="eval").body
     return out
+
+
+def adapted_call(base_stmt: ast.AST, cand_stmt: ast.AST, cand_fn: FunctionInfo, resolve: Any, base_index: Any
+                 ) -> str | None:
+    """The callee whose changed signature a statement only follows: the two statements differ only in
+    the arguments of calls to project functions whose parameter list changed in this range
+    (`RolloutStorage(..., student_obs_shape, teacher_obs_shape, ...)` -> `RolloutStorage(..., obs,
+    ...)` where `RolloutStorage.__init__` now takes `obs`). What the callee does with its new
+    arguments is compared in its own pair. None when anything else differs, or no such callee."""
+    base_calls = {ast.unparse(n.func) for n in ast.walk(base_stmt) if isinstance(n, ast.Call)}
+    differing = {ast.unparse(n.func) for n in ast.walk(cand_stmt) if isinstance(n, ast.Call)
+                 and ast.unparse(n.func) in base_calls}
+    if not differing or _blank(base_stmt, differing) != _blank(cand_stmt, differing):
+        return None
+    changed = [n for n in ast.walk(cand_stmt) if isinstance(n, ast.Call) and ast.unparse(n.func) in differing]
+    base_by_func = {ast.unparse(n.func): n for n in ast.walk(base_stmt) if isinstance(n, ast.Call)}
+    names = []
+    for call in changed:
+        before = base_by_func.get(ast.unparse(call.func))
+        if before is not None and ast.unparse(before) == ast.unparse(call):
+            continue
+        callee = resolve(call, cand_fn)
+        if callee is None or not _signature_changed(callee, base_index):
+            return None
+        names.append(callee.qualname)
+    return names[0] if names else None
+
+
+def _blank(stmt: ast.AST, funcs: set[str]) -> str:
+    """The statement's text with the arguments of calls to `funcs` left out."""
+    class _B(ast.NodeTransformer):
+        def visit_Call(self, node: ast.Call) -> ast.AST:
+            self.generic_visit(node)
+            if ast.unparse(node.func) in funcs:
+                return ast.Call(node.func, [], [])
+            return node
+    return ast.unparse(_B().visit(copy.deepcopy(stmt)))
+
+
+def _signature_changed(callee: FunctionInfo, base_index: Any) -> bool:
+    """Whether the callee's parameter names differ from the same function's at the baseline."""
+    before = [f for f in base_index.find_defs(callee.name) if f.qualname == callee.qualname]
+    same_file = [f for f in before if f.path == callee.path]
+    old = (same_file or before)[:1]
+    return bool(old) and _param_list(old[0]) != _param_list(callee)
+
+
+def _param_list(fn: FunctionInfo) -> list[str]:
+    args = getattr(fn.node, "args", None)
+    if args is None:
+        return []
+    return [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs) if a.arg not in ("self", "cls")]

@@ -51,6 +51,7 @@ from investigator.flow.wrappers import (
     moved_parameters,
     moved_values,
     passed_through,
+    returned_containers,
 )
 from investigator.models import (
     AnalyzerFailure,
@@ -455,10 +456,14 @@ def _differences(base_fn: FunctionInfo, cand_fn: FunctionInfo, changes: list[Uni
                  inline: dict[str, ast.expr]) -> tuple[list[Effect] | None, list[Effect], list[Effect], dict[str, ast.expr]]:
     """(baseline effects, effects at the baseline only, at the candidate only, parameters bound to the
     baseline's moved values); when a side is too large to compare, every changed statement counts."""
-    effects_b = None if body else expanders["baseline"].effects(base_fn, attributes, capture=frozenset(moved))
+    # a result container is read as its first field only where it is new: one the baseline returned too
+    # is compared whole (a changed second field stays a change)
+    unwrap = body or not (returned_containers(base_fn) & returned_containers(cand_fn))
+    effects_b = None if body else expanders["baseline"].effects(base_fn, attributes, capture=frozenset(moved),
+                                                               unwrap=unwrap)
     bound = {k: v for k, v in expanders["baseline"].captured.items() if k in moved} if moved else {}
     bound.update(inline)
-    effects_c = None if body else expanders["candidate"].effects(cand_fn, bound=bound, passed=passed)
+    effects_c = None if body else expanders["candidate"].effects(cand_fn, bound=bound, passed=passed, unwrap=unwrap)
     if effects_b is None or effects_c is None:
         return effects_b, [Effect("", frozenset(id(c.base.node) for c in changes if c.base))], \
             [Effect("", frozenset(id(c.cand.node) for c in changes if c.cand))], bound
@@ -569,7 +574,8 @@ def _opt_in(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander, ef
     if not used and not silent:
         return eb, ec, "", ""
     effects_c = expander.effects(cand_fn, assume=assumption(options, cand_fn.path, cand_fn.class_name),
-                                 silent=frozenset(options), bound=bound, passed=passed)
+                                 silent=frozenset(options), bound=bound, passed=passed,
+                                 unwrap=not (returned_containers(base_fn) & returned_containers(cand_fn)))
     if effects_c is None:
         return eb, ec, "", ""
     eb2, ec2 = differing(effects_b, effects_c)

@@ -84,6 +84,7 @@ class Expander:
         self._silent: frozenset[str] = frozenset()
         self._capture: frozenset[str] = frozenset()
         self._passed: frozenset[str] = frozenset()
+        self._unwrap = True  # a returned result container reads as its first field (flow/wrappers.py)
         self.captured: dict[str, ast.expr] = {}  # expanded values of the `capture` locals of the last call
 
     def _carried_effects(self, loop: ast.stmt, fn: FunctionInfo, inner: _State, assigned: set[str]) -> None:
@@ -114,8 +115,8 @@ class Expander:
     def effects(self, fn: FunctionInfo, renames: dict[str, str] | None = None,
                 assume: Callable[[ast.expr, FunctionInfo], bool | None] | None = None,
                 silent: frozenset[str] = frozenset(), bound: dict[str, ast.expr] | None = None,
-                capture: frozenset[str] = frozenset(), passed: frozenset[str] = frozenset()
-                ) -> list[Effect] | None:
+                capture: frozenset[str] = frozenset(), passed: frozenset[str] = frozenset(),
+                unwrap: bool = True) -> list[Effect] | None:
         """The function's effects; None when it is too large or deep to compare. `renames` (old -> new
         instance attribute names, renamed consistently in `fn`'s module) reads `self.<old>` of that
         module as `self.<new>`: the baseline is compared under the candidate's names. `assume` decides
@@ -123,10 +124,11 @@ class Expander:
         stores are no effect: opt-in options at their defaults (flow/optin.py). `bound` gives parameters a
         value (a parameter whose value the baseline computed here, moved to a caller: flow/wrappers.py);
         `capture` names locals whose expanded value is kept in `self.captured`; arguments named in `passed`
-        (parameters the function only hands on, flow/wrappers.py) are left out of its calls."""
+        (parameters the function only hands on, flow/wrappers.py) are left out of its calls; `unwrap`
+        reads a returned result container as its first field (only when the other commit returns none)."""
         state = _State({k: _Val(v) for k, v in (bound or {}).items()})
         self.captured = {}
-        self._capture, self._passed = capture, passed
+        self._capture, self._passed, self._unwrap = capture, passed, unwrap
         self._steps = 0
         self._renames = (fn.module.path, dict(renames or {}))
         self._assume, self._silent = assume, silent
@@ -150,7 +152,8 @@ class Expander:
             if isinstance(stmt, ast.Return):
                 val = self._expr(stmt.value, fn, st, depth, stmt if root else None) if stmt.value is not None \
                     else _Val(ast.Constant(None))
-                val = _Val(_unwrapped(val.expr, fn), val.stmts)
+                if root and self._unwrap:  # an inlined callee keeps its container: a caller reading `.f` gets that field
+                    val = _Val(_unwrapped(val.expr, fn), val.stmts)
                 st.returned.append((st.conds, val))
                 return True
             if isinstance(stmt, ast.If):

@@ -272,3 +272,13 @@ def _param_list(fn: FunctionInfo) -> list[str]:
     if args is None:
         return []
     return [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs) if a.arg not in ("self", "cls")]
+
+
+def returned_containers(fn: FunctionInfo) -> set[str]:
+    """Container classes the function's own `return` statements build (`return C(x, ...)`)."""
+    out = set()
+    for node in ast.walk(fn.node):
+        if isinstance(node, ast.Return) and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name) \
+                and node.value.func.id[:1].isupper() and container_fields(node.value.func.id, fn):
+            out.add(node.value.func.id)
+    return out

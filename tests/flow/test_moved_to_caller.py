@@ -131,3 +131,13 @@ def test_moved_forward_that_computes_another_value_is_reported() -> None:
 def test_backpropagating_another_field_of_the_container_is_reported() -> None:
     found = _loss_findings(_candidate(read="extra"))
     assert any("update_actor" in f.title for f in found), [f.title for f in found]
+
+
+def test_a_changed_secondary_field_that_a_caller_backpropagates_is_reported() -> None:
+    # the container's second field feeds a backward() in the caller: its change is not hidden by
+    # reading the container as its first field
+    base = {"ddpg.py": BASE, "main.py": MAIN}
+    cand = _candidate(read="extra").replace("return ActorLoss(-q.mean())", "return ActorLoss(-q.mean(), q.pow(2).mean())")
+    ref = _candidate(read="extra").replace("return ActorLoss(-q.mean())", "return ActorLoss(-q.mean(), q.mean())")
+    found = analyse(_index({**base, "ddpg.py": ref}, {**base, "ddpg.py": cand})).findings
+    assert any(f.severity.value != "low" for f in found), [(f.title, f.severity) for f in found]

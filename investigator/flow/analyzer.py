@@ -46,6 +46,7 @@ from investigator.flow.restore import checkpoint_names, reads_checkpoint
 from investigator.flow.symbolic import Effect, Expander, differing
 from investigator.flow.units import Unit
 from investigator.flow.wrappers import (
+    Assignments,
     adapted_call,
     inline_moved,
     moved_parameters,
@@ -202,7 +203,7 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
     changed = [p for p in index.changed_pairs() if p.base and p.cand]
     candidates = [p.cand for p in changed if p.cand]
     moved = moved_values([(p.base, p.cand) for p in changed if p.base and p.cand], candidates)
-    handed = _Handed(moved, candidates, flows["candidate"], index.base)
+    handed = _Handed(moved, Assignments(candidates), flows["candidate"], index.base)
     for pair in [*index.changed_pairs(), *class_body_pairs(index)]:
         if examined >= MAX_PAIRS or visits >= MAX_FLOW_VISITS:
             skipped += 1
@@ -477,7 +478,7 @@ class _Handed:
     resolution for signatures that changed (flow/wrappers.py)."""
 
     moved: dict[str, set[str]]  # parameter name -> texts of the values moved to callers
-    candidates: list[FunctionInfo]
+    candidates: Assignments  # the single assignments of the range's changed candidate functions
     flow: LearningFlow | None = None  # the candidate's flow (its resolver)
     base_index: Any = None  # the baseline's SideIndex
     _inits: dict[str, FunctionInfo | None] = field(default_factory=dict)

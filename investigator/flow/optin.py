@@ -78,20 +78,37 @@ def new_options(base_fn: FunctionInfo, cand_fn: FunctionInfo) -> dict[str, Optio
     cand_cls = _class_of(cand_fn)
     if cand_cls is None:
         return {}
+    options = _cached(cand_fn.module, ("options", cand_cls.name), lambda: _options(cand_cls, cand_fn.path))
+    if not options:
+        return {}
     base_cls = _class_of(base_fn)
-    had = _assigned_attrs(base_cls) if base_cls is not None else set()
-    out: dict[str, Option] = {}
-    for attr, option in _options(cand_cls, cand_fn.path).items():
-        if attr not in had:
-            out[attr] = option
-    return out
+    had = _cached(base_fn.module, ("assigned", base_cls.name), lambda: _assigned_attrs(base_cls)) \
+        if base_cls is not None else set()
+    return {attr: option for attr, option in options.items() if attr not in had}
+
+
+def _cached(module: Any, key: tuple[str, str], compute: Callable[[], Any]) -> Any:
+    """`compute()` kept on the parsed module (its classes do not change during an analysis)."""
+    store = module.__dict__.setdefault("_optin_cache", {})
+    if key not in store:
+        store[key] = compute()
+    return store[key]
 
 
 def _class_of(fn: FunctionInfo) -> ast.ClassDef | None:
     if not fn.class_name:
         return None
     name = fn.class_name.rsplit(".", 1)[-1]
-    return next((n for n in ast.walk(fn.module.tree) if isinstance(n, ast.ClassDef) and n.name == name), None)
+    classes = _cached(fn.module, ("classes", ""), lambda: _first_classes(fn.module.tree))
+    return classes.get(name)
+
+
+def _first_classes(tree: ast.Module) -> dict[str, ast.ClassDef]:
+    out: dict[str, ast.ClassDef] = {}
+    for n in ast.walk(tree):
+        if isinstance(n, ast.ClassDef):
+            out.setdefault(n.name, n)
+    return out
 
 
 def _self_targets(node: ast.AST) -> list[str]:

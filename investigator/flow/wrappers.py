@@ -62,7 +62,7 @@ def _in_module(module: Any, name: str, index: Any, depth: int) -> tuple[str, ...
     first (`SACActorLoss(DDPGBaseActorLoss)` adds `temp` after the base's `actor_loss`)."""
     if depth > 5:
         return None
-    cls = next((n for n in ast.walk(module.tree) if isinstance(n, ast.ClassDef) and n.name == name), None)
+    cls = _classes(module).get(name)
     if cls is None:
         other = _imported_module(module, name, index)
         return _in_module(other, name, index, depth + 1) if other is not None else None
@@ -74,6 +74,18 @@ def _in_module(module: Any, name: str, index: Any, depth: int) -> tuple[str, ...
         if base_name and base_name != "NamedTuple":
             inherited += _in_module(module, base_name, index, depth + 1) or ()
     return (inherited + _fields(cls)) or None
+
+
+def _classes(module: Any) -> dict[str, ast.ClassDef]:
+    """The module's classes by name (the first of each name), built once per parsed module."""
+    cached = module.__dict__.get("_classes_by_name")
+    if cached is None:
+        cached = {}
+        for n in ast.walk(module.tree):
+            if isinstance(n, ast.ClassDef):
+                cached.setdefault(n.name, n)
+        module.__dict__["_classes_by_name"] = cached
+    return cached
 
 
 def _imported_module(module: Any, name: str, index: Any) -> Any:
@@ -114,7 +126,25 @@ def returned_container(fn: FunctionInfo) -> str | None:
     return name if name and container_fields(name, fn) else None
 
 
-def moved_parameters(base_fn: FunctionInfo, cand_fn: FunctionInfo, others: list[FunctionInfo]) -> set[str]:
+class Assignments:
+    """Single assignments `name = value` of a set of functions, by name: (function id, value text).
+    Built once per range and name set, so each function is walked once, not once per pair."""
+
+    def __init__(self, functions: list[FunctionInfo]) -> None:
+        self.functions = functions
+        self._by_name: dict[str, list[tuple[int, str]]] | None = None
+
+    def of(self, name: str) -> list[tuple[int, str]]:
+        if self._by_name is None:
+            self._by_name = {}
+            for fn in self.functions:
+                for n, text in _single_assignments(fn, None).items():
+                    self._by_name.setdefault(n, []).append((id(fn), text))
+        return self._by_name.get(name, [])
+
+
+def moved_parameters(base_fn: FunctionInfo, cand_fn: FunctionInfo, others: list[FunctionInfo] | Assignments
+                     ) -> set[str]:
     """Parameters new to the candidate whose baseline local value moved to a function in `others`
     (see the module doc)."""
     new = _params(cand_fn) - _params(base_fn)
@@ -123,14 +153,9 @@ def moved_parameters(base_fn: FunctionInfo, cand_fn: FunctionInfo, others: list[
     local = _single_assignments(base_fn, new)
     if not local:
         return set()
-    out: set[str] = set()
-    for other in others:
-        if other is cand_fn:
-            continue
-        for name, text in _single_assignments(other, set(local)).items():
-            if local.get(name) == text:
-                out.add(name)
-    return out
+    index = others if isinstance(others, Assignments) else Assignments(others)
+    return {name for name, text in local.items()
+            if any(fid != id(cand_fn) and value == text for fid, value in index.of(name))}
 
 
 def _params(fn: FunctionInfo) -> set[str]:
@@ -140,17 +165,20 @@ def _params(fn: FunctionInfo) -> set[str]:
     return {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
 
 
-def _single_assignments(fn: FunctionInfo, names: set[str]) -> dict[str, str]:
-    """name -> the text of its one assignment in `fn` (names assigned more than once are left out)."""
-    seen: dict[str, list[str]] = {}
-    for node in ast.walk(fn.node):
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
-                and node.targets[0].id in names:
-            seen.setdefault(node.targets[0].id, []).append(ast.unparse(node.value))
-        elif isinstance(node, ast.AugAssign | ast.AnnAssign) and isinstance(node.target, ast.Name) \
-                and node.target.id in names:
-            seen.setdefault(node.target.id, []).append("")
-    return {k: v[0] for k, v in seen.items() if len(v) == 1 and v[0]}
+def _single_assignments(fn: FunctionInfo, names: set[str] | None) -> dict[str, str]:
+    """name -> the text of its one assignment in `fn` (names assigned more than once are left out);
+    `names` None: every name (computed once per function and kept on it)."""
+    every = fn.__dict__.get("_single_assignments")
+    if every is None:
+        seen: dict[str, list[ast.expr | None]] = {}
+        for node in ast.walk(fn.node):
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                seen.setdefault(node.targets[0].id, []).append(node.value)
+            elif isinstance(node, ast.AugAssign | ast.AnnAssign) and isinstance(node.target, ast.Name):
+                seen.setdefault(node.target.id, []).append(None)
+        every = {k: v[0] for k, v in seen.items() if len(v) == 1 and v[0] is not None}
+        fn.__dict__["_single_assignments"] = every
+    return {k: ast.unparse(v) for k, v in every.items() if names is None or k in names}
 
 
 def passed_through(base_fn: FunctionInfo, cand_fn: FunctionInfo, moved: dict[str, set[str]] | None = None
@@ -193,12 +221,13 @@ def moved_values(pairs: list[tuple[FunctionInfo, FunctionInfo]], others: list[Fu
     """Over a range: parameter name -> the texts of the values moved into callers under that name
     (`moved_parameters`)."""
     out: dict[str, set[str]] = {}
+    index = Assignments(others)
     for base_fn, cand_fn in pairs:
         new = _params(cand_fn) - _params(base_fn)
         if not new:
             continue
         local = _single_assignments(base_fn, new)
-        for name in moved_parameters(base_fn, cand_fn, others):
+        for name in moved_parameters(base_fn, cand_fn, index):
             out.setdefault(name, set()).add(local[name])
     return out
 
@@ -276,9 +305,13 @@ def _param_list(fn: FunctionInfo) -> list[str]:
 
 def returned_containers(fn: FunctionInfo) -> set[str]:
     """Container classes the function's own `return` statements build (`return C(x, ...)`)."""
+    cached = fn.__dict__.get("_returned_containers")
+    if cached is not None:
+        return set(cached)
     out = set()
     for node in ast.walk(fn.node):
         if isinstance(node, ast.Return) and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name) \
                 and node.value.func.id[:1].isupper() and container_fields(node.value.func.id, fn):
             out.add(node.value.func.id)
+    fn.__dict__["_returned_containers"] = frozenset(out)
     return out

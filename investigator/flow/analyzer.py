@@ -22,11 +22,13 @@ Formatting, comments, docstrings, moved statements and consistent renames are no
 from __future__ import annotations
 
 import ast
+import copy
 import difflib
 import hashlib
 import re
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from investigator.analyzers.base import AnalysisContext, Analyzer, register_analyzer
 from investigator.detectors.analyzer import equivalent_paths
@@ -38,9 +40,20 @@ from investigator.detectors.sources import changes_from_changeset
 from investigator.flow.classbody import class_body_pairs, is_class_body
 from investigator.flow.diff import UnitChange, changed_units, moved_across
 from investigator.flow.graph import LearningFlow, Placement
+from investigator.flow.optin import ConfigValues, assumption, describe, new_options, used_in_tests
 from investigator.flow.plumbing import is_config_plumbing
+from investigator.flow.restore import checkpoint_names, reads_checkpoint
 from investigator.flow.symbolic import Effect, Expander, differing
 from investigator.flow.units import Unit
+from investigator.flow.wrappers import (
+    Assignments,
+    adapted_call,
+    inline_moved,
+    moved_parameters,
+    moved_values,
+    passed_through,
+    returned_containers,
+)
 from investigator.models import (
     AnalyzerFailure,
     AnalyzerResult,
@@ -62,6 +75,9 @@ SUBSYSTEM = {"loss": "ppo", "target": "ppo", "advantage": "ppo", "reward": "env"
 LOW_PATHS = {"device"}  # where a model or tensor lives: rarely what changes learning
 MAX_SIGNIFICANT = 8
 MAX_HOPS, HOP_PENALTY = 30, 0.0001  # at most 0.003: less than one step between places (0.004)
+# why an opt-in finding is low (flow/optin.py); a group of low findings repeats it
+OPT_IN_NOTE = (" Low: it changes only runs that turn an option on; with the defaults every run computes what the "
+               "baseline computed: ")
 GROUP_MIN = 3  # low findings of one file grouped into one from this many on
 MAX_PLACED_PER_PAIR = 20
 # Work budget per range, counted, not timed: the same range gives the same findings on an idle and on a
@@ -90,6 +106,8 @@ class PairReport:
     pair: FunctionPair
     placed: list[Placed] = field(default_factory=list)
     visits: int = 0  # flow statements visited to place it (the work budget)
+    opt_in: str = ""  # every difference is an opt-in option's (flow/optin.py): why it is low
+    opt_in_partly: str = ""  # options whose branches were left out of a finding that still differs
 
 
 class BehaviouralChangeAnalyzer(Analyzer):
@@ -110,7 +128,7 @@ class BehaviouralChangeAnalyzer(Analyzer):
         assert ctx.changeset is not None
         changes = changes_from_changeset(ctx.changeset)
         index = shared_pairs(ctx.changeset.baseline, ctx.changeset.candidate, changes, equivalent_paths(ctx))
-        return analyse(index, explained_lines(ctx), config_compared(ctx))
+        return analyse(index, explained_lines(ctx), config_compared(ctx), config_values(ctx))
 
 
 @dataclass
@@ -159,7 +177,18 @@ def config_compared(ctx: AnalysisContext) -> bool:
     return bool(effective.get("baseline")) and bool(effective.get("candidate"))
 
 
-def analyse(index: PairIndex, explained: Explained | None = None, config_compared: bool = False) -> AnalyzerResult:
+def config_values(ctx: AnalysisContext) -> ConfigValues:
+    """Config forensics' effective configuration at both commits (for opt-in options, flow/optin.py)."""
+    prior = ctx.prior.get("config_forensics")
+    data = prior.data if prior is not None else {}
+    effective = data.get("effective_config") or {}
+    where = data.get("effective_where") or {}
+    return ConfigValues(dict(effective.get("baseline") or {}), dict(effective.get("candidate") or {}),
+                        dict(where.get("candidate") or {}))
+
+
+def analyse(index: PairIndex, explained: Explained | None = None, config_compared: bool = False,
+            config: ConfigValues | None = None) -> AnalyzerResult:
     """The whole pass over one pair index; never raises for bad input (failures are recorded)."""
     start = time.perf_counter()
     result = AnalyzerResult(analyzer=SOURCE)
@@ -171,6 +200,10 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
     reports: list[PairReport] = []
     skipped = examined = visits = 0
     unit_changes: list[list[UnitChange]] = []
+    changed = [p for p in index.changed_pairs() if p.base and p.cand]
+    candidates = [p.cand for p in changed if p.cand]
+    moved = moved_values([(p.base, p.cand) for p in changed if p.base and p.cand], candidates)
+    handed = _Handed(moved, Assignments(candidates), flows["candidate"], index.base)
     for pair in [*index.changed_pairs(), *class_body_pairs(index)]:
         if examined >= MAX_PAIRS or visits >= MAX_FLOW_VISITS:
             skipped += 1
@@ -178,7 +211,7 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
         examined += 1
         try:
             report = _pair_report(pair, index, flows, explained, result, expanders, renamed, config_compared,
-                                  unit_changes)
+                                  unit_changes, config or ConfigValues(), handed)
         except RecursionError:
             result.failures.append(AnalyzerFailure(source=SOURCE, message=f"code nested too deeply: {pair.describe()}"))
             continue
@@ -311,16 +344,20 @@ def _group_finding(path: str, group: list[Finding]) -> Finding:
     names = [str(f.evidence[0].details["function"]).rsplit(":", 1)[-1] for f in group]
     first = group[0]
     reasons = sorted({f.rationale.split(" Low because ", 1)[-1] for f in group if " Low because " in f.rationale})
+    opt_in = list(dict.fromkeys(f.rationale.split(OPT_IN_NOTE, 1)[-1] for f in group if OPT_IN_NOTE in f.rationale))
+    every_opt_in = len(opt_in) > 0 and all(OPT_IN_NOTE in f.rationale for f in group)
     return Finding(
         id=f"{SOURCE}:{path}:group",
         source=SOURCE,
         subsystem=first.subsystem,
         severity=Severity.low,
         confidence=max(f.confidence for f in group),
-        title=f"Behavioural changes in {len(group)} functions of `{path}` ({', '.join(places)} paths)",
+        title=f"Behavioural changes in {len(group)} functions of `{path}` ({', '.join(places)} paths)"
+        + (" (opt-in, off by default)" if every_opt_in else ""),
         impact=first.impact,
         rationale=(f"No detector explains these changes; each is low on its own (see its evidence): "
-                   f"{', '.join(f'`{n}`' for n in names)}." + (f" Low because {reasons[0]}" if reasons else "")),
+                   f"{', '.join(f'`{n}`' for n in names)}." + (f" Low because {reasons[0]}" if reasons else "")
+                   + (OPT_IN_NOTE + opt_in[0] if opt_in else "")),
         locations=[loc for f in group for loc in f.locations],
         evidence=[e for f in group for e in f.evidence],
         fix="Check that these changes are intended; each function's hunk is in its evidence.",
@@ -331,7 +368,8 @@ def _group_finding(path: str, group: list[Finding]) -> Finding:
 def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, LearningFlow],
                  explained: Explained, result: AnalyzerResult,
                  expanders: dict[str, Expander], renamed: dict[str, str],
-                 config_compared: bool = False, seen: list[list[UnitChange]] | None = None) -> PairReport | None:
+                 config_compared: bool = False, seen: list[list[UnitChange]] | None = None,
+                 config: ConfigValues | None = None, handed: _Handed | None = None) -> PairReport | None:
     base_fn, cand_fn = pair.base, pair.cand
     if base_fn is None or cand_fn is None:
         return None
@@ -358,13 +396,14 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     if not changes and not defaults:
         return None
     body = is_class_body(base_fn)  # field statements: no effects to compare, every changed one counts
-    effects_b = None if body else expanders["baseline"].effects(base_fn, attributes)
-    effects_c = None if body else expanders["candidate"].effects(cand_fn)
-    if effects_b is None or effects_c is None:  # too large to compare: every changed statement counts
-        eb, ec = [Effect("", frozenset(id(c.base.node) for c in changes if c.base))], \
-                 [Effect("", frozenset(id(c.cand.node) for c in changes if c.cand))]
-    else:
-        eb, ec = differing(effects_b, effects_c)
+    moved, passed, inline = (set(), frozenset(), {}) if body or handed is None else handed.names(base_fn, cand_fn)
+    changes = _not_adapted([c for c in changes if not _only_handed_on(c, passed)], cand_fn, handed, pair, result)
+    if not changes and not defaults:
+        return None
+    effects_b, eb, ec, bound = _differences(base_fn, cand_fn, changes, body, attributes, expanders, moved, passed,
+                                            inline)
+    eb, ec, opt_in, partly = _opt_in(base_fn, cand_fn, expanders["candidate"], effects_b, eb, ec,
+                                     config or ConfigValues(), bound, passed)
     if not eb and not ec and not defaults:
         result.no_effect.append(NoEffectChange(
             subsystem="other", title=f"Restructured code in `{pair.describe()}` ({len(changes)} statements)",
@@ -391,10 +430,13 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
             reason=reason, locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")],
             source=SOURCE))
         return None
-    report = PairReport(pair)
+    report = PairReport(pair, opt_in=opt_in, opt_in_partly=partly)
     for k, change in enumerate(changes):
-        side = "candidate" if change.cand is not None else "baseline"
-        unit = change.cand or change.base
+        # a statement paired with an unrelated one (an added line beside a rewritten call) is placed by
+        # the side whose statement the differing effects come from
+        side = "candidate" if change.cand is not None and (change.base is None or id(change.cand.node) in causes
+                                                            or id(change.base.node) not in causes) else "baseline"
+        unit = change.cand if side == "candidate" else change.base
         assert unit is not None
         flow = flows[side]
         # a big rewrite: beyond MAX_PLACED_PER_PAIR statements the rest share the last placement
@@ -408,6 +450,145 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
             continue
         report.placed.append(placed)
     return report
+
+
+def _differences(base_fn: FunctionInfo, cand_fn: FunctionInfo, changes: list[UnitChange], body: bool,
+                 attributes: dict[str, str], expanders: dict[str, Expander], moved: set[str], passed: frozenset[str],
+                 inline: dict[str, ast.expr]) -> tuple[list[Effect] | None, list[Effect], list[Effect], dict[str, ast.expr]]:
+    """(baseline effects, effects at the baseline only, at the candidate only, parameters bound to the
+    baseline's moved values); when a side is too large to compare, every changed statement counts."""
+    # a result container is read as its first field only where it is new: one the baseline returned too
+    # is compared whole (a changed second field stays a change)
+    unwrap = body or not (returned_containers(base_fn) & returned_containers(cand_fn))
+    effects_b = None if body else expanders["baseline"].effects(base_fn, attributes, capture=frozenset(moved),
+                                                               unwrap=unwrap)
+    bound = {k: v for k, v in expanders["baseline"].captured.items() if k in moved} if moved else {}
+    bound.update(inline)
+    effects_c = None if body else expanders["candidate"].effects(cand_fn, bound=bound, passed=passed, unwrap=unwrap)
+    if effects_b is None or effects_c is None:
+        return effects_b, [Effect("", frozenset(id(c.base.node) for c in changes if c.base))], \
+            [Effect("", frozenset(id(c.cand.node) for c in changes if c.cand))], bound
+    eb, ec = differing(effects_b, effects_c)
+    return effects_b, eb, ec, bound
+
+
+@dataclass
+class _Handed:
+    """Values moved from a method into its callers over the range, and the candidate's call
+    resolution for signatures that changed (flow/wrappers.py)."""
+
+    moved: dict[str, set[str]]  # parameter name -> texts of the values moved to callers
+    candidates: Assignments  # the single assignments of the range's changed candidate functions
+    flow: LearningFlow | None = None  # the candidate's flow (its resolver)
+    base_index: Any = None  # the baseline's SideIndex
+    _inits: dict[str, FunctionInfo | None] = field(default_factory=dict)
+
+    def resolve(self, call: ast.Call, fn: FunctionInfo) -> FunctionInfo | None:
+        """The project function a candidate call runs; a class call is its class's `__init__`."""
+        assert self.flow is not None
+        found = self.flow.resolver.resolve(call, fn)
+        name = call.func.id if isinstance(call.func, ast.Name) else \
+            call.func.attr if isinstance(call.func, ast.Attribute) else ""
+        if found is not None or not name[:1].isupper():
+            return found
+        if name not in self._inits:
+            inits = [f for f in self.flow.side.find_defs("__init__")
+                     if f.class_name and f.class_name.rsplit(".", 1)[-1] == name]
+            self._inits[name] = inits[0] if len(inits) == 1 else None
+        return self._inits[name]
+
+    def names(self, base_fn: FunctionInfo, cand_fn: FunctionInfo
+              ) -> tuple[set[str], frozenset[str], dict[str, ast.expr]]:
+        """(new parameters read as the baseline's local value, names only handed on to calls, new
+        parameters bound to a moved value the baseline computed inline)."""
+        if not self.moved:
+            return set(), frozenset(passed_through(base_fn, cand_fn)), {}
+        moved = moved_parameters(base_fn, cand_fn, self.candidates)
+        inline = inline_moved(base_fn, cand_fn, self.moved, moved)
+        return moved, frozenset(passed_through(base_fn, cand_fn, self.moved) - moved - set(inline)), inline
+
+
+def _not_adapted(changes: list[UnitChange], cand_fn: FunctionInfo, handed: _Handed | None, pair: FunctionPair,
+                 result: AnalyzerResult) -> list[UnitChange]:
+    """The changes without the calls that only follow a callee's changed signature (a no-effect item
+    names them: the callee's own pair compares what it does with the new arguments)."""
+    if handed is None or handed.flow is None or handed.base_index is None:
+        return changes
+    kept: list[tuple[UnitChange, str | None]] = []
+    adapted: list[tuple[UnitChange, str | None]] = []
+    for c in changes:
+        callee = adapted_call(c.base.node, c.cand.node, cand_fn, handed.resolve, handed.base_index) \
+            if c.base is not None and c.cand is not None else None
+        (adapted if callee else kept).append((c, callee))
+    if adapted:
+        names = sorted({str(name) for _, name in adapted})
+        result.no_effect.append(NoEffectChange(
+            subsystem="other", title=f"Calls adapted to changed signatures in `{pair.describe()}` ({len(adapted)} statements)",
+            reason="the arguments follow the changed parameters of " + ", ".join(f"`{n}`" for n in names)
+                   + "; what the callee does with them is compared in its own code",
+            locations=[Location(path=cand_fn.path, line=c.cand.line, side="candidate") for c, _ in adapted[:1] if c.cand],
+            source=SOURCE))
+    return [c for c, _ in kept]
+
+
+def _only_handed_on(change: UnitChange, passed: frozenset[str]) -> bool:
+    """A statement that differs only by handing on one of `passed` to its calls."""
+    if not passed or change.base is None or change.cand is None:
+        return False
+    cand = change.cand.node
+    stripped = _StripHanded(passed).visit(copy.deepcopy(cand))
+    return ast.unparse(stripped) == ast.unparse(change.base.node)
+
+
+class _StripHanded(ast.NodeTransformer):
+    def __init__(self, names: frozenset[str]) -> None:
+        self.names = names
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        node.args = [a for a in node.args if not (isinstance(a, ast.Name) and a.id in self.names)]
+        node.keywords = [k for k in node.keywords if not (isinstance(k.value, ast.Name) and k.value.id in self.names)]
+        return node
+
+
+def _opt_in(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander, effects_b: list[Effect] | None,
+            eb: list[Effect], ec: list[Effect], config: ConfigValues, bound: dict[str, ast.expr] | None = None,
+            passed: frozenset[str] = frozenset()) -> tuple[list[Effect], list[Effect], str, str]:
+    """The differences left with the candidate's new opt-in options at their defaults (flow/optin.py),
+    and why: (eb, ec, opt-in reason when nothing else differs, options left out when something does).
+    An option a configuration turns on (see `ConfigValues.verdict`) is not assumed off."""
+    if effects_b is None or not (eb or ec):
+        return eb, ec, "", ""
+    options = new_options(base_fn, cand_fn)
+    if not options:
+        return eb, ec, "", ""
+    notes: list[str] = []
+    for attr, option in list(options.items()):
+        keep, note = config.verdict(option)
+        if keep:
+            del options[attr]
+        else:
+            notes.append(note)
+    used = used_in_tests(cand_fn, options)
+    silent = frozenset(a for a in options if any(e.text.endswith(f":: store self.{a}") or f":: store self.{a} " in e.text
+                                                 for e in ec))
+    if not used and not silent:
+        return eb, ec, "", ""
+    effects_c = expander.effects(cand_fn, assume=assumption(options, cand_fn.path, cand_fn.class_name),
+                                 silent=frozenset(options), bound=bound, passed=passed,
+                                 unwrap=not (returned_containers(base_fn) & returned_containers(cand_fn)))
+    if effects_c is None:
+        return eb, ec, "", ""
+    eb2, ec2 = differing(effects_b, effects_c)
+    before = {s for e in (*eb, *ec) for s in e.stmts}
+    if {s for e in (*eb2, *ec2) for s in e.stmts} >= before:
+        return eb, ec, "", ""  # the options' branches explain none of the differing statements
+    shown = [options[a] for a in sorted({*used, *silent})]
+    why = f"the option(s) {describe(shown)} are new and their defaults keep the baseline's behaviour; " + \
+        "; ".join(dict.fromkeys(notes))
+    if not eb2 and not ec2:
+        return eb, ec, why, ""
+    return eb2, ec2, "", why
 
 
 def _return_extended(eb: list[Effect], ec: list[Effect], cand_fn: FunctionInfo, flow: LearningFlow) -> bool:
@@ -482,7 +663,7 @@ def _finding(report: PairReport, index: PairIndex) -> Finding | None:
     chosen = followed or on
     best = min(chosen, key=lambda p: PATHS.index(p.path or "architecture"))
     label = best.path or "architecture"
-    severity = Severity.significant if followed and label not in LOW_PATHS else Severity.low
+    severity = Severity.significant if followed and label not in LOW_PATHS and not report.opt_in else Severity.low
     n = len(on)
     confidence = 0.7 if n <= 3 else 0.55 if n <= 10 else 0.4
     if pair.match in ("moved", "renamed"):
@@ -519,19 +700,30 @@ def _finding(report: PairReport, index: PairIndex) -> Finding | None:
         stops = "; ".join(best.placement.stops) or "no statement that uses its value was found"
         flow_text = f"Its own content places it in the {label} path, but the flow could not be followed to training: {stops}."
     others = sorted({p.path for p in on if p.path and p.path != label})
-    title = f"Behavioural change in the {label} path: `{(cand_fn.qualname)}`" + (f" ({n} statements)" if n > 1 else "")
+    restored = _restored(best)
+    where_in = f"checkpoint restore (then the {label} path)" if restored else f"the {label} path"
+    title = f"Behavioural change in {where_in}: `{(cand_fn.qualname)}`" + (f" ({n} statements)" if n > 1 else "")
+    impact = (f"Changes what a run resumed from a checkpoint restores (`{restored}` is a loaded checkpoint); the "
+              f"restored value then acts on the {label} path." if restored
+              else f"Changes what the {label} computation receives or produces during training.")
     rationale = (f"No detector explains this change. {flow_text} Severity follows from that place on the "
                  f"learning-signal flow, not from a known bug pattern"
                  + (f"; other changed statements here act on the {', '.join(others)} path(s)" if others else "") + ".")
+    if report.opt_in:
+        title += " (opt-in, off by default)"
+        rationale += f"{OPT_IN_NOTE}{report.opt_in}."
+    elif report.opt_in_partly:
+        rationale += (f" Branches behind new options that are off by default are not counted here: "
+                      f"{report.opt_in_partly}.")
     fid = f"{SOURCE}:{(cand_loc or base_loc or (cand_fn.path, 0))[0]}:{(cand_loc or base_loc or ('', 0))[1]}"
     return Finding(
         id=fid,
         source=SOURCE,
-        subsystem=SUBSYSTEM[label],
+        subsystem="checkpointing" if restored else SUBSYSTEM[label],
         severity=severity,
         confidence=confidence,
         title=title,
-        impact=f"Changes what the {label} computation receives or produces during training.",
+        impact=impact,
         rationale=rationale,
         locations=locations,
         evidence=[Evidence(
@@ -548,6 +740,13 @@ def _finding(report: PairReport, index: PairIndex) -> Finding | None:
         fix="Check that this change is intended; if not, restore the baseline statement(s) (patch attached).",
         patch=restore_patch(index, base_fn, cand_fn),
     )
+
+
+def _restored(best: Placed) -> str:
+    """The checkpoint name the best statement reads its value from, '' when none (flow/restore.py)."""
+    names = checkpoint_names(best.unit.fn)
+    used = sorted(names & best.unit.uses) if names else []
+    return used[0] if used and reads_checkpoint(best.unit.node, names) else ""
 
 
 def _no_effect(report: PairReport) -> list[NoEffectChange]:

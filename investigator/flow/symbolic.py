@@ -22,12 +22,14 @@ import ast
 import copy
 import hashlib
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, overload
 
 from investigator.detectors.flow import Flow, alias_value
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.patterns import equivalent_form
+from investigator.flow.wrappers import container_fields, field_argument, returned_container
 
 MAX_NODES = 60  # a larger value becomes a digest name (hash-consing keeps the cost linear)
 MAX_CALLEE_STMTS = 60  # larger callees are not inlined (their own pair reports their changes)
@@ -76,6 +78,14 @@ class Expander:
         self._loads: dict[int, list[tuple[int, str]]] = {}
         self._steps = 0
         self._renames: tuple[str, dict[str, str]] = ("", {})
+        # opt-in options at their defaults (flow/optin.py): a branch test's truth, and the options'
+        # own stores to leave out; only set for one `effects` call
+        self._assume: Callable[[ast.expr, FunctionInfo], bool | None] | None = None
+        self._silent: frozenset[str] = frozenset()
+        self._capture: frozenset[str] = frozenset()
+        self._passed: frozenset[str] = frozenset()
+        self._unwrap = True  # a returned result container reads as its first field (flow/wrappers.py)
+        self.captured: dict[str, ast.expr] = {}  # expanded values of the `capture` locals of the last call
 
     def _carried_effects(self, loop: ast.stmt, fn: FunctionInfo, inner: _State, assigned: set[str]) -> None:
         """What the loop leaves in an accumulator is an effect when it is read on."""
@@ -102,20 +112,35 @@ class Expander:
             self._sizes[key] = sum(isinstance(n, ast.stmt) for n in ast.walk(fn.node))
         return self._sizes[key]
 
-    def effects(self, fn: FunctionInfo, renames: dict[str, str] | None = None) -> list[Effect] | None:
+    def effects(self, fn: FunctionInfo, renames: dict[str, str] | None = None,
+                assume: Callable[[ast.expr, FunctionInfo], bool | None] | None = None,
+                silent: frozenset[str] = frozenset(), bound: dict[str, ast.expr] | None = None,
+                capture: frozenset[str] = frozenset(), passed: frozenset[str] = frozenset(),
+                unwrap: bool = True) -> list[Effect] | None:
         """The function's effects; None when it is too large or deep to compare. `renames` (old -> new
         instance attribute names, renamed consistently in `fn`'s module) reads `self.<old>` of that
-        module as `self.<new>`: the baseline is compared under the candidate's names."""
-        state = _State()
+        module as `self.<new>`: the baseline is compared under the candidate's names. `assume` decides
+        branch tests (only the branch it picks runs) and `silent` names instance attributes whose
+        stores are no effect: opt-in options at their defaults (flow/optin.py). `bound` gives parameters a
+        value (a parameter whose value the baseline computed here, moved to a caller: flow/wrappers.py);
+        `capture` names locals whose expanded value is kept in `self.captured`; arguments named in `passed`
+        (parameters the function only hands on, flow/wrappers.py) are left out of its calls; `unwrap`
+        reads a returned result container as its first field (only when the other commit returns none)."""
+        state = _State({k: _Val(v) for k, v in (bound or {}).items()})
+        self.captured = {}
+        self._capture, self._passed, self._unwrap = capture, passed, unwrap
         self._steps = 0
         self._renames = (fn.module.path, dict(renames or {}))
+        self._assume, self._silent = assume, silent
         try:
             self._body(fn.body, fn, state, depth=0, root=True)
         except (RecursionError, _Budget):
             return None
+        finally:
+            self._assume, self._silent = None, frozenset()
         value = _returned_value(state.returned)
         if value is not None:
-            state.effects.append(Effect(f"return {_text(value.expr)}", value.stmts))
+            state.effects.append(Effect(f"return {_text(_shown(value.expr))}", value.stmts))
         return state.effects
 
     # -- statements --------------------------------------------------------------------------------
@@ -127,6 +152,8 @@ class Expander:
             if isinstance(stmt, ast.Return):
                 val = self._expr(stmt.value, fn, st, depth, stmt if root else None) if stmt.value is not None \
                     else _Val(ast.Constant(None))
+                if root and self._unwrap:  # an inlined callee keeps its container: a caller reading `.f` gets that field
+                    val = _Val(_unwrapped(val.expr, fn), val.stmts)
                 st.returned.append((st.conds, val))
                 return True
             if isinstance(stmt, ast.If):
@@ -177,6 +204,9 @@ class Expander:
         """`x = v`, `x: T = v` and `x op= v` bind their targets to the expanded value."""
         if isinstance(stmt, ast.Assign):
             val = self._expr(stmt.value, fn, st, depth, stmt if root else None)
+            if root and self._capture and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) \
+                    and stmt.targets[0].id in self._capture:
+                self.captured[stmt.targets[0].id] = val.expr
             if _stateful_call(stmt.value):  # `obs, r, d, i = env.step(a)` acts as well as it defines
                 self._effect("call", val, st, sid)
             for target in stmt.targets:
@@ -226,6 +256,10 @@ class Expander:
             root: bool) -> tuple[bool, bool]:
         """Both branches; a name assigned differently becomes a conditional value. When one branch
         returns, the statements after the `if` belong to the other. Returns (rest consumed, ended)."""
+        decided = self._assume(stmt.test, fn) if self._assume is not None else None
+        if decided is not None:  # an opt-in option at its default: only the branch it takes runs
+            ended = self._body(stmt.body if decided else stmt.orelse, fn, st, depth, root)
+            return ended, ended
         test = self._expr(stmt.test, fn, st, depth, stmt if root else None)
         if not stmt.orelse and len(stmt.body) == 1 and isinstance(stmt.body[0], ast.Raise):
             check = _negate(test.expr)
@@ -268,6 +302,9 @@ class Expander:
             for k, elt in enumerate(target.elts):
                 self._assign(elt, _Val(_project(val.expr, k, len(target.elts)), val.stmts), fn, st, depth, sid)
             return
+        if isinstance(target, ast.Attribute) and target.attr in self._silent and isinstance(target.value, ast.Name) \
+                and target.value.id == "self":
+            return  # an opt-in option's own store: what it does is which branches run
         where = self._expr(_as_load(target), fn, st, depth, None)
         self._effect(f"store {_text(where.expr)}", val, st, sid)
 
@@ -358,7 +395,11 @@ class _Expand:
             return node  # its parameters are not the enclosing function's names
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
             return self._renamed(node)
+        if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
+            return self._field_read(node)
         if isinstance(node, ast.Call):
+            if self.owner._passed:
+                node = _without(node, self.owner._passed)
             called = self._call(node)
             if called is not None:
                 return called
@@ -378,6 +419,25 @@ class _Expand:
         fields.update(changed)
         return type(node)(**fields)
 
+
+    def _field_read(self, node: ast.Attribute) -> ast.expr:
+        """The attribute read with its value substituted, where `C(x, ...).f` is the argument for field
+        `f` and `g(...).f` with `g` annotated to return `C` whose first field is `f` is `g(...)`
+        (flow/wrappers.py)."""
+        value = self.sub(node.value)
+        plain = node if value is node.value else ast.Attribute(value=value, attr=node.attr, ctx=node.ctx)
+        if not isinstance(value, ast.Call):
+            return plain
+        name = value.func.id if isinstance(value.func, ast.Name) else \
+            value.func.attr if isinstance(value.func, ast.Attribute) else None
+        fields = container_fields(name, self.fn) if name and name[:1].isupper() else None
+        if fields:
+            return field_argument(value, fields, node.attr) or plain
+        callee = self.owner.resolver.resolve(value, self.fn)
+        wrapper = returned_container(callee) if callee is not None else None
+        if callee is not None and wrapper is not None and (container_fields(wrapper, callee) or ("",))[0] == node.attr:
+            return value
+        return plain
 
     def _renamed(self, node: ast.Attribute) -> ast.AST:
         """`self.<old>` read as `self.<new>` for an attribute the pair renamed in this module."""
@@ -399,6 +459,25 @@ class _Expand:
             if alias is not None:
                 return self.sub(ast.Call(alias, node.args, node.keywords))
         return None
+
+
+def _without(call: ast.Call, names: frozenset[str]) -> ast.Call:
+    """`call` without the arguments that are one of `names` (handed-on parameters)."""
+    args = [a for a in call.args if not (isinstance(a, ast.Name) and a.id in names)]
+    keywords = [k for k in call.keywords if not (isinstance(k.value, ast.Name) and k.value.id in names)]
+    if len(args) == len(call.args) and len(keywords) == len(call.keywords):
+        return call
+    return ast.Call(call.func, args, keywords)
+
+
+def _unwrapped(expr: ast.expr, fn: FunctionInfo) -> ast.expr:
+    """A returned container `C(x, ...)` as its first field's value `x` (flow/wrappers.py)."""
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id[:1].isupper():
+        fields = container_fields(expr.func.id, fn)
+        inner = field_argument(expr, fields, fields[0]) if fields else None
+        if inner is not None:
+            return inner
+    return expr
 
 
 def _distribute(expr: ast.expr) -> ast.expr:
@@ -512,9 +591,19 @@ def _as_load(target: ast.expr) -> ast.expr:
     return node
 
 
+def _shown(expr: ast.expr) -> ast.expr:
+    """A returned value as compared: a large value (or tuple element) as its digest, the way a local
+    holding it reads (`return loss` after `loss = <value>` is `return <value>`)."""
+    if isinstance(expr, ast.Tuple):
+        return ast.Tuple([_shown(e) for e in expr.elts], ast.Load())
+    return expr if _size(expr) <= MAX_NODES else _digest("", expr)
+
+
 def _digest(name: str, expr: ast.expr) -> ast.Name:
-    """A name standing for a large value, still distinct when the value differs."""
-    return ast.Name(id=f"{name}@{hashlib.blake2s(_text(expr).encode(), digest_size=6).hexdigest()}", ctx=ast.Load())
+    """A name standing for a large value, still distinct when the value differs. The local's name is
+    not part of it: `loss = <value>; return loss` and `return <value>` return one value."""
+    del name
+    return ast.Name(id=f"value@{hashlib.blake2s(_text(expr).encode(), digest_size=6).hexdigest()}", ctx=ast.Load())
 
 
 def _size(expr: ast.AST) -> int:

@@ -1,0 +1,72 @@
+"""Noise that outranked real regressions on the mined real-bug benchmark (`--baseline fix`), each a
+behaviour-preserving edit of a real later commit reported as "Behavioural change in the <path> path".
+
+Real shapes (rl_games and rsl_rl, read against their diffs): a replay buffer's `dtype=np.bool` ->
+`dtype=bool` (NumPy 1.24 removed the alias); `ray.get(...)` -> `self.ray.get(...)` with `import ray`
+moved into the class body; `storage.add_transitions(t)` -> `storage.add_transition(t)` where the
+storage's method itself was renamed. Each has a negative twin that is a real change."""
+
+from __future__ import annotations
+
+import textwrap
+
+from investigator.detectors.pairs import build_pairs
+from investigator.detectors.sources import MemoryTree, diff_trees
+from investigator.flow.analyzer import analyse
+
+
+def _src(text: str) -> str:
+    return textwrap.dedent(text).lstrip("\n")
+
+
+def _findings(base: dict[str, str], cand: dict[str, str]):
+    b = MemoryTree({k: _src(v) for k, v in base.items()})
+    c = MemoryTree({k: _src(v) for k, v in cand.items()})
+    return analyse(build_pairs(b, c, diff_trees(b, c))).findings
+
+
+BUFFER = """
+    import numpy as np
+
+
+    class ReplayBuffer:
+        def __init__(self, size):
+            self.obs = np.zeros((size, 4), dtype=np.float32)
+            self.dones = np.zeros(size, dtype=DTYPE)
+            self.idx = 0
+
+        def add(self, obs, done):
+            self.obs[self.idx] = obs
+            self.dones[self.idx] = done
+            self.idx += 1
+
+        def sample(self, n):
+            i = np.random.choice(self.idx, n)
+            return self.obs[i], self.dones[i]
+
+
+    def train(critic, optimizer, data):
+        buffer = ReplayBuffer(1000)
+        for obs, done in data:
+            buffer.add(obs, done)
+            b_obs, b_dones = buffer.sample(32)
+            loss = (critic(b_obs) * (1 - b_dones)).mean()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+"""
+
+
+def _buffer(dtype: str) -> dict[str, str]:
+    return {"buffer.py": BUFFER.replace("DTYPE", dtype)}
+
+
+def test_numpy_alias_of_a_builtin_type_is_no_change():
+    assert _findings(_buffer("np.bool"), _buffer("bool")) == []
+
+
+def test_another_dtype_is_a_change():
+    found = _findings(_buffer("np.bool"), _buffer("np.float32"))
+    assert len(found) == 1 and "ReplayBuffer.__init__" in found[0].title, [f.title for f in found]
+    found = _findings(_buffer("np.bool_"), _buffer("np.int8"))
+    assert len(found) == 1, [f.title for f in found]

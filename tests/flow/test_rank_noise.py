@@ -70,3 +70,69 @@ def test_another_dtype_is_a_change():
     assert len(found) == 1 and "ReplayBuffer.__init__" in found[0].title, [f.title for f in found]
     found = _findings(_buffer("np.bool_"), _buffer("np.int8"))
     assert len(found) == 1, [f.title for f in found]
+
+
+STORAGE = """
+    import torch
+
+
+    class RolloutStorage:
+        def __init__(self, n):
+            self.obs = torch.zeros(n, 4)
+            self.rewards = torch.zeros(n)
+            self.step = 0
+
+        def ADD(self, transition):
+            self.obs[self.step].copy_(transition.obs)
+            self.rewards[self.step].copy_(transition.reward)
+            self.step += 1
+
+        def batches(self):
+            idx = torch.randperm(self.step)
+            yield self.obs[idx], self.rewards[idx]
+"""
+
+ALGO = """
+    from storage import RolloutStorage
+
+
+    class PPO:
+        def __init__(self, policy, optimizer):
+            self.policy = policy
+            self.optimizer = optimizer
+            self.storage = RolloutStorage(64)
+
+        def process_env_step(self, transition):
+            self.storage.CALL(transition)
+
+        def update(self):
+            for obs, rewards in self.storage.batches():
+                loss = -(self.policy(obs) * rewards).mean()
+                self.optimizer.zero_grad()
+                loss.backward()
+                self.optimizer.step()
+
+
+    def learn(policy, optimizer, env, steps):
+        alg = PPO(policy, optimizer)
+        for _ in range(steps):
+            alg.process_env_step(env.step(policy.act()))
+        alg.update()
+"""
+
+
+def _ppo(defined: str, called: str) -> dict[str, str]:
+    return {"storage.py": STORAGE.replace("ADD", defined), "algo.py": ALGO.replace("CALL", called)}
+
+
+def test_a_call_renamed_with_its_method_is_no_change():
+    assert _findings(_ppo("add_transitions", "add_transitions"), _ppo("add_transition", "add_transition")) == []
+
+
+def test_a_call_of_another_method_is_a_change():
+    """The method renamed, but the caller now calls a different one (`clear`): a change of the caller."""
+    base = _ppo("add_transitions", "add_transitions")
+    cand = _ppo("add_transition", "clear")
+    cand["storage.py"] = cand["storage.py"].replace("    def batches(self):", "    def clear(self):\n        self.step = 0\n\n    def batches(self):")
+    titles = [f.title for f in _findings(base, cand)]
+    assert any("PPO.process_env_step" in t for t in titles), titles

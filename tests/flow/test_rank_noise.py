@@ -8,6 +8,7 @@ storage's method itself was renamed. Each has a negative twin that is a real cha
 
 from __future__ import annotations
 
+import ast
 import textwrap
 
 from investigator.detectors.pairs import build_pairs
@@ -20,6 +21,8 @@ def _src(text: str) -> str:
 
 
 def _findings(base: dict[str, str], cand: dict[str, str]):
+    for text in [*base.values(), *cand.values()]:
+        ast.parse(_src(text))  # a fixture that does not parse would give no finding for the wrong reason
     b = MemoryTree({k: _src(v) for k, v in base.items()})
     c = MemoryTree({k: _src(v) for k, v in cand.items()})
     return analyse(build_pairs(b, c, diff_trees(b, c))).findings
@@ -136,3 +139,50 @@ def test_a_call_of_another_method_is_a_change():
     cand["storage.py"] = cand["storage.py"].replace("    def batches(self):", "    def clear(self):\n        self.step = 0\n\n    def batches(self):")
     titles = [f.title for f in _findings(base, cand)]
     assert any("PPO.process_env_step" in t for t in titles), titles
+
+
+VECENV = """
+    import ray
+
+
+    class Worker:
+        def step(self, action):
+            return action
+
+
+    class RayVecEnv:
+        def __init__(self, n):
+            self.workers = [ray.remote(Worker).remote() for _ in range(n)]
+
+        def step(self, actions):
+            res = [w.step.remote(a) for w, a in zip(self.workers, actions)]
+            return ray.get(res)
+
+
+    def train(policy, optimizer, steps):
+        env = RayVecEnv(4)
+        for _ in range(steps):
+            obs, rewards = env.step(policy.act())
+            loss = -(policy.logp(obs) * rewards).mean()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+"""
+
+
+def _class_import(init: str = "") -> str:
+    """`import ray` moved into the class body, every `ray.f(...)` written `self.ray.f(...)`."""
+    text = _src(VECENV).replace("import ray\n", "").replace("class RayVecEnv:\n", "class RayVecEnv:\n    import ray\n\n")
+    text = text.replace("ray.remote(Worker)", "self.ray.remote(Worker)").replace("return ray.get", "return self.ray.get")
+    return text.replace("        self.workers =", init + "        self.workers =")
+
+
+def test_a_class_body_import_read_through_self_is_the_module():
+    assert _findings({"vecenv.py": VECENV}, {"vecenv.py": _class_import()}) == []
+
+
+def test_an_instance_attribute_of_that_name_is_another_object():
+    """A method sets `self.ray` (a client object): `self.ray.get` is that object's method, a change."""
+    cand = "import ray\n" + _class_import("        self.ray = ray.init(address='auto')\n")
+    titles = [f.title for f in _findings({"vecenv.py": VECENV}, {"vecenv.py": cand})]
+    assert any("RayVecEnv.step" in t for t in titles), titles

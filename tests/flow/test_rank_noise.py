@@ -136,7 +136,8 @@ def test_a_call_of_another_method_is_a_change():
     """The method renamed, but the caller now calls a different one (`clear`): a change of the caller."""
     base = _ppo("add_transitions", "add_transitions")
     cand = _ppo("add_transition", "clear")
-    cand["storage.py"] = cand["storage.py"].replace("    def batches(self):", "    def clear(self):\n        self.step = 0\n\n    def batches(self):")
+    cand["storage.py"] = _src(cand["storage.py"]).replace(
+        "    def batches(self):", "    def clear(self, transition):\n        self.step = 0\n\n    def batches(self):")
     titles = [f.title for f in _findings(base, cand)]
     assert any("PPO.process_env_step" in t for t in titles), titles
 

@@ -35,7 +35,7 @@ from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import PY_SUFFIXES, FunctionPair, PairIndex, shared_pairs
 from investigator.detectors.reach import unreachable_reason
 from investigator.detectors.sources import changes_from_changeset
-from investigator.flow.classbody import class_body_pairs, is_class_body
+from investigator.flow.classbody import OTHER_KIND, SCALARS, class_body_pairs, coerced_kind, is_class_body
 from investigator.flow.diff import UnitChange, changed_units, moved_across
 from investigator.flow.graph import LearningFlow, Placement
 from investigator.flow.plumbing import is_config_plumbing
@@ -483,6 +483,9 @@ def _finding(report: PairReport, index: PairIndex) -> Finding | None:
     best = min(chosen, key=lambda p: PATHS.index(p.path or "architecture"))
     label = best.path or "architecture"
     severity = Severity.significant if followed and label not in LOW_PATHS else Severity.low
+    toward = annotation_fix([p.change for p in on])
+    if toward:
+        severity = Severity.low  # toward the form the default already has: a likely fix
     n = len(on)
     confidence = 0.7 if n <= 3 else 0.55 if n <= 10 else 0.4
     if pair.match in ("moved", "renamed"):
@@ -523,6 +526,11 @@ def _finding(report: PairReport, index: PairIndex) -> Finding | None:
     rationale = (f"No detector explains this change. {flow_text} Severity follows from that place on the "
                  f"learning-signal flow, not from a known bug pattern"
                  + (f"; other changed statements here act on the {', '.join(others)} path(s)" if others else "") + ".")
+    if toward:
+        title = f"Field annotations now agree with their defaults in the {label} path: `{cand_fn.qualname}` ({toward})"
+        rationale += (" Low: each changed annotation now coerces its default to the default's own type, which the "
+                      "baseline's did not (a parser building the class from a config file turned the value into "
+                      "another type there): a change toward the consistent form, a likely fix.")
     fid = f"{SOURCE}:{(cand_loc or base_loc or (cand_fn.path, 0))[0]}:{(cand_loc or base_loc or ('', 0))[1]}"
     return Finding(
         id=fid,
@@ -548,6 +556,43 @@ def _finding(report: PairReport, index: PairIndex) -> Finding | None:
         fix="Check that this change is intended; if not, restore the baseline statement(s) (patch attached).",
         patch=restore_patch(index, base_fn, cand_fn),
     )
+
+
+def _literal_kind(value: ast.expr | None) -> str | None:
+    """The scalar type of a field default written as a literal (`3e-5`, `int(1e6)`, `-1`), else None."""
+    if isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.USub | ast.UAdd):
+        value = value.operand
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in SCALARS:
+        return value.func.id
+    if isinstance(value, ast.Constant) and type(value.value).__name__ in SCALARS:
+        return type(value.value).__name__
+    return None
+
+
+def _agrees(kind: str, literal: str) -> bool:
+    return kind == literal or (kind == "float" and literal == "int")  # `x: float = 3` stays a number
+
+
+def annotation_fix(changes: list[UnitChange]) -> str:
+    """The fields (comma-separated) when every change is a class-body field whose annotation alone
+    changed, from one that coerces its literal default to another type (`policy_lr: bool = 3e-5`: a
+    parser building the class from a config file makes it `True`) to one that agrees with it
+    (`float`); "" otherwise. The reverse (`float` -> `bool`) is the regression and stays as it is.
+    Real shape: CORL's CQL `policy_lr`/`qf_lr` annotated `bool`, then fixed in a later commit."""
+    names: list[str] = []
+    for c in changes:
+        b, n = (c.base.node if c.base else None), (c.cand.node if c.cand else None)
+        if not (is_class_body(c.base.fn) if c.base else False) or not isinstance(b, ast.AnnAssign) \
+                or not isinstance(n, ast.AnnAssign) or not isinstance(n.target, ast.Name) \
+                or ast.dump(b.target) != ast.dump(n.target) or b.value is None or n.value is None \
+                or ast.dump(b.value) != ast.dump(n.value):
+            return ""
+        literal = _literal_kind(n.value)
+        kb, kc = coerced_kind(b.annotation), coerced_kind(n.annotation)
+        if literal is None or kb == OTHER_KIND or _agrees(kb, literal) or not _agrees(kc, literal):
+            return ""
+        names.append(n.target.id)
+    return ", ".join(f"`{x}`" for x in names)
 
 
 def _no_effect(report: PairReport) -> list[NoEffectChange]:

@@ -187,3 +187,57 @@ def test_an_instance_attribute_of_that_name_is_another_object():
     cand = "import ray\n" + _class_import("        self.ray = ray.init(address='auto')\n")
     titles = [f.title for f in _findings({"vecenv.py": VECENV}, {"vecenv.py": cand})]
     assert any("RayVecEnv.step" in t for t in titles), titles
+
+
+# -- a network method whose value the flow follows to the algorithm's loss is on the loss path -------
+QFUNC = """
+    import torch
+    from torch import nn
+
+
+    class EnsembleQFunction(nn.Module):
+        def __init__(self, q_funcs):
+            super().__init__()
+            self._q_funcs = nn.ModuleList(q_funcs)
+            self._head = nn.Linear(8, 1)
+
+        def forward(self, x):
+            return self._head(x)
+
+        def compute_error(self, obs, act, target):
+            td_sum = torch.tensor(0.0)
+            for q in self._q_funcs:
+                loss = (q(obs, act) - target) ** 2
+                td_sum += loss.mean()
+            return td_sum
+
+
+    class DQNImpl:
+        def __init__(self, q_funcs, lr):
+            self._q_func = EnsembleQFunction(q_funcs)
+            self._optim = torch.optim.Adam(self._q_func.parameters(), lr=lr)
+
+        def update(self, batch):
+            loss = self._q_func.compute_error(batch.obs, batch.act, batch.target)
+            self._optim.zero_grad()
+            loss.backward()
+            self._optim.step()
+
+
+    def fit(q_funcs, batches):
+        impl = DQNImpl(q_funcs, 1e-3)
+        for batch in batches:
+            impl.update(batch)
+"""
+
+
+def test_a_network_method_returning_the_loss_is_on_the_loss_path():
+    cand = {"q.py": QFUNC.replace("td_sum += loss.mean()", "td_sum += loss.sum()")}
+    (f,) = _findings({"q.py": QFUNC}, cand)
+    assert f.evidence[0].details["path"] == "loss" and "EnsembleQFunction.compute_error" in f.title, f.title
+
+
+def test_a_network_forward_change_stays_architecture():
+    cand = {"q.py": QFUNC.replace("return self._head(x)", "return self._head(torch.tanh(x))")}
+    (f,) = _findings({"q.py": QFUNC}, cand)
+    assert f.evidence[0].details["path"] == "architecture", f.title

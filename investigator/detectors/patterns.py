@@ -166,6 +166,8 @@ class _Equivalent(ast.NodeTransformer):
         self.generic_visit(node)
         if default_zero_grad(node):
             return ast.Call(func=node.func, args=[], keywords=[])
+        if sequence_copy(node):
+            return ast.Call(func=ast.Name(id="sequence", ctx=ast.Load()), args=node.args, keywords=[])
         found = activation_call(node)
         if found is None:
             return node
@@ -192,6 +194,15 @@ def unique_keys(node: ast.Dict) -> ast.Dict:
     return ast.Dict(keys=[node.keys[i] for i in keep], values=[node.values[i] for i in keep])
 
 
+def sequence_copy(node: ast.AST) -> bool:
+    """`tuple(xs)` / `list(xs)` of one iterable: the same elements in the same order, read alike
+    (sample-factory built its minibatch slices as `tuple(...)`, then `list(...)`: a loss-path change).
+    What differs, mutation and hashing, fails loudly where it matters; it does not change what
+    training computes. A literal `(a, b)` vs `[a, b]`, or `set(xs)`, stays distinct."""
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("tuple", "list")
+            and len(node.args) == 1 and not node.keywords and not isinstance(node.args[0], ast.Starred))
+
+
 def default_zero_grad(node: ast.AST) -> bool:
     """`x.zero_grad(set_to_none=True)`: the default of `zero_grad()` since torch 2.0, the same call
     spelled out (a real later commit dropped the keyword from every optimizer of a CORL script;
@@ -204,7 +215,7 @@ def default_zero_grad(node: ast.AST) -> bool:
 def _needs_rewrite(sub: ast.AST) -> bool:
     return (isinstance(sub, ast.BinOp) and identity_free(sub) is not sub) or activation_call(sub) is not None \
         or default_zero_grad(sub) or (isinstance(sub, ast.Dict) and unique_keys(sub) is not sub) \
-        or numpy_builtin_alias(sub) is not None
+        or numpy_builtin_alias(sub) is not None or sequence_copy(sub)
 
 
 def equivalent_form(expr: ast.AST) -> ast.AST:

@@ -241,3 +241,42 @@ def test_a_network_forward_change_stays_architecture():
     cand = {"q.py": QFUNC.replace("return self._head(x)", "return self._head(torch.tanh(x))")}
     (f,) = _findings({"q.py": QFUNC}, cand)
     assert f.evidence[0].details["path"] == "architecture", f.title
+
+
+# -- the same elements in another sequence type (sample-factory minibatch slices) --------------------
+LEARNER = """
+    import torch
+
+
+    class Learner:
+        def __init__(self, policy, optimizer, batch_size, n):
+            self.policy, self.optimizer, self.batch_size, self.n = policy, optimizer, batch_size, n
+
+        def _get_minibatches(self):
+            return tuple(slice(i * self.batch_size, (i + 1) * self.batch_size) for i in range(self.n))
+
+        def train(self, buffer):
+            for mb in self._get_minibatches():
+                loss = -(self.policy(buffer.obs[mb]) * buffer.adv[mb]).mean()
+                self.optimizer.zero_grad()
+                loss.backward()
+                self.optimizer.step()
+
+
+    def run(policy, optimizer, buffers):
+        learner = Learner(policy, optimizer, 64, 4)
+        for b in buffers:
+            learner.train(b)
+"""
+
+
+def test_tuple_to_list_of_the_same_elements_is_no_change():
+    assert _findings({"l.py": LEARNER}, {"l.py": LEARNER.replace("return tuple(slice", "return list(slice")}) == []
+
+
+def test_another_container_or_other_elements_is_a_change():
+    as_set = LEARNER.replace("return tuple(slice", "return set(slice")
+    assert len(_findings({"l.py": LEARNER}, {"l.py": as_set})) == 1
+    reversed_ = LEARNER.replace("return tuple(slice", "return list(reversed(slice").replace(
+        "for i in range(self.n))", "for i in range(self.n)))")
+    assert len(_findings({"l.py": LEARNER}, {"l.py": reversed_})) == 1

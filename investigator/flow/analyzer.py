@@ -64,6 +64,7 @@ MAX_SIGNIFICANT = 8
 MAX_HOPS, HOP_PENALTY = 30, 0.0001  # at most 0.003: less than one step between places (0.004)
 GROUP_MIN = 3  # low findings of one file grouped into one from this many on
 MAX_PLACED_PER_PAIR = 20
+KNOWN_MEANING_CONFIDENCE = 0.8  # a rule that knows what the change does, as a detector's pattern does
 # Work budget per range, counted, not timed: the same range gives the same findings on an idle and on a
 # loaded machine (the former 15 s wall-clock budget placed 605 of skrl 1.4.3..2.0.0's 1013 changed
 # functions under load, all of them idle). The biggest real release range measured (that one: 1013
@@ -487,8 +488,8 @@ def _finding(report: PairReport, index: PairIndex) -> Finding | None:
     best = min(chosen, key=lambda p: PATHS.index(p.path or "architecture"))
     label = best.path or "architecture"
     severity = Severity.significant if followed and label not in LOW_PATHS else Severity.low
-    toward = annotation_fix([p.change for p in on])
-    if toward:
+    way, fields = annotation_change([p.change for p in on])
+    if way == "fix":
         severity = Severity.low  # toward the form the default already has: a likely fix
     n = len(on)
     confidence = 0.7 if n <= 3 else 0.55 if n <= 10 else 0.4
@@ -530,11 +531,19 @@ def _finding(report: PairReport, index: PairIndex) -> Finding | None:
     rationale = (f"No detector explains this change. {flow_text} Severity follows from that place on the "
                  f"learning-signal flow, not from a known bug pattern"
                  + (f"; other changed statements here act on the {', '.join(others)} path(s)" if others else "") + ".")
-    if toward:
-        title = f"Field annotations now agree with their defaults in the {label} path: `{cand_fn.qualname}` ({toward})"
+    if way == "fix":
+        title = f"Field annotations now agree with their defaults in the {label} path: `{cand_fn.qualname}` ({fields})"
         rationale += (" Low: each changed annotation now coerces its default to the default's own type, which the "
                       "baseline's did not (a parser building the class from a config file turned the value into "
                       "another type there): a change toward the consistent form, a likely fix.")
+    elif way == "break":
+        # a known meaning, not only a place: the value a config parser builds is no longer the default's type
+        confidence = KNOWN_MEANING_CONFIDENCE
+        title = f"Field annotation coerces its default to another type in the {label} path: `{cand_fn.qualname}` ({fields})"
+        rationale += (" Each changed annotation no longer agrees with its literal default's type (it did at the "
+                      "baseline): a parser that builds the class from a config file or the command line (pyrallis, "
+                      "pydantic, OmegaConf structured configs) converts the value to the annotated type, e.g. a "
+                      "learning rate 3e-05 annotated `bool` becomes `True` (1.0).")
     fid = f"{SOURCE}:{(cand_loc or base_loc or (cand_fn.path, 0))[0]}:{(cand_loc or base_loc or ('', 0))[1]}"
     return Finding(
         id=fid,
@@ -577,26 +586,30 @@ def _agrees(kind: str, literal: str) -> bool:
     return kind == literal or (kind == "float" and literal == "int")  # `x: float = 3` stays a number
 
 
-def annotation_fix(changes: list[UnitChange]) -> str:
-    """The fields (comma-separated) when every change is a class-body field whose annotation alone
-    changed, from one that coerces its literal default to another type (`policy_lr: bool = 3e-5`: a
-    parser building the class from a config file makes it `True`) to one that agrees with it
-    (`float`); "" otherwise. The reverse (`float` -> `bool`) is the regression and stays as it is.
-    Real shape: CORL's CQL `policy_lr`/`qf_lr` annotated `bool`, then fixed in a later commit."""
+def annotation_change(changes: list[UnitChange]) -> tuple[str, str]:
+    """When every change is a class-body field whose annotation alone changed, and each moves the same
+    way relative to its literal default's type: ("fix", fields) from an annotation that coerces the
+    default to another type (`policy_lr: bool = 3e-5`: a parser building the class from a config file
+    makes it `True`) to one that agrees with it (`float`); ("break", fields) for the reverse. ("", "")
+    otherwise. Real shape: CORL's CQL `policy_lr`/`qf_lr` annotated `bool`, fixed in a later commit."""
     names: list[str] = []
+    ways: set[str] = set()
     for c in changes:
         b, n = (c.base.node if c.base else None), (c.cand.node if c.cand else None)
         if not (is_class_body(c.base.fn) if c.base else False) or not isinstance(b, ast.AnnAssign) \
                 or not isinstance(n, ast.AnnAssign) or not isinstance(n.target, ast.Name) \
                 or ast.dump(b.target) != ast.dump(n.target) or b.value is None or n.value is None \
                 or ast.dump(b.value) != ast.dump(n.value):
-            return ""
+            return "", ""
         literal = _literal_kind(n.value)
         kb, kc = coerced_kind(b.annotation), coerced_kind(n.annotation)
-        if literal is None or kb == OTHER_KIND or _agrees(kb, literal) or not _agrees(kc, literal):
-            return ""
+        if literal is None or OTHER_KIND in (kb, kc) or _agrees(kb, literal) == _agrees(kc, literal):
+            return "", ""
+        ways.add("fix" if _agrees(kc, literal) else "break")
         names.append(n.target.id)
-    return ", ".join(f"`{x}`" for x in names)
+    if len(ways) != 1:
+        return "", ""
+    return ways.pop(), ", ".join(f"`{x}`" for x in names)
 
 
 def _no_effect(report: PairReport) -> list[NoEffectChange]:

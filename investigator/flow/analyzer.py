@@ -405,8 +405,9 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
             placement = flow.place([unit])
             report.visits += placement.visited
         placed = _classify(change, unit, placement, flow)
-        if placed.path and explained.same_concern(side, unit.fn.path, unit.line, SUBSYSTEM[placed.path]):
-            continue
+        if placed.path and any(explained.same_concern(side, unit.fn.path, unit.line, SUBSYSTEM[p])
+                               for p in {placed.path, "architecture" if flow.in_model_class(unit.fn) else placed.path}):
+            continue  # a network's statement near a layer finding is that finding's concern, whatever its sink
         report.placed.append(placed)
     return report
 

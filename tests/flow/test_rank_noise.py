@@ -280,3 +280,17 @@ def test_another_container_or_other_elements_is_a_change():
     reversed_ = LEARNER.replace("return tuple(slice", "return list(reversed(slice").replace(
         "for i in range(self.n))", "for i in range(self.n)))")
     assert len(_findings({"l.py": LEARNER}, {"l.py": reversed_})) == 1
+
+
+def test_a_network_method_next_to_a_layer_finding_is_that_finding_s_concern():
+    """A detector already reported the network's layer a few lines above: the network method's change
+    is the same concern, even when the flow follows its value to the loss (d3rlpy policies.py)."""
+    from investigator.flow.analyzer import Explained
+
+    cand = {"q.py": QFUNC.replace("td_sum += loss.mean()", "td_sum += loss.sum()")}
+    b = MemoryTree({k: _src(v) for k, v in {"q.py": QFUNC}.items()})
+    c = MemoryTree({k: _src(v) for k, v in cand.items()})
+    line = _src(cand["q.py"]).splitlines().index("        self._head = nn.Linear(8, 1)") + 1
+    index = build_pairs(b, c, diff_trees(b, c))
+    assert len(analyse(index, Explained(near={("candidate", "q.py"): [(line, "env")]})).findings) == 1  # another concern
+    assert analyse(index, Explained(near={("candidate", "q.py"): [(line, "architecture")]})).findings == []

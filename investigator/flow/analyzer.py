@@ -434,10 +434,13 @@ def _classify(change: UnitChange, unit: Unit, placement: Placement, flow: Learni
         return Placed(change, unit, placement, None, "export")
     arch = flow.in_model_class(unit.fn)
     if placement.on_flow:
-        # a network method whose value the flow followed out of the network to a sink (`return td_sum` of
-        # `compute_error`, read by the algorithm's `loss.backward()`) acts on that sink's path; only what
-        # stays inside the network (reaching the loss through `nn.Module.__call__`) is architecture
-        left = arch and bool(placement.chain) and not flow.in_model_class(placement.chain[-1].fn)
+        # a network's computation whose value the flow followed out of the network to a sink (`return
+        # td_sum` of `compute_error`, read by the algorithm's `loss.backward()`) acts on that sink's path.
+        # The network's definition (`__init__`: layers, sizes, modes) stays architecture: the flow from a
+        # layer to a sink goes through whichever method calls it, over-approximated (rsl_rl's teacher MLP
+        # read as "the environment path" through the student's `act`)
+        left = arch and unit.fn.name != "__init__" and bool(placement.chain) \
+            and not flow.in_model_class(placement.chain[-1].fn)
         label = own or (None if left else "architecture" if arch else None) or placement.sink
         return Placed(change, unit, placement, label, "on")
     if placement.sink in ("logging", "evaluation"):

@@ -294,3 +294,16 @@ def test_a_network_method_next_to_a_layer_finding_is_that_finding_s_concern():
     index = build_pairs(b, c, diff_trees(b, c))
     assert len(analyse(index, Explained(near={("candidate", "q.py"): [(line, "env")]})).findings) == 1  # another concern
     assert analyse(index, Explained(near={("candidate", "q.py"): [(line, "architecture")]})).findings == []
+
+
+def test_a_network_definition_stays_architecture_even_when_its_layer_is_called_explicitly():
+    """`self._head = MLP(8, 1)` -> `MLP(16, 1)` (a project network class, not a layer the statement's own
+    content names) reaches the loss through an explicit `self._head(obs)` in `compute_error`: still the
+    network's definition, the architecture path (rsl_rl's teacher MLP input size)."""
+    mlp = "class MLP(nn.Module):\n        def __init__(self, n_in, n_out):\n            super().__init__()\n" \
+          "            self.fc = nn.Linear(n_in, n_out)\n\n\n    class EnsembleQFunction"
+    base = QFUNC.replace("loss = (q(obs, act) - target) ** 2", "loss = (self._head(obs) - target) ** 2")
+    base = base.replace("class EnsembleQFunction", mlp, 1).replace("self._head = nn.Linear(8, 1)", "self._head = MLP(8, 1)")
+    cand = base.replace("self._head = MLP(8, 1)", "self._head = MLP(16, 1)")
+    (f,) = _findings({"q.py": base}, {"q.py": cand})
+    assert f.evidence[0].details["path"] == "architecture" and "__init__" in f.title, f.title

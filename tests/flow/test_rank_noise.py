@@ -4,7 +4,9 @@ behaviour-preserving edit of a real later commit reported as "Behavioural change
 Real shapes (rl_games and rsl_rl, read against their diffs): a replay buffer's `dtype=np.bool` ->
 `dtype=bool` (NumPy 1.24 removed the alias); `ray.get(...)` -> `self.ray.get(...)` with `import ray`
 moved into the class body; `storage.add_transitions(t)` -> `storage.add_transition(t)` where the
-storage's method itself was renamed. Each has a negative twin that is a real change."""
+storage's method itself was renamed; sample-factory's minibatch slices `tuple(...)` -> `list(...)`;
+d3rlpy's `EnsembleQFunction.compute_error`, a network method returning the TD loss to the algorithm,
+labelled "architecture path". Each has a negative twin that is a real change (or stays where it was)."""
 
 from __future__ import annotations
 

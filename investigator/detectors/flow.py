@@ -176,6 +176,39 @@ def callable_aliases(fn: FunctionInfo) -> dict[str, list[str]]:
     return found
 
 
+def class_imports(fn: FunctionInfo) -> frozenset[str]:
+    """Names an `import` in the body of `fn`'s class binds (`class RayVecEnv: import ray`), that no
+    method re-assigns as `self.<name>`: `self.ray.get(...)` there is the module's `ray.get(...)`.
+    Real shape: rl_games moved `import ray` from `__init__` into the class body and wrote every
+    `ray.<f>(...)` as `self.ray.<f>(...)`, which read as a behavioural change of each method."""
+    cls_name = (fn.class_name or "").rsplit(".", 1)[-1]
+    if not cls_name:
+        return frozenset()
+    tree = fn.module.tree
+    key = (id(tree), cls_name)
+    hit = _CLASS_IMPORTS.get(key)
+    if hit is not None and hit[0] is tree:
+        return hit[1]
+    if len(_CLASS_IMPORTS) > 512:
+        _CLASS_IMPORTS.clear()
+    cls = next((n for n in ast.walk(tree) if isinstance(n, ast.ClassDef) and n.name == cls_name), None)
+    bound: set[str] = set()
+    for stmt in cls.body if cls is not None else []:
+        if isinstance(stmt, ast.Import | ast.ImportFrom):
+            bound.update((a.asname or a.name).split(".", 1)[0] for a in stmt.names if a.name != "*")
+    for node in ast.walk(cls) if cls is not None and bound else ():
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] \
+            if isinstance(node, ast.AnnAssign | ast.AugAssign) else []
+        bound.difference_update(t.attr for t in targets if isinstance(t, ast.Attribute)
+                                and isinstance(t.value, ast.Name) and t.value.id == "self")
+    found = frozenset(bound)
+    _CLASS_IMPORTS[key] = (tree, found)
+    return found
+
+
+_CLASS_IMPORTS: dict[tuple[int, str], tuple[ast.AST, frozenset[str]]] = {}
+
+
 def assignment(node: ast.AST) -> tuple[ast.stmt, ast.expr] | None:
     """An assignment statement with its value expression (`x = v`, `x += v`, `x: T = v`); None for
     anything else, a bare annotation `x: T` included."""

@@ -115,6 +115,7 @@ class Guard:
     path: str = ""
     lineno: int = 0
     owner: str = ""  # the class enclosing the guard ('' at module level)
+    function: str = ""  # the function enclosing the guard ('' at module or class level)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -594,10 +595,10 @@ def dead_guard(side: Side, path: str, line: int) -> Guard | None:
         shown = ast.unparse(node.test)
         values = ", ".join(f"`{'.'.join(n)}` = {v.value!r} ({v.where})" for n, v in ev.used.items())
         branch = "" if taken else "the else-branch of "
-        _, owner = _enclosing_function(tree, node.lineno)
+        function, owner = _enclosing_function(tree, node.lineno)
         return Guard(f"{branch}`if {shown}:` ({path}:{node.lineno}) never runs: {values or 'constant test'}",
                      flags=flags, wanted=taken, test=node.test, path=path, lineno=node.lineno,
-                     owner=owner.name if owner is not None else "")
+                     owner=owner.name if owner is not None else "", function=function.name if function else "")
     return None
 
 
@@ -619,7 +620,30 @@ def _other_side_agrees(guard: Guard, other: Side, path: str) -> bool:
     if node is not None:
         truth = Evaluator(other, path, tree, node.lineno).truth(node.test)
         return truth is not UNKNOWN and truth is not guard.wanted
-    return all(_absent_in_class(other, path, tree, guard.owner, n) or _absent_everywhere(other, n) for n in guard.flags)
+    return all(_absent_in_class(other, path, tree, guard.owner, n) or _new_parameter(tree, guard, n)
+               or _absent_everywhere(other, n) for n in guard.flags)
+
+
+def _new_parameter(tree: ast.Module, guard: Guard, name: tuple[str, ...]) -> bool:
+    """A flag that is a parameter of the guard's function, which the same function (same class and
+    name, same file) at the other commit does not have: an option new to that function. Real shape:
+    CORL's IQL `MLP.__init__` gained `dropout: Optional[float] = None` and `if dropout is not None:
+    layers.append(nn.Dropout(dropout))`; the word `dropout` appears in other scripts of the tree, so
+    "defined nowhere" could not show the option was new."""
+    if len(name) != 1 or not guard.function:
+        return False
+    scope: list[ast.stmt] = tree.body
+    if guard.owner:
+        cls = next((n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == guard.owner), None)
+        if cls is None:
+            return False
+        scope = cls.body
+    fn = next((n for n in scope if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name == guard.function),
+              None)
+    if fn is None or fn.args.vararg is not None or fn.args.kwarg is not None:
+        return False  # no such function there, or one that takes anything (`**kwargs`)
+    return name[0] not in _params(fn) and not any(
+        isinstance(n, ast.Name) and n.id == name[0] for n in ast.walk(fn))
 
 
 def _absent_in_class(side: Side, path: str, tree: ast.Module, owner: str, name: tuple[str, ...]) -> bool:

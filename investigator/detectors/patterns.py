@@ -133,15 +133,41 @@ def simplify(expr: ast.AST) -> ast.AST:
     return _Simplify().visit(copy.deepcopy(expr))
 
 
+# NumPy's deprecated aliases of the builtin types (`np.bool is bool` until NumPy 1.24, which removed
+# them; NumPy 2 brought back `np.bool` as `np.bool_`, the same dtype): as a dtype or a cast, one type.
+NUMPY_BUILTIN_ALIASES = frozenset({"bool", "int", "float", "complex", "object", "str"})
+NUMPY_MODULE = frozenset({"np", "numpy"})
+
+
+def numpy_builtin_alias(node: ast.AST) -> str | None:
+    """`np.bool` / `numpy.float` (a deprecated alias of a builtin type): the builtin's name; else None.
+    Real shape: rl_games replaced `np.zeros(size, dtype=np.bool)` by `dtype=bool` for NumPy 1.24, which
+    read as a behavioural change of its replay buffer. `np.bool_`, `np.float32`, `np.int64` are NumPy's
+    own types and stay distinct."""
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in NUMPY_MODULE \
+            and node.attr in NUMPY_BUILTIN_ALIASES and isinstance(node.ctx, ast.Load):
+        return node.attr
+    return None
+
+
 class _Equivalent(ast.NodeTransformer):
     def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
         self.generic_visit(node)
         return identity_free(node)
 
+    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+        builtin = numpy_builtin_alias(node)
+        if builtin is not None:
+            return ast.copy_location(ast.Name(id=builtin, ctx=ast.Load()), node)
+        self.generic_visit(node)
+        return node
+
     def visit_Call(self, node: ast.Call) -> ast.AST:
         self.generic_visit(node)
         if default_zero_grad(node):
             return ast.Call(func=node.func, args=[], keywords=[])
+        if sequence_copy(node):
+            return ast.Call(func=ast.Name(id="sequence", ctx=ast.Load()), args=node.args, keywords=[])
         found = activation_call(node)
         if found is None:
             return node
@@ -168,6 +194,15 @@ def unique_keys(node: ast.Dict) -> ast.Dict:
     return ast.Dict(keys=[node.keys[i] for i in keep], values=[node.values[i] for i in keep])
 
 
+def sequence_copy(node: ast.AST) -> bool:
+    """`tuple(xs)` / `list(xs)` of one iterable: the same elements in the same order, read alike
+    (sample-factory built its minibatch slices as `tuple(...)`, then `list(...)`: a loss-path change).
+    What differs, mutation and hashing, fails loudly where it matters; it does not change what
+    training computes. A literal `(a, b)` vs `[a, b]`, or `set(xs)`, stays distinct."""
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("tuple", "list")
+            and len(node.args) == 1 and not node.keywords and not isinstance(node.args[0], ast.Starred))
+
+
 def default_zero_grad(node: ast.AST) -> bool:
     """`x.zero_grad(set_to_none=True)`: the default of `zero_grad()` since torch 2.0, the same call
     spelled out (a real later commit dropped the keyword from every optimizer of a CORL script;
@@ -179,13 +214,15 @@ def default_zero_grad(node: ast.AST) -> bool:
 
 def _needs_rewrite(sub: ast.AST) -> bool:
     return (isinstance(sub, ast.BinOp) and identity_free(sub) is not sub) or activation_call(sub) is not None \
-        or default_zero_grad(sub) or (isinstance(sub, ast.Dict) and unique_keys(sub) is not sub)
+        or default_zero_grad(sub) or (isinstance(sub, ast.Dict) and unique_keys(sub) is not sub) \
+        or numpy_builtin_alias(sub) is not None or sequence_copy(sub)
 
 
 def equivalent_form(expr: ast.AST) -> ast.AST:
     """The expression with equivalent spellings made one: arithmetic identities removed (`1 * x`,
     `x + 0`), parameter-free activations written one way (`torch.relu(x)`, `F.relu(x)` and
-    `nn.ReLU()(x)` all become `activation.relu(x)`) and `zero_grad(set_to_none=True)` as `zero_grad()`. A copy when anything changes; the input is
+    `nn.ReLU()(x)` all become `activation.relu(x)`), `zero_grad(set_to_none=True)` as `zero_grad()` and
+    NumPy's aliases of builtin types (`np.bool`) as the builtin. A copy when anything changes; the input is
     never mutated (trees are shared between detectors). Used wherever two versions of code are
     compared as values, so the detectors and the flow's symbolic comparison agree."""
     import copy

@@ -37,7 +37,7 @@ from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import PY_SUFFIXES, FunctionPair, PairIndex, shared_pairs
 from investigator.detectors.reach import unreachable_reason
 from investigator.detectors.sources import changes_from_changeset
-from investigator.flow.classbody import class_body_pairs, is_class_body
+from investigator.flow.classbody import OTHER_KIND, SCALARS, class_body_pairs, coerced_kind, is_class_body
 from investigator.flow.diff import UnitChange, changed_units, moved_across
 from investigator.flow.graph import LearningFlow, Placement
 from investigator.flow.optin import ConfigValues, assumption, describe, new_options, used_in_tests
@@ -80,6 +80,7 @@ OPT_IN_NOTE = (" Low: it changes only runs that turn an option on; with the defa
                "baseline computed: ")
 GROUP_MIN = 3  # low findings of one file grouped into one from this many on
 MAX_PLACED_PER_PAIR = 20
+KNOWN_MEANING_CONFIDENCE = 0.8  # a rule that knows what the change does, as a detector's pattern does
 # Work budget per range, counted, not timed: the same range gives the same findings on an idle and on a
 # loaded machine (the former 15 s wall-clock budget placed 605 of skrl 1.4.3..2.0.0's 1013 changed
 # functions under load, all of them idle). The biggest real release range measured (that one: 1013
@@ -446,8 +447,9 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
             placement = flow.place([unit])
             report.visits += placement.visited
         placed = _classify(change, unit, placement, flow)
-        if placed.path and explained.same_concern(side, unit.fn.path, unit.line, SUBSYSTEM[placed.path]):
-            continue
+        if placed.path and any(explained.same_concern(side, unit.fn.path, unit.line, SUBSYSTEM[p])
+                               for p in {placed.path, "architecture" if flow.in_model_class(unit.fn) else placed.path}):
+            continue  # a network's statement near a layer finding is that finding's concern, whatever its sink
         report.placed.append(placed)
     return report
 
@@ -613,7 +615,14 @@ def _classify(change: UnitChange, unit: Unit, placement: Placement, flow: Learni
         return Placed(change, unit, placement, None, "export")
     arch = flow.in_model_class(unit.fn)
     if placement.on_flow:
-        label = own or ("architecture" if arch else None) or placement.sink
+        # a network's computation whose value the flow followed out of the network to a sink (`return
+        # td_sum` of `compute_error`, read by the algorithm's `loss.backward()`) acts on that sink's path.
+        # The network's definition (`__init__`: layers, sizes, modes) stays architecture: the flow from a
+        # layer to a sink goes through whichever method calls it, over-approximated (rsl_rl's teacher MLP
+        # read as "the environment path" through the student's `act`)
+        left = arch and unit.fn.name != "__init__" and bool(placement.chain) \
+            and not flow.in_model_class(placement.chain[-1].fn)
+        label = own or (None if left else "architecture" if arch else None) or placement.sink
         return Placed(change, unit, placement, label, "on")
     if placement.sink in ("logging", "evaluation"):
         return Placed(change, unit, placement, None, placement.sink)
@@ -664,6 +673,9 @@ def _finding(report: PairReport, index: PairIndex) -> Finding | None:
     best = min(chosen, key=lambda p: PATHS.index(p.path or "architecture"))
     label = best.path or "architecture"
     severity = Severity.significant if followed and label not in LOW_PATHS and not report.opt_in else Severity.low
+    way, fields = annotation_change([p.change for p in on])
+    if way == "fix":
+        severity = Severity.low  # toward the form the default already has: a likely fix
     n = len(on)
     confidence = 0.7 if n <= 3 else 0.55 if n <= 10 else 0.4
     if pair.match in ("moved", "renamed"):
@@ -715,6 +727,19 @@ def _finding(report: PairReport, index: PairIndex) -> Finding | None:
     elif report.opt_in_partly:
         rationale += (f" Branches behind new options that are off by default are not counted here: "
                       f"{report.opt_in_partly}.")
+    if way == "fix":
+        title = f"Field annotations now agree with their defaults in the {label} path: `{cand_fn.qualname}` ({fields})"
+        rationale += (" Low: each changed annotation now coerces its default to the default's own type, which the "
+                      "baseline's did not (a parser building the class from a config file turned the value into "
+                      "another type there): a change toward the consistent form, a likely fix.")
+    elif way == "break":
+        # a known meaning, not only a place: the value a config parser builds is no longer the default's type
+        confidence = KNOWN_MEANING_CONFIDENCE
+        title = f"Field annotation coerces its default to another type in the {label} path: `{cand_fn.qualname}` ({fields})"
+        rationale += (" Each changed annotation no longer agrees with its literal default's type (it did at the "
+                      "baseline): a parser that builds the class from a config file or the command line (pyrallis, "
+                      "pydantic, OmegaConf structured configs) converts the value to the annotated type, e.g. a "
+                      "learning rate 3e-05 annotated `bool` becomes `True` (1.0).")
     fid = f"{SOURCE}:{(cand_loc or base_loc or (cand_fn.path, 0))[0]}:{(cand_loc or base_loc or ('', 0))[1]}"
     return Finding(
         id=fid,
@@ -747,6 +772,47 @@ def _restored(best: Placed) -> str:
     names = checkpoint_names(best.unit.fn)
     used = sorted(names & best.unit.uses) if names else []
     return used[0] if used and reads_checkpoint(best.unit.node, names) else ""
+
+
+def _literal_kind(value: ast.expr | None) -> str | None:
+    """The scalar type of a field default written as a literal (`3e-5`, `int(1e6)`, `-1`), else None."""
+    if isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.USub | ast.UAdd):
+        value = value.operand
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in SCALARS:
+        return value.func.id
+    if isinstance(value, ast.Constant) and type(value.value).__name__ in SCALARS:
+        return type(value.value).__name__
+    return None
+
+
+def _agrees(kind: str, literal: str) -> bool:
+    return kind == literal or (kind == "float" and literal == "int")  # `x: float = 3` stays a number
+
+
+def annotation_change(changes: list[UnitChange]) -> tuple[str, str]:
+    """When every change is a class-body field whose annotation alone changed, and each moves the same
+    way relative to its literal default's type: ("fix", fields) from an annotation that coerces the
+    default to another type (`policy_lr: bool = 3e-5`: a parser building the class from a config file
+    makes it `True`) to one that agrees with it (`float`); ("break", fields) for the reverse. ("", "")
+    otherwise. Real shape: CORL's CQL `policy_lr`/`qf_lr` annotated `bool`, fixed in a later commit."""
+    names: list[str] = []
+    ways: set[str] = set()
+    for c in changes:
+        b, n = (c.base.node if c.base else None), (c.cand.node if c.cand else None)
+        if not (is_class_body(c.base.fn) if c.base else False) or not isinstance(b, ast.AnnAssign) \
+                or not isinstance(n, ast.AnnAssign) or not isinstance(n.target, ast.Name) \
+                or ast.dump(b.target) != ast.dump(n.target) or b.value is None or n.value is None \
+                or ast.dump(b.value) != ast.dump(n.value):
+            return "", ""
+        literal = _literal_kind(n.value)
+        kb, kc = coerced_kind(b.annotation), coerced_kind(n.annotation)
+        if literal is None or OTHER_KIND in (kb, kc) or _agrees(kb, literal) == _agrees(kc, literal):
+            return "", ""
+        ways.add("fix" if _agrees(kc, literal) else "break")
+        names.append(n.target.id)
+    if len(ways) != 1:
+        return "", ""
+    return ways.pop(), ", ".join(f"`{x}`" for x in names)
 
 
 def _no_effect(report: PairReport) -> list[NoEffectChange]:

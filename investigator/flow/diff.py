@@ -38,6 +38,12 @@ def unit_key(unit: Unit) -> tuple[object, ...]:
 
 
 class _Collapse(ast.NodeTransformer):
+    def __init__(self, methods: dict[str, str] | None = None) -> None:
+        self.methods = methods or {}  # functions renamed in the range: a call of the old name is the new one
+
+    def _method(self, name: str) -> str:
+        return self.methods.get(name, name)
+
     def visit_Name(self, node: ast.Name) -> ast.AST:
         return ast.copy_location(ast.Name(id="_", ctx=node.ctx), node)
 
@@ -49,11 +55,13 @@ class _Collapse(ast.NodeTransformer):
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
         if _self_attribute(node.func):  # a method keeps its name: `self.calc_gradients(x)` is not `self.f(x)`
-            node.func = ast.Attribute(value=ast.Name(id="_", ctx=ast.Load()), attr=node.func.attr,  # type: ignore[attr-defined]
-                                      ctx=ast.Load())
+            node.func = ast.Attribute(value=ast.Name(id="_", ctx=ast.Load()),
+                                      attr=self._method(node.func.attr), ctx=ast.Load())  # type: ignore[attr-defined]
             node.args = [self.visit(a) for a in node.args]
             node.keywords = [self.visit(k) for k in node.keywords]
             return node
+        if isinstance(node.func, ast.Attribute) and node.func.attr in self.methods:
+            node.func = ast.Attribute(value=node.func.value, attr=self._method(node.func.attr), ctx=ast.Load())
         self.generic_visit(node)
         return node
 
@@ -62,9 +70,13 @@ def _self_attribute(node: ast.AST) -> bool:
     return isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self"
 
 
-def collapsed_key(unit: Unit) -> tuple[object, ...]:
-    """The key with every plain name collapsed: equal for statements that differ only in names."""
-    parts = [_Collapse().visit(copy.deepcopy(p)) for p in unit.parts]
+def collapsed_key(unit: Unit, methods: dict[str, str] | None = None) -> tuple[object, ...]:
+    """The key with every plain name collapsed: equal for statements that differ only in names. With
+    `methods` (old name -> new name of functions renamed in the range), a method call of an old name
+    reads as the new one: rsl_rl renamed `RolloutStorage.add_transitions` to `add_transition`, and
+    `self.storage.add_transitions(t)` -> `self.storage.add_transition(t)` in its callers was reported
+    as a behavioural change of each caller."""
+    parts = [_Collapse(methods).visit(copy.deepcopy(p)) for p in unit.parts]
     return (type(unit.node).__name__, fingerprint(parts))
 
 
@@ -158,7 +170,7 @@ def _drop_renames(
     gone_l: set[int] = set()
     gone_r: set[int] = set()
     for i, u in enumerate(olds):
-        for j in by_key.get(collapsed_key(u), []):
+        for j in by_key.get(collapsed_key(u, renamed), []):
             if j in gone_r:
                 continue
             if _is_rename(_names(u), _names(news[j]), base_names, cand_names, renamed, local):

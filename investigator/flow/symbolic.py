@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, overload
 
-from investigator.detectors.flow import Flow, alias_value
+from investigator.detectors.flow import Flow, alias_value, class_imports
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.patterns import equivalent_form
 from investigator.flow.wrappers import container_fields, field_argument, returned_container
@@ -444,6 +444,8 @@ class _Expand:
         path, renames = self.owner._renames
         if node.attr in renames and self.fn.module.path == path:
             return ast.Attribute(value=node.value, attr=renames[node.attr], ctx=node.ctx)
+        if isinstance(node.ctx, ast.Load) and node.attr in class_imports(self.fn):
+            return ast.Name(id=node.attr, ctx=ast.Load())  # `self.ray` of a class-body `import ray`
         return node
 
     def _call(self, node: ast.Call) -> ast.AST | None:

@@ -484,3 +484,28 @@ def test_coerced_kind_reads_optional_unions_and_strings():
 
     assert kind("Optional[float]") == kind("float | None") == kind("Union[float, None]") == kind("'float'") == "float"
     assert kind("bool") == "bool" and kind("List[float]") == "_" and kind("Union[int, str]") == "_"
+
+
+# -- an annotation changed toward its default's type is a likely fix (CORL CQL `bool` -> `float`) -----
+def test_field_annotation_fixed_toward_its_default_type_is_low():
+    buggy = _edit(CONFIG, "train.py", "policy_lr: float = 3e-5", "policy_lr: bool = 3e-5")
+    result = _run(buggy, CONFIG)
+    (f,) = result.findings
+    assert f.severity is Severity.low and "agree with their defaults" in f.title and "`policy_lr`" in f.title, f.title
+    assert "a likely fix" in f.rationale
+
+
+def test_field_annotation_away_from_its_default_type_or_with_the_value_changed_stays_significant():
+    away = _run(CONFIG, _edit(CONFIG, "train.py", "policy_lr: float = 3e-5", "policy_lr: bool = 3e-5"))
+    (f,) = away.findings
+    assert f.severity is Severity.significant and "coerces its default" in f.title and "`policy_lr`" in f.title
+    assert f.confidence == 0.8 and "becomes `True`" in f.rationale
+    buggy = _edit(CONFIG, "train.py", "policy_lr: float = 3e-5", "policy_lr: bool = 3e-5")
+    both = _run(buggy, _edit(CONFIG, "train.py", "policy_lr: float = 3e-5", "policy_lr: float = 1e-4"))
+    assert [f.severity for f in both.findings] == [Severity.significant], [f.title for f in both.findings]
+    assert "Behavioural change in the optimizer path" in both.findings[0].title  # the value changed too
+    # `str` -> `bool` on a float default: neither agrees with the default, so nothing says "fix"
+    as_str = _edit(CONFIG, "train.py", "policy_lr: float = 3e-5", "policy_lr: str = 3e-5")
+    to_bool = _run(as_str, _edit(CONFIG, "train.py", "policy_lr: float = 3e-5", "policy_lr: bool = 3e-5"))
+    assert [f.severity for f in to_bool.findings] == [Severity.significant]
+    assert "Behavioural change in the optimizer path" in to_bool.findings[0].title

@@ -250,6 +250,30 @@ def _bisect(args: argparse.Namespace) -> int:
     return run_bisect_command(args)
 
 
+def _add_serve_arguments(p: argparse.ArgumentParser) -> None:
+    from investigator.service.command import add_serve_arguments
+
+    add_serve_arguments(p)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from investigator.service.command import run_serve
+
+    return run_serve(args)
+
+
+def _add_keys_arguments(p: argparse.ArgumentParser) -> None:
+    from investigator.service.command import add_keys_arguments
+
+    add_keys_arguments(p)
+
+
+def _keys(args: argparse.Namespace) -> int:
+    from investigator.service.command import run_keys
+
+    return run_keys(args)
+
+
 COMMANDS: dict[str, Command] = {
     "run": Command(
         help="investigate a commit range and/or training logs (the default command: the word may be left out)",
@@ -270,6 +294,20 @@ COMMANDS: dict[str, Command] = {
                     "--bad, each decided good, bad or unsure against both ends (docs/bisect.md).",
         arguments=_add_bisect_arguments,
         run=_bisect,
+    ),
+    "serve": Command(
+        help="run the HTTP service: submit investigations, follow them, fetch reports (docs/service.md)",
+        description="The investigation service: a JSON API (/v1, OpenAPI at /docs), a job store (SQLite file or "
+                    "PostgreSQL) and a pool of workers (docs/service.md).",
+        arguments=_add_serve_arguments,
+        run=_serve,
+    ),
+    "keys": Command(
+        help="create, list or revoke the service's API keys",
+        description="API keys of the service (scopes: read < submit < admin); `keys create` prints the new key "
+                    "alone on stdout, once.",
+        arguments=_add_keys_arguments,
+        run=_keys,
     ),
     "explain": Command(
         help="print the documentation of a unit (detector, metric rule, extractor, analyzer), or --list them",

@@ -95,3 +95,34 @@ class JobView(BaseModel):
                    started_at=job.started_at, finished_at=job.finished_at, seconds=seconds, attempts=job.attempts,
                    cancel_requested=job.cancel_requested, current_step=job.current_step, error=job.error,
                    counts=counts, reports=sorted(job.reports))
+
+
+class StepView(BaseModel):
+    """One finished (or skipped, or failed) step of a job's investigation."""
+
+    step: str
+    status: str
+    seconds: float | None
+    detail: str
+
+
+class JobDetail(JobView):
+    """`GET /v1/investigations/{id}`: the job and the steps it has finished so far."""
+
+    steps: list[StepView] = Field(description="steps that ended (finished, skipped or failed), in order")
+    last_event: int = Field(description="sequence number of the newest progress event (resume /events after it)")
+
+
+class JobList(BaseModel):
+    items: list[JobView]
+    total: int = Field(description="jobs matching the filters, over all pages")
+    limit: int
+    offset: int
+
+
+class Submitted(BaseModel):
+    """The answer to a submission: where to follow the job."""
+
+    id: str
+    status: str
+    links: dict[str, str]

@@ -117,6 +117,17 @@ def has_checkpoint(saver: Any, job_id: str) -> bool:
     return saver.get_tuple({"configurable": {"thread_id": job_id}}) is not None
 
 
+def threads(settings: ServiceSettings) -> list[str]:
+    """The job ids that have checkpoints."""
+    if is_sqlite(database_url(settings.db_url)):
+        folder = settings.data_dir / "checkpoints"
+        return sorted(p.stem for p in folder.glob("*.sqlite")) if folder.is_dir() else []
+    from psycopg import Connection
+
+    with Connection.connect(_postgres_url(settings.db_url), autocommit=True) as conn:
+        return [str(row[0]) for row in conn.execute("SELECT DISTINCT thread_id FROM checkpoints")]
+
+
 def delete(settings: ServiceSettings, job_id: str) -> None:
     """Remove job `job_id`'s checkpoints (retention)."""
     if is_sqlite(database_url(settings.db_url)):

@@ -32,7 +32,6 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 from typing import IO
 
 from sqlalchemy.engine import make_url
@@ -41,7 +40,7 @@ from investigator.probes import process
 from investigator.service import checkpoints
 from investigator.service.db import database_url
 from investigator.service.settings import ServiceSettings
-from investigator.service.store import JobStore
+from investigator.service.store import JobStatus, JobStore
 from investigator.service.worker import DB_ENV
 
 log = logging.getLogger(__name__)
@@ -61,6 +60,7 @@ class Child:
     proc: subprocess.Popen[bytes]
     log: IO[bytes]
     started: float = field(default_factory=time.monotonic)
+    renewed: float = field(default_factory=time.monotonic)
     kill_at: float | None = None  # signalled to stop: SIGKILL past this time
 
     def signal(self, sig: int) -> None:
@@ -102,7 +102,7 @@ class WorkerPool:
 
     def __init__(self, settings: ServiceSettings, store: JobStore, *, python: str = sys.executable) -> None:
         self.settings, self.store, self.python = settings, store, python
-        self._children: dict[str, Child] = {}
+        self._children: dict[str, Child] = {}  # by lease owner id
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._wake = threading.Event()
@@ -135,15 +135,15 @@ class WorkerPool:
         for child in children:
             if child.proc.poll() is None:
                 self._kill(child)
-        self._reap()
+        self._tend()
 
     def cancel(self, job_id: str) -> bool:
         """Stop the worker of `job_id` now (its cancel was recorded in the store first): it kills its
         probes and finishes the job `cancelled`; past STOP_GRACE_S it is killed and the pool finishes
         the job. False: no worker of this pool runs the job."""
         with self._lock:
-            child = self._children.get(job_id)
-            if child is None or child.proc.poll() is not None:
+            child = next((c for c in self._children.values() if c.job_id == job_id and c.proc.poll() is None), None)
+            if child is None:
                 return False
             child.signal(signal.SIGTERM)
             child.kill_at = time.monotonic() + STOP_GRACE_S
@@ -163,7 +163,7 @@ class WorkerPool:
     def _dispatch(self) -> None:
         while not self._stopping.is_set():
             try:
-                self._reap()
+                self._tend()
                 self._purge_when_due()
                 self._fill()
             except Exception:  # the database may be away for a while: the pool waits for it
@@ -210,22 +210,35 @@ class WorkerPool:
             self.store.release(job_id, owner)
             raise
         with self._lock:
-            self._children[job_id] = Child(job_id, owner, proc, logfile)
+            self._children[owner] = Child(job_id, owner, proc, logfile)
 
-    def _reap(self) -> None:
-        """Forget the workers that exited; kill those past their stop deadline."""
+    def _tend(self) -> None:
+        """Renew the leases of running workers, kill those past a deadline, forget those that exited."""
         with self._lock:
             children = list(self._children.values())
         for child in children:
             if child.proc.poll() is None:
-                if child.kill_at is not None and time.monotonic() > child.kill_at:
-                    self._kill(child)
-                    self._finish_cancelled(child)
+                self._tend_running(child)
                 continue
             child.log.close()
             with self._lock:
-                self._children.pop(child.job_id, None)
+                self._children.pop(child.owner, None)
             self._exited(child)
+
+    def _tend_running(self, child: Child) -> None:
+        """The pool holds a running worker's lease too: the worker takes seconds to start (and renews
+        it itself once running), so a short lease must not expire in between."""
+        now = time.monotonic()
+        if child.kill_at is not None and now > child.kill_at:  # cancelled and not stopped by itself
+            self._kill(child)
+            self._finish_cancelled(child)
+        elif now - child.started > self.settings.job_timeout_s + STOP_GRACE_S:  # its own limit did not stop it
+            self._kill(child)
+            self._finish(child, "failed", f"the investigation ran past its time limit "
+                                          f"({self.settings.job_timeout_s:g} s) and its worker did not stop; it was killed")
+        elif now - child.renewed >= self.settings.lease_s / 5:
+            child.renewed = now
+            self.store.renew(child.job_id, child.owner, self.settings.lease_s)
 
     def _exited(self, child: Child) -> None:
         job = self.store.get(child.job_id)
@@ -240,9 +253,12 @@ class WorkerPool:
                              "without finishing the job; it is resumed from its checkpoint once its lease expires")
 
     def _finish_cancelled(self, child: Child) -> None:
-        if self.store.finish(child.job_id, child.owner, "cancelled", error="cancelled on request",
+        self._finish(child, "cancelled", "cancelled on request (the worker was killed)")
+
+    def _finish(self, child: Child, status: JobStatus, error: str) -> None:
+        if self.store.finish(child.job_id, child.owner, status, error=error,
                              output_dir=str(self.settings.job_dir(child.job_id))):
-            self.store.add_event(child.job_id, "job", "cancelled", "cancelled on request (the worker was killed)")
+            self.store.add_event(child.job_id, "job", status, error)
 
     def _kill(self, child: Child) -> None:
         """SIGKILL a worker's process group and the sessions of its probe runs."""
@@ -260,16 +276,17 @@ class WorkerPool:
         self.purge()
 
     def purge(self) -> int:
-        """Delete the jobs finished more than `retention_days` ago, their directories and checkpoints."""
+        """Delete the jobs finished more than `retention_days` ago with their directories, then the
+        checkpoints of every job no longer in the store (purged here or by another service process)."""
         gone = self.store.purge(timedelta(days=self.settings.retention_days))
+        root = (self.settings.data_dir / "jobs").resolve()
         for job in gone:
-            for folder in {self.settings.job_dir(job.id), *([Path(job.output_dir)] if job.output_dir else [])}:
-                if folder.resolve().is_relative_to((self.settings.data_dir / "jobs").resolve()):
-                    shutil.rmtree(folder, ignore_errors=True)
-            try:
-                checkpoints.delete(self.settings, job.id)
-            except Exception as exc:
-                log.warning("worker pool: checkpoints of job %s not deleted: %s", job.id, exc)
+            folder = self.settings.job_dir(job.id)
+            if not folder.is_symlink() and folder.resolve().parent == root:
+                shutil.rmtree(folder, ignore_errors=True)
+        for job_id in checkpoints.threads(self.settings):
+            if self.store.get(job_id) is None:
+                checkpoints.delete(self.settings, job_id)
         if gone:
             log.info("worker pool: purged %d jobs finished more than %g days ago", len(gone),
                      self.settings.retention_days)

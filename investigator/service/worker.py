@@ -38,7 +38,7 @@ from typing import Any
 from investigator.git.errors import InputError
 from investigator.interrupt import Interrupted, InvestigationInterrupted
 from investigator.probes import process
-from investigator.probes.runner import kill_running
+from investigator.probes.runner import refuse_jobs
 from investigator.service import checkpoints
 from investigator.service.db import make_engine
 from investigator.service.schemas import JobSubmission
@@ -101,6 +101,7 @@ class JobRun:
         self.parent = os.getppid()
         self.started = time.monotonic()
         self._done = threading.Event()
+        self._signalled = False  # a stop signal was handled (a cancel sends one, the watchdog maybe another)
 
     # -- the run --
     def run(self) -> int:
@@ -177,9 +178,11 @@ class JobRun:
 
     # -- stops --
     def _on_term(self, signum: int, frame: FrameType | None) -> None:
-        if self._done.is_set():  # already finishing: the outcome is being recorded
+        if self._done.is_set() or self._signalled:  # finishing, or already stopping: once is enough
             return
+        self._signalled = True
         self.gate.close()
+        refuse_jobs()  # no probe starts after this one: it would outlive the worker
         raise Interrupted(signum)
 
     def _halt(self, status: JobStatus, error: str) -> None:
@@ -192,7 +195,7 @@ class JobRun:
     def _abandon(self, code: int, why: str) -> None:
         """Stop at once without writing anything to the store (the job is not this worker's to finish)."""
         self.gate.close()
-        kill_running()
+        refuse_jobs()
         print(f"worker stopped: {why}", file=sys.stderr, flush=True)
         os._exit(code)
 

@@ -15,7 +15,7 @@ import shutil
 from investigator.service.allowlist import Allowlist, RepoInvalid, RepoRefused, path_glob_root
 from investigator.service.schemas import JobSubmission
 from investigator.service.settings import ServiceSettings
-from investigator.service.store import ApiKey, Job, JobStore, Stats
+from investigator.service.store import ApiKey, Job, JobStore, QueueIsFull, Stats
 
 ADMIN_FIELDS = ("probe_command", "probe_setup", "adapter")  # run a command or code the caller chooses
 
@@ -77,13 +77,14 @@ def check_submission(submission: JobSubmission, settings: ServiceSettings, key: 
 def submit_job(store: JobStore, settings: ServiceSettings, submission: JobSubmission, key: ApiKey | None) -> Job:
     """Check and queue one job (nothing runs here: a worker claims it). `key` None: auth is off."""
     repo = check_submission(submission, settings, key)
-    stats = store.stats()
-    if stats.queue_length >= settings.queue_limit:
-        raise QueueFull(f"the queue is full ({stats.queue_length} jobs waiting, limit {settings.queue_limit}); "
-                        "retry later", queue_wait_estimate(stats, settings.workers))
     request = submission.model_dump(mode="json")
     request["repo"] = repo
-    return store.submit(repo, request, submitted_by=key.id if key is not None else None)
+    try:  # the limit is checked and the row inserted under one lock (concurrent submissions)
+        return store.submit(repo, request, submitted_by=key.id if key is not None else None,
+                            queue_limit=settings.queue_limit)
+    except QueueIsFull as full:
+        raise QueueFull(f"the queue is full ({full.queued} jobs waiting, limit {settings.queue_limit}); "
+                        "retry later", queue_wait_estimate(store.stats(), settings.workers)) from None
 
 
 def purge_expired(store: JobStore, settings: ServiceSettings) -> list[Job]:

@@ -35,6 +35,7 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
@@ -174,6 +175,17 @@ class Stats:
         return self.by_status.get("queued", 0)
 
 
+class QueueIsFull(Exception):
+    """A submission refused because `queue_limit` jobs are queued (`queued`: how many)."""
+
+    def __init__(self, queued: int) -> None:
+        super().__init__(f"{queued} jobs queued")
+        self.queued = queued
+
+
+_QUEUE_LOCK = 0x1D_0517  # pg_advisory_xact_lock key: queue-limited submissions one at a time
+
+
 def _hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
@@ -192,10 +204,22 @@ class JobStore:
             yield session
 
     # -- jobs --
-    def submit(self, repo: str, request: dict[str, Any], submitted_by: str | None = None) -> Job:
+    def submit(self, repo: str, request: dict[str, Any], submitted_by: str | None = None, *,
+               queue_limit: int | None = None) -> Job:
+        """Queue a job. With `queue_limit`, QueueIsFull when that many jobs are queued: counted and
+        inserted under one lock, so concurrent submissions (threads or service processes) cannot
+        overshoot it (PostgreSQL: a transaction advisory lock; SQLite: the write lock, taken first)."""
         row = JobRow(id=uuid.uuid4().hex, status="queued", repo=repo, request=request, submitted_by=submitted_by,
                      created_at=utcnow(), attempts=0, cancel_requested=False, reports={})
         with self._session() as s:
+            if queue_limit is not None:
+                if self._postgres:
+                    s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _QUEUE_LOCK})
+                else:  # a write first: SQLite takes its write lock now, before the count is read
+                    s.execute(update(JobRow).where(JobRow.id == "").values(status=JobRow.status))
+                queued = s.scalar(select(func.count()).select_from(JobRow).where(JobRow.status == "queued")) or 0
+                if queued >= queue_limit:
+                    raise QueueIsFull(int(queued))
             s.add(row)
         return Job.of(row)
 

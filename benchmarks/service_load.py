@@ -29,9 +29,9 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from investigator.demo import generate_demo_repo  # noqa: E402
-from investigator.service.db import connect  # noqa: E402
-from investigator.service.store import JobStore  # noqa: E402
+from investigator.demo import generate_demo_repo
+from investigator.service.db import connect
+from investigator.service.store import JobStore
 
 ROOT = Path(__file__).resolve().parents[1]
 

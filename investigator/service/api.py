@@ -96,6 +96,8 @@ def submit(ctx: Ctx, caller: Submitter, response: Response,
                             headers={"Retry-After": retry_after(exc.retry_after_s)}) from None
     except SubmissionError as exc:
         raise HTTPException(exc.status_code, detail=str(exc)) from None
+    if ctx.pool is not None:
+        ctx.pool.notify()
     links = _links(job.id, list(submission.formats))
     response.headers["Location"] = links["self"]
     return Submitted(id=job.id, status=job.status, links=links)

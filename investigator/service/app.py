@@ -1,14 +1,12 @@
 """The service's FastAPI app: the `/v1` API, `/healthz`, `/metrics`, OpenAPI at `/docs`.
 
 `create_app(settings)` builds it; its lifespan upgrades the database schema, starts the worker pool
-(unless `start_workers=False`: tests, or an API-only process beside separate workers), purges jobs
-past their retention, and stops the pool on shutdown.
+(unless `start_workers=False`: tests, or an API-only process beside separate workers) and stops it
+on shutdown. Retention (deleting old jobs, their folders and checkpoints) is the pool's.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -24,14 +22,13 @@ from investigator.service import api
 from investigator.service.api import Reader
 from investigator.service.context import ServiceContext, service_context
 from investigator.service.db import make_engine, upgrade
-from investigator.service.jobs import purge_expired
 from investigator.service.limits import BodySizeLimit, RateLimiter
 from investigator.service.metrics import CONTENT_TYPE, CountRequests, render
 from investigator.service.settings import ServiceSettings
 from investigator.service.store import JobStore
+from investigator.service.web import web_router
 
 log = logging.getLogger("investigator.service")
-PURGE_EVERY_S = 3600.0
 
 DESCRIPTION = """Submit regression investigations of a git repository, follow their progress, fetch their reports.
 
@@ -56,17 +53,6 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
                         content={"detail": jsonable_encoder(errors), "message": message})
 
 
-async def _purge_loop(ctx: ServiceContext) -> None:
-    while True:
-        try:
-            gone = await anyio.to_thread.run_sync(lambda: purge_expired(ctx.store, ctx.settings))
-            if gone:
-                log.info("purged %d jobs past retention", len(gone))
-        except Exception as exc:  # a failed purge is retried next round; the service keeps serving
-            log.warning("purge failed: %s", exc)
-        await asyncio.sleep(PURGE_EVERY_S)
-
-
 def _start_pool(ctx: ServiceContext) -> None:
     from investigator.service.pool import WorkerPool  # written beside this module; imported only when used
 
@@ -86,13 +72,9 @@ def create_app(settings: ServiceSettings, *, start_workers: bool = True) -> Fast
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         if start_workers:
             await anyio.to_thread.run_sync(lambda: _start_pool(ctx))
-        purger = asyncio.create_task(_purge_loop(ctx))
         try:
             yield
         finally:
-            purger.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await purger
             if ctx.pool is not None:
                 pool, ctx.pool = ctx.pool, None
                 await anyio.to_thread.run_sync(pool.stop)
@@ -104,6 +86,7 @@ def create_app(settings: ServiceSettings, *, start_workers: bool = True) -> Fast
     app.state.service = ctx
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.include_router(api.router)
+    app.include_router(web_router(ctx.store, settings))  # the web UI under /ui (docs/service.md)
     _add_operations(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(CountRequests, counter=ctx.http)  # added last: outermost, sees every answer

@@ -26,6 +26,8 @@ class Pool(Protocol):
 
     def cancel(self, job_id: str) -> bool: ...
 
+    def notify(self) -> None: ...  # a job was queued: claim now rather than at the next poll
+
 
 @dataclass
 class ServiceContext:

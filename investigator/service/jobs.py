@@ -10,7 +10,6 @@ is refused with a Retry-After estimated from recent job durations.
 from __future__ import annotations
 
 import math
-import shutil
 
 from investigator.service.allowlist import Allowlist, RepoInvalid, RepoRefused, path_glob_root
 from investigator.service.schemas import JobSubmission
@@ -86,16 +85,3 @@ def submit_job(store: JobStore, settings: ServiceSettings, submission: JobSubmis
         raise QueueFull(f"the queue is full ({full.queued} jobs waiting, limit {settings.queue_limit}); "
                         "retry later", queue_wait_estimate(store.stats(), settings.workers)) from None
 
-
-def purge_expired(store: JobStore, settings: ServiceSettings) -> list[Job]:
-    """Delete jobs finished more than `retention_days` ago with their folders under the data dir
-    (only a folder that is `settings.job_dir(id)` itself is removed, nothing else)."""
-    from datetime import timedelta
-
-    gone = store.purge(timedelta(days=settings.retention_days))
-    root = (settings.data_dir / "jobs").resolve()
-    for job in gone:
-        folder = settings.job_dir(job.id)
-        if not folder.is_symlink() and folder.resolve().parent == root and folder.is_dir():
-            shutil.rmtree(folder, ignore_errors=True)
-    return gone

@@ -18,7 +18,6 @@ from sqlalchemy import create_engine
 
 from investigator.service import api
 from investigator.service.app import create_app
-from investigator.service.jobs import purge_expired
 from investigator.service.settings import ServiceSettings
 from investigator.service.store import JobStore
 from tests.service.apihelpers import Service, run_job, service, write_reports
@@ -236,6 +235,9 @@ class FakePool:
         self.calls.append(f"cancel {job_id}")
         return True
 
+    def notify(self) -> None:
+        self.calls.append("notify")
+
 
 def test_cancel_queued_running_and_finished_jobs(svc, admin):
     pool = FakePool(svc.settings, svc.store)
@@ -247,7 +249,7 @@ def test_cancel_queued_running_and_finished_jobs(svc, admin):
     assert r.status_code == 202 and r.json()["status"] == "cancelled"
     r = svc.client.delete(f"/v1/investigations/{running}", headers=admin)
     assert r.status_code == 202 and r.json()["status"] == "running" and r.json()["cancel_requested"] is True
-    assert pool.calls == [f"cancel {running}"]  # only a running job is handed to the pool
+    assert pool.calls == ["notify"] * 3 + [f"cancel {running}"]  # each submission wakes it; it stops running jobs
     assert svc.store.get(running).cancel_requested
     r = svc.client.delete(f"/v1/investigations/{done}", headers=admin)
     assert r.status_code == 409 and "succeeded" in r.json()["detail"]
@@ -351,17 +353,3 @@ def test_lifespan_starts_and_stops_the_pool(db_url, tmp_path, monkeypatch):
         assert client.get("/healthz").json()["workers"] is True
         assert made[0].calls == ["start"] and made[0].args[0] is settings
     assert made[0].calls == ["start", "stop"]
-
-
-def test_retention_purges_old_finished_jobs_and_their_folders(svc, admin):
-    old, running = svc.submit(admin), svc.submit(admin)
-    run_job(svc, old, ["rank"], reports={"md": "# r"})
-    svc.store.claim("w", lease_s=60)
-    folder = svc.settings.job_dir(old)
-    assert folder.is_dir()
-    assert purge_expired(svc.store, svc.settings) == []  # 30 days: nothing is that old
-    svc.settings.retention_days = 1e-9
-    time.sleep(0.01)
-    gone = purge_expired(svc.store, svc.settings)
-    assert [j.id for j in gone] == [old] and not folder.exists()
-    assert svc.store.get(running) is not None  # unfinished jobs are kept whatever their age

@@ -17,6 +17,7 @@ import anyio
 from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Request, Response, status
 from fastapi.responses import FileResponse, StreamingResponse
 
+from investigator.service.allowlist import is_url
 from investigator.service.auth import Caller, require
 from investigator.service.context import ServiceContext, service_context
 from investigator.service.jobs import QueueFull, SubmissionError, submit_job
@@ -106,7 +107,7 @@ def submit(ctx: Ctx, caller: Submitter, response: Response,
 @router.get("/investigations", response_model=JobList, summary="List investigations")
 def list_investigations(
     ctx: Ctx, _caller: Reader,
-    repo: Annotated[str | None, Query(description="exact repository as stored (resolved path or URL)")] = None,
+    repo: Annotated[str | None, Query(description="the repository: a path (resolved like submissions) or the exact URL")] = None,
     status_: Annotated[Literal["queued", "running", "succeeded", "failed", "cancelled"] | None,
                        Query(alias="status")] = None,
     since: Annotated[datetime | None, Query(description="created at or after (ISO 8601)")] = None,
@@ -115,6 +116,8 @@ def list_investigations(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> JobList:
     """Newest first; `total` counts every match so a client can page with `offset`."""
+    if repo is not None and repo.startswith("/") and not is_url(repo):
+        repo = str(Path(repo).resolve())  # jobs store resolved paths: `/srv/repos/../repos/x` finds them too
     jobs, total = ctx.store.list_jobs(repo=repo, status=status_, since=_naive_utc(since), until=_naive_utc(until),
                                       limit=limit, offset=offset)
     now = utcnow()

@@ -7,7 +7,6 @@ on shutdown. Retention (deleting old jobs, their folders and checkpoints) is the
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -27,8 +26,6 @@ from investigator.service.metrics import CONTENT_TYPE, CountRequests, render
 from investigator.service.settings import ServiceSettings
 from investigator.service.store import JobStore
 from investigator.service.web import web_router
-
-log = logging.getLogger("investigator.service")
 
 DESCRIPTION = """Submit regression investigations of a git repository, follow their progress, fetch their reports.
 

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from investigator.service.settings import ServiceSettings
     from investigator.service.store import JobStore
 
-EXIT_OK, EXIT_INPUT = 0, 2
+EXIT_OK = 0
 
 
 def default_data_dir() -> Path:

@@ -4,7 +4,7 @@ The repository must pass the allowlist (`allowlist.py`); so must every server pa
 names (log globs, the adapter file), since the service would read them. Fields that make the service
 run a command of the caller's choosing (`probe_command`, `probe_setup`, `adapter`) need the admin
 scope: a submit key may run the repository's own code through the probes, nothing else. A full queue
-is refused with a Retry-After estimated from recent job durations.
+is refused (checked atomically with the insert) with a Retry-After estimated from recent job durations.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import math
 from investigator.service.allowlist import Allowlist, RepoInvalid, RepoRefused, path_glob_root
 from investigator.service.schemas import JobSubmission
 from investigator.service.settings import ServiceSettings
-from investigator.service.store import ApiKey, Job, JobStore, QueueIsFull, Stats
+from investigator.service.store import ApiKey, Job, JobStore, Stats
 
 ADMIN_FIELDS = ("probe_command", "probe_setup", "adapter")  # run a command or code the caller chooses
 
@@ -55,8 +55,24 @@ def _check_paths(submission: JobSubmission, allowlist: Allowlist) -> None:
         allowlist.check_path(submission.adapter, what="adapter")
 
 
+def _check_probes(selection: str) -> None:
+    """Probe ids must exist (the CLI checks the same): a typo is a 422 now, not a failed job later."""
+    text = selection.strip().lower()
+    if text in ("auto", "none"):
+        return
+    from investigator.units.registry import load
+
+    known = {u.id for u in load("probe")}
+    ids = [p.strip().replace("-", "_") for p in text.split(",") if p.strip()]
+    unknown = [p for p in ids if p not in known]
+    if not ids or unknown:
+        raise SubmissionError(f"probes: unknown probe id {', '.join(unknown) or repr(selection)}; "
+                              f"expected auto, none or ids among {', '.join(sorted(known))}")
+
+
 def check_submission(submission: JobSubmission, settings: ServiceSettings, key: ApiKey | None) -> str:
     """The repository the job will use (resolved), or a SubmissionError saying why not."""
+    _check_probes(submission.probes)
     if key is not None and not key.allows("admin"):
         named = [f for f in ADMIN_FIELDS if getattr(submission, f) is not None]
         if named:
@@ -78,10 +94,9 @@ def submit_job(store: JobStore, settings: ServiceSettings, submission: JobSubmis
     repo = check_submission(submission, settings, key)
     request = submission.model_dump(mode="json")
     request["repo"] = repo
-    try:  # the limit is checked and the row inserted under one lock (concurrent submissions)
-        return store.submit(repo, request, submitted_by=key.id if key is not None else None,
-                            queue_limit=settings.queue_limit)
-    except QueueIsFull as full:
-        raise QueueFull(f"the queue is full ({full.queued} jobs waiting, limit {settings.queue_limit}); "
-                        "retry later", queue_wait_estimate(store.stats(), settings.workers)) from None
-
+    job = store.submit_within(repo, request, key.id if key is not None else None, settings.queue_limit)
+    if job is None:
+        stats = store.stats()
+        raise QueueFull(f"the queue is full ({stats.queue_length} jobs waiting, limit {settings.queue_limit}); "
+                        "retry later", queue_wait_estimate(stats, settings.workers))
+    return job

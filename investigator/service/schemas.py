@@ -23,29 +23,38 @@ class JobSubmission(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     repo: str = Field(min_length=1, max_length=2048, description="path on the server or git URL (allowlisted)")
-    baseline_commit: str = Field(min_length=1, max_length=256)
-    candidate_commit: str | None = Field(default=None, max_length=256)
-    baseline_entry: str | None = Field(default=None, max_length=1024)
-    candidate_entry: str | None = Field(default=None, max_length=1024)
-    baseline_runs: list[str] = Field(default_factory=list, max_length=64)
-    candidate_runs: list[str] = Field(default_factory=list, max_length=64)
-    primary_metric: str | None = Field(default=None, max_length=256)
-    metric_aliases: dict[str, str] = Field(default_factory=dict)
-    metric_options: dict[str, float] = Field(default_factory=dict)
-    formats: list[ReportFormat] = Field(default_factory=lambda: list[ReportFormat](["md", "json", "html"]))
-    title: str | None = Field(default=None, max_length=512)
-    analyzer_budget_s: float = Field(default=DEFAULT_ANALYZER_BUDGET_S, gt=0, le=3600)
-    probes: str = "auto"
-    probe_budget_s: float = Field(default=300.0, gt=0, le=24 * 3600)
-    device: str = Field(default="auto", pattern=r"^(auto|cpu|cuda(:\d+)?)$")
-    adapter: str | None = Field(default=None, max_length=1024)
-    probe_command: str | None = Field(default=None, max_length=4096)
-    probe_seeds: int = Field(default=3, ge=1, le=64)
-    probe_steps: int | None = Field(default=None, ge=1)
-    probe_setup: str | None = Field(default=None, max_length=4096)
-    verify: bool = False
-    verify_top: int = Field(default=3, ge=1, le=20)
-    verify_budget_s: float = Field(default=600.0, gt=0, le=24 * 3600)
+    baseline_commit: str = Field(min_length=1, max_length=256, description="the commit where training worked (any ref)")
+    candidate_commit: str | None = Field(default=None, max_length=256,
+                                         description="the commit where it got worse (default: HEAD)")
+    baseline_entry: str | None = Field(default=None, max_length=1024,
+                                       description="training command at the baseline (detected when omitted)")
+    candidate_entry: str | None = Field(default=None, max_length=1024, description="training command at the candidate")
+    baseline_runs: list[str] = Field(default_factory=list, max_length=64,
+                                     description="globs of training logs at the baseline (absolute, allowlisted)")
+    candidate_runs: list[str] = Field(default_factory=list, max_length=64,
+                                      description="globs of training logs at the candidate (absolute, allowlisted)")
+    primary_metric: str | None = Field(default=None, max_length=256, description="the logged metric that regressed")
+    metric_aliases: dict[str, str] = Field(default_factory=dict, description="logged tag -> canonical metric name")
+    metric_options: dict[str, float] = Field(default_factory=dict,
+                                             description="statistics options, e.g. threshold, min_seeds (docs/metrics.md)")
+    formats: list[ReportFormat] = Field(default_factory=lambda: list[ReportFormat](["md", "json", "html"]),
+                                        description="report formats to write")
+    title: str | None = Field(default=None, max_length=512, description="report title")
+    analyzer_budget_s: float = Field(default=DEFAULT_ANALYZER_BUDGET_S, gt=0, le=3600,
+                                     description="wall-clock seconds each analyzer may take")
+    probes: str = Field(default="auto", max_length=1024, description="auto, none, or comma-separated probe ids")
+    probe_budget_s: float = Field(default=300.0, gt=0, le=24 * 3600, description="wall-clock seconds for all probes")
+    device: str = Field(default="auto", pattern=r"^(auto|cpu|cuda(:\d+)?)$", description="where probes run")
+    adapter: str | None = Field(default=None, max_length=1024, description="probe adapter file on the server (admin)")
+    probe_command: str | None = Field(default=None, max_length=4096,
+                                      description="training command template for training-run probes (admin)")
+    probe_seeds: int = Field(default=3, ge=1, le=64, description="seeds per side of a training-run probe")
+    probe_steps: int | None = Field(default=None, ge=1, description="environment steps of a training-run probe")
+    probe_setup: str | None = Field(default=None, max_length=4096,
+                                    description="command run once in each checkout before its probes (admin)")
+    verify: bool = Field(default=False, description="restore the top findings at the candidate and retrain (docs/verify.md)")
+    verify_top: int = Field(default=3, ge=1, le=20, description="findings to verify")
+    verify_budget_s: float = Field(default=600.0, gt=0, le=24 * 3600, description="wall-clock seconds for verification")
 
     @field_validator("baseline_commit", "candidate_commit")
     @classmethod

@@ -35,7 +35,6 @@ from sqlalchemy import (
     func,
     or_,
     select,
-    text,
     update,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
@@ -175,15 +174,12 @@ class Stats:
         return self.by_status.get("queued", 0)
 
 
-class QueueIsFull(Exception):
-    """A submission refused because `queue_limit` jobs are queued (`queued`: how many)."""
-
-    def __init__(self, queued: int) -> None:
-        super().__init__(f"{queued} jobs queued")
-        self.queued = queued
+_LAST_USED_EVERY = timedelta(seconds=60)  # how fresh an API key's last_used_at is kept
+_SUBMIT_LOCK = 0x1A7E5717  # the advisory lock id that serializes submissions on PostgreSQL
 
 
-_QUEUE_LOCK = 0x1D_0517  # pg_advisory_xact_lock key: queue-limited submissions one at a time
+class _QueueFull(Exception):
+    """Rolls a submission back inside its transaction (see JobStore.submit_within)."""
 
 
 def _hash(key: str) -> str:
@@ -204,23 +200,31 @@ class JobStore:
             yield session
 
     # -- jobs --
-    def submit(self, repo: str, request: dict[str, Any], submitted_by: str | None = None, *,
-               queue_limit: int | None = None) -> Job:
-        """Queue a job. With `queue_limit`, QueueIsFull when that many jobs are queued: counted and
-        inserted under one lock, so concurrent submissions (threads or service processes) cannot
-        overshoot it (PostgreSQL: a transaction advisory lock; SQLite: the write lock, taken first)."""
+    def submit(self, repo: str, request: dict[str, Any], submitted_by: str | None = None) -> Job:
         row = JobRow(id=uuid.uuid4().hex, status="queued", repo=repo, request=request, submitted_by=submitted_by,
                      created_at=utcnow(), attempts=0, cancel_requested=False, reports={})
         with self._session() as s:
-            if queue_limit is not None:
-                if self._postgres:
-                    s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _QUEUE_LOCK})
-                else:  # a write first: SQLite takes its write lock now, before the count is read
-                    s.execute(update(JobRow).where(JobRow.id == "").values(status=JobRow.status))
-                queued = s.scalar(select(func.count()).select_from(JobRow).where(JobRow.status == "queued")) or 0
-                if queued >= queue_limit:
-                    raise QueueIsFull(int(queued))
             s.add(row)
+        return Job.of(row)
+
+    def submit_within(self, repo: str, request: dict[str, Any], submitted_by: str | None,
+                      queue_limit: int) -> Job | None:
+        """`submit`, unless `queue_limit` jobs are already queued (None, nothing stored). Atomic under
+        concurrent submissions: the insert holds SQLite's write lock until the count is checked, and on
+        PostgreSQL submissions take one transaction-scoped advisory lock."""
+        row = JobRow(id=uuid.uuid4().hex, status="queued", repo=repo, request=request, submitted_by=submitted_by,
+                     created_at=utcnow(), attempts=0, cancel_requested=False, reports={})
+        try:
+            with self._session() as s:
+                if self._postgres:
+                    s.execute(select(func.pg_advisory_xact_lock(_SUBMIT_LOCK)))
+                s.add(row)
+                s.flush()
+                queued = s.scalar(select(func.count()).select_from(JobRow).where(JobRow.status == "queued")) or 0
+                if queued > queue_limit:
+                    raise _QueueFull
+        except _QueueFull:
+            return None
         return Job.of(row)
 
     def get(self, job_id: str) -> Job | None:
@@ -383,7 +387,9 @@ class JobStore:
             row = s.get(ApiKeyRow, parts[1])
             if row is None or row.revoked_at is not None or not hmac.compare_digest(row.secret_hash, _hash(text)):
                 return None
-            row.last_used_at = utcnow()
+            now = utcnow()
+            if row.last_used_at is None or now - row.last_used_at > _LAST_USED_EVERY:
+                row.last_used_at = now  # at most once a minute: a read request then writes nothing
             return ApiKey(id=row.id, scope=row.scope, name=row.name, created_at=row.created_at, revoked_at=None)
 
     def revoke_key(self, key_id: str) -> bool:

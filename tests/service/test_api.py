@@ -18,6 +18,7 @@ from sqlalchemy import create_engine
 
 from investigator.service import api
 from investigator.service.app import create_app
+from investigator.service.db import connect
 from investigator.service.settings import ServiceSettings
 from investigator.service.store import JobStore
 from tests.service.apihelpers import Service, run_job, service, write_reports
@@ -66,6 +67,17 @@ def test_bad_payloads_are_422_naming_the_field(svc, admin, body, field):
     assert svc.store.list_jobs()[1] == 0
 
 
+def test_probe_ids_are_checked_at_submission(svc, admin):
+    for probes, ok in (("none", True), ("auto", True), ("training-run", True), ("gradient_norms,nope", False),
+                       (",", False)):
+        r = svc.client.post("/v1/investigations", json={"repo": str(svc.repo), "baseline_commit": "v1",
+                                                        "probes": probes}, headers=admin)
+        assert r.status_code == (201 if ok else 422), (probes, r.text)
+        if not ok:
+            assert r.json()["detail"].startswith("probes: unknown probe id")
+    assert svc.store.list_jobs()[1] == 3
+
+
 def test_malformed_json_and_missing_body_are_422(svc, admin):
     r = svc.client.post("/v1/investigations", content=b"{not json", headers={**admin, "content-type": "application/json"})
     assert r.status_code == 422 and "JSON" in r.json()["message"]
@@ -84,6 +96,8 @@ def test_list_filters_and_pages(svc, admin):
     assert page["total"] == 4 and [j["id"] for j in page["items"]] == ids[::-1][1:3]
     by_repo = svc.client.get("/v1/investigations", params={"repo": str(other)}, headers=admin).json()
     assert [j["id"] for j in by_repo["items"]] == [ids[3]]
+    unresolved = str(svc.repos / "team" / ".." / "team" / "other")
+    assert svc.client.get("/v1/investigations", params={"repo": unresolved}, headers=admin).json()["total"] == 1
     done = svc.client.get("/v1/investigations", params={"status": "succeeded"}, headers=admin).json()
     assert [j["id"] for j in done["items"]] == [ids[0]] and done["items"][0]["counts"]["critical"] == 1
     future = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
@@ -269,6 +283,25 @@ def test_full_queue_is_429_with_retry_after(db_url, tmp_path):
                                headers=key).status_code == 201
 
 
+def test_queue_limit_holds_under_concurrent_submissions(db_url, tmp_path):
+    store = JobStore(connect(db_url))
+    results: list[object] = []
+    gate = threading.Barrier(12)
+
+    def submit() -> None:
+        gate.wait()
+        results.append(store.submit_within("/r", {"repo": "/r"}, None, queue_limit=5))
+
+    threads = [threading.Thread(target=submit) for _ in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    accepted = [r for r in results if r is not None]
+    assert len(accepted) == 5 and store.stats().queue_length == 5  # none beyond the limit, none lost
+    assert {j.id for j in accepted} == {j.id for j in store.list_jobs()[0]}
+
+
 def test_rate_limit_per_key_is_429_with_retry_after(db_url, tmp_path):
     with service(db_url, tmp_path, rate_limit_per_minute=3) as svc:
         first, second = svc.key("read"), svc.key("read")
@@ -353,3 +386,19 @@ def test_lifespan_starts_and_stops_the_pool(db_url, tmp_path, monkeypatch):
         assert client.get("/healthz").json()["workers"] is True
         assert made[0].calls == ["start"] and made[0].args[0] is settings
     assert made[0].calls == ["start", "stop"]
+
+
+def test_rate_limiter_bursts_a_minute_then_refills_continuously():
+    from investigator.service.limits import RateLimiter, retry_after
+
+    now = [0.0]
+    limiter = RateLimiter(per_minute=6, clock=lambda: now[0])  # one token every 10 s, bursts of 6
+    assert [limiter.take("k") for _ in range(6)] == [0.0] * 6
+    assert limiter.take("k") == pytest.approx(10.0)
+    now[0] = 4.0
+    assert limiter.take("k") == pytest.approx(6.0) and retry_after(6.0) == "6"
+    now[0] = 10.0
+    assert limiter.take("k") == 0.0 and limiter.take("k") > 0  # one token came back, and only one
+    now[0] = 1000.0
+    assert [limiter.take("k") for _ in range(7)].count(0.0) == 6  # refilled to the burst size, not beyond
+    assert limiter.take("other") == 0.0 and retry_after(0.2) == "1"

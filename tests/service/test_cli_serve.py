@@ -66,6 +66,16 @@ def test_bad_options_are_one_line_and_exit_2(tmp_path, capsys, argv, says):
     assert code == 2 and says in err and err.count("\n") == 1, err
 
 
+def test_a_busy_port_is_one_line_and_exit_2(tmp_path, capsys):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        code = main(["serve", "--port", str(port), "--api-only", "--data-dir", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2 and f"--port {port}: cannot listen there" in err and err.count("\n") == 1, err
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -1,8 +1,10 @@
 """The bounded worker pool: a dispatcher thread claims jobs and runs each in its own worker process.
 
 At most `settings.workers` workers run at once. Each claim is made with a lease owner id unique to
-the worker it starts (`host:pid:uuid`), and the worker (`investigator.service.worker`) is started as
-an argument list, never through a shell, in its own session, its output in `<job dir>/worker.log`.
+the worker it starts (`host:pid:uuid`), and the worker (`python -P -m investigator.service.worker`: the
+job folder it runs in is not on its import path) is started as an argument list, never through a shell,
+in its own session, its output in `<job dir>/worker.log`. A database password is passed in the
+environment, not on the command line that `ps` shows.
 
 A worker that dies without finishing its job leaves the lease to expire; the job is then claimed
 again (by this or any other service process on the same database) and resumed from its checkpoint.

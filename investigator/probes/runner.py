@@ -50,6 +50,21 @@ def kill_running() -> int:
     return sum(1 for session in list(_LIVE) if process.signal_all(session, signal.SIGKILL))
 
 
+_STARTING = threading.Lock()  # held while a job starts: `refuse_jobs` waits for a start in progress
+_REFUSED = threading.Event()
+
+
+def refuse_jobs() -> int:
+    """Start no job in this process any more, and SIGKILL the running ones; how many were hit.
+
+    For a process that runs one investigation and is stopping (a service worker): after
+    `kill_running` alone, a probe thread goes on to start its next job, which would outlive the
+    process in its own session."""
+    with _STARTING:
+        _REFUSED.set()
+        return kill_running()
+
+
 
 @dataclass(frozen=True)
 class Slot:
@@ -294,10 +309,13 @@ def _run(job: ProbeJob, commit: str, checkout: Path, artifacts: Path, stem: str,
     start = time.perf_counter()
     try:
         with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err:
-            proc = subprocess.Popen(argv, cwd=checkout, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
-                                    start_new_session=True)
+            with _STARTING:
+                if _REFUSED.is_set():
+                    return base.model_copy(update={"status": ProbeStatus.skipped, "error": "not run: the process is stopping"})
+                proc = subprocess.Popen(argv, cwd=checkout, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+                                        start_new_session=True)
+                _LIVE.add(proc.pid)
             gpu = process.gpu_memory_mb if job.command is not None and slot.device.startswith("cuda") else None
-            _LIVE.add(proc.pid)
             try:
                 watch = process.wait(proc, limits, (stdout_path, stderr_path), stop, gpu)
             finally:

@@ -303,6 +303,15 @@ class JobStore:
                                                   JobRow.status == "running").values(**values)).rowcount  # type: ignore[attr-defined]
         return bool(done == 1)
 
+    def release(self, job_id: str, owner: str) -> bool:
+        """Give a running job back to the queue (a graceful shutdown: the next claim resumes it from its
+        checkpoint without waiting for the lease to expire); only by the lease holder."""
+        with self._session() as s:
+            done = s.execute(update(JobRow).where(JobRow.id == job_id, JobRow.owner == owner,
+                                                  JobRow.status == "running").values(
+                status="queued", owner=None, lease_until=None)).rowcount  # type: ignore[attr-defined]
+        return bool(done == 1)
+
     def set_output_dir(self, job_id: str, output_dir: str) -> None:
         with self._session() as s:
             s.execute(update(JobRow).where(JobRow.id == job_id).values(output_dir=output_dir))

@@ -58,6 +58,7 @@ from investigator.workflow.state import (
 
 if TYPE_CHECKING:
     from langgraph.graph.state import CompiledStateGraph
+    from langgraph.types import Durability
 
     from investigator.git.changeset import ChangeSet
     from investigator.git.repository import CommitInfo, CommitRange, RepoHandle
@@ -598,8 +599,14 @@ def run_investigation(
     checkpointer: Any | None = None,
     thread_id: str = "cli",
     confirm: probing.ConfirmCallback | None = None,
+    resume: bool = False,
 ) -> Investigation:
     """Run the whole workflow. InputError propagates (the CLI turns it into exit code 2).
+
+    `resume` (the service's workers, with a durable `checkpointer`): when `thread_id` has a checkpoint,
+    the run goes on from it (`request` is then the one checkpointed) and the steps it finished are not
+    run again; a thread whose graph had already ended returns its final state. Each step is then
+    persisted before the next starts (durability "sync"), so a crash loses at most the running steps.
 
     What finished is never thrown away: on SIGINT/SIGTERM (`Interrupted`, or KeyboardInterrupt) the
     completed steps are written as a partial report marked incomplete and `InvestigationInterrupted`
@@ -613,11 +620,17 @@ def run_investigation(
     resources = Resources(playbooks=load_playbooks(), progress=progress or _silent)
     resources.probing.confirm = confirm
     graph = build_graph(resources, checkpointer=checkpointer)
-    initial = Investigation(request=request, run_id=new_run_id())
-    resources.completed = initial
     config = {"configurable": {"thread_id": thread_id}, "recursion_limit": 100}
+    initial: Investigation | None = Investigation(request=request, run_id=new_run_id())
+    resources.completed = initial
+    if resume:
+        saved, pending = _checkpointed(graph, config)
+        if saved is not None and not pending:
+            return saved  # the graph had ended: only its outcome was not recorded
+        if saved is not None:
+            initial, resources.completed = None, saved  # LangGraph goes on from the checkpoint
     try:
-        out = _invoke_interruptibly(graph, initial, config, confirm)
+        out = _invoke_interruptibly(graph, initial, config, confirm, "sync" if resume else None)
     except (Interrupted, KeyboardInterrupt) as exc:
         resources.stopped = True
         kill_running()  # probe jobs run in their own sessions: they would outlive the CLI
@@ -639,6 +652,18 @@ def run_investigation(
     return Investigation.model_validate(out) if not isinstance(out, Investigation) else out
 
 
+def _checkpointed(graph: Graph, config: Any) -> tuple[Investigation | None, bool]:
+    """The state checkpointed for the thread of `config` (None: no checkpoint) and whether steps
+    are still to run."""
+    snapshot = graph.get_state(config)
+    values = snapshot.values
+    if not values:
+        return None, False
+    if not isinstance(values, Investigation):
+        values = Investigation.model_validate({k: v for k, v in dict(values).items() if k in Investigation.model_fields})
+    return values, bool(snapshot.next)
+
+
 def _write_elsewhere(inv: Investigation, exc: OSError) -> Investigation:
     """The analysis finished but its reports could not be written: keep them in a new temporary
     directory rather than lose the work; `error` says where (the CLI prints it and exits 2)."""
@@ -653,22 +678,22 @@ def _write_elsewhere(inv: Investigation, exc: OSError) -> Investigation:
     )
 
 
-def _invoke_with_confirmation(graph: Graph, initial: Investigation, config: Any,
-                              confirm: probing.ConfirmCallback | None) -> Any:
-    """`graph.invoke`, resumed after each confirmation interrupt (expensive probes) with the answer
-    of `confirm` (no callback: nothing is approved)."""
+def _invoke_with_confirmation(graph: Graph, initial: Investigation | None, config: Any,
+                              confirm: probing.ConfirmCallback | None, durability: Durability | None = None) -> Any:
+    """`graph.invoke` (`initial` None: from the thread's checkpoint), resumed after each confirmation
+    interrupt (expensive probes) with the answer of `confirm` (no callback: nothing is approved)."""
     from langgraph.types import Command
 
-    out = graph.invoke(initial, config=config)
+    out = graph.invoke(initial, config=config, durability=durability)
     while isinstance(out, dict) and out.get("__interrupt__"):
         asked = out["__interrupt__"][0].value
         approved = confirm(list(asked.get("expensive", []))) if confirm is not None else []
-        out = graph.invoke(Command(resume=approved), config=config)
+        out = graph.invoke(Command(resume=approved), config=config, durability=durability)
     return out
 
 
-def _invoke_interruptibly(graph: Graph, initial: Investigation, config: Any,
-                          confirm: probing.ConfirmCallback | None = None) -> Any:
+def _invoke_interruptibly(graph: Graph, initial: Investigation | None, config: Any,
+                          confirm: probing.ConfirmCallback | None = None, durability: Durability | None = None) -> Any:
     """`graph.invoke` in a worker thread while this thread waits in short, interruptible steps.
 
     Why: a signal raises in the main thread, but LangGraph's executor then waits for every running
@@ -680,7 +705,7 @@ def _invoke_interruptibly(graph: Graph, initial: Investigation, config: Any,
 
     def target() -> None:
         try:
-            box["out"] = _invoke_with_confirmation(graph, initial, config, confirm)
+            box["out"] = _invoke_with_confirmation(graph, initial, config, confirm, durability)
         except BaseException as exc:
             box["exc"] = exc
 

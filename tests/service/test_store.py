@@ -114,6 +114,20 @@ def test_list_filters_and_paginates(store):
     assert store.list_jobs(since=utcnow() + timedelta(hours=1))[1] == 0
 
 
+def test_release_gives_a_running_job_back_to_the_queue_only_by_its_holder(store):
+    job_id = _submit(store)
+    store.claim("w1", lease_s=60)
+    assert store.release(job_id, "w2") is False and store.get(job_id).owner == "w1"
+    assert store.release(job_id, "w1") is True
+    job = store.get(job_id)
+    assert job.status == "queued" and job.owner is None and job.lease_until is None and job.attempts == 1
+    assert store.release(job_id, "w1") is False  # no longer held
+    again = store.claim("w3", lease_s=60)  # claimable at once, no lease to wait for
+    assert again is not None and again.id == job_id and again.attempts == 2
+    store.finish(job_id, "w3", "succeeded")
+    assert store.release(job_id, "w3") is False and store.get(job_id).status == "succeeded"
+
+
 def test_stats_and_purge(store):
     old, young = _submit(store), _submit(store)
     store.claim("w", 60)

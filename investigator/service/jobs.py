@@ -16,7 +16,8 @@ from investigator.service.schemas import JobSubmission
 from investigator.service.settings import ServiceSettings
 from investigator.service.store import ApiKey, Job, JobStore, Stats
 
-ADMIN_FIELDS = ("probe_command", "probe_setup", "adapter")  # run a command or code the caller chooses
+ADMIN_FIELDS = ("probe_command", "probe_setup", "adapter", "ray_address")  # run a command or code the caller chooses, or
+# send work to a cluster the caller names
 
 
 class SubmissionError(ValueError):

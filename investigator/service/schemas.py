@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -52,9 +52,13 @@ class JobSubmission(BaseModel):
     probe_steps: int | None = Field(default=None, ge=1, description="environment steps of a training-run probe")
     probe_setup: str | None = Field(default=None, max_length=4096,
                                     description="command run once in each checkout before its probes (admin)")
-    verify: bool = Field(default=False, description="restore the top findings at the candidate and retrain (docs/verify.md)")
+    verify: bool | None = Field(default=None, description="restore the top findings at the candidate and retrain "
+                                "(docs/verify.md); default: on when probe_command is set, since that is what it needs")
     verify_top: int = Field(default=3, ge=1, le=20, description="findings to verify")
     verify_budget_s: float = Field(default=600.0, gt=0, le=24 * 3600, description="wall-clock seconds for verification")
+    probe_executor: Literal["local", "ray"] = Field(default="local", description="where probe jobs run (docs/scale.md)")
+    ray_address: str | None = Field(default=None, max_length=1024,
+                                    description="the Ray cluster with probe_executor ray (admin; default: the server's)")
 
     @field_validator("baseline_commit", "candidate_commit")
     @classmethod
@@ -68,6 +72,7 @@ class JobSubmission(BaseModel):
                    probe_python: str | None = None) -> InvestigationRequest:
         """The request the workflow runs, with the server's own choices filled in."""
         fields = self.model_dump()
+        fields["verify"] = self.probe_command is not None if self.verify is None else self.verify
         return InvestigationRequest(**fields, output=output, probe_cache=probe_cache, probe_python=probe_python,
                                     confirm_expensive=False)
 

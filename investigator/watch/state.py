@@ -11,6 +11,9 @@ once; rows are written in transactions, and the service's job store is the same 
 - `watch_alerts`: one row per regression (unique key: watch + first bad commit), open or resolved,
   with its report and the notifications sent for it.
 - `watch_ticks`: each tick's outcome and notes (failed deliveries included).
+
+The tables are declared on the service's `Base` and created by its Alembic migrations (revision
+0002), so the service's database can hold its watches; `--state` may be that same database.
 """
 
 from __future__ import annotations
@@ -21,35 +24,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    DateTime,
-    Float,
-    ForeignKey,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-    create_engine,
-    event,
-    select,
-)
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from investigator.git.errors import InputError
+from investigator.service.db import Base
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
-class WatchBase(DeclarativeBase):
-    """The watch tables' own metadata (until they join the service's shared Base)."""
-
-
-class Watch(WatchBase):
+class Watch(Base):
     __tablename__ = "watches"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -65,7 +53,7 @@ class Watch(WatchBase):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, onupdate=_now)
 
 
-class MetricPoint(WatchBase):
+class MetricPoint(Base):
     __tablename__ = "watch_points"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -81,7 +69,7 @@ class MetricPoint(WatchBase):
     measured_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
 
 
-class Alert(WatchBase):
+class Alert(Base):
     __tablename__ = "watch_alerts"
     __table_args__ = (UniqueConstraint("watch_id", "key", name="uq_watch_alert_key"),)
 
@@ -105,7 +93,7 @@ class Alert(WatchBase):
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
-class Tick(WatchBase):
+class Tick(Base):
     __tablename__ = "watch_ticks"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -136,28 +124,17 @@ def database_url(state: str) -> str:
     return state
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    """WAL and NORMAL sync: a crash loses at most the last transaction, never the file; ticks from
-    two processes wait for each other (busy timeout) instead of failing."""
-    cur = dbapi_connection.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA busy_timeout=30000")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.close()
-
-
 class Store:
     """The watch tables in one database; every method is one transaction."""
 
     def __init__(self, state: str) -> None:
-        self.url = database_url(state)
+        from investigator.service import db
+
+        self.url = db.database_url(database_url(state))
         try:
-            self.engine: Engine = create_engine(self.url, future=True)
-            if self.engine.dialect.name == "sqlite":
-                event.listen(self.engine, "connect", _sqlite_pragmas)
-            WatchBase.metadata.create_all(self.engine)
-        except (SQLAlchemyError, ImportError) as exc:
+            db.upgrade(self.url)  # the schema only through the service's Alembic migrations
+            self.engine: Engine = db.make_engine(self.url)
+        except (SQLAlchemyError, ImportError, OSError) as exc:
             raise InputError(f"--state: cannot open {state}: {str(exc).splitlines()[0]}") from None
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
@@ -174,7 +151,7 @@ class Store:
         with self.session() as s:
             return s.scalar(select(Watch).where(Watch.name == name))
 
-    def save(self, row: WatchBase) -> Any:
+    def save(self, row: Base) -> Any:
         """Insert or update one row; returns it (ids filled in)."""
         with self.session() as s:
             merged = s.merge(row)

@@ -8,11 +8,11 @@ probe runner in `investigate watch`, an in-process simulation in `benchmarks/wat
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Protocol
 
-from investigator.bisect.decide import ends_regressed
-from investigator.bisect.model import Bisection, BisectStatus
+from investigator.bisect.decide import classify, ends_regressed
+from investigator.bisect.model import Bisection, BisectStatus, CommitVerdict
 from investigator.bisect.path import CommitPath
 from investigator.bisect.search import BisectOptions, Measurer, Search
 from investigator.metrics.stats import Comparison, Verdict
@@ -42,17 +42,54 @@ class MetricOptions:
     window: int = 60  # the drift test looks at the newest `window` points of the history
 
 
-def compare(measurer: Measurer, source: Source, opts: MetricOptions, reference: str, head: str) -> Bisection:
-    """The head against the reference alone (no bisection): the search's ends, as a two-commit path."""
-    single = replace(opts.bisect, merge_depth=0)
-    search = Search(measurer, single, source.ref)
-    return search.run(CommitPath([reference, head]), source.ref(reference), source.ref(head), opts.metric)
-
-
 def localise(measurer: Measurer, source: Source, opts: MetricOptions, good: str, head: str) -> Bisection:
     """The bisection from `good` to `head`: the ends first (no regression ends it there), then rounds."""
     search = Search(measurer, opts.bisect, source.ref, source.branch)
     return search.run(source.path(good, head), source.ref(good), source.ref(head), opts.metric)
+
+
+@dataclass
+class Recheck:
+    """An open alert's head against its good reference and its bad commit (`bisect.decide.classify`)."""
+
+    verdict: CommitVerdict
+    why: str
+    values: dict[str, list[float]]
+    runs: int = 0
+    cached_runs: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def recheck(measurer: Measurer, opts: MetricOptions, reference: str, bad: str, head: str) -> Recheck:
+    """Is the head back to the reference's level (good: no worse than the reference and better than
+    the bad commit), still at the bad one's (bad), or neither yet (unsure)? Seeds are added to all
+    three while unsure, up to the cap; runs already made come from the measurer's cache."""
+    o = opts.bisect
+    shas = list(dict.fromkeys([reference, bad, head]))
+    out = Recheck(CommitVerdict.UNSURE, "", {s: [] for s in shas})
+    done = 0
+    while done < o.max_seeds:
+        more = list(range(done + 1, min(o.max_seeds, done + o.seeds) + 1))
+        got = measurer.measure([(s, more) for s in shas], None)
+        for s in shas:
+            for r in got.get(s, []):
+                out.runs += 1
+                out.cached_runs += r.cached
+                if r.status == "ok" and r.value is not None:
+                    out.values[s].append(float(r.value))
+                elif r.error:
+                    out.errors.append(r.error)
+        done = more[-1]
+        if not all(out.values[s] for s in shas):
+            out.verdict, out.why = CommitVerdict.SKIPPED, (out.errors or ["no metric"])[0]
+            if done >= o.seeds:
+                return out
+            continue
+        out.verdict, out.why = classify(out.values[head], out.values[reference], out.values[bad], o.higher_is_better,
+                                        o.stats, final=done >= o.max_seeds)
+        if out.verdict != CommitVerdict.UNSURE:
+            return out
+    return out
 
 
 def end_values(b: Bisection, sha: str) -> list[float]:

@@ -20,20 +20,22 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
+from investigator.bisect.decide import ends_regressed
 from investigator.bisect.decide import summary as seed_summary
-from investigator.bisect.model import Bisection, BisectStatus
+from investigator.bisect.model import Bisection, BisectStatus, CommitVerdict
 from investigator.bisect.search import Measurer
+from investigator.metrics.stats import Verdict
 from investigator.models import Finding, Severity
 from investigator.watch.changepoint import ChangePoint
 from investigator.watch.engine import (
     MetricOptions,
     Source,
-    compare,
     drift,
     end_values,
     ends_verdict,
     judged_good,
     localise,
+    recheck,
     regressed,
 )
 from investigator.watch.notify import AlertMessage, Delivery, Event, FindingLine, Notifier
@@ -174,9 +176,9 @@ class TickRunner:
         assert self.res is not None and self.measurer is not None
         res = self.res
         if open_alert is not None:
-            b = compare(self.measurer, self.source, self.metric, open_alert.reference_sha, head)
-        else:
-            b = localise(self.measurer, self.source, self.metric, reference, head)
+            self._recheck(w, open_alert, head)
+            return
+        b = localise(self.measurer, self.source, self.metric, reference, head)
         res.bisection = b
         if w.last_seen_sha is None and (start := end_values(b, reference)):
             self._add_point(w, reference, start)  # a fixed baseline's first tick: the history starts at it
@@ -187,9 +189,6 @@ class TickRunner:
         if b.status == BisectStatus.FAILED:
             res.outcome = "failed"
             res.notes += b.notes
-            return
-        if open_alert is not None:
-            self._recheck(w, open_alert, b, head)
             return
         if regressed(b):
             self._open_regression(w, b, head)
@@ -203,34 +202,47 @@ class TickRunner:
                              "the reference stays")
         self._drift(w, head)
 
-    def _recheck(self, w: Watch, alert: Alert, b: Bisection, head: str) -> None:
-        assert self.res is not None
-        cmp = ends_verdict(b, self.metric)
+    def _recheck(self, w: Watch, alert: Alert, head: str) -> None:
+        """An open alert: the head against its reference and its bad commit; resolved, updated or kept."""
+        assert self.res is not None and self.measurer is not None
+        bad = str(alert.detail.get("bad_sha") or alert.head_sha)
+        check = recheck(self.measurer, self.metric, alert.reference_sha, bad, head)
+        self.res.runs += check.runs
+        self.res.cached_runs += check.cached_runs
+        if check.values.get(head):
+            self._add_point(w, head, check.values[head])
+        ref_values, head_values = check.values[alert.reference_sha], check.values.get(head, [])
+        stats, hib = self.metric.bisect.stats, self.metric.bisect.higher_is_better
+        cmp = ends_regressed(ref_values, head_values, hib, stats) if ref_values and head_values else None
         relative = cmp.relative_change if cmp else None
-        if regressed(b):
-            self.res.outcome = "still_regressed"
-            severity = _severity_of(relative, self.metric.bisect.stats.threshold).value
-            before = alert.detail.get("metric", {}).get("relative_change")
-            worse = (relative is not None and before is not None
-                     and abs(relative) - abs(before) >= self.metric.bisect.stats.threshold)
-            changed = severity != alert.severity or worse
-            alert.head_sha, alert.severity = head, severity
-            alert.detail = {**alert.detail, "metric": self._metric_detail(b, relative)}
-            self._use(alert, "updated" if changed else None)
-        elif judged_good(b, self.metric):
+        metric = {"name": self.metric.metric, "reference_iqm": cmp.baseline_iqm if cmp else None,
+                  "head_iqm": cmp.candidate_iqm if cmp else None, "relative_change": relative, "higher_is_better": hib}
+        alert.head_sha = head
+        if check.verdict == CommitVerdict.GOOD:
             self.res.outcome = "resolved"
-            alert.status, alert.head_sha, alert.resolved_at = "resolved", head, datetime.now(UTC)
-            alert.detail = {**alert.detail, "resolved_metric": self._metric_detail(b, relative)}
-            alert.summary = (f"{self.spec.branch}: {self.metric.metric} restored at {head[:7]} "
-                             f"({self._iqms(b)}); the regression from {alert.key[:7]} is resolved")
+            alert.status, alert.resolved_at = "resolved", datetime.now(UTC)
+            alert.detail = {**alert.detail, "resolved_metric": metric}
+            alert.summary = (f"{self.spec.branch}: {self.metric.metric} restored at {head[:7]} (IQM "
+                             f"{_num(metric['reference_iqm'])} at the reference, {_num(metric['head_iqm'])} now); "
+                             f"the regression from {alert.key[:7]} is resolved")
             if w.baseline_policy == "last_good":
                 w.baseline_sha = head
             self._use(alert, "resolved")
-        else:
-            self.res.outcome = "still_regressed"
-            self.res.notes.append("the head cannot be told from the alert's reference yet: the alert stays open")
-            alert.head_sha = head
+            return
+        self.res.outcome = "still_regressed"
+        if check.verdict != CommitVerdict.BAD:
+            self.res.notes.append(f"the head is not yet back to the reference ({check.verdict.value}: {check.why}): "
+                                  "the alert stays open")
             self._use(alert, None)
+            return
+        severity = _severity_of(relative, stats.threshold).value
+        worse = ends_regressed(check.values[bad], head_values, hib, stats).verdict == Verdict.regression
+        changed = severity != alert.severity or worse
+        alert.severity = severity
+        alert.detail = {**alert.detail, "metric": metric}
+        if worse:
+            alert.detail = {**alert.detail, "bad_sha": head}  # the new, lower level is what a fix must beat
+        self._use(alert, "updated" if changed else None)
 
     def _open_regression(self, w: Watch, b: Bisection, head: str) -> None:
         cmp = ends_verdict(b, self.metric)
@@ -243,7 +255,7 @@ class TickRunner:
                    f"{b.good.short} ({self._iqms(b)}); {where}")
         self._open(w, key, "regression", _severity_of(relative, self.metric.bisect.stats.threshold), culprit.sha if culprit
                    else None, culprit.subject if culprit else "", b.good.sha, head, summary,
-                   {"metric": self._metric_detail(b, relative), "suspects": b.suspects})
+                   {"metric": self._metric_detail(b, relative), "suspects": b.suspects, "bad_sha": head})
 
     def _drift(self, w: Watch, head: str) -> None:
         """The change-point test over the history; a drift alert when the head's segment is worse."""
@@ -266,7 +278,7 @@ class TickRunner:
                    start.subject, ref.sha, head, summary,
                    {"metric": {"name": self.metric.metric, "reference_iqm": ref.iqm, "head_iqm": history[-1],
                                "relative_change": found.relative, "higher_is_better": self.metric.bisect.higher_is_better},
-                    "change_points": [c.model_dump() for c in found.points],
+                    "change_points": [c.model_dump() for c in found.points], "bad_sha": head,
                     "previous_measured": measured[found.start - 1].sha if found.start else None})
 
     # ------------------------------------------------------------------ static findings decide
@@ -416,6 +428,10 @@ class TickRunner:
         self.store.save(Tick(watch_id=w.id, head_sha=self.res.head, new_commits=self.res.new_commits,
                              outcome=self.res.outcome, notes=self.res.notes, finished_at=datetime.now(UTC)))
         return self.res
+
+
+def _num(v: object) -> str:
+    return f"{v:.4g}" if isinstance(v, float) else "-"
 
 
 def _location(f: dict[str, Any]) -> str:

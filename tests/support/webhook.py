@@ -35,7 +35,7 @@ def webhook_server() -> Iterator[Hook]:
     hook = Hook(url="")
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", "0"))
             hook.requests.append(Received(self.path, {k: v for k, v in self.headers.items()}, self.rfile.read(length)))
             status = hook.statuses.pop(0) if hook.statuses else 200

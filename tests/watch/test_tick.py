@@ -62,7 +62,7 @@ def test_step_regression_alerted_once_then_silent_then_resolved(tmp_path: Path) 
     assert again.outcome == "no_new_commits" and again.exit_code == 0 and len(cap.messages) == 1
     still = _tick(store, branch, 31, cap)  # new noise commits, still regressed: the alert row is updated, no message
     assert still.outcome == "still_regressed" and still.event is None and still.exit_code == 0 and len(cap.messages) == 1
-    assert still.bisection is not None and len(still.bisection.tested) == 2  # the head against the reference, no bisection
+    assert still.bisection is None and still.runs - still.cached_runs == 3  # the head's seeds only: no bisection
 
     fixed = _tick(store, branch, 36, cap)
     assert fixed.outcome == "resolved" and fixed.event == "resolved" and fixed.exit_code == 0
@@ -104,7 +104,9 @@ def test_slow_drift_found_by_the_change_point_test_and_only_by_it(tmp_path: Path
     store = Store(str(tmp_path / "w.db"))
     branch = SimBranch(levels, noise=1.0, trial=1)
     results = [_tick(store, branch, head, cap) for head in range(0, 101, 3)]
-    assert [m.event for m in cap.messages] == ["opened"], [r.outcome for r in results]
+    events = [m.event for m in cap.messages]
+    assert events[:1] == ["opened"] and set(events[1:]) <= {"updated"}, [r.outcome for r in results]
+    assert len(events) <= 3  # the drift going on: an update when it is another 5 % worse, not one per tick
     msg = cap.messages[0]
     assert msg.kind == "drift" and msg.culprit is not None and "E-divisive" in msg.summary
     assert 30 < int(msg.culprit["sha"][4:8]) < int(msg.head[4:8]) <= 75  # inside the drift, found while it goes on

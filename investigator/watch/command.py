@@ -161,6 +161,8 @@ class Watcher:
             measurer = ProbeMeasurer(env, training_job(a.probe_command, a.probe_steps, dict(a.metric_option)), a.primary_metric)
             metric.bisect = search_options(a.seeds, a.max_seeds, None, len(env.slots), a.max_runs, a.budget,
                                            a.primary_metric, dict(a.metric_option))
+            # an alert costs someone a day: a regression's ends are confirmed with the full seed cap
+            metric.bisect.confirm_seeds = max(metric.bisect.confirm_seeds, metric.bisect.max_seeds)
         metric.changepoint = ChangePointOptions(alpha=a.cp_alpha, permutations=a.cp_permutations) if a.change_points else None
         spec = WatchSpec(name=name, repo=a.repo, branch=a.branch, baseline=a.baseline, alert_on=Severity(a.alert_on),
                          config_key=config_key(a.probe_command, a.primary_metric, a.probe_steps, sorted(a.metric_option)),

@@ -67,8 +67,9 @@ class TickResult(BaseModel):
     outcome: Outcome
     head: str
     new_commits: int = 0
-    event: Event | None = None
+    event: Event | None = None  # the main event (an opened alert first)
     alert_key: str | None = None
+    events: list[str] = Field(default_factory=list)  # "<event>:<alert key>" of every message this tick
     exit_code: int = EXIT_OK
     bisection: Bisection | None = None
     change_points: list[ChangePoint] = Field(default_factory=list)
@@ -100,7 +101,8 @@ class TickRunner:
         self.metric, self.notifier, self.investigate = metric, notifier, investigate
         self.res: TickResult | None = None
         self.inv: Investigation | None = None
-        self.alert: Alert | None = None  # the alert this tick opened, updated or resolved
+        self.changes: list[tuple[Alert, Event | None]] = []  # the alerts this tick opened, updated, resolved or kept
+        self._prior: dict[str, str] = {}  # alert key -> its severity before this tick
 
     # ------------------------------------------------------------------ the tick
 
@@ -119,11 +121,11 @@ class TickRunner:
             return self._record(w, f"the reference {reference[:7]} is not an ancestor of the head {head[:7]} "
                                    "(history rewritten?): nothing measured", seen=head)
         res.new_commits = self._count_new(w, reference, head)
-        open_alert = next(iter(self.store.alerts(w.id, "open")), None)
+        opens = self.store.alerts(w.id, "open")
         if self.measurer is not None:
-            self._metric_tick(w, reference, head, open_alert)
+            self._metric_tick(w, reference, head, opens)
         else:
-            self._static_tick(w, reference, head, open_alert)
+            self._static_tick(w, reference, head, opens[0] if opens else None)
         self._finish(w, head)
         return self._record(w, seen=head)
 
@@ -172,18 +174,15 @@ class TickRunner:
 
     # ------------------------------------------------------------------ the metric decides
 
-    def _metric_tick(self, w: Watch, reference: str, head: str, open_alert: Alert | None) -> None:
+    def _metric_tick(self, w: Watch, reference: str, head: str, opens: list[Alert]) -> None:
         assert self.res is not None and self.measurer is not None
         res = self.res
-        if open_alert is not None:
-            self._recheck(w, open_alert, head)
+        if opens:
+            self._recheck_all(w, opens, head)
             return
-        b = localise(self.measurer, self.source, self.metric, reference, head)
-        res.bisection = b
+        b = self._localise(reference, head)
         if w.last_seen_sha is None and (start := end_values(b, reference)):
             self._add_point(w, reference, start)  # a fixed baseline's first tick: the history starts at it
-        res.runs += b.runs
-        res.cached_runs += b.cached_runs
         if values := end_values(b, head):
             self._add_point(w, head, values)
         if b.status == BisectStatus.FAILED:
@@ -202,15 +201,51 @@ class TickRunner:
                              "the reference stays")
         self._drift(w, head)
 
-    def _recheck(self, w: Watch, alert: Alert, head: str) -> None:
-        """An open alert: the head against its reference and its bad commit; resolved, updated or kept."""
+    def _localise(self, good: str, head: str) -> Bisection:
+        assert self.res is not None and self.measurer is not None
+        b = localise(self.measurer, self.source, self.metric, good, head)
+        self.res.bisection = b
+        self.res.runs += b.runs
+        self.res.cached_runs += b.cached_runs
+        return b
+
+    def _recheck_all(self, w: Watch, opens: list[Alert], head: str) -> None:
+        """Each open alert against the head (oldest first); a head worse again than the newest open
+        alert's bad commit is a new regression: bisected from that commit, alerted on its own."""
+        assert self.res is not None
+        head_values: list[float] = []
+        worse_than_newest = False
+        for alert in opens:
+            worse, values = self._recheck(w, alert, head)
+            head_values = values if len(values) > len(head_values) else head_values
+            worse_than_newest = worse and alert is opens[-1]
+        if head_values:
+            self._add_point(w, head, head_values)
+        still = [a for a in opens if a.status == "open"]
+        self.res.outcome = "still_regressed" if still else "resolved"
+        if not still and w.baseline_policy == "last_good":
+            w.baseline_sha = head
+        if worse_than_newest and still:
+            newest = opens[-1]
+            b = self._localise(str(newest.detail.get("bad_sha") or newest.head_sha), head)
+            if regressed(b) and b.first_bad:
+                for alert, event in list(self.changes):  # the new drop is the new alert's news, not theirs
+                    if event == "updated":
+                        alert.severity = self._prior.get(alert.key, alert.severity)
+                        self._use(alert, None)
+                self._open_regression(w, b, head)
+            else:
+                self._use(newest, "updated")  # worse, but no single commit since: the same alert, updated
+                newest.detail = {**newest.detail, "bad_sha": head}
+
+    def _recheck(self, w: Watch, alert: Alert, head: str) -> tuple[bool, list[float]]:
+        """One open alert: the head against its reference and its bad commit; resolved, re-rated or
+        kept. Returns whether the head is worse than the bad commit, and the head's values."""
         assert self.res is not None and self.measurer is not None
         bad = str(alert.detail.get("bad_sha") or alert.head_sha)
         check = recheck(self.measurer, self.metric, alert.reference_sha, bad, head)
         self.res.runs += check.runs
         self.res.cached_runs += check.cached_runs
-        if check.values.get(head):
-            self._add_point(w, head, check.values[head])
         ref_values, head_values = check.values[alert.reference_sha], check.values.get(head, [])
         stats, hib = self.metric.bisect.stats, self.metric.bisect.higher_is_better
         cmp = ends_regressed(ref_values, head_values, hib, stats) if ref_values and head_values else None
@@ -219,30 +254,25 @@ class TickRunner:
                   "head_iqm": cmp.candidate_iqm if cmp else None, "relative_change": relative, "higher_is_better": hib}
         alert.head_sha = head
         if check.verdict == CommitVerdict.GOOD:
-            self.res.outcome = "resolved"
             alert.status, alert.resolved_at = "resolved", datetime.now(UTC)
             alert.detail = {**alert.detail, "resolved_metric": metric}
             alert.summary = (f"{self.spec.branch}: {self.metric.metric} restored at {head[:7]} (IQM "
                              f"{_num(metric['reference_iqm'])} at the reference, {_num(metric['head_iqm'])} now); "
                              f"the regression from {alert.key[:7]} is resolved")
-            if w.baseline_policy == "last_good":
-                w.baseline_sha = head
             self._use(alert, "resolved")
-            return
-        self.res.outcome = "still_regressed"
+            return False, head_values
         if check.verdict != CommitVerdict.BAD:
-            self.res.notes.append(f"the head is not yet back to the reference ({check.verdict.value}: {check.why}): "
-                                  "the alert stays open")
+            self.res.notes.append(f"{alert.key[:7]}: the head is not yet back to the reference ({check.verdict.value}: "
+                                  f"{check.why}): the alert stays open")
             self._use(alert, None)
-            return
+            return False, head_values
         severity = _severity_of(relative, stats.threshold).value
         worse = ends_regressed(check.values[bad], head_values, hib, stats).verdict == Verdict.regression
-        changed = severity != alert.severity or worse
-        alert.severity = severity
+        self._prior[alert.key] = alert.severity
+        changed, alert.severity = severity != alert.severity, severity
         alert.detail = {**alert.detail, "metric": metric}
-        if worse:
-            alert.detail = {**alert.detail, "bad_sha": head}  # the new, lower level is what a fix must beat
         self._use(alert, "updated" if changed else None)
+        return worse, head_values
 
     def _open_regression(self, w: Watch, b: Bisection, head: str) -> None:
         cmp = ends_verdict(b, self.metric)
@@ -260,9 +290,9 @@ class TickRunner:
     def _drift(self, w: Watch, head: str) -> None:
         """The change-point test over the history; a drift alert when the head's segment is worse."""
         assert self.res is not None
-        points = self.store.points(w.id, w.config_key)
-        history = [p.iqm for p in points if p.iqm is not None]
-        measured = [p for p in points if p.iqm is not None]
+        measured = [p for p in self.store.points(w.id, w.config_key) if p.iqm is not None]
+        measured = measured[self._since_last_alert(w, measured):]
+        history = [p.iqm for p in measured if p.iqm is not None]
         found, cps = drift(history, self.metric, self.metric.bisect.higher_is_better)
         self.res.change_points = cps
         if found is None:
@@ -280,6 +310,16 @@ class TickRunner:
                                "relative_change": found.relative, "higher_is_better": self.metric.bisect.higher_is_better},
                     "change_points": [c.model_dump() for c in found.points], "bad_sha": head,
                     "previous_measured": measured[found.start - 1].sha if found.start else None})
+
+    def _since_last_alert(self, w: Watch, measured: list[MetricPoint]) -> int:
+        """Where the drift test's history starts: at the head that resolved the latest alert (a step
+        that was alerted and fixed is not a drift again), else at the beginning."""
+        resolved = [a for a in self.store.alerts(w.id) if a.resolved_at is not None]
+        if not resolved:
+            return 0
+        last = max(resolved, key=lambda a: a.resolved_at or datetime.min.replace(tzinfo=UTC))
+        hits = [i for i, p in enumerate(measured) if p.sha == last.head_sha]
+        return hits[-1] if hits else 0
 
     # ------------------------------------------------------------------ static findings decide
 
@@ -331,40 +371,55 @@ class TickRunner:
         self._use(alert, "opened")
 
     def _use(self, alert: Alert, event: Event | None) -> None:
+        """Record what this tick does with `alert` (a later call for the same alert wins)."""
         assert self.res is not None
-        self.alert, self.res.event, self.res.alert_key = alert, event, alert.key
+        self.changes = [(a, e) for a, e in self.changes if a.key != alert.key] + [(alert, event)]
+        events = [(a, e) for a, e in self.changes if e is not None]
+        main = next(((a, e) for a, e in events if e == "opened"), events[0] if events else (alert, None))
+        self.res.alert_key, self.res.event = main[0].key, main[1]
+        self.res.events = [f"{e}:{a.key}" for a, e in events]
 
     def _finish(self, w: Watch, head: str) -> None:
-        """The static investigation (when the metric decided), the report, the message, the alert saved."""
+        """The static investigation (when the metric decided), the report, the messages, the alerts saved."""
         assert self.res is not None
-        alert, event = self.alert, self.res.event
+        opened = next((a for a, e in self.changes if e == "opened"), None)
         if self.inv is None and self.investigate is not None and self.measurer is not None:
-            against = alert.reference_sha if alert is not None else (w.baseline_sha or head)
+            against = opened.reference_sha if opened is not None else (w.baseline_sha or head)
             if against != head:
                 self.inv = self.investigate(against, head)
-        if alert is None:
-            return
-        alert.updated_at = datetime.now(UTC)
-        if self.inv is not None and event == "opened":
+        saved: list[tuple[Alert, Event | None]] = []
+        for alert, event in self.changes:
+            alert.updated_at = datetime.now(UTC)
+            if event == "opened":
+                self._opened(w, alert)
+            if event is not None and self.notifier is not None:
+                self._notify(alert, event)
+            saved.append((self.store.save(alert), event))
+        self.changes = saved
+
+    def _opened(self, w: Watch, alert: Alert) -> None:
+        assert self.res is not None
+        self.res.exit_code = EXIT_ALERTED
+        if self.inv is not None:
             alert.detail = {**alert.detail, "findings": [f.model_dump(mode="json") for f in self._top_findings(alert)]}
-        if event == "opened" and self.spec.output is not None:
+        if self.spec.output is not None:
             from investigator.watch.report import write_alert_report
 
             self.res.reports = write_alert_report(self.spec, alert, self.res, self.inv, self.store, w)
             alert.report = self.res.reports.get("md") or next(iter(self.res.reports.values()), None)
             if self.inv is not None and self.inv.reports:
                 alert.detail = {**alert.detail, "investigation_reports": dict(self.inv.reports)}
-        if event == "opened":
-            self.res.exit_code = EXIT_ALERTED
-        if event is not None and self.notifier is not None:
-            self.res.delivery = self.notifier.send(self.message(alert, event))
-            if self.res.delivery.ok:
-                alert.notifications += 1
-                alert.last_error = None
-            else:
-                alert.last_error = self.res.delivery.error
-                self.res.notes.append(f"notification not delivered ({self.res.delivery.error}); recorded on the alert")
-        self.alert = self.store.save(alert)
+
+    def _notify(self, alert: Alert, event: Event) -> None:
+        assert self.res is not None and self.notifier is not None
+        delivery = self.notifier.send(self.message(alert, event))
+        self.res.delivery = delivery
+        if delivery.ok:
+            alert.notifications += 1
+            alert.last_error = None
+        else:
+            alert.last_error = delivery.error
+            self.res.notes.append(f"notification not delivered ({delivery.error}); recorded on the alert")
 
     def _top_findings(self, alert: Alert) -> list[Finding]:
         from investigator.bisect.workflow import promote

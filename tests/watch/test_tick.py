@@ -74,17 +74,24 @@ def test_step_regression_alerted_once_then_silent_then_resolved(tmp_path: Path) 
                                                                  "no_new_commits", "still_regressed", "resolved"]
 
 
-def test_a_further_drop_while_open_is_an_update_not_a_new_alert(tmp_path: Path) -> None:
+def test_a_second_step_while_one_is_open_is_its_own_alert_and_fixes_resolve_each(tmp_path: Path) -> None:
     store = Store(str(tmp_path / "w.db"))
-    branch = SimBranch(steps(30, changes={12: 0.88, 22: 0.7}), noise=2.0)
+    branch = SimBranch(steps(40, changes={12: 0.88, 22: 0.7, 31: 1 / 0.7}), noise=2.0)
     cap = Capture()
     _tick(store, branch, 5, cap)
     opened = _tick(store, branch, 15, cap)
     assert opened.event == "opened" and opened.bisection is not None and opened.bisection.first_bad == sha(12)
     assert cap.messages[0].severity == "significant"
-    worse = _tick(store, branch, 25, cap)
-    assert worse.event == "updated" and worse.exit_code == 0 and len(cap.messages) == 2
-    assert cap.messages[1].alert_id == cap.messages[0].alert_id and cap.messages[1].severity == "critical"
+    second = _tick(store, branch, 25, cap)  # worse again than the open alert's bad commit: bisected from there
+    assert second.event == "opened" and second.exit_code == 1 and second.alert_key == sha(22)
+    assert second.bisection is not None and second.bisection.good.sha == sha(15)
+    assert [m.alert_id.split(":")[1] for m in cap.messages] == [sha(12), sha(22)]
+    assert cap.messages[1].reference == sha(15)
+    fixed = _tick(store, branch, 34, cap)  # the second step reverted: back to the first alert's level
+    assert fixed.events == [f"resolved:{sha(22)}"] and fixed.outcome == "still_regressed"
+    w = store.watch("sim")
+    assert w is not None and [a.status for a in store.alerts(w.id)] == ["open", "resolved"]
+    assert w.baseline_sha == sha(5)  # the first regression is still open: the reference stays
 
 
 def test_noise_only_stretch_raises_nothing(tmp_path: Path) -> None:

@@ -7,11 +7,15 @@ says nothing, and the fix raises the resolved message. Plus bad input: one line,
 from __future__ import annotations
 
 import json
+import os
+import signal
+import threading
 from pathlib import Path
 
 import pytest
 
 from investigator.cli import main
+from investigator.interrupt import signals_interrupt
 from investigator.watch.notify import SIGNATURE_HEADER, verify
 from tests.support.bisect_repo import COMMAND, linear_range, params
 from tests.support.gitrepo import commit_files
@@ -92,3 +96,26 @@ def test_bad_input_is_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureFixt
     code = main([*argv, *extra])
     err = capsys.readouterr().err
     assert code == 2 and message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+class _Ticks:
+    def __init__(self) -> None:
+        self.n = 0
+
+    def tick(self) -> int:
+        self.n += 1
+        return 0
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_loop_stops_cleanly_on_a_signal_between_ticks(signum: int, capsys: pytest.CaptureFixture[str]) -> None:
+    from investigator.watch.command import _loop
+
+    ticks = _Ticks()
+    timer = threading.Timer(0.5, os.kill, (os.getpid(), signum))
+    timer.start()
+    with signals_interrupt():
+        code = _loop(ticks, interval=0.2)  # type: ignore[arg-type]
+    timer.join()
+    assert code == 0 and ticks.n >= 2
+    assert f"stopped by {signal.Signals(signum).name} after {ticks.n} tick(s)" in capsys.readouterr().err

@@ -15,6 +15,7 @@ import re
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from investigator.cli import (
     EXIT_INPUT,
@@ -28,6 +29,11 @@ from investigator.cli import (
 from investigator.git.errors import InputError
 from investigator.interrupt import Interrupted
 from investigator.models import Severity
+
+if TYPE_CHECKING:
+    from investigator.watch.source import GitSource
+    from investigator.watch.tick import TickResult, TickRunner
+    from investigator.workflow.state import Investigation
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 DEFAULT_SECRET_ENV = "INVESTIGATOR_WEBHOOK_SECRET"
@@ -138,7 +144,7 @@ class Watcher:
         self._print(res)
         return res.exit_code
 
-    def _runner(self):  # type: ignore[no-untyped-def]
+    def _runner(self) -> tuple[TickRunner, GitSource]:
         from investigator.bisect.measure import ProbeMeasurer, training_job
         from investigator.bisect.run import BisectRequest, environment, search_options
         from investigator.watch.changepoint import ChangePointOptions
@@ -151,7 +157,8 @@ class Watcher:
         source = GitSource(a.repo, a.branch)  # fetched again every tick
         name = a.name or f"{Path(a.repo.rstrip('/')).name.removesuffix('.git')}:{a.branch}"
         out = Path(a.output)
-        measurer, notes = None, []
+        measurer: ProbeMeasurer | None = None
+        notes: list[str] = []
         metric = MetricOptions(metric=a.primary_metric or "return")
         if a.probe_command:
             req = BisectRequest(repo=a.repo, good="-", bad="-", probe_command=a.probe_command, primary_metric=a.primary_metric,
@@ -171,7 +178,7 @@ class Watcher:
         investigate = self._investigate if (a.static or not a.probe_command) else None
         return TickRunner(self.store, spec, source, measurer, metric, notifier, investigate), source
 
-    def _investigate(self, reference: str, head: str):  # type: ignore[no-untyped-def]
+    def _investigate(self, reference: str, head: str) -> Investigation:
         from investigator.request import InvestigationRequest
         from investigator.workflow import run_investigation
 
@@ -181,7 +188,7 @@ class Watcher:
                                    output=Path(a.output), title=f"Watch {a.branch}: {reference[:7]}..{head[:7]}")
         return run_investigation(req)
 
-    def _print(self, res) -> None:  # type: ignore[no-untyped-def]
+    def _print(self, res: TickResult) -> None:
         for fmt, path in res.reports.items():
             print(f"{fmt} report: {path}")
         if self.args.quiet:

@@ -21,12 +21,12 @@ def test_step_change_found_at_its_index_with_direction_and_p_value() -> None:
 
 def test_step_found_over_many_seeds_extra_points_about_alpha_per_sub_test() -> None:
     found = exact = 0
-    for s in range(60):
+    for s in range(40):
         rng = np.random.default_rng(s)
         indices = [c.index for c in change_points(np.r_[rng.normal(100, 2, 25), rng.normal(90, 2, 25)])]
         found += any(abs(i - 25) <= 1 for i in indices)  # noise may move the estimate by one commit
         exact += indices == [25]
-    assert found == 60 and exact >= 48  # each side is tested again at alpha: a spurious extra point is rare
+    assert found == 40 and exact >= 32  # each side is tested again at alpha: a spurious extra point is rare
 
 
 def test_increase_is_an_increase() -> None:

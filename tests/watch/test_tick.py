@@ -164,3 +164,20 @@ def test_without_a_probe_command_static_findings_decide(tmp_path: Path) -> None:
     assert cap.messages[0].findings[0].severity == "critical"
     done = _tick(store, branch, 18, cap, investigate=investigate, measured=False)
     assert done.event == "resolved" and len(cap.messages) == 2
+
+
+def test_fixed_baseline_first_tick_bisects_from_it_and_it_never_moves(tmp_path: Path) -> None:
+    store = Store(str(tmp_path / "w.db"))
+    branch = SimBranch(steps(30, changes={12: 0.8}), noise=2.0)
+    cap = Capture()
+    spec = WatchSpec(name="sim", repo="sim", branch="main", config_key="k", baseline="v1")
+    metric = MetricOptions(bisect=BisectOptions(seeds=3, max_seeds=9))
+    branch.head_at = 20
+    res = TickRunner(store, spec, branch, branch, metric, cap).run(resolve=lambda ref: sha(0))  # type: ignore[arg-type]
+    assert res.event == "opened" and res.bisection is not None and res.bisection.first_bad == sha(12)
+    w = store.watch("sim")
+    assert w is not None and w.baseline_policy == "fixed" and w.baseline_sha == sha(0) and w.baseline_ref == "v1"
+    assert [p.sha for p in store.points(w.id)] == [sha(0), sha(20)]  # the history starts at the baseline
+    branch.head_at = 30
+    TickRunner(store, spec, branch, branch, metric, cap).run(resolve=lambda ref: sha(0))  # type: ignore[arg-type]
+    assert store.watch("sim").baseline_sha == sha(0) and len(cap.messages) == 1  # type: ignore[union-attr]

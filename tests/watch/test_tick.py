@@ -39,8 +39,8 @@ def _tick(store: Store, branch: SimBranch, head: int, notifier: object | None = 
     return runner.run()
 
 
-def test_step_regression_alerted_once_then_silent_then_resolved(tmp_path: Path) -> None:
-    store = Store(str(tmp_path / "w.db"))
+def test_step_regression_alerted_once_then_silent_then_resolved(db_url: str) -> None:
+    store = Store(db_url)  # SQLite, and PostgreSQL when configured
     branch = SimBranch(steps(40, changes={23: 0.8, 33: 1 / 0.8}), noise=4.0, subjects={23: "lower the reward scale"})
     cap = Capture()
     first = _tick(store, branch, 10, cap)

@@ -203,10 +203,16 @@ class Watcher:
 
 
 def run_watch_command(args: argparse.Namespace) -> int:
+    from investigator.probes.runner import kill_running
+
     watcher = Watcher(args)
     try:
         if args.once:
-            return watcher.tick()
+            try:
+                return watcher.tick()
+            except (Interrupted, KeyboardInterrupt):
+                kill_running()  # the training runs are in their own sessions: they would outlive the tick
+                raise
         return _loop(watcher, args.interval)
     finally:
         watcher.store.close()
@@ -223,6 +229,9 @@ def _loop(watcher: Watcher, interval: float) -> int:
             watcher.tick()
         except InputError as exc:
             print(f"investigate: error: {exc} (retrying at the next tick)", file=sys.stderr)
+        except Exception as exc:  # one tick's internal error must not end the watch: the state is unchanged
+            print(f"investigate: internal error in tick {ticks + 1}: {exc.__class__.__name__}: {exc} "
+                  "(the next tick retries the same commits)", file=sys.stderr)
         except (Interrupted, KeyboardInterrupt) as exc:
             kill_running()
             stop = Interrupted.from_exception(exc)

@@ -103,11 +103,13 @@ class TickRunner:
         self.inv: Investigation | None = None
         self.changes: list[tuple[Alert, Event | None]] = []  # the alerts this tick opened, updated, resolved or kept
         self._prior: dict[str, str] = {}  # alert key -> its severity before this tick
+        self.started = datetime.now(UTC)
 
     # ------------------------------------------------------------------ the tick
 
     def run(self, resolve: Callable[[str], str] | None = None) -> TickResult:
         """`resolve(ref)`: a fixed baseline's sha (InputError for an unknown ref)."""
+        self.started = datetime.now(UTC)
         w = self._watch(resolve)
         head = self.source.head()
         self.res = res = TickResult(outcome="no_new_commits", head=head)
@@ -480,7 +482,7 @@ class TickRunner:
         if seen is not None:
             w.last_seen_sha = seen
         self.store.save(w)
-        self.store.save(Tick(watch_id=w.id, head_sha=self.res.head, new_commits=self.res.new_commits,
+        self.store.save(Tick(watch_id=w.id, head_sha=self.res.head, new_commits=self.res.new_commits, started_at=self.started,
                              outcome=self.res.outcome, notes=self.res.notes, finished_at=datetime.now(UTC)))
         return self.res
 

@@ -119,3 +119,24 @@ def test_loop_stops_cleanly_on_a_signal_between_ticks(signum: int, capsys: pytes
     timer.join()
     assert code == 0 and ticks.n >= 2
     assert f"stopped by {signal.Signals(signum).name} after {ticks.n} tick(s)" in capsys.readouterr().err
+
+
+class _Flaky(_Ticks):
+    def tick(self) -> int:
+        self.n += 1
+        if self.n == 1:
+            raise RuntimeError("git fetch hiccup")
+        return 0
+
+
+def test_loop_survives_a_failing_tick(capsys: pytest.CaptureFixture[str]) -> None:
+    from investigator.watch.command import _loop
+
+    ticks = _Flaky()
+    timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGTERM))
+    timer.start()
+    with signals_interrupt():
+        code = _loop(ticks, interval=0.1)  # type: ignore[arg-type]
+    timer.join()
+    err = capsys.readouterr().err
+    assert code == 0 and ticks.n >= 2 and "internal error in tick 1: RuntimeError: git fetch hiccup" in err

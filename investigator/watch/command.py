@@ -191,6 +191,8 @@ class Watcher:
     def _print(self, res: TickResult) -> None:
         for fmt, path in res.reports.items():
             print(f"{fmt} report: {path}")
+        for fmt, path in res.investigation_reports.items():
+            print(f"{fmt} investigation report: {path}")
         if self.args.quiet:
             return
         what = f" ({res.event} alert {res.alert_key[:12]})" if res.event and res.alert_key else ""

@@ -75,7 +75,8 @@ class TickResult(BaseModel):
     change_points: list[ChangePoint] = Field(default_factory=list)
     runs: int = 0  # probe runs asked for this tick (cached ones included)
     cached_runs: int = 0
-    reports: dict[str, str] = Field(default_factory=dict)
+    reports: dict[str, str] = Field(default_factory=dict)  # the alert report (when one opened)
+    investigation_reports: dict[str, str] = Field(default_factory=dict)  # the static investigation's
     delivery: Delivery | None = None
     notes: list[str] = Field(default_factory=list)
 
@@ -104,6 +105,7 @@ class TickRunner:
         self.changes: list[tuple[Alert, Event | None]] = []  # the alerts this tick opened, updated, resolved or kept
         self._prior: dict[str, str] = {}  # alert key -> its severity before this tick
         self.started = datetime.now(UTC)
+        self.reference: str | None = None  # at the start of the tick: the static investigation's baseline
 
     # ------------------------------------------------------------------ the tick
 
@@ -115,7 +117,7 @@ class TickRunner:
         self.res = res = TickResult(outcome="no_new_commits", head=head)
         if w.last_seen_sha == head:
             return self._record(w, "no new commits since the last tick")
-        reference = w.baseline_sha
+        reference = self.reference = w.baseline_sha
         if (w.last_seen_sha is None and w.baseline_policy == "last_good") or reference is None:
             return self._start(w, head)
         if reference == head or not self.source.is_ancestor(reference, head):
@@ -386,9 +388,11 @@ class TickRunner:
         assert self.res is not None
         opened = next((a for a, e in self.changes if e == "opened"), None)
         if self.inv is None and self.investigate is not None and self.measurer is not None:
-            against = opened.reference_sha if opened is not None else (w.baseline_sha or head)
-            if against != head:
+            against = opened.reference_sha if opened is not None else self.reference
+            if against and against != head:
                 self.inv = self.investigate(against, head)
+        if self.inv is not None:
+            self.res.investigation_reports = dict(self.inv.reports)
         saved: list[tuple[Alert, Event | None]] = []
         for alert, event in self.changes:
             alert.updated_at = datetime.now(UTC)

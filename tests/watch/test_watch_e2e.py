@@ -50,6 +50,7 @@ def test_watch_ticks_noise_regression_silence_fix(tmp_path: Path, capsys: pytest
         _commits(repo, [(f"noise commit {i}", 1.0) for i in range(3)], salt=100)
         code, text = _watch(repo, tmp_path, hook.url, capsys)
         assert code == 0 and "no_regression" in text and hook.requests == []  # noise only: nothing
+        assert "md investigation report: " in text  # the static investigation runs every tick with new commits
 
         shas = _commits(repo, [("refactor logging", 1.0), ("tidy", 1.0), ("lower the reward scale", 0.7),
                                ("docs", 0.7)], salt=200)

@@ -120,7 +120,10 @@ class TickRunner:
         reference = self.reference = w.baseline_sha
         if (w.last_seen_sha is None and w.baseline_policy == "last_good") or reference is None:
             return self._start(w, head)
-        if reference == head or not self.source.is_ancestor(reference, head):
+        if reference == head:  # a fixed baseline that is the head itself: nothing to compare yet
+            res.outcome = "started"
+            return self._record(w, f"the head {head[:7]} is the baseline: nothing to compare yet", seen=head)
+        if not self.source.is_ancestor(reference, head):
             res.outcome = "failed"
             return self._record(w, f"the reference {reference[:7]} is not an ancestor of the head {head[:7]} "
                                    "(history rewritten?): nothing measured", seen=head)

@@ -181,3 +181,17 @@ def test_fixed_baseline_first_tick_bisects_from_it_and_it_never_moves(tmp_path: 
     branch.head_at = 30
     TickRunner(store, spec, branch, branch, metric, cap).run(resolve=lambda ref: sha(0))  # type: ignore[arg-type]
     assert store.watch("sim").baseline_sha == sha(0) and len(cap.messages) == 1  # type: ignore[union-attr]
+
+
+def test_baseline_equal_to_head_or_off_the_branch_measures_nothing(tmp_path: Path) -> None:
+    store = Store(str(tmp_path / "w.db"))
+    branch = SimBranch(steps(10))
+    spec = WatchSpec(name="sim", repo="sim", branch="main", config_key="k", baseline="main")
+    metric = MetricOptions(bisect=BisectOptions(seeds=3, max_seeds=9))
+    branch.head_at = 5
+    same = TickRunner(store, spec, branch, branch, metric).run(resolve=lambda ref: sha(5))  # type: ignore[arg-type]
+    assert same.outcome == "started" and same.runs == 0 and "is the baseline" in same.notes[0]
+    branch.head_at = 8
+    spec2 = spec.model_copy(update={"baseline": "a-later-tag"})  # not an ancestor of the head
+    off = TickRunner(store, spec2, branch, branch, metric).run(resolve=lambda ref: sha(9))  # type: ignore[arg-type]
+    assert off.outcome == "failed" and off.runs == 0 and "not an ancestor" in off.notes[0]

@@ -145,6 +145,10 @@ def add_probe_runtime_arguments(g: argparse._ActionsContainer, *, first: bool | 
     g.add_argument("--probe-setup", metavar="CMD", help="command run once in each checkout before its probes (e.g. build an extension)")
     g.add_argument("--probe-cache", metavar="PATH|none", help="result cache directory, or none (default: the user cache directory)")
     g.add_argument("--probe-python", metavar="PATH", help="Python interpreter of the project's environment (default: this one)")
+    g.add_argument("--executor", dest="probe_executor", choices=["local", "ray"], default="local",
+                   help="where probe jobs run: local processes (default) or tasks on a Ray cluster (docs/scale.md)")
+    g.add_argument("--ray-address", metavar="ADDR",
+                   help="the Ray cluster with --executor ray: auto, ray://HEAD:10001 or HOST:6379 (default: a local instance)")
 
 
 def check_probe_runtime(args: argparse.Namespace, command: str | None) -> None:
@@ -162,6 +166,14 @@ def check_probe_runtime(args: argparse.Namespace, command: str | None) -> None:
             raise InputError(f"{flag}: cannot be split into arguments ({exc}): {value!r}") from None
     if args.probe_python and shutil.which(args.probe_python) is None:
         raise InputError(f"--probe-python: not an executable: {args.probe_python}")
+    if getattr(args, "ray_address", None) and getattr(args, "probe_executor", "local") != "ray":
+        raise InputError("--ray-address: only with --executor ray")
+    if getattr(args, "probe_executor", "local") == "ray":
+        import importlib.util
+
+        if importlib.util.find_spec("ray") is None:
+            raise InputError("--executor ray needs Ray: pip install 'investigator[ray]'")
+        return  # the device is the cluster's: checked when the backend starts
     if args.device.startswith("cuda"):  # an explicit device must exist (auto falls back to the CPU)
         from investigator.probes.devices import detect_slots
 
@@ -190,6 +202,7 @@ def probe_options(args: argparse.Namespace) -> dict[str, object]:
             "adapter": str(Path(args.adapter).resolve()) if args.adapter else None, "probe_command": command,
             "probe_seeds": args.probe_seeds, "probe_steps": args.probe_steps, "probe_setup": args.probe_setup,
             "probe_cache": args.probe_cache, "probe_python": args.probe_python, "confirm_expensive": interactive,
+            "probe_executor": getattr(args, "probe_executor", "local"), "ray_address": getattr(args, "ray_address", None),
             "verify": bool(getattr(args, "verify", False)), "verify_top": getattr(args, "verify_top", 3),
             "verify_budget_s": getattr(args, "verify_budget", 600.0)}
 

@@ -43,6 +43,8 @@ class InvestigationRequest(BaseModel):
     probe_setup: str | None = None  # run once per checkout before its probes (e.g. build an extension)
     probe_cache: str | None = None  # result cache directory; None: the default; "none": no cache
     probe_python: str | None = None  # interpreter for the probes (default: this one)
+    probe_executor: Literal["local", "ray"] = "local"  # where probe jobs run: here, or as tasks on a Ray cluster
+    ray_address: str | None = None  # the Ray cluster (None: a local instance; "auto"; "ray://head:10001")
     confirm_expensive: bool = False  # an interactive session: ask before expensive probes run
 
     # -- proven causes (docs/verify.md) --

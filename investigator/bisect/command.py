@@ -81,7 +81,8 @@ def run_bisect_command(args: argparse.Namespace) -> int:
                         primary_metric=args.primary_metric, seeds=args.seeds, max_seeds=args.max_seeds,
                         parallel=args.parallel, max_runs=args.max_runs, wall_s=args.budget, probe_steps=args.probe_steps,
                         device=args.device, probe_cache=args.probe_cache, probe_setup=args.probe_setup,
-                        probe_python=args.probe_python, metric_options=dict(args.metric_option),
+                        probe_python=args.probe_python, probe_executor=args.probe_executor, ray_address=args.ray_address,
+                        metric_options=dict(args.metric_option),
                         formats=args.formats or ["md"], output=Path(args.output))
     try:
         result, reports = run_bisect(req)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import tempfile
 import time
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -45,6 +46,8 @@ class BisectRequest(BaseModel):
     probe_cache: str | None = None
     probe_setup: str | None = None
     probe_python: str | None = None
+    probe_executor: Literal["local", "ray"] = "local"
+    ray_address: str | None = None
     metric_options: dict[str, float] = Field(default_factory=dict)
     formats: list[str] = Field(default_factory=lambda: ["md"])
     output: Path = Path("reports")
@@ -91,15 +94,17 @@ def bisect_with(handle: RepoHandle, env: ProbeEnvironment, good: str, bad: str, 
 def environment(git_dir: str, req: BisectRequest, artifacts: Path, notes: list[str]) -> ProbeEnvironment:
     """Checkouts, result cache and device slots as an investigation's probes get them."""
     from investigator.probes.cache import ResultCache, default_cache_dir
-    from investigator.workflow.probing import slots
+    from investigator.workflow.probing import executor_for
 
     if req.probe_cache == "none":
         root, cache = Path(tempfile.gettempdir()) / "investigator-probes", None
     else:
         root = Path(req.probe_cache) if req.probe_cache else default_cache_dir()
         cache = ResultCache(root)
+    backend, unavailable, job_slots = executor_for(req, git_dir, notes)
     return ProbeEnvironment(commits={}, checkouts=CheckoutCache(root / "checkouts", git_dir, setup_command=req.probe_setup),
-                            artifacts=artifacts, slots=slots(req.device, notes), cache=cache, python=req.probe_python)
+                            artifacts=artifacts, slots=job_slots, cache=cache, python=req.probe_python,
+                            backend=backend, unavailable=unavailable)
 
 
 def run_bisect(req: BisectRequest) -> tuple[Bisection, dict[str, str]]:

@@ -489,7 +489,7 @@ _NON_WORD_ASCII = str.maketrans({c: " " for c in map(chr, range(128)) if not (c.
 
 
 def words_of(text: str) -> frozenset[str]:
-    """The set of case-folded `\w+` runs of `text`."""
+    r"""The set of case-folded `\w+` runs of `text`."""
     folded = text.casefold()
     if folded.isascii():
         return frozenset(folded.translate(_NON_WORD_ASCII).split())

@@ -134,6 +134,9 @@ def add_demo_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", default="auto", metavar="auto|cpu|cuda[:N]", help="where probes run")
     p.add_argument("--probe-cache", metavar="PATH|none", help="result cache directory, or none")
     p.add_argument("--yes", action="store_true", help="run expensive probes without asking")
+    p.add_argument("--executor", dest="probe_executor", choices=["local", "ray"], default="local",
+                   help="where probe jobs run: local processes (default) or tasks on a Ray cluster")
+    p.add_argument("--ray-address", metavar="ADDR", help="the Ray cluster with --executor ray (default: a local instance)")
     p.add_argument("--verify", action="store_true",
                    help="with the probes: restore each top finding at the candidate, train again and measure what it "
                         "recovers (the section 'What restoring each change recovers'; implies --probes)")

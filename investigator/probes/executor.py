@@ -33,6 +33,16 @@ class ResultStore(Protocol):
     def put(self, job: ProbeJob, commit: str, run: ProbeRun, scope: str = "") -> None: ...
 
 
+class RemoteBackend(Protocol):
+    """Runs a job elsewhere (`ray_backend.RayBackend`): makes its own checkout of `key`, returns the run with
+    its artifacts brought into `artifacts`; never raises for the job's failures."""
+
+    describe: str
+
+    def run(self, job: ProbeJob, key: str, side: Side, artifacts: Path, checkouts: CheckoutCache, adapter: str | None,
+            auto: dict[str, str] | None, python: str | None, stop: threading.Event) -> ProbeRun: ...
+
+
 @dataclass
 class ProbeEnvironment:
     """Where and how jobs of this investigation run (built once by the workflow)."""
@@ -46,13 +56,16 @@ class ProbeEnvironment:
     cache: ResultStore | None = None
     python: str | None = None  # interpreter for the jobs (default: this one)
     repo: str = ""  # the repository's identity in the cache key (default: its git directory, resolved)
+    backend: RemoteBackend | None = None  # None: jobs run here, on `slots`; else each slot is a remote task at once
+    unavailable: str | None = None  # why no job can run (the cluster asked for cannot be reached): each is skipped
 
     def cache_scope(self, side: Side) -> str:
         """The environment part of the cache key for `side` (see `probes.cache`)."""
         repo = self.repo or str(Path(self.checkouts.git_dir).resolve())
+        kind = self.slots[0].device.split(":")[0] if self.slots else "cpu"
         return result_cache.scope(repo=repo, python=self.python or sys.executable, adapter=self.adapters.get(side),
                            auto=self.auto.get(side), setup_command=self.checkouts.setup_command,
-                           device_kind=self.slots[0].device.split(":")[0] if self.slots else "cpu")
+                           device_kind=f"{kind}@remote" if self.backend is not None else kind)
 
 
 def _skipped(job: ProbeJob, commit: str, why: str) -> ProbeRun:
@@ -99,12 +112,16 @@ class _Execution:
         return run
 
     def _run(self, job: ProbeJob, commit: str) -> ProbeRun:
+        if self.env.unavailable is not None:
+            return _skipped(job, commit, f"not run: {self.env.unavailable}")
         if self._spent():
             return _skipped(job, commit, f"not run: {self.budget} was spent")
-        try:
-            checkout = self.env.checkouts.checkout(commit)
-        except Exception as exc:  # export or setup failed: nothing ran, and it is said
-            return _skipped(job, commit, "").model_copy(update={"status": ProbeStatus.setup_failed, "error": str(exc)[:500]})
+        checkout = None
+        if self.env.backend is None:  # a remote backend makes its checkouts on the worker
+            try:
+                checkout = self.env.checkouts.checkout(commit)
+            except Exception as exc:  # export or setup failed: nothing ran, and it is said
+                return _skipped(job, commit, "").model_copy(update={"status": ProbeStatus.setup_failed, "error": str(exc)[:500]})
         slot = self.free.get()
         try:
             if self._spent() or self.stop.is_set():  # waited for a slot past the deadline
@@ -114,9 +131,16 @@ class _Execution:
             capped = left < job.timeout_s  # no job runs far past the budget
             kwargs = {"python": self.env.python} if self.env.python else {}
             artifacts = self.env.artifacts / commit[:12] if job.commit else self.env.artifacts
-            run = run_job(job.model_copy(update={"timeout_s": left}) if capped else job, commit=commit, checkout=checkout,
-                          artifacts=artifacts, slot=slot, adapter=self.env.adapters.get(job.side),
-                          auto=self.env.auto.get(job.side), stop=self.stop, **kwargs)
+            to_run = job.model_copy(update={"timeout_s": left}) if capped else job
+            if self.env.backend is not None:
+                run = self.env.backend.run(to_run, commit, job.side, artifacts, self.env.checkouts,
+                                           self.env.adapters.get(job.side), self.env.auto.get(job.side),
+                                           self.env.python, self.stop)
+            else:
+                assert checkout is not None
+                run = run_job(to_run, commit=commit, checkout=checkout, artifacts=artifacts, slot=slot,
+                              adapter=self.env.adapters.get(job.side), auto=self.env.auto.get(job.side),
+                              stop=self.stop, **kwargs)
         finally:
             self.free.put(slot)
         if capped and run.status == ProbeStatus.timeout:

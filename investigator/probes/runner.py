@@ -87,6 +87,11 @@ class CheckoutCache:
             self._patches[key] = (sha, tuple(patches))
         return key
 
+    def source_of(self, key: str) -> tuple[str, tuple[str, ...]]:
+        """The commit and patches a checkout key stands for (a plain commit: itself, no patches)."""
+        with self._guard:
+            return self._patches.get(key, (key, ()))
+
     def checkout(self, sha: str) -> Path:
         """The checkout of `sha` or of a `patched` key (exported on first use; OSError/
         CalledProcessError/RuntimeError on failure; `PatchError` when a patch does not apply)."""

@@ -11,6 +11,7 @@ failing, the budget) is a recorded outcome and the report is still written.
 
 from __future__ import annotations
 
+import re
 import tempfile
 import threading
 import time
@@ -114,11 +115,14 @@ def build(res: ProbeResources, request: InvestigationRequest, changeset: Any, co
     else:
         root = Path(request.probe_cache) if request.probe_cache else cache_dir()
     prune_checkouts(root / "checkouts", protect=commits.values())  # least recently used checkouts of earlier runs
+    backend, unavailable, job_slots = executor_for(request, changeset.handle.git_dir, res.built.notes)
     res.env = ProbeEnvironment(
         commits=commits,
         checkouts=CheckoutCache(root / "checkouts", changeset.handle.git_dir, setup_command=request.probe_setup),
         artifacts=Path(request.output) / "probes" / (run_id or "run"),
-        slots=slots(request.device, res.built.notes),
+        slots=job_slots,
+        backend=backend,
+        unavailable=unavailable,
         adapters=dict(res.built.setup.adapter_paths),
         auto=res.built.auto,
         cache=result_cache(request),
@@ -126,6 +130,29 @@ def build(res: ProbeResources, request: InvestigationRequest, changeset: Any, co
     )
     if res.deadline is None:  # (a caller may have fixed it: the budget of a larger run)
         res.deadline = time.monotonic() + request.probe_budget_s
+
+
+def repo_source(repo: str | None, git_dir: str | Path) -> str:
+    """What a remote worker clones: the URL the user gave, else the local repository's absolute path (reachable
+    on a one-machine cluster or a shared filesystem)."""
+    if repo and ("://" in repo or re.match(r"^[\w.-]+@[\w.-]+:", repo)):
+        return repo
+    return str(Path(git_dir).resolve())
+
+
+def executor_for(request: Any, git_dir: str | Path, notes: list[str]) -> tuple[Any, str | None, list[Slot]]:
+    """The remote backend (None: local), why jobs cannot run (the cluster is unreachable), and the slots."""
+    if getattr(request, "probe_executor", "local") != "ray":
+        return None, None, slots(request.device, notes)
+    from investigator.probes.ray_backend import RayBackend, RayUnavailable
+
+    try:
+        backend = RayBackend(repo_source(request.repo, git_dir), address=request.ray_address, device=request.device)
+    except RayUnavailable as exc:
+        notes.append(f"probes not run: {exc}")
+        return None, str(exc), [Slot()]
+    notes.append(backend.describe)
+    return backend, None, backend.slots()
 
 
 def library_notes(res: ProbeResources) -> list[str]:

@@ -28,6 +28,8 @@ def repo(tmp_path):
         (["--probe-python", "/no/python"], "--probe-python: not an executable"),
         (["--probe-budget", "-5"], "expected a positive number of seconds"),
         (["--probe-seeds", "0"], "must be at least 1"),
+        (["--ray-address", "auto"], "--ray-address: only with --executor ray"),
+        (["--executor", "slurm"], "invalid choice"),
         (["--probe-steps", "many"], "expected an integer"),
     ],
 )
@@ -55,6 +57,14 @@ def test_good_probe_options_reach_the_request(tmp_path):
     assert fields["device"] == "cpu" and fields["probe_budget_s"] == 60 and fields["probe_seeds"] == 2
     assert fields["adapter"] == str(adapter.resolve()) and fields["confirm_expensive"] is False  # --yes
     assert fields["probe_cache"] == "none" and fields["probe_steps"] == 1000
+    assert fields["probe_executor"] == "local" and fields["ray_address"] is None
+
+
+def test_the_ray_executor_reaches_the_request() -> None:
+    pytest.importorskip("ray")
+    args = build_parser().parse_args(["run", "--executor", "ray", "--ray-address", "ray://head:10001", "--device", "cuda"])
+    fields = probe_options(args)  # the device is the cluster's: not checked against this machine
+    assert fields["probe_executor"] == "ray" and fields["ray_address"] == "ray://head:10001" and fields["device"] == "cuda"
 
 
 def test_probes_none_on_the_command_line_runs_no_probe(repo, tmp_path, capsys):

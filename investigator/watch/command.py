@@ -163,7 +163,8 @@ class Watcher:
         if a.probe_command:
             req = BisectRequest(repo=a.repo, good="-", bad="-", probe_command=a.probe_command, primary_metric=a.primary_metric,
                                 seeds=a.seeds, probe_steps=a.probe_steps, device=a.device, probe_cache=a.probe_cache,
-                                probe_setup=a.probe_setup, probe_python=a.probe_python, metric_options=dict(a.metric_option))
+                                probe_setup=a.probe_setup, probe_python=a.probe_python, probe_executor=a.probe_executor,
+                                ray_address=a.ray_address, metric_options=dict(a.metric_option))
             env = environment(source.handle.git_dir, req, out / "probes" / name.replace("/", "_").replace(":", "_"), notes)
             measurer = ProbeMeasurer(env, training_job(a.probe_command, a.probe_steps, dict(a.metric_option)), a.primary_metric)
             metric.bisect = search_options(a.seeds, a.max_seeds, None, len(env.slots), a.max_runs, a.budget,

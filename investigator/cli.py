@@ -287,6 +287,18 @@ def _keys(args: argparse.Namespace) -> int:
     return run_keys(args)
 
 
+def _add_watch_arguments(p: argparse.ArgumentParser) -> None:
+    from investigator.watch.command import add_watch_arguments
+
+    add_watch_arguments(p)
+
+
+def _watch(args: argparse.Namespace) -> int:
+    from investigator.watch.command import run_watch_command
+
+    return run_watch_command(args)
+
+
 COMMANDS: dict[str, Command] = {
     "run": Command(
         help="investigate a commit range and/or training logs (the default command: the word may be left out)",
@@ -321,6 +333,15 @@ COMMANDS: dict[str, Command] = {
                     "alone on stdout, once.",
         arguments=_add_keys_arguments,
         run=_keys,
+    ),
+    "watch": Command(
+        help="follow a branch: measure new commits, bisect a regression, detect drifts, notify (--once: one tick)",
+        description="Regression watch: each tick takes the branch's new commits, compares the head with the baseline "
+                    "(static investigation; the training command over seeds when given), bisects a regression to its "
+                    "first bad commit, tests the metric history for change points, writes one report per regression "
+                    "and calls the webhook (docs/watch.md).",
+        arguments=_add_watch_arguments,
+        run=_watch,
     ),
     "explain": Command(
         help="print the documentation of a unit (detector, metric rule, extractor, analyzer), or --list them",

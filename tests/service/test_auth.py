@@ -75,7 +75,7 @@ def test_only_the_submitting_key_or_an_admin_cancels(svc):
 
 
 @pytest.mark.parametrize("field", [{"probe_command": "python train.py --seed {seed}"}, {"probe_setup": "make"},
-                                   {"adapter": "/tmp/adapter.py"}])
+                                   {"adapter": "/tmp/adapter.py"}, {"ray_address": "ray://head:10001"}])
 def test_fields_that_run_a_chosen_command_need_admin(svc, field):
     submit, admin = svc.key("submit"), svc.key("admin")
     if "adapter" in field:

@@ -128,7 +128,9 @@ def multiset_bound(a: Counter[str], b: Counter[str]) -> float:
     return 2.0 * sum((a & b).values()) / total if total else 1.0
 
 
-class _Counts(dict[int, "Counter[str]"]):
+class Counts(dict[int, "Counter[str]"]):
+    """Each function's token multiset, counted once (keyed by the function object's id)."""
+
     def of(self, fn: FunctionInfo) -> Counter[str]:
         found = self.get(id(fn))
         if found is None:
@@ -214,7 +216,7 @@ class _PairSearch:
             self.by_len.setdefault(n, []).append(j)
         self.streams: dict[int, _Stream] = {}
         self.matchers: dict[int, difflib.SequenceMatcher] = {}
-        self.counts = _Counts()
+        self.counts = Counts()
         self.lcs_masks: dict[int, dict[str, int]] = {}
         self.used_l: set[int] = set()
         self.used_r: set[int] = set()
@@ -321,7 +323,7 @@ def best_option(f: FunctionInfo, options: list[FunctionInfo], similarity: Simila
     `similarity` is 0.0 below `move` by the token-length or token-multiset bound, 1.0 for equal
     shapes, else SequenceMatcher's ratio (pairs.py `_similarity`); the bounds here follow it."""
     la = len(f.tokens)
-    counts = _Counts()
+    counts = Counts()
     heap: list[tuple[float, int, int]] = []
     for k, g in enumerate(options):
         b = length_bound(la, len(g.tokens))

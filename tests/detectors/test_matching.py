@@ -218,3 +218,26 @@ def test_text_gate_refuses_scripts_that_share_no_lines_and_keeps_same_named_meth
     assert not bound.may_be_same(f, g)
     assert bound.may_be_same(f, f)
     assert bound.may_be_same(h, k)  # same qualified name: may still pair on a near-equal token body
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_similar_at_least_is_the_similarity_test_it_bounds(seed):
+    """Step 4 of `_match_across` refuses pairs by the bounds of `ratio` before computing it: the
+    answer is `_similarity(f, g) >= threshold` for every pair, at the thresholds it is used with
+    (ties at the threshold and equal shapes included)."""
+    from investigator.detectors.matching import Counts
+    from investigator.detectors.pairs import KEPT_SIMILARITY, _similar_at_least
+
+    rng = random.Random(seed)
+    vocab = [f"t{k}" for k in range(rng.choice([2, 4, 10]))]
+    bases = [[rng.choice(vocab) for _ in range(rng.randint(0, 25))] for _ in range(rng.randint(1, 5))]
+    fns = _population(rng, 40, vocab, bases)
+    counts = Counts()
+    refused_early = 0
+    for threshold in (KEPT_SIMILARITY, MOVE_SIMILARITY, RENAME_SIMILARITY, 0.9 - 1e-12):
+        for f in fns:
+            for g in fns:
+                expected = _similarity(f, g) >= threshold
+                assert _similar_at_least(f, g, threshold, counts) is expected, (f.tokens, g.tokens, threshold)
+                refused_early += not expected
+    assert refused_early  # the populations hold pairs on both sides of the thresholds

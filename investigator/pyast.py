@@ -4,7 +4,6 @@ compare code, and name what an expression refers to (`dotted`, `name_chain`, `ca
 from __future__ import annotations
 
 import ast
-import copy
 import dis
 import threading
 import types
@@ -182,12 +181,64 @@ def same_behaviour(a: ast.AST, b: ast.AST, ignore_docstrings: bool = False) -> b
     fa, fb = _bytecode_key(a), _bytecode_key(b)
     if fa is not None and fa == fb:
         return True
-    if normalized_dump(a) == normalized_dump(b):
-        return True
-    if ignore_docstrings:
-        a2, b2 = strip_docstrings(copy.deepcopy(a)), strip_docstrings(copy.deepcopy(b))
-        return normalized_dump(a2) == normalized_dump(b2)
-    return False
+    # equal trees are equal without their docstrings: one comparison decides both
+    return same_tree(a, b, ignore_docstrings=ignore_docstrings)
+
+
+_MISSING = object()
+_PASS = ast.Pass()
+_DOCSTRING_OWNERS = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+def _without_docstring(body: list[ast.stmt]) -> list[ast.stmt]:
+    """`body` as `strip_docstrings` leaves it (a lone docstring becomes `pass`), without mutating it."""
+    first = body[0] if body else None
+    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+        return body[1:] or [_PASS]
+    return body
+
+
+def same_tree(a: ast.AST, b: ast.AST, ignore_docstrings: bool = False) -> bool:
+    """`normalized_dump(a) == normalized_dump(b)` (of `strip_docstrings` copies with
+    `ignore_docstrings`), decided by walking both trees side by side: no dump strings are built, no
+    tree is copied, and the walk stops at the first difference (triage compares every changed
+    definition: dumps and deep copies were a third of its time on an 800-file range).
+
+    The dump is an unambiguous rendering (class names, fields in order with the same fields left
+    out, lists, and `repr` of every other value), so two dumps are equal exactly when the trees agree
+    field by field in these terms."""
+    stack: list[tuple[object, object]] = [(a, b)]
+    while stack:
+        x, y = stack.pop()
+        if isinstance(x, ast.AST):
+            if type(y) is not type(x):
+                return False
+            cls = type(x)
+            owner = ignore_docstrings and isinstance(x, _DOCSTRING_OWNERS)
+            for name in x._fields:
+                vx, vy = getattr(x, name, _MISSING), getattr(y, name, _MISSING)
+                left_out_x = vx is _MISSING or (vx is None and getattr(cls, name, ...) is None)
+                left_out_y = vy is _MISSING or (vy is None and getattr(cls, name, ...) is None)
+                if left_out_x or left_out_y:
+                    if left_out_x != left_out_y:
+                        return False
+                    continue
+                if owner and name == "body":
+                    vx, vy = _without_docstring(vx), _without_docstring(vy)  # type: ignore[arg-type]
+                stack.append((vx, vy))
+        elif isinstance(x, list):
+            if not isinstance(y, list) or len(x) != len(y):
+                return False
+            stack.extend(zip(x, y, strict=True))
+        elif x is not y:
+            if isinstance(y, ast.AST | list):
+                return False
+            if type(x) is str and type(y) is str:
+                if x != y:
+                    return False
+            elif repr(x) != repr(y):
+                return False
+    return True
 
 
 def innermost_definition(defs: list[Definition], line: int) -> Definition | None:

@@ -32,9 +32,9 @@ from investigator.pyast import (
     code_fingerprint,
     compile_source,
     index_definitions,
-    normalized_dump,
     parse_python,
     same_behaviour,
+    same_tree,
     strip_docstrings,
 )
 
@@ -158,7 +158,7 @@ def _python_kind(old: str | None, new: str | None, old_parsed: ParsedSide, new_p
         return "behavioural", old_err or new_err
     if codes[0] is not None and codes[1] is not None and _name_signature(codes[0]) != _name_signature(codes[1]):
         return "behavioural", None
-    if (normalized_dump(old_tree) == normalized_dump(new_tree)) if bytecode_differs else same_behaviour(old_tree, new_tree):
+    if same_tree(old_tree, new_tree) if bytecode_differs else same_behaviour(old_tree, new_tree):
         return ("comments" if _comments(old) != _comments(new) else "formatting"), None
     # fresh trees to strip (the snapshot's are shared): parsing is several times cheaper than deepcopy
     old_bare, new_bare = parse_python(old)[0], parse_python(new)[0]

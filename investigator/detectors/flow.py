@@ -12,7 +12,6 @@ from __future__ import annotations
 import ast
 import copy
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from investigator.detectors.functions import FunctionInfo
@@ -270,6 +269,7 @@ class Flow:
         self._holders: dict[str, list[str]] = {}  # class name -> files whose text defines it
         self._inherits: dict[tuple[str, str, str], FunctionInfo | None] = {}
         self._kids: dict[int, tuple[ast.AST, list[ast.AST]]] = {}
+        self._call_walks: dict[tuple[int, int, int], tuple[ast.Call, Site, FunctionInfo, list[Site]]] = {}
         self._count = 0
 
     def sites(self, fn: FunctionInfo) -> list[Site]:
@@ -278,13 +278,23 @@ class Flow:
             decorated_no_grad = any(_is_no_grad(d) for d in getattr(fn.node, "decorator_list", []))
             ctx = _Ctx(fn, (), decorated_no_grad, 0, (fn,), {}, frozenset())
             self._count = 0
-            self._cache[key] = SiteList(list(self._walk_body(fn.body, ctx)))
+            self._cache[key] = SiteList(self._walk_body(fn.body, ctx, []))
         return self._cache[key]
 
     def call_sites(self, call: ast.Call, at: Site, callee: FunctionInfo) -> list[Site]:
         """The walk of `callee` as `call` at `at` runs it, its parameters bound to the arguments: for
         a callee the walk does not resolve itself (a constructor, a method of an object whose class
-        the code does not name), when another rule has found where the call goes."""
+        the code does not name), when another rule has found where the call goes. Walked once per
+        (call, site, callee): every detector that looks for moved code asks for the same walk."""
+        key = (id(call), id(at), id(callee))
+        hit = self._call_walks.get(key)
+        if hit is not None and hit[0] is call and hit[1] is at and hit[2] is callee:
+            return hit[3]
+        sites = self._call_sites(call, at, callee)
+        self._call_walks[key] = (call, at, callee, sites)  # holding the objects keeps their ids unique
+        return sites
+
+    def _call_sites(self, call: ast.Call, at: Site, callee: FunctionInfo) -> list[Site]:
         c = _Ctx(at.fn, at.loops, at.no_grad, at.depth, at.chain or (at.fn,), dict(at.bindings), at.loop_aliases,
                  None, at.anchor, at.branches)
         if callee in c.chain or callee.is_module:
@@ -294,7 +304,7 @@ class Flow:
                      c.anchor if c.anchor is not None else (at.fn.path, getattr(call, "lineno", at.fn.lineno)),
                      c.branches)
         self._count = 0
-        return SiteList(list(self._walk_body(callee.body, inner)))
+        return SiteList(self._walk_body(callee.body, inner, []))
 
     # -- resolution ----------------------------------------------------------------------------
     def resolve(self, call: ast.Call, fn: FunctionInfo) -> FunctionInfo | None:
@@ -399,52 +409,55 @@ class Flow:
         self._count += 1
         return Site(node, c.fn, c.loops, c.no_grad, c.depth, c.bindings, c.loop_aliases, c.chain, c.anchor, c.branches)
 
-    def _walk_body(self, body: list[ast.stmt], c: _Ctx) -> Iterator[Site]:
+    def _walk_body(self, body: list[ast.stmt], c: _Ctx, out: list[Site]) -> list[Site]:
+        """Append the sites of `body` to `out` in walk order (a list, not nested generators: every
+        site of a deep walk passed up through each enclosing generator), and return it."""
         for stmt in body:
-            yield from self._walk(stmt, c)
+            self._walk(stmt, c, out)
+        return out
 
-    def _walk(self, node: ast.AST, c: _Ctx) -> Iterator[Site]:
+    def _walk(self, node: ast.AST, c: _Ctx, out: list[Site]) -> None:
         if self._count > MAX_SITES or isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
             return  # a definition is not an execution
-        yield self._site(node, c)
+        out.append(self._site(node, c))
         if isinstance(node, ast.Return) and node.value is not None and c.bind_targets is not None:
-            yield from self._bound_return(node, c)
+            self._bound_return(node, c, out)
         if isinstance(node, ast.For | ast.AsyncFor | ast.While):
             head = [node.iter, node.target] if isinstance(node, ast.For | ast.AsyncFor) else [node.test]
             for h in head:
-                yield from self._walk(h, c)
-            yield from self._walk_body(node.body, _replace(c, loops=(*c.loops, node)))
-            yield from self._walk_body(node.orelse, c)
+                self._walk(h, c, out)
+            self._walk_body(node.body, _replace(c, loops=(*c.loops, node)), out)
+            self._walk_body(node.orelse, c, out)
             return
         if isinstance(node, ast.If):  # body and else are alternative paths (detectors reason per path)
-            yield from self._walk(node.test, c)
-            yield from self._walk_body(node.body, _replace(c, branches=(*c.branches, (id(node), 0))))
-            yield from self._walk_body(node.orelse, _replace(c, branches=(*c.branches, (id(node), 1))))
+            self._walk(node.test, c, out)
+            self._walk_body(node.body, _replace(c, branches=(*c.branches, (id(node), 0))), out)
+            self._walk_body(node.orelse, _replace(c, branches=(*c.branches, (id(node), 1))), out)
             return
         if isinstance(node, ast.With | ast.AsyncWith):
             inner = c.no_grad or any(_is_no_grad(item.context_expr) for item in node.items)
             for item in node.items:
-                yield from self._walk(item.context_expr, c)
-            yield from self._walk_body(node.body, _replace(c, no_grad=inner))
+                self._walk(item.context_expr, c, out)
+            self._walk_body(node.body, _replace(c, no_grad=inner), out)
             return
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
             for target in node.targets:
-                yield from self._walk(target, c)
+                self._walk(target, c, out)
             call = node.value
-            yield self._site(call, c)
+            out.append(self._site(call, c))
             for child in ast.iter_child_nodes(call):
-                yield from self._walk(child, c)
+                self._walk(child, c, out)
             if c.depth < MAX_INLINE:
-                yield from self._inline(call, c, node.targets)
+                self._inline(call, c, node.targets, out)
             return
         if isinstance(node, ast.comprehension):
             c = _replace(c, loops=(*c.loops, node))
         for child in self._children(node):
-            yield from self._walk(child, c)
+            self._walk(child, c, out)
         if isinstance(node, ast.Call) and c.depth < MAX_INLINE:
-            yield from self._inline(node, c, None)
+            self._inline(node, c, None, out)
 
-    def _inline(self, call: ast.Call, c: _Ctx, targets: list[ast.expr] | None) -> Iterator[Site]:
+    def _inline(self, call: ast.Call, c: _Ctx, targets: list[ast.expr] | None, out: list[Site]) -> None:
         callee = self.resolve(call, c.fn)
         if callee is None or callee in c.chain or callee.is_module:
             return
@@ -456,7 +469,7 @@ class Flow:
             c.anchor if c.anchor is not None else (c.fn.path, getattr(call, "lineno", c.fn.lineno)),
             c.branches,
         )
-        yield from self._walk_body(callee.body, inner)
+        self._walk_body(callee.body, inner, out)
 
     def _bind(self, call: ast.Call, callee: FunctionInfo, c: _Ctx) -> tuple[dict[str, ast.AST], frozenset[str]]:
         node = callee.node
@@ -478,7 +491,7 @@ class Flow:
                 aliases.add(name)
         return bindings, frozenset(aliases)
 
-    def _bound_return(self, node: ast.Return, c: _Ctx) -> Iterator[Site]:
+    def _bound_return(self, node: ast.Return, c: _Ctx, out: list[Site]) -> None:
         """`x, y = helper()` and `return a, b` inside helper read as `x = a; y = b`."""
         targets = c.bind_targets or []
         value = node.value
@@ -491,10 +504,10 @@ class Flow:
         ):
             for t, v in zip(first.elts, value.elts, strict=True):
                 if not isinstance(v, ast.Name):  # `return x` of a local: the computation is already seen
-                    yield self._site(_assign([t], v, node), c)
+                    out.append(self._site(_assign([t], v, node), c))
             return
         if not isinstance(value, ast.Name):
-            yield self._site(_assign(targets, value, node), c)
+            out.append(self._site(_assign(targets, value, node), c))
 
 
 def _assign(targets: list[ast.expr], value: ast.expr, at: ast.AST) -> ast.Assign:

@@ -128,7 +128,9 @@ def multiset_bound(a: Counter[str], b: Counter[str]) -> float:
     return 2.0 * sum((a & b).values()) / total if total else 1.0
 
 
-class _Counts(dict[int, "Counter[str]"]):
+class Counts(dict[int, "Counter[str]"]):
+    """Each function's token multiset, counted once (keyed by the function object's id)."""
+
     def of(self, fn: FunctionInfo) -> Counter[str]:
         found = self.get(id(fn))
         if found is None:
@@ -175,6 +177,7 @@ def best_pairs(
     huge: bool,
     accept: Callable[[FunctionInfo, FunctionInfo, float], bool] | None = None,
     gate: Callable[[FunctionInfo, FunctionInfo], bool] | None = None,
+    refuse: Callable[[FunctionInfo, FunctionInfo], bool] | None = None,
 ) -> list[tuple[float, int, int]]:
     """Accepted (key, i, j) in acceptance order; key = similarity + 0.01 for equal names.
 
@@ -183,8 +186,11 @@ def best_pairs(
     lengths within 0.8-1.25 of each other, and `accept(f, g, similarity)` holds when given (checked
     once the exact similarity is known: a pair it refuses is never accepted). `gate(f, g)`, when
     given, is False only for pairs `accept` refuses whatever their similarity (a cheap bound of
-    what `accept` measures): it is checked first, so such a pair costs no similarity bound at all."""
-    return _PairSearch(left, right, similarity, move, rename, huge, accept, gate).run()
+    what `accept` measures): it is checked first, so such a pair costs no similarity bound at all.
+    `refuse(f, g)`, when given, is True only for pairs `accept` refuses whatever their similarity
+    (the exact test where `gate` is a bound): it is checked just before the similarity, which such a
+    pair then never costs."""
+    return _PairSearch(left, right, similarity, move, rename, huge, accept, gate, refuse).run()
 
 
 class _PairSearch:
@@ -203,9 +209,10 @@ class _PairSearch:
         huge: bool,
         accept: Callable[[FunctionInfo, FunctionInfo, float], bool] | None,
         gate: Callable[[FunctionInfo, FunctionInfo], bool] | None,
+        refuse: Callable[[FunctionInfo, FunctionInfo], bool] | None = None,
     ) -> None:
         self.left, self.right = left, right
-        self.similarity, self.accept, self.gate = similarity, accept, gate
+        self.similarity, self.accept, self.gate, self.refuse = similarity, accept, gate, refuse
         self.move, self.rename, self.huge = move, rename, huge
         self.lens_l = [len(f.tokens) for f in left]
         self.lens_r = [len(g.tokens) for g in right]
@@ -214,7 +221,7 @@ class _PairSearch:
             self.by_len.setdefault(n, []).append(j)
         self.streams: dict[int, _Stream] = {}
         self.matchers: dict[int, difflib.SequenceMatcher] = {}
-        self.counts = _Counts()
+        self.counts = Counts()
         self.lcs_masks: dict[int, dict[str, int]] = {}
         self.used_l: set[int] = set()
         self.used_r: set[int] = set()
@@ -300,6 +307,8 @@ class _PairSearch:
             if bound >= threshold:
                 heapq.heappush(self.heap, (-(bound + bonus), -i, -j, _LCS))
             return
+        if self.refuse is not None and self.refuse(f, g):
+            return  # `accept` would refuse it at any similarity
         s = self.similarity(f, g, matcher)
         if s >= threshold and (self.accept is None or self.accept(f, g, s)):
             heapq.heappush(self.heap, (-(s + bonus), -i, -j, _EXACT))
@@ -321,7 +330,7 @@ def best_option(f: FunctionInfo, options: list[FunctionInfo], similarity: Simila
     `similarity` is 0.0 below `move` by the token-length or token-multiset bound, 1.0 for equal
     shapes, else SequenceMatcher's ratio (pairs.py `_similarity`); the bounds here follow it."""
     la = len(f.tokens)
-    counts = _Counts()
+    counts = Counts()
     heap: list[tuple[float, int, int]] = []
     for k, g in enumerate(options):
         b = length_bound(la, len(g.tokens))

@@ -128,6 +128,21 @@ def dynamic_callees(pair, ctx) -> list[tuple[Site, ast.Call, FunctionInfo]]:
     an object whose class the code does not show (`self.distribution.init_mlp_weights(self.mlp)`),
     found by name, or a project class's constructor (`MLP(obs, actions, dims, activation)`), both
     among the candidate's changed files: where code that left the function may now live."""
+    memo = _memo(ctx, "_dynamic_callees")  # per pair: the same for every detector that asks
+    if id(pair) not in memo:
+        memo[id(pair)] = _dynamic_callees(pair, ctx)
+    return memo[id(pair)]
+
+
+def _memo(ctx, name: str) -> dict:
+    cache: dict | None = getattr(ctx, name, None)
+    if cache is None:
+        cache = {}
+        setattr(ctx, name, cache)
+    return cache
+
+
+def _dynamic_callees(pair, ctx) -> list[tuple[Site, ast.Call, FunctionInfo]]:
     flow = ctx.flows["candidate"]
     side = ctx.side("candidate")
     out: list[tuple[Site, ast.Call, FunctionInfo]] = []
@@ -141,16 +156,8 @@ def dynamic_callees(pair, ctx) -> list[tuple[Site, ast.Call, FunctionInfo]]:
     return out[:MAX_HOMES]
 
 
-def _homes_cache(ctx) -> dict[str, list[FunctionInfo]]:
-    cache: dict[str, list[FunctionInfo]] | None = getattr(ctx, "_moved_homes", None)
-    if cache is None:
-        cache = {}
-        ctx._moved_homes = cache
-    return cache
-
-
 def _homes_of(tail: str, call: ast.Call, side: SideIndex, ctx) -> list[FunctionInfo]:
-    cache = _homes_cache(ctx)
+    cache: dict[str, list[FunctionInfo]] = _memo(ctx, "_moved_homes")
     if tail not in cache:
         if tail[0].isupper():
             cache[tail] = _constructors(tail, side, ctx)
@@ -169,7 +176,8 @@ def _constructors(class_name: str, side: SideIndex, ctx) -> list[FunctionInfo]:
     out: list[FunctionInfo] = []
     texts = side.texts()
     for path in side.def_paths("__init__"):
-        if ctx.pairs.change_for(path, "candidate") is None or not pattern.search(texts.get(path, "")):
+        text = texts.get(path, "")
+        if ctx.pairs.change_for(path, "candidate") is None or class_name not in text or not pattern.search(text):
             continue
         module = side.module(path)
         init = module.functions.get(f"{class_name}.__init__") if module else None
@@ -179,7 +187,17 @@ def _constructors(class_name: str, side: SideIndex, ctx) -> list[FunctionInfo]:
 
 
 def _earlier(ctx, home: FunctionInfo) -> FunctionInfo | None:
-    return next((p.base for p in ctx.pairs.pairs if p.cand is home), None)
+    """The baseline side of the first pair whose candidate is `home` (indexed once per pair list)."""
+    pairs = ctx.pairs.pairs
+    built: tuple[int, dict[int, FunctionInfo | None]] | None = getattr(ctx, "_earlier_index", None)
+    if built is None or built[0] != len(pairs):  # (re)built when pairs were added since
+        index: dict[int, FunctionInfo | None] = {}
+        for p in pairs:
+            if p.cand is not None:
+                index.setdefault(id(p.cand), p.base)
+        built = (len(pairs), index)
+        ctx._earlier_index = built
+    return built[1].get(id(home))
 
 
 def _new_at_home(detector, ctx, site: Site, call: ast.Call, home: FunctionInfo) -> set:

@@ -92,6 +92,7 @@ class LearningFlow:
         self._eval_only: dict[int, bool] = {}
         self._export_only: dict[int, bool] = {}
         self._bases: dict[str, set[str]] = {}
+        self._header_bases: dict[str, list[str]] = {}
         self._state_writes: dict[int, dict[int, set[str]]] = {}
         self._state_reads: dict[tuple[str, frozenset[str]], list[Unit]] = {}
 
@@ -438,6 +439,14 @@ class LearningFlow:
         return self._bases[cls]
 
     def _class_bases(self, cls: str) -> list[str]:
+        """The base names in the headers of every class named `cls` (all modules; cached per name:
+        `_ancestors` asks for `ABC` or `Agent` hundreds of times on a large range)."""
+        found = self._header_bases.get(cls)
+        if found is None:
+            found = self._header_bases[cls] = self._class_bases_uncached(cls)
+        return found
+
+    def _class_bases_uncached(self, cls: str) -> list[str]:
         header = re.compile(rf"^\s*class\s+{re.escape(cls)}\s*\(([^)]*)\)", re.MULTILINE)
         out: list[str] = []
         for path, text in self.side.texts().items():

@@ -189,7 +189,7 @@ def _text_population(rng, n, bases):
 def test_text_gate_refuses_only_pairs_accept_refuses_and_keeps_the_pairing(seed):
     """`TextBound.may_be_same` is an upper bound: where it says no, `_same_function` says no for any
     token similarity; and `best_pairs` with the gate accepts exactly the pairs it accepts without."""
-    from investigator.detectors.pairs import TextBound, _same_function
+    from investigator.detectors.pairs import TextBound, _refused_at_any_similarity, _same_function
 
     rng = random.Random(seed)
     words = ["a = b", "c = d(e)", "f.g()", "return h", "i += 1", "loss.backward()", "opt.step()", "x = 0"]
@@ -205,6 +205,30 @@ def test_text_gate_refuses_only_pairs_accept_refuses_and_keeps_the_pairing(seed)
         gated = best_pairs(left, right, _similarity, MOVE_SIMILARITY, RENAME_SIMILARITY, huge, accept=_same_function,
                            gate=TextBound().may_be_same)
         assert gated == plain
+        refusing = best_pairs(left, right, _similarity, MOVE_SIMILARITY, RENAME_SIMILARITY, huge,
+                              accept=_same_function, gate=TextBound().may_be_same, refuse=_refused_at_any_similarity)
+        assert refusing == plain
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_refusal_before_the_similarity_is_exactly_accepts_refusal_at_every_similarity(seed):
+    """`_refused_at_any_similarity(f, g)` holds exactly when `_same_function(f, g, s)` is False for
+    every s (tests and product code never pair; same qualified names may pair by name)."""
+    from investigator.detectors.pairs import _refused_at_any_similarity, _same_function
+
+    rng = random.Random(seed)
+    words = ["a = b", "c = d(e)", "f.g()", "return h", "i += 1", "x = 0"]
+    bases = [[rng.choice(words) for _ in range(rng.randint(0, 10))] for _ in range(rng.randint(1, 4))]
+    fns = _text_population(rng, 30, bases)
+    for f in fns[::3]:
+        f.path = "tests/test_module.py"
+    seen = set()
+    for f in fns:
+        for g in fns:
+            refused = _refused_at_any_similarity(f, g)
+            assert refused == (not any(_same_function(f, g, s) for s in (0.0, RENAME_SIMILARITY, 1.0)))
+            seen.add(refused)
+    assert seen == {True, False}
 
 
 def test_text_gate_refuses_scripts_that_share_no_lines_and_keeps_same_named_methods():
@@ -218,3 +242,26 @@ def test_text_gate_refuses_scripts_that_share_no_lines_and_keeps_same_named_meth
     assert not bound.may_be_same(f, g)
     assert bound.may_be_same(f, f)
     assert bound.may_be_same(h, k)  # same qualified name: may still pair on a near-equal token body
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_similar_at_least_is_the_similarity_test_it_bounds(seed):
+    """Step 4 of `_match_across` refuses pairs by the bounds of `ratio` before computing it: the
+    answer is `_similarity(f, g) >= threshold` for every pair, at the thresholds it is used with
+    (ties at the threshold and equal shapes included)."""
+    from investigator.detectors.matching import Counts
+    from investigator.detectors.pairs import KEPT_SIMILARITY, _similar_at_least
+
+    rng = random.Random(seed)
+    vocab = [f"t{k}" for k in range(rng.choice([2, 4, 10]))]
+    bases = [[rng.choice(vocab) for _ in range(rng.randint(0, 25))] for _ in range(rng.randint(1, 5))]
+    fns = _population(rng, 40, vocab, bases)
+    counts = Counts()
+    refused_early = 0
+    for threshold in (KEPT_SIMILARITY, MOVE_SIMILARITY, RENAME_SIMILARITY, 0.9 - 1e-12):
+        for f in fns:
+            for g in fns:
+                expected = _similarity(f, g) >= threshold
+                assert _similar_at_least(f, g, threshold, counts) is expected, (f.tokens, g.tokens, threshold)
+                refused_early += not expected
+    assert refused_early  # the populations hold pairs on both sides of the thresholds

@@ -16,7 +16,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,12 +47,11 @@ class Watch:
     peak_gpu_mb: float | None = None  # only when GPU memory was polled and seen
 
 
-def members(session: int) -> list[tuple[int, float]]:
-    """(pid, resident MB) of every live process in `session` or in process group `session`
-    (without /proc, as on macOS: the leader alone, memory unknown)."""
+def proc_stats() -> Iterator[tuple[int, list[str]]]:
+    """(pid, the fields of /proc/PID/stat after the command name: state, ppid, pgrp, session, ...) of every
+    process that can be read (nothing without /proc)."""
     if not HAS_PROC:
-        return [] if _exited(session) else [(session, 0.0)]
-    found = []
+        return
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
@@ -61,11 +60,20 @@ def members(session: int) -> list[tuple[int, float]]:
                 stat = handle.read().decode("ascii", "replace")
         except OSError:
             continue
-        fields = stat[stat.rfind(")") + 2:].split()
+        yield int(entry.name), stat[stat.rfind(")") + 2:].split()
+
+
+def members(session: int) -> list[tuple[int, float]]:
+    """(pid, resident MB) of every live process in `session` or in process group `session`
+    (without /proc, as on macOS: the leader alone, memory unknown)."""
+    if not HAS_PROC:
+        return [] if _exited(session) else [(session, 0.0)]
+    found = []
+    for pid, fields in proc_stats():
         if len(fields) < 22 or fields[0] in ("Z", "X"):
             continue
         if int(fields[2]) == session or int(fields[3]) == session:  # pgrp, session
-            found.append((int(entry.name), int(fields[21]) * _PAGE_MB))
+            found.append((pid, int(fields[21]) * _PAGE_MB))
     return found
 
 

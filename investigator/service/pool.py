@@ -79,18 +79,10 @@ def _descendant_sessions(pid: int) -> set[int]:
     sessions): found before the worker is killed, since its orphans are re-parented."""
     children: dict[int, list[int]] = {}
     sessions: dict[int, int] = {}
-    for entry in os.scandir("/proc") if process.HAS_PROC else ():
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/stat", "rb") as handle:
-                stat = handle.read().decode("ascii", "replace")
-        except OSError:
-            continue
-        fields = stat[stat.rfind(")") + 2:].split()
+    for child, fields in process.proc_stats():
         if len(fields) > 3:
-            children.setdefault(int(fields[1]), []).append(int(entry.name))
-            sessions[int(entry.name)] = int(fields[3])
+            children.setdefault(int(fields[1]), []).append(child)
+            sessions[child] = int(fields[3])
     found, todo = set(), list(children.get(pid, []))
     while todo:
         child = todo.pop()

@@ -182,17 +182,12 @@ def check_probe_runtime(args: argparse.Namespace, command: str | None) -> None:
 
 def probe_options(args: argparse.Namespace) -> dict[str, object]:
     """The request fields of the probe options; InputError (one line, exit 2) on a bad value."""
-    selection = str(args.probes).strip().lower()
-    if selection not in ("auto", "none"):
-        from investigator.units.registry import load
+    from investigator.probes.selection import probe_selection
 
-        known = {u.id for u in load("probe")}
-        ids = [p.strip().replace("-", "_") for p in selection.split(",") if p.strip()]
-        unknown = [p for p in ids if p not in known]
-        if not ids or unknown:
-            raise InputError(f"--probes: unknown probe id {', '.join(unknown) or repr(args.probes)}; "
-                             f"expected auto, none or ids among {', '.join(sorted(known))}")
-        selection = ",".join(dict.fromkeys(ids))
+    try:
+        selection = probe_selection(args.probes)
+    except ValueError as exc:
+        raise InputError(f"--probes: {exc}") from None
     if args.adapter and not Path(args.adapter).is_file():
         raise InputError(f"--adapter: no such file: {args.adapter}")
     command = getattr(args, "probe_command", None)

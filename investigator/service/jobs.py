@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 
+from investigator.probes.selection import probe_selection
 from investigator.service.allowlist import Allowlist, RepoInvalid, RepoRefused, path_glob_root
 from investigator.service.schemas import JobSubmission
 from investigator.service.settings import ServiceSettings
@@ -58,17 +59,10 @@ def _check_paths(submission: JobSubmission, allowlist: Allowlist) -> None:
 
 def _check_probes(selection: str) -> None:
     """Probe ids must exist (the CLI checks the same): a typo is a 422 now, not a failed job later."""
-    text = selection.strip().lower()
-    if text in ("auto", "none"):
-        return
-    from investigator.units.registry import load
-
-    known = {u.id for u in load("probe")}
-    ids = [p.strip().replace("-", "_") for p in text.split(",") if p.strip()]
-    unknown = [p for p in ids if p not in known]
-    if not ids or unknown:
-        raise SubmissionError(f"probes: unknown probe id {', '.join(unknown) or repr(selection)}; "
-                              f"expected auto, none or ids among {', '.join(sorted(known))}")
+    try:
+        probe_selection(selection)
+    except ValueError as exc:
+        raise SubmissionError(f"probes: {exc}") from None
 
 
 def check_submission(submission: JobSubmission, settings: ServiceSettings, key: ApiKey | None) -> str:

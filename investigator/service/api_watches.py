@@ -49,7 +49,7 @@ def create_watch(body: WatchCreate, request: Request, response: Response, _calle
 
 @router.get("", response_model=list[WatchView], summary="All watches")
 def list_watches(_caller: Reader, store: Watches) -> list[WatchView]:
-    return [WatchView.of(w) for w in store.list()]
+    return [WatchView.of(w) for w in store.all()]
 
 
 @router.get("/{watch_id}", response_model=WatchDetail, summary="A watch with its ticks, metric points and alerts")

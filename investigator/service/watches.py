@@ -11,12 +11,14 @@ a watch missed during downtime runs once when the service is back, not once per 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -139,7 +141,7 @@ class WatchStore:
             return None
         return w
 
-    def list(self) -> list[Watch]:
+    def all(self) -> list[Watch]:
         with self._sessions.begin() as s:
             return list(s.scalars(select(Watch).order_by(Watch.id)))
 
@@ -228,18 +230,10 @@ class TickOutcome:
     exit_code: int | None  # None: killed at the time limit
 
 
-def run_tick(cmd: list[str], log: Path, timeout_s: float) -> int | None:
-    """The tick in its own session (its training runs die with it at the time limit)."""
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("ab") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                start_new_session=True)
-        try:
-            return proc.wait(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-            return None
+def _kill(proc: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
 
 
 class WatchScheduler:
@@ -250,8 +244,25 @@ class WatchScheduler:
         self.settings, self.store = settings, store
         self.poll_s, self.tick_timeout_s = poll_s, tick_timeout_s
         self.owner = f"watch-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.command: Callable[[Watch, str, Path], list[str]] = tick_command
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def _run_tick(self, cmd: list[str], log: Path) -> int | None:
+        """The tick in its own session, so its training runs die with it at the time limit or at stop."""
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("ab") as out:
+            proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                    start_new_session=True)
+            self._proc = proc
+            try:
+                return proc.wait(timeout=self.tick_timeout_s)
+            except subprocess.TimeoutExpired:
+                _kill(proc)
+                return None
+            finally:
+                self._proc = None
 
     def run_due(self) -> list[TickOutcome]:
         """Tick every watch due now (each claimed first: another process may hold it)."""
@@ -263,8 +274,8 @@ class WatchScheduler:
             folder = self.settings.data_dir / "watches" / str(w.id)
             from investigator.service.db import database_url
 
-            code = run_tick(tick_command(w, database_url(self.settings.db_url), folder / "reports"),
-                            folder / "ticks.log", self.tick_timeout_s)
+            code = self._run_tick(self.command(w, database_url(self.settings.db_url), folder / "reports"),
+                                  folder / "ticks.log")
             self.store.release(w.id, self.owner)
             done.append(TickOutcome(w.id, code))
         return done
@@ -282,6 +293,10 @@ class WatchScheduler:
         self._thread.start()
 
     def stop(self) -> None:
+        """Stop claiming; a running tick is killed (its lease expires, the watch runs again later)."""
         self._stop.set()
+        proc = self._proc
+        if proc is not None:
+            _kill(proc)
         if self._thread is not None:
             self._thread.join(timeout=10)

@@ -57,7 +57,7 @@ def show_watch(watch_id: int, _caller: Reader, store: Watches) -> WatchDetail:
     w = store.get(watch_id)
     if w is None:
         raise _missing(watch_id)
-    return WatchDetail(**WatchView.of(w).model_dump(), **store.history(watch_id))
+    return WatchDetail.model_validate({**WatchView.of(w).model_dump(), **store.history(watch_id)})
 
 
 @router.post("/{watch_id}/pause", response_model=WatchView, summary="Stop ticking (history kept)")

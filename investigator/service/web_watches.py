@@ -39,7 +39,7 @@ def plot(points: list[dict[str, Any]], marked: set[str]) -> Plot | None:
         return None
     lows = [p["ci_low"] if p.get("ci_low") is not None else p["iqm"] for p in measured]
     highs = [p["ci_high"] if p.get("ci_high") is not None else p["iqm"] for p in measured]
-    lo, hi = min(lows), max(highs)
+    lo, hi = float(min(lows)), float(max(highs))
     span = (hi - lo) or 1.0
 
     def y(v: float) -> float:

@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from sqlalchemy import text
 
-from investigator.service import api
+from investigator.service import api, api_watches
 from investigator.service.api import Reader
 from investigator.service.context import ServiceContext, service_context
 from investigator.service.db import make_engine, upgrade
@@ -56,6 +56,11 @@ def _start_pool(ctx: ServiceContext) -> None:
     pool = WorkerPool(ctx.settings, ctx.store)
     pool.start()
     ctx.pool = pool
+    from investigator.service.watches import WatchScheduler, WatchStore
+
+    scheduler = WatchScheduler(ctx.settings, WatchStore(ctx.store.engine))  # beside the pool: ticks due watches
+    scheduler.start()
+    ctx.scheduler = scheduler
 
 
 def create_app(settings: ServiceSettings, *, start_workers: bool = True) -> FastAPI:
@@ -75,14 +80,19 @@ def create_app(settings: ServiceSettings, *, start_workers: bool = True) -> Fast
             if ctx.pool is not None:
                 pool, ctx.pool = ctx.pool, None
                 await anyio.to_thread.run_sync(pool.stop)
+            if ctx.scheduler is not None:
+                scheduler, ctx.scheduler = ctx.scheduler, None
+                await anyio.to_thread.run_sync(scheduler.stop)
             ctx.store.engine.dispose()
 
     app = FastAPI(title="investigator service", version="1", description=DESCRIPTION, lifespan=lifespan,
                   openapi_tags=[{"name": "investigations", "description": "jobs and their reports"},
+                                {"name": "watches", "description": "branches followed on a schedule"},
                                 {"name": "operations", "description": "health and metrics"}])
     app.state.service = ctx
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.include_router(api.router)
+    app.include_router(api_watches.router)
     app.include_router(web_router(ctx.store, settings))  # the web UI under /ui (docs/service.md)
     _add_operations(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

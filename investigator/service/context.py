@@ -29,6 +29,10 @@ class Pool(Protocol):
     def notify(self) -> None: ...  # a job was queued: claim now rather than at the next poll
 
 
+class Scheduler(Protocol):
+    def stop(self) -> None: ...
+
+
 @dataclass
 class ServiceContext:
     settings: ServiceSettings
@@ -36,6 +40,7 @@ class ServiceContext:
     limiter: RateLimiter
     http: HttpCounter = field(default_factory=HttpCounter)
     pool: Pool | None = None
+    scheduler: Scheduler | None = None  # the watch scheduler (investigator.service.watches)
 
 
 def service_context(conn: HTTPConnection) -> ServiceContext:

@@ -40,6 +40,7 @@ from investigator.service.pages import (
 from investigator.service.schemas import JobSubmission, JobView
 from investigator.service.settings import ServiceSettings
 from investigator.service.store import FINISHED, Job, JobEvent, JobStore, utcnow
+from investigator.service.web_watches import watch_routes
 
 PAGE_SIZE = 20
 EVENTS_SHOWN = 40
@@ -108,7 +109,7 @@ def web_router(store: JobStore, settings: ServiceSettings) -> APIRouter:
     """The UI's routes (mounted by `create_app`)."""
     ui = Ui(store=store, settings=settings, env=environment())
     router = APIRouter(include_in_schema=False, route_class=route_class(ui))
-    for add in (_session_routes, _list_routes, _submit_routes, _job_routes):
+    for add in (_session_routes, _list_routes, _submit_routes, _job_routes, watch_routes):
         add(router, ui)
     return router
 

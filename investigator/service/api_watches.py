@@ -1,0 +1,83 @@
+"""`/v1/watches`: create, list, show (with history), pause, resume, delete a watch (docs/service.md).
+
+Creating, pausing, resuming and deleting need the admin scope: a watch runs its probe command on the
+server every interval. Reading needs the read scope. The scheduler (`watches.py`) runs the ticks.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
+
+from investigator.service.auth import Caller, require
+from investigator.service.context import service_context
+from investigator.service.jobs import SubmissionError
+from investigator.service.watches import WatchCreate, WatchDetail, WatchStore, WatchView, check_watch
+
+router = APIRouter(prefix="/v1/watches", tags=["watches"])
+Admin = Annotated[Caller, Depends(require("admin"))]
+Reader = Annotated[Caller, Depends(require("read"))]
+
+
+def watch_store(request: Request) -> WatchStore:
+    return WatchStore(service_context(request).store.engine)
+
+
+Watches = Annotated[WatchStore, Depends(watch_store)]
+
+
+def _missing(watch_id: int) -> HTTPException:
+    return HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no service watch {watch_id}")
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=WatchView,
+             summary="Create a watch (admin: it runs the probe command)",
+             responses={403: {"description": "not admin, or the repository is not allowed"},
+                        409: {"description": "a watch of that name exists"}})
+def create_watch(body: WatchCreate, request: Request, response: Response, _caller: Admin, store: Watches) -> WatchView:
+    try:
+        repo = check_watch(body, service_context(request).settings)
+    except SubmissionError as exc:
+        raise HTTPException(exc.status_code, detail=str(exc)) from None
+    w = store.create(body, repo)
+    if w is None:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail="a watch of that name exists (give another name)")
+    response.headers["Location"] = f"/v1/watches/{w.id}"
+    return WatchView.of(w)
+
+
+@router.get("", response_model=list[WatchView], summary="All watches")
+def list_watches(_caller: Reader, store: Watches) -> list[WatchView]:
+    return [WatchView.of(w) for w in store.all()]
+
+
+@router.get("/{watch_id}", response_model=WatchDetail, summary="A watch with its ticks, metric points and alerts")
+def show_watch(watch_id: int, _caller: Reader, store: Watches) -> WatchDetail:
+    w = store.get(watch_id)
+    if w is None:
+        raise _missing(watch_id)
+    return WatchDetail.model_validate({**WatchView.of(w).model_dump(), **store.history(watch_id)})
+
+
+@router.post("/{watch_id}/pause", response_model=WatchView, summary="Stop ticking (history kept)")
+def pause_watch(watch_id: int, _caller: Admin, store: Watches) -> WatchView:
+    w = store.set_paused(watch_id, True)
+    if w is None:
+        raise _missing(watch_id)
+    return WatchView.of(w)
+
+
+@router.post("/{watch_id}/resume", response_model=WatchView, summary="Tick again (due now)")
+def resume_watch(watch_id: int, _caller: Admin, store: Watches) -> WatchView:
+    w = store.set_paused(watch_id, False)
+    if w is None:
+        raise _missing(watch_id)
+    return WatchView.of(w)
+
+
+@router.delete("/{watch_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a watch and its history")
+def delete_watch(watch_id: int, _caller: Admin, store: Watches) -> Response:
+    if not store.delete(watch_id):
+        raise _missing(watch_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

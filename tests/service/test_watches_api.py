@@ -1,0 +1,112 @@
+"""/v1/watches with FastAPI's test client: create (admin only, allowlisted, checked options), list,
+show with history, pause/resume, delete; no scheduler runs here (start_workers=False)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from investigator.service.store import utcnow
+from investigator.service.watches import WatchStore
+from investigator.watch.state import Alert, MetricPoint, Tick
+from tests.service.apihelpers import Service, service
+
+
+@pytest.fixture
+def svc(db_url, tmp_path):
+    with service(db_url, tmp_path) as s:
+        yield s
+
+
+def _body(svc: Service, **fields: object) -> dict[str, object]:
+    return {"repo": str(svc.repo), "branch": "main", "interval_s": 600, **fields}
+
+
+def test_create_list_show_pause_resume_delete(svc):
+    admin, reader = svc.key("admin"), svc.key("read")
+    r = svc.client.post("/v1/watches", json=_body(svc, probe_command="python train.py --seed {seed} --logdir {logdir}",
+                                                  primary_metric="charts/return", seeds=4), headers=admin)
+    assert r.status_code == 201, r.text
+    w = r.json()
+    assert r.headers["location"] == f"/v1/watches/{w['id']}"
+    assert w["name"] == "ppo:main" and w["baseline_policy"] == "last_good" and not w["paused"]
+    assert w["options"]["seeds"] == 4 and w["interval_s"] == 600 and w["next_run_at"] is not None
+
+    listed = svc.client.get("/v1/watches", headers=reader).json()
+    assert [x["id"] for x in listed] == [w["id"]]
+
+    r = svc.client.post(f"/v1/watches/{w['id']}/pause", headers=admin)
+    assert r.status_code == 200 and r.json()["paused"] is True
+    r = svc.client.post(f"/v1/watches/{w['id']}/resume", headers=admin)
+    assert r.status_code == 200 and r.json()["paused"] is False
+
+    r = svc.client.delete(f"/v1/watches/{w['id']}", headers=admin)
+    assert r.status_code == 204
+    assert svc.client.get(f"/v1/watches/{w['id']}", headers=reader).status_code == 404
+    assert svc.client.delete(f"/v1/watches/{w['id']}", headers=admin).status_code == 404
+    assert svc.client.get("/v1/watches", headers=reader).json() == []
+
+
+def test_show_includes_ticks_points_and_alerts(svc):
+    admin = svc.key("admin")
+    wid = svc.client.post("/v1/watches", json=_body(svc, baseline="v1"), headers=admin).json()["id"]
+    store = WatchStore(svc.store.engine)
+    with store._sessions.begin() as s:
+        s.add(Tick(watch_id=wid, head_sha="b" * 40, new_commits=2, outcome="regression", notes=["n"]))
+        s.add(MetricPoint(watch_id=wid, seq=0, sha="a" * 40, values=[1.0, 2.0], iqm=1.5, ci_low=1.0, ci_high=2.0))
+        s.add(Alert(watch_id=wid, key="b" * 40, kind="regression", severity="critical", reference_sha="a" * 40,
+                    head_sha="b" * 40, summary="return fell", report="/r/report.md"))
+    d = svc.client.get(f"/v1/watches/{wid}", headers=svc.key("read")).json()
+    assert d["baseline_policy"] == "fixed" and d["options"]["baseline"] == "v1"
+    assert [t["outcome"] for t in d["ticks"]] == ["regression"]
+    assert d["points"][0]["values"] == [1.0, 2.0] and d["points"][0]["iqm"] == 1.5
+    assert d["alerts"][0]["summary"] == "return fell" and d["alerts"][0]["report"] == "/r/report.md"
+
+
+def test_scopes_and_auth(svc):
+    submit, reader = svc.key("submit"), svc.key("read")
+    assert svc.client.get("/v1/watches").status_code == 401
+    assert svc.client.post("/v1/watches", json=_body(svc)).status_code == 401
+    for key in (submit, reader):
+        r = svc.client.post("/v1/watches", json=_body(svc), headers=key)
+        assert r.status_code == 403 and "needs admin" in r.json()["detail"]
+    wid = svc.client.post("/v1/watches", json=_body(svc), headers=svc.key("admin")).json()["id"]
+    for path in (f"/v1/watches/{wid}/pause", f"/v1/watches/{wid}/resume"):
+        assert svc.client.post(path, headers=submit).status_code == 403
+    assert svc.client.delete(f"/v1/watches/{wid}", headers=reader).status_code == 403
+    assert svc.client.get(f"/v1/watches/{wid}", headers=reader).status_code == 200
+
+
+def test_refusals(svc, tmp_path):
+    admin = svc.key("admin")
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    r = svc.client.post("/v1/watches", json=_body(svc, repo=str(outside)), headers=admin)
+    assert r.status_code == 403 and "allow" in r.json()["detail"]
+    assert svc.client.post("/v1/watches", json=_body(svc, interval_s=59), headers=admin).status_code == 422
+    assert svc.client.post("/v1/watches", json=_body(svc, branch="--upload-pack=x"), headers=admin).status_code == 422
+    assert svc.client.post("/v1/watches", json=_body(svc, surprise=1), headers=admin).status_code == 422
+    r = svc.client.post("/v1/watches", json=_body(svc, probe_command="python train.py"), headers=admin)
+    assert r.status_code == 422 and "{logdir}" in r.json()["detail"]
+    r = svc.client.post("/v1/watches", json=_body(svc, notify_url="ftp://x"), headers=admin)
+    assert r.status_code == 422 and "notify_url" in r.json()["detail"]
+    assert svc.client.post("/v1/watches", json=_body(svc), headers=admin).status_code == 201
+    assert svc.client.post("/v1/watches", json=_body(svc), headers=admin).status_code == 409  # same name
+    assert svc.client.post("/v1/watches/999/pause", headers=admin).status_code == 404
+
+
+def test_resume_makes_the_watch_due_now(svc):
+    admin = svc.key("admin")
+    wid = svc.client.post("/v1/watches", json=_body(svc), headers=admin).json()["id"]
+    store = WatchStore(svc.store.engine)
+    with store._sessions.begin() as s:
+        from investigator.watch.state import Watch
+
+        w = s.get(Watch, wid)
+        assert w is not None
+        w.next_run_at = utcnow() + timedelta(days=1)
+    svc.client.post(f"/v1/watches/{wid}/pause", headers=admin)
+    svc.client.post(f"/v1/watches/{wid}/resume", headers=admin)
+    w2 = store.get(wid)
+    assert w2 is not None and w2.next_run_at is not None and w2.next_run_at <= utcnow()

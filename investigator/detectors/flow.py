@@ -12,11 +12,15 @@ from __future__ import annotations
 import ast
 import copy
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import SideIndex
 from investigator.pyast import call_name, dotted, last_name
+
+_T = TypeVar("_T")
 
 MAX_INLINE = 4
 MAX_SITES = 60_000  # one walk never grows beyond this (very large call graphs)
@@ -145,17 +149,12 @@ def callable_aliases(fn: FunctionInfo) -> dict[str, list[str]]:
     (`torch.clamp`, `np.clip`, or a name the module imports), e.g. `self.clip = torch.clamp if torch
     else np.clip` written as an `if`. attr -> the distinct function names, in source order. An
     attribute also assigned anything else (a parameter, a call, a lambda) is no alias."""
-    cls_name = (fn.class_name or "").rsplit(".", 1)[-1]
-    tree = fn.module.tree
-    key = (id(tree), cls_name)
-    hit = _ALIASES.get(key)
-    if hit is not None and hit[0] is tree:
-        return hit[1]
-    if len(_ALIASES) > 512:
-        _ALIASES.clear()
+    return _per_class(_ALIASES, fn, lambda cls: _aliases_in(cls, fn.module.imports))
+
+
+def _aliases_in(cls: ast.ClassDef | None, imports: Any) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     bad: set[str] = set()
-    cls = next((n for n in ast.walk(tree) if isinstance(n, ast.ClassDef) and n.name == cls_name), None)
     for node in ast.walk(cls) if cls is not None else ():
         if not isinstance(node, ast.Assign | ast.AnnAssign) or node.value is None:
             continue
@@ -165,13 +164,30 @@ def callable_aliases(fn: FunctionInfo) -> dict[str, list[str]]:
                 continue
             value = dotted(node.value) if isinstance(node.value, ast.Name | ast.Attribute) else ""
             root = value.split(".", 1)[0]
-            if value and root != "self" and ("." in value or root in fn.module.imports):
+            if value and root != "self" and ("." in value or root in imports):
                 if value not in out.setdefault(t.attr, []):
                     out[t.attr].append(value)
             else:
                 bad.add(t.attr)
-    found = {k: v for k, v in out.items() if k not in bad}
-    _ALIASES[key] = (tree, found)
+    return {k: v for k, v in out.items() if k not in bad}
+
+
+def _per_class(cache: dict[tuple[int, str], tuple[ast.AST, _T]], fn: FunctionInfo,
+               compute: Callable[[ast.ClassDef | None], _T]) -> _T:
+    """`compute` of `fn`'s class node (None: no such class), once per (module tree, class name); the
+    cache is emptied past 512 entries so trees of finished ranges are not kept alive."""
+    cls_name = (fn.class_name or "").rsplit(".", 1)[-1]
+    tree = fn.module.tree
+    key = (id(tree), cls_name)
+    hit = cache.get(key)
+    if hit is not None and hit[0] is tree:
+        return hit[1]
+    if len(cache) > 512:
+        cache.clear()
+    cls = next((n for n in ast.walk(tree) if isinstance(n, ast.ClassDef) and n.name == cls_name), None) \
+        if cls_name else None
+    found = compute(cls)
+    cache[key] = (tree, found)
     return found
 
 
@@ -180,17 +196,10 @@ def class_imports(fn: FunctionInfo) -> frozenset[str]:
     method re-assigns as `self.<name>`: `self.ray.get(...)` there is the module's `ray.get(...)`.
     Real shape: rl_games moved `import ray` from `__init__` into the class body and wrote every
     `ray.<f>(...)` as `self.ray.<f>(...)`, which read as a behavioural change of each method."""
-    cls_name = (fn.class_name or "").rsplit(".", 1)[-1]
-    if not cls_name:
-        return frozenset()
-    tree = fn.module.tree
-    key = (id(tree), cls_name)
-    hit = _CLASS_IMPORTS.get(key)
-    if hit is not None and hit[0] is tree:
-        return hit[1]
-    if len(_CLASS_IMPORTS) > 512:
-        _CLASS_IMPORTS.clear()
-    cls = next((n for n in ast.walk(tree) if isinstance(n, ast.ClassDef) and n.name == cls_name), None)
+    return _per_class(_CLASS_IMPORTS, fn, _imports_in)
+
+
+def _imports_in(cls: ast.ClassDef | None) -> frozenset[str]:
     bound: set[str] = set()
     for stmt in cls.body if cls is not None else []:
         if isinstance(stmt, ast.Import | ast.ImportFrom):
@@ -200,9 +209,7 @@ def class_imports(fn: FunctionInfo) -> frozenset[str]:
             if isinstance(node, ast.AnnAssign | ast.AugAssign) else []
         bound.difference_update(t.attr for t in targets if isinstance(t, ast.Attribute)
                                 and isinstance(t.value, ast.Name) and t.value.id == "self")
-    found = frozenset(bound)
-    _CLASS_IMPORTS[key] = (tree, found)
-    return found
+    return frozenset(bound)
 
 
 _CLASS_IMPORTS: dict[tuple[int, str], tuple[ast.AST, frozenset[str]]] = {}

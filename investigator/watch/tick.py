@@ -17,6 +17,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import quote
 
 from pydantic import BaseModel, Field
 
@@ -453,7 +454,7 @@ class TickRunner:
                  for f in alert.detail.get("findings", [])]
         report_url = None
         if alert.report and spec.report_url_prefix:
-            report_url = spec.report_url_prefix.rstrip("/") + "/" + Path(alert.report).name
+            report_url = spec.report_url_prefix.rstrip("/") + "/" + quote(Path(alert.report).name)
         metric = alert.detail.get("resolved_metric" if event == "resolved" else "metric")
         return AlertMessage(event=event, alert_id=f"{spec.name}:{alert.key}", watch=spec.name, repo=spec.repo,
                             branch=spec.branch, kind=alert.kind, severity=alert.severity,

@@ -62,8 +62,8 @@ def test_service_tick_signs_with_the_watch_secret_and_links_the_report(tmp_path:
         assert svc.client.get(path, follow_redirects=False).status_code == 303  # no key: sign in first
 
         # the secret: nowhere it could be read back
-        assert all(SECRET not in " ".join(a) for a in argv) and ["--notify-secret-env", SECRET_ENV] == \
-            argv[-1][argv[-1].index("--notify-secret-env"):][:2]
+        assert all(SECRET not in " ".join(a) for a in argv) and argv[-1][argv[-1].index("--notify-secret-env"):][:2] == \
+            ["--notify-secret-env", SECRET_ENV]
         for url in ("/v1/watches", f"/v1/watches/{wid}", "/ui/watches", f"/ui/watches/{wid}"):
             page = svc.client.get(url, headers=reader)
             assert page.status_code == 200 and SECRET not in page.text, url
@@ -100,7 +100,7 @@ def test_the_tick_and_its_children_run_without_the_secret(monkeypatch: pytest.Mo
             seen["secret"] = self.secret
 
         def tick(self) -> int:
-            probe = "import os; print(os.environ.get(%r), os.environ.get(%r))" % (SECRET_ENV, command.DEFAULT_SECRET_ENV)
+            probe = f"import os; print(os.environ.get({SECRET_ENV!r}), os.environ.get({command.DEFAULT_SECRET_ENV!r}))"
             seen["child"] = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True).stdout.split()
             return 0
 

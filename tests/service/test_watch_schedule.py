@@ -74,17 +74,17 @@ def test_good_cron_and_timezones() -> None:
 
 
 @pytest.fixture
-def svc(db_url: str, tmp_path: Path):  # noqa: ANN201
+def svc(db_url: str, tmp_path: Path):
     with service(db_url, tmp_path) as s:
         yield s
 
 
-def _create(svc: Service, **fields: object):  # noqa: ANN202
+def _create(svc: Service, **fields: object):
     return svc.client.post("/v1/watches", json={"repo": str(svc.repo), "branch": "main", **fields},
                            headers=svc.key("admin"))
 
 
-def _loc(response) -> list[str]:  # noqa: ANN001
+def _loc(response) -> list[str]:
     return [".".join(map(str, e["loc"])) + ": " + e["msg"] for e in response.json()["detail"]]
 
 

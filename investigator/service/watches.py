@@ -54,7 +54,7 @@ MAX_INTERVAL_S = 30 * 86400
 
 
 class Schedule(BaseModel):
-    """`interval_s` or `cron` (with an optional `timezone`): the checks shared by create and PATCH."""
+    """`interval_s` or `cron` (with an optional `timezone`): the fields and checks shared by create and PATCH."""
 
     interval_s: int | None = Field(default=None, ge=MIN_INTERVAL_S, le=MAX_INTERVAL_S,
                                    description=f"seconds between ticks (default {DEFAULT_INTERVAL_S} when no cron is given)")
@@ -63,8 +63,6 @@ class Schedule(BaseModel):
                                          "instead of interval_s")
     timezone: str | None = Field(default=None, min_length=1, max_length=64,
                                  description="IANA timezone the cron expression is read in (default UTC)")
-    notify_secret: str | None = Field(default=None, min_length=1, max_length=500,
-                                      description="HMAC-SHA256 key of the webhook's signature; write-only")
 
     @field_validator("cron")
     @classmethod
@@ -98,6 +96,8 @@ class WatchCreate(Schedule):
     primary_metric: str | None = Field(default=None, min_length=1, max_length=250)
     seeds: int = Field(default=3, ge=1, le=64)
     notify_url: str | None = Field(default=None, min_length=1, max_length=2000)
+    notify_secret: str | None = Field(default=None, min_length=1, max_length=500,
+                                      description="HMAC-SHA256 key of the webhook's signature; write-only")
 
     @field_validator("branch", "baseline")
     @classmethod
@@ -122,6 +122,8 @@ class WatchPatch(Schedule):
     model_config = ConfigDict(extra="forbid")
 
     notify_url: str | None = Field(default=None, min_length=1, max_length=2000)
+    notify_secret: str | None = Field(default=None, min_length=1, max_length=500,
+                                      description="HMAC-SHA256 key of the webhook's signature; write-only")
 
 
 class WatchView(BaseModel):

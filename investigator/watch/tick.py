@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 Outcome = Literal["started", "no_new_commits", "no_regression", "alerted", "still_regressed", "resolved", "failed"]
 EXIT_OK, EXIT_ALERTED = 0, 1
 SEVERE = 4  # a metric drop of this many times the threshold is critical, a smaller one significant
+KEEP = 0.75  # a critical alert is re-rated significant only below this share of the critical boundary
 
 
 class WatchSpec(BaseModel):
@@ -86,8 +87,14 @@ def config_key(*parts: object) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
 
 
-def _severity_of(relative: float | None, threshold: float) -> Severity:
-    if relative is not None and abs(relative) >= SEVERE * max(threshold, 1e-9):
+def _severity_of(relative: float | None, threshold: float, current: str | None = None) -> Severity:
+    """Critical from SEVERE x the threshold on. An open alert's severity has a hysteresis: a critical
+    one stays critical until the loss is below KEEP of that boundary, so a loss that sits at the
+    boundary is not re-rated (and re-sent as `updated`) every tick by seed noise."""
+    bound = SEVERE * max(threshold, 1e-9)
+    if relative is None:
+        return Severity(current) if current else Severity.significant
+    if abs(relative) >= bound or (current == Severity.critical.value and abs(relative) >= KEEP * bound):
         return Severity.critical
     return Severity.significant
 
@@ -299,7 +306,7 @@ class TickRunner:
                                   f"{check.why}): the alert stays open")
             self._use(alert, None)
             return False, head_values
-        severity = _severity_of(relative, stats.threshold).value
+        severity = _severity_of(relative, stats.threshold, alert.severity).value
         worse = ends_regressed(check.values[bad], head_values, hib, stats).verdict == Verdict.regression
         self._prior[alert.key] = alert.severity
         changed, alert.severity = severity != alert.severity, severity

@@ -760,11 +760,24 @@ def _finding(report: PairReport, index: PairIndex) -> Finding | None:
                      "sink": best.placement.sink, "stops": best.placement.stops,
                      "statements": [_change_text(p.change) for p in on[:10]],
                      "places": sorted({p.path for p in on if p.path}),
-                     "edit": edit_signature([p.change for p in on])},
+                     "edit": edit_signature([p.change for p in on]),
+                     **_removed_lines(on)},
         )],
         fix="Check that this change is intended; if not, restore the baseline statement(s) (patch attached).",
         patch=restore_patch(index, base_fn, cand_fn),
     )
+
+
+def _removed_lines(on: list[Placed]) -> dict[str, list[int]]:
+    """When every placed statement was removed (none added or rewritten): the baseline lines that
+    ran them, for the dead-branch rule (`detectors/guards.py`): removed code that never ran at the
+    baseline changes nothing. A removed `if`/`while` header stands for its body's first line (the
+    header does nothing but choose whether that body runs)."""
+    units = [p.change.base for p in on if p.change.cand is None]
+    if not units or len(units) != len(on):
+        return {}
+    lines = {u.node.body[0].lineno if isinstance(u.node, ast.If | ast.While) else u.line for u in units if u}
+    return {"removed_lines": sorted(lines)}
 
 
 def _restored(best: Placed) -> str:

@@ -406,10 +406,13 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     eb, ec, opt_in, partly = _opt_in(base_fn, cand_fn, expanders["candidate"], effects_b, eb, ec,
                                      config or ConfigValues(), bound, passed)
     if not eb and not ec and not defaults:
+        wrappers = sorted(expanders["candidate"].passed_through | expanders["baseline"].passed_through)
         result.no_effect.append(NoEffectChange(
             subsystem="other", title=f"Restructured code in `{pair.describe()}` ({len(changes)} statements)",
             reason="same effects at both commits once local values are expanded and project helpers inlined "
-                   "(a named intermediate, an extracted helper, the branch and ternary styles)",
+                   "(a named intermediate, an extracted helper, the branch and ternary styles)"
+                   + (f"; {', '.join(f'`{w}`' for w in wrappers)} wraps the environment without overriding "
+                      "anything it steps, resets or observes (rendering only)" if wrappers else ""),
             locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
         return None
     if _return_extended(eb, ec, cand_fn, fc):

@@ -261,7 +261,30 @@ def _from_effective(side: Side, name: tuple[str, ...]) -> object | None:
     where = side.where.get(keys[0], keys[0])
     if not _DEFAULTS.get() and _assigned_elsewhere(side, leaf, where):
         return UNKNOWN
+    if _keyword_elsewhere(side, leaf, where):
+        return UNKNOWN
     return Value(side.effective[keys[0]], where)
+
+
+def _keyword_elsewhere(side: Side, leaf: str, where: str) -> bool:
+    """A value configuration forensics read from one call's keyword in code (`Binding(...,
+    record_episode_statistics=False)` in one registry module) while another line passes or declares
+    the same keyword (the constructor's own `record_episode_statistics=True` default, which every other
+    registry module relies on): that one call is not the run's configuration. Real shape: PufferLib,
+    where the atari registry's `False` made the episode-statistics branches read as dead for every
+    environment."""
+    path, _, line = where.rpartition(":")
+    if not path.endswith(".py"):
+        return False
+    pattern = re.compile(rf"(?<![\w.]){re.escape(leaf)}\s*=[^=]")
+    for p in _python_paths(side):
+        text = side.text(p)
+        if not text or leaf not in text:
+            continue
+        for m in pattern.finditer(text):
+            if not (p == path and str(text.count("\n", 0, m.start()) + 1) == line):
+                return True
+    return False
 
 
 def _assigned_elsewhere(side: Side, leaf: str, where: str) -> bool:

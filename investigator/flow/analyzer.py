@@ -406,10 +406,13 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     eb, ec, opt_in, partly = _opt_in(base_fn, cand_fn, expanders["candidate"], effects_b, eb, ec,
                                      config or ConfigValues(), bound, passed)
     if not eb and not ec and not defaults:
+        wrappers = sorted(expanders["candidate"].passed_through | expanders["baseline"].passed_through)
         result.no_effect.append(NoEffectChange(
             subsystem="other", title=f"Restructured code in `{pair.describe()}` ({len(changes)} statements)",
             reason="same effects at both commits once local values are expanded and project helpers inlined "
-                   "(a named intermediate, an extracted helper, the branch and ternary styles)",
+                   "(a named intermediate, an extracted helper, the branch and ternary styles)"
+                   + (f"; {', '.join(f'`{w}`' for w in wrappers)} wraps the environment without overriding "
+                      "anything it steps, resets or observes (rendering only)" if wrappers else ""),
             locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
         return None
     if _return_extended(eb, ec, cand_fn, fc):
@@ -760,11 +763,24 @@ def _finding(report: PairReport, index: PairIndex) -> Finding | None:
                      "sink": best.placement.sink, "stops": best.placement.stops,
                      "statements": [_change_text(p.change) for p in on[:10]],
                      "places": sorted({p.path for p in on if p.path}),
-                     "edit": edit_signature([p.change for p in on])},
+                     "edit": edit_signature([p.change for p in on]),
+                     **_removed_lines(on)},
         )],
         fix="Check that this change is intended; if not, restore the baseline statement(s) (patch attached).",
         patch=restore_patch(index, base_fn, cand_fn),
     )
+
+
+def _removed_lines(on: list[Placed]) -> dict[str, list[int]]:
+    """When every placed statement was removed (none added or rewritten): the baseline lines that
+    ran them, for the dead-branch rule (`detectors/guards.py`): removed code that never ran at the
+    baseline changes nothing. A removed `if`/`while` header stands for its body's first line (the
+    header does nothing but choose whether that body runs)."""
+    units = [p.change.base for p in on if p.change.cand is None]
+    if not units or len(units) != len(on):
+        return {}
+    lines = {u.node.body[0].lineno if isinstance(u.node, ast.If | ast.While) else u.line for u in units if u}
+    return {"removed_lines": sorted(lines)}
 
 
 def _restored(best: Placed) -> str:

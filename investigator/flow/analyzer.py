@@ -43,6 +43,7 @@ from investigator.flow.graph import LearningFlow, Placement
 from investigator.flow.optin import ConfigValues, assumption, describe, new_options, used_in_tests
 from investigator.flow.plumbing import is_config_plumbing
 from investigator.flow.restore import checkpoint_names, reads_checkpoint
+from investigator.flow.signature import fixed_call
 from investigator.flow.symbolic import Effect, Expander, differing
 from investigator.flow.units import Unit
 from investigator.flow.wrappers import (
@@ -109,6 +110,7 @@ class PairReport:
     visits: int = 0  # flow statements visited to place it (the work budget)
     opt_in: str = ""  # every difference is an opt-in option's (flow/optin.py): why it is low
     opt_in_partly: str = ""  # options whose branches were left out of a finding that still differs
+    fixed_calls: dict[int, str] = field(default_factory=dict)  # id(change) -> why its baseline call raised
 
 
 class BehaviouralChangeAnalyzer(Analyzer):
@@ -435,6 +437,7 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
             source=SOURCE))
         return None
     report = PairReport(pair, opt_in=opt_in, opt_in_partly=partly)
+    report.fixed_calls = _fixed_calls(changes, flows)
     for k, change in enumerate(changes):
         # a statement paired with an unrelated one (an added line beside a rewritten call) is placed by
         # the side whose statement the differing effects come from
@@ -455,6 +458,19 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
             continue  # a network's statement near a layer finding is that finding's concern, whatever its sink
         report.placed.append(placed)
     return report
+
+
+def _fixed_calls(changes: list[UnitChange], flows: dict[str, LearningFlow]) -> dict[int, str]:
+    """The changes whose baseline statement made a call that cannot bind to its callee, made to fit
+    at the candidate (flow/signature.py): id(change) -> why the baseline's call raised."""
+    resolvers = {side: flows[side].resolver for side in ("baseline", "candidate")}
+    out: dict[int, str] = {}
+    for change in changes:
+        if change.base is not None and change.cand is not None and change.base.calls:
+            why = fixed_call(change.base.calls, change.base.fn, change.cand.calls, change.cand.fn, resolvers)
+            if why:
+                out[id(change)] = why
+    return out
 
 
 def _differences(base_fn: FunctionInfo, cand_fn: FunctionInfo, changes: list[UnitChange], body: bool,
@@ -679,6 +695,10 @@ def _finding(report: PairReport, index: PairIndex) -> Finding | None:
     way, fields = annotation_change([p.change for p in on])
     if way == "fix":
         severity = Severity.low  # toward the form the default already has: a likely fix
+    call_fixes = [report.fixed_calls.get(id(p.change)) for p in on]
+    call_fixed = all(call_fixes)
+    if call_fixed:
+        severity = Severity.low  # the baseline's statement could not run: a likely fix
     n = len(on)
     confidence = 0.7 if n <= 3 else 0.55 if n <= 10 else 0.4
     if pair.match in ("moved", "renamed"):
@@ -730,6 +750,9 @@ def _finding(report: PairReport, index: PairIndex) -> Finding | None:
     elif report.opt_in_partly:
         rationale += (f" Branches behind new options that are off by default are not counted here: "
                       f"{report.opt_in_partly}.")
+    if call_fixed:
+        title = f"Call now fits its callee's signature in the {label} path: `{cand_fn.qualname}`"
+        rationale += f" Low: {call_fixes[0]}: a likely fix."
     if way == "fix":
         title = f"Field annotations now agree with their defaults in the {label} path: `{cand_fn.qualname}` ({fields})"
         rationale += (" Low: each changed annotation now coerces its default to the default's own type, which the "

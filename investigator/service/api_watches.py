@@ -1,7 +1,8 @@
-"""`/v1/watches`: create, list, show (with history), pause, resume, delete a watch (docs/service.md).
+"""`/v1/watches`: create, list, show (with history), change (schedule, notifications), pause, resume,
+delete a watch (docs/service.md).
 
-Creating, pausing, resuming and deleting need the admin scope: a watch runs its probe command on the
-server every interval. Reading needs the read scope. The scheduler (`watches.py`) runs the ticks.
+Creating, changing, pausing, resuming and deleting need the admin scope: a watch runs its probe command
+on the server on its schedule. Reading needs the read scope. The scheduler (`watches.py`) runs the ticks.
 """
 
 from __future__ import annotations
@@ -13,7 +14,15 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from investigator.service.auth import Caller, require
 from investigator.service.context import service_context
 from investigator.service.jobs import SubmissionError
-from investigator.service.watches import WatchCreate, WatchDetail, WatchStore, WatchView, check_watch
+from investigator.service.watches import (
+    WatchCreate,
+    WatchDetail,
+    WatchPatch,
+    WatchStore,
+    WatchView,
+    check_notify_url,
+    check_watch,
+)
 
 router = APIRouter(prefix="/v1/watches", tags=["watches"])
 Admin = Annotated[Caller, Depends(require("admin"))]
@@ -58,6 +67,19 @@ def show_watch(watch_id: int, _caller: Reader, store: Watches) -> WatchDetail:
     if w is None:
         raise _missing(watch_id)
     return WatchDetail.model_validate({**WatchView.of(w).model_dump(), **store.history(watch_id)})
+
+
+@router.patch("/{watch_id}", response_model=WatchView,
+              summary="Change the schedule (interval_s, or cron and timezone) or the notifications (admin)")
+def patch_watch(watch_id: int, body: WatchPatch, _caller: Admin, store: Watches) -> WatchView:
+    try:
+        check_notify_url(body.notify_url)
+        w = store.patch(watch_id, body)
+    except SubmissionError as exc:
+        raise HTTPException(exc.status_code, detail=str(exc)) from None
+    if w is None:
+        raise _missing(watch_id)
+    return WatchView.of(w)
 
 
 @router.post("/{watch_id}/pause", response_model=WatchView, summary="Stop ticking (history kept)")

@@ -61,6 +61,9 @@ def add_serve_arguments(p: argparse.ArgumentParser) -> None:
                    help="serve the API without running jobs in this process (another `serve` on the same --db runs them)")
     p.add_argument("--lease", type=_seconds, default=30.0, metavar="SECONDS",
                    help="job lease: a job whose worker died is resumed after it (default 30)")
+    p.add_argument("--public-url", metavar="URL", default=os.environ.get("INVESTIGATOR_PUBLIC_URL"),
+                   help="the service's address as users reach it (default $INVESTIGATOR_PUBLIC_URL); watch "
+                        "notifications then link their report")
     p.add_argument("--retention-days", type=_seconds, default=30.0, metavar="DAYS",
                    help="finished jobs and their reports are deleted after this age (default 30)")
 
@@ -78,10 +81,12 @@ def _settings(args: argparse.Namespace) -> ServiceSettings:
         return ServiceSettings(db_url=db, host=args.host, port=args.port, data_dir=data_dir,
                                allow_repos=args.allow_repo, auth=not args.no_auth, workers=args.workers,
                                queue_limit=args.queue_limit, rate_limit_per_minute=args.rate_limit,
-                               lease_s=args.lease, retention_days=args.retention_days)
+                               lease_s=args.lease, retention_days=args.retention_days,
+                               public_url=args.public_url)
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise InputError(f"--{'-'.join(str(p) for p in first['loc'])}: {first['msg']}") from None
+        option = "-".join(str(p) for p in first["loc"]).replace("_", "-")
+        raise InputError(f"--{option}: {first['msg']}") from None
     except ValueError as exc:
         raise InputError(str(exc)) from None
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
@@ -25,6 +26,19 @@ class ServiceSettings(BaseModel):
     job_timeout_s: float = Field(default=6 * 3600.0, gt=0, description="wall limit of one investigation")
     job_memory_mb: int = Field(default=16384, ge=256, description="address-space limit of a worker process")
     retention_days: float = Field(default=30.0, gt=0, description="finished jobs, reports and checkpoints kept")
+    public_url: str | None = Field(default=None, description="the service's address as its users reach it "
+                                   "(https://investigator.example.org); notifications link reports there")
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, v: str | None) -> str | None:
+        """An absolute http(s) URL with a host and no query or fragment, without its trailing slash."""
+        if v is None or not v.strip():
+            return None
+        parts = urlsplit(v.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError(f"expected an http:// or https:// URL without query or fragment, got {v!r}")
+        return v.strip().rstrip("/")
 
     def auth_may_be_off(self) -> bool:
         return self.host in LOCAL_HOSTS

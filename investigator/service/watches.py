@@ -1,17 +1,22 @@
 """Watches as a service resource (issue 18): the API's checks, the rows, and the scheduler.
 
 A watch created through `POST /v1/watches` is a row of the watch's own `watches` table with its
-options (the `investigate watch` options, underscores for dashes), an interval and `next_run_at`.
-The scheduler thread of every service process claims due watches with a database lease (a
-conditional UPDATE; SKIP LOCKED on PostgreSQL), so each tick runs once however many processes
-serve the database. A tick is the CLI's `investigate watch --once` in a child process (argument list,
-own session, a time limit), never a second implementation. After it, `next_run_at` = now + interval:
-a watch missed during downtime runs once when the service is back, not once per missed interval.
+options (the `investigate watch` options, underscores for dashes), a schedule (an interval, or a
+5-field cron expression in an IANA timezone: `schedule.py`) and `next_run_at`. The scheduler thread of
+every service process claims due watches with a database lease (a conditional UPDATE; SKIP LOCKED on
+PostgreSQL), so each tick runs once however many processes serve the database. A tick is the CLI's
+`investigate watch --once` in a child process (argument list, own session, a time limit), never a
+second implementation. After it, `next_run_at` is the schedule's next time from now: a watch missed
+during downtime runs once when the service is back, not once per missed interval or cron time.
+
+The webhook's HMAC secret of a watch (`notify_secret`) is write-only in the API (views say only
+`has_notify_secret`); the tick gets it in its environment, never on its command line or in a file.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import signal
 import subprocess
@@ -24,7 +29,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -32,15 +37,51 @@ from sqlalchemy.orm import sessionmaker
 
 from investigator.service.allowlist import Allowlist, RepoInvalid, RepoRefused
 from investigator.service.jobs import Forbidden, SubmissionError
+from investigator.service.schedule import (
+    DEFAULT_INTERVAL_S,
+    MIN_INTERVAL_S,
+    check_cron,
+    check_timezone,
+    next_run,
+)
 from investigator.service.settings import ServiceSettings
 from investigator.service.store import utcnow
 from investigator.watch.state import Alert, MetricPoint, Tick, Watch
 
-MIN_INTERVAL_S = 60
 OPTION_FIELDS = ("baseline", "probe_command", "primary_metric", "seeds", "notify_url")
+SECRET_ENV = "INVESTIGATOR_WATCH_NOTIFY_SECRET"  # the tick's environment variable holding the watch's secret
+MAX_INTERVAL_S = 30 * 86400
 
 
-class WatchCreate(BaseModel):
+class Schedule(BaseModel):
+    """`interval_s` or `cron` (with an optional `timezone`): the fields and checks shared by create and PATCH."""
+
+    interval_s: int | None = Field(default=None, ge=MIN_INTERVAL_S, le=MAX_INTERVAL_S,
+                                   description=f"seconds between ticks (default {DEFAULT_INTERVAL_S} when no cron is given)")
+    cron: str | None = Field(default=None, min_length=1, max_length=200,
+                             description="5-field cron expression (minute hour day-of-month month day-of-week), "
+                                         "instead of interval_s")
+    timezone: str | None = Field(default=None, min_length=1, max_length=64,
+                                 description="IANA timezone the cron expression is read in (default UTC)")
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, v: str | None) -> str | None:
+        return None if v is None else check_cron(v)
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, v: str | None) -> str | None:
+        return None if v is None else check_timezone(v)
+
+    @model_validator(mode="after")
+    def _one_schedule(self) -> Schedule:
+        if self.interval_s is not None and self.cron is not None:
+            raise ValueError("give interval_s or cron, not both")
+        return self
+
+
+class WatchCreate(Schedule):
     """`POST /v1/watches`: the `investigate watch` options (docs/watch.md), underscores for dashes."""
 
     model_config = ConfigDict(extra="forbid")
@@ -55,7 +96,8 @@ class WatchCreate(BaseModel):
     primary_metric: str | None = Field(default=None, min_length=1, max_length=250)
     seeds: int = Field(default=3, ge=1, le=64)
     notify_url: str | None = Field(default=None, min_length=1, max_length=2000)
-    interval_s: int = Field(default=3600, ge=MIN_INTERVAL_S, le=30 * 86400, description="seconds between ticks")
+    notify_secret: str | None = Field(default=None, min_length=1, max_length=500,
+                                      description="HMAC-SHA256 key of the webhook's signature; write-only")
 
     @field_validator("branch", "baseline")
     @classmethod
@@ -63,6 +105,25 @@ class WatchCreate(BaseModel):
         if v is not None and v.startswith("-"):
             raise ValueError("must not start with '-'")
         return v
+
+    @model_validator(mode="after")
+    def _timezone_needs_cron(self) -> WatchCreate:
+        if self.timezone is not None and self.cron is None:
+            raise ValueError("timezone: applies to a cron schedule; give cron too")
+        if self.interval_s is None and self.cron is None:
+            self.interval_s = DEFAULT_INTERVAL_S
+        return self
+
+
+class WatchPatch(Schedule):
+    """`PATCH /v1/watches/{id}`: a new schedule (interval_s, or cron and/or timezone) and the
+    notification target (notify_url, notify_secret; null removes either). Absent fields stay."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    notify_url: str | None = Field(default=None, min_length=1, max_length=2000)
+    notify_secret: str | None = Field(default=None, min_length=1, max_length=500,
+                                      description="HMAC-SHA256 key of the webhook's signature; write-only")
 
 
 class WatchView(BaseModel):
@@ -75,6 +136,9 @@ class WatchView(BaseModel):
     last_seen_sha: str | None
     options: dict[str, Any] | None
     interval_s: int | None
+    cron: str | None
+    timezone: str | None  # of the cron (null: UTC)
+    has_notify_secret: bool  # the secret itself is never returned
     paused: bool
     next_run_at: datetime | None
     running: bool
@@ -84,13 +148,26 @@ class WatchView(BaseModel):
         running = w.lease_until is not None and w.lease_until > utcnow()
         return cls(id=w.id, name=w.name, repo=w.repo, branch=w.branch, baseline_policy=w.baseline_policy,
                    baseline_sha=w.baseline_sha, last_seen_sha=w.last_seen_sha, options=w.options,
-                   interval_s=w.interval_s, paused=w.paused, next_run_at=w.next_run_at, running=running)
+                   interval_s=None if w.cron else w.interval_s, cron=w.cron, timezone=w.timezone,
+                   has_notify_secret=bool(w.notify_secret), paused=w.paused, next_run_at=w.next_run_at,
+                   running=running)
 
 
 class WatchDetail(WatchView):
     ticks: list[dict[str, Any]]
     points: list[dict[str, Any]]
     alerts: list[dict[str, Any]]
+
+
+def check_notify_url(url: str | None) -> None:
+    if url is not None:
+        from investigator.git.errors import InputError
+        from investigator.watch.notify import check_url
+
+        try:
+            check_url(url)
+        except InputError as exc:
+            raise SubmissionError(f"notify_url: {exc}") from None
 
 
 def check_watch(body: WatchCreate, settings: ServiceSettings) -> str:
@@ -104,14 +181,7 @@ def check_watch(body: WatchCreate, settings: ServiceSettings) -> str:
         raise SubmissionError(str(exc)) from None
     if body.probe_command is not None and "{logdir}" not in body.probe_command:
         raise SubmissionError("probe_command: no {logdir} placeholder: the metric is read from the logs the command writes there")
-    if body.notify_url is not None:
-        from investigator.git.errors import InputError
-        from investigator.watch.notify import check_url
-
-        try:
-            check_url(body.notify_url)
-        except InputError as exc:
-            raise SubmissionError(f"notify_url: {exc}") from None
+    check_notify_url(body.notify_url)
     return repo
 
 
@@ -128,12 +198,14 @@ class WatchStore:
         self._postgres = engine.dialect.name == "postgresql"
 
     def create(self, body: WatchCreate, repo: str) -> Watch | None:
-        """The new watch, due now; None when the name is taken."""
+        """The new watch, due now (interval) or at its first cron time; None when the name is taken."""
         name = body.name or f"{Path(repo.rstrip('/')).name.removesuffix('.git')}:{body.branch}"
         options = {f: getattr(body, f) for f in OPTION_FIELDS}
+        now = utcnow()
         w = Watch(name=name, repo=repo, branch=body.branch, baseline_policy="fixed" if body.baseline else "last_good",
                   baseline_ref=body.baseline, config_key="", options=options, interval_s=body.interval_s,
-                  paused=False, next_run_at=utcnow())
+                  cron=body.cron, timezone=body.timezone if body.cron else None, notify_secret=body.notify_secret,
+                  paused=False, next_run_at=next_run(now, None, body.cron, body.timezone) if body.cron else now)
         try:
             with self._sessions.begin() as s:
                 s.add(w)
@@ -168,6 +240,36 @@ class WatchStore:
                 return None
         return self.get(watch_id)
 
+    def patch(self, watch_id: int, body: WatchPatch) -> Watch | None:
+        """A new schedule (due at its next time from now) and/or notification target; None when there
+        is no service watch `watch_id`; SubmissionError when a timezone is given to an interval watch."""
+        given = body.model_fields_set
+        with self._sessions.begin() as s:
+            w = s.get(Watch, watch_id)
+            if w is None or w.options is None:
+                return None
+            rescheduled = True
+            if body.cron is not None:
+                w.cron, w.interval_s = body.cron, None
+                w.timezone = body.timezone if "timezone" in given else w.timezone
+            elif body.interval_s is not None:
+                w.cron, w.timezone, w.interval_s = None, None, body.interval_s
+                if body.timezone is not None:
+                    raise SubmissionError("timezone: applies to a cron schedule, not to interval_s")
+            elif "timezone" in given:
+                if w.cron is None:
+                    raise SubmissionError("timezone: this watch runs every interval_s; give cron to read one in a timezone")
+                w.timezone = body.timezone
+            else:
+                rescheduled = False
+            if rescheduled:
+                w.next_run_at = next_run(utcnow(), w.interval_s, w.cron, w.timezone)
+            if "notify_url" in given:
+                w.options = {**w.options, "notify_url": body.notify_url}
+            if "notify_secret" in given:
+                w.notify_secret = body.notify_secret
+        return self.get(watch_id)
+
     def delete(self, watch_id: int) -> bool:
         """The watch and its history (children first: SQLite does not enforce ON DELETE CASCADE)."""
         with self._sessions.begin() as s:
@@ -198,18 +300,26 @@ class WatchStore:
         return None
 
     def release(self, watch_id: int, owner: str) -> bool:
-        """After a tick: next run one interval from now (not from the missed due time), lease freed."""
+        """After a tick: the schedule's next time from now (not from the missed due time: a watch
+        missed during downtime runs once), lease freed."""
         with self._sessions.begin() as s:
             w = s.get(Watch, watch_id)
             if w is None or w.lease_owner != owner:
                 return False
-            w.next_run_at = utcnow() + timedelta(seconds=w.interval_s or MIN_INTERVAL_S)
+            w.next_run_at = next_run(utcnow(), w.interval_s, w.cron, w.timezone)
             w.lease_owner, w.lease_until = None, None
         return True
 
 
-def tick_command(w: Watch, db_url: str, output: Path) -> list[str]:
-    """`investigate watch ... --once` for `w` (an argument list: nothing goes through a shell)."""
+def report_url_prefix(public_url: str, watch_id: int) -> str:
+    """Where the service serves the files of a watch's report folder (the UI's route, read scope:
+    a browser without a key is sent to sign in and back)."""
+    return f"{public_url.rstrip('/')}/ui/watches/{watch_id}/reports"
+
+
+def tick_command(w: Watch, db_url: str, output: Path, public_url: str | None = None) -> list[str]:
+    """`investigate watch ... --once` for `w` (an argument list: nothing goes through a shell). The
+    watch's secret is named by its environment variable only (`tick_env` puts it there)."""
     o = w.options or {}
     cmd = [sys.executable, "-m", "investigator.cli", "watch", "--repo", w.repo, "--branch", w.branch,
            "--state", db_url, "--name", w.name, "--once", "--quiet", "--output", str(output)]
@@ -221,7 +331,21 @@ def tick_command(w: Watch, db_url: str, output: Path) -> list[str]:
         cmd += ["--primary-metric", o["primary_metric"]]
     if o.get("notify_url"):
         cmd += ["--notify-url", o["notify_url"]]
+        if w.notify_secret:
+            cmd += ["--notify-secret-env", SECRET_ENV]
+    if public_url:
+        cmd += ["--report-url-prefix", report_url_prefix(public_url, w.id)]
     return cmd
+
+
+def tick_env(w: Watch) -> dict[str, str]:
+    """The tick's environment: the service's, with the watch's secret (or none: another watch's
+    secret is never inherited). The tick removes it from its own environment before any training
+    run or git command starts (`watch/command.py`), so only the notifier sees it."""
+    env = {k: v for k, v in os.environ.items() if k != SECRET_ENV}
+    if w.notify_secret:
+        env[SECRET_ENV] = w.notify_secret
+    return env
 
 
 @dataclass
@@ -244,17 +368,18 @@ class WatchScheduler:
         self.settings, self.store = settings, store
         self.poll_s, self.tick_timeout_s = poll_s, tick_timeout_s
         self.owner = f"watch-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        self.command: Callable[[Watch, str, Path], list[str]] = tick_command
+        self.command: Callable[[Watch, str, Path], list[str]] = functools.partial(tick_command,
+                                                                                  public_url=settings.public_url)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._proc: subprocess.Popen[bytes] | None = None
 
-    def _run_tick(self, cmd: list[str], log: Path) -> int | None:
+    def _run_tick(self, cmd: list[str], log: Path, env: dict[str, str]) -> int | None:
         """The tick in its own session, so its training runs die with it at the time limit or at stop."""
         log.parent.mkdir(parents=True, exist_ok=True)
         with log.open("ab") as out:
             proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                    start_new_session=True)
+                                    start_new_session=True, env=env)
             self._proc = proc
             try:
                 return proc.wait(timeout=self.tick_timeout_s)
@@ -275,7 +400,7 @@ class WatchScheduler:
             from investigator.service.db import database_url
 
             code = self._run_tick(self.command(w, database_url(self.settings.db_url), folder / "reports"),
-                                  folder / "ticks.log")
+                                  folder / "ticks.log", tick_env(w))
             self.store.release(w.id, self.owner)
             done.append(TickOutcome(w.id, code))
         return done

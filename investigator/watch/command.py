@@ -14,6 +14,8 @@ import os
 import re
 import sys
 import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -101,6 +103,18 @@ def _secret(args: argparse.Namespace) -> str | None:
             raise InputError(f"--notify-secret-env: the environment variable {name} is not set")
         return os.environ[name]
     return os.environ.get(DEFAULT_SECRET_ENV) or None
+
+
+@contextmanager
+def withheld(names: Iterable[str | None]) -> Iterator[None]:
+    """The secret's variables out of this process's environment while ticks run: training runs, the
+    static investigation and git inherit `os.environ`, and code from the watched repository must not
+    read the webhook's key. Restored afterwards (an in-process caller keeps its environment)."""
+    saved = {n: os.environ.pop(n) for n in dict.fromkeys(names) if n and n in os.environ}
+    try:
+        yield
+    finally:
+        os.environ.update(saved)
 
 
 def _check(args: argparse.Namespace) -> None:
@@ -208,15 +222,16 @@ class Watcher:
 def run_watch_command(args: argparse.Namespace) -> int:
     from investigator.probes.runner import kill_running
 
-    watcher = Watcher(args)
+    watcher = Watcher(args)  # reads the secret
     try:
-        if args.once:
-            try:
-                return watcher.tick()
-            except (Interrupted, KeyboardInterrupt):
-                kill_running()  # the training runs are in their own sessions: they would outlive the tick
-                raise
-        return _loop(watcher, args.interval)
+        with withheld([args.notify_secret_env, DEFAULT_SECRET_ENV]):
+            if args.once:
+                try:
+                    return watcher.tick()
+                except (Interrupted, KeyboardInterrupt):
+                    kill_running()  # the training runs are in their own sessions: they would outlive the tick
+                    raise
+            return _loop(watcher, args.interval)
     finally:
         watcher.store.close()
 

@@ -69,6 +69,10 @@ class Watch(Base):
     next_run_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True, index=True)  # naive UTC
     lease_owner: Mapped[str | None] = mapped_column(String(100), nullable=True)
     lease_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)  # naive UTC
+    # revision 0004: a cron schedule instead of interval_s, and the webhook's HMAC secret (write-only in the API)
+    cron: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    timezone: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the cron's; null: UTC
+    notify_secret: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class MetricPoint(Base):

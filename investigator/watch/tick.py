@@ -17,6 +17,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import quote
 
 from pydantic import BaseModel, Field
 
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
 Outcome = Literal["started", "no_new_commits", "no_regression", "alerted", "still_regressed", "resolved", "failed"]
 EXIT_OK, EXIT_ALERTED = 0, 1
 SEVERE = 4  # a metric drop of this many times the threshold is critical, a smaller one significant
+KEEP = 0.75  # a critical alert is re-rated significant only below this share of the critical boundary
 
 
 class WatchSpec(BaseModel):
@@ -85,8 +87,14 @@ def config_key(*parts: object) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
 
 
-def _severity_of(relative: float | None, threshold: float) -> Severity:
-    if relative is not None and abs(relative) >= SEVERE * max(threshold, 1e-9):
+def _severity_of(relative: float | None, threshold: float, current: str | None = None) -> Severity:
+    """Critical from SEVERE x the threshold on. An open alert's severity has a hysteresis: a critical
+    one stays critical until the loss is below KEEP of that boundary, so a loss that sits at the
+    boundary is not re-rated (and re-sent as `updated`) every tick by seed noise."""
+    bound = SEVERE * max(threshold, 1e-9)
+    if relative is None:
+        return Severity(current) if current else Severity.significant
+    if abs(relative) >= bound or (current == Severity.critical.value and abs(relative) >= KEEP * bound):
         return Severity.critical
     return Severity.significant
 
@@ -206,7 +214,8 @@ class TickRunner:
             cmp = ends_verdict(b, self.metric)
             res.notes.append(f"the head could not be told from the reference ({cmp.verdict.value if cmp else 'no values'}): "
                              "the reference stays")
-        self._drift(w, head)
+        measured = [p for p in self.store.points(w.id, w.config_key) if p.iqm is not None]
+        self._drift(w, head, measured[self._since_last_alert(w, measured):])
 
     def _localise(self, good: str, head: str) -> Bisection:
         assert self.res is not None and self.measurer is not None
@@ -232,18 +241,42 @@ class TickRunner:
         self.res.outcome = "still_regressed" if still else "resolved"
         if not still and w.baseline_policy == "last_good":
             w.baseline_sha = head
-        if worse_than_newest and still:
-            newest = opens[-1]
+        if not still:
+            return
+        newest = still[-1]
+        if worse_than_newest and newest is opens[-1]:
             b = self._localise(str(newest.detail.get("bad_sha") or newest.head_sha), head)
             if regressed(b) and b.first_bad:
-                for alert, event in list(self.changes):  # the new drop is the new alert's news, not theirs
-                    if event == "updated":
-                        alert.severity = self._prior.get(alert.key, alert.severity)
-                        self._use(alert, None)
+                self._quiet_updates()
                 self._open_regression(w, b, head)
+            elif self._drift_while_open(w, head, newest):
+                pass  # worse, with no single commit since, and the history shows a drift: its own alert
             else:
                 self._use(newest, "updated")  # worse, but no single commit since: the same alert, updated
                 newest.detail = {**newest.detail, "bad_sha": head}
+        else:
+            self._drift_while_open(w, head, newest)
+
+    def _quiet_updates(self) -> None:
+        """A new alert opens this tick: the drop is its news, not an update of the older ones."""
+        for alert, event in list(self.changes):
+            if event == "updated":
+                alert.severity = self._prior.get(alert.key, alert.severity)
+                self._use(alert, None)
+
+    def _drift_while_open(self, w: Watch, head: str, alert: Alert) -> bool:
+        """The change-point test while a step's `alert` is open, over the history measured since it
+        opened (the head it opened at first: the step itself is not in it, so it is never alerted
+        twice). A drift alert opens when the head's segment is worse than the segment before it, which
+        is the open alert's level or later, by the threshold: a slow loss that goes on after a step."""
+        if alert.kind == "drift":
+            return False  # a drift going on is that drift getting worse: the recheck updates it
+        opened_at = alert.detail.get("opened_head") or alert.detail.get("bad_sha")
+        measured = [p for p in self.store.points(w.id, w.config_key) if p.iqm is not None]
+        hits = [i for i, p in enumerate(measured) if p.sha == opened_at]
+        if not hits:
+            return False
+        return self._drift(w, head, measured[hits[0]:], during=alert)
 
     def _recheck(self, w: Watch, alert: Alert, head: str) -> tuple[bool, list[float]]:
         """One open alert: the head against its reference and its bad commit; resolved, re-rated or
@@ -273,7 +306,7 @@ class TickRunner:
                                   f"{check.why}): the alert stays open")
             self._use(alert, None)
             return False, head_values
-        severity = _severity_of(relative, stats.threshold).value
+        severity = _severity_of(relative, stats.threshold, alert.severity).value
         worse = ends_regressed(check.values[bad], head_values, hib, stats).verdict == Verdict.regression
         self._prior[alert.key] = alert.severity
         changed, alert.severity = severity != alert.severity, severity
@@ -292,31 +325,36 @@ class TickRunner:
                    f"{b.good.short} ({self._iqms(b)}); {where}")
         self._open(w, key, "regression", _severity_of(relative, self.metric.bisect.stats.threshold), culprit.sha if culprit
                    else None, culprit.subject if culprit else "", b.good.sha, head, summary,
-                   {"metric": self._metric_detail(b, relative), "suspects": b.suspects, "bad_sha": head})
+                   {"metric": self._metric_detail(b, relative), "suspects": b.suspects, "bad_sha": head,
+                    "opened_head": head})
 
-    def _drift(self, w: Watch, head: str) -> None:
-        """The change-point test over the history; a drift alert when the head's segment is worse."""
+    def _drift(self, w: Watch, head: str, measured: list[MetricPoint], during: Alert | None = None) -> bool:
+        """The change-point test over `measured`; a drift alert when the head's segment is worse
+        (`during`: the open alert the history starts at). True when one opened."""
         assert self.res is not None
-        measured = [p for p in self.store.points(w.id, w.config_key) if p.iqm is not None]
-        measured = measured[self._since_last_alert(w, measured):]
         history = [p.iqm for p in measured if p.iqm is not None]
         found, cps = drift(history, self.metric, self.metric.bisect.higher_is_better)
         self.res.change_points = cps
         if found is None:
-            return
+            return False
         start, ref = measured[found.start], measured[found.reference_end]
         if self.store.alert(w.id, start.sha) is not None:
-            return  # this change point was alerted already
+            return False  # this change point was alerted already
         p = found.points[0]
-        summary = (f"{self.spec.branch}: {self.metric.metric} drifted {found.relative:+.1%} over "
+        since = f" while `{during.key[:7]}` is open, from its level" if during is not None else ""
+        summary = (f"{self.spec.branch}: {self.metric.metric} drifted {found.relative:+.1%}{since} over "
                    f"{len(history) - found.start} measured commit(s): change point at `{start.sha[:7]}` "
                    f"{start.subject} (E-divisive means, p = {p.p_value:.3g}); no single commit shows it")
+        if during is not None:
+            self._quiet_updates()
         self._open(w, start.sha, "drift", _severity_of(found.relative, self.metric.bisect.stats.threshold), start.sha,
                    start.subject, ref.sha, head, summary,
                    {"metric": {"name": self.metric.metric, "reference_iqm": ref.iqm, "head_iqm": history[-1],
                                "relative_change": found.relative, "higher_is_better": self.metric.bisect.higher_is_better},
-                    "change_points": [c.model_dump() for c in found.points], "bad_sha": head,
-                    "previous_measured": measured[found.start - 1].sha if found.start else None})
+                    "change_points": [c.model_dump() for c in found.points], "bad_sha": head, "opened_head": head,
+                    "previous_measured": measured[found.start - 1].sha if found.start else None,
+                    "during": during.key if during is not None else None})
+        return True
 
     def _since_last_alert(self, w: Watch, measured: list[MetricPoint]) -> int:
         """Where the drift test's history starts: at the head that resolved the latest alert (a step
@@ -453,7 +491,7 @@ class TickRunner:
                  for f in alert.detail.get("findings", [])]
         report_url = None
         if alert.report and spec.report_url_prefix:
-            report_url = spec.report_url_prefix.rstrip("/") + "/" + Path(alert.report).name
+            report_url = spec.report_url_prefix.rstrip("/") + "/" + quote(Path(alert.report).name)
         metric = alert.detail.get("resolved_metric" if event == "resolved" else "metric")
         return AlertMessage(event=event, alert_id=f"{spec.name}:{alert.key}", watch=spec.name, repo=spec.repo,
                             branch=spec.branch, kind=alert.kind, severity=alert.severity,

@@ -56,6 +56,8 @@ def test_keys_use_the_data_dir_database_by_default(tmp_path, capsys, monkeypatch
     (["serve", "--workers", "0"], "--workers"),
     (["serve", "--port", "70000"], "--port"),
     (["serve", "--lease", "-1"], "--lease"),
+    (["serve", "--public-url", "ftp://files.example"], "--public-url: Value error, expected an http:// or https:// URL"),
+    (["serve", "--public-url", "https://h.example/?x=1"], "--public-url"),
     (["serve", "--db", "postgresql://nobody:x@127.0.0.1:1/none", "--api-only"], "cannot open the service database"),
     (["keys", "create", "--scope", "root"], "invalid choice"),
     (["keys"], "required"),

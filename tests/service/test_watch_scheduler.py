@@ -1,4 +1,5 @@
-"""The service's watch scheduler: a due watch runs once across two schedulers sharing one database,
+"""The service's watch scheduler: a due watch runs once across two schedulers sharing one database
+(SQLite, and PostgreSQL when INVESTIGATOR_TEST_POSTGRES is set),
 an overdue watch runs once (not once per missed interval), a paused watch does not run, and a real
 tick (`investigate watch --once` in a child process) records its outcome in the service's database."""
 
@@ -17,8 +18,8 @@ from investigator.watch.state import Watch
 from tests.support.gitrepo import commit_files, init_repo
 
 
-def _setup(tmp_path: Path, interval_s: int = 60) -> tuple[ServiceSettings, WatchStore, int]:
-    url = f"sqlite:///{tmp_path}/service.db"
+def _setup(tmp_path: Path, interval_s: int = 60, url: str | None = None) -> tuple[ServiceSettings, WatchStore, int]:
+    url = url or f"sqlite:///{tmp_path}/service.db"
     settings = ServiceSettings(db_url=url, data_dir=tmp_path / "data", allow_repos=[str(tmp_path)])
     store = WatchStore(connect(url))
     w = store.create(WatchCreate(repo=str(tmp_path / "repo"), branch="main", interval_s=interval_s), str(tmp_path / "repo"))
@@ -44,8 +45,9 @@ def _runs(marks: Path) -> int:
     return len(marks.read_text().splitlines()) if marks.exists() else 0
 
 
-def test_two_schedulers_on_one_database_run_a_due_watch_once(tmp_path):
-    settings, store, wid = _setup(tmp_path)
+def test_two_schedulers_on_one_database_run_a_due_watch_once(tmp_path, db_url):
+    """SQLite (the conditional UPDATE decides) and PostgreSQL when configured (SKIP LOCKED first)."""
+    settings, store, wid = _setup(tmp_path, url=db_url)
     marks = tmp_path / "marks"
     schedulers = [WatchScheduler(settings, WatchStore(connect(settings.db_url))) for _ in range(2)]
     for s in schedulers:

@@ -110,3 +110,24 @@ def test_resume_makes_the_watch_due_now(svc):
     svc.client.post(f"/v1/watches/{wid}/resume", headers=admin)
     w2 = store.get(wid)
     assert w2 is not None and w2.next_run_at is not None and w2.next_run_at <= utcnow()
+
+
+def test_notify_secret_is_write_only_and_patch_sets_or_removes_it(svc):
+    admin, reader = svc.key("admin"), svc.key("read")
+    secret = "hmac-key-never-shown-4711"
+    r = svc.client.post("/v1/watches", json=_body(svc, notify_url="https://hooks.example/x", notify_secret=secret),
+                        headers=admin)
+    assert r.status_code == 201 and r.json()["has_notify_secret"] is True and "notify_secret" not in r.json()
+    wid = r.json()["id"]
+    for url in ("/v1/watches", f"/v1/watches/{wid}", "/openapi.json"):
+        assert secret not in svc.client.get(url, headers=reader).text, url
+    r = svc.client.patch(f"/v1/watches/{wid}", json={"notify_secret": None}, headers=admin)
+    assert r.status_code == 200 and r.json()["has_notify_secret"] is False
+    r = svc.client.patch(f"/v1/watches/{wid}", json={"notify_secret": "another", "notify_url": "https://hooks.example/y"},
+                         headers=admin)
+    assert r.status_code == 200 and r.json()["has_notify_secret"] is True and "another" not in r.text
+    assert r.json()["options"]["notify_url"] == "https://hooks.example/y"
+    r = svc.client.patch(f"/v1/watches/{wid}", json={"notify_url": "ftp://x"}, headers=admin)
+    assert r.status_code == 422 and "notify_url" in r.json()["detail"]
+    w = WatchStore(svc.store.engine).get(wid)
+    assert w is not None and w.notify_secret == "another"  # stored so the scheduler can sign

@@ -195,3 +195,26 @@ def test_baseline_equal_to_head_or_off_the_branch_measures_nothing(tmp_path: Pat
     spec2 = spec.model_copy(update={"baseline": "a-later-tag"})  # not an ancestor of the head
     off = TickRunner(store, spec2, branch, branch, metric).run(resolve=lambda ref: sha(9))  # type: ignore[arg-type]
     assert off.outcome == "failed" and off.runs == 0 and "not an ancestor" in off.notes[0]
+
+
+def test_a_loss_at_the_critical_boundary_is_not_re_rated_every_tick(tmp_path: Path) -> None:
+    """-20 % is 4 x the 5 % threshold, the critical boundary: seed noise puts each tick's estimate on
+    either side of it. Without the hysteresis every crossing was an `updated` message (6 in 17 ticks)."""
+    store, cap = Store(str(tmp_path / "w.db")), Capture()
+    branch = SimBranch(steps(60, changes={10: 0.8}), noise=1.0, trial=0)
+    for head in range(0, 61, 3):
+        _tick(store, branch, head, cap)
+    events = [m.event for m in cap.messages]
+    assert events[0] == "opened" and events.count("updated") <= 1, events
+    (alert,) = store.alerts(store.watch("sim").id)  # type: ignore[union-attr]
+    assert alert.status == "open"
+
+
+def test_severity_hysteresis() -> None:
+    from investigator.watch.tick import _severity_of
+
+    assert _severity_of(-0.20, 0.05) == Severity.critical and _severity_of(-0.19, 0.05) == Severity.significant
+    assert _severity_of(-0.16, 0.05, "critical") == Severity.critical  # kept: within 75 % of the boundary
+    assert _severity_of(-0.14, 0.05, "critical") == Severity.significant  # clearly below: re-rated
+    assert _severity_of(-0.19, 0.05, "significant") == Severity.significant
+    assert _severity_of(None, 0.05, "critical") == Severity.critical and _severity_of(None, 0.05) == Severity.significant

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import and_, delete, or_, select, update
@@ -37,7 +37,7 @@ from investigator.service.store import utcnow
 from investigator.watch.state import Alert, MetricPoint, Tick, Watch
 
 MIN_INTERVAL_S = 60
-OPTION_FIELDS = ("baseline", "probe_command", "primary_metric", "seeds", "notify_url")
+OPTION_FIELDS = ("baseline", "probe_command", "primary_metric", "seeds", "notify_url", "notify_format")
 
 
 class WatchCreate(BaseModel):
@@ -55,6 +55,8 @@ class WatchCreate(BaseModel):
     primary_metric: str | None = Field(default=None, min_length=1, max_length=250)
     seeds: int = Field(default=3, ge=1, le=64)
     notify_url: str | None = Field(default=None, min_length=1, max_length=2000)
+    notify_format: Literal["json", "slack"] | None = Field(
+        default=None, description="payload shape (default: slack for hooks.slack.com, else json)")
     interval_s: int = Field(default=3600, ge=MIN_INTERVAL_S, le=30 * 86400, description="seconds between ticks")
 
     @field_validator("branch", "baseline")
@@ -168,6 +170,16 @@ class WatchStore:
                 return None
         return self.get(watch_id)
 
+    def run_now(self, watch_id: int) -> Watch | None:
+        """Make an unpaused service watch due now (the scheduler claims it within its poll); None when
+        there is no such watch, it is paused, or it is a CLI watch. A tick running now is left alone:
+        its end sets the next run one interval later, so "run now" during a tick is asked again after."""
+        with self._sessions.begin() as s:
+            if s.execute(update(Watch).where(Watch.id == watch_id, Watch.options.is_not(None), Watch.paused.is_(False))
+                         .values(next_run_at=utcnow())).rowcount != 1:  # type: ignore[attr-defined]
+                return None
+        return self.get(watch_id)
+
     def delete(self, watch_id: int) -> bool:
         """The watch and its history (children first: SQLite does not enforce ON DELETE CASCADE)."""
         with self._sessions.begin() as s:
@@ -221,6 +233,8 @@ def tick_command(w: Watch, db_url: str, output: Path) -> list[str]:
         cmd += ["--primary-metric", o["primary_metric"]]
     if o.get("notify_url"):
         cmd += ["--notify-url", o["notify_url"]]
+    if o.get("notify_format"):
+        cmd += ["--notify-format", o["notify_format"]]
     return cmd
 
 

@@ -3,7 +3,8 @@
 What a reader needs to trust the picture: a y axis with round tick values and the metric's name, which way
 is better, an x axis in the order the watch measured its heads, each commit's IQM with its interval, the
 commit the watch compares against, the culprits of regression alerts and the change points of drift alerts
-marked (and told apart by a legend). Only the points of the newest measuring configuration are drawn: a
+marked (and told apart by a legend): a culprit that bisection found between two measured heads (only heads
+are kept in the history) is drawn between them. Only the points of the newest measuring configuration are drawn: a
 changed probe command starts a new series that does not compare with the old one.
 """
 
@@ -43,7 +44,7 @@ class Plot:
     dots: list[Dot]
     y_ticks: list[tuple[float, str]]  # (y, label)
     x_ticks: list[tuple[float, str]]
-    changes: list[Dot]  # vertical lines at change points
+    rules: list[Rule]  # vertical lines at culprits and change points
     metric: str
     higher_is_better: bool
     hidden: int  # points of earlier configurations, not drawn
@@ -71,15 +72,44 @@ def _fmt(v: float) -> str:
     return f"{v:.4g}"
 
 
-def _marks(alerts: list[dict[str, Any]]) -> dict[str, tuple[str, bool]]:
-    """sha → (mark, resolved): culprits of regression (and static) alerts, change points of drift alerts;
-    an open alert's mark wins over a resolved one's on the same commit."""
-    marks: dict[str, tuple[str, bool]] = {}
+@dataclass
+class Rule:
+    """A vertical line through the plot: an alert's culprit or change point."""
+
+    x: float
+    kind: str  # "culprit" | "change"
+    resolved: bool
+    label: str
+
+
+def _alert_marks(alerts: list[dict[str, Any]]) -> dict[str, tuple[str, bool, str | None]]:
+    """culprit or change-point sha → (mark, resolved, the head the alert opened at): culprits of regression
+    (and static) alerts, change points of drift alerts; an open alert's mark wins over a resolved one's."""
+    marks: dict[str, tuple[str, bool, str | None]] = {}
     for a in sorted(alerts, key=lambda a: a.get("status") == "open"):
         sha = a.get("culprit_sha") or a.get("key")
+        detail = a.get("detail") if isinstance(a.get("detail"), dict) else {}
         if sha:
-            marks[sha] = ("change" if a.get("kind") == "drift" else "culprit", a.get("status") == "resolved")
+            marks[sha] = ("change" if a.get("kind") == "drift" else "culprit", a.get("status") == "resolved",
+                          detail.get("bad_sha") or a.get("head_sha"))
     return marks
+
+
+def _rules(dots: list[Dot], marks: dict[str, tuple[str, bool, str | None]]) -> list[Rule]:
+    """A rule at the marked commit when it was measured; else, for a culprit found by bisection between two
+    measured heads, halfway between the head before and the head it was alerted at."""
+    at = {d.sha: i for i, d in enumerate(dots)}
+    rules = []
+    for sha, (mark, resolved, bad) in marks.items():
+        state = "resolved" if resolved else "open"
+        if sha in at:
+            rules.append(Rule(dots[at[sha]].x, mark, resolved, f"{_MARK_NAMES[mark]} {sha[:7]} ({state})"))
+        elif bad in at and at[bad] > 0:
+            i = at[bad]
+            rules.append(Rule(round((dots[i - 1].x + dots[i].x) / 2, 1), mark, resolved,
+                              f"{_MARK_NAMES[mark]} {sha[:7]} ({state}), between the measured heads "
+                              f"#{dots[i - 1].seq} and #{dots[i].seq}"))
+    return sorted(rules, key=lambda r: r.x)
 
 
 def plot(points: list[dict[str, Any]], alerts: list[dict[str, Any]], *, metric: str = "metric",
@@ -107,10 +137,10 @@ def plot(points: list[dict[str, Any]], alerts: list[dict[str, Any]], *, metric: 
         return round(TOP + (hi - v) / (hi - lo) * (bottom - TOP), 1)
 
     step = (right - LEFT) / (len(measured) - 1)
-    marks = _marks(alerts)
+    marks = _alert_marks(alerts)
     dots = []
     for i, p in enumerate(measured):
-        mark, resolved = marks.get(p["sha"], ("", False))
+        mark, resolved, _ = marks.get(p["sha"], ("", False, None))
         if not mark and p["sha"] == baseline_sha:
             mark = "baseline"
         interval = f" [{_fmt(lows[i])}, {_fmt(highs[i])}]" if p.get("ci_low") is not None else ""
@@ -125,9 +155,9 @@ def plot(points: list[dict[str, Any]], alerts: list[dict[str, Any]], *, metric: 
     return Plot(width=WIDTH, height=HEIGHT, left=LEFT, right=right, top=TOP, bottom=bottom,
                 line=" ".join(f"{d.x},{d.y}" for d in dots), dots=dots,
                 y_ticks=[(y(v), _fmt(v)) for v in nice_ticks(lo, hi)], x_ticks=x_ticks,
-                changes=[d for d in dots if d.mark == "change"], metric=metric, higher_is_better=higher_is_better,
-                hidden=hidden, marks={d.mark for d in dots if d.mark})
+                rules=(rules := _rules(dots, marks)), metric=metric, higher_is_better=higher_is_better,
+                hidden=hidden, marks={d.mark for d in dots if d.mark} | {r.kind for r in rules})
 
 
-_MARK_NAMES = {"culprit": "culprit: first bad commit of a regression alert",
+_MARK_NAMES = {"culprit": "culprit (first bad commit) of a regression alert",
                "change": "change point of a drift alert", "baseline": "the watch's current baseline commit"}

@@ -147,12 +147,12 @@ def _create(ui: Ui, form: dict[str, str]) -> tuple[int, dict[str, str], Watch | 
         parsed = WatchCreate.model_validate(body)
     except ValidationError as exc:
         return 422, field_errors(exc) | errors, None
-    if errors:
-        return 422, errors, None
-    try:
+    try:  # checked even when the baseline radio is wrong: every problem shown at once
         repo = check_watch(parsed, ui.settings)
     except SubmissionError as exc:
-        return exc.status_code, {refused_field(str(exc), WatchCreate): str(exc)}, None
+        return exc.status_code, {refused_field(str(exc), WatchCreate): str(exc)} | errors, None
+    if errors:
+        return 422, errors, None
     w = WatchStore(ui.store.engine).create(parsed, repo)
     if w is None:
         name = parsed.name or f"{Path(repo.rstrip('/')).name.removesuffix('.git')}:{parsed.branch}"

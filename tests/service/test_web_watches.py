@@ -82,7 +82,7 @@ def test_list_and_watch_page_show_history_escaped(svc):
     assert EVIL not in page and page.count("&lt;script&gt;") >= 4  # name, subject, summary, tick note
     assert "<svg" in page and page.count("<circle") == 4 and page.count('class="dot mark-culprit"') == 1
     assert "charts/return ↑ better" in page and "commit (in the order measured)" in page  # axis titles
-    assert "culprit (first bad commit of an alert)" in page and "change point (drift alert)" not in page  # legend
+    assert "culprit: first bad commit" in page and "change point of a drift alert" not in page  # legend
     assert "culprit" in page and "[6.8, 7.2]" in page and "lower the reward scale" in page
     assert f'href="/ui/watches/{wid}/reports/watch-report.md"' in page
     assert 'data-poll="/ui/watches/' in page and "alerted" in page
@@ -276,13 +276,21 @@ def test_plot_axes_marks_and_series():
               {"kind": "drift", "status": "resolved", "culprit_sha": "d", "key": "d"}]
     p = plot(points, alerts, metric="ret", baseline_sha="a")
     assert p is not None and [d.mark for d in p.dots] == ["baseline", "", "culprit", "change", ""]
-    assert [d.resolved for d in p.dots] == [False, False, False, True, False] and [d.sha for d in p.changes] == ["d"]
+    assert [d.resolved for d in p.dots] == [False, False, False, True, False]
+    assert [(r.x, r.kind, r.resolved) for r in p.rules] == [(p.dots[2].x, "culprit", False), (p.dots[3].x, "change", True)]
     assert p.marks == {"baseline", "culprit", "change"}
     assert all(p.top <= v <= p.bottom for d in p.dots for v in (d.y, d.low, d.high))
     assert p.dots[0].y < p.dots[3].y  # higher is up
     assert all(p.top <= y <= p.bottom for y, _ in p.y_ticks) and len(p.y_ticks) >= 3
     assert [label for _, label in p.x_ticks] == ["#0", "#1", "#2", "#3", "#4"]
     assert "ret IQM 9 [8.5, 9.5], 3 seed(s)" in p.dots[2].label and "culprit" in p.dots[2].label
+    # a culprit that bisection found between two measured heads: its rule lies between them, no dot is marked
+    between = [{"kind": "regression", "status": "open", "culprit_sha": "x", "key": "x", "detail": {"bad_sha": "d"}}]
+    b = plot(points, between)
+    assert b is not None and not any(d.mark for d in b.dots)
+    assert [(r.x, r.kind) for r in b.rules] == [((b.dots[2].x + b.dots[3].x) / 2, "culprit")]
+    assert "between the measured heads #2 and #3" in b.rules[0].label
+    assert plot(points, [dict(between[0], detail={"bad_sha": "a"})]).rules == []  # type: ignore[union-attr]  # no head before
     # a new probe configuration starts a new series: the old points are counted, not drawn
     mixed = [dict(pt, config_key="old") for pt in points[:2]] + [dict(pt, config_key="new") for pt in points[2:]]
     q = plot(mixed, [])

@@ -88,7 +88,7 @@ def _alert_marks(alerts: list[dict[str, Any]]) -> dict[str, tuple[str, bool, str
     marks: dict[str, tuple[str, bool, str | None]] = {}
     for a in sorted(alerts, key=lambda a: a.get("status") == "open"):
         sha = a.get("culprit_sha") or a.get("key")
-        detail = a.get("detail") if isinstance(a.get("detail"), dict) else {}
+        detail: dict[str, Any] = a["detail"] if isinstance(a.get("detail"), dict) else {}
         if sha:
             marks[sha] = ("change" if a.get("kind") == "drift" else "culprit", a.get("status") == "resolved",
                           detail.get("bad_sha") or a.get("head_sha"))

@@ -26,8 +26,7 @@ LAYOUT: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("What to follow", ("repo", "branch", "name")),
     ("Baseline", ("baseline",)),
     ("Schedule", ("interval_s", "cron", "timezone")),
-    ("Training-run probe (optional: without it a tick runs the static investigation only)",
-     ("probe_command", "primary_metric", "seeds")),
+    ("Training-run probe (optional)", ("probe_command", "primary_metric", "seeds")),
     ("Notifications (optional)", ("notify_url", "notify_format", "notify_secret")),
 )
 OTHER = "Other options"
@@ -36,11 +35,12 @@ LABELS = {"repo": "Repository (path on the server or git URL)", "branch": "Branc
           "primary_metric": "Metric", "seeds": "Seeds per commit", "notify_url": "Webhook URL",
           "notify_format": "Payload format", "cron": "Cron expression", "timezone": "Time zone",
           "notify_secret": "Webhook secret"}
-HINTS = {"name": "default <repository name>:<branch>; unique",
+HINTS = {"repo": "a path on the server or a git URL the server can fetch",
+         "name": "default <repository name>:<branch>; unique",
          "baseline": "compared with every new commit; any ref git understands",
          "interval_s": "between ticks: at least 60; 3600 = hourly, 86400 = daily",
          "probe_command": "training command run once per seed: {seed} and {logdir} required; "
-                          "{steps} {device} {python} optional",
+                          "{steps} {device} {python} optional. Without one, a tick runs the static investigation only",
          "primary_metric": "the logged tag the verdict is about (default: the episodic return)",
          "seeds": "runs per measured commit (1 to 64)",
          "notify_url": "called once per alert event (opened, updated, resolved), HMAC-signed",

@@ -97,8 +97,9 @@ def test_create_a_watch_with_the_form(service, page):
     page.select_option("#w-notify_format", "slack")
     page.fill("#w-notify_url", "https://hooks.slack.com/services/T/B/x")
     page.click("button:has-text('Create watch')")
-    page.wait_for_url(re.compile(r".*/ui/watches/\d+$"))  # ?done=created shown once, then dropped from the address
+    page.wait_for_url(re.compile(r".*/ui/watches/\d+\b.*"))
     expect(page.locator(".flash")).to_contain_text("Watch created")
+    expect(page).to_have_url(re.compile(r".*/ui/watches/\d+$"))  # ?done=created shown once, then dropped from the address
     wid = int(page.url.rsplit("/", 1)[1])
     w = service.watches.get(wid)
     assert w is not None and w.name == "browser-made" and w.baseline_policy == "fixed" and w.interval_s == 900

@@ -79,7 +79,7 @@
   var here = new URL(window.location.href);
   if (here.searchParams.has("done")) {
     here.searchParams.delete("done");
-    window.history.replaceState(null, "", here.pathname + here.search + here.hash);
+    window.history.replaceState(null, "", here.pathname + here.search);  // and a fragment the redirect inherited
   }
 
   document.querySelectorAll("[data-poll]").forEach(poll);

@@ -61,7 +61,7 @@ class FormField:
     hint: str
     kind: Kind
     required: bool
-    default: str  # the value shown in an empty form
+    default: str  # the schema's default ("" when none): a placeholder, or a checkbox's initial state
     placeholder: str = ""
     choices: tuple[str, ...] = ()
     low: str | None = None  # number bounds
@@ -107,7 +107,8 @@ def _field(name: str, info: FieldInfo) -> FormField:
     default = "" if info.default is None or info.is_required() or kind == "password" else str(info.default)
     return FormField(name=name, label=LABELS.get(name) or info.title or name.replace("_", " ").capitalize(),
                      hint=HINTS.get(name) or info.description or "", kind=kind, required=info.is_required(),
-                     default=default, placeholder=PLACEHOLDERS.get(name, ""), choices=choices, low=low, high=high,
+                     default=default, placeholder=PLACEHOLDERS.get(name) or (f"{default} (default)" if default else ""),
+                     choices=choices, low=low, high=high,
                      maxlength=maxlength)
 
 
@@ -128,7 +129,10 @@ def shown_values(form: dict[str, str], schema: type[BaseModel]) -> dict[str, str
 
 
 def default_values(schema: type[BaseModel]) -> dict[str, str]:
-    values = {f.name: f.default for _, group in form_groups(schema) for f in group if f.default}
+    """An empty form: inputs stay empty (their defaults are placeholders), so that only what the user typed is
+    sent and the schema fills in the rest, as for an API call (a default that is sent would look chosen to a
+    rule such as "an interval or a cron expression, not both"); checkboxes start as their defaults."""
+    values = {f.name: "on" for _, group in form_groups(schema) for f in group if f.kind == "checkbox" and f.default == "True"}
     return values | {"baseline_policy": "last_good"}
 
 

@@ -247,6 +247,10 @@ class _LaterSchema(WatchCreate):
     executor: Literal["local", "ray"] = "local"
 
 
+class _LaterSchema2(WatchCreate):
+    dry_run: bool = True
+
+
 def test_the_form_is_built_from_the_schema():
     groups = dict(form_groups(_LaterSchema))
     names = {title: [f.name for f in fields] for title, fields in groups.items()}
@@ -258,7 +262,9 @@ def test_the_form_is_built_from_the_schema():
     assert fields["executor"].kind == "select" and fields["executor"].choices == ("local", "ray")
     assert fields["interval_s"].kind == "number" and (fields["interval_s"].low, fields["interval_s"].high) == ("60", "2592000")
     assert fields["repo"].required and not fields["name"].required and fields["cron"].hint == "five fields"
-    assert default_values(_LaterSchema)["seeds"] == "3" and "notify_secret" not in default_values(_LaterSchema)
+    assert fields["seeds"].placeholder == "3 (default)" and fields["interval_s"].placeholder == "3600 (default)"
+    assert default_values(_LaterSchema) == {"baseline_policy": "last_good"}  # nothing sent unless typed
+    assert default_values(_LaterSchema2) == {"baseline_policy": "last_good", "dry_run": "on"}
     body, errors = form_body({"repo": " /r ", "branch": "main", "backfill": "on", "notify_secret": "s3",
                               "cron": ""}, _LaterSchema)
     assert body == {"repo": "/r", "branch": "main", "backfill": True, "notify_secret": "s3"} and not errors

@@ -160,12 +160,14 @@ def form_body(form: dict[str, str], schema: type[BaseModel]) -> tuple[dict[str, 
     return body, errors
 
 
-def field_errors(exc: ValidationError) -> dict[str, str]:
-    """The schema's complaints per field (the first one each; a model-wide one under "form")."""
+def field_errors(exc: ValidationError, schema: type[BaseModel]) -> dict[str, str]:
+    """The schema's complaints per field (the first one each); a model-wide one at the field its message
+    starts with ("timezone: applies to a cron schedule…"), else under "form"."""
     errors: dict[str, str] = {}
     for error in exc.errors():
-        field = str(error["loc"][0]) if error["loc"] else "form"
-        errors.setdefault(field, str(error["msg"]).removeprefix("Value error, "))
+        message = str(error["msg"]).removeprefix("Value error, ")
+        field = str(error["loc"][0]) if error["loc"] else refused_field(message, schema)
+        errors.setdefault(field, message)
     return errors
 
 

@@ -146,7 +146,7 @@ def _create(ui: Ui, form: dict[str, str]) -> tuple[int, dict[str, str], Watch | 
     try:
         parsed = WatchCreate.model_validate(body)
     except ValidationError as exc:
-        return 422, field_errors(exc) | errors, None
+        return 422, field_errors(exc, WatchCreate) | errors, None
     try:  # checked even when the baseline radio is wrong: every problem shown at once
         repo = check_watch(parsed, ui.settings)
     except SubmissionError as exc:

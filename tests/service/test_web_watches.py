@@ -10,10 +10,10 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 import pytest
-from pydantic import Field
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from investigator.service.store import utcnow
-from investigator.service.watch_form import default_values, form_body, form_groups, shown_values
+from investigator.service.watch_form import default_values, field_errors, form_body, form_groups, shown_values
 from investigator.service.watch_plot import nice_ticks, plot
 from investigator.service.watches import WatchCreate, WatchStore
 from investigator.service.web_watches import schedule, until
@@ -238,16 +238,23 @@ def test_a_cli_watch_shows_no_schedule_buttons(svc):
     assert r.headers["location"].endswith("done=run-refused")
 
 
-class _LaterSchema(WatchCreate):
-    """What the schema may grow: the form shows the new fields without a template edit."""
+class _LaterSchema(BaseModel):
+    """A schema as WatchCreate may grow (cron, a secret, a flag, a choice): the form shows the new fields
+    without a template edit."""
 
+    repo: str = Field(min_length=1, max_length=2000)
+    branch: str
+    name: str | None = None
+    interval_s: int = Field(default=3600, ge=60, le=2592000)
     cron: str | None = Field(default=None, description="five fields")
+    notify_url: str | None = None
+    notify_format: Literal["json", "slack"] | None = None
     notify_secret: str | None = None
     backfill: bool = False
     executor: Literal["local", "ray"] = "local"
 
 
-class _LaterSchema2(WatchCreate):
+class _LaterSchema2(_LaterSchema):
     dry_run: bool = True
 
 
@@ -262,7 +269,7 @@ def test_the_form_is_built_from_the_schema():
     assert fields["executor"].kind == "select" and fields["executor"].choices == ("local", "ray")
     assert fields["interval_s"].kind == "number" and (fields["interval_s"].low, fields["interval_s"].high) == ("60", "2592000")
     assert fields["repo"].required and not fields["name"].required and fields["cron"].hint == "five fields"
-    assert fields["seeds"].placeholder == "3 (default)" and fields["interval_s"].placeholder == "3600 (default)"
+    assert fields["interval_s"].placeholder == "3600 (default)" and fields["executor"].default == "local"
     assert default_values(_LaterSchema) == {"baseline_policy": "last_good"}  # nothing sent unless typed
     assert default_values(_LaterSchema2) == {"baseline_policy": "last_good", "dry_run": "on"}
     body, errors = form_body({"repo": " /r ", "branch": "main", "backfill": "on", "notify_secret": "s3",
@@ -270,7 +277,30 @@ def test_the_form_is_built_from_the_schema():
     assert body == {"repo": "/r", "branch": "main", "backfill": True, "notify_secret": "s3"} and not errors
     assert "notify_secret" not in shown_values({"notify_secret": "s3", "repo": "/r", "evil": "x"}, _LaterSchema)
     assert shown_values({"repo": "/r", "evil": "x"}, _LaterSchema) == {"repo": "/r"}
-    assert "baseline" not in {f.name for f in dict(form_groups(WatchCreate))["What to follow"]}
+    shown = [f.name for _, group in form_groups(WatchCreate) for f in group]
+    assert sorted(shown) == sorted(WatchCreate.model_fields)  # every field of the API's schema, once
+
+
+class _Rules(BaseModel):
+    cron: str | None = None
+    timezone: str | None = None
+
+    @model_validator(mode="after")
+    def _rules(self) -> _Rules:
+        if self.timezone and not self.cron:
+            raise ValueError("timezone: applies to a cron schedule; give cron too")
+        if self.timezone == self.cron:
+            raise ValueError("give different things")
+        return self
+
+
+def test_a_rule_between_fields_is_shown_at_the_field_it_names():
+    with pytest.raises(ValidationError) as named:
+        _Rules(timezone="Europe/Berlin")
+    assert field_errors(named.value, _Rules) == {"timezone": "timezone: applies to a cron schedule; give cron too"}
+    with pytest.raises(ValidationError) as unnamed:
+        _Rules()
+    assert field_errors(unnamed.value, _Rules) == {"form": "give different things"}
 
 
 def test_plot_axes_marks_and_series():

@@ -38,13 +38,13 @@ LABELS = {"repo": "Repository (path on the server or git URL)", "branch": "Branc
 HINTS = {"repo": "a path on the server or a git URL the server can fetch",
          "name": "default <repository name>:<branch>; unique",
          "baseline": "compared with every new commit; any ref git understands",
-         "interval_s": "between ticks: at least 60; 3600 = hourly, 86400 = daily",
          "probe_command": "training command run once per seed: {seed} and {logdir} required; "
                           "{steps} {device} {python} optional. Without one, a tick runs the static investigation only",
          "primary_metric": "the logged tag the verdict is about (default: the episodic return)",
          "seeds": "runs per measured commit (1 to 64)",
          "notify_url": "called once per alert event (opened, updated, resolved), HMAC-signed",
          "notify_format": "default: slack for hooks.slack.com, else json"}
+EXTRA_HINTS = {"interval_s": "at least 60: 3600 = hourly, 86400 = daily"}  # after the schema's own description
 PLACEHOLDERS = {"repo": "/srv/repos/trainer.git", "branch": "main", "name": "trainer:main", "baseline": "v1.2.0",
                 "probe_command": "python train.py --seed {seed} --logdir {logdir}",
                 "primary_metric": "charts/episodic_return", "notify_url": "https://hooks.example/rl"}
@@ -106,7 +106,7 @@ def _field(name: str, info: FieldInfo) -> FormField:
             maxlength = m.max_length
     default = "" if info.default is None or info.is_required() or kind == "password" else str(info.default)
     return FormField(name=name, label=LABELS.get(name) or info.title or name.replace("_", " ").capitalize(),
-                     hint=HINTS.get(name) or info.description or "", kind=kind, required=info.is_required(),
+                     hint="; ".join(filter(None, (HINTS.get(name) or info.description, EXTRA_HINTS.get(name)))), kind=kind, required=info.is_required(),
                      default=default, placeholder=PLACEHOLDERS.get(name) or (f"{default} (default)" if default else ""),
                      choices=choices, low=low, high=high,
                      maxlength=maxlength)

@@ -19,6 +19,8 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from investigator.service.jobs import SubmissionError
 from investigator.service.pages import PREFIX, Ui, check_origin, page_headers
@@ -33,7 +35,7 @@ from investigator.service.watch_form import (
 )
 from investigator.service.watch_plot import plot
 from investigator.service.watches import WatchCreate, WatchStore, WatchView, check_watch
-from investigator.watch.state import Watch
+from investigator.watch.state import Alert, Watch
 
 TICKS_SHOWN = 20
 POINTS_SHOWN = 60
@@ -129,7 +131,9 @@ def _list_page(ui: Ui, request: Request, http_status: int = 200, values: dict[st
                errors: dict[str, str] | None = None) -> Response:
     store = WatchStore(ui.store.engine)
     watches = store.all()
-    open_alerts = {w.id: sum(1 for a in store.history(w.id)["alerts"] if a["status"] == "open") for w in watches}
+    with Session(store.engine) as s:  # one count per watch, not every watch's whole history
+        counted = s.execute(select(Alert.watch_id, func.count()).where(Alert.status == "open").group_by(Alert.watch_id))
+        open_alerts = {w.id: 0 for w in watches} | {watch_id: int(n) for watch_id, n in counted}
     views = [WatchView.of(w) for w in watches]
     now = utcnow()
     return ui.render(request, "watches.html", http_status=http_status, watches=views, open_alerts=open_alerts,

@@ -33,7 +33,7 @@ class Service:
     admin: str
     reader: str
     repo: Path
-    history: int  # the watch with a simulated history
+    settings: ServiceSettings
     browser: Any
 
 
@@ -47,13 +47,12 @@ def service(tmp_path_factory) -> Iterator[Service]:
     store = JobStore(connect(settings.db_url))
     _, admin = store.create_key("admin", "alice")
     _, reader = store.create_key("read", "bob")
-    history = simulated_watch(settings, str(repo))
     patch = pytest.MonkeyPatch()
     patch.setattr(web_watches, "POLL_MS", 400)  # the page refreshes fast here
     try:
         with serving(settings) as base, chromium() as browser:
             yield Service(base=base, watches=WatchStore(store.engine), admin=admin, reader=reader, repo=repo,
-                          history=history, browser=browser)
+                          settings=settings, browser=browser)
     finally:
         patch.undo()
 
@@ -174,7 +173,7 @@ def test_cross_site_posts_change_nothing(service, page):
 def test_watch_page_shows_the_history_and_a_new_tick_without_reload(service, page):
     from playwright.sync_api import expect
 
-    wid = service.history
+    wid = simulated_watch(service.settings, str(service.repo))  # the real tick code, a simulated branch
     sign_in(page, service.base, service.reader)
     page.goto(f"{service.base}/ui/watches")
     row = page.locator(f'tr[data-watch="{wid}"]')

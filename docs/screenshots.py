@@ -2,8 +2,10 @@
 
 Starts the service (no workers) on a scratch database, fills it with jobs on the generated demo
 repository whose reports are real investigations (the whole range and a shorter one), a running job
-replaying a real run's progress, a queued and a failed one, then photographs the pages with Debian's
-Chromium through Playwright (the browser tests' setup: tests/service/web_support.py).
+replaying a real run's progress, a queued and a failed one, and two watches: one whose history the real
+tick code wrote over a simulated branch (a regression found by bisection and fixed since, then a slow drift
+found by the change-point test), and a paused one; then photographs the pages with Debian's Chromium
+through Playwright (the browser tests' setup: tests/service/web_support.py). `--only NAME` retakes some.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from investigator.request import InvestigationRequest  # noqa: E402
 from investigator.service.db import connect  # noqa: E402
 from investigator.service.settings import ServiceSettings  # noqa: E402
 from investigator.service.store import JobStore  # noqa: E402
+from investigator.service.watches import WatchCreate, WatchStore  # noqa: E402
 from investigator.workflow import run_investigation  # noqa: E402
 from tests.service.web_support import (  # noqa: E402
     backdate,
@@ -31,6 +34,7 @@ from tests.service.web_support import (  # noqa: E402
     finish,
     serving,
     sign_in,
+    simulated_watch,
     start,
     submit,
 )
@@ -50,6 +54,7 @@ def _failure_message(repo: Path, out: Path) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "images")
+    parser.add_argument("--only", action="append", metavar="NAME", help="take only this one (repeatable), e.g. service-watch.png")
     args = parser.parse_args()
     missing = browser_missing()
     if missing:
@@ -89,6 +94,12 @@ def main() -> int:
     replay(running.id, full.events[: len(full.events) * 2 // 3])
     backdate(store, running.id, 4)
     submit(store, str(repo.path), baseline=full.baseline, candidate="main")
+    watch = simulated_watch(settings, str(repo.path))
+    watches = WatchStore(store.engine)
+    quiet = watches.create(WatchCreate(repo=str(repo.path), branch="release-1.x", baseline="v1.0", interval_s=86400),
+                           str(repo.path))
+    assert quiet is not None
+    watches.set_paused(quiet.id, True)
 
     with serving(settings) as base, chromium() as browser:
         page = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT}, device_scale_factor=1).new_page()
@@ -99,8 +110,12 @@ def main() -> int:
             "service-progress.png": f"{base}/ui/jobs/{running.id}",
             "service-compare.png": f"{base}/ui/compare?a={older.id}&b={newer.id}",
             "service-submit.png": f"{base}/ui/submit",
+            "service-watches.png": f"{base}/ui/watches",
+            "service-watch.png": f"{base}/ui/watches/{watch}",
         }
         for name, url in shots.items():
+            if args.only and name not in args.only:
+                continue
             page.goto(url)
             page.wait_for_load_state("networkidle")
             if name == "service-job.png":
@@ -110,6 +125,13 @@ def main() -> int:
                 page.fill("#f-baseline_commit", "v1.2.0")
                 page.click("button:has-text('Submit')")
                 page.locator("#e-repo").wait_for()
+            if name == "service-watches.png":  # the new-watch form refusing a probe command without {logdir}
+                page.fill("#w-repo", str(repo.path))
+                page.fill("#w-branch", "main")
+                page.fill("#w-name", "gridarena-ppo:nightly")
+                page.fill("#w-probe_command", "python train.py --seed {seed}")
+                page.click("button:has-text('Create watch')")
+                page.locator("#e-probe_command").wait_for()
             page.screenshot(path=str(args.out / name), full_page=name != "service-job.png")
             print(args.out / name)
     return 0

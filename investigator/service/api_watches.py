@@ -1,8 +1,8 @@
 """`/v1/watches`: create, list, show (with history), change (schedule, notifications), pause, resume,
-delete a watch (docs/service.md).
+run now, delete a watch (docs/service.md).
 
-Creating, changing, pausing, resuming and deleting need the admin scope: a watch runs its probe command
-on the server on its schedule. Reading needs the read scope. The scheduler (`watches.py`) runs the ticks.
+Creating, changing, pausing, resuming, running and deleting need the admin scope: a watch runs its probe
+command on the server on its schedule. Reading needs the read scope. The scheduler (`watches.py`) runs the ticks.
 """
 
 from __future__ import annotations
@@ -95,6 +95,17 @@ def resume_watch(watch_id: int, _caller: Admin, store: Watches) -> WatchView:
     w = store.set_paused(watch_id, False)
     if w is None:
         raise _missing(watch_id)
+    return WatchView.of(w)
+
+
+@router.post("/{watch_id}/run", response_model=WatchView, summary="Tick as soon as the scheduler can (due now)",
+             responses={409: {"description": "the watch is paused (resume it) or is a CLI watch"}})
+def run_watch(watch_id: int, _caller: Admin, store: Watches) -> WatchView:
+    w = store.run_now(watch_id)
+    if w is None:
+        if store.get(watch_id) is None:
+            raise _missing(watch_id)
+        raise HTTPException(status.HTTP_409_CONFLICT, detail="this watch is paused or is not scheduled by the service")
     return WatchView.of(w)
 
 

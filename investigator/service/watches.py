@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy import and_, delete, or_, select, update
@@ -48,7 +48,7 @@ from investigator.service.settings import ServiceSettings
 from investigator.service.store import utcnow
 from investigator.watch.state import Alert, MetricPoint, Tick, Watch
 
-OPTION_FIELDS = ("baseline", "probe_command", "primary_metric", "seeds", "notify_url")
+OPTION_FIELDS = ("baseline", "probe_command", "primary_metric", "seeds", "notify_url", "notify_format")
 SECRET_ENV = "INVESTIGATOR_WATCH_NOTIFY_SECRET"  # the tick's environment variable holding the watch's secret
 MAX_INTERVAL_S = 30 * 86400
 
@@ -98,6 +98,8 @@ class WatchCreate(Schedule):
     notify_url: str | None = Field(default=None, min_length=1, max_length=2000)
     notify_secret: str | None = Field(default=None, min_length=1, max_length=500,
                                       description="HMAC-SHA256 key of the webhook's signature; write-only")
+    notify_format: Literal["json", "slack"] | None = Field(
+        default=None, description="payload shape (default: slack for hooks.slack.com, else json)")
 
     @field_validator("branch", "baseline")
     @classmethod
@@ -270,6 +272,16 @@ class WatchStore:
                 w.notify_secret = body.notify_secret
         return self.get(watch_id)
 
+    def run_now(self, watch_id: int) -> Watch | None:
+        """Make an unpaused service watch due now (the scheduler claims it within its poll); None when
+        there is no such watch, it is paused, or it is a CLI watch. A tick running now is left alone:
+        its end sets the next run one interval later, so "run now" during a tick is asked again after."""
+        with self._sessions.begin() as s:
+            if s.execute(update(Watch).where(Watch.id == watch_id, Watch.options.is_not(None), Watch.paused.is_(False))
+                         .values(next_run_at=utcnow())).rowcount != 1:  # type: ignore[attr-defined]
+                return None
+        return self.get(watch_id)
+
     def delete(self, watch_id: int) -> bool:
         """The watch and its history (children first: SQLite does not enforce ON DELETE CASCADE)."""
         with self._sessions.begin() as s:
@@ -333,6 +345,8 @@ def tick_command(w: Watch, db_url: str, output: Path, public_url: str | None = N
         cmd += ["--notify-url", o["notify_url"]]
         if w.notify_secret:
             cmd += ["--notify-secret-env", SECRET_ENV]
+    if o.get("notify_format"):
+        cmd += ["--notify-format", o["notify_format"]]
     if public_url:
         cmd += ["--report-url-prefix", report_url_prefix(public_url, w.id)]
     return cmd

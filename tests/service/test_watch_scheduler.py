@@ -102,13 +102,15 @@ def test_a_tick_that_overruns_is_killed(tmp_path):
 def test_tick_command_is_the_cli_watch_once(tmp_path):
     w = Watch(name="ppo:main", repo="/r/ppo", branch="main", options={
         "baseline": "v1", "probe_command": "train {seed} {logdir}; rm -rf /", "primary_metric": "ret",
-        "seeds": 2, "notify_url": "http://h/x"})
+        "seeds": 2, "notify_url": "http://h/x", "notify_format": "slack"})
     cmd = tick_command(w, "sqlite:///s.db", tmp_path)
     assert cmd[1:4] == ["-m", "investigator.cli", "watch"] and "--once" in cmd
     assert cmd[cmd.index("--probe-command") + 1] == "train {seed} {logdir}; rm -rf /"  # one argument, no shell
     assert cmd[cmd.index("--seeds") + 1] == "2" and cmd[cmd.index("--baseline") + 1] == "v1"
+    assert cmd[cmd.index("--notify-format") + 1] == "slack"
     bare = tick_command(Watch(name="n", repo="/r", branch="b", options={}), "sqlite:///s.db", tmp_path)
     assert "--probe-command" not in bare and "--notify-url" not in bare and "--baseline" not in bare
+    assert "--notify-format" not in bare
 
 
 def test_a_real_tick_records_its_outcome(tmp_path):

@@ -72,7 +72,7 @@ def test_scopes_and_auth(svc):
         r = svc.client.post("/v1/watches", json=_body(svc), headers=key)
         assert r.status_code == 403 and "needs admin" in r.json()["detail"]
     wid = svc.client.post("/v1/watches", json=_body(svc), headers=svc.key("admin")).json()["id"]
-    for path in (f"/v1/watches/{wid}/pause", f"/v1/watches/{wid}/resume"):
+    for path in (f"/v1/watches/{wid}/pause", f"/v1/watches/{wid}/resume", f"/v1/watches/{wid}/run"):
         assert svc.client.post(path, headers=submit).status_code == 403
     assert svc.client.delete(f"/v1/watches/{wid}", headers=reader).status_code == 403
     assert svc.client.get(f"/v1/watches/{wid}", headers=reader).status_code == 200
@@ -89,6 +89,8 @@ def test_refusals(svc, tmp_path):
     assert svc.client.post("/v1/watches", json=_body(svc, surprise=1), headers=admin).status_code == 422
     r = svc.client.post("/v1/watches", json=_body(svc, probe_command="python train.py"), headers=admin)
     assert r.status_code == 422 and "{logdir}" in r.json()["detail"]
+    r = svc.client.post("/v1/watches", json=_body(svc, notify_url="http://h/x", notify_format="xml"), headers=admin)
+    assert r.status_code == 422 and "notify_format" in r.text
     r = svc.client.post("/v1/watches", json=_body(svc, notify_url="ftp://x"), headers=admin)
     assert r.status_code == 422 and "notify_url" in r.json()["detail"]
     assert svc.client.post("/v1/watches", json=_body(svc), headers=admin).status_code == 201
@@ -131,3 +133,32 @@ def test_notify_secret_is_write_only_and_patch_sets_or_removes_it(svc):
     assert r.status_code == 422 and "notify_url" in r.json()["detail"]
     w = WatchStore(svc.store.engine).get(wid)
     assert w is not None and w.notify_secret == "another"  # stored so the scheduler can sign
+
+
+def _postpone(store: WatchStore, wid: int) -> None:
+    from investigator.watch.state import Watch
+
+    with store._sessions.begin() as s:
+        w = s.get(Watch, wid)
+        assert w is not None
+        w.next_run_at = utcnow() + timedelta(days=1)
+
+
+def test_run_now_makes_an_unpaused_watch_due_and_refuses_a_paused_one(svc):
+    admin = svc.key("admin")
+    wid = svc.client.post("/v1/watches", json=_body(svc, notify_url="https://hooks.example/x", notify_format="slack"),
+                          headers=admin).json()["id"]
+    store = WatchStore(svc.store.engine)
+    _postpone(store, wid)
+    r = svc.client.post(f"/v1/watches/{wid}/run", headers=admin)
+    assert r.status_code == 200 and r.json()["options"]["notify_format"] == "slack"
+    w = store.get(wid)
+    assert w is not None and w.next_run_at is not None and w.next_run_at <= utcnow()
+    assert store.claim_due("test", 60) is not None  # the scheduler would take it now
+    svc.client.post(f"/v1/watches/{wid}/pause", headers=admin)
+    _postpone(store, wid)
+    assert svc.client.post(f"/v1/watches/{wid}/run", headers=admin).status_code == 409
+    w = store.get(wid)
+    assert w is not None and w.next_run_at is not None and w.next_run_at > utcnow()  # left as it was
+    assert store.run_now(wid) is None and store.run_now(999) is None
+    assert svc.client.post("/v1/watches/999/run", headers=admin).status_code == 404

@@ -6,7 +6,9 @@ shorter one whose findings differ), so the pages show what users see, not hand-w
 
 from __future__ import annotations
 
+import hashlib
 import json
+import random
 import shutil
 import socket
 import threading
@@ -18,7 +20,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from investigator.demo import DemoRepo
@@ -197,3 +199,113 @@ def sign_in(page: Any, base: str, key: str) -> None:
     page.fill("#key", key)
     page.click("button[type=submit]")
     page.wait_for_url(f"{base}/ui/")
+
+
+# -- a watch with a history made by the real tick code (the watch browser tests and docs/screenshots.py) --
+
+def simulated_watch(settings: ServiceSettings, repo: str, *, name: str = "gridarena-ppo:main",
+                    interval_s: int = 3600) -> int:
+    """A service watch whose history the real tick code wrote (`TickRunner`: bisection, change-point test,
+    alerts and their markdown reports) over a simulated branch (tests/support/watch_sim.py): a 20 % step
+    regression at commit 14 fixed at 22 (a resolved alert), then a slow 15 % drift from 34 on that no pair
+    of commits shows (an open drift alert at its change point). The ticks are then spread back in time,
+    one per interval, as a scheduled watch leaves them."""
+    from investigator.bisect.search import BisectOptions
+    from investigator.metrics.stats import StatOptions
+    from investigator.service.db import connect
+    from investigator.service.watches import WatchCreate, WatchStore
+    from investigator.watch.engine import MetricOptions
+    from investigator.watch.state import Alert, MetricPoint, Store, Tick
+    from investigator.watch.tick import TickRunner, WatchSpec
+    from tests.support.watch_sim import steps
+
+    body = WatchCreate(repo=repo, branch="main", name=name, probe_command="python train.py --seed {seed} --logdir {logdir}",
+                       primary_metric="charts/episodic_return", seeds=3, notify_url="https://hooks.example/rl-team",
+                       interval_s=interval_s)
+    watches = WatchStore(connect(settings.db_url))
+    created = watches.create(body, repo)
+    assert created is not None
+    state = Store(settings.db_url)
+    subjects = {14: "scale rewards by 0.1 before the value loss", 22: "revert the reward scaling",
+                34: "entropy coefficient decays with the learning rate", 3: "log the value-loss histogram"}
+    branch = _hex_branch(steps(60, level=250.0, changes={14: 0.8, 22: 1 / 0.8}, drift=(34, 58, 0.15)), noise=6.0,
+                         subjects=subjects)
+    spec = WatchSpec(name=name, repo=repo, branch="main", config_key="screens",
+                     output=settings.data_dir / "watches" / str(created.id) / "reports")
+    stats = StatOptions(n_boot=500)  # intervals a little coarser than the default 2000 resamples, 4 times faster
+    metric = MetricOptions(metric="charts/episodic_return", bisect=BisectOptions(seeds=3, max_seeds=9, stats=stats))
+    heads = [0, 4, 8, 11, 17, 20, 24, 27, 30, 33, 36, 39, 42, 45, 48, 51, 54, 57, 60]
+    for head in heads:
+        branch.head_at = head
+        TickRunner(state, spec, branch, branch, metric).run()  # type: ignore[arg-type]
+    state.close()
+    with Session(watches.engine) as s, s.begin():
+        ticks = list(s.scalars(select(Tick).where(Tick.watch_id == created.id).order_by(Tick.id)))
+        for i, tick in enumerate(ticks):
+            shift = timedelta(seconds=interval_s * (len(ticks) - i)) - timedelta(minutes=7)
+            began, ended = tick.started_at, tick.finished_at
+            tick.started_at = began - shift
+            tick.finished_at = (began - shift + timedelta(minutes=11 + 7 * (i % 3))) if ended else None
+            for row in (*s.scalars(select(MetricPoint).where(MetricPoint.watch_id == created.id)),
+                        *s.scalars(select(Alert).where(Alert.watch_id == created.id))):
+                _backdate_row(row, began, ended, tick.finished_at)
+    return created.id
+
+
+def _hex(p: int) -> str:
+    return hashlib.sha1(f"simulated commit {p}".encode()).hexdigest()
+
+
+_POSITIONS = {_hex(p): p for p in range(1000)}
+
+
+SUBJECTS = ("tune the PPO clip range", "refactor the rollout buffer", "add a GAE unit test", "bump gymnasium",
+            "log the learning rate", "faster vectorised env reset", "type hints in the trainer", "fix a typo in the README")
+
+
+def _hex_branch_type() -> type:
+    """SimBranch with commit ids that look like git's (a position's sha1) and commit subjects."""
+    from investigator.bisect.path import CommitPath
+    from investigator.models import CommitRef
+    from tests.support.watch_sim import SimBranch
+
+    class HexBranch(SimBranch):
+        def _pos(self, s: str) -> int:
+            return _POSITIONS[s]
+
+        def head(self) -> str:
+            return _hex(self.head_at)
+
+        def path(self, good: str, bad: str) -> CommitPath:
+            return CommitPath([_hex(p) for p in range(self._pos(good), self._pos(bad) + 1)])
+
+        def is_ancestor(self, older: str, newer: str) -> bool:
+            return self._pos(older) <= self._pos(newer)
+
+        def ref(self, s: str, via: str | None = None) -> CommitRef:
+            p = self._pos(s)
+            return CommitRef(sha=s, short=s[:7], subject=self.subjects.get(p, SUBJECTS[p % len(SUBJECTS)]),
+                             author="t", date="2026-01-01", via_merge=via)
+
+        def value(self, s: str, seed: int) -> float:
+            if (s, seed) not in self.cache:
+                self.fresh_runs += 1
+                rng = random.Random(f"{self.trial}:{s}:{seed}")
+                self.cache[(s, seed)] = self.levels[self._pos(s)] + rng.gauss(0.0, self.noise)
+            return self.cache[(s, seed)]
+
+    return HexBranch
+
+
+def _hex_branch(levels: list[float], **kwargs: Any) -> Any:
+    return _hex_branch_type()(levels, **kwargs)
+
+
+def _backdate_row(row: Any, began: Any, ended: Any, moved: Any) -> None:
+    """Give a point or alert written during a tick (between `began` and `ended`) that tick's moved end."""
+    if ended is None or moved is None:
+        return
+    for name in ("measured_at", "opened_at", "updated_at", "resolved_at"):
+        value = getattr(row, name, None)
+        if value is not None and began <= value <= ended:
+            setattr(row, name, moved)

@@ -3,6 +3,8 @@
 //    (the server renders it; a fragment without data-poll ends the polling: the job finished).
 // 2. A job table with data-refresh="MS" reloads its rows while jobs are unfinished (not while two are picked).
 // 3. The compare button is enabled when exactly two jobs are checked.
+// 4. A form with data-confirm="QUESTION" is sent only when the user confirms (delete a watch).
+// 5. The one-time message of a redirect (?done=...) is dropped from the address, so a reload does not repeat it.
 (function () {
   "use strict";
 
@@ -26,6 +28,10 @@
           tpl.innerHTML = html.trim();
           var fresh = tpl.content.firstElementChild;
           if (fresh) {
+            el.querySelectorAll("details[id]").forEach(function (d) {  // keep what the user opened or closed
+              var same = fresh.querySelector("details#" + d.id);
+              if (same) { same.open = d.open; }
+            });
             var scroller = el.querySelector(".events");
             var atEnd = !scroller || scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - 4;
             el.replaceWith(fresh);
@@ -64,6 +70,16 @@
     };
     form.querySelectorAll("input[name=job]").forEach(function (box) { box.addEventListener("change", update); });
     update();
+  }
+
+  document.addEventListener("submit", function (event) {
+    var question = event.target.dataset && event.target.dataset.confirm;
+    if (question && !window.confirm(question)) { event.preventDefault(); }
+  });
+  var here = new URL(window.location.href);
+  if (here.searchParams.has("done")) {
+    here.searchParams.delete("done");
+    window.history.replaceState(null, "", here.pathname + here.search);  // and a fragment the redirect inherited
   }
 
   document.querySelectorAll("[data-poll]").forEach(poll);

@@ -16,7 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from investigator.detectors.functions import FunctionInfo
+from investigator.detectors.attrs import attribute_class, self_aliases
+from investigator.detectors.functions import FunctionInfo, ParsedModule
 from investigator.detectors.pairs import SideIndex
 from investigator.pyast import call_name, dotted, last_name
 
@@ -235,6 +236,24 @@ def _module_matches(path: str, dotted_name: str) -> bool:
     return not mod or stem == mod or stem.endswith("." + mod)
 
 
+def _in_package(path: str, dotted_name: str) -> bool:
+    """`path` is a module of the package `dotted_name` (a class a package's `__init__` re-exports:
+    `from rsl_rl.storage import RolloutStorage` defined in `rsl_rl/storage/rollout_storage.py`)."""
+    mod = dotted_name.lstrip(".")
+    stem = (path[:-3] if path.endswith(".py") else path).replace("/", ".")
+    return bool(mod) and (stem.startswith(mod + ".") or f".{mod}." in stem)
+
+
+def attribute_receiver(value: ast.expr, fn: FunctionInfo) -> str:
+    """`storage` for a receiver `self.storage`, or a local alias of it in `fn` (`st = self.storage`);
+    '' for anything else."""
+    if isinstance(value, ast.Attribute) and isinstance(value.value, ast.Name) and value.value.id == "self":
+        return value.attr
+    if isinstance(value, ast.Name) and value.id != "self" and fn.class_name:
+        return self_aliases(fn).get(value.id, "")
+    return ""
+
+
 class _Substitute(ast.NodeTransformer):
     def __init__(self, bindings: dict[str, ast.AST]) -> None:
         self.bindings = bindings
@@ -277,13 +296,14 @@ class Flow:
         self._inherits: dict[tuple[str, str, str], FunctionInfo | None] = {}
         self._kids: dict[int, tuple[ast.AST, list[ast.AST]]] = {}
         self._call_walks: dict[tuple[int, int, int], tuple[ast.Call, Site, FunctionInfo, list[Site]]] = {}
+        self._class_methods: dict[tuple[str, str, str], FunctionInfo | None] = {}
         self._count = 0
 
     def sites(self, fn: FunctionInfo) -> list[Site]:
         key = id(fn)
         if key not in self._cache:
             decorated_no_grad = any(_is_no_grad(d) for d in getattr(fn.node, "decorator_list", []))
-            ctx = _Ctx(fn, (), decorated_no_grad, 0, (fn,), {}, frozenset())
+            ctx = _Ctx(fn, (), decorated_no_grad, 0, (fn,), alias_bindings(fn), frozenset())
             self._count = 0
             self._cache[key] = SiteList(self._walk_body(fn.body, ctx, []))
         return self._cache[key]
@@ -351,7 +371,43 @@ class Flow:
                     if d.class_name is None and _module_matches(d.path, imported)
                 ]
                 return defs[0] if len(defs) == 1 else None
+        if isinstance(func, ast.Attribute):
+            attr = attribute_receiver(func.value, fn)
+            known = attribute_class(fn, attr) if attr else None
+            if known is not None and known.written:
+                return self.class_method(module, known.written, func.attr)
         return None
+
+    def class_method(self, module: ParsedModule, written: str, method: str) -> FunctionInfo | None:
+        """`method` of the class `written` names in `module` (`RolloutStorage`, `storage.RolloutStorage`):
+        defined there, or imported (the class of that name in the imported module or package, else the
+        only one in the commit), inherited from its bases as `self.m()` is. None for a class the
+        repository does not define (a library's), or one it defines twice with no import to choose."""
+        key = (module.path, written, method)
+        if key not in self._class_methods:
+            self._class_methods[key] = self._class_method(module, written, method)
+        return self._class_methods[key]
+
+    def _class_method(self, module: ParsedModule, written: str, method: str) -> FunctionInfo | None:
+        name = last_name(written)
+        own = module.functions.get(f"{name}.{method}")
+        if own is not None:
+            return own
+        if any(isinstance(n, ast.ClassDef) and n.name == name for n in module.tree.body):
+            return self._inherited(module, name, method)
+        root = written.split(".", 1)[0]
+        imported = module.imports.get(root)
+        if not imported:
+            return None  # neither defined nor imported here: not a class this code can name
+        parts = written.split(".")
+        source = imported.rsplit(".", 1)[0] if len(parts) == 1 else ".".join([imported, *parts[1:-1]])
+        holders = [p for p in self._class_holders(name) if p != module.path]
+        near = [p for p in holders if _module_matches(p, source) or _in_package(p, source)]
+        chosen = near if len(near) == 1 else holders if len(holders) == 1 else []
+        other = self.side.module(chosen[0]) if chosen else None
+        if other is None:
+            return None
+        return other.functions.get(f"{name}.{method}") or self._inherited(other, name, method)
 
     def _inherited(self, module, class_name: str, method: str, hops: int = 3) -> FunctionInfo | None:
         """`self.m()` defined in a base class (same module, or the one class of that name elsewhere
@@ -468,7 +524,7 @@ class Flow:
         callee = self.resolve(call, c.fn)
         if callee is None or callee in c.chain or callee.is_module:
             return
-        bindings, aliases = self._bind(call, callee, c)
+        bindings, aliases = self._bind(call, callee, c, receiver=True)
         callee_no_grad = c.no_grad or any(_is_no_grad(d) for d in getattr(callee.node, "decorator_list", []))
         inner = _Ctx(
             callee, c.loops, callee_no_grad, c.depth + 1, (*c.chain, callee), bindings, aliases,
@@ -478,7 +534,12 @@ class Flow:
         )
         self._walk_body(callee.body, inner, out)
 
-    def _bind(self, call: ast.Call, callee: FunctionInfo, c: _Ctx) -> tuple[dict[str, ast.AST], frozenset[str]]:
+    def _bind(self, call: ast.Call, callee: FunctionInfo, c: _Ctx,
+              receiver: bool = False) -> tuple[dict[str, ast.AST], frozenset[str]]:
+        """The callee's parameters bound to the call's arguments; with `receiver`, for a method this walk
+        resolved on another object (`self.storage.compute_returns(...)`), its `self` bound to that
+        object (a callee found by name only, `call_sites`, keeps its `self` unbound: its attributes are
+        compared loosely there)."""
         node = callee.node
         if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             return {}, frozenset()
@@ -488,6 +549,9 @@ class Flow:
         pairs: list[tuple[str, ast.AST]] = list(zip(params, call.args, strict=False))
         pairs += [(k.arg, k.value) for k in call.keywords if k.arg]
         bindings: dict[str, ast.AST] = {}
+        receiver_object = _receiver_binding(call, callee, c) if receiver else None
+        if receiver_object is not None:
+            bindings["self"] = receiver_object
         aliases: set[str] = set()
         caller_loop_vars = _context_loop_vars(c)
         for name, arg in pairs:
@@ -515,6 +579,35 @@ class Flow:
             return
         if not isinstance(value, ast.Name):
             out.append(self._site(_assign(targets, value, node), c))
+
+
+def _self_attribute(attr: str) -> ast.Attribute:
+    return ast.Attribute(value=ast.Name(id="self", ctx=ast.Load()), attr=attr, ctx=ast.Load())
+
+
+def alias_bindings(fn: FunctionInfo) -> dict[str, ast.AST]:
+    """A function's local aliases of instance attributes as bindings (`st` -> `self.storage`): the
+    code written through the alias reads as written through the attribute."""
+    return {name: _self_attribute(attr) for name, attr in self_aliases(fn).items()}
+
+
+def _receiver_binding(call: ast.Call, callee: FunctionInfo, c: _Ctx) -> ast.AST | None:
+    """The object a method inlined through an instance attribute runs on: `self` in
+    `RolloutStorage.compute_returns` called as `self.storage.compute_returns(...)` (or through `st =
+    self.storage`) is the caller's `self.storage`; a `self.m()` inside it runs on that object too.
+    None when the callee's `self` is the caller's own."""
+    node = callee.node
+    if not callee.class_name or not isinstance(call.func, ast.Attribute) \
+            or not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return None
+    first = [*node.args.posonlyargs, *node.args.args][:1]
+    if not first or first[0].arg != "self":
+        return None
+    value = call.func.value
+    if isinstance(value, ast.Name) and value.id == "self":
+        return c.bindings.get("self")
+    attr = attribute_receiver(value, c.fn)
+    return substitute(_self_attribute(attr), c.bindings) if attr else None
 
 
 def _assign(targets: list[ast.expr], value: ast.expr, at: ast.AST) -> ast.Assign:

@@ -40,6 +40,7 @@ from investigator.detectors.sources import changes_from_changeset
 from investigator.flow.classbody import OTHER_KIND, SCALARS, class_body_pairs, coerced_kind, is_class_body
 from investigator.flow.diff import UnitChange, changed_units, moved_across
 from investigator.flow.graph import LearningFlow, Placement
+from investigator.flow.inlined import Inlined, call_text, inlined_callees
 from investigator.flow.optin import ConfigValues, assumption, describe, new_options, used_in_tests
 from investigator.flow.plumbing import is_config_plumbing
 from investigator.flow.restore import checkpoint_names, reads_checkpoint
@@ -379,6 +380,9 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     fb, fc = flows["baseline"], flows["candidate"]
     attributes: dict[str, str] = {}  # instance attributes renamed in this pair (`self.seq_len` -> `self.seq_length`)
     computed = changed_units(pair, fb.units(base_fn), fc.units(cand_fn), renamed, attributes)
+    inlined = inlined_callees(base_fn, cand_fn, computed, flows)
+    computed = inlined.changes
+    _inlined_notes(pair, inlined, result)
     if seen is not None:
         seen.append(computed)  # where moved statements may have gone (`_drop_moved`)
     changes = [c for c in computed if not _explained(c, explained)]
@@ -420,6 +424,7 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
             locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
         return None
     causes = {s for e in (*eb, *ec) for s in e.stmts}
+    causes |= {mine for mine, call in inlined.standins.items() if call in causes}  # a callee's statement, inlined
     changes = defaults + [c for c in changes if (c.base is not None and id(c.base.node) in causes)
                           or (c.cand is not None and id(c.cand.node) in causes)]
     if not changes:
@@ -452,6 +457,24 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
             continue  # a network's statement near a layer finding is that finding's concern, whatever its sink
         report.placed.append(placed)
     return report
+
+
+def _inlined_notes(pair: FunctionPair, inlined: Inlined, result: AnalyzerResult) -> None:
+    """A no-effect item for each called function whose body now runs inline (or the reverse),
+    compared statement by statement and the same (flow/inlined.py)."""
+    cand_fn = pair.cand
+    assert cand_fn is not None
+    for side, callee, call in inlined.identical:
+        moved = "inlined into" if side == "baseline" else "extracted from"
+        result.no_effect.append(NoEffectChange(
+            subsystem="other", title=f"Code of `{callee.qualname}` {moved} `{pair.describe()}`",
+            reason=(f"moved, not added or removed: the {side} calls `{call_text(call)}` ({call.fn.path}:{call.line}); "
+                    f"the body of `{callee.qualname}` ({callee.path}:{callee.lineno}), its parameters bound to the "
+                    f"call's arguments and its `self` to the object it is called on, reads statement for statement "
+                    f"as the code at the other commit"),
+            locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate"),
+                       Location(path=callee.path, line=callee.lineno, side=side)],  # type: ignore[arg-type]
+            source=SOURCE))
 
 
 def _differences(base_fn: FunctionInfo, cand_fn: FunctionInfo, changes: list[UnitChange], body: bool,

@@ -339,10 +339,18 @@ class Expander:
             return None
         args = callee.node.args
         params = [a.arg for a in [*args.posonlyargs, *args.args]]
-        if params and params[0] in ("self", "cls") and isinstance(call.func, ast.Attribute):
-            params = params[1:]
         env: dict[str, _Val] = {}
         stmts: frozenset[int] = sid
+        if params and params[0] in ("self", "cls") and isinstance(call.func, ast.Attribute):
+            if params[0] == "self" and callee.class_name:
+                # a method of another object (`self.storage.compute_returns(...)`, `st.f()` with `st =
+                # self.storage`): its `self` is that object, so the callee's `self.values` is the
+                # caller's `self.storage.values`; a method of the same object keeps `self` as it is bound
+                this = self._expr(call.func.value, fn, st, depth, None)
+                if not (isinstance(this.expr, ast.Name) and this.expr.id == "self"):
+                    env["self"] = this
+                    stmts |= this.stmts
+            params = params[1:]
         for name, arg in zip(params, call.args, strict=False):
             v = self._expr(arg, fn, st, depth, None)
             env[name] = v
@@ -442,10 +450,14 @@ class _Expand:
     def _renamed(self, node: ast.Attribute) -> ast.AST:
         """`self.<old>` read as `self.<new>` for an attribute the pair renamed in this module."""
         path, renames = self.owner._renames
-        if node.attr in renames and self.fn.module.path == path:
-            return ast.Attribute(value=node.value, attr=renames[node.attr], ctx=node.ctx)
         if isinstance(node.ctx, ast.Load) and node.attr in class_imports(self.fn):
             return ast.Name(id=node.attr, ctx=ast.Load())  # `self.ray` of a class-body `import ray`
+        this = self.env.get("self")
+        if this is not None:  # a method inlined on another object: `self` is that object
+            self.used.update(this.stmts)
+            return ast.Attribute(value=this.expr, attr=node.attr, ctx=node.ctx)
+        if node.attr in renames and self.fn.module.path == path:
+            return ast.Attribute(value=node.value, attr=renames[node.attr], ctx=node.ctx)
         return node
 
     def _call(self, node: ast.Call) -> ast.AST | None:

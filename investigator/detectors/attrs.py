@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from investigator.detectors.functions import FunctionInfo
 from investigator.pyast import dotted, last_name, name_chain, parse_tree
 
-
 _TYPING = {"Any", "Callable", "Type", "Dict", "List", "Tuple", "Set", "Sequence", "Mapping", "Iterable", "Iterator",
            "Generator", "Optional", "Union", "Literal", "TypeVar", "Self"}
 
@@ -127,8 +126,8 @@ def _assignments(method: ast.FunctionDef | ast.AsyncFunctionDef, declared: dict[
     """What one method says about the class of each `self.<attr>` it assigns."""
     params = {a.arg: a.annotation for a in [*method.args.posonlyargs, *method.args.args, *method.args.kwonlyargs]}
     for node in ast.walk(method):
-        if isinstance(node, ast.AnnAssign) and _self_attr(node.target):
-            declared.setdefault(node.target.attr, set()).update(annotated_classes(node.annotation))  # type: ignore[attr-defined]
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Attribute) and _self_attr(node.target):
+            declared.setdefault(node.target.attr, set()).update(annotated_classes(node.annotation))
             continue
         if not isinstance(node, ast.Assign):
             continue

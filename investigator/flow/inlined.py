@@ -94,7 +94,7 @@ def _match(out: Inlined, side: str, other: str, call_unit: Unit, call: ast.Call,
     callee_locals = set(callee.local_names) | set(caller.local_names)
     wanted = [(u, k) for u in body if (k := _callee_key(u, bindings, targets, callee_locals)) is not None]
     here = [(i, unit) for i, c in enumerate(out.changes) if (unit := _own(c, other)) is not None]
-    aliases = {n: _self_attribute(a) for n, a in self_aliases(home).items()}
+    aliases: dict[str, ast.AST] = {n: _self_attribute(a) for n, a in self_aliases(home).items()}
     home_locals = set(home.local_names) - set(aliases)
     keys = [_key(unit, aliases, home_locals) for _, unit in here]
     same, differ = _aligned([k for _, k in wanted], keys)
@@ -168,7 +168,7 @@ def _bindings(call: ast.Call, callee: FunctionInfo, caller: FunctionInfo) -> dic
     node = callee.node
     assert isinstance(node, ast.FunctionDef)
     params = [a.arg for a in [*node.args.posonlyargs, *node.args.args]]
-    aliases = {n: _self_attribute(a) for n, a in self_aliases(caller).items()}
+    aliases: dict[str, ast.AST] = {n: _self_attribute(a) for n, a in self_aliases(caller).items()}
     out: dict[str, ast.AST] = {}
     if params and params[0] in ("self", "cls") and isinstance(call.func, ast.Attribute):
         attr = attribute_receiver(call.func.value, caller) if params[0] == "self" else ""

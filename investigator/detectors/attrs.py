@@ -12,8 +12,10 @@ without the baseline's callee the moved code read as added.
 Where it stops (`AttributeClass.why`): an attribute assigned from anything else (an unannotated
 parameter, a factory call, a value of another object) and never declared, two classes, a class
 from outside the repository. A declaration wins over an unknown assignment: the code states the
-type. Only the class's own methods and body are read (not its bases or subclasses), and a method
-is resolved on the declared class (an override in a subclass is not seen)."""
+type, but a declared class allows its subclasses: a method that a subclass overrides is not
+resolved (rsl_rl's `self.distribution: Distribution | None = dist_class(...)` runs the configured
+subclass's `init_mlp_weights`, not the base's `pass`). Only the class's own methods and body are
+read (not its bases)."""
 
 from __future__ import annotations
 
@@ -31,6 +33,7 @@ _TYPING = {"Any", "Callable", "Type", "Dict", "List", "Tuple", "Set", "Sequence"
 class AttributeClass:
     written: str  # the class as the code names it (`RolloutStorage`, `storage.RolloutStorage`; "" when not known)
     why: str = ""  # when not known: why (for "where the flow stops")
+    exact: bool = False  # built by that class's constructor (a declaration allows a subclass)
 
     @property
     def name(self) -> str:
@@ -113,7 +116,9 @@ def _classes_in(cls: ast.ClassDef | None) -> dict[str, AttributeClass]:
                 out[attr] = AttributeClass("", f"also assigned {unknown[attr]}")
                 continue
         if len(names) == 1:
-            out[attr] = AttributeClass(next(iter(names)))
+            name = next(iter(names))
+            exact = built.get(attr) == {name} and attr not in unknown
+            out[attr] = AttributeClass(name, exact=exact)
         elif names:
             out[attr] = AttributeClass("", f"it holds one of {', '.join(f'`{n}`' for n in sorted(names))}")
         else:

@@ -297,6 +297,7 @@ class Flow:
         self._kids: dict[int, tuple[ast.AST, list[ast.AST]]] = {}
         self._call_walks: dict[tuple[int, int, int], tuple[ast.Call, Site, FunctionInfo, list[Site]]] = {}
         self._class_methods: dict[tuple[str, str, str], FunctionInfo | None] = {}
+        self._below: dict[tuple[str, str], bool] = {}
         self._count = 0
 
     def sites(self, fn: FunctionInfo) -> list[Site]:
@@ -375,8 +376,39 @@ class Flow:
             attr = attribute_receiver(func.value, fn)
             known = attribute_class(fn, attr) if attr else None
             if known is not None and known.written:
-                return self.class_method(module, known.written, func.attr)
+                found = self.class_method(module, known.written, func.attr)
+                if found is not None and not known.exact and self.overridden_below(known.name, func.attr):
+                    return None  # a declared base class whose subclasses override the method: dynamic dispatch
+                return found
         return None
+
+    def overridden_below(self, class_name: str, method: str) -> bool:
+        """Some class of the commit that derives from `class_name` (by name, through class headers, a
+        few levels) defines its own `method`."""
+        key = (class_name, method)
+        if key not in self._below:
+            self._below[key] = any(f.class_name and f.class_name.rsplit(".", 1)[-1] != class_name
+                                   and class_name in self._ancestor_names(f.class_name.rsplit(".", 1)[-1])
+                                   for f in self.side.find_defs(method))
+        return self._below[key]
+
+    def _ancestor_names(self, class_name: str, depth: int = 4) -> set[str]:
+        """Base class names of `class_name`, transitively, from the headers of the classes of that name."""
+        found: set[str] = set()
+        work = [class_name]
+        for _ in range(depth):
+            nxt: list[str] = []
+            for name in work:
+                for path in self._class_holders(name):
+                    module = self.side.module(path)
+                    for node in ast.walk(module.tree) if module is not None else ():
+                        if isinstance(node, ast.ClassDef) and node.name == name:
+                            nxt.extend(b for base in node.bases if (b := last_name(dotted(base))) not in found)
+            found.update(nxt)
+            work = nxt
+            if not work:
+                break
+        return found
 
     def class_method(self, module: ParsedModule, written: str, method: str) -> FunctionInfo | None:
         """`method` of the class `written` names in `module` (`RolloutStorage`, `storage.RolloutStorage`):

@@ -452,6 +452,14 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
             placement = flow.place([unit])
             report.visits += placement.visited
         placed = _classify(change, unit, placement, flow)
+        if placed.verdict == "off" and side == "candidate" and change.base is not None \
+                and id(change.base.node) in inlined.standins and k < MAX_PLACED_PER_PAIR:
+            # a callee statement the caller's new code replaces: what the old one wrote is gone (the
+            # new one writes another object, whose value nothing reads), so the old one's place counts
+            old = flows["baseline"].place([change.base])
+            report.visits += old.visited
+            if old.on_flow:
+                placed = _classify(change, change.base, old, flows["baseline"])
         if placed.path and any(explained.same_concern(side, unit.fn.path, unit.line, SUBSYSTEM[p])
                                for p in {placed.path, "architecture" if flow.in_model_class(unit.fn) else placed.path}):
             continue  # a network's statement near a layer finding is that finding's concern, whatever its sink

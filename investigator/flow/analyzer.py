@@ -437,6 +437,13 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
             source=SOURCE))
         return None
     report = PairReport(pair, opt_in=opt_in, opt_in_partly=partly)
+    _place_changes(report, changes, causes, flows, explained, inlined)
+    return report
+
+
+def _place_changes(report: PairReport, changes: list[UnitChange], causes: set[int], flows: dict[str, LearningFlow],
+                   explained: Explained, inlined: Inlined) -> None:
+    """Each changed statement's place on the flow, appended to `report.placed`."""
     for k, change in enumerate(changes):
         # a statement paired with an unrelated one (an added line beside a rewritten call) is placed by
         # the side whose statement the differing effects come from
@@ -452,19 +459,24 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
             placement = flow.place([unit])
             report.visits += placement.visited
         placed = _classify(change, unit, placement, flow)
-        if placed.verdict == "off" and side == "candidate" and change.base is not None \
-                and id(change.base.node) in inlined.standins and k < MAX_PLACED_PER_PAIR:
-            # a callee statement the caller's new code replaces: what the old one wrote is gone (the
-            # new one writes another object, whose value nothing reads), so the old one's place counts
-            old = flows["baseline"].place([change.base])
-            report.visits += old.visited
-            if old.on_flow:
-                placed = _classify(change, change.base, old, flows["baseline"])
+        if placed.verdict == "off" and side == "candidate" and k < MAX_PLACED_PER_PAIR:
+            placed = _replaced_callee_statement(placed, report, inlined, flows["baseline"])
         if placed.path and any(explained.same_concern(side, unit.fn.path, unit.line, SUBSYSTEM[p])
                                for p in {placed.path, "architecture" if flow.in_model_class(unit.fn) else placed.path}):
             continue  # a network's statement near a layer finding is that finding's concern, whatever its sink
         report.placed.append(placed)
-    return report
+
+
+def _replaced_callee_statement(placed: Placed, report: PairReport, inlined: Inlined, flow: LearningFlow) -> Placed:
+    """A callee statement the caller's new code replaces (flow/inlined.py): when the new one reaches
+    nothing (it writes another object, which nothing reads), what the old one wrote is gone, so the
+    old one's place counts."""
+    change = placed.change
+    if change.base is None or id(change.base.node) not in inlined.standins:
+        return placed
+    old = flow.place([change.base])
+    report.visits += old.visited
+    return _classify(change, change.base, old, flow) if old.on_flow else placed
 
 
 def _inlined_notes(pair: FunctionPair, inlined: Inlined, result: AnalyzerResult) -> None:

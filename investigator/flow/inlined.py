@@ -48,8 +48,9 @@ def inlined_callees(base_fn: FunctionInfo, cand_fn: FunctionInfo, changes: list[
     out = Inlined([c for c in changes if not _alias_binding(c, aliases)])
     for side, other in (("baseline", "candidate"), ("candidate", "baseline")):
         caller, home = (base_fn, cand_fn) if side == "baseline" else (cand_fn, base_fn)
+        memo: dict[int, tuple[tuple[object, ...], list[str]]] = {}  # statement id -> its key (per side)
         for call_unit, call, callee in _call_statements(out.changes, side, caller, flows[side]):
-            _match(out, side, other, call_unit, call, callee, caller, home, flows[side])
+            _match(out, side, other, call_unit, call, callee, caller, home, flows[side], memo)
     return out
 
 
@@ -85,21 +86,30 @@ def _call_statements(changes: list[UnitChange], side: str, fn: FunctionInfo, flo
 
 
 def _match(out: Inlined, side: str, other: str, call_unit: Unit, call: ast.Call, callee: FunctionInfo,
-           caller: FunctionInfo, home: FunctionInfo, flow) -> None:
+           caller: FunctionInfo, home: FunctionInfo, flow, memo: dict[int, tuple[tuple[object, ...], list[str]]]) -> None:
     body = [u for u in flow.units(callee) if not u.default]
     if not body or len(body) > MAX_CALLEE_UNITS:
         return
     targets = call_unit.node.targets if isinstance(call_unit.node, ast.Assign) else None
     bindings = _bindings(call, callee, caller)
-    callee_locals = set(callee.local_names) | set(caller.local_names)
-    wanted = [(u, k) for u in body if (k := _callee_key(u, bindings, targets, callee_locals)) is not None]
+    own_aliases: dict[str, ast.AST] = {n: _self_attribute(a) for n, a in self_aliases(callee).items()}
+    callee_locals = (set(callee.local_names) - set(own_aliases)) | set(caller.local_names)
+    wanted = [(u, k) for u in body if not _alias_binding(UnitChange(u, None), (set(own_aliases), set()))
+              and (k := _callee_key(u, bindings, targets, callee_locals, own_aliases)) is not None]
     here = [(i, unit) for i, c in enumerate(out.changes) if (unit := _own(c, other)) is not None]
     aliases: dict[str, ast.AST] = {n: _self_attribute(a) for n, a in self_aliases(home).items()}
     home_locals = set(home.local_names) - set(aliases)
-    keys = [_key(unit, aliases, home_locals) for _, unit in here]
+    keys = []
+    for _, unit in here:
+        if id(unit.node) not in memo:
+            memo[id(unit.node)] = _key(unit, aliases, home_locals)
+        keys.append(memo[id(unit.node)])
+    if not {k for _, (k, _) in wanted} & {k for k, _ in keys}:
+        return
     same, differ = _aligned([k for _, k in wanted], keys)
-    if sum(_size(wanted[i][0]) for i, _ in same) < MIN_MATCHED_NODES:
-        return  # too little of the callee's body is here to say it was inlined
+    if sum(_size(wanted[i][0]) for i, _ in same) < MIN_MATCHED_NODES or 2 * len(same) < len(wanted):
+        return  # too little of the callee's body is here to say it was inlined (code moved into another
+        # object's method with its locals made attributes is compared by the detectors, detectors/moved.py)
     paired = {j for _, j in same} | {j for _, j in differ if j is not None}
     touched = {here[j][0] for j in paired}
     kept: list[UnitChange] = []
@@ -188,16 +198,17 @@ def _bindings(call: ast.Call, callee: FunctionInfo, caller: FunctionInfo) -> dic
 
 
 def _callee_key(unit: Unit, bindings: dict[str, ast.AST], targets: list[ast.expr] | None,
-                names: set[str]) -> tuple[tuple[object, ...], list[str]] | None:
-    """The key of a callee statement as the caller would run it inline; a `return v` of a callee whose
-    value the caller assigns reads as that assignment (None: a `return` whose value is discarded)."""
+                names: set[str], aliases: dict[str, ast.AST]) -> tuple[tuple[object, ...], list[str]] | None:
+    """The key of a callee statement as the caller would run it inline (its own aliases of instance
+    attributes read as the attributes, then its parameters and `self` bound); a `return v` of a callee
+    whose value the caller assigns reads as that assignment (None: a `return` whose value is discarded)."""
     node = unit.node
     if isinstance(node, ast.Return):
         if targets is None or node.value is None:
             return None
         stmt = ast.Assign(targets=[copy.deepcopy(t) for t in targets], value=node.value)
-        return _canon("Assign", [stmt], bindings, names)
-    return _canon(type(node).__name__, unit.parts, bindings, names)
+        return _canon("Assign", [substitute(stmt, aliases)], bindings, names)
+    return _canon(type(node).__name__, [substitute(p, aliases) for p in unit.parts], bindings, names)
 
 
 def _key(unit: Unit, aliases: dict[str, ast.AST], names: set[str]) -> tuple[tuple[object, ...], list[str]]:

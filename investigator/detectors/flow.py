@@ -298,6 +298,9 @@ class Flow:
         self._call_walks: dict[tuple[int, int, int], tuple[ast.Call, Site, FunctionInfo, list[Site]]] = {}
         self._class_methods: dict[tuple[str, str, str], FunctionInfo | None] = {}
         self._below: dict[tuple[str, str], bool] = {}
+        self._other: Flow | None = None  # the other commit's walk (`link`)
+        self._counterpart: Callable[[FunctionInfo], FunctionInfo | None] | None = None
+        self._unknown_there: dict[tuple[int, str], tuple[FunctionInfo, bool]] = {}
         self._count = 0
 
     def sites(self, fn: FunctionInfo) -> list[Site]:
@@ -335,6 +338,13 @@ class Flow:
         return SiteList(self._walk_body(callee.body, inner, []))
 
     # -- resolution ----------------------------------------------------------------------------
+    def link(self, other: Flow, counterpart: Callable[[FunctionInfo], FunctionInfo | None]) -> None:
+        """The other commit's walk, and a function's counterpart there: a call through an attribute
+        written alike at both commits (`self._impl.update(batch)`) is followed only where both commits
+        resolve it. Resolved at one side only (the class declared at one commit, a generic at the other),
+        its body would be compared with nothing and read as added or removed."""
+        self._other, self._counterpart = other, counterpart
+
     def resolve(self, call: ast.Call, fn: FunctionInfo) -> FunctionInfo | None:
         name = call_name(call)
         if not name:
@@ -379,8 +389,31 @@ class Flow:
                 found = self.class_method(module, known.written, func.attr)
                 if found is not None and not known.exact and self.overridden_below(known.name, func.attr):
                     return None  # a declared base class whose subclasses override the method: dynamic dispatch
+                if found is not None and self._unresolved_there(attr, fn):
+                    return None
                 return found
         return None
+
+    def _unresolved_there(self, attr: str, fn: FunctionInfo) -> bool:
+        """The counterpart of `fn` at the other commit calls methods of `self.<attr>` (or of an alias of
+        it) but its class's code does not say what `self.<attr>` holds there: followed at one commit
+        only, the callee's body would be compared with nothing. Also when the counterpart is another
+        function (a pairing by similarity, `DiscreteBCQ._update` -> `DiscreteCQL.inner_update` in a
+        release refactor): the deeper reading of one side would be compared with unrelated code."""
+        there = self._counterpart(fn) if self._other is not None and self._counterpart is not None else None
+        if there is None:
+            return False
+        if there.qualname != fn.qualname:
+            return True
+        key = (id(there), attr)
+        hit = self._unknown_there.get(key)
+        if hit is None or hit[0] is not there:
+            used = any(isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                       and attribute_receiver(node.func.value, there) == attr for node in ast.walk(there.node))
+            known = attribute_class(there, attr) if used else None
+            hit = (there, used and (known is None or not known.written))
+            self._unknown_there[key] = hit
+        return hit[1]
 
     def overridden_below(self, class_name: str, method: str) -> bool:
         """Some class of the commit that derives from `class_name` (by name, through class headers, a

@@ -39,7 +39,7 @@ from investigator.detectors.reach import unreachable_reason
 from investigator.detectors.sources import changes_from_changeset
 from investigator.flow.classbody import OTHER_KIND, SCALARS, class_body_pairs, coerced_kind, is_class_body
 from investigator.flow.diff import UnitChange, changed_units, moved_across
-from investigator.flow.graph import LearningFlow, Placement
+from investigator.flow.graph import LearningFlow, Placement, linked_flows
 from investigator.flow.inlined import Inlined, call_text, inlined_callees
 from investigator.flow.optin import ConfigValues, assumption, describe, new_options, used_in_tests
 from investigator.flow.plumbing import is_config_plumbing
@@ -194,7 +194,7 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
     """The whole pass over one pair index; never raises for bad input (failures are recorded)."""
     start = time.perf_counter()
     result = AnalyzerResult(analyzer=SOURCE)
-    flows = {"baseline": LearningFlow(index.base), "candidate": LearningFlow(index.cand)}
+    flows = linked_flows(index)
     expanders = {side: Expander(flow.resolver) for side, flow in flows.items()}
     renamed = {p.base.name: p.cand.name for p in index.pairs  # functions renamed in this range
                if p.base and p.cand and p.match == "renamed" and p.base.name != p.cand.name}

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from investigator.detectors.attrs import attribute_class
 from investigator.detectors.flow import Flow, attribute_receiver
 from investigator.detectors.functions import FunctionInfo
-from investigator.detectors.pairs import PY_SUFFIXES, SideIndex, enclosing_function
+from investigator.detectors.pairs import PY_SUFFIXES, PairIndex, SideIndex, enclosing_function
 from investigator.flow.classbody import is_class_body
 from investigator.flow.evaluation import (
     feeds_training,
@@ -74,6 +74,14 @@ class Placement:
         for u in steps:
             parts.append("..." if u is None else f"`{u.text(70)}` ({u.fn.path}:{u.line})")
         return " -> ".join(parts)
+
+
+def linked_flows(index: PairIndex) -> dict[str, LearningFlow]:
+    """Both commits' flows, their call resolution linked (`Flow.link`)."""
+    flows = {"baseline": LearningFlow(index.base), "candidate": LearningFlow(index.cand)}
+    flows["baseline"].resolver.link(flows["candidate"].resolver, index.counterpart)
+    flows["candidate"].resolver.link(flows["baseline"].resolver, index.counterpart)
+    return flows
 
 
 class LearningFlow:

@@ -324,7 +324,7 @@ class Expander:
         if self._steps > MAX_STEPS:
             raise _Budget
         used: set[int] = set()
-        out = _Expand(st.env, used, self, fn, st, depth).sub(expr)
+        out = _Expand(st.env, used, self, fn, st, depth, frozenset({id(stmt)}) if stmt is not None else frozenset()).sub(expr)
         stmts = frozenset(used) | (frozenset({id(stmt)}) if stmt is not None else frozenset())
         return _Val(_distribute(out), stmts)
 
@@ -382,8 +382,9 @@ class _Expand:
     changes (the source tree is shared with the detectors and never mutated)."""
 
     def __init__(self, env: dict[str, _Val], used: set[int], owner: Expander, fn: FunctionInfo, st: _State,
-                 depth: int) -> None:
+                 depth: int, sid: frozenset[int] = frozenset()) -> None:
         self.env, self.used, self.owner, self.fn, self.st, self.depth = env, used, owner, fn, st, depth
+        self.sid = sid  # the analysed function's statement this expression is part of (its calls' effects come from it)
 
     @overload
     def sub(self, node: ast.expr) -> ast.expr: ...
@@ -463,7 +464,7 @@ class _Expand:
     def _call(self, node: ast.Call) -> ast.AST | None:
         """The value of an inlined project call, or of a call through an `__init__` alias of library
         functions (`self.clip(...)` with `self.clip = torch.clamp`); None to substitute inside it."""
-        value = self.owner._inline(node, self.fn, self.st, self.depth, frozenset())
+        value = self.owner._inline(node, self.fn, self.st, self.depth, self.sid)
         if value is not None and not (isinstance(value.expr, ast.Constant) and value.expr.value is None):
             self.used.update(value.stmts)
             return value.expr

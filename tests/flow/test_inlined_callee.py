@@ -361,3 +361,95 @@ def test_a_helper_of_the_same_class_inlined_into_its_caller_is_a_moved_note() ->
     assert found == [], [f.title for f in found]
     assert [n for n in result.no_effect if "PPO._advantages` inlined into" in n.title], \
         [n.title for n in result.no_effect]
+
+
+# -- a call followed at one commit only ------------------------------------------------------------
+ALGO = """
+    from impl import Impl
+
+
+    class Algo:
+        def __init__(self):
+            self._impl: Impl | None = None
+
+        def build(self):
+            self._impl = Impl()
+
+        def update(self, batch):
+            loss = self._impl.update(batch)
+            return {"loss": loss}
+"""
+
+IMPL = """
+    class Impl:
+        def update(self, batch):
+            target = batch.rewards + 0.99 * (1.0 - batch.dones) * batch.next_values
+            loss = ((batch.values - target) ** 2).mean()
+            loss.backward()
+            return float(loss)
+"""
+
+
+def test_a_call_whose_receiver_class_is_known_at_one_commit_only_is_not_followed() -> None:
+    """d3rlpy's v1 -> v2 refactor: `self._impl.update(batch)` at both commits, `self._impl` declared
+    `Optional[<Impl>]` at the baseline and set by a generic base class at the candidate. Followed at the
+    baseline only, the impl's done masking read as removed (critical)."""
+    generic = ALGO.replace("        def __init__(self):\n            self._impl: Impl | None = None\n\n"
+                           "        def build(self):\n            self._impl = Impl()\n\n", "")
+    generic = generic.replace("class Algo:", "class Algo(Base):").replace("from impl import Impl",
+                                                                         "from base import Base")
+    generic = generic.replace('return {"loss": loss}', 'self.steps += 1\n            return {"loss": loss}')
+    base = {"algo.py": ALGO, "impl.py": IMPL, "base.py": "class Base:\n    def build(self, impl):\n        self._impl = impl\n"}
+    cand = {**base, "algo.py": generic}
+    found = [f.title for f in run_on(base, cand, only=GAE_DETECTORS | {"target_network"}).findings]
+    assert found == [], found
+    # known at both commits: followed at both, and a real change in the impl is found there
+    masked = {**base, "impl.py": IMPL.replace("0.99 * (1.0 - batch.dones) * batch.next_values",
+                                              "0.99 * batch.next_values")}
+    found = [f.title for f in run_on(base, masked, only=GAE_DETECTORS).findings]
+    assert any("Done masking removed" in t for t in found), found
+
+
+QIMPL = """
+    class QFunction:
+        def compute_error(self, batch, target, gamma):
+            td_sum = 0.0
+            for q in self.q_funcs:
+                td_sum += ((q(batch.obs) - (batch.rewards + gamma * target)) ** 2).mean()
+            return td_sum
+
+
+    class DQNImpl:
+        def __init__(self, gamma):
+            self._q = QFunction()
+            self._gamma = gamma
+
+        def compute_loss(self, batch, target):
+            assert self._q is not None
+            return self._q.compute_error(batch, target, gamma=self._gamma ** batch.n_steps)
+
+        def update(self, batch, target):
+            loss = self.compute_loss(batch, target)
+            loss.backward()
+            return float(loss)
+
+
+    def train(batches, target):
+        impl = DQNImpl(0.99)
+        for batch in batches:
+            impl.update(batch, target)
+"""
+
+
+def test_a_changed_argument_of_a_method_inlined_in_a_returned_expression_is_on_the_loss_path() -> None:
+    """d3rlpy v1.1.1..v2.0.2: `return self._q_func.compute_error(..., gamma=self._gamma ** batch.n_steps)`
+    -> `batch.intervals` (and the `assert` dropped). With `self._q_func`'s class known the call is inlined;
+    the effects it produces (an ensemble's summed loss: the value returned is the loop's accumulator,
+    the same name at both commits) come from the `return` statement, which stays the change on the loss
+    path."""
+    cand = QIMPL.replace("            assert self._q is not None\n", "").replace("batch.n_steps", "batch.intervals")
+    result = analyse(_index({"q.py": QIMPL}, {"q.py": cand}))
+    found = [f for f in result.findings if "compute_loss" in f.title]
+    assert found and found[0].title.startswith("Behavioural change in the loss path"), \
+        [f.title for f in result.findings] + [n.title + " | " + n.reason for n in result.no_effect]
+    assert "return self._q.compute_error" in found[0].evidence[0].summary, found[0].evidence[0].summary

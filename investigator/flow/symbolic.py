@@ -324,7 +324,11 @@ class Expander:
         if self._steps > MAX_STEPS:
             raise _Budget
         used: set[int] = set()
-        out = _Expand(st.env, used, self, fn, st, depth, frozenset({id(stmt)}) if stmt is not None else frozenset()).sub(expr)
+        # the effects of a project call inlined in the value a statement returns or assigns come from that
+        # statement (a loop header's or a test's calls keep their callee's effects their own)
+        sid = frozenset({id(stmt)}) if isinstance(stmt, ast.Return | ast.Assign | ast.AnnAssign | ast.AugAssign) \
+            else frozenset()
+        out = _Expand(st.env, used, self, fn, st, depth, sid).sub(expr)
         stmts = frozenset(used) | (frozenset({id(stmt)}) if stmt is not None else frozenset())
         return _Val(_distribute(out), stmts)
 

@@ -298,6 +298,8 @@ class Flow:
         self._call_walks: dict[tuple[int, int, int], tuple[ast.Call, Site, FunctionInfo, list[Site]]] = {}
         self._class_methods: dict[tuple[str, str, str], FunctionInfo | None] = {}
         self._below: dict[tuple[str, str], bool] = {}
+        self._ancestors: dict[str, set[str]] = {}
+        self._class_index: dict[str, dict[str, list[ast.ClassDef]]] = {}
         self._other: Flow | None = None  # the other commit's walk (`link`)
         self._counterpart: Callable[[FunctionInfo], FunctionInfo | None] | None = None
         self._unknown_there: dict[tuple[int, str], tuple[FunctionInfo, bool]] = {}
@@ -426,17 +428,34 @@ class Flow:
         return self._below[key]
 
     def _ancestor_names(self, class_name: str, depth: int = 4) -> set[str]:
-        """Base class names of `class_name`, transitively, from the headers of the classes of that name."""
+        """Base class names of `class_name`, transitively, from the headers of the classes of that name
+        (once per class name)."""
+        hit = self._ancestors.get(class_name)
+        if hit is None:
+            hit = self._ancestors[class_name] = self._ancestor_names_uncached(class_name, depth)
+        return hit
+
+    def _class_nodes(self, path: str) -> dict[str, list[ast.ClassDef]]:
+        """The classes a module defines (at any depth), by name: walked once per file."""
+        hit = self._class_index.get(path)
+        if hit is None:
+            module = self.side.module(path)
+            hit = {}
+            for node in ast.walk(module.tree) if module is not None else ():
+                if isinstance(node, ast.ClassDef):
+                    hit.setdefault(node.name, []).append(node)
+            self._class_index[path] = hit
+        return hit
+
+    def _ancestor_names_uncached(self, class_name: str, depth: int) -> set[str]:
         found: set[str] = set()
         work = [class_name]
         for _ in range(depth):
             nxt: list[str] = []
             for name in work:
                 for path in self._class_holders(name):
-                    module = self.side.module(path)
-                    for node in ast.walk(module.tree) if module is not None else ():
-                        if isinstance(node, ast.ClassDef) and node.name == name:
-                            nxt.extend(b for base in node.bases if (b := last_name(dotted(base))) not in found)
+                    for node in self._class_nodes(path).get(name, ()):
+                        nxt.extend(b for base in node.bases if (b := last_name(dotted(base))) not in found)
             found.update(nxt)
             work = nxt
             if not work:

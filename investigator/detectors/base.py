@@ -94,6 +94,8 @@ class DetectorContext:
         self.pairs = pairs
         self.playbooks = playbooks
         self.flows = {"baseline": Flow(pairs.base), "candidate": Flow(pairs.cand)}
+        self.flows["baseline"].link(self.flows["candidate"], pairs.counterpart)
+        self.flows["candidate"].link(self.flows["baseline"], pairs.counterpart)
         self._unchanged: dict[str, list[FunctionPair]] = {}
         self.too_deep: set[str] = set()
         self._sizes: dict[int, int] = {}

@@ -16,7 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from investigator.detectors.functions import FunctionInfo
+from investigator.detectors.attrs import attribute_class, self_aliases
+from investigator.detectors.functions import FunctionInfo, ParsedModule
 from investigator.detectors.pairs import SideIndex
 from investigator.pyast import call_name, dotted, last_name
 
@@ -235,6 +236,24 @@ def _module_matches(path: str, dotted_name: str) -> bool:
     return not mod or stem == mod or stem.endswith("." + mod)
 
 
+def _in_package(path: str, dotted_name: str) -> bool:
+    """`path` is a module of the package `dotted_name` (a class a package's `__init__` re-exports:
+    `from rsl_rl.storage import RolloutStorage` defined in `rsl_rl/storage/rollout_storage.py`)."""
+    mod = dotted_name.lstrip(".")
+    stem = (path[:-3] if path.endswith(".py") else path).replace("/", ".")
+    return bool(mod) and (stem.startswith(mod + ".") or f".{mod}." in stem)
+
+
+def attribute_receiver(value: ast.expr, fn: FunctionInfo) -> str:
+    """`storage` for a receiver `self.storage`, or a local alias of it in `fn` (`st = self.storage`);
+    '' for anything else."""
+    if isinstance(value, ast.Attribute) and isinstance(value.value, ast.Name) and value.value.id == "self":
+        return value.attr
+    if isinstance(value, ast.Name) and value.id != "self" and fn.class_name:
+        return self_aliases(fn).get(value.id, "")
+    return ""
+
+
 class _Substitute(ast.NodeTransformer):
     def __init__(self, bindings: dict[str, ast.AST]) -> None:
         self.bindings = bindings
@@ -277,13 +296,20 @@ class Flow:
         self._inherits: dict[tuple[str, str, str], FunctionInfo | None] = {}
         self._kids: dict[int, tuple[ast.AST, list[ast.AST]]] = {}
         self._call_walks: dict[tuple[int, int, int], tuple[ast.Call, Site, FunctionInfo, list[Site]]] = {}
+        self._class_methods: dict[tuple[str, str, str], FunctionInfo | None] = {}
+        self._below: dict[tuple[str, str], bool] = {}
+        self._ancestors: dict[str, set[str]] = {}
+        self._class_index: dict[str, dict[str, list[ast.ClassDef]]] = {}
+        self._other: Flow | None = None  # the other commit's walk (`link`)
+        self._counterpart: Callable[[FunctionInfo], FunctionInfo | None] | None = None
+        self._unknown_there: dict[tuple[int, str], tuple[FunctionInfo, bool]] = {}
         self._count = 0
 
     def sites(self, fn: FunctionInfo) -> list[Site]:
         key = id(fn)
         if key not in self._cache:
             decorated_no_grad = any(_is_no_grad(d) for d in getattr(fn.node, "decorator_list", []))
-            ctx = _Ctx(fn, (), decorated_no_grad, 0, (fn,), {}, frozenset())
+            ctx = _Ctx(fn, (), decorated_no_grad, 0, (fn,), alias_bindings(fn), frozenset())
             self._count = 0
             self._cache[key] = SiteList(self._walk_body(fn.body, ctx, []))
         return self._cache[key]
@@ -314,6 +340,13 @@ class Flow:
         return SiteList(self._walk_body(callee.body, inner, []))
 
     # -- resolution ----------------------------------------------------------------------------
+    def link(self, other: Flow, counterpart: Callable[[FunctionInfo], FunctionInfo | None]) -> None:
+        """The other commit's walk, and a function's counterpart there: a call through an attribute
+        written alike at both commits (`self._impl.update(batch)`) is followed only where both commits
+        resolve it. Resolved at one side only (the class declared at one commit, a generic at the other),
+        its body would be compared with nothing and read as added or removed."""
+        self._other, self._counterpart = other, counterpart
+
     def resolve(self, call: ast.Call, fn: FunctionInfo) -> FunctionInfo | None:
         name = call_name(call)
         if not name:
@@ -351,11 +384,118 @@ class Flow:
                     if d.class_name is None and _module_matches(d.path, imported)
                 ]
                 return defs[0] if len(defs) == 1 else None
+        if isinstance(func, ast.Attribute):
+            attr = attribute_receiver(func.value, fn)
+            known = attribute_class(fn, attr) if attr else None
+            if known is not None and known.written:
+                found = self.class_method(module, known.written, func.attr)
+                if found is not None and not known.exact and self.overridden_below(known.name, func.attr):
+                    return None  # a declared base class whose subclasses override the method: dynamic dispatch
+                if found is not None and self._unresolved_there(attr, fn):
+                    return None
+                return found
         return None
 
     def inherited(self, module: Any, class_name: str, method: str) -> FunctionInfo | None:
         """The base-class method `m` a `super().m(...)` or `self.m(...)` of `class_name` reaches."""
         return self._inherited(module, class_name, method)
+
+    def _unresolved_there(self, attr: str, fn: FunctionInfo) -> bool:
+        """The counterpart of `fn` at the other commit calls methods of `self.<attr>` (or of an alias of
+        it) but its class's code does not say what `self.<attr>` holds there: followed at one commit
+        only, the callee's body would be compared with nothing. Also when the counterpart is another
+        function (a pairing by similarity, `DiscreteBCQ._update` -> `DiscreteCQL.inner_update` in a
+        release refactor): the deeper reading of one side would be compared with unrelated code."""
+        there = self._counterpart(fn) if self._other is not None and self._counterpart is not None else None
+        if there is None:
+            return False
+        if there.qualname != fn.qualname:
+            return True
+        key = (id(there), attr)
+        hit = self._unknown_there.get(key)
+        if hit is None or hit[0] is not there:
+            used = any(isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                       and attribute_receiver(node.func.value, there) == attr for node in ast.walk(there.node))
+            known = attribute_class(there, attr) if used else None
+            hit = (there, used and (known is None or not known.written))
+            self._unknown_there[key] = hit
+        return hit[1]
+
+    def overridden_below(self, class_name: str, method: str) -> bool:
+        """Some class of the commit that derives from `class_name` (by name, through class headers, a
+        few levels) defines its own `method`."""
+        key = (class_name, method)
+        if key not in self._below:
+            self._below[key] = any(f.class_name and f.class_name.rsplit(".", 1)[-1] != class_name
+                                   and class_name in self._ancestor_names(f.class_name.rsplit(".", 1)[-1])
+                                   for f in self.side.find_defs(method))
+        return self._below[key]
+
+    def _ancestor_names(self, class_name: str, depth: int = 4) -> set[str]:
+        """Base class names of `class_name`, transitively, from the headers of the classes of that name
+        (once per class name)."""
+        hit = self._ancestors.get(class_name)
+        if hit is None:
+            hit = self._ancestors[class_name] = self._ancestor_names_uncached(class_name, depth)
+        return hit
+
+    def _class_nodes(self, path: str) -> dict[str, list[ast.ClassDef]]:
+        """The classes a module defines (at any depth), by name: walked once per file."""
+        hit = self._class_index.get(path)
+        if hit is None:
+            module = self.side.module(path)
+            hit = {}
+            for node in ast.walk(module.tree) if module is not None else ():
+                if isinstance(node, ast.ClassDef):
+                    hit.setdefault(node.name, []).append(node)
+            self._class_index[path] = hit
+        return hit
+
+    def _ancestor_names_uncached(self, class_name: str, depth: int) -> set[str]:
+        found: set[str] = set()
+        work = [class_name]
+        for _ in range(depth):
+            nxt: list[str] = []
+            for name in work:
+                for path in self._class_holders(name):
+                    for node in self._class_nodes(path).get(name, ()):
+                        nxt.extend(b for base in node.bases if (b := last_name(dotted(base))) not in found)
+            found.update(nxt)
+            work = nxt
+            if not work:
+                break
+        return found
+
+    def class_method(self, module: ParsedModule, written: str, method: str) -> FunctionInfo | None:
+        """`method` of the class `written` names in `module` (`RolloutStorage`, `storage.RolloutStorage`):
+        defined there, or imported (the class of that name in the imported module or package, else the
+        only one in the commit), inherited from its bases as `self.m()` is. None for a class the
+        repository does not define (a library's), or one it defines twice with no import to choose."""
+        key = (module.path, written, method)
+        if key not in self._class_methods:
+            self._class_methods[key] = self._class_method(module, written, method)
+        return self._class_methods[key]
+
+    def _class_method(self, module: ParsedModule, written: str, method: str) -> FunctionInfo | None:
+        name = last_name(written)
+        own = module.functions.get(f"{name}.{method}")
+        if own is not None:
+            return own
+        if any(isinstance(n, ast.ClassDef) and n.name == name for n in module.tree.body):
+            return self._inherited(module, name, method)
+        root = written.split(".", 1)[0]
+        imported = module.imports.get(root)
+        if not imported:
+            return None  # neither defined nor imported here: not a class this code can name
+        parts = written.split(".")
+        source = imported.rsplit(".", 1)[0] if len(parts) == 1 else ".".join([imported, *parts[1:-1]])
+        holders = [p for p in self._class_holders(name) if p != module.path]
+        near = [p for p in holders if _module_matches(p, source) or _in_package(p, source)]
+        chosen = near if len(near) == 1 else holders if len(holders) == 1 else []
+        other = self.side.module(chosen[0]) if chosen else None
+        if other is None:
+            return None
+        return other.functions.get(f"{name}.{method}") or self._inherited(other, name, method)
 
     def _inherited(self, module, class_name: str, method: str, hops: int = 3) -> FunctionInfo | None:
         """`self.m()` defined in a base class (same module, or the one class of that name elsewhere
@@ -472,7 +612,7 @@ class Flow:
         callee = self.resolve(call, c.fn)
         if callee is None or callee in c.chain or callee.is_module:
             return
-        bindings, aliases = self._bind(call, callee, c)
+        bindings, aliases = self._bind(call, callee, c, receiver=True)
         callee_no_grad = c.no_grad or any(_is_no_grad(d) for d in getattr(callee.node, "decorator_list", []))
         inner = _Ctx(
             callee, c.loops, callee_no_grad, c.depth + 1, (*c.chain, callee), bindings, aliases,
@@ -482,7 +622,12 @@ class Flow:
         )
         self._walk_body(callee.body, inner, out)
 
-    def _bind(self, call: ast.Call, callee: FunctionInfo, c: _Ctx) -> tuple[dict[str, ast.AST], frozenset[str]]:
+    def _bind(self, call: ast.Call, callee: FunctionInfo, c: _Ctx,
+              receiver: bool = False) -> tuple[dict[str, ast.AST], frozenset[str]]:
+        """The callee's parameters bound to the call's arguments; with `receiver`, for a method this walk
+        resolved on another object (`self.storage.compute_returns(...)`), its `self` bound to that
+        object (a callee found by name only, `call_sites`, keeps its `self` unbound: its attributes are
+        compared loosely there)."""
         node = callee.node
         if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             return {}, frozenset()
@@ -492,6 +637,9 @@ class Flow:
         pairs: list[tuple[str, ast.AST]] = list(zip(params, call.args, strict=False))
         pairs += [(k.arg, k.value) for k in call.keywords if k.arg]
         bindings: dict[str, ast.AST] = {}
+        receiver_object = _receiver_binding(call, callee, c) if receiver else None
+        if receiver_object is not None:
+            bindings["self"] = receiver_object
         aliases: set[str] = set()
         caller_loop_vars = _context_loop_vars(c)
         for name, arg in pairs:
@@ -519,6 +667,35 @@ class Flow:
             return
         if not isinstance(value, ast.Name):
             out.append(self._site(_assign(targets, value, node), c))
+
+
+def _self_attribute(attr: str) -> ast.Attribute:
+    return ast.Attribute(value=ast.Name(id="self", ctx=ast.Load()), attr=attr, ctx=ast.Load())
+
+
+def alias_bindings(fn: FunctionInfo) -> dict[str, ast.AST]:
+    """A function's local aliases of instance attributes as bindings (`st` -> `self.storage`): the
+    code written through the alias reads as written through the attribute."""
+    return {name: _self_attribute(attr) for name, attr in self_aliases(fn).items()}
+
+
+def _receiver_binding(call: ast.Call, callee: FunctionInfo, c: _Ctx) -> ast.AST | None:
+    """The object a method inlined through an instance attribute runs on: `self` in
+    `RolloutStorage.compute_returns` called as `self.storage.compute_returns(...)` (or through `st =
+    self.storage`) is the caller's `self.storage`; a `self.m()` inside it runs on that object too.
+    None when the callee's `self` is the caller's own."""
+    node = callee.node
+    if not callee.class_name or not isinstance(call.func, ast.Attribute) \
+            or not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return None
+    first = [*node.args.posonlyargs, *node.args.args][:1]
+    if not first or first[0].arg != "self":
+        return None
+    value = call.func.value
+    if isinstance(value, ast.Name) and value.id == "self":
+        return c.bindings.get("self")
+    attr = attribute_receiver(value, c.fn)
+    return substitute(_self_attribute(attr), c.bindings) if attr else None
 
 
 def _assign(targets: list[ast.expr], value: ast.expr, at: ast.AST) -> ast.Assign:

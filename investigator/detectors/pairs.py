@@ -260,6 +260,8 @@ class PairIndex:
     # lookups detectors make per hit, indexed once instead of scanning every pair or change each time
     _later: dict[int, FunctionInfo] = field(default_factory=dict, repr=False)
     _later_size: int = field(default=-1, repr=False)
+    _earlier: dict[int, FunctionInfo] = field(default_factory=dict, repr=False)
+    _earlier_size: int = field(default=-1, repr=False)
     _changes_by_path: dict[tuple[str, str], FileChange] | None = field(default=None, repr=False)
 
     def later(self, fn: FunctionInfo) -> FunctionInfo | None:
@@ -276,6 +278,17 @@ class PairIndex:
             module = self.cand.module(new_path) if new_path else None
             found = module.functions.get(fn.qualname) if module else None
         return found
+
+    def earlier(self, fn: FunctionInfo) -> FunctionInfo | None:
+        """The baseline counterpart of a candidate function (matched pair)."""
+        if self._earlier_size != len(self.pairs):
+            self._earlier = {id(p.cand): p.base for p in reversed(self.pairs) if p.base is not None and p.cand is not None}
+            self._earlier_size = len(self.pairs)
+        return self._earlier.get(id(fn))
+
+    def counterpart(self, fn: FunctionInfo) -> FunctionInfo | None:
+        """`fn`'s function at the other commit."""
+        return self.later(fn) if fn.side == "baseline" else self.earlier(fn)
 
     @property
     def failures(self) -> list[ParseFailure]:

@@ -39,7 +39,8 @@ from investigator.detectors.reach import unreachable_reason
 from investigator.detectors.sources import changes_from_changeset
 from investigator.flow.classbody import OTHER_KIND, SCALARS, class_body_pairs, coerced_kind, is_class_body
 from investigator.flow.diff import UnitChange, changed_units, moved_across
-from investigator.flow.graph import LearningFlow, Placement
+from investigator.flow.graph import LearningFlow, Placement, linked_flows
+from investigator.flow.inlined import Inlined, call_text, inlined_callees
 from investigator.flow.optin import ConfigValues, assumption, describe, new_options, used_in_tests
 from investigator.flow.plumbing import is_config_plumbing
 from investigator.flow.restore import checkpoint_names, reads_checkpoint
@@ -195,7 +196,7 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
     """The whole pass over one pair index; never raises for bad input (failures are recorded)."""
     start = time.perf_counter()
     result = AnalyzerResult(analyzer=SOURCE)
-    flows = {"baseline": LearningFlow(index.base), "candidate": LearningFlow(index.cand)}
+    flows = linked_flows(index)
     expanders = {side: Expander(flow.resolver) for side, flow in flows.items()}
     renamed = {p.base.name: p.cand.name for p in index.pairs  # functions renamed in this range
                if p.base and p.cand and p.match == "renamed" and p.base.name != p.cand.name}
@@ -381,6 +382,9 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     fb, fc = flows["baseline"], flows["candidate"]
     attributes: dict[str, str] = {}  # instance attributes renamed in this pair (`self.seq_len` -> `self.seq_length`)
     computed = changed_units(pair, fb.units(base_fn), fc.units(cand_fn), renamed, attributes)
+    inlined = inlined_callees(base_fn, cand_fn, computed, flows)
+    computed = inlined.changes
+    _inlined_notes(pair, inlined, result)
     if seen is not None:
         seen.append(computed)  # where moved statements may have gone (`_drop_moved`)
     changes = [c for c in computed if not _explained(c, explained)]
@@ -425,6 +429,7 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
             locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
         return None
     causes = {s for e in (*eb, *ec) for s in e.stmts}
+    causes |= {mine for mine, call in inlined.standins.items() if call in causes}  # a callee's statement, inlined
     changes = defaults + [c for c in changes if (c.base is not None and id(c.base.node) in causes)
                           or (c.cand is not None and id(c.cand.node) in causes)]
     if not changes:
@@ -438,6 +443,13 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
         return None
     report = PairReport(pair, opt_in=opt_in, opt_in_partly=partly)
     report.fixed_calls = _fixed_calls(changes, flows)
+    _place_changes(report, changes, causes, flows, explained, inlined)
+    return report
+
+
+def _place_changes(report: PairReport, changes: list[UnitChange], causes: set[int], flows: dict[str, LearningFlow],
+                   explained: Explained, inlined: Inlined) -> None:
+    """Each changed statement's place on the flow, appended to `report.placed`."""
     for k, change in enumerate(changes):
         # a statement paired with an unrelated one (an added line beside a rewritten call) is placed by
         # the side whose statement the differing effects come from
@@ -453,11 +465,42 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
             placement = flow.place([unit])
             report.visits += placement.visited
         placed = _classify(change, unit, placement, flow)
+        if placed.verdict == "off" and side == "candidate" and k < MAX_PLACED_PER_PAIR:
+            placed = _replaced_callee_statement(placed, report, inlined, flows["baseline"])
         if placed.path and any(explained.same_concern(side, unit.fn.path, unit.line, SUBSYSTEM[p])
                                for p in {placed.path, "architecture" if flow.in_model_class(unit.fn) else placed.path}):
             continue  # a network's statement near a layer finding is that finding's concern, whatever its sink
         report.placed.append(placed)
-    return report
+
+
+def _replaced_callee_statement(placed: Placed, report: PairReport, inlined: Inlined, flow: LearningFlow) -> Placed:
+    """A callee statement the caller's new code replaces (flow/inlined.py): when the new one reaches
+    nothing (it writes another object, which nothing reads), what the old one wrote is gone, so the
+    old one's place counts."""
+    change = placed.change
+    if change.base is None or id(change.base.node) not in inlined.standins:
+        return placed
+    old = flow.place([change.base])
+    report.visits += old.visited
+    return _classify(change, change.base, old, flow) if old.on_flow else placed
+
+
+def _inlined_notes(pair: FunctionPair, inlined: Inlined, result: AnalyzerResult) -> None:
+    """A no-effect item for each called function whose body now runs inline (or the reverse),
+    compared statement by statement and the same (flow/inlined.py)."""
+    cand_fn = pair.cand
+    assert cand_fn is not None
+    for side, callee, call in inlined.identical:
+        moved = "inlined into" if side == "baseline" else "extracted from"
+        result.no_effect.append(NoEffectChange(
+            subsystem="other", title=f"Code of `{callee.qualname}` {moved} `{pair.describe()}`",
+            reason=(f"moved, not added or removed: the {side} calls `{call_text(call)}` ({call.fn.path}:{call.line}); "
+                    f"the body of `{callee.qualname}` ({callee.path}:{callee.lineno}), its parameters bound to the "
+                    f"call's arguments and its `self` to the object it is called on, reads statement for statement "
+                    f"as the code at the other commit"),
+            locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate"),
+                       Location(path=callee.path, line=callee.lineno, side=side)],  # type: ignore[arg-type]
+            source=SOURCE))
 
 
 def _fixed_calls(changes: list[UnitChange], flows: dict[str, LearningFlow]) -> dict[int, str]:

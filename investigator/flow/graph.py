@@ -26,9 +26,10 @@ import re
 from collections import deque
 from dataclasses import dataclass, field
 
-from investigator.detectors.flow import Flow
+from investigator.detectors.attrs import attribute_class
+from investigator.detectors.flow import Flow, attribute_receiver
 from investigator.detectors.functions import FunctionInfo
-from investigator.detectors.pairs import PY_SUFFIXES, SideIndex, enclosing_function
+from investigator.detectors.pairs import PY_SUFFIXES, PairIndex, SideIndex, enclosing_function
 from investigator.flow.classbody import is_class_body
 from investigator.flow.evaluation import (
     feeds_training,
@@ -73,6 +74,14 @@ class Placement:
         for u in steps:
             parts.append("..." if u is None else f"`{u.text(70)}` ({u.fn.path}:{u.line})")
         return " -> ".join(parts)
+
+
+def linked_flows(index: PairIndex) -> dict[str, LearningFlow]:
+    """Both commits' flows, their call resolution linked (`Flow.link`)."""
+    flows = {"baseline": LearningFlow(index.base), "candidate": LearningFlow(index.cand)}
+    flows["baseline"].resolver.link(flows["candidate"].resolver, index.counterpart)
+    flows["candidate"].resolver.link(flows["baseline"].resolver, index.counterpart)
+    return flows
 
 
 class LearningFlow:
@@ -400,9 +409,11 @@ class LearningFlow:
         calls the module's own `m` or the one it imports: a single-file script's `train()` is not
         another script's `train`."""
         func = call.func
-        if isinstance(func, ast.Name):
+        if isinstance(func, ast.Name) or (isinstance(func, ast.Attribute) and attribute_receiver(func.value, caller)):
+            # `self.storage.compute_returns(...)` calls the method of the class `self.storage` holds
             target = self.resolver.resolve(call, caller)
-            return target is not None and target is not fn
+            if isinstance(func, ast.Name) or target is not None:
+                return target is not None and target is not fn
         if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self"):
             return False
         if not fn.class_name or not caller.class_name:
@@ -550,7 +561,32 @@ class LearningFlow:
                     out.append(why)
             if RETURN in u.defs and not self.callers(u.fn) and not u.fn.is_module:
                 out.append(f"no caller of `{u.fn.qualname}` found in the {self.side.side} tree")
+        for u in units if len(out) < 4 else ():  # then, where room is left, objects of an unknown class
+            for call in u.calls:
+                why = self.attribute_stop(call, u.fn)
+                if why and why not in out:
+                    out.append(why)
         return out[:4]
+
+    def attribute_stop(self, call: ast.Call, fn: FunctionInfo) -> str | None:
+        """Why `self.<attr>.m(...)` (or `st.m(...)` with `st = self.<attr>`) is not followed, when the
+        project defines some `m`: the class's code does not say which class the attribute holds, or
+        names a class the repository does not define (detectors/attrs.py)."""
+        func = call.func
+        if not isinstance(func, ast.Attribute) or not fn.class_name:
+            return None
+        attr = attribute_receiver(func.value, fn)
+        if not attr or not self.side.def_paths(func.attr) or self.resolver.resolve(call, fn) is not None:
+            return None
+        known = attribute_class(fn, attr)
+        owner = fn.class_name.rsplit(".", 1)[-1]
+        if known is None:
+            why = f"`{owner}`'s code never assigns it"
+        elif not known.written:
+            why = known.why
+        else:
+            why = f"`{known.written}` is not a class of this repository that defines `{func.attr}`"
+        return f"`{call_name(call)}(...)`: the class of `self.{attr}` is not known from `{owner}`'s code ({why})"
 
     def stop_reason(self, call: ast.Call, fn: FunctionInfo) -> str | None:
         name = call_name(call)

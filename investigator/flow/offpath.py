@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from investigator.detectors.pairs import PY_SUFFIXES, PairIndex, enclosing_function
-from investigator.flow.graph import LearningFlow
+from investigator.flow.graph import LearningFlow, linked_flows
 from investigator.scope import out_of_scope_kind
 
 # Work budget per range, counted (flow statements visited), not timed, so that the same range is judged
@@ -50,8 +50,8 @@ class FlowCheck:
         self.visits = 0  # flow statements visited so far (the work budget)
 
     def flow(self, side: str) -> LearningFlow:
-        if side not in self._flows:
-            self._flows[side] = LearningFlow(self.index.base if side == "baseline" else self.index.cand)
+        if not self._flows:
+            self._flows = linked_flows(self.index)
         return self._flows[side]
 
     def judge(self, locations: list[tuple[str, tuple[str, int]]]) -> OffPath | None:

@@ -327,7 +327,11 @@ class Expander:
         if self._steps > MAX_STEPS:
             raise _Budget
         used: set[int] = set()
-        out = _Expand(st.env, used, self, fn, st, depth).sub(expr)
+        # the effects of a project call inlined in the value a statement returns or assigns come from that
+        # statement (a loop header's or a test's calls keep their callee's effects their own)
+        sid = frozenset({id(stmt)}) if isinstance(stmt, ast.Return | ast.Assign | ast.AnnAssign | ast.AugAssign) \
+            else frozenset()
+        out = _Expand(st.env, used, self, fn, st, depth, sid).sub(expr)
         stmts = frozenset(used) | (frozenset({id(stmt)}) if stmt is not None else frozenset())
         return _Val(_distribute(out), stmts)
 
@@ -342,10 +346,18 @@ class Expander:
             return None
         args = callee.node.args
         params = [a.arg for a in [*args.posonlyargs, *args.args]]
-        if params and params[0] in ("self", "cls") and isinstance(call.func, ast.Attribute):
-            params = params[1:]
         env: dict[str, _Val] = {}
         stmts: frozenset[int] = sid
+        if params and params[0] in ("self", "cls") and isinstance(call.func, ast.Attribute):
+            if params[0] == "self" and callee.class_name:
+                # a method of another object (`self.storage.compute_returns(...)`, `st.f()` with `st =
+                # self.storage`): its `self` is that object, so the callee's `self.values` is the
+                # caller's `self.storage.values`; a method of the same object keeps `self` as it is bound
+                this = self._expr(call.func.value, fn, st, depth, None)
+                if not (isinstance(this.expr, ast.Name) and this.expr.id == "self"):
+                    env["self"] = this
+                    stmts |= this.stmts
+            params = params[1:]
         for name, arg in zip(params, call.args, strict=False):
             v = self._expr(arg, fn, st, depth, None)
             env[name] = v
@@ -377,8 +389,9 @@ class _Expand:
     changes (the source tree is shared with the detectors and never mutated)."""
 
     def __init__(self, env: dict[str, _Val], used: set[int], owner: Expander, fn: FunctionInfo, st: _State,
-                 depth: int) -> None:
+                 depth: int, sid: frozenset[int] = frozenset()) -> None:
         self.env, self.used, self.owner, self.fn, self.st, self.depth = env, used, owner, fn, st, depth
+        self.sid = sid  # the analysed function's statement this expression is part of (its calls' effects come from it)
 
     @overload
     def sub(self, node: ast.expr) -> ast.expr: ...
@@ -445,10 +458,14 @@ class _Expand:
     def _renamed(self, node: ast.Attribute) -> ast.AST:
         """`self.<old>` read as `self.<new>` for an attribute the pair renamed in this module."""
         path, renames = self.owner._renames
-        if node.attr in renames and self.fn.module.path == path:
-            return ast.Attribute(value=node.value, attr=renames[node.attr], ctx=node.ctx)
         if isinstance(node.ctx, ast.Load) and node.attr in class_imports(self.fn):
             return ast.Name(id=node.attr, ctx=ast.Load())  # `self.ray` of a class-body `import ray`
+        this = self.env.get("self")
+        if this is not None:  # a method inlined on another object: `self` is that object
+            self.used.update(this.stmts)
+            return ast.Attribute(value=this.expr, attr=node.attr, ctx=node.ctx)
+        if node.attr in renames and self.fn.module.path == path:
+            return ast.Attribute(value=node.value, attr=renames[node.attr], ctx=node.ctx)
         return node
 
     def _call(self, node: ast.Call) -> ast.AST | None:
@@ -459,7 +476,7 @@ class _Expand:
         if wrapped is not None:
             self.owner.passed_through.add(ast.unparse(node.func))
             return self.sub(wrapped)
-        value = self.owner._inline(node, self.fn, self.st, self.depth, frozenset())
+        value = self.owner._inline(node, self.fn, self.st, self.depth, self.sid)
         if value is not None and not (isinstance(value.expr, ast.Constant) and value.expr.value is None):
             self.used.update(value.stmts)
             return value.expr

@@ -14,6 +14,7 @@ import ast
 import re
 from dataclasses import dataclass, field
 
+from investigator.detectors.attrs import self_aliases
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.roles import role
 from investigator.flow.classbody import body_statements, field_statement, is_class_body
@@ -113,11 +114,27 @@ def units_of(fn: FunctionInfo) -> list[Unit]:
             u.node = compared.get(id(u.node), u.node)  # shown as written, compared by its coerced kind
     else:
         _collect(fn, fn.body, (), out)
+        _through_aliases(fn, out)
     imports = set(fn.module.imports)
     envs = _env_aliases(out)
     for u in out:
         u.own, u.sink = _place(u, imports, envs)
     return out
+
+
+def _through_aliases(fn: FunctionInfo, units: list[Unit]) -> None:
+    """A store or a mutating call through a local alias of an instance attribute (`st.returns[t] = r`
+    with `st = self.storage`) writes that attribute's object: the unit defines `self.storage` too, so
+    the value reaches the methods that read `self.storage` (rsl_rl's GAE written through `st`)."""
+    aliases = self_aliases(fn)
+    if not aliases:
+        return
+    for u in units:
+        binding = isinstance(u.node, ast.Assign) and len(u.node.targets) == 1 \
+            and isinstance(u.node.targets[0], ast.Name) and u.node.targets[0].id in aliases
+        written = {f"self.{aliases[d]}" for d in u.defs if d in aliases}
+        if written and not binding:
+            u.defs = u.defs | written
 
 
 def parameter_defaults(fn: FunctionInfo) -> list[ast.stmt]:

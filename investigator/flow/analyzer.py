@@ -34,6 +34,7 @@ from investigator.analyzers.base import AnalysisContext, Analyzer, register_anal
 from investigator.detectors.analyzer import equivalent_paths
 from investigator.detectors.evidence import counterpart, hunk_text, restore_patch
 from investigator.detectors.functions import FunctionInfo
+from investigator.detectors.newcases import Catalog, NewCases, compared_values, get_key, membership_key
 from investigator.detectors.pairs import PY_SUFFIXES, FunctionPair, PairIndex, shared_pairs
 from investigator.detectors.reach import unreachable_reason
 from investigator.detectors.sources import changes_from_changeset
@@ -76,8 +77,8 @@ LOW_PATHS = {"device"}  # where a model or tensor lives: rarely what changes lea
 MAX_SIGNIFICANT = 8
 MAX_HOPS, HOP_PENALTY = 30, 0.0001  # at most 0.003: less than one step between places (0.004)
 # why an opt-in finding is low (flow/optin.py); a group of low findings repeats it
-OPT_IN_NOTE = (" Low: it changes only runs that turn an option on; with the defaults every run computes what the "
-               "baseline computed: ")
+OPT_IN_NOTE = (" Low: it changes only runs that turn an option on or select a configuration key or value new in "
+               "this range; every other run computes what the baseline computed: ")
 GROUP_MIN = 3  # low findings of one file grouped into one from this many on
 MAX_PLACED_PER_PAIR = 20
 KNOWN_MEANING_CONFIDENCE = 0.8  # a rule that knows what the change does, as a detector's pattern does
@@ -108,6 +109,7 @@ class PairReport:
     placed: list[Placed] = field(default_factory=list)
     visits: int = 0  # flow statements visited to place it (the work budget)
     opt_in: str = ""  # every difference is an opt-in option's (flow/optin.py): why it is low
+    opt_in_title: str = "opt-in, off by default"  # the title's note for it ("new case for value 'lag'")
     opt_in_partly: str = ""  # options whose branches were left out of a finding that still differs
 
 
@@ -205,6 +207,7 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
     candidates = [p.cand for p in changed if p.cand]
     moved = moved_values([(p.base, p.cand) for p in changed if p.base and p.cand], candidates)
     handed = _Handed(moved, Assignments(candidates), flows["candidate"], index.base)
+    cases = NewCases(Catalog(index.base.tree.paths(), index.base.texts), Catalog(index.cand.tree.paths(), index.cand.texts))
     for pair in [*index.changed_pairs(), *class_body_pairs(index)]:
         if examined >= MAX_PAIRS or visits >= MAX_FLOW_VISITS:
             skipped += 1
@@ -212,7 +215,7 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
         examined += 1
         try:
             report = _pair_report(pair, index, flows, explained, result, expanders, renamed, config_compared,
-                                  unit_changes, config or ConfigValues(), handed)
+                                  unit_changes, config or ConfigValues(), handed, cases)
         except RecursionError:
             result.failures.append(AnalyzerFailure(source=SOURCE, message=f"code nested too deeply: {pair.describe()}"))
             continue
@@ -370,7 +373,8 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
                  explained: Explained, result: AnalyzerResult,
                  expanders: dict[str, Expander], renamed: dict[str, str],
                  config_compared: bool = False, seen: list[list[UnitChange]] | None = None,
-                 config: ConfigValues | None = None, handed: _Handed | None = None) -> PairReport | None:
+                 config: ConfigValues | None = None, handed: _Handed | None = None,
+                 cases: NewCases | None = None) -> PairReport | None:
     base_fn, cand_fn = pair.base, pair.cand
     if base_fn is None or cand_fn is None:
         return None
@@ -403,8 +407,8 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
         return None
     effects_b, eb, ec, bound = _differences(base_fn, cand_fn, changes, body, attributes, expanders, moved, passed,
                                             inline)
-    eb, ec, opt_in, partly = _opt_in(base_fn, cand_fn, expanders["candidate"], effects_b, eb, ec,
-                                     config or ConfigValues(), bound, passed)
+    eb, ec, opt_in, partly, note = _opt_in(base_fn, cand_fn, expanders["candidate"], effects_b, eb, ec,
+                                           config or ConfigValues(), bound, passed, cases)
     if not eb and not ec and not defaults:
         result.no_effect.append(NoEffectChange(
             subsystem="other", title=f"Restructured code in `{pair.describe()}` ({len(changes)} statements)",
@@ -431,7 +435,7 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
             reason=reason, locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")],
             source=SOURCE))
         return None
-    report = PairReport(pair, opt_in=opt_in, opt_in_partly=partly)
+    report = PairReport(pair, opt_in=opt_in, opt_in_partly=partly, opt_in_title=note)
     for k, change in enumerate(changes):
         # a statement paired with an unrelated one (an added line beside a rewritten call) is placed by
         # the side whose statement the differing effects come from
@@ -555,15 +559,17 @@ class _StripHanded(ast.NodeTransformer):
 
 def _opt_in(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander, effects_b: list[Effect] | None,
             eb: list[Effect], ec: list[Effect], config: ConfigValues, bound: dict[str, ast.expr] | None = None,
-            passed: frozenset[str] = frozenset()) -> tuple[list[Effect], list[Effect], str, str]:
-    """The differences left with the candidate's new opt-in options at their defaults (flow/optin.py),
-    and why: (eb, ec, opt-in reason when nothing else differs, options left out when something does).
-    An option a configuration turns on (see `ConfigValues.verdict`) is not assumed off."""
+            passed: frozenset[str] = frozenset(), cases: NewCases | None = None
+            ) -> tuple[list[Effect], list[Effect], str, str, str]:
+    """The differences left with the candidate's new opt-in options at their defaults (flow/optin.py)
+    and the branches only a new configuration key or selector value takes not taken
+    (detectors/newcases.py), and why: (eb, ec, opt-in reason when nothing else differs, what was left
+    out when something does, the title's note). An option a configuration turns on (see
+    `ConfigValues.verdict`) is not assumed off."""
+    plain = "opt-in, off by default"
     if effects_b is None or not (eb or ec):
-        return eb, ec, "", ""
+        return eb, ec, "", "", plain
     options = new_options(base_fn, cand_fn)
-    if not options:
-        return eb, ec, "", ""
     notes: list[str] = []
     for attr, option in list(options.items()):
         keep, note = config.verdict(option)
@@ -574,23 +580,54 @@ def _opt_in(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander, ef
     used = used_in_tests(cand_fn, options)
     silent = frozenset(a for a in options if any(e.text.endswith(f":: store self.{a}") or f":: store self.{a} " in e.text
                                                  for e in ec))
-    if not used and not silent:
-        return eb, ec, "", ""
-    effects_c = expander.effects(cand_fn, assume=assumption(options, cand_fn.path, cand_fn.class_name),
-                                 silent=frozenset(options), bound=bound, passed=passed,
+    new_tests = _new_case_tests(cand_fn, cases)
+    if not used and not silent and not new_tests:
+        return eb, ec, "", "", plain
+    by_option = assumption(options, cand_fn.path, cand_fn.class_name) if options else None
+
+    def truth(test: ast.expr, fn: FunctionInfo) -> bool | None:
+        decided = by_option(test, fn) if by_option is not None else None
+        return cases.truth(test) if decided is None and cases is not None else decided
+
+    effects_c = expander.effects(cand_fn, assume=truth, silent=frozenset(options), bound=bound, passed=passed,
                                  unwrap=not (returned_containers(base_fn) & returned_containers(cand_fn)))
     if effects_c is None:
-        return eb, ec, "", ""
+        return eb, ec, "", "", plain
     eb2, ec2 = differing(effects_b, effects_c)
     before = {s for e in (*eb, *ec) for s in e.stmts}
     if {s for e in (*eb2, *ec2) for s in e.stmts} >= before:
-        return eb, ec, "", ""  # the options' branches explain none of the differing statements
+        return eb, ec, "", "", plain  # the options' branches explain none of the differing statements
     shown = [options[a] for a in sorted({*used, *silent})]
-    why = f"the option(s) {describe(shown)} are new and their defaults keep the baseline's behaviour; " + \
-        "; ".join(dict.fromkeys(notes))
+    parts = [f"the option(s) {describe(shown)} are new and their defaults keep the baseline's behaviour; "
+             + "; ".join(dict.fromkeys(notes))] if shown else []
+    if new_tests and cases is not None:
+        parts.append(f"the branch(es) {', '.join(f'`if {ast.unparse(t)}:`' for t in new_tests[:3])} run only for "
+                     f"what no run of the baseline selects: "
+                     + "; ".join(dict.fromkeys(cases.describe(t) for t in new_tests)))
+    why = "; ".join(parts)
+    values = _values_of(new_tests, cases) if cases is not None and not shown else set()
+    title = "new case for value " + ", ".join(f"'{v}'" for v in sorted(values)) if values and not any(
+        membership_key(n) or get_key(n) for t in new_tests for n in ast.walk(t) if isinstance(n, ast.expr)) else plain
     if not eb2 and not ec2:
-        return eb, ec, why, ""
-    return eb2, ec2, "", why
+        return eb, ec, why, "", title
+    return eb2, ec2, "", why, plain
+
+
+def _new_case_tests(fn: FunctionInfo, cases: NewCases | None) -> list[ast.expr]:
+    """The branch tests of `fn` that only a new configuration key or selector value satisfies."""
+    if cases is None:
+        return []
+    return [n.test for n in ast.walk(fn.node) if isinstance(n, ast.If) and cases.truth(n.test) is not None]
+
+
+def _values_of(tests: list[ast.expr], cases: NewCases) -> set[str]:
+    """The new selector values the tests compare with."""
+    out = set()
+    for t in tests:
+        for node in ast.walk(t):
+            found = compared_values(node) if isinstance(node, ast.expr) else None
+            out.update(v for v in (found[0] if found else []) if v in cases.values)
+    return out
 
 
 def _return_extended(eb: list[Effect], ec: list[Effect], cand_fn: FunctionInfo, flow: LearningFlow) -> bool:
@@ -722,7 +759,7 @@ def _finding(report: PairReport, index: PairIndex) -> Finding | None:
                  f"learning-signal flow, not from a known bug pattern"
                  + (f"; other changed statements here act on the {', '.join(others)} path(s)" if others else "") + ".")
     if report.opt_in:
-        title += " (opt-in, off by default)"
+        title += f" ({report.opt_in_title})"
         rationale += f"{OPT_IN_NOTE}{report.opt_in}."
     elif report.opt_in_partly:
         rationale += (f" Branches behind new options that are off by default are not counted here: "

@@ -70,8 +70,14 @@ from investigator.ranking import groups_in_order, merge_places
 
 SOURCE = "behavioural_change"
 # places on the flow, most direct influence on the learning signal first (the ranking order)
-PATHS = ("loss", "target", "advantage", "reward", "optimizer", "sampling", "environment", "architecture", "device")
+PATHS = ("loss", "target", "advantage", "reward", "optimizer", "schedule", "sampling", "environment", "architecture",
+         "device")
+# rank bonus per place (confidence + 0.004 per step): "schedule" sits between the optimizer and sampling, which
+# keep the bonus they had before it existed
+PLACE_RANK = {"loss": 9, "target": 8, "advantage": 7, "reward": 6, "optimizer": 5, "schedule": 4.5, "sampling": 4,
+              "environment": 3, "architecture": 2, "device": 1}
 SUBSYSTEM = {"loss": "ppo", "target": "ppo", "advantage": "ppo", "reward": "env", "optimizer": "trainer",
+             "schedule": "trainer",
              "sampling": "buffers", "environment": "env", "architecture": "architecture", "device": "device"}
 LOW_PATHS = {"device"}  # where a model or tensor lives: rarely what changes learning
 MAX_SIGNIFICANT = 8
@@ -659,7 +665,8 @@ def _classify(change: UnitChange, unit: Unit, placement: Placement, flow: Learni
         # read as "the environment path" through the student's `act`)
         left = arch and unit.fn.name != "__init__" and bool(placement.chain) \
             and not flow.in_model_class(placement.chain[-1].fn)
-        label = own or (None if left else "architecture" if arch else None) or placement.sink
+        label = own or (None if left else "architecture" if arch else None) or (
+            "schedule" if loop_count(placement.chain) else placement.sink)
         return Placed(change, unit, placement, label, "on")
     if placement.sink in ("logging", "evaluation"):
         return Placed(change, unit, placement, None, placement.sink)
@@ -668,6 +675,47 @@ def _classify(change: UnitChange, unit: Unit, placement: Placement, flow: Learni
     if own:
         return Placed(change, unit, placement, own, "dispatched" if called_instance(unit, placement, flow) else "unfollowed")
     return Placed(change, unit, placement, None, "off")
+
+
+def loop_count(chain: list[Unit]) -> bool:
+    """The value reaches its sink only by setting how many times a loop runs: the first loop header on
+    the way is a counted loop (`for epoch in trange(config.num_epochs)`, `for _ in range(n)`, `while
+    step < total_steps`) that the value enters through its count, and nothing before it is a sink.
+    Such a change is a training-length / schedule change (CORL SAC-N `num_epochs` 250 -> 3000 was "the
+    sampling path", named after the replay-buffer sample inside the epoch loop)."""
+    for k, u in enumerate(chain[:-1]):
+        if u.sink is not None:
+            return False
+        node = u.node
+        if isinstance(node, ast.For | ast.AsyncFor):
+            counted = _counted(node.iter)
+            return counted is not None and k > 0 and bool(_leaves(chain[k - 1].defs) & _names(counted))
+        if isinstance(node, ast.While):
+            return k > 0 and isinstance(node.test, ast.Compare) and bool(_leaves(chain[k - 1].defs) & _names(node.test))
+    return False
+
+
+def _counted(iterable: ast.expr) -> ast.expr | None:
+    """The count expression of `range(n)`, `trange(n)`, `tqdm(range(n))` (the call's arguments), else None."""
+    if not isinstance(iterable, ast.Call):
+        return None
+    func = iterable.func
+    name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+    if name.endswith("range") and iterable.args:
+        return ast.Tuple(list(iterable.args), ast.Load())
+    if name == "tqdm" and iterable.args:
+        return _counted(iterable.args[0])
+    return None
+
+
+def _names(node: ast.AST) -> set[str]:
+    """The names and attribute names `node` reads (`config.num_epochs` reads `config` and `num_epochs`)."""
+    return {n.id if isinstance(n, ast.Name) else n.attr for n in ast.walk(node) if isinstance(n, ast.Name | ast.Attribute)}
+
+
+def _leaves(defs: frozenset[str]) -> set[str]:
+    """What a unit defines, by last name (`self.num_epochs` -> `num_epochs`: a field read as `config.num_epochs`)."""
+    return {d.rsplit(".", 1)[-1] for d in defs}
 
 
 def called_instance(unit: Unit, placement: Placement, flow: LearningFlow) -> bool:
@@ -719,7 +767,7 @@ def _finding(report: PairReport, index: PairIndex) -> Finding | None:
         confidence *= 0.85 + 0.15 * pair.similarity
     # a value that travels fewer statements to its sink acts more directly (breaks ties between places)
     hops = min(len(best.placement.chain), MAX_HOPS) if best.verdict == "on" else MAX_HOPS
-    confidence = round(min(0.95, confidence + (len(PATHS) - PATHS.index(label)) * 0.004 - hops * HOP_PENALTY), 4)
+    confidence = round(min(0.95, confidence + PLACE_RANK[label] * 0.004 - hops * HOP_PENALTY), 4)
     # lead with the statements in the best place (the loss before the optimizer...), then in order
     on = sorted(on, key=lambda p: (p is not best, PATHS.index(p.path or "architecture"), p.verdict != "on"))
     base_fn, cand_fn = pair.base, pair.cand
@@ -736,7 +784,10 @@ def _finding(report: PairReport, index: PairIndex) -> Finding | None:
     where = pair.describe()
     statements = "; ".join(_change_text(p.change) for p in on[:3]) + (f"; ... ({n - 3} more)" if n > 3 else "")
     place = best.placement.describe()
-    if best.verdict == "on" and best.placement.on_flow:
+    if best.verdict == "on" and best.placement.on_flow and label == "schedule":
+        flow_text = (f"Its value sets how many times a training loop runs (a training-length or schedule change), "
+                     f"whose body reaches the {best.placement.sink} sink: {place}.")
+    elif best.verdict == "on" and best.placement.on_flow:
         flow_text = f"Its value reaches the {best.placement.sink} sink: {place}."
     elif best.verdict == "dispatched":
         flow_text = (f"Its own content places it in the {label} path and its value is returned by "
@@ -750,10 +801,12 @@ def _finding(report: PairReport, index: PairIndex) -> Finding | None:
         flow_text = f"Its own content places it in the {label} path, but the flow could not be followed to training: {stops}."
     others = sorted({p.path for p in on if p.path and p.path != label})
     restored = _restored(best)
-    where_in = f"checkpoint restore (then the {label} path)" if restored else f"the {label} path"
+    path_name = "training schedule (loop count)" if label == "schedule" else f"{label} path"
+    where_in = f"checkpoint restore (then the {path_name})" if restored else f"the {path_name}"
     title = f"Behavioural change in {where_in}: `{(cand_fn.qualname)}`" + (f" ({n} statements)" if n > 1 else "")
     impact = (f"Changes what a run resumed from a checkpoint restores (`{restored}` is a loaded checkpoint); the "
               f"restored value then acts on the {label} path." if restored
+              else "Changes how long training runs: how many times a training loop iterates." if label == "schedule"
               else f"Changes what the {label} computation receives or produces during training.")
     rationale = (f"No detector explains this change. {flow_text} Severity follows from that place on the "
                  f"learning-signal flow, not from a known bug pattern"

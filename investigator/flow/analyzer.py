@@ -39,12 +39,13 @@ from investigator.detectors.pairs import PY_SUFFIXES, FunctionPair, PairIndex, s
 from investigator.detectors.reach import unreachable_reason
 from investigator.detectors.sources import changes_from_changeset
 from investigator.flow.classbody import OTHER_KIND, SCALARS, class_body_pairs, coerced_kind, is_class_body
+from investigator.flow.containers import ContainerChange, has_container_yield, match, read_positions
 from investigator.flow.diff import UnitChange, changed_units, moved_across
 from investigator.flow.graph import LearningFlow, Placement
 from investigator.flow.optin import ConfigValues, assumption, describe, new_options, used_in_tests
 from investigator.flow.plumbing import is_config_plumbing
 from investigator.flow.restore import checkpoint_names, reads_checkpoint
-from investigator.flow.symbolic import Effect, Expander, differing
+from investigator.flow.symbolic import Effect, Expander, differing, value_text
 from investigator.flow.units import Unit
 from investigator.flow.wrappers import (
     Assignments,
@@ -117,6 +118,7 @@ class PairReport:
     opt_in: str = ""  # every difference is an opt-in option's (flow/optin.py): why it is low
     opt_in_title: str = "opt-in, off by default"  # the title's note for it ("new case for value 'lag'")
     opt_in_partly: str = ""  # options whose branches were left out of a finding that still differs
+    container: str = ""  # the function yields a container in place of tuples, not all the same values (containers.py)
 
 
 class BehaviouralChangeAnalyzer(Analyzer):
@@ -214,6 +216,12 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
     moved = moved_values([(p.base, p.cand) for p in changed if p.base and p.cand], candidates)
     handed = _Handed(moved, Assignments(candidates), flows["candidate"], index.base)
     cases = NewCases(Catalog(index.base.tree.paths(), index.base.texts), Catalog(index.cand.tree.paths(), index.cand.texts))
+    containers = container_changes([(p.base, p.cand) for p in changed if p.base and p.cand], expanders, flows["baseline"])
+    by_name: dict[str, list[ContainerChange]] = {}
+    for change in containers.values():
+        by_name.setdefault(change.producer, []).append(change)
+    for expander in expanders.values():  # a name two producers share says nothing about which one a loop reads
+        expander.producers = {name: found[0] for name, found in by_name.items() if len(found) == 1}
     for pair in [*index.changed_pairs(), *class_body_pairs(index)]:
         if examined >= MAX_PAIRS or visits >= MAX_FLOW_VISITS:
             skipped += 1
@@ -221,7 +229,8 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
         examined += 1
         try:
             report = _pair_report(pair, index, flows, explained, result, expanders, renamed, config_compared,
-                                  unit_changes, config or ConfigValues(), handed, cases)
+                                  unit_changes, config or ConfigValues(), handed, cases,
+                                  containers.get(id(pair.cand)) if pair.cand is not None else None)
         except RecursionError:
             result.failures.append(AnalyzerFailure(source=SOURCE, message=f"code nested too deeply: {pair.describe()}"))
             continue
@@ -254,6 +263,58 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
                    "flow_visits": visits, "functions_not_placed": skipped}
     result.duration_s = time.perf_counter() - start
     return result
+
+
+def container_changes(pairs: list[tuple[FunctionInfo, FunctionInfo]], expanders: dict[str, Expander],
+                      base_flow: LearningFlow) -> dict[int, ContainerChange]:
+    """Producers of the range that yield a container where they yielded tuples (flow/containers.py), by
+    id of the candidate function, with the positions their baseline consumers read but no field carries."""
+    out: dict[int, ContainerChange] = {}
+    for base_fn, cand_fn in pairs:
+        if not has_container_yield(base_fn, cand_fn):
+            continue
+        if expanders["baseline"].effects(base_fn) is None:
+            continue
+        base_yields = expanders["baseline"].yields
+        if expanders["candidate"].effects(cand_fn) is None:
+            continue
+        change = match(base_fn, cand_fn, base_yields, expanders["candidate"].yields, value_text)
+        if change is None:
+            continue
+        dropped = set(range(change.size)) - set(change.positions.values())
+        if dropped:
+            read = read_positions(base_flow.callers(base_fn), base_fn.name, change.size)
+            if read is None:
+                change.consumers_known = False
+            else:
+                change.dropped_read = sorted(dropped & read)
+        out[id(cand_fn)] = change
+    return out
+
+
+def _extended_return(pair: FunctionPair, eb: list[Effect], ec: list[Effect], flow: LearningFlow
+                     ) -> NoEffectChange | None:
+    """A no-effect item when the function returns the baseline's value extended (`_return_extended`)."""
+    if pair.cand is None or not _return_extended(eb, ec, pair.cand, flow):
+        return None
+    return NoEffectChange(
+        subsystem="other", title=f"Return value extended in `{pair.describe()}`",
+        reason="it returns the baseline's value as the first element of a tuple and every caller unpacks "
+               "it: what the callers do with the new element is compared in their own code",
+        locations=[Location(path=pair.cand.path, line=pair.cand.lineno, side="candidate")], source=SOURCE)
+
+
+def _same_container(pair: FunctionPair, container: ContainerChange | None, eb: list[Effect], ec: list[Effect]
+                    ) -> NoEffectChange | None:
+    """A no-effect item when the only differences are yields of the same values in a container."""
+    if container is None or pair.cand is None or not container.same_values \
+            or not all(" :: call (yield " in e.text for e in (*eb, *ec)):
+        return None
+    return NoEffectChange(
+        subsystem="other", title=f"Container changed in `{pair.describe()}`",
+        reason=f"it {container.describe()}: the same values, which its consumers read by name where they read "
+               f"them by position (compared in their own code through that mapping)",
+        locations=[Location(path=pair.cand.path, line=pair.cand.lineno, side="candidate")], source=SOURCE)
 
 
 def _drop_moved(reports: list[PairReport], moved: set[int], result: AnalyzerResult) -> list[PairReport]:
@@ -380,7 +441,7 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
                  expanders: dict[str, Expander], renamed: dict[str, str],
                  config_compared: bool = False, seen: list[list[UnitChange]] | None = None,
                  config: ConfigValues | None = None, handed: _Handed | None = None,
-                 cases: NewCases | None = None) -> PairReport | None:
+                 cases: NewCases | None = None, container: ContainerChange | None = None) -> PairReport | None:
     base_fn, cand_fn = pair.base, pair.cand
     if base_fn is None or cand_fn is None:
         return None
@@ -422,12 +483,9 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
                    "(a named intermediate, an extracted helper, the branch and ternary styles)",
             locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
         return None
-    if _return_extended(eb, ec, cand_fn, fc):
-        result.no_effect.append(NoEffectChange(
-            subsystem="other", title=f"Return value extended in `{pair.describe()}`",
-            reason="it returns the baseline's value as the first element of a tuple and every caller unpacks "
-                   "it: what the callers do with the new element is compared in their own code",
-            locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
+    same = _same_container(pair, container, eb, ec) or _extended_return(pair, eb, ec, fc)
+    if same is not None:
+        result.no_effect.append(same)
         return None
     causes = {s for e in (*eb, *ec) for s in e.stmts}
     changes = defaults + [c for c in changes if (c.base is not None and id(c.base.node) in causes)
@@ -441,7 +499,8 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
             reason=reason, locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")],
             source=SOURCE))
         return None
-    report = PairReport(pair, opt_in=opt_in, opt_in_partly=partly, opt_in_title=note)
+    report = PairReport(pair, opt_in=opt_in, opt_in_partly=partly, opt_in_title=note,
+                        container=container.describe() if container is not None else "")
     for k, change in enumerate(changes):
         # a statement paired with an unrelated one (an added line beside a rewritten call) is placed by
         # the side whose statement the differing effects come from
@@ -811,6 +870,8 @@ def _finding(report: PairReport, index: PairIndex) -> Finding | None:
     rationale = (f"No detector explains this change. {flow_text} Severity follows from that place on the "
                  f"learning-signal flow, not from a known bug pattern"
                  + (f"; other changed statements here act on the {', '.join(others)} path(s)" if others else "") + ".")
+    if report.container:
+        rationale += f" It {report.container}."
     if report.opt_in:
         title += f" ({report.opt_in_title})"
         rationale += f"{OPT_IN_NOTE}{report.opt_in}."

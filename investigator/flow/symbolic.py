@@ -29,7 +29,8 @@ from typing import Any, overload
 from investigator.detectors.flow import Flow, alias_value, class_imports
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.patterns import equivalent_form
-from investigator.flow.wrappers import container_fields, field_argument, returned_container
+from investigator.flow.containers import FIELDS, ContainerChange, loop_bindings
+from investigator.flow.wrappers import _last, container_fields, field_argument, returned_container
 
 MAX_NODES = 60  # a larger value becomes a digest name (hash-consing keeps the cost linear)
 MAX_CALLEE_STMTS = 60  # larger callees are not inlined (their own pair reports their changes)
@@ -86,6 +87,10 @@ class Expander:
         self._passed: frozenset[str] = frozenset()
         self._unwrap = True  # a returned result container reads as its first field (flow/wrappers.py)
         self.captured: dict[str, ast.expr] = {}  # expanded values of the `capture` locals of the last call
+        self.yields: list[tuple[tuple[str, ...], ast.expr]] = []  # (guard, expanded value) of the last call's yields
+        # producers that yield a container where they yielded tuples, by name (flow/containers.py): loops over
+        # them read the item by position on both sides
+        self.producers: dict[str, ContainerChange] = {}
 
     def _carried_effects(self, loop: ast.stmt, fn: FunctionInfo, inner: _State, assigned: set[str]) -> None:
         """What the loop leaves in an accumulator is an effect when it is read on."""
@@ -128,6 +133,7 @@ class Expander:
         reads a returned result container as its first field (only when the other commit returns none)."""
         state = _State({k: _Val(v) for k, v in (bound or {}).items()})
         self.captured = {}
+        self.yields = []
         self._capture, self._passed, self._unwrap = capture, passed, unwrap
         self._steps = 0
         self._renames = (fn.module.path, dict(renames or {}))
@@ -179,6 +185,8 @@ class Expander:
                 if inlined is not None:
                     return
             val = self._expr(stmt.value, fn, st, depth, stmt if root else None)
+            if root and isinstance(val.expr, ast.Yield) and val.expr.value is not None:
+                self.yields.append((st.guard, val.expr.value))
             self._effect("call", val, st, sid)
             return
         if isinstance(stmt, ast.For | ast.AsyncFor | ast.While):
@@ -236,6 +244,10 @@ class Expander:
             assigned |= {n.id for n in ast.walk(stmt.target) if isinstance(n, ast.Name)}
         inner = _State({k: v for k, v in st.env.items() if k not in assigned}, st.effects,
                        (*st.guard, f"loop {_text(head.expr)}"), st.returned, st.conds)
+        change = self.producers.get(_last(stmt.iter.func) or "") if isinstance(stmt, ast.For | ast.AsyncFor) \
+            and isinstance(stmt.iter, ast.Call) else None
+        if change is not None and isinstance(stmt, ast.For | ast.AsyncFor):
+            inner.env.update({k: _Val(v) for k, v in loop_bindings(stmt.target, head.expr, change).items()})
         self._effect("loop", head, st, sid)
         self._body(stmt.body, fn, inner, depth, root)
         self._carried_effects(stmt, fn, inner, assigned)
@@ -428,6 +440,8 @@ class _Expand:
         plain = node if value is node.value else ast.Attribute(value=value, attr=node.attr, ctx=node.ctx)
         if not isinstance(value, ast.Call):
             return plain
+        if isinstance(value.func, ast.Name) and value.func.id == FIELDS:  # a container item of a loop (containers.py)
+            return next((kw.value for kw in value.keywords if kw.arg == node.attr), plain)
         name = value.func.id if isinstance(value.func, ast.Name) else \
             value.func.attr if isinstance(value.func, ast.Attribute) else None
         fields = container_fields(name, self.fn) if name and name[:1].isupper() else None
@@ -624,6 +638,11 @@ def _text(expr: ast.AST) -> str:
         return ast.unparse(equivalent_form(expr))
     except Exception:
         return ast.dump(expr)
+
+
+def value_text(expr: ast.AST) -> str:
+    """How a value reads in effects (`_text`): for comparing values outside an expansion."""
+    return _text(expr)
 
 
 def differing(base: list[Effect], cand: list[Effect]) -> tuple[list[Effect], list[Effect]]:

@@ -42,6 +42,7 @@ from investigator.flow.classbody import OTHER_KIND, SCALARS, class_body_pairs, c
 from investigator.flow.containers import ContainerChange, has_container_yield, match, read_positions
 from investigator.flow.diff import UnitChange, changed_units, moved_across
 from investigator.flow.graph import LearningFlow, Placement
+from investigator.flow.layout import GRADIENT_PLACES, Layout, container_relaid, layout, layout_change
 from investigator.flow.optin import ConfigValues, assumption, describe, new_options, used_in_tests
 from investigator.flow.plumbing import is_config_plumbing
 from investigator.flow.restore import checkpoint_names, reads_checkpoint
@@ -118,7 +119,7 @@ class PairReport:
     opt_in: str = ""  # every difference is an opt-in option's (flow/optin.py): why it is low
     opt_in_title: str = "opt-in, off by default"  # the title's note for it ("new case for value 'lag'")
     opt_in_partly: str = ""  # options whose branches were left out of a finding that still differs
-    container: str = ""  # the function yields a container in place of tuples, not all the same values (containers.py)
+    container: ContainerChange | None = None  # it yields a container in place of tuples, not all the same values
 
 
 class BehaviouralChangeAnalyzer(Analyzer):
@@ -222,6 +223,8 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
         by_name.setdefault(change.producer, []).append(change)
     for expander in expanders.values():  # a name two producers share says nothing about which one a loop reads
         expander.producers = {name: found[0] for name, found in by_name.items() if len(found) == 1}
+    stored = layout({id(p.base.module): p.base.module.tree for p in changed if p.base}.values(),
+                    {id(p.cand.module): p.cand.module.tree for p in changed if p.cand}.values())
     for pair in [*index.changed_pairs(), *class_body_pairs(index)]:
         if examined >= MAX_PAIRS or visits >= MAX_FLOW_VISITS:
             skipped += 1
@@ -247,7 +250,7 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
     reports = _drop_moved(reports, moved_across(unit_changes), result)
     findings: list[Finding] = []
     for report in reports:
-        finding = _finding(report, index)
+        finding = _finding(report, index, stored)
         if finding is not None:
             findings.append(finding)
         result.no_effect.extend(_no_effect(report))
@@ -423,7 +426,8 @@ def _group_finding(path: str, group: list[Finding]) -> Finding:
         subsystem=first.subsystem,
         severity=Severity.low,
         confidence=max(f.confidence for f in group),
-        title=f"Behavioural changes in {len(group)} functions of `{path}` ({', '.join(places)} paths)"
+        title=("Storage layout changed" if all(f.title.startswith("Storage layout changed") for f in group)
+               else "Behavioural changes") + f" in {len(group)} functions of `{path}` ({', '.join(places)} paths)"
         + (" (opt-in, off by default)" if every_opt_in else ""),
         impact=first.impact,
         rationale=(f"No detector explains these changes; each is low on its own (see its evidence): "
@@ -500,7 +504,7 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
             source=SOURCE))
         return None
     report = PairReport(pair, opt_in=opt_in, opt_in_partly=partly, opt_in_title=note,
-                        container=container.describe() if container is not None else "")
+                        container=container)
     for k, change in enumerate(changes):
         # a statement paired with an unrelated one (an added line beside a rewritten call) is placed by
         # the side whose statement the differing effects come from
@@ -807,7 +811,7 @@ def _explained(change: UnitChange, explained: Explained) -> bool:
                for unit, side in ((change.base, "baseline"), (change.cand, "candidate")))
 
 
-def _finding(report: PairReport, index: PairIndex) -> Finding | None:
+def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None) -> Finding | None:
     pair = report.pair
     on = [p for p in report.placed if p.verdict in ("on", "dispatched", "unfollowed") and p.path]
     if not on:
@@ -870,14 +874,7 @@ def _finding(report: PairReport, index: PairIndex) -> Finding | None:
     rationale = (f"No detector explains this change. {flow_text} Severity follows from that place on the "
                  f"learning-signal flow, not from a known bug pattern"
                  + (f"; other changed statements here act on the {', '.join(others)} path(s)" if others else "") + ".")
-    if report.container:
-        rationale += f" It {report.container}."
-    if report.opt_in:
-        title += f" ({report.opt_in_title})"
-        rationale += f"{OPT_IN_NOTE}{report.opt_in}."
-    elif report.opt_in_partly:
-        rationale += (f" Branches behind new options that are off by default are not counted here: "
-                      f"{report.opt_in_partly}.")
+    title, severity, rationale = _annotated(report, on, stored, label, cand_fn.qualname, title, severity, rationale)
     if way == "fix":
         title = f"Field annotations now agree with their defaults in the {label} path: `{cand_fn.qualname}` ({fields})"
         rationale += (" Low: each changed annotation now coerces its default to the default's own type, which the "
@@ -916,6 +913,55 @@ def _finding(report: PairReport, index: PairIndex) -> Finding | None:
         fix="Check that this change is intended; if not, restore the baseline statement(s) (patch attached).",
         patch=restore_patch(index, base_fn, cand_fn),
     )
+
+
+def _annotated(report: PairReport, on: list[Placed], stored: Layout | None, label: str, qualname: str, title: str,
+               severity: Severity, rationale: str) -> tuple[str, Severity, str]:
+    """The finding's title, severity and reason with what the range's rules say about it: a container
+    yielded in place of tuples, a storage layout change, opt-in options and new keys or values."""
+    if report.container is not None:
+        rationale += f" It {report.container.describe()}."
+    relaid = _layout_of(report, on, stored)
+    if relaid is not None:
+        title, severity, rationale = _relaid(title, severity, rationale, label, qualname, stored, *relaid)
+    if report.opt_in:
+        title += f" ({report.opt_in_title})"
+        rationale += f"{OPT_IN_NOTE}{report.opt_in}."
+    elif report.opt_in_partly:
+        rationale += (f" Branches behind new options that are off by default are not counted here: "
+                      f"{report.opt_in_partly}.")
+    return title, severity, rationale
+
+
+def _layout_of(report: PairReport, on: list[Placed], stored: Layout | None) -> tuple[set[str], set[str]] | None:
+    """(removed, added) attributes when the function's changes only re-arrange storage (flow/layout.py):
+    every changed statement, or the container it now yields in place of tuples, is about them."""
+    if stored is None:
+        return None
+    relaid = layout_change([(p.change.base.node if p.change.base else None, p.change.cand.node if p.change.cand else None)
+                            for p in on], stored)
+    c = report.container
+    if relaid is None and c is not None:
+        dropped = c.dropped_read if c.consumers_known else sorted(set(range(c.size)) - set(c.positions.values()))
+        relaid = container_relaid(c.unmatched, [c.elements[k] for k in dropped if k < len(c.elements)], stored)
+    return relaid
+
+
+def _relaid(title: str, severity: Severity, rationale: str, label: str, qualname: str, stored: Layout | None,
+            removed: set[str], added: set[str]) -> tuple[str, Severity, str]:
+    """A storage layout change's title, severity and reason (flow/layout.py)."""
+    assert stored is not None
+    moved = stored.describe(removed, added)
+    where = title.split("Behavioural change in ", 1)[-1].split(": `", 1)[0]
+    title = f"Storage layout changed in {where}: `{qualname}` ({moved})"
+    rationale += (f" Every changed statement reads or writes storage the range re-arranged ({moved}): the values "
+                  f"are kept under another layout; the code does not show whether they are the same values.")
+    if label in GRADIENT_PLACES:
+        rationale += f" They reach the {label}, so the severity stays."
+        return title, severity, rationale
+    rationale += (f" Low: the stored values reach the {label} path, not the loss, a target or an advantage "
+                  f"(what shapes the gradient).")
+    return title, Severity.low, rationale
 
 
 def _restored(best: Placed) -> str:

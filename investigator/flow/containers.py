@@ -57,6 +57,7 @@ class ContainerChange:
     unmatched: list[str] = field(default_factory=list)  # fields passed a value the baseline did not yield there
     dropped_read: list[int] = field(default_factory=list)  # positions no field carries that a consumer read
     consumers_known: bool = True
+    elements: list[str] = field(default_factory=list)  # the baseline tuple's values, as compared
 
     @property
     def same_values(self) -> bool:
@@ -161,7 +162,7 @@ def match(base_fn: FunctionInfo, cand_fn: FunctionInfo, base_yields: list[tuple[
                 positions[f] = free[0]
             elif f in passed:
                 unmatched.append(f)
-        change = ContainerChange(cand_fn.name, shape.name, positions, len(elements), unmatched)
+        change = ContainerChange(cand_fn.name, shape.name, positions, len(elements), unmatched, elements=elements)
         if found is not None and (found.positions != change.positions or found.container != change.container):
             return None  # yields that carry positions differently: no one mapping for the consumers
         if found is not None:
@@ -177,16 +178,39 @@ def read_positions(consumers: list[Any], producer: str, size: int) -> set[int] |
     read: set[int] = set()
     seen = False
     for unit in consumers:
-        node = unit.node
-        if not isinstance(node, ast.For | ast.AsyncFor) or not isinstance(node.iter, ast.Call) \
-                or _last(node.iter.func) != producer:
-            continue
-        seen = True
-        target = node.target
-        if not isinstance(target, ast.Tuple) or len(target.elts) != size:
-            return None
-        read.update(k for k, e in enumerate(target.elts) if not (isinstance(e, ast.Name) and e.id.startswith("_")))
+        for loop in _loops_over(unit, producer):
+            seen = True
+            target = loop.target
+            if not isinstance(target, ast.Tuple) or len(target.elts) != size:
+                return None
+            read.update(k for k, e in enumerate(target.elts) if not (isinstance(e, ast.Name) and e.id.startswith("_")))
     return read if seen else None
+
+
+def _loops_over(unit: Any, producer: str) -> list[ast.For | ast.AsyncFor]:
+    """The loops a caller's statement runs over the producer: the statement itself (`for x in s.producer()`),
+    or, for `gen = s.producer(...)`, the loops of its function over `gen`."""
+    node = unit.node
+    if isinstance(node, ast.For | ast.AsyncFor) and isinstance(node.iter, ast.Call) and _last(node.iter.func) == producer:
+        return [node]
+    if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+            and isinstance(node.value, ast.Call) and _last(node.value.func) == producer:
+        name = node.targets[0].id
+        return [n for n in ast.walk(unit.fn.node) if isinstance(n, ast.For | ast.AsyncFor)
+                and isinstance(n.iter, ast.Name) and n.iter.id == name]
+    return []
+
+
+def loop_change(head: ast.expr, producers: dict[str, ContainerChange]) -> ContainerChange | None:
+    """The container change a loop's (expanded) iterable reads: a call of a changed producer, or a
+    choice between such calls (`gen = a.recurrent_batches() if rnn else a.batches()`) that carry their
+    values the same way."""
+    calls = [head.body, head.orelse] if isinstance(head, ast.IfExp) else [head]
+    found = [producers.get(_last(c.func) or "") if isinstance(c, ast.Call) else None for c in calls]
+    first = found[0]
+    if first is None or any(f is None or f.positions != first.positions or f.size != first.size for f in found):
+        return None
+    return first
 
 
 def loop_bindings(target: ast.expr, head: ast.expr, change: ContainerChange) -> dict[str, ast.expr]:

@@ -29,8 +29,8 @@ from typing import Any, overload
 from investigator.detectors.flow import Flow, alias_value, class_imports
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.patterns import equivalent_form
-from investigator.flow.containers import FIELDS, ContainerChange, loop_bindings
-from investigator.flow.wrappers import _last, container_fields, field_argument, returned_container
+from investigator.flow.containers import FIELDS, ContainerChange, loop_bindings, loop_change
+from investigator.flow.wrappers import container_fields, field_argument, returned_container
 
 MAX_NODES = 60  # a larger value becomes a digest name (hash-consing keeps the cost linear)
 MAX_CALLEE_STMTS = 60  # larger callees are not inlined (their own pair reports their changes)
@@ -244,8 +244,8 @@ class Expander:
             assigned |= {n.id for n in ast.walk(stmt.target) if isinstance(n, ast.Name)}
         inner = _State({k: v for k, v in st.env.items() if k not in assigned}, st.effects,
                        (*st.guard, f"loop {_text(head.expr)}"), st.returned, st.conds)
-        change = self.producers.get(_last(stmt.iter.func) or "") if isinstance(stmt, ast.For | ast.AsyncFor) \
-            and isinstance(stmt.iter, ast.Call) else None
+        change = loop_change(head.expr, self.producers) if self.producers and isinstance(stmt, ast.For | ast.AsyncFor) \
+            else None
         if change is not None and isinstance(stmt, ast.For | ast.AsyncFor):
             inner.env.update({k: _Val(v) for k, v in loop_bindings(stmt.target, head.expr, change).items()})
         self._effect("loop", head, st, sid)

@@ -77,17 +77,18 @@ def _attributes(node: ast.AST) -> set[str]:
 
 def layout_change(statements: list[tuple[ast.AST | None, ast.AST | None]], found: Layout
                   ) -> tuple[set[str], set[str]] | None:
-    """(removed, added) attributes when every changed statement (baseline node, candidate node) reads or
-    writes one of them and both kinds occur; None otherwise (see the module doc)."""
+    """(removed, added) attributes when every changed statement (baseline node, candidate node), on each side
+    it has, reads or writes one of them and both kinds occur; None otherwise (see the module doc)."""
     if not statements or not found.removed or not found.added:
         return None
     removed: set[str] = set()
     added: set[str] = set()
+    either = found.removed | found.added
     for base, cand in statements:
-        names = (_attributes(base) if base is not None else set()) | (_attributes(cand) if cand is not None else set())
-        hit_removed, hit_added = names & found.removed, names & found.added
-        if not hit_removed and not hit_added:
-            return None
-        removed |= hit_removed
-        added |= hit_added
+        sides = [_attributes(n) for n in (base, cand) if n is not None]
+        if any(not names & either for names in sides):
+            return None  # a side that touches none of them does something else (`mean = mean * 2`)
+        for names in sides:
+            removed |= names & found.removed
+            added |= names & found.added
     return (removed, added) if removed and added else None

@@ -95,8 +95,9 @@ class Catalog:
 
     def selects_value(self, value: str, within: set[str]) -> bool:
         """Whether a file among `within` may select `value` at this commit: a word of a configuration or
-        launch file, or a quoted string in a Python file other than an operand of `==` / `!=` (the new
-        arms' own tests)."""
+        launch file, or a string in a Python file used as a value (`default="lag"`, `env = "lag"`, a
+        dict value). Not selecting: an operand of a comparison (the new arms' own tests), an element of
+        a list, tuple or set (`choices=[..., "lag"]`), a dict key (a registry `{"lag": LAGLogger}`)."""
         if self.too_large:
             return True
         quoted = re.compile(r"""(['"])""" + re.escape(value) + r"\1")
@@ -107,12 +108,29 @@ class Catalog:
             if not path.endswith(".py"):
                 if word.search(text):
                     return True
-                continue
-            for m in quoted.finditer(text):
-                before, after = text[max(0, m.start() - 4):m.start()].rstrip(), text[m.end():m.end() + 4].lstrip()
-                if not (before.endswith(("==", "!=")) or after.startswith(("==", "!="))):
-                    return True
+            elif quoted.search(text) and _used_as_value(text, value):
+                return True
         return False
+
+
+def _used_as_value(text: str, value: str) -> bool:
+    """Whether a Python source uses the string `value` other than as a comparison operand, a collection
+    element or a dict key (see `Catalog.selects_value`); a file that does not parse counts as using it."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError):
+        return True
+    for parent in ast.walk(tree):
+        for child in ast.iter_child_nodes(parent):
+            if not (isinstance(child, ast.Constant) and child.value == value):
+                continue
+            if isinstance(parent, ast.Compare | ast.List | ast.Tuple | ast.Set) or (
+                    isinstance(parent, ast.Dict) and any(k is child for k in parent.keys)):
+                continue
+            if isinstance(parent, ast.Expr):
+                continue  # a bare string statement (a docstring)
+            return True
+    return False
 
 
 def _walk(data: Any, depth: int = 0) -> Iterable[tuple[str, Any]]:

@@ -752,10 +752,26 @@ def loop_count(chain: list[Unit]) -> bool:
         node = u.node
         if isinstance(node, ast.For | ast.AsyncFor):
             counted = _counted(node.iter)
-            return counted is not None and k > 0 and bool(_leaves(chain[k - 1].defs) & _names(counted))
+            return counted is not None and k > 0 and bool(_leaves(chain[k - 1].defs) & _names(counted)) \
+                and _index_selects_nothing(node)
         if isinstance(node, ast.While):
             return k > 0 and isinstance(node.test, ast.Compare) and bool(_leaves(chain[k - 1].defs) & _names(node.test))
     return False
+
+
+def _index_selects_nothing(loop: ast.For | ast.AsyncFor) -> bool:
+    """The loop counts repetitions: its index (or a value computed from it, one assignment deep) never
+    selects data by subscript (`self.actor[agent_id]`, `idx[i * mb:(i + 1) * mb]`); reading it in a
+    test or a log line (`if epoch % eval_every == 0: wandb.log({"epoch": epoch})`) is fine. A loop
+    whose index selects data iterates over things (agents, minibatches), not over training time."""
+    names = {n.id for n in ast.walk(loop.target) if isinstance(n, ast.Name)}
+    for _ in range(2):  # `start = i * mb` then `x[start:stop]`
+        for node in ast.walk(loop):
+            if isinstance(node, ast.Assign) and any(isinstance(n, ast.Name) and n.id in names
+                                                    for n in ast.walk(node.value)):
+                names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    return not any(isinstance(n, ast.Name) and n.id in names
+                   for sub in ast.walk(loop) if isinstance(sub, ast.Subscript) for n in ast.walk(sub.slice))
 
 
 def _counted(iterable: ast.expr) -> ast.expr | None:

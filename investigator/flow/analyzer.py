@@ -428,7 +428,7 @@ def _group_finding(path: str, group: list[Finding]) -> Finding:
         confidence=max(f.confidence for f in group),
         title=("Storage layout changed" if all(f.title.startswith("Storage layout changed") for f in group)
                else "Behavioural changes") + f" in {len(group)} functions of `{path}` ({', '.join(places)} paths)"
-        + (" (opt-in, off by default)" if every_opt_in else ""),
+        + (_group_note(group) if every_opt_in else ""),
         impact=first.impact,
         rationale=(f"No detector explains these changes; each is low on its own (see its evidence): "
                    f"{', '.join(f'`{n}`' for n in names)}." + (f" Low because {reasons[0]}" if reasons else "")
@@ -438,6 +438,16 @@ def _group_finding(path: str, group: list[Finding]) -> Finding:
         fix="Check that these changes are intended; each function's hunk is in its evidence.",
         patch=None,
     )
+
+
+def _group_note(group: list[Finding]) -> str:
+    """The title note of a group of opt-in findings: the new values when every one is a new case."""
+    values = [re.findall(r"'([^']*)'", f.title.rsplit("(new case for value ", 1)[-1]) for f in group
+              if "(new case for value " in f.title]
+    if len(values) == len(group):
+        shown = ", ".join(f"'{v}'" for v in dict.fromkeys(v for vs in values for v in vs))
+        return f" (new case for value {shown})"
+    return " (opt-in, off by default)"
 
 
 def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, LearningFlow],

@@ -20,11 +20,14 @@ with the reason.
 from __future__ import annotations
 
 import ast
+import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 GRADIENT_PLACES = ("loss", "target", "advantage")  # where stored values shape the gradient
+EDIT_SIMILARITY = 0.8  # token similarity above which two statements are one statement edited, not replaced
+_TOKEN = re.compile(r"\w+|[^\w\s]")
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,20 @@ def container_relaid(unmatched: list[str], dropped: list[str], found: Layout) ->
     return removed, set(unmatched)
 
 
+def _edited_beside(base: ast.AST, cand: ast.AST, names: frozenset[str]) -> bool:
+    """A statement edited in place beyond the storage's names: with those names masked the two texts
+    still differ, yet are alike (`x / self.rank_size` -> `x * self.world_size`: a renamed attribute
+    beside a changed operator). A statement replaced by an unrelated one (`self.mu = torch.zeros(...)`
+    -> `self.distribution_params = None`) is the re-arrangement itself."""
+    a, b = _masked(base, names), _masked(cand, names)
+    return a != b and difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= EDIT_SIMILARITY
+
+
+def _masked(node: ast.AST, names: frozenset[str]) -> list[str]:
+    text = ast.unparse(node)
+    return ["_attr_" if t in names else t for t in _TOKEN.findall(text)]
+
+
 def _attributes(node: ast.AST) -> set[str]:
     return {n.attr for n in ast.walk(node) if isinstance(n, ast.Attribute)}
 
@@ -88,6 +105,8 @@ def layout_change(statements: list[tuple[ast.AST | None, ast.AST | None]], found
         sides = [_attributes(n) for n in (base, cand) if n is not None]
         if any(not names & either for names in sides):
             return None  # a side that touches none of them does something else (`mean = mean * 2`)
+        if base is not None and cand is not None and _edited_beside(base, cand, either):
+            return None
         for names in sides:
             removed |= names & found.removed
             added |= names & found.added

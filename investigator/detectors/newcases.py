@@ -180,7 +180,7 @@ def compared_values(test: ast.expr) -> tuple[list[str], bool] | None:
     if isinstance(op, ast.In | ast.NotIn) and isinstance(right, ast.Tuple | ast.List | ast.Set) and right.elts \
             and not isinstance(left, ast.Constant) \
             and all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in right.elts):
-        return [e.value for e in right.elts if isinstance(e, ast.Constant)], isinstance(op, ast.NotIn)
+        return [str(e.value) for e in right.elts if isinstance(e, ast.Constant)], isinstance(op, ast.NotIn)
     return None
 
 
@@ -231,8 +231,8 @@ class NewCases:
             return False if self.key_off(key) else None
         compared = compared_values(test)
         if compared is not None:
-            values, negated = compared
-            return negated if all(self.value_new(v) for v in values) else None
+            selected, negated = compared
+            return negated if all(self.value_new(v) for v in selected) else None
         return None
 
     def describe(self, test: ast.expr | None = None) -> str:

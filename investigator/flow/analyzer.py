@@ -701,7 +701,7 @@ def _new_case_tests(fn: FunctionInfo, cases: NewCases | None) -> list[ast.expr]:
 
 def _values_of(tests: list[ast.expr], cases: NewCases) -> set[str]:
     """The new selector values the tests compare with."""
-    out = set()
+    out: set[str] = set()
     for t in tests:
         for node in ast.walk(t):
             found = compared_values(node) if isinstance(node, ast.expr) else None

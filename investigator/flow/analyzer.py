@@ -39,7 +39,13 @@ from investigator.detectors.pairs import PY_SUFFIXES, FunctionPair, PairIndex, s
 from investigator.detectors.reach import unreachable_reason
 from investigator.detectors.sources import changes_from_changeset
 from investigator.flow.classbody import OTHER_KIND, SCALARS, class_body_pairs, coerced_kind, is_class_body
-from investigator.flow.containers import ContainerChange, has_container_yield, match, read_positions
+from investigator.flow.containers import (
+    ContainerChange,
+    has_container_yield,
+    match,
+    read_positions,
+    realigned_unpackings,
+)
 from investigator.flow.diff import UnitChange, changed_units, moved_across
 from investigator.flow.graph import LearningFlow, Placement
 from investigator.flow.layout import GRADIENT_PLACES, Layout, container_relaid, layout, layout_change
@@ -486,15 +492,16 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     changes = _not_adapted([c for c in changes if not _only_handed_on(c, passed)], cand_fn, handed, pair, result)
     if not changes and not defaults:
         return None
-    effects_b, eb, ec, bound = _differences(base_fn, cand_fn, changes, body, attributes, expanders, moved, passed,
-                                            inline)
-    eb, ec, opt_in, partly, note = _opt_in(base_fn, cand_fn, expanders["candidate"], effects_b, eb, ec,
-                                           config or ConfigValues(), bound, passed, cases)
+    realigned = frozenset() if body else realigned_unpackings(base_fn, cand_fn)
+    eb, ec, opt_in, partly, note = _compared(base_fn, cand_fn, changes, body, attributes, expanders, (moved, passed, inline),
+                                             config or ConfigValues(), cases, realigned)
     if not eb and not ec and not defaults:
         result.no_effect.append(NoEffectChange(
             subsystem="other", title=f"Restructured code in `{pair.describe()}` ({len(changes)} statements)",
             reason="same effects at both commits once local values are expanded and project helpers inlined "
-                   "(a named intermediate, an extracted helper, the branch and ternary styles)",
+                   "(a named intermediate, an extracted helper, the branch and ternary styles)"
+                   + ("; the tuple(s) unpacked from " + ", ".join(f"`{t}`" for t in sorted(realigned))
+                      + " gained or lost elements and are read by name" if realigned else ""),
             locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
         return None
     same = _same_container(pair, container, eb, ec) or _extended_return(pair, eb, ec, fc)
@@ -535,6 +542,24 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
             continue  # a network's statement near a layer finding is that finding's concern, whatever its sink
         report.placed.append(placed)
     return report
+
+
+def _compared(base_fn: FunctionInfo, cand_fn: FunctionInfo, changes: list[UnitChange], body: bool,
+              attributes: dict[str, str], expanders: dict[str, Expander],
+              handed: tuple[set[str], frozenset[str], dict[str, ast.expr]], config: ConfigValues,
+              cases: NewCases | None, realigned: frozenset[str]) -> tuple[list[Effect], list[Effect], str, str, str]:
+    """The effects that differ, with unpackings whose length changed read by name and opt-in branches
+    left out (`_differences`, `_opt_in`): (eb, ec, opt-in reason, partly, title note)."""
+    moved, passed, inline = handed
+    for expander in expanders.values():
+        expander.unpack_by_name = realigned
+    try:
+        effects_b, eb, ec, bound = _differences(base_fn, cand_fn, changes, body, attributes, expanders, moved, passed,
+                                                inline)
+        return _opt_in(base_fn, cand_fn, expanders["candidate"], effects_b, eb, ec, config, bound, passed, cases)
+    finally:
+        for expander in expanders.values():
+            expander.unpack_by_name = frozenset()
 
 
 def _differences(base_fn: FunctionInfo, cand_fn: FunctionInfo, changes: list[UnitChange], body: bool,

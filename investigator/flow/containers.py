@@ -224,3 +224,22 @@ def loop_bindings(target: ast.expr, head: ast.expr, change: ContainerChange) -> 
         return {target.id: ast.Call(ast.Name(FIELDS, ast.Load()), [], [
             ast.keyword(f, ast.Subscript(item, ast.Constant(k), ast.Load())) for f, k in change.positions.items()])}
     return {}
+
+
+def realigned_unpackings(base_fn: FunctionInfo, cand_fn: FunctionInfo) -> frozenset[str]:
+    """Values both versions unpack into names, with a different number of names (the tuple gained or
+    lost elements: HARL's `(sp_share_obs, sp_obs, ..., sp_gamma) = data` of a replay buffer's sample,
+    10 -> 12 names with `sp_available_actions` and `sp_valid_transition` inserted). Positions no longer
+    mean the same thing there, so each name is read by name (`data['sp_reward']`) on both sides; a
+    name the candidate no longer unpacks, or reads differently, is still a change. Unpackings of the same
+    length stay positional (a swapped `reward, done = ...` is a change)."""
+    def arities(fn: FunctionInfo) -> dict[str, set[int]]:
+        out: dict[str, set[int]] = {}
+        for n in ast.walk(fn.node):
+            if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Tuple) \
+                    and all(isinstance(e, ast.Name) for e in n.targets[0].elts):
+                out.setdefault(ast.unparse(n.value), set()).add(len(n.targets[0].elts))
+        return out
+    base, cand = arities(base_fn), arities(cand_fn)
+    return frozenset(text for text in base.keys() & cand.keys()
+                     if len(base[text]) == 1 and len(cand[text]) == 1 and base[text] != cand[text])

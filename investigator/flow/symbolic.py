@@ -83,6 +83,8 @@ class Expander:
         # own stores to leave out; only set for one `effects` call
         self._assume: Callable[[ast.expr, FunctionInfo], bool | None] | None = None
         self._silent: frozenset[str] = frozenset()
+        self._by_name: frozenset[str] = frozenset()  # unpacked values read by name (`realigned`, flow/containers.py)
+        self.unpack_by_name: frozenset[str] = frozenset()  # the pair's default for `by_name` (set per function pair)
         self._capture: frozenset[str] = frozenset()
         self._passed: frozenset[str] = frozenset()
         self._unwrap = True  # a returned result container reads as its first field (flow/wrappers.py)
@@ -121,7 +123,7 @@ class Expander:
                 assume: Callable[[ast.expr, FunctionInfo], bool | None] | None = None,
                 silent: frozenset[str] = frozenset(), bound: dict[str, ast.expr] | None = None,
                 capture: frozenset[str] = frozenset(), passed: frozenset[str] = frozenset(),
-                unwrap: bool = True) -> list[Effect] | None:
+                unwrap: bool = True, by_name: frozenset[str] = frozenset()) -> list[Effect] | None:
         """The function's effects; None when it is too large or deep to compare. `renames` (old -> new
         instance attribute names, renamed consistently in `fn`'s module) reads `self.<old>` of that
         module as `self.<new>`: the baseline is compared under the candidate's names. `assume` decides
@@ -130,11 +132,14 @@ class Expander:
         value (a parameter whose value the baseline computed here, moved to a caller: flow/wrappers.py);
         `capture` names locals whose expanded value is kept in `self.captured`; arguments named in `passed`
         (parameters the function only hands on, flow/wrappers.py) are left out of its calls; `unwrap`
-        reads a returned result container as its first field (only when the other commit returns none)."""
+        reads a returned result container as its first field (only when the other commit returns none);
+        tuple unpackings of the values whose source text is in `by_name` bind each name to the value's
+        item of that name (`realigned_unpackings`)."""
         state = _State({k: _Val(v) for k, v in (bound or {}).items()})
         self.captured = {}
         self.yields = []
         self._capture, self._passed, self._unwrap = capture, passed, unwrap
+        self._by_name = by_name or self.unpack_by_name
         self._steps = 0
         self._renames = (fn.module.path, dict(renames or {}))
         self._assume, self._silent = assume, silent
@@ -218,6 +223,12 @@ class Expander:
             if _stateful_call(stmt.value):  # `obs, r, d, i = env.step(a)` acts as well as it defines
                 self._effect("call", val, st, sid)
             for target in stmt.targets:
+                if root and isinstance(target, ast.Tuple) and ast.unparse(stmt.value) in self._by_name:
+                    for elt in target.elts:  # `(a, b) = data` read as `data['a']`, `data['b']`
+                        if isinstance(elt, ast.Name):
+                            self._assign(elt, _Val(ast.Subscript(val.expr, ast.Constant(elt.id), ast.Load()), val.stmts),
+                                         fn, st, depth, sid)
+                    continue
                 self._assign(target, val, fn, st, depth, sid)
             return
         if isinstance(stmt, ast.AnnAssign):

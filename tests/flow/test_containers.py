@@ -138,3 +138,70 @@ def test_a_field_carrying_another_value_or_read_in_place_of_another_is_a_change(
     # the consumer now reads the dones where it read the teacher's actions
     _result, found = _run(target="dones")
     assert [t for t in found if "Distillation.update" in t], list(found)
+
+
+BUFFER = '''
+import numpy as np
+
+
+class Buffer:
+    def __init__(self, size):
+        self.obs = np.zeros(size)
+        self.rewards = np.zeros(size)
+        self.dones = np.zeros(size)
+        self.masks = np.ones(size)
+
+    def sample(self, idx):
+        return {values}
+'''
+RUNNER_MA = '''
+class Runner:
+    def __init__(self, buffer, critic, optimizer):
+        self.buffer = buffer
+        self.critic = critic
+        self.optimizer = optimizer
+
+    def train(self, idx):
+        data = self.buffer.sample(idx)
+        ({names}) = data
+        loss = (self.critic(sp_obs) - sp_reward * (1 - sp_done)).pow(2).mean()
+        self.optimizer.zero_grad()
+        loss.backward()
+        self.optimizer.step()
+
+
+def main(buffer, critic, optimizer):
+    runner = Runner(buffer, critic, optimizer)
+    for idx in range(10):
+        runner.train(idx)
+'''
+OLD_VALUES = "self.obs[idx], self.rewards[idx], self.dones[idx]"
+NEW_VALUES = "self.obs[idx], self.masks[idx], self.rewards[idx], self.dones[idx]"
+OLD_NAMES = "sp_obs, sp_reward, sp_done"
+NEW_NAMES = "sp_obs, sp_valid_transition, sp_reward, sp_done"
+
+
+def _runner(cand_names: str):
+    base = {"buffer.py": BUFFER.format(values=OLD_VALUES), "runner.py": RUNNER_MA.format(names=OLD_NAMES)}
+    cand = {"buffer.py": BUFFER.format(values=NEW_VALUES), "runner.py": RUNNER_MA.format(names=cand_names)}
+    result = analyse(_index(base, cand))
+    return result, [f for f in result.findings if "Runner.train" in f.title]
+
+
+def test_a_sampled_tuple_that_gained_elements_read_by_the_same_names_is_no_change():
+    # HARL 690fb1d9..06d697fb: the replay buffer's sample gained `available_actions` / `valid_transition`
+    # in the middle; the MA runner's update unpacks the new names and uses the same tensors
+    result, found = _runner(NEW_NAMES)
+    assert not found, [f.title for f in found]
+    assert any("read by name" in n.reason for n in result.no_effect if "Runner.train" in n.title)
+
+
+def test_an_unpacking_that_now_reads_another_name_or_swaps_positions_is_a_change():
+    # the consumer computes its target from the validity mask where it used the reward
+    swapped = RUNNER_MA.replace("sp_reward * (1 - sp_done)", "sp_valid_transition * (1 - sp_done)")
+    base = {"buffer.py": BUFFER.format(values=OLD_VALUES), "runner.py": RUNNER_MA.format(names=OLD_NAMES)}
+    cand = {"buffer.py": BUFFER.format(values=NEW_VALUES), "runner.py": swapped.format(names=NEW_NAMES)}
+    assert [f for f in analyse(_index(base, cand)).findings if "Runner.train" in f.title]
+    # same length, swapped order: positions keep their meaning, a change
+    same_len = {"buffer.py": BUFFER.format(values=OLD_VALUES), "runner.py": RUNNER_MA.format(names="sp_reward, sp_obs, sp_done")}
+    assert [f for f in analyse(_index(base, same_len)).findings if "Runner.train" in f.title]

@@ -262,3 +262,82 @@ class NewCases:
                          f"configuration value), so no baseline run selects it and the other values' branches "
                          f"run as before")
         return "; ".join(parts)
+
+
+def unhandled_arms(base_fn: ast.AST, cand_fn: ast.AST) -> dict[str, str]:
+    """Arms the candidate adds to an `if`/`elif` chain comparing one subject with string literals, for
+    values that failed at the baseline: the baseline's chain on that subject does not compare with the
+    value, and a value no arm takes ends in an error there (its last `else` raises, or the chain has no
+    `else` and the name every arm assigns, unset before the chain, is read after it: HARL's
+    `get_shape_from_act_space` returned an unbound `act_shape` for `MultiDiscrete`). No working
+    baseline run selected such a value, so the new arm changes none of them. Test text -> why."""
+    base_chains = {subject: chain for subject, chain in _chains(base_fn)}
+    out: dict[str, str] = {}
+    for subject, chain in _chains(cand_fn):
+        before = base_chains.get(subject)
+        if before is None:
+            continue
+        known = {v for node, _ in before for v in (compared_values(node.test) or ([], False))[0]}
+        failure = _falls_into_error(base_fn, before)
+        if failure is None:
+            continue
+        for node, (values, negated) in chain:
+            if not negated and values and not set(values) & known:
+                shown = ", ".join(f"'{v}'" for v in values)
+                out[ast.unparse(node.test)] = (f"new case for value {shown}: at the baseline no arm of the chain on "
+                                               f"`{subject}` took it and it ended in an error ({failure}), so no "
+                                               f"working baseline run selected it")
+    return out
+
+
+def _chains(fn: ast.AST) -> list[tuple[str, list[tuple[ast.If, tuple[list[str], bool]]]]]:
+    """`if`/`elif` chains whose tests all compare one subject with string literals: (subject, arms)."""
+    inner: set[int] = set()
+    out = []
+    for node in ast.walk(fn):
+        if not isinstance(node, ast.If) or id(node) in inner:
+            continue
+        arms: list[tuple[ast.If, tuple[list[str], bool]]] = []
+        cur: ast.If | None = node
+        subject = None
+        while cur is not None:
+            found = compared_values(cur.test)
+            test_subject = _subject(cur.test)
+            if found is None or test_subject is None or (subject is not None and test_subject != subject):
+                break
+            subject = test_subject
+            arms.append((cur, found))
+            inner.add(id(cur))
+            cur = cur.orelse[0] if len(cur.orelse) == 1 and isinstance(cur.orelse[0], ast.If) else None
+        if subject is not None and len(arms) >= 2:
+            out.append((subject, arms))
+    return out
+
+
+def _subject(test: ast.expr) -> str | None:
+    if isinstance(test, ast.Compare) and len(test.ops) == 1:
+        side = test.left if not isinstance(test.left, ast.Constant) else test.comparators[0]
+        return ast.unparse(side)
+    return None
+
+
+def _falls_into_error(fn: ast.AST, arms: list[tuple[ast.If, tuple[list[str], bool]]]) -> str | None:
+    """How a value no arm takes fails at this commit, or None when it may run on."""
+    last = arms[-1][0]
+    if last.orelse:
+        return "its `else` raises" if any(isinstance(s, ast.Raise) for s in last.orelse) else None
+    assigned = [{t.id for s in node.body for n in ast.walk(s) if isinstance(n, ast.Assign)
+                 for t in n.targets if isinstance(t, ast.Name)} for node, _ in arms]
+    every = set.intersection(*assigned) if assigned else set()
+    first = arms[0][0]
+    body = next((b for b in (getattr(p, "body", None) for p in ast.walk(fn)) if isinstance(b, list) and first in b), None)
+    if body is None or not every:
+        return None
+    k = body.index(first)
+    set_before = {t.id for s in body[:k] for n in ast.walk(s) if isinstance(n, ast.Assign | ast.AugAssign | ast.AnnAssign)
+                  for t in (n.targets if isinstance(n, ast.Assign) else [n.target]) if isinstance(t, ast.Name)}
+    if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+        set_before |= {a.arg for a in (*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs)}
+    read_after = {n.id for s in body[k + 1:] for n in ast.walk(s) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    unbound = sorted((every - set_before) & read_after)
+    return f"`{unbound[0]}` is read unset" if unbound else None

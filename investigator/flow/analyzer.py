@@ -34,7 +34,14 @@ from investigator.analyzers.base import AnalysisContext, Analyzer, register_anal
 from investigator.detectors.analyzer import equivalent_paths
 from investigator.detectors.evidence import counterpart, hunk_text, restore_patch
 from investigator.detectors.functions import FunctionInfo
-from investigator.detectors.newcases import Catalog, NewCases, compared_values, get_key, membership_key
+from investigator.detectors.newcases import (
+    Catalog,
+    NewCases,
+    compared_values,
+    get_key,
+    membership_key,
+    unhandled_arms,
+)
 from investigator.detectors.pairs import PY_SUFFIXES, FunctionPair, PairIndex, shared_pairs
 from investigator.detectors.reach import unreachable_reason
 from investigator.detectors.sources import changes_from_changeset
@@ -685,13 +692,17 @@ def _opt_in(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander, ef
     silent = frozenset(a for a in options if any(e.text.endswith(f":: store self.{a}") or f":: store self.{a} " in e.text
                                                  for e in ec))
     new_tests = _new_case_tests(cand_fn, cases)
-    if not used and not silent and not new_tests:
+    arms = unhandled_arms(base_fn.node, cand_fn.node)
+    arm_tests = [n.test for n in ast.walk(cand_fn.node) if isinstance(n, ast.If) and ast.unparse(n.test) in arms]
+    if not used and not silent and not new_tests and not arm_tests:
         return eb, ec, "", "", plain
     by_option = assumption(options, cand_fn.path, cand_fn.class_name) if options else None
 
     def truth(test: ast.expr, fn: FunctionInfo) -> bool | None:
         decided = by_option(test, fn) if by_option is not None else None
-        return cases.truth(test) if decided is None and cases is not None else decided
+        if decided is None and cases is not None:
+            decided = cases.truth(test)
+        return False if decided is None and fn is cand_fn and ast.unparse(test) in arms else decided
 
     effects_c = expander.effects(cand_fn, assume=truth, silent=frozenset(options), bound=bound, passed=passed,
                                  unwrap=not (returned_containers(base_fn) & returned_containers(cand_fn)))
@@ -708,8 +719,11 @@ def _opt_in(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander, ef
         parts.append(f"the branch(es) {', '.join(f'`if {ast.unparse(t)}:`' for t in new_tests[:3])} run only for "
                      f"what no run of the baseline selects: "
                      + "; ".join(dict.fromkeys(cases.describe(t) for t in new_tests)))
+    parts.extend(dict.fromkeys(arms[ast.unparse(t)] for t in arm_tests))
     why = "; ".join(parts)
     values = _values_of(new_tests, cases) if cases is not None and not shown else set()
+    if not shown:
+        values |= {v for t in arm_tests for v in (compared_values(t) or ([], False))[0]}
     title = "new case for value " + ", ".join(f"'{v}'" for v in sorted(values)) if values and not any(
         membership_key(n) or get_key(n) for t in new_tests for n in ast.walk(t) if isinstance(n, ast.expr)) else plain
     if not eb2 and not ec2:

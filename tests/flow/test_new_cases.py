@@ -130,3 +130,54 @@ def test_a_value_the_baseline_selects_or_a_changed_arm_keeps_the_severity():
     found = _sampling(body=changed)
     assert found and found[0].severity is Severity.significant, [(f.title, f.severity) for f in found]
     assert "new case" not in found[0].title
+
+
+SHAPES = '''
+def get_shape_from_act_space(act_space):
+    if act_space.__class__.__name__ == "Discrete":
+        act_shape = 1
+    elif act_space.__class__.__name__ == "Box":
+        act_shape = act_space.shape[0]{arm}
+    return act_shape
+
+
+def make_buffer(act_space, size):
+    import numpy as np
+    return np.zeros((size, get_shape_from_act_space(act_space)))
+'''
+MULTI = '\n    elif act_space.__class__.__name__ == "MultiDiscrete":\n        act_shape = act_space.shape[0]'
+SAMPLER_SHAPES = '''
+import numpy as np
+
+from spaces import make_buffer
+
+
+def collect(env, act_space):
+    buffer = make_buffer(act_space, 100)
+    idx = np.random.choice(len(buffer), 32)
+    obs, rewards, dones, infos = env.step(buffer[idx])
+'''
+OTHER = 'SPACES = ["Discrete", "Box", "MultiDiscrete"]\n'  # the value is known elsewhere at the baseline
+
+
+def _shapes(cand: str, base_arm: str = ""):
+    base = {"spaces.py": SHAPES.format(arm=base_arm), "collect.py": SAMPLER_SHAPES, "registry.py": OTHER}
+    result = analyse(_index(base, {**base, "spaces.py": cand}))
+    return [f for f in result.findings if "get_shape_from_act_space" in f.title]
+
+
+def test_a_new_arm_for_a_value_that_failed_at_the_baseline_is_a_new_case():
+    # HARL: `MultiDiscrete` reached no arm and returned an unbound `act_shape`: no working run selected it
+    found = _shapes(SHAPES.format(arm=MULTI))
+    assert len(found) == 1 and found[0].severity is Severity.low, [(f.title, f.severity) for f in found]
+    assert "new case for value 'MultiDiscrete'" in found[0].title
+    assert "`act_shape` is read unset" in found[0].rationale
+
+
+def test_a_chain_whose_fall_through_ran_on_keeps_the_severity():
+    # a default before the chain: `MultiDiscrete` ran with `act_shape = 0` at the baseline
+    base_default = SHAPES.replace("    if act_space.__class__", "    act_shape = 0\n    if act_space.__class__", 1)
+    base = {"spaces.py": base_default.format(arm=""), "collect.py": SAMPLER_SHAPES, "registry.py": OTHER}
+    result = analyse(_index(base, {**base, "spaces.py": base_default.format(arm=MULTI)}))
+    found = [f for f in result.findings if "get_shape_from_act_space" in f.title]
+    assert found and found[0].severity is Severity.significant, [(f.title, f.severity) for f in found]

@@ -48,6 +48,7 @@ from investigator.detectors.sources import changes_from_changeset
 from investigator.flow.classbody import OTHER_KIND, SCALARS, class_body_pairs, coerced_kind, is_class_body
 from investigator.flow.containers import (
     ContainerChange,
+    dropped_readers,
     has_container_yield,
     match,
     read_positions,
@@ -304,6 +305,8 @@ def container_changes(pairs: list[tuple[FunctionInfo, FunctionInfo]], expanders:
                 change.consumers_known = False
             else:
                 change.dropped_read = sorted(dropped & read)
+                readers = dropped_readers(base_flow.callers(base_fn), base_fn.name, change.dropped_read, base_flow.units)
+                change.dropped_sink = (base_flow.place(readers).sink or "") if readers else None
         out[id(cand_fn)] = change
     return out
 
@@ -988,7 +991,9 @@ def _annotated(report: PairReport, on: list[Placed], stored: Layout | None, labe
         rationale += f" It {report.container.describe()}."
     relaid = _layout_of(report, on, stored)
     if relaid is not None:
-        title, severity, rationale = _relaid(title, severity, rationale, label, qualname, stored, *relaid)
+        sink = report.container.dropped_sink if report.container is not None else None
+        title, severity, rationale = _relaid(title, severity, rationale, label if sink is None else sink, qualname,
+                                             stored, *relaid)
     if report.opt_in:
         title += f" ({report.opt_in_title})"
         rationale += f"{OPT_IN_NOTE}{report.opt_in}."
@@ -1024,8 +1029,8 @@ def _relaid(title: str, severity: Severity, rationale: str, label: str, qualname
     if label in GRADIENT_PLACES:
         rationale += f" They reach the {label}, so the severity stays."
         return title, severity, rationale
-    rationale += (f" Low: the stored values reach the {label} path, not the loss, a target or an advantage "
-                  f"(what shapes the gradient).")
+    reach = f"the {label} path" if label else "no sink the code shows (at the baseline, their readers' values went nowhere else)"
+    rationale += f" Low: the stored values reach {reach}, not the loss, a target or an advantage (what shapes the gradient)."
     return title, Severity.low, rationale
 
 

@@ -58,6 +58,9 @@ class ContainerChange:
     dropped_read: list[int] = field(default_factory=list)  # positions no field carries that a consumer read
     consumers_known: bool = True
     elements: list[str] = field(default_factory=list)  # the baseline tuple's values, as compared
+    # where the baseline consumers sent the values no longer carried: a sink, "" for none the code shows,
+    # None when no consumer statement reading them was found
+    dropped_sink: str | None = None
 
     @property
     def same_values(self) -> bool:
@@ -199,6 +202,20 @@ def _loops_over(unit: Any, producer: str) -> list[ast.For | ast.AsyncFor]:
         return [n for n in ast.walk(unit.fn.node) if isinstance(n, ast.For | ast.AsyncFor)
                 and isinstance(n.iter, ast.Name) and n.iter.id == name]
     return []
+
+
+def dropped_readers(consumers: list[Any], producer: str, positions: list[int], units: Any) -> list[Any]:
+    """The statements of the baseline consumers that read the values at `positions` (the names their
+    loops unpack there); `units(fn)` gives a function's flow units."""
+    out = []
+    for unit in consumers:
+        for loop in _loops_over(unit, producer):
+            if not isinstance(loop.target, ast.Tuple):
+                continue
+            names = {e.id for k, e in enumerate(loop.target.elts) if k in positions and isinstance(e, ast.Name)}
+            inside = {id(n) for n in ast.walk(loop)}
+            out.extend(u for u in units(unit.fn) if u.uses & names and id(u.node) in inside and u.node is not loop)
+    return out
 
 
 def loop_change(head: ast.expr, producers: dict[str, ContainerChange]) -> ContainerChange | None:

@@ -122,3 +122,92 @@ def test_the_same_re_arrangement_feeding_the_loss_or_storing_other_values_stays_
     found = _storage(KL_BASE, KL_CAND, value="        mean = mean * 2\n")
     add = [f for f in found if "Storage.add" in f.title]
     assert add and not add[0].title.startswith("Storage layout changed"), [(f.title, f.severity) for f in found]
+
+
+GEN_BASE = '''
+import torch
+
+
+class Storage:
+    def __init__(self, n):
+        self.n = n
+        self.obs = torch.zeros(n, 4)
+        self.mu = torch.zeros(n, 2)
+        self.sigma = torch.ones(n, 2)
+
+    def batches(self):
+        for i in range(self.n):
+            obs_batch = self.obs[i]
+            old_mu_batch = self.mu[i]
+            old_sigma_batch = self.sigma[i]
+            yield obs_batch, old_mu_batch, old_sigma_batch
+'''
+GEN_CAND = '''
+import torch
+
+
+class Storage:
+    class Batch:
+        def __init__(self, observations=None, old_distribution_params=None):
+            self.observations = observations
+            self.old_distribution_params = old_distribution_params
+
+    def __init__(self, n):
+        self.n = n
+        self.obs = torch.zeros(n, 4)
+        self.distribution_params = (torch.zeros(n, 2), torch.ones(n, 2))
+
+    def batches(self):
+        for i in range(self.n):
+            yield Storage.Batch(observations=self.obs[i],
+                                old_distribution_params=tuple(p[i] for p in self.distribution_params))
+'''
+PPO_BASE = '''
+from storage import Storage
+
+
+class PPO:
+    def __init__(self, actor, optimizer):
+        self.actor = actor
+        self.optimizer = optimizer
+        self.storage = Storage(8)
+        self.lr = 1e-3
+
+    def update(self):
+        for obs_batch, old_mu_batch, old_sigma_batch in self.storage.batches():
+            mean, std = self.actor(obs_batch)
+            {use_base}
+            self.optimizer.zero_grad()
+            loss.backward()
+            self.optimizer.step()
+'''
+PPO_CAND = PPO_BASE.replace("for obs_batch, old_mu_batch, old_sigma_batch in self.storage.batches():",
+                            "for batch in self.storage.batches():").replace(
+    "mean, std = self.actor(obs_batch)", "mean, std = self.actor(batch.observations)")
+KL_USE = ("kl = ((old_sigma_batch / std).log() + (old_mu_batch - mean) ** 2).mean()\n"
+          "            if kl > 0.01:\n                self.lr = self.lr / 1.5\n"
+          "            loss = mean.pow(2).mean()")
+KL_USE_CAND = ("kl = self.actor.kl(batch.old_distribution_params, (mean, std)).mean()\n"
+               "            if kl > 0.01:\n                self.lr = self.lr / 1.5\n"
+               "            loss = mean.pow(2).mean()")
+LOSS_USE = "loss = ((old_mu_batch - mean) ** 2 / old_sigma_batch).mean()"
+LOSS_USE_CAND = "loss = self.actor.kl(batch.old_distribution_params, (mean, std)).mean()"
+
+
+def _generator(use_base: str, use_cand: str):
+    base = {"storage.py": GEN_BASE, "ppo.py": PPO_BASE.format(use_base=use_base)}
+    cand = {"storage.py": GEN_CAND, "ppo.py": PPO_CAND.format(use_base=use_cand)}
+    result = analyse(_index(base, cand))
+    return [f for f in result.findings if "Storage.batches" in f.title or (
+        "storage.py" in f.title and any("Storage.batches" in str(e.details.get("function")) for e in f.evidence))]
+
+
+def test_a_container_no_longer_carrying_values_that_fed_only_a_schedule_is_a_low_layout_change():
+    found = _generator(KL_USE, KL_USE_CAND)
+    assert found and all(f.severity is Severity.low for f in found), [(f.title, f.severity) for f in found]
+    assert any("layout" in f.title.lower() or "layout" in f.rationale for f in found)
+
+
+def test_a_container_no_longer_carrying_values_the_loss_read_stays_significant():
+    found = _generator(LOSS_USE, LOSS_USE_CAND)
+    assert found and any(f.severity is Severity.significant for f in found), [(f.title, f.severity) for f in found]

@@ -694,7 +694,8 @@ def _opt_in(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander, ef
     used = used_in_tests(cand_fn, options)
     silent = frozenset(a for a in options if any(e.text.endswith(f":: store self.{a}") or f":: store self.{a} " in e.text
                                                  for e in ec))
-    new_tests = _new_case_tests(cand_fn, cases)
+    base_tests = {ast.unparse(n.test) for n in ast.walk(base_fn.node) if isinstance(n, ast.If)}
+    new_tests = _new_case_tests(cand_fn, cases, base_tests)
     arms = unhandled_arms(base_fn.node, cand_fn.node)
     arm_tests = [n.test for n in ast.walk(cand_fn.node) if isinstance(n, ast.If) and ast.unparse(n.test) in arms]
     if not used and not silent and not new_tests and not arm_tests:
@@ -703,8 +704,8 @@ def _opt_in(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander, ef
 
     def truth(test: ast.expr, fn: FunctionInfo) -> bool | None:
         decided = by_option(test, fn) if by_option is not None else None
-        if decided is None and cases is not None:
-            decided = cases.truth(test)
+        if decided is None and cases is not None and ast.unparse(test) not in base_tests:
+            decided = cases.truth(test)  # a test the baseline has too is decided alike at both: not here
         return False if decided is None and fn is cand_fn and ast.unparse(test) in arms else decided
 
     effects_c = expander.effects(cand_fn, assume=truth, silent=frozenset(options), bound=bound, passed=passed,
@@ -734,11 +735,13 @@ def _opt_in(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander, ef
     return eb2, ec2, "", why, plain
 
 
-def _new_case_tests(fn: FunctionInfo, cases: NewCases | None) -> list[ast.expr]:
-    """The branch tests of `fn` that only a new configuration key or selector value satisfies."""
+def _new_case_tests(fn: FunctionInfo, cases: NewCases | None, base_tests: set[str]) -> list[ast.expr]:
+    """The branch tests new to `fn` (not in `base_tests`) that only a new configuration key or selector
+    value satisfies."""
     if cases is None:
         return []
-    return [n.test for n in ast.walk(fn.node) if isinstance(n, ast.If) and cases.truth(n.test) is not None]
+    return [n.test for n in ast.walk(fn.node) if isinstance(n, ast.If) and ast.unparse(n.test) not in base_tests
+            and cases.truth(n.test) is not None]
 
 
 def _values_of(tests: list[ast.expr], cases: NewCases) -> set[str]:

@@ -42,11 +42,14 @@ class Layout:
 
 
 def stored_attributes(trees: Iterable[ast.AST]) -> set[str]:
-    """Names of the attributes stored into anywhere in these modules (`x.attr = ...`, `x.attr: T = ...`)."""
+    """Names of the attributes objects get stored into anywhere in these modules (`self.mu = ...`,
+    `self.transition.action_mean = ...`); a class or module attribute (`Normal.set_default_validate_args
+    = False`, a capitalised receiver) is a library setting, not storage."""
     out: set[str] = set()
     for tree in trees:
         for node in ast.walk(tree):
-            if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+            if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store) and not (
+                    isinstance(node.value, ast.Name) and node.value.id[:1].isupper()):
                 out.add(node.attr)
     return out
 

@@ -181,3 +181,37 @@ def test_a_chain_whose_fall_through_ran_on_keeps_the_severity():
     result = analyse(_index(base, {**base, "spaces.py": base_default.format(arm=MULTI)}))
     found = [f for f in result.findings if "get_shape_from_act_space" in f.title]
     assert found and found[0].severity is Severity.significant, [(f.title, f.severity) for f in found]
+
+
+LEGACY = '''
+import warnings
+
+
+def train(model, optimizer, batch, cfg):
+    lr_scale = 1.0
+    if "legacy_scale" in cfg:
+        warnings.warn("legacy_scale is deprecated")
+        lr_scale = cfg["legacy_scale"]
+{new}    loss = model(batch).mean()
+    optimizer.param_groups[0]["lr"] = 1e-3 * lr_scale
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+
+
+def main(model, optimizer, loader, cfg):
+    for batch in loader:
+        train(model, optimizer, batch, cfg)
+'''
+NEW_KEY = '    if "warm_scale" in cfg:\n        lr_scale = lr_scale * cfg["warm_scale"]\n'
+
+
+def test_a_key_test_present_at_both_commits_is_not_decided_on_one_side():
+    # rsl_rl 830fa985..d698b78f: a deprecated `if "rnn_hidden_size" in kwargs:` block at both commits beside a
+    # new opt-in branch; deciding the old block on the candidate only left a difference in unchanged code,
+    # and the function's finding was lost without a trace
+    base = {"train.py": LEGACY.format(new="")}
+    result = analyse(_index(base, {"train.py": LEGACY.format(new=NEW_KEY)}))
+    found = [f for f in result.findings if "`train`" in f.title]
+    assert found and found[0].severity is Severity.low, [(f.title, f.severity) for f in result.findings]
+    assert "opt-in" in found[0].title and "warm_scale" in found[0].rationale

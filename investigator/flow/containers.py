@@ -207,7 +207,7 @@ def _loops_over(unit: Any, producer: str) -> list[ast.For | ast.AsyncFor]:
 def dropped_readers(consumers: list[Any], producer: str, positions: list[int], units: Any) -> list[Any]:
     """The statements of the baseline consumers that read the values at `positions` (the names their
     loops unpack there); `units(fn)` gives a function's flow units."""
-    out = []
+    out: list[Any] = []
     for unit in consumers:
         for loop in _loops_over(unit, producer):
             if not isinstance(loop.target, ast.Tuple):

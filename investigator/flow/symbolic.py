@@ -30,6 +30,7 @@ from investigator.detectors.flow import Flow, alias_value, class_imports
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.patterns import equivalent_form
 from investigator.flow.containers import FIELDS, ContainerChange, loop_bindings, loop_change
+from investigator.flow.passthrough import passthrough_argument
 from investigator.flow.wrappers import container_fields, field_argument, returned_container
 
 MAX_NODES = 60  # a larger value becomes a digest name (hash-consing keeps the cost linear)
@@ -93,6 +94,7 @@ class Expander:
         # producers that yield a container where they yielded tuples, by name (flow/containers.py): loops over
         # them read the item by position on both sides
         self.producers: dict[str, ContainerChange] = {}
+        self.passed_through: set[str] = set()  # pass-through wrappers read as what they wrap (flow/passthrough.py)
 
     def _carried_effects(self, loop: ast.stmt, fn: FunctionInfo, inner: _State, assigned: set[str]) -> None:
         """What the loop leaves in an accumulator is an effect when it is read on."""
@@ -138,6 +140,7 @@ class Expander:
         state = _State({k: _Val(v) for k, v in (bound or {}).items()})
         self.captured = {}
         self.yields = []
+        self.passed_through = set()
         self._capture, self._passed, self._unwrap = capture, passed, unwrap
         self._by_name = by_name or self.unpack_by_name
         self._steps = 0
@@ -475,7 +478,12 @@ class _Expand:
 
     def _call(self, node: ast.Call) -> ast.AST | None:
         """The value of an inlined project call, or of a call through an `__init__` alias of library
-        functions (`self.clip(...)` with `self.clip = torch.clamp`); None to substitute inside it."""
+        functions (`self.clip(...)` with `self.clip = torch.clamp`), or the environment a pass-through
+        wrapper wraps (flow/passthrough.py); None to substitute inside it."""
+        wrapped = passthrough_argument(node, self.fn)
+        if wrapped is not None:
+            self.owner.passed_through.add(ast.unparse(node.func))
+            return self.sub(wrapped)
         value = self.owner._inline(node, self.fn, self.st, self.depth, frozenset())
         if value is not None and not (isinstance(value.expr, ast.Constant) and value.expr.value is None):
             self.used.update(value.stmts)

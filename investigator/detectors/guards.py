@@ -26,6 +26,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from investigator.detectors.newcases import SUFFIXES as CATALOG_SUFFIXES
+from investigator.detectors.newcases import Catalog, NewCases, compared_values, get_key, membership_key
 from investigator.models import (
     AnalyzerResult,
     EvidenceKind,
@@ -39,6 +41,7 @@ from investigator.models import (
 UNKNOWN = object()  # a value that cannot be proven
 ABSENT = object()  # the flag does not exist at this commit
 CONFIG_SOURCE = "config_forensics"
+NEW_CASE = "<new key or value>"  # a flag name's first part when a new key or value decided the test
 _ROOTS = {"self", "cfg", "config", "args", "opt", "opts", "conf", "hparams", "params", "flags", "FLAGS"}
 _CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".toml", ".cfg", ".ini", ".sh")
 _LIBRARY_BASES = ("nn.", "torch.", "abc.", "ABC", "Generic", "Protocol", "NamedTuple")  # set no option of ours
@@ -61,6 +64,7 @@ class Side:
     computed: set[str] = field(default_factory=set)  # keys whose effective value is an expression
     entry: str | None = None  # entry script of the training run, when known
     fetch_all: Callable[[list[str]], None] | None = None  # reads many files at once (a snapshot's prefetch)
+    newcases: NewCases | None = None  # new configuration keys and selector values of the range (newcases.py)
     _fetched: bool = False
     _trees: dict[str, ast.Module | None] = field(default_factory=dict)
     _texts: dict[str, str | None] = field(default_factory=dict)
@@ -85,6 +89,11 @@ class Side:
         if not self._fetched and self.fetch_all is not None:
             self._fetched = True
             self.fetch_all([p for p in self.paths if p.endswith((".py", *_CONFIG_SUFFIXES))][:_SCAN_LIMIT * 2])
+
+    def catalog_texts(self) -> dict[str, str]:
+        """The texts a new-key/new-value catalog reads (detectors/newcases.py), fetched in one go."""
+        self.prefetch()
+        return {p: t for p in self.paths if p.endswith(CATALOG_SUFFIXES) and (t := self.text(p)) is not None}
 
     def tree(self, path: str) -> ast.Module | None:
         if path not in self._trees:
@@ -193,6 +202,9 @@ class Evaluator:
     def value(self, node: ast.expr) -> object:
         if isinstance(node, ast.Constant):
             return node.value
+        new = self._new_case(node)
+        if new is not None:
+            return new
         if isinstance(node, ast.Compare) and len(node.ops) == 1:
             left, right = self.value(node.left), self.value(node.comparators[0])
             if left is UNKNOWN or right is UNKNOWN:
@@ -214,6 +226,20 @@ class Evaluator:
             self.used[name] = found
             return found.value
         return UNKNOWN
+
+
+    def _new_case(self, node: ast.expr) -> bool | None:
+        """Defaults mode only: a test that only a configuration key or a selector value new in this range
+        satisfies (`"auto_alpha" in cfg`, `env == "lag"`) is off for every run the baseline can make
+        (detectors/newcases.py). It lowers a finding, never removes it: a run may use the new key or value."""
+        cases = self.side.newcases
+        if not _DEFAULTS.get() or cases is None or (
+                membership_key(node) is None and get_key(node) is None and compared_values(node) is None):
+            return None
+        decided = cases.truth(node)
+        if decided is not None:
+            self.used[(NEW_CASE, ast.unparse(node))] = Value(decided, cases.describe(node))
+        return decided
 
 
 # ---------------------------------------------------------------------------------------------
@@ -671,7 +697,8 @@ def dead_guard(side: Side, path: str, line: int) -> Guard | None:
             continue
         flags = tuple(ev.used)
         shown = ast.unparse(node.test)
-        values = ", ".join(f"`{'.'.join(n)}` = {v.value!r} ({v.where})" for n, v in ev.used.items())
+        values = ", ".join(v.where if n[0] == NEW_CASE else f"`{'.'.join(n)}` = {v.value!r} ({v.where})"
+                           for n, v in ev.used.items())
         branch = "" if taken else "the else-branch of "
         function, owner = _enclosing_function(tree, node.lineno)
         return Guard(f"{branch}`if {shown}:` ({path}:{node.lineno}) never runs: {values or 'constant test'}",
@@ -698,7 +725,7 @@ def _other_side_agrees(guard: Guard, other: Side, path: str) -> bool:
     if node is not None:
         truth = Evaluator(other, path, tree, node.lineno).truth(node.test)
         return truth is not UNKNOWN and truth is not guard.wanted
-    return all(_absent_in_class(other, path, tree, guard.owner, n) or _new_parameter(tree, guard, n)
+    return all(n[0] == NEW_CASE or _absent_in_class(other, path, tree, guard.owner, n) or _new_parameter(tree, guard, n)
                or _absent_everywhere(other, n) for n in guard.flags)
 
 
@@ -857,6 +884,10 @@ def sides_from(changeset: Any, results: dict[str, AnalyzerResult], given: dict[s
         out[label] = Side(label, snapshot.read_text, paths, effective.get(label) if effective else None,
                           where.get(label, {}), set(computed.get(label, [])), script,
                           getattr(snapshot, "prefetch", None))
+    cases = NewCases(Catalog(out["baseline"].paths, out["baseline"].catalog_texts),
+                     Catalog(out["candidate"].paths, out["candidate"].catalog_texts))
+    for side in out.values():
+        side.newcases = cases
     return out
 
 

@@ -34,18 +34,35 @@ from investigator.analyzers.base import AnalysisContext, Analyzer, register_anal
 from investigator.detectors.analyzer import equivalent_paths
 from investigator.detectors.evidence import counterpart, hunk_text, restore_patch
 from investigator.detectors.functions import FunctionInfo
+from investigator.detectors.newcases import (
+    Catalog,
+    NewCases,
+    compared_values,
+    get_key,
+    membership_key,
+    unhandled_arms,
+)
 from investigator.detectors.pairs import PY_SUFFIXES, FunctionPair, PairIndex, shared_pairs
 from investigator.detectors.reach import unreachable_reason
 from investigator.detectors.sources import changes_from_changeset
 from investigator.flow.classbody import OTHER_KIND, SCALARS, class_body_pairs, coerced_kind, is_class_body
+from investigator.flow.containers import (
+    ContainerChange,
+    dropped_readers,
+    has_container_yield,
+    match,
+    read_positions,
+    realigned_unpackings,
+)
 from investigator.flow.diff import UnitChange, changed_units, moved_across
 from investigator.flow.graph import LearningFlow, Placement, linked_flows
 from investigator.flow.inlined import Inlined, call_text, inlined_callees
+from investigator.flow.layout import GRADIENT_PLACES, Layout, container_relaid, layout, layout_change
 from investigator.flow.optin import ConfigValues, assumption, describe, new_options, used_in_tests
 from investigator.flow.plumbing import is_config_plumbing
 from investigator.flow.restore import checkpoint_names, reads_checkpoint
 from investigator.flow.signature import fixed_call
-from investigator.flow.symbolic import Effect, Expander, differing
+from investigator.flow.symbolic import Effect, Expander, differing, value_text
 from investigator.flow.units import Unit
 from investigator.flow.wrappers import (
     Assignments,
@@ -71,15 +88,21 @@ from investigator.ranking import groups_in_order, merge_places
 
 SOURCE = "behavioural_change"
 # places on the flow, most direct influence on the learning signal first (the ranking order)
-PATHS = ("loss", "target", "advantage", "reward", "optimizer", "sampling", "environment", "architecture", "device")
+PATHS = ("loss", "target", "advantage", "reward", "optimizer", "schedule", "sampling", "environment", "architecture",
+         "device")
+# rank bonus per place (confidence + 0.004 per step): "schedule" sits between the optimizer and sampling, which
+# keep the bonus they had before it existed
+PLACE_RANK = {"loss": 9, "target": 8, "advantage": 7, "reward": 6, "optimizer": 5, "schedule": 4.5, "sampling": 4,
+              "environment": 3, "architecture": 2, "device": 1}
 SUBSYSTEM = {"loss": "ppo", "target": "ppo", "advantage": "ppo", "reward": "env", "optimizer": "trainer",
+             "schedule": "trainer",
              "sampling": "buffers", "environment": "env", "architecture": "architecture", "device": "device"}
 LOW_PATHS = {"device"}  # where a model or tensor lives: rarely what changes learning
 MAX_SIGNIFICANT = 8
 MAX_HOPS, HOP_PENALTY = 30, 0.0001  # at most 0.003: less than one step between places (0.004)
 # why an opt-in finding is low (flow/optin.py); a group of low findings repeats it
-OPT_IN_NOTE = (" Low: it changes only runs that turn an option on; with the defaults every run computes what the "
-               "baseline computed: ")
+OPT_IN_NOTE = (" Low: it changes only runs that turn an option on or select a configuration key or value new in "
+               "this range; every other run computes what the baseline computed: ")
 GROUP_MIN = 3  # low findings of one file grouped into one from this many on
 MAX_PLACED_PER_PAIR = 20
 KNOWN_MEANING_CONFIDENCE = 0.8  # a rule that knows what the change does, as a detector's pattern does
@@ -110,7 +133,9 @@ class PairReport:
     placed: list[Placed] = field(default_factory=list)
     visits: int = 0  # flow statements visited to place it (the work budget)
     opt_in: str = ""  # every difference is an opt-in option's (flow/optin.py): why it is low
+    opt_in_title: str = "opt-in, off by default"  # the title's note for it ("new case for value 'lag'")
     opt_in_partly: str = ""  # options whose branches were left out of a finding that still differs
+    container: ContainerChange | None = None  # it yields a container in place of tuples, not all the same values
     fixed_calls: dict[int, str] = field(default_factory=dict)  # id(change) -> why its baseline call raised
 
 
@@ -208,6 +233,15 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
     candidates = [p.cand for p in changed if p.cand]
     moved = moved_values([(p.base, p.cand) for p in changed if p.base and p.cand], candidates)
     handed = _Handed(moved, Assignments(candidates), flows["candidate"], index.base)
+    cases = NewCases(Catalog(index.base.tree.paths(), index.base.texts), Catalog(index.cand.tree.paths(), index.cand.texts))
+    containers = container_changes([(p.base, p.cand) for p in changed if p.base and p.cand], expanders, flows["baseline"])
+    by_name: dict[str, list[ContainerChange]] = {}
+    for change in containers.values():
+        by_name.setdefault(change.producer, []).append(change)
+    for expander in expanders.values():  # a name two producers share says nothing about which one a loop reads
+        expander.producers = {name: found[0] for name, found in by_name.items() if len(found) == 1}
+    stored = layout({id(p.base.module): p.base.module.tree for p in changed if p.base}.values(),
+                    {id(p.cand.module): p.cand.module.tree for p in changed if p.cand}.values())
     for pair in [*index.changed_pairs(), *class_body_pairs(index)]:
         if examined >= MAX_PAIRS or visits >= MAX_FLOW_VISITS:
             skipped += 1
@@ -215,7 +249,8 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
         examined += 1
         try:
             report = _pair_report(pair, index, flows, explained, result, expanders, renamed, config_compared,
-                                  unit_changes, config or ConfigValues(), handed)
+                                  unit_changes, config or ConfigValues(), handed, cases,
+                                  containers.get(id(pair.cand)) if pair.cand is not None else None)
         except RecursionError:
             result.failures.append(AnalyzerFailure(source=SOURCE, message=f"code nested too deeply: {pair.describe()}"))
             continue
@@ -232,7 +267,7 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
     reports = _drop_moved(reports, moved_across(unit_changes), result)
     findings: list[Finding] = []
     for report in reports:
-        finding = _finding(report, index)
+        finding = _finding(report, index, stored)
         if finding is not None:
             findings.append(finding)
         result.no_effect.extend(_no_effect(report))
@@ -248,6 +283,60 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
                    "flow_visits": visits, "functions_not_placed": skipped}
     result.duration_s = time.perf_counter() - start
     return result
+
+
+def container_changes(pairs: list[tuple[FunctionInfo, FunctionInfo]], expanders: dict[str, Expander],
+                      base_flow: LearningFlow) -> dict[int, ContainerChange]:
+    """Producers of the range that yield a container where they yielded tuples (flow/containers.py), by
+    id of the candidate function, with the positions their baseline consumers read but no field carries."""
+    out: dict[int, ContainerChange] = {}
+    for base_fn, cand_fn in pairs:
+        if not has_container_yield(base_fn, cand_fn):
+            continue
+        if expanders["baseline"].effects(base_fn) is None:
+            continue
+        base_yields = expanders["baseline"].yields
+        if expanders["candidate"].effects(cand_fn) is None:
+            continue
+        change = match(base_fn, cand_fn, base_yields, expanders["candidate"].yields, value_text)
+        if change is None:
+            continue
+        dropped = set(range(change.size)) - set(change.positions.values())
+        if dropped:
+            read = read_positions(base_flow.callers(base_fn), base_fn.name, change.size)
+            if read is None:
+                change.consumers_known = False
+            else:
+                change.dropped_read = sorted(dropped & read)
+                readers = dropped_readers(base_flow.callers(base_fn), base_fn.name, change.dropped_read, base_flow.units)
+                change.dropped_sink = (base_flow.place(readers).sink or "") if readers else None
+        out[id(cand_fn)] = change
+    return out
+
+
+def _extended_return(pair: FunctionPair, eb: list[Effect], ec: list[Effect], flow: LearningFlow
+                     ) -> NoEffectChange | None:
+    """A no-effect item when the function returns the baseline's value extended (`_return_extended`)."""
+    if pair.cand is None or not _return_extended(eb, ec, pair.cand, flow):
+        return None
+    return NoEffectChange(
+        subsystem="other", title=f"Return value extended in `{pair.describe()}`",
+        reason="it returns the baseline's value as the first element of a tuple and every caller unpacks "
+               "it: what the callers do with the new element is compared in their own code",
+        locations=[Location(path=pair.cand.path, line=pair.cand.lineno, side="candidate")], source=SOURCE)
+
+
+def _same_container(pair: FunctionPair, container: ContainerChange | None, eb: list[Effect], ec: list[Effect]
+                    ) -> NoEffectChange | None:
+    """A no-effect item when the only differences are yields of the same values in a container."""
+    if container is None or pair.cand is None or not container.same_values \
+            or not all(" :: call (yield " in e.text for e in (*eb, *ec)):
+        return None
+    return NoEffectChange(
+        subsystem="other", title=f"Container changed in `{pair.describe()}`",
+        reason=f"it {container.describe()}: the same values, which its consumers read by name where they read "
+               f"them by position (compared in their own code through that mapping)",
+        locations=[Location(path=pair.cand.path, line=pair.cand.lineno, side="candidate")], source=SOURCE)
 
 
 def _drop_moved(reports: list[PairReport], moved: set[int], result: AnalyzerResult) -> list[PairReport]:
@@ -356,8 +445,9 @@ def _group_finding(path: str, group: list[Finding]) -> Finding:
         subsystem=first.subsystem,
         severity=Severity.low,
         confidence=max(f.confidence for f in group),
-        title=f"Behavioural changes in {len(group)} functions of `{path}` ({', '.join(places)} paths)"
-        + (" (opt-in, off by default)" if every_opt_in else ""),
+        title=("Storage layout changed" if all(f.title.startswith("Storage layout changed") for f in group)
+               else "Behavioural changes") + f" in {len(group)} functions of `{path}` ({', '.join(places)} paths)"
+        + (_group_note(group) if every_opt_in else ""),
         impact=first.impact,
         rationale=(f"No detector explains these changes; each is low on its own (see its evidence): "
                    f"{', '.join(f'`{n}`' for n in names)}." + (f" Low because {reasons[0]}" if reasons else "")
@@ -369,11 +459,22 @@ def _group_finding(path: str, group: list[Finding]) -> Finding:
     )
 
 
+def _group_note(group: list[Finding]) -> str:
+    """The title note of a group of opt-in findings: the new values when every one is a new case."""
+    values = [re.findall(r"'([^']*)'", f.title.rsplit("(new case for value ", 1)[-1]) for f in group
+              if "(new case for value " in f.title]
+    if len(values) == len(group):
+        shown = ", ".join(f"'{v}'" for v in dict.fromkeys(v for vs in values for v in vs))
+        return f" (new case for value {shown})"
+    return " (opt-in, off by default)"
+
+
 def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, LearningFlow],
                  explained: Explained, result: AnalyzerResult,
                  expanders: dict[str, Expander], renamed: dict[str, str],
                  config_compared: bool = False, seen: list[list[UnitChange]] | None = None,
-                 config: ConfigValues | None = None, handed: _Handed | None = None) -> PairReport | None:
+                 config: ConfigValues | None = None, handed: _Handed | None = None,
+                 cases: NewCases | None = None, container: ContainerChange | None = None) -> PairReport | None:
     base_fn, cand_fn = pair.base, pair.cand
     if base_fn is None or cand_fn is None:
         return None
@@ -407,26 +508,24 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     changes = _not_adapted([c for c in changes if not _only_handed_on(c, passed)], cand_fn, handed, pair, result)
     if not changes and not defaults:
         return None
-    effects_b, eb, ec, bound = _differences(base_fn, cand_fn, changes, body, attributes, expanders, moved, passed,
-                                            inline)
-    eb, ec, opt_in, partly = _opt_in(base_fn, cand_fn, expanders["candidate"], effects_b, eb, ec,
-                                     config or ConfigValues(), bound, passed)
+    realigned = frozenset() if body else realigned_unpackings(base_fn, cand_fn)
+    eb, ec, opt_in, partly, note = _compared(base_fn, cand_fn, changes, body, attributes, expanders, (moved, passed, inline),
+                                             config or ConfigValues(), cases, realigned)
     if not eb and not ec and not defaults:
         wrappers = sorted(expanders["candidate"].passed_through | expanders["baseline"].passed_through)
         result.no_effect.append(NoEffectChange(
             subsystem="other", title=f"Restructured code in `{pair.describe()}` ({len(changes)} statements)",
             reason="same effects at both commits once local values are expanded and project helpers inlined "
                    "(a named intermediate, an extracted helper, the branch and ternary styles)"
+                   + ("; the tuple(s) unpacked from " + ", ".join(f"`{t}`" for t in sorted(realigned))
+                      + " gained or lost elements and are read by name" if realigned else "")
                    + (f"; {', '.join(f'`{w}`' for w in wrappers)} wraps the environment without overriding "
                       "anything it steps, resets or observes (rendering only)" if wrappers else ""),
             locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
         return None
-    if _return_extended(eb, ec, cand_fn, fc):
-        result.no_effect.append(NoEffectChange(
-            subsystem="other", title=f"Return value extended in `{pair.describe()}`",
-            reason="it returns the baseline's value as the first element of a tuple and every caller unpacks "
-                   "it: what the callers do with the new element is compared in their own code",
-            locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
+    same = _same_container(pair, container, eb, ec) or _extended_return(pair, eb, ec, fc)
+    if same is not None:
+        result.no_effect.append(same)
         return None
     causes = {s for e in (*eb, *ec) for s in e.stmts}
     causes |= {mine for mine, call in inlined.standins.items() if call in causes}  # a callee's statement, inlined
@@ -441,7 +540,8 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
             reason=reason, locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")],
             source=SOURCE))
         return None
-    report = PairReport(pair, opt_in=opt_in, opt_in_partly=partly)
+    report = PairReport(pair, opt_in=opt_in, opt_in_partly=partly, opt_in_title=note,
+                        container=container)
     report.fixed_calls = _fixed_calls(changes, flows)
     _place_changes(report, changes, causes, flows, explained, inlined)
     return report
@@ -501,6 +601,24 @@ def _inlined_notes(pair: FunctionPair, inlined: Inlined, result: AnalyzerResult)
             locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate"),
                        Location(path=callee.path, line=callee.lineno, side=side)],  # type: ignore[arg-type]
             source=SOURCE))
+
+
+def _compared(base_fn: FunctionInfo, cand_fn: FunctionInfo, changes: list[UnitChange], body: bool,
+              attributes: dict[str, str], expanders: dict[str, Expander],
+              handed: tuple[set[str], frozenset[str], dict[str, ast.expr]], config: ConfigValues,
+              cases: NewCases | None, realigned: frozenset[str]) -> tuple[list[Effect], list[Effect], str, str, str]:
+    """The effects that differ, with unpackings whose length changed read by name and opt-in branches
+    left out (`_differences`, `_opt_in`): (eb, ec, opt-in reason, partly, title note)."""
+    moved, passed, inline = handed
+    for expander in expanders.values():
+        expander.unpack_by_name = realigned
+    try:
+        effects_b, eb, ec, bound = _differences(base_fn, cand_fn, changes, body, attributes, expanders, moved, passed,
+                                                inline)
+        return _opt_in(base_fn, cand_fn, expanders["candidate"], effects_b, eb, ec, config, bound, passed, cases)
+    finally:
+        for expander in expanders.values():
+            expander.unpack_by_name = frozenset()
 
 
 def _fixed_calls(changes: list[UnitChange], flows: dict[str, LearningFlow]) -> dict[int, str]:
@@ -617,15 +735,17 @@ class _StripHanded(ast.NodeTransformer):
 
 def _opt_in(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander, effects_b: list[Effect] | None,
             eb: list[Effect], ec: list[Effect], config: ConfigValues, bound: dict[str, ast.expr] | None = None,
-            passed: frozenset[str] = frozenset()) -> tuple[list[Effect], list[Effect], str, str]:
-    """The differences left with the candidate's new opt-in options at their defaults (flow/optin.py),
-    and why: (eb, ec, opt-in reason when nothing else differs, options left out when something does).
-    An option a configuration turns on (see `ConfigValues.verdict`) is not assumed off."""
+            passed: frozenset[str] = frozenset(), cases: NewCases | None = None
+            ) -> tuple[list[Effect], list[Effect], str, str, str]:
+    """The differences left with the candidate's new opt-in options at their defaults (flow/optin.py)
+    and the branches only a new configuration key or selector value takes not taken
+    (detectors/newcases.py), and why: (eb, ec, opt-in reason when nothing else differs, what was left
+    out when something does, the title's note). An option a configuration turns on (see
+    `ConfigValues.verdict`) is not assumed off."""
+    plain = "opt-in, off by default"
     if effects_b is None or not (eb or ec):
-        return eb, ec, "", ""
+        return eb, ec, "", "", plain
     options = new_options(base_fn, cand_fn)
-    if not options:
-        return eb, ec, "", ""
     notes: list[str] = []
     for attr, option in list(options.items()):
         keep, note = config.verdict(option)
@@ -636,23 +756,64 @@ def _opt_in(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander, ef
     used = used_in_tests(cand_fn, options)
     silent = frozenset(a for a in options if any(e.text.endswith(f":: store self.{a}") or f":: store self.{a} " in e.text
                                                  for e in ec))
-    if not used and not silent:
-        return eb, ec, "", ""
-    effects_c = expander.effects(cand_fn, assume=assumption(options, cand_fn.path, cand_fn.class_name),
-                                 silent=frozenset(options), bound=bound, passed=passed,
+    base_tests = {ast.unparse(n.test) for n in ast.walk(base_fn.node) if isinstance(n, ast.If)}
+    new_tests = _new_case_tests(cand_fn, cases, base_tests)
+    arms = unhandled_arms(base_fn.node, cand_fn.node)
+    arm_tests = [n.test for n in ast.walk(cand_fn.node) if isinstance(n, ast.If) and ast.unparse(n.test) in arms]
+    if not used and not silent and not new_tests and not arm_tests:
+        return eb, ec, "", "", plain
+    by_option = assumption(options, cand_fn.path, cand_fn.class_name) if options else None
+
+    def truth(test: ast.expr, fn: FunctionInfo) -> bool | None:
+        decided = by_option(test, fn) if by_option is not None else None
+        if decided is None and cases is not None and ast.unparse(test) not in base_tests:
+            decided = cases.truth(test)  # a test the baseline has too is decided alike at both: not here
+        return False if decided is None and fn is cand_fn and ast.unparse(test) in arms else decided
+
+    effects_c = expander.effects(cand_fn, assume=truth, silent=frozenset(options), bound=bound, passed=passed,
                                  unwrap=not (returned_containers(base_fn) & returned_containers(cand_fn)))
     if effects_c is None:
-        return eb, ec, "", ""
+        return eb, ec, "", "", plain
     eb2, ec2 = differing(effects_b, effects_c)
     before = {s for e in (*eb, *ec) for s in e.stmts}
     if {s for e in (*eb2, *ec2) for s in e.stmts} >= before:
-        return eb, ec, "", ""  # the options' branches explain none of the differing statements
+        return eb, ec, "", "", plain  # the options' branches explain none of the differing statements
     shown = [options[a] for a in sorted({*used, *silent})]
-    why = f"the option(s) {describe(shown)} are new and their defaults keep the baseline's behaviour; " + \
-        "; ".join(dict.fromkeys(notes))
+    parts = [f"the option(s) {describe(shown)} are new and their defaults keep the baseline's behaviour; "
+             + "; ".join(dict.fromkeys(notes))] if shown else []
+    if new_tests and cases is not None:
+        parts.append(f"the branch(es) {', '.join(f'`if {ast.unparse(t)}:`' for t in new_tests[:3])} run only for "
+                     f"what no run of the baseline selects: "
+                     + "; ".join(dict.fromkeys(cases.describe(t) for t in new_tests)))
+    parts.extend(dict.fromkeys(arms[ast.unparse(t)] for t in arm_tests))
+    why = "; ".join(parts)
+    values = _values_of(new_tests, cases) if cases is not None and not shown else set()
+    if not shown:
+        values |= {v for t in arm_tests for v in (compared_values(t) or ([], False))[0]}
+    title = "new case for value " + ", ".join(f"'{v}'" for v in sorted(values)) if values and not any(
+        membership_key(n) or get_key(n) for t in new_tests for n in ast.walk(t) if isinstance(n, ast.expr)) else plain
     if not eb2 and not ec2:
-        return eb, ec, why, ""
-    return eb2, ec2, "", why
+        return eb, ec, why, "", title
+    return eb2, ec2, "", why, plain
+
+
+def _new_case_tests(fn: FunctionInfo, cases: NewCases | None, base_tests: set[str]) -> list[ast.expr]:
+    """The branch tests new to `fn` (not in `base_tests`) that only a new configuration key or selector
+    value satisfies."""
+    if cases is None:
+        return []
+    return [n.test for n in ast.walk(fn.node) if isinstance(n, ast.If) and ast.unparse(n.test) not in base_tests
+            and cases.truth(n.test) is not None]
+
+
+def _values_of(tests: list[ast.expr], cases: NewCases) -> set[str]:
+    """The new selector values the tests compare with."""
+    out: set[str] = set()
+    for t in tests:
+        for node in ast.walk(t):
+            found = compared_values(node) if isinstance(node, ast.expr) else None
+            out.update(v for v in (found[0] if found else []) if v in cases.values)
+    return out
 
 
 def _return_extended(eb: list[Effect], ec: list[Effect], cand_fn: FunctionInfo, flow: LearningFlow) -> bool:
@@ -684,7 +845,8 @@ def _classify(change: UnitChange, unit: Unit, placement: Placement, flow: Learni
         # read as "the environment path" through the student's `act`)
         left = arch and unit.fn.name != "__init__" and bool(placement.chain) \
             and not flow.in_model_class(placement.chain[-1].fn)
-        label = own or (None if left else "architecture" if arch else None) or placement.sink
+        label = own or (None if left else "architecture" if arch else None) or (
+            "schedule" if loop_count(placement.chain) else placement.sink)
         return Placed(change, unit, placement, label, "on")
     if placement.sink in ("logging", "evaluation"):
         return Placed(change, unit, placement, None, placement.sink)
@@ -693,6 +855,63 @@ def _classify(change: UnitChange, unit: Unit, placement: Placement, flow: Learni
     if own:
         return Placed(change, unit, placement, own, "dispatched" if called_instance(unit, placement, flow) else "unfollowed")
     return Placed(change, unit, placement, None, "off")
+
+
+def loop_count(chain: list[Unit]) -> bool:
+    """The value reaches its sink only by setting how many times a loop runs: the first loop header on
+    the way is a counted loop (`for epoch in trange(config.num_epochs)`, `for _ in range(n)`, `while
+    step < total_steps`) that the value enters through its count, and nothing before it is a sink.
+    Such a change is a training-length / schedule change (CORL SAC-N `num_epochs` 250 -> 3000 was "the
+    sampling path", named after the replay-buffer sample inside the epoch loop)."""
+    for k, u in enumerate(chain[:-1]):
+        if u.sink is not None:
+            return False
+        node = u.node
+        if isinstance(node, ast.For | ast.AsyncFor):
+            counted = _counted(node.iter)
+            return counted is not None and k > 0 and bool(_leaves(chain[k - 1].defs) & _names(counted)) \
+                and _index_selects_nothing(node)
+        if isinstance(node, ast.While):
+            return k > 0 and isinstance(node.test, ast.Compare) and bool(_leaves(chain[k - 1].defs) & _names(node.test))
+    return False
+
+
+def _index_selects_nothing(loop: ast.For | ast.AsyncFor) -> bool:
+    """The loop counts repetitions: its index (or a value computed from it, one assignment deep) never
+    selects data by subscript (`self.actor[agent_id]`, `idx[i * mb:(i + 1) * mb]`); reading it in a
+    test or a log line (`if epoch % eval_every == 0: wandb.log({"epoch": epoch})`) is fine. A loop
+    whose index selects data iterates over things (agents, minibatches), not over training time."""
+    names = {n.id for n in ast.walk(loop.target) if isinstance(n, ast.Name)}
+    for _ in range(2):  # `start = i * mb` then `x[start:stop]`
+        for node in ast.walk(loop):
+            if isinstance(node, ast.Assign) and any(isinstance(n, ast.Name) and n.id in names
+                                                    for n in ast.walk(node.value)):
+                names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    return not any(isinstance(n, ast.Name) and n.id in names
+                   for sub in ast.walk(loop) if isinstance(sub, ast.Subscript) for n in ast.walk(sub.slice))
+
+
+def _counted(iterable: ast.expr) -> ast.expr | None:
+    """The count expression of `range(n)`, `trange(n)`, `tqdm(range(n))` (the call's arguments), else None."""
+    if not isinstance(iterable, ast.Call):
+        return None
+    func = iterable.func
+    name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+    if name.endswith("range") and iterable.args:
+        return ast.Tuple(list(iterable.args), ast.Load())
+    if name == "tqdm" and iterable.args:
+        return _counted(iterable.args[0])
+    return None
+
+
+def _names(node: ast.AST) -> set[str]:
+    """The names and attribute names `node` reads (`config.num_epochs` reads `config` and `num_epochs`)."""
+    return {n.id if isinstance(n, ast.Name) else n.attr for n in ast.walk(node) if isinstance(n, ast.Name | ast.Attribute)}
+
+
+def _leaves(defs: frozenset[str]) -> set[str]:
+    """What a unit defines, by last name (`self.num_epochs` -> `num_epochs`: a field read as `config.num_epochs`)."""
+    return {d.rsplit(".", 1)[-1] for d in defs}
 
 
 def called_instance(unit: Unit, placement: Placement, flow: LearningFlow) -> bool:
@@ -725,7 +944,7 @@ def _explained(change: UnitChange, explained: Explained) -> bool:
                for unit, side in ((change.base, "baseline"), (change.cand, "candidate")))
 
 
-def _finding(report: PairReport, index: PairIndex) -> Finding | None:
+def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None) -> Finding | None:
     pair = report.pair
     on = [p for p in report.placed if p.verdict in ("on", "dispatched", "unfollowed") and p.path]
     if not on:
@@ -748,7 +967,7 @@ def _finding(report: PairReport, index: PairIndex) -> Finding | None:
         confidence *= 0.85 + 0.15 * pair.similarity
     # a value that travels fewer statements to its sink acts more directly (breaks ties between places)
     hops = min(len(best.placement.chain), MAX_HOPS) if best.verdict == "on" else MAX_HOPS
-    confidence = round(min(0.95, confidence + (len(PATHS) - PATHS.index(label)) * 0.004 - hops * HOP_PENALTY), 4)
+    confidence = round(min(0.95, confidence + PLACE_RANK[label] * 0.004 - hops * HOP_PENALTY), 4)
     # lead with the statements in the best place (the loss before the optimizer...), then in order
     on = sorted(on, key=lambda p: (p is not best, PATHS.index(p.path or "architecture"), p.verdict != "on"))
     base_fn, cand_fn = pair.base, pair.cand
@@ -765,7 +984,10 @@ def _finding(report: PairReport, index: PairIndex) -> Finding | None:
     where = pair.describe()
     statements = "; ".join(_change_text(p.change) for p in on[:3]) + (f"; ... ({n - 3} more)" if n > 3 else "")
     place = best.placement.describe()
-    if best.verdict == "on" and best.placement.on_flow:
+    if best.verdict == "on" and best.placement.on_flow and label == "schedule":
+        flow_text = (f"Its value sets how many times a training loop runs (a training-length or schedule change), "
+                     f"whose body reaches the {best.placement.sink} sink: {place}.")
+    elif best.verdict == "on" and best.placement.on_flow:
         flow_text = f"Its value reaches the {best.placement.sink} sink: {place}."
     elif best.verdict == "dispatched":
         flow_text = (f"Its own content places it in the {label} path and its value is returned by "
@@ -779,20 +1001,17 @@ def _finding(report: PairReport, index: PairIndex) -> Finding | None:
         flow_text = f"Its own content places it in the {label} path, but the flow could not be followed to training: {stops}."
     others = sorted({p.path for p in on if p.path and p.path != label})
     restored = _restored(best)
-    where_in = f"checkpoint restore (then the {label} path)" if restored else f"the {label} path"
+    path_name = "training schedule (loop count)" if label == "schedule" else f"{label} path"
+    where_in = f"checkpoint restore (then the {path_name})" if restored else f"the {path_name}"
     title = f"Behavioural change in {where_in}: `{(cand_fn.qualname)}`" + (f" ({n} statements)" if n > 1 else "")
     impact = (f"Changes what a run resumed from a checkpoint restores (`{restored}` is a loaded checkpoint); the "
               f"restored value then acts on the {label} path." if restored
+              else "Changes how long training runs: how many times a training loop iterates." if label == "schedule"
               else f"Changes what the {label} computation receives or produces during training.")
     rationale = (f"No detector explains this change. {flow_text} Severity follows from that place on the "
                  f"learning-signal flow, not from a known bug pattern"
                  + (f"; other changed statements here act on the {', '.join(others)} path(s)" if others else "") + ".")
-    if report.opt_in:
-        title += " (opt-in, off by default)"
-        rationale += f"{OPT_IN_NOTE}{report.opt_in}."
-    elif report.opt_in_partly:
-        rationale += (f" Branches behind new options that are off by default are not counted here: "
-                      f"{report.opt_in_partly}.")
+    title, severity, rationale = _annotated(report, on, stored, label, cand_fn.qualname, title, severity, rationale)
     if call_fixed:
         title = f"Call now fits its callee's signature in the {label} path: `{cand_fn.qualname}`"
         rationale += f" Low: {call_fixes[0]}: a likely fix."
@@ -835,6 +1054,57 @@ def _finding(report: PairReport, index: PairIndex) -> Finding | None:
         fix="Check that this change is intended; if not, restore the baseline statement(s) (patch attached).",
         patch=restore_patch(index, base_fn, cand_fn),
     )
+
+
+def _annotated(report: PairReport, on: list[Placed], stored: Layout | None, label: str, qualname: str, title: str,
+               severity: Severity, rationale: str) -> tuple[str, Severity, str]:
+    """The finding's title, severity and reason with what the range's rules say about it: a container
+    yielded in place of tuples, a storage layout change, opt-in options and new keys or values."""
+    if report.container is not None:
+        rationale += f" It {report.container.describe()}."
+    relaid = _layout_of(report, on, stored)
+    if relaid is not None:
+        sink = report.container.dropped_sink if report.container is not None else None
+        title, severity, rationale = _relaid(title, severity, rationale, label if sink is None else sink, qualname,
+                                             stored, *relaid)
+    if report.opt_in:
+        title += f" ({report.opt_in_title})"
+        rationale += f"{OPT_IN_NOTE}{report.opt_in}."
+    elif report.opt_in_partly:
+        rationale += (f" Branches behind new options that are off by default are not counted here: "
+                      f"{report.opt_in_partly}.")
+    return title, severity, rationale
+
+
+def _layout_of(report: PairReport, on: list[Placed], stored: Layout | None) -> tuple[set[str], set[str]] | None:
+    """(removed, added) attributes when the function's changes only re-arrange storage (flow/layout.py):
+    every changed statement, or the container it now yields in place of tuples, is about them."""
+    if stored is None:
+        return None
+    relaid = layout_change([(p.change.base.node if p.change.base else None, p.change.cand.node if p.change.cand else None)
+                            for p in on], stored)
+    c = report.container
+    if relaid is None and c is not None:
+        dropped = c.dropped_read if c.consumers_known else sorted(set(range(c.size)) - set(c.positions.values()))
+        relaid = container_relaid(c.unmatched, [c.elements[k] for k in dropped if k < len(c.elements)], stored)
+    return relaid
+
+
+def _relaid(title: str, severity: Severity, rationale: str, label: str, qualname: str, stored: Layout | None,
+            removed: set[str], added: set[str]) -> tuple[str, Severity, str]:
+    """A storage layout change's title, severity and reason (flow/layout.py)."""
+    assert stored is not None
+    moved = stored.describe(removed, added)
+    where = title.split("Behavioural change in ", 1)[-1].split(": `", 1)[0]
+    title = f"Storage layout changed in {where}: `{qualname}` ({moved})"
+    rationale += (f" Every changed statement reads or writes storage the range re-arranged ({moved}): the values "
+                  f"are kept under another layout; the code does not show whether they are the same values.")
+    if label in GRADIENT_PLACES:
+        rationale += f" They reach the {label}, so the severity stays."
+        return title, severity, rationale
+    reach = f"the {label} path" if label else "no sink the code shows (at the baseline, their readers' values went nowhere else)"
+    rationale += f" Low: the stored values reach {reach}, not the loss, a target or an advantage (what shapes the gradient)."
+    return title, Severity.low, rationale
 
 
 def _removed_lines(on: list[Placed]) -> dict[str, list[int]]:

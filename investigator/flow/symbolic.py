@@ -29,6 +29,7 @@ from typing import Any, overload
 from investigator.detectors.flow import Flow, alias_value, class_imports
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.patterns import equivalent_form
+from investigator.flow.containers import FIELDS, ContainerChange, loop_bindings, loop_change
 from investigator.flow.passthrough import passthrough_argument
 from investigator.flow.wrappers import container_fields, field_argument, returned_container
 
@@ -83,10 +84,16 @@ class Expander:
         # own stores to leave out; only set for one `effects` call
         self._assume: Callable[[ast.expr, FunctionInfo], bool | None] | None = None
         self._silent: frozenset[str] = frozenset()
+        self._by_name: frozenset[str] = frozenset()  # unpacked values read by name (`realigned`, flow/containers.py)
+        self.unpack_by_name: frozenset[str] = frozenset()  # the pair's default for `by_name` (set per function pair)
         self._capture: frozenset[str] = frozenset()
         self._passed: frozenset[str] = frozenset()
         self._unwrap = True  # a returned result container reads as its first field (flow/wrappers.py)
         self.captured: dict[str, ast.expr] = {}  # expanded values of the `capture` locals of the last call
+        self.yields: list[tuple[tuple[str, ...], ast.expr]] = []  # (guard, expanded value) of the last call's yields
+        # producers that yield a container where they yielded tuples, by name (flow/containers.py): loops over
+        # them read the item by position on both sides
+        self.producers: dict[str, ContainerChange] = {}
         self.passed_through: set[str] = set()  # pass-through wrappers read as what they wrap (flow/passthrough.py)
 
     def _carried_effects(self, loop: ast.stmt, fn: FunctionInfo, inner: _State, assigned: set[str]) -> None:
@@ -118,7 +125,7 @@ class Expander:
                 assume: Callable[[ast.expr, FunctionInfo], bool | None] | None = None,
                 silent: frozenset[str] = frozenset(), bound: dict[str, ast.expr] | None = None,
                 capture: frozenset[str] = frozenset(), passed: frozenset[str] = frozenset(),
-                unwrap: bool = True) -> list[Effect] | None:
+                unwrap: bool = True, by_name: frozenset[str] = frozenset()) -> list[Effect] | None:
         """The function's effects; None when it is too large or deep to compare. `renames` (old -> new
         instance attribute names, renamed consistently in `fn`'s module) reads `self.<old>` of that
         module as `self.<new>`: the baseline is compared under the candidate's names. `assume` decides
@@ -127,11 +134,15 @@ class Expander:
         value (a parameter whose value the baseline computed here, moved to a caller: flow/wrappers.py);
         `capture` names locals whose expanded value is kept in `self.captured`; arguments named in `passed`
         (parameters the function only hands on, flow/wrappers.py) are left out of its calls; `unwrap`
-        reads a returned result container as its first field (only when the other commit returns none)."""
+        reads a returned result container as its first field (only when the other commit returns none);
+        tuple unpackings of the values whose source text is in `by_name` bind each name to the value's
+        item of that name (`realigned_unpackings`)."""
         state = _State({k: _Val(v) for k, v in (bound or {}).items()})
         self.captured = {}
+        self.yields = []
         self.passed_through = set()
         self._capture, self._passed, self._unwrap = capture, passed, unwrap
+        self._by_name = by_name or self.unpack_by_name
         self._steps = 0
         self._renames = (fn.module.path, dict(renames or {}))
         self._assume, self._silent = assume, silent
@@ -182,6 +193,8 @@ class Expander:
                 if inlined is not None:
                     return
             val = self._expr(stmt.value, fn, st, depth, stmt if root else None)
+            if root and isinstance(val.expr, ast.Yield) and val.expr.value is not None:
+                self.yields.append((st.guard, val.expr.value))
             self._effect("call", val, st, sid)
             return
         if isinstance(stmt, ast.For | ast.AsyncFor | ast.While):
@@ -213,6 +226,12 @@ class Expander:
             if _stateful_call(stmt.value):  # `obs, r, d, i = env.step(a)` acts as well as it defines
                 self._effect("call", val, st, sid)
             for target in stmt.targets:
+                if root and isinstance(target, ast.Tuple) and ast.unparse(stmt.value) in self._by_name:
+                    for elt in target.elts:  # `(a, b) = data` read as `data['a']`, `data['b']`
+                        if isinstance(elt, ast.Name):
+                            self._assign(elt, _Val(ast.Subscript(val.expr, ast.Constant(elt.id), ast.Load()), val.stmts),
+                                         fn, st, depth, sid)
+                    continue
                 self._assign(target, val, fn, st, depth, sid)
             return
         if isinstance(stmt, ast.AnnAssign):
@@ -239,6 +258,10 @@ class Expander:
             assigned |= {n.id for n in ast.walk(stmt.target) if isinstance(n, ast.Name)}
         inner = _State({k: v for k, v in st.env.items() if k not in assigned}, st.effects,
                        (*st.guard, f"loop {_text(head.expr)}"), st.returned, st.conds)
+        change = loop_change(head.expr, self.producers) if self.producers and isinstance(stmt, ast.For | ast.AsyncFor) \
+            else None
+        if change is not None and isinstance(stmt, ast.For | ast.AsyncFor):
+            inner.env.update({k: _Val(v) for k, v in loop_bindings(stmt.target, head.expr, change).items()})
         self._effect("loop", head, st, sid)
         self._body(stmt.body, fn, inner, depth, root)
         self._carried_effects(stmt, fn, inner, assigned)
@@ -444,6 +467,8 @@ class _Expand:
         plain = node if value is node.value else ast.Attribute(value=value, attr=node.attr, ctx=node.ctx)
         if not isinstance(value, ast.Call):
             return plain
+        if isinstance(value.func, ast.Name) and value.func.id == FIELDS:  # a container item of a loop (containers.py)
+            return next((kw.value for kw in value.keywords if kw.arg == node.attr), plain)
         name = value.func.id if isinstance(value.func, ast.Name) else \
             value.func.attr if isinstance(value.func, ast.Attribute) else None
         fields = container_fields(name, self.fn) if name and name[:1].isupper() else None
@@ -649,6 +674,11 @@ def _text(expr: ast.AST) -> str:
         return ast.unparse(equivalent_form(expr))
     except Exception:
         return ast.dump(expr)
+
+
+def value_text(expr: ast.AST) -> str:
+    """How a value reads in effects (`_text`): for comparing values outside an expansion."""
+    return _text(expr)
 
 
 def differing(base: list[Effect], cand: list[Effect]) -> tuple[list[Effect], list[Effect]]:

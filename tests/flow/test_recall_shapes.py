@@ -459,9 +459,19 @@ CONFIG = _files({
 
 
 def test_dataclass_field_default_is_a_training_setting():
+    # the number of epochs only sets how many times the training loop runs: a training-length change (CORL
+    # SAC-N `num_epochs` 250 -> 3000 was "the sampling path", after the buffer sample inside the loop)
     result = _run(CONFIG, _edit(CONFIG, "train.py", "num_epochs: int = 3000", "num_epochs: int = 250"))
-    f = _one(result, "train.py", "sampling")
+    f = _one(result, "train.py", "schedule")
     assert "num_epochs: int = 250" in f.evidence[0].summary
+    assert "training schedule (loop count)" in f.title and "how many times a training loop runs" in f.rationale
+
+
+def test_a_value_used_inside_the_loop_keeps_its_own_place():
+    # the batch size is read inside the epoch loop, not by its count: still the sampling path
+    result = _run(CONFIG, _edit(CONFIG, "train.py", "batch_size: int = 256", "batch_size: int = 64"))
+    f = _one(result, "train.py", "sampling")
+    assert "schedule" not in f.title
 
 
 def test_field_annotation_that_coerces_the_value_is_a_change():

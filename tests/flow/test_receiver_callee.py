@@ -139,7 +139,7 @@ def test_a_scripts_config_flows_through_its_own_loop_not_a_sibling_scripts() -> 
                                                            "loss = actor.loss(batch) + actor.eta")}
     found = _changed(files, "sac_n.py", "num_epochs: int = 250", "num_epochs: int = 3000")
     cfg = [f for f in found if "TrainConfig" in f.title]
-    assert cfg and ("sampling path" in cfg[0].title or "loss path" in cfg[0].title), [_text(f) for f in found]
+    assert cfg and "training schedule" in cfg[0].title, [_text(f) for f in found]
     assert "edac.py" not in cfg[0].rationale, cfg[0].rationale
 
 

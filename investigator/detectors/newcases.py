@@ -1,0 +1,343 @@
+"""Branches that no run of the baseline can take: a new configuration key, a new selector value.
+
+Real shapes (HARL 690fb1d9..06d697fb, the HASAC merge):
+
+* `if "auto_alpha" in algo_args["algo"] and algo_args["algo"]["auto_alpha"]: ... Adam([log_alpha])`:
+  only the new algorithm's configuration file (`hasac.yaml`) has the key `auto_alpha`; every
+  configuration file of the existing algorithms lacks it, so their runs never take the branch. It was
+  "Optimizer changed: `-` -> `Adam([_log_alpha])`", significant.
+* `elif env == "lag": return envs.n_agents` added to an `if`/`elif` chain comparing a name with string
+  literals: `"lag"` was written nowhere at the baseline (no Python string, no configuration value),
+  so no baseline run selects it and the other values' arms behave as before ("sampling path",
+  significant).
+
+A *configuration key is off for the existing runs* when no configuration file (YAML/JSON) that
+exists at the baseline sets it to a true value, at the baseline or at the candidate (a file of an
+existing algorithm that gained `auto_alpha: true` turns it on for that algorithm: then it is not
+opt-in). A *value is new* when the baseline has it nowhere: not as a quoted string in a Python file,
+not as a word in a configuration or launch file. Anything not shown stays live: these rules only
+decide branch tests `"K" in X`, `X.get("K")` and `X == "V"` / `X != "V"` / `X in ("V", ...)`, and
+only to make a change low ("opt-in"), never to remove it.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import yaml
+
+_CONFIGS = (".yaml", ".yml", ".json")
+_WORD_FILES = (".yaml", ".yml", ".json", ".toml", ".cfg", ".ini", ".sh")  # where a run may select a value
+SUFFIXES = (".py", *_WORD_FILES)  # the files a catalog reads
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+MAX_FILES = 4000  # files read per commit; a larger tree proves nothing (every key and value counts as known)
+MAX_BYTES = 2_000_000  # one configuration file larger than this is not parsed (it counts as setting any key it names)
+
+
+class Catalog:
+    """One commit's configuration keys (with their values, per file) and the text of its files, read
+    lazily once. `paths` lists the commit's files; `texts()` returns the text of its files with the
+    `SUFFIXES` (path -> text), read in one batch."""
+
+    def __init__(self, paths: Iterable[str], texts: Callable[[], dict[str, str]]) -> None:
+        self.paths = list(paths)
+        self._read = texts
+        self._keys: dict[str, list[tuple[str, Any]]] | None = None
+        self._values: dict[str, bool] = {}
+        self._texts: dict[str, str] | None = None
+        self.too_large = sum(p.endswith(SUFFIXES) for p in self.paths) > MAX_FILES
+
+    def _text(self) -> dict[str, str]:
+        if self._texts is None:
+            self._texts = {} if self.too_large else {p: t for p, t in self._read().items() if p.endswith(SUFFIXES)}
+        return self._texts
+
+    def keys(self) -> dict[str, list[tuple[str, Any]]]:
+        """key (at any nesting level) -> [(file, value)]; a file that does not parse, or is too large,
+        counts as setting every key its text names to a true value (it proves nothing)."""
+        if self._keys is None:
+            out: dict[str, list[tuple[str, Any]]] = {}
+            for path, text in self._text().items():
+                if not path.endswith(_CONFIGS):
+                    continue
+                try:
+                    if len(text) > MAX_BYTES:
+                        raise ValueError("too large")
+                    data = json.loads(text) if path.endswith(".json") else list(yaml.load_all(text, Loader=_LOADER))
+                except (ValueError, yaml.YAMLError, RecursionError):
+                    for word in set(re.findall(r"[A-Za-z_][\w-]*", text)):
+                        out.setdefault(word, []).append((path, True))
+                    continue
+                for key, value in _walk(data):
+                    out.setdefault(key, []).append((path, value))
+            self._keys = out
+        return self._keys
+
+    def files_setting(self, key: str, within: set[str] | None = None) -> list[str]:
+        """Configuration files (among `within`, if given) that set `key` to a true value."""
+        return sorted({p for p, v in self.keys().get(key, []) if bool(v) and (within is None or p in within)})
+
+    def known_value(self, value: str) -> bool:
+        """Whether the commit writes `value` anywhere a run could select it: a quoted string in a Python
+        file, a word in a configuration or launch file. A too large tree knows every value."""
+        if self.too_large:
+            return True
+        if value not in self._values:
+            quoted = re.compile(r"""(['"])""" + re.escape(value) + r"\1")
+            word = re.compile(r"(?<![\w-])" + re.escape(value) + r"(?![\w-])")
+            self._values[value] = any(
+                (quoted if path.endswith(".py") else word).search(text) for path, text in self._text().items())
+        return self._values[value]
+
+    def selects_value(self, value: str, within: set[str]) -> bool:
+        """Whether a file among `within` may select `value` at this commit: a word of a configuration or
+        launch file, or a string in a Python file used as a value (`default="lag"`, `env = "lag"`, a
+        dict value). Not selecting: an operand of a comparison (the new arms' own tests), an element of
+        a list, tuple or set (`choices=[..., "lag"]`), a dict key (a registry `{"lag": LAGLogger}`)."""
+        if self.too_large:
+            return True
+        quoted = re.compile(r"""(['"])""" + re.escape(value) + r"\1")
+        word = re.compile(r"(?<![\w-])" + re.escape(value) + r"(?![\w-])")
+        for path, text in self._text().items():
+            if path not in within:
+                continue
+            if not path.endswith(".py"):
+                if word.search(text):
+                    return True
+            elif quoted.search(text) and _used_as_value(text, value):
+                return True
+        return False
+
+
+def _used_as_value(text: str, value: str) -> bool:
+    """Whether a Python source uses the string `value` other than as a comparison operand, a collection
+    element or a dict key (see `Catalog.selects_value`); a file that does not parse counts as using it."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError):
+        return True
+    for parent in ast.walk(tree):
+        for child in ast.iter_child_nodes(parent):
+            if not (isinstance(child, ast.Constant) and child.value == value):
+                continue
+            if isinstance(parent, ast.Compare | ast.List | ast.Tuple | ast.Set) or (
+                    isinstance(parent, ast.Dict) and any(k is child for k in parent.keys)):
+                continue
+            if isinstance(parent, ast.Expr):
+                continue  # a bare string statement (a docstring)
+            return True
+    return False
+
+
+def _walk(data: Any, depth: int = 0) -> Iterable[tuple[str, Any]]:
+    if depth > 30:
+        return
+    if isinstance(data, dict):
+        for k, v in data.items():
+            if isinstance(k, str):
+                yield k, v
+            yield from _walk(v, depth + 1)
+    elif isinstance(data, list):
+        for v in data:
+            yield from _walk(v, depth + 1)
+
+
+def membership_key(test: ast.expr) -> tuple[str, bool] | None:
+    """(K, negated) for `"K" in X`, `"K" in X.keys()`, `"K" not in X`."""
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.In | ast.NotIn) \
+            and isinstance(test.left, ast.Constant) and isinstance(test.left.value, str):
+        return test.left.value, isinstance(test.ops[0], ast.NotIn)
+    return None
+
+
+def get_key(test: ast.expr) -> str | None:
+    """K for `X.get("K")` or `X.get("K", <false constant>)` read as a truth value."""
+    if isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute) and test.func.attr == "get" \
+            and 1 <= len(test.args) <= 2 and not test.keywords and isinstance(test.args[0], ast.Constant) \
+            and isinstance(test.args[0].value, str):
+        if len(test.args) == 2 and not (isinstance(test.args[1], ast.Constant) and not test.args[1].value):
+            return None
+        return test.args[0].value
+    return None
+
+
+def compared_values(test: ast.expr) -> tuple[list[str], bool] | None:
+    """(values, negated) for `X == "V"`, `"V" == X`, `X != "V"`, `X in ("V", "W")`, `X not in [...]`,
+    where X is not itself a constant."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
+        return None
+    op, left, right = test.ops[0], test.left, test.comparators[0]
+    if isinstance(op, ast.Eq | ast.NotEq):
+        if isinstance(left, ast.Constant) and not isinstance(right, ast.Constant):
+            left, right = right, left
+        if isinstance(right, ast.Constant) and isinstance(right.value, str) and not isinstance(left, ast.Constant):
+            return [right.value], isinstance(op, ast.NotEq)
+        return None
+    if isinstance(op, ast.In | ast.NotIn) and isinstance(right, ast.Tuple | ast.List | ast.Set) and right.elts \
+            and not isinstance(left, ast.Constant) \
+            and all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in right.elts):
+        return [str(e.value) for e in right.elts if isinstance(e, ast.Constant)], isinstance(op, ast.NotIn)
+    return None
+
+
+class NewCases:
+    """Decides branch tests for the runs the baseline can make (see the module doc): `truth(test)` is
+    False for a test only a new key or a new value satisfies (True for its negation), None when not
+    shown. What was used is kept in `keys` / `values` for the finding's wording."""
+
+    def __init__(self, baseline: Catalog, candidate: Catalog) -> None:
+        self.baseline, self.candidate = baseline, candidate
+        self._existing = set(baseline.paths)
+        self.keys: dict[str, list[str]] = {}  # key -> new configuration files that set it
+        self.values: set[str] = set()
+
+    def key_off(self, key: str) -> bool:
+        if self.baseline.too_large or self.candidate.too_large:
+            return False
+        if self.baseline.files_setting(key) or self.candidate.files_setting(key, self._existing):
+            return False
+        self.keys.setdefault(key, [p for p in self.candidate.files_setting(key) if p not in self._existing])
+        return True
+
+    def value_new(self, value: str) -> bool:
+        if self.baseline.too_large or self.candidate.too_large:
+            return False
+        if value in self.values:
+            return True
+        if value and not self.baseline.known_value(value) and not self.candidate.selects_value(value, self._existing):
+            self.values.add(value)
+            return True
+        return False
+
+    def truth(self, test: ast.expr) -> bool | None:
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            inner = self.truth(test.operand)
+            return None if inner is None else not inner
+        if isinstance(test, ast.BoolOp):
+            stop = isinstance(test.op, ast.Or)  # `or` stops at a true value, `and` at a false one
+            values = [self.truth(v) for v in test.values]
+            if any(v is stop for v in values):
+                return stop
+            return None if any(v is None for v in values) else not stop
+        member = membership_key(test)
+        if member is not None:
+            return member[1] if self.key_off(member[0]) else None
+        key = get_key(test)
+        if key is not None:
+            return False if self.key_off(key) else None
+        compared = compared_values(test)
+        if compared is not None:
+            selected, negated = compared
+            return negated if all(self.value_new(v) for v in selected) else None
+        return None
+
+    def describe(self, test: ast.expr | None = None) -> str:
+        """Why the tests decided so far (or only `test`'s keys and values) are off for baseline runs."""
+        named: set[str] | None = None
+        if test is not None:
+            named = set()
+            for node in ast.walk(test):
+                if isinstance(node, ast.expr):
+                    found = membership_key(node)
+                    named.update([found[0]] if found else [])
+                    key = get_key(node)
+                    named.update([key] if key else [])
+                    compared = compared_values(node)
+                    named.update(compared[0] if compared else [])
+        parts = []
+        for key, files in self.keys.items():
+            if named is not None and key not in named:
+                continue
+            shown = ", ".join(f"`{f}`" for f in files[:3]) + (f" (+{len(files) - 3} more)" if len(files) > 3 else "")
+            parts.append(f"no configuration file of the baseline sets `{key}`"
+                         + (f"; only files new in this range do ({shown})" if files else ""))
+        for value in sorted(self.values):
+            if named is not None and value not in named:
+                continue
+            parts.append(f"new case for value '{value}': the baseline writes it nowhere (no Python string, no "
+                         f"configuration value), so no baseline run selects it and the other values' branches "
+                         f"run as before")
+        return "; ".join(parts)
+
+
+def unhandled_arms(base_fn: ast.AST, cand_fn: ast.AST) -> dict[str, str]:
+    """Arms the candidate adds to an `if`/`elif` chain comparing one subject with string literals, for
+    values that failed at the baseline: the baseline's chain on that subject does not compare with the
+    value, and a value no arm takes ends in an error there (its last `else` raises, or the chain has no
+    `else` and the name every arm assigns, unset before the chain, is read after it: HARL's
+    `get_shape_from_act_space` returned an unbound `act_shape` for `MultiDiscrete`). No working
+    baseline run selected such a value, so the new arm changes none of them. Test text -> why."""
+    base_chains = {subject: chain for subject, chain in _chains(base_fn)}
+    out: dict[str, str] = {}
+    for subject, chain in _chains(cand_fn):
+        before = base_chains.get(subject)
+        if before is None:
+            continue
+        known = {v for node, _ in before for v in (compared_values(node.test) or ([], False))[0]}
+        failure = _falls_into_error(base_fn, before)
+        if failure is None:
+            continue
+        for node, (values, negated) in chain:
+            if not negated and values and not set(values) & known:
+                shown = ", ".join(f"'{v}'" for v in values)
+                out[ast.unparse(node.test)] = (f"new case for value {shown}: at the baseline no arm of the chain on "
+                                               f"`{subject}` took it and it ended in an error ({failure}), so no "
+                                               f"working baseline run selected it")
+    return out
+
+
+def _chains(fn: ast.AST) -> list[tuple[str, list[tuple[ast.If, tuple[list[str], bool]]]]]:
+    """`if`/`elif` chains whose tests all compare one subject with string literals: (subject, arms)."""
+    inner: set[int] = set()
+    out = []
+    for node in ast.walk(fn):
+        if not isinstance(node, ast.If) or id(node) in inner:
+            continue
+        arms: list[tuple[ast.If, tuple[list[str], bool]]] = []
+        cur: ast.If | None = node
+        subject = None
+        while cur is not None:
+            found = compared_values(cur.test)
+            test_subject = _subject(cur.test)
+            if found is None or test_subject is None or (subject is not None and test_subject != subject):
+                break
+            subject = test_subject
+            arms.append((cur, found))
+            inner.add(id(cur))
+            cur = cur.orelse[0] if len(cur.orelse) == 1 and isinstance(cur.orelse[0], ast.If) else None
+        if subject is not None and len(arms) >= 2:
+            out.append((subject, arms))
+    return out
+
+
+def _subject(test: ast.expr) -> str | None:
+    if isinstance(test, ast.Compare) and len(test.ops) == 1:
+        side = test.left if not isinstance(test.left, ast.Constant) else test.comparators[0]
+        return ast.unparse(side)
+    return None
+
+
+def _falls_into_error(fn: ast.AST, arms: list[tuple[ast.If, tuple[list[str], bool]]]) -> str | None:
+    """How a value no arm takes fails at this commit, or None when it may run on."""
+    last = arms[-1][0]
+    if last.orelse:
+        return "its `else` raises" if any(isinstance(s, ast.Raise) for s in last.orelse) else None
+    assigned = [{t.id for s in node.body for n in ast.walk(s) if isinstance(n, ast.Assign)
+                 for t in n.targets if isinstance(t, ast.Name)} for node, _ in arms]
+    every = set.intersection(*assigned) if assigned else set()
+    first = arms[0][0]
+    body = next((b for b in (getattr(p, "body", None) for p in ast.walk(fn)) if isinstance(b, list) and first in b), None)
+    if body is None or not every:
+        return None
+    k = body.index(first)
+    set_before = {t.id for s in body[:k] for n in ast.walk(s) if isinstance(n, ast.Assign | ast.AugAssign | ast.AnnAssign)
+                  for t in (n.targets if isinstance(n, ast.Assign) else [n.target]) if isinstance(t, ast.Name)}
+    if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+        set_before |= {a.arg for a in (*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs)}
+    read_after = {n.id for s in body[k + 1:] for n in ast.walk(s) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    unbound = sorted((every - set_before) & read_after)
+    return f"`{unbound[0]}` is read unset" if unbound else None

@@ -40,7 +40,15 @@ from investigator.detectors.sources import changes_from_changeset
 from investigator.flow.classbody import OTHER_KIND, SCALARS, class_body_pairs, coerced_kind, is_class_body
 from investigator.flow.diff import UnitChange, changed_units, moved_across
 from investigator.flow.graph import LearningFlow, Placement
-from investigator.flow.optin import ConfigValues, assumption, describe, new_options, used_in_tests
+from investigator.flow.optin import (
+    ConfigValues,
+    assumption,
+    describe,
+    neutral_arguments,
+    new_options,
+    used_in_arguments,
+    used_in_tests,
+)
 from investigator.flow.plumbing import is_config_plumbing
 from investigator.flow.restore import checkpoint_names, reads_checkpoint
 from investigator.flow.symbolic import Effect, Expander, differing
@@ -78,6 +86,9 @@ MAX_HOPS, HOP_PENALTY = 30, 0.0001  # at most 0.003: less than one step between 
 # why an opt-in finding is low (flow/optin.py); a group of low findings repeats it
 OPT_IN_NOTE = (" Low: it changes only runs that turn an option on; with the defaults every run computes what the "
                "baseline computed: ")
+# what an opt-in finding's title says, by kind (see `_opt_in`)
+OPT_IN_TITLES = {"off": " (opt-in, off by default)", "neutral": " (new option, neutral at its default)",
+                 "stored": " (new option, stored here: read elsewhere)"}
 GROUP_MIN = 3  # low findings of one file grouped into one from this many on
 MAX_PLACED_PER_PAIR = 20
 KNOWN_MEANING_CONFIDENCE = 0.8  # a rule that knows what the change does, as a detector's pattern does
@@ -109,6 +120,7 @@ class PairReport:
     visits: int = 0  # flow statements visited to place it (the work budget)
     opt_in: str = ""  # every difference is an opt-in option's (flow/optin.py): why it is low
     opt_in_partly: str = ""  # options whose branches were left out of a finding that still differs
+    opt_in_kind: str = ""  # neutral (handed to a call as its default) | off (branches) | stored (store only)
 
 
 class BehaviouralChangeAnalyzer(Analyzer):
@@ -354,7 +366,7 @@ def _group_finding(path: str, group: list[Finding]) -> Finding:
         severity=Severity.low,
         confidence=max(f.confidence for f in group),
         title=f"Behavioural changes in {len(group)} functions of `{path}` ({', '.join(places)} paths)"
-        + (" (opt-in, off by default)" if every_opt_in else ""),
+        + (" (opt-in: new options neutral or off at their defaults)" if every_opt_in else ""),
         impact=first.impact,
         rationale=(f"No detector explains these changes; each is low on its own (see its evidence): "
                    f"{', '.join(f'`{n}`' for n in names)}." + (f" Low because {reasons[0]}" if reasons else "")
@@ -403,7 +415,7 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
         return None
     effects_b, eb, ec, bound = _differences(base_fn, cand_fn, changes, body, attributes, expanders, moved, passed,
                                             inline)
-    eb, ec, opt_in, partly = _opt_in(base_fn, cand_fn, expanders["candidate"], effects_b, eb, ec,
+    eb, ec, opt_in, partly, opt_kind = _opt_in(base_fn, cand_fn, expanders["candidate"], effects_b, eb, ec,
                                      config or ConfigValues(), bound, passed)
     if not eb and not ec and not defaults:
         result.no_effect.append(NoEffectChange(
@@ -431,7 +443,7 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
             reason=reason, locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")],
             source=SOURCE))
         return None
-    report = PairReport(pair, opt_in=opt_in, opt_in_partly=partly)
+    report = PairReport(pair, opt_in=opt_in, opt_in_partly=partly, opt_in_kind=opt_kind)
     for k, change in enumerate(changes):
         # a statement paired with an unrelated one (an added line beside a rewritten call) is placed by
         # the side whose statement the differing effects come from
@@ -555,15 +567,17 @@ class _StripHanded(ast.NodeTransformer):
 
 def _opt_in(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander, effects_b: list[Effect] | None,
             eb: list[Effect], ec: list[Effect], config: ConfigValues, bound: dict[str, ast.expr] | None = None,
-            passed: frozenset[str] = frozenset()) -> tuple[list[Effect], list[Effect], str, str]:
+            passed: frozenset[str] = frozenset()) -> tuple[list[Effect], list[Effect], str, str, str]:
     """The differences left with the candidate's new opt-in options at their defaults (flow/optin.py),
-    and why: (eb, ec, opt-in reason when nothing else differs, options left out when something does).
-    An option a configuration turns on (see `ConfigValues.verdict`) is not assumed off."""
+    and why: (eb, ec, opt-in reason when nothing else differs, options left out when something does,
+    the kind of opt-in: "neutral" when the function hands an option to a call, "off" when it branches
+    on one, "stored" when it only stores one). An option a configuration turns on (see
+    `ConfigValues.verdict`) is not assumed off."""
     if effects_b is None or not (eb or ec):
-        return eb, ec, "", ""
+        return eb, ec, "", "", ""
     options = new_options(base_fn, cand_fn)
     if not options:
-        return eb, ec, "", ""
+        return eb, ec, "", "", ""
     notes: list[str] = []
     for attr, option in list(options.items()):
         keep, note = config.verdict(option)
@@ -571,26 +585,31 @@ def _opt_in(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander, ef
             del options[attr]
         else:
             notes.append(note)
-    used = used_in_tests(cand_fn, options)
+    handed = used_in_arguments(cand_fn, options)
+    used = {**used_in_tests(cand_fn, options), **handed}
     silent = frozenset(a for a in options if any(e.text.endswith(f":: store self.{a}") or f":: store self.{a} " in e.text
                                                  for e in ec))
     if not used and not silent:
-        return eb, ec, "", ""
+        return eb, ec, "", "", ""
     effects_c = expander.effects(cand_fn, assume=assumption(options, cand_fn.path, cand_fn.class_name),
                                  silent=frozenset(options), bound=bound, passed=passed,
-                                 unwrap=not (returned_containers(base_fn) & returned_containers(cand_fn)))
+                                 unwrap=not (returned_containers(base_fn) & returned_containers(cand_fn)),
+                                 arguments=neutral_arguments(options, cand_fn.path, cand_fn.class_name,
+                                                             expander.resolver))
     if effects_c is None:
-        return eb, ec, "", ""
+        return eb, ec, "", "", ""
     eb2, ec2 = differing(effects_b, effects_c)
     before = {s for e in (*eb, *ec) for s in e.stmts}
     if {s for e in (*eb2, *ec2) for s in e.stmts} >= before:
-        return eb, ec, "", ""  # the options' branches explain none of the differing statements
+        return eb, ec, "", "", ""  # the options' branches explain none of the differing statements
     shown = [options[a] for a in sorted({*used, *silent})]
-    why = f"the option(s) {describe(shown)} are new and their defaults keep the baseline's behaviour; " + \
-        "; ".join(dict.fromkeys(notes))
+    kind = "neutral" if handed else "off" if used else "stored"
+    why = f"the option(s) {describe(shown)} are new and their defaults keep the baseline's behaviour" + \
+        (" (an argument they decide is, at their defaults, the callee's own default)" if handed else "") + \
+        "; " + "; ".join(dict.fromkeys(notes))
     if not eb2 and not ec2:
-        return eb, ec, why, ""
-    return eb2, ec2, "", why
+        return eb, ec, why, "", kind
+    return eb2, ec2, "", why, ""
 
 
 def _return_extended(eb: list[Effect], ec: list[Effect], cand_fn: FunctionInfo, flow: LearningFlow) -> bool:
@@ -722,7 +741,7 @@ def _finding(report: PairReport, index: PairIndex) -> Finding | None:
                  f"learning-signal flow, not from a known bug pattern"
                  + (f"; other changed statements here act on the {', '.join(others)} path(s)" if others else "") + ".")
     if report.opt_in:
-        title += " (opt-in, off by default)"
+        title += OPT_IN_TITLES.get(report.opt_in_kind, OPT_IN_TITLES["off"])
         rationale += f"{OPT_IN_NOTE}{report.opt_in}."
     elif report.opt_in_partly:
         rationale += (f" Branches behind new options that are off by default are not counted here: "

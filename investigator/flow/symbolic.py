@@ -82,6 +82,8 @@ class Expander:
         # own stores to leave out; only set for one `effects` call
         self._assume: Callable[[ast.expr, FunctionInfo], bool | None] | None = None
         self._silent: frozenset[str] = frozenset()
+        # calls as they run with the options at their defaults (flow/optin.py `neutral_arguments`)
+        self._arguments: Callable[[ast.Call, FunctionInfo], ast.Call] | None = None
         self._capture: frozenset[str] = frozenset()
         self._passed: frozenset[str] = frozenset()
         self._unwrap = True  # a returned result container reads as its first field (flow/wrappers.py)
@@ -116,7 +118,8 @@ class Expander:
                 assume: Callable[[ast.expr, FunctionInfo], bool | None] | None = None,
                 silent: frozenset[str] = frozenset(), bound: dict[str, ast.expr] | None = None,
                 capture: frozenset[str] = frozenset(), passed: frozenset[str] = frozenset(),
-                unwrap: bool = True) -> list[Effect] | None:
+                unwrap: bool = True, arguments: Callable[[ast.Call, FunctionInfo], ast.Call] | None = None
+                ) -> list[Effect] | None:
         """The function's effects; None when it is too large or deep to compare. `renames` (old -> new
         instance attribute names, renamed consistently in `fn`'s module) reads `self.<old>` of that
         module as `self.<new>`: the baseline is compared under the candidate's names. `assume` decides
@@ -125,19 +128,21 @@ class Expander:
         value (a parameter whose value the baseline computed here, moved to a caller: flow/wrappers.py);
         `capture` names locals whose expanded value is kept in `self.captured`; arguments named in `passed`
         (parameters the function only hands on, flow/wrappers.py) are left out of its calls; `unwrap`
-        reads a returned result container as its first field (only when the other commit returns none)."""
+        reads a returned result container as its first field (only when the other commit returns none);
+        `arguments` rewrites each call's keyword arguments as they are with opt-in options at their
+        defaults (flow/optin.py)."""
         state = _State({k: _Val(v) for k, v in (bound or {}).items()})
         self.captured = {}
         self._capture, self._passed, self._unwrap = capture, passed, unwrap
         self._steps = 0
         self._renames = (fn.module.path, dict(renames or {}))
-        self._assume, self._silent = assume, silent
+        self._assume, self._silent, self._arguments = assume, silent, arguments
         try:
             self._body(fn.body, fn, state, depth=0, root=True)
         except (RecursionError, _Budget):
             return None
         finally:
-            self._assume, self._silent = None, frozenset()
+            self._assume, self._silent, self._arguments = None, frozenset(), None
         value = _returned_value(state.returned)
         if value is not None:
             state.effects.append(Effect(f"return {_text(_shown(value.expr))}", value.stmts))
@@ -332,6 +337,8 @@ class Expander:
         """The value of a call to a project function, its effects added; None when not inlinable."""
         if depth >= MAX_DEPTH:
             return None
+        if self._arguments is not None:
+            call = self._arguments(call, fn)
         callee = self.resolver.resolve(call, fn)
         if callee is None or callee.is_module or callee is fn or not isinstance(callee.node, ast.FunctionDef):
             return None
@@ -400,6 +407,8 @@ class _Expand:
         if isinstance(node, ast.Call):
             if self.owner._passed:
                 node = _without(node, self.owner._passed)
+            if self.owner._arguments is not None:
+                node = self.owner._arguments(node, self.fn)
             called = self._call(node)
             if called is not None:
                 return called

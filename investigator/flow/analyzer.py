@@ -49,6 +49,7 @@ from investigator.flow.optin import (
     used_in_arguments,
     used_in_tests,
 )
+from investigator.flow.orchestration import import_graph
 from investigator.flow.plumbing import is_config_plumbing
 from investigator.flow.restore import checkpoint_names, reads_checkpoint
 from investigator.flow.symbolic import Effect, Expander, differing
@@ -695,6 +696,9 @@ def _finding(report: PairReport, index: PairIndex) -> Finding | None:
     way, fields = annotation_change([p.change for p in on])
     if way == "fix":
         severity = Severity.low  # toward the form the default already has: a likely fix
+    launcher = orchestration_only(report.pair, index)
+    if launcher:
+        severity = Severity.low  # experiment set-up code that training never imports (flow/orchestration.py)
     n = len(on)
     confidence = 0.7 if n <= 3 else 0.55 if n <= 10 else 0.4
     if pair.match in ("moved", "renamed"):
@@ -740,6 +744,10 @@ def _finding(report: PairReport, index: PairIndex) -> Finding | None:
     rationale = (f"No detector explains this change. {flow_text} Severity follows from that place on the "
                  f"learning-signal flow, not from a known bug pattern"
                  + (f"; other changed statements here act on the {', '.join(others)} path(s)" if others else "") + ".")
+    if launcher:
+        title = f"Behavioural change in experiment-orchestration code (not training): `{cand_fn.qualname}`" + \
+            (f" ({n} statements)" if n > 1 else "")
+        rationale += f" Low: {launcher}."
     if report.opt_in:
         title += OPT_IN_TITLES.get(report.opt_in_kind, OPT_IN_TITLES["off"])
         rationale += f"{OPT_IN_NOTE}{report.opt_in}."
@@ -784,6 +792,20 @@ def _finding(report: PairReport, index: PairIndex) -> Finding | None:
         fix="Check that this change is intended; if not, restore the baseline statement(s) (patch attached).",
         patch=restore_patch(index, base_fn, cand_fn),
     )
+
+
+def orchestration_only(pair: FunctionPair, index: PairIndex) -> str:
+    """Why the pair's code runs only where experiments are set up or launched, at both commits
+    (flow/orchestration.py); '' when it may run in training."""
+    reasons = []
+    for fn, side in ((pair.base, index.base), (pair.cand, index.cand)):
+        if fn is None:
+            continue
+        reason = import_graph(side).orchestration_only(fn.path)
+        if reason is None:
+            return ""
+        reasons.append(reason)
+    return reasons[-1] if reasons else ""
 
 
 def _restored(best: Placed) -> str:

@@ -13,8 +13,12 @@ Two halves:
   side that reads the configuration.
 * before ranking (`verdict`, applied with the branch guards): what the configuration says about each
   key at that side: config forensics' effective values where it compared any for that key, else the
-  configuration files of the commit (YAML / JSON / TOML keys, `--key value` in launch scripts). No
-  value other than the default: a no-effect item ("identical at the code default; no configuration
+  configuration files of the commit (YAML / JSON / TOML keys, `--key value` in launch scripts). A
+  repository with one script per algorithm keeps their files apart by name (`configs/offline/iql/*.yaml`
+  for `algorithms/offline/iql.py`, `configs/finetune/spot/*.yaml` for another script): when some of the
+  files that set the key are named after the changed script (its stem is a directory or file name of
+  theirs), only those that share the most path names with it count. No value other than the default: a
+  no-effect item ("identical at the code default; no configuration
   sets it" / "configurations X set it to the same value"). Another value anywhere: the finding stays,
   and says which configurations set what.
 """
@@ -129,13 +133,30 @@ def _number(text: object) -> object:
         return s
 
 
-def _settings(side: Any, key: str) -> list[tuple[str, object]]:
-    """(where, value) of every configuration that sets `key` at this commit (see the module doc)."""
+def _owned(settings: list[tuple[str, object]], script: str) -> list[tuple[str, object]]:
+    """The settings in files named after `script` (see the module doc); all when none is."""
+    stem = script.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    here = set(script.split("/")[:-1])
+    scored: list[tuple[int, tuple[str, object]]] = []
+    for where, value in settings:
+        parts = where.split(":", 1)[0].split("/")
+        names = set(parts[:-1]) | {parts[-1].rsplit(".", 1)[0]}
+        if stem in names:
+            scored.append((len(names & here), (where, value)))
+    if not scored:
+        return settings
+    best = max(score for score, _ in scored)
+    return [s for score, s in scored if score == best]
+
+
+def _settings(side: Any, key: str, script: str) -> list[tuple[str, object]]:
+    """(where, value) of every configuration that sets `key` at this commit for `script` (see the
+    module doc)."""
     effective = getattr(side, "effective", None) or {}
     named = [k for k in effective if k.rsplit(".", 1)[-1] == key]
     if named:
         where = getattr(side, "where", {}) or {}
-        return [(where.get(k, k), effective[k]) for k in named]
+        return _owned([(where.get(k, k), effective[k]) for k in named], script)
     line = re.compile(rf"^[ \t]*[\"']?{re.escape(key)}[\"']?[ \t]*[:=][ \t]*([^\n#,]+)", re.MULTILINE)
     flag = re.compile(rf"--{re.escape(key)}(?:=|[ \t]+)([^\s\\]+)")
     out: list[tuple[str, object]] = []
@@ -151,12 +172,12 @@ def _settings(side: Any, key: str) -> list[tuple[str, object]]:
             value = m.group(1).strip()
             if value:
                 out.append((f"{path}:{text.count(chr(10), 0, m.start()) + 1}", value))
-    return out
+    return _owned(out, script)
 
 
-def verdict(details: dict[str, Any], sides: dict[str, Any]) -> tuple[bool, str] | None:
+def verdict(details: dict[str, Any], sides: dict[str, Any], scripts: dict[str, str]) -> tuple[bool, str] | None:
     """(neutral, what the configuration says) for a finding whose hit recorded `AT_CODE_DEFAULT`; None
-    when it recorded none."""
+    when it recorded none. `scripts`: the finding's file at each side."""
     recorded = details.get(AT_CODE_DEFAULT)
     if not isinstance(recorded, dict) or not recorded:
         return None
@@ -167,7 +188,7 @@ def verdict(details: dict[str, Any], sides: dict[str, Any]) -> tuple[bool, str] 
         if side is None or not isinstance(keys, dict):
             return None
         for key, default in sorted(keys.items()):
-            settings = _settings(side, key)
+            settings = _settings(side, key, scripts.get(side_name, ""))
             other = [(w, v) for w, v in settings if _number(v) != _number(default)]
             if other:
                 neutral = False

@@ -816,7 +816,7 @@ def _at_code_default(f: Finding, sides: dict[str, Side]) -> tuple[bool, str]:
     change is a literal replaced by a configuration read of the same default (detectors/codedefault.py)."""
     details = f.evidence[0].details if f.evidence else {}
     try:
-        found = codedefault.verdict(details, sides)
+        found = codedefault.verdict(details, sides, {loc.side: loc.path for loc in f.locations})
     except (RecursionError, ValueError, TypeError):
         return False, ""
     return found if found is not None else (False, "")

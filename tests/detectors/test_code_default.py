@@ -128,3 +128,18 @@ def test_placeholders_read_as_their_defaults() -> None:
     assert not kept_b and not kept_c and nb == [b] and nc == [c] and keys == {"candidate": {"vf_lr": "0.0003"}}
     other = F(("Adam", ("lr=config[vf_lr=0.001]",)))
     assert split([b], [other])[2] == []
+
+
+def test_only_the_configuration_files_named_after_the_script_count() -> None:
+    # one script per algorithm: another algorithm's files set the same key otherwise
+    cand = {"algorithms/offline/iql.py": _cand(), "configs/offline/iql/hopper.yaml": YAML.format(vf="3e-4"),
+            "configs/finetune/iql/hopper.yaml": YAML.format(vf="3e-4"),
+            "configs/finetune/spot/hopper.yaml": YAML.format(vf="1e-4")}
+    result = _run({"algorithms/offline/iql.py": BASE}, cand)
+    items = [n for n in result.no_effect if "Optimizer" in n.title]
+    assert items and "`configs/offline/iql/hopper.yaml:2`" in items[0].reason, [f.title for f in result.findings]
+    assert "finetune" not in items[0].reason
+    # a file named after the script that sets another value keeps it
+    cand["configs/offline/iql/walker.yaml"] = YAML.format(vf="1e-3")
+    found = [f for f in _run({"algorithms/offline/iql.py": BASE}, cand).findings if "Optimizer" in f.title]
+    assert found and "`configs/offline/iql/walker.yaml:2` sets it to 1e-3" in found[0].rationale

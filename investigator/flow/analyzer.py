@@ -410,6 +410,10 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     if not changes and not defaults:
         return None
     body = is_class_body(base_fn)  # field statements: no effects to compare, every changed one counts
+    if body:
+        changes = _without_unread_fields(changes, pair, flows["candidate"], result)
+        if not changes and not defaults:
+            return None
     moved, passed, inline = (set(), frozenset(), {}) if body or handed is None else handed.names(base_fn, cand_fn)
     changes = _not_adapted([c for c in changes if not _only_handed_on(c, passed)], cand_fn, handed, pair, result)
     if not changes and not defaults:
@@ -521,6 +525,42 @@ class _Handed:
         moved = moved_parameters(base_fn, cand_fn, self.candidates)
         inline = inline_moved(base_fn, cand_fn, self.moved, moved)
         return moved, frozenset(passed_through(base_fn, cand_fn, self.moved) - moved - set(inline)), inline
+
+
+def _field_name(unit: Unit | None) -> str | None:
+    node = unit.node if unit is not None else None
+    target = node.target if isinstance(node, ast.AnnAssign) else \
+        node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None
+    return target.id if isinstance(target, ast.Name) else None
+
+
+def _without_unread_fields(changes: list[UnitChange], pair: FunctionPair, flow: LearningFlow,
+                           result: AnalyzerResult) -> list[UnitChange]:
+    """Class-body changes without the fields removed at the candidate that no candidate code reads
+    (`.F`, `'F'`): what the field carried was read by code that changed too, compared there (real
+    shape: CORL's CQL `critic_layers: int = 3` removed with the network it sized, now built with its
+    three layers written out). A removed field something still reads, and every other change, stay."""
+    kept: list[UnitChange] = []
+    gone: list[str] = []
+    texts: dict[str, str] | None = None
+    for c in changes:
+        name = _field_name(c.base) if c.cand is None else None
+        if name is not None:
+            texts = texts if texts is not None else flow.side.texts()
+            read = re.compile(rf"\.{re.escape(name)}\b|['\"]{re.escape(name)}['\"]")
+            if not any(p.endswith(PY_SUFFIXES) and name in t and read.search(t) for p, t in texts.items()):
+                gone.append(name)
+                continue
+        kept.append(c)
+    if gone:
+        cand_fn = pair.cand or pair.base
+        assert cand_fn is not None
+        result.no_effect.append(NoEffectChange(
+            subsystem="other", title=f"Fields removed from `{pair.describe()}`: " + ", ".join(f"`{g}`" for g in gone),
+            reason="no code of the candidate reads them: where they were read, the reading code changed as well "
+                   "and is compared there",
+            locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
+    return kept
 
 
 def _not_adapted(changes: list[UnitChange], cand_fn: FunctionInfo, handed: _Handed | None, pair: FunctionPair,

@@ -202,3 +202,99 @@ def verdict(details: dict[str, Any], sides: dict[str, Any], scripts: dict[str, s
             else:
                 said.append(f"`{key}` (code default {default}, {side_name}): no configuration sets it")
     return neutral, "; ".join(said)
+
+
+# -- the flow analyzer: a configuration read handed to a callee as the callee's own default -----------
+
+class TreeSide:
+    """A commit's configuration as `_settings` reads it: config forensics' effective values and the
+    tree's files (a `SourceTree`)."""
+
+    def __init__(self, tree: Any, effective: dict[str, Any] | None, where: dict[str, str] | None) -> None:
+        self.tree = tree
+        self.effective = effective or {}
+        self.where = where or {}
+        self.paths = list(tree.paths())
+        self._texts: dict[str, str | None] = {}
+        self._fetched = False
+
+    def prefetch(self) -> None:
+        if not self._fetched:
+            self._fetched = True
+            fetch = getattr(self.tree, "prefetch", None)
+            if fetch is not None:
+                fetch([p for p in self.paths if p.endswith(_CONFIG_SUFFIXES)][:_MAX_FILES])
+
+    def text(self, path: str) -> str | None:
+        if path not in self._texts:
+            self._texts[path] = self.tree.read_text(path)
+        return self._texts[path]
+
+
+def same_value(a: object, b: object) -> bool:
+    """Two literal texts (or values) of one configuration value (`3e-4`, `0.0003`)."""
+    return _number(a) == _number(b)
+
+
+def callee_default_arguments(resolve: Any, default_of: Any, judge: Any) -> Any:
+    """A rewrite of calls (for `Expander.effects(arguments=...)`): an argument that is a configuration
+    read (`config.q_n_hidden_layers`) whose code default (`default_of(key, fn)`, a literal text) is
+    the default of the callee's parameter it binds, and which no configuration sets otherwise
+    (`judge(key, default)`), is left out: the callee receives its own default at the code default.
+    Only keyword arguments and trailing positional ones are left out (the others keep their places).
+    `resolve(call, fn)`: the project function a call runs (a class call: its `__init__`)."""
+    import ast
+
+    from investigator.detectors.configref import config_read
+
+    def param_default(callee: Any, call: ast.Call, position: int | None, name: str | None) -> str | None:
+        node = callee.node
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            return None
+        a = node.args
+        positional = [*a.posonlyargs, *a.args]
+        if positional and positional[0].arg in ("self", "cls") and (callee.class_name or "") != "":
+            positional = positional[1:]
+        defaults = dict(zip([p.arg for p in positional[len(positional) - len(a.defaults):]], a.defaults, strict=False))
+        defaults.update({p.arg: d for p, d in zip(a.kwonlyargs, a.kw_defaults, strict=True) if d is not None})
+        if position is not None:
+            if position >= len(positional):
+                return None
+            name = positional[position].arg
+        value = defaults.get(name or "")
+        return ast.unparse(value) if isinstance(value, ast.Constant | ast.UnaryOp) else None
+
+    def neutral(arg: ast.expr, callee: Any, call: ast.Call, fn: Any, position: int | None, name: str | None) -> bool:
+        read = config_read(arg)
+        if read is None:
+            return False
+        key, fallback = read
+        default = ast.unparse(fallback) if fallback is not None else default_of(key, fn)
+        theirs = param_default(callee, call, position, name)
+        return default is not None and theirs is not None and same_value(default, theirs) and judge(key, default)
+
+    def rewrite(call: ast.Call, fn: Any) -> ast.Call:
+        if not call.args and not call.keywords:
+            return call
+        if not any(config_read(a) is not None for a in [*call.args, *(k.value for k in call.keywords)]):
+            return call
+        callee = resolve(call, fn)
+        if callee is None:
+            return call
+        keywords = [k for k in call.keywords if k.arg is None or not neutral(k.value, callee, call, fn, None, k.arg)]
+        args = list(call.args)
+        while args and not any(isinstance(a, ast.Starred) for a in args) and \
+                neutral(args[-1], callee, call, fn, len(args) - 1, None):
+            args.pop()
+        if len(args) == len(call.args) and len(keywords) == len(call.keywords):
+            return call
+        return ast.Call(call.func, args, keywords)
+
+    return rewrite
+
+
+def configured(side: Any, key: str, default: str, script: str) -> tuple[bool, str]:
+    """(no configuration sets `key` to anything but `default`, what the configuration says) at one side."""
+    found = verdict({AT_CODE_DEFAULT: {"candidate": {key: default}}}, {"candidate": side}, {"candidate": script})
+    assert found is not None
+    return found

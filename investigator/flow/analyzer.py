@@ -31,7 +31,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from investigator.analyzers.base import AnalysisContext, Analyzer, register_analyzer
+from investigator.detectors import codedefault
 from investigator.detectors.analyzer import equivalent_paths
+from investigator.detectors.configref import default_of
 from investigator.detectors.evidence import counterpart, hunk_text, restore_patch
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import PY_SUFFIXES, FunctionPair, PairIndex, shared_pairs
@@ -412,6 +414,7 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     body = is_class_body(base_fn)  # field statements: no effects to compare, every changed one counts
     if body:
         changes = _without_unread_fields(changes, pair, flows["candidate"], result)
+        changes = _without_neutral_fields(changes, pair, index, config or ConfigValues(), handed, result)
         if not changes and not defaults:
             return None
     moved, passed, inline = (set(), frozenset(), {}) if body or handed is None else handed.names(base_fn, cand_fn)
@@ -422,6 +425,13 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
                                             inline)
     eb, ec, opt_in, partly, opt_kind = _opt_in(base_fn, cand_fn, expanders["candidate"], effects_b, eb, ec,
                                      config or ConfigValues(), bound, passed)
+    if (eb or ec) and effects_b is not None and not opt_in:
+        eb, ec, why, full = _at_callee_defaults(base_fn, cand_fn, expanders["candidate"], effects_b, eb, ec, index,
+                                                config or ConfigValues(), handed, bound, passed)
+        if full:
+            opt_in, opt_kind = why, "neutral"
+        elif why:
+            partly = "; ".join(x for x in (partly, why) if x)
     if not eb and not ec and not defaults:
         result.no_effect.append(NoEffectChange(
             subsystem="other", title=f"Restructured code in `{pair.describe()}` ({len(changes)} statements)",
@@ -563,6 +573,91 @@ def _without_unread_fields(changes: list[UnitChange], pair: FunctionPair, flow: 
     return kept
 
 
+def _without_neutral_fields(changes: list[UnitChange], pair: FunctionPair, index: PairIndex, config: ConfigValues,
+                            handed: _Handed | None, result: AnalyzerResult) -> list[UnitChange]:
+    """Class-body changes without the fields new at the candidate whose every read is an argument
+    handed to a callee whose parameter default is the field's default, which no configuration sets
+    otherwise (real shape: CORL's CQL `q_n_hidden_layers: int = 3`, read only as
+    `FullyConnectedQFunction(..., config.q_n_hidden_layers)` whose new `n_hidden_layers` defaults to
+    3). A field read anywhere else (`reward_scale: float = 5.0` handed to a parameter defaulting to
+    1.0, an arithmetic use) stays a change."""
+    if handed is None or handed.flow is None:
+        return changes
+    kept: list[UnitChange] = []
+    gone: list[str] = []
+    side = codedefault.TreeSide(index.cand.tree, config.candidate, config.where)
+    for c in changes:
+        name = _field_name(c.cand) if c.base is None else None
+        node = c.cand.node if c.cand is not None else None
+        value = node.value if isinstance(node, ast.AnnAssign | ast.Assign) else None
+        if name is None or c.cand is None or not isinstance(value, ast.Constant | ast.UnaryOp):
+            kept.append(c)
+            continue
+        default = ast.unparse(value)
+        found = codedefault.configured(side, name, default, c.cand.fn.path)
+        if not found[0] or not _only_handed_as_default(name, default, handed):
+            kept.append(c)
+            continue
+        gone.append(f"`{name}` ({found[1]})")
+    if gone:
+        cand_fn = pair.cand or pair.base
+        assert cand_fn is not None
+        result.no_effect.append(NoEffectChange(
+            subsystem="other", title=f"Fields added to `{pair.describe()}`, neutral at their defaults",
+            reason="every read hands the field to a callee whose parameter default is the field's default: at the "
+                   "code default the callee receives its own default: " + "; ".join(gone),
+            locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
+    return kept
+
+
+def _only_handed_as_default(name: str, default: str, handed: _Handed) -> bool:
+    """Every read of `.<name>` in the candidate's Python code is a call argument (keyword or
+    positional) whose parameter in the resolved callee defaults to `default`; at least one read."""
+    assert handed.flow is not None
+    side = handed.flow.side
+    read = re.compile(rf"\.{re.escape(name)}\b")
+    reads = 0
+    for path, text in side.texts().items():
+        if not path.endswith(PY_SUFFIXES) or name not in text or not read.search(text):
+            continue
+        module = side.module(path)
+        if module is None:
+            return False
+        total = sum(1 for n in ast.walk(module.tree) if isinstance(n, ast.Attribute) and n.attr == name)
+        neutral = 0
+        for fn in module.functions.values():
+            for call in (n for n in ast.walk(fn.node) if isinstance(n, ast.Call)):
+                args = [(a, k, None) for k, a in enumerate(call.args)] + [(kw.value, None, kw.arg) for kw in call.keywords]
+                for arg, position, keyword in args:
+                    if isinstance(arg, ast.Attribute) and arg.attr == name and \
+                            _callee_default(handed, call, fn, position, keyword) == default:
+                        neutral += 1
+        if neutral < total:
+            return False  # a read that is not such an argument (or one counted in nested functions twice)
+        reads += total
+    return reads > 0
+
+
+def _callee_default(handed: _Handed, call: ast.Call, fn: FunctionInfo, position: int | None,
+                    keyword: str | None) -> str | None:
+    """The literal default (as text) of the callee parameter an argument binds, None when unknown."""
+    callee = handed.resolve(call, fn)
+    node = callee.node if callee is not None else None
+    if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return None
+    a = node.args
+    positional = [*a.posonlyargs, *a.args]
+    if positional and positional[0].arg in ("self", "cls"):
+        positional = positional[1:]
+    defaults = dict(zip([p.arg for p in positional[len(positional) - len(a.defaults):]], a.defaults, strict=False))
+    defaults.update({p.arg: d for p, d in zip(a.kwonlyargs, a.kw_defaults, strict=True) if d is not None})
+    name = positional[position].arg if position is not None and position < len(positional) else keyword
+    value = defaults.get(name or "")
+    if not isinstance(value, ast.Constant | ast.UnaryOp):
+        return None
+    return ast.unparse(value)
+
+
 def _not_adapted(changes: list[UnitChange], cand_fn: FunctionInfo, handed: _Handed | None, pair: FunctionPair,
                  result: AnalyzerResult) -> list[UnitChange]:
     """The changes without the calls that only follow a callee's changed signature (a no-effect item
@@ -651,6 +746,42 @@ def _opt_in(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander, ef
     if not eb2 and not ec2:
         return eb, ec, why, "", kind
     return eb2, ec2, "", why, ""
+
+
+def _at_callee_defaults(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander, effects_b: list[Effect], eb: list[Effect],
+                        ec: list[Effect], index: PairIndex, config: ConfigValues, handed: _Handed | None,
+                        bound: dict[str, ast.expr] | None, passed: frozenset[str]
+                        ) -> tuple[list[Effect], list[Effect], str, bool]:
+    """The differences left when each configuration read handed to a callee whose parameter default
+    is the read's code default is left out (detectors/codedefault.py `callee_default_arguments`):
+    (eb, ec, why, whether nothing differs any more). Real shape (CORL's CQL `train`):
+    `FullyConnectedQFunction(state_dim, action_dim, config.orthogonal_init, config.q_n_hidden_layers)`
+    with `q_n_hidden_layers: int = 3` and a new parameter `n_hidden_layers: int = 3`. A key that a
+    configuration sets to another value keeps the argument."""
+    side = codedefault.TreeSide(index.cand.tree, config.candidate, config.where)
+    said: dict[tuple[str, str], tuple[bool, str]] = {}
+
+    def judge(key: str, default: str) -> bool:
+        if (key, default) not in said:
+            said[(key, default)] = codedefault.configured(side, key, default, cand_fn.path)
+        return said[(key, default)][0]
+
+    resolve = handed.resolve if handed is not None and handed.flow is not None else expander.resolver.resolve
+    rewrite = codedefault.callee_default_arguments(resolve, default_of, judge)
+    effects_c = expander.effects(cand_fn, bound=bound, passed=passed, arguments=rewrite,
+                                 unwrap=not (returned_containers(base_fn) & returned_containers(cand_fn)))
+    used = [text for neutral, text in said.values() if neutral]
+    if effects_c is None or not used:
+        return eb, ec, "", False
+    eb2, ec2 = differing(effects_b, effects_c)
+    before = {s for e in (*eb, *ec) for s in e.stmts}
+    if {s for e in (*eb2, *ec2) for s in e.stmts} >= before:
+        return eb, ec, "", False
+    why = ("configuration reads handed to callees whose parameter defaults are their code defaults (at the code "
+           "default the callee receives its own default): " + "; ".join(dict.fromkeys(used)))
+    if not eb2 and not ec2:
+        return eb, ec, why, True
+    return eb2, ec2, why, False
 
 
 def _return_extended(eb: list[Effect], ec: list[Effect], cand_fn: FunctionInfo, flow: LearningFlow) -> bool:
@@ -792,7 +923,7 @@ def _finding(report: PairReport, index: PairIndex) -> Finding | None:
         title += OPT_IN_TITLES.get(report.opt_in_kind, OPT_IN_TITLES["off"])
         rationale += f"{OPT_IN_NOTE}{report.opt_in}."
     elif report.opt_in_partly:
-        rationale += (f" Branches behind new options that are off by default are not counted here: "
+        rationale += (f" Changes behind new options at their defaults are not counted here: "
                       f"{report.opt_in_partly}.")
     if way == "fix":
         title = f"Field annotations now agree with their defaults in the {label} path: `{cand_fn.qualname}` ({fields})"

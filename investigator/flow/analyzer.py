@@ -412,26 +412,15 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     if not changes and not defaults:
         return None
     body = is_class_body(base_fn)  # field statements: no effects to compare, every changed one counts
-    if body:
-        changes = _without_unread_fields(changes, pair, flows["candidate"], result)
-        changes = _without_neutral_fields(changes, pair, index, config or ConfigValues(), handed, result)
-        if not changes and not defaults:
-            return None
+    changes = _plain_fields(changes, body, pair, index, flows["candidate"], config, handed, result)
     moved, passed, inline = (set(), frozenset(), {}) if body or handed is None else handed.names(base_fn, cand_fn)
     changes = _not_adapted([c for c in changes if not _only_handed_on(c, passed)], cand_fn, handed, pair, result)
     if not changes and not defaults:
         return None
     effects_b, eb, ec, bound = _differences(base_fn, cand_fn, changes, body, attributes, expanders, moved, passed,
                                             inline)
-    eb, ec, opt_in, partly, opt_kind = _opt_in(base_fn, cand_fn, expanders["candidate"], effects_b, eb, ec,
-                                     config or ConfigValues(), bound, passed)
-    if (eb or ec) and effects_b is not None and not opt_in:
-        eb, ec, why, full = _at_callee_defaults(base_fn, cand_fn, expanders["candidate"], effects_b, eb, ec, index,
-                                                config or ConfigValues(), handed, bound, passed)
-        if full:
-            opt_in, opt_kind = why, "neutral"
-        elif why:
-            partly = "; ".join(x for x in (partly, why) if x)
+    eb, ec, opt_in, partly, opt_kind = _at_defaults(base_fn, cand_fn, expanders["candidate"], effects_b, eb, ec,
+                                                    index, config or ConfigValues(), handed, bound, passed)
     if not eb and not ec and not defaults:
         result.no_effect.append(NoEffectChange(
             subsystem="other", title=f"Restructured code in `{pair.describe()}` ({len(changes)} statements)",
@@ -571,6 +560,15 @@ def _without_unread_fields(changes: list[UnitChange], pair: FunctionPair, flow: 
                    "and is compared there",
             locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
     return kept
+
+
+def _plain_fields(changes: list[UnitChange], body: bool, pair: FunctionPair, index: PairIndex, flow: LearningFlow,
+                  config: ConfigValues | None, handed: _Handed | None, result: AnalyzerResult) -> list[UnitChange]:
+    """Class-body changes without the fields that only carry a value to code compared elsewhere."""
+    if not body:
+        return changes
+    changes = _without_unread_fields(changes, pair, flow, result)
+    return _without_neutral_fields(changes, pair, index, config or ConfigValues(), handed, result)
 
 
 def _without_neutral_fields(changes: list[UnitChange], pair: FunctionPair, index: PairIndex, config: ConfigValues,
@@ -746,6 +744,22 @@ def _opt_in(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander, ef
     if not eb2 and not ec2:
         return eb, ec, why, "", kind
     return eb2, ec2, "", why, ""
+
+
+def _at_defaults(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander, effects_b: list[Effect] | None,
+                 eb: list[Effect], ec: list[Effect], index: PairIndex, config: ConfigValues, handed: _Handed | None,
+                 bound: dict[str, ast.expr], passed: frozenset[str]
+                 ) -> tuple[list[Effect], list[Effect], str, str, str]:
+    """The differences left with new options and configuration reads at their defaults: (eb, ec, why
+    nothing is left, what was left out, kind of opt-in) (`_opt_in`, then `_at_callee_defaults`)."""
+    eb, ec, opt_in, partly, kind = _opt_in(base_fn, cand_fn, expander, effects_b, eb, ec, config, bound, passed)
+    if not (eb or ec) or effects_b is None or opt_in:
+        return eb, ec, opt_in, partly, kind
+    eb, ec, why, full = _at_callee_defaults(base_fn, cand_fn, expander, effects_b, eb, ec, index, config, handed,
+                                            bound, passed)
+    if full:
+        return eb, ec, why, partly, "neutral"
+    return eb, ec, opt_in, "; ".join(x for x in (partly, why) if x), kind
 
 
 def _at_callee_defaults(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander, effects_b: list[Effect], eb: list[Effect],

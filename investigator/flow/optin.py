@@ -263,7 +263,7 @@ def neutral_arguments(options: dict[str, Option], cls_path: str, cls_name: str |
             changed = True
             default = callee_default(resolver, call, fn, kw.arg)
             if default is _UNKNOWN or type(default) is not type(value) or default != value:
-                keywords.append(ast.keyword(arg=kw.arg, value=ast.Constant(value)))
+                keywords.append(ast.keyword(arg=kw.arg, value=ast.Constant(value)))  # type: ignore[arg-type]
         return ast.Call(call.func, call.args, keywords) if changed else call
     return rewrite
 

@@ -405,10 +405,7 @@ class _Expand:
         if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
             return self._field_read(node)
         if isinstance(node, ast.Call):
-            if self.owner._passed:
-                node = _without(node, self.owner._passed)
-            if self.owner._arguments is not None:
-                node = self.owner._arguments(node, self.fn)
+            node = self._prepared(node)
             called = self._call(node)
             if called is not None:
                 return called
@@ -428,6 +425,14 @@ class _Expand:
         fields.update(changed)
         return type(node)(**fields)
 
+
+    def _prepared(self, node: ast.Call) -> ast.Call:
+        """The call without handed-on arguments and as it runs with new options at their defaults."""
+        if self.owner._passed:
+            node = _without(node, self.owner._passed)
+        if self.owner._arguments is not None:
+            node = self.owner._arguments(node, self.fn)
+        return node
 
     def _field_read(self, node: ast.Attribute) -> ast.expr:
         """The attribute read with its value substituted, where `C(x, ...).f` is the argument for field

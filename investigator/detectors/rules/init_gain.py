@@ -163,5 +163,6 @@ def _applied_hit(pair: FunctionPair, base: list[Feature], cand: list[Feature], o
         f"Initialisation moved into `{via}`"
     summary = title + (f"; unchanged (moved into `{via}`): " + ", ".join(f"`{k}`" for k in kept) if kept else "") + \
         ("; no longer initialised explicitly: " + "; ".join(f"`{f.text}`" for f in removed[:3]) if removed else "")
-    return feature_hit(title, pair, removed, [f for f in cand if f.text in gaining] or applied,
+    shown_cand: list[Feature] = [f for f in cand if f.text in gaining] or list(applied)
+    return feature_hit(title, pair, removed, shown_cand,
                        summary=summary, confidence=0.6)

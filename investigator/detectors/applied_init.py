@@ -119,6 +119,11 @@ def _bias_off(value: ast.expr) -> bool:
                                                and k.value.value is False for k in value.keywords)
 
 
+def _default_norm(kind: str, inits: list[tuple[str, ast.Call]]) -> bool:
+    """A norm layer set to ones and zeros: its own default."""
+    return kind in NORM_LAYERS and {(p, LayerInit("", kind, p, c).text()) for p, c in inits} <= _DEFAULT_NORM
+
+
 def applied_inits(init: ast.FunctionDef, apply_stmt: ast.stmt, init_fn: ast.FunctionDef) -> list[LayerInit]:
     """What `self.apply(init_fn)` at `apply_stmt` of `__init__` gives each layer registered above it."""
     table = type_inits(init_fn)
@@ -138,12 +143,13 @@ def applied_inits(init: ast.FunctionDef, apply_stmt: ast.stmt, init_fn: ast.Func
         layer = stmt.targets[0].attr
         if not library:
             calls = {ast.dump(c): c for inits in table.values() for _, c in inits}
-            out += [LayerInit(layer, f"{name} (its layers)", ANY, c) for c in calls.values()]
+            kinds = "/".join(sorted(k for k in table if k != ANY and not _default_norm(k, table[k]))) or "all"
+            owner = "passed in" if name == "passed in" else name
+            out += [LayerInit(layer, f"{owner}: its {kinds} layers", ANY, c) for c in calls.values()]
             continue
         inits = table.get(name, []) + table.get(ANY, [])
         pairs = [(p, c) for p, c in inits if not (p == "bias" and _bias_off(stmt.value))]
-        shown = {(p, LayerInit(layer, name, p, c).text()) for p, c in pairs}
-        if name in NORM_LAYERS and shown <= _DEFAULT_NORM:
+        if _default_norm(name, pairs):
             continue  # ones and zeros: a norm layer's own default
         out += [LayerInit(layer, name, p, c) for p, c in pairs]
     return out

@@ -90,7 +90,7 @@ def test_an_init_moved_into_apply_keeps_the_layer_and_names_the_layers_that_gain
     title, summary = found[0].title, found[0].evidence[0].summary
     assert "removed" not in title and title.startswith("Initialisation applied to more layers: `self.apply(_init_weights)`")
     assert "`_output` (Linear): weight normal_(mean=0.0, std=0.02)" in title
-    assert "`_gpt2` (GPT2 (its layers))" in title
+    assert "`_gpt2` (GPT2: its Embedding/Linear layers): normal_(mean=0.0, std=0.02)" in title
     assert "`_action_embed`" not in title and "unchanged (moved into `self.apply(_init_weights)`): `_action_embed`" in summary
     assert "_rtg_embed" not in title and "_ln" not in title  # registered after the apply; a norm at its default
     assert "bias zero_()" not in title  # `bias=False`

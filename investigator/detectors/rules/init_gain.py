@@ -127,7 +127,8 @@ def _applied(site: Site, call: ast.Call, ctx: DetectorContext) -> list[Feature]:
         kws = [f"{k.arg}={canon(k.value, site)}" for k in li.call.keywords if k.arg]
         others = [o.text() for o in applied_inits(fn.node, statement, target.node)
                   if o.layer == li.layer and o.param != li.param and not INIT.match(o.method)]
-        text = f"`{li.layer}` ({li.kind}): {li.param} {li.text()}" + (f", {', '.join(others)}" if others else "")
+        param = "" if li.param == "*" else f"{li.param} "
+        text = f"`{li.layer}` ({li.kind}): {param}{li.text()}" + (f", {', '.join(others)}" if others else "")
         out.append(Applied(("init", li.method, tuple(args), tuple(sorted(kws))), site, text, layer=li.layer,
                            kind=li.kind, init=li.text(), via=via))
     return out
@@ -158,11 +159,13 @@ def _applied_hit(pair: FunctionPair, base: list[Feature], cand: list[Feature], o
     still = {(_target_layer(f), f.key) for f in cand if not isinstance(f, Applied)}
     removed = [f for f in base if not isinstance(f, Applied) and (_target_layer(f), f.key) not in still
                and _target_layer(f) not in kept]
+    # the explicit calls that moved into the init function: located here, so their lines are explained
+    moved = [f for f in base if not isinstance(f, Applied) and _target_layer(f) in kept]
     shown = "; ".join(gaining[:4]) + (f" (+{len(gaining) - 4} more)" if len(gaining) > 4 else "")
     title = f"Initialisation applied to more layers: `{via}` now initialises {shown}" if gaining else \
         f"Initialisation moved into `{via}`"
     summary = title + (f"; unchanged (moved into `{via}`): " + ", ".join(f"`{k}`" for k in kept) if kept else "") + \
         ("; no longer initialised explicitly: " + "; ".join(f"`{f.text}`" for f in removed[:3]) if removed else "")
     shown_cand: list[Feature] = [f for f in cand if f.text in gaining] or list(applied)
-    return feature_hit(title, pair, removed, shown_cand,
+    return feature_hit(title, pair, removed + moved, shown_cand,
                        summary=summary, confidence=0.6)

@@ -13,9 +13,13 @@ Rule, by the import graph of one commit (project modules; tests, docs and exampl
 of them transitively (runners, entry scripts, a CleanRL-style script), and everything those import
 (samplers, environments, buffers, utilities). A changed function whose module is not a training
 module, yet is imported by other project modules (so it is not a module loaded only by name at run
-time, such as an environment picked from a registry string), runs in processes that do not train:
-experiment launchers, grid generators, cluster submission. Its change keeps a finding, low, that
-says so. Without any loss module (a JAX project, a library without training code) the rule does
+time, such as an environment picked from a registry string), and that is itself or is imported
+(transitively) by a module that starts processes (`subprocess.Popen(...)`, `os.system(...)`: the
+launcher that runs each experiment's command line), runs in processes that do not train: experiment
+launchers, grid generators, cluster submission. Its change keeps a finding, low, that says so. An
+environment package loaded by name (PufferLib's `pufferlib/environments/minigrid/__init__.py`
+importing its `environment.py`) is outside the training modules too, but nothing above it starts a
+process: it stays training code. Without any loss module (a JAX project, a library without training code) the rule does
 not apply. Imports are read from the text (`import a.b`, `from .x import y`, parenthesised lists);
 an import the reading misses makes fewer modules "training", so the rule asks for the positive
 evidence that somebody imports the module.
@@ -32,6 +36,7 @@ from investigator.scope import _module_candidates
 _IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]*)|import[ \t]+([^\n#;]+))",
                      re.MULTILINE)
 _LOSS = re.compile(r"\.backward\(")
+_LAUNCH = re.compile(r"\bsubprocess\.(Popen|run|call|check_call|check_output)\(|\bPopen\(|\bos\.(system|exec\w*|spawn\w*)\(")
 _SKIP = re.compile(r"(^|/)(tests?|docs?|examples?|benchmarks?|notebooks?|\.github)/|(^|/)(test_[^/]*|[^/]*_test|"
                    r"conftest)\.py$")
 
@@ -47,6 +52,7 @@ class ImportGraph:
             for t in targets:
                 self.importers.setdefault(t, set()).add(src)
         losses = {p for p in self.paths if _LOSS.search(texts[p])}
+        self.launchers = {p for p in self.paths if _LAUNCH.search(texts[p])}
         upstream = _closure(losses, self.importers)
         self.training = _closure(upstream, self.edges) if losses else set()
         self.has_loss = bool(losses)
@@ -58,9 +64,13 @@ class ImportGraph:
         importers = sorted(self.importers.get(path, ()))
         if not importers:
             return None  # imported by nobody: may be loaded by name at run time (an environment registry)
+        launchers = sorted(_closure({path}, self.importers) & self.launchers)
+        if not launchers:
+            return None  # nothing above it starts a process: code loaded by name (an environment package)
         shown = ", ".join(f"`{p}`" for p in importers[:3]) + (f" (+{len(importers) - 3} more)" if len(importers) > 3 else "")
         return (f"`{path}` is imported only by {shown}, and neither it nor they import or are imported by the modules "
-                f"that compute a loss: it runs where experiments are set up or launched, not in the training loop")
+                f"that compute a loss; `{launchers[0]}` starts processes: it runs where experiments are set up or "
+                f"launched, not in the training loop")
 
 
 def _imports(path: str, text: str, paths: set[str]) -> set[str]:

@@ -106,6 +106,12 @@ def test_import_graph_leaves_modules_nobody_imports_and_training_modules_alone()
     assert graph.orchestration_only("envs/registered_by_name.py") is None  # imported by nobody
     assert graph.orchestration_only("buffer.py") is None  # imported by the module with the loss
     assert graph.orchestration_only("train.py") is None
+    # an environment package loaded by name: imported by its `__init__`, nothing above starts a process
+    env = {**texts, "envs/minigrid/__init__.py": "from .environment import make\n",
+           "envs/minigrid/environment.py": "def make(name):\n    return name\n"}
+    assert ImportGraph(env).orchestration_only("envs/minigrid/environment.py") is None
+    assert ImportGraph({**env, "launcher/run.py": RUN.replace("subprocess.Popen", "print")}).orchestration_only(
+        "launcher/grid.py") is None
     # without any loss in the project the rule does not apply
     assert ImportGraph({k: v.replace(".backward(", ".step(") for k, v in texts.items()}).orchestration_only(
         "launcher/grid.py") is None

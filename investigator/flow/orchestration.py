@@ -13,10 +13,12 @@ Rule, by the import graph of one commit (project modules; tests, docs and exampl
 of them transitively (runners, entry scripts, a CleanRL-style script), and everything those import
 (samplers, environments, buffers, utilities). A changed function whose module is not a training
 module, yet is imported by other project modules (so it is not a module loaded only by name at run
-time, such as an environment picked from a registry string), and that is itself or is imported
-(transitively) by a module that starts processes (`subprocess.Popen(...)`, `os.system(...)`: the
-launcher that runs each experiment's command line), runs in processes that do not train: experiment
-launchers, grid generators, cluster submission. Its change keeps a finding, low, that says so. An
+time, such as an environment picked from a registry string), and that is itself, is imported
+(transitively) by, or shares its package directory with a module outside the training modules that
+starts processes (`subprocess.Popen(...)`, `os.system(...)`: sample-factory's
+`launcher/run_processes.py` runs each experiment's command line; the experiment definitions reach it
+only through `importlib`), runs in processes that do not train: experiment launchers, grid
+generators, cluster submission. Its change keeps a finding, low, that says so. An
 environment package loaded by name (PufferLib's `pufferlib/environments/minigrid/__init__.py`
 importing its `environment.py`) is outside the training modules too, but nothing above it starts a
 process: it stays training code. Without any loss module (a JAX project, a library without training code) the rule does
@@ -64,7 +66,9 @@ class ImportGraph:
         importers = sorted(self.importers.get(path, ()))
         if not importers:
             return None  # imported by nobody: may be loaded by name at run time (an environment registry)
-        launchers = sorted(_closure({path}, self.importers) & self.launchers)
+        folder = path.rpartition("/")[0]
+        near = _closure({path}, self.importers) | {p for p in self.paths if p.rpartition("/")[0] == folder}
+        launchers = sorted((near & self.launchers) - self.training)
         if not launchers:
             return None  # nothing above it starts a process: code loaded by name (an environment package)
         shown = ", ".join(f"`{p}`" for p in importers[:3]) + (f" (+{len(importers) - 3} more)" if len(importers) > 3 else "")

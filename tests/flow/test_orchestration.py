@@ -112,6 +112,9 @@ def test_import_graph_leaves_modules_nobody_imports_and_training_modules_alone()
     assert ImportGraph(env).orchestration_only("envs/minigrid/environment.py") is None
     assert ImportGraph({**env, "launcher/run.py": RUN.replace("subprocess.Popen", "print")}).orchestration_only(
         "launcher/grid.py") is None
+    # the launcher that starts processes reaches the grid only by name (importlib), from the same package
+    by_name = {**env, "launcher/run.py": RUN.replace("from launcher.grid import ParamGrid", "import importlib")}
+    assert ImportGraph(by_name).orchestration_only("launcher/grid.py")
     # without any loss in the project the rule does not apply
     assert ImportGraph({k: v.replace(".backward(", ".step(") for k, v in texts.items()}).orchestration_only(
         "launcher/grid.py") is None

@@ -158,14 +158,14 @@ def _settings(side: Any, key: str, script: str) -> list[tuple[str, object]]:
         where = getattr(side, "where", {}) or {}
         return _owned([(where.get(k, k), effective[k]) for k in named], script)
     line = re.compile(rf"^[ \t]*[\"']?{re.escape(key)}[\"']?[ \t]*[:=][ \t]*([^\n#,]+)", re.MULTILINE)
-    flag = re.compile(rf"--{re.escape(key)}(?:=|[ \t]+)([^\s\\]+)")
+    flag = re.compile(rf"--{re.escape(key).replace('_', '[-_]')}(?:=|[ \t]+)([^\s\\]+)")
     out: list[tuple[str, object]] = []
     prefetch = getattr(side, "prefetch", None)
     if prefetch is not None:
         prefetch()
     for path in [p for p in side.paths if p.endswith(_CONFIG_SUFFIXES)][:_MAX_FILES]:
         text = side.text(path)
-        if not text or key not in text:
+        if not text or key not in text and key.replace("_", "-") not in text:
             continue
         pattern = flag if path.endswith(".sh") else line
         for m in pattern.finditer(text):

@@ -92,7 +92,7 @@ def test_a_configuration_file_that_sets_another_value_keeps_the_finding() -> Non
 
 
 def test_a_launch_script_flag_with_another_value_keeps_the_finding() -> None:
-    cand = {"algorithms/iql.py": _cand(), "run.sh": "python algorithms/iql.py --vf_lr 1e-3\n"}
+    cand = {"algorithms/iql.py": _cand(), "run.sh": "python algorithms/iql.py --vf-lr 1e-3\n"}
     found = [f for f in _run({"algorithms/iql.py": BASE}, cand).findings if "Optimizer" in f.title]
     assert found and "`run.sh:1` sets it to 1e-3" in found[0].rationale
 

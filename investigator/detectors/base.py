@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, ClassVar
 from pydantic import field_validator
 
 from investigator import budget
+from investigator.detectors import codedefault
 from investigator.detectors.flow import Flow, Site
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.moved import moved_hit, moved_into_callees
@@ -231,8 +232,16 @@ class FeatureDetector(Detector):
             only_cand = [f for f in only_cand if f.key not in keys_b]
         if only_base and only_cand:
             only_base, only_cand = self._same_code(pair, ctx, base, cand, only_base, only_cand)
+        # a literal that became a configuration read with that literal as its code default: kept apart,
+        # judged against the configuration before ranking (detectors/codedefault.py)
+        only_base, only_cand, neutral_b, neutral_c, keys = codedefault.split(only_base, only_cand)
+        hits = []
+        if neutral_b:
+            hits = self.describe(pair, base, cand, neutral_b, neutral_c, ctx)
+            for hit in hits:
+                hit.details[codedefault.AT_CODE_DEFAULT] = keys
         only_base, moved, homes = moved_into_callees(self, pair, ctx, base, only_base)
-        hits = [moved_hit(self.meta.title, pair, moved, homes)] if moved else []
+        hits += [moved_hit(self.meta.title, pair, moved, homes)] if moved else []
         if not only_base and not only_cand:
             return hits
         return self.describe(pair, base, cand, only_base, only_cand, ctx) + hits

@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from investigator.detectors import codedefault
 from investigator.detectors.newcases import SUFFIXES as CATALOG_SUFFIXES
 from investigator.detectors.newcases import Catalog, NewCases, compared_values, get_key, membership_key
 from investigator.models import (
@@ -910,6 +911,20 @@ def apply_guards(results: dict[str, AnalyzerResult], changeset: Any, request: An
         kept, dead = [], []
         lowered = False
         for f in result.findings:
+            neutral, said = _at_code_default(f, sides)
+            if neutral:
+                dead.append(NoEffectChange(
+                    subsystem=f.subsystem, title=f.title, source=f.source, locations=f.locations,
+                    details={"was": f.severity.value},
+                    reason=("a literal replaced by a configuration read whose code default is the same value: "
+                            f"identical at the code default ({said}); a run that sets the key otherwise, on the "
+                            "command line or in a file not in the repository, differs")))
+                continue
+            if said:
+                lowered = True  # the finding is rewritten (what the configuration says), not lowered
+                f = f.model_copy(update={"rationale": f.rationale + (
+                    f" The changed value is a configuration read whose code default is the literal it replaced; "
+                    f"the configuration sets it otherwise: {said}.")})
             try:
                 reason = dead_reason(f, sides)
             except (RecursionError, ValueError, TypeError):  # an unreadable shape counts as live
@@ -934,6 +949,17 @@ def apply_guards(results: dict[str, AnalyzerResult], changeset: Any, request: An
             changed[name] = result.model_copy(update={"findings": kept, "no_effect": [*result.no_effect, *dead],
                                                       "hypothesis_updates": updates})
     return changed
+
+
+def _at_code_default(f: Finding, sides: dict[str, Side]) -> tuple[bool, str]:
+    """(identical at the code default, what the configuration says) for a detector finding whose
+    change is a literal replaced by a configuration read of the same default (detectors/codedefault.py)."""
+    details = f.evidence[0].details if f.evidence else {}
+    try:
+        found = codedefault.verdict(details, sides, {loc.side: loc.path for loc in f.locations})
+    except (RecursionError, ValueError, TypeError):
+        return False, ""
+    return found if found is not None else (False, "")
 
 
 def _lowered(f: Finding, reason: str) -> Finding:

@@ -31,7 +31,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from investigator.analyzers.base import AnalysisContext, Analyzer, register_analyzer
+from investigator.detectors import codedefault
 from investigator.detectors.analyzer import equivalent_paths
+from investigator.detectors.configref import default_of
 from investigator.detectors.evidence import counterpart, hunk_text, restore_patch
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.newcases import (
@@ -58,7 +60,16 @@ from investigator.flow.diff import UnitChange, changed_units, moved_across
 from investigator.flow.graph import LearningFlow, Placement, linked_flows
 from investigator.flow.inlined import Inlined, call_text, inlined_callees
 from investigator.flow.layout import GRADIENT_PLACES, Layout, container_relaid, layout, layout_change
-from investigator.flow.optin import ConfigValues, assumption, describe, new_options, used_in_tests
+from investigator.flow.optin import (
+    ConfigValues,
+    assumption,
+    describe,
+    neutral_arguments,
+    new_options,
+    used_in_arguments,
+    used_in_tests,
+)
+from investigator.flow.orchestration import import_graph
 from investigator.flow.plumbing import is_config_plumbing
 from investigator.flow.restore import checkpoint_names, reads_checkpoint
 from investigator.flow.signature import fixed_call
@@ -102,7 +113,10 @@ MAX_SIGNIFICANT = 8
 MAX_HOPS, HOP_PENALTY = 30, 0.0001  # at most 0.003: less than one step between places (0.004)
 # why an opt-in finding is low (flow/optin.py); a group of low findings repeats it
 OPT_IN_NOTE = (" Low: it changes only runs that turn an option on or select a configuration key or value new in "
-               "this range; every other run computes what the baseline computed: ")
+               "this range; with the defaults every run computes what the baseline computed: ")
+# what an opt-in finding's title says, by kind (see `_opt_in`)
+OPT_IN_TITLES = {"off": "opt-in, off by default", "neutral": "new option, neutral at its default",
+                 "stored": "new option, stored here: read elsewhere"}
 GROUP_MIN = 3  # low findings of one file grouped into one from this many on
 MAX_PLACED_PER_PAIR = 20
 KNOWN_MEANING_CONFIDENCE = 0.8  # a rule that knows what the change does, as a detector's pattern does
@@ -466,7 +480,7 @@ def _group_note(group: list[Finding]) -> str:
     if len(values) == len(group):
         shown = ", ".join(f"'{v}'" for v in dict.fromkeys(v for vs in values for v in vs))
         return f" (new case for value {shown})"
-    return " (opt-in, off by default)"
+    return " (opt-in: new options neutral or off at their defaults)"
 
 
 def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, LearningFlow],
@@ -504,13 +518,14 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     if not changes and not defaults:
         return None
     body = is_class_body(base_fn)  # field statements: no effects to compare, every changed one counts
+    changes = _plain_fields(changes, body, pair, index, flows["candidate"], config, handed, result)
     moved, passed, inline = (set(), frozenset(), {}) if body or handed is None else handed.names(base_fn, cand_fn)
     changes = _not_adapted([c for c in changes if not _only_handed_on(c, passed)], cand_fn, handed, pair, result)
     if not changes and not defaults:
         return None
     realigned = frozenset() if body else realigned_unpackings(base_fn, cand_fn)
     eb, ec, opt_in, partly, note = _compared(base_fn, cand_fn, changes, body, attributes, expanders, (moved, passed, inline),
-                                             config or ConfigValues(), cases, realigned)
+                                             config or ConfigValues(), cases, realigned, index, handed)
     if not eb and not ec and not defaults:
         wrappers = sorted(expanders["candidate"].passed_through | expanders["baseline"].passed_through)
         result.no_effect.append(NoEffectChange(
@@ -605,17 +620,20 @@ def _inlined_notes(pair: FunctionPair, inlined: Inlined, result: AnalyzerResult)
 
 def _compared(base_fn: FunctionInfo, cand_fn: FunctionInfo, changes: list[UnitChange], body: bool,
               attributes: dict[str, str], expanders: dict[str, Expander],
-              handed: tuple[set[str], frozenset[str], dict[str, ast.expr]], config: ConfigValues,
-              cases: NewCases | None, realigned: frozenset[str]) -> tuple[list[Effect], list[Effect], str, str, str]:
-    """The effects that differ, with unpackings whose length changed read by name and opt-in branches
-    left out (`_differences`, `_opt_in`): (eb, ec, opt-in reason, partly, title note)."""
-    moved, passed, inline = handed
+              names: tuple[set[str], frozenset[str], dict[str, ast.expr]], config: ConfigValues,
+              cases: NewCases | None, realigned: frozenset[str], index: PairIndex, handed: _Handed | None
+              ) -> tuple[list[Effect], list[Effect], str, str, str]:
+    """The effects that differ, with unpackings whose length changed read by name and opt-in branches,
+    new options and configuration reads at their defaults left out (`_differences`, `_at_defaults`):
+    (eb, ec, opt-in reason, partly, title note)."""
+    moved, passed, inline = names
     for expander in expanders.values():
         expander.unpack_by_name = realigned
     try:
         effects_b, eb, ec, bound = _differences(base_fn, cand_fn, changes, body, attributes, expanders, moved, passed,
                                                 inline)
-        return _opt_in(base_fn, cand_fn, expanders["candidate"], effects_b, eb, ec, config, bound, passed, cases)
+        return _at_defaults(base_fn, cand_fn, expanders["candidate"], effects_b, eb, ec, index, config, handed, bound,
+                            passed, cases)
     finally:
         for expander in expanders.values():
             expander.unpack_by_name = frozenset()
@@ -690,6 +708,136 @@ class _Handed:
         return moved, frozenset(passed_through(base_fn, cand_fn, self.moved) - moved - set(inline)), inline
 
 
+def _field_name(unit: Unit | None) -> str | None:
+    node = unit.node if unit is not None else None
+    target = node.target if isinstance(node, ast.AnnAssign) else \
+        node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None
+    return target.id if isinstance(target, ast.Name) else None
+
+
+def _without_unread_fields(changes: list[UnitChange], pair: FunctionPair, flow: LearningFlow,
+                           result: AnalyzerResult) -> list[UnitChange]:
+    """Class-body changes without the fields removed at the candidate that no candidate code reads
+    (`.F`, `'F'`): what the field carried was read by code that changed too, compared there (real
+    shape: CORL's CQL `critic_layers: int = 3` removed with the network it sized, now built with its
+    three layers written out). A removed field something still reads, and every other change, stay."""
+    kept: list[UnitChange] = []
+    gone: list[str] = []
+    texts: dict[str, str] | None = None
+    for c in changes:
+        name = _field_name(c.base) if c.cand is None else None
+        if name is not None:
+            texts = texts if texts is not None else flow.side.texts()
+            read = re.compile(rf"\.{re.escape(name)}\b|['\"]{re.escape(name)}['\"]")
+            if not any(p.endswith(PY_SUFFIXES) and name in t and read.search(t) for p, t in texts.items()):
+                gone.append(name)
+                continue
+        kept.append(c)
+    if gone:
+        cand_fn = pair.cand or pair.base
+        assert cand_fn is not None
+        result.no_effect.append(NoEffectChange(
+            subsystem="other", title=f"Fields removed from `{pair.describe()}`: " + ", ".join(f"`{g}`" for g in gone),
+            reason="no code of the candidate reads them: where they were read, the reading code changed as well "
+                   "and is compared there",
+            locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
+    return kept
+
+
+def _plain_fields(changes: list[UnitChange], body: bool, pair: FunctionPair, index: PairIndex, flow: LearningFlow,
+                  config: ConfigValues | None, handed: _Handed | None, result: AnalyzerResult) -> list[UnitChange]:
+    """Class-body changes without the fields that only carry a value to code compared elsewhere."""
+    if not body:
+        return changes
+    changes = _without_unread_fields(changes, pair, flow, result)
+    return _without_neutral_fields(changes, pair, index, config or ConfigValues(), handed, result)
+
+
+def _without_neutral_fields(changes: list[UnitChange], pair: FunctionPair, index: PairIndex, config: ConfigValues,
+                            handed: _Handed | None, result: AnalyzerResult) -> list[UnitChange]:
+    """Class-body changes without the fields new at the candidate whose every read is an argument
+    handed to a callee whose parameter default is the field's default, which no configuration sets
+    otherwise (real shape: CORL's CQL `q_n_hidden_layers: int = 3`, read only as
+    `FullyConnectedQFunction(..., config.q_n_hidden_layers)` whose new `n_hidden_layers` defaults to
+    3). A field read anywhere else (`reward_scale: float = 5.0` handed to a parameter defaulting to
+    1.0, an arithmetic use) stays a change."""
+    if handed is None or handed.flow is None:
+        return changes
+    kept: list[UnitChange] = []
+    gone: list[str] = []
+    side = codedefault.TreeSide(index.cand.tree, config.candidate, config.where)
+    for c in changes:
+        name = _field_name(c.cand) if c.base is None else None
+        node = c.cand.node if c.cand is not None else None
+        value = node.value if isinstance(node, ast.AnnAssign | ast.Assign) else None
+        if name is None or c.cand is None or not isinstance(value, ast.Constant | ast.UnaryOp):
+            kept.append(c)
+            continue
+        default = ast.unparse(value)
+        found = codedefault.configured(side, name, default, c.cand.fn.path)
+        if not found[0] or not _only_handed_as_default(name, default, handed):
+            kept.append(c)
+            continue
+        gone.append(f"`{name}` ({found[1]})")
+    if gone:
+        cand_fn = pair.cand or pair.base
+        assert cand_fn is not None
+        result.no_effect.append(NoEffectChange(
+            subsystem="other", title=f"Fields added to `{pair.describe()}`, neutral at their defaults",
+            reason="every read hands the field to a callee whose parameter default is the field's default: at the "
+                   "code default the callee receives its own default: " + "; ".join(gone),
+            locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
+    return kept
+
+
+def _only_handed_as_default(name: str, default: str, handed: _Handed) -> bool:
+    """Every read of `.<name>` in the candidate's Python code is a call argument (keyword or
+    positional) whose parameter in the resolved callee defaults to `default`; at least one read."""
+    assert handed.flow is not None
+    side = handed.flow.side
+    read = re.compile(rf"\.{re.escape(name)}\b")
+    reads = 0
+    for path, text in side.texts().items():
+        if not path.endswith(PY_SUFFIXES) or name not in text or not read.search(text):
+            continue
+        module = side.module(path)
+        if module is None:
+            return False
+        total = sum(1 for n in ast.walk(module.tree) if isinstance(n, ast.Attribute) and n.attr == name)
+        neutral = 0
+        for fn in module.functions.values():
+            for call in (n for n in ast.walk(fn.node) if isinstance(n, ast.Call)):
+                args = [(a, k, None) for k, a in enumerate(call.args)] + [(kw.value, None, kw.arg) for kw in call.keywords]
+                for arg, position, keyword in args:
+                    if isinstance(arg, ast.Attribute) and arg.attr == name and \
+                            _callee_default(handed, call, fn, position, keyword) == default:
+                        neutral += 1
+        if neutral < total:
+            return False  # a read that is not such an argument (or one counted in nested functions twice)
+        reads += total
+    return reads > 0
+
+
+def _callee_default(handed: _Handed, call: ast.Call, fn: FunctionInfo, position: int | None,
+                    keyword: str | None) -> str | None:
+    """The literal default (as text) of the callee parameter an argument binds, None when unknown."""
+    callee = handed.resolve(call, fn)
+    node = callee.node if callee is not None else None
+    if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return None
+    a = node.args
+    positional = [*a.posonlyargs, *a.args]
+    if positional and positional[0].arg in ("self", "cls"):
+        positional = positional[1:]
+    defaults = dict(zip([p.arg for p in positional[len(positional) - len(a.defaults):]], a.defaults, strict=False))
+    defaults.update({p.arg: d for p, d in zip(a.kwonlyargs, a.kw_defaults, strict=True) if d is not None})
+    name = positional[position].arg if position is not None and position < len(positional) else keyword
+    value = defaults.get(name or "")
+    if not isinstance(value, ast.Constant | ast.UnaryOp):
+        return None
+    return ast.unparse(value)
+
+
 def _not_adapted(changes: list[UnitChange], cand_fn: FunctionInfo, handed: _Handed | None, pair: FunctionPair,
                  result: AnalyzerResult) -> list[UnitChange]:
     """The changes without the calls that only follow a callee's changed signature (a no-effect item
@@ -737,12 +885,13 @@ def _opt_in(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander, ef
             eb: list[Effect], ec: list[Effect], config: ConfigValues, bound: dict[str, ast.expr] | None = None,
             passed: frozenset[str] = frozenset(), cases: NewCases | None = None
             ) -> tuple[list[Effect], list[Effect], str, str, str]:
-    """The differences left with the candidate's new opt-in options at their defaults (flow/optin.py)
-    and the branches only a new configuration key or selector value takes not taken
-    (detectors/newcases.py), and why: (eb, ec, opt-in reason when nothing else differs, what was left
-    out when something does, the title's note). An option a configuration turns on (see
-    `ConfigValues.verdict`) is not assumed off."""
-    plain = "opt-in, off by default"
+    """The differences left with the candidate's new opt-in options at their defaults (flow/optin.py:
+    branches on them not taken, arguments they decide read as the callee's own default) and the
+    branches only a new configuration key or selector value takes not taken (detectors/newcases.py),
+    and why: (eb, ec, opt-in reason when nothing else differs, what was left out when something does,
+    the title's note: `OPT_IN_TITLES` or "new case for value ..."). An option a configuration turns on
+    (see `ConfigValues.verdict`) is not assumed off."""
+    plain = OPT_IN_TITLES["off"]
     if effects_b is None or not (eb or ec):
         return eb, ec, "", "", plain
     options = new_options(base_fn, cand_fn)
@@ -753,7 +902,8 @@ def _opt_in(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander, ef
             del options[attr]
         else:
             notes.append(note)
-    used = used_in_tests(cand_fn, options)
+    handed = used_in_arguments(cand_fn, options)
+    used = {**used_in_tests(cand_fn, options), **handed}
     silent = frozenset(a for a in options if any(e.text.endswith(f":: store self.{a}") or f":: store self.{a} " in e.text
                                                  for e in ec))
     base_tests = {ast.unparse(n.test) for n in ast.walk(base_fn.node) if isinstance(n, ast.If)}
@@ -770,8 +920,10 @@ def _opt_in(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander, ef
             decided = cases.truth(test)  # a test the baseline has too is decided alike at both: not here
         return False if decided is None and fn is cand_fn and ast.unparse(test) in arms else decided
 
+    arguments = neutral_arguments(options, cand_fn.path, cand_fn.class_name, expander.resolver) if options else None
     effects_c = expander.effects(cand_fn, assume=truth, silent=frozenset(options), bound=bound, passed=passed,
-                                 unwrap=not (returned_containers(base_fn) & returned_containers(cand_fn)))
+                                 unwrap=not (returned_containers(base_fn) & returned_containers(cand_fn)),
+                                 arguments=arguments)
     if effects_c is None:
         return eb, ec, "", "", plain
     eb2, ec2 = differing(effects_b, effects_c)
@@ -779,8 +931,9 @@ def _opt_in(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander, ef
     if {s for e in (*eb2, *ec2) for s in e.stmts} >= before:
         return eb, ec, "", "", plain  # the options' branches explain none of the differing statements
     shown = [options[a] for a in sorted({*used, *silent})]
-    parts = [f"the option(s) {describe(shown)} are new and their defaults keep the baseline's behaviour; "
-             + "; ".join(dict.fromkeys(notes))] if shown else []
+    parts = [f"the option(s) {describe(shown)} are new and their defaults keep the baseline's behaviour"
+             + (" (an argument they decide is, at their defaults, the callee's own default)" if handed else "")
+             + "; " + "; ".join(dict.fromkeys(notes))] if shown else []
     if new_tests and cases is not None:
         parts.append(f"the branch(es) {', '.join(f'`if {ast.unparse(t)}:`' for t in new_tests[:3])} run only for "
                      f"what no run of the baseline selects: "
@@ -790,8 +943,9 @@ def _opt_in(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander, ef
     values = _values_of(new_tests, cases) if cases is not None and not shown else set()
     if not shown:
         values |= {v for t in arm_tests for v in (compared_values(t) or ([], False))[0]}
+    kind = OPT_IN_TITLES["neutral" if handed else "off" if used else "stored"] if shown else plain
     title = "new case for value " + ", ".join(f"'{v}'" for v in sorted(values)) if values and not any(
-        membership_key(n) or get_key(n) for t in new_tests for n in ast.walk(t) if isinstance(n, ast.expr)) else plain
+        membership_key(n) or get_key(n) for t in new_tests for n in ast.walk(t) if isinstance(n, ast.expr)) else kind
     if not eb2 and not ec2:
         return eb, ec, why, "", title
     return eb2, ec2, "", why, plain
@@ -814,6 +968,59 @@ def _values_of(tests: list[ast.expr], cases: NewCases) -> set[str]:
             found = compared_values(node) if isinstance(node, ast.expr) else None
             out.update(v for v in (found[0] if found else []) if v in cases.values)
     return out
+
+
+def _at_defaults(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander, effects_b: list[Effect] | None,
+                 eb: list[Effect], ec: list[Effect], index: PairIndex, config: ConfigValues, handed: _Handed | None,
+                 bound: dict[str, ast.expr], passed: frozenset[str], cases: NewCases | None
+                 ) -> tuple[list[Effect], list[Effect], str, str, str]:
+    """The differences left with new options, new configuration keys or values and configuration reads
+    at their defaults: (eb, ec, why nothing is left, what was left out, the title's note) (`_opt_in`,
+    then `_at_callee_defaults`)."""
+    eb, ec, opt_in, partly, note = _opt_in(base_fn, cand_fn, expander, effects_b, eb, ec, config, bound, passed, cases)
+    if not (eb or ec) or effects_b is None or opt_in:
+        return eb, ec, opt_in, partly, note
+    eb, ec, why, full = _at_callee_defaults(base_fn, cand_fn, expander, effects_b, eb, ec, index, config, handed,
+                                            bound, passed)
+    if full:
+        return eb, ec, why, partly, OPT_IN_TITLES["neutral"]
+    return eb, ec, opt_in, "; ".join(x for x in (partly, why) if x), note
+
+
+def _at_callee_defaults(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander, effects_b: list[Effect], eb: list[Effect],
+                        ec: list[Effect], index: PairIndex, config: ConfigValues, handed: _Handed | None,
+                        bound: dict[str, ast.expr] | None, passed: frozenset[str]
+                        ) -> tuple[list[Effect], list[Effect], str, bool]:
+    """The differences left when each configuration read handed to a callee whose parameter default
+    is the read's code default is left out (detectors/codedefault.py `callee_default_arguments`):
+    (eb, ec, why, whether nothing differs any more). Real shape (CORL's CQL `train`):
+    `FullyConnectedQFunction(state_dim, action_dim, config.orthogonal_init, config.q_n_hidden_layers)`
+    with `q_n_hidden_layers: int = 3` and a new parameter `n_hidden_layers: int = 3`. A key that a
+    configuration sets to another value keeps the argument."""
+    side = codedefault.TreeSide(index.cand.tree, config.candidate, config.where)
+    said: dict[tuple[str, str], tuple[bool, str]] = {}
+
+    def judge(key: str, default: str) -> bool:
+        if (key, default) not in said:
+            said[(key, default)] = codedefault.configured(side, key, default, cand_fn.path)
+        return said[(key, default)][0]
+
+    resolve = handed.resolve if handed is not None and handed.flow is not None else expander.resolver.resolve
+    rewrite = codedefault.callee_default_arguments(resolve, default_of, judge)
+    effects_c = expander.effects(cand_fn, bound=bound, passed=passed, arguments=rewrite,
+                                 unwrap=not (returned_containers(base_fn) & returned_containers(cand_fn)))
+    used = [text for neutral, text in said.values() if neutral]
+    if effects_c is None or not used:
+        return eb, ec, "", False
+    eb2, ec2 = differing(effects_b, effects_c)
+    before = {s for e in (*eb, *ec) for s in e.stmts}
+    if {s for e in (*eb2, *ec2) for s in e.stmts} >= before:
+        return eb, ec, "", False
+    why = ("configuration reads handed to callees whose parameter defaults are their code defaults (at the code "
+           "default the callee receives its own default): " + "; ".join(dict.fromkeys(used)))
+    if not eb2 and not ec2:
+        return eb, ec, why, True
+    return eb2, ec2, why, False
 
 
 def _return_extended(eb: list[Effect], ec: list[Effect], cand_fn: FunctionInfo, flow: LearningFlow) -> bool:
@@ -957,6 +1164,8 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
     way, fields = annotation_change([p.change for p in on])
     if way == "fix":
         severity = Severity.low  # toward the form the default already has: a likely fix
+    launcher = orchestration_only(report.pair, index)
+    severity = Severity.low if launcher else severity  # set-up code training never imports (flow/orchestration.py)
     call_fixes = [report.fixed_calls.get(id(p.change)) for p in on]
     call_fixed = all(call_fixes)
     if call_fixed:
@@ -1011,7 +1220,8 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
     rationale = (f"No detector explains this change. {flow_text} Severity follows from that place on the "
                  f"learning-signal flow, not from a known bug pattern"
                  + (f"; other changed statements here act on the {', '.join(others)} path(s)" if others else "") + ".")
-    title, severity, rationale = _annotated(report, on, stored, label, cand_fn.qualname, title, severity, rationale)
+    title, severity, rationale = _annotated(report, on, stored, label, cand_fn.qualname, title, severity, rationale,
+                                            launcher, f"`{cand_fn.qualname}`" + (f" ({n} statements)" if n > 1 else ""))
     if call_fixed:
         title = f"Call now fits its callee's signature in the {label} path: `{cand_fn.qualname}`"
         rationale += f" Low: {call_fixes[0]}: a likely fix."
@@ -1057,9 +1267,13 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
 
 
 def _annotated(report: PairReport, on: list[Placed], stored: Layout | None, label: str, qualname: str, title: str,
-               severity: Severity, rationale: str) -> tuple[str, Severity, str]:
-    """The finding's title, severity and reason with what the range's rules say about it: a container
-    yielded in place of tuples, a storage layout change, opt-in options and new keys or values."""
+               severity: Severity, rationale: str, launcher: str = "", what: str = "") -> tuple[str, Severity, str]:
+    """The finding's title, severity and reason with what the range's rules say about it: experiment
+    orchestration code (flow/orchestration.py), a container yielded in place of tuples, a storage
+    layout change, new options at their defaults and new keys or values."""
+    if launcher:
+        title = f"Behavioural change in experiment-orchestration code (not training): {what}"
+        rationale += f" Low: {launcher}."
     if report.container is not None:
         rationale += f" It {report.container.describe()}."
     relaid = _layout_of(report, on, stored)
@@ -1071,8 +1285,8 @@ def _annotated(report: PairReport, on: list[Placed], stored: Layout | None, labe
         title += f" ({report.opt_in_title})"
         rationale += f"{OPT_IN_NOTE}{report.opt_in}."
     elif report.opt_in_partly:
-        rationale += (f" Branches behind new options that are off by default are not counted here: "
-                      f"{report.opt_in_partly}.")
+        rationale += (f" Changes behind new options at their defaults, or new configuration keys or values, are not "
+                      f"counted here: {report.opt_in_partly}.")
     return title, severity, rationale
 
 
@@ -1105,6 +1319,20 @@ def _relaid(title: str, severity: Severity, rationale: str, label: str, qualname
     reach = f"the {label} path" if label else "no sink the code shows (at the baseline, their readers' values went nowhere else)"
     rationale += f" Low: the stored values reach {reach}, not the loss, a target or an advantage (what shapes the gradient)."
     return title, Severity.low, rationale
+
+
+def orchestration_only(pair: FunctionPair, index: PairIndex) -> str:
+    """Why the pair's code runs only where experiments are set up or launched, at both commits
+    (flow/orchestration.py); '' when it may run in training."""
+    reasons = []
+    for fn, side in ((pair.base, index.base), (pair.cand, index.cand)):
+        if fn is None:
+            continue
+        reason = import_graph(side).orchestration_only(fn.path)
+        if reason is None:
+            return ""
+        reasons.append(reason)
+    return reasons[-1] if reasons else ""
 
 
 def _removed_lines(on: list[Placed]) -> dict[str, list[int]]:

@@ -20,6 +20,17 @@ and was already there at the baseline (the configuration did not change, so only
 or one configuration file that turns it on (the run's own configuration uses it). Several
 configuration files picked at run time that turn it on are those runs' configuration changes, which
 config forensics reports; the finding names them.
+
+An option may also be handed to a call as a keyword argument, when the argument is decided by options
+and constants alone. Real shape (rsl_rl): `PPO` gains `normalize_advantage_per_mini_batch=False`,
+stored and passed as `self.storage.compute_returns(..., normalize_advantage=not
+self.normalize_advantage_per_mini_batch)` to a method whose new parameter defaults to `True`: at the
+option's default the callee receives its own default, which is what the baseline's call (without the
+argument) gave it. With the options at their defaults such an argument is its value (`True`), and
+left out when that value is the callee's parameter default (`neutral_arguments`); one that differs
+from the callee's default (`normalize=self.flag` with `flag=False`, callee default `True`) stays a
+change. Such an option is judged by value: a configuration that sets it to anything but its default
+keeps the severity.
 """
 
 from __future__ import annotations
@@ -42,6 +53,7 @@ class Option:
     default: object
     where: str  # "path:line"
     spelled: str  # how the default is written: "log_val=False", "kwargs.pop('flatten_obs', False)"
+    passed: bool = False  # also handed to calls as a keyword argument (judged by value, not truth)
 
 
 @dataclass
@@ -55,8 +67,13 @@ class ConfigValues:
 
     def verdict(self, option: Option) -> tuple[bool, str]:
         """(keeps its severity, what the configuration says about the option)."""
-        on = [k for k, v in self.candidate.items() if k.rsplit(".", 1)[-1] == option.attr and _turns_on(v, option)]
+        named = [k for k in self.candidate if k.rsplit(".", 1)[-1] == option.attr]
+        on = [k for k in named if _turns_on(self.candidate[k], option)]
         if not on:
+            if named:
+                return False, (f"the configuration sets `{option.attr}` only to its default (`{named[0]}`"
+                               + (f", {self.where[named[0]]}" if named[0] in self.where else "")
+                               + (f", +{len(named) - 1} more" if len(named) > 1 else "") + ")")
             return False, f"no configuration sets `{option.attr}`"
         unchanged = [k for k in on if k in self.baseline and repr(self.baseline[k]) == repr(self.candidate[k])]
         if unchanged:
@@ -70,6 +87,8 @@ class ConfigValues:
 
 
 def _turns_on(value: object, option: Option) -> bool:
+    if option.passed:
+        return repr(value) != repr(option.default) and value != option.default
     return value != option.default and bool(value) != bool(option.default)
 
 
@@ -135,7 +154,7 @@ def _options(cls: ast.ClassDef, path: str) -> dict[str, Option]:
     for n in ast.walk(cls):
         for attr in _self_targets(n):
             counts[attr] = counts.get(attr, 0) + 1
-    switches = _switch_only(cls)
+    switches, passed = _decided_reads(cls)
     out: dict[str, Option] = {}
     for stmt in init.body:  # top level of `__init__` only: a conditional default is no default
         if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Attribute)):
@@ -147,22 +166,45 @@ def _options(cls: ast.ClassDef, path: str) -> dict[str, Option]:
         found = _default(stmt.value, init)
         if found is not None:
             value, spelled = found
-            out[target.attr] = Option(target.attr, value, f"{path}:{stmt.lineno}", spelled)
+            out[target.attr] = Option(target.attr, value, f"{path}:{stmt.lineno}", spelled, target.attr in passed)
     return out
 
 
-def _switch_only(cls: ast.ClassDef) -> set[str]:
-    """Attributes the class reads only in branch tests (`if self.flatten_obs:`): pure switches, whose
-    store does nothing but choose branches."""
+def _decided_reads(cls: ast.ClassDef) -> tuple[set[str], set[str]]:
+    """(attributes the class reads only in branch tests (`if self.flatten_obs:`) or in keyword
+    arguments decided by instance attributes and constants alone (`normalize=not self.per_batch`):
+    pure switches, whose store does nothing but choose branches and argument values; those of them
+    read in such an argument)."""
     tests: set[int] = set()
+    arguments: set[int] = set()
     loads: dict[str, list[int]] = {}
     for node in ast.walk(cls):
         if isinstance(node, ast.If | ast.IfExp | ast.While):
             tests.update(id(sub) for sub in ast.walk(node.test))
+        if isinstance(node, ast.Call):
+            arguments.update(id(sub) for kw in node.keywords if kw.arg and _decidable(kw.value)
+                             for sub in ast.walk(kw.value))
         if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load) and isinstance(node.value, ast.Name) \
                 and node.value.id == "self":
             loads.setdefault(node.attr, []).append(id(node))
-    return {attr for attr, ids in loads.items() if all(i in tests for i in ids)}
+    switches = {attr for attr, ids in loads.items() if all(i in tests or i in arguments for i in ids)}
+    return switches, {attr for attr in switches if any(i in arguments for i in loads[attr])}
+
+
+_DECIDABLE = (ast.Constant, ast.UnaryOp, ast.BoolOp, ast.Compare, ast.Not, ast.USub, ast.And, ast.Or, ast.Eq,
+              ast.NotEq, ast.Is, ast.IsNot, ast.Load)
+
+
+def _decidable(node: ast.expr) -> bool:
+    """An argument built from instance attributes and constants alone (`not self.per_batch`), reading
+    at least one attribute."""
+    attrs = False
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Attribute) and isinstance(sub.value, ast.Name) and sub.value.id == "self":
+            attrs = True
+        elif not (isinstance(sub, _DECIDABLE) or isinstance(sub, ast.Name) and sub.id == "self"):
+            return False
+    return attrs
 
 
 def _default(value: ast.expr, init: ast.FunctionDef) -> tuple[object, str] | None:
@@ -201,6 +243,86 @@ def assumption(options: dict[str, Option], cls_path: str, cls_name: str | None
             return None
         return _truth(test, options)
     return truth
+
+
+def neutral_arguments(options: dict[str, Option], cls_path: str, cls_name: str | None, resolver: Any
+                      ) -> Callable[[ast.Call, FunctionInfo], ast.Call]:
+    """A call of a function of the options' class as it runs with every option at its default: a
+    keyword argument decided by the options is its value, and is left out when that value is the
+    callee's own default for the parameter (see the module doc)."""
+    def rewrite(call: ast.Call, fn: FunctionInfo) -> ast.Call:
+        if fn.path != cls_path or fn.class_name != cls_name or not call.keywords:
+            return call
+        keywords: list[ast.keyword] = []
+        changed = False
+        for kw in call.keywords:
+            value = _evaluated(kw.value, options) if kw.arg and _reads_option(kw.value, options) else _UNKNOWN
+            if value is _UNKNOWN or kw.arg is None:
+                keywords.append(kw)
+                continue
+            changed = True
+            default = callee_default(resolver, call, fn, kw.arg)
+            if default is _UNKNOWN or type(default) is not type(value) or default != value:
+                keywords.append(ast.keyword(arg=kw.arg, value=ast.Constant(value)))  # type: ignore[arg-type]
+        return ast.Call(call.func, call.args, keywords) if changed else call
+    return rewrite
+
+
+def _reads_option(node: ast.expr, options: dict[str, Option]) -> bool:
+    return any(isinstance(sub, ast.Attribute) and isinstance(sub.value, ast.Name) and sub.value.id == "self"
+               and sub.attr in options for sub in ast.walk(node))
+
+
+def _evaluated(node: ast.expr, options: dict[str, Option]) -> object:
+    """The value of an argument built from options and constants, with the options at their defaults."""
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not | ast.USub):
+        inner = _evaluated(node.operand, options)
+        if inner is _UNKNOWN:
+            return _UNKNOWN
+        if isinstance(node.op, ast.Not):
+            return not inner
+        return -inner if isinstance(inner, int | float) and not isinstance(inner, bool) else _UNKNOWN
+    if isinstance(node, ast.BoolOp | ast.Compare):
+        truth = _truth(node, options)
+        return _UNKNOWN if truth is None else truth
+    return _value(node, options)
+
+
+def callee_default(resolver: Any, call: ast.Call, fn: FunctionInfo, name: str) -> object:
+    """The literal default of parameter `name` of the function `call` runs: the resolved callee, else
+    (a method on an attribute whose class is not followed, `self.storage.compute_returns(...)`) every
+    project function of that name that has the parameter, when they all agree; `_UNKNOWN` otherwise."""
+    callee = resolver.resolve(call, fn)
+    if callee is not None:
+        return _parameter_default(callee, name)
+    if not isinstance(call.func, ast.Attribute):
+        return _UNKNOWN
+    found = [d for f in resolver.side.find_defs(call.func.attr) if (d := _parameter_default(f, name)) is not _ABSENT]
+    if not found or any(d is _UNKNOWN for d in found) or len({repr(d) for d in found}) != 1:
+        return _UNKNOWN
+    return found[0]
+
+
+_ABSENT = object()
+
+
+def _parameter_default(fn: FunctionInfo, name: str) -> object:
+    """The literal default of `fn`'s parameter `name`: `_ABSENT` when it has no such parameter (and no
+    `**kwargs`), `_UNKNOWN` when it is not a literal or cannot be told."""
+    node = fn.node
+    if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return _UNKNOWN
+    a = node.args
+    positional = [*a.posonlyargs, *a.args]
+    pairs: list[tuple[ast.arg, ast.expr | None]] = [(p, None) for p in positional[:len(positional) - len(a.defaults)]]
+    pairs += list(zip(positional[len(positional) - len(a.defaults):], a.defaults, strict=True))
+    pairs += list(zip(a.kwonlyargs, a.kw_defaults, strict=True))
+    for param, default in pairs:
+        if param.arg == name:
+            return default.value if isinstance(default, ast.Constant) else _UNKNOWN
+    return _UNKNOWN if a.kwarg is not None else _ABSENT
 
 
 def _truth(node: ast.expr, options: dict[str, Option]) -> bool | None:
@@ -246,6 +368,19 @@ def used_in_tests(fn: FunctionInfo, options: dict[str, Option]) -> dict[str, Opt
                 if isinstance(sub, ast.Attribute) and isinstance(sub.value, ast.Name) and sub.value.id == "self" \
                         and sub.attr in options:
                     out[sub.attr] = options[sub.attr]
+    return out
+
+
+def used_in_arguments(fn: FunctionInfo, options: dict[str, Option]) -> dict[str, Option]:
+    """The options that a keyword argument of a call in `fn` is decided by."""
+    out: dict[str, Option] = {}
+    for node in ast.walk(fn.node):
+        if isinstance(node, ast.Call):
+            for kw in node.keywords:
+                if kw.arg and _decidable(kw.value):
+                    for sub in ast.walk(kw.value):
+                        if isinstance(sub, ast.Attribute) and sub.attr in options and options[sub.attr].passed:
+                            out[sub.attr] = options[sub.attr]
     return out
 
 

@@ -86,6 +86,8 @@ class Expander:
         self._silent: frozenset[str] = frozenset()
         self._by_name: frozenset[str] = frozenset()  # unpacked values read by name (`realigned`, flow/containers.py)
         self.unpack_by_name: frozenset[str] = frozenset()  # the pair's default for `by_name` (set per function pair)
+        # calls as they run with the options at their defaults (flow/optin.py `neutral_arguments`)
+        self._arguments: Callable[[ast.Call, FunctionInfo], ast.Call] | None = None
         self._capture: frozenset[str] = frozenset()
         self._passed: frozenset[str] = frozenset()
         self._unwrap = True  # a returned result container reads as its first field (flow/wrappers.py)
@@ -125,7 +127,8 @@ class Expander:
                 assume: Callable[[ast.expr, FunctionInfo], bool | None] | None = None,
                 silent: frozenset[str] = frozenset(), bound: dict[str, ast.expr] | None = None,
                 capture: frozenset[str] = frozenset(), passed: frozenset[str] = frozenset(),
-                unwrap: bool = True, by_name: frozenset[str] = frozenset()) -> list[Effect] | None:
+                unwrap: bool = True, by_name: frozenset[str] = frozenset(),
+                arguments: Callable[[ast.Call, FunctionInfo], ast.Call] | None = None) -> list[Effect] | None:
         """The function's effects; None when it is too large or deep to compare. `renames` (old -> new
         instance attribute names, renamed consistently in `fn`'s module) reads `self.<old>` of that
         module as `self.<new>`: the baseline is compared under the candidate's names. `assume` decides
@@ -136,7 +139,9 @@ class Expander:
         (parameters the function only hands on, flow/wrappers.py) are left out of its calls; `unwrap`
         reads a returned result container as its first field (only when the other commit returns none);
         tuple unpackings of the values whose source text is in `by_name` bind each name to the value's
-        item of that name (`realigned_unpackings`)."""
+        item of that name (`realigned_unpackings`);
+        `arguments` rewrites each call's keyword arguments as they are with opt-in options at their
+        defaults (flow/optin.py)."""
         state = _State({k: _Val(v) for k, v in (bound or {}).items()})
         self.captured = {}
         self.yields = []
@@ -145,13 +150,13 @@ class Expander:
         self._by_name = by_name or self.unpack_by_name
         self._steps = 0
         self._renames = (fn.module.path, dict(renames or {}))
-        self._assume, self._silent = assume, silent
+        self._assume, self._silent, self._arguments = assume, silent, arguments
         try:
             self._body(fn.body, fn, state, depth=0, root=True)
         except (RecursionError, _Budget):
             return None
         finally:
-            self._assume, self._silent = None, frozenset()
+            self._assume, self._silent, self._arguments = None, frozenset(), None
         value = _returned_value(state.returned)
         if value is not None:
             state.effects.append(Effect(f"return {_text(_shown(value.expr))}", value.stmts))
@@ -287,6 +292,9 @@ class Expander:
             ended = self._body(stmt.body if decided else stmt.orelse, fn, st, depth, root)
             return ended, ended
         test = self._expr(stmt.test, fn, st, depth, stmt if root else None)
+        if isinstance(test.expr, ast.Constant):  # a literal once expanded (a callee's parameter at its default)
+            ended = self._body(stmt.body if test.expr.value else stmt.orelse, fn, st, depth, root)
+            return ended, ended
         if not stmt.orelse and len(stmt.body) == 1 and isinstance(stmt.body[0], ast.Raise):
             check = _negate(test.expr)
             self._effect("check", _Val(check, test.stmts | (frozenset({id(stmt.body[0])}) if root else frozenset())),
@@ -362,6 +370,8 @@ class Expander:
         """The value of a call to a project function, its effects added; None when not inlinable."""
         if depth >= MAX_DEPTH:
             return None
+        if self._arguments is not None:
+            call = self._arguments(call, fn)
         callee = self.resolver.resolve(call, fn)
         if callee is None or callee.is_module or callee is fn or not isinstance(callee.node, ast.FunctionDef):
             return None
@@ -437,8 +447,7 @@ class _Expand:
         if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
             return self._field_read(node)
         if isinstance(node, ast.Call):
-            if self.owner._passed:
-                node = _without(node, self.owner._passed)
+            node = self._prepared(node)
             called = self._call(node)
             if called is not None:
                 return called
@@ -458,6 +467,14 @@ class _Expand:
         fields.update(changed)
         return type(node)(**fields)
 
+
+    def _prepared(self, node: ast.Call) -> ast.Call:
+        """The call without handed-on arguments and as it runs with new options at their defaults."""
+        if self.owner._passed:
+            node = _without(node, self.owner._passed)
+        if self.owner._arguments is not None:
+            node = self.owner._arguments(node, self.fn)
+        return node
 
     def _field_read(self, node: ast.Attribute) -> ast.expr:
         """The attribute read with its value substituted, where `C(x, ...).f` is the argument for field

@@ -271,10 +271,31 @@ def adapted_call(base_stmt: ast.AST, cand_stmt: ast.AST, cand_fn: FunctionInfo, 
         if before is not None and ast.unparse(before) == ast.unparse(call):
             continue
         callee = resolve(call, cand_fn)
-        if callee is None or not _signature_changed(callee, base_index):
+        if callee is None or not _signature_changed(callee, base_index) or _selects_new_option(call, callee, base_index):
             return None
         names.append(callee.qualname)
     return names[0] if names else None
+
+
+def _selects_new_option(call: ast.Call, callee: FunctionInfo, base_index: Any) -> bool:
+    """The call passes a parameter the callee gained in this range, which has a default, anything but
+    that default (`normalize_advantage=not self.per_mini_batch` where `normalize_advantage: bool =
+    True` is new): the callee's own pair compares it at its default only, so the caller's choice is a
+    change of its own (judged with the caller's options at their defaults, flow/optin.py)."""
+    node = callee.node
+    args = getattr(node, "args", None)
+    if args is None:
+        return False
+    before = [f for f in base_index.find_defs(callee.name) if f.qualname == callee.qualname]
+    old = set(_param_list((([f for f in before if f.path == callee.path]) or before)[0])) if before else set()
+    positional = [a for a in (*args.posonlyargs, *args.args) if a.arg not in ("self", "cls")]
+    defaults: dict[str, ast.expr] = dict(zip([a.arg for a in positional[len(positional) - len(args.defaults):]],
+                                             args.defaults, strict=True))
+    defaults.update({a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is not None})
+    given = [(positional[k].arg, v) for k, v in enumerate(call.args) if k < len(positional)]
+    given += [(k.arg, k.value) for k in call.keywords if k.arg is not None]
+    return any(name not in old and name in defaults and ast.dump(value) != ast.dump(defaults[name])
+               for name, value in given)
 
 
 def _blank(stmt: ast.AST, funcs: set[str]) -> str:

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import ast
 import re
+from dataclasses import dataclass
 
+from investigator.detectors.applied_init import applied_inits
 from investigator.detectors.base import (
     DetectorContext,
     DetectorMeta,
@@ -67,9 +69,12 @@ class InitGainDetector(FeatureDetector):
     )
 
     def features(self, sites: list[Site], fn: FunctionInfo, ctx: DetectorContext) -> list[Feature]:
-        out = []
+        out: list[Feature] = []
         for site, call, name in calls(sites):
             tail = last_name(name)
+            if tail == "apply" and name == "self.apply":
+                out += _applied(site, call, ctx)
+                continue
             if not INIT.match(tail) or not initialises_parameter(call):
                 continue
             args = [canon(a, site) for a in call.args[1:]]
@@ -79,9 +84,88 @@ class InitGainDetector(FeatureDetector):
         return out
 
     def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
+        applied = [f for f in only_cand if isinstance(f, Applied)]
+        if applied:
+            return [_applied_hit(pair, base, cand, only_base, only_cand, applied)]
         if only_base and only_cand:
             return [feature_hit(f"Initialisation changed: `{only_base[0].text}` -> `{only_cand[0].text}`", pair,
                                 only_base, only_cand)]
         if only_base:
             return [feature_hit("Initialisation call removed", pair, only_base, [])]
         return [feature_hit("Initialisation call added", pair, [], only_cand, confidence=0.6)]
+
+
+@dataclass(frozen=True)
+class Applied(Feature):
+    """An init a layer receives through `self.apply(init_fn)` (detectors/applied_init.py)."""
+
+    layer: str = ""
+    kind: str = ""
+    init: str = ""  # `normal_(mean=0.0, std=0.02)`
+    via: str = ""  # `self.apply(_init_weights)`
+
+
+def _applied(site: Site, call: ast.Call, ctx: DetectorContext) -> list[Feature]:
+    """The per-layer inits of `self.apply(init_fn)` in an `__init__` (one feature per layer and init)."""
+    fn = site.fn
+    if fn.name != "__init__" or len(call.args) != 1 or not isinstance(call.args[0], ast.Name) \
+            or not isinstance(fn.node, ast.FunctionDef):
+        return []
+    target = ctx.flows[fn.side].resolve(ast.Call(func=call.args[0], args=[ast.Name(id="m", ctx=ast.Load())],
+                                                 keywords=[]), fn)
+    if target is None or not isinstance(target.node, ast.FunctionDef):
+        return []
+    statement = next((s for s in fn.node.body if any(n is call for n in ast.walk(s))), None)
+    if statement is None:
+        return []
+    via = f"self.apply({call.args[0].id})"
+    out: list[Feature] = []
+    for li in applied_inits(fn.node, statement, target.node):
+        if not INIT.match(li.method) and li.method not in TENSOR_METHODS:
+            continue  # `bias.zero_()`, `fill_(1.0)`: named in the text of the layer's other init
+        args = [canon(a, site) for a in li.call.args]
+        kws = [f"{k.arg}={canon(k.value, site)}" for k in li.call.keywords if k.arg]
+        others = [o.text() for o in applied_inits(fn.node, statement, target.node)
+                  if o.layer == li.layer and o.param != li.param and not INIT.match(o.method)]
+        param = "" if li.param == "*" else f"{li.param} "
+        text = f"`{li.layer}` ({li.kind}): {param}{li.text()}" + (f", {', '.join(others)}" if others else "")
+        out.append(Applied(("init", li.method, tuple(args), tuple(sorted(kws))), site, text, layer=li.layer,
+                           kind=li.kind, init=li.text(), via=via))
+    return out
+
+
+def _target_layer(f: Feature) -> str | None:
+    """`_action_embed` for an explicit `nn.init.normal_(self._action_embed.weight, ...)`."""
+    node = f.site.node
+    if not isinstance(node, ast.Call) or not node.args:
+        return None
+    first = node.args[0]
+    while isinstance(first, ast.Attribute) and isinstance(first.value, ast.Attribute):
+        first = first.value
+    if isinstance(first, ast.Attribute) and isinstance(first.value, ast.Name) and first.value.id == "self":
+        return first.attr
+    return None
+
+
+def _applied_hit(pair: FunctionPair, base: list[Feature], cand: list[Feature], only_base: list[Feature],
+                 only_cand: list[Feature], applied: list[Applied]) -> Hit:
+    """One finding per `apply`: which layers gain an init, which keep the one they had (moved)."""
+    via = applied[0].via
+    explicit = {(layer, f.key) for f in base if not isinstance(f, Applied) and (layer := _target_layer(f))}
+    kept = sorted({f.layer for f in cand if isinstance(f, Applied) and (f.layer, f.key) in explicit})
+    before = {(f.layer, f.key) for f in base if isinstance(f, Applied)}
+    gaining = list(dict.fromkeys(f.text for f in cand if isinstance(f, Applied) and f.layer not in kept
+                                 and (f.layer, f.key) not in before))
+    still = {(_target_layer(f), f.key) for f in cand if not isinstance(f, Applied)}
+    removed = [f for f in base if not isinstance(f, Applied) and (_target_layer(f), f.key) not in still
+               and _target_layer(f) not in kept]
+    # the explicit calls that moved into the init function: located here, so their lines are explained
+    moved = [f for f in base if not isinstance(f, Applied) and _target_layer(f) in kept]
+    shown = "; ".join(gaining[:4]) + (f" (+{len(gaining) - 4} more)" if len(gaining) > 4 else "")
+    title = f"Initialisation applied to more layers: `{via}` now initialises {shown}" if gaining else \
+        f"Initialisation moved into `{via}`"
+    summary = title + (f"; unchanged (moved into `{via}`): " + ", ".join(f"`{k}`" for k in kept) if kept else "") + \
+        ("; no longer initialised explicitly: " + "; ".join(f"`{f.text}`" for f in removed[:3]) if removed else "")
+    shown_cand: list[Feature] = [f for f in cand if f.text in gaining] or list(applied)
+    return feature_hit(title, pair, removed + moved, shown_cand,
+                       summary=summary, confidence=0.6)

@@ -522,7 +522,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)  # analyzer threads cannot be cancelled; waiting for them would defeat the signal
+    if as_process and _command_of(argv) in NO_TEARDOWN_COMMANDS:
+        exit_without_teardown(code)
     return code
+
+
+NO_TEARDOWN_COMMANDS = ("run",)
+
+
+def _command_of(argv: list[str]) -> str:
+    return argv[0] if argv and argv[0] in COMMANDS else "run"
+
+
+def exit_without_teardown(code: int) -> NoReturn:
+    """End the process once an investigation is done and its reports are written, without the
+    interpreter's teardown: that frees the parsed trees and indexes of both commits object by object
+    (5-8 s of CPU after an 800-file range, a tenth of the run), for a process that ends anyway. What
+    a normal exit does that matters still happens: `atexit` handlers run (logging, temporary
+    directories, coverage) and stdout/stderr are flushed. Only the console script does this; a
+    caller of `main(argv)` gets the code back."""
+    import atexit
+
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed or broken stream: nothing more can be written to it
+            pass
+    os._exit(code)
 
 
 def _dispatch(argv: list[str]) -> int:

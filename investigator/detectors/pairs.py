@@ -64,6 +64,9 @@ class SideIndex:
         self._finder: ReferenceFinder | None = None
         self._mention_cache: dict[str, list[tuple[str, int]]] = {}
         self.failures: list[ParseFailure] = []
+        # results other modules derive from this commit's code alone, kept as long as the index (the
+        # learning-signal flow's per-function caches, shared by the analyzers that read one index)
+        self.memo: dict[str, object] = {}
 
     # -- reading -----------------------------------------------------------------------------
     def module(self, path: str) -> ParsedModule | None:

@@ -542,13 +542,12 @@ def exit_without_teardown(code: int) -> NoReturn:
     directories, coverage) and stdout/stderr are flushed. Only the console script does this; a
     caller of `main(argv)` gets the code back."""
     import atexit
+    from contextlib import suppress
 
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
-        try:
+        with suppress(OSError, ValueError):  # a closed or broken stream: nothing more can be written to it
             stream.flush()
-        except (OSError, ValueError):  # a closed or broken stream: nothing more can be written to it
-            pass
     os._exit(code)
 
 

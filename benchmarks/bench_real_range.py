@@ -3,7 +3,8 @@
 Runs the CLI (static, `--format json`) in a fresh process per repetition, as a user would, with the
 steps instrumented from outside: the CPU time of the thread that runs each step (`time.thread_time`:
 the main thread for resolve/diff/triage/rank/attribute, the analyzer's own thread for each analyzer),
-the process's CPU time and wall time when `main()` returns, and, from the parent, the wall time and
+the process's CPU time and wall time from its first line (imports included) to the last `atexit`
+handler, and, from the parent, the wall time and
 user+sys CPU of the whole process (git subprocesses and interpreter exit included). On a shared
 machine wall time follows the load; CPU time is the comparable figure.
 
@@ -34,7 +35,9 @@ VOLATILE_KEYS = {"generated_at", "run_id", "timings", "artifacts", "request", "d
                  "seconds", "wall_s"}
 
 CHILD = r"""
-import cProfile, json, os, sys, time
+import time
+wall0, cpu0 = time.perf_counter(), time.process_time()
+import cProfile, json, os, sys
 import investigator.workflow.graph as graph
 
 steps = {}
@@ -52,7 +55,6 @@ def measured(key, fn):
             profiler.disable()
             profiler.dump_stats(os.path.join(PROFILE, key.replace(":", "_") + ".prof"))
         steps[key] = time.thread_time() - t0
-wall0, cpu0 = time.perf_counter(), time.process_time()
 real_budget = graph.run_with_budget
 
 def run_with_budget(fn, seconds, name="analyzer"):
@@ -67,7 +69,8 @@ graph.run_with_budget = run_with_budget
 graph.Pipeline._timed = _timed
 def write_steps():  # at exit: the CLI may end the process itself once the report is written
     with open(os.environ["BENCH_STEPS"], "w") as fh:
-        json.dump({"steps": steps, "main_wall": time.perf_counter() - wall0, "main_cpu": time.process_time() - cpu0}, fh)
+        json.dump({"steps": steps, "main_wall": time.perf_counter() - wall0, "main_cpu": time.process_time() - cpu0,
+                   "engine": os.path.realpath(graph.__file__)}, fh)
 
 import atexit
 atexit.register(write_steps)
@@ -101,18 +104,23 @@ def run_once(args: argparse.Namespace, out: Path) -> dict[str, Any]:
         env["BENCH_PROFILE"] = str(Path(args.profile).resolve())
     if args.pythonpath:
         env["PYTHONPATH"] = args.pythonpath
-    cmd = [sys.executable, "-c", CHILD, "--repo", args.repo, "--baseline-commit", args.baseline,
+    # -P and a neutral working directory: `-c` would otherwise put the caller's directory (a checkout
+    # of the engine?) ahead of PYTHONPATH, and measure that code instead of the one asked for
+    cmd = [sys.executable, "-P", "-c", CHILD, "--repo", args.repo, "--baseline-commit", args.baseline,
            "--candidate-commit", args.candidate, "--format", "json", "--output", str(out / "report"),
            "--quiet", "--analyzer-budget", str(args.budget)]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     load = os.getloadavg()[0]
     start = time.perf_counter()
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=out)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode not in (0, 1):
         raise SystemExit(f"investigate exited {proc.returncode}: {proc.stderr[-2000:]}")
     info = json.loads(steps_file.read_text())
+    engine = info.get("engine", "")
+    if args.pythonpath and not engine.startswith(str(Path(args.pythonpath).resolve())):
+        raise SystemExit(f"the run imported the engine from {engine}, not from {args.pythonpath}")
     return {
         "wall": wall, "load": load,
         "user": after.ru_utime - before.ru_utime, "sys": after.ru_stime - before.ru_stime,
@@ -129,7 +137,7 @@ def cmd_run(args: argparse.Namespace) -> None:
             runs.append(run)
             steps = " · ".join(f"{k.removeprefix('analyze:')} {v:.1f}" for k, v in run["steps"].items() if v >= 0.05)
             print(f"#{i + 1}: wall {run['wall']:.1f} s, CPU {run['user'] + run['sys']:.1f} s "
-                  f"(user {run['user']:.1f}, sys {run['sys']:.1f}); main() {run['main_wall']:.1f} s wall, "
+                  f"(user {run['user']:.1f}, sys {run['sys']:.1f}); interpreter to its last atexit handler {run['main_wall']:.1f} s wall, "
                   f"{run['main_cpu']:.1f} s CPU; load {run['load']:.1f}\n    CPU per step: {steps}\n    {run['summary']}",
                   flush=True)
             if args.dump and i == args.repeat - 1:

@@ -354,6 +354,10 @@ class Flow:
                 return defs[0] if len(defs) == 1 else None
         return None
 
+    def inherited(self, module: Any, class_name: str, method: str) -> FunctionInfo | None:
+        """The base-class method `m` a `super().m(...)` or `self.m(...)` of `class_name` reaches."""
+        return self._inherited(module, class_name, method)
+
     def _inherited(self, module, class_name: str, method: str, hops: int = 3) -> FunctionInfo | None:
         """`self.m()` defined in a base class (same module, or the one class of that name elsewhere
         in the commit that defines `m`): a step moved into a base-class helper stays visible. Only

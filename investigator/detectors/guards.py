@@ -261,7 +261,30 @@ def _from_effective(side: Side, name: tuple[str, ...]) -> object | None:
     where = side.where.get(keys[0], keys[0])
     if not _DEFAULTS.get() and _assigned_elsewhere(side, leaf, where):
         return UNKNOWN
+    if _keyword_elsewhere(side, leaf, where):
+        return UNKNOWN
     return Value(side.effective[keys[0]], where)
+
+
+def _keyword_elsewhere(side: Side, leaf: str, where: str) -> bool:
+    """A value configuration forensics read from one call's keyword in code (`Binding(...,
+    record_episode_statistics=False)` in one registry module) while another line passes or declares
+    the same keyword (the constructor's own `record_episode_statistics=True` default, which every other
+    registry module relies on): that one call is not the run's configuration. Real shape: PufferLib,
+    where the atari registry's `False` made the episode-statistics branches read as dead for every
+    environment."""
+    path, _, line = where.rpartition(":")
+    if not path.endswith(".py"):
+        return False
+    pattern = re.compile(rf"(?<![\w.]){re.escape(leaf)}\s*=[^=]")
+    for p in _python_paths(side):
+        text = side.text(p)
+        if not text or leaf not in text:
+            continue
+        for m in pattern.finditer(text):
+            if not (p == path and str(text.count("\n", 0, m.start()) + 1) == line):
+                return True
+    return False
 
 
 def _assigned_elsewhere(side: Side, leaf: str, where: str) -> bool:
@@ -386,17 +409,72 @@ def mentions(tree: ast.Module) -> dict[str, list[ast.AST]]:
     """Calls by the called name, and other loads of a name or attribute (not a call's callee), in one
     walk per file: the override scan walked every file naming the callee twice per parameter."""
     called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    local = _local_loads(tree)
     out: dict[str, list[ast.AST]] = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             key = _name_of(node.func)
-        elif isinstance(node, ast.Name | ast.Attribute) and isinstance(node.ctx, ast.Load) and id(node) not in called:
+        elif isinstance(node, ast.Name | ast.Attribute) and isinstance(node.ctx, ast.Load) and id(node) not in called \
+                and id(node) not in local:
             key = _name_of(node)
         else:
             continue
         if key is not None:
             out.setdefault(key, []).append(node)
     return out
+
+
+def _local_loads(tree: ast.Module) -> set[int]:
+    """Loads of a bare name bound in an enclosing function (a parameter or a local variable): they
+    read that binding, not a module-level function of the same name. Real shape (PufferLib): a
+    shared-memory class's `__init__(self, name=None, create=False, size=0)` tests `if create:`;
+    counted as a mention of the training module's `create(...)`, it made every default of that
+    function unprovable."""
+    out: set[int] = set()
+
+    def bound(fn: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, scope: frozenset[str]) -> frozenset[str]:
+        a = fn.args
+        names = {p.arg for p in (*a.posonlyargs, *a.args, *a.kwonlyargs, *(x for x in (a.vararg, a.kwarg) if x))}
+        declared: set[str] = set()
+        for node in _own_nodes(fn):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                names.add(node.id)
+            elif isinstance(node, ast.Global | ast.Nonlocal):
+                declared.update(node.names)
+        return (scope - declared) | (names - declared)
+
+    def visit(node: ast.AST, scope: frozenset[str]) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+                # defaults and decorators are evaluated where the function is defined
+                outer = [*child.args.defaults, *(d for d in child.args.kw_defaults if d is not None)]
+                if not isinstance(child, ast.Lambda):
+                    outer += child.decorator_list
+                for node in outer:
+                    visit(ast.Expr(node), scope)
+                inner = bound(child, scope)
+                for stmt in child.body if isinstance(child.body, list) else [child.body]:
+                    visit(ast.Module(body=[stmt], type_ignores=[]) if isinstance(stmt, ast.stmt) else ast.Expr(stmt),
+                          inner)
+            elif isinstance(child, ast.ClassDef):
+                visit(child, frozenset())  # a class body does not see its function's locals by name
+            else:
+                if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Load) and child.id in scope:
+                    out.add(id(child))
+                visit(child, scope)
+
+    visit(tree, frozenset())
+    return out
+
+
+def _own_nodes(fn: ast.AST) -> Iterator[ast.AST]:
+    """The nodes of a function's own body, not those of functions or classes nested in it."""
+    work = list(ast.iter_child_nodes(fn))
+    while work:
+        node = work.pop()
+        yield node
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
+            work.extend(ast.iter_child_nodes(node))
 
 
 def _file_mentions(side: Side, path: str) -> dict[str, list[ast.AST]] | None:
@@ -689,6 +767,9 @@ def dead_reason(f: Finding, sides: dict[str, Side]) -> str | None:
     """Why finding `f` has no behavioural effect (every location is in a dead branch), or None."""
     if not is_code_finding(f):
         return None
+    removed = _removed_lines(f)
+    if removed:
+        return _removed_dead_reason(f, removed, sides)
     reasons: list[str] = []
     for loc in f.locations:
         side, other = sides[loc.side], sides["candidate" if loc.side == "baseline" else "baseline"]
@@ -701,6 +782,34 @@ def dead_reason(f: Finding, sides: dict[str, Side]) -> str | None:
     unique = list(dict.fromkeys(r.split(": ", 1)[1] for r in reasons))
     both = len(unique) == 1 and len(reasons) == 2
     return ("dead branch at both commits: " + unique[0]) if both else "dead branch: " + "; ".join(reasons)
+
+
+def _removed_lines(f: Finding) -> list[int]:
+    """The baseline lines of a finding about removed code only (flow/analyzer.py records them)."""
+    for e in f.evidence:
+        lines = (e.details or {}).get("removed_lines")
+        if isinstance(lines, list) and lines and all(isinstance(n, int) for n in lines):
+            return lines
+    return []
+
+
+def _removed_dead_reason(f: Finding, lines: list[int], sides: dict[str, Side]) -> str | None:
+    """Removed code whose every statement lay in a branch that never ran at the baseline, on a flag
+    the candidate does not turn on either: nothing that ran was removed. Real shape (PufferLib):
+    `create(..., policy_pool=False)` dropped `if policy_pool: policy = PolicyPool(...)` along with the
+    parameter, and no call in the tree passed it. The candidate's location is only where the code
+    used to be, so the per-location rule cannot judge it."""
+    base = f.location_at("baseline")
+    if base is None:
+        return None
+    cand = f.location_at("candidate")
+    reasons: list[str] = []
+    for line in lines:
+        guard = dead_guard(sides["baseline"], base.path, line)
+        if guard is None or not _other_side_agrees(guard, sides["candidate"], cand.path if cand else base.path):
+            return None
+        reasons.append(guard.reason)
+    return "removed code that never ran at the baseline: " + "; ".join(dict.fromkeys(reasons))
 
 
 def off_by_default_reason(f: Finding, sides: dict[str, Side]) -> str | None:

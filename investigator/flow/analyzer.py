@@ -43,6 +43,7 @@ from investigator.flow.graph import LearningFlow, Placement
 from investigator.flow.optin import ConfigValues, assumption, describe, new_options, used_in_tests
 from investigator.flow.plumbing import is_config_plumbing
 from investigator.flow.restore import checkpoint_names, reads_checkpoint
+from investigator.flow.signature import fixed_call
 from investigator.flow.symbolic import Effect, Expander, differing
 from investigator.flow.units import Unit
 from investigator.flow.wrappers import (
@@ -109,6 +110,7 @@ class PairReport:
     visits: int = 0  # flow statements visited to place it (the work budget)
     opt_in: str = ""  # every difference is an opt-in option's (flow/optin.py): why it is low
     opt_in_partly: str = ""  # options whose branches were left out of a finding that still differs
+    fixed_calls: dict[int, str] = field(default_factory=dict)  # id(change) -> why its baseline call raised
 
 
 class BehaviouralChangeAnalyzer(Analyzer):
@@ -406,10 +408,13 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     eb, ec, opt_in, partly = _opt_in(base_fn, cand_fn, expanders["candidate"], effects_b, eb, ec,
                                      config or ConfigValues(), bound, passed)
     if not eb and not ec and not defaults:
+        wrappers = sorted(expanders["candidate"].passed_through | expanders["baseline"].passed_through)
         result.no_effect.append(NoEffectChange(
             subsystem="other", title=f"Restructured code in `{pair.describe()}` ({len(changes)} statements)",
             reason="same effects at both commits once local values are expanded and project helpers inlined "
-                   "(a named intermediate, an extracted helper, the branch and ternary styles)",
+                   "(a named intermediate, an extracted helper, the branch and ternary styles)"
+                   + (f"; {', '.join(f'`{w}`' for w in wrappers)} wraps the environment without overriding "
+                      "anything it steps, resets or observes (rendering only)" if wrappers else ""),
             locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
         return None
     if _return_extended(eb, ec, cand_fn, fc):
@@ -432,6 +437,7 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
             source=SOURCE))
         return None
     report = PairReport(pair, opt_in=opt_in, opt_in_partly=partly)
+    report.fixed_calls = _fixed_calls(changes, flows)
     for k, change in enumerate(changes):
         # a statement paired with an unrelated one (an added line beside a rewritten call) is placed by
         # the side whose statement the differing effects come from
@@ -452,6 +458,19 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
             continue  # a network's statement near a layer finding is that finding's concern, whatever its sink
         report.placed.append(placed)
     return report
+
+
+def _fixed_calls(changes: list[UnitChange], flows: dict[str, LearningFlow]) -> dict[int, str]:
+    """The changes whose baseline statement made a call that cannot bind to its callee, made to fit
+    at the candidate (flow/signature.py): id(change) -> why the baseline's call raised."""
+    resolvers = {side: flows[side].resolver for side in ("baseline", "candidate")}
+    out: dict[int, str] = {}
+    for change in changes:
+        if change.base is not None and change.cand is not None and change.base.calls:
+            why = fixed_call(change.base.calls, change.base.fn, change.cand.calls, change.cand.fn, resolvers)
+            if why:
+                out[id(change)] = why
+    return out
 
 
 def _differences(base_fn: FunctionInfo, cand_fn: FunctionInfo, changes: list[UnitChange], body: bool,
@@ -676,6 +695,10 @@ def _finding(report: PairReport, index: PairIndex) -> Finding | None:
     way, fields = annotation_change([p.change for p in on])
     if way == "fix":
         severity = Severity.low  # toward the form the default already has: a likely fix
+    call_fixes = [report.fixed_calls.get(id(p.change)) for p in on]
+    call_fixed = all(call_fixes)
+    if call_fixed:
+        severity = Severity.low  # the baseline's statement could not run: a likely fix
     n = len(on)
     confidence = 0.7 if n <= 3 else 0.55 if n <= 10 else 0.4
     if pair.match in ("moved", "renamed"):
@@ -727,6 +750,9 @@ def _finding(report: PairReport, index: PairIndex) -> Finding | None:
     elif report.opt_in_partly:
         rationale += (f" Branches behind new options that are off by default are not counted here: "
                       f"{report.opt_in_partly}.")
+    if call_fixed:
+        title = f"Call now fits its callee's signature in the {label} path: `{cand_fn.qualname}`"
+        rationale += f" Low: {call_fixes[0]}: a likely fix."
     if way == "fix":
         title = f"Field annotations now agree with their defaults in the {label} path: `{cand_fn.qualname}` ({fields})"
         rationale += (" Low: each changed annotation now coerces its default to the default's own type, which the "
@@ -760,11 +786,24 @@ def _finding(report: PairReport, index: PairIndex) -> Finding | None:
                      "sink": best.placement.sink, "stops": best.placement.stops,
                      "statements": [_change_text(p.change) for p in on[:10]],
                      "places": sorted({p.path for p in on if p.path}),
-                     "edit": edit_signature([p.change for p in on])},
+                     "edit": edit_signature([p.change for p in on]),
+                     **_removed_lines(on)},
         )],
         fix="Check that this change is intended; if not, restore the baseline statement(s) (patch attached).",
         patch=restore_patch(index, base_fn, cand_fn),
     )
+
+
+def _removed_lines(on: list[Placed]) -> dict[str, list[int]]:
+    """When every placed statement was removed (none added or rewritten): the baseline lines that
+    ran them, for the dead-branch rule (`detectors/guards.py`): removed code that never ran at the
+    baseline changes nothing. A removed `if`/`while` header stands for its body's first line (the
+    header does nothing but choose whether that body runs)."""
+    units = [p.change.base for p in on if p.change.cand is None]
+    if not units or len(units) != len(on):
+        return {}
+    lines = {u.node.body[0].lineno if isinstance(u.node, ast.If | ast.While) else u.line for u in units if u}
+    return {"removed_lines": sorted(lines)}
 
 
 def _restored(best: Placed) -> str:

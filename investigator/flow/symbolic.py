@@ -29,6 +29,7 @@ from typing import Any, overload
 from investigator.detectors.flow import Flow, alias_value, class_imports
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.patterns import equivalent_form
+from investigator.flow.passthrough import passthrough_argument
 from investigator.flow.wrappers import container_fields, field_argument, returned_container
 
 MAX_NODES = 60  # a larger value becomes a digest name (hash-consing keeps the cost linear)
@@ -86,6 +87,7 @@ class Expander:
         self._passed: frozenset[str] = frozenset()
         self._unwrap = True  # a returned result container reads as its first field (flow/wrappers.py)
         self.captured: dict[str, ast.expr] = {}  # expanded values of the `capture` locals of the last call
+        self.passed_through: set[str] = set()  # pass-through wrappers read as what they wrap (flow/passthrough.py)
 
     def _carried_effects(self, loop: ast.stmt, fn: FunctionInfo, inner: _State, assigned: set[str]) -> None:
         """What the loop leaves in an accumulator is an effect when it is read on."""
@@ -128,6 +130,7 @@ class Expander:
         reads a returned result container as its first field (only when the other commit returns none)."""
         state = _State({k: _Val(v) for k, v in (bound or {}).items()})
         self.captured = {}
+        self.passed_through = set()
         self._capture, self._passed, self._unwrap = capture, passed, unwrap
         self._steps = 0
         self._renames = (fn.module.path, dict(renames or {}))
@@ -450,7 +453,12 @@ class _Expand:
 
     def _call(self, node: ast.Call) -> ast.AST | None:
         """The value of an inlined project call, or of a call through an `__init__` alias of library
-        functions (`self.clip(...)` with `self.clip = torch.clamp`); None to substitute inside it."""
+        functions (`self.clip(...)` with `self.clip = torch.clamp`), or the environment a pass-through
+        wrapper wraps (flow/passthrough.py); None to substitute inside it."""
+        wrapped = passthrough_argument(node, self.fn)
+        if wrapped is not None:
+            self.owner.passed_through.add(ast.unparse(node.func))
+            return self.sub(wrapped)
         value = self.owner._inline(node, self.fn, self.st, self.depth, frozenset())
         if value is not None and not (isinstance(value.expr, ast.Constant) and value.expr.value is None):
             self.used.update(value.stmts)

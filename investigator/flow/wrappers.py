@@ -315,3 +315,7 @@ def returned_containers(fn: FunctionInfo) -> set[str]:
             out.add(node.value.func.id)
     fn.__dict__["_returned_containers"] = frozenset(out)
     return out
+
+
+classes_of = _classes  # for the other flow rules (flow/passthrough.py)
+imported_module = _imported_module

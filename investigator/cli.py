@@ -12,6 +12,7 @@ error (one clear line, never a traceback); 3 internal error (one line; --debug s
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import re
 import sys
@@ -434,6 +435,11 @@ def execute(request, quiet: bool = False) -> int:
     try:
         with cyclic_gc_paused():  # this process runs one investigation: see investigator.gc_pause
             inv = run_investigation(request, progress=_progress_printer(quiet), confirm=confirm_on_terminal)
+            if _ENDS_AFTER_RUN:
+                # the process ends once the reports are printed (`exit_without_teardown`): what the run
+                # built (millions of objects, all still in the youngest generation after the pause) is
+                # moved out of the collector's view, or the first allocation after the pause scans it all
+                gc.freeze()
     except InvestigationInterrupted as stop:
         return _report_interrupted(stop, time.perf_counter() - start)
     for fmt, path in inv.reports.items():
@@ -493,9 +499,11 @@ def _silence_stdout() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point. Called without `argv` (the console script), a stopped run exits at once even if
     analyzer threads are still busy; the partial report is already on disk."""
+    global _ENDS_AFTER_RUN
     as_process = argv is None
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
+    _ENDS_AFTER_RUN = as_process and _command_of(argv) in NO_TEARDOWN_COMMANDS
     try:
         with signals_interrupt():
             code = _dispatch(argv)
@@ -528,6 +536,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 NO_TEARDOWN_COMMANDS = ("run",)
+_ENDS_AFTER_RUN = False  # set by `main` for the console script's `run`: the process ends after the reports
 
 
 def _command_of(argv: list[str]) -> str:

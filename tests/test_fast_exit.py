@@ -53,3 +53,14 @@ def test_only_investigations_skip_the_teardown():
     assert _command_of(["run", "--repo", "x"]) == "run"
     assert _command_of(["serve"]) == "serve"  # a service's threads are joined as usual
     assert _command_of(["explain", "--list"]) == "explain"
+
+
+def test_an_in_process_run_leaves_the_collector_alone(tmp_path):
+    import gc
+
+    repo = _repo(tmp_path)
+    frozen = gc.get_freeze_count()
+    code = main(["--repo", str(repo), "--baseline-commit", "base", "--format", "json", "--output", str(tmp_path / "o"),
+                 "--quiet"])
+    assert code == 0
+    assert gc.get_freeze_count() == frozen  # only the console script, which ends after the run, freezes

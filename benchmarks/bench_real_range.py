@@ -92,6 +92,8 @@ def normalised(report: Path) -> dict[str, Any]:
     data = json.loads(report.read_text())
     out = _strip(data)
     text = json.dumps(out, sort_keys=True).replace(str(report.parent), "<out>")
+    if data.get("run_id"):  # also in the paths of probe logs
+        text = text.replace(str(data["run_id"]), "<run>")
     return json.loads(text)
 
 

@@ -12,6 +12,7 @@ error (one clear line, never a traceback); 3 internal error (one line; --debug s
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import re
 import sys
@@ -434,6 +435,11 @@ def execute(request, quiet: bool = False) -> int:
     try:
         with cyclic_gc_paused():  # this process runs one investigation: see investigator.gc_pause
             inv = run_investigation(request, progress=_progress_printer(quiet), confirm=confirm_on_terminal)
+            if _ENDS_AFTER_RUN:
+                # the process ends once the reports are printed (`exit_without_teardown`): what the run
+                # built (millions of objects, all still in the youngest generation after the pause) is
+                # moved out of the collector's view, or the first allocation after the pause scans it all
+                gc.freeze()
     except InvestigationInterrupted as stop:
         return _report_interrupted(stop, time.perf_counter() - start)
     for fmt, path in inv.reports.items():
@@ -493,9 +499,11 @@ def _silence_stdout() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point. Called without `argv` (the console script), a stopped run exits at once even if
     analyzer threads are still busy; the partial report is already on disk."""
+    global _ENDS_AFTER_RUN
     as_process = argv is None
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
+    _ENDS_AFTER_RUN = as_process and _command_of(argv) in NO_TEARDOWN_COMMANDS
     try:
         with signals_interrupt():
             code = _dispatch(argv)
@@ -522,7 +530,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)  # analyzer threads cannot be cancelled; waiting for them would defeat the signal
+    if as_process and _command_of(argv) in NO_TEARDOWN_COMMANDS:
+        exit_without_teardown(code)
     return code
+
+
+NO_TEARDOWN_COMMANDS = ("run",)
+_ENDS_AFTER_RUN = False  # set by `main` for the console script's `run`: the process ends after the reports
+
+
+def _command_of(argv: list[str]) -> str:
+    return argv[0] if argv and argv[0] in COMMANDS else "run"
+
+
+def exit_without_teardown(code: int) -> NoReturn:
+    """End the process once an investigation is done and its reports are written, without the
+    interpreter's teardown: that frees the parsed trees and indexes of both commits object by object
+    (5-8 s of CPU after an 800-file range, a tenth of the run), for a process that ends anyway. What
+    a normal exit does that matters still happens: `atexit` handlers run (logging, temporary
+    directories, coverage) and stdout/stderr are flushed. Only the console script does this; a
+    caller of `main(argv)` gets the code back."""
+    import atexit
+    from contextlib import suppress
+
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(OSError, ValueError):  # a closed or broken stream: nothing more can be written to it
+            stream.flush()
+    os._exit(code)
 
 
 def _dispatch(argv: list[str]) -> int:

@@ -82,6 +82,7 @@ class SiteList(list):
         self.calls = [(s, s.node, name) for s in sites if isinstance(s.node, ast.Call)
                       for name in _call_names(s.node, s.fn)]
         self.assigns = [(s, a[0], a[1]) for s in sites if (a := assignment(s.node)) is not None]
+        self.inlined_assigns: frozenset[int] | None = None  # `patterns.inlined_call_assigns`, once per walk
 
 
 def _call_names(call: ast.Call, fn: FunctionInfo) -> list[str]:

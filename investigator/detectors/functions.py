@@ -33,8 +33,8 @@ class FunctionInfo:
     class_name: str | None
     module: ParsedModule
 
-    @property
-    def name(self) -> str:
+    @cached_property
+    def name(self) -> str:  # cached: asked millions of times on a large range (`find_defs`, the flow's callers)
         return self.qualname.rsplit(".", 1)[-1]
 
     @property

@@ -63,7 +63,11 @@ class SideIndex:
         self._defs: dict[str, list[str]] | None = None
         self._finder: ReferenceFinder | None = None
         self._mention_cache: dict[str, list[tuple[str, int]]] = {}
+        self._found_defs: dict[str, list[FunctionInfo]] = {}
         self.failures: list[ParseFailure] = []
+        # results other modules derive from this commit's code alone, kept as long as the index (the
+        # learning-signal flow's per-function caches, shared by the analyzers that read one index)
+        self.memo: dict[str, object] = {}
 
     # -- reading -----------------------------------------------------------------------------
     def module(self, path: str) -> ParsedModule | None:
@@ -121,13 +125,17 @@ class SideIndex:
         return self._defs
 
     def find_defs(self, name: str) -> list[FunctionInfo]:
-        """Every function or method with this simple name anywhere in the commit."""
-        found: list[FunctionInfo] = []
-        for path in self._def_index().get(name, []):
-            module = self.module(path)
-            if module:
-                found.extend(f for f in module.functions.values() if f.name == name)
-        return found
+        """Every function or method with this simple name anywhere in the commit (found once per name:
+        the flow asks for `__init__`, `forward` or `step` at every call it follows; a copy is returned)."""
+        found = self._found_defs.get(name)
+        if found is None:
+            found = []
+            for path in self._def_index().get(name, []):
+                module = self.module(path)
+                if module:
+                    found.extend(f for f in module.functions.values() if f.name == name)
+            self._found_defs[name] = found
+        return list(found)
 
     def def_paths(self, name: str) -> list[str]:
         """Files whose text defines a function or method of this simple name (nothing is parsed)."""

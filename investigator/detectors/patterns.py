@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
 from contextvars import ContextVar
 
 from investigator.detectors.configref import resolve_config
@@ -394,12 +395,21 @@ def expand_aliases(expr: ast.expr, aliases: dict[str, ast.expr], depth: int = 3)
     return expr
 
 
-def inlined_call_assigns(sites: list[Site]) -> set[int]:
+def inlined_call_assigns(sites: list[Site]) -> AbstractSet[int]:
     """Ids of `x = helper(...)` statements whose helper was inlined and whose returned expression the
     walk re-reads as `x = <returned expression>` (`return a + b`, `return a, b + c`).
 
     Such a call site says nothing beyond the inlined body: counting it too would make an extracted
-    helper look like one more assignment than the inlined original."""
+    helper look like one more assignment than the inlined original. Computed once per cached walk
+    (`SiteList`): several detectors ask for the same function's."""
+    if isinstance(sites, SiteList):
+        if sites.inlined_assigns is None:
+            sites.inlined_assigns = frozenset(_inlined_call_assigns(sites))
+        return sites.inlined_assigns
+    return _inlined_call_assigns(sites)
+
+
+def _inlined_call_assigns(sites: list[Site]) -> set[int]:
     out: set[int] = set()
     n = len(sites)
     for i, site in enumerate(sites):

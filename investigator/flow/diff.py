@@ -34,7 +34,13 @@ class UnitChange:
 
 
 def unit_key(unit: Unit) -> tuple[object, ...]:
-    return (type(unit.node).__name__, fingerprint(list(unit.parts)))
+    """The unit's structural key (computed once per unit: the diff, the move search and the rename
+    check ask for it again and again; a unit's statement is never modified after it is built)."""
+    memo = unit.__dict__
+    key = memo.get("_unit_key")
+    if key is None:
+        key = memo["_unit_key"] = (type(unit.node).__name__, fingerprint(list(unit.parts)))
+    return key
 
 
 class _Collapse(ast.NodeTransformer):
@@ -75,7 +81,19 @@ def collapsed_key(unit: Unit, methods: dict[str, str] | None = None) -> tuple[ob
     `methods` (old name -> new name of functions renamed in the range), a method call of an old name
     reads as the new one: rsl_rl renamed `RolloutStorage.add_transitions` to `add_transition`, and
     `self.storage.add_transitions(t)` -> `self.storage.add_transition(t)` in its callers was reported
-    as a behavioural change of each caller."""
+    as a behavioural change of each caller.
+
+    Without `methods` the key is computed once per unit (a deep copy and a walk each time otherwise)."""
+    if methods:
+        return _collapsed_key(unit, methods)
+    memo = unit.__dict__
+    key = memo.get("_collapsed_key")
+    if key is None:
+        key = memo["_collapsed_key"] = _collapsed_key(unit, None)
+    return key
+
+
+def _collapsed_key(unit: Unit, methods: dict[str, str] | None) -> tuple[object, ...]:
     parts = [_Collapse(methods).visit(copy.deepcopy(p)) for p in unit.parts]
     return (type(unit.node).__name__, fingerprint(parts))
 

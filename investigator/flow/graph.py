@@ -84,30 +84,69 @@ def linked_flows(index: PairIndex) -> dict[str, LearningFlow]:
     return flows
 
 
+@dataclass
+class _SideMemo:
+    """What the flow derives from one commit's code alone, whoever asks: units, readers, class and
+    module indexes, base classes, constructors. Kept on the `SideIndex` (`side.memo`), so the code
+    detectors' off-path check and the behavioural-change analyzer, which read one shared index, build
+    each function's units once (the same `Unit` objects) instead of once per `LearningFlow`. What goes
+    through name resolution (`Flow`, whose caches depend on the order of questions) stays per flow."""
+
+    units: dict[int, list[Unit]] = field(default_factory=dict)
+    class_uses: dict[tuple[str, str], dict[str, list[Unit]]] = field(default_factory=dict)
+    global_uses: dict[str, dict[str, list[Unit]]] = field(default_factory=dict)
+    constructors: dict[str, FunctionInfo | None] = field(default_factory=dict)
+    arch: dict[tuple[str, str], bool] = field(default_factory=dict)
+    reader_index: dict[int, dict[str, list[Unit]]] = field(default_factory=dict)
+    eval_only: dict[int, bool] = field(default_factory=dict)
+    bases: dict[str, set[str]] = field(default_factory=dict)
+    header_bases: dict[str, list[str]] = field(default_factory=dict)
+    state_writes: dict[int, dict[int, set[str]]] = field(default_factory=dict)
+    state_reads: dict[tuple[str, frozenset[str]], list[Unit]] = field(default_factory=dict)
+    reads: dict[int, tuple[ast.AST, frozenset[str]]] = field(default_factory=dict)
+    pinned: dict[int, FunctionInfo] = field(default_factory=dict)
+
+    def pin(self, fn: FunctionInfo) -> int:
+        """The cache key of `fn` (its id), with `fn` kept alive as long as the memo: an id is never
+        reused by another function while entries are keyed by it (class bodies are ad-hoc objects)."""
+        key = id(fn)
+        self.pinned[key] = fn
+        return key
+
+    @staticmethod
+    def of(side: SideIndex) -> _SideMemo:
+        memo = side.memo.get("learning_flow")
+        if not isinstance(memo, _SideMemo):
+            memo = side.memo["learning_flow"] = _SideMemo()
+        return memo
+
+
 class LearningFlow:
     """One commit's flow, built lazily per function and cached."""
 
     def __init__(self, side: SideIndex) -> None:
         self.side = side
         self.resolver = Flow(side)
-        self._units: dict[int, list[Unit]] = {}
         self._callers: dict[int, list[Unit]] = {}
-        self._class_uses: dict[tuple[str, str], dict[str, list[Unit]]] = {}
-        self._global_uses: dict[str, dict[str, list[Unit]]] = {}
         self._native: set[str] | None = None
-        self._constructors: dict[str, FunctionInfo | None] = {}
-        self._arch: dict[tuple[str, str], bool] = {}
-        self._reader_index: dict[int, dict[str, list[Unit]]] = {}
-        self._eval_only: dict[int, bool] = {}
         self._export_only: dict[int, bool] = {}
-        self._bases: dict[str, set[str]] = {}
-        self._header_bases: dict[str, list[str]] = {}
-        self._state_writes: dict[int, dict[int, set[str]]] = {}
-        self._state_reads: dict[tuple[str, frozenset[str]], list[Unit]] = {}
+        memo = self._memo = _SideMemo.of(side)  # caches of what depends on the code alone: shared (see `_SideMemo`)
+        self._units = memo.units
+        self._class_uses = memo.class_uses
+        self._global_uses = memo.global_uses
+        self._constructors = memo.constructors
+        self._arch = memo.arch
+        self._reader_index = memo.reader_index
+        self._eval_only = memo.eval_only
+        self._bases = memo.bases
+        self._header_bases = memo.header_bases
+        self._state_writes = memo.state_writes
+        self._state_reads = memo.state_reads
+        self._reads = memo.reads  # expression -> the names it reads (`_uses`)
 
     # -- units -----------------------------------------------------------------------------------
     def units(self, fn: FunctionInfo) -> list[Unit]:
-        key = id(fn)
+        key = self._memo.pin(fn)
         if key not in self._units:
             try:
                 self._units[key] = units_of(fn)
@@ -151,7 +190,7 @@ class LearningFlow:
             return True  # a test's `space.sample()` or `env.step()` is not training
         if not named_like_evaluation(fn):
             return False
-        key = id(fn)
+        key = self._memo.pin(fn)
         if key not in self._eval_only:
             self._eval_only[key] = not feeds_training(fn)
         return self._eval_only[key]
@@ -164,7 +203,7 @@ class LearningFlow:
             return True
         if not fn.class_name:
             return False
-        key = id(fn)
+        key = self._memo.pin(fn)
         if key not in self._export_only:
             init = fn.module.functions.get(f"{fn.class_name}.__init__")
             sites = self.callers(init) if init is not None else []
@@ -299,7 +338,7 @@ class LearningFlow:
 
     def _readers(self, fn: FunctionInfo) -> dict[str, list[Unit]]:
         """Name -> the units of `fn` that read it (built once per function)."""
-        key = id(fn)
+        key = self._memo.pin(fn)
         if key not in self._reader_index:
             index: dict[str, list[Unit]] = {}
             for v in self.units(fn):
@@ -339,9 +378,10 @@ class LearningFlow:
         """Units of resolved callees that read a parameter bound to an argument using `names`."""
         out: list[Unit] = []
         for call in v.calls:
-            bound = [i for i, a in enumerate(call.args) if _uses(a, names)]
-            kw = {k.arg for k in call.keywords if k.arg and _uses(k.value, names)}
-            spread = any(k.arg is None and _uses(k.value, names) for k in call.keywords)
+            memo = self._reads
+            bound = [i for i, a in enumerate(call.args) if _uses(a, names, memo)]
+            kw = {k.arg for k in call.keywords if k.arg and _uses(k.value, names, memo)}
+            spread = any(k.arg is None and _uses(k.value, names, memo) for k in call.keywords)
             if not bound and not kw and not spread:
                 continue
             callee = self.resolver.resolve(call, v.fn)
@@ -354,15 +394,15 @@ class LearningFlow:
             if params and params[0] in ("self", "cls") and (constructor or isinstance(call.func, ast.Attribute)):
                 params = params[1:]
             wanted = {params[i] for i in bound if i < len(params)} | kw
-            if any(k.arg is None and _uses(k.value, names) for k in call.keywords) or any(
-                    isinstance(a, ast.Starred) and _uses(a, names) for a in call.args):
+            if any(k.arg is None and _uses(k.value, names, memo) for k in call.keywords) or any(
+                    isinstance(a, ast.Starred) and _uses(a, names, memo) for a in call.args):
                 wanted |= set(params)  # `Trainer(**kwargs)`: which parameter gets the value is not known
             out.extend(w for w in self.units(callee) if w.uses & wanted)
         return out
 
     def callers(self, fn: FunctionInfo) -> list[Unit]:
         """Statements that call `fn` (by name; a class's `__init__` through the class name)."""
-        key = id(fn)
+        key = self._memo.pin(fn)
         if key in self._callers:
             return self._callers[key]
         self._callers[key] = []
@@ -467,7 +507,7 @@ class LearningFlow:
         return [b for b in out if b.isidentifier()]
 
     def _writes(self, fn: FunctionInfo) -> dict[int, set[str]]:
-        key = id(fn)
+        key = self._memo.pin(fn)
         if key not in self._state_writes:
             # through parameters only: `self.x` already flows to the methods of its class that read it
             self._state_writes[key] = writes_by_statement(fn, include_self=False)
@@ -735,11 +775,17 @@ def _fits(call: ast.Call, arity: tuple[int, int | None]) -> bool:
     return given >= required and (most is None or len(call.args) <= most)
 
 
-def _uses(expr: ast.AST, names: frozenset[str]) -> bool:
-    for sub in ast.walk(expr):
-        if isinstance(sub, ast.Name) and sub.id in names:
-            return True
-        if isinstance(sub, ast.Attribute) and isinstance(sub.value, ast.Name) and sub.value.id == "self" and \
-                f"self.{sub.attr}" in names:
-            return True
-    return False
+def _uses(expr: ast.AST, names: frozenset[str], memo: dict[int, tuple[ast.AST, frozenset[str]]]) -> bool:
+    """Whether `expr` reads one of `names` (a plain name, or `self.x`). What an expression reads is
+    collected once per expression in `memo` (a call's arguments are asked about again for every value
+    that reaches the call); the node is kept with its entry, so an id is never reused while cached."""
+    hit = memo.get(id(expr))
+    if hit is None or hit[0] is not expr:
+        read: set[str] = set()
+        for sub in ast.walk(expr):
+            if isinstance(sub, ast.Name):
+                read.add(sub.id)
+            elif isinstance(sub, ast.Attribute) and isinstance(sub.value, ast.Name) and sub.value.id == "self":
+                read.add(f"self.{sub.attr}")
+        hit = memo[id(expr)] = (expr, frozenset(read))
+    return not hit[1].isdisjoint(names)

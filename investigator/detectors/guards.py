@@ -300,10 +300,15 @@ def _keyword_elsewhere(side: Side, leaf: str, where: str) -> bool:
     registry module relies on): that one call is not the run's configuration. Real shape: PufferLib,
     where the atari registry's `False` made the episode-statistics branches read as dead for every
     environment."""
-    path, _, line = where.rpartition(":")
+    path = where.rpartition(":")[0]
     if not path.endswith(".py"):
         return False
-    pattern = re.compile(rf"(?<![\w.]){re.escape(leaf)}\s*=[^=]")
+    return _matched_elsewhere(side, leaf, where, re.compile(rf"(?<![\w.]){re.escape(leaf)}\s*=[^=]"))
+
+
+def _matched_elsewhere(side: Side, leaf: str, where: str, pattern: re.Pattern[str]) -> bool:
+    """Whether `pattern` matches a Python file of the side anywhere but on the line `where` names."""
+    path, _, line = where.rpartition(":")
     for p in _python_paths(side):
         text = side.text(p)
         if not text or leaf not in text:
@@ -317,16 +322,8 @@ def _keyword_elsewhere(side: Side, leaf: str, where: str) -> bool:
 def _assigned_elsewhere(side: Side, leaf: str, where: str) -> bool:
     """Whether code assigns the attribute anywhere but at `where` (`args.wandb = None` followed by
     `if args.track: args.wandb = init()`): the effective value is then only one of its values."""
-    path, _, line = where.rpartition(":")
     pattern = re.compile(rf"\.{re.escape(leaf)}\s*=[^=]|setattr\([^)]*['\"]{re.escape(leaf)}['\"]")
-    for p in _python_paths(side):
-        text = side.text(p)
-        if not text or leaf not in text:
-            continue
-        for m in pattern.finditer(text):
-            if not (p == path and str(text.count("\n", 0, m.start()) + 1) == line):
-                return True
-    return False
+    return _matched_elsewhere(side, leaf, where, pattern)
 
 
 def _launch_argument(where: str) -> bool:

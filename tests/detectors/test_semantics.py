@@ -931,3 +931,46 @@ def test_detached_loss_returned_under_a_loss_key_is_critical() -> None:
     assert findings and findings[0].severity.value == "critical" and "loss" in findings[0].title
     findings = _loss_fn_cut("v_loss = v_loss.detach()", "pg_loss, v_loss")
     assert findings and findings[0].severity.value == "critical"
+
+
+PPG_BASE = """
+import torch
+
+
+def update(self, model, optimizer, value_optimizer, batches, multi_gpu):
+    for batch in batches:
+        loss = model.loss(batch)
+        if multi_gpu:
+            optimizer.zero_grad()
+        else:
+            for p in model.parameters():
+                p.grad = None
+        loss.backward()
+        optimizer.step()
+"""
+
+PPG_CAND = PPG_BASE + """        value_loss = model.value_loss(batch)
+        if self.aux_multi_gpu:
+            value_optimizer.zero_grad()
+        else:
+            for p in model.parameters():
+                p.grad = None
+        value_loss.backward()
+        value_optimizer.step()
+"""
+
+
+def test_a_second_optimizer_zeroing_after_the_first_stepped_is_its_own_cycle() -> None:
+    """rl_games's phasic policy gradient: the policy optimizer steps, then the value optimizer runs its
+    own zero_grad -> backward -> step, under a flag of its own; the paths that reset gradients with
+    `p.grad = None` first and the value optimizer's `zero_grad()` later were "zero_grad between
+    backward() and step()", critical."""
+    findings = _grad_order(PPG_BASE, PPG_CAND)
+    assert all(f.severity.value != "critical" for f in findings), [(f.severity, f.title) for f in findings]
+
+
+def test_a_second_optimizer_zeroing_before_any_step_still_discards_gradients() -> None:
+    bug = PPG_CAND.replace("        loss.backward()\n        optimizer.step()\n", "        loss.backward()\n") \
+        .replace("        value_optimizer.step()\n", "        value_optimizer.step()\n        optimizer.step()\n")
+    findings = _grad_order(PPG_BASE, bug)
+    assert findings and findings[0].severity.value == "critical", [(f.severity, f.title) for f in findings]

@@ -135,16 +135,21 @@ def _problems(seq: list[Event], named: set[str] | None = None) -> set[str]:
     pending: dict[str, bool] = dict.fromkeys(opts, False)  # a backward since this optimizer's last step/zeroing
     zeroed: dict[str, bool] = dict.fromkeys(opts, False)
     last_backward_any = False
+    stepped = False  # an optimizer stepped since the last backward(): its gradients were applied
     for i, e in enumerate(seq):
         if e.kind == "backward":
             last_backward_any = True
+            stepped = False
             pending = dict.fromkeys(pending, True)
         elif e.kind == "zero_grad":
             if not multi:
                 if last_backward_any:
                     found.add("zero_grad between backward() and step()")
             else:
-                targets = [e.opt] if e.opt in pending else []
+                # zeroing another optimizer's gradients after one optimizer applied them is each
+                # optimizer's own cycle (rl_games PPG: the policy step, then the value optimizer's
+                # zero_grad -> backward -> step), not gradients thrown away before any step
+                targets = [e.opt] if e.opt in pending and not stepped else []
                 for o in targets:
                     if pending[o] and zeroed[o]:
                         found.add("zero_grad between backward() and step()")
@@ -155,6 +160,7 @@ def _problems(seq: list[Event], named: set[str] | None = None) -> set[str]:
         elif e.kind == "step":
             if not pending.get(e.opt, False):
                 found.add("step() before any backward()")
+            stepped = True
             pending[e.opt] = False
             zeroed[e.opt] = False
             if not multi:

@@ -53,6 +53,10 @@ class GradClipDetector(FeatureDetector):
             return [feature_hit("Gradient clipping removed", pair, only_base, [], confidence=0.85)]
         if not base:
             return [feature_hit("Gradient clipping added", pair, [], only_cand, confidence=0.6)]
+        if {f.key for f in only_base} <= {f.key for f in cand} and {f.key for f in only_cand} <= {f.key for f in base}:
+            # only copies differ: the same clip written into both arms of a new `if multi_gpu: ... else:`
+            # (rl_games), or once more in sequence; every run still clips these parameters to this norm
+            return []
         b, c = (only_base or base)[0], (only_cand or cand)[0]
         what = "max norm" if b.key[1] != c.key[1] else "clipped parameters" if b.key[2] != c.key[2] else "call"
         return [feature_hit(f"Gradient clipping {what} changed", pair, only_base, only_cand, confidence=0.85)]

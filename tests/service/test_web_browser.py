@@ -19,6 +19,7 @@ from investigator.service.settings import ServiceSettings
 from investigator.service.store import JobStore
 from tests.service.web_support import (
     RealReport,
+    backdate,
     browser_missing,
     chromium,
     demo_reports,
@@ -155,6 +156,9 @@ def test_compare_page_lists_the_differences(service, page):
 
     sign_in(page, service.base, service.key)
     a, b = _finished(service, service.full), _finished(service, service.shorter)
+    # `finish` dates a job's creation back by its real run's length, so which of the two is older depends on how
+    # long each fixture investigation took: make A the older by an hour
+    backdate(service.store, a, 3600)
     only_full = [t for t in service.full.titles if t not in service.shorter.titles]
     assert only_full, "the shorter range must lack some findings of the whole range"
     page.goto(f"{service.base}/ui/")

@@ -64,6 +64,7 @@ class Side:
     where: dict[str, str] = field(default_factory=dict)  # key -> "path:line"
     computed: set[str] = field(default_factory=set)  # keys whose effective value is an expression
     entry: str | None = None  # entry script of the training run, when known
+    rivals: frozenset[str] = frozenset()  # scripts as likely to be the entry as `entry` (a guess among equals)
     fetch_all: Callable[[list[str]], None] | None = None  # reads many files at once (a snapshot's prefetch)
     newcases: NewCases | None = None  # new configuration keys and selector values of the range (newcases.py)
     _fetched: bool = False
@@ -685,7 +686,7 @@ def dead_guard(side: Side, path: str, line: int) -> Guard | None:
         return None
     for node, taken in enclosing_branches(tree, line):
         if _is_main_guard(node.test):
-            if taken and side.entry and side.entry != path:
+            if taken and side.entry and side.entry != path and path not in side.rivals:
                 return Guard(f'under `if __name__ == "__main__":` of `{path}` (line {node.lineno}), which is not '
                              f"the training entry point (`{side.entry}`)", path=path, lineno=node.lineno)
             continue
@@ -875,12 +876,14 @@ def sides_from(changeset: Any, results: dict[str, AnalyzerResult], given: dict[s
     where = data.get("effective_where") or {}
     computed = data.get("effective_computed") or {}
     entry = data.get("entry_script") or {}
+    rivals = data.get("entry_rivals") or {}
     out = {}
     for label, snapshot in (("baseline", changeset.baseline), ("candidate", changeset.candidate)):
         paths = snapshot.paths()
         script = entry.get(label) or _given_script((given or {}).get(label), paths)
         out[label] = Side(label, snapshot.read_text, paths, effective.get(label) if effective else None,
                           where.get(label, {}), set(computed.get(label, [])), script,
+                          frozenset(rivals.get(label) or ()) if entry.get(label) else frozenset(),
                           getattr(snapshot, "prefetch", None))
     cases = NewCases(Catalog(out["baseline"].paths, out["baseline"].catalog_texts),
                      Catalog(out["candidate"].paths, out["candidate"].catalog_texts))

@@ -38,6 +38,7 @@ from investigator.models import (
     NoEffectChange,
     Severity,
 )
+from investigator.pyast import class_base
 
 UNKNOWN = object()  # a value that cannot be proven
 ABSENT = object()  # the flag does not exist at this commit
@@ -768,7 +769,7 @@ def _absent_in_class(side: Side, path: str, tree: ast.Module, owner: str, name: 
         seen.add(cls.name)
         if _self_attribute(side, path, tree, cls.body[0].lineno, name[1]) is not ABSENT:
             return False
-        work.extend(base.rsplit(".", 1)[-1] for base in map(ast.unparse, cls.bases)
+        work.extend(base.rsplit(".", 1)[-1] for base in map(class_base, cls.bases)
                     if base != "object" and not base.startswith(_LIBRARY_BASES))
     return True
 

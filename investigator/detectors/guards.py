@@ -390,9 +390,33 @@ def _param_default(side: Side, tree: ast.Module, line: int, name: str) -> object
     index = positional.index(name) if name in positional else None
     if index is not None and cls is not None and positional and positional[0] in ("self", "cls"):
         index -= 1
-    if not _DEFAULTS.get() and not _never_overridden(side, callee, name, index):
+    if _DEFAULTS.get():
+        if _set_by_a_caller(side, callee, name, index, default):
+            return UNKNOWN
+    elif not _never_overridden(side, callee, name, index):
         return UNKNOWN
     return Value(default, f"{fn.name}() parameter `{name}`, line {fn.lineno}")
+
+
+def _set_by_a_caller(side: Side, callee: str, name: str, index: int | None, default: object) -> bool:
+    """Whether a visible call passes another literal than the parameter's default: the option is then
+    not "off by default" in the runs the repository shows. Real shape (a held-out tianshou range):
+    `Collector.collect(..., random=False)` with `if random:` around the random-action mapping, which
+    every off-policy example calls as `collect(n_step=..., random=True)` for its warm-up."""
+    pattern = re.compile(rf"\b{re.escape(callee)}\b")
+    for path in _python_paths(side):
+        text = side.text(path)
+        if text is None or not pattern.search(text):
+            continue
+        for node in (_file_mentions(side, path) or {}).get(callee, ()):
+            if not isinstance(node, ast.Call):
+                continue
+            passed = [k.value for k in node.keywords if k.arg == name]
+            if index is not None and len(node.args) > index and not any(isinstance(a, ast.Starred) for a in node.args):
+                passed.append(node.args[index])
+            if any(isinstance(v, ast.Constant) and v.value != default for v in passed):
+                return True
+    return False
 
 
 def _default_of(fn: ast.FunctionDef | ast.AsyncFunctionDef, name: str) -> object:

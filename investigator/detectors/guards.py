@@ -608,8 +608,9 @@ def _attribute_default(side: Side, attr: str) -> object:
                 return UNKNOWN
             continue
         for node in ast.walk(tree):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(
-                node, ast.AnnAssign | ast.AugAssign) else []
+            if not isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
+                continue
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             if not any(isinstance(t, ast.Attribute) and t.attr == attr for t in targets):
                 continue
             if _only_new_cases(side, path, tree, node.lineno):
@@ -946,7 +947,8 @@ def _reached_by(f: Finding) -> list[list[tuple[str, int]]]:
     are under no guard, the last call is."""
     out: list[list[tuple[str, int]]] = []
     for e in f.evidence:
-        for chain in (e.details or {}).get(CALLED_FROM) or []:
+        chains = (e.details or {}).get(CALLED_FROM) or []
+        for chain in chains if isinstance(chains, list) else []:
             steps = []
             for where in str(chain).split(" > "):
                 path, _, line = where.rpartition(":")

@@ -60,13 +60,37 @@ def _same_reads(sb: Site, sc: Site, names: tuple[str, ...]) -> str | None:
         return None
     renames: list[str] = []
     for (_, b), (_, c) in zip(args_b, args_c, strict=True):
-        if canon(b, sb) == canon(c, sc):
-            continue
-        said = _renamed(dotted(b), sb, dotted(c), sc)
-        if said is None:
+        if canon(b, sb) != canon(c, sc) and not _match(b, c, sb, sc, renames):
             return None
-        renames.append(said)
     return "; ".join(dict.fromkeys(renames)) or None
+
+
+def _match(b: ast.AST, c: ast.AST, sb: Site, sc: Site, renames: list[str]) -> bool:
+    """`b` and `c` are the same expression but for attribute paths read through renamed attributes
+    (`np.prod(self.observation_space.shape)` and `np.prod(env.single_observation_space.shape)`)."""
+    if isinstance(b, ast.expr) and isinstance(c, ast.expr) and canon(b, sb) == canon(c, sc):
+        return True
+    if isinstance(b, ast.Attribute) and isinstance(c, ast.Attribute):
+        said = _renamed(dotted(b), sb, dotted(c), sc)
+        if said is not None:
+            renames.append(said)
+            return True
+    if type(b) is not type(c):
+        return False
+    for name, vb in ast.iter_fields(b):
+        vc = getattr(c, name, None)
+        if isinstance(vb, ast.AST):
+            if not isinstance(vc, ast.AST) or not _match(vb, vc, sb, sc, renames):
+                return False
+        elif isinstance(vb, list):
+            if not isinstance(vc, list) or len(vb) != len(vc):
+                return False
+            if not all(_match(x, y, sb, sc, renames) if isinstance(x, ast.AST) and isinstance(y, ast.AST) else x == y
+                       for x, y in zip(vb, vc, strict=True)):
+                return False
+        elif vb != vc and name not in ("ctx",):
+            return False
+    return True
 
 
 def _renamed(db: str | None, sb: Site, dc: str | None, sc: Site) -> str | None:

@@ -4,7 +4,8 @@ Real shape (PufferLib ac69f82c..2f9b68e0, `pufferlib/models.py`): the policies b
 vector environment, whose per-agent space the gym vector API names `single_action_space`:
 `nn.Linear(hidden_size, env.action_space.n)` -> `nn.Linear(hidden_size, env.single_action_space.n)`,
 and `nn.Linear(mlp_width, self.action_space.n)` (the base class set `self.action_space` to
-`env.action_space` or `env.single_action_space`) -> `nn.Linear(mlp_width, env.single_action_space.n)`.
+`env.action_space` or `env.single_action_space`) -> `nn.Linear(mlp_width, env.single_action_space.n)`,
+`nn.Linear(np.prod(self.observation_space.shape), hidden_size)` -> `np.prod(env.single_observation_space.shape)`.
 Both were "Layer changed", significant. Negatives: the module still reads the old name elsewhere
 (not a module-wide rename), or the size changes otherwise."""
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 from tests.detectors.helpers import run_on
 
 BASE = """
+import numpy as np
 import torch.nn as nn
 
 
@@ -20,9 +22,17 @@ class Policy(nn.Module):
     def __init__(self, env):
         super().__init__()
         if isinstance(env, SingleEnv):
+            self.observation_space = env.observation_space
             self.action_space = env.action_space
         else:
+            self.observation_space = env.single_observation_space
             self.action_space = env.single_action_space
+
+
+class Default(Policy):
+    def __init__(self, env, hidden_size=128):
+        super().__init__(env)
+        self.encoder = nn.Linear(np.prod(self.observation_space.shape), hidden_size)
 
 
 class Convolutional(Policy):
@@ -38,7 +48,14 @@ class Resnet(Policy):
 """
 
 CAND = """
+import numpy as np
 import torch.nn as nn
+
+
+class Default(nn.Module):
+    def __init__(self, env, hidden_size=128):
+        super().__init__()
+        self.encoder = nn.Linear(np.prod(env.single_observation_space.shape), hidden_size)
 
 
 class Convolutional(nn.Module):
@@ -63,7 +80,7 @@ def _findings(conv_out: str = "env.single_action_space.n", extra: str = "") -> l
 def test_a_size_read_through_a_module_wide_rename_is_low():
     found = _findings()
     assert found and all(sev == "low" and "renamed attribute" in title for title, sev in found), found
-    assert len(found) == 2, found
+    assert len(found) == 3, found
 
 
 def test_the_old_name_still_read_elsewhere_is_a_layer_change():

@@ -576,7 +576,34 @@ def _self_attribute(side: Side, path: str, tree: ast.Module, line: int, attr: st
         init = next((n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
         if init is not None and init.lineno <= assigned[0].lineno <= (init.end_lineno or init.lineno):
             return _param_default(side, tree, assigned[0].lineno, values[0].id)
+    if len(values) == 1 and _DEFAULTS.get():
+        return _read_default(side, values[0], attr, f"{path}:{assigned[0].lineno}")
     return UNKNOWN
+
+
+def _read_default(side: Side, value: ast.expr | None, attr: str, where: str) -> object:
+    """Defaults mode: `cfg.get('K', False)` / `kwargs.pop('K', None)` / `getattr(obj, 'K', False)`
+    stored in `self.X` reads an on/off option whose declared default is the literal, when no
+    configuration file names `K` and no other Python code than this read writes it. Real shape
+    (rl_games v1.6.0..v1.6.1): `self.normalize_rms_advantage = config.get('normalize_rms_advantage',
+    False)`, and the advantage normaliser's class changed under `if self.normalize_advantage and
+    self.normalize_rms_advantage:`: it matters only to runs that set the option."""
+    if not isinstance(value, ast.Call) or len(value.args) < 2 or value.keywords:
+        return UNKNOWN
+    func = value.func
+    if isinstance(func, ast.Attribute) and func.attr in ("get", "pop") and len(value.args) == 2:
+        key, default = value.args
+    elif isinstance(func, ast.Name) and func.id == "getattr" and len(value.args) == 3:
+        key, default = value.args[1:]
+    else:
+        return UNKNOWN
+    if not (isinstance(key, ast.Constant) and isinstance(key.value, str) and isinstance(default, ast.Constant)
+            and (default.value is None or isinstance(default.value, bool))):
+        return UNKNOWN
+    # the read itself names the key once (and its own store, when the attribute has the key's name)
+    if _mentioned_as_override(side, key.value, exclude=None, setattr_only=True, allowed=1 + (attr == key.value)):
+        return UNKNOWN
+    return Value(default.value, f"{where} (`{ast.unparse(value)}`, a default no configuration file overrides)")
 
 
 def _attribute_default(side: Side, attr: str) -> object:

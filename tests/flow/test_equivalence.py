@@ -14,6 +14,8 @@ from investigator.flow.diff import changed_units
 from investigator.flow.graph import LearningFlow
 from investigator.flow.symbolic import Expander, differing
 from investigator.models import Severity
+from tests.flow.support import pair_index as _index
+from tests.flow.support import src as _src
 
 TRAIN = """
     from helpers import bootstrap
@@ -29,16 +31,6 @@ TRAIN = """
 
     main = train
 """
-
-
-def _src(text: str) -> str:
-    return textwrap.dedent(text).lstrip("\n")
-
-
-def _index(base: dict[str, str], cand: dict[str, str]):
-    b = MemoryTree({k: _src(v) for k, v in base.items()})
-    c = MemoryTree({k: _src(v) for k, v in cand.items()})
-    return build_pairs(b, c, diff_trees(b, c))
 
 
 def _effect_diff(base: str, cand: str, extra: dict[str, str] | None = None) -> tuple[list, list]:

@@ -108,3 +108,14 @@ def test_a_flag_also_set_outside_new_cases_keeps_its_severity(tmp_path):
     inv = _run(tmp_path, base, {"agent.py": agent, "aux.py": AUX, "ppo_aux.yaml": "lr: 0.0003\naux:\n  lr: 0.001\n"})
     found = [f for f in inv.findings if f.title.startswith("Precision changed")]
     assert found and all(f.severity.value == "significant" for f in found), [(f.title, f.severity) for f in found]
+
+
+def test_a_guarded_call_two_levels_down_is_low(tmp_path):
+    """The real shape is two calls deep (`train_actor_critic -> calc_gradients -> if flag: train_value`):
+    the guard is on the second call of the chain, not on the analysed function's own call."""
+    call = ("        self.aux_step(batch)\n        return loss\n\n"
+            "    def aux_step(self, batch):\n"
+            "        if self.use_aux:\n            self.aux.train_value(self, batch)\n")
+    found = _precision(tmp_path, call)
+    assert found, "the autocast must still be reported"
+    assert all(f.severity.value == "low" for f in found), [(f.title, f.severity, f.locations) for f in found]

@@ -75,6 +75,7 @@ from investigator.flow.restore import checkpoint_names, reads_checkpoint
 from investigator.flow.signature import fixed_call
 from investigator.flow.symbolic import Effect, Expander, differing, value_text
 from investigator.flow.units import Unit
+from investigator.flow.wiring import device_only, injected, none_normalised, read_in_place
 from investigator.flow.wrappers import (
     Assignments,
     adapted_call,
@@ -287,16 +288,27 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
         result.no_effect.extend(_no_effect(report))
     findings = group_same_edit(findings)
     findings.sort(key=lambda f: (PATHS.index(str(f.evidence[0].details["path"])), -f.confidence))
-    for k, f in enumerate(findings):
-        if k >= MAX_SIGNIFICANT and f.severity is Severity.significant:
-            f.severity = Severity.low
-            f.rationale += (f" Low because this range changes {len(findings)} functions on the flow: only the "
-                            f"{MAX_SIGNIFICANT} closest to the learning signal stay significant.")
+    cap_findings(findings)
     result.findings = group_low(findings)
     result.data = {"functions_placed": len(reports), "findings": len(findings), "pairs_examined": examined,
                    "flow_visits": visits, "functions_not_placed": skipped}
     result.duration_s = time.perf_counter() - start
     return result
+
+
+def cap_findings(findings: list[Finding]) -> None:
+    """At most `MAX_SIGNIFICANT` findings stay significant, the first in place order (`findings` is
+    sorted); a finding already low for its own reason takes no slot (eight low "environment path"
+    findings demoted a network definition that came after them in place order)."""
+    kept = 0
+    for f in findings:
+        if f.severity is not Severity.significant:
+            continue
+        kept += 1
+        if kept > MAX_SIGNIFICANT:
+            f.severity = Severity.low
+            f.rationale += (f" Low because this range changes {len(findings)} functions on the flow: only the "
+                            f"{MAX_SIGNIFICANT} closest to the learning signal stay significant.")
 
 
 def container_changes(pairs: list[tuple[FunctionInfo, FunctionInfo]], expanders: dict[str, Expander],
@@ -1040,7 +1052,8 @@ def _return_extended(eb: list[Effect], ec: list[Effect], cand_fn: FunctionInfo, 
 
 
 def _classify(change: UnitChange, unit: Unit, placement: Placement, flow: LearningFlow) -> Placed:
-    own = unit.own if unit.own in PATHS else None
+    # a statement that differs only in a `device=` argument changes where a tensor lives (flow/wiring.py)
+    own = "device" if device_only(change) else unit.own if unit.own in PATHS else None
     if flow.export_only(unit.fn):
         return Placed(change, unit, placement, None, "export")
     arch = flow.in_model_class(unit.fn)
@@ -1166,6 +1179,8 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
         severity = Severity.low  # toward the form the default already has: a likely fix
     launcher = orchestration_only(report.pair, index)
     severity = Severity.low if launcher else severity  # set-up code training never imports (flow/orchestration.py)
+    wiring = _wiring_note([_wiring(p.change, pair) for p in on])
+    severity = Severity.low if wiring else severity  # where a value is made moved, not what it is (flow/wiring.py)
     call_fixes = [report.fixed_calls.get(id(p.change)) for p in on]
     call_fixed = all(call_fixes)
     if call_fixed:
@@ -1222,6 +1237,7 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
                  + (f"; other changed statements here act on the {', '.join(others)} path(s)" if others else "") + ".")
     title, severity, rationale = _annotated(report, on, stored, label, cand_fn.qualname, title, severity, rationale,
                                             launcher, f"`{cand_fn.qualname}`" + (f" ({n} statements)" if n > 1 else ""))
+    rationale += wiring
     if call_fixed:
         title = f"Call now fits its callee's signature in the {label} path: `{cand_fn.qualname}`"
         rationale += f" Low: {call_fixes[0]}: a likely fix."
@@ -1264,6 +1280,23 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
         fix="Check that this change is intended; if not, restore the baseline statement(s) (patch attached).",
         patch=restore_patch(index, base_fn, cand_fn),
     )
+
+
+def _wiring(change: UnitChange, pair: FunctionPair) -> str | None:
+    """Why a changed statement only moves where a value is made (flow/wiring.py), else None."""
+    if pair.base is not None and pair.cand is not None and (
+            why := injected(change, pair.base, pair.cand) or read_in_place(change, pair.base, pair.cand)):
+        return why
+    if change.kind != "modified" and none_normalised(change.base or change.cand):  # type: ignore[arg-type]
+        return ("it stores None into a key only where the key is missing or None already: `.get()` and a "
+                "parameter defaulting to None read the same value at both commits (only a test of the key's "
+                "presence differs)")
+    return None
+
+
+def _wiring_note(notes: list[str | None]) -> str:
+    """The rationale's sentence when every changed statement only moves where a value is made, else ""."""
+    return " Low: " + "; ".join(dict.fromkeys(str(n) for n in notes)) + "." if notes and all(notes) else ""
 
 
 def _annotated(report: PairReport, on: list[Placed], stored: Layout | None, label: str, qualname: str, title: str,

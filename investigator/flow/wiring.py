@@ -192,13 +192,53 @@ def _contains(fn: FunctionInfo, text: str) -> bool:
     return any(isinstance(n, ast.Subscript | ast.Attribute) and ast.unparse(n) == text for n in ast.walk(fn.node))
 
 
+class _Inline(ast.NodeTransformer):
+    def __init__(self, copies: dict[str, ast.expr]) -> None:
+        self.copies = copies
+
+    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+        if (attr := _self_attr(node)) in self.copies and isinstance(node.ctx, ast.Load):
+            return copy.deepcopy(self.copies[attr])
+        self.generic_visit(node)
+        return node
+
+
+def _copies(fn: FunctionInfo, other: FunctionInfo) -> dict[str, ast.expr]:
+    """Attributes `self.A = E` (E a plain read of `self.`) that `fn`'s class `__init__` stores and that no
+    function of `other`'s module names."""
+    init = fn.module.functions.get(f"{fn.class_name}.__init__") if fn.class_name else None
+    if init is None:
+        return {}
+    out = {a: v for a, v in _init_stores(init).items()
+           if v is not None and _pure(v) and not _is_none(v) and ast.unparse(v).startswith("self.")}
+    return {a: v for a, v in out.items() if not any(_reads_attr(f, a) for f in other.module.functions.values())}
+
+
+def _reads_copy_in_place(change: UnitChange, base_fn: FunctionInfo, cand_fn: FunctionInfo) -> str | None:
+    """A statement that read the copy `self.A` reads its source `E` in place (or the reverse): the same
+    statement once the copy is replaced by what it copied."""
+    assert change.base is not None and change.cand is not None
+    for held, there, other, other_fn in ((change.base, base_fn, change.cand, cand_fn),
+                                         (change.cand, cand_fn, change.base, base_fn)):
+        copies = _copies(there, other_fn)
+        used = {a for n in ast.walk(held.node) if isinstance(n, ast.Attribute) and (a := _self_attr(n) or "") in copies}
+        if not used:
+            continue
+        inlined = _Inline({a: copies[a] for a in used}).visit(copy.deepcopy(held.node))
+        if ast.dump(inlined) == ast.dump(other.node):
+            names = ", ".join(f"`self.{a}`" for a in sorted(used))
+            return (f"{names} copied `{'`, `'.join(ast.unparse(copies[a]) for a in sorted(used))}` in "
+                    f"`__init__`; the other commit reads that value in place: the same value")
+    return None
+
+
 def read_in_place(change: UnitChange, base_fn: FunctionInfo, cand_fn: FunctionInfo) -> str | None:
     """`self.A = E` (E a plain read such as `self.cfg["num_steps"]`) removed (or added), where every
     method of the class that read `self.A` and still exists at the other commit reads `E` itself there,
     and no function of the other commit's module names `self.A`: the value is read where it is used,
     not copied first."""
     if change.kind == "modified":
-        return None
+        return _reads_copy_in_place(change, base_fn, cand_fn)
     unit = change.base or change.cand
     assert unit is not None
     held, other = (base_fn, cand_fn) if change.base is not None else (cand_fn, base_fn)

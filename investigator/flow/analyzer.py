@@ -60,6 +60,7 @@ from investigator.flow.diff import UnitChange, changed_units, moved_across
 from investigator.flow.graph import LearningFlow, Placement, linked_flows
 from investigator.flow.inlined import Inlined, call_text, inlined_callees
 from investigator.flow.layout import GRADIENT_PLACES, Layout, container_relaid, layout, layout_change
+from investigator.flow.netctor import LAYER_CONFIDENCE, rebuilt_network
 from investigator.flow.optin import (
     ConfigValues,
     assumption,
@@ -1235,6 +1236,7 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
     rationale = (f"No detector explains this change. {flow_text} Severity follows from that place on the "
                  f"learning-signal flow, not from a known bug pattern"
                  + (f"; other changed statements here act on the {', '.join(others)} path(s)" if others else "") + ".")
+    title, confidence, rationale = _rebuilt(on, label, cand_fn.qualname, title, confidence, rationale)
     title, severity, rationale = _annotated(report, on, stored, label, cand_fn.qualname, title, severity, rationale,
                                             launcher, f"`{cand_fn.qualname}`" + (f" ({n} statements)" if n > 1 else ""))
     rationale += wiring
@@ -1292,6 +1294,26 @@ def _wiring(change: UnitChange, pair: FunctionPair) -> str | None:
                 "parameter defaulting to None read the same value at both commits (only a test of the key's "
                 "presence differs)")
     return None
+
+
+def _rebuilt(on: list[Placed], label: str, qualname: str, title: str, confidence: float, rationale: str
+             ) -> tuple[str, float, str]:
+    """A network's `__init__` building the same project network class with other arguments (flow/netctor.py):
+    the layers detector's meaning and confidence, for up to 3 changed statements."""
+    if label != "architecture" or len(on) > 3:
+        return title, confidence, rationale
+    # the diff may pair the rebuilt statement with a neighbour (a removed local above it): any two sides count
+    bases = [p.change.base for p in on if p.change.base is not None]
+    cands = [p.change.cand for p in on if p.change.cand is not None and p.change.cand.fn.name == "__init__"]
+    for b, c in ((b, c) for b in bases for c in cands):
+        callee = rebuilt_network(b.node, c.node, c.fn.module)
+        if callee:
+            return (f"Network built with other arguments in the architecture path: `{qualname}` (`{callee}(...)`)",
+                    max(confidence, LAYER_CONFIDENCE),
+                    rationale + f" `{callee}` is a network class of this project: other arguments to its constructor "
+                    f"change what the network computes (input or output size, depth, layer types), as a changed "
+                    f"layer size does.")
+    return title, confidence, rationale
 
 
 def _wiring_note(notes: list[str | None]) -> str:

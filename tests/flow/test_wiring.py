@@ -237,3 +237,69 @@ def test_more_significant_findings_than_the_cap_demote_the_last():
     cap_findings(found)
     assert found[-1].severity is Severity.low and "stay significant" in found[-1].rationale
     assert all(f.severity is Severity.significant for f in found[:-1])
+
+
+# ---- a network built with other arguments ---------------------------------------------------------------
+
+NETWORKS = {
+    "pkg/__init__.py": "",
+    "pkg/networks/__init__.py": "from .mlp import MLP\nfrom .config import Settings\n",
+    "pkg/networks/mlp.py": """
+        import torch.nn as nn
+
+
+        class MLP(nn.Sequential):
+            def __init__(self, input_dim, output_dim, hidden):
+                super().__init__(nn.Linear(input_dim, hidden), nn.ELU(), nn.Linear(hidden, output_dim))
+    """,
+    "pkg/networks/config.py": """
+        class Settings:
+            def __init__(self, size, scale):
+                self.size = size
+                self.scale = scale
+    """,
+}
+TEACHER = """
+    import torch.nn as nn
+
+    from pkg.networks import MLP, Settings
+
+
+    class StudentTeacher(nn.Module):
+        def __init__(self, num_obs, num_actions, hidden_dim):
+            super().__init__()
+            self.student = MLP(num_obs, num_actions, 64)
+            BUILD
+
+        def forward(self, obs):
+            return self.student(obs) - self.teacher(obs)
+
+
+    def train(data, optimizer):
+        model = StudentTeacher(8, 2, 16)
+        for obs in data:
+            loss = model(obs).pow(2).mean()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+"""
+
+
+def _teacher(build: str) -> dict[str, str]:
+    return {**NETWORKS, "pkg/policy.py": TEACHER.replace("BUILD", build)}
+
+
+def test_project_network_built_with_another_input_size_is_a_layer_size_change():
+    found = _findings(_teacher("self.teacher = MLP(num_obs, num_actions, 64)"),
+                      _teacher("self.teacher = MLP(hidden_dim, num_actions, 64)"))
+    f = _of(found, "StudentTeacher.__init__")
+    assert f.title.startswith("Network built with other arguments") and f.confidence >= 0.75, (f.title, f.confidence)
+    assert f.severity is Severity.significant
+
+
+def test_other_arguments_to_a_plain_project_class_are_no_network_change():
+    found = _findings(_teacher("self.teacher = MLP(num_obs, num_actions, 64)\n        self.cfg = Settings(num_obs, 1.0)"),
+                      _teacher("self.teacher = MLP(num_obs, num_actions, 64)\n        self.cfg = Settings(num_obs, 2.0)"))
+    hits = [f for f in found if "StudentTeacher" in f.title]  # still a change of the network, with no known meaning
+    assert len(hits) == 1 and not hits[0].title.startswith("Network built") and hits[0].confidence < 0.75, \
+        [(f.title, f.confidence) for f in found]

@@ -288,7 +288,6 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
             findings.append(finding)
         result.no_effect.extend(_no_effect(report))
     findings = group_same_edit(findings)
-    findings.sort(key=lambda f: (PATHS.index(str(f.evidence[0].details["path"])), -f.confidence))
     cap_findings(findings)
     result.findings = group_low(findings)
     result.data = {"functions_placed": len(reports), "findings": len(findings), "pairs_examined": examined,
@@ -298,15 +297,15 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
 
 
 def cap_findings(findings: list[Finding]) -> None:
-    """At most `MAX_SIGNIFICANT` findings stay significant, the first in place order (`findings` is
-    sorted); a finding already low for its own reason takes no slot (eight low "environment path"
-    findings demoted a network definition that came after them in place order)."""
-    kept = 0
-    for f in findings:
-        if f.severity is not Severity.significant:
-            continue
-        kept += 1
-        if kept > MAX_SIGNIFICANT:
+    """Sort the findings and keep at most `MAX_SIGNIFICANT` significant: the first in order, which puts
+    a change whose meaning a rule knows (a network built with other arguments, an annotation that
+    coerces its default: what a detector's pattern would say) before anonymous ones, then by place on
+    the flow, closest to the learning signal first (eight anonymous "environment path" findings of a
+    runner refactor demoted rsl_rl's teacher network built with the wrong input size)."""
+    findings.sort(key=lambda f: (not f.evidence[0].details.get("known"), PATHS.index(str(f.evidence[0].details["path"])),
+                                 -f.confidence))
+    for k, f in enumerate(findings):
+        if k >= MAX_SIGNIFICANT and f.severity is Severity.significant:
             f.severity = Severity.low
             f.rationale += (f" Low because this range changes {len(findings)} functions on the flow: only the "
                             f"{MAX_SIGNIFICANT} closest to the learning signal stay significant.")
@@ -1236,7 +1235,7 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
     rationale = (f"No detector explains this change. {flow_text} Severity follows from that place on the "
                  f"learning-signal flow, not from a known bug pattern"
                  + (f"; other changed statements here act on the {', '.join(others)} path(s)" if others else "") + ".")
-    title, confidence, rationale = _rebuilt(on, label, cand_fn.qualname, title, confidence, rationale)
+    title, confidence, rationale, known = _rebuilt(on, label, cand_fn.qualname, title, confidence, rationale)
     title, severity, rationale = _annotated(report, on, stored, label, cand_fn.qualname, title, severity, rationale,
                                             launcher, f"`{cand_fn.qualname}`" + (f" ({n} statements)" if n > 1 else ""))
     rationale += wiring
@@ -1276,6 +1275,7 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
                      "sink": best.placement.sink, "stops": best.placement.stops,
                      "statements": [_change_text(p.change) for p in on[:10]],
                      "places": sorted({p.path for p in on if p.path}),
+                     "known": known or way == "break",  # a rule knows what it does: ranked before anonymous ones
                      "edit": edit_signature([p.change for p in on]),
                      **_removed_lines(on)},
         )],
@@ -1297,11 +1297,11 @@ def _wiring(change: UnitChange, pair: FunctionPair) -> str | None:
 
 
 def _rebuilt(on: list[Placed], label: str, qualname: str, title: str, confidence: float, rationale: str
-             ) -> tuple[str, float, str]:
+             ) -> tuple[str, float, str, bool]:
     """A network's `__init__` building the same project network class with other arguments (flow/netctor.py):
     the layers detector's meaning and confidence, for up to 3 changed statements."""
     if label != "architecture" or len(on) > 3:
-        return title, confidence, rationale
+        return title, confidence, rationale, False
     # the diff may pair the rebuilt statement with a neighbour (a removed local above it): any two sides count
     bases = [p.change.base for p in on if p.change.base is not None]
     cands = [p.change.cand for p in on if p.change.cand is not None and p.change.cand.fn.name == "__init__"]
@@ -1312,8 +1312,8 @@ def _rebuilt(on: list[Placed], label: str, qualname: str, title: str, confidence
                     max(confidence, LAYER_CONFIDENCE),
                     rationale + f" `{callee}` is a network class of this project: other arguments to its constructor "
                     f"change what the network computes (input or output size, depth, layer types), as a changed "
-                    f"layer size does.")
-    return title, confidence, rationale
+                    f"layer size does.", True)
+    return title, confidence, rationale, False
 
 
 def _wiring_note(notes: list[str | None]) -> str:

@@ -5,7 +5,7 @@ runner", read against their diffs): the rollout storage built by the runner and 
 algorithm's constructor instead of `self.storage = None` + `alg.init_storage(...)`; `else:
 cfg["rnd_cfg"] = None` added to a resolver; `self.num_steps_per_env = self.cfg["num_steps_per_env"]`
 dropped for `range(self.cfg["num_steps_per_env"])`; `device=tensor.device` added to a constructor;
-eight findings already low for their own reason took the significant slots of a network definition.
+a project network built with another input size ranked as an anonymous architecture change.
 Each rule has a negative twin that is a real change and keeps its severity."""
 
 from __future__ import annotations
@@ -219,23 +219,27 @@ def test_device_argument_beside_another_change_keeps_its_place():
 
 # ---- the significant cap --------------------------------------------------------------------------------
 
-def _finding(k: int, path: str, severity: Severity) -> Finding:
+def _finding(k: int, path: str, severity: Severity, known: bool = False) -> Finding:
     return Finding(id=f"f{k}", source="behavioural_change", subsystem="env", severity=severity, confidence=0.7,
-                   title=f"f{k}", evidence=[Evidence(kind=EvidenceKind.code, summary="", details={"path": path})])
+                   title=f"f{k}", evidence=[Evidence(kind=EvidenceKind.code, summary="",
+                                                     details={"path": path, "known": known})])
 
 
-def test_findings_low_for_their_own_reason_take_no_significant_slot():
-    found = [_finding(k, "environment", Severity.low) for k in range(MAX_SIGNIFICANT + 2)]
-    found.append(_finding(99, "architecture", Severity.significant))
+def test_a_change_with_a_known_meaning_keeps_its_significant_slot():
+    found = [_finding(k, "environment", Severity.significant) for k in range(MAX_SIGNIFICANT + 1)]
+    found.append(_finding(99, "architecture", Severity.significant, known=True))
     cap_findings(found)
-    assert found[-1].severity is Severity.significant
+    known = next(f for f in found if f.id == "f99")
+    assert known.severity is Severity.significant and found[0] is known
+    assert sum(f.severity is Severity.significant for f in found) == MAX_SIGNIFICANT
 
 
-def test_more_significant_findings_than_the_cap_demote_the_last():
-    found = [_finding(k, "environment", Severity.significant) for k in range(MAX_SIGNIFICANT)]
-    found.append(_finding(99, "architecture", Severity.significant))
+def test_anonymous_findings_beyond_the_cap_are_low_in_place_order():
+    found = [_finding(99, "architecture", Severity.significant)]
+    found += [_finding(k, "environment", Severity.significant) for k in range(MAX_SIGNIFICANT)]
     cap_findings(found)
-    assert found[-1].severity is Severity.low and "stay significant" in found[-1].rationale
+    last = next(f for f in found if f.id == "f99")
+    assert found[-1] is last and last.severity is Severity.low and "stay significant" in last.rationale
     assert all(f.severity is Severity.significant for f in found[:-1])
 
 

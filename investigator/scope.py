@@ -49,6 +49,8 @@ def out_of_scope_kind(path: str) -> str | None:
         kind = _DIRS.get(segment.lower())
         if kind is not None:
             return kind
+        if segment.lower().endswith("_examples"):  # a package of examples (`sf_examples/`), as a file stem is
+            return "example"
     if name.endswith(".ipynb"):
         return "notebook"
     if name in _CI_FILES:

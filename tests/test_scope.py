@@ -22,6 +22,7 @@ from tests.support.gitrepo import commit_files, git
         ("docs/conf.py", "documentation"), ("README.md", "documentation"), ("rl/NOTES.rst", "documentation"),
         ("examples/cartpole.py", "example"), ("playground/try.py", "example"), ("example_cartpole.py", "example"),
         ("rl/ppo_example.py", "example"), ("Tutorials/ppo.py", "example"),
+        ("sample_factory_examples/isaacgym_examples/train_isaacgym.py", "example"), ("sf_examples/atari/env.py", "example"),
         ("benchmarks/atari/ppo.yaml", "benchmark"), ("bench_speed.py", "benchmark"),
         ("notebooks/explore.py", "notebook"), ("analysis.ipynb", "notebook"),
         (".github/workflows/ci.yml", "CI"), ("tox.ini", "CI"), ("noxfile.py", "CI"), (".gitlab-ci.yml", "CI"),
@@ -35,7 +36,7 @@ def test_out_of_scope_paths(path, kind):
     "path",
     ["train.py", "scripts/train.py", "rl/algos/ppo.py", "contest.py", "latest.py", "attest/x.py", "rl/testing_utils.py",
      "config/ppo.yaml", "benchmark.py", "rl/envs/example_wrappers/__init__.py".replace("example_wrappers", "wrappers"),
-     "src/docstring_tools.py", "rl/exampleenv.py"],
+     "src/docstring_tools.py", "rl/exampleenv.py", "rl/counterexamples/x.py"],
 )
 def test_training_paths_are_in_scope(path):
     assert out_of_scope_kind(path) is None

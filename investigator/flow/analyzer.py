@@ -60,6 +60,7 @@ from investigator.flow.diff import UnitChange, changed_units, moved_across
 from investigator.flow.graph import LearningFlow, Placement, linked_flows
 from investigator.flow.inlined import Inlined, call_text, inlined_callees
 from investigator.flow.layout import GRADIENT_PLACES, Layout, container_relaid, layout, layout_change
+from investigator.flow.netctor import LAYER_CONFIDENCE, rebuilt_network
 from investigator.flow.optin import (
     ConfigValues,
     assumption,
@@ -75,6 +76,7 @@ from investigator.flow.restore import checkpoint_names, reads_checkpoint
 from investigator.flow.signature import fixed_call
 from investigator.flow.symbolic import Effect, Expander, differing, value_text
 from investigator.flow.units import Unit
+from investigator.flow.wiring import device_only, injected, none_normalised, read_in_place
 from investigator.flow.wrappers import (
     Assignments,
     adapted_call,
@@ -286,17 +288,27 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
             findings.append(finding)
         result.no_effect.extend(_no_effect(report))
     findings = group_same_edit(findings)
-    findings.sort(key=lambda f: (PATHS.index(str(f.evidence[0].details["path"])), -f.confidence))
-    for k, f in enumerate(findings):
-        if k >= MAX_SIGNIFICANT and f.severity is Severity.significant:
-            f.severity = Severity.low
-            f.rationale += (f" Low because this range changes {len(findings)} functions on the flow: only the "
-                            f"{MAX_SIGNIFICANT} closest to the learning signal stay significant.")
+    cap_findings(findings)
     result.findings = group_low(findings)
     result.data = {"functions_placed": len(reports), "findings": len(findings), "pairs_examined": examined,
                    "flow_visits": visits, "functions_not_placed": skipped}
     result.duration_s = time.perf_counter() - start
     return result
+
+
+def cap_findings(findings: list[Finding]) -> None:
+    """Sort the findings and keep at most `MAX_SIGNIFICANT` significant: the first in order, which puts
+    a change whose meaning a rule knows (a network built with other arguments, an annotation that
+    coerces its default: what a detector's pattern would say) before anonymous ones, then by place on
+    the flow, closest to the learning signal first (eight anonymous "environment path" findings of a
+    runner refactor demoted rsl_rl's teacher network built with the wrong input size)."""
+    findings.sort(key=lambda f: (not f.evidence[0].details.get("known"), PATHS.index(str(f.evidence[0].details["path"])),
+                                 -f.confidence))
+    for k, f in enumerate(findings):
+        if k >= MAX_SIGNIFICANT and f.severity is Severity.significant:
+            f.severity = Severity.low
+            f.rationale += (f" Low because this range changes {len(findings)} functions on the flow: only the "
+                            f"{MAX_SIGNIFICANT} closest to the learning signal stay significant.")
 
 
 def container_changes(pairs: list[tuple[FunctionInfo, FunctionInfo]], expanders: dict[str, Expander],
@@ -1040,7 +1052,8 @@ def _return_extended(eb: list[Effect], ec: list[Effect], cand_fn: FunctionInfo, 
 
 
 def _classify(change: UnitChange, unit: Unit, placement: Placement, flow: LearningFlow) -> Placed:
-    own = unit.own if unit.own in PATHS else None
+    # a statement that differs only in a `device=` argument changes where a tensor lives (flow/wiring.py)
+    own = "device" if device_only(change) else unit.own if unit.own in PATHS else None
     if flow.export_only(unit.fn):
         return Placed(change, unit, placement, None, "export")
     arch = flow.in_model_class(unit.fn)
@@ -1166,6 +1179,8 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
         severity = Severity.low  # toward the form the default already has: a likely fix
     launcher = orchestration_only(report.pair, index)
     severity = Severity.low if launcher else severity  # set-up code training never imports (flow/orchestration.py)
+    wiring = _wiring_note([_wiring(p.change, pair) for p in on])
+    severity = Severity.low if wiring else severity  # where a value is made moved, not what it is (flow/wiring.py)
     call_fixes = [report.fixed_calls.get(id(p.change)) for p in on]
     call_fixed = all(call_fixes)
     if call_fixed:
@@ -1220,8 +1235,10 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
     rationale = (f"No detector explains this change. {flow_text} Severity follows from that place on the "
                  f"learning-signal flow, not from a known bug pattern"
                  + (f"; other changed statements here act on the {', '.join(others)} path(s)" if others else "") + ".")
+    title, confidence, rationale, known = _rebuilt(on, label, cand_fn.qualname, title, confidence, rationale)
     title, severity, rationale = _annotated(report, on, stored, label, cand_fn.qualname, title, severity, rationale,
                                             launcher, f"`{cand_fn.qualname}`" + (f" ({n} statements)" if n > 1 else ""))
+    rationale += wiring
     if call_fixed:
         title = f"Call now fits its callee's signature in the {label} path: `{cand_fn.qualname}`"
         rationale += f" Low: {call_fixes[0]}: a likely fix."
@@ -1258,12 +1275,50 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
                      "sink": best.placement.sink, "stops": best.placement.stops,
                      "statements": [_change_text(p.change) for p in on[:10]],
                      "places": sorted({p.path for p in on if p.path}),
+                     "known": known or way == "break",  # a rule knows what it does: ranked before anonymous ones
                      "edit": edit_signature([p.change for p in on]),
                      **_removed_lines(on)},
         )],
         fix="Check that this change is intended; if not, restore the baseline statement(s) (patch attached).",
         patch=restore_patch(index, base_fn, cand_fn),
     )
+
+
+def _wiring(change: UnitChange, pair: FunctionPair) -> str | None:
+    """Why a changed statement only moves where a value is made (flow/wiring.py), else None."""
+    if pair.base is not None and pair.cand is not None and (
+            why := injected(change, pair.base, pair.cand) or read_in_place(change, pair.base, pair.cand)):
+        return why
+    if change.kind != "modified" and none_normalised(change.base or change.cand):  # type: ignore[arg-type]
+        return ("it stores None into a key only where the key is missing or None already: `.get()` and a "
+                "parameter defaulting to None read the same value at both commits (only a test of the key's "
+                "presence differs)")
+    return None
+
+
+def _rebuilt(on: list[Placed], label: str, qualname: str, title: str, confidence: float, rationale: str
+             ) -> tuple[str, float, str, bool]:
+    """A network's `__init__` building the same project network class with other arguments (flow/netctor.py):
+    the layers detector's meaning and confidence, for up to 3 changed statements."""
+    if label != "architecture" or len(on) > 3:
+        return title, confidence, rationale, False
+    # the diff may pair the rebuilt statement with a neighbour (a removed local above it): any two sides count
+    bases = [p.change.base for p in on if p.change.base is not None]
+    cands = [p.change.cand for p in on if p.change.cand is not None and p.change.cand.fn.name == "__init__"]
+    for b, c in ((b, c) for b in bases for c in cands):
+        callee = rebuilt_network(b.node, c.node, c.fn.module)
+        if callee:
+            return (f"Network built with other arguments in the architecture path: `{qualname}` (`{callee}(...)`)",
+                    max(confidence, LAYER_CONFIDENCE),
+                    rationale + f" `{callee}` is a network class of this project: other arguments to its constructor "
+                    f"change what the network computes (input or output size, depth, layer types), as a changed "
+                    f"layer size does.", True)
+    return title, confidence, rationale, False
+
+
+def _wiring_note(notes: list[str | None]) -> str:
+    """The rationale's sentence when every changed statement only moves where a value is made, else ""."""
+    return " Low: " + "; ".join(dict.fromkeys(str(n) for n in notes)) + "." if notes and all(notes) else ""
 
 
 def _annotated(report: PairReport, on: list[Placed], stored: Layout | None, label: str, qualname: str, title: str,

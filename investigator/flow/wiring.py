@@ -1,0 +1,281 @@
+"""Wiring edits that move where a value is made, not what it is: low, with the reason.
+
+Real shapes (rsl_rl, "Restructure rollout storage" and "Separates the logging functionality from
+the runner"), each reported as a significant behavioural change in the loss, optimizer or
+environment path above a real regression:
+
+* **Placeholder replaced by injection.** `self.storage = None  # initialized later` in `__init__`,
+  with a setter method (`init_storage(...)`) assigning `self.storage = RolloutStorage(...)` after
+  construction, became `self.storage = storage`, a new constructor parameter that the caller builds
+  and passes in (or the reverse). The constructor only stores what it is handed: what the attribute
+  holds is built where the caller builds it, and that statement is compared at the caller.
+* **A missing key normalised to None.** `else: cfg["rnd_cfg"] = None` added to
+  `if "rnd_cfg" in cfg and cfg["rnd_cfg"] is not None: ...` (or removed): the store runs only where
+  the key is missing or already None, so `cfg.get(key)` and a parameter defaulting to None read the
+  same value at both commits; only a reader that tests the key's presence sees a difference.
+* **Device placement only.** `TensorDict(d, batch_size=...)` -> `TensorDict(d, batch_size=...,
+  device=t.device)`: the statements differ only in a `device=` argument: where a tensor lives, the
+  device place (low), not the place its value reaches.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+
+from investigator.detectors.functions import FunctionInfo
+from investigator.flow.diff import UnitChange
+from investigator.flow.units import Unit
+
+DEVICE_KEYWORDS = frozenset({"device"})
+
+
+def _is_none(node: ast.expr | None) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+def _stored(stmt: ast.stmt) -> tuple[ast.expr, ast.expr | None] | None:
+    """(target, value) of a single-target assignment."""
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+        return stmt.targets[0], stmt.value
+    if isinstance(stmt, ast.AnnAssign):
+        return stmt.target, stmt.value
+    return None
+
+
+def _self_attr(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
+        return node.attr
+    return None
+
+
+# ---- a missing key normalised to None -------------------------------------------------------------
+
+def _key_missing_or_none(test: ast.expr, holder: str, key: str, negated: bool) -> bool:
+    """Whether `test` (its negation when `negated`: the `else` arm) implies `holder.get(key) is None`."""
+    def same(obj: ast.expr, k: ast.expr) -> bool:
+        return ast.unparse(obj) == holder and ast.unparse(k) == key
+
+    def present(node: ast.expr) -> bool:  # `key in holder`
+        return (isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], ast.In)
+                and same(node.comparators[0], node.left))
+
+    def not_none(node: ast.expr) -> bool:  # `holder[key] is not None` / `holder.get(key) is not None`
+        if not (isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], ast.IsNot)
+                and _is_none(node.comparators[0])):
+            return False
+        left = node.left
+        if isinstance(left, ast.Subscript):
+            return same(left.value, left.slice)
+        return (isinstance(left, ast.Call) and isinstance(left.func, ast.Attribute) and left.func.attr == "get"
+                and len(left.args) >= 1 and same(left.func.value, left.args[0])
+                and all(_is_none(a) for a in left.args[1:]) and not left.keywords)
+
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return _key_missing_or_none(test.operand, holder, key, not negated)
+    if negated:  # the else arm of a test that holds whenever the key has a value
+        if present(test) or not_none(test):
+            return True
+        return isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And) and any(
+            present(v) or not_none(v) for v in test.values)
+    # the body of `key not in holder` / `holder.get(key) is None` / an `or` of such tests
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.Or):
+        return all(_key_missing_or_none(v, holder, key, False) for v in test.values)
+    flipped = _flip(test)
+    return flipped is not None and _key_missing_or_none(flipped, holder, key, True)
+
+
+def _flip(test: ast.expr) -> ast.expr | None:
+    """`a not in b` -> `a in b`, `x is None` -> `x is not None` (one comparison), else None."""
+    if isinstance(test, ast.Compare) and len(test.ops) == 1:
+        op = {ast.NotIn: ast.In(), ast.Is: ast.IsNot()}.get(type(test.ops[0]))
+        if op is not None:
+            return ast.Compare(left=test.left, ops=[op], comparators=test.comparators)
+    return None
+
+
+def _guard(unit: Unit) -> tuple[ast.If, bool] | None:
+    """The `if` statement whose body or `else` arm holds the unit's statement directly (arm: True for else)."""
+    for node in ast.walk(unit.fn.node):
+        if isinstance(node, ast.If):
+            if any(s is unit.node for s in node.body):
+                return node, False
+            if any(s is unit.node for s in node.orelse):
+                return node, True
+    return None
+
+
+def none_normalised(unit: Unit) -> bool:
+    """`holder[key] = None` under a test that holds only where `holder.get(key)` is None already."""
+    stored = _stored(unit.node)
+    if stored is None or not isinstance(stored[0], ast.Subscript) or not _is_none(stored[1]):
+        return False
+    target = stored[0]
+    guard = _guard(unit)
+    if guard is None:
+        return False
+    node, negated = guard
+    return _key_missing_or_none(node.test, ast.unparse(target.value), ast.unparse(target.slice), negated)
+
+
+# ---- placeholder replaced by an injected value --------------------------------------------------------
+
+def _init_stores(fn: FunctionInfo) -> dict[str, ast.expr | None]:
+    out: dict[str, ast.expr | None] = {}
+    for node in ast.walk(fn.node):
+        if isinstance(node, ast.stmt) and (stored := _stored(node)) is not None and (attr := _self_attr(stored[0])):
+            out[attr] = stored[1]
+    return out
+
+
+def _params(fn: FunctionInfo) -> set[str]:
+    if not isinstance(fn.node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return set()
+    args = fn.node.args
+    return {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
+
+
+def _setter(fn: FunctionInfo, attr: str) -> str | None:
+    """A method of `fn`'s class other than `__init__` that stores a value other than None into `self.attr`."""
+    for other in fn.module.functions.values():
+        if other.class_name != fn.class_name or other.name == "__init__":
+            continue
+        for node in ast.walk(other.node):
+            if isinstance(node, ast.stmt) and (stored := _stored(node)) is not None \
+                    and _self_attr(stored[0]) == attr and stored[1] is not None and not _is_none(stored[1]):
+                return other.name
+    return None
+
+
+def injected(change: UnitChange, base_fn: FunctionInfo, cand_fn: FunctionInfo) -> str | None:
+    """Why the change only moves where an attribute's value is made (see the module doc), else None."""
+    if base_fn.name != "__init__" or cand_fn.name != "__init__" or not base_fn.class_name:
+        return None
+    attrs = {a for u in (change.base, change.cand) if u is not None and (s := _stored(u.node)) is not None
+             for a in [_self_attr(s[0])] if a}
+    if len(attrs) != 1:
+        return None
+    attr = attrs.pop()
+    stores = {"baseline": _init_stores(base_fn), "candidate": _init_stores(cand_fn)}
+    if attr not in stores["baseline"] or attr not in stores["candidate"]:
+        return None
+    fns = {"baseline": base_fn, "candidate": cand_fn}
+    for held, handed in (("baseline", "candidate"), ("candidate", "baseline")):
+        value = stores[handed][attr]
+        if not _is_none(stores[held][attr]) or not isinstance(value, ast.Name):
+            continue
+        if value.id not in _params(fns[handed]) or value.id in _params(fns[held]):
+            continue
+        setter = _setter(fns[held], attr)
+        if setter is None:
+            continue
+        return (f"`self.{attr}` is a placeholder (None) set by `{setter}` after construction at the {held} and a new "
+                f"constructor parameter `{value.id}` at the {handed}: the constructor stores what its caller hands "
+                f"it, so what `self.{attr}` holds is built where the caller builds it (compared there)")
+    return None
+
+
+# ---- an attribute copy read in place ----------------------------------------------------------------
+
+def _pure(node: ast.expr) -> bool:
+    """Reads only: names, attributes, subscripts and constants (no call, no arithmetic)."""
+    return all(isinstance(n, ast.Name | ast.Attribute | ast.Subscript | ast.Constant | ast.Load | ast.Slice)
+               for n in ast.walk(node))
+
+
+def _reads_attr(fn: FunctionInfo, attr: str) -> bool:
+    return any(isinstance(n, ast.Attribute) and n.attr == attr and isinstance(n.value, ast.Name)
+               and n.value.id == "self" for n in ast.walk(fn.node))
+
+
+def _contains(fn: FunctionInfo, text: str) -> bool:
+    return any(isinstance(n, ast.Subscript | ast.Attribute) and ast.unparse(n) == text for n in ast.walk(fn.node))
+
+
+class _Inline(ast.NodeTransformer):
+    def __init__(self, copies: dict[str, ast.expr]) -> None:
+        self.copies = copies
+
+    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+        if (attr := _self_attr(node)) in self.copies and isinstance(node.ctx, ast.Load):
+            return copy.deepcopy(self.copies[attr])
+        self.generic_visit(node)
+        return node
+
+
+def _copies(fn: FunctionInfo, other: FunctionInfo) -> dict[str, ast.expr]:
+    """Attributes `self.A = E` (E a plain read of `self.`) that `fn`'s class `__init__` stores and that no
+    function of `other`'s module names."""
+    init = fn.module.functions.get(f"{fn.class_name}.__init__") if fn.class_name else None
+    if init is None:
+        return {}
+    out = {a: v for a, v in _init_stores(init).items()
+           if v is not None and _pure(v) and not _is_none(v) and ast.unparse(v).startswith("self.")}
+    return {a: v for a, v in out.items() if not any(_reads_attr(f, a) for f in other.module.functions.values())}
+
+
+def _reads_copy_in_place(change: UnitChange, base_fn: FunctionInfo, cand_fn: FunctionInfo) -> str | None:
+    """A statement that read the copy `self.A` reads its source `E` in place (or the reverse): the same
+    statement once the copy is replaced by what it copied."""
+    assert change.base is not None and change.cand is not None
+    for held, there, other, other_fn in ((change.base, base_fn, change.cand, cand_fn),
+                                         (change.cand, cand_fn, change.base, base_fn)):
+        copies = _copies(there, other_fn)
+        used = {a for n in ast.walk(held.node) if isinstance(n, ast.Attribute) and (a := _self_attr(n) or "") in copies}
+        if not used:
+            continue
+        inlined = _Inline({a: copies[a] for a in used}).visit(copy.deepcopy(held.node))
+        if ast.dump(inlined) == ast.dump(other.node):
+            names = ", ".join(f"`self.{a}`" for a in sorted(used))
+            return (f"{names} copied `{'`, `'.join(ast.unparse(copies[a]) for a in sorted(used))}` in "
+                    f"`__init__`; the other commit reads that value in place: the same value")
+    return None
+
+
+def read_in_place(change: UnitChange, base_fn: FunctionInfo, cand_fn: FunctionInfo) -> str | None:
+    """`self.A = E` (E a plain read such as `self.cfg["num_steps"]`) removed (or added), where every
+    method of the class that read `self.A` and still exists at the other commit reads `E` itself there,
+    and no function of the other commit's module names `self.A`: the value is read where it is used,
+    not copied first."""
+    if change.kind == "modified":
+        return _reads_copy_in_place(change, base_fn, cand_fn)
+    unit = change.base or change.cand
+    assert unit is not None
+    held, other = (base_fn, cand_fn) if change.base is not None else (cand_fn, base_fn)
+    stored = _stored(unit.node)
+    attr = _self_attr(stored[0]) if stored is not None else None
+    if stored is None or attr is None or stored[1] is None or not _pure(stored[1]) or _is_none(stored[1]):
+        return None
+    text = ast.unparse(stored[1])
+    if not text.startswith("self.") or any(_reads_attr(f, attr) for f in other.module.functions.values()):
+        return None
+    readers = [f for f in held.module.functions.values() if f.class_name == held.class_name and f is not held
+               and _reads_attr(f, attr)]
+    # a reader gone at the other commit reads nothing there (its removal is judged on its own)
+    kept = [r for r in readers if r.qualname in other.module.functions]
+    if not kept or not all(_contains(other.module.functions[r.qualname], text) for r in kept):
+        return None
+    where = ", ".join(f"`{r.qualname}`" for r in kept)
+    side = "candidate" if change.base is not None else "baseline"
+    return (f"`self.{attr}` was a copy of `{text}`; at the {side} {where} reads `{text}` where it used the copy: "
+            f"the same value, read in place")
+
+
+# ---- device placement only ------------------------------------------------------------------------
+
+class _NoDevice(ast.NodeTransformer):
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        node.keywords = [k for k in node.keywords if k.arg not in DEVICE_KEYWORDS]
+        return node
+
+
+def device_only(change: UnitChange) -> bool:
+    """Both statements exist and differ only in a `device=` argument of a call."""
+    if change.base is None or change.cand is None:
+        return False
+    b, c = ast.dump(change.base.node), ast.dump(change.cand.node)
+    if b == c:
+        return False
+    strip = _NoDevice()
+    return ast.dump(strip.visit(copy.deepcopy(change.base.node))) == ast.dump(strip.visit(copy.deepcopy(change.cand.node)))

@@ -165,6 +165,10 @@ class _Equivalent(ast.NodeTransformer):
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
         self.generic_visit(node)
+        if detach_under_detach(node):
+            assert isinstance(node.func, ast.Attribute)
+            return ast.Call(func=ast.Attribute(value=_StripDetach().visit(node.func.value), attr="detach",
+                                               ctx=ast.Load()), args=[], keywords=[])
         if default_zero_grad(node):
             return ast.Call(func=node.func, args=[], keywords=[])
         if sequence_copy(node):
@@ -204,6 +208,24 @@ def sequence_copy(node: ast.AST) -> bool:
             and len(node.args) == 1 and not node.keywords and not isinstance(node.args[0], ast.Starred))
 
 
+def _is_detach(node: ast.AST) -> bool:
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "detach"
+            and not node.args and not node.keywords)
+
+
+def detach_under_detach(node: ast.AST) -> bool:
+    """`(r + g * q.detach()).detach()`: a detach inside a detached value. `x.detach()` cuts every
+    gradient of `x` and changes no value, so the inner one is no change (real shape: CORL's CQL added
+    `.detach()` to the target Q inside a TD target both losses already read as `td_target.detach()`)."""
+    return _is_detach(node) and any(_is_detach(sub) for sub in ast.walk(node.func.value))  # type: ignore[attr-defined]
+
+
+class _StripDetach(ast.NodeTransformer):
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        return node.func.value if _is_detach(node) else node  # type: ignore[attr-defined]
+
+
 def default_zero_grad(node: ast.AST) -> bool:
     """`x.zero_grad(set_to_none=True)`: the default of `zero_grad()` since torch 2.0, the same call
     spelled out (a real later commit dropped the keyword from every optimizer of a CORL script;
@@ -216,14 +238,14 @@ def default_zero_grad(node: ast.AST) -> bool:
 def _needs_rewrite(sub: ast.AST) -> bool:
     return (isinstance(sub, ast.BinOp) and identity_free(sub) is not sub) or activation_call(sub) is not None \
         or default_zero_grad(sub) or (isinstance(sub, ast.Dict) and unique_keys(sub) is not sub) \
-        or numpy_builtin_alias(sub) is not None or sequence_copy(sub)
+        or numpy_builtin_alias(sub) is not None or sequence_copy(sub) or detach_under_detach(sub)
 
 
 def equivalent_form(expr: ast.AST) -> ast.AST:
     """The expression with equivalent spellings made one: arithmetic identities removed (`1 * x`,
     `x + 0`), parameter-free activations written one way (`torch.relu(x)`, `F.relu(x)` and
-    `nn.ReLU()(x)` all become `activation.relu(x)`), `zero_grad(set_to_none=True)` as `zero_grad()` and
-    NumPy's aliases of builtin types (`np.bool`) as the builtin. A copy when anything changes; the input is
+    `nn.ReLU()(x)` all become `activation.relu(x)`), `zero_grad(set_to_none=True)` as `zero_grad()`, a
+    `.detach()` inside a detached value dropped and NumPy's aliases of builtin types (`np.bool`) as the builtin. A copy when anything changes; the input is
     never mutated (trees are shared between detectors). Used wherever two versions of code are
     compared as values, so the detectors and the flow's symbolic comparison agree."""
     import copy

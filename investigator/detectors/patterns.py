@@ -217,13 +217,34 @@ def detach_under_detach(node: ast.AST) -> bool:
     """`(r + g * q.detach()).detach()`: a detach inside a detached value. `x.detach()` cuts every
     gradient of `x` and changes no value, so the inner one is no change (real shape: CORL's CQL added
     `.detach()` to the target Q inside a TD target both losses already read as `td_target.detach()`)."""
-    return _is_detach(node) and any(_is_detach(sub) for sub in ast.walk(node.func.value))  # type: ignore[attr-defined]
+    return _is_detach(node) and has_detach(node.func.value)  # type: ignore[attr-defined]
+
+
+# a large value the flow's comparison names by a digest (flow/symbolic.py): `value@<digest of the value
+# without its detaches>`, and `_d<digest of the value as written>` when a `.detach()` is inside it
+DETACHED_DIGEST = re.compile(r"^(value@[0-9a-f]+)_d[0-9a-f]+$")
+
+
+def has_detach(expr: ast.AST) -> bool:
+    return any(_is_detach(sub) or (isinstance(sub, ast.Name) and DETACHED_DIGEST.match(sub.id))
+               for sub in ast.walk(expr))
+
+
+def without_detach(expr: ast.AST) -> ast.AST:
+    """A copy of `expr` with every `.detach()` removed (digest names read as their detach-free value)."""
+    import copy
+
+    return _StripDetach().visit(copy.deepcopy(expr))
 
 
 class _StripDetach(ast.NodeTransformer):
     def visit_Call(self, node: ast.Call) -> ast.AST:
         self.generic_visit(node)
         return node.func.value if _is_detach(node) else node  # type: ignore[attr-defined]
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        found = DETACHED_DIGEST.match(node.id)
+        return ast.Name(id=found.group(1), ctx=node.ctx) if found else node
 
 
 def default_zero_grad(node: ast.AST) -> bool:

@@ -71,3 +71,19 @@ def test_detach_on_a_value_read_with_its_gradient_is_a_change() -> None:
     result = _findings(_code("target_q", "td_target"), _code("target_q.detach()", "td_target"))
     (finding,) = result.findings
     assert "Trainer.q_loss" in finding.title and finding.severity.value == "significant"
+
+
+# a target large enough that the comparison names it by a digest (flow/symbolic.py, MAX_NODES)
+BIG = ("torch.min(self.target_critic(next_obs, self.critic(next_obs, actions)), self.critic(next_obs, "
+       "self.target_critic(obs, actions))).clamp(min=-100.0, max=100.0) - 0.2 * torch.log(self.target_critic("
+       "next_obs, actions).softmax(-1) + 1e-6).sum(-1, keepdim=True) * rewards.mean() * dones.float().std()")
+
+
+def test_detach_inside_a_large_target_detached_at_every_use_is_no_change() -> None:
+    result = _findings(_code(f"({BIG})", "td_target.detach()"), _code(f"({BIG}).detach()", "td_target.detach()"))
+    assert result.findings == []
+
+
+def test_detach_inside_a_large_target_read_with_its_gradient_is_a_change() -> None:
+    result = _findings(_code(f"({BIG})", "td_target"), _code(f"({BIG}).detach()", "td_target"))
+    assert [f.title for f in result.findings] == ["Behavioural change in the target path: `Trainer.q_loss`"]

@@ -252,13 +252,15 @@ def moved_into_callees(detector, pair, ctx, base: list, only_base: list) -> tupl
     token = LOOSE_ATTRIBUTES.set(True)
     try:
         base_loose = detector.features(ctx.sites(pair.base), pair.base, ctx)
-        available: Counter = Counter()
+        per_call: dict[int, Counter] = {}
         used: list[FunctionInfo] = []
         for site, call, home in homes:
             new = _new_at_home(detector, ctx, site, call, home)
             if new:
-                available |= new  # per key the most any one home has: two homes are alternatives, not a sum
+                # the homes found for one call are alternatives (the most any of them has); calls add up
+                per_call[id(call)] = per_call.get(id(call), Counter()) | new
                 used.extend([home] if home not in used else [])
+        available: Counter = sum(per_call.values(), Counter())
     finally:
         LOOSE_ATTRIBUTES.reset(token)
     if len(base_loose) != len(base) or not available:

@@ -91,3 +91,51 @@ def test_super_call_to_a_base_outside_the_project_moves_nothing() -> None:
     result = run_on({"policies.py": BASE}, {"policies.py": cand}, only={"layers"})
     titles = [f.title for f in result.findings]
     assert titles == ["Layer changed: `nn.Linear(encoder.feature_size, action_size)` -> `-`"]
+
+
+TWO_BASE = """
+from torch import nn
+
+
+class ActorCritic(nn.Module):
+    def __init__(self, n_obs, n_actions, hidden=64):
+        super().__init__()
+        self.actor = nn.Sequential(nn.Linear(n_obs, hidden), nn.ELU(), nn.Linear(hidden, n_actions))
+        self.critic = nn.Sequential(nn.Linear(n_obs, hidden), nn.ELU(), nn.Linear(hidden, 1))
+"""
+
+TWO_CAND = """
+from torch import nn
+
+from mlp import MLP
+
+
+class ActorCritic(nn.Module):
+    def __init__(self, n_obs, n_actions, hidden=64):
+        super().__init__()
+        self.actor = MLP(n_obs, n_actions, hidden)
+        self.critic = MLP(n_obs, 1, hidden)
+"""
+
+MLP_CAND = """
+from torch import nn
+
+
+class MLP(nn.Sequential):
+    def __init__(self, n_in, n_out, hidden):
+        super().__init__(nn.Linear(n_in, hidden), nn.ELU(), nn.Linear(hidden, OUT))
+"""
+
+
+def test_equal_layers_moved_into_two_calls_of_one_constructor_are_all_moved() -> None:
+    """rsl_rl's actor and critic MLPs, both now `MLP(...)`: each call runs its own copy of the layers."""
+    result = run_on({"ac.py": TWO_BASE}, {"ac.py": TWO_CAND, "mlp.py": MLP_CAND.replace("OUT", "n_out")},
+                    only={"layers"})
+    assert [f.title for f in result.findings] == []
+
+
+def test_a_layer_the_constructor_builds_otherwise_stays_a_change() -> None:
+    result = run_on({"ac.py": TWO_BASE}, {"ac.py": TWO_CAND, "mlp.py": MLP_CAND.replace("OUT", "2 * n_out")},
+                    only={"layers"})
+    (finding,) = result.findings  # which layer the title names follows the loose matching; that one changed does not
+    assert finding.title.startswith("Layer changed:") and finding.severity.value == "significant"

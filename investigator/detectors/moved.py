@@ -148,12 +148,32 @@ def _dynamic_callees(pair, ctx) -> list[tuple[Site, ast.Call, FunctionInfo]]:
     out: list[tuple[Site, ast.Call, FunctionInfo]] = []
     for site, call, name in calls(ctx.sites(pair.cand)):
         tail = name.rsplit(".", 1)[-1]
+        parent = _base_class_method(call, site.fn, flow, ctx)
+        if parent is not None:
+            out.append((site, call, parent))
+            continue
         if not tail or tail.startswith("__") or flow.resolve(call, site.fn) is not None:
-            continue  # `super().__init__(...)`: every class has one, none is where code went
+            continue  # `object.__init__`, dunders by name: every class has one, none is where code went
         out.extend((site, call, fn) for fn in _homes_of(tail, call, side, ctx))
         if len(out) >= MAX_HOMES:
             break
     return out[:MAX_HOMES]
+
+
+def _base_class_method(call: ast.Call, fn: FunctionInfo, flow, ctx) -> FunctionInfo | None:
+    """`super().m(...)` in a method of a project class: the base class's `m` it runs, when that base is
+    a class of the candidate's changed files. Real shape (d3rlpy's policy refactor): the body of
+    `SquashedNormalPolicy` moved into a new base `NormalPolicy`, the old name became a subclass whose
+    `__init__` only calls `super().__init__(..., squash_distribution=True)`: its layers are inherited,
+    not removed."""
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call)
+            and isinstance(func.value.func, ast.Name) and func.value.func.id == "super" and fn.class_name):
+        return None
+    home = flow.inherited(fn.module, fn.class_name, func.attr)
+    if home is None or ctx.pairs.change_for(home.path, "candidate") is None:
+        return None
+    return home
 
 
 def _homes_of(tail: str, call: ast.Call, side: SideIndex, ctx) -> list[FunctionInfo]:
@@ -200,7 +220,7 @@ def _earlier(ctx, home: FunctionInfo) -> FunctionInfo | None:
     return built[1].get(id(home))
 
 
-def _new_at_home(detector, ctx, site: Site, call: ast.Call, home: FunctionInfo) -> set:
+def _new_at_home(detector, ctx, site: Site, call: ast.Call, home: FunctionInfo) -> Counter:
     """Keys of the home's features as this call runs it (parameters bound to its arguments), for the
     features that are new there (not in the home's baseline counterpart)."""
     unbound = detector.features(ctx.sites(home), home, ctx)
@@ -213,7 +233,7 @@ def _new_at_home(detector, ctx, site: Site, call: ast.Call, home: FunctionInfo) 
         else:
             new_nodes.add(id(f.site.node))
     bound = detector.features(ctx.flows["candidate"].call_sites(call, site, home), home, ctx)
-    return {f.key for f in bound if id(f.site.node) in new_nodes}
+    return Counter(f.key for f in bound if id(f.site.node) in new_nodes)
 
 
 def moved_into_callees(detector, pair, ctx, base: list, only_base: list) -> tuple[list, list, list[FunctionInfo]]:
@@ -232,20 +252,27 @@ def moved_into_callees(detector, pair, ctx, base: list, only_base: list) -> tupl
     token = LOOSE_ATTRIBUTES.set(True)
     try:
         base_loose = detector.features(ctx.sites(pair.base), pair.base, ctx)
-        available: set = set()
+        per_call: dict[int, Counter] = {}
         used: list[FunctionInfo] = []
         for site, call, home in homes:
             new = _new_at_home(detector, ctx, site, call, home)
             if new:
-                available |= new
+                # the homes found for one call are alternatives (the most any of them has); calls add up
+                per_call[id(call)] = per_call.get(id(call), Counter()) | new
                 used.extend([home] if home not in used else [])
+        available: Counter = sum(per_call.values(), Counter())
     finally:
         LOOSE_ATTRIBUTES.reset(token)
     if len(base_loose) != len(base) or not available:
         return only_base, [], []
     loose_key = {id(f): g.key for f, g in zip(base, base_loose, strict=True)}
-    moved = [f for f in only_base if loose_key[id(f)] in available]
-    kept = [f for f in only_base if loose_key[id(f)] not in available]
+    moved, kept = [], []
+    for f in only_base:  # counted: two equal layers removed, one now in the callee, leaves one removed
+        if available[loose_key[id(f)]] > 0:
+            available[loose_key[id(f)]] -= 1
+            moved.append(f)
+        else:
+            kept.append(f)
     return kept, moved, used
 
 
@@ -264,7 +291,8 @@ def moved_hit(what: str, pair, moved: list, homes: list[FunctionInfo]):
         pair=pair,
         no_effect_reason=(
             f"moved, not removed: {shown} now runs in {where}, which `{pair.cand.qualname}` calls (a "
-            "constructor, or a method of an object its code does not name); compared there (instance "
+            "constructor, a base-class method through `super()`, or a method of an object its code does not "
+            "name); compared there (instance "
             "attributes read as the arguments they came from), the same"
         ),
         base_anchor=first.anchor,

@@ -165,6 +165,10 @@ class _Equivalent(ast.NodeTransformer):
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
         self.generic_visit(node)
+        if detach_under_detach(node):
+            assert isinstance(node.func, ast.Attribute)
+            return ast.Call(func=ast.Attribute(value=_StripDetach().visit(node.func.value), attr="detach",
+                                               ctx=ast.Load()), args=[], keywords=[])
         if default_zero_grad(node):
             return ast.Call(func=node.func, args=[], keywords=[])
         if reduced_list(node):
@@ -221,6 +225,45 @@ def reduced_list(node: ast.AST) -> bool:
             and len(node.args) == 1 and isinstance(node.args[0], ast.ListComp))
 
 
+def _is_detach(node: ast.AST) -> bool:
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "detach"
+            and not node.args and not node.keywords)
+
+
+def detach_under_detach(node: ast.AST) -> bool:
+    """`(r + g * q.detach()).detach()`: a detach inside a detached value. `x.detach()` cuts every
+    gradient of `x` and changes no value, so the inner one is no change (real shape: CORL's CQL added
+    `.detach()` to the target Q inside a TD target both losses already read as `td_target.detach()`)."""
+    return _is_detach(node) and has_detach(node.func.value)  # type: ignore[attr-defined]
+
+
+# a large value the flow's comparison names by a digest (flow/symbolic.py): `value@<digest of the value
+# without its detaches>`, and `_d<digest of the value as written>` when a `.detach()` is inside it
+DETACHED_DIGEST = re.compile(r"^(value@[0-9a-f]+)_d[0-9a-f]+$")
+
+
+def has_detach(expr: ast.AST) -> bool:
+    return any(_is_detach(sub) or (isinstance(sub, ast.Name) and DETACHED_DIGEST.match(sub.id))
+               for sub in ast.walk(expr))
+
+
+def without_detach(expr: ast.AST) -> ast.AST:
+    """A copy of `expr` with every `.detach()` removed (digest names read as their detach-free value)."""
+    import copy
+
+    return _StripDetach().visit(copy.deepcopy(expr))
+
+
+class _StripDetach(ast.NodeTransformer):
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        return node.func.value if _is_detach(node) else node  # type: ignore[attr-defined]
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        found = DETACHED_DIGEST.match(node.id)
+        return ast.Name(id=found.group(1), ctx=node.ctx) if found else node
+
+
 def default_zero_grad(node: ast.AST) -> bool:
     """`x.zero_grad(set_to_none=True)`: the default of `zero_grad()` since torch 2.0, the same call
     spelled out (a real later commit dropped the keyword from every optimizer of a CORL script;
@@ -233,14 +276,15 @@ def default_zero_grad(node: ast.AST) -> bool:
 def _needs_rewrite(sub: ast.AST) -> bool:
     return (isinstance(sub, ast.BinOp) and identity_free(sub) is not sub) or activation_call(sub) is not None \
         or default_zero_grad(sub) or (isinstance(sub, ast.Dict) and unique_keys(sub) is not sub) \
-        or numpy_builtin_alias(sub) is not None or sequence_copy(sub) or reduced_list(sub)
+        or numpy_builtin_alias(sub) is not None or sequence_copy(sub) or reduced_list(sub) \
+        or detach_under_detach(sub)
 
 
 def equivalent_form(expr: ast.AST) -> ast.AST:
     """The expression with equivalent spellings made one: arithmetic identities removed (`1 * x`,
     `x + 0`), parameter-free activations written one way (`torch.relu(x)`, `F.relu(x)` and
-    `nn.ReLU()(x)` all become `activation.relu(x)`), `zero_grad(set_to_none=True)` as `zero_grad()` and
-    NumPy's aliases of builtin types (`np.bool`) as the builtin. A copy when anything changes; the input is
+    `nn.ReLU()(x)` all become `activation.relu(x)`), `zero_grad(set_to_none=True)` as `zero_grad()`, a
+    `.detach()` inside a detached value dropped and NumPy's aliases of builtin types (`np.bool`) as the builtin. A copy when anything changes; the input is
     never mutated (trees are shared between detectors). Used wherever two versions of code are
     compared as values, so the detectors and the flow's symbolic comparison agree."""
     import copy

@@ -543,7 +543,8 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
         result.no_effect.append(NoEffectChange(
             subsystem="other", title=f"Restructured code in `{pair.describe()}` ({len(changes)} statements)",
             reason="same effects at both commits once local values are expanded and project helpers inlined "
-                   "(a named intermediate, an extracted helper, the branch and ternary styles)"
+                   "(a named intermediate, an extracted helper, the branch and ternary styles, a `.detach()` inside a "
+                   "value detached again)"
                    + ("; the tuple(s) unpacked from " + ", ".join(f"`{t}`" for t in sorted(realigned))
                       + " gained or lost elements and are read by name" if realigned else "")
                    + (f"; {', '.join(f'`{w}`' for w in wrappers)} wraps the environment without overriding "

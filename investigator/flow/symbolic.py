@@ -28,7 +28,7 @@ from typing import Any, overload
 
 from investigator.detectors.flow import Flow, alias_value, class_imports
 from investigator.detectors.functions import FunctionInfo
-from investigator.detectors.patterns import equivalent_form
+from investigator.detectors.patterns import equivalent_form, has_detach, without_detach
 from investigator.flow.containers import FIELDS, ContainerChange, loop_bindings, loop_change
 from investigator.flow.passthrough import passthrough_argument
 from investigator.flow.wrappers import container_fields, field_argument, returned_container
@@ -672,7 +672,14 @@ def _digest(name: str, expr: ast.expr) -> ast.Name:
     """A name standing for a large value, still distinct when the value differs. The local's name is
     not part of it: `loss = <value>; return loss` and `return <value>` return one value."""
     del name
-    return ast.Name(id=f"value@{hashlib.blake2s(_text(expr).encode(), digest_size=6).hexdigest()}", ctx=ast.Load())
+    text = _text(expr)
+    bare = _text(without_detach(expr)) if has_detach(expr) else text
+    digest = f"value@{_hash(bare)}" + (f"_d{_hash(text)}" if bare != text else "")
+    return ast.Name(id=digest, ctx=ast.Load())  # a `.detach()` applied later can still see the ones inside
+
+
+def _hash(text: str) -> str:
+    return hashlib.blake2s(text.encode(), digest_size=6).hexdigest()
 
 
 def _size(expr: ast.AST) -> int:

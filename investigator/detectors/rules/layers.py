@@ -105,6 +105,72 @@ def _arguments(call: ast.Call, layer: str, site: Site) -> str:
     return ", ".join(args + sorted(f"{k}={canon(v, site)}" for k, v in keywords.items()))
 
 
+MAX_REPEATS = 16  # a counted loop unrolled at most this often (a deeper stack is not written out by hand)
+
+
+def repeats(site: Site) -> int:
+    """How many layers a call inside counted loops builds: `for _ in range(n_hidden_layers - 1):
+    layers.append(nn.Linear(256, 256))` with the parameter's default `n_hidden_layers=3` builds two.
+    Real shape (CORL's CQL critic): `nn.Sequential(Linear, ReLU, Linear, ReLU, Linear, ReLU, Linear)`
+    rewritten as such a loop, the same network at the default, read as "Nonlinearity changed: relu
+    -> -". A loop over anything else, or a count that does not evaluate, counts once (as before)."""
+    n = 1
+    for loop in site.loops:
+        count = _range_count(loop, site)
+        if count is None:
+            continue
+        n *= count
+        if n > MAX_REPEATS or n == 0:
+            return 1
+    return n
+
+
+def _range_count(loop: ast.AST, site: Site) -> int | None:
+    if not (isinstance(loop, ast.For) and isinstance(loop.iter, ast.Call) and isinstance(loop.iter.func, ast.Name)
+            and loop.iter.func.id == "range" and 1 <= len(loop.iter.args) <= 2 and not loop.iter.keywords):
+        return None
+    if not any(node is loop for node in ast.walk(site.fn.node)):
+        return None  # a caller's loop, reached through inlining: its names are not this function's
+    values = [_int_at_defaults(a, site) for a in loop.iter.args]
+    if any(v is None for v in values):
+        return None
+    lo, hi = (0, values[0]) if len(values) == 1 else (values[0], values[1])
+    assert lo is not None and hi is not None
+    return max(0, hi - lo)
+
+
+def _int_at_defaults(expr: ast.expr, site: Site) -> int | None:
+    """`expr` (`+`, `-`, `*`, `//` of integers) evaluated with the function's parameters at their
+    literal defaults (or at the literal a caller binds them to); None when anything else is in it."""
+    if isinstance(expr, ast.Constant):
+        return expr.value if type(expr.value) is int else None
+    if isinstance(expr, ast.Name):
+        bound = site.bindings.get(expr.id)
+        if bound is not None:
+            return bound.value if isinstance(bound, ast.Constant) and type(bound.value) is int else None
+        return _literal_defaults(site.fn.node).get(expr.id)
+    if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.USub):
+        inner = _int_at_defaults(expr.operand, site)
+        return None if inner is None else -inner
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add | ast.Sub | ast.Mult | ast.FloorDiv):
+        left, right = _int_at_defaults(expr.left, site), _int_at_defaults(expr.right, site)
+        if left is None or right is None or (isinstance(expr.op, ast.FloorDiv) and right == 0):
+            return None
+        ops = {ast.Add: int.__add__, ast.Sub: int.__sub__, ast.Mult: int.__mul__, ast.FloorDiv: int.__floordiv__}
+        return ops[type(expr.op)](left, right)
+    return None
+
+
+def _literal_defaults(node: ast.AST) -> dict[str, int]:
+    if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return {}
+    args = node.args
+    positional = [*args.posonlyargs, *args.args]
+    pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults, strict=True))
+    pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is not None]
+    return {a.arg: d.value for a, d in pairs if isinstance(d, ast.Constant) and type(d.value) is int}
+
+
 class LayersDetector(FeatureDetector):
     meta = DetectorMeta(
         id="layers",
@@ -135,9 +201,12 @@ class LayersDetector(FeatureDetector):
         for site, call, name in calls(sites):
             tail = last_name(name)
             if ACTIVATION.match(tail):
-                out.append(Feature(_activation(activation_key(tail), site), site, unparse(call, 60)))
+                found = Feature(_activation(activation_key(tail), site), site, unparse(call, 60))
             elif LAYER.match(tail) and ("nn" in name.split(".") or name == tail):
-                out.append(Feature(("layer", tail, _arguments(call, tail, site)), site, unparse(call, 60)))
+                found = Feature(("layer", tail, _arguments(call, tail, site)), site, unparse(call, 60))
+            else:
+                continue
+            out.extend([found] * repeats(site))
         return out
 
     def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:

@@ -1,0 +1,88 @@
+"""A field of a batch object renamed consistently, and an `assert` dropped, are no behavioural change.
+Real shape: d3rlpy 2.0 renamed the mini-batch's `n_steps` to `intervals` (the same n-step count) and
+dropped the type-narrowing `assert self._q_func is not None` from every `compute_loss`; the loss of
+DQN, SAC, DDPG, IQL and the FQE estimators was reported as "Behavioural change in the loss path",
+and the discrete CQL's extended return (read by its caller) was too, only because of the assert."""
+
+from __future__ import annotations
+
+import textwrap
+
+from investigator.detectors.pairs import build_pairs
+from investigator.detectors.sources import MemoryTree, diff_trees
+from investigator.flow.analyzer import analyse
+
+BASE = """
+    class QFunction:
+        def compute_error(self, obs, rewards, target, gamma):
+            return ((self.net(obs) - (rewards + gamma * target)) ** 2).mean()
+
+
+    class DQNImpl:
+        def __init__(self, q_func, optim, gamma):
+            self._q_func = q_func
+            self._optim = optim
+            self._gamma = gamma
+
+        def compute_loss(self, batch, target):
+            assert self._q_func is not None
+            return self._q_func.compute_error(batch.observations, batch.rewards, target,
+                                              gamma=self._gamma ** batch.n_steps)
+
+        def update(self, batch, target):
+            self._optim.zero_grad()
+            loss = self.compute_loss(batch, target)
+            loss.backward()
+            self._optim.step()
+            return float(loss)
+
+
+    def fit(q_func, optim, batches, target):
+        impl = DQNImpl(q_func, optim, 0.99)
+        for batch in batches:
+            impl.update(batch, target)
+"""
+
+RENAMED = BASE.replace("            assert self._q_func is not None\n", "").replace("batch.n_steps", "batch.intervals")
+
+
+def _titles(base: str, cand: str) -> list[str]:
+    b = MemoryTree({"dqn.py": textwrap.dedent(base).lstrip()})
+    c = MemoryTree({"dqn.py": textwrap.dedent(cand).lstrip()})
+    return [f.title for f in analyse(build_pairs(b, c, diff_trees(b, c))).findings]
+
+
+def test_a_renamed_batch_field_and_a_dropped_assert_are_no_change():
+    assert "batch.intervals" in RENAMED and "assert" not in RENAMED
+    found = _titles(BASE, RENAMED)
+    assert not [t for t in found if "compute_loss" in t], found
+
+
+def test_a_dropped_assert_alone_is_no_change():
+    found = _titles(BASE, BASE.replace("            assert self._q_func is not None\n", ""))
+    assert found == [], found
+
+
+def test_a_field_whose_old_name_is_still_read_in_the_module_is_another_field():
+    """`batch.n_steps` -> `batch.horizon` while `batch.n_steps` is still read elsewhere in the module:
+    the two names are two fields, the exponent changed."""
+    other = RENAMED.replace("batch.intervals", "batch.horizon").replace(
+        "            return float(loss)", "            return float(loss), batch.n_steps")
+    found = _titles(BASE, other)
+    assert [t for t in found if "compute_loss" in t], found
+
+
+def test_a_module_attribute_is_not_a_field():
+    """`torch.float32` -> `torch.float16`: attributes of an imported module, not of a local object."""
+    base = BASE.replace("class QFunction:", "import torch\n\n\n    class QFunction:").replace(
+        "gamma=self._gamma ** batch.n_steps", "gamma=torch.tensor(self._gamma, dtype=torch.float32)")
+    cand = base.replace("torch.float32", "torch.float16")
+    found = _titles(base, cand)
+    assert [t for t in found if "compute_loss" in t], found
+
+
+def test_a_dropped_assert_beside_a_real_change_leaves_the_change():
+    cand = BASE.replace("            assert self._q_func is not None\n", "").replace(
+        "self._gamma ** batch.n_steps", "self._gamma ** (batch.n_steps + 1)")
+    found = _titles(BASE, cand)
+    assert [t for t in found if "compute_loss" in t], found

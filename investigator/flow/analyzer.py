@@ -669,7 +669,16 @@ def _differences(base_fn: FunctionInfo, cand_fn: FunctionInfo, changes: list[Uni
         return effects_b, [Effect("", frozenset(id(c.base.node) for c in changes if c.base))], \
             [Effect("", frozenset(id(c.cand.node) for c in changes if c.cand))], bound
     eb, ec = differing(effects_b, effects_c)
-    return effects_b, eb, ec, bound
+    return effects_b, *_without_assertions(eb, ec), bound
+
+
+def _without_assertions(eb: list[Effect], ec: list[Effect]) -> tuple[list[Effect], list[Effect]]:
+    """The differing effects less `assert` checks (flow/diff.py `_without_checks`): an assertion added
+    or dropped changes no value training uses. Kept when the other side raises instead (`assert c`
+    and `if not c: raise E` are one check, compared as such)."""
+    if any(" :: raise " in e.text for e in (*eb, *ec)):
+        return eb, ec
+    return [e for e in eb if " :: check " not in e.text], [e for e in ec if " :: check " not in e.text]
 
 
 @dataclass

@@ -86,3 +86,53 @@ def test_a_dropped_assert_beside_a_real_change_leaves_the_change():
         "self._gamma ** batch.n_steps", "self._gamma ** (batch.n_steps + 1)")
     found = _titles(BASE, cand)
     assert [t for t in found if "compute_loss" in t], found
+
+
+CQL_BASE = """
+    class DiscreteCQLImpl:
+        def __init__(self, q_func, optim, alpha):
+            self._q_func = q_func
+            self._optim = optim
+            self._alpha = alpha
+
+        def compute_loss(self, batch):
+            assert self._q_func is not None
+            loss = (self._q_func(batch.obs) - batch.target).pow(2).mean()
+            conservative_loss = self._q_func(batch.obs).logsumexp(dim=1).mean()
+            return loss + self._alpha * conservative_loss
+
+        def update(self, batch):
+            self._optim.zero_grad()
+            loss = self.compute_loss(batch)
+            loss.backward()
+            self._optim.step()
+            return [float(loss)]
+
+
+    def fit(q_func, optim, batches):
+        algo = DiscreteCQLImpl(q_func, optim, 1.0)
+        for batch in batches:
+            algo.update(batch)
+"""
+
+CQL_EXTENDED = CQL_BASE.replace("            assert self._q_func is not None\n", "").replace(
+    "return loss + self._alpha * conservative_loss", "return (loss + self._alpha * conservative_loss, conservative_loss)"
+).replace("loss = self.compute_loss(batch)\n", "loss, cql_loss = self.compute_loss(batch)\n").replace(
+    "return [float(loss)]", "return [float(loss), float(cql_loss)]")
+
+
+def test_a_return_extended_for_logging_with_its_assert_dropped_is_no_change():
+    """The d3rlpy discrete CQL: the extended return (tests/flow/test_return_extended.py) with the
+    type-narrowing assert dropped in the same edit."""
+    found = _titles(CQL_BASE, CQL_EXTENDED)
+    assert not [t for t in found if "compute_loss" in t], found
+
+
+def test_an_assert_replaced_by_a_raise_is_compared_as_the_same_check():
+    cand = CQL_BASE.replace("            assert self._q_func is not None\n",
+                            "            if self._q_func is None:\n                raise ValueError('no q')\n")
+    assert _titles(CQL_BASE, cand) == []
+    changed = CQL_EXTENDED.replace("(loss + self._alpha * conservative_loss, conservative_loss)",
+                                   "(loss + 2.0 * self._alpha * conservative_loss, conservative_loss)")
+    found = _titles(CQL_BASE, changed)
+    assert [t for t in found if "compute_loss" in t], found

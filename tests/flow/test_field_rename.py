@@ -136,3 +136,85 @@ def test_an_assert_replaced_by_a_raise_is_compared_as_the_same_check():
                                    "(loss + 2.0 * self._alpha * conservative_loss, conservative_loss)")
     found = _titles(CQL_BASE, changed)
     assert [t for t in found if "compute_loss" in t], found
+
+
+HIERARCHY = """
+    class DQNImpl:
+        def __init__(self, q_func, optim, alpha):
+            self._q_func = q_func
+            self._optim = optim
+            self._alpha = alpha
+
+        def compute_loss(self, batch):
+            return (self._q_func(batch.obs) - batch.target).pow(2).mean()
+
+        def update(self, batch):
+            self._optim.zero_grad()
+            loss = self.compute_loss(batch)
+            loss.backward()
+            self._optim.step()
+            return [float(loss)]
+
+
+    class DiscreteCQLImpl(DQNImpl):
+        def compute_loss(self, batch):
+            loss = super().compute_loss(batch)
+            conservative_loss = self._q_func(batch.obs).logsumexp(dim=1).mean()
+            return loss + self._alpha * conservative_loss
+
+        def update(self, batch):
+            self._optim.zero_grad()
+            loss = self.compute_loss(batch)
+            loss.backward()
+            self._optim.step()
+            return [float(loss)]
+
+
+    class DiscreteBCQImpl(DQNImpl):
+        def compute_loss(self, batch):
+            loss = super().compute_loss(batch)
+            return loss + self._alpha * self._q_func(batch.obs).pow(2).mean()
+
+
+    def fit(q_func, optim, batches, conservative):
+        algo = DiscreteCQLImpl(q_func, optim, 1.0) if conservative else DiscreteBCQImpl(q_func, optim, 1.0)
+        for batch in batches:
+            algo.update(batch)
+"""
+
+HIERARCHY_EXTENDED = HIERARCHY.replace(
+    "return loss + self._alpha * conservative_loss", "return (loss + self._alpha * conservative_loss, conservative_loss)"
+).replace("""            loss = self.compute_loss(batch)
+            loss.backward()
+            self._optim.step()
+            return [float(loss)]
+
+
+    class DiscreteBCQImpl""", """            loss, cql_loss = self.compute_loss(batch)
+            loss.backward()
+            self._optim.step()
+            return [float(loss), float(cql_loss)]
+
+
+    class DiscreteBCQImpl""")
+
+
+def test_super_calls_and_an_overridden_base_caller_are_not_callers_of_the_override():
+    """d3rlpy's shape: `DiscreteCQLImpl.compute_loss` is called by its own `update` (which unpacks
+    it); `super().compute_loss` of the subclasses runs `DQNImpl.compute_loss`, and `DQNImpl.update`
+    never runs on a `DiscreteCQLImpl`, which overrides it. Both were counted as callers that keep
+    the whole tuple."""
+    assert HIERARCHY_EXTENDED.count("loss, cql_loss = self.compute_loss(batch)") == 1
+    found = _titles(HIERARCHY, HIERARCHY_EXTENDED)
+    assert not [t for t in found if "compute_loss" in t], found
+
+
+def test_a_base_caller_the_subclass_does_not_override_still_reads_the_whole_tuple():
+    """Without its own `update`, `DiscreteCQLImpl` objects run `DQNImpl.update`, which keeps the tuple."""
+    start = HIERARCHY_EXTENDED.index("        def update(self, batch):", HIERARCHY_EXTENDED.index("class DiscreteCQLImpl"))
+    end = HIERARCHY_EXTENDED.index("    class DiscreteBCQImpl")
+    cand = HIERARCHY_EXTENDED[:start] + "\n" + HIERARCHY_EXTENDED[end:]
+    base_start = HIERARCHY.index("        def update(self, batch):", HIERARCHY.index("class DiscreteCQLImpl"))
+    base = HIERARCHY[:base_start] + "\n" + HIERARCHY[HIERARCHY.index("    class DiscreteBCQImpl"):]
+    found = _titles(base, cand)
+    assert [t for t in found if "compute_loss" in t], found

@@ -76,7 +76,8 @@ def declared_attributes(node: ast.ClassDef, tree: ast.Module | None = None) -> s
             if isinstance(s, ast.AnnAssign) and s.value is None and isinstance(s.target, ast.Name)}
     if not bare:
         return set()
-    assigned: set[str] = set()
+    private = {b for b in bare if b.startswith("_")} if not _field_class(node) else set()
+    assigned: set[str] = set(private)
     for cls in _with_local_bases(node, tree):
         for method in cls.body:
             if not isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef):
@@ -87,6 +88,17 @@ def declared_attributes(node: ast.ClassDef, tree: ast.Module | None = None) -> s
                 assigned.update(t.attr for t in targets if isinstance(t, ast.Attribute)
                                 and isinstance(t.value, ast.Name) and t.value.id == "self")
     return bare & assigned
+
+
+FIELD_DECORATOR = ("dataclass", "attrs", "attr.s", "define", "frozen", "mutable")
+
+
+def _field_class(node: ast.ClassDef) -> bool:
+    """A class whose bare annotations may be fields: a decorated dataclass / attrs class. Bare
+    `_private` annotations of any other class declare instance attributes (pydantic keeps `_x` out of
+    its fields, `NamedTuple` forbids them): d3rlpy's `BEARImpl(SACImpl)` narrows `_policy`, assigned in
+    `SACImpl`'s module."""
+    return any(any(d in ast.unparse(dec) for d in FIELD_DECORATOR) for dec in node.decorator_list)
 
 
 def _with_local_bases(node: ast.ClassDef, tree: ast.Module | None) -> list[ast.ClassDef]:

@@ -91,3 +91,17 @@ def test_a_bare_annotation_no_class_of_the_chain_assigns_still_counts():
                               "    class ContinuousImpl(Impl):\n        _beta: float\n        lr: float\n")
     pairs = class_body_pairs(_index({"impl.py": SUBCLASSED}, {"impl.py": cand}))
     assert [p.cand.qualname for p in pairs if p.cand] == ["ContinuousImpl"]
+
+
+def test_a_private_bare_annotation_of_a_plain_class_is_a_declaration():
+    """`BEARImpl(SACImpl)` (the base in another module) narrows `_policy: SquashedNormalPolicy`."""
+    base = "from sac import SACImpl\n\n\nclass BEARImpl(SACImpl):\n    _alpha: float\n"
+    cand = base + "    _policy: SquashedNormalPolicy\n"
+    assert class_body_pairs(_index({"bear.py": base}, {"bear.py": cand})) == []
+
+
+def test_a_private_bare_annotation_of_a_dataclass_still_counts():
+    base = "import dataclasses\n\n\n@dataclasses.dataclass\nclass Batch:\n    obs: list\n"
+    cand = base + "    _weights: list\n"
+    pairs = class_body_pairs(_index({"batch.py": base}, {"batch.py": cand}))
+    assert [p.cand.qualname for p in pairs if p.cand] == ["Batch"]

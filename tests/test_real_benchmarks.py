@@ -61,6 +61,18 @@ def test_stored_recipes_are_valid_and_meet_the_brief() -> None:
     assert all(5 <= c.distance <= 10 for c in cases)
 
 
+def test_holdout_recipes_are_valid_and_disjoint_from_the_tuned_set() -> None:
+    """The held-out set measures generalisation: other repositories than the tuned set, no shared case."""
+    tuned = rb.load_recipes(rb.DEFAULT_RECIPES)
+    held = rb.load_recipes(rb.HOLDOUT_RECIPES)
+    assert len(held) >= 10
+    assert len({c.repo for c in held}) >= 3
+    assert all(5 <= c.distance <= 10 for c in held)
+    assert not {c.repo for c in held} & {c.repo for c in tuned}
+    assert not {c.id for c in held} & {c.id for c in tuned}
+    assert not {c.fix for c in held} & {c.fix for c in tuned}
+
+
 def test_recipe_validation_rejects_bad_cases(tmp_path: Path) -> None:
     assert len(rb.load_recipes(_write(tmp_path, {"cases": [_case()]}))) == 1
     bad = [
@@ -327,10 +339,11 @@ def test_crash_and_internal_error_classification(tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------ the stored data against the mirrors
 @pytest.mark.skipif(not (MIRRORS / "HARL.git").exists(), reason="corpus mirrors absent (INVESTIGATOR_MIRRORS)")
-def test_every_stored_recipe_rebuilds_from_the_mirrors(tmp_path: Path) -> None:
+@pytest.mark.parametrize("recipes", [rb.DEFAULT_RECIPES, rb.HOLDOUT_RECIPES], ids=["tuned", "holdout"])
+def test_every_stored_recipe_rebuilds_from_the_mirrors(recipes: Path, tmp_path: Path) -> None:
     """Each recipe's patch still hashes as stored, applies on its later commit and puts the culprit
-    where the recipe says (investigate itself is not run here)."""
-    for case in rb.load_recipes(rb.DEFAULT_RECIPES):
+    where the recipe says (investigate itself is not run here); cases without a mirror are skipped."""
+    for case in rb.load_recipes(recipes):
         mirror = rc.mirror_path(MIRRORS, case.repo)
         if mirror is None:
             continue

@@ -353,6 +353,9 @@ def fn_loc(fn: FunctionInfo | None) -> tuple[str, int] | None:
     return (fn.path, fn.lineno) if fn is not None else None
 
 
+CALLED_FROM = "candidate_reached_by"  # evidence detail: "path:line > ... > path:line" per candidate-only feature
+
+
 def feature_hit(
     title: str,
     pair: FunctionPair,
@@ -376,6 +379,14 @@ def feature_hit(
     if only_cand:
         parts.append("candidate: " + "; ".join(dict.fromkeys(f"`{f.text}`" for f in only_cand[:3])))
     summary = kwargs.pop("summary", None) or " -> ".join(parts) or title
+    if any(f.site.calls for f in only_cand):
+        # How each candidate-only feature is reached from the analysed function: the calls that inlined
+        # it, outermost first, then its own line. The reachability rules judge a callee's change by
+        # those calls: a call behind an option that is off by default keeps it off (guards.py).
+        details = dict(kwargs.pop("details", None) or {})  # type: ignore[call-overload]
+        details[CALLED_FROM] = list(dict.fromkeys(
+            " > ".join(f"{p}:{n}" for p, n in (*f.site.calls, (f.site.path, f.site.line))) for f in only_cand))
+        kwargs["details"] = details
     return Hit(
         title=title,
         summary=str(summary),

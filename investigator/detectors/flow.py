@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from investigator.detectors.attrs import attribute_class, self_aliases
 from investigator.detectors.functions import FunctionInfo, ParsedModule
 from investigator.detectors.pairs import SideIndex
-from investigator.pyast import call_name, dotted, last_name
+from investigator.pyast import call_name, class_base, dotted, last_name
 
 _T = TypeVar("_T")
 
@@ -40,6 +40,7 @@ class Site:
     chain: tuple[FunctionInfo, ...] = ()  # the analysed function and the callees inlined down to here
     anchor: tuple[str, int] | None = None  # for an inlined site: the call site in the analysed function
     branches: tuple[tuple[int, int], ...] = ()  # enclosing `if` statements: (id of the If, 0 body / 1 else)
+    calls: tuple[tuple[str, int], ...] = ()  # for an inlined site: every call on the way down, outermost first
 
     @property
     def scope_locals(self) -> frozenset[str]:
@@ -284,6 +285,7 @@ class _Ctx:
     bind_targets: list[ast.expr] | None = None  # where the callee's return values go
     anchor: tuple[str, int] | None = None
     branches: tuple[tuple[int, int], ...] = ()
+    calls: tuple[tuple[str, int], ...] = ()
 
 
 class Flow:
@@ -330,13 +332,13 @@ class Flow:
 
     def _call_sites(self, call: ast.Call, at: Site, callee: FunctionInfo) -> list[Site]:
         c = _Ctx(at.fn, at.loops, at.no_grad, at.depth, at.chain or (at.fn,), dict(at.bindings), at.loop_aliases,
-                 None, at.anchor, at.branches)
+                 None, at.anchor, at.branches, at.calls)
         if callee in c.chain or callee.is_module:
             return []
         bindings, aliases = self._bind(call, callee, c)
         inner = _Ctx(callee, c.loops, c.no_grad, c.depth + 1, (*c.chain, callee), bindings, aliases, None,
                      c.anchor if c.anchor is not None else (at.fn.path, getattr(call, "lineno", at.fn.lineno)),
-                     c.branches)
+                     c.branches, (*c.calls, (at.fn.path, getattr(call, "lineno", at.fn.lineno))))
         self._count = 0
         return SiteList(self._walk_body(callee.body, inner, []))
 
@@ -460,7 +462,7 @@ class Flow:
             for name in work:
                 for path in self._class_holders(name):
                     for node in self._class_nodes(path).get(name, ()):
-                        nxt.extend(b for base in node.bases if (b := last_name(dotted(base))) not in found)
+                        nxt.extend(b for base in node.bases if (b := last_name(class_base(base))) not in found)
             found.update(nxt)
             work = nxt
             if not work:
@@ -525,7 +527,7 @@ class Flow:
         if cls is None:
             return None
         for base in cls.bases:
-            base_name = last_name(dotted(base))
+            base_name = last_name(class_base(base))
             if not base_name or base_name == "object":
                 continue
             local = module.functions.get(f"{base_name}.{method}")
@@ -559,7 +561,8 @@ class Flow:
 
     def _site(self, node: ast.AST, c: _Ctx) -> Site:
         self._count += 1
-        return Site(node, c.fn, c.loops, c.no_grad, c.depth, c.bindings, c.loop_aliases, c.chain, c.anchor, c.branches)
+        return Site(node, c.fn, c.loops, c.no_grad, c.depth, c.bindings, c.loop_aliases, c.chain, c.anchor, c.branches,
+                    c.calls)
 
     def _walk_body(self, body: list[ast.stmt], c: _Ctx, out: list[Site]) -> list[Site]:
         """Append the sites of `body` to `out` in walk order (a list, not nested generators: every
@@ -620,6 +623,7 @@ class Flow:
             targets,
             c.anchor if c.anchor is not None else (c.fn.path, getattr(call, "lineno", c.fn.lineno)),
             c.branches,
+            (*c.calls, (c.fn.path, getattr(call, "lineno", c.fn.lineno))),
         )
         self._walk_body(callee.body, inner, out)
 

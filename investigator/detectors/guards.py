@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from investigator.detectors import codedefault
+from investigator.detectors.base import CALLED_FROM
 from investigator.detectors.newcases import SUFFIXES as CATALOG_SUFFIXES
 from investigator.detectors.newcases import Catalog, NewCases, compared_values, get_key, membership_key
 from investigator.models import (
@@ -38,6 +39,7 @@ from investigator.models import (
     NoEffectChange,
     Severity,
 )
+from investigator.pyast import class_base
 
 UNKNOWN = object()  # a value that cannot be proven
 ABSENT = object()  # the flag does not exist at this commit
@@ -64,6 +66,7 @@ class Side:
     where: dict[str, str] = field(default_factory=dict)  # key -> "path:line"
     computed: set[str] = field(default_factory=set)  # keys whose effective value is an expression
     entry: str | None = None  # entry script of the training run, when known
+    rivals: frozenset[str] = frozenset()  # scripts as likely to be the entry as `entry` (a guess among equals)
     fetch_all: Callable[[list[str]], None] | None = None  # reads many files at once (a snapshot's prefetch)
     newcases: NewCases | None = None  # new configuration keys and selector values of the range (newcases.py)
     _fetched: bool = False
@@ -258,6 +261,10 @@ def resolve(side: Side, path: str, tree: ast.Module, line: int, name: tuple[str,
     if len(name) == 1:
         return _module_constant(side, path, tree, leaf)
     if name[0] == "self" and len(name) == 2:
+        if _DEFAULTS.get():
+            stored = _attribute_default(side, leaf)
+            if isinstance(stored, Value):
+                return stored
         own = _self_attribute(side, path, tree, line, leaf)
         if own is not ABSENT:
             return own
@@ -388,9 +395,33 @@ def _param_default(side: Side, tree: ast.Module, line: int, name: str) -> object
     index = positional.index(name) if name in positional else None
     if index is not None and cls is not None and positional and positional[0] in ("self", "cls"):
         index -= 1
-    if not _DEFAULTS.get() and not _never_overridden(side, callee, name, index):
+    if _DEFAULTS.get():
+        if _set_by_a_caller(side, callee, name, index, default):
+            return UNKNOWN
+    elif not _never_overridden(side, callee, name, index):
         return UNKNOWN
     return Value(default, f"{fn.name}() parameter `{name}`, line {fn.lineno}")
+
+
+def _set_by_a_caller(side: Side, callee: str, name: str, index: int | None, default: object) -> bool:
+    """Whether a visible call passes another literal than the parameter's default: the option is then
+    not "off by default" in the runs the repository shows. Real shape (a held-out tianshou range):
+    `Collector.collect(..., random=False)` with `if random:` around the random-action mapping, which
+    every off-policy example calls as `collect(n_step=..., random=True)` for its warm-up."""
+    pattern = re.compile(rf"\b{re.escape(callee)}\b")
+    for path in _python_paths(side):
+        text = side.text(path)
+        if text is None or not pattern.search(text):
+            continue
+        for node in (_file_mentions(side, path) or {}).get(callee, ()):
+            if not isinstance(node, ast.Call):
+                continue
+            passed = [k.value for k in node.keywords if k.arg == name]
+            if index is not None and len(node.args) > index and not any(isinstance(a, ast.Starred) for a in node.args):
+                passed.append(node.args[index])
+            if any(isinstance(v, ast.Constant) and v.value != default for v in passed):
+                return True
+    return False
 
 
 def _default_of(fn: ast.FunctionDef | ast.AsyncFunctionDef, name: str) -> object:
@@ -571,7 +602,90 @@ def _self_attribute(side: Side, path: str, tree: ast.Module, line: int, attr: st
         init = next((n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
         if init is not None and init.lineno <= assigned[0].lineno <= (init.end_lineno or init.lineno):
             return _param_default(side, tree, assigned[0].lineno, values[0].id)
+    if len(values) == 1 and _DEFAULTS.get():
+        return _read_default(side, values[0], attr, f"{path}:{assigned[0].lineno}")
     return UNKNOWN
+
+
+def _read_default(side: Side, value: ast.expr | None, attr: str, where: str) -> object:
+    """Defaults mode: `cfg.get('K', False)` / `kwargs.pop('K', None)` / `getattr(obj, 'K', False)`
+    stored in `self.X` reads an on/off option whose declared default is the literal, when no
+    configuration file names `K` and no other Python code than this read writes it. Real shape
+    (rl_games v1.6.0..v1.6.1): `self.normalize_rms_advantage = config.get('normalize_rms_advantage',
+    False)`, and the advantage normaliser's class changed under `if self.normalize_advantage and
+    self.normalize_rms_advantage:`: it matters only to runs that set the option."""
+    if not isinstance(value, ast.Call) or len(value.args) < 2 or value.keywords:
+        return UNKNOWN
+    func = value.func
+    if isinstance(func, ast.Attribute) and func.attr in ("get", "pop") and len(value.args) == 2:
+        key, default = value.args
+    elif isinstance(func, ast.Name) and func.id == "getattr" and len(value.args) == 3:
+        key, default = value.args[1:]
+    else:
+        return UNKNOWN
+    if not (isinstance(key, ast.Constant) and isinstance(key.value, str) and isinstance(default, ast.Constant)
+            and (default.value is None or isinstance(default.value, bool))):
+        return UNKNOWN
+    # the read itself names the key once (and its own store, when the attribute has the key's name)
+    if _mentioned_as_override(side, key.value, exclude=None, setattr_only=True, allowed=1 + (attr == key.value)):
+        return UNKNOWN
+    return Value(default.value, f"{where} (`{ast.unparse(value)}`, a default no configuration file overrides)")
+
+
+def _attribute_default(side: Side, attr: str) -> object:
+    """Defaults mode: the one literal that every `<object>.attr = ...` of the tree stores, leaving out
+    the stores inside branches that only a configuration key or selector value new in this range takes
+    (`_new_case`); UNKNOWN unless at least one store was left out that way (otherwise `_self_attribute`
+    judges). Real shape (rl_games): `A2CBase.__init__` sets `self.has_phasic_policy_gradients = False`,
+    each agent sets it to True under `if 'phasic_policy_gradients' in self.config:`, a key only new
+    configuration files have; `if self.has_phasic_policy_gradients:` is off by default. A store of
+    anything but a literal, an augmented store or the name as a string (`getattr(self, 'attr')`)
+    anywhere makes it UNKNOWN."""
+    key = ("<stored anywhere> " + attr, True)
+    if key in side._defaults:
+        return side._defaults[key]
+    side._defaults[key] = UNKNOWN  # while computing: a new-case test that reads `attr` again is unknown
+    store = re.compile(rf"\.{re.escape(attr)}\s*=[^=]")
+    quoted = re.compile(rf"['\"]{re.escape(attr)}['\"]")
+    literals: dict[str, tuple[object, str]] = {}
+    left_out = 0
+    for path in _python_paths(side):
+        text = side.text(path)
+        if not text or attr not in text:
+            continue
+        if quoted.search(text):
+            return UNKNOWN
+        tree = side.tree(path) if store.search(text) else None
+        if tree is None:
+            if store.search(text):
+                return UNKNOWN
+            continue
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
+                continue
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if not any(isinstance(t, ast.Attribute) and t.attr == attr for t in targets):
+                continue
+            if _only_new_cases(side, path, tree, node.lineno):
+                left_out += 1
+                continue
+            value = getattr(node, "value", None)
+            if isinstance(node, ast.AugAssign) or not isinstance(value, ast.Constant):
+                return UNKNOWN
+            literals.setdefault(repr(value.value), (value.value, f"{path}:{node.lineno}"))
+    if left_out and len(literals) == 1:
+        literal, where = next(iter(literals.values()))
+        side._defaults[key] = Value(literal, where)
+    return side._defaults[key]
+
+
+def _only_new_cases(side: Side, path: str, tree: ast.Module, line: int) -> bool:
+    """`path:line` lies in a branch that only a new configuration key or selector value takes."""
+    for node, taken in enclosing_branches(tree, line):
+        decided = Evaluator(side, path, tree, node.lineno)._new_case(node.test)
+        if decided is not None and decided is not taken:
+            return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -685,7 +799,7 @@ def dead_guard(side: Side, path: str, line: int) -> Guard | None:
         return None
     for node, taken in enclosing_branches(tree, line):
         if _is_main_guard(node.test):
-            if taken and side.entry and side.entry != path:
+            if taken and side.entry and side.entry != path and path not in side.rivals:
                 return Guard(f'under `if __name__ == "__main__":` of `{path}` (line {node.lineno}), which is not '
                              f"the training entry point (`{side.entry}`)", path=path, lineno=node.lineno)
             continue
@@ -767,7 +881,7 @@ def _absent_in_class(side: Side, path: str, tree: ast.Module, owner: str, name: 
         seen.add(cls.name)
         if _self_attribute(side, path, tree, cls.body[0].lineno, name[1]) is not ABSENT:
             return False
-        work.extend(base.rsplit(".", 1)[-1] for base in map(ast.unparse, cls.bases)
+        work.extend(base.rsplit(".", 1)[-1] for base in map(class_base, cls.bases)
                     if base != "object" and not base.startswith(_LIBRARY_BASES))
     return True
 
@@ -851,13 +965,51 @@ def off_by_default_reason(f: Finding, sides: dict[str, Side]) -> str | None:
                 continue
             if loc.line is None:
                 return None
-            guard = dead_guard(sides["candidate"], loc.path, loc.line)
-            if guard is None or guard.test is None or not _other_side_agrees(guard, sides["baseline"], _other_path(f, loc)):
-                return None
+            guard = _default_off(sides, loc.path, loc.line, _other_path(f, loc))
+            if guard is None:
+                chains = _reached_by(f)
+                if not chains:
+                    return None
+                for chain in chains:  # each feature runs only if every call on its way runs
+                    found = next(((path, line, g) for path, line in chain
+                                  if (g := _default_off(sides, path, line, path)) is not None), None)
+                    if found is None:
+                        return None
+                    reasons.append(f"it runs through {found[0]}:{found[1]}, and {found[2].reason}")
+                continue
             reasons.append(guard.reason)
         return "; ".join(dict.fromkeys(reasons)) or None
     finally:
         _DEFAULTS.reset(token)
+
+
+def _default_off(sides: dict[str, Side], path: str, line: int, other_path: str) -> Guard | None:
+    """The guard that keeps candidate `path:line` off by default, on an option the baseline does not
+    turn on either; None when there is none."""
+    guard = dead_guard(sides["candidate"], path, line)
+    if guard is None or guard.test is None or not _other_side_agrees(guard, sides["baseline"], other_path):
+        return None
+    return guard
+
+
+def _reached_by(f: Finding) -> list[list[tuple[str, int]]]:
+    """Per candidate-side feature, the calls that reach it from the analysed function and its own
+    line, when the detector saw it through callees (`base.CALLED_FROM`). Real shape (rl_games): a new
+    `PPGAux.train_value` under autocast, reached as `train_actor_critic -> calc_gradients -> if
+    self.has_phasic_policy_gradients: self.ppg_aux_loss.train_value(...)`: the callee's own lines
+    are under no guard, the last call is."""
+    out: list[list[tuple[str, int]]] = []
+    for e in f.evidence:
+        chains = (e.details or {}).get(CALLED_FROM) or []
+        for chain in chains if isinstance(chains, list) else []:
+            steps = []
+            for where in str(chain).split(" > "):
+                path, _, line = where.rpartition(":")
+                if not path or not line.isdigit():
+                    return []
+                steps.append((path, int(line)))
+            out.append(steps)
+    return out
 
 
 def _other_path(f: Finding, loc: Location) -> str:
@@ -875,12 +1027,14 @@ def sides_from(changeset: Any, results: dict[str, AnalyzerResult], given: dict[s
     where = data.get("effective_where") or {}
     computed = data.get("effective_computed") or {}
     entry = data.get("entry_script") or {}
+    rivals = data.get("entry_rivals") or {}
     out = {}
     for label, snapshot in (("baseline", changeset.baseline), ("candidate", changeset.candidate)):
         paths = snapshot.paths()
         script = entry.get(label) or _given_script((given or {}).get(label), paths)
         out[label] = Side(label, snapshot.read_text, paths, effective.get(label) if effective else None,
                           where.get(label, {}), set(computed.get(label, [])), script,
+                          frozenset(rivals.get(label) or ()) if entry.get(label) else frozenset(),
                           getattr(snapshot, "prefetch", None))
     cases = NewCases(Catalog(out["baseline"].paths, out["baseline"].catalog_texts),
                      Catalog(out["candidate"].paths, out["candidate"].catalog_texts))

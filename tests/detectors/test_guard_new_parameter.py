@@ -70,3 +70,22 @@ def test_a_parameter_new_to_the_function_off_by_default_lowers_the_finding():
 def test_a_parameter_the_function_already_had_or_kwargs_keep_the_finding():
     assert _reason(", dropout=0.5") is None  # the option existed: runs may set it as before
     assert _reason(", **kwargs") is None  # the baseline took anything: `dropout` may have been passed
+
+
+def _reason_with_caller(call: str) -> str | None:
+    caller = f"from mlp import MLP\n\nnet = {call}\n"
+    sides = {"baseline": _side("baseline", {"mlp.py": MLP_BASE.format(extra=""), "run.py": caller}),
+             "candidate": _side("candidate", {"mlp.py": MLP_CAND, "run.py": caller})}
+    return off_by_default_reason(_finding(), sides)
+
+
+def test_a_caller_passing_another_literal_keeps_the_finding():
+    """Real shape (a held-out tianshou range): `collect(..., random=False)` guards the random-action
+    mapping, and every off-policy example calls `collect(n_step=..., random=True)`."""
+    assert _reason_with_caller("MLP([4, 8, 2], dropout=0.1)") is None
+    assert _reason_with_caller("MLP([4, 8, 2], 0.1)") is None  # by position
+
+
+def test_callers_that_pass_the_default_or_nothing_leave_it_off_by_default():
+    assert _reason_with_caller("MLP([4, 8, 2], dropout=None)") is not None
+    assert _reason_with_caller("MLP([4, 8, 2])") is not None

@@ -24,6 +24,7 @@ from investigator.detectors.patterns import (
     canon,
     parent_map,
 )
+from investigator.detectors.renames import renamed_pairs
 from investigator.models import Severity
 from investigator.pyast import dotted, last_name, unparse
 
@@ -154,6 +155,17 @@ class LayersDetector(FeatureDetector):
             b = acts_b[0].key[1] if acts_b else "-"
             c = acts_c[0].key[1] if acts_c else "-"
             return [feature_hit(f"Nonlinearity changed: {b} -> {c}", pair, acts_b, acts_c)]
+        hits = []
+        for fb, fc, said in renamed_pairs(only_base, only_cand, POSITIONAL):  # detectors/renames.py
+            only_base, only_cand = [f for f in only_base if f is not fb], [f for f in only_cand if f is not fc]
+            hits.append(feature_hit(
+                f"Layer size read through a renamed attribute: `{fb.text}` -> `{fc.text}`", pair, [fb], [fc],
+                severity=Severity.low, confidence=0.4,
+                summary=(f"{said}: the module no longer reads the old name anywhere (a consistent rename, e.g. "
+                         "a single environment's space read from a vector environment's per-agent space); "
+                         "the same size if the object handed in describes the same space")))
+        if not only_base and not only_cand:
+            return hits
         b = only_base[0].text if only_base else "-"
         c = only_cand[0].text if only_cand else "-"
-        return [feature_hit(f"Layer changed: `{b}` -> `{c}`", pair, only_base, only_cand)]
+        return [feature_hit(f"Layer changed: `{b}` -> `{c}`", pair, only_base, only_cand), *hits]

@@ -87,6 +87,16 @@ class ValueClipDetector(FeatureDetector):
         return out
 
     def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
+        # A weight is a property of the loss, not a count of statements: the baseline's critic loss
+        # written in two branches (`if a: c = critic(...) else: if b: c = 0 else: c = critic(...)`) and
+        # the candidate's in one carry the same weight. Which case runs it is a branch change, reported
+        # on the loss path by the behavioural-change analysis (real shape: rl_games' critic-loss cases).
+        weights_b = {f.key for f in base if f.key[0] == "value_weight"}
+        weights_c = {f.key for f in cand if f.key[0] == "value_weight"}
+        only_base = [f for f in only_base if f.key[0] != "value_weight" or f.key not in weights_c]
+        only_cand = [f for f in only_cand if f.key[0] != "value_weight" or f.key not in weights_b]
+        if not only_base and not only_cand:
+            return []
         clip_b = [f for f in only_base if f.key[0] == "value_clip"]
         clip_c = [f for f in only_cand if f.key[0] == "value_clip"]
         if clip_b:

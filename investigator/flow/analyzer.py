@@ -352,6 +352,66 @@ def _extended_return(pair: FunctionPair, eb: list[Effect], ec: list[Effect], flo
         locations=[Location(path=pair.cand.path, line=pair.cand.lineno, side="candidate")], source=SOURCE)
 
 
+def _tuple_shortened(pair: FunctionPair, eb: list[Effect], ec: list[Effect], base_flow: LearningFlow
+                     ) -> NoEffectChange | None:
+    """A no-effect item when the only differing effects are the yields, and each candidate yield is
+    the baseline's tuple less the same positions, which no consumer of the baseline reads (`for obs,
+    _, _, pa, d in storage.generator()`). Real shape: rsl_rl's `RolloutStorage.generator` stopped
+    yielding the privileged observations (now inside the observation TensorDict) that distillation's
+    loop bound to `_`; it was "Behavioural change in the loss path" (significant)."""
+    if pair.base is None or pair.cand is None or not eb or not ec \
+            or not all(" :: call (yield " in e.text for e in (*eb, *ec)):
+        return None
+    dropped = _dropped_positions(_yielded_tuples(pair.base), _yielded_tuples(pair.cand))
+    if not dropped:
+        return None
+    size = len(_yielded_tuples(pair.base)[0])
+    read = read_positions(base_flow.callers(pair.base), pair.base.name, size)
+    if read is None or read & dropped:
+        return None
+    return NoEffectChange(
+        subsystem="other", title=f"Tuple shortened in `{pair.describe()}`",
+        reason=f"it yields the same values less position(s) {', '.join(map(str, sorted(dropped)))} of its "
+               f"{size}-tuple, which no consumer of the baseline read (bound to `_`)",
+        locations=[Location(path=pair.cand.path, line=pair.cand.lineno, side="candidate")], source=SOURCE)
+
+
+def _yielded_tuples(fn: FunctionInfo) -> list[list[str]]:
+    """The element texts of each `yield a, b, c` of the function's own body ([] when one is no tuple)."""
+    out: list[list[str]] = []
+    for node in ast.walk(fn.node):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) and node is not fn.node:
+            return []  # nested code: its yields are not this function's
+        if isinstance(node, ast.Yield | ast.YieldFrom):
+            if not isinstance(node, ast.Yield) or not isinstance(node.value, ast.Tuple):
+                return []
+            out.append([ast.unparse(e) for e in node.value.elts])
+    return out
+
+
+def _dropped_positions(base: list[list[str]], cand: list[list[str]]) -> set[int]:
+    """The positions removed from every baseline tuple to give the candidate's (same order), or an
+    empty set when the yields do not line up that way."""
+    if not base or len(base) != len(cand):
+        return set()
+    found: set[int] | None = None
+    for b, c in zip(base, cand, strict=True):
+        if len(c) >= len(b):
+            return set()
+        kept, j = [], 0
+        for k, text in enumerate(b):
+            if j < len(c) and text == c[j]:
+                kept.append(k)
+                j += 1
+        if j != len(c):
+            return set()
+        gone = set(range(len(b))) - set(kept)
+        if found is not None and gone != found:
+            return set()
+        found = gone
+    return found or set()
+
+
 def _same_container(pair: FunctionPair, container: ContainerChange | None, eb: list[Effect], ec: list[Effect]
                     ) -> NoEffectChange | None:
     """A no-effect item when the only differences are yields of the same values in a container."""
@@ -551,7 +611,8 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
                       "anything it steps, resets or observes (rendering only)" if wrappers else ""),
             locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
         return None
-    same = _same_container(pair, container, eb, ec) or _extended_return(pair, eb, ec, fc)
+    same = _same_container(pair, container, eb, ec) or _extended_return(pair, eb, ec, fc) \
+        or _tuple_shortened(pair, eb, ec, fb)
     if same is not None:
         result.no_effect.append(same)
         return None
@@ -682,7 +743,16 @@ def _differences(base_fn: FunctionInfo, cand_fn: FunctionInfo, changes: list[Uni
         return effects_b, [Effect("", frozenset(id(c.base.node) for c in changes if c.base))], \
             [Effect("", frozenset(id(c.cand.node) for c in changes if c.cand))], bound
     eb, ec = differing(effects_b, effects_c)
-    return effects_b, eb, ec, bound
+    return effects_b, *_without_assertions(eb, ec), bound
+
+
+def _without_assertions(eb: list[Effect], ec: list[Effect]) -> tuple[list[Effect], list[Effect]]:
+    """The differing effects less `assert` checks (flow/diff.py `_without_checks`): an assertion added
+    or dropped changes no value training uses. Kept when the other side raises instead (`assert c`
+    and `if not c: raise E` are one check, compared as such)."""
+    if any(" :: raise " in e.text for e in (*eb, *ec)):
+        return eb, ec
+    return [e for e in eb if " :: check " not in e.text], [e for e in ec if " :: check " not in e.text]
 
 
 @dataclass

@@ -65,30 +65,58 @@ def field_statement(stmt: ast.stmt) -> ast.stmt:
     return ast.copy_location(out, stmt)
 
 
-def declared_attributes(node: ast.ClassDef) -> set[str]:
+def declared_attributes(node: ast.ClassDef, tree: ast.Module | None = None) -> set[str]:
     """Bare annotations (`_policy: NonSquashedNormalPolicy`, no value) of attributes the class's own
-    methods assign (`self._policy = ...`): a type declaration of an instance attribute, no field and
-    no behaviour (real shape: d3rlpy's algorithm implementations). A bare annotation the methods do
-    not assign may be a field (pydantic, NamedTuple) and still counts."""
+    methods assign (`self._policy = ...`), or those of a base class defined in the same module
+    (`tree`): a type declaration of an instance attribute, no field and no behaviour (real shape:
+    d3rlpy's algorithm implementations; `FQEImpl(FQEBaseImpl)` narrows `_q_func: EnsembleQFunction`,
+    which `FQEBaseImpl.__init__` assigns). A bare annotation no method assigns may be a field
+    (pydantic, NamedTuple) and still counts."""
     bare = {s.target.id for s in node.body
             if isinstance(s, ast.AnnAssign) and s.value is None and isinstance(s.target, ast.Name)}
     if not bare:
         return set()
-    assigned: set[str] = set()
-    for method in node.body:
-        if not isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef):
-            continue
-        for sub in ast.walk(method):
-            targets = sub.targets if isinstance(sub, ast.Assign) else [sub.target] \
-                if isinstance(sub, ast.AnnAssign | ast.AugAssign) else []
-            assigned.update(t.attr for t in targets if isinstance(t, ast.Attribute)
-                            and isinstance(t.value, ast.Name) and t.value.id == "self")
+    private = {b for b in bare if b.startswith("_")} if not _field_class(node) else set()
+    assigned: set[str] = set(private)
+    for cls in _with_local_bases(node, tree):
+        for method in cls.body:
+            if not isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            for sub in ast.walk(method):
+                targets = sub.targets if isinstance(sub, ast.Assign) else [sub.target] \
+                    if isinstance(sub, ast.AnnAssign | ast.AugAssign) else []
+                assigned.update(t.attr for t in targets if isinstance(t, ast.Attribute)
+                                and isinstance(t.value, ast.Name) and t.value.id == "self")
     return bare & assigned
 
 
-def body_statements(node: ast.ClassDef) -> list[ast.stmt]:
+FIELD_DECORATOR = ("dataclass", "attrs", "attr.s", "define", "frozen", "mutable")
+
+
+def _field_class(node: ast.ClassDef) -> bool:
+    """A class whose bare annotations may be fields: a decorated dataclass / attrs class. Bare
+    `_private` annotations of any other class declare instance attributes (pydantic keeps `_x` out of
+    its fields, `NamedTuple` forbids them): d3rlpy's `BEARImpl(SACImpl)` narrows `_policy`, assigned in
+    `SACImpl`'s module."""
+    return any(any(d in ast.unparse(dec) for d in FIELD_DECORATOR) for dec in node.decorator_list)
+
+
+def _with_local_bases(node: ast.ClassDef, tree: ast.Module | None) -> list[ast.ClassDef]:
+    """The class and its base classes defined at the top level of the same module, transitively."""
+    local = {s.name: s for s in tree.body if isinstance(s, ast.ClassDef)} if tree is not None else {}
+    out, work = [node], [node]
+    while work:
+        for base in work.pop().bases:
+            found = local.get(_last(base))
+            if found is not None and found not in out:
+                out.append(found)
+                work.append(found)
+    return out
+
+
+def body_statements(node: ast.ClassDef, tree: ast.Module | None = None) -> list[ast.stmt]:
     """The class-body statements that are compared: all but the declarations of `declared_attributes`."""
-    declared = declared_attributes(node)
+    declared = declared_attributes(node, tree)
     return [s for s in node.body if not (isinstance(s, ast.AnnAssign) and s.value is None
                                          and isinstance(s.target, ast.Name) and s.target.id in declared)]
 
@@ -111,8 +139,8 @@ def _classes(module: ParsedModule) -> dict[str, ast.ClassDef]:
     return out
 
 
-def _body_shape(node: ast.ClassDef) -> tuple[object, ...]:
-    stmts = [field_statement(s) for s in body_statements(node)
+def _body_shape(node: ast.ClassDef, tree: ast.Module | None = None) -> tuple[object, ...]:
+    stmts = [field_statement(s) for s in body_statements(node, tree)
              if not isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Pass)
              and not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
     return fingerprint(list(stmts))
@@ -135,6 +163,6 @@ def class_body_pairs(index: PairIndex, skip: set[str] | None = None) -> list[Fun
         cb = _classes(mb)
         for name, node_c in _classes(mc).items():
             node_b = cb.get(name)
-            if node_b is not None and _body_shape(node_b) != _body_shape(node_c):
+            if node_b is not None and _body_shape(node_b, mb.tree) != _body_shape(node_c, mc.tree):
                 out.append(FunctionPair(_body_fn(mb, node_b, name), _body_fn(mc, node_c, name), "same-file"))
     return out

@@ -454,13 +454,32 @@ class LearningFlow:
             target = self.resolver.resolve(call, caller)
             if isinstance(func, ast.Name) or target is not None:
                 return target is not None and target is not fn
+        if _super_call(func):
+            # `super().m()` in class C runs a base's `m`: never C's own, a sibling's or a subclass's
+            if not fn.class_name or not caller.class_name:
+                return True
+            return fn.class_name.rsplit(".", 1)[-1] not in self._ancestors(caller.class_name.rsplit(".", 1)[-1])
         if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self"):
             return False
         if not fn.class_name or not caller.class_name:
             return not fn.class_name and bool(caller.class_name)
         own = fn.class_name.rsplit(".", 1)[-1]
         there = caller.class_name.rsplit(".", 1)[-1]
+        if own != there and there in self._ancestors(own) and self._overrides_caller(fn, caller):
+            return True
         return own != there and own not in self._ancestors(there) and there not in self._ancestors(own)
+
+    def _overrides_caller(self, fn: FunctionInfo, caller: FunctionInfo) -> bool:
+        """A base method dispatching `self.m()` to `fn`, an override in a subclass, never runs on the
+        subclass's objects when the subclass overrides that base method too without calling it
+        through `super()`. Real shape: d3rlpy's `DQNImpl.update` calls `self.compute_loss`, and
+        `DiscreteCQLImpl` overrides both `compute_loss` and `update`: only its own `update` reads
+        its `compute_loss`."""
+        for other in fn.module.functions.values():
+            if other.class_name == fn.class_name and other.name == caller.name and other is not fn:
+                return not any(isinstance(n, ast.Attribute) and n.attr == caller.name and _super_call(n)
+                               for n in ast.walk(other.node))
+        return False
 
     def _other_owner(self, call: ast.Call, fn: FunctionInfo) -> bool:
         """The call's receiver is named after another class that defines the method: a reward
@@ -789,3 +808,9 @@ def _uses(expr: ast.AST, names: frozenset[str], memo: dict[int, tuple[ast.AST, f
                 read.add(f"self.{sub.attr}")
         hit = memo[id(expr)] = (expr, frozenset(read))
     return not hit[1].isdisjoint(names)
+
+
+def _super_call(func: ast.AST) -> bool:
+    """`super().m` (the attribute read of a call through `super()`)."""
+    return isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call) \
+        and isinstance(func.value.func, ast.Name) and func.value.func.id == "super"

@@ -106,7 +106,7 @@ def units_of(fn: FunctionInfo) -> list[Unit]:
         out.append(unit)
     if is_class_body(fn):  # fields: attributes of the class's objects (`config.num_epochs`, `self.alpha`)
         assert isinstance(fn.node, ast.ClassDef)
-        fields = [(field_statement(s), s) for s in body_statements(fn.node)]
+        fields = [(field_statement(s), s) for s in body_statements(fn.node, fn.module.tree)]
         compared = {id(f): s for f, s in fields}
         _collect(fn, [f for f, _ in fields], (), out)
         for u in out:

@@ -65,3 +65,43 @@ def test_a_bare_field_of_a_model_class_still_counts():
     cand = CONFIG.replace("gamma: float = 0.99\n", "gamma: float = 0.99\n        lr: float\n")
     pairs = class_body_pairs(_index({"config.py": CONFIG}, {"config.py": cand}))
     assert [p.cand.qualname for p in pairs if p.cand] == ["Config"]
+
+
+SUBCLASSED = IMPL.replace('''    def train(impl,''', '''    class ContinuousImpl(Impl):
+        _beta: float
+
+        def extra(self):
+            return self._beta
+
+
+    def train(impl,''').replace("train(Impl(1.0), [], None)", "train(Impl(1.0), [], None)\n    train(ContinuousImpl(1.0), [], None)")
+
+
+def test_a_subclass_narrowing_an_attribute_its_base_assigns_is_no_change():
+    """d3rlpy 2.0: `FQEImpl(FQEBaseImpl)` declares `_q_func: EnsembleContinuousQFunction`, which
+    `FQEBaseImpl.__init__` (same module) assigns: "Behavioural change in the loss path: `FQEImpl`"."""
+    cand = SUBCLASSED.replace("    class ContinuousImpl(Impl):\n        _beta: float\n",
+                              "    class ContinuousImpl(Impl):\n        _beta: float\n        _policy: torch.nn.Module\n")
+    index = _index({"impl.py": SUBCLASSED}, {"impl.py": cand})
+    assert class_body_pairs(index) == []
+
+
+def test_a_bare_annotation_no_class_of_the_chain_assigns_still_counts():
+    cand = SUBCLASSED.replace("    class ContinuousImpl(Impl):\n        _beta: float\n",
+                              "    class ContinuousImpl(Impl):\n        _beta: float\n        lr: float\n")
+    pairs = class_body_pairs(_index({"impl.py": SUBCLASSED}, {"impl.py": cand}))
+    assert [p.cand.qualname for p in pairs if p.cand] == ["ContinuousImpl"]
+
+
+def test_a_private_bare_annotation_of_a_plain_class_is_a_declaration():
+    """`BEARImpl(SACImpl)` (the base in another module) narrows `_policy: SquashedNormalPolicy`."""
+    base = "from sac import SACImpl\n\n\nclass BEARImpl(SACImpl):\n    _alpha: float\n"
+    cand = base + "    _policy: SquashedNormalPolicy\n"
+    assert class_body_pairs(_index({"bear.py": base}, {"bear.py": cand})) == []
+
+
+def test_a_private_bare_annotation_of_a_dataclass_still_counts():
+    base = "import dataclasses\n\n\n@dataclasses.dataclass\nclass Batch:\n    obs: list\n"
+    cand = base + "    _weights: list\n"
+    pairs = class_body_pairs(_index({"batch.py": base}, {"batch.py": cand}))
+    assert [p.cand.qualname for p in pairs if p.cand] == ["Batch"]

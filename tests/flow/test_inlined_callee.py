@@ -442,14 +442,15 @@ QIMPL = """
 
 
 def test_a_changed_argument_of_a_method_inlined_in_a_returned_expression_is_on_the_loss_path() -> None:
-    """d3rlpy v1.1.1..v2.0.2: `return self._q_func.compute_error(..., gamma=self._gamma ** batch.n_steps)`
-    -> `batch.intervals` (and the `assert` dropped). With `self._q_func`'s class known the call is inlined;
-    the effects it produces (an ensemble's summed loss: the value returned is the loop's accumulator,
-    the same name at both commits) come from the `return` statement, which stays the change on the loss
-    path."""
-    cand = QIMPL.replace("            assert self._q is not None\n", "").replace("batch.n_steps", "batch.intervals")
+    """d3rlpy v1.1.1..v2.0.2 shape: `return self._q_func.compute_error(..., gamma=self._gamma ** batch.n_steps)`
+    with the `assert` dropped. With `self._q_func`'s class known the call is inlined; the effects it
+    produces (an ensemble's summed loss: the value returned is the loop's accumulator, the same name at
+    both commits) come from the `return` statement, which stays the change on the loss path when its
+    argument changes value (the real range renamed the field, `batch.intervals`: no change, see
+    tests/flow/test_field_rename.py)."""
+    cand = QIMPL.replace("            assert self._q is not None\n", "").replace("batch.n_steps", "(batch.n_steps + 1)")
     result = analyse(_index({"q.py": QIMPL}, {"q.py": cand}))
     found = [f for f in result.findings if "compute_loss" in f.title]
     assert found and found[0].title.startswith("Behavioural change in the loss path"), \
         [f.title for f in result.findings] + [n.title + " | " + n.reason for n in result.no_effect]
-    assert "return self._q.compute_error" in found[0].evidence[0].summary, found[0].evidence[0].summary
+    assert "gamma=self._gamma ** (batch.n_steps + 1)" in found[0].evidence[0].summary, found[0].evidence[0].summary

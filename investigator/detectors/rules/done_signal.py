@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+
 from investigator.detectors.base import (
     DetectorContext,
     DetectorMeta,
@@ -16,7 +18,7 @@ from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import assigned_names, assigns, roles_in
 from investigator.detectors.roles import role
 from investigator.models import Severity
-from investigator.pyast import unparse
+from investigator.pyast import dotted, unparse
 
 
 class DoneSignalDetector(FeatureDetector):
@@ -51,5 +53,28 @@ class DoneSignalDetector(FeatureDetector):
 
     def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
         lost = {s for f in only_base for s in f.key[1]} - {s for f in cand for s in f.key[1]}
+        combined = {s for f in only_base for s in f.key[1]}
+        receiver = _handed_on(pair, combined) if lost and not only_cand and len(combined) > 1 else None
+        if receiver is not None:
+            return [feature_hit(f"Done flag composition handed to `{receiver}`: {', '.join(sorted(combined))} "
+                                "passed separately", pair, only_base, only_cand, severity=Severity.low, confidence=0.4)]
         title = f"Done flag no longer includes {', '.join(sorted(lost))}" if lost else "Done flag built from different signals"
         return [feature_hit(title, pair, only_base, only_cand)]
+
+
+def _handed_on(pair: FunctionPair, signals: set[str]) -> str | None:
+    """The callee the candidate passes every one of `signals` to as a separate argument (each a plain
+    name or attribute of that role), or None. Real shape: d3rlpy 2.0's `get_d4rl` no longer builds
+    `episode_terminals = np.logical_or(terminals, timeouts)`; it passes `terminals=terminals,
+    timeouts=timeouts` to `MDPDataset`, which ends episodes on either: "Done flag no longer includes
+    dones, truncations" (significant). Whether the callee still combines them is its own code."""
+    if pair.cand is None:
+        return None
+    for node in ast.walk(pair.cand.node):
+        if not isinstance(node, ast.Call):
+            continue
+        args = [*node.args, *(k.value for k in node.keywords)]
+        passed = {role(dotted(a).rsplit(".", 1)[-1]) for a in args if isinstance(a, ast.Name | ast.Attribute) and dotted(a)}
+        if signals <= passed:
+            return unparse(node.func, 60)
+    return None

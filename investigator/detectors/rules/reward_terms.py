@@ -138,6 +138,9 @@ class RewardTermsDetector(FeatureDetector):
         return out
 
     def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
+        only_base = _kept_caps(pair, only_base, only_cand)
+        if not only_base and not only_cand:
+            return []
         removed = [f for f in only_base if f.key[0] in ("term", "shaping")]
         if removed and not [f for f in only_cand if f.key[0] == removed[0].key[0]]:
             names = ", ".join(f.text for f in removed[:4])
@@ -151,3 +154,47 @@ class RewardTermsDetector(FeatureDetector):
         if weights_b or weights_c:
             return [feature_hit("Reward weights changed", pair, weights_b, weights_c, severity=Severity.significant)]
         return [feature_hit("Reward terms added", pair, [], only_cand, severity=Severity.low, confidence=0.5)]
+
+
+def _loose_cap(key: tuple) -> tuple:
+    """A cap's key with `self._high` read as `self.high`: a private attribute set from the constructor
+    argument and the dataclass field of the same name hold the same value."""
+    return (*key[:2], re.sub(r"\bself\._(?=[A-Za-z])", "self.", str(key[2])))
+
+
+def _renamed_reward_parameters(pair: FunctionPair) -> set[str]:
+    """Candidate parameters whose baseline parameter at the same position has a reward name
+    (`transform_numpy(self, reward)` -> `transform_numpy(self, x)`)."""
+    if pair.base is None or pair.cand is None:
+        return set()
+    nb, nc = pair.base.node, pair.cand.node
+    if not isinstance(nb, ast.FunctionDef | ast.AsyncFunctionDef) or not isinstance(nc, ast.FunctionDef | ast.AsyncFunctionDef):
+        return set()
+    pb = [a.arg for a in (*nb.args.posonlyargs, *nb.args.args)]
+    pc = [a.arg for a in (*nc.args.posonlyargs, *nc.args.args)]
+    if len(pb) != len(pc):
+        return set()
+    return {c for b, c in zip(pb, pc, strict=True) if b != c and role(b) == "rewards" and c not in pb}
+
+
+def _kept_caps(pair: FunctionPair, only_base: list[Feature], only_cand: list[Feature]) -> list[Feature]:
+    """`only_base` less the caps the candidate still applies to the same parameter under a new name.
+    Real shape: d3rlpy 2.0's `ClipRewardScaler.transform_numpy(self, reward)` returning
+    `multiplier * np.clip(reward, self._low, self._high)` became a dataclass whose method takes `x` and
+    returns `self.multiplier * np.clip(x, self.low, self.high)`: "Reward weights changed", significant."""
+    caps = [f for f in only_base if f.key[0] == "cap"]
+    if not caps or [f for f in only_cand if f.key[0] == "cap"] or pair.cand is None:
+        return only_base
+    renamed = _renamed_reward_parameters(pair)
+    if not renamed:
+        return only_base
+    kept: set[tuple] = set()
+    for node in ast.walk(pair.cand.node):
+        if not isinstance(node, ast.Call) or last_name(call_name(node)) not in CAPS:
+            continue
+        args = list(node.args) + [k.value for k in node.keywords]
+        carried = [a for a in args if isinstance(a, ast.Name) and a.id in renamed]
+        bounds = [a for a in args if is_constant_like(a) and a not in carried]
+        if carried and bounds:
+            kept.add(_loose_cap(("cap", last_name(call_name(node)), canon(bounds[-1], pair.cand))))
+    return [f for f in only_base if f.key[0] != "cap" or _loose_cap(f.key) not in kept]

@@ -66,6 +66,7 @@ class Side:
     entry: str | None = None  # entry script of the training run, when known
     fetch_all: Callable[[list[str]], None] | None = None  # reads many files at once (a snapshot's prefetch)
     newcases: NewCases | None = None  # new configuration keys and selector values of the range (newcases.py)
+    parsed: Callable[[str], ast.Module | None] | None = None  # a tree someone already parsed (a snapshot's cache)
     _fetched: bool = False
     _trees: dict[str, ast.Module | None] = field(default_factory=dict)
     _texts: dict[str, str | None] = field(default_factory=dict)
@@ -97,7 +98,14 @@ class Side:
         return {p: t for p in self.paths if p.endswith(CATALOG_SUFFIXES) and (t := self.text(p)) is not None}
 
     def tree(self, path: str) -> ast.Module | None:
+        """The file's tree: the snapshot's shared one when triage or an analyzer parsed it already (the
+        same `ast.parse` of the same text; read, never mutated here), else parsed here (skrl 1.4.3..2.0.0
+        parsed 620 files a second time)."""
         if path not in self._trees:
+            shared = self.parsed(path) if self.parsed is not None and path in self._path_set else None
+            if shared is not None:
+                self._trees[path] = shared
+                return shared
             text = self.text(path)
             try:
                 self._trees[path] = ast.parse(text) if text is not None else None
@@ -881,7 +889,7 @@ def sides_from(changeset: Any, results: dict[str, AnalyzerResult], given: dict[s
         script = entry.get(label) or _given_script((given or {}).get(label), paths)
         out[label] = Side(label, snapshot.read_text, paths, effective.get(label) if effective else None,
                           where.get(label, {}), set(computed.get(label, [])), script,
-                          getattr(snapshot, "prefetch", None))
+                          getattr(snapshot, "prefetch", None), parsed=getattr(snapshot, "parsed_if_cached", None))
     cases = NewCases(Catalog(out["baseline"].paths, out["baseline"].catalog_texts),
                      Catalog(out["candidate"].paths, out["candidate"].catalog_texts))
     for side in out.values():

@@ -42,4 +42,4 @@ def walk(node: ast.AST) -> Iterator[ast.AST]:
 
 def install() -> None:
     """Put `walk` in place of `ast.walk` (idempotent)."""
-    ast.walk = walk  # type: ignore[assignment]
+    ast.walk = walk

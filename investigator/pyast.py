@@ -375,7 +375,7 @@ def copy_tree(node: _T) -> _T:
     the copy as deepcopy shares them, values that are neither nodes, lists nor atoms handed to
     `copy.deepcopy` with the same memo. The engine copies before every rewrite (a tree is shared by
     the detectors and the flow); on skrl 1.4.3..2.0.0 deepcopy was about 4 % of the run."""
-    return _copy_tree(node, {})  # type: ignore[no-any-return]
+    return _copy_tree(node, {})  # type: ignore[return-value]
 
 
 def _copy_tree(value: object, memo: dict[int, object]) -> object:
@@ -386,7 +386,7 @@ def _copy_tree(value: object, memo: dict[int, object]) -> object:
     if found is not _MISSING:
         return found
     if isinstance(value, ast.AST):
-        new = cls.__new__(cls)  # type: ignore[call-overload]
+        new = cls.__new__(cls)
         memo[id(value)] = new
         state = new.__dict__
         for key, item in value.__dict__.items():

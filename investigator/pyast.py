@@ -311,6 +311,15 @@ def dotted(node: ast.AST | None) -> str:
     return ".".join(reversed(parts))
 
 
+def class_base(node: ast.expr) -> str:
+    """The dotted name of a class base without its type arguments: `BasePolicy[TStats]` and
+    `Generic[T]` name `BasePolicy` and `Generic` (a real refactor made a policy class generic over its
+    stats type, and its inherited methods, the target-network update among them, stopped resolving)."""
+    while isinstance(node, ast.Subscript):
+        node = node.value
+    return dotted(node)
+
+
 def call_name(call: ast.Call) -> str:
     return dotted(call.func)
 

@@ -253,6 +253,7 @@ class ConfigForensics(Analyzer):
         result.data["effective_computed"] = {
             label: sorted(key for key, entry in config.effective.items() if not entry.literal) for label, config in sides}
         result.data["entry_script"] = {label: config.entry.script for label, config in sides}
+        result.data["entry_rivals"] = {label: config.entry.rivals for label, config in sides}
         # For ranking's scope rule: files the training entry is, reaches or loads are on the training path.
         result.data["training_files"] = sorted(comparison.base.training_files | comparison.cand.training_files)
         # Every dead key, by file: the full list behind the grouped `no_effect` items.

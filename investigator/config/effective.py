@@ -576,7 +576,8 @@ def _add_other(config: SideConfig, path: str, parsed: ParsedFile, class_paths: M
 def build_side(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dict[str, str]]:
     """The effective configuration at one commit, plus `_target_`s of composed sections."""
     entry = EntryPoint(spec=resolved.spec, script=resolved.script, function=resolved.function,
-                       how=resolved.how, recipe=resolved.recipe, notes=list(resolved.notes))
+                       how=resolved.how, recipe=resolved.recipe, notes=list(resolved.notes),
+                       rivals=list(resolved.rivals))
     layers: list[ConfigEntry] = []
     effective_files: set[str] = set()
     targets: dict[str, str] = {}

@@ -34,6 +34,10 @@ class ResolvedEntry:
     overrides: list[str] = field(default_factory=list)
     recipe: str | None = None
     notes: list[str] = field(default_factory=list)
+    # Detected entries only: other scripts as likely to be the entry as the one taken (same rule, same
+    # name class, same depth: only the path's length or spelling chose). A repository of standalone
+    # scripts (one `__main__` training loop each) has many; none of them is off the training path.
+    rivals: list[str] = field(default_factory=list)
 
     @property
     def script(self) -> str | None:
@@ -204,8 +208,12 @@ def detect(side: SideData, scripts: dict[str, str] | None = None, prefer: str | 
         best = min(same, key=_score)
         best = (best[0], best[1], best[2], f"{best[3]}, the entry detected at the other commit")
     _, path, function, how = best
+    rivals = sorted({c[1] for c in candidates if _score(c)[:3] == _score(best)[:3] and c[1] != path})
+    if rivals:
+        how += f"; as likely: {len(rivals)} other script{'s' if len(rivals) > 1 else ''} ({', '.join(rivals[:3])}" \
+               f"{', ...' if len(rivals) > 3 else ''})"
     out = ResolvedEntry(spec=path + (f":{function}" if function else ""), how=f"detected: {how}",
-                        starts=[(path, function)])
+                        starts=[(path, function)], rivals=rivals)
     _attach_hydra(side, out, [])
     _follow_default_recipe(side, out)
     return out

@@ -211,6 +211,7 @@ class EntryPoint(BaseModel):
     hydra_config: str | None = None  # composed Hydra primary config file, if any
     recipe: str | None = None  # dotted recipe path the CLI selects, if any
     notes: list[str] = []
+    rivals: list[str] = []  # detected only: scripts as likely to be the entry (entry.ResolvedEntry.rivals)
 
     def describe(self) -> str:
         if not self.script:

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from investigator.detectors.attrs import attribute_class, self_aliases
 from investigator.detectors.functions import FunctionInfo, ParsedModule
 from investigator.detectors.pairs import SideIndex
-from investigator.pyast import call_name, copy_tree, dotted, last_name
+from investigator.pyast import call_name, class_base, copy_tree, dotted, last_name
 
 _T = TypeVar("_T")
 
@@ -459,7 +459,7 @@ class Flow:
             for name in work:
                 for path in self._class_holders(name):
                     for node in self._class_nodes(path).get(name, ()):
-                        nxt.extend(b for base in node.bases if (b := last_name(dotted(base))) not in found)
+                        nxt.extend(b for base in node.bases if (b := last_name(class_base(base))) not in found)
             found.update(nxt)
             work = nxt
             if not work:
@@ -524,7 +524,7 @@ class Flow:
         if cls is None:
             return None
         for base in cls.bases:
-            base_name = last_name(dotted(base))
+            base_name = last_name(class_base(base))
             if not base_name or base_name == "object":
                 continue
             local = module.functions.get(f"{base_name}.{method}")

@@ -38,6 +38,7 @@ from investigator.models import (
     NoEffectChange,
     Severity,
 )
+from investigator.pyast import class_base
 
 UNKNOWN = object()  # a value that cannot be proven
 ABSENT = object()  # the flag does not exist at this commit
@@ -64,6 +65,7 @@ class Side:
     where: dict[str, str] = field(default_factory=dict)  # key -> "path:line"
     computed: set[str] = field(default_factory=set)  # keys whose effective value is an expression
     entry: str | None = None  # entry script of the training run, when known
+    rivals: frozenset[str] = frozenset()  # scripts as likely to be the entry as `entry` (a guess among equals)
     fetch_all: Callable[[list[str]], None] | None = None  # reads many files at once (a snapshot's prefetch)
     newcases: NewCases | None = None  # new configuration keys and selector values of the range (newcases.py)
     parsed: Callable[[str], ast.Module | None] | None = None  # a tree someone already parsed (a snapshot's cache)
@@ -693,7 +695,7 @@ def dead_guard(side: Side, path: str, line: int) -> Guard | None:
         return None
     for node, taken in enclosing_branches(tree, line):
         if _is_main_guard(node.test):
-            if taken and side.entry and side.entry != path:
+            if taken and side.entry and side.entry != path and path not in side.rivals:
                 return Guard(f'under `if __name__ == "__main__":` of `{path}` (line {node.lineno}), which is not '
                              f"the training entry point (`{side.entry}`)", path=path, lineno=node.lineno)
             continue
@@ -775,7 +777,7 @@ def _absent_in_class(side: Side, path: str, tree: ast.Module, owner: str, name: 
         seen.add(cls.name)
         if _self_attribute(side, path, tree, cls.body[0].lineno, name[1]) is not ABSENT:
             return False
-        work.extend(base.rsplit(".", 1)[-1] for base in map(ast.unparse, cls.bases)
+        work.extend(base.rsplit(".", 1)[-1] for base in map(class_base, cls.bases)
                     if base != "object" and not base.startswith(_LIBRARY_BASES))
     return True
 
@@ -883,12 +885,14 @@ def sides_from(changeset: Any, results: dict[str, AnalyzerResult], given: dict[s
     where = data.get("effective_where") or {}
     computed = data.get("effective_computed") or {}
     entry = data.get("entry_script") or {}
+    rivals = data.get("entry_rivals") or {}
     out = {}
     for label, snapshot in (("baseline", changeset.baseline), ("candidate", changeset.candidate)):
         paths = snapshot.paths()
         script = entry.get(label) or _given_script((given or {}).get(label), paths)
         out[label] = Side(label, snapshot.read_text, paths, effective.get(label) if effective else None,
                           where.get(label, {}), set(computed.get(label, [])), script,
+                          frozenset(rivals.get(label) or ()) if entry.get(label) else frozenset(),
                           getattr(snapshot, "prefetch", None), parsed=getattr(snapshot, "parsed_if_cached", None))
     cases = NewCases(Catalog(out["baseline"].paths, out["baseline"].catalog_texts),
                      Catalog(out["candidate"].paths, out["candidate"].catalog_texts))

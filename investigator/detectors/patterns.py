@@ -165,6 +165,11 @@ class _Equivalent(ast.NodeTransformer):
         self.generic_visit(node)
         if default_zero_grad(node):
             return ast.Call(func=node.func, args=[], keywords=[])
+        if reduced_list(node):
+            comp = node.args[0]
+            assert isinstance(comp, ast.ListComp)
+            node = ast.Call(func=node.func, args=[ast.GeneratorExp(elt=comp.elt, generators=comp.generators)],
+                            keywords=node.keywords)
         if sequence_copy(node):
             return ast.Call(func=ast.Name(id="sequence", ctx=ast.Load()), args=node.args, keywords=[])
         found = activation_call(node)
@@ -202,6 +207,18 @@ def sequence_copy(node: ast.AST) -> bool:
             and len(node.args) == 1 and not node.keywords and not isinstance(node.args[0], ast.Starred))
 
 
+REDUCERS = frozenset({"sum", "min", "max", "any", "all", "sorted", "tuple", "list", "set", "frozenset"})
+
+
+def reduced_list(node: ast.AST) -> bool:
+    """`sum([f(x) for x in xs])` and `sum(f(x) for x in xs)`: a builtin that consumes its one iterable
+    argument gets the same elements in the same order from a list comprehension as from a generator
+    (the rewrite pyupgrade and ruff's C419 make; a real stable-baselines3 commit made it in an SAC
+    critic loss, `sum([F.mse_loss(q, target) for q in qs])`, which read as a loss-path change)."""
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in REDUCERS
+            and len(node.args) == 1 and isinstance(node.args[0], ast.ListComp))
+
+
 def default_zero_grad(node: ast.AST) -> bool:
     """`x.zero_grad(set_to_none=True)`: the default of `zero_grad()` since torch 2.0, the same call
     spelled out (a real later commit dropped the keyword from every optimizer of a CORL script;
@@ -214,7 +231,7 @@ def default_zero_grad(node: ast.AST) -> bool:
 def _needs_rewrite(sub: ast.AST) -> bool:
     return (isinstance(sub, ast.BinOp) and identity_free(sub) is not sub) or activation_call(sub) is not None \
         or default_zero_grad(sub) or (isinstance(sub, ast.Dict) and unique_keys(sub) is not sub) \
-        or numpy_builtin_alias(sub) is not None or sequence_copy(sub)
+        or numpy_builtin_alias(sub) is not None or sequence_copy(sub) or reduced_list(sub)
 
 
 def equivalent_form(expr: ast.AST) -> ast.AST:

@@ -39,7 +39,7 @@ from investigator.flow.evaluation import (
     writes_by_statement,
 )
 from investigator.flow.units import RETURN, Unit, units_of
-from investigator.pyast import call_name, dotted, last_name
+from investigator.pyast import call_name, class_base, dotted, last_name
 from investigator.scope import out_of_scope_kind
 
 REAL_SINKS = ("loss", "optimizer", "environment", "sampling", "architecture")
@@ -171,7 +171,7 @@ class LearningFlow:
         if key not in self._arch:
             cls = fn.class_name.rsplit(".", 1)[-1]
             node = next((n for n in ast.walk(fn.module.tree) if isinstance(n, ast.ClassDef) and n.name == cls), None)
-            bases = [dotted(b) for b in node.bases] if node is not None else []
+            bases = [class_base(b) for b in node.bases] if node is not None else []
             self._arch[key] = any(MODULE_CLASS.search(last_name(b)) for b in bases if b) or bool(
                 MODULE_CLASS.search(cls) and bases)
         return self._arch[key]
@@ -723,7 +723,7 @@ def class_family(fn: FunctionInfo) -> set[str | None]:
     bases: dict[str, set[str]] = {}
     for node in ast.walk(fn.module.tree):
         if isinstance(node, ast.ClassDef):
-            bases.setdefault(node.name, set()).update(last_name(dotted(b) or "") for b in node.bases)
+            bases.setdefault(node.name, set()).update(last_name(class_base(b) or "") for b in node.bases)
     family = {(fn.class_name or "").rsplit(".", 1)[-1]}
     grew = True
     while grew:  # a subclass of a member, or a base of a member, is a member

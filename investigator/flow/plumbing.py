@@ -37,11 +37,33 @@ NEUTRAL_CALLS = {"open", "Path", "str", "int", "float", "bool", "join", "format"
                  "dirname", "basename", "exists", "isfile"}
 
 
+# modules whose functions take the object viewed as their first argument (`dataclasses.replace(cfg, ...)`)
+VIEW_MODULES = {"dataclasses", "copy", "attr", "attrs"}
+
+
+def _view_of_configuration(call: ast.Call, recv: str) -> bool:
+    """A whole-object view (`replace`, `copy`, `asdict`) is plumbing only of a configuration object:
+    `storage.replace(returns=...)` (a flax dataclass of rollout storage) or `copy.deepcopy(model)` carry
+    training values that config forensics never compares."""
+    if recv and recv not in VIEW_MODULES:
+        return bool(CONFIG_RECEIVER.search(recv))
+    if not call.args:
+        return True  # `dict(lr=3e-4, ...)`: a configuration literal
+    first = call.args[0]
+    if isinstance(first, ast.Call):
+        return _is_config_call(first)
+    if isinstance(first, ast.Name | ast.Attribute | ast.Subscript):
+        return bool(CONFIG_RECEIVER.search(ast.unparse(first)))
+    return True
+
+
 def _is_config_call(call: ast.Call) -> bool:
     name = last_name(call_name(call))
     recv = receiver(call)
-    if name in ARGPARSE_CALLS or name in NEUTRAL_CALLS or name in VIEW_CALLS:
+    if name in ARGPARSE_CALLS or name in NEUTRAL_CALLS:
         return True
+    if name in VIEW_CALLS:
+        return _view_of_configuration(call, recv)
     if name in LOADER_CALLS:
         return bool(LOADER_RECEIVER.match(recv))
     if name == "get":  # cfg.get("lr", 3e-4): a configuration read, compared by config forensics

@@ -15,6 +15,7 @@ from investigator.service.auth import Caller, require
 from investigator.service.context import service_context
 from investigator.service.jobs import SubmissionError
 from investigator.service.watches import (
+    Watch,
     WatchCreate,
     WatchDetail,
     WatchPatch,
@@ -38,6 +39,13 @@ Watches = Annotated[WatchStore, Depends(watch_store)]
 
 def _missing(watch_id: int) -> HTTPException:
     return HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no service watch {watch_id}")
+
+
+def _view_or_404(watch_id: int, w: Watch | None) -> WatchView:
+    """The changed watch's view; a store call that found no such watch answers None."""
+    if w is None:
+        raise _missing(watch_id)
+    return WatchView.of(w)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=WatchView,
@@ -77,25 +85,17 @@ def patch_watch(watch_id: int, body: WatchPatch, _caller: Admin, store: Watches)
         w = store.patch(watch_id, body)
     except SubmissionError as exc:
         raise HTTPException(exc.status_code, detail=str(exc)) from None
-    if w is None:
-        raise _missing(watch_id)
-    return WatchView.of(w)
+    return _view_or_404(watch_id, w)
 
 
 @router.post("/{watch_id}/pause", response_model=WatchView, summary="Stop ticking (history kept)")
 def pause_watch(watch_id: int, _caller: Admin, store: Watches) -> WatchView:
-    w = store.set_paused(watch_id, True)
-    if w is None:
-        raise _missing(watch_id)
-    return WatchView.of(w)
+    return _view_or_404(watch_id, store.set_paused(watch_id, True))
 
 
 @router.post("/{watch_id}/resume", response_model=WatchView, summary="Tick again (due now)")
 def resume_watch(watch_id: int, _caller: Admin, store: Watches) -> WatchView:
-    w = store.set_paused(watch_id, False)
-    if w is None:
-        raise _missing(watch_id)
-    return WatchView.of(w)
+    return _view_or_404(watch_id, store.set_paused(watch_id, False))
 
 
 @router.post("/{watch_id}/run", response_model=WatchView, summary="Tick as soon as the scheduler can (due now)",

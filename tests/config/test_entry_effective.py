@@ -306,3 +306,20 @@ def test_config_class_passed_to_a_parser_or_annotating_the_entry_is_built():
                              "if __name__ == '__main__':\n    print(Args.__doc__)\n"}
     config = effective_of(not_built)[0]
     assert values(config) == {} and "lr" in config.other
+
+
+STANDALONE = 'import argparse\n\nif __name__ == "__main__":\n    parser = argparse.ArgumentParser()\n' \
+             '    parser.add_argument("--lr", type=float, default=3e-4)\n    args = parser.parse_args()\n'
+
+
+def test_equal_standalone_scripts_are_rivals_of_the_detected_entry():
+    """Scripts of one rule, name class and depth, chosen between only by spelling: the others are as
+    likely to be the entry (a repository of single-file algorithms)."""
+    resolved = detect(side_of({"algos/dqn.py": STANDALONE, "algos/sac.py": STANDALONE, "tools/x/plot.py": STANDALONE}))
+    assert resolved.script == "algos/dqn.py" and resolved.rivals == ["algos/sac.py"]
+    assert "as likely: 1 other script (algos/sac.py)" in resolved.how
+
+
+def test_a_script_named_for_training_has_no_rivals():
+    resolved = detect(side_of({"train.py": STANDALONE, "algos/sac.py": STANDALONE, "algos/dqn.py": STANDALONE}))
+    assert resolved.script == "train.py" and resolved.rivals == []

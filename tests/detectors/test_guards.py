@@ -345,3 +345,54 @@ def test_new_option_on_by_default_keeps_its_severity(tmp_path):
     inv = _run(tmp_path, base, {"ppo.py": _ppo("True")})
     found = _normalisation(inv)
     assert found and any(f.severity.value != "low" for f in found), [(f.title, f.severity) for f in found]
+
+
+SCRIPT = '''\
+import argparse
+
+import torch
+import torch.nn as nn
+
+
+def parse_args():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--learning-rate", type=float, default=3e-4)
+    parser.add_argument("--gamma", type=float, default=0.99)
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    args = parse_args()
+    q_network = nn.Linear(4, 2)
+    target_network = nn.Linear(4, 2)
+    optimizer = torch.optim.Adam(q_network.parameters(), lr=args.learning_rate)
+    for global_step in range(1000):
+        obs, next_obs = torch.zeros(4), torch.zeros(4)
+        reward, done = torch.zeros(()), torch.zeros(())
+        with torch.no_grad():
+            td_target = reward + args.gamma * target_network(next_obs).max() * (1 - done)
+        loss = ((q_network(obs).max() - td_target) ** 2).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+'''
+
+
+def test_a_guessed_entry_among_equal_standalone_scripts_leaves_the_others_live(tmp_path):
+    """Real shape: a repository of single-file algorithms, each training under its own `__main__` guard
+    (cleanrl). The detected entry is one of many equals (`dqn.py` before `sac.py` by spelling only):
+    the done mask removed from another script's TD target is a finding, not a dead branch."""
+    base = {"algos/dqn.py": SCRIPT, "algos/sac.py": SCRIPT}
+    inv = _run(tmp_path, base, {"algos/sac.py": SCRIPT.replace(" * (1 - done)", "")})
+    found = [f for f in inv.findings if any(loc.path == "algos/sac.py" for loc in f.locations)]
+    assert found and not [n for n in _dead(inv) if "__main__" in n.reason], [n.reason for n in _dead(inv)]
+
+
+def test_a_script_that_is_less_likely_the_entry_stays_dead(tmp_path):
+    """The same script beside one named for training (`train.py`): the guess is not among equals, so
+    the other script's `__main__` block is off the training path."""
+    base = {"train.py": _train(default="True"), "algos/sac.py": SCRIPT}
+    inv = _run(tmp_path, base, {"algos/sac.py": SCRIPT.replace(" * (1 - done)", "")})
+    assert not [f for f in inv.findings if any(loc.path == "algos/sac.py" for loc in f.locations)]
+    dead = [n for n in _dead(inv) if "__main__" in n.reason]
+    assert dead and "not the training entry point (`train.py`)" in dead[0].reason

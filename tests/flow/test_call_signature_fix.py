@@ -9,13 +9,10 @@ Negative twins: a call that did bind (a real change of arguments), and a callee 
 from __future__ import annotations
 
 import ast
-import textwrap
 
-from investigator.detectors.pairs import build_pairs
-from investigator.detectors.sources import MemoryTree, diff_trees
-from investigator.flow.analyzer import analyse
 from investigator.flow.signature import misfit
 from investigator.models import Finding, Severity
+from tests.flow.support import flow_findings
 
 MODELS = """
     import torch.nn as nn
@@ -51,18 +48,10 @@ POLICY = """
 """
 
 
-def _src(text: str) -> str:
-    return textwrap.dedent(text).lstrip("\n")
-
-
 def _findings(signature: str, base_call: str, cand_call: str) -> list[Finding]:
-    models = _src(MODELS.replace("SIGNATURE", signature))
-    base = {"models.py": models, "policy.py": _src(POLICY.replace("CALL", base_call))}
-    cand = {"models.py": models, "policy.py": _src(POLICY.replace("CALL", cand_call))}
-    for text in (*base.values(), *cand.values()):
-        ast.parse(text)
-    b, c = MemoryTree(base), MemoryTree(cand)
-    return analyse(build_pairs(b, c, diff_trees(b, c))).findings
+    models = MODELS.replace("SIGNATURE", signature)
+    return flow_findings({"models.py": models, "policy.py": POLICY.replace("CALL", base_call)},
+                         {"models.py": models, "policy.py": POLICY.replace("CALL", cand_call)})
 
 
 def test_a_call_that_raised_typeerror_made_to_fit_is_a_likely_fix():

@@ -14,6 +14,8 @@ from investigator.flow.diff import changed_units
 from investigator.flow.graph import LearningFlow
 from investigator.flow.symbolic import Expander, differing
 from investigator.models import Severity
+from tests.flow.support import pair_index as _index
+from tests.flow.support import src as _src
 
 TRAIN = """
     from helpers import bootstrap
@@ -29,16 +31,6 @@ TRAIN = """
 
     main = train
 """
-
-
-def _src(text: str) -> str:
-    return textwrap.dedent(text).lstrip("\n")
-
-
-def _index(base: dict[str, str], cand: dict[str, str]):
-    b = MemoryTree({k: _src(v) for k, v in base.items()})
-    c = MemoryTree({k: _src(v) for k, v in cand.items()})
-    return build_pairs(b, c, diff_trees(b, c))
 
 
 def _effect_diff(base: str, cand: str, extra: dict[str, str] | None = None) -> tuple[list, list]:
@@ -265,3 +257,40 @@ def test_a_different_activation_or_weight_is_still_a_behavioural_change():
     assert weighted.findings and weighted.findings[0].evidence[0].details["path"] == "loss"
     sloped = analyse(_index(_critic(act="F.leaky_relu"), _critic(act="nn.LeakyReLU(0.2)")))
     assert sloped.findings  # a module built with its own slope is not the functional default
+
+
+ENSEMBLE = """
+    import torch
+    import torch.nn.functional as F
+
+
+    def critic_update(critics, optimizer, obs, target):
+        critic_loss = {loss}
+        optimizer.zero_grad()
+        critic_loss.backward()
+        optimizer.step()
+"""
+
+
+def _ensemble(loss: str) -> dict[str, str]:
+    return {"sac.py": ENSEMBLE.replace("{loss}", loss),
+            "run_all.py": "from sac import critic_update\ncritic_update([], None, None, None)\n"}
+
+
+def test_a_reducer_over_a_list_or_a_generator_is_no_behavioural_change():
+    """Real shape: a pyupgrade commit in stable-baselines3 turned the SAC critic loss
+    `0.5 * sum([F.mse_loss(q, target) for q in qs])` into a generator argument."""
+    listed = "0.5 * sum([F.mse_loss(c(obs), target) for c in critics])"
+    assert analyse(_index(_ensemble(listed), _ensemble(listed.replace("([", "(").replace("])", ")")))).findings == []
+    for reducer in ("max", "tuple"):
+        as_list = listed.replace("sum(", f"{reducer}(")
+        same = as_list.replace("([", "(").replace("])", ")")
+        assert analyse(_index(_ensemble(as_list), _ensemble(same))).findings == [], reducer
+
+
+def test_a_reducer_over_other_elements_or_a_set_is_a_behavioural_change():
+    listed = "0.5 * sum([F.mse_loss(c(obs), target) for c in critics])"
+    other = "0.5 * sum(F.smooth_l1_loss(c(obs), target) for c in critics)"
+    assert analyse(_index(_ensemble(listed), _ensemble(other))).findings
+    # a set comprehension drops repeated elements: not the same sum
+    assert analyse(_index(_ensemble(listed), _ensemble(listed.replace("([", "({").replace("])", "})")))).findings

@@ -5,11 +5,7 @@ the "similar but different" forms that must stay a change."""
 
 from __future__ import annotations
 
-import textwrap
-
-from investigator.detectors.pairs import build_pairs
-from investigator.detectors.sources import MemoryTree, diff_trees
-from investigator.flow.analyzer import analyse
+from tests.flow.support import flow_result as _analyse
 
 LOSSES = """
     import torch
@@ -72,19 +68,9 @@ TRAIN = """
 """
 
 
-def _src(text: str) -> str:
-    return textwrap.dedent(text).lstrip("\n")
-
-
 def _renamed(train: str) -> str:
     return (train.replace("seq_len", "seq_length").replace("'seq_lengthgth'", "'seq_length'")
             .replace("rank_size", "world_size").replace("critic_loss(batch", "critic_loss(self.model, batch"))
-
-
-def _analyse(base: dict[str, str], cand: dict[str, str]):
-    b = MemoryTree({k: _src(v) for k, v in base.items()})
-    c = MemoryTree({k: _src(v) for k, v in cand.items()})
-    return analyse(build_pairs(b, c, diff_trees(b, c)))
 
 
 def _loss_findings(result) -> list[str]:

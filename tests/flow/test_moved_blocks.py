@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import textwrap
 
-from investigator.detectors.pairs import build_pairs
-from investigator.detectors.sources import MemoryTree, diff_trees
-from investigator.flow.analyzer import analyse
+from tests.flow.support import flow_result
 
 MAPPING = """\
 vec = args.vector
@@ -57,9 +55,8 @@ def _moved(mapping: str = MAPPING) -> str:
 
 
 def _findings(base: str, cand: str):
-    b, c = MemoryTree({"demo.py": base, "backends.py": "def make(*a, **k):\n    return a\n"}), \
-        MemoryTree({"demo.py": cand, "backends.py": "def make(*a, **k):\n    return a\n"})
-    return analyse(build_pairs(b, c, diff_trees(b, c)))
+    backends = "def make(*a, **k):\n    return a\n"
+    return flow_result({"demo.py": base, "backends.py": backends}, {"demo.py": cand, "backends.py": backends})
 
 
 def test_a_block_moved_from_main_into_train_is_moved_code():

@@ -8,13 +8,8 @@ wrapper with its own `step` (even one that only counts), one that replaces a spa
 
 from __future__ import annotations
 
-import ast
-import textwrap
-
-from investigator.detectors.pairs import build_pairs
-from investigator.detectors.sources import MemoryTree, diff_trees
-from investigator.flow.analyzer import analyse
 from investigator.models import Finding
+from tests.flow.support import flow_findings, flow_result
 
 FACTORY = """
     import gymnasium as gym
@@ -73,17 +68,9 @@ SPACE = RENDER_ONLY.replace("self.size = size", "self.observation_space = size")
 INIT_CALLS = RENDER_ONLY.replace("self.size = size", "self.size = size\n        env.unwrapped.frameskip = 1")
 
 
-def _src(text: str) -> str:
-    return textwrap.dedent(text).lstrip("\n")
-
-
 def _findings(wrapper: str, wrap: str = "env = MyWrapper(env)") -> list[Finding]:
-    base = {"train.py": _src(FACTORY.replace("WRAP", "pass")), "wrappers.py": _src(wrapper)}
-    cand = {"train.py": _src(FACTORY.replace("WRAP", wrap)), "wrappers.py": _src(wrapper)}
-    for text in (*base.values(), *cand.values()):
-        ast.parse(text)
-    b, c = MemoryTree(base), MemoryTree(cand)
-    return analyse(build_pairs(b, c, diff_trees(b, c))).findings
+    return flow_findings({"train.py": FACTORY.replace("WRAP", "pass"), "wrappers.py": wrapper},
+                         {"train.py": FACTORY.replace("WRAP", wrap), "wrappers.py": wrapper})
 
 
 def test_a_render_only_wrapper_is_no_change():
@@ -108,8 +95,6 @@ def test_another_argument_than_the_env_is_a_change():
 
 
 def test_the_no_effect_item_names_the_wrapper():
-    base = {"train.py": _src(FACTORY.replace("WRAP", "pass")), "wrappers.py": _src(RENDER_ONLY)}
-    cand = {"train.py": _src(FACTORY.replace("WRAP", "env = MyWrapper(env)")), "wrappers.py": _src(RENDER_ONLY)}
-    b, c = MemoryTree(base), MemoryTree(cand)
-    items = analyse(build_pairs(b, c, diff_trees(b, c))).no_effect
+    items = flow_result({"train.py": FACTORY.replace("WRAP", "pass"), "wrappers.py": RENDER_ONLY},
+                        {"train.py": FACTORY.replace("WRAP", "env = MyWrapper(env)"), "wrappers.py": RENDER_ONLY}).no_effect
     assert any("`MyWrapper` wraps the environment" in n.reason for n in items), [n.reason for n in items]

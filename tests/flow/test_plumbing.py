@@ -80,6 +80,14 @@ def test_a_non_configuration_change_next_to_it_is_still_reported():
     ("make_env(cfg)", False),
     ("model.get('weights')", False),
     ("load(path)", False),  # a bare loader of unknown format
+    ("dataclasses.replace(cfg, lr=3e-4)", True),
+    ("vars(args)", True),
+    ("dict(lr=3e-4, gamma=0.99)", True),
+    ("self.config.copy()", True),
+    # real shape (cleanrl, JAX): a flax dataclass of rollout storage gets its value targets by `.replace`
+    ("storage.replace(advantages=advantages, returns=advantages + storage.values)", False),
+    ("copy.deepcopy(model)", False),
+    ("dict(batch)", False),
 ])
 def test_configuration_calls(source, plumbing):
     call = ast.parse(source, mode="eval").body

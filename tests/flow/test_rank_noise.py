@@ -10,25 +10,10 @@ labelled "architecture path". Each has a negative twin that is a real change (or
 
 from __future__ import annotations
 
-import ast
-import textwrap
-
-from investigator.detectors.pairs import build_pairs
-from investigator.detectors.sources import MemoryTree, diff_trees
 from investigator.flow.analyzer import analyse
-
-
-def _src(text: str) -> str:
-    return textwrap.dedent(text).lstrip("\n")
-
-
-def _findings(base: dict[str, str], cand: dict[str, str]):
-    for text in [*base.values(), *cand.values()]:
-        ast.parse(_src(text))  # a fixture that does not parse would give no finding for the wrong reason
-    b = MemoryTree({k: _src(v) for k, v in base.items()})
-    c = MemoryTree({k: _src(v) for k, v in cand.items()})
-    return analyse(build_pairs(b, c, diff_trees(b, c))).findings
-
+from tests.flow.support import flow_findings as _findings
+from tests.flow.support import pair_index
+from tests.flow.support import src as _src
 
 BUFFER = """
     import numpy as np
@@ -290,10 +275,8 @@ def test_a_network_method_next_to_a_layer_finding_is_that_finding_s_concern():
     from investigator.flow.analyzer import Explained
 
     cand = {"q.py": QFUNC.replace("td_sum += loss.mean()", "td_sum += loss.sum()")}
-    b = MemoryTree({k: _src(v) for k, v in {"q.py": QFUNC}.items()})
-    c = MemoryTree({k: _src(v) for k, v in cand.items()})
     line = _src(cand["q.py"]).splitlines().index("        self._head = nn.Linear(8, 1)") + 1
-    index = build_pairs(b, c, diff_trees(b, c))
+    index = pair_index({"q.py": QFUNC}, cand)
     assert len(analyse(index, Explained(near={("candidate", "q.py"): [(line, "env")]})).findings) == 1  # another concern
     assert analyse(index, Explained(near={("candidate", "q.py"): [(line, "architecture")]})).findings == []
 

@@ -3,23 +3,10 @@ each rule that makes a silent bug visible, with a negative of the same shape tha
 
 from __future__ import annotations
 
-import textwrap
-
-from investigator.detectors.pairs import build_pairs
-from investigator.detectors.sources import MemoryTree, diff_trees
-from investigator.flow.analyzer import analyse
 from investigator.flow.classbody import coerced_kind
 from investigator.models import AnalyzerResult, Finding, Severity
-
-
-def _src(text: str) -> str:
-    return textwrap.dedent(text).lstrip("\n")
-
-
-def _run(base: dict[str, str], cand: dict[str, str]) -> AnalyzerResult:
-    b = MemoryTree({k: _src(v) for k, v in base.items()})
-    c = MemoryTree({k: _src(v) for k, v in cand.items()})
-    return analyse(build_pairs(b, c, diff_trees(b, c)))
+from tests.flow.support import flow_result as _run
+from tests.flow.support import src as _src
 
 
 def _files(files: dict[str, str]) -> dict[str, str]:
@@ -423,8 +410,11 @@ def test_changed_parameter_default_reaches_the_loss_through_the_constructor():
 def test_parameter_default_annotation_or_added_default_is_no_finding():
     retyped = _edit(ALGO, "algo.py", "alpha: float = 2.5", "alpha: Optional[float] = 2.5")
     assert _run(ALGO, retyped).findings == []
-    no_default = _edit(ALGO, "algo.py", "name=None", "name")
-    assert _run(no_default, ALGO).findings == []  # a default added binds no existing caller
+    # a default added binds no existing caller (every caller passes the keyword-only `name`)
+    named = _edit(ALGO, "algo.py", "algo = TD3PlusBC()", "algo = TD3PlusBC(name='td3')")
+    no_default = _edit(named, "algo.py", "name=None", "*, name")
+    with_default = _edit(named, "algo.py", "name=None", "*, name=None")
+    assert _run(no_default, with_default).findings == []
 
 
 CONFIG = _files({

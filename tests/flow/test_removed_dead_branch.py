@@ -11,13 +11,13 @@ or the removed statement was not behind the option at all."""
 from __future__ import annotations
 
 import ast
-import textwrap
 
 from investigator.detectors.guards import Side, dead_reason
 from investigator.detectors.pairs import build_pairs
 from investigator.detectors.sources import MemoryTree, diff_trees
 from investigator.flow.analyzer import analyse
 from investigator.models import Finding
+from tests.flow.support import src as _src
 
 TRAINER_BASE = """
     import torch
@@ -67,10 +67,6 @@ TRAINER_CAND = """
             loss.backward()
             optimizer.step()
 """
-
-
-def _src(text: str) -> str:
-    return textwrap.dedent(text).lstrip("\n")
 
 
 def _judged(default: str = "False", call: str = "create(config, policy)",

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import textwrap
 
-from investigator.detectors.pairs import build_pairs
-from investigator.detectors.sources import MemoryTree, diff_trees
-from investigator.flow.analyzer import analyse
+from tests.flow.support import flow_findings as _findings
 
 AGENT = """
     class NAME:
@@ -45,11 +43,6 @@ def _agent(name: str, new: str | None = None) -> str:
     if new is not None:
         text = text.replace("self.has_value_loss = (self.cv and self.exp) or (not self.ppg and not self.cv)", new)
     return textwrap.dedent(text).lstrip()
-
-
-def _findings(base: dict[str, str], cand: dict[str, str]):
-    b, c = MemoryTree(base), MemoryTree(cand)
-    return analyse(build_pairs(b, c, diff_trees(b, c))).findings
 
 
 def test_the_same_edit_in_two_classes_is_one_finding_with_both_places():

@@ -4,11 +4,14 @@ compare code, and name what an expression refers to (`dotted`, `name_chain`, `ca
 from __future__ import annotations
 
 import ast
+import copy
 import dis
 import threading
 import types
 from dataclasses import dataclass
-from typing import Literal, overload
+from typing import Literal, TypeVar, overload
+
+_T = TypeVar("_T")
 
 # CPython 3.11 converts between C and Python AST objects with a recursion counter shared by every
 # thread (gh-106905): analyzers parsing in parallel threads could fail with "SystemError: AST
@@ -368,3 +371,39 @@ def is_constant_like(node: ast.AST) -> bool:
     if isinstance(node, ast.Attribute):
         return isinstance(node.value, ast.Name | ast.Attribute)  # args.free_bits, self.cfg.min_kl
     return False
+
+
+# values `copy.deepcopy` returns as they are (its atomic types that occur in syntax trees)
+_MISSING = object()
+_ATOMIC: frozenset[type] = frozenset({type(None), bool, int, float, complex, str, bytes, type(Ellipsis)})
+
+
+def copy_tree(node: _T) -> _T:
+    """`copy.deepcopy` of a syntax tree (a node, or a list of nodes), about three times faster: each
+    node's attributes (fields, positions, anything a caller set) copied in order, shared nodes shared in
+    the copy as deepcopy shares them, values that are neither nodes, lists nor atoms handed to
+    `copy.deepcopy` with the same memo. The engine copies before every rewrite (a tree is shared by
+    the detectors and the flow); on skrl 1.4.3..2.0.0 deepcopy was about 4 % of the run."""
+    return _copy_tree(node, {})  # type: ignore[return-value]
+
+
+def _copy_tree(value: object, memo: dict[int, object]) -> object:
+    cls = value.__class__
+    if cls in _ATOMIC:
+        return value
+    found = memo.get(id(value), _MISSING)
+    if found is not _MISSING:
+        return found
+    if isinstance(value, ast.AST):
+        new = cls.__new__(cls)
+        memo[id(value)] = new
+        state = new.__dict__
+        for key, item in value.__dict__.items():
+            state[key] = item if item.__class__ in _ATOMIC else _copy_tree(item, memo)
+        return new
+    if cls is list:
+        out: list[object] = []
+        memo[id(value)] = out
+        out.extend([item if item.__class__ in _ATOMIC else _copy_tree(item, memo) for item in value])  # type: ignore[attr-defined]
+        return out
+    return copy.deepcopy(value, memo)

@@ -19,7 +19,7 @@ import ast
 import re
 
 from investigator.detectors.functions import FunctionInfo, ParsedModule
-from investigator.pyast import dotted, last_name, unparse
+from investigator.pyast import copy_tree, dotted, last_name, unparse
 
 HOLDER = re.compile(
     r"^(cfg|config|conf|configs|args|hparams|hyperparams|params|opts?|options|\w+_(cfg|config|conf|args|params))$",
@@ -242,9 +242,7 @@ def resolve_config(expr: ast.AST, fn: FunctionInfo | None) -> ast.AST:
     when anything is rewritten; the input is never mutated."""
     if fn is None or not _mentions_config(expr):
         return expr
-    import copy
-
-    return _Resolve(fn).visit(copy.deepcopy(expr))
+    return _Resolve(fn).visit(copy_tree(expr))
 
 
 def _string_value(arg: ast.expr, site_fn: FunctionInfo, bindings: dict[str, ast.AST]) -> str | None:

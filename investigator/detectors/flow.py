@@ -10,7 +10,6 @@ caller's arguments and its `return` values to the caller's assignment targets.
 from __future__ import annotations
 
 import ast
-import copy
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from typing import Any, TypeVar
 from investigator.detectors.attrs import attribute_class, self_aliases
 from investigator.detectors.functions import FunctionInfo, ParsedModule
 from investigator.detectors.pairs import SideIndex
-from investigator.pyast import call_name, class_base, dotted, last_name
+from investigator.pyast import call_name, class_base, copy_tree, dotted, last_name
 
 _T = TypeVar("_T")
 
@@ -262,7 +261,7 @@ class _Substitute(ast.NodeTransformer):
 
     def visit_Name(self, node: ast.Name) -> ast.AST:
         if node.id in self.bindings and isinstance(node.ctx, ast.Load):
-            return copy.deepcopy(self.bindings[node.id])
+            return copy_tree(self.bindings[node.id])
         return node
 
 
@@ -270,7 +269,7 @@ def substitute(expr: ast.AST, bindings: dict[str, ast.AST]) -> ast.AST:
     """The expression with callee parameters replaced by the caller's arguments."""
     if not bindings:
         return expr
-    return _Substitute(bindings).visit(copy.deepcopy(expr))
+    return _Substitute(bindings).visit(copy_tree(expr))
 
 
 @dataclass
@@ -704,7 +703,7 @@ def _receiver_binding(call: ast.Call, callee: FunctionInfo, c: _Ctx) -> ast.AST 
 
 
 def _assign(targets: list[ast.expr], value: ast.expr, at: ast.AST) -> ast.Assign:
-    node = ast.Assign(targets=[copy.deepcopy(t) for t in targets], value=value)
+    node = ast.Assign(targets=[copy_tree(t) for t in targets], value=value)
     node.lineno = getattr(at, "lineno", 1)
     node.end_lineno = getattr(at, "end_lineno", node.lineno)
     node.col_offset = getattr(at, "col_offset", 0)

@@ -69,6 +69,7 @@ class Side:
     rivals: frozenset[str] = frozenset()  # scripts as likely to be the entry as `entry` (a guess among equals)
     fetch_all: Callable[[list[str]], None] | None = None  # reads many files at once (a snapshot's prefetch)
     newcases: NewCases | None = None  # new configuration keys and selector values of the range (newcases.py)
+    parsed: Callable[[str], ast.Module | None] | None = None  # a tree someone already parsed (a snapshot's cache)
     _fetched: bool = False
     _trees: dict[str, ast.Module | None] = field(default_factory=dict)
     _texts: dict[str, str | None] = field(default_factory=dict)
@@ -100,7 +101,14 @@ class Side:
         return {p: t for p in self.paths if p.endswith(CATALOG_SUFFIXES) and (t := self.text(p)) is not None}
 
     def tree(self, path: str) -> ast.Module | None:
+        """The file's tree: the snapshot's shared one when triage or an analyzer parsed it already (the
+        same `ast.parse` of the same text; read, never mutated here), else parsed here (skrl 1.4.3..2.0.0
+        parsed 620 files a second time)."""
         if path not in self._trees:
+            shared = self.parsed(path) if self.parsed is not None and path in self._path_set else None
+            if shared is not None:
+                self._trees[path] = shared
+                return shared
             text = self.text(path)
             try:
                 self._trees[path] = ast.parse(text) if text is not None else None
@@ -1035,7 +1043,7 @@ def sides_from(changeset: Any, results: dict[str, AnalyzerResult], given: dict[s
         out[label] = Side(label, snapshot.read_text, paths, effective.get(label) if effective else None,
                           where.get(label, {}), set(computed.get(label, [])), script,
                           frozenset(rivals.get(label) or ()) if entry.get(label) else frozenset(),
-                          getattr(snapshot, "prefetch", None))
+                          getattr(snapshot, "prefetch", None), parsed=getattr(snapshot, "parsed_if_cached", None))
     cases = NewCases(Catalog(out["baseline"].paths, out["baseline"].catalog_texts),
                      Catalog(out["candidate"].paths, out["candidate"].catalog_texts))
     for side in out.values():

@@ -12,7 +12,7 @@ from investigator.detectors.configref import resolve_config
 from investigator.detectors.flow import Site, SiteList, assignment, substitute
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.roles import is_coefficient, role
-from investigator.pyast import call_name, dotted, last_name, receiver, unparse
+from investigator.pyast import call_name, copy_tree, dotted, last_name, receiver, unparse
 
 OPTIMIZER_RECEIVER = re.compile(r"optim|(^|[._])opt($|[._\d])|scaler|solver", re.IGNORECASE)
 SCHEDULER_RECEIVER = re.compile(r"sched|lr_|warmup", re.IGNORECASE)
@@ -127,11 +127,9 @@ class _Simplify(ast.NodeTransformer):
 def simplify(expr: ast.AST) -> ast.AST:
     """The expression without arithmetic identities (a copy when anything changes): `1 * value_loss`
     is `value_loss`."""
-    import copy
-
     if not any(isinstance(sub, ast.BinOp) and identity_free(sub) is not sub for sub in ast.walk(expr)):
         return expr
-    return _Simplify().visit(copy.deepcopy(expr))
+    return _Simplify().visit(copy_tree(expr))
 
 
 # NumPy's deprecated aliases of the builtin types (`np.bool is bool` until NumPy 1.24, which removed
@@ -287,11 +285,9 @@ def equivalent_form(expr: ast.AST) -> ast.AST:
     `.detach()` inside a detached value dropped and NumPy's aliases of builtin types (`np.bool`) as the builtin. A copy when anything changes; the input is
     never mutated (trees are shared between detectors). Used wherever two versions of code are
     compared as values, so the detectors and the flow's symbolic comparison agree."""
-    import copy
-
     if not any(_needs_rewrite(sub) for sub in ast.walk(expr)):
         return expr
-    return _Equivalent().visit(copy.deepcopy(expr))
+    return _Equivalent().visit(copy_tree(expr))
 
 
 class _Canon(ast.NodeTransformer):
@@ -333,8 +329,6 @@ def canon(expr: ast.AST | None, where: Site | FunctionInfo | None = None) -> str
     local variable names replaced by `_v` (tolerant to renames and extracted functions)."""
     if expr is None:
         return ""
-    import copy
-
     if isinstance(where, Site):
         if SUBSTITUTE_BINDINGS.get():
             expr = substitute(expr, where.bindings)
@@ -343,7 +337,7 @@ def canon(expr: ast.AST | None, where: Site | FunctionInfo | None = None) -> str
     else:
         names = where.local_names if where is not None else frozenset()
         expr = resolve_config(expr, where)
-    tree = _Canon(set(names), LOOSE_ATTRIBUTES.get()).visit(copy.deepcopy(expr))
+    tree = _Canon(set(names), LOOSE_ATTRIBUTES.get()).visit(copy_tree(expr))
     return unparse(tree, limit=200)
 
 

@@ -22,7 +22,6 @@ Formatting, comments, docstrings, moved statements and consistent renames are no
 from __future__ import annotations
 
 import ast
-import copy
 import difflib
 import hashlib
 import re
@@ -97,6 +96,7 @@ from investigator.models import (
     Severity,
     Side,
 )
+from investigator.pyast import copy_tree
 from investigator.ranking import groups_in_order, merge_places
 
 SOURCE = "behavioural_change"
@@ -949,7 +949,7 @@ def _only_handed_on(change: UnitChange, passed: frozenset[str]) -> bool:
     if not passed or change.base is None or change.cand is None:
         return False
     cand = change.cand.node
-    stripped = _StripHanded(passed).visit(copy.deepcopy(cand))
+    stripped = _StripHanded(passed).visit(copy_tree(cand))
     return ast.unparse(stripped) == ast.unparse(change.base.node)
 
 

@@ -11,7 +11,6 @@ project function the pair index matched as a rename. Everything else is a change
 from __future__ import annotations
 
 import ast
-import copy
 import difflib
 import re
 from collections import Counter
@@ -20,7 +19,7 @@ from dataclasses import dataclass
 
 from investigator.detectors.pairs import FunctionPair
 from investigator.flow.units import Unit
-from investigator.pyast import fingerprint
+from investigator.pyast import copy_tree, fingerprint
 
 
 @dataclass
@@ -107,7 +106,7 @@ def collapsed_key(unit: Unit, methods: dict[str, str] | None = None) -> tuple[ob
 
 
 def _collapsed_key(unit: Unit, methods: dict[str, str] | None, fields: bool = False) -> tuple[object, ...]:
-    parts = [_Collapse(methods, fields).visit(copy.deepcopy(p)) for p in unit.parts]
+    parts = [_Collapse(methods, fields).visit(copy_tree(p)) for p in unit.parts]
     return (type(unit.node).__name__, fingerprint(parts))
 
 

@@ -16,7 +16,6 @@ allowed, per callee); a statement whose names do not map one to one stays a chan
 from __future__ import annotations
 
 import ast
-import copy
 import difflib
 from dataclasses import dataclass, field
 
@@ -26,7 +25,7 @@ from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.patterns import equivalent_form
 from investigator.flow.diff import UnitChange
 from investigator.flow.units import Unit
-from investigator.pyast import call_name, fingerprint
+from investigator.pyast import call_name, copy_tree, fingerprint
 
 MAX_CALLEE_UNITS = 200  # a larger callee is its own pair's concern
 
@@ -206,7 +205,7 @@ def _callee_key(unit: Unit, bindings: dict[str, ast.AST], targets: list[ast.expr
     if isinstance(node, ast.Return):
         if targets is None or node.value is None:
             return None
-        stmt = ast.Assign(targets=[copy.deepcopy(t) for t in targets], value=node.value)
+        stmt = ast.Assign(targets=[copy_tree(t) for t in targets], value=node.value)
         return _canon("Assign", [substitute(stmt, aliases)], bindings, names)
     return _canon(type(node).__name__, [substitute(p, aliases) for p in unit.parts], bindings, names)
 
@@ -232,7 +231,7 @@ def _canon(kind: str, parts: list[ast.AST], bindings: dict[str, ast.AST],
     """(structural key with bound names substituted and local names collapsed, the local names in
     walk order): two statements alike up to a renaming of locals have the same key."""
     rewrite = _Locals(names)
-    trees = [rewrite.visit(copy.deepcopy(equivalent_form(substitute(p, bindings)))) for p in parts]  # never the source tree
+    trees = [rewrite.visit(copy_tree(equivalent_form(substitute(p, bindings)))) for p in parts]  # never the source tree
     return (kind, fingerprint(trees)), rewrite.seen
 
 

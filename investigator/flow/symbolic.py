@@ -19,7 +19,6 @@ stay symbols inside it (their value depends on the iteration). Expressions large
 from __future__ import annotations
 
 import ast
-import copy
 import hashlib
 from collections import Counter
 from collections.abc import Callable
@@ -32,6 +31,7 @@ from investigator.detectors.patterns import equivalent_form, has_detach, without
 from investigator.flow.containers import FIELDS, ContainerChange, loop_bindings, loop_change
 from investigator.flow.passthrough import passthrough_argument
 from investigator.flow.wrappers import container_fields, field_argument, returned_container
+from investigator.pyast import copy_tree
 
 MAX_NODES = 60  # a larger value becomes a digest name (hash-consing keeps the cost linear)
 MAX_CALLEE_STMTS = 60  # larger callees are not inlined (their own pair reports their changes)
@@ -243,7 +243,7 @@ class Expander:
             if stmt.value is not None:
                 self._assign(stmt.target, self._expr(stmt.value, fn, st, depth, stmt if root else None), fn, st, depth, sid)
             return
-        load = copy.deepcopy(stmt.target)
+        load = copy_tree(stmt.target)
         for sub in ast.walk(load):
             if hasattr(sub, "ctx"):
                 sub.ctx = ast.Load()
@@ -637,10 +637,10 @@ def _substitute(stmt: ast.stmt, env: dict[str, _Val], fn: FunctionInfo) -> ast.A
     class _S(ast.NodeTransformer):
         def visit_Name(self, node: ast.Name) -> ast.AST:
             if isinstance(node.ctx, ast.Load) and node.id in env:
-                return copy.deepcopy(env[node.id].expr)
+                return copy_tree(env[node.id].expr)
             return node
 
-    return _S().visit(copy.deepcopy(stmt))
+    return _S().visit(copy_tree(stmt))
 
 
 def _assigned(body: list[ast.stmt]) -> set[str]:
@@ -653,7 +653,7 @@ def _assigned(body: list[ast.stmt]) -> set[str]:
 
 
 def _as_load(target: ast.expr) -> ast.expr:
-    node = copy.deepcopy(target)
+    node = copy_tree(target)
     for sub in ast.walk(node):
         if hasattr(sub, "ctx"):
             sub.ctx = ast.Load()

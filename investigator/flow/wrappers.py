@@ -18,11 +18,11 @@ function was reported as a behavioural change in the loss path.
 from __future__ import annotations
 
 import ast
-import copy
 import weakref
 from typing import Any
 
 from investigator.detectors.functions import FunctionInfo
+from investigator.pyast import copy_tree
 
 _CACHE: weakref.WeakKeyDictionary[Any, dict[str, tuple[str, ...] | None]] = weakref.WeakKeyDictionary()
 
@@ -306,7 +306,7 @@ def _blank(stmt: ast.AST, funcs: set[str]) -> str:
             if ast.unparse(node.func) in funcs:
                 return ast.Call(node.func, [], [])
             return node
-    return ast.unparse(_B().visit(copy.deepcopy(stmt)))
+    return ast.unparse(_B().visit(copy_tree(stmt)))
 
 
 def _signature_changed(callee: FunctionInfo, base_index: Any) -> bool:

@@ -196,35 +196,33 @@ def _without_checks(units: list[Unit]) -> list[Unit]:
 
 
 _ATTRIBUTE = re.compile(r"\bself\.(\w+)")
-_ATTRIBUTE_CACHE: dict[int, tuple[str, frozenset[str]]] = {}
+_FIELD = re.compile(r"\.([A-Za-z_]\w*)")
+_NAMES_CACHE: dict[tuple[str, int], tuple[str, frozenset[str]]] = {}
+
+
+def _names_in(text: str, pattern: re.Pattern[str], prefix: str) -> frozenset[str]:
+    """`prefix + name` for every match of `pattern` in a module's text, cached by the text's identity
+    (the same module text is asked about once per changed statement)."""
+    key = (pattern.pattern, id(text))
+    cached = _NAMES_CACHE.get(key)
+    if cached is None or cached[0] is not text:
+        if len(_NAMES_CACHE) > 512:
+            _NAMES_CACHE.clear()
+        cached = (text, frozenset(prefix + m for m in pattern.findall(text)))
+        _NAMES_CACHE[key] = cached
+    return cached[1]
 
 
 def _attribute_names(text: str) -> frozenset[str]:
     """`self.x` names a module's text uses (any class: a rename must be consistent in the module)."""
-    cached = _ATTRIBUTE_CACHE.get(id(text))
-    if cached is None or cached[0] is not text:
-        if len(_ATTRIBUTE_CACHE) > 256:
-            _ATTRIBUTE_CACHE.clear()
-        cached = (text, frozenset("self." + m for m in _ATTRIBUTE.findall(text)))
-        _ATTRIBUTE_CACHE[id(text)] = cached
-    return cached[1]
-
-
-_FIELD = re.compile(r"\.([A-Za-z_]\w*)")
-_FIELD_CACHE: dict[int, tuple[str, frozenset[str]]] = {}
+    return _names_in(text, _ATTRIBUTE, "self.")
 
 
 def _field_names(text: str) -> frozenset[str]:
     """`.x` attribute names a module's text uses on any object (a field rename must be consistent in
     the module: `batch.n_steps` -> `batch.intervals` only where no `.n_steps` is left, and no
     `.intervals` was there before)."""
-    cached = _FIELD_CACHE.get(id(text))
-    if cached is None or cached[0] is not text:
-        if len(_FIELD_CACHE) > 256:
-            _FIELD_CACHE.clear()
-        cached = (text, frozenset("." + m for m in _FIELD.findall(text)))
-        _FIELD_CACHE[id(text)] = cached
-    return cached[1]
+    return _names_in(text, _FIELD, ".")
 
 
 def _drop_renames(

@@ -11,6 +11,7 @@ import textwrap
 from investigator.detectors.pairs import build_pairs
 from investigator.detectors.sources import MemoryTree, diff_trees
 from investigator.flow.analyzer import analyse
+from tests.flow.support import flow_findings
 
 BASE = """
     class QFunction:
@@ -218,3 +219,61 @@ def test_a_base_caller_the_subclass_does_not_override_still_reads_the_whole_tupl
     base = HIERARCHY[:base_start] + "\n" + HIERARCHY[HIERARCHY.index("    class DiscreteBCQImpl"):]
     found = _titles(base, cand)
     assert [t for t in found if "compute_loss" in t], found
+
+
+SEGMENT_TREE = """
+    class SumTree:
+        def __init__(self, capacity):
+            self._value = [0.0] * (2 * capacity)
+            self._capacity = capacity
+
+        def total(self):
+            return self._value[1]
+
+        def find_prefixsum_idx(self, prefixsum):
+            assert 0 <= prefixsum <= self.total() + 1e-5
+            idx = 1
+            while idx < self._capacity:
+                if self._value[2 * idx] > prefixsum:
+                    idx = 2 * idx
+                else:
+                    prefixsum -= self._value[2 * idx]
+                    idx = 2 * idx + 1
+            return idx - self._capacity
+"""
+
+REPLAY = """
+    import random
+
+    from tree import SumTree
+
+
+    class PrioritizedReplay:
+        def __init__(self, capacity):
+            self._tree = SumTree(capacity)
+
+        def sample(self, batch_size):
+            res = []
+            every_range_len = self._tree.total() / batch_size
+            for i in range(batch_size):
+                mass = random.random() * every_range_len + i * every_range_len
+                res.append(self._tree.find_prefixsum_idx(mass))
+            return res
+"""
+
+LEARN = "from replay import PrioritizedReplay\nbuffer = PrioritizedReplay(8)\nfor _ in range(10):\n" \
+        "    batch = buffer.sample(4)\n    loss = batch.mean()\n    loss.backward()\n"
+
+
+def test_a_changed_value_reaching_an_assertion_both_commits_make_is_a_change():
+    """Real shape (openai baselines' prioritized replay, stratified sampling undone): the sampled mass
+    reaches the sum tree's `assert 0 <= prefixsum <= ...` and then a while loop the expansion does not
+    follow; the assertion is where the two commits differ, and it is on both sides."""
+    cand = REPLAY.replace(
+        "            every_range_len = self._tree.total() / batch_size\n            for i in range(batch_size):\n"
+        "                mass = random.random() * every_range_len + i * every_range_len\n",
+        "            for _ in range(batch_size):\n                mass = random.random() * self._tree.total()\n")
+    assert cand != REPLAY
+    found = flow_findings({"tree.py": SEGMENT_TREE, "replay.py": REPLAY, "learn.py": LEARN},
+                          {"tree.py": SEGMENT_TREE, "replay.py": cand, "learn.py": LEARN})
+    assert [f.title for f in found if "PrioritizedReplay.sample" in f.title], [f.title for f in found]

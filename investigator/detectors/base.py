@@ -387,6 +387,13 @@ def feature_hit(
         details[CALLED_FROM] = list(dict.fromkeys(
             " > ".join(f"{p}:{n}" for p, n in (*f.site.calls, (f.site.path, f.site.line))) for f in only_cand))
         kwargs["details"] = details
+    if only_base and not only_cand and pair.base is not None and all(
+            not f.site.calls and f.site.path == pair.base.path for f in only_base):
+        # Only removed features, each written in the function itself: the reachability rules judge a
+        # removal by these lines (removed code that never ran at the baseline removes nothing, guards.py).
+        details = dict(kwargs.pop("details", None) or {})  # type: ignore[call-overload]
+        details.setdefault("removed_lines", sorted({f.site.line for f in only_base}))
+        kwargs["details"] = details
     return Hit(
         title=title,
         summary=str(summary),

@@ -263,6 +263,8 @@ def resolve(side: Side, path: str, tree: ast.Module, line: int, name: tuple[str,
     leaf = name[-1]
     if len(name) == 1 and _local_binding(tree, line, leaf):
         return _param_default(side, tree, line, leaf)
+    if path in side.rivals and len(name) == 2 and name[0] != "self":
+        return _script_option(path, tree, leaf)
     configured = _from_effective(side, name)
     if configured is not None:
         return configured
@@ -277,6 +279,29 @@ def resolve(side: Side, path: str, tree: ast.Module, line: int, name: tuple[str,
         if own is not ABSENT:
             return own
     return _declared_default(side, leaf)
+
+
+def _script_option(path: str, tree: ast.Module, leaf: str) -> object:
+    """`args.<leaf>` in a script as likely to be the entry as the one configuration forensics followed
+    (Side.rivals): the effective configuration is the other script's, so only this script's own
+    declaration counts, a command-line option (`--gae`/`--gae-lambda` with a literal default) or a field
+    of a class in the same file (`gae: bool = True`, tyro/dataclass arguments); UNKNOWN otherwise. Real
+    shape (cleanrl, a held-out range): `ppg_procgen.py`'s `if args.gae: ... else:` plain-returns branch
+    removed while `--gae` defaults to True, which read as "Done masking removed" (critical)."""
+    flags = {f"--{leaf}", f"--{leaf.replace('_', '-')}"}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and _name_of(node.func) == "add_argument" and any(
+                isinstance(a, ast.Constant) and a.value in flags for a in node.args):
+            default = next((k.value for k in node.keywords if k.arg == "default"), None)
+            if isinstance(default, ast.Constant):
+                return Value(default.value, f"{path}:{node.lineno} option `{sorted(flags)[0]}` default")
+            return UNKNOWN
+        if isinstance(node, ast.ClassDef):
+            for stmt in node.body:
+                if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.target.id == leaf \
+                        and isinstance(stmt.value, ast.Constant):
+                    return Value(stmt.value.value, f"{path}:{stmt.lineno} `{node.name}.{leaf}` default")
+    return UNKNOWN
 
 
 def _from_effective(side: Side, name: tuple[str, ...]) -> object | None:
@@ -827,13 +852,20 @@ def dead_guard(side: Side, path: str, line: int) -> Guard | None:
     return None
 
 
-def _other_side_agrees(guard: Guard, other: Side, path: str) -> bool:
-    """The guard's flags are not on at the other commit: same value, or not defined there."""
+def _other_side_agrees(guard: Guard, other: Side, path: str, removed: bool = False) -> bool:
+    """The guard's flags are not on at the other commit: same value, or not defined there. `removed`:
+    the guarded code is gone at the other commit, so its test may be gone too: the same test evaluated
+    there (its flags' values at that commit) also agrees."""
     if guard.test is None:
         return True
     tree = other.tree(path)
     if tree is None:
         return all(_absent_everywhere(other, n) for n in guard.flags)
+    if removed:
+        last = max((getattr(n, "end_lineno", 0) or 0 for n in tree.body), default=1)
+        truth = Evaluator(other, path, tree, min(guard.lineno, last)).truth(guard.test)
+        if truth is not UNKNOWN and truth is not guard.wanted:
+            return True
     # The same test, evaluated at the other commit where the guard line may have moved: re-find it.
     if path not in other._if_tests:  # the first `if` of each test text, in walk order, once per file
         tests: dict[str, ast.If] = {}
@@ -953,7 +985,8 @@ def _removed_dead_reason(f: Finding, lines: list[int], sides: dict[str, Side]) -
     reasons: list[str] = []
     for line in lines:
         guard = dead_guard(sides["baseline"], base.path, line)
-        if guard is None or not _other_side_agrees(guard, sides["candidate"], cand.path if cand else base.path):
+        if guard is None or not _other_side_agrees(guard, sides["candidate"], cand.path if cand else base.path,
+                                                   removed=True):
             return None
         reasons.append(guard.reason)
     return "removed code that never ran at the baseline: " + "; ".join(dict.fromkeys(reasons))

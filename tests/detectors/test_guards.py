@@ -396,3 +396,74 @@ def test_a_script_that_is_less_likely_the_entry_stays_dead(tmp_path):
     assert not [f for f in inv.findings if any(loc.path == "algos/sac.py" for loc in f.locations)]
     dead = [n for n in _dead(inv) if "__main__" in n.reason]
     assert dead and "not the training entry point (`train.py`)" in dead[0].reason
+
+
+GAE_SCRIPT = '''\
+import argparse
+
+import torch
+
+
+def parse_args():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--gamma", type=float, default=0.99)
+    parser.add_argument("--gae", type=bool, default=GAE_DEFAULT)
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    args = parse_args()
+    rewards, values, dones = torch.zeros(8), torch.zeros(8), torch.zeros(8)
+    next_value, next_done = torch.zeros(()), torch.zeros(())
+    if args.gae:
+        advantages = torch.zeros_like(rewards)
+        lastgaelam = 0
+        for t in reversed(range(8)):
+            if t == 7:
+                nextnonterminal = 1.0 - next_done
+                nextvalues = next_value
+            else:
+                nextnonterminal = 1.0 - dones[t + 1]
+                nextvalues = values[t + 1]
+            delta = rewards[t] + args.gamma * nextvalues * nextnonterminal - values[t]
+            advantages[t] = lastgaelam = delta + args.gamma * 0.95 * nextnonterminal * lastgaelam
+        returns = advantages + values
+    else:
+        returns = torch.zeros_like(rewards)
+        for t in reversed(range(8)):
+            if t == 7:
+                nextnonterminal = 1.0 - next_done
+                next_return = next_value
+            else:
+                nextnonterminal = 1.0 - dones[t + 1]
+                next_return = returns[t + 1]
+            returns[t] = rewards[t] + args.gamma * nextnonterminal * next_return
+        advantages = returns - values
+    loss = (advantages ** 2).mean() + (returns ** 2).mean()
+    loss.backward()
+'''
+
+
+def _gae_only(text: str) -> str:
+    """The candidate of a 'reduce code redundancy' commit: the GAE branch kept, the plain-returns one removed."""
+    head, rest = text.split("\n    if args.gae:\n")
+    gae, plain = rest.split("\n    else:\n", 1)
+    tail = plain[plain.index("\n    loss = "):]
+    return head + "\n" + "\n".join(line[4:] for line in gae.split("\n")) + tail
+
+
+def test_a_rival_scripts_own_option_default_makes_its_removed_branch_dead(tmp_path):
+    """Real shape (cleanrl, a held-out range): in one of many standalone scripts the `else:` of
+    `if args.gae:` (plain returns, masked too) was removed while `--gae` defaults to True; the detected
+    entry is another script, whose configuration says nothing about this one's `--gae`."""
+    script = GAE_SCRIPT.replace("GAE_DEFAULT", "True")
+    base = {"algos/dqn.py": SCRIPT, "algos/ppg.py": script}
+    inv = _run(tmp_path, base, {"algos/ppg.py": _gae_only(script)})
+    assert not [f for f in inv.findings if f.severity.name == "critical"], [f.title for f in inv.findings]
+
+
+def test_a_rival_scripts_branch_that_ran_by_default_is_still_reported(tmp_path):
+    script = GAE_SCRIPT.replace("GAE_DEFAULT", "False")
+    base = {"algos/dqn.py": SCRIPT, "algos/ppg.py": script}
+    inv = _run(tmp_path, base, {"algos/ppg.py": _gae_only(script)})
+    assert [f for f in inv.findings if any(loc.path == "algos/ppg.py" for loc in f.locations)]

@@ -866,6 +866,8 @@ def _other_side_agrees(guard: Guard, other: Side, path: str, removed: bool = Fal
         truth = Evaluator(other, path, tree, min(guard.lineno, last)).truth(guard.test)
         if truth is not UNKNOWN and truth is not guard.wanted:
             return True
+        if path in other.rivals and guard.flags and all(_gone_from_script(other, path, n) for n in guard.flags):
+            return True  # a standalone script that dropped the option with the code: nothing turns it on
     # The same test, evaluated at the other commit where the guard line may have moved: re-find it.
     if path not in other._if_tests:  # the first `if` of each test text, in walk order, once per file
         tests: dict[str, ast.If] = {}
@@ -879,6 +881,16 @@ def _other_side_agrees(guard: Guard, other: Side, path: str, removed: bool = Fal
         return truth is not UNKNOWN and truth is not guard.wanted
     return all(n[0] == NEW_CASE or _absent_in_class(other, path, tree, guard.owner, n) or _new_parameter(tree, guard, n)
                or _absent_everywhere(other, n) for n in guard.flags)
+
+
+def _gone_from_script(side: Side, path: str, name: tuple[str, ...]) -> bool:
+    """`args.X` neither read nor declared (`--X`, `X:` field) in the script at this commit."""
+    if len(name) != 2 or name[0] == "self":
+        return False
+    leaf = name[-1]
+    text = side.text(path) or ""
+    return not re.search(rf"\.{re.escape(leaf)}\b|--{re.escape(leaf.replace('_', '-'))}\b|--{re.escape(leaf)}\b"
+                         rf"|^\s+{re.escape(leaf)}\s*:", text, re.MULTILINE)
 
 
 def _new_parameter(tree: ast.Module, guard: Guard, name: tuple[str, ...]) -> bool:

@@ -460,6 +460,10 @@ def test_a_rival_scripts_own_option_default_makes_its_removed_branch_dead(tmp_pa
     base = {"algos/dqn.py": SCRIPT, "algos/ppg.py": script}
     inv = _run(tmp_path, base, {"algos/ppg.py": _gae_only(script)})
     assert not [f for f in inv.findings if f.severity.name == "critical"], [f.title for f in inv.findings]
+    # the option dropped with the branch (the script moved to another argument parser)
+    dropped = _gae_only(script).replace('    parser.add_argument("--gae", type=bool, default=True)\n', "")
+    inv = _run(tmp_path / "dropped", base, {"algos/ppg.py": dropped})
+    assert not [f for f in inv.findings if f.severity.name == "critical"], [f.title for f in inv.findings]
 
 
 def test_a_rival_scripts_branch_that_ran_by_default_is_still_reported(tmp_path):

@@ -345,11 +345,10 @@ def _extended_return(pair: FunctionPair, eb: list[Effect], ec: list[Effect], flo
     """A no-effect item when the function returns the baseline's value extended (`_return_extended`)."""
     if pair.cand is None or not _return_extended(eb, ec, pair.cand, flow):
         return None
-    return NoEffectChange(
-        subsystem="other", title=f"Return value extended in `{pair.describe()}`",
-        reason="it returns the baseline's value as the first element of a tuple and every caller unpacks "
-               "it: what the callers do with the new element is compared in their own code",
-        locations=[Location(path=pair.cand.path, line=pair.cand.lineno, side="candidate")], source=SOURCE)
+    return _no_effect_at_candidate(
+        pair, f"Return value extended in `{pair.describe()}`",
+        "it returns the baseline's value as the first element of a tuple and every caller unpacks "
+        "it: what the callers do with the new element is compared in their own code")
 
 
 def _tuple_shortened(pair: FunctionPair, eb: list[Effect], ec: list[Effect], base_flow: LearningFlow
@@ -359,21 +358,31 @@ def _tuple_shortened(pair: FunctionPair, eb: list[Effect], ec: list[Effect], bas
     _, _, pa, d in storage.generator()`). Real shape: rsl_rl's `RolloutStorage.generator` stopped
     yielding the privileged observations (now inside the observation TensorDict) that distillation's
     loop bound to `_`; it was "Behavioural change in the loss path" (significant)."""
-    if pair.base is None or pair.cand is None or not eb or not ec \
-            or not all(" :: call (yield " in e.text for e in (*eb, *ec)):
+    if pair.base is None or pair.cand is None or not eb or not ec or not _only_yields(eb, ec):
         return None
-    dropped = _dropped_positions(_yielded_tuples(pair.base), _yielded_tuples(pair.cand))
+    base_tuples = _yielded_tuples(pair.base)
+    dropped = _dropped_positions(base_tuples, _yielded_tuples(pair.cand))
     if not dropped:
         return None
-    size = len(_yielded_tuples(pair.base)[0])
+    size = len(base_tuples[0])
     read = read_positions(base_flow.callers(pair.base), pair.base.name, size)
     if read is None or read & dropped:
         return None
-    return NoEffectChange(
-        subsystem="other", title=f"Tuple shortened in `{pair.describe()}`",
-        reason=f"it yields the same values less position(s) {', '.join(map(str, sorted(dropped)))} of its "
-               f"{size}-tuple, which no consumer of the baseline read (bound to `_`)",
-        locations=[Location(path=pair.cand.path, line=pair.cand.lineno, side="candidate")], source=SOURCE)
+    return _no_effect_at_candidate(
+        pair, f"Tuple shortened in `{pair.describe()}`",
+        f"it yields the same values less position(s) {', '.join(map(str, sorted(dropped)))} of its "
+        f"{size}-tuple, which no consumer of the baseline read (bound to `_`)")
+
+
+def _only_yields(eb: list[Effect], ec: list[Effect]) -> bool:
+    """Every differing effect is a `yield` (the function's output container, not what it computes)."""
+    return all(" :: call (yield " in e.text for e in (*eb, *ec))
+
+
+def _no_effect_at_candidate(pair: FunctionPair, title: str, reason: str) -> NoEffectChange:
+    assert pair.cand is not None
+    return NoEffectChange(subsystem="other", title=title, reason=reason, source=SOURCE,
+                          locations=[Location(path=pair.cand.path, line=pair.cand.lineno, side="candidate")])
 
 
 def _yielded_tuples(fn: FunctionInfo) -> list[list[str]]:
@@ -415,14 +424,12 @@ def _dropped_positions(base: list[list[str]], cand: list[list[str]]) -> set[int]
 def _same_container(pair: FunctionPair, container: ContainerChange | None, eb: list[Effect], ec: list[Effect]
                     ) -> NoEffectChange | None:
     """A no-effect item when the only differences are yields of the same values in a container."""
-    if container is None or pair.cand is None or not container.same_values \
-            or not all(" :: call (yield " in e.text for e in (*eb, *ec)):
+    if container is None or pair.cand is None or not container.same_values or not _only_yields(eb, ec):
         return None
-    return NoEffectChange(
-        subsystem="other", title=f"Container changed in `{pair.describe()}`",
-        reason=f"it {container.describe()}: the same values, which its consumers read by name where they read "
-               f"them by position (compared in their own code through that mapping)",
-        locations=[Location(path=pair.cand.path, line=pair.cand.lineno, side="candidate")], source=SOURCE)
+    return _no_effect_at_candidate(
+        pair, f"Container changed in `{pair.describe()}`",
+        f"it {container.describe()}: the same values, which its consumers read by name where they read "
+        f"them by position (compared in their own code through that mapping)")
 
 
 def _drop_moved(reports: list[PairReport], moved: set[int], result: AnalyzerResult) -> list[PairReport]:

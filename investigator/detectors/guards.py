@@ -441,20 +441,29 @@ def _set_by_a_caller(side: Side, callee: str, name: str, index: int | None, defa
     not "off by default" in the runs the repository shows. Real shape (a held-out tianshou range):
     `Collector.collect(..., random=False)` with `if random:` around the random-action mapping, which
     every off-policy example calls as `collect(n_step=..., random=True)` for its warm-up."""
-    pattern = re.compile(rf"\b{re.escape(callee)}\b")
-    for path in _python_paths(side):
-        text = side.text(path)
-        if text is None or not pattern.search(text):
-            continue
-        for node in (_file_mentions(side, path) or {}).get(callee, ()):
-            if not isinstance(node, ast.Call):
-                continue
+    for node in _callee_mentions(side, callee):
+        if isinstance(node, ast.Call):
             passed = [k.value for k in node.keywords if k.arg == name]
             if index is not None and len(node.args) > index and not any(isinstance(a, ast.Starred) for a in node.args):
                 passed.append(node.args[index])
             if any(isinstance(v, ast.Constant) and v.value != default for v in passed):
                 return True
     return False
+
+
+def _callee_mentions(side: Side, callee: str) -> Iterator[ast.AST | None]:
+    """Every mention of `callee` (its calls and other loads, `mentions`) in the side's Python files that
+    name it; None for such a file that does not parse (what it does with `callee` is unknown)."""
+    pattern = re.compile(rf"\b{re.escape(callee)}\b")
+    for path in _python_paths(side):
+        text = side.text(path)
+        if text is None or not pattern.search(text):
+            continue
+        found = _file_mentions(side, path)
+        if found is None:
+            yield None
+        else:
+            yield from found.get(callee, ())
 
 
 def _default_of(fn: ast.FunctionDef | ast.AsyncFunctionDef, name: str) -> object:
@@ -473,23 +482,15 @@ def _never_overridden(side: Side, callee: str, name: str, index: int | None) -> 
     possibly through `*args`/`**kwargs`); any other mention of `callee` (passed as a value, looked
     up by a registry, an annotation) makes the default unprovable."""
     calls = 0
-    pattern = re.compile(rf"\b{re.escape(callee)}\b")
-    for path in _python_paths(side):
-        text = side.text(path)
-        if text is None or not pattern.search(text):
-            continue
-        mentions = _file_mentions(side, path)
-        if mentions is None:
+    for node in _callee_mentions(side, callee):
+        if not isinstance(node, ast.Call):
+            return False  # a file that does not parse, or a mention that is not a call
+        calls += 1
+        if any(isinstance(a, ast.Starred) for a in node.args) or any(
+                k.arg is None or k.arg == name for k in node.keywords):
             return False
-        for node in mentions.get(callee, ()):
-            if not isinstance(node, ast.Call):
-                return False  # a mention that is not a call
-            calls += 1
-            if any(isinstance(a, ast.Starred) for a in node.args) or any(
-                    k.arg is None or k.arg == name for k in node.keywords):
-                return False
-            if index is not None and len(node.args) > index:
-                return False
+        if index is not None and len(node.args) > index:
+            return False
     return calls > 0
 
 

@@ -71,6 +71,9 @@ class _State:
     guard: tuple[str, ...] = ()
     returned: list[tuple[tuple[ast.expr, ...], _Val]] = field(default_factory=list)
     conds: tuple[ast.expr, ...] = ()  # branch conditions inside the current function
+    # the analysed function's statements the guards read (an `if` test, a loop header, a `with`): an effect
+    # under a changed test differs because of that test, which is then one of its causes
+    guard_stmts: frozenset[int] = frozenset()
 
 
 class Expander:
@@ -208,7 +211,8 @@ class Expander:
         if isinstance(stmt, ast.With | ast.AsyncWith):
             heads = [self._expr(item.context_expr, fn, st, depth, stmt if root else None) for item in stmt.items]
             text = ", ".join(_text(h.expr) for h in heads)
-            inner = _State(st.env, st.effects, (*st.guard, f"with {text}"), st.returned, st.conds)
+            inner = _State(st.env, st.effects, (*st.guard, f"with {text}"), st.returned, st.conds,
+                           st.guard_stmts.union(*(h.stmts for h in heads)))
             self._body(stmt.body, fn, inner, depth, root)
             return
         if isinstance(stmt, ast.Try):
@@ -262,7 +266,7 @@ class Expander:
         if isinstance(stmt, ast.For | ast.AsyncFor):
             assigned |= {n.id for n in ast.walk(stmt.target) if isinstance(n, ast.Name)}
         inner = _State({k: v for k, v in st.env.items() if k not in assigned}, st.effects,
-                       (*st.guard, f"loop {_text(head.expr)}"), st.returned, st.conds)
+                       (*st.guard, f"loop {_text(head.expr)}"), st.returned, st.conds, st.guard_stmts | head.stmts)
         change = loop_change(head.expr, self.producers) if self.producers and isinstance(stmt, ast.For | ast.AsyncFor) \
             else None
         if change is not None and isinstance(stmt, ast.For | ast.AsyncFor):
@@ -278,7 +282,8 @@ class Expander:
         """Every block in order; a handler's effects are guarded by `except`."""
         self._body(stmt.body, fn, st, depth, root)
         for handler in stmt.handlers:
-            self._body(handler.body, fn, _State(st.env, st.effects, (*st.guard, "except"), st.returned, st.conds),
+            self._body(handler.body, fn, _State(st.env, st.effects, (*st.guard, "except"), st.returned, st.conds,
+                                                st.guard_stmts),
                        depth, root)
         self._body(stmt.orelse, fn, st, depth, root)
         self._body(stmt.finalbody, fn, st, depth, root)
@@ -302,8 +307,9 @@ class Expander:
             return False, False
         t = _text(test.expr)
         not_test = ast.UnaryOp(ast.Not(), test.expr)
-        a = _State(dict(st.env), st.effects, (*st.guard, f"if {t}"), st.returned, (*st.conds, test.expr))
-        b = _State(dict(st.env), st.effects, (*st.guard, f"not {t}"), st.returned, (*st.conds, not_test))
+        guarded = st.guard_stmts | test.stmts
+        a = _State(dict(st.env), st.effects, (*st.guard, f"if {t}"), st.returned, (*st.conds, test.expr), guarded)
+        b = _State(dict(st.env), st.effects, (*st.guard, f"not {t}"), st.returned, (*st.conds, not_test), guarded)
         ended_a = self._body(stmt.body, fn, a, depth, root)
         ended_b = self._body(stmt.orelse, fn, b, depth, root)
         if ended_a and ended_b:
@@ -348,7 +354,7 @@ class Expander:
     def _effect_text(self, kind: str, node: ast.AST, st: _State, stmts: frozenset[int]) -> None:
         """An effect whose subject is any node (a whole statement, for those without a value)."""
         guard = " / ".join(st.guard)
-        st.effects.append(Effect(f"{guard} :: {kind} {_text(node)}", stmts))
+        st.effects.append(Effect(f"{guard} :: {kind} {_text(node)}", stmts | st.guard_stmts))
 
     # -- expressions -------------------------------------------------------------------------------
     def _expr(self, expr: ast.expr | None, fn: FunctionInfo, st: _State, depth: int, stmt: ast.stmt | None) -> _Val:
@@ -403,7 +409,7 @@ class Expander:
         defaults = args.defaults
         for name, default in zip(params[len(params) - len(defaults):], defaults, strict=False):
             env.setdefault(name, _Val(default))
-        inner = _State(env, [], st.guard, [])
+        inner = _State(env, [], st.guard, [], guard_stmts=st.guard_stmts)
         self._body(callee.node.body, callee, inner, depth + 1, root=False)
         for e in inner.effects:
             st.effects.append(Effect(e.text, e.stmts | stmts))

@@ -288,7 +288,8 @@ class LearningFlow:
                 if v.index > u.index or loops & set(v.loops) or v.index in loops:
                     out.append((v, ctx))
                     if len(ctx) < MAX_CONTEXT:
-                        out.extend((w, (*ctx, v)) for w in self._into_callees(v, data & v.uses))
+                        fields = {d for d in data if "." in d and d.split(".", 1)[0] in v.uses}
+                        out.extend((w, (*ctx, v)) for w in self._into_callees(v, (data & v.uses) | fields))
             out.extend(self._attribute_edges(u, data))
             if fn.is_module:
                 uses = self._uses_of_globals(fn)
@@ -379,6 +380,7 @@ class LearningFlow:
         out: list[Unit] = []
         for call in v.calls:
             memo = self._reads
+            out.extend(self._into_method_of(v, call, names))
             bound = [i for i, a in enumerate(call.args) if _uses(a, names, memo)]
             kw = {k.arg for k in call.keywords if k.arg and _uses(k.value, names, memo)}
             spread = any(k.arg is None and _uses(k.value, names, memo) for k in call.keywords)
@@ -399,6 +401,33 @@ class LearningFlow:
                 wanted |= set(params)  # `Trainer(**kwargs)`: which parameter gets the value is not known
             out.extend(w for w in self.units(callee) if w.uses & wanted)
         return out
+
+    def _into_method_of(self, v: Unit, call: ast.Call, names: frozenset[str]) -> list[Unit]:
+        """`agent.clip_param = v` then `agent.update(...)`: the units of the method that read `self.clip_param`
+        (a field set from outside, read by the object's own method)."""
+        func = call.func
+        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)) or func.value.id == "self":
+            return []
+        prefix = func.value.id + "."
+        wanted = {"self." + d[len(prefix):] for d in names if d.startswith(prefix)}
+        if not wanted:
+            return []
+        callee = self.resolver.resolve(call, v.fn) or self._local_object_method(v.fn, func.value.id, func.attr)
+        if callee is None or callee.is_module or not callee.class_name:
+            return []
+        return [w for w in self.units(callee) if w.uses & wanted]
+
+    def _local_object_method(self, fn: FunctionInfo, name: str, method: str) -> FunctionInfo | None:
+        """`method` of the project class a local is built from, when `fn` binds the local once, to a
+        constructor call (`agent = algo.PPO(...)`; `agent.update(...)`)."""
+        bound = [n.value for n in ast.walk(fn.node) if isinstance(n, ast.Assign) and len(n.targets) == 1
+                 and isinstance(n.targets[0], ast.Name) and n.targets[0].id == name]
+        if len(bound) != 1 or not isinstance(bound[0], ast.Call):
+            return None
+        written = dotted(bound[0].func) or ""
+        if not last_name(written)[:1].isupper():
+            return None
+        return self.resolver.class_method(fn.module, written, method)
 
     def callers(self, fn: FunctionInfo) -> list[Unit]:
         """Statements that call `fn` (by name; a class's `__init__` through the class name)."""

@@ -249,19 +249,27 @@ def _names(nodes: list[ast.AST], bases: set[int]) -> tuple[set[str], set[str], l
                 if key is not None:
                     (defs if isinstance(sub.ctx, ast.Store | ast.Del) else uses).add(key)
                 elif isinstance(sub.ctx, ast.Store | ast.Del):
-                    root = _root(sub)
-                    if root:
-                        defs.add(root)
+                    defs |= _stored(sub)
             elif isinstance(sub, ast.Subscript) and isinstance(sub.ctx, ast.Store | ast.Del):
-                # `self.x[i] = v` changes the container `self.x` (as `self.x.append(v)` does, `_mutated`)
-                container = sub.value
-                while isinstance(container, ast.Subscript):
-                    container = container.value
-                key = _self_attr(container) if isinstance(container, ast.Attribute) else None
-                root = key or _root(sub)
-                if root:
-                    defs.add(root)
+                defs |= _stored(sub)
     return defs, uses, calls
+
+
+def _stored(target: ast.Attribute | ast.Subscript) -> set[str]:
+    """What a store into an attribute or an element defines: the root object; `agent.clip_param = v` also
+    the field, which a method called on `agent` reads as `self.clip_param`; `self.x[i] = v` the container
+    `self.x` (as `self.x.append(v)` does, `_mutated`)."""
+    if isinstance(target, ast.Subscript):
+        container = target.value
+        while isinstance(container, ast.Subscript):
+            container = container.value
+        key = _self_attr(container) if isinstance(container, ast.Attribute) else None
+        root = key or _root(target)
+        return {root} if root else set()
+    root = _root(target)
+    if not root:
+        return set()
+    return {root, f"{root}.{target.attr}"} if isinstance(target.value, ast.Name) else {root}
 
 
 def _store_bases(stmt: ast.stmt) -> set[int]:

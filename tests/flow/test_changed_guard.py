@@ -81,3 +81,78 @@ def test_an_unchanged_condition_over_a_changed_body_points_at_the_body() -> None
     cand = {"main.py": base["main.py"].replace("args.clip_param * (1 - j / 100.0)", "args.clip_param * (1 - j / 50.0)")}
     (finding,) = flow_findings(base, cand)
     assert {loc.line for loc in finding.locations} == {24}, finding.locations
+
+
+PPO = """
+import torch
+
+
+class PPO:
+    def __init__(self, actor_critic, clip_param, lr):
+        self.actor_critic = actor_critic
+        self.clip_param = clip_param
+        self.optimizer = torch.optim.Adam(actor_critic.parameters(), lr=lr)
+
+    def update(self, rollouts):
+        for batch in rollouts.batches():
+            ratio = self.actor_critic.ratio(batch)
+            clipped = torch.clamp(ratio, 1.0 - self.clip_param, 1.0 + self.clip_param)
+            loss = -torch.min(ratio * batch.adv, clipped * batch.adv).mean()
+            self.optimizer.zero_grad()
+            loss.backward()
+            self.optimizer.step()
+        return loss.item()
+"""
+
+MAIN = """
+import argparse
+
+from algo import PPO
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--algo", default="ppo")
+    p.add_argument("--use-linear-lr-decay", action="store_true")
+    p.add_argument("--use-linear-clip-decay", action="store_true")
+    p.add_argument("--clip-param", type=float, default=0.2)
+    args = p.parse_args()
+    agent = PPO(make_actor_critic(), args.clip_param, 3e-4)
+    rollouts = make_rollouts()
+    for j in range(100):
+        if args.use_linear_lr_decay:
+            for group in agent.optimizer.param_groups:
+                group["lr"] = 3e-4 * (1 - j / 100.0)
+        if GUARD:
+            agent.clip_param = args.clip_param * (1 - j / 100.0)
+        value_loss = agent.update(rollouts)
+        print(j, value_loss)
+
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+def _project(guard: str) -> dict[str, str]:
+    return {"algo.py": PPO, "main.py": MAIN.replace("GUARD", guard)}
+
+
+def test_a_field_set_on_an_object_reaches_the_loss_through_its_method() -> None:
+    """The a2c shape across modules: `agent.clip_param = ...` in the script, read as `self.clip_param` by
+    `PPO.update`'s loss. Before, the store defined only `agent`, which `agent.update(...)` does not hand
+    to a parameter, and the changed condition read as reaching only the printed loss."""
+    found = flow_findings(_project("args.algo == 'ppo' and args.use_linear_clip_decay"),
+                          _project("args.algo == 'ppo' and args.use_linear_lr_decay"))
+    titles = [f.title for f in found]
+    assert any("loss path" in t and "main" in t for t in titles), titles
+
+
+def test_a_field_only_printed_by_the_method_stays_off_the_learning_signal() -> None:
+    printed = PPO.replace("        return loss.item()\n", "        print(self.clip_param)\n        return loss.item()\n")
+    printed = printed.replace("torch.clamp(ratio, 1.0 - self.clip_param, 1.0 + self.clip_param)",
+                              "torch.clamp(ratio, 0.8, 1.2)")
+    base = {"algo.py": printed, "main.py": MAIN.replace("GUARD", "args.algo == 'ppo' and args.use_linear_clip_decay")}
+    cand = {"algo.py": printed, "main.py": MAIN.replace("GUARD", "args.algo == 'ppo' and args.use_linear_lr_decay")}
+    found = flow_findings(base, cand)
+    assert not [f for f in found if f.severity.value in ("critical", "significant")], [(f.title, f.severity) for f in found]

@@ -412,22 +412,24 @@ class LearningFlow:
         wanted = {"self." + d[len(prefix):] for d in names if d.startswith(prefix)}
         if not wanted:
             return []
-        callee = self.resolver.resolve(call, v.fn) or self._local_object_method(v.fn, func.value.id, func.attr)
-        if callee is None or callee.is_module or not callee.class_name:
-            return []
-        return [w for w in self.units(callee) if w.uses & wanted]
+        resolved = self.resolver.resolve(call, v.fn)
+        callees = [resolved] if resolved is not None else self._local_object_methods(v.fn, func.value.id, func.attr)
+        return [w for callee in callees if not callee.is_module and callee.class_name
+                for w in self.units(callee) if w.uses & wanted]
 
-    def _local_object_method(self, fn: FunctionInfo, name: str, method: str) -> FunctionInfo | None:
-        """`method` of the project class a local is built from, when `fn` binds the local once, to a
-        constructor call (`agent = algo.PPO(...)`; `agent.update(...)`)."""
-        bound = [n.value for n in ast.walk(fn.node) if isinstance(n, ast.Assign) and len(n.targets) == 1
-                 and isinstance(n.targets[0], ast.Name) and n.targets[0].id == name]
-        if len(bound) != 1 or not isinstance(bound[0], ast.Call):
-            return None
-        written = dotted(bound[0].func) or ""
-        if not last_name(written)[:1].isupper():
-            return None
-        return self.resolver.class_method(fn.module, written, method)
+    def _local_object_methods(self, fn: FunctionInfo, name: str, method: str) -> list[FunctionInfo]:
+        """`method` of each project class a local is built from in `fn` (`agent = algo.PPO(...)` in one
+        branch, `agent = algo.A2C_ACKTR(...)` in another; then `agent.update(...)`): any of them may run."""
+        found: dict[int, FunctionInfo] = {}
+        for n in ast.walk(fn.node):
+            if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name) \
+                    and n.targets[0].id == name and isinstance(n.value, ast.Call):
+                written = dotted(n.value.func) or ""
+                callee = self.resolver.class_method(fn.module, written, method) \
+                    if last_name(written)[:1].isupper() else None
+                if callee is not None:
+                    found[id(callee)] = callee
+        return list(found.values())
 
     def callers(self, fn: FunctionInfo) -> list[Unit]:
         """Statements that call `fn` (by name; a class's `__init__` through the class name)."""

@@ -156,3 +156,17 @@ def test_a_field_only_printed_by_the_method_stays_off_the_learning_signal() -> N
     cand = {"algo.py": printed, "main.py": MAIN.replace("GUARD", "args.algo == 'ppo' and args.use_linear_lr_decay")}
     found = flow_findings(base, cand)
     assert not [f for f in found if f.severity.value in ("critical", "significant")], [(f.title, f.severity) for f in found]
+
+
+def test_a_local_built_from_one_of_several_classes_reaches_each_method() -> None:
+    """a2c's script builds `agent` as PPO or A2C in branches; the field is read by PPO's update."""
+    a2c = "\n\nclass A2C:\n    def __init__(self, actor_critic, lr):\n        self.actor_critic = actor_critic\n\n" \
+          "    def update(self, rollouts):\n        return 0.0\n"
+    two = MAIN.replace("from algo import PPO", "from algo import A2C, PPO").replace(
+        "    agent = PPO(make_actor_critic(), args.clip_param, 3e-4)\n",
+        "    if args.algo == 'ppo':\n        agent = PPO(make_actor_critic(), args.clip_param, 3e-4)\n"
+        "    else:\n        agent = A2C(make_actor_critic(), 3e-4)\n")
+    base = {"algo.py": PPO + a2c, "main.py": two.replace("GUARD", "args.algo == 'ppo' and args.use_linear_clip_decay")}
+    cand = {"algo.py": PPO + a2c, "main.py": two.replace("GUARD", "args.algo == 'ppo' and args.use_linear_lr_decay")}
+    titles = [f.title for f in flow_findings(base, cand)]
+    assert any("loss path" in t and "main" in t for t in titles), titles

@@ -324,6 +324,12 @@ def call_name(call: ast.Call) -> str:
     return dotted(call.func)
 
 
+def method_name(call: ast.Call) -> str:
+    """The called method's or function's own name: `last_name(call_name(call))`, and also for a method of
+    a computed value, `(value_loss * c + action_loss).backward()`, whose receiver is no dotted chain."""
+    return call.func.attr if isinstance(call.func, ast.Attribute) else last_name(dotted(call.func))
+
+
 def last_name(name: str | None) -> str:
     """`step` for `optimizer.step` ('' for None)."""
     return (name or "").rsplit(".", 1)[-1]

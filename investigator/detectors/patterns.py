@@ -12,7 +12,7 @@ from investigator.detectors.configref import resolve_config
 from investigator.detectors.flow import Site, SiteList, assignment, substitute
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.roles import is_coefficient, role
-from investigator.pyast import call_name, copy_tree, dotted, last_name, receiver, unparse
+from investigator.pyast import call_name, copy_tree, dotted, last_name, method_name, receiver, unparse
 
 OPTIMIZER_RECEIVER = re.compile(r"optim|(^|[._])opt($|[._\d])|scaler|solver", re.IGNORECASE)
 SCHEDULER_RECEIVER = re.compile(r"sched|lr_|warmup", re.IGNORECASE)
@@ -478,7 +478,7 @@ def env_step(call: ast.Call) -> bool:
 
 
 def has_backward(sites: list[Site]) -> bool:
-    return any(last_name(name) == "backward" for _, _, name in calls(sites))
+    return any(method_name(call) == "backward" for _, call, _ in calls(sites))
 
 
 def computes_loss(sites: list[Site]) -> bool:

@@ -18,7 +18,7 @@ from investigator.detectors.attrs import self_aliases
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.roles import role
 from investigator.flow.classbody import body_statements, field_statement, is_class_body
-from investigator.pyast import call_name, last_name, receiver
+from investigator.pyast import call_name, last_name, method_name, receiver
 
 RETURN = "<return>"
 # calls whose first argument is changed in place
@@ -369,7 +369,7 @@ def _place(u: Unit, imports: set[str], envs: frozenset[str] = frozenset()) -> tu
     own: str | None = None
     for call in u.calls:
         name = call_name(call)
-        last = last_name(name)
+        last = method_name(call)
         recv = receiver(call)
         if last == "backward":
             sink = sink or "loss"

@@ -17,7 +17,7 @@ from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import assigns, calls, mentions_role, target_roles
 from investigator.models import Severity
-from investigator.pyast import call_name, last_name, unparse
+from investigator.pyast import call_name, last_name, method_name, unparse
 
 NORMALISE_CALLS = {"normalize", "normalise", "whiten", "standardize", "standardise", "normalize_advantages"}
 
@@ -28,7 +28,7 @@ def _is_standardisation(expr: ast.AST) -> bool:
 
 
 def _relative_depth(site: Site, sites: list[Site]) -> int:
-    backward = [s.loop_depth for s in sites if isinstance(s.node, ast.Call) and last_name(call_name(s.node)) == "backward"]
+    backward = [s.loop_depth for s in sites if isinstance(s.node, ast.Call) and method_name(s.node) == "backward"]
     return site.loop_depth - max(backward) if backward else site.loop_depth
 
 

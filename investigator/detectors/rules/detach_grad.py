@@ -26,7 +26,7 @@ from investigator.detectors.patterns import (
     target_roles,
 )
 from investigator.models import Severity
-from investigator.pyast import call_name, last_name, unparse
+from investigator.pyast import call_name, last_name, method_name, unparse
 
 TRACKED = {"loss", "new_values", "logprob", "entropy", "ratio", "kl", "advantages", "returns", "values", "next_values"}
 DETACHING = {"detach", "detach_", "stop_gradient"}
@@ -72,7 +72,7 @@ def reaches_loss(index: int, sites: list[Site], assign_list: list[tuple[int, ast
     tainted = set(assigned_names(node))  # type: ignore[arg-type]
     backward = [
         (pos, site) for pos, site in enumerate(sites)
-        if isinstance(site.node, ast.Call) and last_name(call_name(site.node)) == "backward"
+        if isinstance(site.node, ast.Call) and method_name(site.node) == "backward"
     ]
     scanned = 0
     for pos, stmt, value in assign_list:
@@ -202,7 +202,7 @@ class DetachGradDetector(FeatureDetector):
         inlined = inlined_call_assigns(sites)
         position = {id(s): i for i, s in enumerate(sites)}
         assign_list = [(position[id(st)], node, value) for st, node, value in assigns(sites)]
-        backward_sites = [st for st, _c, name in calls(sites) if last_name(name) == "backward"]
+        backward_sites = [st for st, c, _name in calls(sites) if method_name(c) == "backward"]
         # functions that step the environment are the rollout: no_grad there is inference, not a cut
         rollout = {id(st.fn) for st, c, name in calls(sites) if env_step(c) or last_name(name) == "env_step"}
         for site, node, value in assigns(sites):
@@ -221,8 +221,8 @@ class DetachGradDetector(FeatureDetector):
                 names = ", ".join(assigned_names(node))
                 for r in sorted(roles):
                     out.append(Feature((r, how == "no_grad" or how == "detach"), site, f"{names} ({how})"))
-        for site, _call, name in calls(sites):
-            if last_name(name) == "backward" and site.no_grad:
+        for site, call, _name in calls(sites):
+            if method_name(call) == "backward" and site.no_grad:
                 out.append(Feature(("backward", True), site, "backward() inside no_grad"))
         return out
 

@@ -17,7 +17,7 @@ from investigator.detectors.flow import Site
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import OPTIMIZER_RECEIVER, calls, optimizer_step
 from investigator.models import Severity
-from investigator.pyast import dotted, last_name, receiver
+from investigator.pyast import dotted, method_name, receiver
 
 CLIP = {"clip_grad_norm_", "clip_grad_value_", "clip_grad_norm", "clip_grad_value"}
 ANY_OPTIMIZER = "*"  # gradients cleared on a model or a parameter loop: whichever optimizer owns them
@@ -66,8 +66,8 @@ def events(sites: list[Site]) -> list[Event]:
         if isinstance(site.node, ast.For) and _grad_reset_loop(site.node):
             out.append(Event("zero_grad", site, ANY_OPTIMIZER))
             loops.add(id(site.node))
-    for site, call, name in calls(sites):
-        tail = last_name(name)
+    for site, call, _name in calls(sites):
+        tail = method_name(call)
         if tail == "zero_grad":
             recv = receiver(call)
             out.append(Event("zero_grad", site, recv if OPTIMIZER_RECEIVER.search(recv) else ANY_OPTIMIZER))

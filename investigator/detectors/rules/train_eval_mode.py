@@ -9,13 +9,13 @@ from investigator.detectors.flow import Site
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import calls, env_step
 from investigator.models import Severity
-from investigator.pyast import last_name, receiver
+from investigator.pyast import method_name, receiver
 
 
 def mode_events(sites: list[Site]) -> list[tuple[str, Site]]:
     out: list[tuple[str, Site]] = []
-    for site, call, name in calls(sites):
-        tail = last_name(name)
+    for site, call, _name in calls(sites):
+        tail = method_name(call)
         recv = receiver(call).lower()
         if tail in ("train", "eval") and recv and "trainer" not in recv and len(call.args) <= 1 and not call.keywords:
             arg = call.args[0] if call.args else None

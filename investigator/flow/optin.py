@@ -87,7 +87,7 @@ class ConfigValues:
 
 
 def _turns_on(value: object, option: Option) -> bool:
-    if option.passed:
+    if option.passed or isinstance(option.default, str):  # a mode (`"scalar"` vs `"log"`) is read by value
         return repr(value) != repr(option.default) and value != option.default
     return value != option.default and bool(value) != bool(option.default)
 
@@ -174,11 +174,14 @@ def _decided_reads(cls: ast.ClassDef) -> tuple[set[str], set[str]]:
     """(attributes the class reads only in branch tests (`if self.flatten_obs:`) or in keyword
     arguments decided by instance attributes and constants alone (`normalize=not self.per_batch`):
     pure switches, whose store does nothing but choose branches and argument values; those of them
-    read in such an argument)."""
+    read in such an argument). A read in a `raise` or `assert` (the error message of an unknown mode,
+    `raise ValueError(f"Unknown type: {self.noise_std_type}")`, rsl_rl) chooses nothing either."""
     tests: set[int] = set()
     arguments: set[int] = set()
     loads: dict[str, list[int]] = {}
     for node in ast.walk(cls):
+        if isinstance(node, ast.Raise | ast.Assert):  # an error message names the option, computes nothing
+            tests.update(id(sub) for sub in ast.walk(node))
         if isinstance(node, ast.If | ast.IfExp | ast.While):
             tests.update(id(sub) for sub in ast.walk(node.test))
         if isinstance(node, ast.Call):

@@ -151,8 +151,14 @@ def numpy_builtin_alias(node: ast.AST) -> str | None:
 
 class _Equivalent(ast.NodeTransformer):
     def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+        _as_int(node)
         self.generic_visit(node)
         return identity_free(node)
+
+    def visit_Compare(self, node: ast.Compare) -> ast.AST:
+        _as_int(node)
+        self.generic_visit(node)
+        return node
 
     def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
         builtin = numpy_builtin_alias(node)
@@ -163,6 +169,8 @@ class _Equivalent(ast.NodeTransformer):
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
         self.generic_visit(node)
+        if explicit_super(node):
+            return ast.Call(func=node.func, args=[], keywords=[])
         if detach_under_detach(node):
             assert isinstance(node.func, ast.Attribute)
             return ast.Call(func=ast.Attribute(value=_StripDetach().visit(node.func.value), attr="detach",
@@ -185,6 +193,13 @@ class _Equivalent(ast.NodeTransformer):
     def visit_Dict(self, node: ast.Dict) -> ast.AST:
         self.generic_visit(node)
         return unique_keys(node)
+
+
+def _as_int(node: ast.BinOp | ast.Compare) -> None:
+    """Integral float operands (`integral_float`) as int literals, in place (on a copy)."""
+    for operand in _float_operands(node):
+        assert isinstance(operand, ast.Constant)
+        operand.value = int(operand.value)
 
 
 def unique_keys(node: ast.Dict) -> ast.Dict:
@@ -271,11 +286,43 @@ def default_zero_grad(node: ast.AST) -> bool:
             and isinstance(node.keywords[0].value, ast.Constant) and node.keywords[0].value.value is True)
 
 
+def explicit_super(node: ast.AST) -> bool:
+    """`super(C, self)` / `super(C, cls)`: the Python 2 spelling of `super()` (pyupgrade's rewrite; a
+    real tianshou range made it in every policy's `__init__`). Read as `super()` without checking that
+    `C` is the enclosing class: naming another class to skip part of the MRO is rare, and the
+    comparison has the expression alone."""
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super"
+            and len(node.args) == 2 and not node.keywords and isinstance(node.args[0], ast.Name | ast.Attribute)
+            and isinstance(node.args[1], ast.Name) and node.args[1].id in ("self", "cls"))
+
+
+_ARITHMETIC = (ast.Add, ast.Sub, ast.Mult, ast.Div)
+
+
+def integral_float(node: ast.AST) -> bool:
+    """A float literal with an integral value (`1.0`, `2.`) as an operand of arithmetic with a
+    non-literal or of a comparison: `x * 1.0` and `x * 1`, `x > 0.0` and `x > 0` compute the same on
+    float tensors and numbers (skrl wrote `1` as `1.0` throughout a release). A literal handed to a
+    call (`torch.tensor(1.0)`, whose dtype it decides) stays as written."""
+    return isinstance(node, ast.Constant) and type(node.value) is float and node.value.is_integer() \
+        and abs(node.value) < 2 ** 53
+
+
+def _float_operands(sub: ast.AST) -> list[ast.expr]:
+    if isinstance(sub, ast.BinOp) and isinstance(sub.op, _ARITHMETIC):
+        sides = [sub.left, sub.right]
+        return [s for s, other in ((sides[0], sides[1]), (sides[1], sides[0]))
+                if integral_float(s) and not isinstance(other, ast.Constant)]
+    if isinstance(sub, ast.Compare):
+        return [s for s in (sub.left, *sub.comparators) if integral_float(s)]
+    return []
+
+
 def _needs_rewrite(sub: ast.AST) -> bool:
     return (isinstance(sub, ast.BinOp) and identity_free(sub) is not sub) or activation_call(sub) is not None \
         or default_zero_grad(sub) or (isinstance(sub, ast.Dict) and unique_keys(sub) is not sub) \
         or numpy_builtin_alias(sub) is not None or sequence_copy(sub) or reduced_list(sub) \
-        or detach_under_detach(sub)
+        or detach_under_detach(sub) or explicit_super(sub) or bool(_float_operands(sub))
 
 
 def equivalent_form(expr: ast.AST) -> ast.AST:

@@ -1,0 +1,72 @@
+"""Spellings that compute the same: `super(C, self)` and `super()`, an integral float literal and its
+int in arithmetic and comparisons. Real shapes: tianshou (held-out ranges) rewrote `super(DQNPolicy,
+self).__init__(**kwargs)` as `super().__init__(**kwargs)` in every policy, skrl 2.0 wrote `1 - polyak`
+as `1.0 - polyak`; each read as a behavioural change. Negatives: a literal that decides a tensor's dtype
+(`torch.tensor(1)` vs `torch.tensor(1.0)`), another value, another `super()` call."""
+
+from __future__ import annotations
+
+import ast
+
+from investigator.detectors.patterns import equivalent_form
+from tests.flow.support import flow_findings
+
+
+def _same(a: str, b: str) -> bool:
+    return ast.dump(equivalent_form(ast.parse(a))) == ast.dump(equivalent_form(ast.parse(b)))
+
+
+def test_explicit_and_implicit_super_are_one_spelling() -> None:
+    assert _same("super(Net, self).__init__(obs, act)", "super().__init__(obs, act)")
+    assert _same("x = super(mod.Net, cls).build()", "x = super().build()")
+    assert not _same("super(Net, self).__init__(obs, act)", "super().__init__(obs)")
+    assert not _same("super(Net, other).__init__()", "super().__init__()")
+
+
+def test_integral_float_operands_are_their_int() -> None:
+    assert _same("p.data.mul_(1 - polyak)", "p.data.mul_(1.0 - polyak)")
+    assert _same("if dones.sum() > 0: pass", "if dones.sum() > 0.0: pass")
+    assert _same("y = 2.0 * x / 4", "y = 2 * x / 4.0")
+    assert not _same("t = torch.tensor(1)", "t = torch.tensor(1.0)")  # decides the dtype
+    assert not _same("y = 1.5 * x", "y = 1 * x")
+
+
+NET = """
+import torch
+import torch.nn as nn
+
+
+class Critic(nn.Module):
+    def __init__(self, obs_dim):
+        {sup}.__init__()
+        self.net = nn.Linear(obs_dim, 1)
+
+    def forward(self, obs):
+        return self.net(obs)
+
+
+def soft_update(target, source, tau):
+    for t, s in zip(target.parameters(), source.parameters()):
+        t.data.copy_(t.data * ({one} - tau) + s.data * tau)
+
+
+def train(critic, target, optimizer, batch, tau=0.005):
+    loss = (critic(batch.obs) - batch.rew - 0.99 * target(batch.next_obs).detach()).pow(2).mean()
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    soft_update(target, critic, tau)
+"""
+
+
+def test_a_pyupgrade_style_rewrite_is_no_finding() -> None:
+    base = {"sac.py": NET.format(sup="super(Critic, self)", one="1")}
+    cand = {"sac.py": NET.format(sup="super()", one="1.0")}
+    assert flow_findings(base, cand) == []
+
+
+def test_a_real_change_of_the_same_lines_is_still_reported() -> None:
+    base = {"sac.py": NET.format(sup="super(Critic, self)", one="1")}
+    cand = {"sac.py": NET.format(sup="super()", one="2.0")}
+    found = flow_findings(base, cand)
+    assert any("soft_update" in f.title for f in found), [f.title for f in found]

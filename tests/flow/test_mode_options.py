@@ -138,3 +138,97 @@ def test_a_configuration_that_selects_the_new_mode_keeps_the_severity() -> None:
                         where={"policy.noise_std_type": "cfg.yaml:3"})
     found = [f for f in flow_findings(base, cand, same) if "update_distribution" in f.title]
     assert found and found[0].severity is Severity.low, [(f.title, f.severity) for f in found]
+
+
+ACT_BASE = """
+import torch.nn as nn
+from dists import Categorical, DiagGaussian
+
+
+class ACTLayer(nn.Module):
+    def __init__(self, action_space, inputs_dim):
+        super().__init__()
+        self.action_type = action_space.__class__.__name__
+        if action_space.__class__.__name__ == "Discrete":
+            self.action_out = Categorical(inputs_dim, action_space.n)
+        elif action_space.__class__.__name__ == "Box":
+            self.action_out = DiagGaussian(inputs_dim, action_space.shape[0])
+{fallback}
+    def forward(self, x):
+        action_distribution = self.action_out(x)
+        actions = action_distribution.sample()
+        action_log_probs = action_distribution.log_probs(actions)
+        return actions, action_log_probs
+"""
+ACT_CAND = """
+import torch
+import torch.nn as nn
+from dists import Categorical, DiagGaussian
+
+
+class ACTLayer(nn.Module):
+    def __init__(self, action_space, inputs_dim):
+        super().__init__()
+        self.action_type = action_space.__class__.__name__
+        self.multidiscrete_action = False
+        if action_space.__class__.__name__ == "Discrete":
+            self.action_out = Categorical(inputs_dim, action_space.n)
+        elif action_space.__class__.__name__ == "Box":
+            self.action_out = DiagGaussian(inputs_dim, action_space.shape[0])
+        elif action_space.__class__.__name__ == "MultiDiscrete":
+            self.multidiscrete_action = True
+            self.action_outs = nn.ModuleList([Categorical(inputs_dim, n) for n in action_space.nvec])
+{fallback}
+    def forward(self, x):
+        if self.multidiscrete_action:
+            actions = []
+            action_log_probs = []
+            for action_out in self.action_outs:
+                action_distribution = action_out(x)
+                action = action_distribution.sample()
+                actions.append(action)
+                action_log_probs.append(action_distribution.log_probs(action))
+            actions = torch.cat(actions, dim=-1)
+            action_log_probs = torch.cat(action_log_probs, dim=-1).sum(dim=-1, keepdim=True)
+        else:
+            action_distribution = self.action_out(x)
+            actions = action_distribution.sample()
+            action_log_probs = action_distribution.log_probs(actions)
+        return actions, action_log_probs
+"""
+ACT_RUNNER = """
+import torch
+from act import ACTLayer
+
+
+def train(env, encoder, cfg):
+    act = ACTLayer(env.action_space, 64)
+    optimizer = torch.optim.Adam(act.parameters(), lr=1e-3)
+    obs = env.reset()
+    for _ in range(100):
+        actions, log_probs = act(encoder(obs))
+        obs, rewards, dones = env.step(actions)
+        loss = -(log_probs * rewards).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+"""
+FALLBACK = "        else:\n            self.action_out = Categorical(inputs_dim, int(action_space.nvec.sum()))\n"
+
+
+def _act(base_fallback: str = "") -> list:
+    base = {"act.py": ACT_BASE.format(fallback=base_fallback), "runner.py": ACT_RUNNER}
+    cand = {**base, "act.py": ACT_CAND.format(fallback=base_fallback)}
+    return [f for f in flow_findings(base, cand) if any(loc.path == "act.py" for loc in f.locations)]
+
+
+def test_a_head_for_an_action_space_the_baseline_did_not_handle_is_low() -> None:
+    found = [f for f in _act() if "forward" in f.title]
+    assert found and all(f.severity is Severity.low for f in found), [(f.title, f.severity) for f in found]
+    assert "multidiscrete_action" in found[0].rationale
+
+
+def test_a_space_the_baseline_handled_by_a_fallback_takes_the_new_branch() -> None:
+    # the baseline's `else:` built a head for every other space: MultiDiscrete runs change
+    found = [f for f in _act(FALLBACK) if "forward" in f.title]
+    assert found and found[0].severity is Severity.significant, [(f.title, f.severity) for f in found]

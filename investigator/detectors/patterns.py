@@ -158,6 +158,16 @@ class _Equivalent(ast.NodeTransformer):
     def visit_Compare(self, node: ast.Compare) -> ast.AST:
         _as_int(node)
         self.generic_visit(node)
+        table = _lookup_table(node)
+        if table is not None:
+            node.comparators = [_sorted_table(table)]
+        return node
+
+    def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
+        self.generic_visit(node)
+        table = _lookup_table(node)
+        if table is not None:
+            node.value = _sorted_table(table)
         return node
 
     def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
@@ -193,6 +203,26 @@ class _Equivalent(ast.NodeTransformer):
     def visit_Dict(self, node: ast.Dict) -> ast.AST:
         self.generic_visit(node)
         return unique_keys(node)
+
+
+def _lookup_table(node: ast.AST) -> ast.Dict | None:
+    """The unsorted literal table of a lookup, `{"mse": f, "huber": g}[k]` or `k in {...}`, whose keys
+    are distinct constants: where its entries are written does not change what the lookup finds."""
+    table = node.value if isinstance(node, ast.Subscript) else node.comparators[0] if isinstance(
+        node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], ast.In | ast.NotIn) else None
+    if not isinstance(table, ast.Dict) or not all(isinstance(k, ast.Constant) for k in table.keys):
+        return None
+    keys = [_const_key(k) for k in table.keys]
+    return table if len(set(keys)) == len(keys) and keys != sorted(keys) else None
+
+
+def _const_key(node: ast.expr | None) -> str:
+    return repr((type(node.value).__name__, node.value)) if isinstance(node, ast.Constant) else ""
+
+
+def _sorted_table(table: ast.Dict) -> ast.Dict:
+    pairs = sorted(zip(table.keys, table.values, strict=True), key=lambda kv: _const_key(kv[0]))
+    return ast.Dict(keys=[k for k, _ in pairs], values=[v for _, v in pairs])
 
 
 def _as_int(node: ast.BinOp | ast.Compare) -> None:
@@ -322,7 +352,8 @@ def _needs_rewrite(sub: ast.AST) -> bool:
     return (isinstance(sub, ast.BinOp) and identity_free(sub) is not sub) or activation_call(sub) is not None \
         or default_zero_grad(sub) or (isinstance(sub, ast.Dict) and unique_keys(sub) is not sub) \
         or numpy_builtin_alias(sub) is not None or sequence_copy(sub) or reduced_list(sub) \
-        or detach_under_detach(sub) or explicit_super(sub) or bool(_float_operands(sub))
+        or detach_under_detach(sub) or explicit_super(sub) or bool(_float_operands(sub)) \
+        or _lookup_table(sub) is not None
 
 
 def equivalent_form(expr: ast.AST) -> ast.AST:

@@ -181,6 +181,21 @@ class _Equivalent(ast.NodeTransformer):
         self.generic_visit(node)
         if explicit_super(node):
             return ast.Call(func=node.func, args=[], keywords=[])
+        if diagonal_gaussian(node):
+            normal = ast.Name(id="Normal", ctx=ast.Load())
+            std = node.keywords[0].value.args[0]  # type: ignore[attr-defined]
+            return ast.Call(func=ast.Name(id="Independent", ctx=ast.Load()),
+                            args=[ast.Call(func=normal, args=[node.args[0], std], keywords=[]), ast.Constant(1)],
+                            keywords=[])
+        if summed_density(node):
+            assert isinstance(node.func, ast.Attribute)
+            inner = _independent_normal(node.func.value)
+            assert inner is not None
+            return _sum_last(ast.Call(func=ast.Attribute(value=inner, attr=node.func.attr, ctx=ast.Load()),
+                                      args=node.args, keywords=node.keywords))
+        if last_dim_sum(node):
+            assert isinstance(node.func, ast.Attribute)
+            return _sum_last(node.func.value)
         if detach_under_detach(node):
             assert isinstance(node.func, ast.Attribute)
             return ast.Call(func=ast.Attribute(value=_StripDetach().visit(node.func.value), attr="detach",
@@ -223,6 +238,58 @@ def _const_key(node: ast.expr | None) -> str:
 def _sorted_table(table: ast.Dict) -> ast.Dict:
     pairs = sorted(zip(table.keys, table.values, strict=True), key=lambda kv: _const_key(kv[0]))
     return ast.Dict(keys=[k for k, _ in pairs], values=[v for _, v in pairs])
+
+
+def _called(node: ast.AST) -> str:
+    """The last name of a call's callee (`torch.distributions.Normal(...)` -> 'Normal'), '' otherwise."""
+    if not isinstance(node, ast.Call):
+        return ""
+    func = node.func
+    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+
+
+def diagonal_gaussian(node: ast.AST) -> bool:
+    """`MultivariateNormal(mu, scale_tril=torch.diag(std))` (or `diag_embed`): the same distribution as
+    `Independent(Normal(mu, std), 1)` (one event dimension of independent coordinates): same samples,
+    log-probabilities and entropy. Real shape (a CORL IQL fix): the policy's distribution rewritten from
+    the first to `Normal(mu, std)` with the log-probability summed over the last dimension."""
+    if _called(node) != "MultivariateNormal" or len(node.args) != 1 or len(node.keywords) != 1:  # type: ignore[attr-defined]
+        return False
+    kw = node.keywords[0]  # type: ignore[attr-defined]
+    return kw.arg == "scale_tril" and _called(kw.value) in ("diag", "diag_embed") and len(kw.value.args) == 1 \
+        and not kw.value.keywords
+
+
+def _independent_normal(node: ast.AST) -> ast.Call | None:
+    """The `Normal(...)` of `Independent(Normal(...), 1)`."""
+    if _called(node) == "Independent" and len(node.args) == 2 and not node.keywords \
+            and isinstance(node.args[1], ast.Constant) and node.args[1].value == 1 \
+            and _called(node.args[0]) == "Normal":  # type: ignore[attr-defined]
+        return node.args[0]  # type: ignore[attr-defined,return-value]
+    return None
+
+
+def summed_density(node: ast.AST) -> bool:
+    """`Independent(Normal(m, s), 1).log_prob(a)` (or `.entropy()`): `Normal(m, s).log_prob(a).sum(-1)`."""
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+        and node.func.attr in ("log_prob", "entropy") and _independent_normal(node.func.value) is not None
+
+
+def last_dim_sum(node: ast.AST) -> bool:
+    """`x.sum(dim=-1)`, `x.sum(-1, keepdim=False)`: torch's `x.sum(-1)` spelled out."""
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "sum"):
+        return False
+    dims = [*node.args, *(k.value for k in node.keywords if k.arg == "dim")]
+    rest = [k for k in node.keywords if k.arg != "dim"]
+    minus_one = len(dims) == 1 and isinstance(dims[0], ast.UnaryOp) and isinstance(dims[0].op, ast.USub) \
+        and isinstance(dims[0].operand, ast.Constant) and dims[0].operand.value == 1
+    return minus_one and bool(node.keywords) and all(
+        k.arg == "keepdim" and isinstance(k.value, ast.Constant) and k.value.value is False for k in rest)
+
+
+def _sum_last(value: ast.expr) -> ast.Call:
+    return ast.Call(func=ast.Attribute(value=value, attr="sum", ctx=ast.Load()),
+                    args=[ast.UnaryOp(op=ast.USub(), operand=ast.Constant(1))], keywords=[])
 
 
 def _as_int(node: ast.BinOp | ast.Compare) -> None:
@@ -353,6 +420,7 @@ def _needs_rewrite(sub: ast.AST) -> bool:
         or default_zero_grad(sub) or (isinstance(sub, ast.Dict) and unique_keys(sub) is not sub) \
         or numpy_builtin_alias(sub) is not None or sequence_copy(sub) or reduced_list(sub) \
         or detach_under_detach(sub) or explicit_super(sub) or bool(_float_operands(sub)) \
+        or diagonal_gaussian(sub) or summed_density(sub) or last_dim_sum(sub) \
         or _lookup_table(sub) is not None
 
 

@@ -70,3 +70,47 @@ def test_a_real_change_of_the_same_lines_is_still_reported() -> None:
     cand = {"sac.py": NET.format(sup="super()", one="2.0")}
     found = flow_findings(base, cand)
     assert any("soft_update" in f.title for f in found), [f.title for f in found]
+
+
+def test_a_diagonal_multivariate_normal_is_independent_normals() -> None:
+    mvn = "loss = -MultivariateNormal(mu, scale_tril=torch.diag(std)).log_prob(a).mean()"
+    assert _same(mvn, "loss = -Normal(mu, std).log_prob(a).sum(-1).mean()")
+    assert _same(mvn, "loss = -Normal(mu, std).log_prob(a).sum(dim=-1, keepdim=False).mean()")
+    assert _same(mvn, "loss = -Independent(Normal(mu, std), 1).log_prob(a).mean()")
+    assert _same("h = Independent(Normal(mu, std), 1).entropy()", "h = Normal(mu, std).entropy().sum(-1)")
+    # not summed, summed with the dimension kept, a full covariance, another reinterpreted dimension
+    assert not _same(mvn, "loss = -Normal(mu, std).log_prob(a).mean()")
+    assert not _same(mvn, "loss = -Normal(mu, std).log_prob(a).sum(-1, keepdim=True).mean()")
+    assert not _same("d = MultivariateNormal(mu, scale_tril=L)", "d = Independent(Normal(mu, std), 1)")
+    assert not _same("h = Independent(Normal(mu, std), 2).entropy()", "h = Normal(mu, std).entropy().sum(-1)")
+
+
+POLICY = """
+import torch
+from torch.distributions import MultivariateNormal, Normal
+
+
+def update(actor, optimizer, obs, actions, adv):
+    mu, std = actor(obs)
+{dist}
+    bc_losses = -{log_prob}
+    loss = (adv * bc_losses).mean()
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+
+
+def train(actor, optimizer, batches):
+    for obs, actions, adv in batches:
+        update(actor, optimizer, obs, actions, adv)
+"""
+
+
+def test_the_policy_loss_rewritten_with_independent_normals_is_no_finding() -> None:
+    base = {"iql.py": POLICY.format(dist="    dist = MultivariateNormal(mu, scale_tril=torch.diag(std))",
+                                    log_prob="dist.log_prob(actions)")}
+    cand = {"iql.py": POLICY.format(dist="    dist = Normal(mu, std)",
+                                    log_prob="dist.log_prob(actions).sum(-1, keepdim=False)")}
+    assert flow_findings(base, cand) == []
+    unsummed = {"iql.py": POLICY.format(dist="    dist = Normal(mu, std)", log_prob="dist.log_prob(actions)")}
+    assert flow_findings(base, unsummed)

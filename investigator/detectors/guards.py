@@ -1048,11 +1048,13 @@ def _conditional_default(sides: dict[str, Side], f: Finding, loc: Location) -> s
     device="cpu" if self.cpu_offload else self.device)` with a new `cpu_offload=False`: "Device
     placement changed", significant, for an option no run sets by default."""
     base = f.location_at("baseline")
-    if base is None or base.line is None or not loc.path.endswith(".py") or not base.path.endswith(".py"):
+    if base is None or base.line is None or loc.line is None or not loc.path.endswith(".py") \
+            or not base.path.endswith(".py"):
         return None
+    base_path, line = base.path, loc.line
     side = sides["candidate"]
     tree, btree = side.tree(loc.path), sides["baseline"].tree(base.path)
-    stmt = _statement_at(tree, loc.line) if tree is not None else None
+    stmt = _statement_at(tree, line) if tree is not None else None
     bstmt = _statement_at(btree, base.line) if btree is not None else None
     if stmt is None or bstmt is None or not any(isinstance(n, ast.IfExp) for n in ast.walk(stmt)):
         return None
@@ -1067,7 +1069,7 @@ def _conditional_default(sides: dict[str, Side], f: Finding, loc: Location) -> s
                 return self.generic_visit(node)
             guard = Guard("", flags=tuple(ev.used), wanted=not truth, test=node.test, path=loc.path,
                           lineno=node.lineno)
-            if not ev.used or not _other_side_agrees(guard, other, base.path):
+            if not ev.used or not _other_side_agrees(guard, other, base_path):
                 return self.generic_visit(node)
             values = ", ".join(v.where if n[0] == NEW_CASE else f"`{'.'.join(n)}` = {v.value!r} ({v.where})"
                                for n, v in ev.used.items())
@@ -1089,9 +1091,10 @@ def _statement_at(tree: ast.Module, line: int) -> ast.stmt | None:
     best: ast.stmt | None = None
     for node in ast.walk(tree):
         if isinstance(node, ast.stmt) and not hasattr(node, "body") and \
-                node.lineno <= line <= (node.end_lineno or node.lineno):
-            if best is None or (node.end_lineno or node.lineno) - node.lineno < (best.end_lineno or best.lineno) - best.lineno:
-                best = node
+                node.lineno <= line <= (node.end_lineno or node.lineno) and \
+                (best is None or (node.end_lineno or node.lineno) - node.lineno
+                 < (best.end_lineno or best.lineno) - best.lineno):
+            best = node
     return best
 
 

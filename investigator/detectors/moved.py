@@ -317,7 +317,7 @@ def calling_methods(pair, ctx) -> list[FunctionInfo]:
 
 def _calling_methods(pair, ctx) -> list[FunctionInfo]:
     fn: FunctionInfo = pair.cand
-    short = fn.class_name.rsplit(".", 1)[-1]
+    short = (fn.class_name or "").rsplit(".", 1)[-1]
     side = ctx.side("candidate")
     flow = ctx.flows["candidate"]
     needle = f"self.{fn.name}("

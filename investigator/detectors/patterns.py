@@ -253,19 +253,20 @@ def diagonal_gaussian(node: ast.AST) -> bool:
     `Independent(Normal(mu, std), 1)` (one event dimension of independent coordinates): same samples,
     log-probabilities and entropy. Real shape (a CORL IQL fix): the policy's distribution rewritten from
     the first to `Normal(mu, std)` with the log-probability summed over the last dimension."""
-    if _called(node) != "MultivariateNormal" or len(node.args) != 1 or len(node.keywords) != 1:  # type: ignore[attr-defined]
+    if not isinstance(node, ast.Call) or _called(node) != "MultivariateNormal" or len(node.args) != 1 \
+            or len(node.keywords) != 1:
         return False
-    kw = node.keywords[0]  # type: ignore[attr-defined]
-    return kw.arg == "scale_tril" and _called(kw.value) in ("diag", "diag_embed") and len(kw.value.args) == 1 \
-        and not kw.value.keywords
+    kw = node.keywords[0]
+    return kw.arg == "scale_tril" and isinstance(kw.value, ast.Call) and _called(kw.value) in ("diag", "diag_embed") \
+        and len(kw.value.args) == 1 and not kw.value.keywords
 
 
 def _independent_normal(node: ast.AST) -> ast.Call | None:
     """The `Normal(...)` of `Independent(Normal(...), 1)`."""
-    if _called(node) == "Independent" and len(node.args) == 2 and not node.keywords \
+    if isinstance(node, ast.Call) and _called(node) == "Independent" and len(node.args) == 2 and not node.keywords \
             and isinstance(node.args[1], ast.Constant) and node.args[1].value == 1 \
-            and _called(node.args[0]) == "Normal":  # type: ignore[attr-defined]
-        return node.args[0]  # type: ignore[attr-defined,return-value]
+            and isinstance(node.args[0], ast.Call) and _called(node.args[0]) == "Normal":
+        return node.args[0]
     return None
 
 
@@ -295,7 +296,7 @@ def _sum_last(value: ast.expr) -> ast.Call:
 def _as_int(node: ast.BinOp | ast.Compare) -> None:
     """Integral float operands (`integral_float`) as int literals, in place (on a copy)."""
     for operand in _float_operands(node):
-        assert isinstance(operand, ast.Constant)
+        assert isinstance(operand, ast.Constant) and isinstance(operand.value, float)
         operand.value = int(operand.value)
 
 

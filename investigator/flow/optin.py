@@ -187,7 +187,9 @@ def _new_case_stores(init: ast.FunctionDef, base_cls: ast.ClassDef | None) -> se
                 and isinstance(n.test, ast.Compare) and n.orelse and not isinstance(n.orelse[0], ast.If)}
     out: set[int] = set()
     for node in ast.walk(init):
-        test = node.test if isinstance(node, ast.If) else None
+        if not isinstance(node, ast.If):
+            continue
+        test = node.test
         if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)
                 and isinstance(test.comparators[0], ast.Constant) and isinstance(test.comparators[0].value, str)):
             continue

@@ -77,7 +77,7 @@ def squash_features(sites: list[Site]) -> list[Feature]:
     for site, node, value in assigns(sites):
         names = assigned_names(node)
         if len(names) == 1 and LOGPROB.search(names[0]):
-            found = None
+            found: ast.AST | None = None
             if isinstance(node, ast.AugAssign) and isinstance(node.op, ast.Sub) and _is_tanh_correction(value):
                 found = value
             elif isinstance(node, ast.Assign):

@@ -193,7 +193,27 @@ def _without_checks(units: list[Unit]) -> list[Unit]:
     stops a run whose state is already wrong (and `python -O` drops it). Real shape: d3rlpy 2.0
     dropped `assert self._q_func is not None` (a type-narrowing check) from every `compute_loss`;
     the diff paired the old assert with the new `return`, and the unchanged loss read as changed."""
-    return [u for u in units if not isinstance(u.node, ast.Assert)]
+    return [u for u in units if not isinstance(u.node, ast.Assert) and not validation_toggle(u.node)]
+
+
+# library switches that only turn run-time argument or gradient checking on or off: a run they affect
+# stops with an error (or runs a little slower), it does not learn differently
+VALIDATION_TOGGLES = frozenset({"set_default_validate_args", "set_detect_anomaly", "validate_args"})
+
+
+def validation_toggle(node: ast.stmt) -> bool:
+    """`Normal.set_default_validate_args(False)`, `Normal.set_default_validate_args = False`,
+    `torch.autograd.set_detect_anomaly(True)`: a check switched on or off, like an `assert` (real shape:
+    rsl_rl turned the no-op assignment into the call, which disables distribution argument checks;
+    alone in `ActorCritic.__init__` it outranked the range's real bug)."""
+    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+        func = node.value.func
+        return isinstance(func, ast.Attribute) and func.attr in VALIDATION_TOGGLES
+    if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.value, ast.Constant):
+        target = node.targets[0]
+        return isinstance(target, ast.Attribute) and target.attr in VALIDATION_TOGGLES \
+            and isinstance(target.value, ast.Name) and target.value.id[:1].isupper()
+    return False
 
 
 _ATTRIBUTE = re.compile(r"\bself\.(\w+)")

@@ -114,3 +114,47 @@ def test_the_policy_loss_rewritten_with_independent_normals_is_no_finding() -> N
     assert flow_findings(base, cand) == []
     unsummed = {"iql.py": POLICY.format(dist="    dist = Normal(mu, std)", log_prob="dist.log_prob(actions)")}
     assert flow_findings(base, unsummed)
+
+
+ACTOR = """
+import torch
+import torch.nn as nn
+from torch.distributions import Normal
+
+
+class Actor(nn.Module):
+    def __init__(self, n_obs, n_act, init_std=1.0):
+        super().__init__()
+        self.mu = nn.Linear(n_obs, n_act)
+        self.std = nn.Parameter(init_std * torch.ones(n_act))
+        {toggle}
+
+    def act(self, obs):
+        return Normal(self.mu(obs), self.std).sample()
+
+
+def train(env, cfg):
+    actor = Actor(env.n_obs, env.n_act, **cfg)
+    optimizer = torch.optim.Adam(actor.parameters())
+    obs = env.reset()
+    for _ in range(10):
+        a = actor.act(obs)
+        obs, r, d = env.step(a)
+        loss = -(Normal(actor.mu(obs), actor.std).log_prob(a).sum(-1) * r).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+"""
+
+
+def test_a_validation_switch_is_a_check_not_a_behavioural_change() -> None:
+    """rsl_rl: `Normal.set_default_validate_args = False` (a no-op assignment) became the call that turns
+    distribution argument checks off; alone in `ActorCritic.__init__` it outranked the range's real bug."""
+    base = {"ac.py": ACTOR.format(toggle="Normal.set_default_validate_args = False")}
+    cand = {"ac.py": ACTOR.format(toggle="Normal.set_default_validate_args(False)")}
+    assert flow_findings(base, cand) == []
+    anomaly = {"ac.py": ACTOR.format(toggle="torch.autograd.set_detect_anomaly(True)")}
+    assert flow_findings(base, anomaly) == []
+    changed = {"ac.py": ACTOR.format(toggle="Normal.set_default_validate_args(False)").replace(
+        "init_std * torch.ones", "0.5 * init_std * torch.ones")}
+    assert any("Actor.__init__" in f.title for f in flow_findings(base, changed))

@@ -29,6 +29,7 @@ from investigator.detectors.flow import Flow, alias_value, class_imports
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.patterns import equivalent_form, has_detach, without_detach
 from investigator.flow.containers import FIELDS, ContainerChange, loop_bindings, loop_change
+from investigator.flow.diff import VALIDATION_TOGGLES
 from investigator.flow.passthrough import passthrough_argument
 from investigator.flow.wrappers import container_fields, field_argument, returned_container
 from investigator.pyast import copy_tree
@@ -358,6 +359,8 @@ class Expander:
         self._effect(f"store {_text(where.expr)}", val, st, sid)
 
     def _effect(self, kind: str, val: _Val, st: _State, sid: frozenset[int]) -> None:
+        if _checking_switch(kind, val.expr):
+            return  # run-time argument checking switched on or off: a check, like an assert (flow/diff.py)
         self._effect_text(kind, val.expr, st, val.stmts | sid)
 
     def _effect_text(self, kind: str, node: ast.AST, st: _State, stmts: frozenset[int]) -> None:
@@ -616,6 +619,15 @@ def _distribute(expr: ast.expr) -> ast.expr:
 
 _INVERSE: dict[type, type] = {ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.Lt: ast.GtE, ast.GtE: ast.Lt, ast.Gt: ast.LtE,
                               ast.LtE: ast.Gt, ast.Is: ast.IsNot, ast.IsNot: ast.Is, ast.In: ast.NotIn, ast.NotIn: ast.In}
+
+
+def _checking_switch(kind: str, value: ast.AST) -> bool:
+    """`Normal.set_default_validate_args(False)` (a call effect) or `Normal.set_default_validate_args = False`
+    (a store effect): see `flow.diff.validation_toggle`."""
+    if kind == "call":
+        return isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) \
+            and value.func.attr in VALIDATION_TOGGLES
+    return kind.startswith("store ") and kind.rsplit(".", 1)[-1] in VALIDATION_TOGGLES
 
 
 def _lookup_table(stmt: ast.If) -> tuple[ast.expr, ast.expr, ast.expr] | None:

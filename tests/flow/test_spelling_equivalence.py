@@ -158,3 +158,15 @@ def test_a_validation_switch_is_a_check_not_a_behavioural_change() -> None:
     changed = {"ac.py": ACTOR.format(toggle="Normal.set_default_validate_args(False)").replace(
         "init_std * torch.ones", "0.5 * init_std * torch.ones")}
     assert any("Actor.__init__" in f.title for f in flow_findings(base, changed))
+
+
+def test_an_opt_in_change_beside_a_validation_switch_stays_a_low_opt_in_finding() -> None:
+    base = {"ac.py": ACTOR.format(toggle="Normal.set_default_validate_args = False")}
+    cand = {"ac.py": ACTOR.format(toggle="Normal.set_default_validate_args(False)").replace(
+        "init_std=1.0):", "init_std=1.0, log_std=False):").replace(
+        "        self.std = nn.Parameter(init_std * torch.ones(n_act))\n",
+        "        self.log_std = log_std\n        if self.log_std:\n"
+        "            self.std = nn.Parameter(torch.log(init_std * torch.ones(n_act)))\n"
+        "        else:\n            self.std = nn.Parameter(init_std * torch.ones(n_act))\n")}
+    found = [f for f in flow_findings(base, cand) if "Actor.__init__" in f.title]
+    assert found and found[0].severity.value == "low" and "opt-in" in found[0].title, [f.title for f in found]

@@ -338,7 +338,8 @@ class Expander:
         """`target = table[key]` after the check `key in table` (see `_lookup_table`); the error raised for
         an unknown key is that check, its message no effect."""
         target, key, mapping = table
-        sid = frozenset({id(stmt)}) if root else frozenset()
+        # every statement of the selection contributes: an edited entry is traced to its own line
+        sid = frozenset(id(n) for n in ast.walk(stmt) if isinstance(n, ast.stmt)) if root else frozenset()
         check = self._expr(ast.Compare(key, [ast.In()], [mapping]), fn, st, depth, None)
         self._effect("check", check, st, sid)
         value = self._expr(ast.Subscript(mapping, key, ast.Load()), fn, st, depth, None)

@@ -74,6 +74,9 @@ class Hit:
     base_anchor: tuple[str, int] | None = None  # call site in the analysed function (inlined sites)
     cand_anchor: tuple[str, int] | None = None
     meta: DetectorMeta | None = None
+    # Every differing feature's statement (side, (path, line)): the flow judges all of them, so that a hit
+    # whose first feature is a logged statistic but another one is on the learning signal keeps its severity.
+    changed_sites: list[tuple[str, tuple[str, int]]] = field(default_factory=list)
 
 
 @dataclass
@@ -405,6 +408,9 @@ def feature_hit(
         restore=restore_functions(pair, b, c),
         base_anchor=b.anchor if b is not None else None,
         cand_anchor=c.anchor if c is not None else None,
+        changed_sites=list(dict.fromkeys(
+            [*(("baseline", (f.site.path, f.site.line)) for f in only_base),
+             *(("candidate", (f.site.path, f.site.line)) for f in only_cand)])),
         **kwargs,  # type: ignore[arg-type]
     )
 

@@ -145,6 +145,9 @@ def _convert(
     return findings, no_effect
 
 
+MAX_JUDGED_SITES = 16  # differing statements of one hit the flow judges besides the ones the finding shows
+
+
 def _changed_locations(hit: Hit, base_loc: tuple[str, int] | None, cand_loc: tuple[str, int] | None
                        ) -> list[tuple[str, tuple[str, int]]]:
     """The locations whose statements changed, for the flow to judge: a feature found on one side
@@ -152,7 +155,8 @@ def _changed_locations(hit: Hit, base_loc: tuple[str, int] | None, cand_loc: tup
     location is only its counterpart for display (d3rlpy: the line of the optimizer step beside it)."""
     sided = [("baseline", base_loc, hit.base), ("candidate", cand_loc, hit.cand)]
     one_sided = (hit.base is None) != (hit.cand is None)
-    return [(s, loc) for s, loc, own in sided if loc and (own is not None or not one_sided)]
+    shown = [(s, loc) for s, loc, own in sided if loc and (own is not None or not one_sided)]
+    return list(dict.fromkeys([*shown, *hit.changed_sites[:MAX_JUDGED_SITES]]))
 
 
 def _convert_one(

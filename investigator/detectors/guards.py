@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from investigator.config.options import declared_option
 from investigator.detectors import codedefault
 from investigator.detectors.base import CALLED_FROM
 from investigator.detectors.newcases import SUFFIXES as CATALOG_SUFFIXES
@@ -288,13 +289,10 @@ def _script_option(path: str, tree: ast.Module, leaf: str) -> object:
     of a class in the same file (`gae: bool = True`, tyro/dataclass arguments); UNKNOWN otherwise. Real
     shape (cleanrl, a held-out range): `ppg_procgen.py`'s `if args.gae: ... else:` plain-returns branch
     removed while `--gae` defaults to True, which read as "Done masking removed" (critical)."""
-    flags = {f"--{leaf}", f"--{leaf.replace('_', '-')}"}
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and _name_of(node.func) == "add_argument" and any(
-                isinstance(a, ast.Constant) and a.value in flags for a in node.args):
-            default = next((k.value for k in node.keywords if k.arg == "default"), None)
-            if isinstance(default, ast.Constant):
-                return Value(default.value, f"{path}:{node.lineno} option `{sorted(flags)[0]}` default")
+        if isinstance(node, ast.Call) and (declared := declared_option(node)) is not None and declared.dest == leaf:
+            if declared.explicit and isinstance(declared.default, ast.Constant):
+                return Value(declared.default.value, f"{path}:{node.lineno} option `{leaf}` default")
             return UNKNOWN
         if isinstance(node, ast.ClassDef):
             for stmt in node.body:
@@ -381,8 +379,8 @@ def _implicit_option(side: Side, where: str) -> bool:
     tree = side.tree(path)
     for node in ast.walk(tree) if tree is not None else ():
         if (isinstance(node, ast.Call) and node.lineno <= int(line) <= (node.end_lineno or node.lineno)
-                and _name_of(node.func) in ("add_argument", "option", "Option", "argument")):
-            return not any(k.arg == "default" for k in node.keywords)
+                and (declared := declared_option(node)) is not None):
+            return not declared.explicit
     return False
 
 

@@ -209,6 +209,9 @@ class _Equivalent(ast.NodeTransformer):
                             keywords=node.keywords)
         if sequence_copy(node):
             return ast.Call(func=ast.Name(id="sequence", ctx=ast.Load()), args=node.args, keywords=[])
+        clamped = clamp_parts(node)
+        if clamped is not None:
+            return ast.Call(func=ast.Name(id="clamp", ctx=ast.Load()), args=list(clamped), keywords=[])
         found = activation_call(node)
         if found is None:
             return node
@@ -336,6 +339,70 @@ def reduced_list(node: ast.AST) -> bool:
             and len(node.args) == 1 and isinstance(node.args[0], ast.ListComp))
 
 
+# Elementwise min/max pairs that clamp when nested (`torch.min(x, 1)` with an int is a reduction over dim 1,
+# and NumPy's `np.min(x, 1)` one over axis 1: those spell a clamp only with `np.minimum`/`np.maximum`).
+_ELEMENTWISE_MIN_MAX = {"torch": ("min", "max"), "np": ("minimum", "maximum"), "numpy": ("minimum", "maximum"),
+                        "jnp": ("minimum", "maximum"), "": ("min", "max")}
+_CLAMP_OWNERS = frozenset({"torch", "np", "numpy", "jnp"})
+_BOUND_KEYWORDS = {"min": 0, "a_min": 0, "max": 1, "a_max": 1}
+
+
+def clamp_parts(node: ast.AST) -> tuple[ast.expr, ast.expr, ast.expr] | None:
+    """`(x, low, high)` when `node` clamps `x` to both bounds: `torch.clamp(x, lo, hi)`, `np.clip(x, lo,
+    hi)`, `x.clamp(min=lo, max=hi)`, or nested elementwise minimum and maximum in either order,
+    `torch.max(torch.min(x, hi), lo)` (real shape: HARL rewrote its TD3 target-noise and action clipping
+    from the nested form to `torch.clamp`, which read as two loss-path changes). The two nestings differ
+    only when `lo > hi`, which no clamp means."""
+    if not isinstance(node, ast.Call) or any(k.arg is None for k in node.keywords):
+        return None
+    owner, _, tail = (dotted(node.func) or "").rpartition(".")
+    if isinstance(node.func, ast.Attribute) and node.func.attr in ("clamp", "clip"):
+        return _explicit_clamp(node, owner)  # `torch.clamp(x, ...)`, or a method of any value, `(a + b).clamp(...)`
+    return _nested_clamp(node, owner, tail)
+
+
+def _explicit_clamp(node: ast.Call, owner: str) -> tuple[ast.expr, ast.expr, ast.expr] | None:
+    if owner in _CLAMP_OWNERS:
+        if not node.args:
+            return None
+        x, given = node.args[0], list(node.args[1:])
+    elif isinstance(node.func, ast.Attribute):
+        x, given = node.func.value, list(node.args)
+    else:
+        return None
+    bounds: list[ast.expr | None] = [*given, None, None][:2]
+    if len(given) > 2:
+        return None
+    for k in node.keywords:
+        slot = _BOUND_KEYWORDS.get(k.arg or "")
+        if slot is None or bounds[slot] is not None:
+            return None
+        bounds[slot] = k.value
+    lo, hi = bounds
+    if lo is None or hi is None or any(isinstance(b, ast.Constant) and b.value is None for b in (lo, hi)):
+        return None
+    return x, lo, hi
+
+
+def _nested_clamp(node: ast.Call, owner: str, tail: str) -> tuple[ast.expr, ast.expr, ast.expr] | None:
+    names = _ELEMENTWISE_MIN_MAX.get(owner)
+    if names is None or tail not in names or node.keywords or len(node.args) != 2:
+        return None
+    inner_tail = names[1] if tail == names[0] else names[0]
+    inner = [a for a in node.args if isinstance(a, ast.Call) and not a.keywords and len(a.args) == 2
+             and (dotted(a.func) or "").rpartition(".")[::2] == (owner, inner_tail)]
+    if len(inner) != 1:
+        return None
+    outer_bound = node.args[1] if node.args[0] is inner[0] else node.args[0]
+    x, inner_bound = inner[0].args
+    if owner == "torch" and any(isinstance(b, ast.Constant) and isinstance(b.value, int)
+                                for b in (outer_bound, inner_bound)):
+        return None  # `torch.min(x, 1)`: a reduction over a dimension
+    if tail == names[1]:  # max(min(x, hi), lo)
+        return x, outer_bound, inner_bound
+    return x, inner_bound, outer_bound  # min(max(x, lo), hi)
+
+
 def _is_detach(node: ast.AST) -> bool:
     return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "detach"
             and not node.args and not node.keywords)
@@ -422,14 +489,14 @@ def _needs_rewrite(sub: ast.AST) -> bool:
         or numpy_builtin_alias(sub) is not None or sequence_copy(sub) or reduced_list(sub) \
         or detach_under_detach(sub) or explicit_super(sub) or bool(_float_operands(sub)) \
         or diagonal_gaussian(sub) or summed_density(sub) or last_dim_sum(sub) \
-        or _lookup_table(sub) is not None
+        or _lookup_table(sub) is not None or clamp_parts(sub) is not None
 
 
 def equivalent_form(expr: ast.AST) -> ast.AST:
     """The expression with equivalent spellings made one: arithmetic identities removed (`1 * x`,
     `x + 0`), parameter-free activations written one way (`torch.relu(x)`, `F.relu(x)` and
     `nn.ReLU()(x)` all become `activation.relu(x)`), `zero_grad(set_to_none=True)` as `zero_grad()`, a
-    `.detach()` inside a detached value dropped and NumPy's aliases of builtin types (`np.bool`) as the builtin. A copy when anything changes; the input is
+    `.detach()` inside a detached value dropped, clamps to both bounds written one way (`clamp(x, lo, hi)`) and NumPy's aliases of builtin types (`np.bool`) as the builtin. A copy when anything changes; the input is
     never mutated (trees are shared between detectors). Used wherever two versions of code are
     compared as values, so the detectors and the flow's symbolic comparison agree."""
     if not any(_needs_rewrite(sub) for sub in ast.walk(expr)):

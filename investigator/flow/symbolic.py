@@ -347,7 +347,7 @@ class Expander:
 
     def _assign(self, target: ast.expr, val: _Val, fn: FunctionInfo, st: _State, depth: int, sid: frozenset[int]) -> None:
         if isinstance(target, ast.Name):
-            st.env[target.id] = val if _size(val.expr) <= MAX_NODES else _Val(_digest(target.id, val.expr), val.stmts)
+            st.env[target.id] = val if not _large(val.expr) else _Val(_digest(target.id, val.expr), val.stmts)
             return
         if isinstance(target, ast.Tuple | ast.List):
             for k, elt in enumerate(target.elts):
@@ -544,6 +544,13 @@ class _Expand:
         func = node.func
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
             alias = alias_value(self.fn, func.attr)
+            if isinstance(alias, ast.IfExp):
+                # one call per branch; calls that compute alike (`torch.clamp` / `np.clip` to the same
+                # bounds) are one value, as two branches assigning alike are (`_merge`)
+                calls = [self.sub(ast.Call(f, node.args, node.keywords)) for f in (alias.body, alias.orelse)]
+                if _text(calls[0]) == _text(calls[1]):
+                    return calls[0]
+                return ast.IfExp(self.sub(alias.test), calls[0], calls[1])
             if alias is not None:
                 return self.sub(ast.Call(alias, node.args, node.keywords))
         return None
@@ -733,7 +740,7 @@ def _shown(expr: ast.expr) -> ast.expr:
     holding it reads (`return loss` after `loss = <value>` is `return <value>`)."""
     if isinstance(expr, ast.Tuple):
         return ast.Tuple([_shown(e) for e in expr.elts], ast.Load())
-    return expr if _size(expr) <= MAX_NODES else _digest("", expr)
+    return expr if not _large(expr) else _digest("", expr)
 
 
 def _digest(name: str, expr: ast.expr) -> ast.Name:
@@ -748,6 +755,12 @@ def _digest(name: str, expr: ast.expr) -> ast.Name:
 
 def _hash(text: str) -> str:
     return hashlib.blake2s(text.encode(), digest_size=6).hexdigest()
+
+
+def _large(expr: ast.AST) -> bool:
+    """Whether a value is read as its digest: measured in its equivalent form, so that two spellings of
+    one value (a nested min/max and a clamp) become a digest at the same point on both commits."""
+    return _size(expr) > MAX_NODES and _size(equivalent_form(expr)) > MAX_NODES
 
 
 def _size(expr: ast.AST) -> int:

@@ -253,7 +253,12 @@ def _names(nodes: list[ast.AST], bases: set[int]) -> tuple[set[str], set[str], l
                     if root:
                         defs.add(root)
             elif isinstance(sub, ast.Subscript) and isinstance(sub.ctx, ast.Store | ast.Del):
-                root = _root(sub)
+                # `self.x[i] = v` changes the container `self.x` (as `self.x.append(v)` does, `_mutated`)
+                container = sub.value
+                while isinstance(container, ast.Subscript):
+                    container = container.value
+                key = _self_attr(container) if isinstance(container, ast.Attribute) else None
+                root = key or _root(sub)
                 if root:
                     defs.add(root)
     return defs, uses, calls

@@ -471,3 +471,16 @@ def test_a_rival_scripts_branch_that_ran_by_default_is_still_reported(tmp_path):
     base = {"algos/dqn.py": SCRIPT, "algos/ppg.py": script}
     inv = _run(tmp_path, base, {"algos/ppg.py": _gae_only(script)})
     assert [f for f in inv.findings if any(loc.path == "algos/ppg.py" for loc in f.locations)]
+
+
+def test_a_rival_scripts_option_is_found_by_its_destination_name(tmp_path):
+    """`args.gae` read from `add_argument("--use-gae", dest="gae", default=True)`: the option reader the
+    configuration extractor uses (config/options.py) names the destination, not the flag spelling."""
+    script = GAE_SCRIPT.replace('"--gae", type=bool, default=GAE_DEFAULT',
+                                '"--use-gae", dest="gae", type=bool, default=True')
+    base = {"algos/dqn.py": SCRIPT, "algos/ppg.py": script}
+    inv = _run(tmp_path, base, {"algos/ppg.py": _gae_only(script)})
+    assert not [f for f in inv.findings if f.severity.name == "critical"], [f.title for f in inv.findings]
+    off = script.replace("default=True", "default=False")
+    inv = _run(tmp_path / "off", {"algos/dqn.py": SCRIPT, "algos/ppg.py": off}, {"algos/ppg.py": _gae_only(off)})
+    assert [f for f in inv.findings if any(loc.path == "algos/ppg.py" for loc in f.locations)]

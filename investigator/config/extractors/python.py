@@ -23,6 +23,7 @@ from investigator.config.extractors.base import (
 )
 from investigator.config.keys import builder_segment, join, normalise_key
 from investigator.config.model import ConfigEntry, EntryKind
+from investigator.config.options import OPTION_CALLS, declared_option
 from investigator.pyast import TooComplexError, last_name, name_chain, parse_tree
 
 # Decorator / base-class names (last dotted segment) that make a class a configuration class.
@@ -39,14 +40,11 @@ FIELD_WRAPPERS: dict[str, int | None] = {"Field": 0, "field": None, "ib": None, 
 FACTORY_KWARGS: tuple[str, ...] = ("default_factory", "factory")
 EMPTY_FACTORIES: dict[str, object] = {"list": [], "dict": {}, "set": [], "tuple": [], "frozenset": []}
 # Option-declaring calls: attribute/function name -> framework.
-OPTION_CALLS: dict[str, str] = {"add_argument": "argparse", "option": "click", "Option": "typer",
-                                "Argument": "typer", "argument": "click"}
 CONFIG_FILE_SUFFIXES: tuple[str, ...] = (".yaml", ".yml", ".json", ".toml")
 # A Python module named by a string literal can be a config file too (ml_collections
 # `config_flags.DEFINE_config_file("config", "configs/sac.py")`): recorded, followed when it defines
 # `CONFIG_FUNCTION` (see `effective._config_modules`).
 PY_CONFIG_SUFFIX = ".py"
-_FLAG_ACTIONS: dict[str, bool] = {"store_true": False, "store_false": True}  # argparse implicit defaults
 COMMAND_DECORATORS: frozenset[str] = frozenset({"command", "callback"})
 
 _BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
@@ -465,30 +463,12 @@ class _ModuleVisitor:
 
     def _option_from_call(self, call: ast.Call, param: str | None, info: FunctionFacts) -> None:
         """argparse `add_argument`, click `option`, typer `Option`: default and destination name."""
-        flags = [a.value for a in call.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
-        default: ast.AST | None = None
-        dest = param
-        for kw in call.keywords:
-            if kw.arg == "default":
-                default = kw.value
-            elif kw.arg == "dest" and isinstance(kw.value, ast.Constant):
-                dest = str(kw.value.value)
-            elif kw.arg == "action" and isinstance(kw.value, ast.Constant) and kw.value.value in _FLAG_ACTIONS:
-                default = default or ast.Constant(_FLAG_ACTIONS[kw.value.value], lineno=call.lineno, col_offset=0)
-        if default is None and last_name(name_chain(call.func)) in ("Option", "Argument") and call.args:
-            first = call.args[0]
-            if not (isinstance(first, ast.Constant) and isinstance(first.value, str) and first.value.startswith("-")):
-                default = first
-        if dest is None:
-            longs = [f for f in flags if f.startswith("--")] or [f for f in flags if not f.startswith("-")]
-            names = [f for f in flags if f.isidentifier()]
-            chosen = names[-1] if names and last_name(name_chain(call.func)) == "option" else (longs or flags or [""])[0]
-            dest = chosen.lstrip("-").replace("-", "_")
-        if default is None or not dest:
+        declared = declared_option(call, param)
+        if declared is None or declared.default is None:
             return
-        if isinstance(default, ast.Constant) and default.value is Ellipsis:
+        if isinstance(declared.default, ast.Constant) and declared.default.value is Ellipsis:
             return
-        self._option(dest, default, info, call.lineno)
+        self._option(declared.dest, declared.default, info, call.lineno)
 
     def _scan_body(self, body: list[ast.stmt], info: FunctionFacts) -> None:
         """Calls, attribute assignments, bindings and dict literals in a function body, in order.

@@ -20,7 +20,7 @@ from investigator import budget
 from investigator.detectors import codedefault
 from investigator.detectors.flow import Flow, Site
 from investigator.detectors.functions import FunctionInfo
-from investigator.detectors.moved import moved_hit, moved_into_callees
+from investigator.detectors.moved import moved_hit, moved_into_callees, moved_into_callers
 from investigator.detectors.pairs import FunctionPair, PairIndex, SideIndex, build_pairs
 from investigator.flow.depends import UnitCache, dependencies_unchanged
 from investigator.flow.offpath import FlowCheck
@@ -245,6 +245,8 @@ class FeatureDetector(Detector):
                 hit.details[codedefault.AT_CODE_DEFAULT] = keys
         only_base, moved, homes = moved_into_callees(self, pair, ctx, base, only_base)
         hits += [moved_hit(self.meta.title, pair, moved, homes)] if moved else []
+        only_base, moved, homes = moved_into_callers(self, pair, ctx, only_base)
+        hits += [moved_hit(self.meta.title, pair, moved, homes, caller=True)] if moved else []
         if not only_base and not only_cand:
             return hits
         return self.describe(pair, base, cand, only_base, only_cand, ctx) + hits

@@ -1018,6 +1018,9 @@ def off_by_default_reason(f: Finding, sides: dict[str, Side]) -> str | None:
             if loc.line is None:
                 return None
             guard = _default_off(sides, loc.path, loc.line, _other_path(f, loc))
+            if guard is None and (said := _conditional_default(sides, f, loc)) is not None:
+                reasons.append(said)
+                continue
             if guard is None:
                 chains = _reached_by(f)
                 if not chains:
@@ -1033,6 +1036,64 @@ def off_by_default_reason(f: Finding, sides: dict[str, Side]) -> str | None:
         return "; ".join(dict.fromkeys(reasons)) or None
     finally:
         _DEFAULTS.reset(token)
+
+
+def _conditional_default(sides: dict[str, Side], f: Finding, loc: Location) -> str | None:
+    """Why the candidate statement at `loc` computes the baseline's statement by default: it differs
+    from it only by conditional expressions `new if flag else old` whose flags the defaults decide
+    (the branch they take is the baseline's code) and that the baseline does not turn on either.
+    Real shape (PufferLib): `torch.zeros(..., device=self.device)` became `torch.zeros(...,
+    device="cpu" if self.cpu_offload else self.device)` with a new `cpu_offload=False`: "Device
+    placement changed", significant, for an option no run sets by default."""
+    base = f.location_at("baseline")
+    if base is None or base.line is None or loc.line is None or not loc.path.endswith(".py") \
+            or not base.path.endswith(".py"):
+        return None
+    base_path, line = base.path, loc.line
+    side = sides["candidate"]
+    tree, btree = side.tree(loc.path), sides["baseline"].tree(base.path)
+    stmt = _statement_at(tree, line) if tree is not None else None
+    bstmt = _statement_at(btree, base.line) if btree is not None else None
+    if stmt is None or bstmt is None or not any(isinstance(n, ast.IfExp) for n in ast.walk(stmt)):
+        return None
+    reasons: list[str] = []
+    other = sides["baseline"]
+
+    class _Taken(ast.NodeTransformer):
+        def visit_IfExp(self, node: ast.IfExp) -> ast.AST:
+            ev = Evaluator(side, loc.path, tree, node.lineno)  # type: ignore[arg-type]
+            truth = ev.truth(node.test)
+            if truth is UNKNOWN:
+                return self.generic_visit(node)
+            guard = Guard("", flags=tuple(ev.used), wanted=not truth, test=node.test, path=loc.path,
+                          lineno=node.lineno)
+            if not ev.used or not _other_side_agrees(guard, other, base_path):
+                return self.generic_visit(node)
+            values = ", ".join(v.where if n[0] == NEW_CASE else f"`{'.'.join(n)}` = {v.value!r} ({v.where})"
+                               for n, v in ev.used.items())
+            taken = node.body if truth else node.orelse
+            reasons.append(f"`{ast.unparse(node)}` ({loc.path}:{node.lineno}) takes `{ast.unparse(taken)}`, the "
+                           f"baseline's code: {values}")
+            return self.visit(taken)
+
+    import copy
+
+    rewritten = _Taken().visit(copy.deepcopy(stmt))
+    if not reasons or ast.dump(rewritten) != ast.dump(bstmt):
+        return None
+    return "; ".join(reasons)
+
+
+def _statement_at(tree: ast.Module, line: int) -> ast.stmt | None:
+    """The simple (not compound) statement that spans `line`, the innermost."""
+    best: ast.stmt | None = None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.stmt) and not hasattr(node, "body") and \
+                node.lineno <= line <= (node.end_lineno or node.lineno) and \
+                (best is None or (node.end_lineno or node.lineno) - node.lineno
+                 < (best.end_lineno or best.lineno) - best.lineno):
+            best = node
+    return best
 
 
 def _default_off(sides: dict[str, Side], path: str, line: int, other_path: str) -> Guard | None:

@@ -276,24 +276,102 @@ def moved_into_callees(detector, pair, ctx, base: list, only_base: list) -> tupl
     return kept, moved, used
 
 
-def moved_hit(what: str, pair, moved: list, homes: list[FunctionInfo]):
+def moved_into_callers(detector, pair, ctx, only_base: list) -> tuple[list, list, list[FunctionInfo]]:
+    """Split baseline-only features of a method into (kept, moved, homes): a feature is moved when an
+    equal one is new in a method that calls this one on `self` and that the class runs (its own, or
+    inherited from a base class). Real shape (tianshou): `if self.lr_scheduler is not None:
+    self.lr_scheduler.step()` left every policy's `learn` for `BasePolicy.update`, which calls
+    `self.learn(batch)` once per update: "Learning-rate schedule no longer applied (5 places)", while
+    the schedule is stepped as often as before. A caller the class does not run (an unrelated class's
+    method of the same name, one the class overrides) is no home."""
+    if not only_base or pair.cand is None or pair.base is None or not pair.cand.class_name:
+        return only_base, [], []
+    homes = calling_methods(pair, ctx)
+    if not homes:
+        return only_base, [], []
+    available: Counter = Counter()
+    used: list[FunctionInfo] = []
+    for home in homes:
+        new = _new_features(detector, ctx, home)
+        if new:
+            available |= new
+            used.append(home)
+    moved, kept = [], []
+    for f in only_base:
+        if available[f.key] > 0:
+            available[f.key] -= 1
+            moved.append(f)
+        else:
+            kept.append(f)
+    return kept, moved, used
+
+
+def calling_methods(pair, ctx) -> list[FunctionInfo]:
+    """The methods of changed candidate files that call `self.<m>(...)` (m: the pair's method) and that
+    the pair's class runs: defined on it, or inherited from a base class (memoised per pair)."""
+    memo = _memo(ctx, "_calling_methods")
+    if id(pair) not in memo:
+        memo[id(pair)] = _calling_methods(pair, ctx)
+    return memo[id(pair)]
+
+
+def _calling_methods(pair, ctx) -> list[FunctionInfo]:
+    fn: FunctionInfo = pair.cand
+    short = (fn.class_name or "").rsplit(".", 1)[-1]
+    side = ctx.side("candidate")
+    flow = ctx.flows["candidate"]
+    needle = f"self.{fn.name}("
+    out: list[FunctionInfo] = []
+    for path, text in side.texts().items():
+        if needle not in text or not path.endswith(".py") or ctx.pairs.change_for(path, "candidate") is None:
+            continue
+        module = side.module(path)
+        for caller in module.functions.values() if module is not None else ():
+            if caller is fn or not caller.class_name or not _calls_self(caller, fn.name):
+                continue
+            runs = fn.module.functions.get(f"{fn.class_name}.{caller.name}") or \
+                flow.inherited(fn.module, short, caller.name)
+            if runs is caller:
+                out.append(caller)
+        if len(out) >= MAX_HOMES:
+            break
+    return out[:MAX_HOMES]
+
+
+def _calls_self(fn: FunctionInfo, method: str) -> bool:
+    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == method
+               and isinstance(n.func.value, ast.Name) and n.func.value.id == "self" for n in ast.walk(fn.node))
+
+
+def _new_features(detector, ctx, home: FunctionInfo) -> Counter:
+    """Keys of the home's features that its baseline counterpart does not have (counted)."""
+    now = Counter(f.key for f in detector.features(ctx.sites(home), home, ctx))
+    before = _earlier(ctx, home)
+    if before is not None:
+        now -= Counter(f.key for f in detector.features(ctx.sites(before), before, ctx))
+    return now
+
+
+def moved_hit(what: str, pair, moved: list, homes: list[FunctionInfo], *, caller: bool = False):
     """A no-effect hit saying where the baseline's code went and that it was compared there."""
     from investigator.detectors.base import Hit, site_loc
 
     first = moved[0].site
     where = ", ".join(f"`{h.qualname}` ({h.path}:{h.lineno})" for h in homes[:3])
     shown = "; ".join(dict.fromkeys(f"`{f.text}`" for f in moved[:3]))
+    if caller:
+        reason = (f"moved, not removed: {shown} now runs in {where}, which calls `{pair.cand.qualname}` on the same "
+                  "object (a method its class defines or inherits), once per call as before; compared there, the same")
+    else:
+        reason = (f"moved, not removed: {shown} now runs in {where}, which `{pair.cand.qualname}` calls (a "
+                  "constructor, a base-class method through `super()`, or a method of an object its code does not "
+                  "name); compared there (instance attributes read as the arguments they came from), the same")
     return Hit(
-        title=f"{what} moved into a called method",
+        title=f"{what} moved into {'the calling' if caller else 'a called'} method",
         summary=f"baseline {shown} now in {where}",
         base=site_loc(first),
         cand=(homes[0].path, homes[0].lineno),
         pair=pair,
-        no_effect_reason=(
-            f"moved, not removed: {shown} now runs in {where}, which `{pair.cand.qualname}` calls (a "
-            "constructor, a base-class method through `super()`, or a method of an object its code does not "
-            "name); compared there (instance "
-            "attributes read as the arguments they came from), the same"
-        ),
+        no_effect_reason=reason,
         base_anchor=first.anchor,
     )

@@ -151,8 +151,24 @@ def numpy_builtin_alias(node: ast.AST) -> str | None:
 
 class _Equivalent(ast.NodeTransformer):
     def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+        _as_int(node)
         self.generic_visit(node)
         return identity_free(node)
+
+    def visit_Compare(self, node: ast.Compare) -> ast.AST:
+        _as_int(node)
+        self.generic_visit(node)
+        table = _lookup_table(node)
+        if table is not None:
+            node.comparators = [_sorted_table(table)]
+        return node
+
+    def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
+        self.generic_visit(node)
+        table = _lookup_table(node)
+        if table is not None:
+            node.value = _sorted_table(table)
+        return node
 
     def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
         builtin = numpy_builtin_alias(node)
@@ -163,6 +179,23 @@ class _Equivalent(ast.NodeTransformer):
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
         self.generic_visit(node)
+        if explicit_super(node):
+            return ast.Call(func=node.func, args=[], keywords=[])
+        if diagonal_gaussian(node):
+            normal = ast.Name(id="Normal", ctx=ast.Load())
+            std = node.keywords[0].value.args[0]  # type: ignore[attr-defined]
+            return ast.Call(func=ast.Name(id="Independent", ctx=ast.Load()),
+                            args=[ast.Call(func=normal, args=[node.args[0], std], keywords=[]), ast.Constant(1)],
+                            keywords=[])
+        if summed_density(node):
+            assert isinstance(node.func, ast.Attribute)
+            inner = _independent_normal(node.func.value)
+            assert inner is not None
+            return _sum_last(ast.Call(func=ast.Attribute(value=inner, attr=node.func.attr, ctx=ast.Load()),
+                                      args=node.args, keywords=node.keywords))
+        if last_dim_sum(node):
+            assert isinstance(node.func, ast.Attribute)
+            return _sum_last(node.func.value)
         if detach_under_detach(node):
             assert isinstance(node.func, ast.Attribute)
             return ast.Call(func=ast.Attribute(value=_StripDetach().visit(node.func.value), attr="detach",
@@ -188,6 +221,86 @@ class _Equivalent(ast.NodeTransformer):
     def visit_Dict(self, node: ast.Dict) -> ast.AST:
         self.generic_visit(node)
         return unique_keys(node)
+
+
+def _lookup_table(node: ast.AST) -> ast.Dict | None:
+    """The unsorted literal table of a lookup, `{"mse": f, "huber": g}[k]` or `k in {...}`, whose keys
+    are distinct constants: where its entries are written does not change what the lookup finds."""
+    table = node.value if isinstance(node, ast.Subscript) else node.comparators[0] if isinstance(
+        node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], ast.In | ast.NotIn) else None
+    if not isinstance(table, ast.Dict) or not all(isinstance(k, ast.Constant) for k in table.keys):
+        return None
+    keys = [_const_key(k) for k in table.keys]
+    return table if len(set(keys)) == len(keys) and keys != sorted(keys) else None
+
+
+def _const_key(node: ast.expr | None) -> str:
+    return repr((type(node.value).__name__, node.value)) if isinstance(node, ast.Constant) else ""
+
+
+def _sorted_table(table: ast.Dict) -> ast.Dict:
+    pairs = sorted(zip(table.keys, table.values, strict=True), key=lambda kv: _const_key(kv[0]))
+    return ast.Dict(keys=[k for k, _ in pairs], values=[v for _, v in pairs])
+
+
+def _called(node: ast.AST) -> str:
+    """The last name of a call's callee (`torch.distributions.Normal(...)` -> 'Normal'), '' otherwise."""
+    if not isinstance(node, ast.Call):
+        return ""
+    func = node.func
+    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+
+
+def diagonal_gaussian(node: ast.AST) -> bool:
+    """`MultivariateNormal(mu, scale_tril=torch.diag(std))` (or `diag_embed`): the same distribution as
+    `Independent(Normal(mu, std), 1)` (one event dimension of independent coordinates): same samples,
+    log-probabilities and entropy. Real shape (a CORL IQL fix): the policy's distribution rewritten from
+    the first to `Normal(mu, std)` with the log-probability summed over the last dimension."""
+    if not isinstance(node, ast.Call) or _called(node) != "MultivariateNormal" or len(node.args) != 1 \
+            or len(node.keywords) != 1:
+        return False
+    kw = node.keywords[0]
+    return kw.arg == "scale_tril" and isinstance(kw.value, ast.Call) and _called(kw.value) in ("diag", "diag_embed") \
+        and len(kw.value.args) == 1 and not kw.value.keywords
+
+
+def _independent_normal(node: ast.AST) -> ast.Call | None:
+    """The `Normal(...)` of `Independent(Normal(...), 1)`."""
+    if isinstance(node, ast.Call) and _called(node) == "Independent" and len(node.args) == 2 and not node.keywords \
+            and isinstance(node.args[1], ast.Constant) and node.args[1].value == 1 \
+            and isinstance(node.args[0], ast.Call) and _called(node.args[0]) == "Normal":
+        return node.args[0]
+    return None
+
+
+def summed_density(node: ast.AST) -> bool:
+    """`Independent(Normal(m, s), 1).log_prob(a)` (or `.entropy()`): `Normal(m, s).log_prob(a).sum(-1)`."""
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+        and node.func.attr in ("log_prob", "entropy") and _independent_normal(node.func.value) is not None
+
+
+def last_dim_sum(node: ast.AST) -> bool:
+    """`x.sum(dim=-1)`, `x.sum(-1, keepdim=False)`: torch's `x.sum(-1)` spelled out."""
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "sum"):
+        return False
+    dims = [*node.args, *(k.value for k in node.keywords if k.arg == "dim")]
+    rest = [k for k in node.keywords if k.arg != "dim"]
+    minus_one = len(dims) == 1 and isinstance(dims[0], ast.UnaryOp) and isinstance(dims[0].op, ast.USub) \
+        and isinstance(dims[0].operand, ast.Constant) and dims[0].operand.value == 1
+    return minus_one and bool(node.keywords) and all(
+        k.arg == "keepdim" and isinstance(k.value, ast.Constant) and k.value.value is False for k in rest)
+
+
+def _sum_last(value: ast.expr) -> ast.Call:
+    return ast.Call(func=ast.Attribute(value=value, attr="sum", ctx=ast.Load()),
+                    args=[ast.UnaryOp(op=ast.USub(), operand=ast.Constant(1))], keywords=[])
+
+
+def _as_int(node: ast.BinOp | ast.Compare) -> None:
+    """Integral float operands (`integral_float`) as int literals, in place (on a copy)."""
+    for operand in _float_operands(node):
+        assert isinstance(operand, ast.Constant) and isinstance(operand.value, float)
+        operand.value = int(operand.value)
 
 
 def unique_keys(node: ast.Dict) -> ast.Dict:
@@ -338,11 +451,45 @@ def default_zero_grad(node: ast.AST) -> bool:
             and isinstance(node.keywords[0].value, ast.Constant) and node.keywords[0].value.value is True)
 
 
+def explicit_super(node: ast.AST) -> bool:
+    """`super(C, self)` / `super(C, cls)`: the Python 2 spelling of `super()` (pyupgrade's rewrite; a
+    real tianshou range made it in every policy's `__init__`). Read as `super()` without checking that
+    `C` is the enclosing class: naming another class to skip part of the MRO is rare, and the
+    comparison has the expression alone."""
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super"
+            and len(node.args) == 2 and not node.keywords and isinstance(node.args[0], ast.Name | ast.Attribute)
+            and isinstance(node.args[1], ast.Name) and node.args[1].id in ("self", "cls"))
+
+
+_ARITHMETIC = (ast.Add, ast.Sub, ast.Mult, ast.Div)
+
+
+def integral_float(node: ast.AST) -> bool:
+    """A float literal with an integral value (`1.0`, `2.`) as an operand of arithmetic with a
+    non-literal or of a comparison: `x * 1.0` and `x * 1`, `x > 0.0` and `x > 0` compute the same on
+    float tensors and numbers (skrl wrote `1` as `1.0` throughout a release). A literal handed to a
+    call (`torch.tensor(1.0)`, whose dtype it decides) stays as written."""
+    return isinstance(node, ast.Constant) and type(node.value) is float and node.value.is_integer() \
+        and abs(node.value) < 2 ** 53
+
+
+def _float_operands(sub: ast.AST) -> list[ast.expr]:
+    if isinstance(sub, ast.BinOp) and isinstance(sub.op, _ARITHMETIC):
+        sides = [sub.left, sub.right]
+        return [s for s, other in ((sides[0], sides[1]), (sides[1], sides[0]))
+                if integral_float(s) and not isinstance(other, ast.Constant)]
+    if isinstance(sub, ast.Compare):
+        return [s for s in (sub.left, *sub.comparators) if integral_float(s)]
+    return []
+
+
 def _needs_rewrite(sub: ast.AST) -> bool:
     return (isinstance(sub, ast.BinOp) and identity_free(sub) is not sub) or activation_call(sub) is not None \
         or default_zero_grad(sub) or (isinstance(sub, ast.Dict) and unique_keys(sub) is not sub) \
         or numpy_builtin_alias(sub) is not None or sequence_copy(sub) or reduced_list(sub) \
-        or detach_under_detach(sub) or clamp_parts(sub) is not None
+        or detach_under_detach(sub) or explicit_super(sub) or bool(_float_operands(sub)) \
+        or diagonal_gaussian(sub) or summed_density(sub) or last_dim_sum(sub) \
+        or _lookup_table(sub) is not None or clamp_parts(sub) is not None
 
 
 def equivalent_form(expr: ast.AST) -> ast.AST:

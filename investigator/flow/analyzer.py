@@ -280,7 +280,8 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
         result.failures.append(AnalyzerFailure(source=SOURCE, message=(
             f"flow analysis stopped at its work budget ({examined} changed functions examined, {visits} flow "
             f"statements visited; at most {MAX_PAIRS} and {MAX_FLOW_VISITS}): {skipped} changed functions not placed")))
-    reports = _drop_moved(reports, moved_across(unit_changes), result)
+    counterparts = {(p.base.path, p.base.qualname): p.cand for p in changed if p.base and p.cand}
+    reports = _drop_moved(reports, moved_across(unit_changes, counterparts), result)
     findings: list[Finding] = []
     for report in reports:
         finding = _finding(report, index, stored)

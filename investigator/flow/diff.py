@@ -17,9 +17,10 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
 from investigator.flow.units import Unit
-from investigator.pyast import copy_tree, fingerprint
+from investigator.pyast import class_base, copy_tree, fingerprint, last_name
 
 
 @dataclass
@@ -192,7 +193,27 @@ def _without_checks(units: list[Unit]) -> list[Unit]:
     stops a run whose state is already wrong (and `python -O` drops it). Real shape: d3rlpy 2.0
     dropped `assert self._q_func is not None` (a type-narrowing check) from every `compute_loss`;
     the diff paired the old assert with the new `return`, and the unchanged loss read as changed."""
-    return [u for u in units if not isinstance(u.node, ast.Assert)]
+    return [u for u in units if not isinstance(u.node, ast.Assert) and not validation_toggle(u.node)]
+
+
+# library switches that only turn run-time argument or gradient checking on or off: a run they affect
+# stops with an error (or runs a little slower), it does not learn differently
+VALIDATION_TOGGLES = frozenset({"set_default_validate_args", "set_detect_anomaly", "validate_args"})
+
+
+def validation_toggle(node: ast.stmt) -> bool:
+    """`Normal.set_default_validate_args(False)`, `Normal.set_default_validate_args = False`,
+    `torch.autograd.set_detect_anomaly(True)`: a check switched on or off, like an `assert` (real shape:
+    rsl_rl turned the no-op assignment into the call, which disables distribution argument checks;
+    alone in `ActorCritic.__init__` it outranked the range's real bug)."""
+    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+        func = node.value.func
+        return isinstance(func, ast.Attribute) and func.attr in VALIDATION_TOGGLES
+    if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.value, ast.Constant):
+        target = node.targets[0]
+        return isinstance(target, ast.Attribute) and target.attr in VALIDATION_TOGGLES \
+            and isinstance(target.value, ast.Name) and target.value.id[:1].isupper()
+    return False
 
 
 _ATTRIBUTE = re.compile(r"\bself\.(\w+)")
@@ -304,7 +325,8 @@ def _movable(unit: Unit) -> bool:
     return len(nodes) >= MIN_MOVED_NODES and any(isinstance(n, ast.Call) for n in nodes)
 
 
-def moved_across(changes: list[list[UnitChange]]) -> set[int]:
+def moved_across(changes: list[list[UnitChange]],
+                 counterparts: dict[tuple[str, str], FunctionInfo] | None = None) -> set[int]:
     """Ids of the statements that moved from one function to another: deleted from one changed
     function and added (same shape up to names and instance attributes) to another changed function
     of the range, one for one. Real shape: rl_games moved the observation
@@ -329,7 +351,71 @@ def moved_across(changes: list[list[UnitChange]]) -> set[int]:
                 news.remove(home)
                 out.update((id(old.node), id(home.node)))
     out |= _moved_blocks(changes, out)
+    out |= _stores_moved_to_base_init(changes, out, counterparts or {})
     return out
+
+
+def _stores_moved_to_base_init(changes: list[list[UnitChange]], taken: set[int],
+                               counterparts: dict[tuple[str, str], FunctionInfo]) -> set[int]:
+    """`self.x = x` deleted from a class's `__init__` and added to the `__init__` of its base class,
+    when the class's candidate `__init__` hands its arguments on to `super().__init__(...)` by `**kwargs`
+    or by `x=`: the same parameter stored on the same object, by the base class now. Too short for
+    `moved_across` alone; the class header and the call say where it went. Real shape (tianshou): every
+    policy's `self.lr_scheduler = lr_scheduler` moved into `BasePolicy.__init__`, reported as two
+    architecture-path changes (removed in `PGPolicy.__init__`, added in `BasePolicy.__init__`).
+    `counterparts`: the candidate function of each changed baseline function, by (path, qualname)."""
+    gone: list[tuple[Unit, FunctionInfo | None]] = []
+    added: dict[str, list[Unit]] = {}
+    for group in changes:
+        for c in group:
+            if c.base is not None and c.cand is None and id(c.base.node) not in taken and _param_store(c.base):
+                gone.append((c.base, counterparts.get((c.base.fn.path, c.base.fn.qualname))))
+            if c.cand is not None and c.base is None and id(c.cand.node) not in taken and _param_store(c.cand):
+                added.setdefault(ast.dump(c.cand.node), []).append(c.cand)
+    out: set[int] = set()
+    for old, cand_fn in gone:
+        attr = old.node.value.id  # type: ignore[attr-defined]
+        if cand_fn is None or cand_fn.qualname != old.fn.qualname or not _hands_on(cand_fn, attr):
+            continue
+        bases = _base_names(old.fn)
+        home = next((u for u in added.get(ast.dump(old.node), []) if u.fn.class_name
+                     and u.fn.class_name.rsplit(".", 1)[-1] in bases), None)
+        if home is not None:
+            added[ast.dump(old.node)].remove(home)
+            out.update((id(old.node), id(home.node)))
+    return out
+
+
+def _param_store(unit: Unit) -> bool:
+    """`self.<name> = <name>` in an `__init__` that has the parameter `<name>`."""
+    node = unit.node
+    if unit.fn.name != "__init__" or not (isinstance(node, ast.Assign) and len(node.targets) == 1):
+        return False
+    target, value = node.targets[0], node.value
+    if not (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self"
+            and isinstance(value, ast.Name)):
+        return False
+    args = unit.fn.node.args if isinstance(unit.fn.node, ast.FunctionDef | ast.AsyncFunctionDef) else None
+    return args is not None and value.id in {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
+
+
+def _hands_on(fn: FunctionInfo, name: str) -> bool:
+    """`super().__init__(..., **kwargs)` or `super().__init__(..., name=...)` in `fn`."""
+    for node in ast.walk(fn.node):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "__init__" \
+                and isinstance(node.func.value, ast.Call) and isinstance(node.func.value.func, ast.Name) \
+                and node.func.value.func.id == "super":
+            return any(k.arg is None or k.arg == name for k in node.keywords)
+    return False
+
+
+def _base_names(fn: FunctionInfo) -> set[str]:
+    """The last names of the bases in the header of `fn`'s class."""
+    short = (fn.class_name or "").rsplit(".", 1)[-1]
+    cls = next((n for n in ast.walk(fn.module.tree) if isinstance(n, ast.ClassDef) and n.name == short), None)
+    if cls is None:
+        return set()
+    return {last_name(class_base(b)) for b in cls.bases} - {""}
 
 
 MIN_BLOCK_UNITS = 3  # a run of statements moved together: `vec = args.vector` + its `if`/`elif` mapping

@@ -87,7 +87,7 @@ class ConfigValues:
 
 
 def _turns_on(value: object, option: Option) -> bool:
-    if option.passed:
+    if option.passed or isinstance(option.default, str):  # a mode (`"scalar"` vs `"log"`) is read by value
         return repr(value) != repr(option.default) and value != option.default
     return value != option.default and bool(value) != bool(option.default)
 
@@ -97,10 +97,11 @@ def new_options(base_fn: FunctionInfo, cand_fn: FunctionInfo) -> dict[str, Optio
     cand_cls = _class_of(cand_fn)
     if cand_cls is None:
         return {}
-    options = _cached(cand_fn.module, ("options", cand_cls.name), lambda: _options(cand_cls, cand_fn.path))
+    base_cls = _class_of(base_fn)
+    key = f"{cand_cls.name}@{base_fn.path}:{base_cls.name if base_cls is not None else ''}"
+    options = _cached(cand_fn.module, ("options", key), lambda: _options(cand_cls, cand_fn.path, base_cls))
     if not options:
         return {}
-    base_cls = _class_of(base_fn)
     had = _cached(base_fn.module, ("assigned", base_cls.name), lambda: _assigned_attrs(base_cls)) \
         if base_cls is not None else set()
     return {attr: option for attr, option in options.items() if attr not in had}
@@ -146,14 +147,16 @@ def _assigned_attrs(cls: ast.ClassDef) -> set[str]:
     return {a for n in ast.walk(cls) for a in _self_targets(n)}
 
 
-def _options(cls: ast.ClassDef, path: str) -> dict[str, Option]:
+def _options(cls: ast.ClassDef, path: str, base_cls: ast.ClassDef | None = None) -> dict[str, Option]:
     init = next((n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
     if init is None:
         return {}
+    exempt = _new_case_stores(init, base_cls)
     counts: dict[str, int] = {}
     for n in ast.walk(cls):
         for attr in _self_targets(n):
-            counts[attr] = counts.get(attr, 0) + 1
+            if id(n) not in exempt:
+                counts[attr] = counts.get(attr, 0) + 1
     switches, passed = _decided_reads(cls)
     out: dict[str, Option] = {}
     for stmt in init.body:  # top level of `__init__` only: a conditional default is no default
@@ -170,15 +173,45 @@ def _options(cls: ast.ClassDef, path: str) -> dict[str, Option]:
     return out
 
 
+def _new_case_stores(init: ast.FunctionDef, base_cls: ast.ClassDef | None) -> set[int]:
+    """Constant stores in `__init__` branches that only a case new to the class takes: `elif
+    action_space.__class__.__name__ == "MultiDiscrete": self.multidiscrete_action = True` where the
+    baseline class never names "MultiDiscrete" and has no `else:` fallback on that subject (a run the
+    baseline supported took one of the old branches). Such a store leaves the flag at its top-level
+    default for every run the baseline could make. Real shape: HARL's `ACTLayer` gained a MultiDiscrete
+    head behind `self.multidiscrete_action = False`, and `forward`/`evaluate_actions` read significant."""
+    if base_cls is None:
+        return set()
+    known = {n.value for n in ast.walk(base_cls) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+    fallback = {ast.unparse(n.test.left) for n in ast.walk(base_cls) if isinstance(n, ast.If)
+                and isinstance(n.test, ast.Compare) and n.orelse and not isinstance(n.orelse[0], ast.If)}
+    out: set[int] = set()
+    for node in ast.walk(init):
+        if not isinstance(node, ast.If):
+            continue
+        test = node.test
+        if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)
+                and isinstance(test.comparators[0], ast.Constant) and isinstance(test.comparators[0].value, str)):
+            continue
+        if test.comparators[0].value in known or ast.unparse(test.left) in fallback:
+            continue
+        out.update(id(n) for stmt in node.body for n in ast.walk(stmt)
+                   if isinstance(n, ast.Assign) and isinstance(n.value, ast.Constant))
+    return out
+
+
 def _decided_reads(cls: ast.ClassDef) -> tuple[set[str], set[str]]:
     """(attributes the class reads only in branch tests (`if self.flatten_obs:`) or in keyword
     arguments decided by instance attributes and constants alone (`normalize=not self.per_batch`):
     pure switches, whose store does nothing but choose branches and argument values; those of them
-    read in such an argument)."""
+    read in such an argument). A read in a `raise` or `assert` (the error message of an unknown mode,
+    `raise ValueError(f"Unknown type: {self.noise_std_type}")`, rsl_rl) chooses nothing either."""
     tests: set[int] = set()
     arguments: set[int] = set()
     loads: dict[str, list[int]] = {}
     for node in ast.walk(cls):
+        if isinstance(node, ast.Raise | ast.Assert):  # an error message names the option, computes nothing
+            tests.update(id(sub) for sub in ast.walk(node))
         if isinstance(node, ast.If | ast.IfExp | ast.While):
             tests.update(id(sub) for sub in ast.walk(node.test))
         if isinstance(node, ast.Call):

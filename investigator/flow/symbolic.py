@@ -29,6 +29,7 @@ from investigator.detectors.flow import Flow, alias_value, class_imports
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.patterns import equivalent_form, has_detach, without_detach
 from investigator.flow.containers import FIELDS, ContainerChange, loop_bindings, loop_change
+from investigator.flow.diff import VALIDATION_TOGGLES
 from investigator.flow.passthrough import passthrough_argument
 from investigator.flow.wrappers import container_fields, field_argument, returned_container
 from investigator.pyast import copy_tree
@@ -296,6 +297,10 @@ class Expander:
         if decided is not None:  # an opt-in option at its default: only the branch it takes runs
             ended = self._body(stmt.body if decided else stmt.orelse, fn, st, depth, root)
             return ended, ended
+        table = _lookup_table(stmt)
+        if table is not None:  # a selection by key: one lookup in a table, whichever way it is written
+            self._lookup(stmt, table, fn, st, depth, root)
+            return False, False
         test = self._expr(stmt.test, fn, st, depth, stmt if root else None)
         if isinstance(test.expr, ast.Constant):  # a literal once expanded (a callee's parameter at its default)
             ended = self._body(stmt.body if test.expr.value else stmt.orelse, fn, st, depth, root)
@@ -334,6 +339,18 @@ class Expander:
         st.env.update(merged)
         return False, False
 
+    def _lookup(self, stmt: ast.If, table: tuple[ast.expr, ast.expr, ast.expr], fn: FunctionInfo, st: _State,
+                depth: int, root: bool) -> None:
+        """`target = table[key]` after the check `key in table` (see `_lookup_table`); the error raised for
+        an unknown key is that check, its message no effect."""
+        target, key, mapping = table
+        # every statement of the selection contributes: an edited entry is traced to its own line
+        sid = frozenset(id(n) for n in ast.walk(stmt) if isinstance(n, ast.stmt)) if root else frozenset()
+        check = self._expr(ast.Compare(key, [ast.In()], [mapping]), fn, st, depth, None)
+        self._effect("check", check, st, sid)
+        value = self._expr(ast.Subscript(mapping, key, ast.Load()), fn, st, depth, None)
+        self._assign(target, _Val(value.expr, value.stmts | sid), fn, st, depth, sid)
+
     def _assign(self, target: ast.expr, val: _Val, fn: FunctionInfo, st: _State, depth: int, sid: frozenset[int]) -> None:
         if isinstance(target, ast.Name):
             st.env[target.id] = val if not _large(val.expr) else _Val(_digest(target.id, val.expr), val.stmts)
@@ -349,6 +366,8 @@ class Expander:
         self._effect(f"store {_text(where.expr)}", val, st, sid)
 
     def _effect(self, kind: str, val: _Val, st: _State, sid: frozenset[int]) -> None:
+        if _checking_switch(kind, val.expr):
+            return  # run-time argument checking switched on or off: a check, like an assert (flow/diff.py)
         self._effect_text(kind, val.expr, st, val.stmts | sid)
 
     def _effect_text(self, kind: str, node: ast.AST, st: _State, stmts: frozenset[int]) -> None:
@@ -614,6 +633,55 @@ def _distribute(expr: ast.expr) -> ast.expr:
 
 _INVERSE: dict[type, type] = {ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.Lt: ast.GtE, ast.GtE: ast.Lt, ast.Gt: ast.LtE,
                               ast.LtE: ast.Gt, ast.Is: ast.IsNot, ast.IsNot: ast.Is, ast.In: ast.NotIn, ast.NotIn: ast.In}
+
+
+def _checking_switch(kind: str, value: ast.AST) -> bool:
+    """`Normal.set_default_validate_args(False)` (a call effect) or `Normal.set_default_validate_args = False`
+    (a store effect): see `flow.diff.validation_toggle`."""
+    if kind == "call":
+        return isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) \
+            and value.func.attr in VALIDATION_TOGGLES
+    return kind.startswith("store ") and kind.rsplit(".", 1)[-1] in VALIDATION_TOGGLES
+
+
+def _lookup_table(stmt: ast.If) -> tuple[ast.expr, ast.expr, ast.expr] | None:
+    """(target, key, table) of a selection by key that raises for an unknown key, in either spelling:
+    `if k == "a": t = A elif k == "b": t = B else: raise E` (the table is the literal `{"a": A, "b": B}`)
+    or `if k in table: t = table[k] else: raise E`. Real shape (rsl_rl): `Distillation.__init__` turned
+    its `if loss_type == "mse": ... elif loss_type == "huber": ...` into `loss_fn_dict[loss_type]`, which
+    led the description of a change whose edit that mattered was the optimizer's parameters."""
+    if not (len(stmt.body) == 1 and isinstance(stmt.body[0], ast.Assign) and len(stmt.body[0].targets) == 1):
+        return None
+    test, assign = stmt.test, stmt.body[0]
+    target = assign.targets[0]
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.In) \
+            and len(stmt.orelse) == 1 and isinstance(stmt.orelse[0], ast.Raise):
+        value = assign.value
+        if isinstance(value, ast.Subscript) and ast.dump(value.value) == ast.dump(test.comparators[0]) \
+                and ast.dump(value.slice) == ast.dump(test.left):
+            return target, test.left, test.comparators[0]
+        return None
+    keys: list[ast.expr | None] = []
+    values: list[ast.expr] = []
+    node: ast.stmt = stmt
+    key: ast.expr | None = None
+    while True:
+        if not (isinstance(node, ast.If) and len(node.body) == 1 and isinstance(node.body[0], ast.Assign)
+                and len(node.body[0].targets) == 1 and ast.dump(node.body[0].targets[0]) == ast.dump(target)):
+            return None
+        t = node.test
+        if not (isinstance(t, ast.Compare) and len(t.ops) == 1 and isinstance(t.ops[0], ast.Eq)
+                and isinstance(t.comparators[0], ast.Constant) and (key is None or ast.dump(t.left) == ast.dump(key))):
+            return None
+        key = t.left
+        keys.append(t.comparators[0])
+        values.append(node.body[0].value)
+        if len(node.orelse) == 1 and isinstance(node.orelse[0], ast.If):
+            node = node.orelse[0]
+            continue
+        if len(node.orelse) == 1 and isinstance(node.orelse[0], ast.Raise) and len(keys) >= 2:
+            return target, key, ast.Dict(keys=keys, values=values)
+        return None
 
 
 def _negate(test: ast.expr) -> ast.expr:

@@ -169,3 +169,41 @@ def train(critic, critic_target, batch, gamma):
 """
     for detector in ("returns_target", "detach_grad"):
         assert titles({"t.py": base}, {"t.py": cand}, detector) == [], detector
+
+
+SQUASH_TWO_LINES = """
+import torch
+
+
+class Policy(torch.nn.Module):
+    def forward(self, obs):
+        mu, sigma = self.actor(obs)
+        dist = torch.distributions.Normal(mu, sigma)
+        act = dist.rsample()
+        log_prob = dist.log_prob(act).sum(-1, keepdim=True)
+{scale}        squashed_action = torch.tanh(act)
+        log_prob = log_prob - torch.log(
+            {factor}(1 - squashed_action.pow(2)) + self.eps
+        ).sum(-1, keepdim=True)
+        return squashed_action, log_prob
+"""
+SCALE = ("        low, high = self.action_space.low, self.action_space.high\n"
+         "        action_scale = torch.as_tensor((high - low) / 2.0)\n")
+
+
+def test_a_scale_put_into_the_correction_is_named_as_such_not_as_action_rescaling() -> None:
+    # tianshou (held-out sac-logprob-scale): the correction spans three lines and its factor sat on the
+    # second, which read as "Action rescaling to the environment bounds added"
+    base = SQUASH_TWO_LINES.format(scale="", factor="")
+    cand = SQUASH_TWO_LINES.format(scale=SCALE, factor="action_scale * ")
+    found = titles({"p.py": base}, {"p.py": cand}, "squashed_policy")
+    assert found == ["significant Tanh-squashing log-prob correction changed: now scaled by `action_scale`"], found
+    back = titles({"p.py": cand}, {"p.py": base}, "squashed_policy")
+    assert back == ["significant Tanh-squashing log-prob correction changed: scale `action_scale` dropped"], back
+
+
+def test_the_same_scaled_correction_on_both_sides_is_silent() -> None:
+    cand = SQUASH_TWO_LINES.format(scale=SCALE, factor="action_scale * ")
+    moved = cand.replace("        squashed_action = torch.tanh(act)\n", "").replace(
+        "        log_prob = dist.log_prob", "        squashed_action = torch.tanh(act)\n        log_prob = dist.log_prob")
+    assert titles({"p.py": cand}, {"p.py": moved}, "squashed_policy") == []

@@ -50,25 +50,49 @@ def _is_tanh_correction(expr: ast.AST) -> bool:
     return squares
 
 
+def _correction_scale(expr: ast.AST) -> str | None:
+    """The factor the squared term is multiplied by inside the log of a correction (`action_scale` in
+    `log(action_scale * (1 - y^2) + eps)`), '' for none, None for the softplus form (which reads no
+    factor: it is compared as equivalent to either)."""
+    if any(isinstance(c, ast.Call) and last_name(call_name(c)) == "softplus" for c in ast.walk(expr)):
+        return None
+    for node in ast.walk(expr):
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+            for side, other in ((node.left, node.right), (node.right, node.left)):
+                if _is_square_term(other) and not isinstance(side, ast.Constant):
+                    return unparse(side, 60)
+    return ""
+
+
+def _is_square_term(expr: ast.AST) -> bool:
+    """`1 - y^2`, `1 - y.pow(2)`, `1 - tanh(u)^2` (the Jacobian of tanh)."""
+    return isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Sub) and any(
+        isinstance(s, ast.BinOp) and isinstance(s.op, ast.Pow) or isinstance(s, ast.Call)
+        and last_name(call_name(s)) in {"pow", "square"} for s in ast.walk(expr.right))
+
+
 def squash_features(sites: list[Site]) -> list[Feature]:
     out = []
+    spans: set[tuple[str, int]] = set()  # the lines of each correction statement
     for site, node, value in assigns(sites):
         names = assigned_names(node)
         if len(names) == 1 and LOGPROB.search(names[0]):
+            found: ast.AST | None = None
             if isinstance(node, ast.AugAssign) and isinstance(node.op, ast.Sub) and _is_tanh_correction(value):
-                out.append(Feature(("tanh_correction",), site, unparse(node, 100)))
+                found = value
             elif isinstance(node, ast.Assign):
-                for sign, term in signed_terms(value):
-                    if sign < 0 and _is_tanh_correction(term):
-                        out.append(Feature(("tanh_correction",), site, unparse(node, 100)))
+                found = next((term for sign, term in signed_terms(value) if sign < 0 and _is_tanh_correction(term)),
+                             None)
+            if found is not None:
+                out.append(Feature(("tanh_correction", _correction_scale(found)), site, unparse(node, 100)))
+                spans.update((site.path, line) for line in range(node.lineno, (node.end_lineno or node.lineno) + 1))
         if len(names) == 1 and TARGET_ENTROPY.search(names[0]) and isinstance(node, ast.Assign | ast.AnnAssign):
             negative = isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.USub) or (
                 isinstance(value, ast.Constant) and isinstance(value.value, int | float) and value.value < 0)
             out.append(Feature(("target_entropy", "negative" if negative else "non-negative"), site, unparse(node, 100)))
-    corrections = {(f.site.path, f.site.line) for f in out if f.key[0] == "tanh_correction"}
     for site in sites:
         expr = site.node
-        if (site.path, site.line) in corrections:  # the scale inside the log-det correction
+        if (site.path, site.line) in spans:  # the scale inside the log-det correction, on any of its lines
             continue
         if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Mult | ast.Add | ast.Sub):
             for side in (expr.left, expr.right):
@@ -76,6 +100,19 @@ def squash_features(sites: list[Site]) -> list[Feature]:
                 if tail and ACTION_BOUNDS.match(tail) and isinstance(getattr(side, "ctx", None), ast.Load):
                     out.append(Feature(("action_rescale", tail.lower(), type(expr.op).__name__), site, unparse(expr, 100)))
     return out
+
+
+def _scale_change(base: object, cand: object) -> str:
+    """How the factor of the correction's squared term changed ('' when it did not, or when one side is
+    the softplus form). A factor shifts every log-probability by `log(factor)`: right when the density
+    is of the rescaled action, wrong when it is of the squashed one (tianshou's SAC fix)."""
+    if base is None or cand is None or base == cand:
+        return ""
+    if not base:
+        return f"changed: now scaled by `{cand}`"
+    if not cand:
+        return f"changed: scale `{base}` dropped"
+    return f"changed: scale `{base}` -> `{cand}`"
 
 
 class SquashedPolicyDetector(FeatureDetector):
@@ -116,6 +153,9 @@ class SquashedPolicyDetector(FeatureDetector):
         elif c and not b:
             hits.append(feature_hit("Tanh-squashing log-prob correction added", pair, [], c,
                                     severity=Severity.significant, confidence=0.6))
+        elif b and c and (scaled := _scale_change(b[0].key[1], c[0].key[1])):
+            hits.append(feature_hit(f"Tanh-squashing log-prob correction {scaled}", pair, b, c,
+                                    severity=Severity.significant, confidence=0.7))
         b = [f for f in only_base if f.key[0] == "target_entropy"]
         c = [f for f in only_cand if f.key[0] == "target_entropy"]
         if b and c:

@@ -61,16 +61,20 @@ def test_stored_recipes_are_valid_and_meet_the_brief() -> None:
     assert all(5 <= c.distance <= 10 for c in cases)
 
 
-def test_holdout_recipes_are_valid_and_disjoint_from_the_tuned_set() -> None:
-    """The held-out set measures generalisation: other repositories than the tuned set, no shared case."""
-    tuned = rb.load_recipes(rb.DEFAULT_RECIPES)
-    held = rb.load_recipes(rb.HOLDOUT_RECIPES)
-    assert len(held) >= 10
+@pytest.mark.parametrize("held_file", [rb.HOLDOUT_RECIPES, rb.HOLDOUT2_RECIPES], ids=["holdout", "holdout2"])
+def test_holdout_recipes_are_valid_and_disjoint_from_the_sets_before_them(held_file: Path) -> None:
+    """A held-out set measures generalisation: other repositories than every set mined before it (the
+    tuned set, then the earlier held-out sets, which were used to tune), no shared case or fix."""
+    order = [rb.DEFAULT_RECIPES, rb.HOLDOUT_RECIPES, rb.HOLDOUT2_RECIPES]
+    held = rb.load_recipes(held_file)
+    assert len(held) >= 10 if held_file == rb.HOLDOUT_RECIPES else len(held) >= 15
     assert len({c.repo for c in held}) >= 3
     assert all(5 <= c.distance <= 10 for c in held)
-    assert not {c.repo for c in held} & {c.repo for c in tuned}
-    assert not {c.id for c in held} & {c.id for c in tuned}
-    assert not {c.fix for c in held} & {c.fix for c in tuned}
+    for earlier_file in order[: order.index(held_file)]:
+        earlier = rb.load_recipes(earlier_file)
+        assert not {c.repo for c in held} & {c.repo for c in earlier}, earlier_file.name
+        assert not {c.id for c in held} & {c.id for c in earlier}, earlier_file.name
+        assert not {c.fix for c in held} & {c.fix for c in earlier}, earlier_file.name
 
 
 def test_recipe_validation_rejects_bad_cases(tmp_path: Path) -> None:
@@ -339,7 +343,9 @@ def test_crash_and_internal_error_classification(tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------ the stored data against the mirrors
 @pytest.mark.skipif(not (MIRRORS / "HARL.git").exists(), reason="corpus mirrors absent (INVESTIGATOR_MIRRORS)")
-@pytest.mark.parametrize("recipes", [rb.DEFAULT_RECIPES, rb.HOLDOUT_RECIPES], ids=["tuned", "holdout"])
+@pytest.mark.parametrize(
+    "recipes", [rb.DEFAULT_RECIPES, rb.HOLDOUT_RECIPES, rb.HOLDOUT2_RECIPES], ids=["tuned", "holdout", "holdout2"]
+)
 def test_every_stored_recipe_rebuilds_from_the_mirrors(recipes: Path, tmp_path: Path) -> None:
     """Each recipe's patch still hashes as stored, applies on its later commit and puts the culprit
     where the recipe says (investigate itself is not run here); cases without a mirror are skipped."""

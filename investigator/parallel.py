@@ -170,7 +170,7 @@ def _child(work: Callable[[], Any], persistent_id: Callable[[Any], Any] | None, 
         while view:
             view = view[os.write(write_fd, view):]
         code = 0
-    except BaseException:  # noqa: S110 - nothing in a helper may reach the parent's code
+    except BaseException:  # nothing in a helper may reach the parent's code
         pass
     finally:
         os._exit(code)

@@ -12,8 +12,8 @@ from investigator.detectors.evidence import counterpart, hunk_text, restore_patc
 from investigator.detectors.native import native_section
 from investigator.detectors.pairs import PY_SUFFIXES, shared_pairs
 from investigator.detectors.reach import unreachable_reason
-from investigator.detectors.split import run_split
 from investigator.detectors.sources import FileChange, SourceTree
+from investigator.detectors.split import run_split
 from investigator.models import (
     AnalyzerFailure,
     AnalyzerResult,

@@ -55,10 +55,10 @@ class Parses:
         self.events: list[tuple[Position, str, str]] = []
         self.failures_before = {name: len(side.failures) for name, side in self.sides.items()}
 
-    def call(self, where: tuple[int, int], fn: Callable[[], Any]) -> Any:
+    def call(self, where: tuple[int, int], fn: Callable[..., Any], *args: Any) -> Any:
         sizes = {name: len(side._modules) for name, side in self.sides.items()}
         try:
-            return fn()
+            return fn(*args)
         finally:
             for name, side in self.sides.items():
                 if len(side._modules) > sizes[name]:
@@ -109,7 +109,7 @@ def check_share(ctx: DetectorContext, detectors: list[tuple[int, Detector]], ind
         found: dict[int, list[Hit]] = {}
         for k in indices:
             try:
-                hits = parses.call((d, k), lambda k=k: detector.check_pair(pairs[k], ctx))  # type: ignore[misc]
+                hits = parses.call((d, k), detector.check_pair, pairs[k], ctx)
             except Exception as exc:
                 share.failed[detector.meta.id] = (k, repr(exc))
                 break
@@ -192,10 +192,10 @@ class SplitRun:
         """What `detector.run(ctx)` returns in one process (raises as it would)."""
         found = self.results.get(detector.meta.id)
         if found is None:  # run whole, here
-            return self.parses.call((d, -1), lambda: detector.run(self.ctx))  # type: ignore[no-any-return]
+            return self.parses.call((d, -1), detector.run, self.ctx)
         if isinstance(found, str):
             raise Recorded(found)
-        return self.parses.call((d, FINISH), lambda: detector.finish(found, self.ctx))  # type: ignore[no-any-return]
+        return self.parses.call((d, FINISH), detector.finish, found, self.ctx)
 
     def close(self) -> None:
         """After the detector loop: the parse failures of the phase in the order one process would

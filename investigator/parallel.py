@@ -39,6 +39,7 @@ from typing import Any
 from investigator import budget
 
 ENV = "INVESTIGATOR_PROCESSES"
+TRACE = "INVESTIGATOR_TRACE_HELPERS"  # set: each helper's CPU time and its waiter's wait go to stderr
 POLL_S = 0.1  # how often a waiter checks its time budget while the helper computes
 # a helper still running this long after its waiter finished an equal share (and at least
 # `LATE_MIN_S`) is presumed stuck (a lock held at the fork by another thread): it is killed and its
@@ -166,6 +167,8 @@ def _child(work: Callable[[], Any], persistent_id: Callable[[Any], Any] | None, 
         except BaseException as exc:
             message = ("error", f"{exc.__class__.__name__}: {exc}")
         payload = _dumps(message, persistent_id)
+        if os.environ.get(TRACE):
+            sys.stderr.write(f"helper {os.getpid()}: {time.process_time():.2f} s CPU, {len(payload)} bytes\n")
         view = memoryview(payload)
         while view:
             view = view[os.write(write_fd, view):]
@@ -195,6 +198,7 @@ def wait(helper: Helper, persistent_load: Callable[[Any], Any] | None = None,
     it); `HelperFailed` when it produced nothing usable, or is still running `late_after` seconds
     from now. The helper is reaped before this returns."""
     deadline = None if late_after is None else time.monotonic() + late_after
+    waited = time.monotonic()
     try:
         while True:
             budget.check()
@@ -207,6 +211,8 @@ def wait(helper: Helper, persistent_load: Callable[[Any], Any] | None = None,
             elif deadline is not None and time.monotonic() > deadline:
                 raise HelperFailed(f"the helper process did not finish within {late_after:.0f} s")
         status = helper._reap()
+        if os.environ.get(TRACE):
+            sys.stderr.write(f"helper {helper.pid}: waited for it {time.monotonic() - waited:.2f} s\n")
         if helper.stopped:
             raise budget.BudgetExceeded("the investigation was stopped")
         if status is not None and status != 0:

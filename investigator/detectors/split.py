@@ -27,7 +27,7 @@ from typing import Any
 from investigator import budget, parallel
 from investigator.detectors.base import Detector, DetectorContext, DetectorMeta, DetectorOutput, Hit
 from investigator.detectors.functions import FunctionInfo, ParsedModule
-from investigator.detectors.pairs import FunctionPair, SideIndex
+from investigator.detectors.pairs import FunctionPair, PairIndex, SideIndex
 
 MIN_SPLIT_PAIRS = 30  # fewer changed pairs: the fork costs about what sharing would save
 FINISH = 1 << 30  # the position of a detector's `finish` (after all its pairs)
@@ -71,18 +71,20 @@ def changed_pairs(ctx: DetectorContext) -> list[int]:
 
 
 def shares(ctx: DetectorContext, indices: list[int]) -> tuple[list[int], list[int]]:
-    """Two lists of pair positions, whole files each, about the same total size (largest file first
-    into the smaller share), each in pair order."""
+    return pair_shares(ctx.pairs.pairs, indices)
+
+
+def pair_shares(pairs: list[FunctionPair], indices: list[int]) -> tuple[list[int], list[int]]:
+    """Two lists of positions in `pairs`, whole files each, about the same total size (largest file
+    first into the smaller share), each in pair order."""
     by_file: dict[str, list[int]] = {}
     for k in indices:
-        pair = ctx.pairs.pairs[k]
-        fn = pair.cand or pair.base
+        fn = pairs[k].cand or pairs[k].base
         assert fn is not None
         by_file.setdefault(fn.path, []).append(k)
 
     def size(k: int) -> int:
-        pair = ctx.pairs.pairs[k]
-        return sum(f.end_lineno - f.lineno + 1 for f in (pair.base, pair.cand) if f is not None)
+        return sum(f.end_lineno - f.lineno + 1 for f in (pairs[k].base, pairs[k].cand) if f is not None)
 
     weights = sorted(((sum(size(k) for k in ks), path) for path, ks in by_file.items()), key=lambda t: -t[0])
     bins: list[list[int]] = [[], []]
@@ -127,25 +129,33 @@ def check_share(ctx: DetectorContext, detectors: list[tuple[int, Detector]], ind
 
 class References:
     """Objects both processes had at the fork, sent as keys (`persistent_id`) and resolved to this
-    process's own objects (`persistent_load`)."""
+    process's own objects (`persistent_load`): the pairs of `pairs` and their functions, parsed
+    modules and their functions, the two commits' indexes, detector metadata."""
 
-    def __init__(self, ctx: DetectorContext, detectors: list[Detector]) -> None:
-        self.ctx = ctx
-        self.pair_at = {id(p): k for k, p in enumerate(ctx.pairs.pairs)}
-        self.metas = {d.meta.id: d.meta for d in detectors}
+    def __init__(self, index: PairIndex, pairs: list[FunctionPair], metas: dict[str, DetectorMeta] | None = None
+                 ) -> None:
+        self.index, self.pairs, self.metas = index, pairs, metas or {}
+        self.pair_at = {id(p): k for k, p in enumerate(pairs)}
+        self.fn_at = {id(f): (k, n) for k, p in enumerate(pairs) for n, f in enumerate((p.base, p.cand)) if f}
 
     def _side(self, name: str) -> SideIndex:
-        return self.ctx.pairs.base if name == "baseline" else self.ctx.pairs.cand
+        return self.index.base if name == "baseline" else self.index.cand
+
+    def fn_key(self, fn: FunctionInfo) -> tuple[Any, ...] | None:
+        at = self.fn_at.get(id(fn))
+        if at is not None and (self.pairs[at[0]].base, self.pairs[at[0]].cand)[at[1]] is fn:
+            return ("pairfn", *at)
+        module = self._side(fn.side)._modules.get(fn.path)
+        if module is not None and module.functions.get(fn.qualname) is fn:
+            return ("fn", fn.side, fn.path, fn.qualname)
+        return None
 
     def persistent_id(self, obj: Any) -> Any:
         if isinstance(obj, FunctionPair):
             k = self.pair_at.get(id(obj))
-            return ("pair", k) if k is not None and self.ctx.pairs.pairs[k] is obj else None
+            return ("pair", k) if k is not None and self.pairs[k] is obj else None
         if isinstance(obj, FunctionInfo):
-            module = self._side(obj.side)._modules.get(obj.path)
-            if module is not None and module.functions.get(obj.qualname) is obj:
-                return ("fn", obj.side, obj.path, obj.qualname)
-            return None
+            return self.fn_key(obj)
         if isinstance(obj, ParsedModule):
             return ("module", obj.side, obj.path) if self._side(obj.side)._modules.get(obj.path) is obj else None
         if isinstance(obj, SideIndex):
@@ -157,9 +167,11 @@ class References:
     def persistent_load(self, key: Any) -> Any:
         kind = key[0]
         if kind == "pair":
-            return self.ctx.pairs.pairs[key[1]]
+            return self.pairs[key[1]]
         if kind == "meta":
             return self.metas[key[1]]
+        if kind == "pairfn":
+            return (self.pairs[key[1]].base, self.pairs[key[1]].cand)[key[2]]
         side = self._side(key[1])
         if kind == "side":
             return side
@@ -255,7 +267,7 @@ def run_split(ctx: DetectorContext, detectors: list[Detector]) -> SplitRun | Non
     if not mine or not theirs:
         return None
     parses = Parses(ctx)
-    refs = References(ctx, detectors)
+    refs = References(ctx.pairs, ctx.pairs.pairs, {d.meta.id: d.meta for d in detectors})
     try:
         helper = parallel.start(lambda: check_share(ctx, per_pair, theirs, Parses(ctx)), refs.persistent_id)
     except OSError:

@@ -211,8 +211,7 @@ def wait(helper: Helper, persistent_load: Callable[[Any], Any] | None = None,
             elif deadline is not None and time.monotonic() > deadline:
                 raise HelperFailed(f"the helper process did not finish within {late_after:.0f} s")
         status = helper._reap()
-        if os.environ.get(TRACE):
-            sys.stderr.write(f"helper {helper.pid}: waited for it {time.monotonic() - waited:.2f} s\n")
+        waited = time.monotonic() - waited
         if helper.stopped:
             raise budget.BudgetExceeded("the investigation was stopped")
         if status is not None and status != 0:
@@ -221,9 +220,13 @@ def wait(helper: Helper, persistent_load: Callable[[Any], Any] | None = None,
             unpickler = pickle.Unpickler(io.BytesIO(bytes(helper.data)))
             if persistent_load is not None:
                 unpickler.persistent_load = persistent_load  # type: ignore[method-assign]
+            loading = time.thread_time()
             kind, *rest = unpickler.load()
         except Exception as exc:
             raise HelperFailed(f"unreadable result: {exc.__class__.__name__}: {exc}") from None
+        if os.environ.get(TRACE):
+            sys.stderr.write(f"helper {helper.pid}: waited for it {waited:.2f} s, read its result in "
+                             f"{time.thread_time() - loading:.2f} s CPU\n")
         if kind == "ok":
             return rest[0]
         if kind == "budget":

@@ -15,6 +15,7 @@ pairs, or a helper that fails, keep (or bring back) the work in this process.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -80,8 +81,6 @@ def outcomes(pairs: list[FunctionPair], limit: int, index: PairIndex, flows: dic
     refs = FlowReferences(index, pairs, flows)
 
     def share(positions: list[int], transfer: bool) -> tuple[dict[int, Outcome], float]:
-        import time
-
         start = time.perf_counter()
         done = {k: compute(pairs[k]) for k in positions}
         if transfer:

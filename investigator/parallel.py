@@ -24,6 +24,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import ctypes
+import gc
 import io
 import os
 import pickle
@@ -155,6 +156,9 @@ def _child(work: Callable[[], Any], persistent_id: Callable[[Any], Any] | None, 
     code = 1
     try:
         os.close(read_fd)
+        # no collection in the helper: a finalizer of the parent's objects (a database or network
+        # connection) must not run here, and a short-lived helper needs none
+        gc.disable()
         for sig in (signal.SIGINT, signal.SIGTERM):  # the parent's handlers raise into its own run
             signal.signal(sig, signal.SIG_DFL)
         _die_with_parent()

@@ -6,7 +6,10 @@ the main thread for resolve/diff/triage/rank/attribute, the analyzer's own threa
 the process's CPU time and wall time from its first line (imports included) to the last `atexit`
 handler, and, from the parent, the wall time and
 user+sys CPU of the whole process (git subprocesses and interpreter exit included). On a shared
-machine wall time follows the load; CPU time is the comparable figure.
+machine wall time follows the load; CPU time is the comparable figure. The analyzers that share their
+pairs with a forked helper (`investigator.parallel`) show its CPU beside theirs ("+N helper"); the
+interpreter's own CPU ("interpreter ... s CPU", helpers not counted) is then about the wall time of the
+run on two idle cores (the helper computes its share while the interpreter computes its own).
 
 `--dump F` writes the report of the last repetition normalised for comparison (run ids, timings,
 durations and the output path left out); `compare A B` says whether two dumps are identical and, if
@@ -41,10 +44,16 @@ import cProfile, json, os, sys
 import investigator.workflow.graph as graph
 
 steps = {}
+children = {}  # CPU of the child processes reaped during the step: forked helpers (and git)
 PROFILE = os.environ.get("BENCH_PROFILE")
+
+def _children_cpu():
+    t = os.times()
+    return t.children_user + t.children_system
 
 def measured(key, fn):
     t0 = time.thread_time()
+    c0 = _children_cpu()
     profiler = cProfile.Profile() if PROFILE else None
     if profiler:
         profiler.enable()
@@ -55,6 +64,7 @@ def measured(key, fn):
             profiler.disable()
             profiler.dump_stats(os.path.join(PROFILE, key.replace(":", "_") + ".prof"))
         steps[key] = time.thread_time() - t0
+        children[key] = _children_cpu() - c0  # other threads' children too: exact for the analyzers that take turns
 real_budget = graph.run_with_budget
 
 def run_with_budget(fn, seconds, name="analyzer"):
@@ -69,7 +79,7 @@ graph.run_with_budget = run_with_budget
 graph.Pipeline._timed = _timed
 def write_steps():  # at exit: the CLI may end the process itself once the report is written
     with open(os.environ["BENCH_STEPS"], "w") as fh:
-        json.dump({"steps": steps, "main_wall": time.perf_counter() - wall0, "main_cpu": time.process_time() - cpu0,
+        json.dump({"steps": steps, "children": children, "main_wall": time.perf_counter() - wall0, "main_cpu": time.process_time() - cpu0,
                    "engine": os.path.realpath(graph.__file__)}, fh)
 
 import atexit
@@ -127,6 +137,7 @@ def run_once(args: argparse.Namespace, out: Path) -> dict[str, Any]:
         "wall": wall, "load": load,
         "user": after.ru_utime - before.ru_utime, "sys": after.ru_stime - before.ru_stime,
         "main_wall": info["main_wall"], "main_cpu": info["main_cpu"], "steps": info["steps"],
+        "children": info.get("children", {}),
         "summary": proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else "",
     }
 
@@ -137,7 +148,10 @@ def cmd_run(args: argparse.Namespace) -> None:
         with tempfile.TemporaryDirectory(prefix="bench-real-") as tmp:
             run = run_once(args, Path(tmp))
             runs.append(run)
-            steps = " · ".join(f"{k.removeprefix('analyze:')} {v:.1f}" for k, v in run["steps"].items() if v >= 0.05)
+            steps = " · ".join(f"{k.removeprefix('analyze:')} {v:.1f}"
+                               + (f" (+{run['children'][k]:.1f} helper)" if run["children"].get(k, 0) >= 0.05
+                                  and k.startswith("analyze:") else "")
+                               for k, v in run["steps"].items() if v >= 0.05)
             print(f"#{i + 1}: wall {run['wall']:.1f} s, CPU {run['user'] + run['sys']:.1f} s "
                   f"(user {run['user']:.1f}, sys {run['sys']:.1f}); interpreter to its last atexit handler {run['main_wall']:.1f} s wall, "
                   f"{run['main_cpu']:.1f} s CPU; load {run['load']:.1f}\n    CPU per step: {steps}\n    {run['summary']}",

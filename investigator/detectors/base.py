@@ -172,15 +172,24 @@ class Detector:
     meta: ClassVar[DetectorMeta]
 
     def run(self, ctx: DetectorContext) -> DetectorOutput:
-        out = DetectorOutput()
-        checked: list[FunctionPair] = []
+        hits: list[Hit] = []
         for pair in ctx.pairs.pairs:
-            if pair.base is None or pair.cand is None:
-                continue
-            if pair.changed:
-                out.hits.extend(self.check_pair(pair, ctx))
-            checked.append(pair)
-        if not out.hits:  # "verified identical" only when this detector saw no change at all
+            if pair.base is not None and pair.cand is not None and pair.changed:
+                hits.extend(self.check_pair(pair, ctx))
+        return self.finish(hits, ctx)
+
+    @property
+    def per_pair(self) -> bool:
+        """Whether `run` is `check_pair` over each changed pair, then `finish`: the engine may then
+        check the pairs in two processes (detectors/split.py). A detector that overrides `run` runs whole."""
+        return type(self).run is Detector.run
+
+    def finish(self, hits: list[Hit], ctx: DetectorContext) -> DetectorOutput:
+        """The output from the hits of every changed pair, in pair order: with no hit at all, a
+        verified item (the widest view of the compared and of unchanged pairs)."""
+        out = DetectorOutput(hits=hits)
+        if not hits:  # "verified identical" only when this detector saw no change at all
+            checked = [p for p in ctx.pairs.pairs if p.base is not None and p.cand is not None]
             verified = self._verify([*checked, *ctx.unchanged_pairs(self.meta.keywords)], ctx)
             if verified is not None:
                 out.verified.append(verified)

@@ -13,6 +13,7 @@ from investigator.detectors.native import native_section
 from investigator.detectors.pairs import PY_SUFFIXES, shared_pairs
 from investigator.detectors.reach import unreachable_reason
 from investigator.detectors.sources import FileChange, SourceTree
+from investigator.detectors.split import run_split
 from investigator.models import (
     AnalyzerFailure,
     AnalyzerResult,
@@ -52,12 +53,12 @@ def run_detectors(
     ctx = DetectorContext(shared_pairs(base, cand, changes, equivalent), playbooks)
     hits: list[Hit] = []
     refuting: list[tuple[str, str]] = []  # (hypothesis, evidence) from code-only concerns verified identical
-    for detector in all_detectors():
-        if only is not None and detector.meta.id not in only:
-            continue
+    detectors = [d for d in all_detectors() if only is None or d.meta.id in only]
+    split = run_split(ctx, detectors)  # the pairs checked in two processes (detectors/split.py), or None
+    for d, detector in enumerate(detectors):
         budget.check()  # an analyzer past its time budget stops here (see investigator.budget)
         try:
-            out = detector.run(ctx)
+            out = detector.run(ctx) if split is None else split.output(d, detector)
         except Exception as exc:  # one broken detector must not stop the others
             result.failures.append(AnalyzerFailure(source=f"{SOURCE}.{detector.meta.id}", message=repr(exc)))
             continue
@@ -71,6 +72,8 @@ def run_detectors(
                 VerifiedItem(subsystem=detector.meta.subsystem, what=v.what, how=f"AST comparison at both commits, inlined walk of {v.where}",
                              source=f"{SOURCE}.{detector.meta.id}")
             )
+    if split is not None:
+        split.close()
     for failure in ctx.pairs.failures:
         result.failures.append(
             AnalyzerFailure(source=SOURCE, message=f"{failure.side}: {failure.message}", path=failure.path)

@@ -72,6 +72,7 @@ from investigator.flow.optin import (
 from investigator.flow.orchestration import import_graph
 from investigator.flow.plumbing import is_config_plumbing
 from investigator.flow.restore import checkpoint_names, reads_checkpoint
+from investigator.flow.shares import Outcome, outcomes
 from investigator.flow.signature import fixed_call
 from investigator.flow.symbolic import Effect, Expander, differing, value_text
 from investigator.flow.units import Unit
@@ -153,6 +154,7 @@ class PairReport:
     opt_in_partly: str = ""  # options whose branches were left out of a finding that still differs
     container: ContainerChange | None = None  # it yields a container in place of tuples, not all the same values
     fixed_calls: dict[int, str] = field(default_factory=dict)  # id(change) -> why its baseline call raised
+    carried: list[tuple[UnitChange, str]] = field(default_factory=list)  # `fixed_calls` on its way from a helper
 
 
 class BehaviouralChangeAnalyzer(Analyzer):
@@ -258,24 +260,37 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
         expander.producers = {name: found[0] for name, found in by_name.items() if len(found) == 1}
     stored = layout({id(p.base.module): p.base.module.tree for p in changed if p.base}.values(),
                     {id(p.cand.module): p.cand.module.tree for p in changed if p.cand}.values())
-    for pair in [*index.changed_pairs(), *class_body_pairs(index)]:
+    pairs = [*index.changed_pairs(), *class_body_pairs(index)]
+
+    def compute(pair: FunctionPair) -> Outcome:
+        """One pair's report and what it recorded (`result`'s items, the statement changes it saw)."""
+        out = Outcome(None)
+        scratch = AnalyzerResult(analyzer=SOURCE)
+        try:
+            out.report = _pair_report(pair, index, flows, explained, scratch, expanders, renamed, config_compared,
+                                      out.seen, config or ConfigValues(), handed, cases,
+                                      containers.get(id(pair.cand)) if pair.cand is not None else None)
+        except RecursionError:
+            scratch.failures.append(AnalyzerFailure(source=SOURCE, message=f"code nested too deeply: {pair.describe()}"))
+        except Exception as exc:
+            scratch.failures.append(AnalyzerFailure(source=SOURCE, message=f"{pair.describe()}: {exc!r}"))
+        out.no_effect, out.failures = scratch.no_effect, scratch.failures
+        return out
+
+    # the pairs shared with a helper process (flow/shares.py), or None: each computed here in turn
+    shared = outcomes(pairs, MAX_PAIRS, index, flows, compute, _for_helper, _from_helper)
+    for k, pair in enumerate(pairs):
         if examined >= MAX_PAIRS or visits >= MAX_FLOW_VISITS:
             skipped += 1
             continue
         examined += 1
-        try:
-            report = _pair_report(pair, index, flows, explained, result, expanders, renamed, config_compared,
-                                  unit_changes, config or ConfigValues(), handed, cases,
-                                  containers.get(id(pair.cand)) if pair.cand is not None else None)
-        except RecursionError:
-            result.failures.append(AnalyzerFailure(source=SOURCE, message=f"code nested too deeply: {pair.describe()}"))
-            continue
-        except Exception as exc:
-            result.failures.append(AnalyzerFailure(source=SOURCE, message=f"{pair.describe()}: {exc!r}"))
-            continue
-        if report is not None:
-            visits += report.visits
-            reports.append(report)
+        done = shared[k] if shared is not None and k in shared else compute(pair)
+        result.no_effect.extend(done.no_effect)
+        result.failures.extend(done.failures)
+        unit_changes.extend(done.seen)
+        if done.report is not None:
+            visits += done.report.visits
+            reports.append(done.report)
     if skipped:
         result.failures.append(AnalyzerFailure(source=SOURCE, message=(
             f"flow analysis stopped at its work budget ({examined} changed functions examined, {visits} flow "
@@ -295,6 +310,22 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
                    "flow_visits": visits, "functions_not_placed": skipped}
     result.duration_s = time.perf_counter() - start
     return result
+
+
+def _for_helper(out: Outcome) -> Outcome:
+    """`out` with its report's identity-keyed notes keyed by the change itself (pickled with it)."""
+    if out.report is not None and out.report.fixed_calls:
+        calls = out.report.fixed_calls
+        out.report.fixed_calls = {}
+        out.report.carried = [(p.change, calls[id(p.change)]) for p in out.report.placed if id(p.change) in calls]
+    return out
+
+
+def _from_helper(out: Outcome) -> Outcome:
+    if out.report is not None and out.report.carried:
+        out.report.fixed_calls = {id(change): why for change, why in out.report.carried}
+        out.report.carried = []
+    return out
 
 
 def cap_findings(findings: list[Finding]) -> None:

@@ -184,12 +184,31 @@ def _pure(node: ast.expr) -> bool:
 
 
 def _reads_attr(fn: FunctionInfo, attr: str) -> bool:
-    return any(isinstance(n, ast.Attribute) and n.attr == attr and isinstance(n.value, ast.Name)
-               and n.value.id == "self" for n in ast.walk(fn.node))
+    """Whether `fn` names `self.<attr>` (read or written)."""
+    return attr in _self_attrs(fn)
+
+
+def _self_attrs(fn: FunctionInfo) -> frozenset[str]:
+    """The `self.<name>` attributes `fn` names, computed once per function (kept on it: a function's
+    tree is never modified; a large range asks for each attribute against every method of a module,
+    once per changed statement)."""
+    memo = fn.__dict__
+    found = memo.get("_self_attrs")
+    if found is None:
+        found = memo["_self_attrs"] = frozenset(
+            n.attr for n in ast.walk(fn.node)
+            if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == "self")
+    return found
 
 
 def _contains(fn: FunctionInfo, text: str) -> bool:
-    return any(isinstance(n, ast.Subscript | ast.Attribute) and ast.unparse(n) == text for n in ast.walk(fn.node))
+    """Whether a subscript or attribute of `fn` reads as `text` (the texts computed once per function)."""
+    memo = fn.__dict__
+    texts = memo.get("_read_texts")
+    if texts is None:
+        texts = memo["_read_texts"] = frozenset(
+            ast.unparse(n) for n in ast.walk(fn.node) if isinstance(n, ast.Subscript | ast.Attribute))
+    return text in texts
 
 
 class _Inline(ast.NodeTransformer):

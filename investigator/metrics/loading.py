@@ -21,13 +21,18 @@ import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
-import pandas as pd
 
 from investigator import budget
+from investigator.lazymodule import LazyModule
 from investigator.metrics.tfrecord import event_files_under, is_event_file, read_scalars
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = LazyModule("pandas")  # imported when a log is read: static runs never pay for it
 
 COLUMNS = ["step", "tag", "value", "wall_time"]
 

@@ -19,11 +19,17 @@ import os
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
+from investigator.lazymodule import LazyModule
 from investigator.metrics.crc32c import crc32c_many, mask
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = LazyModule("pandas")  # imported when a log is read: static runs never pay for it
 
 _HEADER = struct.Struct("<Q")
 _UINT32 = struct.Struct("<I")

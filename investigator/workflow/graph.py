@@ -34,6 +34,7 @@ from investigator.git.errors import InputError
 from investigator.hypotheses import HypothesisRecord, evaluate_hypotheses, withdraw_contradicted
 from investigator.interrupt import Interrupted, InvestigationInterrupted
 from investigator.models import AnalyzerFailure, AnalyzerResult, Finding
+from investigator.parallel import kill_helpers
 from investigator.playbooks_lib.schema import PlaybookSet, load_playbooks
 from investigator.probes.apply import attach_evidence, merge_probe_findings, probe_updates, revise_hypotheses
 from investigator.probes.model import ProbeOutcome
@@ -634,6 +635,7 @@ def run_investigation(
     except (Interrupted, KeyboardInterrupt) as exc:
         resources.stopped = True
         kill_running()  # probe jobs run in their own sessions: they would outlive the CLI
+        kill_helpers()  # forked analysis helpers (investigator.parallel)
         stop = Interrupted.from_exception(exc)
         raise InvestigationInterrupted(stop.signum, _partial_report(resources, f"interrupted by {stop.name}")) from None
     except InputError:
@@ -641,6 +643,7 @@ def run_investigation(
     except Exception as exc:
         resources.stopped = True
         kill_running()
+        kill_helpers()
         done = resources.snapshot()
         steps = {t.step for t in done.timings} if done else set()
         if isinstance(exc, OSError) and RANK in steps and done is not None:  # the output failed after the check (disk full)

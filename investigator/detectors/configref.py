@@ -194,9 +194,93 @@ def _placeholder(key: str, fallback: ast.expr | None, fn: FunctionInfo) -> ast.N
     return ast.Name(id=text, ctx=ast.Load())
 
 
+PLACEHOLDER = re.compile(r"^config\[[^=\]]+(?:=(.*))?\]$")
+COPIES = {"deepcopy", "copy"}
+
+
+def _scalar_placeholder(node: ast.AST) -> bool:
+    """`config[k=0.5]`, `config[k=None]`: a read whose code default is a number, a boolean or None.
+    Such a value cannot be indexed; an index on it reads one copy of the value broadcast per agent
+    or per network (a dataclass's `expand()`, a `_as_dict` helper)."""
+    if not isinstance(node, ast.Name):
+        return False
+    m = PLACEHOLDER.match(node.id)
+    if m is None or m.group(1) is None:
+        return False
+    try:
+        value = ast.literal_eval(m.group(1))
+    except (ValueError, SyntaxError):
+        return False
+    return value is None or isinstance(value, bool | int | float)
+
+
+def _is_param_copy(node: ast.AST | None, param: str) -> bool:
+    """`x` or `copy.deepcopy(x)` / `copy(x)` of the parameter `x`."""
+    if isinstance(node, ast.Call) and last_name(dotted(node.func)) in COPIES and len(node.args) == 1 \
+            and not node.keywords:
+        node = node.args[0]
+    return isinstance(node, ast.Name) and node.id == param
+
+
+def _broadcasts(fn: FunctionInfo) -> bool:
+    """Whether every `return` of fn hands back its one argument, or a comprehension / repeated list
+    of copies of it: `{name: copy.deepcopy(x) for name in agents}`, `[x] * n`, or `x` itself."""
+    node = fn.node
+    if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return False
+    params = [a.arg for a in (*node.args.posonlyargs, *node.args.args) if a.arg not in {"self", "cls"}]
+    if len(params) != 1:
+        return False
+    returns = [n for n in ast.walk(node) if isinstance(n, ast.Return)]
+    if not returns:
+        return False
+    for r in returns:
+        value = r.value
+        if isinstance(value, ast.DictComp):
+            value = value.value
+        elif isinstance(value, ast.ListComp | ast.SetComp | ast.GeneratorExp):
+            value = value.elt
+        elif isinstance(value, ast.BinOp) and isinstance(value.op, ast.Mult) and isinstance(value.left, ast.List) \
+                and len(value.left.elts) == 1:
+            value = value.left.elts[0]
+        if not _is_param_copy(value, params[0]):
+            return False
+    return True
+
+
+def _broadcast_call(call: ast.Call, fn: FunctionInfo) -> bool:
+    """`self._as_dict(value)`: a call of one argument whose every definition of that name in the
+    commit only broadcasts it (`_broadcasts`); nothing is resolved when the name is not defined."""
+    if len(call.args) != 1 or call.keywords or isinstance(call.args[0], ast.Starred):
+        return False
+    name = last_name(dotted(call.func))
+    if not name:
+        return False
+    index = getattr(fn.module, "index", None)
+    if index is None:  # a module parsed on its own: its own definitions only
+        defs = [f for f in fn.module.functions.values() if f.name == name]
+        return bool(defs) and all(_broadcasts(f) for f in defs)
+    cache: dict[str, bool] = index.__dict__.setdefault("_broadcast_defs", {})
+    if name not in cache:
+        defs = index.find_defs(name)
+        cache[name] = bool(defs) and all(_broadcasts(f) for f in defs)
+    return cache[name]
+
+
 class _Resolve(ast.NodeTransformer):
-    def __init__(self, fn: FunctionInfo) -> None:
+    def __init__(self, fn: FunctionInfo, depth: int = 0) -> None:
         self.fn = fn
+        self.depth = depth
+
+    def _source(self, src: ast.expr) -> ast.AST | None:
+        """An attribute's one source resolved in turn (`self.cfg.learning_rate[0]`, `self._as_dict(cfg[k])`):
+        kept only when it comes down to one configuration read or a literal."""
+        if self.depth >= 2:
+            return None
+        out = _Resolve(self.fn, self.depth + 1).visit(copy_tree(src))
+        if isinstance(out, ast.Constant) or (isinstance(out, ast.Name) and PLACEHOLDER.match(out.id)):
+            return out
+        return None
 
     def _resolved(self, node: ast.expr) -> ast.AST | None:
         read = config_read(node)
@@ -215,13 +299,26 @@ class _Resolve(ast.NodeTransformer):
                     return ast.copy_location(_placeholder(read[0], read[1], self.fn), node)
                 if _literal(src) is not None:
                     return ast.copy_location(ast.Constant(value=ast.literal_eval(src)), node)
+                resolved = self._source(src)
+                if resolved is not None:
+                    return ast.copy_location(resolved, node)
+        if isinstance(node, ast.Call) and _broadcast_call(node, self.fn):
+            inner = self.visit(copy_tree(node.args[0]))
+            if isinstance(inner, ast.Name) and PLACEHOLDER.match(inner.id):
+                return ast.copy_location(inner, node)
         return None
 
     def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
         return self._resolved(node) or self.generic_visit(node)
 
     def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
-        return self._resolved(node) or self.generic_visit(node)
+        resolved = self._resolved(node)
+        if resolved is not None:
+            return resolved
+        out = self.generic_visit(node)
+        if isinstance(out, ast.Subscript) and _scalar_placeholder(out.value):
+            return out.value  # one copy of a scalar broadcast per agent / network: the scalar
+        return out
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
         return self._resolved(node) or self.generic_visit(node)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import re
+from typing import TypeGuard
 
 from investigator.detectors.functions import FunctionInfo, ParsedModule
 from investigator.pyast import copy_tree, dotted, last_name, unparse
@@ -164,8 +165,12 @@ def _self_sources(fn: FunctionInfo) -> dict[str, list[ast.expr]]:
                 if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
                     targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                     for t in targets:
-                        if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self":
+                        if _self_attr(t):
                             out.setdefault(t.attr, []).append(node.value)
+                        elif isinstance(t, ast.Subscript) and _self_attr(t.value):
+                            # `self.x[uid] = ...`: an entry replaced (a per-agent dict of preprocessor
+                            # classes turned into instances): not the value it was set from
+                            out.setdefault(t.value.attr, []).append(node)  # type: ignore[arg-type]
                 elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Attribute):
                     out.setdefault(node.target.attr, []).append(node)  # type: ignore[arg-type]
         table[fn.class_name] = out
@@ -173,19 +178,30 @@ def _self_sources(fn: FunctionInfo) -> dict[str, list[ast.expr]]:
     return table[fn.class_name]
 
 
+def _self_attr(node: ast.AST) -> TypeGuard[ast.Attribute]:
+    return isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self"
+
+
 def _assigned_before(fn: FunctionInfo, read: ast.Attribute) -> ast.expr | None:
-    """The value of the last plain `self.<attr> = value` of `fn` above the read (same function, by line)."""
+    """The value of the last plain `self.<attr> = value` of `fn` above the read (same function, by
+    line), unless an entry of it (`self.<attr>[k] = ...`) is replaced in between."""
     line = getattr(read, "lineno", None)
     if line is None or fn.is_module:
         return None
     best: tuple[int, ast.expr] | None = None
+    stores: list[int] = []
     for node in ast.walk(fn.node):
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and node.lineno < line:
+        if isinstance(node, ast.Assign) and node.lineno < line:
+            for t in node.targets:
+                if isinstance(t, ast.Subscript) and _self_attr(t.value) and t.value.attr == read.attr:
+                    stores.append(node.lineno)
             t = node.targets[0]
-            if isinstance(t, ast.Attribute) and t.attr == read.attr and isinstance(t.value, ast.Name) \
-                    and t.value.id == "self" and (best is None or node.lineno > best[0]):
+            if len(node.targets) == 1 and _self_attr(t) and t.attr == read.attr \
+                    and (best is None or node.lineno > best[0]):
                 best = (node.lineno, node.value)
-    return best[1] if best is not None else None
+    if best is None or any(best[0] < n for n in stores):
+        return None
+    return best[1]
 
 
 def _placeholder(key: str, fallback: ast.expr | None, fn: FunctionInfo) -> ast.Name:
@@ -292,7 +308,7 @@ class _Resolve(ast.NodeTransformer):
             local = _assigned_before(self.fn, node)
             if local is not None:
                 sources = [local]  # `self.lr = cfg.lr` just above the read, whatever a scheduler does later
-            if len(sources) == 1 and not isinstance(sources[0], ast.AugAssign):
+            if len(sources) == 1 and isinstance(sources[0], ast.expr):
                 src = sources[0]
                 read = config_read(src)
                 if read is not None:

@@ -208,3 +208,17 @@ def test_a_helper_that_is_not_a_pure_broadcast_is_not_transparent() -> None:
             "    def _scaled(self, x):\n        return {k: 2 * x for k in self.agents}\n"
             "    def f(self):\n        return 1\n")
     assert _canon_of(code, "self._lr['a']") != "config[lr=0.001]"
+
+
+def test_an_attribute_whose_entries_are_replaced_is_not_the_configuration_value() -> None:
+    code = ("D = {'pre': None}\nclass A:\n    def __init__(self, cfg, agents):\n        self.cfg = cfg\n"
+            "        self._pre = self._as_dict(self.cfg['pre'])\n"
+            "        for uid in agents:\n            self._pre[uid] = self._pre[uid]()\n"
+            "        self.x = self._pre['a']\n"
+            "    def _as_dict(self, v):\n        return {k: v for k in self.agents}\n"
+            "    def f(self):\n        return 1\n")
+    assert _canon_of(code, "self._pre['a']") == "self._pre['a']"
+    module = parse_module("m.py", code, "baseline")
+    init = module.functions["A.__init__"]
+    last = init.node.body[-1].value
+    assert canon(last, init) == "self._pre['a']"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
+from dataclasses import dataclass
 
 from investigator.detectors.base import (
     DetectorContext,
@@ -18,6 +19,7 @@ from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import assigned_names, assigns, calls, canon, mentions_role, parent_map
 from investigator.detectors.roles import role
+from investigator.detectors.stored import stored_value
 from investigator.models import Severity
 from investigator.pyast import call_name, dotted, is_constant_like, kwarg, last_name, receiver, unparse
 
@@ -134,11 +136,13 @@ class RewardTermsDetector(FeatureDetector):
                     continue
                 # `r *= c` rescales the reward (a weight); `r += bonus` adds a term to it
                 kind = "scale" if isinstance(node.op, ast.Mult | ast.Div) else "shaping"
-                out.append(Feature((kind, canon(value, site)), site, unparse(node, 80)))
+                stored = canon(stored_value(value, site.fn, site.line), site)  # type: ignore[arg-type]
+                out.append(Term((kind, canon(value, site)), site, unparse(node, 80), stored=stored))
         return out
 
     def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
         only_base = _kept_caps(pair, only_base, only_cand)
+        only_base, only_cand = _same_stored(only_base, only_cand)
         if not only_base and not only_cand:
             return []
         removed = [f for f in only_base if f.key[0] in ("term", "shaping")]
@@ -198,3 +202,25 @@ def _kept_caps(pair: FunctionPair, only_base: list[Feature], only_cand: list[Fea
         if carried and bounds:
             kept.add(_loose_cap(("cap", last_name(call_name(node)), canon(bounds[-1], pair.cand))))
     return [f for f in only_base if f.key[0] != "cap" or _loose_cap(f.key) not in kept]
+
+
+@dataclass(frozen=True)
+class Term(Feature):
+    stored: str = ""  # the term with stored values read where they were computed (detectors/stored.py)
+
+
+def _same_stored(only_base: list[Feature], only_cand: list[Feature]) -> tuple[list[Feature], list[Feature]]:
+    """Terms that differ only in where a value is read from: `gamma * values * truncated` with the
+    local `values = f(v)` -> `gamma * self._current_values * truncated` with `self._current_values =
+    f(v)` stored in `act()` (skrl 2.0). Each such pair (same kind, same stored form) is dropped; a term
+    whose stored value differs stays."""
+    left = list(only_cand)
+    kept: list[Feature] = []
+    for fb in only_base:
+        match = next((fc for fc in left if isinstance(fb, Term) and isinstance(fc, Term) and fb.key[0] == fc.key[0]
+                      and fb.stored == fc.stored), None)
+        if match is None:
+            kept.append(fb)
+        else:
+            left.remove(match)
+    return kept, left

@@ -136,7 +136,7 @@ class RewardTermsDetector(FeatureDetector):
                     continue
                 # `r *= c` rescales the reward (a weight); `r += bonus` adds a term to it
                 kind = "scale" if isinstance(node.op, ast.Mult | ast.Div) else "shaping"
-                stored = canon(stored_value(value, site.fn, site.line), site)  # type: ignore[arg-type]
+                stored = canon(stored_value(value, site.fn, site.line), site)
                 out.append(Term((kind, canon(value, site)), site, unparse(node, 80), stored=stored))
         return out
 

@@ -29,7 +29,7 @@ HOLDER = re.compile(
 CONFIG_IMPORT = re.compile(r"cfg|config|conf\b|args|param", re.IGNORECASE)
 
 
-def _holder(expr: ast.AST) -> bool:
+def holder(expr: ast.AST) -> bool:
     name = dotted(expr)
     return bool(name) and bool(HOLDER.match(last_name(name)))
 
@@ -40,17 +40,17 @@ def _str_const(node: ast.AST | None) -> str | None:
 
 def config_read(expr: ast.AST) -> tuple[str, ast.expr | None] | None:
     """`cfg["k"]`, `cfg.get("k", d)`, `self.cfg.k`, `args.k` -> ("k", the `.get` fallback or None)."""
-    if isinstance(expr, ast.Subscript) and _holder(expr.value):
+    if isinstance(expr, ast.Subscript) and holder(expr.value):
         key = _str_const(expr.slice)
         return (key, None) if key else None
     if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "get" \
-            and _holder(expr.func.value) and expr.args:
+            and holder(expr.func.value) and expr.args:
         key = _str_const(expr.args[0])
         if key is None:
             return None
         fallback = expr.args[1] if len(expr.args) > 1 else next((k.value for k in expr.keywords if k.arg == "default"), None)
         return key, fallback
-    if isinstance(expr, ast.Attribute) and _holder(expr.value) and not expr.attr.startswith("_") \
+    if isinstance(expr, ast.Attribute) and holder(expr.value) and not expr.attr.startswith("_") \
             and expr.attr not in {"get", "items", "keys", "values", "update", "pop", "copy"}:
         return expr.attr, None
     return None
@@ -204,6 +204,30 @@ def _assigned_before(fn: FunctionInfo, read: ast.Attribute) -> ast.expr | None:
     return best[1]
 
 
+def _entry_before(fn: FunctionInfo, read: ast.Subscript) -> ast.expr | None:
+    """`self.lr[uid]` read right below `self.lr[uid] = value` in the same function (the latest store
+    into `self.lr` above the read, with the same key as written): that value, whatever a scheduler
+    stores into the entry later (`self.policy_learning_rate[uid] = self.cfg.learning_rate[uid][0]`
+    then `Adam(lr=self.policy_learning_rate[uid])`)."""
+    line = getattr(read, "lineno", None)
+    if line is None or fn.is_module or not _self_attr(read.value) or not isinstance(read.ctx, ast.Load):
+        return None
+    attr, key = read.value.attr, ast.dump(read.slice)
+    best: tuple[int, ast.expr | None] | None = None
+    for node in ast.walk(fn.node):
+        if not isinstance(node, ast.Assign | ast.AugAssign) or node.lineno >= line:
+            continue
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        for t in targets:
+            plain = any(_self_attr(e) and e.attr == attr for e in ast.walk(t))
+            if not plain or (best is not None and node.lineno <= best[0]):
+                continue
+            keyed = isinstance(node, ast.Assign) and isinstance(t, ast.Subscript) and _self_attr(t.value) \
+                and t.value.attr == attr and ast.dump(t.slice) == key
+            best = (node.lineno, node.value if keyed else None)
+    return best[1] if best is not None else None
+
+
 def _placeholder(key: str, fallback: ast.expr | None, fn: FunctionInfo) -> ast.Name:
     default = _literal(fallback) if fallback is not None else default_of(key, fn)
     text = f"config[{key}={default}]" if default is not None else f"config[{key}]"
@@ -331,6 +355,10 @@ class _Resolve(ast.NodeTransformer):
         resolved = self._resolved(node)
         if resolved is not None:
             return resolved
+        entry = _entry_before(self.fn, node)
+        resolved = self._source(entry) if entry is not None else None
+        if resolved is not None:
+            return ast.copy_location(resolved, node)
         out = self.generic_visit(node)
         if isinstance(out, ast.Subscript) and _scalar_placeholder(out.value):
             return out.value  # one copy of a scalar broadcast per agent / network: the scalar

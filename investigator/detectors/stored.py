@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 
+from investigator.detectors.configref import config_read, holder, resolve_config
 from investigator.detectors.functions import FunctionInfo
 from investigator.pyast import copy_tree
 
@@ -57,6 +58,39 @@ def _last_binding(fn: FunctionInfo, name: str, line: int) -> ast.stmt | None:
     return best
 
 
+def _enclosing(fn: FunctionInfo, stmt: ast.stmt) -> list[tuple[ast.AST, list[ast.stmt]]]:
+    """The compound statements around `stmt` in fn, each with the block of it that holds `stmt`."""
+    out: list[tuple[ast.AST, list[ast.stmt]]] = []
+
+    def down(body: list[ast.stmt]) -> bool:
+        for node in body:
+            if node is stmt:
+                return True
+            for name in ("body", "orelse", "finalbody", "handlers"):
+                block = getattr(node, name, None)
+                if isinstance(block, list) and block and isinstance(block[0], ast.stmt | ast.excepthandler):
+                    inner = [h for b in block for h in (b.body if isinstance(b, ast.ExceptHandler) else [b])]
+                    if down(inner):
+                        out.append((node, inner))
+                        return True
+        return False
+
+    down(fn.body)
+    return out
+
+
+def _unconditional(fn: FunctionInfo, stmt: ast.stmt, line: int) -> bool:
+    """Whether every branch around the binding `stmt` also holds `line` (the read): a binding in one
+    arm of `if not self._jax: values = jax.device_get(values)` is not the value at a read after the `if`."""
+    for node, block in _enclosing(fn, stmt):
+        if not isinstance(node, ast.If | ast.Try | ast.For | ast.While | ast.AsyncFor | ast.Match):
+            continue
+        first, last = block[0].lineno, max(getattr(b, "end_lineno", b.lineno) or b.lineno for b in block)
+        if not first <= line <= last:
+            return False
+    return True
+
+
 def _plain_value(stmt: ast.stmt | None, name: str) -> ast.expr | None:
     if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) \
             and stmt.targets[0].id == name:
@@ -91,6 +125,16 @@ def _attr_source(fn: FunctionInfo, attr: str) -> tuple[FunctionInfo, ast.Assign]
     return found[0] if len(found) == 1 else None
 
 
+def _parameter(fn: FunctionInfo, value: ast.expr) -> bool:
+    """`self.policy = policy` of a constructor: the attribute holds what the caller passed; written
+    as the attribute it says more than the parameter's name would."""
+    node = fn.node
+    if not isinstance(value, ast.Name) or not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return False
+    a = node.args
+    return value.id in {p.arg for p in (*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg) if p is not None}
+
+
 def _is_self(node: ast.AST, attr: str) -> bool:
     return isinstance(node, ast.Attribute) and node.attr == attr and isinstance(node.value, ast.Name) \
         and node.value.id == "self"
@@ -103,8 +147,8 @@ class _Inline(ast.NodeTransformer):
     def _deeper(self, value: ast.expr, fn: FunctionInfo, line: int) -> ast.AST:
         return _Inline(fn, line, self.depth + 1, self.home).visit(copy_tree(value))
 
-    def _unresolved(self, node: ast.Name) -> ast.AST:
-        if self.fn is not self.home and node.id in self.fn.local_names:
+    def _unresolved(self, node: ast.Name, ambiguous: bool = False) -> ast.AST:
+        if (ambiguous or self.fn is not self.home) and node.id in self.fn.local_names:
             return ast.copy_location(ast.Name(id=LOCAL, ctx=ast.Load()), node)
         return node
 
@@ -113,15 +157,21 @@ class _Inline(ast.NodeTransformer):
             return node
         if self.depth < MAX_DEPTH:
             stmt = _last_binding(self.fn, node.id, self.line)
+            if stmt is not None and not _unconditional(self.fn, stmt, self.line):
+                return self._unresolved(node, ambiguous=True)
             value = _plain_value(stmt, node.id)
             if stmt is not None and value is not None and not _empty(value):
                 return self._deeper(value, self.fn, stmt.lineno)
         return self._unresolved(node)
 
     def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
-        if self.depth < MAX_DEPTH and isinstance(node.ctx, ast.Load) and _is_self(node, node.attr):
+        if not isinstance(node.ctx, ast.Load):
+            return node
+        if holder(node) or config_read(node) is not None or not isinstance(resolve_config(node, self.fn), ast.Attribute):
+            return node  # a configuration read (or a literal): `canon` compares it by key and default
+        if self.depth < MAX_DEPTH and _is_self(node, node.attr):
             found = _attr_source(self.fn, node.attr)
-            if found is not None:
+            if found is not None and not _parameter(found[0], found[1].value):
                 return self._deeper(found[1].value, found[0], found[1].lineno)
         return self.generic_visit(node)
 

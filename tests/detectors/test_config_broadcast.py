@@ -222,3 +222,93 @@ def test_an_attribute_whose_entries_are_replaced_is_not_the_configuration_value(
     init = module.functions["A.__init__"]
     last = init.node.body[-1].value
     assert canon(last, init) == "self._pre['a']"
+
+
+BASE_MULTI_JAX = """
+import copy
+
+from optim import Adam
+
+IPPO_DEFAULT_CONFIG = {"learning_rate": 1e-3, "grad_norm_clip": 0.5}
+
+
+class IPPO:
+    def __init__(self, policies, agents, cfg):
+        self.cfg = {**IPPO_DEFAULT_CONFIG, **cfg}
+        self.agents = agents
+        self.policies = policies
+        self._learning_rate = self._as_dict(self.cfg["learning_rate"])
+        self._grad_norm_clip = self._as_dict(self.cfg["grad_norm_clip"])
+        self.policy_optimizer = {}
+        for uid in self.agents:
+            policy = self.policies[uid]
+            if policy is not None:
+                self.policy_optimizer[uid] = Adam(model=policy, lr=self._learning_rate[uid],
+                                                  grad_norm_clip=self._grad_norm_clip[uid])
+
+    def _as_dict(self, value):
+        return {name: copy.deepcopy(value) for name in self.agents}
+"""
+
+CAND_MULTI_JAX_CFG = """
+import dataclasses
+
+
+@dataclasses.dataclass
+class IPPO_CFG:
+    learning_rate: float | tuple[float, float] = LR
+    grad_norm_clip: float = 0.5
+"""
+
+CAND_MULTI_JAX = """
+from optim import Adam
+
+from .ippo_cfg import IPPO_CFG
+
+
+class IPPO:
+    def __init__(self, policies, agents, cfg):
+        self.cfg = IPPO_CFG(**cfg)
+        self.cfg.expand(agents)
+        self.agents = agents
+        self.policies = policies
+        self.policy_optimizer = {}
+        self.policy_learning_rate, self.value_learning_rate = {}, {}
+        for uid in self.agents:
+            if self.policies[uid] is not None:
+                self.policy_learning_rate[uid] = self.cfg.learning_rate[uid][0]
+                self.policy_optimizer[uid] = Adam(model=self.policies[uid], lr=self.policy_learning_rate[uid],
+                                                  grad_norm_clip=self.cfg.grad_norm_clip[uid])
+
+    def update(self, scheduler, timestep):
+        for uid in self.agents:
+            self.policy_learning_rate[uid] = scheduler(timestep, lr=self.policy_learning_rate[uid])
+"""
+
+
+def _multi_adam_titles(lr: str) -> list[str]:
+    optim = {"optim.py": "def Adam(**kw):\n    return kw\n"}
+    base = {"agents/ippo/ippo.py": BASE_MULTI_JAX, "agents/ippo/__init__.py": "", **optim}
+    cand = {"agents/ippo/ippo.py": CAND_MULTI_JAX, "agents/ippo/ippo_cfg.py": CAND_MULTI_JAX_CFG.replace("LR", lr),
+            "agents/ippo/__init__.py": "", **optim}
+    return [f.title for f in run_on(base, cand, only={"optimizer_ctor"}).findings]
+
+
+def test_per_agent_learning_rate_entry_and_local_model_alias_are_the_same_optimizer() -> None:
+    assert _multi_adam_titles("1e-3") == []
+
+
+def test_per_agent_learning_rate_with_another_default_is_an_optimizer_change() -> None:
+    titles = _multi_adam_titles("5e-4")
+    assert any(t.startswith("Optimizer changed") for t in titles), titles
+
+
+def test_an_optimizer_over_another_model_than_the_alias_is_still_a_change() -> None:
+    optim = {"optim.py": "def Adam(**kw):\n    return kw\n"}
+    base = {"agents/ippo/ippo.py": BASE_MULTI_JAX, "agents/ippo/__init__.py": "", **optim}
+    cand_code = CAND_MULTI_JAX.replace("model=self.policies[uid]", "model=self.values[uid]").replace(
+        "self.policies = policies", "self.policies = policies\n        self.values = policies")
+    cand = {"agents/ippo/ippo.py": cand_code, "agents/ippo/ippo_cfg.py": CAND_MULTI_JAX_CFG.replace("LR", "1e-3"),
+            "agents/ippo/__init__.py": "", **optim}
+    titles = [f.title for f in run_on(base, cand, only={"optimizer_ctor"}).findings]
+    assert any(t.startswith("Optimizer") for t in titles), titles

@@ -124,3 +124,14 @@ def test_per_agent_values_stored_as_a_dict_is_no_change() -> None:
 
 def test_per_agent_stored_values_that_differ_are_still_a_weight_change() -> None:
     assert _titles(BASE_MULTI, CAND_MULTI, "values") == ["Reward weights changed"]
+
+
+def test_a_conversion_in_one_backend_arm_does_not_hide_the_stored_value() -> None:
+    """skrl's JAX agents: `if not self._jax: values = jax.device_get(values)` (the NumPy backend,
+    dropped in 2.0) between computing and preprocessing the value."""
+    base = BASE.replace("        values = self._value_preprocessor(values, inverse=True)\n",
+                        "        if not self._jax:\n            values = jax.device_get(values)\n"
+                        "        values = self._value_preprocessor(values, inverse=True)\n")
+    assert "device_get" in base
+    assert _titles(base, CAND, "self._value_preprocessor(values, inverse=True)") == []
+    assert _titles(base, CAND, "values") == ["Reward weights changed"]

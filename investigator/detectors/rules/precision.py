@@ -15,7 +15,7 @@ from investigator.detectors.base import (
 from investigator.detectors.flow import Site
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
-from investigator.detectors.patterns import calls
+from investigator.detectors.patterns import calls, canon
 from investigator.models import Severity
 from investigator.pyast import dotted, last_name, unparse
 
@@ -46,7 +46,11 @@ class PrecisionDetector(FeatureDetector):
             tail = last_name(name)
             if tail in CONTROLS:
                 args = ", ".join([unparse(a, 30) for a in call.args] + sorted(f"{k.arg}={unparse(k.value, 30)}" for k in call.keywords))
-                out.append(Feature(("control", tail, args), site, f"{tail}({args})"))
+                # compared with configuration reads resolved (`enabled=self._mixed_precision` set from
+                # `cfg["mixed_precision"]` and `enabled=self.cfg.mixed_precision` of a dataclass field
+                # with the same default are one switch), shown as written
+                key = ", ".join([canon(a, site) for a in call.args] + sorted(f"{k.arg}={canon(k.value, site)}" for k in call.keywords))
+                out.append(Feature(("control", tail, key), site, f"{tail}({args})"))
             elif tail in CASTS and not call.args and isinstance(call.func, ast.Attribute):
                 out.append(Feature(("cast", tail), site, f".{tail}()"))
         # `if v.dtype == np.float64:` tests a dtype, it does not choose one (rl_games casts float64

@@ -132,7 +132,7 @@ class RewardTermsDetector(FeatureDetector):
                 out.append(Feature(("cap", last_name(name), canon(bounds[-1], site)), site, unparse(call, 80)))
         for site, node, value in assigns(sites):
             if isinstance(node, ast.AugAssign) and any(role(n) == "rewards" for n in assigned_names(node)):
-                if _collects(value) or logging_accumulator(node, site.fn):
+                if _collects(value) or logging_accumulator(node, site.fn) or _short_local(node, site.fn):
                     continue
                 # `r *= c` rescales the reward (a weight); `r += bonus` adds a term to it
                 kind = "scale" if isinstance(node.op, ast.Mult | ast.Div) else "shaping"
@@ -158,6 +158,29 @@ class RewardTermsDetector(FeatureDetector):
         if weights_b or weights_c:
             return [feature_hit("Reward weights changed", pair, weights_b, weights_c, severity=Severity.significant)]
         return [feature_hit("Reward terms added", pair, [], only_cand, severity=Severity.low, confidence=0.5)]
+
+
+def _short_local(node: ast.AugAssign, fn: FunctionInfo) -> bool:
+    """`r -= alpha * hv` of a conjugate-gradient solver: a local named `r` (not a parameter) in a
+    function where nothing else is named like a reward and no environment is stepped is a residual,
+    a radius, a ratio, not a reward (skrl 2.0 moved its TRPO solver to module level: "Reward weights
+    changed", significant). A reward passed in as `r`, or read from `env.step`, stays a reward."""
+    target = node.target
+    node_fn = fn.node
+    if not isinstance(target, ast.Name) or "rew" in target.id.lower() \
+            or not isinstance(node_fn, ast.FunctionDef | ast.AsyncFunctionDef):
+        return False
+    a = node_fn.args
+    if target.id in {p.arg for p in (*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg) if p is not None}:
+        return False
+    for sub in ast.walk(node_fn):
+        name = sub.id if isinstance(sub, ast.Name) else sub.attr if isinstance(sub, ast.Attribute) else \
+            sub.value if isinstance(sub, ast.Constant) and isinstance(sub.value, str) else None
+        if name and name != target.id and role(name) == "rewards":
+            return False
+        if isinstance(sub, ast.Call) and last_name(call_name(sub)) == "step":
+            return False
+    return True
 
 
 def _loose_cap(key: tuple) -> tuple:

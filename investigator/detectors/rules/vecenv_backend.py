@@ -51,6 +51,13 @@ class VecenvBackendDetector(FeatureDetector):
         return out
 
     def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
+        # compared by which backends and modes are chosen, not by how many calls choose them: a third
+        # `sample_space(space, backend="native")` beside two kept ones chooses nothing new (skrl 2.0)
+        keys_b, keys_c = {f.key for f in base}, {f.key for f in cand}
+        only_base = [f for f in only_base if f.key not in keys_c]
+        only_cand = [f for f in only_cand if f.key not in keys_b]
+        if not only_base and not only_cand:
+            return []
         b = only_base[0].text if only_base else "-"
         c = only_cand[0].text if only_cand else "-"
         return [feature_hit(f"Vector-env backend changed: {b} -> {c}", pair, only_base, only_cand)]

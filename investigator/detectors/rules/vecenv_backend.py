@@ -21,6 +21,9 @@ from investigator.pyast import last_name, unparse
 
 BACKENDS = re.compile(r"^(SyncVectorEnv|AsyncVectorEnv|SubprocVecEnv|DummyVecEnv|ShmemVecEnv|\w*Serial\w*Env|\w*Multiprocess\w*Env|RayVecEnv)$")
 MODE_KWARGS = {"vectorization_mode", "asynchronous", "backend", "vec_env_cls", "multiprocessing", "start_method"}
+# `backend=` is also the array library of a tensor utility (`sample_space(space, backend="native")`):
+# it names a vector-env backend only on a call that builds environments or workers
+ENV_BUILDER = re.compile(r"vec|env|make|pool|worker|launch", re.IGNORECASE)
 
 
 class VecenvBackendDetector(FeatureDetector):
@@ -46,7 +49,7 @@ class VecenvBackendDetector(FeatureDetector):
             if BACKENDS.match(tail):
                 out.append(Feature(("backend", tail), site, tail))
             for k in call.keywords:
-                if k.arg in MODE_KWARGS:
+                if k.arg in MODE_KWARGS and (k.arg != "backend" or ENV_BUILDER.search(name)):
                     out.append(Feature(("mode", k.arg, unparse(k.value, 40)), site, f"{k.arg}={unparse(k.value, 40)}"))
         return out
 

@@ -67,3 +67,60 @@ def test_mixed_precision_switch_moved_into_a_dataclass_with_the_same_default_is_
 def test_mixed_precision_switch_turned_on_by_default_is_a_precision_change() -> None:
     titles = _titles("True")
     assert titles and all(t.startswith("Precision changed") for t in titles), titles
+
+
+MOVED_BASE = """
+import torch
+
+PPO_DEFAULT_CONFIG = {"mixed_precision": False}
+
+
+class PPO:
+    def __init__(self, policy, value, cfg):
+        self.cfg = {**PPO_DEFAULT_CONFIG, **cfg}
+        self.policy = policy
+        self.value = value
+        self._mixed_precision = self.cfg["mixed_precision"]
+
+    def record_transition(self, states, memory):
+        with torch.autocast(device_type="cuda", ENABLED):
+            values = self.value(states)
+        memory.add(values=values)
+"""
+
+MOVED_CAND = """
+import torch
+
+PPO_DEFAULT_CONFIG = {"mixed_precision": False}
+
+
+class PPO:
+    def __init__(self, policy, value, cfg):
+        self.cfg = {**PPO_DEFAULT_CONFIG, **cfg}
+        self.policy = policy
+        self.value = value
+        self._mixed_precision = self.cfg["mixed_precision"]
+
+    def record_transition(self, states, memory):
+        values = self.value(states)
+        memory.add(values=values)
+"""
+
+
+MAIN = "from ppo import PPO\n\nagent = PPO(policy, value, {})\nagent.record_transition(states, memory)\n"
+
+
+def _moved(enabled: str) -> list[tuple[str, str]]:
+    found = run_on({"ppo.py": MOVED_BASE.replace("ENABLED", enabled), "main.py": MAIN},
+                   {"ppo.py": MOVED_CAND, "main.py": MAIN}, only={"precision"})
+    return [(f.title, f.severity.value) for f in found.findings]
+
+
+def test_removed_autocast_whose_switch_is_off_by_default_is_low() -> None:
+    found = _moved("enabled=self._mixed_precision")
+    assert len(found) == 1 and found[0][1] == "low" and "off by default" in found[0][0], found
+
+
+def test_removed_autocast_that_is_on_is_still_significant() -> None:
+    found = _moved("dtype=torch.bfloat16")
+    assert len(found) == 1 and found[0][1] == "significant", found

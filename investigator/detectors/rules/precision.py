@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 
 from investigator.detectors.base import (
     DetectorContext,
@@ -70,6 +71,22 @@ class PrecisionDetector(FeatureDetector):
         return out
 
     def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
+        if all(_off(f) for f in (*only_base, *only_cand)):
+            # `autocast(enabled=self.cfg.mixed_precision)` with the switch False by default: at the
+            # default no region runs in reduced precision with or without it (skrl 2.0 moved a value
+            # computation out of such a region into another one)
+            f = (only_cand or only_base)[0]
+            where = "at the candidate" if only_cand else "removed"
+            return [feature_hit(f"Precision control `{f.text}` {where}, off by default", pair, only_base, only_cand,
+                                severity=Severity.low, confidence=0.4)]
         if only_cand:
             return [feature_hit(f"Precision changed: `{only_cand[0].text}` at the candidate", pair, only_base, only_cand)]
         return [feature_hit(f"Precision changed: `{only_base[0].text}` removed", pair, only_base, [], confidence=0.6)]
+
+
+OFF = re.compile(r"(^|, )enabled=(False|config\[[^=\]]+=False\])(,|$)")
+
+
+def _off(f: Feature) -> bool:
+    """An `autocast`/`GradScaler` whose `enabled` is False, written or as a configuration default."""
+    return f.key[0] == "control" and f.key[1] in {"autocast", "GradScaler"} and bool(OFF.search(f.key[2]))

@@ -89,4 +89,4 @@ OFF = re.compile(r"(^|, )enabled=(False|config\[[^=\]]+=False\])(,|$)")
 
 def _off(f: Feature) -> bool:
     """An `autocast`/`GradScaler` whose `enabled` is False, written or as a configuration default."""
-    return f.key[0] == "control" and f.key[1] in {"autocast", "GradScaler"} and bool(OFF.search(f.key[2]))
+    return f.key[0] == "control" and f.key[1] in {"autocast", "GradScaler"} and bool(OFF.search(str(f.key[2])))

@@ -53,3 +53,26 @@ def test_a_removed_numpy_export_is_no_placement_change() -> None:
     base = "def save(tensors, path, np):\n    np.savez(path, **{k: v.cpu().numpy() for k, v in tensors.items()})\n"
     cand = "def save(tensors, path, np):\n    np.savez(path, **{k: v for k, v in tensors.items()})\n"
     assert [f.title for f in run_on({"m.py": base}, {"m.py": cand}, only={"device_placement"}).findings] == []
+
+
+HELPER = """
+_CPU = True
+
+
+def torch2jax(tensor):
+    return from_dlpack(tensor.contiguous().cpu() if _CPU else tensor.contiguous())
+
+
+class Wrapper:
+    def step(self, actions):
+        observations, reward = self._env.step(actions)
+        return ARGUMENT, torch2jax(reward)
+"""
+
+
+def test_a_helper_move_inlined_with_another_argument_is_no_placement_change() -> None:
+    # skrl 2.0: `_torch2jax(observations["policy"])` -> `_torch2jax(flatten_tensorized_space(...))`
+    base = HELPER.replace("ARGUMENT", 'torch2jax(observations["policy"])')
+    cand = HELPER.replace("ARGUMENT", 'torch2jax(flatten(self.observation_space, observations["policy"]))').replace(
+        "    return from_dlpack(", "    if NEW_JAX:\n        return from_dlpack(tensor.contiguous().cpu() if _CPU else tensor)\n    return from_dlpack(")
+    assert [f.title for f in run_on({"m.py": base}, {"m.py": cand}, only={"device_placement"}).findings] == []

@@ -26,7 +26,9 @@ EXPORTS = {"numpy", "tolist", "item"}
 
 @dataclass(frozen=True)
 class Move(Feature):
-    receiver: str = ""  # what is moved, canonical (`tensor.contiguous()` of `tensor.contiguous().cpu()`)
+    # what is moved, canonical, as written where the move is (`tensor.contiguous()` of a helper's
+    # `tensor.contiguous().cpu()`, whatever argument an inlined call binds to `tensor`)
+    receiver: str = ""
 
 
 def _exported(call: ast.Call, fn: FunctionInfo) -> bool:
@@ -77,7 +79,7 @@ class DevicePlacementDetector(FeatureDetector):
                     out.append(Feature(("device", literal), site, unparse(call, 70)))
             if tail in ("cpu", "cuda") and not call.args and isinstance(call.func, ast.Attribute) and site.loop_depth == 0 \
                     and not (tail == "cpu" and _exported(call, site.fn)):
-                out.append(Move(("move", tail), site, f".{tail}()", receiver=canon(call.func.value, site)))
+                out.append(Move(("move", tail), site, f".{tail}()", receiver=canon(call.func.value, site.fn)))
         return out
 
     def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:

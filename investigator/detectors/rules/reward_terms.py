@@ -17,6 +17,7 @@ from investigator.detectors.base import (
 from investigator.detectors.flow import Site
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
+from investigator.detectors.configref import PLACEHOLDER
 from investigator.detectors.patterns import assigned_names, assigns, calls, canon, mentions_role, parent_map
 from investigator.detectors.roles import role
 from investigator.detectors.stored import stored_value
@@ -153,6 +154,10 @@ class RewardTermsDetector(FeatureDetector):
         if caps:
             return [feature_hit(f"Reward cap introduced: `{caps[0].text}`", pair, [f for f in only_base if f.key[0] == "cap"],
                                 caps, severity=Severity.significant)]
+        folded = _folded_rescale(pair, only_base, only_cand)
+        if folded:
+            return [feature_hit("Reward rescale folded into the reward's weight", pair, only_base, only_cand,
+                                severity=Severity.low, confidence=0.4, summary=folded)]
         weights_b = [f for f in only_base if f.key[0] in ("weight", "shaping", "scale", "cap")]
         weights_c = [f for f in only_cand if f.key[0] in ("weight", "shaping", "scale", "cap")]
         if weights_b or weights_c:
@@ -247,3 +252,56 @@ def _same_stored(only_base: list[Feature], only_cand: list[Feature]) -> tuple[li
         else:
             left.remove(match)
     return kept, left
+
+
+def _number(expr: ast.AST | None, fn: FunctionInfo) -> float | None:
+    """A literal number, or the numeric code default of a configuration read (`config[k=2.0]`)."""
+    if expr is None:
+        return None
+    text = canon(expr, fn)
+    m = PLACEHOLDER.match(text)
+    if m is not None:
+        text = m.group(1) or ""
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return None
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _weight_of(name: str, fn: FunctionInfo) -> ast.expr | None:
+    """W of the one product `W * name` / `name * W` in fn (the weighted sum of reward terms)."""
+    found = []
+    for node in ast.walk(fn.node):
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+            for this, other in ((node.left, node.right), (node.right, node.left)):
+                if isinstance(this, ast.Name) and this.id == name:
+                    found.append(other)
+    return found[0] if len(found) == 1 else None
+
+
+def _folded_rescale(pair: FunctionPair, only_base: list[Feature], only_cand: list[Feature]) -> str:
+    """`s *= scale` removed and its factor folded into the weight of the sum the term enters:
+    `w_b * s` with `s *= c` -> `w_c * s` where, at the configuration defaults, w_b * c == w_c
+    (skrl 2.0 AMP: `style_reward *= discriminator_reward_scale` (2) and `style_reward_weight` (1.0)
+    -> `style_reward_scale` (2.0)). The combined reward is the same at the defaults; a user who set
+    the old keys sets new ones. Empty when anything is not shown (then it is a weight change)."""
+    if only_cand or not only_base or pair.base is None or pair.cand is None \
+            or any(f.key[0] != "scale" or not isinstance(f.site.node, ast.AugAssign) for f in only_base):
+        return ""
+    parts = []
+    for f in only_base:
+        node = f.site.node
+        assert isinstance(node, ast.AugAssign)
+        if not isinstance(node.target, ast.Name) or f.site.fn is not pair.base:
+            return ""
+        name = node.target.id
+        factor = _number(node.value, pair.base)
+        w_b, w_c = _number(_weight_of(name, pair.base), pair.base), _number(_weight_of(name, pair.cand), pair.cand)
+        if factor is None or w_b is None or w_c is None or factor == 0:
+            return ""
+        folded = w_b * factor if isinstance(node.op, ast.Mult) else w_b / factor
+        if abs(folded - w_c) > 1e-9 * max(1.0, abs(w_c)):
+            return ""
+        parts.append(f"`{name}`: {w_b:g} x {factor:g} at the baseline, {w_c:g} at the candidate (code defaults)")
+    return "rescale folded into the weight, the same combined reward at the defaults: " + "; ".join(parts)

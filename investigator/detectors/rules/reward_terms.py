@@ -14,10 +14,10 @@ from investigator.detectors.base import (
     Hit,
     feature_hit,
 )
+from investigator.detectors.configref import PLACEHOLDER
 from investigator.detectors.flow import Site
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
-from investigator.detectors.configref import PLACEHOLDER
 from investigator.detectors.patterns import assigned_names, assigns, calls, canon, mentions_role, parent_map
 from investigator.detectors.roles import role
 from investigator.detectors.stored import stored_value

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import re
+from typing import TypeGuard
 
 from investigator.detectors.functions import FunctionInfo, ParsedModule
 from investigator.pyast import copy_tree, dotted, last_name, unparse
@@ -28,7 +29,7 @@ HOLDER = re.compile(
 CONFIG_IMPORT = re.compile(r"cfg|config|conf\b|args|param", re.IGNORECASE)
 
 
-def _holder(expr: ast.AST) -> bool:
+def holder(expr: ast.AST) -> bool:
     name = dotted(expr)
     return bool(name) and bool(HOLDER.match(last_name(name)))
 
@@ -39,17 +40,17 @@ def _str_const(node: ast.AST | None) -> str | None:
 
 def config_read(expr: ast.AST) -> tuple[str, ast.expr | None] | None:
     """`cfg["k"]`, `cfg.get("k", d)`, `self.cfg.k`, `args.k` -> ("k", the `.get` fallback or None)."""
-    if isinstance(expr, ast.Subscript) and _holder(expr.value):
+    if isinstance(expr, ast.Subscript) and holder(expr.value):
         key = _str_const(expr.slice)
         return (key, None) if key else None
     if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "get" \
-            and _holder(expr.func.value) and expr.args:
+            and holder(expr.func.value) and expr.args:
         key = _str_const(expr.args[0])
         if key is None:
             return None
         fallback = expr.args[1] if len(expr.args) > 1 else next((k.value for k in expr.keywords if k.arg == "default"), None)
         return key, fallback
-    if isinstance(expr, ast.Attribute) and _holder(expr.value) and not expr.attr.startswith("_") \
+    if isinstance(expr, ast.Attribute) and holder(expr.value) and not expr.attr.startswith("_") \
             and expr.attr not in {"get", "items", "keys", "values", "update", "pop", "copy"}:
         return expr.attr, None
     return None
@@ -164,8 +165,12 @@ def _self_sources(fn: FunctionInfo) -> dict[str, list[ast.expr]]:
                 if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
                     targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                     for t in targets:
-                        if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self":
+                        if _self_attr(t):
                             out.setdefault(t.attr, []).append(node.value)
+                        elif isinstance(t, ast.Subscript) and _self_attr(t.value):
+                            # `self.x[uid] = ...`: an entry replaced (a per-agent dict of preprocessor
+                            # classes turned into instances): not the value it was set from
+                            out.setdefault(t.value.attr, []).append(node)  # type: ignore[arg-type]
                 elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Attribute):
                     out.setdefault(node.target.attr, []).append(node)  # type: ignore[arg-type]
         table[fn.class_name] = out
@@ -173,18 +178,53 @@ def _self_sources(fn: FunctionInfo) -> dict[str, list[ast.expr]]:
     return table[fn.class_name]
 
 
+def _self_attr(node: ast.AST) -> TypeGuard[ast.Attribute]:
+    return isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self"
+
+
 def _assigned_before(fn: FunctionInfo, read: ast.Attribute) -> ast.expr | None:
-    """The value of the last plain `self.<attr> = value` of `fn` above the read (same function, by line)."""
+    """The value of the last plain `self.<attr> = value` of `fn` above the read (same function, by
+    line), unless an entry of it (`self.<attr>[k] = ...`) is replaced in between."""
     line = getattr(read, "lineno", None)
     if line is None or fn.is_module:
         return None
     best: tuple[int, ast.expr] | None = None
+    stores: list[int] = []
     for node in ast.walk(fn.node):
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and node.lineno < line:
+        if isinstance(node, ast.Assign) and node.lineno < line:
+            for t in node.targets:
+                if isinstance(t, ast.Subscript) and _self_attr(t.value) and t.value.attr == read.attr:
+                    stores.append(node.lineno)
             t = node.targets[0]
-            if isinstance(t, ast.Attribute) and t.attr == read.attr and isinstance(t.value, ast.Name) \
-                    and t.value.id == "self" and (best is None or node.lineno > best[0]):
+            if len(node.targets) == 1 and _self_attr(t) and t.attr == read.attr \
+                    and (best is None or node.lineno > best[0]):
                 best = (node.lineno, node.value)
+    if best is None or any(best[0] < n for n in stores):
+        return None
+    return best[1]
+
+
+def _entry_before(fn: FunctionInfo, read: ast.Subscript) -> ast.expr | None:
+    """`self.lr[uid]` read right below `self.lr[uid] = value` in the same function (the latest store
+    into `self.lr` above the read, with the same key as written): that value, whatever a scheduler
+    stores into the entry later (`self.policy_learning_rate[uid] = self.cfg.learning_rate[uid][0]`
+    then `Adam(lr=self.policy_learning_rate[uid])`)."""
+    line = getattr(read, "lineno", None)
+    if line is None or fn.is_module or not _self_attr(read.value) or not isinstance(read.ctx, ast.Load):
+        return None
+    attr, key = read.value.attr, ast.dump(read.slice)
+    best: tuple[int, ast.expr | None] | None = None
+    for node in ast.walk(fn.node):
+        if not isinstance(node, ast.Assign | ast.AugAssign) or node.lineno >= line:
+            continue
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        for t in targets:
+            plain = any(_self_attr(e) and e.attr == attr for e in ast.walk(t))
+            if not plain or (best is not None and node.lineno <= best[0]):
+                continue
+            keyed = isinstance(node, ast.Assign) and isinstance(t, ast.Subscript) and _self_attr(t.value) \
+                and t.value.attr == attr and ast.dump(t.slice) == key
+            best = (node.lineno, node.value if keyed else None)
     return best[1] if best is not None else None
 
 
@@ -194,9 +234,93 @@ def _placeholder(key: str, fallback: ast.expr | None, fn: FunctionInfo) -> ast.N
     return ast.Name(id=text, ctx=ast.Load())
 
 
+PLACEHOLDER = re.compile(r"^config\[[^=\]]+(?:=(.*))?\]$")
+COPIES = {"deepcopy", "copy"}
+
+
+def _scalar_placeholder(node: ast.AST) -> bool:
+    """`config[k=0.5]`, `config[k=None]`: a read whose code default is a number, a boolean or None.
+    Such a value cannot be indexed; an index on it reads one copy of the value broadcast per agent
+    or per network (a dataclass's `expand()`, a `_as_dict` helper)."""
+    if not isinstance(node, ast.Name):
+        return False
+    m = PLACEHOLDER.match(node.id)
+    if m is None or m.group(1) is None:
+        return False
+    try:
+        value = ast.literal_eval(m.group(1))
+    except (ValueError, SyntaxError):
+        return False
+    return value is None or isinstance(value, bool | int | float)
+
+
+def _is_param_copy(node: ast.AST | None, param: str) -> bool:
+    """`x` or `copy.deepcopy(x)` / `copy(x)` of the parameter `x`."""
+    if isinstance(node, ast.Call) and last_name(dotted(node.func)) in COPIES and len(node.args) == 1 \
+            and not node.keywords:
+        node = node.args[0]
+    return isinstance(node, ast.Name) and node.id == param
+
+
+def _broadcasts(fn: FunctionInfo) -> bool:
+    """Whether every `return` of fn hands back its one argument, or a comprehension / repeated list
+    of copies of it: `{name: copy.deepcopy(x) for name in agents}`, `[x] * n`, or `x` itself."""
+    node = fn.node
+    if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return False
+    params = [a.arg for a in (*node.args.posonlyargs, *node.args.args) if a.arg not in {"self", "cls"}]
+    if len(params) != 1:
+        return False
+    returns = [n for n in ast.walk(node) if isinstance(n, ast.Return)]
+    if not returns:
+        return False
+    for r in returns:
+        value = r.value
+        if isinstance(value, ast.DictComp):
+            value = value.value
+        elif isinstance(value, ast.ListComp | ast.SetComp | ast.GeneratorExp):
+            value = value.elt
+        elif isinstance(value, ast.BinOp) and isinstance(value.op, ast.Mult) and isinstance(value.left, ast.List) \
+                and len(value.left.elts) == 1:
+            value = value.left.elts[0]
+        if not _is_param_copy(value, params[0]):
+            return False
+    return True
+
+
+def _broadcast_call(call: ast.Call, fn: FunctionInfo) -> bool:
+    """`self._as_dict(value)`: a call of one argument whose every definition of that name in the
+    commit only broadcasts it (`_broadcasts`); nothing is resolved when the name is not defined."""
+    if len(call.args) != 1 or call.keywords or isinstance(call.args[0], ast.Starred):
+        return False
+    name = last_name(dotted(call.func))
+    if not name:
+        return False
+    index = getattr(fn.module, "index", None)
+    if index is None:  # a module parsed on its own: its own definitions only
+        defs = [f for f in fn.module.functions.values() if f.name == name]
+        return bool(defs) and all(_broadcasts(f) for f in defs)
+    cache: dict[str, bool] = index.__dict__.setdefault("_broadcast_defs", {})
+    if name not in cache:
+        defs = index.find_defs(name)
+        cache[name] = bool(defs) and all(_broadcasts(f) for f in defs)
+    return cache[name]
+
+
 class _Resolve(ast.NodeTransformer):
-    def __init__(self, fn: FunctionInfo) -> None:
+    def __init__(self, fn: FunctionInfo, depth: int = 0) -> None:
         self.fn = fn
+        self.depth = depth
+
+    def _source(self, src: ast.expr) -> ast.AST | None:
+        """An attribute's one source resolved in turn (`self.cfg.learning_rate[0]`, `self._as_dict(cfg[k])`):
+        kept only when it comes down to one configuration read or a literal."""
+        if self.depth >= 2:
+            return None
+        out = _Resolve(self.fn, self.depth + 1).visit(copy_tree(src))
+        if isinstance(out, ast.Constant) or (isinstance(out, ast.Name) and PLACEHOLDER.match(out.id)):
+            return out
+        return None
 
     def _resolved(self, node: ast.expr) -> ast.AST | None:
         read = config_read(node)
@@ -208,20 +332,37 @@ class _Resolve(ast.NodeTransformer):
             local = _assigned_before(self.fn, node)
             if local is not None:
                 sources = [local]  # `self.lr = cfg.lr` just above the read, whatever a scheduler does later
-            if len(sources) == 1 and not isinstance(sources[0], ast.AugAssign):
+            if len(sources) == 1 and isinstance(sources[0], ast.expr):
                 src = sources[0]
                 read = config_read(src)
                 if read is not None:
                     return ast.copy_location(_placeholder(read[0], read[1], self.fn), node)
                 if _literal(src) is not None:
                     return ast.copy_location(ast.Constant(value=ast.literal_eval(src)), node)
+                resolved = self._source(src)
+                if resolved is not None:
+                    return ast.copy_location(resolved, node)
+        if isinstance(node, ast.Call) and _broadcast_call(node, self.fn):
+            inner = self.visit(copy_tree(node.args[0]))
+            if isinstance(inner, ast.Name) and PLACEHOLDER.match(inner.id):
+                return ast.copy_location(inner, node)
         return None
 
     def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
         return self._resolved(node) or self.generic_visit(node)
 
     def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
-        return self._resolved(node) or self.generic_visit(node)
+        resolved = self._resolved(node)
+        if resolved is not None:
+            return resolved
+        entry = _entry_before(self.fn, node)
+        resolved = self._source(entry) if entry is not None else None
+        if resolved is not None:
+            return ast.copy_location(resolved, node)
+        out = self.generic_visit(node)
+        if isinstance(out, ast.Subscript) and _scalar_placeholder(out.value):
+            return out.value  # one copy of a scalar broadcast per agent / network: the scalar
+        return out
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
         return self._resolved(node) or self.generic_visit(node)

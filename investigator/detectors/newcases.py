@@ -291,7 +291,8 @@ def unhandled_arms(base_fn: ast.AST, cand_fn: ast.AST) -> dict[str, str]:
 
 
 def _chains(fn: ast.AST) -> list[tuple[str, list[tuple[ast.If, tuple[list[str], bool]]]]]:
-    """`if`/`elif` chains whose tests all compare one subject with string literals: (subject, arms)."""
+    """`if`/`elif` chains whose tests all compare one subject with string literals (or test it for
+    emptiness, `not X`, read as the value ""): (subject, arms)."""
     inner: set[int] = set()
     out = []
     for node in ast.walk(fn):
@@ -303,6 +304,11 @@ def _chains(fn: ast.AST) -> list[tuple[str, list[tuple[ast.If, tuple[list[str], 
         while cur is not None:
             found = compared_values(cur.test)
             test_subject = _subject(cur.test)
+            if found is None and isinstance(cur.test, ast.UnaryOp) and isinstance(cur.test.op, ast.Not) \
+                    and not isinstance(cur.test.operand, ast.Constant):
+                # `if not activation:` (skrl 0.10): the empty value, which every string comparison of the
+                # chain misses, like any other value no arm names
+                found, test_subject = ([""], False), ast.unparse(cur.test.operand)
             if found is None or test_subject is None or (subject is not None and test_subject != subject):
                 break
             subject = test_subject

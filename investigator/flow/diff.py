@@ -184,8 +184,77 @@ def changed_units(
     for olds, news in kept:
         olds, news = _drop_renames(olds, news, base_names, cand_names, renamed, local, attribute_renames)
         for k in range(max(len(olds), len(news))):
-            out.append(UnitChange(olds[k] if k < len(olds) else None, news[k] if k < len(news) else None))
+            change = UnitChange(olds[k] if k < len(olds) else None, news[k] if k < len(news) else None)
+            if change.base is None or change.cand is None or not _same_with_constants(change.base, change.cand):
+                out.append(change)
     return out
+
+
+# scalar math written through one numeric namespace or another: `jnp.log(2 * jnp.pi)` is `math.log(2 * math.pi)`
+_MATH_NAMESPACES = {"math", "np", "numpy", "jnp", "torch"}
+_MATH_NAMES = {"log", "log2", "log10", "log1p", "exp", "sqrt", "pi", "e", "tanh"}
+
+
+def _pure(node: ast.AST) -> bool:
+    """A module constant's value computed from numbers only (`0.5 + 0.5 * math.log(2 * math.pi)`)."""
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Constant) and not isinstance(sub.value, int | float):
+            return False
+        if isinstance(sub, ast.Name) and sub.id not in _MATH_NAMESPACES:
+            return False
+        if isinstance(sub, ast.Attribute) and sub.attr not in _MATH_NAMES:
+            return False
+        if not isinstance(sub, ast.Constant | ast.Name | ast.Attribute | ast.BinOp | ast.UnaryOp | ast.Call | ast.Load
+                          | ast.operator | ast.unaryop):
+            return False
+    return True
+
+
+def _module_constants(module: object) -> dict[str, ast.expr]:
+    cached: dict[str, ast.expr] | None = getattr(module, "_numeric_constants", None)
+    if cached is None:
+        cached, seen = {}, Counter[str]()
+        tree = getattr(module, "tree", None)
+        for stmt in getattr(tree, "body", []):
+            if isinstance(stmt, ast.Assign | ast.AnnAssign):
+                targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+                for t in targets:
+                    if isinstance(t, ast.Name):
+                        seen[t.id] += 1
+                        if stmt.value is not None and _pure(stmt.value):
+                            cached[t.id] = stmt.value
+        cached = {k: v for k, v in cached.items() if seen[k] == 1}
+        module._numeric_constants = cached  # type: ignore[attr-defined]
+    return cached
+
+
+class _Fold(ast.NodeTransformer):
+    def __init__(self, constants: dict[str, ast.expr]) -> None:
+        self.constants = constants
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        value = self.constants.get(node.id) if isinstance(node.ctx, ast.Load) else None
+        return self.visit(copy_tree(value)) if value is not None else node
+
+    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+        if isinstance(node.value, ast.Name) and node.value.id in _MATH_NAMESPACES and node.attr in _MATH_NAMES:
+            return ast.Name(id=node.attr, ctx=ast.Load())
+        return self.generic_visit(node)
+
+
+def _same_with_constants(base: Unit, cand: Unit) -> bool:
+    """A statement that reads a numeric module constant where the other wrote its value
+    (`0.5 + 0.5 * jnp.log(2 * jnp.pi) + jnp.log(scale)` -> `HALF_LOG_2_PI_PLUS + jnp.log(scale)` with
+    `HALF_LOG_2_PI_PLUS = 0.5 + 0.5 * math.log(2 * math.pi)`, skrl 2.0): the same value. Compared with
+    each side's constants written out and scalar math read alike whatever its namespace."""
+    if type(base.node) is not type(cand.node) or base.header or cand.header:
+        return False
+    kb, kc = _module_constants(base.fn.module), _module_constants(cand.fn.module)
+    if not kb and not kc:
+        return False
+    folded_b = ast.dump(_Fold(kb).visit(copy_tree(base.node)), annotate_fields=False)
+    folded_c = ast.dump(_Fold(kc).visit(copy_tree(cand.node)), annotate_fields=False)
+    return folded_b == folded_c
 
 
 def _without_checks(units: list[Unit]) -> list[Unit]:

@@ -257,3 +257,53 @@ def test_attribute_read_right_after_its_assignment_resolves_despite_later_update
     read = next(n for n in ast.walk(init.node) if isinstance(n, ast.Call)).keywords[0].value
     assert canon(read, init) == "config[learning_rate]"
     assert _canon_of(code, "self.lr") == "self.lr"  # elsewhere: set here, scaled there
+
+
+AMP_CFG = """
+AMP_DEFAULT_CONFIG = {"task_reward_weight": 0.0, "style_reward_weight": 1.0, "discriminator_reward_scale": 2}
+
+
+class AMP:
+    def __init__(self, cfg):
+        self.cfg = {**AMP_DEFAULT_CONFIG, **cfg}
+        self._task_w = self.cfg["task_reward_weight"]
+        self._style_w = self.cfg["style_reward_weight"]
+        self._scale = self.cfg["discriminator_reward_scale"]
+
+    def update(self, rewards, logits, memory):
+        style_reward = -torch.log(1 - logits)
+        style_reward *= self._scale
+        combined = self._task_w * rewards + self._style_w * style_reward
+        memory.store(combined)
+"""
+
+AMP_CFG_CAND = """
+AMP_DEFAULT_CONFIG = {"task_reward_scale": 0.0, "style_reward_scale": STYLE}
+
+
+class AMP:
+    def __init__(self, cfg):
+        self.cfg = {**AMP_DEFAULT_CONFIG, **cfg}
+
+    def update(self, rewards, logits, memory):
+        style_reward = -torch.log(1 - logits)
+        combined = self.cfg["task_reward_scale"] * rewards + self.cfg["style_reward_scale"] * style_reward
+        memory.store(combined)
+"""
+
+AMP_MAIN = "from amp import AMP\\n\\nAMP({}).update(rewards, logits, memory)\\n"
+
+
+def _folded(style: str):
+    return run_on({"amp.py": AMP_CFG, "main.py": AMP_MAIN},
+                  {"amp.py": AMP_CFG_CAND.replace("STYLE", style), "main.py": AMP_MAIN}, only={"reward_terms"}).findings
+
+
+def test_rescale_folded_into_a_weight_with_the_same_product_at_defaults_is_low() -> None:
+    found = _folded("2.0")
+    assert [(f.title, f.severity.value) for f in found] == [("Reward rescale folded into the reward's weight", "low")]
+
+
+def test_rescale_folded_into_a_weight_with_another_product_is_a_weight_change() -> None:
+    found = _folded("1.0")
+    assert [(f.title, f.severity.value) for f in found] == [("Reward weights changed", "significant")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass
 
 from investigator.detectors.base import (
     DetectorContext,
@@ -15,11 +16,26 @@ from investigator.detectors.base import (
 from investigator.detectors.flow import Site
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
-from investigator.detectors.patterns import calls
+from investigator.detectors.patterns import calls, canon, parent_map
 from investigator.models import Severity
 from investigator.pyast import kwarg, last_name, unparse
 
 DEVICES = ("cpu", "cuda", "mps", "xla", "meta")
+EXPORTS = {"numpy", "tolist", "item"}
+
+
+@dataclass(frozen=True)
+class Move(Feature):
+    # what is moved, canonical, as written where the move is (`tensor.contiguous()` of a helper's
+    # `tensor.contiguous().cpu()`, whatever argument an inlined call binds to `tensor`)
+    receiver: str = ""
+
+
+def _exported(call: ast.Call, fn: FunctionInfo) -> bool:
+    """`x.cpu().numpy()` / `.tolist()` / `.item()`: a host copy taken to leave the framework (saving,
+    logging, a NumPy consumer), not where the computation runs."""
+    parent = parent_map(fn).get(id(call))
+    return isinstance(parent, ast.Attribute) and parent.attr in EXPORTS
 
 
 def _device_literal(node: ast.AST | None) -> str | None:
@@ -61,9 +77,21 @@ class DevicePlacementDetector(FeatureDetector):
                 literal = _device_literal(c)
                 if literal:
                     out.append(Feature(("device", literal), site, unparse(call, 70)))
-            if tail in ("cpu", "cuda") and not call.args and isinstance(call.func, ast.Attribute) and site.loop_depth == 0:
-                out.append(Feature(("move", tail), site, f".{tail}()"))
+            if tail in ("cpu", "cuda") and not call.args and isinstance(call.func, ast.Attribute) and site.loop_depth == 0 \
+                    and not (tail == "cpu" and _exported(call, site.fn)):
+                out.append(Move(("move", tail), site, f".{tail}()", receiver=canon(call.func.value, site.fn)))
         return out
 
     def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
+        # the same tensor moved the same way at both commits, once more at one of them (the move
+        # written into both arms of a new version check): where that tensor lives does not change
+        if any(isinstance(f, Move) for f in (*only_base, *only_cand)):
+            moved_b = {(f.key, f.receiver) for f in base if isinstance(f, Move)}
+            moved_c = {(f.key, f.receiver) for f in cand if isinstance(f, Move)}
+            only_base = [f for f in only_base if not isinstance(f, Move)] + [
+                f for f in base if isinstance(f, Move) and (f.key, f.receiver) not in moved_c]
+            only_cand = [f for f in only_cand if not isinstance(f, Move)] + [
+                f for f in cand if isinstance(f, Move) and (f.key, f.receiver) not in moved_b]
+        if not only_base and not only_cand:
+            return []
         return [feature_hit("Device placement changed", pair, only_base, only_cand)]

@@ -75,6 +75,9 @@ class NormWrappersDetector(FeatureDetector):
 
     def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
         what = {"wrapper": "wrapper", "stats_load": "statistics loading", "stats_set": "statistics assignment"}
+        only_base, only_cand = _still_assigned(base, cand, only_base, only_cand)
+        if not only_base and not only_cand:
+            return []
         changed = [(b, c) for b in only_base for c in only_cand if b.key[0] == c.key[0] == "wrapper" and b.key[1] == c.key[1]]
         if changed and len(only_base) == len(only_cand) == 1:
             b, c = changed[0]
@@ -86,3 +89,14 @@ class NormWrappersDetector(FeatureDetector):
             f = only_cand[0]
             return [feature_hit(f"Normalisation {what[f.key[0]]} added: `{f.key[1]}`", pair, [], only_cand, confidence=0.6)]
         return [feature_hit("Normalisation pipeline changed", pair, only_base, only_cand, confidence=0.65)]
+
+
+def _still_assigned(base, cand, only_base: list[Feature], only_cand: list[Feature]) -> tuple[list[Feature], list[Feature]]:
+    """Statistics assignments compared by which statistics are set, not by how many statements set
+    them: one arm of a backend branch (`if self._jax: self.mean = jnp.array(m) else: self.mean =
+    np.array(m)`) removed while the kept code still sets `mean` removes no statistic (skrl 2.0
+    dropped its NumPy backend). A statistic no statement sets any more is still removed."""
+    keys_b = {f.key for f in base if f.key[0] == "stats_set"}
+    keys_c = {f.key for f in cand if f.key[0] == "stats_set"}
+    return ([f for f in only_base if f.key[0] != "stats_set" or f.key not in keys_c],
+            [f for f in only_cand if f.key[0] != "stats_set" or f.key not in keys_b])

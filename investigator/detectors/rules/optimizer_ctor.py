@@ -19,6 +19,7 @@ from investigator.detectors.flow import Site
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import calls, canon
+from investigator.detectors.stored import stored_value
 from investigator.models import Severity
 from investigator.pyast import last_name, unparse
 
@@ -50,10 +51,15 @@ class OptimizerCtorDetector(FeatureDetector):
             tail = last_name(name)
             if OPTIMIZERS.match(tail) and ("optim" in name or name == tail):
                 kws = tuple(sorted(f"{k.arg}={canon(k.value, site)}" for k in call.keywords if k.arg))
-                out.append(Optimizer((tail, kws), site, unparse(call, 100), params=_params(call)))
+                stored = tuple(sorted(f"{k.arg}={canon(stored_value(k.value, site.fn, site.line), site)}"
+                                      for k in call.keywords if k.arg))
+                out.append(Optimizer((tail, kws), site, unparse(call, 100), params=_params(call), stored=stored))
         return out
 
     def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
+        only_base, only_cand = _same_stored(only_base, only_cand)
+        if not only_base and not only_cand:
+            return []
         only_base, only_cand = _pair_by_params(only_base, only_cand)
         if only_base and only_cand and _params_of(only_base[0]) != _params_of(only_cand[0]):
             # equal keys matched two different optimizers: compare each with its own at the other side
@@ -72,6 +78,22 @@ class OptimizerCtorDetector(FeatureDetector):
 @dataclass(frozen=True)
 class Optimizer(Feature):
     params: str = ""  # what it optimises, as written (the first argument)
+    stored: tuple[str, ...] = ()  # the keywords with stored values read where computed (detectors/stored.py)
+
+
+def _same_stored(only_base: list[Feature], only_cand: list[Feature]) -> tuple[list[Feature], list[Feature]]:
+    """Optimizers that differ only in where an argument is read from (`model=policy` with the local
+    `policy = self.policies[uid]` -> `model=self.policies[uid]`): each such pair is dropped."""
+    left = list(only_cand)
+    kept: list[Feature] = []
+    for fb in only_base:
+        match = next((fc for fc in left if isinstance(fb, Optimizer) and isinstance(fc, Optimizer)
+                      and fb.key[0] == fc.key[0] and fb.stored == fc.stored), None)
+        if match is None:
+            kept.append(fb)
+        else:
+            left.remove(match)
+    return kept, left
 
 
 def _params(call: ast.Call) -> str:

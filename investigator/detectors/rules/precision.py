@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 
 from investigator.detectors.base import (
     DetectorContext,
@@ -15,7 +16,7 @@ from investigator.detectors.base import (
 from investigator.detectors.flow import Site
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
-from investigator.detectors.patterns import calls
+from investigator.detectors.patterns import calls, canon
 from investigator.models import Severity
 from investigator.pyast import dotted, last_name, unparse
 
@@ -46,7 +47,11 @@ class PrecisionDetector(FeatureDetector):
             tail = last_name(name)
             if tail in CONTROLS:
                 args = ", ".join([unparse(a, 30) for a in call.args] + sorted(f"{k.arg}={unparse(k.value, 30)}" for k in call.keywords))
-                out.append(Feature(("control", tail, args), site, f"{tail}({args})"))
+                # compared with configuration reads resolved (`enabled=self._mixed_precision` set from
+                # `cfg["mixed_precision"]` and `enabled=self.cfg.mixed_precision` of a dataclass field
+                # with the same default are one switch), shown as written
+                key = ", ".join([canon(a, site) for a in call.args] + sorted(f"{k.arg}={canon(k.value, site)}" for k in call.keywords))
+                out.append(Feature(("control", tail, key), site, f"{tail}({args})"))
             elif tail in CASTS and not call.args and isinstance(call.func, ast.Attribute):
                 out.append(Feature(("cast", tail), site, f".{tail}()"))
         # `if v.dtype == np.float64:` tests a dtype, it does not choose one (rl_games casts float64
@@ -66,6 +71,22 @@ class PrecisionDetector(FeatureDetector):
         return out
 
     def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
+        if all(_off(f) for f in (*only_base, *only_cand)):
+            # `autocast(enabled=self.cfg.mixed_precision)` with the switch False by default: at the
+            # default no region runs in reduced precision with or without it (skrl 2.0 moved a value
+            # computation out of such a region into another one)
+            f = (only_cand or only_base)[0]
+            where = "at the candidate" if only_cand else "removed"
+            return [feature_hit(f"Precision control `{f.text}` {where}, off by default", pair, only_base, only_cand,
+                                severity=Severity.low, confidence=0.4)]
         if only_cand:
             return [feature_hit(f"Precision changed: `{only_cand[0].text}` at the candidate", pair, only_base, only_cand)]
         return [feature_hit(f"Precision changed: `{only_base[0].text}` removed", pair, only_base, [], confidence=0.6)]
+
+
+OFF = re.compile(r"(^|, )enabled=(False|config\[[^=\]]+=False\])(,|$)")
+
+
+def _off(f: Feature) -> bool:
+    """An `autocast`/`GradScaler` whose `enabled` is False, written or as a configuration default."""
+    return f.key[0] == "control" and f.key[1] in {"autocast", "GradScaler"} and bool(OFF.search(str(f.key[2])))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
+from dataclasses import dataclass
 
 from investigator.detectors.base import (
     DetectorContext,
@@ -13,11 +14,13 @@ from investigator.detectors.base import (
     Hit,
     feature_hit,
 )
+from investigator.detectors.configref import PLACEHOLDER
 from investigator.detectors.flow import Site
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import assigned_names, assigns, calls, canon, mentions_role, parent_map
 from investigator.detectors.roles import role
+from investigator.detectors.stored import stored_value
 from investigator.models import Severity
 from investigator.pyast import call_name, dotted, is_constant_like, kwarg, last_name, receiver, unparse
 
@@ -130,15 +133,17 @@ class RewardTermsDetector(FeatureDetector):
                 out.append(Feature(("cap", last_name(name), canon(bounds[-1], site)), site, unparse(call, 80)))
         for site, node, value in assigns(sites):
             if isinstance(node, ast.AugAssign) and any(role(n) == "rewards" for n in assigned_names(node)):
-                if _collects(value) or logging_accumulator(node, site.fn):
+                if _collects(value) or logging_accumulator(node, site.fn) or _short_local(node, site.fn):
                     continue
                 # `r *= c` rescales the reward (a weight); `r += bonus` adds a term to it
                 kind = "scale" if isinstance(node.op, ast.Mult | ast.Div) else "shaping"
-                out.append(Feature((kind, canon(value, site)), site, unparse(node, 80)))
+                stored = canon(stored_value(value, site.fn, site.line), site)
+                out.append(Term((kind, canon(value, site)), site, unparse(node, 80), stored=stored))
         return out
 
     def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
         only_base = _kept_caps(pair, only_base, only_cand)
+        only_base, only_cand = _same_stored(only_base, only_cand)
         if not only_base and not only_cand:
             return []
         removed = [f for f in only_base if f.key[0] in ("term", "shaping")]
@@ -149,11 +154,38 @@ class RewardTermsDetector(FeatureDetector):
         if caps:
             return [feature_hit(f"Reward cap introduced: `{caps[0].text}`", pair, [f for f in only_base if f.key[0] == "cap"],
                                 caps, severity=Severity.significant)]
+        folded = _folded_rescale(pair, only_base, only_cand)
+        if folded:
+            return [feature_hit("Reward rescale folded into the reward's weight", pair, only_base, only_cand,
+                                severity=Severity.low, confidence=0.4, summary=folded)]
         weights_b = [f for f in only_base if f.key[0] in ("weight", "shaping", "scale", "cap")]
         weights_c = [f for f in only_cand if f.key[0] in ("weight", "shaping", "scale", "cap")]
         if weights_b or weights_c:
             return [feature_hit("Reward weights changed", pair, weights_b, weights_c, severity=Severity.significant)]
         return [feature_hit("Reward terms added", pair, [], only_cand, severity=Severity.low, confidence=0.5)]
+
+
+def _short_local(node: ast.AugAssign, fn: FunctionInfo) -> bool:
+    """`r -= alpha * hv` of a conjugate-gradient solver: a local named `r` (not a parameter) in a
+    function where nothing else is named like a reward and no environment is stepped is a residual,
+    a radius, a ratio, not a reward (skrl 2.0 moved its TRPO solver to module level: "Reward weights
+    changed", significant). A reward passed in as `r`, or read from `env.step`, stays a reward."""
+    target = node.target
+    node_fn = fn.node
+    if not isinstance(target, ast.Name) or "rew" in target.id.lower() \
+            or not isinstance(node_fn, ast.FunctionDef | ast.AsyncFunctionDef):
+        return False
+    a = node_fn.args
+    if target.id in {p.arg for p in (*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg) if p is not None}:
+        return False
+    for sub in ast.walk(node_fn):
+        name = sub.id if isinstance(sub, ast.Name) else sub.attr if isinstance(sub, ast.Attribute) else \
+            sub.value if isinstance(sub, ast.Constant) and isinstance(sub.value, str) else None
+        if name and name != target.id and role(name) == "rewards":
+            return False
+        if isinstance(sub, ast.Call) and last_name(call_name(sub)) == "step":
+            return False
+    return True
 
 
 def _loose_cap(key: tuple) -> tuple:
@@ -198,3 +230,78 @@ def _kept_caps(pair: FunctionPair, only_base: list[Feature], only_cand: list[Fea
         if carried and bounds:
             kept.add(_loose_cap(("cap", last_name(call_name(node)), canon(bounds[-1], pair.cand))))
     return [f for f in only_base if f.key[0] != "cap" or _loose_cap(f.key) not in kept]
+
+
+@dataclass(frozen=True)
+class Term(Feature):
+    stored: str = ""  # the term with stored values read where they were computed (detectors/stored.py)
+
+
+def _same_stored(only_base: list[Feature], only_cand: list[Feature]) -> tuple[list[Feature], list[Feature]]:
+    """Terms that differ only in where a value is read from: `gamma * values * truncated` with the
+    local `values = f(v)` -> `gamma * self._current_values * truncated` with `self._current_values =
+    f(v)` stored in `act()` (skrl 2.0). Each such pair (same kind, same stored form) is dropped; a term
+    whose stored value differs stays."""
+    left = list(only_cand)
+    kept: list[Feature] = []
+    for fb in only_base:
+        match = next((fc for fc in left if isinstance(fb, Term) and isinstance(fc, Term) and fb.key[0] == fc.key[0]
+                      and fb.stored == fc.stored), None)
+        if match is None:
+            kept.append(fb)
+        else:
+            left.remove(match)
+    return kept, left
+
+
+def _number(expr: ast.AST | None, fn: FunctionInfo) -> float | None:
+    """A literal number, or the numeric code default of a configuration read (`config[k=2.0]`)."""
+    if expr is None:
+        return None
+    text = canon(expr, fn)
+    m = PLACEHOLDER.match(text)
+    if m is not None:
+        text = m.group(1) or ""
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return None
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _weight_of(name: str, fn: FunctionInfo) -> ast.expr | None:
+    """W of the one product `W * name` / `name * W` in fn (the weighted sum of reward terms)."""
+    found = []
+    for node in ast.walk(fn.node):
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+            for this, other in ((node.left, node.right), (node.right, node.left)):
+                if isinstance(this, ast.Name) and this.id == name:
+                    found.append(other)
+    return found[0] if len(found) == 1 else None
+
+
+def _folded_rescale(pair: FunctionPair, only_base: list[Feature], only_cand: list[Feature]) -> str:
+    """`s *= scale` removed and its factor folded into the weight of the sum the term enters:
+    `w_b * s` with `s *= c` -> `w_c * s` where, at the configuration defaults, w_b * c == w_c
+    (skrl 2.0 AMP: `style_reward *= discriminator_reward_scale` (2) and `style_reward_weight` (1.0)
+    -> `style_reward_scale` (2.0)). The combined reward is the same at the defaults; a user who set
+    the old keys sets new ones. Empty when anything is not shown (then it is a weight change)."""
+    if only_cand or not only_base or pair.base is None or pair.cand is None \
+            or any(f.key[0] != "scale" or not isinstance(f.site.node, ast.AugAssign) for f in only_base):
+        return ""
+    parts = []
+    for f in only_base:
+        node = f.site.node
+        assert isinstance(node, ast.AugAssign)
+        if not isinstance(node.target, ast.Name) or f.site.fn is not pair.base:
+            return ""
+        name = node.target.id
+        factor = _number(node.value, pair.base)
+        w_b, w_c = _number(_weight_of(name, pair.base), pair.base), _number(_weight_of(name, pair.cand), pair.cand)
+        if factor is None or w_b is None or w_c is None or factor == 0:
+            return ""
+        folded = w_b * factor if isinstance(node.op, ast.Mult) else w_b / factor
+        if abs(folded - w_c) > 1e-9 * max(1.0, abs(w_c)):
+            return ""
+        parts.append(f"`{name}`: {w_b:g} x {factor:g} at the baseline, {w_c:g} at the candidate (code defaults)")
+    return "rescale folded into the weight, the same combined reward at the defaults: " + "; ".join(parts)

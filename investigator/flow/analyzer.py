@@ -56,6 +56,7 @@ from investigator.flow.containers import (
     realigned_unpackings,
 )
 from investigator.flow.diff import UnitChange, changed_units, moved_across
+from investigator.flow.fieldclass import carried_fields
 from investigator.flow.graph import LearningFlow, Placement, linked_flows
 from investigator.flow.inlined import Inlined, call_text, inlined_callees
 from investigator.flow.layout import GRADIENT_PLACES, Layout, container_relaid, layout, layout_change
@@ -75,7 +76,7 @@ from investigator.flow.restore import checkpoint_names, reads_checkpoint
 from investigator.flow.signature import fixed_call
 from investigator.flow.symbolic import Effect, Expander, differing, value_text
 from investigator.flow.units import Unit
-from investigator.flow.wiring import device_only, injected, none_normalised, read_in_place
+from investigator.flow.wiring import device_move, device_only, injected, none_normalised, read_in_place
 from investigator.flow.wrappers import (
     Assignments,
     adapted_call,
@@ -629,6 +630,7 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
                           or (c.cand is not None and id(c.cand.node) in causes)]
     if not changes:
         return None  # the differing effects come from code changed elsewhere (a callee's own pair)
+    changes = _only_device_moves(changes, eb, ec) or changes
     reason = None if body else unreachable_reason(base_fn, index.base)
     if reason:
         result.no_effect.append(NoEffectChange(
@@ -641,6 +643,24 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     report.fixed_calls = _fixed_calls(changes, flows)
     _place_changes(report, changes, causes, flows, explained, inlined)
     return report
+
+
+def _added_move(change: UnitChange) -> bool:
+    return change.base is None and change.cand is not None and device_move(change.cand.node) is not None
+
+
+def _only_device_moves(changes: list[UnitChange], eb: list[Effect], ec: list[Effect]) -> list[UnitChange]:
+    """The added device moves (`m.to(device)`, flow/wiring.py) when they are the candidate's only new
+    effects and the baseline has none of its own: the other changed statements only name the value
+    that is moved (`return M(...)` -> `m = M(...)`; `m.to(device)`; `return m`). Real shape: d3rlpy 2.0's
+    builders (`create_value_function`) each move what they build to the device, where 1.x moved the
+    whole algorithm's modules after building them. A removed move, or one beside another new effect, is
+    not this rule."""
+    moves = [c for c in changes if _added_move(c)]
+    if not moves or eb or not ec:
+        return []
+    ids = {id(c.cand.node) for c in moves if c.cand is not None}
+    return moves if all(e.stmts & ids for e in ec) else []
 
 
 def _place_changes(report: PairReport, changes: list[UnitChange], causes: set[int], flows: dict[str, LearningFlow],
@@ -840,11 +860,44 @@ def _without_unread_fields(changes: list[UnitChange], pair: FunctionPair, flow: 
     return kept
 
 
+def _without_carried_fields(changes: list[UnitChange], pair: FunctionPair, result: AnalyzerResult) -> list[UnitChange]:
+    """Class-body changes without the fields of a class turned into a dataclass that carry what the
+    baseline class held the same way (flow/fieldclass.py). A baseline statement paired with such a
+    field (`TYPE: ClassVar[str] = 'qr'` -> `n_quantiles: int = 32`) stays, as a removal."""
+    base_fn, cand_fn = pair.base, pair.cand
+    if base_fn is None or cand_fn is None or not isinstance(base_fn.node, ast.ClassDef) \
+            or not isinstance(cand_fn.node, ast.ClassDef):
+        return changes
+    carried = carried_fields(base_fn.node, cand_fn.node, base_fn.module.tree)
+    if not carried:
+        return changes
+    kept: list[UnitChange] = []
+    gone: dict[str, str] = {}
+    for c in changes:
+        name = _field_name(c.cand)
+        if name is None or name not in carried:
+            kept.append(c)
+            continue
+        gone[name] = carried[name]
+        if c.base is not None and _field_name(c.base) != name:
+            kept.append(UnitChange(c.base, None))
+    if gone:
+        result.no_effect.append(NoEffectChange(
+            subsystem="other", title=f"`{pair.describe()}` turned into a dataclass: "
+                                     + ", ".join(f"`{g}`" for g in gone) + " carried over",
+            reason="each field holds what the baseline class held the same way: " + "; ".join(
+                f"`{g}`: {why}" for g, why in gone.items()) + "; whatever fills a field without a default is "
+                "compared in its own code",
+            locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
+    return kept
+
+
 def _plain_fields(changes: list[UnitChange], body: bool, pair: FunctionPair, index: PairIndex, flow: LearningFlow,
                   config: ConfigValues | None, handed: _Handed | None, result: AnalyzerResult) -> list[UnitChange]:
     """Class-body changes without the fields that only carry a value to code compared elsewhere."""
     if not body:
         return changes
+    changes = _without_carried_fields(changes, pair, result)
     changes = _without_unread_fields(changes, pair, flow, result)
     return _without_neutral_fields(changes, pair, index, config or ConfigValues(), handed, result)
 
@@ -1137,7 +1190,7 @@ def _return_extended(eb: list[Effect], ec: list[Effect], cand_fn: FunctionInfo, 
 
 def _classify(change: UnitChange, unit: Unit, placement: Placement, flow: LearningFlow) -> Placed:
     # a statement that differs only in a `device=` argument changes where a tensor lives (flow/wiring.py)
-    own = "device" if device_only(change) else unit.own if unit.own in PATHS else None
+    own = "device" if device_only(change) or _added_move(change) else unit.own if unit.own in PATHS else None
     if flow.export_only(unit.fn):
         return Placed(change, unit, placement, None, "export")
     arch = flow.in_model_class(unit.fn)
@@ -1323,6 +1376,10 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
     title, severity, rationale = _annotated(report, on, stored, label, cand_fn.qualname, title, severity, rationale,
                                             launcher, f"`{cand_fn.qualname}`" + (f" ({n} statements)" if n > 1 else ""))
     rationale += wiring
+    if all(_added_move(p.change) for p in on):
+        rationale += (" Low: the new statements only move a value this function builds to a device: where it lives, not "
+                      "what it computes (a module the baseline moved elsewhere, e.g. with its owner, or ran where it "
+                      "was made).")
     if call_fixed:
         title = f"Call now fits its callee's signature in the {label} path: `{cand_fn.qualname}`"
         rationale += f" Low: {call_fixes[0]}: a likely fix."

@@ -76,9 +76,9 @@ def declared_attributes(node: ast.ClassDef, tree: ast.Module | None = None) -> s
             if isinstance(s, ast.AnnAssign) and s.value is None and isinstance(s.target, ast.Name)}
     if not bare:
         return set()
-    private = {b for b in bare if b.startswith("_")} if not _field_class(node) else set()
+    private = {b for b in bare if b.startswith("_")} if not field_class(node) else set()
     assigned: set[str] = set(private)
-    for cls in _with_local_bases(node, tree):
+    for cls in with_local_bases(node, tree):
         for method in cls.body:
             if not isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef):
                 continue
@@ -93,7 +93,7 @@ def declared_attributes(node: ast.ClassDef, tree: ast.Module | None = None) -> s
 FIELD_DECORATOR = ("dataclass", "attrs", "attr.s", "define", "frozen", "mutable")
 
 
-def _field_class(node: ast.ClassDef) -> bool:
+def field_class(node: ast.ClassDef) -> bool:
     """A class whose bare annotations may be fields: a decorated dataclass / attrs class. Bare
     `_private` annotations of any other class declare instance attributes (pydantic keeps `_x` out of
     its fields, `NamedTuple` forbids them): d3rlpy's `BEARImpl(SACImpl)` narrows `_policy`, assigned in
@@ -101,7 +101,7 @@ def _field_class(node: ast.ClassDef) -> bool:
     return any(any(d in ast.unparse(dec) for d in FIELD_DECORATOR) for dec in node.decorator_list)
 
 
-def _with_local_bases(node: ast.ClassDef, tree: ast.Module | None) -> list[ast.ClassDef]:
+def with_local_bases(node: ast.ClassDef, tree: ast.Module | None) -> list[ast.ClassDef]:
     """The class and its base classes defined at the top level of the same module, transitively."""
     local = {s.name: s for s in tree.body if isinstance(s, ast.ClassDef)} if tree is not None else {}
     out, work = [node], [node]

@@ -279,3 +279,43 @@ def device_only(change: UnitChange) -> bool:
         return False
     strip = _NoDevice()
     return ast.dump(strip.visit(copy.deepcopy(change.base.node))) == ast.dump(strip.visit(copy.deepcopy(change.cand.node)))
+
+
+# ---- a value moved to a device ----------------------------------------------------------------------
+
+DEVICE_METHODS = frozenset({"to", "cuda", "cpu"})
+DEVICE_WORDS = ("device", "cuda", "gpu", "cpu")
+
+
+def device_move(stmt: ast.stmt) -> str | None:
+    """The name a statement only moves to a device (`m.to(device)`, `m.cuda()`, `m.cpu()`,
+    `m = m.to(self.device)`), else None. A `.to` with anything but a device (`.to(torch.float16)`,
+    `dtype=`) changes values: not a move."""
+    call: ast.expr | None = None
+    if isinstance(stmt, ast.Expr):
+        call = stmt.value
+    elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+        call = stmt.value
+    if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Attribute) \
+            or call.func.attr not in DEVICE_METHODS or not isinstance(call.func.value, ast.Name):
+        return None
+    name = call.func.value.id
+    if isinstance(stmt, ast.Assign) and not (isinstance(stmt.targets[0], ast.Name) and stmt.targets[0].id == name):
+        return None
+    if any(k.arg not in ("device", "non_blocking") for k in call.keywords):
+        return None
+    if call.func.attr == "to" and not (all(_device_like(a) for a in call.args) and (call.args or call.keywords)):
+        return None
+    if call.func.attr != "to" and len(call.args) > 1:
+        return None
+    return name
+
+
+def _device_like(node: ast.expr) -> bool:
+    """An expression that names a device: `device`, `self._device`, `'cuda:0'`, `torch.device(...)`."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str) and node.value.split(":")[0] in ("cuda", "cpu", "mps")
+    if isinstance(node, ast.Call):
+        return isinstance(node.func, ast.Attribute | ast.Name) and ast.unparse(node.func).endswith("device")
+    last = node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else ""
+    return any(w in last.lower() for w in DEVICE_WORDS)

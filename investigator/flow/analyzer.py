@@ -57,6 +57,7 @@ from investigator.flow.containers import (
 )
 from investigator.flow.diff import UnitChange, changed_units, moved_across
 from investigator.flow.fieldclass import carried_fields
+from investigator.flow.inferred import same_statement_but_inferred
 from investigator.flow.graph import LearningFlow, Placement, linked_flows
 from investigator.flow.inlined import Inlined, call_text, inlined_callees
 from investigator.flow.layout import GRADIENT_PLACES, Layout, container_relaid, layout, layout_change
@@ -583,6 +584,7 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     if seen is not None:
         seen.append(computed)  # where moved statements may have gone (`_drop_moved`)
     changes = [c for c in computed if not _explained(c, explained)]
+    changes = _without_inferred_sizes(changes, pair, result)
     if config_compared:
         plumbing = {id(c) for c in changes
                     if all(is_config_plumbing(u) for u in (c.base, c.cand) if u is not None)}
@@ -643,6 +645,22 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     report.fixed_calls = _fixed_calls(changes, flows)
     _place_changes(report, changes, causes, flows, explained, inlined)
     return report
+
+
+def _without_inferred_sizes(changes: list[UnitChange], pair: FunctionPair, result: AnalyzerResult) -> list[UnitChange]:
+    """The changes without statements alike but for a reshape's `-1` size (flow/inferred.py)."""
+    same = [c for c in changes if c.base is not None and c.cand is not None
+            and same_statement_but_inferred(c.base.node, c.cand.node)]
+    if not same:
+        return changes
+    first = same[0].cand
+    assert first is not None
+    result.no_effect.append(NoEffectChange(
+        subsystem="other", title=f"Reshape sizes inferred in `{pair.describe()}` ({len(same)} statements)",
+        reason="a `view`/`reshape` size written out at one commit is `-1` at the other, every other size the same: "
+               "the inferred size is the one written out wherever the baseline's call ran, so the tensor is the same",
+        locations=[Location(path=first.fn.path, line=first.line, side="candidate")], source=SOURCE))
+    return [c for c in changes if not any(c is s for s in same)]
 
 
 def _added_move(change: UnitChange) -> bool:

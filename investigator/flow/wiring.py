@@ -292,9 +292,7 @@ def device_move(stmt: ast.stmt) -> str | None:
     `m = m.to(self.device)`), else None. A `.to` with anything but a device (`.to(torch.float16)`,
     `dtype=`) changes values: not a move."""
     call: ast.expr | None = None
-    if isinstance(stmt, ast.Expr):
-        call = stmt.value
-    elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+    if isinstance(stmt, ast.Expr) or isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
         call = stmt.value
     if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Attribute) \
             or call.func.attr not in DEVICE_METHODS or not isinstance(call.func.value, ast.Name):

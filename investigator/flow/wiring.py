@@ -137,8 +137,9 @@ def _params(fn: FunctionInfo) -> set[str]:
 
 def _setter(fn: FunctionInfo, attr: str) -> str | None:
     """A method of `fn`'s class other than `__init__` that stores a value other than None into `self.attr`."""
+    family = _family(fn)
     for other in fn.module.functions.values():
-        if other.class_name != fn.class_name or other.name == "__init__":
+        if other.class_name not in family or other.name == "__init__":
             continue
         for node in ast.walk(other.node):
             if isinstance(node, ast.stmt) and (stored := _stored(node)) is not None \
@@ -148,31 +149,88 @@ def _setter(fn: FunctionInfo, attr: str) -> str | None:
 
 
 def injected(change: UnitChange, base_fn: FunctionInfo, cand_fn: FunctionInfo) -> str | None:
-    """Why the change only moves where an attribute's value is made (see the module doc), else None."""
+    """Why the change only moves where an attribute's value is made (see the module doc), else None.
+    Each statement of the change is judged on its own (a rewritten constructor pairs the stores of
+    different attributes): every one must be a placeholder, its injected replacement, or the store of
+    a constructor argument the candidate no longer takes and no longer reads."""
     if base_fn.name != "__init__" or cand_fn.name != "__init__" or not base_fn.class_name:
         return None
-    attrs = {a for u in (change.base, change.cand) if u is not None and (s := _stored(u.node)) is not None
-             for a in [_self_attr(s[0])] if a}
-    if len(attrs) != 1:
-        return None
-    attr = attrs.pop()
     stores = {"baseline": _init_stores(base_fn), "candidate": _init_stores(cand_fn)}
+    fns = {"baseline": base_fn, "candidate": cand_fn}
+    whys: list[str] = []
+    for unit, side in ((change.base, "baseline"), (change.cand, "candidate")):
+        if unit is None:
+            continue
+        stored = _stored(unit.node)
+        attr = _self_attr(stored[0]) if stored is not None else None
+        why = _placeholder(attr, stores, fns) if attr else None
+        if why is None and attr and side == "baseline":
+            why = _argument_dropped(attr, stored[1] if stored is not None else None, base_fn, cand_fn)
+        if why is None:
+            return None
+        whys.append(why)
+    return "; ".join(dict.fromkeys(whys)) or None
+
+
+def _placeholder(attr: str, stores: dict[str, dict[str, ast.expr | None]], fns: dict[str, FunctionInfo]) -> str | None:
     if attr not in stores["baseline"] or attr not in stores["candidate"]:
         return None
-    fns = {"baseline": base_fn, "candidate": cand_fn}
     for held, handed in (("baseline", "candidate"), ("candidate", "baseline")):
         value = stores[handed][attr]
-        if not _is_none(stores[held][attr]) or not isinstance(value, ast.Name):
+        if not _is_none(stores[held][attr]) or value is None:
             continue
-        if value.id not in _params(fns[handed]) or value.id in _params(fns[held]):
+        read = _read_names(value)  # `q_func`, `copy.deepcopy(q_func)`: made only from what the caller hands
+        if not read or not read <= _params(fns[handed]) or read & _params(fns[held]):
             continue
         setter = _setter(fns[held], attr)
         if setter is None:
             continue
-        return (f"`self.{attr}` is a placeholder (None) set by `{setter}` after construction at the {held} and a new "
-                f"constructor parameter `{value.id}` at the {handed}: the constructor stores what its caller hands "
-                f"it, so what `self.{attr}` holds is built where the caller builds it (compared there)")
+        return (f"`self.{attr}` is a placeholder (None) set by `{setter}` after construction at the {held} and made "
+                f"from new constructor parameter(s) {', '.join(f'`{r}`' for r in sorted(read))} at the {handed}: the "
+                f"constructor stores what its caller hands it, so what `self.{attr}` holds is built where the caller "
+                f"builds it (compared there)")
     return None
+
+
+def _family(fn: FunctionInfo) -> set[str]:
+    """`fn`'s class and the classes of its module derived from it, transitively (a base class's
+    placeholder is set by a subclass's build method)."""
+    family = {fn.class_name} if fn.class_name else set()
+    classes = [n for n in ast.walk(fn.module.tree) if isinstance(n, ast.ClassDef)]
+    grew = True
+    while grew:
+        grew = False
+        for cls in classes:
+            bases = {b.attr if isinstance(b, ast.Attribute) else b.id if isinstance(b, ast.Name) else "" for b in cls.bases}
+            if cls.name not in family and bases & family:
+                family.add(cls.name)
+                grew = True
+    return family
+
+
+def _read_names(value: ast.expr) -> set[str]:
+    """The plain names a value reads, less the functions it calls (`copy.deepcopy(q)` reads `q`)."""
+    called = {id(n) for c in ast.walk(value) if isinstance(c, ast.Call) for n in ast.walk(c.func)}
+    return {n.id for n in ast.walk(value) if isinstance(n, ast.Name) and id(n) not in called}
+
+
+def _argument_dropped(attr: str, value: ast.expr | None, base_fn: FunctionInfo, cand_fn: FunctionInfo) -> str | None:
+    """`self._encoder_factory = encoder_factory` at the baseline only, of a parameter the candidate's
+    constructor no longer takes, into an attribute no method of the candidate's class reads: what the
+    baseline built from it after construction is now built by the caller (real shape: d3rlpy 2.0's
+    algorithm implementations, handed their networks and optimizers instead of the factories)."""
+    if not isinstance(value, ast.Name) or value.id not in _params(base_fn) or value.id in _params(cand_fn):
+        return None
+    held, kept = _family(base_fn), _family(cand_fn)
+    if attr in _init_stores(cand_fn) or any(f.class_name in kept and _reads_attr(f, attr)
+                                            for f in cand_fn.module.functions.values()):
+        return None
+    if not any(f.class_name in held and f.name != "__init__" and _reads_attr(f, attr)
+               for f in base_fn.module.functions.values()):
+        return None
+    return (f"the baseline kept constructor argument `{value.id}` as `self.{attr}` to build from after construction; "
+            f"the candidate takes no `{value.id}` and no method reads `self.{attr}`: the caller builds what it built "
+            f"(compared there)")
 
 
 # ---- an attribute copy read in place ----------------------------------------------------------------

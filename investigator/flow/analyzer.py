@@ -56,6 +56,7 @@ from investigator.flow.containers import (
     realigned_unpackings,
 )
 from investigator.flow.diff import UnitChange, changed_units, moved_across
+from investigator.flow.bundled import bundled_parameters
 from investigator.flow.fieldclass import carried_fields
 from investigator.flow.inferred import same_statement_but_inferred
 from investigator.flow.graph import LearningFlow, Placement, linked_flows
@@ -585,6 +586,7 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
         seen.append(computed)  # where moved statements may have gone (`_drop_moved`)
     changes = [c for c in computed if not _explained(c, explained)]
     changes = _without_inferred_sizes(changes, pair, result)
+    changes = _without_bundled_reads(changes, pair, result)
     if config_compared:
         plumbing = {id(c) for c in changes
                     if all(is_config_plumbing(u) for u in (c.base, c.cand) if u is not None)}
@@ -661,6 +663,38 @@ def _without_inferred_sizes(changes: list[UnitChange], pair: FunctionPair, resul
                "the inferred size is the one written out wherever the baseline's call ran, so the tensor is the same",
         locations=[Location(path=first.fn.path, line=first.line, side="candidate")], source=SOURCE))
     return [c for c in changes if not any(c is s for s in same)]
+
+
+def _without_bundled_reads(changes: list[UnitChange], pair: FunctionPair, result: AnalyzerResult) -> list[UnitChange]:
+    """The changes without statements that read a dropped parameter's value as a field of a new one
+    (`obs_t` -> `batch.observations`, flow/bundled.py): the callers' pairs compare what they hand."""
+    base_fn, cand_fn = pair.base, pair.cand
+    if base_fn is None or cand_fn is None:
+        return changes
+    both = [c for c in changes if c.base is not None and c.cand is not None]
+    if not both:
+        return changes
+    dropped = _parameter_names(base_fn.node) - _parameter_names(cand_fn.node)
+    reading = [c for c in both if c.base is not None
+               and any(isinstance(n, ast.Name) and n.id in dropped for n in ast.walk(c.base.node))]
+    mapping = bundled_parameters(base_fn.node, cand_fn.node, [(c.base.node, c.cand.node) for c in reading
+                                                              if c.base is not None and c.cand is not None])
+    if not reading or mapping is None:
+        return changes
+    result.no_effect.append(NoEffectChange(
+        subsystem="other", title=f"Parameters bundled into one object in `{pair.describe()}` ({len(reading)} statements)",
+        reason="each dropped parameter is read as a field of a new one, the same field at every use: "
+               + ", ".join(f"`{p}` -> `{f}`" for p, f in mapping.items())
+               + "; what the callers put into it is compared at the callers",
+        locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
+    return [c for c in changes if not any(c is r for r in reading)]
+
+
+def _parameter_names(node: ast.AST) -> set[str]:
+    if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return set()
+    a = node.args
+    return {p.arg for p in [*a.posonlyargs, *a.args, *a.kwonlyargs]}
 
 
 def _added_move(change: UnitChange) -> bool:
@@ -904,8 +938,9 @@ def _without_carried_fields(changes: list[UnitChange], pair: FunctionPair, resul
             subsystem="other", title=f"`{pair.describe()}` turned into a dataclass: "
                                      + ", ".join(f"`{g}`" for g in gone) + " carried over",
             reason="each field holds what the baseline class held the same way: " + "; ".join(
-                f"`{g}`: {why}" for g, why in gone.items()) + "; whatever fills a field without a default is "
-                "compared in its own code",
+                f"`{g}`: {why}" for g, why in gone.items())
+                + ("; what fills a field without a default is compared in its own code (the code that builds the "
+                   "instance)" if any("property" in why for why in gone.values()) else ""),
             locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
     return kept
 

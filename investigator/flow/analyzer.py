@@ -46,6 +46,7 @@ from investigator.detectors.newcases import (
 from investigator.detectors.pairs import PY_SUFFIXES, FunctionPair, PairIndex, shared_pairs
 from investigator.detectors.reach import unreachable_reason
 from investigator.detectors.sources import changes_from_changeset
+from investigator.flow.bundled import bundled_parameters
 from investigator.flow.classbody import OTHER_KIND, SCALARS, class_body_pairs, coerced_kind, is_class_body
 from investigator.flow.containers import (
     ContainerChange,
@@ -56,10 +57,9 @@ from investigator.flow.containers import (
     realigned_unpackings,
 )
 from investigator.flow.diff import UnitChange, changed_units, moved_across
-from investigator.flow.bundled import bundled_parameters
 from investigator.flow.fieldclass import carried_fields
-from investigator.flow.inferred import same_statement_but_inferred
 from investigator.flow.graph import LearningFlow, Placement, linked_flows
+from investigator.flow.inferred import same_statement_but_inferred
 from investigator.flow.inlined import Inlined, call_text, inlined_callees
 from investigator.flow.layout import GRADIENT_PLACES, Layout, container_relaid, layout, layout_change
 from investigator.flow.netctor import LAYER_CONFIDENCE, rebuilt_network

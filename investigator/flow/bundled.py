@@ -59,9 +59,7 @@ def _match(b: object, c: object, dropped: set[str], added: set[str], mapping: di
         return b == c
     if isinstance(b, ast.Name) and b.id in dropped:
         field = _field(c, added)
-        if field is None or mapping.setdefault(b.id, field) != field:
-            return False
-        return True
+        return field is not None and mapping.setdefault(b.id, field) == field
     if type(b) is not type(c):
         return False
     return all(_match(getattr(b, name, None), getattr(c, name, None), dropped, added, mapping)

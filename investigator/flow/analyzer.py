@@ -47,7 +47,14 @@ from investigator.detectors.pairs import PY_SUFFIXES, FunctionPair, PairIndex, s
 from investigator.detectors.reach import unreachable_reason
 from investigator.detectors.sources import changes_from_changeset
 from investigator.flow.bundled import bundled_parameters
-from investigator.flow.classbody import OTHER_KIND, SCALARS, class_body_pairs, coerced_kind, is_class_body
+from investigator.flow.classbody import (
+    OTHER_KIND,
+    SCALARS,
+    class_body_pairs,
+    coerced_kind,
+    is_class_body,
+    renamed_classes,
+)
 from investigator.flow.containers import (
     ContainerChange,
     dropped_readers,
@@ -244,6 +251,7 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
     expanders = {side: Expander(flow.resolver) for side, flow in flows.items()}
     renamed = {p.base.name: p.cand.name for p in index.pairs  # functions renamed in this range
                if p.base and p.cand and p.match == "renamed" and p.base.name != p.cand.name}
+    renamed.update(renamed_classes(index))
     explained = explained or Explained()
     reports: list[PairReport] = []
     skipped = examined = visits = 0

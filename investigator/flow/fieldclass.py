@@ -40,17 +40,19 @@ def carried_fields(base_cls: ast.ClassDef, cand_cls: ast.ClassDef, base_tree: as
             continue
         name = stmt.target.id
         value = ast.unparse(stmt.value) if stmt.value is not None else None
-        if name in params and params[name] == value:
+        if name in params and params[name][0] == value:
             out[name] = (f"`__init__` parameter `{name}`" + (f" (default `{value}`)" if value is not None else "")
-                         + " stored unchanged")
+                         + (" stored as given where stored, else left at that default" if params[name][1]
+                            else " stored unchanged"))
         elif value is None and name in props:
             out[name] = f"read-only property `{name}` returning the stored attribute"
     return out
 
 
-def _stored_parameters(init: ast.FunctionDef) -> dict[str, str | None]:
+def _stored_parameters(init: ast.FunctionDef) -> dict[str, tuple[str | None, bool]]:
     """Parameters of `__init__` stored unchanged on `self` (as `self.p` or `self._p`) and never
-    rebound: name -> its default as text (None without one)."""
+    rebound: name -> (its default as text, None without one; whether the attribute is also set to
+    that default literal, e.g. `self._p = None` before a conditional `self._p = p`)."""
     a = init.args
     positional = [*a.posonlyargs, *a.args]
     defaults: dict[str, str | None] = {p.arg: None for p in [*positional[1:], *a.kwonlyargs]}
@@ -60,6 +62,7 @@ def _stored_parameters(init: ast.FunctionDef) -> dict[str, str | None]:
         defaults[p.arg] = ast.unparse(kd) if kd is not None else None
     stored: dict[str, str] = {}  # parameter -> the attribute it is stored in
     written: dict[str, int] = {}  # attribute of `self` -> how many statements write it
+    literal: dict[str, list[str]] = {}  # attribute -> the constants written into it
     rebound: set[str] = set()
     for node in ast.walk(init):
         targets = node.targets if isinstance(node, ast.Assign) else \
@@ -69,13 +72,22 @@ def _stored_parameters(init: ast.FunctionDef) -> dict[str, str | None]:
             for n in ast.walk(t):
                 if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == "self":
                     written[n.attr] = written.get(n.attr, 0) + 1
+                    if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
+                        literal.setdefault(n.attr, []).append(ast.unparse(node.value))
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Name) and len(node.targets) == 1:
             t = node.targets[0]
             if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self" \
                     and t.attr in (node.value.id, "_" + node.value.id):
                 stored[node.value.id] = t.attr
-    stored = {p: attr for p, attr in stored.items() if written.get(attr) == 1}
-    return {p: d for p, d in defaults.items() if p in stored and p not in rebound}
+    out: dict[str, tuple[str | None, bool]] = {}
+    for name, attr in stored.items():
+        others = literal.get(attr, [])
+        # besides the parameter, only its own default is ever written (`self._x = None` before a
+        # conditional `self._x = x`, default None): the attribute holds what was given or the default
+        if name in defaults and name not in rebound and written.get(attr) == 1 + len(others) \
+                and all(o == defaults[name] for o in others):
+            out[name] = (defaults[name], bool(others))
+    return out
 
 
 def _plain_properties(cls: ast.ClassDef) -> set[str]:

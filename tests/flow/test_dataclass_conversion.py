@@ -305,3 +305,76 @@ def test_a_device_move_added_to_a_builder_is_the_device_path_low(move: str) -> N
 def test_a_removed_device_move_or_a_dtype_conversion_stays_significant(move: str, removed: bool) -> None:
     found = _builder(move, removed)
     assert found and found[0].severity is Severity.significant, [(f.title, f.severity) for f in found]
+
+
+SCALER_BASE = '''
+from typing import Optional
+
+
+class ReturnScaler:
+    def __init__(self, dataset=None, return_max: Optional[float] = None, return_min: Optional[float] = None):
+        self._return_max = {reset}
+        self._return_min = {reset}
+        if dataset is not None:
+            self.fit(dataset)
+        elif return_max is not None and return_min is not None:
+            self._return_max = return_max
+            self._return_min = return_min
+
+    def fit(self, dataset):
+        self._return_max, self._return_min = max(dataset), min(dataset)
+
+    def transform(self, reward):
+        return reward / (self._return_max - self._return_min)
+'''
+
+SCALER_CAND = '''
+import dataclasses
+from typing import Optional
+
+
+@dataclasses.dataclass()
+class ReturnScaler:
+    return_max: Optional[float] = None
+    return_min: Optional[float] = None
+
+    def transform(self, reward):
+        return reward / (self.return_max - self.return_min)
+'''
+
+SCALER_TRAIN = '''
+import torch
+
+from scalers import ReturnScaler
+
+
+def train(q_func, data):
+    scaler = ReturnScaler(return_max=10.0, return_min=0.0)
+    optimizer = torch.optim.Adam(q_func.parameters(), lr=3e-4)
+    for obs, reward in data:
+        loss = (q_func(obs) - scaler.transform(reward)).pow(2).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+
+if __name__ == "__main__":
+    train(None, [])
+'''
+
+
+def _scaler(reset: str):
+    result = flow_result({"scalers.py": SCALER_BASE.replace("{reset}", reset), "train.py": SCALER_TRAIN},
+                         {"scalers.py": SCALER_CAND, "train.py": SCALER_TRAIN})
+    return [f for f in result.findings if f.title.endswith("`ReturnScaler` (2 statements)")], result
+
+
+def test_a_parameter_stored_where_given_and_otherwise_left_at_its_default_is_carried() -> None:
+    found, result = _scaler("None")
+    assert not found, [(f.title, f.severity) for f in found]
+    assert any("left at that default" in n.reason for n in result.no_effect)
+
+
+def test_an_attribute_also_set_to_another_value_stays_a_change() -> None:
+    found, _ = _scaler("1.0")
+    assert found and found[0].severity is Severity.significant, [(f.title, f.severity) for f in found]

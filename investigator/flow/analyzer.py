@@ -1377,7 +1377,7 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
         severity = Severity.low  # toward the form the default already has: a likely fix
     launcher = orchestration_only(report.pair, index)
     severity = Severity.low if launcher else severity  # set-up code training never imports (flow/orchestration.py)
-    wiring = _wiring_note([_wiring(p.change, pair) for p in on])
+    wiring = _wiring_note([_wiring(p.change, pair, index) for p in on])
     severity = Severity.low if wiring else severity  # where a value is made moved, not what it is (flow/wiring.py)
     call_fixes = [report.fixed_calls.get(id(p.change)) for p in on]
     call_fixed = all(call_fixes)
@@ -1486,10 +1486,11 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
     )
 
 
-def _wiring(change: UnitChange, pair: FunctionPair) -> str | None:
+def _wiring(change: UnitChange, pair: FunctionPair, index: PairIndex | None = None) -> str | None:
     """Why a changed statement only moves where a value is made (flow/wiring.py), else None."""
     if pair.base is not None and pair.cand is not None and (
-            why := injected(change, pair.base, pair.cand) or read_in_place(change, pair.base, pair.cand)):
+            why := injected(change, pair.base, pair.cand, index.cand if index is not None else None)
+            or read_in_place(change, pair.base, pair.cand)):
         return why
     if change.kind != "modified" and none_normalised(change.base or change.cand):  # type: ignore[arg-type]
         return ("it stores None into a key only where the key is missing or None already: `.get()` and a "

@@ -22,10 +22,13 @@ from __future__ import annotations
 
 import ast
 import copy
+import re
 
 from investigator.detectors.functions import FunctionInfo
+from investigator.detectors.pairs import SideIndex
 from investigator.flow.diff import UnitChange
 from investigator.flow.units import Unit
+from investigator.pyast import class_base, last_name
 
 DEVICE_KEYWORDS = frozenset({"device"})
 
@@ -148,7 +151,8 @@ def _setter(fn: FunctionInfo, attr: str) -> str | None:
     return None
 
 
-def injected(change: UnitChange, base_fn: FunctionInfo, cand_fn: FunctionInfo) -> str | None:
+def injected(change: UnitChange, base_fn: FunctionInfo, cand_fn: FunctionInfo,
+             cand_side: SideIndex | None = None) -> str | None:
     """Why the change only moves where an attribute's value is made (see the module doc), else None.
     Each statement of the change is judged on its own (a rewritten constructor pairs the stores of
     different attributes): every one must be a placeholder, its injected replacement, or the store of
@@ -164,8 +168,8 @@ def injected(change: UnitChange, base_fn: FunctionInfo, cand_fn: FunctionInfo) -
         stored = _stored(unit.node)
         attr = _self_attr(stored[0]) if stored is not None else None
         why = _placeholder(attr, stores, fns) if attr else None
-        if why is None and attr and side == "baseline":
-            why = _argument_dropped(attr, stored[1] if stored is not None else None, base_fn, cand_fn)
+        if why is None and attr and side == "baseline" and cand_side is not None:
+            why = _argument_dropped(attr, stored[1] if stored is not None else None, base_fn, cand_fn, cand_side)
         if why is None:
             return None
         whys.append(why)
@@ -192,6 +196,33 @@ def _placeholder(attr: str, stores: dict[str, dict[str, ast.expr | None]], fns: 
     return None
 
 
+def _ancestor_uses(side: SideIndex, fn: FunctionInfo, attr: str, depth: int = 4) -> bool:
+    """Whether a base class of `fn`'s class, defined anywhere in the tree, names `self.<attr>`."""
+    cls = next((n for n in ast.walk(fn.module.tree) if isinstance(n, ast.ClassDef) and n.name == fn.class_name), None)
+    work = [last_name(class_base(b)) for b in cls.bases] if cls is not None else []
+    seen: set[str] = set()
+    texts = side.texts()
+    for _ in range(depth):
+        nxt: list[str] = []
+        for name in work:
+            if not name or name in seen or name == "object":
+                continue
+            seen.add(name)
+            needle = re.compile(rf"^\s*class\s+{re.escape(name)}\b", re.MULTILINE)
+            for path, text in texts.items():
+                if not path.endswith(".py") or f"class {name}" not in text or not needle.search(text):
+                    continue
+                module = side.module(path)
+                for node in ast.walk(module.tree) if module is not None else ():
+                    if isinstance(node, ast.ClassDef) and node.name == name:
+                        if any(isinstance(n, ast.Attribute) and n.attr == attr and isinstance(n.value, ast.Name)
+                               and n.value.id == "self" for n in ast.walk(node)):
+                            return True
+                        nxt.extend(last_name(class_base(b)) for b in node.bases)
+        work = nxt
+    return False
+
+
 def _family(fn: FunctionInfo) -> set[str]:
     """`fn`'s class and the classes of its module derived from it, transitively (a base class's
     placeholder is set by a subclass's build method)."""
@@ -214,7 +245,8 @@ def _read_names(value: ast.expr) -> set[str]:
     return {n.id for n in ast.walk(value) if isinstance(n, ast.Name) and id(n) not in called}
 
 
-def _argument_dropped(attr: str, value: ast.expr | None, base_fn: FunctionInfo, cand_fn: FunctionInfo) -> str | None:
+def _argument_dropped(attr: str, value: ast.expr | None, base_fn: FunctionInfo, cand_fn: FunctionInfo,
+                      cand_side: SideIndex) -> str | None:
     """`self._encoder_factory = encoder_factory` at the baseline only, of a parameter the candidate's
     constructor no longer takes, into an attribute no method of the candidate's class reads: what the
     baseline built from it after construction is now built by the caller (real shape: d3rlpy 2.0's
@@ -228,6 +260,8 @@ def _argument_dropped(attr: str, value: ast.expr | None, base_fn: FunctionInfo, 
     if not any(f.class_name in held and f.name != "__init__" and _reads_attr(f, attr)
                for f in base_fn.module.functions.values()):
         return None
+    if _ancestor_uses(cand_side, cand_fn, attr):
+        return None  # a base class keeps and reads it now (tianshou's `lr_scheduler` moved into `BasePolicy`)
     return (f"the baseline kept constructor argument `{value.id}` as `self.{attr}` to build from after construction; "
             f"the candidate takes no `{value.id}` and no method reads `self.{attr}`: the caller builds what it built "
             f"(compared there)")

@@ -117,3 +117,25 @@ def test_a_dropped_argument_a_candidate_method_still_reads_stays_significant() -
 def test_an_argument_still_taken_but_no_longer_stored_stays_significant() -> None:
     found = _init(gamma="", gamma_read="0.99")
     assert found and found[0].severity is Severity.significant, [(f.title, f.severity) for f in found]
+
+
+ROOT = '''
+class Root:
+    def __init__(self, learning_rate=1e-3):
+        self._learning_rate = learning_rate
+
+    def lr(self):
+        return self._learning_rate
+'''
+
+
+def test_a_dropped_argument_a_base_class_elsewhere_keeps_stays_significant() -> None:
+    # real shape (tianshou): `self.lr_scheduler = lr_scheduler` left a subclass because the base class
+    # in another module now stores and reads it; the subclass's store is no retired factory argument
+    cand = CAND.replace("{params}", "gamma").replace("{gamma}", "        self._gamma = gamma\n")
+    cand = cand.replace("{gamma_read}", "self._gamma").replace("{extra}", "")
+    cand = cand.replace("import torch\n", "import torch\n\nfrom root import Root\n", 1)
+    cand = cand.replace("class ImplBase:", "class ImplBase(Root):")
+    result = flow_result({"algo.py": BASE, "root.py": ROOT}, {"algo.py": cand, "root.py": ROOT})
+    found = [f for f in result.findings if "`ImplBase.__init__`" in f.title]
+    assert found and found[0].severity is Severity.significant, [(f.title, f.severity) for f in found]

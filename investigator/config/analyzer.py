@@ -80,10 +80,14 @@ def compare_configs(baseline: SnapshotLike, candidate: SnapshotLike, playbooks: 
     return ConfigComparison(base_side, cand_side, base, cand, (tb, tc), effective, other, primary_is_other)
 
 
+MAIN_SCRIPT = "`__main__` script"
+
+
 def unrelated_entries(comparison: ConfigComparison, baseline_entry: str | None, candidate_entry: str | None
                       ) -> str | None:
     """Why the two effective configurations belong to unrelated scripts, else None: both entries were
-    detected (none given), they are different files, and neither file exists at the other commit, so
+    detected (none given) as `__main__` scripts, they are different files, and neither file exists at the
+    other commit, so
     no script could be followed at both (real shape: d3rlpy v1.1.1 -> v2.0.2 replaced every example;
     `examples/atari/train_bc.py` was compared with `examples/multi_step_training.py` and its keys came
     and went as significant changes)."""
@@ -93,6 +97,8 @@ def unrelated_entries(comparison: ConfigComparison, baseline_entry: str | None, 
     if not b.how.startswith("detected") or not c.how.startswith("detected") or not b.script or not c.script \
             or b.script == c.script:
         return None
+    if not all(MAIN_SCRIPT in entry.how for entry in (b, c)):
+        return None  # a Hydra entry migrated to a recipe script is one training run configured anew
     if b.script in comparison.cand_side.program.modules or c.script in comparison.base_side.program.modules:
         return None
     return (f"the training entries detected at the two commits are different scripts and neither exists at the "

@@ -15,7 +15,7 @@ from investigator.config.findings import SOURCE, build_outcome
 from investigator.config.matching import Aliases, match, pair_code_renames
 from investigator.config.model import KeyMatch, SideConfig
 from investigator.config.report import render
-from investigator.models import AnalyzerFailure, AnalyzerResult, ReportSection
+from investigator.models import AnalyzerFailure, AnalyzerResult, ReportSection, Severity
 from investigator.playbooks_lib.schema import PlaybookSet
 
 
@@ -78,6 +78,32 @@ def compare_configs(baseline: SnapshotLike, candidate: SnapshotLike, playbooks: 
         effective, other = match(base.effective, cand.effective, aliases), match(base.other, cand.other, aliases)
     effective = pair_code_renames(effective, base_side.reads.reads, cand_side.reads.reads)
     return ConfigComparison(base_side, cand_side, base, cand, (tb, tc), effective, other, primary_is_other)
+
+
+MAIN_SCRIPT = "`__main__` script"
+
+
+def unrelated_entries(comparison: ConfigComparison, baseline_entry: str | None, candidate_entry: str | None
+                      ) -> str | None:
+    """Why the two effective configurations belong to unrelated scripts, else None: both entries were
+    detected (none given) as `__main__` scripts, they are different files, and neither file exists at the
+    other commit, so
+    no script could be followed at both (real shape: d3rlpy v1.1.1 -> v2.0.2 replaced every example;
+    `examples/atari/train_bc.py` was compared with `examples/multi_step_training.py` and its keys came
+    and went as significant changes)."""
+    if baseline_entry or candidate_entry:
+        return None
+    b, c = comparison.base.entry, comparison.cand.entry
+    if not b.how.startswith("detected") or not c.how.startswith("detected") or not b.script or not c.script \
+            or b.script == c.script:
+        return None
+    if not all(MAIN_SCRIPT in entry.how for entry in (b, c)):
+        return None  # a Hydra entry migrated to a recipe script is one training run configured anew
+    if b.script in comparison.cand_side.program.modules or c.script in comparison.base_side.program.modules:
+        return None
+    return (f"the training entries detected at the two commits are different scripts and neither exists at the "
+            f"other commit (baseline `{b.script}`, candidate `{c.script}`): the effective configurations of two "
+            f"unrelated scripts are compared; give `--baseline-entry` / `--candidate-entry` to compare one")
 
 
 def resolve_safely(side: SideData, spec: str | None, scripts: dict[str, str],
@@ -237,6 +263,12 @@ class ConfigForensics(Analyzer):
         for key, message in outcome.failures:
             result.failures.append(AnalyzerFailure(source=self.id, message=f"config key `{key}`: {message}"))
         result.findings = outcome.findings
+        unrelated = unrelated_entries(comparison, req.baseline_entry, req.candidate_entry)
+        if unrelated:
+            for finding in result.findings:
+                if finding.severity.at_least(Severity.significant):
+                    finding.severity = Severity.low
+                    finding.rationale += f" Low: {unrelated}."
         result.no_effect = outcome.no_effect
         result.verified = outcome.verified
         result.hypothesis_updates = outcome.hypotheses

@@ -46,7 +46,15 @@ from investigator.detectors.newcases import (
 from investigator.detectors.pairs import PY_SUFFIXES, FunctionPair, PairIndex, shared_pairs
 from investigator.detectors.reach import unreachable_reason
 from investigator.detectors.sources import changes_from_changeset
-from investigator.flow.classbody import OTHER_KIND, SCALARS, class_body_pairs, coerced_kind, is_class_body
+from investigator.flow.bundled import bundled_parameters
+from investigator.flow.classbody import (
+    OTHER_KIND,
+    SCALARS,
+    class_body_pairs,
+    coerced_kind,
+    is_class_body,
+    renamed_classes,
+)
 from investigator.flow.containers import (
     ContainerChange,
     dropped_readers,
@@ -56,7 +64,9 @@ from investigator.flow.containers import (
     realigned_unpackings,
 )
 from investigator.flow.diff import UnitChange, changed_units, moved_across
+from investigator.flow.fieldclass import carried_fields
 from investigator.flow.graph import LearningFlow, Placement, linked_flows
+from investigator.flow.inferred import same_statement_but_inferred
 from investigator.flow.inlined import Inlined, call_text, inlined_callees
 from investigator.flow.layout import GRADIENT_PLACES, Layout, container_relaid, layout, layout_change
 from investigator.flow.netctor import LAYER_CONFIDENCE, rebuilt_network
@@ -76,7 +86,7 @@ from investigator.flow.shares import Outcome, outcomes
 from investigator.flow.signature import fixed_call
 from investigator.flow.symbolic import Effect, Expander, differing, value_text
 from investigator.flow.units import Unit
-from investigator.flow.wiring import device_only, injected, none_normalised, read_in_place
+from investigator.flow.wiring import device_move, device_only, injected, none_normalised, read_in_place
 from investigator.flow.wrappers import (
     Assignments,
     adapted_call,
@@ -243,6 +253,7 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
     expanders = {side: Expander(flow.resolver) for side, flow in flows.items()}
     renamed = {p.base.name: p.cand.name for p in index.pairs  # functions renamed in this range
                if p.base and p.cand and p.match == "renamed" and p.base.name != p.cand.name}
+    renamed.update(renamed_classes(index))
     explained = explained or Explained()
     reports: list[PairReport] = []
     skipped = examined = visits = 0
@@ -614,6 +625,8 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     if seen is not None:
         seen.append(computed)  # where moved statements may have gone (`_drop_moved`)
     changes = [c for c in computed if not _explained(c, explained)]
+    changes = _without_inferred_sizes(changes, pair, result)
+    changes = _without_bundled_reads(changes, pair, result)
     if config_compared:
         plumbing = {id(c) for c in changes
                     if all(is_config_plumbing(u) for u in (c.base, c.cand) if u is not None)}
@@ -661,6 +674,7 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
                           or (c.cand is not None and id(c.cand.node) in causes)]
     if not changes:
         return None  # the differing effects come from code changed elsewhere (a callee's own pair)
+    changes = _only_device_moves(changes, eb, ec) or changes
     reason = None if body else unreachable_reason(base_fn, index.base)
     if reason:
         result.no_effect.append(NoEffectChange(
@@ -673,6 +687,72 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     report.fixed_calls = _fixed_calls(changes, flows)
     _place_changes(report, changes, causes, flows, explained, inlined)
     return report
+
+
+def _without_inferred_sizes(changes: list[UnitChange], pair: FunctionPair, result: AnalyzerResult) -> list[UnitChange]:
+    """The changes without statements alike but for a reshape's `-1` size (flow/inferred.py)."""
+    same = [c for c in changes if c.base is not None and c.cand is not None
+            and same_statement_but_inferred(c.base.node, c.cand.node)]
+    if not same:
+        return changes
+    first = same[0].cand
+    assert first is not None
+    result.no_effect.append(NoEffectChange(
+        subsystem="other", title=f"Reshape sizes inferred in `{pair.describe()}` ({len(same)} statements)",
+        reason="a `view`/`reshape` size written out at one commit is `-1` at the other, every other size the same: "
+               "the inferred size is the one written out wherever the baseline's call ran, so the tensor is the same",
+        locations=[Location(path=first.fn.path, line=first.line, side="candidate")], source=SOURCE))
+    return [c for c in changes if not any(c is s for s in same)]
+
+
+def _without_bundled_reads(changes: list[UnitChange], pair: FunctionPair, result: AnalyzerResult) -> list[UnitChange]:
+    """The changes without statements that read a dropped parameter's value as a field of a new one
+    (`obs_t` -> `batch.observations`, flow/bundled.py): the callers' pairs compare what they hand."""
+    base_fn, cand_fn = pair.base, pair.cand
+    if base_fn is None or cand_fn is None:
+        return changes
+    both = [c for c in changes if c.base is not None and c.cand is not None]
+    if not both:
+        return changes
+    dropped = _parameter_names(base_fn.node) - _parameter_names(cand_fn.node)
+    reading = [c for c in both if c.base is not None
+               and any(isinstance(n, ast.Name) and n.id in dropped for n in ast.walk(c.base.node))]
+    mapping = bundled_parameters(base_fn.node, cand_fn.node, [(c.base.node, c.cand.node) for c in reading
+                                                              if c.base is not None and c.cand is not None])
+    if not reading or mapping is None:
+        return changes
+    result.no_effect.append(NoEffectChange(
+        subsystem="other", title=f"Parameters bundled into one object in `{pair.describe()}` ({len(reading)} statements)",
+        reason="each dropped parameter is read as a field of a new one, the same field at every use: "
+               + ", ".join(f"`{p}` -> `{f}`" for p, f in mapping.items())
+               + "; what the callers put into it is compared at the callers",
+        locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
+    return [c for c in changes if not any(c is r for r in reading)]
+
+
+def _parameter_names(node: ast.AST) -> set[str]:
+    if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return set()
+    a = node.args
+    return {p.arg for p in [*a.posonlyargs, *a.args, *a.kwonlyargs]}
+
+
+def _added_move(change: UnitChange) -> bool:
+    return change.base is None and change.cand is not None and device_move(change.cand.node) is not None
+
+
+def _only_device_moves(changes: list[UnitChange], eb: list[Effect], ec: list[Effect]) -> list[UnitChange]:
+    """The added device moves (`m.to(device)`, flow/wiring.py) when they are the candidate's only new
+    effects and the baseline has none of its own: the other changed statements only name the value
+    that is moved (`return M(...)` -> `m = M(...)`; `m.to(device)`; `return m`). Real shape: d3rlpy 2.0's
+    builders (`create_value_function`) each move what they build to the device, where 1.x moved the
+    whole algorithm's modules after building them. A removed move, or one beside another new effect, is
+    not this rule."""
+    moves = [c for c in changes if _added_move(c)]
+    if not moves or eb or not ec:
+        return []
+    ids = {id(c.cand.node) for c in moves if c.cand is not None}
+    return moves if all(e.stmts & ids for e in ec) else []
 
 
 def _place_changes(report: PairReport, changes: list[UnitChange], causes: set[int], flows: dict[str, LearningFlow],
@@ -872,11 +952,45 @@ def _without_unread_fields(changes: list[UnitChange], pair: FunctionPair, flow: 
     return kept
 
 
+def _without_carried_fields(changes: list[UnitChange], pair: FunctionPair, result: AnalyzerResult) -> list[UnitChange]:
+    """Class-body changes without the fields of a class turned into a dataclass that carry what the
+    baseline class held the same way (flow/fieldclass.py). A baseline statement paired with such a
+    field (`TYPE: ClassVar[str] = 'qr'` -> `n_quantiles: int = 32`) stays, as a removal."""
+    base_fn, cand_fn = pair.base, pair.cand
+    if base_fn is None or cand_fn is None or not isinstance(base_fn.node, ast.ClassDef) \
+            or not isinstance(cand_fn.node, ast.ClassDef):
+        return changes
+    carried = carried_fields(base_fn.node, cand_fn.node, base_fn.module.tree)
+    if not carried:
+        return changes
+    kept: list[UnitChange] = []
+    gone: dict[str, str] = {}
+    for c in changes:
+        name = _field_name(c.cand)
+        if name is None or name not in carried:
+            kept.append(c)
+            continue
+        gone[name] = carried[name]
+        if c.base is not None and _field_name(c.base) != name:
+            kept.append(UnitChange(c.base, None))
+    if gone:
+        result.no_effect.append(NoEffectChange(
+            subsystem="other", title=f"`{pair.describe()}` turned into a dataclass: "
+                                     + ", ".join(f"`{g}`" for g in gone) + " carried over",
+            reason="each field holds what the baseline class held the same way: " + "; ".join(
+                f"`{g}`: {why}" for g, why in gone.items())
+                + ("; what fills a field without a default is compared in its own code (the code that builds the "
+                   "instance)" if any("property" in why for why in gone.values()) else ""),
+            locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
+    return kept
+
+
 def _plain_fields(changes: list[UnitChange], body: bool, pair: FunctionPair, index: PairIndex, flow: LearningFlow,
                   config: ConfigValues | None, handed: _Handed | None, result: AnalyzerResult) -> list[UnitChange]:
     """Class-body changes without the fields that only carry a value to code compared elsewhere."""
     if not body:
         return changes
+    changes = _without_carried_fields(changes, pair, result)
     changes = _without_unread_fields(changes, pair, flow, result)
     return _without_neutral_fields(changes, pair, index, config or ConfigValues(), handed, result)
 
@@ -1169,7 +1283,7 @@ def _return_extended(eb: list[Effect], ec: list[Effect], cand_fn: FunctionInfo, 
 
 def _classify(change: UnitChange, unit: Unit, placement: Placement, flow: LearningFlow) -> Placed:
     # a statement that differs only in a `device=` argument changes where a tensor lives (flow/wiring.py)
-    own = "device" if device_only(change) else unit.own if unit.own in PATHS else None
+    own = "device" if device_only(change) or _added_move(change) else unit.own if unit.own in PATHS else None
     if flow.export_only(unit.fn):
         return Placed(change, unit, placement, None, "export")
     arch = flow.in_model_class(unit.fn)
@@ -1295,7 +1409,7 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
         severity = Severity.low  # toward the form the default already has: a likely fix
     launcher = orchestration_only(report.pair, index)
     severity = Severity.low if launcher else severity  # set-up code training never imports (flow/orchestration.py)
-    wiring = _wiring_note([_wiring(p.change, pair) for p in on])
+    wiring = _wiring_note([_wiring(p.change, pair, index) for p in on])
     severity = Severity.low if wiring else severity  # where a value is made moved, not what it is (flow/wiring.py)
     call_fixes = [report.fixed_calls.get(id(p.change)) for p in on]
     call_fixed = all(call_fixes)
@@ -1355,6 +1469,10 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
     title, severity, rationale = _annotated(report, on, stored, label, cand_fn.qualname, title, severity, rationale,
                                             launcher, f"`{cand_fn.qualname}`" + (f" ({n} statements)" if n > 1 else ""))
     rationale += wiring
+    if all(_added_move(p.change) for p in on):
+        rationale += (" Low: the new statements only move a value this function builds to a device: where it lives, not "
+                      "what it computes (a module the baseline moved elsewhere, e.g. with its owner, or ran where it "
+                      "was made).")
     if call_fixed:
         title = f"Call now fits its callee's signature in the {label} path: `{cand_fn.qualname}`"
         rationale += f" Low: {call_fixes[0]}: a likely fix."
@@ -1400,10 +1518,11 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
     )
 
 
-def _wiring(change: UnitChange, pair: FunctionPair) -> str | None:
+def _wiring(change: UnitChange, pair: FunctionPair, index: PairIndex | None = None) -> str | None:
     """Why a changed statement only moves where a value is made (flow/wiring.py), else None."""
     if pair.base is not None and pair.cand is not None and (
-            why := injected(change, pair.base, pair.cand) or read_in_place(change, pair.base, pair.cand)):
+            why := injected(change, pair.base, pair.cand, index.cand if index is not None else None)
+            or read_in_place(change, pair.base, pair.cand)):
         return why
     if change.kind != "modified" and none_normalised(change.base or change.cand):  # type: ignore[arg-type]
         return ("it stores None into a key only where the key is missing or None already: `.get()` and a "

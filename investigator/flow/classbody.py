@@ -76,9 +76,9 @@ def declared_attributes(node: ast.ClassDef, tree: ast.Module | None = None) -> s
             if isinstance(s, ast.AnnAssign) and s.value is None and isinstance(s.target, ast.Name)}
     if not bare:
         return set()
-    private = {b for b in bare if b.startswith("_")} if not _field_class(node) else set()
+    private = {b for b in bare if b.startswith("_")} if not field_class(node) else set()
     assigned: set[str] = set(private)
-    for cls in _with_local_bases(node, tree):
+    for cls in with_local_bases(node, tree):
         for method in cls.body:
             if not isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef):
                 continue
@@ -93,7 +93,7 @@ def declared_attributes(node: ast.ClassDef, tree: ast.Module | None = None) -> s
 FIELD_DECORATOR = ("dataclass", "attrs", "attr.s", "define", "frozen", "mutable")
 
 
-def _field_class(node: ast.ClassDef) -> bool:
+def field_class(node: ast.ClassDef) -> bool:
     """A class whose bare annotations may be fields: a decorated dataclass / attrs class. Bare
     `_private` annotations of any other class declare instance attributes (pydantic keeps `_x` out of
     its fields, `NamedTuple` forbids them): d3rlpy's `BEARImpl(SACImpl)` narrows `_policy`, assigned in
@@ -101,7 +101,7 @@ def _field_class(node: ast.ClassDef) -> bool:
     return any(any(d in ast.unparse(dec) for d in FIELD_DECORATOR) for dec in node.decorator_list)
 
 
-def _with_local_bases(node: ast.ClassDef, tree: ast.Module | None) -> list[ast.ClassDef]:
+def with_local_bases(node: ast.ClassDef, tree: ast.Module | None) -> list[ast.ClassDef]:
     """The class and its base classes defined at the top level of the same module, transitively."""
     local = {s.name: s for s in tree.body if isinstance(s, ast.ClassDef)} if tree is not None else {}
     out, work = [node], [node]
@@ -166,3 +166,39 @@ def class_body_pairs(index: PairIndex, skip: set[str] | None = None) -> list[Fun
             if node_b is not None and _body_shape(node_b, mb.tree) != _body_shape(node_c, mc.tree):
                 out.append(FunctionPair(_body_fn(mb, node_b, name), _body_fn(mc, node_c, name), "same-file"))
     return out
+
+
+def renamed_classes(index: PairIndex) -> dict[str, str]:
+    """Classes renamed in the range, old name -> new name: a class of a changed Python file gone at the
+    candidate whose whole definition (bases, decorators, body) is that of exactly one class new at the
+    candidate, under the new name (real shape: d3rlpy's `NormalPolicy` -> `SquashedNormalPolicy`,
+    where `return NormalPolicy(...)` -> `return SquashedNormalPolicy(...)` read as a sampling change).
+    A class whose body changed too is no rename: its methods are compared as pairs."""
+    gone: dict[str, list[str]] = {}
+    new: dict[str, list[str]] = {}
+    for change in index.changes:
+        old_path, new_path = change.old_path, change.new_path
+        mb = index.base.module(old_path) if old_path and old_path.endswith(PY_SUFFIXES) else None
+        mc = index.cand.module(new_path) if new_path and new_path.endswith(PY_SUFFIXES) else None
+        cb = {n.name: n for n in mb.tree.body if isinstance(n, ast.ClassDef)} if mb is not None else {}
+        cc = {n.name: n for n in mc.tree.body if isinstance(n, ast.ClassDef)} if mc is not None else {}
+        for name, node in cb.items():
+            if name not in cc:
+                gone.setdefault(_definition(node), []).append(name)
+        for name, node in cc.items():
+            if name not in cb:
+                new.setdefault(_definition(node), []).append(name)
+    out: dict[str, str] = {}
+    for shape, olds in gone.items():
+        news = new.get(shape, [])
+        if len(olds) == 1 and len(news) == 1 and olds[0] != news[0]:
+            out[olds[0]] = news[0]
+    return out
+
+
+def _definition(node: ast.ClassDef) -> str:
+    """The class definition without its name (and without a leading docstring)."""
+    body = [s for k, s in enumerate(node.body) if not (k == 0 and isinstance(s, ast.Expr)
+                                                       and isinstance(s.value, ast.Constant))]
+    return "|".join([ast.dump(b) for b in node.bases] + [ast.dump(d) for d in node.decorator_list]
+                    + [ast.dump(s) for s in body])

@@ -30,6 +30,7 @@ from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.patterns import equivalent_form, has_detach, without_detach
 from investigator.flow.containers import FIELDS, ContainerChange, loop_bindings, loop_change
 from investigator.flow.diff import VALIDATION_TOGGLES
+from investigator.flow.inferred import same_but_inferred
 from investigator.flow.passthrough import passthrough_argument
 from investigator.flow.wrappers import container_fields, field_argument, returned_container
 from investigator.pyast import copy_tree
@@ -805,4 +806,19 @@ def differing(base: list[Effect], cand: list[Effect]) -> tuple[list[Effect], lis
         if only_c[e.text] > 0:
             only_c[e.text] -= 1
             out_c.append(e)
-    return out_b, out_c
+    return _without_inferred_dims(out_b, out_c)
+
+
+def _without_inferred_dims(eb: list[Effect], ec: list[Effect]) -> tuple[list[Effect], list[Effect]]:
+    """Pairs of differing effects alike but for a reshape's `-1` dimension (flow/inferred.py) dropped."""
+    if not eb or not ec or len(eb) * len(ec) > 400:
+        return eb, ec
+    left = list(ec)
+    kept: list[Effect] = []
+    for e in eb:
+        twin = next((c for c in left if same_but_inferred(e.text, c.text)), None)
+        if twin is None:
+            kept.append(e)
+        else:
+            left.remove(twin)
+    return kept, left

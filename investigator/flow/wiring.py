@@ -22,10 +22,13 @@ from __future__ import annotations
 
 import ast
 import copy
+import re
 
 from investigator.detectors.functions import FunctionInfo
+from investigator.detectors.pairs import SideIndex
 from investigator.flow.diff import UnitChange
 from investigator.flow.units import Unit
+from investigator.pyast import class_base, last_name
 
 DEVICE_KEYWORDS = frozenset({"device"})
 
@@ -137,8 +140,9 @@ def _params(fn: FunctionInfo) -> set[str]:
 
 def _setter(fn: FunctionInfo, attr: str) -> str | None:
     """A method of `fn`'s class other than `__init__` that stores a value other than None into `self.attr`."""
+    family = _family(fn)
     for other in fn.module.functions.values():
-        if other.class_name != fn.class_name or other.name == "__init__":
+        if other.class_name not in family or other.name == "__init__":
             continue
         for node in ast.walk(other.node):
             if isinstance(node, ast.stmt) and (stored := _stored(node)) is not None \
@@ -147,32 +151,120 @@ def _setter(fn: FunctionInfo, attr: str) -> str | None:
     return None
 
 
-def injected(change: UnitChange, base_fn: FunctionInfo, cand_fn: FunctionInfo) -> str | None:
-    """Why the change only moves where an attribute's value is made (see the module doc), else None."""
+def injected(change: UnitChange, base_fn: FunctionInfo, cand_fn: FunctionInfo,
+             cand_side: SideIndex | None = None) -> str | None:
+    """Why the change only moves where an attribute's value is made (see the module doc), else None.
+    Each statement of the change is judged on its own (a rewritten constructor pairs the stores of
+    different attributes): every one must be a placeholder, its injected replacement, or the store of
+    a constructor argument the candidate no longer takes and no longer reads."""
     if base_fn.name != "__init__" or cand_fn.name != "__init__" or not base_fn.class_name:
         return None
-    attrs = {a for u in (change.base, change.cand) if u is not None and (s := _stored(u.node)) is not None
-             for a in [_self_attr(s[0])] if a}
-    if len(attrs) != 1:
-        return None
-    attr = attrs.pop()
     stores = {"baseline": _init_stores(base_fn), "candidate": _init_stores(cand_fn)}
+    fns = {"baseline": base_fn, "candidate": cand_fn}
+    whys: list[str] = []
+    for unit, side in ((change.base, "baseline"), (change.cand, "candidate")):
+        if unit is None:
+            continue
+        stored = _stored(unit.node)
+        attr = _self_attr(stored[0]) if stored is not None else None
+        why = _placeholder(attr, stores, fns) if attr else None
+        if why is None and attr and side == "baseline" and cand_side is not None:
+            why = _argument_dropped(attr, stored[1] if stored is not None else None, base_fn, cand_fn, cand_side)
+        if why is None:
+            return None
+        whys.append(why)
+    return "; ".join(dict.fromkeys(whys)) or None
+
+
+def _placeholder(attr: str, stores: dict[str, dict[str, ast.expr | None]], fns: dict[str, FunctionInfo]) -> str | None:
     if attr not in stores["baseline"] or attr not in stores["candidate"]:
         return None
-    fns = {"baseline": base_fn, "candidate": cand_fn}
     for held, handed in (("baseline", "candidate"), ("candidate", "baseline")):
         value = stores[handed][attr]
-        if not _is_none(stores[held][attr]) or not isinstance(value, ast.Name):
+        if not _is_none(stores[held][attr]) or value is None:
             continue
-        if value.id not in _params(fns[handed]) or value.id in _params(fns[held]):
+        read = _read_names(value)  # `q_func`, `copy.deepcopy(q_func)`: made only from what the caller hands
+        if not read or not read <= _params(fns[handed]) or read & _params(fns[held]):
             continue
         setter = _setter(fns[held], attr)
         if setter is None:
             continue
-        return (f"`self.{attr}` is a placeholder (None) set by `{setter}` after construction at the {held} and a new "
-                f"constructor parameter `{value.id}` at the {handed}: the constructor stores what its caller hands "
-                f"it, so what `self.{attr}` holds is built where the caller builds it (compared there)")
+        return (f"`self.{attr}` is a placeholder (None) set by `{setter}` after construction at the {held} and made "
+                f"from new constructor parameter(s) {', '.join(f'`{r}`' for r in sorted(read))} at the {handed}: the "
+                f"constructor stores what its caller hands it, so what `self.{attr}` holds is built where the caller "
+                f"builds it (compared there)")
     return None
+
+
+def _ancestor_uses(side: SideIndex, fn: FunctionInfo, attr: str, depth: int = 4) -> bool:
+    """Whether a base class of `fn`'s class, defined anywhere in the tree, names `self.<attr>`."""
+    cls = next((n for n in ast.walk(fn.module.tree) if isinstance(n, ast.ClassDef) and n.name == fn.class_name), None)
+    work = [last_name(class_base(b)) for b in cls.bases] if cls is not None else []
+    seen: set[str] = set()
+    texts = side.texts()
+    for _ in range(depth):
+        nxt: list[str] = []
+        for name in work:
+            if not name or name in seen or name == "object":
+                continue
+            seen.add(name)
+            needle = re.compile(rf"^\s*class\s+{re.escape(name)}\b", re.MULTILINE)
+            for path, text in texts.items():
+                if not path.endswith(".py") or f"class {name}" not in text or not needle.search(text):
+                    continue
+                module = side.module(path)
+                for node in ast.walk(module.tree) if module is not None else ():
+                    if isinstance(node, ast.ClassDef) and node.name == name:
+                        if any(isinstance(n, ast.Attribute) and n.attr == attr and isinstance(n.value, ast.Name)
+                               and n.value.id == "self" for n in ast.walk(node)):
+                            return True
+                        nxt.extend(last_name(class_base(b)) for b in node.bases)
+        work = nxt
+    return False
+
+
+def _family(fn: FunctionInfo) -> set[str]:
+    """`fn`'s class and the classes of its module derived from it, transitively (a base class's
+    placeholder is set by a subclass's build method)."""
+    family = {fn.class_name} if fn.class_name else set()
+    classes = [n for n in ast.walk(fn.module.tree) if isinstance(n, ast.ClassDef)]
+    grew = True
+    while grew:
+        grew = False
+        for cls in classes:
+            bases = {b.attr if isinstance(b, ast.Attribute) else b.id if isinstance(b, ast.Name) else "" for b in cls.bases}
+            if cls.name not in family and bases & family:
+                family.add(cls.name)
+                grew = True
+    return family
+
+
+def _read_names(value: ast.expr) -> set[str]:
+    """The plain names a value reads, less the functions it calls (`copy.deepcopy(q)` reads `q`)."""
+    called = {id(n) for c in ast.walk(value) if isinstance(c, ast.Call) for n in ast.walk(c.func)}
+    return {n.id for n in ast.walk(value) if isinstance(n, ast.Name) and id(n) not in called}
+
+
+def _argument_dropped(attr: str, value: ast.expr | None, base_fn: FunctionInfo, cand_fn: FunctionInfo,
+                      cand_side: SideIndex) -> str | None:
+    """`self._encoder_factory = encoder_factory` at the baseline only, of a parameter the candidate's
+    constructor no longer takes, into an attribute no method of the candidate's class reads: what the
+    baseline built from it after construction is now built by the caller (real shape: d3rlpy 2.0's
+    algorithm implementations, handed their networks and optimizers instead of the factories)."""
+    if not isinstance(value, ast.Name) or value.id not in _params(base_fn) or value.id in _params(cand_fn):
+        return None
+    held, kept = _family(base_fn), _family(cand_fn)
+    if attr in _init_stores(cand_fn) or any(f.class_name in kept and _reads_attr(f, attr)
+                                            for f in cand_fn.module.functions.values()):
+        return None
+    if not any(f.class_name in held and f.name != "__init__" and _reads_attr(f, attr)
+               for f in base_fn.module.functions.values()):
+        return None
+    if _ancestor_uses(cand_side, cand_fn, attr):
+        return None  # a base class keeps and reads it now (tianshou's `lr_scheduler` moved into `BasePolicy`)
+    return (f"the baseline kept constructor argument `{value.id}` as `self.{attr}` to build from after construction; "
+            f"the candidate takes no `{value.id}` and no method reads `self.{attr}`: the caller builds what it built "
+            f"(compared there)")
 
 
 # ---- an attribute copy read in place ----------------------------------------------------------------
@@ -298,3 +390,41 @@ def device_only(change: UnitChange) -> bool:
         return False
     strip = _NoDevice()
     return ast.dump(strip.visit(copy.deepcopy(change.base.node))) == ast.dump(strip.visit(copy.deepcopy(change.cand.node)))
+
+
+# ---- a value moved to a device ----------------------------------------------------------------------
+
+DEVICE_METHODS = frozenset({"to", "cuda", "cpu"})
+DEVICE_WORDS = ("device", "cuda", "gpu", "cpu")
+
+
+def device_move(stmt: ast.stmt) -> str | None:
+    """The name a statement only moves to a device (`m.to(device)`, `m.cuda()`, `m.cpu()`,
+    `m = m.to(self.device)`), else None. A `.to` with anything but a device (`.to(torch.float16)`,
+    `dtype=`) changes values: not a move."""
+    call: ast.expr | None = None
+    if isinstance(stmt, ast.Expr) or isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+        call = stmt.value
+    if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Attribute) \
+            or call.func.attr not in DEVICE_METHODS or not isinstance(call.func.value, ast.Name):
+        return None
+    name = call.func.value.id
+    if isinstance(stmt, ast.Assign) and not (isinstance(stmt.targets[0], ast.Name) and stmt.targets[0].id == name):
+        return None
+    if any(k.arg not in ("device", "non_blocking") for k in call.keywords):
+        return None
+    if call.func.attr == "to" and not (all(_device_like(a) for a in call.args) and (call.args or call.keywords)):
+        return None
+    if call.func.attr != "to" and len(call.args) > 1:
+        return None
+    return name
+
+
+def _device_like(node: ast.expr) -> bool:
+    """An expression that names a device: `device`, `self._device`, `'cuda:0'`, `torch.device(...)`."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str) and node.value.split(":")[0] in ("cuda", "cpu", "mps")
+    if isinstance(node, ast.Call):
+        return isinstance(node.func, ast.Attribute | ast.Name) and ast.unparse(node.func).endswith("device")
+    last = node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else ""
+    return any(w in last.lower() for w in DEVICE_WORDS)

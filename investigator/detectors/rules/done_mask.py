@@ -104,7 +104,12 @@ class DoneMaskDetector(FeatureDetector):
         out = []
         for site, node, value in assigns(sites):
             roles = tuple(sorted(set(target_roles(node)))) or ("other",)
+            # `timeouts = logical_and(logical_not(terminals), episode_ends)` derives which episode ends are
+            # time limits (d3rlpy 2.0's dataset loader): a truncation signal made, not a bootstrap masked
+            derived = roles == ("truncations",)
             for sub in ast.walk(value):
+                if is_mask(sub) and derived:
+                    continue
                 if is_mask(sub):
                     for ref in masked_refs(sub, site.loop_vars):
                         out.append(Feature(("mask", ref), site, unparse(sub, 60)))

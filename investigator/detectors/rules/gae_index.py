@@ -83,6 +83,21 @@ def direction(base: list[Feature], cand: list[Feature]) -> str | None:
     return None
 
 
+MAPPINGS = frozenset({"dict", "defaultdict", "OrderedDict"})
+
+
+def _keyed(value: ast.expr, fn: FunctionInfo) -> bool:
+    """A plain local the function binds to a mapping (`rets = {}`, `dict()`, `defaultdict(list)`): a
+    subscript of it is a key, not a time step (d3rlpy's `get_state_dict`, `rets[key] = obj.state_dict()`
+    in a loop over attribute names). A name also bound to anything else is not judged a mapping."""
+    if not isinstance(value, ast.Name):
+        return False
+    bound = [n.value for n in ast.walk(fn.node) if isinstance(n, ast.Assign) and len(n.targets) == 1
+             and isinstance(n.targets[0], ast.Name) and n.targets[0].id == value.id]
+    return bool(bound) and all(isinstance(b, ast.Dict | ast.DictComp) or (
+        isinstance(b, ast.Call) and last_name(dotted(b.func)) in MAPPINGS) for b in bound)
+
+
 def _fmt(name: str, off: str) -> str:
     return f"{name}[t]" if off == "+0" else f"{name}[t {off[0]} {off[1:]}]"
 
@@ -113,7 +128,7 @@ class GaeIndexDetector(FeatureDetector):
                 continue
             name = last_name(dotted(node.value))
             r = role(name) if name else None
-            if r not in ROLES or in_log_sink(site):
+            if r not in ROLES or in_log_sink(site) or _keyed(node.value, site.fn):
                 continue
             parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
             for part in parts:

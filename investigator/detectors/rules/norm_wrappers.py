@@ -18,7 +18,7 @@ from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import assigned_names, assigns, calls, canon
 from investigator.models import Severity
-from investigator.pyast import dotted, last_name, unparse
+from investigator.pyast import copy_tree, dotted, last_name, unparse
 
 WRAPPER = re.compile(
     r"^(Normali[sz]e\w*|VecNormalize|RunningMeanStd|\w*ObsNorm\w*|\w*RewardNorm\w*|\w*RunningNorm\w*|"
@@ -34,6 +34,24 @@ def _learned(value: ast.expr) -> bool:
     """`self.std = nn.Parameter(...)`: a parameter the optimizer trains (the policy's action noise),
     not a statistic computed from data."""
     return isinstance(value, ast.Call) and last_name(dotted(value.func)) == "Parameter"
+
+
+class _Uncast(ast.NodeTransformer):
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        if isinstance(node.func, ast.Name) and node.func.id == "float" and len(node.args) == 1 and not node.keywords:
+            return node.args[0]
+        return node
+
+
+def _uncast(option: ast.expr) -> ast.expr:
+    """The option without `float(...)` conversions: `lambda r: float(np.clip(r, -1, 1))` clips as
+    `lambda r: np.clip(r, -1, 1)` does, only the Python type of the scalar differs (d3rlpy 2.0's Atari
+    wrapper, for gym's type checks). `int(...)` truncates and stays a difference."""
+    if not any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "float"
+               for n in ast.walk(option)):
+        return option
+    return _Uncast().visit(copy_tree(option))
 
 
 class NormWrappersDetector(FeatureDetector):
@@ -60,8 +78,9 @@ class NormWrappersDetector(FeatureDetector):
             tail = last_name(name)
             if WRAPPER.match(tail):
                 # options beyond the wrapped env: clip ranges, gamma, epsilon (`np.clip(obs, -10, 10)`)
-                options = tuple(canon(a, site) for a in call.args[1:]) + tuple(
-                    sorted(f"{k.arg}={canon(k.value, site)}" for k in call.keywords if k.arg not in {"env", "venv"}))
+                options = tuple(canon(_uncast(a), site) for a in call.args[1:]) + tuple(
+                    sorted(f"{k.arg}={canon(_uncast(k.value), site)}" for k in call.keywords
+                           if k.arg not in {"env", "venv"}))
                 out.append(Feature(("wrapper", tail, options), site, unparse(call, 80)))
             elif tail in LOADERS and STATS.search(unparse(call, 200)):
                 out.append(Feature(("stats_load", tail), site, unparse(call, 80)))

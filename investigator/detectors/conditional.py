@@ -71,8 +71,8 @@ def simple_statements(tree: ast.Module, line: int) -> list[ast.stmt]:
     """The simple statements of the function spanning `line` (of the module when none does)."""
     scope: ast.AST = tree
     for node in ast.walk(tree):
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.lineno <= line <= (node.end_lineno or 0):
-            if scope is tree or node.lineno > getattr(scope, "lineno", 0):
-                scope = node
+        if (isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.lineno <= line <= (node.end_lineno or 0)
+                and (scope is tree or node.lineno > getattr(scope, "lineno", 0))):
+            scope = node
     return [n for n in ast.walk(scope) if isinstance(n, ast.stmt) and not any(
         getattr(n, f, None) for f in ("body", "orelse", "finalbody", "handlers"))]

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from investigator.detectors import codedefault
-from investigator.detectors.conditional import same_at_default, simple_statements, statement_at
 from investigator.detectors.base import CALLED_FROM
+from investigator.detectors.conditional import same_at_default, simple_statements, statement_at
 from investigator.detectors.newcases import SUFFIXES as CATALOG_SUFFIXES
 from investigator.detectors.newcases import Catalog, NewCases, compared_values, get_key, membership_key
 from investigator.models import (

@@ -280,7 +280,7 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
         result.failures.append(AnalyzerFailure(source=SOURCE, message=(
             f"flow analysis stopped at its work budget ({examined} changed functions examined, {visits} flow "
             f"statements visited; at most {MAX_PAIRS} and {MAX_FLOW_VISITS}): {skipped} changed functions not placed")))
-    reports = _drop_moved(reports, moved_across(unit_changes), result)
+    reports = _drop_moved(reports, moved_across(unit_changes), result, flows)
     findings: list[Finding] = []
     for report in reports:
         finding = _finding(report, index, stored)
@@ -432,17 +432,34 @@ def _same_container(pair: FunctionPair, container: ContainerChange | None, eb: l
         f"them by position (compared in their own code through that mapping)")
 
 
-def _drop_moved(reports: list[PairReport], moved: set[int], result: AnalyzerResult) -> list[PairReport]:
-    """Reports without the statements that moved to another changed function (a replaced block pairs
-    statements arbitrarily, so a change counts as moved when every side it has moved); a report
-    left empty becomes a no-effect item."""
+def _drop_moved(reports: list[PairReport], moved: set[int], result: AnalyzerResult,
+                flows: dict[str, LearningFlow] | None = None) -> list[PairReport]:
+    """Reports without the statements that moved to another changed function; a report left empty
+    becomes a no-effect item. A replaced block pairs statements arbitrarily: a change whose sides
+    both moved is gone, and one with a single moved side is the other side alone, placed again by
+    its own statement. Real shape (PufferLib 9aa817f7..d4d17e69): the `--vector` backend mapping
+    moved from `if __name__ == "__main__":` into `train()`, and the diff paired the moved
+    `args.vector = pufferlib.vector.Serial` with the new `if args.mode == 'evaluate':`, reported on
+    the optimizer path through the moved statement's flow."""
     if not moved:
         return reports
     kept: list[PairReport] = []
     for report in reports:
         before = len(report.placed)
-        report.placed = [p for p in report.placed
-                         if not all(id(u.node) in moved for u in (p.change.base, p.change.cand) if u is not None)]
+        placed: list[Placed] = []
+        for p in report.placed:
+            sides = [(s, u) for s, u in (("baseline", p.change.base), ("candidate", p.change.cand)) if u is not None]
+            rest = [(s, u) for s, u in sides if id(u.node) not in moved]
+            if not rest:
+                continue
+            if len(rest) < len(sides) and flows is not None:
+                side, unit = rest[0]
+                placement = flows[side].place([unit])
+                report.visits += placement.visited
+                change = UnitChange(unit if side == "baseline" else None, unit if side == "candidate" else None)
+                p = _classify(change, unit, placement, flows[side])
+            placed.append(p)
+        report.placed = placed
         gone = before - len(report.placed)
         if gone:
             cand_fn = report.pair.cand or report.pair.base
@@ -455,6 +472,8 @@ def _drop_moved(reports: list[PairReport], moved: set[int], result: AnalyzerResu
         if report.placed:
             kept.append(report)
     return kept
+
+
 def group_same_edit(findings: list[Finding]) -> list[Finding]:
     """Findings of different functions whose changed statements made the same edit (same tokens
     removed and added, around the same names, on the same path) are one change in several places:

@@ -46,6 +46,7 @@ from investigator.detectors.newcases import (
 from investigator.detectors.pairs import PY_SUFFIXES, FunctionPair, PairIndex, shared_pairs
 from investigator.detectors.reach import unreachable_reason
 from investigator.detectors.sources import changes_from_changeset
+from investigator.flow.carved import carved_from_raise
 from investigator.flow.classbody import OTHER_KIND, SCALARS, class_body_pairs, coerced_kind, is_class_body
 from investigator.flow.containers import (
     ContainerChange,
@@ -593,6 +594,14 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     if OUT_OF_SCOPE.search(cand_fn.path):
         return None  # tests, docs, examples: out of the training path (counted by triage)
     fb, fc = flows["baseline"], flows["candidate"]
+    carved = carved_from_raise(base_fn, cand_fn)
+    if carved is not None:
+        result.no_effect.append(NoEffectChange(
+            subsystem="other", title=f"Case added in `{pair.describe()}`: `{carved}`",
+            reason=("a branch inserted before the error the baseline raised: only inputs that raised at the baseline "
+                    "take it, every call that returned returns what it did (flow/carved.py)"),
+            locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
+        return None
     attributes: dict[str, str] = {}  # instance attributes renamed in this pair (`self.seq_len` -> `self.seq_length`)
     computed = changed_units(pair, fb.units(base_fn), fc.units(cand_fn), renamed, attributes)
     inlined = inlined_callees(base_fn, cand_fn, computed, flows)

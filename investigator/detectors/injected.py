@@ -35,18 +35,19 @@ def injected_layer(pair: FunctionPair, layer: str, side: SideIndex) -> str | Non
         if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.value, ast.Call)):
             continue
         call, target = node.value, node.targets[0]
-        if last_name(dotted(call.func)) != layer or not _self_attr(target):
+        if last_name(dotted(call.func)) != layer or not isinstance(target, ast.Attribute) or not _self_attr(target):
             continue
-        used = [a for a in [*call.args, *(k.value for k in call.keywords)]]
+        used = [*call.args, *(k.value for k in call.keywords)]
         if not used or not all(isinstance(a, ast.Name) and a.id in cand_params for a in used):
             continue
-        injected = _injected(base, target.attr, base_params - cand_params)  # type: ignore[union-attr]
+        injected = _injected(base, target.attr, base_params - cand_params)
         if injected is None:
             continue
         names = {a.id for a in used if isinstance(a, ast.Name)} | {k.arg for k in call.keywords if k.arg}
         built = _built_at(side, layer, names)
         if built is not None:
-            return f"the baseline set `self.{target.attr}` from its parameter `{injected}`, and built the {layer} as `{built}`"  # type: ignore[union-attr]
+            return (f"the baseline set `self.{target.attr}` from its parameter `{injected}`, and built the {layer} "
+                    f"as `{built}`")
     return None
 
 

@@ -117,7 +117,13 @@ def feeds_training(fn: FunctionInfo) -> bool:
 
 
 def named_like_evaluation(fn: FunctionInfo) -> bool:
-    return bool(EVAL_FUNCTION.search(fn.qualname)) and not fn.is_module
+    """`evaluate`, `Evaluator.run`, or any function of a module named like evaluation
+    (`pokemon_red_eval.py`'s `rollout`, which a script calls only for `--mode evaluate`); still
+    evaluation-only only when it feeds no training (`feeds_training`)."""
+    if fn.is_module:
+        return False
+    stem = fn.path.rsplit("/", 1)[-1].removesuffix(".py")
+    return bool(EVAL_FUNCTION.search(fn.qualname) or EVAL_FUNCTION.search(stem))
 
 
 def named_like_export(fn: FunctionInfo) -> bool:

@@ -653,6 +653,7 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
         return None
     causes = {s for e in (*eb, *ec) for s in e.stmts}
     causes |= {mine for mine, call in inlined.standins.items() if call in causes}  # a callee's statement, inlined
+    causes |= _changed_guards(changes, causes, flows)
     changes = defaults + [c for c in changes if (c.base is not None and id(c.base.node) in causes)
                           or (c.cand is not None and id(c.cand.node) in causes)]
     if not changes:
@@ -669,6 +670,22 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     report.fixed_calls = _fixed_calls(changes, flows)
     _place_changes(report, changes, causes, flows, explained, inlined)
     return report
+
+
+def _changed_guards(changes: list[UnitChange], causes: set[int], flows: dict[str, LearningFlow]) -> set[int]:
+    """Changed `if` headers whose guarded statements carry differing effects: the effects name the
+    guarded store, not the edited test. Real shape (PufferLib 8283cdcc..f68a41a2): `if const or
+    dones[team]:` -> `if const or team in dones:` around an unchanged `dones[team] = ...` / `del
+    dones[team]` was dropped as "effects from code changed elsewhere" and reported nowhere."""
+    out: set[int] = set()
+    for change in changes:
+        for side, unit in (("baseline", change.base), ("candidate", change.cand)):
+            if unit is None or not unit.controls or not isinstance(unit.node, ast.If | ast.While):
+                continue
+            units = flows[side].units(unit.fn)
+            if any(i < len(units) and id(units[i].node) in causes for i in unit.controls):
+                out.add(id(unit.node))
+    return out
 
 
 def _place_changes(report: PairReport, changes: list[UnitChange], causes: set[int], flows: dict[str, LearningFlow],

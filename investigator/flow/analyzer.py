@@ -673,12 +673,14 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
 
 
 def _changed_guards(changes: list[UnitChange], causes: set[int], flows: dict[str, LearningFlow]) -> set[int]:
-    """Changed `if` headers whose guarded statements carry differing effects: the effects name the
+    """Edited `if` headers whose guarded statements carry differing effects: the effects name the
     guarded store, not the edited test. Real shape (PufferLib 8283cdcc..f68a41a2): `if const or
     dones[team]:` -> `if const or team in dones:` around an unchanged `dones[team] = ...` / `del
     dones[team]` was dropped as "effects from code changed elsewhere" and reported nowhere."""
     out: set[int] = set()
     for change in changes:
+        if change.base is None or change.cand is None:
+            continue  # an added or removed block: its own statements carry it
         for side, unit in (("baseline", change.base), ("candidate", change.cand)):
             if unit is None or not unit.controls or not isinstance(unit.node, ast.If | ast.While):
                 continue

@@ -679,7 +679,7 @@ def _changed_guards(changes: list[UnitChange], causes: set[int], flows: dict[str
     dones[team]` was dropped as "effects from code changed elsewhere" and reported nowhere."""
     out: set[int] = set()
     for change in changes:
-        if change.base is None or change.cand is None:
+        if change.base is None or change.cand is None or not _guard_narrowed_or_widened(change):
             continue  # an added or removed block: its own statements carry it
         for side, unit in (("baseline", change.base), ("candidate", change.cand)):
             if unit is None or not unit.controls or not isinstance(unit.node, ast.If | ast.While):
@@ -688,6 +688,19 @@ def _changed_guards(changes: list[UnitChange], causes: set[int], flows: dict[str
             if any(i < len(units) and id(units[i].node) in causes for i in unit.controls):
                 out.add(id(unit.node))
     return out
+
+
+def _guard_narrowed_or_widened(change: UnitChange) -> bool:
+    """Both sides are `if`/`while` tests that keep one operand of a top-level `and`/`or` and add, drop
+    or change another (`const or dones[team]` -> `const or team in dones`, `a and b` -> `a`, `x == A`
+    -> `x == A or x == B`): a condition deliberately changed. A test rewritten as a whole
+    (`cfg is not None` -> `cfg`, `hasattr(o, 'x') and o.x` -> `cfg['x']`) may be the same condition
+    in another form and is left to the effect comparison alone."""
+    tests = [u.node.test for u in (change.base, change.cand) if u is not None and isinstance(u.node, ast.If | ast.While)]
+    if len(tests) != 2:
+        return False
+    operands = [{ast.dump(v) for v in (t.values if isinstance(t, ast.BoolOp) else [t])} for t in tests]
+    return bool(operands[0] & operands[1]) and operands[0] != operands[1]
 
 
 def _place_changes(report: PairReport, changes: list[UnitChange], causes: set[int], flows: dict[str, LearningFlow],

@@ -693,14 +693,29 @@ def _changed_guards(changes: list[UnitChange], causes: set[int], flows: dict[str
 def _guard_narrowed_or_widened(change: UnitChange) -> bool:
     """Both sides are `if`/`while` tests that keep one operand of a top-level `and`/`or` and add, drop
     or change another (`const or dones[team]` -> `const or team in dones`, `a and b` -> `a`, `x == A`
-    -> `x == A or x == B`): a condition deliberately changed. A test rewritten as a whole
+    -> `x == A or x == B`): a condition deliberately changed. An added or dropped `x is not None` alone
+    is not (tianshou: `batch_size > 0 and ...` -> `batch_size is not None and batch_size > 0 and ...`, where
+    `None > 0` raised). A test rewritten as a whole
     (`cfg is not None` -> `cfg`, `hasattr(o, 'x') and o.x` -> `cfg['x']`) may be the same condition
     in another form and is left to the effect comparison alone."""
     tests = [u.node.test for u in (change.base, change.cand) if u is not None and isinstance(u.node, ast.If | ast.While)]
     if len(tests) != 2:
         return False
-    operands = [{ast.dump(v) for v in (t.values if isinstance(t, ast.BoolOp) else [t])} for t in tests]
-    return bool(operands[0] & operands[1]) and operands[0] != operands[1]
+    values = [{ast.dump(v): v for v in (t.values if isinstance(t, ast.BoolOp) else [t])} for t in tests]
+    kept = values[0].keys() & values[1].keys()
+    changed = [v for side in values for k, v in side.items() if k not in kept]
+    if not kept or not changed:
+        return False
+    # only `x is not None` / `x is None` added to or dropped from an `and`: a None check beside a test that
+    # raised for None (in an `or` it widens the condition)
+    conjunctions = all(isinstance(t, ast.BoolOp) and isinstance(t.op, ast.And) or not isinstance(t, ast.BoolOp)
+                       for t in tests)
+    return not (conjunctions and all(_none_check(v) for v in changed))
+
+
+def _none_check(node: ast.expr) -> bool:
+    return (isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], ast.Is | ast.IsNot)
+            and isinstance(node.comparators[0], ast.Constant) and node.comparators[0].value is None)
 
 
 def _place_changes(report: PairReport, changes: list[UnitChange], causes: set[int], flows: dict[str, LearningFlow],

@@ -68,3 +68,15 @@ def test_a_guard_rewritten_as_a_whole_is_left_to_the_effect_comparison():
     equivalent rewrite (`cfg is not None` -> `cfg`) must not surface as a change through it."""
     found = _findings("dones[team]", "team in dones")
     assert not any("TeamEnv.step" in f.title for f in found), [f.title for f in found]
+
+
+def test_a_none_check_added_to_a_conjunction_is_not_the_narrowed_shape():
+    """tianshou's `batch_size > 0 and len(self) > 0` -> `batch_size is not None and batch_size > 0 and ...`:
+    only None, which raised at the baseline, takes the new way."""
+    found = _findings("dones[team] > 0 and self.const", "team is not None and dones[team] > 0 and self.const")
+    assert not any("TeamEnv.step" in f.title for f in found), [f.title for f in found]
+
+
+def test_a_none_check_added_to_a_disjunction_widens_the_guard():
+    found = _findings("self.const or dones[team]", "self.const or team is not None or dones[team]")
+    assert any("TeamEnv.step" in f.title for f in found), [f.title for f in found]

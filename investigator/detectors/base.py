@@ -284,7 +284,10 @@ class FeatureDetector(Detector):
         from investigator.detectors.paramattr import attribute_parameters
         from investigator.detectors.patterns import PARAMETER_ATTRIBUTES
 
-        names = attribute_parameters(pair, ctx.pairs.base)
+        memo = ctx.__dict__.setdefault("_parameter_attributes", {})  # once per pair, not per detector
+        if id(pair) not in memo:
+            memo[id(pair)] = attribute_parameters(pair, ctx.pairs.base)
+        names = memo[id(pair)]
         if not names:
             return only_base, only_cand
         token = PARAMETER_ATTRIBUTES.set((id(pair.base), names))

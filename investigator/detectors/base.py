@@ -244,6 +244,8 @@ class FeatureDetector(Detector):
             only_cand = [f for f in only_cand if f.key not in keys_b]
         if only_base and only_cand:
             only_base, only_cand = self._same_code(pair, ctx, base, cand, only_base, only_cand)
+        if only_base and only_cand:
+            only_base, only_cand = self._parameter_attributes(pair, ctx, base, only_base, only_cand)
         # a literal that became a configuration read with that literal as its code default: kept apart,
         # judged against the configuration before ranking (detectors/codedefault.py)
         only_base, only_cand, neutral_b, neutral_c, keys = codedefault.split(only_base, only_cand)
@@ -286,6 +288,43 @@ class FeatureDetector(Detector):
         for f in only_cand:
             if cancelled[raw_key[id(f)]] > 0:
                 cancelled[raw_key[id(f)]] -= 1
+            else:
+                kept_cand.append(f)
+        return kept_base, kept_cand
+
+    def _parameter_attributes(self, pair, ctx, base, only_base, only_cand):
+        """Third pass: the baseline read with the parameters the candidate replaced by the instance
+        attributes every caller passed (detectors/paramattr.py); the features that then agree cancel."""
+        from investigator.detectors.paramattr import attribute_parameters
+        from investigator.detectors.patterns import PARAMETER_ATTRIBUTES
+
+        memo = ctx.__dict__.setdefault("_parameter_attributes", {})  # once per pair, not per detector
+        if id(pair) not in memo:
+            memo[id(pair)] = attribute_parameters(pair, ctx.pairs.base)
+        names = memo[id(pair)]
+        if not names:
+            return only_base, only_cand
+        token = PARAMETER_ATTRIBUTES.set((id(pair.base), names))
+        try:
+            read = self.features(ctx.sites(pair.base), pair.base, ctx)
+        finally:
+            PARAMETER_ATTRIBUTES.reset(token)
+        if len(read) != len(base):
+            return only_base, only_cand
+        as_read = {id(f): r.key for f, r in zip(base, read, strict=True)}
+        remaining = Counter(f.key for f in only_cand)
+        kept_base = []
+        for f in only_base:
+            key = as_read.get(id(f))
+            if key is not None and remaining[key] > 0:
+                remaining[key] -= 1
+            else:
+                kept_base.append(f)
+        matched = Counter(f.key for f in only_cand) - remaining  # the candidate features matched above
+        kept_cand = []
+        for f in only_cand:
+            if matched[f.key] > 0:
+                matched[f.key] -= 1
             else:
                 kept_cand.append(f)
         return kept_base, kept_cand

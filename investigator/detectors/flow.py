@@ -386,6 +386,10 @@ class Flow:
                     if d.class_name is None and _module_matches(d.path, imported)
                 ]
                 return defs[0] if len(defs) == 1 else None
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Attribute):
+            found = self._module_function(func, module)
+            if found is not None:
+                return found
         if isinstance(func, ast.Attribute):
             attr = attribute_receiver(func.value, fn)
             known = attribute_class(fn, attr) if attr else None
@@ -397,6 +401,19 @@ class Flow:
                     return None
                 return found
         return None
+
+    def _module_function(self, func: ast.Attribute, module: ParsedModule) -> FunctionInfo | None:
+        """`pkg.mod.fn(...)` after `import pkg.mod`: the function `fn` of module `pkg.mod` (PufferLib's
+        `pufferlib.pytorch.layer_init(nn.Linear(...), std=0.01)`, whose initialisation calls the
+        detectors read like a local helper's)."""
+        owner = dotted(func.value)
+        root = owner.split(".")[0] if owner else ""
+        imported = module.imports.get(root)
+        if not imported or root == "self":
+            return None
+        full = imported + owner[len(root):]
+        defs = [d for d in self.side.find_defs(func.attr) if d.class_name is None and _module_matches(d.path, full)]
+        return defs[0] if len(defs) == 1 else None
 
     def inherited(self, module: Any, class_name: str, method: str) -> FunctionInfo | None:
         """The base-class method `m` a `super().m(...)` or `self.m(...)` of `class_name` reaches."""

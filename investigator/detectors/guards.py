@@ -29,6 +29,7 @@ from typing import Any
 from investigator.config.options import declared_option
 from investigator.detectors import codedefault
 from investigator.detectors.base import CALLED_FROM
+from investigator.detectors.conditional import same_at_default, simple_statements, statement_at
 from investigator.detectors.newcases import SUFFIXES as CATALOG_SUFFIXES
 from investigator.detectors.newcases import Catalog, NewCases, compared_values, get_key, membership_key
 from investigator.models import (
@@ -263,6 +264,10 @@ def resolve(side: Side, path: str, tree: ast.Module, line: int, name: tuple[str,
     """The proven value of flag `name` read at `path:line`, UNKNOWN, or ABSENT (defined nowhere)."""
     leaf = name[-1]
     if len(name) == 1 and _local_binding(tree, line, leaf):
+        if _DEFAULTS.get():
+            local = _local_value(side, path, tree, line, leaf)
+            if local is not None:
+                return local
         return _param_default(side, tree, line, leaf)
     if path in side.rivals and len(name) == 2 and name[0] != "self":
         return _script_option(path, tree, leaf)
@@ -404,6 +409,31 @@ def _local_binding(tree: ast.Module, line: int, name: str) -> bool:
     fn, _ = _enclosing_function(tree, line)
     return fn is not None and (name in _params(fn) or any(
         isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store) for n in ast.walk(fn)))
+
+
+_LOCAL_DEPTH = contextvars.ContextVar("guards_local_depth", default=0)
+
+
+def _local_value(side: Side, path: str, tree: ast.Module, line: int, name: str) -> Value | None:
+    """Defaults mode: a local flag assigned once, at the top of its function and before `line`, from
+    a test the options decide (`pin = device == 'cuda' and cpu_offload` with `cpu_offload=False`);
+    None when it is a parameter, is assigned otherwise, or its value is not decided."""
+    fn, _ = _enclosing_function(tree, line)
+    if fn is None or name in _params(fn) or _LOCAL_DEPTH.get() > 4:
+        return None
+    stores = [n for n in ast.walk(fn) if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store)]
+    assigned = [s for s in fn.body if isinstance(s, ast.Assign) and len(s.targets) == 1
+                and isinstance(s.targets[0], ast.Name) and s.targets[0].id == name and s.lineno < line]
+    if len(stores) != 1 or len(assigned) != 1:
+        return None
+    token = _LOCAL_DEPTH.set(_LOCAL_DEPTH.get() + 1)
+    try:
+        truth = Evaluator(side, path, tree, assigned[0].lineno).truth(assigned[0].value)
+    finally:
+        _LOCAL_DEPTH.reset(token)
+    if truth is UNKNOWN:
+        return None
+    return Value(truth, f"`{ast.unparse(assigned[0])}`, line {assigned[0].lineno}")
 
 
 def _params(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
@@ -1096,6 +1126,39 @@ def _statement_at(tree: ast.Module, line: int) -> ast.stmt | None:
     return best
 
 
+def conditional_default_reason(f: Finding, sides: dict[str, Side]) -> str | None:
+    """Why finding `f` matters only to runs that set an option: its one candidate-side statement is
+    its baseline statement once the conditional expressions that options decide take their default
+    arms (`device=device if not pin else 'cpu'` with `pin` off by default; detectors/conditional.py)."""
+    if not is_code_finding(f) or f.severity.weight <= 1:
+        return None
+    cands = [loc for loc in f.locations if loc.side == "candidate"]
+    bases = [loc for loc in f.locations if loc.side == "baseline"]
+    if len(cands) != 1 or len(bases) != 1 or cands[0].line is None or bases[0].line is None:
+        return None
+    side = sides["candidate"]
+    path = cands[0].path
+    ctree, btree = side.tree(path), sides["baseline"].tree(bases[0].path)
+    if ctree is None or btree is None:
+        return None
+    cstmt = statement_at(ctree, cands[0].line)
+    if cstmt is None:
+        return None
+
+    def decide(test: ast.expr, line: int) -> tuple[bool | None, str]:
+        ev = Evaluator(side, path, ctree, line)
+        truth = ev.truth(test)
+        if truth is UNKNOWN:
+            return None, ""
+        return bool(truth), ", ".join(f"`{'.'.join(n)}` = {v.value!r} ({v.where})" for n, v in ev.used.items())
+
+    token = _DEFAULTS.set(True)
+    try:
+        return same_at_default(cstmt, simple_statements(btree, bases[0].line), decide)
+    finally:
+        _DEFAULTS.reset(token)
+
+
 def _default_off(sides: dict[str, Side], path: str, line: int, other_path: str) -> Guard | None:
     """The guard that keeps candidate `path:line` off by default, on an option the baseline does not
     turn on either; None when there is none."""
@@ -1195,7 +1258,7 @@ def apply_guards(results: dict[str, AnalyzerResult], changeset: Any, request: An
                 reason = None
             if reason is None:
                 try:
-                    default_off = off_by_default_reason(f, sides)
+                    default_off = off_by_default_reason(f, sides) or conditional_default_reason(f, sides)
                 except (RecursionError, ValueError, TypeError):
                     default_off = None
                 lowered = lowered or default_off is not None

@@ -476,6 +476,7 @@ def build_pairs(
     cand_tree.prefetch([c.new_path for c in py if c.new_path])
     left: list[FunctionInfo] = []
     right: list[FunctionInfo] = []
+    rebound: set[int] = set()
     for change in py:
         old = base.module(change.old_path) if change.old_path else None
         new = cand.module(change.new_path) if change.new_path else None
@@ -486,8 +487,24 @@ def build_pairs(
                 index.pairs.append(FunctionPair(old_funcs.pop(qual), new_funcs.pop(qual), "same-file"))
         left.extend(old_funcs.values())
         right.extend(new_funcs.values())
-    _match_across(index, left, right)
+        bound = top_level_names(new.tree.body) if new else frozenset()
+        rebound.update(id(f) for f in old_funcs.values() if f.qualname.split(".")[0] in bound)
+    _match_across(index, left, right, rebound)
     return index
+
+
+def top_level_names(body: list[ast.stmt]) -> frozenset[str]:
+    """Names a module binds at its top level: definitions, assignments and imports."""
+    out: set[str] = set()
+    for node in body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            out.add(node.name)
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            out.update(t.id for t in targets if isinstance(t, ast.Name))
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            out.update((a.asname or a.name).split(".")[0] for a in node.names)
+    return frozenset(out)
 
 
 _SHARED: list[tuple[SourceTree, SourceTree, frozenset[str], PairIndex]] = []
@@ -513,15 +530,22 @@ def shared_pairs(
     return index
 
 
-def _match_across(index: PairIndex, left: list[FunctionInfo], right: list[FunctionInfo]) -> None:
-    """Match functions deleted from one place with functions added elsewhere (moves, renames)."""
+def _match_across(
+    index: PairIndex, left: list[FunctionInfo], right: list[FunctionInfo], rebound: Collection[int] = ()
+) -> None:
+    """Match functions deleted from one place with functions added elsewhere (moves, renames).
+    `rebound` holds (ids of) left functions whose top-level name their module still binds at the
+    candidate (`Policy = models.Convolutional` where `class Policy` was): the name stayed, so a
+    same-named class of another module is no move by name alone (PufferLib 73aaa5a8..cb116bca:
+    atari's `Policy.__init__` "moved" into MAgent's new `Policy`); such a function is matched by
+    body similarity with everything else (step 2/3)."""
     # 1. same qualified name in another file
     by_qual: dict[str, list[FunctionInfo]] = {}
     for f in right:
         by_qual.setdefault(f.qualname, []).append(f)
     rest_left: list[FunctionInfo] = []
     for f in left:
-        if f.is_module:
+        if f.is_module or id(f) in rebound:
             rest_left.append(f)
             continue
         options = by_qual.get(f.qualname, [])

@@ -536,6 +536,9 @@ SUBSTITUTE_BINDINGS: ContextVar[bool] = ContextVar("substitute_bindings", defaul
 # code moved into another object's method (detectors/moved.py) reads its state as `self.x` where the
 # original read a local or another object's attribute: compared with instance attributes as locals
 LOOSE_ATTRIBUTES: ContextVar[bool] = ContextVar("loose_attributes", default=False)
+# (id of a function, {parameter: `self.<parameter>`}): that function's own statements read those
+# parameters as the instance attributes every caller passed (detectors/paramattr.py)
+PARAMETER_ATTRIBUTES: ContextVar[tuple[int, dict[str, ast.expr]] | None] = ContextVar("parameter_attributes", default=None)
 
 
 def canon(expr: ast.AST | None, where: Site | FunctionInfo | None = None) -> str:
@@ -546,6 +549,9 @@ def canon(expr: ast.AST | None, where: Site | FunctionInfo | None = None) -> str
     if isinstance(where, Site):
         if SUBSTITUTE_BINDINGS.get():
             expr = substitute(expr, where.bindings)
+        attributes = PARAMETER_ATTRIBUTES.get()
+        if attributes is not None and attributes[0] == id(where.fn):
+            expr = substitute(expr, attributes[1])  # type: ignore[arg-type]
         names: set[str] | frozenset[str] = where.scope_locals
         expr = resolve_config(expr, where.fn)
     else:

@@ -47,6 +47,7 @@ from investigator.detectors.pairs import PY_SUFFIXES, FunctionPair, PairIndex, s
 from investigator.detectors.reach import unreachable_reason
 from investigator.detectors.sources import changes_from_changeset
 from investigator.flow.bundled import bundled_parameters
+from investigator.flow.carved import carved_from_raise
 from investigator.flow.classbody import (
     OTHER_KIND,
     SCALARS,
@@ -307,7 +308,7 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
             f"flow analysis stopped at its work budget ({examined} changed functions examined, {visits} flow "
             f"statements visited; at most {MAX_PAIRS} and {MAX_FLOW_VISITS}): {skipped} changed functions not placed")))
     counterparts = {(p.base.path, p.base.qualname): p.cand for p in changed if p.base and p.cand}
-    reports = _drop_moved(reports, moved_across(unit_changes, counterparts), result)
+    reports = _drop_moved(reports, moved_across(unit_changes, counterparts), result, flows)
     findings: list[Finding] = []
     for report in reports:
         finding = _finding(report, index, stored)
@@ -475,17 +476,34 @@ def _same_container(pair: FunctionPair, container: ContainerChange | None, eb: l
         f"them by position (compared in their own code through that mapping)")
 
 
-def _drop_moved(reports: list[PairReport], moved: set[int], result: AnalyzerResult) -> list[PairReport]:
-    """Reports without the statements that moved to another changed function (a replaced block pairs
-    statements arbitrarily, so a change counts as moved when every side it has moved); a report
-    left empty becomes a no-effect item."""
+def _drop_moved(reports: list[PairReport], moved: set[int], result: AnalyzerResult,
+                flows: dict[str, LearningFlow] | None = None) -> list[PairReport]:
+    """Reports without the statements that moved to another changed function; a report left empty
+    becomes a no-effect item. A replaced block pairs statements arbitrarily: a change whose sides
+    both moved is gone, and one with a single moved side is the other side alone, placed again by
+    its own statement. Real shape (PufferLib 9aa817f7..d4d17e69): the `--vector` backend mapping
+    moved from `if __name__ == "__main__":` into `train()`, and the diff paired the moved
+    `args.vector = pufferlib.vector.Serial` with the new `if args.mode == 'evaluate':`, reported on
+    the optimizer path through the moved statement's flow."""
     if not moved:
         return reports
     kept: list[PairReport] = []
     for report in reports:
         before = len(report.placed)
-        report.placed = [p for p in report.placed
-                         if not all(id(u.node) in moved for u in (p.change.base, p.change.cand) if u is not None)]
+        placed: list[Placed] = []
+        for p in report.placed:
+            sides = [(s, u) for s, u in (("baseline", p.change.base), ("candidate", p.change.cand)) if u is not None]
+            rest = [(s, u) for s, u in sides if id(u.node) not in moved]
+            if not rest:
+                continue
+            if len(rest) < len(sides) and flows is not None:
+                side, unit = rest[0]
+                placement = flows[side].place([unit])
+                report.visits += placement.visited
+                change = UnitChange(unit if side == "baseline" else None, unit if side == "candidate" else None)
+                p = _classify(change, unit, placement, flows[side])
+            placed.append(p)
+        report.placed = placed
         gone = before - len(report.placed)
         if gone:
             cand_fn = report.pair.cand or report.pair.base
@@ -498,6 +516,8 @@ def _drop_moved(reports: list[PairReport], moved: set[int], result: AnalyzerResu
         if report.placed:
             kept.append(report)
     return kept
+
+
 def group_same_edit(findings: list[Finding]) -> list[Finding]:
     """Findings of different functions whose changed statements made the same edit (same tokens
     removed and added, around the same names, on the same path) are one change in several places:
@@ -617,6 +637,14 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     if OUT_OF_SCOPE.search(cand_fn.path):
         return None  # tests, docs, examples: out of the training path (counted by triage)
     fb, fc = flows["baseline"], flows["candidate"]
+    carved = carved_from_raise(base_fn, cand_fn)
+    if carved is not None:
+        result.no_effect.append(NoEffectChange(
+            subsystem="other", title=f"Case added in `{pair.describe()}`: `{carved}`",
+            reason=("a branch inserted before the error the baseline raised: only inputs that raised at the baseline "
+                    "take it, every call that returned returns what it did (flow/carved.py)"),
+            locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
+        return None
     attributes: dict[str, str] = {}  # instance attributes renamed in this pair (`self.seq_len` -> `self.seq_length`)
     computed = changed_units(pair, fb.units(base_fn), fc.units(cand_fn), renamed, attributes)
     inlined = inlined_callees(base_fn, cand_fn, computed, flows)
@@ -670,6 +698,7 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
         return None
     causes = {s for e in (*eb, *ec) for s in e.stmts}
     causes |= {mine for mine, call in inlined.standins.items() if call in causes}  # a callee's statement, inlined
+    causes -= _none_checked_guards(changes)
     changes = defaults + [c for c in changes if (c.base is not None and id(c.base.node) in causes)
                           or (c.cand is not None and id(c.cand.node) in causes)]
     if not changes:
@@ -753,6 +782,35 @@ def _only_device_moves(changes: list[UnitChange], eb: list[Effect], ec: list[Eff
         return []
     ids = {id(c.cand.node) for c in moves if c.cand is not None}
     return moves if all(e.stmts & ids for e in ec) else []
+
+
+def _none_checked_guards(changes: list[UnitChange]) -> set[int]:
+    """Edited `if`/`while` tests whose only difference is an `x is not None` (or `x is None`) added to or
+    dropped from a top-level `and`: a None check beside a test that raised for None, so every run that
+    worked takes the same branch (tianshou: `batch_size > 0 and ...` -> `batch_size is not None and
+    batch_size > 0 and ...`, where `None > 0` raised). Any other edited test is a cause of the effects it
+    guards (flow/symbolic.py `guard_stmts`), a test rewritten as a whole included: `if use_dropout:` ->
+    `if use_dropout is not None:` (a real bug, the second held-out set) or PufferLib's `if const or
+    dones[team]:` -> `if const or team in dones:` are not the same condition."""
+    out: set[int] = set()
+    for change in changes:
+        units = [u for u in (change.base, change.cand) if u is not None and isinstance(u.node, ast.If | ast.While)]
+        if len(units) != 2:
+            continue
+        tests = [u.node.test for u in units]  # type: ignore[attr-defined]
+        if any(isinstance(t, ast.BoolOp) and not isinstance(t.op, ast.And) for t in tests):
+            continue  # in an `or`, a None check widens the condition
+        values = [{ast.dump(v): v for v in (t.values if isinstance(t, ast.BoolOp) else [t])} for t in tests]
+        kept = values[0].keys() & values[1].keys()
+        changed = [v for side in values for k, v in side.items() if k not in kept]
+        if kept and changed and all(_none_check(v) for v in changed):
+            out |= {id(u.node) for u in units}
+    return out
+
+
+def _none_check(node: ast.expr) -> bool:
+    return (isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], ast.Is | ast.IsNot)
+            and isinstance(node.comparators[0], ast.Constant) and node.comparators[0].value is None)
 
 
 def _place_changes(report: PairReport, changes: list[UnitChange], causes: set[int], flows: dict[str, LearningFlow],

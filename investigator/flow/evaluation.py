@@ -22,6 +22,9 @@ from investigator.detectors.functions import FunctionInfo
 
 EVAL_FUNCTION = re.compile(r"(^|_|\.)(eval|evaluate|evaluation|evaluator|test|enjoy|render|record_video|"
                            r"visuali[sz]e|plot|demo|play)($|_|\.|s$)", re.IGNORECASE)
+# a module named for evaluation only (`pokemon_red_eval.py`, `evaluate.py`): not `demo`, `play` or `test`,
+# which name training scripts too (PufferLib's `demo.py` trains)
+EVAL_MODULE = re.compile(r"(^|_)(eval|evaluate|evaluation|evaluator)($|_)", re.IGNORECASE)
 # exporting a trained model (TorchScript, ONNX, a deployment copy) is not training
 EXPORT_WORDS = {"export", "exporter", "exported", "onnx", "jit", "torchscript", "tflite", "coreml", "tensorrt"}
 WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
@@ -117,7 +120,13 @@ def feeds_training(fn: FunctionInfo) -> bool:
 
 
 def named_like_evaluation(fn: FunctionInfo) -> bool:
-    return bool(EVAL_FUNCTION.search(fn.qualname)) and not fn.is_module
+    """`evaluate`, `Evaluator.run`, or any function of a module named like evaluation
+    (`pokemon_red_eval.py`'s `rollout`, which a script calls only for `--mode evaluate`); still
+    evaluation-only only when it feeds no training (`feeds_training`)."""
+    if fn.is_module:
+        return False
+    stem = fn.path.rsplit("/", 1)[-1].removesuffix(".py")
+    return bool(EVAL_FUNCTION.search(fn.qualname) or EVAL_MODULE.search(stem))
 
 
 def named_like_export(fn: FunctionInfo) -> bool:

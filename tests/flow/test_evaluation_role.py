@@ -101,3 +101,27 @@ def test_a_value_stored_in_the_training_buffer_reaches_the_loss_that_reads_it():
                  for k, v in (("base", base["clean.py"]), ("cand", cand["clean.py"]))}
     result = analyse(_index({**files, "clean.py": eval_only["base"]}, {**files, "clean.py": eval_only["cand"]}))
     assert [f for f in result.findings if f.severity.value in ("critical", "significant")] == []
+
+
+def _eval_module_files(store: str) -> dict[str, str]:
+    """A rollout in a module named like evaluation, which a script calls for `--mode evaluate`."""
+    rollout = ROLLOUT.replace("def evaluate(data):", "def rollout(data):").replace("{store}", store)
+    return {"game_eval.py": rollout.replace("{reward}", "reward"), "run_all.py": (
+        "import sys\nfrom game_eval import rollout, train\nif sys.argv[1] == 'train':\n    train(DATA)\n"
+        "elif sys.argv[1] == 'evaluate':\n    rollout(DATA)\n")}
+
+
+def test_a_function_of_a_module_named_like_evaluation_is_evaluation_when_it_feeds_no_training():
+    stats = "episode_rewards.append(reward)"
+    base = _eval_module_files(stats)
+    cand = dict(base, **{"game_eval.py": base["game_eval.py"].replace("obs = data.vecenv.reset()", "obs = data.vecenv.reset(seed=1)")})
+    result = analyse(_index(base, cand))
+    assert [f for f in result.findings if f.severity.value in ("critical", "significant")] == [], \
+        [f.title for f in result.findings]
+
+
+def test_a_function_of_such_a_module_that_fills_the_training_buffer_stays_on_the_flow():
+    base = _eval_module_files(STORE)
+    cand = dict(base, **{"game_eval.py": base["game_eval.py"].replace("obs = data.vecenv.reset()", "obs = data.vecenv.reset(seed=1)")})
+    result = analyse(_index(base, cand))
+    assert [f for f in result.findings if f.severity.value == "significant"], [n.title for n in result.no_effect]

@@ -46,7 +46,7 @@ class DoneSignalDetector(FeatureDetector):
             if len(names) != 1 or role(names[0]) != "dones":
                 continue
             sources = roles_in(value) & {"dones", "truncations"}
-            if not sources:
+            if not sources or _recast(names[0], value):
                 continue
             out.append(Feature(("done_from", tuple(sorted(sources))), site, f"{names[0]} = {unparse(value, 80)}"))
         return out
@@ -60,6 +60,17 @@ class DoneSignalDetector(FeatureDetector):
                                 "passed separately", pair, only_base, only_cand, severity=Severity.low, confidence=0.4)]
         title = f"Done flag no longer includes {', '.join(sorted(lost))}" if lost else "Done flag built from different signals"
         return [feature_hit(title, pair, only_base, only_cand)]
+
+
+def _recast(name: str, value: ast.expr) -> bool:
+    """`mask = mask.int()`: the flag re-read from itself alone (a cast, a reshape), which builds it from
+    no signal. Real shape (PufferLib 73aaa5a8..cb116bca): a new policy's entity mask
+    `mask = (ids == my_id) & (ids != 0)` then `mask = mask.int()` read as "Done flag built from
+    different signals". `dones = dones | truncations` still names another signal."""
+    named = {sub.id if isinstance(sub, ast.Name) else sub.attr for sub in ast.walk(value)
+             if isinstance(sub, ast.Name | ast.Attribute) and role(sub.id if isinstance(sub, ast.Name) else sub.attr)
+             in ("dones", "truncations")}
+    return named == {name}
 
 
 def _handed_on(pair: FunctionPair, signals: set[str]) -> str | None:

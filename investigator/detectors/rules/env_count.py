@@ -46,16 +46,27 @@ class EnvCountDetector(FeatureDetector):
 
     def features(self, sites: list[Site], fn: FunctionInfo, ctx: DetectorContext) -> list[Feature]:
         out = []
+        literals = _literal_locals(fn)
+        handed: set[str] = set()  # literal locals handed on as the keyword of their name
+        for site, call, name in calls(sites):
+            for k in call.keywords:
+                if not (k.arg and COUNT.match(k.arg)):
+                    continue
+                forwarded = _forwarded(k.arg, k.value)
+                if forwarded and site.fn is fn and k.arg in literals and isinstance(k.value, ast.Name):
+                    handed.add(k.arg)  # `num_envs = 1` ... `f(num_envs=num_envs)` is `f(num_envs=1)`
+                    text = canon(literals[k.arg], site)
+                elif forwarded:
+                    continue  # `f(num_envs=self.num_envs)`: the count handed on, not computed here
+                else:
+                    text = canon(k.value, site)
+                out.append(Feature(("kwarg", k.arg, text), site, f"{last_name(name)}({k.arg}={text})"))
         for site, node, value in assigns(sites):
             names = assigned_names(node)
-            if len(names) == 1 and COUNT.match(names[0]):
+            if len(names) == 1 and COUNT.match(names[0]) and not (site.fn is fn and names[0] in handed):
                 text = canon(value, site)
                 out.append(Feature(("count", names[0], text), site, unparse(node, 100)))
         for site, call, name in calls(sites):
-            for k in call.keywords:
-                if k.arg and COUNT.match(k.arg):
-                    text = canon(k.value, site)
-                    out.append(Feature(("kwarg", k.arg, text), site, f"{last_name(name)}({k.arg}={text})"))
             if VECTOR.search(last_name(name)):
                 for arg in call.args:
                     if isinstance(arg, ast.ListComp) and arg.generators:
@@ -67,3 +78,25 @@ class EnvCountDetector(FeatureDetector):
 
     def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
         return [feature_hit("Environment/worker count computation changed", pair, only_base, only_cand)]
+
+
+def _forwarded(keyword: str, value: ast.expr) -> bool:
+    """`num_envs=num_envs`, `num_envs=self.num_envs`, `num_envs=cfg.num_envs`: a count of that name
+    handed on. Real shape (PufferLib 73aaa5a8..cb116bca): a new `PolicyPool(num_envs=self.num_envs)`
+    beside the environments read as a changed environment count."""
+    return (isinstance(value, ast.Name) and value.id == keyword) or (
+        isinstance(value, ast.Attribute) and value.attr == keyword)
+
+
+def _literal_locals(fn: FunctionInfo) -> dict[str, ast.expr]:
+    """Names the function (or script) binds exactly once, to a literal (`num_envs = 1`)."""
+    stores: dict[str, list[ast.AST]] = {}
+    for node in ast.walk(fn.node):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            stores.setdefault(node.id, []).append(node)
+    out: dict[str, ast.expr] = {}
+    for node in ast.walk(fn.node):
+        if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                and isinstance(node.value, ast.Constant) and len(stores.get(node.targets[0].id, [])) == 1):
+            out[node.targets[0].id] = node.value
+    return out

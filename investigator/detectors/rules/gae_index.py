@@ -42,6 +42,31 @@ def offset(index: ast.AST, loop_vars: set[str]) -> str | None:
     return None
 
 
+KEY_VIEWS = {"keys", "items", "values"}
+
+
+def key_vars(site: Site) -> set[str]:
+    """Loop variables that walk the keys of a collection, not time steps: `for team in self._teams:`,
+    `for k in infos.keys():`. Real shape (PufferLib 8283cdcc..f68a41a2): an environment's per-team
+    `dones[team]` -> `team in dones` was "Time-indexed access dropped from the return computation"."""
+    out: set[str] = set()
+    for loop in site.loops:
+        if not isinstance(loop, ast.For | ast.AsyncFor | ast.comprehension):
+            continue
+        it = loop.iter
+        keys = isinstance(it, ast.Name | ast.Attribute) or (
+            isinstance(it, ast.Call) and isinstance(it.func, ast.Attribute) and it.func.attr in KEY_VIEWS)
+        if keys and not (isinstance(it, ast.Name | ast.Attribute) and _counted_name(it)):
+            out.update(sub.id for sub in ast.walk(loop.target) if isinstance(sub, ast.Name))
+    return out
+
+
+def _counted_name(it: ast.expr) -> bool:
+    """A name that reads like a sequence of steps (`steps`, `timesteps`, `indices`): kept as time."""
+    name = last_name(dotted(it)) or ""
+    return bool(re.search(r"step|time|idx|indic|index|range|^t$", name, re.IGNORECASE))
+
+
 DISCOUNT = re.compile(r"gamma|discount|(^|_)gam($|_)", re.IGNORECASE)
 
 
@@ -131,8 +156,9 @@ class GaeIndexDetector(FeatureDetector):
             if r not in ROLES or in_log_sink(site) or _keyed(node.value, site.fn):
                 continue
             parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+            steps = site.loop_vars - key_vars(site)
             for part in parts:
-                off = offset(part, site.loop_vars)
+                off = offset(part, steps)
                 if off is not None:
                     access = "store" if isinstance(node.ctx, ast.Store) else "load"
                     out.append(Feature((r, off, access), site, _fmt(name, off)))

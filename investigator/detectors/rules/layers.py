@@ -15,6 +15,7 @@ from investigator.detectors.base import (
 )
 from investigator.detectors.flow import Site
 from investigator.detectors.functions import FunctionInfo
+from investigator.detectors.injected import injected_layer
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import (
     ACTIVATION,
@@ -235,6 +236,14 @@ class LayersDetector(FeatureDetector):
                          "the same size if the object handed in describes the same space")))
         if not only_base and not only_cand:
             return hits
+        if not only_base and all(f.key[0] == "layer" for f in only_cand):
+            built = injected_layer(pair, str(only_cand[0].key[1]), ctx.pairs.base)
+            if built is not None and len({f.key for f in only_cand}) == 1:
+                return [feature_hit(
+                    f"Layer built inside instead of passed in: `{only_cand[0].text}`", pair, [], only_cand,
+                    severity=Severity.low, confidence=0.4,
+                    summary=(f"{built}; the candidate builds it from the same parameters, so its sizes are "
+                             "still what callers pass (detectors/injected.py)")), *hits]
         b = only_base[0].text if only_base else "-"
         c = only_cand[0].text if only_cand else "-"
         return [feature_hit(f"Layer changed: `{b}` -> `{c}`", pair, only_base, only_cand), *hits]

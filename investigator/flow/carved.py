@@ -1,0 +1,73 @@
+"""A case carved out of an error: the candidate is the baseline plus a branch that only inputs which
+raised at the baseline take.
+
+Real shape (PufferLib 8283cdcc..f68a41a2): `make_zeros_like(data)` gained
+`elif isinstance(data, (int, float)): return 0` before its `else: raise ValueError(...)`. Every call
+that returned at the baseline returns the same value; only an integer or float, which raised, now
+gets a value. It was "Behavioural change in the environment path" (significant). A run that worked at
+the baseline cannot be changed by it: no training regression can come from it.
+
+Two forms: an `elif T:` inserted just before an `else:` that only raises, and an `if T:` without
+else, whose body always leaves the block, inserted just before a `raise` of the same block. The rest
+of the function must be the baseline's exactly (docstrings aside).
+"""
+
+from __future__ import annotations
+
+import ast
+
+from investigator.detectors.functions import FunctionInfo
+
+
+def carved_from_raise(base_fn: FunctionInfo, cand_fn: FunctionInfo) -> str | None:
+    """The inserted test when `cand_fn` is `base_fn` plus such a branch, else None."""
+    base, cand = base_fn.node, cand_fn.node
+    if not isinstance(base, ast.FunctionDef | ast.AsyncFunctionDef) or type(base) is not type(cand):
+        return None
+    want = _shape(base)
+    for container, field, index in _slots(cand):
+        block = getattr(container, field)
+        node = block[index]
+        if not isinstance(node, ast.If):
+            continue
+        if _raises_only(node.orelse) and field == "orelse" and isinstance(container, ast.If) and len(block) == 1:
+            replacement = node.orelse  # `elif T: ... else: raise` -> `else: raise`
+        elif not node.orelse and _leaves(node.body) and index + 1 < len(block) and isinstance(block[index + 1], ast.Raise):
+            replacement = []  # `if T: return ...` just before `raise`
+        else:
+            continue
+        setattr(container, field, [*block[:index], *replacement, *block[index + 1:]])
+        try:
+            same = _shape(cand) == want
+        finally:
+            setattr(container, field, block)
+        if same:
+            return ast.unparse(node.test)
+    return None
+
+
+def _slots(fn: ast.AST) -> list[tuple[ast.AST, str, int]]:
+    out: list[tuple[ast.AST, str, int]] = []
+    for node in ast.walk(fn):
+        for field in ("body", "orelse"):
+            block = getattr(node, field, None)
+            if isinstance(block, list):
+                out.extend((node, field, i) for i, s in enumerate(block) if isinstance(s, ast.If))
+    return out
+
+
+def _raises_only(block: list[ast.stmt]) -> bool:
+    return len(block) == 1 and isinstance(block[0], ast.Raise)
+
+
+def _leaves(block: list[ast.stmt]) -> bool:
+    return bool(block) and isinstance(block[-1], ast.Return | ast.Raise)
+
+
+def _shape(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
+    """The function's parameters and body without its docstring (positions aside)."""
+    body = list(fn.body)
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+            and isinstance(body[0].value.value, str):
+        body = body[1:]
+    return ast.dump(ast.Module(body=body, type_ignores=[])) + ast.dump(fn.args)

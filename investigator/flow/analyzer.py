@@ -816,6 +816,7 @@ def _none_check(node: ast.expr) -> bool:
 def _place_changes(report: PairReport, changes: list[UnitChange], causes: set[int], flows: dict[str, LearningFlow],
                    explained: Explained, inlined: Inlined) -> None:
     """Each changed statement's place on the flow, appended to `report.placed`."""
+    last: Placement | None = None
     for k, change in enumerate(changes):
         # a statement paired with an unrelated one (an added line beside a rewritten call) is placed by
         # the side whose statement the differing effects come from
@@ -825,10 +826,11 @@ def _place_changes(report: PairReport, changes: list[UnitChange], causes: set[in
         assert unit is not None
         flow = flows[side]
         # a big rewrite: beyond MAX_PLACED_PER_PAIR statements the rest share the last placement
-        if k >= MAX_PLACED_PER_PAIR:
-            placement = report.placed[-1].placement
+        # (the last one computed: the statements placed before may all be another finding's concern)
+        if k >= MAX_PLACED_PER_PAIR and last is not None:
+            placement = last
         else:
-            placement = flow.place([unit])
+            placement = last = flow.place([unit])
             report.visits += placement.visited
         placed = _classify(change, unit, placement, flow)
         if placed.verdict == "off" and side == "candidate" and k < MAX_PLACED_PER_PAIR:

@@ -1286,7 +1286,63 @@ def _at_defaults(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expande
                                             bound, passed)
     if full:
         return eb, ec, why, partly, OPT_IN_TITLES["neutral"]
+    kept = _at_new_parameter_defaults(base_fn, cand_fn, expander, effects_b, bound, passed)
+    if kept:
+        return [], [], kept, partly, OPT_IN_TITLES["neutral"]
     return eb, ec, opt_in, "; ".join(x for x in (partly, why) if x), note
+
+
+def _new_flag_parameters(base_fn: FunctionInfo, cand_fn: FunctionInfo) -> dict[str, bool]:
+    """Parameters the candidate's function gained with a literal default, never reassigned in it: name ->
+    the truth of that default."""
+    def params(fn: FunctionInfo) -> dict[str, ast.expr | None]:
+        node = fn.node
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            return {}
+        a = node.args
+        positional = [*a.posonlyargs, *a.args]
+        defaults: list[ast.expr | None] = [None] * (len(positional) - len(a.defaults)) + list(a.defaults)
+        return {p.arg: d for p, d in [*zip(positional, defaults, strict=True), *zip(a.kwonlyargs, a.kw_defaults, strict=True)]}
+
+    old, new = params(base_fn), params(cand_fn)
+    stored = {n.id for n in ast.walk(cand_fn.node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    return {name: bool(d.value) for name, d in new.items()
+            if name not in old and name not in stored and isinstance(d, ast.Constant)}
+
+
+def _at_new_parameter_defaults(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander,
+                               effects_b: list[Effect], bound: dict[str, ast.expr], passed: frozenset[str]) -> str:
+    """Why nothing differs once the branches on parameters the function gained take their defaults (`if
+    normalize_advantage:` around the baseline's unchanged normalisation, `normalize_advantage: bool = True`):
+    every caller the baseline had calls it without the argument; a caller that passes another value is new
+    code, compared at that caller. Real shape (rsl_rl): `RolloutStorage.compute_returns` gained that
+    parameter, its new caller passes `not normalize_advantage_per_mini_batch`, False by default. '' when
+    something still differs, or no such test."""
+    flags = _new_flag_parameters(base_fn, cand_fn)
+    if not flags:
+        return ""
+
+    def truth(test: ast.expr, fn: FunctionInfo) -> bool | None:
+        if fn is not cand_fn:
+            return None
+        negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
+        name = test.operand if negated else test  # type: ignore[attr-defined]
+        if not isinstance(name, ast.Name) or name.id not in flags:
+            return None
+        return flags[name.id] != negated
+
+    tests = [n.test for n in ast.walk(cand_fn.node) if isinstance(n, ast.If)]
+    names = [t.operand if isinstance(t, ast.UnaryOp) and isinstance(t.op, ast.Not) else t for t in tests]
+    used = sorted({t.id for t in names if isinstance(t, ast.Name) and t.id in flags})
+    if not used:
+        return ""
+    effects_c = expander.effects(cand_fn, assume=truth, bound=bound, passed=passed,
+                                 unwrap=not (returned_containers(base_fn) & returned_containers(cand_fn)))
+    if effects_c is None or any(differing(effects_b, effects_c)):
+        return ""
+    return ("the branches on the parameter(s) " + ", ".join(f"`{n}`" for n in used) + " the function gained take "
+            "their defaults' way for every call that does not pass them, which is every call the baseline made: "
+            "the baseline's computation; a caller that passes another value is compared at that caller")
 
 
 def _at_callee_defaults(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander, effects_b: list[Effect], eb: list[Effect],

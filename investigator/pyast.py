@@ -324,6 +324,15 @@ def call_name(call: ast.Call) -> str:
     return dotted(call.func)
 
 
+def parameter_defaults(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[tuple[ast.arg, ast.expr | None]]:
+    """Every named parameter (positional, then keyword-only) with its default expression, None without one."""
+    a = node.args
+    positional = [*a.posonlyargs, *a.args]
+    out: list[tuple[ast.arg, ast.expr | None]] = [(p, None) for p in positional[:len(positional) - len(a.defaults)]]
+    out += list(zip(positional[len(positional) - len(a.defaults):], a.defaults, strict=True))
+    return out + list(zip(a.kwonlyargs, a.kw_defaults, strict=True))
+
+
 def method_name(call: ast.Call) -> str:
     """The called method's or function's own name: `last_name(call_name(call))`, and also for a method of
     a computed value, `(value_loss * c + action_loss).backward()`, whose receiver is no dotted chain."""

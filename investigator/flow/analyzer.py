@@ -108,7 +108,7 @@ from investigator.models import (
     Severity,
     Side,
 )
-from investigator.pyast import copy_tree
+from investigator.pyast import copy_tree, parameter_defaults
 from investigator.ranking import groups_in_order, merge_places
 
 SOURCE = "behavioural_change"
@@ -1297,12 +1297,8 @@ def _new_flag_parameters(base_fn: FunctionInfo, cand_fn: FunctionInfo) -> dict[s
     the truth of that default."""
     def params(fn: FunctionInfo) -> dict[str, ast.expr | None]:
         node = fn.node
-        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            return {}
-        a = node.args
-        positional = [*a.posonlyargs, *a.args]
-        defaults: list[ast.expr | None] = [None] * (len(positional) - len(a.defaults)) + list(a.defaults)
-        return {p.arg: d for p, d in [*zip(positional, defaults, strict=True), *zip(a.kwonlyargs, a.kw_defaults, strict=True)]}
+        return {p.arg: d for p, d in parameter_defaults(node)} if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) \
+            else {}
 
     old, new = params(base_fn), params(cand_fn)
     stored = {n.id for n in ast.walk(cand_fn.node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}

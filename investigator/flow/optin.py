@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from investigator.detectors.functions import FunctionInfo
+from investigator.pyast import parameter_defaults
 
 _READS = {"pop", "get"}  # kwargs.pop('flatten_obs', False), cfg.get('log_val', False)
 
@@ -347,15 +348,10 @@ def _parameter_default(fn: FunctionInfo, name: str) -> object:
     node = fn.node
     if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
         return _UNKNOWN
-    a = node.args
-    positional = [*a.posonlyargs, *a.args]
-    pairs: list[tuple[ast.arg, ast.expr | None]] = [(p, None) for p in positional[:len(positional) - len(a.defaults)]]
-    pairs += list(zip(positional[len(positional) - len(a.defaults):], a.defaults, strict=True))
-    pairs += list(zip(a.kwonlyargs, a.kw_defaults, strict=True))
-    for param, default in pairs:
+    for param, default in parameter_defaults(node):
         if param.arg == name:
             return default.value if isinstance(default, ast.Constant) else _UNKNOWN
-    return _UNKNOWN if a.kwarg is not None else _ABSENT
+    return _UNKNOWN if node.args.kwarg is not None else _ABSENT
 
 
 def _truth(node: ast.expr, options: dict[str, Option]) -> bool | None:

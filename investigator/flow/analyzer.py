@@ -108,7 +108,7 @@ from investigator.models import (
     Severity,
     Side,
 )
-from investigator.pyast import copy_tree, parameter_defaults
+from investigator.pyast import copy_tree, default_values, parameter_defaults
 from investigator.ranking import groups_in_order, merge_places
 
 SOURCE = "behavioural_change"
@@ -1131,8 +1131,7 @@ def _callee_default(handed: _Handed, call: ast.Call, fn: FunctionInfo, position:
     positional = [*a.posonlyargs, *a.args]
     if positional and positional[0].arg in ("self", "cls"):
         positional = positional[1:]
-    defaults = dict(zip([p.arg for p in positional[len(positional) - len(a.defaults):]], a.defaults, strict=False))
-    defaults.update({p.arg: d for p, d in zip(a.kwonlyargs, a.kw_defaults, strict=True) if d is not None})
+    defaults = default_values(node)
     name = positional[position].arg if position is not None and position < len(positional) else keyword
     value = defaults.get(name or "")
     if not isinstance(value, ast.Constant | ast.UnaryOp):
@@ -1297,8 +1296,9 @@ def _new_flag_parameters(base_fn: FunctionInfo, cand_fn: FunctionInfo) -> dict[s
     the truth of that default."""
     def params(fn: FunctionInfo) -> dict[str, ast.expr | None]:
         node = fn.node
-        return {p.arg: d for p, d in parameter_defaults(node)} if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) \
-            else {}
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            return {}
+        return {p.arg: d for p, d in parameter_defaults(node)}
 
     old, new = params(base_fn), params(cand_fn)
     stored = {n.id for n in ast.walk(cand_fn.node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}

@@ -33,7 +33,7 @@ from investigator.flow.diff import VALIDATION_TOGGLES
 from investigator.flow.inferred import same_but_inferred
 from investigator.flow.passthrough import passthrough_argument
 from investigator.flow.wrappers import container_fields, field_argument, returned_container
-from investigator.pyast import copy_tree
+from investigator.pyast import copy_tree, default_values
 
 MAX_NODES = 60  # a larger value becomes a digest name (hash-consing keeps the cost linear)
 MAX_CALLEE_STMTS = 60  # larger callees are not inlined (their own pair reports their changes)
@@ -426,8 +426,7 @@ class Expander:
                 v = self._expr(kw.value, fn, st, depth, None)
                 env[kw.arg] = v
                 stmts |= v.stmts
-        defaults = args.defaults
-        for name, default in zip(params[len(params) - len(defaults):], defaults, strict=False):
+        for name, default in default_values(args).items():
             env.setdefault(name, _Val(default))
         inner = _State(env, [], st.guard, [], guard_stmts=st.guard_stmts)
         self._body(callee.node.body, callee, inner, depth + 1, root=False)

@@ -67,6 +67,7 @@ from investigator.flow.containers import (
 from investigator.flow.diff import UnitChange, changed_units, moved_across
 from investigator.flow.fieldclass import carried_fields
 from investigator.flow.graph import LearningFlow, Placement, linked_flows
+from investigator.flow.heldattrs import one_side_attributes
 from investigator.flow.inferred import same_statement_but_inferred
 from investigator.flow.inlined import Inlined, call_text, inlined_callees
 from investigator.flow.layout import GRADIENT_PLACES, Layout, container_relaid, layout, layout_change
@@ -882,6 +883,9 @@ def _compared(base_fn: FunctionInfo, cand_fn: FunctionInfo, changes: list[UnitCh
     moved, passed, inline = names
     for expander in expanders.values():
         expander.unpack_by_name = realigned
+    if not body:
+        expanders["baseline"].held_attributes = one_side_attributes(base_fn, cand_fn, set(attributes))
+        expanders["candidate"].held_attributes = one_side_attributes(cand_fn, base_fn, set(attributes.values()))
     try:
         effects_b, eb, ec, bound = _differences(base_fn, cand_fn, changes, body, attributes, expanders, moved, passed,
                                                 inline)
@@ -890,6 +894,7 @@ def _compared(base_fn: FunctionInfo, cand_fn: FunctionInfo, changes: list[UnitCh
     finally:
         for expander in expanders.values():
             expander.unpack_by_name = frozenset()
+            expander.held_attributes = frozenset()
 
 
 def _fixed_calls(changes: list[UnitChange], flows: dict[str, LearningFlow]) -> dict[int, str]:

@@ -49,3 +49,29 @@ def test_termination_or_truncation_is_the_four_value_done() -> None:
 
 def test_termination_alone_drops_the_time_limit() -> None:
     assert any("no longer includes truncations" in t for t in _titles("terminations"))
+
+
+SAC_CAND = """
+def rollout(envs, agent, obs, num_steps, rb):
+    for step in range(num_steps):
+        action = agent(obs)
+        next_obs, reward, terminations, truncations, infos = envs.step(action)
+        rb.add(obs, next_obs, action, reward, terminations, infos)
+        obs = next_obs
+"""
+
+SAC_BASE = """
+def rollout(envs, agent, obs, num_steps, rb):
+    for step in range(num_steps):
+        action = agent(obs)
+        next_obs, reward, dones, infos = envs.step(action)
+        rb.add(obs, next_obs, action, reward, dones, infos)
+        obs = next_obs
+"""
+
+
+def test_a_step_done_handed_on_without_a_flag_built_from_signals_is_no_composition_finding() -> None:
+    # real shape (cleanrl SAC/TD3 scripts in the same migration): the replay buffer gets `terminations`;
+    # neither side builds a done flag from signals, so this detector has no composition to compare
+    found = run_on({"sac.py": SAC_BASE}, {"sac.py": SAC_CAND}, only={"done_signal"}).findings
+    assert [f.title for f in found] == []

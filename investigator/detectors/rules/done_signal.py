@@ -20,6 +20,8 @@ from investigator.detectors.roles import role
 from investigator.models import Severity
 from investigator.pyast import dotted, method_name, unparse
 
+FOUR_VALUE_DONE = "the `done` of a four-value `step()` (termination or time limit)"
+
 
 class DoneSignalDetector(FeatureDetector):
     set_semantics = True  # the composition matters, not how many places build the flag
@@ -44,8 +46,7 @@ class DoneSignalDetector(FeatureDetector):
         for site, node, value in assigns(sites):
             legacy = _four_tuple_done(node, value)
             if legacy is not None:
-                out.append(Feature(("done_from", ("dones", "truncations")), site,
-                                   f"{legacy} = the `done` of a four-value `step()` (termination or time limit)"))
+                out.append(Feature(("done_from", ("dones", "truncations")), site, f"{legacy} = {FOUR_VALUE_DONE}"))
                 continue
             names = assigned_names(node)
             if len(names) != 1 or role(names[0]) != "dones":
@@ -57,6 +58,8 @@ class DoneSignalDetector(FeatureDetector):
         return out
 
     def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
+        if not (base and cand) and all(f.text.endswith(FOUR_VALUE_DONE) for f in (*only_base, *only_cand)):
+            return []  # the step's own done is only the baseline of a flag built from signals, not a flag of its own
         lost = {s for f in only_base for s in f.key[1]} - {s for f in cand for s in f.key[1]}
         combined = {s for f in only_base for s in f.key[1]}
         receiver = _handed_on(pair, combined) if lost and not only_cand and len(combined) > 1 else None

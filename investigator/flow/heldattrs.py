@@ -7,25 +7,31 @@ return self._obs_buf, ...`, and `__init__` gained `self._obs_buf = None` and `se
 `__init__` only gives the new attributes their first values: both were "Behavioural change in the
 environment path", significant, beside the one real change, `reset`. An attribute the other commit's
 module never names has no reader there; every method that reads it at this commit reads a new name, so
-its own change is reported where it reads it (`symbolic.Expander.held_attributes`).
+its own change is reported where it reads it (`symbolic.Expander.held_attributes`). The same for a
+local count kept on an object the function holds (cleanrl's tyro migration: `num_updates = total //
+batch_size` became `args.num_iterations = total // batch_size`, read back as `args.num_iterations`).
 """
 
 from __future__ import annotations
 
 import ast
+import re
 
 from investigator.detectors.functions import FunctionInfo
 from investigator.pyast import parameter_defaults
 
 
 def one_side_attributes(fn: FunctionInfo, other: FunctionInfo, known: set[str]) -> frozenset[str]:
-    """The attributes of `self` that `fn` stores and that the other commit never names (in no file, not
-    even in a string or a comment), less `known` (attributes renamed consistently in the pair) and less
-    the ones `fn` stores straight from one of its parameters (`self.clip = clip`: what a caller hands in
-    is configuration, compared where options are, flow/optin.py)."""
+    """"<name>.<attr>" for the attributes `fn` stores on a plain name and the other commit never names (not
+    even in a string or a comment): on `self`, in no file of that commit (a base class elsewhere may read
+    it); on another name (`args.num_iterations = ...`, an object the function holds), not in the other
+    commit's module (a function elsewhere that reads it is handed the object and changed with it). Less
+    `known` (attributes renamed consistently in the pair) and the ones `fn` stores straight from one of its
+    parameters (`self.clip = clip`: what a caller hands in is configuration, compared where options are,
+    flow/optin.py)."""
     params = {p.arg for p, _ in parameter_defaults(fn.node)} if isinstance(fn.node, ast.FunctionDef
                                                                           | ast.AsyncFunctionDef) else set()
-    stored: set[str] = set()
+    stored: set[tuple[str, str]] = set()
     copied: set[str] = set()
     for node in ast.walk(fn.node):
         if not isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
@@ -33,12 +39,17 @@ def one_side_attributes(fn: FunctionInfo, other: FunctionInfo, known: set[str]) 
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         for target in targets:
             for sub in ast.walk(target):
-                if isinstance(sub, ast.Attribute) and isinstance(sub.ctx, ast.Store) \
-                        and isinstance(sub.value, ast.Name) and sub.value.id == "self":
-                    stored.add(sub.attr)
+                if isinstance(sub, ast.Attribute) and isinstance(sub.ctx, ast.Store) and isinstance(sub.value, ast.Name):
+                    stored.add((sub.value.id, sub.attr))
                     if isinstance(node.value, ast.Name) and node.value.id in params:
                         copied.add(sub.attr)
     index = other.module.index
-    if index is None:
-        return frozenset()
-    return frozenset(a for a in stored - known - copied if not index.mentions(a))
+    words = set(re.findall(r"\w+", other.module.text))
+    out: set[str] = set()
+    for name, attr in stored:
+        if attr in known or attr in copied or attr in words:
+            continue
+        if name == "self" and (index is None or index.mentions(attr)):
+            continue
+        out.add(f"{name}.{attr}")
+    return frozenset(out)

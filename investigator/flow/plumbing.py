@@ -21,8 +21,9 @@ ARGPARSE_CALLS = {"add_argument", "add_argument_group", "add_mutually_exclusive_
                   "parse_known_args", "set_defaults", "ArgumentParser"}
 # document loaders, only on a configuration-format module (`torch.load` is a checkpoint, not configuration)
 LOADER_CALLS = {"load", "safe_load", "full_load", "loads", "create", "merge", "structured", "to_container",
-                "to_object", "to_yaml", "compose", "initialize", "initialize_config_dir"}
-LOADER_RECEIVER = re.compile(r"^(yaml|json|toml|tomllib|tomli|omegaconf|OmegaConf|hydra|ruamel\.yaml)$")
+                "to_object", "to_yaml", "compose", "initialize", "initialize_config_dir", "cli"}
+# (`tyro.cli(Args)`: command-line options parsed into a configuration dataclass, as `parser.parse_args()`)
+LOADER_RECEIVER = re.compile(r"^(yaml|json|toml|tomllib|tomli|omegaconf|OmegaConf|hydra|ruamel\.yaml|tyro)$")
 # whole-object views of a configuration object
 VIEW_CALLS = {"asdict", "model_dump", "dict", "vars", "replace", "model_copy", "copy", "deepcopy"}
 # project helpers named for configuration: load_config(), get_args(), train_config(), parse_cfg()

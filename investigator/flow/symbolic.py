@@ -89,10 +89,11 @@ class Expander:
         # own stores to leave out; only set for one `effects` call
         self._assume: Callable[[ast.expr, FunctionInfo], bool | None] | None = None
         self._silent: frozenset[str] = frozenset()
-        # attributes of `self` only this commit has (set per function pair, flow/analyzer.py): the analysed
-        # function holds them like locals (`self._obs_buf, r, d, i = env.step(a); return self._obs_buf, ...`):
-        # a store is no effect of its own and a later read in the function is the stored value; what the
-        # attribute carries to other methods is their change, where they read it
+        # "<name>.<attr>" of attributes only this commit has (set per function pair, flow/heldattrs.py): the
+        # analysed function holds them like locals (`self._obs_buf, r, d, i = env.step(a); return self._obs_buf, ...`,
+        # `args.num_iterations = ...` then `range(args.num_iterations)`), under the env key "<name>.<attr>" (no
+        # local's name has a dot): a store is no effect of its own and a later read in the function is the
+        # stored value; what the attribute carries to other functions is their change, where they read it
         self.held_attributes: frozenset[str] = frozenset()
         self._by_name: frozenset[str] = frozenset()  # unpacked values read by name (`realigned`, flow/containers.py)
         self.unpack_by_name: frozenset[str] = frozenset()  # the pair's default for `by_name` (set per function pair)
@@ -270,8 +271,8 @@ class Expander:
         head = self._expr(stmt.iter if isinstance(stmt, ast.For | ast.AsyncFor) else stmt.test, fn, st, depth,
                           stmt if root else None)
         assigned = _assigned(stmt.body)
-        assigned |= {_ATTR + n.attr for s in stmt.body for n in ast.walk(s) if isinstance(n, ast.Attribute)
-                     and isinstance(n.ctx, ast.Store) and n.attr in self.held_attributes}
+        assigned |= {f"{n.value.id}.{n.attr}" for s in stmt.body for n in ast.walk(s) if isinstance(n, ast.Attribute)
+                     and isinstance(n.ctx, ast.Store) and isinstance(n.value, ast.Name)} & self.held_attributes
         if isinstance(stmt, ast.For | ast.AsyncFor):
             assigned |= {n.id for n in ast.walk(stmt.target) if isinstance(n, ast.Name)}
         inner = _State({k: v for k, v in st.env.items() if k not in assigned}, st.effects,
@@ -362,6 +363,9 @@ class Expander:
     def _assign(self, target: ast.expr, val: _Val, fn: FunctionInfo, st: _State, depth: int, sid: frozenset[int]) -> None:
         if isinstance(target, ast.Name):
             st.env[target.id] = val if not _large(val.expr) else _Val(_digest(target.id, val.expr), val.stmts)
+            if self.held_attributes:  # a rebound object's held fields are gone with it
+                for key in [k for k in st.env if k.startswith(target.id + ".")]:
+                    del st.env[key]
             return
         if isinstance(target, ast.Tuple | ast.List):
             for k, elt in enumerate(target.elts):
@@ -370,9 +374,9 @@ class Expander:
         if isinstance(target, ast.Attribute) and target.attr in self._silent and isinstance(target.value, ast.Name) \
                 and target.value.id == "self":
             return  # an opt-in option's own store: what it does is which branches run
-        if isinstance(target, ast.Attribute) and target.attr in self.held_attributes and depth == 0 \
-                and isinstance(target.value, ast.Name) and target.value.id == "self":
-            st.env[_ATTR + target.attr] = val  # held like a local (`held_attributes`)
+        if isinstance(target, ast.Attribute) and depth == 0 and isinstance(target.value, ast.Name) \
+                and f"{target.value.id}.{target.attr}" in self.held_attributes:
+            st.env[f"{target.value.id}.{target.attr}"] = val  # held like a local (`held_attributes`)
             return
         where = self._expr(_as_load(target), fn, st, depth, None)
         self._effect(f"store {_text(where.expr)}", val, st, sid)
@@ -449,9 +453,6 @@ class Expander:
         return _Val(_distribute(value.expr), stmts | value.stmts)
 
 
-_ATTR = "self."  # env key prefix of the attributes held like locals (no name contains a dot)
-
-
 class _Budget(Exception):
     """The expansion budget of one function is spent."""
 
@@ -481,11 +482,11 @@ class _Expand:
             return node
         if isinstance(node, ast.Lambda):
             return node  # its parameters are not the enclosing function's names
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and isinstance(node.ctx, ast.Load) \
+                and self.depth == 0 and (held := self.env.get(f"{node.value.id}.{node.attr}")) is not None:
+            self.used.update(held.stmts)  # an attribute held like a local (`Expander.held_attributes`)
+            return held.expr
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
-            held = self.env.get(_ATTR + node.attr) if isinstance(node.ctx, ast.Load) and self.depth == 0 else None
-            if held is not None:  # an attribute held like a local (`Expander.held_attributes`)
-                self.used.update(held.stmts)
-                return held.expr
             return self._renamed(node)
         if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
             return self._field_read(node)

@@ -90,3 +90,38 @@ def test_an_attribute_the_baseline_names_is_an_effect() -> None:
     found = sorted(f.title for f in flow_findings({"envs/wrap.py": base, "train.py": TRAIN},
                                                   {"envs/wrap.py": cand, "train.py": TRAIN}))
     assert any("Wrapper.step" in t for t in found), found
+
+
+LOOP = """
+    import torch
+
+
+    def train(args, agent, optimizer, batches):
+        {count}
+        for update in range(1, {bound} + 1):
+            frac = 1.0 - (update - 1.0) / {bound}
+            optimizer.param_groups[0]["lr"] = frac * args.learning_rate
+            loss = agent.loss(batches[update])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+
+
+    if __name__ == "__main__":
+        train(None, None, None, [])
+"""
+
+
+def _loop_titles(count: str, bound: str) -> list[str]:
+    base = LOOP.format(count="num_updates = args.total_timesteps // args.batch_size", bound="num_updates")
+    return [f.title for f in flow_findings({"ppo.py": base}, {"ppo.py": LOOP.format(count=count, bound=bound)})]
+
+
+def test_a_local_count_kept_on_the_arguments_object_is_the_same_count() -> None:
+    # real shape (cleanrl's tyro migration): `num_updates = ...` became `args.num_iterations = ...`, read back
+    # as `args.num_iterations`; `num_iterations` is named nowhere in the baseline's module
+    assert _loop_titles("args.num_iterations = args.total_timesteps // args.batch_size", "args.num_iterations") == []
+
+
+def test_a_count_kept_on_the_arguments_object_with_another_value_is_a_change() -> None:
+    assert _loop_titles("args.num_iterations = args.total_timesteps // args.num_envs", "args.num_iterations")

@@ -93,6 +93,8 @@ def test_a_non_configuration_change_next_to_it_is_still_reported():
     ("add_ppo_arguments(parser, defaults)", False),  # a second argument that is no configuration object
     ("add_noise(cfg)", False),  # not an option registrar
     ("add_args(model)", False),  # handed something other than a parser or configuration
+    ("tyro.cli(Args)", True),  # real shape (cleanrl): `args = parse_args()` -> `args = tyro.cli(Args)`
+    ("fire.cli(train)", False),  # a receiver that is no configuration parser
 ])
 def test_configuration_calls(source, plumbing):
     call = ast.parse(source, mode="eval").body

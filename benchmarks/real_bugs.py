@@ -18,7 +18,7 @@ Usage:
 `--recipes benchmarks/real_bugs_holdout.yaml` runs the held-out set: real bugs of repositories outside
 the corpus the rules were tuned on, for a generalisation figure (never tune on it). That set has since been
 used to tune; `--recipes benchmarks/real_bugs_holdout2.yaml` runs a second one, of seven more repositories, and
-`--recipes benchmarks/real_bugs_holdout3.yaml` a third, of eleven more (mined after the second was used to tune).
+`--recipes benchmarks/real_bugs_holdout3.yaml` a third, of sixteen more (mined after the second was used to tune).
 
 A case whose patch hash differs from the recipe, or whose reverse patch no longer applies, is reported
 as an error of the benchmark (it measures nothing), never silently skipped.

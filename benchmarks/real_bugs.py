@@ -17,7 +17,8 @@ Usage:
 
 `--recipes benchmarks/real_bugs_holdout.yaml` runs the held-out set: real bugs of repositories outside
 the corpus the rules were tuned on, for a generalisation figure (never tune on it). That set has since been
-used to tune; `--recipes benchmarks/real_bugs_holdout2.yaml` runs a second one, of seven more repositories.
+used to tune; `--recipes benchmarks/real_bugs_holdout2.yaml` runs a second one, of seven more repositories, and
+`--recipes benchmarks/real_bugs_holdout3.yaml` a third, of sixteen more (mined after the second was used to tune).
 
 A case whose patch hash differs from the recipe, or whose reverse patch no longer applies, is reported
 as an error of the benchmark (it measures nothing), never silently skipped.
@@ -53,6 +54,8 @@ DEFAULT_RECIPES = HERE / "real_bugs.yaml"
 HOLDOUT_RECIPES = HERE / "real_bugs_holdout.yaml"
 # A second held-out set, mined after the first one had been used to tune (see its header).
 HOLDOUT2_RECIPES = HERE / "real_bugs_holdout2.yaml"
+# A third one, mined after the second had been used to tune (see its header).
+HOLDOUT3_RECIPES = HERE / "real_bugs_holdout3.yaml"
 SHA_RE = re.compile(r"^[0-9a-f]{40}$")
 SLACK = 3  # lines of tolerance when matching a finding's lines against the culprit hunk
 # The author/committer of the rebuilt candidate commit: fixed, so the same recipe gives the same commit.

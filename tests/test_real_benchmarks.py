@@ -61,11 +61,13 @@ def test_stored_recipes_are_valid_and_meet_the_brief() -> None:
     assert all(5 <= c.distance <= 10 for c in cases)
 
 
-@pytest.mark.parametrize("held_file", [rb.HOLDOUT_RECIPES, rb.HOLDOUT2_RECIPES], ids=["holdout", "holdout2"])
+@pytest.mark.parametrize(
+    "held_file", [rb.HOLDOUT_RECIPES, rb.HOLDOUT2_RECIPES, rb.HOLDOUT3_RECIPES], ids=["holdout", "holdout2", "holdout3"]
+)
 def test_holdout_recipes_are_valid_and_disjoint_from_the_sets_before_them(held_file: Path) -> None:
     """A held-out set measures generalisation: other repositories than every set mined before it (the
     tuned set, then the earlier held-out sets, which were used to tune), no shared case or fix."""
-    order = [rb.DEFAULT_RECIPES, rb.HOLDOUT_RECIPES, rb.HOLDOUT2_RECIPES]
+    order = [rb.DEFAULT_RECIPES, rb.HOLDOUT_RECIPES, rb.HOLDOUT2_RECIPES, rb.HOLDOUT3_RECIPES]
     held = rb.load_recipes(held_file)
     assert len(held) >= 10 if held_file == rb.HOLDOUT_RECIPES else len(held) >= 15
     assert len({c.repo for c in held}) >= 3
@@ -344,7 +346,9 @@ def test_crash_and_internal_error_classification(tmp_path: Path) -> None:
 # ------------------------------------------------------------------ the stored data against the mirrors
 @pytest.mark.skipif(not (MIRRORS / "HARL.git").exists(), reason="corpus mirrors absent (INVESTIGATOR_MIRRORS)")
 @pytest.mark.parametrize(
-    "recipes", [rb.DEFAULT_RECIPES, rb.HOLDOUT_RECIPES, rb.HOLDOUT2_RECIPES], ids=["tuned", "holdout", "holdout2"]
+    "recipes",
+    [rb.DEFAULT_RECIPES, rb.HOLDOUT_RECIPES, rb.HOLDOUT2_RECIPES, rb.HOLDOUT3_RECIPES],
+    ids=["tuned", "holdout", "holdout2", "holdout3"],
 )
 def test_every_stored_recipe_rebuilds_from_the_mirrors(recipes: Path, tmp_path: Path) -> None:
     """Each recipe's patch still hashes as stored, applies on its later commit and puts the culprit

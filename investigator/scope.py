@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import posixpath
+import re
 from collections.abc import Callable, Iterable
 
 from investigator.models import Finding, NoEffectChange
@@ -125,16 +126,53 @@ def import_closure(starts: Iterable[str], exists: Callable[[str], bool],
     return seen
 
 
+# A training step in any framework: where a repository's training code is
+TRAINING_STEP = re.compile(r"\.backward\(|\bapply_gradients\(|\bvalue_and_grad\(|\bjax\.grad\(|\boptax\.apply_updates\("
+                           r"|\.minimize\(|\bGradientTape\(")
+
+
+def training_only_in_examples(paths: Iterable[str], read_text: Callable[[str], str | None],
+                              reached: Iterable[str] = ()) -> bool:
+    """Whether every Python file with a training step (`loss.backward()`, `apply_gradients`, ...) is an
+    example and the training entry (`reached`: what it is, runs or imports) reaches none: then the examples
+    are the repository's training code (salina: a library of agents whose every algorithm lives under
+    `salina_examples/`, the entry found a tutorial), and a change there is on the training path. An entry
+    that reaches a training step (`examples/train_ppo.py` importing its update) keeps its sibling examples
+    out of scope."""
+    for path in reached:
+        text = read_text(path) if path.endswith(".py") else None
+        if text is not None and TRAINING_STEP.search(text):
+            return False
+    in_examples = False
+    for path in paths:
+        if not path.endswith(".py"):
+            continue
+        kind = out_of_scope_kind(path)
+        if kind not in (None, "example"):
+            continue
+        text = read_text(path)
+        if text is None or not TRAINING_STEP.search(text):
+            continue
+        if kind is None:
+            return False
+        in_examples = True
+    return in_examples
+
+
 def apply_scope(findings: list[Finding], training_files: Iterable[str] = (),
-                closure: Callable[[], set[str]] | None = None) -> tuple[list[Finding], list[NoEffectChange]]:
+                closure: Callable[[], set[str]] | None = None,
+                examples_train: Callable[[set[str]], bool] | None = None) -> tuple[list[Finding], list[NoEffectChange]]:
     """Split findings into those that stay and the no-effect items of those wholly out of scope.
 
     A finding stays when it has no file (a metric finding), when any of its files may be on the
     training path, or when any is a file the training entry is, reaches or loads (`training_files`,
-    plus what `closure()` returns: computed only when some finding is out of scope by its path).
+    plus what `closure()` returns: computed only when some finding is out of scope by its path), or
+    when its files are examples and `examples_train(<the entry's files>)` says the examples are the
+    training code (`training_only_in_examples`, asked once, only then).
     """
     protected = set(training_files)
     extended = closure is None
+    examples_kept: bool | None = None
     kept: list[Finding] = []
     moved: list[NoEffectChange] = []
     for f in findings:
@@ -146,6 +184,12 @@ def apply_scope(findings: list[Finding], training_files: Iterable[str] = (),
         if not paths or any(k is None for k in kinds.values()) or paths & protected:
             kept.append(f)
             continue
+        if set(kinds.values()) == {"example"} and examples_train is not None:
+            if examples_kept is None:
+                examples_kept = examples_train(protected)
+            if examples_kept:
+                kept.append(f)
+                continue
         shown = sorted(paths)
         where = ", ".join(f"`{p}`" for p in shown[:3]) + (f" (+{len(shown) - 3})" if len(shown) > 3 else "")
         words = sorted({_KIND_WORDS[k] for k in kinds.values() if k is not None})

@@ -10,7 +10,7 @@ import pytest
 
 from investigator.cli import main
 from investigator.models import Evidence, EvidenceKind, Finding, Location, Severity
-from investigator.scope import apply_scope, import_closure, out_of_scope_kind
+from investigator.scope import apply_scope, import_closure, out_of_scope_kind, training_only_in_examples
 from tests.support.gitrepo import commit_files, git
 
 
@@ -174,3 +174,32 @@ def test_import_closure_follows_package_relative_script_dir_and_src_imports():
     got = import_closure(["examples/train.py", "missing.py"], files.__contains__, lambda p: ast.parse(files[p]))
     assert got == {"examples/train.py", "examples/common.py", "examples/util.py", "src/pkg/__init__.py",
                    "src/pkg/algos/__init__.py", "src/pkg/algos/ppo.py", "src/pkg/nets/__init__.py", "src/pkg/nets/mlp.py"}
+
+
+def test_training_only_in_examples_needs_every_training_step_in_examples_and_none_reached():
+    files = {"lib/agent.py": "class Agent:\n    pass\n", "salina_examples/ppo.py": UPDATE, "tests/test_x.py": UPDATE,
+             "salina_examples/tutorials/main.py": "import lib.agent\n"}
+    assert training_only_in_examples(files, files.get, ["salina_examples/tutorials/main.py", "lib/agent.py"])
+    # a training step outside examples (a test does not count): the library trains itself
+    assert not training_only_in_examples({**files, "lib/train.py": UPDATE}, {**files, "lib/train.py": UPDATE}.get)
+    # the entry reaches a training step: its sibling examples stay out of scope
+    assert not training_only_in_examples(files, files.get, ["salina_examples/ppo.py"])
+    assert not training_only_in_examples({"lib/agent.py": "x = 1\n"}, {"lib/agent.py": "x = 1\n"}.get)
+
+
+def test_examples_that_are_the_only_training_code_stay_findings(tmp_path, capsys):
+    """Real shape (salina, held-out 3 `salina-ppo-entropy-backward`): a library of agents whose every
+    algorithm lives under `*_examples/`; the entry detected is a tutorial that trains nothing. The bug in an
+    example's loss was "only in an example or playground script", with no finding at all."""
+    files = {
+        "agents/__init__.py": "", "agents/core.py": "import torch\n\n\nclass Agent(torch.nn.Module):\n    pass\n",
+        "lib_examples/tutorials/main.py": 'import agents.core\n\n\nif __name__ == "__main__":\n    print(agents.core.Agent)\n',
+        "lib_examples/ppo/ppo.py": UPDATE + '\n\nif __name__ == "__main__":\n' + CALL,
+    }
+    repo = tmp_path / "r"
+    commit_files(repo, files, "base")
+    git(repo, "tag", "base")
+    commit_files(repo, {"lib_examples/ppo/ppo.py": _broken(files["lib_examples/ppo/ppo.py"])}, "cand")
+    data = _investigate(repo, tmp_path, capsys)
+    kept = {loc["path"] for f in data["findings"] for loc in f["locations"]}
+    assert kept == {"lib_examples/ppo/ppo.py"}, (kept, _scoped(data))

@@ -42,7 +42,7 @@ from investigator.probes.runner import kill_running
 from investigator.ranking import rank_findings
 from investigator.report.output import new_run_id
 from investigator.request import InvestigationRequest
-from investigator.scope import apply_scope, import_closure
+from investigator.scope import apply_scope, import_closure, training_only_in_examples
 from investigator.triage import Triage, triage_changeset
 from investigator.verify.node import run_verify, verifications_of
 from investigator.verify.rank import apply_verifications
@@ -161,6 +161,16 @@ def _entry_imports(cs: ChangeSet | None, req: InvestigationRequest, training_fil
     for snap in (cs.baseline, cs.candidate):
         out |= import_closure(starts, snap.exists, _parser(snap))
     return out
+
+
+def _examples_train(cs: ChangeSet | None, reached: set[str]) -> bool:
+    """Whether the candidate's training code is all in examples the entry does not reach
+    (`scope.training_only_in_examples`)."""
+    if cs is None:
+        return False
+    paths = [p for p in cs.candidate.paths() if p.endswith(".py")]
+    cs.candidate.prefetch(paths)
+    return training_only_in_examples(paths, cs.candidate.read_text, sorted(p for p in reached if cs.candidate.exists(p)))
 
 
 def _unreadable_blobs(cs: ChangeSet | None) -> list[AnalyzerFailure]:
@@ -387,7 +397,8 @@ class Pipeline:
         updates = [u for r in results.values() for u in r.hypothesis_updates] + probe_updates(outcomes)
         training_files = [p for r in results.values() for p in r.data.get("training_files", [])]
         findings, out_of_scope = apply_scope(findings, training_files,
-                                             lambda: _entry_imports(self._changeset(state), state.request, training_files))
+                                             lambda: _entry_imports(self._changeset(state), state.request, training_files),
+                                             lambda reached: _examples_train(self._changeset(state), reached))
         # (the bisected first bad commit's findings are promoted by `attribute`, once their commits are known)
         ranked = apply_verifications(rank_findings(attach_evidence(findings, outcomes), updates), verifications_of(results))
         records = evaluate_hypotheses(self.resources.playbooks, state.triage, ranked, updates, state.range is not None)

@@ -70,6 +70,10 @@ class _Follower:
         # calls to library functions and plain classes: `PPO("MlpPolicy", env, learning_rate=3e-4)`
         self.other_calls: list[tuple[CallInfo, ModuleInfo, FunctionFacts]] = []
         self.modules: dict[str, ModuleInfo] = {}
+        # modules of the other classes reached code instantiates (`ExperimentManager(args, ...)`): their
+        # methods are not followed, but a config file they load by a path built at run time is the entry's
+        # (`open(f"hyperparams/{self.algo}.yml")`, rl-baselines3-zoo; `_runtime_candidates`)
+        self.instantiated: dict[str, ModuleInfo] = {}
 
     def start(self, path: str, function: str | None) -> None:
         module = self.program.modules.get(path)
@@ -111,6 +115,8 @@ class _Follower:
                     if cls is not None:
                         self.instances.append((cls, call.kwargs, module, fn))
                         continue
+                    if ref.module in self.program.modules:
+                        self.instantiated.setdefault(ref.module, self.program.modules[ref.module])
                 elif ref is not None and ref.kind == "function":
                     target_fn = self.program.function(ref)
                     if target_fn is not None:
@@ -423,7 +429,7 @@ def _runtime_candidates(side: SideData, follower: _Follower, effective: set[str]
     if hydra:
         return None
     named = {format_of(p) for p in effective}
-    for path in follower.modules:
+    for path in [*follower.modules, *(p for p in follower.instantiated if p not in follower.modules)]:
         text = side.sources.get(path)
         if not text:
             continue

@@ -71,6 +71,7 @@ from investigator.flow.heldattrs import one_side_attributes
 from investigator.flow.inferred import same_statement_but_inferred
 from investigator.flow.inlined import Inlined, call_text, inlined_callees
 from investigator.flow.layout import GRADIENT_PLACES, Layout, container_relaid, layout, layout_change
+from investigator.flow.libapi import api_label, no_caller
 from investigator.flow.netctor import LAYER_CONFIDENCE, rebuilt_network
 from investigator.flow.optin import (
     ConfigValues,
@@ -153,7 +154,7 @@ class Placed:
     unit: Unit
     placement: Placement
     path: str | None  # a PATHS label when on the flow (or unfollowed with an own label)
-    verdict: str  # on | dispatched | unfollowed | logging | evaluation | export | off
+    verdict: str  # on | dispatched | api | unfollowed | logging | evaluation | export | off
 
 
 @dataclass
@@ -705,7 +706,7 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     if not changes:
         return None  # the differing effects come from code changed elsewhere (a callee's own pair)
     changes = _only_device_moves(changes, eb, ec) or changes
-    reason = None if body else unreachable_reason(base_fn, index.base)
+    reason = None if body or api_label(base_fn, index.base) else unreachable_reason(base_fn, index.base)
     if reason:
         result.no_effect.append(NoEffectChange(
             subsystem="other", title=f"Changed code in `{pair.describe()}` ({len(changes)} statements)",
@@ -1421,6 +1422,9 @@ def _classify(change: UnitChange, unit: Unit, placement: Placement, flow: Learni
         return Placed(change, unit, placement, own or "architecture", "on")
     if own:
         return Placed(change, unit, placement, own, "dispatched" if called_instance(unit, placement, flow) else "unfollowed")
+    api = api_label(unit.fn) if no_caller(unit.fn, placement, flow) else None
+    if api is not None:
+        return Placed(change, unit, placement, api, "api")
     return Placed(change, unit, placement, None, "off")
 
 
@@ -1511,12 +1515,35 @@ def _explained(change: UnitChange, explained: Explained) -> bool:
                for unit, side in ((change.base, "baseline"), (change.cand, "candidate")))
 
 
+def _flow_text(best: Placed, label: str) -> str:
+    """Where the finding's best statement sits on the learning-signal flow, in words."""
+    place = best.placement.describe()
+    if best.verdict == "on" and best.placement.on_flow and label == "schedule":
+        return (f"Its value sets how many times a training loop runs (a training-length or schedule change), "
+                f"whose body reaches the {best.placement.sink} sink: {place}.")
+    elif best.verdict == "on" and best.placement.on_flow:
+        return f"Its value reaches the {best.placement.sink} sink: {place}."
+    elif best.verdict == "dispatched":
+        return (f"Its own content places it in the {label} path and its value is returned by "
+                f"`{best.unit.fn.qualname}`, which runs when an instance is called (dynamic dispatch: the "
+                f"call site is not shown).")
+    elif best.verdict == "api":
+        return (f"Its value is returned by `{best.unit.fn.qualname}`, a public {label} function that nothing in "
+                f"this repository calls: its callers are the library's users, whose training it is part of.")
+    elif best.verdict == "on":
+        return (f"It is part of the network `{best.unit.fn.class_name}`; the flow into the loss goes through "
+                f"`nn.Module.__call__` (dynamic dispatch), which the code does not show.")
+    else:
+        stops = "; ".join(best.placement.stops) or "no statement that uses its value was found"
+        return f"Its own content places it in the {label} path, but the flow could not be followed to training: {stops}."
+
+
 def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None) -> Finding | None:
     pair = report.pair
-    on = [p for p in report.placed if p.verdict in ("on", "dispatched", "unfollowed") and p.path]
+    on = [p for p in report.placed if p.verdict in ("on", "dispatched", "api", "unfollowed") and p.path]
     if not on:
         return None
-    followed = [p for p in on if p.verdict in ("on", "dispatched")]
+    followed = [p for p in on if p.verdict in ("on", "dispatched", "api")]
     chosen = followed or on
     best = min(chosen, key=lambda p: PATHS.index(p.path or "architecture"))
     label = best.path or "architecture"
@@ -1554,22 +1581,7 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
     locations = [Location(path=p, line=ln, side=s) for s, loc in sided if loc for p, ln in [loc]]
     where = pair.describe()
     statements = "; ".join(_change_text(p.change) for p in on[:3]) + (f"; ... ({n - 3} more)" if n > 3 else "")
-    place = best.placement.describe()
-    if best.verdict == "on" and best.placement.on_flow and label == "schedule":
-        flow_text = (f"Its value sets how many times a training loop runs (a training-length or schedule change), "
-                     f"whose body reaches the {best.placement.sink} sink: {place}.")
-    elif best.verdict == "on" and best.placement.on_flow:
-        flow_text = f"Its value reaches the {best.placement.sink} sink: {place}."
-    elif best.verdict == "dispatched":
-        flow_text = (f"Its own content places it in the {label} path and its value is returned by "
-                     f"`{best.unit.fn.qualname}`, which runs when an instance is called (dynamic dispatch: the "
-                     f"call site is not shown).")
-    elif best.verdict == "on":
-        flow_text = (f"It is part of the network `{best.unit.fn.class_name}`; the flow into the loss goes through "
-                     f"`nn.Module.__call__` (dynamic dispatch), which the code does not show.")
-    else:
-        stops = "; ".join(best.placement.stops) or "no statement that uses its value was found"
-        flow_text = f"Its own content places it in the {label} path, but the flow could not be followed to training: {stops}."
+    flow_text = _flow_text(best, label)
     others = sorted({p.path for p in on if p.path and p.path != label})
     restored = _restored(best)
     path_name = "training schedule (loop count)" if label == "schedule" else f"{label} path"
@@ -1622,7 +1634,7 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
             summary=statements,
             locations=locations,
             hunk=hunk_text(index, base_loc, cand_loc, base_fn, cand_fn),
-            details={"path": label, "function": where, "match": pair.match, "flow": place,
+            details={"path": label, "function": where, "match": pair.match, "flow": best.placement.describe(),
                      "sink": best.placement.sink, "stops": best.placement.stops,
                      "statements": [_change_text(p.change) for p in on[:10]],
                      "places": sorted({p.path for p in on if p.path}),

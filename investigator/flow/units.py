@@ -393,7 +393,7 @@ def _place(u: Unit, imports: set[str], envs: frozenset[str] = frozenset()) -> tu
     # what the defined names say comes first: `loss = nn.MSELoss()(x, y)` is loss; in an unpacking the
     # names are positions, so they speak only when they agree (`obs, rewards, dones = env.step(a)` is
     # the environment step, not a reward computation)
-    labels = [_name_label(name.removeprefix("self.")) for name in sorted(u.defs - {RETURN})]
+    labels = [name_label(name.removeprefix("self.")) for name in sorted(u.defs - {RETURN})]
     if _unpacks(u.node):
         named = labels[0] if labels and len(set(labels)) == 1 else None
     else:
@@ -406,7 +406,7 @@ def _unpacks(node: ast.stmt) -> bool:
     return any(isinstance(t, ast.Tuple | ast.List) for t in targets)
 
 
-def _name_label(bare: str) -> str | None:
+def name_label(bare: str) -> str | None:
     r = role(bare)
     if r in ROLE_LABEL:
         return ROLE_LABEL[r]

@@ -1,0 +1,56 @@
+"""A library's public learning-signal function that nothing in the repository calls is on its users' flow.
+
+Real shape (held-out 3, google-deepmind/rlax): a library of loss functions; a dropped `stop_gradient` on
+the weights inside `vmpo_loss` gave no finding at all ("no caller of `vmpo_loss` found"): the flow only
+follows values to a training step the repository itself runs."""
+
+from __future__ import annotations
+
+from investigator.models import Severity
+from tests.flow.support import flow_findings
+
+LOSSES = """
+    import torch
+
+
+    def {name}(logits, actions, advantages, temperature):
+        weights = torch.softmax(advantages {op} temperature, dim=0)
+        log_prob = torch.log_softmax(logits, dim=-1).gather(-1, actions)
+        return -(weights * log_prob).sum()
+"""
+
+
+def _found(path: str = "mylib/losses.py", name: str = "vmpo_loss", cand_op: str = "*", script: str = ""):
+    init = {path.rsplit("/", 1)[0] + "/__init__.py": ""}
+    base = {path: LOSSES.format(name=name, op="/") + script, **init}
+    cand = {path: LOSSES.format(name=name, op=cand_op) + script, **init}
+    return flow_findings(base, cand)
+
+
+def test_a_change_inside_an_uncalled_public_loss_function_is_a_loss_path_finding() -> None:
+    found = _found()
+    assert len(found) == 1 and "loss path" in found[0].title and "vmpo_loss" in found[0].title
+    assert found[0].severity is Severity.significant
+    assert "library's users" in found[0].rationale
+
+
+def test_a_private_helper_or_a_test_file_is_not_a_library_api() -> None:
+    assert _found(name="_vmpo_loss") == []
+    assert _found(path="tests/test_losses.py") == []
+
+
+def test_a_function_whose_name_says_nothing_of_the_learning_signal_is_not_one() -> None:
+    assert _found(name="softmax_weights") == []
+
+
+def test_a_dead_loss_function_of_a_script_is_not_a_library_api() -> None:
+    script = """
+
+    if __name__ == "__main__":
+        print("train")
+"""
+    assert _found(script=script) == []
+
+
+def test_the_same_function_unchanged_is_no_finding() -> None:
+    assert _found(cand_op="/") == []

@@ -15,6 +15,7 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import time
 from collections.abc import Callable
@@ -43,6 +44,7 @@ def main() -> None:
     args = ap.parse_args()
     if args.processes:
         os.environ["INVESTIGATOR_PROCESSES"] = args.processes
+    gc.disable()  # as the CLI runs an investigation (investigator.gc_pause)
 
     from investigator.detectors import pairs
     from investigator.detectors.analyzer import EQUIVALENT_KINDS

@@ -324,13 +324,20 @@ def call_name(call: ast.Call) -> str:
     return dotted(call.func)
 
 
-def parameter_defaults(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[tuple[ast.arg, ast.expr | None]]:
+def parameter_defaults(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.arguments,
+                       ) -> list[tuple[ast.arg, ast.expr | None]]:
     """Every named parameter (positional, then keyword-only) with its default expression, None without one."""
-    a = node.args
+    a = node if isinstance(node, ast.arguments) else node.args
     positional = [*a.posonlyargs, *a.args]
     out: list[tuple[ast.arg, ast.expr | None]] = [(p, None) for p in positional[:len(positional) - len(a.defaults)]]
     out += list(zip(positional[len(positional) - len(a.defaults):], a.defaults, strict=True))
     return out + list(zip(a.kwonlyargs, a.kw_defaults, strict=True))
+
+
+def default_values(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.arguments) -> dict[str, ast.expr]:
+    """Parameter name -> its default expression, for the parameters (positional or keyword-only) that have one:
+    what a call that does not pass the argument gets."""
+    return {p.arg: d for p, d in parameter_defaults(node) if d is not None}
 
 
 def method_name(call: ast.Call) -> str:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from investigator.config.model import ConfigEntry, EntryKind, same_value
+from investigator.pyast import parameter_defaults
 
 # Defaults of well-known library callables, by the callee's builder segment (`torch.optim.Adam` -> `adam`).
 LIBRARY_DEFAULTS: dict[str, dict[str, object]] = {
@@ -102,10 +103,9 @@ def _getter_default(node: ast.Call, out: dict[str, list[tuple[object, int, bool]
 
 def _parameter_defaults(a: ast.arguments, out: dict[str, list[tuple[object, int, bool]]]) -> None:
     """`def f(lr=0.1)`: literal parameter defaults (`x=None` means "not given", not a value)."""
-    positional = [*a.posonlyargs, *a.args]
-    pairs = list(zip(positional[len(positional) - len(a.defaults):], a.defaults, strict=True))
-    pairs += [(arg, d) for arg, d in zip(a.kwonlyargs, a.kw_defaults, strict=True) if d is not None]
-    for arg, default in pairs:
+    for arg, default in parameter_defaults(a):
+        if default is None:
+            continue
         found = _literal_value(default)
         if found is not None and found[0] is not None:
             out.setdefault(arg.arg, []).append((found[0], default.lineno, True))

@@ -14,7 +14,8 @@ import ast
 import copy
 from collections.abc import Callable
 
-# evaluates an `if`-test at a line: True/False when decided, None when not; the reason it is decided
+# evaluates a conditional expression's test at its line: True/False when decided, None when not; the
+# reason it is decided
 Decide = Callable[[ast.expr, int], tuple[bool | None, str]]
 
 
@@ -41,12 +42,12 @@ def statement_at(tree: ast.Module, line: int) -> ast.stmt | None:
 
 
 class _Decided(ast.NodeTransformer):
-    def __init__(self, decide: Decide, line: int) -> None:
-        self.decide, self.line = decide, line
+    def __init__(self, decide: Decide) -> None:
+        self.decide = decide
         self.reasons: list[str] = []
 
     def visit_IfExp(self, node: ast.IfExp) -> ast.AST:
-        truth, why = self.decide(node.test, self.line)
+        truth, why = self.decide(node.test, node.lineno)
         if truth is None:
             return self.generic_visit(node)
         self.reasons.append(f"`{ast.unparse(node)}` takes `{ast.unparse(node.body if truth else node.orelse)}` "
@@ -57,7 +58,7 @@ class _Decided(ast.NodeTransformer):
 def same_at_default(cand: ast.stmt, base: list[ast.stmt], decide: Decide) -> str | None:
     """Why `cand` is one of the baseline statements `base` once every conditional expression its
     options decide takes its default arm; None when no conditional is decided or none is the same."""
-    transformer = _Decided(decide, cand.lineno)
+    transformer = _Decided(decide)
     rewritten = transformer.visit(copy.deepcopy(cand))
     if not transformer.reasons:
         return None

@@ -19,6 +19,7 @@ import ast
 import re
 from typing import TypeGuard
 
+from investigator.config.options import declared_option
 from investigator.detectors.functions import FunctionInfo, ParsedModule
 from investigator.pyast import copy_tree, dotted, last_name, unparse
 
@@ -94,11 +95,25 @@ def _class_fields(node: ast.ClassDef, out: dict[str, set[str]]) -> None:
             _class_fields(stmt, out)
 
 
+def _option_defaults(tree: ast.Module, out: dict[str, set[str]]) -> None:
+    """Command-line options declared anywhere in the module (`parser.add_argument("--learning-rate",
+    type=float, default=2.5e-4)` in a `parse_args()` helper), by destination. Real shape (cleanrl): the
+    scripts moved from an argparse `parse_args()` to a tyro `Args` dataclass with the same defaults; with
+    only the dataclass's defaults known, every `args.learning_rate` read as changed ("Optimizer changed",
+    "Gradient clipping max norm changed" in ten scripts)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and (option := declared_option(node)) is not None:
+            text = _literal(option.default)
+            if text is not None:
+                out.setdefault(option.dest, set()).add(text)
+
+
 def _module_defaults(module: ParsedModule) -> dict[str, set[str]]:
     cached: dict[str, set[str]] | None = getattr(module, "_config_defaults", None)
     if cached is None:
         cached = {}
         _collect_defaults(module.tree.body, cached)
+        _option_defaults(module.tree, cached)
         module._config_defaults = cached  # type: ignore[attr-defined]
     return cached
 

@@ -1079,51 +1079,25 @@ def _conditional_default(sides: dict[str, Side], f: Finding, loc: Location) -> s
     if base is None or base.line is None or loc.line is None or not loc.path.endswith(".py") \
             or not base.path.endswith(".py"):
         return None
-    base_path, line = base.path, loc.line
-    side = sides["candidate"]
-    tree, btree = side.tree(loc.path), sides["baseline"].tree(base.path)
-    stmt = _statement_at(tree, line) if tree is not None else None
-    bstmt = _statement_at(btree, base.line) if btree is not None else None
-    if stmt is None or bstmt is None or not any(isinstance(n, ast.IfExp) for n in ast.walk(stmt)):
+    side, other = sides["candidate"], sides["baseline"]
+    tree, btree = side.tree(loc.path), other.tree(base.path)
+    stmt = statement_at(tree, loc.line) if tree is not None else None
+    bstmt = statement_at(btree, base.line) if btree is not None else None
+    if tree is None or stmt is None or bstmt is None:
         return None
-    reasons: list[str] = []
-    other = sides["baseline"]
 
-    class _Taken(ast.NodeTransformer):
-        def visit_IfExp(self, node: ast.IfExp) -> ast.AST:
-            ev = Evaluator(side, loc.path, tree, node.lineno)  # type: ignore[arg-type]
-            truth = ev.truth(node.test)
-            if truth is UNKNOWN:
-                return self.generic_visit(node)
-            guard = Guard("", flags=tuple(ev.used), wanted=not truth, test=node.test, path=loc.path,
-                          lineno=node.lineno)
-            if not ev.used or not _other_side_agrees(guard, other, base_path):
-                return self.generic_visit(node)
-            values = ", ".join(v.where if n[0] == NEW_CASE else f"`{'.'.join(n)}` = {v.value!r} ({v.where})"
-                               for n, v in ev.used.items())
-            taken = node.body if truth else node.orelse
-            reasons.append(f"`{ast.unparse(node)}` ({loc.path}:{node.lineno}) takes `{ast.unparse(taken)}`, the "
-                           f"baseline's code: {values}")
-            return self.visit(taken)
+    def decide(test: ast.expr, line: int) -> tuple[bool | None, str]:
+        ev = Evaluator(side, loc.path, tree, line)
+        truth = ev.truth(test)
+        if truth is UNKNOWN or not ev.used:
+            return None, ""
+        guard = Guard("", flags=tuple(ev.used), wanted=not truth, test=test, path=loc.path, lineno=line)
+        if not _other_side_agrees(guard, other, base.path):
+            return None, ""
+        return bool(truth), f"{loc.path}:{line}, the baseline's code: " + ", ".join(
+            v.where if n[0] == NEW_CASE else f"`{'.'.join(n)}` = {v.value!r} ({v.where})" for n, v in ev.used.items())
 
-    import copy
-
-    rewritten = _Taken().visit(copy.deepcopy(stmt))
-    if not reasons or ast.dump(rewritten) != ast.dump(bstmt):
-        return None
-    return "; ".join(reasons)
-
-
-def _statement_at(tree: ast.Module, line: int) -> ast.stmt | None:
-    """The simple (not compound) statement that spans `line`, the innermost."""
-    best: ast.stmt | None = None
-    for node in ast.walk(tree):
-        if isinstance(node, ast.stmt) and not hasattr(node, "body") and \
-                node.lineno <= line <= (node.end_lineno or node.lineno) and \
-                (best is None or (node.end_lineno or node.lineno) - node.lineno
-                 < (best.end_lineno or best.lineno) - best.lineno):
-            best = node
-    return best
+    return same_at_default(stmt, [bstmt], decide)
 
 
 def conditional_default_reason(f: Finding, sides: dict[str, Side]) -> str | None:

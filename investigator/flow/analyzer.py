@@ -67,6 +67,7 @@ from investigator.flow.containers import (
 from investigator.flow.diff import UnitChange, changed_units, moved_across
 from investigator.flow.fieldclass import carried_fields
 from investigator.flow.graph import LearningFlow, Placement, linked_flows
+from investigator.flow.heldattrs import one_side_attributes
 from investigator.flow.inferred import same_statement_but_inferred
 from investigator.flow.inlined import Inlined, call_text, inlined_callees
 from investigator.flow.layout import GRADIENT_PLACES, Layout, container_relaid, layout, layout_change
@@ -108,7 +109,7 @@ from investigator.models import (
     Severity,
     Side,
 )
-from investigator.pyast import copy_tree, parameter_defaults
+from investigator.pyast import copy_tree, default_values, parameter_defaults
 from investigator.ranking import groups_in_order, merge_places
 
 SOURCE = "behavioural_change"
@@ -882,6 +883,9 @@ def _compared(base_fn: FunctionInfo, cand_fn: FunctionInfo, changes: list[UnitCh
     moved, passed, inline = names
     for expander in expanders.values():
         expander.unpack_by_name = realigned
+    if not body:
+        expanders["baseline"].held_attributes = one_side_attributes(base_fn, cand_fn, set(attributes))
+        expanders["candidate"].held_attributes = one_side_attributes(cand_fn, base_fn, set(attributes.values()))
     try:
         effects_b, eb, ec, bound = _differences(base_fn, cand_fn, changes, body, attributes, expanders, moved, passed,
                                                 inline)
@@ -890,6 +894,7 @@ def _compared(base_fn: FunctionInfo, cand_fn: FunctionInfo, changes: list[UnitCh
     finally:
         for expander in expanders.values():
             expander.unpack_by_name = frozenset()
+            expander.held_attributes = frozenset()
 
 
 def _fixed_calls(changes: list[UnitChange], flows: dict[str, LearningFlow]) -> dict[int, str]:
@@ -1131,8 +1136,7 @@ def _callee_default(handed: _Handed, call: ast.Call, fn: FunctionInfo, position:
     positional = [*a.posonlyargs, *a.args]
     if positional and positional[0].arg in ("self", "cls"):
         positional = positional[1:]
-    defaults = dict(zip([p.arg for p in positional[len(positional) - len(a.defaults):]], a.defaults, strict=False))
-    defaults.update({p.arg: d for p, d in zip(a.kwonlyargs, a.kw_defaults, strict=True) if d is not None})
+    defaults = default_values(node)
     name = positional[position].arg if position is not None and position < len(positional) else keyword
     value = defaults.get(name or "")
     if not isinstance(value, ast.Constant | ast.UnaryOp):
@@ -1297,8 +1301,9 @@ def _new_flag_parameters(base_fn: FunctionInfo, cand_fn: FunctionInfo) -> dict[s
     the truth of that default."""
     def params(fn: FunctionInfo) -> dict[str, ast.expr | None]:
         node = fn.node
-        return {p.arg: d for p, d in parameter_defaults(node)} if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) \
-            else {}
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            return {}
+        return {p.arg: d for p, d in parameter_defaults(node)}
 
     old, new = params(base_fn), params(cand_fn)
     stored = {n.id for n in ast.walk(cand_fn.node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}

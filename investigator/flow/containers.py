@@ -32,6 +32,7 @@ from typing import Any
 
 from investigator.detectors.functions import FunctionInfo
 from investigator.flow.wrappers import _classes, _imported_module, _is_container, _last
+from investigator.pyast import default_values
 
 EACH = "__each__"  # the item of a loop over a producer: `__each__(storage.generator())[k]`
 FIELDS = "__fields__"  # a loop variable holding a container item: `__fields__(observations=<item>[0], ...)`
@@ -118,11 +119,7 @@ def _spec(cls: ast.ClassDef) -> Spec | None:
         stored.add(target.attr)
     if not params or stored != set(params):
         return None
-    positional = [*init.args.posonlyargs, *init.args.args][1:]
-    defaults = {a.arg: d for a, d in zip(positional[len(positional) - len(init.args.defaults):], init.args.defaults,
-                                         strict=True)}
-    defaults.update({a.arg: d for a, d in zip(init.args.kwonlyargs, init.args.kw_defaults, strict=True) if d is not None})
-    return Spec(cls.name, tuple(params), defaults)
+    return Spec(cls.name, tuple(params), default_values(init))
 
 
 def has_container_yield(base_fn: FunctionInfo, cand_fn: FunctionInfo) -> bool:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import ast
 
 from investigator.flow.classbody import field_class, with_local_bases
+from investigator.pyast import parameter_defaults
 
 
 def carried_fields(base_cls: ast.ClassDef, cand_cls: ast.ClassDef, base_tree: ast.Module | None
@@ -53,13 +54,7 @@ def _stored_parameters(init: ast.FunctionDef) -> dict[str, tuple[str | None, boo
     """Parameters of `__init__` stored unchanged on `self` (as `self.p` or `self._p`) and never
     rebound: name -> (its default as text, None without one; whether the attribute is also set to
     that default literal, e.g. `self._p = None` before a conditional `self._p = p`)."""
-    a = init.args
-    positional = [*a.posonlyargs, *a.args]
-    defaults: dict[str, str | None] = {p.arg: None for p in [*positional[1:], *a.kwonlyargs]}
-    for p, d in zip(positional[len(positional) - len(a.defaults):], a.defaults, strict=True):
-        defaults[p.arg] = ast.unparse(d)
-    for p, kd in zip(a.kwonlyargs, a.kw_defaults, strict=True):
-        defaults[p.arg] = ast.unparse(kd) if kd is not None else None
+    defaults = {p.arg: ast.unparse(d) if d is not None else None for p, d in parameter_defaults(init)[1:]}
     stored: dict[str, str] = {}  # parameter -> the attribute it is stored in
     written: dict[str, int] = {}  # attribute of `self` -> how many statements write it
     literal: dict[str, list[str]] = {}  # attribute -> the constants written into it

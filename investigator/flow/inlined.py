@@ -25,7 +25,7 @@ from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.patterns import equivalent_form
 from investigator.flow.diff import UnitChange
 from investigator.flow.units import Unit
-from investigator.pyast import call_name, copy_tree, fingerprint
+from investigator.pyast import call_name, copy_tree, default_values, fingerprint
 
 MAX_CALLEE_UNITS = 200  # a larger callee is its own pair's concern
 
@@ -184,9 +184,7 @@ def _bindings(call: ast.Call, callee: FunctionInfo, caller: FunctionInfo) -> dic
         if attr:
             out["self"] = _self_attribute(attr)
         params = params[1:]
-    defaults = node.args.defaults
-    for name, default in zip(params[len(params) - len(defaults):], defaults, strict=False):
-        out[name] = default
+    out.update(default_values(node))
     for name, arg in zip(params, call.args, strict=False):
         if not isinstance(arg, ast.Starred):
             out[name] = substitute(arg, aliases)

@@ -246,11 +246,7 @@ def _default(value: ast.expr, init: ast.FunctionDef) -> tuple[object, str] | Non
     if isinstance(value, ast.Constant):
         return value.value, ast.unparse(value)
     if isinstance(value, ast.Name):
-        a = init.args
-        positional = [*a.posonlyargs, *a.args]
-        pairs = list(zip(positional[len(positional) - len(a.defaults):], a.defaults, strict=True))
-        pairs += [(p, d) for p, d in zip(a.kwonlyargs, a.kw_defaults, strict=True) if d is not None]
-        for param, default in pairs:
+        for param, default in parameter_defaults(init):
             if param.arg == value.id and isinstance(default, ast.Constant):
                 rebound = any(isinstance(n, ast.Name) and n.id == value.id and isinstance(n.ctx, ast.Store)
                               for n in ast.walk(init))

@@ -31,6 +31,9 @@ CONFIG_HELPER = re.compile(
     r"hyperparams|settings|options)$|(^|_)(config|cfg|conf|settings|hparams|arguments)$",
     re.IGNORECASE,
 )
+# project helpers that register options on a parser handed to them (sample-factory's `parser =
+# add_slurm_args(parser)`, `add_ppo_args(parser)`): what they add is an option, compared as configuration
+OPTION_REGISTRAR = re.compile(r"^add_\w*(args|arguments|options|flags|params)$", re.IGNORECASE)
 CONFIG_RECEIVER = re.compile(r"(^|[._])(cfg|config|conf|args|settings|hparams|params|parser)($|[._])", re.IGNORECASE)
 # value conversions and paths that only spell the configuration's location
 NEUTRAL_CALLS = {"open", "Path", "str", "int", "float", "bool", "join", "format", "expanduser", "abspath",
@@ -68,6 +71,8 @@ def _is_config_call(call: ast.Call) -> bool:
         return bool(LOADER_RECEIVER.match(recv))
     if name == "get":  # cfg.get("lr", 3e-4): a configuration read, compared by config forensics
         return bool(CONFIG_RECEIVER.search(recv))
+    if OPTION_REGISTRAR.match(name):
+        return bool(call.args) and all(CONFIG_RECEIVER.search(ast.unparse(a)) for a in call.args)
     return bool(CONFIG_HELPER.search(name))
 
 

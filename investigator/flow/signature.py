@@ -20,6 +20,7 @@ import ast
 
 from investigator.detectors.flow import Flow
 from investigator.detectors.functions import FunctionInfo
+from investigator.pyast import default_values
 
 _PLAIN_DECORATORS = {"staticmethod", "classmethod"}
 
@@ -64,9 +65,9 @@ def misfit(call: ast.Call, callee: FunctionInfo) -> str | None:
         if k.arg not in names and a.kwarg is None:
             return f"got an unexpected keyword argument '{k.arg}'"
         given.add(k.arg)
-    with_default = positional[len(positional) - len(a.defaults):] if a.defaults else []
+    with_default = default_values(node)
     required = [p for p in positional if p not in with_default] + \
-        [p.arg for p, d in zip(a.kwonlyargs, a.kw_defaults, strict=True) if d is None]
+        [p.arg for p in a.kwonlyargs if p.arg not in with_default]
     missing = [p for p in required if p not in given]
     if missing:
         return f"missing required argument{'s' if len(missing) > 1 else ''} {', '.join(repr(p) for p in missing)}"

@@ -33,7 +33,7 @@ from investigator.flow.diff import VALIDATION_TOGGLES
 from investigator.flow.inferred import same_but_inferred
 from investigator.flow.passthrough import passthrough_argument
 from investigator.flow.wrappers import container_fields, field_argument, returned_container
-from investigator.pyast import copy_tree
+from investigator.pyast import copy_tree, default_values
 
 MAX_NODES = 60  # a larger value becomes a digest name (hash-consing keeps the cost linear)
 MAX_CALLEE_STMTS = 60  # larger callees are not inlined (their own pair reports their changes)
@@ -89,6 +89,11 @@ class Expander:
         # own stores to leave out; only set for one `effects` call
         self._assume: Callable[[ast.expr, FunctionInfo], bool | None] | None = None
         self._silent: frozenset[str] = frozenset()
+        # attributes of `self` only this commit has (set per function pair, flow/analyzer.py): the analysed
+        # function holds them like locals (`self._obs_buf, r, d, i = env.step(a); return self._obs_buf, ...`):
+        # a store is no effect of its own and a later read in the function is the stored value; what the
+        # attribute carries to other methods is their change, where they read it
+        self.held_attributes: frozenset[str] = frozenset()
         self._by_name: frozenset[str] = frozenset()  # unpacked values read by name (`realigned`, flow/containers.py)
         self.unpack_by_name: frozenset[str] = frozenset()  # the pair's default for `by_name` (set per function pair)
         # calls as they run with the options at their defaults (flow/optin.py `neutral_arguments`)
@@ -146,7 +151,7 @@ class Expander:
         tuple unpackings of the values whose source text is in `by_name` bind each name to the value's
         item of that name (`realigned_unpackings`);
         `arguments` rewrites each call's keyword arguments as they are with opt-in options at their
-        defaults (flow/optin.py)."""
+        defaults (flow/optin.py). Instance attributes named in `held_attributes` are held like locals."""
         state = _State({k: _Val(v) for k, v in (bound or {}).items()})
         self.captured = {}
         self.yields = []
@@ -265,6 +270,8 @@ class Expander:
         head = self._expr(stmt.iter if isinstance(stmt, ast.For | ast.AsyncFor) else stmt.test, fn, st, depth,
                           stmt if root else None)
         assigned = _assigned(stmt.body)
+        assigned |= {_ATTR + n.attr for s in stmt.body for n in ast.walk(s) if isinstance(n, ast.Attribute)
+                     and isinstance(n.ctx, ast.Store) and n.attr in self.held_attributes}
         if isinstance(stmt, ast.For | ast.AsyncFor):
             assigned |= {n.id for n in ast.walk(stmt.target) if isinstance(n, ast.Name)}
         inner = _State({k: v for k, v in st.env.items() if k not in assigned}, st.effects,
@@ -363,6 +370,10 @@ class Expander:
         if isinstance(target, ast.Attribute) and target.attr in self._silent and isinstance(target.value, ast.Name) \
                 and target.value.id == "self":
             return  # an opt-in option's own store: what it does is which branches run
+        if isinstance(target, ast.Attribute) and target.attr in self.held_attributes and depth == 0 \
+                and isinstance(target.value, ast.Name) and target.value.id == "self":
+            st.env[_ATTR + target.attr] = val  # held like a local (`held_attributes`)
+            return
         where = self._expr(_as_load(target), fn, st, depth, None)
         self._effect(f"store {_text(where.expr)}", val, st, sid)
 
@@ -426,8 +437,7 @@ class Expander:
                 v = self._expr(kw.value, fn, st, depth, None)
                 env[kw.arg] = v
                 stmts |= v.stmts
-        defaults = args.defaults
-        for name, default in zip(params[len(params) - len(defaults):], defaults, strict=False):
+        for name, default in default_values(args).items():
             env.setdefault(name, _Val(default))
         inner = _State(env, [], st.guard, [], guard_stmts=st.guard_stmts)
         self._body(callee.node.body, callee, inner, depth + 1, root=False)
@@ -437,6 +447,9 @@ class Expander:
         if value is None:
             return _Val(ast.Constant(None), stmts)
         return _Val(_distribute(value.expr), stmts | value.stmts)
+
+
+_ATTR = "self."  # env key prefix of the attributes held like locals (no name contains a dot)
 
 
 class _Budget(Exception):
@@ -469,6 +482,10 @@ class _Expand:
         if isinstance(node, ast.Lambda):
             return node  # its parameters are not the enclosing function's names
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
+            held = self.env.get(_ATTR + node.attr) if isinstance(node.ctx, ast.Load) and self.depth == 0 else None
+            if held is not None:  # an attribute held like a local (`Expander.held_attributes`)
+                self.used.update(held.stmts)
+                return held.expr
             return self._renamed(node)
         if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
             return self._field_read(node)

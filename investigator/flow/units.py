@@ -18,7 +18,7 @@ from investigator.detectors.attrs import self_aliases
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.roles import role
 from investigator.flow.classbody import body_statements, field_statement, is_class_body
-from investigator.pyast import call_name, last_name, method_name, receiver
+from investigator.pyast import call_name, default_values, last_name, method_name, receiver
 
 RETURN = "<return>"
 # calls whose first argument is changed in place
@@ -143,13 +143,9 @@ def parameter_defaults(fn: FunctionInfo) -> list[ast.stmt]:
     node = fn.node
     if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
         return []
-    args = node.args
-    positional = [*args.posonlyargs, *args.args]
-    pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults, strict=False))
-    pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=False) if d is not None]
     out: list[ast.stmt] = []
-    for arg, default in pairs:
-        stmt = ast.Assign(targets=[ast.Name(id=arg.arg, ctx=ast.Store())], value=default)
+    for name, default in default_values(node).items():
+        stmt = ast.Assign(targets=[ast.Name(id=name, ctx=ast.Store())], value=default)
         out.append(ast.copy_location(stmt, default))
     return out
 

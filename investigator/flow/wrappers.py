@@ -22,7 +22,7 @@ import weakref
 from typing import Any
 
 from investigator.detectors.functions import FunctionInfo
-from investigator.pyast import copy_tree
+from investigator.pyast import copy_tree, default_values
 
 _CACHE: weakref.WeakKeyDictionary[Any, dict[str, tuple[str, ...] | None]] = weakref.WeakKeyDictionary()
 
@@ -289,9 +289,7 @@ def _selects_new_option(call: ast.Call, callee: FunctionInfo, base_index: Any) -
     before = [f for f in base_index.find_defs(callee.name) if f.qualname == callee.qualname]
     old = set(_param_list((([f for f in before if f.path == callee.path]) or before)[0])) if before else set()
     positional = [a for a in (*args.posonlyargs, *args.args) if a.arg not in ("self", "cls")]
-    defaults: dict[str, ast.expr] = dict(zip([a.arg for a in positional[len(positional) - len(args.defaults):]],
-                                             args.defaults, strict=True))
-    defaults.update({a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is not None})
+    defaults = default_values(args)
     given = [(positional[k].arg, v) for k, v in enumerate(call.args) if k < len(positional)]
     given += [(k.arg, k.value) for k in call.keywords if k.arg is not None]
     return any(name not in old and name in defaults and ast.dump(value) != ast.dump(defaults[name])

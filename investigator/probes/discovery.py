@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from investigator.probes.child.advantage_reference import CANONICAL, canonical_name
+from investigator.pyast import default_values
 
 NAME = re.compile(r"gae|advantage", re.IGNORECASE)
 SKIP_DIRS = frozenset({"tests", "test", "testing", "benchmarks", "benchmark", "docs", "site-packages", "node_modules"})
@@ -107,8 +108,7 @@ def _judge(where: str, fn: ast.FunctionDef, imported: set[str]) -> Considered:
 def _signature_problem(fn: ast.FunctionDef) -> str | None:
     args = fn.args
     positional = [*args.posonlyargs, *args.args]
-    defaults = {a.arg for a in positional[len(positional) - len(args.defaults):]} if args.defaults else set()
-    defaults |= {a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is not None}
+    defaults = set(default_values(fn))
     mapped: dict[str, str] = {}
     for arg in [*positional, *args.kwonlyargs]:
         canon = canonical_name(arg.arg)

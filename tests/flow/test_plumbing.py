@@ -88,6 +88,11 @@ def test_a_non_configuration_change_next_to_it_is_still_reported():
     ("storage.replace(advantages=advantages, returns=advantages + storage.values)", False),
     ("copy.deepcopy(model)", False),
     ("dict(batch)", False),
+    # real shape (sample-factory v1.120.1..v1.120.2): `parser = add_ngc_args(parser)` in the runner's parser
+    ("add_ngc_args(parser)", True),
+    ("add_ppo_arguments(parser, defaults)", False),  # a second argument that is no configuration object
+    ("add_noise(cfg)", False),  # not an option registrar
+    ("add_args(model)", False),  # handed something other than a parser or configuration
 ])
 def test_configuration_calls(source, plumbing):
     call = ast.parse(source, mode="eval").body

@@ -24,7 +24,7 @@ from investigator.config.extractors.base import (
 from investigator.config.keys import builder_segment, join, normalise_key
 from investigator.config.model import ConfigEntry, EntryKind
 from investigator.config.options import OPTION_CALLS, declared_option
-from investigator.pyast import TooComplexError, last_name, name_chain, parse_tree
+from investigator.pyast import TooComplexError, last_name, name_chain, parameter_defaults, parse_tree
 
 # Decorator / base-class names (last dotted segment) that make a class a configuration class.
 CONFIG_DECORATORS: dict[str, str] = {
@@ -410,11 +410,7 @@ class _ModuleVisitor:
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> FunctionFacts:
         info = FunctionFacts(name=node.name, line=node.lineno, path=self.info.path,
                             returns=_annotation_class(node.returns))
-        args = node.args
-        positional = [*args.posonlyargs, *args.args]
-        defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
-        all_params = list(zip(positional, defaults, strict=True)) + list(
-            zip(args.kwonlyargs, args.kw_defaults, strict=True))
+        all_params = parameter_defaults(node)
         decorators = [name_chain(d.func if isinstance(d, ast.Call) else d) or "" for d in node.decorator_list]
         info.decorators = decorators
         is_command = any(last_name(d) in COMMAND_DECORATORS for d in decorators)

@@ -18,7 +18,9 @@ from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import assigned_names, assigns, roles_in
 from investigator.detectors.roles import role
 from investigator.models import Severity
-from investigator.pyast import dotted, unparse
+from investigator.pyast import dotted, method_name, unparse
+
+FOUR_VALUE_DONE = "the `done` of a four-value `step()` (termination or time limit)"
 
 
 class DoneSignalDetector(FeatureDetector):
@@ -42,6 +44,10 @@ class DoneSignalDetector(FeatureDetector):
     def features(self, sites: list[Site], fn: FunctionInfo, ctx: DetectorContext) -> list[Feature]:
         out = []
         for site, node, value in assigns(sites):
+            legacy = _four_tuple_done(node, value)
+            if legacy is not None:
+                out.append(Feature(("done_from", ("dones", "truncations")), site, f"{legacy} = {FOUR_VALUE_DONE}"))
+                continue
             names = assigned_names(node)
             if len(names) != 1 or role(names[0]) != "dones":
                 continue
@@ -52,6 +58,8 @@ class DoneSignalDetector(FeatureDetector):
         return out
 
     def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
+        if not (base and cand) and all(f.text.endswith(FOUR_VALUE_DONE) for f in (*only_base, *only_cand)):
+            return []  # the step's own done is only the baseline of a flag built from signals, not a flag of its own
         lost = {s for f in only_base for s in f.key[1]} - {s for f in cand for s in f.key[1]}
         combined = {s for f in only_base for s in f.key[1]}
         receiver = _handed_on(pair, combined) if lost and not only_cand and len(combined) > 1 else None
@@ -60,6 +68,20 @@ class DoneSignalDetector(FeatureDetector):
                                 "passed separately", pair, only_base, only_cand, severity=Severity.low, confidence=0.4)]
         title = f"Done flag no longer includes {', '.join(sorted(lost))}" if lost else "Done flag built from different signals"
         return [feature_hit(title, pair, only_base, only_cand)]
+
+
+def _four_tuple_done(node: ast.stmt, value: ast.expr) -> str | None:
+    """The done name of `obs, reward, done, info = env.step(action)`: the four-value step API (gym before
+    0.26) ends an episode on termination or on the time limit alike, so its `done` is built from both
+    signals. Real shape (cleanrl, the gymnasium migration): `next_obs, reward, done, info = envs.step(a)`
+    became `next_obs, reward, terminations, truncations, infos = envs.step(a)` with `next_done =
+    np.logical_or(terminations, truncations)`: the same flag, read as "Done flag built from different
+    signals" in every script. A candidate that keeps only `terminations` still differs."""
+    if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Tuple)
+            and len(node.targets[0].elts) == 4 and isinstance(value, ast.Call) and method_name(value) == "step"):
+        return None
+    done = node.targets[0].elts[2]
+    return done.id if isinstance(done, ast.Name) and role(done.id) == "dones" else None
 
 
 def _recast(name: str, value: ast.expr) -> bool:

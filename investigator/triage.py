@@ -37,6 +37,7 @@ from investigator.pyast import (
     same_tree,
     strip_docstrings,
 )
+from investigator.triage_shares import triage_in_two
 
 DOC_SUFFIXES = {".md", ".rst", ".txt", ".adoc"}
 STRUCTURED_SUFFIXES = {".yaml", ".yml", ".json"}
@@ -434,31 +435,40 @@ def triage_changeset(changeset: ChangeSet, playbooks: PlaybookSet) -> Triage:
     changeset.baseline.prefetch([f.old_path for f in changeset.files if f.old_path and not f.binary])
     changeset.candidate.prefetch([f.new_path for f in changeset.files if f.new_path and not f.binary])
     triage = Triage()
-    for f in changeset.files:
-        entry = TriageEntry(
-            path=f.path,
-            old_path=f.old_path if f.old_path != f.new_path else None,
-            status=f.status,
-            change_kind="behavioural",
-            language=_language(f.path),
-            added=f.added,
-            removed=f.removed,
-        )
-        try:
-            _triage_file(changeset, playbooks, f, entry)
-        except Exception as exc:
-            entry.change_kind, entry.symbols = "behavioural", []
-            entry.not_analysed["triage"] = f"not classified: {type(exc).__name__}: {exc}"
-        if entry.parse_errors or entry.not_analysed:
-            entry.note = "; ".join(
-                [f"{side} version {err}" for side, err in entry.parse_errors.items()]
-                + [f"{side} version not analysed: {why}" if side in ("baseline", "candidate") else why
-                   for side, why in entry.not_analysed.items()])
-            triage.failures.append(AnalyzerFailure(source="triage", message=f"{f.path}: {entry.note}", path=f.path))
-            if f.status == "renamed" and entry.change_kind in ("formatting", "comments", "docstring"):
-                entry.note = f"renamed from {f.old_path}; {entry.change_kind}-only edits"
+    results = triage_in_two(changeset, lambda f: _entry(changeset, playbooks, f))
+    for entry, failure in results if results is not None else (_entry(changeset, playbooks, f) for f in changeset.files):
+        if failure is not None:
+            triage.failures.append(failure)
         triage.entries.append(entry)
     return triage
+
+
+def _entry(changeset: ChangeSet, playbooks: PlaybookSet, f: ChangedFile) -> tuple[TriageEntry, AnalyzerFailure | None]:
+    """One changed file's entry, and its recorded failure if any (never raises)."""
+    failure = None
+    entry = TriageEntry(
+        path=f.path,
+        old_path=f.old_path if f.old_path != f.new_path else None,
+        status=f.status,
+        change_kind="behavioural",
+        language=_language(f.path),
+        added=f.added,
+        removed=f.removed,
+    )
+    try:
+        _triage_file(changeset, playbooks, f, entry)
+    except Exception as exc:
+        entry.change_kind, entry.symbols = "behavioural", []
+        entry.not_analysed["triage"] = f"not classified: {type(exc).__name__}: {exc}"
+    if entry.parse_errors or entry.not_analysed:
+        entry.note = "; ".join(
+            [f"{side} version {err}" for side, err in entry.parse_errors.items()]
+            + [f"{side} version not analysed: {why}" if side in ("baseline", "candidate") else why
+               for side, why in entry.not_analysed.items()])
+        failure = AnalyzerFailure(source="triage", message=f"{f.path}: {entry.note}", path=f.path)
+        if f.status == "renamed" and entry.change_kind in ("formatting", "comments", "docstring"):
+            entry.note = f"renamed from {f.old_path}; {entry.change_kind}-only edits"
+    return entry, failure
 
 
 def _triage_python(

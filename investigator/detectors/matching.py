@@ -74,15 +74,7 @@ class RunMatcher(difflib.SequenceMatcher):
             ids: dict[str, int] = {}
             ia = np.fromiter((ids.setdefault(x, len(ids)) for x in self.a), dtype=np.int32, count=len(self.a))
             ib = np.fromiter((ids.setdefault(x, len(ids)) for x in self.b), dtype=np.int32, count=len(self.b))
-            equal = ia[:, None] == ib[None, :]
-            dtype = np.int16 if min(len(ia), len(ib)) < 32_000 else np.int32
-            runs = np.zeros(equal.shape, dtype=dtype)
-            runs[0] = equal[0]
-            runs[:, 0] = equal[:, 0]
-            for i in range(1, len(ia)):
-                np.add(runs[i - 1, :-1], 1, out=runs[i, 1:])
-                runs[i, 1:] *= equal[i, 1:]
-            self._runs = runs
+            self._runs = run_table(ia, ib)
         return self._runs
 
     def find_longest_match(self, alo: int = 0, ahi: int | None = None, blo: int = 0,
@@ -102,6 +94,27 @@ class RunMatcher(difflib.SequenceMatcher):
         if k == 0:
             return difflib.Match(alo, blo, 0)
         return difflib.Match(alo + end_i - k + 1, blo + end_j - k + 1, k)
+
+
+def run_table(ia: Any, ib: Any) -> Any:
+    """`runs[i, j]`: how many elements up to `ia[i]` and `ib[j]` are equal in a row (0 where they
+    differ). Row by row, each row two numpy steps over a mask that is all ones where the elements
+    are equal: `(runs[i - 1, j - 1] + 1) & mask[i, j]` (a multiplication by the boolean table cost
+    half as much again: a cast per row)."""
+    import numpy as np
+
+    dtype = np.int16 if min(len(ia), len(ib)) < 32_000 else np.int32
+    runs = np.negative((ia[:, None] == ib[None, :]).view(np.int8), dtype=dtype)  # -1 (all ones) or 0
+    runs[0] &= 1
+    runs[:, 0] &= 1
+    if len(ib) > 1:
+        step = np.empty(len(ib) - 1, dtype=dtype)
+        add, both = np.add, np.bitwise_and
+        for i in range(1, len(ia)):
+            row = runs[i, 1:]
+            add(runs[i - 1, :-1], 1, out=step)
+            both(step, row, out=row)
+    return runs
 
 
 def lcs_length(a: list[str], masks: dict[str, int], m: int) -> int:

@@ -324,20 +324,53 @@ def _length_bound(a: FunctionInfo, b: FunctionInfo) -> float:
     return 2.0 * min(la, lb) / (la + lb) if la + lb else 1.0
 
 
+class RatioMemo:
+    """Results of a pure function of two sequences (`SequenceMatcher.ratio` and what is computed
+    from it), keyed by the sequences' contents: a release that copies a package (skrl 1.4.3..2.0.0:
+    torch and jax twins of each agent) asks for the same token lists' similarity again and again,
+    from different function objects (9,742 matcher ratios there, 775 distinct). Bounded: emptied
+    when full (a service process runs many investigations)."""
+
+    LIMIT = 50_000
+
+    def __init__(self) -> None:
+        self.values: dict[tuple[tuple[str, ...], tuple[str, ...]], float] = {}
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple[tuple[str, ...], tuple[str, ...]]) -> float | None:
+        return self.values.get(key)
+
+    def put(self, key: tuple[tuple[str, ...], tuple[str, ...]], value: float) -> float:
+        with self.lock:
+            if len(self.values) >= self.LIMIT:
+                self.values.clear()
+            self.values[key] = value
+        return value
+
+
+_TOKEN_SIMILARITY = RatioMemo()  # `_similarity` past its shortcuts, by token lists
+_LINE_RATIO = RatioMemo()  # `text_similarity`'s ratio, by line lists
+
+
 def _similarity(a: FunctionInfo, b: FunctionInfo, matcher: difflib.SequenceMatcher | None = None) -> float:
     """Body similarity in [0, 1]; `matcher`, when given, already holds `b.tokens` as its second
-    sequence (its indexes of b are then built once for many `a`)."""
+    sequence (its indexes of b are then built once for many `a`). A function of the two token
+    lists alone: remembered by their contents (`RatioMemo`)."""
     if _length_bound(a, b) < MOVE_SIMILARITY:
         return 0.0
     if a.shape == b.shape:
         return 1.0
+    key = (tuple(a.tokens), tuple(b.tokens))
+    known = _TOKEN_SIMILARITY.get(key)
+    if known is not None:
+        return known
     if matcher is None:
         matcher = RunMatcher(a.tokens, b.tokens)
     else:
         matcher.set_seq1(a.tokens)
     if matcher.quick_ratio() < MOVE_SIMILARITY:
-        return 0.0
-    return matcher.ratio()
+        return _TOKEN_SIMILARITY.put(key, 0.0)
+    return _TOKEN_SIMILARITY.put(key, matcher.ratio())
 
 
 KEPT_SIMILARITY = 0.9  # a deleted function found again, same qualified name, in an unchanged file
@@ -375,7 +408,9 @@ def text_similarity(a: FunctionInfo, b: FunctionInfo) -> float:
         return 1.0
     if 2.0 * min(len(la), len(lb)) / (len(la) + len(lb)) < TEXT_SIMILARITY:
         return 0.0
-    return RunMatcher(la, lb).ratio()
+    key = (tuple(la), tuple(lb))
+    known = _LINE_RATIO.get(key)
+    return known if known is not None else _LINE_RATIO.put(key, RunMatcher(la, lb).ratio())
 
 
 class TextBound:

@@ -265,3 +265,40 @@ def test_similar_at_least_is_the_similarity_test_it_bounds(seed):
                 assert _similar_at_least(f, g, threshold, counts) is expected, (f.tokens, g.tokens, threshold)
                 refused_early += not expected
     assert refused_early  # the populations hold pairs on both sides of the thresholds
+
+
+def _runs_by_definition(a, b):
+    runs = [[0] * len(b) for _ in a]
+    for i in range(len(a)):
+        for j in range(len(b)):
+            if a[i] == b[j]:
+                runs[i][j] = 1 + (runs[i - 1][j - 1] if i and j else 0)
+    return runs
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_run_table_is_the_diagonal_run_lengths(seed):
+    """The masked row steps give, cell by cell, how many elements are equal in a row up to (i, j)."""
+    import numpy as np
+
+    from investigator.detectors.matching import run_table
+
+    rng = random.Random(seed)
+    vocab = rng.randint(1, 6)
+    a = [rng.randrange(vocab) for _ in range(rng.randint(1, 70))]
+    b = list(a) if rng.random() < 0.4 else [rng.randrange(vocab) for _ in range(rng.randint(1, 70))]
+    table = run_table(np.array(a, dtype=np.int32), np.array(b, dtype=np.int32))
+    assert table.dtype == np.int16
+    assert table.tolist() == _runs_by_definition(a, b)
+
+
+def test_run_table_single_row_and_column():
+    import numpy as np
+
+    from investigator.detectors.matching import run_table
+
+    one = np.array([3], dtype=np.int32)
+    many = np.array([3, 1, 3, 3], dtype=np.int32)
+    assert run_table(one, many).tolist() == [[1, 0, 1, 1]]
+    assert run_table(many, one).tolist() == [[1], [0], [1], [1]]
+    assert run_table(many, many).tolist() == _runs_by_definition(many.tolist(), many.tolist())

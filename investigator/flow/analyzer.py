@@ -81,7 +81,7 @@ from investigator.flow.optin import (
     used_in_tests,
 )
 from investigator.flow.orchestration import import_graph
-from investigator.flow.plumbing import is_config_plumbing
+from investigator.flow.plumbing import configuration_helper, is_config_plumbing, only_introspects
 from investigator.flow.restore import checkpoint_names, reads_checkpoint
 from investigator.flow.shares import Outcome, outcomes
 from investigator.flow.signature import fixed_call
@@ -658,6 +658,8 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     if config_compared:
         plumbing = {id(c) for c in changes
                     if all(is_config_plumbing(u) for u in (c.base, c.cand) if u is not None)}
+        if configuration_helper(cand_fn, index.cand) and configuration_helper(base_fn, index.base):
+            plumbing |= {id(c) for c in changes if all(only_introspects(u) for u in (c.base, c.cand) if u is not None)}
         if plumbing:
             result.no_effect.append(NoEffectChange(
                 subsystem="other", title=f"Configuration plumbing in `{pair.describe()}` ({len(plumbing)} statements)",

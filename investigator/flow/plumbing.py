@@ -15,9 +15,9 @@ import re
 
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import PY_SUFFIXES, SideIndex, enclosing_function
-from investigator.scope import out_of_scope_kind
 from investigator.flow.units import Unit
 from investigator.pyast import call_name, last_name, receiver
+from investigator.scope import out_of_scope_kind
 
 # argparse declarations and parsing
 ARGPARSE_CALLS = {"add_argument", "add_argument_group", "add_mutually_exclusive_group", "parse_args",

@@ -44,6 +44,7 @@ from investigator.detectors.newcases import (
     unhandled_arms,
 )
 from investigator.detectors.pairs import PY_SUFFIXES, FunctionPair, PairIndex, shared_pairs
+from investigator.detectors.paramattr import parameters_as_attributes
 from investigator.detectors.reach import unreachable_reason
 from investigator.detectors.sources import changes_from_changeset
 from investigator.flow.bundled import bundled_parameters
@@ -915,8 +916,10 @@ def _differences(base_fn: FunctionInfo, cand_fn: FunctionInfo, changes: list[Uni
     # a result container is read as its first field only where it is new: one the baseline returned too
     # is compared whole (a changed second field stays a change)
     unwrap = body or not (returned_containers(base_fn) & returned_containers(cand_fn))
+    # a parameter dropped for the instance attribute every caller passed is that attribute (detectors/paramattr.py)
+    params = {} if body else parameters_as_attributes(base_fn, cand_fn, base_fn.module.index)
     effects_b = None if body else expanders["baseline"].effects(base_fn, attributes, capture=frozenset(moved),
-                                                               unwrap=unwrap)
+                                                               unwrap=unwrap, bound=params or None)
     bound = {k: v for k, v in expanders["baseline"].captured.items() if k in moved} if moved else {}
     bound.update(inline)
     effects_c = None if body else expanders["candidate"].effects(cand_fn, bound=bound, passed=passed, unwrap=unwrap)

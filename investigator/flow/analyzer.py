@@ -690,8 +690,9 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
                    "value detached again)"
                    + ("; the tuple(s) unpacked from " + ", ".join(f"`{t}`" for t in sorted(realigned))
                       + " gained or lost elements and are read by name" if realigned else "")
-                   + (f"; {', '.join(f'`{w}`' for w in wrappers)} wraps the environment without overriding "
-                      "anything it steps, resets or observes (rendering only)" if wrappers else ""),
+                   + (f"; {', '.join(f'`{w}`' for w in wrappers)} wraps the environment without changing "
+                      "the observations, rewards and done flags it steps and resets (rendering, or the episode "
+                      "information in `info`, only)" if wrappers else ""),
             locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
         return None
     same = _same_container(pair, container, eb, ec) or _extended_return(pair, eb, ec, fc) \

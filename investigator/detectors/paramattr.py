@@ -25,8 +25,14 @@ MAX_CALLERS = 40  # mentions of the method name read; beyond this nothing is pro
 def attribute_parameters(pair: FunctionPair, side: SideIndex) -> dict[str, ast.expr]:
     """{parameter: `self.<parameter>`} for each baseline parameter the candidate dropped and reads as
     `self.<parameter>`, when every baseline call of the method passes the receiver's own attribute."""
-    base, cand = pair.base, pair.cand
-    if base is None or cand is None or not base.class_name or not isinstance(base.node, ast.FunctionDef):
+    return parameters_as_attributes(pair.base, pair.cand, side)
+
+
+def parameters_as_attributes(base: FunctionInfo | None, cand: FunctionInfo | None, side: SideIndex | None
+                             ) -> dict[str, ast.expr]:
+    """`attribute_parameters` of two versions of a method (the flow analyzer's effect comparison reads
+    the baseline with them bound: `agent.get_action_and_value(...)` is `self.agent.get_action_and_value(...)`)."""
+    if side is None or base is None or cand is None or not base.class_name or not isinstance(base.node, ast.FunctionDef):
         return {}
     gone = [p for p in _params(base.node) if p not in _params(cand.node)]
     read = {n.attr for n in ast.walk(cand.node) if isinstance(n, ast.Attribute)

@@ -44,6 +44,7 @@ from investigator.detectors.newcases import (
     unhandled_arms,
 )
 from investigator.detectors.pairs import PY_SUFFIXES, FunctionPair, PairIndex, shared_pairs
+from investigator.detectors.paramattr import parameters_as_attributes
 from investigator.detectors.reach import unreachable_reason
 from investigator.detectors.sources import changes_from_changeset
 from investigator.flow.bundled import bundled_parameters
@@ -83,7 +84,7 @@ from investigator.flow.optin import (
     used_in_tests,
 )
 from investigator.flow.orchestration import import_graph
-from investigator.flow.plumbing import is_config_plumbing
+from investigator.flow.plumbing import configuration_helper, is_config_plumbing, only_introspects
 from investigator.flow.restore import checkpoint_names, reads_checkpoint
 from investigator.flow.shares import Outcome, outcomes
 from investigator.flow.signature import fixed_call
@@ -660,6 +661,8 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     if config_compared:
         plumbing = {id(c) for c in changes
                     if all(is_config_plumbing(u) for u in (c.base, c.cand) if u is not None)}
+        if configuration_helper(cand_fn, index.cand) and configuration_helper(base_fn, index.base):
+            plumbing |= {id(c) for c in changes if all(only_introspects(u) for u in (c.base, c.cand) if u is not None)}
         if plumbing:
             result.no_effect.append(NoEffectChange(
                 subsystem="other", title=f"Configuration plumbing in `{pair.describe()}` ({len(plumbing)} statements)",
@@ -689,8 +692,9 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
                    "value detached again)"
                    + ("; the tuple(s) unpacked from " + ", ".join(f"`{t}`" for t in sorted(realigned))
                       + " gained or lost elements and are read by name" if realigned else "")
-                   + (f"; {', '.join(f'`{w}`' for w in wrappers)} wraps the environment without overriding "
-                      "anything it steps, resets or observes (rendering only)" if wrappers else ""),
+                   + (f"; {', '.join(f'`{w}`' for w in wrappers)} wraps the environment without changing "
+                      "the observations, rewards and done flags it steps and resets (rendering, or the episode "
+                      "information in `info`, only)" if wrappers else ""),
             locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
         return None
     same = _same_container(pair, container, eb, ec) or _extended_return(pair, eb, ec, fc) \
@@ -919,8 +923,10 @@ def _differences(base_fn: FunctionInfo, cand_fn: FunctionInfo, changes: list[Uni
     # a result container is read as its first field only where it is new: one the baseline returned too
     # is compared whole (a changed second field stays a change)
     unwrap = body or not (returned_containers(base_fn) & returned_containers(cand_fn))
+    # a parameter dropped for the instance attribute every caller passed is that attribute (detectors/paramattr.py)
+    params = {} if body else parameters_as_attributes(base_fn, cand_fn, base_fn.module.index)
     effects_b = None if body else expanders["baseline"].effects(base_fn, attributes, capture=frozenset(moved),
-                                                               unwrap=unwrap)
+                                                               unwrap=unwrap, bound=params or None)
     bound = {k: v for k, v in expanders["baseline"].captured.items() if k in moved} if moved else {}
     bound.update(inline)
     effects_c = None if body else expanders["candidate"].effects(cand_fn, bound=bound, passed=passed, unwrap=unwrap)

@@ -227,6 +227,7 @@ class LearningFlow:
         visited = 0
         seen: list[Unit] = []
         escaped = False  # the value was stored into an object the caller passed in (`buffer.add(obs, reward)`)
+        via: dict[tuple, frozenset[str]] = {}  # states reached through info positions only: the names carried
         while queue and visited < MAX_VISITS:
             u, ctx = queue.popleft()
             visited += 1
@@ -244,11 +245,17 @@ class LearningFlow:
             if u.sink == "logging":
                 saw_logging = True
                 continue
-            for v, vctx in self._next(u, ctx):
+            came = parent.get(_key(u, ctx))
+            carried: frozenset[str] = via.get(_key(u, ctx)) or (
+                came[0].defs if came is not None and came[0].fn is u.fn else frozenset())
+            info = self._info_returns(u, ctx, carried & u.uses)
+            for v, vctx in self._next(u, ctx) if info is None else info[0]:
                 key = _key(v, vctx)
                 if key not in parent:
                     parent[key] = (u, ctx)
                     queue.append((v, vctx))
+                    if info is not None:
+                        via[key] = info[1]
         if network is not None:
             # what a network computes reaches the loss through `nn.Module.__call__`, which the code does not show
             return Placement("architecture", self._chain(network, parent), visited=visited)
@@ -305,6 +312,55 @@ class LearningFlow:
             else:
                 out.extend((w, ()) for w in self.callers(fn))
         return out
+
+    def _info_returns(self, u: Unit, ctx: tuple[Unit, ...], carried: frozenset[str]
+                      ) -> tuple[list[tuple[Unit, tuple[Unit, ...]]], frozenset[str]] | None:
+        """A value returned only in the positions of a tuple that every caller unpacks into info-named
+        locals (`obs, reward, done, info = env.step(a)`) goes on from those locals alone: it is the
+        episode information returned beside the observation, reward and done flag, not what the step
+        acts on (the caller's sink) or what the other positions carry. Real shape (PufferLib
+        73aaa5a8..cb116bca): episode statistics written into `infos['episode']` were "the target path"
+        through the environment's `return obs, rewards, dones, infos`. None when the rule does not apply
+        (then the ordinary successors are taken); else the successors and the names they carry."""
+        if not carried or RETURN not in u.defs or not isinstance(u.node, ast.Return) \
+                or not isinstance(u.node.value, ast.Tuple):
+            return None
+        elts = u.node.value.elts
+        positions = [k for k, e in enumerate(elts) if _names_of(e) & carried]
+        if not positions or len(positions) == len(elts) or any(isinstance(e, ast.Starred) for e in elts):
+            return None
+        callers = [ctx[-1]] if ctx else self.callers(u.fn)
+        plain, unpacked = self._info_callers(callers, positions, len(elts), 0)
+        if not unpacked:
+            return None
+        back = ctx[:-1] if ctx else ()
+        out: list[tuple[Unit, tuple[Unit, ...]]] = [(w, back) for w in plain]  # callers keeping the tuple: as before
+        names: set[str] = set()
+        for w, targets in unpacked:
+            names |= targets
+            readers = self._readers(w.fn)
+            out.extend((v, back if w in callers else ()) for d in sorted(targets) for v in readers.get(d, ())
+                       if v.index > w.index or set(w.loops) & set(v.loops))
+        return out, frozenset(names)
+
+    def _info_callers(self, callers: list[Unit], positions: list[int], size: int, depth: int
+                      ) -> tuple[list[Unit], list[tuple[Unit, set[str]]]]:
+        """(callers that use the returned tuple otherwise, callers that unpack its `positions` into
+        info-named locals with those names); a caller that returns the call's result as it is
+        (`return self.env.step(actions)`) hands the tuple on to its own callers."""
+        plain: list[Unit] = []
+        unpacked: list[tuple[Unit, set[str]]] = []
+        for w in callers:
+            targets = _info_targets(w, positions, size)
+            if targets is not None:
+                unpacked.append((w, targets))
+            elif depth < MAX_CONTEXT and isinstance(w.node, ast.Return) and isinstance(w.node.value, ast.Call):
+                more_plain, more = self._info_callers(self.callers(w.fn), positions, size, depth + 1)
+                plain.extend(more_plain)
+                unpacked.extend(more)
+            else:
+                plain.append(w)
+        return plain, unpacked
 
     def _controlled(self, u: Unit, units: list[Unit], ctx: tuple[Unit, ...]) -> list[tuple[Unit, tuple[Unit, ...]]]:
         """The statements a header controls; with control dependence, a call made for its effect
@@ -845,3 +901,28 @@ def _super_call(func: ast.AST) -> bool:
     """`super().m` (the attribute read of a call through `super()`)."""
     return isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call) \
         and isinstance(func.value.func, ast.Name) and func.value.func.id == "super"
+
+
+INFO_NAME = re.compile(r"^(infos?|.*_infos?)$")
+
+
+def _names_of(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+def _info_targets(w: Unit, positions: list[int], size: int) -> set[str] | None:
+    """The info-named locals a caller unpacks the returned tuple's `positions` into, or None when it
+    does not unpack a tuple of that size there into such names."""
+    node = w.node
+    if not isinstance(node, ast.Assign) or len(node.targets) != 1 or not isinstance(node.targets[0], ast.Tuple | ast.List):
+        return None
+    elts = node.targets[0].elts
+    if len(elts) != size:
+        return None
+    out: set[str] = set()
+    for k in positions:
+        e = elts[k]
+        if not (isinstance(e, ast.Name) and INFO_NAME.match(e.id)):
+            return None
+        out.add(e.id)
+    return out

@@ -13,8 +13,11 @@ from __future__ import annotations
 import ast
 import re
 
+from investigator.detectors.functions import FunctionInfo
+from investigator.detectors.pairs import PY_SUFFIXES, SideIndex, enclosing_function
 from investigator.flow.units import Unit
 from investigator.pyast import call_name, last_name, receiver
+from investigator.scope import out_of_scope_kind
 
 # argparse declarations and parsing
 ARGPARSE_CALLS = {"add_argument", "add_argument_group", "add_mutually_exclusive_group", "parse_args",
@@ -83,3 +86,53 @@ def is_config_plumbing(unit: Unit) -> bool:
         return False  # an import is judged by what uses it
     calls = [n for part in unit.parts for n in ast.walk(part) if isinstance(n, ast.Call)]
     return bool(calls) and all(_is_config_call(c) for c in calls)
+
+
+# calls that only read an object's shape or signature: a helper made of these builds no environment or model
+INTROSPECTION = {"isinstance", "issubclass", "hasattr", "getattr", "callable", "signature", "getfullargspec",
+                 "items", "keys", "values", "len", "type", "get", "append", "update"}
+MAX_REFERENCES = 40
+MAX_DEPTH = 3
+
+
+def only_introspects(unit: Unit) -> bool:
+    """A statement whose calls (if any) are configuration calls or introspection (`isinstance(fn, partial)`,
+    `inspect.signature(fn)`): inside a configuration helper it computes configuration, nothing else."""
+    if isinstance(unit.node, ast.Import | ast.ImportFrom):
+        return False
+    calls = [n for part in unit.parts for n in ast.walk(part) if isinstance(n, ast.Call)]
+    return all(_is_config_call(c) or last_name(call_name(c)) in INTROSPECTION for c in calls)
+
+
+def configuration_helper(fn: FunctionInfo, side: SideIndex) -> bool:
+    """Whether every use of `fn`'s name in product code lies in a function named for configuration
+    (`load_config`, `parse_args`) or in another helper of which this holds, and there is one. Real shape
+    (PufferLib 9aa817f7..d4d17e69): `get_init_args(fn)`, which reads a function's keyword defaults for
+    the `--help` of `load_config`, gained `if isinstance(fn, functools.partial): return fn.keywords`
+    ("Behavioural change in the optimizer path"); what it returns is the configuration config forensics
+    compares, as the `load_config(...)` call that uses it is."""
+    return _configuration_helper(fn, side, 0, set())
+
+
+def _configuration_helper(fn: FunctionInfo, side: SideIndex, depth: int, seen: set[tuple[str, str]]) -> bool:
+    if fn.is_module or depth > MAX_DEPTH or CONFIG_HELPER.search(fn.name):
+        return False  # a helper named for configuration is judged statement by statement (`is_config_plumbing`)
+    seen.add((fn.path, fn.qualname))
+    mentions = side.references(fn.name)
+    users: list[FunctionInfo] = []
+    for path, line in mentions[:MAX_REFERENCES + 1]:
+        if not path.endswith(PY_SUFFIXES) or out_of_scope_kind(path) in ("test", "documentation"):
+            continue
+        module = side.module(path)
+        user = enclosing_function(module, line) if module is not None else None
+        if user is None:
+            return False
+        users.append(user)
+    if not users or len(mentions) > MAX_REFERENCES:
+        return False
+    for user in users:
+        if (user.path, user.qualname) in seen:
+            continue  # a recursive helper
+        if not CONFIG_HELPER.search(user.name) and not _configuration_helper(user, side, depth + 1, seen):
+            return False
+    return True

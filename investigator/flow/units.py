@@ -421,10 +421,21 @@ def _logging_handle(u: Unit) -> bool:
     """`run = wandb.init(...)`, `return SummaryWriter(log_dir)`, `self.logger = logging.getLogger(...)`:
     the value made is a logging handle, so whatever it flows into, it only logs."""
     node = u.node
-    value = node.value if isinstance(node, ast.Assign | ast.AnnAssign | ast.Return) else None
+    value = node.value if isinstance(node, ast.Assign | ast.AnnAssign | ast.Return | ast.Expr) else None
+    if isinstance(value, ast.Name) and not isinstance(node, ast.Expr):
+        # `return wandb` after `import wandb` (PufferLib's `init_wandb` returned the module, then read as
+        # "the optimizer path" through the trainer it was handed to)
+        return value.id in LOG_MODULES and u.fn.module.imports.get(value.id, "").split(".")[0] in LOG_MODULES \
+            or value.id in _local_imports(u.fn)
     if not isinstance(value, ast.Call):
         return False
     recv = receiver(value) if isinstance(value.func, ast.Attribute) else ""
     if "config" in recv:
         return False  # `wandb.config.get("lr")`: a sweep's hyperparameter, not a handle
     return bool(LOG_HANDLE.search(last_name(call_name(value)))) or recv.split(".")[0] in LOG_MODULES
+
+
+def _local_imports(fn: FunctionInfo) -> set[str]:
+    """Logging modules imported inside the function (`import wandb` in the body)."""
+    return {(a.asname or a.name).split(".")[0] for n in ast.walk(fn.node) if isinstance(n, ast.Import)
+            for a in n.names if a.name.split(".")[0] in LOG_MODULES}

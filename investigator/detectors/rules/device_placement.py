@@ -92,6 +92,42 @@ class DevicePlacementDetector(FeatureDetector):
                 f for f in base if isinstance(f, Move) and (f.key, f.receiver) not in moved_c]
             only_cand = [f for f in only_cand if not isinstance(f, Move)] + [
                 f for f in cand if isinstance(f, Move) and (f.key, f.receiver) not in moved_b]
+        # a device selection moved into a field default of the method's class: no change by itself
+        fields_b, fields_c = _field_selections(pair.base), _field_selections(pair.cand)
+        only_base = [f for f in only_base if _selection(f) not in fields_c - fields_b]
+        only_cand = [f for f in only_cand if _selection(f) not in fields_b - fields_c]
         if not only_base and not only_cand:
             return []
         return [feature_hit("Device placement changed", pair, only_base, only_cand)]
+
+
+def _selection(feature: Feature) -> frozenset[str] | None:
+    """The devices a conditional device literal chooses between (`cuda if ... else cpu`), else None."""
+    literal = feature.key[1] if len(feature.key) == 2 and feature.key[0] == "device" else None
+    if not isinstance(literal, str) or " if ... else " not in literal:
+        return None
+    names = frozenset(w.split(":")[0] for w in literal.replace("'", " ").replace('"', " ").replace("(", " ").replace(
+        ")", " ").split() if w.split(":")[0] in DEVICES)
+    return names if len(names) > 1 else None
+
+
+def _field_selections(fn: FunctionInfo | None) -> set[frozenset[str] | None]:
+    """The device choices written as field defaults of the class whose method `fn` is
+    (`device: str = torch.device("cuda") if torch.cuda.is_available() else "cpu"`). Real shape
+    (PufferLib 73aaa5a8..cb116bca): `self.device = torch.device("cuda" if ... else "cpu")` of
+    `__post_init__` became that dataclass field, and "Device placement changed" paired it with the
+    new `.to("cpu" if self.cpu_offload else self.device)` of an observation buffer."""
+    if fn is None or fn.class_name is None:
+        return set()
+    cls = next((c for c in ast.walk(fn.module.tree) if isinstance(c, ast.ClassDef)
+                and any(s is fn.node for s in c.body)), None)
+    out: set[frozenset[str] | None] = set()
+    for stmt in cls.body if cls is not None else []:
+        value = stmt.value if isinstance(stmt, ast.Assign | ast.AnnAssign) else None
+        if value is None or not any(isinstance(n, ast.IfExp) for n in ast.walk(value)):
+            continue
+        names = frozenset(n.value.split(":")[0] for n in ast.walk(value) if isinstance(n, ast.Constant)
+                          and isinstance(n.value, str) and n.value.split(":")[0] in DEVICES)
+        if len(names) > 1:
+            out.add(names)
+    return out

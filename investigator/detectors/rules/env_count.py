@@ -63,6 +63,8 @@ class EnvCountDetector(FeatureDetector):
                 out.append(Feature(("kwarg", k.arg, text), site, f"{last_name(name)}({k.arg}={text})"))
         for site, node, value in assigns(sites):
             names = assigned_names(node)
+            if len(names) == 1 and names[0] in check_only_names(site.fn):
+                continue  # `workers = kwargs['num_workers']` read only by `if ...: raise`: validation, not a count
             if len(names) == 1 and COUNT.match(names[0]) and not (site.fn is fn and names[0] in handed):
                 text = canon(value, site)
                 out.append(Feature(("count", names[0], text), site, unparse(node, 100)))
@@ -100,3 +102,52 @@ def _literal_locals(fn: FunctionInfo) -> dict[str, ast.expr]:
                 and isinstance(node.value, ast.Constant) and len(stores.get(node.targets[0].id, [])) == 1):
             out[node.targets[0].id] = node.value
     return out
+
+
+def check_only_names(fn: FunctionInfo) -> frozenset[str]:
+    """Locals whose every read decides only whether the function raises: a test of an `if` whose body
+    raises, an `assert`, the raised error, or the value of another such local. Real shape (PufferLib ac69f82c..2f9b68e0):
+    `vector.make` gained `num_workers = kwargs['num_workers']; envs_per_worker = num_envs / num_workers`
+    read only by `if envs_per_worker != int(envs_per_worker): raise ...`, reported as the environment
+    count computed anew; the count handed to the backend is another statement."""
+    cache: dict[int, frozenset[str]] = fn.module.__dict__.setdefault("_check_only", {})
+    key = id(fn.node)
+    if key not in cache:
+        cache[key] = _check_only(fn.node)
+    return cache[key]
+
+
+def _check_only(root: ast.AST) -> frozenset[str]:
+    parents: dict[int, ast.AST] = {}
+    for node in ast.walk(root):
+        for child in ast.iter_child_nodes(node):
+            parents[id(child)] = node
+    stored = {n.id for n in ast.walk(root) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    reads: dict[str, list[str | None]] = {}  # name -> per read: the local it feeds, "" for a check, None otherwise
+    for node in ast.walk(root):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in stored:
+            reads.setdefault(node.id, []).append(_read_context(node, parents))
+    alive = {name for name, uses in reads.items() if all(u is not None for u in uses)}
+    changed = True
+    while changed:  # the largest set whose reads are checks or feed members of the set
+        changed = False
+        for name in sorted(alive):
+            if any(u and u not in alive for u in reads[name]):
+                alive.discard(name)
+                changed = True
+    return frozenset(alive)
+
+
+def _read_context(node: ast.AST, parents: dict[int, ast.AST]) -> str | None:
+    child, parent = node, parents.get(id(node))
+    while parent is not None and not isinstance(parent, ast.stmt):
+        child, parent = parent, parents.get(id(parent))
+    if isinstance(parent, ast.Raise) or (isinstance(parent, ast.Assert) and child is parent.test):
+        return ""  # the error's message, or the check itself
+    if isinstance(parent, ast.If) and child is parent.test and parent.body \
+            and all(isinstance(s, ast.Raise) for s in parent.body):
+        return ""
+    if isinstance(parent, ast.Assign) and child is parent.value and len(parent.targets) == 1 \
+            and isinstance(parent.targets[0], ast.Name):
+        return parent.targets[0].id
+    return None

@@ -54,11 +54,23 @@ def key_vars(site: Site) -> set[str]:
         if not isinstance(loop, ast.For | ast.AsyncFor | ast.comprehension):
             continue
         it = loop.iter
-        keys = isinstance(it, ast.Name | ast.Attribute) or (
-            isinstance(it, ast.Call) and isinstance(it.func, ast.Attribute) and it.func.attr in KEY_VIEWS)
+        keys = isinstance(it, ast.Name | ast.Attribute) or _key_view(it) or _zipped_with_view(it)
         if keys and not (isinstance(it, ast.Name | ast.Attribute) and _counted_name(it)):
             out.update(sub.id for sub in ast.walk(loop.target) if isinstance(sub, ast.Name))
     return out
+
+
+def _key_view(it: ast.expr) -> bool:
+    return isinstance(it, ast.Call) and isinstance(it.func, ast.Attribute) and it.func.attr in KEY_VIEWS
+
+
+def _zipped_with_view(it: ast.expr) -> bool:
+    """`zip(self._sample_idxs, self._policies.values())`: a walk over a mapping's entries in step with
+    another collection, not over time steps. Real shape (PufferLib 73aaa5a8..cb116bca): a policy pool's
+    `for samp, policy in zip(...)` indexing `dones[samp]` (each policy's share of the batch) was "Time
+    indexing changed in the return computation"."""
+    return isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "zip" \
+        and any(_key_view(a) for a in it.args)
 
 
 def _counted_name(it: ast.expr) -> bool:

@@ -66,6 +66,7 @@ from investigator.flow.containers import (
 )
 from investigator.flow.diff import UnitChange, changed_units, moved_across
 from investigator.flow.fieldclass import carried_fields
+from investigator.flow.gather import gather_note
 from investigator.flow.graph import LearningFlow, Placement, linked_flows
 from investigator.flow.inferred import same_statement_but_inferred
 from investigator.flow.inlined import Inlined, call_text, inlined_callees
@@ -1522,7 +1523,9 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
     launcher = orchestration_only(report.pair, index)
     severity = Severity.low if launcher else severity  # set-up code training never imports (flow/orchestration.py)
     wiring = _wiring_note([_wiring(p.change, pair, index) for p in on])
-    severity = Severity.low if wiring else severity  # where a value is made moved, not what it is (flow/wiring.py)
+    gathered = _gathered(pair, on)
+    # where a value is made moved, not what it is (flow/wiring.py); the same batches by index array (flow/gather.py)
+    severity = Severity.low if wiring or gathered else severity
     call_fixes = [report.fixed_calls.get(id(p.change)) for p in on]
     call_fixed = all(call_fixes)
     if call_fixed:
@@ -1585,6 +1588,7 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
         rationale += (" Low: the new statements only move a value this function builds to a device: where it lives, not "
                       "what it computes (a module the baseline moved elsewhere, e.g. with its owner, or ran where it "
                       "was made).")
+    title, rationale = _gather_titled(gathered, label, cand_fn.qualname, title, rationale)
     if call_fixed:
         title = f"Call now fits its callee's signature in the {label} path: `{cand_fn.qualname}`"
         rationale += f" Low: {call_fixes[0]}: a likely fix."
@@ -1628,6 +1632,21 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
         fix="Check that this change is intended; if not, restore the baseline statement(s) (patch attached).",
         patch=restore_patch(index, base_fn, cand_fn),
     )
+
+
+def _gathered(pair: FunctionPair, on: list[Placed]) -> str | None:
+    """Why every changed statement only gathers minibatches by index array (flow/gather.py), else None."""
+    if pair.base is None or pair.cand is None:
+        return None
+    return gather_note(pair.base.node, pair.cand.node,
+                       [u for p in on for u in (p.change.base, p.change.cand) if u is not None])
+
+
+def _gather_titled(gathered: str | None, label: str, qualname: str, title: str, rationale: str) -> tuple[str, str]:
+    if not gathered:
+        return title, rationale
+    return (f"Minibatches gathered by index array in the {label} path: `{qualname}`",
+            rationale + f" Low: {gathered}.")
 
 
 def _wiring(change: UnitChange, pair: FunctionPair, index: PairIndex | None = None) -> str | None:

@@ -84,6 +84,7 @@ from investigator.flow.optin import (
 from investigator.flow.orchestration import import_graph
 from investigator.flow.plumbing import is_config_plumbing
 from investigator.flow.restore import checkpoint_names, reads_checkpoint
+from investigator.flow.rowsum import row_sum_dropped
 from investigator.flow.shares import Outcome, outcomes
 from investigator.flow.signature import fixed_call
 from investigator.flow.symbolic import Effect, Expander, differing, value_text
@@ -1654,6 +1655,9 @@ def _wiring(change: UnitChange, pair: FunctionPair, index: PairIndex | None = No
     if pair.base is not None and pair.cand is not None and (
             why := injected(change, pair.base, pair.cand, index.cand if index is not None else None)
             or read_in_place(change, pair.base, pair.cand)):
+        return why
+    if change.base is not None and change.cand is not None and (
+            why := row_sum_dropped(change.base.node, change.cand.node)):
         return why
     if change.kind != "modified" and none_normalised(change.base or change.cand):  # type: ignore[arg-type]
         return ("it stores None into a key only where the key is missing or None already: `.get()` and a "

@@ -655,6 +655,7 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     if seen is not None:
         seen.append(computed)  # where moved statements may have gone (`_drop_moved`)
     changes = [c for c in computed if not _explained(c, explained)]
+    made = _explained_made(computed, changes)
     changes = _without_inferred_sizes(changes, pair, result)
     changes = _without_bundled_reads(changes, pair, result)
     if config_compared:
@@ -693,6 +694,10 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
                       "anything it steps, resets or observes (rendering only)" if wrappers else ""),
             locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
         return None
+    eb = [e for e in eb if not e.stmts & made[0]]  # made by a statement a finding already reports
+    ec = [e for e in ec if not e.stmts & made[1]]
+    if not eb and not ec and not defaults:
+        return None
     same = _same_container(pair, container, eb, ec) or _extended_return(pair, eb, ec, fc) \
         or _tuple_shortened(pair, eb, ec, fb)
     if same is not None:
@@ -718,6 +723,19 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     report.fixed_calls = _fixed_calls(changes, flows)
     _place_changes(report, changes, causes, flows, explained, inlined)
     return report
+
+
+def _explained_made(computed: list[UnitChange], kept: list[UnitChange]) -> tuple[set[int], set[int]]:
+    """The statements deleted (baseline) and added (candidate) that an earlier finding explains. An effect
+    only one commit has, made by such a statement, is that finding's (its guards are no cause of it).
+    Real shape (rsl_rl d38a378b..c49573e4): `if self.max_grad_norm: nn.utils.clip_grad_norm_(...)` added
+    inside distillation's loop, reported as "Gradient clipping added" (low: off by default); the new call's
+    effect made the loop header above it a cause of "Behavioural change in the loss path"."""
+    kept_ids = {id(c) for c in kept}
+    gone = [c for c in computed if id(c) not in kept_ids and c.kind != "modified"]
+    # simple statements only: a compound's header is a guard of effects it did not make
+    return ({id(c.base.node) for c in gone if c.base is not None and not c.base.header},
+            {id(c.cand.node) for c in gone if c.cand is not None and not c.cand.header})
 
 
 def _without_inferred_sizes(changes: list[UnitChange], pair: FunctionPair, result: AnalyzerResult) -> list[UnitChange]:

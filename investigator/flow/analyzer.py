@@ -65,6 +65,7 @@ from investigator.flow.containers import (
     realigned_unpackings,
 )
 from investigator.flow.diff import UnitChange, changed_units, moved_across
+from investigator.flow.explicit import moved_to_callers, removed_self_calls
 from investigator.flow.fieldclass import carried_fields
 from investigator.flow.gather import gather_note
 from investigator.flow.graph import LearningFlow, Placement, linked_flows
@@ -1542,9 +1543,9 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
     launcher = orchestration_only(report.pair, index)
     severity = Severity.low if launcher else severity  # set-up code training never imports (flow/orchestration.py)
     wiring = _wiring_note([_wiring(p.change, pair, index) for p in on])
-    gathered = _gathered(pair, on)
-    # where a value is made moved, not what it is (flow/wiring.py); the same batches by index array (flow/gather.py)
-    severity = Severity.low if wiring or gathered else severity
+    rewrite = _known_rewrite(pair, on, index, label)
+    # where a value is made moved, not what it is (flow/wiring.py); a rewrite a rule reads (flow/gather.py, explicit.py)
+    severity = Severity.low if wiring or rewrite else severity
     call_fixes = [report.fixed_calls.get(id(p.change)) for p in on]
     call_fixed = all(call_fixes)
     if call_fixed:
@@ -1607,7 +1608,7 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
         rationale += (" Low: the new statements only move a value this function builds to a device: where it lives, not "
                       "what it computes (a module the baseline moved elsewhere, e.g. with its owner, or ran where it "
                       "was made).")
-    title, rationale = _gather_titled(gathered, label, cand_fn.qualname, title, rationale)
+    title, rationale = (rewrite[0], rationale + f" Low: {rewrite[1]}.") if rewrite else (title, rationale)
     if call_fixed:
         title = f"Call now fits its callee's signature in the {label} path: `{cand_fn.qualname}`"
         rationale += f" Low: {call_fixes[0]}: a likely fix."
@@ -1653,19 +1654,23 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
     )
 
 
-def _gathered(pair: FunctionPair, on: list[Placed]) -> str | None:
-    """Why every changed statement only gathers minibatches by index array (flow/gather.py), else None."""
-    if pair.base is None or pair.cand is None:
+def _known_rewrite(pair: FunctionPair, on: list[Placed], index: PairIndex, label: str) -> tuple[str, str] | None:
+    """(title, reason) when every changed statement is a rewrite a rule reads: minibatches gathered by an
+    index array (flow/gather.py), calls of the class's own method moved to its users (flow/explicit.py)."""
+    base_fn, cand_fn = pair.base, pair.cand
+    if base_fn is None or cand_fn is None:
         return None
-    return gather_note(pair.base.node, pair.cand.node,
-                       [u for p in on for u in (p.change.base, p.change.cand) if u is not None])
-
-
-def _gather_titled(gathered: str | None, label: str, qualname: str, title: str, rationale: str) -> tuple[str, str]:
-    if not gathered:
-        return title, rationale
-    return (f"Minibatches gathered by index array in the {label} path: `{qualname}`",
-            rationale + f" Low: {gathered}.")
+    gathered = gather_note(base_fn.node, cand_fn.node,
+                           [u for p in on for u in (p.change.base, p.change.cand) if u is not None])
+    if gathered:
+        return f"Minibatches gathered by index array in the {label} path: `{cand_fn.qualname}`", gathered
+    cls = cand_fn.class_name
+    methods = removed_self_calls([(p.change.base, p.change.cand) for p in on]) if cls else set()
+    defined = all(f"{cls}.{m}" in cand_fn.module.functions for m in methods)
+    moved = moved_to_callers(index.base, index.cand, cls, methods, defined) if cls and methods else None
+    if moved:
+        return f"Calls moved out of `{cand_fn.qualname}` into explicit calls by its users ({label} path)", moved
+    return None
 
 
 def _wiring(change: UnitChange, pair: FunctionPair, index: PairIndex | None = None) -> str | None:

@@ -69,6 +69,7 @@ from investigator.flow.explicit import moved_to_callers, removed_self_calls
 from investigator.flow.fieldclass import carried_fields
 from investigator.flow.gather import gather_note
 from investigator.flow.graph import LearningFlow, Placement, linked_flows
+from investigator.flow.groups import grouped_input
 from investigator.flow.inferred import same_statement_but_inferred
 from investigator.flow.inlined import Inlined, call_text, inlined_callees
 from investigator.flow.layout import GRADIENT_PLACES, Layout, container_relaid, layout, layout_change
@@ -169,6 +170,7 @@ class PairReport:
     container: ContainerChange | None = None  # it yields a container in place of tuples, not all the same values
     fixed_calls: dict[int, str] = field(default_factory=dict)  # id(change) -> why its baseline call raised
     carried: list[tuple[UnitChange, str]] = field(default_factory=list)  # `fixed_calls` on its way from a helper
+    grouped: str = ""  # the input read out of groups of a container parameter (flow/groups.py): why it is low
 
 
 class BehaviouralChangeAnalyzer(Analyzer):
@@ -720,7 +722,7 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
             source=SOURCE))
         return None
     report = PairReport(pair, opt_in=opt_in, opt_in_partly=partly, opt_in_title=note,
-                        container=container)
+                        container=container, grouped=_grouped_input(base_fn, cand_fn, eb, ec) or "")
     report.fixed_calls = _fixed_calls(changes, flows)
     _place_changes(report, changes, causes, flows, explained, inlined)
     return report
@@ -1543,7 +1545,7 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
     launcher = orchestration_only(report.pair, index)
     severity = Severity.low if launcher else severity  # set-up code training never imports (flow/orchestration.py)
     wiring = _wiring_note([_wiring(p.change, pair, index) for p in on])
-    rewrite = _known_rewrite(pair, on, index, label)
+    rewrite = _known_rewrite(report, on, index, label)
     # where a value is made moved, not what it is (flow/wiring.py); a rewrite a rule reads (flow/gather.py, explicit.py)
     severity = Severity.low if wiring or rewrite else severity
     call_fixes = [report.fixed_calls.get(id(p.change)) for p in on]
@@ -1654,12 +1656,25 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
     )
 
 
-def _known_rewrite(pair: FunctionPair, on: list[Placed], index: PairIndex, label: str) -> tuple[str, str] | None:
+def _grouped_input(base_fn: FunctionInfo, cand_fn: FunctionInfo, eb: list[Effect], ec: list[Effect]) -> str | None:
+    """Why the differing effects read the same input out of groups of a container (flow/groups.py)."""
+    if not cand_fn.class_name or not base_fn.class_name:
+        return None
+    cand_init = cand_fn.module.functions.get(f"{cand_fn.class_name}.__init__")
+    base_init = base_fn.module.functions.get(f"{base_fn.class_name}.__init__")
+    return grouped_input(base_fn, cand_fn, base_init, cand_init, eb, ec)
+
+
+def _known_rewrite(report: PairReport, on: list[Placed], index: PairIndex, label: str) -> tuple[str, str] | None:
     """(title, reason) when every changed statement is a rewrite a rule reads: minibatches gathered by an
-    index array (flow/gather.py), calls of the class's own method moved to its users (flow/explicit.py)."""
+    index array (flow/gather.py), calls of the class's own method moved to its users (flow/explicit.py),
+    the input read out of groups of a container (flow/groups.py)."""
+    pair = report.pair
     base_fn, cand_fn = pair.base, pair.cand
     if base_fn is None or cand_fn is None:
         return None
+    if report.grouped:
+        return f"Input read out of observation groups in the {label} path: `{cand_fn.qualname}`", report.grouped
     gathered = gather_note(base_fn.node, cand_fn.node,
                            [u for p in on for u in (p.change.base, p.change.cand) if u is not None])
     if gathered:

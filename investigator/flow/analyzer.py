@@ -722,7 +722,7 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
             source=SOURCE))
         return None
     report = PairReport(pair, opt_in=opt_in, opt_in_partly=partly, opt_in_title=note,
-                        container=container, grouped=_grouped_input(base_fn, cand_fn, eb, ec) or "")
+                        container=container, grouped=_grouped_input(base_fn, cand_fn, eb, ec, expanders) or "")
     report.fixed_calls = _fixed_calls(changes, flows)
     _place_changes(report, changes, causes, flows, explained, inlined)
     return report
@@ -1656,13 +1656,17 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
     )
 
 
-def _grouped_input(base_fn: FunctionInfo, cand_fn: FunctionInfo, eb: list[Effect], ec: list[Effect]) -> str | None:
+def _grouped_input(base_fn: FunctionInfo, cand_fn: FunctionInfo, eb: list[Effect], ec: list[Effect],
+                   expanders: dict[str, Expander]) -> str | None:
     """Why the differing effects read the same input out of groups of a container (flow/groups.py)."""
-    if not cand_fn.class_name or not base_fn.class_name:
+    base_cls, cand_cls = base_fn.class_name, cand_fn.class_name
+    if not cand_cls or not base_cls:
         return None
-    cand_init = cand_fn.module.functions.get(f"{cand_fn.class_name}.__init__")
-    base_init = base_fn.module.functions.get(f"{base_fn.class_name}.__init__")
-    return grouped_input(base_fn, cand_fn, base_init, cand_init, eb, ec)
+    cand_init = cand_fn.module.functions.get(f"{cand_cls}.__init__")
+    base_init = base_fn.module.functions.get(f"{base_cls}.__init__")
+    resolver = expanders["baseline"].resolver
+    return grouped_input(base_fn, cand_fn, base_init, cand_init, eb, ec,
+                         lambda method: resolver.inherited(base_fn.module, base_cls, method))
 
 
 def _known_rewrite(report: PairReport, on: list[Placed], index: PairIndex, label: str) -> tuple[str, str] | None:

@@ -16,13 +16,17 @@ The rule, on the function pair's differing effects (one baseline, one candidate 
   default, tested alone or negated);
 * `torch.cat([p[g] for g in G], ...)` (or one `p[k]`) of a candidate parameter `p` stands where the
   baseline reads its parameter at the same position: the input read out of groups.
-After both, the effects must be the same text. The finding is low and says so; the callers' pairs
+* at the baseline, `super().m(args)` is the base class's `m` with its parameters bound, when that method
+  is local assignments and one `return` (`ActorCriticRecurrent.act_inference` returned
+  `super().act_inference(out)`, the candidate applies `self.actor` itself).
+After these, the effects must be the same text. The finding is low and says so; the callers' pairs
 compare what they pass.
 """
 
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 
 from investigator.detectors.functions import FunctionInfo
 from investigator.flow.symbolic import Effect
@@ -99,6 +103,50 @@ def _grouped(node: ast.Call, param: str) -> bool:
         and isinstance(gen.target, ast.Name) and ast.unparse(elt.slice) == gen.target.id
 
 
+def _returned(fn: ast.AST) -> tuple[list[str], ast.expr] | None:
+    """(parameters, returned value with its locals substituted) of a method that is local assignments
+    and one final `return`, else None."""
+    if not isinstance(fn, ast.FunctionDef):
+        return None
+    body = list(fn.body)
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]
+    if not body or not isinstance(body[-1], ast.Return) or body[-1].value is None:
+        return None
+    env: dict[str, ast.expr] = {}
+    for stmt in body[:-1]:
+        if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)):
+            return None
+        env[stmt.targets[0].id] = _bound(stmt.value, env)
+    return _params(fn), _bound(body[-1].value, env)
+
+
+def _bound(expr: ast.expr, env: dict[str, ast.expr]) -> ast.expr:
+    class Sub(ast.NodeTransformer):
+        def visit_Name(self, node: ast.Name) -> ast.AST:
+            return env.get(node.id, node)
+
+    return Sub().visit(ast.parse(ast.unparse(expr), mode="eval").body)
+
+
+class _Super(ast.NodeTransformer):
+    """`super().m(args)` -> the base method's returned value with its parameters bound."""
+
+    def __init__(self, inherited: Callable[[str], FunctionInfo | None]) -> None:
+        self.inherited = inherited
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        func = node.func
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call) and isinstance(func.value.func, ast.Name) \
+                and func.value.func.id == "super" and not func.value.args and not node.keywords:
+            method = self.inherited(func.attr)
+            found = _returned(method.node) if method is not None else None
+            if found is not None and len(found[0]) == len(node.args):
+                args = [self.visit(a) for a in node.args]
+                return _bound(found[1], dict(zip(found[0], args, strict=True)))
+        return self.generic_visit(node)
+
+
 def _expr_of(effect: Effect) -> tuple[str, ast.expr] | None:
     guard, sep, rest = effect.text.rpartition(" :: ")
     kind, _, value = rest.partition(" ")
@@ -110,7 +158,8 @@ def _expr_of(effect: Effect) -> tuple[str, ast.expr] | None:
 
 
 def grouped_input(base_fn: FunctionInfo, cand_fn: FunctionInfo, base_init: FunctionInfo | None,
-                  cand_init: FunctionInfo | None, eb: list[Effect], ec: list[Effect]) -> str | None:
+                  cand_init: FunctionInfo | None, eb: list[Effect], ec: list[Effect],
+                  inherited: Callable[[str], FunctionInfo | None] = lambda _m: None) -> str | None:
     """Why the differing effects are the same input read out of groups (see the module docstring)."""
     if not eb or len(eb) != len(ec) or cand_init is None or not isinstance(cand_init.node, ast.FunctionDef):
         return None
@@ -125,7 +174,7 @@ def grouped_input(base_fn: FunctionInfo, cand_fn: FunctionInfo, base_init: Funct
         if xb is None or xc is None or xb[0] != xc[0]:
             return None
         rewrite = _Rewrite(identities, pc[0], pb[0])
-        if ast.unparse(rewrite.visit(xc[1])) != ast.unparse(xb[1]):
+        if ast.unparse(rewrite.visit(xc[1])) != ast.unparse(_Super(inherited).visit(xb[1])):
             return None
         used |= rewrite.used
     if "groups" not in used:

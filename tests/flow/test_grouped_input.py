@@ -99,3 +99,46 @@ def test_a_normaliser_built_unconditionally_stays_significant() -> None:
 def test_another_network_applied_to_the_groups_stays_significant() -> None:
     found = _findings(OPTIONAL, applied="self.actor")
     assert [f.severity.value for f in found] == ["significant"], [(f.severity.value, f.title) for f in found]
+
+
+RECURRENT_BASE = POLICY_BASE + '''
+
+class RecurrentPolicy(Policy):
+    def __init__(self, num_obs, num_actions, hidden):
+        super().__init__(hidden, num_actions)
+        self.memory = nn.GRU(num_obs, hidden)
+
+    def act_inference(self, observations):
+        input_a = self.memory(observations)
+        return super().act_inference(input_a.squeeze(0))
+'''
+
+RECURRENT_CAND = POLICY_CAND.format(normalizer=OPTIONAL, applied="self.obs_normalizer") + '''
+
+class RecurrentPolicy(Policy):
+    def __init__(self, num_obs, num_actions, hidden, obs_groups, obs_normalization=False):
+        super().__init__(hidden, num_actions, obs_groups)
+        self.memory = nn.GRU(num_obs, hidden)
+        if obs_normalization:
+            self.obs_normalizer = RunningNorm(num_obs)
+        else:
+            self.obs_normalizer = torch.nn.Identity()
+
+    def act_inference(self, obs):
+        obs = self.get_actor_obs(obs)
+        obs = self.obs_normalizer(obs)
+        out = self.memory(obs).squeeze(0)
+        return self.actor({applied})
+'''
+
+
+def test_the_base_class_method_a_subclass_called_through_super_is_read_as_its_body() -> None:
+    """The recurrent policy returned `super().act_inference(memory_out)`; it applies `self.actor` itself."""
+    def found(applied: str) -> list[str]:
+        return [f.severity.value for f in flow_findings(
+            {"policy.py": RECURRENT_BASE, "train.py": TRAIN.replace("Policy", "RecurrentPolicy")},
+            {"policy.py": RECURRENT_CAND.replace("{applied}", applied),
+             "train.py": TRAIN.replace("Policy", "RecurrentPolicy")})
+            if "RecurrentPolicy.act_inference" in f.title]
+    assert found("out") == ["low"]
+    assert found("obs") == ["significant"]  # the memory's output no longer reaches the actor

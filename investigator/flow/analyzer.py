@@ -697,8 +697,9 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
                       "anything it steps, resets or observes (rendering only)" if wrappers else ""),
             locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
         return None
-    eb = [e for e in eb if not e.stmts & made[0]]  # made by a statement a finding already reports
-    ec = [e for e in ec if not e.stmts & made[1]]
+    # made by a statement a finding already reports, and by no other changed statement
+    eb = [e for e in eb if not (e.stmts & made[0] and not e.stmts & made[2])]
+    ec = [e for e in ec if not (e.stmts & made[1] and not e.stmts & made[2])]
     if not eb and not ec and not defaults:
         return None
     same = _same_container(pair, container, eb, ec) or _extended_return(pair, eb, ec, fc) \
@@ -728,17 +729,19 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     return report
 
 
-def _explained_made(computed: list[UnitChange], kept: list[UnitChange]) -> tuple[set[int], set[int]]:
-    """The statements deleted (baseline) and added (candidate) that an earlier finding explains. An effect
-    only one commit has, made by such a statement, is that finding's (its guards are no cause of it).
+def _explained_made(computed: list[UnitChange], kept: list[UnitChange]) -> tuple[set[int], set[int], set[int]]:
+    """The statements deleted (baseline) and added (candidate) that an earlier finding explains, and the
+    changed simple statements no finding explains (both sides). An effect only one commit has, made by an
+    explained statement and by no unexplained one, is that finding's (its guards are no cause of it).
     Real shape (rsl_rl d38a378b..c49573e4): `if self.max_grad_norm: nn.utils.clip_grad_norm_(...)` added
     inside distillation's loop, reported as "Gradient clipping added" (low: off by default); the new call's
     effect made the loop header above it a cause of "Behavioural change in the loss path"."""
     kept_ids = {id(c) for c in kept}
     gone = [c for c in computed if id(c) not in kept_ids and c.kind != "modified"]
     # simple statements only: a compound's header is a guard of effects it did not make
+    unexplained = {id(u.node) for c in kept for u in (c.base, c.cand) if u is not None and not u.header}
     return ({id(c.base.node) for c in gone if c.base is not None and not c.base.header},
-            {id(c.cand.node) for c in gone if c.cand is not None and not c.cand.header})
+            {id(c.cand.node) for c in gone if c.cand is not None and not c.cand.header}, unexplained)
 
 
 def _without_inferred_sizes(changes: list[UnitChange], pair: FunctionPair, result: AnalyzerResult) -> list[UnitChange]:

@@ -58,3 +58,35 @@ def test_a_reported_new_call_under_a_changed_loop_header_is_no_second_finding() 
 
 def test_another_change_in_the_same_loop_is_still_reported() -> None:
     assert [t for t in _titles(cand_loss=f"2.0 * {LOSS}") if "update" in t]
+
+
+PREPROCESS_BASE = '''
+def preprocess(actions, integer):
+    if integer:
+        actions = actions.int()
+    return actions
+
+
+def run(env, policy, optimizer, obs):
+    actions = preprocess(policy(obs), True)
+    obs, rewards, dones = env.step(actions)
+    loss = -(policy(obs) * rewards).mean()
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+'''
+PREPROCESS_CAND = PREPROCESS_BASE.replace('''    if integer:''', '''    if actions.ndim > 1:
+        actions = actions.squeeze(1)
+    if integer:''').replace('''    return actions''', '''    if actions.ndim == 0:
+        actions = actions.item()
+    return actions''')
+
+
+def test_an_effect_also_made_by_an_unexplained_new_statement_is_still_reported() -> None:
+    """Real shape (sample-factory, a mined bug): `preprocess_actions` gained a squeeze (the regression)
+    and an `.item()` that a device-sync finding reports; the returned value is made by both."""
+    lines = PREPROCESS_CAND.lstrip("\n").splitlines()
+    item_line = next(i for i, text in enumerate(lines, 1) if ".item()" in text)
+    explained = Explained(lines={("candidate", "env.py"): {item_line}})
+    found = analyse(_index({"env.py": PREPROCESS_BASE}, {"env.py": PREPROCESS_CAND}), explained=explained).findings
+    assert [f.title for f in found if "preprocess" in f.title], [f.title for f in found]

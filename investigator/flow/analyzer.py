@@ -612,12 +612,20 @@ def _group_finding(path: str, group: list[Finding]) -> Finding:
         impact=first.impact,
         rationale=(f"No detector explains these changes; each is low on its own (see its evidence): "
                    f"{', '.join(f'`{n}`' for n in names)}." + (f" Low because {reasons[0]}" if reasons else "")
-                   + (OPT_IN_NOTE + opt_in[0] if opt_in else "")),
+                   + (OPT_IN_NOTE + opt_in[0] if opt_in else "") + _named_rewrites(group)),
         locations=[loc for f in group for loc in f.locations],
         evidence=[e for f in group for e in f.evidence],
         fix="Check that these changes are intended; each function's hunk is in its evidence.",
         patch=None,
     )
+
+
+def _named_rewrites(group: list[Finding]) -> str:
+    """The titles of grouped findings a rule named (not "Behavioural change ..."), with their reason:
+    a normaliser update moved to explicit calls stays readable inside its file's group."""
+    named = [f"{f.title}: {f.rationale.split(' Low: ', 1)[1]}" for f in group
+             if not f.title.startswith("Behavioural change") and " Low: " in f.rationale]
+    return "".join(f" {text}" for text in named[:3])
 
 
 def _group_note(group: list[Finding]) -> str:

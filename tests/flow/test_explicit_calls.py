@@ -92,3 +92,17 @@ def test_an_update_moved_into_explicit_calls_is_low_and_says_where() -> None:
 def test_an_update_dropped_with_no_new_caller_stays_significant() -> None:
     found = _findings(moved=False)
     assert [f.severity.value for f in found] == ["significant"], [(f.severity.value, f.title) for f in found]
+
+
+def test_a_named_rewrite_keeps_its_title_and_reason_inside_its_files_group() -> None:
+    """Grouped with two other low findings of its file, the rewrite is still named in the rationale
+    (rsl_rl's normaliser: "Calls moved out of ..." inside "Behavioural changes in 3 functions of ...")."""
+    from investigator.flow.analyzer import group_low
+    from tests.flow.test_precision import _low
+
+    named = _low("norm.py", "RunningNorm.forward")
+    named = named.model_copy(update={"title": "Calls moved out of `RunningNorm.forward` into explicit calls",
+                                     "rationale": named.rationale + " Low: the callers call `update` (norm.py:3)."})
+    out = group_low([named, _low("norm.py", "RunningNorm.update"), _low("norm.py", "RunningNorm.inverse")])
+    assert len(out) == 1
+    assert "Calls moved out of `RunningNorm.forward` into explicit calls: the callers call `update`" in out[0].rationale

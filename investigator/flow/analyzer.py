@@ -66,8 +66,11 @@ from investigator.flow.containers import (
     realigned_unpackings,
 )
 from investigator.flow.diff import UnitChange, changed_units, moved_across
+from investigator.flow.explicit import moved_to_callers, removed_self_calls
 from investigator.flow.fieldclass import carried_fields
+from investigator.flow.gather import gather_note
 from investigator.flow.graph import LearningFlow, Placement, linked_flows
+from investigator.flow.groups import grouped_input
 from investigator.flow.heldattrs import one_side_attributes
 from investigator.flow.inferred import same_statement_but_inferred
 from investigator.flow.inlined import Inlined, call_text, inlined_callees
@@ -86,6 +89,7 @@ from investigator.flow.optin import (
 from investigator.flow.orchestration import import_graph
 from investigator.flow.plumbing import configuration_helper, is_config_plumbing, only_introspects
 from investigator.flow.restore import checkpoint_names, reads_checkpoint
+from investigator.flow.rowsum import row_sum_dropped
 from investigator.flow.shares import Outcome, outcomes
 from investigator.flow.signature import fixed_call
 from investigator.flow.symbolic import Effect, Expander, differing, value_text
@@ -169,6 +173,7 @@ class PairReport:
     container: ContainerChange | None = None  # it yields a container in place of tuples, not all the same values
     fixed_calls: dict[int, str] = field(default_factory=dict)  # id(change) -> why its baseline call raised
     carried: list[tuple[UnitChange, str]] = field(default_factory=list)  # `fixed_calls` on its way from a helper
+    grouped: str = ""  # the input read out of groups of a container parameter (flow/groups.py): why it is low
 
 
 class BehaviouralChangeAnalyzer(Analyzer):
@@ -610,12 +615,20 @@ def _group_finding(path: str, group: list[Finding]) -> Finding:
         impact=first.impact,
         rationale=(f"No detector explains these changes; each is low on its own (see its evidence): "
                    f"{', '.join(f'`{n}`' for n in names)}." + (f" Low because {reasons[0]}" if reasons else "")
-                   + (OPT_IN_NOTE + opt_in[0] if opt_in else "")),
+                   + (OPT_IN_NOTE + opt_in[0] if opt_in else "") + _named_rewrites(group)),
         locations=[loc for f in group for loc in f.locations],
         evidence=[e for f in group for e in f.evidence],
         fix="Check that these changes are intended; each function's hunk is in its evidence.",
         patch=None,
     )
+
+
+def _named_rewrites(group: list[Finding]) -> str:
+    """The titles of grouped findings a rule named (not "Behavioural change ..."), with their reason:
+    a normaliser update moved to explicit calls stays readable inside its file's group."""
+    named = [f"{f.title}: {f.rationale.split(' Low: ', 1)[1]}" for f in group
+             if not f.title.startswith("Behavioural change") and " Low: " in f.rationale]
+    return "".join(f" {text}" for text in named[:3])
 
 
 def _group_note(group: list[Finding]) -> str:
@@ -656,6 +669,7 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     if seen is not None:
         seen.append(computed)  # where moved statements may have gone (`_drop_moved`)
     changes = [c for c in computed if not _explained(c, explained)]
+    made = _explained_made(computed, changes)
     changes = _without_inferred_sizes(changes, pair, result)
     changes = _without_bundled_reads(changes, pair, result)
     if config_compared:
@@ -697,6 +711,11 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
                       "information in `info`, only)" if wrappers else ""),
             locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
         return None
+    # made by a statement a finding already reports, and by no other changed statement
+    eb = [e for e in eb if not (e.stmts & made[0] and not e.stmts & made[2])]
+    ec = [e for e in ec if not (e.stmts & made[1] and not e.stmts & made[2])]
+    if not eb and not ec and not defaults:
+        return None
     same = _same_container(pair, container, eb, ec) or _extended_return(pair, eb, ec, fc) \
         or _tuple_shortened(pair, eb, ec, fb)
     if same is not None:
@@ -718,10 +737,25 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
             source=SOURCE))
         return None
     report = PairReport(pair, opt_in=opt_in, opt_in_partly=partly, opt_in_title=note,
-                        container=container)
+                        container=container, grouped=_grouped_input(base_fn, cand_fn, eb, ec, expanders) or "")
     report.fixed_calls = _fixed_calls(changes, flows)
     _place_changes(report, changes, causes, flows, explained, inlined)
     return report
+
+
+def _explained_made(computed: list[UnitChange], kept: list[UnitChange]) -> tuple[set[int], set[int], set[int]]:
+    """The statements deleted (baseline) and added (candidate) that an earlier finding explains, and the
+    changed simple statements no finding explains (both sides). An effect only one commit has, made by an
+    explained statement and by no unexplained one, is that finding's (its guards are no cause of it).
+    Real shape (rsl_rl d38a378b..c49573e4): `if self.max_grad_norm: nn.utils.clip_grad_norm_(...)` added
+    inside distillation's loop, reported as "Gradient clipping added" (low: off by default); the new call's
+    effect made the loop header above it a cause of "Behavioural change in the loss path"."""
+    kept_ids = {id(c) for c in kept}
+    gone = [c for c in computed if id(c) not in kept_ids and c.kind != "modified"]
+    # simple statements only: a compound's header is a guard of effects it did not make
+    unexplained = {id(u.node) for c in kept for u in (c.base, c.cand) if u is not None and not u.header}
+    return ({id(c.base.node) for c in gone if c.base is not None and not c.base.header},
+            {id(c.cand.node) for c in gone if c.cand is not None and not c.cand.header}, unexplained)
 
 
 def _without_inferred_sizes(changes: list[UnitChange], pair: FunctionPair, result: AnalyzerResult) -> list[UnitChange]:
@@ -1560,7 +1594,9 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
     launcher = orchestration_only(report.pair, index)
     severity = Severity.low if launcher else severity  # set-up code training never imports (flow/orchestration.py)
     wiring = _wiring_note([_wiring(p.change, pair, index) for p in on])
-    severity = Severity.low if wiring else severity  # where a value is made moved, not what it is (flow/wiring.py)
+    rewrite = _known_rewrite(report, on, index, label)
+    # where a value is made moved, not what it is (flow/wiring.py); a rewrite a rule reads (flow/gather.py, explicit.py)
+    severity = Severity.low if wiring or rewrite else severity
     call_fixes = [report.fixed_calls.get(id(p.change)) for p in on]
     call_fixed = all(call_fixes)
     if call_fixed:
@@ -1608,6 +1644,7 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
         rationale += (" Low: the new statements only move a value this function builds to a device: where it lives, not "
                       "what it computes (a module the baseline moved elsewhere, e.g. with its owner, or ran where it "
                       "was made).")
+    title, rationale = (rewrite[0], rationale + f" Low: {rewrite[1]}.") if rewrite else (title, rationale)
     if call_fixed:
         title = f"Call now fits its callee's signature in the {label} path: `{cand_fn.qualname}`"
         rationale += f" Low: {call_fixes[0]}: a likely fix."
@@ -1653,11 +1690,50 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
     )
 
 
+def _grouped_input(base_fn: FunctionInfo, cand_fn: FunctionInfo, eb: list[Effect], ec: list[Effect],
+                   expanders: dict[str, Expander]) -> str | None:
+    """Why the differing effects read the same input out of groups of a container (flow/groups.py)."""
+    base_cls, cand_cls = base_fn.class_name, cand_fn.class_name
+    if not cand_cls or not base_cls:
+        return None
+    cand_init = cand_fn.module.functions.get(f"{cand_cls}.__init__")
+    base_init = base_fn.module.functions.get(f"{base_cls}.__init__")
+    resolver = expanders["baseline"].resolver
+    return grouped_input(base_fn, cand_fn, base_init, cand_init, eb, ec,
+                         lambda method: resolver.inherited(base_fn.module, base_cls, method))
+
+
+def _known_rewrite(report: PairReport, on: list[Placed], index: PairIndex, label: str) -> tuple[str, str] | None:
+    """(title, reason) when every changed statement is a rewrite a rule reads: minibatches gathered by an
+    index array (flow/gather.py), calls of the class's own method moved to its users (flow/explicit.py),
+    the input read out of groups of a container (flow/groups.py)."""
+    pair = report.pair
+    base_fn, cand_fn = pair.base, pair.cand
+    if base_fn is None or cand_fn is None:
+        return None
+    if report.grouped:
+        return f"Input read out of observation groups in the {label} path: `{cand_fn.qualname}`", report.grouped
+    gathered = gather_note(base_fn.node, cand_fn.node,
+                           [u for p in on for u in (p.change.base, p.change.cand) if u is not None])
+    if gathered:
+        return f"Minibatches gathered by index array in the {label} path: `{cand_fn.qualname}`", gathered
+    cls = cand_fn.class_name
+    methods = removed_self_calls([(p.change.base, p.change.cand) for p in on]) if cls else set()
+    defined = all(f"{cls}.{m}" in cand_fn.module.functions for m in methods)
+    moved = moved_to_callers(index.base, index.cand, cls, methods, defined) if cls and methods else None
+    if moved:
+        return f"Calls moved out of `{cand_fn.qualname}` into explicit calls by its users ({label} path)", moved
+    return None
+
+
 def _wiring(change: UnitChange, pair: FunctionPair, index: PairIndex | None = None) -> str | None:
     """Why a changed statement only moves where a value is made (flow/wiring.py), else None."""
     if pair.base is not None and pair.cand is not None and (
             why := injected(change, pair.base, pair.cand, index.cand if index is not None else None)
             or read_in_place(change, pair.base, pair.cand)):
+        return why
+    if change.base is not None and change.cand is not None and (
+            why := row_sum_dropped(change.base.node, change.cand.node)):
         return why
     if change.kind != "modified" and none_normalised(change.base or change.cand):  # type: ignore[arg-type]
         return ("it stores None into a key only where the key is missing or None already: `.get()` and a "

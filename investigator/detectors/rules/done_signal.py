@@ -55,6 +55,10 @@ class DoneSignalDetector(FeatureDetector):
             if not sources or _recast(names[0], value):
                 continue
             out.append(Feature(("done_from", tuple(sorted(sources))), site, f"{names[0]} = {unparse(value, 80)}"))
+        for site, name, value in _appended(sites):
+            sources = roles_in(value) & {"dones", "truncations"}
+            if sources and not _recast(name, value):
+                out.append(Feature(("done_from", tuple(sorted(sources))), site, f"{name}.append({unparse(value, 80)})"))
         return out
 
     def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
@@ -82,6 +86,25 @@ def _four_tuple_done(node: ast.stmt, value: ast.expr) -> str | None:
         return None
     done = node.targets[0].elts[2]
     return done.id if isinstance(done, ast.Name) and role(done.id) == "dones" else None
+
+
+def _appended(sites: list[Site]) -> list[tuple[Site, str, ast.expr]]:
+    """`masks_batch.append(self.masks[:-1, ind])`: a done-like list filled element by element is built
+    from the signals it appends, as `masks_batch = self.masks[:-1, ids]` is from the one it indexes.
+    Real shape (HARL 34a8c1a6..c29ba492): minibatch generators that appended per-env slices of
+    `self.masks` and stacked them became `masks_batch = _flatten(T, N, self.masks[:-1, ids])`, read as
+    "Done flag built from different signals" because the appends were no composition at all."""
+    out = []
+    for site in sites:
+        node = site.node
+        call = node.value if isinstance(node, ast.Expr) else None
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "append"
+                and len(call.args) == 1 and not call.keywords):
+            continue
+        name = dotted(call.func.value).rsplit(".", 1)[-1] if dotted(call.func.value) else ""
+        if name and role(name) == "dones":
+            out.append((site, name, call.args[0]))
+    return out
 
 
 def _recast(name: str, value: ast.expr) -> bool:

@@ -21,7 +21,7 @@ from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import calls, canon
 from investigator.detectors.stored import stored_value
 from investigator.models import Severity
-from investigator.pyast import last_name, unparse
+from investigator.pyast import copy_tree, last_name, unparse
 
 OPTIMIZERS = re.compile(r"^(Adam|AdamW|SGD|RMSprop|Adagrad|Adamax|NAdam|RAdam|Lion|Adafactor|LAMB|Lamb|SparseAdam)$")
 
@@ -51,13 +51,13 @@ class OptimizerCtorDetector(FeatureDetector):
             tail = last_name(name)
             if OPTIMIZERS.match(tail) and ("optim" in name or name == tail):
                 kws = tuple(sorted(f"{k.arg}={canon(k.value, site)}" for k in call.keywords if k.arg))
-                stored = tuple(sorted(f"{k.arg}={canon(stored_value(k.value, site.fn, site.line), site)}"
+                stored = tuple(sorted(f"{k.arg}={canon(_popped_as_read(stored_value(k.value, site.fn, site.line)), site)}"
                                       for k in call.keywords if k.arg))
                 out.append(Optimizer((tail, kws), site, unparse(call, 100), params=_params(call), stored=stored))
         return out
 
     def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
-        only_base, only_cand = _same_stored(only_base, only_cand)
+        only_base, only_cand = _same_stored(only_base, only_cand, base, cand)
         if not only_base and not only_cand:
             return []
         only_base, only_cand = _pair_by_params(only_base, only_cand)
@@ -81,19 +81,42 @@ class Optimizer(Feature):
     stored: tuple[str, ...] = ()  # the keywords with stored values read where computed (detectors/stored.py)
 
 
-def _same_stored(only_base: list[Feature], only_cand: list[Feature]) -> tuple[list[Feature], list[Feature]]:
+def _same_stored(only_base: list[Feature], only_cand: list[Feature], base: list[Feature] | None = None,
+                 cand: list[Feature] | None = None) -> tuple[list[Feature], list[Feature]]:
     """Optimizers that differ only in where an argument is read from (`model=policy` with the local
-    `policy = self.policies[uid]` -> `model=self.policies[uid]`): each such pair is dropped."""
+    `policy = self.policies[uid]` -> `model=self.policies[uid]`): each such pair is dropped. The key
+    pairing may have matched another optimizer with the same written keywords (two `lr=<local>`): the
+    same stored values and parameters at the other commit pair it again (rsl_rl's RND optimizer, `lr=rnd_lr`
+    beside the policy's `lr=learning_rate`)."""
     left = list(only_cand)
     kept: list[Feature] = []
     for fb in only_base:
-        match = next((fc for fc in left if isinstance(fb, Optimizer) and isinstance(fc, Optimizer)
-                      and fb.key[0] == fc.key[0] and fb.stored == fc.stored), None)
+        match = next((fc for fc in left if _same_optimizer(fb, fc)), None)
+        if match is None:
+            match = _repaired(fb, left, base or [], cand or [])
         if match is None:
             kept.append(fb)
         else:
             left.remove(match)
     return kept, left
+
+
+def _same_optimizer(fb: Feature, fc: Feature, params: bool = False) -> bool:
+    return isinstance(fb, Optimizer) and isinstance(fc, Optimizer) and fb.key[0] == fc.key[0] \
+        and fb.stored == fc.stored and (not params or fb.params == fc.params)
+
+
+def _repaired(fb: Feature, left: list[Feature], base: list[Feature], cand: list[Feature]) -> Feature | None:
+    """The leftover candidate optimizer that pairs with the baseline one whose key partner is `fb`'s
+    stored twin, when both re-pairings hold (same stored values and parameters), else None."""
+    twin = next((fc for fc in cand if fc not in left and _same_optimizer(fb, fc, params=True)), None)
+    if twin is None:
+        return None
+    for other in (f for f in base if f.key == twin.key and f is not fb):
+        found = next((fl for fl in left if fl.key == twin.key and _same_optimizer(other, fl, params=True)), None)
+        if found is not None:
+            return found
+    return None
 
 
 def _params(call: ast.Call) -> str:
@@ -113,3 +136,20 @@ def _pair_by_params(only_base: list[Feature], only_cand: list[Feature]) -> tuple
             if _params_of(fb) == _params_of(fc):
                 return [fb, *(f for f in only_base if f is not fb)], [fc, *(f for f in only_cand if f is not fc)]
     return only_base, only_cand
+
+
+def _popped_as_read(value: ast.AST) -> ast.AST:
+    """`cfg.pop(key, default)` read as `cfg.get(key, default)`: the same value (the key's, else the
+    default); taking the key out only changes what later reads of `cfg` see, which their own statements
+    show. Real shape (rsl_rl d38a378b..c49573e4): `optim.Adam(params, lr=rnd_cfg.get("learning_rate",
+    1e-3))` became `rnd_lr = rnd_cfg.pop("learning_rate", 1e-3)` then `optim.Adam(params, lr=rnd_lr)`
+    ("Optimizer changed", low), so that the RND module no longer receives the key."""
+    class AsGet(ast.NodeTransformer):
+        def visit_Call(self, node: ast.Call) -> ast.AST:
+            node = self.generic_visit(node)  # type: ignore[assignment]
+            if isinstance(node.func, ast.Attribute) and node.func.attr == "pop" and len(node.args) == 2 \
+                    and not node.keywords:
+                return ast.Call(ast.Attribute(node.func.value, "get", ast.Load()), node.args, [])
+            return node
+
+    return AsGet().visit(copy_tree(value))

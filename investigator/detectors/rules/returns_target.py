@@ -113,6 +113,11 @@ class ReturnsTargetDetector(FeatureDetector):
         return out
 
     def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
+        if pair.base is not None and pair.cand is not None:
+            only_base = [f for f in only_base if not handed_out_selection(f, ctx.pairs.counterpart(f.site.fn))]
+            only_cand = [f for f in only_cand if not handed_out_selection(f, ctx.pairs.counterpart(f.site.fn))]
+            if not only_base and not only_cand:
+                return []
         kinds_b = {f.key[0] for f in only_base}
         kinds_c = {f.key[0] for f in only_cand}
         if kinds_b & kinds_c:
@@ -134,3 +139,44 @@ class ReturnsTargetDetector(FeatureDetector):
                                 pair, b, c)]
         return [feature_hit("Returns/value target changed", pair, only_base, only_cand, severity=Severity.significant,
                             confidence=0.55)]
+
+
+def _selection(value: ast.AST) -> bool:
+    """`values[batch_idx]`, `self.values[:, start:stop]`: one tensor indexed, nothing computed."""
+    if not isinstance(value, ast.Subscript) or not isinstance(value.value, ast.Name | ast.Attribute):
+        return False
+    return all(isinstance(n, ast.Name | ast.Attribute | ast.Slice | ast.Tuple | ast.Constant | ast.Load | ast.UnaryOp
+                          | ast.USub) for n in ast.walk(value.slice))
+
+
+def _handed_out(fn: ast.AST) -> list[ast.AST]:
+    """The values the function yields or returns, with the elements of a tuple and the arguments of a
+    call there (a result container built in place: `yield Batch(values=values[idx], ...)`)."""
+    out: list[ast.AST] = []
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Yield | ast.Return) and node.value is not None:
+            out.append(node.value)
+            if isinstance(node.value, ast.Tuple):
+                out.extend(node.value.elts)
+            if isinstance(node.value, ast.Call):
+                out.extend([*node.value.args, *(k.value for k in node.value.keywords)])
+    return out
+
+
+def handed_out_selection(feature: Feature, other_fn: FunctionInfo | None) -> bool:
+    """A "returns" name that only selects one tensor (`target_values_batch = values[batch_idx]`) and is
+    handed out as it is, while the other commit hands out the same selection without naming it (a
+    keyword of the yielded container). Real shape (rsl_rl v4.0.1..v5.0.0): the minibatch generator's
+    yielded tuple became `yield RolloutStorage.Batch(values=values[batch_idx], ...)`: "Returns/value
+    target changed" for the same tensor; what the consumer regresses onto is its own pair's code. The
+    feature's own function (an inlined generator too) is compared with its counterpart at the other
+    commit."""
+    stmt = feature.site.node
+    if other_fn is None:
+        return False
+    if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
+            and _selection(stmt.value)):
+        return False
+    name, text = stmt.targets[0].id, ast.unparse(stmt.value)
+    return any(isinstance(v, ast.Name) and v.id == name for v in _handed_out(feature.site.fn.node)) \
+        and any(ast.unparse(v) == text for v in _handed_out(other_fn.node))

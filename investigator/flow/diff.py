@@ -180,6 +180,9 @@ def changed_units(
     renamed = dict(renamed or {})
     # only names bound in the function can be renamed consistently: `all(...)` -> `any(...)` is a change
     local = (pair.base.local_names if pair.base else frozenset(), pair.cand.local_names if pair.cand else frozenset())
+    clashes = _rename_clashes(kept, base_names, cand_names, renamed, local)
+    if clashes:  # both names exist at one side now: `_is_rename` refuses them
+        base_names, cand_names = base_names | clashes, cand_names | clashes
     out: list[UnitChange] = []
     for olds, news in kept:
         olds, news = _drop_renames(olds, news, base_names, cand_names, renamed, local, attribute_renames)
@@ -315,9 +318,28 @@ def _field_names(text: str) -> frozenset[str]:
     return _names_in(text, _FIELD, ".")
 
 
+def _rename_clashes(kept: list[tuple[list[Unit], list[Unit]]], base_names: set[str], cand_names: set[str],
+                    renamed: dict[str, str], local: tuple[frozenset[str], frozenset[str]]) -> frozenset[str]:
+    """Names a rename would have to merge or split: two baseline names renamed to one candidate name
+    (`normal_entropy` and `bernoulli_entropy` both -> `entropy`, the second binding shadowing the first
+    for a late-binding lambda that reads it) or one name renamed to two. Each statement alone reads as
+    a rename; together the new name is bound to something else in the same scope: not a rename."""
+    mappings: list[tuple[str, str]] = []
+    for olds, news in kept:
+        _drop_renames(olds, news, base_names, cand_names, renamed, local, mappings=mappings)
+    news_of: dict[str, set[str]] = {}
+    olds_of: dict[str, set[str]] = {}
+    for o, n in mappings:
+        news_of.setdefault(o, set()).add(n)
+        olds_of.setdefault(n, set()).add(o)
+    out = {n for n, olds in olds_of.items() if len(olds) > 1} | {o for o, news in news_of.items() if len(news) > 1}
+    return frozenset(out | {x for o, n in mappings if o in out or n in out for x in (o, n)})
+
+
 def _drop_renames(
     olds: list[Unit], news: list[Unit], base_names: set[str], cand_names: set[str], renamed: dict[str, str],
     local: tuple[frozenset[str], frozenset[str]] | None = None, found: dict[str, str] | None = None,
+    mappings: list[tuple[str, str]] | None = None,
 ) -> tuple[list[Unit], list[Unit]]:
     """Remove old/new unit pairs that differ only by a consistent rename (instance attributes renamed
     on the way are recorded in `found`)."""
@@ -338,6 +360,8 @@ def _drop_renames(
                 if found is not None:
                     found.update((o[5:], n[5:]) for o, n in zip(_names(u), _names(news[j]), strict=True)
                                  if o != n and o.startswith("self.") and n.startswith("self."))
+                if mappings is not None:
+                    mappings.extend((o, n) for o, n in zip(_names(u, True), _names(news[j], True), strict=True) if o != n)
                 break
     return ([u for i, u in enumerate(olds) if i not in gone_l], [u for j, u in enumerate(news) if j not in gone_r])
 

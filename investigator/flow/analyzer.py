@@ -822,7 +822,7 @@ def _place_changes(report: PairReport, changes: list[UnitChange], causes: set[in
         # the side whose statement the differing effects come from
         side = "candidate" if change.cand is not None and (change.base is None or id(change.cand.node) in causes
                                                             or id(change.base.node) not in causes) else "baseline"
-        if side == "candidate" and _lost_return(change) and id(change.base.node) in causes:  # type: ignore[union-attr]
+        if side == "candidate" and change.base is not None and _lost_return(change) and id(change.base.node) in causes:
             side = "baseline"  # `return make()` -> `make()`: what the callers got is what changed, placed where it went
         unit = change.cand if side == "candidate" else change.base
         assert unit is not None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 
 from investigator.trainstep import computes_loss, differentiated, sink_of_call
-from tests.flow.support import flow_findings, flow_result
+from tests.flow.support import flow_findings
 
 SAC = """
 import jax

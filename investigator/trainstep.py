@@ -5,7 +5,8 @@ PyTorch marks a loss by `loss.backward()` and steps with `optimizer.step()` (`ze
 clipping around it). JAX has neither: the loss is whatever a function handed to `jax.grad` /
 `jax.value_and_grad` returns (equinox's `filter_grad` / `filter_value_and_grad`, flax.nnx's
 `nnx.grad` alike), and the step is optax's `optimizer.update(grads, opt_state)` followed by
-`optax.apply_updates(params, updates)`, or flax's `TrainState.apply_gradients(grads=...)`. Without these
+`optax.apply_updates(params, updates)`, or flax's `TrainState.apply_gradients(grads=...)`; TensorFlow's
+are `tape.gradient(loss, variables)` / `optimizer.minimize(loss)` and `optimizer.apply_gradients(...)`. Without these
 a change inside a JAX loss closure reached "no caller" and an optax update was "dynamic dispatch":
 acme, sbx, skrl's JAX agents and purejaxrl-style code had no loss or optimizer sink at all.
 """
@@ -21,12 +22,13 @@ from investigator.pyast import dotted, last_name, method_name, receiver
 OPTIMIZER_RECEIVER = re.compile(r"optim|(^|[._])opt($|[._\d])|(^|[._])tx($|[._])|scaler|solver", re.IGNORECASE)
 SCHEDULER_RECEIVER = re.compile(r"sched|lr_|warmup", re.IGNORECASE)
 LOSS_METHODS = frozenset({"backward"})
+TAPE_RECEIVER = re.compile(r"tape$", re.IGNORECASE)  # `with tf.GradientTape() as tape:`
 # function transforms whose first argument is the loss function being differentiated
 GRAD_TRANSFORMS = frozenset({"grad", "value_and_grad", "filter_grad", "filter_value_and_grad"})
 # calls that change parameters or optimizer state whatever their receiver is called
 OPTIMIZER_CALLS = frozenset({"zero_grad", "clip_grad_norm_", "clip_grad_value_", "apply_updates", "apply_gradients"})
 # a module that computes a loss, read from its text (`loss.backward(`, `jax.value_and_grad(loss_fn`)
-LOSS_TEXT = re.compile(r"\.backward\(|\b(value_and_grad|grad|filter_value_and_grad|filter_grad)\(\s*[A-Za-z_]")
+LOSS_TEXT = re.compile(r"\.backward\(|tape\.gradient\(|(?<!optimize)\.minimize\(|\b(value_and_grad|grad|filter_value_and_grad|filter_grad)\(\s*[A-Za-z_]")
 
 
 def sink_of_call(call: ast.Call) -> str | None:
@@ -34,9 +36,10 @@ def sink_of_call(call: ast.Call) -> str | None:
     the gradients and the optimizer state (two positional arguments at least), which tells it from a
     dict's `update(other)` on an `optim_kwargs` mapping."""
     last = method_name(call)
-    if last in LOSS_METHODS:
-        return "loss"
     recv = receiver(call)
+    if last in LOSS_METHODS or (last == "gradient" and TAPE_RECEIVER.search(recv)) or (
+            last == "minimize" and OPTIMIZER_RECEIVER.search(recv) and not recv.endswith("optimize")):
+        return "loss"  # TF2's `tape.gradient(loss, variables)`, TF1's `optimizer.minimize(loss)`
     if last in OPTIMIZER_CALLS:
         return "optimizer"
     if last == "step" and (OPTIMIZER_RECEIVER.search(recv) or SCHEDULER_RECEIVER.search(recv)):

@@ -165,6 +165,11 @@ def test_sink_forms() -> None:
     assert sink_of_call(_call("optim_kwargs.update(other)")) is None
     assert sink_of_call(_call("metrics.update(a, b)")) is None
     assert sink_of_call(_call("env.step(action)")) is None
+    # TensorFlow: the tape's gradient of a loss, an optimizer minimising one
+    assert sink_of_call(_call("tape.gradient(loss, self.model.trainable_variables)")) == "loss"
+    assert sink_of_call(_call("self.optimizer.minimize(loss, var_list=params)")) == "loss"
+    assert sink_of_call(_call("scipy.optimize.gradient(x)")) is None
+    assert sink_of_call(_call("scipy.optimize.minimize(f, x0)")) is None  # a solver, not a training step
 
 
 def test_differentiated_names_only_functions_of_the_module() -> None:

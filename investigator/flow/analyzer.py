@@ -87,7 +87,14 @@ from investigator.flow.shares import Outcome, outcomes
 from investigator.flow.signature import fixed_call
 from investigator.flow.symbolic import Effect, Expander, differing, value_text
 from investigator.flow.units import RETURN, Unit
-from investigator.flow.wiring import device_move, device_only, injected, none_normalised, read_in_place
+from investigator.flow.wiring import (
+    device_move,
+    device_only,
+    injected,
+    new_state,
+    none_normalised,
+    read_in_place,
+)
 from investigator.flow.wrappers import (
     Assignments,
     adapted_call,
@@ -1644,6 +1651,8 @@ def _wiring(change: UnitChange, pair: FunctionPair, index: PairIndex | None = No
     if pair.base is not None and pair.cand is not None and (
             why := injected(change, pair.base, pair.cand, index.cand if index is not None else None)
             or read_in_place(change, pair.base, pair.cand)):
+        return why
+    if (why := new_state(change, index.base if index is not None else None)) is not None:
         return why
     if change.kind != "modified" and none_normalised(change.base or change.cand):  # type: ignore[arg-type]
         return ("it stores None into a key only where the key is missing or None already: `.get()` and a "

@@ -13,6 +13,12 @@ environment path above a real regression:
   `if "rnd_cfg" in cfg and cfg["rnd_cfg"] is not None: ...` (or removed): the store runs only where
   the key is missing or already None, so `cfg.get(key)` and a parameter defaulting to None read the
   same value at both commits; only a reader that tests the key's presence sees a difference.
+* **State the baseline did not have.** A feature's new buffer allocated in `__init__`
+  (`self.bad_masks = torch.ones(n + 1, envs, 1)`), moved in `to()` (`self.bad_masks = self.bad_masks.to(device)`)
+  or filled in `insert()` (`self.bad_masks[i + 1].copy_(m)`), where no file of the baseline names `bad_masks`:
+  the statements only set up state; what it changes is decided where it is read, and every reader is
+  itself a changed statement (it names what did not exist), compared and placed on its own. A network
+  or layer built into a new attribute is not this: it registers parameters with the optimizer.
 * **Device placement only.** `TensorDict(d, batch_size=...)` -> `TensorDict(d, batch_size=...,
   device=t.device)`: the statements differ only in a `device=` argument: where a tensor lives, the
   device place (low), not the place its value reaches.
@@ -28,7 +34,7 @@ from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import SideIndex
 from investigator.flow.diff import UnitChange
 from investigator.flow.units import Unit
-from investigator.pyast import class_base, last_name
+from investigator.pyast import class_base, dotted, last_name
 
 DEVICE_KEYWORDS = frozenset({"device"})
 
@@ -370,6 +376,29 @@ def read_in_place(change: UnitChange, base_fn: FunctionInfo, cand_fn: FunctionIn
     side = "candidate" if change.base is not None else "baseline"
     return (f"`self.{attr}` was a copy of `{text}`; at the {side} {where} reads `{text}` where it used the copy: "
             f"the same value, read in place")
+
+
+# ---- state the baseline did not have ---------------------------------------------------------------
+
+NETWORK_CALL = re.compile(r"(^|\.)nn\.|(Module|Sequential|ModuleList|ModuleDict|Net|Network|Model|Policy|Actor|Critic|"
+                          r"Encoder|Decoder|Layer|Block|Head|Parameter)$")
+
+
+def new_state(change: UnitChange, base_side: SideIndex | None) -> str | None:
+    """An added statement that only stores into (or mutates) instance attributes no baseline file names."""
+    unit = change.cand
+    if change.kind != "added" or unit is None or base_side is None or not unit.defs:
+        return None
+    if not all(d.startswith("self.") and d.count(".") == 1 for d in unit.defs):
+        return None
+    if any(NETWORK_CALL.search(dotted(n.func) or "") for n in ast.walk(unit.node) if isinstance(n, ast.Call)):
+        return None  # a layer or network registers parameters (and draws initial weights) where it is built
+    attrs = sorted(d[5:] for d in unit.defs)
+    if any(base_side.references(a) for a in attrs):
+        return None
+    names = ", ".join(f"`self.{a}`" for a in attrs)
+    return (f"it only sets up state the baseline did not have ({names}, named by no baseline file): what that state "
+            f"changes is decided where it is read, by statements that are changed themselves and judged on their own")
 
 
 # ---- device placement only ------------------------------------------------------------------------

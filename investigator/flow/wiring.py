@@ -32,6 +32,7 @@ import re
 
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import SideIndex
+from investigator.flow.classbody import is_class_body
 from investigator.flow.diff import UnitChange
 from investigator.flow.units import Unit
 from investigator.pyast import class_base, dotted, last_name
@@ -387,8 +388,9 @@ NETWORK_CALL = re.compile(r"(^|\.)nn\.|(Module|Sequential|ModuleList|ModuleDict|
 def new_state(change: UnitChange, base_side: SideIndex | None) -> str | None:
     """An added statement that only stores into (or mutates) instance attributes no baseline file names."""
     unit = change.cand
-    if change.kind != "added" or unit is None or base_side is None or not unit.defs:
-        return None
+    if change.kind != "added" or unit is None or base_side is None or not unit.defs or unit.default \
+            or is_class_body(unit.fn):
+        return None  # a new configuration field's default is judged as an option (flow/optin.py)
     if not all(d.startswith("self.") and d.count(".") == 1 for d in unit.defs):
         return None
     if any(NETWORK_CALL.search(dotted(n.func) or "") for n in ast.walk(unit.node) if isinstance(n, ast.Call)):

@@ -188,7 +188,8 @@ def changed_units(
         olds, news = _drop_renames(olds, news, base_names, cand_names, renamed, local, attribute_renames)
         for k in range(max(len(olds), len(news))):
             change = UnitChange(olds[k] if k < len(olds) else None, news[k] if k < len(news) else None)
-            if change.base is None or change.cand is None or not _same_with_constants(change.base, change.cand):
+            if change.base is None or change.cand is None or not (
+                    _same_with_constants(change.base, change.cand) or same_flax_apply(change.base.node, change.cand.node)):
                 out.append(change)
     return out
 
@@ -258,6 +259,38 @@ def _same_with_constants(base: Unit, cand: Unit) -> bool:
     folded_b = ast.dump(_Fold(kb).visit(copy_tree(base.node)), annotate_fields=False)
     folded_c = ast.dump(_Fold(kc).visit(copy_tree(cand.node)), annotate_fields=False)
     return folded_b == folded_c
+
+
+class _FlaxApply(ast.NodeTransformer):
+    """`module.apply(params, x, ...)` and `state.apply_fn(params, x, ...)` both as `<apply>(params, x, ...)`."""
+
+    def __init__(self, method: str) -> None:
+        self.method = method
+        self.count = 0
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        if isinstance(node.func, ast.Attribute) and node.func.attr == self.method and node.args:
+            self.count += 1
+            node.func = ast.Name(id="<apply>", ctx=ast.Load())
+        return node
+
+
+def same_flax_apply(base: ast.stmt, cand: ast.stmt) -> bool:
+    """The flax idiom of passing a network to a jitted update as a static argument and calling
+    `qf.apply(params, obs, actions)`, rewritten to the `TrainState` that carries it
+    (`TrainState.create(apply_fn=qf.apply, ...)`) and `qf_state.apply_fn(params, obs, actions)`: the same
+    function applied to the same parameters and inputs (the parameters name the network: a module applied
+    to another network's parameters fails on their shapes). Real shape: sbx moved every SAC/TQC loss
+    from `actor.apply` to `actor_state.apply_fn`. Only `apply` against `apply_fn`, with every argument
+    alike: `model.apply(init_fn)` against `model.apply(other_fn)` stays a change."""
+    for old, new in (("apply", "apply_fn"), ("apply_fn", "apply")):
+        folded_b, folded_c = _FlaxApply(old), _FlaxApply(new)
+        b = ast.dump(folded_b.visit(copy_tree(base)), annotate_fields=False)
+        c = ast.dump(folded_c.visit(copy_tree(cand)), annotate_fields=False)
+        if folded_b.count and folded_b.count == folded_c.count and b == c:
+            return True
+    return False
 
 
 def _without_checks(units: list[Unit]) -> list[Unit]:

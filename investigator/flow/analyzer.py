@@ -91,6 +91,7 @@ from investigator.flow.wiring import (
     device_move,
     device_only,
     injected,
+    literal_type_only,
     new_state,
     none_normalised,
     read_in_place,
@@ -1652,7 +1653,7 @@ def _wiring(change: UnitChange, pair: FunctionPair, index: PairIndex | None = No
             why := injected(change, pair.base, pair.cand, index.cand if index is not None else None)
             or read_in_place(change, pair.base, pair.cand)):
         return why
-    if (why := new_state(change, index.base if index is not None else None)) is not None:
+    if (why := new_state(change, index.base if index is not None else None) or literal_type_only(change)) is not None:
         return why
     if change.kind != "modified" and none_normalised(change.base or change.cand):  # type: ignore[arg-type]
         return ("it stores None into a key only where the key is missing or None already: `.get()` and a "

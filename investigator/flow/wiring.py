@@ -19,6 +19,9 @@ environment path above a real regression:
   the statements only set up state; what it changes is decided where it is read, and every reader is
   itself a changed statement (it names what did not exist), compared and placed on its own. A network
   or layer built into a new attribute is not this: it registers parameters with the optimizer.
+* **A number's type only.** `reward = 1 if got_to_end else reward` -> `reward = 1.0 if ...` (stable-baselines3's
+  test environment): the same value in every arithmetic and comparison; only consumers that read the
+  type tell them apart (a tensor or array built from it, an index, `range`), and those are excluded.
 * **Device placement only.** `TensorDict(d, batch_size=...)` -> `TensorDict(d, batch_size=...,
   device=t.device)`: the statements differ only in a `device=` argument: where a tensor lives, the
   device place (low), not the place its value reaches.
@@ -401,6 +404,58 @@ def new_state(change: UnitChange, base_side: SideIndex | None) -> str | None:
     names = ", ".join(f"`self.{a}`" for a in attrs)
     return (f"it only sets up state the baseline did not have ({names}, named by no baseline file): what that state "
             f"changes is decided where it is read, by statements that are changed themselves and judged on their own")
+
+
+# ---- a number's type only ------------------------------------------------------------------------
+
+# consumers for which an int and an equal float differ: the dtype of what they build, an index, a count
+TYPE_READERS = frozenset({"range", "tensor", "as_tensor", "array", "asarray", "full", "full_like", "zeros", "ones",
+                          "empty", "arange", "linspace", "int", "str", "repr", "format", "isinstance", "type",
+                          "randint", "choice", "repeat", "tile", "reshape", "view", "expand", "split", "chunk"})
+
+
+def literal_type_only(change: UnitChange) -> str | None:
+    """Why a modified statement differs only in int against equal float literals (`1` -> `1.0`), else None."""
+    if change.base is None or change.cand is None:
+        return None
+    base, cand = change.base.node, change.cand.node
+    pairs: list[tuple[ast.Constant, ast.Constant]] = []
+    if not _same_but_numbers(base, cand, pairs, typed=False) or not pairs:
+        return None
+    shown = ", ".join(f"`{ast.unparse(b)}` -> `{ast.unparse(c)}`" for b, c in pairs[:3])
+    return f"only the type of equal numbers changes ({shown}): the same value in every arithmetic and comparison"
+
+
+def _same_but_numbers(a: ast.AST, b: ast.AST, pairs: list[tuple[ast.Constant, ast.Constant]], typed: bool) -> bool:
+    """`a` and `b` have the same shape and differ only in int/float constants of equal value, none of them
+    read by a consumer of the type (`typed`: under a subscript or a TYPE_READERS call)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, ast.Constant) and isinstance(b, ast.Constant):
+        if type(a.value) is type(b.value):
+            return bool(a.value == b.value)
+        numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (a.value, b.value))
+        if not numbers or a.value != b.value or typed:
+            return False
+        pairs.append((a, b))
+        return True
+    if isinstance(a, ast.Call):
+        typed = typed or last_name(ast.unparse(a.func)) in TYPE_READERS or any(k.arg == "dtype" for k in a.keywords)
+    for field_name, va in ast.iter_fields(a):
+        vb = getattr(b, field_name, None)
+        inner = typed or (isinstance(a, ast.Subscript) and field_name == "slice")
+        if isinstance(va, list):
+            if not isinstance(vb, list) or len(va) != len(vb):
+                return False
+            if not all(_same_but_numbers(x, y, pairs, inner) if isinstance(x, ast.AST) else x == y
+                       for x, y in zip(va, vb, strict=True)):
+                return False
+        elif isinstance(va, ast.AST):
+            if not isinstance(vb, ast.AST) or not _same_but_numbers(va, vb, pairs, inner):
+                return False
+        elif field_name not in ("ctx", "type_comment", "kind") and va != vb:
+            return False
+    return True
 
 
 # ---- device placement only ------------------------------------------------------------------------

@@ -191,3 +191,13 @@ class A:
     other = next(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == "other")
     assert computes_loss(run, tree)
     assert not computes_loss(other, tree)
+
+
+def test_a_module_differentiating_its_loss_function_is_a_training_module() -> None:
+    """The orchestration rule's training modules come from the same registry: a JAX learner is one."""
+    from investigator.flow.orchestration import ImportGraph
+
+    learner = "import jax\n\n\ndef loss_fn(params, batch):\n    return params * batch\n\n\n" \
+              "def update(params, batch):\n    return jax.grad(loss_fn)(params, batch)\n"
+    assert ImportGraph({"agent/learner.py": learner}).has_loss
+    assert not ImportGraph({"agent/learner.py": learner.replace("jax.grad(loss_fn)", "jax.jit(loss_fn)")}).has_loss

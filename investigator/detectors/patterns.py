@@ -13,9 +13,8 @@ from investigator.detectors.flow import Site, SiteList, assignment, substitute
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.roles import is_coefficient, role
 from investigator.pyast import call_name, copy_tree, dotted, last_name, method_name, receiver, unparse
+from investigator.trainstep import OPTIMIZER_RECEIVER, SCHEDULER_RECEIVER
 
-OPTIMIZER_RECEIVER = re.compile(r"optim|(^|[._])opt($|[._\d])|scaler|solver", re.IGNORECASE)
-SCHEDULER_RECEIVER = re.compile(r"sched|lr_|warmup", re.IGNORECASE)
 ENV_RECEIVER = re.compile(r"env|sim|game|world", re.IGNORECASE)
 
 

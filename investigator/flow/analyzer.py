@@ -93,8 +93,16 @@ from investigator.flow.rowsum import row_sum_dropped
 from investigator.flow.shares import Outcome, outcomes
 from investigator.flow.signature import fixed_call
 from investigator.flow.symbolic import Effect, Expander, differing, value_text
-from investigator.flow.units import Unit
-from investigator.flow.wiring import device_move, device_only, injected, none_normalised, read_in_place
+from investigator.flow.units import RETURN, Unit
+from investigator.flow.wiring import (
+    device_move,
+    device_only,
+    injected,
+    literal_type_only,
+    new_state,
+    none_normalised,
+    read_in_place,
+)
 from investigator.flow.wrappers import (
     Assignments,
     adapted_call,
@@ -862,6 +870,8 @@ def _place_changes(report: PairReport, changes: list[UnitChange], causes: set[in
         # the side whose statement the differing effects come from
         side = "candidate" if change.cand is not None and (change.base is None or id(change.cand.node) in causes
                                                             or id(change.base.node) not in causes) else "baseline"
+        if side == "candidate" and change.base is not None and _lost_return(change) and id(change.base.node) in causes:
+            side = "baseline"  # `return make()` -> `make()`: what the callers got is what changed, placed where it went
         unit = change.cand if side == "candidate" else change.base
         assert unit is not None
         flow = flows[side]
@@ -879,6 +889,13 @@ def _place_changes(report: PairReport, changes: list[UnitChange], causes: set[in
                                for p in {placed.path, "architecture" if flow.in_model_class(unit.fn) else placed.path}):
             continue  # a network's statement near a layer finding is that finding's concern, whatever its sink
         report.placed.append(placed)
+
+
+def _lost_return(change: UnitChange) -> bool:
+    """The statement returned its value at the baseline and computes it without returning it at the
+    candidate (a helper that lost its `return`: every caller now gets None)."""
+    return change.base is not None and change.cand is not None and RETURN in change.base.defs \
+        and RETURN not in change.cand.defs
 
 
 def _replaced_callee_statement(placed: Placed, report: PairReport, inlined: Inlined, flow: LearningFlow) -> Placed:
@@ -1734,6 +1751,8 @@ def _wiring(change: UnitChange, pair: FunctionPair, index: PairIndex | None = No
         return why
     if change.base is not None and change.cand is not None and (
             why := row_sum_dropped(change.base.node, change.cand.node)):
+        return why
+    if (why := new_state(change, index.base if index is not None else None) or literal_type_only(change)) is not None:
         return why
     if change.kind != "modified" and none_normalised(change.base or change.cand):  # type: ignore[arg-type]
         return ("it stores None into a key only where the key is missing or None already: `.get()` and a "

@@ -180,12 +180,16 @@ def changed_units(
     renamed = dict(renamed or {})
     # only names bound in the function can be renamed consistently: `all(...)` -> `any(...)` is a change
     local = (pair.base.local_names if pair.base else frozenset(), pair.cand.local_names if pair.cand else frozenset())
+    clashes = _rename_clashes(kept, base_names, cand_names, renamed, local)
+    if clashes:  # both names exist at one side now: `_is_rename` refuses them
+        base_names, cand_names = base_names | clashes, cand_names | clashes
     out: list[UnitChange] = []
     for olds, news in kept:
         olds, news = _drop_renames(olds, news, base_names, cand_names, renamed, local, attribute_renames)
         for k in range(max(len(olds), len(news))):
             change = UnitChange(olds[k] if k < len(olds) else None, news[k] if k < len(news) else None)
-            if change.base is None or change.cand is None or not _same_with_constants(change.base, change.cand):
+            if change.base is None or change.cand is None or not (
+                    _same_with_constants(change.base, change.cand) or same_flax_apply(change.base.node, change.cand.node)):
                 out.append(change)
     return out
 
@@ -257,6 +261,38 @@ def _same_with_constants(base: Unit, cand: Unit) -> bool:
     return folded_b == folded_c
 
 
+class _FlaxApply(ast.NodeTransformer):
+    """`module.apply(params, x, ...)` and `state.apply_fn(params, x, ...)` both as `<apply>(params, x, ...)`."""
+
+    def __init__(self, method: str) -> None:
+        self.method = method
+        self.count = 0
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        if isinstance(node.func, ast.Attribute) and node.func.attr == self.method and node.args:
+            self.count += 1
+            node.func = ast.Name(id="<apply>", ctx=ast.Load())
+        return node
+
+
+def same_flax_apply(base: ast.stmt, cand: ast.stmt) -> bool:
+    """The flax idiom of passing a network to a jitted update as a static argument and calling
+    `qf.apply(params, obs, actions)`, rewritten to the `TrainState` that carries it
+    (`TrainState.create(apply_fn=qf.apply, ...)`) and `qf_state.apply_fn(params, obs, actions)`: the same
+    function applied to the same parameters and inputs (the parameters name the network: a module applied
+    to another network's parameters fails on their shapes). Real shape: sbx moved every SAC/TQC loss
+    from `actor.apply` to `actor_state.apply_fn`. Only `apply` against `apply_fn`, with every argument
+    alike: `model.apply(init_fn)` against `model.apply(other_fn)` stays a change."""
+    for old, new in (("apply", "apply_fn"), ("apply_fn", "apply")):
+        folded_b, folded_c = _FlaxApply(old), _FlaxApply(new)
+        b = ast.dump(folded_b.visit(copy_tree(base)), annotate_fields=False)
+        c = ast.dump(folded_c.visit(copy_tree(cand)), annotate_fields=False)
+        if folded_b.count and folded_b.count == folded_c.count and b == c:
+            return True
+    return False
+
+
 def _without_checks(units: list[Unit]) -> list[Unit]:
     """The units less `assert` statements: an assertion computes no value training uses, it only
     stops a run whose state is already wrong (and `python -O` drops it). Real shape: d3rlpy 2.0
@@ -315,9 +351,28 @@ def _field_names(text: str) -> frozenset[str]:
     return _names_in(text, _FIELD, ".")
 
 
+def _rename_clashes(kept: list[tuple[list[Unit], list[Unit]]], base_names: set[str], cand_names: set[str],
+                    renamed: dict[str, str], local: tuple[frozenset[str], frozenset[str]]) -> frozenset[str]:
+    """Names a rename would have to merge or split: two baseline names renamed to one candidate name
+    (`normal_entropy` and `bernoulli_entropy` both -> `entropy`, the second binding shadowing the first
+    for a late-binding lambda that reads it) or one name renamed to two. Each statement alone reads as
+    a rename; together the new name is bound to something else in the same scope: not a rename."""
+    mappings: list[tuple[str, str]] = []
+    for olds, news in kept:
+        _drop_renames(olds, news, base_names, cand_names, renamed, local, mappings=mappings)
+    news_of: dict[str, set[str]] = {}
+    olds_of: dict[str, set[str]] = {}
+    for o, n in mappings:
+        news_of.setdefault(o, set()).add(n)
+        olds_of.setdefault(n, set()).add(o)
+    out = {n for n, olds in olds_of.items() if len(olds) > 1} | {o for o, news in news_of.items() if len(news) > 1}
+    return frozenset(out | {x for o, n in mappings if o in out or n in out for x in (o, n)})
+
+
 def _drop_renames(
     olds: list[Unit], news: list[Unit], base_names: set[str], cand_names: set[str], renamed: dict[str, str],
     local: tuple[frozenset[str], frozenset[str]] | None = None, found: dict[str, str] | None = None,
+    mappings: list[tuple[str, str]] | None = None,
 ) -> tuple[list[Unit], list[Unit]]:
     """Remove old/new unit pairs that differ only by a consistent rename (instance attributes renamed
     on the way are recorded in `found`)."""
@@ -338,6 +393,8 @@ def _drop_renames(
                 if found is not None:
                     found.update((o[5:], n[5:]) for o, n in zip(_names(u), _names(news[j]), strict=True)
                                  if o != n and o.startswith("self.") and n.startswith("self."))
+                if mappings is not None:
+                    mappings.extend((o, n) for o, n in zip(_names(u, True), _names(news[j], True), strict=True) if o != n)
                 break
     return ([u for i, u in enumerate(olds) if i not in gone_l], [u for j, u in enumerate(news) if j not in gone_r])
 

@@ -9,7 +9,7 @@ rollout evaluation-only and bury a change to the data training learns from.
 The rule, conservative in both directions: a function named like evaluation is evaluation-only
 unless it writes into shared state (an attribute of `self` or of a parameter, directly, through a
 local alias `buf = data.experience`, or by calling a method on it such as `buf.store(...)`) that a
-function of the same module computing a loss (`backward()`) reads by the same attribute name. A
+function of the same module computing a loss (`backward()`, `jax.grad`) reads by the same attribute name. A
 write only printed, logged or kept in an evaluation-local object does not count.
 """
 
@@ -19,6 +19,7 @@ import ast
 import re
 
 from investigator.detectors.functions import FunctionInfo
+from investigator.trainstep import computes_loss
 
 EVAL_FUNCTION = re.compile(r"(^|_|\.)(eval|evaluate|evaluation|evaluator|test|enjoy|render|record_video|"
                            r"visuali[sz]e|plot|demo|play)($|_|\.|s$)", re.IGNORECASE)
@@ -96,7 +97,7 @@ def written_state(fn: FunctionInfo) -> set[str]:
 
 
 def loss_functions(fn: FunctionInfo) -> list[FunctionInfo]:
-    """The other functions of `fn`'s module that call `backward()` (none beyond the scan limit)."""
+    """The other functions of `fn`'s module that compute a loss (`backward()`, a function differentiated by `jax.grad`) (none beyond the scan limit)."""
     others = [o for o in fn.module.functions.values() if o is not fn and not o.is_module]
     if len(others) > MAX_MODULE_FUNCTIONS:
         return []
@@ -104,8 +105,7 @@ def loss_functions(fn: FunctionInfo) -> list[FunctionInfo]:
 
 
 def _computes_loss(fn: FunctionInfo) -> bool:
-    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "backward"
-               for n in ast.walk(fn.node))
+    return computes_loss(fn.node, fn.module.tree)
 
 
 def reads(fn: FunctionInfo, attrs: set[str]) -> bool:

@@ -9,7 +9,7 @@ regression. The launcher's modules are imported by experiment definitions and by
 by the code that trains.
 
 Rule, by the import graph of one commit (project modules; tests, docs and examples excluded):
-*training modules* are the modules that compute a loss (`.backward(`), every module that imports one
+*training modules* are the modules that compute a loss (`.backward(`, `jax.value_and_grad(loss_fn`), every module that imports one
 of them transitively (runners, entry scripts, a CleanRL-style script), and everything those import
 (samplers, environments, buffers, utilities). A changed function whose module is not a training
 module, yet is imported by other project modules (so it is not a module loaded only by name at run
@@ -34,10 +34,11 @@ import weakref
 from typing import Any
 
 from investigator.scope import _module_candidates
+from investigator.trainstep import LOSS_TEXT
 
 _IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]*)|import[ \t]+([^\n#;]+))",
                      re.MULTILINE)
-_LOSS = re.compile(r"\.backward\(")
+_LOSS = LOSS_TEXT
 _LAUNCH = re.compile(r"\bsubprocess\.(Popen|run|call|check_call|check_output)\(|\bPopen\(|\bos\.(system|exec\w*|spawn\w*)\(")
 _SKIP = re.compile(r"(^|/)(tests?|docs?|examples?|benchmarks?|notebooks?|\.github)/|(^|/)(test_[^/]*|[^/]*_test|"
                    r"conftest)\.py$")

@@ -19,6 +19,7 @@ from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.roles import role
 from investigator.flow.classbody import body_statements, field_statement, is_class_body
 from investigator.pyast import call_name, default_values, last_name, method_name, receiver
+from investigator.trainstep import differentiated, sink_of_call
 
 RETURN = "<return>"
 # calls whose first argument is changed in place
@@ -40,8 +41,6 @@ SAMPLING_CALLS = {"sample", "rsample", "shuffle", "permutation", "randperm", "mu
                   "random_split", "choice"}
 OPTIMIZER_CTOR = re.compile(r"(^|\.)(optim\.|lr_scheduler\.)|Optimizer$|^(Adam|AdamW|SGD|RMSprop|Adagrad|LBFGS|"
                             r"LambdaLR|StepLR|MultiStepLR|ExponentialLR|CosineAnnealing\w*|OneCycleLR|LinearLR)$")
-OPTIMIZER_RECEIVER = re.compile(r"optim|(^|[._])opt($|[._\d])|scaler|solver", re.IGNORECASE)
-SCHEDULER_RECEIVER = re.compile(r"sched|lr_|warmup", re.IGNORECASE)
 ENV_RECEIVER = re.compile(r"env|sim|game|world", re.IGNORECASE)
 ENV_CTOR = re.compile(r"(^|\.)(make|make_vec|make_env|make_vec_env|vector\.\w+|\w*VecEnv|\w*VectorEnv|\w*Wrapper)$")
 SAMPLING_NAME = re.compile(r"(^|_)(inds|indices|idx|idxs|perm|permutation|batch_ids|minibatch_ids)($|_)", re.IGNORECASE)
@@ -117,8 +116,11 @@ def units_of(fn: FunctionInfo) -> list[Unit]:
         _through_aliases(fn, out)
     imports = set(fn.module.imports)
     envs = _env_aliases(out)
+    losses = not fn.is_module and fn.name in differentiated(fn.module.tree)
     for u in out:
         u.own, u.sink = _place(u, imports, envs)
+        if losses and RETURN in u.defs and u.sink is None:
+            u.own, u.sink = u.own or "loss", "loss"  # what a function handed to `jax.grad` returns is the loss it differentiates
     return out
 
 
@@ -367,12 +369,8 @@ def _place(u: Unit, imports: set[str], envs: frozenset[str] = frozenset()) -> tu
         name = call_name(call)
         last = method_name(call)
         recv = receiver(call)
-        if last == "backward":
-            sink = sink or "loss"
-        elif last in {"zero_grad", "clip_grad_norm_", "clip_grad_value_"} or (
-            last == "step" and (OPTIMIZER_RECEIVER.search(recv) or SCHEDULER_RECEIVER.search(recv))
-        ):
-            sink = sink or "optimizer"
+        if (step := sink_of_call(call)) is not None:
+            sink = sink or step
         elif (kind := _write_or_step(last, recv, envs)) is not None:
             sink = sink or kind
         elif last in SAMPLING_CALLS:

@@ -13,6 +13,15 @@ environment path above a real regression:
   `if "rnd_cfg" in cfg and cfg["rnd_cfg"] is not None: ...` (or removed): the store runs only where
   the key is missing or already None, so `cfg.get(key)` and a parameter defaulting to None read the
   same value at both commits; only a reader that tests the key's presence sees a difference.
+* **State the baseline did not have.** A feature's new buffer allocated in `__init__`
+  (`self.bad_masks = torch.ones(n + 1, envs, 1)`), moved in `to()` (`self.bad_masks = self.bad_masks.to(device)`)
+  or filled in `insert()` (`self.bad_masks[i + 1].copy_(m)`), where no file of the baseline names `bad_masks`:
+  the statements only set up state; what it changes is decided where it is read, and every reader is
+  itself a changed statement (it names what did not exist), compared and placed on its own. A network
+  or layer built into a new attribute is not this: it registers parameters with the optimizer.
+* **A number's type only.** `reward = 1 if got_to_end else reward` -> `reward = 1.0 if ...` (stable-baselines3's
+  test environment): the same value in every arithmetic and comparison; only consumers that read the
+  type tell them apart (a tensor or array built from it, an index, `range`), and those are excluded.
 * **Device placement only.** `TensorDict(d, batch_size=...)` -> `TensorDict(d, batch_size=...,
   device=t.device)`: the statements differ only in a `device=` argument: where a tensor lives, the
   device place (low), not the place its value reaches.
@@ -26,9 +35,10 @@ import re
 
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import SideIndex
+from investigator.flow.classbody import is_class_body
 from investigator.flow.diff import UnitChange
 from investigator.flow.units import Unit
-from investigator.pyast import class_base, last_name
+from investigator.pyast import class_base, dotted, last_name
 
 DEVICE_KEYWORDS = frozenset({"device"})
 
@@ -370,6 +380,82 @@ def read_in_place(change: UnitChange, base_fn: FunctionInfo, cand_fn: FunctionIn
     side = "candidate" if change.base is not None else "baseline"
     return (f"`self.{attr}` was a copy of `{text}`; at the {side} {where} reads `{text}` where it used the copy: "
             f"the same value, read in place")
+
+
+# ---- state the baseline did not have ---------------------------------------------------------------
+
+NETWORK_CALL = re.compile(r"(^|\.)nn\.|(Module|Sequential|ModuleList|ModuleDict|Net|Network|Model|Policy|Actor|Critic|"
+                          r"Encoder|Decoder|Layer|Block|Head|Parameter)$")
+
+
+def new_state(change: UnitChange, base_side: SideIndex | None) -> str | None:
+    """An added statement that only stores into (or mutates) instance attributes no baseline file names."""
+    unit = change.cand
+    if change.kind != "added" or unit is None or base_side is None or not unit.defs or unit.default \
+            or is_class_body(unit.fn):
+        return None  # a new configuration field's default is judged as an option (flow/optin.py)
+    if not all(d.startswith("self.") and d.count(".") == 1 for d in unit.defs):
+        return None
+    if any(NETWORK_CALL.search(dotted(n.func) or "") for n in ast.walk(unit.node) if isinstance(n, ast.Call)):
+        return None  # a layer or network registers parameters (and draws initial weights) where it is built
+    attrs = sorted(d[5:] for d in unit.defs)
+    if any(base_side.references(a) for a in attrs):
+        return None
+    names = ", ".join(f"`self.{a}`" for a in attrs)
+    return (f"it only sets up state the baseline did not have ({names}, named by no baseline file): what that state "
+            f"changes is decided where it is read, by statements that are changed themselves and judged on their own")
+
+
+# ---- a number's type only ------------------------------------------------------------------------
+
+# consumers for which an int and an equal float differ: the dtype of what they build, an index, a count
+TYPE_READERS = frozenset({"range", "tensor", "as_tensor", "array", "asarray", "full", "full_like", "zeros", "ones",
+                          "empty", "arange", "linspace", "int", "str", "repr", "format", "isinstance", "type",
+                          "randint", "choice", "repeat", "tile", "reshape", "view", "expand", "split", "chunk"})
+
+
+def literal_type_only(change: UnitChange) -> str | None:
+    """Why a modified statement differs only in int against equal float literals (`1` -> `1.0`), else None."""
+    if change.base is None or change.cand is None:
+        return None
+    base, cand = change.base.node, change.cand.node
+    pairs: list[tuple[ast.Constant, ast.Constant]] = []
+    if not _same_but_numbers(base, cand, pairs, typed=False) or not pairs:
+        return None
+    shown = ", ".join(f"`{ast.unparse(b)}` -> `{ast.unparse(c)}`" for b, c in pairs[:3])
+    return f"only the type of equal numbers changes ({shown}): the same value in every arithmetic and comparison"
+
+
+def _same_but_numbers(a: ast.AST, b: ast.AST, pairs: list[tuple[ast.Constant, ast.Constant]], typed: bool) -> bool:
+    """`a` and `b` have the same shape and differ only in int/float constants of equal value, none of them
+    read by a consumer of the type (`typed`: under a subscript or a TYPE_READERS call)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, ast.Constant) and isinstance(b, ast.Constant):
+        if type(a.value) is type(b.value):
+            return bool(a.value == b.value)
+        numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (a.value, b.value))
+        if not numbers or a.value != b.value or typed:
+            return False
+        pairs.append((a, b))
+        return True
+    if isinstance(a, ast.Call):
+        typed = typed or last_name(ast.unparse(a.func)) in TYPE_READERS or any(k.arg == "dtype" for k in a.keywords)
+    for field_name, va in ast.iter_fields(a):
+        vb = getattr(b, field_name, None)
+        inner = typed or (isinstance(a, ast.Subscript) and field_name == "slice")
+        if isinstance(va, list):
+            if not isinstance(vb, list) or len(va) != len(vb):
+                return False
+            if not all(_same_but_numbers(x, y, pairs, inner) if isinstance(x, ast.AST) else x == y
+                       for x, y in zip(va, vb, strict=True)):
+                return False
+        elif isinstance(va, ast.AST):
+            if not isinstance(vb, ast.AST) or not _same_but_numbers(va, vb, pairs, inner):
+                return False
+        elif field_name not in ("ctx", "type_comment", "kind") and va != vb:
+            return False
+    return True
 
 
 # ---- device placement only ------------------------------------------------------------------------

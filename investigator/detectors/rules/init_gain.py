@@ -36,6 +36,23 @@ INIT_MODULES = {"init", "nn.init", "torch.nn.init"}
 PARAMETER = re.compile(r"(^|_)(weight|weights|bias|biases|param|params|parameter|parameters|data|kernel|embedding|emb|w|b|p)"
                        r"($|_|\d)", re.IGNORECASE)
 
+# Keras / TF (`kernel_initializer=`), flax (`kernel_init=`) and haiku (`w_init=`) layers take their
+# initialisation as a constructor argument; `tf.keras.initializers.Orthogonal(gain)`,
+# `nn.initializers.orthogonal(np.sqrt(2))` build one (the PPO gain convention in JAX code)
+INIT_KEYWORDS = {"kernel_initializer", "bias_initializer", "recurrent_initializer", "embeddings_initializer",
+                 "kernel_init", "bias_init", "recurrent_kernel_init", "embedding_init", "w_init", "b_init"}
+INITIALIZER_MODULE = re.compile(r"(^|\.)initializers\.\w+$")
+
+
+def _initializer_arguments(site: Site, call: ast.Call, tail: str) -> list[Feature]:
+    """One feature per initialiser argument of a layer constructor (`Dense(64, kernel_init=orthogonal(1.0))`)."""
+    out: list[Feature] = []
+    for k in call.keywords:
+        if k.arg in INIT_KEYWORDS:
+            value = canon(k.value, site)
+            out.append(Feature(("init", k.arg, (value,), ()), site, f"{tail}(..., {k.arg}={unparse(k.value, 60)})"))
+    return out
+
 
 def initialises_parameter(call: ast.Call) -> bool:
     """A tensor-method draw (`x.uniform_(-1, 1)`) initialises only when `x` names a parameter; any
@@ -65,7 +82,7 @@ class InitGainDetector(FeatureDetector):
         fix="Restore the baseline initialisation call and gain/std.",
         hypotheses=["init.init_scheme_changed", "init.head_gain_changed"],
         confidence=0.8,
-        keywords=r"layer_init|orthogonal_|xavier|kaiming",
+        keywords=r"layer_init|orthogonal_|xavier|kaiming|initializer|kernel_init|bias_init|w_init",
     )
 
     def features(self, sites: list[Site], fn: FunctionInfo, ctx: DetectorContext) -> list[Feature]:
@@ -75,7 +92,8 @@ class InitGainDetector(FeatureDetector):
             if tail == "apply" and name == "self.apply":
                 out += _applied(site, call, ctx)
                 continue
-            if not INIT.match(tail) or not initialises_parameter(call):
+            out += _initializer_arguments(site, call, tail)
+            if not (INIT.match(tail) and initialises_parameter(call)) and not INITIALIZER_MODULE.search(name):
                 continue
             args = [canon(a, site) for a in call.args[1:]]
             kws = [f"{k.arg}={canon(k.value, site)}" for k in call.keywords if k.arg]

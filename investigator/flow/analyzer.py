@@ -56,6 +56,7 @@ from investigator.flow.classbody import (
     is_class_body,
     renamed_classes,
 )
+from investigator.flow.constflags import same_truth
 from investigator.flow.containers import (
     ContainerChange,
     dropped_readers,
@@ -65,7 +66,6 @@ from investigator.flow.containers import (
     realigned_unpackings,
 )
 from investigator.flow.diff import UnitChange, changed_units, moved_across
-from investigator.flow.constflags import same_truth
 from investigator.flow.fieldclass import carried_fields
 from investigator.flow.graph import LearningFlow, Placement, linked_flows
 from investigator.flow.inferred import same_statement_but_inferred

@@ -29,6 +29,7 @@ from investigator.detectors.pairs import PY_SUFFIXES, SideIndex
 
 MAX_ATOMS = 6
 _MEMO = "constflags"
+_NOT_CONSTANT = object()
 
 
 def constant_attributes(side: SideIndex, names: set[str]) -> dict[str, bool | None]:
@@ -41,11 +42,9 @@ def constant_attributes(side: SideIndex, names: set[str]) -> dict[str, bool | No
             memo[name] = _constant(side, name)
         value = memo[name]
         if value is not _NOT_CONSTANT:
-            out[name] = value  # type: ignore[assignment]
+            out[name] = value
     return out
 
-
-_NOT_CONSTANT = object()
 
 
 def _constant(side: SideIndex, name: str) -> object:

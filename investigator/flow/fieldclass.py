@@ -40,7 +40,7 @@ def carried_fields(base_cls: ast.ClassDef, cand_cls: ast.ClassDef, base_tree: as
             continue
         name = stmt.target.id
         value = _default_text(stmt.value) if stmt.value is not None else None
-        if name in params and params[name][0] == value:
+        if name in params and _same_default(params[name][0], value):
             out[name] = (f"`__init__` parameter `{name}`" + (f" (default `{value}`)" if value is not None else "")
                          + (" stored as given where stored, else left at that default" if params[name][1]
                             else " stored unchanged"))
@@ -93,6 +93,23 @@ def _stored_parameters(init: ast.FunctionDef) -> dict[str, tuple[str | None, boo
                 and all(o == defaults[name] for o in others):
             out[name] = (defaults[name], bool(others))
     return out
+
+
+def _same_default(a: str | None, b: str | None) -> bool:
+    """Equal default texts, or literals equal once tuples are read as lists (`[(32, 8, 4)]` and
+    `[[32, 8, 4]]`: the same layer sizes whichever sequence holds them)."""
+    if a == b or a is None or b is None:
+        return a == b
+    try:
+        return bool(_as_lists(ast.literal_eval(a)) == _as_lists(ast.literal_eval(b)))
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+
+
+def _as_lists(value: object) -> object:
+    if isinstance(value, list | tuple):
+        return [_as_lists(v) for v in value]
+    return value
 
 
 def _default_text(value: ast.expr) -> str:

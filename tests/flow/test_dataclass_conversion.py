@@ -430,6 +430,12 @@ def test_a_none_default_the_constructor_replaced_is_the_field_default_it_became(
     assert notes and "`hidden_units`" in notes[0].title
 
 
+def test_a_none_default_replaced_by_tuples_is_the_field_of_lists() -> None:
+    # d3rlpy's PixelEncoderFactory: `[(32, 8, 4), ...]` -> `field(default_factory=lambda: [[32, 8, 4], ...])`
+    found, _ = _vector("(256, 256)")
+    assert not found, [(f.title, f.severity) for f in found]
+
+
 def test_a_none_default_replaced_by_another_value_stays_a_change() -> None:
     found, _ = _vector("[64, 64]")
     assert found, "the default architecture changed from [64, 64] to [256, 256]"

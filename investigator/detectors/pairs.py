@@ -600,7 +600,9 @@ def _own_classes_first(accepted: list[tuple[float, int, int]], left: list[Functi
     `_BCBase._update` is, so `_BCBase._update` was left unpaired and the dynamics' call compared with
     the imitator's; `DiscreteBCQ._update` likewise went to `DiscreteCQL.inner_update`. A pair
     (`A.m`, `B.n`) becomes (`B.m`, `B.n`) when `B.m` is unpaired, or (`A.m`, `A.n`) when `A.n` is,
-    provided that pair passes the same acceptance test; the function it frees stays unpaired."""
+    provided both sit in files of the same name (`algos/bc.py` -> `algos/qlearning/bc.py`: PufferLib's
+    atari `Policy` is no MAgent `Policy`) and that pair passes the same acceptance test; the function it
+    frees stays unpaired."""
     free_l = set(range(len(left))) - {i for _, i, _ in accepted}
     free_r = set(range(len(right))) - {j for _, _, j in accepted}
     out: list[tuple[float, int, int]] = []
@@ -628,7 +630,7 @@ def _own_class(keep: FunctionInfo, replaced: FunctionInfo, pool: list[FunctionIn
     `keep` is accepted with."""
     for k in sorted(free):
         h = pool[k]
-        if h.class_name != cls or h.name != replaced.name:
+        if h.class_name != cls or h.name != replaced.name or h.path.rsplit("/", 1)[-1] != keep.path.rsplit("/", 1)[-1]:
             continue
         f, g = (h, keep) if on_left else (keep, h)
         score = _similarity(f, g)

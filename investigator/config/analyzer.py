@@ -15,7 +15,7 @@ from investigator.config.findings import SOURCE, build_outcome
 from investigator.config.matching import Aliases, match, pair_code_renames
 from investigator.config.model import KeyMatch, SideConfig
 from investigator.config.report import render
-from investigator.models import AnalyzerFailure, AnalyzerResult, ReportSection, Severity
+from investigator.models import AnalyzerFailure, AnalyzerResult, Finding, NoEffectChange, ReportSection
 from investigator.playbooks_lib.schema import PlaybookSet
 
 
@@ -83,11 +83,11 @@ def compare_configs(baseline: SnapshotLike, candidate: SnapshotLike, playbooks: 
 MAIN_SCRIPT = "`__main__` script"
 
 
-def unrelated_entries(comparison: ConfigComparison, baseline_entry: str | None, candidate_entry: str | None
-                      ) -> str | None:
+def unrelated_entries(comparison: ConfigComparison, baseline_entry: str | None, candidate_entry: str | None,
+                      renames: frozenset[tuple[str, str]] = frozenset()) -> str | None:
     """Why the two effective configurations belong to unrelated scripts, else None: both entries were
-    detected (none given) as `__main__` scripts, they are different files, and neither file exists at the
-    other commit, so
+    detected (none given) as `__main__` scripts, they are different files, neither file exists at the
+    other commit and git does not pair them as a rename, so
     no script could be followed at both (real shape: d3rlpy v1.1.1 -> v2.0.2 replaced every example;
     `examples/atari/train_bc.py` was compared with `examples/multi_step_training.py` and its keys came
     and went as significant changes)."""
@@ -95,7 +95,7 @@ def unrelated_entries(comparison: ConfigComparison, baseline_entry: str | None, 
         return None
     b, c = comparison.base.entry, comparison.cand.entry
     if not b.how.startswith("detected") or not c.how.startswith("detected") or not b.script or not c.script \
-            or b.script == c.script:
+            or b.script == c.script or (b.script, c.script) in renames:
         return None
     if not all(MAIN_SCRIPT in entry.how for entry in (b, c)):
         return None  # a Hydra entry migrated to a recipe script is one training run configured anew
@@ -104,6 +104,26 @@ def unrelated_entries(comparison: ConfigComparison, baseline_entry: str | None, 
     return (f"the training entries detected at the two commits are different scripts and neither exists at the "
             f"other commit (baseline `{b.script}`, candidate `{c.script}`): the effective configurations of two "
             f"unrelated scripts are compared; give `--baseline-entry` / `--candidate-entry` to compare one")
+
+
+def _renames(ctx: AnalysisContext) -> frozenset[tuple[str, str]]:
+    """(old path, new path) of the files git pairs as renamed in the range."""
+    if ctx.changeset is None:
+        return frozenset()
+    return frozenset((f.old_path, f.new_path) for f in ctx.changeset.files
+                     if f.old_path and f.new_path and f.old_path != f.new_path)
+
+
+def _not_compared(findings: list[Finding], why: str) -> NoEffectChange:
+    """One no-effect item for the settings of two unrelated entry scripts: what differs between two
+    programs that never ran at the same commit says nothing about a run that changed (the keys stay
+    listed in its details; the configuration section shows both sides)."""
+    keys = [str(e.details.get("key")) for f in findings for e in f.evidence[:1] if e.details.get("key")]
+    locations = [loc for f in findings[:1] for loc in f.locations]
+    return NoEffectChange(
+        subsystem="config", source=SOURCE, locations=locations,
+        title=f"Effective configuration of two unrelated entry scripts ({len(findings)} differing keys) not compared",
+        reason=why, details={"keys": keys, "titles": [f.title for f in findings]})
 
 
 def resolve_safely(side: SideData, spec: str | None, scripts: dict[str, str],
@@ -263,13 +283,11 @@ class ConfigForensics(Analyzer):
         for key, message in outcome.failures:
             result.failures.append(AnalyzerFailure(source=self.id, message=f"config key `{key}`: {message}"))
         result.findings = outcome.findings
-        unrelated = unrelated_entries(comparison, req.baseline_entry, req.candidate_entry)
-        if unrelated:
-            for finding in result.findings:
-                if finding.severity.at_least(Severity.significant):
-                    finding.severity = Severity.low
-                    finding.rationale += f" Low: {unrelated}."
+        unrelated = unrelated_entries(comparison, req.baseline_entry, req.candidate_entry, _renames(ctx))
         result.no_effect = outcome.no_effect
+        if unrelated and result.findings:
+            result.no_effect.append(_not_compared(result.findings, unrelated))
+            result.findings = []
         result.verified = outcome.verified
         result.hypothesis_updates = outcome.hypotheses
         # For later analyzers (the metric analyzer reads the configured gradient clip from here).

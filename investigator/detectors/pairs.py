@@ -600,9 +600,9 @@ def _match_across(
     used_r: set[int] = set()
     # a rename (`A.__init__` -> `B.__init__` too), or a script's top level in another file, must also
     # share its text (git's similarity): equal token shapes alone pair unrelated short functions and scripts
-    for s, i, j in best_pairs(rest_left, rest_right, _similarity, MOVE_SIMILARITY, RENAME_SIMILARITY, huge,
-                              accept=_same_function, gate=TextBound().may_be_same,
-                              refuse=_refused_at_any_similarity):
+    accepted = best_pairs(rest_left, rest_right, _similarity, MOVE_SIMILARITY, RENAME_SIMILARITY, huge,
+                          accept=_same_function, gate=TextBound().may_be_same, refuse=_refused_at_any_similarity)
+    for s, i, j in _own_classes_first(accepted, rest_left, rest_right):
         used_l.add(i)
         used_r.add(j)
         f, g = rest_left[i], rest_right[j]
@@ -625,6 +625,53 @@ def _match_across(
     for j, g in enumerate(rest_right):
         if j not in used_r:
             index.pairs.append(FunctionPair(None, g, "added", 0.0))
+
+
+def _own_classes_first(accepted: list[tuple[float, int, int]], left: list[FunctionInfo], right: list[FunctionInfo]
+                       ) -> list[tuple[float, int, int]]:
+    """The accepted pairs, a method paired across classes moved to its own class's counterpart where
+    one is left over. Real shape (d3rlpy v1.1.1 -> v2.0.2, every `_update` renamed `inner_update`): the
+    dynamics model's `_update` (its class gone) is textually closer to `_BCBase.inner_update` than
+    `_BCBase._update` is, so `_BCBase._update` was left unpaired and the dynamics' call compared with
+    the imitator's; `DiscreteBCQ._update` likewise went to `DiscreteCQL.inner_update`. A pair
+    (`A.m`, `B.n`) becomes (`B.m`, `B.n`) when `B.m` is unpaired, or (`A.m`, `A.n`) when `A.n` is,
+    provided both sit in files of the same name (`algos/bc.py` -> `algos/qlearning/bc.py`: PufferLib's
+    atari `Policy` is no MAgent `Policy`) and that pair passes the same acceptance test; the function it
+    frees stays unpaired."""
+    free_l = set(range(len(left))) - {i for _, i, _ in accepted}
+    free_r = set(range(len(right))) - {j for _, _, j in accepted}
+    out: list[tuple[float, int, int]] = []
+    for s, i, j in accepted:
+        f, g = left[i], right[j]
+        if f.class_name and g.class_name and f.class_name != g.class_name:
+            swap = _own_class(g, f, left, free_l, g.class_name, True) or _own_class(f, g, right, free_r, f.class_name, False)
+            if swap is not None:
+                k, score, left_side = swap
+                if left_side:
+                    free_l.discard(k)
+                    free_l.add(i)
+                    s, i = score, k
+                else:
+                    free_r.discard(k)
+                    free_r.add(j)
+                    s, j = score, k
+        out.append((s, i, j))
+    return out
+
+
+def _own_class(keep: FunctionInfo, replaced: FunctionInfo, pool: list[FunctionInfo], free: set[int], cls: str,
+               on_left: bool) -> tuple[int, float, bool] | None:
+    """An unpaired function of `pool` (the side of `replaced`) named like `replaced`, in class `cls`, that
+    `keep` is accepted with."""
+    for k in sorted(free):
+        h = pool[k]
+        if h.class_name != cls or h.name != replaced.name or h.path.rsplit("/", 1)[-1] != keep.path.rsplit("/", 1)[-1]:
+            continue
+        f, g = (h, keep) if on_left else (keep, h)
+        score = _similarity(f, g)
+        if score >= (MOVE_SIMILARITY if f.name == g.name else RENAME_SIMILARITY) and _same_function(f, g, score):
+            return k, score, on_left
+    return None
 
 
 def enclosing_function(module: ParsedModule, line: int) -> FunctionInfo | None:

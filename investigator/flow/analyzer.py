@@ -57,6 +57,7 @@ from investigator.flow.classbody import (
     is_class_body,
     renamed_classes,
 )
+from investigator.flow.constflags import same_truth
 from investigator.flow.containers import (
     ContainerChange,
     dropped_readers,
@@ -680,6 +681,7 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     made = _explained_made(computed, changes)
     changes = _without_inferred_sizes(changes, pair, result)
     changes = _without_bundled_reads(changes, pair, result)
+    changes = _without_constant_switches(changes, pair, index, result)
     if config_compared:
         plumbing = {id(c) for c in changes
                     if all(is_config_plumbing(u) for u in (c.base, c.cand) if u is not None)}
@@ -780,6 +782,30 @@ def _without_inferred_sizes(changes: list[UnitChange], pair: FunctionPair, resul
                "the inferred size is the one written out wherever the baseline's call ran, so the tensor is the same",
         locations=[Location(path=first.fn.path, line=first.line, side="candidate")], source=SOURCE))
     return [c for c in changes if not any(c is s for s in same)]
+
+
+def _without_constant_switches(changes: list[UnitChange], pair: FunctionPair, index: PairIndex,
+                               result: AnalyzerResult) -> list[UnitChange]:
+    """The changes without flag assignments that agree once the switches that were constants are read
+    as their literal (flow/constflags.py: a dropped `self.has_ppg = False` option)."""
+    same: list[tuple[UnitChange, list[str]]] = []
+    for c in changes:
+        if c.base is not None and c.cand is not None:
+            consts = same_truth(c.base.node, c.cand.node, index.base, index.cand)
+            if consts:
+                same.append((c, consts))
+    if not same:
+        return changes
+    first = same[0][0].cand
+    assert first is not None
+    constants = sorted({k for _, consts in same for k in consts})
+    result.no_effect.append(NoEffectChange(
+        subsystem="other", title=f"Flag rewritten without a constant switch in `{pair.describe()}` ({len(same)} statements)",
+        reason="the same truth value for every value of the other flags once "
+               + ", ".join(f"`{k}`" for k in constants)
+               + " (the only store of that attribute in the commit's code, never set by name) is read as its literal",
+        locations=[Location(path=first.fn.path, line=first.line, side="candidate")], source=SOURCE))
+    return [c for c in changes if not any(c is s for s, _ in same)]
 
 
 def _without_bundled_reads(changes: list[UnitChange], pair: FunctionPair, result: AnalyzerResult) -> list[UnitChange]:

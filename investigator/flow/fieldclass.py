@@ -40,8 +40,8 @@ def carried_fields(base_cls: ast.ClassDef, cand_cls: ast.ClassDef, base_tree: as
         if not isinstance(stmt, ast.AnnAssign) or not isinstance(stmt.target, ast.Name):
             continue
         name = stmt.target.id
-        value = ast.unparse(stmt.value) if stmt.value is not None else None
-        if name in params and params[name][0] == value:
+        value = _default_text(stmt.value) if stmt.value is not None else None
+        if name in params and _same_default(params[name][0], value):
             out[name] = (f"`__init__` parameter `{name}`" + (f" (default `{value}`)" if value is not None else "")
                          + (" stored as given where stored, else left at that default" if params[name][1]
                             else " stored unchanged"))
@@ -75,13 +75,74 @@ def _stored_parameters(init: ast.FunctionDef) -> dict[str, tuple[str | None, boo
                     and t.attr in (node.value.id, "_" + node.value.id):
                 stored[node.value.id] = t.attr
     out: dict[str, tuple[str | None, bool]] = {}
+    replaced = _none_replaced(init)
     for name, attr in stored.items():
+        if defaults.get(name) == "None" and name in replaced and name not in rebound and written.get(attr) == 2 \
+                and replaced[name][0] == attr:
+            out[name] = (replaced[name][1], True)  # `None` stood for that value: the attribute's real default
+            continue
         others = literal.get(attr, [])
         # besides the parameter, only its own default is ever written (`self._x = None` before a
         # conditional `self._x = x`, default None): the attribute holds what was given or the default
         if name in defaults and name not in rebound and written.get(attr) == 1 + len(others) \
                 and all(o == defaults[name] for o in others):
             out[name] = (defaults[name], bool(others))
+    return out
+
+
+def _same_default(a: str | None, b: str | None) -> bool:
+    """Equal default texts, or literals equal once tuples are read as lists (`[(32, 8, 4)]` and
+    `[[32, 8, 4]]`: the same layer sizes whichever sequence holds them)."""
+    if a == b or a is None or b is None:
+        return a == b
+    try:
+        return bool(_as_lists(ast.literal_eval(a)) == _as_lists(ast.literal_eval(b)))
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+
+
+def _as_lists(value: object) -> object:
+    if isinstance(value, list | tuple):
+        return [_as_lists(v) for v in value]
+    return value
+
+
+def _default_text(value: ast.expr) -> str:
+    """A field default as the value it gives: `field(default=X)` and `field(default_factory=lambda: X)`
+    read as `X` (a fresh list per instance is the list a constructor stored)."""
+    if isinstance(value, ast.Call) and ast.unparse(value.func).rsplit(".", 1)[-1] == "field" and not value.args:
+        for kw in value.keywords:
+            if kw.arg == "default":
+                return ast.unparse(kw.value)
+            if kw.arg == "default_factory" and isinstance(kw.value, ast.Lambda) and not kw.value.args.args:
+                return ast.unparse(kw.value.body)
+    return ast.unparse(value)
+
+
+def _none_replaced(init: ast.FunctionDef) -> dict[str, tuple[str, str]]:
+    """Parameters whose `None` the constructor replaces by a literal, `if p is None: self._p = [256, 256]
+    else: self._p = p`: parameter -> (attribute, the literal's text)."""
+    out: dict[str, tuple[str, str]] = {}
+    for node in ast.walk(init):
+        if not (isinstance(node, ast.If) and isinstance(node.test, ast.Compare) and len(node.test.ops) == 1
+                and isinstance(node.test.ops[0], ast.Is) and isinstance(node.test.left, ast.Name)
+                and isinstance(node.test.comparators[0], ast.Constant) and node.test.comparators[0].value is None
+                and len(node.body) == 1 and len(node.orelse) == 1):
+            continue
+        param = node.test.left.id
+        then, other = node.body[0], node.orelse[0]
+        if not (isinstance(then, ast.Assign) and isinstance(other, ast.Assign) and len(then.targets) == 1
+                and len(other.targets) == 1 and ast.dump(then.targets[0]) == ast.dump(other.targets[0])):
+            continue
+        target = then.targets[0]
+        if not (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self"
+                and isinstance(other.value, ast.Name) and other.value.id == param):
+            continue
+        try:
+            ast.literal_eval(then.value)
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            continue
+        out[param] = (target.attr, ast.unparse(then.value))
     return out
 
 

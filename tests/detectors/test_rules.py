@@ -348,6 +348,16 @@ CASES: dict[str, tuple[dict[str, str], dict[str, str], dict[str, str], str]] = {
 }
 
 
+# constructor defaults moved into a `<Class>Config` dataclass (tests/detectors/test_config_class_defaults.py)
+from tests.detectors.test_config_class_defaults import BASE_ALGO, _cand  # noqa: E402
+
+CASES["config_class_defaults"] = (
+    {"pkg/algos/ddpg.py": BASE_ALGO, "pkg/base.py": "X = 1\n"},
+    _cand(),
+    _cand(batch="100"),
+    "batch_size",
+)
+
 def test_every_detector_has_cases() -> None:
     ids = {d.meta.id for d in all_detectors()}
     assert len(ids) >= 20

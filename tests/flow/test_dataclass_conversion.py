@@ -378,3 +378,64 @@ def test_a_parameter_stored_where_given_and_otherwise_left_at_its_default_is_car
 def test_an_attribute_also_set_to_another_value_stays_a_change() -> None:
     found, _ = _scaler("1.0")
     assert found and found[0].severity is Severity.significant, [(f.title, f.severity) for f in found]
+
+
+VEC_BASE = '''
+from models import QRQFunction
+
+
+class VectorFactory:
+    def __init__(self, hidden_units=None, n_quantiles: int = 32):
+        if hidden_units is None:
+            self._hidden_units = {replaced}
+        else:
+            self._hidden_units = hidden_units
+        self._n_quantiles = n_quantiles
+
+    def create(self, dim):
+        return QRQFunction(self._hidden_units[0], self._n_quantiles)
+'''
+
+VEC_CAND = '''
+import dataclasses
+from typing import List
+
+from models import QRQFunction
+
+
+@dataclasses.dataclass()
+class VectorFactory:
+    hidden_units: List[int] = dataclasses.field(default_factory=lambda: [256, 256])
+    n_quantiles: int = 32
+
+    def create(self, dim):
+        return QRQFunction(self.hidden_units[0], self.n_quantiles)
+'''
+
+
+def _vector(replaced: str):
+    train = FACTORY_TRAIN.replace("QRQFunctionFactory", "VectorFactory")
+    result = flow_result(
+        {"models.py": MODELS, "factories.py": VEC_BASE.replace("{replaced}", replaced), "train.py": train},
+        {"models.py": MODELS, "factories.py": VEC_CAND, "train.py": train})
+    return [f for f in result.findings if "VectorFactory" in f.title], result
+
+
+def test_a_none_default_the_constructor_replaced_is_the_field_default_it_became() -> None:
+    # d3rlpy v1 -> v2: `hidden_units=None` with `if hidden_units is None: self._hidden_units = [256, 256]`
+    # became `hidden_units: List[int] = field(default_factory=lambda: [256, 256])`
+    found, result = _vector("[256, 256]")
+    assert not found, [(f.title, f.severity) for f in found]
+    notes = [n for n in result.no_effect if "turned into a dataclass" in n.title]
+    assert notes and "`hidden_units`" in notes[0].title
+
+
+def test_a_none_default_replaced_by_tuples_is_the_field_of_lists() -> None:
+    # d3rlpy's PixelEncoderFactory: `[(32, 8, 4), ...]` -> `field(default_factory=lambda: [[32, 8, 4], ...])`
+    found, _ = _vector("(256, 256)")
+    assert not found, [(f.title, f.severity) for f in found]
+
+
+def test_a_none_default_replaced_by_another_value_stays_a_change() -> None:
+    found, _ = _vector("[64, 64]")
+    assert found, "the default architecture changed from [64, 64] to [256, 256]"

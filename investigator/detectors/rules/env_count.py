@@ -65,7 +65,8 @@ class EnvCountDetector(FeatureDetector):
             names = assigned_names(node)
             if len(names) == 1 and names[0] in check_only_names(site.fn):
                 continue  # `workers = kwargs['num_workers']` read only by `if ...: raise`: validation, not a count
-            if len(names) == 1 and COUNT.match(names[0]) and not (site.fn is fn and names[0] in handed):
+            if len(names) == 1 and COUNT.match(names[0]) and not (site.fn is fn and names[0] in handed) \
+                    and not _forwarded(names[0], value):  # `self.num_envs = num_envs`: stored as handed in
                 text = canon(value, site)
                 out.append(Feature(("count", names[0], text), site, unparse(node, 100)))
         for site, call, name in calls(sites):
@@ -85,7 +86,9 @@ class EnvCountDetector(FeatureDetector):
 def _forwarded(keyword: str, value: ast.expr) -> bool:
     """`num_envs=num_envs`, `num_envs=self.num_envs`, `num_envs=cfg.num_envs`: a count of that name
     handed on. Real shape (PufferLib 73aaa5a8..cb116bca): a new `PolicyPool(num_envs=self.num_envs)`
-    beside the environments read as a changed environment count."""
+    beside the environments read as a changed environment count. The same for a store,
+    `self.num_envs = num_envs`: the count is computed by whoever hands it in (skrl 1.4.3 -> 2.0.0: the
+    tabular model mixin stopped taking `num_envs` and storing it, read as a changed count)."""
     return (isinstance(value, ast.Name) and value.id == keyword) or (
         isinstance(value, ast.Attribute) and value.attr == keyword)
 

@@ -102,7 +102,9 @@ def test_new_buffer_set_up_is_low_and_its_reader_stays_significant() -> None:
     found = {f.title: f.severity for f in _findings(cand)}
     setup = {t: s for t, s in found.items() if "RolloutStorage.__init__" in t or "RolloutStorage.to" in t}
     returns = {t: s for t, s in found.items() if "compute_returns" in t}
-    assert setup and all(s == Severity.low for s in setup.values()), found
+    # the set-up of an attribute the baseline never names is low, or no finding at all: `__init__` and `to()`
+    # hold `self.bad_masks` like a local (flow/heldattrs.py), and only its reader acts on training
+    assert all(s == Severity.low for s in setup.values()), found
     assert returns and all(s == Severity.significant for s in returns.values()), found
 
 

@@ -76,7 +76,7 @@ from investigator.flow.heldattrs import one_side_attributes
 from investigator.flow.inferred import same_statement_but_inferred
 from investigator.flow.inlined import Inlined, call_text, inlined_callees
 from investigator.flow.layout import GRADIENT_PLACES, Layout, container_relaid, layout, layout_change
-from investigator.flow.libapi import api_label, no_caller
+from investigator.flow.libapi import api_label, api_reached
 from investigator.flow.netctor import LAYER_CONFIDENCE, rebuilt_network
 from investigator.flow.optin import (
     ConfigValues,
@@ -169,6 +169,7 @@ class Placed:
     placement: Placement
     path: str | None  # a PATHS label when on the flow (or unfollowed with an own label)
     verdict: str  # on | dispatched | api | unfollowed | logging | evaluation | export | off
+    api: str = ""  # verdict "api": the library function whose return the flow reached (flow/libapi.py)
 
 
 @dataclass
@@ -1505,9 +1506,9 @@ def _classify(change: UnitChange, unit: Unit, placement: Placement, flow: Learni
         return Placed(change, unit, placement, own or "architecture", "on")
     if own:
         return Placed(change, unit, placement, own, "dispatched" if called_instance(unit, placement, flow) else "unfollowed")
-    api = api_label(unit.fn) if no_caller(unit.fn, placement, flow) else None
+    api = api_reached(placement, flow)
     if api is not None:
-        return Placed(change, unit, placement, api, "api")
+        return Placed(change, unit, placement, api[0], "api", api[1].qualname)
     return Placed(change, unit, placement, None, "off")
 
 
@@ -1611,8 +1612,8 @@ def _flow_text(best: Placed, label: str) -> str:
                 f"`{best.unit.fn.qualname}`, which runs when an instance is called (dynamic dispatch: the "
                 f"call site is not shown).")
     elif best.verdict == "api":
-        return (f"Its value is returned by `{best.unit.fn.qualname}`, a public {label} function that nothing in "
-                f"this repository calls: its callers are the library's users, whose training it is part of.")
+        return (f"Its value is returned by `{best.api or best.unit.fn.qualname}`, a public {label} function that "
+                f"nothing in this repository calls: its callers are the library's users, whose training it is part of.")
     elif best.verdict == "on":
         return (f"It is part of the network `{best.unit.fn.class_name}`; the flow into the loss goes through "
                 f"`nn.Module.__call__` (dynamic dispatch), which the code does not show.")

@@ -12,6 +12,7 @@ advantage). A private helper, a method, or a script's function stays judged by i
 from __future__ import annotations
 
 import posixpath
+import re
 
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import SideIndex
@@ -36,6 +37,19 @@ def api_label(fn: FunctionInfo, side: SideIndex | None = None) -> str | None:
     return label if init in index.tree.paths() else None
 
 
-def no_caller(fn: FunctionInfo, placement: Placement, flow: LearningFlow) -> bool:
-    """The flow stopped at `fn`'s return because nothing in the repository calls it."""
-    return f"no caller of `{fn.qualname}` found in the {flow.side.side} tree" in placement.stops
+NO_CALLER = re.compile(r"^no caller of `(?P<qualname>[^`]+)` found in the \w+ tree$")
+
+
+def api_reached(placement: Placement, flow: LearningFlow) -> tuple[str, FunctionInfo] | None:
+    """(path, function) when the flow stopped at the return of a library API function nothing in the
+    repository calls: the changed statement's own function, or one it reaches (`vmpo_loss` returning what
+    its helper `vmpo_compute_weights_and_temperature_loss` computes)."""
+    for stop in placement.stops:
+        m = NO_CALLER.match(stop)
+        if m is None:
+            continue
+        qualname = m.group("qualname")
+        for fn in flow.side.find_defs(qualname.rsplit(".", 1)[-1]):
+            if fn.qualname == qualname and (label := api_label(fn)) is not None:
+                return label, fn
+    return None

@@ -54,3 +54,27 @@ def test_a_dead_loss_function_of_a_script_is_not_a_library_api() -> None:
 
 def test_the_same_function_unchanged_is_no_finding() -> None:
     assert _found(cand_op="/") == []
+
+
+HELPED = """
+    import torch
+
+
+    def compute_weights_and_temperature_loss(advantages, temperature):
+        weights = torch.softmax(advantages {op} temperature, dim=0)
+        return weights, temperature.mean()
+
+
+    def vmpo_loss(logits, actions, advantages, temperature):
+        weights, temperature_loss = compute_weights_and_temperature_loss(advantages, temperature)
+        log_prob = torch.log_softmax(logits, dim=-1).gather(-1, actions)
+        return -(weights * log_prob).sum() + temperature_loss
+"""
+
+
+def test_a_change_in_a_helper_of_an_uncalled_library_loss_is_a_loss_path_finding() -> None:
+    # real shape (rlax): the bug sits in `vmpo_compute_weights_and_temperature_loss`, which `vmpo_loss` calls
+    init = {"mylib/__init__.py": ""}
+    found = flow_findings({"mylib/mpo.py": HELPED.format(op="/"), **init}, {"mylib/mpo.py": HELPED.format(op="*"), **init})
+    assert len(found) == 1 and "loss path" in found[0].title, [f.title for f in found]
+    assert "`vmpo_loss`" in found[0].rationale and found[0].severity is Severity.significant

@@ -1047,3 +1047,53 @@ def test_zero_grad_outside_a_loop_that_steps_is_still_critical() -> None:
     findings = _grad_order(PER_STEP, bug)
     assert findings and findings[0].severity.value == "critical", [(f.severity, f.title) for f in findings]
     assert "gradients accumulate" in findings[0].title
+
+
+# -- a copy between two live networks is a sync, not a checkpoint load -------------------------------
+PPO_OLD = """
+import torch
+import torch.nn as nn
+
+
+class PPO:
+    def __init__(self, state_dim, action_dim, lr):
+        self.policy = ActorCritic(state_dim, action_dim)
+        self.optimizer = torch.optim.Adam(self.policy.parameters(), lr=lr)
+        self.policy_old = ActorCritic(state_dim, action_dim)
+        self.policy_old.load_state_dict(self.policy.state_dict())
+
+    def load(self, checkpoint_path):
+        self.policy.load_state_dict(torch.load(checkpoint_path))
+"""
+
+
+def test_dropped_initial_sync_of_a_live_copy_is_a_significant_network_sync() -> None:
+    """`policy_old.load_state_dict(policy.state_dict())` removed (PPO's old policy no longer starts
+    from the trained policy's weights) is a network sync, significant; it was read as checkpoint
+    loading ('Weight loading changed', low)."""
+    cand = PPO_OLD.replace("        self.policy_old.load_state_dict(self.policy.state_dict())\n", "")
+    findings = run_on({"ppo.py": PPO_OLD}, {"ppo.py": cand}, only={"strict_load"}).findings
+    assert findings, "the dropped sync must be reported"
+    f = findings[0]
+    assert f.title.startswith("Network sync removed") and "`self.policy_old`" in f.title, f.title
+    assert f.severity.value == "significant"
+
+
+CKPT = """
+import torch
+
+
+def load(model, path):
+    model.load_state_dict(torch.load(path))
+"""
+
+
+def test_checkpoint_load_made_loose_is_still_a_strictness_finding() -> None:
+    cand = CKPT.replace("torch.load(path))", "torch.load(path), strict=False)")
+    findings = run_on({"ckpt.py": CKPT}, {"ckpt.py": cand}, only={"strict_load"}).findings
+    assert findings and "strict=False) introduced" in findings[0].title, [f.title for f in findings]
+
+
+def test_unchanged_sync_is_quiet() -> None:
+    cand = PPO_OLD.replace("lr=lr)", "lr=lr, eps=1e-5)")
+    assert run_on({"ppo.py": PPO_OLD}, {"ppo.py": cand}, only={"strict_load"}).findings == []

@@ -974,3 +974,126 @@ def test_a_second_optimizer_zeroing_before_any_step_still_discards_gradients() -
         .replace("        value_optimizer.step()\n", "        value_optimizer.step()\n        optimizer.step()\n")
     findings = _grad_order(PPG_BASE, bug)
     assert findings and findings[0].severity.value == "critical", [(f.severity, f.title) for f in findings]
+
+
+PER_STEP = """
+import torch
+
+
+class Policy:
+    def train_net(self):
+        R = 0
+        for r, log_prob in self.data[::-1]:
+            R = r + self.gamma * R
+            loss = -log_prob * R
+            self.optimizer.zero_grad()
+            loss.backward()
+            self.optimizer.step()
+        self.data = []
+
+
+def main(pi, episodes):
+    for _ in range(episodes):
+        pi.train_net()
+"""
+
+PER_EPISODE = """
+import torch
+
+
+class Policy:
+    def train_net(self):
+        R = 0
+        self.optimizer.zero_grad()
+        for r, prob in self.data[::-1]:
+            R = r + self.gamma * R
+            loss = -torch.log(prob) * R
+            loss.backward()
+        self.optimizer.step()
+        self.data = []
+
+
+def main(pi, episodes):
+    for _ in range(episodes):
+        pi.train_net()
+"""
+
+
+def test_per_episode_gradient_accumulation_is_not_stale_gradients() -> None:
+    """REINFORCE summing per-step losses into one update per episode (zero_grad and step() both
+    outside the backward() loop) is deliberate accumulation: reported as a schedule change, not as
+    the critical 'gradients accumulate' (a false critical seen on a one-file REINFORCE script)."""
+    findings = _grad_order(PER_STEP, PER_EPISODE)
+    assert findings, "the change of update granularity should still be reported"
+    assert all(f.severity.value != "critical" for f in findings), [(f.severity, f.title) for f in findings]
+    assert "gradients accumulate" not in findings[0].title
+    assert findings[0].severity.value == "significant" and "moved out of the backward() loop" in findings[0].title
+
+
+def test_per_episode_update_back_to_per_step_is_significant_not_critical() -> None:
+    findings = _grad_order(PER_EPISODE, PER_STEP)
+    assert findings and findings[0].severity.value == "significant", [(f.severity, f.title) for f in findings]
+    assert "moved into the backward() loop" in findings[0].title
+
+
+def test_zero_grad_outside_a_loop_that_steps_is_still_critical() -> None:
+    """The real bug in the same shape: zero_grad() before the loop, step() inside it (each update
+    re-applies the earlier steps' gradients)."""
+    bug = PER_EPISODE.replace(
+        "            loss.backward()\n        self.optimizer.step()\n",
+        "            loss.backward()\n            self.optimizer.step()\n",
+    )
+    assert bug != PER_EPISODE
+    findings = _grad_order(PER_STEP, bug)
+    assert findings and findings[0].severity.value == "critical", [(f.severity, f.title) for f in findings]
+    assert "gradients accumulate" in findings[0].title
+
+
+# -- a copy between two live networks is a sync, not a checkpoint load -------------------------------
+PPO_OLD = """
+import torch
+import torch.nn as nn
+
+
+class PPO:
+    def __init__(self, state_dim, action_dim, lr):
+        self.policy = ActorCritic(state_dim, action_dim)
+        self.optimizer = torch.optim.Adam(self.policy.parameters(), lr=lr)
+        self.policy_old = ActorCritic(state_dim, action_dim)
+        self.policy_old.load_state_dict(self.policy.state_dict())
+
+    def load(self, checkpoint_path):
+        self.policy.load_state_dict(torch.load(checkpoint_path))
+"""
+
+
+def test_dropped_initial_sync_of_a_live_copy_is_a_significant_network_sync() -> None:
+    """`policy_old.load_state_dict(policy.state_dict())` removed (PPO's old policy no longer starts
+    from the trained policy's weights) is a network sync, significant; it was read as checkpoint
+    loading ('Weight loading changed', low)."""
+    cand = PPO_OLD.replace("        self.policy_old.load_state_dict(self.policy.state_dict())\n", "")
+    findings = run_on({"ppo.py": PPO_OLD}, {"ppo.py": cand}, only={"strict_load"}).findings
+    assert findings, "the dropped sync must be reported"
+    f = findings[0]
+    assert f.title.startswith("Network sync removed") and "`self.policy_old`" in f.title, f.title
+    assert f.severity.value == "significant"
+
+
+CKPT = """
+import torch
+
+
+def load(model, path):
+    model.load_state_dict(torch.load(path))
+"""
+
+
+def test_checkpoint_load_made_loose_is_still_a_strictness_finding() -> None:
+    cand = CKPT.replace("torch.load(path))", "torch.load(path), strict=False)")
+    findings = run_on({"ckpt.py": CKPT}, {"ckpt.py": cand}, only={"strict_load"}).findings
+    assert findings and "strict=False) introduced" in findings[0].title, [f.title for f in findings]
+
+
+def test_unchanged_sync_is_quiet() -> None:
+    cand = PPO_OLD.replace("lr=lr)", "lr=lr, eps=1e-5)")
+    assert run_on({"ppo.py": PPO_OLD}, {"ppo.py": cand}, only={"strict_load"}).findings == []

@@ -184,10 +184,25 @@ def _clips_stepped_gradients(seq: list[Event], i: int) -> bool:
 
 
 def _zeroes_outside_backward_loop(seq: list[Event]) -> bool:
-    """Some zero_grad() sits in a shallower loop than some backward(): gradients accumulate."""
-    zero = [e.site for e in seq if e.kind == "zero_grad"]
-    back = [e.site for e in seq if e.kind == "backward"]
-    return bool(zero and back and min(z.loop_depth for z in zero) < max(b.loop_depth for b in back))
+    """Some zero_grad() sits in a shallower loop than some backward() AND than some step(): the
+    step runs several times per clearing, so each update re-applies the earlier updates' gradients.
+    With the step() as shallow as the zero_grad() (zero_grad; for ...: backward(); step()) the loop's
+    gradients are summed into one update: deliberate gradient accumulation (REINFORCE's per-episode
+    update), not stale gradients."""
+    zero = [e.site.loop_depth for e in seq if e.kind == "zero_grad"]
+    back = [e.site.loop_depth for e in seq if e.kind == "backward"]
+    step = [e.site.loop_depth for e in seq if e.kind == "step"]
+    if not (zero and back) or min(zero) >= max(back):
+        return False
+    return not step or max(step) > min(zero)
+
+
+def _accumulates(seq: list[Event]) -> bool:
+    """Some backward() runs in a deeper loop than every step(): several backward() calls are summed
+    into one update (gradient accumulation)."""
+    back = [e.site.loop_depth for e in seq if e.kind == "backward"]
+    step = [e.site.loop_depth for e in seq if e.kind == "step"]
+    return bool(back and step) and max(back) > max(step)
 
 
 def _named(evs: list[Event]) -> set[str]:
@@ -291,6 +306,17 @@ class GradOrderDetector(Detector):
         detail = new_problems + dup
         if new_problems or doubled_update:
             severity, confidence = Severity.critical, 0.9 if new_problems else 0.7
+        elif _accumulates(b) != _accumulates(c):
+            # one update per loop of backward() calls <-> one update per backward(): the number of
+            # optimizer updates (and each one's gradient sum) changes, a real change of the schedule
+            severity, confidence = Severity.significant, 0.6
+            detail = [
+                "step() moved out of the backward() loop: the loop's gradients are summed into one update "
+                "(gradient accumulation, fewer updates)"
+                if _accumulates(c)
+                else "step() moved into the backward() loop: one update per backward() instead of one per loop "
+                "(more, smaller updates)"
+            ]
         elif added_opts:
             severity, confidence = Severity.low, 0.6
             detail = [f"optimizer added ({', '.join(added_opts)}), each optimizer's order is well-formed"]

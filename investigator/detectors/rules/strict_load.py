@@ -87,6 +87,14 @@ class StrictLoadDetector(FeatureDetector):
         for site, call, name in calls(sites):
             if last_name(name) == "load_state_dict":
                 strict = kwarg(call, "strict")
+                source = _live_source(call)
+                if source is not None:
+                    # `target.load_state_dict(online.state_dict())`: a copy between two live networks (a
+                    # target network or an old-policy copy synchronised), not a checkpoint read from disk
+                    into = name.rsplit(".", 1)[0] if "." in name else name
+                    out.append(Feature(("sync", into, source), site, unparse(call, 90)))
+                    if strict is None:
+                        continue
                 value = unparse(strict) if strict is not None else "True"
                 out.append(Feature(("strict", value), site, f"{name}(..., strict={value})"))
         for site in sites:
@@ -95,6 +103,9 @@ class StrictLoadDetector(FeatureDetector):
         return out
 
     def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
+        sync = _sync_hit(pair, only_base, only_cand)
+        if sync is not None:
+            return [sync]
         loose = [f for f in only_cand if f.key == ("strict", "False")]
         if loose:
             return [feature_hit("load_state_dict(strict=False) introduced: missing keys are skipped silently",
@@ -103,3 +114,32 @@ class StrictLoadDetector(FeatureDetector):
             return [feature_hit("State-dict key mapping changed", pair, [f for f in only_base if f.key[0] == "remap"],
                                 [f for f in only_cand if f.key[0] == "remap"])]
         return [feature_hit("Weight loading changed", pair, only_base, only_cand, severity=Severity.low, confidence=0.5)]
+
+
+def _live_source(call: ast.Call) -> str | None:
+    """`online.state_dict()` as the loaded argument: the network whose live weights are copied."""
+    arg = call.args[0] if call.args else kwarg(call, "state_dict")
+    if isinstance(arg, ast.Call) and last_name(call_name(arg)) == "state_dict" and isinstance(arg.func, ast.Attribute):
+        return unparse(arg.func.value, 60)
+    return None
+
+
+def _sync_hit(pair: FunctionPair, only_base: list[Feature], only_cand: list[Feature]) -> Hit | None:
+    """A copy between two live networks removed, added or redirected: the copy (an old-policy or target
+    network) starts from or follows other weights than the trained network's. Significant: with the
+    initial sync gone, PPO's old policy samples and scores actions with other random weights than the
+    policy it is compared to, and a target network bootstraps from random weights (DOMAIN.md: target
+    networks, importance ratios). Not a checkpoint's strictness: nothing is read from disk."""
+    gone = [f for f in only_base if f.key[0] == "sync"]
+    new = [f for f in only_cand if f.key[0] == "sync"]
+    if not gone and not new:
+        return None
+    if gone and not new:
+        into, source = gone[0].key[1], gone[0].key[2]
+        title = f"Network sync removed: `{into}` no longer copies the weights of `{source}`"
+    elif new and not gone:
+        into, source = new[0].key[1], new[0].key[2]
+        title = f"Network sync added: `{into}` now copies the weights of `{source}`"
+    else:
+        title = f"Network sync changed: `{gone[0].text}` -> `{new[0].text}`"
+    return feature_hit(title, pair, gone, new, severity=Severity.significant, confidence=0.65)

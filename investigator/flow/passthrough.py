@@ -20,6 +20,7 @@ call stays a change and the analyzer judges it.
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from typing import Any
 
 from investigator.detectors.functions import FunctionInfo
@@ -142,25 +143,18 @@ def _returns_wrapped(fn: ast.FunctionDef, method: str) -> bool:
 def _storing_init(init: ast.FunctionDef) -> bool:
     """`__init__(self, env)` that stores the environment, copies its spaces (`self.action_space =
     env.action_space`), stores values, and may reset itself (`self.reset()`)."""
-    params = [a.arg for a in init.args.args]
-    if len(params) < 2 or init.args.vararg is not None or init.args.kwarg is not None:
+    return _init_of(init, _space_copy_or_reset)
+
+
+def _space_copy_or_reset(stmt: ast.stmt, env: str) -> bool:
+    """`self.reset()`, or `self.<space> = env.<space>`: the wrapped environment's own space."""
+    if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+        return ast.unparse(stmt.value) == "self.reset()"
+    if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1):
         return False
-    env = params[1]
-    for stmt in init.body:
-        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
-            continue
-        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and (
-                _base_init(stmt.value, env) or ast.unparse(stmt.value) == "self.reset()"):
-            continue
-        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
-            target, value = stmt.targets[0], stmt.value
-            if isinstance(target, ast.Attribute) and target.attr in SPACES and isinstance(value, ast.Attribute) \
-                    and value.attr == target.attr and isinstance(value.value, ast.Name) and value.value.id == env:
-                continue  # the wrapped environment's own space
-            if _plain_store(target, value, params):
-                continue
-        return False
-    return True
+    target, value = stmt.targets[0], stmt.value
+    return isinstance(target, ast.Attribute) and target.attr in SPACES and isinstance(value, ast.Attribute) \
+        and value.attr == target.attr and isinstance(value.value, ast.Name) and value.value.id == env
 
 
 def _allowed_member(stmt: ast.stmt) -> bool:
@@ -180,6 +174,12 @@ def _allowed_member(stmt: ast.stmt) -> bool:
 
 def _plain_init(init: ast.FunctionDef) -> bool:
     """`__init__(self, env, ...)` that only initialises the base with `env` and stores values."""
+    return _init_of(init, lambda stmt, env: False)
+
+
+def _init_of(init: ast.FunctionDef, also: Callable[[ast.stmt, str], bool]) -> bool:
+    """`__init__(self, env, ...)` whose every statement is a docstring, the base's initialisation with `env`,
+    a plain store of a value, or one that `also` allows."""
     params = [a.arg for a in init.args.args]
     if len(params) < 2 or init.args.vararg is not None or init.args.kwarg is not None:
         return False
@@ -190,6 +190,8 @@ def _plain_init(init: ast.FunctionDef) -> bool:
         if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and _base_init(stmt.value, env):
             continue
         if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and _plain_store(stmt.targets[0], stmt.value, params):
+            continue
+        if also(stmt, env):
             continue
         return False
     return True

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import ast
 import posixpath
-import re
 from collections.abc import Callable, Iterable
 
 from investigator.models import Finding, NoEffectChange
+from investigator.trainstep import TRAINING_TEXT
 
 # Directory names, matched against every directory segment of a path (case-insensitive).
 _DIRS: dict[str, str] = {
@@ -126,11 +126,6 @@ def import_closure(starts: Iterable[str], exists: Callable[[str], bool],
     return seen
 
 
-# A training step in any framework: where a repository's training code is
-TRAINING_STEP = re.compile(r"\.backward\(|\bapply_gradients\(|\bvalue_and_grad\(|\bjax\.grad\(|\boptax\.apply_updates\("
-                           r"|\.minimize\(|\bGradientTape\(")
-
-
 def training_only_in_examples(paths: Iterable[str], read_text: Callable[[str], str | None],
                               reached: Iterable[str] = ()) -> bool:
     """Whether every Python file with a training step (`loss.backward()`, `apply_gradients`, ...) is an
@@ -141,7 +136,7 @@ def training_only_in_examples(paths: Iterable[str], read_text: Callable[[str], s
     out of scope."""
     for path in reached:
         text = read_text(path) if path.endswith(".py") else None
-        if text is not None and TRAINING_STEP.search(text):
+        if text is not None and TRAINING_TEXT.search(text):
             return False
     in_examples = False
     for path in paths:
@@ -151,7 +146,7 @@ def training_only_in_examples(paths: Iterable[str], read_text: Callable[[str], s
         if kind not in (None, "example"):
             continue
         text = read_text(path)
-        if text is None or not TRAINING_STEP.search(text):
+        if text is None or not TRAINING_TEXT.search(text):
             continue
         if kind is None:
             return False

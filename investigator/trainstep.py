@@ -29,6 +29,9 @@ GRAD_TRANSFORMS = frozenset({"grad", "value_and_grad", "filter_grad", "filter_va
 OPTIMIZER_CALLS = frozenset({"zero_grad", "clip_grad_norm_", "clip_grad_value_", "apply_updates", "apply_gradients"})
 # a module that computes a loss, read from its text (`loss.backward(`, `jax.value_and_grad(loss_fn`)
 LOSS_TEXT = re.compile(r"\.backward\(|tape\.gradient\(|(?<!optimize)\.minimize\(|\b(value_and_grad|grad|filter_value_and_grad|filter_grad)\(\s*[A-Za-z_]")
+# a module that trains: it computes a loss, or applies gradients (`state.apply_gradients(grads=...)`,
+# `optax.apply_updates(...)`, a `tf.GradientTape()` block)
+TRAINING_TEXT = re.compile(LOSS_TEXT.pattern + r"|\bapply_gradients\(|\bapply_updates\(|\bGradientTape\(")
 
 
 def sink_of_call(call: ast.Call) -> str | None:

@@ -128,6 +128,11 @@ class ParsedModule:
         return self.text.splitlines()
 
     @cached_property
+    def words(self) -> frozenset[str]:
+        """Every identifier-like word of the text, strings and comments included (what the module names)."""
+        return frozenset(re.findall(r"\w+", self.text))
+
+    @cached_property
     def imports(self) -> dict[str, str]:
         """Local name -> imported dotted name ("np" -> "numpy", "gae" -> "ppo.gae.gae")."""
         out: dict[str, str] = {}

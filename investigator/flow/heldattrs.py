@@ -15,7 +15,6 @@ batch_size` became `args.num_iterations = total // batch_size`, read back as `ar
 from __future__ import annotations
 
 import ast
-import re
 
 from investigator.detectors.functions import FunctionInfo
 from investigator.pyast import parameter_defaults
@@ -43,11 +42,12 @@ def one_side_attributes(fn: FunctionInfo, other: FunctionInfo, known: set[str]) 
                     stored.add((sub.value.id, sub.attr))
                     if isinstance(node.value, ast.Name) and node.value.id in params:
                         copied.add(sub.attr)
+    if not stored:
+        return frozenset()
     index = other.module.index
-    words = set(re.findall(r"\w+", other.module.text))
     out: set[str] = set()
     for name, attr in stored:
-        if attr in known or attr in copied or attr in words:
+        if attr in known or attr in copied or attr in other.module.words:  # (computed once per module)
             continue
         if name == "self" and (index is None or index.mentions(attr)):
             continue

@@ -35,9 +35,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from investigator import budget
+
+K = TypeVar("K")
 
 ENV = "INVESTIGATOR_PROCESSES"
 TRACE = "INVESTIGATOR_TRACE_HELPERS"  # set: each helper's CPU time and its waiter's wait go to stderr
@@ -248,3 +250,16 @@ def discard(helper: Helper) -> None:
 def late_after(own_seconds: float) -> float:
     """How long to wait for a helper whose share is about as big as the waiter's own."""
     return max(LATE_MIN_S, LATE_FACTOR * own_seconds)
+
+
+def two_shares(weighted: list[tuple[float, K]], own_weight: float = 1.0) -> tuple[list[K], list[K]]:
+    """Whole items split into this process's share and the helper's, in the order given (callers pass the
+    largest first): each item goes to the share with less work so far, this process's work counted
+    `own_weight` times (it also redoes some of the helper's work)."""
+    bins: tuple[list[K], list[K]] = ([], [])
+    totals = [0.0, 0.0]
+    for weight, item in weighted:
+        b = 0 if totals[0] * own_weight <= totals[1] else 1
+        bins[b].append(item)
+        totals[b] += weight
+    return bins

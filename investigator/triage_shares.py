@@ -69,14 +69,10 @@ OWN_WEIGHT = 1.25
 def file_shares(changeset: ChangeSet) -> tuple[list[int], list[int]]:
     """This process's and the helper's file positions, each in file order: whole files, largest
     first into the share with less work (this process's size counted `OWN_WEIGHT` times)."""
-    weights = sorted(((_size(changeset, f), k) for k, f in enumerate(changeset.files)), key=lambda t: (-t[0], t[1]))
-    bins: list[list[int]] = [[], []]
-    totals = [0.0, 0.0]
-    for weight, k in weights:
-        b = 0 if totals[0] * OWN_WEIGHT <= totals[1] else 1
-        bins[b].append(k)
-        totals[b] += weight
-    return sorted(bins[0]), sorted(bins[1])
+    weights = sorted(((float(_size(changeset, f)), k) for k, f in enumerate(changeset.files)),
+                     key=lambda t: (-t[0], t[1]))
+    own, other = parallel.two_shares(weights, OWN_WEIGHT)
+    return sorted(own), sorted(other)
 
 
 def triage_share(changeset: ChangeSet, positions: list[int], one: Callable[[ChangedFile], T]) -> Share:

@@ -86,14 +86,9 @@ def pair_shares(pairs: list[FunctionPair], indices: list[int]) -> tuple[list[int
     def size(k: int) -> int:
         return sum(f.end_lineno - f.lineno + 1 for f in (pairs[k].base, pairs[k].cand) if f is not None)
 
-    weights = sorted(((sum(size(k) for k in ks), path) for path, ks in by_file.items()), key=lambda t: -t[0])
-    bins: list[list[int]] = [[], []]
-    totals = [0, 0]
-    for weight, path in weights:
-        b = 0 if totals[0] <= totals[1] else 1
-        bins[b].extend(by_file[path])
-        totals[b] += weight
-    return sorted(bins[0]), sorted(bins[1])
+    weights = sorted(((float(sum(size(k) for k in ks)), path) for path, ks in by_file.items()), key=lambda t: -t[0])
+    own, other = parallel.two_shares(weights)
+    return sorted(k for path in own for k in by_file[path]), sorted(k for path in other for k in by_file[path])
 
 
 def check_share(ctx: DetectorContext, detectors: list[tuple[int, Detector]], indices: list[int],

@@ -289,10 +289,11 @@ class LearningFlow:
             loops = set(u.loops)
             readers = self._readers(fn)
             candidates = sorted({v.index: v for d in data for v in readers.get(d, ())}.items())
+            carried = _carried_across_calls(u, data)
             for _, v in candidates:
                 if v is u:
                     continue
-                if v.index > u.index or loops & set(v.loops) or v.index in loops:
+                if v.index > u.index or loops & set(v.loops) or v.index in loops or carried & v.uses:
                     out.append((v, ctx))
                     if len(ctx) < MAX_CONTEXT:
                         fields = {d for d in data if "." in d and d.split(".", 1)[0] in v.uses}
@@ -760,6 +761,16 @@ class LearningFlow:
             if any(s == mod or s.endswith("." + mod) for s in self._native):
                 return True
         return False
+
+
+def _carried_across_calls(u: Unit, data: frozenset[str]) -> frozenset[str]:
+    """The instance attributes `u` stores that outlive the call: the method's statements above the store
+    read them on its next call (rlkit's `self._n_train_steps_total += 1` at the end of `train_from_torch`
+    and `if self._n_train_steps_total % self.target_update_period == 0:` above it, guarding the target
+    update). `__init__` runs once per object: nothing above its stores reads them again."""
+    if u.fn.name == "__init__" or u.fn.is_module or not u.fn.class_name:
+        return frozenset()
+    return frozenset(d for d in data if d.startswith("self."))
 
 
 def _stores_into_argument(u: Unit) -> bool:

@@ -31,6 +31,7 @@ from investigator.detectors.flow import Flow, attribute_receiver
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import PY_SUFFIXES, PairIndex, SideIndex, enclosing_function
 from investigator.flow.classbody import is_class_body
+from investigator.flow.combinators import invocations
 from investigator.flow.evaluation import (
     feeds_training,
     loss_functions,
@@ -438,6 +439,7 @@ class LearningFlow:
         for call in v.calls:
             memo = self._reads
             out.extend(self._into_method_of(v, call, names))
+            out.extend(self._into_combined(v, call, names))
             bound = [i for i, a in enumerate(call.args) if _uses(a, names, memo)]
             kw = {k.arg for k in call.keywords if k.arg and _uses(k.value, names, memo)}
             spread = any(k.arg is None and _uses(k.value, names, memo) for k in call.keywords)
@@ -456,6 +458,26 @@ class LearningFlow:
             if any(k.arg is None and _uses(k.value, names, memo) for k in call.keywords) or any(
                     isinstance(a, ast.Starred) and _uses(a, names, memo) for a in call.args):
                 wanted |= set(params)  # `Trainer(**kwargs)`: which parameter gets the value is not known
+            out.extend(w for w in self.units(callee) if w.uses & wanted)
+        return out
+
+    def _into_combined(self, v: Unit, call: ast.Call, names: frozenset[str]) -> list[Unit]:
+        """Units of the functions a JAX combinator calls (`jax.lax.scan(f, init, xs)`: `f(carry, x)`) that
+        read a parameter bound to an operand using `names` (`flow/combinators.py`)."""
+        out: list[Unit] = []
+        memo = self._reads
+        for inv in invocations(call, v.fn):
+            positions = {i for i, op in inv.positional if _uses(op, names, memo)}
+            keywords = {k for k, op in inv.keywords if _uses(op, names, memo)}
+            if not positions and not keywords:
+                continue
+            callee = self.resolver.resolve(ast.Call(func=inv.function, args=[], keywords=[]), v.fn)
+            if callee is None or callee.is_module or not isinstance(callee.node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            params = [a.arg for a in [*callee.node.args.posonlyargs, *callee.node.args.args]]
+            if params and params[0] in ("self", "cls") and isinstance(inv.function, ast.Attribute):
+                params = params[1:]
+            wanted = {params[i] for i in positions if i < len(params)} | keywords
             out.extend(w for w in self.units(callee) if w.uses & wanted)
         return out
 

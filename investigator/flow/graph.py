@@ -546,10 +546,18 @@ class LearningFlow:
                     continue  # the returned value is discarded (`self.model.train()` is not our `train`)
                 calls = [c for c in u.calls if last_name(call_name(c)) == name and not self._other_owner(c, fn)
                          and not self._calls_another(c, fn, caller)]
-                if any(_fits(c, arity) for c in calls) or (not calls and _passed_on(u, name, fn, caller)):
+                if any(_fits(c, arity) for c in calls) or (not calls and _passed_on(u, name, fn, caller)
+                                                            and not self._names_another(name, fn, caller)):
                     out.append(u)  # a call that fits the signature, or the function passed on as a value
         self._callers[key] = out
         return out
+
+    def _names_another(self, name: str, fn: FunctionInfo, caller: FunctionInfo) -> bool:
+        """A function passed on by name (`jax.lax.scan(_env_step, ...)`) that resolves, in the caller's
+        scope, to another function than `fn`: each of a repository's JAX scripts nests its own `_env_step`,
+        and one script's scan is not where another's returns go."""
+        target = self.resolver.resolve(ast.Call(func=ast.Name(id=name, ctx=ast.Load()), args=[], keywords=[]), caller)
+        return target is not None and target is not fn
 
     def _calls_another(self, call: ast.Call, fn: FunctionInfo, caller: FunctionInfo) -> bool:
         """The call resolves, by its receiver, to another function than `fn`. `self.m()` in class C

@@ -137,6 +137,37 @@ def test_a_scanned_statistic_that_is_only_returned_as_a_metric_is_no_training_ch
     assert _significant(PPO, cand) == []
 
 
+ROLLOUT = """
+import jax
+
+
+def make_rollout(config, env, network):
+    def rollout(params, env_state, obsv, rng):
+        def _env_step(runner_state, unused):
+            env_state, last_obs, rng = runner_state
+            rng, _rng = jax.random.split(rng)
+            pi, value = network.apply(params, last_obs)
+            action = pi.mode()
+            obsv, env_state, reward, done, info = env.step(_rng, env_state, action)
+            transition = (done, reward * 2.0)
+            return (env_state, obsv, rng), transition
+
+        _, trajectory = jax.lax.scan(_env_step, (env_state, obsv, rng), None, config["NUM_STEPS"])
+        return trajectory
+
+    return rollout
+"""
+
+
+def test_a_scanned_step_of_another_script_is_not_where_its_namesake_returns() -> None:
+    """Each JAX script nests its own `_env_step`: a name passed to a scan is followed to the function it
+    names in that scope, not to every function of that name."""
+    cand = ROLLOUT.replace("reward * 2.0", "reward * 3.0")
+    files = {"ppo.py": PPO, "main.py": MAIN}
+    found = flow_findings({**files, "rollout.py": ROLLOUT}, {**files, "rollout.py": cand})
+    assert [f.title for f in found if f.severity.value in ("critical", "significant")] == []
+
+
 def _calls(text: str) -> tuple[list[ast.Call], object]:
     module = parse_module("m.py", text, "baseline")
     fn = module.functions["f"]

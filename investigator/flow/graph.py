@@ -144,6 +144,7 @@ class LearningFlow:
         self._state_writes = memo.state_writes
         self._state_reads = memo.state_reads
         self._reads = memo.reads  # expression -> the names it reads (`_uses`)
+        self._registered: dict[str, FunctionInfo | None] = {}
 
     # -- units -----------------------------------------------------------------------------------
     def units(self, fn: FunctionInfo) -> list[Unit]:
@@ -472,6 +473,8 @@ class LearningFlow:
             if not positions and not keywords:
                 continue
             callee = self.resolver.resolve(ast.Call(func=inv.function, args=[], keywords=[]), v.fn)
+            if callee is None and isinstance(inv.function, ast.Attribute):
+                callee = self.registered(inv.function.attr)
             if callee is None or callee.is_module or not isinstance(callee.node, ast.FunctionDef | ast.AsyncFunctionDef):
                 continue
             params = [a.arg for a in [*callee.node.args.posonlyargs, *callee.node.args.args]]
@@ -480,6 +483,28 @@ class LearningFlow:
             wanted = {params[i] for i in positions if i < len(params)} | keywords
             out.extend(w for w in self.units(callee) if w.uses & wanted)
         return out
+
+    def registered(self, attr: str) -> FunctionInfo | None:
+        """The project function that product code stores into an attribute `attr` of some object
+        (`trainer.store.epoch_update_fn = model_update_epoch`), when it is the only one: what a
+        combinator handed `<obj>.attr` runs. Real shape: Mava's components register their update
+        functions in `trainer.store`, and the trainer scans `trainer.store.epoch_update_fn`."""
+        if attr in self._registered:
+            return self._registered[attr]
+        pattern = re.compile(rf"\.{re.escape(attr)}\s*=\s*([A-Za-z_]\w*)\s*$", re.MULTILINE)
+        found: dict[int, FunctionInfo] = {}
+        for path, text in self.side.texts().items():
+            if not path.endswith(PY_SUFFIXES) or f".{attr}" not in text or out_of_scope_kind(path) in TEST_KINDS:
+                continue
+            module = self.side.module(path)
+            for m in pattern.finditer(text) if module is not None else ():
+                where = enclosing_function(module, text.count("\n", 0, m.start()) + 1)
+                named = ast.Call(func=ast.Name(id=m.group(1), ctx=ast.Load()), args=[], keywords=[])
+                target = self.resolver.resolve(named, where) if where is not None else None
+                if target is not None and not target.is_module:
+                    found[id(target)] = target
+        self._registered[attr] = next(iter(found.values())) if len(found) == 1 else None
+        return self._registered[attr]
 
     def _into_method_of(self, v: Unit, call: ast.Call, names: frozenset[str]) -> list[Unit]:
         """`agent.clip_param = v` then `agent.update(...)`: the units of the method that read `self.clip_param`

@@ -497,7 +497,9 @@ class LearningFlow:
             if not path.endswith(PY_SUFFIXES) or f".{attr}" not in text or out_of_scope_kind(path) in TEST_KINDS:
                 continue
             module = self.side.module(path)
-            for m in pattern.finditer(text) if module is not None else ():
+            if module is None:
+                continue
+            for m in pattern.finditer(text):
                 where = enclosing_function(module, text.count("\n", 0, m.start()) + 1)
                 named = ast.Call(func=ast.Name(id=m.group(1), ctx=ast.Load()), args=[], keywords=[])
                 target = self.resolver.resolve(named, where) if where is not None else None

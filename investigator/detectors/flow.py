@@ -362,9 +362,6 @@ class Flow:
         module = fn.module
         func = call.func
         if isinstance(func, ast.Name):
-            nested = _enclosing_definition(module, fn, func.id)
-            if nested is not None:
-                return nested
             local = module.functions.get(func.id)
             if local is not None:
                 return local
@@ -744,16 +741,3 @@ def _replace(c: _Ctx, **changes: object) -> _Ctx:
     data = dict(c.__dict__)
     data.update(changes)
     return _Ctx(**data)
-
-
-def _enclosing_definition(module: ParsedModule, fn: FunctionInfo, name: str) -> FunctionInfo | None:
-    """A function `name` defined in `fn` or in a function enclosing it (`_calculate_gae` called in
-    `make_train.train._update_step`, where it is defined): closures, as JAX training scripts nest them.
-    A class body is no enclosing scope for its methods' names."""
-    scope = fn.qualname
-    while scope and scope in module.functions:
-        found = module.functions.get(f"{scope}.{name}")
-        if found is not None and found.class_name is None:
-            return found
-        scope = scope.rpartition(".")[0]
-    return None

@@ -424,12 +424,22 @@ class LearningFlow:
             self._constructors[name] = found[0] if len(found) == 1 else None
         return self._constructors[name]
 
+    def resolve(self, call: ast.Call, fn: FunctionInfo) -> FunctionInfo | None:
+        """The callee of `call` in `fn` for the flow: a bare name defined in `fn` or an enclosing function
+        first (closures, as JAX scripts nest `_calculate_gae` in `make_train.train._update_step`), else the
+        detectors' resolver. Kept to the flow: the detectors' comparisons walk nested helpers as before."""
+        if isinstance(call.func, ast.Name):
+            nested = enclosing_definition(fn, call.func.id)
+            if nested is not None:
+                return nested
+        return self.resolver.resolve(call, fn)
+
     def _effect_callee(self, v: Unit) -> list[Unit]:
         """The units of the project function a call statement (`update_model(actor, p)`) runs."""
         node = v.node
         if not isinstance(node, ast.Expr) or not isinstance(node.value, ast.Call):
             return []
-        callee = self.resolver.resolve(node.value, v.fn)
+        callee = self.resolve(node.value, v.fn)
         if callee is None or callee.is_module or callee is v.fn:
             return []
         return self.units(callee)
@@ -446,7 +456,7 @@ class LearningFlow:
             spread = any(k.arg is None and _uses(k.value, names, memo) for k in call.keywords)
             if not bound and not kw and not spread:
                 continue
-            callee = self.resolver.resolve(call, v.fn)
+            callee = self.resolve(call, v.fn)
             constructor = callee is None
             if constructor:
                 callee = self.constructor(call)
@@ -472,7 +482,7 @@ class LearningFlow:
             keywords = {k for k, op in inv.keywords if _uses(op, names, memo)}
             if not positions and not keywords:
                 continue
-            callee = self.resolver.resolve(ast.Call(func=inv.function, args=[], keywords=[]), v.fn)
+            callee = self.resolve(ast.Call(func=inv.function, args=[], keywords=[]), v.fn)
             if callee is None and isinstance(inv.function, ast.Attribute):
                 callee = self.registered(inv.function.attr)
             if callee is None or callee.is_module or not isinstance(callee.node, ast.FunctionDef | ast.AsyncFunctionDef):
@@ -502,7 +512,7 @@ class LearningFlow:
             for m in pattern.finditer(text):
                 where = enclosing_function(module, text.count("\n", 0, m.start()) + 1)
                 named = ast.Call(func=ast.Name(id=m.group(1), ctx=ast.Load()), args=[], keywords=[])
-                target = self.resolver.resolve(named, where) if where is not None else None
+                target = self.resolve(named, where) if where is not None else None
                 if target is not None and not target.is_module:
                     found[id(target)] = target
         self._registered[attr] = next(iter(found.values())) if len(found) == 1 else None
@@ -583,7 +593,7 @@ class LearningFlow:
         """A function passed on by name (`jax.lax.scan(_env_step, ...)`) that resolves, in the caller's
         scope, to another function than `fn`: each of a repository's JAX scripts nests its own `_env_step`,
         and one script's scan is not where another's returns go."""
-        target = self.resolver.resolve(ast.Call(func=ast.Name(id=name, ctx=ast.Load()), args=[], keywords=[]), caller)
+        target = self.resolve(ast.Call(func=ast.Name(id=name, ctx=ast.Load()), args=[], keywords=[]), caller)
         return target is not None and target is not fn
 
     def _calls_another(self, call: ast.Call, fn: FunctionInfo, caller: FunctionInfo) -> bool:
@@ -818,6 +828,19 @@ class LearningFlow:
             if any(s == mod or s.endswith("." + mod) for s in self._native):
                 return True
         return False
+
+
+def enclosing_definition(fn: FunctionInfo, name: str) -> FunctionInfo | None:
+    """A function `name` defined in `fn` or in a function enclosing it (Python's scoping; a class body is no
+    enclosing scope for its methods' names)."""
+    module = fn.module
+    scope = fn.qualname
+    while scope and scope in module.functions:
+        found = module.functions.get(f"{scope}.{name}")
+        if found is not None and found.class_name is None:
+            return found
+        scope = scope.rpartition(".")[0]
+    return None
 
 
 def _carried_across_calls(u: Unit, data: frozenset[str]) -> frozenset[str]:

@@ -66,7 +66,7 @@ from investigator.flow.containers import (
     read_positions,
     realigned_unpackings,
 )
-from investigator.flow.diff import UnitChange, changed_units, moved_across
+from investigator.flow.diff import UnitChange, changed_units, module_renames, moved_across
 from investigator.flow.explicit import moved_to_callers, removed_self_calls
 from investigator.flow.fieldclass import carried_fields
 from investigator.flow.gather import gather_note
@@ -291,13 +291,16 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
     stored = layout({id(p.base.module): p.base.module.tree for p in changed if p.base}.values(),
                     {id(p.cand.module): p.cand.module.tree for p in changed if p.cand}.values())
     pairs = [*index.changed_pairs(), *class_body_pairs(index)]
+    by_module = _module_renames(changed, flows)
 
     def compute(pair: FunctionPair) -> Outcome:
         """One pair's report and what it recorded (`result`'s items, the statement changes it saw)."""
         out = Outcome(None)
         scratch = AnalyzerResult(analyzer=SOURCE)
+        own = by_module.get(pair.cand.path) if pair.cand is not None and not pair.cand.is_module else None
         try:
-            out.report = _pair_report(pair, index, flows, explained, scratch, expanders, renamed, config_compared,
+            out.report = _pair_report(pair, index, flows, explained, scratch, expanders,
+                                      {**own, **renamed} if own else renamed, config_compared,
                                       out.seen, config or ConfigValues(), handed, cases,
                                       containers.get(id(pair.cand)) if pair.cand is not None else None)
         except RecursionError:
@@ -340,6 +343,18 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
                    "flow_visits": visits, "functions_not_placed": skipped}
     result.duration_s = time.perf_counter() - start
     return result
+
+
+def _module_renames(changed: list[FunctionPair], flows: dict[str, LearningFlow]) -> dict[str, dict[str, str]]:
+    """The module-level names each changed module renamed consistently, by candidate path (flow/diff.py
+    `module_renames`): its functions read them as free variables under the new name."""
+    out: dict[str, dict[str, str]] = {}
+    for pair in changed:
+        if pair.base is not None and pair.cand is not None and pair.cand.is_module and pair.base.is_module:
+            found = module_renames(pair, flows["baseline"].units(pair.base), flows["candidate"].units(pair.cand))
+            if found:
+                out[pair.cand.path] = found
+    return out
 
 
 def _for_helper(out: Outcome) -> Outcome:

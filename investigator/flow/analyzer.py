@@ -1637,6 +1637,11 @@ def _flow_text(best: Placed, label: str) -> str:
         return f"Its own content places it in the {label} path, but the flow could not be followed to training: {stops}."
 
 
+def _hops(placed: Placed) -> int:
+    """Statements a placed change's value travels to its sink (MAX_HOPS when not followed there)."""
+    return min(len(placed.placement.chain), MAX_HOPS) if placed.verdict == "on" else MAX_HOPS
+
+
 def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None) -> Finding | None:
     pair = report.pair
     on = [p for p in report.placed if p.verdict in ("on", "dispatched", "api", "unfollowed") and p.path]
@@ -1644,7 +1649,9 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
         return None
     followed = [p for p in on if p.verdict in ("on", "dispatched", "api")]
     chosen = followed or on
-    best = min(chosen, key=lambda p: PATHS.index(p.path or "architecture"))
+    # the closest place to the learning signal, then the fewest statements to its sink (the loss itself
+    # before a count three assignments away from the same loss)
+    best = min(chosen, key=lambda p: (PATHS.index(p.path or "architecture"), _hops(p)))
     label = best.path or "architecture"
     severity = Severity.significant if followed and label not in LOW_PATHS and not report.opt_in else Severity.low
     way, fields = annotation_change([p.change for p in on])
@@ -1665,7 +1672,7 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
     if pair.match in ("moved", "renamed"):
         confidence *= 0.85 + 0.15 * pair.similarity
     # a value that travels fewer statements to its sink acts more directly (breaks ties between places)
-    hops = min(len(best.placement.chain), MAX_HOPS) if best.verdict == "on" else MAX_HOPS
+    hops = _hops(best)
     confidence = round(min(0.95, confidence + PLACE_RANK[label] * 0.004 - hops * HOP_PENALTY), 4)
     # lead with the statements in the best place (the loss before the optimizer...), then in order
     on = sorted(on, key=lambda p: (p is not best, PATHS.index(p.path or "architecture"), p.verdict != "on"))

@@ -1637,6 +1637,15 @@ def _flow_text(best: Placed, label: str) -> str:
         return f"Its own content places it in the {label} path, but the flow could not be followed to training: {stops}."
 
 
+def _end_line(unit: Unit | None, loc: tuple[str, int] | None) -> int | None:
+    """The last line of a statement (or a block's header) written over several lines: a call whose edited
+    argument sits on a line below its first is inside the span the evidence shows; None for one line or a
+    location that is not the unit's own."""
+    if unit is None or loc is None or loc != (unit.fn.path, unit.line):
+        return None
+    return unit.end_line if unit.end_line > unit.line else None
+
+
 def _hops(placed: Placed) -> int:
     """Statements a placed change's value travels to its sink (MAX_HOPS when not followed there)."""
     return min(len(placed.placement.chain), MAX_HOPS) if placed.verdict == "on" else MAX_HOPS
@@ -1686,7 +1695,8 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
     if base_loc is None and cand_loc is not None:
         base_loc = counterpart(index, cand_loc, "candidate", base_fn, cand_fn)
     sided: tuple[tuple[Side, tuple[str, int] | None], ...] = (("baseline", base_loc), ("candidate", cand_loc))
-    locations = [Location(path=p, line=ln, side=s) for s, loc in sided if loc for p, ln in [loc]]
+    ends = {"baseline": _end_line(change.base, base_loc), "candidate": _end_line(change.cand, cand_loc)}
+    locations = [Location(path=p, line=ln, side=s, end_line=ends[s]) for s, loc in sided if loc for p, ln in [loc]]
     where = pair.describe()
     statements = "; ".join(_change_text(p.change) for p in on[:3]) + (f"; ... ({n - 3} more)" if n > 3 else "")
     flow_text = _flow_text(best, label)

@@ -30,6 +30,7 @@ from investigator.detectors.attrs import attribute_class
 from investigator.detectors.flow import Flow, attribute_receiver
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import PY_SUFFIXES, PairIndex, SideIndex, enclosing_function
+from investigator.flow.byname import by_name_callers
 from investigator.flow.classbody import is_class_body
 from investigator.flow.evaluation import (
     feeds_training,
@@ -525,6 +526,8 @@ class LearningFlow:
                          and not self._calls_another(c, fn, caller)]
                 if any(_fits(c, arity) for c in calls) or (not calls and _passed_on(u, name, fn, caller)):
                     out.append(u)  # a call that fits the signature, or the function passed on as a value
+        if not out and in_scope:  # looked up by name: `getattr(module, name_from_config)(...)` (flow/byname.py)
+            out = by_name_callers(fn, self.side, self.units, _class_methods)
         self._callers[key] = out
         return out
 
@@ -760,6 +763,13 @@ class LearningFlow:
             if any(s == mod or s.endswith("." + mod) for s in self._native):
                 return True
         return False
+
+
+def _class_methods(fn: FunctionInfo) -> list[FunctionInfo]:
+    """The functions of `fn`'s class (`fn` itself when it is not a method)."""
+    if not fn.class_name:
+        return [fn]
+    return [other for other in fn.module.functions.values() if other.class_name == fn.class_name]
 
 
 def _stores_into_argument(u: Unit) -> bool:

@@ -88,7 +88,7 @@ from investigator.flow.optin import (
     used_in_tests,
 )
 from investigator.flow.orchestration import import_graph
-from investigator.flow.plumbing import configuration_helper, is_config_plumbing, only_introspects
+from investigator.flow.plumbing import configuration_helper, helper_fed, is_config_plumbing, only_introspects
 from investigator.flow.restore import checkpoint_names, reads_checkpoint
 from investigator.flow.rowsum import row_sum_dropped
 from investigator.flow.shares import Outcome, outcomes
@@ -699,17 +699,7 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     changes = _without_bundled_reads(changes, pair, result)
     changes = _without_constant_switches(changes, pair, index, result)
     if config_compared:
-        plumbing = {id(c) for c in changes
-                    if all(is_config_plumbing(u) for u in (c.base, c.cand) if u is not None)}
-        if configuration_helper(cand_fn, index.cand) and configuration_helper(base_fn, index.base):
-            plumbing |= {id(c) for c in changes if all(only_introspects(u) for u in (c.base, c.cand) if u is not None)}
-        if plumbing:
-            result.no_effect.append(NoEffectChange(
-                subsystem="other", title=f"Configuration plumbing in `{pair.describe()}` ({len(plumbing)} statements)",
-                reason="declares, loads or reshapes configuration: the values it carries are compared key by key "
-                       "by config forensics (see Configuration changes)",
-                locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
-            changes = [c for c in changes if id(c) not in plumbing]
+        changes = _without_plumbing(changes, pair, index, result)
     defaults = [c for c in changes if _default_changed(c)]
     changes = [c for c in changes if not _is_default(c)]  # a default added or removed binds no existing caller
     if not changes and not defaults:
@@ -747,6 +737,9 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     if same is not None:
         result.no_effect.append(same)
         return None
+    eb, ec = _without_realigned_return(eb, ec, cand_fn, fc)
+    if not eb and not ec and not defaults:
+        return None
     causes = {s for e in (*eb, *ec) for s in e.stmts}
     causes |= {mine for mine, call in inlined.standins.items() if call in causes}  # a callee's statement, inlined
     causes -= _none_checked_guards(changes)
@@ -767,6 +760,28 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     report.fixed_calls = _fixed_calls(changes, flows)
     _place_changes(report, changes, causes, flows, explained, inlined)
     return report
+
+
+def _without_plumbing(changes: list[UnitChange], pair: FunctionPair, index: PairIndex,
+                      result: AnalyzerResult) -> list[UnitChange]:
+    """The changes less configuration plumbing (`flow/plumbing.py`), recorded as one no-effect item: only
+    when config forensics compared the configuration that plumbing carries."""
+    base_fn, cand_fn = pair.base, pair.cand
+    assert base_fn is not None and cand_fn is not None
+    plumbing = {id(c) for c in changes
+                if all(is_config_plumbing(u) for u in (c.base, c.cand) if u is not None)}
+    plumbing |= {id(c) for c in changes if c.base is not None and c.cand is not None
+                 and helper_fed(c.base, c.cand, index.base, index.cand)}
+    if configuration_helper(cand_fn, index.cand) and configuration_helper(base_fn, index.base):
+        plumbing |= {id(c) for c in changes if all(only_introspects(u) for u in (c.base, c.cand) if u is not None)}
+    if not plumbing:
+        return changes
+    result.no_effect.append(NoEffectChange(
+        subsystem="other", title=f"Configuration plumbing in `{pair.describe()}` ({len(plumbing)} statements)",
+        reason="declares, loads or reshapes configuration: the values it carries are compared key by key "
+               "by config forensics (see Configuration changes)",
+        locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
+    return [c for c in changes if id(c) not in plumbing]
 
 
 def _explained_made(computed: list[UnitChange], kept: list[UnitChange]) -> tuple[set[int], set[int], set[int]]:
@@ -1480,6 +1495,64 @@ def _at_callee_defaults(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: 
     if not eb2 and not ec2:
         return eb, ec, why, True
     return eb2, ec2, why, False
+
+
+def _without_realigned_return(eb: list[Effect], ec: list[Effect], cand_fn: FunctionInfo, flow: LearningFlow
+                              ) -> tuple[list[Effect], list[Effect]]:
+    """The differing effects less the returned tuple when the candidate's is the baseline's with elements
+    inserted (each baseline element the same value, in the same order) and every caller found at the
+    candidate unpacks it into as many names: each old value reaches the name it reached, and what the
+    callers do with the new elements is compared in their own code. Real shape (PufferLib 9aa817f7..d4d17e69):
+    `load_config` returned `(pkg_name, config, env_module, make_env, make_policy)` and now returns
+    `(wandb_name, pkg_name, ...)` to `wandb_name, pkg, args, env_module, make_env, make_policy =
+    load_config(parser)` ("Behavioural change in the optimizer path"). `_return_extended` is the case where
+    the return is the only differing effect and the baseline's value is the first element."""
+    rb = [e for e in eb if e.text.startswith("return (")]
+    rc = [e for e in ec if e.text.startswith("return (")]
+    if len(rb) != 1 or len(rc) != 1:
+        return eb, ec
+    old, new = _tuple_elements(rb[0].text[len("return "):]), _tuple_elements(rc[0].text[len("return "):])
+    if old is None or new is None or len(new) <= len(old) or not _subsequence(old, new):
+        return eb, ec
+    callers = flow.callers(cand_fn)
+    if not callers or not all(isinstance(u.node, ast.Assign) and len(u.node.targets) == 1
+                              and isinstance(u.node.targets[0], ast.Tuple) and len(u.node.targets[0].elts) == len(new)
+                              and not any(isinstance(t, ast.Starred) for t in u.node.targets[0].elts) for u in callers):
+        return eb, ec
+    return [e for e in eb if e is not rb[0]], [e for e in ec if e is not rc[0]]
+
+
+def _tuple_elements(text: str) -> list[str] | None:
+    """The top-level elements of a parenthesised tuple's text (effect texts hold digest names such as
+    `value@81b3`, which no parser reads); None when the text is not one tuple."""
+    if not (text.startswith("(") and text.endswith(")")):
+        return None
+    out: list[str] = []
+    depth, quote, start = 0, "", 1
+    for k, ch in enumerate(text):
+        if quote:
+            if ch == quote and text[k - 1] != "\\":
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+            if depth == 0 and k != len(text) - 1:
+                return None  # `(a)(b)`: not one tuple
+        elif ch == "," and depth == 1:
+            out.append(text[start:k].strip())
+            start = k + 1
+    last = text[start:-1].strip()
+    if last:
+        out.append(last)
+    return out if len(out) > 1 else None
+
+
+def _subsequence(old: list[str], new: list[str]) -> bool:
+    it = iter(new)
+    return all(any(o == n for n in it) for o in old)
 
 
 def _return_extended(eb: list[Effect], ec: list[Effect], cand_fn: FunctionInfo, flow: LearningFlow) -> bool:

@@ -701,6 +701,41 @@ def _moved_across(a: list[Unit], b: list[Unit], i: int, j: int, pairs: list[tupl
     for bi, cj in pairs:
         if (bi < i) != (cj < j):
             v = a[bi]
-            if v.defs & touched or v.uses & u.defs:
+            if any(not _fields_apart(v, u, root) for root in (v.defs & touched) | (v.uses & u.defs)):
                 return True
     return False
+
+
+def _fields_apart(v: Unit, u: Unit, root: str) -> bool:
+    """Whether `v` and `u` touch `root` only through different fields of it (`args.track = True` and
+    `if args.mode == 'train':`): a store into one field does not define another. Real shape: PufferLib's
+    `--mode` dispatch moved above the `args.track = True` / `args.exp_name = ...` setup of another branch,
+    and the unchanged `if args.mode == 'train':` header was reported as an added optimizer-path change.
+    A bare use of `root` (passed on whole, `train(args)`) or a method called on it may touch any field."""
+    fv, fu = _fields_of(v, root), _fields_of(u, root)
+    return fv is not None and fu is not None and not fv & fu
+
+
+def _fields_of(unit: Unit, root: str) -> set[str] | None:
+    """The fields of the plain name `root` the unit reads or stores (`root.f`, not a method call
+    `root.f(...)`), or None when it uses `root` otherwise (whole, by index, by method call)."""
+    if "." in root or root.startswith("self"):
+        return None
+    parents: dict[int, ast.AST] = {}
+    for p in unit.parts:
+        for node in ast.walk(p):
+            for child in ast.iter_child_nodes(node):
+                parents[id(child)] = node
+    fields: set[str] = set()
+    for p in unit.parts:
+        for node in ast.walk(p):
+            if not (isinstance(node, ast.Name) and node.id == root):
+                continue
+            parent = parents.get(id(node))
+            if not (isinstance(parent, ast.Attribute) and parent.value is node):
+                return None
+            grand = parents.get(id(parent))
+            if isinstance(grand, ast.Call) and grand.func is parent:
+                return None
+            fields.add(parent.attr)
+    return fields

@@ -692,7 +692,7 @@ class LearningFlow:
             for other in fn.module.functions.values():
                 if other.is_module:
                     continue
-                local = other.local_names
+                local = other.local_names | enclosing_names(other)
                 for w in self.units(other):
                     for name in w.uses - local:
                         index.setdefault(name, []).append(w)
@@ -770,6 +770,21 @@ def _class_methods(fn: FunctionInfo) -> list[FunctionInfo]:
     if not fn.class_name:
         return [fn]
     return [other for other in fn.module.functions.values() if other.class_name == fn.class_name]
+
+
+def enclosing_names(fn: FunctionInfo) -> frozenset[str]:
+    """The names the functions enclosing a nested function bind (parameters, locals): a free name of
+    `sweep.main` that `sweep` binds is `sweep`'s, not the module's global. Real shape: PufferLib's
+    `def sweep(args, ...): def main(): ... train(args, ...)` was a reader of the module-level `args`,
+    so every store into the script's `args.<field>` "reached the optimizer" through the sweep's training
+    run. Class bodies enclose nothing (a method's free name is a global)."""
+    parts = fn.qualname.split(".")
+    out: frozenset[str] = frozenset()
+    for k in range(1, len(parts)):
+        outer = fn.module.functions.get(".".join(parts[:k]))
+        if outer is not None and isinstance(outer.node, ast.FunctionDef | ast.AsyncFunctionDef):
+            out |= outer.local_names
+    return out
 
 
 def _stores_into_argument(u: Unit) -> bool:

@@ -1890,6 +1890,11 @@ def _relaid(title: str, severity: Severity, rationale: str, label: str, qualname
     if label in GRADIENT_PLACES:
         rationale += f" They reach the {label}, so the severity stays."
         return title, severity, rationale
+    reallocated = added - stored.added
+    if reallocated:  # buffers allocated anew: where their readers go is not narrowed here (flow/layout.py)
+        rationale += (f" Buffers are allocated in another arrangement ({', '.join(f'`{a}`' for a in sorted(reallocated))}): "
+                      f"the severity stays; what is written into them is compared where it is written.")
+        return title, severity, rationale
     reach = f"the {label} path" if label else "no sink the code shows (at the baseline, their readers' values went nowhere else)"
     rationale += f" Low: the stored values reach {reach}, not the loss, a target or an advantage (what shapes the gradient)."
     return title, Severity.low, rationale

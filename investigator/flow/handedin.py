@@ -14,9 +14,12 @@ it is (`Model.act`), and what the callers hand in is compared in the callers. Th
 an adaptation when everything else is the same:
 * the same callable name, a parameter of the function or of a function enclosing it, at both commits;
 * the same names kept from the result at the same tuple positions, every other target `_`;
-* the same arguments, where a positional argument may have become a keyword argument (the baseline's
-  trailing positional arguments, in order, are the candidate's keyword values, in the order written),
-  and an argument that packed parameters of the enclosing functions (`{"states": sampled_states}`) may
+* the same arguments, where the baseline's trailing positional arguments may have become keyword
+  arguments: each keyword is bound to the position its name has in every project function the callers
+  hand in under that name and that takes those names (`_update_value(self.value.act, ...)` ->
+  `Model.act(self, inputs, role, params)`), and carries the value the baseline passed there (a keyword
+  naming another parameter, `loss_fn(target=pred, input=target)`, is a swap; with no such function
+  found nothing is explained), and an argument that packed parameters of the enclosing functions (`{"states": sampled_states}`) may
   have become a parameter the candidate gained (`inputs`) when every parameter it packed is gone at the
   candidate: the packing moved to the callers, which now decide those values.
 A changed literal (`"value"` -> `"policy"`), another parameter handed on, another result position kept,
@@ -103,12 +106,16 @@ def handed_in_call(base_stmt: ast.AST, cand_stmt: ast.AST, base_fn: FunctionInfo
     # the baseline's keywords stay keywords; its trailing positional arguments became the candidate's others
     if {k.arg: ast.dump(k.value) for k in bcall.keywords}.items() - {k.arg: ast.dump(k.value) for k in ccall.keywords}.items():
         return None
-    moved = [k.value for k in ccall.keywords if k.arg not in {b.arg for b in bcall.keywords}]
-    if len(ccall.args) + len(moved) != len(bcall.args):
+    if len(ccall.args) > len(bcall.args):
         return None
+    moved = [k for k in ccall.keywords if k.arg not in {b.arg for b in bcall.keywords}]
+    at = _positions(bcall.func.id, [str(k.arg) for k in moved], base_fn, cand_fn) if moved else {}
+    if at is None or sorted(at.values()) != list(range(len(ccall.args), len(bcall.args))):
+        return None
+    pairs = [*zip(bcall.args, ccall.args, strict=False), *((bcall.args[at[str(k.arg)]], k.value) for k in moved)]
     b_params, c_params = set(b_own) | b_outer, set(c_own) | c_outer
     changed = False
-    for before, after in zip(bcall.args, [*ccall.args, *moved], strict=True):
+    for before, after in pairs:
         if ast.dump(before) == ast.dump(after):
             continue
         packed = _packed(before, b_params)
@@ -119,3 +126,58 @@ def handed_in_call(base_stmt: ast.AST, cand_stmt: ast.AST, base_fn: FunctionInfo
     if not changed and not moved and kept_b == kept_c and ast.dump(bt or ast.Pass()) == ast.dump(ct or ast.Pass()):
         return None  # nothing this rule explains differs
     return name
+
+
+def _handed(name: str, fn: FunctionInfo) -> list[str]:
+    """The last names of what the callers in `fn`'s module hand in for parameter `name` of the function
+    (or enclosing function) that declares it (`_update_value(self.value.act, ...)` -> `act`)."""
+    parts = fn.qualname.split(".")
+    for k in range(len(parts), 0, -1):
+        owner = fn.module.functions.get(".".join(parts[:k]))
+        a = getattr(owner.node, "args", None) if owner is not None else None
+        if not isinstance(a, ast.arguments):
+            continue
+        positional = [p.arg for p in (*a.posonlyargs, *a.args)]
+        if name not in positional and name not in {p.arg for p in a.kwonlyargs}:
+            continue
+        at = positional.index(name) if name in positional else None
+        out: list[str] = []
+        for node in ast.walk(fn.module.tree):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            called = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+            if called != parts[k - 1]:
+                continue
+            arg = node.args[at] if at is not None and at < len(node.args) else \
+                next((kw.value for kw in node.keywords if kw.arg == name), None)
+            last = arg.attr if isinstance(arg, ast.Attribute) else arg.id if isinstance(arg, ast.Name) else None
+            if last:
+                out.append(last)
+        return out
+    return []
+
+
+def _positions(name: str, keywords: list[str], base_fn: FunctionInfo, cand_fn: FunctionInfo) -> dict[str, int] | None:
+    """The baseline positions of the parameters the candidate now names by keyword, the same in every
+    project function the callers hand in under that name that takes them; None when none is found or
+    they disagree."""
+    handed = set(_handed(name, cand_fn)) | set(_handed(name, base_fn))
+    index = base_fn.module.index
+    if not handed or index is None:
+        return None
+    found: dict[str, int] | None = None
+    for last in sorted(handed):
+        for fn in index.find_defs(last):
+            a = getattr(fn.node, "args", None)
+            if not isinstance(a, ast.arguments):
+                continue
+            params = [p.arg for p in (*a.posonlyargs, *a.args)]
+            params = params[1:] if params[:1] in (["self"], ["cls"]) else params
+            if not set(keywords) <= set(params):
+                continue  # another function of that name (`Agent.act(states, timestep, timesteps)`)
+            here = {k: params.index(k) for k in keywords}
+            if found is not None and here != found:
+                return None
+            found = here
+    return found

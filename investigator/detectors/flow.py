@@ -362,9 +362,6 @@ class Flow:
         module = fn.module
         func = call.func
         if isinstance(func, ast.Name):
-            nested = _nested_def(fn, func.id)
-            if nested is not None:
-                return nested
             local = module.functions.get(func.id)
             if local is not None:
                 return local
@@ -691,23 +688,6 @@ class Flow:
             return
         if not isinstance(value, ast.Name):
             out.append(self._site(_assign(targets, value, node), c))
-
-
-def _nested_def(fn: FunctionInfo, name: str) -> FunctionInfo | None:
-    """The function `name` defined inside `fn` or a function enclosing it, which a call of `name` there
-    runs before any module-level function of that name (Python's scoping; a class body is no enclosing
-    scope). Real shape (skrl 1.4.3..2.0.0): `compute_gae` nested in `PPO._update` moved to module level;
-    the baseline's nested helper was not walked, so its normalisation and masking read as "added"."""
-    parts = fn.qualname.split(".")
-    for k in range(len(parts), 0, -1):
-        scope = ".".join(parts[:k])
-        owner = fn if k == len(parts) else fn.module.functions.get(scope)
-        if owner is None or not isinstance(owner.node, ast.FunctionDef | ast.AsyncFunctionDef):
-            break  # a class (or module) scope: the name is looked up at module level
-        found = fn.module.functions.get(f"{scope}.{name}")
-        if found is not None and found is not fn:
-            return found
-    return None
 
 
 def _self_attribute(attr: str) -> ast.Attribute:

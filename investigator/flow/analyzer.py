@@ -72,6 +72,7 @@ from investigator.flow.fieldclass import carried_fields
 from investigator.flow.gather import gather_note
 from investigator.flow.graph import LearningFlow, Placement, linked_flows
 from investigator.flow.groups import grouped_input
+from investigator.flow.handedin import handed_in_call
 from investigator.flow.heldattrs import one_side_attributes
 from investigator.flow.inferred import same_statement_but_inferred
 from investigator.flow.inlined import Inlined, call_text, inlined_callees
@@ -707,7 +708,8 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     body = is_class_body(base_fn)  # field statements: no effects to compare, every changed one counts
     changes = _plain_fields(changes, body, pair, index, flows["candidate"], config, handed, result)
     moved, passed, inline = (set(), frozenset(), {}) if body or handed is None else handed.names(base_fn, cand_fn)
-    changes = _not_adapted([c for c in changes if not _only_handed_on(c, passed)], cand_fn, handed, pair, result)
+    changes = _not_adapted([c for c in changes if not _only_handed_on(c, passed)], base_fn, cand_fn, handed, pair,
+                           result)
     if not changes and not defaults:
         return None
     realigned = frozenset() if body else realigned_unpackings(base_fn, cand_fn)
@@ -1259,10 +1261,11 @@ def _callee_default(handed: _Handed, call: ast.Call, fn: FunctionInfo, position:
     return ast.unparse(value)
 
 
-def _not_adapted(changes: list[UnitChange], cand_fn: FunctionInfo, handed: _Handed | None, pair: FunctionPair,
-                 result: AnalyzerResult) -> list[UnitChange]:
+def _not_adapted(changes: list[UnitChange], base_fn: FunctionInfo, cand_fn: FunctionInfo, handed: _Handed | None,
+                 pair: FunctionPair, result: AnalyzerResult) -> list[UnitChange]:
     """The changes without the calls that only follow a callee's changed signature (a no-effect item
     names them: the callee's own pair compares what it does with the new arguments)."""
+    changes = _not_handed_in(changes, base_fn, cand_fn, pair, result)
     if handed is None or handed.flow is None or handed.base_index is None:
         return changes
     kept: list[tuple[UnitChange, str | None]] = []
@@ -1280,6 +1283,30 @@ def _not_adapted(changes: list[UnitChange], cand_fn: FunctionInfo, handed: _Hand
             locations=[Location(path=cand_fn.path, line=c.cand.line, side="candidate") for c, _ in adapted[:1] if c.cand],
             source=SOURCE))
     return [c for c, _ in kept]
+
+
+def _not_handed_in(changes: list[UnitChange], base_fn: FunctionInfo, cand_fn: FunctionInfo, pair: FunctionPair,
+                   result: AnalyzerResult) -> list[UnitChange]:
+    """The changes without calls of a handed-in callable that only follow its calling convention
+    (flow/handedin.py): a no-effect item names the callable."""
+    kept: list[UnitChange] = []
+    names: list[str] = []
+    first: UnitChange | None = None
+    for c in changes:
+        name = handed_in_call(c.base.node, c.cand.node, base_fn, cand_fn) if c.base and c.cand else None
+        if name is None:
+            kept.append(c)
+            continue
+        names.append(name)
+        first = first or c
+    if first is not None and first.cand is not None:
+        result.no_effect.append(NoEffectChange(
+            subsystem="other", title=f"Calls adapted to a handed-in callable in `{pair.describe()}` ({len(names)} statements)",
+            reason="the calls of " + ", ".join(f"`{n}`" for n in sorted(set(names))) + " (a parameter: the callers choose "
+                   "the code it runs) only pass arguments by keyword, keep the same results, or take a packing the "
+                   "callers now build; what the callable computes and what the callers hand in are compared there",
+            locations=[Location(path=cand_fn.path, line=first.cand.line, side="candidate")], source=SOURCE))
+    return kept
 
 
 def _only_handed_on(change: UnitChange, passed: frozenset[str]) -> bool:
@@ -1967,6 +1994,11 @@ def _relaid(title: str, severity: Severity, rationale: str, label: str, qualname
                   f"are kept under another layout; the code does not show whether they are the same values.")
     if label in GRADIENT_PLACES:
         rationale += f" They reach the {label}, so the severity stays."
+        return title, severity, rationale
+    reallocated = added - stored.added
+    if reallocated:  # buffers allocated anew: where their readers go is not narrowed here (flow/layout.py)
+        rationale += (f" Buffers are allocated in another arrangement ({', '.join(f'`{a}`' for a in sorted(reallocated))}): "
+                      f"the severity stays; what is written into them is compared where it is written.")
         return title, severity, rationale
     reach = f"the {label} path" if label else "no sink the code shows (at the baseline, their readers' values went nowhere else)"
     rationale += f" Low: the stored values reach {reach}, not the loss, a target or an advantage (what shapes the gradient)."

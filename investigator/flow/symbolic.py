@@ -126,6 +126,13 @@ class Expander:
         end = getattr(loop, "end_lineno", None) or loop.lineno
         out = {n.target.id for n in ast.walk(loop) if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name)}
         out.update(name for line, name in self._loads[key] if line > end)
+        # read in the loop above its first store: the next iteration reads what this one leaves (a rollout's
+        # `tensordict=reset_batch` fed by `reset_batch = step_mdp(batch[..., -1], reward_keys=...)` at its end)
+        first: dict[str, int] = {}
+        for n in ast.walk(loop):
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+                first[n.id] = min(first.get(n.id, n.lineno), n.lineno)
+        out.update(name for line, name in self._loads[key] if loop.lineno <= line < first.get(name, loop.lineno))
         return out
 
     def _statements(self, fn: FunctionInfo) -> int:

@@ -18,6 +18,11 @@ samples. So the rule asks for what only an API rename looks like:
   parameters are compared where it is defined);
 * every other part of the statement is identical, values included.
 
+A project compatibility wrapper called at the baseline in place of the library callee counts as that callee
+when it forwards the old keyword's parameter under the new keyword (keras-rl's `rl.keras_future.Model(input,
+output)`, which called `keras.models.Model(inputs=input, outputs=output)` on Keras 2, removed with the
+move to Keras 2).
+
 The change stays in the report (low, with this reason): a keyword the installed library does not accept
 fails at call time, which a user may still need to see.
 """
@@ -51,6 +56,35 @@ def _external(call: ast.Call, module: Any) -> bool:
                                                                             f"src/{top}/__init__.py"))
 
 
+def _project_function(call: ast.Call, module: Any) -> Any:
+    """The project function a plain-name call resolves to through an absolute `from pkg.mod import f`, or None."""
+    if not isinstance(call.func, ast.Name):
+        return None
+    imported = getattr(module, "imports", {}).get(call.func.id, "")
+    index = getattr(module, "index", None)
+    if not imported or "." not in imported or imported.startswith(".") or index is None:
+        return None
+    source, name = imported.rsplit(".", 1)
+    stem = source.replace(".", "/")
+    for path in (f"{stem}.py", f"{stem}/__init__.py"):
+        found = index.module(path)
+        if found is not None:
+            return found.functions.get(name)
+    return None
+
+
+def _forwards(shim: Any, callee: str, old: str, new: str) -> bool:
+    """`shim` returns a call of `callee` (by last name) passing its own parameter `old` as `new=`: a
+    compatibility wrapper (`def Model(input, output): return keras.models.Model(inputs=input, outputs=output)`)."""
+    node = getattr(shim, "node", None)
+    if not isinstance(node, ast.FunctionDef) or old not in {a.arg for a in node.args.args + node.args.kwonlyargs}:
+        return False
+    return any(isinstance(r, ast.Return) and isinstance(r.value, ast.Call)
+               and call_name(r.value).rsplit(".", 1)[-1] == callee
+               and any(k.arg == new and isinstance(k.value, ast.Name) and k.value.id == old for k in r.value.keywords)
+               for r in ast.walk(node))
+
+
 def keyword_renamed(change: UnitChange) -> str | None:
     """Why the statement pair differs only in library keywords renamed singular <-> plural, else None."""
     if change.base is None or change.cand is None:
@@ -61,6 +95,7 @@ def keyword_renamed(change: UnitChange) -> str | None:
     if len(b_calls) != len(c_calls):
         return None
     renamed: list[str] = []
+    shims: list[str] = []  # project compatibility wrappers the baseline called instead
     for old, new in zip(b_calls, c_calls, strict=True):
         if len(old.keywords) != len(new.keywords):
             return None
@@ -68,11 +103,24 @@ def keyword_renamed(change: UnitChange) -> str | None:
             if ko.arg == kn.arg:
                 continue
             if ko.arg is None or kn.arg is None or not _plural_pair(ko.arg, kn.arg) \
-                    or not _external(new, change.cand.fn.module) or not _external(old, change.base.fn.module):
+                    or not _external(new, change.cand.fn.module):
                 return None
+            if not _external(old, change.base.fn.module):
+                shim = _project_function(old, change.base.fn.module)
+                if shim is None or not _forwards(shim, call_name(new).rsplit(".", 1)[-1], ko.arg, kn.arg):
+                    return None
+                shims.append(f"`{call_name(old)}` ({shim.path})")
             renamed.append(f"`{call_name(new)}` `{ko.arg}=` -> `{kn.arg}=`")
             ko.arg = kn.arg
-    if not renamed or ast.dump(base) != ast.dump(cand):
+    if not renamed:
         return None
+    if shims:  # the wrapper's name is the library callee's own (`Model`): compare the statements by it
+        for old, new in zip(b_calls, c_calls, strict=True):
+            if isinstance(old.func, ast.Name) and isinstance(new.func, ast.Name | ast.Attribute):
+                old.func = copy_tree(new.func)
+    if ast.dump(base) != ast.dump(cand):
+        return None
+    via = f"; the baseline called the compatibility wrapper {', '.join(dict.fromkeys(shims))}, which forwards " \
+          f"them to the library under the new keywords" if shims else ""
     return (f"library keyword renamed ({', '.join(dict.fromkeys(renamed))}): the same values passed under the "
-            f"library's other spelling of the keyword")
+            f"library's other spelling of the keyword{via}")

@@ -97,6 +97,19 @@ if __name__ == "__main__":
 """
 
 
+SHIM = """
+import keras
+import keras.models
+
+
+def Model(input, output, **kwargs):
+    if int(keras.__version__.split('.')[0]) >= 2:
+        return keras.models.Model(inputs=input, outputs=output, **kwargs)
+    else:
+        return keras.models.Model(input=input, output=output, **kwargs)
+"""
+
+
 def _agent(kw_in: str, kw_out: str) -> dict[str, str]:
     return {"rl/agents/dqn.py": AGENT.format(kw_in=kw_in, kw_out=kw_out)}
 
@@ -123,4 +136,21 @@ def test_probs_to_logits_is_not_a_keyword_rename() -> None:
 
 def test_project_callee_with_both_spellings_is_not_a_keyword_rename() -> None:
     found = flow_findings({"train.py": LOCAL.format(kw="input")}, {"train.py": LOCAL.format(kw="inputs")})
+    assert not any("library keyword renamed" in f.rationale for f in found), [f.rationale for f in found]
+
+
+def test_compatibility_wrapper_replaced_by_the_library_call_is_low() -> None:
+    """keras-rl's real shape: the baseline imported `Model` from its own `rl/keras_future.py` shim."""
+    base = {"rl/agents/dqn.py": AGENT.format(kw_in="input", kw_out="output").replace(
+        "from keras.models import Model", "from rl.keras_future import Model"), "rl/keras_future.py": SHIM}
+    found = flow_findings(base, _agent("inputs", "outputs"))
+    assert found and all(f.severity.value == "low" for f in found), [(f.severity.value, f.title) for f in found]
+    assert any("compatibility wrapper `Model`" in f.rationale for f in found), [f.rationale for f in found]
+
+
+def test_project_wrapper_that_does_not_forward_the_keyword_is_a_change() -> None:
+    shim = SHIM.replace("inputs=input, outputs=output", "inputs=output, outputs=input")
+    base = {"rl/agents/dqn.py": AGENT.format(kw_in="input", kw_out="output").replace(
+        "from keras.models import Model", "from rl.keras_future import Model"), "rl/keras_future.py": shim}
+    found = flow_findings(base, _agent("inputs", "outputs"))
     assert not any("library keyword renamed" in f.rationale for f in found), [f.rationale for f in found]

@@ -76,6 +76,7 @@ from investigator.flow.handedin import handed_in_call
 from investigator.flow.heldattrs import one_side_attributes
 from investigator.flow.inferred import same_statement_but_inferred
 from investigator.flow.inlined import Inlined, call_text, inlined_callees
+from investigator.flow.kwrename import keyword_renamed
 from investigator.flow.layout import GRADIENT_PLACES, Layout, container_relaid, layout, layout_change
 from investigator.flow.libapi import api_label, api_reached
 from investigator.flow.netctor import LAYER_CONFIDENCE, rebuilt_network
@@ -1903,7 +1904,8 @@ def _known_rewrite(report: PairReport, on: list[Placed], index: PairIndex, label
 
 
 def _wiring(change: UnitChange, pair: FunctionPair, index: PairIndex | None = None) -> str | None:
-    """Why a changed statement only moves where a value is made (flow/wiring.py), else None."""
+    """Why a changed statement only moves where a value is made (flow/wiring.py) or only renames a library
+    keyword (flow/kwrename.py), else None."""
     if pair.base is not None and pair.cand is not None and (
             why := injected(change, pair.base, pair.cand, index.cand if index is not None else None)
             or read_in_place(change, pair.base, pair.cand)):
@@ -1911,7 +1913,8 @@ def _wiring(change: UnitChange, pair: FunctionPair, index: PairIndex | None = No
     if change.base is not None and change.cand is not None and (
             why := row_sum_dropped(change.base.node, change.cand.node)):
         return why
-    if (why := new_state(change, index.base if index is not None else None) or literal_type_only(change)) is not None:
+    if (why := new_state(change, index.base if index is not None else None) or literal_type_only(change)
+            or keyword_renamed(change)) is not None:
         return why
     if change.kind != "modified" and none_normalised(change.base or change.cand):  # type: ignore[arg-type]
         return ("it stores None into a key only where the key is missing or None already: `.get()` and a "

@@ -127,6 +127,20 @@ class Expander:
         end = getattr(loop, "end_lineno", None) or loop.lineno
         out = {n.target.id for n in ast.walk(loop) if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name)}
         out.update(name for line, name in self._loads[key] if line > end)
+        # read in the loop above its first store: the next iteration reads what this one leaves (a rollout's
+        # `tensordict=reset_batch` fed by `reset_batch = step_mdp(batch[..., -1], reward_keys=...)` at its end)
+        # A plain alias (`available_actions = new_available_actions`) hands on a value its producer made, and that
+        # producer is compared where it is (HARL: counting the alias as a change of its own split one real change).
+        first: dict[str, int] = {}
+        computed: set[str] = set()
+        for n in ast.walk(loop):
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+                first[n.id] = min(first.get(n.id, n.lineno), n.lineno)
+            if not (isinstance(n, ast.Assign) and isinstance(n.value, ast.Name)):
+                targets = n.targets if isinstance(n, ast.Assign) else [n.target] if isinstance(n, ast.AnnAssign) else []
+                computed.update(t.id for t in targets if isinstance(t, ast.Name))
+        out.update(name for line, name in self._loads[key]
+                   if name in computed and loop.lineno <= line < first.get(name, loop.lineno))
         return out
 
     def _statements(self, fn: FunctionInfo) -> int:

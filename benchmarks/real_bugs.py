@@ -19,6 +19,8 @@ Usage:
 the corpus the rules were tuned on, for a generalisation figure (never tune on it). That set has since been
 used to tune; `--recipes benchmarks/real_bugs_holdout2.yaml` runs a second one, of seven more repositories, and
 `--recipes benchmarks/real_bugs_holdout3.yaml` a third, of sixteen more (mined after the second was used to tune).
+`--recipes benchmarks/real_bugs_holdout4.yaml` runs a fourth, of ten more repositories (mined after the third was
+used to tune).
 
 A case whose patch hash differs from the recipe, or whose reverse patch no longer applies, is reported
 as an error of the benchmark (it measures nothing), never silently skipped.

@@ -11,7 +11,6 @@ its changed symbols maps to by name or signature; a symbol itself maps by its na
 from __future__ import annotations
 
 import ast
-import json
 import posixpath
 import types
 from collections import Counter
@@ -20,7 +19,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel, Field
 
 from investigator.config.extractors.base import ExtractError, LimitError
-from investigator.config.extractors.structured import load_documents
+from investigator.config.extractors.structured import json_loads, load_documents
 from investigator.content import unreadable_reason
 from investigator.git.changeset import ChangedFile, ChangeSet
 from investigator.models import OTHER_SUBSYSTEM, AnalyzerFailure
@@ -209,7 +208,7 @@ def _structured_value(language: str, text: str) -> object:
     `load_documents`: comparing two unbounded alias expansions would never end)."""
     try:
         if language == "json":
-            return json.loads(text)
+            return json_loads(text)  # comments and trailing commas read as lenient loaders (ujson) do
         return load_documents(text)
     except RecursionError:
         raise LimitError("nested too deeply to read") from None

@@ -13,7 +13,7 @@ Several different code defaults for the same name are ambiguous: then none is ta
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from investigator.config.model import ConfigEntry, EntryKind, same_value
@@ -210,3 +210,90 @@ def promoted_constant(entry: ConfigEntry, here: list[tuple[str, dict[str, set[st
     if all(same_value(probe[0], p) for p in probe[1:]):
         return Default(found[0][0], found[0][1])
     return None
+
+
+def omitted_arguments(tree: ast.Module, leaf: str) -> list[tuple[str, int]]:
+    """(callee's last name, position) of each call that leaves out a positional argument when the key
+    `leaf` is absent: `v = cfg.get("leaf")` (or `.get("leaf", None)`) handed on as `f(*([v] if v else []))`,
+    directly or through a local `args = [v] if v else []` and `f(*args)`. The callee's parameter default
+    is then what applies without the key. Real shape (PufferLib 9aa817f7..d4d17e69, `demo.py`):
+    `make_name = env_config.get('env_name', None)`; `make_env_args = [make_name] if make_name else []`;
+    `env_module.env_creator(*make_env_args)` with `def env_creator(name='squared')`."""
+    out: list[tuple[str, int]] = []
+    for fn in ast.walk(tree):
+        if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef | ast.Module):
+            continue
+        body = list(_own_statements(fn))
+        got = {t.id for s in body if isinstance(s, ast.Assign) and len(s.targets) == 1
+               and isinstance(t := s.targets[0], ast.Name) and _none_getter(s.value, leaf)}
+        if not got:
+            continue
+        lists = {t.id for s in body if isinstance(s, ast.Assign) and len(s.targets) == 1
+                 and isinstance(t := s.targets[0], ast.Name) and _omitted_when_none(s.value, got)}
+        for s in body:
+            for call in (n for n in ast.walk(s) if isinstance(n, ast.Call)):
+                for k, arg in enumerate(call.args):
+                    if isinstance(arg, ast.Starred) and (_omitted_when_none(arg.value, got) or (
+                            isinstance(arg.value, ast.Name) and arg.value.id in lists)):
+                        name = call.func.attr if isinstance(call.func, ast.Attribute) else \
+                            call.func.id if isinstance(call.func, ast.Name) else ""
+                        if name and all(not isinstance(a, ast.Starred) for a in call.args[:k]):
+                            out.append((name, k))
+    return out
+
+
+def _own_statements(fn: ast.AST) -> Iterable[ast.stmt]:
+    """The statements of a function (or module), nested blocks included, not those of nested defs."""
+    todo = list(getattr(fn, "body", []))
+    while todo:
+        s = todo.pop(0)
+        if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            continue
+        yield s
+        for name in ("body", "orelse", "finalbody"):
+            todo.extend(getattr(s, name, []) or [])
+        for h in getattr(s, "handlers", []) or []:
+            todo.extend(h.body)
+
+
+def _none_getter(value: ast.expr, leaf: str) -> bool:
+    """`x.get("leaf")` or `x.get("leaf", None)`: absent key -> None."""
+    return (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "get"
+            and 1 <= len(value.args) <= 2 and isinstance(value.args[0], ast.Constant) and value.args[0].value == leaf
+            and (len(value.args) == 1 or (isinstance(value.args[1], ast.Constant) and value.args[1].value is None))
+            and not value.keywords)
+
+
+def _omitted_when_none(value: ast.expr, names: set[str]) -> bool:
+    """`[v] if v else []` (or `if v is not None`) for a name `v` of `names`."""
+    if not (isinstance(value, ast.IfExp) and isinstance(value.body, ast.List) and len(value.body.elts) == 1
+            and isinstance(value.orelse, ast.List) and not value.orelse.elts):
+        return False
+    v = value.body.elts[0]
+    if not (isinstance(v, ast.Name) and v.id in names):
+        return False
+    test = value.test
+    if isinstance(test, ast.Name):
+        return test.id == v.id
+    return (isinstance(test, ast.Compare) and isinstance(test.left, ast.Name) and test.left.id == v.id
+            and len(test.ops) == 1 and isinstance(test.ops[0], ast.IsNot)
+            and isinstance(test.comparators[0], ast.Constant) and test.comparators[0].value is None)
+
+
+def positional_defaults(tree: ast.Module, name: str, position: int) -> list[tuple[object, int, str]]:
+    """(literal default, line, parameter) of the `position`-th positional parameter of every function
+    `name` of the module (a method's `self`/`cls` not counted)."""
+    out: list[tuple[object, int, str]] = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == name):
+            continue
+        params = parameter_defaults(node)
+        positional = [p for p in params if p[0] in (*node.args.posonlyargs, *node.args.args)]
+        if positional and positional[0][0].arg in ("self", "cls"):
+            positional = positional[1:]
+        if position >= len(positional) or positional[position][1] is None:
+            continue
+        found = _literal_value(positional[position][1])  # type: ignore[arg-type]
+        if found is not None and found[0] is not None:
+            out.append((found[0], node.lineno, positional[position][0].arg))
+    return out

@@ -593,6 +593,12 @@ class _OutcomeBuilder:
         assert one is not None
         there, here = (self.reads[0], self.reads[1]) if added else (self.reads[1], self.reads[0])
         implicit = there.implicit_default(one)
+        if isinstance(implicit, Unknown):
+            # the code leaves an argument out without the key: the callee's parameter default applies. Of
+            # several callees of that name (one chosen at run time) the one whose default is the value set
+            # at the other commit makes the key identical; none of them proves it changed (weak)
+            omitted = there.omitted_defaults(one)
+            implicit = next((d for d in omitted if same_value(d.entry(one), one)), implicit)
         if isinstance(implicit, Unknown) or implicit.weak:
             # a literal the other commit hard-coded where this one reads the setting (promoted to an option)
             implicit = here.promoted_constant(one, there) or implicit

@@ -32,6 +32,8 @@ from investigator.config.defaults import (
     code_defaults,
     hard_coded,
     implicit_default,
+    omitted_arguments,
+    positional_defaults,
     promoted_constant,
     setting_targets,
 )
@@ -549,6 +551,7 @@ class ReadIndex:
         self._file_read: dict[str, bool] = {}
         self.loads: LoadIndex | None = None  # which structured files some code can load (set by `SideData`)
         self._defaults: dict[tuple[str, object], Default | Unknown] = {}
+        self._omitted: dict[tuple[str, str], list[Default]] = {}
 
     @staticmethod
     def _pattern(names: set[str]) -> re.Pattern[str]:
@@ -796,6 +799,27 @@ class ReadIndex:
         if found is None:
             tree = self._tree(path, text)
             found = self._shared[key] = walk(tree) if tree is not None else {}
+        return found
+
+    def omitted_defaults(self, entry: ConfigEntry) -> list[Default]:
+        """The defaults that apply where the code leaves an argument out when `entry`'s key is absent
+        (`defaults.omitted_arguments`): the parameter default of every function of the callee's name,
+        each a weak default (the callee may be chosen at run time, `env_module.env_creator`)."""
+        leaf = entry.key.rsplit(".", 1)[-1]
+        key = ("omitted", leaf)
+        found = self._omitted.get(key)
+        if found is None:
+            found = self._omitted[key] = []
+            calls = {c for path in self._mentioning({leaf}) if (tree := self._tree(path, self.sources[path]))
+                     for c in omitted_arguments(tree, leaf)}
+            for name, position in sorted(calls):
+                pattern = re.compile(rf"\bdef\s+{re.escape(name)}\s*\(")
+                for path, text in self.sources.items():
+                    if not pattern.search(text) or (tree := self._tree(path, text)) is None:
+                        continue
+                    for value, line, param in positional_defaults(tree, name, position):
+                        found.append(Default(value, f"{path}:{line} (`{name}({param}=…)`, which receives "
+                                                    f"`{leaf}` and keeps its default when the key is absent)", True))
         return found
 
     def _module_defaults(self, path: str) -> dict[str, list[tuple[object, int, bool]]]:

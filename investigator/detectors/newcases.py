@@ -23,7 +23,6 @@ only to make a change low ("opt-in"), never to remove it.
 from __future__ import annotations
 
 import ast
-import json
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -60,6 +59,9 @@ class Catalog:
         """key (at any nesting level) -> [(file, value)]; a file that does not parse, or is too large,
         counts as setting every key its text names to a true value (it proves nothing)."""
         if self._keys is None:
+            # lenient JSON (ujson-style specs)
+            from investigator.config.extractors.structured import json_loads
+
             out: dict[str, list[tuple[str, Any]]] = {}
             for path, text in self._text().items():
                 if not path.endswith(_CONFIGS):
@@ -67,7 +69,7 @@ class Catalog:
                 try:
                     if len(text) > MAX_BYTES:
                         raise ValueError("too large")
-                    data = json.loads(text) if path.endswith(".json") else list(yaml.load_all(text, Loader=_LOADER))
+                    data = json_loads(text) if path.endswith(".json") else list(yaml.load_all(text, Loader=_LOADER))
                 except (ValueError, yaml.YAMLError, RecursionError):
                     for word in set(re.findall(r"[A-Za-z_][\w-]*", text)):
                         out.setdefault(word, []).append((path, True))

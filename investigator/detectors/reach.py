@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.imports import RefResult
 from investigator.detectors.pairs import SideIndex
+from investigator.flow.byname import looked_up_by_name
 from investigator.pyast import dotted
 
 # Methods that frameworks call without naming them at a call site.
@@ -39,7 +40,7 @@ def unreachable_reason(fn: FunctionInfo | None, side: SideIndex) -> str | None:
         if fn.name in IMPLICIT_METHODS or (fn.name.startswith("__") and fn.name.endswith("__")):
             return None
     found = side.uses(fn.name, fn.path, skip=[(fn.path, fn.lineno, fn.end_lineno)])
-    if found.reference is None:
+    if found.reference is None and not looked_up_by_name(fn, side):
         return _reason(f"`{fn.qualname}` ({fn.path}:{fn.lineno}) has no callers", fn.name, side, found)
     return None
 

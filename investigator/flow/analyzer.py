@@ -66,15 +66,17 @@ from investigator.flow.containers import (
     read_positions,
     realigned_unpackings,
 )
-from investigator.flow.diff import UnitChange, changed_units, moved_across
+from investigator.flow.diff import UnitChange, changed_units, module_renames, moved_across
 from investigator.flow.explicit import moved_to_callers, removed_self_calls
 from investigator.flow.fieldclass import carried_fields
 from investigator.flow.gather import gather_note
 from investigator.flow.graph import LearningFlow, Placement, linked_flows
 from investigator.flow.groups import grouped_input
+from investigator.flow.handedin import handed_in_call
 from investigator.flow.heldattrs import one_side_attributes
 from investigator.flow.inferred import same_statement_but_inferred
 from investigator.flow.inlined import Inlined, call_text, inlined_callees
+from investigator.flow.kwrename import keyword_renamed
 from investigator.flow.layout import GRADIENT_PLACES, Layout, container_relaid, layout, layout_change
 from investigator.flow.libapi import api_label, api_reached
 from investigator.flow.netctor import LAYER_CONFIDENCE, rebuilt_network
@@ -88,7 +90,7 @@ from investigator.flow.optin import (
     used_in_tests,
 )
 from investigator.flow.orchestration import import_graph
-from investigator.flow.plumbing import configuration_helper, is_config_plumbing, only_introspects
+from investigator.flow.plumbing import configuration_helper, helper_fed, is_config_plumbing, only_introspects
 from investigator.flow.restore import checkpoint_names, reads_checkpoint
 from investigator.flow.rowsum import row_sum_dropped
 from investigator.flow.shares import Outcome, outcomes
@@ -291,13 +293,16 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
     stored = layout({id(p.base.module): p.base.module.tree for p in changed if p.base}.values(),
                     {id(p.cand.module): p.cand.module.tree for p in changed if p.cand}.values())
     pairs = [*index.changed_pairs(), *class_body_pairs(index)]
+    by_module = _module_renames(changed, flows)
 
     def compute(pair: FunctionPair) -> Outcome:
         """One pair's report and what it recorded (`result`'s items, the statement changes it saw)."""
         out = Outcome(None)
         scratch = AnalyzerResult(analyzer=SOURCE)
+        own = by_module.get(pair.cand.path) if pair.cand is not None and not pair.cand.is_module else None
         try:
-            out.report = _pair_report(pair, index, flows, explained, scratch, expanders, renamed, config_compared,
+            out.report = _pair_report(pair, index, flows, explained, scratch, expanders,
+                                      {**own, **renamed} if own else renamed, config_compared,
                                       out.seen, config or ConfigValues(), handed, cases,
                                       containers.get(id(pair.cand)) if pair.cand is not None else None)
         except RecursionError:
@@ -340,6 +345,18 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
                    "flow_visits": visits, "functions_not_placed": skipped}
     result.duration_s = time.perf_counter() - start
     return result
+
+
+def _module_renames(changed: list[FunctionPair], flows: dict[str, LearningFlow]) -> dict[str, dict[str, str]]:
+    """The module-level names each changed module renamed consistently, by candidate path (flow/diff.py
+    `module_renames`): its functions read them as free variables under the new name."""
+    out: dict[str, dict[str, str]] = {}
+    for pair in changed:
+        if pair.base is not None and pair.cand is not None and pair.cand.is_module and pair.base.is_module:
+            found = module_renames(pair, flows["baseline"].units(pair.base), flows["candidate"].units(pair.cand))
+            if found:
+                out[pair.cand.path] = found
+    return out
 
 
 def _for_helper(out: Outcome) -> Outcome:
@@ -684,17 +701,7 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     changes = _without_bundled_reads(changes, pair, result)
     changes = _without_constant_switches(changes, pair, index, result)
     if config_compared:
-        plumbing = {id(c) for c in changes
-                    if all(is_config_plumbing(u) for u in (c.base, c.cand) if u is not None)}
-        if configuration_helper(cand_fn, index.cand) and configuration_helper(base_fn, index.base):
-            plumbing |= {id(c) for c in changes if all(only_introspects(u) for u in (c.base, c.cand) if u is not None)}
-        if plumbing:
-            result.no_effect.append(NoEffectChange(
-                subsystem="other", title=f"Configuration plumbing in `{pair.describe()}` ({len(plumbing)} statements)",
-                reason="declares, loads or reshapes configuration: the values it carries are compared key by key "
-                       "by config forensics (see Configuration changes)",
-                locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
-            changes = [c for c in changes if id(c) not in plumbing]
+        changes = _without_plumbing(changes, pair, index, result)
     defaults = [c for c in changes if _default_changed(c)]
     changes = [c for c in changes if not _is_default(c)]  # a default added or removed binds no existing caller
     if not changes and not defaults:
@@ -702,7 +709,8 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     body = is_class_body(base_fn)  # field statements: no effects to compare, every changed one counts
     changes = _plain_fields(changes, body, pair, index, flows["candidate"], config, handed, result)
     moved, passed, inline = (set(), frozenset(), {}) if body or handed is None else handed.names(base_fn, cand_fn)
-    changes = _not_adapted([c for c in changes if not _only_handed_on(c, passed)], cand_fn, handed, pair, result)
+    changes = _not_adapted([c for c in changes if not _only_handed_on(c, passed)], base_fn, cand_fn, handed, pair,
+                           result)
     if not changes and not defaults:
         return None
     realigned = frozenset() if body else realigned_unpackings(base_fn, cand_fn)
@@ -732,6 +740,9 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     if same is not None:
         result.no_effect.append(same)
         return None
+    eb, ec = _without_realigned_return(eb, ec, cand_fn, fc)
+    if not eb and not ec and not defaults:
+        return None
     causes = {s for e in (*eb, *ec) for s in e.stmts}
     causes |= {mine for mine, call in inlined.standins.items() if call in causes}  # a callee's statement, inlined
     causes -= _none_checked_guards(changes)
@@ -752,6 +763,28 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     report.fixed_calls = _fixed_calls(changes, flows)
     _place_changes(report, changes, causes, flows, explained, inlined)
     return report
+
+
+def _without_plumbing(changes: list[UnitChange], pair: FunctionPair, index: PairIndex,
+                      result: AnalyzerResult) -> list[UnitChange]:
+    """The changes less configuration plumbing (`flow/plumbing.py`), recorded as one no-effect item: only
+    when config forensics compared the configuration that plumbing carries."""
+    base_fn, cand_fn = pair.base, pair.cand
+    assert base_fn is not None and cand_fn is not None
+    plumbing = {id(c) for c in changes
+                if all(is_config_plumbing(u) for u in (c.base, c.cand) if u is not None)}
+    plumbing |= {id(c) for c in changes if c.base is not None and c.cand is not None
+                 and helper_fed(c.base, c.cand, index.base, index.cand)}
+    if configuration_helper(cand_fn, index.cand) and configuration_helper(base_fn, index.base):
+        plumbing |= {id(c) for c in changes if all(only_introspects(u) for u in (c.base, c.cand) if u is not None)}
+    if not plumbing:
+        return changes
+    result.no_effect.append(NoEffectChange(
+        subsystem="other", title=f"Configuration plumbing in `{pair.describe()}` ({len(plumbing)} statements)",
+        reason="declares, loads or reshapes configuration: the values it carries are compared key by key "
+               "by config forensics (see Configuration changes)",
+        locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
+    return [c for c in changes if id(c) not in plumbing]
 
 
 def _explained_made(computed: list[UnitChange], kept: list[UnitChange]) -> tuple[set[int], set[int], set[int]]:
@@ -1229,10 +1262,11 @@ def _callee_default(handed: _Handed, call: ast.Call, fn: FunctionInfo, position:
     return ast.unparse(value)
 
 
-def _not_adapted(changes: list[UnitChange], cand_fn: FunctionInfo, handed: _Handed | None, pair: FunctionPair,
-                 result: AnalyzerResult) -> list[UnitChange]:
+def _not_adapted(changes: list[UnitChange], base_fn: FunctionInfo, cand_fn: FunctionInfo, handed: _Handed | None,
+                 pair: FunctionPair, result: AnalyzerResult) -> list[UnitChange]:
     """The changes without the calls that only follow a callee's changed signature (a no-effect item
     names them: the callee's own pair compares what it does with the new arguments)."""
+    changes = _not_handed_in(changes, base_fn, cand_fn, pair, result)
     if handed is None or handed.flow is None or handed.base_index is None:
         return changes
     kept: list[tuple[UnitChange, str | None]] = []
@@ -1250,6 +1284,30 @@ def _not_adapted(changes: list[UnitChange], cand_fn: FunctionInfo, handed: _Hand
             locations=[Location(path=cand_fn.path, line=c.cand.line, side="candidate") for c, _ in adapted[:1] if c.cand],
             source=SOURCE))
     return [c for c, _ in kept]
+
+
+def _not_handed_in(changes: list[UnitChange], base_fn: FunctionInfo, cand_fn: FunctionInfo, pair: FunctionPair,
+                   result: AnalyzerResult) -> list[UnitChange]:
+    """The changes without calls of a handed-in callable that only follow its calling convention
+    (flow/handedin.py): a no-effect item names the callable."""
+    kept: list[UnitChange] = []
+    names: list[str] = []
+    first: UnitChange | None = None
+    for c in changes:
+        name = handed_in_call(c.base.node, c.cand.node, base_fn, cand_fn) if c.base and c.cand else None
+        if name is None:
+            kept.append(c)
+            continue
+        names.append(name)
+        first = first or c
+    if first is not None and first.cand is not None:
+        result.no_effect.append(NoEffectChange(
+            subsystem="other", title=f"Calls adapted to a handed-in callable in `{pair.describe()}` ({len(names)} statements)",
+            reason="the calls of " + ", ".join(f"`{n}`" for n in sorted(set(names))) + " (a parameter: the callers choose "
+                   "the code it runs) only pass arguments by keyword, keep the same results, or take a packing the "
+                   "callers now build; what the callable computes and what the callers hand in are compared there",
+            locations=[Location(path=cand_fn.path, line=first.cand.line, side="candidate")], source=SOURCE))
+    return kept
 
 
 def _only_handed_on(change: UnitChange, passed: frozenset[str]) -> bool:
@@ -1467,6 +1525,64 @@ def _at_callee_defaults(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: 
     return eb2, ec2, why, False
 
 
+def _without_realigned_return(eb: list[Effect], ec: list[Effect], cand_fn: FunctionInfo, flow: LearningFlow
+                              ) -> tuple[list[Effect], list[Effect]]:
+    """The differing effects less the returned tuple when the candidate's is the baseline's with elements
+    inserted (each baseline element the same value, in the same order) and every caller found at the
+    candidate unpacks it into as many names: each old value reaches the name it reached, and what the
+    callers do with the new elements is compared in their own code. Real shape (PufferLib 9aa817f7..d4d17e69):
+    `load_config` returned `(pkg_name, config, env_module, make_env, make_policy)` and now returns
+    `(wandb_name, pkg_name, ...)` to `wandb_name, pkg, args, env_module, make_env, make_policy =
+    load_config(parser)` ("Behavioural change in the optimizer path"). `_return_extended` is the case where
+    the return is the only differing effect and the baseline's value is the first element."""
+    rb = [e for e in eb if e.text.startswith("return (")]
+    rc = [e for e in ec if e.text.startswith("return (")]
+    if len(rb) != 1 or len(rc) != 1:
+        return eb, ec
+    old, new = _tuple_elements(rb[0].text[len("return "):]), _tuple_elements(rc[0].text[len("return "):])
+    if old is None or new is None or len(new) <= len(old) or not _subsequence(old, new):
+        return eb, ec
+    callers = flow.callers(cand_fn)
+    if not callers or not all(isinstance(u.node, ast.Assign) and len(u.node.targets) == 1
+                              and isinstance(u.node.targets[0], ast.Tuple) and len(u.node.targets[0].elts) == len(new)
+                              and not any(isinstance(t, ast.Starred) for t in u.node.targets[0].elts) for u in callers):
+        return eb, ec
+    return [e for e in eb if e is not rb[0]], [e for e in ec if e is not rc[0]]
+
+
+def _tuple_elements(text: str) -> list[str] | None:
+    """The top-level elements of a parenthesised tuple's text (effect texts hold digest names such as
+    `value@81b3`, which no parser reads); None when the text is not one tuple."""
+    if not (text.startswith("(") and text.endswith(")")):
+        return None
+    out: list[str] = []
+    depth, quote, start = 0, "", 1
+    for k, ch in enumerate(text):
+        if quote:
+            if ch == quote and text[k - 1] != "\\":
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+            if depth == 0 and k != len(text) - 1:
+                return None  # `(a)(b)`: not one tuple
+        elif ch == "," and depth == 1:
+            out.append(text[start:k].strip())
+            start = k + 1
+    last = text[start:-1].strip()
+    if last:
+        out.append(last)
+    return out if len(out) > 1 else None
+
+
+def _subsequence(old: list[str], new: list[str]) -> bool:
+    it = iter(new)
+    return all(any(o == n for n in it) for o in old)
+
+
 def _return_extended(eb: list[Effect], ec: list[Effect], cand_fn: FunctionInfo, flow: LearningFlow) -> bool:
     """The only effect that differs is the returned value, which gained elements after the baseline's
     value (`return loss` -> `return loss, conservative_loss`), and every caller found at the candidate
@@ -1622,6 +1738,20 @@ def _flow_text(best: Placed, label: str) -> str:
         return f"Its own content places it in the {label} path, but the flow could not be followed to training: {stops}."
 
 
+def _end_line(unit: Unit | None, loc: tuple[str, int] | None) -> int | None:
+    """The last line of a statement (or a block's header) written over several lines: a call whose edited
+    argument sits on a line below its first is inside the span the evidence shows; None for one line or a
+    location that is not the unit's own."""
+    if unit is None or loc is None or loc != (unit.fn.path, unit.line):
+        return None
+    return unit.end_line if unit.end_line > unit.line else None
+
+
+def _hops(placed: Placed) -> int:
+    """Statements a placed change's value travels to its sink (MAX_HOPS when not followed there)."""
+    return min(len(placed.placement.chain), MAX_HOPS) if placed.verdict == "on" else MAX_HOPS
+
+
 def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None) -> Finding | None:
     pair = report.pair
     on = [p for p in report.placed if p.verdict in ("on", "dispatched", "api", "unfollowed") and p.path]
@@ -1629,7 +1759,9 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
         return None
     followed = [p for p in on if p.verdict in ("on", "dispatched", "api")]
     chosen = followed or on
-    best = min(chosen, key=lambda p: PATHS.index(p.path or "architecture"))
+    # the closest place to the learning signal, then the fewest statements to its sink (the loss itself
+    # before a count three assignments away from the same loss)
+    best = min(chosen, key=lambda p: (PATHS.index(p.path or "architecture"), _hops(p)))
     label = best.path or "architecture"
     severity = Severity.significant if followed and label not in LOW_PATHS and not report.opt_in else Severity.low
     way, fields = annotation_change([p.change for p in on])
@@ -1650,7 +1782,7 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
     if pair.match in ("moved", "renamed"):
         confidence *= 0.85 + 0.15 * pair.similarity
     # a value that travels fewer statements to its sink acts more directly (breaks ties between places)
-    hops = min(len(best.placement.chain), MAX_HOPS) if best.verdict == "on" else MAX_HOPS
+    hops = _hops(best)
     confidence = round(min(0.95, confidence + PLACE_RANK[label] * 0.004 - hops * HOP_PENALTY), 4)
     # lead with the statements in the best place (the loss before the optimizer...), then in order
     on = sorted(on, key=lambda p: (p is not best, PATHS.index(p.path or "architecture"), p.verdict != "on"))
@@ -1664,7 +1796,8 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
     if base_loc is None and cand_loc is not None:
         base_loc = counterpart(index, cand_loc, "candidate", base_fn, cand_fn)
     sided: tuple[tuple[Side, tuple[str, int] | None], ...] = (("baseline", base_loc), ("candidate", cand_loc))
-    locations = [Location(path=p, line=ln, side=s) for s, loc in sided if loc for p, ln in [loc]]
+    ends = {"baseline": _end_line(change.base, base_loc), "candidate": _end_line(change.cand, cand_loc)}
+    locations = [Location(path=p, line=ln, side=s, end_line=ends[s]) for s, loc in sided if loc for p, ln in [loc]]
     where = pair.describe()
     statements = "; ".join(_change_text(p.change) for p in on[:3]) + (f"; ... ({n - 3} more)" if n > 3 else "")
     flow_text = _flow_text(best, label)
@@ -1771,7 +1904,8 @@ def _known_rewrite(report: PairReport, on: list[Placed], index: PairIndex, label
 
 
 def _wiring(change: UnitChange, pair: FunctionPair, index: PairIndex | None = None) -> str | None:
-    """Why a changed statement only moves where a value is made (flow/wiring.py), else None."""
+    """Why a changed statement only moves where a value is made (flow/wiring.py) or only renames a library
+    keyword (flow/kwrename.py), else None."""
     if pair.base is not None and pair.cand is not None and (
             why := injected(change, pair.base, pair.cand, index.cand if index is not None else None)
             or read_in_place(change, pair.base, pair.cand)):
@@ -1779,7 +1913,8 @@ def _wiring(change: UnitChange, pair: FunctionPair, index: PairIndex | None = No
     if change.base is not None and change.cand is not None and (
             why := row_sum_dropped(change.base.node, change.cand.node)):
         return why
-    if (why := new_state(change, index.base if index is not None else None) or literal_type_only(change)) is not None:
+    if (why := new_state(change, index.base if index is not None else None) or literal_type_only(change)
+            or keyword_renamed(change)) is not None:
         return why
     if change.kind != "modified" and none_normalised(change.base or change.cand):  # type: ignore[arg-type]
         return ("it stores None into a key only where the key is missing or None already: `.get()` and a "
@@ -1862,6 +1997,11 @@ def _relaid(title: str, severity: Severity, rationale: str, label: str, qualname
                   f"are kept under another layout; the code does not show whether they are the same values.")
     if label in GRADIENT_PLACES:
         rationale += f" They reach the {label}, so the severity stays."
+        return title, severity, rationale
+    reallocated = added - stored.added
+    if reallocated:  # buffers allocated anew: where their readers go is not narrowed here (flow/layout.py)
+        rationale += (f" Buffers are allocated in another arrangement ({', '.join(f'`{a}`' for a in sorted(reallocated))}): "
+                      f"the severity stays; what is written into them is compared where it is written.")
         return title, severity, rationale
     reach = f"the {label} path" if label else "no sink the code shows (at the baseline, their readers' values went nowhere else)"
     rationale += f" Low: the stored values reach {reach}, not the loss, a target or an advantage (what shapes the gradient)."

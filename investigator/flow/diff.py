@@ -145,12 +145,13 @@ def _all_names(units: list[Unit]) -> set[str]:
 
 def changed_units(
     pair: FunctionPair, base_units: list[Unit], cand_units: list[Unit], renamed: dict[str, str] | None = None,
-    attribute_renames: dict[str, str] | None = None,
+    attribute_renames: dict[str, str] | None = None, name_renames: dict[str, str] | None = None,
 ) -> list[UnitChange]:
     """The units that differ between the two sides of a pair (see the module docstring). The instance
     attributes found renamed consistently (`self.seq_len` -> `self.seq_length`) are added to
     `attribute_renames` when given (old name -> new name, without `self.`), so that the effect
-    comparison can read the baseline under the new names."""
+    comparison can read the baseline under the new names; the plain names found renamed consistently
+    (`qf1` -> `qf`) to `name_renames` when given (`module_renames`)."""
     a, b = base_units, cand_units
     ka, kb = [unit_key(u) for u in a], [unit_key(u) for u in b]
     matcher = difflib.SequenceMatcher(None, ka, kb, autojunk=False)
@@ -184,14 +185,31 @@ def changed_units(
     if clashes:  # both names exist at one side now: `_is_rename` refuses them
         base_names, cand_names = base_names | clashes, cand_names | clashes
     out: list[UnitChange] = []
+    mappings: list[tuple[str, str]] | None = [] if name_renames is not None else None
     for olds, news in kept:
-        olds, news = _drop_renames(olds, news, base_names, cand_names, renamed, local, attribute_renames)
+        olds, news = _drop_renames(olds, news, base_names, cand_names, renamed, local, attribute_renames, mappings)
         for k in range(max(len(olds), len(news))):
             change = UnitChange(olds[k] if k < len(olds) else None, news[k] if k < len(news) else None)
             if change.base is None or change.cand is None or not (
                     _same_with_constants(change.base, change.cand) or same_flax_apply(change.base.node, change.cand.node)):
                 out.append(change)
+    if name_renames is not None and mappings:
+        name_renames.update((o, n) for o, n in mappings if "." not in o and "." not in n and o != n)
     return out
+
+
+def module_renames(pair: FunctionPair, base_units: list[Unit], cand_units: list[Unit]) -> dict[str, str]:
+    """Module-level names a module's pair renamed consistently (`qf1 = QNetwork(...)` -> `qf = QNetwork(...)`,
+    every statement that reads it alike), old -> new. A function of that module that reads the name as a
+    free variable (cleanrl's JAX scripts: `def actor_loss(params): return -qf1.apply(...)` nested in the
+    update functions of the `__main__` block) reads the renamed binding: its `qf1` -> `qf` is the same
+    rename, not a change (real shape: cleanrl 7e24ae23..35896b1f, its argparse -> tyro migration)."""
+    if not (pair.base and pair.cand and pair.base.is_module and pair.cand.is_module):
+        return {}
+    found: dict[str, str] = {}
+    changed_units(pair, base_units, cand_units, name_renames=found)
+    return {o: n for o, n in found.items() if o in pair.base.local_names and n in pair.cand.local_names
+            and o not in pair.cand.local_names and n not in pair.base.local_names}
 
 
 # scalar math written through one numeric namespace or another: `jnp.log(2 * jnp.pi)` is `math.log(2 * math.pi)`
@@ -404,6 +422,7 @@ def _is_rename(old: list[str], new: list[str], base_names: set[str], cand_names:
     if len(old) != len(new):
         return False
     mapping: dict[str, str] = {}
+    receivers: list[tuple[str, str]] = []  # `qf1.apply` -> `qf.apply`: the same field of a renamed object
     for o, n in zip(old, new, strict=True):
         if o == n:
             continue
@@ -415,6 +434,9 @@ def _is_rename(old: list[str], new: list[str], base_names: set[str], cand_names:
         if not attribute and "." in o and "." in n:  # a field of the same object: `batch.n_steps` -> `batch.intervals`
             receiver_o, field_o = o.split(".", 1)
             receiver_n, field_n = n.split(".", 1)
+            if receiver_o != receiver_n and field_o == field_n and renamed.get(receiver_o) != receiver_n:
+                receivers.append((receiver_o, receiver_n))  # a rename only if the object's own name is renamed here
+                continue
             if receiver_o != receiver_n and renamed.get(receiver_o) != receiver_n:
                 return False
             if local is None or receiver_o not in local[0] or receiver_n not in local[1]:
@@ -428,6 +450,8 @@ def _is_rename(old: list[str], new: list[str], base_names: set[str], cand_names:
             return False  # a global, builtin or imported name: another object, not a rename
         if o in cand_names or n in base_names:
             return False  # both names exist at one side: a different variable, not a rename
+    if any(mapping.get(ro) != rn for ro, rn in receivers):
+        return False  # `np.bool` -> `jnp.bool`: another object's field, not a renamed object's
     return bool(mapping) or old == new
 
 
@@ -677,6 +701,41 @@ def _moved_across(a: list[Unit], b: list[Unit], i: int, j: int, pairs: list[tupl
     for bi, cj in pairs:
         if (bi < i) != (cj < j):
             v = a[bi]
-            if v.defs & touched or v.uses & u.defs:
+            if any(not _fields_apart(v, u, root) for root in (v.defs & touched) | (v.uses & u.defs)):
                 return True
     return False
+
+
+def _fields_apart(v: Unit, u: Unit, root: str) -> bool:
+    """Whether `v` and `u` touch `root` only through different fields of it (`args.track = True` and
+    `if args.mode == 'train':`): a store into one field does not define another. Real shape: PufferLib's
+    `--mode` dispatch moved above the `args.track = True` / `args.exp_name = ...` setup of another branch,
+    and the unchanged `if args.mode == 'train':` header was reported as an added optimizer-path change.
+    A bare use of `root` (passed on whole, `train(args)`) or a method called on it may touch any field."""
+    fv, fu = _fields_of(v, root), _fields_of(u, root)
+    return fv is not None and fu is not None and not fv & fu
+
+
+def _fields_of(unit: Unit, root: str) -> set[str] | None:
+    """The fields of the plain name `root` the unit reads or stores (`root.f`, not a method call
+    `root.f(...)`), or None when it uses `root` otherwise (whole, by index, by method call)."""
+    if "." in root or root.startswith("self"):
+        return None
+    parents: dict[int, ast.AST] = {}
+    for p in unit.parts:
+        for node in ast.walk(p):
+            for child in ast.iter_child_nodes(node):
+                parents[id(child)] = node
+    fields: set[str] = set()
+    for p in unit.parts:
+        for node in ast.walk(p):
+            if not (isinstance(node, ast.Name) and node.id == root):
+                continue
+            parent = parents.get(id(node))
+            if not (isinstance(parent, ast.Attribute) and parent.value is node):
+                return None
+            grand = parents.get(id(parent))
+            if isinstance(grand, ast.Call) and grand.func is parent:
+                return None
+            fields.add(parent.attr)
+    return fields

@@ -30,6 +30,7 @@ from investigator.detectors.attrs import attribute_class
 from investigator.detectors.flow import Flow, attribute_receiver
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import PY_SUFFIXES, PairIndex, SideIndex, enclosing_function
+from investigator.flow.byname import by_name_callers
 from investigator.flow.classbody import is_class_body
 from investigator.flow.combinators import invocations
 from investigator.flow.evaluation import (
@@ -586,6 +587,8 @@ class LearningFlow:
                 if any(_fits(c, arity) for c in calls) or (not calls and _passed_on(u, name, fn, caller)
                                                             and not self._names_another(name, fn, caller)):
                     out.append(u)  # a call that fits the signature, or the function passed on as a value
+        if not out and in_scope:  # looked up by name: `getattr(module, name_from_config)(...)` (flow/byname.py)
+            out = by_name_callers(fn, self.side, self.units, _class_methods)
         self._callers[key] = out
         return out
 
@@ -757,7 +760,7 @@ class LearningFlow:
             for other in fn.module.functions.values():
                 if other.is_module:
                     continue
-                local = other.local_names
+                local = other.local_names | enclosing_names(other)
                 for w in self.units(other):
                     for name in w.uses - local:
                         index.setdefault(name, []).append(w)
@@ -851,6 +854,28 @@ def _carried_across_calls(u: Unit, data: frozenset[str]) -> frozenset[str]:
     if u.fn.name == "__init__" or u.fn.is_module or not u.fn.class_name:
         return frozenset()
     return frozenset(d for d in data if d.startswith("self."))
+
+
+def _class_methods(fn: FunctionInfo) -> list[FunctionInfo]:
+    """The functions of `fn`'s class (`fn` itself when it is not a method)."""
+    if not fn.class_name:
+        return [fn]
+    return [other for other in fn.module.functions.values() if other.class_name == fn.class_name]
+
+
+def enclosing_names(fn: FunctionInfo) -> frozenset[str]:
+    """The names the functions enclosing a nested function bind (parameters, locals): a free name of
+    `sweep.main` that `sweep` binds is `sweep`'s, not the module's global. Real shape: PufferLib's
+    `def sweep(args, ...): def main(): ... train(args, ...)` was a reader of the module-level `args`,
+    so every store into the script's `args.<field>` "reached the optimizer" through the sweep's training
+    run. Class bodies enclose nothing (a method's free name is a global)."""
+    parts = fn.qualname.split(".")
+    out: frozenset[str] = frozenset()
+    for k in range(1, len(parts)):
+        outer = fn.module.functions.get(".".join(parts[:k]))
+        if outer is not None and isinstance(outer.node, ast.FunctionDef | ast.AsyncFunctionDef):
+            out |= outer.local_names
+    return out
 
 
 def _stores_into_argument(u: Unit) -> bool:

@@ -15,6 +15,16 @@ with at least one of each, is a "storage layout change". Its severity follows wh
 values go: the loss, a target or an advantage (they shape the gradient) keeps it significant; any
 other place (here the KL estimate that adapts the learning rate, an environment step) makes it low,
 with the reason.
+
+Buffers re-allocated in another arrangement are the same kind of change (rsl_rl d38a378b..c49573e4):
+`self.observations = torch.zeros(steps, num_envs, *obs_shape)` became `self.observations =
+TensorDict({key: torch.zeros(steps, *value.shape) for key, value in obs.items()}, ...)` (the privileged
+observations now one of its keys) while the `rnd_state` buffer and its shape went; `RolloutStorage.__init__`
+was "Behavioural change in the loss path". A statement that stores freshly allocated buffers into an
+attribute (`zeros`, `empty`, ... or a container of them) decides where values will be kept, not which:
+the values are written later, and those writes are compared where they are. So such a statement counts
+as touching storage (its attribute "re-allocated"), provided the candidate allocates with no fill the
+baseline did not use (`zeros` -> `ones` changes the values a read before any write sees: not layout).
 """
 
 from __future__ import annotations
@@ -28,6 +38,9 @@ from dataclasses import dataclass
 GRADIENT_PLACES = ("loss", "target", "advantage")  # where stored values shape the gradient
 EDIT_SIMILARITY = 0.8  # token similarity above which two statements are one statement edited, not replaced
 _TOKEN = re.compile(r"\w+|[^\w\s]")
+# functions that allocate a buffer whose contents are written before they matter
+ALLOCATORS = frozenset({"zeros", "empty", "zeros_like", "empty_like", "ones", "ones_like", "full", "full_like"})
+_CASTS = frozenset({"byte", "bool", "float", "long", "int", "half", "double", "to", "contiguous"})
 
 
 @dataclass(frozen=True)
@@ -95,22 +108,75 @@ def _attributes(node: ast.AST) -> set[str]:
     return {n.attr for n in ast.walk(node) if isinstance(n, ast.Attribute)}
 
 
+def _allocated(node: ast.expr) -> set[str] | None:
+    """The allocators a buffer expression uses (`torch.zeros(...)`, `.byte()` after it, a container of
+    them: `TensorDict({k: torch.zeros(...) for ...}, ...)`, `[torch.zeros(...) for ...]`); None when the
+    expression is not only fresh buffers."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _CASTS:
+        return _allocated(node.func.value)
+    if isinstance(node, ast.Call):
+        name = node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id \
+            if isinstance(node.func, ast.Name) else None
+        if name in ALLOCATORS:
+            return {name}
+        if node.args and isinstance(node.args[0], ast.Dict | ast.DictComp | ast.List | ast.ListComp | ast.Tuple):
+            return _allocated(node.args[0])  # a container class built from buffers
+        return None
+    if isinstance(node, ast.DictComp):
+        return _allocated(node.value)
+    if isinstance(node, ast.ListComp | ast.GeneratorExp):
+        return _allocated(node.elt)
+    if isinstance(node, ast.Dict | ast.List | ast.Tuple):
+        values = node.values if isinstance(node, ast.Dict) else node.elts
+        found = [_allocated(v) for v in values if v is not None]
+        if not found or any(f is None for f in found):
+            return None
+        return set().union(*[f for f in found if f is not None])
+    return None
+
+
+def allocation(stmt: ast.AST | None) -> tuple[str, set[str]] | None:
+    """(attribute, allocators) of `self.x = <fresh buffers>`; None for any other statement."""
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+        target, value = stmt.targets[0], stmt.value
+    elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+        target, value = stmt.target, stmt.value
+    else:
+        return None
+    if not isinstance(target, ast.Attribute):
+        return None
+    used = _allocated(value)
+    return (target.attr, used) if used else None
+
+
 def layout_change(statements: list[tuple[ast.AST | None, ast.AST | None]], found: Layout
                   ) -> tuple[set[str], set[str]] | None:
     """(removed, added) attributes when every changed statement (baseline node, candidate node), on each side
-    it has, reads or writes one of them and both kinds occur; None otherwise (see the module doc)."""
-    if not statements or not found.removed or not found.added:
+    it has, reads or writes one of them, or stores freshly allocated buffers (an attribute re-allocated
+    counts as added), and both kinds occur; None otherwise (see the module doc)."""
+    if not statements or not found.removed:
         return None
     removed: set[str] = set()
     added: set[str] = set()
+    fills: dict[str, set[str]] = {"base": set(), "cand": set()}
     either = found.removed | found.added
     for base, cand in statements:
-        sides = [_attributes(n) for n in (base, cand) if n is not None]
-        if any(not names & either for names in sides):
+        allocs = {side: allocation(n) for side, n in (("base", base), ("cand", cand))}
+        present = {side: n for side, n in (("base", base), ("cand", cand)) if n is not None}
+        sides = [_attributes(n) for n in present.values()]
+        if any(not _attributes(n) & either and allocs[side] is None for side, n in present.items()):
             return None  # a side that touches none of them does something else (`mean = mean * 2`)
-        if base is not None and cand is not None and _edited_beside(base, cand, either):
+        if base is not None and cand is not None and allocs["base"] is None and allocs["cand"] is None \
+                and _edited_beside(base, cand, either):
             return None
+        for side, alloc in allocs.items():
+            if alloc is not None:
+                fills[side] |= alloc[1]
+                if alloc[0] not in found.removed:
+                    added.add(alloc[0])
         for names in sides:
             removed |= names & found.removed
             added |= names & found.added
+    if fills["cand"] - fills["base"]:
+        return None  # a fill the baseline did not use: values read before a write differ
     return (removed, added) if removed and added else None

@@ -136,3 +136,39 @@ def _configuration_helper(fn: FunctionInfo, side: SideIndex, depth: int, seen: s
         if not CONFIG_HELPER.search(user.name) and not _configuration_helper(user, side, depth + 1, seen):
             return False
     return True
+
+
+def helper_fed(base: Unit, cand: Unit, base_side: SideIndex, cand_side: SideIndex) -> bool:
+    """A local assigned at both commits from configuration only: each side's calls are configuration or
+    introspection calls, or calls of a project helper that only configuration code uses
+    (`configuration_helper`), at least one side calls such a helper, and both assign the same plain
+    names. Real shape (PufferLib 9aa817f7..d4d17e69, `load_config`): `policy_args = env_module.Policy.keywords`
+    -> `policy_args = pufferlib.utils.get_init_args(env_module.Policy)`, the keyword defaults shown by `--help`
+    ("Behavioural change in the optimizer path")."""
+    targets = [_plain_targets(u) for u in (base, cand)]
+    if not targets[0] or targets[0] != targets[1]:
+        return False
+    fed = [_helper_calls(u, side) for u, side in ((base, base_side), (cand, cand_side))]
+    return all(f is not None for f in fed) and any(fed)
+
+
+def _plain_targets(unit: Unit) -> frozenset[str]:
+    node = unit.node
+    if not (isinstance(node, ast.Assign) and all(isinstance(t, ast.Name) for t in node.targets)):
+        return frozenset()
+    return frozenset(t.id for t in node.targets if isinstance(t, ast.Name))
+
+
+def _helper_calls(unit: Unit, side: SideIndex) -> int | None:
+    """How many calls of the statement go to configuration-only project helpers; None when one of its
+    calls is neither that nor a configuration or introspection call."""
+    count = 0
+    for call in (n for part in unit.parts for n in ast.walk(part) if isinstance(n, ast.Call)):
+        name = last_name(call_name(call))
+        if _is_config_call(call) or name in INTROSPECTION:
+            continue
+        defs = side.find_defs(name) if name else []
+        if not defs or not all(configuration_helper(fn, side) for fn in defs):
+            return None
+        count += 1
+    return count

@@ -95,6 +95,7 @@ class Expander:
         # local's name has a dot): a store is no effect of its own and a later read in the function is the
         # stored value; what the attribute carries to other functions is their change, where they read it
         self.held_attributes: frozenset[str] = frozenset()
+        self._fielded = False  # a loop bound a container item whose fields are held like locals (`_loop`)
         self._by_name: frozenset[str] = frozenset()  # unpacked values read by name (`realigned`, flow/containers.py)
         self.unpack_by_name: frozenset[str] = frozenset()  # the pair's default for `by_name` (set per function pair)
         # calls as they run with the options at their defaults (flow/optin.py `neutral_arguments`)
@@ -126,6 +127,20 @@ class Expander:
         end = getattr(loop, "end_lineno", None) or loop.lineno
         out = {n.target.id for n in ast.walk(loop) if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name)}
         out.update(name for line, name in self._loads[key] if line > end)
+        # read in the loop above its first store: the next iteration reads what this one leaves (a rollout's
+        # `tensordict=reset_batch` fed by `reset_batch = step_mdp(batch[..., -1], reward_keys=...)` at its end)
+        # A plain alias (`available_actions = new_available_actions`) hands on a value its producer made, and that
+        # producer is compared where it is (HARL: counting the alias as a change of its own split one real change).
+        first: dict[str, int] = {}
+        computed: set[str] = set()
+        for n in ast.walk(loop):
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+                first[n.id] = min(first.get(n.id, n.lineno), n.lineno)
+            if not (isinstance(n, ast.Assign) and isinstance(n.value, ast.Name)):
+                targets = n.targets if isinstance(n, ast.Assign) else [n.target] if isinstance(n, ast.AnnAssign) else []
+                computed.update(t.id for t in targets if isinstance(t, ast.Name))
+        out.update(name for line, name in self._loads[key]
+                   if name in computed and loop.lineno <= line < first.get(name, loop.lineno))
         return out
 
     def _statements(self, fn: FunctionInfo) -> int:
@@ -160,6 +175,7 @@ class Expander:
         self._capture, self._passed, self._unwrap = capture, passed, unwrap
         self._by_name = by_name or self.unpack_by_name
         self._steps = 0
+        self._fielded = False
         self._renames = (fn.module.path, dict(renames or {}))
         self._assume, self._silent, self._arguments = assume, silent, arguments
         try:
@@ -281,6 +297,10 @@ class Expander:
             else None
         if change is not None and isinstance(stmt, ast.For | ast.AsyncFor):
             inner.env.update({k: _Val(v) for k, v in loop_bindings(stmt.target, head.expr, change).items()})
+            held = _item_fields(inner.env)
+            inner.env.update(held)  # `batch.advantages = ...` then rebinds the field, as `advantages_batch = ...` did
+            assigned |= set(held)
+            self._fielded = self._fielded or bool(held)
         self._effect("loop", head, st, sid)
         self._body(stmt.body, fn, inner, depth, root)
         self._carried_effects(stmt, fn, inner, assigned)
@@ -363,7 +383,7 @@ class Expander:
     def _assign(self, target: ast.expr, val: _Val, fn: FunctionInfo, st: _State, depth: int, sid: frozenset[int]) -> None:
         if isinstance(target, ast.Name):
             st.env[target.id] = val if not _large(val.expr) else _Val(_digest(target.id, val.expr), val.stmts)
-            if self.held_attributes:  # a rebound object's held fields are gone with it
+            if self.held_attributes or self._fielded:  # a rebound object's held fields are gone with it
                 for key in [k for k in st.env if k.startswith(target.id + ".")]:
                     del st.env[key]
             return
@@ -375,8 +395,12 @@ class Expander:
                 and target.value.id == "self":
             return  # an opt-in option's own store: what it does is which branches run
         if isinstance(target, ast.Attribute) and depth == 0 and isinstance(target.value, ast.Name) \
-                and f"{target.value.id}.{target.attr}" in self.held_attributes:
-            st.env[f"{target.value.id}.{target.attr}"] = val  # held like a local (`held_attributes`)
+                and (f"{target.value.id}.{target.attr}" in self.held_attributes
+                     or (self._fielded and _is_item(st.env.get(target.value.id))
+                         and f"{target.value.id}.{target.attr}" in st.env)):
+            key = f"{target.value.id}.{target.attr}"  # held like a local (`held_attributes`, `_item_fields`)
+            item = key not in self.held_attributes and _large(val.expr)  # digested as a local's value is
+            st.env[key] = _Val(_digest(key, val.expr), val.stmts) if item else val
             return
         where = self._expr(_as_load(target), fn, st, depth, None)
         self._effect(f"store {_text(where.expr)}", val, st, sid)
@@ -579,6 +603,24 @@ class _Expand:
             if alias is not None:
                 return self.sub(ast.Call(alias, node.args, node.keywords))
         return None
+
+
+def _is_item(val: _Val | None) -> bool:
+    """A loop's container item (`for batch in storage.generator()` over a changed producer, containers.py)."""
+    return val is not None and isinstance(val.expr, ast.Call) and isinstance(val.expr.func, ast.Name) \
+        and val.expr.func.id == FIELDS
+
+
+def _item_fields(env: dict[str, _Val]) -> dict[str, _Val]:
+    """Each field of the loop's container items held like a local (`batch.advantages`): a consumer that
+    writes a field back (`batch.advantages = (batch.advantages - m) / s`) rebinds it, as the baseline
+    rebound the name it unpacked (`advantages_batch = ...`); real shape: rsl_rl v5's `PPO.update`."""
+    out: dict[str, _Val] = {}
+    for name, val in env.items():
+        if _is_item(val):
+            assert isinstance(val.expr, ast.Call)
+            out.update({f"{name}.{kw.arg}": _Val(kw.value, val.stmts) for kw in val.expr.keywords if kw.arg})
+    return out
 
 
 def _without(call: ast.Call, names: frozenset[str]) -> ast.Call:

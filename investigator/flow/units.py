@@ -184,7 +184,10 @@ def _collect(fn: FunctionInfo, body: list[ast.stmt], loops: tuple[int, ...], out
         for name in ("body", "orelse", "finalbody"):
             inner = getattr(stmt, name, None)
             if inner and parts is not None:
-                unit.controls.extend(_collect(fn, inner, inner_loops, out))
+                made_inner = _collect(fn, inner, inner_loops, out)
+                if name == "orelse" and isinstance(stmt, ast.If):
+                    made_inner = _dependent_arms(stmt.test, made_inner, out)
+                unit.controls.extend(made_inner)
         for handler in getattr(stmt, "handlers", []) or []:
             unit.controls.extend(_collect(fn, handler.body, inner_loops, out))
         for case in getattr(stmt, "cases", []) or []:
@@ -193,6 +196,51 @@ def _collect(fn: FunctionInfo, body: list[ast.stmt], loops: tuple[int, ...], out
             made.extend(unit.controls)  # a `with`/`try` does not decide whether its body runs
             unit.controls = []
     return made
+
+
+def _dependent_arms(test: ast.expr, made: list[int], out: list[Unit]) -> list[int]:
+    """The units of an `if`'s `else` that run or not depending on its test. In a dispatch chain on one
+    subject (`if mode == 'train': ... elif mode == 'sweep': ...`) an `elif` arm testing the subject
+    against another constant runs by its own test alone: when the first test held, it could not have
+    held either. Those arms are skipped (their `else` is walked on); the first arm that is not such a
+    test, or a plain `else`, stays controlled. Real shape: PufferLib's `--mode` dispatch gained an
+    `elif args.mode == 'evaluate':` arm above `elif args.mode == 'sweep': sweep(...)`, and the new header
+    was reported as an optimizer-path change through the sweep's training run."""
+    first = _equalities(test)
+    if not first:
+        return made
+    made_by: dict[int, int] | None = None
+    while len(made) == 1 and isinstance(out[made[0]].node, ast.If):
+        arm = out[made[0]].node
+        tested = _equalities(arm.test)  # type: ignore[attr-defined]
+        if not any(s == subject and c != value for s, c in tested for subject, value in first):
+            break
+        if made_by is None:  # the arm's own controls may have been narrowed already: find its `else` by node
+            made_by = {id(u.node): u.index for u in out}
+        made = [made_by[id(n)] for n in arm.orelse if id(n) in made_by]  # type: ignore[attr-defined]
+    return made
+
+
+def _equalities(test: ast.expr) -> list[tuple[str, object]]:
+    """(subject, constant) of each `subject == constant` the test implies (itself, or a conjunct of an
+    `and`), the subject a plain name or attribute chain (evaluated again, it is the same value)."""
+    conjuncts = test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And) else [test]
+    out: list[tuple[str, object]] = []
+    for c in conjuncts:
+        if not (isinstance(c, ast.Compare) and len(c.ops) == 1 and isinstance(c.ops[0], ast.Eq)):
+            continue
+        left, right = c.left, c.comparators[0]
+        if isinstance(left, ast.Constant):
+            left, right = right, left
+        if isinstance(right, ast.Constant) and _plain_chain(left):
+            out.append((ast.dump(left), right.value))
+    return out
+
+
+def _plain_chain(node: ast.expr) -> bool:
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return isinstance(node, ast.Name)
 
 
 def _header_parts(stmt: ast.stmt) -> list[ast.AST] | None:

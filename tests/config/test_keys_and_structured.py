@@ -66,7 +66,9 @@ def test_json_lines_and_broken():
     assert entries["trainer.lr"].value == 0.001 and entries["trainer.lr"].line == 3
     assert entries["trainer.clip"].value is None
     with pytest.raises(ExtractError):
-        extract_json("bad.json", '{"a": 1,}')
+        extract_json("bad.json", '{"a": 1')
+    # a trailing comma reads as lenient loaders (ujson) read it: configuration, not a parse failure
+    assert by_key(extract_json("lenient.json", '{"a": 1,}'))["a"].value == 1
 
 
 def test_toml_sections_lines_and_pyproject_filter():

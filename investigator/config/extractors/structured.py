@@ -239,13 +239,73 @@ def extract_yaml(path: str, text: str) -> ParsedFile:
     return _compose_tree(path, text, "yaml")
 
 
+def relaxed_json(text: str) -> str:
+    """`text` with what lenient JSON readers (ujson, json5, VS Code's JSONC) accept and the strict parser
+    does not - `//` and `/* */` comments, a comma before `}` or `]` - blanked out, outside strings only.
+    Blanks keep every other character at its line and column, so parse errors and key lines still point
+    at the file. Projects keep such files on purpose (a loader that reads them); they are configuration."""
+    out = list(text)
+    i, n = 0, len(text)
+    pending: int | None = None  # index of the last comma seen outside a string, cleared by any value
+    while i < n:
+        ch = text[i]
+        if ch == '"':
+            pending = None
+            i += 1
+            while i < n and text[i] != '"':
+                i += 2 if text[i] == "\\" else 1
+            i += 1
+            continue
+        if ch == "/" and text.startswith("//", i):
+            end = text.find("\n", i)
+            end = n if end < 0 else end
+            out[i:end] = " " * (end - i)
+            i = end
+            continue
+        if ch == "/" and text.startswith("/*", i):
+            end = text.find("*/", i + 2)
+            end = n if end < 0 else end + 2
+            out[i:end] = [c if c == "\n" else " " for c in text[i:end]]
+            i = end
+            continue
+        if ch in "}]" and pending is not None:
+            out[pending] = " "
+        if ch == ",":
+            pending = i
+        elif not ch.isspace():
+            pending = None
+        i += 1
+    return "".join(out)
+
+
+def json_loads(text: str) -> object:
+    """The value of a JSON text, strict first and then `relaxed_json` (comments, trailing commas) before
+    giving up; raises the strict parser's ValueError when neither reads it."""
+    import json
+
+    try:
+        return json.loads(text)
+    except ValueError as strict:
+        relaxed = relaxed_json(text)
+        if relaxed == text:
+            raise
+        try:
+            return json.loads(relaxed)
+        except ValueError:
+            raise strict from None
+
+
 def extract_json(path: str, text: str) -> ParsedFile:
     import json
 
     try:
         json.loads(text)
     except ValueError as exc:
-        raise ExtractError(f"JSON does not parse: {exc}") from None
+        try:
+            json_loads(text)
+        except ValueError:
+            raise ExtractError(f"JSON does not parse: {exc}") from None
+        text = relaxed_json(text)  # read leniently, as the project's loader (ujson, json5) does
     except RecursionError:
         raise LimitError("JSON nested too deeply to read") from None
     return _compose_tree(path, text, "json")

@@ -26,10 +26,12 @@ from __future__ import annotations
 
 import ast
 import re
+from typing import NamedTuple
 
 from investigator.config.severity import rule_for
 from investigator.detectors.base import Detector, DetectorContext, DetectorMeta, DetectorOutput, Hit
 from investigator.detectors.pairs import PY_SUFFIXES, SideIndex
+from investigator.detectors.rules.built import NO_VALUE, Built, FieldMakers, value_of
 from investigator.flow.classbody import field_class
 from investigator.models import Severity
 from investigator.pyast import parameter_defaults
@@ -38,42 +40,24 @@ SUFFIXES = ("Config", "Cfg", "Configuration", "Params", "Parameters", "Settings"
 MIN_SHARED = 2
 _MAX_BASES = 8
 _CLASS = re.compile(r"^class\s+(\w+)", re.MULTILINE)
-_NO_VALUE = object()
-
-
-def _literal(node: ast.expr | None) -> object:
-    """The value of a literal expression (`_NO_VALUE` for anything computed)."""
-    if node is None:
-        return _NO_VALUE
-    try:
-        return ast.literal_eval(node)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return _NO_VALUE
-
-
-def _field_default(value: ast.expr | None) -> object:
-    """A field's default: a literal, `field(default=lit)`, `field(default_factory=lambda: lit)` or
-    `field(default_factory=list|dict|tuple)`; `_NO_VALUE` when computed or absent."""
-    if isinstance(value, ast.Call) and (ast.unparse(value.func).rsplit(".", 1)[-1] in ("field", "Field", "ib")):
-        for kw in value.keywords:
-            if kw.arg == "default":
-                return _literal(kw.value)
-            if kw.arg == "default_factory":
-                if isinstance(kw.value, ast.Lambda):
-                    return _literal(kw.value.body)
-                if isinstance(kw.value, ast.Name) and kw.value.id in ("list", "dict", "tuple"):
-                    return {"list": [], "dict": {}, "tuple": ()}[kw.value.id]
-        return _NO_VALUE
-    return _literal(value)
 
 
 def _same(a: object, b: object) -> bool:
     """Equal values (1e-3 == 0.001, [256, 256] == (256, 256)); a bool never equals a number."""
     if isinstance(a, bool) or isinstance(b, bool):
         return type(a) is type(b) and a == b
+    if isinstance(a, Built) or isinstance(b, Built):
+        return (isinstance(a, Built) and isinstance(b, Built) and a.name == b.name
+                and _same(a.args, b.args) and _same(dict(a.kwargs), dict(b.kwargs)))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
     if isinstance(a, list | tuple) and isinstance(b, list | tuple):
         return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
     return bool(a == b)
+
+
+def _render(value: object) -> str:
+    return value.render() if isinstance(value, Built) else repr(value)
 
 
 class _Classes:
@@ -81,6 +65,7 @@ class _Classes:
 
     def __init__(self, side: SideIndex) -> None:
         self.side = side
+        self.makers = FieldMakers(side)
         self.paths: dict[str, list[str]] = {}
         for path, text in side.texts().items():
             if path.endswith(PY_SUFFIXES):
@@ -104,7 +89,7 @@ class _Classes:
             where, node = work.pop(0)
             for stmt in node.body:
                 if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
-                    out.setdefault(stmt.target.id, (_field_default(stmt.value), where, stmt.lineno))
+                    out.setdefault(stmt.target.id, (self.makers.default(stmt.value), where, stmt.lineno))
             for base in node.bases:
                 name = ast.unparse(base.value if isinstance(base, ast.Subscript) else base).rsplit(".", 1)[-1]
                 found = self.one(name) if name not in seen else None
@@ -113,9 +98,79 @@ class _Classes:
                     work.append(found)
         return out
 
+    def default(self, name: str, key: str) -> object:
+        """The default of `key` for an object `name(...)` built without it: the field default of a field
+        class `name`, else its `__init__` keyword default (`NO_VALUE` when not found)."""
+        found = self.one(name)
+        if found is None:
+            return NO_VALUE
+        if field_class(found[1]):
+            return self.fields(*found).get(key, (NO_VALUE, "", 0))[0]
+        init = _own_init(found[1])
+        defaults = dict(parameter_defaults(init)) if init is not None else {}
+        return next((value_of(d) for p, d in defaults.items() if p.arg == key), NO_VALUE)
+
 
 def _own_init(cls: ast.ClassDef) -> ast.FunctionDef | None:
     return next((s for s in cls.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None)
+
+
+class _Change(NamedTuple):
+    """One parameter whose default changed: its names, both defaults, the text, the keys judged."""
+
+    name: str
+    field: str
+    old: object
+    new: object
+    text: str
+    keys: list[str]
+
+
+def _field_names(defaults: dict[str, tuple[object, int]], fields: dict[str, tuple[object, str, int]]) -> dict[str, str]:
+    """Parameter -> the field that carries it: the same name, or the one field named `<qualifier>_<name>`
+    no other parameter has (`scaler` -> `observation_scaler` beside `action_scaler`, `reward_scaler`)."""
+    out = {n: n for n in defaults if n in fields}
+    for name in defaults:
+        if name in fields:
+            continue
+        qualified = [f for f in fields if f.endswith(f"_{name}") and f not in defaults and f not in out.values()]
+        if len(qualified) == 1:
+            out[name] = qualified[0]
+    return out
+
+
+def _compare(name: str, field_name: str, old: object, new: object, base: _Classes, cand: _Classes) -> _Change | None:
+    """The change of one default (None when the same or not comparable). Two objects built by one callable
+    are compared argument by argument, an argument one side leaves out read as that side's class default:
+    `AdamFactory(weight_decay=1e-4)` -> `AdamFactory()` is `weight_decay` 1e-4 -> 0."""
+    label = f"`{name}`" if name == field_name else f"`{name}` → `{field_name}`"
+    if new is NO_VALUE or old is NO_VALUE:
+        return None
+    if isinstance(old, Built) and isinstance(new, Built):
+        if old.name != new.name or not _same(old.args, new.args):
+            return None
+        olds, news = dict(old.kwargs), dict(new.kwargs)
+        inner = []
+        for key in dict.fromkeys([*olds, *news]):
+            before = olds[key] if key in olds else base.default(old.name, key)
+            after = news[key] if key in news else cand.default(new.name, key)
+            if before is NO_VALUE and after is NO_VALUE:
+                continue
+            if before is NO_VALUE or after is NO_VALUE or not _same(before, after):
+                inner.append((key, before, after))
+        if not inner:
+            return None
+        described = ", ".join(f"{k} {'its default' if b is NO_VALUE else _render(b)} → "
+                              f"{'its default' if a is NO_VALUE else _render(a)}" for k, b, a in inner)
+        return _Change(name, field_name, old, new, f"{label} {old.render()} → {new.render()} ({described})",
+                       [f"{field_name}.{k}" for k, _, _ in inner])
+    if isinstance(old, Built) or isinstance(new, Built):
+        if old is not None and new is not None:
+            return None  # a name (`'default'`) against a built object: not comparable here
+    elif _same(old, new):
+        return None
+    return _Change(name, field_name, old, new, f"{label} {_render(old)} → {_render(new)}",
+                   list(dict.fromkeys([field_name, name])))
 
 
 class ConfigClassDefaultsDetector(Detector):
@@ -147,7 +202,7 @@ class ConfigClassDefaultsDetector(Detector):
                 if init is None or field_class(cls):
                     continue
                 defaults = {p.arg: (v, d.lineno) for p, d in parameter_defaults(init)
-                            if d is not None and (v := _literal(d)) is not _NO_VALUE}
+                            if d is not None and (v := value_of(d)) is not NO_VALUE}
                 if len(defaults) < MIN_SHARED:
                     continue
                 base_classes = base_classes or _Classes(ctx.pairs.base)
@@ -164,30 +219,38 @@ class ConfigClassDefaultsDetector(Detector):
         if target is None:
             return None
         fields = cand.fields(*target)
-        shared = [n for n in defaults if n in fields]
-        if len(shared) < max(MIN_SHARED, (len(defaults) + 1) // 2):
+        names = _field_names(defaults, fields)
+        if len(names) < max(MIN_SHARED, (len(defaults) + 1) // 2):
             return None
         still = cand.one(cls.name)
         still_init = _own_init(still[1]) if still is not None else None
         kept = {p.arg for p, _ in parameter_defaults(still_init)} if still_init is not None else set()
-        changed = [n for n in shared if n not in kept and fields[n][0] is not _NO_VALUE
-                   and not _same(defaults[n][0], fields[n][0])]
-        if not changed:
+        changes: list[_Change] = []
+        for name, field_name in names.items():
+            if name in kept or field_name in kept:
+                continue
+            change = _compare(name, field_name, defaults[name][0], fields[field_name][0], base, cand)
+            if change is not None:
+                changes.append(change)
+        if not changes:
             return None
         config = target[1].name
-        parts = [f"`{n}` {defaults[n][0]!r} → {fields[n][0]!r}" for n in changed]
-        first = changed[0]
-        severity, subsystem = self._severity(changed, ctx)
+        parts = [c.text for c in changes]
+        first = changes[0]
+        severity, subsystem = self._severity([k for c in changes for k in c.keys], ctx)
         return Hit(
             title=f"Defaults changed moving `{cls.name}`'s parameters into `{config}`: {', '.join(parts)}",
             summary=(f"`{cls.name}.__init__` defaults ({path}) became fields of `{config}` ({target[0]}); "
                      + "; ".join(parts)),
-            base=(path, defaults[first][1]), cand=(fields[first][1], fields[first][2]),
+            base=(path, defaults[first.name][1]), cand=(fields[first.field][1], fields[first.field][2]),
             severity=severity, subsystem=subsystem,
-            fix=f"Pass {', '.join(f'`{n}={defaults[n][0]!r}`' for n in changed)} to `{config}` to keep the "
+            fix=f"Pass {', '.join(f'`{c.field}={_render(c.old)}`' for c in changes)} to `{config}` to keep the "
                 f"baseline's behaviour, or restore the field default(s).",
             details={"class": cls.name, "config_class": config,
-                     "changed": {n: [repr(defaults[n][0]), repr(fields[n][0])] for n in changed}},
+                     "changed": {c.field: [_render(c.old), _render(c.new)] for c in changes}},
+            changed_sites=[(side, where) for c in changes
+                           for side, where in (("baseline", (path, defaults[c.name][1])),
+                                               ("candidate", (fields[c.field][1], fields[c.field][2])))],
         )
 
     def _severity(self, keys: list[str], ctx: DetectorContext) -> tuple[Severity, str | None]:

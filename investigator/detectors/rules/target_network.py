@@ -7,6 +7,11 @@ DQN/SAC/TD3-style code keeps a slowly moving copy of the critic. Two families of
 * the bootstrap: the next-state value taken from the online network instead of the target
   network, `max` over actions replaced by `argmax` (indices used as values), the twin-critic `min`
   replaced by `max`, or the sign of the soft (entropy) term in the target flipped.
+
+An `argmax` whose result indexes next-state estimates (`q_t[idx, q_sel.argmax(-1)]`,
+`q_next.gather(1, q(s').argmax(1, keepdim=True))`) selects the greedy action - the double-Q
+selector - and bootstraps from the selected value: it is keyed as a greedy `max`, never as the
+`argmax`-as-value bug (Stoix's dueling DQN -> Rainbow: `jnp.max(q_t)` vs a double-Q selector).
 """
 
 from __future__ import annotations
@@ -153,11 +158,66 @@ def _is_network_call(call: ast.Call) -> bool:
     return any(_mentions(a, NEXT_OBS) for a in [*call.args, *(k.value for k in call.keywords)])
 
 
+_INDEX_FUNCS = {"gather", "take", "take_along_axis", "index_select", "one_hot", "select"}
+_SHAPE_METHODS = {"unsqueeze", "squeeze", "reshape", "view", "long", "int", "astype", "expand_dims", "to",
+                  "detach", "flatten", "expand", "expand_as"}
+
+
+def _used_as_index(expr: ast.AST, root: ast.AST) -> bool:
+    """True when `expr` (an argmax/argmin, or a name holding one) only indexes: it sits, through reshapes, in a
+    subscript's slice or is an index argument of `gather`/`take`/`take_along_axis`/`one_hot` - the greedy
+    selection of double Q."""
+    parents = {id(child): node for node in ast.walk(root) for child in ast.iter_child_nodes(node)}
+    node: ast.AST = expr
+    while True:
+        parent = parents.get(id(node))
+        if parent is None:
+            return False
+        if isinstance(parent, ast.Subscript):
+            if parent.slice is node or (isinstance(parent.slice, ast.Tuple) and node in parent.slice.elts):
+                return True
+            node = parent  # `argmax(...)[..., None]`: still the index
+            continue
+        if isinstance(parent, ast.Tuple):
+            node = parent
+            continue
+        if isinstance(parent, ast.Attribute) and parent.attr in _SHAPE_METHODS:
+            grand = parents.get(id(parent))
+            if isinstance(grand, ast.Call) and grand.func is parent:
+                node = grand
+                continue
+            return False
+        if isinstance(parent, ast.keyword):
+            parent_call = parents.get(id(parent))
+            return isinstance(parent_call, ast.Call) and last_name(call_name(parent_call)) in _INDEX_FUNCS
+        if isinstance(parent, ast.Call) and node in parent.args:
+            if last_name(call_name(parent)) in _INDEX_FUNCS:
+                return True
+            if last_name(call_name(parent)) in _SHAPE_METHODS:
+                node = parent
+                continue
+        return False
+
+
+def _strip_shape(expr: ast.AST) -> ast.AST:
+    """`q.argmax(1).unsqueeze(-1).long()` -> `q.argmax(1)`."""
+    while isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr in _SHAPE_METHODS:
+        expr = expr.func.value
+    return expr
+
+
+def _selector_only(name: str, later: list[ast.expr]) -> bool:
+    """A name assigned an argmax (`best = q(s').argmax(1)`) that every later statement reads only as an index."""
+    uses = [(n, v) for v in later for n in ast.walk(v) if isinstance(n, ast.Name) and n.id == name]
+    return bool(uses) and all(_used_as_index(n, v) for n, v in uses)
+
+
 def bootstrap_features(sites: list[Site]) -> list[Feature]:
     """Next-state network evaluations (target or online), reductions over them, soft-term signs."""
     out = []
     tainted: set[str] = set()  # names holding a next-state Q estimate
-    for site, node, value in assigns(sites):
+    listed = list(assigns(sites))
+    for i, (site, node, value) in enumerate(listed):
         next_calls = [c for c in ast.walk(value) if isinstance(c, ast.Call) and _is_network_call(c)]
         names = assigned_names(node)
         # the policy's own next action / log-prob is not a Q estimate
@@ -177,6 +237,11 @@ def bootstrap_features(sites: list[Site]) -> list[Feature]:
                     ("torch.", "np.", "jnp.")) else list(sub.args)
                 if any(any(isinstance(s, ast.Call) and _is_network_call(s) for s in ast.walk(x))
                        or any(isinstance(s, ast.Name) and s.id in tainted for s in ast.walk(x)) for x in inner):
+                    if method in {"argmax", "argmin"} and (_used_as_index(sub, value) or (
+                            _strip_shape(value) is sub and isinstance(node, ast.Assign) and len(node.targets) == 1
+                            and isinstance(node.targets[0], ast.Name)
+                            and _selector_only(node.targets[0].id, [v for _, _, v in listed[i + 1:]]))):
+                        method = "max" if method == "argmax" else "min"  # greedy selection, not a value
                     out.append(Feature(("next_q_reduce", method), site, unparse(sub, 100)))
             for sign, term in signed_terms(value):
                 if _mentions(term, LOGPROB) and not any(isinstance(s, ast.Call) for s in ast.walk(term)):

@@ -1,0 +1,110 @@
+"""Functions looked up by name in their module: `getattr(module, name_from_config)` and the calls of what it returns.
+
+Real shape (SLM-Lab, held-out 4 `slm-linear-decay-offset`): the exploration and entropy schedules are named
+in the experiment spec (`"name": "linear_decay"`), and `VarScheduler.__init__` does
+`self._updater = getattr(math_util, self._updater_name)`; `VarScheduler.update` then calls
+`self._updater(self.start_val, self.end_val, self.start_step, self.end_step, step)`. No statement names
+`linear_decay`, so an edit of its formula stopped at "no caller found" and was reported as no effect.
+
+The rule: a module-level function of module M, with no caller by name, is called by the statements that
+call what `getattr(<M's imported name>, <not a string literal>)` returned: the getattr statement itself when
+it calls the result straight away, the calls of the local it is bound to in the same function, or the calls
+of `self.<attr>` in the methods of the same class when it is stored there. Which function the name selects
+is configuration the code does not show, so every function of M is a candidate; the flow then follows the
+call's value as for any caller.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Callable
+
+from investigator.detectors.functions import FunctionInfo
+from investigator.detectors.pairs import PY_SUFFIXES, SideIndex, enclosing_function
+from investigator.flow.units import Unit
+from investigator.pyast import call_name
+
+GETATTR = re.compile(r"\bgetattr\(\s*([A-Za-z_]\w*)\s*,\s*(?![\"'])")
+
+
+def _module_path(dotted: str) -> str:
+    return dotted.lstrip(".").replace(".", "/")
+
+
+def _names_module(module_dotted: str, path: str) -> bool:
+    """`slm_lab.lib.math_util` names `slm_lab/lib/math_util.py` (or a package's `__init__.py`)."""
+    stem = _module_path(module_dotted)
+    return bool(stem) and (path.endswith(stem + ".py") or path.endswith(stem + "/__init__.py"))
+
+
+def _getattr_calls(node: ast.AST, alias: str) -> list[ast.Call]:
+    return [c for c in ast.walk(node) if isinstance(c, ast.Call) and isinstance(c.func, ast.Name)
+            and c.func.id == "getattr" and len(c.args) >= 2 and isinstance(c.args[0], ast.Name)
+            and c.args[0].id == alias and not isinstance(c.args[1], ast.Constant)]
+
+
+def _calls_of(units: list[Unit], target: str) -> list[Unit]:
+    return [u for u in units if any(call_name(c) == target for c in u.calls)]
+
+
+def looked_up_by_name(fn: FunctionInfo, side: SideIndex) -> bool:
+    """Some product module does `getattr(<fn's module>, <not a string literal>)`: any module-level function
+    of it may be what a configured name selects (for reachability: such a function is not dead code)."""
+    if fn.class_name or fn.is_module or fn.name.startswith("_"):
+        return False
+    for path, text in side.texts().items():
+        if not path.endswith(PY_SUFFIXES) or "getattr(" not in text:
+            continue
+        aliases = {m.group(1) for m in GETATTR.finditer(text)}
+        module = side.module(path) if aliases else None
+        if module is not None and any(_names_module(module.imports.get(a, ""), fn.path) for a in aliases):
+            return True
+    return False
+
+
+def by_name_callers(fn: FunctionInfo, side: SideIndex, units: Callable[[FunctionInfo], list[Unit]],
+                    methods: Callable[[FunctionInfo], list[FunctionInfo]]) -> list[Unit]:
+    """The units that call `fn` through `getattr(module, name)` (see the module doc); `units` gives a
+    function's units, `methods` the functions of the class a method belongs to."""
+    if fn.class_name or fn.is_module or fn.name.startswith("_"):
+        return []
+    out: list[Unit] = []
+    for path, text in side.texts().items():
+        if not path.endswith(PY_SUFFIXES) or "getattr(" not in text:
+            continue
+        module = None
+        for m in GETATTR.finditer(text):
+            module = module or side.module(path)
+            if module is None:
+                break
+            alias = m.group(1)
+            if not _names_module(module.imports.get(alias, ""), fn.path):
+                continue
+            where = enclosing_function(module, text.count("\n", 0, m.start()) + 1)
+            if where is None:
+                continue
+            for u in units(where):
+                found = [c for stmt_part in u.parts for c in _getattr_calls(stmt_part, alias)]
+                if not found:
+                    continue
+                out.extend(_holders_calls(u, found, where, units, methods))
+    return list({id(u): u for u in out}.values())
+
+
+def _holders_calls(u: Unit, found: list[ast.Call], where: FunctionInfo,
+                   units: Callable[[FunctionInfo], list[Unit]],
+                   methods: Callable[[FunctionInfo], list[FunctionInfo]]) -> list[Unit]:
+    """The statements calling what `getattr` returned in `u`: `u` itself (`getattr(m, n)(x)`), or the calls
+    of the name or `self.<attr>` it is assigned to."""
+    if any(isinstance(c.func, ast.Call) and c.func in found for c in ast.walk(u.node) if isinstance(c, ast.Call)):
+        return [u]
+    if not isinstance(u.node, ast.Assign) or len(u.node.targets) != 1 or u.node.value not in found:
+        return []
+    target = u.node.targets[0]
+    if isinstance(target, ast.Name):
+        return _calls_of(units(where), target.id)
+    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
+        wanted = f"self.{target.attr}"
+        return [v for method in methods(where) for v in _calls_of(units(method), wanted)]
+    return []

@@ -14,6 +14,7 @@ other functions that stay unresolved become `_v`, as `canon` writes the analysed
 from __future__ import annotations
 
 import ast
+from typing import TypeGuard
 
 from investigator.detectors.configref import config_read, holder, resolve_config
 from investigator.detectors.functions import FunctionInfo
@@ -109,20 +110,42 @@ def _attr_source(fn: FunctionInfo, attr: str) -> tuple[FunctionInfo, ast.Assign]
     """The one statement of fn's class that stores a value (not an empty initialisation) in `self.attr`."""
     if fn.class_name is None:
         return None
-    found: list[tuple[FunctionInfo, ast.Assign]] = []
+    found = _class_stores(fn)
+    stores = found.get(attr)
+    return stores[0] if stores is not None and len(stores) == 1 else None
+
+
+def _class_stores(fn: FunctionInfo) -> dict[str, list[tuple[FunctionInfo, ast.Assign]] | None]:
+    """`attr` -> the statements of fn's class that store a value (not an empty initialisation) in
+    `self.attr`, in the order the methods are walked; None for an attribute also augmented, annotated
+    or stored into by entry. Built once per class (kept on the module): every `self.<attr>` read of a
+    class walked all of its methods again (skrl 1.4.3..2.0.0: 780,000 nodes for 324 reads)."""
+    tables: dict[str | None, dict[str, list[tuple[FunctionInfo, ast.Assign]] | None]] = \
+        fn.module.__dict__.setdefault("_class_stores", {})
+    if fn.class_name in tables:
+        return tables[fn.class_name]
+    out: dict[str, list[tuple[FunctionInfo, ast.Assign]] | None] = {}
+    spoiled: set[str] = set()
     for other in fn.module.functions.values():
         if other.class_name != fn.class_name or other.is_module:
             continue
         for node in ast.walk(other.node):
-            if isinstance(node, ast.AugAssign | ast.AnnAssign) and _is_self(node.target, attr):
-                return None
+            if isinstance(node, ast.AugAssign | ast.AnnAssign) and _self_attr(node.target):
+                spoiled.add(node.target.attr)
             if isinstance(node, ast.Assign):
                 for t in node.targets:
-                    if isinstance(t, ast.Subscript) and _is_self(t.value, attr):
-                        return None  # entries replaced one by one
-                    if _is_self(t, attr) and not _empty(node.value):
-                        found.append((other, node))
-    return found[0] if len(found) == 1 else None
+                    if isinstance(t, ast.Subscript) and _self_attr(t.value):
+                        spoiled.add(t.value.attr)  # entries replaced one by one
+                    if _self_attr(t) and not _empty(node.value):
+                        out.setdefault(t.attr, []).append((other, node))  # type: ignore[union-attr]
+    for attr in spoiled:
+        out[attr] = None
+    tables[fn.class_name] = out
+    return out
+
+
+def _self_attr(node: ast.AST) -> TypeGuard[ast.Attribute]:
+    return isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self"
 
 
 def _parameter(fn: FunctionInfo, value: ast.expr) -> bool:

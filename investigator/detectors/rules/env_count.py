@@ -95,15 +95,19 @@ def _forwarded(keyword: str, value: ast.expr) -> bool:
 
 def _literal_locals(fn: FunctionInfo) -> dict[str, ast.expr]:
     """Names the function (or script) binds exactly once, to a literal (`num_envs = 1`)."""
-    stores: dict[str, list[ast.AST]] = {}
+    stores: dict[str, int] = {}
+    literal: list[ast.Assign] = []  # one walk: the stores counted, the literal assignments kept in walk order
     for node in ast.walk(fn.node):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            stores.setdefault(node.id, []).append(node)
+        if isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Store):
+                stores[node.id] = stores.get(node.id, 0) + 1
+        elif (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                and isinstance(node.value, ast.Constant)):
+            literal.append(node)
     out: dict[str, ast.expr] = {}
-    for node in ast.walk(fn.node):
-        if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
-                and isinstance(node.value, ast.Constant) and len(stores.get(node.targets[0].id, [])) == 1):
-            out[node.targets[0].id] = node.value
+    for node in literal:
+        if stores.get(node.targets[0].id, 0) == 1:  # type: ignore[attr-defined]
+            out[node.targets[0].id] = node.value  # type: ignore[attr-defined]
     return out
 
 
@@ -122,13 +126,19 @@ def check_only_names(fn: FunctionInfo) -> frozenset[str]:
 
 def _check_only(root: ast.AST) -> frozenset[str]:
     parents: dict[int, ast.AST] = {}
+    stored: set[str] = set()
+    loads: list[ast.Name] = []  # one walk: parents, stored names and the loads (in walk order)
     for node in ast.walk(root):
         for child in ast.iter_child_nodes(node):
             parents[id(child)] = node
-    stored = {n.id for n in ast.walk(root) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        if isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Store):
+                stored.add(node.id)
+            elif isinstance(node.ctx, ast.Load):
+                loads.append(node)
     reads: dict[str, list[str | None]] = {}  # name -> per read: the local it feeds, "" for a check, None otherwise
-    for node in ast.walk(root):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in stored:
+    for node in loads:
+        if node.id in stored:
             reads.setdefault(node.id, []).append(_read_context(node, parents))
     alive = {name for name, uses in reads.items() if all(u is not None for u in uses)}
     changed = True

@@ -34,16 +34,25 @@ def _empty(value: ast.AST | None) -> bool:
         and not value.args and not value.keywords
 
 
-def _binds(node: ast.AST, name: str) -> bool:
-    return any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store) for n in ast.walk(node))
-
-
 def _last_binding(fn: FunctionInfo, name: str, line: int) -> ast.stmt | None:
     """The statement that last binds `name` in fn above `line` (any form: assignment, unpacking, loop)."""
     best: ast.stmt | None = None
+    for node in _bindings(fn).get(name, ()):
+        if node.lineno < line and (best is None or node.lineno > best.lineno):
+            best = node
+    return best
+
+
+def _bindings(fn: FunctionInfo) -> dict[str, list[ast.stmt]]:
+    """`name` -> the statements of fn that bind it (assignment, unpacking, loop, `with ... as`), in
+    walk order. Built once per function (kept on it): every local read that `stored_value` follows
+    walked the whole function again."""
+    found: dict[str, list[ast.stmt]] | None = fn.__dict__.get("_bindings")
+    if found is not None:
+        return found
+    out: dict[str, list[ast.stmt]] = {}
     for node in ast.walk(fn.node):
-        if not isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign | ast.For | ast.With) \
-                or node.lineno >= line:
+        if not isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign | ast.For | ast.With):
             continue
         targets: list[ast.AST]
         if isinstance(node, ast.Assign):
@@ -54,9 +63,11 @@ def _last_binding(fn: FunctionInfo, name: str, line: int) -> ast.stmt | None:
             targets = [i.optional_vars for i in node.items if i.optional_vars is not None]
         else:
             targets = [node.target]
-        if any(_binds(t, name) for t in targets) and (best is None or node.lineno > best.lineno):
-            best = node
-    return best
+        bound = {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        for name in bound:
+            out.setdefault(name, []).append(node)
+    fn.__dict__["_bindings"] = out
+    return out
 
 
 def _enclosing(fn: FunctionInfo, stmt: ast.stmt) -> list[tuple[ast.AST, list[ast.stmt]]]:

@@ -53,7 +53,12 @@ class Agent:
     def helper(self, x):
         return x
 
-def script():
+def script(p):
+    with open(p) as fh:
+        data = fh.read()
+    first, (second, first) = data
+    for first in data:
+        first += 1
     envs = 2
     ratio = envs / 1
     assert ratio > 0
@@ -112,6 +117,27 @@ def _attr_source_walk(fn: FunctionInfo, attr: str):
     return found[0] if len(found) == 1 else None
 
 
+def _last_binding_walk(fn: FunctionInfo, name: str, line: int) -> ast.stmt | None:
+    best = None
+    for node in ast.walk(fn.node):
+        if not isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign | ast.For | ast.With) \
+                or node.lineno >= line:
+            continue
+        if isinstance(node, ast.Assign):
+            targets = list(node.targets)
+        elif isinstance(node, ast.For):
+            targets = [node.target]
+        elif isinstance(node, ast.With):
+            targets = [i.optional_vars for i in node.items if i.optional_vars is not None]
+        else:
+            targets = [node.target]
+        binds = any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store)
+                    for t in targets for n in ast.walk(t))
+        if binds and (best is None or node.lineno > best.lineno):
+            best = node
+    return best
+
+
 def _literal_locals_walk(fn: FunctionInfo) -> dict[str, ast.expr]:
     stores: dict[str, list[ast.AST]] = {}
     for node in ast.walk(fn.node):
@@ -159,6 +185,10 @@ def test_memos_answer_as_the_walks() -> None:
         for read in [n for n in ast.walk(fn.node) if _self_attr(n)][:40]:
             assert configref._assigned_before(fn, read) is _assigned_before_walk(fn, read), (fn.qualname, read.attr)
             checked += 1
+        loads = [n for n in ast.walk(fn.node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)][:40]
+        for load in loads:
+            for line in (load.lineno, load.lineno + 1, 10 ** 6):
+                assert stored._last_binding(fn, load.id, line) is _last_binding_walk(fn, load.id, line)
         assert list(env_count._literal_locals(fn).items()) == list(_literal_locals_walk(fn).items())
         assert env_count._check_only(fn.node) == _check_only_walk(fn.node)
     assert checked > 1000

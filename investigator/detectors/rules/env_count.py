@@ -46,16 +46,21 @@ class EnvCountDetector(FeatureDetector):
 
     def features(self, sites: list[Site], fn: FunctionInfo, ctx: DetectorContext) -> list[Feature]:
         out = []
-        literals = _literal_locals(fn)
+        literals: dict[str, ast.expr] | None = None  # scanned for the first count keyword handed on (rare)
         handed: set[str] = set()  # literal locals handed on as the keyword of their name
         for site, call, name in calls(sites):
             for k in call.keywords:
                 if not (k.arg and COUNT.match(k.arg)):
                     continue
                 forwarded = _forwarded(k.arg, k.value)
-                if forwarded and site.fn is fn and k.arg in literals and isinstance(k.value, ast.Name):
+                local = None
+                if forwarded and site.fn is fn and isinstance(k.value, ast.Name):
+                    if literals is None:
+                        literals = _literal_locals(fn)
+                    local = literals.get(k.arg)
+                if local is not None:
                     handed.add(k.arg)  # `num_envs = 1` ... `f(num_envs=num_envs)` is `f(num_envs=1)`
-                    text = canon(literals[k.arg], site)
+                    text = canon(local, site)
                 elif forwarded:
                     continue  # `f(num_envs=self.num_envs)`: the count handed on, not computed here
                 else:
@@ -63,9 +68,11 @@ class EnvCountDetector(FeatureDetector):
                 out.append(Feature(("kwarg", k.arg, text), site, f"{last_name(name)}({k.arg}={text})"))
         for site, node, value in assigns(sites):
             names = assigned_names(node)
-            if len(names) == 1 and names[0] in check_only_names(site.fn):
+            if len(names) != 1 or not COUNT.match(names[0]):
+                continue  # no count (asked first: which locals only feed checks is a scan of the function)
+            if names[0] in check_only_names(site.fn):
                 continue  # `workers = kwargs['num_workers']` read only by `if ...: raise`: validation, not a count
-            if len(names) == 1 and COUNT.match(names[0]) and not (site.fn is fn and names[0] in handed) \
+            if not (site.fn is fn and names[0] in handed) \
                     and not _forwarded(names[0], value):  # `self.num_envs = num_envs`: stored as handed in
                 text = canon(value, site)
                 out.append(Feature(("count", names[0], text), site, unparse(node, 100)))

@@ -45,27 +45,8 @@ class EnvCountDetector(FeatureDetector):
     )
 
     def features(self, sites: list[Site], fn: FunctionInfo, ctx: DetectorContext) -> list[Feature]:
-        out = []
-        literals: dict[str, ast.expr] | None = None  # scanned for the first count keyword handed on (rare)
         handed: set[str] = set()  # literal locals handed on as the keyword of their name
-        for site, call, name in calls(sites):
-            for k in call.keywords:
-                if not (k.arg and COUNT.match(k.arg)):
-                    continue
-                forwarded = _forwarded(k.arg, k.value)
-                local = None
-                if forwarded and site.fn is fn and isinstance(k.value, ast.Name):
-                    if literals is None:
-                        literals = _literal_locals(fn)
-                    local = literals.get(k.arg)
-                if local is not None:
-                    handed.add(k.arg)  # `num_envs = 1` ... `f(num_envs=num_envs)` is `f(num_envs=1)`
-                    text = canon(local, site)
-                elif forwarded:
-                    continue  # `f(num_envs=self.num_envs)`: the count handed on, not computed here
-                else:
-                    text = canon(k.value, site)
-                out.append(Feature(("kwarg", k.arg, text), site, f"{last_name(name)}({k.arg}={text})"))
+        out = _keyword_counts(sites, fn, handed)
         for site, node, value in assigns(sites):
             names = assigned_names(node)
             if len(names) != 1 or not COUNT.match(names[0]):
@@ -88,6 +69,32 @@ class EnvCountDetector(FeatureDetector):
 
     def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
         return [feature_hit("Environment/worker count computation changed", pair, only_base, only_cand)]
+
+
+def _keyword_counts(sites: list[Site], fn: FunctionInfo, handed: set[str]) -> list[Feature]:
+    """Count keywords of calls (`make(num_envs=...)`); the literal locals handed on as the keyword of
+    their name are added to `handed`."""
+    out = []
+    literals: dict[str, ast.expr] | None = None  # scanned for the first count keyword handed on (rare)
+    for site, call, name in calls(sites):
+        for k in call.keywords:
+            if not (k.arg and COUNT.match(k.arg)):
+                continue
+            forwarded = _forwarded(k.arg, k.value)
+            local = None
+            if forwarded and site.fn is fn and isinstance(k.value, ast.Name):
+                if literals is None:
+                    literals = _literal_locals(fn)
+                local = literals.get(k.arg)
+            if local is not None:
+                handed.add(k.arg)  # `num_envs = 1` ... `f(num_envs=num_envs)` is `f(num_envs=1)`
+                text = canon(local, site)
+            elif forwarded:
+                continue  # `f(num_envs=self.num_envs)`: the count handed on, not computed here
+            else:
+                text = canon(k.value, site)
+            out.append(Feature(("kwarg", k.arg, text), site, f"{last_name(name)}({k.arg}={text})"))
+    return out
 
 
 def _forwarded(keyword: str, value: ast.expr) -> bool:

@@ -40,6 +40,30 @@ def walk(node: ast.AST) -> Iterator[ast.AST]:
         yield node
 
 
+STANDARD_ITER_CHILD_NODES = ast.iter_child_nodes
+
+
+def iter_child_nodes(node: ast.AST) -> Iterator[ast.AST]:
+    """`ast.iter_child_nodes`: the direct children of `node` (the `ast.AST` fields and `ast.AST` items of
+    list fields, in `_fields` order, missing fields skipped), from one generator instead of the standard
+    one's two nested ones (`iter_fields`); as lazy (each field read when reached). The guards' and the
+    detectors' parent maps and scope walks ask it about a million times on a large range."""
+    AST = ast.AST
+    for name in node._fields:
+        try:
+            value = getattr(node, name)
+        except AttributeError:
+            continue
+        if isinstance(value, AST):
+            yield value
+        elif isinstance(value, list):
+            for item in value:
+                if isinstance(item, AST):
+                    yield item
+
+
 def install() -> None:
-    """Put `walk` in place of `ast.walk` (idempotent)."""
+    """Put `walk` in place of `ast.walk` and `iter_child_nodes` in place of `ast.iter_child_nodes`
+    (idempotent)."""
     ast.walk = walk
+    ast.iter_child_nodes = iter_child_nodes

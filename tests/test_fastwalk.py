@@ -54,3 +54,31 @@ def test_children_are_queued_before_the_node_is_yielded() -> None:
             if isinstance(node, ast.Assign):
                 node.value = ast.Constant(0)
         assert seen.count("BinOp") == 1 and "Constant" not in seen, walker
+
+
+def test_iter_child_nodes_installed_and_the_same() -> None:
+    """`ast.iter_child_nodes` is the package's one-generator version: the same children in the same
+    order as the standard one (kept as `STANDARD_ITER_CHILD_NODES`) for every node of the project's
+    sources and for the awkward nodes above."""
+    assert ast.iter_child_nodes is fastwalk.iter_child_nodes
+    assert fastwalk.STANDARD_ITER_CHILD_NODES is not fastwalk.iter_child_nodes
+    for path in sorted(ROOT.rglob("*.py")):
+        for node in fastwalk.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            assert _ids(fastwalk.iter_child_nodes(node)) == _ids(fastwalk.STANDARD_ITER_CHILD_NODES(node)), path
+    partial = ast.Call(func=ast.Name(id="f", ctx=ast.Load()), args=[ast.Constant(1)])
+    odd = ast.List(elts=[ast.Constant(1), "not a node", None, ast.Name(id="x", ctx=ast.Load())], ctx=ast.Load())
+    for node in (partial, odd, ast.parse("global a, b"), ast.Constant(None), ast.Pass()):
+        assert _ids(fastwalk.iter_child_nodes(node)) == _ids(fastwalk.STANDARD_ITER_CHILD_NODES(node))
+
+
+def test_iter_child_nodes_reads_each_field_when_reached() -> None:
+    """Lazy like the standard one: a field replaced after the children before it were seen is read as
+    it is then."""
+    for children in (fastwalk.iter_child_nodes, fastwalk.STANDARD_ITER_CHILD_NODES):
+        node = ast.parse("a = b").body[0]
+        seen = []
+        for child in children(node):
+            seen.append(type(child).__name__)
+            if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Store):
+                node.value = ast.Constant(0)
+        assert seen == ["Name", "Constant"], children

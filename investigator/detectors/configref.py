@@ -205,18 +205,37 @@ def _assigned_before(fn: FunctionInfo, read: ast.Attribute) -> ast.expr | None:
         return None
     best: tuple[int, ast.expr] | None = None
     stores: list[int] = []
-    for node in ast.walk(fn.node):
-        if isinstance(node, ast.Assign) and node.lineno < line:
-            for t in node.targets:
-                if isinstance(t, ast.Subscript) and _self_attr(t.value) and t.value.attr == read.attr:
-                    stores.append(node.lineno)
-            t = node.targets[0]
-            if len(node.targets) == 1 and _self_attr(t) and t.attr == read.attr \
-                    and (best is None or node.lineno > best[0]):
-                best = (node.lineno, node.value)
+    for lineno, value in _self_assigns(fn).get(read.attr, ()):
+        if lineno >= line:
+            continue
+        if value is None:
+            stores.append(lineno)
+        elif best is None or lineno > best[0]:
+            best = (lineno, value)
     if best is None or any(best[0] < n for n in stores):
         return None
     return best[1]
+
+
+def _self_assigns(fn: FunctionInfo) -> dict[str, list[tuple[int, ast.expr | None]]]:
+    """`attr` -> the `self.<attr> = value` (a lone target: its value) and `self.<attr>[k] = ...` (None)
+    assignments of fn, in walk order, with their lines. Built once per function (kept on it): every
+    configuration read of a function walked the whole function again (skrl 1.4.3..2.0.0: 1.2 million
+    nodes for 2,264 reads)."""
+    cached: dict[str, list[tuple[int, ast.expr | None]]] | None = fn.__dict__.get("_self_assigns")
+    if cached is not None:
+        return cached
+    out: dict[str, list[tuple[int, ast.expr | None]]] = {}
+    for node in ast.walk(fn.node):
+        if isinstance(node, ast.Assign):
+            for t in node.targets:
+                if isinstance(t, ast.Subscript) and _self_attr(t.value):
+                    out.setdefault(t.value.attr, []).append((node.lineno, None))
+            t = node.targets[0]
+            if len(node.targets) == 1 and _self_attr(t):
+                out.setdefault(t.attr, []).append((node.lineno, node.value))
+    fn.__dict__["_self_assigns"] = out
+    return out
 
 
 def _entry_before(fn: FunctionInfo, read: ast.Subscript) -> ast.expr | None:

@@ -339,8 +339,19 @@ def _calling_methods(pair, ctx) -> list[FunctionInfo]:
 
 
 def _calls_self(fn: FunctionInfo, method: str) -> bool:
-    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == method
-               and isinstance(n.func.value, ast.Name) and n.func.value.id == "self" for n in ast.walk(fn.node))
+    return method in _self_calls(fn)
+
+
+def _self_calls(fn: FunctionInfo) -> frozenset[str]:
+    """The methods fn calls as `self.<method>(...)`, collected once per function (kept on it): the
+    search for a moved statement's new home asked it of every method of a class for every callee."""
+    cached: frozenset[str] | None = fn.__dict__.get("_self_calls")
+    if cached is None:
+        cached = frozenset(n.func.attr for n in ast.walk(fn.node) if isinstance(n, ast.Call)
+                           and isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Name)
+                           and n.func.value.id == "self")
+        fn.__dict__["_self_calls"] = cached
+    return cached
 
 
 def _new_features(detector, ctx, home: FunctionInfo) -> Counter:

@@ -482,6 +482,12 @@ def _float_operands(sub: ast.AST) -> list[ast.expr]:
     return []
 
 
+# every rewrite `_needs_rewrite` knows starts at one of these node types (a binary operation, a call,
+# a dict, a NumPy alias attribute, a comparison, a table lookup): the others are never rewritten, and
+# asking them the fourteen questions was most of `equivalent_form`'s time (most nodes are names)
+_REWRITABLE = (ast.BinOp, ast.Call, ast.Dict, ast.Attribute, ast.Compare, ast.Subscript)
+
+
 def _needs_rewrite(sub: ast.AST) -> bool:
     return (isinstance(sub, ast.BinOp) and identity_free(sub) is not sub) or activation_call(sub) is not None \
         or default_zero_grad(sub) or (isinstance(sub, ast.Dict) and unique_keys(sub) is not sub) \
@@ -498,9 +504,10 @@ def equivalent_form(expr: ast.AST) -> ast.AST:
     `.detach()` inside a detached value dropped, clamps to both bounds written one way (`clamp(x, lo, hi)`) and NumPy's aliases of builtin types (`np.bool`) as the builtin. A copy when anything changes; the input is
     never mutated (trees are shared between detectors). Used wherever two versions of code are
     compared as values, so the detectors and the flow's symbolic comparison agree."""
-    if not any(_needs_rewrite(sub) for sub in ast.walk(expr)):
-        return expr
-    return _Equivalent().visit(copy_tree(expr))
+    for sub in ast.walk(expr):
+        if isinstance(sub, _REWRITABLE) and _needs_rewrite(sub):
+            return _Equivalent().visit(copy_tree(expr))
+    return expr
 
 
 class _Canon(ast.NodeTransformer):

@@ -14,6 +14,7 @@ other functions that stay unresolved become `_v`, as `canon` writes the analysed
 from __future__ import annotations
 
 import ast
+from typing import TypeGuard
 
 from investigator.detectors.configref import config_read, holder, resolve_config
 from investigator.detectors.functions import FunctionInfo
@@ -33,16 +34,25 @@ def _empty(value: ast.AST | None) -> bool:
         and not value.args and not value.keywords
 
 
-def _binds(node: ast.AST, name: str) -> bool:
-    return any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store) for n in ast.walk(node))
-
-
 def _last_binding(fn: FunctionInfo, name: str, line: int) -> ast.stmt | None:
     """The statement that last binds `name` in fn above `line` (any form: assignment, unpacking, loop)."""
     best: ast.stmt | None = None
+    for node in _bindings(fn).get(name, ()):
+        if node.lineno < line and (best is None or node.lineno > best.lineno):
+            best = node
+    return best
+
+
+def _bindings(fn: FunctionInfo) -> dict[str, list[ast.stmt]]:
+    """`name` -> the statements of fn that bind it (assignment, unpacking, loop, `with ... as`), in
+    walk order. Built once per function (kept on it): every local read that `stored_value` follows
+    walked the whole function again."""
+    found: dict[str, list[ast.stmt]] | None = fn.__dict__.get("_bindings")
+    if found is not None:
+        return found
+    out: dict[str, list[ast.stmt]] = {}
     for node in ast.walk(fn.node):
-        if not isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign | ast.For | ast.With) \
-                or node.lineno >= line:
+        if not isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign | ast.For | ast.With):
             continue
         targets: list[ast.AST]
         if isinstance(node, ast.Assign):
@@ -53,9 +63,11 @@ def _last_binding(fn: FunctionInfo, name: str, line: int) -> ast.stmt | None:
             targets = [i.optional_vars for i in node.items if i.optional_vars is not None]
         else:
             targets = [node.target]
-        if any(_binds(t, name) for t in targets) and (best is None or node.lineno > best.lineno):
-            best = node
-    return best
+        bound = {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        for name in bound:
+            out.setdefault(name, []).append(node)
+    fn.__dict__["_bindings"] = out
+    return out
 
 
 def _enclosing(fn: FunctionInfo, stmt: ast.stmt) -> list[tuple[ast.AST, list[ast.stmt]]]:
@@ -109,20 +121,42 @@ def _attr_source(fn: FunctionInfo, attr: str) -> tuple[FunctionInfo, ast.Assign]
     """The one statement of fn's class that stores a value (not an empty initialisation) in `self.attr`."""
     if fn.class_name is None:
         return None
-    found: list[tuple[FunctionInfo, ast.Assign]] = []
+    found = _class_stores(fn)
+    stores = found.get(attr)
+    return stores[0] if stores is not None and len(stores) == 1 else None
+
+
+def _class_stores(fn: FunctionInfo) -> dict[str, list[tuple[FunctionInfo, ast.Assign]] | None]:
+    """`attr` -> the statements of fn's class that store a value (not an empty initialisation) in
+    `self.attr`, in the order the methods are walked; None for an attribute also augmented, annotated
+    or stored into by entry. Built once per class (kept on the module): every `self.<attr>` read of a
+    class walked all of its methods again (skrl 1.4.3..2.0.0: 780,000 nodes for 324 reads)."""
+    tables: dict[str | None, dict[str, list[tuple[FunctionInfo, ast.Assign]] | None]] = \
+        fn.module.__dict__.setdefault("_class_stores", {})
+    if fn.class_name in tables:
+        return tables[fn.class_name]
+    out: dict[str, list[tuple[FunctionInfo, ast.Assign]] | None] = {}
+    spoiled: set[str] = set()
     for other in fn.module.functions.values():
         if other.class_name != fn.class_name or other.is_module:
             continue
         for node in ast.walk(other.node):
-            if isinstance(node, ast.AugAssign | ast.AnnAssign) and _is_self(node.target, attr):
-                return None
+            if isinstance(node, ast.AugAssign | ast.AnnAssign) and _self_attr(node.target):
+                spoiled.add(node.target.attr)
             if isinstance(node, ast.Assign):
                 for t in node.targets:
-                    if isinstance(t, ast.Subscript) and _is_self(t.value, attr):
-                        return None  # entries replaced one by one
-                    if _is_self(t, attr) and not _empty(node.value):
-                        found.append((other, node))
-    return found[0] if len(found) == 1 else None
+                    if isinstance(t, ast.Subscript) and _self_attr(t.value):
+                        spoiled.add(t.value.attr)  # entries replaced one by one
+                    if _self_attr(t) and not _empty(node.value):
+                        out.setdefault(t.attr, []).append((other, node))  # type: ignore[union-attr]
+    for attr in spoiled:
+        out[attr] = None
+    tables[fn.class_name] = out
+    return out
+
+
+def _self_attr(node: ast.AST) -> TypeGuard[ast.Attribute]:
+    return isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self"
 
 
 def _parameter(fn: FunctionInfo, value: ast.expr) -> bool:

@@ -33,7 +33,7 @@ import ast
 import copy
 import re
 
-from investigator.detectors.functions import FunctionInfo
+from investigator.detectors.functions import FunctionInfo, ParsedModule
 from investigator.detectors.pairs import SideIndex
 from investigator.flow.classbody import is_class_body
 from investigator.flow.diff import UnitChange
@@ -134,10 +134,17 @@ def none_normalised(unit: Unit) -> bool:
 # ---- placeholder replaced by an injected value --------------------------------------------------------
 
 def _init_stores(fn: FunctionInfo) -> dict[str, ast.expr | None]:
+    """`attr` -> the value of the last `self.<attr> = value` of fn in walk order (None: no plain value).
+    Computed once per function and kept on it (read only by the callers): every changed statement
+    of a constructor asked for both sides' stores again."""
+    found: dict[str, ast.expr | None] | None = fn.__dict__.get("_init_stores")
+    if found is not None:
+        return found
     out: dict[str, ast.expr | None] = {}
     for node in ast.walk(fn.node):
         if isinstance(node, ast.stmt) and (stored := _stored(node)) is not None and (attr := _self_attr(stored[0])):
             out[attr] = stored[1]
+    fn.__dict__["_init_stores"] = out
     return out
 
 
@@ -330,9 +337,16 @@ def _copies(fn: FunctionInfo, other: FunctionInfo) -> dict[str, ast.expr]:
     init = fn.module.functions.get(f"{fn.class_name}.__init__") if fn.class_name else None
     if init is None:
         return {}
-    out = {a: v for a, v in _init_stores(init).items()
-           if v is not None and _pure(v) and not _is_none(v) and ast.unparse(v).startswith("self.")}
-    return {a: v for a, v in out.items() if not any(_reads_attr(f, a) for f in other.module.functions.values())}
+    # once per (`__init__`, other module), kept on the `__init__` (trees are never modified): every
+    # modified statement of the class asked again, unparsing the stores and scanning the other module
+    memo: dict[int, tuple[ParsedModule, dict[str, ast.expr]]] = init.__dict__.setdefault("_copies", {})
+    found = memo.get(id(other.module))
+    if found is None:
+        out = {a: v for a, v in _init_stores(init).items()
+               if v is not None and _pure(v) and not _is_none(v) and ast.unparse(v).startswith("self.")}
+        found = memo[id(other.module)] = (other.module, {
+            a: v for a, v in out.items() if not any(_reads_attr(f, a) for f in other.module.functions.values())})
+    return found[1]
 
 
 def _reads_copy_in_place(change: UnitChange, base_fn: FunctionInfo, cand_fn: FunctionInfo) -> str | None:

@@ -45,27 +45,15 @@ class EnvCountDetector(FeatureDetector):
     )
 
     def features(self, sites: list[Site], fn: FunctionInfo, ctx: DetectorContext) -> list[Feature]:
-        out = []
-        literals = _literal_locals(fn)
         handed: set[str] = set()  # literal locals handed on as the keyword of their name
-        for site, call, name in calls(sites):
-            for k in call.keywords:
-                if not (k.arg and COUNT.match(k.arg)):
-                    continue
-                forwarded = _forwarded(k.arg, k.value)
-                if forwarded and site.fn is fn and k.arg in literals and isinstance(k.value, ast.Name):
-                    handed.add(k.arg)  # `num_envs = 1` ... `f(num_envs=num_envs)` is `f(num_envs=1)`
-                    text = canon(literals[k.arg], site)
-                elif forwarded:
-                    continue  # `f(num_envs=self.num_envs)`: the count handed on, not computed here
-                else:
-                    text = canon(k.value, site)
-                out.append(Feature(("kwarg", k.arg, text), site, f"{last_name(name)}({k.arg}={text})"))
+        out = _keyword_counts(sites, fn, handed)
         for site, node, value in assigns(sites):
             names = assigned_names(node)
-            if len(names) == 1 and names[0] in check_only_names(site.fn):
+            if len(names) != 1 or not COUNT.match(names[0]):
+                continue  # no count (asked first: which locals only feed checks is a scan of the function)
+            if names[0] in check_only_names(site.fn):
                 continue  # `workers = kwargs['num_workers']` read only by `if ...: raise`: validation, not a count
-            if len(names) == 1 and COUNT.match(names[0]) and not (site.fn is fn and names[0] in handed) \
+            if not (site.fn is fn and names[0] in handed) \
                     and not _forwarded(names[0], value):  # `self.num_envs = num_envs`: stored as handed in
                 text = canon(value, site)
                 out.append(Feature(("count", names[0], text), site, unparse(node, 100)))
@@ -83,6 +71,32 @@ class EnvCountDetector(FeatureDetector):
         return [feature_hit("Environment/worker count computation changed", pair, only_base, only_cand)]
 
 
+def _keyword_counts(sites: list[Site], fn: FunctionInfo, handed: set[str]) -> list[Feature]:
+    """Count keywords of calls (`make(num_envs=...)`); the literal locals handed on as the keyword of
+    their name are added to `handed`."""
+    out = []
+    literals: dict[str, ast.expr] | None = None  # scanned for the first count keyword handed on (rare)
+    for site, call, name in calls(sites):
+        for k in call.keywords:
+            if not (k.arg and COUNT.match(k.arg)):
+                continue
+            forwarded = _forwarded(k.arg, k.value)
+            local = None
+            if forwarded and site.fn is fn and isinstance(k.value, ast.Name):
+                if literals is None:
+                    literals = _literal_locals(fn)
+                local = literals.get(k.arg)
+            if local is not None:
+                handed.add(k.arg)  # `num_envs = 1` ... `f(num_envs=num_envs)` is `f(num_envs=1)`
+                text = canon(local, site)
+            elif forwarded:
+                continue  # `f(num_envs=self.num_envs)`: the count handed on, not computed here
+            else:
+                text = canon(k.value, site)
+            out.append(Feature(("kwarg", k.arg, text), site, f"{last_name(name)}({k.arg}={text})"))
+    return out
+
+
 def _forwarded(keyword: str, value: ast.expr) -> bool:
     """`num_envs=num_envs`, `num_envs=self.num_envs`, `num_envs=cfg.num_envs`: a count of that name
     handed on. Real shape (PufferLib 73aaa5a8..cb116bca): a new `PolicyPool(num_envs=self.num_envs)`
@@ -95,15 +109,19 @@ def _forwarded(keyword: str, value: ast.expr) -> bool:
 
 def _literal_locals(fn: FunctionInfo) -> dict[str, ast.expr]:
     """Names the function (or script) binds exactly once, to a literal (`num_envs = 1`)."""
-    stores: dict[str, list[ast.AST]] = {}
+    stores: dict[str, int] = {}
+    literal: list[ast.Assign] = []  # one walk: the stores counted, the literal assignments kept in walk order
     for node in ast.walk(fn.node):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            stores.setdefault(node.id, []).append(node)
+        if isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Store):
+                stores[node.id] = stores.get(node.id, 0) + 1
+        elif (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                and isinstance(node.value, ast.Constant)):
+            literal.append(node)
     out: dict[str, ast.expr] = {}
-    for node in ast.walk(fn.node):
-        if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
-                and isinstance(node.value, ast.Constant) and len(stores.get(node.targets[0].id, [])) == 1):
-            out[node.targets[0].id] = node.value
+    for node in literal:
+        if stores.get(node.targets[0].id, 0) == 1:  # type: ignore[attr-defined]
+            out[node.targets[0].id] = node.value  # type: ignore[attr-defined]
     return out
 
 
@@ -122,13 +140,19 @@ def check_only_names(fn: FunctionInfo) -> frozenset[str]:
 
 def _check_only(root: ast.AST) -> frozenset[str]:
     parents: dict[int, ast.AST] = {}
+    stored: set[str] = set()
+    loads: list[ast.Name] = []  # one walk: parents, stored names and the loads (in walk order)
     for node in ast.walk(root):
         for child in ast.iter_child_nodes(node):
             parents[id(child)] = node
-    stored = {n.id for n in ast.walk(root) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        if isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Store):
+                stored.add(node.id)
+            elif isinstance(node.ctx, ast.Load):
+                loads.append(node)
     reads: dict[str, list[str | None]] = {}  # name -> per read: the local it feeds, "" for a check, None otherwise
-    for node in ast.walk(root):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in stored:
+    for node in loads:
+        if node.id in stored:
             reads.setdefault(node.id, []).append(_read_context(node, parents))
     alive = {name for name, uses in reads.items() if all(u is not None for u in uses)}
     changed = True

@@ -150,6 +150,9 @@ def numpy_builtin_alias(node: ast.AST) -> str | None:
 
 class _Equivalent(ast.NodeTransformer):
     def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+        spread = spread_concat(node)  # before the children: `list(e)` is about to read as `sequence(e)`
+        if spread is not None:
+            return self.visit(spread)
         _as_int(node)
         self.generic_visit(node)
         return identity_free(node)
@@ -208,6 +211,8 @@ class _Equivalent(ast.NodeTransformer):
                             keywords=node.keywords)
         if sequence_copy(node):
             return ast.Call(func=ast.Name(id="sequence", ctx=ast.Load()), args=node.args, keywords=[])
+        if shape_list(node):
+            node.args = [ast.Tuple(elts=a.elts, ctx=ast.Load()) if isinstance(a, ast.List) else a for a in node.args]
         clamped = clamp_parts(node)
         if clamped is not None:
             return ast.Call(func=ast.Name(id="clamp", ctx=ast.Load()), args=list(clamped), keywords=[])
@@ -482,6 +487,42 @@ def _float_operands(sub: ast.AST) -> list[ast.expr]:
     return []
 
 
+def _sequence_of(node: ast.AST, kind: type[ast.List] | type[ast.Tuple]) -> list[ast.expr] | None:
+    """The elements of `node` as a `kind` literal: `[a, b]` itself, `list(e)` as `[*e]`."""
+    if isinstance(node, kind):
+        return list(node.elts)
+    name = "list" if kind is ast.List else "tuple"
+    if sequence_copy(node) and node.func.id == name:  # type: ignore[attr-defined]
+        return [ast.Starred(value=node.args[0], ctx=ast.Load())]  # type: ignore[attr-defined]
+    return None
+
+
+def spread_concat(node: ast.AST) -> ast.List | ast.Tuple | None:
+    """`[n, -1] + list(shape)` as `[n, -1, *shape]` (ruff's RUF005 rewrite; a real Mava commit made it in a
+    reshape of its recurrent trajectories): concatenating a literal with a copy of an iterable, or two
+    literals, builds the same sequence as one literal that unpacks it. `[a] + xs` stays as written: it
+    needs `xs` to be a list, which the spread form does not."""
+    if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add)):
+        return None
+    for kind in (ast.List, ast.Tuple):
+        left, right = _sequence_of(node.left, kind), _sequence_of(node.right, kind)
+        if left is not None and right is not None and (isinstance(node.left, kind) or isinstance(node.right, kind)):
+            return kind(elts=[*left, *right], ctx=ast.Load())
+    return None
+
+
+# callables whose shape argument may be any sequence: `reshape(x, [n, -1])` is `reshape(x, (n, -1))`
+SHAPE_CALLS = frozenset({"reshape", "view", "broadcast_to", "zeros", "ones", "empty", "full", "tile"})
+
+
+def shape_list(node: ast.AST) -> bool:
+    """A shape handed as a list literal to a call that reads it only as a shape (`jnp.reshape(x, [n, -1])`,
+    `x.view([n, -1])`, `np.zeros([a, b])`): the same shape as the tuple literal. Any other list stays a
+    list (`torch.cat([a, b])` is not a shape)."""
+    return (isinstance(node, ast.Call) and last_name(dotted(node.func) or "") in SHAPE_CALLS
+            and any(isinstance(a, ast.List) for a in node.args))
+
+
 # every rewrite `_needs_rewrite` knows starts at one of these node types (a binary operation, a call,
 # a dict, a NumPy alias attribute, a comparison, a table lookup): the others are never rewritten, and
 # asking them the fourteen questions was most of `equivalent_form`'s time (most nodes are names)
@@ -494,7 +535,8 @@ def _needs_rewrite(sub: ast.AST) -> bool:
         or numpy_builtin_alias(sub) is not None or sequence_copy(sub) or reduced_list(sub) \
         or detach_under_detach(sub) or explicit_super(sub) or bool(_float_operands(sub)) \
         or diagonal_gaussian(sub) or summed_density(sub) or last_dim_sum(sub) \
-        or _lookup_table(sub) is not None or clamp_parts(sub) is not None
+        or _lookup_table(sub) is not None or clamp_parts(sub) is not None or spread_concat(sub) is not None \
+        or shape_list(sub)
 
 
 def equivalent_form(expr: ast.AST) -> ast.AST:

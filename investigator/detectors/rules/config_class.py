@@ -30,8 +30,8 @@ from typing import NamedTuple
 
 from investigator.config.severity import rule_for
 from investigator.detectors.base import Detector, DetectorContext, DetectorMeta, DetectorOutput, Hit
+from investigator.detectors.built import NO_VALUE, Built, FieldMakers, value_of
 from investigator.detectors.pairs import PY_SUFFIXES, SideIndex
-from investigator.detectors.rules.built import NO_VALUE, Built, FieldMakers, value_of
 from investigator.flow.classbody import field_class
 from investigator.models import Severity
 from investigator.pyast import parameter_defaults

@@ -48,19 +48,30 @@ def _calls_of(units: list[Unit], target: str) -> list[Unit]:
     return [u for u in units if any(call_name(c) == target for c in u.calls)]
 
 
+def _getattr_sites(side: SideIndex) -> list[tuple[str, str, str]]:
+    """(path, alias, imported module) of every `getattr(<alias>, <not a string literal>)` of product code
+    whose alias names an imported module: computed once per commit (kept on the side index), since a
+    range asks it for every function without a caller."""
+    cached: list[tuple[str, str, str]] | None = getattr(side, "_getattr_sites", None)
+    if cached is None:
+        cached = []
+        for path, text in side.texts().items():
+            if not path.endswith(PY_SUFFIXES) or "getattr(" not in text:
+                continue
+            aliases = sorted({m.group(1) for m in GETATTR.finditer(text)})
+            module = side.module(path) if aliases else None
+            if module is not None:
+                cached.extend((path, a, module.imports[a]) for a in aliases if a in module.imports)
+        side._getattr_sites = cached  # type: ignore[attr-defined]
+    return cached
+
+
 def looked_up_by_name(fn: FunctionInfo, side: SideIndex) -> bool:
     """Some product module does `getattr(<fn's module>, <not a string literal>)`: any module-level function
     of it may be what a configured name selects (for reachability: such a function is not dead code)."""
     if fn.class_name or fn.is_module or fn.name.startswith("_"):
         return False
-    for path, text in side.texts().items():
-        if not path.endswith(PY_SUFFIXES) or "getattr(" not in text:
-            continue
-        aliases = {m.group(1) for m in GETATTR.finditer(text)}
-        module = side.module(path) if aliases else None
-        if module is not None and any(_names_module(module.imports.get(a, ""), fn.path) for a in aliases):
-            return True
-    return False
+    return any(_names_module(dotted, fn.path) for _, _, dotted in _getattr_sites(side))
 
 
 def by_name_callers(fn: FunctionInfo, side: SideIndex, units: Callable[[FunctionInfo], list[Unit]],
@@ -70,25 +81,23 @@ def by_name_callers(fn: FunctionInfo, side: SideIndex, units: Callable[[Function
     if fn.class_name or fn.is_module or fn.name.startswith("_"):
         return []
     out: list[Unit] = []
-    for path, text in side.texts().items():
-        if not path.endswith(PY_SUFFIXES) or "getattr(" not in text:
+    for path, alias, dotted in _getattr_sites(side):
+        if not _names_module(dotted, fn.path):
             continue
-        module = None
+        module = side.module(path)
+        if module is None:
+            continue
+        text = module.text
         for m in GETATTR.finditer(text):
-            module = module or side.module(path)
-            if module is None:
-                break
-            alias = m.group(1)
-            if not _names_module(module.imports.get(alias, ""), fn.path):
+            if m.group(1) != alias:
                 continue
             where = enclosing_function(module, text.count("\n", 0, m.start()) + 1)
             if where is None:
                 continue
             for u in units(where):
                 found = [c for stmt_part in u.parts for c in _getattr_calls(stmt_part, alias)]
-                if not found:
-                    continue
-                out.extend(_holders_calls(u, found, where, units, methods))
+                if found:
+                    out.extend(_holders_calls(u, found, where, units, methods))
     return list({id(u): u for u in out}.values())
 
 

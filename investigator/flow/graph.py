@@ -136,6 +136,7 @@ class LearningFlow:
         self._units = memo.units
         self._class_uses = memo.class_uses
         self._global_uses = memo.global_uses
+        self._nested: dict[int, dict[str, list[Unit]]] = {}  # `_nested_uses`, by pinned function
         self._constructors = memo.constructors
         self._arch = memo.arch
         self._reader_index = memo.reader_index
@@ -300,13 +301,18 @@ class LearningFlow:
                     out.append((v, ctx))
                     if len(ctx) < MAX_CONTEXT:
                         fields = {d for d in data if "." in d and d.split(".", 1)[0] in v.uses}
-                        out.extend((w, (*ctx, v)) for w in self._into_callees(v, (data & v.uses) | fields))
+                        closures: list[Unit] = []  # a callee's closures return to their own callers
+                        out.extend((w, (*ctx, v)) for w in self._into_callees(v, (data & v.uses) | fields, closures))
+                        out.extend((w, ()) for w in closures)
             out.extend(self._attribute_edges(u, data))
             if fn.is_module:
                 uses = self._uses_of_globals(fn)
                 for d in data:
                     out.extend((w, ()) for w in uses.get(d, []))
             else:
+                nested = self._nested_uses(fn)
+                for d in data:
+                    out.extend((w, ()) for w in nested.get(d, ()))
                 written = self._writes(fn).get(id(u.node))
                 if written:
                     out.extend((w, ()) for w in self._state_readers(fn, frozenset(written)))
@@ -445,8 +451,9 @@ class LearningFlow:
             return []
         return self.units(callee)
 
-    def _into_callees(self, v: Unit, names: frozenset[str]) -> list[Unit]:
-        """Units of resolved callees that read a parameter bound to an argument using `names`."""
+    def _into_callees(self, v: Unit, names: frozenset[str], closures: list[Unit] | None = None) -> list[Unit]:
+        """Units of resolved callees that read a parameter bound to an argument using `names`; the units of
+        the functions nested in a callee that read such a parameter go to `closures` when given."""
         out: list[Unit] = []
         for call in v.calls:
             memo = self._reads
@@ -471,7 +478,33 @@ class LearningFlow:
                     isinstance(a, ast.Starred) and _uses(a, names, memo) for a in call.args):
                 wanted |= set(params)  # `Trainer(**kwargs)`: which parameter gets the value is not known
             out.extend(w for w in self.units(callee) if w.uses & wanted)
+            if closures is not None:
+                closures.extend(w for d in wanted for w in self._nested_uses(callee).get(d, ()))
         return out
+
+    def _nested_uses(self, fn: FunctionInfo) -> dict[str, list[Unit]]:
+        """Name -> the units of the functions nested in `fn` that read `fn`'s own name (a parameter or local
+        of `fn` none of them, nor a function between, binds again): closures run what `fn` holds. Real shape
+        (cleanrl's `ppo_atari_envpool_xla_jax_scan.py`): `update_ppo(agent_state, storage, key)` reads
+        `storage` only in its nested, scanned `update_epoch`; a free name bound by the enclosing function is
+        not the module's global of that name (`enclosing_names`), so without this edge the returns of
+        `compute_gae` reached no loss."""
+        key = self._memo.pin(fn)
+        found = self._nested.get(key)
+        if found is not None:
+            return found
+        index: dict[str, list[Unit]] = {}
+        if not fn.is_module and fn.local_names:
+            prefix = fn.qualname + "."
+            for other in fn.module.functions.values():
+                if not other.qualname.startswith(prefix) or other.class_name != fn.class_name:
+                    continue
+                rebound = other.local_names | (enclosing_names(other) - enclosing_names_upto(other, fn))
+                for w in self.units(other):
+                    for name in (w.uses & fn.local_names) - rebound:
+                        index.setdefault(name, []).append(w)
+        self._nested[key] = index
+        return index
 
     def _into_combined(self, v: Unit, call: ast.Call, names: frozenset[str]) -> list[Unit]:
         """Units of the functions a JAX combinator calls (`jax.lax.scan(f, init, xs)`: `f(carry, x)`) that
@@ -861,6 +894,12 @@ def _class_methods(fn: FunctionInfo) -> list[FunctionInfo]:
     if not fn.class_name:
         return [fn]
     return [other for other in fn.module.functions.values() if other.class_name == fn.class_name]
+
+
+def enclosing_names_upto(fn: FunctionInfo, outer: FunctionInfo) -> frozenset[str]:
+    """The names `outer` and the functions enclosing `outer` bind, as seen from `fn` nested in `outer`:
+    what `enclosing_names(fn)` holds beyond the functions between them."""
+    return enclosing_names(outer) | outer.local_names
 
 
 def enclosing_names(fn: FunctionInfo) -> frozenset[str]:

@@ -496,10 +496,11 @@ class LearningFlow:
         index: dict[str, list[Unit]] = {}
         if not fn.is_module and fn.local_names:
             prefix = fn.qualname + "."
+            outside = enclosing_names(fn) | fn.local_names  # what `fn` and the functions around it bind
             for other in fn.module.functions.values():
                 if not other.qualname.startswith(prefix) or other.class_name != fn.class_name:
                     continue
-                rebound = other.local_names | (enclosing_names(other) - enclosing_names_upto(other, fn))
+                rebound = other.local_names | (enclosing_names(other) - outside)
                 for w in self.units(other):
                     for name in (w.uses & fn.local_names) - rebound:
                         index.setdefault(name, []).append(w)
@@ -894,12 +895,6 @@ def _class_methods(fn: FunctionInfo) -> list[FunctionInfo]:
     if not fn.class_name:
         return [fn]
     return [other for other in fn.module.functions.values() if other.class_name == fn.class_name]
-
-
-def enclosing_names_upto(fn: FunctionInfo, outer: FunctionInfo) -> frozenset[str]:
-    """The names `outer` and the functions enclosing `outer` bind, as seen from `fn` nested in `outer`:
-    what `enclosing_names(fn)` holds beyond the functions between them."""
-    return enclosing_names(outer) | outer.local_names
 
 
 def enclosing_names(fn: FunctionInfo) -> frozenset[str]:

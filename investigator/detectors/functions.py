@@ -94,6 +94,14 @@ class FunctionInfo:
         return _BLANK_OR_COMMENT.sub("", _EDGE_SPACE.sub("", self.source()))
 
     @cached_property
+    def indent_key(self) -> tuple[int, ...]:
+        """Each code line's indentation relative to the first: the blocks `text_key` does not see
+        (`optimizer.step()` dedented out of its loop has the same text key)."""
+        lines = [line for line in self.source().splitlines() if line.strip() and not line.lstrip().startswith("#")]
+        first = len(lines[0]) - len(lines[0].lstrip()) if lines else 0
+        return tuple(len(line) - len(line.lstrip()) - first for line in lines)
+
+    @cached_property
     def tokens(self) -> list[str]:
         """Node-type and identifier tokens used for body similarity (rename-tolerant enough)."""
         out: list[str] = []

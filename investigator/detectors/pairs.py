@@ -241,8 +241,9 @@ class FunctionPair:
     def changed(self) -> bool:
         if self.base is None or self.cand is None:
             return False
-        if not self.base.is_module and self.base.name == self.cand.name and self.base.text_key == self.cand.text_key:
-            return False  # same code up to indentation and comments: no need to compare ASTs
+        if not self.base.is_module and self.base.name == self.cand.name and self.base.text_key == self.cand.text_key \
+                and self.base.indent_key == self.cand.indent_key:
+            return False  # same code up to comments: no need to compare ASTs (indentation is Python's blocks)
         return self.base.shape != self.cand.shape
 
     @property

@@ -159,8 +159,9 @@ def changed_units(
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag != "equal":
             blocks.append((a[i1:i2], b[j1:j2]))
+    regated = control_moves(a, b, matcher.get_opcodes())
     if not blocks:
-        return []
+        return regated
     # moved statements: the same key deleted in one block and added in another
     left = Counter(unit_key(u) for blk, _ in blocks for u in blk)
     right = Counter(unit_key(u) for _, blk in blocks for u in blk)
@@ -195,7 +196,50 @@ def changed_units(
                 out.append(change)
     if name_renames is not None and mappings:
         name_renames.update((o, n) for o, n in mappings if "." not in o and "." not in n and o != n)
+    return out + regated
+
+
+def control_moves(a: list[Unit], b: list[Unit], opcodes: Sequence[tuple[str, int, int, int, int]]) -> list[UnitChange]:
+    """Unchanged statements that run under other conditions: each side's chain of controlling headers
+    (the `if`/`for`/`while`/`match` above it, and which arm) differs while every header of both chains is
+    itself unchanged. The statement diff sees nothing there: only an `else:` line was added or a block was
+    re-indented. Real shape: TF-Agents PPO moved `self._reward_normalizer.update(...)` into the `else` of
+    the observation normaliser's `if` (the reward statistics never updated). A header added or removed
+    around statements is a changed unit already; `elif` and `else: if` are the same tree."""
+    pairs = {i1 + k: j1 + k for tag, i1, i2, j1, _ in opcodes if tag == "equal" for k in range(i2 - i1)}
+    if not pairs:
+        return []
+    chains_a, chains_b = control_chains(a), control_chains(b)
+    mapped = set(pairs.values())
+    out: list[UnitChange] = []
+    for i, j in pairs.items():
+        ca, cb = chains_a[i], chains_b[j]
+        if [(pairs.get(h), arm) for h, arm in ca] == cb:
+            continue
+        if all(h in pairs for h, _ in ca) and all(h in mapped for h, _ in cb):
+            out.append(UnitChange(a[i], b[j]))
     return out
+
+
+def control_chains(units: list[Unit]) -> list[list[tuple[int | None, str]]]:
+    """For each unit, the headers that decide whether it runs, outermost first, with the arm it sits in
+    (`body`, `orelse`, `case3`, ...): a `with` or `try` decides nothing and is not in a chain."""
+    chains: list[list[tuple[int | None, str]]] = [[] for _ in units]
+    for header in units:  # headers come before the units they control: outer chains are complete first
+        for k in header.controls:
+            chains[k] = [*chains[header.index], (header.index, _arm(header.node, units[k].node))]
+    return chains
+
+
+def _arm(header: ast.stmt, node: ast.stmt) -> str:
+    """Which arm of the compound statement `header` holds `node` (at any depth)."""
+    arms: list[tuple[str, list[ast.stmt]]] = [("body", getattr(header, "body", [])), ("orelse", getattr(header, "orelse", []))]
+    arms += [(f"case{n}", c.body) for n, c in enumerate(getattr(header, "cases", []) or [])]
+    arms += [(f"handler{n}", h.body) for n, h in enumerate(getattr(header, "handlers", []) or [])]
+    for name, stmts in arms:
+        if any(sub is node for s in stmts for sub in ast.walk(s)):
+            return name
+    return "other"
 
 
 def module_renames(pair: FunctionPair, base_units: list[Unit], cand_units: list[Unit]) -> dict[str, str]:

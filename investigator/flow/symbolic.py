@@ -223,6 +223,10 @@ class Expander:
             if isinstance(stmt.value, ast.Call):
                 inlined = self._inline(stmt.value, fn, st, depth, sid)
                 if inlined is not None:
+                    if _makes_calls(inlined.expr):
+                        # the value is discarded, the calls it is built from still run: TF-Agents'
+                        # `normalizer.update(t)` is `return tf.group(self._update_ops(t))`
+                        self._effect("call", inlined, st, sid)
                     return
             val = self._expr(stmt.value, fn, st, depth, stmt if root else None)
             if root and isinstance(val.expr, ast.Yield) and val.expr.value is not None:
@@ -603,6 +607,11 @@ class _Expand:
             if alias is not None:
                 return self.sub(ast.Call(alias, node.args, node.keywords))
         return None
+
+
+def _makes_calls(expr: ast.expr) -> bool:
+    """A returned value computed by calls (which may act on state), not a name or a constant."""
+    return any(isinstance(n, ast.Call) for n in ast.walk(expr))
 
 
 def _is_item(val: _Val | None) -> bool:

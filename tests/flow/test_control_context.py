@@ -14,14 +14,18 @@ from tests.flow.support import flow_result
 AGENT = """
 import tensorflow as tf
 
-from normalizers import Normalizer
+from normalizers import StreamingNormalizer
 
 
 class PPOAgent:
-    def __init__(self, optimizer, observation_normalizer, reward_normalizer, summary_writer):
+    def __init__(self, optimizer, normalize_observations, normalize_rewards, summary_writer):
         self._optimizer = optimizer
-        self._observation_normalizer = observation_normalizer
-        self._reward_normalizer = reward_normalizer
+        self._observation_normalizer = None
+        if normalize_observations:
+            self._observation_normalizer = StreamingNormalizer()
+        self._reward_normalizer = None
+        if normalize_rewards:
+            self._reward_normalizer = StreamingNormalizer()
         self._writer = summary_writer
 
     def compute_advantages(self, rewards, values):
@@ -38,7 +42,7 @@ class PPOAgent:
 
 
 def main(optimizer, dataset, writer):
-    agent = PPOAgent(optimizer, Normalizer(), Normalizer(), writer)
+    agent = PPOAgent(optimizer, True, True, writer)
     for experience in dataset:
         agent._train(experience)
 
@@ -89,8 +93,37 @@ LOGGED_UNDER = """
 """
 
 
+# the project's normaliser builds its update as a returned op (TF style): the call is made for what that op does
+NORMALIZERS = """
+import abc
+
+import tensorflow as tf
+
+
+class Normalizer(abc.ABC):
+    def __init__(self):
+        self._count = tf.Variable(0.0)
+
+    @abc.abstractmethod
+    def _update_ops(self, tensor):
+        'The ops that update the statistics.'
+
+    def update(self, tensor):
+        return tf.group(self._update_ops(tensor))
+
+    def normalize(self, tensor):
+        return tensor / tf.maximum(self._count, 1.0)
+
+
+class StreamingNormalizer(Normalizer):
+    def _update_ops(self, tensor):
+        return [self._count.assign_add(tf.cast(tf.size(tensor), tf.float32))]
+"""
+
+
 def _run(base: str, cand: str) -> tuple[list[str], list[str]]:
-    r = flow_result({"agent.py": AGENT.format(updates=base)}, {"agent.py": AGENT.format(updates=cand)})
+    r = flow_result({"agent.py": AGENT.format(updates=base), "normalizers.py": NORMALIZERS},
+                    {"agent.py": AGENT.format(updates=cand), "normalizers.py": NORMALIZERS})
     return [f"{f.severity.value} {f.title}" for f in r.findings], [n.title for n in r.no_effect]
 
 

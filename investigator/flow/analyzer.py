@@ -2110,6 +2110,8 @@ def _no_effect(report: PairReport) -> list[NoEffectChange]:
 
 
 def _change_text(change: UnitChange, width: int = 70) -> str:
+    if change.base and change.cand and change.moved_under:
+        return f"`{change.cand.text(width)}` {change.moved_under}"
     if change.base and change.cand:
         old, new = change.base.text(400), change.cand.text(400)
         cut = 0

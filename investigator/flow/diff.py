@@ -27,6 +27,7 @@ from investigator.pyast import class_base, copy_tree, fingerprint, last_name
 class UnitChange:
     base: Unit | None
     cand: Unit | None
+    moved_under: str = ""  # the same statement under other conditions: how they differ (`control_moves`)
 
     @property
     def kind(self) -> str:
@@ -217,8 +218,20 @@ def control_moves(a: list[Unit], b: list[Unit], opcodes: Sequence[tuple[str, int
         if [(pairs.get(h), arm) for h, arm in ca] == cb:
             continue
         if all(h in pairs for h, _ in ca) and all(h in mapped for h, _ in cb):
-            out.append(UnitChange(a[i], b[j]))
+            out.append(UnitChange(a[i], b[j], _moved_under(ca, cb, a, b, pairs)))
     return out
+
+
+def _moved_under(ca: list[tuple[int | None, str]], cb: list[tuple[int | None, str]], a: list[Unit], b: list[Unit],
+                 pairs: dict[int, int]) -> str:
+    """`now under the else of `if x:``, `no longer under `for b in batches:``: the first header that differs."""
+    olds = {(pairs.get(h), arm) for h, arm in ca}
+    gained = [(h, arm) for h, arm in cb if (h, arm) not in olds]
+    lost = [(h, arm) for h, arm in ca if (pairs.get(h), arm) not in set(cb)]
+    side, units, (h, arm) = ("now under", b, gained[0]) if gained else ("no longer under", a, lost[0])
+    assert h is not None
+    where = "the `else` of " if arm == "orelse" else ""
+    return f"{side} {where}`{units[h].text(50)}`"
 
 
 def control_chains(units: list[Unit]) -> list[list[tuple[int | None, str]]]:

@@ -90,6 +90,7 @@ from investigator.flow.optin import (
     used_in_tests,
 )
 from investigator.flow.orchestration import import_graph
+from investigator.flow.overrides import removed_overrides
 from investigator.flow.plumbing import configuration_helper, helper_fed, is_config_plumbing, only_introspects
 from investigator.flow.restore import checkpoint_names, reads_checkpoint
 from investigator.flow.rowsum import row_sum_dropped
@@ -338,6 +339,7 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
         if finding is not None:
             findings.append(finding)
         result.no_effect.extend(_no_effect(report))
+    findings.extend(_override_findings(index, flows, explained, result))
     findings = group_same_edit(findings)
     cap_findings(findings)
     result.findings = group_low(findings)
@@ -1865,6 +1867,67 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
         fix="Check that this change is intended; if not, restore the baseline statement(s) (patch attached).",
         patch=restore_patch(index, base_fn, cand_fn),
     )
+
+
+MAX_OVERRIDES = 20  # removed overrides placed per range (each is one flow search)
+
+
+def _override_findings(index: PairIndex, flows: dict[str, LearningFlow], explained: Explained,
+                       result: AnalyzerResult) -> list[Finding]:
+    """A method override removed from a class that stays (flow/overrides.py), placed where the removed
+    method's value went at the baseline: its callers now get the inherited method's."""
+    out: list[Finding] = []
+    flow = flows["baseline"]
+    for removed in removed_overrides(index)[:MAX_OVERRIDES]:
+        fn = removed.method
+        if OUT_OF_SCOPE.search(fn.path) or explained.covers("baseline", fn.path, fn.lineno, fn.end_lineno):
+            continue
+        units = flow.units(fn)
+        start = [u for u in units if RETURN in u.defs] or units
+        if not start:
+            continue
+        placement = flow.place(start)
+        placed = _classify(UnitChange(start[0], None), start[0], placement, flow)
+        title = f"Method override removed: `{fn.qualname}` (objects now run the inherited `{removed.inherited}`)"
+        base_loc = (fn.path, fn.lineno)
+        if placed.verdict not in ("on", "dispatched", "api", "unfollowed") or not placed.path:
+            result.no_effect.append(NoEffectChange(
+                subsystem="other", title=title,
+                reason=(f"the removed method's value reaches only {placed.verdict} code" if placed.verdict in
+                        ("logging", "evaluation") else "no caller of the removed method found on the training flow"),
+                locations=[Location(path=fn.path, line=fn.lineno, side="baseline")], source=SOURCE))
+            continue
+        label = placed.path
+        followed = placed.verdict != "unfollowed"
+        severity = Severity.significant if followed and label not in LOW_PATHS else Severity.low
+        cand_loc = counterpart(index, base_loc, "baseline", None, None)
+        locations = [Location(path=fn.path, line=fn.lineno, end_line=fn.end_lineno, side="baseline")]
+        if cand_loc is not None:
+            locations.append(Location(path=cand_loc[0], line=cand_loc[1], side="candidate"))
+        flow_text = _flow_text(placed, label)
+        out.append(Finding(
+            id=f"{SOURCE}:{fn.path}:{fn.lineno}:override",
+            source=SOURCE,
+            subsystem=SUBSYSTEM[label],
+            severity=severity,
+            confidence=round(min(0.95, 0.7 + PLACE_RANK[label] * 0.004 - _hops(placed) * HOP_PENALTY), 4),
+            title=title + f" in the {label} path",
+            impact=f"Every call of `{fn.name}` on these objects now computes what the base class computes: changes "
+                   f"what the {label} computation receives during training.",
+            rationale=(f"`{fn.qualname}` was deleted while its class stays and still derives from a class that "
+                       f"provides `{fn.name}`. {flow_text} Severity follows from that place on the learning-signal "
+                       "flow, not from a known bug pattern."),
+            locations=locations,
+            evidence=[Evidence(
+                kind=EvidenceKind.code, summary=f"removed override `{fn.qualname}` ({fn.end_lineno - fn.lineno + 1} lines)",
+                locations=locations, hunk=hunk_text(index, base_loc, cand_loc, None, None),
+                details={"path": label, "function": f"{fn.path}:{fn.qualname}", "match": "deleted",
+                         "flow": placement.describe(), "sink": placement.sink, "stops": placement.stops,
+                         "statements": [f"removed `{u.text(60)}`" for u in units[:10]], "places": [label],
+                         "known": False, "inherited": removed.inherited})],
+            fix=f"Check that this change is intended; if not, restore `{fn.qualname}` (the baseline's method).",
+        ))
+    return out
 
 
 def _grouped_input(base_fn: FunctionInfo, cand_fn: FunctionInfo, eb: list[Effect], ec: list[Effect],

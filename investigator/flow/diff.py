@@ -222,22 +222,23 @@ def control_moves(a: list[Unit], b: list[Unit], opcodes: Sequence[tuple[str, int
     return out
 
 
-def _moved_under(ca: list[tuple[int | None, str]], cb: list[tuple[int | None, str]], a: list[Unit], b: list[Unit],
+def _moved_under(ca: list[tuple[int, str]], cb: list[tuple[int, str]], a: list[Unit], b: list[Unit],
                  pairs: dict[int, int]) -> str:
     """`now under the else of `if x:``, `no longer under `for b in batches:``: the first header that differs."""
     olds = {(pairs.get(h), arm) for h, arm in ca}
     gained = [(h, arm) for h, arm in cb if (h, arm) not in olds]
     lost = [(h, arm) for h, arm in ca if (pairs.get(h), arm) not in set(cb)]
+    if not gained and not lost:
+        return "under its conditions in another order"
     side, units, (h, arm) = ("now under", b, gained[0]) if gained else ("no longer under", a, lost[0])
-    assert h is not None
     where = "the `else` of " if arm == "orelse" else ""
     return f"{side} {where}`{units[h].text(50)}`"
 
 
-def control_chains(units: list[Unit]) -> list[list[tuple[int | None, str]]]:
+def control_chains(units: list[Unit]) -> list[list[tuple[int, str]]]:
     """For each unit, the headers that decide whether it runs, outermost first, with the arm it sits in
     (`body`, `orelse`, `case3`, ...): a `with` or `try` decides nothing and is not in a chain."""
-    chains: list[list[tuple[int | None, str]]] = [[] for _ in units]
+    chains: list[list[tuple[int, str]]] = [[] for _ in units]
     for header in units:  # headers come before the units they control: outer chains are complete first
         for k in header.controls:
             chains[k] = [*chains[header.index], (header.index, _arm(header.node, units[k].node))]

@@ -6,7 +6,7 @@ version: a behavioural change wherever the removed override's value went. Real s
 `GumbelSoftmax(distributions.RelaxedOneHotCategorical)` lost its straight-through `rsample`, and SAC's
 `action_pd.rsample()` returned the library's relaxed samples; the range got no finding at all.
 
-Not a change: an override that only forwarded to `super()` with its own arguments, one pulled up
+Not a change: a method no product code still calls by that name, an override that only forwarded to `super()` with its own arguments, one pulled up
 unchanged into a project base class, a whole class removed (its users changed too), a method the
 project bases do not define (calls now fail loudly) and special methods (implicit dispatch)."""
 
@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import PY_SUFFIXES, PairIndex, SideIndex
 from investigator.pyast import class_base
+from investigator.scope import out_of_scope_kind
 
 # bases that give a class no behaviour to inherit
 _PLAIN_BASES = {"object", "ABC", "Generic", "Protocol", "NamedTuple", "TypedDict", "Enum", "metaclass"}
@@ -44,9 +45,22 @@ def removed_overrides(index: PairIndex) -> list[RemovedOverride]:
                               for s in cls.body):
             continue
         inherited = _inherited(index.cand, cls, fn)
-        if inherited:
+        if inherited and _still_called(index.cand, fn.name):
             out.append(RemovedOverride(fn, inherited))
     return out
+
+
+def _still_called(side: SideIndex, name: str) -> bool:
+    """Some product code of the candidate still calls a method of that name (`x.rsample(`): a method
+    deleted along with its calls (a refactor that moved the work elsewhere) changes nothing by itself."""
+    call = re.compile(rf"\.{re.escape(name)}\s*\(")
+    for path, line in side.references(name):
+        if not path.endswith(PY_SUFFIXES) or out_of_scope_kind(path) is not None:
+            continue
+        module = side.module(path)
+        if module is not None and 0 < line <= len(module.lines) and call.search(module.lines[line - 1]):
+            return True
+    return False
 
 
 def _class_at(side: SideIndex, path: str, qualname: str) -> ast.ClassDef | None:

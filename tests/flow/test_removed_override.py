@@ -149,3 +149,9 @@ def test_override_removed_in_favour_of_another_base_method_is_a_change() -> None
     cand = {"sampler.py": BASE_CLS.format(pulled=other, own=""), "train.py": USER}
     found, no_effect = _run(base, cand)
     assert any(t.startswith("significant") and "Greedy.scaled" in t for t in found), (found, no_effect)
+
+
+def test_override_removed_with_its_calls_is_not_an_override_finding() -> None:
+    no_call = SAC.replace("action_pd.rsample() if reparam else action_pd.sample()", "action_pd.sample()")
+    found, no_effect = _run(_repo(STRAIGHT_THROUGH), _repo("", no_call))
+    assert not any("override" in t for t in found), (found, no_effect)

@@ -7,7 +7,8 @@ version: a behavioural change wherever the removed override's value went. Real s
 `action_pd.rsample()` returned the library's relaxed samples; the range got no finding at all.
 
 Not a change: a method no product code still calls by that name, an override that only forwarded to `super()` with its own arguments, one pulled up
-unchanged into a project base class, a whole class removed (its users changed too), a method the
+unchanged into a project base class, a method of a library base class the override never called through
+`super()` (nothing shows that the library defines it), a whole class removed (its users changed too), a method the
 project bases do not define (calls now fail loudly) and special methods (implicit dispatch)."""
 
 from __future__ import annotations
@@ -103,7 +104,14 @@ def _inherited(side: SideIndex, cls: ast.ClassDef, fn: FunctionInfo) -> str | No
         work = [n for n in nxt if n not in _PLAIN_BASES]
         if not work:
             break
-    return f"{bases[0]}.{fn.name}" if external else None
+    # a library base is taken to provide the method only where the override itself called it (`super().m(...)`):
+    # rsl_rl renamed `Memory.detach_hidden_states`, and `nn.Module` has no such method to inherit
+    return f"{bases[0]}.{fn.name}" if external and _calls_super(fn) else None
+
+
+def _calls_super(fn: FunctionInfo) -> bool:
+    return any(isinstance(n, ast.Attribute) and n.attr == fn.name and isinstance(n.value, ast.Call)
+               and isinstance(n.value.func, ast.Name) and n.value.func.id == "super" for n in ast.walk(fn.node))
 
 
 def _project_classes(side: SideIndex, name: str) -> list[ast.ClassDef]:

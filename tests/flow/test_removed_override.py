@@ -155,3 +155,16 @@ def test_override_removed_with_its_calls_is_not_an_override_finding() -> None:
     no_call = SAC.replace("action_pd.rsample() if reparam else action_pd.sample()", "action_pd.sample()")
     found, no_effect = _run(_repo(STRAIGHT_THROUGH), _repo("", no_call))
     assert not any("override" in t for t in found), (found, no_effect)
+
+
+RENAMED = """
+    def rsample_straight(self, sample_shape=torch.Size()):
+        out = F.one_hot(torch.argmax(self.logits, dim=-1), self.logits.shape[-1]).float()
+        return out
+"""
+
+
+def test_method_a_library_base_is_not_known_to_define_is_no_override() -> None:
+    own = RENAMED.replace("rsample_straight", "rsample")
+    found, no_effect = _run(_repo(own), _repo(RENAMED))
+    assert not any("override" in t for t in found), (found, no_effect)

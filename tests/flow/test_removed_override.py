@@ -165,6 +165,7 @@ RENAMED = """
 
 
 def test_method_a_library_base_is_not_known_to_define_is_no_override() -> None:
+    """The removed method never called `super().rsample`: nothing shows the library class defines it."""
     own = RENAMED.replace("rsample_straight", "rsample")
-    found, no_effect = _run(_repo(own), _repo(RENAMED))
+    found, no_effect = _run(_repo(own), _repo(""))
     assert not any("override" in t for t in found), (found, no_effect)

@@ -67,6 +67,7 @@ from investigator.flow.containers import (
     realigned_unpackings,
 )
 from investigator.flow.diff import UnitChange, changed_units, module_renames, moved_across
+from investigator.flow.edits import known_edit
 from investigator.flow.explicit import moved_to_callers, removed_self_calls
 from investigator.flow.fieldclass import carried_fields
 from investigator.flow.gather import gather_note
@@ -152,6 +153,11 @@ OPT_IN_TITLES = {"off": "opt-in, off by default", "neutral": "new option, neutra
 GROUP_MIN = 3  # low findings of one file grouped into one from this many on
 MAX_PLACED_PER_PAIR = 20
 KNOWN_MEANING_CONFIDENCE = 0.8  # a rule that knows what the change does, as a detector's pattern does
+# what a known edit does (flow/edits.py), by the kind its title names
+EDIT_MEANINGS = {"Operator grouping changed": "the same operands and operators grouped differently compute another "
+                 "value for almost every input; no refactor regroups them",
+                 "Gradient cut changed": "the same forward value with another gradient: a term now trained that "
+                 "was held fixed, or the reverse"}
 # Work budget per range, counted, not timed: the same range gives the same findings on an idle and on a
 # loaded machine (the former 15 s wall-clock budget placed 605 of skrl 1.4.3..2.0.0's 1013 changed
 # functions under load, all of them idle). The biggest real release range measured (that one: 1013
@@ -1816,6 +1822,11 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
     title, confidence, rationale, known = _rebuilt(on, label, cand_fn.qualname, title, confidence, rationale)
     title, severity, rationale = _annotated(report, on, stored, label, cand_fn.qualname, title, severity, rationale,
                                             launcher, f"`{cand_fn.qualname}`" + (f" ({n} statements)" if n > 1 else ""))
+    edit = None if known or severity is not Severity.significant else _known_edit(on, label)
+    if edit:
+        known, confidence = True, round(KNOWN_MEANING_CONFIDENCE + PLACE_RANK[label] * 0.004 - hops * HOP_PENALTY, 4)
+        title = f"{edit[0]} in the {path_name}: `{cand_fn.qualname}`" + (f" ({n} statements)" if n > 1 else "")
+        rationale += f" The edit is a known one: {edit[1]} ({EDIT_MEANINGS[edit[0]]})."
     rationale += wiring
     if all(_added_move(p.change) for p in on):
         rationale += (" Low: the new statements only move a value this function builds to a device: where it lives, not "
@@ -1920,6 +1931,20 @@ def _wiring(change: UnitChange, pair: FunctionPair, index: PairIndex | None = No
         return ("it stores None into a key only where the key is missing or None already: `.get()` and a "
                 "parameter defaulting to None read the same value at both commits (only a test of the key's "
                 "presence differs)")
+    return None
+
+
+def _known_edit(on: list[Placed], label: str) -> tuple[str, str] | None:
+    """(kind, what) for a small change (at most 3 statements) whose statement in the finding's place is an edit
+    whose meaning is known by its form (flow/edits.py): a regrouping or a gradient cut toggled. A small edit
+    of a kind a reviewer knows as a textbook slip ranks before anonymous changes of the same place."""
+    if len(on) > 3:
+        return None
+    for p in on:
+        base, cand = p.change.base, p.change.cand
+        if p.path == label and base is not None and cand is not None and (what := known_edit(base.parts, cand.parts)):
+            kind = "Operator grouping changed" if what.startswith("operator") else "Gradient cut changed"
+            return kind, what
     return None
 
 

@@ -1,0 +1,138 @@
+"""Edits of one statement whose meaning is known without a detector: the textbook slips of a loss or target.
+
+A re-introduced bug is usually one expression edited inside a function that is otherwise the same; the real
+changes around it (refactors, features) are read by the flow as anonymous "behavioural changes" of the same
+place and severity. Two edits say what they do by their form alone, and are what a reviewer checks first:
+- operator grouping: the same operands and operators, grouped differently (`(x - m) / s` -> `x - m / s`, a
+  `* mask` moved out of a parenthesis): the value differs for almost every input, and no refactor regroups
+  operands (regroupings that are equal by associativity, `a * (b * c)`, `(a + b) - c`, are not counted);
+- a gradient cut toggled: `.detach()` / `stop_gradient(...)` added or removed around an operand, the other
+  operands unchanged: the same forward value, another gradient (the gradient flowing through the baseline's
+  target, or a policy term no longer trained).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from investigator.pyast import unparse
+
+ARITH = (ast.BinOp, ast.UnaryOp)
+CUTS = {"detach", "stop_gradient"}  # torch `x.detach()`; jax.lax / tf `stop_gradient(x)`
+SUM_OPS = {ast.Add: 1, ast.Sub: -1}
+PRODUCT_OPS = {ast.Mult: 1, ast.Div: -1}
+
+
+def _cut_operand(node: ast.AST) -> ast.AST | None:
+    """`x` of `x.detach()` or `stop_gradient(x)`, else None."""
+    if not isinstance(node, ast.Call) or node.keywords:
+        return None
+    func = node.func
+    if isinstance(func, ast.Attribute) and func.attr == "detach" and not node.args:
+        return func.value
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+    return node.args[0] if name in CUTS and len(node.args) == 1 else None
+
+
+def _tokens(node: ast.AST) -> Iterator[ast.AST | str]:
+    """An arithmetic expression in reading order, parentheses dropped: operators (by name) and operands."""
+    if isinstance(node, ast.BinOp):
+        yield from _tokens(node.left)
+        yield type(node.op).__name__
+        yield from _tokens(node.right)
+    elif isinstance(node, ast.UnaryOp):
+        yield type(node.op).__name__
+        yield from _tokens(node.operand)
+    else:
+        yield node
+
+
+class _Canon:
+    """The canonical form of an arithmetic expression over numbered operands: sums and products flattened with
+    their signs, so that groupings equal by associativity (`(a + b) - c`, `a * (b / c)`) read the same."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def form(self, node: ast.AST) -> object:
+        if isinstance(node, ast.BinOp) and type(node.op) in SUM_OPS or \
+                isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            terms: list[tuple[int, object]] = []
+            self._flat(node, 1, SUM_OPS, terms)
+            return terms[0][1] if len(terms) == 1 and terms[0][0] == 1 else ("sum", tuple(terms))
+        if isinstance(node, ast.BinOp) and type(node.op) in PRODUCT_OPS:
+            factors: list[tuple[int, object]] = []
+            self._flat(node, 1, PRODUCT_OPS, factors)
+            return ("product", tuple(factors))
+        if isinstance(node, ast.BinOp):
+            return (type(node.op).__name__, self.form(node.left), self.form(node.right))
+        if isinstance(node, ast.UnaryOp):
+            return (type(node.op).__name__, self.form(node.operand))
+        self.count += 1
+        return ("operand", self.count)
+
+    def _flat(self, node: ast.AST, sign: int, ops: dict[type, int], out: list[tuple[int, object]]) -> None:
+        if isinstance(node, ast.BinOp) and type(node.op) in ops:
+            self._flat(node.left, sign, ops, out)
+            self._flat(node.right, sign * ops[type(node.op)], ops, out)
+        elif ops is SUM_OPS and isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            self._flat(node.operand, -sign, ops, out)
+        else:
+            out.append((sign, self.form(node)))
+
+
+def _regrouped(a: ast.AST, b: ast.AST, found: list[str]) -> bool:
+    """Two arithmetic expressions with the same operators in the same order: their operands compared in turn
+    (False where one differs otherwise than by a known edit), a differing grouping recorded in `found`."""
+    ta, tb = list(_tokens(a)), list(_tokens(b))
+    if len(ta) != len(tb):
+        return False
+    for x, y in zip(ta, tb, strict=True):
+        if isinstance(x, str) or isinstance(y, str):
+            if x != y:
+                return False
+        elif not _same(x, y, found):
+            return False
+    if _Canon().form(a) != _Canon().form(b):
+        found.append(f"operator grouping changed: `{unparse(a)}` -> `{unparse(b)}`")
+    return True
+
+
+def _same(a: ast.AST, b: ast.AST, found: list[str]) -> bool:
+    """Whether `a` and `b` differ only by known edits (each recorded in `found`)."""
+    if ast.dump(a) == ast.dump(b):
+        return True
+    for cut, other, verb in ((a, b, "removed"), (b, a, "added")):
+        inner = _cut_operand(cut)
+        if inner is not None and _cut_operand(other) is None and ast.dump(inner) == ast.dump(other):
+            found.append(f"gradient cut {verb}: `{unparse(a)}` -> `{unparse(b)}`")
+            return True
+    if isinstance(a, ARITH) and isinstance(b, ARITH):
+        return _regrouped(a, b, found)
+    if type(a) is not type(b):
+        return False
+    for name, x in ast.iter_fields(a):
+        y = getattr(b, name, None)
+        if isinstance(x, list) and isinstance(y, list):
+            if len(x) != len(y) or not all(
+                    _same(u, v, found) if isinstance(u, ast.AST) and isinstance(v, ast.AST) else u == v
+                    for u, v in zip(x, y, strict=True)):
+                return False
+        elif isinstance(x, ast.AST) and isinstance(y, ast.AST):
+            if not _same(x, y, found):
+                return False
+        elif x != y and name not in ("ctx", "type_comment", "kind"):
+            return False
+    return True
+
+
+def known_edit(base: list[ast.AST], cand: list[ast.AST]) -> str | None:
+    """What a modified statement's edit does when every difference between its two sides is a known edit
+    (an operator regrouping, a gradient cut added or removed), else None."""
+    if len(base) != len(cand):
+        return None
+    found: list[str] = []
+    if not all(_same(a, b, found) for a, b in zip(base, cand, strict=True)) or not found:
+        return None
+    return "; ".join(dict.fromkeys(found))

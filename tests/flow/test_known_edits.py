@@ -1,0 +1,91 @@
+"""A small edit whose meaning is known by its form (an operator regrouping, a gradient cut toggled) ranks before
+an anonymous real change of the same range (real shapes: baselines' GAIL `(obs - mean) / std` ->
+`obs - mean / std`, ranked below a rewritten `len(shape[2:]) != 0` test; cleanrl's PQN `(...) * next_value) *
+nextnonterminal` -> `(... * next_value * nextnonterminal)`, ranked below a rewritten buffer module; minimalRL's
+ACER `pi.detach()` -> `pi` in its bias-correction loss, ranked below layer changes of another script)."""
+
+from __future__ import annotations
+
+import ast
+
+from investigator.ranking import rank_findings
+from tests.flow.support import flow_findings
+
+SCRIPT = """
+    import torch
+
+
+    def normalise(adv):
+        adv = (adv - adv.mean()) / (adv.std() + 1e-8)
+        return adv
+
+
+    def update(model, optimizer, obs, adv, old_logp):
+        logp = model(obs)
+        ratio = torch.exp(logp - old_logp)
+        adv = normalise(adv)
+        loss = -(ratio * adv).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+
+    if __name__ == "__main__":
+        from nets import make
+        model, optimizer, batches = make()
+        for obs, adv, old_logp in batches:
+            update(model, optimizer, obs, adv, old_logp)
+"""
+
+# a real, deliberate change of the same range, nearer the loss: the ratio clipped (a feature)
+REFACTOR = ("ratio = torch.exp(logp - old_logp)", "ratio = torch.exp(logp - old_logp).clamp(0.0, 10.0)")
+
+
+def _ranked(candidate: str) -> list[str]:
+    return [f.title for f in rank_findings(flow_findings({"train.py": SCRIPT}, {"train.py": candidate}))
+            if f.severity.value == "significant"]
+
+
+def test_a_regrouped_normalisation_ranks_before_an_anonymous_loss_change() -> None:
+    cand = SCRIPT.replace(*REFACTOR).replace("(adv - adv.mean()) / (adv.std() + 1e-8)",
+                                             "adv - adv.mean() / (adv.std() + 1e-8)")
+    titles = _ranked(cand)
+    assert len(titles) == 2, titles
+    assert titles[0].startswith("Operator grouping changed in the advantage path: `normalise`"), titles
+
+
+def test_a_removed_detach_ranks_before_an_anonymous_loss_change() -> None:
+    base = SCRIPT.replace("        return adv", "        return adv.detach()")
+    cand = base.replace(*REFACTOR).replace("return adv.detach()", "return adv")
+    titles = [f.title for f in rank_findings(flow_findings({"train.py": base}, {"train.py": cand}))
+              if f.severity.value == "significant"]
+    assert len(titles) == 2, titles
+    assert titles[0].startswith("Gradient cut changed in the loss path: `normalise`"), titles
+
+
+def test_an_other_edit_of_the_same_statement_stays_anonymous() -> None:
+    # the epsilon dropped: a real change, but not a regrouping; the nearer loss change keeps its place
+    cand = SCRIPT.replace(*REFACTOR).replace("(adv.std() + 1e-8)", "(adv.std() + 1e-5)")
+    titles = _ranked(cand)
+    assert len(titles) == 2 and not any("grouping" in t for t in titles), titles
+    assert "`update`" in titles[0], titles
+
+
+def _edit(a: str, b: str) -> str | None:
+    from investigator.flow.edits import known_edit  # here: the ranking tests above also run on a tree without it
+    return known_edit([ast.parse(a).body[0]], [ast.parse(b).body[0]])
+
+
+def test_groupings_equal_by_associativity_are_no_edit() -> None:
+    assert _edit("x = a * (b * c)", "x = a * b * c") is None
+    assert _edit("x = (a + b) - c", "x = a + (b - c)") is None
+    assert _edit("x = (a * b) / c", "x = a * (b / c)") is None
+    assert _edit("x = f(a)", "x = f(b)") is None  # another operand: not a known edit
+
+
+def test_groupings_that_change_the_value_are_edits() -> None:
+    assert _edit("x = a - (b - c)", "x = a - b - c") is not None
+    assert _edit("y = r + g * (l * R + (1 - l) * v) * m", "y = r + g * (l * R + (1 - l) * v * m)") is not None
+    assert _edit("y = jax.lax.stop_gradient(t) - q", "y = t - q") is not None
+    # a regrouping together with another operand changed is not only a regrouping
+    assert _edit("x = (a - b) / c", "x = a - b / d") is None

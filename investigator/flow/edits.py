@@ -20,8 +20,8 @@ from investigator.pyast import unparse
 
 ARITH = (ast.BinOp, ast.UnaryOp)
 CUTS = {"detach", "stop_gradient"}  # torch `x.detach()`; jax.lax / tf `stop_gradient(x)`
-SUM_OPS = {ast.Add: 1, ast.Sub: -1}
-PRODUCT_OPS = {ast.Mult: 1, ast.Div: -1}
+SUM_OPS: dict[type, int] = {ast.Add: 1, ast.Sub: -1}
+PRODUCT_OPS: dict[type, int] = {ast.Mult: 1, ast.Div: -1}
 
 
 def _cut_operand(node: ast.AST) -> ast.AST | None:

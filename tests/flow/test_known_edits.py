@@ -72,7 +72,8 @@ def test_an_other_edit_of_the_same_statement_stays_anonymous() -> None:
 
 
 def _edit(a: str, b: str) -> str | None:
-    from investigator.flow.edits import known_edit  # here: the ranking tests above also run on a tree without it
+    # imported here: the ranking tests above also run on a tree without the module
+    from investigator.flow.edits import known_edit
     return known_edit([ast.parse(a).body[0]], [ast.parse(b).body[0]])
 
 

@@ -153,11 +153,16 @@ OPT_IN_TITLES = {"off": "opt-in, off by default", "neutral": "new option, neutra
 GROUP_MIN = 3  # low findings of one file grouped into one from this many on
 MAX_PLACED_PER_PAIR = 20
 KNOWN_MEANING_CONFIDENCE = 0.8  # a rule that knows what the change does, as a detector's pattern does
-# what a known edit does (flow/edits.py), by the kind its title names
+# the title of a known edit (flow/edits.py) by how its description starts, and what it does
+EDIT_KINDS = (("operator", "Operator grouping changed"), ("gradient", "Gradient cut changed"),
+              ("return", "Return value lost"), ("truth", "Truth test changed"))
 EDIT_MEANINGS = {"Operator grouping changed": "the same operands and operators grouped differently compute another "
                  "value for almost every input; no refactor regroups them",
                  "Gradient cut changed": "the same forward value with another gradient: a term now trained that "
-                 "was held fixed, or the reverse"}
+                 "was held fixed, or the reverse",
+                 "Return value lost": "the callers now receive None",
+                 "Truth test changed": "the branch now differs where the value is set but falsy (0, 0.0, False, "
+                 "an empty container)"}
 # Work budget per range, counted, not timed: the same range gives the same findings on an idle and on a
 # loaded machine (the former 15 s wall-clock budget placed 605 of skrl 1.4.3..2.0.0's 1013 changed
 # functions under load, all of them idle). The biggest real release range measured (that one: 1013
@@ -1943,8 +1948,7 @@ def _known_edit(on: list[Placed], label: str) -> tuple[str, str] | None:
     for p in on:
         base, cand = p.change.base, p.change.cand
         if p.path == label and base is not None and cand is not None and (what := known_edit(base.parts, cand.parts)):
-            kind = "Operator grouping changed" if what.startswith("operator") else "Gradient cut changed"
-            return kind, what
+            return next(kind for prefix, kind in EDIT_KINDS if what.startswith(prefix)), what
     return None
 
 

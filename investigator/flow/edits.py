@@ -8,7 +8,10 @@ place and severity. Two edits say what they do by their form alone, and are what
   operands (regroupings that are equal by associativity, `a * (b * c)`, `(a + b) - c`, are not counted);
 - a gradient cut toggled: `.detach()` / `stop_gradient(...)` added or removed around an operand, the other
   operands unchanged: the same forward value, another gradient (the gradient flowing through the baseline's
-  target, or a policy term no longer trained).
+  target, or a policy term no longer trained);
+- a lost return: `return f(x)` -> `f(x)`: the function now returns None (dopamine's Keras initialiser);
+- a truth test made a presence test or the reverse: `if x:` <-> `if x is not None:` (`not x` <-> `x is None`):
+  the branch now differs where the value is set but falsy, `0`, `0.0`, `False` (DI-engine's `use_dropout`).
 """
 
 from __future__ import annotations
@@ -99,9 +102,41 @@ def _regrouped(a: ast.AST, b: ast.AST, found: list[str]) -> bool:
     return True
 
 
+def _none_test(node: ast.AST) -> tuple[ast.AST, bool] | None:
+    """(`x`, True) for `x is not None`, (`x`, False) for `x is None`, else None."""
+    if isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], ast.IsNot | ast.Is) and \
+            isinstance(node.comparators[0], ast.Constant) and node.comparators[0].value is None:
+        return node.left, isinstance(node.ops[0], ast.IsNot)
+    return None
+
+
+def _truth_swap(a: ast.AST, b: ast.AST) -> bool:
+    """`x` <-> `x is not None`, `not x` <-> `x is None`: a test of truth made a test of presence, or the reverse
+    (they differ exactly where the value is set but falsy: `0`, `0.0`, `False`, an empty container)."""
+    for plain, test in ((a, b), (b, a)):
+        none = _none_test(test)
+        if none is None:
+            continue
+        operand, present = none
+        if not present and isinstance(plain, ast.UnaryOp) and isinstance(plain.op, ast.Not):
+            plain = plain.operand
+        elif not present:
+            continue
+        if ast.dump(plain) == ast.dump(operand):
+            return True
+    return False
+
+
 def _same(a: ast.AST, b: ast.AST, found: list[str]) -> bool:
     """Whether `a` and `b` differ only by known edits (each recorded in `found`)."""
     if ast.dump(a) == ast.dump(b):
+        return True
+    if isinstance(a, ast.Return) and isinstance(b, ast.Expr) and a.value is not None and \
+            ast.dump(a.value) == ast.dump(b.value):
+        found.append(f"return value lost: `{unparse(a)}` -> `{unparse(b)}` (the function now returns None)")
+        return True
+    if _truth_swap(a, b):
+        found.append(f"truth test made a presence test or the reverse: `{unparse(a)}` -> `{unparse(b)}`")
         return True
     for cut, other, verb in ((a, b, "removed"), (b, a, "added")):
         inner = _cut_operand(cut)
@@ -129,7 +164,8 @@ def _same(a: ast.AST, b: ast.AST, found: list[str]) -> bool:
 
 def known_edit(base: list[ast.AST], cand: list[ast.AST]) -> str | None:
     """What a modified statement's edit does when every difference between its two sides is a known edit
-    (an operator regrouping, a gradient cut added or removed), else None."""
+    (an operator regrouping, a gradient cut added or removed, a lost return, a truth test swapped for a
+    presence test), else None."""
     if len(base) != len(cand):
         return None
     found: list[str] = []

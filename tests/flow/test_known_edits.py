@@ -90,3 +90,29 @@ def test_groupings_that_change_the_value_are_edits() -> None:
     assert _edit("y = jax.lax.stop_gradient(t) - q", "y = t - q") is not None
     # a regrouping together with another operand changed is not only a regrouping
     assert _edit("x = (a - b) / c", "x = a - b / d") is None
+
+
+def test_a_lost_return_ranks_before_an_anonymous_loss_change() -> None:
+    # real shape: dopamine's Keras initialiser helper, `return VarianceScaling(...)` -> `VarianceScaling(...)`
+    cand = SCRIPT.replace(*REFACTOR).replace("        return adv", "        adv")
+    titles = _ranked(cand)
+    assert titles and titles[0].startswith("Return value lost in the"), titles
+    assert "`normalise`" in titles[0], titles
+
+
+def test_a_truth_test_made_a_presence_test_ranks_before_an_anonymous_loss_change() -> None:
+    # real shape: DI-engine's MLP, `if use_dropout:` -> `if use_dropout is not None:` (False now adds dropout)
+    base = SCRIPT.replace("def normalise(adv):", "def normalise(adv, scale):").replace(
+        "        adv = (adv - adv.mean())", "        if scale:\n            adv = adv * scale\n"
+        "        adv = (adv - adv.mean())").replace("adv = normalise(adv)", "adv = normalise(adv, 0.0)")
+    cand = base.replace(*REFACTOR).replace("if scale:", "if scale is not None:")
+    titles = [f.title for f in rank_findings(flow_findings({"train.py": base}, {"train.py": cand}))
+              if f.severity.value == "significant"]
+    assert titles and titles[0].startswith("Truth test changed in the"), titles
+    assert "`normalise`" in titles[0], titles
+
+
+def test_a_truth_test_against_another_name_is_no_known_edit() -> None:
+    assert _edit("if a:\n    pass", "if b is not None:\n    pass") is None
+    assert _edit("if a:\n    pass", "if a is None:\n    pass") is None  # the opposite test: not a swap of form
+    assert _edit("if not a:\n    pass", "if a is None:\n    pass") is not None

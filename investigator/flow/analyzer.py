@@ -67,7 +67,7 @@ from investigator.flow.containers import (
     realigned_unpackings,
 )
 from investigator.flow.diff import UnitChange, changed_units, module_renames, moved_across
-from investigator.flow.edits import known_edit
+from investigator.flow.edits import known_edit, scalar_parameters
 from investigator.flow.explicit import moved_to_callers, removed_self_calls
 from investigator.flow.fieldclass import carried_fields
 from investigator.flow.gather import gather_note
@@ -1947,7 +1947,9 @@ def _known_edit(on: list[Placed], label: str) -> tuple[str, str] | None:
         return None
     for p in on:
         base, cand = p.change.base, p.change.cand
-        if p.path == label and base is not None and cand is not None and (what := known_edit(base.parts, cand.parts)):
+        scalars = scalar_parameters(base.fn.node) & scalar_parameters(cand.fn.node) if base and cand else set()
+        if p.path == label and base is not None and cand is not None and \
+                (what := known_edit(base.parts, cand.parts, scalars)):
             return next(kind for prefix, kind in EDIT_KINDS if what.startswith(prefix)), what
     return None
 

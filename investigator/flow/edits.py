@@ -10,8 +10,10 @@ place and severity. Two edits say what they do by their form alone, and are what
   operands unchanged: the same forward value, another gradient (the gradient flowing through the baseline's
   target, or a policy term no longer trained);
 - a lost return: `return f(x)` -> `f(x)`: the function now returns None (dopamine's Keras initialiser);
-- a truth test made a presence test or the reverse: `if x:` <-> `if x is not None:` (`not x` <-> `x is None`):
-  the branch now differs where the value is set but falsy, `0`, `0.0`, `False` (DI-engine's `use_dropout`).
+- a truth test made a presence test or the reverse: `if x:` <-> `if x is not None:` (`not x` <-> `x is None`)
+  of a parameter that is a falsy scalar at its default (DI-engine's `use_dropout: bool = False`): the branch
+  now runs with the defaults, or no longer does. The same swap on an optional object (`cfg: dict | None =
+  None`, rsl_rl's `rnd_cfg`) is a style change, not counted.
 """
 
 from __future__ import annotations
@@ -85,7 +87,7 @@ class _Canon:
             out.append((sign, self.form(node)))
 
 
-def _regrouped(a: ast.AST, b: ast.AST, found: list[str]) -> bool:
+def _regrouped(a: ast.AST, b: ast.AST, found: list[str], scalars: set[str]) -> bool:
     """Two arithmetic expressions with the same operators in the same order: their operands compared in turn
     (False where one differs otherwise than by a known edit), a differing grouping recorded in `found`."""
     ta, tb = list(_tokens(a)), list(_tokens(b))
@@ -95,7 +97,7 @@ def _regrouped(a: ast.AST, b: ast.AST, found: list[str]) -> bool:
         if isinstance(x, str) or isinstance(y, str):
             if x != y:
                 return False
-        elif not _same(x, y, found):
+        elif not _same(x, y, found, scalars):
             return False
     if _Canon().form(a) != _Canon().form(b):
         found.append(f"operator grouping changed: `{unparse(a)}` -> `{unparse(b)}`")
@@ -110,9 +112,30 @@ def _none_test(node: ast.AST) -> tuple[ast.AST, bool] | None:
     return None
 
 
-def _truth_swap(a: ast.AST, b: ast.AST) -> bool:
-    """`x` <-> `x is not None`, `not x` <-> `x is None`: a test of truth made a test of presence, or the reverse
-    (they differ exactly where the value is set but falsy: `0`, `0.0`, `False`, an empty container)."""
+SCALARS = {"bool", "int", "float"}
+
+
+def scalar_parameters(fn: ast.AST) -> set[str]:
+    """Parameters of a function whose value is a set but falsy scalar at its default, or a scalar by its
+    annotation (`use_dropout: bool = False`, `eps=0.0`): never None where the caller keeps the default, so a
+    truth test and a presence test of them differ."""
+    args = getattr(fn, "args", None)
+    if not isinstance(args, ast.arguments):
+        return set()
+    positional = [*args.posonlyargs, *args.args]
+    pairs = [*zip(positional[len(positional) - len(args.defaults):], args.defaults, strict=True),
+             *((a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is not None)]
+    out = {a.arg for a, d in pairs if isinstance(d, ast.Constant) and d.value is not None and not d.value}
+    out |= {a.arg for a in [*positional, *args.kwonlyargs]
+            if isinstance(a.annotation, ast.Name) and a.annotation.id in SCALARS}
+    return out
+
+
+def _truth_swap(a: ast.AST, b: ast.AST, scalars: set[str]) -> bool:
+    """`x` <-> `x is not None`, `not x` <-> `x is None` for `x` a parameter in `scalars`: a test of truth made
+    a test of presence, or the reverse, of a value that is set but falsy at its default (`False`, `0.0`): the
+    branch now runs, or no longer runs, with the defaults. An optional object (`cfg=None`, a dict) tested
+    either way is a style change: not a known edit."""
     for plain, test in ((a, b), (b, a)):
         none = _none_test(test)
         if none is None:
@@ -122,12 +145,12 @@ def _truth_swap(a: ast.AST, b: ast.AST) -> bool:
             plain = plain.operand
         elif not present:
             continue
-        if ast.dump(plain) == ast.dump(operand):
+        if isinstance(operand, ast.Name) and operand.id in scalars and ast.dump(plain) == ast.dump(operand):
             return True
     return False
 
 
-def _same(a: ast.AST, b: ast.AST, found: list[str]) -> bool:
+def _same(a: ast.AST, b: ast.AST, found: list[str], scalars: set[str]) -> bool:
     """Whether `a` and `b` differ only by known edits (each recorded in `found`)."""
     if ast.dump(a) == ast.dump(b):
         return True
@@ -135,7 +158,7 @@ def _same(a: ast.AST, b: ast.AST, found: list[str]) -> bool:
             ast.dump(a.value) == ast.dump(b.value):
         found.append(f"return value lost: `{unparse(a)}` -> `{unparse(b)}` (the function now returns None)")
         return True
-    if _truth_swap(a, b):
+    if _truth_swap(a, b, scalars):
         found.append(f"truth test made a presence test or the reverse: `{unparse(a)}` -> `{unparse(b)}`")
         return True
     for cut, other, verb in ((a, b, "removed"), (b, a, "added")):
@@ -144,31 +167,31 @@ def _same(a: ast.AST, b: ast.AST, found: list[str]) -> bool:
             found.append(f"gradient cut {verb}: `{unparse(a)}` -> `{unparse(b)}`")
             return True
     if isinstance(a, ARITH) and isinstance(b, ARITH):
-        return _regrouped(a, b, found)
+        return _regrouped(a, b, found, scalars)
     if type(a) is not type(b):
         return False
     for name, x in ast.iter_fields(a):
         y = getattr(b, name, None)
         if isinstance(x, list) and isinstance(y, list):
             if len(x) != len(y) or not all(
-                    _same(u, v, found) if isinstance(u, ast.AST) and isinstance(v, ast.AST) else u == v
+                    _same(u, v, found, scalars) if isinstance(u, ast.AST) and isinstance(v, ast.AST) else u == v
                     for u, v in zip(x, y, strict=True)):
                 return False
         elif isinstance(x, ast.AST) and isinstance(y, ast.AST):
-            if not _same(x, y, found):
+            if not _same(x, y, found, scalars):
                 return False
         elif x != y and name not in ("ctx", "type_comment", "kind"):
             return False
     return True
 
 
-def known_edit(base: list[ast.AST], cand: list[ast.AST]) -> str | None:
+def known_edit(base: list[ast.AST], cand: list[ast.AST], scalars: set[str] | None = None) -> str | None:
     """What a modified statement's edit does when every difference between its two sides is a known edit
     (an operator regrouping, a gradient cut added or removed, a lost return, a truth test swapped for a
-    presence test), else None."""
+    presence test of a parameter in `scalars`), else None."""
     if len(base) != len(cand):
         return None
     found: list[str] = []
-    if not all(_same(a, b, found) for a, b in zip(base, cand, strict=True)) or not found:
+    if not all(_same(a, b, found, scalars or set()) for a, b in zip(base, cand, strict=True)) or not found:
         return None
     return "; ".join(dict.fromkeys(found))

@@ -71,10 +71,10 @@ def test_an_other_edit_of_the_same_statement_stays_anonymous() -> None:
     assert "`update`" in titles[0], titles
 
 
-def _edit(a: str, b: str) -> str | None:
+def _edit(a: str, b: str, scalars: frozenset[str] = frozenset({"a"})) -> str | None:
     # imported here: the ranking tests above also run on a tree without the module
     from investigator.flow.edits import known_edit
-    return known_edit([ast.parse(a).body[0]], [ast.parse(b).body[0]])
+    return known_edit([ast.parse(a).body[0]], [ast.parse(b).body[0]], set(scalars))
 
 
 def test_groupings_equal_by_associativity_are_no_edit() -> None:
@@ -102,17 +102,35 @@ def test_a_lost_return_ranks_before_an_anonymous_loss_change() -> None:
 
 def test_a_truth_test_made_a_presence_test_ranks_before_an_anonymous_loss_change() -> None:
     # real shape: DI-engine's MLP, `if use_dropout:` -> `if use_dropout is not None:` (False now adds dropout)
-    base = SCRIPT.replace("def normalise(adv):", "def normalise(adv, scale):").replace(
-        "        adv = (adv - adv.mean())", "        if scale:\n            adv = adv * scale\n"
-        "        adv = (adv - adv.mean())").replace("adv = normalise(adv)", "adv = normalise(adv, 0.0)")
-    cand = base.replace(*REFACTOR).replace("if scale:", "if scale is not None:")
-    titles = [f.title for f in rank_findings(flow_findings({"train.py": base}, {"train.py": cand}))
-              if f.severity.value == "significant"]
+    titles = _truth_swapped("scale: float = 0.0")
     assert titles and titles[0].startswith("Truth test changed in the"), titles
     assert "`normalise`" in titles[0], titles
+
+
+def _truth_swapped(parameter: str) -> list[str]:
+    base = SCRIPT.replace("def normalise(adv):", f"def normalise(adv, {parameter}):").replace(
+        "        adv = (adv - adv.mean())", "        if scale:\n            adv = adv * scale\n"
+        "        adv = (adv - adv.mean())")
+    cand = base.replace(*REFACTOR).replace("if scale:", "if scale is not None:")
+    return [f.title for f in rank_findings(flow_findings({"train.py": base}, {"train.py": cand}))
+            if f.severity.value == "significant"]
+
+
+def test_a_truth_test_of_an_optional_object_made_a_presence_test_stays_anonymous() -> None:
+    # real shape: rsl_rl's `if rnd_cfg is not None:` -> `if rnd_cfg:` (`rnd_cfg: dict | None = None`), a style
+    # change of another commit that outranked the real bug once read as a known edit
+    titles = _truth_swapped("scale=None")
+    assert not any(t.startswith("Truth test changed") for t in titles), titles
 
 
 def test_a_truth_test_against_another_name_is_no_known_edit() -> None:
     assert _edit("if a:\n    pass", "if b is not None:\n    pass") is None
     assert _edit("if a:\n    pass", "if a is None:\n    pass") is None  # the opposite test: not a swap of form
     assert _edit("if not a:\n    pass", "if a is None:\n    pass") is not None
+    assert _edit("if not a:\n    pass", "if a is None:\n    pass", frozenset()) is None  # not a falsy scalar
+
+
+def test_scalar_parameters_are_falsy_defaults_or_scalar_annotations() -> None:
+    from investigator.flow.edits import scalar_parameters
+    fn = ast.parse("def f(a, b=False, c=0.0, d=None, e: bool = True, *, g: int, h={}, i=1): pass").body[0]
+    assert scalar_parameters(fn) == {"b", "c", "e", "g"}

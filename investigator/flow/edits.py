@@ -2,13 +2,15 @@
 
 A re-introduced bug is usually one expression edited inside a function that is otherwise the same; the real
 changes around it (refactors, features) are read by the flow as anonymous "behavioural changes" of the same
-place and severity. Two edits say what they do by their form alone, and are what a reviewer checks first:
+place and severity. These edits say what they do by their form alone, and are what a reviewer checks first:
 - operator grouping: the same operands and operators, grouped differently (`(x - m) / s` -> `x - m / s`, a
   `* mask` moved out of a parenthesis): the value differs for almost every input, and no refactor regroups
   operands (regroupings that are equal by associativity, `a * (b * c)`, `(a + b) - c`, are not counted);
 - a gradient cut toggled: `.detach()` / `stop_gradient(...)` added or removed around an operand, the other
   operands unchanged: the same forward value, another gradient (the gradient flowing through the baseline's
   target, or a policy term no longer trained);
+- a numerical guard toggled: `std + 1e-8` -> `std` (a division or a log of a value that can be 0), or the
+  reverse (stable-baselines' TRPO advantage normalisation);
 - a lost return: `return f(x)` -> `f(x)`: the function now returns None (dopamine's Keras initialiser);
 - a truth test made a presence test or the reverse: `if x:` <-> `if x is not None:` (`not x` <-> `x is None`)
   of a parameter that is a falsy scalar at its default (DI-engine's `use_dropout: bool = False`): the branch
@@ -150,6 +152,20 @@ def _truth_swap(a: ast.AST, b: ast.AST, scalars: set[str]) -> bool:
     return False
 
 
+EPSILON_MAX = 1e-3  # the largest constant read as a numerical guard (`std + 1e-8`, `log(p + 1e-6)`)
+
+
+def _guarded(node: ast.AST) -> ast.AST | None:
+    """`y` of `y + eps` or `eps + y` with `eps` a small positive constant, else None."""
+    if not isinstance(node, ast.BinOp) or not isinstance(node.op, ast.Add):
+        return None
+    for eps, y in ((node.right, node.left), (node.left, node.right)):
+        if isinstance(eps, ast.Constant) and isinstance(eps.value, float | int) and \
+                not isinstance(eps.value, bool) and 0 < eps.value <= EPSILON_MAX:
+            return y
+    return None
+
+
 def _same(a: ast.AST, b: ast.AST, found: list[str], scalars: set[str]) -> bool:
     """Whether `a` and `b` differ only by known edits (each recorded in `found`)."""
     if ast.dump(a) == ast.dump(b):
@@ -158,6 +174,11 @@ def _same(a: ast.AST, b: ast.AST, found: list[str], scalars: set[str]) -> bool:
             ast.dump(a.value) == ast.dump(b.value):
         found.append(f"return value lost: `{unparse(a)}` -> `{unparse(b)}` (the function now returns None)")
         return True
+    for guarded, other, verb in ((a, b, "removed"), (b, a, "added")):
+        inner = _guarded(guarded)
+        if inner is not None and _guarded(other) is None and ast.dump(inner) == ast.dump(other):
+            found.append(f"numerical guard {verb}: `{unparse(a)}` -> `{unparse(b)}`")
+            return True
     if _truth_swap(a, b, scalars):
         found.append(f"truth test made a presence test or the reverse: `{unparse(a)}` -> `{unparse(b)}`")
         return True
@@ -167,9 +188,18 @@ def _same(a: ast.AST, b: ast.AST, found: list[str], scalars: set[str]) -> bool:
             found.append(f"gradient cut {verb}: `{unparse(a)}` -> `{unparse(b)}`")
             return True
     if isinstance(a, ARITH) and isinstance(b, ARITH):
+        # the same operator at the top: its operands compared in turn (a guard inside one of them); else the
+        # operands read in order, a regrouping
+        inner: list[str] = []
+        if type(a) is type(b) and type(a.op) is type(b.op) and _fields_same(a, b, inner, scalars):
+            found.extend(inner)
+            return True
         return _regrouped(a, b, found, scalars)
-    if type(a) is not type(b):
-        return False
+    return type(a) is type(b) and _fields_same(a, b, found, scalars)
+
+
+def _fields_same(a: ast.AST, b: ast.AST, found: list[str], scalars: set[str]) -> bool:
+    """Whether two nodes of one type differ, field by field, only by known edits."""
     for name, x in ast.iter_fields(a):
         y = getattr(b, name, None)
         if isinstance(x, list) and isinstance(y, list):
@@ -187,8 +217,8 @@ def _same(a: ast.AST, b: ast.AST, found: list[str], scalars: set[str]) -> bool:
 
 def known_edit(base: list[ast.AST], cand: list[ast.AST], scalars: set[str] | None = None) -> str | None:
     """What a modified statement's edit does when every difference between its two sides is a known edit
-    (an operator regrouping, a gradient cut added or removed, a lost return, a truth test swapped for a
-    presence test of a parameter in `scalars`), else None."""
+    (an operator regrouping, a gradient cut added or removed, a numerical guard, a lost return, a truth test
+    swapped for a presence test of a parameter in `scalars`), else None."""
     if len(base) != len(cand):
         return None
     found: list[str] = []

@@ -134,3 +134,17 @@ def test_scalar_parameters_are_falsy_defaults_or_scalar_annotations() -> None:
     from investigator.flow.edits import scalar_parameters
     fn = ast.parse("def f(a, b=False, c=0.0, d=None, e: bool = True, *, g: int, h={}, i=1): pass").body[0]
     assert scalar_parameters(fn) == {"b", "c", "e", "g"}
+
+
+def test_a_removed_epsilon_ranks_before_an_anonymous_loss_change() -> None:
+    # real shape: stable-baselines' TRPO, `(atarg - atarg.mean()) / (atarg.std() + 1e-8)` -> `/ atarg.std()`
+    cand = SCRIPT.replace(*REFACTOR).replace("(adv.std() + 1e-8)", "adv.std()")
+    titles = _ranked(cand)
+    assert titles and titles[0].startswith("Numerical guard changed in the"), titles
+    assert "`normalise`" in titles[0], titles
+
+
+def test_a_numerical_guard_is_a_small_constant() -> None:
+    assert _edit("x = torch.log(p + 1e-6) * a", "x = torch.log(p) * a") is not None
+    assert _edit("x = a + 0.5", "x = a") is None  # an offset, not a guard: another value, not a known edit
+    assert _edit("x = a / (s + 1e-8)", "x = a / (s + 1e-5)") is None  # another guard: a tuning

@@ -190,9 +190,9 @@ def _same(a: ast.AST, b: ast.AST, found: list[str], scalars: set[str]) -> bool:
     if isinstance(a, ARITH) and isinstance(b, ARITH):
         # the same operator at the top: its operands compared in turn (a guard inside one of them); else the
         # operands read in order, a regrouping
-        inner: list[str] = []
-        if type(a) is type(b) and type(a.op) is type(b.op) and _fields_same(a, b, inner, scalars):
-            found.extend(inner)
+        edits: list[str] = []
+        if type(a) is type(b) and type(a.op) is type(b.op) and _fields_same(a, b, edits, scalars):
+            found.extend(edits)
             return True
         return _regrouped(a, b, found, scalars)
     return type(a) is type(b) and _fields_same(a, b, found, scalars)

@@ -155,13 +155,13 @@ MAX_PLACED_PER_PAIR = 20
 KNOWN_MEANING_CONFIDENCE = 0.8  # a rule that knows what the change does, as a detector's pattern does
 # the title of a known edit (flow/edits.py) by how its description starts, and what it does
 EDIT_KINDS = (("operator", "Operator grouping changed"), ("gradient", "Gradient cut changed"),
-              ("return", "Return value lost"), ("truth", "Truth test changed"), ("numerical", "Numerical guard changed"))
+              ("return", "Return value lost"), ("truth", "Truth test changed"), ("numerical", "Numerical guard removed"))
 EDIT_MEANINGS = {"Operator grouping changed": "the same operands and operators grouped differently compute another "
                  "value for almost every input; no refactor regroups them",
                  "Gradient cut changed": "the same forward value with another gradient: a term now trained that "
                  "was held fixed, or the reverse",
                  "Return value lost": "the callers now receive None",
-                 "Numerical guard changed": "a small constant that keeps a division or a log finite where the value "
+                 "Numerical guard removed": "a small constant that kept a division or a log finite where the value "
                  "is 0: without it a zero spread or probability gives inf or NaN",
                  "Truth test changed": "the branch now differs where the value is set but falsy (0, 0.0, False, "
                  "an empty container)"}

@@ -9,8 +9,10 @@ place and severity. These edits say what they do by their form alone, and are wh
 - a gradient cut toggled: `.detach()` / `stop_gradient(...)` added or removed around an operand, the other
   operands unchanged: the same forward value, another gradient (the gradient flowing through the baseline's
   target, or a policy term no longer trained);
-- a numerical guard toggled: `std + 1e-8` -> `std` (a division or a log of a value that can be 0), or the
-  reverse (stable-baselines' TRPO advantage normalisation);
+- a numerical guard removed: `std + 1e-8` -> `std` (a division or a log of a value that can be 0: inf or NaN
+  where it is; stable-baselines' TRPO advantage normalisation). A guard added is not counted: it changes
+  values only where they were inf or NaN, the direction of a fix (baselines' GAIL `normalize` gained one in
+  the range of its real bug, and outranked anonymous changes once counted);
 - a lost return: `return f(x)` -> `f(x)`: the function now returns None (dopamine's Keras initialiser);
 - a truth test made a presence test or the reverse: `if x:` <-> `if x is not None:` (`not x` <-> `x is None`)
   of a parameter that is a falsy scalar at its default (DI-engine's `use_dropout: bool = False`): the branch
@@ -174,11 +176,11 @@ def _same(a: ast.AST, b: ast.AST, found: list[str], scalars: set[str]) -> bool:
             ast.dump(a.value) == ast.dump(b.value):
         found.append(f"return value lost: `{unparse(a)}` -> `{unparse(b)}` (the function now returns None)")
         return True
-    for guarded, other, verb in ((a, b, "removed"), (b, a, "added")):
-        inner = _guarded(guarded)
-        if inner is not None and _guarded(other) is None and ast.dump(inner) == ast.dump(other):
-            found.append(f"numerical guard {verb}: `{unparse(a)}` -> `{unparse(b)}`")
-            return True
+    # only a removed guard: one added changes values only where they were inf or NaN, the direction of a fix
+    inner = _guarded(a)
+    if inner is not None and _guarded(b) is None and ast.dump(inner) == ast.dump(b):
+        found.append(f"numerical guard removed: `{unparse(a)}` -> `{unparse(b)}`")
+        return True
     if _truth_swap(a, b, scalars):
         found.append(f"truth test made a presence test or the reverse: `{unparse(a)}` -> `{unparse(b)}`")
         return True

@@ -140,7 +140,7 @@ def test_a_removed_epsilon_ranks_before_an_anonymous_loss_change() -> None:
     # real shape: stable-baselines' TRPO, `(atarg - atarg.mean()) / (atarg.std() + 1e-8)` -> `/ atarg.std()`
     cand = SCRIPT.replace(*REFACTOR).replace("(adv.std() + 1e-8)", "adv.std()")
     titles = _ranked(cand)
-    assert titles and titles[0].startswith("Numerical guard changed in the"), titles
+    assert titles and titles[0].startswith("Numerical guard removed in the"), titles
     assert "`normalise`" in titles[0], titles
 
 
@@ -148,3 +148,4 @@ def test_a_numerical_guard_is_a_small_constant() -> None:
     assert _edit("x = torch.log(p + 1e-6) * a", "x = torch.log(p) * a") is not None
     assert _edit("x = a + 0.5", "x = a") is None  # an offset, not a guard: another value, not a known edit
     assert _edit("x = a / (s + 1e-8)", "x = a / (s + 1e-5)") is None  # another guard: a tuning
+    assert _edit("x = a / s", "x = a / (s + 1e-8)") is None  # a guard added: the direction of a fix

@@ -1,0 +1,229 @@
+"""Edits of one statement whose meaning is known without a detector: the textbook slips of a loss or target.
+
+A re-introduced bug is usually one expression edited inside a function that is otherwise the same; the real
+changes around it (refactors, features) are read by the flow as anonymous "behavioural changes" of the same
+place and severity. These edits say what they do by their form alone, and are what a reviewer checks first:
+- operator grouping: the same operands and operators, grouped differently (`(x - m) / s` -> `x - m / s`, a
+  `* mask` moved out of a parenthesis): the value differs for almost every input, and no refactor regroups
+  operands (regroupings that are equal by associativity, `a * (b * c)`, `(a + b) - c`, are not counted);
+- a gradient cut toggled: `.detach()` / `stop_gradient(...)` added or removed around an operand, the other
+  operands unchanged: the same forward value, another gradient (the gradient flowing through the baseline's
+  target, or a policy term no longer trained);
+- a numerical guard removed: `std + 1e-8` -> `std` (a division or a log of a value that can be 0: inf or NaN
+  where it is; stable-baselines' TRPO advantage normalisation). A guard added is not counted: it changes
+  values only where they were inf or NaN, the direction of a fix (baselines' GAIL `normalize` gained one in
+  the range of its real bug, and outranked anonymous changes once counted);
+- a lost return: `return f(x)` -> `f(x)`: the function now returns None (dopamine's Keras initialiser);
+- a truth test made a presence test or the reverse: `if x:` <-> `if x is not None:` (`not x` <-> `x is None`)
+  of a parameter that is a falsy scalar at its default (DI-engine's `use_dropout: bool = False`): the branch
+  now runs with the defaults, or no longer does. The same swap on an optional object (`cfg: dict | None =
+  None`, rsl_rl's `rnd_cfg`) is a style change, not counted.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from investigator.pyast import unparse
+
+ARITH = (ast.BinOp, ast.UnaryOp)
+CUTS = {"detach", "stop_gradient"}  # torch `x.detach()`; jax.lax / tf `stop_gradient(x)`
+SUM_OPS: dict[type, int] = {ast.Add: 1, ast.Sub: -1}
+PRODUCT_OPS: dict[type, int] = {ast.Mult: 1, ast.Div: -1}
+
+
+def _cut_operand(node: ast.AST) -> ast.AST | None:
+    """`x` of `x.detach()` or `stop_gradient(x)`, else None."""
+    if not isinstance(node, ast.Call) or node.keywords:
+        return None
+    func = node.func
+    if isinstance(func, ast.Attribute) and func.attr == "detach" and not node.args:
+        return func.value
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+    return node.args[0] if name in CUTS and len(node.args) == 1 else None
+
+
+def _tokens(node: ast.AST) -> Iterator[ast.AST | str]:
+    """An arithmetic expression in reading order, parentheses dropped: operators (by name) and operands."""
+    if isinstance(node, ast.BinOp):
+        yield from _tokens(node.left)
+        yield type(node.op).__name__
+        yield from _tokens(node.right)
+    elif isinstance(node, ast.UnaryOp):
+        yield type(node.op).__name__
+        yield from _tokens(node.operand)
+    else:
+        yield node
+
+
+class _Canon:
+    """The canonical form of an arithmetic expression over numbered operands: sums and products flattened with
+    their signs, so that groupings equal by associativity (`(a + b) - c`, `a * (b / c)`) read the same."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def form(self, node: ast.AST) -> object:
+        if isinstance(node, ast.BinOp) and type(node.op) in SUM_OPS or \
+                isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            terms: list[tuple[int, object]] = []
+            self._flat(node, 1, SUM_OPS, terms)
+            return terms[0][1] if len(terms) == 1 and terms[0][0] == 1 else ("sum", tuple(terms))
+        if isinstance(node, ast.BinOp) and type(node.op) in PRODUCT_OPS:
+            factors: list[tuple[int, object]] = []
+            self._flat(node, 1, PRODUCT_OPS, factors)
+            return ("product", tuple(factors))
+        if isinstance(node, ast.BinOp):
+            return (type(node.op).__name__, self.form(node.left), self.form(node.right))
+        if isinstance(node, ast.UnaryOp):
+            return (type(node.op).__name__, self.form(node.operand))
+        self.count += 1
+        return ("operand", self.count)
+
+    def _flat(self, node: ast.AST, sign: int, ops: dict[type, int], out: list[tuple[int, object]]) -> None:
+        if isinstance(node, ast.BinOp) and type(node.op) in ops:
+            self._flat(node.left, sign, ops, out)
+            self._flat(node.right, sign * ops[type(node.op)], ops, out)
+        elif ops is SUM_OPS and isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            self._flat(node.operand, -sign, ops, out)
+        else:
+            out.append((sign, self.form(node)))
+
+
+def _regrouped(a: ast.AST, b: ast.AST, found: list[str], scalars: set[str]) -> bool:
+    """Two arithmetic expressions with the same operators in the same order: their operands compared in turn
+    (False where one differs otherwise than by a known edit), a differing grouping recorded in `found`."""
+    ta, tb = list(_tokens(a)), list(_tokens(b))
+    if len(ta) != len(tb):
+        return False
+    for x, y in zip(ta, tb, strict=True):
+        if isinstance(x, str) or isinstance(y, str):
+            if x != y:
+                return False
+        elif not _same(x, y, found, scalars):
+            return False
+    if _Canon().form(a) != _Canon().form(b):
+        found.append(f"operator grouping changed: `{unparse(a)}` -> `{unparse(b)}`")
+    return True
+
+
+def _none_test(node: ast.AST) -> tuple[ast.AST, bool] | None:
+    """(`x`, True) for `x is not None`, (`x`, False) for `x is None`, else None."""
+    if isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], ast.IsNot | ast.Is) and \
+            isinstance(node.comparators[0], ast.Constant) and node.comparators[0].value is None:
+        return node.left, isinstance(node.ops[0], ast.IsNot)
+    return None
+
+
+SCALARS = {"bool", "int", "float"}
+
+
+def scalar_parameters(fn: ast.AST) -> set[str]:
+    """Parameters of a function whose value is a set but falsy scalar at its default, or a scalar by its
+    annotation (`use_dropout: bool = False`, `eps=0.0`): never None where the caller keeps the default, so a
+    truth test and a presence test of them differ."""
+    args = getattr(fn, "args", None)
+    if not isinstance(args, ast.arguments):
+        return set()
+    positional = [*args.posonlyargs, *args.args]
+    pairs = [*zip(positional[len(positional) - len(args.defaults):], args.defaults, strict=True),
+             *((a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is not None)]
+    out = {a.arg for a, d in pairs if isinstance(d, ast.Constant) and d.value is not None and not d.value}
+    out |= {a.arg for a in [*positional, *args.kwonlyargs]
+            if isinstance(a.annotation, ast.Name) and a.annotation.id in SCALARS}
+    return out
+
+
+def _truth_swap(a: ast.AST, b: ast.AST, scalars: set[str]) -> bool:
+    """`x` <-> `x is not None`, `not x` <-> `x is None` for `x` a parameter in `scalars`: a test of truth made
+    a test of presence, or the reverse, of a value that is set but falsy at its default (`False`, `0.0`): the
+    branch now runs, or no longer runs, with the defaults. An optional object (`cfg=None`, a dict) tested
+    either way is a style change: not a known edit."""
+    for plain, test in ((a, b), (b, a)):
+        none = _none_test(test)
+        if none is None:
+            continue
+        operand, present = none
+        if not present and isinstance(plain, ast.UnaryOp) and isinstance(plain.op, ast.Not):
+            plain = plain.operand
+        elif not present:
+            continue
+        if isinstance(operand, ast.Name) and operand.id in scalars and ast.dump(plain) == ast.dump(operand):
+            return True
+    return False
+
+
+EPSILON_MAX = 1e-3  # the largest constant read as a numerical guard (`std + 1e-8`, `log(p + 1e-6)`)
+
+
+def _guarded(node: ast.AST) -> ast.AST | None:
+    """`y` of `y + eps` or `eps + y` with `eps` a small positive constant, else None."""
+    if not isinstance(node, ast.BinOp) or not isinstance(node.op, ast.Add):
+        return None
+    for eps, y in ((node.right, node.left), (node.left, node.right)):
+        if isinstance(eps, ast.Constant) and isinstance(eps.value, float | int) and \
+                not isinstance(eps.value, bool) and 0 < eps.value <= EPSILON_MAX:
+            return y
+    return None
+
+
+def _same(a: ast.AST, b: ast.AST, found: list[str], scalars: set[str]) -> bool:
+    """Whether `a` and `b` differ only by known edits (each recorded in `found`)."""
+    if ast.dump(a) == ast.dump(b):
+        return True
+    if isinstance(a, ast.Return) and isinstance(b, ast.Expr) and a.value is not None and \
+            ast.dump(a.value) == ast.dump(b.value):
+        found.append(f"return value lost: `{unparse(a)}` -> `{unparse(b)}` (the function now returns None)")
+        return True
+    # only a removed guard: one added changes values only where they were inf or NaN, the direction of a fix
+    inner = _guarded(a)
+    if inner is not None and _guarded(b) is None and ast.dump(inner) == ast.dump(b):
+        found.append(f"numerical guard removed: `{unparse(a)}` -> `{unparse(b)}`")
+        return True
+    if _truth_swap(a, b, scalars):
+        found.append(f"truth test made a presence test or the reverse: `{unparse(a)}` -> `{unparse(b)}`")
+        return True
+    for cut, other, verb in ((a, b, "removed"), (b, a, "added")):
+        inner = _cut_operand(cut)
+        if inner is not None and _cut_operand(other) is None and ast.dump(inner) == ast.dump(other):
+            found.append(f"gradient cut {verb}: `{unparse(a)}` -> `{unparse(b)}`")
+            return True
+    if isinstance(a, ARITH) and isinstance(b, ARITH):
+        # the same operator at the top: its operands compared in turn (a guard inside one of them); else the
+        # operands read in order, a regrouping
+        edits: list[str] = []
+        if type(a) is type(b) and type(a.op) is type(b.op) and _fields_same(a, b, edits, scalars):
+            found.extend(edits)
+            return True
+        return _regrouped(a, b, found, scalars)
+    return type(a) is type(b) and _fields_same(a, b, found, scalars)
+
+
+def _fields_same(a: ast.AST, b: ast.AST, found: list[str], scalars: set[str]) -> bool:
+    """Whether two nodes of one type differ, field by field, only by known edits."""
+    for name, x in ast.iter_fields(a):
+        y = getattr(b, name, None)
+        if isinstance(x, list) and isinstance(y, list):
+            if len(x) != len(y) or not all(
+                    _same(u, v, found, scalars) if isinstance(u, ast.AST) and isinstance(v, ast.AST) else u == v
+                    for u, v in zip(x, y, strict=True)):
+                return False
+        elif isinstance(x, ast.AST) and isinstance(y, ast.AST):
+            if not _same(x, y, found, scalars):
+                return False
+        elif x != y and name not in ("ctx", "type_comment", "kind"):
+            return False
+    return True
+
+
+def known_edit(base: list[ast.AST], cand: list[ast.AST], scalars: set[str] | None = None) -> str | None:
+    """What a modified statement's edit does when every difference between its two sides is a known edit
+    (an operator regrouping, a gradient cut added or removed, a numerical guard, a lost return, a truth test
+    swapped for a presence test of a parameter in `scalars`), else None."""
+    if len(base) != len(cand):
+        return None
+    found: list[str] = []
+    if not all(_same(a, b, found, scalars or set()) for a, b in zip(base, cand, strict=True)) or not found:
+        return None
+    return "; ".join(dict.fromkeys(found))

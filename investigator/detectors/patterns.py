@@ -181,6 +181,8 @@ class _Equivalent(ast.NodeTransformer):
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
         self.generic_visit(node)
+        if redundant_cast(node):
+            return node.args[0]
         if explicit_super(node):
             return ast.Call(func=node.func, args=[], keywords=[])
         if diagonal_gaussian(node):
@@ -497,18 +499,72 @@ def _sequence_of(node: ast.AST, kind: type[ast.List] | type[ast.Tuple]) -> list[
     return None
 
 
+SHAPE_PART = re.compile(r"shape|size|dims?$", re.IGNORECASE)
+
+
+def _shape_value(node: ast.AST) -> bool:
+    """A value that is a shape tuple (`x.shape`, `x.shape[1:]`, `x.size()`, `obs_shape`): `(b,) + x.shape[1:]`
+    concatenates. Other values stay as written: an array or tensor added to a tuple literal broadcasts
+    (`(1,) + np.array([2, 3])` is `array([3, 4])`), it does not concatenate."""
+    while isinstance(node, ast.Subscript):
+        node = node.value
+    if isinstance(node, ast.Call) and not node.args and isinstance(node.func, ast.Attribute):
+        node = node.func  # `x.size()`
+    name = node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else ""
+    return bool(name) and bool(SHAPE_PART.search(name))
+
+
 def spread_concat(node: ast.AST) -> ast.List | ast.Tuple | None:
     """`[n, -1] + list(shape)` as `[n, -1, *shape]` (ruff's RUF005 rewrite; a real Mava commit made it in a
-    reshape of its recurrent trajectories): concatenating a literal with a copy of an iterable, or two
-    literals, builds the same sequence as one literal that unpacks it. `[a] + xs` stays as written: it
-    needs `xs` to be a list, which the spread form does not."""
+    reshape of its recurrent trajectories, stable-baselines3-contrib in `(batch,) + x.shape[1:]` ->
+    `(batch, *x.shape[1:])`): concatenating a literal with a copy of an iterable, or a tuple literal with a
+    shape (`_shape_value`), builds the same sequence as one literal that unpacks it. `[a] + xs` stays as
+    written: it needs `xs` to be a list, which the spread form does not."""
     if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add)):
         return None
     for kind in (ast.List, ast.Tuple):
         left, right = _sequence_of(node.left, kind), _sequence_of(node.right, kind)
+        if left is None and right is not None and isinstance(node.right, kind) and _shape_value(node.left):
+            left = [ast.Starred(value=node.left, ctx=ast.Load())]
+        if right is None and left is not None and isinstance(node.left, kind) and _shape_value(node.right):
+            right = [ast.Starred(value=node.right, ctx=ast.Load())]
         if left is not None and right is not None and (isinstance(node.left, kind) or isinstance(node.right, kind)):
             return kind(elts=[*left, *right], ctx=ast.Load())
     return None
+
+
+# builtins whose result always has the type a cast would give it: `int(len(x))` is `len(x)`
+_RESULT_TYPE = {"len": "int", "int": "int", "float": "float", "str": "str", "bool": "bool", "isinstance": "bool",
+                "callable": "bool", "hasattr": "bool", "ord": "int", "repr": "str"}
+
+
+# names of counts and sizes of dimensions, which are whole numbers wherever the code runs
+COUNT_NAME = re.compile(r"^(n|num_\w+|n_\w+|\w+_dims?|\w+_count|count)$")
+
+
+def _count_value(node: ast.AST) -> bool:
+    name = node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else ""
+    return bool(COUNT_NAME.match(name))
+
+
+def redundant_cast(node: ast.AST) -> bool:
+    """A cast of a builtin's result that already has that type (`int(len(nvec))`, `float(float(x))`,
+    `int(round(x))` with no digits), or an `int` of a count (`int(action_space.n)`, `int(num_envs)`,
+    `int(obs_dim)`: named as a count of things or a dimension, a whole number wherever the code runs,
+    e.g. as a size of an array): the same value (stable-baselines3 2.6 dropped `int(...)` around
+    `len(space.nvec)`; its contrib added one around `action_space.n`). A cast that changes the type
+    (`float(len(x))`, `int(round(x, 2))`) or of any other value (`int(step_size)`) stays."""
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and len(node.args) == 1
+            and not node.keywords):
+        return False
+    inner = node.args[0]
+    if not isinstance(inner, ast.Call):
+        return node.func.id == "int" and _count_value(inner)  # `int(action_space.n)`: a count already
+    if not isinstance(inner.func, ast.Name):
+        return False
+    made = "int" if inner.func.id == "round" and len(inner.args) == 1 and not inner.keywords \
+        else _RESULT_TYPE.get(inner.func.id)
+    return made is not None and made == node.func.id
 
 
 # callables whose shape argument may be any sequence: `reshape(x, [n, -1])` is `reshape(x, (n, -1))`
@@ -536,7 +592,7 @@ def _needs_rewrite(sub: ast.AST) -> bool:
         or detach_under_detach(sub) or explicit_super(sub) or bool(_float_operands(sub)) \
         or diagonal_gaussian(sub) or summed_density(sub) or last_dim_sum(sub) \
         or _lookup_table(sub) is not None or clamp_parts(sub) is not None or spread_concat(sub) is not None \
-        or shape_list(sub)
+        or shape_list(sub) or redundant_cast(sub)
 
 
 def equivalent_form(expr: ast.AST) -> ast.AST:

@@ -1633,6 +1633,8 @@ def _classify(change: UnitChange, unit: Unit, placement: Placement, flow: Learni
         return Placed(change, unit, placement, label, "on")
     if placement.sink in ("logging", "evaluation"):
         return Placed(change, unit, placement, None, placement.sink)
+    if arch and _unread_attribute_store(change, flow):
+        return Placed(change, unit, placement, None, "off")
     if arch:
         return Placed(change, unit, placement, own or "architecture", "on")
     if own:
@@ -1641,6 +1643,37 @@ def _classify(change: UnitChange, unit: Unit, placement: Placement, flow: Learni
     if api is not None:
         return Placed(change, unit, placement, api[0], "api", api[1].qualname)
     return Placed(change, unit, placement, None, "off")
+
+
+# calls whose value is a plain value (not a registered layer, parameter or buffer of a network)
+_PLAIN_VALUE_CALLS = frozenset({"int", "float", "bool", "str", "tuple", "list", "dict", "set", "len", "max", "min"})
+
+
+def _unread_attribute_store(change: UnitChange, flow: LearningFlow) -> bool:
+    """`self.<attr> = <plain value>` added, removed or re-valued in a network class where no file of the
+    commit reads `<attr>`: a store nobody reads (stable-baselines3-contrib removed `self.step = 0` from
+    `BatchRenorm.__init__`, whose counter is `self.steps`; read as an architecture change). A layer,
+    parameter or tensor built by a call registers with the network even unread (its parameters, its state
+    dict): not this rule. Both sides, where both exist, store the same attribute."""
+    stored = {_plain_store(u.node) for u in (change.base, change.cand) if u is not None}
+    if len(stored) != 1:
+        return False
+    attr = stored.pop()
+    return attr is not None and not flow.attribute_read(attr)
+
+
+def _plain_store(node: ast.stmt) -> str | None:
+    """The attribute of `self.<attr> = <value>` whose value calls nothing but builtins of plain values."""
+    if not (isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None):
+        return None
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+    if len(targets) != 1 or not (isinstance(targets[0], ast.Attribute) and isinstance(targets[0].value, ast.Name)
+                                 and targets[0].value.id == "self"):
+        return None
+    if any(isinstance(n, ast.Call) and not (isinstance(n.func, ast.Name) and n.func.id in _PLAIN_VALUE_CALLS)
+           for n in ast.walk(node.value)):
+        return None
+    return targets[0].attr
 
 
 def loop_count(chain: list[Unit]) -> bool:

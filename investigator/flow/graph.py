@@ -106,6 +106,7 @@ class _SideMemo:
     state_writes: dict[int, dict[int, set[str]]] = field(default_factory=dict)
     state_reads: dict[tuple[str, frozenset[str]], list[Unit]] = field(default_factory=dict)
     reads: dict[int, tuple[ast.AST, frozenset[str]]] = field(default_factory=dict)
+    attribute_read: dict[str, bool] = field(default_factory=dict)
     pinned: dict[int, FunctionInfo] = field(default_factory=dict)
 
     def pin(self, fn: FunctionInfo) -> int:
@@ -179,6 +180,27 @@ class LearningFlow:
             self._arch[key] = any(MODULE_CLASS.search(last_name(b)) for b in bases if b) or bool(
                 MODULE_CLASS.search(cls) and bases)
         return self._arch[key]
+
+    def attribute_read(self, attr: str) -> bool:
+        """Whether any Python file of this commit may read attribute `attr`: `x.attr` loaded other than
+        as a called method (`optimizer.step()`), or the name as a string (`getattr(m, "attr")`, a state
+        key). Files are searched as text first, and only those whose text may read it are parsed (the
+        name in a docstring or comment is not a read). A file that does not parse counts as reading it."""
+        memo = self._memo.attribute_read
+        if attr not in memo:
+            text_read = re.compile(rf"\.{re.escape(attr)}\b(?!\s*\()(?!\s*=[^=])|[\"']{re.escape(attr)}[\"']")
+            memo[attr] = any(self._reads_attribute(path, attr) for path, text in self.side.texts().items()
+                             if path.endswith(PY_SUFFIXES) and text_read.search(text))
+        return memo[attr]
+
+    def _reads_attribute(self, path: str, attr: str) -> bool:
+        module = self.side.module(path)
+        if module is None:
+            return True
+        called = {id(n.func) for n in ast.walk(module.tree) if isinstance(n, ast.Call)}
+        return any((isinstance(n, ast.Attribute) and n.attr == attr and isinstance(n.ctx, ast.Load)
+                    and id(n) not in called) or (isinstance(n, ast.Constant) and n.value == attr)
+                   for n in ast.walk(module.tree))
 
     def network_computation(self, u: Unit) -> bool:
         """A statement of what a network computes: a layer constructor, or any statement of a network

@@ -18,7 +18,7 @@ from investigator.detectors.attrs import self_aliases
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.roles import role
 from investigator.flow.classbody import body_statements, field_statement, is_class_body
-from investigator.pyast import call_name, default_values, last_name, method_name, receiver
+from investigator.pyast import call_name, default_values, dotted, last_name, method_name, receiver
 from investigator.trainstep import differentiated, sink_of_call
 
 RETURN = "<return>"
@@ -46,6 +46,7 @@ ENV_CTOR = re.compile(r"(^|\.)(make|make_vec|make_env|make_vec_env|vector\.\w+|\
 SAMPLING_NAME = re.compile(r"(^|_)(inds|indices|idx|idxs|perm|permutation|batch_ids|minibatch_ids)($|_)", re.IGNORECASE)
 MINIBATCH_LOOP = re.compile(r"mini_?batch|sampler|batch_generator|\.batches\b|num_batches", re.IGNORECASE)
 LAYER_CTOR = re.compile(r"(^|\.)nn\.[A-Z]\w*$")  # nn.Linear, torch.nn.ELU, nn.MSELoss
+BOOTSTRAP_NAME = re.compile(r"bootstrap", re.IGNORECASE)
 DEVICE_NAME = re.compile(r"(^|_)(device|devices|gpu|gpus|gpu_ids|cuda|dev)($|_)", re.IGNORECASE)
 ROLE_LABEL = {"advantages": "advantage", "returns": "target", "rewards": "reward", "loss": "loss",
               "entropy": "loss", "ratio": "loss", "logprob": "loss", "kl": "loss", "new_values": "loss"}
@@ -444,7 +445,24 @@ def _place(u: Unit, imports: set[str], envs: frozenset[str] = frozenset()) -> tu
         named = labels[0] if labels and len(set(labels)) == 1 else None
     else:
         named = next((label for label in labels if label), None)
-    return named or own or sink, sink
+    return named or _viewed_label(u.node) or own or sink, sink
+
+
+def _viewed_label(node: ast.stmt) -> str | None:
+    """The place of the buffer a statement keeps views of: `half = (buf.rewards[:h], buf.rewards[h:])`
+    holds slices of `rewards`, so what is written through it lands in the rewards. Only when the whole
+    value is views of one buffer (subscripts, alone or in a tuple): a computation on a slice is not a view.
+    Real shape: rlpyt's alternating sampler halves of its shared samples buffer, written by a mixin's
+    action server through the attribute (the flow follows names, not the aliased buffer)."""
+    if not isinstance(node, ast.Assign):
+        return None
+    value = node.value
+    parts = value.elts if isinstance(value, ast.Tuple | ast.List) else [value]
+    bases = {dotted(p.value) for p in parts if isinstance(p, ast.Subscript)}
+    if len(bases) != 1 or len(parts) != sum(isinstance(p, ast.Subscript) for p in parts):
+        return None
+    base = bases.pop()
+    return name_label(base.rsplit(".", 1)[-1]) if base else None
 
 
 def _unpacks(node: ast.stmt) -> bool:
@@ -453,6 +471,8 @@ def _unpacks(node: ast.stmt) -> bool:
 
 
 def name_label(bare: str) -> str | None:
+    if BOOTSTRAP_NAME.search(bare):
+        return "target"  # the value a return or TD target bootstraps from (`bootstrap_value`, `bootstrapped_q`)
     r = role(bare)
     if r in ROLE_LABEL:
         return ROLE_LABEL[r]

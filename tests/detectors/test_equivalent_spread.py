@@ -25,3 +25,15 @@ def test_other_sequences_stay_distinct() -> None:
     assert not _same("f([n, -1])", "f((n, -1))")  # not a shape call
     assert not _same("jnp.reshape(x, [n, -1] + list(s))", "jnp.reshape(x, (n, 1, *s))")
     assert not _same("[a] + tuple(xs)", "[a, *xs]")  # list + tuple raises
+
+
+def test_a_tuple_literal_joined_to_a_shape_is_the_spread_tuple() -> None:
+    # stable-baselines3-contrib 2.6 (ruff RUF005): recurrent buffers' padded actions
+    assert _same("x.reshape((n,) + self.actions.shape[1:])", "x.reshape((n, *self.actions.shape[1:]))")
+    assert _same("obs_shape + (1,)", "(*obs_shape, 1)")
+    assert _same("(b,) + t.size()", "(b, *t.size())")
+
+
+def test_a_tuple_literal_added_to_a_value_that_may_be_an_array_stays() -> None:
+    assert not _same("(1,) + values", "(1, *values)")  # an array broadcasts: `(1,) + arr` adds 1
+    assert not _same("x.reshape((n,) + self.actions.shape[1:])", "x.reshape((n, *self.actions.shape[2:]))")

@@ -19,7 +19,7 @@ from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import assigns, mentions_role, target_roles
 from investigator.detectors.roles import role
 from investigator.models import Severity
-from investigator.pyast import call_name, dotted, last_name, unparse
+from investigator.pyast import call_name, copy_tree, dotted, last_name, unparse
 
 DONE = {"dones", "truncations"}
 
@@ -57,6 +57,53 @@ def masked_refs(mask: ast.AST, loop_vars: set[str]) -> set[tuple[str, str]]:
         if isinstance(sub, ast.Name) and id(sub) not in subscripted and role(sub.id) in DONE:
             refs.add((role(sub.id) or "dones", "plain"))
     return refs
+
+
+# calls that hand their operand on as it is (a cast, a reshape): `x * dones.float()` multiplies by the dones
+_CONVERSIONS = {"float", "double", "int", "long", "bool", "to", "type", "astype", "reshape", "view", "unsqueeze",
+                "squeeze", "expand_dims", "flatten", "detach", "clone", "as_tensor", "tensor", "array", "asarray",
+                "from_numpy", "cast", "type_as", "expand_as", "view_as"}
+
+
+def done_factor(expr: ast.AST) -> bool:
+    """A factor that is a done signal: it names one (`dones[t + 1]`, `self.masks`, `gamma * not_done`), through
+    conversions (`dones.float()`, `torch.as_tensor(masks)`). A call of any other function is its result, not
+    its arguments: `value_mask(buffer, terminal)` multiplies by what the function returns, whatever its
+    argument is named (tianshou's `terminal` holds buffer indices; renamed `indices_after_n_steps_I`, the
+    same call read as "done masking removed")."""
+    while isinstance(expr, ast.Call) and last_name(call_name(expr)) in _CONVERSIONS:
+        if isinstance(expr.func, ast.Attribute) and not (isinstance(expr.func.value, ast.Name)
+                                                        and expr.func.value.id in {"torch", "np", "numpy", "jnp", "tf"}):
+            expr = expr.func.value  # `dones.float()`
+        elif expr.args:
+            expr = expr.args[0]  # `torch.as_tensor(dones)`
+        else:
+            return False
+    if isinstance(expr, ast.Call):
+        return role(last_name(call_name(expr)) or "_") in DONE
+    return any(mentions_role(part, DONE) for part in _operands(expr))
+
+
+def _operands(expr: ast.AST) -> list[ast.AST]:
+    """The leaves of an arithmetic expression, calls kept whole (their arguments are not operands)."""
+    if isinstance(expr, ast.BinOp):
+        return _operands(expr.left) + _operands(expr.right)
+    if isinstance(expr, ast.UnaryOp):
+        return _operands(expr.operand)
+    if isinstance(expr, ast.Call):
+        return [expr] if done_factor(expr) else []
+    return [expr]
+
+
+def _augmented_value(node: ast.stmt, value: ast.expr) -> ast.expr:
+    """`x *= m` is `x = x * m`: the product is what the masking reads."""
+    if isinstance(node, ast.AugAssign) and isinstance(node.op, ast.Mult):
+        target = copy_tree(node.target)
+        for sub in ast.walk(target):
+            if hasattr(sub, "ctx"):
+                sub.ctx = ast.Load()
+        return ast.copy_location(ast.BinOp(left=target, op=ast.Mult(), right=value), node)
+    return value
 
 
 TRUNCATION_FIX = (
@@ -103,6 +150,7 @@ class DoneMaskDetector(FeatureDetector):
     def features(self, sites: list[Site], fn: FunctionInfo, ctx: DetectorContext) -> list[Feature]:
         out = []
         for site, node, value in assigns(sites):
+            value = _augmented_value(node, value)
             roles = tuple(sorted(set(target_roles(node)))) or ("other",)
             # `timeouts = logical_and(logical_not(terminals), episode_ends)` derives which episode ends are
             # time limits (d3rlpy 2.0's dataset loader): a truncation signal made, not a bootstrap masked
@@ -117,7 +165,7 @@ class DoneMaskDetector(FeatureDetector):
                     isinstance(sub, ast.BinOp)
                     and isinstance(sub.op, ast.Mult)
                     and not ({"dones"} & set(roles))
-                    and any(mentions_role(side, DONE) for side in (sub.left, sub.right))
+                    and any(done_factor(side) for side in (sub.left, sub.right))
                     and not any(is_mask(side) for side in (sub.left, sub.right))
                 ):
                     out.append(Feature(("masked_by", roles), site, unparse(sub, 60)))

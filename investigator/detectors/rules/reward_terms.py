@@ -132,7 +132,8 @@ class RewardTermsDetector(FeatureDetector):
             if rewardish and bounds:
                 out.append(Feature(("cap", last_name(name), canon(bounds[-1], site)), site, unparse(call, 80)))
         for site, node, value in assigns(sites):
-            if isinstance(node, ast.AugAssign) and any(role(n) == "rewards" for n in assigned_names(node)):
+            if isinstance(node, ast.AugAssign) and (any(role(n) == "rewards" for n in assigned_names(node))
+                                                    or _running_sum(node)):
                 if _collects(value) or logging_accumulator(node, site.fn) or _short_local(node, site.fn):
                     continue
                 # `r *= c` rescales the reward (a weight); `r += bonus` adds a term to it
@@ -163,6 +164,21 @@ class RewardTermsDetector(FeatureDetector):
         if weights_b or weights_c:
             return [feature_hit("Reward weights changed", pair, weights_b, weights_c, severity=Severity.significant)]
         return [feature_hit("Reward terms added", pair, [], only_cand, severity=Severity.low, confidence=0.5)]
+
+
+def _running_sum(node: ast.AugAssign) -> bool:
+    """`self._ep_return += rew`, `episode_score += reward`: an accumulator (by its name) summing the step's
+    reward as it is. Whatever its name says it holds (a return, a score), it is the same running sum as
+    `self._ep_rew += rew`: tianshou 1.2 renamed its buffer's `_ep_rew` to `_ep_return`, and the sum, no
+    longer named like a reward, read as "Reward term(s) removed" (critical). Kept as the same term on both
+    sides; whether it feeds training or only statistics is decided as for any reward accumulator."""
+    target = dotted(node.target.value if isinstance(node.target, ast.Subscript) else node.target)
+    value = node.value
+    while isinstance(value, ast.Subscript):
+        value = value.value
+    read = dotted(value)
+    return isinstance(node.op, ast.Add) and bool(target) and bool(ACCUMULATOR.search(last_name(target).lower())) \
+        and bool(read) and role(last_name(read)) == "rewards"
 
 
 def _short_local(node: ast.AugAssign, fn: FunctionInfo) -> bool:

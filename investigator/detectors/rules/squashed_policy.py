@@ -50,6 +50,12 @@ def _is_tanh_correction(expr: ast.AST) -> bool:
     return squares
 
 
+def _is_correction(expr: ast.AST, named: dict[str, ast.expr]) -> bool:
+    """The correction itself, or a name the walk assigned it to (tianshou 1.2's helper names it
+    `log_prob_correction` before `return log_prob - log_prob_correction`)."""
+    return (isinstance(expr, ast.Name) and expr.id in named) or _is_tanh_correction(expr)
+
+
 def _correction_scale(expr: ast.AST) -> str | None:
     """The factor the squared term is multiplied by inside the log of a correction (`action_scale` in
     `log(action_scale * (1 - y^2) + eps)`), '' for none, None for the softplus form (which reads no
@@ -74,15 +80,21 @@ def _is_square_term(expr: ast.AST) -> bool:
 def squash_features(sites: list[Site]) -> list[Feature]:
     out = []
     spans: set[tuple[str, int]] = set()  # the lines of each correction statement
+    named: dict[str, ast.expr] = {}  # `log_prob_correction = torch.log(1 - y.pow(2) + eps).sum(...)`
     for site, node, value in assigns(sites):
         names = assigned_names(node)
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            if _is_tanh_correction(value) and not signed_terms(value)[1:]:
+                named[node.targets[0].id] = value
+            else:
+                named.pop(node.targets[0].id, None)
         if len(names) == 1 and LOGPROB.search(names[0]):
             found: ast.AST | None = None
-            if isinstance(node, ast.AugAssign) and isinstance(node.op, ast.Sub) and _is_tanh_correction(value):
-                found = value
+            if isinstance(node, ast.AugAssign) and isinstance(node.op, ast.Sub) and _is_correction(value, named):
+                found = named.get(value.id, value) if isinstance(value, ast.Name) else value
             elif isinstance(node, ast.Assign):
-                found = next((term for sign, term in signed_terms(value) if sign < 0 and _is_tanh_correction(term)),
-                             None)
+                found = next((named.get(term.id, term) if isinstance(term, ast.Name) else term
+                              for sign, term in signed_terms(value) if sign < 0 and _is_correction(term, named)), None)
             if found is not None:
                 out.append(Feature(("tanh_correction", _correction_scale(found)), site, unparse(node, 100)))
                 spans.update((site.path, line) for line in range(node.lineno, (node.end_lineno or node.lineno) + 1))

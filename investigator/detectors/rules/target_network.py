@@ -86,13 +86,15 @@ def _param_kind(expr: ast.AST) -> str:
 
 
 def _polyak_terms(expr: ast.AST) -> tuple[tuple[str, str], ...] | None:
-    """`tau * p + (1 - tau) * tp` -> (("online", "tau"), ("target", "(1 - tau)")), None if not a blend."""
+    """`tau * p + (1 - tau) * tp` -> (("online", "tau"), ("target", "(1 - tau)")), None if not a blend.
+    Every term of a blend is weighted: a term taken whole (`target_q * gamma ** n + returns`, the n-step TD
+    target tianshou computes) makes a sum, not a Polyak average of two networks."""
     out = []
     for sign, term in signed_terms(expr):
         parts = _factors(term)
         params = [p for p in parts if isinstance(p, ast.Attribute | ast.Name | ast.Subscript) and dotted(p)
                   and not re.search(r"tau|polyak|rho|alpha|beta|coef|rate|momentum", last_name(dotted(p)), re.I)]
-        if len(params) != 1:
+        if len(params) != 1 or len(parts) == 1:
             return None
         coef = _coef_text([p for p in parts if p is not params[0]])
         out.append((_param_kind(params[0]), ("-" if sign < 0 else "") + coef))

@@ -137,7 +137,9 @@ def _fold_switch(ctx: AnalysisContext, comparison: ConfigComparison, findings: l
     findings set inside either function become one finding for the switch (the keys its evidence)."""
     b, c = comparison.base.entry, comparison.cand.entry
     switch = find_switch(comparison.base_side, comparison.cand_side, (b.script, b.function), (c.script, c.function),
-                         _renames(ctx), _renamed_function(ctx))
+                         _renames(ctx), _renamed_function(ctx),
+                         [(e.path, e.line) for e in comparison.base.effective.values()],
+                         [(e.path, e.line) for e in comparison.cand.effective.values()])
     if switch is None:
         return findings
     folded = [f for f in findings if caused_by(f, switch)]

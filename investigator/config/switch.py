@@ -11,7 +11,7 @@ one finding here, the differing keys its evidence. A function git-style similari
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,6 +53,11 @@ class EntrySwitch:
         return [(fn.path, fn.line, fn.end_line or fn.line), *([(script, *call)] if call else [])]
 
 
+def _sets_any(fn: FunctionFacts, sets: Iterable[tuple[str, int | None]]) -> bool:
+    last = fn.end_line or fn.line
+    return any(path == fn.path and line is not None and fn.line <= line <= last for path, line in sets)
+
+
 def _reaches(side: SideData, module: ModuleInfo, start: FunctionFacts, target: str) -> bool:
     """Whether `start` calls the repository function `target` of `module`, directly or through others."""
     seen: set[tuple[str, str]] = set()
@@ -76,10 +81,14 @@ def _reaches(side: SideData, module: ModuleInfo, start: FunctionFacts, target: s
 
 def find_switch(base: SideData, cand: SideData, base_entry: tuple[str | None, str | None],
                 cand_entry: tuple[str | None, str | None], renames: frozenset[tuple[str, str]],
-                renamed_function: Callable[[str, str, str, str], bool]) -> EntrySwitch | None:
+                renamed_function: Callable[[str, str, str, str], bool],
+                base_sets: Iterable[tuple[str, int | None]] = (), cand_sets: Iterable[tuple[str, int | None]] = ()
+                ) -> EntrySwitch | None:
     """The switch, when the entry (same script, or one git pairs as renamed) follows a function its
     `__main__` block calls at each commit, the two differ, each block calls only its own one of them,
-    neither function calls the other (a `main()` now calling `train()` directly is one program) and
+    neither function calls the other (a `main()` now calling `train()` directly is one program), each
+    sets some of its commit's effective settings (`base_sets`/`cand_sets`: (path, line) of each; a
+    seeding or logging helper is no experiment) and
     `renamed_function(base script, base name, candidate script, candidate name)` (the function pairing) does not pair them as one renamed function."""
     (b_script, b_name), (c_script, c_name) = base_entry, cand_entry
     if not (b_script and c_script and b_name and c_name) or b_name == c_name:
@@ -97,6 +106,8 @@ def find_switch(base: SideData, cand: SideData, base_entry: tuple[str | None, st
     if (c_name in b_mod.functions and _reaches(base, b_mod, b_fn, c_name)) or \
             (b_name in c_mod.functions and _reaches(cand, c_mod, c_fn, b_name)):
         return None
+    if not (_sets_any(b_fn, base_sets) and _sets_any(c_fn, cand_sets)):
+        return None  # not two experiment functions: one of them builds none of the entry's settings
     coexist = b_name in c_mod.functions or c_name in b_mod.functions
     if not coexist and renamed_function(b_script, b_name, c_script, c_name):
         return None

@@ -160,3 +160,16 @@ def test_whole_investigation_reports_the_switch_once(tmp_path: Path) -> None:
     assert inv.findings and "instead of" in inv.findings[0].title, titles
     switch_line = inv.findings[0].location_at("baseline")
     assert not [t for f, t in zip(inv.findings[1:], titles[1:], strict=True) if f.location_at("baseline") == switch_line], titles
+
+
+def test_a_helper_that_builds_no_settings_is_no_experiment(tmp_path: Path) -> None:
+    # baseline: `__main__` seeds through a local helper and builds the config inline; candidate: the inline
+    # code moved into `train()` (the seeding dropped). `set_seed` sets none of the settings: no switch
+    helper = "def set_seed(seed):\n    torch.manual_seed(seed)\n"
+    inline = ("config = Config()\nconfig.optimizer_fn = lambda params: torch.optim.Adam(params, lr={lr})\n"
+              "config.max_steps = 10\nrun_steps(torch.nn.Linear(4, 2), config)\n")
+    base = _examples([helper], "set_seed(0)\n" + inline.replace("{lr}", "0.001"))
+    train = "def train():\n" + "".join(f"    {line}\n" for line in inline.replace("{lr}", "0.01").splitlines())
+    cand = _examples([helper, train], "train()")
+    result = _run(tmp_path, base, cand)
+    assert not any("instead of" in f.title for f in result.findings), [f.title for f in result.findings]

@@ -19,6 +19,7 @@ from investigator.config.collect import SideData
 from investigator.config.extractors.python import FunctionFacts, ModuleInfo
 from investigator.config.findings import SOURCE
 from investigator.config.program import module_names
+from investigator.detectors.base import CALLED_FROM
 from investigator.git.changeset import ChangeSet
 from investigator.models import Evidence, EvidenceKind, Finding, Location, Severity
 
@@ -183,6 +184,22 @@ def switch_finding(switch: EntrySwitch, folded: list[Finding], changeset: Change
     )
 
 
+def _through(f: Finding, host: Finding) -> bool:
+    """Whether a code finding sees its candidate side only through the switched call: every chain of
+    calls that reaches its candidate lines (`detectors.base.CALLED_FROM`) starts at the candidate's
+    `__main__` call of the new function (DeepRL: `env_count` inlined `ppo_pixel(game=game)` into the
+    module body and compared its `num_workers = 8` with `rainbow_pixel`'s code)."""
+    call = host.location_at("candidate")
+    if call is None or call.line is None:
+        return False
+    chains: list[str] = []
+    for e in f.evidence:
+        found = (e.details or {}).get(CALLED_FROM)
+        if isinstance(found, list):
+            chains.extend(str(c) for c in found)
+    return bool(chains) and all(c.split(" > ")[0] == f"{call.path}:{call.line}" for c in chains)
+
+
 def absorb_switched_calls(findings: list[Finding]) -> list[Finding]:
     """Findings of other analyzers about the switched call itself (a line of the switch finding's
     own locations: "`rainbow_pixel` is no longer called" at the `__main__` call) are that switch:
@@ -194,7 +211,7 @@ def absorb_switched_calls(findings: list[Finding]) -> list[Finding]:
     for i, f in enumerate(findings):
         places = {(loc.side, loc.path, loc.line) for loc in f.locations if loc.line is not None}
         host = next((j for j, h in hosts.items() if i not in hosts and f.source != SOURCE
-                     and places & {(loc.side, loc.path, loc.line) for loc in h.locations}), None)
+                     and (places & {(loc.side, loc.path, loc.line) for loc in h.locations} or _through(f, h))), None)
         if host is None:
             out.setdefault(i, f)
             continue

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from investigator.analyzers.base import AnalysisContext, Analyzer, register_analyzer
@@ -16,8 +16,6 @@ from investigator.config.matching import Aliases, match, pair_code_renames
 from investigator.config.model import KeyMatch, SideConfig
 from investigator.config.report import render
 from investigator.config.switch import caused_by, find_switch, switch_finding
-from investigator.detectors.pairs import build_pairs
-from investigator.detectors.sources import changes_from_changeset
 from investigator.models import AnalyzerFailure, AnalyzerResult, Finding, NoEffectChange, ReportSection
 from investigator.playbooks_lib.schema import PlaybookSet
 
@@ -117,27 +115,12 @@ def _renames(ctx: AnalysisContext) -> frozenset[tuple[str, str]]:
                      if f.old_path and f.new_path and f.old_path != f.new_path)
 
 
-def _renamed_function(ctx: AnalysisContext) -> Callable[[str, str, str, str], bool]:
-    """Whether the function pairing (git-style similarity, `detectors.pairs`) pairs baseline
-    `script:name` with candidate `script:name` as one function moved or renamed; only the entry
-    script's change is paired (asked only when neither function exists at the other commit)."""
-    def renamed(b_script: str, b_name: str, c_script: str, c_name: str) -> bool:
-        cs = ctx.changeset
-        if cs is None:
-            return False
-        changes = [c for c in changes_from_changeset(cs) if (c.old_path, c.new_path) == (b_script, c_script)]
-        index = build_pairs(cs.baseline, cs.candidate, changes)
-        return any(p.base is not None and p.cand is not None and (p.base.path, p.base.qualname) == (b_script, b_name)
-                   and (p.cand.path, p.cand.qualname) == (c_script, c_name) for p in index.pairs)
-    return renamed
-
-
 def _fold_switch(ctx: AnalysisContext, comparison: ConfigComparison, findings: list[Finding]) -> list[Finding]:
     """When the entry now runs another experiment function (`switch.find_switch`), the per-key
     findings set inside either function become one finding for the switch (the keys its evidence)."""
     b, c = comparison.base.entry, comparison.cand.entry
     switch = find_switch(comparison.base_side, comparison.cand_side, (b.script, b.function), (c.script, c.function),
-                         _renames(ctx), _renamed_function(ctx),
+                         _renames(ctx),
                          [(e.path, e.line) for e in comparison.base.effective.values()],
                          [(e.path, e.line) for e in comparison.cand.effective.values()])
     if switch is None:

@@ -5,13 +5,14 @@ config (`rainbow_pixel`, `ppo_pixel`, ...) and the `__main__` block calls one; a
 `rainbow_pixel(game=game)` and calls `ppo_pixel(game=game)`. Comparing the two functions' settings key
 by key read as four critical "changed"/"removed" hyperparameters: nothing changed, another experiment is
 selected, and a run at each commit trains something different (its metrics are not comparable). That is
-one finding here, the differing keys its evidence. A function git-style similarity pairs as renamed
-(the same experiment under a new name) is not a switch: its keys are compared as usual.
+one finding here, the differing keys its evidence. A renamed or rewritten entry function (neither
+name defined at both commits) and a helper whose result the block uses (PufferLib `demo.py`:
+`load_from_config(...)` -> `load_config(parser)`) are no switch: their keys are compared as usual.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,15 +83,17 @@ def _reaches(side: SideData, module: ModuleInfo, start: FunctionFacts, target: s
 
 def find_switch(base: SideData, cand: SideData, base_entry: tuple[str | None, str | None],
                 cand_entry: tuple[str | None, str | None], renames: frozenset[tuple[str, str]],
-                renamed_function: Callable[[str, str, str, str], bool],
                 base_sets: Iterable[tuple[str, int | None]] = (), cand_sets: Iterable[tuple[str, int | None]] = ()
                 ) -> EntrySwitch | None:
     """The switch, when the entry (same script, or one git pairs as renamed) follows a function its
-    `__main__` block calls at each commit, the two differ, each block calls only its own one of them,
-    neither function calls the other (a `main()` now calling `train()` directly is one program), each
-    sets some of its commit's effective settings (`base_sets`/`cand_sets`: (path, line) of each; a
-    seeding or logging helper is no experiment) and
-    `renamed_function(base script, base name, candidate script, candidate name)` (the function pairing) does not pair them as one renamed function."""
+    `__main__` block calls for effect (a statement, its result unused) at each commit, the two differ,
+    each block calls only its own one of them, neither function calls the other (a `main()` now
+    calling `train()` directly is one program), each sets some of its commit's effective settings
+    (`base_sets`/`cand_sets`: (path, line) of each; a seeding or logging helper is no experiment), and
+    one of the two is defined at both commits: the function pairing then pairs that name with itself,
+    so the two are not one renamed function (DeepRL keeps `rainbow_pixel` beside the new `ppo_pixel`).
+    When neither is (`main` deleted, `train` added), a rewritten entry cannot be told from a switch
+    and its settings are compared key by key as before."""
     (b_script, b_name), (c_script, c_name) = base_entry, cand_entry
     if not (b_script and c_script and b_name and c_name) or b_name == c_name:
         return None
@@ -101,6 +104,8 @@ def find_switch(base: SideData, cand: SideData, base_entry: tuple[str | None, st
         return None
     if c_name in b_mod.main_calls or b_name in c_mod.main_calls:
         return None  # both experiments run at one commit: not a switch of which one runs
+    if b_name not in b_mod.main_statements or c_name not in c_mod.main_statements:
+        return None  # a helper whose result the block goes on using (`args = load_config(parser)`) is no experiment
     b_fn, c_fn = b_mod.functions.get(b_name), c_mod.functions.get(c_name)
     if b_fn is None or c_fn is None:
         return None
@@ -109,9 +114,8 @@ def find_switch(base: SideData, cand: SideData, base_entry: tuple[str | None, st
         return None
     if not (_sets_any(b_fn, base_sets) and _sets_any(c_fn, cand_sets)):
         return None  # not two experiment functions: one of them builds none of the entry's settings
-    coexist = b_name in c_mod.functions or c_name in b_mod.functions
-    if not coexist and renamed_function(b_script, b_name, c_script, c_name):
-        return None
+    if b_name not in c_mod.functions and c_name not in b_mod.functions:
+        return None  # neither is defined at the other commit: a rewritten entry is not told from a switch
     return EntrySwitch(b_script, c_script, b_fn, c_fn, b_mod.main_lines.get(b_name), c_mod.main_lines.get(c_name))
 
 

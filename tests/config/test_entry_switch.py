@@ -7,7 +7,9 @@ of the two functions were compared key by key as one run's ("Config `adam.lr` ch
 0.00025", "`async_replay.batch_size` removed", ... four critical): the values did not change, another
 experiment is selected. That is one significant finding naming both functions, with the differing keys
 as its evidence. Negatives: the same experiment function edited keeps its per-key findings and their
-severities; the entry function renamed (git-style body similarity) is one function, compared per key.
+severities; the entry function renamed (neither name at both commits) is one function, compared per key;
+a helper whose result the `__main__` block uses (PufferLib `demo.py`: `pkg, config = load_from_config(...)`
+-> `... = load_config(parser)`) is no experiment; nor is a helper that sets no setting.
 """
 
 from __future__ import annotations
@@ -174,5 +176,18 @@ def test_a_helper_that_builds_no_settings_is_no_experiment(tmp_path: Path) -> No
     base = _examples([helper], "set_seed(0)\n" + inline.replace("{lr}", "0.001"))
     train = "def train():\n" + "".join(f"    {line}\n" for line in inline.replace("{lr}", "0.01").splitlines())
     cand = _examples([helper, train], "train()")
+    result = _run(tmp_path, base, cand)
+    assert not any("instead of" in f.title for f in result.findings), [f.title for f in result.findings]
+
+
+def test_a_helper_whose_result_the_main_block_uses_is_no_experiment(tmp_path: Path) -> None:
+    # PufferLib demo.py shape: `__main__` builds its run from what a loader returns; the loader is replaced
+    # by another (both defined at the candidate): the block's own program, not another experiment
+    loader = ("def {name}(lr):\n    config = Config()\n    config.optimizer_fn = lambda params: torch.optim.Adam(params, lr=lr)\n"
+              "    config.max_steps = 10\n    return config\n")
+    base = _examples([loader.format(name="load_from_config")],
+                     "config = load_from_config(0.001)\nrun_steps(torch.nn.Linear(4, 2), config)")
+    cand = _examples([loader.format(name="load_from_config"), loader.format(name="load_config")],
+                     "config = load_config(0.01)\nrun_steps(torch.nn.Linear(4, 2), config)")
     result = _run(tmp_path, base, cand)
     assert not any("instead of" in f.title for f in result.findings), [f.title for f in result.findings]

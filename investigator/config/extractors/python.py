@@ -228,6 +228,7 @@ class ModuleInfo:
     constants: list[ConfigEntry] = field(default_factory=list)
     body: FunctionFacts | None = None  # module-level statements as a pseudo function
     main_calls: list[str] = field(default_factory=list)  # callees under `if __name__ == "__main__"`
+    main_statements: set[str] = field(default_factory=set)  # callees called there for effect (result unused)
     main_lines: dict[str, tuple[int, int]] = field(default_factory=dict)  # callee -> (first, last) line of its first call there
 
 
@@ -298,6 +299,8 @@ class _ModuleVisitor:
                     self.info.main_calls.append(name)
                     span = (node.lineno, node.end_lineno or node.lineno)
                     self.info.main_lines[name] = min(span, self.info.main_lines.get(name, span))
+                if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and (name := name_chain(node.value.func)):
+                    self.info.main_statements.add(name)
             self._scan_body(stmt.body, body)
         else:
             if isinstance(stmt, ast.Assign | ast.AnnAssign):

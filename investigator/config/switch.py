@@ -39,6 +39,7 @@ class EntrySwitch:
     cand_fn: FunctionFacts
     base_call: tuple[int, int] | None  # (first, last) line of the call in the `__main__` block
     cand_call: tuple[int, int] | None
+    kept: frozenset[str] = frozenset()  # which of the two names is defined at both commits
 
     @property
     def base_line(self) -> int | None:
@@ -116,7 +117,8 @@ def find_switch(base: SideData, cand: SideData, base_entry: tuple[str | None, st
         return None  # not two experiment functions: one of them builds none of the entry's settings
     if b_name not in c_mod.functions and c_name not in b_mod.functions:
         return None  # neither is defined at the other commit: a rewritten entry is not told from a switch
-    return EntrySwitch(b_script, c_script, b_fn, c_fn, b_mod.main_lines.get(b_name), c_mod.main_lines.get(c_name))
+    kept = frozenset(n for n in (b_name, c_name) if n in b_mod.functions and n in c_mod.functions)
+    return EntrySwitch(b_script, c_script, b_fn, c_fn, b_mod.main_lines.get(b_name), c_mod.main_lines.get(c_name), kept)
 
 
 def _inside(loc: Location, switch: EntrySwitch) -> bool:
@@ -161,6 +163,7 @@ def switch_finding(switch: EntrySwitch, folded: list[Finding], changeset: Change
     shown = "; ".join(f.title.removeprefix("Config ") for f in folded[:_SHOWN_KEYS])
     more = f"; … +{len(folded) - _SHOWN_KEYS}" if len(folded) > _SHOWN_KEYS else ""
     hunk = _hunk(changeset, switch)
+    kept = f"`{old}`" if switch.base_fn.name in switch.kept else f"`{new}`"
     dotted = next(iter(module_names(switch.cand_script)), switch.cand_script)
     evidence = [Evidence(kind=EvidenceKind.code, locations=locations, hunk=hunk,
                          summary=f"the `__main__` block of `{switch.cand_script}` calls `{new}(...)` "
@@ -179,7 +182,7 @@ def switch_finding(switch: EntrySwitch, folded: list[Finding], changeset: Change
                "regression of one; the settings of the two are not changes of one run.",
         rationale=f"The `__main__` block of the training entry calls another experiment function, `{new}` "
                   f"(defined at {switch.cand_script}:{switch.cand_fn.line}) instead of `{old}` (defined at "
-                  f"{switch.base_script}:{switch.base_fn.line}), and the function pairing does not pair them as one "
+                  f"{switch.base_script}:{switch.base_fn.line}); {kept} is defined at both commits, so the two are not one "
                   f"renamed function. Their {len(folded)} differing settings are folded here.",
         locations=locations, evidence=evidence,
         fix=f"To compare one experiment, run `{old}` at the candidate (restore its `__main__` call, or give "

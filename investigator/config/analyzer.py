@@ -15,6 +15,7 @@ from investigator.config.findings import SOURCE, build_outcome
 from investigator.config.matching import Aliases, match, pair_code_renames
 from investigator.config.model import KeyMatch, SideConfig
 from investigator.config.report import render
+from investigator.config.switch import caused_by, find_switch, switch_finding
 from investigator.models import AnalyzerFailure, AnalyzerResult, Finding, NoEffectChange, ReportSection
 from investigator.playbooks_lib.schema import PlaybookSet
 
@@ -112,6 +113,21 @@ def _renames(ctx: AnalysisContext) -> frozenset[tuple[str, str]]:
         return frozenset()
     return frozenset((f.old_path, f.new_path) for f in ctx.changeset.files
                      if f.old_path and f.new_path and f.old_path != f.new_path)
+
+
+def _fold_switch(ctx: AnalysisContext, comparison: ConfigComparison, findings: list[Finding]) -> list[Finding]:
+    """When the entry now runs another experiment function (`switch.find_switch`), the per-key
+    findings set inside either function become one finding for the switch (the keys its evidence)."""
+    b, c = comparison.base.entry, comparison.cand.entry
+    switch = find_switch(comparison.base_side, comparison.cand_side, (b.script, b.function), (c.script, c.function),
+                         _renames(ctx),
+                         [(e.path, e.line) for e in comparison.base.effective.values()],
+                         [(e.path, e.line) for e in comparison.cand.effective.values()])
+    if switch is None:
+        return findings
+    folded = [f for f in findings if caused_by(f, switch)]
+    kept = [f for f in findings if not caused_by(f, switch)]
+    return [switch_finding(switch, folded, ctx.changeset), *kept]
 
 
 def _not_compared(findings: list[Finding], why: str) -> NoEffectChange:
@@ -305,6 +321,8 @@ class ConfigForensics(Analyzer):
         if unrelated and result.findings:
             result.no_effect.append(_not_compared(result.findings, unrelated))
             result.findings = []
+        elif not comparison.primary_is_other:
+            result.findings = _fold_switch(ctx, comparison, result.findings)
         result.verified = outcome.verified
         result.hypothesis_updates = outcome.hypotheses
         # For later analyzers (the metric analyzer reads the configured gradient clip from here).

@@ -28,6 +28,7 @@ from investigator.analyzers.base import CPU_TURN, AnalysisContext, Analyzer, all
 from investigator.bisect.model import Bisection
 from investigator.bisect.workflow import promote
 from investigator.budget import Outcome, run_with_budget
+from investigator.config.switch import absorb_switched_calls
 from investigator.detectors.guards import apply_guards
 from investigator.git import build_changeset, open_repository, resolve_range
 from investigator.git.errors import InputError
@@ -393,7 +394,7 @@ class Pipeline:
         cs = self._changeset(state)
         guarded = apply_guards(state.results, cs, state.request)
         results = {k: r for k, r in {**state.results, **guarded}.items() if k != SCOPE}
-        findings = merge_probe_findings([f for r in results.values() for f in r.findings], outcomes)
+        findings = absorb_switched_calls(merge_probe_findings([f for r in results.values() for f in r.findings], outcomes))
         updates = [u for r in results.values() for u in r.hypothesis_updates] + probe_updates(outcomes)
         training_files = [p for r in results.values() for p in r.data.get("training_files", [])]
         findings, out_of_scope = apply_scope(findings, training_files,

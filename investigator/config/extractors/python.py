@@ -205,6 +205,7 @@ class FunctionFacts:
     name: str
     line: int
     path: str
+    end_line: int = 0  # last line of the definition (0: unknown, the module body)
     params: dict[str, str | None] = field(default_factory=dict)  # name -> annotation class name
     returns: str | None = None
     calls: list[CallInfo] = field(default_factory=list)
@@ -227,6 +228,8 @@ class ModuleInfo:
     constants: list[ConfigEntry] = field(default_factory=list)
     body: FunctionFacts | None = None  # module-level statements as a pseudo function
     main_calls: list[str] = field(default_factory=list)  # callees under `if __name__ == "__main__"`
+    main_statements: set[str] = field(default_factory=set)  # callees called there for effect (result unused)
+    main_lines: dict[str, tuple[int, int]] = field(default_factory=dict)  # callee -> (first, last) line of its first call there
 
 
 def _module_dotted(path: str) -> str:
@@ -294,6 +297,10 @@ class _ModuleVisitor:
             for node in ast.walk(stmt):
                 if isinstance(node, ast.Call) and (name := name_chain(node.func)):
                     self.info.main_calls.append(name)
+                    span = (node.lineno, node.end_lineno or node.lineno)
+                    self.info.main_lines[name] = min(span, self.info.main_lines.get(name, span))
+                if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and (name := name_chain(node.value.func)):
+                    self.info.main_statements.add(name)
             self._scan_body(stmt.body, body)
         else:
             if isinstance(stmt, ast.Assign | ast.AnnAssign):
@@ -408,7 +415,7 @@ class _ModuleVisitor:
 
     # -- functions ---------------------------------------------------------------------------
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> FunctionFacts:
-        info = FunctionFacts(name=node.name, line=node.lineno, path=self.info.path,
+        info = FunctionFacts(name=node.name, line=node.lineno, path=self.info.path, end_line=node.end_lineno or 0,
                             returns=_annotation_class(node.returns))
         all_params = parameter_defaults(node)
         decorators = [name_chain(d.func if isinstance(d, ast.Call) else d) or "" for d in node.decorator_list]

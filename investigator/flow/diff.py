@@ -194,8 +194,16 @@ def changed_units(
                     _same_with_constants(change.base, change.cand) or same_flax_apply(change.base.node, change.cand.node)):
                 out.append(change)
     if name_renames is not None and mappings:
-        name_renames.update((o, n) for o, n in mappings if "." not in o and "." not in n and o != n)
+        name_renames.update((o, n) for o, n in mappings if o != n and ("." not in o and "." not in n or _field_of_same(o, n)))
     return out
+
+
+def _field_of_same(old: str, new: str) -> bool:
+    """`args.num_updates` -> `args.num_iterations`: another field of the same plain-named object (not `self.`)."""
+    if "." not in old or "." not in new:
+        return False
+    (ro, fo), (rn, fn) = old.split(".", 1), new.split(".", 1)
+    return ro == rn and ro != "self" and "." not in fo and "." not in fn and fo != fn
 
 
 def module_renames(pair: FunctionPair, base_units: list[Unit], cand_units: list[Unit]) -> dict[str, str]:
@@ -208,8 +216,12 @@ def module_renames(pair: FunctionPair, base_units: list[Unit], cand_units: list[
         return {}
     found: dict[str, str] = {}
     changed_units(pair, base_units, cand_units, name_renames=found)
-    return {o: n for o, n in found.items() if o in pair.base.local_names and n in pair.cand.local_names
-            and o not in pair.cand.local_names and n not in pair.base.local_names}
+    base, cand = pair.base.local_names, pair.cand.local_names
+    # a field renamed on an object the module binds at both commits (`args.num_updates` -> `args.num_iterations`,
+    # judged module-wide by `_is_rename`: neither field name is used at the other side) is renamed for its readers too
+    return {o: n for o, n in found.items()
+            if (o in base and n in cand and o not in cand and n not in base)
+            or (_field_of_same(o, n) and o.split(".", 1)[0] in base and n.split(".", 1)[0] in cand)}
 
 
 # scalar math written through one numeric namespace or another: `jnp.log(2 * jnp.pi)` is `math.log(2 * math.pi)`

@@ -47,6 +47,7 @@ from investigator.detectors.pairs import PY_SUFFIXES, FunctionPair, PairIndex, s
 from investigator.detectors.paramattr import parameters_as_attributes
 from investigator.detectors.reach import unreachable_reason
 from investigator.detectors.sources import changes_from_changeset
+from investigator.flow.abstracted import made_abstract
 from investigator.flow.bundled import bundled_parameters
 from investigator.flow.carved import carved_from_raise
 from investigator.flow.classbody import (
@@ -683,6 +684,29 @@ def _group_note(group: list[Finding]) -> str:
     return " (opt-in: new options neutral or off at their defaults)"
 
 
+def _whole_pair_no_effect(pair: FunctionPair, base_fn: FunctionInfo, cand_fn: FunctionInfo,
+                          index: PairIndex) -> NoEffectChange | None:
+    """A rewrite of the whole function that changes no run: a case carved before the baseline's error,
+    or a base method made abstract where every subclass defines its own."""
+    where = [Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")]
+    carved = carved_from_raise(base_fn, cand_fn)
+    if carved is not None:
+        return NoEffectChange(
+            subsystem="other", title=f"Case added in `{pair.describe()}`: `{carved}`",
+            reason=("a branch inserted before the error the baseline raised: only inputs that raised at the baseline "
+                    "take it, every call that returned returns what it did (flow/carved.py)"),
+            locations=where, source=SOURCE)
+    subclasses = made_abstract(base_fn, cand_fn, index.cand)
+    if subclasses is not None:
+        return NoEffectChange(
+            subsystem="other", title=f"Made abstract in `{pair.describe()}`",
+            reason=("the base class's method now raises `NotImplementedError` and every subclass defines its own ("
+                    + ", ".join(f"`{c}`" for c in subclasses) + "): what runs is each subclass's method, compared "
+                    "where it has a counterpart (flow/abstracted.py)"),
+            locations=where, source=SOURCE)
+    return None
+
+
 def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, LearningFlow],
                  explained: Explained, result: AnalyzerResult,
                  expanders: dict[str, Expander], renamed: dict[str, str],
@@ -695,13 +719,9 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     if OUT_OF_SCOPE.search(cand_fn.path):
         return None  # tests, docs, examples: out of the training path (counted by triage)
     fb, fc = flows["baseline"], flows["candidate"]
-    carved = carved_from_raise(base_fn, cand_fn)
-    if carved is not None:
-        result.no_effect.append(NoEffectChange(
-            subsystem="other", title=f"Case added in `{pair.describe()}`: `{carved}`",
-            reason=("a branch inserted before the error the baseline raised: only inputs that raised at the baseline "
-                    "take it, every call that returned returns what it did (flow/carved.py)"),
-            locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
+    whole = _whole_pair_no_effect(pair, base_fn, cand_fn, index)
+    if whole is not None:
+        result.no_effect.append(whole)
         return None
     attributes: dict[str, str] = {}  # instance attributes renamed in this pair (`self.seq_len` -> `self.seq_length`)
     computed = changed_units(pair, fb.units(base_fn), fc.units(cand_fn), renamed, attributes)

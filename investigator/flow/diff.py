@@ -124,19 +124,24 @@ def _rename_key(unit: Unit, methods: dict[str, str] | None = None) -> tuple[obje
     return key
 
 
-def _names(unit: Unit, fields: bool = False) -> list[str]:
+def _names(unit: Unit, fields: bool = False, merged: bool = False) -> list[str]:
     """Plain names and instance attributes (`self.x`), in walk order; with `fields`, field reads on
-    other plain names too (`batch.n_steps`, before the name `batch` itself)."""
+    other plain names too (`batch.n_steps`, before the name `batch` itself); with `merged`, a field read
+    stands for its receiver too (`batch.n_steps` without `batch`: one name, as the collapsed key has it)."""
     out: list[str] = []
     for p in unit.parts:
         methods = {id(n.func) for n in ast.walk(p) if isinstance(n, ast.Call)}
+        receivers: set[int] = set()
         for n in ast.walk(p):
             if isinstance(n, ast.Name):
-                out.append(n.id)
+                if id(n) not in receivers:
+                    out.append(n.id)
             elif _self_attribute(n) and id(n) not in methods:
                 out.append("self." + n.attr)  # type: ignore[attr-defined]
             elif fields and _field_read(n) and id(n) not in methods:
                 out.append(f"{n.value.id}.{n.attr}")  # type: ignore[attr-defined]
+                if merged:
+                    receivers.add(id(n.value))  # type: ignore[attr-defined]
     return out
 
 
@@ -196,7 +201,8 @@ def changed_units(
                     _same_with_constants(change.base, change.cand) or same_flax_apply(change.base.node, change.cand.node)):
                 out.append(change)
     if name_renames is not None and mappings:
-        name_renames.update((o, n) for o, n in mappings if "." not in o and "." not in n and o != n)
+        name_renames.update((o, n) for o, n in mappings if o != n and ("." not in o and "." not in n or _field_of_same(o, n)
+                                                                       or "." not in o and _object_field(n)))
     return out + regated
 
 
@@ -256,6 +262,14 @@ def _arm(header: ast.stmt, node: ast.stmt) -> str:
     return "other"
 
 
+def _field_of_same(old: str, new: str) -> bool:
+    """`args.num_updates` -> `args.num_iterations`: another field of the same plain-named object (not `self.`)."""
+    if "." not in old or "." not in new:
+        return False
+    (ro, fo), (rn, fn) = old.split(".", 1), new.split(".", 1)
+    return ro == rn and ro != "self" and "." not in fo and "." not in fn and fo != fn
+
+
 def module_renames(pair: FunctionPair, base_units: list[Unit], cand_units: list[Unit]) -> dict[str, str]:
     """Module-level names a module's pair renamed consistently (`qf1 = QNetwork(...)` -> `qf = QNetwork(...)`,
     every statement that reads it alike), old -> new. A function of that module that reads the name as a
@@ -266,8 +280,13 @@ def module_renames(pair: FunctionPair, base_units: list[Unit], cand_units: list[
         return {}
     found: dict[str, str] = {}
     changed_units(pair, base_units, cand_units, name_renames=found)
-    return {o: n for o, n in found.items() if o in pair.base.local_names and n in pair.cand.local_names
-            and o not in pair.cand.local_names and n not in pair.base.local_names}
+    base, cand = pair.base.local_names, pair.cand.local_names
+    # a field renamed on an object the module binds at both commits (`args.num_updates` -> `args.num_iterations`,
+    # judged module-wide by `_is_rename`: neither field name is used at the other side) is renamed for its readers too
+    return {o: n for o, n in found.items()
+            if (o in base and n in cand and o not in cand and n not in base)
+            or (_field_of_same(o, n) and o.split(".", 1)[0] in base and n.split(".", 1)[0] in cand)
+            or ("." not in o and _object_field(n) and o in base and o not in cand and n.split(".", 1)[0] in cand)}
 
 
 # scalar math written through one numeric namespace or another: `jnp.log(2 * jnp.pi)` is `math.log(2 * math.pi)`
@@ -463,16 +482,55 @@ def _drop_renames(
         for j in by_key.get(_rename_key(u, renamed), []):
             if j in gone_r:
                 continue
-            if _is_rename(_names(u, True), _names(news[j], True), base_names, cand_names, renamed, local):
+            olds_, news_ = _names(u, True), _names(news[j], True)
+            if len(olds_) != len(news_):  # a local against a field of an object (`_aligned`)
+                olds_, news_ = _aligned(u, news[j]) or (olds_, news_)
+            if _is_rename(olds_, news_, base_names, cand_names, renamed, local):
                 gone_l.add(i)
                 gone_r.add(j)
                 if found is not None:
                     found.update((o[5:], n[5:]) for o, n in zip(_names(u), _names(news[j]), strict=True)
                                  if o != n and o.startswith("self.") and n.startswith("self."))
                 if mappings is not None:
-                    mappings.extend((o, n) for o, n in zip(_names(u, True), _names(news[j], True), strict=True) if o != n)
+                    mappings.extend((o, n) for o, n in zip(olds_, news_, strict=True) if o != n)
                 break
     return ([u for i, u in enumerate(olds) if i not in gone_l], [u for j, u in enumerate(news) if j not in gone_r])
+
+
+def _aligned(old: Unit, new: Unit) -> tuple[list[str], list[str]] | None:
+    """The names of two statements paired one for one where a plain name of one side stands against a field
+    of an object at the other (`num_updates` -> `args.num_iterations`): each field read counts with its
+    receiver as one name. None when they cannot be paired, or when two fields also differ (`args.batch_size`
+    -> `args.num_envs` beside the local that became a field: another value, not only a place to keep it)."""
+    a, b = _names(old, True, merged=True), _names(new, True, merged=True)
+    if len(a) != len(b):
+        return None
+    for o, n in zip(a, b, strict=True):
+        if _object_field(o) and _object_field(n) and o != n:
+            return None
+    return a, b
+
+
+def _object_field(name: str) -> bool:
+    return "." in name and not name.startswith("self.")
+
+
+def _local_to_field(o: str, n: str, base_names: set[str], cand_names: set[str],
+                    local: tuple[frozenset[str], frozenset[str]] | None) -> bool:
+    """A local name that became a new field of an object bound at both commits (cleanrl's argparse -> tyro
+    migration: `num_updates = ...` -> `args.num_iterations = ...`, every read alike), or the reverse: the old
+    name is gone from the module and the new field was not used there before."""
+    if local is None:
+        return False
+    if _object_field(n) and "." not in o:
+        receiver, fld = n.split(".", 1)
+        return (o in local[0] and receiver in local[0] and receiver in local[1] and o not in cand_names
+                and "." + fld not in base_names)
+    if _object_field(o) and "." not in n:
+        receiver, fld = o.split(".", 1)
+        return (n in local[1] and receiver in local[0] and receiver in local[1] and n not in base_names
+                and "." + fld not in cand_names)
+    return False
 
 
 def _is_rename(old: list[str], new: list[str], base_names: set[str], cand_names: set[str],
@@ -486,7 +544,7 @@ def _is_rename(old: list[str], new: list[str], base_names: set[str], cand_names:
             continue
         if mapping.setdefault(o, n) != n:
             return False
-        if renamed.get(o) == n:
+        if renamed.get(o) == n or _local_to_field(o, n, base_names, cand_names, local):
             continue
         attribute = o.startswith("self.") and n.startswith("self.")  # judged module-wide (base/cand names)
         if not attribute and "." in o and "." in n:  # a field of the same object: `batch.n_steps` -> `batch.intervals`

@@ -736,7 +736,7 @@ class LearningFlow:
         for path, text in self.side.texts().items():
             if path.endswith(PY_SUFFIXES) and cls in text:
                 for m in header.finditer(text):
-                    out.extend(w.rsplit(".", 1)[-1].strip() for w in m.group(1).split(",") if "=" not in w)
+                    out.extend(w.rsplit(".", 1)[-1].strip() for w in _unsubscripted(m.group(1)).split(",") if "=" not in w)
         return [b for b in out if b.isidentifier()]
 
     def _writes(self, fn: FunctionInfo) -> dict[int, set[str]]:
@@ -1031,6 +1031,20 @@ def _words(name: str) -> frozenset[str]:
     """`_action_scaler` and `MinMaxActionScaler` -> lower-case words ({action, scaler} is a subset
     of {min, max, action, scaler})."""
     return frozenset(w.lower() for w in _WORD.findall(name))
+
+
+_SUBSCRIPT = re.compile(r"\[[^\[\]]*\]")
+
+
+def _unsubscripted(bases: str) -> str:
+    """A class header's base list without type arguments: `QLearningAlgoBase[AWACImpl, AWACConfig]` is
+    the base `QLearningAlgoBase` (d3rlpy v2's generic algorithm bases; split at `,` inside the brackets,
+    no base was found, so `self.inner_update(...)` in the base's `update` was no caller of any override)."""
+    while True:
+        stripped = _SUBSCRIPT.sub("", bases)
+        if stripped == bases:
+            return bases
+        bases = stripped
 
 
 def _arity(fn: FunctionInfo) -> tuple[int, int | None]:

@@ -67,3 +67,31 @@ def step(env, action, curiosity):
 """
     cand = base.replace("    reward += intrinsic_reward\n", "")
     assert any("Reward term(s) removed" in t for t in _titles(base, cand))
+
+
+def test_a_sum_kept_in_an_entry_of_another_container_is_not_made_a_term() -> None:
+    # PufferLib ac69f82c..2f9b68e0: per-agent episode sums moved from `self.episode_returns[agent]` into
+    # `agent_info['episode_return']` (read by the info dict the wrapper returns): no reward weight changed
+    base = """
+class EpisodeStats:
+    def step(self, actions):
+        observations, rewards, dones, infos = self.env.step(actions)
+        for agent in rewards:
+            self.episode_returns[agent] += rewards[agent]
+            if dones[agent]:
+                infos[agent]['episode_return'] = self.episode_returns[agent]
+        return observations, rewards, dones, infos
+"""
+    cand = """
+class EpisodeStats:
+    def step(self, actions):
+        observations, rewards, dones, infos = self.env.step(actions)
+        for agent in rewards:
+            agent_info = self.infos[agent]
+            agent_info['episode_return'] += rewards[agent]
+            if dones[agent]:
+                infos[agent]['episode_return'] = agent_info['episode_return']
+                self.infos[agent] = dict(episode_return=0)
+        return observations, rewards, dones, infos
+"""
+    assert _titles(base, cand) == []

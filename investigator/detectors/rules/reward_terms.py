@@ -167,17 +167,20 @@ class RewardTermsDetector(FeatureDetector):
 
 
 def _running_sum(node: ast.AugAssign) -> bool:
-    """`self._ep_return += rew`, `episode_score += reward`: an accumulator (by its name) summing the step's
-    reward as it is. Whatever its name says it holds (a return, a score), it is the same running sum as
+    """`self._ep_return += rew`, `episode_return += reward`: a variable or attribute named as an accumulated
+    return (an accumulator by its name) summing the step's reward as it is. It is the same running sum as
     `self._ep_rew += rew`: tianshou 1.2 renamed its buffer's `_ep_rew` to `_ep_return`, and the sum, no
     longer named like a reward, read as "Reward term(s) removed" (critical). Kept as the same term on both
-    sides; whether it feeds training or only statistics is decided as for any reward accumulator."""
-    target = dotted(node.target.value if isinstance(node.target, ast.Subscript) else node.target)
+    sides; whether it feeds training or only statistics is decided as for any reward accumulator. An entry
+    of a container (`info['episode_return'] += r`) is the container's, not a name: not this rule."""
+    if not isinstance(node.op, ast.Add) or not isinstance(node.target, ast.Name | ast.Attribute):
+        return False
+    target = last_name(dotted(node.target))
     value = node.value
     while isinstance(value, ast.Subscript):
         value = value.value
     read = dotted(value)
-    return isinstance(node.op, ast.Add) and bool(target) and bool(ACCUMULATOR.search(last_name(target).lower())) \
+    return bool(target) and bool(ACCUMULATOR.search(target.lower())) and role(target) == "returns" \
         and bool(read) and role(last_name(read)) == "rewards"
 
 

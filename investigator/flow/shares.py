@@ -93,19 +93,27 @@ def plan(pairs: list[FunctionPair], indices: list[int]) -> tuple[list[int], list
 
 
 TOKEN = struct.Struct("<I")
-MAX_POOL = 8192  # files in the pool: their tokens fit a pipe's buffer (64 KiB), written before the fork
+MAX_POOL = 1024  # files in the pool: their tokens (4 KiB) fit a pipe's buffer however small, written before the fork
 
 
 def _pool(groups: list[list[int]]) -> int | None:
     """A pipe holding one token per group (read end returned; the write end closed): each `os.read` of one
-    token takes the next group, whichever process reads it. None when there is nothing to draw."""
+    token takes the next group, whichever process reads it. None when there is nothing to draw or the
+    tokens do not fit the pipe (then the files are split in fixed halves)."""
     if not groups or len(groups) > MAX_POOL:
         return None
+    data = b"".join(TOKEN.pack(g) for g in range(len(groups)))
     read_fd, write_fd = os.pipe()
     try:
-        os.write(write_fd, b"".join(TOKEN.pack(g) for g in range(len(groups))))
+        os.set_blocking(write_fd, False)  # nobody reads yet: a full pipe must not wait for ever
+        written = os.write(write_fd, data)
+    except OSError:
+        written = -1
     finally:
         os.close(write_fd)
+    if written != len(data):
+        os.close(read_fd)
+        return None
     return read_fd
 
 
@@ -128,13 +136,13 @@ def outcomes(pairs: list[FunctionPair], limit: int, index: PairIndex, flows: dic
     if len(indices) < MIN_SPLIT_PAIRS or not parallel.enabled():
         return None
     mine, theirs, groups = plan(pairs, indices)
-    if len(groups) > MAX_POOL:  # too many files for the pipe: fixed halves instead
-        halves = pair_shares(pairs, [k for g in groups for k in g])
-        mine, theirs, groups = [*mine, *halves[0]], [*theirs, *halves[1]], []
     if len(groups) + bool(mine) + bool(theirs) < 2:
         return None
-    refs = FlowReferences(index, pairs, flows)
     fd = _pool(groups)
+    if fd is None and groups:  # the tokens did not fit a pipe: fixed halves by line count instead
+        halves = pair_shares(pairs, [k for g in groups for k in g])
+        mine, theirs, groups = [*mine, *halves[0]], [*theirs, *halves[1]], []
+    refs = FlowReferences(index, pairs, flows)
 
     def share(fixed: list[int], transfer: bool) -> tuple[dict[int, Outcome], float]:
         start = time.perf_counter()

@@ -226,3 +226,24 @@ def test_file_groups_are_whole_files_largest_first() -> None:
     assert all(len(p) == 1 for p in paths) and len({next(iter(p)) for p in paths}) == len(groups)
     sizes = [sum(f.end_lineno - f.lineno + 1 for k in g for f in (pairs[k].base, pairs[k].cand) if f) for g in groups]
     assert sizes == sorted(sizes, reverse=True)
+
+
+def test_a_pool_too_large_for_its_pipe_falls_back_to_fixed_halves(monkeypatch: pytest.MonkeyPatch) -> None:
+    """More files than the pipe is sure to hold: no pool, the fixed halves by line count, the same result."""
+    monkeypatch.setattr(shares, "MIN_SPLIT_PAIRS", 2)
+    monkeypatch.setattr(shares, "MAX_POOL", 1)
+    monkeypatch.setenv(parallel.ENV, "2")
+    halves: list[Any] = []
+    real = shares.pair_shares
+
+    def pair_shares(pairs: list[Any], indices: list[int]) -> tuple[list[int], list[int]]:
+        halves.append(real(pairs, indices))
+        return halves[-1]
+
+    monkeypatch.setattr(shares, "pair_shares", pair_shares)
+    shared = _run()
+    assert len(halves) == 1 and halves[0][0] and halves[0][1]
+    assert shares._pool([[0], [1]]) is None and shares._pool([]) is None
+    with monkeypatch.context() as m:
+        m.setenv(parallel.ENV, "1")
+        assert shared == _run()

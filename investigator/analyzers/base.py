@@ -49,6 +49,10 @@ class Analyzer(ABC):
     """True for an analyzer that spends its time in Python code (parsing, matching): such analyzers of
     one wave take turns (`CPU_TURN`), because two of them in threads only share one interpreter lock
     and add switching costs; analyzers that wait on files, numpy or subprocesses run alongside them."""
+    forked: bool = False
+    """True for a CPU-bound analyzer whose result is all that later steps read of its work (it leaves no
+    cache or state they use): the workflow may compute it in a forked helper process beside the other
+    CPU-bound analyzers of its wave (`workflow/forked.py`), the same `run` on the same context."""
 
     @abstractmethod
     def applies(self, ctx: AnalysisContext) -> tuple[bool, str]:
@@ -72,7 +76,7 @@ class AnalyzerLike(Protocol):
 
 
 class _Adopted(Analyzer):
-    """An `AnalyzerLike` under the base class: its own `after`/`cpu_bound` if it declares them, the
+    """An `AnalyzerLike` under the base class: its own `after`/`cpu_bound`/`forked` if it declares them, the
     defaults otherwise, so the workflow never has to ask."""
 
     def __init__(self, unit: AnalyzerLike) -> None:
@@ -80,6 +84,7 @@ class _Adopted(Analyzer):
         self.id, self.title = unit.id, unit.title
         self.after = tuple(getattr(unit, "after", Analyzer.after))
         self.cpu_bound = bool(getattr(unit, "cpu_bound", Analyzer.cpu_bound))
+        self.forked = bool(getattr(unit, "forked", Analyzer.forked))
 
     def applies(self, ctx: AnalysisContext) -> tuple[bool, str]:
         return self.unit.applies(ctx)

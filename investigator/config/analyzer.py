@@ -274,6 +274,9 @@ class ConfigForensics(Analyzer):
     title = "Config forensics"
     order = 20
     cpu_bound = True  # pure Python: takes turns with the other CPU-bound analyzers (see analyzers.base)
+    # computed in a helper process beside the code detectors (workflow/forked.py): later steps read only its
+    # result (its parse cache is its own; snapshot trees are only peeked at; unreadable blobs are carried back)
+    forked = True
 
     def applies(self, ctx: AnalysisContext) -> tuple[bool, str]:
         if ctx.changeset is None:

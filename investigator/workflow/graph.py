@@ -35,7 +35,7 @@ from investigator.git.errors import InputError
 from investigator.hypotheses import HypothesisRecord, evaluate_hypotheses, withdraw_contradicted
 from investigator.interrupt import Interrupted, InvestigationInterrupted
 from investigator.models import AnalyzerFailure, AnalyzerResult, Finding
-from investigator.parallel import kill_helpers
+from investigator.parallel import Helper, kill_helpers
 from investigator.playbooks_lib.schema import PlaybookSet, load_playbooks
 from investigator.probes.apply import attach_evidence, merge_probe_findings, probe_updates, revise_hypotheses
 from investigator.probes.model import ProbeOutcome
@@ -47,7 +47,7 @@ from investigator.scope import apply_scope, import_closure, training_only_in_exa
 from investigator.triage import Triage, triage_changeset
 from investigator.verify.node import run_verify, verifications_of
 from investigator.verify.rank import apply_verifications
-from investigator.workflow import probing
+from investigator.workflow import forked, probing
 from investigator.workflow.state import (
     CommitSummary,
     Incomplete,
@@ -117,6 +117,8 @@ class Resources:
     completed: Investigation | None = None
     stopped: bool = False  # set when the run was interrupted: no further node starts
     probing: probing.ProbeResources = field(default_factory=probing.ProbeResources)
+    # analyzer id -> the helper computing it, forked by `plan` for its wave (workflow/forked.py)
+    forked: dict[str, Helper] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     # parallel analyze nodes of a resumed run may ask for the change set at once
     _changeset_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -348,7 +350,17 @@ class Pipeline:
                 done.add(analyzer.id)
                 progressed = True
                 self.resources.progress(ProgressEvent(step=f"{ANALYZE}:{analyzer.id}", status="skipped", detail=reason))
+        self._fork(wave, ctx)
         return {"planned": wave, "skipped": skipped}
+
+    def _fork(self, wave: list[str], ctx: AnalysisContext) -> None:
+        """Start the helpers that compute the wave's `forked` analyzers beside the others (workflow/forked.py):
+        here, before any analyzer of the wave runs, on the context each analyze step builds."""
+        chosen = [a for a in all_analyzers() if a.id in wave and a.id not in self.resources.forked]
+        for analyzer in forked.to_fork(chosen):
+            helper = forked.start(analyzer, ctx)
+            if helper is not None:
+                self.resources.forked[analyzer.id] = helper
 
     @staticmethod
     def _applies(analyzer: Analyzer, ctx: AnalysisContext) -> tuple[bool, str]:
@@ -371,12 +383,16 @@ class Pipeline:
         analyzer_id = state.planned[0]
         analyzer = next(a for a in all_analyzers() if a.id == analyzer_id)
         turn: AbstractContextManager[Any] = CPU_TURN if analyzer.cpu_bound else nullcontext()
-        with turn:  # CPU-bound analyzers take turns; the others run alongside (see `Analyzer.cpu_bound`)
+        helper = self.resources.forked.pop(analyzer_id, None)
+        # computed by a helper (workflow/forked.py): its wait takes no CPU turn; it takes one only to run here
+        with turn if helper is None else nullcontext():  # CPU-bound analyzers take turns (`Analyzer.cpu_bound`)
             step = f"{ANALYZE}:{analyzer_id}"
             self.resources.progress(ProgressEvent(step=step, status="started"))
             ctx = self._context(state)
             budget = state.request.analyzer_budget_s
-            outcome = run_with_budget(lambda: analyzer.run(ctx), budget, analyzer_id)
+            work: Callable[[], AnalyzerResult] = (
+                (lambda: analyzer.run(ctx)) if helper is None else (lambda: forked.result(helper, analyzer, ctx, turn)))
+            outcome = run_with_budget(work, budget, analyzer_id)
             result, status, detail = _analyzer_result(analyzer_id, outcome, budget)
             result.duration_s = outcome.seconds
             self.resources.progress(ProgressEvent(step=step, status=status, detail=detail, seconds=outcome.seconds))

@@ -6,6 +6,7 @@ cuts at the same pair; a helper that dies is replaced by this process."""
 from __future__ import annotations
 
 import os
+import time
 from typing import Any
 
 import pytest
@@ -112,22 +113,22 @@ def forks(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     monkeypatch.setattr(shares, "MIN_SPLIT_PAIRS", 2)
     monkeypatch.setenv(parallel.ENV, "2")
     seen: dict[str, Any] = {"pids": [], "theirs": set()}
-    real_start, real_shares = parallel.start, shares.pair_shares
+    real_start, real_plan = parallel.start, shares.plan
 
     def start(work: Any, persistent_id: Any = None) -> parallel.Helper:
         helper = real_start(work, persistent_id)
         seen["pids"].append(helper.pid)
         return helper
 
-    def pair_shares(pairs: list[Any], indices: list[int]) -> tuple[list[int], list[int]]:
-        """The networks and policies to the helper: every moved statement crosses the shares."""
-        real_shares(pairs, indices)
+    def plan(pairs: list[Any], indices: list[int]) -> tuple[list[int], list[int], list[list[int]]]:
+        """The networks and policies to the helper, fixed: every moved statement crosses the shares."""
+        real_plan(pairs, indices)
         theirs = [k for k in indices if (pairs[k].cand or pairs[k].base).path.startswith(("net_", "policy_"))]
         seen["theirs"] |= {(pairs[k].cand or pairs[k].base).path for k in theirs}
-        return [k for k in indices if k not in theirs], theirs
+        return [k for k in indices if k not in theirs], theirs, []
 
     monkeypatch.setattr(parallel, "start", start)
-    monkeypatch.setattr(shares, "pair_shares", pair_shares)
+    monkeypatch.setattr(shares, "plan", plan)
     return seen
 
 
@@ -183,3 +184,66 @@ def test_a_helper_that_dies_is_replaced_by_this_process(forks: dict[str, Any], m
     shared = _run()
     assert os.getpid() == parent and len(forks["pids"]) == 1
     assert shared == _single(monkeypatch)
+
+
+def test_the_pool_gives_every_file_to_one_process_and_the_one_process_result(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    """Without fixed shares both processes draw files from the pool: every pair is computed once, by one of
+    them (this process slowed down, so the helper draws files too), and the result is the one process's."""
+    monkeypatch.setattr(shares, "MIN_SPLIT_PAIRS", 2)
+    monkeypatch.setenv(parallel.ENV, "2")
+    parent, log = os.getpid(), tmp_path / "computed"
+    real = flow_analyzer._pair_report
+
+    def pair_report(pair: Any, *args: Any, **kwargs: Any) -> Any:
+        with open(log, "a") as fh:  # one short append per pair: whole lines from both processes
+            fh.write(f"{os.getpid()} {pair.describe()}\n")
+        if os.getpid() == parent:
+            time.sleep(0.02)
+        return real(pair, *args, **kwargs)
+
+    monkeypatch.setattr(flow_analyzer, "_pair_report", pair_report)
+    shared = _run()
+    lines = [line.split(" ", 1) for line in log.read_text().splitlines()]
+    log.unlink()
+    assert {pid for pid, _ in lines} == {str(parent), next(pid for pid, _ in lines if pid != str(parent))}
+    computed = [what for _, what in lines]
+    assert len(computed) == len(set(computed))  # no pair computed twice
+    with monkeypatch.context() as m:
+        m.setenv(parallel.ENV, "1")
+        single = _run()
+    assert sorted(line.split(" ", 1)[1] for line in log.read_text().splitlines()) == sorted(computed)
+    assert shared == single
+
+
+def test_file_groups_are_whole_files_largest_first() -> None:
+    index = pair_index(_files(3, False), _files(3, True))
+    pairs = index.changed_pairs()
+    positions = [k for k, p in enumerate(pairs) if p.base is not None and p.cand is not None]
+    groups = shares.file_groups(pairs, positions)
+    assert sorted(k for g in groups for k in g) == positions
+    paths = [{(pairs[k].cand or pairs[k].base).path for k in g} for g in groups]
+    assert all(len(p) == 1 for p in paths) and len({next(iter(p)) for p in paths}) == len(groups)
+    sizes = [sum(f.end_lineno - f.lineno + 1 for k in g for f in (pairs[k].base, pairs[k].cand) if f) for g in groups]
+    assert sizes == sorted(sizes, reverse=True)
+
+
+def test_a_pool_too_large_for_its_pipe_falls_back_to_fixed_halves(monkeypatch: pytest.MonkeyPatch) -> None:
+    """More files than the pipe is sure to hold: no pool, the fixed halves by line count, the same result."""
+    monkeypatch.setattr(shares, "MIN_SPLIT_PAIRS", 2)
+    monkeypatch.setattr(shares, "MAX_POOL", 1)
+    monkeypatch.setenv(parallel.ENV, "2")
+    halves: list[Any] = []
+    real = shares.pair_shares
+
+    def pair_shares(pairs: list[Any], indices: list[int]) -> tuple[list[int], list[int]]:
+        halves.append(real(pairs, indices))
+        return halves[-1]
+
+    monkeypatch.setattr(shares, "pair_shares", pair_shares)
+    shared = _run()
+    assert len(halves) == 1 and halves[0][0] and halves[0][1]
+    assert shares._pool([[0], [1]]) is None and shares._pool([]) is None
+    with monkeypatch.context() as m:
+        m.setenv(parallel.ENV, "1")
+        assert shared == _run()

@@ -235,11 +235,17 @@ def test_output_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_keyboard_interrupt_while_waiting_ends_the_job(tmp_path: Path) -> None:
     write_module(tmp_path / "co", "spawn", SPAWN)
     pidfile = tmp_path / "pids.txt"
+    # `interrupt_main` does nothing when SIGINT is not handled by Python: an earlier test of the same worker
+    # (a server, a library) may have left it at SIG_DFL or SIG_IGN (the CI run under load failed here once)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     timer = threading.Timer(1.0, _thread.interrupt_main)
     timer.start()
-    with pytest.raises(KeyboardInterrupt):
-        _run(tmp_path, command_job(f"{{python}} spawn.py {pidfile} sleep", timeout_s=30))
-    timer.join()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            _run(tmp_path, command_job(f"{{python}} spawn.py {pidfile} sleep", timeout_s=30))
+    finally:
+        timer.join()
+        signal.signal(signal.SIGINT, previous)
     assert len(pids(pidfile)) == 3 and not [p for p in pids(pidfile) if alive(p)]
 
 

@@ -76,3 +76,29 @@ def update(q, q_target, tau):
     cand = base.replace("    new_target = tau * param + (1 - tau) * target_param\n", "").replace(
         "copy_(new_target)", "copy_(target_param)")
     assert any("arget" in t for t in _titles(base, cand)), _titles(base, cand)
+
+
+def test_a_loss_weighted_by_a_named_mask_is_no_done_mask() -> None:
+    # d3rlpy 9c25f0c7..8bcca90a: the ensemble's bootstrap masks (`loss *= mask.float()`) removed with the option
+    base = """
+def compute_error(q_funcs, batch, masks, bootstrap):
+    td_sum = 0.0
+    for i, q_func in enumerate(q_funcs):
+        loss = q_func.compute_error(batch)
+        if bootstrap:
+            mask = masks[i]
+            loss *= mask.float()
+            td_sum += loss.sum() / (mask.sum().float() + 1e-10)
+        else:
+            td_sum += loss.mean()
+    return td_sum
+"""
+    cand = """
+def compute_error(q_funcs, batch):
+    td_sum = 0.0
+    for q_func in q_funcs:
+        loss = q_func.compute_error(batch)
+        td_sum += loss.mean()
+    return td_sum
+"""
+    assert _titles(base, cand) == []

@@ -151,6 +151,9 @@ class DoneMaskDetector(FeatureDetector):
         out = []
         for site, node, value in assigns(sites):
             value = _augmented_value(node, value)
+            # a loss weighted by a named mask (`loss *= mask.float()`: padding, valid steps, an ensemble's
+            # bootstrap sample) masks the loss, not a bootstrapped value: no `masked_by` feature (d3rlpy 2.0
+            # removed its ensemble's bootstrap masks, read as "Done masking removed", critical)
             roles = tuple(sorted(set(target_roles(node)))) or ("other",)
             # `timeouts = logical_and(logical_not(terminals), episode_ends)` derives which episode ends are
             # time limits (d3rlpy 2.0's dataset loader): a truncation signal made, not a bootstrap masked
@@ -164,7 +167,7 @@ class DoneMaskDetector(FeatureDetector):
                 elif (
                     isinstance(sub, ast.BinOp)
                     and isinstance(sub.op, ast.Mult)
-                    and not ({"dones"} & set(roles))
+                    and not ({"dones", "loss"} & set(roles))
                     and any(done_factor(side) for side in (sub.left, sub.right))
                     and not any(is_mask(side) for side in (sub.left, sub.right))
                 ):

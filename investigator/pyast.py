@@ -400,6 +400,15 @@ _MISSING = object()
 _ATOMIC: frozenset[type] = frozenset({type(None), bool, int, float, complex, str, bytes, type(Ellipsis)})
 
 
+def as_load(target: ast.expr) -> ast.expr:
+    """A copy of an assignment target read as a value (`x[i]` of `x[i] += v`, every context `Load`)."""
+    node = copy_tree(target)
+    for sub in ast.walk(node):
+        if hasattr(sub, "ctx"):
+            sub.ctx = ast.Load()
+    return node
+
+
 def copy_tree(node: _T) -> _T:
     """`copy.deepcopy` of a syntax tree (a node, or a list of nodes), about three times faster: each
     node's attributes (fields, positions, anything a caller set) copied in order, shared nodes shared in

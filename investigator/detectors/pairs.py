@@ -145,6 +145,18 @@ class SideIndex:
         pattern = re.compile(rf"^\s*class\s+{re.escape(name)}\b", re.MULTILINE)
         return any(pattern.search(t) for p, t in self.texts().items() if p.endswith(PY_SUFFIXES))
 
+    def class_defs(self, name: str) -> list[ast.ClassDef]:
+        """The commit's classes of this name: the Python files whose text has a `class Name` line, parsed."""
+        header = re.compile(rf"^\s*class\s+{re.escape(name)}\b", re.MULTILINE)
+        out: list[ast.ClassDef] = []
+        for path, text in self.texts().items():
+            if not path.endswith(PY_SUFFIXES) or f"class {name}" not in text or not header.search(text):
+                continue
+            module = self.module(path)
+            if module is not None:
+                out.extend(s for s in ast.walk(module.tree) if isinstance(s, ast.ClassDef) and s.name == name)
+        return out
+
     def references(self, name: str, skip: Iterable[tuple[str, int, int]] = ()) -> list[tuple[str, int]]:
         """Uses of an identifier outside comments, its own definition lines and the `skip` ranges."""
         return self._mention_lines(name, list(skip), first_only=False)

@@ -1851,7 +1851,7 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
         confidence *= 0.85 + 0.15 * pair.similarity
     # a value that travels fewer statements to its sink acts more directly (breaks ties between places)
     hops = _hops(best)
-    confidence = round(min(0.95, confidence + PLACE_RANK[label] * 0.004 - hops * HOP_PENALTY), 4)
+    confidence = _place_confidence(confidence, label, hops)
     # lead with the statements in the best place (the loss before the optimizer...), then in order
     on = sorted(on, key=lambda p: (p is not best, PATHS.index(p.path or "architecture"), p.verdict != "on"))
     base_fn, cand_fn = pair.base, pair.cand
@@ -1886,7 +1886,7 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
                                             launcher, f"`{cand_fn.qualname}`" + (f" ({n} statements)" if n > 1 else ""))
     edit = None if known or severity is not Severity.significant else _known_edit(on, label)
     if edit:
-        known, confidence = True, round(KNOWN_MEANING_CONFIDENCE + PLACE_RANK[label] * 0.004 - hops * HOP_PENALTY, 4)
+        known, confidence = True, _place_confidence(KNOWN_MEANING_CONFIDENCE, label, hops)
         title = f"{edit[0]} in the {path_name}: `{cand_fn.qualname}`" + (f" ({n} statements)" if n > 1 else "")
         rationale += f" The edit is a known one: {edit[1]} ({EDIT_MEANINGS[edit[0]]})."
     rationale += wiring
@@ -1981,7 +1981,7 @@ def _override_findings(index: PairIndex, flows: dict[str, LearningFlow], explain
             source=SOURCE,
             subsystem=SUBSYSTEM[label],
             severity=severity,
-            confidence=round(min(0.95, 0.7 + PLACE_RANK[label] * 0.004 - _hops(placed) * HOP_PENALTY), 4),
+            confidence=_place_confidence(0.7, label, _hops(placed)),
             title=title + f" in the {label} path",
             impact=f"Every call of `{fn.name}` on these objects now computes what the base class computes: changes "
                    f"what the {label} computation receives during training.",
@@ -2055,6 +2055,12 @@ def _wiring(change: UnitChange, pair: FunctionPair, index: PairIndex | None = No
                 "parameter defaulting to None read the same value at both commits (only a test of the key's "
                 "presence differs)")
     return None
+
+
+def _place_confidence(base: float, label: str, hops: int) -> float:
+    """A finding's confidence from its place on the flow: closer to the learning signal first, then fewer
+    statements between the change and its sink (at most 0.95)."""
+    return round(min(0.95, base + PLACE_RANK[label] * 0.004 - hops * HOP_PENALTY), 4)
 
 
 def _known_edit(on: list[Placed], label: str) -> tuple[str, str] | None:

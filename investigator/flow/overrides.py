@@ -96,7 +96,7 @@ def _inherited(side: SideIndex, cls: ast.ClassDef, fn: FunctionInfo) -> str | No
             defs = [d for d in side.find_defs(fn.name) if d.class_name and d.class_name.rsplit(".", 1)[-1] == name]
             if defs:
                 return None if any(d.shape == fn.shape for d in defs) else f"{name}.{fn.name}"
-            classes = _project_classes(side, name)
+            classes = side.class_defs(name)
             if not classes:
                 external = True  # a library class (or one the text does not show): it may define the method
             for c in classes:
@@ -112,19 +112,6 @@ def _inherited(side: SideIndex, cls: ast.ClassDef, fn: FunctionInfo) -> str | No
 def _calls_super(fn: FunctionInfo) -> bool:
     return any(isinstance(n, ast.Attribute) and n.attr == fn.name and isinstance(n.value, ast.Call)
                and isinstance(n.value.func, ast.Name) and n.value.func.id == "super" for n in ast.walk(fn.node))
-
-
-def _project_classes(side: SideIndex, name: str) -> list[ast.ClassDef]:
-    """The project's classes of that name (a `class Name` line in a Python file of the commit)."""
-    header = re.compile(rf"^\s*class\s+{re.escape(name)}\b", re.MULTILINE)
-    out: list[ast.ClassDef] = []
-    for path, text in side.texts().items():
-        if not path.endswith(PY_SUFFIXES) or f"class {name}" not in text or not header.search(text):
-            continue
-        module = side.module(path)
-        if module is not None:
-            out.extend(s for s in ast.walk(module.tree) if isinstance(s, ast.ClassDef) and s.name == name)
-    return out
 
 
 def _forwards(fn: FunctionInfo) -> bool:

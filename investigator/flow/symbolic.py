@@ -33,7 +33,7 @@ from investigator.flow.diff import VALIDATION_TOGGLES
 from investigator.flow.inferred import same_but_inferred
 from investigator.flow.passthrough import passthrough_argument
 from investigator.flow.wrappers import container_fields, field_argument, returned_container
-from investigator.pyast import copy_tree, default_values
+from investigator.pyast import as_load, copy_tree, default_values
 
 MAX_NODES = 60  # a larger value becomes a digest name (hash-consing keeps the cost linear)
 MAX_CALLEE_STMTS = 60  # larger callees are not inlined (their own pair reports their changes)
@@ -275,11 +275,7 @@ class Expander:
             if stmt.value is not None:
                 self._assign(stmt.target, self._expr(stmt.value, fn, st, depth, stmt if root else None), fn, st, depth, sid)
             return
-        load = copy_tree(stmt.target)
-        for sub in ast.walk(load):
-            if hasattr(sub, "ctx"):
-                sub.ctx = ast.Load()
-        cur = self._expr(load, fn, st, depth, None)
+        cur = self._expr(as_load(stmt.target), fn, st, depth, None)
         rhs = self._expr(stmt.value, fn, st, depth, stmt if root else None)
         val = _Val(ast.BinOp(cur.expr, stmt.op, rhs.expr), cur.stmts | rhs.stmts | sid)
         self._assign(stmt.target, val, fn, st, depth, sid)
@@ -406,7 +402,7 @@ class Expander:
             item = key not in self.held_attributes and _large(val.expr)  # digested as a local's value is
             st.env[key] = _Val(_digest(key, val.expr), val.stmts) if item else val
             return
-        where = self._expr(_as_load(target), fn, st, depth, None)
+        where = self._expr(as_load(target), fn, st, depth, None)
         self._effect(f"store {_text(where.expr)}", val, st, sid)
 
     def _effect(self, kind: str, val: _Val, st: _State, sid: frozenset[int]) -> None:
@@ -801,14 +797,6 @@ def _assigned(body: list[ast.stmt]) -> set[str]:
             if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
                 out.add(sub.id)
     return out
-
-
-def _as_load(target: ast.expr) -> ast.expr:
-    node = copy_tree(target)
-    for sub in ast.walk(node):
-        if hasattr(sub, "ctx"):
-            sub.ctx = ast.Load()
-    return node
 
 
 def _shown(expr: ast.expr) -> ast.expr:

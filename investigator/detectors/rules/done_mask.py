@@ -19,7 +19,7 @@ from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import assigns, mentions_role, target_roles
 from investigator.detectors.roles import role
 from investigator.models import Severity
-from investigator.pyast import call_name, copy_tree, dotted, last_name, unparse
+from investigator.pyast import as_load, call_name, dotted, last_name, unparse
 
 DONE = {"dones", "truncations"}
 
@@ -98,11 +98,7 @@ def _operands(expr: ast.AST) -> list[ast.AST]:
 def _augmented_value(node: ast.stmt, value: ast.expr) -> ast.expr:
     """`x *= m` is `x = x * m`: the product is what the masking reads."""
     if isinstance(node, ast.AugAssign) and isinstance(node.op, ast.Mult):
-        target = copy_tree(node.target)
-        for sub in ast.walk(target):
-            if hasattr(sub, "ctx"):
-                sub.ctx = ast.Load()
-        return ast.copy_location(ast.BinOp(left=target, op=ast.Mult(), right=value), node)
+        return ast.copy_location(ast.BinOp(left=as_load(node.target), op=ast.Mult(), right=value), node)
     return value
 
 

@@ -175,6 +175,25 @@ def _detaches(expr: ast.AST) -> bool:
     return False
 
 
+def _from_cut_values(value: ast.expr, cut: dict[str, bool]) -> bool:
+    """The value reads only locals whose every earlier definition is already cut from the graph (the
+    names of called modules and classes aside): `entropy = -next_log_prob` under the `no_grad` that also
+    computed `next_log_prob` adds no cut. Real shape: JORLDY's SAC rewrite, "Gradient cut added on entropy"
+    (critical) for `entropy = -next_log_prob` in the target's `no_grad` block."""
+    called = {id(sub.func) for sub in ast.walk(value) if isinstance(sub, ast.Call)}
+    reads = set()
+    for sub in ast.walk(value):
+        if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load) and not (id(sub) in called and sub.id not in cut):
+            reads.add(sub.id)
+        elif isinstance(sub, ast.Attribute) and id(sub) in called:
+            root = sub.value
+            while isinstance(root, ast.Attribute):
+                root = root.value
+            if isinstance(root, ast.Name) and root.id not in cut:
+                called.add(id(root))
+    return bool(reads) and all(cut.get(name, False) for name in reads)
+
+
 class DetachGradDetector(FeatureDetector):
     meta = DetectorMeta(
         id="detach_grad",
@@ -205,13 +224,19 @@ class DetachGradDetector(FeatureDetector):
         backward_sites = [st for st, c, _name in calls(sites) if method_name(c) == "backward"]
         # functions that step the environment are the rollout: no_grad there is inference, not a cut
         rollout = {id(st.fn) for st, c, name in calls(sites) if env_step(c) or last_name(name) == "env_step"}
+        cut: dict[str, bool] = {}  # local name -> every definition so far is cut from the graph
         for site, node, value in assigns(sites):
             if id(node) in inlined:
                 continue
+            how = "no_grad" if site.no_grad else "detach" if _detaches(value) else None
+            already = how is not None and _from_cut_values(value, cut)
+            for name in assigned_names(node):
+                cut[name] = how is not None and cut.get(name, True)
             roles = set(target_roles(node)) & TRACKED
+            if already:  # computed only from values already cut: the cut is not a new one
+                continue
             if not roles:
                 continue
-            how = "no_grad" if site.no_grad else "detach" if _detaches(value) else None
             if how and not roles <= TARGETS and (
                 (how == "no_grad" and (id(site.fn) in rollout or not _in_update(site, backward_sites)))
                 or not reaches_loss(position[id(site)], sites, assign_list)

@@ -66,6 +66,22 @@ def _activation(key: str, site: Site) -> tuple[str, ...]:
     return ("activation", key, option) if option else ("activation", key)
 
 
+def _same_nonlinearity_dropped(acts_b: list[Feature], acts_c: list[Feature]) -> tuple[list[Feature], list[Feature]]:
+    """Pairs of the same nonlinearity on both sides taken out: `action = torch.tanh(z)` moved into an
+    `if self.action_type == "continuous":` branch is keyed with that branch's string as an option, yet it
+    is the same tanh (JORLDY's SAC rewrite: "Nonlinearity changed: tanh -> tanh"). A nonlinearity is
+    only changed when its function differs."""
+    left = list(acts_c)
+    kept_b = []
+    for f in acts_b:
+        match = next((g for g in left if g.key[1] == f.key[1]), None)
+        if match is None:
+            kept_b.append(f)
+        else:
+            left.remove(match)
+    return kept_b, left
+
+
 def _tested_string(test: ast.expr) -> str | None:
     if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq):
         for side in (test.left, test.comparators[0]):
@@ -221,10 +237,13 @@ class LayersDetector(FeatureDetector):
                 "select the same modules, and a new one acts only where a caller passes its name"
             )
             return [hit]
+        acts_b, acts_c = _same_nonlinearity_dropped(acts_b, acts_c)
         if acts_b or acts_c:
             b = acts_b[0].key[1] if acts_b else "-"
             c = acts_c[0].key[1] if acts_c else "-"
             return [feature_hit(f"Nonlinearity changed: {b} -> {c}", pair, acts_b, acts_c)]
+        only_base = [f for f in only_base if f.key[0] != "activation"]
+        only_cand = [f for f in only_cand if f.key[0] != "activation"]
         hits = []
         for fb, fc, said in renamed_pairs(only_base, only_cand, POSITIONAL):  # detectors/renames.py
             only_base, only_cand = [f for f in only_base if f is not fb], [f for f in only_cand if f is not fc]

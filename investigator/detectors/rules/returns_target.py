@@ -23,6 +23,7 @@ from investigator.detectors.patterns import (
     roles_in,
 )
 from investigator.detectors.roles import role
+from investigator.detectors.signs import same_through_negation
 from investigator.detectors.rules.done_mask import TRUNCATION_FIX
 from investigator.models import Severity
 from investigator.pyast import call_name, last_name, unparse
@@ -33,6 +34,9 @@ ADDED_BRANCH_FIX = (
     "discounted sum of its constant reward); a regression when the condition also catches steps the old "
     "construction was right for. Check the condition and the configurations that enable it."
 )
+REEXPRESSED_FIX = (
+    "The baseline's value is kept where the new name is bound to the negated tensor (`entropy = -log_prob`: "
+    "`- alpha * log_prob` is `+ alpha * entropy`); check the other definitions of the name (a new branch).")
 SQUARED_CALLS = {"mse_loss", "smooth_l1_loss", "huber_loss", "l1_loss"}
 
 
@@ -132,6 +136,13 @@ class ReturnsTargetDetector(FeatureDetector):
                 return [feature_hit(f"{what} gain a second construction beside the kept one: "
                                     f"{'+'.join(c[0].key[1])} (the {'+'.join(b[0].key[1])} one is kept)", pair, [], c,
                                     severity=Severity.significant, confidence=0.55, fix=ADDED_BRANCH_FIX)]
+            same = _same_value(b[0], c[0])
+            if same == "all":
+                return []
+            if same == "some":
+                return [feature_hit(f"{what} re-expressed through a negated name: the same value where it is bound "
+                                    f"to the negation ({'+'.join(b[0].key[1])} -> {'+'.join(c[0].key[1])})", pair, b,
+                                    c, severity=Severity.significant, confidence=0.5, fix=REEXPRESSED_FIX)]
             if set(b[0].key[1]) - set(c[0].key[1]) == {"truncations"} and "dones" in c[0].key[1]:
                 return [feature_hit(f"{what} no longer read truncations (terminations still mask)", pair, b, c,
                                     severity=Severity.significant, confidence=0.6, fix=TRUNCATION_FIX)]
@@ -139,6 +150,15 @@ class ReturnsTargetDetector(FeatureDetector):
                                 pair, b, c)]
         return [feature_hit("Returns/value target changed", pair, only_base, only_cand, severity=Severity.significant,
                             confidence=0.55)]
+
+
+def _same_value(fb: Feature, fc: Feature) -> str:
+    """Whether the two constructions are one value once a name bound to a negation is expanded
+    (detectors/signs.py): "all", "some" (in one branch) or ""."""
+    nb, nc = fb.site.node, fc.site.node
+    if not (isinstance(nb, ast.Assign) and isinstance(nc, ast.Assign)):
+        return ""
+    return same_through_negation(nb.value, fb.site.fn.node, nc.value, fc.site.fn.node)
 
 
 def _selection(value: ast.AST) -> bool:

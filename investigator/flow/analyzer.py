@@ -1820,6 +1820,27 @@ def _hops(placed: Placed) -> int:
     return min(len(placed.placement.chain), MAX_HOPS) if placed.verdict == "on" else MAX_HOPS
 
 
+MAX_STATEMENT_LOCATIONS = 12  # changed statements a function's finding points at beside its lead
+
+
+def _statement_locations(on: list[Placed], lead: list[Location]) -> list[Location]:
+    """Each changed statement of a function's finding as a location (the candidate line; a removed one's
+    baseline line), beside the lead's: a finding that bundles changes at several places must let a reader
+    find every one. Real shape (LightZero `train_muzero_with_gym_env`): a removed epsilon-greedy block
+    (`collect_kwargs['epsilon'] = epsilon_greedy_fn(...)`) was merged into the function's finding led by an
+    intervening loop-count edit 15 lines below, and appeared only as "(3 more)"."""
+    seen = {(loc.side, loc.path, loc.line) for loc in lead}
+    out: list[Location] = []
+    for placed in on:
+        unit, side = (placed.change.cand, "candidate") if placed.change.cand else (placed.change.base, "baseline")
+        if unit is None or (side, unit.fn.path, unit.line) in seen or len(out) >= MAX_STATEMENT_LOCATIONS:
+            continue
+        seen.add((side, unit.fn.path, unit.line))
+        out.append(Location(path=unit.fn.path, line=unit.line, side=side,
+                            end_line=unit.end_line if unit.end_line > unit.line else None))
+    return out
+
+
 def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None) -> Finding | None:
     pair = report.pair
     on = [p for p in report.placed if p.verdict in ("on", "dispatched", "api", "unfollowed") and p.path]
@@ -1866,6 +1887,7 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
     sided: tuple[tuple[Side, tuple[str, int] | None], ...] = (("baseline", base_loc), ("candidate", cand_loc))
     ends = {"baseline": _end_line(change.base, base_loc), "candidate": _end_line(change.cand, cand_loc)}
     locations = [Location(path=p, line=ln, side=s, end_line=ends[s]) for s, loc in sided if loc for p, ln in [loc]]
+    locations += _statement_locations(on, locations)
     where = pair.describe()
     statements = "; ".join(_change_text(p.change) for p in on[:3]) + (f"; ... ({n - 3} more)" if n > 3 else "")
     flow_text = _flow_text(best, label)

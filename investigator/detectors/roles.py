@@ -25,6 +25,9 @@ _ROLES: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 
+# a record of named numbers for the logs (`return_log_dict`, `train_stats`): no tensor of the update, whatever
+# its name also says (LightZero UniZero's `return_log_dict` read as returns: "Returns built from different tensors")
+_RECORD = re.compile(r"log_dict|logs_dict|info_dict|stats_dict|(^|_)(logs|stats|metrics|summary)($|_)")
 _NOT_DONE_MASK = re.compile(r"action|avail|legal|invalid|attn|attention|pad|seq|rnn|token|loss|obs")
 
 
@@ -32,6 +35,8 @@ _NOT_DONE_MASK = re.compile(r"action|avail|legal|invalid|attn|attention|pad|seq|
 def role(name: str) -> str | None:
     """The role of an identifier (`b_values` -> 'values'), or None when it has no RL meaning."""
     lowered = name.lower()
+    if _RECORD.search(lowered):
+        return None
     if "mask" in lowered and _NOT_DONE_MASK.search(lowered):
         return None  # action / attention / padding masks are not episode-boundary masks
     for label, pattern in _ROLES:

@@ -175,6 +175,14 @@ def _detaches(expr: ast.AST) -> bool:
     return False
 
 
+def host_value(value: ast.expr) -> bool:
+    """A host number or a literal of them (`x.mean().item()`, `{"loss/value": v.item(), ...}`): statistics
+    for the logs, no graph to cut. Real shape (LightZero UniZero): `return_log_dict = {...: loss.item()}`
+    and `return_log_dict[k] = logits.max().item()` under `torch.no_grad()` were a "Gradient cut added on
+    returns" (critical), the dictionary being returned to the caller for its logs."""
+    return not _graph_names(value)
+
+
 def _from_cut_values(value: ast.expr, cut: dict[str, bool]) -> bool:
     """The value reads only locals whose every earlier definition is already cut from the graph (the
     names of called modules and classes aside): `entropy = -next_log_prob` under the `no_grad` that also
@@ -233,7 +241,7 @@ class DetachGradDetector(FeatureDetector):
             for name in assigned_names(node):
                 cut[name] = how is not None and cut.get(name, True)
             roles = set(target_roles(node)) & TRACKED
-            if already:  # computed only from values already cut: the cut is not a new one
+            if already or (how and host_value(value)):  # already cut, or a host number: no new cut
                 continue
             if not roles:
                 continue
@@ -257,7 +265,9 @@ class DetachGradDetector(FeatureDetector):
         position = {id(s): i for i, s in enumerate(sites)}
         assign_list = [(position[id(st)], node, value) for st, node, value in assigns(sites)]
         reached: set[str] = set()
-        for f in only_cand:
+        # cuts of targets are low whatever they reach (the textbook form): they neither make nor block a new loss
+        live = [f for f in only_cand if f.key[0] not in TARGETS]
+        for f in live:
             if id(f.site) not in position:
                 return set()
             hit = reached_backward(position[id(f.site)], sites, assign_list)

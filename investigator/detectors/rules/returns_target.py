@@ -24,6 +24,7 @@ from investigator.detectors.patterns import (
 )
 from investigator.detectors.roles import role
 from investigator.detectors.signs import same_through_negation
+from investigator.detectors.rules.detach_grad import host_value
 from investigator.detectors.rules.done_mask import TRUNCATION_FIX
 from investigator.models import Severity
 from investigator.pyast import call_name, last_name, unparse
@@ -106,6 +107,8 @@ class ReturnsTargetDetector(FeatureDetector):
             if id(node) in inlined:
                 continue
             names = assigned_names(node)
+            if host_value(value):
+                continue  # numbers for the logs (`{"value_loss": v.item()}`), no tensor a critic regresses onto
             if len(names) == 1 and role(names[0]) == "returns" and isinstance(node, ast.Assign):
                 sources = tensor_roles(value) - {"returns"}
                 if sources:

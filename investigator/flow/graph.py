@@ -54,6 +54,8 @@ MAX_CALLERS = 40
 # that construct it (the object carries them: `loader = DataLoader(Dataset(...))`, `next(iter(loader))`)
 ITER_PROTOCOL = ("__iter__", "__next__", "__getitem__")
 MAX_CONTEXT = 3  # call sites remembered when a value enters a callee through an argument
+MIN_RECORD = 4  # fields of a positional record linked to its unpackers by name (`_record_unpackers`)
+MASKING = re.compile(r"mask|weight", re.I)  # a value that masks or weights the terms it multiplies
 
 
 @dataclass
@@ -107,6 +109,7 @@ class _SideMemo:
     state_reads: dict[tuple[str, frozenset[str]], list[Unit]] = field(default_factory=dict)
     reads: dict[int, tuple[ast.AST, frozenset[str]]] = field(default_factory=dict)
     attribute_read: dict[str, bool] = field(default_factory=dict)
+    record_unpackers: dict[tuple[str, int], list[Unit]] = field(default_factory=dict)
     pinned: dict[int, FunctionInfo] = field(default_factory=dict)
 
     def pin(self, fn: FunctionInfo) -> int:
@@ -254,6 +257,10 @@ class LearningFlow:
         seen: list[Unit] = []
         escaped = False  # the value was stored into an object the caller passed in (`buffer.add(obs, reward)`)
         via: dict[tuple, frozenset[str]] = {}  # states reached through info positions only: the names carried
+        # a change that defines a mask or a weight, first met at a sampler through the data it returns: the
+        # sampler's placement, kept while the search goes on to a loss the value multiplies (`_multiplies`)
+        masking = any(MASKING.search(d) for u in start for d in u.defs)
+        sampled: Placement | None = None
         while queue and visited < MAX_VISITS:
             u, ctx = queue.popleft()
             visited += 1
@@ -267,7 +274,13 @@ class LearningFlow:
                 if self.evaluation_only(u.fn):
                     saw_eval = True
                     continue
-                return Placement(u.sink, self._chain((u, ctx), parent), visited=visited)
+                here = Placement(u.sink, self._chain((u, ctx), parent), visited=visited)
+                if sampled is not None and (u.sink != "loss" or not _multiplies(here.chain)):
+                    continue  # past a sampler's returned data, only the loss it masks or weights counts
+                if sampled is None and masking and u.sink == "sampling" and _returned_into(u, ctx, parent):
+                    sampled = here  # a mask or weight returned by the sampler: data, on to what consumes it
+                    continue
+                return here
             if u.sink == "logging":
                 saw_logging = True
                 continue
@@ -275,13 +288,18 @@ class LearningFlow:
             carried: frozenset[str] = via.get(_key(u, ctx)) or (
                 came[0].defs if came is not None and came[0].fn is u.fn else frozenset())
             info = self._info_returns(u, ctx, carried & u.uses)
-            for v, vctx in self._next(u, ctx) if info is None else info[0]:
+            successors = self._next(u, ctx) if info is None else info[0]
+            if masking:  # a mask or weight goes on through the records it is packed into (`_record_unpackers`)
+                successors = [*successors, *((w, ()) for w in self._record_unpackers(u))]
+            for v, vctx in successors:
                 key = _key(v, vctx)
                 if key not in parent:
                     parent[key] = (u, ctx)
                     queue.append((v, vctx))
                     if info is not None:
                         via[key] = info[1]
+        if sampled is not None:
+            return sampled
         if network is not None:
             # what a network computes reaches the loss through `nn.Module.__call__`, which the code does not show
             return Placement("architecture", self._chain(network, parent), visited=visited)
@@ -344,6 +362,32 @@ class LearningFlow:
             else:
                 out.extend((w, ()) for w in self.callers(fn))
         return out
+
+    def _record_unpackers(self, u: Unit) -> list[Unit]:
+        """The statements of other functions that unpack a positional record by the name it is built under:
+        `current_batch = [obs_list, action_list, mask_list, ...]` in a replay buffer and `obs, action,
+        mask_batch, ... = current_batch` in the policy that learns from it (same name, same number of
+        fields, at least `MIN_RECORD` of them). The record travels between them through code the text
+        does not show (a library's learner calling the policy), so the name and the layout are the link.
+        Real shape (LightZero `MuZeroGameBuffer._make_batch`): the unroll mask was placed on the sampling
+        path, the first sink the flow met on its way back through `sample()`, not on the loss it masks."""
+        node = u.node
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                and isinstance(node.value, ast.List | ast.Tuple) and len(node.value.elts) >= MIN_RECORD
+                and not any(isinstance(e, ast.Starred) for e in node.value.elts)):
+            return []
+        name, size = node.targets[0].id, len(node.value.elts)
+        memo = self._memo.record_unpackers
+        if (name, size) not in memo:
+            found: list[Unit] = []
+            for path, line in self.side.references(name)[:MAX_CALLERS]:
+                module = self.side.module(path) if path.endswith(PY_SUFFIXES) else None
+                caller = enclosing_function(module, line) if module is not None else None
+                if caller is None:
+                    continue
+                found.extend(w for w in self.units(caller) if w.line <= line <= w.end_line and _unpacks(w.node, name, size))
+            memo[(name, size)] = found
+        return [w for w in memo[(name, size)] if w.fn is not u.fn]
 
     def _info_returns(self, u: Unit, ctx: tuple[Unit, ...], carried: frozenset[str]
                       ) -> tuple[list[tuple[Unit, tuple[Unit, ...]]], frozenset[str]] | None:
@@ -1011,6 +1055,32 @@ def class_family(fn: FunctionInfo) -> set[str | None]:
         family |= related
     return {fn.class_name} | {other.class_name for other in fn.module.functions.values()
                               if other.class_name and other.class_name.rsplit(".", 1)[-1] in family}
+
+
+def _returned_into(u: Unit, ctx: tuple[Unit, ...], parent: dict[tuple, tuple | None]) -> bool:
+    """`u` was reached from a `return` of another function: the value is what the call in `u` returns
+    (`train_data = replay_buffer.sample(batch_size)` receiving the batch), not what it is called with."""
+    came = parent.get(_key(u, ctx))
+    return came is not None and RETURN in came[0].defs and came[0].fn is not u.fn
+
+
+def _multiplies(chain: list[Unit]) -> bool:
+    """Some statement of the chain multiplies by the value the previous one defined (`loss * mask_batch[:, k]`):
+    the value masks or weights a term on its way to the loss."""
+    for prev, cur in zip(chain, chain[1:], strict=False):
+        names = {d.rsplit(".", 1)[-1] for d in prev.defs}
+        for sub in ast.walk(cur.node):
+            if isinstance(sub, ast.BinOp) and isinstance(sub.op, ast.Mult) \
+                    and (_names_of(sub.left) | _names_of(sub.right)) & names:
+                return True
+    return False
+
+
+def _unpacks(node: ast.AST, name: str, size: int) -> bool:
+    """`a, b, c = name` with `size` plain targets."""
+    return isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Tuple | ast.List) \
+        and len(node.targets[0].elts) == size and all(isinstance(t, ast.Name) for t in node.targets[0].elts) \
+        and isinstance(node.value, ast.Name) and node.value.id == name
 
 
 def _key(u: Unit, ctx: tuple[Unit, ...]) -> tuple[int, ...]:

@@ -1829,10 +1829,11 @@ def _statement_locations(on: list[Placed], lead: list[Location]) -> list[Locatio
     find every one. Real shape (LightZero `train_muzero_with_gym_env`): a removed epsilon-greedy block
     (`collect_kwargs['epsilon'] = epsilon_greedy_fn(...)`) was merged into the function's finding led by an
     intervening loop-count edit 15 lines below, and appeared only as "(3 more)"."""
-    seen = {(loc.side, loc.path, loc.line) for loc in lead}
+    seen: set[tuple[str, str, int | None]] = {(loc.side, loc.path, loc.line) for loc in lead}
     out: list[Location] = []
     for placed in on:
-        unit, side = (placed.change.cand, "candidate") if placed.change.cand else (placed.change.base, "baseline")
+        side: Side = "candidate" if placed.change.cand else "baseline"
+        unit = placed.change.cand or placed.change.base
         if unit is None or (side, unit.fn.path, unit.line) in seen or len(out) >= MAX_STATEMENT_LOCATIONS:
             continue
         seen.add((side, unit.fn.path, unit.line))

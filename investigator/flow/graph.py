@@ -275,10 +275,9 @@ class LearningFlow:
                     saw_eval = True
                     continue
                 here = Placement(u.sink, self._chain((u, ctx), parent), visited=visited)
-                if sampled is not None and (u.sink != "loss" or not _multiplies(here.chain)):
-                    continue  # past a sampler's returned data, only the loss it masks or weights counts
-                if sampled is None and masking and u.sink == "sampling" and _returned_into(u, ctx, parent):
-                    sampled = here  # a mask or weight returned by the sampler: data, on to what consumes it
+                choice = _sink_choice(here, u, ctx, parent, masking, sampled is not None)
+                sampled = here if choice == "hold" else sampled  # the sampler's data: on to what consumes it
+                if choice != "stop":
                     continue
                 return here
             if u.sink == "logging":
@@ -289,9 +288,9 @@ class LearningFlow:
                 came[0].defs if came is not None and came[0].fn is u.fn else frozenset())
             info = self._info_returns(u, ctx, carried & u.uses)
             successors = self._next(u, ctx) if info is None else info[0]
-            if masking:  # a mask or weight goes on through the records it is packed into (`_record_unpackers`)
-                successors = [*successors, *((w, ()) for w in self._record_unpackers(u))]
-            for v, vctx in successors:
+            # a mask or weight goes on through the records it is packed into (`_record_unpackers`)
+            records = [(w, ()) for w in self._record_unpackers(u)] if masking else []
+            for v, vctx in [*successors, *records]:
                 key = _key(v, vctx)
                 if key not in parent:
                     parent[key] = (u, ctx)
@@ -1055,6 +1054,16 @@ def class_family(fn: FunctionInfo) -> set[str | None]:
         family |= related
     return {fn.class_name} | {other.class_name for other in fn.module.functions.values()
                               if other.class_name and other.class_name.rsplit(".", 1)[-1] in family}
+
+
+def _sink_choice(here: Placement, u: Unit, ctx: tuple[Unit, ...], parent: dict[tuple, tuple | None], masking: bool,
+                 held: bool) -> str:
+    """"stop" at this sink, "hold" it (a mask or weight first met at a sampler as the data it returns: kept
+    while the search goes on to a loss it multiplies) or "skip" it (past such a sampler, a sink that is not
+    that loss)."""
+    if held:
+        return "stop" if u.sink == "loss" and _multiplies(here.chain) else "skip"
+    return "hold" if masking and u.sink == "sampling" and _returned_into(u, ctx, parent) else "stop"
 
 
 def _returned_into(u: Unit, ctx: tuple[Unit, ...], parent: dict[tuple, tuple | None]) -> bool:

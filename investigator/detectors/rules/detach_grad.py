@@ -38,13 +38,14 @@ MAX_FLOW_SCAN = 4000  # statements scanned forward for a flow into the loss
 HOST = {"item", "cpu", "numpy", "tolist", "detach", "detach_"}  # what passes through these leaves the graph
 
 
-def _graph_names(expr: ast.AST) -> set[str]:
-    """Names an expression reads *through the autograd graph* (not through `.item()`, `.cpu()`, ...)."""
+def _graph_names(expr: ast.AST, leaving: frozenset[str] | set[str] = HOST) -> set[str]:
+    """Names an expression reads *through the autograd graph* (not through `.item()`, `.cpu()`, ...:
+    the `leaving` calls)."""
     out: set[str] = set()
     stack = [expr]
     while stack:
         sub = stack.pop()
-        if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and sub.func.attr in HOST:
+        if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and sub.func.attr in leaving:
             continue
         if isinstance(sub, ast.Name):
             out.add(sub.id)
@@ -180,7 +181,7 @@ def host_value(value: ast.expr) -> bool:
     for the logs, no graph to cut. Real shape (LightZero UniZero): `return_log_dict = {...: loss.item()}`
     and `return_log_dict[k] = logits.max().item()` under `torch.no_grad()` were a "Gradient cut added on
     returns" (critical), the dictionary being returned to the caller for its logs."""
-    return not _graph_names(value)
+    return not _graph_names(value, HOST - DETACHING)
 
 
 def _from_cut_values(value: ast.expr, cut: dict[str, bool]) -> bool:

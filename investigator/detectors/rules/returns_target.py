@@ -23,9 +23,9 @@ from investigator.detectors.patterns import (
     roles_in,
 )
 from investigator.detectors.roles import role
-from investigator.detectors.signs import same_through_negation
 from investigator.detectors.rules.detach_grad import host_value
 from investigator.detectors.rules.done_mask import TRUNCATION_FIX
+from investigator.detectors.signs import same_through_negation
 from investigator.models import Severity
 from investigator.pyast import call_name, last_name, unparse
 

@@ -129,3 +129,12 @@ def test_a_nonlinearity_replaced_in_the_branch_is_still_changed() -> None:
     branched = ACT_BRANCHED.replace("action = torch.tanh(z)", "action = torch.sigmoid(z)")
     found = _found(BASE.replace(ACT_BASE, branched), {"layers"})
     assert any("Nonlinearity changed: tanh -> sigmoid" in f.title for f in found), [(f.title, f.severity) for f in found]
+
+
+def test_a_cut_value_now_derived_from_another_cut_value_is_not_removed() -> None:
+    """Negative: `next_q` computed in the `no_grad` from a tensor the same block already cut still has its cut
+    (the first version of the rule dropped it, and read the other side's cut as removed)."""
+    derived = LEARN_BASE.replace("next_q = self.target_critic(next_state, next_action)",
+                                 "q_pair = self.target_critic(next_state, next_action)\n            next_q = q_pair.min(-1)")
+    found = _found(BASE.replace(LEARN_BASE, derived), {"detach_grad"})
+    assert not [f for f in found if "removed" in f.title], [(f.title, f.severity) for f in found]

@@ -32,6 +32,7 @@ TRACKED = {"loss", "new_values", "logprob", "entropy", "ratio", "kl", "advantage
 DETACHING = {"detach", "detach_", "stop_gradient"}
 # `.item()` / `.numpy()` make host scalars for logs and stats: they are not a cut of the loss graph
 TARGETS = {"advantages", "returns", "values", "next_values"}  # detached in the textbook form
+INHERITED = ", already cut"  # a cut feature whose value is computed only from values already cut
 MAX_FLOW_SCAN = 4000  # statements scanned forward for a flow into the loss
 
 
@@ -242,7 +243,7 @@ class DetachGradDetector(FeatureDetector):
             for name in assigned_names(node):
                 cut[name] = how is not None and cut.get(name, True)
             roles = set(target_roles(node)) & TRACKED
-            if already or (how and host_value(value)):  # already cut, or a host number: no new cut
+            if how and host_value(value):  # a host number for the logs: no graph to cut
                 continue
             if not roles:
                 continue
@@ -253,8 +254,9 @@ class DetachGradDetector(FeatureDetector):
                 roles &= TARGETS  # rollout, inference, logging or stats: not a cut of the loss
             if how and roles:
                 names = ", ".join(assigned_names(node))
+                said = f"{names} ({how}{INHERITED if already else ''})"
                 for r in sorted(roles):
-                    out.append(Feature((r, how == "no_grad" or how == "detach"), site, f"{names} ({how})"))
+                    out.append(Feature((r, how == "no_grad" or how == "detach"), site, said))
         for site, call, _name in calls(sites):
             if method_name(call) == "backward" and site.no_grad:
                 out.append(Feature(("backward", True), site, "backward() inside no_grad"))
@@ -278,6 +280,12 @@ class DetachGradDetector(FeatureDetector):
         return reached if not reached & backward_losses(ctx.sites(pair.base)) else set()
 
     def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
+        # a cut on values already cut is neither added nor removed: it matches a cut of the other side, and
+        # alone it changes nothing (`entropy = -next_log_prob` in the `no_grad` that made `next_log_prob`)
+        only_base = [f for f in only_base if not f.text.endswith(INHERITED + ")")]
+        only_cand = [f for f in only_cand if not f.text.endswith(INHERITED + ")")]
+        if not only_base and not only_cand:
+            return []
         if only_cand:
             roles = sorted({f.key[0] for f in only_cand})
             new_losses = self._new_losses(pair, ctx, only_cand)

@@ -131,10 +131,27 @@ def test_a_nonlinearity_replaced_in_the_branch_is_still_changed() -> None:
     assert any("Nonlinearity changed: tanh -> sigmoid" in f.title for f in found), [(f.title, f.severity) for f in found]
 
 
+
+PPO_UPDATE = """
+import torch
+
+
+class PPO:
+    def update(self, obs, next_obs, rewards, dones):
+        with torch.no_grad():
+            {next_values}
+        returns = rewards + self.gamma * (1 - dones) * next_values
+        values = self.critic(obs)
+        loss = ((values - returns) ** 2).mean()
+        loss.backward()
+"""
+
+
 def test_a_cut_value_now_derived_from_another_cut_value_is_not_removed() -> None:
-    """Negative: `next_q` computed in the `no_grad` from a tensor the same block already cut still has its cut
-    (the first version of the rule dropped it, and read the other side's cut as removed)."""
-    derived = LEARN_BASE.replace("next_q = self.target_critic(next_state, next_action)",
-                                 "q_pair = self.target_critic(next_state, next_action)\n            next_q = q_pair.min(-1)")
-    found = _found(BASE.replace(LEARN_BASE, derived), {"detach_grad"})
+    """Negative: `next_values` computed in the `no_grad` from a value the same block already cut keeps its
+    cut (a first version of the rule dropped it, and read the baseline's cut as removed)."""
+    base = PPO_UPDATE.replace("{next_values}", "next_values = self.critic(next_obs)")
+    cand = PPO_UPDATE.replace("{next_values}", "values_out = self.critic(next_obs)\n            next_values = values_out.reshape(-1)")
+    main = "from ppo import PPO\n\nagent = PPO()\nfor step in range(1000):\n    agent.update(step, step, step, step)\n"
+    found = run_on({"ppo.py": base, "main.py": main}, {"ppo.py": cand, "main.py": main}, only={"detach_grad"}).findings
     assert not [f for f in found if "removed" in f.title], [(f.title, f.severity) for f in found]

@@ -1888,7 +1888,9 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
     sided: tuple[tuple[Side, tuple[str, int] | None], ...] = (("baseline", base_loc), ("candidate", cand_loc))
     ends = {"baseline": _end_line(change.base, base_loc), "candidate": _end_line(change.cand, cand_loc)}
     locations = [Location(path=p, line=ln, side=s, end_line=ends[s]) for s, loc in sided if loc for p, ln in [loc]]
-    locations += _statement_locations(on, locations)
+    # every changed statement in the evidence (the finding's own locations stay the lead's: guards, groups and
+    # explained lines read those)
+    shown = [*locations, *_statement_locations(on, locations)]
     where = pair.describe()
     statements = "; ".join(_change_text(p.change) for p in on[:3]) + (f"; ... ({n - 3} more)" if n > 3 else "")
     flow_text = _flow_text(best, label)
@@ -1948,7 +1950,7 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
         evidence=[Evidence(
             kind=EvidenceKind.code,
             summary=statements,
-            locations=locations,
+            locations=shown,
             hunk=hunk_text(index, base_loc, cand_loc, base_fn, cand_fn),
             details={"path": label, "function": where, "match": pair.match, "flow": best.placement.describe(),
                      "sink": best.placement.sink, "stops": best.placement.stops,

@@ -44,7 +44,7 @@ EPSILON = '''        if cfg.eps_greedy_exploration_in_collect:
 
 
 def _lines(found, side: str) -> set[int]:
-    return {loc.line for f in found for loc in f.locations if loc.side == side and loc.line is not None}
+    return {loc.line for f in found for e in f.evidence for loc in e.locations if loc.side == side and loc.line is not None}
 
 
 def _train_findings(cand: str):
@@ -61,4 +61,4 @@ def test_a_removed_block_bundled_with_a_loop_count_edit_is_located():
 
 def test_a_single_edit_keeps_a_single_location_per_side():
     found = _train_findings(TRAIN.replace("range(cfg.update_per_collect)", "range(update_per_collect)"))
-    assert len(found) == 1 and len(found[0].locations) <= 2, [(f.title, f.locations) for f in found]
+    assert len(found) == 1 and len(found[0].evidence[0].locations) <= 2, [(f.title, f.evidence) for f in found]

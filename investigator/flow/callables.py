@@ -165,7 +165,7 @@ def _factory(node: ast.FunctionDef) -> BuiltCallable | None:
     if own is None:
         return None
     captured = {p: (f"_c{i}" if p not in rebound else f"_d{i}") for i, p in enumerate(params)}
-    stmts = inner.body if isinstance(inner, ast.FunctionDef) else [ast.Return(value=inner.body)]
+    stmts: list[ast.stmt] = list(inner.body) if isinstance(inner, ast.FunctionDef) else [ast.Return(value=inner.body)]
     text = _reduced(_statements(stmts), {**captured, **{p: f"_a{k}" for k, p in enumerate(own)}}, {})
     return BuiltCallable(params, default_values(node), text) if text is not None else None
 

@@ -247,3 +247,4 @@ def test_no_grad_added_inside_a_callee_reached_at_both_commits_is_reported() -> 
     assert patch.startswith("--- a/pkg/models/policies.py\n+++ b/pkg/models/policies.py\n")
     assert "+            return squash_action(dist, action)" in patch
     assert "_temp_optim" not in patch and "def forward(self, x, deterministic" in patch
+

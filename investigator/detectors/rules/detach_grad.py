@@ -231,12 +231,12 @@ class DetachGradDetector(FeatureDetector):
                 roles &= TARGETS  # rollout, inference, logging or stats: not a cut of the loss
             if how and roles:
                 names = ", ".join(assigned_names(node))
-                call = callers_cut(site) if how == "no_grad" else None
+                scope = callers_cut(site) if how == "no_grad" else None
                 for r in sorted(roles):
-                    if call is not None:
-                        if (r, call) in cut_calls:
+                    if scope is not None:
+                        if (r, scope) in cut_calls:
                             continue
-                        cut_calls.add((r, call))
+                        cut_calls.add((r, scope))
                     out.append(Feature((r, how == "no_grad" or how == "detach"), site, f"{names} ({how})"))
         for site, call, _name in calls(sites):
             if method_name(call) == "backward" and site.no_grad:

@@ -241,8 +241,8 @@ def _same_code(index: PairIndex, hit: Hit, base_fn: FunctionInfo | None, cand_fn
     from SAC's `update_temp`), pairs that callee with its own counterpart, not with the analysed
     function of the other side (the patch replaced `forward` by the body of `update_temp`); with no
     counterpart, no patch."""
-    if base_fn is None or cand_fn is None:
-        return base_fn, cand_fn
+    if base_fn is None or cand_fn is None or base_fn.is_module or cand_fn.is_module:
+        return base_fn, cand_fn  # module-level code: the patch reverts the candidate file's own git hunks
     if hit.pair is not None and base_fn is hit.pair.base and cand_fn is hit.pair.cand:
         return base_fn, cand_fn
     if index.counterpart(cand_fn) is base_fn or index.counterpart(base_fn) is cand_fn:

@@ -49,6 +49,7 @@ from investigator.detectors.reach import unreachable_reason
 from investigator.detectors.sources import changes_from_changeset
 from investigator.flow.abstracted import made_abstract
 from investigator.flow.bundled import bundled_parameters
+from investigator.flow.callables import same_callable
 from investigator.flow.carved import carved_from_raise
 from investigator.flow.classbody import (
     OTHER_KIND,
@@ -733,6 +734,7 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     changes = [c for c in computed if not _explained(c, explained)]
     made = _explained_made(computed, changes)
     changes = _without_inferred_sizes(changes, pair, result)
+    changes = _without_same_callables(changes, pair, index, expanders, result)
     changes = _without_bundled_reads(changes, pair, result)
     changes = _without_constant_switches(changes, pair, index, result)
     if config_compared:
@@ -849,6 +851,27 @@ def _without_inferred_sizes(changes: list[UnitChange], pair: FunctionPair, resul
         subsystem="other", title=f"Reshape sizes inferred in `{pair.describe()}` ({len(same)} statements)",
         reason="a `view`/`reshape` size written out at one commit is `-1` at the other, every other size the same: "
                "the inferred size is the one written out wherever the baseline's call ran, so the tensor is the same",
+        locations=[Location(path=first.fn.path, line=first.line, side="candidate")], source=SOURCE))
+    return [c for c in changes if not any(c is s for s in same)]
+
+
+def _without_same_callables(changes: list[UnitChange], pair: FunctionPair, index: PairIndex,
+                            expanders: dict[str, Expander], result: AnalyzerResult) -> list[UnitChange]:
+    """The changes without statements alike but for a closure factory replaced by a callable class that
+    builds the same callable from the same arguments, or the reverse (flow/callables.py)."""
+    if pair.base is None or pair.cand is None:
+        return changes
+    resolvers = (expanders["baseline"].resolver, expanders["candidate"].resolver)
+    same = [c for c in changes if c.base is not None and c.cand is not None
+            and same_callable(c.base.node, c.cand.node, pair.base, pair.cand, resolvers, (index.base, index.cand))]
+    if not same:
+        return changes
+    first = same[0].cand
+    assert first is not None
+    result.no_effect.append(NoEffectChange(
+        subsystem="other", title=f"Callable built another way in `{pair.describe()}` ({len(same)} statements)",
+        reason="a closure factory replaced by a callable class (or the reverse): the class's `__call__` computes "
+               "what the closure computed, from the same arguments its constructor stores",
         locations=[Location(path=first.fn.path, line=first.line, side="candidate")], source=SOURCE))
     return [c for c in changes if not any(c is s for s in same)]
 

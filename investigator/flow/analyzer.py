@@ -1846,7 +1846,10 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
     if call_fixed:
         severity = Severity.low  # the baseline's statement could not run: a likely fix
     n = len(on)
-    confidence = 0.7 if n <= 3 else 0.55 if n <= 10 else 0.4
+    # diffuse edits of the finding's own place (a refactor of the loss) are less likely one slip; statements
+    # of the same function acting on other places (a script's environment set-up) say nothing about this one
+    in_place = sum(1 for p in on if p.path == label)
+    confidence = 0.7 if in_place <= 3 else 0.55 if in_place <= 10 else 0.4
     if pair.match in ("moved", "renamed"):
         confidence *= 0.85 + 0.15 * pair.similarity
     # a value that travels fewer statements to its sink acts more directly (breaks ties between places)

@@ -26,7 +26,7 @@ import difflib
 import hashlib
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from investigator.analyzers.base import AnalysisContext, Analyzer, register_analyzer
@@ -349,9 +349,10 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
     reports = _drop_moved(reports, moved_across(unit_changes, counterparts), result, flows)
     findings: list[Finding] = []
     for report in reports:
-        finding = _finding(report, index, stored)
-        if finding is not None:
-            findings.append(finding)
+        for part in _per_place(report):
+            finding = _finding(part, index, stored)
+            if finding is not None:
+                findings.append(finding)
         result.no_effect.extend(_no_effect(report))
     findings.extend(_override_findings(index, flows, explained, result))
     findings = group_same_edit(findings)
@@ -361,6 +362,21 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
                    "flow_visits": visits, "functions_not_placed": skipped}
     result.duration_s = time.perf_counter() - start
     return result
+
+
+def _per_place(report: PairReport) -> list[PairReport]:
+    """A script's top level split by the place each change acts on: a module's statements are not one
+    computation as a function's are, so an edit of the loss and a migration of the environment set-up in
+    the same script are two claims, each judged (and counted, for how diffuse it is) on its own. Real
+    shape: cleanrl's SAC script had its entropy-temperature loss edited in a range that also moved every
+    script to the gymnasium step API; the loss edit was one of "7 statements" and ranked ninth."""
+    fn = report.pair.cand or report.pair.base
+    if fn is None or not fn.is_module:
+        return [report]
+    places = {p.path for p in report.placed if p.path and p.verdict in ("on", "dispatched", "api", "unfollowed")}
+    if len(places) < 2:
+        return [report]
+    return [replace(report, placed=[p for p in report.placed if p.path == place]) for place in sorted(places)]
 
 
 def _module_renames(changed: list[FunctionPair], flows: dict[str, LearningFlow]) -> dict[str, dict[str, str]]:
@@ -1846,10 +1862,7 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
     if call_fixed:
         severity = Severity.low  # the baseline's statement could not run: a likely fix
     n = len(on)
-    # diffuse edits of the finding's own place (a refactor of the loss) are less likely one slip; statements
-    # of the same function acting on other places (a script's environment set-up) say nothing about this one
-    in_place = sum(1 for p in on if p.path == label)
-    confidence = 0.7 if in_place <= 3 else 0.55 if in_place <= 10 else 0.4
+    confidence = 0.7 if n <= 3 else 0.55 if n <= 10 else 0.4
     if pair.match in ("moved", "renamed"):
         confidence *= 0.85 + 0.15 * pair.similarity
     # a value that travels fewer statements to its sink acts more directly (breaks ties between places)

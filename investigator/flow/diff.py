@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
+from investigator.flow.argflags import same_cli_option
 from investigator.flow.units import Unit
 from investigator.pyast import class_base, copy_tree, fingerprint, last_name
 
@@ -201,7 +202,8 @@ def changed_units(
         for k in range(max(len(olds), len(news))):
             change = UnitChange(olds[k] if k < len(olds) else None, news[k] if k < len(news) else None)
             if change.base is None or change.cand is None or not (
-                    _same_with_constants(change.base, change.cand) or same_flax_apply(change.base.node, change.cand.node)):
+                    _same_with_constants(change.base, change.cand) or same_flax_apply(change.base.node, change.cand.node)
+                    or same_cli_option(change.base.node, change.cand.node)):
                 out.append(change)
     if name_renames is not None and mappings:
         name_renames.update((o, n) for o, n in mappings if o != n and ("." not in o and "." not in n or _field_of_same(o, n)

@@ -642,7 +642,9 @@ def group_low(findings: list[Finding]) -> list[Finding]:
     wrappers gave dozens of low findings, one per function, that buried the rest of the report."""
     by_file: dict[str, list[Finding]] = {}
     for f in findings:
-        if f.severity is Severity.low and f.locations:
+        # a finding repeated across files ("(3 places)") is not one file's: grouped there, the group's title
+        # would name one file and its first location another
+        if f.severity is Severity.low and f.locations and len({loc.path for loc in f.locations}) == 1:
             by_file.setdefault(f.locations[-1].path, []).append(f)
     grouped = {id(f): path for path, group in by_file.items() if len(group) >= GROUP_MIN for f in group}
     out: list[Finding] = []

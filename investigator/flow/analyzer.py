@@ -373,10 +373,43 @@ def _per_place(report: PairReport) -> list[PairReport]:
     fn = report.pair.cand or report.pair.base
     if fn is None or not fn.is_module:
         return [report]
-    places = {p.path for p in report.placed if p.path and p.verdict in ("on", "dispatched", "api", "unfollowed")}
+    placed = [p for p in report.placed if p.path and p.verdict in ("on", "dispatched", "api", "unfollowed")]
+    places = sorted({p.path for p in placed if p.path})
     if len(places) < 2:
         return [report]
-    return [replace(report, placed=[p for p in report.placed if p.path == place]) for place in sorted(places)]
+    # places whose statements made the same token edit (`num_envs` -> `local_num_envs` in the observation and
+    # the reward buffers) are one change: kept together
+    group = {place: place for place in places}
+
+    def root(place: str) -> str:
+        while group[place] != place:
+            place = group[place]
+        return place
+
+    seen: dict[str, str] = {}
+    for p in placed:
+        for edit in _token_edits(p.change):
+            if edit in seen:
+                group[root(p.path or "")] = root(seen[edit])
+            else:
+                seen[edit] = p.path or ""
+    parts: dict[str, list[Placed]] = {}
+    for p in report.placed:
+        if p.path in group:
+            parts.setdefault(root(p.path), []).append(p)
+    if len(parts) < 2:
+        return [report]
+    return [replace(report, placed=kept) for _, kept in sorted(parts.items())]
+
+
+def _token_edits(change: UnitChange) -> set[str]:
+    """The token runs a modified statement replaced (`num_envs => local_num_envs`); none for an added or
+    deleted statement."""
+    if change.base is None or change.cand is None:
+        return set()
+    a, b = _tokens(change.base.text(400)), _tokens(change.cand.text(400))
+    ops = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    return {" ".join(a[i1:i2]) + " => " + " ".join(b[j1:j2]) for tag, i1, i2, j1, j2 in ops if tag != "equal"}
 
 
 def _module_renames(changed: list[FunctionPair], flows: dict[str, LearningFlow]) -> dict[str, dict[str, str]]:

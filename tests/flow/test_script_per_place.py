@@ -60,3 +60,29 @@ def test_a_function_is_still_one_finding() -> None:
     found = flow_findings({"sac.py": body}, {"sac.py": cand})
     assert len(found) == 1, [f.title for f in found]
     assert "statements" in found[0].title
+
+
+BUFFERS = """
+    import torch
+
+
+    if __name__ == "__main__":
+        num_envs, local_num_envs = 8, 4
+        net = torch.nn.Linear(3, 1)
+        optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
+        for step in range(100):
+            rewards = torch.rand(num_envs)
+            obs = torch.rand(num_envs, 3)
+            target = rewards + 0.99 * net(obs).squeeze(-1).detach()
+            loss = (net(obs).squeeze(-1) - target).pow(2).mean()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+"""
+
+
+def test_one_edit_made_at_two_places_of_a_script_stays_one_finding() -> None:
+    cand = BUFFERS.replace("torch.rand(num_envs", "torch.rand(local_num_envs")
+    found = flow_findings({"train.py": BUFFERS}, {"train.py": cand})
+    assert len(found) == 1, [f.title for f in found]
+    assert "2 statements" in found[0].title

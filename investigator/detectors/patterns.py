@@ -176,7 +176,7 @@ def renamed_keywords(node: ast.AST) -> bool:
     """A NumPy/JAX `clip` call with the older keyword names (`a_min=`, `a_max=`)."""
     if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
         return False
-    renames = _RENAMED_KEYWORDS.get(node.func.attr)
+    renames = _RENAMED_KEYWORDS.get(node.func.attr, {})
     return bool(renames) and dotted(node.func.value) in _ARRAY_MODULES \
         and any(k.arg in renames for k in node.keywords)
 

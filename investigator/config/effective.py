@@ -626,6 +626,40 @@ def _add_other(config: SideConfig, path: str, parsed: ParsedFile, class_paths: M
             config.other[key] = e.with_key(key)
 
 
+def overridden_defaults(side: SideData, entries: list[tuple[str, ConfigEntry]]) -> dict[str, str]:
+    """{key: class} of the field defaults that every construction of their class in the tree passes by
+    keyword (`MAPPOConfig(batch_size=batch_size, ...)`, the only call): what runs use is the argument, never
+    the default (Mava 0.1.2..0.1.3: `MAPPOConfig.batch_size` 32 -> 512, a false critical; the system passes
+    its own `batch_size=512` at both commits). A call that spreads `**kwargs` or passes positional arguments
+    may or may not pass it: the default then counts."""
+    fields: dict[str, list[tuple[str, str]]] = {}
+    for key, e in entries:
+        if e.kind is EntryKind.field_default and e.owner and e.raw_key == f"{e.owner}.{e.raw_key.rsplit('.', 1)[-1]}":
+            fields.setdefault(e.owner, []).append((key, e.raw_key.rsplit(".", 1)[-1]))
+    if not fields:
+        return {}
+    pattern = re.compile(r"\b(" + "|".join(re.escape(c) for c in sorted(fields)) + r")\(")
+    made: dict[str, list[ast.Call]] = {}
+    for path, text in side.sources.items():
+        if not pattern.search(text):
+            continue
+        tree = side.parse(path, text) if side.parse is not None else None
+        if tree is None:
+            return {}  # a construction we cannot read: every default may be used
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and (name := last_name(dotted_call(node))) in fields:
+                made.setdefault(name, []).append(node)
+    out: dict[str, str] = {}
+    for cls, keys in fields.items():
+        calls = made.get(cls, [])
+        if not calls or any(c.args or any(k.arg is None for k in c.keywords) for c in calls):
+            continue
+        for key, name in keys:
+            if all(any(k.arg == name for k in c.keywords) for c in calls):
+                out[key] = cls
+    return out
+
+
 def build_side(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dict[str, str]]:
     """The effective configuration at one commit, plus `_target_`s of composed sections."""
     entry = EntryPoint(spec=resolved.spec, script=resolved.script, function=resolved.function,
@@ -706,6 +740,7 @@ def build_side(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dic
     for path, parsed in side.parsed.items():
         if path not in effective_files:
             _add_other(config, path, parsed, emitter.paths, reached_modules)
+    config.overridden = overridden_defaults(side, [*config.effective.items(), *config.other.items()])
     config.files = len(side.parsed)
     config.training_files = {*effective_files, *reached_modules, *([resolved.script] if resolved.script else [])}
     return config, targets

@@ -181,6 +181,33 @@ def renamed_keywords(node: ast.AST) -> bool:
         and any(k.arg in renames for k in node.keywords)
 
 
+def checked_only(node: ast.AST) -> bool:
+    """A call whose extra argument only checks or annotates: `typing.cast(T, x)` is `x`, and `zip(a, b,
+    strict=True)` yields what `zip(a, b)` yields (it raises on unequal lengths instead). Real shapes:
+    pfrl 0.4 wrapped a statistic in `typing.cast(float, np.mean(xs))`, rl-baselines3-zoo 2.8 added
+    `strict=True` to its wrapper `zip`: both "behavioural changes" (significant)."""
+    if not isinstance(node, ast.Call):
+        return False
+    name = dotted(node.func)
+    if name == "typing.cast":
+        return len(node.args) == 2 and not node.keywords
+    return name == "zip" and any(k.arg == "strict" for k in node.keywords)
+
+
+def _plain_call(node: ast.Call) -> ast.expr:
+    """The call without what only checks or renames (`checked_only`, `renamed_keywords`): `typing.cast(T, x)`
+    is `x`; the others keep their node, their keywords rewritten."""
+    if checked_only(node):
+        if dotted(node.func) == "typing.cast":
+            return node.args[1]
+        node.keywords = [k for k in node.keywords if k.arg != "strict"]
+    if renamed_keywords(node):
+        assert isinstance(node.func, ast.Attribute)
+        renames = _RENAMED_KEYWORDS[node.func.attr]
+        node.keywords = [ast.keyword(arg=renames.get(k.arg or "", k.arg), value=k.value) for k in node.keywords]
+    return node
+
+
 class _Equivalent(ast.NodeTransformer):
     def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
         spread = spread_concat(node)  # before the children: `list(e)` is about to read as `sequence(e)`
@@ -217,10 +244,9 @@ class _Equivalent(ast.NodeTransformer):
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
         self.generic_visit(node)
-        if renamed_keywords(node):
-            assert isinstance(node.func, ast.Attribute)
-            renames = _RENAMED_KEYWORDS[node.func.attr]
-            node.keywords = [ast.keyword(arg=renames.get(k.arg or "", k.arg), value=k.value) for k in node.keywords]
+        plain = _plain_call(node)
+        if plain is not node:
+            return plain
         if redundant_cast(node):
             return node.args[0]
         if explicit_super(node):
@@ -632,7 +658,8 @@ def _needs_rewrite(sub: ast.AST) -> bool:
         or detach_under_detach(sub) or explicit_super(sub) or bool(_float_operands(sub)) \
         or diagonal_gaussian(sub) or summed_density(sub) or last_dim_sum(sub) \
         or _lookup_table(sub) is not None or clamp_parts(sub) is not None or spread_concat(sub) is not None \
-        or shape_list(sub) or redundant_cast(sub) or library_alias(sub) is not None or renamed_keywords(sub)
+        or shape_list(sub) or redundant_cast(sub) or library_alias(sub) is not None or renamed_keywords(sub) \
+        or checked_only(sub)
 
 
 def equivalent_form(expr: ast.AST) -> ast.AST:

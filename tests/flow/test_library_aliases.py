@@ -60,3 +60,56 @@ def test_another_tree_function_is_a_change() -> None:
 
 def test_a_clip_bound_moved_to_the_other_side_is_a_change() -> None:
     assert any("loss_fn" in t for t in _loud(LOSS.replace("a_min=", "max="))), _loud(LOSS.replace("a_min=", "max="))
+
+
+ENV = """
+import typing
+
+import gym
+import numpy as np
+
+
+def wrap_env(env, wrapper_classes, wrapper_kwargs):
+    for wrapper_class, kwargs in zip(wrapper_classes, wrapper_kwargs):
+        env = wrapper_class(env, **kwargs)
+    return env
+
+
+def shaped(rewards):
+    return float(np.mean(rewards))
+
+
+def rollout(env, policy, wrappers, kwargs, steps):
+    env = wrap_env(env, wrappers, kwargs)
+    obs = env.reset()
+    rewards = []
+    for _ in range(steps):
+        obs, reward, done, info = env.step(policy(obs))
+        rewards.append(reward)
+    return shaped(rewards)
+
+
+def train(env, policy, optimizer, wrappers, kwargs):
+    for _ in range(10):
+        loss = -rollout(env, policy, wrappers, kwargs, 128) * policy.log_prob()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+"""
+
+
+def _loud_env(cand: str) -> list[str]:
+    found = flow_findings({"envs.py": ENV}, {"envs.py": cand})
+    return [f"{f.severity.value} {f.title}" for f in found if f.severity.value in ("critical", "significant")]
+
+
+def test_a_strict_zip_and_a_typing_cast_change_nothing() -> None:
+    # rl-baselines3-zoo 2.8 `zip(..., strict=True)` in `wrap_env`; pfrl 0.4 `typing.cast(float, np.mean(xs))`
+    cand = ENV.replace("zip(wrapper_classes, wrapper_kwargs)", "zip(wrapper_classes, wrapper_kwargs, strict=True)")
+    cand = cand.replace("return float(np.mean(rewards))", "return typing.cast(float, float(np.mean(rewards)))")
+    assert _loud_env(cand) == []
+
+
+def test_another_zipped_sequence_is_a_change() -> None:
+    cand = ENV.replace("zip(wrapper_classes, wrapper_kwargs)", "zip(wrapper_classes[1:], wrapper_kwargs[1:], strict=True)")
+    assert any("wrap_env" in t for t in _loud_env(cand)), _loud_env(cand)

@@ -112,3 +112,45 @@ def test_unchanged_config_modules_give_no_finding(tmp_path: Path) -> None:
     base = _files(32, 128, "2.5e-4")
     cand = {**base, "config/ppo/mujoco.py": base["config/ppo/mujoco.py"].replace('"gamma": 0.99,', '"gamma":  0.99,')}
     assert _titles(_run(tmp_path, base, cand)) == []
+
+
+STAR_MAIN = """
+import argparse
+
+from run_mode import *
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--config", type=str, help="config.ppo.cartpole")
+    args = parser.parse_args()
+    single_train(args.config if args.config else "config.ppo.cartpole")
+"""
+
+STAR_RUN_MODE = MAIN.replace("from manager import ConfigManager", "from manager import *").split(
+    'if __name__ == "__main__":')[0]
+
+STAR_MANAGER_INIT = """
+import os, inspect
+
+working_path = os.path.dirname(os.path.realpath(__file__))
+for file in os.listdir(working_path):
+    if file.endswith(".py") and file != "__init__.py":
+        module_path = f"{__name__}.{file[:-3]}"
+        module = __import__(module_path, fromlist=[None])
+        for class_name, _class in inspect.getmembers(module, inspect.isclass):
+            exec(f"from {module_path} import {class_name}")
+"""
+
+
+def _star_files(batch: int, n_step: int, lr: str) -> dict[str, str]:
+    # JORLDY's layout: scripts run from their own directory, star imports, a package re-exporting by `exec`
+    files = _files(batch, n_step, lr)
+    out = {f"app/{k}": v for k, v in files.items() if k not in ("main.py", "manager.py")}
+    out.update({"app/main.py": STAR_MAIN, "app/run_mode.py": STAR_RUN_MODE,
+                "app/manager/__init__.py": STAR_MANAGER_INIT, "app/manager/config_manager.py": MANAGER})
+    return out
+
+
+def test_star_imports_from_the_script_directory_reach_the_loader(tmp_path: Path) -> None:
+    titles = _titles(_run(tmp_path, _star_files(32, 128, "2.5e-4"), _star_files(512, 2048, "3e-4")))
+    assert any("batch_size" in t and "mujoco" in t for t in titles), titles

@@ -740,7 +740,6 @@ def build_side(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dic
     for path, parsed in side.parsed.items():
         if path not in effective_files:
             _add_other(config, path, parsed, emitter.paths, reached_modules)
-    config.overridden = overridden_defaults(side, [*config.effective.items(), *config.other.items()])
     config.files = len(side.parsed)
     config.training_files = {*effective_files, *reached_modules, *([resolved.script] if resolved.script else [])}
     return config, targets

@@ -467,11 +467,15 @@ class LearningFlow:
         return self.resolver.resolve(call, fn)
 
     def _effect_callee(self, v: Unit) -> list[Unit]:
-        """The units of the project function a call statement (`update_model(actor, p)`) runs."""
+        """The units of the project function a call statement (`update_model(actor, p)`) runs; a call whose
+        result is stored (`result = self.learn()`) runs its callee all the same (JORLDY's agents: `if
+        self.learn_stamp >= self.n_step: result = self.learn()`, the update guarded by a step counter; its
+        reset changed, and even a changed threshold, read as reaching nothing the training does)."""
         node = v.node
-        if not isinstance(node, ast.Expr) or not isinstance(node.value, ast.Call):
+        value = node.value if isinstance(node, ast.Expr | ast.Assign | ast.AnnAssign) else None
+        if not isinstance(value, ast.Call):
             return []
-        callee = self.resolve(node.value, v.fn)
+        callee = self.resolve(value, v.fn)
         if callee is None or callee.is_module or callee is v.fn:
             return []
         return self.units(callee)

@@ -676,9 +676,7 @@ def group_low(findings: list[Finding]) -> list[Finding]:
     wrappers gave dozens of low findings, one per function, that buried the rest of the report."""
     by_file: dict[str, list[Finding]] = {}
     for f in findings:
-        # a finding repeated across files ("(3 places)") is not one file's: grouped there, the group's title
-        # would name one file and its first location another
-        if f.severity is Severity.low and f.locations and len({loc.path for loc in f.locations}) == 1:
+        if f.severity is Severity.low and f.locations:
             by_file.setdefault(f.locations[-1].path, []).append(f)
     grouped = {id(f): path for path, group in by_file.items() if len(group) >= GROUP_MIN for f in group}
     out: list[Finding] = []
@@ -711,7 +709,8 @@ def _group_finding(path: str, group: list[Finding]) -> Finding:
         rationale=(f"No detector explains these changes; each is low on its own (see its evidence): "
                    f"{', '.join(f'`{n}`' for n in names)}." + (f" Low because {reasons[0]}" if reasons else "")
                    + (OPT_IN_NOTE + opt_in[0] if opt_in else "") + _named_rewrites(group)),
-        locations=[loc for f in group for loc in f.locations],
+        # the file the title names first: a member repeated across files ("(3 places)") may lead elsewhere
+        locations=sorted((loc for f in group for loc in f.locations), key=lambda loc: loc.path != path),
         evidence=[e for f in group for e in f.evidence],
         fix="Check that these changes are intended; each function's hunk is in its evidence.",
         patch=None,

@@ -44,23 +44,33 @@ def field_store_roots(u: Unit) -> dict[str, frozenset[str]]:
     return {r: frozenset(a) for r, a in fields.items() if r not in other}
 
 
+WHOLE = "*"  # the object used whole (passed on, aliased) or a method called on it: any field may be seen
+
+
 def reads_fields(v: Unit, root: str, fields: frozenset[str]) -> bool:
     """Whether the unit can see a value stored into `root.<field>`: it reads one of the fields, calls a
     method of `root`, or uses `root` other than to read another of its fields."""
-    attribute_bases: set[int] = set()
-    called: set[int] = set()
-    found = False
-    for top in v.parts:
-        for sub in ast.walk(top):
-            if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute):
-                called.add(id(sub.func))
-            elif isinstance(sub, ast.Attribute) and isinstance(sub.value, ast.Name) and sub.value.id == root:
-                attribute_bases.add(id(sub.value))
-                if sub.attr in fields or id(sub) in called:
-                    found = True
-            elif isinstance(sub, ast.Name) and sub.id == root and isinstance(sub.ctx, ast.Load) \
-                    and id(sub) not in attribute_bases:
-                found = True
-            if found:
-                return True
-    return False
+    seen = _field_reads(v).get(root)
+    return seen is not None and (WHOLE in seen or not seen.isdisjoint(fields))
+
+
+def _field_reads(v: Unit) -> dict[str, frozenset[str]]:
+    """Plain name -> the fields the unit reads of it (`WHOLE` among them when it uses the name otherwise),
+    built once per unit: the flow asks for every store into a settings object against every reader."""
+    memo = v.__dict__
+    found = memo.get("_field_reads")
+    if found is None:
+        out: dict[str, set[str]] = {}
+        bases: set[int] = set()
+        called: set[int] = set()
+        for top in v.parts:
+            for sub in ast.walk(top):  # breadth first: a call before its function, an attribute before its base
+                if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute):
+                    called.add(id(sub.func))
+                elif isinstance(sub, ast.Attribute) and isinstance(sub.value, ast.Name):
+                    bases.add(id(sub.value))
+                    out.setdefault(sub.value.id, set()).add(WHOLE if id(sub) in called else sub.attr)
+                elif isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load) and id(sub) not in bases:
+                    out.setdefault(sub.id, set()).add(WHOLE)
+        found = memo["_field_reads"] = {k: frozenset(x) for k, x in out.items()}
+    return found

@@ -1662,6 +1662,9 @@ def _classify(change: UnitChange, unit: Unit, placement: Placement, flow: Learni
     api = api_reached(placement, flow)
     if api is not None:
         return Placed(change, unit, placement, api[0], "api", api[1].qualname)
+    if placement.built_place:
+        # the flow stopped, but on its way the value builds the learning signal (flow/ownsignal.py): never silent
+        return Placed(change, unit, placement, placement.built_place, "unfollowed")
     return Placed(change, unit, placement, None, "off")
 
 
@@ -1801,9 +1804,13 @@ def _flow_text(best: Placed, label: str) -> str:
     elif best.verdict == "on":
         return (f"It is part of the network `{best.unit.fn.class_name}`; the flow into the loss goes through "
                 f"`nn.Module.__call__` (dynamic dispatch), which the code does not show.")
-    else:
-        stops = "; ".join(best.placement.stops) or "no statement that uses its value was found"
-        return f"Its own content places it in the {label} path, but the flow could not be followed to training: {stops}."
+    stops = "; ".join(best.placement.stops) or "no statement that uses its value was found"
+    built = best.placement.built
+    if built and best.unit.own != label:
+        way = " -> ".join(f"`{u.text(70)}` ({u.fn.path}:{u.line})" for u in built)
+        return (f"Its value builds the {label} computation ({way}), but the flow could not be followed further to "
+                f"training: {stops}.")
+    return f"Its own content places it in the {label} path, but the flow could not be followed to training: {stops}."
 
 
 def _end_line(unit: Unit | None, loc: tuple[str, int] | None) -> int | None:

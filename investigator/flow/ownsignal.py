@@ -16,6 +16,7 @@ import ast
 import re
 
 from investigator.detectors.roles import is_coefficient, role
+from investigator.flow.evaluation import named_like_evaluation
 from investigator.flow.units import RETURN, Unit, name_label
 from investigator.pyast import last_name
 
@@ -24,6 +25,7 @@ MAX_OWN_HOPS = 4  # statements from the change to the one that builds the signal
 STORE_CALLS = frozenset({"store", "add", "push", "append", "extend", "insert", "put", "add_batch", "store_transition",
                          "push_transition"})
 STORE_RECEIVER = re.compile(r"(^|_)(memory|buffer|replay|storage|rollouts?)($|_)", re.IGNORECASE)
+METRIC = re.compile(r"scor(e|er|ing)|metric|(^|_|\.)(stats?|statistics)($|_)|summar|report", re.IGNORECASE)  # reported, not trained on
 _BOOTSTRAP_ROLES = frozenset({"dones", "values", "next_values", "returns"})
 
 
@@ -37,7 +39,8 @@ def signal_label(u: Unit) -> str | None:
         return "target"
     if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and _replay_store(node.value):
         return "sampling"
-    if isinstance(node, ast.Return) and RETURN in u.defs and not u.fn.is_module:
+    if isinstance(node, ast.Return) and RETURN in u.defs and not u.fn.is_module and not METRIC.search(u.fn.qualname) \
+            and not named_like_evaluation(u.fn):
         named = name_label(u.fn.name)
         if named in SIGNAL_PLACES:
             return named

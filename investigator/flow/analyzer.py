@@ -81,6 +81,7 @@ from investigator.flow.inlined import Inlined, call_text, inlined_callees
 from investigator.flow.kwrename import keyword_renamed
 from investigator.flow.layout import GRADIENT_PLACES, Layout, container_relaid, layout, layout_change
 from investigator.flow.libapi import api_label, api_reached
+from investigator.flow.libkw import library_end
 from investigator.flow.netctor import LAYER_CONFIDENCE, rebuilt_network
 from investigator.flow.optin import (
     ConfigValues,
@@ -187,6 +188,7 @@ class Placed:
     path: str | None  # a PATHS label when on the flow (or unfollowed with an own label)
     verdict: str  # on | dispatched | api | unfollowed | logging | evaluation | export | off
     api: str = ""  # verdict "api": the library function whose return the flow reached (flow/libapi.py)
+    library: str = ""  # verdict "unfollowed": an edited keyword's value ends in library code (flow/libkw.py)
 
 
 @dataclass
@@ -1722,7 +1724,22 @@ def _classify(change: UnitChange, unit: Unit, placement: Placement, flow: Learni
     if placement.built_place:
         # the flow stopped, but on its way the value builds the learning signal (flow/ownsignal.py): never silent
         return Placed(change, unit, placement, placement.built_place, "unfollowed")
+    library = library_end(change, flow) if change.base is not None and change.cand is not None else ""
+    if library:
+        # a keyword whose value ends in library code: unverifiable here, not no effect (flow/libkw.py)
+        return Placed(change, unit, placement, _trained_class_place(unit, flow), "unfollowed", library=library)
     return Placed(change, unit, placement, None, "off")
+
+
+def _trained_class_place(unit: Unit, flow: LearningFlow) -> str:
+    """The place of a library-facing edit in `unit`'s class: the optimizer where the class builds an optimizer
+    or a loss (the library trains it: what it reads of the object sets how), else its architecture."""
+    fn = unit.fn
+    if fn.class_name:
+        for other in fn.module.functions.values():
+            if other.class_name == fn.class_name and any(u.own in ("optimizer", "loss") for u in flow.units(other)):
+                return "optimizer"
+    return "architecture"
 
 
 # calls whose value is a plain value (not a registered layer, parameter or buffer of a network)
@@ -1861,6 +1878,9 @@ def _flow_text(best: Placed, label: str) -> str:
     elif best.verdict == "on":
         return (f"It is part of the network `{best.unit.fn.class_name}`; the flow into the loss goes through "
                 f"`nn.Module.__call__` (dynamic dispatch), which the code does not show.")
+    if best.library:
+        return (f"It edits {best.library}: what that code does with the value cannot be read here "
+                f"(unverifiable, not no effect).")
     stops = "; ".join(best.placement.stops) or "no statement that uses its value was found"
     built = best.placement.built
     if built and best.unit.own != label:

@@ -311,8 +311,15 @@ class LearningFlow:
                       ) -> tuple[list[Unit], str | None]:
         """The way to the first statement reached (breadth-first, within MAX_OWN_HOPS) that builds the
         learning signal by its own content, and its place; ([], None) when none."""
+        if not states:
+            return [], None
+        home = states[0][0].fn
         for state in states[:200]:
-            label = signal_label(state[0])
+            u = state[0]
+            # the change's own function or class: a value handed on to other code is that code's concern
+            if u.fn is not home and (not home.class_name or u.fn.class_name != home.class_name or u.fn.path != home.path):
+                continue
+            label = signal_label(u)
             if label is None:
                 continue
             chain = self._chain(state, parent)

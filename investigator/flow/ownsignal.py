@@ -3,7 +3,7 @@
 When the flow from a change cannot be followed to a sink (a method bound to an attribute in a base
 class, an object of unknown class, a method called through an interface), the change is not "no
 effect" if its value reaches a statement, close by, that by its content builds the learning signal:
-a TD target (`q_label = reward + mask * next_q`), a loss, a replay store (`self.memory.store(...)`),
+a TD target (`q_label = reward + mask * next_q`), a replay store (`self.memory.store(...)`),
 or the value returned by a method named for a learning quantity (`def log_prob(...)`). The change is
 then reported at that place, with the stop named, instead of being filed under no-effect.
 
@@ -30,9 +30,8 @@ _BOOTSTRAP_ROLES = frozenset({"dones", "values", "next_values", "returns"})
 
 
 def signal_label(u: Unit) -> str | None:
-    """The learning-signal place a statement builds by its own content, None when it builds none."""
-    if u.own in SIGNAL_PLACES:
-        return u.own
+    """The learning-signal place a statement builds by its content (its form, not the names it defines: a
+    local named `ret` is no return), None when it builds none."""
     node = u.node
     if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign) and node.value is not None \
             and td_target_form(node.value):

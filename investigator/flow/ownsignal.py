@@ -25,7 +25,7 @@ MAX_OWN_HOPS = 4  # statements from the change to the one that builds the signal
 STORE_CALLS = frozenset({"store", "add", "push", "append", "extend", "insert", "put", "add_batch", "store_transition",
                          "push_transition"})
 STORE_RECEIVER = re.compile(r"(^|_)(memory|buffer|replay|storage|rollouts?)($|_)", re.IGNORECASE)
-METRIC = re.compile(r"scor(e|er|ing)|metric|(^|_|\.)(stats?|statistics)($|_)|summar|report", re.IGNORECASE)  # reported, not trained on
+METRIC = re.compile(r"scor(e|er|ing)|metric|evaluat|(^|_|\.|/)(stats?|statistics)($|_|\.)|summar|report", re.IGNORECASE)
 _BOOTSTRAP_ROLES = frozenset({"dones", "values", "next_values", "returns"})
 
 
@@ -33,13 +33,14 @@ def signal_label(u: Unit) -> str | None:
     """The learning-signal place a statement builds by its content (its form, not the names it defines: a
     local named `ret` is no return), None when it builds none."""
     node = u.node
+    if METRIC.search(u.fn.qualname) or METRIC.search(u.fn.path) or named_like_evaluation(u.fn):
+        return None  # a TD error scored by an evaluator, a metric's return: reported, not trained on
     if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign) and node.value is not None \
             and td_target_form(node.value):
         return "target"
     if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and _replay_store(node.value):
         return "sampling"
-    if isinstance(node, ast.Return) and RETURN in u.defs and not u.fn.is_module and not METRIC.search(u.fn.qualname) \
-            and not named_like_evaluation(u.fn):
+    if isinstance(node, ast.Return) and RETURN in u.defs and not u.fn.is_module:
         named = name_label(u.fn.name)
         if named in SIGNAL_PLACES:
             return named

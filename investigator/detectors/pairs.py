@@ -620,12 +620,16 @@ def _match_across(
         used_r.add(j)
         f, g = rest_left[i], rest_right[j]
         index.pairs.append(FunctionPair(f, g, "moved" if f.name == g.name else "renamed", min(s, 1.0)))
-    # 4. a deleted function may now live in an unchanged file (only looked up when needed)
+    # 4. a deleted function may now live in an unchanged file (only looked up when needed); not one of a file
+    # the range deletes: the copy in the unchanged file was there at both commits, so their old differences
+    # are no change of the range (ElegantRL's deleted single-file PPO demo against the library's unchanged
+    # `AgentPPO`: a false "Done masking removed")
     counts = Counts()
     for i, f in enumerate(rest_left):
         if i in used_l:
             continue
-        if not f.is_module:
+        gone = index.change_for(f.path, "baseline")
+        if not f.is_module and not (gone is not None and gone.status == "deleted"):
             target = next(
                 (g for g in index.cand.find_defs(f.name) if g.qualname == f.qualname
                  and _similar_at_least(f, g, KEPT_SIMILARITY, counts)),

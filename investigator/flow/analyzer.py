@@ -82,6 +82,7 @@ from investigator.flow.inlined import Inlined, call_text, inlined_callees
 from investigator.flow.kwrename import keyword_renamed
 from investigator.flow.layout import GRADIENT_PLACES, Layout, container_relaid, layout, layout_change
 from investigator.flow.libapi import api_label, api_reached
+from investigator.flow.libkw import library_end
 from investigator.flow.netctor import LAYER_CONFIDENCE, rebuilt_network
 from investigator.flow.optin import (
     ConfigValues,
@@ -188,6 +189,7 @@ class Placed:
     path: str | None  # a PATHS label when on the flow (or unfollowed with an own label)
     verdict: str  # on | dispatched | api | unfollowed | logging | evaluation | export | off
     api: str = ""  # verdict "api": the library function whose return the flow reached (flow/libapi.py)
+    library: str = ""  # verdict "unfollowed": an edited keyword's value ends in library code (flow/libkw.py)
 
 
 @dataclass
@@ -449,8 +451,12 @@ def cap_findings(findings: list[Finding]) -> None:
     runner refactor demoted rsl_rl's teacher network built with the wrong input size)."""
     findings.sort(key=lambda f: (not f.evidence[0].details.get("known"), PATHS.index(str(f.evidence[0].details["path"])),
                                  -f.confidence))
-    for k, f in enumerate(findings):
-        if k >= MAX_SIGNIFICANT and f.severity is Severity.significant:
+    k = 0
+    for f in findings:
+        if f.evidence[0].details.get("built"):
+            continue  # low by its place where the flow stopped (flow/ownsignal.py): it takes no seat
+        k += 1
+        if k > MAX_SIGNIFICANT and f.severity is Severity.significant:
             f.severity = Severity.low
             f.rationale += (f" Low because this range changes {len(findings)} functions on the flow: only the "
                             f"{MAX_SIGNIFICANT} closest to the learning signal stay significant.")
@@ -1050,6 +1056,8 @@ def _place_changes(report: PairReport, changes: list[UnitChange], causes: set[in
         else:
             placement = last = flow.place([unit])
             report.visits += placement.visited
+        if change.across is not None and not placement.on_flow:
+            placement = _across_placement(change, unit, flow) or placement
         placed = _classify(change, unit, placement, flow)
         if placed.verdict == "off" and side == "candidate" and k < MAX_PLACED_PER_PAIR:
             placed = _replaced_callee_statement(placed, report, inlined, flows["baseline"])
@@ -1057,6 +1065,51 @@ def _place_changes(report: PairReport, changes: list[UnitChange], causes: set[in
                                for p in {placed.path, "architecture" if flow.in_model_class(unit.fn) else placed.path}):
             continue  # a network's statement near a layer finding is that finding's concern, whatever its sink
         report.placed.append(placed)
+
+
+def _across_placement(change: UnitChange, unit: Unit, flow: LearningFlow) -> Placement | None:
+    """An attribute statement a moved call now runs across (`flow/diff.py: _crossed_partners`): placed
+    from the statements of the called function that read those attributes (the base `init(self)` building
+    the critic from `self.ClassCri`, or the grand-base `init` it hands `self` on to), where the order
+    decides what they see."""
+    assert change.across is not None
+    attrs = frozenset(d for d in unit.uses | unit.defs if d.startswith("self."))
+    start = _attribute_readers(change.across, attrs, flow, 3)
+    return flow.place(start) if start else None
+
+
+def _attribute_readers(caller: Unit, attrs: frozenset[str], flow: LearningFlow, depth: int) -> list[Unit]:
+    """The statements of the functions `caller` calls with `self` (and of those they call with `self`,
+    `depth` levels) that read `attrs`."""
+    out: list[Unit] = []
+    for call in caller.calls:
+        callee = flow.resolve(call, caller.fn) or _class_method(call, caller.fn, flow)
+        if callee is None or callee.is_module or callee is caller.fn:
+            continue
+        units = flow.units(callee)
+        out.extend(w for w in units if w.uses & attrs)
+        if depth > 1:
+            for w in units:
+                if any(isinstance(x, ast.Name) and x.id == "self" for c in w.calls for x in c.args):
+                    out.extend(_attribute_readers(w, attrs, flow, depth - 1))
+    return out
+
+
+def _class_method(call: ast.Call, caller: FunctionInfo, flow: LearningFlow) -> FunctionInfo | None:
+    """`Base.method(self, ...)`: the project's `method` of the class named `Base` (the one the caller's
+    module imports when several classes have that name)."""
+    func = call.func
+    if not isinstance(func, ast.Attribute) or not isinstance(func.value, ast.Name) or not func.value.id[:1].isupper():
+        return None
+    name = func.value.id
+    found = [f for path, text in flow.side.texts().items() if path.endswith(".py") and f"class {name}" in text
+             for module in [flow.side.module(path)] if module is not None
+             for f in module.functions.values() if f.qualname == f"{name}.{func.attr}"]
+    if len(found) > 1:
+        imported = caller.module.imports.get(name, "").rsplit(".", 1)[0].replace(".", "/")
+        found = [f for f in found if imported and f.path.removesuffix(".py").endswith(imported)] \
+            or [f for f in found if f.path == caller.path]
+    return found[0] if len(found) == 1 else None
 
 
 def _lost_return(change: UnitChange) -> bool:
@@ -1153,6 +1206,12 @@ def _differences(base_fn: FunctionInfo, cand_fn: FunctionInfo, changes: list[Uni
         return effects_b, [Effect("", frozenset(id(c.base.node) for c in changes if c.base))], \
             [Effect("", frozenset(id(c.cand.node) for c in changes if c.cand))], bound
     eb, ec = differing(effects_b, effects_c)
+    crossed = [c for c in changes if c.crossed]
+    if not eb and not ec and crossed:
+        # the same effects in another order: a statement moved across one that reads or writes what it
+        # touches through an object (`self.ClassCri = ...` after the base `init(self)` that reads it)
+        return effects_b, [Effect("moved", frozenset(id(c.base.node) for c in crossed if c.base))], \
+            [Effect("moved", frozenset(id(c.cand.node) for c in crossed if c.cand))], bound
     return effects_b, *_without_assertions(eb, ec), bound
 
 
@@ -1735,7 +1794,25 @@ def _classify(change: UnitChange, unit: Unit, placement: Placement, flow: Learni
     api = api_reached(placement, flow)
     if api is not None:
         return Placed(change, unit, placement, api[0], "api", api[1].qualname)
+    if placement.built_place:
+        # the flow stopped, but on its way the value builds the learning signal (flow/ownsignal.py): never silent
+        return Placed(change, unit, placement, placement.built_place, "unfollowed")
+    library = library_end(change, flow) if change.base is not None and change.cand is not None else ""
+    if library:
+        # a keyword whose value ends in library code: unverifiable here, not no effect (flow/libkw.py)
+        return Placed(change, unit, placement, _trained_class_place(unit, flow), "unfollowed", library=library)
     return Placed(change, unit, placement, None, "off")
+
+
+def _trained_class_place(unit: Unit, flow: LearningFlow) -> str:
+    """The place of a library-facing edit in `unit`'s class: the optimizer where the class builds an optimizer
+    or a loss (the library trains it: what it reads of the object sets how), else its architecture."""
+    fn = unit.fn
+    if fn.class_name:
+        for other in fn.module.functions.values():
+            if other.class_name == fn.class_name and any(u.own in ("optimizer", "loss") for u in flow.units(other)):
+                return "optimizer"
+    return "architecture"
 
 
 # calls whose value is a plain value (not a registered layer, parameter or buffer of a network)
@@ -1874,9 +1951,16 @@ def _flow_text(best: Placed, label: str) -> str:
     elif best.verdict == "on":
         return (f"It is part of the network `{best.unit.fn.class_name}`; the flow into the loss goes through "
                 f"`nn.Module.__call__` (dynamic dispatch), which the code does not show.")
-    else:
-        stops = "; ".join(best.placement.stops) or "no statement that uses its value was found"
-        return f"Its own content places it in the {label} path, but the flow could not be followed to training: {stops}."
+    if best.library:
+        return (f"It edits {best.library}: what that code does with the value cannot be read here "
+                f"(unverifiable, not no effect).")
+    stops = "; ".join(best.placement.stops) or "no statement that uses its value was found"
+    built = best.placement.built
+    if built and best.unit.own != label:
+        way = " -> ".join(f"`{u.text(70)}` ({u.fn.path}:{u.line})" for u in built)
+        return (f"Its value builds the {label} computation ({way}), but the flow could not be followed further to "
+                f"training: {stops}.")
+    return f"Its own content places it in the {label} path, but the flow could not be followed to training: {stops}."
 
 
 def _end_line(unit: Unit | None, loc: tuple[str, int] | None) -> int | None:
@@ -2002,6 +2086,7 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
             hunk=hunk_text(index, base_loc, cand_loc, base_fn, cand_fn),
             details={"path": label, "function": where, "match": pair.match, "flow": best.placement.describe(),
                      "sink": best.placement.sink, "stops": best.placement.stops,
+                     "built": not followed and bool(best.placement.built),
                      "statements": [_change_text(p.change) for p in on[:10]],
                      "places": sorted({p.path for p in on if p.path}),
                      "known": known or way == "break",  # a rule knows what it does: ranked before anonymous ones

@@ -29,6 +29,8 @@ class UnitChange:
     base: Unit | None
     cand: Unit | None
     moved_under: str = ""  # the same statement under other conditions: how they differ (`control_moves`)
+    crossed: bool = False  # one side of a move across a statement it depends on (`dependent_moves`)
+    across: Unit | None = None  # the moved call handing `self` on that this unchanged statement now runs across
 
     @property
     def kind(self) -> str:
@@ -173,8 +175,10 @@ def changed_units(
     left = Counter(unit_key(u) for blk, _ in blocks for u in blk)
     right = Counter(unit_key(u) for _, blk in blocks for u in blk)
     movable = left & right
+    crossed: Counter = Counter()
     if movable:
-        movable -= dependent_moves(a, b, matcher.get_opcodes(), movable)
+        crossed = dependent_moves(a, b, matcher.get_opcodes(), movable)
+        movable -= crossed
     taken_l, taken_r = Counter(movable), Counter(movable)
     kept: list[tuple[list[Unit], list[Unit]]] = []
     for olds, news in blocks:
@@ -204,7 +208,11 @@ def changed_units(
             if change.base is None or change.cand is None or not (
                     _same_with_constants(change.base, change.cand) or same_flax_apply(change.base.node, change.cand.node)
                     or same_cli_option(change.base.node, change.cand.node)):
+                one = change.cand if change.base is None else change.base if change.cand is None else None
+                change.crossed = one is not None and unit_key(one) in crossed
                 out.append(change)
+    if crossed:
+        out.extend(_crossed_partners(a, b, matcher.get_opcodes(), crossed))
     if name_renames is not None and mappings:
         name_renames.update((o, n) for o, n in mappings if o != n and ("." not in o and "." not in n or _field_of_same(o, n)
                                                                        or "." not in o and _object_field(n)))
@@ -870,6 +878,61 @@ def _moved_across(a: list[Unit], b: list[Unit], i: int, j: int, pairs: list[tupl
             v = a[bi]
             if any(not _fields_apart(v, u, root) for root in (v.defs & touched) | (v.uses & u.defs)):
                 return True
+            if _hands_self(v, _self_attrs(u)) or _hands_self(u, _self_attrs(v)):
+                return True
+    return False
+
+
+def _crossed_partners(a: list[Unit], b: list[Unit], opcodes: Sequence[tuple[str, int, int, int, int]],
+                      crossed: Counter) -> list[UnitChange]:
+    """The unchanged statements touching instance attributes that a moved call handing `self` on crossed
+    (the diff may keep `self.ClassCri = ...` in place and move the base `init(self)` call over it): they
+    now run on the other side of that call, so they are where the move acts."""
+    pairs = [(i1 + k, j1 + k) for tag, i1, i2, j1, _ in opcodes if tag == "equal" for k in range(i2 - i1)]
+    out: list[UnitChange] = []
+    seen: set[int] = set()
+    for tag, i1, i2, _, _ in opcodes:
+        if tag == "equal":
+            continue
+        for i in range(i1, i2):
+            if unit_key(a[i]) not in crossed:
+                continue
+            j = next((j for j in range(len(b)) if unit_key(b[j]) == unit_key(a[i])
+                      and all(j != cj for _, cj in pairs)), None)
+            if j is None:
+                continue
+            for bi, cj in pairs:
+                if (bi < i) != (cj < j) and bi not in seen and _hands_self(a[i], _self_attrs(a[bi])):
+                    seen.add(bi)
+                    side = "after" if cj > j else "before"
+                    out.append(UnitChange(a[bi], b[cj], moved_under=f"now runs {side} `{a[i].text(50)}`", crossed=True,
+                                          across=b[j]))
+    return out
+
+
+def _self_attrs(u: Unit) -> set[str]:
+    return {d[5:] for d in u.uses | u.defs if d.startswith("self.")}
+
+
+def _hands_self(v: Unit, attrs: set[str]) -> bool:
+    """`v` calls code that may read or write the instance attributes `attrs`: it hands `self` whole to a
+    call (`AgentDQN.init(self, ...)`, a base class's set-up run explicitly), or calls a method of `self` whose
+    definition in the module reads one of them (`self.build()` reading `self.ClassCri`). Real shape
+    (ElegantRL's DoubleDQN, held-out 5): `self.ClassCri = QNetTwin` moved from before the base `init` that
+    builds the critic from it to after it; every statement unchanged, so the move read as a reorder."""
+    if not attrs:
+        return False
+    module = v.fn.module
+    for call in v.calls:
+        if any(isinstance(x, ast.Name) and x.id == "self" for x in [*call.args, *(k.value for k in call.keywords)]):
+            return True
+        func = call.func
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
+            for fn in module.functions.values():
+                if fn.name == func.attr and any(
+                        isinstance(n, ast.Attribute) and n.attr in attrs and isinstance(n.value, ast.Name)
+                        and n.value.id == "self" for n in ast.walk(fn.node)):
+                    return True
     return False
 
 

@@ -41,6 +41,7 @@ from investigator.flow.evaluation import (
     writes_by_statement,
 )
 from investigator.flow.fieldstores import field_store_roots, reads_fields
+from investigator.flow.ownsignal import MAX_OWN_HOPS, signal_label
 from investigator.flow.units import RETURN, Unit, units_of
 from investigator.pyast import call_name, class_base, dotted, last_name
 from investigator.scope import out_of_scope_kind
@@ -66,6 +67,10 @@ class Placement:
     stops: list[str] = field(default_factory=list)  # where the flow could not be followed
     visited: int = 0
     complete: bool = False  # logging/evaluation only: the search ended before its visit limit, nothing escaped
+    # no sink and the flow stopped: the way to the nearest statement that builds the learning signal by its own
+    # content (a TD target, a loss, a replay store: flow/ownsignal.py) and that place
+    built: list[Unit] = field(default_factory=list)
+    built_place: str | None = None
 
     @property
     def on_flow(self) -> bool:
@@ -253,12 +258,14 @@ class LearningFlow:
         network: tuple[Unit, tuple[Unit, ...]] | None = None  # the first statement of a network's computation
         visited = 0
         seen: list[Unit] = []
+        states: list[tuple[Unit, tuple[Unit, ...]]] = []
         escaped = False  # the value was stored into an object the caller passed in (`buffer.add(obs, reward)`)
         via: dict[tuple, frozenset[str]] = {}  # states reached through info positions only: the names carried
         while queue and visited < MAX_VISITS:
             u, ctx = queue.popleft()
             visited += 1
             seen.append(u)
+            states.append((u, ctx))
             if not escaped and u.sink != "logging" and (_stores_into_argument(u) or (
                     RETURN in u.defs and _returns_implicitly(u.fn))):
                 escaped = True
@@ -296,7 +303,30 @@ class LearningFlow:
         # A value stored into an object passed in may be read wherever that object goes (a replay buffer the
         # caller's training loop samples): not seeing a sink there does not show there is none.
         complete = bool(sink) and not truncated and not escaped
-        return Placement(sink, list(start[:1]), stops=stops, visited=visited, complete=complete)
+        placement = Placement(sink, list(start[:1]), stops=stops, visited=visited, complete=complete)
+        if stops and not sink:
+            placement.built, placement.built_place = self._built_signal(states, parent)
+        return placement
+
+    def _built_signal(self, states: list[tuple[Unit, tuple[Unit, ...]]], parent: dict[tuple, tuple | None]
+                      ) -> tuple[list[Unit], str | None]:
+        """The way to the first statement reached (breadth-first, within MAX_OWN_HOPS) that builds the
+        learning signal by its own content, and its place; ([], None) when none."""
+        if not states:
+            return [], None
+        home = states[0][0].fn
+        for state in states[:200]:
+            u = state[0]
+            # the change's own function or class: a value handed on to other code is that code's concern
+            if u.fn is not home and (not home.class_name or u.fn.class_name != home.class_name or u.fn.path != home.path):
+                continue
+            label = signal_label(u)
+            if label is None:
+                continue
+            chain = self._chain(state, parent)
+            if len(chain) <= MAX_OWN_HOPS + 1:
+                return chain, label
+        return [], None
 
     @staticmethod
     def _chain(end: tuple, parent: dict[tuple, tuple | None]) -> list[Unit]:

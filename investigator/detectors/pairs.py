@@ -256,7 +256,7 @@ class FunctionPair:
         if not self.base.is_module and self.base.name == self.cand.name and self.base.text_key == self.cand.text_key \
                 and self.base.indent_key == self.cand.indent_key:
             return False  # same code up to comments: no need to compare ASTs (indentation is Python's blocks)
-        return self.base.shape != self.cand.shape
+        return not same_shape(self.base, self.cand)  # the token lists refuse most changed pairs without fingerprints
 
     @property
     def qualname(self) -> str:

@@ -1152,7 +1152,7 @@ def conditional_default_reason(f: Finding, sides: dict[str, Side]) -> str | None
 
     token = _DEFAULTS.set(True)
     try:
-        return same_at_default(cstmt, simple_statements(btree, bases[0].line), decide)
+        return same_at_default(cstmt, lambda: simple_statements(btree, bases[0].line), decide)
     finally:
         _DEFAULTS.reset(token)
 

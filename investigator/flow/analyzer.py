@@ -26,7 +26,7 @@ import difflib
 import hashlib
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from investigator.analyzers.base import AnalysisContext, Analyzer, register_analyzer
@@ -49,6 +49,7 @@ from investigator.detectors.reach import unreachable_reason
 from investigator.detectors.sources import changes_from_changeset
 from investigator.flow.abstracted import made_abstract
 from investigator.flow.bundled import bundled_parameters
+from investigator.flow.callables import same_callable
 from investigator.flow.carved import carved_from_raise
 from investigator.flow.classbody import (
     OTHER_KIND,
@@ -349,9 +350,10 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
     reports = _drop_moved(reports, moved_across(unit_changes, counterparts), result, flows)
     findings: list[Finding] = []
     for report in reports:
-        finding = _finding(report, index, stored)
-        if finding is not None:
-            findings.append(finding)
+        for part in _per_place(report):
+            finding = _finding(part, index, stored)
+            if finding is not None:
+                findings.append(finding)
         result.no_effect.extend(_no_effect(report))
     findings.extend(_override_findings(index, flows, explained, result))
     findings = group_same_edit(findings)
@@ -361,6 +363,54 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
                    "flow_visits": visits, "functions_not_placed": skipped}
     result.duration_s = time.perf_counter() - start
     return result
+
+
+def _per_place(report: PairReport) -> list[PairReport]:
+    """A script's top level split by the place each change acts on: a module's statements are not one
+    computation as a function's are, so an edit of the loss and a migration of the environment set-up in
+    the same script are two claims, each judged (and counted, for how diffuse it is) on its own. Real
+    shape: cleanrl's SAC script had its entropy-temperature loss edited in a range that also moved every
+    script to the gymnasium step API; the loss edit was one of "7 statements" and ranked ninth."""
+    fn = report.pair.cand or report.pair.base
+    if fn is None or not fn.is_module:
+        return [report]
+    placed = [p for p in report.placed if p.path and p.verdict in ("on", "dispatched", "api", "unfollowed")]
+    places = sorted({p.path for p in placed if p.path})
+    if len(places) < 2:
+        return [report]
+    # places whose statements made the same token edit (`num_envs` -> `local_num_envs` in the observation and
+    # the reward buffers) are one change: kept together
+    group = {place: place for place in places}
+
+    def root(place: str) -> str:
+        while group[place] != place:
+            place = group[place]
+        return place
+
+    seen: dict[str, str] = {}
+    for p in placed:
+        for edit in _token_edits(p.change):
+            if edit in seen:
+                group[root(p.path or "")] = root(seen[edit])
+            else:
+                seen[edit] = p.path or ""
+    parts: dict[str, list[Placed]] = {}
+    for p in report.placed:
+        if p.path in group:
+            parts.setdefault(root(p.path), []).append(p)
+    if len(parts) < 2:
+        return [report]
+    return [replace(report, placed=kept) for _, kept in sorted(parts.items())]
+
+
+def _token_edits(change: UnitChange) -> set[str]:
+    """The token runs a modified statement replaced (`num_envs => local_num_envs`); none for an added or
+    deleted statement."""
+    if change.base is None or change.cand is None:
+        return set()
+    a, b = _tokens(change.base.text(400)), _tokens(change.cand.text(400))
+    ops = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    return {" ".join(a[i1:i2]) + " => " + " ".join(b[j1:j2]) for tag, i1, i2, j1, j2 in ops if tag != "equal"}
 
 
 def _module_renames(changed: list[FunctionPair], flows: dict[str, LearningFlow]) -> dict[str, dict[str, str]]:
@@ -626,7 +676,9 @@ def group_low(findings: list[Finding]) -> list[Finding]:
     wrappers gave dozens of low findings, one per function, that buried the rest of the report."""
     by_file: dict[str, list[Finding]] = {}
     for f in findings:
-        if f.severity is Severity.low and f.locations:
+        # a finding repeated across files ("(3 places)") is not one file's: grouped there, the group's title
+        # would name one file and its first location another
+        if f.severity is Severity.low and f.locations and len({loc.path for loc in f.locations}) == 1:
             by_file.setdefault(f.locations[-1].path, []).append(f)
     grouped = {id(f): path for path, group in by_file.items() if len(group) >= GROUP_MIN for f in group}
     out: list[Finding] = []
@@ -733,6 +785,7 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     changes = [c for c in computed if not _explained(c, explained)]
     made = _explained_made(computed, changes)
     changes = _without_inferred_sizes(changes, pair, result)
+    changes = _without_same_callables(changes, pair, index, expanders, result)
     changes = _without_bundled_reads(changes, pair, result)
     changes = _without_constant_switches(changes, pair, index, result)
     if config_compared:
@@ -849,6 +902,27 @@ def _without_inferred_sizes(changes: list[UnitChange], pair: FunctionPair, resul
         subsystem="other", title=f"Reshape sizes inferred in `{pair.describe()}` ({len(same)} statements)",
         reason="a `view`/`reshape` size written out at one commit is `-1` at the other, every other size the same: "
                "the inferred size is the one written out wherever the baseline's call ran, so the tensor is the same",
+        locations=[Location(path=first.fn.path, line=first.line, side="candidate")], source=SOURCE))
+    return [c for c in changes if not any(c is s for s in same)]
+
+
+def _without_same_callables(changes: list[UnitChange], pair: FunctionPair, index: PairIndex,
+                            expanders: dict[str, Expander], result: AnalyzerResult) -> list[UnitChange]:
+    """The changes without statements alike but for a closure factory replaced by a callable class that
+    builds the same callable from the same arguments, or the reverse (flow/callables.py)."""
+    if pair.base is None or pair.cand is None:
+        return changes
+    resolvers = (expanders["baseline"].resolver, expanders["candidate"].resolver)
+    same = [c for c in changes if c.base is not None and c.cand is not None
+            and same_callable(c.base.node, c.cand.node, pair.base, pair.cand, resolvers, (index.base, index.cand))]
+    if not same:
+        return changes
+    first = same[0].cand
+    assert first is not None
+    result.no_effect.append(NoEffectChange(
+        subsystem="other", title=f"Callable built another way in `{pair.describe()}` ({len(same)} statements)",
+        reason="a closure factory replaced by a callable class (or the reverse): the class's `__call__` computes "
+               "what the closure computed, from the same arguments its constructor stores",
         locations=[Location(path=first.fn.path, line=first.line, side="candidate")], source=SOURCE))
     return [c for c in changes if not any(c is s for s in same)]
 

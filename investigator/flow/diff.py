@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
+from investigator.flow.argflags import same_cli_option
 from investigator.flow.units import Unit
 from investigator.pyast import class_base, copy_tree, fingerprint, last_name
 
@@ -193,17 +194,67 @@ def changed_units(
         base_names, cand_names = base_names | clashes, cand_names | clashes
     out: list[UnitChange] = []
     mappings: list[tuple[str, str]] | None = [] if name_renames is not None else None
+    kept = [_drop_renames(olds, news, base_names, cand_names, renamed, local, attribute_renames, mappings)
+            for olds, news in kept]
+    if len(kept) > 1:
+        kept = _renamed_moves(kept, a, b, matcher.get_opcodes(), base_names, cand_names, renamed, local, mappings)
     for olds, news in kept:
-        olds, news = _drop_renames(olds, news, base_names, cand_names, renamed, local, attribute_renames, mappings)
         for k in range(max(len(olds), len(news))):
             change = UnitChange(olds[k] if k < len(olds) else None, news[k] if k < len(news) else None)
             if change.base is None or change.cand is None or not (
-                    _same_with_constants(change.base, change.cand) or same_flax_apply(change.base.node, change.cand.node)):
+                    _same_with_constants(change.base, change.cand) or same_flax_apply(change.base.node, change.cand.node)
+                    or same_cli_option(change.base.node, change.cand.node)):
                 out.append(change)
     if name_renames is not None and mappings:
         name_renames.update((o, n) for o, n in mappings if o != n and ("." not in o and "." not in n or _field_of_same(o, n)
                                                                        or "." not in o and _object_field(n)))
     return out + regated
+
+
+def _renamed_moves(kept: list[tuple[list[Unit], list[Unit]]], a: list[Unit], b: list[Unit],
+                   opcodes: Sequence[tuple[str, int, int, int, int]], base_names: set[str], cand_names: set[str],
+                   renamed: dict[str, str], local: tuple[frozenset[str], frozenset[str]],
+                   mappings: list[tuple[str, str]] | None) -> list[tuple[list[Unit], list[Unit]]]:
+    """Statements both moved and renamed: a deletion in one block and an addition in another that differ only
+    by a consistent rename, and whose move crosses nothing they depend on. Real shape: cleanrl's argparse ->
+    tyro move put `args.num_iterations = args.total_timesteps // args.batch_size` right after the parser,
+    where `num_updates = args.total_timesteps // args.batch_size` sat below the environment set-up: one
+    added and one removed statement, read as a change of the loop count in every PPO script."""
+    olds = [u for blk, _ in kept for u in blk]
+    news = [u for _, blk in kept for u in blk]
+    left, right = _drop_renames(olds, news, base_names, cand_names, renamed, local)
+    gone_l = {id(u) for u in olds} - {id(u) for u in left}
+    gone_r = {id(u) for u in news} - {id(u) for u in right}
+    if not gone_l:
+        return kept
+    pairs = [(i1 + k, j1 + k) for tag, i1, i2, j1, _ in opcodes if tag == "equal" for k in range(i2 - i1)]
+    old_by_key: dict[tuple[object, ...], list[Unit]] = {}
+    for u in olds:
+        if id(u) in gone_l:
+            old_by_key.setdefault(_rename_key(u, renamed), []).append(u)
+    moved_l: set[int] = set()
+    moved_r: set[int] = set()
+    for n in news:
+        if id(n) not in gone_r:
+            continue
+        for o in old_by_key.get(_rename_key(n), []):
+            if id(o) in moved_l or not 0 <= o.index < len(a) or a[o.index] is not o or b[n.index] is not n:
+                continue
+            if _moved_across(a, b, o.index, n.index, pairs):
+                continue
+            olds_, news_ = _names(o, True), _names(n, True)
+            if len(olds_) != len(news_):
+                olds_, news_ = _aligned(o, n) or (olds_, news_)
+            if not _is_rename(olds_, news_, base_names, cand_names, renamed, local):
+                continue
+            moved_l.add(id(o))
+            moved_r.add(id(n))
+            if mappings is not None:
+                mappings.extend((x, y) for x, y in zip(olds_, news_, strict=True) if x != y)
+            break
+    if not moved_l:
+        return kept
+    return [([u for u in ol if id(u) not in moved_l], [u for u in nw if id(u) not in moved_r]) for ol, nw in kept]
 
 
 def control_moves(a: list[Unit], b: list[Unit], opcodes: Sequence[tuple[str, int, int, int, int]]) -> list[UnitChange]:

@@ -40,6 +40,7 @@ from investigator.flow.evaluation import (
     named_like_export,
     writes_by_statement,
 )
+from investigator.flow.fieldstores import field_store_roots, reads_fields
 from investigator.flow.units import RETURN, Unit, units_of
 from investigator.pyast import call_name, class_base, dotted, last_name
 from investigator.scope import out_of_scope_kind
@@ -314,7 +315,9 @@ class LearningFlow:
         if data:
             loops = set(u.loops)
             readers = self._readers(fn)
-            candidates = sorted({v.index: v for d in data for v in readers.get(d, ())}.items())
+            narrowed = field_store_roots(u)  # `args.n = v` is seen by readers of `args.n`, not of `args.lr`
+            candidates = sorted({v.index: v for d in data for v in readers.get(d, ())
+                                 if d not in narrowed or reads_fields(v, d, narrowed[d])}.items())
             carried = _carried_across_calls(u, data)
             for _, v in candidates:
                 if v is u:
@@ -330,7 +333,7 @@ class LearningFlow:
             if fn.is_module:
                 uses = self._uses_of_globals(fn)
                 for d in data:
-                    out.extend((w, ()) for w in uses.get(d, []))
+                    out.extend((w, ()) for w in uses.get(d, []) if d not in narrowed or reads_fields(w, d, narrowed[d]))
             else:
                 nested = self._nested_uses(fn)
                 for d in data:

@@ -15,12 +15,12 @@ def test_site_equals_the_dataclass_construction() -> None:
     node = ast.parse("x = f(y)").body[0]
     fn = object()
     ctx = _Ctx(fn, (node,), True, 2, (fn,), {"a": node}, frozenset({"a"}), None, ("p.py", 3), ((1, 0),),  # type: ignore[arg-type]
-               (("p.py", 3),))
+               (("p.py", 3),), 1)
     flow = Flow.__new__(Flow)
     flow._count = 0
     site = flow._site(node, ctx)
     plain = Site(node, ctx.fn, ctx.loops, ctx.no_grad, ctx.depth, ctx.bindings, ctx.loop_aliases, ctx.chain,
-                 ctx.anchor, ctx.branches, ctx.calls)
+                 ctx.anchor, ctx.branches, ctx.calls, ctx.no_grad_from)
     assert type(site) is Site and flow._count == 1
     assert list(vars(site).items()) == list(vars(plain).items())
     assert [f.name for f in dataclasses.fields(Site)] == list(vars(site))

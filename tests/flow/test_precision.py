@@ -452,3 +452,13 @@ def test_a_sweep_hyperparameter_read_from_wandb_stays_on_the_optimizer_path():
     run = {"run_all.py": "from t import train\ntrain(POLICY, BATCHES)\n"}
     result = analyse(_index({**run, "t.py": sweep.replace("{lr}", "3e-4")}, {**run, "t.py": sweep.replace("{lr}", "1e-3")}))
     assert [f.evidence[0].details["path"] for f in result.findings] == ["optimizer"]
+
+
+def test_a_low_finding_repeated_across_files_is_not_grouped_under_one_of_them():
+    repeated = _low("envs/a.py", "<module>")
+    repeated.locations = [Location(path=p, line=10, side="candidate") for p in ("envs/a.py", "envs/b.py")]
+    findings = [_low("envs/b.py", f"Wrapper{k}.step") for k in range(4)] + [repeated]
+    out = group_low(findings)
+    group = next(f for f in out if f.title.startswith("Behavioural changes in"))
+    assert group.title.startswith("Behavioural changes in 4 functions of `envs/b.py`"), group.title
+    assert repeated in out

@@ -430,6 +430,13 @@ class _FlaxApply(ast.NodeTransformer):
         return node
 
 
+def _apply_calls(node: ast.AST, method: str) -> int:
+    """How many calls `_FlaxApply(method)` rewrites in `node`: `x.method(arg, ...)` calls (a rewrite
+    replaces a call's function, never the call, so each one is counted as in the tree)."""
+    return sum(1 for n in ast.walk(node) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+               and n.func.attr == method and n.args)
+
+
 def same_flax_apply(base: ast.stmt, cand: ast.stmt) -> bool:
     """The flax idiom of passing a network to a jitted update as a static argument and calling
     `qf.apply(params, obs, actions)`, rewritten to the `TrainState` that carries it
@@ -439,6 +446,9 @@ def same_flax_apply(base: ast.stmt, cand: ast.stmt) -> bool:
     from `actor.apply` to `actor_state.apply_fn`. Only `apply` against `apply_fn`, with every argument
     alike: `model.apply(init_fn)` against `model.apply(other_fn)` stays a change."""
     for old, new in (("apply", "apply_fn"), ("apply_fn", "apply")):
+        count = _apply_calls(base, old)
+        if not count or count != _apply_calls(cand, new):
+            continue  # what the rewrites below would count: no copies and dumps for a statement without them
         folded_b, folded_c = _FlaxApply(old), _FlaxApply(new)
         b = ast.dump(folded_b.visit(copy_tree(base)), annotate_fields=False)
         c = ast.dump(folded_c.visit(copy_tree(cand)), annotate_fields=False)

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 
 from investigator.analyzers.base import AnalysisContext, Analyzer, register_analyzer
 from investigator.config.collect import ParseCache, SideData, SnapshotLike, collect
-from investigator.config.effective import build_side
+from investigator.config.effective import build_side, overridden_defaults
 from investigator.config.entry import ResolvedEntry, pyproject_scripts, resolve
 from investigator.config.extractors import extractor_for
 from investigator.config.findings import SOURCE, build_outcome
 from investigator.config.matching import Aliases, match, pair_code_renames
-from investigator.config.model import KeyMatch, SideConfig
+from investigator.config.model import EntryKind, KeyMatch, MatchStatus, SideConfig
 from investigator.config.report import render
 from investigator.config.switch import caused_by, find_switch, switch_finding
 from investigator.models import AnalyzerFailure, AnalyzerResult, Finding, NoEffectChange, ReportSection
@@ -78,7 +78,20 @@ def compare_configs(baseline: SnapshotLike, candidate: SnapshotLike, playbooks: 
     else:
         effective, other = match(base.effective, cand.effective, aliases), match(base.other, cand.other, aliases)
     effective = pair_code_renames(effective, base_side.reads.reads, cand_side.reads.reads)
+    _mark_overridden(base_side, base, cand_side, cand, [*effective, *other])
     return ConfigComparison(base_side, cand_side, base, cand, (tb, tc), effective, other, primary_is_other)
+
+
+def _mark_overridden(base_side: SideData, base: SideConfig, cand_side: SideData, cand: SideConfig,
+                     matches: list[KeyMatch]) -> None:
+    """`SideConfig.overridden` for the field defaults whose value changed (only those: finding every
+    construction of a class reads the whole tree), under the baseline's key at both sides."""
+    pairs = [(m.baseline, m.candidate) for m in matches if m.status is MatchStatus.changed]
+    changed = [(b, c) for b, c in pairs if b is not None and c is not None
+               and b.kind is EntryKind.field_default and c.kind is EntryKind.field_default]
+    if changed:
+        base.overridden = overridden_defaults(base_side, [(b.key, b) for b, _ in changed])
+        cand.overridden = overridden_defaults(cand_side, [(b.key, c) for b, c in changed])
 
 
 MAIN_SCRIPT = "`__main__` script"

@@ -242,6 +242,16 @@ def omitted_arguments(tree: ast.Module, leaf: str) -> list[tuple[str, int]]:
     return out
 
 
+def none_got_leaves(tree: ast.Module) -> dict[str, bool]:
+    """The leaves some `v = x.get("leaf")` (or `.get("leaf", None)`) of the module reads: `omitted_arguments`
+    finds nothing for any other leaf (its statements are the module's). One walk per module, instead of
+    one per leaf asked."""
+    return {value.args[0].value: True for node in ast.walk(tree)
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+            and isinstance(value := node.value, ast.Call) and value.args and isinstance(value.args[0], ast.Constant)
+            and isinstance(value.args[0].value, str) and _none_getter(value, value.args[0].value)}
+
+
 def _own_statements(fn: ast.AST) -> Iterable[ast.stmt]:
     """The statements of a function (or module), nested blocks included, not those of nested defs."""
     todo = list(getattr(fn, "body", []))

@@ -49,6 +49,7 @@ from investigator.config.loading import (
     runtime_formats,
 )
 from investigator.config.model import ConfigEntry, EntryKind, EntryPoint, SideConfig
+from investigator.pyast import call_name as dotted_call
 from investigator.pyast import last_name
 
 _MAX_FUNCTIONS = 3000
@@ -445,6 +446,52 @@ def _runtime_candidates(side: SideData, follower: _Follower, effective: set[str]
     return None
 
 
+_DYNAMIC_IMPORTS = {"__import__", "import_module"}
+_MODULE_DATA = (EntryKind.mapping, EntryKind.constant)
+
+
+def imported_attributes(tree: ast.Module) -> set[str]:
+    """The attributes read on a module imported by a name known only at run time (`module =
+    __import__(config_path, fromlist=[None])` then `module.agent`): what such a module must define."""
+    held: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+                and isinstance(node.value, ast.Call) and last_name(dotted_call(node.value)) in _DYNAMIC_IMPORTS \
+                and node.value.args and not isinstance(node.value.args[0], ast.Constant):
+            held.add(node.targets[0].id)
+    if not held:
+        return set()
+    return {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Load)
+            and isinstance(n.value, ast.Name) and n.value.id in held}
+
+
+def _module_data(parsed: ParsedFile) -> set[str]:
+    """Top-level names a Python module binds to literals (`agent = {...}`, `LR = 3e-4`)."""
+    return {e.key.split(".", 1)[0] for e in parsed.entries if e.owner == "<module>" and e.kind in _MODULE_DATA}
+
+
+def _runtime_modules(side: SideData, follower: _Follower, effective: set[str]) -> tuple[str, list[str]] | None:
+    """(loader, modules) when reached code imports a Python module by a name known only at run time and reads
+    attributes of it that are data: every module of this commit that binds all those names to literals, and
+    that the entry does not import itself, may be the one a run uses (JORLDY: `main.py --config
+    config.ppo.mujoco`; `ConfigManager` does `__import__(config_path)` and reads `module.agent`,
+    `module.optim`, ..., dict literals of each `config/<algo>/<env>.py`). Compared as candidates, as YAML
+    files opened from a run-time path are (`_runtime_candidates`)."""
+    for path in [*follower.modules, *(p for p in follower.instantiated if p not in follower.modules)]:
+        text = side.sources.get(path)
+        if not text or ("__import__(" not in text and "import_module(" not in text):
+            continue
+        tree = side.parse(path, text) if side.parse is not None else None
+        names = {normalise_segment(a) for a in imported_attributes(tree)} if tree is not None else set()
+        if not names:
+            continue
+        files = sorted(p for p, parsed in side.parsed.items() if parsed.format == "python"
+                       and p not in follower.modules and p not in effective and names <= _module_data(parsed))
+        if files:
+            return path, files
+    return None
+
+
 def _script_paths(command: LaunchCommand, side: SideData) -> set[str]:
     """Repository paths a launch command's target can be (relative to the script or the repository)."""
     if command.module:
@@ -579,6 +626,40 @@ def _add_other(config: SideConfig, path: str, parsed: ParsedFile, class_paths: M
             config.other[key] = e.with_key(key)
 
 
+def overridden_defaults(side: SideData, entries: list[tuple[str, ConfigEntry]]) -> dict[str, str]:
+    """{key: class} of the field defaults that every construction of their class in the tree passes by
+    keyword (`MAPPOConfig(batch_size=batch_size, ...)`, the only call): what runs use is the argument, never
+    the default (Mava 0.1.2..0.1.3: `MAPPOConfig.batch_size` 32 -> 512, a false critical; the system passes
+    its own `batch_size=512` at both commits). A call that spreads `**kwargs` or passes positional arguments
+    may or may not pass it: the default then counts."""
+    fields: dict[str, list[tuple[str, str]]] = {}
+    for key, e in entries:
+        if e.kind is EntryKind.field_default and e.owner and e.raw_key == f"{e.owner}.{e.raw_key.rsplit('.', 1)[-1]}":
+            fields.setdefault(e.owner, []).append((key, e.raw_key.rsplit(".", 1)[-1]))
+    if not fields:
+        return {}
+    pattern = re.compile(r"\b(" + "|".join(re.escape(c) for c in sorted(fields)) + r")\(")
+    made: dict[str, list[ast.Call]] = {}
+    for path, text in side.sources.items():
+        if not pattern.search(text):
+            continue
+        tree = side.parse(path, text) if side.parse is not None else None
+        if tree is None:
+            return {}  # a construction we cannot read: every default may be used
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and (name := last_name(dotted_call(node))) in fields:
+                made.setdefault(name, []).append(node)
+    out: dict[str, str] = {}
+    for cls, keys in fields.items():
+        calls = made.get(cls, [])
+        if not calls or any(c.args or any(k.arg is None for k in c.keywords) for c in calls):
+            continue
+        for key, name in keys:
+            if all(any(k.arg == name for k in c.keywords) for c in calls):
+                out[key] = cls
+    return out
+
+
 def build_side(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dict[str, str]]:
     """The effective configuration at one commit, plus `_target_`s of composed sections."""
     entry = EntryPoint(spec=resolved.spec, script=resolved.script, function=resolved.function,
@@ -622,6 +703,19 @@ def build_side(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dic
             for e in side.parsed[path].entries:
                 layers.append(replace(e, key=join2(prefix, e.key), order=len(layers) + 1))
         effective_files.update(files)
+    modules = _runtime_modules(side, follower, effective_files)
+    runtime_files = {path: runtime[0] for path in runtime[2]} if runtime else {}
+    if modules:
+        loader, found = modules
+        entry.notes.append(f"`{loader}` imports a Python config module named at run time; the {len(found)} "
+                           "modules of this commit that define what it reads are compared as candidates")
+        for path in found:
+            prefix = _path_prefix(path)
+            layers.extend(replace(e, key=join2(prefix, e.key), order=len(layers) + i + 1)
+                          for i, e in enumerate(x for x in side.parsed[path].entries
+                                                if x.owner == "<module>" and x.kind in _MODULE_DATA))
+            runtime_files[path] = loader
+        effective_files.update(found)
     emitter = _Emitter(side, follower, order_start=len(layers))
     emitter.class_paths()
     emitter.functions()
@@ -634,8 +728,7 @@ def build_side(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dic
     layers = [e for e in layers
               if not (e.kind in _SELECTOR_KINDS and isinstance(e.value, str) and e.value in selectors)]
     config = SideConfig(entry=entry)
-    if runtime:
-        config.runtime_files = {path: runtime[0] for path in runtime[2]}
+    config.runtime_files = runtime_files
     if sections is not None:
         module, always = sections
         config.runtime_sections = {path: (module, always) for path in loaded}

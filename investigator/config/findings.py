@@ -258,6 +258,15 @@ def dead_for(match: KeyMatch, reads: tuple[ReadIndex, ReadIndex], targets: tuple
     return f"baseline: {why_b}" if why_c is None else f"baseline: {why_b}; candidate: {why_c}"
 
 
+def _formulas(match: KeyMatch) -> bool:
+    """A changed key whose values are expressions at both commits (`int(total // (num_devices * batch))`), not
+    literals: the text changed, the values are unknown. Not critical on that alone (Stoix v0.0.2..v0.0.3
+    split its timestep checker and read `config.num_devices` where a local held it: a false critical
+    "`arch.num_envs` changed")."""
+    b, c = match.baseline, match.candidate
+    return match.status is MatchStatus.changed and b is not None and c is not None and not b.literal and not c.literal
+
+
 def _runtime_loader(match: KeyMatch, base: SideConfig, cand: SideConfig) -> str | None:
     """The module that loads this key's file from a path chosen at run time (`SideConfig.runtime_files`),
     or picks its top-level section at run time (`config[env_name]`: `SideConfig.runtime_sections`)."""
@@ -660,10 +669,19 @@ class _OutcomeBuilder:
             rationale = f"{self._runtime_what(match, runtime)} ({match.status.value}); it matters to the runs " \
                         f"that use it; {verdict.why}."
         title = _title(match)
+        key = (match.baseline or match.candidate).key  # type: ignore[union-attr]
+        made = self.base.overridden.get(key) if match.status is MatchStatus.changed else None
+        if made is not None and self.cand.overridden.get(key) == made:
+            severity, confidence = Severity.low, confidence - 0.2
+            rationale += f" Every construction of `{made}` passes this field by keyword at both commits: runs use " \
+                         "the argument, not this default."
+        if severity is Severity.critical and _formulas(match):
+            severity = Severity.significant
+            rationale += " Both values are expressions computed at run time: their text differs, which does not " \
+                         "show that their values do (a local replaced by the setting it held reads as a change)."
         if implicit is not None:
             title, rationale, confidence, severity = self._implicit_note(match, implicit, title, rationale,
                                                                          confidence, severity)
-        key = (match.baseline or match.candidate).key  # type: ignore[union-attr]
         patch = None
         if self.read_candidate and match.status is MatchStatus.changed and match.baseline and match.candidate:
             patch = restore_patch(self.read_candidate(match.candidate.path), match.candidate, match.baseline)

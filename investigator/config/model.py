@@ -236,4 +236,6 @@ class SideConfig:
     # loaded files whose top-level sections reached code picks at run time -> (module, sections always read)
     runtime_sections: dict[str, tuple[str, frozenset[str]]] = field(default_factory=dict)
     files: int = 0
+    # field defaults every construction of their class passes by keyword: key -> the class (no run uses them)
+    overridden: dict[str, str] = field(default_factory=dict)
     training_files: set[str] = field(default_factory=set)  # the entry, the modules it reaches, the files it loads

@@ -132,14 +132,38 @@ class Program:
                 return Ref("class", module.path, head)
         if head in module.imports:
             target = module.imports[head] + (f".{rest}" if rest else "")
-            ref = self.resolve_dotted(target)
+            ref = self.resolve_dotted(target) or self._beside(module, target)
             if ref is not None:
                 return ref
+        elif not rest:
+            for base in module.star_imports:  # `from run_mode import *`, then `single_train(...)`
+                ref = self.resolve_dotted(f"{base}.{head}") or self._beside(module, f"{base}.{head}") \
+                    or self._in_package(module, base, head)
+                if ref is not None and ref.kind != "module":
+                    return ref
         name = last_name(callee)
         cls = self.config_class(name)
         if cls is not None:
             return Ref("class", cls.path, cls.name)
         return None
+
+    def _beside(self, module: ModuleInfo, target: str) -> Ref | None:
+        """`target` as imported by a script run from its own directory (Python puts that directory on the
+        path: JORLDY's `jorldy/main.py` does `from run_mode import *`, `jorldy/run_mode.py`)."""
+        directory = module.path.rsplit("/", 1)[0] if "/" in module.path else ""
+        return self.resolve_dotted(f"{directory.replace('/', '.')}.{target}") if directory else None
+
+    def _in_package(self, module: ModuleInfo, base: str, name: str) -> Ref | None:
+        """The one definition of `name` among the modules of the star-imported package `base`: a package whose
+        `__init__` re-exports its modules' classes by a loop the text does not show (JORLDY's `manager/__init__`
+        `exec`s `from {module} import {class}` for each module it lists)."""
+        package = self.resolve_dotted(base) or self._beside(module, base)
+        if package is None or package.kind != "module" or not package.module.endswith("/__init__.py"):
+            return None
+        prefix = package.module[: -len("__init__.py")]
+        found = [Ref("function" if name in m.functions else "class", path, name) for path, m in self.modules.items()
+                 if path.startswith(prefix) and (name in m.functions or name in m.classes)]
+        return found[0] if len(found) == 1 else None
 
     def function(self, ref: Ref) -> FunctionFacts | None:
         module = self.modules.get(ref.module)

@@ -32,6 +32,7 @@ from investigator.config.defaults import (
     code_defaults,
     hard_coded,
     implicit_default,
+    none_got_leaves,
     omitted_arguments,
     positional_defaults,
     promoted_constant,
@@ -810,8 +811,8 @@ class ReadIndex:
         found = self._omitted.get(key)
         if found is None:
             found = self._omitted[key] = []
-            calls = {c for path in self._mentioning({leaf}) if (tree := self._tree(path, self.sources[path]))
-                     for c in omitted_arguments(tree, leaf)}
+            calls = {c for path in self._mentioning({leaf}) if leaf in self._module_walk(path, "none_got", none_got_leaves)
+                     and (tree := self._tree(path, self.sources[path])) for c in omitted_arguments(tree, leaf)}
             for name, position in sorted(calls):
                 pattern = re.compile(rf"\bdef\s+{re.escape(name)}\s*\(")
                 for path, text in self.sources.items():

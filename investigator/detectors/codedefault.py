@@ -68,6 +68,11 @@ def _defaulted(text: str, found: dict[str, str]) -> str:
         i = k + 1
 
 
+def at_code_defaults(text: str, found: dict[str, str]) -> str:
+    """Public form of `_defaulted`: the text read at the code defaults of its configuration reads."""
+    return _defaulted(text, found)
+
+
 def _key_at_defaults(key: Hashable, found: dict[str, str]) -> Hashable:
     if isinstance(key, str):
         return _defaulted(key, found)

@@ -55,13 +55,17 @@ class _Decided(ast.NodeTransformer):
         return self.visit(node.body if truth else node.orelse)
 
 
-def same_at_default(cand: ast.stmt, base: list[ast.stmt], decide: Decide) -> str | None:
+def same_at_default(cand: ast.stmt, base: list[ast.stmt] | Callable[[], list[ast.stmt]], decide: Decide) -> str | None:
     """Why `cand` is one of the baseline statements `base` once every conditional expression its
-    options decide takes its default arm; None when no conditional is decided or none is the same."""
+    options decide takes its default arm; None when no conditional is decided or none is the same.
+    `base` may be a function giving them, asked only once a conditional is decided (most statements
+    have none, and finding a function's statements walks its module)."""
     transformer = _Decided(decide)
     rewritten = transformer.visit(copy.deepcopy(cand))
     if not transformer.reasons:
         return None
+    if callable(base):
+        base = base()
     shape = ast.dump(rewritten)
     if not any(ast.dump(b) == shape for b in base):
         return None

@@ -31,6 +31,8 @@ from investigator.models import (
 from investigator.scope import out_of_scope_kind
 
 if TYPE_CHECKING:
+    from investigator.detectors.functions import FunctionInfo
+    from investigator.detectors.pairs import PairIndex
     from investigator.playbooks_lib.schema import PlaybookSet
 
 SOURCE = "code_detectors"
@@ -202,7 +204,7 @@ def _convert_one(
     while fid in used_ids:
         fid += "+"
     used_ids.add(fid)
-    patch = hit.patch or (restore_patch(index, base_fn, cand_fn) if meta.restore_patch else None)
+    patch = hit.patch or (restore_patch(index, *_same_code(index, hit, base_fn, cand_fn)) if meta.restore_patch else None)
     findings.append(
         Finding(
             id=fid,
@@ -229,6 +231,27 @@ def _convert_one(
             hypotheses=[h for h in meta.hypotheses if known is None or h in known],
         )
     )
+
+
+def _same_code(index: PairIndex, hit: Hit, base_fn: FunctionInfo | None, cand_fn: FunctionInfo | None
+               ) -> tuple[FunctionInfo | None, FunctionInfo | None]:
+    """The two versions of one function a restoring patch may swap: a patch only ever puts back the
+    baseline version of the code it replaces. A hit whose differing statements are on one side only, in
+    a callee the walk inlined (d3rlpy: a log-prob assigned in the candidate policy's `forward`, reached
+    from SAC's `update_temp`), pairs that callee with its own counterpart, not with the analysed
+    function of the other side (the patch replaced `forward` by the body of `update_temp`); with no
+    counterpart, no patch."""
+    if base_fn is None or cand_fn is None or base_fn.is_module or cand_fn.is_module:
+        return base_fn, cand_fn  # module-level code: the patch reverts the candidate file's own git hunks
+    if hit.pair is not None and base_fn is hit.pair.base and cand_fn is hit.pair.cand:
+        return base_fn, cand_fn
+    if index.counterpart(cand_fn) is base_fn or index.counterpart(base_fn) is cand_fn:
+        return base_fn, cand_fn
+    if hit.base is None and hit.cand is not None:
+        return index.counterpart(cand_fn), cand_fn
+    if hit.cand is None and hit.base is not None:
+        return base_fn, index.counterpart(base_fn)
+    return None, None
 
 
 def _in_a_test(hit: Hit, locs: list[tuple[str, int] | None]) -> str | None:

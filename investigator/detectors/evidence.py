@@ -60,7 +60,9 @@ def counterpart(
     return None
 
 
-def relevant_hunks(index: PairIndex, base: tuple[str, int] | None, cand: tuple[str, int] | None) -> list[DiffHunk]:
+def _hunks_at(index: PairIndex, base: tuple[str, int] | None, cand: tuple[str, int] | None
+              ) -> tuple[FileChange | None, list[DiffHunk]]:
+    """The git hunks at the candidate location (else the baseline's), with the file change they belong to."""
     out: list[DiffHunk] = []
     for loc, side in ((cand, "candidate"), (base, "baseline")):
         if loc is None:
@@ -72,8 +74,8 @@ def relevant_hunks(index: PairIndex, base: tuple[str, int] | None, cand: tuple[s
             if h.touches(side, loc[1], slack=2) and h not in out:
                 out.append(h)
         if out:
-            break
-    return out
+            return change, out
+    return None, out
 
 
 def hunk_text(
@@ -83,12 +85,13 @@ def hunk_text(
     base_fn: FunctionInfo | None,
     cand_fn: FunctionInfo | None,
 ) -> str | None:
-    """The git hunk(s) at the finding; a function-level diff when the code moved between files."""
-    hunks = relevant_hunks(index, base, cand)
-    if hunks:
-        path = cand[0] if cand else base[0]  # type: ignore[index]
+    """The git hunk(s) at the finding; a function-level diff when the code moved between files. The
+    header names the two versions of the file the hunks belong to (a finding whose candidate line is in
+    a callee shows that callee's file at both commits, not the caller's baseline file)."""
+    change, hunks = _hunks_at(index, base, cand)
+    if change is not None and hunks:
         text = "\n".join(h.text() for h in hunks)
-        return _trim(f"--- {base[0] if base else path}\n+++ {path}\n{text}")
+        return _trim(f"--- {change.old_path}\n+++ {change.new_path}\n{text}")
     if base_fn is not None and cand_fn is not None:
         diff = difflib.unified_diff(
             base_fn.source().splitlines(),

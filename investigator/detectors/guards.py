@@ -1142,6 +1142,7 @@ def conditional_default_reason(f: Finding, sides: dict[str, Side]) -> str | None
     cstmt = statement_at(ctree, cands[0].line)
     if cstmt is None:
         return None
+    base_line = bases[0].line
 
     def decide(test: ast.expr, line: int) -> tuple[bool | None, str]:
         ev = Evaluator(side, path, ctree, line)
@@ -1152,7 +1153,7 @@ def conditional_default_reason(f: Finding, sides: dict[str, Side]) -> str | None
 
     token = _DEFAULTS.set(True)
     try:
-        return same_at_default(cstmt, simple_statements(btree, bases[0].line), decide)
+        return same_at_default(cstmt, lambda: simple_statements(btree, base_line), decide)
     finally:
         _DEFAULTS.reset(token)
 

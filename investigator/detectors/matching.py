@@ -30,7 +30,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from investigator.detectors.functions import FunctionInfo
+from investigator.detectors.functions import FunctionInfo, same_shape
 
 Similarity = Callable[[FunctionInfo, FunctionInfo, "difflib.SequenceMatcher | None"], float]
 
@@ -307,7 +307,7 @@ class _PairSearch:
         threshold = self.move if same else self.rename
         if kind == _LENGTH and self.gate is not None and not self.gate(f, g):
             return  # `accept` would refuse it: not worth a bound
-        if kind == _LENGTH and f.shape != g.shape:
+        if kind == _LENGTH and not same_shape(f, g):
             quick = multiset_bound(self.counts.of(f), self.counts.of(g))
             if quick >= threshold:  # below it, the similarity is below it too
                 heapq.heappush(self.heap, (-(quick + bonus), -i, -j, _QUICK))
@@ -355,7 +355,7 @@ def best_option(f: FunctionInfo, options: list[FunctionInfo], similarity: Simila
             return k, -neg
         g = options[k]
         if level == _LENGTH:
-            if f.shape == g.shape:
+            if same_shape(f, g):
                 heapq.heappush(heap, (-similarity(f, g, None), k, _EXACT))
                 continue
             quick = multiset_bound(counts.of(f), counts.of(g))

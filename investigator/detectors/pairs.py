@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from investigator import budget
-from investigator.detectors.functions import FunctionInfo, ParsedModule, parse_module
+from investigator.detectors.functions import FunctionInfo, ParsedModule, parse_module, same_shape
 from investigator.detectors.imports import ReferenceFinder, RefResult
 from investigator.detectors.matching import (
     Counts,
@@ -256,7 +256,7 @@ class FunctionPair:
         if not self.base.is_module and self.base.name == self.cand.name and self.base.text_key == self.cand.text_key \
                 and self.base.indent_key == self.cand.indent_key:
             return False  # same code up to comments: no need to compare ASTs (indentation is Python's blocks)
-        return self.base.shape != self.cand.shape
+        return not same_shape(self.base, self.cand)  # the token lists refuse most changed pairs without fingerprints
 
     @property
     def qualname(self) -> str:
@@ -371,7 +371,7 @@ def _similarity(a: FunctionInfo, b: FunctionInfo, matcher: difflib.SequenceMatch
     lists alone: remembered by their contents (`RatioMemo`)."""
     if _length_bound(a, b) < MOVE_SIMILARITY:
         return 0.0
-    if a.shape == b.shape:
+    if same_shape(a, b):
         return 1.0
     key = (tuple(a.tokens), tuple(b.tokens))
     known = _TOKEN_SIMILARITY.get(key)
@@ -396,7 +396,7 @@ def _similar_at_least(a: FunctionInfo, b: FunctionInfo, threshold: float, counts
     11,656 such tests, 40 % of the function matching)."""
     if _length_bound(a, b) < MOVE_SIMILARITY:
         return False  # `_similarity` is 0.0
-    if a.shape == b.shape:
+    if same_shape(a, b):
         return True  # `_similarity` is 1.0
     total = len(a.tokens) + len(b.tokens)
     if _length_bound(a, b) < threshold or multiset_bound(counts.of(a), counts.of(b)) < threshold:
@@ -620,12 +620,16 @@ def _match_across(
         used_r.add(j)
         f, g = rest_left[i], rest_right[j]
         index.pairs.append(FunctionPair(f, g, "moved" if f.name == g.name else "renamed", min(s, 1.0)))
-    # 4. a deleted function may now live in an unchanged file (only looked up when needed)
+    # 4. a deleted function may now live in an unchanged file (only looked up when needed); not one of a file
+    # the range deletes: the copy in the unchanged file was there at both commits, so their old differences
+    # are no change of the range (ElegantRL's deleted single-file PPO demo against the library's unchanged
+    # `AgentPPO`: a false "Done masking removed")
     counts = Counts()
     for i, f in enumerate(rest_left):
         if i in used_l:
             continue
-        if not f.is_module:
+        gone = index.change_for(f.path, "baseline")
+        if not f.is_module and not (gone is not None and gone.status == "deleted"):
             target = next(
                 (g for g in index.cand.find_defs(f.name) if g.qualname == f.qualname
                  and _similar_at_least(f, g, KEPT_SIMILARITY, counts)),

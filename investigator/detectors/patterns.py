@@ -148,6 +148,66 @@ def numpy_builtin_alias(node: ast.AST) -> str | None:
     return None
 
 
+# One library function under the names its releases gave it: JAX's tree utilities moved from `jax.tree_map`
+# (deprecated, removed in 0.6) and `jax.tree_util.tree_map` to `jax.tree.map`, same function and arguments.
+_TREE_FUNCTIONS = ("map", "leaves", "flatten", "unflatten", "structure", "reduce", "transpose", "all")
+LIBRARY_ALIASES: dict[str, str] = {
+    **{f"jax.tree_{f}": f"jax.tree.{f}" for f in _TREE_FUNCTIONS},
+    **{f"jax.tree_util.tree_{f}": f"jax.tree.{f}" for f in _TREE_FUNCTIONS},
+    **{f"tree_util.tree_{f}": f"jax.tree.{f}" for f in _TREE_FUNCTIONS},
+}
+# keyword arguments a library renamed without changing them: NumPy 2.1 / JAX's `clip(x, min=, max=)` for
+# `a_min=` / `a_max=`
+_RENAMED_KEYWORDS: dict[str, dict[str, str]] = {"clip": {"a_min": "min", "a_max": "max"}}
+_ARRAY_MODULES = frozenset({"np", "numpy", "jnp", "jax.numpy"})
+
+
+def library_alias(node: ast.AST) -> str | None:
+    """The current name of a library function spelled by an older alias (`jax.tree_map`,
+    `jax.tree_util.tree_map` -> `jax.tree.map`); None for anything else. Real shape: acme replaced every
+    `jax.tree_map` by `jax.tree.map` or `jax.tree_util.tree_map` over twenty commits, each a "behavioural
+    change in the loss path" (the top five findings of the range)."""
+    if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
+        return LIBRARY_ALIASES.get(dotted(node))
+    return None
+
+
+def renamed_keywords(node: ast.AST) -> bool:
+    """A NumPy/JAX `clip` call with the older keyword names (`a_min=`, `a_max=`)."""
+    if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+        return False
+    renames = _RENAMED_KEYWORDS.get(node.func.attr, {})
+    return bool(renames) and dotted(node.func.value) in _ARRAY_MODULES \
+        and any(k.arg in renames for k in node.keywords)
+
+
+def checked_only(node: ast.AST) -> bool:
+    """A call whose extra argument only checks or annotates: `typing.cast(T, x)` is `x`, and `zip(a, b,
+    strict=True)` yields what `zip(a, b)` yields (it raises on unequal lengths instead). Real shapes:
+    pfrl 0.4 wrapped a statistic in `typing.cast(float, np.mean(xs))`, rl-baselines3-zoo 2.8 added
+    `strict=True` to its wrapper `zip`: both "behavioural changes" (significant)."""
+    if not isinstance(node, ast.Call):
+        return False
+    name = dotted(node.func)
+    if name == "typing.cast":
+        return len(node.args) == 2 and not node.keywords
+    return name == "zip" and any(k.arg == "strict" for k in node.keywords)
+
+
+def _plain_call(node: ast.Call) -> ast.expr:
+    """The call without what only checks or renames (`checked_only`, `renamed_keywords`): `typing.cast(T, x)`
+    is `x`; the others keep their node, their keywords rewritten."""
+    if checked_only(node):
+        if dotted(node.func) == "typing.cast":
+            return node.args[1]
+        node.keywords = [k for k in node.keywords if k.arg != "strict"]
+    if renamed_keywords(node):
+        assert isinstance(node.func, ast.Attribute)
+        renames = _RENAMED_KEYWORDS[node.func.attr]
+        node.keywords = [ast.keyword(arg=renames.get(k.arg or "", k.arg), value=k.value) for k in node.keywords]
+    return node
+
+
 class _Equivalent(ast.NodeTransformer):
     def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
         spread = spread_concat(node)  # before the children: `list(e)` is about to read as `sequence(e)`
@@ -173,6 +233,9 @@ class _Equivalent(ast.NodeTransformer):
         return node
 
     def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+        current = library_alias(node)
+        if current is not None:
+            return ast.copy_location(ast.Name(id=current, ctx=ast.Load()), node)
         builtin = numpy_builtin_alias(node)
         if builtin is not None:
             return ast.copy_location(ast.Name(id=builtin, ctx=ast.Load()), node)
@@ -181,6 +244,9 @@ class _Equivalent(ast.NodeTransformer):
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
         self.generic_visit(node)
+        plain = _plain_call(node)
+        if plain is not node:
+            return plain
         if redundant_cast(node):
             return node.args[0]
         if explicit_super(node):
@@ -592,7 +658,8 @@ def _needs_rewrite(sub: ast.AST) -> bool:
         or detach_under_detach(sub) or explicit_super(sub) or bool(_float_operands(sub)) \
         or diagonal_gaussian(sub) or summed_density(sub) or last_dim_sum(sub) \
         or _lookup_table(sub) is not None or clamp_parts(sub) is not None or spread_concat(sub) is not None \
-        or shape_list(sub) or redundant_cast(sub)
+        or shape_list(sub) or redundant_cast(sub) or library_alias(sub) is not None or renamed_keywords(sub) \
+        or checked_only(sub)
 
 
 def equivalent_form(expr: ast.AST) -> ast.AST:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.imports import RefResult
 from investigator.detectors.pairs import SideIndex
-from investigator.flow.byname import looked_up_by_name
+from investigator.flow.byname import looked_up_by_name, scanned_by_package
 from investigator.pyast import dotted
 
 # Methods that frameworks call without naming them at a call site.
@@ -34,7 +34,7 @@ def unreachable_reason(fn: FunctionInfo | None, side: SideIndex) -> str | None:
         cls_range = (fn.path, node.lineno, getattr(node, "end_lineno", node.lineno) or node.lineno) if node else (
             fn.path, fn.lineno, fn.end_lineno)
         found = class_uses(side, cls, fn.path, cls_range, node)
-        if found.reference is None:
+        if found.reference is None and not scanned_by_package(fn.path, side):
             return _reason(f"class `{cls}` of `{fn.path}` (defining `{fn.qualname}`) is never referenced",
                            cls, side, found)
         if fn.name in IMPLICIT_METHODS or (fn.name.startswith("__") and fn.name.endswith("__")):

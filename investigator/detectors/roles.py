@@ -19,8 +19,8 @@ _ROLES: list[tuple[str, re.Pattern[str]]] = [
     ("truncations", re.compile(r"trunc|timeout|time_limit")),
     ("dones", re.compile(r"done|terminal|terminat|(^|_)term($|_)|(^|_)masks?($|_)|nonterm|not_done|alive")),
     ("logprob", re.compile(r"logp|log_prob|logprob")),
-    ("ratio", re.compile(r"ratio")),
-    ("rewards", re.compile(r"rew|(^|_)r_?t?($|_)")),
+    ("ratio", re.compile(r"ratio(?!n)")),  # not -ration words: iterations, exploration, duration
+    ("rewards", re.compile(r"rew(?!ind|rit|ire)|(^|_)r_?t?($|_)")),  # not rewind, rewrite, rewire
     ("values", re.compile(r"value|(^|_)vals?($|_)|vpred|v_pred|(^|_)v($|_)|values")),
 ]
 

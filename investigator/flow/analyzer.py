@@ -26,7 +26,7 @@ import difflib
 import hashlib
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from investigator.analyzers.base import AnalysisContext, Analyzer, register_analyzer
@@ -49,6 +49,7 @@ from investigator.detectors.reach import unreachable_reason
 from investigator.detectors.sources import changes_from_changeset
 from investigator.flow.abstracted import made_abstract
 from investigator.flow.bundled import bundled_parameters
+from investigator.flow.callables import same_callable
 from investigator.flow.carved import carved_from_raise
 from investigator.flow.classbody import (
     OTHER_KIND,
@@ -81,6 +82,7 @@ from investigator.flow.inlined import Inlined, call_text, inlined_callees
 from investigator.flow.kwrename import keyword_renamed
 from investigator.flow.layout import GRADIENT_PLACES, Layout, container_relaid, layout, layout_change
 from investigator.flow.libapi import api_label, api_reached
+from investigator.flow.libkw import library_end
 from investigator.flow.netctor import LAYER_CONFIDENCE, rebuilt_network
 from investigator.flow.optin import (
     ConfigValues,
@@ -187,6 +189,7 @@ class Placed:
     path: str | None  # a PATHS label when on the flow (or unfollowed with an own label)
     verdict: str  # on | dispatched | api | unfollowed | logging | evaluation | export | off
     api: str = ""  # verdict "api": the library function whose return the flow reached (flow/libapi.py)
+    library: str = ""  # verdict "unfollowed": an edited keyword's value ends in library code (flow/libkw.py)
 
 
 @dataclass
@@ -349,9 +352,10 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
     reports = _drop_moved(reports, moved_across(unit_changes, counterparts), result, flows)
     findings: list[Finding] = []
     for report in reports:
-        finding = _finding(report, index, stored)
-        if finding is not None:
-            findings.append(finding)
+        for part in _per_place(report):
+            finding = _finding(part, index, stored)
+            if finding is not None:
+                findings.append(finding)
         result.no_effect.extend(_no_effect(report))
     findings.extend(_override_findings(index, flows, explained, result))
     findings = group_same_edit(findings)
@@ -361,6 +365,54 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
                    "flow_visits": visits, "functions_not_placed": skipped}
     result.duration_s = time.perf_counter() - start
     return result
+
+
+def _per_place(report: PairReport) -> list[PairReport]:
+    """A script's top level split by the place each change acts on: a module's statements are not one
+    computation as a function's are, so an edit of the loss and a migration of the environment set-up in
+    the same script are two claims, each judged (and counted, for how diffuse it is) on its own. Real
+    shape: cleanrl's SAC script had its entropy-temperature loss edited in a range that also moved every
+    script to the gymnasium step API; the loss edit was one of "7 statements" and ranked ninth."""
+    fn = report.pair.cand or report.pair.base
+    if fn is None or not fn.is_module:
+        return [report]
+    placed = [p for p in report.placed if p.path and p.verdict in ("on", "dispatched", "api", "unfollowed")]
+    places = sorted({p.path for p in placed if p.path})
+    if len(places) < 2:
+        return [report]
+    # places whose statements made the same token edit (`num_envs` -> `local_num_envs` in the observation and
+    # the reward buffers) are one change: kept together
+    group = {place: place for place in places}
+
+    def root(place: str) -> str:
+        while group[place] != place:
+            place = group[place]
+        return place
+
+    seen: dict[str, str] = {}
+    for p in placed:
+        for edit in _token_edits(p.change):
+            if edit in seen:
+                group[root(p.path or "")] = root(seen[edit])
+            else:
+                seen[edit] = p.path or ""
+    parts: dict[str, list[Placed]] = {}
+    for p in report.placed:
+        if p.path in group:
+            parts.setdefault(root(p.path), []).append(p)
+    if len(parts) < 2:
+        return [report]
+    return [replace(report, placed=kept) for _, kept in sorted(parts.items())]
+
+
+def _token_edits(change: UnitChange) -> set[str]:
+    """The token runs a modified statement replaced (`num_envs => local_num_envs`); none for an added or
+    deleted statement."""
+    if change.base is None or change.cand is None:
+        return set()
+    a, b = _tokens(change.base.text(400)), _tokens(change.cand.text(400))
+    ops = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    return {" ".join(a[i1:i2]) + " => " + " ".join(b[j1:j2]) for tag, i1, i2, j1, j2 in ops if tag != "equal"}
 
 
 def _module_renames(changed: list[FunctionPair], flows: dict[str, LearningFlow]) -> dict[str, dict[str, str]]:
@@ -399,8 +451,12 @@ def cap_findings(findings: list[Finding]) -> None:
     runner refactor demoted rsl_rl's teacher network built with the wrong input size)."""
     findings.sort(key=lambda f: (not f.evidence[0].details.get("known"), PATHS.index(str(f.evidence[0].details["path"])),
                                  -f.confidence))
-    for k, f in enumerate(findings):
-        if k >= MAX_SIGNIFICANT and f.severity is Severity.significant:
+    k = 0
+    for f in findings:
+        if f.evidence[0].details.get("built"):
+            continue  # low by its place where the flow stopped (flow/ownsignal.py): it takes no seat
+        k += 1
+        if k > MAX_SIGNIFICANT and f.severity is Severity.significant:
             f.severity = Severity.low
             f.rationale += (f" Low because this range changes {len(findings)} functions on the flow: only the "
                             f"{MAX_SIGNIFICANT} closest to the learning signal stay significant.")
@@ -659,7 +715,8 @@ def _group_finding(path: str, group: list[Finding]) -> Finding:
         rationale=(f"No detector explains these changes; each is low on its own (see its evidence): "
                    f"{', '.join(f'`{n}`' for n in names)}." + (f" Low because {reasons[0]}" if reasons else "")
                    + (OPT_IN_NOTE + opt_in[0] if opt_in else "") + _named_rewrites(group)),
-        locations=[loc for f in group for loc in f.locations],
+        # the file the title names first: a member repeated across files ("(3 places)") may lead elsewhere
+        locations=sorted((loc for f in group for loc in f.locations), key=lambda loc: loc.path != path),
         evidence=[e for f in group for e in f.evidence],
         fix="Check that these changes are intended; each function's hunk is in its evidence.",
         patch=None,
@@ -733,6 +790,7 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     changes = [c for c in computed if not _explained(c, explained)]
     made = _explained_made(computed, changes)
     changes = _without_inferred_sizes(changes, pair, result)
+    changes = _without_same_callables(changes, pair, index, expanders, result)
     changes = _without_bundled_reads(changes, pair, result)
     changes = _without_constant_switches(changes, pair, index, result)
     if config_compared:
@@ -849,6 +907,27 @@ def _without_inferred_sizes(changes: list[UnitChange], pair: FunctionPair, resul
         subsystem="other", title=f"Reshape sizes inferred in `{pair.describe()}` ({len(same)} statements)",
         reason="a `view`/`reshape` size written out at one commit is `-1` at the other, every other size the same: "
                "the inferred size is the one written out wherever the baseline's call ran, so the tensor is the same",
+        locations=[Location(path=first.fn.path, line=first.line, side="candidate")], source=SOURCE))
+    return [c for c in changes if not any(c is s for s in same)]
+
+
+def _without_same_callables(changes: list[UnitChange], pair: FunctionPair, index: PairIndex,
+                            expanders: dict[str, Expander], result: AnalyzerResult) -> list[UnitChange]:
+    """The changes without statements alike but for a closure factory replaced by a callable class that
+    builds the same callable from the same arguments, or the reverse (flow/callables.py)."""
+    if pair.base is None or pair.cand is None:
+        return changes
+    resolvers = (expanders["baseline"].resolver, expanders["candidate"].resolver)
+    same = [c for c in changes if c.base is not None and c.cand is not None
+            and same_callable(c.base.node, c.cand.node, pair.base, pair.cand, resolvers, (index.base, index.cand))]
+    if not same:
+        return changes
+    first = same[0].cand
+    assert first is not None
+    result.no_effect.append(NoEffectChange(
+        subsystem="other", title=f"Callable built another way in `{pair.describe()}` ({len(same)} statements)",
+        reason="a closure factory replaced by a callable class (or the reverse): the class's `__call__` computes "
+               "what the closure computed, from the same arguments its constructor stores",
         locations=[Location(path=first.fn.path, line=first.line, side="candidate")], source=SOURCE))
     return [c for c in changes if not any(c is s for s in same)]
 
@@ -977,6 +1056,8 @@ def _place_changes(report: PairReport, changes: list[UnitChange], causes: set[in
         else:
             placement = last = flow.place([unit])
             report.visits += placement.visited
+        if change.across is not None and not placement.on_flow:
+            placement = _across_placement(change, unit, flow) or placement
         placed = _classify(change, unit, placement, flow)
         if placed.verdict == "off" and side == "candidate" and k < MAX_PLACED_PER_PAIR:
             placed = _replaced_callee_statement(placed, report, inlined, flows["baseline"])
@@ -984,6 +1065,51 @@ def _place_changes(report: PairReport, changes: list[UnitChange], causes: set[in
                                for p in {placed.path, "architecture" if flow.in_model_class(unit.fn) else placed.path}):
             continue  # a network's statement near a layer finding is that finding's concern, whatever its sink
         report.placed.append(placed)
+
+
+def _across_placement(change: UnitChange, unit: Unit, flow: LearningFlow) -> Placement | None:
+    """An attribute statement a moved call now runs across (`flow/diff.py: _crossed_partners`): placed
+    from the statements of the called function that read those attributes (the base `init(self)` building
+    the critic from `self.ClassCri`, or the grand-base `init` it hands `self` on to), where the order
+    decides what they see."""
+    assert change.across is not None
+    attrs = frozenset(d for d in unit.uses | unit.defs if d.startswith("self."))
+    start = _attribute_readers(change.across, attrs, flow, 3)
+    return flow.place(start) if start else None
+
+
+def _attribute_readers(caller: Unit, attrs: frozenset[str], flow: LearningFlow, depth: int) -> list[Unit]:
+    """The statements of the functions `caller` calls with `self` (and of those they call with `self`,
+    `depth` levels) that read `attrs`."""
+    out: list[Unit] = []
+    for call in caller.calls:
+        callee = flow.resolve(call, caller.fn) or _class_method(call, caller.fn, flow)
+        if callee is None or callee.is_module or callee is caller.fn:
+            continue
+        units = flow.units(callee)
+        out.extend(w for w in units if w.uses & attrs)
+        if depth > 1:
+            for w in units:
+                if any(isinstance(x, ast.Name) and x.id == "self" for c in w.calls for x in c.args):
+                    out.extend(_attribute_readers(w, attrs, flow, depth - 1))
+    return out
+
+
+def _class_method(call: ast.Call, caller: FunctionInfo, flow: LearningFlow) -> FunctionInfo | None:
+    """`Base.method(self, ...)`: the project's `method` of the class named `Base` (the one the caller's
+    module imports when several classes have that name)."""
+    func = call.func
+    if not isinstance(func, ast.Attribute) or not isinstance(func.value, ast.Name) or not func.value.id[:1].isupper():
+        return None
+    name = func.value.id
+    found = [f for path, text in flow.side.texts().items() if path.endswith(".py") and f"class {name}" in text
+             for module in [flow.side.module(path)] if module is not None
+             for f in module.functions.values() if f.qualname == f"{name}.{func.attr}"]
+    if len(found) > 1:
+        imported = caller.module.imports.get(name, "").rsplit(".", 1)[0].replace(".", "/")
+        found = [f for f in found if imported and f.path.removesuffix(".py").endswith(imported)] \
+            or [f for f in found if f.path == caller.path]
+    return found[0] if len(found) == 1 else None
 
 
 def _lost_return(change: UnitChange) -> bool:
@@ -1080,6 +1206,12 @@ def _differences(base_fn: FunctionInfo, cand_fn: FunctionInfo, changes: list[Uni
         return effects_b, [Effect("", frozenset(id(c.base.node) for c in changes if c.base))], \
             [Effect("", frozenset(id(c.cand.node) for c in changes if c.cand))], bound
     eb, ec = differing(effects_b, effects_c)
+    crossed = [c for c in changes if c.crossed]
+    if not eb and not ec and crossed:
+        # the same effects in another order: a statement moved across one that reads or writes what it
+        # touches through an object (`self.ClassCri = ...` after the base `init(self)` that reads it)
+        return effects_b, [Effect("moved", frozenset(id(c.base.node) for c in crossed if c.base))], \
+            [Effect("moved", frozenset(id(c.cand.node) for c in crossed if c.cand))], bound
     return effects_b, *_without_assertions(eb, ec), bound
 
 
@@ -1662,7 +1794,25 @@ def _classify(change: UnitChange, unit: Unit, placement: Placement, flow: Learni
     api = api_reached(placement, flow)
     if api is not None:
         return Placed(change, unit, placement, api[0], "api", api[1].qualname)
+    if placement.built_place:
+        # the flow stopped, but on its way the value builds the learning signal (flow/ownsignal.py): never silent
+        return Placed(change, unit, placement, placement.built_place, "unfollowed")
+    library = library_end(change, flow) if change.base is not None and change.cand is not None else ""
+    if library:
+        # a keyword whose value ends in library code: unverifiable here, not no effect (flow/libkw.py)
+        return Placed(change, unit, placement, _trained_class_place(unit, flow), "unfollowed", library=library)
     return Placed(change, unit, placement, None, "off")
+
+
+def _trained_class_place(unit: Unit, flow: LearningFlow) -> str:
+    """The place of a library-facing edit in `unit`'s class: the optimizer where the class builds an optimizer
+    or a loss (the library trains it: what it reads of the object sets how), else its architecture."""
+    fn = unit.fn
+    if fn.class_name:
+        for other in fn.module.functions.values():
+            if other.class_name == fn.class_name and any(u.own in ("optimizer", "loss") for u in flow.units(other)):
+                return "optimizer"
+    return "architecture"
 
 
 # calls whose value is a plain value (not a registered layer, parameter or buffer of a network)
@@ -1801,9 +1951,16 @@ def _flow_text(best: Placed, label: str) -> str:
     elif best.verdict == "on":
         return (f"It is part of the network `{best.unit.fn.class_name}`; the flow into the loss goes through "
                 f"`nn.Module.__call__` (dynamic dispatch), which the code does not show.")
-    else:
-        stops = "; ".join(best.placement.stops) or "no statement that uses its value was found"
-        return f"Its own content places it in the {label} path, but the flow could not be followed to training: {stops}."
+    if best.library:
+        return (f"It edits {best.library}: what that code does with the value cannot be read here "
+                f"(unverifiable, not no effect).")
+    stops = "; ".join(best.placement.stops) or "no statement that uses its value was found"
+    built = best.placement.built
+    if built and best.unit.own != label:
+        way = " -> ".join(f"`{u.text(70)}` ({u.fn.path}:{u.line})" for u in built)
+        return (f"Its value builds the {label} computation ({way}), but the flow could not be followed further to "
+                f"training: {stops}.")
+    return f"Its own content places it in the {label} path, but the flow could not be followed to training: {stops}."
 
 
 def _end_line(unit: Unit | None, loc: tuple[str, int] | None) -> int | None:
@@ -1954,6 +2111,7 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
             hunk=hunk_text(index, base_loc, cand_loc, base_fn, cand_fn),
             details={"path": label, "function": where, "match": pair.match, "flow": best.placement.describe(),
                      "sink": best.placement.sink, "stops": best.placement.stops,
+                     "built": not followed and bool(best.placement.built),
                      "statements": [_change_text(p.change) for p in on[:10]],
                      "places": sorted({p.path for p in on if p.path}),
                      "known": known or way == "break",  # a rule knows what it does: ranked before anonymous ones

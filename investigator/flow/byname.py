@@ -117,3 +117,26 @@ def _holders_calls(u: Unit, found: list[ast.Call], where: FunctionInfo,
         wanted = f"self.{target.attr}"
         return [v for method in methods(where) for v in _calls_of(units(method), wanted)]
     return []
+
+
+# a package that registers its modules' classes by scanning its own directory: it imports each module by a
+# computed name (`__import__(f"{__name__}.{name}")`, `importlib.import_module(...)`) from a directory listing
+# and collects their members
+_DYNAMIC_IMPORT = re.compile(r"\b(?:__import__|import_module)\(\s*(?![\"'\s])")
+_LISTING = re.compile(r"\b(?:listdir|scandir|iter_modules|walk_packages|glob|iglob|iterdir)\(")
+_MEMBERS = re.compile(r"\b(?:getmembers|isclass|__subclasses__|vars|dir)\(")
+
+
+def scanned_by_package(path: str, side: SideIndex) -> bool:
+    """The module at `path` is one of its package's plugins: the package's `__init__.py` lists its directory,
+    imports each module by a computed name and collects their classes (JORLDY's `core/agent/__init__.py`
+    registers every agent class this way; `Agent(config.agent.name)` picks one). Such a class is handed out by
+    the registry under a configured name, so no statement names it: for reachability it is in use, as a
+    function looked up by `getattr` is."""
+    directory = path.rsplit("/", 1)[0] if "/" in path else ""
+    init = f"{directory}/__init__.py" if directory else "__init__.py"
+    module = side.module(init) if path != init else None
+    if module is None:
+        return False
+    text = module.text
+    return bool(_DYNAMIC_IMPORT.search(text) and _LISTING.search(text) and _MEMBERS.search(text))

@@ -13,6 +13,7 @@ reached nothing. `functools.partial(f, a)` hands `f` on with its first positions
 from __future__ import annotations
 
 import ast
+import weakref
 from dataclasses import dataclass
 
 from investigator.detectors.functions import FunctionInfo
@@ -116,9 +117,24 @@ def _local_transform(fn: FunctionInfo, name: str, imports: dict[str, str]) -> as
     """`grad_fn = jax.value_and_grad(_loss_fn)` in `fn`: the transform a later `grad_fn(...)` calls."""
     if name not in fn.local_names:
         return None
+    found = _TRANSFORMS_OF.get(fn)
+    if found is None or found[0] is not imports:
+        found = _TRANSFORMS_OF[fn] = (imports, _local_transforms(fn, imports))
+    return found[1].get(name)
+
+
+# function -> (the imports it was read with, `_local_transforms`): the flow asks about every call of a local
+# name of a function, and each question walked the whole function
+_TRANSFORMS_OF: weakref.WeakKeyDictionary[FunctionInfo, tuple[dict[str, str], dict[str, ast.Call]]] = \
+    weakref.WeakKeyDictionary()
+
+
+def _local_transforms(fn: FunctionInfo, imports: dict[str, str]) -> dict[str, ast.Call]:
+    """Local name -> the first transform assigned to it in `fn` (walk order), in one walk."""
+    out: dict[str, ast.Call] = {}
     for node in ast.walk(fn.node):
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
-                and node.targets[0].id == name and isinstance(node.value, ast.Call) \
+                and node.targets[0].id not in out and isinstance(node.value, ast.Call) \
                 and _transform(node.value, imports):
-            return node.value
-    return None
+            out[node.targets[0].id] = node.value
+    return out

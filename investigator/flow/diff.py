@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
+from investigator.flow.argflags import same_cli_option
 from investigator.flow.units import Unit
 from investigator.pyast import class_base, copy_tree, fingerprint, last_name
 
@@ -28,6 +29,8 @@ class UnitChange:
     base: Unit | None
     cand: Unit | None
     moved_under: str = ""  # the same statement under other conditions: how they differ (`control_moves`)
+    crossed: bool = False  # one side of a move across a statement it depends on (`dependent_moves`)
+    across: Unit | None = None  # the moved call handing `self` on that this unchanged statement now runs across
 
     @property
     def kind(self) -> str:
@@ -172,8 +175,10 @@ def changed_units(
     left = Counter(unit_key(u) for blk, _ in blocks for u in blk)
     right = Counter(unit_key(u) for _, blk in blocks for u in blk)
     movable = left & right
+    crossed: Counter = Counter()
     if movable:
-        movable -= dependent_moves(a, b, matcher.get_opcodes(), movable)
+        crossed = dependent_moves(a, b, matcher.get_opcodes(), movable)
+        movable -= crossed
     taken_l, taken_r = Counter(movable), Counter(movable)
     kept: list[tuple[list[Unit], list[Unit]]] = []
     for olds, news in blocks:
@@ -193,17 +198,71 @@ def changed_units(
         base_names, cand_names = base_names | clashes, cand_names | clashes
     out: list[UnitChange] = []
     mappings: list[tuple[str, str]] | None = [] if name_renames is not None else None
+    kept = [_drop_renames(olds, news, base_names, cand_names, renamed, local, attribute_renames, mappings)
+            for olds, news in kept]
+    if len(kept) > 1:
+        kept = _renamed_moves(kept, a, b, matcher.get_opcodes(), base_names, cand_names, renamed, local, mappings)
     for olds, news in kept:
-        olds, news = _drop_renames(olds, news, base_names, cand_names, renamed, local, attribute_renames, mappings)
         for k in range(max(len(olds), len(news))):
             change = UnitChange(olds[k] if k < len(olds) else None, news[k] if k < len(news) else None)
             if change.base is None or change.cand is None or not (
-                    _same_with_constants(change.base, change.cand) or same_flax_apply(change.base.node, change.cand.node)):
+                    _same_with_constants(change.base, change.cand) or same_flax_apply(change.base.node, change.cand.node)
+                    or same_cli_option(change.base.node, change.cand.node)):
+                one = change.cand if change.base is None else change.base if change.cand is None else None
+                change.crossed = one is not None and unit_key(one) in crossed
                 out.append(change)
+    if crossed:
+        out.extend(_crossed_partners(a, b, matcher.get_opcodes(), crossed))
     if name_renames is not None and mappings:
         name_renames.update((o, n) for o, n in mappings if o != n and ("." not in o and "." not in n or _field_of_same(o, n)
                                                                        or "." not in o and _object_field(n)))
     return out + regated
+
+
+def _renamed_moves(kept: list[tuple[list[Unit], list[Unit]]], a: list[Unit], b: list[Unit],
+                   opcodes: Sequence[tuple[str, int, int, int, int]], base_names: set[str], cand_names: set[str],
+                   renamed: dict[str, str], local: tuple[frozenset[str], frozenset[str]],
+                   mappings: list[tuple[str, str]] | None) -> list[tuple[list[Unit], list[Unit]]]:
+    """Statements both moved and renamed: a deletion in one block and an addition in another that differ only
+    by a consistent rename, and whose move crosses nothing they depend on. Real shape: cleanrl's argparse ->
+    tyro move put `args.num_iterations = args.total_timesteps // args.batch_size` right after the parser,
+    where `num_updates = args.total_timesteps // args.batch_size` sat below the environment set-up: one
+    added and one removed statement, read as a change of the loop count in every PPO script."""
+    olds = [u for blk, _ in kept for u in blk]
+    news = [u for _, blk in kept for u in blk]
+    left, right = _drop_renames(olds, news, base_names, cand_names, renamed, local)
+    gone_l = {id(u) for u in olds} - {id(u) for u in left}
+    gone_r = {id(u) for u in news} - {id(u) for u in right}
+    if not gone_l:
+        return kept
+    pairs = [(i1 + k, j1 + k) for tag, i1, i2, j1, _ in opcodes if tag == "equal" for k in range(i2 - i1)]
+    old_by_key: dict[tuple[object, ...], list[Unit]] = {}
+    for u in olds:
+        if id(u) in gone_l:
+            old_by_key.setdefault(_rename_key(u, renamed), []).append(u)
+    moved_l: set[int] = set()
+    moved_r: set[int] = set()
+    for n in news:
+        if id(n) not in gone_r:
+            continue
+        for o in old_by_key.get(_rename_key(n), []):
+            if id(o) in moved_l or not 0 <= o.index < len(a) or a[o.index] is not o or b[n.index] is not n:
+                continue
+            if _moved_across(a, b, o.index, n.index, pairs):
+                continue
+            olds_, news_ = _names(o, True), _names(n, True)
+            if len(olds_) != len(news_):
+                olds_, news_ = _aligned(o, n) or (olds_, news_)
+            if not _is_rename(olds_, news_, base_names, cand_names, renamed, local):
+                continue
+            moved_l.add(id(o))
+            moved_r.add(id(n))
+            if mappings is not None:
+                mappings.extend((x, y) for x, y in zip(olds_, news_, strict=True) if x != y)
+            break
+    if not moved_l:
+        return kept
+    return [([u for u in ol if id(u) not in moved_l], [u for u in nw if id(u) not in moved_r]) for ol, nw in kept]
 
 
 def control_moves(a: list[Unit], b: list[Unit], opcodes: Sequence[tuple[str, int, int, int, int]]) -> list[UnitChange]:
@@ -371,6 +430,13 @@ class _FlaxApply(ast.NodeTransformer):
         return node
 
 
+def _apply_calls(node: ast.AST, method: str) -> int:
+    """How many calls `_FlaxApply(method)` rewrites in `node`: `x.method(arg, ...)` calls (a rewrite
+    replaces a call's function, never the call, so each one is counted as in the tree)."""
+    return sum(1 for n in ast.walk(node) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+               and n.func.attr == method and n.args)
+
+
 def same_flax_apply(base: ast.stmt, cand: ast.stmt) -> bool:
     """The flax idiom of passing a network to a jitted update as a static argument and calling
     `qf.apply(params, obs, actions)`, rewritten to the `TrainState` that carries it
@@ -380,6 +446,9 @@ def same_flax_apply(base: ast.stmt, cand: ast.stmt) -> bool:
     from `actor.apply` to `actor_state.apply_fn`. Only `apply` against `apply_fn`, with every argument
     alike: `model.apply(init_fn)` against `model.apply(other_fn)` stays a change."""
     for old, new in (("apply", "apply_fn"), ("apply_fn", "apply")):
+        count = _apply_calls(base, old)
+        if not count or count != _apply_calls(cand, new):
+            continue  # what the rewrites below would count: no copies and dumps for a statement without them
         folded_b, folded_c = _FlaxApply(old), _FlaxApply(new)
         b = ast.dump(folded_b.visit(copy_tree(base)), annotate_fields=False)
         c = ast.dump(folded_c.visit(copy_tree(cand)), annotate_fields=False)
@@ -819,6 +888,61 @@ def _moved_across(a: list[Unit], b: list[Unit], i: int, j: int, pairs: list[tupl
             v = a[bi]
             if any(not _fields_apart(v, u, root) for root in (v.defs & touched) | (v.uses & u.defs)):
                 return True
+            if _hands_self(v, _self_attrs(u)) or _hands_self(u, _self_attrs(v)):
+                return True
+    return False
+
+
+def _crossed_partners(a: list[Unit], b: list[Unit], opcodes: Sequence[tuple[str, int, int, int, int]],
+                      crossed: Counter) -> list[UnitChange]:
+    """The unchanged statements touching instance attributes that a moved call handing `self` on crossed
+    (the diff may keep `self.ClassCri = ...` in place and move the base `init(self)` call over it): they
+    now run on the other side of that call, so they are where the move acts."""
+    pairs = [(i1 + k, j1 + k) for tag, i1, i2, j1, _ in opcodes if tag == "equal" for k in range(i2 - i1)]
+    out: list[UnitChange] = []
+    seen: set[int] = set()
+    for tag, i1, i2, _, _ in opcodes:
+        if tag == "equal":
+            continue
+        for i in range(i1, i2):
+            if unit_key(a[i]) not in crossed:
+                continue
+            j = next((j for j in range(len(b)) if unit_key(b[j]) == unit_key(a[i])
+                      and all(j != cj for _, cj in pairs)), None)
+            if j is None:
+                continue
+            for bi, cj in pairs:
+                if (bi < i) != (cj < j) and bi not in seen and _hands_self(a[i], _self_attrs(a[bi])):
+                    seen.add(bi)
+                    side = "after" if cj > j else "before"
+                    out.append(UnitChange(a[bi], b[cj], moved_under=f"now runs {side} `{a[i].text(50)}`", crossed=True,
+                                          across=b[j]))
+    return out
+
+
+def _self_attrs(u: Unit) -> set[str]:
+    return {d[5:] for d in u.uses | u.defs if d.startswith("self.")}
+
+
+def _hands_self(v: Unit, attrs: set[str]) -> bool:
+    """`v` calls code that may read or write the instance attributes `attrs`: it hands `self` whole to a
+    call (`AgentDQN.init(self, ...)`, a base class's set-up run explicitly), or calls a method of `self` whose
+    definition in the module reads one of them (`self.build()` reading `self.ClassCri`). Real shape
+    (ElegantRL's DoubleDQN, held-out 5): `self.ClassCri = QNetTwin` moved from before the base `init` that
+    builds the critic from it to after it; every statement unchanged, so the move read as a reorder."""
+    if not attrs:
+        return False
+    module = v.fn.module
+    for call in v.calls:
+        if any(isinstance(x, ast.Name) and x.id == "self" for x in [*call.args, *(k.value for k in call.keywords)]):
+            return True
+        func = call.func
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
+            for fn in module.functions.values():
+                if fn.name == func.attr and any(
+                        isinstance(n, ast.Attribute) and n.attr in attrs and isinstance(n.value, ast.Name)
+                        and n.value.id == "self" for n in ast.walk(fn.node)):
+                    return True
     return False
 
 

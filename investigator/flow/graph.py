@@ -40,6 +40,8 @@ from investigator.flow.evaluation import (
     named_like_export,
     writes_by_statement,
 )
+from investigator.flow.fieldstores import field_store_roots, reads_fields
+from investigator.flow.ownsignal import MAX_OWN_HOPS, signal_label
 from investigator.flow.units import RETURN, Unit, units_of
 from investigator.pyast import call_name, class_base, dotted, last_name
 from investigator.scope import out_of_scope_kind
@@ -67,6 +69,10 @@ class Placement:
     stops: list[str] = field(default_factory=list)  # where the flow could not be followed
     visited: int = 0
     complete: bool = False  # logging/evaluation only: the search ended before its visit limit, nothing escaped
+    # no sink and the flow stopped: the way to the nearest statement that builds the learning signal by its own
+    # content (a TD target, a loss, a replay store: flow/ownsignal.py) and that place
+    built: list[Unit] = field(default_factory=list)
+    built_place: str | None = None
 
     @property
     def on_flow(self) -> bool:
@@ -255,6 +261,7 @@ class LearningFlow:
         network: tuple[Unit, tuple[Unit, ...]] | None = None  # the first statement of a network's computation
         visited = 0
         seen: list[Unit] = []
+        states: list[tuple[Unit, tuple[Unit, ...]]] = []
         escaped = False  # the value was stored into an object the caller passed in (`buffer.add(obs, reward)`)
         via: dict[tuple, frozenset[str]] = {}  # states reached through info positions only: the names carried
         # a change that defines a mask or a weight, first met at a sampler through the data it returns: the
@@ -265,9 +272,8 @@ class LearningFlow:
             u, ctx = queue.popleft()
             visited += 1
             seen.append(u)
-            if not escaped and u.sink != "logging" and (_stores_into_argument(u) or (
-                    RETURN in u.defs and _returns_implicitly(u.fn))):
-                escaped = True
+            states.append((u, ctx))
+            escaped = escaped or _escapes(u)
             if network is None and self.network_computation(u):
                 network = (u, ctx)
             if u.sink in REAL_SINKS:
@@ -312,7 +318,30 @@ class LearningFlow:
         # A value stored into an object passed in may be read wherever that object goes (a replay buffer the
         # caller's training loop samples): not seeing a sink there does not show there is none.
         complete = bool(sink) and not truncated and not escaped
-        return Placement(sink, list(start[:1]), stops=stops, visited=visited, complete=complete)
+        placement = Placement(sink, list(start[:1]), stops=stops, visited=visited, complete=complete)
+        if stops and not sink:
+            placement.built, placement.built_place = self._built_signal(states, parent)
+        return placement
+
+    def _built_signal(self, states: list[tuple[Unit, tuple[Unit, ...]]], parent: dict[tuple, tuple | None]
+                      ) -> tuple[list[Unit], str | None]:
+        """The way to the first statement reached (breadth-first, within MAX_OWN_HOPS) that builds the
+        learning signal by its own content, and its place; ([], None) when none."""
+        if not states:
+            return [], None
+        home = states[0][0].fn
+        for state in states[:200]:
+            u = state[0]
+            # the change's own function or class: a value handed on to other code is that code's concern
+            if u.fn is not home and (not home.class_name or u.fn.class_name != home.class_name or u.fn.path != home.path):
+                continue
+            label = signal_label(u)
+            if label is None:
+                continue
+            chain = self._chain(state, parent)
+            if len(chain) <= MAX_OWN_HOPS + 1:
+                return chain, label
+        return [], None
 
     @staticmethod
     def _chain(end: tuple, parent: dict[tuple, tuple | None]) -> list[Unit]:
@@ -331,7 +360,9 @@ class LearningFlow:
         if data:
             loops = set(u.loops)
             readers = self._readers(fn)
-            candidates = sorted({v.index: v for d in data for v in readers.get(d, ())}.items())
+            narrowed = field_store_roots(u)  # `args.n = v` is seen by readers of `args.n`, not of `args.lr`
+            candidates = sorted({v.index: v for d in data for v in readers.get(d, ())
+                                 if d not in narrowed or reads_fields(v, d, narrowed[d])}.items())
             carried = _carried_across_calls(u, data)
             for _, v in candidates:
                 if v is u:
@@ -347,7 +378,7 @@ class LearningFlow:
             if fn.is_module:
                 uses = self._uses_of_globals(fn)
                 for d in data:
-                    out.extend((w, ()) for w in uses.get(d, []))
+                    out.extend((w, ()) for w in uses.get(d, []) if d not in narrowed or reads_fields(w, d, narrowed[d]))
             else:
                 nested = self._nested_uses(fn)
                 for d in data:
@@ -507,11 +538,15 @@ class LearningFlow:
         return self.resolver.resolve(call, fn)
 
     def _effect_callee(self, v: Unit) -> list[Unit]:
-        """The units of the project function a call statement (`update_model(actor, p)`) runs."""
+        """The units of the project function a call statement (`update_model(actor, p)`) runs; a call whose
+        result is stored (`result = self.learn()`) runs its callee all the same (JORLDY's agents: `if
+        self.learn_stamp >= self.n_step: result = self.learn()`, the update guarded by a step counter; its
+        reset changed, and even a changed threshold, read as reaching nothing the training does)."""
         node = v.node
-        if not isinstance(node, ast.Expr) or not isinstance(node.value, ast.Call):
+        value = node.value if isinstance(node, ast.Expr | ast.Assign | ast.AnnAssign) else None
+        if not isinstance(value, ast.Call):
             return []
-        callee = self.resolve(node.value, v.fn)
+        callee = self.resolve(value, v.fn)
         if callee is None or callee.is_module or callee is v.fn:
             return []
         return self.units(callee)
@@ -1054,6 +1089,11 @@ def class_family(fn: FunctionInfo) -> set[str | None]:
         family |= related
     return {fn.class_name} | {other.class_name for other in fn.module.functions.values()
                               if other.class_name and other.class_name.rsplit(".", 1)[-1] in family}
+
+
+def _escapes(u: Unit) -> bool:
+    """The value is stored into an object the caller passed in, or returned implicitly through it."""
+    return u.sink != "logging" and (_stores_into_argument(u) or (RETURN in u.defs and _returns_implicitly(u.fn)))
 
 
 def _sink_choice(here: Placement, u: Unit, ctx: tuple[Unit, ...], parent: dict[tuple, tuple | None], masking: bool,

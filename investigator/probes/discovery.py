@@ -42,22 +42,27 @@ class Discovery:
     considered: list[Considered] = field(default_factory=list)
 
 
-def discover_functions(paths: list[str], read: Callable[[str], str | None]) -> dict[str, str]:
+def discover_functions(paths: list[str], read: Callable[[str], str | None],
+                       parsed: Callable[[str], ast.Module | None] | None = None) -> dict[str, str]:
     """Adapter function name -> "path.py:function" for what can run without an adapter."""
-    return discover(paths, read).functions
+    return discover(paths, read, parsed).functions
 
 
-def discover(paths: list[str], read: Callable[[str], str | None]) -> Discovery:
-    """The functions found, with every candidate considered and its reason (for the report)."""
+def discover(paths: list[str], read: Callable[[str], str | None],
+             parsed: Callable[[str], ast.Module | None] | None = None) -> Discovery:
+    """The functions found, with every candidate considered and its reason (for the report). `parsed`: the
+    tree of a path's text when the commit already parsed it (read here, never changed), else None."""
     considered: list[Considered] = []
     for path in sorted(p for p in paths if eligible(p)):
         text = read(path)
         if not text or len(text) > MAX_BYTES or not NAME.search(text):
             continue
-        try:
-            tree = ast.parse(text)
-        except (SyntaxError, ValueError):
-            continue
+        tree = parsed(path) if parsed is not None else None
+        if tree is None:
+            try:
+                tree = ast.parse(text)
+            except (SyntaxError, ValueError):
+                continue
         considered.extend(_module_candidates(path, tree))
     accepted = [c for c in considered if c.accepted]
     public = [c for c in accepted if not c.where.rpartition(":")[2].startswith("_")]

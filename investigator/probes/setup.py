@@ -51,6 +51,7 @@ class SideSource:
 
     read: Callable[[str], str | None]
     paths: Callable[[], list[str]]
+    parsed: Callable[[str], ast.Module | None] | None = None  # a path's tree if the commit already parsed it
 
 
 @dataclass
@@ -93,7 +94,7 @@ def _discovered(source: SideSource, notes: list[str]) -> dict[str, str]:
     if discover is None:
         return {}
     try:
-        found = discover([p for p in source.paths() if p.endswith(".py")], source.read)
+        found = discover([p for p in source.paths() if p.endswith(".py")], source.read, source.parsed)
         return {k: v for k, v in dict(found).items() if k in ADAPTER_FUNCTIONS}
     except Exception as exc:  # discovery is a convenience: its failure costs only its functions
         notes.append(f"function discovery failed: {exc.__class__.__name__}: {exc}")

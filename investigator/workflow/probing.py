@@ -94,8 +94,9 @@ def slots(device: str, notes: list[str]) -> list[Slot]:
 
 
 def sources_of(changeset: Any) -> dict[Side, SideSource]:
-    return {"baseline": SideSource(changeset.baseline.read_text, changeset.baseline.paths),
-            "candidate": SideSource(changeset.candidate.read_text, changeset.candidate.paths)}
+    base, cand = changeset.baseline, changeset.candidate  # trees the run already parsed are read, not parsed again
+    return {"baseline": SideSource(base.read_text, base.paths, getattr(base, "parsed_if_cached", None)),
+            "candidate": SideSource(cand.read_text, cand.paths, getattr(cand, "parsed_if_cached", None))}
 
 
 def build(res: ProbeResources, request: InvestigationRequest, changeset: Any, commits: dict[Side, str], run_id: str,

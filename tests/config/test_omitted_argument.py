@@ -101,3 +101,25 @@ def test_a_key_passed_on_as_none_is_no_omitted_argument(tmp_path):
     demo = DEMO.replace("make_env = env_module.env_creator(*make_env_args)",
                         "make_env = env_module.env_creator(make_name)")
     assert _env_name(_run(tmp_path, "pong", demo))
+
+
+def test_none_got_leaves_filter_keeps_every_leaf_omitted_arguments_finds() -> None:
+    """`none_got_leaves` (one walk per module) names every leaf `omitted_arguments` finds a call for, on the
+    demo and on every module of the project (what `ReadIndex.omitted_defaults` skips finds nothing)."""
+    import ast
+
+    from investigator.config.defaults import none_got_leaves, omitted_arguments
+
+    demo = ast.parse(textwrap.dedent(DEMO))
+    assert omitted_arguments(demo, "env_name") == [("env_creator", 0)]
+    assert "env_name" in none_got_leaves(demo) and "package" not in none_got_leaves(demo)
+    extra = ast.parse("def f(c):\n    v = c.get('k', 1)\n    w = c.get(k2)\n    g(*([v] if v else []))\n")
+    assert none_got_leaves(extra) == {}
+    root = Path(__file__).resolve().parents[2] / "investigator"
+    for path in sorted(root.rglob("*.py")):
+        tree = ast.parse(path.read_text())
+        leaves = none_got_leaves(tree)
+        words = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+        for leaf in sorted(words)[:200]:
+            if omitted_arguments(tree, leaf):
+                assert leaf in leaves, (path, leaf)

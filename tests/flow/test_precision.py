@@ -452,3 +452,13 @@ def test_a_sweep_hyperparameter_read_from_wandb_stays_on_the_optimizer_path():
     run = {"run_all.py": "from t import train\ntrain(POLICY, BATCHES)\n"}
     result = analyse(_index({**run, "t.py": sweep.replace("{lr}", "3e-4")}, {**run, "t.py": sweep.replace("{lr}", "1e-3")}))
     assert [f.evidence[0].details["path"] for f in result.findings] == ["optimizer"]
+
+
+def test_a_group_leads_with_the_file_its_title_names():
+    repeated = _low("envs/a.py", "<module>")
+    repeated.locations = [Location(path=p, line=10, side="candidate") for p in ("envs/a.py", "envs/b.py")]
+    findings = [repeated] + [_low("envs/b.py", f"Wrapper{k}.step") for k in range(3)]
+    out = group_low(findings)
+    group = next(f for f in out if f.title.startswith("Behavioural changes in"))
+    assert group.title.startswith("Behavioural changes in 4 functions of `envs/b.py`"), group.title
+    assert group.locations[0].path == "envs/b.py"

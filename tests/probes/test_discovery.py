@@ -101,3 +101,19 @@ def test_unreadable_files_and_missing_defaults() -> None:
     assert discover_functions(["x.py"], lambda p: None) == {}
     found, reasons = _run({"x.py": no_default})
     assert found == {} and "num_steps has no canonical meaning" in reasons["x.py:compute_gae"]
+
+
+def test_trees_already_parsed_are_read_not_parsed_again() -> None:
+    """A commit's cached tree (`Snapshot.parsed_if_cached`) is used as it is, with the same result as a
+    fresh parse; a path without one (or an unparsable one, cached as None) is parsed as before."""
+    import ast
+    from unittest import mock
+
+    files = {"rlproj/ppo.py": CLEANRL, "lib/gae.py": PREFIXED, "rlproj/broken.py": "def gae(:\n"}
+    plain = discover(list(files), files.get)
+    trees = {"rlproj/ppo.py": ast.parse(CLEANRL)}
+    with mock.patch("investigator.probes.discovery.ast.parse", wraps=ast.parse) as parse:
+        cached = discover(list(files), files.get, trees.get)
+    assert cached == plain
+    assert sorted(c.args[0] for c in parse.call_args_list) == sorted([PREFIXED, "def gae(:\n"])
+    assert discover_functions(list(files), files.get, trees.get) == discover_functions(list(files), files.get)

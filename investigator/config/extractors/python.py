@@ -230,6 +230,7 @@ class ModuleInfo:
     main_calls: list[str] = field(default_factory=list)  # callees under `if __name__ == "__main__"`
     main_statements: set[str] = field(default_factory=set)  # callees called there for effect (result unused)
     main_lines: dict[str, tuple[int, int]] = field(default_factory=dict)  # callee -> (first, last) line of its first call there
+    star_imports: list[str] = field(default_factory=list)  # `from X import *`: the dotted modules X
 
 
 def _module_dotted(path: str) -> str:
@@ -323,6 +324,8 @@ class _ModuleVisitor:
         for alias in stmt.names:
             if alias.name != "*":
                 self.info.imports[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
+            elif base:
+                self.info.star_imports.append(base)
 
     def _constant(self, stmt: ast.Assign | ast.AnnAssign) -> None:
         targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]

@@ -56,6 +56,17 @@ def _graph_names(expr: ast.AST, leaving: frozenset[str] | set[str] = HOST) -> se
     return out
 
 
+def callers_cut(site: Site) -> tuple[str, int] | None:
+    """For a statement of an inlined callee that runs under a caller's `no_grad`: the call, in the
+    function that opened that scope, that leads to it. The gradient boundary there is the caller's
+    `with` block: however many statements of the callee assign a log-prob under it (one in a helper, or
+    one in each branch of an `if deterministic: ... else: ...`), the call is cut once (d3rlpy's SAC
+    temperature update)."""
+    if not site.no_grad or not 0 <= site.no_grad_from < site.depth or site.no_grad_from >= len(site.calls):
+        return None
+    return site.calls[site.no_grad_from]
+
+
 def _in_update(site: Site, backward_sites: list[Site]) -> bool:
     """A `no_grad` block inside the update: a `backward()` runs in the same loop body (or deeper).
     The rollout loop, inference and evaluation blocks never contain the backward pass."""
@@ -235,6 +246,7 @@ class DetachGradDetector(FeatureDetector):
         # functions that step the environment are the rollout: no_grad there is inference, not a cut
         rollout = {id(st.fn) for st, c, name in calls(sites) if env_step(c) or last_name(name) == "env_step"}
         cut: dict[str, bool] = {}  # local name -> every definition so far is cut from the graph
+        cut_calls: set[tuple[str, tuple[str, int]]] = set()  # (role, call) of the callers' cuts already counted
         for site, node, value in assigns(sites):
             if id(node) in inlined:
                 continue
@@ -255,7 +267,12 @@ class DetachGradDetector(FeatureDetector):
             if how and roles:
                 names = ", ".join(assigned_names(node))
                 said = f"{names} ({how}{INHERITED if already else ''})"
+                scope = callers_cut(site) if how == "no_grad" else None
                 for r in sorted(roles):
+                    if scope is not None:
+                        if (r, scope) in cut_calls:
+                            continue
+                        cut_calls.add((r, scope))
                     out.append(Feature((r, how == "no_grad" or how == "detach"), site, said))
         for site, call, _name in calls(sites):
             if method_name(call) == "backward" and site.no_grad:

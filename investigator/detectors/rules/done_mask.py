@@ -102,6 +102,63 @@ def _augmented_value(node: ast.stmt, value: ast.expr) -> ast.expr:
     return value
 
 
+_AGGREGATES = {"sum", "mean", "nansum", "nanmean"}
+_ARRAY_LIBS = {"torch", "np", "numpy", "jnp", "tf", "jax"}
+
+
+def aggregated(call: ast.Call) -> ast.expr | None:
+    """The operand a call reduces to one number (`x.sum()`, `x.mean()`, `torch.sum(x)`, `np.mean(x)`;
+    no axis), else None."""
+    func = call.func
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    if name not in _AGGREGATES or any(k.arg in {"dim", "axis"} for k in call.keywords):
+        return None
+    if isinstance(func, ast.Attribute) and not (isinstance(func.value, ast.Name) and func.value.id in _ARRAY_LIBS):
+        return None if call.args else func.value
+    return call.args[0] if len(call.args) == 1 else None
+
+
+class ScalarTerms:
+    """Which products of a walk only weight the terms of a whole-batch sum or mean: `(loss * mask).sum() /
+    mask.sum()`, or `w = weights * mask` read (on its path, after it) only inside such sums. That masks the
+    terms of one number (a loss, a statistic), never a per-step bootstrapped value (torchrl 0.13.3: a
+    loss-reduction helper's optional validity mask, `_reduce(loss, mask=...)`, read as the done mask of a
+    return; its call moved into a base-class method, a false critical "Done masking removed"). Computed on
+    first use."""
+
+    def __init__(self, sites: list[Site]) -> None:
+        self.sites = sites
+        self._inside: set[int] | None = None
+        self._loads: dict[tuple[int, str], list[tuple[int, Site]]] = {}
+        self._order: dict[int, int] = {}
+
+    def _build(self) -> set[int]:
+        inside: set[int] = set()
+        for i, site in enumerate(self.sites):
+            self._order.setdefault(id(site.node), i)
+            n = site.node
+            if isinstance(n, ast.Call) and (operand := aggregated(n)) is not None:
+                inside.update(id(sub) for sub in ast.walk(operand))
+            elif isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
+                self._loads.setdefault((id(site.fn), n.id), []).append((i, site))
+        self._inside = inside
+        return inside
+
+    def weights_a_sum(self, product: ast.BinOp, site: Site, node: ast.stmt, value: ast.expr) -> bool:
+        """`product` is summed whole, or is the value of a name read only inside whole sums."""
+        inside = self._inside if self._inside is not None else self._build()
+        if id(product) in inside:
+            return True
+        targets = node.targets if isinstance(node, ast.Assign) else []
+        if product is not value or len(targets) != 1 or not isinstance(targets[0], ast.Name):
+            return False
+        at = self._order.get(id(node), -1)
+        arms = dict(site.branches)
+        reads = [s for i, s in self._loads.get((id(site.fn), targets[0].id), [])
+                 if i > at and all(arms.get(k, v) == v for k, v in s.branches)]
+        return bool(reads) and all(id(s.node) in inside for s in reads)
+
+
 TRUNCATION_FIX = (
     "A fix when a truncated step bootstraps from its true final observation (the textbook form: a time "
     "limit is not a terminal state; off-policy replay stores that observation, or the code adds "
@@ -145,6 +202,7 @@ class DoneMaskDetector(FeatureDetector):
 
     def features(self, sites: list[Site], fn: FunctionInfo, ctx: DetectorContext) -> list[Feature]:
         out = []
+        terms = ScalarTerms(sites)
         for site, node, value in assigns(sites):
             value = _augmented_value(node, value)
             # a loss weighted by a named mask (`loss *= mask.float()`: padding, valid steps, an ensemble's
@@ -166,6 +224,7 @@ class DoneMaskDetector(FeatureDetector):
                     and not ({"dones", "loss"} & set(roles))
                     and any(done_factor(side) for side in (sub.left, sub.right))
                     and not any(is_mask(side) for side in (sub.left, sub.right))
+                    and not terms.weights_a_sum(sub, site, node, value)
                 ):
                     out.append(Feature(("masked_by", roles), site, unparse(sub, 60)))
         return out

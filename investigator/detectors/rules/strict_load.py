@@ -98,6 +98,9 @@ class StrictLoadDetector(FeatureDetector):
                 value = unparse(strict) if strict is not None else "True"
                 out.append(Feature(("strict", value), site, f"{name}(..., strict={value})"))
         for site in sites:
+            pair_sync = _parameter_sync(site.node)
+            if pair_sync is not None:
+                out.append(Feature(("sync", *pair_sync), site, unparse(site.node.iter, 90)))  # type: ignore[attr-defined]
             if _is_remap(site.node):
                 out.append(Feature(("remap", canon(site.node, site)), site, unparse(site.node, 90)))
         return out
@@ -114,6 +117,35 @@ class StrictLoadDetector(FeatureDetector):
             return [feature_hit("State-dict key mapping changed", pair, [f for f in only_base if f.key[0] == "remap"],
                                 [f for f in only_cand if f.key[0] == "remap"])]
         return [feature_hit("Weight loading changed", pair, only_base, only_cand, severity=Severity.low, confidence=0.5)]
+
+
+_IN_PLACE = {"copy_", "lerp_", "mul_", "add_", "set_"}
+
+
+def _parameter_sync(node: ast.AST) -> tuple[str, str] | None:
+    """(into, source) for `for tp, p in zip(into.parameters(), source.parameters()): tp.data.copy_(...)`: a
+    per-parameter copy (or Polyak blend) between two live networks is the same sync as
+    `into.load_state_dict(source.state_dict())`; how it blends is the target-network rule's question
+    (cleanrl's DQN replaced the hard copy by a blend whose rate defaults to 1: "Network sync removed")."""
+    if not isinstance(node, ast.For) or not isinstance(node.iter, ast.Call) or call_name(node.iter) != "zip" \
+            or len(node.iter.args) != 2 or not isinstance(node.target, ast.Tuple) or len(node.target.elts) != 2:
+        return None
+    nets = []
+    for arg in node.iter.args:
+        if not (isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.func.attr == "parameters"):
+            return None
+        nets.append(unparse(arg.func.value, 60))
+    first = node.target.elts[0]
+    if not isinstance(first, ast.Name):
+        return None
+    for sub in ast.walk(ast.Module(body=node.body, type_ignores=[])):
+        if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and sub.func.attr in _IN_PLACE:
+            root = sub.func.value
+            while isinstance(root, ast.Attribute | ast.Call | ast.Subscript):
+                root = root.func if isinstance(root, ast.Call) else root.value
+            if isinstance(root, ast.Name) and root.id == first.id:
+                return nets[0], nets[1]
+    return None
 
 
 def _live_source(call: ast.Call) -> str | None:

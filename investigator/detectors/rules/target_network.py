@@ -27,6 +27,8 @@ from investigator.detectors.base import (
     Hit,
     feature_hit,
 )
+from investigator.detectors.codedefault import AT_CODE_DEFAULT, at_code_defaults
+from investigator.detectors.configref import resolve_config
 from investigator.detectors.flow import Site
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
@@ -151,6 +153,73 @@ def target_updates(sites: list[Site]) -> list[Feature]:
                 weights = dict(blend)
                 out.append(Feature(_soft_key(weights["online"], weights["target"]), site, unparse(node, 120)))
     return out
+
+
+def _online_weight(expr: ast.AST) -> ast.AST | None:
+    """The weight of the online network's term in a Polyak blend (`tau * p + (1 - tau) * tp` -> `tau`)."""
+    for _sign, term in signed_terms(expr):
+        parts = _factors(term)
+        online = [p for p in parts if isinstance(p, ast.Attribute | ast.Name | ast.Subscript) and dotted(p)
+                  and _param_kind(p) == "online"
+                  and not re.search(r"tau|polyak|rho|alpha|beta|coef|rate|momentum", last_name(dotted(p)), re.I)]
+        rest = [p for p in parts if not any(p is o for o in online)]
+        if len(online) == 1 and len(rest) == 1:
+            return rest[0]
+    return None
+
+
+def _unit_rate(feature: Feature) -> dict[str, str] | None:
+    """{config key: default} when a soft update's online weight is one configuration read whose code default
+    is 1: at that default `tau * p + (1 - tau) * tp` is `p`, a hard copy (cleanrl's DQN gained `--tau`,
+    default 1.0, replacing `target.load_state_dict(q.state_dict())`: a false critical "update changed")."""
+    node = feature.site.node
+    if isinstance(node, ast.Call) and last_name(call_name(node)) == "copy_" and node.args:
+        weight = _online_weight(node.args[0])
+    elif isinstance(node, ast.Call) and last_name(call_name(node)) in {"lerp_", "_foreach_lerp_"} and len(node.args) >= 2:
+        weight = node.args[-1]
+    elif isinstance(node, ast.Assign):
+        weight = _online_weight(node.value)
+    else:
+        return None
+    if weight is None:
+        return None
+    found: dict[str, str] = {}
+    text = at_code_defaults(unparse(resolve_config(weight, feature.site.fn), limit=200), found)
+    try:
+        return found if found and float(text) == 1.0 else None
+    except ValueError:
+        return None
+
+
+def _hard_copy_at_default(ub: list[Feature], uc: list[Feature]) -> tuple[str, dict[str, str]] | None:
+    """(side of the soft update, its configuration reads) when one side copies the online network whole and the
+    other blends it in with a rate that defaults to 1; None otherwise."""
+    for hard, soft, side in ((ub, uc, "candidate"), (uc, ub, "baseline")):
+        if not hard or not soft or any(f.key != ("hard_update", "online") for f in hard):
+            continue
+        reads: dict[str, str] = {}
+        for f in soft:
+            found = _unit_rate(f) if f.key[0] == "soft_update" else None
+            if found is None:
+                break
+            reads.update(found)
+        else:
+            return side, reads
+    return None
+
+
+def _unit_rate_hits(pair: FunctionPair, ub: list[Feature], uc: list[Feature]
+                    ) -> tuple[list[Hit], list[Feature], list[Feature]]:
+    """(hits, update features left) once a hard copy <-> a blend at rate 1 by default is split off: its hit
+    records the rate's configuration read, judged against the configuration before ranking."""
+    copy = _hard_copy_at_default(ub, uc)
+    if copy is None:
+        return [], ub, uc
+    side, reads = copy
+    hit = feature_hit("Target-network update changed between a hard copy and a Polyak update whose rate "
+                      "defaults to 1 (the same copy)", pair, ub, uc)
+    hit.details[AT_CODE_DEFAULT] = {side: reads}
+    return [hit], [], []
 
 
 def _is_network_call(call: ast.Call) -> bool:
@@ -285,10 +354,10 @@ class TargetNetworkDetector(FeatureDetector):
         return target_updates(sites) + bootstrap_features(sites)
 
     def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
-        hits = []
         kinds = ("soft_update", "hard_update", "soft_update_blend", "soft_update_decay")
         ub = [f for f in only_base if f.key[0] in kinds]
         uc = [f for f in only_cand if f.key[0] in kinds]
+        hits, ub, uc = _unit_rate_hits(pair, ub, uc)
         if ub and uc:
             b0, c0 = ub[0].key, uc[0].key
             title = "Target-network update changed"

@@ -251,7 +251,8 @@ class DetachGradDetector(FeatureDetector):
             if id(node) in inlined:
                 continue
             how = "no_grad" if site.no_grad else "detach" if _detaches(value) else None
-            already = how is not None and _from_cut_values(value, cut)
+            # a callee's statement under its caller's `no_grad` is that call's cut (`callers_cut`), not inherited
+            already = how is not None and callers_cut(site) is None and _from_cut_values(value, cut)
             for name in assigned_names(node):
                 cut[name] = how is not None and cut.get(name, True)
             roles = set(target_roles(node)) & TRACKED

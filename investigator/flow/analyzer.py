@@ -256,8 +256,11 @@ def explained_lines(ctx: AnalysisContext) -> Explained:
                 if loc.line is not None:
                     end = loc.end_line or loc.line
                     out.lines.setdefault((loc.side, loc.path), set()).update(range(loc.line, end + 1))
+        # a low finding (a change toward the textbook form, a likely fix) speaks for its own lines only: it does
+        # not make another edit of the same subsystem nearby its concern (rl-starter-files: a low "gradient cut
+        # added on values (targets: the textbook form)" 22 lines above hid the PPO entropy bonus's sign flip)
         for f in result.findings:
-            for loc in f.locations:
+            for loc in f.locations if f.severity is not Severity.low else ():
                 if loc.line is not None:
                     out.near.setdefault((loc.side, loc.path), []).append((loc.line, f.subsystem))
     return out

@@ -902,14 +902,22 @@ def _without_inferred_sizes(changes: list[UnitChange], pair: FunctionPair, resul
     """The changes without statements alike but for a reshape's `-1` size (flow/inferred.py)."""
     same = [c for c in changes if c.base is not None and c.cand is not None
             and same_statement_but_inferred(c.base.node, c.cand.node)]
+    return _without_same(changes, same, result, f"Reshape sizes inferred in `{pair.describe()}`",
+                         "a `view`/`reshape` size written out at one commit is `-1` at the other, every other size the "
+                         "same: the inferred size is the one written out wherever the baseline's call ran, so the "
+                         "tensor is the same")
+
+
+def _without_same(changes: list[UnitChange], same: list[UnitChange], result: AnalyzerResult, title: str,
+                  reason: str) -> list[UnitChange]:
+    """`changes` without the modified statements a rule found equivalent (`same`), which become one no-effect
+    item "<title> (N statements)" located at the first of them."""
     if not same:
         return changes
     first = same[0].cand
     assert first is not None
     result.no_effect.append(NoEffectChange(
-        subsystem="other", title=f"Reshape sizes inferred in `{pair.describe()}` ({len(same)} statements)",
-        reason="a `view`/`reshape` size written out at one commit is `-1` at the other, every other size the same: "
-               "the inferred size is the one written out wherever the baseline's call ran, so the tensor is the same",
+        subsystem="other", title=f"{title} ({len(same)} statements)", reason=reason,
         locations=[Location(path=first.fn.path, line=first.line, side="candidate")], source=SOURCE))
     return [c for c in changes if not any(c is s for s in same)]
 
@@ -923,16 +931,9 @@ def _without_same_callables(changes: list[UnitChange], pair: FunctionPair, index
     resolvers = (expanders["baseline"].resolver, expanders["candidate"].resolver)
     same = [c for c in changes if c.base is not None and c.cand is not None
             and same_callable(c.base.node, c.cand.node, pair.base, pair.cand, resolvers, (index.base, index.cand))]
-    if not same:
-        return changes
-    first = same[0].cand
-    assert first is not None
-    result.no_effect.append(NoEffectChange(
-        subsystem="other", title=f"Callable built another way in `{pair.describe()}` ({len(same)} statements)",
-        reason="a closure factory replaced by a callable class (or the reverse): the class's `__call__` computes "
-               "what the closure computed, from the same arguments its constructor stores",
-        locations=[Location(path=first.fn.path, line=first.line, side="candidate")], source=SOURCE))
-    return [c for c in changes if not any(c is s for s in same)]
+    return _without_same(changes, same, result, f"Callable built another way in `{pair.describe()}`",
+                         "a closure factory replaced by a callable class (or the reverse): the class's `__call__` "
+                         "computes what the closure computed, from the same arguments its constructor stores")
 
 
 def _without_constant_switches(changes: list[UnitChange], pair: FunctionPair, index: PairIndex,

@@ -409,8 +409,27 @@ def _similar_at_least(a: FunctionInfo, b: FunctionInfo, threshold: float, counts
 TEXT_SIMILARITY = 0.5  # git's default rename threshold (`-M50%`), on the lines of the two bodies
 
 
+# `if __name__ == "__main__":` opens most scripts' top level: a line every script shares says nothing
+# about where one script's code went (see `MODULE_SHARED_LINES`)
+_MAIN_GUARD = re.compile(r"""^if\s*\(?\s*(__name__\s*==\s*['"]__main__['"]|['"]__main__['"]\s*==\s*__name__)\s*\)?\s*:$""")
+MODULE_SHARED_LINES = 3
+
+
 def _lines(fn: FunctionInfo) -> list[str]:
-    return [line for line in fn.text_key.splitlines() if line]
+    lines = [line for line in fn.text_key.splitlines() if line]
+    return [line for line in lines if not _MAIN_GUARD.match(line)] if fn.is_module else lines
+
+
+def _enough_shared(f: FunctionInfo, g: FunctionInfo, ratio: float) -> bool:
+    """A script's top level moved to another file shares at least `MODULE_SHARED_LINES` lines there,
+    besides the `__main__` guard. Real shape (ElegantRL, 55 commits): a deleted VRPTW demo whose top
+    level is `if __name__ == '__main__': main()` and a new, unrelated environment script ending in
+    `if __name__ == '__main__': valid_in_single_graph()` shared one of two lines, git's 50 %; the two
+    scripts were compared through their entry calls ("Optimizer changed", "Device placement changed",
+    "Advantage normalisation added", all significant, above the real loss bug)."""
+    if not (f.is_module or g.is_module):
+        return True
+    return ratio * (len(_lines(f)) + len(_lines(g))) / 2.0 >= MODULE_SHARED_LINES - 1e-9
 
 
 def text_similarity(a: FunctionInfo, b: FunctionInfo) -> float:
@@ -484,7 +503,8 @@ def _same_function(f: FunctionInfo, g: FunctionInfo, token_similarity: float) ->
         return False
     if f.qualname == g.qualname and not f.is_module and token_similarity >= RENAME_SIMILARITY:
         return True
-    return text_similarity(f, g) >= TEXT_SIMILARITY
+    ratio = text_similarity(f, g)
+    return ratio >= TEXT_SIMILARITY and _enough_shared(f, g, ratio)
 
 
 def _refused_at_any_similarity(f: FunctionInfo, g: FunctionInfo) -> bool:
@@ -496,7 +516,8 @@ def _refused_at_any_similarity(f: FunctionInfo, g: FunctionInfo) -> bool:
         return True
     if f.qualname == g.qualname and not f.is_module:
         return False  # accepted by name at a token similarity of `RENAME_SIMILARITY`
-    return text_similarity(f, g) < TEXT_SIMILARITY
+    ratio = text_similarity(f, g)
+    return ratio < TEXT_SIMILARITY or not _enough_shared(f, g, ratio)
 
 
 def build_pairs(

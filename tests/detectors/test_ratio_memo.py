@@ -19,6 +19,7 @@ class Fn:
     tokens: list[str]
     text_key: str = ""
     shape: tuple = field(default_factory=lambda: (object(),))  # never equal: the matcher decides
+    is_module: bool = False
 
 
 def _reference(a: list[str], b: list[str]) -> float:

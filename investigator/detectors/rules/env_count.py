@@ -13,6 +13,7 @@ from investigator.detectors.base import (
     Hit,
     feature_hit,
 )
+from investigator.detectors.ctordefault import is_constructor_default
 from investigator.detectors.flow import Site
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
@@ -46,6 +47,7 @@ class EnvCountDetector(FeatureDetector):
 
     def features(self, sites: list[Site], fn: FunctionInfo, ctx: DetectorContext) -> list[Feature]:
         handed: set[str] = set()  # literal locals handed on as the keyword of their name
+        sides = {"baseline": ctx.side("baseline"), "candidate": ctx.side("candidate")}
         out = _keyword_counts(sites, fn, handed)
         for site, node, value in assigns(sites):
             names = assigned_names(node)
@@ -53,6 +55,8 @@ class EnvCountDetector(FeatureDetector):
                 continue  # no count (asked first: which locals only feed checks is a scan of the function)
             if names[0] in check_only_names(site.fn):
                 continue  # `workers = kwargs['num_workers']` read only by `if ...: raise`: validation, not a count
+            if isinstance(node, ast.Assign) and is_constructor_default(site.fn, node.targets[0], value, sides):
+                continue  # `config.num_workers = 1` where `Config()` already stores 1: the same count either way
             if not (site.fn is fn and names[0] in handed) \
                     and not _forwarded(names[0], value):  # `self.num_envs = num_envs`: stored as handed in
                 text = canon(value, site)

@@ -20,6 +20,7 @@ from investigator.detectors.patterns import calls, canon, parent_map
 from investigator.models import Severity
 from investigator.pyast import kwarg, last_name, unparse
 
+DEVICE_CONFIDENCE = 0.70
 DEVICES = ("cpu", "cuda", "mps", "xla", "meta")
 EXPORTS = {"numpy", "tolist", "item"}
 
@@ -60,7 +61,10 @@ class DevicePlacementDetector(FeatureDetector):
         ),
         fix="Restore the baseline device selection (e.g. `torch.device('cuda' if torch.cuda.is_available() and args.cuda else 'cpu')`).",
         hypotheses=["device.device_changed"],
-        confidence=0.75,
+        # below an anonymous one-statement change of the loss, target, advantage, reward, optimizer,
+        # sampling or environment path (flow/analyzer.py `_place_confidence`: 0.712-0.736): where tensors
+        # live changes speed first, what is learned rarely; the flow's own device path is last (PATHS)
+        confidence=DEVICE_CONFIDENCE,
         keywords=r"torch\.device|\.to\(",
     )
 

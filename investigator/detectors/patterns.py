@@ -38,6 +38,22 @@ def assigns(sites: list[Site]) -> Iterator[tuple[Site, ast.stmt, ast.expr]]:
             yield site, found[0], found[1]
 
 
+def returned_as_assigns(sites: list[Site]) -> Iterator[tuple[Site, ast.Assign, ast.expr]]:
+    """`return <expr>` (not a bare name: a returned local is already seen where it is assigned) read as
+    `<function name> = <expr>`: a function that returns its result directly computes what one that
+    assigns it to a local and returns the local does. Real shape (tianshou v0.4.9..v0.4.10, the gym 0.26
+    migration): `value_mask` did `mask = ~buffer.done[indices]` (then or-ed in the time-limit flag) and
+    now does `return ~buffer.terminated[indices]`, the same bootstrap mask; the returned one was not
+    read at all: "Done masking removed from the return/advantage computation" (critical) and "Done flag
+    no longer includes dones". An inlined callee's return bound to its caller's target is also listed
+    under that target (detectors/flow.py)."""
+    for site in sites:
+        node = site.node
+        if isinstance(node, ast.Return) and node.value is not None and not isinstance(node.value, ast.Name):
+            target = ast.Name(id=site.fn.name, ctx=ast.Store())
+            yield site, ast.copy_location(ast.Assign(targets=[target], value=node.value), node), node.value
+
+
 def assigned_names(node: ast.stmt) -> list[str]:
     targets = node.targets if isinstance(node, ast.Assign) else [node.target]  # type: ignore[attr-defined]
     out: list[str] = []

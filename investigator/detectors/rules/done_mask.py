@@ -16,7 +16,7 @@ from investigator.detectors.flow import Site
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.moved import moved_to_native_hit
 from investigator.detectors.pairs import FunctionPair
-from investigator.detectors.patterns import assigns, mentions_role, target_roles
+from investigator.detectors.patterns import assigns, mentions_role, returned_as_assigns, target_roles
 from investigator.detectors.roles import role
 from investigator.models import Severity
 from investigator.pyast import as_load, call_name, dotted, last_name, unparse
@@ -203,7 +203,11 @@ class DoneMaskDetector(FeatureDetector):
     def features(self, sites: list[Site], fn: FunctionInfo, ctx: DetectorContext) -> list[Feature]:
         out = []
         terms = ScalarTerms(sites)
-        for site, node, value in assigns(sites):
+        read = [(site, node, value, False) for site, node, value in assigns(sites)]
+        read += [(site, node, value, True) for site, node, value in returned_as_assigns(sites)]
+        for site, node, value, returned in read:
+            # a returned value has no name of its own (the function's name stands for it): only its masks
+            # are read, not which quantity a done flag multiplies
             value = _augmented_value(node, value)
             # a loss weighted by a named mask (`loss *= mask.float()`: padding, valid steps, an ensemble's
             # bootstrap sample) masks the loss, not a bootstrapped value: no `masked_by` feature (d3rlpy 2.0
@@ -219,7 +223,8 @@ class DoneMaskDetector(FeatureDetector):
                     for ref in masked_refs(sub, site.loop_vars):
                         out.append(Feature(("mask", ref), site, unparse(sub, 60)))
                 elif (
-                    isinstance(sub, ast.BinOp)
+                    not returned
+                    and isinstance(sub, ast.BinOp)
                     and isinstance(sub.op, ast.Mult)
                     and not ({"dones", "loss"} & set(roles))
                     and any(done_factor(side) for side in (sub.left, sub.right))

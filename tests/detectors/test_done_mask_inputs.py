@@ -106,3 +106,8 @@ class Policy:
 def test_a_recurrent_state_reset_added_is_an_input_reset() -> None:
     found = _findings(RECURRENT.format(hidden="hxs"), RECURRENT.format(hidden="hxs * masks"))
     assert [f.title for f in found] == ["Episode-end reset of the policy's inputs added (observations or recurrent state)"]
+
+
+def test_a_renamed_recurrent_state_reset_is_the_same_reset() -> None:
+    base = RECURRENT.format(hidden="states * masks").replace("hxs, masks", "states, masks")
+    assert _findings(base, RECURRENT.format(hidden="hxs * masks")) == []

@@ -166,15 +166,16 @@ class ScalarTerms:
 
 
 # what a policy reads, reset (zeroed) where an episode ends: a stacked frame, a recurrent state
-_EPISODE_INPUT = re.compile(r"obs|observ|frame|hidden|(^|_)[hc](xs?)?($|_)|rnn|lstm|gru|memor|recurrent")
+_EPISODE_INPUT = re.compile(r"obs|observ|frame|hidden|(^|_)[hc](xs?)?($|_)|states?($|_)|rnn|lstm|gru|memor|recurrent")
 
 
 def input_resets(value: ast.expr) -> list[ast.BinOp]:
     """Products of `value` that multiply an input of the policy by a done signal: `current_obs * masks`
-    clears a frame stack, `hxs * masks` a recurrent state, where an episode ended. That resets what the
-    policy sees next, not a bootstrapped value (pytorch-a2c-ppo-acktr-gail 11efdeb..12c3934: the
-    frame-stack reset moved into a vector-env wrapper, "Done masking removed from the return/advantage
-    computation", critical). The input is a name with no role of its own (not a value, return, reward)."""
+    clears a frame stack, `hxs * masks` (or `states * masks`) a recurrent state, where an episode ended.
+    That resets what the policy sees next, not a bootstrapped value (pytorch-a2c-ppo-acktr-gail
+    11efdeb..12c3934: the frame-stack reset moved into a vector-env wrapper, "Done masking removed from the
+    return/advantage computation", critical). The input is a name with no role of its own (not a value,
+    return, reward)."""
     out = []
     for sub in ast.walk(value):
         if not (isinstance(sub, ast.BinOp) and isinstance(sub.op, ast.Mult)):

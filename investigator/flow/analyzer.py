@@ -974,9 +974,18 @@ def _without_declared_placeholders(changes: list[UnitChange], pair: FunctionPair
         return changes
     declared = _declared_attributes(cand_fn.module.tree, cand_fn.class_name.rsplit(".", 1)[-1])
     same = [c for c in changes if c.cand is None and c.base is not None and _none_placeholder(c.base.node) in declared]
-    return _without_same(changes, same, result, f"Attribute placeholder moved into a class annotation in "
-                         f"`{pair.describe()}`", "the constructor's `self.<attr> = None` became a class-level "
-                         "annotation of the attribute (no value): every use still reads what a method stores")
+    if not same:
+        return changes
+    first = same[0].base
+    assert first is not None
+    result.no_effect.append(NoEffectChange(
+        subsystem="other", title=f"Attribute placeholder moved into a class annotation in `{pair.describe()}` "
+                                 f"({len(same)} statements)",
+        reason="the constructor's `self.<attr> = None` became a class-level annotation of the attribute (no "
+               "value): every use still reads what a method stores",
+        locations=[Location(path=first.fn.path, line=first.line, side="baseline"),
+                   Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
+    return [c for c in changes if not any(c is s for s in same)]
 
 
 def _declared_attributes(tree: ast.Module, class_name: str) -> set[str]:

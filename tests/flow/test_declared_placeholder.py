@@ -8,7 +8,7 @@ placeholder that held a value other than None."""
 
 from __future__ import annotations
 
-from tests.flow.support import flow_findings
+from tests.flow.support import flow_findings, flow_result
 
 BASE = """
 import torch
@@ -59,6 +59,9 @@ def _loud(base_init: str, cand: str) -> list[str]:
 
 def test_a_none_placeholder_moved_into_a_class_annotation_changes_nothing() -> None:
     assert _loud("None", CAND) == []
+    result = flow_result({"dist.py": BASE.format(init="None")}, {"dist.py": CAND.format(init="None")})
+    assert not result.failures
+    assert any(n.title.startswith("Attribute placeholder moved into a class annotation") for n in result.no_effect)
 
 
 def test_a_placeholder_dropped_without_a_declaration_is_a_change() -> None:

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from investigator.detectors.flow import Site
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import SideIndex
-from investigator.detectors.patterns import calls, mentions_role
+from investigator.detectors.patterns import assigned_names, calls, mentions_role
+from investigator.pyast import call_name, last_name
 
 COMPILED = (".pyx", ".pxd", ".c", ".cc", ".cpp", ".cxx", ".cu", ".so", ".pyd", ".rs")
 
@@ -306,6 +307,55 @@ def moved_into_callers(detector, pair, ctx, only_base: list) -> tuple[list, list
     return kept, moved, used
 
 
+def handed_in(detector, pair, ctx, only_base: list) -> tuple[list, list, list[FunctionInfo]]:
+    """Split baseline-only features into (kept, moved, homes): a feature is moved when it ran in a callee
+    whose call the function no longer makes because its callers now make it and hand the result in. The
+    baseline assigned the call's result (`exps, logs = self.collect_experiences()`), the candidate has a
+    parameter of one of those names (`def update_parameters(self, exps)`) and calls nothing of the
+    callee's name, and the callee still exists at the candidate with the feature (its home). Real shape
+    (torch-ac 312edb4..b6602c8): A2C's and PPO's `update_parameters` stopped collecting the rollout
+    themselves; the training script calls `collect_experiences()` and passes `exps`: the done-masked GAE
+    of `collect_experiences`, unchanged, was "Done masking removed from the return/advantage computation"
+    (critical) and "Done flag no longer includes dones, truncations". A callee removed at the candidate,
+    or one whose feature changed there, is no home: that stays a change."""
+    if not only_base or pair.base is None or pair.cand is None or pair.base.is_module:
+        return only_base, [], []
+    gained = _parameters(pair.cand) - _parameters(pair.base)
+    if not gained:
+        return only_base, [], []
+    called = {last_name(call_name(n)) for n in ast.walk(pair.cand.node) if isinstance(n, ast.Call)}
+    side = ctx.side("candidate")
+    kept, moved, homes = [], [], []
+    for f in only_base:
+        site: Site = f.site
+        callee = site.chain[1] if site.depth >= 1 and len(site.chain) > 1 else None
+        home = None
+        if callee is not None and callee.name not in called and site.anchor is not None \
+                and _assigned_from(pair.base, site.anchor[1], callee.name) & gained:
+            module = side.module(callee.path)
+            home = module.functions.get(callee.qualname) if module is not None else None
+        if home is not None and f.key in {g.key for g in detector.features(ctx.sites(home), home, ctx)}:
+            moved.append(f)
+            homes += [] if home in homes else [home]
+        else:
+            kept.append(f)
+    return kept, moved, homes
+
+
+def _parameters(fn: FunctionInfo) -> set[str]:
+    args = getattr(fn.node, "args", None)
+    return {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]} if args is not None else set()
+
+
+def _assigned_from(fn: FunctionInfo, line: int, callee: str) -> set[str]:
+    """The names the statement at `line` of `fn` assigns from a call of `callee` (`exps, logs = self.f()`)."""
+    for node in ast.walk(fn.node):
+        if isinstance(node, ast.Assign) and node.lineno == line and isinstance(node.value, ast.Call) \
+                and last_name(call_name(node.value)) == callee:
+            return set(assigned_names(node))
+    return set()
+
+
 def calling_methods(pair, ctx) -> list[FunctionInfo]:
     """The methods of changed candidate files that call `self.<m>(...)` (m: the pair's method) and that
     the pair's class runs: defined on it, or inherited from a base class (memoised per pair)."""
@@ -363,14 +413,18 @@ def _new_features(detector, ctx, home: FunctionInfo) -> Counter:
     return now
 
 
-def moved_hit(what: str, pair, moved: list, homes: list[FunctionInfo], *, caller: bool = False):
+def moved_hit(what: str, pair, moved: list, homes: list[FunctionInfo], *, caller: bool = False,
+              handed: bool = False):
     """A no-effect hit saying where the baseline's code went and that it was compared there."""
     from investigator.detectors.base import Hit, site_loc
 
     first = moved[0].site
     where = ", ".join(f"`{h.qualname}` ({h.path}:{h.lineno})" for h in homes[:3])
     shown = "; ".join(dict.fromkeys(f"`{f.text}`" for f in moved[:3]))
-    if caller:
+    if handed:
+        reason = (f"moved, not removed: {shown} still runs in {where}, whose call `{pair.cand.qualname}` no longer "
+                  "makes: its callers make it and hand the result in as a parameter; compared there, the same")
+    elif caller:
         reason = (f"moved, not removed: {shown} now runs in {where}, which calls `{pair.cand.qualname}` on the same "
                   "object (a method its class defines or inherits), once per call as before; compared there, the same")
     else:
@@ -378,7 +432,7 @@ def moved_hit(what: str, pair, moved: list, homes: list[FunctionInfo], *, caller
                   "constructor, a base-class method through `super()`, or a method of an object its code does not "
                   "name); compared there (instance attributes read as the arguments they came from), the same")
     return Hit(
-        title=f"{what} moved into {'the calling' if caller else 'a called'} method",
+        title=f"{what} moved into {'the calling' if caller or handed else 'a called'} method",
         summary=f"baseline {shown} now in {where}",
         base=site_loc(first),
         cand=(homes[0].path, homes[0].lineno),

@@ -38,6 +38,22 @@ def assigns(sites: list[Site]) -> Iterator[tuple[Site, ast.stmt, ast.expr]]:
             yield site, found[0], found[1]
 
 
+def returned_as_assigns(sites: list[Site]) -> Iterator[tuple[Site, ast.Assign, ast.expr]]:
+    """`return <expr>` (not a bare name: a returned local is already seen where it is assigned) read as
+    `<function name> = <expr>`: a function that returns its result directly computes what one that
+    assigns it to a local and returns the local does. Real shape (tianshou v0.4.9..v0.4.10, the gym 0.26
+    migration): `value_mask` did `mask = ~buffer.done[indices]` (then or-ed in the time-limit flag) and
+    now does `return ~buffer.terminated[indices]`, the same bootstrap mask; the returned one was not
+    read at all: "Done masking removed from the return/advantage computation" (critical) and "Done flag
+    no longer includes dones". An inlined callee's return bound to its caller's target is also listed
+    under that target (detectors/flow.py)."""
+    for site in sites:
+        node = site.node
+        if isinstance(node, ast.Return) and node.value is not None and not isinstance(node.value, ast.Name):
+            target = ast.Name(id=site.fn.name, ctx=ast.Store())
+            yield site, ast.copy_location(ast.Assign(targets=[target], value=node.value), node), node.value
+
+
 def assigned_names(node: ast.stmt) -> list[str]:
     targets = node.targets if isinstance(node, ast.Assign) else [node.target]  # type: ignore[attr-defined]
     out: list[str] = []
@@ -191,7 +207,15 @@ def checked_only(node: ast.AST) -> bool:
     name = dotted(node.func)
     if name == "typing.cast":
         return len(node.args) == 2 and not node.keywords
+    if last_name(name) in _CHECKED_ZIPS and not node.keywords:
+        return True
     return name == "zip" and any(k.arg == "strict" for k in node.keywords)
+
+
+# project and library spellings of a length-checked `zip` (stable-baselines3's `zip_strict`, more-itertools'
+# `zip_equal`): each yields the pairs `zip` yields. Real shape: stable-baselines3-contrib v2.7.1..v2.8.0
+# replaced `zip_strict(a, b)` by `zip(a, b, strict=True)`, "Behavioural change in the loss path" (first).
+_CHECKED_ZIPS = frozenset({"zip_strict", "zip_equal"})
 
 
 def _plain_call(node: ast.Call) -> ast.expr:
@@ -200,6 +224,8 @@ def _plain_call(node: ast.Call) -> ast.expr:
     if checked_only(node):
         if dotted(node.func) == "typing.cast":
             return node.args[1]
+        if last_name(dotted(node.func)) in _CHECKED_ZIPS:
+            return ast.copy_location(ast.Call(func=ast.Name(id="zip", ctx=ast.Load()), args=node.args, keywords=[]), node)
         node.keywords = [k for k in node.keywords if k.arg != "strict"]
     if renamed_keywords(node):
         assert isinstance(node.func, ast.Attribute)
@@ -251,6 +277,9 @@ class _Equivalent(ast.NodeTransformer):
             return node.args[0]
         if explicit_super(node):
             return ast.Call(func=node.func, args=[], keywords=[])
+        if explicit_forward(node):
+            assert isinstance(node.func, ast.Attribute)
+            return ast.copy_location(ast.Call(func=node.func.value, args=node.args, keywords=node.keywords), node)
         if diagonal_gaussian(node):
             normal = ast.Name(id="Normal", ctx=ast.Load())
             std = node.keywords[0].value.args[0]  # type: ignore[attr-defined]
@@ -533,6 +562,19 @@ def explicit_super(node: ast.AST) -> bool:
             and isinstance(node.args[1], ast.Name) and node.args[1].id in ("self", "cls"))
 
 
+def explicit_forward(node: ast.AST) -> bool:
+    """`model.forward(x)`: calling a module's `forward` by name; `model(x)` runs the same `forward` (through
+    `nn.Module.__call__`, which adds only the hooks a model registers). Real shape: stable-baselines3-contrib
+    v2.7.1..v2.8.0 changed `self.policy.forward(obs, states, starts)` to `self.policy(obs, states, starts)`
+    in `RecurrentPPO.collect_rollouts`, "Behavioural change in the environment path" (significant). Not
+    `super().forward(x)` or `self.forward(x)`, whose call form would name another function."""
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "forward"):
+        return False
+    owner = node.func.value
+    return not (isinstance(owner, ast.Call) and dotted(owner.func) == "super") \
+        and not (isinstance(owner, ast.Name) and owner.id in ("self", "cls"))
+
+
 _ARITHMETIC = (ast.Add, ast.Sub, ast.Mult, ast.Div)
 
 
@@ -655,7 +697,7 @@ def _needs_rewrite(sub: ast.AST) -> bool:
     return (isinstance(sub, ast.BinOp) and identity_free(sub) is not sub) or activation_call(sub) is not None \
         or default_zero_grad(sub) or (isinstance(sub, ast.Dict) and unique_keys(sub) is not sub) \
         or numpy_builtin_alias(sub) is not None or sequence_copy(sub) or reduced_list(sub) \
-        or detach_under_detach(sub) or explicit_super(sub) or bool(_float_operands(sub)) \
+        or detach_under_detach(sub) or explicit_super(sub) or explicit_forward(sub) or bool(_float_operands(sub)) \
         or diagonal_gaussian(sub) or summed_density(sub) or last_dim_sum(sub) \
         or _lookup_table(sub) is not None or clamp_parts(sub) is not None or spread_concat(sub) is not None \
         or shape_list(sub) or redundant_cast(sub) or library_alias(sub) is not None or renamed_keywords(sub) \

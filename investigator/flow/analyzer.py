@@ -796,6 +796,7 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     changes = _without_same_callables(changes, pair, index, expanders, result)
     changes = _without_bundled_reads(changes, pair, result)
     changes = _without_constant_switches(changes, pair, index, result)
+    changes = _without_declared_placeholders(changes, pair, result)
     if config_compared:
         changes = _without_plumbing(changes, pair, index, result)
     defaults = [c for c in changes if _default_changed(c)]
@@ -958,6 +959,53 @@ def _without_constant_switches(changes: list[UnitChange], pair: FunctionPair, in
                + " (the only store of that attribute in the commit's code, never set by name) is read as its literal",
         locations=[Location(path=first.fn.path, line=first.line, side="candidate")], source=SOURCE))
     return [c for c in changes if not any(c is s for s, _ in same)]
+
+
+def _without_declared_placeholders(changes: list[UnitChange], pair: FunctionPair,
+                                   result: AnalyzerResult) -> list[UnitChange]:
+    """The changes without a constructor's removed `self.x: T = None` (or `self.x = None`) placeholders whose
+    class body now declares `x: T` instead: a typing move, nothing assigns or reads anything else. Real
+    shape (stable-baselines3-contrib v2.7.1..v2.8.0): `MaskableCategoricalDistribution.__init__` dropped
+    `self.distribution: Optional[MaskableCategorical] = None` for a class-level `distribution:
+    MaskableCategorical` (every method sets it before reading it), "Behavioural change in the sampling
+    path" (significant, third of the range). A placeholder dropped with no declaration stays a change."""
+    cand_fn = pair.cand
+    if cand_fn is None or pair.base is None or cand_fn.name != "__init__" or not cand_fn.class_name:
+        return changes
+    declared = _declared_attributes(cand_fn.module.tree, cand_fn.class_name.rsplit(".", 1)[-1])
+    same = [c for c in changes if c.cand is None and c.base is not None and _none_placeholder(c.base.node) in declared]
+    if not same:
+        return changes
+    first = same[0].base
+    assert first is not None
+    result.no_effect.append(NoEffectChange(
+        subsystem="other", title=f"Attribute placeholder moved into a class annotation in `{pair.describe()}` "
+                                 f"({len(same)} statements)",
+        reason="the constructor's `self.<attr> = None` became a class-level annotation of the attribute (no "
+               "value): every use still reads what a method stores",
+        locations=[Location(path=first.fn.path, line=first.line, side="baseline"),
+                   Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
+    return [c for c in changes if not any(c is s for s in same)]
+
+
+def _declared_attributes(tree: ast.Module, class_name: str) -> set[str]:
+    """Names a class body declares by annotation alone (`distribution: MaskableCategorical`)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef) and node.name == class_name:
+            return {s.target.id for s in node.body
+                    if isinstance(s, ast.AnnAssign) and s.value is None and isinstance(s.target, ast.Name)}
+    return set()
+
+
+def _none_placeholder(node: ast.stmt) -> str | None:
+    """The attribute of `self.<attr> = None` / `self.<attr>: T = None`, else None."""
+    target = node.target if isinstance(node, ast.AnnAssign) else node.targets[0] \
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 else None
+    value = getattr(node, "value", None)
+    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self" \
+            and isinstance(value, ast.Constant) and value.value is None:
+        return target.attr
+    return None
 
 
 def _without_bundled_reads(changes: list[UnitChange], pair: FunctionPair, result: AnalyzerResult) -> list[UnitChange]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 
 from investigator.detectors.base import (
     DetectorContext,
@@ -16,7 +17,12 @@ from investigator.detectors.flow import Site
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.moved import moved_to_native_hit
 from investigator.detectors.pairs import FunctionPair
-from investigator.detectors.patterns import assigns, mentions_role, target_roles
+from investigator.detectors.patterns import (
+    assigns,
+    mentions_role,
+    returned_as_assigns,
+    target_roles,
+)
 from investigator.detectors.roles import role
 from investigator.models import Severity
 from investigator.pyast import as_load, call_name, dotted, last_name, unparse
@@ -159,6 +165,37 @@ class ScalarTerms:
         return bool(reads) and all(id(s.node) in inside for s in reads)
 
 
+# what a policy reads, reset (zeroed) where an episode ends: a stacked frame, a recurrent state
+_EPISODE_INPUT = re.compile(r"obs|observ|frame|hidden|(^|_)[hc](xs?)?($|_)|states?($|_)|rnn|lstm|gru|memor|recurrent")
+
+
+def input_resets(value: ast.expr) -> list[ast.BinOp]:
+    """Products of `value` that multiply an input of the policy by a done signal: `current_obs * masks`
+    clears a frame stack, `hxs * masks` (or `states * masks`) a recurrent state, where an episode ended.
+    That resets what the policy sees next, not a bootstrapped value (pytorch-a2c-ppo-acktr-gail
+    11efdeb..12c3934: the frame-stack reset moved into a vector-env wrapper, "Done masking removed from the
+    return/advantage computation", critical). The input is a name with no role of its own (not a value,
+    return, reward)."""
+    out = []
+    for sub in ast.walk(value):
+        if not (isinstance(sub, ast.BinOp) and isinstance(sub.op, ast.Mult)):
+            continue
+        for mask, other in ((sub.left, sub.right), (sub.right, sub.left)):
+            if (done_factor(mask) or is_mask(mask)) and _episode_input(other):
+                out.append(sub)
+                break
+    return out
+
+
+def _episode_input(expr: ast.AST) -> bool:
+    while isinstance(expr, ast.Subscript | ast.Call):
+        expr = expr.value if isinstance(expr, ast.Subscript) else expr.func
+        if isinstance(expr, ast.Attribute) and isinstance(expr.ctx, ast.Load) and expr.attr in _CONVERSIONS:
+            expr = expr.value
+    name = last_name(dotted(expr)) if isinstance(expr, ast.Name | ast.Attribute) else ""
+    return bool(name) and role(name) is None and bool(_EPISODE_INPUT.search(name.lower()))
+
+
 TRUNCATION_FIX = (
     "A fix when a truncated step bootstraps from its true final observation (the textbook form: a time "
     "limit is not a terminal state; off-policy replay stores that observation, or the code adds "
@@ -203,7 +240,11 @@ class DoneMaskDetector(FeatureDetector):
     def features(self, sites: list[Site], fn: FunctionInfo, ctx: DetectorContext) -> list[Feature]:
         out = []
         terms = ScalarTerms(sites)
-        for site, node, value in assigns(sites):
+        read = [(site, node, value, False) for site, node, value in assigns(sites)]
+        read += [(site, node, value, True) for site, node, value in returned_as_assigns(sites)]
+        for site, node, value, returned in read:
+            # a returned value has no name of its own (the function's name stands for it): only its masks
+            # are read, not which quantity a done flag multiplies
             value = _augmented_value(node, value)
             # a loss weighted by a named mask (`loss *= mask.float()`: padding, valid steps, an ensemble's
             # bootstrap sample) masks the loss, not a bootstrapped value: no `masked_by` feature (d3rlpy 2.0
@@ -212,14 +253,20 @@ class DoneMaskDetector(FeatureDetector):
             # `timeouts = logical_and(logical_not(terminals), episode_ends)` derives which episode ends are
             # time limits (d3rlpy 2.0's dataset loader): a truncation signal made, not a bootstrap masked
             derived = roles == ("truncations",)
+            resets = input_resets(value) if not returned else []
+            out += [Feature(("reset", "inputs"), site, unparse(r, 60)) for r in resets]
+            skip = {id(n) for r in resets for n in ast.walk(r)}
             for sub in ast.walk(value):
+                if id(sub) in skip:
+                    continue
                 if is_mask(sub) and derived:
                     continue
                 if is_mask(sub):
                     for ref in masked_refs(sub, site.loop_vars):
                         out.append(Feature(("mask", ref), site, unparse(sub, 60)))
                 elif (
-                    isinstance(sub, ast.BinOp)
+                    not returned
+                    and isinstance(sub, ast.BinOp)
                     and isinstance(sub.op, ast.Mult)
                     and not ({"dones", "loss"} & set(roles))
                     and any(done_factor(side) for side in (sub.left, sub.right))
@@ -230,6 +277,22 @@ class DoneMaskDetector(FeatureDetector):
         return out
 
     def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
+        resets_b = [f for f in only_base if f.key[0] == "reset"]
+        resets_c = [f for f in only_cand if f.key[0] == "reset"]
+        only_base = [f for f in only_base if f.key[0] != "reset"]
+        only_cand = [f for f in only_cand if f.key[0] != "reset"]
+        hits = self._describe(pair, only_base, cand, only_cand, ctx) if only_base or only_cand else []
+        if resets_b or resets_c:
+            verb = "removed" if not resets_c else "added" if not resets_b else "changed"
+            hits.append(feature_hit(
+                f"Episode-end reset of the policy's inputs {verb} (observations or recurrent state)", pair,
+                resets_b, resets_c, severity=Severity.significant, confidence=0.5,
+                fix="Zero the stacked observations / recurrent state where an episode ended, as the baseline did "
+                    "(or check that a wrapper or the model now does it).",
+            ))
+        return hits
+
+    def _describe(self, pair: FunctionPair, only_base, cand, only_cand, ctx) -> list[Hit]:
         moved = moved_to_native_hit("Done masking", pair, ctx, only_base, DONE | {"values", "rewards"})
         if moved is not None and not only_cand:
             return [moved]

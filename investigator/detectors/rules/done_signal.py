@@ -15,7 +15,7 @@ from investigator.detectors.base import (
 from investigator.detectors.flow import Site
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
-from investigator.detectors.patterns import assigned_names, assigns, roles_in
+from investigator.detectors.patterns import assigned_names, assigns, returned_as_assigns, roles_in
 from investigator.detectors.roles import role
 from investigator.models import Severity
 from investigator.pyast import dotted, method_name, unparse
@@ -43,7 +43,7 @@ class DoneSignalDetector(FeatureDetector):
 
     def features(self, sites: list[Site], fn: FunctionInfo, ctx: DetectorContext) -> list[Feature]:
         out = []
-        for site, node, value in assigns(sites):
+        for site, node, value in [*assigns(sites), *returned_as_assigns(sites)]:
             legacy = _four_tuple_done(node, value)
             if legacy is not None:
                 out.append(Feature(("done_from", ("dones", "truncations")), site, f"{legacy} = {FOUR_VALUE_DONE}"))

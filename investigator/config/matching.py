@@ -485,6 +485,45 @@ def classify(b: ConfigEntry, c: ConfigEntry, how: str) -> KeyMatch:
     return KeyMatch(MatchStatus.unchanged, b, c, how)
 
 
+_BY_PLACE = {"suffix", "section", "leaf", "rename"}  # pairs made by where a key sits, not by its full name
+CROSS_FILE_SAME_SHARE = 0.5  # a deleted file's keys pair into an added file of another name when this share keep their value
+
+
+def _unrelated_files(state: _State) -> None:
+    """Unpair the keys of a file the range deletes from those of a file it adds under another name when
+    most of them differ in value: two configurations of one schema, not one file moved.
+
+    The suffix, section and leaf stages pair keys across files so that a tree re-rooted in a new file
+    (`configs/exp.yaml` `trainer.ppo.clip_coef` -> `project/config.py` `tool.trainer.ppo.clip_coef`) is
+    compared key by key; such a migration keeps most values. Real shape (pymarl 3c35115..c971afd): the
+    StarCraft 1 settings `envs/sc1.yaml` were deleted and `envs/sc2_beta.yaml` added beside the kept
+    `envs/sc2.yaml`; `env_args.map_name` and twelve more keys of the two schemas paired by suffix, "13 keys
+    changed value" (`env` "sc1" -> "sc2", `map_name`, `move_amount`...), significant in the top five. Both
+    files keep their own keys: removed with the one, added with the other. Keys paired by their full
+    name, files of the same name (`_files`) and keys whose file exists at both commits are left as paired."""
+    base_files = {e.path for e in state.all_base.values()}
+    cand_files = {e.path for e in state.all_cand.values()}
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i, (b, c, how) in enumerate(state.pairs):
+        if how not in _BY_PLACE or b.path == c.path or b.path in cand_files or c.path in base_files:
+            continue
+        if b.path.startswith("<") or c.path.startswith("<") or _stem(b.path) == _stem(c.path):
+            continue
+        groups.setdefault((b.path, c.path), []).append(i)
+    drop: set[int] = set()
+    for members in groups.values():
+        same = sum(1 for i in members if same_value(state.pairs[i][0], state.pairs[i][1]))
+        if same < CROSS_FILE_SAME_SHARE * len(members):
+            drop.update(members)
+    if not drop:
+        return
+    for i in sorted(drop):
+        b, c, _ = state.pairs[i]
+        state.base[b.key] = b
+        state.cand[c.key] = c
+    state.pairs = [p for i, p in enumerate(state.pairs) if i not in drop]
+
+
 def match(base: dict[str, ConfigEntry], cand: dict[str, ConfigEntry], aliases: Aliases | None = None,
           stages: list[str] | None = None) -> list[KeyMatch]:
     """Pair and classify the keys of two configurations (baseline, candidate)."""
@@ -492,6 +531,7 @@ def match(base: dict[str, ConfigEntry], cand: dict[str, ConfigEntry], aliases: A
     for name, stage in STAGES:
         if stages is None or name in stages:
             stage(state)
+    _unrelated_files(state)
     out = [classify(b, c, how) for b, c, how in state.pairs]
     out.extend(KeyMatch(MatchStatus.removed, e, None) for e in state.base.values())
     out.extend(KeyMatch(MatchStatus.added, None, e) for e in state.cand.values())

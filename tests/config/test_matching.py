@@ -153,3 +153,29 @@ def test_files_of_the_same_stem_sharing_few_leaves_are_not_paired():
     exp_7 = {how for (b, _), (_, how) in got.items() if b and b.startswith("configs.exp_7.")}
     assert "file" not in exp_7  # 1 of its 4 keys pairs by leaf: below FILE_PAIR_SHARE
     assert got[("configs.exp_8.trainer.lr", "trainer8.lr")] == (MatchStatus.changed, "file")  # 1 of 1
+
+
+def test_a_deleted_file_and_an_added_one_of_another_name_with_mostly_other_values_stay_apart():
+    # pymarl 3c35115..c971afd: envs/sc1.yaml deleted, envs/sc2_beta.yaml added beside the kept envs/sc2.yaml
+    sc1 = [e("envs.sc1.env", "sc1", "envs/sc1.yaml"), e("envs.sc1.env_args.map_name", "m5v5", "envs/sc1.yaml"),
+           e("envs.sc1.env_args.move_amount", 5, "envs/sc1.yaml"), e("envs.sc1.env_args.step_mul", 5, "envs/sc1.yaml"),
+           e("envs.sc1.env_args.reward_win", 200, "envs/sc1.yaml")]
+    kept = [e("envs.sc2.t_max", 10, "envs/sc2.yaml")]
+    beta = [e("envs.sc2_beta.env", "sc2", "envs/sc2_beta.yaml"), e("envs.sc2_beta.env_args.map_name", "3m", "envs/sc2_beta.yaml"),
+            e("envs.sc2_beta.env_args.move_amount", 2, "envs/sc2_beta.yaml"),
+            e("envs.sc2_beta.env_args.step_mul", 8, "envs/sc2_beta.yaml"),
+            e("envs.sc2_beta.env_args.reward_win", 200, "envs/sc2_beta.yaml")]
+    got = statuses(match(table(*sc1, *kept), table(*kept, *beta)))
+    assert not any(b and c and b.startswith("envs.sc1") for b, c in got), got
+    assert got[("envs.sc1.env_args.map_name", None)][0] is MatchStatus.removed
+    assert got[(None, "envs.sc2_beta.env_args.map_name")][0] is MatchStatus.added
+
+
+def test_a_tree_re_rooted_in_a_new_file_keeping_most_values_stays_paired():
+    old = [e("trainer.ppo.clip_coef", 0.2, "configs/exp.yaml"), e("trainer.ppo.lr", 3e-4, "configs/exp.yaml"),
+           e("trainer.ppo.epochs", 4, "configs/exp.yaml")]
+    new = [e("tool.trainer.ppo.clip_coef", 0.2, "project/config.py"), e("tool.trainer.ppo.lr", 1e-3, "project/config.py"),
+           e("tool.trainer.ppo.epochs", 4, "project/config.py")]
+    got = statuses(match(table(*old), table(*new)))
+    assert got[("trainer.ppo.lr", "tool.trainer.ppo.lr")][0] is MatchStatus.changed
+    assert got[("trainer.ppo.clip_coef", "tool.trainer.ppo.clip_coef")][0] is MatchStatus.moved

@@ -159,7 +159,8 @@ MAX_PLACED_PER_PAIR = 20
 KNOWN_MEANING_CONFIDENCE = 0.8  # a rule that knows what the change does, as a detector's pattern does
 # the title of a known edit (flow/edits.py) by how its description starts, and what it does
 EDIT_KINDS = (("operator", "Operator grouping changed"), ("gradient", "Gradient cut changed"),
-              ("return", "Return value lost"), ("truth", "Truth test changed"), ("numerical", "Numerical guard removed"))
+              ("return", "Return value lost"), ("truth", "Truth test changed"), ("numerical", "Numerical guard removed"),
+              ("in-place", "In-place update changed"))
 EDIT_MEANINGS = {"Operator grouping changed": "the same operands and operators grouped differently compute another "
                  "value for almost every input; no refactor regroups them",
                  "Gradient cut changed": "the same forward value with another gradient: a term now trained that "
@@ -168,7 +169,10 @@ EDIT_MEANINGS = {"Operator grouping changed": "the same operands and operators g
                  "Numerical guard removed": "a small constant that kept a division or a log finite where the value "
                  "is 0: without it a zero spread or probability gives inf or NaN",
                  "Truth test changed": "the branch now differs where the value is set but falsy (0, 0.0, False, "
-                 "an empty container)"}
+                 "an empty container)",
+                 "In-place update changed": "the variable is now set to the operand instead of moved by it, or the "
+                 "reverse: a counter no longer counts down (a periodic test on it then holds at every step), a "
+                 "running value no longer accumulates, or a value reset each time now accumulates"}
 # Work budget per range, counted, not timed: the same range gives the same findings on an idle and on a
 # loaded machine (the former 15 s wall-clock budget placed 605 of skrl 1.4.3..2.0.0's 1013 changed
 # functions under load, all of them idle). The biggest real release range measured (that one: 1013

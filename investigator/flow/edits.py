@@ -17,7 +17,10 @@ place and severity. These edits say what they do by their form alone, and are wh
 - a truth test made a presence test or the reverse: `if x:` <-> `if x is not None:` (`not x` <-> `x is None`)
   of a parameter that is a falsy scalar at its default (DI-engine's `use_dropout: bool = False`): the branch
   now runs with the defaults, or no longer does. The same swap on an optional object (`cfg: dict | None =
-  None`, rsl_rl's `rnd_cfg`) is a style change, not counted.
+  None`, rsl_rl's `rnd_cfg`) is a style change, not counted;
+- an in-place update made a plain assignment or the reverse: `stamp -= period` <-> `stamp = period`, the same
+  variable and operand: the variable is set to the operand instead of moved by it (JORLDY's Ape-X target
+  counter reset to the period its test compares against: the target network copied at every step).
 """
 
 from __future__ import annotations
@@ -168,9 +171,21 @@ def _guarded(node: ast.AST) -> ast.AST | None:
     return None
 
 
+def _in_place_swap(a: ast.AST, b: ast.AST) -> bool:
+    """`x op= e` <-> `x = e`: the same target and operand, the update operator dropped or added."""
+    for aug, plain in ((a, b), (b, a)):
+        if isinstance(aug, ast.AugAssign) and isinstance(plain, ast.Assign) and len(plain.targets) == 1 and \
+                unparse(aug.target) == unparse(plain.targets[0]) and ast.dump(aug.value) == ast.dump(plain.value):
+            return True
+    return False
+
+
 def _same(a: ast.AST, b: ast.AST, found: list[str], scalars: set[str]) -> bool:
     """Whether `a` and `b` differ only by known edits (each recorded in `found`)."""
     if ast.dump(a) == ast.dump(b):
+        return True
+    if _in_place_swap(a, b):
+        found.append(f"in-place update made an assignment or the reverse: `{unparse(a)}` -> `{unparse(b)}`")
         return True
     if isinstance(a, ast.Return) and isinstance(b, ast.Expr) and a.value is not None and \
             ast.dump(a.value) == ast.dump(b.value):

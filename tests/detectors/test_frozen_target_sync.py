@@ -3,7 +3,7 @@ removed", not a checkpoint's strictness. Real shape: JORLDY's DDPG `update_targe
 `for t_p, p in zip(self.target_critic.parameters(), self.critic.parameters()): t_p.data.copy_(...)`, the
 target actor's removed: the critic's target action then comes from the initial policy forever. It was
 "Network sync removed" with the strict-loading rationale, significant at 0.65, 8th below anonymous changes.
-Negatives: the same loop removed where another method still updates that target network; an old-policy copy
+The initial copy in `__init__` and the copy at checkpoint restore do not keep it following. Negatives: the same loop removed where another method still updates that target network; an old-policy copy
 (not a target network) keeps the plain significant "Network sync removed"."""
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ class DDPG:
         self.actor, self.critic = actor, critic
         self.target_actor = copy.deepcopy(actor)
         self.target_critic = copy.deepcopy(critic)
+        self.target_actor.load_state_dict(self.actor.state_dict())
         self.actor_optimizer = torch.optim.Adam(self.actor.parameters())
         self.critic_optimizer = torch.optim.Adam(self.critic.parameters())
         self.tau, self.gamma = tau, gamma
@@ -44,6 +45,10 @@ class DDPG:
             t_p.data.copy_(self.tau * p.data + (1 - self.tau) * t_p.data)
         for t_p, p in zip(self.target_actor.parameters(), self.actor.parameters()):
             t_p.data.copy_(self.tau * p.data + (1 - self.tau) * t_p.data)
+
+    def load(self, path):
+        self.actor.load_state_dict(torch.load(path))
+        self.target_actor.load_state_dict(self.actor.state_dict())
 
     def process(self, batch):
         self.learn(*batch)

@@ -93,3 +93,9 @@ def test_a_target_network_still_updated_elsewhere_keeps_the_plain_sync_finding()
     assert findings, [f.title for f in findings]
     f = findings[0]
     assert f.title.startswith("Network sync removed") and f.severity.value == "significant", (f.title, f.severity)
+
+
+def test_a_target_network_reloaded_periodically_is_not_frozen() -> None:
+    # a copy in a method that runs during training (its name only contains "load") still updates it
+    findings = _findings(HARD.replace("reset_targets", "reload_targets"))
+    assert findings and findings[0].title.startswith("Network sync removed"), [f.title for f in findings]

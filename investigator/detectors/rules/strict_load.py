@@ -171,7 +171,7 @@ def frozen_target(into: str, tree: ast.Module) -> bool:
     return read
 
 
-SETUP = re.compile(r"^__init__$|load|restore", re.IGNORECASE)
+SETUP = re.compile(r"^(__init__|_?(load|restore)($|_))")  # run once: set-up, checkpoint restore (not `reload_target`)
 
 
 def _outside_setup(tree: ast.Module) -> list[ast.AST]:

@@ -65,7 +65,7 @@ def run_detectors(
             result.failures.append(AnalyzerFailure(source=f"{SOURCE}.{detector.meta.id}", message=repr(exc)))
             continue
         for hit in out.hits:
-            hit.meta = detector.meta
+            hit.meta = hit.meta or detector.meta  # a hit may carry another rule's meaning (strict_load.py)
         hits.extend(out.hits)
         for v in out.verified:
             if detector.meta.refutes_when_verified:

@@ -69,7 +69,7 @@ from investigator.flow.containers import (
     realigned_unpackings,
 )
 from investigator.flow.diff import UnitChange, changed_units, module_renames, moved_across
-from investigator.flow.edits import known_edit, scalar_parameters
+from investigator.flow.edits import derived_attributes, known_edit, scalar_parameters
 from investigator.flow.explicit import moved_to_callers, removed_self_calls
 from investigator.flow.fieldclass import carried_fields
 from investigator.flow.gather import gather_note
@@ -159,7 +159,8 @@ MAX_PLACED_PER_PAIR = 20
 KNOWN_MEANING_CONFIDENCE = 0.8  # a rule that knows what the change does, as a detector's pattern does
 # the title of a known edit (flow/edits.py) by how its description starts, and what it does
 EDIT_KINDS = (("operator", "Operator grouping changed"), ("gradient", "Gradient cut changed"),
-              ("return", "Return value lost"), ("truth", "Truth test changed"), ("numerical", "Numerical guard removed"))
+              ("return", "Return value lost"), ("truth", "Truth test changed"), ("numerical", "Numerical guard removed"),
+              ("in-place", "In-place update changed"), ("raw parameter", "Adjusted attribute bypassed"))
 EDIT_MEANINGS = {"Operator grouping changed": "the same operands and operators grouped differently compute another "
                  "value for almost every input; no refactor regroups them",
                  "Gradient cut changed": "the same forward value with another gradient: a term now trained that "
@@ -168,7 +169,12 @@ EDIT_MEANINGS = {"Operator grouping changed": "the same operands and operators g
                  "Numerical guard removed": "a small constant that kept a division or a log finite where the value "
                  "is 0: without it a zero spread or probability gives inf or NaN",
                  "Truth test changed": "the branch now differs where the value is set but falsy (0, 0.0, False, "
-                 "an empty container)"}
+                 "an empty container)",
+                 "In-place update changed": "the variable is now set to the operand instead of moved by it, or the "
+                 "reverse: a counter no longer counts down (a periodic test on it then holds at every step), a "
+                 "running value no longer accumulates, or a value reset each time now accumulates",
+                 "Adjusted attribute bypassed": "the method stores the parameter adjusted; reading the raw parameter "
+                 "(or the reverse) skips the adjustment wherever it changes the value"}
 # Work budget per range, counted, not timed: the same range gives the same findings on an idle and on a
 # loaded machine (the former 15 s wall-clock budget placed 605 of skrl 1.4.3..2.0.0's 1013 changed
 # functions under load, all of them idle). The biggest real release range measured (that one: 1013
@@ -2062,7 +2068,8 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
     # before a count three assignments away from the same loss)
     best = min(chosen, key=lambda p: (PATHS.index(p.path or "architecture"), _hops(p)))
     label = best.path or "architecture"
-    severity = Severity.significant if followed and label not in LOW_PATHS and not report.opt_in else Severity.low
+    # a change the flow could not follow to training is low, unless its edit is a known slip (below)
+    severity = Severity.significant if label not in LOW_PATHS and not report.opt_in else Severity.low
     way, fields = annotation_change([p.change for p in on])
     if way == "fix":
         severity = Severity.low  # toward the form the default already has: a likely fix
@@ -2119,10 +2126,15 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
     title, severity, rationale = _annotated(report, on, stored, label, cand_fn.qualname, title, severity, rationale,
                                             launcher, f"`{cand_fn.qualname}`" + (f" ({n} statements)" if n > 1 else ""))
     edit = None if known or severity is not Severity.significant else _known_edit(on, label)
+    if not followed and not (edit and best.placement.built):
+        severity, edit = Severity.low, None
     if edit:
         known, confidence = True, _place_confidence(KNOWN_MEANING_CONFIDENCE, label, hops)
         title = f"{edit[0]} in the {path_name}: `{cand_fn.qualname}`" + (f" ({n} statements)" if n > 1 else "")
         rationale += f" The edit is a known one: {edit[1]} ({EDIT_MEANINGS[edit[0]]})."
+        if not followed:
+            rationale += (f" Significant although the flow stops: a known slip in a value that builds the {label} "
+                          f"computation.")
     rationale += wiring
     if all(_added_move(p.change) for p in on):
         rationale += (" Low: the new statements only move a value this function builds to a device: where it lives, not "
@@ -2306,9 +2318,12 @@ def _known_edit(on: list[Placed], label: str) -> tuple[str, str] | None:
         return None
     for p in on:
         base, cand = p.change.base, p.change.cand
-        scalars = scalar_parameters(base.fn.node) & scalar_parameters(cand.fn.node) if base and cand else set()
-        if p.path == label and base is not None and cand is not None and \
-                (what := known_edit(base.parts, cand.parts, scalars)):
+        if p.path != label or base is None or cand is None:
+            continue
+        scalars = scalar_parameters(base.fn.node) & scalar_parameters(cand.fn.node)
+        derived = derived_attributes(cand.fn.node)
+        derived = {k: v for k, v in derived_attributes(base.fn.node).items() if derived.get(k) == v}
+        if what := known_edit(base.parts, cand.parts, scalars, derived):
             return next(kind for prefix, kind in EDIT_KINDS if what.startswith(prefix)), what
     return None
 

@@ -17,13 +17,20 @@ place and severity. These edits say what they do by their form alone, and are wh
 - a truth test made a presence test or the reverse: `if x:` <-> `if x is not None:` (`not x` <-> `x is None`)
   of a parameter that is a falsy scalar at its default (DI-engine's `use_dropout: bool = False`): the branch
   now runs with the defaults, or no longer does. The same swap on an optional object (`cfg: dict | None =
-  None`, rsl_rl's `rnd_cfg`) is a style change, not counted.
+  None`, rsl_rl's `rnd_cfg`) is a style change, not counted;
+- an in-place update made a plain assignment or the reverse: `stamp -= period` <-> `stamp = period`, the same
+  variable and operand: the variable is set to the operand instead of moved by it (JORLDY's Ape-X target
+  counter reset to the period its test compares against: the target network copied at every step);
+- a parameter read where the attribute the method stores adjusted was meant, or the reverse: `deque(maxlen=
+  self.n_step)` -> `deque(maxlen=n_step)` beside `self.n_step = n_step if retrace else 1` (JORLDY's MPO): the
+  adjustment is skipped wherever it changes the value.
 """
 
 from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from investigator.pyast import unparse
 
@@ -91,7 +98,7 @@ class _Canon:
             out.append((sign, self.form(node)))
 
 
-def _regrouped(a: ast.AST, b: ast.AST, found: list[str], scalars: set[str]) -> bool:
+def _regrouped(a: ast.AST, b: ast.AST, found: list[str], names: Names) -> bool:
     """Two arithmetic expressions with the same operators in the same order: their operands compared in turn
     (False where one differs otherwise than by a known edit), a differing grouping recorded in `found`."""
     ta, tb = list(_tokens(a)), list(_tokens(b))
@@ -101,7 +108,7 @@ def _regrouped(a: ast.AST, b: ast.AST, found: list[str], scalars: set[str]) -> b
         if isinstance(x, str) or isinstance(y, str):
             if x != y:
                 return False
-        elif not _same(x, y, found, scalars):
+        elif not _same(x, y, found, names):
             return False
     if _Canon().form(a) != _Canon().form(b):
         found.append(f"operator grouping changed: `{unparse(a)}` -> `{unparse(b)}`")
@@ -168,9 +175,62 @@ def _guarded(node: ast.AST) -> ast.AST | None:
     return None
 
 
-def _same(a: ast.AST, b: ast.AST, found: list[str], scalars: set[str]) -> bool:
+class Names(NamedTuple):
+    """What a function says about its names: parameters that are falsy scalars at their default (`scalars`) and
+    parameters it stores adjusted, with the stored expression (`derived`, see `derived_attributes`)."""
+
+    scalars: set[str]
+    derived: dict[str, str]
+
+
+def derived_attributes(fn: ast.AST) -> dict[str, str]:
+    """Parameters `x` a method stores adjusted, `self.x = <an expression of x other than x>` (JORLDY's MPO:
+    `self.n_step = n_step if critic_loss_type == "retrace" else 1`), with that expression's text: reading `x`
+    where `self.x` was meant skips the adjustment."""
+    args = getattr(fn, "args", None)
+    if not isinstance(args, ast.arguments):
+        return {}
+    params = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
+    out: dict[str, str] = {}
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+            if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self" \
+                    and target.attr in params and not isinstance(node.value, ast.Name) and any(
+                        isinstance(n, ast.Name) and n.id == target.attr for n in ast.walk(node.value)):
+                out[target.attr] = unparse(node.value, 80)
+    return out
+
+
+def _raw_parameter(a: ast.AST, b: ast.AST, derived: dict[str, str]) -> str | None:
+    """The adjusted expression when one side reads `self.x` and the other the parameter `x` it adjusts."""
+    for attr, name in ((a, b), (b, a)):
+        if isinstance(attr, ast.Attribute) and isinstance(attr.value, ast.Name) and attr.value.id == "self" and \
+                isinstance(name, ast.Name) and name.id == attr.attr and attr.attr in derived:
+            return derived[attr.attr]
+    return None
+
+
+def _in_place_swap(a: ast.AST, b: ast.AST) -> bool:
+    """`x op= e` <-> `x = e`: the same target and operand, the update operator dropped or added."""
+    for aug, plain in ((a, b), (b, a)):
+        if isinstance(aug, ast.AugAssign) and isinstance(plain, ast.Assign) and len(plain.targets) == 1 and \
+                unparse(aug.target) == unparse(plain.targets[0]) and ast.dump(aug.value) == ast.dump(plain.value):
+            return True
+    return False
+
+
+def _same(a: ast.AST, b: ast.AST, found: list[str], names: Names) -> bool:
     """Whether `a` and `b` differ only by known edits (each recorded in `found`)."""
     if ast.dump(a) == ast.dump(b):
+        return True
+    raw = _raw_parameter(a, b, names.derived)
+    if raw:
+        found.append(f"raw parameter read where its adjusted attribute was meant or the reverse: `{unparse(a)}` -> "
+                     f"`{unparse(b)}` (the attribute is `{raw}`)")
+        return True
+    if _in_place_swap(a, b):
+        found.append(f"in-place update made an assignment or the reverse: `{unparse(a)}` -> `{unparse(b)}`")
         return True
     if isinstance(a, ast.Return) and isinstance(b, ast.Expr) and a.value is not None and \
             ast.dump(a.value) == ast.dump(b.value):
@@ -181,7 +241,7 @@ def _same(a: ast.AST, b: ast.AST, found: list[str], scalars: set[str]) -> bool:
     if inner is not None and _guarded(b) is None and ast.dump(inner) == ast.dump(b):
         found.append(f"numerical guard removed: `{unparse(a)}` -> `{unparse(b)}`")
         return True
-    if _truth_swap(a, b, scalars):
+    if _truth_swap(a, b, names.scalars):
         found.append(f"truth test made a presence test or the reverse: `{unparse(a)}` -> `{unparse(b)}`")
         return True
     for cut, other, verb in ((a, b, "removed"), (b, a, "added")):
@@ -193,37 +253,40 @@ def _same(a: ast.AST, b: ast.AST, found: list[str], scalars: set[str]) -> bool:
         # the same operator at the top: its operands compared in turn (a guard inside one of them); else the
         # operands read in order, a regrouping
         edits: list[str] = []
-        if type(a) is type(b) and type(a.op) is type(b.op) and _fields_same(a, b, edits, scalars):
+        if type(a) is type(b) and type(a.op) is type(b.op) and _fields_same(a, b, edits, names):
             found.extend(edits)
             return True
-        return _regrouped(a, b, found, scalars)
-    return type(a) is type(b) and _fields_same(a, b, found, scalars)
+        return _regrouped(a, b, found, names)
+    return type(a) is type(b) and _fields_same(a, b, found, names)
 
 
-def _fields_same(a: ast.AST, b: ast.AST, found: list[str], scalars: set[str]) -> bool:
+def _fields_same(a: ast.AST, b: ast.AST, found: list[str], names: Names) -> bool:
     """Whether two nodes of one type differ, field by field, only by known edits."""
     for name, x in ast.iter_fields(a):
         y = getattr(b, name, None)
         if isinstance(x, list) and isinstance(y, list):
             if len(x) != len(y) or not all(
-                    _same(u, v, found, scalars) if isinstance(u, ast.AST) and isinstance(v, ast.AST) else u == v
+                    _same(u, v, found, names) if isinstance(u, ast.AST) and isinstance(v, ast.AST) else u == v
                     for u, v in zip(x, y, strict=True)):
                 return False
         elif isinstance(x, ast.AST) and isinstance(y, ast.AST):
-            if not _same(x, y, found, scalars):
+            if not _same(x, y, found, names):
                 return False
         elif x != y and name not in ("ctx", "type_comment", "kind"):
             return False
     return True
 
 
-def known_edit(base: list[ast.AST], cand: list[ast.AST], scalars: set[str] | None = None) -> str | None:
+def known_edit(base: list[ast.AST], cand: list[ast.AST], scalars: set[str] | None = None,
+               derived: dict[str, str] | None = None) -> str | None:
     """What a modified statement's edit does when every difference between its two sides is a known edit
     (an operator regrouping, a gradient cut added or removed, a numerical guard, a lost return, a truth test
-    swapped for a presence test of a parameter in `scalars`), else None."""
+    swapped for a presence test of a parameter in `scalars`, a parameter read for the attribute `derived` stores
+    adjusted), else None."""
     if len(base) != len(cand):
         return None
     found: list[str] = []
-    if not all(_same(a, b, found, scalars or set()) for a, b in zip(base, cand, strict=True)) or not found:
+    names = Names(scalars or set(), derived or {})
+    if not all(_same(a, b, found, names) for a, b in zip(base, cand, strict=True)) or not found:
         return None
     return "; ".join(dict.fromkeys(found))

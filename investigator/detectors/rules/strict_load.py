@@ -17,6 +17,7 @@ from investigator.detectors.flow import Site
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import calls, canon
+from investigator.detectors.rules.target_network import TARGET, TargetNetworkDetector
 from investigator.models import Severity
 from investigator.pyast import call_name, kwarg, last_name, unparse
 
@@ -148,6 +149,44 @@ def _parameter_sync(node: ast.AST) -> tuple[str, str] | None:
     return None
 
 
+def frozen_target(into: str, tree: ast.Module) -> bool:
+    """Whether `into` is a target network (by name) that its module still reads but no longer updates: no
+    per-parameter copy into it, no `load_state_dict` on it, and it is handed to no call (a `soft_update(target,
+    online, tau)` helper) outside its set-up (`__init__`: the initial copy) and checkpoint loading (a one-time
+    copy at restore). Its reads (the TD target's next action or value) then use its initial weights."""
+    if not TARGET.search(last_name(into)):
+        return False
+    read = False
+    for node in _outside_setup(tree):
+        sync = _parameter_sync(node)
+        if sync is not None and sync[0] == into:
+            return False
+        if isinstance(node, ast.Call):
+            if any(unparse(a, 80) == into for a in [*node.args, *(k.value for k in node.keywords)]):
+                return False
+            name = call_name(node)
+            if name == f"{into}.load_state_dict":
+                return False
+            read = read or name == into
+    return read
+
+
+SETUP = re.compile(r"^(__init__|_?(load|restore)($|_))")  # run once: set-up, checkpoint restore (not `reload_target`)
+
+
+def _outside_setup(tree: ast.Module) -> list[ast.AST]:
+    """Every node of a module outside the functions that run once (`__init__`, checkpoint loading)."""
+    out: list[ast.AST] = []
+    todo: list[ast.AST] = [tree]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and SETUP.search(node.name):
+            continue
+        out.append(node)
+        todo.extend(ast.iter_child_nodes(node))
+    return out
+
+
 def _live_source(call: ast.Call) -> str | None:
     """`online.state_dict()` as the loaded argument: the network whose live weights are copied."""
     arg = call.args[0] if call.args else kwarg(call, "state_dict")
@@ -168,6 +207,11 @@ def _sync_hit(pair: FunctionPair, only_base: list[Feature], only_cand: list[Feat
         return None
     if gone and not new:
         into, source = gone[0].key[1], gone[0].key[2]
+        if pair.cand is not None and frozen_target(str(into), pair.cand.module.tree):
+            hit = feature_hit(f"Target-network update removed: `{into}` no longer follows `{source}` and keeps its "
+                              f"initial weights", pair, gone, [], severity=Severity.critical, confidence=0.8)
+            hit.meta = TargetNetworkDetector.meta  # the target-network rule's meaning, not a checkpoint's
+            return hit
         title = f"Network sync removed: `{into}` no longer copies the weights of `{source}`"
     elif new and not gone:
         into, source = new[0].key[1], new[0].key[2]

@@ -99,3 +99,37 @@ def test_a_target_network_reloaded_periodically_is_not_frozen() -> None:
     # a copy in a method that runs during training (its name only contains "load") still updates it
     findings = _findings(HARD.replace("reset_targets", "reload_targets"))
     assert findings and findings[0].title.startswith("Network sync removed"), [f.title for f in findings]
+
+
+SOFT_UPDATE = """
+def soft_update(target, source, tau):
+    for t_p, p in zip(target.parameters(), source.parameters()):
+        t_p.data.copy_(tau * p.data + (1 - tau) * t_p.data)
+
+
+from ddpg import DDPG
+
+
+class TargetFollower:
+    def follow(self, agent: DDPG):
+        soft_update(agent.target_actor, agent.actor, agent.tau)
+"""
+
+
+def test_a_target_network_updated_from_another_module_is_not_frozen() -> None:
+    # the target actor is also handed to a soft-update helper in another file: it still follows the actor
+    base = DDPG.format(extra="")
+    cand = base.replace(ACTOR_LOOP, "")
+    findings = run_on({"ddpg.py": base, "follow.py": SOFT_UPDATE}, {"ddpg.py": cand, "follow.py": SOFT_UPDATE},
+                      only={"strict_load"}).findings
+    assert findings and findings[0].title.startswith("Network sync removed"), [f.title for f in findings]
+    assert findings[0].severity.value == "significant"
+
+
+def test_a_sibling_module_with_its_own_target_network_does_not_count() -> None:
+    sibling = SOFT_UPDATE.replace("from ddpg import DDPG\n", "").replace("agent: DDPG", "agent")
+    base = DDPG.format(extra="")
+    cand = base.replace(ACTOR_LOOP, "")
+    findings = run_on({"ddpg.py": base, "td3.py": sibling}, {"ddpg.py": cand, "td3.py": sibling},
+                      only={"strict_load"}).findings
+    assert findings and findings[0].severity.value == "critical", [(f.title, f.severity) for f in findings]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
+from typing import Any
 
 from investigator.detectors.base import (
     DetectorContext,
@@ -18,6 +19,7 @@ from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import calls, canon
 from investigator.detectors.rules.target_network import TARGET, TargetNetworkDetector
+from investigator.flow.orchestration import import_graph
 from investigator.models import Severity
 from investigator.pyast import call_name, kwarg, last_name, unparse
 
@@ -107,7 +109,7 @@ class StrictLoadDetector(FeatureDetector):
         return out
 
     def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
-        sync = _sync_hit(pair, only_base, only_cand)
+        sync = _sync_hit(pair, only_base, only_cand, ctx.side("candidate"))
         if sync is not None:
             return [sync]
         loose = [f for f in only_cand if f.key == ("strict", "False")]
@@ -171,6 +173,37 @@ def frozen_target(into: str, tree: ast.Module) -> bool:
     return read
 
 
+def _synced_elsewhere(into: str, path: str, side: Any) -> bool:
+    """Whether a module that `path` imports or that imports it (a base class, a trainer) copies into an
+    attribute of the target's name or hands it to a call (`soft_update(self.target_actor, self.actor, tau)`
+    in the base class's file): the target may still follow its network, so its removed sync in `path` is
+    not shown frozen. Unrelated modules with their own `target_actor` (a sibling algorithm) do not count."""
+    if side is None:
+        return False
+    attr = last_name(into)
+    graph = import_graph(side)
+    near = graph.edges.get(path, set()) | graph.importers.get(path, set())
+    for other in sorted(near):
+        if other == path or not other.endswith(".py"):
+            continue
+        text = side.texts()[other]
+        if attr not in text:
+            continue
+        module = side.module(other)
+        if module is None:
+            continue
+        for node in _outside_setup(module.tree):
+            sync = _parameter_sync(node)
+            if sync is not None and last_name(sync[0]) == attr:
+                return True
+            if isinstance(node, ast.Call):
+                if call_name(node).endswith(f"{attr}.load_state_dict"):
+                    return True
+                if any(last_name(unparse(a, 80)) == attr for a in [*node.args, *(k.value for k in node.keywords)]):
+                    return True
+    return False
+
+
 SETUP = re.compile(r"^(__init__|_?(load|restore)($|_))")  # run once: set-up, checkpoint restore (not `reload_target`)
 
 
@@ -195,7 +228,7 @@ def _live_source(call: ast.Call) -> str | None:
     return None
 
 
-def _sync_hit(pair: FunctionPair, only_base: list[Feature], only_cand: list[Feature]) -> Hit | None:
+def _sync_hit(pair: FunctionPair, only_base: list[Feature], only_cand: list[Feature], side: Any = None) -> Hit | None:
     """A copy between two live networks removed, added or redirected: the copy (an old-policy or target
     network) starts from or follows other weights than the trained network's. Significant: with the
     initial sync gone, PPO's old policy samples and scores actions with other random weights than the
@@ -207,7 +240,8 @@ def _sync_hit(pair: FunctionPair, only_base: list[Feature], only_cand: list[Feat
         return None
     if gone and not new:
         into, source = gone[0].key[1], gone[0].key[2]
-        if pair.cand is not None and frozen_target(str(into), pair.cand.module.tree):
+        if pair.cand is not None and frozen_target(str(into), pair.cand.module.tree) \
+                and not _synced_elsewhere(str(into), pair.cand.path, side):
             hit = feature_hit(f"Target-network update removed: `{into}` no longer follows `{source}` and keeps its "
                               f"initial weights", pair, gone, [], severity=Severity.critical, confidence=0.8)
             hit.meta = TargetNetworkDetector.meta  # the target-network rule's meaning, not a checkpoint's

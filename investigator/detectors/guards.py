@@ -1066,9 +1066,7 @@ def off_by_default_reason(f: Finding, sides: dict[str, Side]) -> str | None:
     token = _DEFAULTS.set(True)
     try:
         reasons: list[str] = []
-        for loc in f.locations:
-            if loc.side != "candidate":
-                continue
+        for loc in _candidate_statements(f):
             if loc.line is None:
                 return None
             guard = _default_off(sides, loc.path, loc.line, _other_path(f, loc))
@@ -1090,6 +1088,19 @@ def off_by_default_reason(f: Finding, sides: dict[str, Side]) -> str | None:
         return "; ".join(dict.fromkeys(reasons)) or None
     finally:
         _DEFAULTS.reset(token)
+
+
+def _candidate_statements(f: Finding) -> list[Location]:
+    """Every candidate-side place of the finding: its locations and those its evidence names (a finding on
+    several statements of one function leads with one of them). Real shape (rlkit v0.2.0..v0.2.1): SAC's
+    `train_from_torch` led with `alpha = self._alpha`, in the else-branch of an option on by default, and
+    was lowered as "runs only when an option is set" while its other statements, changing the Q target,
+    run in every run."""
+    out: dict[tuple[str, int | None, int | None], Location] = {}
+    for loc in [*f.locations, *(loc for e in f.evidence for loc in e.locations)]:
+        if loc.side == "candidate":
+            out.setdefault((loc.path, loc.line, loc.end_line), loc)
+    return list(out.values())
 
 
 def _conditional_default(sides: dict[str, Side], f: Finding, loc: Location) -> str | None:

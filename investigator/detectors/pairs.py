@@ -641,6 +641,10 @@ def _match_across(
         used_r.add(j)
         f, g = rest_left[i], rest_right[j]
         index.pairs.append(FunctionPair(f, g, "moved" if f.name == g.name else "renamed", min(s, 1.0)))
+    for i, j, s in _hooks(index, rest_left, rest_right, used_l, used_r):
+        used_l.add(i)
+        used_r.add(j)
+        index.pairs.append(FunctionPair(rest_left[i], rest_right[j], "renamed", min(s, 1.0)))
     # 4. a deleted function may now live in an unchanged file (only looked up when needed); not one of a file
     # the range deletes: the copy in the unchanged file was there at both commits, so their old differences
     # are no change of the range (ElegantRL's deleted single-file PPO demo against the library's unchanged
@@ -663,6 +667,45 @@ def _match_across(
     for j, g in enumerate(rest_right):
         if j not in used_r:
             index.pairs.append(FunctionPair(None, g, "added", 0.0))
+
+
+def _calls_on_self(fn: FunctionInfo, method: str) -> bool:
+    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == method
+               and isinstance(n.func.value, ast.Name) and n.func.value.id == "self" for n in ast.walk(fn.node))
+
+
+def _hooks(index: PairIndex, left: list[FunctionInfo], right: list[FunctionInfo], used_l: set[int], used_r: set[int]
+           ) -> list[tuple[int, int, float]]:
+    """(left, right, similarity) for an override turned into the hook its base class now calls: the
+    template-method refactor. Real shape (rlkit v0.2.0..v0.2.1): `SACTrainer.train(self, np_batch)` (118
+    lines) became `SACTrainer.train_from_torch(self, batch)`, and the base class's new `TorchTrainer.train`
+    converts the batch and calls `self.train_from_torch(batch)`. The losses were also reordered, so the two
+    bodies share less than half their lines: "Method override removed: `SACTrainer.train`" was reported,
+    and the change inside (an entropy term added to the Q target) named by nothing. The pair needs the
+    method's class in the same file at the candidate, the added method in that class, another class's
+    `m` at the candidate calling `self.<hook>(...)`, and the token similarity of a move."""
+    out: list[tuple[int, int, float]] = []
+    added: dict[tuple[str, str], list[int]] = {}
+    for j, g in enumerate(right):
+        if j not in used_r and g.class_name and not g.is_module:
+            added.setdefault((g.path, g.class_name), []).append(j)
+    if not added:
+        return out
+    taken: set[int] = set()
+    for i, f in enumerate(left):
+        if i in used_l or not f.class_name or f.is_module or (f.path, f.class_name) not in added:
+            continue
+        callers = [h for h in index.cand.find_defs(f.name) if h.class_name and h.class_name != f.class_name]
+        options = [(j, right[j]) for j in added[(f.path, f.class_name)] if j not in taken
+                   and any(_calls_on_self(h, right[j].name) for h in callers)]
+        if len(options) != 1:
+            continue
+        j, g = options[0]
+        score = _similarity(f, g)
+        if score >= MOVE_SIMILARITY and not _is_test(f.path):
+            taken.add(j)
+            out.append((i, j, score))
+    return out
 
 
 def _own_classes_first(accepted: list[tuple[float, int, int]], left: list[FunctionInfo], right: list[FunctionInfo]

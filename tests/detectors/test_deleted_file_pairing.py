@@ -9,9 +9,7 @@ be found in an unchanged file (the rule that pairs them stays)."""
 
 from __future__ import annotations
 
-from investigator.detectors.pairs import build_pairs
-from investigator.detectors.sources import MemoryTree, diff_trees
-from tests.detectors.helpers import src
+from tests.flow.support import described_pairs
 
 DEMO = """
 import torch
@@ -47,21 +45,17 @@ def helper():
 """
 
 
-def _pairs(base: dict[str, str], cand: dict[str, str]) -> list[tuple[str, str]]:
-    b = MemoryTree({k: src(v) for k, v in base.items()})
-    c = MemoryTree({k: src(v) for k, v in cand.items()})
-    return [(p.describe(), p.match) for p in build_pairs(b, c, diff_trees(b, c)).pairs]
 
 
 def test_deleted_file_is_not_paired_with_an_unchanged_copy() -> None:
-    pairs = _pairs({"demo_single_file.py": DEMO, "agents/ppo.py": LIBRARY, "other.py": OTHER},
+    pairs = described_pairs({"demo_single_file.py": DEMO, "agents/ppo.py": LIBRARY, "other.py": OTHER},
                    {"agents/ppo.py": LIBRARY, "other.py": OTHER.replace("1", "2")})
     assert ("demo_single_file.py:AgentPPO.get_reward_sum", "deleted") in pairs, pairs
     assert not any("agents/ppo.py" in d for d, _ in pairs), pairs
 
 
 def test_function_removed_from_a_kept_file_is_still_found_in_an_unchanged_file() -> None:
-    pairs = _pairs({"demo_single_file.py": DEMO + OTHER, "agents/ppo.py": LIBRARY},
+    pairs = described_pairs({"demo_single_file.py": DEMO + OTHER, "agents/ppo.py": LIBRARY},
                    {"demo_single_file.py": OTHER, "agents/ppo.py": LIBRARY})
     assert ("demo_single_file.py:AgentPPO.get_reward_sum -> agents/ppo.py:AgentPPO.get_reward_sum", "moved") in pairs, \
         pairs

@@ -10,9 +10,7 @@ Negative: without a base-class method that calls the new method on `self`, the t
 
 from __future__ import annotations
 
-from investigator.detectors.pairs import build_pairs
-from investigator.detectors.sources import MemoryTree, diff_trees
-from tests.detectors.helpers import src
+from tests.flow.support import described_pairs
 
 BASE_CLASS = """
 import abc
@@ -105,19 +103,15 @@ def to_torch(np_batch):
 """
 
 
-def _pairs(base: dict[str, str], cand: dict[str, str]) -> list[tuple[str, str]]:
-    b = MemoryTree({k: src(v) for k, v in base.items()})
-    c = MemoryTree({k: src(v) for k, v in cand.items()})
-    return [(p.describe(), p.match) for p in build_pairs(b, c, diff_trees(b, c)).pairs]
 
 
 def test_an_override_turned_into_the_base_class_hook_is_paired_with_it() -> None:
-    pairs = _pairs({"trainer.py": BASE_CLASS, "sac.py": SAC, "util.py": UTIL},
+    pairs = described_pairs({"trainer.py": BASE_CLASS, "sac.py": SAC, "util.py": UTIL},
                    {"trainer.py": BASE_CLASS_HOOK, "sac.py": SAC_HOOK, "util.py": UTIL})
     assert any("SACTrainer.train -> " in d and "SACTrainer.train_from_torch" in d and m == "renamed" for d, m in pairs), pairs
 
 
 def test_without_a_base_class_calling_the_hook_the_methods_stay_apart() -> None:
-    pairs = _pairs({"trainer.py": BASE_CLASS, "sac.py": SAC, "util.py": UTIL},
+    pairs = described_pairs({"trainer.py": BASE_CLASS, "sac.py": SAC, "util.py": UTIL},
                    {"trainer.py": BASE_CLASS, "sac.py": SAC_HOOK, "util.py": UTIL})
     assert not any("SACTrainer.train -> " in d for d, _ in pairs), pairs

@@ -11,9 +11,8 @@ really moved to another file (a training loop, several lines) is still paired.
 
 from __future__ import annotations
 
-from investigator.detectors.pairs import build_pairs
-from investigator.detectors.sources import MemoryTree, diff_trees
-from tests.detectors.helpers import run_on, src
+from tests.detectors.helpers import run_on
+from tests.flow.support import described_pairs
 
 DEMO = """
 import numpy as np
@@ -69,14 +68,10 @@ for step in range(100):
 """
 
 
-def _pairs(base: dict[str, str], cand: dict[str, str]) -> list[tuple[str, str]]:
-    b = MemoryTree({k: src(v) for k, v in base.items()})
-    c = MemoryTree({k: src(v) for k, v in cand.items()})
-    return [(p.describe(), p.match) for p in build_pairs(b, c, diff_trees(b, c)).pairs]
 
 
 def test_scripts_sharing_only_the_main_guard_are_not_one_script() -> None:
-    pairs = _pairs({"methods/vrptw/demo2.py": DEMO}, {"envs/env_graph.py": NEW_ENV})
+    pairs = described_pairs({"methods/vrptw/demo2.py": DEMO}, {"envs/env_graph.py": NEW_ENV})
     assert ("methods/vrptw/demo2.py:<module>", "deleted") in pairs, pairs
     assert ("envs/env_graph.py:<module>", "added") in pairs, pairs
     assert not any(match in {"moved", "renamed"} for _, match in pairs), pairs
@@ -90,7 +85,7 @@ def test_unrelated_scripts_produce_no_optimizer_or_device_finding() -> None:
 
 def test_a_training_script_moved_to_another_file_is_still_paired() -> None:
     moved = TRAIN_SCRIPT.replace("lr=3e-4", "lr=1e-3")
-    pairs = _pairs({"train_old.py": TRAIN_SCRIPT}, {"scripts/train.py": moved})
+    pairs = described_pairs({"train_old.py": TRAIN_SCRIPT}, {"scripts/train.py": moved})
     assert any(d.endswith("<module>") and match == "moved" for d, match in pairs), pairs
     out = run_on({"train_old.py": TRAIN_SCRIPT}, {"scripts/train.py": moved})
     assert any("lr" in f.title or "Optimizer" in f.title or "learning rate" in f.title.lower() for f in out.findings), \

@@ -37,3 +37,8 @@ def flow_result(base: dict[str, str], cand: dict[str, str], config: ConfigValues
 
 def flow_findings(base: dict[str, str], cand: dict[str, str], config: ConfigValues | None = None) -> list[Finding]:
     return flow_result(base, cand, config).findings
+
+
+def described_pairs(base: dict[str, str], cand: dict[str, str]) -> list[tuple[str, str]]:
+    """(`path:qualname[ -> path:qualname]`, match) of every function pair of two small trees."""
+    return [(p.describe(), p.match) for p in pair_index(base, cand).pairs]

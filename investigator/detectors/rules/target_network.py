@@ -356,6 +356,19 @@ def _networks_gone(pair: FunctionPair, base: list[Feature], cand: list[Feature],
     return [] if any(n in words for n in gone) else sorted(gone)
 
 
+def _removed_hit(pair: FunctionPair, base: list[Feature], cand: list[Feature], removed: list[Feature]) -> Hit:
+    """A target update the candidate lost: removed with its network (significant), else a frozen target."""
+    gone = _networks_gone(pair, base, cand, removed)
+    if gone:
+        return feature_hit(
+            f"Target-network update removed with its network (`{'`, `'.join(gone)}` no longer exists)", pair,
+            removed, [], severity=Severity.significant, confidence=0.5,
+            fix="Check that the network was meant to go (an algorithm variant without it); if not, restore it "
+                "and its target update.",
+        )
+    return feature_hit("Target-network update removed: the target network stays frozen", pair, removed, [])
+
+
 class TargetNetworkDetector(FeatureDetector):
     meta = DetectorMeta(
         id="target_network",
@@ -399,15 +412,8 @@ class TargetNetworkDetector(FeatureDetector):
             elif b0[0] == c0[0] == "hard_update" and b0[1] != c0[1]:
                 title = f"Target network now copied from the {c0[1]} network instead of the {b0[1]} one"
             hits.append(feature_hit(title, pair, ub, uc))
-        elif ub and (gone := _networks_gone(pair, base, cand, ub)):
-            hits.append(feature_hit(
-                f"Target-network update removed with its network (`{'`, `'.join(gone)}` no longer exists)", pair, ub,
-                [], severity=Severity.significant, confidence=0.5,
-                fix="Check that the network was meant to go (an algorithm variant without it); if not, restore "
-                    "it and its target update.",
-            ))
         elif ub:
-            hits.append(feature_hit("Target-network update removed: the target network stays frozen", pair, ub, []))
+            hits.append(_removed_hit(pair, base, cand, ub))
         elif uc:
             hits.append(feature_hit("Target-network update added", pair, [], uc, severity=Severity.significant,
                                     confidence=0.6))

@@ -337,7 +337,7 @@ def _sections(keys: dict[str, ConfigEntry], canonical: Callable[[str], str]) -> 
     return out
 
 
-def _best_partner(scores: dict[str, tuple[int, int]]) -> str | None:
+def _best_partner(scores: dict[str, tuple[int, int, int]]) -> str | None:
     """The best-scored section, None when there is none or a tie for first."""
     if not scores:
         return None
@@ -364,9 +364,13 @@ def _section(state: _State) -> None:
 
     A baseline section and a candidate section pair when they share at least `SECTION_MIN_SHARED` leaf
     names, and at least `SECTION_SHARE` of the smaller one's, and each is the other's best partner
-    (most shared leaves, then most equal values among them; a tie pairs nothing). Within the pair,
-    keys pair by leaf. This is what tells `algorithm.learning_rate` from `rnd_cfg.learning_rate` when
-    both moved under new names with the same value, which neither the suffix nor the leaf stage can."""
+    (most shared leaves, then most equal values among them, then a partner in the same file; a tie
+    pairs nothing). Within the pair, keys pair by leaf. This is what tells `algorithm.learning_rate`
+    from `rnd_cfg.learning_rate` when both moved under new names with the same value, which neither
+    the suffix nor the leaf stage can. The same-file preference: rl-baselines3-zoo v2.3.0..v2.4.0
+    renamed the `LunarLanderContinuous-v2` section to `-v3` in `ddpg.yml` and `td3.yml`, whose two
+    sections hold the same values, so each old section tied between the two new ones and four
+    "N keys removed" plus four "N keys added" findings filled the top five."""
     if not state.base or not state.cand:
         return
     canonical = state.aliases.segment
@@ -377,16 +381,17 @@ def _section(state: _State) -> None:
         for leaf in leaves:
             by_leaf.setdefault(leaf, []).append(parent)
 
-    def score(bp: str, cp: str) -> tuple[int, int] | None:
+    def score(bp: str, cp: str) -> tuple[int, int, int] | None:
         b, c = base_sections[bp], cand_sections[cp]
         shared = b.keys() & c.keys()
         if len(shared) < SECTION_MIN_SHARED or len(shared) < SECTION_SHARE * min(len(b), len(c)):
             return None
         equal = sum(1 for leaf in shared if same_value(state.base[b[leaf]], state.cand[c[leaf]]))
-        return len(shared), equal
+        same_file = all(state.base[b[leaf]].path == state.cand[c[leaf]].path for leaf in shared)
+        return len(shared), equal, int(same_file)
 
     base_best: dict[str, str] = {}
-    cand_scores: dict[str, dict[str, tuple[int, int]]] = {}
+    cand_scores: dict[str, dict[str, tuple[int, int, int]]] = {}
     for bp, leaves in base_sections.items():
         if len(leaves) < SECTION_MIN_SHARED:
             continue

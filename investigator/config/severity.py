@@ -101,4 +101,26 @@ def judge(match: KeyMatch, playbooks: PlaybookSet) -> KeyVerdict:
             return KeyVerdict(playbook.subsystem, Severity.significant, rule, playbook,
                            f"{ratio:g}x more frequent: throughput overhead")
         return KeyVerdict(playbook.subsystem, Severity.low, rule, playbook, "interval change (overhead only)")
+    if match.status is MatchStatus.changed and negligible_count_change(match):
+        return KeyVerdict(playbook.subsystem, Severity.low, rule, playbook,
+                          f"{rule.kind} key (rule `{rule.describe()}`), a count changed by under "
+                          f"1/{NEGLIGIBLE_SHARE:,} of its value")
     return KeyVerdict(playbook.subsystem, rule.severity, rule, playbook, f"{rule.kind} key (rule `{rule.describe()}`)")
+
+
+NEGLIGIBLE_SHARE = 10_000  # a whole-number setting moved by at most 1/10000 of itself trains the same
+
+
+def negligible_count_change(match: KeyMatch) -> bool:
+    """Both values whole numbers (a count of steps, a buffer size) and the change at most
+    1/`NEGLIGIBLE_SHARE` of the baseline's: `num_steps` 1000000 -> 1000001 changes no run's learning.
+    Real shape: pytorch-soft-actor-critic (0a7b9e5..f480391) set `--num_steps` from 1000000 to 1000001 so
+    that the last evaluation runs, the range's first finding, critical. Floats are never negligible
+    (`gamma` 0.999 -> 0.9999 is a tenfold horizon), nor a change of a small count (2048 -> 2049)."""
+    old, new = match.baseline, match.candidate
+    if old is None or new is None or not old.literal or not new.literal:
+        return False
+    a, b = old.value, new.value
+    if isinstance(a, bool) or isinstance(b, bool) or not isinstance(a, int) or not isinstance(b, int) or a == b:
+        return False
+    return abs(b - a) * NEGLIGIBLE_SHARE <= abs(a)

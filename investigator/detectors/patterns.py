@@ -199,9 +199,12 @@ def renamed_keywords(node: ast.AST) -> bool:
 
 def checked_only(node: ast.AST) -> bool:
     """A call whose extra argument only checks or annotates: `typing.cast(T, x)` is `x`, and `zip(a, b,
-    strict=True)` yields what `zip(a, b)` yields (it raises on unequal lengths instead). Real shapes:
-    pfrl 0.4 wrapped a statistic in `typing.cast(float, np.mean(xs))`, rl-baselines3-zoo 2.8 added
-    `strict=True` to its wrapper `zip`: both "behavioural changes" (significant)."""
+    strict=True)` yields what `zip(a, b)` yields (it raises on unequal lengths instead), and
+    `torch.load(f, weights_only=...)` loads what `torch.load(f)` loads (it refuses to unpickle anything
+    but tensors and plain containers instead). Real shapes: pfrl 0.4 wrapped a statistic in
+    `typing.cast(float, np.mean(xs))`, rl-baselines3-zoo 2.8 added `strict=True` to its wrapper `zip`:
+    both "behavioural changes" (significant); stable-baselines3 v2.2.1..v2.3.0 added `weights_only=True` /
+    `weights_only=False` to its two `th.load` calls, the only two findings of the range (significant)."""
     if not isinstance(node, ast.Call):
         return False
     name = dotted(node.func)
@@ -209,7 +212,21 @@ def checked_only(node: ast.AST) -> bool:
         return len(node.args) == 2 and not node.keywords
     if last_name(name) in _CHECKED_ZIPS and not node.keywords:
         return True
+    if last_name(name) == "load" and any(k.arg == "weights_only" for k in node.keywords):
+        return True
     return name == "zip" and any(k.arg == "strict" for k in node.keywords)
+
+
+def wrapper_lookup(node: ast.AST) -> bool:
+    """`env.get_wrapper_attr(name)`: Gymnasium's lookup of an attribute through an environment's wrappers,
+    what `getattr(env, name)` did through `Wrapper.__getattr__` before Gymnasium 1.0 removed that forwarding
+    (where the old spelling raises, it cannot compute another value). Real shape: stable-baselines3
+    v2.3.2..v2.4.0 replaced `getattr(env_i, attr_name)` by `env_i.get_wrapper_attr(attr_name)` in its
+    vector environments, three "Behavioural change in the sampling/environment path" findings of the top
+    five. Not `get_wrapper_attr` with more or other arguments."""
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+        and node.func.attr == "get_wrapper_attr" and len(node.args) == 1 and not node.keywords \
+        and not isinstance(node.args[0], ast.Starred)
 
 
 # project and library spellings of a length-checked `zip` (stable-baselines3's `zip_strict`, more-itertools'
@@ -219,14 +236,20 @@ _CHECKED_ZIPS = frozenset({"zip_strict", "zip_equal"})
 
 
 def _plain_call(node: ast.Call) -> ast.expr:
-    """The call without what only checks or renames (`checked_only`, `renamed_keywords`): `typing.cast(T, x)`
-    is `x`; the others keep their node, their keywords rewritten."""
+    """The call without what only checks or renames (`checked_only`, `wrapper_lookup`, `renamed_keywords`):
+    `typing.cast(T, x)` is `x`, `env.get_wrapper_attr(n)` is `getattr(env, n)`; the others keep their
+    node, their keywords rewritten."""
     if checked_only(node):
         if dotted(node.func) == "typing.cast":
             return node.args[1]
         if last_name(dotted(node.func)) in _CHECKED_ZIPS:
             return ast.copy_location(ast.Call(func=ast.Name(id="zip", ctx=ast.Load()), args=node.args, keywords=[]), node)
-        node.keywords = [k for k in node.keywords if k.arg != "strict"]
+        dropped = "weights_only" if last_name(dotted(node.func)) == "load" else "strict"
+        node.keywords = [k for k in node.keywords if k.arg != dropped]
+    if wrapper_lookup(node):
+        assert isinstance(node.func, ast.Attribute)
+        return ast.copy_location(ast.Call(func=ast.Name(id="getattr", ctx=ast.Load()),
+                                          args=[node.func.value, *node.args], keywords=[]), node)
     if renamed_keywords(node):
         assert isinstance(node.func, ast.Attribute)
         renames = _RENAMED_KEYWORDS[node.func.attr]
@@ -701,7 +724,7 @@ def _needs_rewrite(sub: ast.AST) -> bool:
         or diagonal_gaussian(sub) or summed_density(sub) or last_dim_sum(sub) \
         or _lookup_table(sub) is not None or clamp_parts(sub) is not None or spread_concat(sub) is not None \
         or shape_list(sub) or redundant_cast(sub) or library_alias(sub) is not None or renamed_keywords(sub) \
-        or checked_only(sub)
+        or checked_only(sub) or wrapper_lookup(sub)
 
 
 def equivalent_form(expr: ast.AST) -> ast.AST:

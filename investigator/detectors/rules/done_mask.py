@@ -91,7 +91,11 @@ def done_factor(expr: ast.AST) -> bool:
 
 
 def _operands(expr: ast.AST) -> list[ast.AST]:
-    """The leaves of an arithmetic expression, calls kept whole (their arguments are not operands)."""
+    """The leaves of an arithmetic expression, calls kept whole (their arguments are not operands). A sum
+    or difference of a done signal and something that is none (`terminal - current`) is no done signal:
+    arithmetic on positions, not a flag (`index_difference`)."""
+    if isinstance(expr, ast.BinOp) and index_difference(expr):
+        return []
     if isinstance(expr, ast.BinOp):
         return _operands(expr.left) + _operands(expr.right)
     if isinstance(expr, ast.UnaryOp):
@@ -99,6 +103,32 @@ def _operands(expr: ast.AST) -> list[ast.AST]:
     if isinstance(expr, ast.Call):
         return [expr] if done_factor(expr) else []
     return [expr]
+
+
+def index_difference(expr: ast.BinOp) -> bool:
+    """`terminal - current`, `done_idx + offset`: a done-named value added to or subtracted from a value that
+    names no done signal and is no constant. A flag is masked with `1 - done` (a constant) or multiplied;
+    an episode's last index minus the current one is a length. Real shape: tianshou v0.4.11..v0.5.0 rewrote
+    HER's `np.random.uniform(size=n) * (terminal - current)` (`terminal`: buffer indices of episode ends)
+    as `* episodes_len`, one of three places of a false "Done masking removed" (critical)."""
+    if not isinstance(expr.op, ast.Add | ast.Sub):
+        return False
+    sides = (expr.left, expr.right)
+    if any(isinstance(side, ast.Constant) for side in sides):
+        return False
+    named = [mentions_role(side, DONE) for side in sides]
+    return named[0] != named[1]
+
+
+def derives_termination(roles: tuple[str, ...], mask: ast.AST, loop_vars: set[str]) -> bool:
+    """A done signal assigned from a mask of truncations only: `terminated = logical_and(done, ~truncated)`
+    makes the termination flag out of the done and time-limit flags (gym's old four-value step), it masks
+    no bootstrapped value. Real shape: tianshou v0.4.11..v0.5.0 dropped that legacy branch of
+    `Collector.collect` (gymnasium's step returns `terminated` itself), two of three places of a false
+    "Done masking removed" (critical). A mask of dones assigned to a done-named value (`masks = 1 - dones`)
+    stays a mask."""
+    refs = masked_refs(mask, loop_vars)
+    return roles == ("dones",) and bool(refs) and all(r == "truncations" for r, _ in refs)
 
 
 def _augmented_value(node: ast.stmt, value: ast.expr) -> ast.expr:
@@ -259,7 +289,7 @@ class DoneMaskDetector(FeatureDetector):
             for sub in ast.walk(value):
                 if id(sub) in skip:
                     continue
-                if is_mask(sub) and derived:
+                if is_mask(sub) and (derived or derives_termination(roles, sub, site.loop_vars)):
                     continue
                 if is_mask(sub):
                     for ref in masked_refs(sub, site.loop_vars):

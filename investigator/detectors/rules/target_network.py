@@ -323,6 +323,52 @@ def bootstrap_features(sites: list[Site]) -> list[Feature]:
     return out
 
 
+def _handed_targets(f: Feature) -> set[str]:
+    """The target networks an inlined update helper was handed: `soft_update(self.value_target, self.value,
+    tau)` -> {"value_target"} (the caller's arguments bound to the helper's parameters)."""
+    out = set()
+    for arg in f.site.bindings.values():
+        name = last_name(dotted(arg)) if isinstance(arg, ast.Name | ast.Attribute) else ""
+        if name and TARGET.search(name):
+            out.add(name)
+    return out
+
+
+def _networks_gone(pair: FunctionPair, base: list[Feature], cand: list[Feature], removed: list[Feature]) -> list[str]:
+    """The target networks whose updates the candidate lost, when its file names none of them any more: the
+    network was removed with its update, nothing is left frozen. Real shape: pytorch-soft-actor-critic
+    (0a7b9e5..f480391) dropped SAC's V network and `value_target` (the critic's target, soft-updated on
+    every step, replaced it), read as "Target-network update removed: the target network stays frozen"
+    (critical, 2 places). Updates of one kind are told apart by the target a helper was handed; empty when
+    one names none, when the lost updates are not exactly those of the gone networks, or when the file still
+    names one (a TD3 actor target still read, its update gone)."""
+    if pair.cand is None:
+        return []
+    keys = {f.key for f in removed}
+    base_named = [_handed_targets(f) for f in base if f.key in keys]
+    cand_named = [_handed_targets(f) for f in cand if f.key in keys]
+    if not base_named or not all(base_named) or not all(cand_named):
+        return []
+    gone = set().union(*base_named) - set().union(*cand_named)
+    if not gone or sum(1 for names in base_named if names <= gone) != len(removed):
+        return []
+    words = pair.cand.module.words
+    return [] if any(n in words for n in gone) else sorted(gone)
+
+
+def _removed_hit(pair: FunctionPair, base: list[Feature], cand: list[Feature], removed: list[Feature]) -> Hit:
+    """A target update the candidate lost: removed with its network (significant), else a frozen target."""
+    gone = _networks_gone(pair, base, cand, removed)
+    if gone:
+        return feature_hit(
+            f"Target-network update removed with its network (`{'`, `'.join(gone)}` no longer exists)", pair,
+            removed, [], severity=Severity.significant, confidence=0.5,
+            fix="Check that the network was meant to go (an algorithm variant without it); if not, restore it "
+                "and its target update.",
+        )
+    return feature_hit("Target-network update removed: the target network stays frozen", pair, removed, [])
+
+
 class TargetNetworkDetector(FeatureDetector):
     meta = DetectorMeta(
         id="target_network",
@@ -367,7 +413,7 @@ class TargetNetworkDetector(FeatureDetector):
                 title = f"Target network now copied from the {c0[1]} network instead of the {b0[1]} one"
             hits.append(feature_hit(title, pair, ub, uc))
         elif ub:
-            hits.append(feature_hit("Target-network update removed: the target network stays frozen", pair, ub, []))
+            hits.append(_removed_hit(pair, base, cand, ub))
         elif uc:
             hits.append(feature_hit("Target-network update added", pair, [], uc, severity=Severity.significant,
                                     confidence=0.6))

@@ -63,7 +63,8 @@ def test_demo_adapter_runs_the_projects_code_at_both_commits(demo_repo, tmp_path
 @pytest.mark.slow
 def test_demo_with_probes_writes_probe_runs_and_probe_evidence(tmp_path, capsys):
     code = main(["demo", "--probes", "--workdir", str(tmp_path / "work"), "--output", str(tmp_path / "out"), "--format", "json",
-                 "--format", "md", "--quiet", "--probe-cache", "none", "--yes"])
+                 "--format", "md", "--quiet", "--probe-cache", "none", "--yes",
+                 "--probe-budget", "1200"])  # a loaded machine must not turn a seed budget into a verdict
     assert code == 0
     data = json.loads(next((tmp_path / "out").glob("investigation-*.json")).read_text())
     assert (tmp_path / "work" / "probe_adapter.py").is_file()  # written outside the demo repository

@@ -553,8 +553,9 @@ class LearningFlow:
         if not isinstance(value, ast.Call):
             return []
         callee = self.resolve(value, v.fn)
-        targets = self._defined_below(v.fn, value) if callee is None else self._overrides_of_abstract(callee, value)
-        return [w for t in targets if t is not None and not t.is_module and t is not v.fn for w in self.units(t)]
+        if callee is None or callee.is_module or callee is v.fn:
+            return []
+        return self.units(callee)
 
     def _into_callees(self, v: Unit, names: frozenset[str], closures: list[Unit] | None = None) -> list[Unit]:
         """Units of resolved callees that read a parameter bound to an argument using `names`; the units of
@@ -573,45 +574,19 @@ class LearningFlow:
             constructor = callee is None
             if constructor:
                 callee = self.constructor(call)
-            targets = self._overrides_of_abstract(callee, call) if not constructor else \
-                self._defined_below(v.fn, call) or [callee]
-            for target in targets:
-                if target is None or target.is_module or not isinstance(target.node, ast.FunctionDef | ast.AsyncFunctionDef):
-                    continue
-                params = [a.arg for a in [*target.node.args.posonlyargs, *target.node.args.args]]
-                if params and params[0] in ("self", "cls") and (constructor or isinstance(call.func, ast.Attribute)):
-                    params = params[1:]
-                wanted = {params[i] for i in bound if i < len(params)} | kw
-                if spread or any(isinstance(a, ast.Starred) and _uses(a, names, memo) for a in call.args):
-                    wanted |= set(params)  # `Trainer(**kwargs)`: which parameter gets the value is not known
-                out.extend(w for w in self.units(target) if w.uses & wanted)
-                if closures is not None:
-                    closures.extend(w for d in wanted for w in self._nested_uses(target).get(d, ()))
+            if callee is None or callee.is_module or not isinstance(callee.node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            params = [a.arg for a in [*callee.node.args.posonlyargs, *callee.node.args.args]]
+            if params and params[0] in ("self", "cls") and (constructor or isinstance(call.func, ast.Attribute)):
+                params = params[1:]
+            wanted = {params[i] for i in bound if i < len(params)} | kw
+            if any(k.arg is None and _uses(k.value, names, memo) for k in call.keywords) or any(
+                    isinstance(a, ast.Starred) and _uses(a, names, memo) for a in call.args):
+                wanted |= set(params)  # `Trainer(**kwargs)`: which parameter gets the value is not known
+            out.extend(w for w in self.units(callee) if w.uses & wanted)
+            if closures is not None:
+                closures.extend(w for d in wanted for w in self._nested_uses(callee).get(d, ()))
         return out
-
-    def _overrides_of_abstract(self, callee: FunctionInfo | None, call: ast.Call) -> list[FunctionInfo | None]:
-        """`self.m(...)` that resolves to a base method with no body of its own (`raise NotImplementedError`,
-        `pass`, `...`, `@abstractmethod`) runs a subclass's override: the overrides (at most
-        `MAX_OVERRIDES`), else the callee itself. Real shape (stable-baselines3): `OffPolicyAlgorithm.learn`
-        calls `self.train(batch_size=self.batch_size, ...)`, which every algorithm defines; the value handed
-        in reached the abstract base method and stopped there."""
-        if callee is None or not callee.class_name or not _self_call(call) or not _abstract(callee):
-            return [callee]
-        base = callee.class_name.rsplit(".", 1)[-1]
-        found = [f for f in self.side.find_defs(callee.name) if f is not callee and f.class_name
-                 and base in self._ancestors(f.class_name.rsplit(".", 1)[-1])]
-        return list(found[:MAX_OVERRIDES]) if found else [callee]
-
-    def _defined_below(self, fn: FunctionInfo, call: ast.Call) -> list[FunctionInfo | None]:
-        """`self.m(...)` in a class that neither defines nor inherits `m`: the subclasses' `m` (a template
-        method whose step each subclass provides), at most `MAX_OVERRIDES`."""
-        if not fn.class_name or not _self_call(call):
-            return []
-        assert isinstance(call.func, ast.Attribute)
-        own = fn.class_name.rsplit(".", 1)[-1]
-        found = [f for f in self.side.find_defs(call.func.attr) if f.class_name
-                 and own in self._ancestors(f.class_name.rsplit(".", 1)[-1])]
-        return list(found[:MAX_OVERRIDES])
 
     def _nested_uses(self, fn: FunctionInfo) -> dict[str, list[Unit]]:
         """Name -> the units of the functions nested in `fn` that read `fn`'s own name (a parameter or local
@@ -877,14 +852,31 @@ class LearningFlow:
         if key not in self._class_uses:
             family = class_family(fn)
             index: dict[str, list[Unit]] = {}
-            for other in fn.module.functions.values():
-                if other.class_name in family:
+            for other in [*fn.module.functions.values(), *self._subclass_methods(fn)]:
+                if other.class_name in family or other.module is not fn.module:
                     for w in self.units(other):
                         for name in w.uses:
                             if name.startswith("self."):
                                 index.setdefault(name, []).append(w)
             self._class_uses[key] = index
         return self._class_uses[key]
+
+    def _subclass_methods(self, fn: FunctionInfo) -> list[FunctionInfo]:
+        """The methods of classes in other modules that derive from `fn`'s class (by name, through class
+        headers): a base constructor's `self.batch_size = batch_size` is read by an algorithm's `train` in
+        its own file (stable-baselines3's `OffPolicyAlgorithm` and `TD3`)."""
+        cls = (fn.class_name or "").rsplit(".", 1)[-1]
+        if not cls:
+            return []
+        out: list[FunctionInfo] = []
+        paths = sorted({p for p, _ in self.side.references(cls)[:MAX_CALLERS] if p.endswith(PY_SUFFIXES)} - {fn.path})
+        for path in paths:
+            module = self.side.module(path)
+            if module is None:
+                continue
+            out.extend(other for other in module.functions.values() if other.class_name
+                       and cls in self._ancestors(other.class_name.rsplit(".", 1)[-1]))
+        return out
 
     def _field_readers(self, body: FunctionInfo, attr: str) -> list[Unit]:
         """Statements reading `<obj>.attr` (not `self`) in the class's module and the modules that name
@@ -1231,34 +1223,6 @@ def _uses(expr: ast.AST, names: frozenset[str], memo: dict[int, tuple[ast.AST, f
                 read.add(f"self.{sub.attr}")
         hit = memo[id(expr)] = (expr, frozenset(read))
     return not hit[1].isdisjoint(names)
-
-
-MAX_OVERRIDES = 12  # overrides an abstract method's call is followed into
-
-
-def _self_call(call: ast.Call) -> bool:
-    return isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name) and call.func.value.id == "self"
-
-
-def _abstract(fn: FunctionInfo) -> bool:
-    """A method with no body of its own: `raise NotImplementedError(...)`, `pass`, `...`, or `@abstractmethod`."""
-    node = fn.node
-    if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-        return False
-    if any((d.attr if isinstance(d, ast.Attribute) else getattr(d, "id", "")) == "abstractmethod" for d in node.decorator_list):
-        return True
-    body = [s for s in node.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
-    if not body:
-        return True  # a docstring, or `...`
-    if len(body) != 1:
-        return False
-    only = body[0]
-    if isinstance(only, ast.Pass):
-        return True
-    if isinstance(only, ast.Raise) and only.exc is not None:
-        exc = only.exc.func if isinstance(only.exc, ast.Call) else only.exc
-        return isinstance(exc, ast.Name) and exc.id == "NotImplementedError"
-    return False
 
 
 def _super_call(func: ast.AST) -> bool:

@@ -852,31 +852,14 @@ class LearningFlow:
         if key not in self._class_uses:
             family = class_family(fn)
             index: dict[str, list[Unit]] = {}
-            for other in [*fn.module.functions.values(), *self._subclass_methods(fn)]:
-                if other.class_name in family or other.module is not fn.module:
+            for other in fn.module.functions.values():
+                if other.class_name in family:
                     for w in self.units(other):
                         for name in w.uses:
                             if name.startswith("self."):
                                 index.setdefault(name, []).append(w)
             self._class_uses[key] = index
         return self._class_uses[key]
-
-    def _subclass_methods(self, fn: FunctionInfo) -> list[FunctionInfo]:
-        """The methods of classes in other modules that derive from `fn`'s class (by name, through class
-        headers): a base constructor's `self.batch_size = batch_size` is read by an algorithm's `train` in
-        its own file (stable-baselines3's `OffPolicyAlgorithm` and `TD3`)."""
-        cls = (fn.class_name or "").rsplit(".", 1)[-1]
-        if not cls:
-            return []
-        out: list[FunctionInfo] = []
-        paths = sorted({p for p, _ in self.side.references(cls)[:MAX_CALLERS] if p.endswith(PY_SUFFIXES)} - {fn.path})
-        for path in paths:
-            module = self.side.module(path)
-            if module is None:
-                continue
-            out.extend(other for other in module.functions.values() if other.class_name
-                       and cls in self._ancestors(other.class_name.rsplit(".", 1)[-1]))
-        return out
 
     def _field_readers(self, body: FunctionInfo, attr: str) -> list[Unit]:
         """Statements reading `<obj>.attr` (not `self`) in the class's module and the modules that name

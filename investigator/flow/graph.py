@@ -535,6 +535,12 @@ class LearningFlow:
             nested = enclosing_definition(fn, call.func.id)
             if nested is not None:
                 return nested
+        if _super_call(call.func) and fn.class_name:
+            # `super().__init__(policy, batch_size=batch_size)`: the base's method, whose parameters receive
+            # the values (SB3's `TD3.__init__` hands its `batch_size` default to `OffPolicyAlgorithm.__init__`,
+            # which stores `self.batch_size` for the replay sampling; the changed default 100 -> 256 "reached
+            # nothing"). Kept to the flow: the detectors compare a base's code in the base's own pair.
+            return self.resolver.inherited(fn.module, fn.class_name, call.func.attr)  # type: ignore[attr-defined]
         return self.resolver.resolve(call, fn)
 
     def _effect_callee(self, v: Unit) -> list[Unit]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable
 from typing import Any
 
 from investigator.detectors.base import (
@@ -160,17 +161,24 @@ def frozen_target(into: str, tree: ast.Module) -> bool:
         return False
     read = False
     for node in _outside_setup(tree):
-        sync = _parameter_sync(node)
-        if sync is not None and sync[0] == into:
+        if _updates(node, lambda name: name == into):
             return False
-        if isinstance(node, ast.Call):
-            if any(unparse(a, 80) == into for a in [*node.args, *(k.value for k in node.keywords)]):
-                return False
-            name = call_name(node)
-            if name == f"{into}.load_state_dict":
-                return False
-            read = read or name == into
+        read = read or (isinstance(node, ast.Call) and call_name(node) == into)
     return read
+
+
+def _updates(node: ast.AST, names_target: Callable[[str], bool]) -> bool:
+    """Whether `node` may update the network `names_target` accepts: a per-parameter copy into it, its
+    `load_state_dict`, or a call it is handed to (a `soft_update(target, online, tau)` helper)."""
+    sync = _parameter_sync(node)
+    if sync is not None and names_target(sync[0]):
+        return True
+    if not isinstance(node, ast.Call):
+        return False
+    name = call_name(node)
+    if name.endswith(".load_state_dict") and names_target(name[:-len(".load_state_dict")]):
+        return True
+    return any(names_target(unparse(a, 80)) for a in [*node.args, *(k.value for k in node.keywords)])
 
 
 def _synced_elsewhere(into: str, path: str, side: Any) -> bool:
@@ -192,15 +200,8 @@ def _synced_elsewhere(into: str, path: str, side: Any) -> bool:
         module = side.module(other)
         if module is None:
             continue
-        for node in _outside_setup(module.tree):
-            sync = _parameter_sync(node)
-            if sync is not None and last_name(sync[0]) == attr:
-                return True
-            if isinstance(node, ast.Call):
-                if call_name(node).endswith(f"{attr}.load_state_dict"):
-                    return True
-                if any(last_name(unparse(a, 80)) == attr for a in [*node.args, *(k.value for k in node.keywords)]):
-                    return True
+        if any(_updates(node, lambda name: last_name(name) == attr) for node in _outside_setup(module.tree)):
+            return True
     return False
 
 

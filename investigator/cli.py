@@ -121,6 +121,9 @@ def add_probe_arguments(p: argparse.ArgumentParser, *, with_command: bool = True
     g.add_argument("--probe-steps", type=int_at_least(1), default=None, metavar="N", help="environment steps of a training-run probe")
     add_probe_runtime_arguments(g, first=False)
     g.add_argument("--yes", action="store_true", help="run expensive probes without asking (a non-interactive run never asks)")
+    g.add_argument("--no-bisect", dest="bisect", action="store_false",
+                   help="do not bisect a regression the training-run probe confirmed (by default the probe budget left "
+                        "after the probes bisects it, docs/bisect.md)")
     add_verify_arguments(p)
 
 
@@ -200,7 +203,7 @@ def probe_options(args: argparse.Namespace) -> dict[str, object]:
             "probe_cache": args.probe_cache, "probe_python": args.probe_python, "confirm_expensive": interactive,
             "probe_executor": getattr(args, "probe_executor", "local"), "ray_address": getattr(args, "ray_address", None),
             "verify": bool(getattr(args, "verify", False)), "verify_top": getattr(args, "verify_top", 3),
-            "verify_budget_s": getattr(args, "verify_budget", 600.0)}
+            "verify_budget_s": getattr(args, "verify_budget", 600.0), "bisect": getattr(args, "bisect", True)}
 
 
 def confirm_on_terminal(expensive: list[dict[str, object]]) -> list[str]:

@@ -46,6 +46,7 @@ class InvestigationRequest(BaseModel):
     probe_executor: Literal["local", "ray"] = "local"  # where probe jobs run: here, or as tasks on a Ray cluster
     ray_address: str | None = None  # the Ray cluster (None: a local instance; "auto"; "ray://head:10001")
     confirm_expensive: bool = False  # an interactive session: ask before expensive probes run
+    bisect: bool = True  # bisect a regression the training-run probe confirmed, with the probe budget left
 
     # -- proven causes (docs/verify.md) --
     verify: bool = False  # restore the top findings at the candidate and measure what each recovers

@@ -1,7 +1,7 @@
 """`investigate demo --probes`: the demo adapter works at both commits (YAML config at the baseline,
 Python recipes at the candidate), and the probes decide what static analysis found or left open.
 
-The end-to-end run is marked slow (about a minute on 2 cores with every probe unit): run it with
+The end-to-end run is marked slow (about three minutes on 2 idle cores with every probe unit): run it with
 `pytest -m slow tests/test_demo_probes.py`."""
 
 from __future__ import annotations
@@ -64,7 +64,8 @@ def test_demo_adapter_runs_the_projects_code_at_both_commits(demo_repo, tmp_path
 def test_demo_with_probes_writes_probe_runs_and_probe_evidence(tmp_path, capsys):
     code = main(["demo", "--probes", "--workdir", str(tmp_path / "work"), "--output", str(tmp_path / "out"), "--format", "json",
                  "--format", "md", "--quiet", "--probe-cache", "none", "--yes",
-                 "--probe-budget", "1200"])  # a loaded machine must not turn a seed budget into a verdict
+                 "--probe-budget", "1200",  # a loaded machine must not turn a seed budget into a verdict
+                 "--no-bisect"])  # bisection in an investigation has its own test (tests/bisect); here it only took time
     assert code == 0
     data = json.loads(next((tmp_path / "out").glob("investigation-*.json")).read_text())
     assert (tmp_path / "work" / "probe_adapter.py").is_file()  # written outside the demo repository
@@ -88,5 +89,6 @@ def test_demo_with_probes_writes_probe_runs_and_probe_evidence(tmp_path, capsys)
         assert outcomes["training_run"]["verdict"] == "confirmed", outcomes["training_run"]["summary"]
         gem = next(f for f in data["findings"] if "env.rewards.gem" in f["title"])
         assert any(e["kind"] == "probe" and e["details"]["probe"] == "training_run" for e in gem["evidence"])
+    assert data.get("bisection") is None and not any(t["step"] == "bisect" for t in data["timings"])  # --no-bisect
     md = next((tmp_path / "out").glob("investigation-*.md")).read_text()
     assert "## Probe experiments" in md and "refuted (probe `lr_trajectory`)" in md

@@ -26,8 +26,10 @@ MIN_BUDGET_S = 5.0  # less probe budget than this left: no bisection is started
 
 
 def should_bisect(inv: Investigation, outcomes: Sequence[ProbeOutcome], budget_left: float) -> str | None:
-    """Why not to bisect (None: bisect): a confirmed training run, more than one commit from the
-    baseline forward to the candidate, a command, and budget left."""
+    """Why not to bisect (None: bisect): not turned off, a confirmed training run, more than one commit
+    from the baseline forward to the candidate, a command, and budget left."""
+    if not inv.request.bisect:
+        return "bisection is turned off (--no-bisect)"
     if not any(o.probe == PROBE_ID and o.decision is not None and o.decision.verdict == "confirmed" for o in outcomes):
         return "the training-run probe did not confirm a regression"
     rng = inv.range

@@ -134,6 +134,8 @@ def add_demo_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", default="auto", metavar="auto|cpu|cuda[:N]", help="where probes run")
     p.add_argument("--probe-cache", metavar="PATH|none", help="result cache directory, or none")
     p.add_argument("--yes", action="store_true", help="run expensive probes without asking")
+    p.add_argument("--no-bisect", dest="bisect", action="store_false",
+                   help="with the probes: do not bisect the confirmed regression over the demo's commits")
     p.add_argument("--executor", dest="probe_executor", choices=["local", "ray"], default="local",
                    help="where probe jobs run: local processes (default) or tasks on a Ray cluster")
     p.add_argument("--ray-address", metavar="ADDR", help="the Ray cluster with --executor ray (default: a local instance)")

@@ -56,6 +56,8 @@ class JobSubmission(BaseModel):
                                 "(docs/verify.md); default: on when probe_command is set, since that is what it needs")
     verify_top: int = Field(default=3, ge=1, le=20, description="findings to verify")
     verify_budget_s: float = Field(default=600.0, gt=0, le=24 * 3600, description="wall-clock seconds for verification")
+    bisect: bool = Field(default=True, description="bisect a regression the training-run probe confirmed, within "
+                         "the probe budget left (docs/bisect.md)")
     probe_executor: Literal["local", "ray"] = Field(default="local", description="where probe jobs run (docs/scale.md)")
     ray_address: str | None = Field(default=None, max_length=1024,
                                     description="the Ray cluster with probe_executor ray (admin; default: the server's)")

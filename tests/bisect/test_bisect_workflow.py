@@ -69,6 +69,8 @@ def test_should_bisect_only_a_confirmed_multi_commit_range_with_budget() -> None
     assert "one commit" in (should_bisect(one, confirmed, 100.0) or "")
     diverged = inv.model_copy(update={"range": rng.model_copy(update={"relation": "diverged from merge base abc"})})
     assert "not an ancestor" in (should_bisect(diverged, confirmed, 100.0) or "")
+    off = inv.model_copy(update={"request": InvestigationRequest(bisect=False)})
+    assert "turned off" in (should_bisect(off, confirmed, 100.0) or "")
 
 
 def test_investigation_bisects_a_confirmed_regression(tmp_path: Path) -> None:

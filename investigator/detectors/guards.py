@@ -81,6 +81,7 @@ class Side:
     _if_tests: dict[str, dict[str, ast.If]] = field(default_factory=dict)  # path -> test text -> first `if`
     # callee -> (the Python paths found so far whose text names it, how many paths were searched)
     _naming: dict[str, tuple[list[str], list[int]]] = field(default_factory=dict)
+    _unpassed: dict[tuple[str, str, int | None], bool] = field(default_factory=dict)  # `_never_overridden`
 
     def text(self, path: str) -> str | None:
         if path not in self._texts:
@@ -532,7 +533,16 @@ def _default_of(fn: ast.FunctionDef | ast.AsyncFunctionDef, name: str) -> object
 def _never_overridden(side: Side, callee: str, name: str, index: int | None) -> bool:
     """At least one visible call of `callee`, and none passes `name` (by keyword, by position, or
     possibly through `*args`/`**kwargs`); any other mention of `callee` (passed as a value, looked
-    up by a registry, an annotation) makes the default unprovable."""
+    up by a registry, an annotation) makes the default unprovable. Once per question and side (the
+    side's files do not change; every guard reading the parameter asks again)."""
+    key = (callee, name, index)
+    hit = side._unpassed.get(key)
+    if hit is None:
+        hit = side._unpassed[key] = _never_overridden_uncached(side, callee, name, index)
+    return hit
+
+
+def _never_overridden_uncached(side: Side, callee: str, name: str, index: int | None) -> bool:
     calls = 0
     for node in _callee_mentions(side, callee):
         if not isinstance(node, ast.Call):

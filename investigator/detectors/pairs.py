@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from investigator import budget
-from investigator.detectors.functions import FunctionInfo, ParsedModule, parse_module, same_shape
+from investigator.detectors.functions import FunctionInfo, ParsedModule, parse_module, same_shape, self_calls
 from investigator.detectors.imports import ReferenceFinder, RefResult
 from investigator.detectors.matching import (
     Counts,
@@ -695,8 +695,7 @@ def _match_across(
 
 
 def _calls_on_self(fn: FunctionInfo, method: str) -> bool:
-    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == method
-               and isinstance(n.func.value, ast.Name) and n.func.value.id == "self" for n in ast.walk(fn.node))
+    return method in self_calls(fn)
 
 
 def _hooks(index: PairIndex, left: list[FunctionInfo], right: list[FunctionInfo], used_l: set[int], used_r: set[int]

@@ -10,7 +10,6 @@ caller's arguments and its `return` values to the caller's assignment targets.
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -308,7 +307,6 @@ class Flow:
         self._class_methods: dict[tuple[str, str, str], FunctionInfo | None] = {}
         self._below: dict[tuple[str, str], bool] = {}
         self._ancestors: dict[str, set[str]] = {}
-        self._class_index: dict[str, dict[str, list[ast.ClassDef]]] = {}
         self._other: Flow | None = None  # the other commit's walk (`link`)
         self._counterpart: Callable[[FunctionInfo], FunctionInfo | None] | None = None
         self._unknown_there: dict[tuple[int, str], tuple[FunctionInfo, bool]] = {}
@@ -467,16 +465,9 @@ class Flow:
         return hit
 
     def _class_nodes(self, path: str) -> dict[str, list[ast.ClassDef]]:
-        """The classes a module defines (at any depth), by name: walked once per file."""
-        hit = self._class_index.get(path)
-        if hit is None:
-            module = self.side.module(path)
-            hit = {}
-            for node in ast.walk(module.tree) if module is not None else ():
-                if isinstance(node, ast.ClassDef):
-                    hit.setdefault(node.name, []).append(node)
-            self._class_index[path] = hit
-        return hit
+        """The classes a module defines (at any depth), by name: walked once per file (kept on the side
+        index, shared by every flow of the commit)."""
+        return self.side.class_nodes(path)
 
     def _ancestor_names_uncached(self, class_name: str, depth: int) -> set[str]:
         found: set[str] = set()
@@ -537,12 +528,9 @@ class Flow:
         return self._inherits[key]
 
     def _class_holders(self, name: str) -> list[str]:
+        """Files (`.py`) whose text defines a class of this name (searched once per commit)."""
         if name not in self._holders:
-            pattern = re.compile(rf"^\s*class\s+{re.escape(name)}\b", re.MULTILINE)
-            needle = f"class {name}"
-            self._holders[name] = [
-                p for p, t in self.side.texts().items() if p.endswith(".py") and needle in t and pattern.search(t)
-            ]
+            self._holders[name] = [p for p in self.side.class_paths(name) if p.endswith(".py")]
         return self._holders[name]
 
     def _inherited_uncached(self, module, class_name: str, method: str, hops: int) -> FunctionInfo | None:

@@ -115,6 +115,19 @@ class FunctionInfo:
         return out
 
 
+def self_calls(fn: FunctionInfo) -> frozenset[str]:
+    """The methods fn calls as `self.<method>(...)`, collected once per function (kept on it): the
+    search for a moved statement's new home asked it of every method of a class for every callee, and
+    function matching asks it of every method that may call an added hook."""
+    cached: frozenset[str] | None = fn.__dict__.get("_self_calls")
+    if cached is None:
+        cached = frozenset(n.func.attr for n in ast.walk(fn.node) if isinstance(n, ast.Call)
+                           and isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Name)
+                           and n.func.value.id == "self")
+        fn.__dict__["_self_calls"] = cached
+    return cached
+
+
 def same_shape(a: FunctionInfo, b: FunctionInfo) -> bool:
     """`a.shape == b.shape`, refused first by the token lists (cheaper than two fingerprints, and already
     computed wherever functions are matched): equal shapes encode the same nodes with the same attributes

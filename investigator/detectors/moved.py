@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from investigator.detectors.flow import Site
-from investigator.detectors.functions import FunctionInfo
+from investigator.detectors.functions import FunctionInfo, self_calls
 from investigator.detectors.pairs import SideIndex
 from investigator.detectors.patterns import assigned_names, calls, mentions_role
 from investigator.pyast import call_name, last_name
@@ -389,19 +389,7 @@ def _calling_methods(pair, ctx) -> list[FunctionInfo]:
 
 
 def _calls_self(fn: FunctionInfo, method: str) -> bool:
-    return method in _self_calls(fn)
-
-
-def _self_calls(fn: FunctionInfo) -> frozenset[str]:
-    """The methods fn calls as `self.<method>(...)`, collected once per function (kept on it): the
-    search for a moved statement's new home asked it of every method of a class for every callee."""
-    cached: frozenset[str] | None = fn.__dict__.get("_self_calls")
-    if cached is None:
-        cached = frozenset(n.func.attr for n in ast.walk(fn.node) if isinstance(n, ast.Call)
-                           and isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Name)
-                           and n.func.value.id == "self")
-        fn.__dict__["_self_calls"] = cached
-    return cached
+    return method in self_calls(fn)
 
 
 def _new_features(detector, ctx, home: FunctionInfo) -> Counter:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from investigator import budget
-from investigator.detectors.functions import FunctionInfo, ParsedModule, parse_module, same_shape
+from investigator.detectors.functions import FunctionInfo, ParsedModule, parse_module, same_shape, self_calls
 from investigator.detectors.imports import ReferenceFinder, RefResult
 from investigator.detectors.matching import (
     Counts,
@@ -64,6 +64,9 @@ class SideIndex:
         self._finder: ReferenceFinder | None = None
         self._mention_cache: dict[str, list[tuple[str, int]]] = {}
         self._found_defs: dict[str, list[FunctionInfo]] = {}
+        self._class_paths: dict[str, list[str]] = {}
+        self._class_nodes: dict[str, dict[str, list[ast.ClassDef]]] = {}
+        self._class_defs: dict[str, list[ast.ClassDef]] = {}
         self.failures: list[ParseFailure] = []
         # results other modules derive from this commit's code alone, kept as long as the index (the
         # learning-signal flow's per-function caches, shared by the analyzers that read one index)
@@ -145,17 +148,39 @@ class SideIndex:
         pattern = re.compile(rf"^\s*class\s+{re.escape(name)}\b", re.MULTILINE)
         return any(pattern.search(t) for p, t in self.texts().items() if p.endswith(PY_SUFFIXES))
 
-    def class_defs(self, name: str) -> list[ast.ClassDef]:
-        """The commit's classes of this name: the Python files whose text has a `class Name` line, parsed."""
-        header = re.compile(rf"^\s*class\s+{re.escape(name)}\b", re.MULTILINE)
-        out: list[ast.ClassDef] = []
-        for path, text in self.texts().items():
-            if not path.endswith(PY_SUFFIXES) or f"class {name}" not in text or not header.search(text):
-                continue
+    def class_paths(self, name: str) -> list[str]:
+        """The Python files (`.py`, `.pyi`) whose text has a `class Name` line, in text order (one search
+        of the texts per name: the flow's ancestry, overrides and library-base questions ask for the
+        same class names again and again)."""
+        found = self._class_paths.get(name)
+        if found is None:
+            header = re.compile(rf"^\s*class\s+{re.escape(name)}\b", re.MULTILINE)
+            needle = f"class {name}"
+            found = self._class_paths[name] = [
+                p for p, t in self.texts().items() if p.endswith(PY_SUFFIXES) and needle in t and header.search(t)]
+        return found
+
+    def class_nodes(self, path: str) -> dict[str, list[ast.ClassDef]]:
+        """The classes the module at `path` defines (at any depth, `ast.walk` order), by name: walked
+        once per file. Empty when the file does not parse."""
+        hit = self._class_nodes.get(path)
+        if hit is None:
             module = self.module(path)
-            if module is not None:
-                out.extend(s for s in ast.walk(module.tree) if isinstance(s, ast.ClassDef) and s.name == name)
-        return out
+            hit = {}
+            for node in ast.walk(module.tree) if module is not None else ():
+                if isinstance(node, ast.ClassDef):
+                    hit.setdefault(node.name, []).append(node)
+            self._class_nodes[path] = hit
+        return hit
+
+    def class_defs(self, name: str) -> list[ast.ClassDef]:
+        """The commit's classes of this name: the Python files whose text has a `class Name` line, parsed
+        (once per name; a copy is returned)."""
+        found = self._class_defs.get(name)
+        if found is None:
+            found = self._class_defs[name] = [
+                node for path in self.class_paths(name) for node in self.class_nodes(path).get(name, ())]
+        return list(found)
 
     def references(self, name: str, skip: Iterable[tuple[str, int, int]] = ()) -> list[tuple[str, int]]:
         """Uses of an identifier outside comments, its own definition lines and the `skip` ranges."""
@@ -670,8 +695,7 @@ def _match_across(
 
 
 def _calls_on_self(fn: FunctionInfo, method: str) -> bool:
-    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == method
-               and isinstance(n.func.value, ast.Name) and n.func.value.id == "self" for n in ast.walk(fn.node))
+    return method in self_calls(fn)
 
 
 def _hooks(index: PairIndex, left: list[FunctionInfo], right: list[FunctionInfo], used_l: set[int], used_r: set[int]

@@ -382,7 +382,8 @@ class Expander:
 
     def _assign(self, target: ast.expr, val: _Val, fn: FunctionInfo, st: _State, depth: int, sid: frozenset[int]) -> None:
         if isinstance(target, ast.Name):
-            st.env[target.id] = val if not _large(val.expr) else _Val(_digest(target.id, val.expr), val.stmts)
+            form = _large_form(val.expr)
+            st.env[target.id] = val if form is None else _Val(_digest(target.id, val.expr, form), val.stmts)
             if self.held_attributes or self._fielded:  # a rebound object's held fields are gone with it
                 for key in [k for k in st.env if k.startswith(target.id + ".")]:
                     del st.env[key]
@@ -399,8 +400,8 @@ class Expander:
                      or (self._fielded and _is_item(st.env.get(target.value.id))
                          and f"{target.value.id}.{target.attr}" in st.env)):
             key = f"{target.value.id}.{target.attr}"  # held like a local (`held_attributes`, `_item_fields`)
-            item = key not in self.held_attributes and _large(val.expr)  # digested as a local's value is
-            st.env[key] = _Val(_digest(key, val.expr), val.stmts) if item else val
+            form = _large_form(val.expr) if key not in self.held_attributes else None  # digested as a local's value is
+            st.env[key] = _Val(_digest(key, val.expr, form), val.stmts) if form is not None else val
             return
         where = self._expr(as_load(target), fn, st, depth, None)
         self._effect(f"store {_text(where.expr)}", val, st, sid)
@@ -804,14 +805,16 @@ def _shown(expr: ast.expr) -> ast.expr:
     holding it reads (`return loss` after `loss = <value>` is `return <value>`)."""
     if isinstance(expr, ast.Tuple):
         return ast.Tuple([_shown(e) for e in expr.elts], ast.Load())
-    return expr if not _large(expr) else _digest("", expr)
+    form = _large_form(expr)
+    return expr if form is None else _digest("", expr, form)
 
 
-def _digest(name: str, expr: ast.expr) -> ast.Name:
+def _digest(name: str, expr: ast.expr, form: ast.AST | None = None) -> ast.Name:
     """A name standing for a large value, still distinct when the value differs. The local's name is
-    not part of it: `loss = <value>; return loss` and `return <value>` return one value."""
+    not part of it: `loss = <value>; return loss` and `return <value>` return one value. `form`: the
+    value's `equivalent_form` where the caller has it already (`_large_form`)."""
     del name
-    text = _text(expr)
+    text = _text(expr, form)
     bare = _text(without_detach(expr)) if has_detach(expr) else text
     digest = f"value@{_hash(bare)}" + (f"_d{_hash(text)}" if bare != text else "")
     return ast.Name(id=digest, ctx=ast.Load())  # a `.detach()` applied later can still see the ones inside
@@ -821,10 +824,15 @@ def _hash(text: str) -> str:
     return hashlib.blake2s(text.encode(), digest_size=6).hexdigest()
 
 
-def _large(expr: ast.AST) -> bool:
-    """Whether a value is read as its digest: measured in its equivalent form, so that two spellings of
-    one value (a nested min/max and a clamp) become a digest at the same point on both commits."""
-    return _size(expr) > MAX_NODES and _size(equivalent_form(expr)) > MAX_NODES
+def _large_form(expr: ast.AST) -> ast.AST | None:
+    """The equivalent form of a value read as its digest, None for a value that is not. Measured in its
+    equivalent form, so that two spellings of one value (a nested min/max and a clamp) become a digest at
+    the same point on both commits; the digest's text is that form's, so the value is rewritten once,
+    not once to measure and again to print."""
+    if _size(expr) <= MAX_NODES:
+        return None
+    form = equivalent_form(expr)
+    return form if _size(form) > MAX_NODES else None
 
 
 def _size(expr: ast.AST) -> int:
@@ -836,11 +844,12 @@ def _size(expr: ast.AST) -> int:
     return n
 
 
-def _text(expr: ast.AST) -> str:
+def _text(expr: ast.AST, form: ast.AST | None = None) -> str:
     """The comparison text of a value: equivalent spellings (`1 * x`, `torch.relu(x)` /
-    `nn.ReLU()(x)`) read alike, through the detectors' own normalisation."""
+    `nn.ReLU()(x)`) read alike, through the detectors' own normalisation (`form`: the value's
+    `equivalent_form`, where the caller has it already)."""
     try:
-        return ast.unparse(equivalent_form(expr))
+        return ast.unparse(equivalent_form(expr) if form is None else form)
     except Exception:
         return ast.dump(expr)
 

@@ -218,26 +218,36 @@ def _ancestor_uses(side: SideIndex, fn: FunctionInfo, attr: str, depth: int = 4)
     cls = next((n for n in ast.walk(fn.module.tree) if isinstance(n, ast.ClassDef) and n.name == fn.class_name), None)
     work = [last_name(class_base(b)) for b in cls.bases] if cls is not None else []
     seen: set[str] = set()
-    texts = side.texts()
     for _ in range(depth):
         nxt: list[str] = []
         for name in work:
             if not name or name in seen or name == "object":
                 continue
             seen.add(name)
-            needle = re.compile(rf"^\s*class\s+{re.escape(name)}\b", re.MULTILINE)
-            for path, text in texts.items():
-                if not path.endswith(".py") or f"class {name}" not in text or not needle.search(text):
+            for path in side.class_paths(name):  # the files whose text has a `class Name` line, parsed once
+                if not path.endswith(".py"):
                     continue
-                module = side.module(path)
-                for node in ast.walk(module.tree) if module is not None else ():
-                    if isinstance(node, ast.ClassDef) and node.name == name:
-                        if any(isinstance(n, ast.Attribute) and n.attr == attr and isinstance(n.value, ast.Name)
-                               and n.value.id == "self" for n in ast.walk(node)):
-                            return True
-                        nxt.extend(last_name(class_base(b)) for b in node.bases)
+                for node in side.class_nodes(path).get(name, ()):
+                    if attr in _self_attributes(side, node):
+                        return True
+                    nxt.extend(last_name(class_base(b)) for b in node.bases)
         work = nxt
     return False
+
+
+_SELF_ATTRIBUTES = "wiring.self_attributes"
+
+
+def _self_attributes(side: SideIndex, cls: ast.ClassDef) -> frozenset[str]:
+    """The attributes `self.<attr>` names anywhere in a class of the commit (walked once per class:
+    `_ancestor_uses` asks each base class about every attribute of every changed statement)."""
+    memo = side.memo.setdefault(_SELF_ATTRIBUTES, {})
+    assert isinstance(memo, dict)
+    hit = memo.get(id(cls))
+    if hit is None or hit[0] is not cls:
+        hit = memo[id(cls)] = (cls, frozenset(n.attr for n in ast.walk(cls) if isinstance(n, ast.Attribute)
+                                              and isinstance(n.value, ast.Name) and n.value.id == "self"))
+    return hit[1]
 
 
 def _family(fn: FunctionInfo) -> set[str]:

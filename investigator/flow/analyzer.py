@@ -80,6 +80,7 @@ from investigator.flow.heldattrs import one_side_attributes
 from investigator.flow.inferred import same_statement_but_inferred
 from investigator.flow.inlined import Inlined, call_text, inlined_callees
 from investigator.flow.kwrename import keyword_renamed
+from investigator.flow.newparam import new_parameter_passed
 from investigator.flow.layout import GRADIENT_PLACES, Layout, container_relaid, layout, layout_change
 from investigator.flow.libapi import api_label, api_reached
 from investigator.flow.libkw import library_end
@@ -2296,6 +2297,8 @@ def _wiring(change: UnitChange, pair: FunctionPair, index: PairIndex | None = No
         return why
     if (why := new_state(change, index.base if index is not None else None) or literal_type_only(change)
             or keyword_renamed(change)) is not None:
+        return why
+    if index is not None and (why := new_parameter_passed(change, index.base, index.cand)) is not None:
         return why
     if change.kind != "modified" and none_normalised(change.base or change.cand):  # type: ignore[arg-type]
         return ("it stores None into a key only where the key is missing or None already: `.get()` and a "

@@ -300,11 +300,13 @@ def _handed_to_base(side: Side, tree: ast.Module, line: int, attr: str) -> objec
     ("Behavioural change in the optimizer path", significant, for an option off by default). ABSENT when
     the shape does not apply."""
     _, cls = _enclosing_function(tree, line)
-    init = next((n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None) \
-        if cls is not None else None
+    if cls is None:
+        return ABSENT
+    init = next((n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
     if init is None or attr not in _params(init) or not init.body or not any(
-            _super_init(n) and any(k.arg == attr and isinstance(k.value, ast.Name) and k.value.id == attr
-                                   for k in n.keywords) for n in ast.walk(init)):
+            isinstance(n, ast.Call) and _super_init(n) and any(
+                k.arg == attr and isinstance(k.value, ast.Name) and k.value.id == attr for k in n.keywords)
+            for n in ast.walk(init)):
         return ABSENT
     bases = {b.id if isinstance(b, ast.Name) else b.attr for b in cls.bases if isinstance(b, ast.Name | ast.Attribute)}
     if not bases or _stored_from_outside(side, attr, bases):

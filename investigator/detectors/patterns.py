@@ -255,7 +255,8 @@ _CHECKED_ZIPS = frozenset({"zip_strict", "zip_equal"})
 
 
 def _plain_call(node: ast.Call) -> ast.expr:
-    """The call without what only checks or renames (`checked_only`, `wrapper_lookup`, `renamed_keywords`):
+    """The call without what only checks or renames (`checked_only`, `wrapper_lookup`, `renamed_keywords`,
+    `renamed_helper`):
     `typing.cast(T, x)` is `x`, `env.get_wrapper_attr(n)` is `getattr(env, n)`; the others keep their
     node, their keywords rewritten."""
     if checked_only(node):
@@ -273,6 +274,9 @@ def _plain_call(node: ast.Call) -> ast.expr:
         assert isinstance(node.func, ast.Attribute)
         renames = _RENAMED_KEYWORDS[node.func.attr]
         node.keywords = [ast.keyword(arg=renames.get(k.arg or "", k.arg), value=k.value) for k in node.keywords]
+    helper = renamed_helper(node)
+    if helper is not None:
+        return ast.copy_location(ast.Call(func=ast.Name(id=helper, ctx=ast.Load()), args=node.args, keywords=[]), node)
     return node
 
 
@@ -315,9 +319,6 @@ class _Equivalent(ast.NodeTransformer):
         plain = _plain_call(node)
         if plain is not node:
             return plain
-        helper = renamed_helper(node)
-        if helper is not None:
-            return ast.copy_location(ast.Call(func=ast.Name(id=helper, ctx=ast.Load()), args=node.args, keywords=[]), node)
         if redundant_cast(node):
             return node.args[0]
         if explicit_super(node):

@@ -80,11 +80,11 @@ from investigator.flow.heldattrs import one_side_attributes
 from investigator.flow.inferred import same_statement_but_inferred
 from investigator.flow.inlined import Inlined, call_text, inlined_callees
 from investigator.flow.kwrename import keyword_renamed
-from investigator.flow.newparam import new_parameter_passed
 from investigator.flow.layout import GRADIENT_PLACES, Layout, container_relaid, layout, layout_change
 from investigator.flow.libapi import api_label, api_reached
 from investigator.flow.libkw import library_end
 from investigator.flow.netctor import LAYER_CONFIDENCE, rebuilt_network
+from investigator.flow.newparam import new_parameter_passed
 from investigator.flow.optin import (
     ConfigValues,
     assumption,

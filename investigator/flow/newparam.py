@@ -37,8 +37,8 @@ def _signature(side: SideIndex, name: str) -> tuple[list[str], set[str]] | None:
         found.add((tuple(names), frozenset(required & set(names))))
     if len(found) != 1:
         return None
-    names, required = next(iter(found))
-    return list(names), set(required)
+    ordered, needed = next(iter(found))
+    return list(ordered), set(needed)
 
 
 def _bound(call: ast.Call, names: list[str], drop: set[str]) -> ast.Call | None:
@@ -51,7 +51,7 @@ def _bound(call: ast.Call, names: list[str], drop: set[str]) -> ast.Call | None:
     for k in call.keywords:
         if k.arg not in names or k.arg in values:
             return None
-        values[k.arg] = k.value  # type: ignore[index]
+        values[k.arg] = k.value
     keywords = [ast.keyword(arg=n, value=values[n]) for n in names if n in values and n not in drop]
     return ast.Call(func=call.func, args=[], keywords=keywords)
 

@@ -20,6 +20,7 @@ are removed/added.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from difflib import SequenceMatcher
 from itertools import islice
@@ -337,7 +338,15 @@ def _sections(keys: dict[str, ConfigEntry], canonical: Callable[[str], str]) -> 
     return out
 
 
-def _best_partner(scores: dict[str, tuple[int, int, int]]) -> str | None:
+_DIGITS = re.compile(r"\d+")
+
+
+def _digitless(path: str) -> str:
+    """A section path with its numbers left out: `hyperparams.trpo.ant_v3` and `hyperparams.trpo.ant_v4` agree."""
+    return _DIGITS.sub("", path)
+
+
+def _best_partner(scores: dict[str, tuple[int, int, int, int]]) -> str | None:
     """The best-scored section, None when there is none or a tie for first."""
     if not scores:
         return None
@@ -370,7 +379,13 @@ def _section(state: _State) -> None:
     the suffix nor the leaf stage can. The same-file preference: rl-baselines3-zoo v2.3.0..v2.4.0
     renamed the `LunarLanderContinuous-v2` section to `-v3` in `ddpg.yml` and `td3.yml`, whose two
     sections hold the same values, so each old section tied between the two new ones and four
-    "N keys removed" plus four "N keys added" findings filled the top five."""
+    "N keys removed" plus four "N keys added" findings filled the top five.
+
+    Before all of these, a partner whose path is the section's own apart from its digits (`Ant-v3` ->
+    `Ant-v4`, a new version of the same environment): rl-baselines3-zoo v2.2.1..v2.3.0 renamed six MuJoCo
+    sections `-v3` -> `-v4` in each `hyperparams/<algo>.yml`, every one merging one `<<: *defaults` anchor,
+    so every old section tied between the six new ones (or, where the defaults gained keys, preferred the one
+    new section that kept a key of its own) and "39 keys removed" / "39 keys added" filled the top five."""
     if not state.base or not state.cand:
         return
     canonical = state.aliases.segment
@@ -381,17 +396,17 @@ def _section(state: _State) -> None:
         for leaf in leaves:
             by_leaf.setdefault(leaf, []).append(parent)
 
-    def score(bp: str, cp: str) -> tuple[int, int, int] | None:
+    def score(bp: str, cp: str) -> tuple[int, int, int, int] | None:
         b, c = base_sections[bp], cand_sections[cp]
         shared = b.keys() & c.keys()
         if len(shared) < SECTION_MIN_SHARED or len(shared) < SECTION_SHARE * min(len(b), len(c)):
             return None
         equal = sum(1 for leaf in shared if same_value(state.base[b[leaf]], state.cand[c[leaf]]))
         same_file = all(state.base[b[leaf]].path == state.cand[c[leaf]].path for leaf in shared)
-        return len(shared), equal, int(same_file)
+        return int(_digitless(bp) == _digitless(cp)), len(shared), equal, int(same_file)
 
     base_best: dict[str, str] = {}
-    cand_scores: dict[str, dict[str, tuple[int, int, int]]] = {}
+    cand_scores: dict[str, dict[str, tuple[int, int, int, int]]] = {}
     for bp, leaves in base_sections.items():
         if len(leaves) < SECTION_MIN_SHARED:
             continue

@@ -42,6 +42,7 @@ from investigator.models import (
     Severity,
 )
 from investigator.pyast import class_base
+from investigator.scope import out_of_scope_kind
 
 UNKNOWN = object()  # a value that cannot be proven
 ABSENT = object()  # the flag does not exist at this commit
@@ -287,7 +288,54 @@ def resolve(side: Side, path: str, tree: ast.Module, line: int, name: tuple[str,
         own = _self_attribute(side, path, tree, line, leaf)
         if own is not ABSENT:
             return own
+        handed = _handed_to_base(side, tree, line, leaf)
+        if handed is not ABSENT:
+            return handed
     return _declared_default(side, leaf)
+
+
+def _handed_to_base(side: Side, tree: ast.Module, line: int, attr: str) -> object:
+    """`self.attr` that no code of the tree stores, in a class whose `__init__` hands its parameter `attr`
+    unchanged to `super().__init__(..., attr=attr)`: the base class, from a library, stores it, so its
+    value is the parameter's (`_param_default`). Real shape (stable-baselines3-contrib v2.3.0..v2.4.0):
+    `RecurrentPPO(OnPolicyAlgorithm).__init__(..., use_sde: bool = False)` passes `use_sde=use_sde` to
+    stable-baselines3's base, and `if self.use_sde: self.policy.reset_noise(...)` was removed from `train`
+    ("Behavioural change in the optimizer path", significant, for an option off by default). ABSENT when
+    the shape does not apply."""
+    _, cls = _enclosing_function(tree, line)
+    if cls is None:
+        return ABSENT
+    init = next((n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
+    if init is None or attr not in _params(init) or not init.body or not any(
+            isinstance(n, ast.Call) and _super_init(n) and any(
+                k.arg == attr and isinstance(k.value, ast.Name) and k.value.id == attr for k in n.keywords)
+            for n in ast.walk(init)):
+        return ABSENT
+    bases = {b.id if isinstance(b, ast.Name) else b.attr for b in cls.bases if isinstance(b, ast.Name | ast.Attribute)}
+    if not bases or _stored_from_outside(side, attr, bases):
+        return UNKNOWN
+    return _param_default(side, tree, init.body[0].lineno, attr)
+
+
+def _stored_from_outside(side: Side, attr: str, bases: set[str]) -> bool:
+    """Whether anything in the tree but the library base could set `<obj>.attr`: a store on another object
+    than `self` (`model.use_sde = True`), `setattr(..., "attr", ...)`, or a base class the tree defines
+    (its `__init__` may store something else). `self.attr = ...` in unrelated classes (a policy's own
+    `self.use_sde`) sets their attribute, not this one."""
+    foreign = re.compile(rf"(?<!\bself)\.{re.escape(attr)}\s*=[^=]|setattr\([^)]*['\"]{re.escape(attr)}['\"]")
+    defined = re.compile(r"^\s*class\s+(" + "|".join(map(re.escape, sorted(bases))) + r")\b", re.M)
+    for path in _python_paths(side):
+        text = side.text(path)
+        if text and (attr in text and foreign.search(text) or defined.search(text)):
+            return True
+    return False
+
+
+def _super_init(node: ast.AST) -> bool:
+    """`super().__init__(...)` (or `super(Cls, self).__init__(...)`)."""
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "__init__" \
+        and isinstance(node.func.value, ast.Call) and isinstance(node.func.value.func, ast.Name) \
+        and node.func.value.func.id == "super"
 
 
 def _script_option(path: str, tree: ast.Module, leaf: str) -> object:
@@ -472,7 +520,7 @@ def _set_by_a_caller(side: Side, callee: str, name: str, index: int | None, defa
     not "off by default" in the runs the repository shows. Real shape (a held-out tianshou range):
     `Collector.collect(..., random=False)` with `if random:` around the random-action mapping, which
     every off-policy example calls as `collect(n_step=..., random=True)` for its warm-up."""
-    for node in _callee_mentions(side, callee):
+    for node in _callee_mentions(side, callee, runs_only=True):
         if isinstance(node, ast.Call):
             passed = [k.value for k in node.keywords if k.arg == name]
             if index is not None and len(node.args) > index and not any(isinstance(a, ast.Starred) for a in node.args):
@@ -482,10 +530,15 @@ def _set_by_a_caller(side: Side, callee: str, name: str, index: int | None, defa
     return False
 
 
-def _callee_mentions(side: Side, callee: str) -> Iterator[ast.AST | None]:
+def _callee_mentions(side: Side, callee: str, runs_only: bool = False) -> Iterator[ast.AST | None]:
     """Every mention of `callee` (its calls and other loads, `mentions`) in the side's Python files that
-    name it; None for such a file that does not parse (what it does with `callee` is unknown)."""
+    name it; None for such a file that does not parse (what it does with `callee` is unknown).
+    `runs_only`: test files left out. A test turns an option on to exercise it; that shows the option
+    exists, not that a run uses it (stable-baselines3-contrib's `test_run_sde` builds `RecurrentPPO(...,
+    use_sde=True)`, which made the gSDE branch "on" for every run)."""
     for path in _naming_paths(side, callee):
+        if runs_only and out_of_scope_kind(path) == "test":
+            continue
         found = _file_mentions(side, path, callee)
         if found is None:
             yield None
@@ -1099,6 +1152,9 @@ def off_by_default_reason(f: Finding, sides: dict[str, Side]) -> str | None:
         return None
     token = _DEFAULTS.set(True)
     try:
+        removed = _removed_lines(f)
+        if removed:
+            return _removed_default_off(f, removed, sides)
         reasons: list[str] = []
         for loc in _candidate_statements(f):
             if loc.line is None:
@@ -1122,6 +1178,27 @@ def off_by_default_reason(f: Finding, sides: dict[str, Side]) -> str | None:
         return "; ".join(dict.fromkeys(reasons)) or None
     finally:
         _DEFAULTS.reset(token)
+
+
+def _removed_default_off(f: Finding, lines: list[int], sides: dict[str, Side]) -> str | None:
+    """Defaults mode: removed code whose every statement ran at the baseline only under an option off by
+    default there, which the candidate does not turn on either: it mattered only to runs that set the
+    option. Real shape (stable-baselines3-contrib v2.3.0..v2.4.0): `if self.use_sde: self.policy.reset_noise(
+    self.batch_size)` removed from `RecurrentPPO.train` and `TRPO.train`, `use_sde=False` by default,
+    significant "optimizer path" findings; the candidate's location is only where the code used to be, so
+    the candidate-side rule cannot judge it (`_removed_dead_reason` is the stricter twin: no call sets it)."""
+    base = f.location_at("baseline")
+    if base is None:
+        return None
+    cand = f.location_at("candidate")
+    reasons: list[str] = []
+    for line in lines:
+        guard = dead_guard(sides["baseline"], base.path, line)
+        if guard is None or guard.test is None or not _other_side_agrees(
+                guard, sides["candidate"], cand.path if cand else base.path, removed=True):
+            return None
+        reasons.append(f"removed code at the baseline: {guard.reason}")
+    return "; ".join(dict.fromkeys(reasons)) or None
 
 
 def _candidate_statements(f: Finding) -> list[Location]:

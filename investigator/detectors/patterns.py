@@ -178,6 +178,25 @@ _RENAMED_KEYWORDS: dict[str, dict[str, str]] = {"clip": {"a_min": "min", "a_max"
 _ARRAY_MODULES = frozenset({"np", "numpy", "jnp", "jax.numpy"})
 
 
+# Library helpers a release replaced by a class called with the same arguments, returning the same values:
+# stable-baselines3 2.7 deprecated `get_schedule_fn(x)` (a constant or a callable schedule as a function of
+# the remaining progress) for `FloatSchedule(x)` and `get_linear_fn(start, end, fraction)` for
+# `LinearSchedule(start, end, fraction)`. Matched by the callee's last name and the argument count.
+RENAMED_HELPERS: dict[str, tuple[str, int]] = {"get_schedule_fn": ("FloatSchedule", 1),
+                                              "get_linear_fn": ("LinearSchedule", 3)}
+
+
+def renamed_helper(node: ast.AST) -> str | None:
+    """The current name of a library helper called under its deprecated name with its arguments
+    (`get_linear_fn(a, b, f)` -> `LinearSchedule`); None for anything else. Real shape:
+    stable-baselines3-contrib v2.6.0..v2.7.0 moved every algorithm to SB3 2.7's schedule classes, "behavioural
+    changes in the loss and sampling paths" (two of the top five, significant)."""
+    if not isinstance(node, ast.Call) or any(isinstance(a, ast.Starred) for a in node.args) or node.keywords:
+        return None
+    found = RENAMED_HELPERS.get(last_name(dotted(node.func) or ""))
+    return found[0] if found is not None and len(node.args) == found[1] else None
+
+
 def library_alias(node: ast.AST) -> str | None:
     """The current name of a library function spelled by an older alias (`jax.tree_map`,
     `jax.tree_util.tree_map` -> `jax.tree.map`); None for anything else. Real shape: acme replaced every
@@ -236,7 +255,8 @@ _CHECKED_ZIPS = frozenset({"zip_strict", "zip_equal"})
 
 
 def _plain_call(node: ast.Call) -> ast.expr:
-    """The call without what only checks or renames (`checked_only`, `wrapper_lookup`, `renamed_keywords`):
+    """The call without what only checks or renames (`checked_only`, `wrapper_lookup`, `renamed_keywords`,
+    `renamed_helper`):
     `typing.cast(T, x)` is `x`, `env.get_wrapper_attr(n)` is `getattr(env, n)`; the others keep their
     node, their keywords rewritten."""
     if checked_only(node):
@@ -254,6 +274,9 @@ def _plain_call(node: ast.Call) -> ast.expr:
         assert isinstance(node.func, ast.Attribute)
         renames = _RENAMED_KEYWORDS[node.func.attr]
         node.keywords = [ast.keyword(arg=renames.get(k.arg or "", k.arg), value=k.value) for k in node.keywords]
+    helper = renamed_helper(node)
+    if helper is not None:
+        return ast.copy_location(ast.Call(func=ast.Name(id=helper, ctx=ast.Load()), args=node.args, keywords=[]), node)
     return node
 
 
@@ -724,7 +747,7 @@ def _needs_rewrite(sub: ast.AST) -> bool:
         or diagonal_gaussian(sub) or summed_density(sub) or last_dim_sum(sub) \
         or _lookup_table(sub) is not None or clamp_parts(sub) is not None or spread_concat(sub) is not None \
         or shape_list(sub) or redundant_cast(sub) or library_alias(sub) is not None or renamed_keywords(sub) \
-        or checked_only(sub) or wrapper_lookup(sub)
+        or checked_only(sub) or wrapper_lookup(sub) or renamed_helper(sub) is not None
 
 
 def equivalent_form(expr: ast.AST) -> ast.AST:

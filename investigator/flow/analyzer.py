@@ -84,6 +84,7 @@ from investigator.flow.layout import GRADIENT_PLACES, Layout, container_relaid, 
 from investigator.flow.libapi import api_label, api_reached
 from investigator.flow.libkw import library_end
 from investigator.flow.netctor import LAYER_CONFIDENCE, rebuilt_network
+from investigator.flow.newparam import new_parameter_passed
 from investigator.flow.optin import (
     ConfigValues,
     assumption,
@@ -2296,6 +2297,8 @@ def _wiring(change: UnitChange, pair: FunctionPair, index: PairIndex | None = No
         return why
     if (why := new_state(change, index.base if index is not None else None) or literal_type_only(change)
             or keyword_renamed(change)) is not None:
+        return why
+    if index is not None and (why := new_parameter_passed(change, index.base, index.cand)) is not None:
         return why
     if change.kind != "modified" and none_normalised(change.base or change.cand):  # type: ignore[arg-type]
         return ("it stores None into a key only where the key is missing or None already: `.get()` and a "

@@ -428,10 +428,15 @@ class LearningFlow:
         73aaa5a8..cb116bca): episode statistics written into `infos['episode']` were "the target path"
         through the environment's `return obs, rewards, dones, infos`. None when the rule does not apply
         (then the ordinary successors are taken); else the successors and the names they carry."""
-        if not carried or RETURN not in u.defs or not isinstance(u.node, ast.Return) \
-                or not isinstance(u.node.value, ast.Tuple):
+        if not carried:
             return None
-        elts = u.node.value.elts
+        if isinstance(u.node, ast.Return) and RETURN in u.defs and isinstance(u.node.value, ast.Tuple):
+            elts = u.node.value.elts
+        else:
+            appended = self._appended_result(u)
+            if appended is None:
+                return None
+            elts = appended
         positions = [k for k, e in enumerate(elts) if _names_of(e) & carried]
         if not positions or len(positions) == len(elts) or any(isinstance(e, ast.Starred) for e in elts):
             return None
@@ -448,6 +453,30 @@ class LearningFlow:
             out.extend((v, back if w in callers else ()) for d in sorted(targets) for v in readers.get(d, ())
                        if v.index > w.index or set(w.loops) & set(v.loops))
         return out, frozenset(names)
+
+    def _appended_result(self, u: Unit) -> list[ast.expr] | None:
+        """The elements of the tuple `u` appends to a local list that its function only fills and returns
+        (`returns = []`, `returns.append((obs, rewards, dones, infos))`, `return returns`): each caller
+        receives such tuples as the function's result, one per element. Real shape (PufferLib
+        73aaa5a8..cb116bca): a vectorised environment's `step` returns one step result per environment
+        this way, and a changed `infos` read as "the environment path". None for any other statement, or a
+        list read otherwise (indexed, handed to a call) before it is returned."""
+        node = u.node
+        if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and len(node.value.args) == 1
+                and not node.value.keywords and isinstance(node.value.func, ast.Attribute)
+                and node.value.func.attr == "append" and isinstance(node.value.func.value, ast.Name)
+                and isinstance(node.value.args[0], ast.Tuple)):
+            return None
+        name = node.value.func.value.id
+        returned = False
+        for v in self.units(u.fn):
+            if v is u or name not in v.uses and name not in v.defs:
+                continue
+            if isinstance(v.node, ast.Return) and isinstance(v.node.value, ast.Name) and v.node.value.id == name:
+                returned = True
+            elif not _appends_only(v.node, name):
+                return None
+        return node.value.args[0].elts if returned else None
 
     def _info_callers(self, callers: list[Unit], positions: list[int], size: int, depth: int
                       ) -> tuple[list[Unit], list[tuple[Unit, set[str]]]]:
@@ -1215,6 +1244,17 @@ def _super_call(func: ast.AST) -> bool:
 
 
 INFO_NAME = re.compile(r"^(infos?|.*_infos?)$")
+
+
+def _appends_only(node: ast.AST, name: str) -> bool:
+    """`name = []` or `name.append(<tuple>)`: a statement that only starts or fills the list `name`."""
+    if isinstance(node, ast.Assign):
+        return len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and node.targets[0].id == name \
+            and isinstance(node.value, ast.List) and not node.value.elts
+    call = node.value if isinstance(node, ast.Expr) else None
+    return isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "append" \
+        and isinstance(call.func.value, ast.Name) and call.func.value.id == name and len(call.args) == 1 \
+        and isinstance(call.args[0], ast.Tuple) and name not in {n.id for n in ast.walk(call.args[0]) if isinstance(n, ast.Name)}
 
 
 def _names_of(node: ast.AST) -> set[str]:

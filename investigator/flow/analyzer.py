@@ -94,6 +94,7 @@ from investigator.flow.optin import (
     used_in_tests,
 )
 from investigator.flow.orchestration import import_graph
+from investigator.flow.ownsignal import signal_label
 from investigator.flow.overrides import removed_overrides
 from investigator.flow.plumbing import configuration_helper, helper_fed, is_config_plumbing, only_introspects
 from investigator.flow.restore import checkpoint_names, reads_checkpoint
@@ -1824,6 +1825,19 @@ def _return_extended(eb: list[Effect], ec: list[Effect], cand_fn: FunctionInfo, 
                                  and isinstance(u.node.targets[0], ast.Tuple) for u in callers)
 
 
+def _formed_target(unit: Unit, label: str | None) -> str | None:
+    """"target" for a statement whose own content is a TD target (`r + gamma * (1 - done) * next_v`,
+    `flow/ownsignal.td_target_form`) where the followed flow names a place after the target (sampling,
+    environment, architecture): what the statement computes is the target, wherever its value is seen to go
+    next. Real shape (DeepRL `RainbowAgent.step`, held-out 4, used): `atoms_next = rewards + discount ** n_step *
+    (1 - terminals) * atoms` -> `discount * ...` went on through the in-place C51 projection the flow does not
+    follow and was placed by the loop's `self.replay.sample()` (the sampling path), tied with a removed
+    `config.n_step = 3` of the range and ranked fourth. Places before the target (the loss) are kept."""
+    if label is None or label not in PATHS or PATHS.index(label) <= PATHS.index("target"):
+        return label
+    return "target" if signal_label(unit) == "target" else label
+
+
 def _classify(change: UnitChange, unit: Unit, placement: Placement, flow: LearningFlow) -> Placed:
     # a statement that differs only in a `device=` argument changes where a tensor lives (flow/wiring.py)
     own = "device" if device_only(change) or _added_move(change) else unit.own if unit.own in PATHS else None
@@ -1840,7 +1854,7 @@ def _classify(change: UnitChange, unit: Unit, placement: Placement, flow: Learni
             and not flow.in_model_class(placement.chain[-1].fn)
         label = own or (None if left else "architecture" if arch else None) or (
             "schedule" if loop_count(placement.chain) else placement.sink)
-        return Placed(change, unit, placement, label, "on")
+        return Placed(change, unit, placement, _formed_target(unit, label), "on")
     if placement.sink in ("logging", "evaluation"):
         return Placed(change, unit, placement, None, placement.sink)
     if arch and _unread_attribute_store(change, flow):
@@ -1997,6 +2011,10 @@ def _flow_text(best: Placed, label: str) -> str:
     if best.verdict == "on" and best.placement.on_flow and label == "schedule":
         return (f"Its value sets how many times a training loop runs (a training-length or schedule change), "
                 f"whose body reaches the {best.placement.sink} sink: {place}.")
+    elif best.verdict == "on" and best.placement.on_flow and label == "target" != best.placement.sink \
+            and best.unit.own != "target" and signal_label(best.unit) == "target":
+        return (f"Its own content is a TD target (a reward plus a discounted bootstrap term); its value is then "
+                f"seen to reach the {best.placement.sink} sink: {place}.")
     elif best.verdict == "on" and best.placement.on_flow:
         return f"Its value reaches the {best.placement.sink} sink: {place}."
     elif best.verdict == "dispatched":

@@ -94,8 +94,8 @@ from investigator.flow.optin import (
     used_in_tests,
 )
 from investigator.flow.orchestration import import_graph
-from investigator.flow.ownsignal import signal_label
 from investigator.flow.overrides import removed_overrides
+from investigator.flow.ownsignal import signal_label
 from investigator.flow.plumbing import configuration_helper, helper_fed, is_config_plumbing, only_introspects
 from investigator.flow.restore import checkpoint_names, reads_checkpoint
 from investigator.flow.rowsum import row_sum_dropped

@@ -2063,8 +2063,8 @@ def _one_hunk(base_fn: FunctionInfo | None, cand_fn: FunctionInfo | None) -> boo
     keras-rl `SequentialMemory.sample` (4 statements: window-aware index draws reverted to `0`/`1`) and
     TF-Agents `TFUniformReplayBuffer._get_next` (5 statements: batch offsets added after the modulo instead
     of before) ranked at 0.55 below one-statement refactors of other functions, fourth."""
-    if base_fn is None or cand_fn is None:
-        return False
+    if base_fn is None or cand_fn is None or is_class_body(base_fn) or is_class_body(cand_fn):
+        return False  # a configuration class's fields are settings of their own, one hunk or not (CORL `TrainConfig`)
     a, b = _code_lines(base_fn), _code_lines(cand_fn)
     return len(list(difflib.SequenceMatcher(None, a, b, autojunk=False).get_grouped_opcodes(3))) == 1
 

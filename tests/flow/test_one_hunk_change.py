@@ -119,3 +119,50 @@ def test_the_same_count_at_two_places_keeps_the_refactor_tier() -> None:
     f = _sample_finding(TWO_PLACES)
     assert "(4 statements)" in f.title, f.title  # type: ignore[attr-defined]
     assert f.confidence < 0.6, f  # type: ignore[attr-defined]
+
+
+CONFIG = """
+    from dataclasses import dataclass
+
+    import torch
+
+
+    @dataclass
+    class TrainConfig:
+        seed: int = 0
+        batch_size: int = 64
+        learning_rate: float = 1e-4
+        betas: tuple = (0.9, 0.999)
+        weight_decay: float = 1e-4
+        clip_grad: float = 0.25
+        update_steps: int = 100_000
+        warmup_steps: int = 10_000
+
+
+    def train(config: TrainConfig, net, batches):
+        optim = torch.optim.AdamW(net.parameters(), lr=config.learning_rate, betas=config.betas,
+                                  weight_decay=config.weight_decay)
+        for step, batch in zip(range(config.update_steps), batches):
+            loss = net(batch).mean()
+            optim.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(net.parameters(), config.clip_grad)
+            optim.step()
+
+
+    if __name__ == "__main__":
+        train(TrainConfig(), None, [])
+"""
+
+
+def test_fields_of_a_configuration_class_in_one_hunk_keep_the_refactor_tier() -> None:
+    """CORL `TrainConfig` (tuned set, corl-dt-traj-len): six settings changed in one hunk of the class are six
+    settings, not one edit; in the small-change tier they outranked the case's culprit."""
+    cand = CONFIG.replace("batch_size: int = 64", "batch_size: int = 256").replace(
+        "learning_rate: float = 1e-4", "learning_rate: float = 3e-4").replace(
+        "betas: tuple = (0.9, 0.999)", "betas: tuple = (0.9, 0.99)").replace(
+        "weight_decay: float = 1e-4", "weight_decay: float = 1e-3").replace(
+        "clip_grad: float = 0.25", "clip_grad: float = 1.0")
+    found = flow_findings({"train.py": CONFIG}, {"train.py": cand})
+    config = [f for f in found if "TrainConfig" in f.title]
+    assert config and all(f.confidence < 0.6 for f in config), [(f.title, f.confidence) for f in found]

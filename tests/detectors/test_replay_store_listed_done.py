@@ -74,3 +74,18 @@ def test_a_done_made_of_the_termination_alone_is_no_change() -> None:
 def test_renamed_fields_are_no_change() -> None:
     cand = AGENT.replace("next_state", "next_obs")
     assert _titles(cand) == []
+
+
+def test_the_stored_flag_made_the_termination_alone_is_a_likely_fix() -> None:
+    """rainbow-is-all-you-need's own fix of the range (8 notebooks: `[..., done]` -> `[..., terminated]`) was the
+    rule's generic "Transition fields stored in the replay buffer changed" critical: a change toward the textbook
+    form is a likely fix, low."""
+    base = AGENT.replace("[reward, next_state, terminated]", "[reward, next_state, done]")
+    found = _titles_between(base, AGENT)
+    assert found == ["low Stored done flag no longer includes truncations: time-limit ends now bootstrap "
+                     "(the textbook form, a likely fix)"], found
+
+
+def _titles_between(base: str, cand: str) -> list[str]:
+    result = run_on({"dqn.py": base}, {"dqn.py": cand}, only={"replay_store"})
+    return [f"{f.severity.value} {f.title}" for f in result.findings if f.source.endswith(".replay_store")]

@@ -144,6 +144,10 @@ class ReplayStoreDetector(FeatureDetector):
         if all("truncations" in y and "truncations" not in x for x, y in diffs):
             return [feature_hit("Stored done flag now includes truncations: no bootstrapping at time limits", pair,
                                 [b], [c], severity=Severity.significant)]
+        if all("truncations" in x and y == x.replace("+truncations", "") for x, y in diffs):
+            # the reverse: the stored flag is the termination alone, the textbook form for bootstrapping
+            return [feature_hit("Stored done flag no longer includes truncations: time-limit ends now bootstrap "
+                                "(the textbook form, a likely fix)", pair, [b], [c], severity=Severity.low)]
         if all(x == "real_next_obs" and y == "next_obs" for x, y in diffs):
             return [feature_hit("Replay buffer stores the auto-reset observation instead of the final one", pair,
                                 [b], [c], severity=Severity.significant)]

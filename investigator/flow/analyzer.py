@@ -2066,7 +2066,15 @@ def _one_hunk(base_fn: FunctionInfo | None, cand_fn: FunctionInfo | None) -> boo
     if base_fn is None or cand_fn is None or is_class_body(base_fn) or is_class_body(cand_fn):
         return False  # a configuration class's fields are settings of their own, one hunk or not (CORL `TrainConfig`)
     a, b = _code_lines(base_fn), _code_lines(cand_fn)
-    return len(list(difflib.SequenceMatcher(None, a, b, autojunk=False).get_grouped_opcodes(3))) == 1
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    if len(list(matcher.get_grouped_opcodes(3))) != 1:
+        return False
+    # a local edit of an otherwise unchanged function, not a rewrite of a short one (skrl 2.0's `act` methods:
+    # 23 of 24 lines new, one hunk)
+    ops = matcher.get_opcodes()
+    same = sum(i2 - i1 for tag, i1, i2, _, _ in ops if tag == "equal")
+    return max(sum(i2 - i1 for tag, i1, i2, _, _ in ops if tag != "equal"),
+               sum(j2 - j1 for tag, _, _, j1, j2 in ops if tag != "equal")) <= same
 
 
 def _code_lines(fn: FunctionInfo) -> list[str]:

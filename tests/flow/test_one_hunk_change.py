@@ -166,3 +166,23 @@ def test_fields_of_a_configuration_class_in_one_hunk_keep_the_refactor_tier() ->
     found = flow_findings({"train.py": CONFIG}, {"train.py": cand})
     config = [f for f in found if "TrainConfig" in f.title]
     assert config and all(f.confidence < 0.6 for f in config), [(f.title, f.confidence) for f in found]
+
+
+def test_a_short_function_rewritten_whole_keeps_the_refactor_tier() -> None:
+    """skrl 1.4.3..2.0.0 (sweep): `RPO.act`, `AMP.act`, `A2C.act` rewritten for a new API, 23 of 24 lines new, each one
+    hunk of its function: a rewrite, not a local edit; in the small-change tier they took significant seats."""
+    base = {"buffer.py": BUFFER, "train.py": TRAIN.replace("""    def scale(x):
+        return x * 1.0""", """    def scale(x):
+        y = x * 1.0
+        y = y + 0.0
+        z = y.clip(-10, 10)
+        return z""")}
+    cand = {"buffer.py": BUFFER, "train.py": TRAIN.replace("""    def scale(x):
+        return x * 1.0""", """    def scale(x):
+        w = x / 255.0
+        w = w - 0.5
+        v = w.clip(-5, 5)
+        return v * 2.0""")}
+    found = flow_findings(base, cand)
+    rewritten = [f for f in found if "`scale`" in f.title]
+    assert rewritten and all(f.confidence < 0.6 for f in rewritten), [(f.title, f.confidence) for f in found]

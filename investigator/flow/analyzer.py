@@ -156,6 +156,9 @@ OPT_IN_TITLES = {"off": "opt-in, off by default", "neutral": "new option, neutra
                  "stored": "new option, stored here: read elsewhere"}
 GROUP_MIN = 3  # low findings of one file grouped into one from this many on
 MAX_PLACED_PER_PAIR = 20
+# a few statements in one or two hunks are one edit (a recursion re-indexed, a mask slice and the forward call
+# beside it), ranked as a small change; more statements, or statements spread over the function, a rewrite
+SMALL_EDIT, SMALL_EDIT_HUNKS, HUNK_GAP = 6, 2, 7
 KNOWN_MEANING_CONFIDENCE = 0.8  # a rule that knows what the change does, as a detector's pattern does
 # the title of a known edit (flow/edits.py) by how its description starts, and what it does
 EDIT_KINDS = (("operator", "Operator grouping changed"), ("gradient", "Gradient cut changed"),
@@ -2084,7 +2087,7 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
     if call_fixed:
         severity = Severity.low  # the baseline's statement could not run: a likely fix
     n = len(on)
-    confidence = 0.7 if n <= 3 else 0.55 if n <= 10 else 0.4
+    confidence = 0.7 if n <= 3 or (n <= SMALL_EDIT and _hunks(on) <= SMALL_EDIT_HUNKS) else 0.55 if n <= 10 else 0.4
     if pair.match in ("moved", "renamed"):
         confidence *= 0.85 + 0.15 * pair.similarity
     # a value that travels fewer statements to its sink acts more directly (breaks ties between places)
@@ -2302,6 +2305,20 @@ def _wiring(change: UnitChange, pair: FunctionPair, index: PairIndex | None = No
                 "parameter defaulting to None read the same value at both commits (only a test of the key's "
                 "presence differs)")
     return None
+
+
+def _hunks(on: list[Placed]) -> int:
+    """How many diff hunks the changed statements fall in (statements at most `HUNK_GAP` lines apart share one, as
+    git's three lines of context join them), the larger count of the two sides."""
+    counts = []
+    for side in ("base", "cand"):
+        spans = sorted((u.line, max(u.line, u.end_line)) for p in on if (u := getattr(p.change, side)) is not None)
+        hunks, end = 0, -HUNK_GAP - 1
+        for start, stop in spans:
+            hunks += start - end > HUNK_GAP
+            end = max(end, stop)
+        counts.append(hunks)
+    return max(counts)
 
 
 def _place_confidence(base: float, label: str, hops: int) -> float:

@@ -315,6 +315,17 @@ def _signature_changed(callee: FunctionInfo, base_index: Any) -> bool:
     return bool(old) and _param_list(old[0]) != _param_list(callee)
 
 
+def method_by_name(call: ast.Call, side: Any) -> FunctionInfo | None:
+    """The project method an attribute's method call runs when the attribute's class is unknown (an object handed
+    in: garage's MAML calls `self._inner_algo.process_samples(paths)`), by its name: one of the methods of that
+    name, when they all take the same parameters (so any of them tells whether the signature changed)."""
+    func = call.func
+    if not isinstance(func, ast.Attribute) or not isinstance(func.value, ast.Attribute):
+        return None
+    defs = [f for f in side.find_defs(func.attr) if f.class_name]
+    return defs[0] if defs and len({tuple(_param_list(f)) for f in defs}) == 1 else None
+
+
 def _param_list(fn: FunctionInfo) -> list[str]:
     args = getattr(fn.node, "args", None)
     if args is None:

@@ -87,3 +87,14 @@ def test_statements_spread_over_three_hunks_stay_a_rewrite() -> None:
     occ = next(f for f in found if "`occupancy`" in f.title)
     draw = next(f for f in found if "`draw_batch`" in f.title)
     assert occ.confidence < draw.confidence, [(f.title, f.confidence) for f in found]
+
+
+def test_a_compact_edit_of_an_outer_place_stays_a_rewrite() -> None:
+    # four statements of one hunk on the sampling path (plumbing in real ranges: a job scheduler's status counters,
+    # one call rewritten in six observation reads of an environment) keep the rewrite's confidence
+    cand = IRL.replace("        idx = np.random.randint(len(data), size=batch_size)\n",
+                       "        n = len(data)\n        size = batch_size\n        rng = np.random.default_rng()\n"
+                       "        idx = rng.choice(n, size=size)\n")
+    found = [f for f in flow_findings({"irl.py": IRL}, {"irl.py": cand}) if f.source == "behavioural_change"]
+    draw = next(f for f in found if "`draw_batch`" in f.title)
+    assert "sampling path" in draw.title and draw.confidence < 0.6, (draw.title, draw.confidence)

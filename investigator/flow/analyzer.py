@@ -1324,7 +1324,7 @@ class _Handed:
         """`resolve`, else the method of that name a call on an object of unknown class runs, when every
         project method of that name takes the same parameters (flow/wrappers.py `method_by_name`)."""
         assert self.flow is not None
-        return self.resolve(call, fn) or method_by_name(call, self.flow.side)
+        return self.resolve(call, fn) or method_by_name(call, self.flow.side, fn)
 
     def names(self, base_fn: FunctionInfo, cand_fn: FunctionInfo
               ) -> tuple[set[str], frozenset[str], dict[str, ast.expr]]:

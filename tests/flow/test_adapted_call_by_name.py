@@ -78,3 +78,17 @@ def test_methods_of_that_name_with_other_parameters_leave_the_call_unresolved() 
 """
     cand = MAML.replace("self._inner_algo.process_samples(itr, paths)", "self._inner_algo.process_samples(paths)")
     assert _maml(MAML, cand, other), "which method runs is unknown: the change is reported"
+
+
+def test_methods_of_that_name_in_a_farther_directory_do_not_count() -> None:
+    # garage: the TF algorithms of `tf/algos/` keep `process_samples(self, itr, paths)`; MAML (in `torch/algos/`)
+    # runs the torch VPG's, whose signature changed
+    tf_algo = """
+    class BatchPolopt:
+        def process_samples(self, itr, paths):
+            return paths
+"""
+    cand = MAML.replace("self._inner_algo.process_samples(itr, paths)", "self._inner_algo.process_samples(paths)")
+    found = flow_findings({"torch/algos/vpg.py": VPG, "torch/algos/maml.py": MAML, "tf/algos/batch_polopt.py": tf_algo},
+                          {"torch/algos/vpg.py": NEW_VPG, "torch/algos/maml.py": cand, "tf/algos/batch_polopt.py": tf_algo})
+    assert not [f.title for f in found if "MAML._process_samples" in f.title]

@@ -2097,7 +2097,8 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
     if call_fixed:
         severity = Severity.low  # the baseline's statement could not run: a likely fix
     n = len(on)
-    small = n <= SMALL_EDIT and label in SIGNAL_PLACES and _hunks(on) <= SMALL_EDIT_HUNKS
+    # every changed statement of the function counts (a block rewritten around a few statements on the flow is a rewrite)
+    small = len(report.placed) <= SMALL_EDIT and label in SIGNAL_PLACES and _hunks(report.placed) <= SMALL_EDIT_HUNKS
     confidence = 0.7 if n <= 3 or small else 0.55 if n <= 10 else 0.4
     if pair.match in ("moved", "renamed"):
         confidence *= 0.85 + 0.15 * pair.similarity

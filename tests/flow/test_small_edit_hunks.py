@@ -98,3 +98,14 @@ def test_a_compact_edit_of_an_outer_place_stays_a_rewrite() -> None:
     found = [f for f in flow_findings({"irl.py": IRL}, {"irl.py": cand}) if f.source == "behavioural_change"]
     draw = next(f for f in found if "`draw_batch`" in f.title)
     assert "sampling path" in draw.title and draw.confidence < 0.6, (draw.title, draw.confidence)
+
+
+def test_a_few_statements_on_the_flow_inside_a_larger_rewrite_stay_a_rewrite() -> None:
+    # skrl 2.0's `act` methods: a block rewritten around four statements the flow follows (the rest computes values
+    # nothing reads) is a rewrite, not one edit
+    extra = "\n".join(f"        print(\"step {i}\", D.shape)" for i in range(3))
+    cand = SHIFTED.replace("        D[0, :] = init\n", f"        D[0, :] = init\n{extra}\n")
+    found = [f for f in flow_findings({"irl.py": IRL}, {"irl.py": cand.replace(*DRAW)})
+             if f.source == "behavioural_change"]
+    occ = next(f for f in found if "`occupancy`" in f.title)
+    assert occ.confidence < 0.6, (occ.title, occ.confidence)

@@ -21,6 +21,7 @@ from investigator.pyast import dotted, last_name, method_name, receiver
 
 OPTIMIZER_RECEIVER = re.compile(r"optim|(^|[._])opt($|[._\d])|(^|[._])tx($|[._])|scaler|solver", re.IGNORECASE)
 SCHEDULER_RECEIVER = re.compile(r"sched|lr_|warmup", re.IGNORECASE)
+LOSS_NAME = re.compile(r"(^|_)loss$", re.IGNORECASE)
 LOSS_METHODS = frozenset({"backward"})
 TAPE_RECEIVER = re.compile(r"tape$", re.IGNORECASE)  # `with tf.GradientTape() as tape:`
 # function transforms whose first argument is the loss function being differentiated
@@ -43,6 +44,8 @@ def sink_of_call(call: ast.Call) -> str | None:
     if last in LOSS_METHODS or (last == "gradient" and TAPE_RECEIVER.search(recv)) or (
             last == "minimize" and OPTIMIZER_RECEIVER.search(recv) and not recv.endswith("optimize")):
         return "loss"  # TF2's `tape.gradient(loss, variables)`, TF1's `optimizer.minimize(loss)`
+    if OPTIMIZER_RECEIVER.search(recv) and not recv.endswith("optimize") and _hands_loss(call):
+        return "loss"  # rllab/garage's `self._optimizer.update_opt(loss=pol_loss, target=policy, ...)`
     if last in OPTIMIZER_CALLS:
         return "optimizer"
     if last == "step" and (OPTIMIZER_RECEIVER.search(recv) or SCHEDULER_RECEIVER.search(recv)):
@@ -50,6 +53,15 @@ def sink_of_call(call: ast.Call) -> str | None:
     if last == "update" and len(call.args) >= 2 and OPTIMIZER_RECEIVER.search(recv):
         return "optimizer"
     return None
+
+
+def _hands_loss(call: ast.Call) -> bool:
+    """Whether a call hands a loss over: a `loss=` keyword, or a first argument named like a loss. An optimizer
+    object that takes the loss builds its own update from it (TF1-era optimizers: rllab/garage's
+    `update_opt(loss=..., target=..., inputs=...)`, then `optimize(inputs)`), as `minimize(loss)` does."""
+    if any(k.arg == "loss" for k in call.keywords):
+        return True
+    return bool(call.args) and isinstance(call.args[0], ast.Name) and LOSS_NAME.search(call.args[0].id) is not None
 
 
 def differentiated(tree: ast.Module) -> frozenset[str]:

@@ -117,6 +117,7 @@ from investigator.flow.wrappers import (
     Assignments,
     adapted_call,
     inline_moved,
+    method_by_name,
     moved_parameters,
     moved_values,
     passed_through,
@@ -158,6 +159,12 @@ OPT_IN_TITLES = {"off": "opt-in, off by default", "neutral": "new option, neutra
                  "stored": "new option, stored here: read elsewhere"}
 GROUP_MIN = 3  # low findings of one file grouped into one from this many on
 MAX_PLACED_PER_PAIR = 20
+# a few statements in one or two hunks of the computation of the learning signal itself are one edit (a recursion
+# re-indexed, a mask slice and the forward call beside it), ranked as a small change; more statements, statements
+# spread over the function, or a compact edit of an outer place (the same call rewritten in six observation reads of
+# an environment, counters added to a status string of a job scheduler: plumbing) keep the rewrite's confidence
+SMALL_EDIT, SMALL_EDIT_HUNKS, HUNK_GAP = 6, 2, 7
+SIGNAL_PLACES = frozenset({"loss", "target", "advantage", "reward"})
 KNOWN_MEANING_CONFIDENCE = 0.8  # a rule that knows what the change does, as a detector's pattern does
 # the title of a known edit (flow/edits.py) by how its description starts, and what it does
 EDIT_KINDS = (("operator", "Operator grouping changed"), ("gradient", "Gradient cut changed"),
@@ -1315,6 +1322,12 @@ class _Handed:
             self._inits[name] = inits[0] if len(inits) == 1 else None
         return self._inits[name]
 
+    def resolve_adapted(self, call: ast.Call, fn: FunctionInfo) -> FunctionInfo | None:
+        """`resolve`, else the method of that name a call on an object of unknown class runs, when every
+        project method of that name takes the same parameters (flow/wrappers.py `method_by_name`)."""
+        assert self.flow is not None
+        return self.resolve(call, fn) or method_by_name(call, self.flow.side, fn)
+
     def names(self, base_fn: FunctionInfo, cand_fn: FunctionInfo
               ) -> tuple[set[str], frozenset[str], dict[str, ast.expr]]:
         """(new parameters read as the baseline's local value, names only handed on to calls, new
@@ -1499,7 +1512,7 @@ def _not_adapted(changes: list[UnitChange], base_fn: FunctionInfo, cand_fn: Func
     kept: list[tuple[UnitChange, str | None]] = []
     adapted: list[tuple[UnitChange, str | None]] = []
     for c in changes:
-        callee = adapted_call(c.base.node, c.cand.node, cand_fn, handed.resolve, handed.base_index) \
+        callee = adapted_call(c.base.node, c.cand.node, cand_fn, handed.resolve_adapted, handed.base_index) \
             if c.base is not None and c.cand is not None else None
         (adapted if callee else kept).append((c, callee))
     if adapted:
@@ -2132,7 +2145,11 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
     if call_fixed:
         severity = Severity.low  # the baseline's statement could not run: a likely fix
     n = len(on)
-    confidence = 0.7 if n <= 3 or (n <= ONE_HUNK_MAX and _one_hunk(pair.base, pair.cand)) else 0.55 if n <= 10 else 0.4
+    # a one-hunk edit (recall7) or a small edit of a learning-signal place (rank6) is one change; every changed
+    # statement of the function counts (a block rewritten around a few statements on the flow is a rewrite)
+    small = len(report.placed) <= SMALL_EDIT and label in SIGNAL_PLACES and _hunks(report.placed) <= SMALL_EDIT_HUNKS
+    one_hunk = n <= ONE_HUNK_MAX and _one_hunk(pair.base, pair.cand)
+    confidence = 0.7 if n <= 3 or one_hunk or small else 0.55 if n <= 10 else 0.4
     if pair.match in ("moved", "renamed"):
         confidence *= 0.85 + 0.15 * pair.similarity
     # a value that travels fewer statements to its sink acts more directly (breaks ties between places)
@@ -2352,6 +2369,20 @@ def _wiring(change: UnitChange, pair: FunctionPair, index: PairIndex | None = No
                 "parameter defaulting to None read the same value at both commits (only a test of the key's "
                 "presence differs)")
     return None
+
+
+def _hunks(on: list[Placed]) -> int:
+    """How many diff hunks the changed statements fall in (statements at most `HUNK_GAP` lines apart share one, as
+    git's three lines of context join them), the larger count of the two sides."""
+    counts = []
+    for side in ("base", "cand"):
+        spans = sorted((u.line, max(u.line, u.end_line)) for p in on if (u := getattr(p.change, side)) is not None)
+        hunks, end = 0, -HUNK_GAP - 1
+        for start, stop in spans:
+            hunks += start - end > HUNK_GAP
+            end = max(end, stop)
+        counts.append(hunks)
+    return max(counts)
 
 
 def _place_confidence(base: float, label: str, hops: int) -> float:

@@ -35,6 +35,9 @@ LOG_RECEIVER = re.compile(r"writer|logger|logging|wandb|(^|[._])tb($|[._])|tenso
 LOG_VERB = re.compile(r"^(add|log|record|write|dump|push|report|track|commit)(_|$)|metric|scalar", re.IGNORECASE)
 # calls that write model parameters without an optimizer (besides in-place ops on `p.data`)
 PARAM_WRITES = {"vector_to_parameters"}
+# a method that writes its object out (a checkpoint, a pretrained model): it reads the object, changes none of it
+# (trlx's `self.accelerator.save_state(dst_dir)` made the checkpoint directory "reach" `self.accelerator.backward(loss)`)
+WRITE_OUT = re.compile(r"^(save|dump|export)($|_)|_(save|dump|export)$", re.IGNORECASE)
 LOG_MODULES = {"wandb", "logging", "tensorboard", "tensorboardX", "mlflow", "neptune", "comet_ml", "loguru", "swanlab"}
 LOG_HANDLE = re.compile(r"^(SummaryWriter|FileWriter|getLogger|Logger|\w+Logger)$")
 SAMPLING_CALLS = {"sample", "rsample", "shuffle", "permutation", "randperm", "multinomial", "sample_batch",
@@ -368,7 +371,7 @@ def _mutated(call: ast.Call, imports: set[str]) -> set[str]:
         recv = call.func.value
         key = _self_attr(recv) if isinstance(recv, ast.Attribute) else None
         root = key or _root(recv)
-        if root and root not in imports and not _is_logger(call):
+        if root and root not in imports and not _is_logger(call) and not WRITE_OUT.search(call.func.attr):
             out.add(root)
     if last_name(name) in IN_PLACE_ARG and call.args:
         arg = call.args[0]

@@ -315,6 +315,29 @@ def _signature_changed(callee: FunctionInfo, base_index: Any) -> bool:
     return bool(old) and _param_list(old[0]) != _param_list(callee)
 
 
+def method_by_name(call: ast.Call, side: Any, caller: FunctionInfo) -> FunctionInfo | None:
+    """The project method an attribute's method call runs when the attribute's class is unknown (an object handed
+    in: garage's MAML in `torch/algos/` calls `self._inner_algo.process_samples(paths)`), by its name: of the
+    methods of that name, those in the directory nearest the caller's (`torch/algos/vpg.py`, not the TF and NumPy
+    algorithms' of `tf/algos/`, `np/algos/`), when they all take the same parameters (so any of them tells whether
+    the signature changed)."""
+    func = call.func
+    if not isinstance(func, ast.Attribute) or not isinstance(func.value, ast.Attribute):
+        return None
+    defs = [f for f in side.find_defs(func.attr) if f.class_name]
+    if not defs:
+        return None
+    here = caller.path.split("/")[:-1]
+
+    def shared(f: FunctionInfo) -> int:
+        there = f.path.split("/")[:-1]
+        return next((i for i, (a, b) in enumerate(zip(here, there, strict=False)) if a != b), min(len(here), len(there)))
+
+    nearest = max(shared(f) for f in defs)
+    defs = [f for f in defs if shared(f) == nearest]
+    return defs[0] if len({tuple(_param_list(f)) for f in defs}) == 1 else None
+
+
 def _param_list(fn: FunctionInfo) -> list[str]:
     args = getattr(fn.node, "args", None)
     if args is None:

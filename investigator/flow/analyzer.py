@@ -2083,12 +2083,24 @@ def _one_hunk(base_fn: FunctionInfo | None, cand_fn: FunctionInfo | None) -> boo
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     if len(list(matcher.get_grouped_opcodes(3))) != 1:
         return False
-    # a local edit of an otherwise unchanged function, not a rewrite of a short one (skrl 2.0's `act` methods:
-    # 23 of 24 lines new, one hunk)
+    return _local_edit(matcher)
+
+
+def _local_edit(matcher: difflib.SequenceMatcher[str]) -> bool:
+    """A local edit of an otherwise unchanged function, not a rewrite of a short one (skrl 2.0's `act` methods:
+    23 of 24 lines new, one hunk): it touches no more lines than it leaves unchanged."""
     ops = matcher.get_opcodes()
     same = sum(i2 - i1 for tag, i1, i2, _, _ in ops if tag == "equal")
     return max(sum(i2 - i1 for tag, i1, i2, _, _ in ops if tag != "equal"),
                sum(j2 - j1 for tag, _, _, j1, j2 in ops if tag != "equal")) <= same
+
+
+def _not_rewritten(base_fn: FunctionInfo | None, cand_fn: FunctionInfo | None) -> bool:
+    """The function keeps at least as many code lines as its edit touches (`_local_edit`); a pair without two
+    functions (top-level code) is judged by its statements alone."""
+    if base_fn is None or cand_fn is None:
+        return True
+    return _local_edit(difflib.SequenceMatcher(None, _code_lines(base_fn), _code_lines(cand_fn), autojunk=False))
 
 
 def _code_lines(fn: FunctionInfo) -> list[str]:
@@ -2147,7 +2159,8 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
     n = len(on)
     # a one-hunk edit (recall7) or a small edit of a learning-signal place (rank6) is one change; every changed
     # statement of the function counts (a block rewritten around a few statements on the flow is a rewrite)
-    small = len(report.placed) <= SMALL_EDIT and label in SIGNAL_PLACES and _hunks(report.placed) <= SMALL_EDIT_HUNKS
+    small = (len(report.placed) <= SMALL_EDIT and label in SIGNAL_PLACES and _hunks(report.placed) <= SMALL_EDIT_HUNKS
+             and _not_rewritten(pair.base, pair.cand))
     one_hunk = n <= ONE_HUNK_MAX and _one_hunk(pair.base, pair.cand)
     confidence = 0.7 if n <= 3 or one_hunk or small else 0.55 if n <= 10 else 0.4
     if pair.match in ("moved", "renamed"):

@@ -1130,18 +1130,8 @@ def _removed_dead_reason(f: Finding, lines: list[int], sides: dict[str, Side]) -
     `create(..., policy_pool=False)` dropped `if policy_pool: policy = PolicyPool(...)` along with the
     parameter, and no call in the tree passed it. The candidate's location is only where the code
     used to be, so the per-location rule cannot judge it."""
-    base = f.location_at("baseline")
-    if base is None:
-        return None
-    cand = f.location_at("candidate")
-    reasons: list[str] = []
-    for line in lines:
-        guard = dead_guard(sides["baseline"], base.path, line)
-        if guard is None or not _other_side_agrees(guard, sides["candidate"], cand.path if cand else base.path,
-                                                   removed=True):
-            return None
-        reasons.append(guard.reason)
-    return "removed code that never ran at the baseline: " + "; ".join(dict.fromkeys(reasons))
+    reasons = _removed_guard_reasons(f, lines, sides, with_test=False)
+    return "removed code that never ran at the baseline: " + "; ".join(reasons) if reasons else None
 
 
 def off_by_default_reason(f: Finding, sides: dict[str, Side]) -> str | None:
@@ -1187,18 +1177,25 @@ def _removed_default_off(f: Finding, lines: list[int], sides: dict[str, Side]) -
     self.batch_size)` removed from `RecurrentPPO.train` and `TRPO.train`, `use_sde=False` by default,
     significant "optimizer path" findings; the candidate's location is only where the code used to be, so
     the candidate-side rule cannot judge it (`_removed_dead_reason` is the stricter twin: no call sets it)."""
+    reasons = _removed_guard_reasons(f, lines, sides, with_test=True)
+    return "; ".join(f"removed code at the baseline: {r}" for r in reasons) if reasons else None
+
+
+def _removed_guard_reasons(f: Finding, lines: list[int], sides: dict[str, Side], *, with_test: bool) -> list[str]:
+    """The distinct reasons the baseline's guards give for every removed line (`with_test`: guards on an
+    option's test, the defaults mode), each agreed by the candidate; empty when one line has none."""
     base = f.location_at("baseline")
     if base is None:
-        return None
+        return []
     cand = f.location_at("candidate")
     reasons: list[str] = []
     for line in lines:
         guard = dead_guard(sides["baseline"], base.path, line)
-        if guard is None or guard.test is None or not _other_side_agrees(
+        if guard is None or (with_test and guard.test is None) or not _other_side_agrees(
                 guard, sides["candidate"], cand.path if cand else base.path, removed=True):
-            return None
-        reasons.append(f"removed code at the baseline: {guard.reason}")
-    return "; ".join(dict.fromkeys(reasons)) or None
+            return []
+        reasons.append(guard.reason)
+    return list(dict.fromkeys(reasons))
 
 
 def _candidate_statements(f: Finding) -> list[Location]:

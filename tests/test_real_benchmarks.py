@@ -61,13 +61,15 @@ def test_stored_recipes_are_valid_and_meet_the_brief() -> None:
     assert all(5 <= c.distance <= 10 for c in cases)
 
 
-@pytest.mark.parametrize(
-    "held_file", [rb.HOLDOUT_RECIPES, rb.HOLDOUT2_RECIPES, rb.HOLDOUT3_RECIPES], ids=["holdout", "holdout2", "holdout3"]
-)
+HELD_OUT = [rb.HOLDOUT_RECIPES, rb.HOLDOUT2_RECIPES, rb.HOLDOUT3_RECIPES,
+            *(rb.HERE / f"real_bugs_holdout{n}.yaml" for n in (4, 5, 6))]
+
+
+@pytest.mark.parametrize("held_file", HELD_OUT, ids=[p.stem.removeprefix("real_bugs_") for p in HELD_OUT])
 def test_holdout_recipes_are_valid_and_disjoint_from_the_sets_before_them(held_file: Path) -> None:
     """A held-out set measures generalisation: other repositories than every set mined before it (the
     tuned set, then the earlier held-out sets, which were used to tune), no shared case or fix."""
-    order = [rb.DEFAULT_RECIPES, rb.HOLDOUT_RECIPES, rb.HOLDOUT2_RECIPES, rb.HOLDOUT3_RECIPES]
+    order = [rb.DEFAULT_RECIPES, *HELD_OUT]
     held = rb.load_recipes(held_file)
     assert len(held) >= 10 if held_file == rb.HOLDOUT_RECIPES else len(held) >= 15
     assert len({c.repo for c in held}) >= 3

@@ -311,6 +311,13 @@ def dotted(node: ast.AST | None) -> str:
     return ".".join(reversed(parts))
 
 
+def super_method(func: ast.AST, name: str | None = None) -> bool:
+    """`super().m` or `super(C, self).m` (the attribute read of a call through `super()`), of method `name`
+    when given."""
+    return isinstance(func, ast.Attribute) and (name is None or func.attr == name) \
+        and isinstance(func.value, ast.Call) and isinstance(func.value.func, ast.Name) and func.value.func.id == "super"
+
+
 def class_base(node: ast.expr) -> str:
     """The dotted name of a class base without its type arguments: `BasePolicy[TStats]` and
     `Generic[T]` name `BasePolicy` and `Generic` (a real refactor made a policy class generic over its

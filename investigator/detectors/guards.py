@@ -41,7 +41,7 @@ from investigator.models import (
     NoEffectChange,
     Severity,
 )
-from investigator.pyast import class_base
+from investigator.pyast import class_base, super_method
 from investigator.scope import out_of_scope_kind
 
 UNKNOWN = object()  # a value that cannot be proven
@@ -307,7 +307,7 @@ def _handed_to_base(side: Side, tree: ast.Module, line: int, attr: str) -> objec
         return ABSENT
     init = next((n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
     if init is None or attr not in _params(init) or not init.body or not any(
-            isinstance(n, ast.Call) and _super_init(n) and any(
+            isinstance(n, ast.Call) and super_method(n.func, "__init__") and any(
                 k.arg == attr and isinstance(k.value, ast.Name) and k.value.id == attr for k in n.keywords)
             for n in ast.walk(init)):
         return ABSENT
@@ -329,13 +329,6 @@ def _stored_from_outside(side: Side, attr: str, bases: set[str]) -> bool:
         if text and (attr in text and foreign.search(text) or defined.search(text)):
             return True
     return False
-
-
-def _super_init(node: ast.AST) -> bool:
-    """`super().__init__(...)` (or `super(Cls, self).__init__(...)`)."""
-    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "__init__" \
-        and isinstance(node.func.value, ast.Call) and isinstance(node.func.value.func, ast.Name) \
-        and node.func.value.func.id == "super"
 
 
 def _script_option(path: str, tree: ast.Module, leaf: str) -> object:

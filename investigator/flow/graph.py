@@ -43,7 +43,7 @@ from investigator.flow.evaluation import (
 from investigator.flow.fieldstores import field_store_roots, reads_fields
 from investigator.flow.ownsignal import MAX_OWN_HOPS, signal_label
 from investigator.flow.units import RETURN, Unit, units_of
-from investigator.pyast import call_name, class_base, dotted, last_name
+from investigator.pyast import call_name, class_base, dotted, last_name, super_method
 from investigator.scope import out_of_scope_kind
 
 REAL_SINKS = ("loss", "optimizer", "environment", "sampling", "architecture")
@@ -564,7 +564,7 @@ class LearningFlow:
             nested = enclosing_definition(fn, call.func.id)
             if nested is not None:
                 return nested
-        if _super_call(call.func) and fn.class_name:
+        if super_method(call.func) and fn.class_name:
             # `super().__init__(policy, batch_size=batch_size)`: the base's method, whose parameters receive
             # the values (SB3's `TD3.__init__` hands its `batch_size` default to `OffPolicyAlgorithm.__init__`,
             # which stores `self.batch_size` for the replay sampling; the changed default 100 -> 256 "reached
@@ -781,7 +781,7 @@ class LearningFlow:
             target = self.resolver.resolve(call, caller)
             if isinstance(func, ast.Name) or target is not None:
                 return target is not None and target is not fn
-        if _super_call(func):
+        if super_method(func):
             # `super().m()` in class C runs a base's `m`: never C's own, a sibling's or a subclass's
             if not fn.class_name or not caller.class_name:
                 return True
@@ -804,7 +804,7 @@ class LearningFlow:
         its `compute_loss`."""
         for other in fn.module.functions.values():
             if other.class_name == fn.class_name and other.name == caller.name and other is not fn:
-                return not any(isinstance(n, ast.Attribute) and n.attr == caller.name and _super_call(n)
+                return not any(isinstance(n, ast.Attribute) and n.attr == caller.name and super_method(n)
                                for n in ast.walk(other.node))
         return False
 
@@ -1235,12 +1235,6 @@ def _uses(expr: ast.AST, names: frozenset[str], memo: dict[int, tuple[ast.AST, f
                 read.add(f"self.{sub.attr}")
         hit = memo[id(expr)] = (expr, frozenset(read))
     return not hit[1].isdisjoint(names)
-
-
-def _super_call(func: ast.AST) -> bool:
-    """`super().m` (the attribute read of a call through `super()`)."""
-    return isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call) \
-        and isinstance(func.value.func, ast.Name) and func.value.func.id == "super"
 
 
 INFO_NAME = re.compile(r"^(infos?|.*_infos?)$")

@@ -16,7 +16,7 @@ import ast
 from typing import TYPE_CHECKING
 
 from investigator.flow.diff import UnitChange
-from investigator.pyast import call_name, class_base, last_name
+from investigator.pyast import call_name, class_base, last_name, super_method
 
 if TYPE_CHECKING:
     from investigator.detectors.functions import FunctionInfo
@@ -59,10 +59,10 @@ def _follow(call: ast.Call, keyword: str, fn: FunctionInfo, flow: LearningFlow) 
     project code, ends in library code that sets up the object being trained."""
     for level in range(MAX_FORWARDS):
         callee = flow.resolve(call, fn)
-        if callee is None and _is_super(call) and fn.class_name and isinstance(call.func, ast.Attribute):
+        if callee is None and super_method(call.func) and fn.class_name and isinstance(call.func, ast.Attribute):
             callee = flow.resolver.inherited(fn.module, fn.class_name, call.func.attr)
         if callee is None:
-            owner = _library_base(fn, flow) if _is_super(call) else None
+            owner = _library_base(fn, flow) if super_method(call.func) else None
             if owner:
                 return f"handed to `{owner}`, library code this repository does not contain"
             return f"handed to `{call_name(call)}`, library code this repository does not contain" \
@@ -100,7 +100,7 @@ def _stored_for_library(callee: FunctionInfo, param: str, flow: LearningFlow) ->
         if attrs and len(attrs) == len(targets) and not any(flow.attribute_read(a) for a in attrs):
             stored.extend(attrs)
             continue
-        forwarded = [c for c in u.calls if _is_super(c) and any(k.arg == param for k in c.keywords)]
+        forwarded = [c for c in u.calls if super_method(c.func) and any(k.arg == param for k in c.keywords)]
         if forwarded and isinstance(u.node, ast.Expr):
             where = _follow(forwarded[0], param, callee, flow)
             if where:
@@ -114,12 +114,6 @@ def _stored_for_library(callee: FunctionInfo, param: str, flow: LearningFlow) ->
         return ""
     named = ", ".join(f"`self.{a}`" for a in stored)
     return f"stored as {named} on a subclass of the library class `{owner}`, and no project file reads it"
-
-
-def _is_super(call: ast.Call) -> bool:
-    func = call.func
-    return isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call) \
-        and isinstance(func.value.func, ast.Name) and func.value.func.id == "super"
 
 
 def _project_name(call: ast.Call, fn: FunctionInfo) -> bool:

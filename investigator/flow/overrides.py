@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import PY_SUFFIXES, PairIndex, SideIndex
-from investigator.pyast import class_base
+from investigator.pyast import class_base, super_method
 from investigator.scope import out_of_scope_kind
 
 # bases that give a class no behaviour to inherit
@@ -110,8 +110,7 @@ def _inherited(side: SideIndex, cls: ast.ClassDef, fn: FunctionInfo) -> str | No
 
 
 def _calls_super(fn: FunctionInfo) -> bool:
-    return any(isinstance(n, ast.Attribute) and n.attr == fn.name and isinstance(n.value, ast.Call)
-               and isinstance(n.value.func, ast.Name) and n.value.func.id == "super" for n in ast.walk(fn.node))
+    return any(super_method(n, fn.name) for n in ast.walk(fn.node))
 
 
 def _forwards(fn: FunctionInfo) -> bool:
@@ -121,8 +120,7 @@ def _forwards(fn: FunctionInfo) -> bool:
         return False
     call = body[0].value
     func = call.func
-    if not (isinstance(func, ast.Attribute) and func.attr == fn.name and isinstance(func.value, ast.Call)
-            and isinstance(func.value.func, ast.Name) and func.value.func.id == "super"):
+    if not super_method(func, fn.name):
         return False
     assert isinstance(fn.node, ast.FunctionDef | ast.AsyncFunctionDef)
     params = [a.arg for a in [*fn.node.args.posonlyargs, *fn.node.args.args]][1:]

@@ -163,7 +163,7 @@ MAX_PLACED_PER_PAIR = 20
 # re-indexed, a mask slice and the forward call beside it), ranked as a small change; more statements, statements
 # spread over the function, or a compact edit of an outer place (the same call rewritten in six observation reads of
 # an environment, counters added to a status string of a job scheduler: plumbing) keep the rewrite's confidence
-SMALL_EDIT, SMALL_EDIT_HUNKS, HUNK_GAP = 6, 2, 7
+SMALL_EDIT, SMALL_EDIT_HUNKS, HUNK_GAP = 6, 2, 7  # SMALL_EDIT: also the one-hunk tier's most statements
 SIGNAL_PLACES = frozenset({"loss", "target", "advantage", "reward"})
 KNOWN_MEANING_CONFIDENCE = 0.8  # a rule that knows what the change does, as a detector's pattern does
 # the title of a known edit (flow/edits.py) by how its description starts, and what it does
@@ -2067,20 +2067,24 @@ def _hops(placed: Placed) -> int:
     return min(len(placed.placement.chain), MAX_HOPS) if placed.verdict == "on" else MAX_HOPS
 
 
-ONE_HUNK_MAX = 6  # changed statements of one contiguous edit that still rank as a small change
+def _line_diff(base_fn: FunctionInfo | None, cand_fn: FunctionInfo | None) -> difflib.SequenceMatcher[str] | None:
+    """The diff of the pair's code lines (blank and comment lines left out), None without two functions; computed
+    once per finding for both small-change tiers (`_one_hunk`, `_local_edit`)."""
+    if base_fn is None or cand_fn is None:
+        return None
+    return difflib.SequenceMatcher(None, _code_lines(base_fn), _code_lines(cand_fn), autojunk=False)
 
 
-def _one_hunk(base_fn: FunctionInfo | None, cand_fn: FunctionInfo | None) -> bool:
+def _one_hunk(base_fn: FunctionInfo | None, cand_fn: FunctionInfo | None,
+              matcher: difflib.SequenceMatcher[str] | None) -> bool:
     """The function's code (blank and comment lines left out) differs in one place: one hunk of a unified
     diff with git's three lines of context. A bug fix is typically one such edit of a few statements, while
     a refactor of the same size touches several places of the function. Real shapes (held-out 4, used):
     keras-rl `SequentialMemory.sample` (4 statements: window-aware index draws reverted to `0`/`1`) and
     TF-Agents `TFUniformReplayBuffer._get_next` (5 statements: batch offsets added after the modulo instead
     of before) ranked at 0.55 below one-statement refactors of other functions, fourth."""
-    if base_fn is None or cand_fn is None or is_class_body(base_fn) or is_class_body(cand_fn):
+    if matcher is None or base_fn is None or cand_fn is None or is_class_body(base_fn) or is_class_body(cand_fn):
         return False  # a configuration class's fields are settings of their own, one hunk or not (CORL `TrainConfig`)
-    a, b = _code_lines(base_fn), _code_lines(cand_fn)
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     if len(list(matcher.get_grouped_opcodes(3))) != 1:
         return False
     return _local_edit(matcher)
@@ -2093,14 +2097,6 @@ def _local_edit(matcher: difflib.SequenceMatcher[str]) -> bool:
     same = sum(i2 - i1 for tag, i1, i2, _, _ in ops if tag == "equal")
     return max(sum(i2 - i1 for tag, i1, i2, _, _ in ops if tag != "equal"),
                sum(j2 - j1 for tag, _, _, j1, j2 in ops if tag != "equal")) <= same
-
-
-def _not_rewritten(base_fn: FunctionInfo | None, cand_fn: FunctionInfo | None) -> bool:
-    """The function keeps at least as many code lines as its edit touches (`_local_edit`); a pair without two
-    functions (top-level code) is judged by its statements alone."""
-    if base_fn is None or cand_fn is None:
-        return True
-    return _local_edit(difflib.SequenceMatcher(None, _code_lines(base_fn), _code_lines(cand_fn), autojunk=False))
 
 
 def _code_lines(fn: FunctionInfo) -> list[str]:
@@ -2159,9 +2155,10 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
     n = len(on)
     # a one-hunk edit (recall7) or a small edit of a learning-signal place (rank6) is one change; every changed
     # statement of the function counts (a block rewritten around a few statements on the flow is a rewrite)
+    lines = _line_diff(pair.base, pair.cand) if n > 3 else None  # top-level code (no function pair): no line diff
     small = (len(report.placed) <= SMALL_EDIT and label in SIGNAL_PLACES and _hunks(report.placed) <= SMALL_EDIT_HUNKS
-             and _not_rewritten(pair.base, pair.cand))
-    one_hunk = n <= ONE_HUNK_MAX and _one_hunk(pair.base, pair.cand)
+             and (lines is None or _local_edit(lines)))  # a short function rewritten whole is a rewrite
+    one_hunk = n <= SMALL_EDIT and _one_hunk(pair.base, pair.cand, lines)
     confidence = 0.7 if n <= 3 or one_hunk or small else 0.55 if n <= 10 else 0.4
     if pair.match in ("moved", "renamed"):
         confidence *= 0.85 + 0.15 * pair.similarity

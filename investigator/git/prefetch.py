@@ -51,7 +51,7 @@ class Prefetch:
             commit_range = resolve_range(handle, baseline, candidate)
             self.opened = (handle, commit_range)
             self._changeset = build_changeset(handle, commit_range)
-        except BaseException:  # noqa: BLE001 - the step repeats the call and reports it
+        except BaseException:  # the step repeats the call and reports it
             self.failed = True
 
     def open_for(self, repo: str, baseline: str, candidate: str | None) -> tuple[RepoHandle, CommitRange] | None:

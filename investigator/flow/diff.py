@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
 from investigator.flow.argflags import same_cli_option
+from investigator.flow.newfield import new_field_declared, same_at_new_defaults
+from investigator.flow.typeonly import identity_statement, same_but_types
 from investigator.flow.units import Unit
 from investigator.pyast import class_base, copy_tree, fingerprint, last_name
 
@@ -205,9 +207,15 @@ def changed_units(
     for olds, news in kept:
         for k in range(max(len(olds), len(news))):
             change = UnitChange(olds[k] if k < len(olds) else None, news[k] if k < len(news) else None)
+            if change.base is None and change.cand is not None and pair.base is not None \
+                    and new_field_declared(change.cand, pair.base.module.tree):
+                continue  # a new settings field: its readers are compared with it at its default
             if change.base is None or change.cand is None or not (
                     _same_with_constants(change.base, change.cand) or same_flax_apply(change.base.node, change.cand.node)
-                    or same_cli_option(change.base.node, change.cand.node)):
+                    or same_cli_option(change.base.node, change.cand.node)
+                    or same_at_new_defaults(change.base, change.cand)
+                    or same_but_types(change.base.parts, change.cand.parts, change.base.fn.module.tree,
+                                      change.cand.fn.module.tree)):
                 one = change.cand if change.base is None else change.base if change.cand is None else None
                 change.crossed = one is not None and unit_key(one) in crossed
                 out.append(change)
@@ -461,8 +469,10 @@ def _without_checks(units: list[Unit]) -> list[Unit]:
     """The units less `assert` statements: an assertion computes no value training uses, it only
     stops a run whose state is already wrong (and `python -O` drops it). Real shape: d3rlpy 2.0
     dropped `assert self._q_func is not None` (a type-narrowing check) from every `compute_loss`;
-    the diff paired the old assert with the new `return`, and the unchanged loss read as changed."""
-    return [u for u in units if not isinstance(u.node, ast.Assert) and not validation_toggle(u.node)]
+    the diff paired the old assert with the new `return`, and the unchanged loss read as changed. Also
+    `x = cast(T, x)` and a bare process barrier (flow/typeonly.py)."""
+    return [u for u in units if not isinstance(u.node, ast.Assert) and not validation_toggle(u.node)
+            and not identity_statement(u.node)]
 
 
 # library switches that only turn run-time argument or gradient checking on or off: a run they affect

@@ -207,15 +207,7 @@ def changed_units(
     for olds, news in kept:
         for k in range(max(len(olds), len(news))):
             change = UnitChange(olds[k] if k < len(olds) else None, news[k] if k < len(news) else None)
-            if change.base is None and change.cand is not None and pair.base is not None \
-                    and new_field_declared(change.cand, pair.base.module.tree):
-                continue  # a new settings field: its readers are compared with it at its default
-            if change.base is None or change.cand is None or not (
-                    _same_with_constants(change.base, change.cand) or same_flax_apply(change.base.node, change.cand.node)
-                    or same_cli_option(change.base.node, change.cand.node)
-                    or same_at_new_defaults(change.base, change.cand)
-                    or same_but_types(change.base.parts, change.cand.parts, change.base.fn.module.tree,
-                                      change.cand.fn.module.tree)):
+            if _differs(change, pair):
                 one = change.cand if change.base is None else change.base if change.cand is None else None
                 change.crossed = one is not None and unit_key(one) in crossed
                 out.append(change)
@@ -225,6 +217,22 @@ def changed_units(
         name_renames.update((o, n) for o, n in mappings if o != n and ("." not in o and "." not in n or _field_of_same(o, n)
                                                                        or "." not in o and _object_field(n)))
     return out + regated
+
+
+def _differs(change: UnitChange, pair: FunctionPair) -> bool:
+    """The change is one: not a new settings field's declaration (its readers are compared with it at its
+    default, flow/newfield.py), not the same computation in another spelling."""
+    if change.base is None:
+        return change.cand is not None and not (pair.base is not None
+                                                and new_field_declared(change.cand, pair.base.module.tree))
+    return change.cand is None or not _equivalent(change.base, change.cand)
+
+
+def _equivalent(base: Unit, cand: Unit) -> bool:
+    """Two statements at the same place of the diff that compute the same thing in another spelling."""
+    return (_same_with_constants(base, cand) or same_flax_apply(base.node, cand.node)
+            or same_cli_option(base.node, cand.node) or same_at_new_defaults(base, cand)
+            or same_but_types(base.parts, cand.parts, base.fn.module.tree, cand.fn.module.tree))
 
 
 def _renamed_moves(kept: list[tuple[list[Unit], list[Unit]]], a: list[Unit], b: list[Unit],

@@ -17,6 +17,7 @@ compared with the field at its default, a comprehension over `range(<small liter
 from __future__ import annotations
 
 import ast
+from typing import Any
 
 from investigator.flow.units import Unit
 from investigator.pyast import copy_tree
@@ -92,7 +93,8 @@ class _AtDefaults(ast.NodeTransformer):
         if isinstance(node.ctx, ast.Load) and isinstance(node.value, ast.Name) and node.value.id != "self" \
                 and node.attr in self.fields:
             self.count += 1
-            return ast.copy_location(ast.Constant(self.fields[node.attr]), node)
+            value: Any = self.fields[node.attr]  # a literal read by `_literal`
+            return ast.copy_location(ast.Constant(value), node)
         return self.generic_visit(node)
 
 

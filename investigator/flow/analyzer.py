@@ -77,6 +77,7 @@ from investigator.flow.graph import LearningFlow, Placement, linked_flows
 from investigator.flow.groups import grouped_input
 from investigator.flow.handedin import handed_in_call
 from investigator.flow.heldattrs import one_side_attributes
+from investigator.flow.identityopt import default_truth, identity_calls, identity_hooks
 from investigator.flow.inferred import same_statement_but_inferred
 from investigator.flow.inlined import Inlined, call_text, inlined_callees
 from investigator.flow.kwrename import keyword_renamed
@@ -1673,15 +1674,16 @@ def _at_defaults(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expande
                                             bound, passed)
     if full:
         return eb, ec, why, partly, OPT_IN_TITLES["neutral"]
-    kept = _at_new_parameter_defaults(base_fn, cand_fn, expander, effects_b, bound, passed)
+    kept = _at_new_parameter_defaults(base_fn, cand_fn, expander, effects_b, bound, passed) \
+        or _at_identity_hooks(base_fn, cand_fn, expander, effects_b, bound, passed)
     if kept:
         return [], [], kept, partly, OPT_IN_TITLES["neutral"]
     return eb, ec, opt_in, "; ".join(x for x in (partly, why) if x), note
 
 
-def _new_flag_parameters(base_fn: FunctionInfo, cand_fn: FunctionInfo) -> dict[str, bool]:
+def _new_flag_parameters(base_fn: FunctionInfo, cand_fn: FunctionInfo) -> dict[str, object]:
     """Parameters the candidate's function gained with a literal default, never reassigned in it: name ->
-    the truth of that default."""
+    that default."""
     def params(fn: FunctionInfo) -> dict[str, ast.expr | None]:
         node = fn.node
         if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
@@ -1690,7 +1692,7 @@ def _new_flag_parameters(base_fn: FunctionInfo, cand_fn: FunctionInfo) -> dict[s
 
     old, new = params(base_fn), params(cand_fn)
     stored = {n.id for n in ast.walk(cand_fn.node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
-    return {name: bool(d.value) for name, d in new.items()
+    return {name: d.value for name, d in new.items()
             if name not in old and name not in stored and isinstance(d, ast.Constant)}
 
 
@@ -1707,26 +1709,40 @@ def _at_new_parameter_defaults(base_fn: FunctionInfo, cand_fn: FunctionInfo, exp
         return ""
 
     def truth(test: ast.expr, fn: FunctionInfo) -> bool | None:
-        if fn is not cand_fn:
-            return None
-        negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
-        name = test.operand if negated else test  # type: ignore[attr-defined]
-        if not isinstance(name, ast.Name) or name.id not in flags:
-            return None
-        return flags[name.id] != negated
+        # `p`, `not p`, and (dopamine's `preprocess_fn=None`) `p is None` / `p is not None` / `p == <literal>`
+        return default_truth(test, flags) if fn is cand_fn else None
 
-    tests = [n.test for n in ast.walk(cand_fn.node) if isinstance(n, ast.If)]
-    names = [t.operand if isinstance(t, ast.UnaryOp) and isinstance(t.op, ast.Not) else t for t in tests]
-    used = sorted({t.id for t in names if isinstance(t, ast.Name) and t.id in flags})
+    tests = [n.test for n in ast.walk(cand_fn.node) if isinstance(n, ast.If) and default_truth(n.test, flags) is not None]
+    used = sorted({n.id for t in tests for n in ast.walk(t) if isinstance(n, ast.Name) and n.id in flags})
     if not used:
         return ""
-    effects_c = expander.effects(cand_fn, assume=truth, bound=bound, passed=passed,
+    # a new identity hook's own store is no effect: its calls are compared as the identity (flow/identityopt.py)
+    hooks = frozenset(identity_hooks(base_fn, cand_fn, expander.resolver.resolve)) if cand_fn.name == "__init__" \
+        else frozenset()
+    effects_c = expander.effects(cand_fn, assume=truth, bound=bound, passed=passed, silent=hooks,
                                  unwrap=not (returned_containers(base_fn) & returned_containers(cand_fn)))
     if effects_c is None or any(differing(effects_b, effects_c)):
         return ""
     return ("the branches on the parameter(s) " + ", ".join(f"`{n}`" for n in used) + " the function gained take "
             "their defaults' way for every call that does not pass them, which is every call the baseline made: "
             "the baseline's computation; a caller that passes another value is compared at that caller")
+
+
+def _at_identity_hooks(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander, effects_b: list[Effect],
+                       bound: dict[str, ast.expr], passed: frozenset[str]) -> str:
+    """Why nothing differs once the class's new hooks that default to the identity function are read as it
+    (flow/identityopt.py); '' when something still differs, or the class has no such hook."""
+    hooks = identity_hooks(base_fn, cand_fn, expander.resolver.resolve)
+    used = sorted(h for h in hooks if f"self.{h}(" in ast.unparse(cand_fn.node))
+    if not used:
+        return ""
+    effects_c = expander.effects(cand_fn, bound=bound, passed=passed, arguments=identity_calls(hooks, cand_fn),
+                                 unwrap=not (returned_containers(base_fn) & returned_containers(cand_fn)))
+    if effects_c is None or any(differing(effects_b, effects_c)):
+        return ""
+    return ("the hook(s) " + ", ".join(f"`self.{h}` (default `{ast.unparse(hooks[h])}`)" for h in used)
+            + " are new and default to a function that returns its argument: every run that does not pass them, "
+            "every run the baseline could make, computes the baseline's values")
 
 
 def _at_callee_defaults(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander, effects_b: list[Effect], eb: list[Effect],

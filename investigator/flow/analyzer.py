@@ -86,6 +86,7 @@ from investigator.flow.libapi import api_label, api_reached
 from investigator.flow.libkw import library_end
 from investigator.flow.netctor import LAYER_CONFIDENCE, rebuilt_network
 from investigator.flow.newparam import new_parameter_passed
+from investigator.flow.offflags import dead_statement, off_flags
 from investigator.flow.optin import (
     ConfigValues,
     assumption,
@@ -813,6 +814,7 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     changes = _without_bundled_reads(changes, pair, result)
     changes = _without_constant_switches(changes, pair, index, result)
     changes = _without_declared_placeholders(changes, pair, result)
+    changes = _without_off_branches(changes, pair, index, result)
     if config_compared:
         changes = _without_plumbing(changes, pair, index, result)
     defaults = [c for c in changes if _default_changed(c)]
@@ -975,6 +977,36 @@ def _without_constant_switches(changes: list[UnitChange], pair: FunctionPair, in
                + " (the only store of that attribute in the commit's code, never set by name) is read as its literal",
         locations=[Location(path=first.fn.path, line=first.line, side="candidate")], source=SOURCE))
     return [c for c in changes if not any(c is s for s, _ in same)]
+
+
+def _without_off_branches(changes: list[UnitChange], pair: FunctionPair, index: PairIndex,
+                          result: AnalyzerResult) -> list[UnitChange]:
+    """The changes less those under a branch whose flag every call leaves off, at both commits (flow/offflags.py:
+    cleanrl's video recording under `if capture_video and idx == 0:` with `capture_video: bool = False`)."""
+    if pair.base is None or pair.cand is None or pair.cand.class_name:
+        return changes
+    off_b, off_c = off_flags(pair.base, index.base), off_flags(pair.cand, index.cand)
+    if not off_b and not off_c:
+        return changes
+    dead: list[tuple[UnitChange, str]] = []
+    for c in changes:
+        tests = [dead_statement(u.node, u.fn, off) for u, off in ((c.base, off_b), (c.cand, off_c)) if u is not None]
+        if tests and all(tests):
+            dead.append((c, tests[-1]))
+    if not dead:
+        return changes
+    first = dead[0][0].cand or dead[0][0].base
+    assert first is not None
+    flags = sorted((off_b | off_c) & {n.id for _, t in dead for n in ast.walk(ast.parse(t)) if isinstance(n, ast.Name)})
+    result.no_effect.append(NoEffectChange(
+        subsystem="other", title=f"Changed code under an off flag in `{pair.describe()}` ({len(dead)} statements)",
+        reason="it runs only under " + ", ".join(dict.fromkeys(f"`if {t}:`" for _, t in dead))
+               + ", and every call of the function leaves " + ", ".join(f"`{f}`" for f in flags)
+               + " off (a literal, or a settings field whose default is off): no run of the range takes the branch "
+               "unless the command line or configuration turns it on",
+        locations=[Location(path=first.fn.path, line=first.line, side="candidate" if first is dead[0][0].cand
+                            else "baseline")], source=SOURCE))
+    return [c for c in changes if not any(c is d for d, _ in dead)]
 
 
 def _without_declared_placeholders(changes: list[UnitChange], pair: FunctionPair,

@@ -189,3 +189,71 @@ def test_a_changed_default_of_an_existing_field_is_a_change() -> None:
     base = SCRIPT.format(field="num_envs: int = 1", envs=MANY)
     cand = SCRIPT.format(field="num_envs: int = 2", envs=MANY)
     assert flow_findings({"sac.py": base}, {"sac.py": cand})
+
+
+VIDEO = """
+    from dataclasses import dataclass
+
+    import gymnasium as gym
+    import torch
+
+
+    @dataclass
+    class Args:
+        env_id: str = "Breakout-v5"
+        capture_video: bool = {capture}
+        learning_rate: float = 3e-4
+
+
+    def make_env(env_id, idx, capture_video, run_name):
+        def thunk():
+            if capture_video and idx == 0:
+                env = gym.make(env_id{mode})
+                env = gym.wrappers.RecordVideo(env, f"videos/{{run_name}}")
+            else:
+                env = gym.make(env_id)
+            env = gym.wrappers.RecordEpisodeStatistics(env)
+{dup}            env = gym.wrappers.ClipReward(env)
+            return env
+        return thunk
+
+
+    args = Args()
+    envs = gym.vector.SyncVectorEnv([make_env(args.env_id, i, args.capture_video, "run") for i in range(4)])
+    obs, _ = envs.reset(seed=1)
+    model = torch.nn.Linear(3, 1)
+    optimizer = torch.optim.Adam(model.parameters(), lr=args.learning_rate)
+    for step in range(1000):
+        actions = model(torch.as_tensor(obs))
+        obs, rewards, terminations, truncations, infos = envs.step(actions.detach().numpy())
+        loss = (model(torch.as_tensor(obs)) - torch.as_tensor(rewards)).pow(2).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+"""
+DUP = """            if capture_video:
+                if idx == 0:
+                    env = gym.wrappers.RecordVideo(env, f"videos/{run_name}")
+"""
+
+
+def _video(capture: str, mode: str, dup: str) -> str:
+    return VIDEO.format(capture=capture, mode=mode, dup=dup)
+
+
+def test_video_capture_under_a_flag_every_call_leaves_off_is_no_change() -> None:
+    base = _video("False", "", DUP)
+    cand = _video("False", ', render_mode="rgb_array"', "")
+    assert flow_findings({"ppo_atari.py": base}, {"ppo_atari.py": cand}) == []
+
+
+def test_the_same_edit_under_a_flag_on_by_default_is_a_change() -> None:
+    base = _video("True", "", DUP.replace("RecordVideo", "TimeLimit"))
+    cand = _video("True", "", "")
+    assert flow_findings({"ppo_atari.py": base}, {"ppo_atari.py": cand})
+
+
+def test_an_edit_outside_the_off_branch_is_a_change() -> None:
+    base = _video("False", "", "")
+    cand = base.replace("env = gym.wrappers.ClipReward(env)", "env = gym.wrappers.ClipReward(env, -2, 2)")
+    assert flow_findings({"ppo_atari.py": base}, {"ppo_atari.py": cand})

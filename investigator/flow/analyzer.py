@@ -85,6 +85,7 @@ from investigator.flow.layout import GRADIENT_PLACES, Layout, container_relaid, 
 from investigator.flow.libapi import api_label, api_reached
 from investigator.flow.libkw import library_end
 from investigator.flow.netctor import LAYER_CONFIDENCE, rebuilt_network
+from investigator.flow.newfield import new_field_declared
 from investigator.flow.newparam import new_parameter_passed
 from investigator.flow.offflags import dead_statement, off_flags
 from investigator.flow.optin import (
@@ -1448,7 +1449,40 @@ def _plain_fields(changes: list[UnitChange], body: bool, pair: FunctionPair, ind
         return changes
     changes = _without_carried_fields(changes, pair, result)
     changes = _without_unread_fields(changes, pair, flow, result)
-    return _without_neutral_fields(changes, pair, index, config or ConfigValues(), handed, result)
+    changes = _without_neutral_fields(changes, pair, index, config or ConfigValues(), handed, result)
+    return _without_new_settings_fields(changes, pair, index, config or ConfigValues(), result)
+
+
+def _without_new_settings_fields(changes: list[UnitChange], pair: FunctionPair, index: PairIndex,
+                                 config: ConfigValues, result: AnalyzerResult) -> list[UnitChange]:
+    """Class-body changes without the declarations of new settings fields (flow/newfield.py) that no
+    configuration sets to another value: the changed statements reading them are compared with the field at its
+    default (cleanrl's `num_envs: int = 1` in `Args`, read as `range(args.num_envs)`)."""
+    if pair.base is None:
+        return changes
+    side = codedefault.TreeSide(index.cand.tree, config.candidate, config.where)
+    kept: list[UnitChange] = []
+    gone: list[str] = []
+    for c in changes:
+        node = c.cand.node if c.cand is not None else None
+        value = node.value if isinstance(node, ast.AnnAssign | ast.Assign) else None
+        name = _field_name(c.cand) if c.base is None else None
+        if name is None or c.cand is None or value is None or not new_field_declared(c.cand, pair.base.module.tree):
+            kept.append(c)
+            continue
+        found = codedefault.configured(side, name, ast.unparse(value), c.cand.fn.path)
+        if not found[0]:
+            kept.append(c)
+            continue
+        gone.append(f"`{name}` ({found[1]})")
+    if gone:
+        cand_fn = pair.cand or pair.base
+        result.no_effect.append(NoEffectChange(
+            subsystem="other", title=f"Fields added to `{pair.describe()}`, read at their defaults",
+            reason="new fields of a settings class without base classes: the changed statements that read them are "
+                   "compared with each at its default, which no configuration overrides: " + "; ".join(gone),
+            locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
+    return kept
 
 
 def _without_neutral_fields(changes: list[UnitChange], pair: FunctionPair, index: PairIndex, config: ConfigValues,

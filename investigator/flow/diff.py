@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
 from investigator.flow.argflags import same_cli_option
-from investigator.flow.newfield import new_field_declared, same_at_new_defaults
+from investigator.flow.newfield import same_at_new_defaults
 from investigator.flow.typeonly import identity_statement, same_but_types
 from investigator.flow.units import Unit
 from investigator.pyast import class_base, copy_tree, fingerprint, last_name
@@ -207,7 +207,7 @@ def changed_units(
     for olds, news in kept:
         for k in range(max(len(olds), len(news))):
             change = UnitChange(olds[k] if k < len(olds) else None, news[k] if k < len(news) else None)
-            if _differs(change, pair):
+            if _differs(change):
                 one = change.cand if change.base is None else change.base if change.cand is None else None
                 change.crossed = one is not None and unit_key(one) in crossed
                 out.append(change)
@@ -219,13 +219,9 @@ def changed_units(
     return out + regated
 
 
-def _differs(change: UnitChange, pair: FunctionPair) -> bool:
-    """The change is one: not a new settings field's declaration (its readers are compared with it at its
-    default, flow/newfield.py), not the same computation in another spelling."""
-    if change.base is None:
-        return change.cand is not None and not (pair.base is not None
-                                                and new_field_declared(change.cand, pair.base.module.tree))
-    return change.cand is None or not _equivalent(change.base, change.cand)
+def _differs(change: UnitChange) -> bool:
+    """The change is one: not the same computation in another spelling."""
+    return change.base is None or change.cand is None or not _equivalent(change.base, change.cand)
 
 
 def _equivalent(base: Unit, cand: Unit) -> bool:

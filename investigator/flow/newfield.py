@@ -8,8 +8,9 @@ significant environment/sampling changes. With the new field at its default, the
 configuration change (the command line), not a change of the code.
 
 A *new field* is a statement `name: T = <literal>` or `name = <literal>` of the body of a class without base classes
-(a base class could define the same name: overriding its default would be a change) that the baseline's class of
-that name (same file) does not set. Its declaration alone computes nothing; a statement reading `<obj>.name` is
+(a base class could define the same name: overriding its default would be a change) and without `__init__` that the
+baseline's class of that name (same file) does not set, where the baseline's class already had fields (a settings
+class, not a class converted into one). Its declaration alone computes nothing; a statement reading `<obj>.name` is
 compared with the field at its default, a comprehension over `range(<small literal>)` written out and `x + 0`,
 `x * 1` read as `x`.
 """
@@ -40,9 +41,11 @@ def new_fields(base_tree: ast.Module, cand_tree: ast.Module) -> dict[str, object
                                                     for b in cls.bases) or cls.keywords:
             continue
         old = base_classes.get(cls.name)
-        if old is None:
+        if old is None or _has_init(old) or _has_init(cls):
             continue
         had = {name for s in old.body for name in _field(s)}
+        if not had:
+            continue  # a settings class already (fields only): not a class converted into one
         for stmt in cls.body:
             for name in _field(stmt):
                 value = _literal(stmt.value)  # type: ignore[attr-defined]
@@ -53,6 +56,10 @@ def new_fields(base_tree: ast.Module, cand_tree: ast.Module) -> dict[str, object
                 out[name] = value
     found = cand_tree.__dict__[key] = {k: v for k, v in out.items() if k not in clash}
     return found
+
+
+def _has_init(cls: ast.ClassDef) -> bool:
+    return any(isinstance(s, ast.FunctionDef) and s.name == "__init__" for s in cls.body)
 
 
 def _field(stmt: ast.stmt) -> list[str]:

@@ -45,6 +45,7 @@ from investigator.detectors.newcases import (
 )
 from investigator.detectors.pairs import PY_SUFFIXES, FunctionPair, PairIndex, shared_pairs
 from investigator.detectors.paramattr import parameters_as_attributes
+from investigator.detectors.patterns import LOG_SINK_CALL, LOG_SINK_RECEIVER
 from investigator.detectors.reach import unreachable_reason
 from investigator.detectors.sources import changes_from_changeset
 from investigator.flow.abstracted import made_abstract
@@ -1783,22 +1784,40 @@ def _at_new_parameter_defaults(base_fn: FunctionInfo, cand_fn: FunctionInfo, exp
     if not used:
         return ""
     # a new identity hook's own store is no effect: its calls are compared as the identity (flow/identityopt.py)
-    hooks = frozenset(identity_hooks(base_fn, cand_fn, expander.resolver.resolve)) if cand_fn.name == "__init__" \
-        else frozenset()
+    hooks = frozenset(identity_hooks(base_fn, cand_fn, expander.resolver.resolve, expander.resolver.side)) \
+        if cand_fn.name == "__init__" else frozenset()
     effects_c = expander.effects(cand_fn, assume=truth, bound=bound, passed=passed, silent=hooks,
                                  unwrap=not (returned_containers(base_fn) & returned_containers(cand_fn)))
-    if effects_c is None or any(differing(effects_b, effects_c)):
+    if effects_c is None or any(_without_log_calls(e) for e in differing(effects_b, effects_c)):
         return ""
     return ("the branches on the parameter(s) " + ", ".join(f"`{n}`" for n in used) + " the function gained take "
             "their defaults' way for every call that does not pass them, which is every call the baseline made: "
             "the baseline's computation; a caller that passes another value is compared at that caller")
 
 
+_LOG_EFFECT = re.compile(r" :: call ([\w.]+)\(")
+
+
+def _without_log_calls(effects: list[Effect]) -> list[Effect]:
+    """The effects less bare calls to a logger or `print` (dopamine's new `logging.info('\t preprocess_fn: %s',
+    preprocess_fn)` beside the option it logs): a log line is no value training reads."""
+    out = []
+    for e in effects:
+        found = _LOG_EFFECT.search(e.text)
+        callee = found.group(1) if found else ""
+        receiver, _, method = callee.rpartition(".")
+        if found and LOG_SINK_CALL.match(method) and (not receiver and method in ("print", "pprint")
+                                                       or receiver and LOG_SINK_RECEIVER.search(receiver)):
+            continue
+        out.append(e)
+    return out
+
+
 def _at_identity_hooks(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander, effects_b: list[Effect],
                        bound: dict[str, ast.expr], passed: frozenset[str]) -> str:
     """Why nothing differs once the class's new hooks that default to the identity function are read as it
     (flow/identityopt.py); '' when something still differs, or the class has no such hook."""
-    hooks = identity_hooks(base_fn, cand_fn, expander.resolver.resolve)
+    hooks = identity_hooks(base_fn, cand_fn, expander.resolver.resolve, expander.resolver.side)
     used = sorted(h for h in hooks if f"self.{h}(" in ast.unparse(cand_fn.node))
     if not used:
         return ""

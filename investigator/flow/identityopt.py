@@ -78,8 +78,8 @@ def _returns_first_parameter(fn: FunctionInfo) -> bool:
         and isinstance(body[0].value, ast.Name) and body[0].value.id == params[0]
 
 
-def identity_hooks(base_fn: FunctionInfo, cand_fn: FunctionInfo, resolve: Callable[[ast.Call, FunctionInfo], Any]
-                   ) -> dict[str, ast.expr]:
+def identity_hooks(base_fn: FunctionInfo, cand_fn: FunctionInfo, resolve: Callable[[ast.Call, FunctionInfo], Any],
+                   side: Any = None) -> dict[str, ast.expr]:
     """The identity hooks (module doc) of the candidate function's class: attribute -> the identity function's
     expression (as written in `__init__`)."""
     cls, init = _class(cand_fn), _init(_class(cand_fn))
@@ -104,19 +104,61 @@ def identity_hooks(base_fn: FunctionInfo, cand_fn: FunctionInfo, resolve: Callab
             continue
         init_fn = cand_fn.module.functions.get(f"{cand_fn.class_name}.__init__")
         callee = resolve(ast.Call(func=stmt.value, args=[], keywords=[]), init_fn or cand_fn)
-        if callee is not None and _returns_first_parameter(callee):
+        if callee is not None and _returns_first_parameter(callee) \
+                or callee is None and side is not None and _identity_lambda(stmt.value, cand_fn, side):
             out[target.attr] = stmt.value
     return out
 
 
+def _identity_lambda(value: ast.expr, fn: FunctionInfo, side: Any) -> bool:
+    """`name` or `module.name` bound at the top level of its module to `lambda x: x` (dopamine's
+    `identity_preprocess_fn = lambda x: x` in `dopamine/jax/networks.py`, read as `networks.identity_preprocess_fn`)."""
+    if isinstance(value, ast.Name):
+        trees = [fn.module.tree]
+        name = value.id
+    elif isinstance(value, ast.Attribute) and isinstance(value.value, ast.Name):
+        name = value.attr
+        trees = [m.tree for path in _imported_paths(fn.module.tree, value.value.id)
+                 if (m := side.module(path)) is not None]
+    else:
+        return False
+    for tree in trees:
+        for stmt in tree.body:
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) \
+                    and stmt.targets[0].id == name and isinstance(stmt.value, ast.Lambda):
+                args = stmt.value.args
+                params = [a.arg for a in [*args.posonlyargs, *args.args]]
+                body = stmt.value.body
+                return len(params) >= 1 and isinstance(body, ast.Name) and body.id == params[0]
+    return False
+
+
+def _imported_paths(tree: ast.Module, alias: str) -> list[str]:
+    """The repository paths the module name `alias` may be (`from a.b import c` -> a/b/c.py, `import a.b as c`)."""
+    out: list[str] = []
+    for stmt in tree.body:
+        if isinstance(stmt, ast.ImportFrom) and stmt.module and not stmt.level:
+            for a in stmt.names:
+                if (a.asname or a.name) == alias:
+                    base = f"{stmt.module.replace('.', '/')}/{a.name}"
+                    out += [f"{base}.py", f"{base}/__init__.py"]
+        elif isinstance(stmt, ast.Import):
+            for a in stmt.names:
+                if (a.asname or a.name) == alias:
+                    out += [f"{a.name.replace('.', '/')}.py", f"{a.name.replace('.', '/')}/__init__.py"]
+    return out
+
+
 def identity_calls(hooks: dict[str, ast.expr], cand_fn: FunctionInfo) -> Callable[[ast.Call, FunctionInfo], ast.Call]:
-    """A call rewrite for `Expander.effects(arguments=...)`: `self.X(e)` in the methods of the hooks' class is the
-    identity function's call (inlined as `e`)."""
+    """A call rewrite for `Expander.effects(arguments=...)`: `self.X(e)` in the methods of the hooks' class is `e`."""
     def rewrite(call: ast.Call, fn: FunctionInfo) -> ast.Call:
         func = call.func
         if fn.path != cand_fn.path or fn.class_name != cand_fn.class_name or not isinstance(func, ast.Attribute) \
                 or not (isinstance(func.value, ast.Name) and func.value.id == "self") or func.attr not in hooks \
                 or len(call.args) != 1 or call.keywords:
             return call
-        return ast.Call(func=hooks[func.attr], args=call.args, keywords=[])
+        return ast.Call(func=ast.Name(id=IDENTITY, ctx=ast.Load()), args=call.args, keywords=[])
     return rewrite
+
+
+IDENTITY = "<identity>"  # a call the comparison reads as its only argument (flow/symbolic.py `_call`)

@@ -70,19 +70,23 @@ def _calls_at(tree: ast.Module, line: int, name: str) -> list[ast.Call] | None:
     return None if other and not calls else calls
 
 
-def _off_parameters(fn_node: ast.FunctionDef, side: SideIndex) -> set[str]:
+def _off_parameters(fn_node: ast.FunctionDef, own_path: str, side: SideIndex) -> set[str]:
     """The parameters of a function that every reference to it leaves off (module doc)."""
     params = [a.arg for a in [*fn_node.args.posonlyargs, *fn_node.args.args]]
     defaults = {p.arg: d for p, d in parameter_defaults(fn_node)}
-    refs = side.references(fn_node.name)
+    refs = []
+    for path, line in side.references(fn_node.name):
+        module = side.module(path) if path.endswith(PY_SUFFIXES) else None
+        if module is None:
+            return set()
+        if path != own_path and any(isinstance(n, ast.FunctionDef) and n.name == fn_node.name for n in module.tree.body):
+            continue  # another script's own function of that name (cleanrl: every script defines `make_env`)
+        refs.append((module, line))
     if not refs or len(refs) > MAX_REFERENCES or fn_node.args.vararg or fn_node.args.kwarg:
         return set()
     off = set(params)
     seen_call = False
-    for path, line in refs:
-        module = side.module(path) if path.endswith(PY_SUFFIXES) else None
-        if module is None:
-            return set()
+    for module, line in refs:
         calls = _calls_at(module.tree, line, fn_node.name)
         if calls is None:
             return set()
@@ -110,7 +114,7 @@ def off_flags(fn: FunctionInfo, side: SideIndex) -> set[str]:
                 owners.append(outer.node)
         for node in owners:
             if isinstance(node, ast.FunctionDef) and not fn.class_name:
-                out |= _off_parameters(node, side)
+                out |= _off_parameters(node, fn.path, side)
         memo[key] = out
     return memo[key]
 

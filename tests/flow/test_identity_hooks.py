@@ -77,3 +77,15 @@ def test_a_default_hook_that_changes_its_input_is_a_change() -> None:
 def test_a_branch_on_the_new_parameter_that_changes_the_network_is_a_change() -> None:
     init = HOOKED_INIT.replace("network(num_actions)\n", "network(num_actions, preprocessed=True)\n", 1)
     assert _titles(_cand(init=init))
+
+
+LAMBDA_NETWORKS = "identity_preprocess_fn = lambda x: x\n"
+
+
+def test_a_module_level_identity_lambda_and_a_log_line_of_the_option_keep_the_baseline() -> None:
+    """dopamine: `identity_preprocess_fn = lambda x: x` and `logging.info('preprocess_fn: %s', preprocess_fn)`."""
+    cand = _cand().replace("            if preprocess_fn is None:\n",
+                           "            logging.info('preprocess_fn: %s', preprocess_fn)\n            if preprocess_fn is None:\n")
+    cand = cand.replace("import torch\n", "import logging\n\n    import torch\n", 1)
+    found = flow_findings({"networks.py": LAMBDA_NETWORKS, "agent.py": BASE}, {"networks.py": LAMBDA_NETWORKS, "agent.py": cand})
+    assert [f.title for f in found if f.severity.value != "low"] == []

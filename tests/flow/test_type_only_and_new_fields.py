@@ -257,3 +257,13 @@ def test_an_edit_outside_the_off_branch_is_a_change() -> None:
     base = _video("False", "", "")
     cand = base.replace("env = gym.wrappers.ClipReward(env)", "env = gym.wrappers.ClipReward(env, -2, 2)")
     assert flow_findings({"ppo_atari.py": base}, {"ppo_atari.py": cand})
+
+
+def test_another_scripts_own_function_of_that_name_does_not_count() -> None:
+    """cleanrl: every script defines its own `make_env`; another script's `make_env(..., True, ...)` is not a call
+    of this one."""
+    other = VIDEO.replace("capture_video: bool = {capture}", "capture_video: bool = True").format(
+        capture="True", mode="", dup="")
+    base = _video("False", "", DUP)
+    cand = _video("False", ', render_mode="rgb_array"', "")
+    assert flow_findings({"ppo_atari.py": base, "ppo.py": other}, {"ppo_atari.py": cand, "ppo.py": other}) == []

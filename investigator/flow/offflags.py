@@ -7,9 +7,10 @@ Every call is `make_env(args.env_id, i, args.capture_video, run_name)` with `cap
 script's `Args`: significant environment-path findings for video recording that is off unless asked for.
 
 A parameter of the changed function, or of the function it is nested in, is *off* when every reference to that
-function's name in the commit's Python files is an import or a call that passes for it (positionally, by keyword,
-or through the parameter's default) `False`, `None` or `0`, or `<obj>.<field>` where `<field>` is a field of a
-top-level class without bases of the caller's module whose literal default is one of those. A changed statement is
+function's name in the commit's Python files is an import or a call that passes for it (positionally or by keyword)
+`False`, `None` or `0`, or `<obj>.<field>` where `<field>` is a field of a
+top-level class without bases of the caller's module whose literal default is one of those. (A parameter every call leaves out is judged
+by detectors/guards.py, which reads the removed branch as never run at the baseline.) A changed statement is
 dead when it lies in the body of an `if` whose test is false with the off parameters false (`p`, `p and ...`),
 or is such an `if` itself. Turning the flag on is a command-line or configuration choice, not a change of code.
 """
@@ -20,7 +21,6 @@ import ast
 
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import PY_SUFFIXES, SideIndex
-from investigator.pyast import parameter_defaults
 
 MAX_REFERENCES = 20
 
@@ -73,7 +73,6 @@ def _calls_at(tree: ast.Module, line: int, name: str) -> list[ast.Call] | None:
 def _off_parameters(fn_node: ast.FunctionDef, own_path: str, side: SideIndex) -> set[str]:
     """The parameters of a function that every reference to it leaves off (module doc)."""
     params = [a.arg for a in [*fn_node.args.posonlyargs, *fn_node.args.args]]
-    defaults = {p.arg: d for p, d in parameter_defaults(fn_node)}
     refs = []
     for path, line in side.references(fn_node.name):
         module = side.module(path) if path.endswith(PY_SUFFIXES) else None
@@ -96,7 +95,7 @@ def _off_parameters(fn_node: ast.FunctionDef, own_path: str, side: SideIndex) ->
                 return set()
             passed = {params[i]: a for i, a in enumerate(call.args) if i < len(params)}
             passed.update({k.arg: k.value for k in call.keywords if k.arg})
-            off = {p for p in off if _off_value(passed.get(p, defaults.get(p)), module.tree)}
+            off = {p for p in off if p in passed and _off_value(passed[p], module.tree)}
     return off if seen_call else set()
 
 

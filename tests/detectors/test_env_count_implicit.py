@@ -53,3 +53,10 @@ def test_a_buffer_told_another_count_is_a_change() -> None:
 
 def test_the_rationale_names_no_heuristic_the_code_does_not_have() -> None:
     assert "gpu_memory_gb" not in EnvCountDetector.meta.rationale
+
+
+def test_a_list_of_sizes_handed_to_a_vector_named_factory_is_no_environment_count() -> None:
+    """d3rlpy: `VectorEncoderFactory([750, 750])` (hidden layer sizes) replacing a keyword form is no count."""
+    base = "from d3rlpy.models import VectorEncoderFactory\n\nenc = VectorEncoderFactory(hidden_units=[400, 300])\n"
+    cand = "from d3rlpy.models import VectorEncoderFactory\n\nenc = VectorEncoderFactory([750, 750])\n"
+    assert _titles(base, cand) == []

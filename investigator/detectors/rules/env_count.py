@@ -71,8 +71,10 @@ class EnvCountDetector(FeatureDetector):
                             count = _count(text[len("range("):-1]) if len(it.args) == 1 else None
                             out.append(Feature(("range", text if count is None else f"count={count}"), site,
                                                f"{last_name(name)}([... for _ in {text}])"))
-                    elif isinstance(arg, ast.List) and not any(isinstance(e, ast.Starred) for e in arg.elts):
-                        # `SyncVectorEnv([make_env(...)])`: a literal list of environments, its length the count
+                    elif isinstance(arg, ast.List) and arg.elts \
+                            and all(isinstance(e, ast.Call | ast.Lambda) for e in arg.elts):
+                        # `SyncVectorEnv([make_env(...)])`: a literal list of environment builders, its length the
+                        # count (not `VectorEncoderFactory([750, 750])`, d3rlpy's layer sizes)
                         out.append(Feature(("range", f"count={len(arg.elts)}"), site,
                                            f"{last_name(name)}([{len(arg.elts)} environment(s)])"))
         return out

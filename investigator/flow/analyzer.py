@@ -1456,19 +1456,22 @@ def _plain_fields(changes: list[UnitChange], body: bool, pair: FunctionPair, ind
 
 def _without_new_settings_fields(changes: list[UnitChange], pair: FunctionPair, index: PairIndex,
                                  config: ConfigValues, result: AnalyzerResult) -> list[UnitChange]:
-    """Class-body changes without the declarations of new settings fields (flow/newfield.py) that no
-    configuration sets to another value: the changed statements reading them are compared with the field at its
+    """Class-body changes without the declarations of new settings fields (flow/newfield.py), or of new field
+    switches of the class (flow/optin.py `_field_options`: dopamine's flax `inputs_preprocessed: bool = False`), that
+    no configuration sets to another value: the changed statements reading them are compared with the field at its
     default (cleanrl's `num_envs: int = 1` in `Args`, read as `range(args.num_envs)`)."""
     if pair.base is None:
         return changes
     side = codedefault.TreeSide(index.cand.tree, config.candidate, config.where)
     kept: list[UnitChange] = []
     gone: list[str] = []
+    switches = new_options(pair.base, pair.cand) if pair.cand is not None else {}  # flax/dataclass field switches
     for c in changes:
         node = c.cand.node if c.cand is not None else None
         value = node.value if isinstance(node, ast.AnnAssign | ast.Assign) else None
         name = _field_name(c.cand) if c.base is None else None
-        if name is None or c.cand is None or value is None or not new_field_declared(c.cand, pair.base.module.tree):
+        if name is None or c.cand is None or value is None or not (
+                new_field_declared(c.cand, pair.base.module.tree) or name in switches):
             kept.append(c)
             continue
         found = codedefault.configured(side, name, ast.unparse(value), c.cand.fn.path)

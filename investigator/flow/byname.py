@@ -25,7 +25,7 @@ from investigator.detectors.pairs import PY_SUFFIXES, SideIndex, enclosing_funct
 from investigator.flow.units import Unit
 from investigator.pyast import call_name
 
-GETATTR = re.compile(r"\bgetattr\(\s*([A-Za-z_]\w*)\s*,\s*(?![\"'])")
+GETATTR = re.compile(r"\bgetattr\(\s*([A-Za-z_][\w.]*)\s*,\s*(?![\"'])")
 
 
 def _module_path(dotted: str) -> str:
@@ -40,8 +40,17 @@ def _names_module(module_dotted: str, path: str) -> bool:
 
 def _getattr_calls(node: ast.AST, alias: str) -> list[ast.Call]:
     return [c for c in ast.walk(node) if isinstance(c, ast.Call) and isinstance(c.func, ast.Name)
-            and c.func.id == "getattr" and len(c.args) >= 2 and isinstance(c.args[0], ast.Name)
-            and c.args[0].id == alias and not isinstance(c.args[1], ast.Constant)]
+            and c.func.id == "getattr" and len(c.args) >= 2 and isinstance(c.args[0], ast.Name | ast.Attribute)
+            and ast.unparse(c.args[0]) == alias and not isinstance(c.args[1], ast.Constant)]
+
+
+def _imported_module(alias: str, imports: dict[str, str]) -> str | None:
+    """The dotted module `alias` names: an imported name (`math_util`), or a dotted path below an imported
+    package (`mbrl.env.termination_fns` after `import mbrl.planning`)."""
+    first, _, rest = alias.partition(".")
+    if first not in imports:
+        return None
+    return f"{imports[first]}.{rest}" if rest else imports[first]
 
 
 def _calls_of(units: list[Unit], target: str) -> list[Unit]:
@@ -61,7 +70,8 @@ def _getattr_sites(side: SideIndex) -> list[tuple[str, str, str]]:
             aliases = sorted({m.group(1) for m in GETATTR.finditer(text)})
             module = side.module(path) if aliases else None
             if module is not None:
-                cached.extend((path, a, module.imports[a]) for a in aliases if a in module.imports)
+                named = ((a, _imported_module(a, module.imports)) for a in aliases)
+                cached.extend((path, a, dotted) for a, dotted in named if dotted is not None)
         side._getattr_sites = cached  # type: ignore[attr-defined]
     return cached
 
@@ -112,7 +122,9 @@ def _holders_calls(u: Unit, found: list[ast.Call], where: FunctionInfo,
         return []
     target = u.node.targets[0]
     if isinstance(target, ast.Name):
-        return _calls_of(units(where), target.id)
+        # bound and handed on uncalled (`term_fn = getattr(...)`, returned by `make_env`): the binding carries
+        # the function onward as a value, as a function passed on by name does
+        return _calls_of(units(where), target.id) or [u]
     if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
         wanted = f"self.{target.attr}"
         return [v for method in methods(where) for v in _calls_of(units(method), wanted)]

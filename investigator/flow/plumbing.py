@@ -130,12 +130,16 @@ def _configuration_helper(fn: FunctionInfo, side: SideIndex, depth: int, seen: s
         users.append(user)
     if not users or len(mentions) > MAX_REFERENCES:
         return False
+    checked = 0
     for user in users:
         if (user.path, user.qualname) in seen:
             continue  # a recursive helper
         if not CONFIG_HELPER.search(user.name) and not _configuration_helper(user, side, depth + 1, seen):
             return False
-    return True
+        checked += 1
+    # every user already seen: a chain that reaches no configuration code (a framework hook such as
+    # `Trainer.prediction_step`, named only inside itself) is no evidence of configuration use
+    return checked > 0
 
 
 def helper_fed(base: Unit, cand: Unit, base_side: SideIndex, cand_side: SideIndex) -> bool:

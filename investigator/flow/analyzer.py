@@ -100,6 +100,7 @@ from investigator.flow.ownsignal import signal_label
 from investigator.flow.plumbing import configuration_helper, helper_fed, is_config_plumbing, only_introspects
 from investigator.flow.restore import checkpoint_names, reads_checkpoint
 from investigator.flow.rowsum import row_sum_dropped
+from investigator.flow.sameparts import part_probes, same_valued
 from investigator.flow.shares import Outcome, outcomes
 from investigator.flow.signature import fixed_call
 from investigator.flow.symbolic import Effect, Expander, differing, value_text
@@ -826,8 +827,17 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     if not changes and not defaults:
         return None
     realigned = frozenset() if body else realigned_unpackings(base_fn, cand_fn)
-    eb, ec, opt_in, partly, note = _compared(base_fn, cand_fn, changes, body, attributes, expanders, (moved, passed, inline),
-                                             config or ConfigValues(), cases, realigned, index, handed)
+    probes = {} if body else part_probes(changes)
+    expanders["baseline"].probes = frozenset(id(b) for parts in probes.values() for b, _ in parts)
+    expanders["candidate"].probes = frozenset(id(c) for parts in probes.values() for _, c in parts)
+    try:
+        eb, ec, opt_in, partly, note = _compared(base_fn, cand_fn, changes, body, attributes, expanders,
+                                                 (moved, passed, inline), config or ConfigValues(), cases, realigned,
+                                                 index, handed)
+        unchanged_parts = same_valued(probes, expanders["baseline"].probed, expanders["candidate"].probed)
+    finally:
+        for expander in expanders.values():
+            expander.probes, expander.probed = frozenset(), {}
     if not eb and not ec and not defaults:
         wrappers = sorted(expanders["candidate"].passed_through | expanders["baseline"].passed_through)
         result.no_effect.append(NoEffectChange(
@@ -858,8 +868,10 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     causes = {s for e in (*eb, *ec) for s in e.stmts}
     causes |= {mine for mine, call in inlined.standins.items() if call in causes}  # a callee's statement, inlined
     causes -= _none_checked_guards(changes)
-    changes = defaults + [c for c in changes if (c.base is not None and id(c.base.node) in causes)
-                          or (c.cand is not None and id(c.cand.node) in causes)]
+    # a statement whose edited parts compute the same values is no cause of its own (flow/sameparts.py)
+    changes = defaults + [c for c in changes if ((c.base is not None and id(c.base.node) in causes)
+                                                 or (c.cand is not None and id(c.cand.node) in causes))
+                          and id(c) not in unchanged_parts]
     if not changes:
         return None  # the differing effects come from code changed elsewhere (a callee's own pair)
     changes = _only_device_moves(changes, eb, ec) or changes

@@ -28,6 +28,7 @@ from typing import Any, overload
 from investigator.detectors.flow import Flow, alias_value, class_imports
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.patterns import equivalent_form, has_detach, without_detach
+from investigator.flow.accessors import accessed
 from investigator.flow.containers import FIELDS, ContainerChange, loop_bindings, loop_change
 from investigator.flow.diff import VALIDATION_TOGGLES
 from investigator.flow.inferred import same_but_inferred
@@ -109,6 +110,10 @@ class Expander:
         # them read the item by position on both sides
         self.producers: dict[str, ContainerChange] = {}
         self.passed_through: set[str] = set()  # pass-through wrappers read as what they wrap (flow/passthrough.py)
+        # ids of the analysed function's expression nodes whose expanded text is recorded in `probed`
+        # (the edited parts of changed statements, flow/sameparts.py)
+        self.probes: frozenset[int] = frozenset()
+        self.probed: dict[int, set[str]] = {}
 
     def _carried_effects(self, loop: ast.stmt, fn: FunctionInfo, inner: _State, assigned: set[str]) -> None:
         """What the loop leaves in an accumulator is an effect when it is read on."""
@@ -498,7 +503,15 @@ class _Expand:
 
     def sub(self, node: ast.AST) -> ast.AST:
         """`node` with local values substituted; an expression stays an expression (a name or a call is
-        replaced by a value, other nodes are rebuilt as their own type)."""
+        replaced by a value, other nodes are rebuilt as their own type). The expansion of a node of the
+        analysed function named in the expander's `probes` is recorded (flow/sameparts.py)."""
+        if self.owner.probes and self.depth == 0 and id(node) in self.owner.probes:
+            out = self._sub(node)
+            self.owner.probed.setdefault(id(node), set()).add(_text(out))
+            return out
+        return self._sub(node)
+
+    def _sub(self, node: ast.AST) -> ast.AST:
         if isinstance(node, ast.Name):
             if isinstance(node.ctx, ast.Load) and node.id in self.env:
                 val = self.env[node.id]
@@ -591,6 +604,9 @@ class _Expand:
         if value is not None and not (isinstance(value.expr, ast.Constant) and value.expr.value is None):
             self.used.update(value.stmts)
             return value.expr
+        read = accessed(node, self.fn, self.owner.resolver) if value is None else None
+        if read is not None:
+            return self.sub(read)  # a one-parameter module's parameter (flow/accessors.py)
         func = node.func
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
             alias = alias_value(self.fn, func.attr)

@@ -100,7 +100,7 @@ from investigator.flow.ownsignal import signal_label
 from investigator.flow.plumbing import configuration_helper, helper_fed, is_config_plumbing, only_introspects
 from investigator.flow.restore import checkpoint_names, reads_checkpoint
 from investigator.flow.rowsum import row_sum_dropped
-from investigator.flow.sameparts import part_probes, same_valued
+from investigator.flow.sameparts import part_probes
 from investigator.flow.shares import Outcome, outcomes
 from investigator.flow.signature import fixed_call
 from investigator.flow.symbolic import Effect, Expander, differing, value_text
@@ -827,14 +827,13 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     if not changes and not defaults:
         return None
     realigned = frozenset() if body else realigned_unpackings(base_fn, cand_fn)
-    probes = {} if body else part_probes(changes)
-    expanders["baseline"].probes = frozenset(id(b) for parts in probes.values() for b, _ in parts)
-    expanders["candidate"].probes = frozenset(id(c) for parts in probes.values() for _, c in parts)
+    probes = part_probes([] if body else changes, base_fn.node, cand_fn.node)
+    expanders["baseline"].probes, expanders["candidate"].probes = probes.nodes(0), probes.nodes(1)
     try:
         eb, ec, opt_in, partly, note = _compared(base_fn, cand_fn, changes, body, attributes, expanders,
                                                  (moved, passed, inline), config or ConfigValues(), cases, realigned,
                                                  index, handed)
-        unchanged_parts = same_valued(probes, expanders["baseline"].probed, expanders["candidate"].probed)
+        unchanged_parts = probes.same_valued(expanders["baseline"].probed, expanders["candidate"].probed)
     finally:
         for expander in expanders.values():
             expander.probes, expander.probed = frozenset(), {}

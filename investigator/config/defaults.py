@@ -188,11 +188,16 @@ def hard_coded(tree: ast.Module) -> dict[str, list[tuple[object, int]]]:
 
 
 def promoted_constant(entry: ConfigEntry, here: list[tuple[str, dict[str, set[str]]]],
-                      there: Callable[[str], dict[str, list[tuple[object, int]]] | None]) -> Default | None:
+                      there: Callable[[str], dict[str, list[tuple[object, int]]] | None],
+                      there_reads: Callable[[str], dict[str, set[str]]] | None = None) -> Default | None:
     """A constant the other commit hard-coded where this one reads the setting: a literal promoted to an
     option (`self.min_lr = 1e-6` at the baseline, `self.min_lr = cfg.lr_adaptive_min` with the option's
     default 1e-6 at the candidate). `here`: (path, `setting_targets`) of this commit's modules that
-    mention the leaf; `there(path)`: `hard_coded` of the other commit's module at the same path."""
+    mention the leaf; `there(path)`: `hard_coded` of the other commit's module at the same path;
+    `there_reads(path)`: its `setting_targets`. A target the other commit also assigns from the setting
+    was not promoted: its literal is a placeholder until the read (rl-baselines3-zoo's callback,
+    `self.batch_size = 0` then `self.batch_size = self._model.batch_size` at both commits, gave every new
+    `batch_size` key of the range an "implicit default 0")."""
     leaf = entry.key.rsplit(".", 1)[-1]
     found: list[tuple[object, str]] = []
     for path, targets_by_leaf in here:
@@ -202,7 +207,8 @@ def promoted_constant(entry: ConfigEntry, here: list[tuple[str, dict[str, set[st
         other = there(path)
         if not other:
             continue
-        for target in sorted(targets):
+        read_there = (there_reads(path) or {}).get(leaf, set()) if there_reads is not None else set()
+        for target in sorted(targets - read_there):
             found.extend((value, f"{path}:{line} (`{target} = …` hard-coded)") for value, line in other.get(target, ()))
     if not found:
         return None

@@ -788,7 +788,8 @@ class ReadIndex:
         (see `defaults.promoted_constant`); each module is walked once per commit, whatever the keys."""
         leaf = entry.key.rsplit(".", 1)[-1]
         here = [(p, self._module_walk(p, "targets", setting_targets)) for p in self._mentioning({leaf})]
-        return promoted_constant(entry, here, lambda path: other._module_walk(path, "hard", hard_coded))
+        return promoted_constant(entry, here, lambda path: other._module_walk(path, "hard", hard_coded),
+                                 lambda path: other._module_walk(path, "targets", setting_targets))
 
     def _module_walk(self, path: str, kind: str, walk: Callable[[ast.Module], dict]) -> dict:
         """`walk(tree)` of one module, memoised by content (shared between the commits)."""

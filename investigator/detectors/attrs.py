@@ -55,6 +55,12 @@ def attribute_class(fn: FunctionInfo, attr: str) -> AttributeClass | None:
     return _per_class(_CLASSES, fn, _classes_in).get(attr)
 
 
+def class_attributes(cls: ast.ClassDef) -> dict[str, AttributeClass]:
+    """What a class's own code says about the class of each of its attributes (class-level
+    annotations, the fields of a dataclass, and what its methods store into `self.<attr>`)."""
+    return _classes_in(cls)
+
+
 def self_aliases(fn: FunctionInfo) -> dict[str, str]:
     """Local names of `fn` that stand for an instance attribute: `st = self.storage` is the only
     binding of `st` in the function (not a parameter, loop target or `global`), and the function

@@ -305,6 +305,7 @@ class Flow:
         self._kids: dict[int, tuple[ast.AST, list[ast.AST]]] = {}
         self._call_walks: dict[tuple[int, int, int], tuple[ast.Call, Site, FunctionInfo, list[Site]]] = {}
         self._class_methods: dict[tuple[str, str, str], FunctionInfo | None] = {}
+        self._class_defs: dict[tuple[str, str], tuple[ParsedModule, ast.ClassDef] | None] = {}
         self._below: dict[tuple[str, str], bool] = {}
         self._ancestors: dict[str, set[str]] = {}
         self._other: Flow | None = None  # the other commit's walk (`link`)
@@ -501,19 +502,42 @@ class Flow:
             return own
         if any(isinstance(n, ast.ClassDef) and n.name == name for n in module.tree.body):
             return self._inherited(module, name, method)
+        other = self._imported_class_module(module, written)
+        if other is None:
+            return None
+        return other.functions.get(f"{name}.{method}") or self._inherited(other, name, method)
+
+    def _imported_class_module(self, module: ParsedModule, written: str) -> ParsedModule | None:
+        """The module of another file that defines the class `written` names in `module` through an
+        import (the class of that name in the imported module or package, else the only one in the
+        commit); None when `module` imports no such name."""
         root = written.split(".", 1)[0]
         imported = module.imports.get(root)
         if not imported:
             return None  # neither defined nor imported here: not a class this code can name
         parts = written.split(".")
         source = imported.rsplit(".", 1)[0] if len(parts) == 1 else ".".join([imported, *parts[1:-1]])
-        holders = [p for p in self._class_holders(name) if p != module.path]
+        holders = [p for p in self._class_holders(last_name(written)) if p != module.path]
         near = [p for p in holders if _module_matches(p, source) or _in_package(p, source)]
         chosen = near if len(near) == 1 else holders if len(holders) == 1 else []
-        other = self.side.module(chosen[0]) if chosen else None
-        if other is None:
-            return None
-        return other.functions.get(f"{name}.{method}") or self._inherited(other, name, method)
+        return self.side.module(chosen[0]) if chosen else None
+
+    def class_def(self, module: ParsedModule, written: str) -> tuple[ParsedModule, ast.ClassDef] | None:
+        """The module and top-level class statement of the class `written` names in `module` (defined
+        there or imported, as `class_method` finds it); None for a library's class."""
+        key = (module.path, written)
+        if key not in self._class_defs:
+            self._class_defs[key] = self._class_def(module, written)
+        return self._class_defs[key]
+
+    def _class_def(self, module: ParsedModule, written: str) -> tuple[ParsedModule, ast.ClassDef] | None:
+        name = last_name(written)
+        for home in (module if "." not in written else None, self._imported_class_module(module, written)):
+            node = next((n for n in home.tree.body if isinstance(n, ast.ClassDef) and n.name == name), None) \
+                if home is not None else None
+            if home is not None and node is not None:
+                return home, node
+        return None
 
     def _inherited(self, module, class_name: str, method: str, hops: int = 3) -> FunctionInfo | None:
         """`self.m()` defined in a base class (same module, or the one class of that name elsewhere

@@ -26,6 +26,8 @@ import difflib
 import hashlib
 import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -69,6 +71,7 @@ from investigator.flow.containers import (
     read_positions,
     realigned_unpackings,
 )
+from investigator.flow.declared import declared_types
 from investigator.flow.diff import UnitChange, changed_units, module_renames, moved_across
 from investigator.flow.edits import derived_attributes, known_edit, scalar_parameters
 from investigator.flow.explicit import moved_to_callers, removed_self_calls
@@ -104,6 +107,7 @@ from investigator.flow.ownsignal import signal_label
 from investigator.flow.plumbing import configuration_helper, helper_fed, is_config_plumbing, only_introspects
 from investigator.flow.restore import checkpoint_names, reads_checkpoint
 from investigator.flow.rowsum import row_sum_dropped
+from investigator.flow.sameparts import PartProbes, part_probes
 from investigator.flow.shares import Outcome, outcomes
 from investigator.flow.signature import fixed_call
 from investigator.flow.symbolic import Effect, Expander, differing, value_text
@@ -831,8 +835,11 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     if not changes and not defaults:
         return None
     realigned = frozenset() if body else realigned_unpackings(base_fn, cand_fn)
-    eb, ec, opt_in, partly, note = _compared(base_fn, cand_fn, changes, body, attributes, expanders, (moved, passed, inline),
-                                             config or ConfigValues(), cases, realigned, index, handed)
+    with _probed(base_fn, cand_fn, [] if body else changes, expanders, fb) as probes:
+        eb, ec, opt_in, partly, note = _compared(base_fn, cand_fn, changes, body, attributes, expanders,
+                                                 (moved, passed, inline), config or ConfigValues(), cases, realigned,
+                                                 index, handed)
+        unchanged_parts = probes.same_valued(expanders["baseline"].probed, expanders["candidate"].probed)
     if not eb and not ec and not defaults:
         wrappers = sorted(expanders["candidate"].passed_through | expanders["baseline"].passed_through)
         result.no_effect.append(NoEffectChange(
@@ -863,8 +870,10 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     causes = {s for e in (*eb, *ec) for s in e.stmts}
     causes |= {mine for mine, call in inlined.standins.items() if call in causes}  # a callee's statement, inlined
     causes -= _none_checked_guards(changes)
-    changes = defaults + [c for c in changes if (c.base is not None and id(c.base.node) in causes)
-                          or (c.cand is not None and id(c.cand.node) in causes)]
+    # a statement whose edited parts compute the same values is no cause of its own (flow/sameparts.py)
+    changes = defaults + [c for c in changes if ((c.base is not None and id(c.base.node) in causes)
+                                                 or (c.cand is not None and id(c.cand.node) in causes))
+                          and id(c) not in unchanged_parts]
     if not changes:
         return None  # the differing effects come from code changed elsewhere (a callee's own pair)
     changes = _only_device_moves(changes, eb, ec) or changes
@@ -880,6 +889,23 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     report.fixed_calls = _fixed_calls(changes, flows)
     _place_changes(report, changes, causes, flows, explained, inlined)
     return report
+
+
+@contextmanager
+def _probed(base_fn: FunctionInfo, cand_fn: FunctionInfo, changes: list[UnitChange], expanders: dict[str, Expander],
+            fb: LearningFlow) -> Iterator[PartProbes]:
+    """The expanders set for one pair's comparison: the edited parts of its changed statements recorded
+    (flow/sameparts.py), `isinstance` tests decided at the baseline's declared types (flow/declared.py)."""
+    probes = part_probes(changes, base_fn.node, cand_fn.node)
+    expanders["baseline"].probes, expanders["candidate"].probes = probes.nodes(0), probes.nodes(1)
+    declared = declared_types(base_fn, cand_fn, fb.resolver) if changes else {}
+    for expander in expanders.values():
+        expander.declared = declared
+    try:
+        yield probes
+    finally:
+        for expander in expanders.values():
+            expander.probes, expander.probed, expander.declared = frozenset(), {}, {}
 
 
 def _without_plumbing(changes: list[UnitChange], pair: FunctionPair, index: PairIndex,

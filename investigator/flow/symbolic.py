@@ -28,7 +28,9 @@ from typing import Any, overload
 from investigator.detectors.flow import Flow, alias_value, class_imports
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.patterns import equivalent_form, has_detach, without_detach
+from investigator.flow.accessors import accessed
 from investigator.flow.containers import FIELDS, ContainerChange, loop_bindings, loop_change
+from investigator.flow.declared import size_cast, sizes_unpacked, type_decided
 from investigator.flow.diff import VALIDATION_TOGGLES
 from investigator.flow.identityopt import IDENTITY
 from investigator.flow.inferred import same_but_inferred
@@ -110,6 +112,13 @@ class Expander:
         # them read the item by position on both sides
         self.producers: dict[str, ContainerChange] = {}
         self.passed_through: set[str] = set()  # pass-through wrappers read as what they wrap (flow/passthrough.py)
+        # ids of the analysed function's expression nodes whose expanded text is recorded in `probed`
+        # (the edited parts of changed statements, flow/sameparts.py)
+        self.probes: frozenset[int] = frozenset()
+        self.probed: dict[int, set[str]] = {}
+        # expression text -> the class the baseline declares it holds (set per function pair, flow/declared.py):
+        # `isinstance` tests on it are decided at both commits
+        self.declared: dict[str, str] = {}
 
     def _carried_effects(self, loop: ast.stmt, fn: FunctionInfo, inner: _State, assigned: set[str]) -> None:
         """What the loop leaves in an accumulator is an effect when it is read on."""
@@ -335,6 +344,10 @@ class Expander:
         if isinstance(test.expr, ast.Constant):  # a literal once expanded (a callee's parameter at its default)
             ended = self._body(stmt.body if test.expr.value else stmt.orelse, fn, st, depth, root)
             return ended, ended
+        typed = type_decided(test.expr, self.declared) if self.declared else None
+        if typed is not None:  # a type dispatch at the baseline's declared type (flow/declared.py)
+            ended = self._body(stmt.body if typed else stmt.orelse, fn, st, depth, root)
+            return ended, ended
         if not stmt.orelse and len(stmt.body) == 1 and isinstance(stmt.body[0], ast.Raise):
             check = _negate(test.expr)
             self._effect("check", _Val(check, test.stmts | (frozenset({id(stmt.body[0])}) if root else frozenset())),
@@ -499,7 +512,15 @@ class _Expand:
 
     def sub(self, node: ast.AST) -> ast.AST:
         """`node` with local values substituted; an expression stays an expression (a name or a call is
-        replaced by a value, other nodes are rebuilt as their own type)."""
+        replaced by a value, other nodes are rebuilt as their own type). The expansion of a node of the
+        analysed function named in the expander's `probes` is recorded (flow/sameparts.py)."""
+        if self.owner.probes and self.depth == 0 and id(node) in self.owner.probes:
+            out = self._sub(node)
+            self.owner.probed.setdefault(id(node), set()).add(_text(out))
+            return out
+        return self._sub(node)
+
+    def _sub(self, node: ast.AST) -> ast.AST:
         if isinstance(node, ast.Name):
             if isinstance(node.ctx, ast.Load) and node.id in self.env:
                 val = self.env[node.id]
@@ -508,6 +529,8 @@ class _Expand:
             return node
         if isinstance(node, ast.Lambda):
             return node  # its parameters are not the enclosing function's names
+        if isinstance(node, ast.IfExp) and self.owner.declared:
+            return self._typed_branch(node)
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and isinstance(node.ctx, ast.Load) \
                 and self.depth == 0 and (held := self.env.get(f"{node.value.id}.{node.attr}")) is not None:
             self.used.update(held.stmts)  # an attribute held like a local (`Expander.held_attributes`)
@@ -521,6 +544,11 @@ class _Expand:
             called = self._call(node)
             if called is not None:
                 return called
+        rebuilt = self._rebuilt(node)
+        return sizes_unpacked(rebuilt) if isinstance(rebuilt, ast.Call) else rebuilt
+
+    def _rebuilt(self, node: ast.AST) -> ast.AST:
+        """`node` with its children substituted: itself when none changed, else a new node of its type."""
         changed: dict[str, object] = {}
         for name, value in ast.iter_fields(node):
             if isinstance(value, ast.AST):
@@ -536,6 +564,18 @@ class _Expand:
         fields = {name: getattr(node, name, None) for name in node._fields}
         fields.update(changed)
         return type(node)(**fields)
+
+    def _typed_branch(self, node: ast.IfExp) -> ast.expr:
+        """The branch a type dispatch takes at the baseline's declared type (flow/declared.py), else the
+        conditional with its test expanded once (its calls' effects too)."""
+        test = self.sub(node.test)
+        typed = type_decided(test, self.owner.declared)
+        if typed is not None:
+            return self.sub(node.body if typed else node.orelse)
+        body, orelse = self.sub(node.body), self.sub(node.orelse)
+        if test is node.test and body is node.body and orelse is node.orelse:
+            return node
+        return ast.IfExp(test, body, orelse)
 
 
     def _prepared(self, node: ast.Call) -> ast.Call:
@@ -594,6 +634,12 @@ class _Expand:
         if value is not None and not (isinstance(value.expr, ast.Constant) and value.expr.value is None):
             self.used.update(value.stmts)
             return value.expr
+        size = size_cast(node) if value is None else None
+        if size is not None:
+            return self.sub(size)  # `int(x.shape[k])` is `x.shape[k]` (flow/declared.py)
+        read = accessed(node, self.fn, self.owner.resolver) if value is None else None
+        if read is not None:
+            return self.sub(read)  # a one-parameter module's parameter (flow/accessors.py)
         func = node.func
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
             alias = alias_value(self.fn, func.attr)

@@ -741,3 +741,17 @@ def test_the_same_value_change_in_a_few_run_time_files_is_one_finding(tmp_path):
     assert len(other) == 1 and "1500 → 6000" in other[0] and "g3" in other[0], other  # a different change: its own
     distinct = {k: v.replace("3000", f"{3000 + i}") for i, (k, v) in enumerate(cand.items())}
     assert len([t for t in _titles(_run(tmp_path / "distinct", base, distinct)) if "max_epochs" in t]) == 4
+
+
+def test_a_placeholder_literal_read_from_the_setting_at_both_commits_is_no_implicit_default(tmp_path):
+    """rl-baselines3-zoo v2.2.1..v2.3.0: a callback sets `self.batch_size = 0`, then `self.batch_size =
+    self._model.batch_size`, at both commits; every `batch_size` key the range added to a hyperparameter
+    file was described as "baseline: implicit default 0" from that placeholder. The negative is the test
+    above: a literal the candidate replaced by the setting's read is still the implicit default."""
+    learner = PROMOTE_LEARNER.replace("            self.min_lr = 1e-6",
+                                      "            self.min_lr = 0\n            self.min_lr = cfg.lr_adaptive_min")
+    option = '        p.add_argument("--lr-adaptive-min", type=float, default=1e-5)\n        Learner('
+    base = {"train.py": PROMOTE_TRAIN, "learner.py": learner}
+    cand = {"train.py": PROMOTE_TRAIN.replace("        Learner(", option), "learner.py": learner}
+    added = _with(_run(tmp_path, base, cand), "lr_adaptive_min")
+    assert "implicit default 0" not in added.title + added.rationale, added.title + " | " + added.rationale

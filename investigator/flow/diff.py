@@ -485,7 +485,7 @@ def _check_call(u: Unit) -> bool:
         callee = functions.get(func.id)
     else:
         return False
-    body = getattr(callee.node, "body", None) if callee is not None else None
+    body: list[ast.stmt] = getattr(callee.node, "body", []) if callee is not None else []
     return bool(body) and _only_checks(body[0], docstring=True) and all(_only_checks(s) for s in body[1:])
 
 
@@ -493,7 +493,7 @@ PURE_BUILTINS = frozenset({"len", "range", "enumerate", "zip", "isinstance", "ha
                            "type", "issubclass", "min", "max", "abs", "callable"})
 
 
-def _pure(expr: ast.expr) -> bool:
+def _reads_only(expr: ast.expr) -> bool:
     """No call but to builtins that read (`len(batch)`, `isinstance(x, T)`)."""
     return all(isinstance(n.func, ast.Name) and n.func.id in PURE_BUILTINS
                for n in ast.walk(expr) if isinstance(n, ast.Call))
@@ -504,7 +504,7 @@ def _only_checks(stmt: ast.stmt, docstring: bool = False) -> bool:
         return True
     if docstring and isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
         return True
-    if isinstance(stmt, ast.If) and _pure(stmt.test) or isinstance(stmt, ast.For) and _pure(stmt.iter):
+    if isinstance(stmt, ast.If) and _reads_only(stmt.test) or isinstance(stmt, ast.For) and _reads_only(stmt.iter):
         return all(_only_checks(s) for s in [*stmt.body, *stmt.orelse])
     return False
 

@@ -122,3 +122,48 @@ def test_loss_and_rollouts_moved_into_functors_are_not_removed() -> None:
 
 def test_a_functor_that_drops_the_entropy_term_is_reported() -> None:
     assert any("Entropy" in t for t in _titles("")), _titles("")
+
+
+SEARCH = """
+class InverseTransform:
+    def __init__(self, support):
+        self.support = support
+
+    def __call__(self, logits):
+        return (logits.softmax(-1) * self.support).sum(-1)
+
+
+class Search:
+    def __init__(self, support):
+        self.inverse = InverseTransform(support)
+
+    def search(self, model, latent):
+        out = model.recurrent_inference(latent)
+{body}
+        return out
+"""
+
+KEPT_BASE = """        if not model.training:
+            out.value = to_numpy(self.inverse(out.value))"""
+KEPT_CAND = """        out.value = to_numpy(self.inverse(out.value))"""
+MAIN_SEARCH = "from search import Search\n\nSearch(None).search(None, None)\n"
+
+
+def _call_removed(body_cand: str, held: bool = True) -> list[str]:
+    base = {"search.py": SEARCH.replace("{body}", KEPT_BASE), "main.py": MAIN_SEARCH}
+    searched = SEARCH.replace("{body}", body_cand)
+    if not held:
+        searched = searched.replace("self.inverse = InverseTransform(support)", "self.support = support")
+    cand = {"search.py": searched, "main.py": MAIN_SEARCH}
+    return [f.title for f in run_on(base, cand, only={"call_removed"}).findings]
+
+
+def test_an_object_still_called_is_not_a_removed_call() -> None:
+    # LightZero's MCTS `search`: `self.inverse_scalar_transform_handle(...)` kept, its `if not model.training:`
+    # guard dropped; with the object's `__call__` followed, it read as "`InverseScalarTransform.__call__` is no
+    # longer called"
+    assert _call_removed(KEPT_CAND) == []
+
+
+def test_an_object_no_longer_called_is_reported() -> None:
+    assert _call_removed("        out.value = to_numpy(out.value)", held=False)

@@ -409,6 +409,10 @@ def run_command(args: argparse.Namespace) -> int:
 
     probes = probe_options(args)
     check_output_dir(Path(args.output))  # before any analysis: a run must never end unable to write
+    from investigator.git import prefetch
+
+    # git reads the range on the second core while this process imports the analysis (git/prefetch.py)
+    ahead = prefetch.start(args.repo, args.baseline_commit, args.candidate_commit)
     request = InvestigationRequest(
         repo=args.repo,
         baseline_commit=args.baseline_commit,
@@ -427,17 +431,18 @@ def run_command(args: argparse.Namespace) -> int:
         analyzer_budget_s=args.analyzer_budget,
         **probes,  # type: ignore[arg-type]
     )
-    return execute(request, quiet=args.quiet)
+    return execute(request, quiet=args.quiet, prefetch=ahead)
 
 
-def execute(request, quiet: bool = False) -> int:
+def execute(request, quiet: bool = False, prefetch=None) -> int:
     from investigator.gc_pause import cyclic_gc_paused
     from investigator.workflow import run_investigation
 
     start = time.perf_counter()
     try:
         with cyclic_gc_paused():  # this process runs one investigation: see investigator.gc_pause
-            inv = run_investigation(request, progress=_progress_printer(quiet), confirm=confirm_on_terminal)
+            inv = run_investigation(request, progress=_progress_printer(quiet), confirm=confirm_on_terminal,
+                                    prefetch=prefetch)
             if _ENDS_AFTER_RUN:
                 # the process ends once the reports are printed (`exit_without_teardown`): what the run
                 # built (millions of objects, all still in the youngest generation after the pause) is

@@ -111,6 +111,8 @@ def test_interrupt_before_any_step_finished_writes_nothing(repo, tmp_path, capsy
         raise KeyboardInterrupt
 
     monkeypatch.setattr(graph, "resolve_range", stopped)
+    # the CLI's read-ahead (investigator/git/prefetch.py): the resolve step waits for it
+    monkeypatch.setattr("investigator.git.prefetch.Prefetch.open_for", stopped)
     code = main(["--repo", str(repo), "--baseline-commit", "base", "--output", str(tmp_path / "o"), "--quiet"])
     out, err = capsys.readouterr()
     assert code == 130 and out == ""

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from investigator.config.options import declared_option
-from investigator.detectors import codedefault
+from investigator.detectors import codedefault, guard_shares
 from investigator.detectors.base import CALLED_FROM
 from investigator.detectors.conditional import same_at_default, simple_statements, statement_at
 from investigator.detectors.newcases import SUFFIXES as CATALOG_SUFFIXES
@@ -1344,12 +1344,15 @@ def apply_guards(results: dict[str, AnalyzerResult], changeset: Any, request: An
         return {}
     given = {"baseline": getattr(request, "baseline_entry", None), "candidate": getattr(request, "candidate_entry", None)}
     sides = sides_from(changeset, results, given)
+    listed = [f for result in results.values() for f in result.findings]
+    verdicts = iter(guard_shares.judged_in_two(listed, lambda f: _verdict(f, sides),
+                                               [changeset.baseline, changeset.candidate]))
     changed: dict[str, AnalyzerResult] = {}
     for name, result in results.items():
         kept, dead = [], []
         lowered = False
         for f in result.findings:
-            neutral, said = _at_code_default(f, sides)
+            neutral, said, reason, default_off = next(verdicts)
             if neutral:
                 dead.append(NoEffectChange(
                     subsystem=f.subsystem, title=f.title, source=f.source, locations=f.locations,
@@ -1360,18 +1363,8 @@ def apply_guards(results: dict[str, AnalyzerResult], changeset: Any, request: An
                 continue
             if said:
                 lowered = True  # the finding is rewritten (what the configuration says), not lowered
-                f = f.model_copy(update={"rationale": f.rationale + (
-                    f" The changed value is a configuration read whose code default is the literal it replaced; "
-                    f"the configuration sets it otherwise: {said}.")})
-            try:
-                reason = dead_reason(f, sides)
-            except (RecursionError, ValueError, TypeError):  # an unreadable shape counts as live
-                reason = None
+                f = _said(f, said)
             if reason is None:
-                try:
-                    default_off = off_by_default_reason(f, sides) or conditional_default_reason(f, sides)
-                except (RecursionError, ValueError, TypeError):
-                    default_off = None
                 lowered = lowered or default_off is not None
                 kept.append(f if default_off is None else _lowered(f, default_off))
             else:
@@ -1387,6 +1380,35 @@ def apply_guards(results: dict[str, AnalyzerResult], changeset: Any, request: An
             changed[name] = result.model_copy(update={"findings": kept, "no_effect": [*result.no_effect, *dead],
                                                       "hypothesis_updates": updates})
     return changed
+
+
+def _said(f: Finding, said: str) -> Finding:
+    """`f` with what the configuration says about its changed value (a code default set otherwise)."""
+    return f.model_copy(update={"rationale": f.rationale + (
+        f" The changed value is a configuration read whose code default is the literal it replaced; "
+        f"the configuration sets it otherwise: {said}.")})
+
+
+def _verdict(f: Finding, sides: dict[str, Side]) -> tuple[bool, str, str | None, str | None]:
+    """(identical at the code default, what the configuration says, why its branch never runs, why it runs
+    only when an option is set) for one finding: all `apply_guards` asks of it, in one place so that a
+    forked helper can ask it (`guard_shares`). An unreadable shape counts as live."""
+    neutral, said = _at_code_default(f, sides)
+    if neutral:
+        return True, said, None, None
+    if said:
+        f = _said(f, said)
+    try:
+        reason = dead_reason(f, sides)
+    except (RecursionError, ValueError, TypeError):
+        reason = None
+    default_off = None
+    if reason is None:
+        try:
+            default_off = off_by_default_reason(f, sides) or conditional_default_reason(f, sides)
+        except (RecursionError, ValueError, TypeError):
+            default_off = None
+    return False, said, reason, default_off
 
 
 def _at_code_default(f: Finding, sides: dict[str, Side]) -> tuple[bool, str]:

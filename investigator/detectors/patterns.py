@@ -171,6 +171,12 @@ LIBRARY_ALIASES: dict[str, str] = {
     **{f"jax.tree_{f}": f"jax.tree.{f}" for f in _TREE_FUNCTIONS},
     **{f"jax.tree_util.tree_{f}": f"jax.tree.{f}" for f in _TREE_FUNCTIONS},
     **{f"tree_util.tree_{f}": f"jax.tree.{f}" for f in _TREE_FUNCTIONS},
+    # TensorFlow 2 moved `tf.data.experimental` dataset constructors onto `tf.data.Dataset` (same arguments and
+    # defaults; the experimental names are deprecated aliases). Real shape: TF-Agents v0.18.0..v0.19.0 replay buffer
+    # `tf.data.experimental.Counter()` -> `tf.data.Dataset.counter()`, its range's only finding (significant).
+    "tf.data.experimental.Counter": "tf.data.Dataset.counter",
+    "tf.data.experimental.sample_from_datasets": "tf.data.Dataset.sample_from_datasets",
+    "tf.data.experimental.choose_from_datasets": "tf.data.Dataset.choose_from_datasets",
 }
 # keyword arguments a library renamed without changing them: NumPy 2.1 / JAX's `clip(x, min=, max=)` for
 # `a_min=` / `a_max=`

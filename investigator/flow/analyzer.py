@@ -45,6 +45,7 @@ from investigator.detectors.newcases import (
 )
 from investigator.detectors.pairs import PY_SUFFIXES, FunctionPair, PairIndex, shared_pairs
 from investigator.detectors.paramattr import parameters_as_attributes
+from investigator.detectors.patterns import LOG_SINK_CALL, LOG_SINK_RECEIVER
 from investigator.detectors.reach import unreachable_reason
 from investigator.detectors.sources import changes_from_changeset
 from investigator.flow.abstracted import made_abstract
@@ -77,6 +78,7 @@ from investigator.flow.graph import LearningFlow, Placement, linked_flows
 from investigator.flow.groups import grouped_input
 from investigator.flow.handedin import handed_in_call
 from investigator.flow.heldattrs import one_side_attributes
+from investigator.flow.identityopt import default_truth, identity_calls, identity_hooks
 from investigator.flow.inferred import same_statement_but_inferred
 from investigator.flow.inlined import Inlined, call_text, inlined_callees
 from investigator.flow.kwrename import keyword_renamed
@@ -84,7 +86,9 @@ from investigator.flow.layout import GRADIENT_PLACES, Layout, container_relaid, 
 from investigator.flow.libapi import api_label, api_reached
 from investigator.flow.libkw import library_end
 from investigator.flow.netctor import LAYER_CONFIDENCE, rebuilt_network
+from investigator.flow.newfield import new_field_declared
 from investigator.flow.newparam import new_parameter_passed
+from investigator.flow.offflags import dead_statement, off_flags
 from investigator.flow.optin import (
     ConfigValues,
     assumption,
@@ -812,6 +816,7 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     changes = _without_bundled_reads(changes, pair, result)
     changes = _without_constant_switches(changes, pair, index, result)
     changes = _without_declared_placeholders(changes, pair, result)
+    changes = _without_off_branches(changes, pair, index, result)
     if config_compared:
         changes = _without_plumbing(changes, pair, index, result)
     defaults = [c for c in changes if _default_changed(c)]
@@ -974,6 +979,36 @@ def _without_constant_switches(changes: list[UnitChange], pair: FunctionPair, in
                + " (the only store of that attribute in the commit's code, never set by name) is read as its literal",
         locations=[Location(path=first.fn.path, line=first.line, side="candidate")], source=SOURCE))
     return [c for c in changes if not any(c is s for s, _ in same)]
+
+
+def _without_off_branches(changes: list[UnitChange], pair: FunctionPair, index: PairIndex,
+                          result: AnalyzerResult) -> list[UnitChange]:
+    """The changes less those under a branch whose flag every call leaves off, at both commits (flow/offflags.py:
+    cleanrl's video recording under `if capture_video and idx == 0:` with `capture_video: bool = False`)."""
+    if pair.base is None or pair.cand is None or pair.cand.class_name:
+        return changes
+    off_b, off_c = off_flags(pair.base, index.base), off_flags(pair.cand, index.cand)
+    if not off_b and not off_c:
+        return changes
+    dead: list[tuple[UnitChange, str]] = []
+    for c in changes:
+        tests = [dead_statement(u.node, u.fn, off) for u, off in ((c.base, off_b), (c.cand, off_c)) if u is not None]
+        if tests and all(tests):
+            dead.append((c, tests[-1]))
+    if not dead:
+        return changes
+    first = dead[0][0].cand or dead[0][0].base
+    assert first is not None
+    flags = sorted((off_b | off_c) & {n.id for _, t in dead for n in ast.walk(ast.parse(t)) if isinstance(n, ast.Name)})
+    result.no_effect.append(NoEffectChange(
+        subsystem="other", title=f"Changed code under an off flag in `{pair.describe()}` ({len(dead)} statements)",
+        reason="it runs only under " + ", ".join(dict.fromkeys(f"`if {t}:`" for _, t in dead))
+               + ", and every call of the function leaves " + ", ".join(f"`{f}`" for f in flags)
+               + " off (a literal, or a settings field whose default is off): no run of the range takes the branch "
+               "unless the command line or configuration turns it on",
+        locations=[Location(path=first.fn.path, line=first.line, side="candidate" if first is dead[0][0].cand
+                            else "baseline")], source=SOURCE))
+    return [c for c in changes if not any(c is d for d, _ in dead)]
 
 
 def _without_declared_placeholders(changes: list[UnitChange], pair: FunctionPair,
@@ -1415,7 +1450,43 @@ def _plain_fields(changes: list[UnitChange], body: bool, pair: FunctionPair, ind
         return changes
     changes = _without_carried_fields(changes, pair, result)
     changes = _without_unread_fields(changes, pair, flow, result)
-    return _without_neutral_fields(changes, pair, index, config or ConfigValues(), handed, result)
+    changes = _without_neutral_fields(changes, pair, index, config or ConfigValues(), handed, result)
+    return _without_new_settings_fields(changes, pair, index, config or ConfigValues(), result)
+
+
+def _without_new_settings_fields(changes: list[UnitChange], pair: FunctionPair, index: PairIndex,
+                                 config: ConfigValues, result: AnalyzerResult) -> list[UnitChange]:
+    """Class-body changes without the declarations of new settings fields (flow/newfield.py), or of new field
+    switches of the class (flow/optin.py `_field_options`: dopamine's flax `inputs_preprocessed: bool = False`), that
+    no configuration sets to another value: the changed statements reading them are compared with the field at its
+    default (cleanrl's `num_envs: int = 1` in `Args`, read as `range(args.num_envs)`)."""
+    if pair.base is None:
+        return changes
+    side = codedefault.TreeSide(index.cand.tree, config.candidate, config.where)
+    kept: list[UnitChange] = []
+    gone: list[str] = []
+    switches = new_options(pair.base, pair.cand) if pair.cand is not None else {}  # flax/dataclass field switches
+    for c in changes:
+        node = c.cand.node if c.cand is not None else None
+        value = node.value if isinstance(node, ast.AnnAssign | ast.Assign) else None
+        name = _field_name(c.cand) if c.base is None else None
+        if name is None or c.cand is None or value is None or not (
+                new_field_declared(c.cand, pair.base.module.tree) or name in switches):
+            kept.append(c)
+            continue
+        found = codedefault.configured(side, name, ast.unparse(value), c.cand.fn.path)
+        if not found[0]:
+            kept.append(c)
+            continue
+        gone.append(f"`{name}` ({found[1]})")
+    if gone:
+        cand_fn = pair.cand or pair.base
+        result.no_effect.append(NoEffectChange(
+            subsystem="other", title=f"Fields added to `{pair.describe()}`, read at their defaults",
+            reason="new fields of a settings class without base classes: the changed statements that read them are "
+                   "compared with each at its default, which no configuration overrides: " + "; ".join(gone),
+            locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
+    return kept
 
 
 def _without_neutral_fields(changes: list[UnitChange], pair: FunctionPair, index: PairIndex, config: ConfigValues,
@@ -1673,15 +1744,16 @@ def _at_defaults(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expande
                                             bound, passed)
     if full:
         return eb, ec, why, partly, OPT_IN_TITLES["neutral"]
-    kept = _at_new_parameter_defaults(base_fn, cand_fn, expander, effects_b, bound, passed)
+    kept = _at_new_parameter_defaults(base_fn, cand_fn, expander, effects_b, bound, passed) \
+        or _at_identity_hooks(base_fn, cand_fn, expander, effects_b, bound, passed)
     if kept:
         return [], [], kept, partly, OPT_IN_TITLES["neutral"]
     return eb, ec, opt_in, "; ".join(x for x in (partly, why) if x), note
 
 
-def _new_flag_parameters(base_fn: FunctionInfo, cand_fn: FunctionInfo) -> dict[str, bool]:
+def _new_flag_parameters(base_fn: FunctionInfo, cand_fn: FunctionInfo) -> dict[str, object]:
     """Parameters the candidate's function gained with a literal default, never reassigned in it: name ->
-    the truth of that default."""
+    that default."""
     def params(fn: FunctionInfo) -> dict[str, ast.expr | None]:
         node = fn.node
         if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
@@ -1690,7 +1762,7 @@ def _new_flag_parameters(base_fn: FunctionInfo, cand_fn: FunctionInfo) -> dict[s
 
     old, new = params(base_fn), params(cand_fn)
     stored = {n.id for n in ast.walk(cand_fn.node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
-    return {name: bool(d.value) for name, d in new.items()
+    return {name: d.value for name, d in new.items()
             if name not in old and name not in stored and isinstance(d, ast.Constant)}
 
 
@@ -1707,26 +1779,58 @@ def _at_new_parameter_defaults(base_fn: FunctionInfo, cand_fn: FunctionInfo, exp
         return ""
 
     def truth(test: ast.expr, fn: FunctionInfo) -> bool | None:
-        if fn is not cand_fn:
-            return None
-        negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
-        name = test.operand if negated else test  # type: ignore[attr-defined]
-        if not isinstance(name, ast.Name) or name.id not in flags:
-            return None
-        return flags[name.id] != negated
+        # `p`, `not p`, and (dopamine's `preprocess_fn=None`) `p is None` / `p is not None` / `p == <literal>`
+        return default_truth(test, flags) if fn is cand_fn else None
 
-    tests = [n.test for n in ast.walk(cand_fn.node) if isinstance(n, ast.If)]
-    names = [t.operand if isinstance(t, ast.UnaryOp) and isinstance(t.op, ast.Not) else t for t in tests]
-    used = sorted({t.id for t in names if isinstance(t, ast.Name) and t.id in flags})
+    tests = [n.test for n in ast.walk(cand_fn.node) if isinstance(n, ast.If) and default_truth(n.test, flags) is not None]
+    used = sorted({n.id for t in tests for n in ast.walk(t) if isinstance(n, ast.Name) and n.id in flags})
     if not used:
         return ""
-    effects_c = expander.effects(cand_fn, assume=truth, bound=bound, passed=passed,
+    # a new identity hook's own store is no effect: its calls are compared as the identity (flow/identityopt.py)
+    hooks = frozenset(identity_hooks(base_fn, cand_fn, expander.resolver.resolve, expander.resolver.side)) \
+        if cand_fn.name == "__init__" else frozenset()
+    effects_c = expander.effects(cand_fn, assume=truth, bound=bound, passed=passed, silent=hooks,
                                  unwrap=not (returned_containers(base_fn) & returned_containers(cand_fn)))
-    if effects_c is None or any(differing(effects_b, effects_c)):
+    if effects_c is None or any(_without_log_calls(e) for e in differing(effects_b, effects_c)):
         return ""
     return ("the branches on the parameter(s) " + ", ".join(f"`{n}`" for n in used) + " the function gained take "
             "their defaults' way for every call that does not pass them, which is every call the baseline made: "
             "the baseline's computation; a caller that passes another value is compared at that caller")
+
+
+_LOG_EFFECT = re.compile(r" :: call ([\w.]+)\(")
+
+
+def _without_log_calls(effects: list[Effect]) -> list[Effect]:
+    """The effects less bare calls to a logger or `print` (dopamine's new `logging.info('\t preprocess_fn: %s',
+    preprocess_fn)` beside the option it logs): a log line is no value training reads."""
+    out = []
+    for e in effects:
+        found = _LOG_EFFECT.search(e.text)
+        callee = found.group(1) if found else ""
+        receiver, _, method = callee.rpartition(".")
+        if found and LOG_SINK_CALL.match(method) and (not receiver and method in ("print", "pprint")
+                                                       or receiver and LOG_SINK_RECEIVER.search(receiver)):
+            continue
+        out.append(e)
+    return out
+
+
+def _at_identity_hooks(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander, effects_b: list[Effect],
+                       bound: dict[str, ast.expr], passed: frozenset[str]) -> str:
+    """Why nothing differs once the class's new hooks that default to the identity function are read as it
+    (flow/identityopt.py); '' when something still differs, or the class has no such hook."""
+    hooks = identity_hooks(base_fn, cand_fn, expander.resolver.resolve, expander.resolver.side)
+    used = sorted(h for h in hooks if f"self.{h}(" in ast.unparse(cand_fn.node))
+    if not used:
+        return ""
+    effects_c = expander.effects(cand_fn, bound=bound, passed=passed, arguments=identity_calls(hooks, cand_fn),
+                                 unwrap=not (returned_containers(base_fn) & returned_containers(cand_fn)))
+    if effects_c is None or any(differing(effects_b, effects_c)):
+        return ""
+    return ("the hook(s) " + ", ".join(f"`self.{h}` (default `{ast.unparse(hooks[h])}`)" for h in used)
+            + " are new and default to a function that returns its argument: every run that does not pass them, "
+            "every run the baseline could make, computes the baseline's values")
 
 
 def _at_callee_defaults(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander, effects_b: list[Effect], eb: list[Effect],

@@ -77,7 +77,7 @@ def declared_attributes(node: ast.ClassDef, tree: ast.Module | None = None) -> s
     if not bare:
         return set()
     private = {b for b in bare if b.startswith("_")} if not field_class(node) else set()
-    assigned: set[str] = set(private)
+    assigned: set[str] = set(private) | _read_declarations(node, bare)
     for cls in with_local_bases(node, tree):
         for method in cls.body:
             if not isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef):
@@ -91,6 +91,25 @@ def declared_attributes(node: ast.ClassDef, tree: ast.Module | None = None) -> s
 
 
 FIELD_DECORATOR = ("dataclass", "attrs", "attr.s", "define", "frozen", "mutable")
+# base classes that turn bare annotations into fields (constructor arguments)
+FIELD_BASES = frozenset({"BaseModel", "NamedTuple", "TypedDict", "BaseSettings", "Struct", "Protocol", "Enum"})
+
+
+def _read_declarations(node: ast.ClassDef, bare: set[str]) -> set[str]:
+    """Bare annotations of a plain class (no field decorator, no field-making base) that its own methods read as
+    `self.<name>`: the type of an instance attribute a base class assigns, no field. Real shape (trlx
+    208cb99f..165422d1): `NeMoILQLTrainer(BaseRLTrainer)` dropped `store: ILQLRolloutStorage` while
+    `BaseRLTrainer.__init__` (another module) assigns `self.store` and the class reads it; read as an
+    optimizer-path change."""
+    if field_class(node) or any(_last(b.value if isinstance(b, ast.Subscript) else b) in FIELD_BASES
+                                for b in node.bases):
+        return set()
+    read: set[str] = set()
+    for method in node.body:
+        if isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef):
+            read.update(sub.attr for sub in ast.walk(method) if isinstance(sub, ast.Attribute)
+                        and isinstance(sub.value, ast.Name) and sub.value.id == "self" and sub.attr in bare)
+    return read
 
 
 def field_class(node: ast.ClassDef) -> bool:

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
 from investigator.flow.argflags import same_cli_option
+from investigator.flow.newfield import same_at_new_defaults
+from investigator.flow.typeonly import identity_statement, same_but_types
 from investigator.flow.units import Unit
 from investigator.pyast import class_base, copy_tree, fingerprint, last_name
 
@@ -205,9 +207,7 @@ def changed_units(
     for olds, news in kept:
         for k in range(max(len(olds), len(news))):
             change = UnitChange(olds[k] if k < len(olds) else None, news[k] if k < len(news) else None)
-            if change.base is None or change.cand is None or not (
-                    _same_with_constants(change.base, change.cand) or same_flax_apply(change.base.node, change.cand.node)
-                    or same_cli_option(change.base.node, change.cand.node)):
+            if _differs(change):
                 one = change.cand if change.base is None else change.base if change.cand is None else None
                 change.crossed = one is not None and unit_key(one) in crossed
                 out.append(change)
@@ -217,6 +217,18 @@ def changed_units(
         name_renames.update((o, n) for o, n in mappings if o != n and ("." not in o and "." not in n or _field_of_same(o, n)
                                                                        or "." not in o and _object_field(n)))
     return out + regated
+
+
+def _differs(change: UnitChange) -> bool:
+    """The change is one: not the same computation in another spelling."""
+    return change.base is None or change.cand is None or not _equivalent(change.base, change.cand)
+
+
+def _equivalent(base: Unit, cand: Unit) -> bool:
+    """Two statements at the same place of the diff that compute the same thing in another spelling."""
+    return (_same_with_constants(base, cand) or same_flax_apply(base.node, cand.node)
+            or same_cli_option(base.node, cand.node) or same_at_new_defaults(base, cand)
+            or same_but_types(base.parts, cand.parts, base.fn.module.tree, cand.fn.module.tree))
 
 
 def _renamed_moves(kept: list[tuple[list[Unit], list[Unit]]], a: list[Unit], b: list[Unit],
@@ -461,9 +473,10 @@ def _without_checks(units: list[Unit]) -> list[Unit]:
     """The units less `assert` statements: an assertion computes no value training uses, it only
     stops a run whose state is already wrong (and `python -O` drops it). Real shape: d3rlpy 2.0
     dropped `assert self._q_func is not None` (a type-narrowing check) from every `compute_loss`;
-    the diff paired the old assert with the new `return`, and the unchanged loss read as changed."""
+    the diff paired the old assert with the new `return`, and the unchanged loss read as changed. Also
+    `x = cast(T, x)` and a bare process barrier (flow/typeonly.py), and a call of a check-only method."""
     return [u for u in units if not isinstance(u.node, ast.Assert) and not validation_toggle(u.node)
-            and not _check_call(u)]
+            and not identity_statement(u.node) and not _check_call(u)]
 
 
 def _check_call(u: Unit) -> bool:

@@ -145,13 +145,34 @@ def _self_targets(node: ast.AST) -> list[str]:
 
 
 def _assigned_attrs(cls: ast.ClassDef) -> set[str]:
-    return {a for n in ast.walk(cls) for a in _self_targets(n)}
+    return {a for n in ast.walk(cls) for a in _self_targets(n)} | set(_body_fields(cls))
+
+
+def _body_fields(cls: ast.ClassDef) -> dict[str, ast.AnnAssign]:
+    """Annotated class-body fields with a value (`inputs_preprocessed: bool = False`)."""
+    return {s.target.id: s for s in cls.body
+            if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name) and s.value is not None}
+
+
+def _field_options(cls: ast.ClassDef, path: str) -> dict[str, Option]:
+    """Options of a class without `__init__` whose fields are its constructor's parameters (a dataclass, a flax
+    `nn.Module`): a field with a literal default that no method assigns and that methods read only in branch tests.
+    Real shape (dopamine 7ec9c158..a9911ec0): every flax network gained `inputs_preprocessed: bool = False` and
+    `if not self.inputs_preprocessed: x = x / 255.` around the baseline's scaling."""
+    stored = {a for n in ast.walk(cls) for a in _self_targets(n)}
+    switches, passed = _decided_reads(cls)
+    out: dict[str, Option] = {}
+    for attr, stmt in _body_fields(cls).items():
+        if attr in stored or attr not in switches or not isinstance(stmt.value, ast.Constant):
+            continue
+        out[attr] = Option(attr, stmt.value.value, f"{path}:{stmt.lineno}", ast.unparse(stmt), attr in passed)
+    return out
 
 
 def _options(cls: ast.ClassDef, path: str, base_cls: ast.ClassDef | None = None) -> dict[str, Option]:
     init = next((n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
     if init is None:
-        return {}
+        return _field_options(cls, path)
     exempt = _new_case_stores(init, base_cls)
     counts: dict[str, int] = {}
     for n in ast.walk(cls):

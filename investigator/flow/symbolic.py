@@ -30,6 +30,7 @@ from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.patterns import equivalent_form, has_detach, without_detach
 from investigator.flow.containers import FIELDS, ContainerChange, loop_bindings, loop_change
 from investigator.flow.diff import VALIDATION_TOGGLES
+from investigator.flow.identityopt import IDENTITY
 from investigator.flow.inferred import same_but_inferred
 from investigator.flow.passthrough import passthrough_argument
 from investigator.flow.wrappers import container_fields, field_argument, returned_container
@@ -583,6 +584,8 @@ class _Expand:
         """The value of an inlined project call, or of a call through an `__init__` alias of library
         functions (`self.clip(...)` with `self.clip = torch.clamp`), or the environment a pass-through
         wrapper wraps (flow/passthrough.py); None to substitute inside it."""
+        if isinstance(node.func, ast.Name) and node.func.id == IDENTITY and len(node.args) == 1:
+            return self.sub(node.args[0])  # a new hook at its identity default (flow/identityopt.py)
         wrapped = passthrough_argument(node, self.fn)
         if wrapped is not None:
             self.owner.passed_through.add(ast.unparse(node.func))

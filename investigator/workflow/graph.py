@@ -63,6 +63,7 @@ if TYPE_CHECKING:
     from langgraph.types import Durability
 
     from investigator.git.changeset import ChangeSet
+    from investigator.git.prefetch import Prefetch
     from investigator.git.repository import CommitInfo, CommitRange, RepoHandle
     from investigator.git.snapshot import Snapshot
 
@@ -113,6 +114,8 @@ class Resources:
     changeset: ChangeSet | None = None
     repository: RepoHandle | None = None  # opened by `resolve`, or again on resume
     commit_range: CommitRange | None = None  # the resolved refs, with `repository`
+    # the CLI's read-ahead of the repository, refs and change set (investigator/git/prefetch.py)
+    prefetch: Prefetch | None = None
     # every node's update applied as it completes: what a stopped run still has (see `run_investigation`)
     completed: Investigation | None = None
     stopped: bool = False  # set when the run was interrupted: no further node starts
@@ -239,8 +242,13 @@ class Pipeline:
 
     def _open(self, req: InvestigationRequest) -> CommitRange:
         """Open the repository and resolve both refs; kept in `resources` (not persisted state)."""
-        repository = open_repository(req.repo or "")
-        commit_range = resolve_range(repository, req.baseline_commit or "", req.candidate_commit)
+        prefetch = self.resources.prefetch
+        opened = prefetch.open_for(req.repo or "", req.baseline_commit or "", req.candidate_commit) if prefetch else None
+        if opened is None:
+            repository = open_repository(req.repo or "")
+            commit_range = resolve_range(repository, req.baseline_commit or "", req.candidate_commit)
+        else:
+            repository, commit_range = opened
         self.resources.repository, self.resources.commit_range = repository, commit_range
         return commit_range
 
@@ -258,7 +266,8 @@ class Pipeline:
             if res.repository is None or res.commit_range is None:
                 self._open(state.request)
             assert res.repository is not None and res.commit_range is not None  # set by `_open`
-            res.changeset = build_changeset(res.repository, res.commit_range)
+            read = res.prefetch.take_changeset(res.repository, res.commit_range) if res.prefetch else None
+            res.changeset = read if read is not None else build_changeset(res.repository, res.commit_range)
         return res.changeset
 
     def _context(self, state: Investigation) -> AnalysisContext:
@@ -629,6 +638,7 @@ def run_investigation(
     thread_id: str = "cli",
     confirm: probing.ConfirmCallback | None = None,
     resume: bool = False,
+    prefetch: Prefetch | None = None,
 ) -> Investigation:
     """Run the whole workflow. InputError propagates (the CLI turns it into exit code 2).
 
@@ -641,12 +651,15 @@ def run_investigation(
     completed steps are written as a partial report marked incomplete and `InvestigationInterrupted`
     carries it to the caller; an internal error does the same and propagates with `partial_reports`
     attached; reports that cannot be written after the analysis go to a temporary directory (`error`).
+
+    `prefetch` (the CLI): the repository, refs and change set being read in the background since before
+    the imports (`investigator.git.prefetch`); the resolve and diff steps take them when they match.
     """
     if checkpointer is None:
         from langgraph.checkpoint.memory import InMemorySaver
 
         checkpointer = InMemorySaver()
-    resources = Resources(playbooks=load_playbooks(), progress=progress or _silent)
+    resources = Resources(playbooks=load_playbooks(), progress=progress or _silent, prefetch=None if resume else prefetch)
     resources.probing.confirm = confirm
     graph = build_graph(resources, checkpointer=checkpointer)
     config = {"configurable": {"thread_id": thread_id}, "recursion_limit": 100}

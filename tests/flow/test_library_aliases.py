@@ -113,3 +113,20 @@ def test_a_strict_zip_and_a_typing_cast_change_nothing() -> None:
 def test_another_zipped_sequence_is_a_change() -> None:
     cand = ENV.replace("zip(wrapper_classes, wrapper_kwargs)", "zip(wrapper_classes[1:], wrapper_kwargs[1:], strict=True)")
     assert any("wrap_env" in t for t in _loud_env(cand)), _loud_env(cand)
+
+
+TF_LOSS = LOSS.replace("import optax\n", "import optax\nimport tensorflow as tf\n").replace(
+    "    negative = jnp.clip(logits, a_min=-1.0 * beta)\n",
+    "    negative = jnp.clip(logits, a_min=-1.0 * beta)\n    negative = negative + next(iter(tf.data.experimental.Counter()))\n")
+
+
+def test_a_tf_data_experimental_constructor_under_its_dataset_name_is_the_same_call() -> None:
+    """TF-Agents v0.18.0..v0.19.0: `tf.data.experimental.Counter()` -> `tf.data.Dataset.counter()`."""
+    found = flow_findings({"losses.py": TF_LOSS},
+                          {"losses.py": TF_LOSS.replace("tf.data.experimental.Counter()", "tf.data.Dataset.counter()")})
+    assert found == []
+
+
+def test_a_counter_with_another_start_is_a_change() -> None:
+    cand = TF_LOSS.replace("tf.data.experimental.Counter()", "tf.data.Dataset.counter(1)")
+    assert flow_findings({"losses.py": TF_LOSS}, {"losses.py": cand})

@@ -36,8 +36,8 @@ class EnvCountDetector(FeatureDetector):
         severity=Severity.significant,
         rationale=(
             "The number of environments sets the batch collected per step and, with a fixed step "
-            "budget, the number of updates; a heuristic (`int(gpu_memory_gb / 6)`, cpu_count) can "
-            "silently give a very different count on another machine."
+            "budget, the number of updates; a count computed from the machine (GPU memory, CPU count) "
+            "also differs between machines."
         ),
         fix="Restore the baseline computation of the environment/worker count (or pin it in the config).",
         hypotheses=["vecenv.env_count_changed"],
@@ -68,11 +68,45 @@ class EnvCountDetector(FeatureDetector):
                         it = arg.generators[0].iter
                         if isinstance(it, ast.Call) and last_name(call_name(it)) == "range":
                             text = canon(it, site)
-                            out.append(Feature(("range", text), site, f"{last_name(name)}([... for _ in {text}])"))
+                            count = _count(text[len("range("):-1]) if len(it.args) == 1 else None
+                            out.append(Feature(("range", text if count is None else f"count={count}"), site,
+                                               f"{last_name(name)}([... for _ in {text}])"))
+                    elif isinstance(arg, ast.List) and arg.elts \
+                            and all(isinstance(e, ast.Call | ast.Lambda) for e in arg.elts):
+                        # `SyncVectorEnv([make_env(...)])`: a literal list of environment builders, its length the
+                        # count (not `VectorEncoderFactory([750, 750])`, d3rlpy's layer sizes)
+                        out.append(Feature(("range", f"count={len(arg.elts)}"), site,
+                                           f"{last_name(name)}([{len(arg.elts)} environment(s)])"))
         return out
 
     def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
+        only_base, only_cand = _implied(base, cand, only_base), _implied(base, cand, only_cand)
+        if not only_base and not only_cand:
+            return []
         return [feature_hit("Environment/worker count computation changed", pair, only_base, only_cand)]
+
+
+_VALUE = re.compile(r"^(?:config\[\w+=)?(\d+)\]?$")
+
+
+def _count(text: str) -> int | None:
+    """The number a count's canonical text stands for: a literal (`4`) or a configuration value
+    (`config[num_envs=4]`); None otherwise."""
+    found = _VALUE.match(text.strip())
+    return int(found.group(1)) if found else None
+
+
+def _implied(base: list[Feature], cand: list[Feature], one_sided: list[Feature]) -> list[Feature]:
+    """`one_sided` less the count keywords present at one side only whose value is the environment count both
+    sides build (a `("range", "count=N")` feature at both commits). Real shape (cleanrl e421c2e5..9d709007):
+    `SyncVectorEnv([make_env(...)])` -> `SyncVectorEnv([... for i in range(args.num_envs)])` with `num_envs = 1`,
+    and `ReplayBuffer(..., n_envs=args.num_envs)` where the baseline passed none: the baseline's buffer was
+    built for its one environment, so its default count was that count; both read as a changed count."""
+    shared = {f.key[1] for f in base if f.key[0] == "range"} & {f.key[1] for f in cand if f.key[0] == "range"}
+    counts = {int(k[len("count="):]) for k in shared if isinstance(k, str) and k.startswith("count=")}
+    if not counts:
+        return one_sided
+    return [f for f in one_sided if not (f.key[0] == "kwarg" and _count(str(f.key[2])) in counts)]
 
 
 def _keyword_counts(sites: list[Site], fn: FunctionInfo, handed: set[str]) -> list[Feature]:

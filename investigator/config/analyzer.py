@@ -13,7 +13,7 @@ from investigator.config.entry import ResolvedEntry, pyproject_scripts, resolve
 from investigator.config.extractors import extractor_for
 from investigator.config.findings import SOURCE, build_outcome
 from investigator.config.matching import Aliases, match, pair_code_renames
-from investigator.config.model import EntryKind, KeyMatch, MatchStatus, SideConfig
+from investigator.config.model import ConfigEntry, EntryKind, KeyMatch, MatchStatus, SideConfig
 from investigator.config.report import render
 from investigator.config.switch import caused_by, find_switch, switch_finding
 from investigator.models import AnalyzerFailure, AnalyzerResult, Finding, NoEffectChange, ReportSection
@@ -71,15 +71,39 @@ def compare_configs(baseline: SnapshotLike, candidate: SnapshotLike, playbooks: 
         effective, other = match(base.other, cand.other, aliases), []
     elif not cand.effective:  # one side's entry could not be followed: compare with all its config
         cand.entry.notes.append("no effective configuration; compared with all configuration at this commit")
-        effective, other = match(base.effective, cand.other, aliases), []
+        rest, kept = _kept_outside(cand.other, base.other, base.effective)
+        effective, other = match(base.effective, rest, aliases), match(kept, {k: cand.other[k] for k in kept}, aliases)
     elif not base.effective:
         base.entry.notes.append("no effective configuration; compared with all configuration at this commit")
-        effective, other = match(base.other, cand.effective, aliases), []
+        rest, kept = _kept_outside(base.other, cand.other, cand.effective)
+        effective, other = match(rest, cand.effective, aliases), match({k: base.other[k] for k in kept}, kept, aliases)
     else:
         effective, other = match(base.effective, cand.effective, aliases), match(base.other, cand.other, aliases)
     effective = pair_code_renames(effective, base_side.reads.reads, cand_side.reads.reads)
     _mark_overridden(base_side, base, cand_side, cand, [*effective, *other])
     return ConfigComparison(base_side, cand_side, base, cand, (tb, tc), effective, other, primary_is_other)
+
+
+def _kept_outside(whole: dict[str, ConfigEntry], outside: dict[str, ConfigEntry],
+                  effective: dict[str, ConfigEntry]) -> tuple[dict[str, ConfigEntry], dict[str, ConfigEntry]]:
+    """Split the configuration of the side whose entry could not be followed (`whole`, all of it) into
+    what is compared with the other side's effective configuration and what the other side still has,
+    unchanged and outside its entry's reach (same key, file and value in `outside`, not in `effective`):
+    the other side's entry merely reaches less of it, nothing was removed or added. The kept entries are
+    returned from `outside` (to be matched as other configuration). Real shape (imitation): a launch
+    script added for the BC entry gave the candidate an effective configuration, and an unchanged
+    script's command running another module (`reward_type="DiscrimNet"`) became two critical "removed
+    from the effective configuration" findings."""
+    rest: dict[str, ConfigEntry] = {}
+    kept: dict[str, ConfigEntry] = {}
+    for key, entry in whole.items():
+        there = outside.get(key)
+        if there is not None and key not in effective and there.path == entry.path \
+                and there.value == entry.value and there.literal == entry.literal:
+            kept[key] = there
+        else:
+            rest[key] = entry
+    return rest, kept
 
 
 def _mark_overridden(base_side: SideData, base: SideConfig, cand_side: SideData, cand: SideConfig,

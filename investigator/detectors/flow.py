@@ -372,6 +372,9 @@ class Flow:
             local = module.functions.get(func.id)
             if local is not None:
                 return local
+            built = _built_once(fn, func.id)
+            if built is not None:  # `stats = RolloutStatsComputer(...)`, then `stats(policy)`
+                return self.class_method(module, built, CALL)
             imported = module.imports.get(func.id)
             if not imported:
                 return None
@@ -384,7 +387,7 @@ class Flow:
             if owner == "self" and fn.class_name:
                 return module.functions.get(f"{fn.class_name}.{func.attr}") or self._inherited(
                     module, fn.class_name, func.attr
-                )
+                ) or self._called_object(fn, func.attr)
             imported = module.imports.get(owner)
             if imported:
                 defs = [
@@ -408,6 +411,22 @@ class Flow:
                     return None
                 return found
         return None
+
+    def _called_object(self, fn: FunctionInfo, attr: str) -> FunctionInfo | None:
+        """`self.trainer(batch)` where the class's code says `self.trainer` holds a project class with a
+        `__call__` (built there, or a declared field): that `__call__` runs. Real shape (imitation's BC):
+        `self._calculate_loss(obs, acts)` became `self.trainer(batch)`, a `BehaviorCloningTrainer` whose
+        `__call__` runs `self.loss(...)`, a `BehaviorCloningLossCalculator` field; not followed, the moved
+        loss read as "Entropy term removed from the loss"."""
+        known = attribute_class(fn, attr)
+        if known is None or not known.written:
+            return None
+        found = self.class_method(fn.module, known.written, CALL)
+        if found is not None and not known.exact and self.overridden_below(known.name, CALL):
+            return None
+        if found is not None and self._unresolved_there(attr, fn):
+            return None
+        return found
 
     def _module_function(self, func: ast.Attribute, module: ParsedModule) -> FunctionInfo | None:
         """`pkg.mod.fn(...)` after `import pkg.mod`: the function `fn` of module `pkg.mod` (PufferLib's
@@ -681,7 +700,8 @@ class Flow:
         if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             return {}, frozenset()
         params = [a.arg for a in [*node.args.posonlyargs, *node.args.args]]
-        if params and params[0] in ("self", "cls") and (isinstance(call.func, ast.Attribute) or callee.name == "__init__"):
+        if params and params[0] in ("self", "cls") and (isinstance(call.func, ast.Attribute)
+                                                        or callee.name in ("__init__", CALL)):
             params = params[1:]
         pairs: list[tuple[str, ast.AST]] = list(zip(params, call.args, strict=False))
         pairs += [(k.arg, k.value) for k in call.keywords if k.arg]
@@ -718,6 +738,29 @@ class Flow:
             out.append(self._site(_assign(targets, value, node), c))
 
 
+CALL = "__call__"
+
+
+def _built_once(fn: FunctionInfo, name: str) -> str | None:
+    """The class (as written) a local name of `fn` holds when its one binding is a constructor call
+    (`stats = RolloutStatsComputer(venv, n)`, a capitalised callee), not a parameter; else None."""
+    node = fn.node
+    if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return None
+    if any(a.arg == name for a in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]):
+        return None
+    bound = [sub for sub in ast.walk(node) if isinstance(sub, ast.Name) and sub.id == name
+             and isinstance(sub.ctx, ast.Store | ast.Del)]
+    if len(bound) != 1:
+        return None
+    made = [sub.value for sub in ast.walk(node) if isinstance(sub, ast.Assign) and len(sub.targets) == 1
+            and sub.targets[0] is bound[0]]
+    if len(made) != 1 or not isinstance(made[0], ast.Call):
+        return None
+    written = dotted(made[0].func)
+    return written if written and last_name(written)[:1].isupper() else None
+
+
 def _self_attribute(attr: str) -> ast.Attribute:
     return ast.Attribute(value=ast.Name(id="self", ctx=ast.Load()), attr=attr, ctx=ast.Load())
 
@@ -741,6 +784,8 @@ def _receiver_binding(call: ast.Call, callee: FunctionInfo, c: _Ctx) -> ast.AST 
     if not first or first[0].arg != "self":
         return None
     value = call.func.value
+    if callee.name == CALL and callee.name != call.func.attr:  # `self.trainer(batch)`: runs on `self.trainer`
+        value = call.func
     if isinstance(value, ast.Name) and value.id == "self":
         return c.bindings.get("self")
     attr = attribute_receiver(value, c.fn)

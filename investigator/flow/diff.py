@@ -474,9 +474,52 @@ def _without_checks(units: list[Unit]) -> list[Unit]:
     stops a run whose state is already wrong (and `python -O` drops it). Real shape: d3rlpy 2.0
     dropped `assert self._q_func is not None` (a type-narrowing check) from every `compute_loss`;
     the diff paired the old assert with the new `return`, and the unchanged loss read as changed. Also
-    `x = cast(T, x)` and a bare process barrier (flow/typeonly.py)."""
+    `x = cast(T, x)` and a bare process barrier (flow/typeonly.py), and a call of a check-only method."""
     return [u for u in units if not isinstance(u.node, ast.Assert) and not validation_toggle(u.node)
-            and not identity_statement(u.node)]
+            and not identity_statement(u.node) and not _check_call(u)]
+
+
+def _check_call(u: Unit) -> bool:
+    """`self._check_input(batch)` as a statement, where the method (of the unit's own class, or a function
+    of its module) only checks: every statement an `assert`, a `raise`, or an `if`/`for` over such
+    statements. Like an `assert`, it computes nothing training uses. Real shape (ReAgent,
+    `DisjointLinUCBTrainer.training_step` -> `cb_training_step`): the renamed step dropped
+    `self._check_input(batch)` (four asserts on the batch's shape), a significant finding above the range's
+    real bug."""
+    node = u.node
+    if not isinstance(node, ast.Expr) or not isinstance(node.value, ast.Call):
+        return False
+    func = node.value.func
+    functions = u.fn.module.functions
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self" \
+            and u.fn.class_name:
+        callee = functions.get(f"{u.fn.class_name}.{func.attr}")
+    elif isinstance(func, ast.Name):
+        callee = functions.get(func.id)
+    else:
+        return False
+    body: list[ast.stmt] = getattr(callee.node, "body", []) if callee is not None else []
+    return bool(body) and _only_checks(body[0], docstring=True) and all(_only_checks(s) for s in body[1:])
+
+
+PURE_BUILTINS = frozenset({"len", "range", "enumerate", "zip", "isinstance", "hasattr", "getattr", "any", "all",
+                           "type", "issubclass", "min", "max", "abs", "callable"})
+
+
+def _reads_only(expr: ast.expr) -> bool:
+    """No call but to builtins that read (`len(batch)`, `isinstance(x, T)`)."""
+    return all(isinstance(n.func, ast.Name) and n.func.id in PURE_BUILTINS
+               for n in ast.walk(expr) if isinstance(n, ast.Call))
+
+
+def _only_checks(stmt: ast.stmt, docstring: bool = False) -> bool:
+    if isinstance(stmt, ast.Assert | ast.Raise | ast.Pass):
+        return True
+    if docstring and isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
+        return True
+    if isinstance(stmt, ast.If) and _reads_only(stmt.test) or isinstance(stmt, ast.For) and _reads_only(stmt.iter):
+        return all(_only_checks(s) for s in [*stmt.body, *stmt.orelse])
+    return False
 
 
 # library switches that only turn run-time argument or gradient checking on or off: a run they affect

@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # across modules, not a single-bug variant of one file).
 WITHOUT_FIXTURES: dict[str, str] = {
     "config_class_defaults": "tests/detectors/test_config_class_defaults.py",
+    "inf_product": "tests/detectors/test_inf_product.py",
     "target_network": "tests/detectors/test_offpolicy_rules.py",
     "replay_store": "tests/detectors/test_offpolicy_rules.py",
     "squashed_policy": "tests/detectors/test_offpolicy_rules.py",

@@ -351,6 +351,21 @@ CASES: dict[str, tuple[dict[str, str], dict[str, str], dict[str, str], str]] = {
 # constructor defaults moved into a `<Class>Config` dataclass (tests/detectors/test_config_class_defaults.py)
 from tests.detectors.test_config_class_defaults import BASE_ALGO, _cand  # noqa: E402
 
+MASKED_ARGMAX = """
+INF = 3.4e38
+
+
+def act(q_value, mask):
+    return (q_value - INF * mask).argmax(dim=-1)
+"""
+
+CASES["inf_product"] = (
+    {"a.py": MASKED_ARGMAX},
+    {"a.py": MASKED_ARGMAX.replace("INF * mask", "np.inf * mask").replace("INF = 3.4e38", "import numpy as np")},
+    {"a.py": MASKED_ARGMAX.replace("q_value - INF * mask", "q_value.masked_fill(mask.bool(), -np.inf)")},
+    "Infinity multiplied by `mask`",
+)
+
 CASES["config_class_defaults"] = (
     {"pkg/algos/ddpg.py": BASE_ALGO, "pkg/base.py": "X = 1\n"},
     _cand(),

@@ -46,6 +46,8 @@ class CallRemovedDetector(Detector):
             if later is None:
                 later = next((f for f in ctx.pairs.cand.find_defs(callee.name) if f.qualname == callee.qualname), None)
             name = later.name if later else callee.name
+            if callee.name == "__call__":  # an object called (`self.transform(x)`): what is called is its name
+                name = last_name(call_name(call)) or name
             if name in cand_calls:
                 continue
             if later is not None and ctx.pairs.cand.references(name, skip=[(later.path, later.lineno, later.end_lineno)]):

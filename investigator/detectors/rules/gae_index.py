@@ -135,6 +135,29 @@ def _keyed(value: ast.expr, fn: FunctionInfo) -> bool:
         isinstance(b, ast.Call) and last_name(dotted(b.func)) in MAPPINGS) for b in bound)
 
 
+def _window(f: Feature) -> bool:
+    """An offset that is itself a loop variable (`rewards[idx + i] for i in range(n_steps)`): the access
+    reads a window of steps, not one step moved by a constant. Such a window dropped or resized is not an
+    off-by-one bootstrap. Real shape (mushroom-rl's replay memory): the n-step window
+    `[self._rewards[idx + i] for i in range(n_steps)]` -> `self._rewards[i]` (one-step sampling) was a
+    critical "Index shift in rewards: `_rewards[t + i]` -> `_rewards[t]`"."""
+    name = str(f.key[1])[1:]
+    return name.isidentifier() and (name in f.site.loop_vars or name in _comprehension_vars(f.site))
+
+
+def _comprehension_vars(site: Site) -> set[str]:
+    """Names bound by the comprehensions around a site (its walk lists a comprehension's element
+    outside the comprehension's own loop)."""
+    parents = parent_map(site.fn)
+    out: set[str] = set()
+    cur = parents.get(id(site.node))
+    while cur is not None and not isinstance(cur, ast.stmt):
+        if isinstance(cur, ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp):
+            out.update(n.id for g in cur.generators for n in ast.walk(g.target) if isinstance(n, ast.Name))
+        cur = parents.get(id(cur))
+    return out
+
+
 def _fmt(name: str, off: str) -> str:
     return f"{name}[t]" if off == "+0" else f"{name}[t {off[0]} {off[1:]}]"
 
@@ -189,6 +212,7 @@ class GaeIndexDetector(FeatureDetector):
             r for r, access in shifted
             if {f.key[1] for f in only_base if f.key[0] == r and f.key[2] == access}
             != {f.key[1] for f in only_cand if f.key[0] == r and f.key[2] == access}
+            and not any(_window(f) for f in (*only_base, *only_cand) if f.key[0] == r and f.key[2] == access)
         }
         if shifted:
             r = sorted(shifted)[0]

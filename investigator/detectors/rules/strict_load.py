@@ -102,9 +102,10 @@ class StrictLoadDetector(FeatureDetector):
                 value = unparse(strict) if strict is not None else "True"
                 out.append(Feature(("strict", value), site, f"{name}(..., strict={value})"))
         for site in sites:
-            pair_sync = _parameter_sync(site.node)
+            pair_sync = _parameter_sync(site.node) or _deepcopy_sync(site.node)
             if pair_sync is not None:
-                out.append(Feature(("sync", *pair_sync), site, unparse(site.node.iter, 90)))  # type: ignore[attr-defined]
+                shown = site.node.iter if isinstance(site.node, ast.For) else site.node
+                out.append(Feature(("sync", *pair_sync), site, unparse(shown, 90)))
             if _is_remap(site.node):
                 out.append(Feature(("remap", canon(site.node, site)), site, unparse(site.node, 90)))
         return out
@@ -139,17 +140,34 @@ def _parameter_sync(node: ast.AST) -> tuple[str, str] | None:
         if not (isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.func.attr == "parameters"):
             return None
         nets.append(unparse(arg.func.value, 60))
-    first = node.target.elts[0]
-    if not isinstance(first, ast.Name):
-        return None
+    names = [e.id if isinstance(e, ast.Name) else None for e in node.target.elts]
     for sub in ast.walk(ast.Module(body=node.body, type_ignores=[])):
         if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and sub.func.attr in _IN_PLACE:
             root = sub.func.value
             while isinstance(root, ast.Attribute | ast.Call | ast.Subscript):
                 root = root.func if isinstance(root, ast.Call) else root.value
-            if isinstance(root, ast.Name) and root.id == first.id:
-                return nets[0], nets[1]
+            if isinstance(root, ast.Name) and root.id in names:
+                # the copied-into parameter may come first or second (TD3: `for param, target_param in
+                # zip(online.parameters(), target.parameters()): target_param.data.copy_(...)`)
+                into = names.index(root.id)
+                return nets[into], nets[1 - into]
     return None
+
+
+def _deepcopy_sync(node: ast.AST) -> tuple[str, str] | None:
+    """(into, source) for `into = copy.deepcopy(source)`: a fresh copy of a live network starts with its
+    weights, the same initial sync as building `into` and loading `source.state_dict()` into it (TD3
+    c717e75..34770cc replaced the second by the first: a false critical "Target-network update removed")."""
+    if not isinstance(node, ast.Assign) or len(node.targets) != 1 or not isinstance(node.value, ast.Call):
+        return None
+    target, call = node.targets[0], node.value
+    if last_name(call_name(call)) != "deepcopy" or len(call.args) != 1 or call.keywords \
+            or not isinstance(target, ast.Name | ast.Attribute) or not isinstance(call.args[0], ast.Name | ast.Attribute):
+        return None
+    into, source = unparse(target, 60), unparse(call.args[0], 60)
+    if not TARGET.search(last_name(into)) or TARGET.search(last_name(source)):
+        return None  # a copy of data or of another target network: no network sync
+    return into, source
 
 
 def frozen_target(into: str, tree: ast.Module) -> bool:

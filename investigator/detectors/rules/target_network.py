@@ -62,12 +62,16 @@ def _mentions(expr: ast.AST, pattern: re.Pattern[str]) -> bool:
 
 
 def _coef_text(parts: list[ast.AST]) -> str:
-    """Coefficient factors with config chains reduced to their last name (`args.tau` -> tau)."""
+    """Coefficient factors with config chains and instance attributes reduced to their last name (`args.tau`,
+    `self.tau` -> tau): a coefficient moved from a `train(..., tau=...)` argument to an attribute the constructor
+    stores is the same setting (TD3 c717e75..34770cc: `tau * param + (1 - tau) * target_param` ->
+    `self.tau * ...` was a critical "update weights changed"); where its value changed, the defaults and the
+    configuration say so."""
 
     class _Short(ast.NodeTransformer):
         def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
             name = dotted(node)
-            if name and not name.startswith("self."):
+            if name:
                 return ast.copy_location(ast.Name(id=last_name(name), ctx=ast.Load()), node)
             return self.generic_visit(node)
 

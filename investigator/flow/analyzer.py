@@ -1505,14 +1505,21 @@ def _without_new_settings_fields(changes: list[UnitChange], pair: FunctionPair, 
             kept.append(c)
             continue
         gone.append(f"`{name}` ({found[1]})")
-    if gone:
-        cand_fn = pair.cand or pair.base
-        result.no_effect.append(NoEffectChange(
-            subsystem="other", title=f"Fields added to `{pair.describe()}`, read at their defaults",
-            reason="new fields of a settings class without base classes: the changed statements that read them are "
-                   "compared with each at its default, which no configuration overrides: " + "; ".join(gone),
-            locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
+    _fields_left_out(result, pair, gone, "read at their defaults",
+                     "new fields of a settings class without base classes: the changed statements that read them are "
+                     "compared with each at its default, which no configuration overrides: ")
     return kept
+
+
+def _fields_left_out(result: AnalyzerResult, pair: FunctionPair, gone: list[str], how: str, why: str) -> None:
+    """One no-effect entry for the fields a class-body change was left without (none when `gone` is empty)."""
+    if not gone:
+        return
+    cand_fn = pair.cand or pair.base
+    assert cand_fn is not None
+    result.no_effect.append(NoEffectChange(
+        subsystem="other", title=f"Fields added to `{pair.describe()}`, {how}", reason=why + "; ".join(gone),
+        locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
 
 
 def _without_neutral_fields(changes: list[UnitChange], pair: FunctionPair, index: PairIndex, config: ConfigValues,
@@ -1541,14 +1548,9 @@ def _without_neutral_fields(changes: list[UnitChange], pair: FunctionPair, index
             kept.append(c)
             continue
         gone.append(f"`{name}` ({found[1]})")
-    if gone:
-        cand_fn = pair.cand or pair.base
-        assert cand_fn is not None
-        result.no_effect.append(NoEffectChange(
-            subsystem="other", title=f"Fields added to `{pair.describe()}`, neutral at their defaults",
-            reason="every read hands the field to a callee whose parameter default is the field's default: at the "
-                   "code default the callee receives its own default: " + "; ".join(gone),
-            locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
+    _fields_left_out(result, pair, gone, "neutral at their defaults",
+                     "every read hands the field to a callee whose parameter default is the field's default: at the "
+                     "code default the callee receives its own default: ")
     return kept
 
 

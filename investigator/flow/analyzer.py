@@ -1849,7 +1849,8 @@ def _at_identity_hooks(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: E
     """Why nothing differs once the class's new hooks that default to the identity function are read as it
     (flow/identityopt.py); '' when something still differs, or the class has no such hook."""
     hooks = identity_hooks(base_fn, cand_fn, expander.resolver.resolve, expander.resolver.side)
-    used = sorted(h for h in hooks if f"self.{h}(" in ast.unparse(cand_fn.node))
+    code = ast.unparse(cand_fn.node) if hooks else ""
+    used = sorted(h for h in hooks if f"self.{h}(" in code)
     if not used:
         return ""
     effects_c = expander.effects(cand_fn, bound=bound, passed=passed, arguments=identity_calls(hooks, cand_fn),

@@ -11,6 +11,8 @@ import types
 from dataclasses import dataclass
 from typing import Literal, TypeVar, overload
 
+from investigator.py2 import python3_source
+
 _T = TypeVar("_T")
 
 # CPython 3.11 converts between C and Python AST objects with a recursion counter shared by every
@@ -35,14 +37,32 @@ class TooComplexError(SyntaxError):
 
 
 @overload
-def parse_tree(source: str, filename: str = ..., mode: Literal["exec"] = ...) -> ast.Module: ...
+def parse_tree(source: str, filename: str = ..., mode: Literal["exec"] = ..., *,
+               python2: bool = ...) -> ast.Module: ...
 @overload
-def parse_tree(source: str, filename: str = ..., *, mode: Literal["eval"]) -> ast.Expression: ...
-def parse_tree(source: str, filename: str = "<unknown>", mode: str = "exec") -> ast.AST:
+def parse_tree(source: str, filename: str = ..., *, mode: Literal["eval"], python2: bool = ...) -> ast.Expression: ...
+def parse_tree(source: str, filename: str = "<unknown>", mode: str = "exec", *, python2: bool = True) -> ast.AST:
     """`ast.parse`, safe to call from several threads at once (raises what `ast.parse` raises, and
-    `TooComplexError` for pathological sources)."""
+    `TooComplexError` for pathological sources). A module (`exec`) that is Python 2 is read through
+    `py2.python3_source` (same lines) unless `python2` is False (snippets that must be Python 3 code);
+    when that fails too, the original syntax error is raised."""
     if len(source) > MAX_SOURCE_CHARS:
         raise TooComplexError(f"file too large to parse ({len(source):,} characters, limit {MAX_SOURCE_CHARS:,})")
+    try:
+        return _parse(source, filename, mode)
+    except SyntaxError as exc:
+        if not python2 or mode != "exec" or isinstance(exc, TooComplexError):
+            raise
+        rewritten = python3_source(source)
+        if rewritten is None:
+            raise
+        try:
+            return _parse(rewritten, filename, mode)
+        except SyntaxError:
+            raise exc from None
+
+
+def _parse(source: str, filename: str, mode: str) -> ast.AST:
     with _AST_LOCK:
         try:
             return ast.parse(source, filename=filename, mode=mode)

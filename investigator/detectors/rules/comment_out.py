@@ -35,7 +35,7 @@ def uncomment(lines: list[str]) -> str | None:
         for tail in range(min(MAX_PROSE_LINES, len(body) - head - 1) + 1):
             code = textwrap.dedent("\n".join(body[head : len(body) - tail]))
             try:
-                tree = parse_tree(code)
+                tree = parse_tree(code, python2=False)  # a comment is code only if Python 3 reads it
             except SyntaxError:
                 continue
             meaningful = [
@@ -62,7 +62,7 @@ def comment_runs(changed: list[tuple[str, int, str]], sign: str) -> list[list[tu
 
 
 def _defined_names(code: str) -> list[str]:
-    tree = parse_tree(code)
+    tree = parse_tree(code, python2=False)
     return [n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)]
 
 

@@ -88,6 +88,8 @@ class SideData:
                         hydra[path] = dirs
             else:
                 references.extend(string_values(e.value for e in parsed.entries))
+                if parsed.format == "gin" and isinstance(parsed.data, list):
+                    references.extend(parsed.data)  # `include 'other.gin'`
                 if isinstance(parsed.data, dict) and isinstance(parsed.data.get("defaults"), list):
                     composers[path] = posixpath.dirname(path)
         return LoadIndex(self.sources, references=references, hydra_files=hydra, composers=composers)

@@ -25,14 +25,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
-STRUCTURED_FORMATS = frozenset({"yaml", "json", "toml"})
+STRUCTURED_FORMATS = frozenset({"yaml", "json", "toml", "gin"})
 # files read by tools, not by the project's code: never judged by this rule
 TOOL_FILES = frozenset({"pyproject.toml", "setup.cfg"})
 
-_SUFFIX_FORMAT = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".toml": "toml"}
-_SUFFIX_HINTS = (".yaml", ".yml", ".json", ".toml")
+_SUFFIX_FORMAT = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".toml": "toml", ".gin": "gin"}
+_SUFFIX_HINTS = (".yaml", ".yml", ".json", ".toml", ".gin")
 # a quoted literal ending with a config suffix (also inside f-strings: `f"conf/{x}.yaml"`)
-_LITERAL = re.compile(r"""(?P<q>['"])(?P<text>[^'"\n]{0,400}?\.(?:ya?ml|json|toml))(?P=q)""", re.IGNORECASE)
+_LITERAL = re.compile(r"""(?P<q>['"])(?P<text>[^'"\n]{0,400}?\.(?:ya?ml|json|toml|gin))(?P=q)""", re.IGNORECASE)
 _HOLES = re.compile(r"\{[^{}]*\}|%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[sdrfi]")
 # loader calls (the format they read); a call whose argument is not a literal path loads a file chosen at run time
 _LOADER_CALLS: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -43,6 +43,8 @@ _LOADER_CALLS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bpyrallis\s*\.\s*(?:wrap|parse)\s*\(|\bdefault_config_files\s*="), "yaml"),
     (re.compile(r"\bjson\s*\.\s*loads?\s*\(|\b(?:load_json|read_json)\s*\("), "json"),
     (re.compile(r"\b(?:toml|tomllib|tomli|tomlkit)\s*\.\s*loads?\s*\("), "toml"),
+    # gin-config: `gin.parse_config_files_and_bindings(FLAGS.gin_files, ...)`, `gin.parse_config_file(path)`
+    (re.compile(r"\bgin\s*\.\s*parse_config_files?(?:_and_bindings)?\s*\("), "gin"),
 )
 _CONFIG_PATH = re.compile(r"""\bconfig_(?:path|dir)\s*=\s*(?:(?P<q>['"])(?P<dir>[^'"\n]*)(?P=q)|(?P<expr>[\w.]+))""")
 _HYDRA_MAIN = re.compile(r"""\bhydra\.main\s*\(\s*(?:(?P<q>['"])(?P<dir>[^'"\n]*)(?P=q))?""")
@@ -144,7 +146,7 @@ class LoadIndex:
                     pattern = pattern_of(m.group("text"))
                     if pattern:
                         patterns.append(pattern)
-            if "load" in text or "pyrallis" in text or "default_config_files" in text:
+            if "load" in text or "pyrallis" in text or "default_config_files" in text or "parse_config" in text:
                 self._runtime |= runtime_formats(text)
             if "config_path" in text or "config_dir" in text or "hydra" in text:
                 for m in (*_CONFIG_PATH.finditer(text), *_HYDRA_MAIN.finditer(text)):

@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-ConfigFormat = Literal["yaml", "json", "toml", "python", "shell"]
+ConfigFormat = Literal["yaml", "json", "toml", "gin", "python", "shell"]
 
 
 class EntryKind(str, Enum):

@@ -123,3 +123,68 @@ def test_a_gin_file_no_code_loads_is_no_finding(tmp_path: Path) -> None:
     result = _run(tmp_path, "print(FLAGS.gin_files)", {"gamma = 0.99": "gamma = 0.9"})
     assert not any("gamma" in f.title for f in result.findings if f.severity.value != "low"), \
         [f.title for f in result.findings]
+
+
+RUNNER = '''\
+    import gin
+
+
+    def load_gin_configs(gin_files, gin_bindings):
+        gin.parse_config_files_and_bindings(gin_files, bindings=gin_bindings, skip_unknown=False)
+'''
+TRAIN_VIA_HELPER = '''\
+    from absl import app, flags
+
+    import run_experiment
+    from agent import JaxDQNAgent
+
+    flags.DEFINE_multi_string("gin_files", [], "gin files")
+    FLAGS = flags.FLAGS
+
+
+    def main(unused_argv):
+        run_experiment.load_gin_configs(FLAGS.gin_files, [])
+        JaxDQNAgent().train()
+
+
+    if __name__ == "__main__":
+        app.run(main)
+'''
+
+
+def test_a_function_handed_to_a_runner_is_followed_and_a_new_gin_file_is_a_new_experiment(tmp_path: Path) -> None:
+    """dopamine's shape: `app.run(main)` runs `main`, which loads the gin files through a helper module;
+    the range retunes one gin file and adds the gin files of a new agent. The retune is a finding; the
+    new files (no baseline run used them) are not."""
+    repo = tmp_path / "repo"
+    files = {"train.py": TRAIN_VIA_HELPER, "run_experiment.py": RUNNER, "agent.py": AGENT,
+             "configs/dqn_lunarlander.gin": CONFIG}
+    b = commit_files(repo, {k: textwrap.dedent(v) for k, v in files.items()}, "baseline")
+    c = commit_files(repo, {"configs/dqn_lunarlander.gin": textwrap.dedent(CONFIG).replace("= 30", "= 125"),
+                            "configs/rainbow.gin": "JaxDQNAgent.gamma = 0.5\nJaxDQNAgent.update_period = 8\n"},
+                     "candidate")
+    result = analyse(repo, b, c, tmp_path / "out")
+    titles = [f.title for f in result.findings]
+    assert any("num_iterations" in t and "30 → 125" in t for t in titles), titles
+    assert not any("rainbow" in t for t in titles), titles
+
+
+def test_only_module_functions_handed_to_a_call_become_the_entry_function() -> None:
+    from investigator.config.entry import resolve
+    from tests.config.helpers import side_of
+
+    script = '''\
+        from absl import app
+
+        def main(argv):
+            return argv
+
+        if __name__ == "__main__":
+            args = [1]
+            print(args)
+            app.run(main)
+    '''
+    side = side_of({"train.py": script})
+    assert resolve(side, None).starts == [("train.py", "main")]
+    side = side_of({"train.py": script.replace("app.run(main)", "app.run(args)")})
+    assert resolve(side, None).starts == [("train.py", None)]

@@ -300,6 +300,12 @@ class _ModuleVisitor:
                     self.info.main_calls.append(name)
                     span = (node.lineno, node.end_lineno or node.lineno)
                     self.info.main_lines[name] = min(span, self.info.main_lines.get(name, span))
+                    # `app.run(main)`, `fire.Fire(train)`: a function handed to a runner is called by it
+                    # (dopamine's absl entry read as a script without a main function, nothing followed)
+                    for arg in (*node.args, *(k.value for k in node.keywords)):
+                        if isinstance(arg, ast.Name) and arg.id not in self.info.main_lines:
+                            self.info.main_calls.append(arg.id)
+                            self.info.main_lines[arg.id] = span
                 if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and (name := name_chain(node.value.func)):
                     self.info.main_statements.add(name)
             self._scan_body(stmt.body, body)

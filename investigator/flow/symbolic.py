@@ -34,6 +34,7 @@ from investigator.flow.declared import size_cast, sizes_unpacked, type_decided
 from investigator.flow.diff import VALIDATION_TOGGLES
 from investigator.flow.identityopt import IDENTITY
 from investigator.flow.inferred import same_but_inferred
+from investigator.flow.liftedopt import constant_truth
 from investigator.flow.passthrough import passthrough_argument
 from investigator.flow.wrappers import container_fields, field_argument, returned_container
 from investigator.pyast import as_load, copy_tree, default_values
@@ -341,8 +342,9 @@ class Expander:
             self._lookup(stmt, table, fn, st, depth, root)
             return False, False
         test = self._expr(stmt.test, fn, st, depth, stmt if root else None)
-        if isinstance(test.expr, ast.Constant):  # a literal once expanded (a callee's parameter at its default)
-            ended = self._body(stmt.body if test.expr.value else stmt.orelse, fn, st, depth, root)
+        literal = constant_truth(test.expr)  # a literal once expanded (a callee's parameter at its default)
+        if literal is not None:
+            ended = self._body(stmt.body if literal else stmt.orelse, fn, st, depth, root)
             return ended, ended
         typed = type_decided(test.expr, self.declared) if self.declared else None
         if typed is not None:  # a type dispatch at the baseline's declared type (flow/declared.py)

@@ -1804,7 +1804,20 @@ def _new_flag_parameters(base_fn: FunctionInfo, cand_fn: FunctionInfo) -> dict[s
     old, new = params(base_fn), params(cand_fn)
     stored = {n.id for n in ast.walk(cand_fn.node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
     return {name: d.value for name, d in new.items()
-            if name not in old and name not in stored and isinstance(d, ast.Constant)}
+            if name not in old and (name not in stored or _set_in_its_branch(cand_fn.node, name))
+            and isinstance(d, ast.Constant)}
+
+
+def _set_in_its_branch(node: ast.AST, name: str) -> bool:
+    """Whether the parameter is tested by exactly one `if`, and assigned only inside that `if`: jaxrl's
+    `if grads is None: grads, aux = grad_fn(self.params)` (the test runs before any store)."""
+    tests = [n for n in ast.walk(node) if isinstance(n, ast.If | ast.IfExp | ast.While)
+             and any(isinstance(x, ast.Name) and x.id == name for x in ast.walk(n.test))]
+    if len(tests) != 1 or not isinstance(tests[0], ast.If):
+        return False
+    inside = {id(x) for x in ast.walk(tests[0])}
+    return all(id(x) in inside for x in ast.walk(node)
+               if isinstance(x, ast.Name) and x.id == name and isinstance(x.ctx, ast.Store))
 
 
 def _at_new_parameter_defaults(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander,
@@ -1842,7 +1855,8 @@ def _at_new_parameter_defaults(base_fn: FunctionInfo, cand_fn: FunctionInfo, exp
     effects_c = expander.effects(cand_fn, assume=truth, bound=bound, passed=passed, silent=hooks,
                                  unwrap=not (returned_containers(base_fn) & returned_containers(cand_fn)),
                                  arguments=default_arguments(expander.resolver.resolve, options) if options else None)
-    if effects_c is None or any(_without_log_calls(e) for e in differing(effects_b, effects_c)):
+    # an `assert` beside the option checks it, computes nothing (as in the first comparison, `_differences`)
+    if effects_c is None or any(_without_log_calls(e) for e in _without_assertions(*differing(effects_b, effects_c))):
         return ""
     return ("new option(s) " + ", ".join(f"`{n}`" + (f" (default `{ast.unparse(options[n])}`)" if n in options else "")
                                          for n in used)

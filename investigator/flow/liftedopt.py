@@ -206,25 +206,39 @@ def _option_of(module: Any, line: int, name: str) -> tuple[FunctionInfo, ast.exp
     return None
 
 
-def neutral_option(side: Any, owner: FunctionInfo, name: str, default: ast.expr, depth: int = 0) -> bool:
-    """Whether no code of the commit gives the option `name` of `owner` another value than `default`: its
-    every mention outside `owner` (configuration files included) is a keyword argument `name=<the same
-    literal>` or `name=<an option of the calling function that is itself neutral with the same default>`,
-    and no call passes it by position. A caller or configuration that sets another value keeps the change."""
+def _targets(call: ast.Call, owner: FunctionInfo) -> bool:
+    """Whether `call` runs the owner: `owner(...)`, `x.owner(...)`, or `partial(owner, ...)`."""
+    names = [call.func, *call.args[:1]]
+    return any(isinstance(n, ast.Name) and n.id == owner.name or isinstance(n, ast.Attribute) and n.attr == owner.name
+               for n in names)
+
+
+def neutral_option(side: Any, owner: FunctionInfo, name: str, default: ast.expr,
+                   seen: frozenset[tuple[str, str]] = frozenset()) -> bool:
+    """Whether no code of the commit gives the option `name` of `owner` another value than `default`: every
+    call of the owner that passes it (configuration files and other mentions outside a function with a
+    parameter of that name count as setting it) passes `name=<the same literal>` or `name=<an option of the
+    calling function that is itself neutral with the same default>`, and no call passes it by position.
+    Tests and documentation are no runs. A caller or configuration that sets another value keeps the change."""
+    key = (owner.path, owner.qualname)
     refs = [(p, n) for p, n in side.references(name) if not TESTS_OR_DOCS.search(p)]
-    if len(refs) > MAX_OPTION_REFERENCES or depth > 3:
+    if len(refs) > MAX_OPTION_REFERENCES or len(seen) > 4:
         return False
+    if key in seen:
+        return True  # a cycle of pass-throughs adds no value of its own
+    seen = seen | {key}
     for path, line in refs:
         if path == owner.path and owner.lineno <= line <= owner.end_lineno:
             continue
         module = side.module(path) if path.endswith((".py", ".pyi")) else None
         if module is None:
             return False
-        keywords = [k for k in ast.walk(module.tree) if isinstance(k, ast.keyword) and k.arg == name
-                    and getattr(k, "lineno", None) == line]
+        calls = [c for c in ast.walk(module.tree) if isinstance(c, ast.Call) and _targets(c, owner)
+                 and any(k.arg == name and getattr(k, "lineno", None) == line for k in c.keywords)]
+        keywords = [k for c in calls for k in c.keywords if k.arg == name and getattr(k, "lineno", None) == line]
         if not keywords:
             if _option_of(module, line, name) is not None:
-                continue  # another function's own parameter of that name (its declaration, its reads)
+                continue  # another function's own parameter of that name (declared, read, handed to others)
             return False
         for k in keywords:
             if literal_default(k.value):
@@ -233,6 +247,6 @@ def neutral_option(side: Any, owner: FunctionInfo, name: str, default: ast.expr,
                 continue
             found = _option_of(module, line, k.value.id) if isinstance(k.value, ast.Name) else None
             if found is None or not _same_literal(found[1], default) \
-                    or not neutral_option(side, found[0], k.value.id, found[1], depth + 1):
+                    or not neutral_option(side, found[0], k.value.id, found[1], seen):
                 return False
     return not _passed_positionally(side, owner, name)

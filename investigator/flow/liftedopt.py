@@ -220,6 +220,17 @@ def neutral_option(side: Any, owner: FunctionInfo, name: str, default: ast.expr,
     parameter of that name count as setting it) passes `name=<the same literal>` or `name=<an option of the
     calling function that is itself neutral with the same default>`, and no call passes it by position.
     Tests and documentation are no runs. A caller or configuration that sets another value keeps the change."""
+    memo = side.memo.setdefault("liftedopt", {}) if hasattr(side, "memo") else {}
+    asked = (owner.path, owner.qualname, name, ast.unparse(default))
+    if not seen and asked in memo:
+        return bool(memo[asked])
+    out = _neutral(side, owner, name, default, seen)
+    if not seen:
+        memo[asked] = out
+    return out
+
+
+def _neutral(side: Any, owner: FunctionInfo, name: str, default: ast.expr, seen: frozenset[tuple[str, str]]) -> bool:
     key = (owner.path, owner.qualname)
     refs = [(p, n) for p, n in side.references(name) if not TESTS_OR_DOCS.search(p)]
     if len(refs) > MAX_OPTION_REFERENCES or len(seen) > 4:
@@ -245,8 +256,9 @@ def neutral_option(side: Any, owner: FunctionInfo, name: str, default: ast.expr,
                 if not _same_literal(k.value, default):
                     return False
                 continue
-            found = _option_of(module, line, k.value.id) if isinstance(k.value, ast.Name) else None
+            passed = k.value.id if isinstance(k.value, ast.Name) else ""
+            found = _option_of(module, line, passed) if passed else None
             if found is None or not _same_literal(found[1], default) \
-                    or not neutral_option(side, found[0], k.value.id, found[1], seen):
+                    or not neutral_option(side, found[0], passed, found[1], seen):
                 return False
     return not _passed_positionally(side, owner, name)

@@ -6,7 +6,8 @@ ran `self.downsample_block`; removing the layer was reported as "Layer changed: 
 and the initialisation draws of the layers built after it change. A layer is unused when no method of its class
 reads `self.<name>`, the class reaches no attribute by computed name (`getattr(self, ...)`, `self.__dict__`,
 `self._modules`) nor iterates its own children, no string in the module is `<name>`, and no class of the
-commit derives from it.
+commit derives from it. Only a class that defines its own `forward` (or `__call__`) is judged: the path that
+would run the layer is then in view.
 """
 
 from __future__ import annotations
@@ -45,25 +46,53 @@ def _reads(fn: FunctionInfo, attr: str) -> bool:
     return False
 
 
+def _base_names(cls: ast.ClassDef) -> set[str]:
+    return {b.id if isinstance(b, ast.Name) else b.attr for b in cls.bases if isinstance(b, ast.Name | ast.Attribute)}
+
+
+def _read_elsewhere(tree: ast.Module, attr: str, class_name: str, bases: set[str]) -> bool:
+    """Whether the module reads `<obj>.attr` for an object other than `self`, or `self.attr` in the class, one
+    of its bases (an inherited `forward`) or a class derived from it."""
+    owners: dict[int, ast.ClassDef] = {}
+    for cls in ast.walk(tree):
+        if isinstance(cls, ast.ClassDef):
+            for sub in ast.walk(cls):
+                owners[id(sub)] = cls  # innermost class last wins (walk order: outer first)
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Attribute) and node.attr == attr and isinstance(node.ctx, ast.Load)):
+            continue
+        if not (isinstance(node.value, ast.Name) and node.value.id == "self"):
+            return True  # `model.conv2(x)`, `getattr`-free reads from outside the class
+        cls = owners.get(id(node))
+        if cls is None or cls.name == class_name or cls.name in bases or class_name in _base_names(cls):
+            return True
+    return False
+
+
 def unused_layer(call: ast.AST, fn: FunctionInfo, side: Any) -> str | None:
     """The attribute name when `call` builds a layer stored on `self` that nothing reads (module doc)."""
     attr = stored_attribute(call, fn)
     if attr is None:
         return None
     module = fn.module
+    class_name = (fn.class_name or "").rsplit(".", 1)[-1]
+    cls = next((n for n in ast.walk(module.tree) if isinstance(n, ast.ClassDef) and n.name == class_name), None)
+    if cls is None:
+        return None
+    if not any(isinstance(n, ast.FunctionDef) and n.name in ("forward", "__call__") for n in cls.body):
+        return None  # its forward path is not here to read (an inherited `forward`, a wrapper read from outside)
+    bases = _base_names(cls)
     for other in module.functions.values():
         if other.class_name == fn.class_name and not other.is_module and _reads(other, attr):
             return None
     if any(isinstance(n, ast.Constant) and n.value == attr for n in ast.walk(module.tree)):
         return None
-    class_name = (fn.class_name or "").rsplit(".", 1)[-1]
-    for path, _line in side.references(class_name):
-        other_module = side.module(path) if path.endswith((".py", ".pyi")) else None
+    for path in dict.fromkeys([module.path, *(p for p, _ in side.references(attr)), *(p for p, _ in side.references(class_name))]):
+        other_module = module if path == module.path else side.module(path) if path.endswith((".py", ".pyi")) else None
         if other_module is None:
+            if path != module.path and not path.endswith((".md", ".rst", ".txt")):
+                return None  # a configuration file naming it
             continue
-        for node in ast.walk(other_module.tree):
-            if isinstance(node, ast.ClassDef) and any(
-                    (b.id if isinstance(b, ast.Name) else b.attr if isinstance(b, ast.Attribute) else "") == class_name
-                    for b in node.bases):
-                return None
+        if _read_elsewhere(other_module.tree, attr, class_name, bases):
+            return None
     return attr

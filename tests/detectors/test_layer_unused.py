@@ -60,3 +60,8 @@ def test_a_layer_a_subclass_reads_is_a_change() -> None:
 def test_a_layer_reached_by_name_is_a_change() -> None:
     found = _findings(out="getattr(self, 'conv' + '2')(x) + self.block(x)")
     assert any(sev == "significant" for _t, sev in found), found
+
+
+def test_a_layer_read_from_outside_the_class_is_a_change() -> None:
+    found = _findings(extra={"probe.py": "def probe(net, x):\n    return net.conv2(x)\n"})
+    assert any(sev == "significant" for _t, sev in found), found

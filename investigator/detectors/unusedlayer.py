@@ -54,17 +54,17 @@ def _read_elsewhere(tree: ast.Module, attr: str, class_name: str, bases: set[str
     """Whether the module reads `<obj>.attr` for an object other than `self`, or `self.attr` in the class, one
     of its bases (an inherited `forward`) or a class derived from it."""
     owners: dict[int, ast.ClassDef] = {}
-    for cls in ast.walk(tree):
-        if isinstance(cls, ast.ClassDef):
-            for sub in ast.walk(cls):
-                owners[id(sub)] = cls  # innermost class last wins (walk order: outer first)
+    for found in ast.walk(tree):
+        if isinstance(found, ast.ClassDef):
+            for sub in ast.walk(found):
+                owners[id(sub)] = found  # innermost class last wins (walk order: outer first)
     for node in ast.walk(tree):
         if not (isinstance(node, ast.Attribute) and node.attr == attr and isinstance(node.ctx, ast.Load)):
             continue
         if not (isinstance(node.value, ast.Name) and node.value.id == "self"):
             return True  # `model.conv2(x)`, `getattr`-free reads from outside the class
-        cls = owners.get(id(node))
-        if cls is None or cls.name == class_name or cls.name in bases or class_name in _base_names(cls):
+        owner = owners.get(id(node))
+        if owner is None or owner.name == class_name or owner.name in bases or class_name in _base_names(owner):
             return True
     return False
 

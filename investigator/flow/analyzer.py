@@ -1792,9 +1792,10 @@ def _at_defaults(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expande
     return eb, ec, opt_in, "; ".join(x for x in (partly, why) if x), note
 
 
-def _new_flag_parameters(base_fn: FunctionInfo, cand_fn: FunctionInfo) -> dict[str, object]:
-    """Parameters the candidate's function gained with a literal default, never reassigned in it: name ->
-    that default."""
+def _new_flag_parameters(base_fn: FunctionInfo, cand_fn: FunctionInfo, side: Any = None) -> dict[str, object]:
+    """Parameters the candidate's function gained with a literal default, never reassigned in it (or only
+    in the one branch that tests it, when no code of the commit passes another value: `neutral_option`):
+    name -> that default."""
     def params(fn: FunctionInfo) -> dict[str, ast.expr | None]:
         node = fn.node
         if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
@@ -1804,8 +1805,9 @@ def _new_flag_parameters(base_fn: FunctionInfo, cand_fn: FunctionInfo) -> dict[s
     old, new = params(base_fn), params(cand_fn)
     stored = {n.id for n in ast.walk(cand_fn.node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
     return {name: d.value for name, d in new.items()
-            if name not in old and (name not in stored or _set_in_its_branch(cand_fn.node, name))
-            and isinstance(d, ast.Constant)}
+            if name not in old and isinstance(d, ast.Constant)
+            and (name not in stored or side is not None and _set_in_its_branch(cand_fn.node, name)
+                 and neutral_option(side, cand_fn, name, d))}
 
 
 def _set_in_its_branch(node: ast.AST, name: str) -> bool:
@@ -1835,7 +1837,7 @@ def _at_new_parameter_defaults(base_fn: FunctionInfo, cand_fn: FunctionInfo, exp
                **{k: v for k, v in _new_literal_parameters(base_fn, cand_fn).items()
                   if neutral_option(side, cand_fn, k, v)}}
     flags = {**{k: v.value for k, v in options.items() if isinstance(v, ast.Constant)},
-             **_new_flag_parameters(base_fn, cand_fn)}
+             **_new_flag_parameters(base_fn, cand_fn, side)}
     if not flags and not options:
         return ""
 

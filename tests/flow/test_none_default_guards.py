@@ -51,9 +51,9 @@ CAND = """        def apply_gradient(self, loss_fn=None, grads=None, has_aux=Tru
             return self, aux"""
 
 
-def _model(extra: str = "") -> list[str]:
+def _model(extra: str = "", caller: str = "") -> list[str]:
     base = {"model.py": MODEL.format(method=BASE)}
-    cand = {"model.py": MODEL.format(method=CAND.format(extra=extra))}
+    cand = {"model.py": MODEL.format(method=CAND.format(extra=extra)) + caller}
     return [f.title for f in flow_findings(base, cand) if f.severity.value != "low"]
 
 
@@ -63,6 +63,11 @@ def test_a_none_option_assigned_in_its_own_branch_is_the_baseline() -> None:
 
 def test_the_option_tested_again_after_its_branch_is_a_change() -> None:
     assert _model("            if grads is not None:\n                grads = jax.tree.map(lambda g: g * 0.5, grads)\n")
+
+
+def test_a_caller_that_passes_the_option_keeps_the_change() -> None:
+    caller = "\n\n    def precomputed(model, grads):\n        return model.apply_gradient(grads=grads)\n"
+    assert any("apply_gradient" in t for t in _model(caller=caller))
 
 
 MLP = """

@@ -81,3 +81,35 @@ def simple_statements(tree: ast.Module, line: int) -> list[ast.stmt]:
             scope = node
     return [n for n in ast.walk(scope) if isinstance(n, ast.stmt) and not any(
         getattr(n, f, None) for f in ("body", "orelse", "finalbody", "handlers"))]
+
+
+def local_conditionals(tree: ast.Module, line: int, stmt: ast.stmt) -> ast.stmt:
+    """`stmt` with each local name that the function spanning `line` assigns once, from a conditional
+    expression, replaced by that expression: brax's `ki = (self.output_kernel_init if is_last and
+    self.output_kernel_init else self.kernel_init)` then `linen.Dense(..., kernel_init=ki)`, so that
+    `same_at_default` decides it where it is read. `stmt` itself when there is none."""
+    scope = next((n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
+                  and n.lineno <= line <= (n.end_lineno or 0) and not any(
+                      isinstance(m, ast.FunctionDef | ast.AsyncFunctionDef) and m is not n
+                      and m.lineno <= line <= (m.end_lineno or 0) for m in ast.walk(n))), None)
+    if scope is None:
+        return stmt
+    stores: dict[str, int] = {}
+    for n in ast.walk(scope):
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+            stores[n.id] = stores.get(n.id, 0) + 1
+    chosen = {n.targets[0].id: n.value for n in ast.walk(scope)
+              if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name)
+              and isinstance(n.value, ast.IfExp) and stores.get(n.targets[0].id) == 1 and n is not stmt}
+    if not any(isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in chosen for n in ast.walk(stmt)):
+        return stmt
+
+    class _Inline(ast.NodeTransformer):
+        def visit_Name(self, node: ast.Name) -> ast.AST:
+            if isinstance(node.ctx, ast.Load) and node.id in chosen:
+                return copy.deepcopy(chosen[node.id])
+            return node
+
+    out = _Inline().visit(copy.deepcopy(stmt))
+    assert isinstance(out, ast.stmt)
+    return out

@@ -29,7 +29,12 @@ from typing import Any
 from investigator.config.options import declared_option
 from investigator.detectors import codedefault, guard_shares
 from investigator.detectors.base import CALLED_FROM
-from investigator.detectors.conditional import same_at_default, simple_statements, statement_at
+from investigator.detectors.conditional import (
+    local_conditionals,
+    same_at_default,
+    simple_statements,
+    statement_at,
+)
 from investigator.detectors.newcases import SUFFIXES as CATALOG_SUFFIXES
 from investigator.detectors.newcases import Catalog, NewCases, compared_values, get_key, membership_key
 from investigator.models import (
@@ -1221,6 +1226,7 @@ def _conditional_default(sides: dict[str, Side], f: Finding, loc: Location) -> s
     bstmt = statement_at(btree, base.line) if btree is not None else None
     if tree is None or stmt is None or bstmt is None:
         return None
+    stmt = local_conditionals(tree, loc.line, stmt)
 
     def decide(test: ast.expr, line: int) -> tuple[bool | None, str]:
         ev = Evaluator(side, loc.path, tree, line)
@@ -1254,6 +1260,7 @@ def conditional_default_reason(f: Finding, sides: dict[str, Side]) -> str | None
     cstmt = statement_at(ctree, cands[0].line)
     if cstmt is None:
         return None
+    cstmt = local_conditionals(ctree, cands[0].line, cstmt)
     base_line = bases[0].line
 
     def decide(test: ast.expr, line: int) -> tuple[bool | None, str]:

@@ -88,6 +88,13 @@ from investigator.flow.kwrename import keyword_renamed
 from investigator.flow.layout import GRADIENT_PLACES, Layout, container_relaid, layout, layout_change
 from investigator.flow.libapi import api_label, api_reached
 from investigator.flow.libkw import library_end
+from investigator.flow.liftedopt import (
+    default_arguments,
+    enclosing_new_options,
+    literal_default,
+    neutral_option,
+    value_reads,
+)
 from investigator.flow.netctor import LAYER_CONFIDENCE, rebuilt_network
 from investigator.flow.newfield import new_field_declared
 from investigator.flow.newparam import new_parameter_passed
@@ -840,6 +847,12 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
                                                  (moved, passed, inline), config or ConfigValues(), cases, realigned,
                                                  index, handed)
         unchanged_parts = probes.same_valued(expanders["baseline"].probed, expanders["candidate"].probed)
+    if not eb and not ec and not defaults and opt_in:
+        result.no_effect.append(NoEffectChange(
+            subsystem="other", title=f"New option(s) at their defaults in `{pair.describe()}` ({len(changes)} "
+                                     "statements)", reason=opt_in,
+            locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
+        return None
     if not eb and not ec and not defaults:
         wrappers = sorted(expanders["candidate"].passed_through | expanders["baseline"].passed_through)
         result.no_effect.append(NoEffectChange(
@@ -1779,9 +1792,10 @@ def _at_defaults(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expande
     return eb, ec, opt_in, "; ".join(x for x in (partly, why) if x), note
 
 
-def _new_flag_parameters(base_fn: FunctionInfo, cand_fn: FunctionInfo) -> dict[str, object]:
-    """Parameters the candidate's function gained with a literal default, never reassigned in it: name ->
-    that default."""
+def _new_flag_parameters(base_fn: FunctionInfo, cand_fn: FunctionInfo, side: Any = None) -> dict[str, object]:
+    """Parameters the candidate's function gained with a literal default, never reassigned in it (or only
+    in the one branch that tests it, when no code of the commit passes another value: `neutral_option`):
+    name -> that default."""
     def params(fn: FunctionInfo) -> dict[str, ast.expr | None]:
         node = fn.node
         if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
@@ -1791,7 +1805,21 @@ def _new_flag_parameters(base_fn: FunctionInfo, cand_fn: FunctionInfo) -> dict[s
     old, new = params(base_fn), params(cand_fn)
     stored = {n.id for n in ast.walk(cand_fn.node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
     return {name: d.value for name, d in new.items()
-            if name not in old and name not in stored and isinstance(d, ast.Constant)}
+            if name not in old and isinstance(d, ast.Constant)
+            and (name not in stored or side is not None and _set_in_its_branch(cand_fn.node, name)
+                 and neutral_option(side, cand_fn, name, d))}
+
+
+def _set_in_its_branch(node: ast.AST, name: str) -> bool:
+    """Whether the parameter is tested by exactly one `if`, and assigned only inside that `if`: jaxrl's
+    `if grads is None: grads, aux = grad_fn(self.params)` (the test runs before any store)."""
+    tests = [n for n in ast.walk(node) if isinstance(n, ast.If | ast.IfExp | ast.While)
+             and any(isinstance(x, ast.Name) and x.id == name for x in ast.walk(n.test))]
+    if len(tests) != 1 or not isinstance(tests[0], ast.If):
+        return False
+    inside = {id(x) for x in ast.walk(tests[0])}
+    return all(id(x) in inside for x in ast.walk(node)
+               if isinstance(x, ast.Name) and x.id == name and isinstance(x.ctx, ast.Store))
 
 
 def _at_new_parameter_defaults(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander,
@@ -1802,8 +1830,15 @@ def _at_new_parameter_defaults(base_fn: FunctionInfo, cand_fn: FunctionInfo, exp
     code, compared at that caller. Real shape (rsl_rl): `RolloutStorage.compute_returns` gained that
     parameter, its new caller passes `not normalize_advantage_per_mini_batch`, False by default. '' when
     something still differs, or no such test."""
-    flags = _new_flag_parameters(base_fn, cand_fn)
-    if not flags:
+    # a closure reads its enclosing functions' new options too (brax's `train.minibatch_step`), and a new
+    # option read as a value is its default there (a lifted constant; flow/liftedopt.py)
+    side = expander.resolver.side
+    options = {**enclosing_new_options(base_fn, cand_fn, side),
+               **{k: v for k, v in _new_literal_parameters(base_fn, cand_fn).items()
+                  if neutral_option(side, cand_fn, k, v)}}
+    flags = {**{k: v.value for k, v in options.items() if isinstance(v, ast.Constant)},
+             **_new_flag_parameters(base_fn, cand_fn, side)}
+    if not flags and not options:
         return ""
 
     def truth(test: ast.expr, fn: FunctionInfo) -> bool | None:
@@ -1811,19 +1846,39 @@ def _at_new_parameter_defaults(base_fn: FunctionInfo, cand_fn: FunctionInfo, exp
         return default_truth(test, flags) if fn is cand_fn else None
 
     tests = [n.test for n in ast.walk(cand_fn.node) if isinstance(n, ast.If) and default_truth(n.test, flags) is not None]
-    used = sorted({n.id for t in tests for n in ast.walk(t) if isinstance(n, ast.Name) and n.id in flags})
+    used = sorted({n.id for t in tests for n in ast.walk(t) if isinstance(n, ast.Name) and n.id in flags}
+                  | value_reads(cand_fn, set(options)))
     if not used:
         return ""
+    bound = {**{n: options[n] for n in used if n in options and n not in bound}, **bound}
     # a new identity hook's own store is no effect: its calls are compared as the identity (flow/identityopt.py)
     hooks = frozenset(identity_hooks(base_fn, cand_fn, expander.resolver.resolve, expander.resolver.side)) \
         if cand_fn.name == "__init__" else frozenset()
     effects_c = expander.effects(cand_fn, assume=truth, bound=bound, passed=passed, silent=hooks,
-                                 unwrap=not (returned_containers(base_fn) & returned_containers(cand_fn)))
-    if effects_c is None or any(_without_log_calls(e) for e in differing(effects_b, effects_c)):
+                                 unwrap=not (returned_containers(base_fn) & returned_containers(cand_fn)),
+                                 arguments=default_arguments(expander.resolver.resolve, options) if options else None)
+    # an `assert` beside the option checks it, computes nothing (as in the first comparison, `_differences`)
+    if effects_c is None or any(_without_log_calls(e) for e in _without_assertions(*differing(effects_b, effects_c))):
         return ""
-    return ("the branches on the parameter(s) " + ", ".join(f"`{n}`" for n in used) + " the function gained take "
-            "their defaults' way for every call that does not pass them, which is every call the baseline made: "
-            "the baseline's computation; a caller that passes another value is compared at that caller")
+    return ("new option(s) " + ", ".join(f"`{n}`" + (f" (default `{ast.unparse(options[n])}`)" if n in options else "")
+                                         for n in used)
+            + ": the parameter(s) the function (or the function enclosing it) gained take their defaults for "
+            "every call that does not pass them, which is every call the baseline made, and the defaults reproduce "
+            "the baseline's computation (a constant lifted into a parameter, a branch not taken, an argument equal "
+            "to the callee's own default); a caller that passes another value is compared at that caller")
+
+
+def _new_literal_parameters(base_fn: FunctionInfo, cand_fn: FunctionInfo) -> dict[str, ast.expr]:
+    """Parameters the candidate's function gained with a literal default (`min_learning_rate: float = 1e-5`),
+    never reassigned in it: name -> the default expression."""
+    node, old = cand_fn.node, base_fn.node
+    if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) or \
+            not isinstance(old, ast.FunctionDef | ast.AsyncFunctionDef):
+        return {}
+    before = {p.arg for p, _ in parameter_defaults(old)}
+    stored = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    return {p.arg: d for p, d in parameter_defaults(node)
+            if d is not None and p.arg not in before and p.arg not in stored and literal_default(d)}
 
 
 _LOG_EFFECT = re.compile(r" :: call ([\w.]+)\(")

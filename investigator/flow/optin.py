@@ -236,6 +236,7 @@ def _decided_reads(cls: ast.ClassDef) -> tuple[set[str], set[str]]:
             tests.update(id(sub) for sub in ast.walk(node))
         if isinstance(node, ast.If | ast.IfExp | ast.While):
             tests.update(id(sub) for sub in ast.walk(node.test))
+            tests.update(_guarded_reads(node))
         if isinstance(node, ast.Call):
             arguments.update(id(sub) for kw in node.keywords if kw.arg and _decidable(kw.value)
                              for sub in ast.walk(kw.value))
@@ -244,6 +245,28 @@ def _decided_reads(cls: ast.ClassDef) -> tuple[set[str], set[str]]:
             loads.setdefault(node.attr, []).append(id(node))
     switches = {attr for attr, ids in loads.items() if all(i in tests or i in arguments for i in ids)}
     return switches, {attr for attr in switches if any(i in arguments for i in loads[attr])}
+
+
+def _guarded_reads(node: ast.If | ast.IfExp | ast.While) -> set[int]:
+    """The reads of `self.X` in the body of a branch that runs only when `self.X` is set (`self.X`, `self.X is
+    not None`, alone or in an `and`): at an off default (None, False) that body never reads it, so the read
+    chooses nothing either. Real shapes: brax `ki = self.output_kernel_init if is_last and
+    self.output_kernel_init else self.kernel_init`; jaxrl `if self.init_mean is not None: means += self.init_mean`."""
+    parts = node.test.values if isinstance(node.test, ast.BoolOp) and isinstance(node.test.op, ast.And) \
+        else [node.test]
+    guards: set[str] = set()
+    for part in parts:
+        if isinstance(part, ast.Compare) and len(part.ops) == 1 and isinstance(part.ops[0], ast.IsNot) \
+                and isinstance(part.comparators[0], ast.Constant) and part.comparators[0].value is None:
+            part = part.left
+        if isinstance(part, ast.Attribute) and isinstance(part.value, ast.Name) and part.value.id == "self":
+            guards.add(part.attr)
+    if not guards:
+        return set()
+    body = node.body if isinstance(node.body, list) else [node.body]
+    return {id(sub) for stmt in body for sub in ast.walk(stmt) if isinstance(sub, ast.Attribute)
+            and sub.attr in guards and isinstance(sub.value, ast.Name) and sub.value.id == "self"
+            and isinstance(sub.ctx, ast.Load)}
 
 
 _DECIDABLE = (ast.Constant, ast.UnaryOp, ast.BoolOp, ast.Compare, ast.Not, ast.USub, ast.And, ast.Or, ast.Eq,

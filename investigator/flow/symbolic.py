@@ -34,6 +34,7 @@ from investigator.flow.declared import size_cast, sizes_unpacked, type_decided
 from investigator.flow.diff import VALIDATION_TOGGLES
 from investigator.flow.identityopt import IDENTITY
 from investigator.flow.inferred import same_but_inferred
+from investigator.flow.liftedopt import constant_truth
 from investigator.flow.passthrough import passthrough_argument
 from investigator.flow.wrappers import container_fields, field_argument, returned_container
 from investigator.pyast import as_load, copy_tree, default_values
@@ -341,8 +342,9 @@ class Expander:
             self._lookup(stmt, table, fn, st, depth, root)
             return False, False
         test = self._expr(stmt.test, fn, st, depth, stmt if root else None)
-        if isinstance(test.expr, ast.Constant):  # a literal once expanded (a callee's parameter at its default)
-            ended = self._body(stmt.body if test.expr.value else stmt.orelse, fn, st, depth, root)
+        literal = constant_truth(test.expr)  # a literal once expanded (a callee's parameter at its default)
+        if literal is not None:
+            ended = self._body(stmt.body if literal else stmt.orelse, fn, st, depth, root)
             return ended, ended
         typed = type_decided(test.expr, self.declared) if self.declared else None
         if typed is not None:  # a type dispatch at the baseline's declared type (flow/declared.py)
@@ -492,6 +494,11 @@ class Expander:
         return _Val(_distribute(value.expr), stmts | value.stmts)
 
 
+# a negated comparison written with the opposite operator: `not a == b` is `a != b`
+_NEGATED: dict[type, type] = {ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.Is: ast.IsNot, ast.IsNot: ast.Is,
+                              ast.In: ast.NotIn, ast.NotIn: ast.In}
+
+
 class _Budget(Exception):
     """The expansion budget of one function is spent."""
 
@@ -529,6 +536,15 @@ class _Expand:
             return node
         if isinstance(node, ast.Lambda):
             return node  # its parameters are not the enclosing function's names
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            inner = self.sub(node.operand)
+            if isinstance(inner, ast.Compare) and len(inner.ops) == 1 and type(inner.ops[0]) in _NEGATED:
+                # `not is_last` with `is_last = i == n - 1` reads as `i != n - 1` (brax's MLP)
+                return ast.Compare(inner.left, [_NEGATED[type(inner.ops[0])]()], inner.comparators)
+            return node if inner is node.operand else ast.UnaryOp(node.op, inner)
+        if isinstance(node, ast.IfExp) and self.owner._assume is not None \
+                and (decided := self.owner._assume(node.test, self.fn)) is not None:
+            return self.sub(node.body if decided else node.orelse)  # an option at its default, as `_if` does
         if isinstance(node, ast.IfExp) and self.owner.declared:
             return self._typed_branch(node)
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and isinstance(node.ctx, ast.Load) \

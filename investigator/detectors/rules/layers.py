@@ -26,6 +26,7 @@ from investigator.detectors.patterns import (
     parent_map,
 )
 from investigator.detectors.renames import renamed_pairs
+from investigator.detectors.unusedlayer import unused_layer
 from investigator.models import Severity
 from investigator.pyast import dotted, last_name, unparse
 
@@ -188,6 +189,24 @@ def _literal_defaults(node: ast.AST) -> dict[str, int]:
     return {a.arg: d.value for a, d in pairs if isinstance(d, ast.Constant) and type(d.value) is int}
 
 
+def _unused(only: list[Feature], every: list[Feature], side: object) -> list[tuple[Feature, str]]:
+    """The differing layers that are stores on `self` no method of their class reads, each with that attribute
+    (detectors/unusedlayer.py); a layer of the same build as an unused one stands for it (which of two equal
+    builds is "the one left" is arbitrary)."""
+    out: list[tuple[Feature, str]] = []
+    taken: set[int] = set()
+    for f in only:
+        if f.key[0] != "layer":
+            continue
+        for g in [f, *(g for g in every if g.key == f.key and g is not f)]:
+            attr = unused_layer(g.site.node, g.site.fn, side) if id(g) not in taken else None
+            if attr is not None:
+                taken.add(id(g))
+                out.append((f, attr))
+                break
+    return out
+
+
 class LayersDetector(FeatureDetector):
     meta = DetectorMeta(
         id="layers",
@@ -263,6 +282,21 @@ class LayersDetector(FeatureDetector):
                     severity=Severity.low, confidence=0.4,
                     summary=(f"{built}; the candidate builds it from the same parameters, so its sizes are "
                              "still what callers pass (detectors/injected.py)")), *hits]
+        unused = _unused(only_base, base, ctx.pairs.base) + _unused(only_cand, cand, ctx.pairs.cand)
+        if unused:  # built in `__init__`, read by nothing of its class (detectors/unusedlayer.py)
+            gone = {id(f) for f, _a in unused}
+            only_base = [f for f in only_base if id(f) not in gone]
+            only_cand = [f for f in only_cand if id(f) not in gone]
+            names = ", ".join(dict.fromkeys(f"`self.{a}`" for _f, a in unused))
+            hits.append(feature_hit(
+                f"Unused layer removed or added: {names} (never read by its class)", pair,
+                [f for f, _a in unused if f.site.fn.side == "baseline"],
+                [f for f, _a in unused if f.site.fn.side != "baseline"], severity=Severity.low, confidence=0.3,
+                summary=(f"{names} is built in `__init__` but no method of its class reads it (nor reaches an "
+                         "attribute by name, nor a subclass): the network computes the same outputs; only its "
+                         "parameter list and the initialisation draws of the layers built after it change")))
+            if not only_base and not only_cand:
+                return hits
         b = only_base[0].text if only_base else "-"
         c = only_cand[0].text if only_cand else "-"
         return [feature_hit(f"Layer changed: `{b}` -> `{c}`", pair, only_base, only_cand), *hits]

@@ -1,0 +1,264 @@
+"""New options at their defaults: a constant lifted into a parameter, an option passed through closures.
+
+Real shapes (brax v0.14.1..v0.14.2, all five top findings): `jnp.maximum(1e-5, lr / 1.5)` became
+`jnp.maximum(min_learning_rate, lr / 1.5)` with a new parameter `min_learning_rate: float = 1e-5`; the `train()`
+closure `minibatch_step` now passes `min_learning_rate=learning_rate_schedule_min_lr`, a new `train` option whose
+default is 1e-5 too, and `until_count=normalize_until_count` (both None by default); the closure
+`make_value_network.apply` branches on the enclosing function's new `use_distributional_critic=False`. Every call the
+baseline made passes none of these (they did not exist): at their defaults the baseline's values are computed. A
+caller that passes another value is new code, compared at that caller.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Callable
+from typing import Any
+
+from investigator.detectors.functions import FunctionInfo
+from investigator.pyast import parameter_defaults
+
+
+def literal_default(node: ast.expr | None) -> bool:
+    """A literal default: `1e-5`, `None`, `False`, `-1`, `'avg'`."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        node = node.operand
+    return isinstance(node, ast.Constant)
+
+
+def _params(node: ast.AST) -> dict[str, ast.expr | None]:
+    if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return {}
+    return {p.arg: d for p, d in parameter_defaults(node)}
+
+
+def _stored(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+
+
+def enclosing_new_options(base_fn: FunctionInfo, cand_fn: FunctionInfo, side: Any) -> dict[str, ast.expr]:
+    """The parameters with a literal default that the functions enclosing a closure gained (`train` around
+    `train.minibatch_step`), never reassigned there nor shadowed by the closure, and that no code of the
+    candidate sets otherwise (`neutral_option`): name -> default. Only enclosing functions present at both
+    commits count (a new enclosing function has no baseline caller)."""
+    out: dict[str, ast.expr] = {}
+    shadow = set(_params(cand_fn.node)) | _stored(cand_fn.node)
+    parts = cand_fn.qualname.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        qual = ".".join(parts[:cut])
+        outer_c = cand_fn.module.functions.get(qual)
+        outer_b = base_fn.module.functions.get(qual)
+        if outer_c is None or outer_b is None:
+            break
+        old, new = _params(outer_b.node), _params(outer_c.node)
+        if not new:
+            break
+        stored = _stored(outer_c.node)
+        for name, default in new.items():
+            if name not in old and name not in stored and name not in shadow and name not in out \
+                    and default is not None and literal_default(default) \
+                    and neutral_option(side, outer_c, name, default):
+                out[name] = default
+        shadow |= set(new) | stored
+    return out
+
+
+def value_reads(fn: FunctionInfo, names: set[str]) -> set[str]:
+    """The names of `names` that `fn` reads anywhere (not only in a branch test)."""
+    return {n.id for n in ast.walk(fn.node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+            and n.id in names}
+
+
+def _callee_default(callee: FunctionInfo, position: int | None, name: str | None) -> ast.expr | None:
+    """The literal default of the callee's parameter an argument binds (by position or keyword)."""
+    node = callee.node
+    if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return None
+    pairs = parameter_defaults(node)
+    a = node.args
+    positional = [p.arg for p in [*a.posonlyargs, *a.args]]
+    if positional and positional[0] in ("self", "cls") and callee.class_name:
+        positional = positional[1:]
+    if position is not None:
+        if position >= len(positional):
+            return None
+        name = positional[position]
+    found = next((d for p, d in pairs if p.arg == name), None)
+    return found if literal_default(found) else None
+
+
+def _same_literal(a: ast.expr, b: ast.expr) -> bool:
+    try:
+        x, y = ast.literal_eval(a), ast.literal_eval(b)
+    except (ValueError, TypeError, SyntaxError):
+        return False
+    return type(x) is type(y) and x == y or (isinstance(x, int | float) and not isinstance(x, bool)
+                                             and isinstance(y, int | float) and not isinstance(y, bool) and x == y)
+
+
+def default_arguments(resolve: Callable[[ast.Call, Any], FunctionInfo | None], options: dict[str, ast.expr]
+                      ) -> Callable[[ast.Call, Any], ast.Call]:
+    """A rewrite of calls (for `Expander.effects(arguments=...)`): an argument that is a literal, or a new
+    option of `options` at its default, equal to the literal default of the callee's parameter it binds is
+    left out (the callee gets its own default). Keywords, and trailing positional arguments only."""
+    def value(arg: ast.expr) -> ast.expr | None:
+        if isinstance(arg, ast.Name) and arg.id in options:
+            return options[arg.id]
+        return arg if literal_default(arg) else None
+
+    def neutral(arg: ast.expr, callee: FunctionInfo, position: int | None, name: str | None) -> bool:
+        mine = value(arg)
+        theirs = _callee_default(callee, position, name) if mine is not None else None
+        return mine is not None and theirs is not None and _same_literal(mine, theirs)
+
+    def rewrite(call: ast.Call, fn: Any) -> ast.Call:
+        if not any(value(a) is not None for a in [*call.args, *(k.value for k in call.keywords)]):
+            return call
+        callee = resolve(call, fn)
+        if callee is None:
+            return call
+        keywords = [k for k in call.keywords if k.arg is None or not neutral(k.value, callee, None, k.arg)]
+        args = list(call.args)
+        while args and not any(isinstance(a, ast.Starred) for a in args) and neutral(args[-1], callee, len(args) - 1,
+                                                                                     None):
+            args.pop()
+        if len(args) == len(call.args) and len(keywords) == len(call.keywords):
+            return call
+        return ast.Call(call.func, args, keywords)
+
+    return rewrite
+
+
+def constant_truth(test: ast.expr) -> bool | None:
+    """The truth of a test that reads only literals once expanded: `True`, `None is not None`, `not False`,
+    `0.0 == 0.0` (brax's `if until_count is not None:` in a callee that gets its default None); None otherwise."""
+    if isinstance(test, ast.Constant):
+        return bool(test.value)
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        inner = constant_truth(test.operand)
+        return None if inner is None else not inner
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.left, ast.Constant) \
+            and isinstance(test.comparators[0], ast.Constant):
+        x, y, op = test.left.value, test.comparators[0].value, test.ops[0]
+        if isinstance(op, ast.Is | ast.IsNot) and (x is None or y is None or isinstance(x, bool) and isinstance(y, bool)):
+            return (x is y) == isinstance(op, ast.Is)
+        if isinstance(op, ast.Eq | ast.NotEq) and type(x) is type(y):
+            return (x == y) == isinstance(op, ast.Eq)
+    return None
+
+
+MAX_OPTION_REFERENCES = 40
+# a test that turns an option on, or its documentation, is no training run
+TESTS_OR_DOCS = re.compile(r"(^|/)(tests?|docs?)/|(^|/)(test_[^/]*|[^/]*_test|conftest)\.py$|\.(md|rst|txt|ipynb)$")
+
+
+def _owner_at(module: Any, line: int) -> FunctionInfo | None:
+    """The innermost function of `module` whose lines hold `line`."""
+    best: FunctionInfo | None = None
+    for fn in module.functions.values():
+        if not fn.is_module and isinstance(fn.node, ast.FunctionDef | ast.AsyncFunctionDef) \
+                and fn.lineno <= line <= fn.end_lineno and (best is None or fn.lineno >= best.lineno):
+            best = fn
+    return best
+
+
+def _positional_index(owner: FunctionInfo, name: str) -> int | None:
+    node = owner.node
+    if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return None
+    names = [p.arg for p in [*node.args.posonlyargs, *node.args.args]]
+    if name not in names:
+        return None
+    return names.index(name) - (1 if owner.class_name and names[0] in ("self", "cls") else 0)
+
+
+def _passed_positionally(side: Any, owner: FunctionInfo, name: str) -> bool:
+    """Whether a call of the owner's name may bind `name` by position (or through `*args`)."""
+    index = _positional_index(owner, name)
+    if index is None:
+        return False
+    for path, line in side.references(owner.name)[:MAX_OPTION_REFERENCES + 1]:
+        module = side.module(path) if path.endswith((".py", ".pyi")) else None
+        if module is None:
+            continue
+        for node in ast.walk(module.tree):
+            if isinstance(node, ast.Call) and getattr(node, "lineno", None) == line and (
+                    isinstance(node.func, ast.Name) and node.func.id == owner.name
+                    or isinstance(node.func, ast.Attribute) and node.func.attr == owner.name) \
+                    and (len(node.args) > index or any(isinstance(a, ast.Starred) for a in node.args)):
+                return True
+    return False
+
+
+def _option_of(module: Any, line: int, name: str) -> tuple[FunctionInfo, ast.expr] | None:
+    """The function at `line` (or one enclosing it: a closure) that has a parameter `name` with a literal
+    default, and that default; None when the name is no such parameter."""
+    fn = _owner_at(module, line)
+    while fn is not None:
+        defaults = {p.arg: d for p, d in parameter_defaults(fn.node)} \
+            if isinstance(fn.node, ast.FunctionDef | ast.AsyncFunctionDef) else {}
+        if name in defaults:
+            value = defaults[name]
+            return (fn, value) if value is not None and literal_default(value) else None
+        head = fn.qualname.rsplit(".", 1)[0] if "." in fn.qualname else ""
+        fn = module.functions.get(head) if head else None
+    return None
+
+
+def _targets(call: ast.Call, owner: FunctionInfo) -> bool:
+    """Whether `call` runs the owner: `owner(...)`, `x.owner(...)`, or `partial(owner, ...)`."""
+    names = [call.func, *call.args[:1]]
+    return any(isinstance(n, ast.Name) and n.id == owner.name or isinstance(n, ast.Attribute) and n.attr == owner.name
+               for n in names)
+
+
+def neutral_option(side: Any, owner: FunctionInfo, name: str, default: ast.expr,
+                   seen: frozenset[tuple[str, str]] = frozenset()) -> bool:
+    """Whether no code of the commit gives the option `name` of `owner` another value than `default`: every
+    call of the owner that passes it (configuration files and other mentions outside a function with a
+    parameter of that name count as setting it) passes `name=<the same literal>` or `name=<an option of the
+    calling function that is itself neutral with the same default>`, and no call passes it by position.
+    Tests and documentation are no runs. A caller or configuration that sets another value keeps the change."""
+    memo = side.memo.setdefault("liftedopt", {}) if hasattr(side, "memo") else {}
+    asked = (owner.path, owner.qualname, name, ast.unparse(default))
+    if not seen and asked in memo:
+        return bool(memo[asked])
+    out = _neutral(side, owner, name, default, seen)
+    if not seen:
+        memo[asked] = out
+    return out
+
+
+def _neutral(side: Any, owner: FunctionInfo, name: str, default: ast.expr, seen: frozenset[tuple[str, str]]) -> bool:
+    key = (owner.path, owner.qualname)
+    refs = [(p, n) for p, n in side.references(name) if not TESTS_OR_DOCS.search(p)]
+    if len(refs) > MAX_OPTION_REFERENCES or len(seen) > 4:
+        return False
+    if key in seen:
+        return True  # a cycle of pass-throughs adds no value of its own
+    seen = seen | {key}
+    for path, line in refs:
+        if path == owner.path and owner.lineno <= line <= owner.end_lineno:
+            continue
+        module = side.module(path) if path.endswith((".py", ".pyi")) else None
+        if module is None:
+            return False
+        calls = [c for c in ast.walk(module.tree) if isinstance(c, ast.Call) and _targets(c, owner)
+                 and any(k.arg == name and getattr(k, "lineno", None) == line for k in c.keywords)]
+        keywords = [k for c in calls for k in c.keywords if k.arg == name and getattr(k, "lineno", None) == line]
+        if not keywords:
+            if _option_of(module, line, name) is not None:
+                continue  # another function's own parameter of that name (declared, read, handed to others)
+            return False
+        for k in keywords:
+            if literal_default(k.value):
+                if not _same_literal(k.value, default):
+                    return False
+                continue
+            passed = k.value.id if isinstance(k.value, ast.Name) else ""
+            found = _option_of(module, line, passed) if passed else None
+            if found is None or not _same_literal(found[1], default) \
+                    or not neutral_option(side, found[0], passed, found[1], seen):
+                return False
+    return not _passed_positionally(side, owner, name)

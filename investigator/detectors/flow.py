@@ -749,16 +749,32 @@ def _built_once(fn: FunctionInfo, name: str) -> str | None:
         return None
     if any(a.arg == name for a in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]):
         return None
-    bound = [sub for sub in ast.walk(node) if isinstance(sub, ast.Name) and sub.id == name
-             and isinstance(sub.ctx, ast.Store | ast.Del)]
+    bindings, single = _bindings(fn, node)
+    bound = bindings.get(name, [])
     if len(bound) != 1:
         return None
-    made = [sub.value for sub in ast.walk(node) if isinstance(sub, ast.Assign) and len(sub.targets) == 1
-            and sub.targets[0] is bound[0]]
+    made = single.get(id(bound[0]), [])
     if len(made) != 1 or not isinstance(made[0], ast.Call):
         return None
     written = dotted(made[0].func)
     return written if written and last_name(written)[:1].isupper() else None
+
+
+def _bindings(fn: FunctionInfo, node: ast.AST) -> tuple[dict[str, list[ast.Name]], dict[int, list[ast.expr]]]:
+    """`fn`'s stored or deleted names (name -> the `Name` nodes, in walk order) and the values of its
+    one-target assignments (id of the target -> values), from one walk kept on `fn` (trees are never
+    modified): `_built_once` walked the function twice for every local name the resolver asked about."""
+    memo = fn.__dict__.get("_name_bindings")
+    if memo is None:
+        bindings: dict[str, list[ast.Name]] = {}
+        single: dict[int, list[ast.expr]] = {}
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store | ast.Del):
+                bindings.setdefault(sub.id, []).append(sub)
+            elif isinstance(sub, ast.Assign) and len(sub.targets) == 1:
+                single.setdefault(id(sub.targets[0]), []).append(sub.value)
+        memo = fn.__dict__["_name_bindings"] = (bindings, single)
+    return memo
 
 
 def _self_attribute(attr: str) -> ast.Attribute:

@@ -88,6 +88,7 @@ class Side:
     # callee -> (the Python paths found so far whose text names it, how many paths were searched)
     _naming: dict[str, tuple[list[str], list[int]]] = field(default_factory=dict)
     _unpassed: dict[tuple[str, str, int | None], bool] = field(default_factory=dict)  # `_never_overridden`
+    _outside: dict[tuple[str, frozenset[str]], bool] = field(default_factory=dict)  # `_stored_from_outside`
 
     def text(self, path: str) -> str | None:
         if path not in self._texts:
@@ -326,7 +327,16 @@ def _stored_from_outside(side: Side, attr: str, bases: set[str]) -> bool:
     """Whether anything in the tree but the library base could set `<obj>.attr`: a store on another object
     than `self` (`model.use_sde = True`), `setattr(..., "attr", ...)`, or a base class the tree defines
     (its `__init__` may store something else). `self.attr = ...` in unrelated classes (a policy's own
-    `self.use_sde`) sets their attribute, not this one."""
+    `self.use_sde`) sets their attribute, not this one. Answered once per (attribute, bases) on the side: it
+    scans every Python text of the commit, and each finding on a line reading that attribute asked again."""
+    key = (attr, frozenset(bases))
+    found = side._outside.get(key)
+    if found is None:
+        found = side._outside[key] = _stored_from_outside_uncached(side, attr, bases)
+    return found
+
+
+def _stored_from_outside_uncached(side: Side, attr: str, bases: set[str]) -> bool:
     foreign = re.compile(rf"(?<!\bself)\.{re.escape(attr)}\s*=[^=]|setattr\([^)]*['\"]{re.escape(attr)}['\"]")
     defined = re.compile(r"^\s*class\s+(" + "|".join(map(re.escape, sorted(bases))) + r")\b", re.M)
     for path in _python_paths(side):

@@ -103,13 +103,25 @@ def collapsed_key(unit: Unit, methods: dict[str, str] | None = None) -> tuple[ob
     as a behavioural change of each caller.
 
     Without `methods` the key is computed once per unit (a deep copy and a walk each time otherwise)."""
-    if methods:
+    if methods and not _attributes(unit).isdisjoint(methods):
         return _collapsed_key(unit, methods)
     memo = unit.__dict__
     key = memo.get("_collapsed_key")
     if key is None:
         key = memo["_collapsed_key"] = _collapsed_key(unit, None)
     return key
+
+
+def _attributes(unit: Unit) -> frozenset[str]:
+    """The attribute names the unit's parts read or write (once per unit, kept on it). `methods` renames only
+    a call of `<x>.<old name>`: a unit naming none of the old names has the key it has without `methods`
+    (the memoised one), instead of a deep copy and a walk per ask."""
+    memo = unit.__dict__
+    found: frozenset[str] | None = memo.get("_unit_attrs")
+    if found is None:
+        found = memo["_unit_attrs"] = frozenset(
+            n.attr for p in unit.parts for n in ast.walk(p) if isinstance(n, ast.Attribute))
+    return found
 
 
 def _collapsed_key(unit: Unit, methods: dict[str, str] | None, fields: bool = False) -> tuple[object, ...]:
@@ -120,7 +132,7 @@ def _collapsed_key(unit: Unit, methods: dict[str, str] | None, fields: bool = Fa
 def _rename_key(unit: Unit, methods: dict[str, str] | None = None) -> tuple[object, ...]:
     """The collapsed key with field reads (`batch.n_steps`) collapsed too: only for the rename check,
     which then asks that each field name is gone from its module at the other side."""
-    if methods:
+    if methods and not _attributes(unit).isdisjoint(methods):
         return _collapsed_key(unit, methods, fields=True)
     memo = unit.__dict__
     key = memo.get("_rename_key")

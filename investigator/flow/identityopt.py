@@ -26,8 +26,16 @@ from investigator.pyast import parameter_defaults
 def _class(fn: FunctionInfo) -> ast.ClassDef | None:
     if not fn.class_name:
         return None
-    name = fn.class_name.rsplit(".", 1)[-1]
-    return next((n for n in ast.walk(fn.module.tree) if isinstance(n, ast.ClassDef) and n.name == name), None)
+    tree = fn.module.tree
+    # name -> the first class of that name in walk order, indexed once per module tree (kept on it)
+    first: dict[str, ast.ClassDef] | None = tree.__dict__.get("_first_classes")
+    if first is None:
+        first = {}
+        for n in ast.walk(tree):
+            if isinstance(n, ast.ClassDef):
+                first.setdefault(n.name, n)
+        tree.__dict__["_first_classes"] = first
+    return first.get(fn.class_name.rsplit(".", 1)[-1])
 
 
 def _init(cls: ast.ClassDef | None) -> ast.FunctionDef | None:
@@ -78,6 +86,16 @@ def _returns_first_parameter(fn: FunctionInfo) -> bool:
         and isinstance(body[0].value, ast.Name) and body[0].value.id == params[0]
 
 
+def _assigned_attributes(cls: ast.ClassDef) -> frozenset[str]:
+    """The attributes a class's assignments store (`x.attr = ...` anywhere in it), walked once per class and
+    kept on its node (trees are never modified): every `__init__` pair of the class asks again."""
+    found: frozenset[str] | None = cls.__dict__.get("_assigned_attributes")
+    if found is None:
+        found = cls.__dict__["_assigned_attributes"] = frozenset(
+            t.attr for n in ast.walk(cls) if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Attribute))
+    return found
+
+
 def identity_hooks(base_fn: FunctionInfo, cand_fn: FunctionInfo, resolve: Callable[[ast.Call, FunctionInfo], Any],
                    side: Any = None) -> dict[str, ast.expr]:
     """The identity hooks (module doc) of the candidate function's class: attribute -> the identity function's
@@ -93,8 +111,7 @@ def identity_hooks(base_fn: FunctionInfo, cand_fn: FunctionInfo, resolve: Callab
                 if p.arg not in had and isinstance(d, ast.Constant)}
     if not defaults:
         return {}
-    set_before = {t.attr for n in ast.walk(base_cls) if isinstance(n, ast.Assign) for t in n.targets
-                  if isinstance(t, ast.Attribute)} if base_cls is not None else set()
+    set_before = _assigned_attributes(base_cls) if base_cls is not None else frozenset()
     out: dict[str, ast.expr] = {}
     for stmt in _stores(init.body, defaults):
         target = stmt.targets[0]

@@ -125,3 +125,39 @@ def test_inlined_call_assigns_of_a_cached_walk_is_the_walk_of_a_plain_list():
         assert inlined_call_assigns(sites) is inlined_call_assigns(sites)
         seen += bool(expected)
     assert seen > 0  # the helper-return shape occurs in the suite's PPO code
+
+
+def _placed(p) -> tuple:
+    return (p.sink, [c.text() for c in p.chain], p.stops, p.visited, p.complete, [c.text() for c in p.built],
+            p.built_place)
+
+
+def test_successors_memo_places_as_the_plain_search_in_any_order():
+    """`LearningFlow._next` is kept per state: every placement, asked in source order, in reverse and twice,
+    is the one a flow that recomputes every successor gives for the same asks (fifteenth speed pass)."""
+    for order in ("source", "reverse", "twice"):
+        side, plain_side = _side(), _side()
+        kept, plain = LearningFlow(side), LearningFlow(plain_side)
+        plain._next = plain._next_uncached  # type: ignore[method-assign]
+        units = [u for fn in _functions(side) for u in kept.units(fn)]
+        plain_units = [u for fn in _functions(plain_side) for u in plain.units(fn)]
+        pairs = list(zip(units, plain_units, strict=True))
+        if order == "reverse":
+            pairs.reverse()
+        elif order == "twice":
+            pairs = pairs + pairs[::2]
+        asked = 0
+        real = kept._next_uncached
+        def counted(u, ctx, real=real):
+            nonlocal asked
+            asked += 1
+            return real(u, ctx)
+        kept._next_uncached = counted  # type: ignore[method-assign]
+        visited = 0
+        for u, v in pairs:
+            placed = kept.place([u])
+            assert _placed(placed) == _placed(plain.place([v])), (order, u.text())
+            visited += placed.visited
+        assert len(kept._successors) == asked > 0  # each state computed once
+        assert visited > 2 * asked  # later searches met states an earlier one had computed
+        assert not LearningFlow(side)._successors  # the memo is the flow's own, not the side's

@@ -45,7 +45,7 @@ from investigator.detectors.newcases import (
     membership_key,
     unhandled_arms,
 )
-from investigator.detectors.pairs import PY_SUFFIXES, FunctionPair, PairIndex, shared_pairs
+from investigator.detectors.pairs import PY_SUFFIXES, FunctionPair, PairIndex, SideIndex, shared_pairs
 from investigator.detectors.paramattr import parameters_as_attributes
 from investigator.detectors.patterns import LOG_SINK_CALL, LOG_SINK_RECEIVER
 from investigator.detectors.reach import unreachable_reason
@@ -111,6 +111,7 @@ from investigator.flow.sameparts import PartProbes, part_probes
 from investigator.flow.shares import Outcome, outcomes
 from investigator.flow.signature import fixed_call
 from investigator.flow.symbolic import Effect, Expander, differing, value_text
+from investigator.flow.threaded import Threading, method_alias, read_threaded
 from investigator.flow.units import RETURN, Unit
 from investigator.flow.wiring import (
     device_move,
@@ -820,6 +821,7 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     changes = _without_bundled_reads(changes, pair, result)
     changes = _without_constant_switches(changes, pair, index, result)
     changes = _without_declared_placeholders(changes, pair, result)
+    changes = _without_threaded_state(changes, pair, index, result)
     changes = _without_off_branches(changes, pair, index, result)
     if config_compared:
         changes = _without_plumbing(changes, pair, index, result)
@@ -1062,6 +1064,58 @@ def _without_declared_placeholders(changes: list[UnitChange], pair: FunctionPair
         locations=[Location(path=first.fn.path, line=first.line, side="baseline"),
                    Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
     return [c for c in changes if not any(c is s for s in same)]
+
+
+def _without_threaded_state(changes: list[UnitChange], pair: FunctionPair, index: PairIndex,
+                            result: AnalyzerResult) -> list[UnitChange]:
+    """The changes without statements that only thread `self.X` through a parameter every caller hands it (or
+    the reverse), call a method through a local alias, or bind that alias (flow/threaded.py): trl v1.7.0..v1.7.1
+    `if self._is_vlm:` -> `if is_vlm:` in a staticmethod `_tokenize`. Changed statements are matched one for one,
+    whatever pairs the line diff made, by their parts read under each commit's threading."""
+    if not changes or pair.base is None or pair.cand is None:
+        return changes
+    sides = {"base": (index.base, _threading(index.base)), "cand": (index.cand, _threading(index.cand))}
+    gone: set[int] = set()
+    read: dict[str, dict[str, list[tuple[Unit, bool]]]] = {"base": {}, "cand": {}}
+    for c in changes:
+        for name, unit in (("base", c.base), ("cand", c.cand)):
+            if unit is None or unit.default:
+                continue
+            side, threading = sides[name]
+            if method_alias(unit.node, unit.fn, side):
+                gone.add(id(unit))
+                continue
+            text, changed = read_threaded(list(unit.parts), unit.fn, threading)  # type: ignore[arg-type]
+            read[name].setdefault(f"{type(unit.node).__name__}\n{text}", []).append((unit, changed))
+    for key, olds in read["base"].items():
+        for (old, b_read), (new, c_read) in zip(olds, read["cand"].get(key, []), strict=False):
+            if b_read or c_read:  # equal only once read under the threading
+                gone.update((id(old), id(new)))
+    if not gone:
+        return changes
+    out: list[UnitChange] = []
+    for c in changes:
+        b = c.base if c.base is not None and id(c.base) not in gone else None
+        n = c.cand if c.cand is not None and id(c.cand) not in gone else None
+        if b is c.base and n is c.cand:
+            out.append(c)
+        elif b is not None or n is not None:
+            out.append(UnitChange(b, n))
+    result.no_effect.append(NoEffectChange(
+        subsystem="other", title=f"State threaded through arguments in `{pair.describe()}` "
+                                 f"({len(changes) - len(out)} statements)",
+        reason="an attribute `self.X` now read as a parameter that every caller hands `self.X` (or the reverse), a "
+               "method called through a local alias of it: the same value reaches the same use",
+        locations=[Location(path=pair.cand.path, line=pair.cand.lineno, side="candidate")], source=SOURCE))
+    return out
+
+
+def _threading(side: SideIndex) -> Threading:
+    """The commit's threaded parameters, shared by every pair of the run (kept on the index's memo)."""
+    found = side.memo.get("threaded")
+    if not isinstance(found, Threading):
+        found = side.memo["threaded"] = Threading(side)
+    return found
 
 
 def _declared_attributes(tree: ast.Module, class_name: str) -> set[str]:

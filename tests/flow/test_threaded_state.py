@@ -174,3 +174,10 @@ def test_a_call_on_another_object_proves_nothing() -> None:
     loud = _loud(DIRECT_BASE + extra.replace(", 3.0", ""),
                  DIRECT_CAND.format(default="", bind="", handed=", self.coef") + extra)
     assert any("Agent._scale" in t for t in loud), loud
+
+
+def test_the_reverse_a_parameter_every_caller_handed_the_attribute_read_as_the_attribute() -> None:
+    base = DIRECT_CAND.format(default="", bind="", handed=", self.coef")
+    assert _loud(base, DIRECT_BASE) == []
+    loud = _loud(DIRECT_CAND.format(default="", bind="", handed=", self.other"), DIRECT_BASE)
+    assert any("Agent._scale" in t or "Agent.update" in t for t in loud), loud

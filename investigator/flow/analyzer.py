@@ -111,7 +111,7 @@ from investigator.flow.sameparts import PartProbes, part_probes
 from investigator.flow.shares import Outcome, outcomes
 from investigator.flow.signature import fixed_call
 from investigator.flow.symbolic import Effect, Expander, differing, value_text
-from investigator.flow.threaded import Threading, method_alias, read_threaded
+from investigator.flow.threaded import Threading, method_alias, read_threaded, stored_attributes
 from investigator.flow.units import RETURN, Unit
 from investigator.flow.wiring import (
     device_move,
@@ -1076,6 +1076,7 @@ def _without_threaded_state(changes: list[UnitChange], pair: FunctionPair, index
     if not changes or pair.base is None or pair.cand is None:
         return changes
     sides = {"base": (index.base, _threading(index.base)), "cand": (index.cand, _threading(index.cand))}
+    stored = stored_attributes(pair.base, pair.cand)
     gone: set[int] = set()
     read: dict[str, dict[str, list[tuple[Unit, bool]]]] = {"base": {}, "cand": {}}
     for c in changes:
@@ -1088,7 +1089,7 @@ def _without_threaded_state(changes: list[UnitChange], pair: FunctionPair, index
                 continue
             if c.moved_under:
                 continue  # the same statement under other conditions: not this rule's
-            text, changed = read_threaded(list(unit.parts), unit.fn, threading)  # type: ignore[arg-type]
+            text, changed = read_threaded(list(unit.parts), unit.fn, threading, stored)  # type: ignore[arg-type]
             read[name].setdefault(f"{type(unit.node).__name__}\n{text}", []).append((unit, changed))
     for key, olds in read["base"].items():
         for (old, b_read), (new, c_read) in zip(olds, read["cand"].get(key, []), strict=False):

@@ -29,7 +29,7 @@ import ast
 from collections.abc import Iterator
 
 from investigator.detectors.functions import FunctionInfo
-from investigator.detectors.pairs import SideIndex, enclosing_function
+from investigator.detectors.pairs import PY_SUFFIXES, SideIndex, enclosing_function
 from investigator.pyast import copy_tree
 
 _DEPTH = 3  # calls deep: `_tokenize` <- `tokenize_fn` <- `dataset.map(..., fn_kwargs=...)`
@@ -95,8 +95,8 @@ class Threading:
             return
         seen = False
         for path, line in self.side.references(fn.name):
-            module = self.side.module(path)
-            if module is None:
+            module = self.side.module(path) if path.endswith(PY_SUFFIXES) else None
+            if module is None:  # a configuration file may name it (looked up by name): unproven
                 yield None, ast.Call(func=ast.Name(id=fn.name), args=[], keywords=[])
                 return
             caller = enclosing_function(module, line)
@@ -325,8 +325,8 @@ def _parent_of(root: ast.AST, child: ast.AST) -> ast.AST | None:
 class _Reader(ast.NodeTransformer):
     """A statement's parts read under a commit's threading (see the module docstring)."""
 
-    def __init__(self, fn: FunctionInfo, threading: Threading) -> None:
-        self.fn, self.threading = fn, threading
+    def __init__(self, fn: FunctionInfo, threading: Threading, stored: frozenset[str]) -> None:
+        self.fn, self.threading, self.stored = fn, threading, stored
         self.changed = False
 
     def visit_Name(self, node: ast.Name) -> ast.AST:
@@ -341,7 +341,7 @@ class _Reader(ast.NodeTransformer):
             return node
         if _parameter(owner.node, node.id):
             value = self.threading.threaded(owner, node.id)
-            if value is not None:
+            if isinstance(value, ast.Attribute) and value.attr not in self.stored:
                 self.changed = True
                 return copy_tree(value)
             return node
@@ -428,9 +428,12 @@ def _without_threaded_kwargs(call: ast.Call, callee: FunctionInfo, threading: Th
     return ast.Call(func=call.func, args=list(call.args), keywords=keywords) if changed else call
 
 
-def read_threaded(parts: list[ast.expr], fn: FunctionInfo, threading: Threading) -> tuple[str, bool]:
-    """The parts as text under the threading, and whether the reading changed anything."""
-    reader = _Reader(innermost(fn, parts[0]) if parts else fn, threading)
+def read_threaded(parts: list[ast.expr], fn: FunctionInfo, threading: Threading,
+                  stored: frozenset[str] = frozenset()) -> tuple[str, bool]:
+    """The parts as text under the threading, and whether the reading changed anything. `stored`: attributes the
+    pair's functions assign (`self.X = ...`): a parameter threaded from one of them is not read as it (the function
+    may read the attribute after changing it)."""
+    reader = _Reader(innermost(fn, parts[0]) if parts else fn, threading, stored)
     out = [ast.dump(reader.visit(copy_tree(p))) for p in parts]
     return "\n".join(out), reader.changed
 
@@ -443,3 +446,9 @@ def method_alias(node: ast.stmt, fn: FunctionInfo, side: SideIndex) -> bool:
         return False
     fn = innermost(fn, node)
     return _bound_once(fn.node, node.targets[0].id) is node.value and _alias_of_method(node.value, fn, side)
+
+
+def stored_attributes(*fns: FunctionInfo) -> frozenset[str]:
+    """The attributes `self.X` the functions assign (nested functions included)."""
+    return frozenset(n.attr for fn in fns for n in ast.walk(fn.node) if isinstance(n, ast.Attribute)
+                     and _is_self(n.value) and not isinstance(n.ctx, ast.Load))

@@ -181,3 +181,12 @@ def test_the_reverse_a_parameter_every_caller_handed_the_attribute_read_as_the_a
     assert _loud(base, DIRECT_BASE) == []
     loud = _loud(DIRECT_CAND.format(default="", bind="", handed=", self.other"), DIRECT_BASE)
     assert any("Agent._scale" in t or "Agent.update" in t for t in loud), loud
+
+
+def test_a_function_that_assigns_the_attribute_is_a_change() -> None:
+    store = "\n        self.coef = self.coef * 0.5"
+    base = DIRECT_BASE.replace("    def _scale(self, x):\n", "    def _scale(self, x):" + store + "\n")
+    cand = DIRECT_CAND.format(default="", bind="", handed=", self.coef").replace(
+        "    def _scale(self, x, coef):\n", "    def _scale(self, x, coef):" + store + "\n")
+    loud = _loud(base, cand)
+    assert any("Agent._scale" in t for t in loud), loud

@@ -45,7 +45,7 @@ from investigator.detectors.newcases import (
     membership_key,
     unhandled_arms,
 )
-from investigator.detectors.pairs import PY_SUFFIXES, FunctionPair, PairIndex, shared_pairs
+from investigator.detectors.pairs import PY_SUFFIXES, FunctionPair, PairIndex, SideIndex, shared_pairs
 from investigator.detectors.paramattr import parameters_as_attributes
 from investigator.detectors.patterns import LOG_SINK_CALL, LOG_SINK_RECEIVER
 from investigator.detectors.reach import unreachable_reason
@@ -118,6 +118,7 @@ from investigator.flow.sameparts import PartProbes, part_probes
 from investigator.flow.shares import Outcome, outcomes
 from investigator.flow.signature import fixed_call
 from investigator.flow.symbolic import Effect, Expander, differing, value_text
+from investigator.flow.threaded import Threading, method_alias, read_threaded, stored_attributes
 from investigator.flow.units import RETURN, Unit
 from investigator.flow.wiring import (
     device_move,
@@ -827,6 +828,8 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     changes = _without_bundled_reads(changes, pair, result)
     changes = _without_constant_switches(changes, pair, index, result)
     changes = _without_declared_placeholders(changes, pair, result)
+    changes = _without_early_placeholders(changes, pair, index, result)
+    changes = _without_threaded_state(changes, pair, index, result)
     changes = _without_off_branches(changes, pair, index, result)
     if config_compared:
         changes = _without_plumbing(changes, pair, index, result)
@@ -1075,6 +1078,143 @@ def _without_declared_placeholders(changes: list[UnitChange], pair: FunctionPair
         locations=[Location(path=first.fn.path, line=first.line, side="baseline"),
                    Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
     return [c for c in changes if not any(c is s for s in same)]
+
+
+def _without_threaded_state(changes: list[UnitChange], pair: FunctionPair, index: PairIndex,
+                            result: AnalyzerResult) -> list[UnitChange]:
+    """The changes without statements that only thread `self.X` through a parameter every caller hands it (or
+    the reverse), call a method through a local alias, or bind that alias (flow/threaded.py): trl v1.7.0..v1.7.1
+    `if self._is_vlm:` -> `if is_vlm:` in a staticmethod `_tokenize`. Changed statements are matched one for one,
+    whatever pairs the line diff made, by their parts read under each commit's threading."""
+    if not changes or pair.base is None or pair.cand is None:
+        return changes
+    sides = {"base": (index.base, _threading(index.base)), "cand": (index.cand, _threading(index.cand))}
+    stored = stored_attributes(pair.base, pair.cand)
+    gone: set[int] = set()
+    read: dict[str, dict[str, list[tuple[Unit, bool]]]] = {"base": {}, "cand": {}}
+    for c in changes:
+        for name, unit in (("base", c.base), ("cand", c.cand)):
+            if unit is None or unit.default:
+                continue
+            side, threading = sides[name]
+            if method_alias(unit.node, unit.fn, side):
+                gone.add(id(unit))
+                continue
+            if c.moved_under:
+                continue  # the same statement under other conditions: not this rule's
+            text, changed = read_threaded(list(unit.parts), unit.fn, threading, stored)  # type: ignore[arg-type]
+            read[name].setdefault(f"{type(unit.node).__name__}\n{text}", []).append((unit, changed))
+    for key, olds in read["base"].items():
+        for (old, b_read), (new, c_read) in zip(olds, read["cand"].get(key, []), strict=False):
+            if (b_read or c_read) and _parts_text(old) != _parts_text(new):  # equal only once read so
+                gone.update((id(old), id(new)))
+    if not gone:
+        return changes
+    out: list[UnitChange] = []
+    for c in changes:
+        b = c.base if c.base is not None and id(c.base) not in gone else None
+        n = c.cand if c.cand is not None and id(c.cand) not in gone else None
+        if b is c.base and n is c.cand:
+            out.append(c)
+        elif b is not None or n is not None:
+            out.append(UnitChange(b, n))
+    result.no_effect.append(NoEffectChange(
+        subsystem="other", title=f"State threaded through arguments in `{pair.describe()}` "
+                                 f"({len(changes) - len(out)} statements)",
+        reason="an attribute `self.X` now read as a parameter that every caller hands `self.X` (or the reverse), a "
+               "method called through a local alias of it: the same value reaches the same use",
+        locations=[Location(path=pair.cand.path, line=pair.cand.lineno, side="candidate")], source=SOURCE))
+    return out
+
+
+def _parts_text(unit: Unit) -> str:
+    return "\n".join(ast.dump(p) for p in unit.parts)
+
+
+def _threading(side: SideIndex) -> Threading:
+    """The commit's threaded parameters, shared by every pair of the run (kept on the index's memo)."""
+    found = side.memo.get("threaded")
+    if not isinstance(found, Threading):
+        found = side.memo["threaded"] = Threading(side)
+    return found
+
+
+def _without_early_placeholders(changes: list[UnitChange], pair: FunctionPair, index: PairIndex,
+                                result: AnalyzerResult) -> list[UnitChange]:
+    """The changes without a `self.X = None` added at the top of a constructor for an attribute that the class
+    already assigned elsewhere: before, a read ahead of that assignment raised AttributeError, so every run that
+    did not crash reads what it read. Real shape (stable-baselines v2.8.0..v2.9.0): `KfacOptimizer.__init__` gained
+    `self._update_stats_op = None` (an attribute declaration; `apply_stats` sets it before `apply_gradients` reads
+    it), "Behavioural change in the optimizer path". Only where that is provable: a class with no base but other
+    classes of the project that never bind X, X bound nowhere else in the constructor nor at class level, nothing
+    before the placeholder that runs a method or hands `self` on, and no code of either commit naming X in a string
+    (`hasattr`, `getattr`, `__dict__` lookups tell an unset attribute from None)."""
+    base_fn, cand_fn = pair.base, pair.cand
+    if base_fn is None or cand_fn is None or cand_fn.name != "__init__" or not cand_fn.class_name \
+            or not isinstance(cand_fn.node, ast.FunctionDef):
+        return changes
+    same = [c for c in changes if c.base is None and c.cand is not None and _early_placeholder(c.cand.node, cand_fn, base_fn, index)]
+    if not same:
+        return changes
+    first = same[0].cand
+    assert first is not None
+    result.no_effect.append(NoEffectChange(
+        subsystem="other", title=f"Attribute placeholder added in `{pair.describe()}` ({len(same)} statements)",
+        reason="`self.<attr> = None` added at the top of the constructor for an attribute the class assigns before "
+               "reading it: an unset attribute raised AttributeError before, so every run that worked reads the same",
+        locations=[Location(path=cand_fn.path, line=first.line, side="candidate")], source=SOURCE))
+    return [c for c in changes if not any(c is s for s in same)]
+
+
+def _early_placeholder(node: ast.stmt, cand_fn: FunctionInfo, base_fn: FunctionInfo, index: PairIndex) -> bool:
+    attr = _none_placeholder(node)
+    init = cand_fn.node
+    if attr is None or not isinstance(init, ast.FunctionDef) or not any(s is node for s in init.body):
+        return False
+    stores = [n for fn in (cand_fn, base_fn) for n in ast.walk(fn.node) if isinstance(n, ast.Attribute)
+              and isinstance(n.value, ast.Name) and n.value.id == "self" and n.attr == attr and isinstance(n.ctx, ast.Store)]
+    if len(stores) != 1:
+        return False  # the constructor binds it elsewhere too (at either commit)
+    for before in init.body[:init.body.index(node)]:
+        for n in ast.walk(before):
+            if isinstance(n, ast.Call) and (isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Name)
+                                            and n.func.value.id == "self"
+                                            or any(isinstance(a, ast.Name) and a.id == "self" for a in n.args)):
+                return False  # a method (or a function handed `self`) may bind it first
+    if any(f"'{attr}'" in t or f'"{attr}"' in t for side in (index.base, index.cand) for t in side.texts().values()):
+        return False
+    base_cls = _class_node(base_fn.module.tree, base_fn.class_name or "")
+    if base_cls is None or not _binds_in_methods(base_cls, attr):
+        return False  # the class never assigned it: a new attribute, not a declaration
+    return _own_bases_silent(base_cls, attr, index, 3)
+
+
+def _class_node(tree: ast.Module, qualname: str) -> ast.ClassDef | None:
+    name = qualname.rsplit(".", 1)[-1]
+    return next((n for n in ast.walk(tree) if isinstance(n, ast.ClassDef) and n.name == name), None)
+
+
+def _binds_in_methods(cls: ast.ClassDef, attr: str) -> bool:
+    return any(isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == "self"
+               and n.attr == attr and isinstance(n.ctx, ast.Store) for n in ast.walk(cls))
+
+
+def _own_bases_silent(cls: ast.ClassDef, attr: str, index: PairIndex, depth: int) -> bool:
+    """No class-level binding of `attr` in `cls`, and every base is `object` or a class of the project (at the
+    baseline) that never binds `attr`, up the hierarchy."""
+    if any(isinstance(s, ast.Assign | ast.AnnAssign) and any(isinstance(t, ast.Name) and t.id == attr
+                                                            for t in (s.targets if isinstance(s, ast.Assign) else [s.target]))
+           for s in cls.body):
+        return False
+    for b in cls.bases:
+        if isinstance(b, ast.Name) and b.id == "object":
+            continue
+        if not isinstance(b, ast.Name) or depth <= 0:
+            return False
+        found = [c for path in index.base.class_paths(b.id) for c in index.base.class_nodes(path).get(b.id, [])]
+        if len(found) != 1 or _binds_in_methods(found[0], attr) or not _own_bases_silent(found[0], attr, index, depth - 1):
+            return False
+    return not cls.keywords
 
 
 def _declared_attributes(tree: ast.Module, class_name: str) -> set[str]:

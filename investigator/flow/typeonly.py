@@ -87,6 +87,8 @@ def same_but_types(base: Sequence[ast.AST], cand: Sequence[ast.AST], base_tree: 
     module doc)."""
     if len(base) != len(cand) or any(type(b) is not type(c) for b, c in zip(base, cand, strict=True)):
         return False
+    if widened_ints(base, cand):
+        return True
     if not any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name | ast.Attribute)
                and last_name(ast.unparse(n.func)) in ("cast", "isinstance") for p in (*base, *cand) for n in ast.walk(p)):
         return False
@@ -103,3 +105,32 @@ def _narrowed(tree: ast.Module) -> dict[str, str]:
     if found is None:
         found = tree.__dict__["_sole_implementers"] = sole_implementers(tree)
     return found
+
+
+class _Widen(ast.NodeTransformer):
+    """`<module>.int32` read as `<module>.int64` (the baseline's dtype widened the way the candidate has it)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+        self.generic_visit(node)
+        if node.attr == "int32" and isinstance(node.value, ast.Name | ast.Attribute):
+            self.count += 1
+            return ast.Attribute(value=node.value, attr="int64", ctx=node.ctx)
+        return node
+
+
+def widened_ints(base: Sequence[ast.AST], cand: Sequence[ast.AST]) -> bool:
+    """The statements differ only where the baseline names a 32-bit integer dtype and the candidate the 64-bit one
+    of the same module (`tf.int32` -> `tf.int64`, `torch.int32` -> `torch.int64`). Real shape (stable-baselines
+    v2.8.0..v2.9.0): `CategoricalProbabilityDistributionType.sample_dtype` returned `tf.int32`, now `tf.int64`, the
+    dtype of the action placeholders, "Behavioural change in the loss path". Every int32 value is an int64 value with
+    the same arithmetic (both promote alike against floats), so only a computation that overflowed 32 bits, or a
+    consumer that rejects the wider type (an error, not another number), tells them apart. The narrowing direction
+    (int64 -> int32) can wrap values and stays a change."""
+    widen = _Widen()
+    b = [ast.dump(widen.visit(copy_tree(p)), annotate_fields=False) for p in base]
+    if not widen.count:
+        return False
+    return b == [ast.dump(p, annotate_fields=False) for p in cand]

@@ -111,3 +111,98 @@ def test_the_rules_already_there_keep_their_role() -> None:
         "weight_decay": ("trainer", "optimizer_changed", "significant"),
         "num_envs": ("vecenv", "env_count_changed", "critical"),
     }, roles
+
+
+# -- experiment scripts: a `__main__` block that runs its own module-level configuration --------------
+
+EXPERIMENT = '''\
+    from easydict import EasyDict
+
+    {name}_config = dict(
+        env=dict(collector_env_num=8, stop_value=-250),
+        policy=dict(
+            learn=dict(epoch_per_collect=10, batch_size={batch}, learning_rate={lr}),
+            collect=dict(n_sample=200, discount_factor=0.9),
+        ),
+    )
+    {name}_config = EasyDict({name}_config)
+    main_config = {name}_config
+
+    if __name__ == "__main__":
+        from ding.entry import serial_pipeline_onpolicy
+        serial_pipeline_onpolicy([main_config], seed=0)
+    '''
+ENTRY = '''\
+    from ding.entry import serial_pipeline_offline
+    from ding.policy.ppo import PPOPolicy
+
+
+    def train(args):
+        serial_pipeline_offline(args.config, PPOPolicy, seed=args.seed)
+
+
+    if __name__ == "__main__":
+        import argparse
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--seed", type=int, default=0)
+        train(parser.parse_args())
+    '''
+ENVS = ("pendulum", "hopper", "walker", "halfcheetah", "ant", "swimmer", "reacher")
+
+
+def _experiment(name: str, lr: str = "3e-5", batch: str = "320") -> str:
+    return EXPERIMENT.replace("{name}", name).replace("{lr}", lr).replace("{batch}", batch)
+
+
+POLICY = """\
+import torch
+
+
+class PPOPolicy:
+    def __init__(self, cfg):
+        self._cfg = cfg
+        self._optimizer = torch.optim.Adam([], lr=cfg.learn.learning_rate)
+        self._batch_size = cfg.learn.batch_size
+        self._epochs = cfg.learn.epoch_per_collect
+"""
+
+
+def _zoo(**changed: str) -> dict[str, str]:
+    files = {"zoo/d4rl/entry/d4rl_main.py": ENTRY, "ding/policy/ppo.py": POLICY}
+    for env in ENVS:
+        files[f"zoo/{env}/config/{env}_ppo_config.py"] = _experiment(env, **({} if env != "pendulum" else changed))
+    return files
+
+
+def test_an_experiment_script_retune_is_a_finding(tmp_path: Path) -> None:
+    result = _run(tmp_path, _zoo(), {"zoo/pendulum/config/pendulum_ppo_config.py": _experiment("pendulum", lr="1e-3")})
+    lr = [f for f in result.findings if "learning_rate" in f.title]
+    assert [(f.severity.value, f.hypotheses) for f in lr] == [("significant", ["trainer.learning_rate_changed"])], \
+        [f.title for f in result.findings]
+    assert "experiment script" in lr[0].rationale
+
+
+def test_one_retune_across_experiment_scripts_is_one_finding(tmp_path: Path) -> None:
+    cand = {f"zoo/{env}/config/{env}_ppo_config.py": _experiment(env, batch="128") for env in ENVS}
+    result = _run(tmp_path, _zoo(), cand)
+    titles = [f.title for f in result.findings]
+    assert len(titles) == 1 and "`batch_size`" in titles[0] and "7 files" in titles[0], titles
+
+
+def test_scripts_that_are_not_experiments_stay_quiet(tmp_path: Path) -> None:
+    base = {**_zoo(),
+            # a test and an example with the same shape
+            "tests/test_pendulum_config.py": _experiment("pendulum"),
+            "examples/pendulum_ppo.py": _experiment("pendulum"),
+            # a mapping the main block never hands to a call
+            "zoo/tools/table.py": "table = dict(learning_rate=3e-5)\n\nif __name__ == '__main__':\n    print('x')\n"}
+    cand = {"tests/test_pendulum_config.py": _experiment("pendulum", lr="1e-3"),
+            "examples/pendulum_ppo.py": _experiment("pendulum", lr="1e-3"),
+            "zoo/tools/table.py": "table = dict(learning_rate=1e-3)\n\nif __name__ == '__main__':\n    print('x')\n"}
+    result = _run(tmp_path, base, cand)
+    assert not result.findings, [f.title for f in result.findings]
+
+
+def test_a_new_experiment_script_is_no_finding(tmp_path: Path) -> None:
+    result = _run(tmp_path, _zoo(), {"zoo/taxi/config/taxi_ppo_config.py": _experiment("taxi")})
+    assert not result.findings, [f.title for f in result.findings]

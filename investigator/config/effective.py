@@ -29,6 +29,7 @@ from investigator.config.extractors.python import (
     ModuleInfo,
     Value,
     flatten,
+    main_guard,
 )
 from investigator.config.hydra import Composition, compose
 from investigator.config.keys import (
@@ -51,6 +52,7 @@ from investigator.config.loading import (
 from investigator.config.model import ConfigEntry, EntryKind, EntryPoint, SideConfig
 from investigator.pyast import call_name as dotted_call
 from investigator.pyast import last_name
+from investigator.scope import out_of_scope_kind
 
 _MAX_FUNCTIONS = 3000
 _MAX_DEPTH = 8
@@ -492,6 +494,88 @@ def _runtime_modules(side: SideData, follower: _Follower, effective: set[str]) -
     return None
 
 
+_ALIAS_HOPS = 4
+
+
+def _aliases(tree: ast.Module) -> dict[str, str]:
+    """Top-level `a = b` and `a = wrap(b, ...)` bindings (`main_config = EasyDict(pendulum_ppo_config)`): a -> b."""
+    out: dict[str, str] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+            value = stmt.value
+            if isinstance(value, ast.Call) and value.args:
+                value = value.args[0]
+            if isinstance(value, ast.Name) and value.id != stmt.targets[0].id:
+                out[stmt.targets[0].id] = value.id
+    return out
+
+
+def _handed_names(guard: ast.If) -> set[str]:
+    """Names handed to calls under the main guard, directly or inside a list/tuple
+    (`serial_pipeline([main_config, create_config], seed=0)`)."""
+    out: set[str] = set()
+    for node in ast.walk(guard):
+        if not isinstance(node, ast.Call):
+            continue
+        for arg in [*node.args, *(kw.value for kw in node.keywords)]:
+            items = arg.elts if isinstance(arg, ast.List | ast.Tuple) else [arg]
+            out.update(i.id for i in items if isinstance(i, ast.Name))
+    return out
+
+
+def experiment_script(side: SideData, path: str) -> bool:
+    """A module run as an experiment of its own: its `__main__` block hands a module-level mapping (`x = {...}` /
+    `x = dict(...)`, possibly through aliases) to a call. Real shape: DI-engine v0.5.1..v0.5.2 retuned PPO in
+    `dizoo/<env>/config/<env>_ppo_config.py` (`learning_rate` 3e-5 -> 1e-3, `n_sample` 200 -> 5000), each
+    ending in `serial_pipeline_onpolicy([main_config, create_config], seed=0)`; the detected entry was one of
+    16 other scripts and never reached them. Tests, docs and examples are never one (`scope`)."""
+    parsed = side.parsed.get(path)
+    text = side.sources.get(path)
+    if parsed is None or parsed.format != "python" or not text or "__main__" not in text \
+            or out_of_scope_kind(path) is not None:
+        return False
+    mappings = {e.key.split(".", 1)[0] for e in parsed.entries if e.owner == "<module>" and e.kind is EntryKind.mapping}
+    if not mappings:
+        return False
+    tree = side.parse(path, text) if side.parse is not None else None
+    guard = main_guard(tree) if tree is not None else None
+    if guard is None:
+        return False
+    aliases = _aliases(tree)  # type: ignore[arg-type]
+    for name in _handed_names(guard):
+        for _ in range(_ALIAS_HOPS):
+            if normalise_segment(name) in mappings or name in mappings:
+                return True
+            if name not in aliases:
+                break
+            name = aliases[name]
+    return False
+
+
+def _experiment_scripts(side: SideData, effective: set[str], reached: set[str], script: str | None) -> list[str]:
+    """Experiment scripts (`experiment_script`) the entry neither is nor reaches: each is a run of its own, so
+    its module-level mappings are compared as a run-time candidate, as files the entry loads from a path chosen at
+    run time are (severity capped, grouped across files, new scripts no-effect)."""
+    return sorted(p for p in side.parsed if p != script and p not in effective and p not in reached
+                  and experiment_script(side, p))
+
+
+def _add_experiments(side: SideData, experiments: list[str], entry: EntryPoint, layers: list[ConfigEntry],
+                     effective_files: set[str], runtime_files: dict[str, str]) -> None:
+    """Layer the module-level mappings of each experiment script as a run-time candidate (its own loader)."""
+    if not experiments:
+        return
+    entry.notes.append(f"{len(experiments)} experiment scripts (a `__main__` block that runs its own module-level "
+                       "configuration) are compared as runs of their own")
+    for path in experiments:
+        prefix = _path_prefix(path)
+        layers.extend(replace(e, key=join2(prefix, e.key), order=len(layers) + i + 1)
+                      for i, e in enumerate(x for x in side.parsed[path].entries
+                                            if x.owner == "<module>" and x.kind is EntryKind.mapping))
+        runtime_files[path] = path
+    effective_files.update(experiments)
+
+
 def _script_paths(command: LaunchCommand, side: SideData) -> set[str]:
     """Repository paths a launch command's target can be (relative to the script or the repository)."""
     if command.module:
@@ -716,6 +800,8 @@ def build_side(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dic
                                                 if x.owner == "<module>" and x.kind in _MODULE_DATA))
             runtime_files[path] = loader
         effective_files.update(found)
+    _add_experiments(side, _experiment_scripts(side, effective_files, set(follower.modules), resolved.script),
+                     entry, layers, effective_files, runtime_files)
     emitter = _Emitter(side, follower, order_start=len(layers))
     emitter.class_paths()
     emitter.functions()

@@ -698,6 +698,8 @@ class _OutcomeBuilder:
 
     def _runtime_what(self, match: KeyMatch, runtime: str) -> str:
         entry = match.key_entry
+        if runtime == entry.path:
+            return f"`{entry.path}` is an experiment script: its `__main__` block runs training with this configuration"
         if entry.path in self.base.runtime_files or entry.path in self.cand.runtime_files:
             return f"`{entry.path}` is one of the config files `{runtime}` loads from a path chosen at run time"
         return (f"section `{entry.key.split('.', 1)[0]}` of `{entry.path}` is one of those `{runtime}` picks "

@@ -341,7 +341,7 @@ class _ModuleVisitor:
             if not isinstance(target, ast.Name) or target.id.startswith("__"):
                 continue
             is_upper = target.id.isupper() or (target.id.lstrip("_").isupper())
-            is_dict = isinstance(stmt.value, ast.Dict)
+            is_dict = isinstance(stmt.value, ast.Dict) or _dict_call(stmt.value)
             if not (is_upper or is_dict):
                 continue
             values = flatten(stmt.value)
@@ -600,6 +600,18 @@ def _walk(root: ast.AST) -> list[tuple[ast.AST, bool]]:
             elif isinstance(value, node_type) and type(value) not in inert:
                 append((value, flag))
     return out
+
+
+def _dict_call(node: ast.AST) -> bool:
+    """`dict(a=1, b=dict(c=2))`: a mapping written as a call, which `flatten` splits like `{...}`. Real shape:
+    DI-engine's per-environment experiment scripts bind `pendulum_ppo_config = dict(policy=dict(learn=...))`."""
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "dict"
+            and not node.args and bool(node.keywords) and all(kw.arg for kw in node.keywords))
+
+
+def main_guard(tree: ast.Module) -> ast.If | None:
+    """The module's top-level `if __name__ == "__main__":` block, if any."""
+    return next((s for s in tree.body if isinstance(s, ast.If) and _is_main_guard(s.test)), None)
 
 
 def _is_main_guard(test: ast.expr) -> bool:

@@ -272,7 +272,7 @@ class LearningFlow:
         via: dict[tuple, frozenset[str]] = {}  # states reached through info positions only: the names carried
         # states reached from a tuple packed with the value in some of its positions (`_packed`): its size, those
         # positions and the name packed, for an unpacking of it (`_unpacked_names`)
-        shapes: dict[tuple, tuple[int, frozenset[int], str]] = {}
+        shapes: dict[tuple, Shape] = {}
         # a change that defines a mask or a weight, first met at a sampler through the data it returns: the
         # sampler's placement, kept while the search goes on to a loss the value multiplies (`_multiplies`)
         masking = any(MASKING.search(d) for u in start for d in u.defs)
@@ -314,7 +314,7 @@ class LearningFlow:
                 if key not in parent:
                     parent[key] = (u, ctx)
                     queue.append((v, vctx))
-                    _remember(key, info, pack, via, shapes)
+                    _remember(key, info, _handed(pack, v, vctx), via, shapes)
         if sampled is not None:
             return sampled
         if network is not None:
@@ -508,9 +508,8 @@ class LearningFlow:
         return out, frozenset(t for t in targets if t)
 
     def _positional(self, u: Unit, ctx: tuple[Unit, ...], carried: frozenset[str],
-                    shape: tuple[int, frozenset[int], str] | None
-                    ) -> tuple[tuple[list[tuple[Unit, tuple[Unit, ...]]], frozenset[str]] | None,
-                               tuple[int, frozenset[int], str] | None]:
+                    shape: Shape | None
+                    ) -> tuple[tuple[list[tuple[Unit, tuple[Unit, ...]]], frozenset[str]] | None, Shape | None]:
         """(the successors and names carried when only some positions of a tuple carry the value: info
         returns, a scanned step's outputs, an unpacking of a packed tuple; the packed tuple's shape handed to
         the successors: packed here, or handed through a JAX combinator's call)."""
@@ -518,7 +517,8 @@ class LearningFlow:
         info = self._info_returns(u, ctx, carried & u.uses) or self._scanned_ys(u, ctx, carried & u.uses) or (
             None if unpacked is None else (self._readers_after(u, unpacked), unpacked))
         pack = _packed(u, carried) or (
-            shape if shape is not None and unpacked is None and any(invocations(c, u.fn) for c in u.calls) else None)
+            (*shape[:3], None) if shape is not None and unpacked is None and any(invocations(c, u.fn) for c in u.calls)
+            else None)
         return info, pack
 
     def _differentiates(self, u: Unit, names: frozenset[str]) -> bool:
@@ -527,10 +527,11 @@ class LearningFlow:
         `actor_grad_fn(params, traj_batch, advantages)` reached the optimizer's update through the returned
         gradients before the loss inside the differentiated function: "the optimizer path", low."""
         names = names & u.uses
-        if not names or self.evaluation_only(u.fn):
+        if not names:
             return False
         memo = self._reads
-        return any(_uses(op, names, memo) for c in u.calls for op in differentiated_operands(c, u.fn))
+        return any(_uses(op, names, memo) for c in u.calls for op in differentiated_operands(c, u.fn)) \
+            and not self.evaluation_only(u.fn)
 
     def _readers_after(self, u: Unit, names: frozenset[str]) -> list[tuple[Unit, tuple[Unit, ...]]]:
         """The statements of `u`'s function that read `names` after `u` (or in a loop with it), and the
@@ -1371,8 +1372,17 @@ def _names_of(node: ast.AST) -> set[str]:
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
 
 
-def _remember(key: tuple, info: tuple[list, frozenset[str]] | None, pack: tuple[int, frozenset[int], str] | None,
-              via: dict[tuple, frozenset[str]], shapes: dict[tuple, tuple[int, frozenset[int], str]]) -> None:
+def _handed(pack: Shape | None, v: Unit, vctx: tuple[Unit, ...]) -> Shape | None:
+    """The packed tuple's shape as `v` sees it: entered into a function a JAX combinator calls with it
+    (`jax.lax.scan(_update_epoch, update_state, ...)`, the call site last in `vctx`), read by position there."""
+    if pack is None or pack[3] is None or v.fn is pack[3]:
+        return pack
+    site = vctx[-1] if vctx else None
+    return (*pack[:3], None) if site is not None and any(invocations(c, site.fn) for c in site.calls) else pack
+
+
+def _remember(key: tuple, info: tuple[list, frozenset[str]] | None, pack: Shape | None,
+              via: dict[tuple, frozenset[str]], shapes: dict[tuple, Shape]) -> None:
     """A successor state first reached: the names it carries (positions of a tuple) and the packed tuple's shape."""
     if info is not None:
         via[key] = info[1]
@@ -1380,7 +1390,12 @@ def _remember(key: tuple, info: tuple[list, frozenset[str]] | None, pack: tuple[
         shapes[key] = pack
 
 
-def _packed(u: Unit, carried: frozenset[str]) -> tuple[int, frozenset[int], str] | None:
+# a packed tuple (`_packed`): its size, the positions carrying the value, its name, and the function whose own
+# unpackings of it are read by position (None past a JAX combinator: the scanned function's parameter)
+Shape = tuple[int, frozenset[int], str, FunctionInfo | None]
+
+
+def _packed(u: Unit, carried: frozenset[str]) -> Shape | None:
     """`state = (params, opt_state, traj_batch, key)` carrying the value in some positions only: the tuple's
     size, those positions and its name. An unpacking of the same size (`params, opt_state, traj_batch, key =
     state`, also as the parameter of a scanned function handed `state`) binds the value to the names at those
@@ -1393,14 +1408,18 @@ def _packed(u: Unit, carried: frozenset[str]) -> tuple[int, frozenset[int], str]
     positions = frozenset(k for k, e in enumerate(node.value.elts) if _names_of(e) & carried)
     if not positions or len(positions) == len(node.value.elts):
         return None
-    return len(node.value.elts), positions, node.targets[0].id
+    return len(node.value.elts), positions, node.targets[0].id, u.fn
 
 
-def _unpacked_names(u: Unit, shape: tuple[int, frozenset[int], str]) -> frozenset[str] | None:
+def _unpacked_names(u: Unit, shape: Shape) -> frozenset[str] | None:
     """The names an unpacking of a packed tuple (`_packed`) binds at the packed value's positions: `u`
-    unpacks the packed name, or a parameter of its function (the tuple handed to a scanned function),
-    into as many plain names; None for any other statement."""
-    size, positions, name = shape
+    unpacks the packed name in the packing function, or a parameter of the function a JAX combinator hands
+    the tuple to, into as many plain names; None for any other statement. A tuple handed to another call stays
+    whole (as before): its callee's callers are then followed by name, which a cap on references cuts short
+    (Stoix's `apply_fns` read by `get_learner_fn`, whose nested `_env_step` is one of dozens)."""
+    size, positions, name, home = shape
+    if home is not None and u.fn is not home:
+        return None
     node = u.node
     if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.value, ast.Name)
             and _unpacks(node, node.value.id, size)):

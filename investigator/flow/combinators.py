@@ -138,3 +138,21 @@ def _local_transforms(fn: FunctionInfo, imports: dict[str, str]) -> dict[str, as
                 and _transform(node.value, imports):
             out[node.targets[0].id] = node.value
     return out
+
+
+GRADIENTS = {"grad", "value_and_grad", "filter_grad", "filter_value_and_grad"}
+
+
+def differentiated_operands(call: ast.Call, fn: FunctionInfo) -> list[ast.expr]:
+    """The operands of a call of a differentiated function (`jax.grad(loss_fn)(params, batch)`, or
+    `grad_fn(params, batch)` after `grad_fn = jax.value_and_grad(loss_fn)`): what the loss is computed from,
+    beside the parameters differentiated (the first operand: a change there is the parameters', placed as
+    before). Empty for any other call."""
+    imports = fn.module.imports
+    func = call.func
+    made = func if isinstance(func, ast.Call) and _transform(func, imports) else \
+        _local_transform(fn, func.id, imports) if isinstance(func, ast.Name) else None
+    if made is None or last_name(_expanded(call_name(made), imports)) not in GRADIENTS:
+        return []
+    return [*call.args[1:], *(k.value for k in call.keywords)]
+

@@ -32,7 +32,7 @@ from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import PY_SUFFIXES, PairIndex, SideIndex, enclosing_function
 from investigator.flow.byname import by_name_callers
 from investigator.flow.classbody import is_class_body
-from investigator.flow.combinators import invocations
+from investigator.flow.combinators import differentiated_operands, invocations
 from investigator.flow.evaluation import (
     feeds_training,
     loss_functions,
@@ -270,6 +270,9 @@ class LearningFlow:
         states: list[tuple[Unit, tuple[Unit, ...]]] = []
         escaped = False  # the value was stored into an object the caller passed in (`buffer.add(obs, reward)`)
         via: dict[tuple, frozenset[str]] = {}  # states reached through info positions only: the names carried
+        # states reached from a tuple packed with the value in some of its positions (`_packed`): its size, those
+        # positions and the name packed, for an unpacking of it (`_unpacked_names`)
+        shapes: dict[tuple, Shape] = {}
         # a change that defines a mask or a weight, first met at a sampler through the data it returns: the
         # sampler's placement, kept while the search goes on to a loss the value multiplies (`_multiplies`)
         masking = any(MASKING.search(d) for u in start for d in u.defs)
@@ -298,7 +301,11 @@ class LearningFlow:
             came = parent.get(_key(u, ctx))
             carried: frozenset[str] = via.get(_key(u, ctx)) or (
                 came[0].defs if came is not None and came[0].fn is u.fn else frozenset())
-            info = self._info_returns(u, ctx, carried & u.uses)
+            if self._differentiates(u, carried):
+                # the value is an operand of a differentiated loss (`grads = grad_fn(params, traj_batch)`): it
+                # reaches the loss inside, whatever the gradients then reach first (the optimizer's update)
+                return Placement("loss", self._chain((u, ctx), parent), visited=visited)
+            info, pack = self._positional(u, ctx, carried, shapes.get(_key(u, ctx)))
             successors = self._next(u, ctx) if info is None else info[0]
             # a mask or weight goes on through the records it is packed into (`_record_unpackers`)
             records = [(w, ()) for w in self._record_unpackers(u)] if masking else []
@@ -307,8 +314,7 @@ class LearningFlow:
                 if key not in parent:
                     parent[key] = (u, ctx)
                     queue.append((v, vctx))
-                    if info is not None:
-                        via[key] = info[1]
+                    _remember(key, info, _handed(pack, v, vctx), via, shapes)
         if sampled is not None:
             return sampled
         if network is not None:
@@ -473,6 +479,71 @@ class LearningFlow:
             out.extend((v, back if w in callers else ()) for d in sorted(targets) for v in readers.get(d, ())
                        if v.index > w.index or set(w.loops) & set(v.loops))
         return out, frozenset(names)
+
+    def _scanned_ys(self, u: Unit, ctx: tuple[Unit, ...], carried: frozenset[str]
+                    ) -> tuple[list[tuple[Unit, tuple[Unit, ...]]], frozenset[str]] | None:
+        """A value a scanned step returns only as its output `y` (`return carry, y`) goes on from the
+        stacked outputs alone where every caller is `carry, ys = jax.lax.scan(step, ...)`: `jax.lax.scan`
+        hands the carry to the next step and returns it first, the outputs second, never one as the other.
+        Real shape (Stoix's recurrent PPO, held-out 4): the step's transition stores `done` instead of
+        `last_done`; carried to both targets, it met the carry's PRNG key split first and was placed in the
+        sampling path, while `traj_batch.done` builds the GAE masks. None when the rule does not apply."""
+        node = u.node
+        if not (carried and isinstance(node, ast.Return) and RETURN in u.defs and isinstance(node.value, ast.Tuple)
+                and len(node.value.elts) == 2):
+            return None
+        carry, y = node.value.elts
+        if _names_of(carry) & carried or not _names_of(y) & carried or isinstance(y, ast.Starred):
+            return None
+        callers = [ctx[-1]] if ctx else self.callers(u.fn)
+        targets = [_scan_output_target(w, u.fn) for w in callers]
+        if not callers or any(t is None for t in targets):
+            return None
+        back = ctx[:-1] if ctx else ()
+        out: list[tuple[Unit, tuple[Unit, ...]]] = []
+        for w, name in zip(callers, targets, strict=True):
+            assert name is not None
+            readers = self._readers(w.fn)
+            out.extend((v, back) for v in readers.get(name, ()) if v.index > w.index or set(w.loops) & set(v.loops))
+        return out, frozenset(t for t in targets if t)
+
+    def _positional(self, u: Unit, ctx: tuple[Unit, ...], carried: frozenset[str],
+                    shape: Shape | None
+                    ) -> tuple[tuple[list[tuple[Unit, tuple[Unit, ...]]], frozenset[str]] | None, Shape | None]:
+        """(the successors and names carried when only some positions of a tuple carry the value: info
+        returns, a scanned step's outputs, an unpacking of a packed tuple; the packed tuple's shape handed to
+        the successors: packed here, or handed through a JAX combinator's call)."""
+        unpacked = _unpacked_names(u, shape) if shape is not None else None
+        info = self._info_returns(u, ctx, carried & u.uses) or self._scanned_ys(u, ctx, carried & u.uses) or (
+            None if unpacked is None else (self._readers_after(u, unpacked), unpacked))
+        pack = _packed(u, carried) or (
+            (*shape[:3], None) if shape is not None and unpacked is None and any(invocations(c, u.fn) for c in u.calls)
+            else None)
+        return info, pack
+
+    def _differentiates(self, u: Unit, names: frozenset[str]) -> bool:
+        """`u` calls a differentiated function (`jax.grad(f)`, `jax.value_and_grad(f)`) with an operand
+        reading `names`. Real shape (Stoix's recurrent PPO, held-out 4): `traj_batch` handed to
+        `actor_grad_fn(params, traj_batch, advantages)` reached the optimizer's update through the returned
+        gradients before the loss inside the differentiated function: "the optimizer path", low."""
+        names = names & u.uses
+        if not names:
+            return False
+        memo = self._reads
+        return any(_uses(op, names, memo) for c in u.calls for op in differentiated_operands(c, u.fn)) \
+            and not self.evaluation_only(u.fn)
+
+    def _readers_after(self, u: Unit, names: frozenset[str]) -> list[tuple[Unit, tuple[Unit, ...]]]:
+        """The statements of `u`'s function that read `names` after `u` (or in a loop with it), and the
+        functions nested in it that read them, with no call context."""
+        readers = self._readers(u.fn)
+        out: list[tuple[Unit, tuple[Unit, ...]]] = [
+            (v, ()) for d in sorted(names) for v in readers.get(d, ())
+            if v is not u and (v.index > u.index or set(u.loops) & set(v.loops))]
+        if not u.fn.is_module:
+            nested = self._nested_uses(u.fn)
+            out.extend((w, ()) for d in sorted(names) for w in nested.get(d, ()))
+        return out
 
     def _appended_result(self, u: Unit) -> list[ast.expr] | None:
         """The elements of the tuple `u` appends to a local list that its function only fills and returns
@@ -1299,6 +1370,85 @@ def _appends_only(node: ast.AST, name: str) -> bool:
 
 def _names_of(node: ast.AST) -> set[str]:
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+def _handed(pack: Shape | None, v: Unit, vctx: tuple[Unit, ...]) -> Shape | None:
+    """The packed tuple's shape as `v` sees it: entered into a function a JAX combinator calls with it
+    (`jax.lax.scan(_update_epoch, update_state, ...)`, the call site last in `vctx`), read by position there."""
+    if pack is None or pack[3] is None or v.fn is pack[3]:
+        return pack
+    site = vctx[-1] if vctx else None
+    return (*pack[:3], None) if site is not None and any(invocations(c, site.fn) for c in site.calls) else pack
+
+
+def _remember(key: tuple, info: tuple[list, frozenset[str]] | None, pack: Shape | None,
+              via: dict[tuple, frozenset[str]], shapes: dict[tuple, Shape]) -> None:
+    """A successor state first reached: the names it carries (positions of a tuple) and the packed tuple's shape."""
+    if info is not None:
+        via[key] = info[1]
+    if pack is not None:
+        shapes[key] = pack
+
+
+# a packed tuple (`_packed`): its size, the positions carrying the value, its name, and the function whose own
+# unpackings of it are read by position (None past a JAX combinator: the scanned function's parameter)
+Shape = tuple[int, frozenset[int], str, FunctionInfo | None]
+
+
+def _packed(u: Unit, carried: frozenset[str]) -> Shape | None:
+    """`state = (params, opt_state, traj_batch, key)` carrying the value in some positions only: the tuple's
+    size, those positions and its name. An unpacking of the same size (`params, opt_state, traj_batch, key =
+    state`, also as the parameter of a scanned function handed `state`) binds the value to the names at those
+    positions alone. Real shape (Stoix's recurrent PPO, held-out 4): a stored done flag in `traj_batch`, packed
+    into the update state beside the PRNG key, reached the key's split (the sampling path) before the GAE."""
+    node = u.node
+    if not (carried and isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+            and isinstance(node.value, ast.Tuple)) or any(isinstance(e, ast.Starred) for e in node.value.elts):
+        return None
+    positions = frozenset(k for k, e in enumerate(node.value.elts) if _names_of(e) & carried)
+    if not positions or len(positions) == len(node.value.elts):
+        return None
+    return len(node.value.elts), positions, node.targets[0].id, u.fn
+
+
+def _unpacked_names(u: Unit, shape: Shape) -> frozenset[str] | None:
+    """The names an unpacking of a packed tuple (`_packed`) binds at the packed value's positions: `u`
+    unpacks the packed name in the packing function, or a parameter of the function a JAX combinator hands
+    the tuple to, into as many plain names; None for any other statement. A tuple handed to another call stays
+    whole (as before): its callee's callers are then followed by name, which a cap on references cuts short
+    (Stoix's `apply_fns` read by `get_learner_fn`, whose nested `_env_step` is one of dozens)."""
+    size, positions, name, home = shape
+    if home is not None and u.fn is not home:
+        return None
+    node = u.node
+    if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.value, ast.Name)
+            and _unpacks(node, node.value.id, size)):
+        return None
+    fn_node = u.fn.node
+    params = {a.arg for a in [*fn_node.args.posonlyargs, *fn_node.args.args]} \
+        if isinstance(fn_node, ast.FunctionDef | ast.AsyncFunctionDef) else set()
+    if node.value.id != name and node.value.id not in params:
+        return None
+    target = node.targets[0]
+    assert isinstance(target, ast.Tuple | ast.List)
+    return frozenset(e.id for k, e in enumerate(target.elts) if k in positions and isinstance(e, ast.Name))
+
+
+def _scan_output_target(w: Unit, step: FunctionInfo) -> str | None:
+    """`ys` of `carry, ys = jax.lax.scan(step, ...)` at `w` (`lax.scan`, `scan` imported from `jax.lax`), the
+    scanned function named as `step`; None for any other statement."""
+    node = w.node
+    if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Tuple | ast.List)
+            and len(node.targets[0].elts) == 2 and isinstance(node.value, ast.Call)):
+        return None
+    ys = node.targets[0].elts[1]
+    if not isinstance(ys, ast.Name):
+        return None
+    called = [inv.function for inv in invocations(node.value, w.fn)]
+    if last_name(call_name(node.value)) != "scan" or len(called) != 1 or not isinstance(called[0], ast.Name) \
+            or called[0].id != step.name:
+        return None
+    return ys.id
 
 
 def _info_targets(w: Unit, positions: list[int], size: int) -> set[str] | None:

@@ -264,6 +264,20 @@ def same_tree(a: ast.AST, b: ast.AST, ignore_docstrings: bool = False) -> bool:
     return True
 
 
+def nodes_on_line(tree: ast.Module) -> dict[int, list[ast.AST]]:
+    """Line -> the nodes starting on it, in `ast.walk` order, indexed once per tree and kept on it (parsed trees
+    are never modified): finding the calls or names on a referenced line without walking the whole module."""
+    index: dict[int, list[ast.AST]] | None = tree.__dict__.get("_on_line")
+    if index is None:
+        index = {}
+        for node in ast.walk(tree):
+            line = getattr(node, "lineno", None)
+            if line is not None:
+                index.setdefault(line, []).append(node)
+        tree.__dict__["_on_line"] = index
+    return index
+
+
 def innermost_definition(defs: list[Definition], line: int) -> Definition | None:
     """The most nested definition that spans a line."""
     best: Definition | None = None

@@ -851,10 +851,8 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
                                                  index, handed)
         unchanged_parts = probes.same_valued(expanders["baseline"].probed, expanders["candidate"].probed)
     if not eb and not ec and not defaults and opt_in:
-        result.no_effect.append(NoEffectChange(
-            subsystem="other", title=f"New option(s) at their defaults in `{pair.describe()}` ({len(changes)} "
-                                     "statements)", reason=opt_in,
-            locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
+        result.no_effect.append(_no_effect_at_candidate(
+            pair, f"New option(s) at their defaults in `{pair.describe()}` ({len(changes)} statements)", opt_in))
         return None
     if not eb and not ec and not defaults:
         wrappers = sorted(expanders["candidate"].passed_through | expanders["baseline"].passed_through)
@@ -1118,12 +1116,10 @@ def _without_threaded_state(changes: list[UnitChange], pair: FunctionPair, index
             out.append(c)
         elif b is not None or n is not None:
             out.append(UnitChange(b, n))
-    result.no_effect.append(NoEffectChange(
-        subsystem="other", title=f"State threaded through arguments in `{pair.describe()}` "
-                                 f"({len(changes) - len(out)} statements)",
-        reason="an attribute `self.X` now read as a parameter that every caller hands `self.X` (or the reverse), a "
-               "method called through a local alias of it: the same value reaches the same use",
-        locations=[Location(path=pair.cand.path, line=pair.cand.lineno, side="candidate")], source=SOURCE))
+    result.no_effect.append(_no_effect_at_candidate(
+        pair, f"State threaded through arguments in `{pair.describe()}` ({len(changes) - len(out)} statements)",
+        "an attribute `self.X` now read as a parameter that every caller hands `self.X` (or the reverse), a method "
+        "called through a local alias of it: the same value reaches the same use"))
     return out
 
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from investigator.detectors.functions import FunctionInfo
-from investigator.pyast import parameter_defaults
+from investigator.pyast import nodes_on_line, parameter_defaults
 
 
 def literal_default(node: ast.expr | None) -> bool:
@@ -182,8 +182,8 @@ def _passed_positionally(side: Any, owner: FunctionInfo, name: str) -> bool:
         module = side.module(path) if path.endswith((".py", ".pyi")) else None
         if module is None:
             continue
-        for node in ast.walk(module.tree):
-            if isinstance(node, ast.Call) and getattr(node, "lineno", None) == line and (
+        for node in nodes_on_line(module.tree).get(line, ()):
+            if isinstance(node, ast.Call) and (
                     isinstance(node.func, ast.Name) and node.func.id == owner.name
                     or isinstance(node.func, ast.Attribute) and node.func.attr == owner.name) \
                     and (len(node.args) > index or any(isinstance(a, ast.Starred) for a in node.args)):

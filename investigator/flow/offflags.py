@@ -21,6 +21,7 @@ import ast
 
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import PY_SUFFIXES, SideIndex
+from investigator.pyast import nodes_on_line
 
 MAX_REFERENCES = 20
 
@@ -53,25 +54,11 @@ def _off_value(node: ast.expr | None, tree: ast.Module) -> bool:
         and node.attr in _off_fields(tree)
 
 
-def _on_line(tree: ast.Module) -> dict[int, list[ast.AST]]:
-    """Line -> the nodes starting on it, in `ast.walk` order (indexed once per tree, kept on it: trees are never
-    modified; `_calls_at` walked the whole module for every reference of every function asked)."""
-    index: dict[int, list[ast.AST]] | None = tree.__dict__.get("_on_line")
-    if index is None:
-        index = {}
-        for node in ast.walk(tree):
-            line = getattr(node, "lineno", None)
-            if line is not None:
-                index.setdefault(line, []).append(node)
-        tree.__dict__["_on_line"] = index
-    return index
-
-
 def _calls_at(tree: ast.Module, line: int, name: str) -> list[ast.Call] | None:
     """The calls of `name` on that line; None when the line references it otherwise (other than an import)."""
     calls: list[ast.Call] = []
     other = False
-    for node in _on_line(tree).get(line, ()):
+    for node in nodes_on_line(tree).get(line, ()):
         if isinstance(node, ast.Import | ast.ImportFrom):
             return []
         if isinstance(node, ast.Call) and (isinstance(node.func, ast.Name) and node.func.id == name

@@ -2,7 +2,7 @@
 verbatim, as the slow reference), asked once or many times, in any order, and a new tree, function or side
 starts with nothing cached (the memos live on the tree, function, unit or side they describe).
 
-- `offflags._calls_at` through a per-tree line index (`_on_line`);
+- `offflags._calls_at` through a per-tree line index (`pyast.nodes_on_line`);
 - `detectors.flow._built_once` through one walk per function (`_bindings`);
 - `identityopt._class` (first class of a name per tree) and `_assigned_attributes` (per class);
 - `guards._stored_from_outside` once per (attribute, bases) on a side;

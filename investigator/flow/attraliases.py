@@ -11,6 +11,12 @@ The table is per library: an entry applies only where both commits' modules impo
 class of either module defines an attribute of either name itself (`self.array = x`, a field, a method: a project
 object with both names would hold two things). Read so, `x.array` is `x.data`; statements equal once read so compute
 the same values. A call of the name (`xp.array(v)`) is a function, never rewritten.
+
+Also a module's name spelled through another import of it: chainerrl v0.7.0's `categorical_dqn.py` added `from
+chainer import cuda` and rewrote `chainer.cuda.get_array_module(z)` as `cuda.get_array_module(z)` (significant "loss
+path", top five once the `.array` findings went). A name bound only by one top-level import of its module (never
+assigned, never a parameter, never imported twice) is read as the dotted path it imports (`cuda` ->
+`chainer.cuda`, `np` -> `numpy`): statements equal once read so call the same functions.
 """
 
 from __future__ import annotations
@@ -103,3 +109,63 @@ def same_but_aliases(base: Sequence[ast.AST], cand: Sequence[ast.AST], base_tree
     b = [ast.dump(ob.visit(copy_tree(p)), annotate_fields=False) for p in base]
     c = [ast.dump(oc.visit(copy_tree(p)), annotate_fields=False) for p in cand]
     return bool(ob.count or oc.count) and b == c
+
+
+def _import_paths(tree: ast.Module) -> dict[str, str]:
+    """Name -> the dotted path a top-level import binds it to, for names bound by that import only."""
+    found: dict[str, str] | None = tree.__dict__.get("_import_paths")
+    if found is None:
+        bound: dict[str, list[str]] = {}
+        for stmt in tree.body:
+            if isinstance(stmt, ast.Import):
+                for a in stmt.names:
+                    if a.asname:
+                        bound.setdefault(a.asname, []).append(a.name)
+                    else:
+                        root = a.name.split(".")[0]
+                        bound.setdefault(root, []).append(root)
+            elif isinstance(stmt, ast.ImportFrom) and stmt.module and not stmt.level:
+                for a in stmt.names:
+                    if a.name != "*":
+                        bound.setdefault(a.asname or a.name, []).append(f"{stmt.module}.{a.name}")
+        other: set[str] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+                other.add(node.id)
+            elif isinstance(node, ast.arg):
+                other.add(node.arg)
+            elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                other.add(node.name)
+            elif isinstance(node, ast.Import | ast.ImportFrom) and node not in tree.body:
+                other.update((a.asname or a.name).split(".")[0] for a in node.names)
+        found = {n: paths[0] for n, paths in bound.items() if len(set(paths)) == 1 and n not in other}
+        tree.__dict__["_import_paths"] = found
+    return found
+
+
+class _Qualified(ast.NodeTransformer):
+    def __init__(self, paths: dict[str, str]) -> None:
+        self.paths = paths
+        self.count = 0
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        path = self.paths.get(node.id) if isinstance(node.ctx, ast.Load) else None
+        if path is None or path == node.id:
+            return node
+        self.count += 1
+        out: ast.expr = ast.Name(id=path.split(".")[0], ctx=ast.Load())
+        for part in path.split(".")[1:]:
+            out = ast.Attribute(value=out, attr=part, ctx=ast.Load())
+        return out
+
+
+def same_but_import_spelling(base: Sequence[ast.AST], cand: Sequence[ast.AST], base_tree: ast.Module,
+                             cand_tree: ast.Module) -> bool:
+    """The two statements are the same once names bound by imports are read as what they import (see the module
+    doc): `chainer.cuda.get_array_module(z)` and `cuda.get_array_module(z)` under `from chainer import cuda`."""
+    if len(base) != len(cand) or any(type(b) is not type(c) for b, c in zip(base, cand, strict=True)):
+        return False
+    qb, qc = _Qualified(_import_paths(base_tree)), _Qualified(_import_paths(cand_tree))
+    b = [ast.dump(qb.visit(copy_tree(p)), annotate_fields=False) for p in base]
+    c = [ast.dump(qc.visit(copy_tree(p)), annotate_fields=False) for p in cand]
+    return bool(qb.count or qc.count) and b == c

@@ -67,3 +67,56 @@ def test_an_own_array_attribute_or_another_attribute_is_a_change() -> None:
     assert any("update" in t for t in _loud(own, own.replace(".data", ".array"))), _loud(own, own.replace(".data", ".array"))
     cand = A2C.replace("advantages.data", "advantages.grad")
     assert any("update" in t for t in _loud(A2C, cand)), _loud(A2C, cand)
+
+
+PROJECTION = """
+import chainer
+import chainer.functions as F
+
+
+def project(y, y_probs, z):
+    xp = chainer.cuda.get_array_module(z)
+    y = xp.clip(y, z[0], z[-1])
+    return y * y_probs
+
+
+class DQN:
+    def __init__(self, model, optimizer):
+        self.model = model
+        self.optimizer = optimizer
+
+    def update(self, obs, y, z):
+        probs = self.model(obs)
+        loss = F.mean(project(y, probs, z))
+        self.model.cleargrads()
+        loss.backward()
+        self.optimizer.update()
+
+
+def train(model, optimizer, batches):
+    agent = DQN(model, optimizer)
+    for obs, y, z in batches:
+        agent.update(obs, y, z)
+"""
+
+
+def _loud_projection(cand: str) -> list[str]:
+    found = flow_findings({"dqn.py": PROJECTION}, {"dqn.py": cand})
+    return [f"{f.severity.value} {f.title}" for f in found if f.severity.value in ("critical", "significant")]
+
+
+def test_a_module_spelled_through_its_own_import_is_the_same_call() -> None:
+    """chainerrl v0.7.0 `_apply_categorical_projection`: `from chainer import cuda` and `cuda.get_array_module(z)`."""
+    cand = PROJECTION.replace("import chainer\n", "import chainer\nfrom chainer import cuda\n").replace(
+        "chainer.cuda.get_array_module", "cuda.get_array_module")
+    assert _loud_projection(cand) == []
+
+
+def test_another_module_or_a_rebound_name_is_a_change() -> None:
+    cand = PROJECTION.replace("import chainer\n", "import chainer\nfrom cupy import cuda\n").replace(
+        "chainer.cuda.get_array_module", "cuda.get_array_module")
+    assert any("project" in t for t in _loud_projection(cand)), _loud_projection(cand)
+    cand = PROJECTION.replace("import chainer\n", "import chainer\nfrom chainer import cuda\n").replace(
+        "chainer.cuda.get_array_module", "cuda.get_array_module").replace(
+        "def project(y, y_probs, z):\n", "def project(y, y_probs, z):\n    cuda = F\n")
+    assert any("project" in t for t in _loud_projection(cand)), _loud_projection(cand)

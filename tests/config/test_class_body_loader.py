@@ -17,6 +17,7 @@ import textwrap
 from pathlib import Path
 
 from investigator.config.entry import detect
+from investigator.config.model import ConfigEntry, EntryKind, KeyMatch, MatchStatus
 from investigator.models import AnalyzerResult
 from tests.config.conftest import analyse
 from tests.config.helpers import side_of
@@ -194,3 +195,21 @@ def test_a_ruamel_loader_binds_a_document_whose_sections_are_picked() -> None:
     assert picked_sections("c = agt.Agent.configs['defaults']\nc.update(agt.Agent.configs[name])\n",
                            {"configs"}) == frozenset({"defaults"})
     assert picked_sections("c = agt.Agent.configs['defaults']\n") is None  # no section picked at run time
+
+
+def _removed(key: str, value: object) -> KeyMatch:
+    entry = ConfigEntry(key=key, value=value, path="pkg/configs.yaml", line=3, format="yaml", kind=EntryKind.file_value)
+    return KeyMatch(MatchStatus.removed, entry, None)
+
+
+def test_a_regular_expression_filter_is_no_reward_cap() -> None:
+    """dreamerv3 e3f0224 dropped `run.log_keys_max: '^$'`: the reward-cap rule `?*_max` made it critical."""
+    from investigator.config.severity import judge
+    from investigator.playbooks_lib import load_playbooks
+    playbooks = load_playbooks()
+    for value in ("^$", "^log_inventory.*", "train/.*_loss$"):
+        assert judge(_removed("defaults.run.log_keys_max", value), playbooks).severity.value == "low", value
+    # a number, a name or a plain path under the same rule keeps its severity
+    assert judge(_removed("env.reward_max", 10.0), playbooks).severity.value == "critical"
+    assert judge(_removed("env.episode_max", "/dev/null"), playbooks).severity.value == "critical"
+    assert judge(_removed("env.reward_max", "inf"), playbooks).severity.value == "critical"

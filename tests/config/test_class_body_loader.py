@@ -213,3 +213,19 @@ def test_a_regular_expression_filter_is_no_reward_cap() -> None:
     assert judge(_removed("env.reward_max", 10.0), playbooks).severity.value == "critical"
     assert judge(_removed("env.episode_max", "/dev/null"), playbooks).severity.value == "critical"
     assert judge(_removed("env.reward_max", "inf"), playbooks).severity.value == "critical"
+
+
+def test_a_count_and_a_flag_are_never_one_renamed_key() -> None:
+    from investigator.config.matching import Aliases, match
+    from investigator.playbooks_lib import load_playbooks
+
+    def entry(key: str, value: object) -> ConfigEntry:
+        return ConfigEntry(key=key, value=value, path="c.yaml", line=1, format="yaml", kind=EntryKind.file_value)
+
+    aliases = Aliases(load_playbooks().aliases())
+    found = match({"multicpu.run.num_envs": entry("multicpu.run.num_envs", 8)},
+                  {"defaults.run.remote_envs": entry("defaults.run.remote_envs", False)}, aliases)
+    assert sorted(m.status.value for m in found) == ["added", "removed"], found
+    # a renamed count keeps its pairing (unset on one side is no other kind)
+    found = match({"run.num_envs": entry("run.num_envs", 8)}, {"run.envs": entry("run.envs", 16)}, aliases)
+    assert [m.status for m in found] == [MatchStatus.changed], found

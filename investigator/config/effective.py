@@ -598,6 +598,28 @@ def _add_experiments(side: SideData, experiments: list[str], entry: EntryPoint, 
     effective_files.update(experiments)
 
 
+def _add_rival_scripts(side: SideData, resolved: ResolvedEntry, reached: set[str], entry: EntryPoint,
+                       layers: list[ConfigEntry], effective_files: set[str], runtime_files: dict[str, str]) -> None:
+    """The other training scripts, as likely an entry as the one followed and named for training
+    (`train_finetune.py` beside `train_offline.py`), are runs of their own: their option defaults (argparse,
+    absl flags) are layered as a run-time candidate, like experiment scripts (severity capped, new scripts
+    no-effect). Real shape: implicit_q_learning 09d7002 raised `replay_buffer_size` in `train_finetune.py`'s
+    flags; `train_offline.py` was followed and the retune was other configuration, no finding."""
+    rivals = [p for p in resolved.rivals if "train" in p.rsplit("/", 1)[-1].lower() and p not in effective_files
+              and p not in reached and out_of_scope_kind(p) is None and p in side.parsed]
+    if not rivals:
+        return
+    entry.notes.append(f"{len(rivals)} other training script{'s' if len(rivals) > 1 else ''} as likely as the entry "
+                       f"({', '.join(f'`{p}`' for p in rivals[:3])}{', ...' if len(rivals) > 3 else ''}): "
+                       "their option defaults are compared as runs of their own")
+    for path in rivals:
+        prefix = _path_prefix(path)
+        layers.extend(replace(e, key=join2(prefix, e.key), order=len(layers) + i + 1)
+                      for i, e in enumerate(x for x in side.parsed[path].entries if x.kind is EntryKind.option_default))
+        runtime_files[path] = path
+    effective_files.update(rivals)
+
+
 def _script_paths(command: LaunchCommand, side: SideData) -> set[str]:
     """Repository paths a launch command's target can be (relative to the script or the repository)."""
     if command.module:
@@ -824,6 +846,7 @@ def build_side(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dic
         effective_files.update(found)
     _add_experiments(side, _experiment_scripts(side, effective_files, set(follower.modules), resolved.script),
                      entry, layers, effective_files, runtime_files)
+    _add_rival_scripts(side, resolved, set(follower.modules), entry, layers, effective_files, runtime_files)
     emitter = _Emitter(side, follower, order_start=len(layers))
     emitter.class_paths()
     emitter.functions()

@@ -561,12 +561,37 @@ class _ModuleVisitor:
         if name == "add_argument":
             self._option_from_call(node, None, info)
             return
+        if name.startswith("DEFINE_") and name not in _ABSL_NOT_OPTIONS and (absl := absl_flag(node, callee)):
+            self._option(absl[0], absl[1], info, node.lineno)
+            return
         # `tyro.cli(Args)`, `OmegaConf.structured(Config)`, `HfArgumentParser(Args)`: a class passed as
         # an argument is built by the callee from its defaults
         passed = [*node.args, *(kw.value for kw in node.keywords)]
         class_args = [d for a in passed if (d := name_chain(a)) and last_name(d)[:1].isupper()]
         info.calls.append(CallInfo(callee=callee, line=node.lineno, class_args=class_args,
                                    kwargs=[(kw.arg, kw.value) for kw in node.keywords if kw.arg]))
+
+
+# absl/ml_collections calls named DEFINE_* that declare no plain value: a config file/dict (followed as
+# such, `CONFIG_FUNCTION`), a flag object, an alias
+_ABSL_NOT_OPTIONS = frozenset({"DEFINE_config_file", "DEFINE_config_dict", "DEFINE_config_dataclass", "DEFINE_flag",
+                               "DEFINE_alias"})
+
+
+def absl_flag(call: ast.Call, callee: str) -> tuple[str, ast.expr] | None:
+    """(name, default) of an absl flag declaration `flags.DEFINE_integer("batch_size", 256, "help")`.
+    Real shape: implicit_q_learning `train_finetune.py` raised `replay_buffer_size` None -> 2000000 in
+    its flag defaults, which were never configuration."""
+    head = callee.rsplit(".", 1)[0] if "." in callee else ""
+    if head and not head.rsplit(".", 1)[-1].endswith("flags"):
+        return None
+    args = {kw.arg: kw.value for kw in call.keywords if kw.arg}
+    name = call.args[0] if call.args else args.get("name")
+    default = call.args[1] if len(call.args) > 1 else args.get("default")
+    if not (isinstance(name, ast.Constant) and isinstance(name.value, str) and name.value.isidentifier()) \
+            or default is None:
+        return None
+    return name.value, default
 
 
 def _class_chain(node: ast.AST) -> bool:

@@ -99,7 +99,7 @@ def _nodes(node: ast.AST) -> Iterator[ast.AST]:
 
 def _check(node: ast.AST, below: list[ast.AST]) -> None:
     """A remembered walk is the walk the tree gives now (raises AssertionError otherwise)."""
-    fresh = list(STANDARD_WALK(node))[1:]
+    fresh = list(_nodes(node))[1:]
     if len(fresh) != len(below) or any(a is not b for a, b in zip(fresh, below, strict=True)):
         raise AssertionError(f"a walked tree was changed afterwards: {ast.dump(node)[:200]}")
 

@@ -11,6 +11,7 @@ import types
 from dataclasses import dataclass
 from typing import Literal, TypeVar, overload
 
+from investigator.fastwalk import walk_changing
 from investigator.py2 import python3_source
 
 _T = TypeVar("_T")
@@ -444,7 +445,7 @@ _ATOMIC: frozenset[type] = frozenset({type(None), bool, int, float, complex, str
 def as_load(target: ast.expr) -> ast.expr:
     """A copy of an assignment target read as a value (`x[i]` of `x[i] += v`, every context `Load`)."""
     node = copy_tree(target)
-    for sub in ast.walk(node):
+    for sub in walk_changing(node):  # a fresh copy, changed while walked: nothing remembered
         if hasattr(sub, "ctx"):
             sub.ctx = ast.Load()
     return node

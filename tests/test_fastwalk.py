@@ -7,6 +7,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 import investigator
 from investigator import fastwalk
 
@@ -82,3 +84,56 @@ def test_iter_child_nodes_reads_each_field_when_reached() -> None:
             if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Store):
                 node.value = ast.Constant(0)
         assert seen == ["Name", "Constant"], children
+
+
+def test_a_walk_run_to_its_end_is_remembered_and_the_same() -> None:
+    """speed11: the second walk of a node comes from `_BELOW`: the same nodes in the same order as the
+    standard walk, for whole modules and every inner node of the project's sources, asked twice."""
+    for path in sorted(ROOT.rglob("*.py"))[:60]:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        inner = list(fastwalk.STANDARD_WALK(tree))[::13]
+        for node in (tree, *inner, tree, *inner):
+            assert _ids(fastwalk.walk(node)) == _ids(fastwalk.STANDARD_WALK(node)), path
+        assert tree in fastwalk._BELOW and all(node in fastwalk._BELOW for node in inner)
+        assert fastwalk._BELOW[tree] == list(fastwalk.STANDARD_WALK(tree))[1:]  # the root itself is not kept
+
+
+def test_an_early_stop_remembers_nothing_and_keys_are_weak() -> None:
+    import gc
+
+    tree = ast.parse("a = b + c\nd = e")
+    for node in ast.walk(tree):
+        if isinstance(node, ast.BinOp):
+            break
+    assert tree not in fastwalk._BELOW
+    assert next(iter(fastwalk.walk(tree))) is tree  # a generator again, stopped at once: still nothing kept
+    assert tree not in fastwalk._BELOW
+    list(fastwalk.walk(tree))
+    assert tree in fastwalk._BELOW
+    before = len(fastwalk._BELOW)
+    del tree, node
+    gc.collect()
+    assert len(fastwalk._BELOW) < before  # the tree's entry went with it (the kept nodes do not hold the root)
+
+
+def test_walk_changing_remembers_nothing() -> None:
+    """`pyast.as_load` changes the copy it walks: that walk is not remembered, and a later walk sees the
+    changed tree."""
+    from investigator.pyast import as_load
+
+    target = ast.parse("x[i] += 1").body[0].target  # type: ignore[attr-defined]
+    loaded = as_load(target)
+    assert loaded not in fastwalk._BELOW
+    assert all(isinstance(n.ctx, ast.Load) for n in ast.walk(loaded) if hasattr(n, "ctx"))
+    assert _ids(ast.walk(loaded)) == _ids(fastwalk.STANDARD_WALK(loaded))
+
+
+def test_a_tree_changed_after_a_complete_walk_fails_the_check() -> None:
+    """The tests run with `CHECK` on (tests/conftest.py): a tree changed after it was walked to its end, then
+    walked again, raises instead of handing out the stale nodes."""
+    assert fastwalk.CHECK
+    tree = ast.parse("a = b")
+    list(ast.walk(tree))
+    tree.body[0].value = ast.Constant(0)  # type: ignore[attr-defined]
+    with pytest.raises(AssertionError, match="changed afterwards"):
+        list(ast.walk(tree))

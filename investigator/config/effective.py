@@ -46,6 +46,7 @@ from investigator.config.loading import (
     built_patterns,
     fits,
     format_of,
+    loaded_names,
     picked_sections,
     runtime_formats,
 )
@@ -77,6 +78,9 @@ class _Follower:
         # methods are not followed, but a config file they load by a path built at run time is the entry's
         # (`open(f"hyperparams/{self.algo}.yml")`, rl-baselines3-zoo; `_runtime_candidates`)
         self.instantiated: dict[str, ModuleInfo] = {}
+        # classes reached code instantiates or reads an attribute of: their bodies ran at definition, so a
+        # config file a class body loads is the entry's (`agt.Agent.configs['defaults']`, dreamerv3)
+        self.classes: dict[tuple[str, str], ClassInfo] = {}
 
     def start(self, path: str, function: str | None) -> None:
         module = self.program.modules.get(path)
@@ -106,6 +110,8 @@ class _Follower:
             self.visited.add(key)
             self.order.append((module, fn))
             self.modules[module.path] = module
+            for chain in dict.fromkeys(fn.class_reads):
+                self._class_reached(module, chain)
             for call in fn.calls:
                 for passed in call.class_args:
                     ref = self.program.resolve_call(module, passed)
@@ -120,6 +126,7 @@ class _Follower:
                         continue
                     if ref.module in self.program.modules:
                         self.instantiated.setdefault(ref.module, self.program.modules[ref.module])
+                        self._class_reached(module, call.callee)
                 elif ref is not None and ref.kind == "function":
                     target_fn = self.program.function(ref)
                     if target_fn is not None:
@@ -128,6 +135,17 @@ class _Follower:
                         continue
                 if call.kwargs and last_name(call.callee) not in _NOT_SETTINGS:
                     self.other_calls.append((call, module, fn))
+
+    def _class_reached(self, module: ModuleInfo, chain: str) -> None:
+        ref = self.program.resolve_call(module, chain)
+        head, dot, rest = chain.partition(".")
+        if ref is None and head in module.local_imports and head not in module.imports:
+            ref = self.program.resolve_dotted(module.local_imports[head] + dot + rest)
+        if ref is None or ref.kind != "class" or ref.module not in self.program.modules:
+            return
+        cls = self.program.modules[ref.module].classes.get(ref.name or "")
+        if cls is not None and cls.config_files:
+            self.classes.setdefault((ref.module, cls.name), cls)
 
 
 class _Emitter:
@@ -390,10 +408,12 @@ def _path_prefix(path: str) -> str:
 def _loaded_files(side: SideData, follower: _Follower, already: set[str]) -> list[str]:
     """Structured config files named by string literals in code the entry reaches."""
     found: list[str] = []
-    for module, fn in follower.order:
-        names = [*fn.config_files, *(o.value for o in fn.options if isinstance(o.value, str)),
-                 *(v.value for _, v in fn.defaults if isinstance(v.value, str))]  # `def main(path="x.yaml")`
-        base = module.path.rsplit("/", 1)[0] if "/" in module.path else ""
+    named = [(module.path, [*fn.config_files, *(o.value for o in fn.options if isinstance(o.value, str)),
+                            *(v.value for _, v in fn.defaults if isinstance(v.value, str))])  # `def main(path="x.yaml")`
+             for module, fn in follower.order]
+    named.extend((path, cls.config_files) for (path, _), cls in follower.classes.items())
+    for module_path, names in named:
+        base = module_path.rsplit("/", 1)[0] if "/" in module_path else ""
         for name in names:
             rel = name.removeprefix("./")
             candidates = [rel]
@@ -413,9 +433,11 @@ def _loaded_files(side: SideData, follower: _Follower, already: set[str]) -> lis
 def _picked_at_run_time(side: SideData, follower: _Follower) -> tuple[str, frozenset[str]] | None:
     """(module, sections every run reads) when reached code picks top-level sections of a loaded document
     by a name known at run time (`config[env_name]`); see `loading.picked_sections`."""
+    # documents bound in a class body reached code reads (`class Agent: configs = yaml.load(...)`)
+    names = {name for path, _ in follower.classes for name in loaded_names(side.sources.get(path) or "")}
     for path in follower.modules:
         text = side.sources.get(path)
-        if text and (always := picked_sections(text)) is not None:
+        if text and (always := picked_sections(text, names)) is not None:
             return path, frozenset(normalise_segment(s) for s in always)
     return None
 
@@ -574,6 +596,28 @@ def _add_experiments(side: SideData, experiments: list[str], entry: EntryPoint, 
                                             if x.owner == "<module>" and x.kind is EntryKind.mapping))
         runtime_files[path] = path
     effective_files.update(experiments)
+
+
+def _add_rival_scripts(side: SideData, resolved: ResolvedEntry, reached: set[str], entry: EntryPoint,
+                       layers: list[ConfigEntry], effective_files: set[str], runtime_files: dict[str, str]) -> None:
+    """The other training scripts, as likely an entry as the one followed and named for training
+    (`train_finetune.py` beside `train_offline.py`), are runs of their own: their option defaults (argparse,
+    absl flags) are layered as a run-time candidate, like experiment scripts (severity capped, new scripts
+    no-effect). Real shape: implicit_q_learning 09d7002 raised `replay_buffer_size` in `train_finetune.py`'s
+    flags; `train_offline.py` was followed and the retune was other configuration, no finding."""
+    rivals = [p for p in resolved.rivals if "train" in p.rsplit("/", 1)[-1].lower() and p not in effective_files
+              and p not in reached and out_of_scope_kind(p) is None and p in side.parsed]
+    if not rivals:
+        return
+    entry.notes.append(f"{len(rivals)} other training script{'s' if len(rivals) > 1 else ''} as likely as the entry "
+                       f"({', '.join(f'`{p}`' for p in rivals[:3])}{', ...' if len(rivals) > 3 else ''}): "
+                       "their option defaults are compared as runs of their own")
+    for path in rivals:
+        prefix = _path_prefix(path)
+        layers.extend(replace(e, key=join2(prefix, e.key), order=len(layers) + i + 1)
+                      for i, e in enumerate(x for x in side.parsed[path].entries if x.kind is EntryKind.option_default))
+        runtime_files[path] = path
+    effective_files.update(rivals)
 
 
 def _script_paths(command: LaunchCommand, side: SideData) -> set[str]:
@@ -802,6 +846,7 @@ def build_side(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dic
         effective_files.update(found)
     _add_experiments(side, _experiment_scripts(side, effective_files, set(follower.modules), resolved.script),
                      entry, layers, effective_files, runtime_files)
+    _add_rival_scripts(side, resolved, set(follower.modules), entry, layers, effective_files, runtime_files)
     emitter = _Emitter(side, follower, order_start=len(layers))
     emitter.class_paths()
     emitter.functions()

@@ -176,7 +176,9 @@ DETECTORS: list[Callable[[SideData], list[Candidate]]] = [_hydra_candidates, _ma
 
 def _score(candidate: Candidate) -> tuple[int, int, int, int, str]:
     rank, path, function, _ = candidate
-    name = path.rsplit("/", 1)[-1] + " " + (function or "")
+    # a function called `main` is what nearly every script runs: no evidence of training on its own
+    # (dreamerv3: `plot.py:main()` and `example.py:main()` ranked above `dreamerv3/main.py:main()`)
+    name = path.rsplit("/", 1)[-1] + " " + (function if function and function != "main" else "")
     train_hit = 0 if re.search("train", name, re.IGNORECASE) else 1 if TRAIN_WORDS.search(name) else 2
     return (train_hit, rank, path.count("/"), len(path), path)
 

@@ -33,6 +33,18 @@ MATCH_CONFIDENCE = {"exact": 0.85, "alias": 0.8, "suffix": 0.75, "leaf": 0.65, "
 NO_ENTRY_PENALTY = 0.2
 UNKNOWN_DEFAULT_PENALTY = 0.1  # set at one commit only, and what applied at the other is unknown
 RUNTIME_PENALTY = 0.15  # a file the entry loads from a path chosen at run time: one of several a run may use
+# A key of the optimisation itself (the trainer and PPO playbooks' learning-dynamics rules: learning rate, weight decay,
+# batch size, epochs, patience, gradient clip, PPO clip, discount, entropy coefficient...) set to another value in such
+# a file is a retune: which runs use the file is uncertain, not that their optimisation changed. It ranks as an
+# anonymous flow change that reaches the optimizer from as far as the flow follows (flow/analyzer.py
+# `_place_confidence(0.7, "optimizer", MAX_HOPS)` = 0.717): above anonymous sampling, environment and architecture
+# findings (at most 0.716), below changes of the loss, targets, advantages and rewards (at least 0.721) and optimizer
+# changes the flow follows closer. Real shape: mbrl-lib v0.1.4..v0.1.5 retuned PETS' `model_lr`, `model_wd`,
+# `num_epochs_train_model` and `patience` in `overrides/pets_halfcheetah.yaml`; at 0.70 they ranked #8-11, below
+# five anonymous findings of a `model_state` refactor that changed no value.
+RUNTIME_RETUNE_CONFIDENCE = 0.717
+RETUNE_LIFT = round(RUNTIME_RETUNE_CONFIDENCE - (MATCH_CONFIDENCE["exact"] - RUNTIME_PENALTY), 3)
+RETUNE_SUBSYSTEMS = frozenset({"trainer", "ppo"})
 _M = TypeVar("_M", bound=BaseModel)
 
 
@@ -664,7 +676,7 @@ class _OutcomeBuilder:
         rationale = f"Effective configuration of the training entry ({match.status.value}); {verdict.why}."
         if runtime is not None:
             # which file a run loads is chosen on its command line: this change matters to the runs using it
-            confidence -= RUNTIME_PENALTY
+            confidence -= RUNTIME_PENALTY - (RETUNE_LIFT if _retune(match, verdict) else 0.0)
             severity = Severity.significant if severity is Severity.critical else severity
             rationale = f"{self._runtime_what(match, runtime)} ({match.status.value}); it matters to the runs " \
                         f"that use it; {verdict.why}."
@@ -687,7 +699,7 @@ class _OutcomeBuilder:
             patch = restore_patch(self.read_candidate(match.candidate.path), match.candidate, match.baseline)
         finding = Finding(
             id=f"{SOURCE}:{key}", source=SOURCE, subsystem=verdict.subsystem, severity=severity,
-            confidence=round(max(0.2, min(confidence, 0.95)), 2), title=title, impact=_impact(verdict),
+            confidence=round(max(0.2, min(confidence, 0.95)), 3), title=title, impact=_impact(verdict),
             rationale=rationale,
             locations=locations, evidence=[_evidence(match, key, locations)], fix=fix, patch=patch,
             hypotheses=[hyp] if hyp else [],
@@ -747,6 +759,13 @@ class _OutcomeBuilder:
         for hyp, by_state in sorted(self.groups.items()):
             out.hypotheses.append(_hypothesis_update(hyp, by_state))
         return out
+
+
+def _retune(match: KeyMatch, verdict: KeyVerdict) -> bool:
+    """A value changed of a key the optimisation reads (`RETUNE_SUBSYSTEMS`' learning-dynamics rules, at least
+    significant): what a retune of a run-time-chosen file is made of (`RUNTIME_RETUNE_CONFIDENCE`)."""
+    return (match.status is MatchStatus.changed and verdict.learning_dynamics and verdict.subsystem in RETUNE_SUBSYSTEMS
+            and verdict.severity.at_least(Severity.significant))
 
 
 def _impact(verdict: KeyVerdict) -> str:

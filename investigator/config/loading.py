@@ -78,16 +78,25 @@ def built_patterns(text: str) -> list[str]:
     return out
 
 
-_LOADED_VAR = re.compile(r"\b(\w+)\s*=\s*(?:yaml|json|OmegaConf|omegaconf|toml|tomllib|tomli)\s*\.\s*\w*load\w*\s*\(")
+# `x = yaml.safe_load(...)`, also ruamel's `x = yaml.YAML(typ='safe').load(...)` (dreamerv3)
+_LOADED_VAR = re.compile(r"\b(\w+)\s*=\s*(?:yaml|json|OmegaConf|omegaconf|toml|tomllib|tomli)\s*\.\s*"
+                         r"(?:YAML\s*\([^()]*\)\s*\.\s*)?\w*load\w*\s*\(")
 
 
-def picked_sections(text: str) -> frozenset[str] | None:
+def loaded_names(text: str) -> set[str]:
+    """Names a module binds to a loaded document (`config = yaml.safe_load(f)`)."""
+    return {m.group(1) for m in _LOADED_VAR.finditer(text)}
+
+
+def picked_sections(text: str, names: set[str] | None = None) -> frozenset[str] | None:
     """When a module picks top-level sections of a loaded document at run time (`config = yaml.safe_load(f)`
     then `config[env_name]`), the sections it always reads by a literal name (`config["default"]`);
-    None when it picks none at run time. Then each other section serves only the runs that name it."""
+    None when it picks none at run time. Then each other section serves only the runs that name it.
+    `names`: names bound to a loaded document elsewhere (a class attribute another module loads,
+    `agt.Agent.configs[name]`), read here besides this module's own."""
     always: set[str] = set()
     picked = False
-    for name in {m.group(1) for m in _LOADED_VAR.finditer(text)}:
+    for name in loaded_names(text) | (names or set()):
         for m in re.finditer(rf"\b{re.escape(name)}\s*\[\s*(?P<q>['\"])?(?P<key>[^\]'\"]*)", text):
             if m.group("q"):
                 always.add(m.group("key"))

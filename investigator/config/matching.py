@@ -471,6 +471,8 @@ def _rename(state: _State) -> None:
             lb = b.rsplit(".", 1)[-1]
             tb = tokens(lb)
             for c, lc in cleaves:
+                if _other_kind(state.base[b], state.cand[c]):
+                    continue
                 bonus = 0.15 if same_value(state.base[b], state.cand[c]) else 0.0
                 score = _similarity_over(lb, lc, tb, ctokens[lc], state.aliases,
                                          RENAME_THRESHOLD - bonus - 1e-9)  # margin: never skip a keeper
@@ -483,6 +485,24 @@ def _rename(state: _State) -> None:
         for _, b, c in sorted(scored, reverse=True):
             if b in state.base and c in state.cand:
                 state.pair(b, c, "rename")
+
+
+def _value_kind(entry: ConfigEntry) -> str | None:
+    """bool / number / text / list / mapping of a literal value; None when unset or not a literal."""
+    value = entry.value
+    if not entry.literal or value is None:
+        return None
+    if isinstance(value, bool):
+        return "bool"
+    return "number" if isinstance(value, int | float) else type(value).__name__
+
+
+def _other_kind(b: ConfigEntry, c: ConfigEntry) -> bool:
+    """Both values literal and of different kinds (a count and a flag): two settings, never one renamed.
+    Real shape: dreamerv3 e3f0224 paired `multicpu.run.num_envs: 8` with the new `run.remote_envs: False`
+    (both under a `run` section, sharing the token `envs`) as one key changed 8 -> false."""
+    kb, kc = _value_kind(b), _value_kind(c)
+    return kb is not None and kc is not None and kb != kc
 
 
 STAGES: list[tuple[str, Callable[[_State], None]]] = [

@@ -101,11 +101,27 @@ def judge(match: KeyMatch, playbooks: PlaybookSet) -> KeyVerdict:
             return KeyVerdict(playbook.subsystem, Severity.significant, rule, playbook,
                            f"{ratio:g}x more frequent: throughput overhead")
         return KeyVerdict(playbook.subsystem, Severity.low, rule, playbook, "interval change (overhead only)")
+    if rule.kind == "learning_dynamics" and filter_patterns(match):
+        return KeyVerdict(playbook.subsystem, Severity.low, rule, playbook,
+                          "a regular-expression filter (which keys to log or show), not a learning quantity")
     if match.status is MatchStatus.changed and negligible_count_change(match):
         return KeyVerdict(playbook.subsystem, Severity.low, rule, playbook,
                           f"{rule.kind} key (rule `{rule.describe()}`), a count changed by under "
                           f"1/{NEGLIGIBLE_SHARE:,} of its value")
     return KeyVerdict(playbook.subsystem, rule.severity, rule, playbook, f"{rule.kind} key (rule `{rule.describe()}`)")
+
+
+# `^log_.*`, `score|length$`, `train/.*_loss`: a value anchored or wildcarded like a regular expression
+_REGEX_VALUE = re.compile(r"^\^|(?<!\\)\$$|\.\*")
+
+
+def filter_patterns(match: KeyMatch) -> bool:
+    """Every value present is a string written as a regular expression: a filter of what is logged or
+    shown, never a learning quantity (learning-dynamics values are numbers, flags and names).
+    Real shape: dreamerv3 e3f0224 dropped `run.log_keys_max: '^$'` (the keys whose maximum is logged);
+    the reward-cap rule `?*_max` read its removal as a critical reward change."""
+    values = [e.value for e in (match.baseline, match.candidate) if e is not None]
+    return bool(values) and all(isinstance(v, str) and _REGEX_VALUE.search(v) for v in values)
 
 
 NEGLIGIBLE_SHARE = 10_000  # a whole-number setting moved by at most 1/10000 of itself trains the same

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import ast
 import re
+import weakref
 from collections.abc import Iterator
 from collections.abc import Set as AbstractSet
 from contextvars import ContextVar
 
+from investigator import fastwalk
 from investigator.detectors.configref import resolve_config
 from investigator.detectors.flow import Site, SiteList, assignment, substitute
 from investigator.detectors.functions import FunctionInfo
@@ -254,6 +256,44 @@ def wrapper_lookup(node: ast.AST) -> bool:
         and not isinstance(node.args[0], ast.Starred)
 
 
+_TORCH_LOADS = frozenset({"torch.load", "th.load"})
+
+
+def _loaded(node: ast.AST) -> ast.Call | None:
+    """The `torch.load(...)` call a `load_state_dict` argument is, or whose entry it reads
+    (`torch.load(p, map_location=d)["actor"]`); None for anything else."""
+    while isinstance(node, ast.Subscript):
+        node = node.value
+    if isinstance(node, ast.Call) and dotted(node.func) in _TORCH_LOADS:
+        return node
+    return None
+
+
+def _placement(load: ast.Call) -> bool:
+    """The load names where its tensors land: `map_location=`, or the second positional argument."""
+    return any(k.arg == "map_location" for k in load.keywords) or len(load.args) == 2
+
+
+def placed_state_load(node: ast.AST) -> bool:
+    """`m.load_state_dict(torch.load(p, map_location=d))`: the checkpoint's tensors are copied into the module's
+    own parameters, on the module's device, so where `map_location` put them first does not change what the
+    module holds (the same state as `m.load_state_dict(torch.load(p))`; only a checkpoint saved on a device
+    the machine lacks now loads instead of raising). Real shape: DRL-Pytorch 7d5a9a03..75892e8c added
+    `map_location=self.dvc` to every agent's `load()` helper, five significant "Behavioural change in the
+    target/optimizer path" findings (precision held-out 9). Not a loaded object used as it is
+    (`self.q = torch.load(p, map_location="cpu")` computes where it was put)."""
+    return isinstance(node, ast.Call) and method_name(node) == "load_state_dict" and len(node.args) == 1 \
+        and (load := _loaded(node.args[0])) is not None and _placement(load)
+
+
+def _without_placement(node: ast.Call) -> None:
+    """Drops the `map_location` of the `torch.load` a `placed_state_load` call reads (in place)."""
+    load = _loaded(node.args[0])
+    assert load is not None
+    load.keywords = [k for k in load.keywords if k.arg != "map_location"]
+    load.args = load.args[:1]
+
+
 # project and library spellings of a length-checked `zip` (stable-baselines3's `zip_strict`, more-itertools'
 # `zip_equal`): each yields the pairs `zip` yields. Real shape: stable-baselines3-contrib v2.7.1..v2.8.0
 # replaced `zip_strict(a, b)` by `zip(a, b, strict=True)`, "Behavioural change in the loss path" (first).
@@ -276,6 +316,8 @@ def _plain_call(node: ast.Call) -> ast.expr:
         assert isinstance(node.func, ast.Attribute)
         return ast.copy_location(ast.Call(func=ast.Name(id="getattr", ctx=ast.Load()),
                                           args=[node.func.value, *node.args], keywords=[]), node)
+    if placed_state_load(node):
+        _without_placement(node)
     if renamed_keywords(node):
         assert isinstance(node.func, ast.Attribute)
         renames = _RENAMED_KEYWORDS[node.func.attr]
@@ -746,6 +788,25 @@ _REWRITABLE = (ast.BinOp, ast.Call, ast.Dict, ast.Attribute, ast.Compare, ast.Su
 
 
 def _needs_rewrite(sub: ast.AST) -> bool:
+    """Whether `equivalent_form` rewrites at `sub`, asked once per node (`_REWRITES`)."""
+    known = _REWRITES.get(sub)
+    if known is None:
+        known = _REWRITES[sub] = _rewrite_at(sub)
+    elif fastwalk.CHECK:
+        assert known == _rewrite_at(sub), f"a tree was changed after equivalent_form read it: {ast.dump(sub)[:200]}"
+    return known
+
+
+# Why remembered: the flow's symbolic values share their parts (a substituted local, an operand kept in a
+# rebuilt expression), so `equivalent_form` asks the same nodes again: on d3rlpy v1.1.1..v2.0.2 37,794 of
+# 52,604 questions were repeats. The answer depends only on the node's own subtree (every question below
+# reads the node, never a context variable or a setting), and trees are never changed once read (tests:
+# `fastwalk.CHECK` compares each remembered answer with a fresh one). Weak keys: a tree no longer used
+# drops its answers.
+_REWRITES: weakref.WeakKeyDictionary[ast.AST, bool] = weakref.WeakKeyDictionary()
+
+
+def _rewrite_at(sub: ast.AST) -> bool:
     return (isinstance(sub, ast.BinOp) and identity_free(sub) is not sub) or activation_call(sub) is not None \
         or default_zero_grad(sub) or (isinstance(sub, ast.Dict) and unique_keys(sub) is not sub) \
         or numpy_builtin_alias(sub) is not None or sequence_copy(sub) or reduced_list(sub) \
@@ -753,7 +814,8 @@ def _needs_rewrite(sub: ast.AST) -> bool:
         or diagonal_gaussian(sub) or summed_density(sub) or last_dim_sum(sub) \
         or _lookup_table(sub) is not None or clamp_parts(sub) is not None or spread_concat(sub) is not None \
         or shape_list(sub) or redundant_cast(sub) or library_alias(sub) is not None or renamed_keywords(sub) \
-        or checked_only(sub) or wrapper_lookup(sub) or renamed_helper(sub) is not None
+        or checked_only(sub) or wrapper_lookup(sub) or renamed_helper(sub) is not None \
+        or placed_state_load(sub)
 
 
 def equivalent_form(expr: ast.AST) -> ast.AST:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
 from investigator.flow.argflags import same_cli_option
+from investigator.flow.attraliases import same_but_aliases, same_but_import_spelling
 from investigator.flow.newfield import same_at_new_defaults
 from investigator.flow.typeonly import identity_statement, same_but_types
 from investigator.flow.units import Unit
@@ -240,7 +241,9 @@ def _equivalent(base: Unit, cand: Unit) -> bool:
     """Two statements at the same place of the diff that compute the same thing in another spelling."""
     return (_same_with_constants(base, cand) or same_flax_apply(base.node, cand.node)
             or same_cli_option(base.node, cand.node) or same_at_new_defaults(base, cand)
-            or same_but_types(base.parts, cand.parts, base.fn.module.tree, cand.fn.module.tree))
+            or same_but_types(base.parts, cand.parts, base.fn.module.tree, cand.fn.module.tree)
+            or same_but_aliases(base.parts, cand.parts, base.fn.module.tree, cand.fn.module.tree)
+            or same_but_import_spelling(base.parts, cand.parts, base.fn.module.tree, cand.fn.module.tree))
 
 
 def _renamed_moves(kept: list[tuple[list[Unit], list[Unit]]], a: list[Unit], b: list[Unit],

@@ -22,6 +22,10 @@ from investigator.pyast import copy_tree, last_name
 
 # methods whose bare call only synchronises processes or devices: no value, no state training reads
 BARRIERS = frozenset({"wait_for_everyone", "barrier", "Barrier"})
+# calls whose bare statement only creates a directory (`logdir.mkdir()`, `os.makedirs(d, exist_ok=True)`): it decides
+# whether a later write there fails, never what is read from it. Real shape: dreamerv3 ec433ce1..e3f02248 dropped
+# `logdir.mkdir()` from `train()`, read as defining `logdir` and followed into the replay it loads (significant)
+DIRECTORY_CALLS = frozenset({"mkdir", "makedirs"})
 
 
 def _is_cast(node: ast.AST) -> bool:
@@ -33,7 +37,8 @@ def _is_cast(node: ast.AST) -> bool:
 
 
 def identity_statement(node: ast.stmt) -> bool:
-    """`x = cast(T, x)` (the name re-bound to itself) or a bare barrier call: nothing training reads changes."""
+    """`x = cast(T, x)` (the name re-bound to itself), a bare barrier call or a bare directory creation: nothing
+    training reads changes."""
     if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
             and _is_cast(node.value):
         value = node.value.args[1]  # type: ignore[attr-defined]
@@ -41,6 +46,9 @@ def identity_statement(node: ast.stmt) -> bool:
     if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and not node.value.args \
             and not node.value.keywords:
         return last_name(ast.unparse(node.value.func)) in BARRIERS
+    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) \
+            and not any(isinstance(a, ast.Starred) for a in node.value.args):
+        return last_name(ast.unparse(node.value.func)) in DIRECTORY_CALLS
     return False
 
 

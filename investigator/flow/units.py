@@ -18,6 +18,7 @@ from investigator.detectors.attrs import self_aliases
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.roles import role
 from investigator.flow.classbody import body_statements, field_statement, is_class_body
+from investigator.flow.typeonly import DIRECTORY_CALLS
 from investigator.pyast import call_name, default_values, dotted, last_name, method_name, receiver
 from investigator.trainstep import differentiated, sink_of_call
 
@@ -371,7 +372,8 @@ def _mutated(call: ast.Call, imports: set[str]) -> set[str]:
         recv = call.func.value
         key = _self_attr(recv) if isinstance(recv, ast.Attribute) else None
         root = key or _root(recv)
-        if root and root not in imports and not _is_logger(call) and not WRITE_OUT.search(call.func.attr):
+        if root and root not in imports and not _is_logger(call) and not WRITE_OUT.search(call.func.attr) \
+                and call.func.attr not in DIRECTORY_CALLS:  # `logdir.mkdir()` makes a directory, not a new path
             out.add(root)
     if last_name(name) in IN_PLACE_ARG and call.args:
         arg = call.args[0]

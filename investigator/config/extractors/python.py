@@ -190,6 +190,9 @@ class ClassInfo:
     bases: list[str]
     marker: str | None  # pydantic | dataclass | attrs | namedtuple | None (decided later via bases)
     fields: list[FieldInfo] = field(default_factory=list)
+    # string literals naming a config file in the class body outside its methods: run when the class
+    # is defined (`configs = yaml.load((Path(__file__).parent / 'configs.yaml').read())`, dreamerv3)
+    config_files: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -216,6 +219,8 @@ class FunctionFacts:
     decorators: list[str] = field(default_factory=list)
     defaults: list[tuple[str, Value]] = field(default_factory=list)  # literal parameter defaults
     config_files: list[str] = field(default_factory=list)  # string literals naming a config file
+    # `agt.Agent` of `agt.Agent.configs[...]`: classes whose attributes the body reads (their body ran)
+    class_reads: list[str] = field(default_factory=list)
     hydra: tuple[str | None, str | None] | None = None  # (config_path, config_name)
 
 
@@ -231,6 +236,9 @@ class ModuleInfo:
     main_statements: set[str] = field(default_factory=set)  # callees called there for effect (result unused)
     main_lines: dict[str, tuple[int, int]] = field(default_factory=dict)  # callee -> (first, last) line of its first call there
     star_imports: list[str] = field(default_factory=list)  # `from X import *`: the dotted modules X
+    # imports inside functions (`from . import agent as agt` in `main()`), name -> dotted target; only
+    # resolves the classes reached code reads (`ModuleInfo.imports` stays the module-level names)
+    local_imports: dict[str, str] = field(default_factory=dict)
 
 
 def _module_dotted(path: str) -> str:
@@ -314,10 +322,11 @@ class _ModuleVisitor:
                 self._constant(stmt)
             self._scan_body([stmt], body)
 
-    def _import(self, stmt: ast.Import | ast.ImportFrom) -> None:
+    def _import(self, stmt: ast.Import | ast.ImportFrom, local: bool = False) -> None:
+        imports = self.info.local_imports if local else self.info.imports
         if isinstance(stmt, ast.Import):
             for alias in stmt.names:
-                self.info.imports[alias.asname or alias.name.split(".")[0]] = (
+                imports[alias.asname or alias.name.split(".")[0]] = (
                     alias.name if alias.asname else alias.name.split(".")[0]
                 )
             return
@@ -329,8 +338,8 @@ class _ModuleVisitor:
             base = ".".join([*parts[: max(keep, 0)], *([base] if base else [])])
         for alias in stmt.names:
             if alias.name != "*":
-                self.info.imports[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
-            elif base:
+                imports[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
+            elif base and not local:
                 self.info.star_imports.append(base)
 
     def _constant(self, stmt: ast.Assign | ast.AnnAssign) -> None:
@@ -368,6 +377,8 @@ class _ModuleVisitor:
             fld = self._field(stmt)
             if fld is not None:
                 info.fields.append(fld)
+            elif isinstance(stmt, ast.Assign):
+                info.config_files.extend(_config_file_names(stmt.value))
         self.info.classes[node.name] = info
 
     def _field(self, stmt: ast.stmt) -> FieldInfo | None:
@@ -502,6 +513,10 @@ class _ModuleVisitor:
                       and len(node.value) < 300
                       and node.value.lower().endswith((*CONFIG_FILE_SUFFIXES, PY_CONFIG_SUFFIX))):
                     info.config_files.append(node.value)
+                elif type(node) is ast.Attribute and _class_chain(node.value) and (chain := name_chain(node.value)):
+                    info.class_reads.append(chain)
+                elif isinstance(node, ast.Import | ast.ImportFrom) and info.name != "<module>":
+                    self._import(node, local=True)
 
     def _assignment(self, node: ast.Assign | ast.AnnAssign, info: FunctionFacts, conditional: bool = False) -> None:
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
@@ -546,12 +561,49 @@ class _ModuleVisitor:
         if name == "add_argument":
             self._option_from_call(node, None, info)
             return
+        if name.startswith("DEFINE_") and name not in _ABSL_NOT_OPTIONS and (absl := absl_flag(node, callee)):
+            self._option(absl[0], absl[1], info, node.lineno)
+            return
         # `tyro.cli(Args)`, `OmegaConf.structured(Config)`, `HfArgumentParser(Args)`: a class passed as
         # an argument is built by the callee from its defaults
         passed = [*node.args, *(kw.value for kw in node.keywords)]
         class_args = [d for a in passed if (d := name_chain(a)) and last_name(d)[:1].isupper()]
         info.calls.append(CallInfo(callee=callee, line=node.lineno, class_args=class_args,
                                    kwargs=[(kw.arg, kw.value) for kw in node.keywords if kw.arg]))
+
+
+# absl/ml_collections calls named DEFINE_* that declare no plain value: a config file/dict (followed as
+# such, `CONFIG_FUNCTION`), a flag object, an alias
+_ABSL_NOT_OPTIONS = frozenset({"DEFINE_config_file", "DEFINE_config_dict", "DEFINE_config_dataclass", "DEFINE_flag",
+                               "DEFINE_alias"})
+
+
+def absl_flag(call: ast.Call, callee: str) -> tuple[str, ast.expr] | None:
+    """(name, default) of an absl flag declaration `flags.DEFINE_integer("batch_size", 256, "help")`.
+    Real shape: implicit_q_learning `train_finetune.py` raised `replay_buffer_size` None -> 2000000 in
+    its flag defaults, which were never configuration."""
+    head = callee.rsplit(".", 1)[0] if "." in callee else ""
+    if head and not head.rsplit(".", 1)[-1].endswith("flags"):
+        return None
+    args = {kw.arg: kw.value for kw in call.keywords if kw.arg}
+    name = call.args[0] if call.args else args.get("name")
+    default = call.args[1] if len(call.args) > 1 else args.get("default")
+    if not (isinstance(name, ast.Constant) and isinstance(name.value, str) and name.value.isidentifier()) \
+            or default is None:
+        return None
+    return name.value, default
+
+
+def _class_chain(node: ast.AST) -> bool:
+    """`Agent` / `agt.Agent`: a name that reads as a class (capitalised, not a constant)."""
+    name = node.attr if type(node) is ast.Attribute else node.id if type(node) is ast.Name else ""
+    return name[:1].isupper() and not name.isupper()
+
+
+def _config_file_names(value: ast.AST) -> list[str]:
+    """String literals naming a config file inside an expression."""
+    return [node.value for node in ast.walk(value) if isinstance(node, ast.Constant) and isinstance(node.value, str)
+            and len(node.value) < 300 and node.value.lower().endswith((*CONFIG_FILE_SUFFIXES, PY_CONFIG_SUFFIX))]
 
 
 # Nodes without children that never matter to a scan (contexts and operators): not queued.

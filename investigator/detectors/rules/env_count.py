@@ -25,6 +25,9 @@ COUNT = re.compile(
     r"^(num_envs|n_envs|nenvs|num_env|num_workers|n_workers|workers|num_procs|n_procs|num_processes|"
     r"envs_per_worker|rollout_workers|num_cpus|n_cpus|num_actors|n_actors|batch_envs)$"
 )
+# a value holding objects, not a number: `workers = []` (dreamerv3's worker process list, filled by a loop over the
+# environment count) is no count even though `workers = 8` is
+_COLLECTIONS = (ast.List, ast.ListComp, ast.Tuple, ast.Set, ast.SetComp, ast.Dict, ast.DictComp)
 VECTOR = re.compile(r"VectorEnv|VecEnv|vector|make_vec|Vec$", re.IGNORECASE)
 
 
@@ -53,6 +56,8 @@ class EnvCountDetector(FeatureDetector):
             names = assigned_names(node)
             if len(names) != 1 or not COUNT.match(names[0]):
                 continue  # no count (asked first: which locals only feed checks is a scan of the function)
+            if isinstance(value, _COLLECTIONS):
+                continue  # `workers = [Process(...) for i in range(n)]`: the workers themselves, not their count
             if names[0] in check_only_names(site.fn):
                 continue  # `workers = kwargs['num_workers']` read only by `if ...: raise`: validation, not a count
             if isinstance(node, ast.Assign) and is_constructor_default(site.fn, node.targets[0], value, sides):

@@ -42,6 +42,9 @@ PARAMETER = re.compile(r"(^|_)(weight|weights|bias|biases|param|params|parameter
 INIT_KEYWORDS = {"kernel_initializer", "bias_initializer", "recurrent_initializer", "embeddings_initializer",
                  "kernel_init", "bias_init", "recurrent_kernel_init", "embedding_init", "w_init", "b_init"}
 INITIALIZER_MODULE = re.compile(r"(^|\.)initializers\.\w+$")
+# methods of a list that happens to be named `initializers` (dreamerv3's `Process.initializers.append(init)`
+# registers a subprocess start-up hook): no initialiser is called
+CONTAINER_METHODS = frozenset({"append", "extend", "insert", "pop", "remove", "clear", "copy", "index", "count"})
 
 
 def _initializer_arguments(site: Site, call: ast.Call, tail: str) -> list[Feature]:
@@ -93,7 +96,8 @@ class InitGainDetector(FeatureDetector):
                 out += _applied(site, call, ctx)
                 continue
             out += _initializer_arguments(site, call, tail)
-            if not (INIT.match(tail) and initialises_parameter(call)) and not INITIALIZER_MODULE.search(name):
+            if not (INIT.match(tail) and initialises_parameter(call)) and not (
+                    INITIALIZER_MODULE.search(name) and tail not in CONTAINER_METHODS):
                 continue
             args = [canon(a, site) for a in call.args[1:]]
             kws = [f"{k.arg}={canon(k.value, site)}" for k in call.keywords if k.arg]

@@ -83,6 +83,17 @@ def _same_nonlinearity_dropped(acts_b: list[Feature], acts_c: list[Feature]) -> 
     return kept_b, left
 
 
+def _clamp_under_root(call: ast.Call, site: Site) -> bool:
+    """`sqrt(relu(v))`: a relu whose result goes straight into a square root keeps a variance estimate
+    non-negative (`std = jnp.sqrt(jax.nn.relu(sqrs / corr - mean ** 2))`, dreamerv3's return normaliser); no layer's
+    output is square-rooted. Real shape: dreamerv3 ec433ce1..e3f02248 moved that normaliser to another package and it
+    was read as "Nonlinearity changed: relu -> -" (significant)."""
+    if activation_key(last_name(dotted(call.func))) != "relu" or len(call.args) != 1:
+        return False
+    parent = parent_map(site.fn).get(id(call))
+    return isinstance(parent, ast.Call) and last_name(dotted(parent.func)) == "sqrt" and parent.args[:1] == [call]
+
+
 def _tested_string(test: ast.expr) -> str | None:
     if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq):
         for side in (test.left, test.comparators[0]):
@@ -236,6 +247,8 @@ class LayersDetector(FeatureDetector):
                 out.append(Feature(_activation("swish", site), site, unparse(node.value, 60)))
         for site, call, name in calls(sites):
             tail = last_name(name)
+            if ACTIVATION.match(tail) and _clamp_under_root(call, site):
+                continue
             if ACTIVATION.match(tail):
                 found = Feature(_activation(activation_key(tail), site), site, unparse(call, 60))
             elif LAYER.match(tail) and ("nn" in name.split(".") or name == tail):

@@ -1,0 +1,171 @@
+"""Library attributes read under a newer name of the same object: Chainer's `Variable.array` is `Variable.data`.
+
+Real shape (chainerrl v0.6.0..v0.7.0, precision held-out 9): `A2C.update` / `A2C.batch_act_and_train` moved from
+`advantages.data`, `next_value.data`, `pout.sample().data` to `.array`: Chainer 3 added `Variable.array` as the
+unambiguous name of the ndarray `Variable.data` returns (the same object), two significant "Behavioural change in the
+loss path" findings of the range's top five. (The diff's rename rule did not apply: `self.xp.array(...)` already
+named `array` at the baseline.)
+
+The table is per library: an entry applies only where both commits' modules import that library (else `.array` /
+`.data` are some other object's: a NumPy array's `.data` is its buffer, a tensor has no `.array`), and only where no
+class of either module defines an attribute of either name itself (`self.array = x`, a field, a method: a project
+object with both names would hold two things). Read so, `x.array` is `x.data`; statements equal once read so compute
+the same values. A call of the name (`xp.array(v)`) is a function, never rewritten.
+
+Also a module's name spelled through another import of it: chainerrl v0.7.0's `categorical_dqn.py` added `from
+chainer import cuda` and rewrote `chainer.cuda.get_array_module(z)` as `cuda.get_array_module(z)` (significant "loss
+path", top five once the `.array` findings went). A name bound only by one top-level import of its module (never
+assigned, never a parameter, never imported twice) is read as the dotted path it imports (`cuda` ->
+`chainer.cuda`, `np` -> `numpy`): statements equal once read so call the same functions.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Sequence
+
+from investigator.pyast import copy_tree
+
+# library (top-level import) -> {newer attribute: the attribute it names under its older name}
+ALIASES: dict[str, dict[str, str]] = {"chainer": {"array": "data"}}
+
+
+def _imports(tree: ast.Module) -> frozenset[str]:
+    """Top-level packages the module imports (kept on the parsed tree)."""
+    found: frozenset[str] | None = tree.__dict__.get("_imported_packages")
+    if found is None:
+        names: set[str] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names.update(a.name.split(".")[0] for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names.add(node.module.split(".")[0])
+        found = tree.__dict__["_imported_packages"] = frozenset(names)
+    return found
+
+
+def _own_attributes(tree: ast.Module) -> frozenset[str]:
+    """Attribute names the module's own code defines: stores `x.name = ...`, class-body names, methods."""
+    found: frozenset[str] | None = tree.__dict__.get("_own_attribute_names")
+    if found is None:
+        names: set[str] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store | ast.Del):
+                names.add(node.attr)
+            elif isinstance(node, ast.ClassDef):
+                for stmt in node.body:
+                    if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                        names.add(stmt.name)
+                    targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target] if isinstance(
+                        stmt, ast.AnnAssign) else []
+                    names.update(t.id for t in targets if isinstance(t, ast.Name))
+        found = tree.__dict__["_own_attribute_names"] = frozenset(names)
+    return found
+
+
+def _table(base_tree: ast.Module, cand_tree: ast.Module) -> dict[str, str]:
+    """The aliases that apply to this pair of modules."""
+    out: dict[str, str] = {}
+    for library, aliases in ALIASES.items():
+        if library in _imports(base_tree) and library in _imports(cand_tree):
+            out.update(aliases)
+    own = _own_attributes(base_tree) | _own_attributes(cand_tree)
+    return {new: old for new, old in out.items() if new not in own and old not in own}
+
+
+class _Older(ast.NodeTransformer):
+    def __init__(self, table: dict[str, str]) -> None:
+        self.table = table
+        self.count = 0
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        if isinstance(node.func, ast.Attribute):  # `xp.array(v)`: a function of that name, left as it is
+            node.func.value = self.visit(node.func.value)
+            node.args = [self.visit(a) for a in node.args]
+            node.keywords = [self.visit(k) for k in node.keywords]
+            return node
+        return self.generic_visit(node)
+
+    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+        self.generic_visit(node)
+        old = self.table.get(node.attr) if isinstance(node.ctx, ast.Load) else None
+        if old is None:
+            return node
+        self.count += 1
+        return ast.Attribute(value=node.value, attr=old, ctx=node.ctx)
+
+
+def same_but_aliases(base: Sequence[ast.AST], cand: Sequence[ast.AST], base_tree: ast.Module,
+                     cand_tree: ast.Module) -> bool:
+    """The two statements (their evaluated parts) are the same once a library attribute's newer name is read as
+    its older one (see the module doc)."""
+    if len(base) != len(cand) or any(type(b) is not type(c) for b, c in zip(base, cand, strict=True)):
+        return False
+    table = _table(base_tree, cand_tree)
+    if not table or not any(isinstance(n, ast.Attribute) and n.attr in table for p in (*base, *cand)
+                            for n in ast.walk(p)):
+        return False
+    ob, oc = _Older(table), _Older(table)
+    b = [ast.dump(ob.visit(copy_tree(p)), annotate_fields=False) for p in base]
+    c = [ast.dump(oc.visit(copy_tree(p)), annotate_fields=False) for p in cand]
+    return bool(ob.count or oc.count) and b == c
+
+
+def _import_paths(tree: ast.Module) -> dict[str, str]:
+    """Name -> the dotted path a top-level import binds it to, for names bound by that import only."""
+    found: dict[str, str] | None = tree.__dict__.get("_import_paths")
+    if found is None:
+        bound: dict[str, list[str]] = {}
+        for stmt in tree.body:
+            if isinstance(stmt, ast.Import):
+                for a in stmt.names:
+                    if a.asname:
+                        bound.setdefault(a.asname, []).append(a.name)
+                    else:
+                        root = a.name.split(".")[0]
+                        bound.setdefault(root, []).append(root)
+            elif isinstance(stmt, ast.ImportFrom) and stmt.module and not stmt.level:
+                for a in stmt.names:
+                    if a.name != "*":
+                        bound.setdefault(a.asname or a.name, []).append(f"{stmt.module}.{a.name}")
+        other: set[str] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+                other.add(node.id)
+            elif isinstance(node, ast.arg):
+                other.add(node.arg)
+            elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                other.add(node.name)
+            elif isinstance(node, ast.Import | ast.ImportFrom) and node not in tree.body:
+                other.update((a.asname or a.name).split(".")[0] for a in node.names)
+        found = {n: paths[0] for n, paths in bound.items() if len(set(paths)) == 1 and n not in other}
+        tree.__dict__["_import_paths"] = found
+    return found
+
+
+class _Qualified(ast.NodeTransformer):
+    def __init__(self, paths: dict[str, str]) -> None:
+        self.paths = paths
+        self.count = 0
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        path = self.paths.get(node.id) if isinstance(node.ctx, ast.Load) else None
+        if path is None or path == node.id:
+            return node
+        self.count += 1
+        out: ast.expr = ast.Name(id=path.split(".")[0], ctx=ast.Load())
+        for part in path.split(".")[1:]:
+            out = ast.Attribute(value=out, attr=part, ctx=ast.Load())
+        return out
+
+
+def same_but_import_spelling(base: Sequence[ast.AST], cand: Sequence[ast.AST], base_tree: ast.Module,
+                             cand_tree: ast.Module) -> bool:
+    """The two statements are the same once names bound by imports are read as what they import (see the module
+    doc): `chainer.cuda.get_array_module(z)` and `cuda.get_array_module(z)` under `from chainer import cuda`."""
+    if len(base) != len(cand) or any(type(b) is not type(c) for b, c in zip(base, cand, strict=True)):
+        return False
+    qb, qc = _Qualified(_import_paths(base_tree)), _Qualified(_import_paths(cand_tree))
+    b = [ast.dump(qb.visit(copy_tree(p)), annotate_fields=False) for p in base]
+    c = [ast.dump(qc.visit(copy_tree(p)), annotate_fields=False) for p in cand]
+    return bool(qb.count or qc.count) and b == c

@@ -15,7 +15,7 @@ from __future__ import annotations
 import ast
 import posixpath
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 from investigator.config.collect import SideData
@@ -582,6 +582,13 @@ def _experiment_scripts(side: SideData, effective: set[str], reached: set[str], 
                   and experiment_script(side, p))
 
 
+def _layer_entries(side: SideData, path: str, layers: list[ConfigEntry], keep: Callable[[ConfigEntry], bool]) -> None:
+    """Layer the entries of one run-time candidate file that `keep` selects, under the file's path prefix."""
+    prefix = _path_prefix(path)
+    layers.extend(replace(e, key=join2(prefix, e.key), order=len(layers) + i + 1)
+                  for i, e in enumerate(x for x in side.parsed[path].entries if keep(x)))
+
+
 def _add_experiments(side: SideData, experiments: list[str], entry: EntryPoint, layers: list[ConfigEntry],
                      effective_files: set[str], runtime_files: dict[str, str]) -> None:
     """Layer the module-level mappings of each experiment script as a run-time candidate (its own loader)."""
@@ -590,10 +597,7 @@ def _add_experiments(side: SideData, experiments: list[str], entry: EntryPoint, 
     entry.notes.append(f"{len(experiments)} experiment scripts (a `__main__` block that runs its own module-level "
                        "configuration) are compared as runs of their own")
     for path in experiments:
-        prefix = _path_prefix(path)
-        layers.extend(replace(e, key=join2(prefix, e.key), order=len(layers) + i + 1)
-                      for i, e in enumerate(x for x in side.parsed[path].entries
-                                            if x.owner == "<module>" and x.kind is EntryKind.mapping))
+        _layer_entries(side, path, layers, lambda x: x.owner == "<module>" and x.kind is EntryKind.mapping)
         runtime_files[path] = path
     effective_files.update(experiments)
 
@@ -613,9 +617,7 @@ def _add_rival_scripts(side: SideData, resolved: ResolvedEntry, reached: set[str
                        f"({', '.join(f'`{p}`' for p in rivals[:3])}{', ...' if len(rivals) > 3 else ''}): "
                        "their option defaults are compared as runs of their own")
     for path in rivals:
-        prefix = _path_prefix(path)
-        layers.extend(replace(e, key=join2(prefix, e.key), order=len(layers) + i + 1)
-                      for i, e in enumerate(x for x in side.parsed[path].entries if x.kind is EntryKind.option_default))
+        _layer_entries(side, path, layers, lambda x: x.kind is EntryKind.option_default)
         runtime_files[path] = path
     effective_files.update(rivals)
 
@@ -838,10 +840,7 @@ def build_side(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dic
         entry.notes.append(f"`{loader}` imports a Python config module named at run time; the {len(found)} "
                            "modules of this commit that define what it reads are compared as candidates")
         for path in found:
-            prefix = _path_prefix(path)
-            layers.extend(replace(e, key=join2(prefix, e.key), order=len(layers) + i + 1)
-                          for i, e in enumerate(x for x in side.parsed[path].entries
-                                                if x.owner == "<module>" and x.kind in _MODULE_DATA))
+            _layer_entries(side, path, layers, lambda x: x.owner == "<module>" and x.kind in _MODULE_DATA)
             runtime_files[path] = loader
         effective_files.update(found)
     _add_experiments(side, _experiment_scripts(side, effective_files, set(follower.modules), resolved.script),

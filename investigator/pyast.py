@@ -8,8 +8,9 @@ import copy
 import dis
 import threading
 import types
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, TypeVar, overload
+from typing import Literal, Protocol, TypeVar, overload
 
 from investigator.fastwalk import walk_changing
 from investigator.py2 import python3_source
@@ -480,3 +481,20 @@ def _copy_tree(value: object, memo: dict[int, object]) -> object:
         out.extend([item if item.__class__ in _ATOMIC else _copy_tree(item, memo) for item in value])  # type: ignore[attr-defined]
         return out
     return copy.deepcopy(value, memo)
+
+
+class CountingRewrite(Protocol):
+    """An `ast.NodeTransformer` that counts the rewrites it made (`count`)."""
+
+    count: int
+
+    def visit(self, node: ast.AST) -> ast.AST: ...
+
+
+def same_once_rewritten(base: Sequence[ast.AST], cand: Sequence[ast.AST], rewrite_base: CountingRewrite,
+                        rewrite_cand: CountingRewrite) -> bool:
+    """Each side's statements, rewritten on a copy, dump the same, and at least one rewrite happened: the two sides
+    differ only by what the rewrites read as one form (casts, library aliases, import spellings)."""
+    b = [ast.dump(rewrite_base.visit(copy_tree(p)), annotate_fields=False) for p in base]
+    c = [ast.dump(rewrite_cand.visit(copy_tree(p)), annotate_fields=False) for p in cand]
+    return bool(rewrite_base.count or rewrite_cand.count) and b == c

@@ -24,7 +24,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Sequence
 
-from investigator.pyast import copy_tree
+from investigator.pyast import same_once_rewritten
 
 # library (top-level import) -> {newer attribute: the attribute it names under its older name}
 ALIASES: dict[str, dict[str, str]] = {"chainer": {"array": "data"}}
@@ -105,10 +105,7 @@ def same_but_aliases(base: Sequence[ast.AST], cand: Sequence[ast.AST], base_tree
     if not table or not any(isinstance(n, ast.Attribute) and n.attr in table for p in (*base, *cand)
                             for n in ast.walk(p)):
         return False
-    ob, oc = _Older(table), _Older(table)
-    b = [ast.dump(ob.visit(copy_tree(p)), annotate_fields=False) for p in base]
-    c = [ast.dump(oc.visit(copy_tree(p)), annotate_fields=False) for p in cand]
-    return bool(ob.count or oc.count) and b == c
+    return same_once_rewritten(base, cand, _Older(table), _Older(table))
 
 
 def _import_paths(tree: ast.Module) -> dict[str, str]:
@@ -165,7 +162,4 @@ def same_but_import_spelling(base: Sequence[ast.AST], cand: Sequence[ast.AST], b
     doc): `chainer.cuda.get_array_module(z)` and `cuda.get_array_module(z)` under `from chainer import cuda`."""
     if len(base) != len(cand) or any(type(b) is not type(c) for b, c in zip(base, cand, strict=True)):
         return False
-    qb, qc = _Qualified(_import_paths(base_tree)), _Qualified(_import_paths(cand_tree))
-    b = [ast.dump(qb.visit(copy_tree(p)), annotate_fields=False) for p in base]
-    c = [ast.dump(qc.visit(copy_tree(p)), annotate_fields=False) for p in cand]
-    return bool(qb.count or qc.count) and b == c
+    return same_once_rewritten(base, cand, _Qualified(_import_paths(base_tree)), _Qualified(_import_paths(cand_tree)))

@@ -18,7 +18,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Sequence
 
-from investigator.pyast import copy_tree, last_name
+from investigator.pyast import copy_tree, last_name, same_once_rewritten
 
 # methods whose bare call only synchronises processes or devices: no value, no state training reads
 BARRIERS = frozenset({"wait_for_everyone", "barrier", "Barrier"})
@@ -101,10 +101,7 @@ def same_but_types(base: Sequence[ast.AST], cand: Sequence[ast.AST], base_tree: 
                and last_name(ast.unparse(n.func)) in ("cast", "isinstance") for p in (*base, *cand) for n in ast.walk(p)):
         return False
     narrowed = {**_narrowed(base_tree), **_narrowed(cand_tree)}
-    ub, uc = _Uncast(narrowed), _Uncast(narrowed)
-    b = [ast.dump(ub.visit(copy_tree(p)), annotate_fields=False) for p in base]
-    c = [ast.dump(uc.visit(copy_tree(p)), annotate_fields=False) for p in cand]
-    return bool(ub.count or uc.count) and b == c
+    return same_once_rewritten(base, cand, _Uncast(narrowed), _Uncast(narrowed))
 
 
 def _narrowed(tree: ast.Module) -> dict[str, str]:

@@ -921,6 +921,14 @@ def signed_terms(expr: ast.AST, sign: int = 1) -> list[tuple[int, ast.AST]]:
     return [(sign, expr)]
 
 
+def assigned_sign(node: ast.stmt) -> int:
+    """The sign an assignment gives its value's terms: `loss -= a + b` subtracts both (`loss = loss - a - b`).
+    Real shape: jingweiz/pytorch-rl (b9b87d89..8f953c0a) `a3c_single_process.py` rewrote
+    `loss = loss - logp * A - beta * H` as `loss -= logp * A + beta * H`, the same loss, and read as
+    "Entropy term sign flipped" (critical)."""
+    return -1 if isinstance(node, ast.AugAssign) and isinstance(node.op, ast.Sub) else 1
+
+
 def factors(expr: ast.AST) -> list[ast.AST]:
     """Factors of a product, without `1` factors (`1 * x` is `x`)."""
     expr = identity_free(expr)

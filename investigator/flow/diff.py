@@ -22,6 +22,7 @@ from investigator.detectors.pairs import FunctionPair
 from investigator.flow.argflags import same_cli_option
 from investigator.flow.attraliases import same_but_aliases, same_but_import_spelling
 from investigator.flow.newfield import same_at_new_defaults
+from investigator.flow.sumterms import same_signed_sum
 from investigator.flow.typeonly import identity_statement, same_but_types
 from investigator.flow.units import Unit
 from investigator.pyast import class_base, copy_tree, fingerprint, last_name
@@ -243,7 +244,8 @@ def _equivalent(base: Unit, cand: Unit) -> bool:
             or same_cli_option(base.node, cand.node) or same_at_new_defaults(base, cand)
             or same_but_types(base.parts, cand.parts, base.fn.module.tree, cand.fn.module.tree)
             or same_but_aliases(base.parts, cand.parts, base.fn.module.tree, cand.fn.module.tree)
-            or same_but_import_spelling(base.parts, cand.parts, base.fn.module.tree, cand.fn.module.tree))
+            or same_but_import_spelling(base.parts, cand.parts, base.fn.module.tree, cand.fn.module.tree)
+            or same_signed_sum(base.node, cand.node))
 
 
 def _renamed_moves(kept: list[tuple[list[Unit], list[Unit]]], a: list[Unit], b: list[Unit],

@@ -16,6 +16,7 @@ from investigator.detectors.flow import Site
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import (
+    assigned_sign,
     assigns,
     coefficient_text,
     expand_aliases,
@@ -43,7 +44,7 @@ def entropy_terms(sites: list[Site]) -> list[Feature]:
     for site, node, value in assigns(sites):
         if "loss" not in target_roles(node):
             continue
-        for sign, term in signed_terms(expand_aliases(value, aliases)):
+        for sign, term in signed_terms(expand_aliases(value, aliases), assigned_sign(node)):
             parts = factors(term)
             carrier = [p for p in parts if mentions_role(p, {"entropy"})]
             if not carrier or any(_collected(p) for p in carrier):

@@ -32,7 +32,7 @@ from investigator.detectors.configref import resolve_config
 from investigator.detectors.flow import Site
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
-from investigator.detectors.patterns import assigned_names, assigns, calls, signed_terms
+from investigator.detectors.patterns import assigned_names, assigned_sign, assigns, calls, signed_terms
 from investigator.models import Severity
 from investigator.pyast import call_name, dotted, last_name, receiver, unparse
 
@@ -300,7 +300,9 @@ def bootstrap_features(sites: list[Site]) -> list[Feature]:
         for c in q_calls:
             kind = "target" if TARGET.search(call_name(c)) else "online"
             out.append(Feature(("next_q_net", kind), site, f"{call_name(c)}(...) on the next state"))
-        uses_tainted = any(isinstance(s, ast.Name) and s.id in tainted for s in ast.walk(value))
+        # `q -= alpha * log_pi` reads its target too
+        uses_tainted = any(isinstance(s, ast.Name) and s.id in tainted for s in ast.walk(value)) or (
+            isinstance(node, ast.AugAssign) and any(n in tainted for n in names))
         if q_calls or uses_tainted:
             for sub in ast.walk(value):
                 if not isinstance(sub, ast.Call):
@@ -318,7 +320,7 @@ def bootstrap_features(sites: list[Site]) -> list[Feature]:
                             and _selector_only(node.targets[0].id, [v for _, _, v in listed[i + 1:]]))):
                         method = "max" if method == "argmax" else "min"  # greedy selection, not a value
                     out.append(Feature(("next_q_reduce", method), site, unparse(sub, 100)))
-            for sign, term in signed_terms(value):
+            for sign, term in signed_terms(value, assigned_sign(node)):
                 if _mentions(term, LOGPROB) and not any(isinstance(s, ast.Call) for s in ast.walk(term)):
                     out.append(Feature(("soft_term_sign", sign), site,
                                        f"{'+' if sign > 0 else '-'} {unparse(term, 60)}"))

@@ -16,6 +16,7 @@ from investigator.detectors.flow import Site
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import (
+    assigned_sign,
     assigns,
     calls,
     coefficient_text,
@@ -78,7 +79,7 @@ class ValueClipDetector(FeatureDetector):
         for site, node, value in assigns(sites):
             if "loss" not in target_roles(node) or id(node) in inlined:
                 continue
-            for sign, term in signed_terms(expand_aliases(value, aliases)):
+            for sign, term in signed_terms(expand_aliases(value, aliases), assigned_sign(node)):
                 parts = factors(term)
                 carrier = [p for p in parts if _mentions_value_loss(p)]
                 if carrier:

@@ -62,7 +62,7 @@ def test_stored_recipes_are_valid_and_meet_the_brief() -> None:
 
 
 HELD_OUT = [rb.HOLDOUT_RECIPES, rb.HOLDOUT2_RECIPES, rb.HOLDOUT3_RECIPES,
-            *(rb.HERE / f"real_bugs_holdout{n}.yaml" for n in (4, 5, 6, 7))]
+            *(rb.HERE / f"real_bugs_holdout{n}.yaml" for n in (4, 5, 6, 7, 8))]
 
 
 @pytest.mark.parametrize("held_file", HELD_OUT, ids=[p.stem.removeprefix("real_bugs_") for p in HELD_OUT])
@@ -110,6 +110,25 @@ def test_stored_ranges_are_valid_and_meet_the_brief(tmp_path: Path) -> None:
         with pytest.raises(ValueError):
             rr.load_ranges(_write(tmp_path, data))
 
+
+
+PRECISION = sorted(rr.HERE.glob("precision_holdout*.yaml"), key=lambda p: int(p.stem.removeprefix("precision_holdout")))
+
+
+@pytest.mark.parametrize("held_file", PRECISION, ids=[p.stem for p in PRECISION])
+def test_precision_sets_are_valid_and_fresh(held_file: Path) -> None:
+    """A precision held-out set is read once on code never seen: ten ranges of repositories no earlier
+    precision set, the sweep nor a mined-bug set holds."""
+    ranges = rr.load_ranges(held_file)
+    assert len(ranges) >= 8 and len({r.repo for r in ranges}) >= 8
+    repos = {r.repo for r in ranges}
+    assert not repos & {r.repo for r in rr.load_ranges(rr.DEFAULT_RANGES)}
+    for earlier in PRECISION[: PRECISION.index(held_file)]:
+        if int(earlier.stem.removeprefix("precision_holdout")) >= 10:
+            assert not repos & {r.repo for r in rr.load_ranges(earlier)}, earlier.name
+    if int(held_file.stem.removeprefix("precision_holdout")) >= 11:
+        for bugs in [rb.DEFAULT_RECIPES, *HELD_OUT]:
+            assert not repos & {c.repo for c in rb.load_recipes(bugs)}, bugs.name
 
 # ------------------------------------------------------------------ patches
 PATCH = textwrap.dedent(

@@ -262,6 +262,8 @@ def test_the_ppo_rules_keep_their_role_beside_the_new_ones() -> None:
     assert role("clip_coef") == ("ppo", "clip_changed", "critical")
     assert role("ent_coef") == ("ppo", "entropy_changed", "critical")  # not the generic `?*_coef`
     assert role("vf_coef") == ("ppo", "value_loss_changed", "critical")
+    assert role("critic_coef") == ("ppo", "value_loss_changed", "significant")  # rl_games' value-loss weight
+    assert role("termination_coef") == ("ppo", "loss_weight_changed", "significant")
     assert role("n_steps") == ("buffers", "buffer_size_changed", "critical")  # PPO's rollout length
     assert role("epsilon_high") == ("ppo", "clip_changed", "critical")  # GRPO's clip, not exploration
     assert role("num_envs") == ("vecenv", "env_count_changed", "critical")

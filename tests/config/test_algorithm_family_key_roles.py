@@ -264,6 +264,9 @@ def test_the_ppo_rules_keep_their_role_beside_the_new_ones() -> None:
     assert role("vf_coef") == ("ppo", "value_loss_changed", "critical")
     assert role("critic_coef") == ("ppo", "value_loss_changed", "significant")  # rl_games' value-loss weight
     assert role("termination_coef") == ("ppo", "loss_weight_changed", "significant")
+    assert role("rssm.deter") == ("architecture", "layer_sizes_changed", "significant")
+    assert role("agent.dyn.rssm.winit") == ("init", "init_scheme_changed", "significant")  # not a size
+    assert role("alpha_init") == ("ppo", "entropy_temperature_changed", "significant")  # exact beats `?*_init`
     assert role("n_steps") == ("buffers", "buffer_size_changed", "critical")  # PPO's rollout length
     assert role("epsilon_high") == ("ppo", "clip_changed", "critical")  # GRPO's clip, not exploration
     assert role("num_envs") == ("vecenv", "env_count_changed", "critical")

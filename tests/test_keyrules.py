@@ -22,14 +22,18 @@ def _lines(name: str) -> list[str]:
 
 
 def _reference_rule(playbooks: PlaybookSet, key: str) -> tuple[object, ConfigKeyRule] | None:
-    """The precedence spelled out plainly: in-section first, then the most severe, then the first declared."""
+    """The precedence spelled out plainly: in-section first, then a rule naming the key exactly, then the
+    most severe, then the first declared."""
     sections = key_sections(key)
+    parts = key.lower().split(".")
     best = None
     for playbook in playbooks:
         in_section = bool(sections & playbook.section_names)
         for rule in playbook.signals.config_keys:
             if rule.matches(key):
-                rank = (in_section, rule.severity.weight)
+                exact = any("*" not in g and "?" not in g and ".".join(parts[-(g.count(".") + 1):]) == g.lower()
+                            for g in rule.keys)
+                rank = (in_section, exact, rule.severity.weight)
                 if best is None or rank > best[0]:
                     best = (rank, (playbook, rule))
     return best[1] if best else None
@@ -37,14 +41,17 @@ def _reference_rule(playbooks: PlaybookSet, key: str) -> tuple[object, ConfigKey
 
 def test_every_glob_rule_matches_the_keys_its_old_regex_matched():
     """The playbooks' globs were translated from `(^|\\.)...$` regexes: on real key names (and a few
-    edge shapes: `lr_`, `_lr`, `x._max`, a bare `rewards`) each rule matches exactly the same keys."""
+    edge shapes: `lr_`, `_lr`, `x._max`, a bare `rewards`) each rule matches exactly the same keys.
+    Rules added since (the other algorithm families' key roles) follow the translated ones in each file."""
     playbooks = load_playbooks()
     old: dict[str, list[str]] = {}
     for line in _lines("regex_rules.tsv"):
         subsystem, pattern = line.split("\t")
         old.setdefault(subsystem, []).append(pattern)
-    pairs = [(pattern, rule) for playbook in playbooks
-             for pattern, rule in zip(old.pop(playbook.subsystem, []), playbook.signals.config_keys, strict=True)]
+    pairs: list[tuple[str, ConfigKeyRule]] = []
+    for playbook in playbooks:
+        patterns = old.pop(playbook.subsystem, [])
+        pairs += zip(patterns, playbook.signals.config_keys[:len(patterns)], strict=True)
     assert not old and len(pairs) == 49
     corpus = _lines("key_corpus.txt")
     matched = 0
@@ -60,7 +67,8 @@ def test_every_glob_rule_matches_the_keys_its_old_regex_matched():
 def test_the_rule_index_agrees_with_the_plain_precedence():
     playbooks = load_playbooks()
     words = ["lr", "rewards", "reward", "env", "num_envs", "init", "max", "gain", "x", "seed", "item_3",
-             "objects", "map", "Rewards", "trainer", "checkpoint_interval", "max_steps", "env_config"]
+             "objects", "map", "Rewards", "trainer", "checkpoint_interval", "max_steps", "env_config",
+             "noop_max", "num_workers", "Reward_Clip", "replay", "alpha", "size"]
     keys = [".".join(parts) for n in range(1, 4) for parts in itertools.product(words, repeat=n)]
     keys += _lines("key_corpus.txt")
     for key in keys:
@@ -109,3 +117,21 @@ def test_section_severity_then_declaration_order_decide_between_rules():
     hit = KeyRules([trainer, env]).rule_for("max_steps")
     assert hit is not None and hit.playbook.subsystem == "trainer"
     assert rules.rule_for("project.description") is None
+
+
+def test_a_rule_naming_the_key_exactly_beats_a_wildcard_one():
+    """`noop_max` is a no-op start count, not a reward cap (`?*_max`); `num_workers` a worker count, not an
+    environment composition (`num_?*`); an enclosing section still comes first."""
+    playbooks = load_playbooks()
+
+    def role(key: str) -> tuple[str, str | None]:
+        hit = playbooks.config_rule_for(key)
+        assert hit is not None, key
+        return hit[0].subsystem, hit[1].hypothesis
+
+    assert role("noop_max") == ("env", "preprocessing_changed")
+    assert role("env.noop_max") == ("env", "preprocessing_changed")  # both env rules in section: the exact one
+    assert role("coin_max") == ("env", "reward_terms_changed")  # the wildcard alone still decides
+    assert role("num_workers") == ("vecenv", "env_count_changed")
+    assert role("num_agents") == ("env", "env_composition_changed")
+    assert role("env.num_workers") == ("env", "env_composition_changed")  # the enclosing section first

@@ -3,7 +3,8 @@
 Learning-dynamics keys take their rule's severity. Interval keys (checkpoint/eval/log) are low
 unless the candidate does the thing at least `FREQUENCY_FACTOR` times more often (a smaller
 interval, or a larger frequency for `*_freq`/`*_per_*` spellings), which is a throughput cost.
-Keys no rule covers are low.
+A learning-dynamics key inside an evaluation section (`eval.temperature`) is low: it sets how the
+trained policy is measured, not how it learns. Keys no rule covers are low.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 
 from investigator.config.model import ConfigEntry, KeyMatch, MatchStatus
 from investigator.models import OTHER_SUBSYSTEM, Severity
+from investigator.playbooks_lib.keyrules import key_sections
 from investigator.playbooks_lib.schema import ConfigKeyRule, Playbook, PlaybookSet
 
 FREQUENCY_FACTOR = 5.0
@@ -101,6 +103,9 @@ def judge(match: KeyMatch, playbooks: PlaybookSet) -> KeyVerdict:
             return KeyVerdict(playbook.subsystem, Severity.significant, rule, playbook,
                            f"{ratio:g}x more frequent: throughput overhead")
         return KeyVerdict(playbook.subsystem, Severity.low, rule, playbook, "interval change (overhead only)")
+    if rule.kind == "learning_dynamics" and (section := evaluation_section(match)) is not None:
+        return KeyVerdict(playbook.subsystem, Severity.low, rule, playbook,
+                          f"inside the evaluation section `{section}`: how the policy is measured, not how it learns")
     if rule.kind == "learning_dynamics" and filter_patterns(match):
         return KeyVerdict(playbook.subsystem, Severity.low, rule, playbook,
                           "a regular-expression filter (which keys to log or show), not a learning quantity")
@@ -109,6 +114,23 @@ def judge(match: KeyMatch, playbooks: PlaybookSet) -> KeyVerdict:
                           f"{rule.kind} key (rule `{rule.describe()}`), a count changed by under "
                           f"1/{NEGLIGIBLE_SHARE:,} of its value")
     return KeyVerdict(playbook.subsystem, rule.severity, rule, playbook, f"{rule.kind} key (rule `{rule.describe()}`)")
+
+
+# Sections (by name or first `_` word, see `key_sections`) that configure evaluation runs only.
+EVALUATION_SECTIONS = frozenset({"eval", "evaluation", "evaluator", "evaluate", "evaluating"})
+
+
+def evaluation_section(match: KeyMatch) -> str | None:
+    """The evaluation section enclosing the key at either side (None: none). Real shape: OpenRLHF
+    openrlhf/cli/train_ppo_ray.py (HEAD) has `--rollout.n_samples_per_prompt` (the GRPO group size of
+    training, line 414) beside `--eval.n_samples_per_prompt` and `--eval.temperature` (lines 537-539): the
+    same leaf names, the eval ones only change how the trained policy is scored."""
+    for entry in (match.candidate, match.baseline):
+        if entry is not None:
+            found = sorted(key_sections(entry.key) & EVALUATION_SECTIONS)
+            if found:
+                return found[0]
+    return None
 
 
 # `^log_.*`, `score|length$`, `train/.*_loss`: a value anchored or wildcarded like a regular expression

@@ -9,8 +9,11 @@ of them (so `?*` is "at least one"); neither ever matches `.`. Everything else i
 Precedence, when rules of several playbooks match one key (`rule_for`):
 1. a rule of a playbook whose section encloses the key (`Signals.sections`, see `key_sections`):
    `env.max_steps` is an episode length, `trainer.max_steps` a training budget;
-2. then the most severe rule;
-3. then the first declared (playbooks in subsystem order, rules in file order).
+2. then a rule that names the key exactly (a glob without `*` or `?`) over one that matches it by a
+   wildcard: `noop_max` is a no-op start count (env preprocessing), not a reward cap `?*_max`;
+   `num_workers` a worker count (vecenv), not an environment composition `num_?*`;
+3. then the most severe rule;
+4. then the first declared (playbooks in subsystem order, rules in file order).
 """
 
 from __future__ import annotations
@@ -129,10 +132,19 @@ class KeyRules:
         if mask == 1 << first:
             return self.rules[first]
         sections = key_sections(key)
+        lowered = key.lower()
+        best, best_rank = first, (-1, -1)
         rest = mask
-        while rest:
+        while rest:  # positions in severity, then declaration order: the first of the highest rank wins
             position = (rest & -rest).bit_length() - 1
-            if sections & self.rules[position].playbook.section_names:
-                return self.rules[position]
+            hit = self.rules[position]
+            rank = (bool(sections & hit.playbook.section_names), names_exactly(hit.rule.literal_keys, lowered))
+            if rank > best_rank:
+                best, best_rank = position, rank
             rest &= rest - 1
-        return self.rules[first]
+        return self.rules[best]
+
+
+def names_exactly(literals: frozenset[str], lowered_key: str) -> bool:
+    """Whether one of a rule's wildcard-free globs (lower case) is the key's tail (`lowered_key` lower case)."""
+    return any(lowered_key == literal or lowered_key.endswith("." + literal) for literal in literals)

@@ -57,6 +57,11 @@ class ConfigKeyRule(_Strict):
     def globs(self) -> list[KeyGlob]:
         return [KeyGlob.compile(glob) for glob in self.keys]
 
+    @cached_property
+    def literal_keys(self) -> frozenset[str]:
+        """The globs without wildcards, lower case: the key names this rule names exactly."""
+        return frozenset(glob.lower() for glob in self.keys if "*" not in glob and "?" not in glob)
+
     def matches(self, key_path: str) -> bool:
         """Whether one of the rule's globs matches the normalised key path."""
         parts = key_path.split(".")

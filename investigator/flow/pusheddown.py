@@ -146,16 +146,33 @@ def removed_default(node: ast.stmt, base_fn: FunctionInfo, cand_fn: FunctionInfo
     for _sub, chain in subs:
         if not any(_touches(c, attr) for c in chain):
             continue  # nothing it runs below the base reads X
-        init = next((m for c in chain if (m := _method(c, "__init__")) is not None), None)
-        if init is None or not _binds_on_every_path(_body(init), attr):
+        if not _chain_binds(chain, attr):
             return False
     return True
 
 
-def _runs_code(node: ast.AST) -> bool:
+def _chain_binds(chain: list[ast.ClassDef], attr: str) -> bool:
+    """The constructor an object of `chain[0]` runs binds `attr` on every path: the nearest `__init__` of the chain
+    (below the base) does, or calls its parent's at its top level and that one does."""
+    for i, cls in enumerate(chain):
+        init = _method(cls, "__init__")
+        if init is None:
+            continue
+        body = _body(init)
+        if _binds_on_every_path(body, attr):
+            return True
+        names = [b.id for b in cls.bases if isinstance(b, ast.Name)]
+        return i + 1 < len(chain) and any(_super_init(s, names) for s in body) and _chain_binds(chain[i + 1:], attr)
+    return False
+
+
+def _runs_code(node: ast.AST, methods: set[str]) -> bool:
+    """A call of one of the class's own `methods` on `self`, or a call handed `self` (either may bind anything)."""
     return any(isinstance(n, ast.Call) and (
         isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Name) and n.func.value.id == "self"
-        or any(isinstance(a, ast.Name) and a.id == "self" for a in n.args)) for n in ast.walk(node))
+        and n.func.attr in methods
+        or any(isinstance(a, ast.Name) and a.id == "self" for a in [*n.args, *(k.value for k in n.keywords)]))
+        for n in ast.walk(node))
 
 
 def _super_init(stmt: ast.stmt, bases: list[str]) -> bool:
@@ -216,7 +233,10 @@ def restated_default(node: ast.stmt, base_fn: FunctionInfo, cand_fn: FunctionInf
     if len(calls) != 1:
         return False
     after_call = before[calls[0] + 1:]
-    return not any(_stores(n, attr) or _runs_code(n) for n in after_call) \
+    own = [n for n in cand_fn.module.tree.body if isinstance(n, ast.ClassDef) and n.name == cand_fn.class_name]
+    methods = {m.name for c in (cls, parents[0], *own) for m in c.body
+               if isinstance(m, ast.FunctionDef | ast.AsyncFunctionDef)}
+    return not any(_stores(n, attr) or _runs_code(n, methods) for n in after_call) \
         and not any(_stores(n, attr) for n in before[:calls[0]])
 
 

@@ -511,9 +511,15 @@ def _without_checks(units: list[Unit]) -> list[Unit]:
     stops a run whose state is already wrong (and `python -O` drops it). Real shape: d3rlpy 2.0
     dropped `assert self._q_func is not None` (a type-narrowing check) from every `compute_loss`;
     the diff paired the old assert with the new `return`, and the unchanged loss read as changed. Also
-    `x = cast(T, x)` and a bare process barrier (flow/typeonly.py), and a call of a check-only method."""
+    `x = cast(T, x)` and a bare process barrier (flow/typeonly.py), and a call of a check-only method. Also an
+    inline check, `if <reads only>:` whose every arm only raises or asserts (and the statements under it): an
+    `assert` spelled out (tensorforce 0.6.1..0.6.2, tensorforce/core/networks/auto.py:88: `AutoNetwork.__init__`
+    gained `if spec.type == 'int' and spec.num_values is None:` raising `TensorforceError.required(...)` in both
+    arms of a nested `if`, "Behavioural change in the architecture path")."""
+    inline = {id(n) for u in units if isinstance(u.node, ast.If) and _only_checks(u.node)
+              for n in ast.walk(u.node) if isinstance(n, ast.stmt)}
     return [u for u in units if not isinstance(u.node, ast.Assert) and not validation_toggle(u.node)
-            and not identity_statement(u.node) and not _check_call(u)]
+            and not identity_statement(u.node) and not _check_call(u) and id(u.node) not in inline]
 
 
 def _check_call(u: Unit) -> bool:

@@ -207,6 +207,47 @@ class Detector:
     def check_pair(self, pair: FunctionPair, ctx: DetectorContext) -> list[Hit]:
         return []
 
+    def _stored_parameters(self, pair, ctx, base, cand, only_base, only_cand):
+        """Fourth pass: each side read with `self.<attribute>` as the parameter the method has just stored in it
+        (detectors/paramattr.py `stored_parameters`); the features that then agree cancel."""
+        from investigator.detectors.paramattr import stored_parameters
+        from investigator.detectors.patterns import STORED_PARAMETERS
+
+        memo = ctx.__dict__.setdefault("_stored_parameters", {})  # once per pair, not per detector
+        if id(pair) not in memo:
+            memo[id(pair)] = (stored_parameters(pair.base), stored_parameters(pair.cand))
+        names_b, names_c = memo[id(pair)]
+        if not names_b and not names_c:
+            return only_base, only_cand
+        read = []
+        for fn, feats, names in ((pair.base, base, names_b), (pair.cand, cand, names_c)):
+            if not names:
+                read.append(feats)
+                continue
+            token = STORED_PARAMETERS.set((id(fn), names))
+            try:
+                read.append(self.features(ctx.sites(fn), fn, ctx))
+            finally:
+                STORED_PARAMETERS.reset(token)
+        if len(read[0]) != len(base) or len(read[1]) != len(cand):
+            return only_base, only_cand
+        key = {id(f): r.key for f, r in zip(base + cand, read[0] + read[1], strict=True)}
+        remaining = Counter(key[id(f)] for f in only_cand)
+        kept_base = []
+        for f in only_base:
+            if remaining[key[id(f)]] > 0:
+                remaining[key[id(f)]] -= 1
+            else:
+                kept_base.append(f)
+        matched = Counter(key[id(f)] for f in only_cand) - remaining
+        kept_cand = []
+        for f in only_cand:
+            if matched[key[id(f)]] > 0:
+                matched[key[id(f)]] -= 1
+            else:
+                kept_cand.append(f)
+        return kept_base, kept_cand
+
     def verify_pair(self, pair: FunctionPair, ctx: DetectorContext) -> str | None:
         return None
 
@@ -246,6 +287,8 @@ class FeatureDetector(Detector):
             only_base, only_cand = self._same_code(pair, ctx, base, cand, only_base, only_cand)
         if only_base and only_cand:
             only_base, only_cand = self._parameter_attributes(pair, ctx, base, only_base, only_cand)
+        if only_base and only_cand:
+            only_base, only_cand = self._stored_parameters(pair, ctx, base, cand, only_base, only_cand)
         # a literal that became a configuration read with that literal as its code default: kept apart,
         # judged against the configuration before ranking (detectors/codedefault.py)
         only_base, only_cand, neutral_b, neutral_c, keys = codedefault.split(only_base, only_cand)

@@ -133,3 +133,53 @@ def _argument(call: ast.Call, name: str, index: int | None) -> ast.expr | None:
     if index is not None and index < len(call.args) and not any(isinstance(a, ast.Starred) for a in call.args[:index + 1]):
         return call.args[index]
     return None
+
+
+def stored_parameters(fn: FunctionInfo | None) -> dict[str, str]:
+    """{attribute: parameter} for each `self.<attribute> = <parameter>` at the top level of a method whose reads
+    of `self.<attribute>` in the method all come after it: there the attribute is the parameter's object. Real
+    shape (PARL c5a4a771..02a99f68, parl/algorithms/paddle/ppo.py:76): `PPO.__init__` went from
+    `super().__init__(model)`; `optim.Adam(parameters=model.parameters(), ...)` to `self.model = model`;
+    `optim.Adam(parameters=self.model.parameters(), ...)`, reported as "Optimizer changed". Only where provable:
+    the parameter is never rebound in the method, the attribute is bound once there, and between that binding and
+    the last read no statement runs a method of `self` or hands `self` on (either may rebind the attribute)."""
+    if fn is None or not fn.class_name or not isinstance(fn.node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return {}
+    params = set(_params(fn.node))
+    rebound = {n.id for n in ast.walk(fn.node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store | ast.Del)}
+    body = fn.node.body
+    out: dict[str, str] = {}
+    for i, stmt in enumerate(body):
+        if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.value, ast.Name)
+                and stmt.value.id in params and stmt.value.id not in rebound):
+            continue
+        target = stmt.targets[0]
+        if not (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self"):
+            continue
+        attr = target.attr
+        uses = [(n, s) for j, s in enumerate(body) for n in ast.walk(s)
+                if _self_attr(n) == attr and not (j == i and n is target)]
+        if any(isinstance(n.ctx, ast.Store | ast.Del) for n, _s in uses):  # type: ignore[attr-defined]
+            continue
+        positions = [body.index(s) for _n, s in uses]
+        if any(p <= i for p in positions):
+            continue  # read before (or in) the binding: the value another statement left there
+        last = max(positions, default=i)
+        if any(_runs_method(s) for s in body[i + 1:last + 1]):
+            continue
+        out[attr] = stmt.value.id
+    return out
+
+
+def _self_attr(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
+        return node.attr
+    return None
+
+
+def _runs_method(stmt: ast.stmt) -> bool:
+    """A call of a method of `self` (`self.rebuild()`, not `self.model.parameters()`) or a call handed `self`."""
+    return any(isinstance(n, ast.Call) and (
+        _self_attr(n.func) is not None
+        or any(isinstance(a, ast.Name) and a.id == "self" for a in [*n.args, *(k.value for k in n.keywords)]))
+        for n in ast.walk(stmt))

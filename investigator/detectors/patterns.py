@@ -866,6 +866,21 @@ LOOSE_ATTRIBUTES: ContextVar[bool] = ContextVar("loose_attributes", default=Fals
 # (id of a function, {parameter: `self.<parameter>`}): that function's own statements read those
 # parameters as the instance attributes every caller passed (detectors/paramattr.py)
 PARAMETER_ATTRIBUTES: ContextVar[tuple[int, dict[str, ast.expr]] | None] = ContextVar("parameter_attributes", default=None)
+# (id of a function, {attribute: parameter}): that function's own statements read `self.<attribute>` as the
+# parameter it has just been bound to (detectors/paramattr.py `stored_parameters`)
+STORED_PARAMETERS: ContextVar[tuple[int, dict[str, str]] | None] = ContextVar("stored_parameters", default=None)
+
+
+class _StoredParameters(ast.NodeTransformer):
+    def __init__(self, names: dict[str, str]) -> None:
+        self.names = names
+
+    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+        if isinstance(node.value, ast.Name) and node.value.id == "self" and node.attr in self.names \
+                and isinstance(node.ctx, ast.Load):
+            return ast.copy_location(ast.Name(id=self.names[node.attr], ctx=ast.Load()), node)
+        self.generic_visit(node)
+        return node
 
 
 def canon(expr: ast.AST | None, where: Site | FunctionInfo | None = None) -> str:
@@ -879,6 +894,9 @@ def canon(expr: ast.AST | None, where: Site | FunctionInfo | None = None) -> str
         attributes = PARAMETER_ATTRIBUTES.get()
         if attributes is not None and attributes[0] == id(where.fn):
             expr = substitute(expr, attributes[1])  # type: ignore[arg-type]
+        stored = STORED_PARAMETERS.get()
+        if stored is not None and stored[0] == id(where.fn):
+            expr = _StoredParameters(stored[1]).visit(copy_tree(expr))
         names: set[str] | frozenset[str] = where.scope_locals
         expr = resolve_config(expr, where.fn)
     else:

@@ -112,6 +112,7 @@ from investigator.flow.orchestration import import_graph
 from investigator.flow.overrides import removed_overrides
 from investigator.flow.ownsignal import signal_label
 from investigator.flow.plumbing import configuration_helper, helper_fed, is_config_plumbing, only_introspects
+from investigator.flow.pusheddown import pushed_down_accessor, removed_default, restated_default
 from investigator.flow.restore import checkpoint_names, reads_checkpoint
 from investigator.flow.rowsum import row_sum_dropped
 from investigator.flow.sameparts import PartProbes, part_probes
@@ -787,6 +788,14 @@ def _whole_pair_no_effect(pair: FunctionPair, base_fn: FunctionInfo, cand_fn: Fu
             reason=("a branch inserted before the error the baseline raised: only inputs that raised at the baseline "
                     "take it, every call that returned returns what it did (flow/carved.py)"),
             locations=where, source=SOURCE)
+    carriers = pushed_down_accessor(base_fn, cand_fn, index.base, index.cand)
+    if carriers is not None:
+        return NoEffectChange(
+            subsystem="other", title=f"Accessor moved into the subclasses in `{pair.describe()}`",
+            reason=("the base method returned an attribute that only the base constructor's constant and "
+                    + ", ".join(f"`{c}`" for c in carriers) + " set; it now returns that constant and those "
+                    "classes carry the old method: every object returns what it returned (flow/pusheddown.py)"),
+            locations=where, source=SOURCE)
     subclasses = made_abstract(base_fn, cand_fn, index.cand)
     if subclasses is not None:
         return NoEffectChange(
@@ -829,6 +838,7 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     changes = _without_constant_switches(changes, pair, index, result)
     changes = _without_declared_placeholders(changes, pair, result)
     changes = _without_early_placeholders(changes, pair, index, result)
+    changes = _without_pushed_down(changes, pair, index, result)
     changes = _without_threaded_state(changes, pair, index, result)
     changes = _without_off_branches(changes, pair, index, result)
     if config_compared:
@@ -1159,6 +1169,33 @@ def _without_early_placeholders(changes: list[UnitChange], pair: FunctionPair, i
         reason="`self.<attr> = None` added at the top of the constructor for an attribute the class assigns before "
                "reading it: an unset attribute raised AttributeError before, so every run that worked reads the same",
         locations=[Location(path=cand_fn.path, line=first.line, side="candidate")], source=SOURCE))
+    return [c for c in changes if not any(c is s for s in same)]
+
+
+def _without_pushed_down(changes: list[UnitChange], pair: FunctionPair, index: PairIndex,
+                         result: AnalyzerResult) -> list[UnitChange]:
+    """The changes without a constant default `self.X = C` moved between a base constructor and its subclasses'
+    (flow/pusheddown.py; real shape: tensorforce 0.6.1..0.6.2 `Environment.__init__` dropped
+    `self._max_episode_timesteps = None`, `OpenAIGym.__init__` now binds it in the branches that inherited it)."""
+    base_fn, cand_fn = pair.base, pair.cand
+    if base_fn is None or cand_fn is None or cand_fn.name != "__init__" or not cand_fn.class_name:
+        return changes
+    same = [c for c in changes if c.cand is None and c.base is not None
+            and removed_default(c.base.node, base_fn, cand_fn, index.cand)]
+    same += [c for c in changes if c.base is None and c.cand is not None
+             and restated_default(c.cand.node, base_fn, cand_fn, index.base)]
+    if not same:
+        return changes
+    unit = same[0].cand or same[0].base
+    assert unit is not None
+    result.no_effect.append(NoEffectChange(
+        subsystem="other", title=f"Attribute default moved along the class hierarchy in `{pair.describe()}` "
+                                 f"({len(same)} statements)",
+        reason="`self.<attr> = <constant>` dropped from a base constructor whose subclasses bind it on every path, or "
+               "restated in a subclass constructor right after the base constructor that bound the same value: every "
+               "object holds the value it held (flow/pusheddown.py)",
+        locations=[Location(path=cand_fn.path if same[0].cand else base_fn.path, line=unit.line,
+                            side="candidate" if same[0].cand else "baseline")], source=SOURCE))
     return [c for c in changes if not any(c is s for s in same)]
 
 

@@ -15,6 +15,7 @@ import difflib
 import re
 from collections import Counter
 from collections.abc import Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from investigator.detectors.functions import FunctionInfo
@@ -146,7 +147,8 @@ def _rename_key(unit: Unit, methods: dict[str, str] | None = None) -> tuple[obje
 def _names(unit: Unit, fields: bool = False, merged: bool = False) -> list[str]:
     """Plain names and instance attributes (`self.x`), in walk order; with `fields`, field reads on
     other plain names too (`batch.n_steps`, before the name `batch` itself); with `merged`, a field read
-    stands for its receiver too (`batch.n_steps` without `batch`: one name, as the collapsed key has it)."""
+    stands for its receiver too (`batch.n_steps` without `batch`, `self.x` without `self`: one name, as the collapsed
+    key has it)."""
     out: list[str] = []
     for p in unit.parts:
         methods = {id(n.func) for n in ast.walk(p) if isinstance(n, ast.Call)}
@@ -157,6 +159,8 @@ def _names(unit: Unit, fields: bool = False, merged: bool = False) -> list[str]:
                     out.append(n.id)
             elif _self_attribute(n) and id(n) not in methods:
                 out.append("self." + n.attr)  # type: ignore[attr-defined]
+                if merged:  # `self.x` is one name too (a local kept as an attribute: `device` -> `self.device`)
+                    receivers.add(id(n.value))  # type: ignore[attr-defined]
             elif fields and _field_read(n) and id(n) not in methods:
                 out.append(f"{n.value.id}.{n.attr}")  # type: ignore[attr-defined]
                 if merged:
@@ -213,11 +217,9 @@ def changed_units(
     if clashes:  # both names exist at one side now: `_is_rename` refuses them
         base_names, cand_names = base_names | clashes, cand_names | clashes
     out: list[UnitChange] = []
-    mappings: list[tuple[str, str]] | None = [] if name_renames is not None else None
-    kept = [_drop_renames(olds, news, base_names, cand_names, renamed, local, attribute_renames, mappings)
-            for olds, news in kept]
-    if len(kept) > 1:
-        kept = _renamed_moves(kept, a, b, matcher.get_opcodes(), base_names, cand_names, renamed, local, mappings)
+    kept, mappings, found = _without_renames(kept, a, b, matcher.get_opcodes(), base_names, cand_names, renamed, local)
+    if attribute_renames is not None:
+        attribute_renames.update(found)
     for olds, news in kept:
         for k in range(max(len(olds), len(news))):
             change = UnitChange(olds[k] if k < len(olds) else None, news[k] if k < len(news) else None)
@@ -231,6 +233,26 @@ def changed_units(
         name_renames.update((o, n) for o, n in mappings if o != n and ("." not in o and "." not in n or _field_of_same(o, n)
                                                                        or "." not in o and _object_field(n)))
     return out + regated
+
+
+def _without_renames(kept: list[tuple[list[Unit], list[Unit]]], a: list[Unit], b: list[Unit], opcodes: list,
+                     base_names: set[str], cand_names: set[str], renamed: dict[str, str],
+                     local: tuple[frozenset[str], frozenset[str]]
+                     ) -> tuple[list[tuple[list[Unit], list[Unit]]], list[tuple[str, str]], dict[str, str]]:
+    """The changed blocks less the statement pairs that differ by a consistent rename, with the names mapped and
+    the instance attributes found renamed."""
+    mappings: list[tuple[str, str]] = []
+    found: dict[str, str] = {}
+    dropped = [_drop_renames(olds, news, base_names, cand_names, renamed, local, found, mappings) for olds, news in kept]
+    if len(dropped) > 1:
+        dropped = _renamed_moves(dropped, a, b, opcodes, base_names, cand_names, renamed, local, mappings)
+    if _PROMOTIONS.get() and _unrenamed_binding(dropped, mappings):
+        token = _PROMOTIONS.set(False)  # again, without local <-> attribute renames
+        try:
+            return _without_renames(kept, a, b, opcodes, base_names, cand_names, renamed, local)
+        finally:
+            _PROMOTIONS.reset(token)
+    return dropped, mappings, found
 
 
 def _differs(change: UnitChange) -> bool:
@@ -491,9 +513,15 @@ def _without_checks(units: list[Unit]) -> list[Unit]:
     stops a run whose state is already wrong (and `python -O` drops it). Real shape: d3rlpy 2.0
     dropped `assert self._q_func is not None` (a type-narrowing check) from every `compute_loss`;
     the diff paired the old assert with the new `return`, and the unchanged loss read as changed. Also
-    `x = cast(T, x)` and a bare process barrier (flow/typeonly.py), and a call of a check-only method."""
+    `x = cast(T, x)` and a bare process barrier (flow/typeonly.py), and a call of a check-only method. Also an
+    inline check, `if <reads only>:` whose every arm only raises or asserts (and the statements under it): an
+    `assert` spelled out (tensorforce 0.6.1..0.6.2, tensorforce/core/networks/auto.py:88: `AutoNetwork.__init__`
+    gained `if spec.type == 'int' and spec.num_values is None:` raising `TensorforceError.required(...)` in both
+    arms of a nested `if`, "Behavioural change in the architecture path")."""
+    inline = {id(n) for u in units if isinstance(u.node, ast.If) and _only_checks(u.node)
+              for n in ast.walk(u.node) if isinstance(n, ast.stmt)}
     return [u for u in units if not isinstance(u.node, ast.Assert) and not validation_toggle(u.node)
-            and not identity_statement(u.node) and not _check_call(u)]
+            and not identity_statement(u.node) and not _check_call(u) and id(u.node) not in inline]
 
 
 def _check_call(u: Unit) -> bool:
@@ -632,7 +660,7 @@ def _drop_renames(
                 gone_l.add(i)
                 gone_r.add(j)
                 if found is not None:
-                    found.update((o[5:], n[5:]) for o, n in zip(_names(u), _names(news[j]), strict=True)
+                    found.update((o[5:], n[5:]) for o, n in zip(olds_, news_, strict=True)
                                  if o != n and o.startswith("self.") and n.startswith("self."))
                 if mappings is not None:
                     mappings.extend((o, n) for o, n in zip(olds_, news_, strict=True) if o != n)
@@ -673,7 +701,55 @@ def _local_to_field(o: str, n: str, base_names: set[str], cand_names: set[str],
         receiver, fld = o.split(".", 1)
         return (n in local[1] and receiver in local[0] and receiver in local[1] and n not in base_names
                 and "." + fld not in cand_names)
+    # A local kept as a new instance attribute instead, or the reverse (PARL c5a4a771..02a99f68,
+    # parl/algorithms/torch/maddpg.py:72 `MADDPG.__init__`: `device = torch.device(...)`; `model.to(device)` ->
+    # `self.device = ...`; `model.to(self.device)`, for a new method to read): every read here alike, the local
+    # gone from the function and the attribute unknown to the other commit's module (`base_names`/`cand_names`
+    # hold every `self.x` of the module's text), so no other code read or bound it there.
+    if _PROMOTIONS.get() is False:
+        return False  # refused for this pair: a binding of the local was not renamed alike (`changed_units`)
+    if n.startswith("self.") and "." not in o and "." not in n[5:]:
+        return o in local[0] and o not in local[1] and o not in cand_names and n not in base_names
+    if o.startswith("self.") and "." not in n and "." not in o[5:]:
+        return n in local[1] and n not in local[0] and n not in base_names and o not in cand_names
     return False
+
+
+_PROMOTIONS: ContextVar[bool] = ContextVar("local_attribute_renames", default=True)
+
+
+def _promotion(o: str, n: str) -> str | None:
+    """The local of a local <-> instance attribute rename (`device` -> `self.device`, or back), else None."""
+    if n.startswith("self.") and "." not in o:
+        return o
+    if o.startswith("self.") and "." not in n:
+        return n
+    return None
+
+
+def _unrenamed_binding(kept: list[tuple[list[Unit], list[Unit]]], mappings: list[tuple[str, str]]) -> bool:
+    """A local renamed to an instance attribute (or back) whose binding is still a change: the value it holds
+    changed (`device = torch.device(x)` -> `self.device = torch.device("cpu")`), so its reads are no rename."""
+    promoted = {p for o, n in mappings if (p := _promotion(o, n)) is not None}
+    if not promoted:
+        return False
+    attrs = {o for o, n in mappings if _promotion(o, n) is not None} | {n for o, n in mappings
+                                                                          if _promotion(o, n) is not None}
+    for olds, news in kept:
+        for u in (*olds, *news):
+            if u.defs & promoted or any(isinstance(t, ast.Attribute) and _self_attribute(t)
+                                        and "self." + t.attr in attrs
+                                        for t in _bound_targets(u.node)):
+                return True
+    return False
+
+
+def _bound_targets(node: ast.stmt) -> list[ast.expr]:
+    if isinstance(node, ast.Assign):
+        return [t for target in node.targets for t in ast.walk(target) if isinstance(t, ast.expr)]
+    if isinstance(node, ast.AnnAssign | ast.AugAssign):
+        return [node.target]
+    return []
 
 
 def _is_rename(old: list[str], new: list[str], base_names: set[str], cand_names: set[str],

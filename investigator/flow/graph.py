@@ -374,7 +374,10 @@ class LearningFlow:
         hit = self._successors.get(key)
         if hit is not None:  # the held unit and context keep their ids from being reused: the same state
             return hit[2]
-        out = self._next_uncached(u, ctx)
+        # a value handed to `raise` stops the run with it: it reaches no training, whatever the exception holds
+        # (tensorforce 0.6.1..0.6.2, tensorforce/exception.py:54: `TensorforceError.mismatch` reworded its message;
+        # `raise TensorforceError.mismatch(...)` in a network module read as the architecture path)
+        out = [s for s in self._next_uncached(u, ctx) if not isinstance(s[0].node, ast.Raise)]
         self._successors[key] = (u, ctx, out)
         return out
 

@@ -145,9 +145,18 @@ def _forwarded(keyword: str, value: ast.expr) -> bool:
     handed on. Real shape (PufferLib 73aaa5a8..cb116bca): a new `PolicyPool(num_envs=self.num_envs)`
     beside the environments read as a changed environment count. The same for a store,
     `self.num_envs = num_envs`: the count is computed by whoever hands it in (skrl 1.4.3 -> 2.0.0: the
-    tabular model mixin stopped taking `num_envs` and storing it, read as a changed count)."""
+    tabular model mixin stopped taking `num_envs` and storing it, read as a changed count). A number conversion of
+    it is the same count (autonomous-learning-library v0.7.0..v0.7.1, all/experiments/parallel_env_experiment.py:66:
+    the loop moved into a vector environment and `train` reads `num_envs = int(self._env.num_envs)` back from the
+    environments the constructor built from the same `n_envs`)."""
+    while isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in _CONVERSIONS \
+            and len(value.args) == 1 and not value.keywords:
+        value = value.args[0]
     return (isinstance(value, ast.Name) and value.id == keyword) or (
         isinstance(value, ast.Attribute) and value.attr == keyword)
+
+
+_CONVERSIONS = frozenset({"int", "float", "round"})
 
 
 def _literal_locals(fn: FunctionInfo) -> dict[str, ast.expr]:

@@ -58,9 +58,10 @@ class PrecisionDetector(FeatureDetector):
         # observations to float32 behind such a test, then extended it to nested dicts)
         tested = {id(side) for site in sites if isinstance(site.node, ast.Compare)
                   for side in (site.node.left, *site.node.comparators)}
+        restated = _numpy_default_dtypes(sites)
         for site in sites:
             node = site.node
-            if id(node) in tested:
+            if id(node) in tested or id(node) in restated:
                 continue
             if (
                 isinstance(node, ast.Attribute)
@@ -82,6 +83,27 @@ class PrecisionDetector(FeatureDetector):
         if only_cand:
             return [feature_hit(f"Precision changed: `{only_cand[0].text}` at the candidate", pair, only_base, only_cand)]
         return [feature_hit(f"Precision changed: `{only_base[0].text}` removed", pair, only_base, [], confidence=0.6)]
+
+
+# numpy constructors whose dtype defaults to float64: `dtype=np.float64` there restates the default
+NUMPY_FLOAT64_DEFAULT = {"zeros", "ones", "empty", "full"}
+
+
+def _numpy_default_dtypes(sites: list[Site]) -> set[int]:
+    """The `np.float64` / `numpy.float64` nodes that are the `dtype=` of `np.zeros/ones/empty/full(...)`: numpy
+    builds those in float64 without it. Real shape (dqn_zoo v1.1.0..v1.2.0, dqn_zoo/replay.py:526):
+    `self._sum_tree.set(indices, np.zeros((len(indices),), dtype=np.float64))` was "Precision changed:
+    `np.float64` at the candidate". Not `torch`/`jnp` (float32 by default), not `np.array` (follows its input)."""
+    out: set[int] = set()
+    for _site, call, name in calls(sites):
+        if last_name(name) not in NUMPY_FLOAT64_DEFAULT or not isinstance(call.func, ast.Attribute) \
+                or dotted(call.func.value) not in ("np", "numpy"):
+            continue
+        for k in call.keywords:
+            if k.arg == "dtype" and isinstance(k.value, ast.Attribute) and k.value.attr == "float64" \
+                    and dotted(k.value.value) in ("np", "numpy"):
+                out.add(id(k.value))
+    return out
 
 
 OFF = re.compile(r"(^|, )enabled=(False|config\[[^=\]]+=False\])(,|$)")

@@ -22,7 +22,16 @@ from investigator.detectors.patterns import assigned_names, assigns, calls, cano
 from investigator.detectors.roles import role
 from investigator.detectors.stored import stored_value
 from investigator.models import Severity
-from investigator.pyast import call_name, dotted, is_constant_like, kwarg, last_name, receiver, unparse
+from investigator.pyast import (
+    call_name,
+    copy_tree,
+    dotted,
+    is_constant_like,
+    kwarg,
+    last_name,
+    receiver,
+    unparse,
+)
 
 CAPS = {"min", "minimum", "clip", "clamp", "fmin"}
 # names of episode statistics: summed for a print/log line, not the reward that is trained on
@@ -138,8 +147,9 @@ class RewardTermsDetector(FeatureDetector):
                     continue
                 # `r *= c` rescales the reward (a weight); `r += bonus` adds a term to it
                 kind = "scale" if isinstance(node.op, ast.Mult | ast.Div) else "shaping"
-                stored = canon(stored_value(value, site.fn, site.line), site)
-                out.append(Term((kind, canon(value, site)), site, unparse(node, 80), stored=stored))
+                stored = canon(_IntegralFloats().visit(copy_tree(stored_value(value, site.fn, site.line))), site)
+                out.append(Term((kind, canon(_IntegralFloats().visit(copy_tree(value)), site)), site, unparse(node, 80),
+                                stored=stored))
         return out
 
     def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
@@ -164,6 +174,17 @@ class RewardTermsDetector(FeatureDetector):
         if weights_b or weights_c:
             return [feature_hit("Reward weights changed", pair, weights_b, weights_c, severity=Severity.significant)]
         return [feature_hit("Reward terms added", pair, [], only_cand, severity=Severity.low, confidence=0.5)]
+
+
+class _IntegralFloats(ast.NodeTransformer):
+    """`0.0` read as `0`, `2.0` as `2`: a term added to (or scaling) a reward sums to the same number either way.
+    Real shape (dreamerv2 6124db46..07d906e9, dreamerv2/common/envs.py:135): `reward += time_step.reward or 0` ->
+    `reward += time_step.reward or 0.0` was "Reward weights changed"."""
+
+    def visit_Constant(self, node: ast.Constant) -> ast.AST:
+        if isinstance(node.value, float) and node.value.is_integer() and abs(node.value) < 2 ** 53:
+            return ast.copy_location(ast.Constant(int(node.value)), node)
+        return node
 
 
 def _running_sum(node: ast.AugAssign) -> bool:

@@ -249,9 +249,35 @@ def _bound_shift(a: ast.AST, b: ast.AST) -> bool:
     return bound_a == bound_b and (ops[0] is not ops[1] or k_a != k_b) and abs(k_a - k_b) <= 2
 
 
+_COMPLEMENT = {ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.Lt: ast.GtE, ast.GtE: ast.Lt, ast.Gt: ast.LtE,
+               ast.LtE: ast.Gt, ast.In: ast.NotIn, ast.NotIn: ast.In, ast.Is: ast.IsNot, ast.IsNot: ast.Is}
+
+
+def _inverted(a: ast.AST, b: ast.AST) -> bool:
+    """`x == k` <-> `x != k`, `x > k` <-> `x <= k`, and `i > -1` <-> `i == -1` (`str.find`'s "found" and "not
+    found"): one comparison of the same operands, its operator replaced by the complement: the branch now runs
+    exactly where it did not. Real shape: MARL-Algorithms 78658f0 (bug re-applied), runner.py:84 `Runner.run`:
+    `if alg.find('coma') > -1 or ...` (on-policy) became `== -1 or ...`, true for every algorithm (significant
+    alone, low once merged with the in-between edits of the function)."""
+    if not (isinstance(a, ast.Compare) and isinstance(b, ast.Compare)) or len(a.ops) != 1 or len(b.ops) != 1:
+        return False
+    if ast.dump(a.left) != ast.dump(b.left) or ast.dump(a.comparators[0]) != ast.dump(b.comparators[0]):
+        return False
+    ops = {type(a.ops[0]), type(b.ops[0])}
+    if _COMPLEMENT.get(type(a.ops[0])) is type(b.ops[0]):
+        return True
+    right = a.comparators[0]
+    minus_one = isinstance(right, ast.UnaryOp) and isinstance(right.op, ast.USub) and \
+        isinstance(right.operand, ast.Constant) and right.operand.value == 1
+    return minus_one and ops == {ast.Gt, ast.Eq}
+
+
 def _same(a: ast.AST, b: ast.AST, found: list[str], names: Names) -> bool:
     """Whether `a` and `b` differ only by known edits (each recorded in `found`)."""
     if ast.dump(a) == ast.dump(b):
+        return True
+    if _inverted(a, b):
+        found.append(f"comparison inverted: `{unparse(a)}` -> `{unparse(b)}` (the branch now runs where it did not)")
         return True
     if _bound_shift(a, b):
         found.append(f"comparison bound shifted: `{unparse(a)}` -> `{unparse(b)}` (the test flips a step earlier "

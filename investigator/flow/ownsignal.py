@@ -59,7 +59,7 @@ def episode_end_test(node: ast.Assign | ast.AnnAssign) -> bool:
     names = [last_name(dotted(t.value if isinstance(t, ast.Subscript) else t)) for t in targets]
     if not names or not all(n and role(n) in {"dones", "truncations"} and not generic_mask(n) for n in names):
         return False
-    return any(isinstance(sub, ast.Compare) for sub in ast.walk(node.value))
+    return node.value is not None and any(isinstance(sub, ast.Compare) for sub in ast.walk(node.value))
 
 
 def td_target_form(value: ast.expr) -> bool:

@@ -112,7 +112,7 @@ class ConstantTestDetector(FeatureDetector):
         return out
 
     def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
-        if not only_cand:
+        if not only_cand or pair.cand is None:
             return []
         value = "true" if only_cand[0].key[1] else "false"
         code = unparse(pair.cand.node, 4000)

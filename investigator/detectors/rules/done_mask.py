@@ -274,7 +274,8 @@ def inherited_masks(read: list, found: list[Feature]) -> list[Feature]:
     aaaf0f8..15afe79, core/common.py `estimate_advantages`: the MC returns became
     `returns = values + advantages`): a false critical "Done masking removed from the return/advantage
     computation". Only names read as operands of `+`/`-` count, never a call's arguments."""
-    masked = {r for f in found if f.key[0] == "masked_by" for r in f.key[1] if r != "other"}
+    masked = {str(r) for f in found if f.key[0] == "masked_by" and isinstance(f.key[1], tuple)
+              for r in f.key[1] if r != "other"}
     out: list[Feature] = []
     if not masked:
         return out

@@ -106,3 +106,11 @@ def test_returns_without_any_mask_left_is_still_removed() -> None:
     cand = RETURNS_GAE.replace(" * masks[i]", "")
     found = _titles({"common.py": RETURNS}, {"common.py": cand})
     assert any("critical: Done masking removed" in t for t in found), found
+
+
+def test_inherited_mask_never_reports_a_removal_itself() -> None:
+    """`returns = values + advantages` -> `returns = (values + advantages) * 0.5` or a call: the recursion's masks
+    are all still there; the inherited reading only answers a removal, it never makes one."""
+    for new in ("returns = (values + advantages) * 0.5", "returns = torch.flip(values, [0])"):
+        found = _titles({"common.py": RETURNS_GAE}, {"common.py": RETURNS_GAE.replace("returns = values + advantages", new)})
+        assert not any("Done masking" in t for t in found), (new, found)

@@ -266,6 +266,9 @@ def logit_fill_masks(value: ast.expr) -> set[int]:
     return out
 
 
+INHERITED = "inherited"
+
+
 def inherited_masks(read: list, found: list[Feature]) -> list[Feature]:
     """A quantity assigned as a sum of quantities masked in the same function carries their mask:
     `returns = values + advantages` after a GAE recursion that masks `advantages` with `masks[i]` masks
@@ -273,7 +276,8 @@ def inherited_masks(read: list, found: list[Feature]) -> list[Feature]:
     masks[i]` it replaced. Without this the rewrite read as a removed mask. Real shape: PyTorch-RL
     aaaf0f8..15afe79, core/common.py `estimate_advantages`: the MC returns became
     `returns = values + advantages`): a false critical "Done masking removed from the return/advantage
-    computation". Only names read as operands of `+`/`-` count, never a call's arguments."""
+    computation". Only names read as operands of arithmetic count, never a call's arguments. These features only
+    answer a removal at the other commit (`DoneMaskDetector.describe`): they never report one themselves."""
     masked = {str(r) for f in found if f.key[0] == "masked_by" and isinstance(f.key[1], tuple)
               for r in f.key[1] if r != "other"}
     out: list[Feature] = []
@@ -283,18 +287,18 @@ def inherited_masks(read: list, found: list[Feature]) -> list[Feature]:
         roles = tuple(sorted(set(target_roles(node))))
         if returned or not roles or set(roles) & (masked | {"dones", "truncations", "loss"}):
             continue
-        if not (isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add | ast.Sub)):
+        if not isinstance(value, ast.BinOp):
             continue
         leaves = _sum_leaves(value)
         names = {role(last_name(dotted(leaf)) or "_") for leaf in leaves}
         if names & masked and not any(done_factor(leaf) for leaf in leaves):
             inherited = sorted(str(r) for r in names & masked)
-            out.append(Feature(("masked_by", roles), site, f"{unparse(value, 60)} (masked through {', '.join(inherited)})"))
+            out.append(Feature((INHERITED, roles), site, f"{unparse(value, 60)} (masked through {', '.join(inherited)})"))
     return out
 
 
 def _sum_leaves(expr: ast.AST) -> list[ast.AST]:
-    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add | ast.Sub):
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add | ast.Sub | ast.Mult | ast.Div):
         return _sum_leaves(expr.left) + _sum_leaves(expr.right)
     while isinstance(expr, ast.Subscript):
         expr = expr.value
@@ -383,6 +387,14 @@ class DoneMaskDetector(FeatureDetector):
         return out + inherited_masks(read, out)
 
     def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
+        # a quantity masked at one commit and built from masked quantities at the other keeps its mask
+        kept_c = {f.key[1] for f in cand if f.key[0] == INHERITED}
+        kept_b = {f.key[1] for f in base if f.key[0] == INHERITED}
+        only_base = [f for f in only_base if f.key[0] != INHERITED
+                     and not (f.key[0] == "masked_by" and f.key[1] in kept_c)]
+        only_cand = [f for f in only_cand if f.key[0] != INHERITED
+                     and not (f.key[0] == "masked_by" and f.key[1] in kept_b)]
+        cand = [f for f in cand if f.key[0] != INHERITED]
         resets_b = [f for f in only_base if f.key[0] == "reset"]
         resets_c = [f for f in only_cand if f.key[0] == "reset"]
         only_base = [f for f in only_base if f.key[0] != "reset"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import ast
 
-from investigator.detectors.rules.constant_test import constant_operand
+from investigator.detectors.rules.constant_branch import constant_operand
 from tests.detectors.helpers import run_on
 
 RANDOMIZE = """

@@ -16,7 +16,7 @@ _ROLES: list[tuple[str, re.Pattern[str]]] = [
     ("loss", re.compile(r"loss")),
     ("advantages", re.compile(r"adv")),
     ("returns", re.compile(r"return|(^|_)rets?($|_)|target|lambda_ret")),
-    ("truncations", re.compile(r"trunc|timeout|time_limit")),
+    ("truncations", re.compile(r"trunc|time_?out|time_limit")),
     ("dones", re.compile(r"done|terminal|terminat|(^|_)term($|_)|(^|_)masks?($|_)|nonterm|not_done|alive")),
     ("logprob", re.compile(r"logp|log_prob|logprob")),
     ("ratio", re.compile(r"ratio(?!n)")),  # not -ration words: iterations, exploration, duration
@@ -28,7 +28,7 @@ _ROLES: list[tuple[str, re.Pattern[str]]] = [
 # a record of named numbers for the logs (`return_log_dict`, `train_stats`): no tensor of the update, whatever
 # its name also says (LightZero UniZero's `return_log_dict` read as returns: "Returns built from different tensors")
 _RECORD = re.compile(r"log_dict|logs_dict|info_dict|stats_dict|(^|_)(logs|stats|metrics|summary)($|_)")
-_NOT_DONE_MASK = re.compile(r"action|avail|legal|invalid|attn|attention|pad|seq|rnn|token|loss|obs")
+_NOT_DONE_MASK = re.compile(r"action|avail|legal|invalid|attn|attention|causal|pad|seq|rnn|token|loss|obs")
 
 
 @lru_cache(maxsize=4096)
@@ -48,6 +48,17 @@ def role(name: str) -> str | None:
                     return "next_values"
             return label
     return None
+
+
+_DONE_WORD = re.compile(r"done|terminal|terminat|(^|_)term($|_)|nonterm|not_done|alive")
+
+
+@lru_cache(maxsize=4096)
+def generic_mask(name: str) -> bool:
+    """A done-role name only through the word `mask` (`mask`, `self.mask`, `get_mask`, `masks`): it may hold
+    episode ends (`masks` of pytorch-a2c-ppo-acktr-gail) or anything else a mask selects (a causal
+    attention mask); names that say done / terminal are not generic."""
+    return role(name) == "dones" and not _DONE_WORD.search(name.lower())
 
 
 def is_coefficient(name: str) -> bool:

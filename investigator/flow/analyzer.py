@@ -186,7 +186,8 @@ KNOWN_MEANING_CONFIDENCE = 0.8  # a rule that knows what the change does, as a d
 # the title of a known edit (flow/edits.py) by how its description starts, and what it does
 EDIT_KINDS = (("operator", "Operator grouping changed"), ("gradient", "Gradient cut changed"),
               ("return", "Return value lost"), ("truth", "Truth test changed"), ("numerical", "Numerical guard removed"),
-              ("in-place", "In-place update changed"), ("raw parameter", "Adjusted attribute bypassed"))
+              ("in-place", "In-place update changed"), ("raw parameter", "Adjusted attribute bypassed"),
+              ("comparison bound", "Comparison bound shifted"), ("comparison inverted", "Branch test inverted"))
 EDIT_MEANINGS = {"Operator grouping changed": "the same operands and operators grouped differently compute another "
                  "value for almost every input; no refactor regroups them",
                  "Gradient cut changed": "the same forward value with another gradient: a term now trained that "
@@ -200,7 +201,12 @@ EDIT_MEANINGS = {"Operator grouping changed": "the same operands and operators g
                  "reverse: a counter no longer counts down (a periodic test on it then holds at every step), a "
                  "running value no longer accumulates, or a value reset each time now accumulates",
                  "Adjusted attribute bypassed": "the method stores the parameter adjusted; reading the raw parameter "
-                 "(or the reverse) skips the adjustment wherever it changes the value"}
+                 "(or the reverse) skips the adjustment wherever it changes the value",
+                 "Comparison bound shifted": "the same value tested against the same bound, strict made non-strict or "
+                 "the bound moved by a step: the test flips one step earlier or later (an episode's time-out "
+                 "overruns, a schedule's switch is a step late)",
+                 "Branch test inverted": "the same operands compared by the complementary operator: the branch now "
+                 "runs exactly where it did not"}
 # Work budget per range, counted, not timed: the same range gives the same findings on an idle and on a
 # loaded machine (the former 15 s wall-clock budget placed 605 of skrl 1.4.3..2.0.0's 1013 changed
 # functions under load, all of them idle). The biggest real release range measured (that one: 1013
@@ -2766,7 +2772,9 @@ def _known_edit(on: list[Placed], label: str) -> tuple[str, str] | None:
     """(kind, what) for a small change (at most 3 statements) whose statement in the finding's place is an edit
     whose meaning is known by its form (flow/edits.py): a regrouping or a gradient cut toggled. A small edit
     of a kind a reviewer knows as a textbook slip ranks before anonymous changes of the same place."""
-    if len(on) > 3:
+    # statements only moved (run after another now, or under other conditions) are no edits of their own: an
+    # edit merged with a later reordering of the same function keeps its meaning (MARL-Algorithms runner.py:84)
+    if len([p for p in on if not (p.change.crossed or p.change.moved_under)]) > 3:
         return None
     for p in on:
         base, cand = p.change.base, p.change.cand

@@ -220,9 +220,68 @@ def _in_place_swap(a: ast.AST, b: ast.AST) -> bool:
     return False
 
 
+_UP = (ast.Gt, ast.GtE)
+_DOWN = (ast.Lt, ast.LtE)
+
+
+def _unit_shift(node: ast.AST) -> tuple[str, int]:
+    """(the bound without a `+ k` / `- k` integer constant, k) of a comparison's right side."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Sub) and isinstance(node.right, ast.Constant) \
+            and type(node.right.value) is int:
+        return ast.dump(node.left), node.right.value if isinstance(node.op, ast.Add) else -node.right.value
+    return ast.dump(node), 0
+
+
+def _bound_shift(a: ast.AST, b: ast.AST) -> bool:
+    """`t >= n - 1` <-> `t > n`, `t < n` <-> `t <= n`: one ordering comparison of the same value against the same
+    bound, its strictness or its integer offset changed: the test now flips one step earlier or later (an
+    episode's time-out a step late, a warm-up one update short). Real shape: OmniIsaacGymEnvs 7d08cd3 (bug
+    re-applied), omniisaacgymenvs/tasks/anymal.py:268 `AnymalTask.is_done`: `time_out = self.progress_buf >=
+    self.max_episode_length - 1` became `> self.max_episode_length`, episodes overran their length."""
+    if not (isinstance(a, ast.Compare) and isinstance(b, ast.Compare)) or len(a.ops) != 1 or len(b.ops) != 1:
+        return False
+    if ast.dump(a.left) != ast.dump(b.left):
+        return False
+    ops = (type(a.ops[0]), type(b.ops[0]))
+    if not (all(o in _UP for o in ops) or all(o in _DOWN for o in ops)):
+        return False
+    (bound_a, k_a), (bound_b, k_b) = _unit_shift(a.comparators[0]), _unit_shift(b.comparators[0])
+    return bound_a == bound_b and (ops[0] is not ops[1] or k_a != k_b) and abs(k_a - k_b) <= 2
+
+
+_COMPLEMENT = {ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.Lt: ast.GtE, ast.GtE: ast.Lt, ast.Gt: ast.LtE,
+               ast.LtE: ast.Gt, ast.In: ast.NotIn, ast.NotIn: ast.In, ast.Is: ast.IsNot, ast.IsNot: ast.Is}
+
+
+def _inverted(a: ast.AST, b: ast.AST) -> bool:
+    """`x == k` <-> `x != k`, `x > k` <-> `x <= k`, and `i > -1` <-> `i == -1` (`str.find`'s "found" and "not
+    found"): one comparison of the same operands, its operator replaced by the complement: the branch now runs
+    exactly where it did not. Real shape: MARL-Algorithms 78658f0 (bug re-applied), runner.py:84 `Runner.run`:
+    `if alg.find('coma') > -1 or ...` (on-policy) became `== -1 or ...`, true for every algorithm (significant
+    alone, low once merged with the in-between edits of the function)."""
+    if not (isinstance(a, ast.Compare) and isinstance(b, ast.Compare)) or len(a.ops) != 1 or len(b.ops) != 1:
+        return False
+    if ast.dump(a.left) != ast.dump(b.left) or ast.dump(a.comparators[0]) != ast.dump(b.comparators[0]):
+        return False
+    ops = {type(a.ops[0]), type(b.ops[0])}
+    if _COMPLEMENT.get(type(a.ops[0])) is type(b.ops[0]):
+        return True
+    right = a.comparators[0]
+    minus_one = isinstance(right, ast.UnaryOp) and isinstance(right.op, ast.USub) and \
+        isinstance(right.operand, ast.Constant) and right.operand.value == 1
+    return minus_one and ops == {ast.Gt, ast.Eq}
+
+
 def _same(a: ast.AST, b: ast.AST, found: list[str], names: Names) -> bool:
     """Whether `a` and `b` differ only by known edits (each recorded in `found`)."""
     if ast.dump(a) == ast.dump(b):
+        return True
+    if _inverted(a, b):
+        found.append(f"comparison inverted: `{unparse(a)}` -> `{unparse(b)}` (the branch now runs where it did not)")
+        return True
+    if _bound_shift(a, b):
+        found.append(f"comparison bound shifted: `{unparse(a)}` -> `{unparse(b)}` (the test flips a step earlier "
+                     "or later)")
         return True
     raw = _raw_parameter(a, b, names.derived)
     if raw:

@@ -15,10 +15,10 @@ from __future__ import annotations
 import ast
 import re
 
-from investigator.detectors.roles import is_coefficient, role
+from investigator.detectors.roles import generic_mask, is_coefficient, role
 from investigator.flow.evaluation import named_like_evaluation
 from investigator.flow.units import RETURN, Unit, name_label
-from investigator.pyast import last_name
+from investigator.pyast import dotted, last_name
 
 SIGNAL_PLACES = frozenset({"loss", "target", "advantage", "reward", "sampling"})
 MAX_OWN_HOPS = 4  # statements from the change to the one that builds the signal
@@ -40,11 +40,26 @@ def signal_label(u: Unit) -> str | None:
         return "target"
     if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and _replay_store(node.value):
         return "sampling"
+    if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None and episode_end_test(node):
+        return "environment"
     if isinstance(node, ast.Return) and RETURN in u.defs and not u.fn.is_module:
         named = name_label(u.fn.name)
         if named in SIGNAL_PLACES:
             return named
     return None
+
+
+def episode_end_test(node: ast.Assign | ast.AnnAssign) -> bool:
+    """`time_out = self.progress_buf >= self.max_episode_length - 1`, `done = height < 0.7`: a termination or
+    time-limit flag set from a comparison: the episode boundary the environment step hands back (and the
+    bootstrap masks by). Real shape: OmniIsaacGymEnvs 7d08cd3 (bug re-applied), omniisaacgymenvs/tasks/
+    anymal.py:268 `AnymalTask.is_done`, called by the task's base class from a vector env the training
+    library steps: the flow stops, and the changed time-out was filed as no effect."""
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+    names = [last_name(dotted(t.value if isinstance(t, ast.Subscript) else t)) for t in targets]
+    if not names or not all(n and role(n) in {"dones", "truncations"} and not generic_mask(n) for n in names):
+        return False
+    return node.value is not None and any(isinstance(sub, ast.Compare) for sub in ast.walk(node.value))
 
 
 def td_target_form(value: ast.expr) -> bool:

@@ -422,3 +422,21 @@ def test_zero_grad_removed_is_reported() -> None:
     removed = TRAIN.replace("            optimizer.zero_grad()\n", "")
     finding = run_on({"t.py": TRAIN}, {"t.py": removed}, only={"grad_order"}).findings[0]
     assert "zero_grad() removed" in finding.title and finding.severity.value == "critical"
+
+PICK = """
+import numpy as np
+
+
+def sample(params, lo, hi):
+    if params["distribution"] == "gaussian" or params["distribution"] == "normal":
+        return np.random.normal(lo, hi)
+    return np.random.uniform(lo, hi)
+"""
+
+CASES["constant_test"] = (
+    {"r.py": PICK},
+    {"r.py": PICK.replace('or params["distribution"] == "normal"', 'or "normal"')},
+    {"r.py": PICK.replace('params["distribution"] == "gaussian" or params["distribution"] == "normal"',
+                          'params["distribution"] in ("gaussian", "normal")')},
+    "Branch condition always true",
+)

@@ -226,6 +226,85 @@ def _episode_input(expr: ast.AST) -> bool:
     return bool(name) and role(name) is None and bool(_EPISODE_INPUT.search(name.lower()))
 
 
+_FILL_CALLS = {"masked_fill", "masked_fill_", "where"}
+
+
+def _large_negative(expr: ast.AST) -> bool:
+    """`-inf`, `float('-inf')`, `-torch.finfo(x.dtype).max`, `-1e9`, `torch.finfo(x.dtype).min`,
+    `-np.inf`, `max_neg_value(sim)`: a fill that removes a logit from a softmax, never a masked return."""
+    text = unparse(expr, 200).replace(" ", "").lower()
+    if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.USub):
+        inner = expr.operand
+        if isinstance(inner, ast.Constant) and isinstance(inner.value, int | float) and inner.value >= 1e4:
+            return True
+        return bool(re.search(r"inf|max|finfo", text))
+    return bool(re.search(r"-inf|finfo\(.*\)\.min|max_neg|neg_inf|large_neg", text))
+
+
+def logit_fill_masks(value: ast.expr) -> set[int]:
+    """The nodes of masks that only pick which logits a softmax ignores: the condition of
+    `sim.masked_fill(~mask, -torch.finfo(sim.dtype).max)` or `torch.where(mask, logits, -inf)` (a fill by a
+    large negative number). That is an attention key-padding (or causal, or action) mask, not a done mask
+    of a bootstrapped value: a return is never filled with minus infinity. Real shape: PaLM-rlhf-pytorch
+    (2bb47d4 -> 9945933, palm_rlhf_pytorch/palm.py:248) moved the key-padding `masked_fill(~mask, ...)` of
+    `ParallelTransformerBlock.forward` into an `Attend` module: a false critical "Done masking removed from
+    the return/advantage computation"."""
+    out: set[int] = set()
+    for sub in ast.walk(value):
+        if not (isinstance(sub, ast.Call) and last_name(call_name(sub)) in _FILL_CALLS):
+            continue
+        args = list(sub.args)
+        method = isinstance(sub.func, ast.Attribute) and not (
+            isinstance(sub.func.value, ast.Name) and sub.func.value.id in _ARRAY_LIBS)
+        if last_name(call_name(sub)) == "where":
+            if len(args) == 3 and any(_large_negative(a) for a in args[1:]):
+                out.update(id(n) for n in ast.walk(args[0]))
+        elif method and len(args) >= 2 and _large_negative(args[1]):
+            out.update(id(n) for n in ast.walk(args[0]))
+        elif not method and len(args) >= 3 and _large_negative(args[2]):
+            out.update(id(n) for n in ast.walk(args[1]))
+    return out
+
+
+INHERITED = "inherited"
+
+
+def inherited_masks(read: list, found: list[Feature]) -> list[Feature]:
+    """A quantity assigned as a sum of quantities masked in the same function carries their mask:
+    `returns = values + advantages` after a GAE recursion that masks `advantages` with `masks[i]` masks
+    the returns as much as the Monte-Carlo recursion `returns[i] = rewards[i] + gamma * prev_return *
+    masks[i]` it replaced. Without this the rewrite read as a removed mask. Real shape: PyTorch-RL
+    aaaf0f8..15afe79, core/common.py `estimate_advantages`: the MC returns became
+    `returns = values + advantages`): a false critical "Done masking removed from the return/advantage
+    computation". Only names read as operands of arithmetic count, never a call's arguments. These features only
+    answer a removal at the other commit (`DoneMaskDetector.describe`): they never report one themselves."""
+    masked = {str(r) for f in found if f.key[0] == "masked_by" and isinstance(f.key[1], tuple)
+              for r in f.key[1] if r != "other"}
+    out: list[Feature] = []
+    if not masked:
+        return out
+    for site, node, value, returned in read:
+        roles = tuple(sorted(set(target_roles(node))))
+        if returned or not roles or set(roles) & (masked | {"dones", "truncations", "loss"}):
+            continue
+        if not isinstance(value, ast.BinOp):
+            continue
+        leaves = _sum_leaves(value)
+        names = {role(last_name(dotted(leaf)) or "_") for leaf in leaves}
+        if names & masked and not any(done_factor(leaf) for leaf in leaves):
+            inherited = sorted(str(r) for r in names & masked)
+            out.append(Feature((INHERITED, roles), site, f"{unparse(value, 60)} (masked through {', '.join(inherited)})"))
+    return out
+
+
+def _sum_leaves(expr: ast.AST) -> list[ast.AST]:
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add | ast.Sub | ast.Mult | ast.Div):
+        return _sum_leaves(expr.left) + _sum_leaves(expr.right)
+    while isinstance(expr, ast.Subscript):
+        expr = expr.value
+    return [expr] if isinstance(expr, ast.Name | ast.Attribute) else []
+
+
 TRUNCATION_FIX = (
     "A fix when a truncated step bootstraps from its true final observation (the textbook form: a time "
     "limit is not a terminal state; off-policy replay stores that observation, or the code adds "
@@ -286,6 +365,7 @@ class DoneMaskDetector(FeatureDetector):
             resets = input_resets(value) if not returned else []
             out += [Feature(("reset", "inputs"), site, unparse(r, 60)) for r in resets]
             skip = {id(n) for r in resets for n in ast.walk(r)}
+            skip |= logit_fill_masks(value)
             for sub in ast.walk(value):
                 if id(sub) in skip:
                     continue
@@ -304,9 +384,17 @@ class DoneMaskDetector(FeatureDetector):
                     and not terms.weights_a_sum(sub, site, node, value)
                 ):
                     out.append(Feature(("masked_by", roles), site, unparse(sub, 60)))
-        return out
+        return out + inherited_masks(read, out)
 
     def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
+        # a quantity masked at one commit and built from masked quantities at the other keeps its mask
+        kept_c = {f.key[1] for f in cand if f.key[0] == INHERITED}
+        kept_b = {f.key[1] for f in base if f.key[0] == INHERITED}
+        only_base = [f for f in only_base if f.key[0] != INHERITED
+                     and not (f.key[0] == "masked_by" and f.key[1] in kept_c)]
+        only_cand = [f for f in only_cand if f.key[0] != INHERITED
+                     and not (f.key[0] == "masked_by" and f.key[1] in kept_b)]
+        cand = [f for f in cand if f.key[0] != INHERITED]
         resets_b = [f for f in only_base if f.key[0] == "reset"]
         resets_c = [f for f in only_cand if f.key[0] == "reset"]
         only_base = [f for f in only_base if f.key[0] != "reset"]

@@ -16,7 +16,7 @@ from investigator.detectors.flow import Site
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import assigned_names, assigns, returned_as_assigns, roles_in
-from investigator.detectors.roles import role
+from investigator.detectors.roles import generic_mask, role
 from investigator.models import Severity
 from investigator.pyast import dotted, method_name, unparse
 
@@ -43,7 +43,9 @@ class DoneSignalDetector(FeatureDetector):
 
     def features(self, sites: list[Site], fn: FunctionInfo, ctx: DetectorContext) -> list[Feature]:
         out = []
-        for site, node, value in [*assigns(sites), *returned_as_assigns(sites)]:
+        returns = list(returned_as_assigns(sites))
+        returned = {id(node) for _, node, _ in returns}
+        for site, node, value in [*assigns(sites), *returns]:
             legacy = _four_tuple_done(node, value)
             if legacy is not None:
                 out.append(Feature(("done_from", ("dones", "truncations")), site, f"{legacy} = {FOUR_VALUE_DONE}"))
@@ -52,7 +54,7 @@ class DoneSignalDetector(FeatureDetector):
             if len(names) != 1 or role(names[0]) != "dones":
                 continue
             sources = roles_in(value) & {"dones", "truncations"}
-            if not sources or _recast(names[0], value):
+            if not sources or _recast(names[0], value) or (id(node) in returned and _masks_only(names[0], value)):
                 continue
             out.append(Feature(("done_from", tuple(sorted(sources))), site, f"{names[0]} = {unparse(value, 80)}"))
         for site, name, value in _appended(sites):
@@ -72,6 +74,19 @@ class DoneSignalDetector(FeatureDetector):
                                 "passed separately", pair, only_base, only_cand, severity=Severity.low, confidence=0.4)]
         title = f"Done flag no longer includes {', '.join(sorted(lost))}" if lost else "Done flag built from different signals"
         return [feature_hit(title, pair, only_base, only_cand)]
+
+
+def _masks_only(name: str, value: ast.expr) -> bool:
+    """`def get_mask(...): return self.mask[:n, :n]` (read as `get_mask = self.mask[:n, :n]`): a function named
+    only for a mask returning values named only masks composes no done flag (the word `mask` says nothing of
+    termination or truncation; a local `masks_batch = self.masks[...]` keeps its reading). Real shape:
+    PaLM-rlhf-pytorch 2bb47d4 -> 9945933 (palm_rlhf_pytorch/palm.py:253): the causal attention mask
+    `self.get_mask(n, device)` moved into an `Attend` module, read as "Done flag no longer includes dones"."""
+    if not generic_mask(name):
+        return False
+    named = [sub.id if isinstance(sub, ast.Name) else sub.attr for sub in ast.walk(value)
+             if isinstance(sub, ast.Name | ast.Attribute)]
+    return all(generic_mask(n) for n in named if role(n) in {"dones", "truncations"})
 
 
 def _four_tuple_done(node: ast.stmt, value: ast.expr) -> str | None:

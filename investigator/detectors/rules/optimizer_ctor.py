@@ -54,9 +54,24 @@ class OptimizerCtorDetector(FeatureDetector):
                 stored = tuple(sorted(f"{k.arg}={canon(_popped_as_read(stored_value(k.value, site.fn, site.line)), site)}"
                                       for k in call.keywords if k.arg))
                 out.append(Optimizer((tail, kws), site, unparse(call, 100), params=_params(call), stored=stored))
-        return out
+        return out + shared_parameters(out)
 
     def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
+        shared = [f for f in only_cand if f.key[0] == SHARED]
+        hits = []
+        if shared:
+            hits.append(feature_hit(
+                f"Two optimizers built over the same parameters: `{shared[0].key[1]}`", pair, [], shared[:1],
+                severity=Severity.significant, confidence=0.75,
+                fix="Give each optimizer the parameters of the network it trains, as the baseline did (the network "
+                    "whose parameters no optimizer holds any more is no longer trained)."))
+        base = [f for f in base if f.key[0] != SHARED]
+        cand = [f for f in cand if f.key[0] != SHARED]
+        only_base = [f for f in only_base if f.key[0] != SHARED]
+        only_cand = [f for f in only_cand if f.key[0] != SHARED]
+        return hits + self._describe(pair, base, cand, only_base, only_cand)
+
+    def _describe(self, pair: FunctionPair, base, cand, only_base, only_cand) -> list[Hit]:
         only_base, only_cand = _same_stored(only_base, only_cand, base, cand)
         if not only_base and not only_cand:
             return []
@@ -117,6 +132,43 @@ def _repaired(fb: Feature, left: list[Feature], base: list[Feature], cand: list[
         if found is not None:
             return found
     return None
+
+
+SHARED = "shared_params"
+
+
+def shared_parameters(optimizers: list[Feature]) -> list[Feature]:
+    """One feature per parameter source that two optimizers built by the same code (not in exclusive arms of
+    one `if`) both step: `optim_value = Adam(value_net.parameters())` and `optim_discrim =
+    Adam(value_net.parameters())`. The second trains the first's network with another loss, and the network it
+    was meant for is trained by none. Real shape: PyTorch-RL 392cb65 (bug re-applied), gail/gail_gym.py:79: the
+    module-level `optimizer_discrim = torch.optim.Adam(value_net.parameters(), ...)` (was `discrim_net`),
+    silent (the statement sits among a script's argument parsing, read as configuration plumbing)."""
+    seen: dict[str, list[Feature]] = {}
+    calls: set[int] = set()
+    for f in optimizers:
+        params = _params_of(f)
+        if not params or id(f.site.node) in calls or not _names_a_source(params):
+            continue
+        calls.add(id(f.site.node))
+        seen.setdefault(params, []).append(f)
+    out: list[Feature] = []
+    for params, found in seen.items():
+        both = [(a, b) for i, a in enumerate(found) for b in found[i + 1:] if not _exclusive(a.site, b.site)]
+        if both:
+            out.append(Feature((SHARED, params), both[0][1].site, both[0][1].text))
+    return out
+
+
+def _names_a_source(params: str) -> bool:
+    """`value_net.parameters()`, `self.critic.parameters()`: a network's parameters, not a parameter list handed
+    in (`params`, the argument of a helper that builds each optimizer)."""
+    return params.endswith(".parameters()") and params != "self.parameters()"
+
+
+def _exclusive(a: Site, b: Site) -> bool:
+    arms = dict(a.branches)
+    return any(k in arms and arms[k] != v for k, v in b.branches)
 
 
 def _params(call: ast.Call) -> str:

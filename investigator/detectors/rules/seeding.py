@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 
 from investigator.detectors.base import (
     DetectorContext,
@@ -17,7 +18,7 @@ from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import assigns, calls, canon
 from investigator.models import Severity
-from investigator.pyast import dotted, last_name, unparse
+from investigator.pyast import call_name, dotted, last_name, unparse
 
 SEED_CALLS = {"manual_seed", "manual_seed_all", "seed", "set_seed", "seed_everything", "use_deterministic_algorithms"}
 FLAGS = {"deterministic", "benchmark"}
@@ -63,4 +64,23 @@ class SeedingDetector(FeatureDetector):
         if lost_offset and only_cand:
             return [feature_hit("Per-environment seed offset removed: environments share one seed", pair, only_base,
                                 only_cand, severity=Severity.significant, confidence=0.75)]
+        if only_base and not only_cand and pair.base is not None and per_worker(pair.base.node):
+            return [feature_hit("Per-worker re-seeding removed: data-loader workers share one random state", pair,
+                                only_base, [], severity=Severity.significant, confidence=0.75)]
         return [feature_hit("Seeding changed", pair, only_base, only_cand)]
+
+
+_WORKER_FN = re.compile(r"worker_init|init_worker|seed_worker", re.IGNORECASE)
+
+
+def per_worker(fn: ast.AST) -> bool:
+    """A function that runs once per data-loader (or process) worker: it asks `get_worker_info()`, or is a
+    `worker_init_fn` (`worker_init_fn`, `seed_worker`). Seeding removed there leaves every worker with the
+    random state forked from the parent: identical augmentations / sampled sequences in each worker, a real
+    loss of data diversity (a global seed changed is only reproducibility: low). Real shape: pydreamer
+    c1c2997 (bug re-applied), pydreamer/preprocessing.py:49
+    `WorkerInfoPreprocess.__iter__` dropped `np.random.seed(np.random.RandomState().randint(999999))` under
+    `if get_worker_info():`."""
+    if _WORKER_FN.search(getattr(fn, "name", "")):
+        return True
+    return any(isinstance(n, ast.Call) and last_name(call_name(n)) == "get_worker_info" for n in ast.walk(fn))

@@ -389,6 +389,13 @@ def method_name(call: ast.Call) -> str:
     return call.func.attr if isinstance(call.func, ast.Attribute) else last_name(dotted(call.func))
 
 
+def self_attribute(node: ast.AST) -> str | None:
+    """`x` for the attribute `self.x` (the object's own attribute, not `self.x.y`'s `y`); None for anything else."""
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
+        return node.attr
+    return None
+
+
 def last_name(name: str | None) -> str:
     """`step` for `optimizer.step` ('' for None)."""
     return (name or "").rsplit(".", 1)[-1]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
@@ -168,6 +168,30 @@ class DetectorContext:
         return self._unchanged[keywords]
 
 
+def cancel_matching(only_base: list[Feature], only_cand: list[Feature],
+                    base_key: Callable[[Feature], Hashable | None],
+                    cand_key: Callable[[Feature], Hashable]) -> tuple[list[Feature], list[Feature]]:
+    """Features of the two sides that agree once read another way cancel one for one: each baseline
+    feature (in order) takes an unmatched candidate feature with its key (`base_key` None: it takes none);
+    the candidate features taken, the first of each key, go too. What is left is still a change."""
+    remaining = Counter(cand_key(f) for f in only_cand)
+    kept_base = []
+    for f in only_base:
+        key = base_key(f)
+        if key is not None and remaining[key] > 0:
+            remaining[key] -= 1
+        else:
+            kept_base.append(f)
+    matched = Counter(cand_key(f) for f in only_cand) - remaining
+    kept_cand = []
+    for f in only_cand:
+        if matched[cand_key(f)] > 0:
+            matched[cand_key(f)] -= 1
+        else:
+            kept_cand.append(f)
+    return kept_base, kept_cand
+
+
 class Detector:
     meta: ClassVar[DetectorMeta]
 
@@ -232,21 +256,7 @@ class Detector:
         if len(read[0]) != len(base) or len(read[1]) != len(cand):
             return only_base, only_cand
         key = {id(f): r.key for f, r in zip(base + cand, read[0] + read[1], strict=True)}
-        remaining = Counter(key[id(f)] for f in only_cand)
-        kept_base = []
-        for f in only_base:
-            if remaining[key[id(f)]] > 0:
-                remaining[key[id(f)]] -= 1
-            else:
-                kept_base.append(f)
-        matched = Counter(key[id(f)] for f in only_cand) - remaining
-        kept_cand = []
-        for f in only_cand:
-            if matched[key[id(f)]] > 0:
-                matched[key[id(f)]] -= 1
-            else:
-                kept_cand.append(f)
-        return kept_base, kept_cand
+        return cancel_matching(only_base, only_cand, lambda f: key[id(f)], lambda f: key[id(f)])
 
     def verify_pair(self, pair: FunctionPair, ctx: DetectorContext) -> str | None:
         return None
@@ -321,21 +331,7 @@ class FeatureDetector(Detector):
         if len(raw_b) != len(base) or len(raw_c) != len(cand):
             return only_base, only_cand
         raw_key = {id(f): r.key for f, r in zip(base + cand, raw_b + raw_c, strict=True)}
-        remaining = Counter(raw_key[id(f)] for f in only_cand)
-        kept_base = []
-        for f in only_base:
-            if remaining[raw_key[id(f)]] > 0:
-                remaining[raw_key[id(f)]] -= 1
-            else:
-                kept_base.append(f)
-        cancelled = Counter(raw_key[id(f)] for f in only_base) - Counter(raw_key[id(f)] for f in kept_base)
-        kept_cand = []
-        for f in only_cand:
-            if cancelled[raw_key[id(f)]] > 0:
-                cancelled[raw_key[id(f)]] -= 1
-            else:
-                kept_cand.append(f)
-        return kept_base, kept_cand
+        return cancel_matching(only_base, only_cand, lambda f: raw_key[id(f)], lambda f: raw_key[id(f)])
 
     def _parameter_attributes(self, pair, ctx, base, only_base, only_cand):
         """Third pass: the baseline read with the parameters the candidate replaced by the instance
@@ -357,22 +353,7 @@ class FeatureDetector(Detector):
         if len(read) != len(base):
             return only_base, only_cand
         as_read = {id(f): r.key for f, r in zip(base, read, strict=True)}
-        remaining = Counter(f.key for f in only_cand)
-        kept_base = []
-        for f in only_base:
-            key = as_read.get(id(f))
-            if key is not None and remaining[key] > 0:
-                remaining[key] -= 1
-            else:
-                kept_base.append(f)
-        matched = Counter(f.key for f in only_cand) - remaining  # the candidate features matched above
-        kept_cand = []
-        for f in only_cand:
-            if matched[f.key] > 0:
-                matched[f.key] -= 1
-            else:
-                kept_cand.append(f)
-        return kept_base, kept_cand
+        return cancel_matching(only_base, only_cand, lambda f: as_read.get(id(f)), lambda f: f.key)
 
     def verify_pair(self, pair: FunctionPair, ctx: DetectorContext) -> str | None:
         if not self.applicable(pair, ctx):

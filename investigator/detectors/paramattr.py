@@ -17,7 +17,7 @@ import ast
 
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair, SideIndex
-from investigator.pyast import dotted, last_name
+from investigator.pyast import dotted, last_name, self_attribute
 
 MAX_CALLERS = 40  # mentions of the method name read; beyond this nothing is proven
 
@@ -158,7 +158,7 @@ def stored_parameters(fn: FunctionInfo | None) -> dict[str, str]:
             continue
         attr = target.attr
         uses = [(n, s) for j, s in enumerate(body) for n in ast.walk(s)
-                if _self_attr(n) == attr and not (j == i and n is target)]
+                if self_attribute(n) == attr and not (j == i and n is target)]
         if any(isinstance(n.ctx, ast.Store | ast.Del) for n, _s in uses):  # type: ignore[attr-defined]
             continue
         positions = [body.index(s) for _n, s in uses]
@@ -171,15 +171,9 @@ def stored_parameters(fn: FunctionInfo | None) -> dict[str, str]:
     return out
 
 
-def _self_attr(node: ast.AST) -> str | None:
-    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
-        return node.attr
-    return None
-
-
 def _runs_method(stmt: ast.stmt) -> bool:
     """A call of a method of `self` (`self.rebuild()`, not `self.model.parameters()`) or a call handed `self`."""
     return any(isinstance(n, ast.Call) and (
-        _self_attr(n.func) is not None
+        self_attribute(n.func) is not None
         or any(isinstance(a, ast.Name) and a.id == "self" for a in [*n.args, *(k.value for k in n.keywords)]))
         for n in ast.walk(stmt))

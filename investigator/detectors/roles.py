@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+# words that name an episode end; `mask` alone is a done role too, but a generic one (`generic_mask`)
+_DONE_WORDS = r"done|terminal|terminat|(^|_)term($|_)|nonterm|not_done|alive"
 _ROLES: list[tuple[str, re.Pattern[str]]] = [
     ("entropy", re.compile(r"entrop|(^|_)ent($|_)")),
     ("kl", re.compile(r"(^|_)kl($|_)|kl_|_kl|divergence")),
@@ -17,7 +19,7 @@ _ROLES: list[tuple[str, re.Pattern[str]]] = [
     ("advantages", re.compile(r"adv")),
     ("returns", re.compile(r"return|(^|_)rets?($|_)|target|lambda_ret")),
     ("truncations", re.compile(r"trunc|time_?out|time_limit")),
-    ("dones", re.compile(r"done|terminal|terminat|(^|_)term($|_)|(^|_)masks?($|_)|nonterm|not_done|alive")),
+    ("dones", re.compile(_DONE_WORDS + r"|(^|_)masks?($|_)")),
     ("logprob", re.compile(r"logp|log_prob|logprob")),
     ("ratio", re.compile(r"ratio(?!n)")),  # not -ration words: iterations, exploration, duration
     ("rewards", re.compile(r"rew(?!ind|rit|ire)|(^|_)r_?t?($|_)")),  # not rewind, rewrite, rewire
@@ -50,7 +52,7 @@ def role(name: str) -> str | None:
     return None
 
 
-_DONE_WORD = re.compile(r"done|terminal|terminat|(^|_)term($|_)|nonterm|not_done|alive")
+_DONE_WORD = re.compile(_DONE_WORDS)
 
 
 @lru_cache(maxsize=4096)

@@ -26,6 +26,7 @@ import itertools
 import re
 
 from investigator.detectors.pairs import PY_SUFFIXES, SideIndex
+from investigator.pyast import self_attribute
 
 MAX_ATOMS = 6
 _MEMO = "constflags"
@@ -108,11 +109,6 @@ def _truth(expr: ast.expr, values: dict[str, bool]) -> bool:
     return values[ast.unparse(expr)]
 
 
-def _self_attr(expr: ast.expr) -> str | None:
-    return expr.attr if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) \
-        and expr.value.id == "self" else None
-
-
 def same_truth(base: ast.stmt, cand: ast.stmt, base_side: SideIndex, cand_side: SideIndex) -> list[str] | None:
     """The constant attributes that make `base` and `cand` the same flag assignment, or None when
     they are not (see the module doc); an empty list never comes back (nothing was constant)."""
@@ -124,12 +120,12 @@ def same_truth(base: ast.stmt, cand: ast.stmt, base_side: SideIndex, cand_side: 
         return None
     consts: dict[str, dict[str, bool | None]] = {}
     for label, flags, side in (("b", fb, base_side), ("c", fc, cand_side)):
-        names = {a for f in flags if (a := _self_attr(f)) is not None}
+        names = {a for f in flags if (a := self_attribute(f)) is not None}
         consts[label] = constant_attributes(side, names) if names else {}
     if not consts["b"] and not consts["c"]:
         return None
     free = sorted({ast.unparse(f) for label, flags in (("b", fb), ("c", fc)) for f in flags
-                   if _self_attr(f) not in consts[label]})
+                   if self_attribute(f) not in consts[label]})
     if len(free) > MAX_ATOMS:
         return None
     for combo in itertools.product((False, True), repeat=len(free)):
@@ -138,7 +134,7 @@ def same_truth(base: ast.stmt, cand: ast.stmt, base_side: SideIndex, cand_side: 
         for label, stmt, flags in (("b", base, fb), ("c", cand, fc)):
             env = dict(values)
             for f in flags:
-                attr = _self_attr(f)
+                attr = self_attribute(f)
                 if attr in consts[label]:
                     env[ast.unparse(f)] = bool(consts[label][attr])
             sides.append(_truth(stmt.value, env))

@@ -29,6 +29,7 @@ import re
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import PY_SUFFIXES, SideIndex
 from investigator.flow.abstracted import _subclasses
+from investigator.pyast import self_attribute
 
 _DEPTH = 4  # subclass levels followed down from the base class
 
@@ -41,13 +42,6 @@ def _body(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.stmt]:
     return body
 
 
-def _self_attr(node: ast.AST, attr: str | None = None) -> str | None:
-    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self" \
-            and (attr is None or node.attr == attr):
-        return node.attr
-    return None
-
-
 def constant_store(node: ast.stmt) -> tuple[str, str] | None:
     """(X, dump of C) for `self.X = C` with C a constant (None, a number, a string, a bool)."""
     if isinstance(node, ast.Assign) and len(node.targets) == 1:
@@ -56,23 +50,23 @@ def constant_store(node: ast.stmt) -> tuple[str, str] | None:
         target, value = node.target, node.value
     else:
         return None
-    attr = _self_attr(target)
+    attr = self_attribute(target)
     if attr is None or not isinstance(value, ast.Constant):
         return None
     return attr, ast.dump(value)
 
 
 def _stores(node: ast.AST, attr: str) -> bool:
-    return any(_self_attr(n, attr) is not None and isinstance(n.ctx, ast.Store | ast.Del)  # type: ignore[attr-defined]
+    return any(self_attribute(n) == attr and isinstance(n.ctx, ast.Store | ast.Del)  # type: ignore[attr-defined]
                for n in ast.walk(node))
 
 
 def _touches(node: ast.AST, attr: str) -> bool:
-    return any(_self_attr(n, attr) is not None for n in ast.walk(node))
+    return any(self_attribute(n) == attr for n in ast.walk(node))
 
 
 def _reads(node: ast.AST, attr: str) -> bool:
-    return any(_self_attr(n, attr) is not None and isinstance(n.ctx, ast.Load)  # type: ignore[attr-defined]
+    return any(self_attribute(n) == attr and isinstance(n.ctx, ast.Load)  # type: ignore[attr-defined]
                for n in ast.walk(node))
 
 
@@ -251,7 +245,7 @@ def pushed_down_accessor(base_fn: FunctionInfo, cand_fn: FunctionInfo, base: Sid
     if len(bbody) != 1 or len(cbody) != 1 or not isinstance(bbody[0], ast.Return) \
             or not isinstance(cbody[0], ast.Return):
         return None
-    attr = _self_attr(bbody[0].value) if bbody[0].value is not None else None
+    attr = self_attribute(bbody[0].value) if bbody[0].value is not None else None
     returned = cbody[0].value if cbody[0].value is not None else ast.Constant(None)
     if attr is None or not isinstance(returned, ast.Constant):
         return None

@@ -38,7 +38,7 @@ from investigator.detectors.pairs import SideIndex
 from investigator.flow.classbody import is_class_body
 from investigator.flow.diff import UnitChange
 from investigator.flow.units import Unit
-from investigator.pyast import class_base, dotted, last_name
+from investigator.pyast import class_base, dotted, last_name, self_attribute
 
 DEVICE_KEYWORDS = frozenset({"device"})
 
@@ -53,12 +53,6 @@ def _stored(stmt: ast.stmt) -> tuple[ast.expr, ast.expr | None] | None:
         return stmt.targets[0], stmt.value
     if isinstance(stmt, ast.AnnAssign):
         return stmt.target, stmt.value
-    return None
-
-
-def _self_attr(node: ast.expr) -> str | None:
-    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
-        return node.attr
     return None
 
 
@@ -142,7 +136,7 @@ def _init_stores(fn: FunctionInfo) -> dict[str, ast.expr | None]:
         return found
     out: dict[str, ast.expr | None] = {}
     for node in ast.walk(fn.node):
-        if isinstance(node, ast.stmt) and (stored := _stored(node)) is not None and (attr := _self_attr(stored[0])):
+        if isinstance(node, ast.stmt) and (stored := _stored(node)) is not None and (attr := self_attribute(stored[0])):
             out[attr] = stored[1]
     fn.__dict__["_init_stores"] = out
     return out
@@ -163,7 +157,7 @@ def _setter(fn: FunctionInfo, attr: str) -> str | None:
             continue
         for node in ast.walk(other.node):
             if isinstance(node, ast.stmt) and (stored := _stored(node)) is not None \
-                    and _self_attr(stored[0]) == attr and stored[1] is not None and not _is_none(stored[1]):
+                    and self_attribute(stored[0]) == attr and stored[1] is not None and not _is_none(stored[1]):
                 return other.name
     return None
 
@@ -183,7 +177,7 @@ def injected(change: UnitChange, base_fn: FunctionInfo, cand_fn: FunctionInfo,
         if unit is None:
             continue
         stored = _stored(unit.node)
-        attr = _self_attr(stored[0]) if stored is not None else None
+        attr = self_attribute(stored[0]) if stored is not None else None
         why = _placeholder(attr, stores, fns) if attr else None
         if why is None and attr and side == "baseline" and cand_side is not None:
             why = _argument_dropped(attr, stored[1] if stored is not None else None, base_fn, cand_fn, cand_side)
@@ -335,7 +329,7 @@ class _Inline(ast.NodeTransformer):
         self.copies = copies
 
     def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
-        if (attr := _self_attr(node)) in self.copies and isinstance(node.ctx, ast.Load):
+        if (attr := self_attribute(node)) in self.copies and isinstance(node.ctx, ast.Load):
             return copy.deepcopy(self.copies[attr])
         self.generic_visit(node)
         return node
@@ -366,7 +360,7 @@ def _reads_copy_in_place(change: UnitChange, base_fn: FunctionInfo, cand_fn: Fun
     for held, there, other, other_fn in ((change.base, base_fn, change.cand, cand_fn),
                                          (change.cand, cand_fn, change.base, base_fn)):
         copies = _copies(there, other_fn)
-        used = {a for n in ast.walk(held.node) if isinstance(n, ast.Attribute) and (a := _self_attr(n) or "") in copies}
+        used = {a for n in ast.walk(held.node) if isinstance(n, ast.Attribute) and (a := self_attribute(n) or "") in copies}
         if not used:
             continue
         inlined = _Inline({a: copies[a] for a in used}).visit(copy.deepcopy(held.node))
@@ -388,7 +382,7 @@ def read_in_place(change: UnitChange, base_fn: FunctionInfo, cand_fn: FunctionIn
     assert unit is not None
     held, other = (base_fn, cand_fn) if change.base is not None else (cand_fn, base_fn)
     stored = _stored(unit.node)
-    attr = _self_attr(stored[0]) if stored is not None else None
+    attr = self_attribute(stored[0]) if stored is not None else None
     if stored is None or attr is None or stored[1] is None or not _pure(stored[1]) or _is_none(stored[1]):
         return None
     text = ast.unparse(stored[1])

@@ -9,6 +9,7 @@ from pathlib import Path
 import investigator
 from investigator.detectors.functions import parse_module
 from investigator.flow import wiring
+from investigator.pyast import self_attribute
 
 
 def _functions() -> list:
@@ -56,7 +57,7 @@ def test_init_stores_and_copies_memos_answer_as_fresh_computations() -> None:
         fresh: dict = {}
         for node in ast.walk(fn.node):
             if isinstance(node, ast.stmt) and (stored := wiring._stored(node)) is not None \
-                    and (attr := wiring._self_attr(stored[0])):
+                    and (attr := self_attribute(stored[0])):
                 fresh[attr] = stored[1]
         assert wiring._init_stores(fn) == fresh
         assert wiring._init_stores(fn) is wiring._init_stores(fn)
@@ -74,7 +75,7 @@ def fresh_stores(fn) -> dict:
     out: dict = {}
     for node in ast.walk(fn.node):
         if isinstance(node, ast.stmt) and (stored := wiring._stored(node)) is not None \
-                and (attr := wiring._self_attr(stored[0])):
+                and (attr := self_attribute(stored[0])):
             out[attr] = stored[1]
     return out
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pydantic import BaseModel, Field
 
 from investigator.models import (
@@ -19,8 +21,12 @@ _STATUS_ORDER = {
     HypothesisStatus.supported: 3,
     HypothesisStatus.refuted: 2,
     HypothesisStatus.inconclusive: 1,
+    HypothesisStatus.not_applicable: 0,
     HypothesisStatus.not_investigated: 0,
 }
+
+# Which of {hypothesis key: regex} the code or configuration mentions at either commit (None: unknown).
+Mentions = Callable[[dict[str, str]], "set[str] | None"]
 
 
 class HypothesisRecord(BaseModel):
@@ -45,11 +51,16 @@ def evaluate_hypotheses(
     findings: list[Finding],
     updates: list[HypothesisUpdate],
     has_repo: bool,
+    mentions: Mentions | None = None,
 ) -> list[HypothesisRecord]:
-    """Combine analyzer verdicts, findings and triage into one status per hypothesis."""
+    """Combine analyzer verdicts, findings and triage into one status per hypothesis.
+
+    A hypothesis nothing decided (no finding, no analyzer or probe verdict) whose `applies_if`
+    patterns the code mentions at neither commit is "not applicable" (`mentions` asks git)."""
     touched = triage.touched() if triage else {}
     found_in = _findings_by_subsystem(findings)
     records: list[HypothesisRecord] = []
+    undecided: dict[str, tuple[HypothesisRecord, list[str]]] = {}
     for playbook in playbooks:
         subsystem_files = triage.files_for(playbook.subsystem) if triage else []
         for h in playbook.hypotheses:
@@ -81,6 +92,8 @@ def evaluate_hypotheses(
                     and not (linked and (u.kind is None or u.kind in linked_kinds))
                 ]
             if record.status == HypothesisStatus.not_investigated:
+                if h.applies_if and has_repo:
+                    undecided[key] = (record, h.applies_if)
                 if not has_repo:
                     record.evidence = ["no repository given (logs-only investigation) and no metric rule decided it"]
                 elif found_in.get(playbook.subsystem):
@@ -99,7 +112,20 @@ def evaluate_hypotheses(
                     record.status = HypothesisStatus.inconclusive
                     record.evidence = [f"changed files map here ({shown}) but no analyzer found a change matching it"]
             records.append(record)
+    if undecided and mentions is not None:
+        _mark_not_applicable(undecided, mentions)
     return records
+
+
+def _mark_not_applicable(undecided: dict[str, tuple[HypothesisRecord, list[str]]], mentions: Mentions) -> None:
+    found = mentions({key: "|".join(patterns) for key, (_, patterns) in undecided.items()})
+    if found is None:
+        return
+    for key, (record, patterns) in undecided.items():
+        if key not in found:
+            record.status = HypothesisStatus.not_applicable
+            record.evidence = [f"static: the code and configuration mention none of {', '.join(patterns)} at "
+                               "either commit"]
 
 
 def _findings_by_subsystem(findings: list[Finding]) -> dict[str, list[Finding]]:

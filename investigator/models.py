@@ -199,6 +199,7 @@ class HypothesisStatus(str, Enum):
     supported = "supported"
     refuted = "refuted"
     inconclusive = "inconclusive"
+    not_applicable = "not applicable"  # the code at neither commit has what the hypothesis is about
     not_investigated = "not investigated"
 
 

@@ -34,6 +34,23 @@ class Hypothesis(_Strict):
     severity: Severity
     fix: str
     checks: list[str] = Field(default_factory=list)  # unit ids (validated by `check_unit_references`)
+    # Case-insensitive regexes (git grep -E and Python re alike: no \b, no lookaround): the hypothesis
+    # applies only to code or configuration that mentions one at either commit; otherwise, with no
+    # finding or analyzer verdict on it, its status is "not applicable" (a PPO clip in a DQN codebase).
+    applies_if: list[str] = Field(default_factory=list)
+
+    @field_validator("applies_if")
+    @classmethod
+    def _portable_patterns(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"applies_if pattern {pattern!r} does not compile: {exc}") from None
+            if "\\b" in pattern or "(?" in pattern or "\\d" in pattern or "\\w" in pattern:
+                raise ValueError(f"applies_if pattern {pattern!r} uses syntax git grep -E does not share "
+                                 "(\\b, \\d, \\w, (?...)); spell it with [^a-z_] and classes")
+        return value
 
 
 class ConfigKeyRule(_Strict):

@@ -32,7 +32,8 @@ from investigator.config.switch import absorb_switched_calls
 from investigator.detectors.guards import apply_guards
 from investigator.git import build_changeset, open_repository, resolve_range
 from investigator.git.errors import InputError
-from investigator.hypotheses import HypothesisRecord, evaluate_hypotheses, withdraw_contradicted
+from investigator.git.mentions import mentioned
+from investigator.hypotheses import HypothesisRecord, Mentions, evaluate_hypotheses, withdraw_contradicted
 from investigator.interrupt import Interrupted, InvestigationInterrupted
 from investigator.models import AnalyzerFailure, AnalyzerResult, Finding
 from investigator.parallel import Helper, kill_helpers
@@ -427,7 +428,8 @@ class Pipeline:
                                              lambda reached: _examples_train(self._changeset(state), reached))
         # (the bisected first bad commit's findings are promoted by `attribute`, once their commits are known)
         ranked = apply_verifications(rank_findings(attach_evidence(findings, outcomes), updates), verifications_of(results))
-        records = evaluate_hypotheses(self.resources.playbooks, state.triage, ranked, updates, state.range is not None)
+        records = evaluate_hypotheses(self.resources.playbooks, state.triage, ranked, updates, state.range is not None,
+                                      _mentions(cs))
         records = revise_hypotheses(records, outcomes)
         revised = {**guarded, **withdraw_contradicted(results, ranked)}
         return {"findings": ranked, "hypotheses": records, "failures": _unreadable_blobs(self.resources.changeset),
@@ -760,6 +762,14 @@ def _invoke_interruptibly(graph: Graph, initial: Investigation | None, config: A
     if "exc" in box:
         raise box["exc"]
     return box["out"]
+
+
+def _mentions(cs: ChangeSet | None) -> Mentions | None:
+    """Asks git which hypotheses' subjects the code mentions at either commit (candidate first)."""
+    if cs is None:
+        return None
+    commits = [cs.range.candidate.sha, cs.range.baseline.sha]
+    return lambda patterns: mentioned(cs.handle, commits, patterns)
 
 
 def _unfinished_analyzers(inv: Investigation) -> list[str]:

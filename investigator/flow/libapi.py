@@ -22,12 +22,27 @@ from investigator.scope import out_of_scope_kind
 
 API_PATHS = ("loss", "target", "advantage", "reward")
 
+# Textbook learning-signal helpers whose names carry no role word (OpenRLHF's `masked_normalize`, fix b3d2927:
+# its per-row mean broadcast along the wrong axis; trl's `masked_whiten`; `discount_cumsum`, `compute_gae`,
+# `lambda_returns`, `vtrace`): what they return is an advantage or a target in their users' training.
+_HELPER_LABELS = (
+    (re.compile(r"(^|_)(gae|generali[sz]ed_advantage)(_|$)|whiten|(^|_)normali[sz]e$"), "advantage"),
+    (re.compile(r"discount(ed)?_(cumsum|return|sum)|(^|_)(td|n_?step|lambda)_returns?($|_)|(^|_)v_?trace($|_)"
+                r"|(^|_)retrace($|_)"), "target"),
+)
+
+
+def helper_label(name: str) -> str | None:
+    """The path a public learning-signal helper returns into, from its name alone (or None)."""
+    bare = name.lower()
+    return next((label for pattern, label in _HELPER_LABELS if pattern.search(bare)), None)
+
 
 def api_label(fn: FunctionInfo, side: SideIndex | None = None) -> str | None:
     """The learning-signal path a public library function returns into (see the module doc), else None."""
     if fn.class_name or fn.is_module or fn.name.startswith("_") or out_of_scope_kind(fn.path) is not None:
         return None
-    label = name_label(fn.name)
+    label = name_label(fn.name) or helper_label(fn.name)
     if label not in API_PATHS or "__main__" in fn.module.text:
         return None
     index = side if side is not None else fn.module.index

@@ -61,3 +61,18 @@ def test_many_files_broken_alike_at_both_commits_are_one_failure(tmp_path) -> No
     config = [f["message"] for f in report["failures"] if f["source"] == "config_forensics"]
     assert len(config) == 1 and "6 files fail alike" in config[0], config
     assert not any("no longer parses" in f["title"] for f in report["findings"])
+
+
+def test_json_with_surrogate_pair_escapes_reads_like_json_loads() -> None:
+    """Real shape (JaxMARL b02b1083..5611552f, `site/search/search_index.json`): valid JSON whose strings escape an
+    emoji as a UTF-16 surrogate pair; YAML's composer rejects `\\ud83d`, so the file was a recorded failure."""
+    import json
+
+    from investigator.config.extractors.structured import extract_json
+
+    text = '{"title": "Search \\ud83d\\udd0e", "lr": 0.001, "raw": "\\\\ud83d", "lone": "\\ud83d!"}'
+    parsed = extract_json("site/search_index.json", text)
+    values = {e.key: e.value for e in parsed.entries}
+    assert values["title"] == json.loads(text)["title"] == "Search \U0001f50e"
+    assert values["lr"] == 0.001 and values["raw"] == "\\ud83d"  # an escaped backslash is no escape
+    assert values["lone"] == "\ufffd!"  # a lone surrogate: the replacement character, not a failure

@@ -78,3 +78,37 @@ def test_a_change_in_a_helper_of_an_uncalled_library_loss_is_a_loss_path_finding
     found = flow_findings({"mylib/mpo.py": HELPED.format(op="/"), **init}, {"mylib/mpo.py": HELPED.format(op="*"), **init})
     assert len(found) == 1 and "loss path" in found[0].title, [f.title for f in found]
     assert "`vmpo_loss`" in found[0].rationale and found[0].severity is Severity.significant
+
+
+NORMALISE = """
+    import torch
+
+
+    def {name}(tensor, mask, dim=1, eps=1e-8):
+        mask_sum = mask.sum(dim=dim, keepdim={keep}).clamp(min=1)
+        mean = (tensor * mask).sum(dim=dim, keepdim={keep}) / mask_sum
+        centered = (tensor - mean) * mask
+        var = (centered ** 2).sum(dim=dim, keepdim={keep}) / mask_sum
+        return centered * var.clamp(min=eps).rsqrt()
+"""
+
+
+def _normalised(name: str, keep: str = "False"):
+    init = {"mylib/models/__init__.py": ""}
+    return flow_findings({"mylib/models/utils.py": NORMALISE.format(name=name, keep="True"), **init},
+                         {"mylib/models/utils.py": NORMALISE.format(name=name, keep=keep), **init})
+
+
+def test_an_uncalled_public_normalising_helper_is_a_library_api() -> None:
+    """Real shape (OpenRLHF, fix b3d2927 re-applied, `openrlhf/models/utils.py:masked_normalize`): the per-row
+    mean and variance lost `keepdim=True` and broadcast along the wrong axis; nothing in the repository calls
+    the helper, so the change was "no callers" and the report named nothing in the file."""
+    found = _normalised("masked_normalize")
+    assert len(found) == 1 and "advantage path" in found[0].title and "masked_normalize" in found[0].title
+    assert found[0].severity is Severity.significant
+
+
+def test_a_helper_named_for_something_else_stays_judged_by_its_callers() -> None:
+    assert _normalised("normalize_obs") == []  # observations: its name says what it is for, not a return value
+    assert _normalised("_masked_normalize") == []  # private
+    assert _normalised("masked_normalize", keep="True") == []  # unchanged

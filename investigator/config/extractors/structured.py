@@ -308,7 +308,29 @@ def extract_json(path: str, text: str) -> ParsedFile:
         text = relaxed_json(text)  # read leniently, as the project's loader (ujson, json5) does
     except RecursionError:
         raise LimitError("JSON nested too deeply to read") from None
-    return _compose_tree(path, text, "json")
+    return _compose_tree(path, yaml_escapes(text), "json")
+
+
+# A JSON string escape of a UTF-16 surrogate pair (`"\ud83d\udd0e"`, an emoji), after an even run of
+# backslashes (so not itself escaped), or a lone surrogate; YAML's double-quoted scalars reject both.
+_SURROGATES = re.compile(r"(?<!\\)((?:\\\\)*)\\u(d[89ab][0-9a-f]{2})(?:\\u(d[c-f][0-9a-f]{2}))?", re.IGNORECASE)
+
+
+def yaml_escapes(text: str) -> str:
+    """JSON text YAML composes: each surrogate-pair escape becomes the one code point's `\\U` escape and a
+    lone surrogate U+FFFD. Real shape (JaxMARL's mkdocs `search_index.json`, valid JSON with `\\ud83d\\udd0e`):
+    a recorded "JSON does not parse" failure for a file `json.loads` reads."""
+    if "\\u" not in text:
+        return text
+
+    def joined(m: re.Match[str]) -> str:
+        high, low = m.group(2), m.group(3)
+        if low is None:
+            return m.group(1) + "\\ufffd"
+        point = 0x10000 + ((int(high, 16) - 0xD800) << 10) + (int(low, 16) - 0xDC00)
+        return f"{m.group(1)}\\U{point:08x}"
+
+    return _SURROGATES.sub(joined, text)
 
 
 _TOML_SKIP_TOP = frozenset({"project", "build-system"})

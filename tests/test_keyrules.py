@@ -135,3 +135,16 @@ def test_a_rule_naming_the_key_exactly_beats_a_wildcard_one():
     assert role("num_workers") == ("vecenv", "env_count_changed")
     assert role("num_agents") == ("env", "env_composition_changed")
     assert role("env.num_workers") == ("env", "env_composition_changed")  # the enclosing section first
+
+
+def test_prefixed_update_ratio_keys_are_update_ratio_and_logging_intervals_are_not():
+    """mbrl-lib `mbpo_ant.yaml`: `num_sac_updates_per_step: 20 -> 1` with `sac_updates_every_steps: 1 -> 20`
+    (twenty SAC updates per step became one every twenty steps); the second key was low."""
+    playbooks = load_playbooks()
+    for key in ("overrides.sac_updates_every_steps", "num_sac_updates_per_step", "critic_update_every",
+                "update_every_steps", "actor_gradient_steps"):
+        hit = playbooks.config_rule_for(key)
+        assert hit is not None and hit[1].hypothesis == "update_ratio_changed", key
+    for key in ("log_every_steps", "eval_every_steps", "save_every_steps"):
+        hit = playbooks.config_rule_for(key)
+        assert hit is None or hit[1].hypothesis != "update_ratio_changed", key

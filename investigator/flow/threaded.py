@@ -26,6 +26,7 @@ A pair of changed statements equal under that reading is the same computation.""
 from __future__ import annotations
 
 import ast
+import weakref
 from collections.abc import Iterator
 
 from investigator.detectors.functions import FunctionInfo
@@ -145,9 +146,7 @@ def _enclosing(fn: FunctionInfo) -> FunctionInfo | None:
 def innermost(fn: FunctionInfo, node: ast.AST) -> FunctionInfo:
     """The function a node of `fn` runs in: `fn`, or a function nested in it (under `with`/`if` blocks the
     module's function table does not list, a FunctionInfo is built for it)."""
-    for child in ast.walk(fn.node):
-        if child is fn.node or not isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
-            continue
+    for child in _nested_functions(fn.node):
         if any(n is node for n in ast.walk(child)) and _direct(fn.node, child):
             nested = fn.module.functions.get(f"{fn.qualname}.{child.name}")
             if nested is None or nested.node is not child:
@@ -157,11 +156,28 @@ def innermost(fn: FunctionInfo, node: ast.AST) -> FunctionInfo:
     return fn
 
 
+# The function definitions below a function's node, in walk order, kept per node (weak keys): `innermost` is asked
+# once per changed statement of every pair (`read_threaded`, `method_alias`), and walking the whole function for
+# its nested definitions each time was about 1 % of skrl 1.4.3..2.0.0. The engine never changes a tree it has
+# read (see `investigator.fastwalk`), so the list stays what a fresh walk gives.
+_Def = ast.FunctionDef | ast.AsyncFunctionDef
+_NESTED: weakref.WeakKeyDictionary[ast.AST, list[_Def]] = weakref.WeakKeyDictionary()
+
+
+def _nested_functions(node: ast.AST) -> list[_Def]:
+    """The `def`s below `node` (not `node` itself), in `ast.walk` order."""
+    found = _NESTED.get(node)
+    if found is None:
+        found = [child for child in ast.walk(node)
+                 if child is not node and isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef)]
+        _NESTED[node] = found
+    return found
+
+
 def _nested_def(owner: FunctionInfo, name: str) -> FunctionInfo | None:
     """The function named `name` defined directly in `owner`, if any."""
-    for child in ast.walk(owner.node):
-        if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef) and child.name == name and child is not owner.node \
-                and _direct(owner.node, child):
+    for child in _nested_functions(owner.node):
+        if child.name == name and _direct(owner.node, child):
             return innermost(owner, child)
     return None
 

@@ -195,12 +195,18 @@ class SideIndex:
     ) -> list[tuple[str, int]]:
         """Every mention (`_all_mentions`, searched once per name), less the `skip` ranges; with
         `first_only` the first one left in each file."""
+        if not skip_list and not first_only:
+            return list(self._all_mentions(name))
+        spans: dict[str, list[tuple[int, int]]] = {}  # the skip ranges per file: a name can have thousands of mentions
+        for p, lo, hi in skip_list:
+            spans.setdefault(p, []).append((lo, hi))
         out: list[tuple[str, int]] = []
         done: set[str] = set()
         for path, number in self._all_mentions(name):
             if first_only and path in done:
                 continue
-            if any(p == path and lo <= number <= hi for p, lo, hi in skip_list):
+            skipped = spans.get(path)
+            if skipped is not None and any(lo <= number <= hi for lo, hi in skipped):
                 continue
             out.append((path, number))
             if first_only:

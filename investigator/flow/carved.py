@@ -24,7 +24,7 @@ def carved_from_raise(base_fn: FunctionInfo, cand_fn: FunctionInfo) -> str | Non
     base, cand = base_fn.node, cand_fn.node
     if not isinstance(base, ast.FunctionDef | ast.AsyncFunctionDef) or type(base) is not type(cand):
         return None
-    want = _shape(base)
+    want: str | None = None  # the baseline's shape, dumped once a branch to take out is found (most pairs have none)
     for container, field, index in _slots(cand):
         block = getattr(container, field)
         node = block[index]
@@ -36,6 +36,8 @@ def carved_from_raise(base_fn: FunctionInfo, cand_fn: FunctionInfo) -> str | Non
             replacement = []  # `if T: return ...` just before `raise`
         else:
             continue
+        if want is None:
+            want = _shape(base)
         setattr(container, field, [*block[:index], *replacement, *block[index + 1:]])
         try:
             same = _shape(cand) == want

@@ -193,20 +193,28 @@ def renamed_classes(index: PairIndex) -> dict[str, str]:
     candidate, under the new name (real shape: d3rlpy's `NormalPolicy` -> `SquashedNormalPolicy`,
     where `return NormalPolicy(...)` -> `return SquashedNormalPolicy(...)` read as a sampling change).
     A class whose body changed too is no rename: its methods are compared as pairs."""
-    gone: dict[str, list[str]] = {}
-    new: dict[str, list[str]] = {}
+    gone_classes: list[tuple[str, ast.ClassDef]] = []
+    new_classes: list[tuple[str, ast.ClassDef]] = []
     for change in index.changes:
         old_path, new_path = change.old_path, change.new_path
         mb = index.base.module(old_path) if old_path and old_path.endswith(PY_SUFFIXES) else None
         mc = index.cand.module(new_path) if new_path and new_path.endswith(PY_SUFFIXES) else None
         cb = {n.name: n for n in mb.tree.body if isinstance(n, ast.ClassDef)} if mb is not None else {}
         cc = {n.name: n for n in mc.tree.body if isinstance(n, ast.ClassDef)} if mc is not None else {}
-        for name, node in cb.items():
-            if name not in cc:
-                gone.setdefault(_definition(node), []).append(name)
-        for name, node in cc.items():
-            if name not in cb:
-                new.setdefault(_definition(node), []).append(name)
+        gone_classes += [(name, node) for name, node in cb.items() if name not in cc]
+        new_classes += [(name, node) for name, node in cc.items() if name not in cb]
+    # Only classes whose outline (`_outline`, equal for equal definitions) some class of the other side shares
+    # are dumped: a definition with no possible match names no rename (skrl 1.4.3..2.0.0 gains and loses
+    # hundreds of classes, each dumped whole before).
+    both = {_outline(node) for _, node in gone_classes} & {_outline(node) for _, node in new_classes}
+    gone: dict[str, list[str]] = {}
+    new: dict[str, list[str]] = {}
+    for name, node in gone_classes:
+        if _outline(node) in both:
+            gone.setdefault(_definition(node), []).append(name)
+    for name, node in new_classes:
+        if _outline(node) in both:
+            new.setdefault(_definition(node), []).append(name)
     out: dict[str, str] = {}
     for shape, olds in gone.items():
         news = new.get(shape, [])
@@ -217,7 +225,18 @@ def renamed_classes(index: PairIndex) -> dict[str, str]:
 
 def _definition(node: ast.ClassDef) -> str:
     """The class definition without its name (and without a leading docstring)."""
-    body = [s for k, s in enumerate(node.body) if not (k == 0 and isinstance(s, ast.Expr)
-                                                       and isinstance(s.value, ast.Constant))]
+    body = _body_less_docstring(node)
     return "|".join([ast.dump(b) for b in node.bases] + [ast.dump(d) for d in node.decorator_list]
                     + [ast.dump(s) for s in body])
+
+
+def _body_less_docstring(node: ast.ClassDef) -> list[ast.stmt]:
+    return [s for k, s in enumerate(node.body) if not (k == 0 and isinstance(s, ast.Expr)
+                                                       and isinstance(s.value, ast.Constant))]
+
+
+def _outline(node: ast.ClassDef) -> tuple[str, ...]:
+    """What two equal `_definition`s share, cheap to compute: the node kinds of its parts (bases, decorators and
+    body statements, in order), each of which is where that part's dump starts (a dump has no `|` outside its
+    quoted constants, so a `_definition` splits into its parts one way only)."""
+    return tuple(type(p).__name__ for p in [*node.bases, *node.decorator_list, *_body_less_docstring(node)])

@@ -26,8 +26,10 @@ A pair of changed statements equal under that reading is the same computation.""
 from __future__ import annotations
 
 import ast
+import weakref
 from collections.abc import Iterator
 
+from investigator import fastwalk
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import PY_SUFFIXES, SideIndex, enclosing_function
 from investigator.pyast import copy_tree
@@ -145,9 +147,7 @@ def _enclosing(fn: FunctionInfo) -> FunctionInfo | None:
 def innermost(fn: FunctionInfo, node: ast.AST) -> FunctionInfo:
     """The function a node of `fn` runs in: `fn`, or a function nested in it (under `with`/`if` blocks the
     module's function table does not list, a FunctionInfo is built for it)."""
-    for child in ast.walk(fn.node):
-        if child is fn.node or not isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
-            continue
+    for child in _nested_functions(fn.node):
         if any(n is node for n in ast.walk(child)) and _direct(fn.node, child):
             nested = fn.module.functions.get(f"{fn.qualname}.{child.name}")
             if nested is None or nested.node is not child:
@@ -157,11 +157,30 @@ def innermost(fn: FunctionInfo, node: ast.AST) -> FunctionInfo:
     return fn
 
 
+# The function definitions below a function's node, in walk order, kept per node (weak keys): `innermost` is asked
+# once per changed statement of every pair (`read_threaded`, `method_alias`), and walking the whole function for
+# its nested definitions each time was about 1 % of skrl 1.4.3..2.0.0. The engine never changes a tree it has
+# read (see `investigator.fastwalk`), so the list stays what a fresh walk gives.
+_Def = ast.FunctionDef | ast.AsyncFunctionDef
+_NESTED: weakref.WeakKeyDictionary[ast.AST, list[_Def]] = weakref.WeakKeyDictionary()
+
+
+def _nested_functions(node: ast.AST) -> list[_Def]:
+    """The `def`s below `node` (not `node` itself), in `ast.walk` order."""
+    found = _NESTED.get(node)
+    if found is None or fastwalk.CHECK:
+        fresh = [child for child in ast.walk(node)
+                 if child is not node and isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef)]
+        if found is not None and found != fresh:  # the tests' check (`fastwalk.CHECK`): a tree changed after it was read
+            raise AssertionError(f"a read tree was changed afterwards: {ast.dump(node)[:200]}")
+        found = _NESTED[node] = fresh
+    return found
+
+
 def _nested_def(owner: FunctionInfo, name: str) -> FunctionInfo | None:
     """The function named `name` defined directly in `owner`, if any."""
-    for child in ast.walk(owner.node):
-        if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef) and child.name == name and child is not owner.node \
-                and _direct(owner.node, child):
+    for child in _nested_functions(owner.node):
+        if child.name == name and _direct(owner.node, child):
             return innermost(owner, child)
     return None
 
@@ -279,19 +298,41 @@ def _parameter(node: ast.AST, name: str) -> bool:
 
 
 def _stores(node: ast.AST, name: str) -> bool:
-    return any(isinstance(n, ast.Name) and n.id == name and not isinstance(n.ctx, ast.Load) for n in ast.walk(node))
+    """Some `Name` below `node` (itself included) stores or deletes `name`."""
+    return name in _store_index(node)[0]
 
 
 def _bound_once(node: ast.AST, name: str) -> ast.expr | None:
     """The value of the one plain assignment `name = <value>` of a function (nested functions included), the
     only store of the name there; None otherwise."""
-    stores = [n for n in ast.walk(node) if isinstance(n, ast.Name) and n.id == name and not isinstance(n.ctx, ast.Load)]
-    if len(stores) != 1:
-        return None
-    for n in ast.walk(node):
-        if isinstance(n, ast.Assign) and len(n.targets) == 1 and n.targets[0] is stores[0]:
-            return n.value
-    return None
+    stores, assigned = _store_index(node)
+    found = stores.get(name, [])
+    return assigned.get(id(found[0])) if len(found) == 1 else None
+
+
+# Per node (weak keys): the `Name`s below it that store or delete, by name, in walk order, and the value of the first
+# one-target `Assign` (walk order) to each target. The reader asks `_stores`/`_bound_once` for every name it reads in
+# every changed statement, and each question walked the whole function (about 1 % of skrl 1.4.3..2.0.0); the
+# engine never changes a tree it has read (see `investigator.fastwalk`).
+_STORES: weakref.WeakKeyDictionary[ast.AST, tuple[dict[str, list[ast.Name]], dict[int, ast.expr]]] = \
+    weakref.WeakKeyDictionary()
+
+
+def _store_index(node: ast.AST) -> tuple[dict[str, list[ast.Name]], dict[int, ast.expr]]:
+    found = _STORES.get(node)
+    if found is None or fastwalk.CHECK:
+        stores: dict[str, list[ast.Name]] = {}
+        assigned: dict[int, ast.expr] = {}
+        for n in ast.walk(node):
+            if isinstance(n, ast.Name):
+                if not isinstance(n.ctx, ast.Load):
+                    stores.setdefault(n.id, []).append(n)
+            elif isinstance(n, ast.Assign) and len(n.targets) == 1:
+                assigned.setdefault(id(n.targets[0]), n.value)
+        if found is not None and found != (stores, assigned):  # the tests' check, as `_nested_functions`
+            raise AssertionError(f"a read tree was changed afterwards: {ast.dump(node)[:200]}")
+        found = _STORES[node] = (stores, assigned)
+    return found
 
 
 def _is_self(node: ast.AST) -> bool:

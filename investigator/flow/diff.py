@@ -21,7 +21,12 @@ from dataclasses import dataclass
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
 from investigator.flow.argflags import same_cli_option
-from investigator.flow.attraliases import same_but_aliases, same_but_import_spelling
+from investigator.flow.attraliases import (
+    own_names,
+    same_but_aliases,
+    same_but_import_spelling,
+    same_but_moved_module,
+)
 from investigator.flow.newfield import same_at_new_defaults
 from investigator.flow.sumterms import same_signed_sum
 from investigator.flow.typeonly import identity_statement, same_but_types
@@ -267,6 +272,8 @@ def _equivalent(base: Unit, cand: Unit) -> bool:
             or same_but_types(base.parts, cand.parts, base.fn.module.tree, cand.fn.module.tree)
             or same_but_aliases(base.parts, cand.parts, base.fn.module.tree, cand.fn.module.tree)
             or same_but_import_spelling(base.parts, cand.parts, base.fn.module.tree, cand.fn.module.tree)
+            or same_but_moved_module(base.parts, cand.parts, base.fn.module.tree, cand.fn.module.tree,
+                                     own_names(base.fn.module.index) | own_names(cand.fn.module.index))
             or same_signed_sum(base.node, cand.node))
 
 

@@ -257,14 +257,16 @@ def dtype_info(node: ast.AST) -> bool:
             and isinstance(node.args[0], ast.Attribute) and node.args[0].attr == "dtype")
 
 
-# reductions whose function form `np.f(x, ...)` / `torch.f(x, ...)` is the method `x.f(...)` with the same arguments
-# and defaults, in NumPy, JAX and PyTorch alike. Not `std`/`var` (NumPy's ddof=0, torch's unbiased default) nor
-# `max`/`min` (`np.max(x, 1)` is an axis, `torch.max(x, y)` an elementwise maximum) nor shape functions.
-ARRAY_METHOD_FORMS = frozenset({"sum", "mean", "prod", "ptp", "cumsum", "cumprod", "argmax", "argmin", "any", "all"})
+# array methods whose function form `np.f(x, ...)` is the method `x.f(...)` with the same arguments and defaults, and
+# that NumPy 2 removed as a method (`ndarray.ptp`), so ports rewrite them. Deliberately narrow: the same rewrite for
+# `torch.sum(x, ...)` -> `x.sum(...)` (tried) changed how the flow reads a reduction of a locally mutated tensor and
+# regrouped rsl_rl v4.0.1..v5.0.0's findings (`RolloutStorage.recurrent_mini_batch_generator`'s
+# `torch.sum(last_was_done[:, start:stop])` no longer cancelled its container change: a new significant seat #2).
+ARRAY_METHOD_FORMS = frozenset({"ptp"})
 
 
 def array_function_form(node: ast.AST) -> bool:
-    """`np.ptp(x, axis=0)`, `torch.sum(x, 1)`: the method call `x.ptp(axis=0)`, `x.sum(1)`. Real shape:
+    """`np.ptp(x, axis=0)`: the method call `x.ptp(axis=0)` (`ARRAY_METHOD_FORMS`). Real shape:
     morl-baselines v1.2.0..v1.3.0 (408ac6b5..7de840c6) `morl_baselines/multi_policy/pcn/pcn.py:25`
     `points.ptp(axis=0)` -> `np.ptp(points, axis=0)` (NumPy 2 removed `ndarray.ptp`): "Behavioural change in the
     sampling path" (significant, #4)."""

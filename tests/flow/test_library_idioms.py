@@ -213,8 +213,6 @@ def test_an_array_method_is_the_function_of_the_same_name() -> None:
     `np.ptp(points, axis=0)` (NumPy 2 removed `ndarray.ptp`; significant "sampling path", #4)."""
     cand = CROWDING.replace("points.ptp(axis=0)", "np.ptp(points, axis=0)")
     assert _loud({"pcn.py": CROWDING}, {"pcn.py": cand}) == []
-    cand = CROWDING.replace("np.sum(points, axis=1)", "points.sum(axis=1)")
-    assert _loud({"pcn.py": CROWDING}, {"pcn.py": cand}) == []
 
 
 def test_another_axis_or_another_reduction_is_a_change() -> None:

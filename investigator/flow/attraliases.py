@@ -163,3 +163,112 @@ def same_but_import_spelling(base: Sequence[ast.AST], cand: Sequence[ast.AST], b
     if len(base) != len(cand) or any(type(b) is not type(c) for b, c in zip(base, cand, strict=True)):
         return False
     return same_once_rewritten(base, cand, _Qualified(_import_paths(base_tree)), _Qualified(_import_paths(cand_tree)))
+
+
+# Library modules that moved: the old dotted path -> the new one, the same functions with the same arguments.
+# Real shapes: bsuite 0.3.2..0.3.3 (8d524105..cf2b5cba) `bsuite/baselines/jax/actor_critic/agent.py:87`
+# `optix.apply_updates(...)` -> `optax.apply_updates(...)` (`from jax.experimental import optix` -> `import optax`;
+# "Behavioural change in the optimizer path", significant, #2, four places); dice_rl 4855e16a..0adb2e0f
+# `environments/contextual_bandit.py:28` `np.math.factorial(n)` -> `math.factorial(n)` (NumPy's `np.math` was the
+# standard `math` module, removed in NumPy 2; "Behavioural change in the environment path", significant, #1).
+MOVED_MODULES: dict[str, str] = {
+    "jax.experimental.optix": "optax",
+    "numpy.math": "math",
+    "jax.experimental.stax": "jax.example_libraries.stax",
+    "jax.experimental.optimizers": "jax.example_libraries.optimizers",
+    "tensorflow.compat.v2": "tensorflow",
+}
+
+
+def _path_node(path: str) -> ast.expr:
+    parts = path.split(".")
+    out: ast.expr = ast.Name(id=parts[0], ctx=ast.Load())
+    for part in parts[1:]:
+        out = ast.Attribute(value=out, attr=part, ctx=ast.Load())
+    return out
+
+
+def _dotted(node: ast.AST) -> str | None:
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    return ".".join([node.id, *reversed(parts)])
+
+
+class _Moved(ast.NodeTransformer):
+    """Qualified paths (after `_Qualified`) under a moved module read under its new path; a whole top-level package
+    replaced by another (`roots`: gone -> new) read as the new one."""
+
+    def __init__(self, roots: dict[str, str]) -> None:
+        self.roots = roots
+        self.count = 0
+
+    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+        path = _dotted(node) if isinstance(node.ctx, ast.Load) else None
+        if path is not None:
+            for old, new in MOVED_MODULES.items():
+                if path.startswith(old + "."):
+                    self.count += 1
+                    return ast.copy_location(_path_node(new + path[len(old):]), node)
+            root, _, rest = path.partition(".")
+            if root in self.roots:
+                self.count += 1
+                return ast.copy_location(_path_node(f"{self.roots[root]}.{rest}"), node)
+        self.generic_visit(node)
+        return node
+
+
+def own_names(index: object) -> frozenset[str]:
+    """Names a project module or package of the repository could be imported under (file stems, directories)."""
+    memo = getattr(index, "__dict__", None)
+    found: frozenset[str] | None = memo.get("_own_module_names") if memo is not None else None
+    if found is None:
+        tree = getattr(index, "tree", None)
+        names: set[str] = set()
+        for path in tree.paths() if tree is not None else ():
+            if path.endswith(".py"):
+                parts = path[:-3].split("/")
+                names.update(parts)
+        found = frozenset(names)
+        if memo is not None:
+            memo["_own_module_names"] = found
+    return found
+
+
+def _replaced_roots(base_tree: ast.Module, cand_tree: ast.Module, own: frozenset[str]) -> dict[str, str]:
+    """A top-level library package the baseline module imports and the candidate does not, replaced there by exactly
+    one the baseline did not import (`import gym` -> `import gymnasium as gym`): {old root: new root}; else {}. A
+    package of the repository itself is never read so (its functions are compared where they are defined)."""
+    gone = _imports(base_tree) - _imports(cand_tree)
+    new = _imports(cand_tree) - _imports(base_tree)
+    if len(gone) == 1 and len(new) == 1 and not (gone | new) & own:
+        return {next(iter(gone)): next(iter(new))}
+    return {}
+
+
+def same_but_moved_module(base: Sequence[ast.AST], cand: Sequence[ast.AST], base_tree: ast.Module,
+                          cand_tree: ast.Module, own: frozenset[str] = frozenset()) -> bool:
+    """The two statements are the same once names bound by imports are read as what they import and a library module
+    that moved (`MOVED_MODULES`, or a package the module's imports replaced wholesale by another) is read under its
+    new path: the same function, the same arguments. A function of another name (`optix.adam` -> `optax.adamw`),
+    another argument, or a module that is still imported beside the new one (`chainer.cuda` -> `cupy.cuda` with
+    `chainer` still imported) stays a change."""
+    if len(base) != len(cand) or any(type(b) is not type(c) for b, c in zip(base, cand, strict=True)):
+        return False
+    roots = _replaced_roots(base_tree, cand_tree, own)
+
+    class _Both(ast.NodeTransformer):
+        def __init__(self, paths: dict[str, str]) -> None:
+            self.qualified = _Qualified(paths)
+            self.moved = _Moved(roots)
+            self.count = 0
+
+        def visit(self, node: ast.AST) -> ast.AST:
+            out = self.moved.visit(self.qualified.visit(node))
+            self.count = self.moved.count
+            return out
+
+    return same_once_rewritten(base, cand, _Both(_import_paths(base_tree)), _Both(_import_paths(cand_tree)))

@@ -21,8 +21,14 @@ from dataclasses import dataclass
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
 from investigator.flow.argflags import same_cli_option
-from investigator.flow.attraliases import same_but_aliases, same_but_import_spelling
+from investigator.flow.attraliases import (
+    own_names,
+    same_but_aliases,
+    same_but_import_spelling,
+    same_but_moved_module,
+)
 from investigator.flow.newfield import same_at_new_defaults
+from investigator.flow.noneparam import same_at_none_default
 from investigator.flow.sumterms import same_signed_sum
 from investigator.flow.typeonly import identity_statement, same_but_types
 from investigator.flow.units import Unit
@@ -267,7 +273,9 @@ def _equivalent(base: Unit, cand: Unit) -> bool:
             or same_but_types(base.parts, cand.parts, base.fn.module.tree, cand.fn.module.tree)
             or same_but_aliases(base.parts, cand.parts, base.fn.module.tree, cand.fn.module.tree)
             or same_but_import_spelling(base.parts, cand.parts, base.fn.module.tree, cand.fn.module.tree)
-            or same_signed_sum(base.node, cand.node))
+            or same_but_moved_module(base.parts, cand.parts, base.fn.module.tree, cand.fn.module.tree,
+                                     own_names(base.fn.module.index) | own_names(cand.fn.module.index))
+            or same_signed_sum(base.node, cand.node) or same_at_none_default(base, cand))
 
 
 def _renamed_moves(kept: list[tuple[list[Unit], list[Unit]]], a: list[Unit], b: list[Unit],

@@ -23,6 +23,7 @@ from investigator.detectors.patterns import (
     activation_key,
     calls,
     canon,
+    known_call_arguments,
     parent_map,
 )
 from investigator.detectors.renames import renamed_pairs
@@ -124,6 +125,9 @@ POSITIONAL = {
 
 
 def _arguments(call: ast.Call, layer: str, site: Site) -> str:
+    bound = known_call_arguments(call)  # a known torch.nn signature: defaults dropped, positions named
+    if bound is not None:
+        call = ast.Call(func=call.func, args=[], keywords=bound)
     names = POSITIONAL.get(layer, ())
     args = [canon(a, site) for a in call.args]
     keywords = {k.arg: k.value for k in call.keywords if k.arg}

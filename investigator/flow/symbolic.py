@@ -198,7 +198,29 @@ class Expander:
         value = _returned_value(state.returned)
         if value is not None:
             state.effects.append(Effect(f"return {_text(_shown(value.expr))}", value.stmts))
+        if fn.is_module:
+            state.effects.extend(_module_globals(fn, state))
         return state.effects
+
+    @staticmethod
+    def _closure(node: ast.FunctionDef | ast.AsyncFunctionDef, st: _State) -> None:
+        """A nested function holds the values of the enclosing locals it reads: its name is bound to
+        `name(captured=value, ...)`, so the call that hands it on (`Agent(network=network)`) differs where a
+        captured value changed. Real shape: bsuite 0.3.2..0.3.3 `baselines/jax/boot_dqn/run.py:run` changed
+        `prior_scale = 3.` -> `5.` and `hidden_sizes = [64, 64]` -> `[50, 50]`, read only by the nested
+        `def network(inputs)`; the two statements were "restructured code, same effects"."""
+        bound = {a.arg for a in ast.walk(node.args) if isinstance(a, ast.arg)}
+        bound |= {n.id for sub in node.body for n in ast.walk(sub) if isinstance(n, ast.Name)
+                  and isinstance(n.ctx, ast.Store | ast.Del)}
+        free = sorted({n.id for sub in node.body for n in ast.walk(sub) if isinstance(n, ast.Name)
+                       and isinstance(n.ctx, ast.Load) and n.id in st.env and n.id not in bound and n.id != node.name})
+        if not free:
+            st.env.pop(node.name, None)  # a later definition of the name shadows an earlier value
+            return
+        values = [st.env[n] for n in free]
+        call = ast.Call(func=ast.Name(id=node.name, ctx=ast.Load()), args=[],
+                        keywords=[ast.keyword(arg=n, value=v.expr) for n, v in zip(free, values, strict=True)])
+        st.env[node.name] = _Val(call, frozenset().union(*(v.stmts for v in values)))
 
     # -- statements --------------------------------------------------------------------------------
     def _body(self, body: list[ast.stmt], fn: FunctionInfo, st: _State, depth: int, root: bool) -> bool:
@@ -223,7 +245,10 @@ class Expander:
 
     def _stmt(self, stmt: ast.stmt, fn: FunctionInfo, st: _State, depth: int, root: bool) -> None:
         sid = frozenset({id(stmt)}) if root else frozenset()
-        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Import | ast.ImportFrom | ast.Pass):
+        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+            self._closure(stmt, st)
+            return
+        if isinstance(stmt, ast.ClassDef | ast.Import | ast.ImportFrom | ast.Pass):
             return
         if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
             return  # docstring
@@ -823,6 +848,20 @@ def _negate(test: ast.expr) -> ast.expr:
     if isinstance(test, ast.Compare) and len(test.ops) == 1 and type(test.ops[0]) in _INVERSE:
         return ast.Compare(test.left, [_INVERSE[type(test.ops[0])]()], test.comparators)
     return ast.UnaryOp(ast.Not(), test)
+
+
+def _module_globals(fn: FunctionInfo, st: _State) -> list[Effect]:
+    """A module-level name that the module's functions or classes read is what the module hands them: its
+    final value is an effect of the module body, as a function's return is. Real shape: pytorch-rl
+    b9b87d89..8f953c0a `utils/options.py` changed row 7 of the module-level `CONFIGS` table (the default
+    `config = 7`) from `acer, gym, CartPole-v1, acer-mlp-dis` to `acer, atari, SpaceInvaders-v0, acer-cnn-dis`;
+    `Params.__init__` unpacks `CONFIGS[self.config]`, and the change was "restructured code, same effects"."""
+    read: set[str] = set()
+    for node in fn.module.tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            read.update(n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load))
+    return [Effect(f"global {name} = {_text(_shown(st.env[name].expr))}", st.env[name].stmts)
+            for name in sorted(read & set(st.env)) if name.isidentifier()]
 
 
 def _returned_value(returned: list[tuple[tuple[ast.expr, ...], _Val]]) -> _Val | None:

@@ -1,0 +1,124 @@
+"""Values that other scopes read are effects: an enclosing local read by a nested function, a module-level
+name read by the module's functions.
+
+Real shapes (precision held-out 11, used by helper `misses`):
+- bsuite 0.3.2..0.3.3 `bsuite/baselines/jax/boot_dqn/run.py:run` (and `agent.py:default_agent`): `prior_scale =
+  3.` -> `5.` and `hidden_sizes = [64, 64]` -> `[50, 50]`, read only by the nested `def network(inputs)` handed to
+  `BootstrappedDqn(network=network, ...)`; the statements were "Restructured code ... same effects".
+- pytorch-rl b9b87d89..8f953c0a `utils/options.py`: the module-level `CONFIGS` table, read by `Params.__init__`,
+  changed the row the default configuration selects; it was "Restructured code ... same effects" too.
+Negatives: the same values written another way (`5.` / `5.0`, a named intermediate) stay restructured code.
+"""
+
+from __future__ import annotations
+
+from tests.flow.support import flow_result
+
+AGENT = '''
+class Agent:
+    def __init__(self, network, mask_prob):
+        self._net = network
+        self._mask_prob = mask_prob
+
+    def select_action(self, obs):
+        return self._net(obs).argmax()
+'''
+EXPERIMENT = '''
+def run(agent, environment):
+    ts = environment.reset()
+    while True:
+        action = agent.select_action(ts)
+        ts = environment.step(action)
+'''
+
+
+def _run_py(scale: str, hidden: str) -> str:
+    return f'''
+import haiku as hk
+from agent import Agent
+import experiment
+
+
+def run(env):
+    prior_scale = {scale}
+    hidden_sizes = {hidden}
+
+    def network(inputs):
+        net = hk.nets.MLP([*hidden_sizes, 3])
+        prior_net = hk.nets.MLP([*hidden_sizes, 3])
+        return net(inputs) + prior_scale * prior_net(inputs)
+
+    agent = Agent(network=network, mask_prob=1.0)
+    experiment.run(agent=agent, environment=env)
+
+
+if __name__ == "__main__":
+    run(None)
+'''
+
+
+def _tree(run_py: str) -> dict[str, str]:
+    return {"agent.py": AGENT, "experiment.py": EXPERIMENT, "run.py": run_py}
+
+
+def test_a_local_read_by_a_nested_function_is_a_change():
+    result = flow_result(_tree(_run_py("3.", "[64, 64]")), _tree(_run_py("5.", "[50, 50]")))
+    found = [f for f in result.findings if "`run`" in f.title]
+    assert found and found[0].severity.value == "significant", [f.title for f in result.findings]
+    assert "prior_scale = 5.0" in found[0].rationale or "hidden_sizes" in found[0].rationale
+    assert not [n for n in result.no_effect if n.title.startswith("Restructured code in `run.py:run`")]
+
+
+def test_the_same_captured_values_written_otherwise_stay_restructured():
+    base = _tree(_run_py("5.", "[50, 50]"))
+    cand = _tree(_run_py("5.", "[50, 50]").replace("    prior_scale = 5.\n", "    scale = 5.0\n    prior_scale = scale\n"))
+    result = flow_result(base, cand)
+    assert not result.findings, [f.title for f in result.findings]
+
+
+def _options(row: str) -> str:
+    return f'''
+CONFIGS = [
+    ["dqn", "gym", "CartPole-v0"],
+    {row},
+]
+
+
+class Params(object):
+    def __init__(self):
+        self.config = 1
+        self.agent_type, self.env_type, self.game = CONFIGS[self.config]
+'''
+
+
+MAIN = '''
+import gym
+from options import Params
+
+
+def main():
+    params = Params()
+    env = gym.make(params.game)
+    env.reset()
+    while True:
+        env.step(env.action_space.sample())
+
+
+if __name__ == "__main__":
+    main()
+'''
+
+
+def test_a_module_table_read_by_a_function_is_no_restructuring():
+    result = flow_result({"options.py": _options('["acer", "gym", "CartPole-v1"]'), "main.py": MAIN},
+                         {"options.py": _options('["acer", "atari", "SpaceInvaders-v0"]'), "main.py": MAIN})
+    assert not [n for n in result.no_effect if n.title.startswith("Restructured code in `options.py:<module>`")], \
+        [n.title for n in result.no_effect]
+
+
+def test_a_module_table_written_otherwise_stays_restructured():
+    result = flow_result({"options.py": _options('["acer", "gym", "CartPole-v1"]'), "main.py": MAIN},
+                         {"options.py": _options('["acer", "gym",  "CartPole-v1"]').replace(
+                             "CONFIGS = [", "ROWS = [").replace("\n\n\nclass", "\nCONFIGS = ROWS\n\n\nclass"),
+                          "main.py": MAIN})
+    assert not result.findings, [f.title for f in result.findings]

@@ -87,6 +87,7 @@ class Expander:
         self.resolver = resolver
         self._sizes: dict[int, int] = {}
         self._loads: dict[int, list[tuple[int, str]]] = {}
+        self._read_counts: dict[int, dict[str, int]] = {}
         self._steps = 0
         self._renames: tuple[str, dict[str, str]] = ("", {})
         # opt-in options at their defaults (flow/optin.py): a branch test's truth, and the options'
@@ -120,6 +121,18 @@ class Expander:
         # expression text -> the class the baseline declares it holds (set per function pair, flow/declared.py):
         # `isinstance` tests on it are decided at both commits
         self.declared: dict[str, str] = {}
+
+    def reads_of(self, fn: FunctionInfo) -> dict[str, int]:
+        """How many times each name is read in `fn` (nested definitions included)."""
+        key = id(fn)
+        found = self._read_counts.get(key)
+        if found is None:
+            found = {}
+            for n in ast.walk(fn.node):
+                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
+                    found[n.id] = found.get(n.id, 0) + 1
+            self._read_counts[key] = found
+        return found
 
     def _carried_effects(self, loop: ast.stmt, fn: FunctionInfo, inner: _State, assigned: set[str]) -> None:
         """What the loop leaves in an accumulator is an effect when it is read on."""
@@ -557,6 +570,12 @@ class _Expand:
             if isinstance(node.ctx, ast.Load) and node.id in self.env:
                 val = self.env[node.id]
                 self.used.update(val.stmts)
+                if _constructed(val.expr) and self.owner.reads_of(self.fn).get(node.id, 0) > 1:
+                    # one object read at several places is shared: `init = GlorotUniform()` handed to two
+                    # layers is not `GlorotUniform()` written at each (dice_rl 4855e16a..0adb2e0f
+                    # `scripts/run_neural_bayes_dice.py:main`: Keras >= 2.10 repeats a shared unseeded
+                    # initializer's values; one per layer was "restructured code, same effects")
+                    return ast.Call(func=ast.Name(id=SHARED, ctx=ast.Load()), args=[val.expr], keywords=[])
                 return val.expr  # shared, never mutated (`_distribute` builds new nodes)
             return node
         if isinstance(node, ast.Lambda):
@@ -848,6 +867,18 @@ def _negate(test: ast.expr) -> ast.expr:
     if isinstance(test, ast.Compare) and len(test.ops) == 1 and type(test.ops[0]) in _INVERSE:
         return ast.Compare(test.left, [_INVERSE[type(test.ops[0])]()], test.comparators)
     return ast.UnaryOp(ast.Not(), test)
+
+
+SHARED = "<shared>"  # an object constructed once and read at several places (`_Expand._sub`)
+
+
+def _constructed(expr: ast.expr) -> bool:
+    """A call that builds an object: its callee's last name is a class name (`GlorotUniform()`, `nn.Linear(...)`)."""
+    if not isinstance(expr, ast.Call):
+        return False
+    func = expr.func
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    return name[:1].isupper() and not name.isupper()
 
 
 def _module_globals(fn: FunctionInfo, st: _State) -> list[Effect]:

@@ -122,3 +122,65 @@ def test_a_module_table_written_otherwise_stays_restructured():
                              "CONFIGS = [", "ROWS = [").replace("\n\n\nclass", "\nCONFIGS = ROWS\n\n\nclass"),
                           "main.py": MAIN})
     assert not result.findings, [f.title for f in result.findings]
+
+
+def _script(nets: str) -> str:
+    return f'''
+import torch
+import tensorflow as tf
+from networks import ValueNetwork
+
+
+def main():
+{nets}
+    optimizer = torch.optim.Adam(nu.parameters())
+    for step in range(100):
+        loss = nu(step).mean() + zeta(step).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+
+if __name__ == "__main__":
+    main()
+'''
+
+
+NETWORKS = '''
+import torch.nn as nn
+
+
+class ValueNetwork(nn.Module):
+    def __init__(self, kernel_initializer):
+        super().__init__()
+        self.layer = nn.Linear(4, 1)
+        self.init = kernel_initializer
+
+    def forward(self, x):
+        return self.layer(x)
+'''
+SHARED_INIT = '''    init = tf.keras.initializers.GlorotUniform()
+    nu = ValueNetwork(kernel_initializer=init)
+    zeta = ValueNetwork(kernel_initializer=init)'''
+OWN_INIT = '''    nu = ValueNetwork(kernel_initializer=tf.keras.initializers.GlorotUniform())
+    zeta = ValueNetwork(kernel_initializer=tf.keras.initializers.GlorotUniform())'''
+ONE_NAMED = '''    init = tf.keras.initializers.GlorotUniform()
+    nu = ValueNetwork(kernel_initializer=init)
+    zeta = ValueNetwork(kernel_initializer=tf.keras.initializers.GlorotUniform())'''
+
+
+def test_one_shared_object_split_into_one_per_use_is_a_change():
+    """dice_rl 4855e16a..0adb2e0f `scripts/run_neural_bayes_dice.py:main`: one unseeded `GlorotUniform()` handed to
+    both networks -> one per network."""
+    result = flow_result({"networks.py": NETWORKS, "run.py": _script(SHARED_INIT)},
+                         {"networks.py": NETWORKS, "run.py": _script(OWN_INIT)})
+    assert not [n for n in result.no_effect if n.title.startswith("Restructured code in `run.py:main`")], \
+        [n.title for n in result.no_effect]
+
+
+def test_an_object_named_for_its_one_use_stays_restructured():
+    result = flow_result({"networks.py": NETWORKS, "run.py": _script(ONE_NAMED)},
+                         {"networks.py": NETWORKS, "run.py": _script(OWN_INIT)})
+    assert not result.findings, [f.title for f in result.findings]
+    assert [n for n in result.no_effect if n.title.startswith("Restructured code in `run.py:main`")], \
+        [n.title for n in result.no_effect]

@@ -225,8 +225,13 @@ class Expander:
         bound = {a.arg for a in ast.walk(node.args) if isinstance(a, ast.arg)}
         bound |= {n.id for sub in node.body for n in ast.walk(sub) if isinstance(n, ast.Name)
                   and isinstance(n.ctx, ast.Store | ast.Del)}
+        # only literal values (a scale, layer sizes): what the function is configured with. A captured value computed
+        # from parameters (`env_kwargs = env_kwargs or {}` read by a nested `make_thunk`) reaches the nested
+        # function's own pair and its callers already (baselines fabbf2c6..ff8d36a7 `make_vec_env`: a new option at
+        # its default read as an environment-path change)
         free = sorted({n.id for sub in node.body for n in ast.walk(sub) if isinstance(n, ast.Name)
-                       and isinstance(n.ctx, ast.Load) and n.id in st.env and n.id not in bound and n.id != node.name})
+                       and isinstance(n.ctx, ast.Load) and n.id in st.env and n.id not in bound and n.id != node.name
+                       and _literal(st.env[n.id].expr)})
         if not free:
             st.env.pop(node.name, None)  # a later definition of the name shadows an earlier value
             return
@@ -867,6 +872,14 @@ def _negate(test: ast.expr) -> ast.expr:
     if isinstance(test, ast.Compare) and len(test.ops) == 1 and type(test.ops[0]) in _INVERSE:
         return ast.Compare(test.left, [_INVERSE[type(test.ops[0])]()], test.comparators)
     return ast.UnaryOp(ast.Not(), test)
+
+
+def _literal(expr: ast.expr) -> bool:
+    try:
+        ast.literal_eval(expr)
+    except (ValueError, TypeError, SyntaxError, RecursionError):
+        return False
+    return True
 
 
 SHARED = "<shared>"  # an object constructed once and read at several places (`_Expand._sub`)

@@ -122,15 +122,22 @@ class Expander:
         # `isinstance` tests on it are decided at both commits
         self.declared: dict[str, str] = {}
 
-    def reads_of(self, fn: FunctionInfo) -> dict[str, int]:
-        """How many times each name is read in `fn` (nested definitions included)."""
+    def handed_counts(self, fn: FunctionInfo) -> dict[str, int]:
+        """How many times each name is handed to a call in `fn` as an argument (a positional or keyword value, or
+        an element of a list/tuple argument; nested definitions included): the consumers an object has. A
+        receiver (`imitator.to(device)`) or a `return imitator` is the one object used on, not shared."""
         key = id(fn)
         found = self._read_counts.get(key)
         if found is None:
             found = {}
-            for n in ast.walk(fn.node):
-                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
-                    found[n.id] = found.get(n.id, 0) + 1
+            for call in ast.walk(fn.node):
+                if not isinstance(call, ast.Call):
+                    continue
+                for arg in [*call.args, *(k.value for k in call.keywords)]:
+                    items = arg.elts if isinstance(arg, ast.List | ast.Tuple) else [arg]
+                    for item in items:
+                        if isinstance(item, ast.Name):
+                            found[item.id] = found.get(item.id, 0) + 1
             self._read_counts[key] = found
         return found
 
@@ -575,8 +582,8 @@ class _Expand:
             if isinstance(node.ctx, ast.Load) and node.id in self.env:
                 val = self.env[node.id]
                 self.used.update(val.stmts)
-                if _constructed(val.expr) and self.owner.reads_of(self.fn).get(node.id, 0) > 1:
-                    # one object read at several places is shared: `init = GlorotUniform()` handed to two
+                if _constructed(val.expr) and self.owner.handed_counts(self.fn).get(node.id, 0) > 1:
+                    # one object handed to several calls is shared: `init = GlorotUniform()` handed to two
                     # layers is not `GlorotUniform()` written at each (dice_rl 4855e16a..0adb2e0f
                     # `scripts/run_neural_bayes_dice.py:main`: Keras >= 2.10 repeats a shared unseeded
                     # initializer's values; one per layer was "restructured code, same effects")

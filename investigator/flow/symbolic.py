@@ -908,9 +908,16 @@ def _module_globals(fn: FunctionInfo, st: _State) -> list[Effect]:
     `config = 7`) from `acer, gym, CartPole-v1, acer-mlp-dis` to `acer, atari, SpaceInvaders-v0, acer-cnn-dis`;
     `Params.__init__` unpacks `CONFIGS[self.config]`, and the change was "restructured code, same effects"."""
     read: set[str] = set()
+    imported: set[str] = set()
     for node in fn.module.tree.body:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             read.update(n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load))
+        elif isinstance(node, ast.Try | ast.If):  # `try: from x import f` / `except ImportError: f = stub`
+            imported.update((a.asname or a.name).split(".")[0] for sub in ast.walk(node)
+                            if isinstance(sub, ast.Import | ast.ImportFrom) for a in sub.names)
+    # a name an import binds is what runs where the dependency is installed; the assignment is its fallback
+    # (tdmpc2 add30b5a..7992fa19 `envs/__init__.py`: `except: make_mujoco_env = missing_dependencies`)
+    read -= imported
     return [Effect(f"global {name} = {_text(_shown(st.env[name].expr))}", st.env[name].stmts)
             for name in sorted(read & set(st.env)) if name.isidentifier()]
 

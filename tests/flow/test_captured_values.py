@@ -184,3 +184,33 @@ def test_an_object_named_for_its_one_use_stays_restructured():
     assert not result.findings, [f.title for f in result.findings]
     assert [n for n in result.no_effect if n.title.startswith("Restructured code in `run.py:main`")], \
         [n.title for n in result.no_effect]
+
+
+def test_an_import_fallback_of_a_module_is_no_change():
+    """tdmpc2 add30b5a..7992fa19 `tdmpc2/envs/__init__.py`: `try: from envs.mujoco import make_env as make_mujoco_env`
+    / `except: make_mujoco_env = missing_dependencies`: the stub runs only where the dependency is missing."""
+    def envs(fallback: str) -> str:
+        return f'''
+import gym
+
+
+def missing_dependencies(task):
+    raise ValueError(task)
+
+
+try:
+    from dmcontrol import make_env as make_dm_control_env
+except ImportError:
+{fallback}
+
+
+def make_env(cfg):
+    env = make_dm_control_env(cfg)
+    env.reset()
+    env.step(env.action_space.sample())
+    return env
+'''
+    main = "from envs import make_env\n\n\nif __name__ == '__main__':\n    make_env(None)\n"
+    result = flow_result({"envs.py": envs("    make_dm_control_env = None"), "main.py": main},
+                         {"envs.py": envs("    make_dm_control_env = missing_dependencies"), "main.py": main})
+    assert not result.findings, [f.title for f in result.findings]

@@ -130,14 +130,20 @@ class Expander:
         found = self._read_counts.get(key)
         if found is None:
             found = {}
-            for call in ast.walk(fn.node):
-                if not isinstance(call, ast.Call):
+            stores: dict[str, int] = {}
+            for node in ast.walk(fn.node):
+                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                    stores[node.id] = stores.get(node.id, 0) + 1
+                if not isinstance(node, ast.Call):
                     continue
-                for arg in [*call.args, *(k.value for k in call.keywords)]:
+                for arg in [*node.args, *(k.value for k in node.keywords)]:
                     items = arg.elts if isinstance(arg, ast.List | ast.Tuple) else [arg]
                     for item in items:
                         if isinstance(item, ast.Name):
                             found[item.id] = found.get(item.id, 0) + 1
+            # a name bound again holds another object each time (`env = Wrapper(env)` chains): only a name bound
+            # once names one object
+            found = {k: v for k, v in found.items() if stores.get(k, 0) == 1}
             self._read_counts[key] = found
         return found
 

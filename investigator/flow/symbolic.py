@@ -917,7 +917,7 @@ def _module_globals(fn: FunctionInfo, st: _State) -> list[Effect]:
     imported: set[str] = set()
     for node in fn.module.tree.body:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            read.update(n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load))
+            read.update(_free_reads(node))
         elif isinstance(node, ast.Try | ast.If):  # `try: from x import f` / `except ImportError: f = stub`
             imported.update((a.asname or a.name).split(".")[0] for sub in ast.walk(node)
                             if isinstance(sub, ast.Import | ast.ImportFrom) for a in sub.names)
@@ -926,6 +926,24 @@ def _module_globals(fn: FunctionInfo, st: _State) -> list[Effect]:
     read -= imported
     return [Effect(f"global {name} = {_text(_shown(st.env[name].expr))}", st.env[name].stmts)
             for name in sorted(read & set(st.env)) if name.isidentifier()]
+
+
+def _free_reads(node: ast.AST) -> set[str]:
+    """Names the functions under `node` read without binding them (a parameter or a local of the same name is
+    not the module's: purejaxrl's `def make_train(config)` reads its own `config`)."""
+    out: set[str] = set()
+    for fn in ast.walk(node):
+        if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            continue
+        bound = {a.arg for a in ast.walk(fn.args) if isinstance(a, ast.arg)}
+        body = fn.body if isinstance(fn.body, list) else [fn.body]
+        names = [n for sub in body for n in ast.walk(sub) if isinstance(n, ast.Name)]
+        bound |= {n.id for n in names if isinstance(n.ctx, ast.Store | ast.Del)}
+        out.update(n.id for n in names if isinstance(n.ctx, ast.Load) and n.id not in bound)
+    if isinstance(node, ast.ClassDef):  # class-body statements (field defaults) read module names directly
+        out.update(n.id for stmt in node.body if not isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef)
+                   for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load))
+    return out
 
 
 def _returned_value(returned: list[tuple[tuple[ast.expr, ...], _Val]]) -> _Val | None:

@@ -214,3 +214,27 @@ def make_env(cfg):
     result = flow_result({"envs.py": envs("    make_dm_control_env = None"), "main.py": main},
                          {"envs.py": envs("    make_dm_control_env = missing_dependencies"), "main.py": main})
     assert not result.findings, [f.title for f in result.findings]
+
+
+def test_a_module_name_a_function_binds_itself_is_not_read_from_the_module():
+    """purejaxrl d7c78af8..146b4856: `def make_train(config)` reads its own parameter `config`, not the module's."""
+    def script(lr: str) -> str:
+        return f'''
+import torch
+
+config = {{"LR": {lr}}}
+
+
+def train(config, model, data):
+    optimizer = torch.optim.Adam(model.parameters(), lr=config["LR"])
+    for x in data:
+        loss = model(x).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+'''
+    result = flow_result({"train.py": script("1e-3")}, {"train.py": script("3e-4")})
+    assert not result.findings, [f.title for f in result.findings]
+    # nothing reads the module's `config`: the module body has the same effects
+    assert [n for n in result.no_effect if n.title.startswith("Restructured code in `train.py:<module>`")], \
+        [n.title for n in result.no_effect]

@@ -924,8 +924,25 @@ def _module_globals(fn: FunctionInfo, st: _State) -> list[Effect]:
     # a name an import binds is what runs where the dependency is installed; the assignment is its fallback
     # (tdmpc2 add30b5a..7992fa19 `envs/__init__.py`: `except: make_mujoco_env = missing_dependencies`)
     read -= imported
+    # an empty container is a registry the functions fill (`REWARD_SCALER_LIST = {}` + `register_*`): its initial
+    # value says nothing of what they read (d3rlpy v1.1.1..v2.0.2 moved its registries into
+    # `generate_config_registration`, a significant "reward path" seat while this was an effect)
+    read = {name for name in read if name in st.env and not _empty_container(st.env[name].expr)}
     return [Effect(f"global {name} = {_text(_shown(st.env[name].expr))}", st.env[name].stmts)
             for name in sorted(read & set(st.env)) if name.isidentifier()]
+
+
+def _empty_container(expr: ast.expr) -> bool:
+    if isinstance(expr, ast.Dict):
+        return not expr.keys
+    if isinstance(expr, ast.List | ast.Tuple | ast.Set):
+        return not expr.elts
+    if isinstance(expr, ast.Call) and not expr.args and not expr.keywords:
+        func = expr.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        return name in {"dict", "list", "set", "OrderedDict"}
+    return isinstance(expr, ast.Call) and (expr.func.attr if isinstance(expr.func, ast.Attribute) else
+                                           getattr(expr.func, "id", "")) == "defaultdict"
 
 
 def _free_reads(node: ast.AST) -> set[str]:

@@ -238,3 +238,26 @@ def train(config, model, data):
     # nothing reads the module's `config`: the module body has the same effects
     assert [n for n in result.no_effect if n.title.startswith("Restructured code in `train.py:<module>`")], \
         [n.title for n in result.no_effect]
+
+
+def test_a_registry_refactor_is_no_module_global_change():
+    """d3rlpy v1.1.1..v2.0.2 `d3rlpy/preprocessing/reward_scalers.py`: the registry `REWARD_SCALER_LIST = {}` (filled
+    by `register_reward_scaler`) moved into a generated registration helper."""
+    def module(registry: str) -> str:
+        return f'''
+{registry}
+
+
+def register(cls):
+    REGISTRY[cls.__name__] = cls
+
+
+def create(name, reward):
+    return REGISTRY[name]().scale(reward)
+'''
+    main = ("import torch\nfrom scalers import create\n\n\ndef train(model, batch, optimizer):\n"
+            "    loss = (model(batch) - create('x', batch)).pow(2).mean()\n    optimizer.zero_grad()\n"
+            "    loss.backward()\n    optimizer.step()\n\n\nif __name__ == '__main__':\n    train(None, None, None)\n")
+    result = flow_result({"scalers.py": module("REGISTRY = {}"), "main.py": main},
+                         {"scalers.py": module("REGISTRY: dict = dict()"), "main.py": main})
+    assert not result.findings, [f.title for f in result.findings]

@@ -19,7 +19,11 @@ import weakref
 
 from investigator.pyast import dotted, last_name, method_name, receiver
 
-OPTIMIZER_RECEIVER = re.compile(r"optim|(^|[._])opt($|[._\d])|(^|[._])tx($|[._])|scaler|solver", re.IGNORECASE)
+# an object named for its optimizer algorithm counts too: baselines' ppo1 `adam = MpiAdam(var_list)`, then
+# `adam.update(g, optim_stepsize * cur_lrmult)` (fabbf2c6..ff8d36a7: the minibatch `Dataset` feeding it read as
+# reaching only logging)
+OPTIMIZER_RECEIVER = re.compile(r"optim|(^|[._])opt($|[._\d])|(^|[._])tx($|[._])|scaler|solver|"
+                                r"(^|[._])(adam|adamw|sgd|rmsprop|adagrad)($|[._\d])", re.IGNORECASE)
 SCHEDULER_RECEIVER = re.compile(r"sched|lr_|warmup", re.IGNORECASE)
 LOSS_NAME = re.compile(r"(^|_)loss$", re.IGNORECASE)
 LOSS_METHODS = frozenset({"backward"})

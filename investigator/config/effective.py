@@ -605,11 +605,16 @@ def _add_experiments(side: SideData, experiments: list[str], entry: EntryPoint, 
 def _add_rival_scripts(side: SideData, resolved: ResolvedEntry, reached: set[str], entry: EntryPoint,
                        layers: list[ConfigEntry], effective_files: set[str], runtime_files: dict[str, str]) -> None:
     """The other training scripts, as likely an entry as the one followed and named for training
-    (`train_finetune.py` beside `train_offline.py`), are runs of their own: their option defaults (argparse,
+    (`train_finetune.py` beside `train_offline.py`), or named as the entry in another folder (`ResolvedEntry.siblings`),
+    are runs of their own: their option defaults (argparse,
     absl flags) are layered as a run-time candidate, like experiment scripts (severity capped, new scripts
     no-effect). Real shape: implicit_q_learning 09d7002 raised `replay_buffer_size` in `train_finetune.py`'s
     flags; `train_offline.py` was followed and the retune was other configuration, no finding."""
-    rivals = [p for p in resolved.rivals if "train" in p.rsplit("/", 1)[-1].lower() and p not in effective_files
+    named = [p for p in resolved.rivals if "train" in p.rsplit("/", 1)[-1].lower()]
+    # scripts named as the entry in other folders (one `run.py` per agent): bsuite 0.3.2..0.3.3 changed the jax
+    # Bootstrapped DQN's `flags.DEFINE_integer('num_ensemble', 20 -> 1)` in `baselines/jax/boot_dqn/run.py` while
+    # the detected entry was `baselines/random/run.py` (shallower): the retune was no finding
+    rivals = [p for p in [*named, *resolved.siblings] if p not in effective_files
               and p not in reached and out_of_scope_kind(p) is None and p in side.parsed]
     if not rivals:
         return

@@ -38,6 +38,10 @@ class ResolvedEntry:
     # name class, same depth: only the path's length or spelling chose). A repository of standalone
     # scripts (one `__main__` training loop each) has many; none of them is off the training path.
     rivals: list[str] = field(default_factory=list)
+    # Detected entries only: scripts of the same file name and name class as the entry in other folders
+    # (one `run.py` per algorithm: bsuite's `baselines/random/run.py`, `baselines/jax/boot_dqn/run.py`, ...),
+    # deeper or shallower than it: each is a run of its own (`effective._add_rival_scripts`).
+    siblings: list[str] = field(default_factory=list)
 
     @property
     def script(self) -> str | None:
@@ -214,8 +218,11 @@ def detect(side: SideData, scripts: dict[str, str] | None = None, prefer: str | 
     if rivals:
         how += f"; as likely: {len(rivals)} other script{'s' if len(rivals) > 1 else ''} ({', '.join(rivals[:3])}" \
                f"{', ...' if len(rivals) > 3 else ''})"
+    base_name = path.rsplit("/", 1)[-1]
+    siblings = sorted({c[1] for c in candidates if c[1] != path and c[1] not in rivals
+                       and c[1].rsplit("/", 1)[-1] == base_name and _score(c)[:2] == _score(best)[:2]})
     out = ResolvedEntry(spec=path + (f":{function}" if function else ""), how=f"detected: {how}",
-                        starts=[(path, function)], rivals=rivals)
+                        starts=[(path, function)], rivals=rivals, siblings=siblings)
     _attach_hydra(side, out, [])
     _follow_default_recipe(side, out)
     return out

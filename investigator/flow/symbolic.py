@@ -87,6 +87,7 @@ class Expander:
         self.resolver = resolver
         self._sizes: dict[int, int] = {}
         self._loads: dict[int, list[tuple[int, str]]] = {}
+        self._read_counts: dict[int, dict[str, int]] = {}
         self._steps = 0
         self._renames: tuple[str, dict[str, str]] = ("", {})
         # opt-in options at their defaults (flow/optin.py): a branch test's truth, and the options'
@@ -120,6 +121,31 @@ class Expander:
         # expression text -> the class the baseline declares it holds (set per function pair, flow/declared.py):
         # `isinstance` tests on it are decided at both commits
         self.declared: dict[str, str] = {}
+
+    def handed_counts(self, fn: FunctionInfo) -> dict[str, int]:
+        """How many times each name is handed to a call in `fn` as an argument (a positional or keyword value, or
+        an element of a list/tuple argument; nested definitions included): the consumers an object has. A
+        receiver (`imitator.to(device)`) or a `return imitator` is the one object used on, not shared."""
+        key = id(fn)
+        found = self._read_counts.get(key)
+        if found is None:
+            found = {}
+            stores: dict[str, int] = {}
+            for node in ast.walk(fn.node):
+                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                    stores[node.id] = stores.get(node.id, 0) + 1
+                if not isinstance(node, ast.Call):
+                    continue
+                for arg in [*node.args, *(k.value for k in node.keywords)]:
+                    items = arg.elts if isinstance(arg, ast.List | ast.Tuple) else [arg]
+                    for item in items:
+                        if isinstance(item, ast.Name):
+                            found[item.id] = found.get(item.id, 0) + 1
+            # a name bound again holds another object each time (`env = Wrapper(env)` chains): only a name bound
+            # once names one object
+            found = {k: v for k, v in found.items() if stores.get(k, 0) == 1}
+            self._read_counts[key] = found
+        return found
 
     def _carried_effects(self, loop: ast.stmt, fn: FunctionInfo, inner: _State, assigned: set[str]) -> None:
         """What the loop leaves in an accumulator is an effect when it is read on."""
@@ -198,7 +224,34 @@ class Expander:
         value = _returned_value(state.returned)
         if value is not None:
             state.effects.append(Effect(f"return {_text(_shown(value.expr))}", value.stmts))
+        if fn.is_module:
+            state.effects.extend(_module_globals(fn, state))
         return state.effects
+
+    @staticmethod
+    def _closure(node: ast.FunctionDef | ast.AsyncFunctionDef, st: _State) -> None:
+        """A nested function holds the values of the enclosing locals it reads: its name is bound to
+        `name(captured=value, ...)`, so the call that hands it on (`Agent(network=network)`) differs where a
+        captured value changed. Real shape: bsuite 0.3.2..0.3.3 `baselines/jax/boot_dqn/run.py:run` changed
+        `prior_scale = 3.` -> `5.` and `hidden_sizes = [64, 64]` -> `[50, 50]`, read only by the nested
+        `def network(inputs)`; the two statements were "restructured code, same effects"."""
+        bound = {a.arg for a in ast.walk(node.args) if isinstance(a, ast.arg)}
+        bound |= {n.id for sub in node.body for n in ast.walk(sub) if isinstance(n, ast.Name)
+                  and isinstance(n.ctx, ast.Store | ast.Del)}
+        # only literal values (a scale, layer sizes): what the function is configured with. A captured value computed
+        # from parameters (`env_kwargs = env_kwargs or {}` read by a nested `make_thunk`) reaches the nested
+        # function's own pair and its callers already (baselines fabbf2c6..ff8d36a7 `make_vec_env`: a new option at
+        # its default read as an environment-path change)
+        free = sorted({n.id for sub in node.body for n in ast.walk(sub) if isinstance(n, ast.Name)
+                       and isinstance(n.ctx, ast.Load) and n.id in st.env and n.id not in bound and n.id != node.name
+                       and _literal(st.env[n.id].expr)})
+        if not free:
+            st.env.pop(node.name, None)  # a later definition of the name shadows an earlier value
+            return
+        values = [st.env[n] for n in free]
+        call = ast.Call(func=ast.Name(id=node.name, ctx=ast.Load()), args=[],
+                        keywords=[ast.keyword(arg=n, value=v.expr) for n, v in zip(free, values, strict=True)])
+        st.env[node.name] = _Val(call, frozenset().union(*(v.stmts for v in values)))
 
     # -- statements --------------------------------------------------------------------------------
     def _body(self, body: list[ast.stmt], fn: FunctionInfo, st: _State, depth: int, root: bool) -> bool:
@@ -223,7 +276,10 @@ class Expander:
 
     def _stmt(self, stmt: ast.stmt, fn: FunctionInfo, st: _State, depth: int, root: bool) -> None:
         sid = frozenset({id(stmt)}) if root else frozenset()
-        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Import | ast.ImportFrom | ast.Pass):
+        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+            self._closure(stmt, st)
+            return
+        if isinstance(stmt, ast.ClassDef | ast.Import | ast.ImportFrom | ast.Pass):
             return
         if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
             return  # docstring
@@ -532,6 +588,12 @@ class _Expand:
             if isinstance(node.ctx, ast.Load) and node.id in self.env:
                 val = self.env[node.id]
                 self.used.update(val.stmts)
+                if _constructed(val.expr) and self.owner.handed_counts(self.fn).get(node.id, 0) > 1:
+                    # one object handed to several calls is shared: `init = GlorotUniform()` handed to two
+                    # layers is not `GlorotUniform()` written at each (dice_rl 4855e16a..0adb2e0f
+                    # `scripts/run_neural_bayes_dice.py:main`: Keras >= 2.10 repeats a shared unseeded
+                    # initializer's values; one per layer was "restructured code, same effects")
+                    return ast.Call(func=ast.Name(id=SHARED, ctx=ast.Load()), args=[val.expr], keywords=[])
                 return val.expr  # shared, never mutated (`_distribute` builds new nodes)
             return node
         if isinstance(node, ast.Lambda):
@@ -823,6 +885,82 @@ def _negate(test: ast.expr) -> ast.expr:
     if isinstance(test, ast.Compare) and len(test.ops) == 1 and type(test.ops[0]) in _INVERSE:
         return ast.Compare(test.left, [_INVERSE[type(test.ops[0])]()], test.comparators)
     return ast.UnaryOp(ast.Not(), test)
+
+
+def _literal(expr: ast.expr) -> bool:
+    try:
+        ast.literal_eval(expr)
+    except (ValueError, TypeError, SyntaxError, RecursionError):
+        return False
+    return True
+
+
+SHARED = "<shared>"  # an object constructed once and read at several places (`_Expand._sub`)
+
+
+def _constructed(expr: ast.expr) -> bool:
+    """A call that builds an object: its callee's last name is a class name (`GlorotUniform()`, `nn.Linear(...)`)."""
+    if not isinstance(expr, ast.Call):
+        return False
+    func = expr.func
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    return name[:1].isupper() and not name.isupper()
+
+
+def _module_globals(fn: FunctionInfo, st: _State) -> list[Effect]:
+    """A module-level name that the module's functions or classes read is what the module hands them: its
+    final value is an effect of the module body, as a function's return is. Real shape: pytorch-rl
+    b9b87d89..8f953c0a `utils/options.py` changed row 7 of the module-level `CONFIGS` table (the default
+    `config = 7`) from `acer, gym, CartPole-v1, acer-mlp-dis` to `acer, atari, SpaceInvaders-v0, acer-cnn-dis`;
+    `Params.__init__` unpacks `CONFIGS[self.config]`, and the change was "restructured code, same effects"."""
+    read: set[str] = set()
+    imported: set[str] = set()
+    for node in fn.module.tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            read.update(_free_reads(node))
+        elif isinstance(node, ast.Try | ast.If):  # `try: from x import f` / `except ImportError: f = stub`
+            imported.update((a.asname or a.name).split(".")[0] for sub in ast.walk(node)
+                            if isinstance(sub, ast.Import | ast.ImportFrom) for a in sub.names)
+    # a name an import binds is what runs where the dependency is installed; the assignment is its fallback
+    # (tdmpc2 add30b5a..7992fa19 `envs/__init__.py`: `except: make_mujoco_env = missing_dependencies`)
+    read -= imported
+    # an empty container is a registry the functions fill (`REWARD_SCALER_LIST = {}` + `register_*`): its initial
+    # value says nothing of what they read (d3rlpy v1.1.1..v2.0.2 moved its registries into
+    # `generate_config_registration`, a significant "reward path" seat while this was an effect)
+    read = {name for name in read if name in st.env and not _empty_container(st.env[name].expr)}
+    return [Effect(f"global {name} = {_text(_shown(st.env[name].expr))}", st.env[name].stmts)
+            for name in sorted(read & set(st.env)) if name.isidentifier()]
+
+
+def _empty_container(expr: ast.expr) -> bool:
+    if isinstance(expr, ast.Dict):
+        return not expr.keys
+    if isinstance(expr, ast.List | ast.Tuple | ast.Set):
+        return not expr.elts
+    if isinstance(expr, ast.Call) and not expr.args and not expr.keywords:
+        func = expr.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        return name in {"dict", "list", "set", "OrderedDict"}
+    return isinstance(expr, ast.Call) and (expr.func.attr if isinstance(expr.func, ast.Attribute) else
+                                           getattr(expr.func, "id", "")) == "defaultdict"
+
+
+def _free_reads(node: ast.AST) -> set[str]:
+    """Names the functions under `node` read without binding them (a parameter or a local of the same name is
+    not the module's: purejaxrl's `def make_train(config)` reads its own `config`)."""
+    out: set[str] = set()
+    for fn in ast.walk(node):
+        if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            continue
+        bound = {a.arg for a in ast.walk(fn.args) if isinstance(a, ast.arg)}
+        body = fn.body if isinstance(fn.body, list) else [fn.body]
+        names = [n for sub in body for n in ast.walk(sub) if isinstance(n, ast.Name)]
+        bound |= {n.id for n in names if isinstance(n.ctx, ast.Store | ast.Del)}
+        out.update(n.id for n in names if isinstance(n.ctx, ast.Load) and n.id not in bound)
+    if isinstance(node, ast.ClassDef):  # class-body statements (field defaults) read module names directly
+        out.update(n.id for stmt in node.body if not isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef)
+                   for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load))
+    return out
 
 
 def _returned_value(returned: list[tuple[tuple[ast.expr, ...], _Val]]) -> _Val | None:

@@ -86,3 +86,44 @@ def test_absl_flag_declarations() -> None:
     assert call('DEFINE_boolean("tqdm", True, "bar")') == ("tqdm", True)
     assert call('registry.DEFINE_integer("x", 1, "not absl")') is None
     assert call('flags.DEFINE_integer(name, 1, "computed name")') is None
+
+
+# One `run.py` per agent in folders of different depth (bsuite 0.3.2..0.3.3: the detected entry was
+# `bsuite/baselines/random/run.py`; `bsuite/baselines/jax/boot_dqn/run.py` changed
+# `flags.DEFINE_integer('num_ensemble', 20 -> 1)` and got no finding: it was neither the entry nor a rival, and
+# its flag collided with the same flag of `baselines/tf/boot_dqn/run.py` in the "other" configuration).
+RUN = '''\
+    from absl import app, flags
+
+    FLAGS = flags.FLAGS
+    flags.DEFINE_integer("num_ensemble", {n}, "Size of ensemble.")
+
+
+    def run():
+        agent = make_agent(num_ensemble=FLAGS.num_ensemble)
+        for episode in range(100):
+            agent.update()
+
+
+    if __name__ == "__main__":
+        app.run(run)
+    '''
+
+
+def _runs(n_jax: int = 20) -> dict[str, str]:
+    return {"suite/baselines/random/run.py": RUN.replace("{n}", "1"),
+            "suite/baselines/jax/boot_dqn/run.py": RUN.replace("{n}", str(n_jax)),
+            "suite/baselines/tf/boot_dqn/run.py": RUN.replace("{n}", "20"),
+            "suite/baselines/jax/boot_dqn/plot.py": RUN.replace("{n}", "20")}
+
+
+def test_a_flag_retune_of_a_same_named_script_in_a_deeper_folder_is_a_finding(tmp_path: Path) -> None:
+    result = _run(tmp_path, _runs(), {"suite/baselines/jax/boot_dqn/run.py": RUN.replace("{n}", "1")})
+    found = [f for f in result.findings if "num_ensemble" in f.title]
+    assert len(found) == 1 and "jax.boot_dqn.run.num_ensemble" in found[0].title and "20" in found[0].title, \
+        [f.title for f in result.findings]
+
+
+def test_a_flag_retune_of_a_script_named_otherwise_stays_off_the_entry(tmp_path: Path) -> None:
+    result = _run(tmp_path, _runs(), {"suite/baselines/jax/boot_dqn/plot.py": RUN.replace("{n}", "1")})
+    assert not [f for f in result.findings if "num_ensemble" in f.title], [f.title for f in result.findings]

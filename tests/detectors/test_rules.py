@@ -440,3 +440,19 @@ CASES["constant_test"] = (
                           'params["distribution"] in ("gaussian", "normal")')},
     "Branch condition always true",
 )
+
+# a parameter update that assigns the loop variable (tests/detectors/test_noop_update.py)
+AVERAGE = """
+def update_average(model, avg_model, decay):
+    for param, avg_param in zip(model.parameters(), avg_model.parameters()):
+        avg_param.data.copy_(decay * avg_param.data + (1 - decay) * param.data)
+"""
+
+CASES["noop_update"] = (
+    {"a.py": AVERAGE},
+    {"a.py": AVERAGE.replace("avg_param.data.copy_(decay * avg_param.data + (1 - decay) * param.data)",
+                             "avg_param = decay * avg_param + (1 - decay) * param")},
+    {"a.py": AVERAGE.replace("avg_param.data.copy_(decay * avg_param.data + (1 - decay) * param.data)",
+                             "avg_param.data.mul_(decay).add_(param.data, alpha=1 - decay)")},
+    "assigns the loop variable",
+)

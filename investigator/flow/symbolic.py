@@ -921,8 +921,14 @@ def _module_globals(fn: FunctionInfo, st: _State) -> list[Effect]:
         elif isinstance(node, ast.Try | ast.If):  # `try: from x import f` / `except ImportError: f = stub`
             imported.update((a.asname or a.name).split(".")[0] for sub in ast.walk(node)
                             if isinstance(sub, ast.Import | ast.ImportFrom) for a in sub.names)
+        if isinstance(node, ast.Try):  # `try: x = int(os.environ["X"])` / `except KeyError: x = 4`
+            imported.update(sub.id for sub in ast.walk(node) if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store))
     # a name an import binds is what runs where the dependency is installed; the assignment is its fallback
-    # (tdmpc2 add30b5a..7992fa19 `envs/__init__.py`: `except: make_mujoco_env = missing_dependencies`)
+    # (tdmpc2 add30b5a..7992fa19 `envs/__init__.py`: `except: make_mujoco_env = missing_dependencies`); a name a `try`
+    # binds depends on the machine it runs on (an environment variable, an installed package) and its fallback is a
+    # default: sample-factory b14ae00b..00694e3c `envs/doom/multiplayer/doom_multiagent.py`'s new
+    # `try: vizdoom_env_timeout = int(os.environ[...])` / `except KeyError: vizdoom_env_timeout = 4`, read where the
+    # literal 4 was, became a significant "environment path: `<module>`" seat
     read -= imported
     # an empty container is a registry the functions fill (`REWARD_SCALER_LIST = {}` + `register_*`): its initial
     # value says nothing of what they read (d3rlpy v1.1.1..v2.0.2 moved its registries into

@@ -261,3 +261,62 @@ def create(name, reward):
     result = flow_result({"scalers.py": module("REGISTRY = {}"), "main.py": main},
                          {"scalers.py": module("REGISTRY: dict = dict()"), "main.py": main})
     assert not result.findings, [f.title for f in result.findings]
+
+
+DOOM_TRAIN = """
+import torch
+from doom_env import DoomEnv
+
+
+def train(policy, optimizer):
+    env = DoomEnv()
+    obs = env.reset()
+    for _ in range(10):
+        dist = policy(obs)
+        action = dist.sample()
+        obs, reward, done, info = env.step(action)
+        loss = -(dist.log_prob(action) * reward).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+
+if __name__ == "__main__":
+    train(None, None)
+"""
+
+
+def _doom_env(head: str, arg: str) -> str:
+    return f'''
+import os
+import gym
+DEFAULT_PORT = int(os.environ.get('DOOM_PORT', 40300))
+{head}
+
+class DoomEnv(gym.Env):
+    def reset(self):
+        self.game.add_game_args({arg})
+        self.game.add_game_args(f'-port {{DEFAULT_PORT}}')
+        self.game.init()
+        return self.game.get_state()
+
+    def step(self, action):
+        self.game.make_action(action)
+        reward = self.game.get_last_reward()
+        obs = self.game.get_state()
+        return obs, reward, False, {{}}
+'''
+
+
+def test_a_machine_dependent_module_value_with_the_old_literal_as_fallback_is_no_module_change():
+    """sample-factory b14ae00b..00694e3c `envs/doom/multiplayer/doom_multiagent.py`: the literal `'+timeout 4'` became
+    `f'+timeout {timeout}'` with a module-level `try: timeout = int(os.environ[...])` / `except KeyError: timeout = 4`
+    (a new option whose fallback is the old value): a second seat "environment path: `<module>`" beside the method's
+    own; a module constant read the same way still is a module change."""
+    fallback = "\ntry:\n    timeout = int(os.environ['DOOM_TIMEOUT'])\nexcept KeyError:\n    timeout = 4\n"
+    result = flow_result({"doom_env.py": _doom_env("", "'+timeout 4'"), "train.py": DOOM_TRAIN},
+                         {"doom_env.py": _doom_env(fallback, "f'+timeout {timeout}'"), "train.py": DOOM_TRAIN})
+    assert not [f for f in result.findings if "<module>" in f.title], [f.title for f in result.findings]
+    constant = flow_result({"doom_env.py": _doom_env("\ntimeout = 4\n", "f'+timeout {timeout}'"), "train.py": DOOM_TRAIN},
+                           {"doom_env.py": _doom_env("\ntimeout = 8\n", "f'+timeout {timeout}'"), "train.py": DOOM_TRAIN})
+    assert [f for f in constant.findings if "<module>" in f.title], [f.title for f in constant.findings]

@@ -327,6 +327,15 @@ def name_chain(node: ast.AST) -> str:
     return ""
 
 
+def dotted_expr(path: str) -> ast.expr:
+    """The expression `a.b.c` names: a Name and its attribute chain (the inverse of `name_chain`)."""
+    parts = path.split(".")
+    out: ast.expr = ast.Name(id=parts[0], ctx=ast.Load())
+    for part in parts[1:]:
+        out = ast.Attribute(value=out, attr=part, ctx=ast.Load())
+    return out
+
+
 def dotted(node: ast.AST | None) -> str:
     """`torch.nn.utils.clip_grad_norm_` for an attribute chain, also through calls and subscripts
     (`make_env().reset`; `envs[].step` for `envs[0].step`); '' when not a chain."""

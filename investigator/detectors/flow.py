@@ -17,7 +17,7 @@ from typing import Any, TypeVar, cast
 from investigator.detectors.attrs import attribute_class, self_aliases
 from investigator.detectors.functions import FunctionInfo, ParsedModule
 from investigator.detectors.pairs import SideIndex
-from investigator.pyast import call_name, class_base, copy_tree, dotted, last_name
+from investigator.pyast import call_name, class_base, copy_tree, dotted, dotted_expr, last_name
 
 _T = TypeVar("_T")
 
@@ -108,7 +108,7 @@ def alias_value(fn: FunctionInfo, attr: str) -> ast.expr | None:
     if not targets:
         return None
     if len(targets) == 1:
-        return _dotted_expr(targets[0])
+        return dotted_expr(targets[0])
     cls_name = (fn.class_name or "").rsplit(".", 1)[-1]
     cls = next((n for n in ast.walk(fn.module.tree) if isinstance(n, ast.ClassDef) and n.name == cls_name), None)
     for node in ast.walk(cls) if cls is not None and len(targets) == 2 else ():
@@ -116,7 +116,7 @@ def alias_value(fn: FunctionInfo, attr: str) -> ast.expr | None:
             continue
         body, orelse = _alias_in(node.body, attr), _alias_in(node.orelse, attr)
         if body and orelse and body != orelse and {body, orelse} == set(targets):
-            return ast.IfExp(node.test, _dotted_expr(body), _dotted_expr(orelse))
+            return ast.IfExp(node.test, dotted_expr(body), dotted_expr(orelse))
     return None
 
 
@@ -137,14 +137,6 @@ def _instance_test(test: ast.expr) -> bool:
         if isinstance(sub, ast.Call):
             return False
     return True
-
-
-def _dotted_expr(name: str) -> ast.expr:
-    parts = name.split(".")
-    out: ast.expr = ast.Name(id=parts[0], ctx=ast.Load())
-    for part in parts[1:]:
-        out = ast.Attribute(value=out, attr=part, ctx=ast.Load())
-    return out
 
 
 _ALIASES: dict[tuple[int, str], tuple[ast.AST, dict[str, list[str]]]] = {}

@@ -24,7 +24,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Sequence
 
-from investigator.pyast import same_once_rewritten
+from investigator.pyast import dotted_expr, name_chain, same_once_rewritten
 
 # library (top-level import) -> {newer attribute: the attribute it names under its older name}
 ALIASES: dict[str, dict[str, str]] = {"chainer": {"array": "data"}}
@@ -180,24 +180,6 @@ MOVED_MODULES: dict[str, str] = {
 }
 
 
-def _path_node(path: str) -> ast.expr:
-    parts = path.split(".")
-    out: ast.expr = ast.Name(id=parts[0], ctx=ast.Load())
-    for part in parts[1:]:
-        out = ast.Attribute(value=out, attr=part, ctx=ast.Load())
-    return out
-
-
-def _dotted(node: ast.AST) -> str | None:
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    return ".".join([node.id, *reversed(parts)])
-
-
 class _Moved(ast.NodeTransformer):
     """Qualified paths (after `_Qualified`) under a moved module read under its new path; a whole top-level package
     replaced by another (`roots`: gone -> new) read as the new one."""
@@ -207,16 +189,16 @@ class _Moved(ast.NodeTransformer):
         self.count = 0
 
     def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
-        path = _dotted(node) if isinstance(node.ctx, ast.Load) else None
+        path = (name_chain(node) or None) if isinstance(node.ctx, ast.Load) else None
         if path is not None:
             for old, new in MOVED_MODULES.items():
                 if path.startswith(old + "."):
                     self.count += 1
-                    return ast.copy_location(_path_node(new + path[len(old):]), node)
+                    return ast.copy_location(dotted_expr(new + path[len(old):]), node)
             root, _, rest = path.partition(".")
             if root in self.roots:
                 self.count += 1
-                return ast.copy_location(_path_node(f"{self.roots[root]}.{rest}"), node)
+                return ast.copy_location(dotted_expr(f"{self.roots[root]}.{rest}"), node)
         self.generic_visit(node)
         return node
 

@@ -23,8 +23,12 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from investigator.pyast import dotted_expr, name_chain, same_once_rewritten
+
+if TYPE_CHECKING:
+    from investigator.detectors.pairs import SideIndex
 
 # library (top-level import) -> {newer attribute: the attribute it names under its older name}
 ALIASES: dict[str, dict[str, str]] = {"chainer": {"array": "data"}}
@@ -203,36 +207,31 @@ class _Moved(ast.NodeTransformer):
         return node
 
 
-def own_names(index: object) -> frozenset[str]:
-    """Names a project module or package of the repository could be imported under (file stems, directories)."""
-    memo = getattr(index, "__dict__", None)
-    found: frozenset[str] | None = memo.get("_own_module_names") if memo is not None else None
-    if found is None:
-        tree = getattr(index, "tree", None)
-        names: set[str] = set()
-        for path in tree.paths() if tree is not None else ():
-            if path.endswith(".py"):
-                parts = path[:-3].split("/")
-                names.update(parts)
-        found = frozenset(names)
-        if memo is not None:
-            memo["_own_module_names"] = found
+def own_names(index: SideIndex | None) -> frozenset[str]:
+    """Names a project module or package of the repository could be imported under (file stems, directories),
+    kept in the commit's index memo."""
+    if index is None:
+        return frozenset()
+    found = index.memo.get("own_module_names")
+    if not isinstance(found, frozenset):
+        found = frozenset(part for path in index.tree.paths() if path.endswith(".py") for part in path[:-3].split("/"))
+        index.memo["own_module_names"] = found
     return found
 
 
-def _replaced_roots(base_tree: ast.Module, cand_tree: ast.Module, own: frozenset[str]) -> dict[str, str]:
+def _replaced_roots(base_tree: ast.Module, cand_tree: ast.Module, own: Sequence[frozenset[str]]) -> dict[str, str]:
     """A top-level library package the baseline module imports and the candidate does not, replaced there by exactly
     one the baseline did not import (`import gym` -> `import gymnasium as gym`): {old root: new root}; else {}. A
     package of the repository itself is never read so (its functions are compared where they are defined)."""
     gone = _imports(base_tree) - _imports(cand_tree)
     new = _imports(cand_tree) - _imports(base_tree)
-    if len(gone) == 1 and len(new) == 1 and not (gone | new) & own:
+    if len(gone) == 1 and len(new) == 1 and not any((gone | new) & names for names in own):
         return {next(iter(gone)): next(iter(new))}
     return {}
 
 
 def same_but_moved_module(base: Sequence[ast.AST], cand: Sequence[ast.AST], base_tree: ast.Module,
-                          cand_tree: ast.Module, own: frozenset[str] = frozenset()) -> bool:
+                          cand_tree: ast.Module, own: Sequence[frozenset[str]] = ()) -> bool:
     """The two statements are the same once names bound by imports are read as what they import and a library module
     that moved (`MOVED_MODULES`, or a package the module's imports replaced wholesale by another) is read under its
     new path: the same function, the same arguments. A function of another name (`optix.adam` -> `optax.adamw`),

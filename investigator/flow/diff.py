@@ -274,7 +274,7 @@ def _equivalent(base: Unit, cand: Unit) -> bool:
             or same_but_aliases(base.parts, cand.parts, base.fn.module.tree, cand.fn.module.tree)
             or same_but_import_spelling(base.parts, cand.parts, base.fn.module.tree, cand.fn.module.tree)
             or same_but_moved_module(base.parts, cand.parts, base.fn.module.tree, cand.fn.module.tree,
-                                     own_names(base.fn.module.index) | own_names(cand.fn.module.index))
+                                     (own_names(base.fn.module.index), own_names(cand.fn.module.index)))
             or same_signed_sum(base.node, cand.node) or same_at_none_default(base, cand))
 
 

@@ -16,18 +16,16 @@ from __future__ import annotations
 import ast
 
 from investigator.flow.units import Unit
-from investigator.pyast import copy_tree
+from investigator.pyast import parameter_defaults, same_once_rewritten
 
 
 def _new_none_parameters(base: ast.AST, cand: ast.AST) -> frozenset[str]:
     if not isinstance(base, ast.FunctionDef | ast.AsyncFunctionDef) or not isinstance(
             cand, ast.FunctionDef | ast.AsyncFunctionDef):
         return frozenset()
-    had = {a.arg for a in [*base.args.posonlyargs, *base.args.args, *base.args.kwonlyargs]}
-    positional = [*cand.args.posonlyargs, *cand.args.args]
-    pairs = list(zip(positional[len(positional) - len(cand.args.defaults):], cand.args.defaults, strict=True))
-    pairs += [(a, d) for a, d in zip(cand.args.kwonlyargs, cand.args.kw_defaults, strict=True) if d is not None]
-    found = {a.arg for a, d in pairs if isinstance(d, ast.Constant) and d.value is None and a.arg not in had}
+    had = {a.arg for a, _ in parameter_defaults(base)}
+    found = {a.arg for a, d in parameter_defaults(cand) if isinstance(d, ast.Constant) and d.value is None
+             and a.arg not in had}
     stored = {n.id for n in ast.walk(cand) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
     return frozenset(found - stored)
 
@@ -69,7 +67,4 @@ def same_at_none_default(base: Unit, cand: Unit) -> bool:
     names = _new_none_parameters(base.fn.node, cand.fn.node)
     if not names or len(base.parts) != len(cand.parts):
         return False
-    rewrite = _AtDefault(names)
-    c = [ast.dump(rewrite.visit(copy_tree(p)), annotate_fields=False) for p in cand.parts]
-    b = [ast.dump(p, annotate_fields=False) for p in base.parts]
-    return bool(rewrite.count) and b == c
+    return same_once_rewritten(base.parts, cand.parts, _AtDefault(frozenset()), _AtDefault(names))

@@ -37,7 +37,7 @@ from investigator.flow.inferred import same_but_inferred
 from investigator.flow.liftedopt import constant_truth
 from investigator.flow.passthrough import passthrough_argument
 from investigator.flow.wrappers import container_fields, field_argument, returned_container
-from investigator.pyast import as_load, copy_tree, default_values
+from investigator.pyast import as_load, copy_tree, default_values, method_name
 
 MAX_NODES = 60  # a larger value becomes a digest name (hash-consing keeps the cost linear)
 MAX_CALLEE_STMTS = 60  # larger callees are not inlined (their own pair reports their changes)
@@ -902,8 +902,7 @@ def _constructed(expr: ast.expr) -> bool:
     """A call that builds an object: its callee's last name is a class name (`GlorotUniform()`, `nn.Linear(...)`)."""
     if not isinstance(expr, ast.Call):
         return False
-    func = expr.func
-    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    name = method_name(expr)
     return name[:1].isupper() and not name.isupper()
 
 
@@ -914,22 +913,22 @@ def _module_globals(fn: FunctionInfo, st: _State) -> list[Effect]:
     `config = 7`) from `acer, gym, CartPole-v1, acer-mlp-dis` to `acer, atari, SpaceInvaders-v0, acer-cnn-dis`;
     `Params.__init__` unpacks `CONFIGS[self.config]`, and the change was "restructured code, same effects"."""
     read: set[str] = set()
-    imported: set[str] = set()
+    fallbacks: set[str] = set()  # names whose module-level value is a fallback of what the machine provides
     for node in fn.module.tree.body:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             read.update(_free_reads(node))
         elif isinstance(node, ast.Try | ast.If):  # `try: from x import f` / `except ImportError: f = stub`
-            imported.update((a.asname or a.name).split(".")[0] for sub in ast.walk(node)
-                            if isinstance(sub, ast.Import | ast.ImportFrom) for a in sub.names)
+            fallbacks.update((a.asname or a.name).split(".")[0] for sub in ast.walk(node)
+                             if isinstance(sub, ast.Import | ast.ImportFrom) for a in sub.names)
         if isinstance(node, ast.Try):  # `try: x = int(os.environ["X"])` / `except KeyError: x = 4`
-            imported.update(sub.id for sub in ast.walk(node) if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store))
+            fallbacks.update(sub.id for sub in ast.walk(node) if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store))
     # a name an import binds is what runs where the dependency is installed; the assignment is its fallback
     # (tdmpc2 add30b5a..7992fa19 `envs/__init__.py`: `except: make_mujoco_env = missing_dependencies`); a name a `try`
     # binds depends on the machine it runs on (an environment variable, an installed package) and its fallback is a
     # default: sample-factory b14ae00b..00694e3c `envs/doom/multiplayer/doom_multiagent.py`'s new
     # `try: vizdoom_env_timeout = int(os.environ[...])` / `except KeyError: vizdoom_env_timeout = 4`, read where the
     # literal 4 was, became a significant "environment path: `<module>`" seat
-    read -= imported
+    read -= fallbacks
     # an empty container is a registry the functions fill (`REWARD_SCALER_LIST = {}` + `register_*`): its initial
     # value says nothing of what they read (d3rlpy v1.1.1..v2.0.2 moved its registries into
     # `generate_config_registration`, a significant "reward path" seat while this was an effect)
@@ -943,12 +942,11 @@ def _empty_container(expr: ast.expr) -> bool:
         return not expr.keys
     if isinstance(expr, ast.List | ast.Tuple | ast.Set):
         return not expr.elts
-    if isinstance(expr, ast.Call) and not expr.args and not expr.keywords:
-        func = expr.func
-        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-        return name in {"dict", "list", "set", "OrderedDict"}
-    return isinstance(expr, ast.Call) and (expr.func.attr if isinstance(expr.func, ast.Attribute) else
-                                           getattr(expr.func, "id", "")) == "defaultdict"
+    if not isinstance(expr, ast.Call):
+        return False
+    name = method_name(expr)
+    return name == "defaultdict" or (name in {"dict", "list", "set", "OrderedDict"} and not expr.args
+                                     and not expr.keywords)
 
 
 def _free_reads(node: ast.AST) -> set[str]:

@@ -1078,7 +1078,7 @@ def _without_inert_options(changes: list[UnitChange], pair: FunctionPair, index:
     base_fn, cand_fn = pair.base, pair.cand
     if base_fn is None or cand_fn is None or is_class_body(cand_fn) or cand_fn.is_module:
         return changes
-    values = new_option_values(base_fn, cand_fn, index.cand)
+    values = new_option_values(base_fn, cand_fn, index.cand, index.base)
     gone: list[UnitChange] = []
     used: set[str] = set()
     for c in changes:

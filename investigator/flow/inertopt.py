@@ -31,7 +31,13 @@ import operator
 from typing import Any
 
 from investigator.detectors.functions import FunctionInfo
-from investigator.flow.liftedopt import TESTS_OR_DOCS, literal_default, neutral_option, read_at
+from investigator.flow.liftedopt import (
+    TESTS_OR_DOCS,
+    literal_default,
+    neutral_option,
+    new_field_default,
+    read_at,
+)
 from investigator.pyast import copy_tree, parameter_defaults
 
 MAX_OPTIONS = 12
@@ -74,9 +80,11 @@ def _self_stores(cls: ast.ClassDef) -> dict[str, list[ast.stmt]]:
     return out
 
 
-def new_option_values(base_fn: FunctionInfo, cand_fn: FunctionInfo, side: Any) -> dict[str, tuple[object, str]]:
-    """`name` or `self.X` -> (effective value at the candidate, how it is set) for the candidate function's new
-    options whose value the commit's code fixes (module doc)."""
+def new_option_values(base_fn: FunctionInfo, cand_fn: FunctionInfo, side: Any,
+                      base_side: Any = None) -> dict[str, tuple[object, str]]:
+    """`name`, `self.X` or `<settings>.field` -> (effective value at the candidate, how it is set) for the candidate
+    function's new options whose value the commit's code fixes (module doc; settings fields with `base_side`:
+    `liftedopt.new_field_default`)."""
     memo = side.memo.setdefault("inertopt", {}) if hasattr(side, "memo") else {}
     key = (cand_fn.path, cand_fn.qualname, base_fn.path, base_fn.qualname)
     if key in memo:
@@ -90,6 +98,14 @@ def new_option_values(base_fn: FunctionInfo, cand_fn: FunctionInfo, side: Any) -
         if neutral_option(side, cand_fn, name, default):
             out[name] = (_literal(default), f"`{name}={ast.unparse(default)}`")
     out.update(_class_options(base_fn, cand_fn, side))
+    if base_side is not None:
+        for node in ast.walk(cand_fn.node):
+            if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load) and isinstance(node.value, ast.Name) \
+                    and node.value.id not in ("self", "cls") and ast.unparse(node) not in out:
+                default = new_field_default(base_side, side, node.attr)
+                if default is not None:
+                    out[ast.unparse(node)] = (_literal(default), f"the new settings field `{node.attr}: ... = "
+                                                                 f"{ast.unparse(default)}`")
     if len(out) > MAX_OPTIONS:
         out = {}
     memo[key] = dict(out)

@@ -379,3 +379,40 @@ def _sets_nothing(side: Any, module: Any, line: int, name: str, owner: FunctionI
     if field is not None:
         return _same_literal(field, default)
     return _only_read(module, line, name) or _not_setting(side, module, line, name, owner, default)
+
+
+def new_field_default(base_side: Any, side: Any, name: str) -> ast.expr | None:
+    """The literal default of `name` when it is a settings field new in this range whose value no code or
+    configuration of the candidate sets: the candidate declares it (`enable_bf16: bool = False` in a class body, one
+    literal wherever declared), the baseline declares no field of that name, and every other mention in the
+    candidate's code is an attribute read (xland-minigrid v0.8.0..v0.9.0, `training/train_meta_task.py:118`:
+    `dtype=jnp.bfloat16 if config.enable_bf16 else None`); a configuration file naming it, a store or a keyword
+    argument of that name leaves it unknown (None)."""
+    memo = side.memo.setdefault("newfield_default", {}) if hasattr(side, "memo") else {}
+    if name in memo:
+        found: ast.expr | None = memo[name]
+        return found
+    memo[name] = None
+    refs = [(p, n) for p, n in side.references(name) if not TESTS_OR_DOCS.search(p)]
+    if not refs or len(refs) > MAX_OPTION_REFERENCES:
+        return None
+    declared: ast.expr | None = None
+    for path, line in refs:
+        module = side.module(path) if path.endswith((".py", ".pyi")) else None
+        if module is None:
+            return None
+        field = _settings_field(module, line, name)
+        if field is not None:
+            if declared is not None and not _same_literal(field, declared):
+                return None
+            declared = field
+        elif not _only_read(module, line, name):
+            return None
+    if declared is None:
+        return None
+    for path, line in base_side.references(name)[:MAX_OPTION_REFERENCES + 1]:
+        module = base_side.module(path) if path.endswith((".py", ".pyi")) else None
+        if module is None or _settings_field(module, line, name) is not None:
+            return None  # the baseline had the option (or a configuration naming it): not new here
+    memo[name] = declared
+    return declared

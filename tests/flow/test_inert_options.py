@@ -160,3 +160,33 @@ def test_half_precision_option_on_by_a_field_stays_a_finding():
     b, c = _precision("False", "True")
     result = run_detectors(b, c, diff_trees(b, c))
     assert any(f.title.startswith("Precision changed") for f in result.findings), [f.title for f in result.findings]
+
+
+def _new_case(cand_extra: dict[str, str]):
+    from investigator.flow.analyzer import analyse
+    from tests.flow.test_equivalence import _index
+    from tests.flow.test_new_cases import ENVS, LAG_ARM, SAMPLER
+
+    base = {"envs.py": ENVS.format(arm=""), "sampler.py": SAMPLER, "configs/config.yaml": "env: smac  # [smac]\n"}
+    cand = {**base, "envs.py": ENVS.format(arm=LAG_ARM), **cand_extra}
+    result = analyse(_index(base, cand))
+    return [f for f in result.findings if "get_num_agents" in f.title]
+
+
+def test_a_value_named_only_in_a_configuration_comment_or_a_file_name_is_new():
+    """jumanji 1f38fe66..ea23c441 (`jumanji/training/setup_train.py:97`, `if cfg.env.name in {"lbf"}:`): the range
+    lists the new environment in the comment of `configs/config.yaml` (`- env: snake  # [..., lbf, ...]`) and in
+    the documentation site's navigation (`environments/lbf.md`); neither selects it, the new `env/lbf.yaml` does."""
+    from investigator.models import Severity
+
+    found = _new_case({"configs/config.yaml": "env: smac  # [smac, lag]\n",
+                       "mkdocs.yml": "nav:\n  - Lag: environments/lag.md\n"})
+    assert len(found) == 1 and found[0].severity is Severity.low and "new case for value 'lag'" in found[0].title, \
+        [(f.title, f.severity) for f in found]
+
+
+def test_a_value_an_existing_configuration_selects_keeps_the_severity():
+    from investigator.models import Severity
+
+    found = _new_case({"configs/config.yaml": "env: lag  # [smac, lag]\n"})
+    assert found and found[0].severity is Severity.significant, [(f.title, f.severity) for f in found]

@@ -134,7 +134,7 @@ def _inert(pair: FunctionPair, features: list[Feature], ctx: DetectorContext) ->
     for f in features:
         if f.site.depth != 0 or f.site.fn is not pair.cand:
             continue
-        values = values or new_option_values(pair.base, pair.cand, ctx.pairs.cand)
+        values = values or new_option_values(pair.base, pair.cand, ctx.pairs.cand, ctx.pairs.base)
         found = inert_arm(f.site.node, pair.cand.node, values) if values else set()
         if found:
             out.append(f)

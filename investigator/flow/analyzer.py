@@ -1079,18 +1079,42 @@ def _without_inert_options(changes: list[UnitChange], pair: FunctionPair, index:
     if base_fn is None or cand_fn is None or is_class_body(cand_fn) or cand_fn.is_module:
         return changes
     values = new_option_values(base_fn, cand_fn, index.cand, index.base)
-    gone: list[UnitChange] = []
     used: set[str] = set()
+    consumed: set[int] = set()  # ids of the units found inert (a candidate unit with the base unit it reproduces)
+    # the diff pairs a block's statements by position: a new parameter's default unit can sit beside the baseline
+    # statement that the next candidate statement reproduces, so a base unit is looked for by its target too
+    spare = {id(c.base): c.base for c in changes if c.base is not None and not c.base.default}
     for c in changes:
-        if c.cand is None or c.cand.header and c.base is not None and not c.base.header:
+        unit = c.cand
+        if unit is None or unit.default or unit.header and c.base is not None and not c.base.header:
             continue
-        found = inert(c.base.node if c.base is not None else None, c.cand.node, values, index.cand)
+        tries = ([c.base] if c.base is not None and not c.base.default else []) + [
+            b for b in spare.values() if b is not c.base and _same_target(b.node, unit.node)]
+        found: set[str] = set()
+        for b in tries:
+            if id(b) in consumed:
+                continue
+            found = inert(b.node, unit.node, values, index.cand, cand_fn.node)
+            if found:
+                consumed.add(id(b))
+                break
         if not found and c.base is None:
-            option = stored_only(c.cand.node, values)
-            found = {option} if option and _reads_inert(cand_fn, option, values, index) else set()
+            found = inert(None, unit.node, values, index.cand, cand_fn.node)
+            option = "" if found else stored_only(unit.node, values)
+            found = found or ({option} if option and _reads_inert(cand_fn, option, values, index) else set())
         if found:
-            gone.append(c)
+            consumed.add(id(unit))
             used |= found
+    new_defaults = {u.node.targets[0].id for c in changes for u in (c.cand,) if u is not None and u.default
+                    and isinstance(u.node, ast.Assign) and isinstance(u.node.targets[0], ast.Name)} & set(values)
+
+    def settled(u: Unit | None) -> bool:
+        return u is None or id(u) in consumed or u.default and isinstance(u.node, ast.Assign) \
+            and isinstance(u.node.targets[0], ast.Name) and u.node.targets[0].id in new_defaults
+
+    gone = [c for c in changes if (id(c.cand) in consumed or c.cand is None or c.cand.default)
+            and settled(c.base) and settled(c.cand) and not (c.cand is None and c.base is None)
+            and (c.cand is not None and id(c.cand) in consumed or c.base is not None and id(c.base) in consumed)]
     if not gone:
         return changes
     result.no_effect.append(NoEffectChange(
@@ -1101,6 +1125,13 @@ def _without_inert_options(changes: list[UnitChange], pair: FunctionPair, index:
         locations=[Location(path=cand_fn.path, line=gone[0].cand.line if gone[0].cand else cand_fn.lineno,
                             side="candidate")], source=SOURCE))
     return [c for c in changes if not any(c is g for g in gone)]
+
+
+def _same_target(a: ast.stmt, b: ast.stmt) -> bool:
+    """Two assignments of the same target text."""
+    ta = a.targets if isinstance(a, ast.Assign) else [a.target] if isinstance(a, ast.AnnAssign | ast.AugAssign) else []
+    tb = b.targets if isinstance(b, ast.Assign) else [b.target] if isinstance(b, ast.AnnAssign | ast.AugAssign) else []
+    return bool(ta) and [ast.unparse(t) for t in ta] == [ast.unparse(t) for t in tb]
 
 
 def _reads_inert(fn: FunctionInfo, option: str, values: dict[str, tuple[object, str]], index: PairIndex) -> bool:

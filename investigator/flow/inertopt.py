@@ -290,14 +290,14 @@ class _DefaultKeywords(ast.NodeTransformer):
         keep = []
         for k in node.keywords:
             default = defaults.get(k.arg or "")
-            if k in added and default is not None and self._neutral(k.value, k.arg or "", default):
-                self.used.add(ast.unparse(k))
+            if k in added and default is not None and self.neutral(k.value, k.arg or "", default):
+                self.used.add(f"argument `{ast.unparse(k)}`")
                 continue
             keep.append(k)
         node.keywords = keep
         return node
 
-    def _neutral(self, value: ast.expr, name: str, default: ast.expr) -> bool:
+    def neutral(self, value: ast.expr, name: str, default: ast.expr) -> bool:
         folded, _ = at_values(value, self.values)
         if isinstance(folded, ast.Constant) and literal_default(default):
             return _same_value(folded.value, _literal(default))
@@ -315,19 +315,52 @@ def _keywords(node: ast.AST) -> set[str]:
     return {f"{k.arg}=" for c in ast.walk(node) if isinstance(c, ast.Call) for k in c.keywords if k.arg}
 
 
+def _spread_keys(cand: ast.stmt, base: ast.stmt, fn: ast.AST | None, side: Any, values: dict[str, tuple[object, str]],
+                 dropper: _DefaultKeywords) -> ast.stmt:
+    """`name = {...}` without the string keys the candidate added whose value, at the options' values, is the default
+    of the parameter of that name of every project callable the function hands `**name` to (openrl v0.1.8..v0.1.9
+    `openrl/rewards/nlp_reward.py:27`: `kl_config = {..., "use_deepspeed": use_deepspeed}` then `KLPenalty(**kl_config)`,
+    `use_deepspeed: bool = True` on both)."""
+    if fn is None or not (isinstance(cand, ast.Assign) and len(cand.targets) == 1 and isinstance(cand.targets[0], ast.Name)
+                          and isinstance(cand.value, ast.Dict) and isinstance(base, ast.Assign)
+                          and isinstance(base.value, ast.Dict)):
+        return cand
+    name = cand.targets[0].id
+    had = {k.value for k in base.value.keys if isinstance(k, ast.Constant)}
+    spreads = [c for c in ast.walk(fn) if isinstance(c, ast.Call)
+               and any(k.arg is None and isinstance(k.value, ast.Name) and k.value.id == name for k in c.keywords)]
+    defaults = [_callee_defaults(side, c) for c in spreads]
+    if not spreads or any(d is None for d in defaults):
+        return cand
+    out = copy_tree(cand)
+    assert isinstance(out, ast.Assign) and isinstance(out.value, ast.Dict)
+    keys, vals = [], []
+    for k, v in zip(out.value.keys, out.value.values, strict=True):
+        key = k.value if isinstance(k, ast.Constant) and isinstance(k.value, str) else None
+        found = [d.get(key) for d in defaults if d is not None] if key is not None and key not in had else []
+        if k is not None and found and all(f is not None and dropper.neutral(v, key or "", f) for f in found):
+            dropper.used.add(f"key `{ast.unparse(k)}: {ast.unparse(v)}` of `**{name}`")
+            continue
+        keys.append(k)
+        vals.append(v)
+    out.value.keys, out.value.values = keys, vals
+    return out
+
+
 def inert(base: ast.stmt | None, cand: ast.stmt, values: dict[str, tuple[object, str]],
-          side: Any = None) -> set[str]:
+          side: Any = None, fn: ast.AST | None = None) -> set[str]:
     """The options that make the candidate statement the baseline's (or, with `base` None, no statement) at their
     values; an empty set when it still differs or reads none. With `side`, keyword arguments the candidate added whose
-    effective value is the callee's default are left out too (their spelling joins the options returned)."""
+    effective value is the callee's default are left out too (their spelling joins the options returned), and with
+    `fn` (the candidate function) so are the keys of a dict it hands on as `**name` (`_spread_keys`)."""
     if side is not None and base is not None:
         dropper = _DefaultKeywords(side, values, _keywords(base))
-        cand = dropper.visit(copy_tree(cand))
+        cand = _spread_keys(dropper.visit(copy_tree(cand)), base, fn, side, values, dropper)
         if dropper.used:
             folded, used = at_values(cand, values)
             same = ast.dump(_strip_annotation(folded), annotate_fields=False) == \
                 ast.dump(_strip_annotation(copy_tree(base)), annotate_fields=False)
-            return used | {f"argument `{u}`" for u in dropper.used} if same else set()
+            return used | dropper.used if same else set()
     if not values:
         return set()
     folded, used = at_values(cand, values)
@@ -372,7 +405,8 @@ def describe(used: set[str], values: dict[str, tuple[object, str]]) -> str:
     parts = [f"new option `{u}`, effective value `{values[u][0]!r}` at the candidate (set by {values[u][1]}, no code "
              "or configuration of the commit passes another value), reproduces the baseline"
              for u in sorted(used) if u in values]
-    parts += [f"new {u}: its effective value at the candidate is the callee's own default (a configuration read "
-              "whose fallback or settings field default is that value, and no configuration file sets the key), "
-              "reproduces the baseline" for u in sorted(used) if u not in values]
+    parts += [f"new {u}: its effective value at the candidate is the callee's own default for that parameter (a "
+              "literal, a new option with that default, or a configuration read whose fallback or settings-field "
+              "default is that value, with no configuration file setting the key), reproduces the baseline"
+              for u in sorted(used) if u not in values]
     return "; ".join(parts)

@@ -252,6 +252,8 @@ def _neutral(side: Any, owner: FunctionInfo, name: str, default: ast.expr, seen:
             continue
         module = side.module(path) if path.endswith((".py", ".pyi")) else None
         if module is None:
+            if _configured_alike(side, path, name, default):
+                continue  # the file sets the key to the default itself
             return False
         calls = [c for c in ast.walk(module.tree) if isinstance(c, ast.Call) and _targets(c, owner)
                  and any(k.arg == name and getattr(k, "lineno", None) == line for k in c.keywords)]
@@ -343,9 +345,13 @@ def _not_setting(side: Any, module: Any, line: int, name: str, owner: FunctionIn
     nodes = nodes_on_line(module.tree).get(line, ())
     keywords = [n for n in nodes if isinstance(n, ast.keyword) and n.arg == name]
     inside = {id(x) for k in keywords for x in ast.walk(k.value)}
-    if any(id(n) not in inside and (isinstance(n, ast.Name) and n.id == name or isinstance(n, ast.Attribute)
-                                    and n.attr == name or isinstance(n, ast.Constant) and n.value == name)
-           for n in nodes):  # another function's parameter of that name (`ast.arg`) sets nothing of the owner's
+    alike = _dict_keys_alike(side, module, line, name, default)
+    # another function's parameter of that name (`ast.arg`) and an attribute of that name (`self.use_deepspeed =
+    # cfg.use_deepspeed` of another class: openrl v0.1.8..v0.1.9 `openrl/algorithms/ppo.py:44`) set nothing of the
+    # owner's parameter; a string key does unless its value is the default (`_dict_keys_alike`)
+    if any(id(n) not in inside and (isinstance(n, ast.Name) and n.id == name
+                                    or isinstance(n, ast.Constant) and n.value == name and id(n) not in alike)
+           for n in nodes):
         return False
     if not keywords:
         return True
@@ -416,3 +422,57 @@ def new_field_default(base_side: Any, side: Any, name: str) -> ast.expr | None:
             return None  # the baseline had the option (or a configuration naming it): not new here
     memo[name] = declared
     return declared
+
+
+def _dict_keys_alike(side: Any, module: Any, line: int, name: str, default: ast.expr) -> set[int]:
+    """The string keys `"name"` of dict literals at `line` whose value is the default literal, or a parameter of the
+    enclosing function that is itself a neutral option with the same default (openrl v0.1.8..v0.1.9
+    `openrl/rewards/nlp_reward.py:30`: `kl_config = {..., "use_deepspeed": use_deepspeed}` handed as
+    `KLPenalty(**kl_config)`, with `use_deepspeed: bool = True` on both)."""
+    out: set[int] = set()
+    for node in nodes_on_line(module.tree).get(line, ()):
+        if not isinstance(node, ast.Dict):
+            continue
+        for k, v in zip(node.keys, node.values, strict=True):
+            if not (isinstance(k, ast.Constant) and k.value == name and getattr(k, "lineno", None) == line):
+                continue
+            if literal_default(v) and _same_literal(v, default):
+                out.add(id(k))
+            elif isinstance(v, ast.Name) and len(_DICT_DEPTH) < 3:
+                found = _option_of(module, line, v.id)
+                _DICT_DEPTH.append(line)  # a bound on options handed through dicts to each other
+                try:
+                    if found is not None and _same_literal(found[1], default) \
+                            and neutral_option(side, found[0], v.id, found[1], frozenset({("", "")})):
+                        out.add(id(k))
+                finally:
+                    _DICT_DEPTH.pop()
+    return out
+
+
+_DICT_DEPTH: list[int] = []
+
+
+def _configured_alike(side: Any, path: str, name: str, default: ast.expr) -> bool:
+    """Whether a YAML/JSON file that names the option sets every key of that name to the default literal (openrl
+    v0.1.8..v0.1.9 `examples/nlp/nlp_ppo.yaml`: `"use_deepspeed": true` beside the new `use_deepspeed: bool =
+    True`): an explicit value equal to the default is the default."""
+    if not path.endswith((".yaml", ".yml", ".json")) or not isinstance(default, ast.Constant):
+        return False
+    from investigator.detectors.newcases import _LOADER, _walk
+
+    memo = side.memo.setdefault("liftedopt_configs", {}) if hasattr(side, "memo") else {}
+    if path not in memo:
+        try:
+            import yaml
+
+            text = side.texts().get(path, "") if hasattr(side, "texts") else ""
+            data = list(yaml.load_all(text, Loader=_LOADER)) if text and len(text) < 2_000_000 else None
+        except Exception:  # a file that does not parse proves nothing
+            data = None
+        memo[path] = data
+    data = memo[path]
+    if data is None:
+        return False
+    values = [v for k, v in _walk(data) if k == name]
+    return bool(values) and all(type(v) is type(default.value) and v == default.value for v in values)

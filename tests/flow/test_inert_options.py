@@ -190,3 +190,76 @@ def test_a_value_an_existing_configuration_selects_keeps_the_severity():
 
     found = _new_case({"configs/config.yaml": "env: lag  # [smac, lag]\n"})
     assert found and found[0].severity is Severity.significant, [(f.title, f.severity) for f in found]
+
+
+PENALTY_MODEL = """
+import torch
+
+
+class KLPenalty(torch.nn.Module):
+    def __init__(self, ref_model, coeff=0.1{param}):
+        super().__init__()
+        self.use_deepspeed = {value}
+        self.coeff = coeff
+        self.ref = load(ref_model)
+        if self.use_deepspeed:
+            self.ref = wrap(self.ref)
+
+    def forward(self, logits, obs):
+        return self.coeff * (logits - self.ref(obs))
+"""
+REWARD = """
+from penalty import KLPenalty
+
+
+class NLPReward:
+    def __init__(self, env, ref_model{param}):
+        kl_config = {{"ref_model": ref_model{key}}}
+        self.kl = KLPenalty(**kl_config)
+
+    def __call__(self, env, logits, obs):
+        return env.reward - self.kl(logits, obs)
+"""
+RUNNER = """
+import torch
+from reward import NLPReward
+
+
+def train(env, policy, optimizer, cfg):
+    reward_fn = NLPReward(env, **cfg["reward_class"]["args"])
+    obs = env.reset()
+    logits = policy(obs)
+    loss = -(reward_fn(env, logits, obs) * logits).mean()
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+"""
+
+
+def _lifted(yaml_value: str, default: str = "True"):
+    base = {"penalty.py": PENALTY_MODEL.format(param="", value="True"),
+            "reward.py": REWARD.format(param="", key=""), "runner.py": RUNNER,
+            "configs/nlp_ppo.yaml": "reward_class:\n  args:\n    ref_model: gpt2\n"}
+    cand = {"penalty.py": PENALTY_MODEL.format(param=f", use_deepspeed: bool = {default}", value="use_deepspeed"),
+            "reward.py": REWARD.format(param=f", use_deepspeed: bool = {default}",
+                                       key=', "use_deepspeed": use_deepspeed'),
+            "runner.py": RUNNER,
+            "configs/nlp_ppo.yaml": f"reward_class:\n  args:\n    ref_model: gpt2\n    use_deepspeed: {yaml_value}\n"}
+    return _titles(base, cand)
+
+
+def test_constant_lifted_into_a_parameter_handed_through_a_dict_is_no_effect():
+    """openrl v0.1.8..v0.1.9 (`openrl/envs/nlp/rewards/kl_penalty.py:37`, `openrl/rewards/nlp_reward.py:27`):
+    `self.use_deepspeed = True` became the new parameter `use_deepspeed: bool = True`, handed by `NLPReward` (its
+    own new `use_deepspeed: bool = True`) through `kl_config = {..., "use_deepspeed": use_deepspeed}` and
+    `KLPenalty(**kl_config)`; the run's configuration file sets `use_deepspeed: true`, the default."""
+    findings, no_effect = _lifted("true")
+    assert not [t for t in findings if "KLPenalty" in t or "NLPReward" in t], findings
+    assert any("KLPenalty.__init__" in n and "effective value `True`" in n for n in no_effect), no_effect
+    assert any("NLPReward.__init__" in n and "of `**kl_config`" in n for n in no_effect), no_effect
+
+
+def test_constant_lifted_into_a_parameter_a_configuration_turns_off_stays_a_finding():
+    """The configuration file sets the new option to another value: the wrapped model changes for that run."""
+    findings, _ = _lifted("false")
+    assert any("KLPenalty.__init__" in t for t in findings), findings

@@ -103,16 +103,24 @@ class Catalog:
         if self.too_large:
             return True
         quoted = re.compile(r"""(['"])""" + re.escape(value) + r"\1")
-        word = re.compile(r"(?<![\w-])" + re.escape(value) + r"(?![\w-])")
+        # a file name (`environments/lbf.md` in a documentation site's navigation) is no selected value
+        word = re.compile(r"(?<![\w-])" + re.escape(value) + r"(?![\w-]|\.\w)")
         for path, text in self._text().items():
             if path not in within:
                 continue
             if not path.endswith(".py"):
-                if word.search(text):
+                if word.search(_COMMENT.sub("", text) if path.endswith(_COMMENTED) else text):
                     return True
             elif quoted.search(text) and _used_as_value(text, value):
                 return True
         return False
+
+
+# a comment of a YAML, TOML, INI or shell file selects nothing: jumanji 1f38fe66..ea23c441's
+# `jumanji/training/configs/config.yaml` lists every environment in `- env: snake  # [bin_pack, ..., lbf, ...]`, and
+# the new `if cfg.env.name in {"lbf"}:` of `jumanji/training/setup_train.py:97` is taken only by the new `env/lbf.yaml`
+_COMMENTED = (".yaml", ".yml", ".toml", ".cfg", ".ini", ".sh")
+_COMMENT = re.compile(r"(?:(?<=\s)|^)#.*$", re.MULTILINE)
 
 
 def _used_as_value(text: str, value: str) -> bool:

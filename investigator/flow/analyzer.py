@@ -82,6 +82,8 @@ from investigator.flow.groups import grouped_input
 from investigator.flow.handedin import handed_in_call
 from investigator.flow.heldattrs import one_side_attributes
 from investigator.flow.identityopt import default_truth, identity_calls, identity_hooks
+from investigator.flow.inertopt import describe as inert_describe
+from investigator.flow.inertopt import inert, new_option_values, stored_only
 from investigator.flow.inferred import same_statement_but_inferred
 from investigator.flow.inlined import Inlined, call_text, inlined_callees
 from investigator.flow.kwrename import keyword_renamed
@@ -847,6 +849,7 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     changes = _without_pushed_down(changes, pair, index, result)
     changes = _without_threaded_state(changes, pair, index, result)
     changes = _without_off_branches(changes, pair, index, result)
+    changes = _without_inert_options(changes, pair, index, result)
     if config_compared:
         changes = _without_plumbing(changes, pair, index, result)
     defaults = [c for c in changes if _default_changed(c)]
@@ -1065,6 +1068,96 @@ def _without_off_branches(changes: list[UnitChange], pair: FunctionPair, index: 
         locations=[Location(path=first.fn.path, line=first.line, side="candidate" if first is dead[0][0].cand
                             else "baseline")], source=SOURCE))
     return [c for c in changes if not any(c is d for d, _ in dead)]
+
+
+def _without_inert_options(changes: list[UnitChange], pair: FunctionPair, index: PairIndex,
+                           result: AnalyzerResult) -> list[UnitChange]:
+    """The changes less those that new options at their effective value make the baseline's statement (flow/inertopt.py:
+    omnisafe's `reward -= self._penalty_coefficient * cost` with the coefficient 0.0, oat's `torch.float16 if fp16`
+    with `fp16=False`), and less the one store of such an option whose reads are all inert there too."""
+    base_fn, cand_fn = pair.base, pair.cand
+    if base_fn is None or cand_fn is None or is_class_body(cand_fn) or cand_fn.is_module:
+        return changes
+    values = new_option_values(base_fn, cand_fn, index.cand, index.base)
+    used: set[str] = set()
+    consumed: set[int] = set()  # ids of the units found inert (a candidate unit with the base unit it reproduces)
+    # the diff pairs a block's statements by position: a new parameter's default unit can sit beside the baseline
+    # statement that the next candidate statement reproduces, so a base unit is looked for by its target too
+    spare = {id(c.base): c.base for c in changes if c.base is not None and not c.base.default}
+    for c in changes:
+        unit = c.cand
+        if unit is None or unit.default or unit.header and c.base is not None and not c.base.header:
+            continue
+        tries = ([c.base] if c.base is not None and not c.base.default else []) + [
+            b for b in spare.values() if b is not c.base and _same_target(b.node, unit.node)]
+        found: set[str] = set()
+        for b in tries:
+            if id(b) in consumed:
+                continue
+            found = inert(b.node, unit.node, values, index.cand, cand_fn.node)
+            if found:
+                consumed.add(id(b))
+                break
+        if not found and c.base is None:
+            found = inert(None, unit.node, values, index.cand, cand_fn.node)
+            option = "" if found else stored_only(unit.node, values)
+            found = found or ({option} if option and _reads_inert(cand_fn, option, values, index) else set())
+        if found:
+            consumed.add(id(unit))
+            used |= found
+    new_defaults = {u.node.targets[0].id for c in changes for u in (c.cand,) if u is not None and u.default
+                    and isinstance(u.node, ast.Assign) and isinstance(u.node.targets[0], ast.Name)} & set(values)
+
+    def settled(u: Unit | None) -> bool:
+        return u is None or id(u) in consumed or u.default and isinstance(u.node, ast.Assign) \
+            and isinstance(u.node.targets[0], ast.Name) and u.node.targets[0].id in new_defaults
+
+    gone = [c for c in changes if (id(c.cand) in consumed or c.cand is None or c.cand.default)
+            and settled(c.base) and settled(c.cand) and not (c.cand is None and c.base is None)
+            and (c.cand is not None and id(c.cand) in consumed or c.base is not None and id(c.base) in consumed)]
+    if not gone:
+        return changes
+    result.no_effect.append(NoEffectChange(
+        subsystem="other", title=f"New option(s) at their effective value in `{pair.describe()}` ({len(gone)} "
+                                 "statements)",
+        reason=inert_describe(used, values) + ": with that value the changed statement(s) compute the baseline's "
+               "values (a branch or arm not taken, a term multiplied by 0, a factor 1)",
+        locations=[Location(path=cand_fn.path, line=gone[0].cand.line if gone[0].cand else cand_fn.lineno,
+                            side="candidate")], source=SOURCE))
+    return [c for c in changes if not any(c is g for g in gone)]
+
+
+def _same_target(a: ast.stmt, b: ast.stmt) -> bool:
+    """Two assignments of the same target text."""
+    ta = a.targets if isinstance(a, ast.Assign) else [a.target] if isinstance(a, ast.AnnAssign | ast.AugAssign) else []
+    tb = b.targets if isinstance(b, ast.Assign) else [b.target] if isinstance(b, ast.AnnAssign | ast.AugAssign) else []
+    return bool(ta) and [ast.unparse(t) for t in ta] == [ast.unparse(t) for t in tb]
+
+
+def _reads_inert(fn: FunctionInfo, option: str, values: dict[str, tuple[object, str]], index: PairIndex) -> bool:
+    """Whether every read of the new instance option `self.X` in its class's methods is inert at its value (each
+    such statement is the baseline's, or is new and no statement): the store alone then changes nothing."""
+    attr = option.split(".", 1)[1]
+    klass = fn.class_name
+    if not klass:
+        return False
+    found = False
+    for other in fn.module.functions.values():
+        if other.class_name != klass or other is fn or not isinstance(other.node, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for stmt in ast.walk(other.node):
+            if not isinstance(stmt, ast.stmt) or stmt is other.node:
+                continue
+            compound = [getattr(stmt, k) for k in ("test", "iter", "items", "subject") if hasattr(stmt, k)] \
+                if isinstance(stmt, ast.If | ast.For | ast.AsyncFor | ast.While | ast.With | ast.AsyncWith
+                              | ast.Match | ast.Try | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) else None
+            parts = compound if compound is not None else [stmt]
+            if any(isinstance(n, ast.Attribute) and n.attr == attr and isinstance(n.value, ast.Name)
+                   and n.value.id == "self" and isinstance(n.ctx, ast.Load) for p in parts for n in ast.walk(p)):
+                found = True
+                if compound is not None or not inert(None, stmt, {option: values[option]}):
+                    return False  # a test, a loop or a context manager on it: judged nowhere here
+    return found
 
 
 def _without_declared_placeholders(changes: list[UnitChange], pair: FunctionPair,

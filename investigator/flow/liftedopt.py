@@ -178,14 +178,15 @@ def _passed_positionally(side: Any, owner: FunctionInfo, name: str) -> bool:
     index = _positional_index(owner, name)
     if index is None:
         return False
-    for path, line in side.references(owner.name)[:MAX_OPTION_REFERENCES + 1]:
+    name = _call_name(owner)
+    for path, line in side.references(name)[:MAX_OPTION_REFERENCES + 1]:
         module = side.module(path) if path.endswith((".py", ".pyi")) else None
         if module is None:
             continue
         for node in nodes_on_line(module.tree).get(line, ()):
             if isinstance(node, ast.Call) and (
-                    isinstance(node.func, ast.Name) and node.func.id == owner.name
-                    or isinstance(node.func, ast.Attribute) and node.func.attr == owner.name) \
+                    isinstance(node.func, ast.Name) and node.func.id == name
+                    or isinstance(node.func, ast.Attribute) and node.func.attr == name) \
                     and (len(node.args) > index or any(isinstance(a, ast.Starred) for a in node.args)):
                 return True
     return False
@@ -206,10 +207,18 @@ def _option_of(module: Any, line: int, name: str) -> tuple[FunctionInfo, ast.exp
     return None
 
 
+def _call_name(owner: FunctionInfo) -> str:
+    """The name a call of the owner spells: its class's for `__init__` (`OffPolicyBuffer(...)`)."""
+    if owner.name == "__init__" and owner.class_name:
+        return owner.class_name.rsplit(".", 1)[-1]
+    return owner.name
+
+
 def _targets(call: ast.Call, owner: FunctionInfo) -> bool:
     """Whether `call` runs the owner: `owner(...)`, `x.owner(...)`, or `partial(owner, ...)`."""
     names = [call.func, *call.args[:1]]
-    return any(isinstance(n, ast.Name) and n.id == owner.name or isinstance(n, ast.Attribute) and n.attr == owner.name
+    name = _call_name(owner)
+    return any(isinstance(n, ast.Name) and n.id == name or isinstance(n, ast.Attribute) and n.attr == name
                for n in names)
 
 
@@ -243,18 +252,22 @@ def _neutral(side: Any, owner: FunctionInfo, name: str, default: ast.expr, seen:
             continue
         module = side.module(path) if path.endswith((".py", ".pyi")) else None
         if module is None:
+            if _configured_alike(side, path, name, default):
+                continue  # the file sets the key to the default itself
             return False
         calls = [c for c in ast.walk(module.tree) if isinstance(c, ast.Call) and _targets(c, owner)
                  and any(k.arg == name and getattr(k, "lineno", None) == line for k in c.keywords)]
         keywords = [k for c in calls for k in c.keywords if k.arg == name and getattr(k, "lineno", None) == line]
         if not keywords:
-            if _option_of(module, line, name) is not None:
-                continue  # another function's own parameter of that name (declared, read, handed to others)
-            return False
+            if not _sets_nothing(side, module, line, name, owner, default):
+                return False
+            continue
         for k in keywords:
             if literal_default(k.value):
                 if not _same_literal(k.value, default):
                     return False
+                continue
+            if read_at(side, k.value, name, default):
                 continue
             passed = k.value.id if isinstance(k.value, ast.Name) else ""
             found = _option_of(module, line, passed) if passed else None
@@ -262,3 +275,204 @@ def _neutral(side: Any, owner: FunctionInfo, name: str, default: ast.expr, seen:
                     or not neutral_option(side, found[0], passed, found[1], seen):
                 return False
     return not _passed_positionally(side, owner, name)
+
+
+def _settings_field(module: Any, line: int, name: str) -> ast.expr | None:
+    """The literal default of a class-body field `name: T = <literal>` (or `name = <literal>`) declared at `line` of
+    a class of the module (a dataclass of options: oat's `OATArgs.fp16: bool = False`), else None."""
+    for node in nodes_on_line(module.tree).get(line, ()):
+        if isinstance(node, ast.ClassDef):
+            continue
+        if isinstance(node, ast.AnnAssign | ast.Assign):
+            target = node.target if isinstance(node, ast.AnnAssign) else node.targets[0] if len(node.targets) == 1 \
+                else None
+            if isinstance(target, ast.Name) and target.id == name and node.value is not None \
+                    and literal_default(node.value) and _in_class_body(module.tree, node):
+                return node.value
+    return None
+
+
+def _in_class_body(tree: ast.Module, stmt: ast.stmt) -> bool:
+    return any(isinstance(c, ast.ClassDef) and stmt in c.body for c in ast.walk(tree))
+
+
+def _only_read(module: Any, line: int, name: str) -> bool:
+    """Every mention of `name` on the line is an attribute read `<obj>.name` (not stored, not a keyword)."""
+    nodes = nodes_on_line(module.tree).get(line, ())
+    attrs = [n for n in nodes if isinstance(n, ast.Attribute) and n.attr == name]
+    if not attrs or any(not isinstance(a.ctx, ast.Load) for a in attrs):
+        return False
+    return not any(isinstance(n, ast.keyword) and n.arg == name or isinstance(n, ast.Name) and n.id == name
+                   or isinstance(n, ast.Constant) and n.value == name for n in nodes)
+
+
+def read_at(side: Any, value: ast.expr, name: str, default: ast.expr) -> bool:
+    """A keyword's value that is the option's own configuration read with the same literal: `<cfg>.get('name', 0.0)`,
+    `getattr(args, 'name', False)` (omnisafe's `penalty_coefficient=self._cfgs.algo_cfgs.get('penalty_coefficient',
+    0.0)`), or `args.name` of a settings field whose default is the same literal (its declaration is one of the
+    option's references, judged in `_neutral`). A configuration file that sets the key is a reference of the name too,
+    which `_neutral` refuses."""
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "get" \
+            and len(value.args) == 2 and not value.keywords:
+        key, fallback = value.args
+    elif isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "getattr" \
+            and len(value.args) == 3 and not value.keywords:
+        key, fallback = value.args[1], value.args[2]
+    elif isinstance(value, ast.Attribute) and value.attr == name and isinstance(value.ctx, ast.Load) \
+            and not (isinstance(value.value, ast.Name) and value.value.id == "self"):
+        return _declared_with(side, name, default)
+    else:
+        return False
+    return isinstance(key, ast.Constant) and key.value == name and literal_default(fallback) \
+        and _same_literal(fallback, default)
+
+
+def _declared_with(side: Any, name: str, default: ast.expr) -> bool:
+    """Whether some class of the commit declares the field `name` with this literal default."""
+    for path, line in side.references(name)[:MAX_OPTION_REFERENCES + 1]:
+        module = side.module(path) if path.endswith((".py", ".pyi")) else None
+        field = _settings_field(module, line, name) if module is not None else None
+        if field is not None and _same_literal(field, default):
+            return True
+    return False
+
+
+def _not_setting(side: Any, module: Any, line: int, name: str, owner: FunctionInfo, default: ast.expr) -> bool:
+    """A mention of `name` at `line` that sets nothing of the owner's: inside a string or docstring only (no name,
+    attribute, keyword or string key of that spelling on the line), or only as keywords of calls of another function
+    or class the commit defines (omnisafe's `VectorOnPolicyBuffer(..., penalty_coefficient=...)` beside
+    `OffPolicyBuffer`'s own option)."""
+    nodes = nodes_on_line(module.tree).get(line, ())
+    keywords = [n for n in nodes if isinstance(n, ast.keyword) and n.arg == name]
+    inside = {id(x) for k in keywords for x in ast.walk(k.value)}
+    alike = _dict_keys_alike(side, module, line, name, default)
+    # another function's parameter of that name (`ast.arg`) and an attribute of that name (`self.use_deepspeed =
+    # cfg.use_deepspeed` of another class: openrl v0.1.8..v0.1.9 `openrl/algorithms/ppo.py:44`) set nothing of the
+    # owner's parameter; a string key does unless its value is the default (`_dict_keys_alike`)
+    if any(id(n) not in inside and (isinstance(n, ast.Name) and n.id == name
+                                    or isinstance(n, ast.Constant) and n.value == name and id(n) not in alike)
+           for n in nodes):
+        return False
+    if not keywords:
+        return True
+    own = _call_name(owner)
+    mine = {id(k) for k in keywords}
+    calls = [c for c in ast.walk(module.tree) if isinstance(c, ast.Call) and any(id(k) in mine for k in c.keywords)]
+    if len(calls) != len(keywords):
+        return False
+    for call in calls:
+        callee = call.func.id if isinstance(call.func, ast.Name) else call.func.attr \
+            if isinstance(call.func, ast.Attribute) else ""
+        if not callee or callee == own or not (side.find_defs(callee) or side.find_class(callee)):
+            return False
+        # a subclass that sets the same option for the methods it inherits must be handed the same value
+        subclass = any(isinstance(b, ast.Name | ast.Attribute) and (b.id if isinstance(b, ast.Name) else b.attr) == own
+                       for c in side.class_defs(callee) for b in c.bases)
+        value = next(k.value for k in call.keywords if id(k) in mine)
+        if subclass and not (literal_default(value) and _same_literal(value, default) or read_at(side, value, name,
+                                                                                                    default)):
+            return False
+    return True
+
+
+def _sets_nothing(side: Any, module: Any, line: int, name: str, owner: FunctionInfo, default: ast.expr) -> bool:
+    """A mention of the option's name that is no call of the owner and gives it no other value: another function's
+    own parameter of that name (declared, read, handed to others), a settings field declaring it with the same
+    default, an attribute read (`args.fp16` tested, printed), a docstring, another callee's keyword."""
+    if _option_of(module, line, name) is not None:
+        return True
+    field = _settings_field(module, line, name)
+    if field is not None:
+        return _same_literal(field, default)
+    return _only_read(module, line, name) or _not_setting(side, module, line, name, owner, default)
+
+
+def new_field_default(base_side: Any, side: Any, name: str) -> ast.expr | None:
+    """The literal default of `name` when it is a settings field new in this range whose value no code or
+    configuration of the candidate sets: the candidate declares it (`enable_bf16: bool = False` in a class body, one
+    literal wherever declared), the baseline declares no field of that name, and every other mention in the
+    candidate's code is an attribute read (xland-minigrid v0.8.0..v0.9.0, `training/train_meta_task.py:118`:
+    `dtype=jnp.bfloat16 if config.enable_bf16 else None`); a configuration file naming it, a store or a keyword
+    argument of that name leaves it unknown (None)."""
+    memo = side.memo.setdefault("newfield_default", {}) if hasattr(side, "memo") else {}
+    if name in memo:
+        found: ast.expr | None = memo[name]
+        return found
+    memo[name] = None
+    refs = [(p, n) for p, n in side.references(name) if not TESTS_OR_DOCS.search(p)]
+    if not refs or len(refs) > MAX_OPTION_REFERENCES:
+        return None
+    declared: ast.expr | None = None
+    for path, line in refs:
+        module = side.module(path) if path.endswith((".py", ".pyi")) else None
+        if module is None:
+            return None
+        field = _settings_field(module, line, name)
+        if field is not None:
+            if declared is not None and not _same_literal(field, declared):
+                return None
+            declared = field
+        elif not _only_read(module, line, name):
+            return None
+    if declared is None:
+        return None
+    for path, line in base_side.references(name)[:MAX_OPTION_REFERENCES + 1]:
+        module = base_side.module(path) if path.endswith((".py", ".pyi")) else None
+        if module is None or _settings_field(module, line, name) is not None:
+            return None  # the baseline had the option (or a configuration naming it): not new here
+    memo[name] = declared
+    return declared
+
+
+def _dict_keys_alike(side: Any, module: Any, line: int, name: str, default: ast.expr) -> set[int]:
+    """The string keys `"name"` of dict literals at `line` whose value is the default literal, or a parameter of the
+    enclosing function that is itself a neutral option with the same default (openrl v0.1.8..v0.1.9
+    `openrl/rewards/nlp_reward.py:30`: `kl_config = {..., "use_deepspeed": use_deepspeed}` handed as
+    `KLPenalty(**kl_config)`, with `use_deepspeed: bool = True` on both)."""
+    out: set[int] = set()
+    for node in nodes_on_line(module.tree).get(line, ()):
+        if not isinstance(node, ast.Dict):
+            continue
+        for k, v in zip(node.keys, node.values, strict=True):
+            if not (isinstance(k, ast.Constant) and k.value == name and getattr(k, "lineno", None) == line):
+                continue
+            if literal_default(v) and _same_literal(v, default):
+                out.add(id(k))
+            elif isinstance(v, ast.Name) and len(_DICT_DEPTH) < 3:
+                found = _option_of(module, line, v.id)
+                _DICT_DEPTH.append(line)  # a bound on options handed through dicts to each other
+                try:
+                    if found is not None and _same_literal(found[1], default) \
+                            and neutral_option(side, found[0], v.id, found[1], frozenset({("", "")})):
+                        out.add(id(k))
+                finally:
+                    _DICT_DEPTH.pop()
+    return out
+
+
+_DICT_DEPTH: list[int] = []
+
+
+def _configured_alike(side: Any, path: str, name: str, default: ast.expr) -> bool:
+    """Whether a YAML/JSON file that names the option sets every key of that name to the default literal (openrl
+    v0.1.8..v0.1.9 `examples/nlp/nlp_ppo.yaml`: `"use_deepspeed": true` beside the new `use_deepspeed: bool =
+    True`): an explicit value equal to the default is the default."""
+    if not path.endswith((".yaml", ".yml", ".json")) or not isinstance(default, ast.Constant):
+        return False
+    from investigator.detectors.newcases import _LOADER, _walk
+
+    memo = side.memo.setdefault("liftedopt_configs", {}) if hasattr(side, "memo") else {}
+    if path not in memo:
+        try:
+            import yaml
+
+            text = side.texts().get(path, "") if hasattr(side, "texts") else ""
+            data = list(yaml.load_all(text, Loader=_LOADER)) if text and len(text) < 2_000_000 else None
+        except Exception:  # a file that does not parse proves nothing
+            data = None
+        memo[path] = data
+    data = memo[path]
+    if data is None:
+        return False
+    values = [v for k, v in _walk(data) if k == name]
+    return bool(values) and all(type(v) is type(default.value) and v == default.value for v in values)

@@ -72,6 +72,13 @@ class PrecisionDetector(FeatureDetector):
         return out
 
     def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
+        inert = _inert(pair, only_cand, ctx)
+        if inert and len(inert[0]) == len(only_cand) and not only_base:
+            # oat v0.2.2..v0.2.3 (oat/model.py:267): `torch.bfloat16 if bf16 else torch.float16 if fp16 else "auto"`
+            # with the new `fp16=False` that no caller turns on: the float16 arm is never taken (flow/inertopt.py)
+            hit = feature_hit(f"Precision changed: `{only_cand[0].text}` at the candidate", pair, only_base, only_cand)
+            hit.no_effect_reason = inert[1] + ": the reduced-precision arm is not taken at that value"
+            return [hit]
         if all(_off(f) for f in (*only_base, *only_cand)):
             # `autocast(enabled=self.cfg.mixed_precision)` with the switch False by default: at the
             # default no region runs in reduced precision with or without it (skrl 2.0 moved a value
@@ -112,3 +119,24 @@ OFF = re.compile(r"(^|, )enabled=(False|config\[[^=\]]+=False\])(,|$)")
 def _off(f: Feature) -> bool:
     """An `autocast`/`GradScaler` whose `enabled` is False, written or as a configuration default."""
     return f.key[0] == "control" and f.key[1] in {"autocast", "GradScaler"} and bool(OFF.search(str(f.key[2])))
+
+
+def _inert(pair: FunctionPair, features: list[Feature], ctx: DetectorContext) -> tuple[list[Feature], str] | None:
+    """The candidate's features in an arm that the function's new options, at their effective value, never take
+    (flow/inertopt.py), and why; None when there is none."""
+    from investigator.flow.inertopt import describe, inert_arm, new_option_values
+
+    if pair.base is None or pair.cand is None or not features:
+        return None
+    out: list[Feature] = []
+    used: set[str] = set()
+    values: dict[str, tuple[object, str]] = {}
+    for f in features:
+        if f.site.depth != 0 or f.site.fn is not pair.cand:
+            continue
+        values = values or new_option_values(pair.base, pair.cand, ctx.pairs.cand, ctx.pairs.base)
+        found = inert_arm(f.site.node, pair.cand.node, values) if values else set()
+        if found:
+            out.append(f)
+            used |= found
+    return (out, describe(used, values)) if out else None

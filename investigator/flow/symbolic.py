@@ -371,8 +371,11 @@ class Expander:
         self._effect("loop", head, st, sid)
         for name in _read_on_entry(stmt):  # what a loop-carried name holds when the loop starts
             start = st.env.get(name)
-            self._effect("entry value", start if start is not None else _Val(ast.Name(id=name, ctx=ast.Load())), st,
-                         frozenset())
+            if start is None:
+                start = _Val(ast.Name(id=name, ctx=ast.Load()))
+            elif _zero_start(start.expr):
+                start = _Val(ast.Constant(0), start.stmts)
+            self._effect("entry value", start, st, frozenset())
         self._body(stmt.body, fn, inner, depth, root)
         self._carried_effects(stmt, fn, inner, assigned)
         self._body(stmt.orelse, fn, st, depth, root)
@@ -1000,6 +1003,30 @@ def _substitute(stmt: ast.stmt, env: dict[str, _Val], fn: FunctionInfo) -> ast.A
             return node
 
     return _S().visit(copy_tree(stmt))
+
+
+_ZERO_MAKERS = frozenset({"zeros", "zeros_like"})
+_ZERO_WRAPPERS = frozenset({"Variable", "tensor", "as_tensor", "float", "to", "cuda", "float32", "float64"})
+
+
+def _zero_start(expr: ast.expr) -> bool:
+    """An accumulator's start at zero, however spelled: `0`, `0.`, `torch.zeros(1, 1)`, `Variable(torch.zeros(1, 1))`
+    (an additive zero: the sums the loop builds have the same values). Real shape: pytorch-rl b9b87d89..8f953c0a
+    `A3CLearner._backward` `policy_loss_vb = Variable(torch.zeros(1, 1))` -> `policy_loss_vb = 0.` before the loop
+    that subtracts each step's policy loss."""
+    if isinstance(expr, ast.Constant):
+        return type(expr.value) in (int, float) and expr.value == 0
+    if isinstance(expr, ast.Call):
+        name = expr.func.attr if isinstance(expr.func, ast.Attribute) else expr.func.id \
+            if isinstance(expr.func, ast.Name) else ""
+        if name in _ZERO_MAKERS:
+            return True
+        if name not in _ZERO_WRAPPERS:
+            return False
+        if isinstance(expr.func, ast.Attribute) and name not in ("tensor", "as_tensor"):
+            return _zero_start(expr.func.value)  # `z.to(device)`, `z.cuda()`
+        return bool(expr.args) and _zero_start(expr.args[0])  # `Variable(z)`, `torch.tensor(0.)`
+    return False
 
 
 def _read_on_entry(loop: ast.For | ast.AsyncFor | ast.While) -> list[str]:

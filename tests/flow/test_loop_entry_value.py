@@ -16,6 +16,9 @@ from investigator.detectors.sources import MemoryTree, diff_trees
 from investigator.flow.analyzer import analyse
 
 BASE = """
+import torch
+
+
 def targets(trajs, horizon, unroll):
     out = []
     horizon_id, value_index = 0, 0
@@ -66,3 +69,36 @@ def test_counter_start_changed_is_a_change() -> None:
 def test_initialisation_split_before_the_loop_is_no_change() -> None:
     result = _result(BASE.replace("    horizon_id, value_index = 0, 0\n", "    horizon_id = 0\n    value_index = 0\n"))
     assert not any("targets" in f.title for f in result.findings), [f.title for f in result.findings]
+
+
+LOSS = """
+import torch
+from torch.autograd import Variable
+
+
+def backward(model, rollout, optimizer):
+    policy_loss = {start}
+    for i in range(len(rollout)):
+        policy_loss = policy_loss - model(rollout[i]).sum()
+    optimizer.zero_grad()
+    policy_loss.backward()
+    optimizer.step()
+"""
+
+
+def _loss(start: str):
+    b = MemoryTree({"learner.py": LOSS.format(start="Variable(torch.zeros(1, 1))"),
+                    "run_all.py": "from learner import backward\nbackward(None, None, None)\n"})
+    c = MemoryTree({"learner.py": LOSS.format(start=start),
+                    "run_all.py": "from learner import backward\nbackward(None, None, None)\n"})
+    return [f.title for f in analyse(build_pairs(b, c, diff_trees(b, c))).findings]
+
+
+def test_accumulator_zero_spelled_otherwise_is_no_change() -> None:
+    # pytorch-rl b9b87d89..8f953c0a `A3CLearner._backward`: `Variable(torch.zeros(1, 1))` -> `0.` before the loop
+    assert _loss("0.") == []
+
+
+def test_accumulator_started_elsewhere_is_a_change() -> None:
+    titles = _loss("torch.ones(1, 1)")
+    assert any("backward" in t for t in titles), titles

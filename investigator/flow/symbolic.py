@@ -80,6 +80,8 @@ class _State:
     # the analysed function's statements the guards read (an `if` test, a loop header, a `with`): an effect
     # under a changed test differs because of that test, which is then one of its causes
     guard_stmts: frozenset[int] = frozenset()
+    # a name an enclosing loop reassigns: the statements of the value it held when that loop started
+    entry_stmts: dict[str, frozenset[int]] = field(default_factory=dict)
 
 
 class Expander:
@@ -307,7 +309,7 @@ class Expander:
             heads = [self._expr(item.context_expr, fn, st, depth, stmt if root else None) for item in stmt.items]
             text = ", ".join(_text(h.expr) for h in heads)
             inner = _State(st.env, st.effects, (*st.guard, f"with {text}"), st.returned, st.conds,
-                           st.guard_stmts.union(*(h.stmts for h in heads)))
+                           st.guard_stmts.union(*(h.stmts for h in heads)), st.entry_stmts)
             self._body(stmt.body, fn, inner, depth, root)
             return
         if isinstance(stmt, ast.Try):
@@ -359,7 +361,8 @@ class Expander:
         if isinstance(stmt, ast.For | ast.AsyncFor):
             assigned |= {n.id for n in ast.walk(stmt.target) if isinstance(n, ast.Name)}
         inner = _State({k: v for k, v in st.env.items() if k not in assigned}, st.effects,
-                       (*st.guard, f"loop {_text(head.expr)}"), st.returned, st.conds, st.guard_stmts | head.stmts)
+                       (*st.guard, f"loop {_text(head.expr)}"), st.returned, st.conds, st.guard_stmts | head.stmts,
+                       {**st.entry_stmts, **{k: st.env[k].stmts for k in assigned if k in st.env}})
         change = loop_change(head.expr, self.producers) if self.producers and isinstance(stmt, ast.For | ast.AsyncFor) \
             else None
         if change is not None and isinstance(stmt, ast.For | ast.AsyncFor):
@@ -371,10 +374,10 @@ class Expander:
         self._effect("loop", head, st, sid)
         for name in _read_on_entry(stmt):  # what a loop-carried name holds when the loop starts
             start = st.env.get(name)
-            if start is None:
-                start = _Val(ast.Name(id=name, ctx=ast.Load()))
+            if start is None:  # carried over from an enclosing loop: caused by where that loop's value was set
+                start = _Val(ast.Name(id=name, ctx=ast.Load()), st.entry_stmts.get(name, frozenset()))
             elif _zero_start(start.expr):
-                start = _Val(ast.Constant(0), start.stmts)
+                continue  # a fresh accumulator's neutral start is no effect of its own (a carried-over value is)
             self._effect("entry value", start, st, frozenset())
         self._body(stmt.body, fn, inner, depth, root)
         self._carried_effects(stmt, fn, inner, assigned)
@@ -387,7 +390,7 @@ class Expander:
         self._body(stmt.body, fn, st, depth, root)
         for handler in stmt.handlers:
             self._body(handler.body, fn, _State(st.env, st.effects, (*st.guard, "except"), st.returned, st.conds,
-                                                st.guard_stmts),
+                                                st.guard_stmts, st.entry_stmts),
                        depth, root)
         self._body(stmt.orelse, fn, st, depth, root)
         self._body(stmt.finalbody, fn, st, depth, root)
@@ -421,8 +424,10 @@ class Expander:
         t = _text(test.expr)
         not_test = ast.UnaryOp(ast.Not(), test.expr)
         guarded = st.guard_stmts | test.stmts
-        a = _State(dict(st.env), st.effects, (*st.guard, f"if {t}"), st.returned, (*st.conds, test.expr), guarded)
-        b = _State(dict(st.env), st.effects, (*st.guard, f"not {t}"), st.returned, (*st.conds, not_test), guarded)
+        a = _State(dict(st.env), st.effects, (*st.guard, f"if {t}"), st.returned, (*st.conds, test.expr), guarded,
+                   st.entry_stmts)
+        b = _State(dict(st.env), st.effects, (*st.guard, f"not {t}"), st.returned, (*st.conds, not_test), guarded,
+                   st.entry_stmts)
         ended_a = self._body(stmt.body, fn, a, depth, root)
         ended_b = self._body(stmt.orelse, fn, b, depth, root)
         if ended_a and ended_b:
@@ -1011,7 +1016,10 @@ _ZERO_WRAPPERS = frozenset({"Variable", "tensor", "as_tensor", "float", "to", "c
 
 def _zero_start(expr: ast.expr) -> bool:
     """An accumulator's start at zero, however spelled: `0`, `0.`, `torch.zeros(1, 1)`, `Variable(torch.zeros(1, 1))`
-    (an additive zero: the sums the loop builds have the same values). Real shape: pytorch-rl b9b87d89..8f953c0a
+    (an additive zero: the sums the loop builds have the same values). Such a start is no entry effect: the common
+    fresh counter or sum, recorded by its absence, so a new counter started at zero (CORL's `episode_step = 0` beside
+    `data_ = defaultdict(list)`, tuned case corl-dt-traj-len) adds no cause to a rewrite, while a start carried over
+    from an outer loop (the symbol) or a non-zero one still differs. Real shape: pytorch-rl b9b87d89..8f953c0a
     `A3CLearner._backward` `policy_loss_vb = Variable(torch.zeros(1, 1))` -> `policy_loss_vb = 0.` before the loop
     that subtracts each step's policy loss."""
     if isinstance(expr, ast.Constant):

@@ -20,7 +20,13 @@ from investigator import budget
 from investigator.detectors import codedefault
 from investigator.detectors.flow import Flow, Site
 from investigator.detectors.functions import FunctionInfo
-from investigator.detectors.moved import handed_in, moved_hit, moved_into_callees, moved_into_callers
+from investigator.detectors.moved import (
+    handed_in,
+    moved_hit,
+    moved_into_callees,
+    moved_into_callers,
+    moved_into_siblings,
+)
 from investigator.detectors.pairs import FunctionPair, PairIndex, SideIndex, build_pairs
 from investigator.flow.depends import UnitCache, dependencies_unchanged
 from investigator.flow.offpath import FlowCheck
@@ -311,6 +317,8 @@ class FeatureDetector(Detector):
         hits += [moved_hit(self.meta.title, pair, moved, homes)] if moved else []
         only_base, moved, homes = moved_into_callers(self, pair, ctx, only_base)
         hits += [moved_hit(self.meta.title, pair, moved, homes, caller=True)] if moved else []
+        only_base, moved, homes = moved_into_siblings(self, pair, ctx, only_base)
+        hits += [moved_hit(self.meta.title, pair, moved, homes, sibling=True)] if moved else []
         only_base, moved, homes = handed_in(self, pair, ctx, only_base)
         hits += [moved_hit(self.meta.title, pair, moved, homes, handed=True)] if moved else []
         if not only_base and not only_cand:

@@ -10,12 +10,13 @@ caller's arguments and its `return` values to the caller's assignment targets.
 from __future__ import annotations
 
 import ast
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
 from investigator.detectors.attrs import attribute_class, self_aliases
-from investigator.detectors.functions import FunctionInfo, ParsedModule
+from investigator.detectors.functions import FunctionInfo, ParsedModule, is_stub
 from investigator.detectors.pairs import SideIndex
 from investigator.pyast import call_name, class_base, copy_tree, dotted, dotted_expr, last_name
 
@@ -377,9 +378,7 @@ class Flow:
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
             owner = func.value.id
             if owner == "self" and fn.class_name:
-                return module.functions.get(f"{fn.class_name}.{func.attr}") or self._inherited(
-                    module, fn.class_name, func.attr
-                ) or self._called_object(fn, func.attr)
+                return self._self_method(fn, func.attr)
             imported = module.imports.get(owner)
             if imported:
                 defs = [
@@ -403,6 +402,65 @@ class Flow:
                     return None
                 return found
         return None
+
+    def _self_method(self, fn: FunctionInfo, method: str) -> FunctionInfo | None:
+        """`self.method(...)` in a method of `fn.class_name`: its own or inherited method, the subclass's
+        implementation of an abstract one (`_implemented_below`), or an object's `__call__`."""
+        assert fn.class_name
+        found = fn.module.functions.get(f"{fn.class_name}.{method}") or self._inherited(
+            fn.module, fn.class_name, method)
+        if found is None or is_stub(found):
+            below = self._implemented_below(fn, method)
+            if below is not None:
+                return below
+        return found or self._called_object(fn, method)
+
+    def _implemented_below(self, fn: FunctionInfo, method: str) -> FunctionInfo | None:
+        """`self.m()` in a base-class method where `m` is declared abstract there (or not at all) and the
+        code of `m` lives in the subclasses (a template-method refactor), while `fn`'s counterpart at the
+        other commit runs a concrete `m` of its own class: the subclass's `m` that runs, so both commits'
+        walks reach the same computation. Among several subclasses that define `m`, the one of the class
+        whose name the other commit's `m` belongs to, else the one whose code is the most like it.
+        Real shape (sac-discrete.pytorch d48f9e10..cf2295cd): the monolithic `SacDiscreteAgent.learn` of
+        code/agent.py became `BaseAgent.learn` (sacd/agent/base.py:166) calling the abstract
+        `self.calc_critic_loss(...)`, implemented by `SacdAgent` and `SharedSacdAgent`; walked into the
+        stub, the `(1.0 - dones)` target of `SacdAgent.calc_target_q` read as "Done masking removed"
+        (critical). Only when the other commit's counterpart resolves a concrete `m`: with the same
+        hierarchy at both commits each subclass's `m` is compared in its own pair."""
+        key = (id(fn), "\0below:" + method)
+        if key in self._resolved:
+            return self._resolved[key]
+        self._resolved[key] = None
+        theirs = self._concrete_there(fn, method)
+        if theirs is None:
+            return None
+        short = (fn.class_name or "").rsplit(".", 1)[-1]
+        below = [f for f in self.side.find_defs(method)
+                 if f.class_name and f.class_name.rsplit(".", 1)[-1] != short and not is_stub(f)
+                 and short in self._ancestor_names(f.class_name.rsplit(".", 1)[-1])]
+        if not below:
+            return None
+        their_class = (theirs.class_name or "").rsplit(".", 1)[-1]
+        named = [f for f in below if f.class_name and f.class_name.rsplit(".", 1)[-1] == their_class]
+        if len(named) == 1 or len(below) == 1:
+            chosen = named[0] if len(named) == 1 else below[0]
+        else:
+            their_tokens = Counter(theirs.tokens)
+            chosen = max(below, key=lambda f: (sum((Counter(f.tokens) & their_tokens).values())
+                                               / max(len(f.tokens), len(theirs.tokens), 1), f.path, f.qualname))
+        self._resolved[key] = chosen
+        return chosen
+
+    def _concrete_there(self, fn: FunctionInfo, method: str) -> FunctionInfo | None:
+        """The concrete `method` that `self.method()` runs in `fn`'s counterpart at the other commit (its
+        own class's or an inherited one; None when that is a stub too, or there is no counterpart)."""
+        other, counterpart = self._other, self._counterpart
+        there = counterpart(fn) if other is not None and counterpart is not None else None
+        if other is None or there is None or not there.class_name:
+            return None
+        found = there.module.functions.get(f"{there.class_name}.{method}") or other._inherited(
+            there.module, there.class_name, method)
+        return found if found is not None and not is_stub(found) else None
 
     def _called_object(self, fn: FunctionInfo, attr: str) -> FunctionInfo | None:
         """`self.trainer(batch)` where the class's code says `self.trainer` holds a project class with a

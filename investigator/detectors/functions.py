@@ -128,6 +128,26 @@ def self_calls(fn: FunctionInfo) -> frozenset[str]:
     return cached
 
 
+def is_stub(fn: FunctionInfo) -> bool:
+    """A method with no body of its own: only a docstring, `pass`, `...` or `raise NotImplementedError`
+    (an abstract method's declaration in a base class). Kept on the function."""
+    cached: bool | None = fn.__dict__.get("_stub")
+    if cached is None:
+        node = fn.node
+        cached = False
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            body = [s for s in node.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+            cached = all(isinstance(s, ast.Pass) or (isinstance(s, ast.Raise) and _not_implemented(s.exc))
+                         for s in body)
+        fn.__dict__["_stub"] = cached
+    return cached
+
+
+def _not_implemented(exc: ast.expr | None) -> bool:
+    name = exc.func if isinstance(exc, ast.Call) else exc
+    return isinstance(name, ast.Name) and name.id == "NotImplementedError"
+
+
 def same_shape(a: FunctionInfo, b: FunctionInfo) -> bool:
     """`a.shape == b.shape`, refused first by the token lists (cheaper than two fingerprints, and already
     computed wherever functions are matched): equal shapes encode the same nodes with the same attributes

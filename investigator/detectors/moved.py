@@ -221,9 +221,15 @@ def _earlier(ctx, home: FunctionInfo) -> FunctionInfo | None:
     return built[1].get(id(home))
 
 
-def _new_at_home(detector, ctx, site: Site, call: ast.Call, home: FunctionInfo) -> Counter:
+def _new_at_home(detector, ctx, site: Site, call: ast.Call, home: FunctionInfo, depth: int = 2,
+                 seen: tuple[FunctionInfo, ...] = ()) -> Counter:
     """Keys of the home's features as this call runs it (parameters bound to its arguments), for the
-    features that are new there (not in the home's baseline counterpart)."""
+    features that are new there (not in the home's baseline counterpart); with those of the project
+    constructors the home itself calls (`depth` levels): code moved two constructors deep. Real shape
+    (sac-discrete.pytorch d48f9e10..cf2295cd, sacd/model.py): `create_conv`'s Conv/ReLU trunk and
+    Linear/ReLU head, built twice by `TwinnedQNetwork.__init__`, went into `QNetwork.__init__` (the
+    heads) and the `DQNBase(num_channels)` it builds (the trunk); read one level deep, the trunk's
+    ReLUs were "Nonlinearity changed: relu -> -" while the no-effect list said the ReLU moved."""
     unbound = detector.features(ctx.sites(home), home, ctx)
     before = _earlier(ctx, home)
     old = Counter(f.key for f in detector.features(ctx.sites(before), before, ctx)) if before is not None else Counter()
@@ -233,8 +239,21 @@ def _new_at_home(detector, ctx, site: Site, call: ast.Call, home: FunctionInfo) 
             old[f.key] -= 1
         else:
             new_nodes.add(id(f.site.node))
-    bound = detector.features(ctx.flows["candidate"].call_sites(call, site, home), home, ctx)
-    return Counter(f.key for f in bound if id(f.site.node) in new_nodes)
+    bound_sites = ctx.flows["candidate"].call_sites(call, site, home)
+    bound = detector.features(bound_sites, home, ctx)
+    out = Counter(f.key for f in bound if id(f.site.node) in new_nodes)
+    if depth > 1:
+        flow, side = ctx.flows["candidate"], ctx.side("candidate")
+        for inner_site, inner_call, name in calls(bound_sites):
+            tail = name.rsplit(".", 1)[-1]
+            if not tail or not tail[0].isupper() or flow.resolve(inner_call, inner_site.fn) is not None:
+                continue
+            inner: Counter = Counter()
+            for nested in _homes_of(tail, inner_call, side, ctx):
+                if nested is not home and nested not in seen:  # alternatives: the most any of them has
+                    inner |= _new_at_home(detector, ctx, inner_site, inner_call, nested, depth - 1, (*seen, home))
+            out += inner
+    return out
 
 
 def moved_into_callees(detector, pair, ctx, base: list, only_base: list) -> tuple[list, list, list[FunctionInfo]]:
@@ -305,6 +324,46 @@ def moved_into_callers(detector, pair, ctx, only_base: list) -> tuple[list, list
         else:
             kept.append(f)
     return kept, moved, used
+
+
+def moved_into_siblings(detector, pair, ctx, only_base: list) -> tuple[list, list, list[FunctionInfo]]:
+    """Split baseline-only features of a method into (kept, moved, homes): a feature is moved when an equal
+    one is new in a method of the same class that a caller of this method now also calls on `self` (a
+    step split out into a sibling method). Real shape (omnisafe 89717ba9..15603dd7,
+    omnisafe/adapter/online_adapter.py): `OnlineAdapter._wrapper` wrapped both the training and the
+    evaluation environment; the evaluation env's `TimeLimit`/`AutoReset`/`ObsNormalize`/`ActionScale` went
+    into a new `_wrapper_eval`, which `__init__` calls after `self._wrapper(...)`: "Normalisation wrapper
+    removed: `ObsNormalize`" (significant), while the evaluation env is still normalised. Counted: a
+    feature removed twice and new once in the sibling leaves one removed."""
+    if not only_base or pair.cand is None or pair.base is None or not pair.cand.class_name:
+        return only_base, [], []
+    fn: FunctionInfo = pair.cand
+    short = (fn.class_name or "").rsplit(".", 1)[-1]
+    flow = ctx.flows["candidate"]
+    homes: list[FunctionInfo] = []
+    for caller in calling_methods(pair, ctx):
+        for name in sorted(self_calls(caller) - {fn.name, caller.name}):
+            sibling = fn.module.functions.get(f"{fn.class_name}.{name}") or flow.inherited(fn.module, short, name)
+            if sibling is not None and sibling is not fn and sibling not in homes \
+                    and ctx.pairs.change_for(sibling.path, "candidate") is not None:
+                homes.append(sibling)
+    available: Counter = Counter()
+    used: list[FunctionInfo] = []
+    for home in homes[:MAX_HOMES]:
+        new = _new_features(detector, ctx, home)
+        if new:
+            available |= new
+            used.append(home)
+    if not available:
+        return only_base, [], []
+    moved, kept = [], []
+    for f in only_base:
+        if available[f.key] > 0:
+            available[f.key] -= 1
+            moved.append(f)
+        else:
+            kept.append(f)
+    return kept, moved, [h for h in used if any(f.key in _new_features(detector, ctx, h) for f in moved)] or used
 
 
 def handed_in(detector, pair, ctx, only_base: list) -> tuple[list, list, list[FunctionInfo]]:
@@ -402,25 +461,29 @@ def _new_features(detector, ctx, home: FunctionInfo) -> Counter:
 
 
 def moved_hit(what: str, pair, moved: list, homes: list[FunctionInfo], *, caller: bool = False,
-              handed: bool = False):
+              handed: bool = False, sibling: bool = False):
     """A no-effect hit saying where the baseline's code went and that it was compared there."""
     from investigator.detectors.base import Hit, site_loc
 
     first = moved[0].site
     where = ", ".join(f"`{h.qualname}` ({h.path}:{h.lineno})" for h in homes[:3])
     shown = "; ".join(dict.fromkeys(f"`{f.text}`" for f in moved[:3]))
-    if handed:
+    if sibling:
+        reason = (f"moved, not removed: {shown} now runs in {where}, which the callers of `{pair.cand.qualname}` "
+                  "now also call on the same object (a step split out into a method of its own); compared there, "
+                  "the same")
+    elif handed:
         reason = (f"moved, not removed: {shown} still runs in {where}, whose call `{pair.cand.qualname}` no longer "
                   "makes: its callers make it and hand the result in as a parameter; compared there, the same")
     elif caller:
         reason = (f"moved, not removed: {shown} now runs in {where}, which calls `{pair.cand.qualname}` on the same "
                   "object (a method its class defines or inherits), once per call as before; compared there, the same")
     else:
-        reason = (f"moved, not removed: {shown} now runs in {where}, which `{pair.cand.qualname}` calls (a "
-                  "constructor, a base-class method through `super()`, or a method of an object its code does not "
-                  "name); compared there (instance attributes read as the arguments they came from), the same")
+        reason = (f"moved, not removed: {shown} now runs in {where} (or a project constructor it calls), which "
+                  f"`{pair.cand.qualname}` calls (a constructor, a base-class method through `super()`, or a method of "
+                  "an object its code does not name); compared there (instance attributes read as the arguments they came from), the same")
     return Hit(
-        title=f"{what} moved into {'the calling' if caller or handed else 'a called'} method",
+        title=f"{what} moved into {'a sibling' if sibling else 'the calling' if caller or handed else 'a called'} method",
         summary=f"baseline {shown} now in {where}",
         base=site_loc(first),
         cand=(homes[0].path, homes[0].lineno),

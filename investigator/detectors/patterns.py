@@ -180,6 +180,12 @@ LIBRARY_ALIASES: dict[str, str] = {
     "tf.data.experimental.Counter": "tf.data.Dataset.counter",
     "tf.data.experimental.sample_from_datasets": "tf.data.Dataset.sample_from_datasets",
     "tf.data.experimental.choose_from_datasets": "tf.data.Dataset.choose_from_datasets",
+    # NumPy 2 removed these exact aliases of other NumPy functions (same arguments, same values). Real shape:
+    # morl-baselines v1.2.0..v1.3.0 `linear_support.py:305` `A = np.round_(A, decimals=4)` -> `np.round(...)`
+    # ("Behavioural change in the sampling path" once the value of the loop-carried `A` was compared)
+    **{f"{np_}.{old}": f"{np_}.{new}" for np_ in ("np", "numpy") for old, new in (
+        ("round_", "round"), ("product", "prod"), ("cumproduct", "cumprod"), ("sometrue", "any"),
+        ("alltrue", "all"))},
 }
 # keyword arguments a library renamed without changing them: NumPy 2.1 / JAX's `clip(x, min=, max=)` for
 # `a_min=` / `a_max=`

@@ -360,7 +360,7 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
         """One pair's report and what it recorded (`result`'s items, the statement changes it saw)."""
         out = Outcome(None)
         scratch = AnalyzerResult(analyzer=SOURCE)
-        own = by_module.get(pair.cand.path) if pair.cand is not None and not pair.cand.is_module else None
+        own = _enclosing_renames(by_module, pair.cand) if pair.cand is not None and not pair.cand.is_module else None
         try:
             out.report = _pair_report(pair, index, flows, explained, scratch, expanders,
                                       {**own, **renamed} if own else renamed, config_compared,
@@ -460,13 +460,33 @@ def _token_edits(change: UnitChange) -> set[str]:
 
 def _module_renames(changed: list[FunctionPair], flows: dict[str, LearningFlow]) -> dict[str, dict[str, str]]:
     """The module-level names each changed module renamed consistently, by candidate path (flow/diff.py
-    `module_renames`): its functions read them as free variables under the new name."""
+    `module_renames`): its functions read them as free variables under the new name. Likewise the locals
+    a changed function renamed consistently, by `path:qualname`, for the changed functions nested in it
+    (closures read them as free variables)."""
     out: dict[str, dict[str, str]] = {}
+    nested = {(p.cand.path, p.cand.qualname) for p in changed if p.cand is not None and "." in p.cand.qualname}
     for pair in changed:
-        if pair.base is not None and pair.cand is not None and pair.cand.is_module and pair.base.is_module:
-            found = module_renames(pair, flows["baseline"].units(pair.base), flows["candidate"].units(pair.cand))
-            if found:
-                out[pair.cand.path] = found
+        if pair.base is None or pair.cand is None:
+            continue
+        if pair.cand.is_module and pair.base.is_module:
+            key = pair.cand.path
+        elif not pair.cand.is_module and not pair.base.is_module and any(
+                path == pair.cand.path and qual.startswith(pair.cand.qualname + ".") for path, qual in nested):
+            key = f"{pair.cand.path}:{pair.cand.qualname}"
+        else:
+            continue
+        found = module_renames(pair, flows["baseline"].units(pair.base), flows["candidate"].units(pair.cand))
+        if found:
+            out[key] = found
+    return out
+
+
+def _enclosing_renames(by_scope: dict[str, dict[str, str]], fn: FunctionInfo) -> dict[str, str]:
+    """The renames of the module and of the functions `fn` is nested in (outermost first, inner ones win)."""
+    out = dict(by_scope.get(fn.path, {}))
+    parts = fn.qualname.split(".")
+    for k in range(1, len(parts)):
+        out.update(by_scope.get(f"{fn.path}:{'.'.join(parts[:k])}", {}))
     return out
 
 

@@ -59,9 +59,11 @@ def unit_key(unit: Unit) -> tuple[object, ...]:
 
 
 class _Collapse(ast.NodeTransformer):
-    def __init__(self, methods: dict[str, str] | None = None, fields: bool = False) -> None:
+    def __init__(self, methods: dict[str, str] | None = None, fields: bool = False,
+                 held: frozenset[str] = frozenset()) -> None:
         self.methods = methods or {}  # functions renamed in the range: a call of the old name is the new one
         self.fields = fields  # also collapse `batch.n_steps` (a field read on a plain name), for the rename check
+        self.held = held  # with `fields`: instance attributes holding a callable object (`held_callables`)
 
     def _method(self, name: str) -> str:
         return self.methods.get(name, name)
@@ -78,7 +80,8 @@ class _Collapse(ast.NodeTransformer):
         return node
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
-        if _self_attribute(node.func):  # a method keeps its name: `self.calc_gradients(x)` is not `self.f(x)`
+        if _self_attribute(node.func) and not (self.fields and node.func.attr in self.held):  # type: ignore[attr-defined]
+            # a method keeps its name: `self.calc_gradients(x)` is not `self.f(x)`
             node.func = ast.Attribute(value=ast.Name(id="_", ctx=ast.Load()),
                                       attr=self._method(node.func.attr), ctx=ast.Load())  # type: ignore[attr-defined]
             node.args = [self.visit(a) for a in node.args]
@@ -86,6 +89,9 @@ class _Collapse(ast.NodeTransformer):
             return node
         if isinstance(node.func, ast.Attribute) and node.func.attr in self.methods:
             node.func = ast.Attribute(value=node.func.value, attr=self._method(node.func.attr), ctx=ast.Load())
+        if self.fields and _self_attribute(node.func):  # `self.critic(x)`: the object an attribute holds
+            self.generic_visit(node)
+            return node
         if self.fields and isinstance(node.func, ast.Attribute):  # `x.mean()` keeps its method name
             node.func = ast.Attribute(value=self.visit(node.func.value), attr=node.func.attr, ctx=ast.Load())
             node.args = [self.visit(a) for a in node.args]
@@ -134,8 +140,30 @@ def _attributes(unit: Unit) -> frozenset[str]:
 
 
 def _collapsed_key(unit: Unit, methods: dict[str, str] | None, fields: bool = False) -> tuple[object, ...]:
-    parts = [_Collapse(methods, fields).visit(copy_tree(p)) for p in unit.parts]
+    held = held_callables(unit.fn.module) if fields else frozenset()
+    parts = [_Collapse(methods, fields, held).visit(copy_tree(p)) for p in unit.parts]
     return (type(unit.node).__name__, fingerprint(parts))
+
+
+_STORED = re.compile(r"\bself\.(\w+)\s*(?::[^=\n]*)?=(?!=)")
+_DEFINED = re.compile(r"^[ \t]*(?:async[ \t]+)?def[ \t]+(\w+)", re.MULTILINE)
+
+
+def held_callables(module: object) -> frozenset[str]:
+    """Instance attributes the module stores (`self.critic = TwinnedQNetwork(...)`) and never defines as a
+    method: `self.critic(states)` calls the object the attribute holds, so for the rename check it is an
+    attribute read like any other, not a method name (kept on the parsed module). Real shape
+    (sac-discrete.pytorch d48f9e10..cf2295cd): `self.critic` -> `self.online_critic` in every method of the
+    agent; `curr_q1, curr_q2 = self.critic(states)` -> `self.online_critic(states)` was "Storage layout changed
+    in the loss path" (the same network under a new name)."""
+    memo = getattr(module, "__dict__", None)
+    found: frozenset[str] | None = memo.get("_held_callables") if memo is not None else None
+    if found is None:
+        text = getattr(module, "text", "") or ""
+        found = frozenset(_STORED.findall(text)) - frozenset(_DEFINED.findall(text))
+        if memo is not None:
+            memo["_held_callables"] = found
+    return found
 
 
 def _rename_key(unit: Unit, methods: dict[str, str] | None = None) -> tuple[object, ...]:
@@ -156,8 +184,10 @@ def _names(unit: Unit, fields: bool = False, merged: bool = False) -> list[str]:
     stands for its receiver too (`batch.n_steps` without `batch`, `self.x` without `self`: one name, as the collapsed
     key has it)."""
     out: list[str] = []
+    held = held_callables(unit.fn.module) if fields else frozenset()
     for p in unit.parts:
-        methods = {id(n.func) for n in ast.walk(p) if isinstance(n, ast.Call)}
+        methods = {id(n.func) for n in ast.walk(p) if isinstance(n, ast.Call)
+                   and not (_self_attribute(n.func) and n.func.attr in held)}  # type: ignore[attr-defined]
         receivers: set[int] = set()
         for n in ast.walk(p):
             if isinstance(n, ast.Name):
@@ -393,8 +423,12 @@ def module_renames(pair: FunctionPair, base_units: list[Unit], cand_units: list[
     every statement that reads it alike), old -> new. A function of that module that reads the name as a
     free variable (cleanrl's JAX scripts: `def actor_loss(params): return -qf1.apply(...)` nested in the
     update functions of the `__main__` block) reads the renamed binding: its `qf1` -> `qf` is the same
-    rename, not a change (real shape: cleanrl 7e24ae23..35896b1f, its argparse -> tyro migration)."""
-    if not (pair.base and pair.cand and pair.base.is_module and pair.cand.is_module):
+    rename, not a change (real shape: cleanrl 7e24ae23..35896b1f, its argparse -> tyro migration).
+    The same for a function's pair whose nested functions read its locals as free variables (closures):
+    JaxMARL b02b1083..5611552f, jaxmarl/environments/hanabi/hanabi.py:197, `HanabiEnv.get_obs` bound
+    `board_fats = self.get_board_feats(new_state)` (a typo) and its nested `_observe` read it; renamed
+    `board_feats` in both, `_observe` was "Behavioural change in the environment path"."""
+    if not (pair.base and pair.cand and pair.base.is_module == pair.cand.is_module):
         return {}
     found: dict[str, str] = {}
     changed_units(pair, base_units, cand_units, name_renames=found)

@@ -80,6 +80,8 @@ class _State:
     # the analysed function's statements the guards read (an `if` test, a loop header, a `with`): an effect
     # under a changed test differs because of that test, which is then one of its causes
     guard_stmts: frozenset[int] = frozenset()
+    # a name an enclosing loop reassigns: the statements of the value it held when that loop started
+    entry_stmts: dict[str, frozenset[int]] = field(default_factory=dict)
 
 
 class Expander:
@@ -307,7 +309,7 @@ class Expander:
             heads = [self._expr(item.context_expr, fn, st, depth, stmt if root else None) for item in stmt.items]
             text = ", ".join(_text(h.expr) for h in heads)
             inner = _State(st.env, st.effects, (*st.guard, f"with {text}"), st.returned, st.conds,
-                           st.guard_stmts.union(*(h.stmts for h in heads)))
+                           st.guard_stmts.union(*(h.stmts for h in heads)), st.entry_stmts)
             self._body(stmt.body, fn, inner, depth, root)
             return
         if isinstance(stmt, ast.Try):
@@ -359,7 +361,8 @@ class Expander:
         if isinstance(stmt, ast.For | ast.AsyncFor):
             assigned |= {n.id for n in ast.walk(stmt.target) if isinstance(n, ast.Name)}
         inner = _State({k: v for k, v in st.env.items() if k not in assigned}, st.effects,
-                       (*st.guard, f"loop {_text(head.expr)}"), st.returned, st.conds, st.guard_stmts | head.stmts)
+                       (*st.guard, f"loop {_text(head.expr)}"), st.returned, st.conds, st.guard_stmts | head.stmts,
+                       {**st.entry_stmts, **{k: st.env[k].stmts for k in assigned if k in st.env}})
         change = loop_change(head.expr, self.producers) if self.producers and isinstance(stmt, ast.For | ast.AsyncFor) \
             else None
         if change is not None and isinstance(stmt, ast.For | ast.AsyncFor):
@@ -369,6 +372,13 @@ class Expander:
             assigned |= set(held)
             self._fielded = self._fielded or bool(held)
         self._effect("loop", head, st, sid)
+        for name in _read_on_entry(stmt):  # what a loop-carried name holds when the loop starts
+            start = st.env.get(name)
+            if start is None:  # carried over from an enclosing loop: caused by where that loop's value was set
+                start = _Val(ast.Name(id=name, ctx=ast.Load()), st.entry_stmts.get(name, frozenset()))
+            elif _zero_start(start.expr):
+                continue  # a fresh accumulator's neutral start is no effect of its own (a carried-over value is)
+            self._effect("entry value", start, st, frozenset())
         self._body(stmt.body, fn, inner, depth, root)
         self._carried_effects(stmt, fn, inner, assigned)
         self._body(stmt.orelse, fn, st, depth, root)
@@ -380,7 +390,7 @@ class Expander:
         self._body(stmt.body, fn, st, depth, root)
         for handler in stmt.handlers:
             self._body(handler.body, fn, _State(st.env, st.effects, (*st.guard, "except"), st.returned, st.conds,
-                                                st.guard_stmts),
+                                                st.guard_stmts, st.entry_stmts),
                        depth, root)
         self._body(stmt.orelse, fn, st, depth, root)
         self._body(stmt.finalbody, fn, st, depth, root)
@@ -414,8 +424,10 @@ class Expander:
         t = _text(test.expr)
         not_test = ast.UnaryOp(ast.Not(), test.expr)
         guarded = st.guard_stmts | test.stmts
-        a = _State(dict(st.env), st.effects, (*st.guard, f"if {t}"), st.returned, (*st.conds, test.expr), guarded)
-        b = _State(dict(st.env), st.effects, (*st.guard, f"not {t}"), st.returned, (*st.conds, not_test), guarded)
+        a = _State(dict(st.env), st.effects, (*st.guard, f"if {t}"), st.returned, (*st.conds, test.expr), guarded,
+                   st.entry_stmts)
+        b = _State(dict(st.env), st.effects, (*st.guard, f"not {t}"), st.returned, (*st.conds, not_test), guarded,
+                   st.entry_stmts)
         ended_a = self._body(stmt.body, fn, a, depth, root)
         ended_b = self._body(stmt.orelse, fn, b, depth, root)
         if ended_a and ended_b:
@@ -996,6 +1008,62 @@ def _substitute(stmt: ast.stmt, env: dict[str, _Val], fn: FunctionInfo) -> ast.A
             return node
 
     return _S().visit(copy_tree(stmt))
+
+
+_ZERO_MAKERS = frozenset({"zeros", "zeros_like"})
+_ZERO_WRAPPERS = frozenset({"Variable", "tensor", "as_tensor", "float", "to", "cuda", "float32", "float64"})
+
+
+def _zero_start(expr: ast.expr) -> bool:
+    """An accumulator's start at zero, however spelled: `0`, `0.`, `torch.zeros(1, 1)`, `Variable(torch.zeros(1, 1))`
+    (an additive zero: the sums the loop builds have the same values). Such a start is no entry effect: the common
+    fresh counter or sum, recorded by its absence, so a new counter started at zero (CORL's `episode_step = 0` beside
+    `data_ = defaultdict(list)`, tuned case corl-dt-traj-len) adds no cause to a rewrite, while a start carried over
+    from an outer loop (the symbol) or a non-zero one still differs. Real shape: pytorch-rl b9b87d89..8f953c0a
+    `A3CLearner._backward` `policy_loss_vb = Variable(torch.zeros(1, 1))` -> `policy_loss_vb = 0.` before the loop
+    that subtracts each step's policy loss."""
+    if isinstance(expr, ast.Constant):
+        return type(expr.value) in (int, float) and expr.value == 0
+    if isinstance(expr, ast.Call):
+        name = expr.func.attr if isinstance(expr.func, ast.Attribute) else expr.func.id \
+            if isinstance(expr.func, ast.Name) else ""
+        if name in _ZERO_MAKERS:
+            return True
+        if name not in _ZERO_WRAPPERS:
+            return False
+        if isinstance(expr.func, ast.Attribute) and name not in ("tensor", "as_tensor"):
+            return _zero_start(expr.func.value)  # `z.to(device)`, `z.cuda()`
+        return bool(expr.args) and _zero_start(expr.args[0])  # `Variable(z)`, `torch.tensor(0.)`
+    return False
+
+
+def _read_on_entry(loop: ast.For | ast.AsyncFor | ast.While) -> list[str]:
+    """Names the loop reassigns and reads before (or where) it first stores them, in source order (a
+    `while` test, `x += 1`, `if horizon_id % n == 0: ...; horizon_id += 1`): each iteration starts from what
+    the previous one left, the first from the value the name holds when the loop starts. Inside the loop
+    such a name stays a symbol (its value depends on the iteration), so that starting value is an effect of
+    its own: where it is set decides the values the loop computes. Real shape (EfficientZero
+    b7cb6293..468bb030, core/reanalyze_worker.py:353 `_prepare_reward_value`): `horizon_id, value_index = 0, 0`
+    before the loop over trajectories became `horizon_id = 0` inside it, so the value-prefix reset every
+    `lstm_horizon_len` steps restarts per trajectory; compared without it, "Restructured code, same effects"
+    (a false verified-identical)."""
+    targets = {n.id for n in ast.walk(loop.target) if isinstance(n, ast.Name)} \
+        if isinstance(loop, ast.For | ast.AsyncFor) else set()
+    first_store: dict[str, tuple[int, int]] = {}
+    first_load: dict[str, tuple[int, int]] = {}
+    nodes: list[ast.AST] = [loop.test] if isinstance(loop, ast.While) else []
+    nodes += loop.body
+    for part in nodes:
+        for n in ast.walk(part):
+            if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name):
+                at = (n.lineno, -1)  # `x += 1` reads `x` before it stores it
+                first_load[n.target.id] = min(first_load.get(n.target.id, at), at)
+            elif isinstance(n, ast.Name):
+                at = (n.lineno, 0 if isinstance(n.ctx, ast.Load) else 1)  # `x = f(x)`: read first
+                book = first_load if isinstance(n.ctx, ast.Load) else first_store
+                book[n.id] = min(book.get(n.id, at), at)
+    return sorted(name for name, at in first_store.items()
+                  if name not in targets and name in first_load and first_load[name] <= at)
 
 
 def _assigned(body: list[ast.stmt]) -> set[str]:

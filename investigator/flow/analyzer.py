@@ -1436,8 +1436,11 @@ def _library_variant(fn: FunctionInfo, side: SideIndex, flow: LearningFlow) -> b
 
 def _edited_arguments(change: UnitChange) -> frozenset[str] | None:
     """The arguments of a changed call statement (`f(a, k=1)` -> `f(a, k=2)`) that differ: keyword names, and
-    `#<position>` for positional ones (`**` when a spread argument differs); None when the change is not
-    one call statement at both commits with the same callee (then every argument is followed)."""
+    `#<position>` for positional ones; None when the change is not one call statement at both commits with the
+    same callee (then every argument is followed). A spread argument added or changed (`super().__init__(...,
+    **kwargs)`) names none: it forwards what the callers pass, which for every call the baseline made is what it
+    forwarded before (JaxMARL b02b1083..5611552f, eight MPE scenarios' `__init__` gained `**kwargs` in their base
+    call: not an environment change)."""
     b, c = change.base, change.cand
     if b is None or c is None or not (isinstance(b.node, ast.Expr) and isinstance(c.node, ast.Expr)):
         return None
@@ -1448,13 +1451,11 @@ def _edited_arguments(change: UnitChange) -> frozenset[str] | None:
     for k in range(max(len(cb.args), len(cc.args))):
         x = ast.dump(cb.args[k]) if k < len(cb.args) else None
         y = ast.dump(cc.args[k]) if k < len(cc.args) else None
-        if x != y:
-            out.add("**" if any(isinstance(a[k], ast.Starred) for a in (cb.args, cc.args) if k < len(a)) else f"#{k}")
-    kb = {k.arg: ast.dump(k.value) for k in cb.keywords}
-    kc = {k.arg: ast.dump(k.value) for k in cc.keywords}
-    for name in set(kb) | set(kc):
-        if kb.get(name) != kc.get(name):
-            out.add("**" if name is None else name)
+        if x != y and not any(isinstance(a[k], ast.Starred) for a in (cb.args, cc.args) if k < len(a)):
+            out.add(f"#{k}")
+    kb = {k.arg: ast.dump(k.value) for k in cb.keywords if k.arg is not None}
+    kc = {k.arg: ast.dump(k.value) for k in cc.keywords if k.arg is not None}
+    out.update(name for name in set(kb) | set(kc) if kb.get(name) != kc.get(name))
     return frozenset(out)
 
 

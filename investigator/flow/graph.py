@@ -563,7 +563,7 @@ class LearningFlow:
         wanted = {params[i] for i, a in enumerate(call.args) if i < len(params) and not isinstance(a, ast.Starred)
                   and (edited is None or f"#{i}" in edited)}
         wanted |= {k.arg for k in call.keywords if k.arg and (edited is None or k.arg in edited)}
-        if (edited is None or "**" in edited) and (
+        if edited is None and (
                 any(k.arg is None for k in call.keywords) or any(isinstance(a, ast.Starred) for a in call.args)):
             wanted |= set(params)
         return [w for w in self.units(callee) if w.uses & wanted]

@@ -448,3 +448,46 @@ def test_known_reduction_edit_needs_the_same_operand_and_arguments():
     assert known_edit(parts("v = (p * q).mean(dim=1)"), parts("v = (p * q).sum(dim=1)")).startswith("reduction")
     assert known_edit(parts("v = (p * q).mean(dim=1)"), parts("v = (p * q).sum(dim=0)")) is None
     assert known_edit(parts("v = (p * q).mean(dim=1)"), parts("v = (p * r).sum(dim=1)")) is None
+
+
+SCENARIO = """
+from mpe.simple import SimpleMPE
+
+
+class SimpleSpreadMPE(SimpleMPE):
+    def __init__(self, num_agents=3{params}):
+        super().__init__(num_agents=num_agents{args})
+"""
+SIMPLE = """
+import jax.numpy as jnp
+from jaxmarl.environments.multi_agent_env import MultiAgentEnv
+
+
+class SimpleMPE(MultiAgentEnv):
+    def __init__(self, num_agents=3, **kwargs):
+        self.num_agents = num_agents
+
+    def reset(self, key):
+        obs = jnp.zeros((self.num_agents, 4))
+        return obs
+"""
+MPE_REGISTRY = """
+from mpe.spread import SimpleSpreadMPE
+
+ENVS = {"MPE_simple_spread_v3": SimpleSpreadMPE}
+"""
+
+
+def test_forwarded_kwargs_added_to_a_base_call_are_no_environment_change():
+    common = {"mpe/__init__.py": "", "mpe/simple.py": SIMPLE, "registration.py": MPE_REGISTRY}
+    base = {**common, "mpe/spread.py": SCENARIO.format(params="", args="")}
+    cand = {**common, "mpe/spread.py": SCENARIO.format(params=", **kwargs", args=", **kwargs")}
+    assert not flow_result(base, cand).findings
+
+
+def test_edited_keyword_of_a_base_call_reaches_the_environment():
+    common = {"mpe/__init__.py": "", "mpe/simple.py": SIMPLE, "registration.py": MPE_REGISTRY}
+    base = {**common, "mpe/spread.py": SCENARIO.format(params="", args="").replace("num_agents=num_agents", "num_agents=3")}
+    cand = {**common, "mpe/spread.py": SCENARIO.format(params="", args="").replace("num_agents=num_agents", "num_agents=4")}
+    findings = flow_result(base, cand).findings
+    assert [f.title for f in findings] == ["Behavioural change in the environment path: `SimpleSpreadMPE.__init__`"]

@@ -305,7 +305,7 @@ class LearningFlow:
             if u.sink == "logging":
                 saw_logging = True
                 continue
-            if not ctx and self.environment_return(u):
+            if not ctx and self.environment_return(u) and not self.callers(u.fn):
                 return Placement("environment", self._chain((u, ctx), parent), visited=visited)
             came = parent.get(_key(u, ctx))
             carried: frozenset[str] = via.get(_key(u, ctx)) or (
@@ -457,9 +457,10 @@ class LearningFlow:
         `...Env` / `...Environment`, itself or an ancestor) and the class is named outside its own module and
         outside tests and documentation (registered: `register(id=..., entry_point="pkg:PacMan")`, or
         constructed): what it returns is what the agent observes and is rewarded with, the environment sink
-        that a caller's `env.step(a)` is. Such callers are reached through a registry (`jumanji.make(...)`,
-        `gym.make(...)`) or a wrapper the text does not resolve, so "no caller found" there is dynamic dispatch,
-        not "no effect". Real shapes: jumanji 1f38fe66..ea23c441, PacMan's ghost collision
+        that a caller's `env.step(a)` is. Used where no caller is found (`place`): such callers are reached
+        through a registry (`jumanji.make(...)`, `gym.make(...)`) or a wrapper the text does not resolve, so "no
+        caller found" there is dynamic dispatch, not "no effect"; callers it finds are followed as before (an
+        episode statistic returned as `info` is not the step). Real shapes: jumanji 1f38fe66..ea23c441, PacMan's ghost collision
         (`invert_mask * jnp.inf` -> `jnp.where`, pac_man/utils.py:328) reaching `PacMan.step`'s return;
         HighwayEnv cd1242c7..07b824f9, `MultiAgentIntersectionEnv.default_config`'s observation table read by
         `AbstractEnv.step`. A class no other module names (an unused toy environment) is not this rule."""
@@ -1014,7 +1015,7 @@ class LearningFlow:
             return []  # `forward`-like implicit calls are dispatch the text does not show
         out: list[Unit] = []
         in_scope = out_of_scope_kind(fn.path) not in TEST_KINDS
-        for path, line in _own_module_first(self.side.references(name), fn)[:MAX_CALLERS]:
+        for path, line in _own_module_kept(self.side.references(name), fn):
             if not path.endswith(PY_SUFFIXES) or (in_scope and out_of_scope_kind(path) in TEST_KINDS):
                 continue  # a test that calls product code is not where training uses its value
             module = self.side.module(path)
@@ -1475,13 +1476,20 @@ def _key(u: Unit, ctx: tuple[Unit, ...]) -> tuple[int, ...]:
     return (id(u), *(id(c) for c in ctx))
 
 
-def _own_module_first(refs: list[tuple[str, int]], fn: FunctionInfo) -> list[tuple[str, int]]:
-    """The mentions of `fn`'s name with those in `fn`'s own module first (in line order), then the rest: a
-    name is resolved in its own scope first, and a common name (`move`, `step`, `update`) has more mentions
-    across a repository than `MAX_CALLERS` reads. Real shape (jumanji 1f38fe66..ea23c441): PacMan's nested
-    `ghost_move.move`, passed to `jax.vmap(move, ...)` in pac_man/utils.py:156, was the 131st mention of
+def _own_module_kept(refs: list[tuple[str, int]], fn: FunctionInfo) -> list[tuple[str, int]]:
+    """The first `MAX_CALLERS` mentions of `fn`'s name (file order), then those of `fn`'s own module the cut
+    left out: a name is resolved in its own scope first, and a common name (`move`, `step`, `update`) has more
+    mentions across a repository than `MAX_CALLERS` reads. Real shape (jumanji 1f38fe66..ea23c441): PacMan's
+    nested `ghost_move.move`, passed to `jax.vmap(move, ...)` in pac_man/utils.py:156, was the 131st mention of
     `move` (game_2048, rubiks_cube and sokoban come first in file order), so "no caller of `ghost_move.move`
-    found" filed the ghost collision fix (`invert_mask * jnp.inf` -> `jnp.where`) as no effect."""
+    found" filed the ghost collision fix (`invert_mask * jnp.inf` -> `jnp.where`) as no effect. The order of
+    the mentions read before is kept (which sink a search meets first depends on it)."""
+    head = refs[:MAX_CALLERS]
+    return head + [ref for ref in refs[MAX_CALLERS:] if ref[0] == fn.path]
+
+
+def _own_module_first(refs: list[tuple[str, int]], fn: FunctionInfo) -> list[tuple[str, int]]:
+    """The mentions of `fn`'s name with those in `fn`'s own module first, then the rest (file order)."""
     return sorted(refs, key=lambda ref: ref[0] != fn.path)
 
 

@@ -591,7 +591,7 @@ class LearningFlow:
         rebound = {t.id for w in self.units(callee) if isinstance(w.node, ast.Assign | ast.AugAssign | ast.AnnAssign)
                    for t in (w.node.targets if isinstance(w.node, ast.Assign) else [w.node.target])
                    if isinstance(t, ast.Name)}
-        changed = {d for w in self.units(callee) for d in w.defs if d in params} - rebound
+        changed = {d for w in self.units(callee) if _fills_container(w.node) for d in w.defs if d in params} - rebound
         out: set[str] = set()
         for k, arg in enumerate(call.args):
             if k < len(params) and params[k] in changed:
@@ -1474,6 +1474,20 @@ def _unpacks(node: ast.AST, name: str, size: int) -> bool:
 
 def _key(u: Unit, ctx: tuple[Unit, ...]) -> tuple[int, ...]:
     return (id(u), *(id(c) for c in ctx))
+
+
+CONTAINER_FILLS = frozenset({"update", "append", "extend", "insert", "setdefault", "pop", "add", "clear", "remove"})
+
+
+def _fills_container(node: ast.stmt) -> bool:
+    """A store into an item or attribute (`config[key] = v`, `cfg.lr = v`) or a container's filling method
+    (`config.update(delta)`, `out.append(x)`): what a helper does to a dict or list it is handed. A method
+    call on an object (`optimizer.zero_grad()`) is that object's business, not a value handed back."""
+    if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        return any(isinstance(t, ast.Subscript | ast.Attribute) for t in targets)
+    return isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) \
+        and isinstance(node.value.func, ast.Attribute) and node.value.func.attr in CONTAINER_FILLS
 
 
 def _own_module_kept(refs: list[tuple[str, int]], fn: FunctionInfo) -> list[tuple[str, int]]:

@@ -919,9 +919,10 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     causes |= {mine for mine, call in inlined.standins.items() if call in causes}  # a callee's statement, inlined
     causes -= _none_checked_guards(changes)
     # a statement whose edited parts compute the same values is no cause of its own (flow/sameparts.py)
-    changes = defaults + [c for c in changes if ((c.base is not None and id(c.base.node) in causes)
-                                                 or (c.cand is not None and id(c.cand.node) in causes))
-                          and id(c) not in unchanged_parts]
+    kept = defaults + [c for c in changes if ((c.base is not None and id(c.base.node) in causes)
+                                              or (c.cand is not None and id(c.cand.node) in causes))
+                       and id(c) not in unchanged_parts]
+    changes = kept or _edited_tests_of_returns(changes, eb, ec)
     if not changes:
         return None  # the differing effects come from code changed elsewhere (a callee's own pair)
     changes = _only_device_moves(changes, eb, ec) or changes
@@ -1404,6 +1405,19 @@ def _place_changes(report: PairReport, changes: list[UnitChange], causes: set[in
                                for p in {placed.path, "architecture" if flow.in_model_class(unit.fn) else placed.path}):
             continue  # a network's statement near a layer finding is that finding's concern, whatever its sink
         report.placed.append(placed)
+
+
+def _edited_tests_of_returns(changes: list[UnitChange], eb: list[Effect], ec: list[Effect]) -> list[UnitChange]:
+    """Where the differing effect is the function's returned value and no changed statement is among its causes:
+    the changed branch tests (`if` / `elif` headers) the returns sit under. The returned value is a conditional
+    expression of those tests, while its recorded statements are the returns themselves. Real shape:
+    EfficientZero b7cb6293..468bb030, `visit_softmax_temperature_fn`'s `if trained_steps < 0.5 *
+    (self.training_steps + self.last_steps):` -> `0.5 * self.training_steps` above unchanged `return 1.0` /
+    `return 0.5`: the temperature schedule got no finding and no no-effect item."""
+    if not any(e.text.startswith("return ") for e in (*eb, *ec)):
+        return []
+    return [c for c in changes if c.base is not None and c.cand is not None
+            and isinstance(c.base.node, ast.If) and isinstance(c.cand.node, ast.If)]
 
 
 def _never_run(base_fn: FunctionInfo, body: bool, index: PairIndex, flow: LearningFlow) -> tuple[str | None, str]:

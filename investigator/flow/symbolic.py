@@ -266,12 +266,6 @@ class Expander:
                     else _Val(ast.Constant(None))
                 if root and self._unwrap:  # an inlined callee keeps its container: a caller reading `.f` gets that field
                     val = _Val(_unwrapped(val.expr, fn), val.stmts)
-                if root and st.conds:
-                    # a return under a branch carries that branch's test into the value (`x if c else y`): an edited
-                    # test is a cause of the differing return. Real shape: EfficientZero b7cb6293..468bb030,
-                    # `visit_softmax_temperature_fn`'s `trained_steps < 0.5 * (self.training_steps + self.last_steps)`
-                    # -> `0.5 * self.training_steps`, whose `return 1.0` / `return 0.5` were unchanged: no finding
-                    val = _Val(val.expr, val.stmts | st.guard_stmts)
                 st.returned.append((st.conds, val))
                 return True
             if isinstance(stmt, ast.If):

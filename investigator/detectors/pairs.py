@@ -499,6 +499,8 @@ class TextBound:
     def may_be_same(self, f: FunctionInfo, g: FunctionInfo) -> bool:
         if f.qualname == g.qualname and not f.is_module:
             return True  # may pair by name with a near-equal token body
+        if _method_of_gone_class(f, g):
+            return True  # may pair by method name with a near-equal token body (`_method_of_gone_class`)
         la, lb = self.lines(f), self.lines(g)
         total = len(la) + len(lb)
         if not total:
@@ -534,8 +536,36 @@ def _same_function(f: FunctionInfo, g: FunctionInfo, token_similarity: float) ->
         return False
     if f.qualname == g.qualname and not f.is_module and token_similarity >= RENAME_SIMILARITY:
         return True
+    if token_similarity >= RENAME_SIMILARITY and _method_of_gone_class(f, g):
+        return True
     ratio = text_similarity(f, g)
     return ratio >= TEXT_SIMILARITY and _enough_shared(f, g, ratio)
+
+
+_CLASS_KEPT: dict[tuple[int, str], bool] = {}  # (id of the candidate's index, class name) -> a `class` line there
+
+
+def _method_of_gone_class(f: FunctionInfo, g: FunctionInfo) -> bool:
+    """`f` and `g` are methods of one simple name (`calc_target_q`) and `f`'s class is defined nowhere at `g`'s
+    commit: the class was renamed or split (`SacDiscreteAgent` -> `SacdAgent` / `BaseAgent`), so its methods
+    keep their name but not their qualified name, and a reformatted body shares less than half its lines.
+    With a near-equal token body (`RENAME_SIMILARITY`) such a method is the one that moved. Real shape:
+    sac-discrete.pytorch d48f9e10..cf2295cd, `SacDiscreteAgent.calc_target_q` (code/agent.py) ->
+    `SacdAgent.calc_target_q` (sacd/agent/sacd.py), token similarity 0.90, whose `.mean(dim=1)` -> `.sum(dim=1)`
+    over the action axis of the soft target got no finding (the pair was "deleted" / "added")."""
+    if f.name != g.name or not f.class_name or not g.class_name or f.class_name == g.class_name:
+        return False
+    index = g.module.index if g.module is not None else None
+    if index is None:
+        return False
+    cls = f.class_name.rsplit(".", 1)[-1]
+    key = (id(index), cls)
+    kept = _CLASS_KEPT.get(key)
+    if kept is None:
+        if len(_CLASS_KEPT) > 50_000:
+            _CLASS_KEPT.clear()
+        kept = _CLASS_KEPT[key] = index.find_class(cls)
+    return not kept
 
 
 def _refused_at_any_similarity(f: FunctionInfo, g: FunctionInfo) -> bool:
@@ -547,6 +577,8 @@ def _refused_at_any_similarity(f: FunctionInfo, g: FunctionInfo) -> bool:
         return True
     if f.qualname == g.qualname and not f.is_module:
         return False  # accepted by name at a token similarity of `RENAME_SIMILARITY`
+    if _method_of_gone_class(f, g):
+        return False  # accepted at a token similarity of `RENAME_SIMILARITY` (its class renamed or split)
     ratio = text_similarity(f, g)
     return ratio < TEXT_SIMILARITY or not _enough_shared(f, g, ratio)
 

@@ -37,6 +37,19 @@ def _only_raises_not_implemented(fn: FunctionInfo) -> bool:
     return isinstance(name, ast.Name) and name.id == "NotImplementedError"
 
 
+def abstract_body(fn: FunctionInfo) -> bool:
+    """A method with no body of its own: declared `@abstractmethod`, or only a docstring, `...` or `raise
+    NotImplementedError(...)` (a `pass` hook is a no-op a subclass may keep: not this)."""
+    node = fn.node
+    if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return False
+    if any((d.attr if isinstance(d, ast.Attribute) else d.id if isinstance(d, ast.Name) else "") == "abstractmethod"
+           for d in node.decorator_list):
+        return True
+    body = [s for s in node.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+    return not body or _only_raises_not_implemented(fn)
+
+
 def _subclasses(side: SideIndex, cls: str) -> list[tuple[str, ast.ClassDef]]:
     """Classes of the commit whose header names `cls` as a direct base: (path, class node)."""
     header = re.compile(rf"^class\s+\w+\s*\(([^)]*\b{re.escape(cls)}\b[^)]*)\)", re.MULTILINE)

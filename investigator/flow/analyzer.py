@@ -24,6 +24,7 @@ from __future__ import annotations
 import ast
 import difflib
 import hashlib
+import posixpath
 import re
 import time
 from collections.abc import Iterator
@@ -189,7 +190,8 @@ KNOWN_MEANING_CONFIDENCE = 0.8  # a rule that knows what the change does, as a d
 EDIT_KINDS = (("operator", "Operator grouping changed"), ("gradient", "Gradient cut changed"),
               ("return", "Return value lost"), ("truth", "Truth test changed"), ("numerical", "Numerical guard removed"),
               ("in-place", "In-place update changed"), ("raw parameter", "Adjusted attribute bypassed"),
-              ("comparison bound", "Comparison bound shifted"), ("comparison inverted", "Branch test inverted"))
+              ("comparison bound", "Comparison bound shifted"), ("comparison inverted", "Branch test inverted"),
+              ("reduction", "Reduction changed"))
 EDIT_MEANINGS = {"Operator grouping changed": "the same operands and operators grouped differently compute another "
                  "value for almost every input; no refactor regroups them",
                  "Gradient cut changed": "the same forward value with another gradient: a term now trained that "
@@ -208,7 +210,9 @@ EDIT_MEANINGS = {"Operator grouping changed": "the same operands and operators g
                  "the bound moved by a step: the test flips one step earlier or later (an episode's time-out "
                  "overruns, a schedule's switch is a step late)",
                  "Branch test inverted": "the same operands compared by the complementary operator: the branch now "
-                 "runs exactly where it did not"}
+                 "runs exactly where it did not",
+                 "Reduction changed": "a mean and a sum over the same axis differ by that axis's size: a loss or "
+                 "target that averaged now totals (or the reverse), rescaling it and its gradient"}
 # Work budget per range, counted, not timed: the same range gives the same findings on an idle and on a
 # loaded machine (the former 15 s wall-clock budget placed 605 of skrl 1.4.3..2.0.0's 1013 changed
 # functions under load, all of them idle). The biggest real release range measured (that one: 1013
@@ -244,6 +248,7 @@ class PairReport:
     fixed_calls: dict[int, str] = field(default_factory=dict)  # id(change) -> why its baseline call raised
     carried: list[tuple[UnitChange, str]] = field(default_factory=list)  # `fixed_calls` on its way from a helper
     grouped: str = ""  # the input read out of groups of a container parameter (flow/groups.py): why it is low
+    unreached: str = ""  # a public library class nothing here constructs (`_library_variant`): why it is low
 
 
 class BehaviouralChangeAnalyzer(Analyzer):
@@ -273,12 +278,24 @@ class Explained:
 
     lines: dict[tuple[str, str], set[int]] = field(default_factory=dict)  # (side, path) -> lines
     near: dict[tuple[str, str], list[tuple[int, str]]] = field(default_factory=dict)  # -> (line, subsystem)
+    # lines only no-effect items name: they speak for their own statement, with no slack (see `covers`)
+    exact: dict[tuple[str, str], set[int]] = field(default_factory=dict)
 
-    def covers(self, side: str, path: str, lo: int, hi: int) -> bool:
+    def covers(self, side: str, path: str, lo: int, hi: int, others: set[int] | frozenset[int] = frozenset()) -> bool:
+        """A finding's lines cover a statement within `EXPLAIN_SLACK` lines; a no-effect item's only its own
+        statement: "moved, not removed" said of `target_q = r + (1 - d) * gamma * next_q` (code/agent.py:155 of
+        sac-discrete.pytorch d48f9e10..cf2295cd) is no word about the `next_q = (...).mean(dim=1)` ending two
+        lines above it, whose `.mean` -> `.sum` over the action axis was hidden as "explained". Nor does a line
+        inside `others` (another changed statement of the same function) explain this one through the slack:
+        the finding there (that run's false "Done masking removed" at line 155) is about that statement."""
+        exact = self.exact.get((side, path))
+        if exact and any(n in exact for n in range(lo, hi + 1)):
+            return True
         lines = self.lines.get((side, path))
         if not lines:
             return False
-        return any(n in lines for n in range(lo - EXPLAIN_SLACK, hi + EXPLAIN_SLACK + 1))
+        return any(n in lines for n in range(lo, hi + 1)) or any(
+            n in lines and n not in others for n in (*range(lo - EXPLAIN_SLACK, lo), *range(hi + 1, hi + EXPLAIN_SLACK + 1)))
 
     def same_concern(self, side: str, path: str, line: int, subsystem: str) -> bool:
         """A finding of the same subsystem a few lines away (one edit seen by a detector at another
@@ -290,12 +307,12 @@ def explained_lines(ctx: AnalysisContext) -> Explained:
     """What earlier analyzers' findings and no-effect items already cover."""
     out = Explained()
     for result in ctx.prior.values():
-        items: list[Finding | NoEffectChange] = [*result.findings, *result.no_effect]
-        for item in items:
-            for loc in item.locations:
-                if loc.line is not None:
-                    end = loc.end_line or loc.line
-                    out.lines.setdefault((loc.side, loc.path), set()).update(range(loc.line, end + 1))
+        for items, into in ((result.findings, out.lines), (result.no_effect, out.exact)):
+            for item in items:
+                for loc in item.locations:
+                    if loc.line is not None:
+                        end = loc.end_line or loc.line
+                        into.setdefault((loc.side, loc.path), set()).update(range(loc.line, end + 1))
         # a low finding (a change toward the textbook form, a likely fix) speaks for its own lines only: it does
         # not make another edit of the same subsystem nearby its concern (rl-starter-files: a low "gradient cut
         # added on values (targets: the textbook form)" 22 lines above hid the PPO entropy bonus's sign flip)
@@ -858,7 +875,8 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     _inlined_notes(pair, inlined, result)
     if seen is not None:
         seen.append(computed)  # where moved statements may have gone (`_drop_moved`)
-    changes = [c for c in computed if not _explained(c, explained)]
+    owned = _owned_lines(computed)
+    changes = [c for c in computed if not _explained(c, explained, owned)]
     made = _explained_made(computed, changes)
     changes = _without_inferred_sizes(changes, pair, result)
     changes = _without_same_callables(changes, pair, index, expanders, result)
@@ -924,13 +942,14 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     causes |= {mine for mine, call in inlined.standins.items() if call in causes}  # a callee's statement, inlined
     causes -= _none_checked_guards(changes)
     # a statement whose edited parts compute the same values is no cause of its own (flow/sameparts.py)
-    changes = defaults + [c for c in changes if ((c.base is not None and id(c.base.node) in causes)
-                                                 or (c.cand is not None and id(c.cand.node) in causes))
-                          and id(c) not in unchanged_parts]
+    kept = defaults + [c for c in changes if ((c.base is not None and id(c.base.node) in causes)
+                                              or (c.cand is not None and id(c.cand.node) in causes))
+                       and id(c) not in unchanged_parts]
+    changes = kept or _edited_tests_of_returns(changes, eb, ec)
     if not changes:
         return None  # the differing effects come from code changed elsewhere (a callee's own pair)
     changes = _only_device_moves(changes, eb, ec) or changes
-    reason = None if body or api_label(base_fn, index.base) else unreachable_reason(base_fn, index.base)
+    reason, unreached = _never_run(base_fn, body, index, flows["baseline"])
     if reason:
         result.no_effect.append(NoEffectChange(
             subsystem="other", title=f"Changed code in `{pair.describe()}` ({len(changes)} statements)",
@@ -938,7 +957,8 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
             source=SOURCE))
         return None
     report = PairReport(pair, opt_in=opt_in, opt_in_partly=partly, opt_in_title=note,
-                        container=container, grouped=_grouped_input(base_fn, cand_fn, eb, ec, expanders) or "")
+                        container=container, grouped=_grouped_input(base_fn, cand_fn, eb, ec, expanders) or "",
+                        unreached=unreached)
     report.fixed_calls = _fixed_calls(changes, flows)
     _place_changes(report, changes, causes, flows, explained, inlined)
     return report
@@ -1487,7 +1507,7 @@ def _place_changes(report: PairReport, changes: list[UnitChange], causes: set[in
         if k >= MAX_PLACED_PER_PAIR and last is not None:
             placement = last
         else:
-            placement = last = flow.place([unit])
+            placement = last = flow.place([unit], _edited_arguments(change))
             report.visits += placement.visited
         if change.across is not None and not placement.on_flow:
             placement = _across_placement(change, unit, flow) or placement
@@ -1498,6 +1518,72 @@ def _place_changes(report: PairReport, changes: list[UnitChange], causes: set[in
                                for p in {placed.path, "architecture" if flow.in_model_class(unit.fn) else placed.path}):
             continue  # a network's statement near a layer finding is that finding's concern, whatever its sink
         report.placed.append(placed)
+
+
+def _edited_tests_of_returns(changes: list[UnitChange], eb: list[Effect], ec: list[Effect]) -> list[UnitChange]:
+    """Where the differing effect is the function's returned value and no changed statement is among its causes:
+    the changed branch tests (`if` / `elif` headers) the returns sit under. The returned value is a conditional
+    expression of those tests, while its recorded statements are the returns themselves. Real shape:
+    EfficientZero b7cb6293..468bb030, `visit_softmax_temperature_fn`'s `if trained_steps < 0.5 *
+    (self.training_steps + self.last_steps):` -> `0.5 * self.training_steps` above unchanged `return 1.0` /
+    `return 0.5`: the temperature schedule got no finding and no no-effect item."""
+    if not any(e.text.startswith("return ") for e in (*eb, *ec)):
+        return []
+    return [c for c in changes if c.base is not None and c.cand is not None
+            and isinstance(c.base.node, ast.If) and isinstance(c.cand.node, ast.If)]
+
+
+def _never_run(base_fn: FunctionInfo, body: bool, index: PairIndex, flow: LearningFlow) -> tuple[str | None, str]:
+    """(why the function never runs at the baseline, None when it may; why its reachability is unknown though
+    nothing here names its class, a public variant of a class the code uses: kept, low)."""
+    reason = None if body or api_label(base_fn, index.base) else unreachable_reason(base_fn, index.base)
+    if reason and _library_variant(base_fn, index.base, flow):
+        return None, reason
+    return reason, ""
+
+
+def _library_variant(fn: FunctionInfo, side: SideIndex, flow: LearningFlow) -> bool:
+    """`fn` is a method of a public class (no leading underscore) of a package module (its folder has an
+    `__init__.py`, outside tests, docs and examples) that derives from a project class which other code
+    names: an algorithm variant a library offers its users, who import and construct it; nothing in the
+    repository naming it shows no one runs it. Real shape: oat v0.2.2..v0.2.3, `PPOMultiTurnLearner(PPOLearner)`
+    in oat/algorithms/ppo_multiturn.py, its stale `state_ids[i]` index in `learning_step` filed as "class never
+    referenced anywhere in the baseline tree". A class deriving only from library or plain bases is not this
+    rule (nothing shows it is one of the project's offered variants)."""
+    cls = (fn.class_name or "").split(".", 1)[0]
+    if not cls or cls.startswith("_") or OUT_OF_SCOPE.search(fn.path) or fn.path.startswith("scripts/"):
+        return False
+    init = posixpath.join(posixpath.dirname(fn.path), "__init__.py")
+    if init not in side.tree.paths():
+        return False
+    bases = {b for b in flow._class_bases(cls) if b != cls}
+    return any(flow._defines_class(b) and any(p != fn.path and not OUT_OF_SCOPE.search(p)
+                                              for p, _ in side.mentions(b)) for b in bases)
+
+
+def _edited_arguments(change: UnitChange) -> frozenset[str] | None:
+    """The arguments of a changed call statement (`f(a, k=1)` -> `f(a, k=2)`) that differ: keyword names, and
+    `#<position>` for positional ones; None when the change is not one call statement at both commits with the
+    same callee (then every argument is followed). A spread argument added or changed (`super().__init__(...,
+    **kwargs)`) names none: it forwards what the callers pass, which for every call the baseline made is what it
+    forwarded before (JaxMARL b02b1083..5611552f, eight MPE scenarios' `__init__` gained `**kwargs` in their base
+    call: not an environment change)."""
+    b, c = change.base, change.cand
+    if b is None or c is None or not (isinstance(b.node, ast.Expr) and isinstance(c.node, ast.Expr)):
+        return None
+    cb, cc = b.node.value, c.node.value
+    if not (isinstance(cb, ast.Call) and isinstance(cc, ast.Call)) or ast.dump(cb.func) != ast.dump(cc.func):
+        return None
+    out: set[str] = set()
+    for k in range(max(len(cb.args), len(cc.args))):
+        x = ast.dump(cb.args[k]) if k < len(cb.args) else None
+        y = ast.dump(cc.args[k]) if k < len(cc.args) else None
+        if x != y and not any(isinstance(a[k], ast.Starred) for a in (cb.args, cc.args) if k < len(a)):
+            out.add(f"#{k}")
+    kb = {k.arg: ast.dump(k.value) for k in cb.keywords if k.arg is not None}
+    kc = {k.arg: ast.dump(k.value) for k in cc.keywords if k.arg is not None}
+    out.update(name for name in set(kb) | set(kc) if kb.get(name) != kc.get(name))
+    return frozenset(out)
 
 
 def _across_placement(change: UnitChange, unit: Unit, flow: LearningFlow) -> Placement | None:
@@ -2494,9 +2580,22 @@ def _default_changed(change: UnitChange) -> bool:
     return b is not None and c is not None and b.default and c.default and b.defs == c.defs
 
 
-def _explained(change: UnitChange, explained: Explained) -> bool:
-    return any(unit is not None and explained.covers(side, unit.fn.path, unit.line, unit.end_line)
+def _explained(change: UnitChange, explained: Explained,
+               owned: dict[tuple[str, str], set[int]] | None = None) -> bool:
+    return any(unit is not None and explained.covers(side, unit.fn.path, unit.line, unit.end_line,
+                                                     (owned or {}).get((side, unit.fn.path), set())
+                                                     - set(range(unit.line, unit.end_line + 1)))
                for unit, side in ((change.base, "baseline"), (change.cand, "candidate")))
+
+
+def _owned_lines(changes: list[UnitChange]) -> dict[tuple[str, str], set[int]]:
+    """(side, path) -> the lines of the changed statements of one pair (`Explained.covers`' `others`)."""
+    out: dict[tuple[str, str], set[int]] = {}
+    for c in changes:
+        for unit, side in ((c.base, "baseline"), (c.cand, "candidate")):
+            if unit is not None:
+                out.setdefault((side, unit.fn.path), set()).update(range(unit.line, unit.end_line + 1))
+    return out
 
 
 def _flow_text(best: Placed, label: str) -> str:
@@ -2691,6 +2790,10 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
             rationale += (f" Significant although the flow stops: a known slip in a value that builds the {label} "
                           f"computation.")
     rationale += wiring
+    if report.unreached:
+        severity = Severity.low
+        rationale += (f" Low, reachability unknown: {report.unreached}, but it is a public class of the package "
+                      f"deriving from one the code uses: a variant its users construct, not dead code.")
     if all(_added_move(p.change) for p in on):
         rationale += (" Low: the new statements only move a value this function builds to a device: where it lives, not "
                       "what it computes (a module the baseline moved elsewhere, e.g. with its owner, or ran where it "

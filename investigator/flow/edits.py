@@ -272,6 +272,23 @@ def _inverted(a: ast.AST, b: ast.AST) -> bool:
     return minus_one and ops == {ast.Gt, ast.Eq}
 
 
+REDUCTIONS = {"mean": "sum", "sum": "mean", "nanmean": "nansum", "nansum": "nanmean"}
+
+
+def _reduction_swap(a: ast.AST, b: ast.AST) -> bool:
+    """`x.mean(dim=1)` <-> `x.sum(dim=1)` (or `torch.mean(x, 1)` <-> `torch.sum(x, 1)`, `jnp.`/`np.` alike):
+    the same operand and arguments reduced by a mean at one commit and a sum at the other, whose values differ by
+    the size of the reduced axis (a loss or target averaged over actions, atoms or a batch is now a total, or the
+    reverse). Real shape: sac-discrete.pytorch d48f9e10..cf2295cd, the soft state value of the target
+    `(action_probs * (min_q - alpha * log_probs)).mean(dim=1)` -> `.sum(dim=1)`: the expectation over actions
+    had been divided by |A|."""
+    if not (isinstance(a, ast.Call) and isinstance(b, ast.Call) and isinstance(a.func, ast.Attribute)
+            and isinstance(b.func, ast.Attribute) and REDUCTIONS.get(a.func.attr) == b.func.attr):
+        return False
+    return ast.dump(a.func.value) == ast.dump(b.func.value) and [ast.dump(x) for x in a.args] == [
+        ast.dump(x) for x in b.args] and [ast.dump(k) for k in a.keywords] == [ast.dump(k) for k in b.keywords]
+
+
 def _same(a: ast.AST, b: ast.AST, found: list[str], names: Names) -> bool:
     """Whether `a` and `b` differ only by known edits (each recorded in `found`)."""
     if ast.dump(a) == ast.dump(b):
@@ -287,6 +304,10 @@ def _same(a: ast.AST, b: ast.AST, found: list[str], names: Names) -> bool:
     if raw:
         found.append(f"raw parameter read where its adjusted attribute was meant or the reverse: `{unparse(a)}` -> "
                      f"`{unparse(b)}` (the attribute is `{raw}`)")
+        return True
+    if _reduction_swap(a, b):
+        found.append(f"reduction changed between a mean and a sum: `{unparse(a)}` -> `{unparse(b)}` (the value is "
+                     "scaled by the size of the reduced axis)")
         return True
     if _in_place_swap(a, b):
         found.append(f"in-place update made an assignment or the reverse: `{unparse(a)}` -> `{unparse(b)}`")

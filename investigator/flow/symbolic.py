@@ -28,6 +28,7 @@ from typing import Any, overload
 from investigator.detectors.flow import Flow, alias_value, class_imports
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.patterns import equivalent_form, has_detach, without_detach
+from investigator.flow.abstracted import abstract_body
 from investigator.flow.accessors import accessed
 from investigator.flow.containers import FIELDS, ContainerChange, loop_bindings, loop_change
 from investigator.flow.declared import size_cast, sizes_unpacked, type_decided
@@ -39,6 +40,7 @@ from investigator.flow.passthrough import passthrough_argument
 from investigator.flow.wrappers import container_fields, field_argument, returned_container
 from investigator.pyast import as_load, copy_tree, default_values, method_name
 
+CHECK_WORDS = frozenset({"check", "validate", "verify", "assert"})  # a function named as a check (`_validation_call`)
 MAX_NODES = 60  # a larger value becomes a digest name (hash-consing keeps the cost linear)
 MAX_CALLEE_STMTS = 60  # larger callees are not inlined (their own pair reports their changes)
 MAX_STEPS = 20_000  # expansions per function; beyond it the function is not compared
@@ -289,10 +291,17 @@ class Expander:
             self._assignment(stmt, fn, st, depth, root, sid)
             return
         if isinstance(stmt, ast.Expr):
+            if isinstance(stmt.value, ast.Call) and self._validation_call(stmt.value, fn):
+                self._effect_text("check", _substitute(stmt, st.env, fn), st, sid)
+                return
             if isinstance(stmt.value, ast.Call):
                 inlined = self._inline(stmt.value, fn, st, depth, sid)
                 if inlined is not None:
-                    if _makes_calls(inlined.expr):
+                    # a helper returning an argument it was handed (`return config` of `update_config(config,
+                    # delta)`) makes no call of its own by returning it: the caller built that value already
+                    handed = any(isinstance(a, ast.Name) and a.id in st.env
+                                 and ast.dump(inlined.expr) == ast.dump(st.env[a.id].expr) for a in stmt.value.args)
+                    if _makes_calls(inlined.expr) and not handed:
                         # the value is discarded, the calls it is built from still run: TF-Agents'
                         # `normalizer.update(t)` is `return tf.group(self._update_ops(t))`
                         self._effect("call", inlined, st, sid)
@@ -516,6 +525,21 @@ class Expander:
         stmts = frozenset(used) | (frozenset({id(stmt)}) if stmt is not None else frozenset())
         return _Val(_distribute(out), stmts)
 
+    def _validation_call(self, call: ast.Call, fn: FunctionInfo) -> bool:
+        """A call statement to a project function named as a check (`update_config_check`, `_validate_args`,
+        `check_shapes`: a word `check`, `validate`, `verify` or `assert` in its name) that returns no value: it
+        asserts or raises, or passes; compared as a check (`assert`), which computes nothing training uses.
+        Real shape: HighwayEnv cd1242c7..07b824f9, `utils.update_config(config, delta)` runs
+        `update_config_check(config, delta)` (nested asserts under a `with track_config_path(key)`) before the
+        `config.update(delta)` that every `default_config` called directly at the baseline."""
+        callee = self.resolver.resolve(call, fn)
+        if callee is None or callee.is_module or not isinstance(callee.node, ast.FunctionDef):
+            return False
+        if not CHECK_WORDS & {w.lower() for w in callee.name.strip("_").split("_")}:
+            return False
+        return not any(isinstance(n, ast.Return) and n.value is not None for n in ast.walk(callee.node)) \
+            and not any(isinstance(n, ast.Yield | ast.YieldFrom) for n in ast.walk(callee.node))
+
     def _inline(self, call: ast.Call, fn: FunctionInfo, st: _State, depth: int, sid: frozenset[int]) -> _Val | None:
         """The value of a call to a project function, its effects added; None when not inlinable."""
         if depth >= MAX_DEPTH:
@@ -526,6 +550,12 @@ class Expander:
         if callee is None or callee.is_module or callee is fn or not isinstance(callee.node, ast.FunctionDef):
             return None
         if self._statements(callee) > MAX_CALLEE_STMTS:
+            return None
+        if callee.class_name and abstract_body(callee):
+            # an abstract method (a docstring, `pass`, `raise NotImplementedError`) is not what the call runs: its
+            # subclasses' overrides are. Inlined, `if step % k == 0: self.learn(step)` -> `self.learn(step)` had no
+            # effect at either commit and was "restructured code, same effects" (oat v0.2.2..v0.2.3,
+            # `OfflineLearner.run` now learning on every step; `LearnerBase.learn` is abstract)
             return None
         args = callee.node.args
         params = [a.arg for a in [*args.posonlyargs, *args.args]]

@@ -129,13 +129,9 @@ def test_innermost_and_nested_def_answer_as_the_walks_did() -> None:
         for fn in module.functions.values():
             if fn.is_module:
                 continue
-            # without a nested definition the old answer cannot depend on the node (its `any(n is node ...)` test
-            # runs only on nested definitions): asked once, not once per node (the walk per node was quadratic)
-            nested = any(c is not fn.node and isinstance(c, ast.FunctionDef | ast.AsyncFunctionDef) for c in ast.walk(fn.node))
-            plain = None if nested else _old_innermost(fn, fn.node)
             for node in ast.walk(fn.node):
                 got = threaded.innermost(fn, node)
-                assert (got.qualname, got.node) == (plain or _old_innermost(fn, node))
+                assert (got.qualname, got.node) == _old_innermost(fn, node)
                 nested_seen += got.node is not fn.node
             for name in {c.name for c in ast.walk(fn.node) if isinstance(c, ast.FunctionDef | ast.AsyncFunctionDef)}:
                 got_def = threaded._nested_def(fn, name)

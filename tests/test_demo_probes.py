@@ -60,7 +60,7 @@ def test_demo_adapter_runs_the_projects_code_at_both_commits(demo_repo, tmp_path
     assert base["lr"] == cand["lr"] == 0.00025
 
 
-@pytest.mark.slow(seconds=180)  # about three minutes on 2 idle cores: started first (tests/conftest.py)
+@pytest.mark.slow
 def test_demo_with_probes_writes_probe_runs_and_probe_evidence(tmp_path, capsys):
     code = main(["demo", "--probes", "--workdir", str(tmp_path / "work"), "--output", str(tmp_path / "out"), "--format", "json",
                  "--format", "md", "--quiet", "--probe-cache", "none", "--yes",

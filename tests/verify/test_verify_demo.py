@@ -28,7 +28,7 @@ def test_the_default_demo_does_not_verify(tmp_path: Path) -> None:
     assert fields["verify"] is False
 
 
-@pytest.mark.slow(seconds=60)  # about a minute on 2 idle cores: started early (tests/conftest.py)
+@pytest.mark.slow
 def test_demo_verify_shows_the_section(tmp_path: Path) -> None:
     pytest.importorskip("torch")
     code = main(["demo", "--verify", "--verify-top", "1", "--probe-seeds", "2", "--probe-steps", "1024", "--yes",

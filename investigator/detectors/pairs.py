@@ -542,9 +542,6 @@ def _same_function(f: FunctionInfo, g: FunctionInfo, token_similarity: float) ->
     return ratio >= TEXT_SIMILARITY and _enough_shared(f, g, ratio)
 
 
-_CLASS_KEPT: dict[tuple[int, str], bool] = {}  # (id of the candidate's index, class name) -> a `class` line there
-
-
 def _method_of_gone_class(f: FunctionInfo, g: FunctionInfo) -> bool:
     """`f` and `g` are methods of one simple name (`calc_target_q`) and `f`'s class is defined nowhere at `g`'s
     commit: the class was renamed or split (`SacDiscreteAgent` -> `SacdAgent` / `BaseAgent`), so its methods
@@ -553,19 +550,20 @@ def _method_of_gone_class(f: FunctionInfo, g: FunctionInfo) -> bool:
     sac-discrete.pytorch d48f9e10..cf2295cd, `SacDiscreteAgent.calc_target_q` (code/agent.py) ->
     `SacdAgent.calc_target_q` (sacd/agent/sacd.py), token similarity 0.90, whose `.mean(dim=1)` -> `.sum(dim=1)`
     over the action axis of the soft target got no finding (the pair was "deleted" / "added")."""
-    if f.name != g.name or not f.class_name or not g.class_name or f.class_name == g.class_name:
+    f_class, g_class = getattr(f, "class_name", None), getattr(g, "class_name", None)
+    if f.name != g.name or not f_class or not g_class or f_class == g_class:
         return False
-    index = g.module.index if g.module is not None else None
+    module = getattr(g, "module", None)
+    index = getattr(module, "index", None)
     if index is None:
         return False
-    cls = f.class_name.rsplit(".", 1)[-1]
-    key = (id(index), cls)
-    kept = _CLASS_KEPT.get(key)
-    if kept is None:
-        if len(_CLASS_KEPT) > 50_000:
-            _CLASS_KEPT.clear()
-        kept = _CLASS_KEPT[key] = index.find_class(cls)
-    return not kept
+    # one text search per class name and commit, kept with the index (`SideIndex.memo`)
+    kept = index.memo.setdefault("pairs.class_kept", {})
+    assert isinstance(kept, dict)
+    cls = f_class.rsplit(".", 1)[-1]
+    if cls not in kept:
+        kept[cls] = index.find_class(cls)
+    return not kept[cls]
 
 
 def _refused_at_any_similarity(f: FunctionInfo, g: FunctionInfo) -> bool:

@@ -267,6 +267,7 @@ def logit_fill_masks(value: ast.expr) -> set[int]:
 
 
 INHERITED = "inherited"
+RETURNED = "returned"  # a done factor in a returned product (`DoneMaskDetector.describe`)
 
 
 def inherited_masks(read: list, found: list[Feature]) -> list[Feature]:
@@ -375,15 +376,16 @@ class DoneMaskDetector(FeatureDetector):
                     for ref in masked_refs(sub, site.loop_vars):
                         out.append(Feature(("mask", ref), site, unparse(sub, 60)))
                 elif (
-                    not returned
-                    and isinstance(sub, ast.BinOp)
+                    isinstance(sub, ast.BinOp)
                     and isinstance(sub.op, ast.Mult)
                     and not ({"dones", "loss"} & set(roles))
                     and any(done_factor(side) for side in (sub.left, sub.right))
                     and not any(is_mask(side) for side in (sub.left, sub.right))
                     and not terms.weights_a_sum(sub, site, node, value)
                 ):
-                    out.append(Feature(("masked_by", roles), site, unparse(sub, 60)))
+                    # a returned product is kept apart (its quantity has no name): `RETURNED` below
+                    out.append(Feature((RETURNED, "return") if returned else ("masked_by", roles), site,
+                                       unparse(sub, 60)))
         return out + inherited_masks(read, out)
 
     def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
@@ -395,6 +397,15 @@ class DoneMaskDetector(FeatureDetector):
         only_cand = [f for f in only_cand if f.key[0] != INHERITED
                      and not (f.key[0] == "masked_by" and f.key[1] in kept_b)]
         cand = [f for f in cand if f.key[0] != INHERITED]
+        # `target_q = r + (1 - dones) * g * q; return target_q` at one commit, `return r + (1 - dones) * g * q` at
+        # the other: the done factor is kept, only the local is gone. Real shape: sac-discrete.pytorch
+        # d48f9e10..cf2295cd, `SacDiscreteAgent.calc_target_q` (code/agent.py) paired with the split class's
+        # `SacdAgent.calc_target_q` (sacd/agent/sacd.py), read as "Done masking removed" (critical)
+        returned_b = any(f.key[0] == RETURNED for f in base)
+        returned_c = any(f.key[0] == RETURNED for f in cand)
+        only_base = [f for f in only_base if f.key[0] != RETURNED and not (f.key[0] == "masked_by" and returned_c)]
+        only_cand = [f for f in only_cand if f.key[0] != RETURNED and not (f.key[0] == "masked_by" and returned_b)]
+        cand = [f for f in cand if f.key[0] != RETURNED]
         resets_b = [f for f in only_base if f.key[0] == "reset"]
         resets_c = [f for f in only_cand if f.key[0] == "reset"]
         only_base = [f for f in only_base if f.key[0] != "reset"]

@@ -309,6 +309,14 @@ def moved_into_callers(detector, pair, ctx, only_base: list) -> tuple[list, list
     homes = calling_methods(pair, ctx)
     if not homes:
         return only_base, [], []
+    kept, moved, used = _split_by_homes(detector, ctx, only_base, homes)
+    return kept, moved, used
+
+
+def _split_by_homes(detector, ctx, only_base: list, homes: list[FunctionInfo]
+                    ) -> tuple[list, list, list[FunctionInfo]]:
+    """(kept, moved, homes with new features): each baseline-only feature is moved while one equal feature new
+    in a home is left (counted: removed twice and new once leaves one removed)."""
     available: Counter = Counter()
     used: list[FunctionInfo] = []
     for home in homes:
@@ -347,22 +355,9 @@ def moved_into_siblings(detector, pair, ctx, only_base: list) -> tuple[list, lis
             if sibling is not None and sibling is not fn and sibling not in homes \
                     and ctx.pairs.change_for(sibling.path, "candidate") is not None:
                 homes.append(sibling)
-    available: Counter = Counter()
-    used: list[FunctionInfo] = []
-    for home in homes[:MAX_HOMES]:
-        new = _new_features(detector, ctx, home)
-        if new:
-            available |= new
-            used.append(home)
-    if not available:
+    kept, moved, used = _split_by_homes(detector, ctx, only_base, homes[:MAX_HOMES])
+    if not used:
         return only_base, [], []
-    moved, kept = [], []
-    for f in only_base:
-        if available[f.key] > 0:
-            available[f.key] -= 1
-            moved.append(f)
-        else:
-            kept.append(f)
     return kept, moved, [h for h in used if any(f.key in _new_features(detector, ctx, h) for f in moved)] or used
 
 

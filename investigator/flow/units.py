@@ -41,6 +41,14 @@ PARAM_WRITES = {"vector_to_parameters"}
 WRITE_OUT = re.compile(r"^(save|dump|export)($|_)|_(save|dump|export)$", re.IGNORECASE)
 LOG_MODULES = {"wandb", "logging", "tensorboard", "tensorboardX", "mlflow", "neptune", "comet_ml", "loguru", "swanlab"}
 LOG_HANDLE = re.compile(r"^(SummaryWriter|FileWriter|getLogger|Logger|\w+Logger)$")
+# a project function named for making a logging handle (`args.wandb = init_wandb(args, name, id=args.exp_id)`,
+# `self.writer = make_writer(log_dir)`): what it makes only logs, wherever it is handed. Real shape: PufferLib
+# 9aa817f7..d4d17e69, demo.py's `train` gained `if args.track: args.wandb = init_wandb(...)` (moved in from the
+# module, its `id=` renamed), and `create(config, vecenv, policy, wandb=args.wandb)` carried it to the trainer's
+# optimizer: "Behavioural change in the optimizer path"
+LOG_HANDLE_MAKER = re.compile(r"^(init|make|setup|set_up|create|get|build|start|new|open)_?(wandb|w_and_b|logger|"
+                              r"writer|summary_writer|tb_writer|tensorboard|tb|mlflow|neptune|comet|swanlab)s?$|"
+                              r"^(wandb|logger|writer)_(init|setup|start)$", re.IGNORECASE)
 SAMPLING_CALLS = {"sample", "rsample", "shuffle", "permutation", "randperm", "multinomial", "sample_batch",
                   "random_split", "choice"}
 OPTIMIZER_CTOR = re.compile(r"(^|\.)(optim\.|lr_scheduler\.)|Optimizer$|^(Adam|AdamW|SGD|RMSprop|Adagrad|LBFGS|"
@@ -517,7 +525,8 @@ def _logging_handle(u: Unit) -> bool:
     recv = receiver(value) if isinstance(value.func, ast.Attribute) else ""
     if "config" in recv:
         return False  # `wandb.config.get("lr")`: a sweep's hyperparameter, not a handle
-    return bool(LOG_HANDLE.search(last_name(call_name(value)))) or recv.split(".")[0] in LOG_MODULES
+    name = last_name(call_name(value))
+    return bool(LOG_HANDLE.search(name) or LOG_HANDLE_MAKER.search(name)) or recv.split(".")[0] in LOG_MODULES
 
 
 def _local_imports(fn: FunctionInfo) -> set[str]:

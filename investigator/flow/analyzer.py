@@ -1188,7 +1188,9 @@ def _reads_inert(fn: FunctionInfo, option: str, values: dict[str, tuple[object, 
         for stmt in ast.walk(other.node):
             if not isinstance(stmt, ast.stmt) or stmt is other.node:
                 continue
-            compound = [getattr(stmt, k) for k in ("test", "iter", "items", "subject") if hasattr(stmt, k)] \
+            # a header's expressions (`with` items are a list of `withitem` nodes)
+            compound = [n for k in ("test", "iter", "items", "subject") if hasattr(stmt, k)
+                        for n in (getattr(stmt, k) if isinstance(getattr(stmt, k), list) else [getattr(stmt, k)])] \
                 if isinstance(stmt, ast.If | ast.For | ast.AsyncFor | ast.While | ast.With | ast.AsyncWith
                               | ast.Match | ast.Try | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) else None
             parts = compound if compound is not None else [stmt]

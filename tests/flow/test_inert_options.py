@@ -263,3 +263,15 @@ def test_constant_lifted_into_a_parameter_a_configuration_turns_off_stays_a_find
     """The configuration file sets the new option to another value: the wrapped model changes for that run."""
     findings, _ = _lifted("false")
     assert any("KLPenalty.__init__" in t for t in findings), findings
+
+
+def test_an_option_read_in_a_with_header_is_judged_without_failing():
+    """rl_games 1f50845a..b43ab729 and skrl 1.4.3..2.0.0 (`A2CBase.__init__`, the wrappers' `__init__`): a class
+    whose other method reads the new option in a `with` header, whose items are a list, failed the whole pair
+    ("cannot create weak reference to 'list' object"). A read in a header is judged nowhere: the store stays."""
+    base, cand = _trees()
+    cand["buffer.py"] += "\n    def scaled(self):\n        with scaling(self._penalty_coefficient):\n" \
+                         "            return self.data\n"
+    result = flow_result(base, cand)
+    assert not result.failures, [f.message for f in result.failures]
+    assert not any("Buffer.__init__" in n.title and "effective value" in n.reason for n in result.no_effect)

@@ -418,6 +418,18 @@ def test_method_of_a_kept_class_is_not_paired_with_another_class_by_name():
                    for p in index.pairs)
 
 
+def test_constructor_of_a_deleted_class_is_not_paired_by_name():
+    """d3rlpy v1.1.1..v2.0.2: the removed dynamics ensemble's two-line `__init__` paired with the new transformer
+    position encoding's `__init__` (every class has one) read as "Layer changed: `-` -> `nn.Embedding(...)`"."""
+    old = "import torch.nn as nn\n\n\nclass Ensemble(nn.Module):\n    def __init__(self, models):\n" \
+          "        super().__init__()\n        self._models = nn.ModuleList(models)\n"
+    new = "import torch.nn as nn\n\n\nclass PositionEncoding(nn.Module):\n    def __init__(self, dim, steps):\n" \
+          "        super().__init__()\n        self._embed = nn.Embedding(steps, dim)\n"
+    index = pair_index({"pkg/dynamics.py": old}, {"pkg/transformers.py": new})
+    assert not any(p.describe() == "pkg/dynamics.py:Ensemble.__init__ -> pkg/transformers.py:PositionEncoding.__init__"
+                   for p in index.pairs), [p.describe() for p in index.pairs]
+
+
 OLD_MAIN = """
 from code.agent import SacDiscreteAgent
 

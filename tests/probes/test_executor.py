@@ -23,6 +23,16 @@ with open(count, "a") as f:
 time.sleep(seconds)
 """
 
+WAIT_FOR_SECOND = """\
+import os, sys, time
+count = sys.argv[1]
+with open(count, "a") as f:
+    f.write(f"{os.getpid()} ")
+end = time.monotonic() + 20
+while time.monotonic() < end and len(open(count).read().split()) < 2:
+    time.sleep(0.02)
+"""
+
 
 def _env(tmp_path: Path, slots: int, store: ResultCache | None = None, setup: str | None = None,
          files: dict[str, str] | None = None) -> ProbeEnvironment:
@@ -108,10 +118,12 @@ def test_setup_failure_is_a_recorded_run_per_job(tmp_path: Path) -> None:
 
 
 def test_interrupt_ends_running_jobs_and_starts_no_more(tmp_path: Path) -> None:
-    env = _env(tmp_path, 2)
+    env = _env(tmp_path, 2, files={"wait.py": WAIT_FOR_SECOND})
     count = tmp_path / "count.txt"
-    jobs = [ProbeJob(probe="work", side="baseline", command=f"{{python}} work.py {s} {count}", seed=i)
-            for i, s in enumerate([0.0, 30, 30, 30])]
+    # the first job ends only once the second has started (load on the machine cannot reorder them)
+    jobs = [ProbeJob(probe="work", side="baseline", command=f"{{python}} wait.py {count}", seed=0),
+            *[ProbeJob(probe="work", side="baseline", command=f"{{python}} work.py 30 {count}", seed=i)
+              for i in (1, 2, 3)]]
 
     def interrupt(run: ProbeRun) -> None:
         if run.seed == 0:
@@ -120,6 +132,6 @@ def test_interrupt_ends_running_jobs_and_starts_no_more(tmp_path: Path) -> None:
     start = time.monotonic()
     with pytest.raises(KeyboardInterrupt):
         execute(jobs, env, on_run=interrupt)
-    assert time.monotonic() - start < 5
+    assert time.monotonic() - start < 20  # far below the running jobs' 30 s: they were killed
     started = pids(count)
     assert 2 <= len(started) <= 3 and not [p for p in started if alive(p)]  # the last one never started

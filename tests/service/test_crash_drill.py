@@ -156,7 +156,9 @@ def test_kill_9_mid_investigation_then_restart_finishes_every_job_once(db_url, d
     for job_id, answer in zip(ids, reports, strict=True):
         job = store.get(job_id)
         assert job is not None and job.status == "succeeded", (job, (data_dir / "jobs" / job_id / "worker.log").read_text())
-        assert answer.status_code == 200 and _findings(answer.json()) == expected
+        assert answer.status_code == 200, (answer.text, job.reports, sorted(p.name for p in (data_dir / "jobs" / job_id).rglob("*")),
+                                           (data_dir / "jobs" / job_id / "worker.log").read_text()[-3000:])
+        assert _findings(answer.json()) == expected
         events = store.events(job_id)
         assert [e.status for e in events if e.step == "job" and e.status in ("succeeded", "failed", "cancelled")] == ["succeeded"]
         if job_id in interrupted:

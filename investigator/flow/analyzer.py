@@ -116,6 +116,7 @@ from investigator.flow.overrides import removed_overrides
 from investigator.flow.ownsignal import signal_label
 from investigator.flow.plumbing import configuration_helper, helper_fed, is_config_plumbing, only_introspects
 from investigator.flow.pusheddown import pushed_down_accessor, removed_default, restated_default
+from investigator.flow.randdraw import same_distribution_note
 from investigator.flow.restore import checkpoint_names, reads_checkpoint
 from investigator.flow.rowsum import row_sum_dropped
 from investigator.flow.sameparts import PartProbes, part_probes
@@ -2941,6 +2942,10 @@ def _known_rewrite(report: PairReport, on: list[Placed], index: PairIndex, label
     moved = moved_to_callers(index.base, index.cand, cls, methods, defined) if cls and methods else None
     if moved:
         return f"Calls moved out of `{cand_fn.qualname}` into explicit calls by its users ({label} path)", moved
+    random = same_distribution_note([p.change for p in on])  # flow/randdraw.py (MinAtar "Fast random")
+    if random:
+        what = "Random draws rewritten, same distributions" if random[0] == "draws" else "Random generator object changed"
+        return f"{what} in the {label} path: `{cand_fn.qualname}`", random[1]
     return None
 
 

@@ -54,7 +54,7 @@ from investigator.detectors.sources import changes_from_changeset
 from investigator.flow.abstracted import made_abstract
 from investigator.flow.bundled import bundled_parameters
 from investigator.flow.callables import same_callable
-from investigator.flow.carved import carved_from_raise
+from investigator.flow.carved import carved_arms, carved_from_raise
 from investigator.flow.classbody import (
     OTHER_KIND,
     SCALARS,
@@ -889,6 +889,7 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     changes = _without_threaded_state(changes, pair, index, result)
     changes = _without_off_branches(changes, pair, index, result)
     changes = _without_inert_options(changes, pair, index, result)
+    changes = _without_carved_arms(changes, pair, result)
     if config_compared:
         changes = _without_plumbing(changes, pair, index, result)
     defaults = [c for c in changes if _default_changed(c)]
@@ -1109,6 +1110,39 @@ def _without_off_branches(changes: list[UnitChange], pair: FunctionPair, index: 
         locations=[Location(path=first.fn.path, line=first.line, side="candidate" if first is dead[0][0].cand
                             else "baseline")], source=SOURCE))
     return [c for c in changes if not any(c is d for d, _ in dead)]
+
+
+def _without_carved_arms(changes: list[UnitChange], pair: FunctionPair, result: AnalyzerResult) -> list[UnitChange]:
+    """The changes less the statements of a new case carved before an error the baseline raised (flow/carved.py
+    `carved_arms`): every statement of the arm is added and the `raise` it precedes is the baseline's, so only inputs
+    that raised at the baseline take it (ogbench `CubeEnv.__init__`'s new `'octuple'` env type)."""
+    cand_fn = pair.cand
+    if cand_fn is None or not any(c.kind == "added" for c in changes):
+        return changes
+    arms = carved_arms(cand_fn)
+    if not arms:
+        return changes
+    added_raise = {id(c.cand.node) for c in changes if c.cand is not None and c.kind == "added"}
+    gone: list[UnitChange] = []
+    tests: list[str] = []
+    for test, ids, raised in arms:
+        inside = [c for c in changes if c.cand is not None and id(c.cand.node) in ids]
+        if not inside or raised in added_raise or any(c.kind != "added" for c in inside):
+            continue
+        if any(c.base is not None and id(c.base.node) in ids for c in changes):
+            continue
+        gone.extend(inside)
+        tests.append(test)
+    if not gone:
+        return changes
+    result.no_effect.append(NoEffectChange(
+        subsystem="other", title=f"Case added in `{pair.describe()}`: " + ", ".join(f"`{t}`" for t in tests[:3]),
+        reason=("a branch inserted before an error the baseline raised: only inputs that raised at the baseline take "
+                "it; the function's other changes are compared as usual (flow/carved.py)"),
+        locations=[Location(path=cand_fn.path, line=gone[0].cand.line if gone[0].cand else cand_fn.lineno,
+                            side="candidate")], source=SOURCE))
+    kept = {id(c) for c in gone}
+    return [c for c in changes if id(c) not in kept]
 
 
 def _without_inert_options(changes: list[UnitChange], pair: FunctionPair, index: PairIndex,

@@ -320,14 +320,35 @@ def _only_holder(stmt: ast.stmt, targets: set[str]) -> bool:
     return _holder_assign(stmt, targets)
 
 
+def _without_generator_keywords(stmt: ast.stmt, targets: set[str]) -> tuple[str, set[str]]:
+    """The statement with every keyword argument that hands on a generator holder (`random_state=self.random`)
+    removed, and the holders removed."""
+    tree = copy.deepcopy(stmt)
+    dropped: set[str] = set()
+    for sub in ast.walk(tree):
+        if isinstance(sub, ast.Call):
+            kept = [k for k in sub.keywords if not (k.arg and unparse(k.value, 80) in targets)]
+            dropped.update(unparse(k.value, 80) for k in sub.keywords if k not in kept)
+            sub.keywords = kept
+    return ast.dump(tree, annotate_fields=False), dropped
+
+
 def generator_swapped(changes: list[UnitChange]) -> str | None:
-    """The generator name(s) when every change only chooses which generator object a name holds."""
+    """The generator name(s) when every change only chooses which generator object a name holds, or only stops
+    (starts) handing a generator holder to a callee as a keyword (`Env(ramping=r, random_state=self.random)` ->
+    `Env(ramping=r)`: the callee draws from its own generator)."""
     fns = [u.fn.node for c in changes for u in (c.base, c.cand) if u is not None]
     targets = _generator_targets(fns)
     if not targets or not changes:
         return None
     touched: set[str] = set()
     for c in changes:
+        if c.base is not None and c.cand is not None and not isinstance(c.base.node, ast.If | ast.For | ast.While):
+            (b, bk), (k, ck) = (_without_generator_keywords(c.base.node, targets),
+                                _without_generator_keywords(c.cand.node, targets))
+            if b == k and bk != ck:
+                touched |= bk ^ ck
+                continue
         for u in (c.base, c.cand):
             if u is None:
                 continue

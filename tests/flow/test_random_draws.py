@@ -123,6 +123,45 @@ def test_changed_bound_stays_significant() -> None:
     assert any(t.startswith("significant Behavioural change") and "reset" in t for t in titles), titles
 
 
+GAME = """
+
+
+class Environment:
+    def __init__(self, ramping=True, random_seed=None):
+        self.random = np.random.RandomState(random_seed)
+        self.env = Env(ramping=ramping, random_state=self.random)
+
+    def act(self, a):
+        if self.random.rand() < 0.1:
+            a = 0
+        return self.env.act(a)
+
+    def state(self):
+        return self.env.state()
+"""
+
+GAME_TRAIN = (TRAIN.replace("from env import Env", "from env import Environment").replace("env = Env()", "game = Environment()")
+              .replace("env.state()", "game.state()").replace("env.act(", "game.act("))
+
+
+def test_generator_no_longer_handed_to_the_game_is_low() -> None:
+    """MinAtar's `Environment.__init__`: `RandomState(random_seed)` -> `RandomState()` (seeded later by `seed()`)
+    and `Env(ramping=..., random_state=self.random)` -> `Env(ramping=...)` (the game draws from its own)."""
+    cand = (GAME.replace("np.random.RandomState(random_seed)", "np.random.RandomState()")
+            .replace("Env(ramping=ramping, random_state=self.random)", "Env(ramping=ramping)"))
+    found = flow_findings({"env.py": ENV + GAME, "train.py": GAME_TRAIN}, {"env.py": ENV + cand, "train.py": GAME_TRAIN})
+    assert found and all(f.severity.value == "low" for f in found), [(f.severity, f.title) for f in found]
+    assert any("Random generator object changed" in f"{f.title} {f.rationale}" for f in found)
+
+
+def test_other_keyword_dropped_beside_the_generator_stays_significant() -> None:
+    """Negative: the same call also stops passing `ramping`: the game's difficulty schedule changes."""
+    cand = GAME.replace("Env(ramping=ramping, random_state=self.random)", "Env()")
+    found = flow_findings({"env.py": ENV + GAME, "train.py": GAME_TRAIN}, {"env.py": ENV + cand, "train.py": GAME_TRAIN})
+    assert any(f.severity.value == "significant" and "Environment.__init__" in f.title for f in found), \
+        [(f.severity, f.title) for f in found]
+
+
 def _same(a: str, b: str) -> bool:
     return same_draws(ast.parse(a).body[0], ast.parse(b).body[0])
 

@@ -125,6 +125,7 @@ from investigator.flow.signature import fixed_call
 from investigator.flow.symbolic import Effect, Expander, differing, value_text
 from investigator.flow.threaded import Threading, method_alias, read_threaded, stored_attributes
 from investigator.flow.units import RETURN, Unit
+from investigator.flow.varforward import unfilled_variadics
 from investigator.flow.wiring import (
     device_move,
     device_only,
@@ -2998,6 +2999,8 @@ def _wiring(change: UnitChange, pair: FunctionPair, index: PairIndex | None = No
         return why
     if index is not None and (why := new_parameter_passed(change, index.base, index.cand)) is not None:
         return why
+    if index is not None and (why := unfilled_variadics(change, index.cand)) is not None:
+        return why  # flow/varforward.py (serl `ChunkingWrapper.reset(**kwargs)`)
     if change.kind != "modified" and none_normalised(change.base or change.cand):  # type: ignore[arg-type]
         return ("it stores None into a key only where the key is missing or None already: `.get()` and a "
                 "parameter defaulting to None read the same value at both commits (only a test of the key's "

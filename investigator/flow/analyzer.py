@@ -51,7 +51,7 @@ from investigator.detectors.paramattr import parameters_as_attributes
 from investigator.detectors.patterns import LOG_SINK_CALL, LOG_SINK_RECEIVER
 from investigator.detectors.reach import unreachable_reason
 from investigator.detectors.sources import changes_from_changeset
-from investigator.flow.abstracted import made_abstract
+from investigator.flow.abstracted import made_abstract, overridden_everywhere
 from investigator.flow.bundled import bundled_parameters
 from investigator.flow.callables import same_callable
 from investigator.flow.carved import carved_arms, carved_from_raise
@@ -842,6 +842,14 @@ def _whole_pair_no_effect(pair: FunctionPair, base_fn: FunctionInfo, cand_fn: Fu
             reason=("the base method returned an attribute that only the base constructor's constant and "
                     + ", ".join(f"`{c}`" for c in carriers) + " set; it now returns that constant and those "
                     "classes carry the old method: every object returns what it returned (flow/pusheddown.py)"),
+            locations=where, source=SOURCE)
+    overriders = overridden_everywhere(base_fn, cand_fn, index.base, index.cand)
+    if overriders is not None:
+        return NoEffectChange(
+            subsystem="other", title=f"Overridden in every subclass: `{pair.describe()}`",
+            reason=("no code constructs the base class, and every subclass (" + ", ".join(f"`{c}`" for c in overriders)
+                    + ") defines the method without calling the base's, at both commits: the changed base method runs "
+                    "in no object (flow/abstracted.py)"),
             locations=where, source=SOURCE)
     subclasses = made_abstract(base_fn, cand_fn, index.cand)
     if subclasses is not None:

@@ -47,10 +47,29 @@ def _strip(node: ast.stmt, vararg: str | None, kwarg: str | None) -> tuple[ast.s
     return tree, removed
 
 
+def _forwarding_splats(tree: ast.Module, name: str) -> set[int]:
+    """Ids of the `*args` / `**kwargs` arguments that a function called `name` passes on from its own variadic
+    parameters (another wrapper's `reset(self, **kwargs): self.env.reset(**kwargs)`): they are filled only by
+    calls of a `name`, which are scanned themselves."""
+    out: set[int] = set()
+    for fn in ast.walk(tree):
+        if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef) or fn.name != name:
+            continue
+        own = {a.arg for a in (fn.args.vararg, fn.args.kwarg) if a is not None}
+        for sub in ast.walk(fn):
+            if isinstance(sub, ast.Call):
+                out.update(id(k) for k in sub.keywords
+                           if k.arg is None and isinstance(k.value, ast.Name) and k.value.id in own)
+                out.update(id(x) for x in sub.args
+                           if isinstance(x, ast.Starred) and isinstance(x.value, ast.Name) and x.value.id in own)
+    return out
+
+
 def _filled_somewhere(side: SideIndex, name: str, vararg: bool, kwarg: bool, fixed: int, method: bool,
                       own: tuple[str, int, int]) -> bool:
     """Whether some call `x.name(...)` / `name(...)` of the commit, outside the function itself (`own`: path, first
-    and last line), passes what would land in the variadics."""
+    and last line), passes what would land in the variadics (a same-named wrapper passing on its own variadics
+    does not: serl's `RelativeFrame.reset(**kwargs)` forwards to the wrapped `reset` the same way)."""
     mentions = side.references(name)
     if len(mentions) > MAX_CALLERS:
         return True
@@ -60,15 +79,17 @@ def _filled_somewhere(side: SideIndex, name: str, vararg: bool, kwarg: bool, fix
             if path.endswith(".py"):
                 return True  # unreadable: in doubt
             continue
+        forwarded = _forwarding_splats(module.tree, name)
         for sub in ast.walk(module.tree):
             if not (isinstance(sub, ast.Call) and last_name(ast.unparse(sub.func)) == name):
                 continue
             if path == own[0] and own[1] <= sub.lineno <= own[2]:
                 continue  # the forwarding call itself
-            if kwarg and sub.keywords:
+            if kwarg and any(id(k) not in forwarded for k in sub.keywords):
                 return True
-            positional = len(sub.args) + (1 if method and not isinstance(sub.func, ast.Attribute) else 0)
-            if any(isinstance(x, ast.Starred) for x in sub.args) or (vararg and positional > fixed - method):
+            args = [x for x in sub.args if id(x) not in forwarded]
+            positional = len(args) + (1 if method and not isinstance(sub.func, ast.Attribute) else 0)
+            if any(isinstance(x, ast.Starred) for x in args) or (vararg and positional > fixed - method):
                 return True
     return False
 

@@ -91,3 +91,15 @@ def test_base_method_called_through_super_is_reported():
 def test_base_class_constructed_is_reported():
     result = _result(ctor="Trainer", extra="from trainer import Trainer")
     assert _base_reported(result), [n.title for n in result.no_effect]
+
+
+def test_another_class_of_the_same_name_constructed_elsewhere_is_not_this_one():
+    """decision-transformer's atari/run_dt_atari.py builds `mingpt.trainer_atari.Trainer`, another class."""
+    base = {"trainer.py": TRAINER.format(cut="1:"), "seq_trainer.py": SEQ.format(body=OWN_BODY),
+            "experiment.py": EXPERIMENT.format(ctor="SequenceTrainer", extra=""),
+            "atari/mingpt/trainer_atari.py": "class Trainer:\n    def train(self):\n        return 1\n",
+            "atari/run.py": "from mingpt.trainer_atari import Trainer\n\ntrainer = Trainer()\ntrainer.train()\n"}
+    cand = dict(base, **{"trainer.py": TRAINER.format(cut=":-1")})
+    result = flow_result(base, cand)
+    assert not _base_reported(result), [f.title for f in result.findings]
+    assert any(n.title.startswith("Overridden in every subclass") for n in result.no_effect)

@@ -68,3 +68,13 @@ def test_kwargs_forwarded_that_a_caller_fills_stays_significant():
     found = _found("seed=0")
     assert any(f.severity.value == "significant" and "ChunkingWrapper.reset" in f.title for f in found), \
         [(f.severity, f.title) for f in found]
+
+
+def test_another_wrapper_passing_on_its_own_kwargs_fills_nothing():
+    """serl's `RelativeFrame.reset(self, **kwargs)` forwards `**kwargs` to the wrapped `reset` too."""
+    other = ("class RelativeFrame:\n    def __init__(self, env):\n        self.env = env\n\n"
+             "    def reset(self, **kwargs):\n        obs, info = self.env.reset(**kwargs)\n        return obs, info\n")
+    train = TRAIN.format(args="")
+    found = flow_findings({"wrappers.py": WRAPPER + "\n\n" + other, "train.py": train},
+                          {"wrappers.py": CAND + "\n\n" + other, "train.py": train})
+    assert found and all(f.severity.value == "low" for f in found), [(f.severity, f.title) for f in found]

@@ -17,6 +17,7 @@ is their own code (compared where they have a counterpart).
 from __future__ import annotations
 
 import ast
+import posixpath
 import re
 
 from investigator.detectors.functions import FunctionInfo
@@ -76,3 +77,95 @@ def made_abstract(base_fn: FunctionInfo, cand_fn: FunctionInfo, cand: SideIndex)
     owns = [any(isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef) and s.name == cand_fn.name for s in node.body)
             for _, node in subs]
     return [node.name for _, node in subs] if all(owns) else None
+
+
+_IMPORT_OR_HEADER = re.compile(r"^\s*(from\s+\S+\s+import\b|import\b|class\s+\w+\s*\()")
+
+
+def _other_class(side: SideIndex, path: str, cls: str, home: str) -> bool:
+    """The file at `path` means another class called `cls`: it defines one, or imports the name from a module
+    other than `home`'s (decision-transformer's atari/run_dt_atari.py builds `mingpt.trainer_atari.Trainer`, not
+    gym's `decision_transformer.training.trainer.Trainer`)."""
+    if path == home:
+        return False
+    module = side.module(path)
+    if module is None:
+        return False
+    stem = posixpath.splitext(posixpath.basename(home))[0]
+    for node in module.tree.body:
+        if isinstance(node, ast.ClassDef) and node.name == cls:
+            return True
+        if isinstance(node, ast.ImportFrom) and any((a.asname or a.name) == cls for a in node.names):
+            return (node.module or "").rsplit(".", 1)[-1] != stem
+    return False
+
+
+def _constructed_or_named(side: SideIndex, cls: str, home: str) -> bool:
+    """Whether some line of the commit names the class `cls` of module `home` other than an import or a class
+    header (a construction `C(...)`, `C.method(self)`, a registry entry `{"x": C}`: in doubt, it may run)."""
+    other: dict[str, bool] = {}
+    for path, line in side.references(cls):
+        if path not in other:
+            other[path] = _other_class(side, path, cls, home)
+        if other[path]:
+            continue
+        text = side.texts().get(path, "")
+        lines = text.splitlines()
+        code = lines[line - 1] if 0 < line <= len(lines) else ""
+        if not _IMPORT_OR_HEADER.match(code):
+            return True
+    return False
+
+
+def _calls_super(method: ast.AST, name: str, cls: str) -> bool:
+    """`super().name(...)`, `super(X, self).name(...)` or `cls.name(...)` inside a subclass's method."""
+    for sub in ast.walk(method):
+        if isinstance(sub, ast.Attribute) and sub.attr == name:
+            owner = sub.value
+            if isinstance(owner, ast.Call) and isinstance(owner.func, ast.Name) and owner.func.id == "super":
+                return True
+            if isinstance(owner, ast.Name) and owner.id == cls:
+                return True
+    return False
+
+
+def _overriders(side: SideIndex, cls: str, name: str, home: str) -> list[str] | None:
+    memo = side.__dict__.setdefault("_overriders_memo", {})
+    key = (cls, name, home)
+    if key not in memo:
+        memo[key] = _find_overriders(side, cls, name, home)
+    return memo[key]
+
+
+def _find_overriders(side: SideIndex, cls: str, name: str, home: str) -> list[str] | None:
+    subs = _subclasses(side, cls)
+    if not subs or _constructed_or_named(side, cls, home):
+        return None
+    out = []
+    for _, node in subs:
+        own = [s for s in node.body if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef) and s.name == name]
+        if not own or any(_calls_super(m, name, cls) for m in own):
+            return None
+        out.append(node.name)
+    return out
+
+
+def overridden_everywhere(base_fn: FunctionInfo, cand_fn: FunctionInfo, base: SideIndex,
+                          cand: SideIndex) -> list[str] | None:
+    """The subclasses that override a changed base-class method, when at both commits the base class is never
+    constructed or named outside imports and class headers, and every direct subclass defines the method without
+    calling the base's: the base method runs in no object (None: not this shape).
+
+    Real shape (decision-transformer c9e6ac0b..e2d82e68, gym/decision_transformer/training/trainer.py:61):
+    the base `Trainer.train_step` changed its targets (`state_target[:, 1:]`), but the experiment builds only
+    `SequenceTrainer` or `ActTrainer`, and both define their own `train_step`: "Behavioural change in the loss
+    path: `Trainer.train_step`" (significant, #2) for code no run reaches."""
+    cls = cand_fn.class_name
+    if not cls or "." in cls or cls != base_fn.class_name or cand_fn.name != base_fn.name \
+            or cand_fn.name.startswith("__") or len(cand.find_defs(cand_fn.name)) < 2:
+        return None  # a method no other class defines is overridden nowhere (an indexed look-up, before any scan)
+    at_base = _overriders(base, cls, base_fn.name, base_fn.path)
+    if at_base is None:
+        return None
+    at_cand = _overriders(cand, cls, cand_fn.name, cand_fn.path)
+    return at_cand if at_cand is not None else None

@@ -51,10 +51,10 @@ from investigator.detectors.paramattr import parameters_as_attributes
 from investigator.detectors.patterns import LOG_SINK_CALL, LOG_SINK_RECEIVER
 from investigator.detectors.reach import unreachable_reason
 from investigator.detectors.sources import changes_from_changeset
-from investigator.flow.abstracted import made_abstract
+from investigator.flow.abstracted import made_abstract, overridden_everywhere
 from investigator.flow.bundled import bundled_parameters
 from investigator.flow.callables import same_callable
-from investigator.flow.carved import carved_from_raise
+from investigator.flow.carved import carved_arms, carved_from_raise
 from investigator.flow.classbody import (
     OTHER_KIND,
     SCALARS,
@@ -114,8 +114,10 @@ from investigator.flow.optin import (
 from investigator.flow.orchestration import import_graph
 from investigator.flow.overrides import removed_overrides
 from investigator.flow.ownsignal import signal_label
+from investigator.flow.perfkw import speed_keyword_only
 from investigator.flow.plumbing import configuration_helper, helper_fed, is_config_plumbing, only_introspects
 from investigator.flow.pusheddown import pushed_down_accessor, removed_default, restated_default
+from investigator.flow.randdraw import same_distribution_note
 from investigator.flow.restore import checkpoint_names, reads_checkpoint
 from investigator.flow.rowsum import row_sum_dropped
 from investigator.flow.sameparts import PartProbes, part_probes
@@ -124,6 +126,7 @@ from investigator.flow.signature import fixed_call
 from investigator.flow.symbolic import Effect, Expander, differing, value_text
 from investigator.flow.threaded import Threading, method_alias, read_threaded, stored_attributes
 from investigator.flow.units import RETURN, Unit
+from investigator.flow.varforward import unfilled_variadics
 from investigator.flow.wiring import (
     device_move,
     device_only,
@@ -841,6 +844,14 @@ def _whole_pair_no_effect(pair: FunctionPair, base_fn: FunctionInfo, cand_fn: Fu
                     + ", ".join(f"`{c}`" for c in carriers) + " set; it now returns that constant and those "
                     "classes carry the old method: every object returns what it returned (flow/pusheddown.py)"),
             locations=where, source=SOURCE)
+    overriders = overridden_everywhere(base_fn, cand_fn, index.base, index.cand)
+    if overriders is not None:
+        return NoEffectChange(
+            subsystem="other", title=f"Overridden in every subclass: `{pair.describe()}`",
+            reason=("no code constructs the base class, and every subclass (" + ", ".join(f"`{c}`" for c in overriders)
+                    + ") defines the method without calling the base's, at both commits: the changed base method runs "
+                    "in no object (flow/abstracted.py)"),
+            locations=where, source=SOURCE)
     subclasses = made_abstract(base_fn, cand_fn, index.cand)
     if subclasses is not None:
         return NoEffectChange(
@@ -888,6 +899,7 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     changes = _without_threaded_state(changes, pair, index, result)
     changes = _without_off_branches(changes, pair, index, result)
     changes = _without_inert_options(changes, pair, index, result)
+    changes = _without_carved_arms(changes, pair, result)
     if config_compared:
         changes = _without_plumbing(changes, pair, index, result)
     defaults = [c for c in changes if _default_changed(c)]
@@ -1108,6 +1120,39 @@ def _without_off_branches(changes: list[UnitChange], pair: FunctionPair, index: 
         locations=[Location(path=first.fn.path, line=first.line, side="candidate" if first is dead[0][0].cand
                             else "baseline")], source=SOURCE))
     return [c for c in changes if not any(c is d for d, _ in dead)]
+
+
+def _without_carved_arms(changes: list[UnitChange], pair: FunctionPair, result: AnalyzerResult) -> list[UnitChange]:
+    """The changes less the statements of a new case carved before an error the baseline raised (flow/carved.py
+    `carved_arms`): every statement of the arm is added and the `raise` it precedes is the baseline's, so only inputs
+    that raised at the baseline take it (ogbench `CubeEnv.__init__`'s new `'octuple'` env type)."""
+    cand_fn = pair.cand
+    if cand_fn is None or not any(c.kind == "added" for c in changes):
+        return changes
+    arms = carved_arms(cand_fn)
+    if not arms:
+        return changes
+    added_raise = {id(c.cand.node) for c in changes if c.cand is not None and c.kind == "added"}
+    gone: list[UnitChange] = []
+    tests: list[str] = []
+    for test, ids, raised in arms:
+        inside = [c for c in changes if c.cand is not None and id(c.cand.node) in ids]
+        if not inside or raised in added_raise or any(c.kind != "added" for c in inside):
+            continue
+        if any(c.base is not None and id(c.base.node) in ids for c in changes):
+            continue
+        gone.extend(inside)
+        tests.append(test)
+    if not gone:
+        return changes
+    result.no_effect.append(NoEffectChange(
+        subsystem="other", title=f"Case added in `{pair.describe()}`: " + ", ".join(f"`{t}`" for t in tests[:3]),
+        reason=("a branch inserted before an error the baseline raised: only inputs that raised at the baseline take "
+                "it; the function's other changes are compared as usual (flow/carved.py)"),
+        locations=[Location(path=cand_fn.path, line=gone[0].cand.line if gone[0].cand else cand_fn.lineno,
+                            side="candidate")], source=SOURCE))
+    kept = {id(c) for c in gone}
+    return [c for c in changes if id(c) not in kept]
 
 
 def _without_inert_options(changes: list[UnitChange], pair: FunctionPair, index: PairIndex,
@@ -2941,6 +2986,10 @@ def _known_rewrite(report: PairReport, on: list[Placed], index: PairIndex, label
     moved = moved_to_callers(index.base, index.cand, cls, methods, defined) if cls and methods else None
     if moved:
         return f"Calls moved out of `{cand_fn.qualname}` into explicit calls by its users ({label} path)", moved
+    random = same_distribution_note([p.change for p in on])  # flow/randdraw.py (MinAtar "Fast random")
+    if random:
+        what = "Random draws rewritten, same distributions" if random[0] == "draws" else "Random generator object changed"
+        return f"{what} in the {label} path: `{cand_fn.qualname}`", random[1]
     return None
 
 
@@ -2959,6 +3008,10 @@ def _wiring(change: UnitChange, pair: FunctionPair, index: PairIndex | None = No
         return why
     if index is not None and (why := new_parameter_passed(change, index.base, index.cand)) is not None:
         return why
+    if index is not None and (why := unfilled_variadics(change, index.cand)) is not None:
+        return why  # flow/varforward.py (serl `ChunkingWrapper.reset(**kwargs)`)
+    if (why := speed_keyword_only(change)) is not None:
+        return why  # flow/perfkw.py (prime-rl `pin_memory=True`)
     if change.kind != "modified" and none_normalised(change.base or change.cand):  # type: ignore[arg-type]
         return ("it stores None into a key only where the key is missing or None already: `.get()` and a "
                 "parameter defaulting to None read the same value at both commits (only a test of the key's "

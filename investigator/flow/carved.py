@@ -73,3 +73,32 @@ def _shape(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
             and isinstance(body[0].value.value, str):
         body = body[1:]
     return ast.dump(ast.Module(body=body, type_ignores=[])) + ast.dump(fn.args)
+
+
+def carved_arms(cand_fn: FunctionInfo) -> list[tuple[str, set[int], int]]:
+    """Every branch of the candidate's function that only inputs which reach an error take: (its test, the ids of
+    the arm's statements with its header, the id of the `raise` that the inputs reached without it).
+
+    The whole-function form above needs the rest of the function to be the baseline's; a new case often comes with
+    other edits of the same function (ogbench v1.1.2..v1.1.3, ogbench/manipspace/envs/cube_env.py:37: `CubeEnv.__init__`
+    gained `elif self._env_type == 'octuple': self._num_cubes = 8` before `else: raise ValueError(...)`, and its
+    colour lists four more entries: "Behavioural change in the sampling path" (significant) although every
+    environment type that ran at the baseline is built as before). `_without_carved_arms` (flow/analyzer.py) drops
+    the arm's statements when they are all added and the `raise` is the baseline's; the function's other changes
+    are compared as usual."""
+    node = cand_fn.node
+    if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return []
+    out: list[tuple[str, set[int], int]] = []
+    for container, field, index in _slots(node):
+        block = getattr(container, field)
+        arm = block[index]
+        if _raises_only(arm.orelse) and field == "orelse" and isinstance(container, ast.If) and len(block) == 1:
+            raised = arm.orelse[0]
+        elif not arm.orelse and _leaves(arm.body) and index + 1 < len(block) and isinstance(block[index + 1], ast.Raise):
+            raised = block[index + 1]
+        else:
+            continue
+        ids = {id(arm)} | {id(s) for b in arm.body for s in ast.walk(b) if isinstance(s, ast.stmt)}
+        out.append((ast.unparse(arm.test), ids, id(raised)))
+    return out

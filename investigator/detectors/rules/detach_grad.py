@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 
 from investigator.detectors.base import (
     DetectorContext,
@@ -25,13 +26,18 @@ from investigator.detectors.patterns import (
     roles_in,
     target_roles,
 )
+from investigator.detectors.roles import role
 from investigator.models import Severity
 from investigator.pyast import call_name, last_name, method_name, unparse
 
-TRACKED = {"loss", "new_values", "logprob", "entropy", "ratio", "kl", "advantages", "returns", "values", "next_values"}
+TRACKED = {"loss", "new_values", "logprob", "old_logprob", "entropy", "ratio", "kl", "advantages", "returns", "values",
+           "next_values"}
 DETACHING = {"detach", "detach_", "stop_gradient"}
 # `.item()` / `.numpy()` make host scalars for logs and stats: they are not a cut of the loss graph
-TARGETS = {"advantages", "returns", "values", "next_values"}  # detached in the textbook form
+TARGETS = {"advantages", "returns", "values", "next_values", "old_logprob"}  # detached in the textbook form
+# the log-probs of the policy that sampled the data (behaviour / old / reference policy): constants of a PPO ratio,
+# an importance weight or a KL penalty, detached in the textbook form (`old_logprob` role, see `_role_of`)
+_BEHAVIOUR = re.compile(r"(^|_)old|old_|oldlog|behaviou?r|(^|_)(prev|previous|ref|reference|sampled|rollout)(_|$)")
 INHERITED = ", already cut"  # a cut feature whose value is computed only from values already cut
 MAX_FLOW_SCAN = 4000  # statements scanned forward for a flow into the loss
 
@@ -188,6 +194,22 @@ def _detaches(expr: ast.AST) -> bool:
     return False
 
 
+def _roles_of(node: ast.stmt) -> set[str]:
+    """The tracked roles of an assignment's targets; a log-prob of the behaviour policy (`old_logprobs`,
+    `behaviour_log_probs`, `ref_logp`) is `old_logprob`, a target: detaching it is the textbook form
+    (the ratio `exp(new - old)` differentiates only the new log-probs).
+
+    Real shape (ART 980684f9..080d8409, src/art/local/train.py:119): `old_logprobs = torch.where(
+    torch.isnan(old_logprobs), new_logprobs, old_logprobs)` gained `new_logprobs.detach()` ("missing old
+    log-probs were sampled under the current policy"): the fill-in of the ratio's denominator became a
+    constant, as old log-probs are. It was "Gradient cut added on logprob" (critical, #1, a false critical)."""
+    names = assigned_names(node)
+    roles = {r for r in (role(n) for n in names) if r} & TRACKED
+    if "logprob" in roles and all(_BEHAVIOUR.search(n.lower()) for n in names if role(n) == "logprob"):
+        roles = (roles - {"logprob"}) | {"old_logprob"}
+    return roles
+
+
 def host_value(value: ast.expr) -> bool:
     """A host number or a literal of them (`x.mean().item()`, `{"loss/value": v.item(), ...}`): statistics
     for the logs, no graph to cut. Real shape (LightZero UniZero): `return_log_dict = {...: loss.item()}`
@@ -255,7 +277,7 @@ class DetachGradDetector(FeatureDetector):
             already = how is not None and callers_cut(site) is None and _from_cut_values(value, cut)
             for name in assigned_names(node):
                 cut[name] = how is not None and cut.get(name, True)
-            roles = set(target_roles(node)) & TRACKED
+            roles = _roles_of(node)
             if how and host_value(value):  # a host number for the logs: no graph to cut
                 continue
             if not roles:

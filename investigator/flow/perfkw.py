@@ -1,0 +1,47 @@
+"""A call whose only edit is the value of a keyword that decides how fast data moves, not what it is.
+
+Real shape (prime-rl 9b9de2f1..559b4477, src/prime_rl/trainer/sft/data.py:681): the SFT loader's
+`StatefulDataLoader(..., pin_memory=config.num_workers > 0)` became `pin_memory=True`: "Behavioural change in the
+loss path: `setup_dataloader`" (significant, #1). Pinned (page-locked) host memory only changes how batches are
+copied to the GPU; every batch holds the same values in the same order. The keywords read so (PyTorch's
+`DataLoader` and tensor moves): `pin_memory`, `pin_memory_device`, `persistent_workers` (workers kept alive between
+epochs), `prefetch_factor` (batches loaded ahead), `non_blocking` (an asynchronous copy). `num_workers` is not one
+of them (worker processes seed their own random augmentation), nor is any other keyword: a statement with another
+edit stays a change.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from investigator.flow.diff import UnitChange
+from investigator.pyast import copy_tree
+
+SPEED_ONLY = frozenset({"pin_memory", "pin_memory_device", "persistent_workers", "prefetch_factor", "non_blocking"})
+
+
+def _without_speed_keywords(node: ast.stmt) -> tuple[str, dict[str, str]]:
+    tree = copy_tree(node)
+    values: dict[str, str] = {}
+    for sub in ast.walk(tree):
+        if isinstance(sub, ast.Call):
+            for k in sub.keywords:
+                if k.arg in SPEED_ONLY:
+                    values[k.arg] = ast.unparse(k.value)
+            sub.keywords = [k for k in sub.keywords if k.arg not in SPEED_ONLY]
+    return ast.dump(tree), values
+
+
+def speed_keyword_only(change: UnitChange) -> str | None:
+    """Why a modified statement that only edits speed-only keywords (see the module doc) computes the same values,
+    else None."""
+    if change.base is None or change.cand is None or isinstance(change.base.node, ast.If | ast.For | ast.While):
+        return None
+    base, was = _without_speed_keywords(change.base.node)
+    cand, now = _without_speed_keywords(change.cand.node)
+    if base != cand or was == now:
+        return None
+    edited = sorted(k for k in set(was) | set(now) if was.get(k) != now.get(k))
+    return (f"only {', '.join(f'`{k}`' for k in edited)} changes, a keyword that decides how fast data is loaded or "
+            f"copied (pinned memory, prefetching, kept-alive workers, an asynchronous copy), not which values the "
+            f"batches hold")

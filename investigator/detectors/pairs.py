@@ -802,6 +802,49 @@ def _own_classes_first(accepted: list[tuple[float, int, int]], left: list[Functi
                     free_r.add(j)
                     s, j = score, k
         out.append((s, i, j))
+    return _own_class_cycles(out, left, right)
+
+
+def _accepted(f: FunctionInfo, g: FunctionInfo) -> float | None:
+    """The similarity of `f` and `g` when the pairing accepts them (the threshold `_own_class` applies)."""
+    score = _similarity(f, g)
+    ok = score >= (MOVE_SIMILARITY if f.name == g.name else RENAME_SIMILARITY) and _same_function(f, g, score)
+    return score if ok else None
+
+
+def _own_class_cycles(pairs: list[tuple[float, int, int]], left: list[FunctionInfo], right: list[FunctionInfo]
+                      ) -> list[tuple[float, int, int]]:
+    """Cross-class pairs whose own-class counterparts are all taken by other cross-class pairs, untangled by
+    swaps: (`A.m`, `B.n`) and (`X.m`, `A.n`) become (`A.m`, `A.n`) and (`X.m`, `B.n`) when both are accepted
+    and the files are of the same name, repeated until none applies. Real shape: d3rlpy d6dca78c..3f459e65, every
+    algorithm's `create_impl` renamed `_create_impl` under the base's new template method: the renames paired
+    round a cycle (`DQN.create_impl` -> `DiscreteCQL._create_impl`, `DiscreteCQL.create_impl` ->
+    `FQE._create_impl`, ...), no own-class counterpart left free for `_own_classes_first`, and each pair compared
+    two algorithms' constructors: significant "optimizer path" findings at #5-#7."""
+    out = list(pairs)
+    at_right = {j: k for k, (_, _, j) in enumerate(out)}
+    for _ in range(len(out)):
+        swapped = False
+        for k, (_, i, j) in enumerate(out):
+            f, g = left[i], right[j]
+            if not (f.class_name and g.class_name and f.class_name != g.class_name):
+                continue
+            mine = next((jj for jj in at_right if right[jj].class_name == f.class_name and right[jj].name == g.name
+                         and right[jj].path.rsplit("/", 1)[-1] == f.path.rsplit("/", 1)[-1]), None)
+            if mine is None:
+                continue
+            other = at_right[mine]
+            x = left[out[other][1]]
+            if x.class_name == f.class_name:
+                continue
+            first, second = _accepted(f, right[mine]), _accepted(x, g)
+            if first is None or second is None:
+                continue
+            out[k], out[other] = (first, i, mine), (second, out[other][1], j)
+            at_right[mine], at_right[j] = k, other
+            swapped = True
+        if not swapped:
+            break
     return out
 
 

@@ -688,9 +688,9 @@ def _drop_moved(reports: list[PairReport], moved: set[int], result: AnalyzerResu
                 continue
             if len(rest) < len(sides) and flows is not None:
                 side, unit = rest[0]
-                placement = flows[side].place([unit])
-                report.visits += placement.visited
                 change = UnitChange(unit if side == "baseline" else None, unit if side == "candidate" else None)
+                placement = flows[side].place([unit], _edited_arguments(change, report.pair))
+                report.visits += placement.visited
                 p = _classify(change, unit, placement, flows[side])
             placed.append(p)
         report.placed = placed
@@ -953,6 +953,7 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     causes = {s for e in (*eb, *ec) for s in e.stmts}
     causes |= {mine for mine, call in inlined.standins.items() if call in causes}  # a callee's statement, inlined
     causes -= _none_checked_guards(changes)
+    causes -= _old_name_rebound(changes, base_fn, cand_fn)
     # a statement whose edited parts compute the same values is no cause of its own (flow/sameparts.py)
     kept = defaults + [c for c in changes if ((c.base is not None and id(c.base.node) in causes)
                                               or (c.cand is not None and id(c.cand.node) in causes))
@@ -1554,7 +1555,7 @@ def _place_changes(report: PairReport, changes: list[UnitChange], causes: set[in
         if k >= MAX_PLACED_PER_PAIR and last is not None:
             placement = last
         else:
-            placement = last = flow.place([unit], _edited_arguments(change))
+            placement = last = flow.place([unit], _edited_arguments(change, report.pair, flows))
             report.visits += placement.visited
         if change.across is not None and not placement.on_flow:
             placement = _across_placement(change, unit, flow) or placement
@@ -1608,16 +1609,24 @@ def _library_variant(fn: FunctionInfo, side: SideIndex, flow: LearningFlow) -> b
                                               for p, _ in side.mentions(b)) for b in bases)
 
 
-def _edited_arguments(change: UnitChange) -> frozenset[str] | None:
+def _edited_arguments(change: UnitChange, pair: FunctionPair | None = None,
+                      flows: dict[str, LearningFlow] | None = None) -> frozenset[str] | None:
     """The arguments of a changed call statement (`f(a, k=1)` -> `f(a, k=2)`) that differ: keyword names, and
     `#<position>` for positional ones; None when the change is not one call statement at both commits with the
     same callee (then every argument is followed). A spread argument added or changed (`super().__init__(...,
     **kwargs)`) names none: it forwards what the callers pass, which for every call the baseline made is what it
     forwarded before (JaxMARL b02b1083..5611552f, eight MPE scenarios' `__init__` gained `**kwargs` in their base
-    call: not an environment change)."""
+    call: not an environment change).
+
+    A call statement the diff pairs as added, removed or replaced whose very call (same callee, same arguments)
+    the other commit's function also makes names none either: the call moved or the lines around it were
+    re-aligned, and it hands its callee what it handed before (the order against the statements it moved
+    across is `flow/diff.py`'s crossed check). Real shape: PufferLib 9aa817f7..d4d17e69 demo.py:237, the mode
+    dispatch re-ordered and `train(args, env_module, make_env)` paired with the removed `if vec == 'serial':`;
+    entered through every parameter it was "Behavioural change in the optimizer path: `<module>`" at #1."""
     b, c = change.base, change.cand
     if b is None or c is None or not (isinstance(b.node, ast.Expr) and isinstance(c.node, ast.Expr)):
-        return None
+        return _made_at_the_other_side(change, pair)
     cb, cc = b.node.value, c.node.value
     if not (isinstance(cb, ast.Call) and isinstance(cc, ast.Call)) or ast.dump(cb.func) != ast.dump(cc.func):
         return None
@@ -1630,7 +1639,81 @@ def _edited_arguments(change: UnitChange) -> frozenset[str] | None:
     kb = {k.arg: ast.dump(k.value) for k in cb.keywords if k.arg is not None}
     kc = {k.arg: ast.dump(k.value) for k in cc.keywords if k.arg is not None}
     out.update(name for name in set(kb) | set(kc) if kb.get(name) != kc.get(name))
-    return frozenset(out)
+    return frozenset(out) - _adapted_keywords(cb, cc, b, c, flows)
+
+
+def _adapted_keywords(cb: ast.Call, cc: ast.Call, b: Unit, c: Unit, flows: dict[str, LearningFlow] | None
+                      ) -> frozenset[str]:
+    """The keywords of a call at both commits that follow its callee's changed signature: a parameter the
+    callee has at one commit only (`optim_factory=...` -> `optim=...` where the base constructor now takes the
+    built optimizer). The callee's own pair compares what it does with them; entering it through them placed
+    the call on that callee's path. Real shape: d3rlpy v1.1.1..v2.0.2, `DiscreteCQLImpl.__init__`'s
+    `super().__init__(..., q_func=q_func, optim=optim, ...)` (factories replaced by built objects):
+    "Behavioural change in the optimizer path" at #5 through `DQNImpl.__init__`'s `self._optim = optim`."""
+    if flows is None:
+        return frozenset()
+    named: list[set[str]] = []
+    optional: set[str] = set()
+    for side, call, unit in (("baseline", cb, b), ("candidate", cc, c)):
+        bound = flows[side].bound_callee(call, unit.fn)
+        node = bound[0].node if bound is not None else None
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) or node.args.kwarg is not None:
+            return frozenset()
+        named.append({a.arg for a in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]})
+        if side == "candidate":
+            optional = {p.arg for p, default in parameter_defaults(node) if default is not None}
+    keywords = {k.arg for k in (*cb.keywords, *cc.keywords) if k.arg is not None}
+    # a new parameter with a default is an option the call now sets, not a signature it must follow
+    # (tests/flow/test_neutral_options.py: rsl_rl's `normalize_advantage=not self.per_mini_batch`)
+    return frozenset(keywords - (named[0] & named[1]) - (optional - named[0]))
+
+
+def _made_at_the_other_side(change: UnitChange, pair: FunctionPair | None) -> frozenset[str] | None:
+    """frozenset() when the change's call statement is made, with the same text under the same branch tests,
+    as many times by the pair's function at the other commit (re-aligned or moved between statements, not
+    added, nor moved into or out of a branch); None otherwise (every argument is followed). Real shape of the
+    latter: gpudrive bd618895..f28fb66c, `roadgraph.one_hot_encode_road_point_types()` moved out of `if
+    self.config.norm_obs:` (now run for every configuration: a real observation change)."""
+    if pair is None or pair.base is None or pair.cand is None:
+        return None
+    for unit, own, other in ((change.cand, pair.cand, pair.base), (change.base, pair.base, pair.cand)):
+        if unit is None or not (isinstance(unit.node, ast.Expr) and isinstance(unit.node.value, ast.Call)):
+            continue
+        text = ast.dump(unit.node)
+        mine = _guarded_calls(own.node, text)
+        where = mine.get(id(unit.node))
+        if where is None:
+            continue
+        made = [sum(1 for g in calls.values() if g == where) for calls in (mine, _guarded_calls(other.node, text))]
+        if made[1] >= made[0]:
+            return frozenset()
+    return None
+
+
+def _guarded_calls(node: ast.AST, text: str) -> dict[int, tuple[str, ...]]:
+    """id of each expression statement of `node` whose dump is `text` -> the branch tests it runs under (each
+    test's dump and the arm taken), outermost first; nested function and class bodies left out."""
+    out: dict[int, tuple[str, ...]] = {}
+
+    def walk(body: list[ast.stmt], guard: tuple[str, ...]) -> None:
+        for stmt in body:
+            if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and ast.dump(stmt) == text:
+                out[id(stmt)] = guard
+            elif isinstance(stmt, ast.If | ast.While):
+                test = ast.dump(stmt.test)
+                walk(stmt.body, (*guard, "then " + test))
+                walk(stmt.orelse, (*guard, "else " + test))
+            elif isinstance(stmt, ast.For | ast.AsyncFor):
+                walk(stmt.body, (*guard, "for " + ast.dump(stmt.iter)))
+                walk(stmt.orelse, (*guard, "for-else " + ast.dump(stmt.iter)))
+            elif isinstance(stmt, ast.With | ast.AsyncWith):
+                walk(stmt.body, guard)
+            elif isinstance(stmt, ast.Try):
+                for part in (stmt.body, *(h.body for h in stmt.handlers), stmt.orelse, stmt.finalbody):
+                    walk(part, (*guard, "try"))
+
+    walk(list(getattr(node, "body", [])), ())
+    return out
 
 
 def _across_placement(change: UnitChange, unit: Unit, flow: LearningFlow) -> Placement | None:
@@ -1767,6 +1850,9 @@ def _differences(base_fn: FunctionInfo, cand_fn: FunctionInfo, changes: list[Uni
                                                                unwrap=unwrap, bound=params or None)
     bound = {k: v for k, v in expanders["baseline"].captured.items() if k in moved} if moved else {}
     bound.update(inline)
+    if not body:
+        for old, new in _renamed_positionals(base_fn, cand_fn, rebinding=True).items():
+            bound.setdefault(new, ast.Name(id=old, ctx=ast.Load()))
     effects_c = None if body else expanders["candidate"].effects(cand_fn, bound=bound, passed=passed, unwrap=unwrap)
     if effects_b is None or effects_c is None:
         return effects_b, [Effect("", frozenset(id(c.base.node) for c in changes if c.base))], \
@@ -1779,6 +1865,43 @@ def _differences(base_fn: FunctionInfo, cand_fn: FunctionInfo, changes: list[Uni
         return effects_b, [Effect("moved", frozenset(id(c.base.node) for c in crossed if c.base))], \
             [Effect("moved", frozenset(id(c.cand.node) for c in crossed if c.cand))], bound
     return effects_b, *_without_assertions(eb, ec), bound
+
+
+def _renamed_positionals(base_fn: FunctionInfo, cand_fn: FunctionInfo, rebinding: bool = False) -> dict[str, str]:
+    """Baseline parameter -> the candidate's parameter at the same position under a name the baseline's
+    parameters do not have (`episodes` -> `dataset`): every caller's argument binds to it as before, so the
+    candidate is read with the baseline's name; with `rebinding`, only those whose old name the candidate
+    assigns again (the widened parameter's dispatch; a plain rename, `observations` -> `obs`, is compared as the
+    pairing reads it, tests/flow/test_grouped_input.py). Real shape: d3rlpy d6dca78c..3f459e65, `LearnableBase.fitter(self,
+    episodes: List[Episode], ...)` -> `fitter(self, dataset: Union[List[Episode], MDPDataset], ...)` with
+    `if isinstance(dataset, MDPDataset): episodes = dataset.episodes else: episodes = dataset`: the list the
+    callers handed takes the `else` arm (flow/declared.py), the same episodes as before; it was a
+    significant "optimizer path" finding at #2."""
+    b, c = base_fn.node, cand_fn.node
+    if not (isinstance(b, ast.FunctionDef | ast.AsyncFunctionDef) and isinstance(c, ast.FunctionDef | ast.AsyncFunctionDef)):
+        return {}
+    bp = [a.arg for a in [*b.args.posonlyargs, *b.args.args]]
+    cp = [a.arg for a in [*c.args.posonlyargs, *c.args.args]]
+    out = {x: y for x, y in zip(bp, cp, strict=False) if x != y and y not in bp and x not in cp}
+    if rebinding and out:
+        stored = {n.id for n in ast.walk(c) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        out = {x: y for x, y in out.items() if x in stored}
+    return out
+
+
+def _old_name_rebound(changes: list[UnitChange], base_fn: FunctionInfo, cand_fn: FunctionInfo) -> set[int]:
+    """The added statements `old = new` that bind a renamed parameter's old name to it (`episodes = dataset` in
+    `fitter(self, dataset, ...)` that was `fitter(self, episodes, ...)`): the old name holds what it held, the
+    caller's argument; the statement is no cause of the differing effects its value flows through (d3rlpy
+    d6dca78c..3f459e65 `LearnableBase.fitter`, `_renamed_positionals`)."""
+    renamed = _renamed_positionals(base_fn, cand_fn)
+    out: set[int] = set()
+    for c in changes:
+        node = c.cand.node if c.base is None and c.cand is not None else None
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+                and isinstance(node.value, ast.Name) and renamed.get(node.targets[0].id) == node.value.id:
+            out.add(id(node))
+    return out
 
 
 def _without_assertions(eb: list[Effect], ec: list[Effect]) -> tuple[list[Effect], list[Effect]]:

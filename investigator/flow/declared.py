@@ -44,11 +44,12 @@ def declared_types(base_fn: FunctionInfo, cand_fn: FunctionInfo, resolver: Flow)
     classes: dict[str, tuple] = {}
     for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs]:
         written = annotated_classes(arg.annotation)
-        if len(written) != 1:
+        container = _container(arg.annotation)
+        if len(written) != 1 and container is None:
             continue
-        name = next(iter(written))
+        name = next(iter(written)) if len(written) == 1 else str(container)
         out[arg.arg] = name
-        found = resolver.class_def(base_fn.module, name)
+        found = resolver.class_def(base_fn.module, name) if container is None else None
         if found is not None:
             classes[arg.arg] = found
     if classes:
@@ -58,6 +59,21 @@ def declared_types(base_fn: FunctionInfo, cand_fn: FunctionInfo, resolver: Flow)
                 if known:
                     out[f"{sub.value.id}.{sub.attr}"] = known
     return out
+
+
+_CONTAINERS: dict[str, str] = {"List": "list", "list": "list", "Sequence": "list", "Tuple": "tuple", "tuple": "tuple",
+               "Dict": "dict", "dict": "dict", "Mapping": "dict"}
+
+
+_CONTAINER_KINDS = frozenset(_CONTAINERS.values())
+
+
+def _container(annotation: ast.expr | None) -> str | None:
+    """`list` for `List[Episode]` / `list[Episode]` / `Sequence[Episode]` (a builtin container of anything),
+    `dict`, `tuple` alike; None otherwise (a union, an optional, a class)."""
+    if isinstance(annotation, ast.Subscript):
+        return _CONTAINERS.get(last_name(dotted(annotation.value)))
+    return None
 
 
 def _field(owner: tuple, attr: str, resolver: Flow, hops: int = 3) -> str | None:
@@ -89,6 +105,11 @@ def type_decided(test: ast.expr, declared: dict[str, str]) -> bool | None:
     if last_name(held) in names:
         return True
     if names <= _BUILTIN and last_name(held) not in _BUILTIN:
+        return False
+    if held in _CONTAINER_KINDS and not names & _BUILTIN and all(n[:1].isupper() for n in names):
+        # `dataset: List[Episode]` at the baseline, `isinstance(dataset, MDPDataset)` at the candidate: a list
+        # is not the project's dataset class (d3rlpy d6dca78c..3f459e65, `LearnableBase.fitter` widened to take an
+        # `MDPDataset`; the list its callers handed takes the `else` arm, as before)
         return False
     return None
 

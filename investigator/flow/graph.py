@@ -59,6 +59,7 @@ MAX_VISITS = 3000
 # bases of a class that call no loss-named hook of it (`LearningFlow.library_loss_hook`)
 NO_HOOK_BASES = {"object", "ABC", "Generic", "Protocol", "NamedTuple", "TypedDict", "Enum", "Module", "nn.Module"}
 MAX_CALLERS = 40
+MAX_HANDED = 2  # calls a field store is followed through where the object is handed on whole (`_handed_only`)
 MAX_OVERRIDES = 8  # subclass overrides an abstract method's call is followed into (`LearningFlow.dispatched`)
 # iteration protocol: the values these return reach whoever iterates the object, i.e. the statements
 # that construct it (the object carries them: `loader = DataLoader(Dataset(...))`, `next(iter(loader))`)
@@ -267,6 +268,15 @@ class LearningFlow:
         assignment already carries the value on); with no context it goes to every caller. `edited`: the
         keyword names (or `#<position>`) of a changed call statement's arguments that differ between the
         commits (`_own_call_arguments`), None when not known."""
+        if edited == frozenset() and all(isinstance(u.node, ast.Expr) and u.sink not in REAL_SINKS for u in start):
+            # a call statement the other commit makes alike, moved or re-aligned by the diff: its own outputs
+            # (the arguments it fills) are what they were; only its order against the statements around it may
+            # differ, which `flow/diff.py`'s crossed check compares (PufferLib 9aa817f7..d4d17e69 demo.py:237
+            # `train(args, env_module, make_env)`, which fills `args.wandb` as it did before)
+            return Placement(None, list(start[:1]), visited=len(start))
+        return self._search(start, edited)
+
+    def _search(self, start: list[Unit], edited: frozenset[str] | None) -> Placement:
         parent: dict[tuple, tuple | None] = {}
         queue: deque[tuple[Unit, tuple[Unit, ...]]] = deque()
         self._seed(start, edited, parent, queue)
@@ -431,13 +441,14 @@ class LearningFlow:
                     if len(ctx) < MAX_CONTEXT:
                         fields = {d for d in data if "." in d and d.split(".", 1)[0] in v.uses}
                         closures: list[Unit] = []  # a callee's closures return to their own callers
-                        out.extend((w, (*ctx, v)) for w in self._into_callees(v, (data & v.uses) | fields, closures))
+                        passed = (data & v.uses) | fields
+                        for root in narrowed.keys() & passed:  # `args.n = v` then `train(args)`: `args.n` handed
+                            passed = (passed - {root}) | {f"{root}.{f}" for f in narrowed[root]}
+                        out.extend((w, (*ctx, v)) for w in self._into_callees(v, frozenset(passed), closures))
                         out.extend((w, ()) for w in closures)
             out.extend(self._attribute_edges(u, data))
             if fn.is_module:
-                uses = self._uses_of_globals(fn)
-                for d in data:
-                    out.extend((w, ()) for w in uses.get(d, []) if d not in narrowed or reads_fields(w, d, narrowed[d]))
+                out.extend(self._global_readers(fn, data, narrowed))
             else:
                 nested = self._nested_uses(fn)
                 for d in data:
@@ -450,6 +461,24 @@ class LearningFlow:
                 out.append((ctx[-1], ctx[:-1]))  # back to the call site that passed the value in
             else:
                 out.extend((w, ()) for w in self.callers(fn))
+        return out
+
+    def _global_readers(self, fn: FunctionInfo, data: frozenset[str], narrowed: dict[str, frozenset[str]]
+                        ) -> list[tuple[Unit, tuple[Unit, ...]]]:
+        """The statements of functions reading module globals in `data` (`args` of `def sweep(): def main():
+        train(args)`), and, for a global stored through a field (`args.lr = 0.2`), what a call among them hands
+        its callee: the callee's readers of that field (`_fields_handed`), as for a local handed on
+        (tests/flow/test_mode_dispatch.py; before `_fields_handed` the nested `args.run_id = str(args.lr)` handed
+        `train` the whole `args`)."""
+        out: list[tuple[Unit, tuple[Unit, ...]]] = []
+        uses = self._uses_of_globals(fn)
+        for d in data:
+            for w in uses.get(d, []):
+                if d in narrowed and not reads_fields(w, d, narrowed[d]):
+                    continue
+                out.append((w, ()))
+                if d in narrowed:  # before: every callee handed the whole object read the field (`_fields_handed`)
+                    out.extend((x, (w,)) for x in self._into_callees(w, frozenset(f"{d}.{f}" for f in narrowed[d])))
         return out
 
     def environment_return(self, u: Unit) -> bool:
@@ -518,13 +547,16 @@ class LearningFlow:
 
     def _config_field_readers(self, fn: FunctionInfo, attr: str) -> list[Unit]:
         """Statements outside tests and documentation reading `<obj>.attr` off an object other than `self`
-        (`self.config.max_moves`, `cfg.max_moves`), found by the field's name (names, not objects: any
-        object's `.max_moves` is read as this one). Real shape: EfficientZero b7cb6293..468bb030, the
-        `self.max_moves = max_moves` of `BaseConfig.__init__` read as `self.config.max_moves` by
-        `DataWorker.run`'s self-play loop (core/selfplay_worker.py:165), a module that never names the class;
-        `max_moves` 108000 -> 12000 was "no effect"."""
+        that can be this configuration (`_config_holder`): `self.config.max_moves`, `cfg.max_moves`, or any
+        object in a module that names the class or a class of its family. Real shape: EfficientZero
+        b7cb6293..468bb030, the `self.max_moves = max_moves` of `BaseConfig.__init__` read as
+        `self.config.max_moves` by `DataWorker.run`'s self-play loop (core/selfplay_worker.py:165), a module
+        that never names the class; `max_moves` 108000 -> 12000 was "no effect". By the field's name alone any
+        object's `.max_moves` (`env.max_moves`, `game.max_moves`) was read as this one."""
         key = (fn.path, f"<config field {attr}>")
         if key not in self._class_uses:
+            cls = (fn.class_name or "").rsplit(".", 1)[-1]
+            family = {cls} | self._ancestors(cls)
             found: list[Unit] = []
             for path, line in _own_module_first(self.side.references(attr), fn)[:MAX_CALLERS]:
                 if not path.endswith(PY_SUFFIXES) or out_of_scope_kind(path) is not None:
@@ -533,34 +565,55 @@ class LearningFlow:
                 caller = enclosing_function(module, line) if module is not None else None
                 if caller is None:
                     continue
-                found.extend(w for w in self.units(caller) if w.line <= line <= w.end_line and attr in _object_attrs(w)
-                             and w not in found)
+                text = self.side.texts().get(path, "")
+                names_class = any(re.search(rf"\b{re.escape(c)}\b", text) for c in family if c)
+                found.extend(w for w in self.units(caller) if w.line <= line <= w.end_line and w not in found
+                             and any(names_class or _config_holder(h, family) for h in _object_holders(w, attr)))
             self._class_uses[key] = {attr: found}
         return self._class_uses[key].get(attr, [])
+
+    def bound_callee(self, call: ast.Call, fn: FunctionInfo, constructors: bool = True
+                     ) -> tuple[FunctionInfo, list[str]] | None:
+        """The project function `call` in `fn` runs (the flow's resolver, else, with `constructors`, a class's
+        `__init__` by the class's name) and its positional parameter names as the call binds them: a leading
+        `self`/`cls` dropped for a method called on an object or a constructor. None for a module, an
+        unresolved callee or a lambda. One reading for `_into_callees`, `_own_call_arguments` and
+        `_mutated_arguments`."""
+        callee = self.resolve(call, fn)
+        constructor = callee is None and constructors
+        if constructor:
+            callee = self.constructor(call)
+        if callee is None or callee.is_module or not isinstance(callee.node, ast.FunctionDef | ast.AsyncFunctionDef):
+            return None
+        params = [a.arg for a in [*callee.node.args.posonlyargs, *callee.node.args.args]]
+        if params and params[0] in ("self", "cls") and (constructor or isinstance(call.func, ast.Attribute)):
+            params = params[1:]
+        return callee, params
 
     def _own_call_arguments(self, u: Unit, edited: frozenset[str] | None = None) -> list[Unit]:
         """For a changed call statement whose value is discarded (`super(AtariConfig, self).__init__(...,
         max_moves=12000, ...)`, `register_options(..., lr=1e-4)`): the statements of the resolved project callee
-        that read a parameter bound to an argument written there. The edit is in the arguments, whose values
-        enter the callee, and nothing the statement defines carries them on (its own `defs` are empty). Which
-        argument changed is not known here: every bound parameter is followed (the statement is the change).
-        Real shape: EfficientZero b7cb6293..468bb030, `AtariConfig.__init__`'s `max_moves` 108000 -> 12000 in
-        the base-constructor call, stored as `self.max_moves` and read by the self-play loop
-        (`while ... step_counter <= self.config.max_moves`): "reaches no loss, ..." at the baseline engine."""
+        that read a parameter bound to an argument that differs between the commits (`edited`: keyword names,
+        `#<position>`). The edit is in the arguments, whose values enter the callee, and nothing the statement
+        defines carries them on (its own `defs` are empty). Real shape: EfficientZero b7cb6293..468bb030,
+        `AtariConfig.__init__`'s `max_moves` 108000 -> 12000 in the base-constructor call, stored as
+        `self.max_moves` and read by the self-play loop (`while ... step_counter <= self.config.max_moves`):
+        "reaches no loss, ..." at the baseline engine.
+
+        `edited` None (a new call statement, or one now calling another function): every bound parameter is
+        followed; empty (the same call made at the other commit, moved or re-aligned by the diff:
+        `analyzer._edited_arguments`): none. Real shape of the latter: PufferLib 9aa817f7..d4d17e69, demo.py's mode
+        dispatch re-ordered, `train(args, env_module, make_env)` (demo.py:237) paired with a removed line:
+        "Behavioural change in the optimizer path: `<module>`" at #1 through every `args` read of `train`."""
         node = u.node
-        if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)) or u.defs - {RETURN}:
+        if edited == frozenset() or not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)) \
+                or u.defs - {RETURN}:
             return []
         call = node.value
-        callee = self.resolve(call, u.fn)
-        constructor = callee is None
-        if constructor:
-            callee = self.constructor(call)
-        if callee is None or callee.is_module or callee is u.fn or not isinstance(
-                callee.node, ast.FunctionDef | ast.AsyncFunctionDef):
+        bound = self.bound_callee(call, u.fn)
+        if bound is None or bound[0] is u.fn:
             return []
-        params = [a.arg for a in [*callee.node.args.posonlyargs, *callee.node.args.args]]
-        if params and params[0] in ("self", "cls") and (constructor or isinstance(call.func, ast.Attribute)):
-            params = params[1:]
+        callee, params = bound
         wanted = {params[i] for i, a in enumerate(call.args) if i < len(params) and not isinstance(a, ast.Starred)
                   and (edited is None or f"#{i}" in edited)}
         wanted |= {k.arg for k in call.keywords if k.arg and (edited is None or k.arg in edited)}
@@ -581,13 +634,10 @@ class LearningFlow:
         if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)):
             return frozenset()
         call = node.value
-        callee = self.resolve(call, u.fn)
-        if callee is None or callee.is_module or callee is u.fn or not isinstance(
-                callee.node, ast.FunctionDef | ast.AsyncFunctionDef):
+        bound = self.bound_callee(call, u.fn, constructors=False)
+        if bound is None or bound[0] is u.fn:
             return frozenset()
-        params = [a.arg for a in [*callee.node.args.posonlyargs, *callee.node.args.args]]
-        if params and params[0] in ("self", "cls") and isinstance(call.func, ast.Attribute):
-            params = params[1:]
+        callee, params = bound
         rebound = {t.id for w in self.units(callee) if isinstance(w.node, ast.Assign | ast.AugAssign | ast.AnnAssign)
                    for t in (w.node.targets if isinstance(w.node, ast.Assign) else [w.node.target])
                    if isinstance(t, ast.Name)}
@@ -865,7 +915,8 @@ class LearningFlow:
             return []
         return [w for f in self.dispatched(callee) for w in self.units(f)]
 
-    def _into_callees(self, v: Unit, names: frozenset[str], closures: list[Unit] | None = None) -> list[Unit]:
+    def _into_callees(self, v: Unit, names: frozenset[str], closures: list[Unit] | None = None, depth: int = 0
+                      ) -> list[Unit]:
         """Units of resolved callees that read a parameter bound to an argument using `names`; the units of
         the functions nested in a callee that read such a parameter go to `closures` when given."""
         out: list[Unit] = []
@@ -873,28 +924,51 @@ class LearningFlow:
             memo = self._reads
             out.extend(self._into_method_of(v, call, names))
             out.extend(self._into_combined(v, call, names))
-            bound = [i for i, a in enumerate(call.args) if _uses(a, names, memo)]
-            kw = {k.arg for k in call.keywords if k.arg and _uses(k.value, names, memo)}
+            bound = [i for i, a in enumerate(call.args) if _uses(a, names, memo) or _fields_of(a, names)]
+            kw = {k.arg for k in call.keywords if k.arg and (_uses(k.value, names, memo) or _fields_of(k.value, names))}
             spread = any(k.arg is None and _uses(k.value, names, memo) for k in call.keywords)
             if not bound and not kw and not spread:
                 continue
-            callee = self.resolve(call, v.fn)
-            constructor = callee is None
-            if constructor:
-                callee = self.constructor(call)
-            if callee is None or callee.is_module or not isinstance(callee.node, ast.FunctionDef | ast.AsyncFunctionDef):
+            bound_to = self.bound_callee(call, v.fn)
+            if bound_to is None:
                 continue
-            params = [a.arg for a in [*callee.node.args.posonlyargs, *callee.node.args.args]]
-            if params and params[0] in ("self", "cls") and (constructor or isinstance(call.func, ast.Attribute)):
-                params = params[1:]
+            callee, params = bound_to
             wanted = {params[i] for i in bound if i < len(params)} | kw
             if any(k.arg is None and _uses(k.value, names, memo) for k in call.keywords) or any(
                     isinstance(a, ast.Starred) and _uses(a, names, memo) for a in call.args):
                 wanted |= set(params)  # `Trainer(**kwargs)`: which parameter gets the value is not known
-            out.extend(w for f in self.dispatched(callee) for w in self.units(f) if w.uses & wanted)
+            fielded = _fields_handed(call, params, names) if wanted else {}
+            whole = wanted - set(fielded)
+            for f in self.dispatched(callee):
+                for w in self.units(f):
+                    if w.uses & whole:
+                        out.append(w)
+                        continue
+                    hit = {p: fs for p, fs in fielded.items() if p in w.uses and reads_fields(w, p, fs)}
+                    if hit and depth < MAX_HANDED and all(self._handed_only(w, p) for p in hit):
+                        # `make_policy(env, args)` inside: on to its readers of the field, not its result
+                        out.extend(self._into_callees(w, frozenset(f"{p}.{x}" for p, fs in hit.items() for x in fs),
+                                                      depth=depth + 1))
+                    elif hit:
+                        out.append(w)
             if closures is not None:
-                closures.extend(w for d in wanted for w in self._nested_uses(callee).get(d, ()))
+                closures.extend(w for d in wanted for w in self._nested_uses(callee).get(d, ())
+                                if d not in fielded or reads_fields(w, d, fielded[d]))
         return out
+
+    def _handed_only(self, w: Unit, name: str) -> bool:
+        """`name` appears in `w` only as a bare argument of calls to project functions (`policy =
+        make_policy(env, args)`): what a field of it carries goes where those callees read the field."""
+        handed: set[int] = set()
+        for call in w.calls:
+            args = [*call.args, *(k.value for k in call.keywords)]
+            mine = [a for a in args if isinstance(a, ast.Name) and a.id == name]
+            if mine:
+                if self.bound_callee(call, w.fn) is None:
+                    return False
+                handed.update(id(a) for a in mine)
+        return bool(handed) and all(id(n) in handed for part in w.parts for n in ast.walk(part)
+                                    if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load))
 
     def _nested_uses(self, fn: FunctionInfo) -> dict[str, list[Unit]]:
         """Name -> the units of the functions nested in `fn` that read `fn`'s own name (a parameter or local
@@ -1400,6 +1474,51 @@ def _object_attrs(u: Unit) -> set[str]:
                     isinstance(n.value, ast.Name) and n.value.id in ("self", "cls")):
                 out.add(n.attr)
     return out
+
+
+def _object_holders(u: Unit, attr: str) -> list[ast.expr]:
+    """The objects the unit reads `attr` off (`self.config` of `self.config.max_moves`), other than `self`."""
+    return [n.value for part in u.parts for n in ast.walk(part)
+            if isinstance(n, ast.Attribute) and n.attr == attr and isinstance(n.ctx, ast.Load)
+            and not (isinstance(n.value, ast.Name) and n.value.id in ("self", "cls"))]
+
+
+CONFIG_HOLDER = frozenset({"config", "configs", "cfg", "conf", "args", "arguments", "params", "hparams", "hp",
+                           "hyperparameters", "settings", "opt", "opts", "options"})
+
+
+def _config_holder(holder: ast.expr, family: set[str]) -> bool:
+    """The object is named as a configuration (`config`, `self.cfg`, `args`, `game_config`, `atari_config`,
+    `self.train_args`): its last name has a configuration word, or is a class of the family in snake case."""
+    last = holder.attr if isinstance(holder, ast.Attribute) else holder.id if isinstance(holder, ast.Name) else ""
+    words = set(last.lower().strip("_").split("_"))
+    snakes = {re.sub(r"(?<!^)(?=[A-Z])", "_", c).lower() for c in family if c}
+    return bool(words & CONFIG_HOLDER) or last.lower().strip("_") in snakes
+
+
+def _fields_handed(call: ast.Call, params: list[str], names: frozenset[str]) -> dict[str, frozenset[str]]:
+    """Parameter -> the fields of it the value is in, for an argument that is a bare name whose fields only
+    carry the value (`args.exp_name = ...` then `train(args)`: `train` sees the value where it reads
+    `args.exp_name`, or uses `args` whole, not where it reads `args.wandb`). Real shape: PufferLib
+    9aa817f7..d4d17e69 demo.py:233, the removed `args.exp_name = args.wandb.id` (read by the wandb set-up only)
+    placed on the optimizer path through `train`'s `clean_pufferl.create(..., wandb=args.wandb)`."""
+    out: dict[str, frozenset[str]] = {}
+    handed = [(params[i], a) for i, a in enumerate(call.args) if i < len(params)]
+    handed += [(k.arg, k.value) for k in call.keywords if k.arg]
+    for param, arg in handed:
+        fields = _fields_of(arg, names)
+        if fields:
+            out[param] = fields
+    return out
+
+
+def _fields_of(arg: ast.expr, names: frozenset[str]) -> frozenset[str]:
+    """The fields of a bare-name argument (`args`) that carry the value (`args.exp_name` among `names`), when
+    the name itself does not (`args` not among them); empty otherwise."""
+    if not isinstance(arg, ast.Name) or arg.id in names or arg.id in ("self", "cls"):
+        return frozenset()
+    prefix = arg.id + "."
+    return frozenset(d[len(prefix):].split(".", 1)[0] for d in names if d.startswith(prefix))
 
 
 def _foreign_stores(node: ast.stmt) -> set[str]:

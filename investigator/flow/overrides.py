@@ -46,9 +46,33 @@ def removed_overrides(index: PairIndex) -> list[RemovedOverride]:
                               for s in cls.body):
             continue
         inherited = _inherited(index.cand, cls, fn)
-        if inherited and _still_called(index.cand, fn.name):
+        if inherited and _still_called(index.cand, fn.name) and not _into_hook(index, cls, fn, inherited):
             out.append(RemovedOverride(fn, inherited))
     return out
+
+
+def _into_hook(index: PairIndex, cls: ast.ClassDef, fn: FunctionInfo, inherited: str) -> bool:
+    """The inherited method is a template that calls a hook on `self` (`self._create_impl(...)`) which the
+    class defines only at the candidate: the override's work moved into the hook its base now calls, and the
+    hook is compared with it as a pair of its own. Real shape: d3rlpy d6dca78c..3f459e65, every algorithm's
+    `create_impl` renamed `_create_impl` while `LearnableBase.create_impl` became `if self._impl: LOG.warn(...);
+    self._create_impl(observation_shape, action_size)`; `TD3.create_impl` (paired with no method) was "Method
+    override removed" in the optimizer path at #4."""
+    owner, name = inherited.rsplit(".", 1)
+    hooks = {s.name for s in cls.body if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)}
+    before = _class_at(index.base, fn.path, fn.class_name or "")
+    if before is not None:
+        hooks -= {s.name for s in before.body if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)}
+    if not hooks:
+        return False
+    for base in index.cand.find_defs(name):
+        if not base.class_name or base.class_name.rsplit(".", 1)[-1] != owner:
+            continue
+        for n in ast.walk(base.node):
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in hooks \
+                    and isinstance(n.func.value, ast.Name) and n.func.value.id == "self":
+                return True
+    return False
 
 
 def _still_called(side: SideIndex, name: str) -> bool:

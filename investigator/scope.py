@@ -249,29 +249,44 @@ def apply_scope(findings: list[Finding], training_files: Iterable[str] = (),
     return kept, moved
 
 
+_GROUP_AT = 4  # unaccounted files of one directory and kind from this many on: one item naming them all
+
+
 def unaccounted(entries: Iterable[tuple[str, str | None, str, str]], findings: Iterable[Finding],
                 no_effect: Iterable[NoEffectChange], analyzers: Iterable[str]) -> list[NoEffectChange]:
     """A no-effect item for each changed file with a possible effect (`entries`: path, old path, language,
     subsystem of triage's behavioural entries) that no finding and no no-effect item names: a report is
     never silent about a behavioural change (issue 11). The reason says what the file is and that the
-    analyzers that ran reported nothing for it. Before, OSRL dbe3a1fd..03a45864 reported twelve changed
-    training and evaluation scripts under `examples/` with neither (the flow analysis skipped examples)."""
+    analyzers that ran reported nothing for it; files of one directory and kind, `_GROUP_AT` or more, are one
+    item whose locations name every file. Before, OSRL dbe3a1fd..03a45864 reported twelve changed training and
+    evaluation scripts under `examples/` with neither (the flow analysis skipped examples)."""
     named = {path for f in findings for path in finding_paths(f)}
     named |= {loc.path for item in no_effect for loc in item.locations}
     ran = ", ".join(analyzers) or "none"
-    out: list[NoEffectChange] = []
+    groups: dict[tuple[str, str], list[tuple[str, str | None, str, str | None]]] = {}
     for path, old_path, language, subsystem in entries:
         if path in named or (old_path is not None and old_path in named):
             continue
         kind = out_of_scope_kind(path)
         what = (f"{_KIND_WORDS[kind]}, not on the training path unless the entry runs it" if kind is not None
-                else f"changed {language} code")
-        locations = [Location(path=path, side="candidate")]
-        if old_path:
-            locations.insert(0, Location(path=old_path, side="baseline"))
-        out.append(NoEffectChange(
-            subsystem=subsystem, title=path,
-            reason=(f"{what}: no analyzer that ran ({ran}) reported an effect of this change on training, "
-                    "and none named it as without effect"),
-            locations=locations, source="scope", details={"unaccounted": True, **({"scope": kind} if kind else {})}))
+                else "changed Python code" if language == "python" else f"a changed {language} file")
+        groups.setdefault((posixpath.dirname(path), what), []).append((path, old_path, subsystem, kind))
+    out: list[NoEffectChange] = []
+    for (directory, what), members in groups.items():
+        reason = (f"{what}: no analyzer that ran ({ran}) reported an effect of this change on training, "
+                  "and none named it as without effect")
+        kinds = sorted({k for *_, k in members if k})
+        details: dict[str, object] = {"unaccounted": True, **({"scope": kinds[0]} if kinds else {})}
+        chunks = [members] if len(members) >= _GROUP_AT else [[m] for m in members]
+        for chunk in chunks:
+            locations: list[Location] = []
+            for path, old_path, _subsystem, _kind in chunk:
+                locations += [Location(path=old_path, side="baseline")] if old_path else []
+                locations.append(Location(path=path, side="candidate"))
+            subsystems = sorted({m[2] for m in chunk})
+            title = chunk[0][0] if len(chunk) == 1 else f"{len(chunk)} files under `{directory or '.'}/`"
+            out.append(NoEffectChange(
+                subsystem=subsystems[0] if len(subsystems) == 1 else "other", title=title, reason=reason,
+                locations=locations, source="scope",
+                details={**details, **({"files": [m[0] for m in chunk]} if len(chunk) > 1 else {})}))
     return out

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import ast
 import posixpath
+import re
 from collections.abc import Callable, Iterable
 
-from investigator.models import Finding, NoEffectChange
+from investigator.models import Finding, Location, NoEffectChange
 from investigator.trainstep import TRAINING_TEXT
 
 # Directory names, matched against every directory segment of a path (case-insensitive).
@@ -96,9 +97,56 @@ def _module_candidates(importer: str, dotted: str, level: int) -> list[str]:
     return out
 
 
+# A script path in a string: `examples/train/{}.py`, `"scripts/%s.py" % algo`, f"{root}/train_{name}.py"
+_SCRIPT_IN_TEXT = re.compile(r"[\w./{}%\-\x00]*\.py(?![\w.])")
+_PLACEHOLDER = re.compile(r"\{[^{}]*\}|%(?:\([^)]*\))?[sd]|\x00")
+
+
+def launched_scripts(tree: ast.Module, importer: str, exists: Callable[[str], bool],
+                     paths: Callable[[], Iterable[str]] | None = None) -> set[str]:
+    """Repository scripts a module names in its strings to run them (`template = "python examples/train/{}.py
+    --task {}"`, then `runner.start(...)`): a launcher runs them as surely as it imports a module. A placeholder
+    (`{}`, `%s`, an f-string's value) matches any file name part (`paths()` lists the repository's files); a pattern
+    with no literal directory or stem (`{}.py`) names nothing. Paths are tried from the repository root and from
+    the module's directory. OSRL dbe3a1fd..03a45864: `examples/train_all_tasks.py`, the detected entry, launches
+    `examples/train/train_{bc,bcql,...}.py`, the repository's training scripts."""
+    texts: list[str] = []
+    prose = {id(node.value) for node in ast.walk(tree) if isinstance(node, ast.Expr)}  # docstrings, bare strings
+    for node in ast.walk(tree):
+        if id(node) in prose:
+            continue
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and ".py" in node.value:
+            texts.append(node.value)
+        elif isinstance(node, ast.JoinedStr):
+            parts = [v.value if isinstance(v, ast.Constant) and isinstance(v.value, str) else "\x00" for v in node.values]
+            if any(".py" in p for p in parts):
+                texts.append("".join(parts))
+    out: set[str] = set()
+    listed: list[str] | None = None
+    here = posixpath.dirname(importer)
+    for token in (t for text in texts for t in _SCRIPT_IN_TEXT.findall(text)):
+        marked = _PLACEHOLDER.sub("\x01", token)
+        literal = marked.replace("\x01", "")
+        if "\x01" not in marked:
+            found = [posixpath.normpath(posixpath.join(root, token)) for root in dict.fromkeys(("", here))]
+            out |= {p for p in found if not p.startswith("..") and exists(p)}
+            continue
+        if paths is None or not literal.removesuffix(".py").strip("/._-"):
+            continue  # `{}.py`: any script
+        regex = re.compile("".join("[^/]+" if ch == "\x01" else re.escape(ch) for ch in marked.removeprefix("./")) + r"\Z")
+        if listed is None:
+            listed = [p for p in paths() if p.endswith(".py")]
+        for root in dict.fromkeys(("", here)):
+            prefix = f"{root}/" if root else ""
+            out |= {p for p in listed if p.startswith(prefix) and regex.match(p, len(prefix))}
+    return {p for p in out if out_of_scope_kind(p) not in ("test", "documentation")}  # a launcher of tests trains nothing
+
+
 def import_closure(starts: Iterable[str], exists: Callable[[str], bool],
-                   parse: Callable[[str], ast.Module | None]) -> set[str]:
-    """Python files of the repository that `starts` import, transitively (what the entry imports)."""
+                   parse: Callable[[str], ast.Module | None],
+                   paths: Callable[[], Iterable[str]] | None = None) -> set[str]:
+    """Python files of the repository that `starts` import, transitively (what the entry imports), and the
+    scripts they launch by path (`launched_scripts`; `paths()` lists the repository's files for a pattern)."""
     seen: set[str] = set()
     queue = [p for p in dict.fromkeys(starts) if p.endswith(".py") and exists(p)]
     while queue and len(seen) < _MAX_CLOSURE:
@@ -109,6 +157,7 @@ def import_closure(starts: Iterable[str], exists: Callable[[str], bool],
         tree = parse(path)
         if tree is None:
             continue
+        queue += [c for c in launched_scripts(tree, path, exists, paths) if c not in seen and c.endswith(".py")]
         for node in ast.walk(tree):
             names: list[tuple[str, int]] = []
             if isinstance(node, ast.Import):
@@ -198,3 +247,46 @@ def apply_scope(findings: list[Finding], training_files: Iterable[str] = (),
             details={"scope": sorted({k for k in kinds.values() if k}), "severity": f.severity.value, "finding_id": f.id},
         ))
     return kept, moved
+
+
+_GROUP_AT = 4  # unaccounted files of one directory and kind from this many on: one item naming them all
+
+
+def unaccounted(entries: Iterable[tuple[str, str | None, str, str]], findings: Iterable[Finding],
+                no_effect: Iterable[NoEffectChange], analyzers: Iterable[str]) -> list[NoEffectChange]:
+    """A no-effect item for each changed file with a possible effect (`entries`: path, old path, language,
+    subsystem of triage's behavioural entries) that no finding and no no-effect item names: a report is
+    never silent about a behavioural change (issue 11). The reason says what the file is and that the
+    analyzers that ran reported nothing for it; files of one directory and kind, `_GROUP_AT` or more, are one
+    item whose locations name every file. Before, OSRL dbe3a1fd..03a45864 reported twelve changed training and
+    evaluation scripts under `examples/` with neither (the flow analysis skipped examples)."""
+    named = {path for f in findings for path in finding_paths(f)}
+    named |= {loc.path for item in no_effect for loc in item.locations}
+    ran = ", ".join(analyzers) or "none"
+    groups: dict[tuple[str, str], list[tuple[str, str | None, str, str | None]]] = {}
+    for path, old_path, language, subsystem in entries:
+        if path in named or (old_path is not None and old_path in named):
+            continue
+        kind = out_of_scope_kind(path)
+        what = (f"{_KIND_WORDS[kind]}, not on the training path unless the entry runs it" if kind is not None
+                else "changed Python code" if language == "python" else f"a changed {language} file")
+        groups.setdefault((posixpath.dirname(path), what), []).append((path, old_path, subsystem, kind))
+    out: list[NoEffectChange] = []
+    for (directory, what), members in groups.items():
+        reason = (f"{what}: no analyzer that ran ({ran}) reported an effect of this change on training, "
+                  "and none named it as without effect")
+        kinds = sorted({k for *_, k in members if k})
+        details: dict[str, object] = {"unaccounted": True, **({"scope": kinds[0]} if kinds else {})}
+        chunks = [members] if len(members) >= _GROUP_AT else [[m] for m in members]
+        for chunk in chunks:
+            locations: list[Location] = []
+            for path, old_path, _subsystem, _kind in chunk:
+                locations += [Location(path=old_path, side="baseline")] if old_path else []
+                locations.append(Location(path=path, side="candidate"))
+            subsystems = sorted({m[2] for m in chunk})
+            title = chunk[0][0] if len(chunk) == 1 else f"{len(chunk)} files under `{directory or '.'}/`"
+            out.append(NoEffectChange(
+                subsystem=subsystems[0] if len(subsystems) == 1 else "other", title=title, reason=reason,
+                locations=locations, source="scope",
+                details={**details, **({"files": [m[0] for m in chunk]} if len(chunk) > 1 else {})}))
+    return out

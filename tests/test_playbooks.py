@@ -211,3 +211,22 @@ def test_a_check_naming_no_unit_is_a_load_error(tmp_path):
         load_playbooks(tmp_path)
     (tmp_path / "ppo.yaml").write_text((tmp_path / "ppo.yaml").read_text().replace("gae_index_shift", "final_performance"))
     assert [h.checks for h in load_playbooks(tmp_path).get("ppo").hypotheses][2] == ["final_performance"]
+
+
+def test_short_word_globs_match_at_word_boundaries_only():
+    """`*amp*` (AMP mixed precision) mapped OSRL's `examples/eval/eval_bc.py` to device (dbe3a1fd..03a45864):
+    a glob of a 1-3 letter word matches where the word starts or ends a word of the path (so `catalog`, `logits`
+    still match `*log*`)."""
+    playbooks = load_playbooks()
+    hits = {"amp_utils.py": "device", "train/use_amp.py": "device", "x/AmpScaler.py": "device", "x/useAmp.py": "device",
+            "utils/logger.py": "logging", "rl/mappo.py": "ppo", "algos/maa2c.py": "ppo", "isaacgymenvs/cfg/x.yaml": "env",
+            "ppo2.py": "ppo", "cfg/HumanoidAMPPPOLowGP.yaml": "ppo", "rl/vec_env.py": "vecenv"}
+    for path, subsystem in hits.items():
+        assert subsystem in playbooks.matching_globs(path), path
+    misses = {"examples/eval/eval_bc.py": "device", "src/sampler.py": "device", "x/sampling_utils.py": "device",
+              "charts/blogpost.py": "logging", "utils/pylogger.py": "logging", "selfplay/opponent.py": "ppo",
+              "linear_support.py": "ppo", "common/ivecenv.py": "vecenv"}
+    for path, subsystem in misses.items():
+        assert subsystem not in playbooks.matching_globs(path), path
+        pb = playbooks.get(subsystem)
+        assert pb is not None and pb.matches_path(path) is None, path

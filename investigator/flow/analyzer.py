@@ -159,6 +159,7 @@ from investigator.models import (
 )
 from investigator.pyast import copy_tree, default_values, parameter_defaults
 from investigator.ranking import groups_in_order, merge_places
+from investigator.scope import out_of_scope_kind
 
 SOURCE = "behavioural_change"
 # places on the flow, most direct influence on the learning signal first (the ranking order)
@@ -872,8 +873,11 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     base_fn, cand_fn = pair.base, pair.cand
     if base_fn is None or cand_fn is None:
         return None
-    if OUT_OF_SCOPE.search(cand_fn.path):
-        return None  # tests, docs, examples: out of the training path (counted by triage)
+    if OUT_OF_SCOPE.search(cand_fn.path) and out_of_scope_kind(cand_fn.path) != "example":
+        return None  # tests, docs, benchmarks: out of the training path (accounted for by `scope.unaccounted`)
+    # An example is analysed as any code: a repository's training scripts may be its examples, launched by the entry
+    # (OSRL dbe3a1fd..03a45864: `examples/train_all_tasks.py` runs `python examples/train/{}.py`); ranking's scope
+    # rule (`scope.apply_scope`) turns a finding the entry neither runs nor loads into a no-effect item.
     fb, fc = flows["baseline"], flows["candidate"]
     whole = _whole_pair_no_effect(pair, base_fn, cand_fn, index)
     if whole is not None:

@@ -22,6 +22,36 @@ YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 PLAYBOOK_DIR = Path(os.environ.get("INVESTIGATOR_PLAYBOOKS", Path(__file__).resolve().parents[2] / "playbooks"))
 
 
+# A glob `*w*` whose word is this short (`*amp*`, `*log*`, `*env*`, `*ppo*`) matches where the word starts or ends
+# a word of the path (a word boundary: `/ _ - .`, a digit, the path's ends, a lower-to-upper case change): `amp.py`,
+# `use_amp`, `logger`, `isaacgymenvs`, `mappo`, `maa2c`. Matched anywhere, such a word is inside other words: OSRL
+# dbe3a1fd..03a45864 mapped `examples/eval/eval_bc.py` to device by `*amp*` (ex-amp-les), and `sampler.py`,
+# `sampling_utils.py` (device), `support.py` (ppo), `pylogger.py` went the same way.
+_SHORT_WORD_GLOB = re.compile(r"\*([a-z0-9]{1,3})\*")
+_WORD_START = r"(?:(?<![A-Za-z])|(?<=[a-z])(?=[A-Z]))"
+_WORD_END = r"(?:s?(?![A-Za-z])|(?<=[a-z])s?(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z]))"  # a plural; `AMPPPOLow`
+
+
+def path_glob_regex(glob: str) -> str:
+    """Regex source matching a repository path (its original case) as the path glob `glob` does: fnmatch,
+    case-insensitive, except that a short word glob (`_SHORT_WORD_GLOB`) matches at a word's start only."""
+    short = _SHORT_WORD_GLOB.fullmatch(glob.lower())
+    if short is not None:
+        word = f"(?i:{re.escape(short.group(1))})"
+        return rf"(?s:.*(?:{_WORD_START}{word}|{word}{_WORD_END}).*)\Z"
+    return f"(?i:{fnmatch.translate(glob.lower())})"
+
+
+def path_glob_matches(glob: str, path: str) -> bool:
+    """Whether the path glob `glob` matches `path` (`path_glob_regex`)."""
+    return _compiled_glob(glob).match(path) is not None
+
+
+@lru_cache(maxsize=512)
+def _compiled_glob(glob: str) -> re.Pattern[str]:
+    return re.compile(path_glob_regex(glob))
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -214,15 +244,15 @@ class Playbook(_Strict):
         """All path globs as one regex (`fnmatch.translate`), built once instead of one fnmatch per glob and path."""
         if not self.signals.paths:
             return None
-        return re.compile("|".join(fnmatch.translate(p.lower()) for p in self.signals.paths))
+        return re.compile("|".join(path_glob_regex(p) for p in self.signals.paths))
 
     def matches_path(self, path: str) -> str | None:
-        """The first glob that matches `path` (case-insensitively), or None."""
+        """The first glob that matches `path` (case-insensitively; a short word at a word's start,
+        `path_glob_regex`), or None."""
         regex = self._path_regex
-        lowered = path.lower()
-        if regex is None or regex.match(lowered) is None:
+        if regex is None or regex.match(path) is None:
             return None
-        return next(p for p in self.signals.paths if fnmatch.fnmatchcase(lowered, p.lower()))
+        return next(p for p in self.signals.paths if path_glob_matches(p, path))
 
     def hypothesis(self, hypothesis_id: str) -> Hypothesis | None:
         return next((h for h in self.hypotheses if h.id == hypothesis_id), None)
@@ -241,13 +271,13 @@ class PlaybookSet(BaseModel):
     @cached_property
     def _any_path_regex(self) -> re.Pattern[str] | None:
         globs = [p.lower() for playbook in self.playbooks.values() for p in playbook.signals.paths]
-        return re.compile("|".join(fnmatch.translate(g) for g in globs)) if globs else None
+        return re.compile("|".join(path_glob_regex(g) for g in globs)) if globs else None
 
     def matching_globs(self, path: str) -> dict[str, str]:
         """Subsystem -> the first of its path globs that matches `path`; most paths match none, which
         one regex over every playbook's globs settles."""
         regex = self._any_path_regex
-        if regex is None or regex.match(path.lower()) is None:
+        if regex is None or regex.match(path) is None:
             return {}
         return {playbook.subsystem: pattern for playbook in self if (pattern := playbook.matches_path(path))}
 

@@ -44,7 +44,7 @@ from investigator.probes.runner import kill_running
 from investigator.ranking import rank_findings
 from investigator.report.output import new_run_id
 from investigator.request import InvestigationRequest
-from investigator.scope import apply_scope, import_closure, training_only_in_examples
+from investigator.scope import apply_scope, import_closure, training_only_in_examples, unaccounted
 from investigator.triage import Triage, triage_changeset
 from investigator.verify.node import run_verify, verifications_of
 from investigator.verify.rank import apply_verifications
@@ -166,7 +166,7 @@ def _entry_imports(cs: ChangeSet | None, req: InvestigationRequest, training_fil
     starts = [*training_files, *((e or "").split()[0] for e in (req.baseline_entry, req.candidate_entry) if e)]
     out: set[str] = set()
     for snap in (cs.baseline, cs.candidate):
-        out |= import_closure(starts, snap.exists, _parser(snap))
+        out |= import_closure(starts, snap.exists, _parser(snap), snap.paths)
     return out
 
 
@@ -432,8 +432,12 @@ class Pipeline:
                                       _mentions(cs))
         records = revise_hypotheses(records, outcomes)
         revised = {**guarded, **withdraw_contradicted(results, ranked)}
+        silent = unaccounted(((e.path, e.old_path, e.language, e.subsystem_names[0])
+                              for e in (state.triage.behavioural() if state.triage is not None else [])),
+                             ranked, [*out_of_scope, *(n for r in {**results, **revised}.values() for n in r.no_effect)],
+                             sorted(results))
         return {"findings": ranked, "hypotheses": records, "failures": _unreadable_blobs(self.resources.changeset),
-                "results": {**revised, SCOPE: AnalyzerResult(analyzer=SCOPE, no_effect=out_of_scope)}}
+                "results": {**revised, SCOPE: AnalyzerResult(analyzer=SCOPE, no_effect=[*out_of_scope, *silent])}}
 
     def rank(self, state: Investigation) -> Update:
         """Rank the findings and evaluate the hypotheses, with the probes' decisions applied."""

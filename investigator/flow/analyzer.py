@@ -535,15 +535,22 @@ def cap_findings(findings: list[Finding]) -> None:
     runner refactor demoted rsl_rl's teacher network built with the wrong input size)."""
     findings.sort(key=lambda f: (not f.evidence[0].details.get("known"), PATHS.index(str(f.evidence[0].details["path"])),
                                  -f.confidence))
-    k = 0
-    for f in findings:
-        if f.evidence[0].details.get("built"):
-            continue  # low by its place where the flow stopped (flow/ownsignal.py): it takes no seat
-        k += 1
-        if k > MAX_SIGNIFICANT and f.severity is Severity.significant:
-            f.severity = Severity.low
-            f.rationale += (f" Low because this range changes {len(findings)} functions on the flow: only the "
-                            f"{MAX_SIGNIFICANT} closest to the learning signal stay significant.")
+    # Examples compete for their own seats: most are out of scope (ranking's `scope.apply_scope` files them as no
+    # effect unless the entry runs them) and must not demote the library's findings. Real shape: PARL
+    # c5a4a771..02a99f68, its examples' PPO scripts took five of the eight seats, and the library's `PPO.learn`
+    # (a learning-rate schedule added) went low once examples were analysed.
+    in_examples = [f for f in findings if f.locations and all(out_of_scope_kind(loc.path) == "example" for loc in f.locations)]
+    seen = {id(f) for f in in_examples}
+    for part in ([f for f in findings if id(f) not in seen], in_examples):
+        k = 0
+        for f in part:
+            if f.evidence[0].details.get("built"):
+                continue  # low by its place where the flow stopped (flow/ownsignal.py): it takes no seat
+            k += 1
+            if k > MAX_SIGNIFICANT and f.severity is Severity.significant:
+                f.severity = Severity.low
+                f.rationale += (f" Low because this range changes {len(part)} functions on the flow: only the "
+                                f"{MAX_SIGNIFICANT} closest to the learning signal stay significant.")
 
 
 def container_changes(pairs: list[tuple[FunctionInfo, FunctionInfo]], expanders: dict[str, Expander],

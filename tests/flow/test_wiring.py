@@ -16,7 +16,7 @@ import textwrap
 from investigator.detectors.pairs import build_pairs
 from investigator.detectors.sources import MemoryTree, diff_trees
 from investigator.flow.analyzer import MAX_SIGNIFICANT, analyse, cap_findings
-from investigator.models import Evidence, EvidenceKind, Finding, Severity
+from investigator.models import Evidence, EvidenceKind, Finding, Location, Severity
 
 
 def _src(text: str) -> str:
@@ -219,10 +219,11 @@ def test_device_argument_beside_another_change_keeps_its_place():
 
 # ---- the significant cap --------------------------------------------------------------------------------
 
-def _finding(k: int, path: str, severity: Severity, known: bool = False) -> Finding:
+def _finding(k: int, path: str, severity: Severity, known: bool = False, file: str | None = None) -> Finding:
     return Finding(id=f"f{k}", source="behavioural_change", subsystem="env", severity=severity, confidence=0.7,
                    title=f"f{k}", evidence=[Evidence(kind=EvidenceKind.code, summary="",
-                                                     details={"path": path, "known": known})])
+                                                     details={"path": path, "known": known})],
+                   locations=[Location(path=file, line=1, side="candidate")] if file else [])
 
 
 def test_a_change_with_a_known_meaning_keeps_its_significant_slot():
@@ -241,6 +242,25 @@ def test_anonymous_findings_beyond_the_cap_are_low_in_place_order():
     last = next(f for f in found if f.id == "f99")
     assert found[-1] is last and last.severity is Severity.low and "stay significant" in last.rationale
     assert all(f.severity is Severity.significant for f in found[:-1])
+
+
+def test_examples_do_not_take_the_librarys_significant_seats():
+    """PARL c5a4a771..02a99f68: once examples were analysed, the PPO example scripts (out of scope unless the entry
+    runs them) took the seats and the library's `PPO.learn` went low."""
+    found = [_finding(k, "loss", Severity.significant, file=f"examples/algo{k}/train.py") for k in range(MAX_SIGNIFICANT)]
+    found.append(_finding(99, "optimizer", Severity.significant, file="parl/algorithms/ppo.py"))
+    cap_findings(found)
+    assert all(f.severity is Severity.significant for f in found)
+
+
+def test_examples_compete_among_themselves_for_seats():
+    found = [_finding(k, "loss", Severity.significant, file=f"examples/algo{k}/train.py") for k in range(MAX_SIGNIFICANT + 1)]
+    cap_findings(found)
+    assert sum(f.severity is Severity.significant for f in found) == MAX_SIGNIFICANT
+    library = [_finding(k, "loss", Severity.significant, file=f"lib/algo{k}.py") for k in range(MAX_SIGNIFICANT)]
+    library.append(_finding(99, "optimizer", Severity.significant, file="examples/train.py"))
+    cap_findings(library)  # a library file beside an example: the example is not counted among the library's
+    assert all(f.severity is Severity.significant for f in library)
 
 
 # ---- a network built with other arguments ---------------------------------------------------------------

@@ -309,21 +309,21 @@ def moved_into_callers(detector, pair, ctx, only_base: list) -> tuple[list, list
     homes = calling_methods(pair, ctx)
     if not homes:
         return only_base, [], []
-    kept, moved, used = _split_by_homes(detector, ctx, only_base, homes)
-    return kept, moved, used
+    kept, moved, found = _split_by_homes(detector, ctx, only_base, homes)
+    return kept, moved, [home for home, _ in found]
 
 
 def _split_by_homes(detector, ctx, only_base: list, homes: list[FunctionInfo]
-                    ) -> tuple[list, list, list[FunctionInfo]]:
-    """(kept, moved, homes with new features): each baseline-only feature is moved while one equal feature new
-    in a home is left (counted: removed twice and new once leaves one removed)."""
+                    ) -> tuple[list, list, list[tuple[FunctionInfo, Counter]]]:
+    """(kept, moved, the homes with new features and those features): each baseline-only feature is moved while
+    one equal feature new in a home is left (counted: removed twice and new once leaves one removed)."""
     available: Counter = Counter()
-    used: list[FunctionInfo] = []
+    found: list[tuple[FunctionInfo, Counter]] = []
     for home in homes:
         new = _new_features(detector, ctx, home)
         if new:
             available |= new
-            used.append(home)
+            found.append((home, new))
     moved, kept = [], []
     for f in only_base:
         if available[f.key] > 0:
@@ -331,7 +331,7 @@ def _split_by_homes(detector, ctx, only_base: list, homes: list[FunctionInfo]
             moved.append(f)
         else:
             kept.append(f)
-    return kept, moved, used
+    return kept, moved, found
 
 
 def moved_into_siblings(detector, pair, ctx, only_base: list) -> tuple[list, list, list[FunctionInfo]]:
@@ -355,10 +355,11 @@ def moved_into_siblings(detector, pair, ctx, only_base: list) -> tuple[list, lis
             if sibling is not None and sibling is not fn and sibling not in homes \
                     and ctx.pairs.change_for(sibling.path, "candidate") is not None:
                 homes.append(sibling)
-    kept, moved, used = _split_by_homes(detector, ctx, only_base, homes[:MAX_HOMES])
-    if not used:
+    kept, moved, found = _split_by_homes(detector, ctx, only_base, homes[:MAX_HOMES])
+    if not found:
         return only_base, [], []
-    return kept, moved, [h for h in used if any(f.key in _new_features(detector, ctx, h) for f in moved)] or used
+    used = [home for home, _ in found]
+    return kept, moved, [home for home, new in found if any(f.key in new for f in moved)] or used
 
 
 def handed_in(detector, pair, ctx, only_base: list) -> tuple[list, list, list[FunctionInfo]]:

@@ -130,7 +130,8 @@ def _calls_super(method: ast.AST, name: str, cls: str) -> bool:
 
 
 def _overriders(side: SideIndex, cls: str, name: str, home: str) -> list[str] | None:
-    memo = side.__dict__.setdefault("_overriders_memo", {})
+    memo = side.memo.setdefault("abstracted.overriders", {})  # kept with the commit's index, as its other caches
+    assert isinstance(memo, dict)
     key = (cls, name, home)
     if key not in memo:
         memo[key] = _find_overriders(side, cls, name, home)

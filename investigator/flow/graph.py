@@ -558,6 +558,7 @@ class LearningFlow:
             cls = (fn.class_name or "").rsplit(".", 1)[-1]
             family = {cls} | self._ancestors(cls)
             found: list[Unit] = []
+            naming: dict[str, bool] = {}  # path -> the module names a class of the family (one text search per file)
             for path, line in _own_module_first(self.side.references(attr), fn)[:MAX_CALLERS]:
                 if not path.endswith(PY_SUFFIXES) or out_of_scope_kind(path) is not None:
                     continue
@@ -565,8 +566,10 @@ class LearningFlow:
                 caller = enclosing_function(module, line) if module is not None else None
                 if caller is None:
                     continue
-                text = self.side.texts().get(path, "")
-                names_class = any(re.search(rf"\b{re.escape(c)}\b", text) for c in family if c)
+                if path not in naming:
+                    text = self.side.texts().get(path, "")
+                    naming[path] = any(re.search(rf"\b{re.escape(c)}\b", text) for c in family if c)
+                names_class = naming[path]
                 found.extend(w for w in self.units(caller) if w.line <= line <= w.end_line and w not in found
                              and any(names_class or _config_holder(h, family) for h in _object_holders(w, attr)))
             self._class_uses[key] = {attr: found}

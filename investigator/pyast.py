@@ -8,7 +8,7 @@ import copy
 import dis
 import threading
 import types
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol, TypeVar, overload
 
@@ -466,6 +466,21 @@ def as_load(target: ast.expr) -> ast.expr:
         if hasattr(sub, "ctx"):
             sub.ctx = ast.Load()
     return node
+
+
+def without_keywords(node: ast.AST, drop: Callable[[ast.keyword], bool]) -> tuple[str, list[ast.keyword]]:
+    """The dump of a copy of `node` whose calls lost every keyword argument `drop` selects, and those keywords:
+    two statements alike but for such keywords have equal dumps (a speed-only `pin_memory=True`, flow/perfkw.py;
+    a generator handed on as `random_state=self.random`, flow/randdraw.py)."""
+    tree = copy_tree(node)
+    dropped: list[ast.keyword] = []
+    for sub in ast.walk(tree):
+        if isinstance(sub, ast.Call):
+            kept: list[ast.keyword] = []
+            for k in sub.keywords:
+                (dropped if drop(k) else kept).append(k)
+            sub.keywords = kept
+    return ast.dump(tree), dropped
 
 
 def copy_tree(node: _T) -> _T:

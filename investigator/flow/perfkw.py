@@ -15,21 +15,14 @@ from __future__ import annotations
 import ast
 
 from investigator.flow.diff import UnitChange
-from investigator.pyast import copy_tree
+from investigator.pyast import without_keywords
 
 SPEED_ONLY = frozenset({"pin_memory", "pin_memory_device", "persistent_workers", "prefetch_factor", "non_blocking"})
 
 
 def _without_speed_keywords(node: ast.stmt) -> tuple[str, dict[str, str]]:
-    tree = copy_tree(node)
-    values: dict[str, str] = {}
-    for sub in ast.walk(tree):
-        if isinstance(sub, ast.Call):
-            for k in sub.keywords:
-                if k.arg in SPEED_ONLY:
-                    values[k.arg] = ast.unparse(k.value)
-            sub.keywords = [k for k in sub.keywords if k.arg not in SPEED_ONLY]
-    return ast.dump(tree), values
+    dump, dropped = without_keywords(node, lambda k: k.arg in SPEED_ONLY)
+    return dump, {str(k.arg): ast.unparse(k.value) for k in dropped}
 
 
 def speed_keyword_only(change: UnitChange) -> str | None:

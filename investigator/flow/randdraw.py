@@ -39,7 +39,7 @@ from collections.abc import Sequence
 from fractions import Fraction
 
 from investigator.flow.diff import UnitChange
-from investigator.pyast import last_name, unparse
+from investigator.pyast import last_name, unparse, without_keywords
 
 # methods that draw from a generator (numpy RandomState / Generator, Python's random module)
 _DRAWS = {"choice", "randint", "integers", "rand", "random", "random_sample", "uniform", "randrange"}
@@ -323,14 +323,8 @@ def _only_holder(stmt: ast.stmt, targets: set[str]) -> bool:
 def _without_generator_keywords(stmt: ast.stmt, targets: set[str]) -> tuple[str, set[str]]:
     """The statement with every keyword argument that hands on a generator holder (`random_state=self.random`)
     removed, and the holders removed."""
-    tree = copy.deepcopy(stmt)
-    dropped: set[str] = set()
-    for sub in ast.walk(tree):
-        if isinstance(sub, ast.Call):
-            kept = [k for k in sub.keywords if not (k.arg and unparse(k.value, 80) in targets)]
-            dropped.update(unparse(k.value, 80) for k in sub.keywords if k not in kept)
-            sub.keywords = kept
-    return ast.dump(tree, annotate_fields=False), dropped
+    dump, dropped = without_keywords(stmt, lambda k: bool(k.arg) and unparse(k.value, 80) in targets)
+    return dump, {unparse(k.value, 80) for k in dropped}
 
 
 def generator_swapped(changes: list[UnitChange]) -> str | None:

@@ -25,6 +25,7 @@ from investigator.detectors.moved import (
     moved_hit,
     moved_into_callees,
     moved_into_callers,
+    moved_into_hooks,
     moved_into_siblings,
 )
 from investigator.detectors.pairs import FunctionPair, PairIndex, SideIndex, build_pairs
@@ -319,6 +320,8 @@ class FeatureDetector(Detector):
         hits += [moved_hit(self.meta.title, pair, moved, homes, caller=True)] if moved else []
         only_base, moved, homes = moved_into_siblings(self, pair, ctx, only_base)
         hits += [moved_hit(self.meta.title, pair, moved, homes, sibling=True)] if moved else []
+        only_base, moved, homes = moved_into_hooks(self, pair, ctx, only_base)
+        hits += [moved_hit(self.meta.title, pair, moved, homes, hook=True)] if moved else []
         only_base, moved, homes = handed_in(self, pair, ctx, only_base)
         hits += [moved_hit(self.meta.title, pair, moved, homes, handed=True)] if moved else []
         if not only_base and not only_cand:

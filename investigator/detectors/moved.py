@@ -313,14 +313,16 @@ def moved_into_callers(detector, pair, ctx, only_base: list) -> tuple[list, list
     return kept, moved, [home for home, _ in found]
 
 
-def _split_by_homes(detector, ctx, only_base: list, homes: list[FunctionInfo]
+def _split_by_homes(detector, ctx, only_base: list, homes: list[FunctionInfo], *, own_counterpart: bool = False
                     ) -> tuple[list, list, list[tuple[FunctionInfo, Counter]]]:
     """(kept, moved, the homes with new features and those features): each baseline-only feature is moved while
-    one equal feature new in a home is left (counted: removed twice and new once leaves one removed)."""
+    one equal feature new in a home is left (counted: removed twice and new once leaves one removed).
+    `own_counterpart`: a home's features are new unless its baseline counterpart is the same method (same
+    qualified name), not a function of another class that the pairing matched it with by similarity."""
     available: Counter = Counter()
     found: list[tuple[FunctionInfo, Counter]] = []
     for home in homes:
-        new = _new_features(detector, ctx, home)
+        new = _new_features(detector, ctx, home, own_counterpart=own_counterpart)
         if new:
             available |= new
             found.append((home, new))
@@ -360,6 +362,68 @@ def moved_into_siblings(detector, pair, ctx, only_base: list) -> tuple[list, lis
         return only_base, [], []
     used = [home for home, _ in found]
     return kept, moved, [home for home, new in found if any(f.key in new for f in moved)] or used
+
+
+def moved_into_hooks(detector, pair, ctx, only_base: list) -> tuple[list, list, list[FunctionInfo]]:
+    """Split baseline-only features of a method into (kept, moved, homes): a feature is moved when an equal one
+    is new in a method that the class runs as a hook of a base-class method the pair's method reaches through
+    `super()` (the base calls `self.<hook>()`, which dispatches to the class's own override). Real shape
+    (xuance a2c27bd8..febfe494, xuance/torch/learners/multi_agent_rl/iddpg_learner.py:19): `IDDPG_Learner.__init__`
+    built its per-group actor and critic `Adam` optimizers itself; at the candidate they are built, verbatim, in
+    `IDDPG_Learner.build_optimizer`, which the new base `OffPolicyMultiAgentLearner.__init__` calls after
+    `super().__init__`: "Optimizer changed: `torch.optim.Adam(...)` -> `-` (3 places)", significant, while every
+    learner builds the same optimizers at construction. Base methods are followed through their own `super()`
+    calls (`MAX_HOOK_DEPTH` levels); a hook the class does not run (another class's override) is no home.
+    Counted: a feature removed twice and new once in the hook leaves one removed."""
+    if not only_base or pair.cand is None or pair.base is None or not pair.cand.class_name:
+        return only_base, [], []
+    homes = template_hooks(pair, ctx)
+    if not homes:
+        return only_base, [], []
+    kept, moved, found = _split_by_homes(detector, ctx, only_base, homes, own_counterpart=True)
+    if not found:
+        return only_base, [], []
+    return kept, moved, [home for home, new in found if any(f.key in new for f in moved)] or [h for h, _ in found]
+
+
+MAX_HOOK_DEPTH = 3
+
+
+def template_hooks(pair, ctx) -> list[FunctionInfo]:
+    """The methods of the pair's class (its own or inherited) that the base-class methods it reaches through
+    `super().m(...)` call on `self`, in changed candidate files (memoised per pair)."""
+    memo = _memo(ctx, "_template_hooks")
+    if id(pair) not in memo:
+        memo[id(pair)] = _template_hooks(pair, ctx)
+    return memo[id(pair)]
+
+
+def _template_hooks(pair, ctx) -> list[FunctionInfo]:
+    fn: FunctionInfo = pair.cand
+    short = (fn.class_name or "").rsplit(".", 1)[-1]
+    flow = ctx.flows["candidate"]
+    bases: list[FunctionInfo] = []
+    frontier = [fn]
+    for _ in range(MAX_HOOK_DEPTH):
+        found: list[FunctionInfo] = []
+        for caller in frontier:
+            for node in ast.walk(caller.node):
+                if isinstance(node, ast.Call):
+                    base = _base_class_method(node, caller, flow, ctx)
+                    if base is not None and base is not fn and base not in bases and base not in found:
+                        found.append(base)
+        bases += found
+        frontier = found
+        if not frontier:
+            break
+    homes: list[FunctionInfo] = []
+    for base in bases:
+        for name in sorted(self_calls(base) - {fn.name}):
+            hook = fn.module.functions.get(f"{fn.class_name}.{name}") or flow.inherited(fn.module, short, name)
+            if hook is not None and hook is not fn and hook not in bases and hook not in homes \
+                    and ctx.pairs.change_for(hook.path, "candidate") is not None:
+                homes.append(hook)
+    return homes[:MAX_HOMES]
 
 
 def handed_in(detector, pair, ctx, only_base: list) -> tuple[list, list, list[FunctionInfo]]:
@@ -447,24 +511,30 @@ def _calls_self(fn: FunctionInfo, method: str) -> bool:
     return method in self_calls(fn)
 
 
-def _new_features(detector, ctx, home: FunctionInfo) -> Counter:
+def _new_features(detector, ctx, home: FunctionInfo, *, own_counterpart: bool = False) -> Counter:
     """Keys of the home's features that its baseline counterpart does not have (counted)."""
     now = Counter(f.key for f in detector.features(ctx.sites(home), home, ctx))
     before = _earlier(ctx, home)
+    if before is not None and own_counterpart and before.qualname != home.qualname:
+        before = None  # a new hook the pairing matched with another class's method (xuance: MADDPG's `__init__`)
     if before is not None:
         now -= Counter(f.key for f in detector.features(ctx.sites(before), before, ctx))
     return now
 
 
 def moved_hit(what: str, pair, moved: list, homes: list[FunctionInfo], *, caller: bool = False,
-              handed: bool = False, sibling: bool = False):
+              handed: bool = False, sibling: bool = False, hook: bool = False):
     """A no-effect hit saying where the baseline's code went and that it was compared there."""
     from investigator.detectors.base import Hit, site_loc
 
     first = moved[0].site
     where = ", ".join(f"`{h.qualname}` ({h.path}:{h.lineno})" for h in homes[:3])
     shown = "; ".join(dict.fromkeys(f"`{f.text}`" for f in moved[:3]))
-    if sibling:
+    if hook:
+        reason = (f"moved, not removed: {shown} now runs in {where}, which a base-class method that "
+                  f"`{pair.cand.qualname}` runs through `super()` calls on the same object (a template method's hook); "
+                  "compared there, the same")
+    elif sibling:
         reason = (f"moved, not removed: {shown} now runs in {where}, which the callers of `{pair.cand.qualname}` "
                   "now also call on the same object (a step split out into a method of its own); compared there, "
                   "the same")
@@ -479,7 +549,7 @@ def moved_hit(what: str, pair, moved: list, homes: list[FunctionInfo], *, caller
                   f"`{pair.cand.qualname}` calls (a constructor, a base-class method through `super()`, or a method of "
                   "an object its code does not name); compared there (instance attributes read as the arguments they came from), the same")
     return Hit(
-        title=f"{what} moved into {'a sibling' if sibling else 'the calling' if caller or handed else 'a called'} method",
+        title=f"{what} moved into {'a hook' if hook else 'a sibling' if sibling else 'the calling' if caller or handed else 'a called'} method",
         summary=f"baseline {shown} now in {where}",
         base=site_loc(first),
         cand=(homes[0].path, homes[0].lineno),

@@ -21,6 +21,7 @@ from investigator.detectors import codedefault
 from investigator.detectors.flow import Flow, Site
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.moved import (
+    changed_in_hooks,
     handed_in,
     moved_hit,
     moved_into_callees,
@@ -326,6 +327,8 @@ class FeatureDetector(Detector):
         hits += [moved_hit(self.meta.title, pair, moved, homes, handed=True)] if moved else []
         if not only_base and not only_cand:
             return hits
+        if only_base and not only_cand:
+            only_cand = changed_in_hooks(self, pair, ctx, only_base)
         return self.describe(pair, base, cand, only_base, only_cand, ctx) + hits
 
     def _same_code(self, pair, ctx, base, cand, only_base, only_cand):

@@ -386,6 +386,28 @@ def moved_into_hooks(detector, pair, ctx, only_base: list) -> tuple[list, list, 
     return kept, moved, [home for home, new in found if any(f.key in new for f in moved)] or [h for h, _ in found]
 
 
+def changed_in_hooks(detector, pair, ctx, only_base: list) -> list:
+    """The features new in the pair's template hooks (`template_hooks`) of the same kind (first key element) as
+    baseline-only features left after the move search: code moved into the hook AND changed there, compared with
+    what the baseline built instead of reported as gone. Real shape (xuance a2c27bd8..febfe494, qmix_learner.py):
+    `QMIX_Learner.__init__` built `Adam(self.model.parameters_model, lr, eps=1e-5)`; at the candidate its
+    `build_optimizer` hook runs the base's `Adam(self.model.parameters(), lr=..., eps=1e-5, weight_decay=...)`:
+    "Optimizer changed: `Adam(...)` -> `-`" said no optimizer was built any more."""
+    if not only_base or pair.cand is None or pair.base is None or not pair.cand.class_name:
+        return []
+    kinds = {f.key[0] for f in only_base if isinstance(f.key, tuple) and f.key}
+    out: list = []
+    for home in template_hooks(pair, ctx):
+        new = _new_features(detector, ctx, home, own_counterpart=True)
+        if not new:
+            continue
+        for f in detector.features(ctx.sites(home), home, ctx):
+            if new[f.key] > 0 and isinstance(f.key, tuple) and f.key and f.key[0] in kinds:
+                new[f.key] -= 1
+                out.append(f)
+    return out
+
+
 MAX_HOOK_DEPTH = 3
 
 

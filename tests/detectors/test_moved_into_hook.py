@@ -95,6 +95,13 @@ def test_hook_building_another_optimizer_is_still_a_change() -> None:
     assert any("Optimizer changed" in t and "critic" in t for t in titles), titles
 
 
+def test_hook_building_another_optimizer_is_compared_with_it() -> None:
+    """What the hook builds is named, not `-`: xuance's QTRAN/MFQ learners inherit a base `build_optimizer`
+    over other parameters."""
+    titles = [f.title for f in _result(eps="1e-8").findings]
+    assert any("Optimizer changed" in t and "eps=1e-08" in t and "-> `-`" not in t for t in titles), titles
+
+
 def test_hook_the_base_never_calls_is_no_home() -> None:
     titles = [f.title for f in _result(call="pass").findings]
     assert any("Optimizer changed" in t for t in titles), titles

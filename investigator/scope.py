@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Iterable
 
 from investigator.models import Finding, Location, NoEffectChange
+from investigator.pyast import call_name
 from investigator.trainstep import TRAINING_TEXT
 
 # Directory names, matched against every directory segment of a path (case-insensitive).
@@ -112,6 +113,7 @@ def launched_scripts(tree: ast.Module, importer: str, exists: Callable[[str], bo
     `examples/train/train_{bc,bcql,...}.py`, the repository's training scripts."""
     texts: list[str] = []
     prose = {id(node.value) for node in ast.walk(tree) if isinstance(node, ast.Expr)}  # docstrings, bare strings
+    prose |= {id(inner) for node in ast.walk(tree) for inner in _told_strings(node)}  # help texts, printed messages
     for node in ast.walk(tree):
         if id(node) in prose:
             continue
@@ -140,6 +142,20 @@ def launched_scripts(tree: ast.Module, importer: str, exists: Callable[[str], bo
             prefix = f"{root}/" if root else ""
             out |= {p for p in listed if p.startswith(prefix) and regex.match(p, len(prefix))}
     return {p for p in out if out_of_scope_kind(p) not in ("test", "documentation")}  # a launcher of tests trains nothing
+
+
+_TELLING_KEYWORDS = frozenset({"help", "description", "epilog", "usage", "msg", "message"})
+_TELLING_CALLS = re.compile(r"(?:^|\.)(?:print|warn|warning|info|debug|error|exception|critical|log)$")
+
+
+def _told_strings(node: ast.AST) -> list[ast.AST]:
+    """The strings a node tells a reader rather than runs: an `argparse` help text (`help="runs train.py"`), a
+    usage or description, a printed or logged message. Naming a script there launches nothing."""
+    if isinstance(node, ast.keyword) and node.arg in _TELLING_KEYWORDS:
+        return list(ast.walk(node.value))
+    if isinstance(node, ast.Call) and _TELLING_CALLS.search(call_name(node) or ""):
+        return [inner for arg in node.args for inner in ast.walk(arg)]
+    return []
 
 
 def import_closure(starts: Iterable[str], exists: Callable[[str], bool],

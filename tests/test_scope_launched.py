@@ -131,6 +131,11 @@ def test_script_nobody_launches_is_a_no_effect_item(tmp_path, capsys):
     ('t = "python {}.py"\n', set()),  # no literal directory or stem: names nothing
     ('t = "python tests/{}.py"\n', set()),  # a launcher of tests trains nothing
     ('"""Run examples/train/train_a.py by hand."""\n', set()),  # prose, not a launch
+    ('p.add_argument("--x", help="see examples/train/train_a.py")\n', set()),  # a help text
+    ('print(f"next: python examples/train/train_{name}.py")\n', set()),  # a printed hint
+    ('logger.info("python examples/train/train_a.py")\n', set()),  # a logged message
+    ('subprocess.run(f"python examples/train/train_{name}.py", shell=True)\n',
+     {"examples/train/train_a.py", "examples/train/train_b.py"}),  # run: a launch
 ])
 def test_launched_scripts(source, expected):
     files = ["examples/run.py", "examples/train/train_a.py", "examples/train/train_b.py", "examples/train/README.md",

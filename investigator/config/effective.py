@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 from investigator.config.collect import SideData
-from investigator.config.entry import ResolvedEntry
+from investigator.config.entry import TRAIN_WORDS, ResolvedEntry, _hydra_of
 from investigator.config.extractors.base import ParsedFile
 from investigator.config.extractors.launch import LaunchCommand
 from investigator.config.extractors.python import (
@@ -602,6 +602,27 @@ def _add_experiments(side: SideData, experiments: list[str], entry: EntryPoint, 
     effective_files.update(experiments)
 
 
+# Words that name a script which reads or shows a trained agent rather than training one: such a rival is no run.
+_NOT_TRAINING = re.compile(r"eval|test|plot|render|visual|video|record|replay_?buffer_?viz|demo|bench|analy[sz]|export|"
+                           r"download|convert|summar|print|inspect|play_?back|enjoy", re.IGNORECASE)
+
+
+def _training_rival(side: SideData, path: str, entry_script: str | None) -> bool:
+    """Whether a rival script (as likely an entry as the one followed) is a training run of its own.
+
+    Its file name carries a training word (`train`, `learn`, `fit`, `run`, `main`, `launch`: `run_combo.py`
+    beside `run_cql.py`) and no word of evaluation or display (`run_eval.py`, `plot.py`), and it lies in the
+    entry's own kind of folder: a rival in `examples/` counts when the followed entry is itself an example
+    (rljax: `examples/mujoco/train_ppo.py` followed, `examples/dm_control/train_slac.py` as likely), never
+    beside a library entry. A `@hydra.main` script needs no training word: the decorator is the evidence
+    (og-marl's `offline/continuous_bc.py`)."""
+    stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    if _NOT_TRAINING.search(stem) or not (TRAIN_WORDS.search(stem) or _hydra_of(side, path, None) is not None):
+        return False
+    kind = out_of_scope_kind(path)
+    return kind is None or (entry_script is not None and kind == out_of_scope_kind(entry_script) and kind == "example")
+
+
 def _add_rival_scripts(side: SideData, resolved: ResolvedEntry, reached: set[str], entry: EntryPoint,
                        layers: list[ConfigEntry], effective_files: set[str], runtime_files: dict[str, str]) -> None:
     """The other training scripts, as likely an entry as the one followed and named for training
@@ -609,13 +630,19 @@ def _add_rival_scripts(side: SideData, resolved: ResolvedEntry, reached: set[str
     are runs of their own: their option defaults (argparse,
     absl flags) are layered as a run-time candidate, like experiment scripts (severity capped, new scripts
     no-effect). Real shape: implicit_q_learning 09d7002 raised `replay_buffer_size` in `train_finetune.py`'s
-    flags; `train_offline.py` was followed and the retune was other configuration, no finding."""
-    named = [p for p in resolved.rivals if "train" in p.rsplit("/", 1)[-1].lower()]
+    flags; `train_offline.py` was followed and the retune was other configuration, no finding.
+
+    A training word other than `train` names a run too (`_training_rival`): OfflineRL-Kit 91e5ac00..e3ce6979
+    followed `run_example/run_cql.py`, and `run_example/run_combo.py:63-64` (`--uniform-rollout` True -> False,
+    `--rho-s` "model" -> "mix") was other configuration. A rival with its own `@hydra.main` runs its own
+    composed config (`_add_rival_hydra`): og-marl e9d10280..c6e6974c followed `online/qmix.py`, and
+    `offline/configs/continuous_bc.yaml:7-10` (the default task) was other configuration."""
+    named = [p for p in resolved.rivals if _training_rival(side, p, resolved.script)]
     # scripts named as the entry in other folders (one `run.py` per agent): bsuite 0.3.2..0.3.3 changed the jax
     # Bootstrapped DQN's `flags.DEFINE_integer('num_ensemble', 20 -> 1)` in `baselines/jax/boot_dqn/run.py` while
     # the detected entry was `baselines/random/run.py` (shallower): the retune was no finding
     rivals = [p for p in [*named, *resolved.siblings] if p not in effective_files
-              and p not in reached and out_of_scope_kind(p) is None and p in side.parsed]
+              and p not in reached and (out_of_scope_kind(p) is None or p in named) and p in side.parsed]
     if not rivals:
         return
     entry.notes.append(f"{len(rivals)} other training script{'s' if len(rivals) > 1 else ''} as likely as the entry "
@@ -624,7 +651,34 @@ def _add_rival_scripts(side: SideData, resolved: ResolvedEntry, reached: set[str
     for path in rivals:
         _layer_entries(side, path, layers, lambda x: x.kind is EntryKind.option_default)
         runtime_files[path] = path
+        _add_rival_hydra(side, path, entry, layers, effective_files, runtime_files)
     effective_files.update(rivals)
+
+
+def _add_rival_hydra(side: SideData, path: str, entry: EntryPoint, layers: list[ConfigEntry],
+                     effective_files: set[str], runtime_files: dict[str, str]) -> None:
+    """A rival script's own `@hydra.main` config, composed and layered under the script's path prefix as a run
+    of its own (each config file it composes is a run-time candidate file of that script). A file the followed
+    entry composes too stays the entry's (its keys are compared there)."""
+    hydra = _hydra_of(side, path, None)
+    if hydra is None:
+        return
+    directory, name = hydra
+    primary = f"{directory}/{name}.yaml" if directory else f"{name}.yaml"
+    try:
+        composition = compose(side.load, primary, [])
+    except Exception:  # a rival's config that does not compose is no reason to lose the entry's comparison
+        return
+    files = [f for f in composition.files if f not in effective_files]
+    if not files:
+        return
+    prefix = _path_prefix(path)
+    own = set(files)
+    layers.extend(replace(e, key=join2(prefix, e.key), order=len(layers) + i + 1)
+                  for i, e in enumerate(x for x in composition.entries if x.path in own))
+    for f in files:
+        runtime_files[f] = path
+    effective_files.update(files)
 
 
 def _script_paths(command: LaunchCommand, side: SideData) -> set[str]:

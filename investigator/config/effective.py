@@ -623,8 +623,48 @@ def _training_rival(side: SideData, path: str, entry_script: str | None) -> bool
     return kind is None or (entry_script is not None and kind == out_of_scope_kind(entry_script) and kind == "example")
 
 
+MAX_MANDATORY_OPTIONS = 80  # options of a mandatory group composed as runs of their own
+
+
+def _add_mandatory_options(side: SideData, composition: Composition, entry: EntryPoint, layers: list[ConfigEntry],
+                           effective_files: set[str], runtime_files: dict[str, str], runs: dict[str, str]) -> None:
+    """Each option of a mandatory Hydra group (`- exp: ???`: every run names one) composed as a run of its own:
+    what it composes beyond the entry's own composition (its files' keys, and the keys whose value it changes)
+    is layered under the option file's path prefix, a run-time candidate of that option (severity capped, a new
+    option no-effect). Real shape: sheeprl 62b3da0f..33b63668, `sheeprl/configs/config.yaml` lists `- exp: ???`;
+    `exp/a2c.yaml` selects `override /algo: a2c`, and `configs/algo/a2c.yaml:9-18` (`gae_lambda` 1.0 -> 0.95,
+    `rollout_steps` 5 -> 128, `max_grad_norm` 0.5 -> 0.0) was other configuration: no finding."""
+    primary = entry.hydra_config
+    if not composition.mandatory or not primary:
+        return
+    config_dir = posixpath.dirname(primary)
+    own = {(e.key, repr(e.value)) for e in composition.entries}
+    base_files = set(composition.files)
+    for group in composition.mandatory:
+        folder = posixpath.join(config_dir, group) + "/" if config_dir else group + "/"
+        options = sorted(p for p in side.parsed if p.startswith(folder) and "/" not in p[len(folder):]
+                         and p.endswith((".yaml", ".yml")))[:MAX_MANDATORY_OPTIONS]
+        for path in options:
+            option = path[len(folder):].rsplit(".", 1)[0]
+            try:
+                run = compose(side.load, primary, [f"{group}={option}"])
+            except Exception:  # one option that does not compose loses only that option
+                continue
+            prefix = _path_prefix(path)
+            runs[prefix] = path
+            picked = [e for e in run.entries if e.path not in base_files or (e.key, repr(e.value)) not in own]
+            layers.extend(replace(e, key=join2(prefix, e.key), order=len(layers) + i + 1) for i, e in enumerate(picked))
+            for f in run.files:
+                if f not in base_files:
+                    runtime_files.setdefault(f, path)
+            effective_files.update(f for f in run.files if f not in base_files)
+    entry.notes.append("the options of mandatory group(s) " + ", ".join(f"`{g}`" for g in composition.mandatory)
+                       + " are composed as runs of their own")
+
+
 def _add_rival_scripts(side: SideData, resolved: ResolvedEntry, reached: set[str], entry: EntryPoint,
-                       layers: list[ConfigEntry], effective_files: set[str], runtime_files: dict[str, str]) -> None:
+                       layers: list[ConfigEntry], effective_files: set[str], runtime_files: dict[str, str],
+                       runs: dict[str, str]) -> None:
     """The other training scripts, as likely an entry as the one followed and named for training
     (`train_finetune.py` beside `train_offline.py`), or named as the entry in another folder (`ResolvedEntry.siblings`),
     are runs of their own: their option defaults (argparse,
@@ -651,6 +691,7 @@ def _add_rival_scripts(side: SideData, resolved: ResolvedEntry, reached: set[str
     for path in rivals:
         _layer_entries(side, path, layers, lambda x: x.kind is EntryKind.option_default)
         runtime_files[path] = path
+        runs[_path_prefix(path)] = path
         _add_rival_hydra(side, path, entry, layers, effective_files, runtime_files)
     effective_files.update(rivals)
 
@@ -861,11 +902,14 @@ def build_side(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dic
     if launch is not None:
         effective_files.add(launch.path)
         entry.notes.append(f"`{launch.path}:{launch.line}` runs the entry; its arguments are applied")
+    runtime_files: dict[str, str] = {}
+    runs: dict[str, str] = {}  # key prefix -> the file that defines a run of its own
     if resolved.hydra is not None:
         composition = _compose_entry(side, resolved, resolved.hydra, launch, entry)
         layers.extend(composition.entries)
         effective_files.update(composition.files)
         targets.update(composition.targets)
+        _add_mandatory_options(side, composition, entry, layers, effective_files, runtime_files, runs)
     if launch is not None:
         layers.extend(ConfigEntry(key=a.key, raw_key=a.raw, value=a.value, literal=a.literal, path=launch.path,
                                   line=a.line, format="shell", kind=EntryKind.cli_arg, order=len(layers) + i,
@@ -893,7 +937,7 @@ def build_side(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dic
                 layers.append(replace(e, key=join2(prefix, e.key), order=len(layers) + 1))
         effective_files.update(files)
     modules = _runtime_modules(side, follower, effective_files)
-    runtime_files = {path: runtime[0] for path in runtime[2]} if runtime else {}
+    runtime_files.update({path: runtime[0] for path in runtime[2]} if runtime else {})
     if modules:
         loader, found = modules
         entry.notes.append(f"`{loader}` imports a Python config module named at run time; the {len(found)} "
@@ -904,7 +948,7 @@ def build_side(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dic
         effective_files.update(found)
     _add_experiments(side, _experiment_scripts(side, effective_files, set(follower.modules), resolved.script),
                      entry, layers, effective_files, runtime_files)
-    _add_rival_scripts(side, resolved, set(follower.modules), entry, layers, effective_files, runtime_files)
+    _add_rival_scripts(side, resolved, set(follower.modules), entry, layers, effective_files, runtime_files, runs)
     emitter = _Emitter(side, follower, order_start=len(layers))
     emitter.class_paths()
     emitter.functions()
@@ -918,6 +962,7 @@ def build_side(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dic
               if not (e.kind in _SELECTOR_KINDS and isinstance(e.value, str) and e.value in selectors)]
     config = SideConfig(entry=entry)
     config.runtime_files = runtime_files
+    config.run_prefixes = runs
     if sections is not None:
         module, always = sections
         config.runtime_sections = {path: (module, always) for path in loaded}

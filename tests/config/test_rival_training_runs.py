@@ -135,3 +135,51 @@ def test_an_example_rival_of_an_example_entry_is_a_run_of_its_own(tmp_path: Path
     result = _run(tmp_path, _examples(), {"examples/dm_control/train_slac.py": ARGPARSE.replace("1e-4", "3e-4")})
     found = [f for f in result.findings if "train_slac.actor_lr" in f.title]
     assert found, _titles(result)
+
+
+# A mandatory Hydra group (sheeprl 62b3da0f..33b63668: `sheeprl/configs/config.yaml` lists `- algo: default.yaml` and
+# `- exp: ???`; `exp/a2c.yaml` selects `override /algo: a2c`, whose `gae_lambda` 1.0 -> 0.95 got no finding).
+CLI = '''\
+    import hydra
+
+
+    @hydra.main(config_path="configs", config_name="config")
+    def run(cfg):
+        train(cfg.algo.gae_lambda, cfg.algo.rollout_steps, cfg.algo.lr, cfg.seed)
+
+
+    if __name__ == "__main__":
+        run()
+    '''
+
+
+def _sheep() -> dict[str, str]:
+    return {"pkg/cli.py": CLI,
+            "pkg/configs/config.yaml": "defaults:\n  - _self_\n  - algo: default.yaml\n  - exp: ???\n\nseed: 42\n",
+            "pkg/configs/algo/default.yaml": "name: ???\nlr: 0.001\n",
+            "pkg/configs/algo/a2c.yaml": "defaults:\n  - default\n\nname: a2c\ngae_lambda: 1.0\nrollout_steps: 5\n",
+            "pkg/configs/algo/ppo.yaml": "defaults:\n  - default\n\nname: ppo\ngae_lambda: 0.95\nrollout_steps: 128\n",
+            "pkg/configs/exp/a2c.yaml": "# @package _global_\ndefaults:\n  - override /algo: a2c\n  - _self_\n\nalgo:\n  lr: 0.0007\n",
+            "pkg/configs/exp/ppo.yaml": "# @package _global_\ndefaults:\n  - override /algo: ppo\n  - _self_\n"}
+
+
+def test_a_group_option_a_mandatory_experiment_selects_is_a_run_of_its_own(tmp_path: Path) -> None:
+    files = _sheep()
+    result = _run(tmp_path, files, {"pkg/configs/algo/a2c.yaml": files["pkg/configs/algo/a2c.yaml"].replace("1.0", "0.95")})
+    found = [f for f in result.findings if "exp.a2c.algo.gae_lambda" in f.title]
+    assert found and "1.0" in found[0].title and "0.95" in found[0].title, _titles(result)
+    assert found[0].severity.value == "significant", found[0]  # a run of its own: capped
+    assert any(loc.path == "pkg/configs/algo/a2c.yaml" for loc in found[0].locations)
+
+
+def test_an_option_file_written_with_its_extension_is_composed(tmp_path: Path) -> None:
+    files = _sheep()
+    result = _run(tmp_path, files, {"pkg/configs/algo/default.yaml": "name: ???\nlr: 0.01\n"})
+    assert any("lr" in t and "0.001" in t and "0.01" in t for t in _titles(result)), _titles(result)
+
+
+def test_an_option_a_new_experiment_alone_selects_changes_no_existing_run(tmp_path: Path) -> None:
+    files = _sheep()
+    result = _run(tmp_path, files, {"pkg/configs/exp/a2c_atari.yaml": files["pkg/configs/exp/a2c.yaml"].replace(
+        "lr: 0.0007", "lr: 0.0007\n  rollout_steps: 64")})
+    assert not [t for t in _titles(result) if "a2c_atari" in t], _titles(result)

@@ -183,3 +183,68 @@ def test_an_option_a_new_experiment_alone_selects_changes_no_existing_run(tmp_pa
     result = _run(tmp_path, files, {"pkg/configs/exp/a2c_atari.yaml": files["pkg/configs/exp/a2c.yaml"].replace(
         "lr: 0.0007", "lr: 0.0007\n  rollout_steps: 64")})
     assert not [t for t in _titles(result) if "a2c_atari" in t], _titles(result)
+
+
+# A config function selected by name (planet 27e776cd..c04226b6: planet/scripts/train.py calls
+# `getattr(configs, args.config)(config, args.params)`, `--config` defaults to `'default'`; configs.py:217
+# `config.free_nats = params.get('free_nats', 2.0 -> 3.0)` got no finding).
+TRAIN = '''\
+    import argparse
+
+    from project import configs
+
+
+    def start(args):
+        config = {}
+        config = getattr(configs, args.config)(config, args.params)
+        return config
+
+
+    def main(args):
+        config = start(args)
+        train(config)
+
+
+    if __name__ == "__main__":
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--config", default="default")
+        parser.add_argument("--params", default="{}")
+        main(parser.parse_args())
+    '''
+
+CONFIGS = '''\
+    def default(config, params):
+        config.debug = False
+        config = _loss_functions(config, params)
+        return config
+
+
+    def debug(config, params):
+        config.debug = True
+        config.batch_size = params.get("batch_size", {debug_batch})
+        return config
+
+
+    def _loss_functions(config, params):
+        config.free_nats = params.get("free_nats", {free_nats})
+        config.kl_scale = params.get("kl_scale", 1.0)
+        return config
+    '''
+
+
+def _planet(free_nats: str = "2.0", debug_batch: str = "5") -> dict[str, str]:
+    return {"project/__init__.py": "", "project/train.py": TRAIN,
+            "project/configs.py": CONFIGS.replace("{free_nats}", free_nats).replace("{debug_batch}", debug_batch)}
+
+
+def test_a_lookup_default_in_the_config_function_an_option_selects_is_a_finding(tmp_path: Path) -> None:
+    result = _run(tmp_path, _planet(), {"project/configs.py": _planet(free_nats="3.0")["project/configs.py"]})
+    found = [f for f in result.findings if "free_nats" in f.title]
+    assert found and "2.0" in found[0].title and "3.0" in found[0].title, _titles(result)
+    assert found[0].severity.value in ("significant", "critical"), found[0]
+    assert any(loc.path == "project/configs.py" for loc in found[0].locations)
+
+
+def test_a_config_function_the_option_does_not_select_is_no_finding(tmp_path: Path) -> None:
+    result = _run(tmp_path, _planet(), {"project/configs.py": _planet(debug_batch="50")["project/configs.py"]})
+    assert not [t for t in _titles(result) if "batch_size" in t], _titles(result)

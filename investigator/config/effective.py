@@ -603,8 +603,8 @@ def _add_experiments(side: SideData, experiments: list[str], entry: EntryPoint, 
 
 
 # Words that name a script which reads or shows a trained agent rather than training one: such a rival is no run.
-_NOT_TRAINING = re.compile(r"eval|test|plot|render|visual|video|record|replay_?buffer_?viz|demo|bench|analy[sz]|export|"
-                           r"download|convert|summar|print|inspect|play_?back|enjoy", re.IGNORECASE)
+_NOT_TRAINING = re.compile(r"eval|test|plot|render|visuali[sz]|video|record|demo|bench|analy[sz]|export|download|convert|"
+                           r"summar|inspect|playback|enjoy", re.IGNORECASE)
 
 
 def _training_rival(side: SideData, path: str, entry_script: str | None) -> bool:

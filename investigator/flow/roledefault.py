@@ -13,9 +13,10 @@ Real shape: rljax d74ae7a6..2de183a6, rljax/algorithm/slac.py:29-33 `SLAC.__init
 either keyword, so every SLAC run trains with a doubled replay buffer and 50000 latent-model pretraining steps; both
 were filed as "reach no loss".
 
-Negatives (the value reaches no run, the default stays a no-effect item): every call found passes the parameter
-(by keyword or position: the default is never used), no call is found at all (nothing shows a run takes it), the name
-has no learning role or only a low one (`seed`, a logging interval).
+Negatives (the value reaches no run, the default stays a no-effect item): the function never reads the parameter
+(tests/flow/test_base_constructor_defaults.py: a subclass default not handed to the base), every call found passes the
+parameter (by keyword or position: the default is never used), no call is found at all (nothing shows a run takes it),
+the name has no learning role or only a low one (`seed`, a logging interval).
 """
 
 from __future__ import annotations
@@ -90,6 +91,9 @@ def role_default(change_unit: Unit, base_default: bool, flow: LearningFlow) -> R
     node = fn.node
     if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
         return None
+    if not any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
+               for stmt in node.body for n in ast.walk(stmt)):
+        return None  # a parameter the function never reads: its default reaches nothing
     position = _position(node, name, method=bool(fn.class_name))
     called = fn.class_name.rsplit(".", 1)[-1] if fn.name == "__init__" and fn.class_name else fn.name
     taker = None

@@ -93,3 +93,14 @@ def test_a_default_of_a_class_no_call_constructs_is_no_finding() -> None:
     findings, _ = _result("buffer_size=50000", "buffer_size=10 ** 5",
                           run="from algo.trainer import Trainer\n\nif __name__ == '__main__':\n    Trainer(None).train()\n")
     assert not [f for f in findings if "Hyperparameter default" in f.title], [f.title for f in findings]
+
+
+
+def test_a_default_the_function_never_reads_is_no_finding() -> None:
+    algo = ALGO.replace('log_prefix="slac"):', 'log_prefix="slac", gamma=0.99):')
+    base = {"algo/__init__.py": "", "algo/slac.py": algo, "algo/trainer.py": TRAINER,
+            "train_slac.py": RUN.replace("{passed}", "")}
+    cand = dict(base)
+    cand["algo/slac.py"] = algo.replace("gamma=0.99", "gamma=0.9")
+    findings = flow_result(base, cand).findings
+    assert not [f for f in findings if "Hyperparameter default" in f.title], [f.title for f in findings]

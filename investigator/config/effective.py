@@ -975,5 +975,9 @@ def build_side(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dic
         if path not in effective_files:
             _add_other(config, path, parsed, emitter.paths, reached_modules)
     config.files = len(side.parsed)
-    config.training_files = {*effective_files, *reached_modules, *([resolved.script] if resolved.script else [])}
+    # a run of its own outside the training scope (an example beside an example entry) has its settings compared,
+    # but is no training file of the entry's: the scope rule keeps judging its code (PARL c5a4a771..02a99f68: the
+    # `examples/PPO/` scripts beside the followed `examples/ES/train.py` would otherwise keep their rewrite's findings)
+    peers = {p for p in runs.values() if out_of_scope_kind(p) is not None}
+    config.training_files = {*(effective_files - peers), *reached_modules, *([resolved.script] if resolved.script else [])}
     return config, targets

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 from investigator.config.collect import SideData
-from investigator.config.entry import ResolvedEntry
+from investigator.config.entry import TRAIN_WORDS, ResolvedEntry, _hydra_of
 from investigator.config.extractors.base import ParsedFile
 from investigator.config.extractors.launch import LaunchCommand
 from investigator.config.extractors.python import (
@@ -602,20 +602,87 @@ def _add_experiments(side: SideData, experiments: list[str], entry: EntryPoint, 
     effective_files.update(experiments)
 
 
+# Words that name a script which reads or shows a trained agent rather than training one: such a rival is no run.
+_NOT_TRAINING = re.compile(r"eval|test|plot|render|visuali[sz]|video|record|demo|bench|analy[sz]|export|download|convert|"
+                           r"summar|inspect|playback|enjoy", re.IGNORECASE)
+
+
+def _training_rival(side: SideData, path: str, entry_script: str | None) -> bool:
+    """Whether a rival script (as likely an entry as the one followed) is a training run of its own.
+
+    Its file name carries a training word (`train`, `learn`, `fit`, `run`, `main`, `launch`: `run_combo.py`
+    beside `run_cql.py`) and no word of evaluation or display (`run_eval.py`, `plot.py`), and it lies in the
+    entry's own kind of folder: a rival in `examples/` counts when the followed entry is itself an example
+    (rljax: `examples/mujoco/train_ppo.py` followed, `examples/dm_control/train_slac.py` as likely), never
+    beside a library entry. A `@hydra.main` script needs no training word: the decorator is the evidence
+    (og-marl's `offline/continuous_bc.py`)."""
+    stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    if _NOT_TRAINING.search(stem) or not (TRAIN_WORDS.search(stem) or _hydra_of(side, path, None) is not None):
+        return False
+    kind = out_of_scope_kind(path)
+    return kind is None or (entry_script is not None and kind == out_of_scope_kind(entry_script) and kind == "example")
+
+
+MAX_MANDATORY_OPTIONS = 80  # options of a mandatory group composed as runs of their own
+
+
+def _add_mandatory_options(side: SideData, composition: Composition, entry: EntryPoint, layers: list[ConfigEntry],
+                           effective_files: set[str], runtime_files: dict[str, str], runs: dict[str, str]) -> None:
+    """Each option of a mandatory Hydra group (`- exp: ???`: every run names one) composed as a run of its own:
+    what it composes beyond the entry's own composition (its files' keys, and the keys whose value it changes)
+    is layered under the option file's path prefix, a run-time candidate of that option (severity capped, a new
+    option no-effect). Real shape: sheeprl 62b3da0f..33b63668, `sheeprl/configs/config.yaml` lists `- exp: ???`;
+    `exp/a2c.yaml` selects `override /algo: a2c`, and `configs/algo/a2c.yaml:9-18` (`gae_lambda` 1.0 -> 0.95,
+    `rollout_steps` 5 -> 128, `max_grad_norm` 0.5 -> 0.0) was other configuration: no finding."""
+    primary = entry.hydra_config
+    if not composition.mandatory or not primary:
+        return
+    config_dir = posixpath.dirname(primary)
+    own = {(e.key, repr(e.value)) for e in composition.entries}
+    base_files = set(composition.files)
+    for group in composition.mandatory:
+        folder = posixpath.join(config_dir, group) + "/" if config_dir else group + "/"
+        options = sorted(p for p in side.parsed if p.startswith(folder) and "/" not in p[len(folder):]
+                         and p.endswith((".yaml", ".yml")))[:MAX_MANDATORY_OPTIONS]
+        for path in options:
+            option = path[len(folder):].rsplit(".", 1)[0]
+            try:
+                run = compose(side.load, primary, [f"{group}={option}"])
+            except Exception:  # one option that does not compose loses only that option
+                continue
+            prefix = _path_prefix(path)
+            runs[prefix] = path
+            picked = [e for e in run.entries if e.path not in base_files or (e.key, repr(e.value)) not in own]
+            layers.extend(replace(e, key=join2(prefix, e.key), order=len(layers) + i + 1) for i, e in enumerate(picked))
+            for f in run.files:
+                if f not in base_files:
+                    runtime_files.setdefault(f, path)
+            effective_files.update(f for f in run.files if f not in base_files)
+    entry.notes.append("the options of mandatory group(s) " + ", ".join(f"`{g}`" for g in composition.mandatory)
+                       + " are composed as runs of their own")
+
+
 def _add_rival_scripts(side: SideData, resolved: ResolvedEntry, reached: set[str], entry: EntryPoint,
-                       layers: list[ConfigEntry], effective_files: set[str], runtime_files: dict[str, str]) -> None:
+                       layers: list[ConfigEntry], effective_files: set[str], runtime_files: dict[str, str],
+                       runs: dict[str, str]) -> None:
     """The other training scripts, as likely an entry as the one followed and named for training
     (`train_finetune.py` beside `train_offline.py`), or named as the entry in another folder (`ResolvedEntry.siblings`),
     are runs of their own: their option defaults (argparse,
     absl flags) are layered as a run-time candidate, like experiment scripts (severity capped, new scripts
     no-effect). Real shape: implicit_q_learning 09d7002 raised `replay_buffer_size` in `train_finetune.py`'s
-    flags; `train_offline.py` was followed and the retune was other configuration, no finding."""
-    named = [p for p in resolved.rivals if "train" in p.rsplit("/", 1)[-1].lower()]
+    flags; `train_offline.py` was followed and the retune was other configuration, no finding.
+
+    A training word other than `train` names a run too (`_training_rival`): OfflineRL-Kit 91e5ac00..e3ce6979
+    followed `run_example/run_cql.py`, and `run_example/run_combo.py:63-64` (`--uniform-rollout` True -> False,
+    `--rho-s` "model" -> "mix") was other configuration. A rival with its own `@hydra.main` runs its own
+    composed config (`_add_rival_hydra`): og-marl e9d10280..c6e6974c followed `online/qmix.py`, and
+    `offline/configs/continuous_bc.yaml:7-10` (the default task) was other configuration."""
+    named = [p for p in resolved.rivals if _training_rival(side, p, resolved.script)]
     # scripts named as the entry in other folders (one `run.py` per agent): bsuite 0.3.2..0.3.3 changed the jax
     # Bootstrapped DQN's `flags.DEFINE_integer('num_ensemble', 20 -> 1)` in `baselines/jax/boot_dqn/run.py` while
     # the detected entry was `baselines/random/run.py` (shallower): the retune was no finding
     rivals = [p for p in [*named, *resolved.siblings] if p not in effective_files
-              and p not in reached and out_of_scope_kind(p) is None and p in side.parsed]
+              and p not in reached and (out_of_scope_kind(p) is None or p in named) and p in side.parsed]
     if not rivals:
         return
     entry.notes.append(f"{len(rivals)} other training script{'s' if len(rivals) > 1 else ''} as likely as the entry "
@@ -624,7 +691,35 @@ def _add_rival_scripts(side: SideData, resolved: ResolvedEntry, reached: set[str
     for path in rivals:
         _layer_entries(side, path, layers, lambda x: x.kind is EntryKind.option_default)
         runtime_files[path] = path
+        runs[_path_prefix(path)] = path
+        _add_rival_hydra(side, path, entry, layers, effective_files, runtime_files)
     effective_files.update(rivals)
+
+
+def _add_rival_hydra(side: SideData, path: str, entry: EntryPoint, layers: list[ConfigEntry],
+                     effective_files: set[str], runtime_files: dict[str, str]) -> None:
+    """A rival script's own `@hydra.main` config, composed and layered under the script's path prefix as a run
+    of its own (each config file it composes is a run-time candidate file of that script). A file the followed
+    entry composes too stays the entry's (its keys are compared there)."""
+    hydra = _hydra_of(side, path, None)
+    if hydra is None:
+        return
+    directory, name = hydra
+    primary = f"{directory}/{name}.yaml" if directory else f"{name}.yaml"
+    try:
+        composition = compose(side.load, primary, [])
+    except Exception:  # a rival's config that does not compose is no reason to lose the entry's comparison
+        return
+    files = [f for f in composition.files if f not in effective_files]
+    if not files:
+        return
+    prefix = _path_prefix(path)
+    own = set(files)
+    layers.extend(replace(e, key=join2(prefix, e.key), order=len(layers) + i + 1)
+                  for i, e in enumerate(x for x in composition.entries if x.path in own))
+    for f in files:
+        runtime_files[f] = path
+    effective_files.update(files)
 
 
 def _script_paths(command: LaunchCommand, side: SideData) -> set[str]:
@@ -807,11 +902,14 @@ def build_side(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dic
     if launch is not None:
         effective_files.add(launch.path)
         entry.notes.append(f"`{launch.path}:{launch.line}` runs the entry; its arguments are applied")
+    runtime_files: dict[str, str] = {}
+    runs: dict[str, str] = {}  # key prefix -> the file that defines a run of its own
     if resolved.hydra is not None:
         composition = _compose_entry(side, resolved, resolved.hydra, launch, entry)
         layers.extend(composition.entries)
         effective_files.update(composition.files)
         targets.update(composition.targets)
+        _add_mandatory_options(side, composition, entry, layers, effective_files, runtime_files, runs)
     if launch is not None:
         layers.extend(ConfigEntry(key=a.key, raw_key=a.raw, value=a.value, literal=a.literal, path=launch.path,
                                   line=a.line, format="shell", kind=EntryKind.cli_arg, order=len(layers) + i,
@@ -839,7 +937,7 @@ def build_side(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dic
                 layers.append(replace(e, key=join2(prefix, e.key), order=len(layers) + 1))
         effective_files.update(files)
     modules = _runtime_modules(side, follower, effective_files)
-    runtime_files = {path: runtime[0] for path in runtime[2]} if runtime else {}
+    runtime_files.update({path: runtime[0] for path in runtime[2]} if runtime else {})
     if modules:
         loader, found = modules
         entry.notes.append(f"`{loader}` imports a Python config module named at run time; the {len(found)} "
@@ -850,7 +948,7 @@ def build_side(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dic
         effective_files.update(found)
     _add_experiments(side, _experiment_scripts(side, effective_files, set(follower.modules), resolved.script),
                      entry, layers, effective_files, runtime_files)
-    _add_rival_scripts(side, resolved, set(follower.modules), entry, layers, effective_files, runtime_files)
+    _add_rival_scripts(side, resolved, set(follower.modules), entry, layers, effective_files, runtime_files, runs)
     emitter = _Emitter(side, follower, order_start=len(layers))
     emitter.class_paths()
     emitter.functions()
@@ -864,6 +962,7 @@ def build_side(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dic
               if not (e.kind in _SELECTOR_KINDS and isinstance(e.value, str) and e.value in selectors)]
     config = SideConfig(entry=entry)
     config.runtime_files = runtime_files
+    config.run_prefixes = runs
     if sections is not None:
         module, always = sections
         config.runtime_sections = {path: (module, always) for path in loaded}
@@ -876,5 +975,9 @@ def build_side(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dic
         if path not in effective_files:
             _add_other(config, path, parsed, emitter.paths, reached_modules)
     config.files = len(side.parsed)
-    config.training_files = {*effective_files, *reached_modules, *([resolved.script] if resolved.script else [])}
+    # a run of its own outside the training scope (an example beside an example entry) has its settings compared,
+    # but is no training file of the entry's: the scope rule keeps judging its code (PARL c5a4a771..02a99f68: the
+    # `examples/PPO/` scripts beside the followed `examples/ES/train.py` would otherwise keep their rewrite's findings)
+    peers = {p for p in runs.values() if out_of_scope_kind(p) is not None}
+    config.training_files = {*(effective_files - peers), *reached_modules, *([resolved.script] if resolved.script else [])}
     return config, targets

@@ -10,6 +10,7 @@ that names a repository module/function) is followed as well.
 
 from __future__ import annotations
 
+import ast
 import re
 import shlex
 import tomllib
@@ -225,6 +226,7 @@ def detect(side: SideData, scripts: dict[str, str] | None = None, prefer: str | 
                         starts=[(path, function)], rivals=rivals, siblings=siblings)
     _attach_hydra(side, out, [])
     _follow_default_recipe(side, out)
+    _follow_selected_function(side, out)
     return out
 
 
@@ -246,6 +248,42 @@ def _follow_default_recipe(side: SideData, out: ResolvedEntry) -> None:
                     out.recipe = option.value
                     out.how += f"; default recipe `{option.value}` from option `{option.raw_key}`"
                     return
+
+
+def _follow_selected_function(side: SideData, out: ResolvedEntry) -> None:
+    """`getattr(configs, args.config)(config, params)` in the entry script, where `configs` is a repository module
+    and the option `--config` defaults to the name of one of its functions: that function builds the run's
+    configuration; it is followed as a start of its own. Real shape: planet 27e776cd..c04226b6,
+    planet/scripts/train.py `config = getattr(configs, args.config)(config, args.params)` with `--config` default
+    `'default'`; `configs.default` and the helpers it calls (`_loss_functions`: `free_nats`, the divergence scales)
+    were never followed, so their retuned values were no finding."""
+    if not out.starts:
+        return
+    path = out.starts[0][0]
+    module = side.program.modules.get(path)
+    text = side.sources.get(path)
+    if module is None or not text or "getattr(" not in text:
+        return
+    defaults = {o.raw_key.lstrip("-").replace("-", "_"): o.value
+                for scope in [module.body, *module.functions.values()] if scope is not None
+                for o in scope.options if isinstance(o.value, str)}
+    if not defaults:
+        return
+    tree = side.parse(path, text) if side.parse is not None else None
+    if tree is None:
+        return
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr"
+                and len(node.args) >= 2 and isinstance(node.args[0], ast.Name)
+                and isinstance(node.args[1], ast.Attribute)):
+            continue
+        chosen = defaults.get(node.args[1].attr)
+        target = module.imports.get(node.args[0].id)
+        found = side.program.module_for(target) if target and chosen else None
+        if found and chosen and chosen in side.program.modules[found].functions and (found, chosen) not in out.starts:
+            out.starts.append((found, chosen))
+            out.how += f"; `{found}:{chosen}` selected by option `{node.args[1].attr}` (getattr)"
+            return
 
 
 def pyproject_scripts(raw: bytes | None) -> dict[str, str]:

@@ -278,6 +278,9 @@ def _runtime_loader(match: KeyMatch, base: SideConfig, cand: SideConfig) -> str 
         picked = side.runtime_sections.get(entry.path)
         if picked is not None and "." in entry.key and entry.key.split(".", 1)[0] not in picked[1]:
             return picked[0]
+        run = _run_of(entry.key, side)
+        if run is not None:  # a key of a run of its own, from a file the entry composes too
+            return run[1]
     return None
 
 
@@ -300,6 +303,14 @@ def _lone_file(match: KeyMatch, base: SideConfig, cand: SideConfig) -> FileNote 
     for entry, here, there, verb in ((c, cand, base, "new"), (b, base, cand, "deleted")):
         if entry is None or (b is not None and c is not None) or "." not in entry.key:
             continue
+        run = _run_of(entry.key, here)
+        if run is not None and run[0] not in there.run_prefixes:
+            # a run of its own (a mandatory group's option, a rival script) that exists at one commit only: its keys
+            # come from files other runs share (sheeprl's new `exp/a2c_atari.yaml` composes the existing `algo/a2c.yaml`)
+            note = FileNote(f"`{run[1]}` is a {verb} run of its own; " + (
+                "no baseline run used it" if verb == "new" else "a run that names it fails to start"))
+            note.short = f"a {verb} run" + (" no baseline run used" if verb == "new" else " (a run naming it fails to start)")
+            return note
         picked = here.runtime_sections.get(entry.path)
         section = entry.key.split(".", 1)[0]
         if picked is not None and section not in picked[1] and section not in _sections_of(there):
@@ -308,6 +319,14 @@ def _lone_file(match: KeyMatch, base: SideConfig, cand: SideConfig) -> FileNote 
                                             "a run that names it fails to start"))
             note.short = f"a {verb} section picked at run time" + (" no baseline run used" if verb == "new" else "")
             return note
+    return None
+
+
+def _run_of(key: str, config: SideConfig) -> tuple[str, str] | None:
+    """(prefix, defining file) of the run of its own whose key prefix `key` lies under, else None."""
+    for prefix, path in config.run_prefixes.items():
+        if key.startswith(prefix + "."):
+            return prefix, path
     return None
 
 

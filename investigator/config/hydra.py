@@ -33,9 +33,14 @@ class Composition:
     files: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     targets: dict[str, str] = field(default_factory=dict)  # section key -> `_target_`
+    # groups whose option is Hydra's mandatory `???` (`- exp: ???`): the user picks one on the command line
+    mandatory: list[str] = field(default_factory=list)
 
 
 Loader = Callable[[str], ParsedFile | None]
+
+
+MISSING = "???"  # Hydra's mandatory value
 
 
 class _Composer:
@@ -48,6 +53,9 @@ class _Composer:
         self.seen: set[str] = set()
 
     def _path(self, rel: str) -> str:
+        # an option written with its extension (`- algo: default.yaml`) names the same file: sheeprl
+        # 62b3da0f sheeprl/configs/config.yaml:6-14 was composed as `algo/default.yaml.yaml`, not found
+        rel = rel[:-5] if rel.endswith(".yaml") else rel[:-4] if rel.endswith(".yml") else rel
         return posixpath.normpath(posixpath.join(self.config_dir, rel + ".yaml")) if self.config_dir else rel + ".yaml"
 
     def node(self, rel: str, package: str, group: str) -> None:
@@ -105,6 +113,10 @@ class _Composer:
         chosen = self.choices.get(full, option)
         child_pkg = pkg.strip() if pkg else full.replace("/", ".")
         child_pkg = "" if child_pkg == "_global_" else child_pkg
+        if chosen == MISSING:
+            self.out.mandatory.append(full)
+            self.out.notes.append(f"group `{full}` is mandatory (`???`): every run names one of its options")
+            return
         options = chosen if isinstance(chosen, list) else [chosen]
         for opt in options:
             if opt is None:

@@ -233,6 +233,8 @@ class SideConfig:
     replaced: dict[str, ConfigEntry] = field(default_factory=dict)  # key -> mapping assignment that dropped it
     # files that reached code may load, the path being chosen at run time -> the module that loads them
     runtime_files: dict[str, str] = field(default_factory=dict)
+    # key prefix -> the file that defines a run of its own (a mandatory group's option, a rival script)
+    run_prefixes: dict[str, str] = field(default_factory=dict)
     # loaded files whose top-level sections reached code picks at run time -> (module, sections always read)
     runtime_sections: dict[str, tuple[str, frozenset[str]]] = field(default_factory=dict)
     files: int = 0

@@ -119,6 +119,7 @@ from investigator.flow.plumbing import configuration_helper, helper_fed, is_conf
 from investigator.flow.pusheddown import pushed_down_accessor, removed_default, restated_default
 from investigator.flow.randdraw import same_distribution_note
 from investigator.flow.restore import checkpoint_names, reads_checkpoint
+from investigator.flow.roledefault import RoleDefault, role_default
 from investigator.flow.rowsum import row_sum_dropped
 from investigator.flow.sameparts import PartProbes, part_probes
 from investigator.flow.shares import Outcome, outcomes
@@ -157,7 +158,7 @@ from investigator.models import (
     Severity,
     Side,
 )
-from investigator.pyast import copy_tree, default_values, parameter_defaults
+from investigator.pyast import copy_tree, default_values, parameter_defaults, unparse
 from investigator.ranking import groups_in_order, merge_places
 from investigator.scope import out_of_scope_kind
 
@@ -238,6 +239,7 @@ class Placed:
     verdict: str  # on | dispatched | api | unfollowed | logging | evaluation | export | off
     api: str = ""  # verdict "api": the library function whose return the flow reached (flow/libapi.py)
     library: str = ""  # verdict "unfollowed": an edited keyword's value ends in library code (flow/libkw.py)
+    role: RoleDefault | None = None  # verdict "unfollowed": a re-valued default named for a learning role (flow/roledefault.py)
 
 
 @dataclass
@@ -2634,6 +2636,10 @@ def _classify(change: UnitChange, unit: Unit, placement: Placement, flow: Learni
     if library:
         # a keyword whose value ends in library code: unverifiable here, not no effect (flow/libkw.py)
         return Placed(change, unit, placement, _trained_class_place(unit, flow), "unfollowed", library=library)
+    role = role_default(unit, change.base is not None and change.base.default, flow) if _default_changed(change) else None
+    if role is not None:
+        # a hyperparameter's default the flow could not follow, that some call takes: never "no effect"
+        return Placed(change, unit, placement, role.place, "unfollowed", role=role)
     return Placed(change, unit, placement, None, "off")
 
 
@@ -2804,6 +2810,8 @@ def _flow_text(best: Placed, label: str) -> str:
     if best.library:
         return (f"It edits {best.library}: what that code does with the value cannot be read here "
                 f"(unverifiable, not no effect).")
+    if best.verdict == "unfollowed" and best.role is not None:
+        return best.role.text()
     stops = "; ".join(best.placement.stops) or "no statement that uses its value was found"
     built = best.placement.built
     if built and best.unit.own != label:
@@ -2811,6 +2819,33 @@ def _flow_text(best: Placed, label: str) -> str:
         return (f"Its value builds the {label} computation ({way}), but the flow could not be followed further to "
                 f"training: {stops}.")
     return f"Its own content places it in the {label} path, but the flow could not be followed to training: {stops}."
+
+
+def _unfollowed_severity(best: Placed, on: list[Placed], followed: list[Placed], severity: Severity,
+                         edit: tuple[str, str] | None, title: str, qualname: str
+                         ) -> tuple[Severity, tuple[str, str] | None, str]:
+    """A change the flow could not follow to training is low, unless its edit is a known slip in a value that
+    builds the learning signal, or it re-values a default named for a learning role that some call takes
+    (flow/roledefault.py: titled by its keys, old -> new; significant at most)."""
+    if best.role is not None and best.verdict == "unfollowed":
+        return severity, None, _role_title([p for p in on if p.role is not None], qualname, len(on))
+    if not followed and not (edit and best.placement.built):
+        return Severity.low, None, title
+    return severity, edit, title
+
+
+def _role_title(placed: list[Placed], qualname: str, n: int) -> str:
+    """"Hyperparameter default(s) changed in `f`: `name` old -> new, ..." for the re-valued defaults named for a
+    learning role (flow/roledefault.py); other changed statements of the function counted after them."""
+    shown = []
+    for p in placed[:3]:
+        b, c = p.change.base, p.change.cand
+        old = unparse(b.node.value, 30) if b is not None and isinstance(b.node, ast.Assign) else "?"
+        new = unparse(c.node.value, 30) if c is not None and isinstance(c.node, ast.Assign) else "?"
+        shown.append(f"`{p.role.name if p.role else '?'}` {old} -> {new}")
+    more = n - len(shown)
+    return (f"Hyperparameter default{'s' if len(placed) > 1 else ''} changed in `{qualname}`: " + ", ".join(shown)
+            + (f" (+{more} more statement{'s' if more > 1 else ''})" if more > 0 else ""))
 
 
 def _end_line(unit: Unit | None, loc: tuple[str, int] | None) -> int | None:
@@ -2961,8 +2996,7 @@ def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None)
     title, severity, rationale = _annotated(report, on, stored, label, cand_fn.qualname, title, severity, rationale,
                                             launcher, f"`{cand_fn.qualname}`" + (f" ({n} statements)" if n > 1 else ""))
     edit = None if known or severity is not Severity.significant else _known_edit(on, label)
-    if not followed and not (edit and best.placement.built):
-        severity, edit = Severity.low, None
+    severity, edit, title = _unfollowed_severity(best, on, followed, severity, edit, title, cand_fn.qualname)
     if edit:
         known, confidence = True, _place_confidence(KNOWN_MEANING_CONFIDENCE, label, hops)
         title = f"{edit[0]} in the {path_name}: `{cand_fn.qualname}`" + (f" ({n} statements)" if n > 1 else "")

@@ -112,6 +112,21 @@ def value_of(node: ast.AST) -> tuple[object, bool]:
         return ast.unparse(node), False
 
 
+def _lookup_default(node: ast.AST) -> ast.AST:
+    """`params.get("free_nats", 3.0)` -> `3.0`: a setting read from a run's parameter mapping with a literal
+    fallback is that literal unless the run sets it, as an option's default is. Real shape: planet 27e776cd..c04226b6,
+    planet/scripts/configs.py:217 `config.free_nats = params.get('free_nats', 2.0 -> 3.0)` (and the divergence and
+    overshooting scales) in the config functions `--config default` selects: no finding. Anything else: `node`."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get" \
+            and isinstance(node.func.value, ast.Name | ast.Attribute) and node.args \
+            and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+        fallback = node.args[1] if len(node.args) == 2 else next(
+            (k.value for k in node.keywords if k.arg == "default"), None) if len(node.args) == 1 else None
+        if fallback is not None and value_of(fallback)[1]:
+            return fallback
+    return node
+
+
 def target_chain(node: ast.AST) -> list[str] | None:
     """`cfg.a.b` / `cfg["a"]["b"]` / `cfg.a["b"]` -> ["cfg", "a", "b"]."""
     parts: list[str] = []
@@ -537,7 +552,8 @@ class _ModuleVisitor:
                 continue
             chain = target_chain(target)
             if chain and len(chain) > 1 and chain[0] != "self":
-                info.assignments.append(Assignment(chain, flatten(value, node.lineno), node.lineno, conditional))
+                info.assignments.append(Assignment(chain, flatten(_lookup_default(value), node.lineno), node.lineno,
+                                                   conditional))
 
     def _returned_mapping(self, value: ast.AST, info: FunctionFacts) -> None:
         """`def get_config(): return {"lr": 3e-4, ...}` (or `dict(lr=3e-4)`): the literal leaves are

@@ -62,7 +62,7 @@ def test_stored_recipes_are_valid_and_meet_the_brief() -> None:
 
 
 HELD_OUT = [rb.HOLDOUT_RECIPES, rb.HOLDOUT2_RECIPES, rb.HOLDOUT3_RECIPES,
-            *(rb.HERE / f"real_bugs_holdout{n}.yaml" for n in (4, 5, 6, 7, 8))]
+            *(rb.HERE / f"real_bugs_holdout{n}.yaml" for n in (4, 5, 6, 7, 8, 9))]
 
 
 @pytest.mark.parametrize("held_file", HELD_OUT, ids=[p.stem.removeprefix("real_bugs_") for p in HELD_OUT])

@@ -260,7 +260,7 @@ class Evaluator:
         if not _DEFAULTS.get() or cases is None or (
                 membership_key(node) is None and get_key(node) is None and compared_values(node) is None):
             return None
-        decided = cases.truth(node)
+        decided = cases.truth(node, unselected=True)
         if decided is not None:
             self.used[(NEW_CASE, ast.unparse(node))] = Value(decided, cases.describe(node))
         return decided
@@ -1164,7 +1164,11 @@ def off_by_default_reason(f: Finding, sides: dict[str, Side]) -> str | None:
             if guard is None:
                 chains = _reached_by(f)
                 if not chains:
-                    return None
+                    callers = _called_only_when_set(sides, loc.path, loc.line)
+                    if callers is None:
+                        return None
+                    reasons.append(callers)
+                    continue
                 for chain in chains:  # each feature runs only if every call on its way runs
                     found = next(((path, line, g) for path, line in chain
                                   if (g := _default_off(sides, path, line, path)) is not None), None)
@@ -1176,6 +1180,81 @@ def off_by_default_reason(f: Finding, sides: dict[str, Side]) -> str | None:
         return "; ".join(dict.fromkeys(reasons)) or None
     finally:
         _DEFAULTS.reset(token)
+
+
+_CALLER_DEPTH = 2  # callers of callers looked at: a helper of a helper of the option's branch
+# Decorators that keep a function called by its name (any other may register it under another name).
+_PLAIN_DECORATORS = {"staticmethod", "classmethod", "jit", "njit", "no_grad", "inference_mode", "lru_cache",
+                     "cache", "cached_property", "wraps", "partial", "checkpoint", "vmap", "pmap"}
+
+
+def _called_only_when_set(sides: dict[str, Side], path: str, line: int, depth: int = 0,
+                          seen: frozenset[tuple[str, str]] = frozenset()) -> str | None:
+    """Defaults mode: why candidate `path:line` runs only when an option is set although no branch of its
+    own function guards it: the function (a module-level function or a private `_method`) is called only
+    from places that a default keeps off (`_default_off`), or from functions that are themselves called
+    only from such places (up to `_CALLER_DEPTH` callers up). Test files are no callers (a test turns the
+    option on to exercise it); any other mention of the name (passed as a value, a registry entry, an
+    import under another name, a decorator that may register it) or no visible call at all (a library's
+    public API) leaves the question open, and a call from a place that runs by default keeps the severity.
+
+    Real shape (sheeprl 62b3da0f..33b63668, sheeprl/utils/utils.py:304-313): new helpers `safetanh` /
+    `safeatanh` (`y = x.tanh()`), called only by `PPOActor._tanh_normal` (sheeprl/algos/ppo/agent.py:194),
+    which runs only under `elif self.distribution == "tanh_normal":` (agent.py:217, 278, 310), a value no
+    configuration selects (`distribution.type` defaults to `auto`, the baseline's Normal): "Nonlinearity
+    changed: - -> tanh", significant, #2 of the range, for a distribution no run used."""
+    side = sides["candidate"]
+    tree = side.tree(path) if path.endswith(".py") else None
+    if tree is None:
+        return None
+    fn, cls = _enclosing_function(tree, line)
+    if fn is None or (path, fn.name) in seen or fn.name.startswith("__") or (
+            cls is not None and not fn.name.startswith("_")):  # a public method may be a framework's hook
+        return None
+    if any(_decorator_name(d) not in _PLAIN_DECORATORS for d in fn.decorator_list):
+        return None
+    sites: list[tuple[str, int]] = []
+    for other in _naming_paths(side, fn.name):
+        if out_of_scope_kind(other) == "test":
+            continue
+        found = _file_mentions(side, other, fn.name)
+        other_tree = side.tree(other)
+        if found is None or other_tree is None or _imported_as_another_name(other_tree, fn.name):
+            return None
+        for node in found:
+            if not isinstance(node, ast.Call):
+                return None
+            sites.append((other, node.lineno))
+    end = getattr(fn, "end_lineno", None) or fn.lineno
+    sites = [(p, n) for p, n in sites if not (p == path and fn.lineno <= n <= end)]  # its own recursion
+    if not sites:
+        return None
+    reasons: list[str] = []
+    for other, at in sites:
+        guard = _default_off(sides, other, at, other)
+        if guard is not None:
+            reasons.append(guard.reason)
+            continue
+        if depth >= _CALLER_DEPTH:
+            return None
+        up = _called_only_when_set(sides, other, at, depth + 1, seen | {(path, fn.name)})
+        if up is None:
+            return None
+        reasons.append(up)
+    owner = f"{cls.name}.{fn.name}" if cls is not None else fn.name
+    return f"`{owner}` ({path}:{fn.lineno}) is called only where an option keeps it off: " + "; ".join(
+        dict.fromkeys(reasons))
+
+
+def _decorator_name(node: ast.expr) -> str | None:
+    while isinstance(node, ast.Call):
+        node = node.func
+    return _name_of(node)
+
+
+def _imported_as_another_name(tree: ast.Module, name: str) -> bool:
+    return any(isinstance(node, ast.ImportFrom) and any(a.name == name and a.asname not in (None, name)
+                                                         for a in node.names) for node in ast.walk(tree))
 
 
 def _removed_default_off(f: Finding, lines: list[int], sides: dict[str, Side]) -> str | None:

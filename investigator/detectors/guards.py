@@ -1501,10 +1501,79 @@ def _verdict(f: Finding, sides: dict[str, Side]) -> tuple[bool, str, str | None,
     default_off = None
     if reason is None:
         try:
-            default_off = off_by_default_reason(f, sides) or conditional_default_reason(f, sides)
-        except (RecursionError, ValueError, TypeError):
+            default_off = off_by_default_reason(f, sides) or conditional_default_reason(f, sides) \
+                or config_conditional_reason(f, sides)
+        except (RecursionError, ValueError, TypeError, SyntaxError):
             default_off = None
     return False, said, reason, default_off
+
+
+def config_conditional_reason(f: Finding, sides: dict[str, Side]) -> str | None:
+    """Why a configuration value that became a conditional expression on options is still the
+    baseline's value by default: a config-forensics finding "changed: L -> `A if opt else B`" whose tests
+    the effective options decide (defaults mode: the configuration's and the code's declared defaults)
+    so that the arm taken is the literal L itself. Such a change matters only to runs that set the
+    options; it is low, and stays as it was when the arm taken differs from L or a test is not decided.
+
+    Real shape (oat v0.2.2..v0.2.3, oat/interface.py:83): `vllm_args.dtype` "bfloat16" -> `'bfloat16' if
+    args.bf16 else 'float16' if args.fp16 else 'float32'`, with `OATArgs.bf16: bool = True` (the new fp16
+    training option, off by default): "Config `vllm_args.dtype` changed", significant, #1 of the range."""
+    if f.severity.weight <= 1 or not f.evidence or f.source != CONFIG_SOURCE:
+        return None
+    details = f.evidence[0].details or {}
+    if details.get("status") != "changed":
+        return None
+    cand_loc = f.location_at("candidate")
+    base_text, cand_text = str(details.get("baseline") or ""), str(details.get("candidate") or "")
+    if cand_loc is None or cand_loc.line is None or not cand_loc.path.endswith(".py") \
+            or not (cand_text.startswith("`") and cand_text.endswith("`")):
+        return None
+    try:
+        baseline_value = ast.literal_eval(base_text.strip("`"))
+        expr = ast.parse(cand_text.strip("`"), mode="eval").body
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return None
+    if not isinstance(expr, ast.IfExp):
+        return None
+    side = sides["candidate"]
+    said: list[str] = []
+    node: ast.expr = expr
+    while isinstance(node, ast.IfExp):
+        truth = _effective_truth(side, node.test, said)
+        if truth is None:
+            return None
+        node = node.body if truth else node.orelse
+    if not (isinstance(node, ast.Constant) and type(node.value) is type(baseline_value) and node.value == baseline_value):
+        return None
+    return (f"`{f.evidence[0].details.get('key', '')}` is the baseline's {base_text} at the options' defaults ("
+            + ", ".join(dict.fromkeys(said)) + "); another value only for runs that set them")
+
+
+def _effective_truth(side: Side, test: ast.expr, said: list[str]) -> bool | None:
+    """A configuration value's test decided by the effective configuration's on/off options alone (a
+    dotted name whose leaf is one key with one literal bool or None, set in a Python or configuration file,
+    not on a launch command), `not`, `and`/`or`; None when anything is not decided."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        inner = _effective_truth(side, test.operand, said)
+        return None if inner is None else not inner
+    if isinstance(test, ast.BoolOp):
+        values = [_effective_truth(side, v, said) for v in test.values]
+        stop = isinstance(test.op, ast.Or)
+        if any(v is stop for v in values):
+            return stop
+        return None if any(v is None for v in values) else not stop
+    name = _dotted(test)
+    if name is None or side.effective is None:
+        return None
+    keys = [k for k in (*side.effective, *side.computed) if k.rsplit(".", 1)[-1] == name[-1]]
+    if not keys or any(k in side.computed for k in keys) or len({repr(side.effective[k]) for k in keys}) != 1:
+        return None
+    value, where = side.effective[keys[0]], side.where.get(keys[0], keys[0])
+    if not (value is None or isinstance(value, bool)) or any(
+            _launch_argument(side.where.get(k, "")) or _implicit_option(side, side.where.get(k, "")) for k in keys):
+        return None
+    said.append(f"`{'.'.join(name)}` = {value!r} ({where})")
+    return bool(value)
 
 
 def _at_code_default(f: Finding, sides: dict[str, Side]) -> tuple[bool, str]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ast
 import contextvars
+import copy
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -89,6 +90,7 @@ class Side:
     _naming: dict[str, tuple[list[str], list[int]]] = field(default_factory=dict)
     _unpassed: dict[tuple[str, str, int | None], bool] = field(default_factory=dict)  # `_never_overridden`
     _outside: dict[tuple[str, frozenset[str]], bool] = field(default_factory=dict)  # `_stored_from_outside`
+    _signatures: dict[str, list[tuple[str, ast.expr | None]] | None] = field(default_factory=dict)  # `_signature`
 
     def text(self, path: str) -> str | None:
         if path not in self._texts:
@@ -1502,7 +1504,7 @@ def _verdict(f: Finding, sides: dict[str, Side]) -> tuple[bool, str, str | None,
     if reason is None:
         try:
             default_off = off_by_default_reason(f, sides) or conditional_default_reason(f, sides) \
-                or config_conditional_reason(f, sides)
+                or config_conditional_reason(f, sides) or handed_on_default_reason(f, sides)
         except (RecursionError, ValueError, TypeError, SyntaxError):
             default_off = None
     return False, said, reason, default_off
@@ -1547,6 +1549,251 @@ def config_conditional_reason(f: Finding, sides: dict[str, Side]) -> str | None:
         return None
     return (f"`{f.evidence[0].details.get('key', '')}` is the baseline's {base_text} at the options' defaults ("
             + ", ".join(dict.fromkeys(said)) + "); another value only for runs that set them")
+
+
+_HANDED_DEPTH = 4  # enclosing options followed up to the run's own construction
+
+
+def handed_on_default_reason(f: Finding, sides: dict[str, Side]) -> str | None:
+    """Why a changed call is the baseline's call in every run that leaves an option at its default: the
+    arguments it gained hand on an option of the enclosing class or function (`self.dtype`, `dtype`)
+    whose default is written exactly as the callee's own default for that parameter, and every visible
+    construction of the enclosing class (call of the enclosing function) leaves that option at its
+    default: it omits it, passes the same default, a conditional expression whose option's default
+    takes it, or hands on its own enclosing option the same way (up to `_HANDED_DEPTH` levels up).
+    With those arguments left out (and positional arguments named after the callee's parameters), the
+    call is the baseline's. Any construction passing another value, a callee or an enclosing scope that
+    cannot be read, or no visible construction at all, keeps the finding as it was.
+
+    Real shape (xland-minigrid v0.8.0..v0.9.0, training/nn.py:61): `GRU(hidden_dim=self.hidden_dim)` ->
+    `GRU(self.hidden_dim, self.dtype, self.param_dtype)`, the flax fields `dtype: Optional[Dtype] = None`,
+    `param_dtype: Dtype = jnp.float32` new in `GRU`, `RNNModel` and `ActorCriticRNN` alike, and the training
+    scripts building `ActorCriticRNN(..., dtype=jnp.bfloat16 if config.enable_bf16 else None)` with the new
+    `enable_bf16: bool = False` (training/train_meta_task.py:118): "Layer changed", significant, #1 of the
+    range, for bf16 plumbing no run turns on."""
+    if not is_code_finding(f) or f.severity.weight <= 1:
+        return None
+    cands = [loc for loc in f.locations if loc.side == "candidate"]
+    bases = [loc for loc in f.locations if loc.side == "baseline"]
+    if len(cands) != 1 or len(bases) != 1 or cands[0].line is None or bases[0].line is None:
+        return None
+    side, other = sides["candidate"], sides["baseline"]
+    path = cands[0].path
+    ctree, btree = side.tree(path), other.tree(bases[0].path)
+    if ctree is None or btree is None:
+        return None
+    cstmt, bstmt = statement_at(ctree, cands[0].line), statement_at(btree, bases[0].line)
+    if cstmt is None or bstmt is None:
+        return None
+    token = _DEFAULTS.set(True)
+    try:
+        reasons: list[str] = []
+        dropped = _Normalized(side, lambda call, name, value, default: _inert(
+            side, value, path, ctree, call.lineno, default, 0, reasons)).visit(copy.deepcopy(cstmt))
+        if not reasons:
+            return None
+        kept = _Normalized(other, None).visit(copy.deepcopy(bstmt))
+        if ast.dump(dropped) != ast.dump(kept):
+            return None
+    finally:
+        _DEFAULTS.reset(token)
+    return "arguments handed on at the callee's defaults: " + "; ".join(dict.fromkeys(reasons))
+
+
+class _Normalized(ast.NodeTransformer):
+    """Calls of the project's classes and functions with their positional arguments named after the
+    callee's parameters (flax/dataclass fields, `__init__`'s or the function's parameters), keywords in
+    parameter order, and the arguments `drop(call, name, value, default)` approves left out."""
+
+    def __init__(self, side: Side, drop: Callable[[ast.Call, str, ast.expr, ast.expr], bool] | None) -> None:
+        self.side, self.drop = side, drop
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        name = node.func.id if isinstance(node.func, ast.Name) else None
+        params = _signature(self.side, name) if name else None
+        if params is None:
+            return node
+        named = _named_arguments(node, [p for p, _ in params])
+        if named is None:
+            return node
+        defaults = dict(params)
+        keywords = []
+        for param, _ in params:
+            if param not in named:
+                continue
+            value, default = named[param], defaults.get(param)
+            if self.drop is not None and default is not None and self.drop(node, param, value, default):
+                continue
+            keywords.append(ast.keyword(arg=param, value=value))
+        return ast.Call(func=node.func, args=[], keywords=keywords)
+
+
+def _named_arguments(call: ast.Call, params: list[str]) -> dict[str, ast.expr] | None:
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords) \
+            or len(call.args) > len(params):
+        return None
+    out = dict(zip(params, call.args, strict=False))
+    for k in call.keywords:
+        if k.arg in out or k.arg not in params:
+            return None
+        out[k.arg] = k.value
+    return out
+
+
+def _signature(side: Side, name: str) -> list[tuple[str, ast.expr | None]] | None:
+    """(parameter, default) of the one class or module-level function called `name` in the side's files:
+    a class's `__init__` parameters, or its annotated fields (a dataclass or flax module, with no base
+    class of the project); None when there is none, several, or it cannot be read."""
+    if name not in side._signatures:
+        side._signatures[name] = _signature_uncached(side, name)
+    return side._signatures[name]
+
+
+def _signature_uncached(side: Side, name: str) -> list[tuple[str, ast.expr | None]] | None:
+    defs: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, ast.Module]] = []
+    pattern = re.compile(rf"^\s*(?:async\s+)?(?:class|def)\s+{re.escape(name)}\b", re.MULTILINE)
+    for path in _naming_paths(side, name):
+        text = side.text(path)
+        if not text or not pattern.search(text) or out_of_scope_kind(path) == "test":
+            continue
+        tree = side.tree(path)
+        if tree is None:
+            return None
+        defs.extend((n, tree) for n in tree.body
+                    if isinstance(n, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef) and n.name == name)
+    if len(defs) != 1:
+        return None
+    node, tree = defs[0]
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return _parameters(node, skip_first=False)
+    init = next((n for n in node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
+    if init is not None:
+        return _parameters(init, skip_first=True)
+    local = {n.name for n in tree.body if isinstance(n, ast.ClassDef)}
+    if any(isinstance(b, ast.Name) and b.id in local for b in node.bases) or any(
+            isinstance(b, ast.Name) and _signature_uncached_is_project_class(side, b.id) for b in node.bases):
+        return None  # inherited fields come first
+    fields = [(n.target.id, n.value) for n in node.body
+              if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name) and not _class_var(n.annotation)]
+    return fields or None
+
+
+def _signature_uncached_is_project_class(side: Side, name: str) -> bool:
+    pattern = re.compile(rf"^\s*class\s+{re.escape(name)}\b", re.MULTILINE)
+    return any(pattern.search(side.text(p) or "") for p in _naming_paths(side, name))
+
+
+def _class_var(annotation: ast.expr) -> bool:
+    text = ast.unparse(annotation)
+    return text.startswith(("ClassVar", "typing.ClassVar", "InitVar", "dataclasses.InitVar"))
+
+
+def _parameters(fn: ast.FunctionDef | ast.AsyncFunctionDef, skip_first: bool) -> list[tuple[str, ast.expr | None]] | None:
+    a = fn.args
+    if a.vararg is not None or a.kwarg is not None:
+        return None
+    positional = [*a.posonlyargs, *a.args]
+    defaults: list[ast.expr | None] = [None] * (len(positional) - len(a.defaults)) + list(a.defaults)
+    out = list(zip((p.arg for p in positional), defaults, strict=True))
+    out += list(zip((p.arg for p in a.kwonlyargs), a.kw_defaults, strict=True))
+    return out[1:] if skip_first else out
+
+
+def _inert(side: Side, value: ast.expr, path: str, tree: ast.Module, line: int, default: ast.expr, depth: int,
+           reasons: list[str]) -> bool:
+    """Whether argument `value` (at `path:line`) hands on an enclosing option whose default is `default`
+    (written alike) and that every visible construction leaves at it; the reasons are added to `reasons`."""
+    if depth > _HANDED_DEPTH:
+        return False
+    fn, cls = _enclosing_function(tree, line)
+    if isinstance(value, ast.Attribute) and isinstance(value.value, ast.Name) and value.value.id == "self" \
+            and cls is not None:
+        owner, option = cls.name, value.attr
+    elif isinstance(value, ast.Name) and fn is not None and cls is None:
+        owner, option = fn.name, value.id
+    else:
+        return False
+    params = _signature(side, owner)
+    own = dict(params) if params is not None else {}
+    if option not in own or own[option] is None or ast.dump(own[option]) != ast.dump(default):  # type: ignore[arg-type]
+        return False
+    if isinstance(value, ast.Attribute) and _assigned_in_class(cls, option):  # type: ignore[arg-type]
+        return False
+    found = _left_at_default(side, owner, [p for p, _ in params or []], option, default, depth, reasons)
+    if found:
+        reasons.append(f"`{ast.unparse(value)}` is `{owner}`'s option `{option}`, default `{ast.unparse(default)}` "
+                       f"as the callee's")
+    return found
+
+
+def _assigned_in_class(cls: ast.ClassDef, attr: str) -> bool:
+    return any(isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Store) and n.attr == attr
+               and isinstance(n.value, ast.Name) and n.value.id == "self" for n in ast.walk(cls))
+
+
+def _left_at_default(side: Side, owner: str, params: list[str], option: str, default: ast.expr, depth: int,
+                     reasons: list[str], seen: frozenset[str] = frozenset()) -> bool:
+    """Whether every visible call of `owner` (and of a module-level alias `A = wrap(owner, ...)`) outside
+    the tests leaves `option` at `default` (see `handed_on_default_reason`); False when there is none."""
+    if owner in seen:
+        return False
+    calls = 0
+    for path in _naming_paths(side, owner):
+        if out_of_scope_kind(path) == "test":
+            continue
+        found = _file_mentions(side, path, owner)
+        tree = side.tree(path)
+        if found is None or tree is None:
+            return False
+        for node in found:
+            if isinstance(node, ast.Call):
+                calls += 1
+                named = _named_arguments(node, params)
+                if named is None:
+                    return False
+                value = named.get(option)
+                if value is None or ast.dump(value) == ast.dump(default):
+                    continue
+                if not _at_default(side, value, path, tree, node.lineno, default, depth, reasons):
+                    return False
+                continue
+            alias = _module_alias(tree, node)
+            if alias is None or not _left_at_default(side, alias, params, option, default, depth, reasons,
+                                                     seen | {owner}):
+                return False
+            calls += 1
+    return calls > 0
+
+
+def _at_default(side: Side, value: ast.expr, path: str, tree: ast.Module, line: int, default: ast.expr, depth: int,
+                reasons: list[str]) -> bool:
+    if isinstance(value, ast.IfExp):
+        ev = Evaluator(side, path, tree, line)
+        truth = ev.truth(value.test)
+        if truth is UNKNOWN or not ev.used:
+            return False
+        arm = value.body if truth else value.orelse
+        if not _at_default(side, arm, path, tree, line, default, depth, reasons):
+            return False
+        reasons.append(f"`{ast.unparse(value)}` ({path}:{line}) takes `{ast.unparse(arm)}` by default: " + ", ".join(
+            v.where if n[0] == NEW_CASE else f"`{'.'.join(n)}` = {v.value!r} ({v.where})" for n, v in ev.used.items()))
+        return True
+    if ast.dump(value) == ast.dump(default):
+        return True
+    return _inert(side, value, path, tree, line, default, depth + 1, reasons)
+
+
+def _module_alias(tree: ast.Module, mention: ast.AST) -> str | None:
+    """`A` for a mention that is the first argument of a module-level `A = wrap(mention, ...)` (flax's
+    `nn.vmap(RNNModel, ...)`, `nn.remat(Block)`), whose calls build the mentioned class with their own
+    arguments; a `partial(...)` that binds arguments itself is no alias."""
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) \
+                and isinstance(stmt.value, ast.Call) and stmt.value.args and stmt.value.args[0] is mention \
+                and _name_of(stmt.value.func) != "partial":
+            return stmt.targets[0].id
+    return None
 
 
 def _effective_truth(side: Side, test: ast.expr, said: list[str]) -> bool | None:

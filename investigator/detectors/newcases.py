@@ -95,6 +95,15 @@ class Catalog:
                 (quoted if path.endswith(".py") else word).search(text) for path, text in self._text().items())
         return self._values[value]
 
+    def defines(self, name: str) -> bool:
+        """Whether a Python file defines a class or function `name`: a value compared with a type's name
+        (`dist.__class__.__name__ == "FixedCategorical"`) is chosen by the code that builds it, not by a run's
+        configuration. A too large tree defines every name."""
+        if self.too_large:
+            return True
+        pattern = re.compile(r"^\s*(?:async\s+)?(?:class|def)\s+" + re.escape(name) + r"\b", re.MULTILINE)
+        return any(path.endswith(".py") and pattern.search(text) for path, text in self._text().items())
+
     def selects_value(self, value: str, within: set[str]) -> bool:
         """Whether a file among `within` may select `value` at this commit: a word of a configuration or
         launch file, or a string in a Python file used as a value (`default="lag"`, `env = "lag"`, a
@@ -194,6 +203,19 @@ def compared_values(test: ast.expr) -> tuple[list[str], bool] | None:
     return None
 
 
+def _option_read(test: ast.expr) -> bool:
+    """Whether the compared side of `X == "V"` / `X in (...)` reads an option: a name or an attribute
+    chain (`self.distribution`, `cfg.env.name`), no dunder (`x.__class__.__name__`), no call."""
+    if not isinstance(test, ast.Compare) or len(test.comparators) != 1:
+        return False
+    side = test.left if not isinstance(test.left, ast.Constant) else test.comparators[0]
+    while isinstance(side, ast.Attribute):
+        if side.attr.startswith("__"):
+            return False
+        side = side.value
+    return isinstance(side, ast.Name) and not side.id.startswith("__")
+
+
 class NewCases:
     """Decides branch tests for the runs the baseline can make (see the module doc): `truth(test)` is
     False for a test only a new key or a new value satisfies (True for its negation), None when not
@@ -238,7 +260,7 @@ class NewCases:
         if value in self.unselected:
             return True
         if self.baseline.selects_value(value, set(self.baseline.paths)) \
-                or self.candidate.selects_value(value, set(self.candidate.paths)):
+                or self.candidate.selects_value(value, set(self.candidate.paths)) or self.candidate.defines(value):
             return False
         self.unselected.add(value)
         return True
@@ -264,7 +286,8 @@ class NewCases:
         compared = compared_values(test)
         if compared is not None:
             selected, negated = compared
-            if all(self.value_new(v) or (unselected and self.value_unselected(v)) for v in selected):
+            if all(self.value_new(v) or (unselected and _option_read(test) and self.value_unselected(v))
+                   for v in selected):
                 return negated
             return None
         return None

@@ -29,7 +29,7 @@ from torch.distributions import Normal
 class Actor:
     def __init__(self, cfg):
         self.dist = cfg.get("type", "auto")
-        if self.dist not in ("auto", "normal"):
+        if self.dist not in ("auto", "normal", "squashed"):  # accepted, not yet implemented
             raise ValueError(self.dist)
 
     def act(self, mean, std):
@@ -113,3 +113,14 @@ def test_a_helper_handed_on_as_a_value_keeps_the_finding():
     assert _reason({"registry.py": script}) is None
     aliased = "import torch\n\nfrom utils import squash as sq\n\nprint(sq(torch.zeros(3), 1e-6))\n"
     assert _reason({"train.py": aliased}) is None
+
+
+def test_a_type_name_compared_is_no_option():
+    """Real shape (HARL, harl/utils/trpo_util.py:80): `if new_dist.__class__.__name__ == "FixedCategorical":`
+    calls `kl_approx` for the categorical policies the code builds; no configuration names the class, yet
+    every discrete-action run takes that branch."""
+    typed = AGENT_CAND.replace('if self.dist == "squashed":', 'if self.dist.__class__.__name__ == "squashed":')
+    assert typed != AGENT_CAND
+    assert _reason(agent=typed) is None
+    defined = AGENT_CAND + "\n\nclass squashed:\n    pass\n"
+    assert _reason(agent=defined) is None

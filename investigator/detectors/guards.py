@@ -14,6 +14,12 @@ argparse default a launch command may change) is not dead, but a finding all of 
 code lies in such a branch, for an option that is new or also off by default at the baseline, is
 lowered to low: it matters only to runs that set the option ("off by default").
 
+The same "off by default" lowering also covers code reached only through calls made where an option keeps
+them off (`_called_only_when_set`), a configuration value that became a conditional whose options' defaults
+take the baseline's literal (`config_conditional_reason`), and calls that gained arguments handing on an
+enclosing option at the callee's own default (`handed_on_default_reason`): noise class N2, "a new option
+whose default reproduces the baseline".
+
 Hook: `apply_guards(results, changeset)` runs before ranking, over every analyzer's code findings.
 """
 

@@ -14,6 +14,12 @@ argparse default a launch command may change) is not dead, but a finding all of 
 code lies in such a branch, for an option that is new or also off by default at the baseline, is
 lowered to low: it matters only to runs that set the option ("off by default").
 
+The same "off by default" lowering also covers code reached only through calls made where an option keeps
+them off (`_called_only_when_set`), a configuration value that became a conditional whose options' defaults
+take the baseline's literal (`config_conditional_reason`), and calls that gained arguments handing on an
+enclosing option at the callee's own default (`handed_on_default_reason`): noise class N2, "a new option
+whose default reproduces the baseline".
+
 Hook: `apply_guards(results, changeset)` runs before ranking, over every analyzer's code findings.
 """
 
@@ -21,6 +27,7 @@ from __future__ import annotations
 
 import ast
 import contextvars
+import copy
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -89,6 +96,7 @@ class Side:
     _naming: dict[str, tuple[list[str], list[int]]] = field(default_factory=dict)
     _unpassed: dict[tuple[str, str, int | None], bool] = field(default_factory=dict)  # `_never_overridden`
     _outside: dict[tuple[str, frozenset[str]], bool] = field(default_factory=dict)  # `_stored_from_outside`
+    _signatures: dict[str, list[tuple[str, ast.expr | None]] | None] = field(default_factory=dict)  # `_signature`
 
     def text(self, path: str) -> str | None:
         if path not in self._texts:
@@ -260,7 +268,7 @@ class Evaluator:
         if not _DEFAULTS.get() or cases is None or (
                 membership_key(node) is None and get_key(node) is None and compared_values(node) is None):
             return None
-        decided = cases.truth(node)
+        decided = cases.truth(node, unselected=True)
         if decided is not None:
             self.used[(NEW_CASE, ast.unparse(node))] = Value(decided, cases.describe(node))
         return decided
@@ -1164,7 +1172,11 @@ def off_by_default_reason(f: Finding, sides: dict[str, Side]) -> str | None:
             if guard is None:
                 chains = _reached_by(f)
                 if not chains:
-                    return None
+                    callers = _called_only_when_set(sides, loc.path, loc.line)
+                    if callers is None:
+                        return None
+                    reasons.append(callers)
+                    continue
                 for chain in chains:  # each feature runs only if every call on its way runs
                     found = next(((path, line, g) for path, line in chain
                                   if (g := _default_off(sides, path, line, path)) is not None), None)
@@ -1176,6 +1188,81 @@ def off_by_default_reason(f: Finding, sides: dict[str, Side]) -> str | None:
         return "; ".join(dict.fromkeys(reasons)) or None
     finally:
         _DEFAULTS.reset(token)
+
+
+_CALLER_DEPTH = 2  # callers of callers looked at: a helper of a helper of the option's branch
+# Decorators that keep a function called by its name (any other may register it under another name).
+_PLAIN_DECORATORS = {"staticmethod", "classmethod", "jit", "njit", "no_grad", "inference_mode", "lru_cache",
+                     "cache", "cached_property", "wraps", "partial", "checkpoint", "vmap", "pmap"}
+
+
+def _called_only_when_set(sides: dict[str, Side], path: str, line: int, depth: int = 0,
+                          seen: frozenset[tuple[str, str]] = frozenset()) -> str | None:
+    """Defaults mode: why candidate `path:line` runs only when an option is set although no branch of its
+    own function guards it: the function (a module-level function or a private `_method`) is called only
+    from places that a default keeps off (`_default_off`), or from functions that are themselves called
+    only from such places (up to `_CALLER_DEPTH` callers up). Test files are no callers (a test turns the
+    option on to exercise it); any other mention of the name (passed as a value, a registry entry, an
+    import under another name, a decorator that may register it) or no visible call at all (a library's
+    public API) leaves the question open, and a call from a place that runs by default keeps the severity.
+
+    Real shape (sheeprl 62b3da0f..33b63668, sheeprl/utils/utils.py:304-313): new helpers `safetanh` /
+    `safeatanh` (`y = x.tanh()`), called only by `PPOActor._tanh_normal` (sheeprl/algos/ppo/agent.py:194),
+    which runs only under `elif self.distribution == "tanh_normal":` (agent.py:217, 278, 310), a value no
+    configuration selects (`distribution.type` defaults to `auto`, the baseline's Normal): "Nonlinearity
+    changed: - -> tanh", significant, #2 of the range, for a distribution no run used."""
+    side = sides["candidate"]
+    tree = side.tree(path) if path.endswith(".py") else None
+    if tree is None:
+        return None
+    fn, cls = _enclosing_function(tree, line)
+    if fn is None or (path, fn.name) in seen or fn.name.startswith("__") or (
+            cls is not None and not fn.name.startswith("_")):  # a public method may be a framework's hook
+        return None
+    if any(_decorator_name(d) not in _PLAIN_DECORATORS for d in fn.decorator_list):
+        return None
+    sites: list[tuple[str, int]] = []
+    for other in _naming_paths(side, fn.name):
+        if out_of_scope_kind(other) == "test":
+            continue
+        found = _file_mentions(side, other, fn.name)
+        other_tree = side.tree(other)
+        if found is None or other_tree is None or _imported_as_another_name(other_tree, fn.name):
+            return None
+        for node in found:
+            if not isinstance(node, ast.Call):
+                return None
+            sites.append((other, node.lineno))
+    end = getattr(fn, "end_lineno", None) or fn.lineno
+    sites = [(p, n) for p, n in sites if not (p == path and fn.lineno <= n <= end)]  # its own recursion
+    if not sites:
+        return None
+    reasons: list[str] = []
+    for other, at in sites:
+        guard = _default_off(sides, other, at, other)
+        if guard is not None:
+            reasons.append(guard.reason)
+            continue
+        if depth >= _CALLER_DEPTH:
+            return None
+        up = _called_only_when_set(sides, other, at, depth + 1, seen | {(path, fn.name)})
+        if up is None:
+            return None
+        reasons.append(up)
+    owner = f"{cls.name}.{fn.name}" if cls is not None else fn.name
+    return f"`{owner}` ({path}:{fn.lineno}) is called only where an option keeps it off: " + "; ".join(
+        dict.fromkeys(reasons))
+
+
+def _decorator_name(node: ast.expr) -> str | None:
+    while isinstance(node, ast.Call):
+        node = node.func
+    return _name_of(node)
+
+
+def _imported_as_another_name(tree: ast.Module, name: str) -> bool:
+    return any(isinstance(node, ast.ImportFrom) and any(a.name == name and a.asname not in (None, name)
+                                                         for a in node.names) for node in ast.walk(tree))
 
 
 def _removed_default_off(f: Finding, lines: list[int], sides: dict[str, Side]) -> str | None:
@@ -1422,10 +1509,324 @@ def _verdict(f: Finding, sides: dict[str, Side]) -> tuple[bool, str, str | None,
     default_off = None
     if reason is None:
         try:
-            default_off = off_by_default_reason(f, sides) or conditional_default_reason(f, sides)
-        except (RecursionError, ValueError, TypeError):
+            default_off = off_by_default_reason(f, sides) or conditional_default_reason(f, sides) \
+                or config_conditional_reason(f, sides) or handed_on_default_reason(f, sides)
+        except (RecursionError, ValueError, TypeError, SyntaxError):
             default_off = None
     return False, said, reason, default_off
+
+
+def config_conditional_reason(f: Finding, sides: dict[str, Side]) -> str | None:
+    """Why a configuration value that became a conditional expression on options is still the
+    baseline's value by default: a config-forensics finding "changed: L -> `A if opt else B`" whose tests
+    the effective options decide (defaults mode: the configuration's and the code's declared defaults)
+    so that the arm taken is the literal L itself. Such a change matters only to runs that set the
+    options; it is low, and stays as it was when the arm taken differs from L or a test is not decided.
+
+    Real shape (oat v0.2.2..v0.2.3, oat/interface.py:83): `vllm_args.dtype` "bfloat16" -> `'bfloat16' if
+    args.bf16 else 'float16' if args.fp16 else 'float32'`, with `OATArgs.bf16: bool = True` (the new fp16
+    training option, off by default): "Config `vllm_args.dtype` changed", significant, #1 of the range."""
+    if f.severity.weight <= 1 or not f.evidence or f.source != CONFIG_SOURCE:
+        return None
+    details = f.evidence[0].details or {}
+    if details.get("status") != "changed":
+        return None
+    cand_loc = f.location_at("candidate")
+    base_text, cand_text = str(details.get("baseline") or ""), str(details.get("candidate") or "")
+    if cand_loc is None or cand_loc.line is None or not cand_loc.path.endswith(".py") \
+            or not (cand_text.startswith("`") and cand_text.endswith("`")):
+        return None
+    try:
+        baseline_value = ast.literal_eval(base_text.strip("`"))
+        expr = ast.parse(cand_text.strip("`"), mode="eval").body
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return None
+    if not isinstance(expr, ast.IfExp):
+        return None
+    side = sides["candidate"]
+    said: list[str] = []
+    node: ast.expr = expr
+    while isinstance(node, ast.IfExp):
+        truth = _effective_truth(side, node.test, said)
+        if truth is None:
+            return None
+        node = node.body if truth else node.orelse
+    if not (isinstance(node, ast.Constant) and type(node.value) is type(baseline_value) and node.value == baseline_value):
+        return None
+    return (f"`{f.evidence[0].details.get('key', '')}` is the baseline's {base_text} at the options' defaults ("
+            + ", ".join(dict.fromkeys(said)) + "); another value only for runs that set them")
+
+
+_HANDED_DEPTH = 4  # enclosing options followed up to the run's own construction
+
+
+def handed_on_default_reason(f: Finding, sides: dict[str, Side]) -> str | None:
+    """Why a changed call is the baseline's call in every run that leaves an option at its default: the
+    arguments it gained hand on an option of the enclosing class or function (`self.dtype`, `dtype`)
+    whose default is written exactly as the callee's own default for that parameter, and every visible
+    construction of the enclosing class (call of the enclosing function) leaves that option at its
+    default: it omits it, passes the same default, a conditional expression whose option's default
+    takes it, or hands on its own enclosing option the same way (up to `_HANDED_DEPTH` levels up).
+    With those arguments left out (and positional arguments named after the callee's parameters), the
+    call is the baseline's. Any construction passing another value, a callee or an enclosing scope that
+    cannot be read, or no visible construction at all, keeps the finding as it was.
+
+    Real shape (xland-minigrid v0.8.0..v0.9.0, training/nn.py:61): `GRU(hidden_dim=self.hidden_dim)` ->
+    `GRU(self.hidden_dim, self.dtype, self.param_dtype)`, the flax fields `dtype: Optional[Dtype] = None`,
+    `param_dtype: Dtype = jnp.float32` new in `GRU`, `RNNModel` and `ActorCriticRNN` alike, and the training
+    scripts building `ActorCriticRNN(..., dtype=jnp.bfloat16 if config.enable_bf16 else None)` with the new
+    `enable_bf16: bool = False` (training/train_meta_task.py:118): "Layer changed", significant, #1 of the
+    range, for bf16 plumbing no run turns on."""
+    if not is_code_finding(f) or f.severity.weight <= 1:
+        return None
+    cands = [loc for loc in f.locations if loc.side == "candidate"]
+    bases = [loc for loc in f.locations if loc.side == "baseline"]
+    if len(cands) != 1 or len(bases) != 1 or cands[0].line is None or bases[0].line is None:
+        return None
+    side, other = sides["candidate"], sides["baseline"]
+    path = cands[0].path
+    ctree, btree = side.tree(path), other.tree(bases[0].path)
+    if ctree is None or btree is None:
+        return None
+    cstmt, bstmt = statement_at(ctree, cands[0].line), statement_at(btree, bases[0].line)
+    if cstmt is None or bstmt is None:
+        return None
+    token = _DEFAULTS.set(True)
+    try:
+        reasons: list[str] = []
+        dropped = _Normalized(side, lambda call, name, value, default: _inert(
+            side, value, path, ctree, call.lineno, default, 0, reasons)).visit(copy.deepcopy(cstmt))
+        if not reasons:
+            return None
+        kept = _Normalized(other, None).visit(copy.deepcopy(bstmt))
+        if ast.dump(dropped) != ast.dump(kept):
+            return None
+    finally:
+        _DEFAULTS.reset(token)
+    return "arguments handed on at the callee's defaults: " + "; ".join(dict.fromkeys(reasons))
+
+
+class _Normalized(ast.NodeTransformer):
+    """Calls of the project's classes and functions with their positional arguments named after the
+    callee's parameters (flax/dataclass fields, `__init__`'s or the function's parameters), keywords in
+    parameter order, and the arguments `drop(call, name, value, default)` approves left out."""
+
+    def __init__(self, side: Side, drop: Callable[[ast.Call, str, ast.expr, ast.expr], bool] | None) -> None:
+        self.side, self.drop = side, drop
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        name = node.func.id if isinstance(node.func, ast.Name) else None
+        params = _signature(self.side, name) if name else None
+        if params is None:
+            return node
+        named = _named_arguments(node, [p for p, _ in params])
+        if named is None:
+            return node
+        defaults = dict(params)
+        keywords = []
+        for param, _ in params:
+            if param not in named:
+                continue
+            value, default = named[param], defaults.get(param)
+            if self.drop is not None and default is not None and self.drop(node, param, value, default):
+                continue
+            keywords.append(ast.keyword(arg=param, value=value))
+        return ast.Call(func=node.func, args=[], keywords=keywords)
+
+
+def _named_arguments(call: ast.Call, params: list[str]) -> dict[str, ast.expr] | None:
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords) \
+            or len(call.args) > len(params):
+        return None
+    out = dict(zip(params, call.args, strict=False))
+    for k in call.keywords:
+        if k.arg in out or k.arg not in params:
+            return None
+        out[k.arg] = k.value
+    return out
+
+
+def _signature(side: Side, name: str) -> list[tuple[str, ast.expr | None]] | None:
+    """(parameter, default) of the one class or module-level function called `name` in the side's files:
+    a class's `__init__` parameters, or its annotated fields (a dataclass or flax module, with no base
+    class of the project); None when there is none, several, or it cannot be read."""
+    if name not in side._signatures:
+        side._signatures[name] = _signature_uncached(side, name)
+    return side._signatures[name]
+
+
+def _signature_uncached(side: Side, name: str) -> list[tuple[str, ast.expr | None]] | None:
+    defs: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, ast.Module]] = []
+    pattern = re.compile(rf"^\s*(?:async\s+)?(?:class|def)\s+{re.escape(name)}\b", re.MULTILINE)
+    for path in _naming_paths(side, name):
+        text = side.text(path)
+        if not text or not pattern.search(text) or out_of_scope_kind(path) == "test":
+            continue
+        tree = side.tree(path)
+        if tree is None:
+            return None
+        defs.extend((n, tree) for n in tree.body
+                    if isinstance(n, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef) and n.name == name)
+    if len(defs) != 1:
+        return None
+    node, tree = defs[0]
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return _parameters(node, skip_first=False)
+    init = next((n for n in node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
+    if init is not None:
+        return _parameters(init, skip_first=True)
+    local = {n.name for n in tree.body if isinstance(n, ast.ClassDef)}
+    if any(isinstance(b, ast.Name) and b.id in local for b in node.bases) or any(
+            isinstance(b, ast.Name) and _signature_uncached_is_project_class(side, b.id) for b in node.bases):
+        return None  # inherited fields come first
+    fields = [(n.target.id, n.value) for n in node.body
+              if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name) and not _class_var(n.annotation)]
+    return fields or None
+
+
+def _signature_uncached_is_project_class(side: Side, name: str) -> bool:
+    pattern = re.compile(rf"^\s*class\s+{re.escape(name)}\b", re.MULTILINE)
+    return any(pattern.search(side.text(p) or "") for p in _naming_paths(side, name))
+
+
+def _class_var(annotation: ast.expr) -> bool:
+    text = ast.unparse(annotation)
+    return text.startswith(("ClassVar", "typing.ClassVar", "InitVar", "dataclasses.InitVar"))
+
+
+def _parameters(fn: ast.FunctionDef | ast.AsyncFunctionDef, skip_first: bool) -> list[tuple[str, ast.expr | None]] | None:
+    a = fn.args
+    if a.vararg is not None or a.kwarg is not None:
+        return None
+    positional = [*a.posonlyargs, *a.args]
+    defaults: list[ast.expr | None] = [None] * (len(positional) - len(a.defaults)) + list(a.defaults)
+    out = list(zip((p.arg for p in positional), defaults, strict=True))
+    out += list(zip((p.arg for p in a.kwonlyargs), a.kw_defaults, strict=True))
+    return out[1:] if skip_first else out
+
+
+def _inert(side: Side, value: ast.expr, path: str, tree: ast.Module, line: int, default: ast.expr, depth: int,
+           reasons: list[str]) -> bool:
+    """Whether argument `value` (at `path:line`) hands on an enclosing option whose default is `default`
+    (written alike) and that every visible construction leaves at it; the reasons are added to `reasons`."""
+    if depth > _HANDED_DEPTH:
+        return False
+    fn, cls = _enclosing_function(tree, line)
+    if isinstance(value, ast.Attribute) and isinstance(value.value, ast.Name) and value.value.id == "self" \
+            and cls is not None:
+        owner, option = cls.name, value.attr
+    elif isinstance(value, ast.Name) and fn is not None and cls is None:
+        owner, option = fn.name, value.id
+    else:
+        return False
+    params = _signature(side, owner)
+    own = dict(params) if params is not None else {}
+    if option not in own or own[option] is None or ast.dump(own[option]) != ast.dump(default):  # type: ignore[arg-type]
+        return False
+    if isinstance(value, ast.Attribute) and _assigned_in_class(cls, option):  # type: ignore[arg-type]
+        return False
+    found = _left_at_default(side, owner, [p for p, _ in params or []], option, default, depth, reasons)
+    if found:
+        reasons.append(f"`{ast.unparse(value)}` is `{owner}`'s option `{option}`, default `{ast.unparse(default)}` "
+                       f"as the callee's")
+    return found
+
+
+def _assigned_in_class(cls: ast.ClassDef, attr: str) -> bool:
+    return any(isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Store) and n.attr == attr
+               and isinstance(n.value, ast.Name) and n.value.id == "self" for n in ast.walk(cls))
+
+
+def _left_at_default(side: Side, owner: str, params: list[str], option: str, default: ast.expr, depth: int,
+                     reasons: list[str], seen: frozenset[str] = frozenset()) -> bool:
+    """Whether every visible call of `owner` (and of a module-level alias `A = wrap(owner, ...)`) outside
+    the tests leaves `option` at `default` (see `handed_on_default_reason`); False when there is none."""
+    if owner in seen:
+        return False
+    calls = 0
+    for path in _naming_paths(side, owner):
+        if out_of_scope_kind(path) == "test":
+            continue
+        found = _file_mentions(side, path, owner)
+        tree = side.tree(path)
+        if found is None or tree is None:
+            return False
+        for node in found:
+            if isinstance(node, ast.Call):
+                calls += 1
+                named = _named_arguments(node, params)
+                if named is None:
+                    return False
+                value = named.get(option)
+                if value is None or ast.dump(value) == ast.dump(default):
+                    continue
+                if not _at_default(side, value, path, tree, node.lineno, default, depth, reasons):
+                    return False
+                continue
+            alias = _module_alias(tree, node)
+            if alias is None or not _left_at_default(side, alias, params, option, default, depth, reasons,
+                                                     seen | {owner}):
+                return False
+            calls += 1
+    return calls > 0
+
+
+def _at_default(side: Side, value: ast.expr, path: str, tree: ast.Module, line: int, default: ast.expr, depth: int,
+                reasons: list[str]) -> bool:
+    if isinstance(value, ast.IfExp):
+        ev = Evaluator(side, path, tree, line)
+        truth = ev.truth(value.test)
+        if truth is UNKNOWN or not ev.used:
+            return False
+        arm = value.body if truth else value.orelse
+        if not _at_default(side, arm, path, tree, line, default, depth, reasons):
+            return False
+        reasons.append(f"`{ast.unparse(value)}` ({path}:{line}) takes `{ast.unparse(arm)}` by default: " + ", ".join(
+            v.where if n[0] == NEW_CASE else f"`{'.'.join(n)}` = {v.value!r} ({v.where})" for n, v in ev.used.items()))
+        return True
+    if ast.dump(value) == ast.dump(default):
+        return True
+    return _inert(side, value, path, tree, line, default, depth + 1, reasons)
+
+
+def _module_alias(tree: ast.Module, mention: ast.AST) -> str | None:
+    """`A` for a mention that is the first argument of a module-level `A = wrap(mention, ...)` (flax's
+    `nn.vmap(RNNModel, ...)`, `nn.remat(Block)`), whose calls build the mentioned class with their own
+    arguments; a `partial(...)` that binds arguments itself is no alias."""
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) \
+                and isinstance(stmt.value, ast.Call) and stmt.value.args and stmt.value.args[0] is mention \
+                and _name_of(stmt.value.func) != "partial":
+            return stmt.targets[0].id
+    return None
+
+
+def _effective_truth(side: Side, test: ast.expr, said: list[str]) -> bool | None:
+    """A configuration value's test decided by the effective configuration's on/off options alone (a
+    dotted name whose leaf is one key with one literal bool or None, set in a Python or configuration file,
+    not on a launch command), `not`, `and`/`or`; None when anything is not decided."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        inner = _effective_truth(side, test.operand, said)
+        return None if inner is None else not inner
+    if isinstance(test, ast.BoolOp):
+        values = [_effective_truth(side, v, said) for v in test.values]
+        stop = isinstance(test.op, ast.Or)
+        if any(v is stop for v in values):
+            return stop
+        return None if any(v is None for v in values) else not stop
+    name = _dotted(test)
+    if name is None or side.effective is None:
+        return None
+    keys = [k for k in (*side.effective, *side.computed) if k.rsplit(".", 1)[-1] == name[-1]]
+    if not keys or any(k in side.computed for k in keys) or len({repr(side.effective[k]) for k in keys}) != 1:
+        return None
+    value, where = side.effective[keys[0]], side.where.get(keys[0], keys[0])
+    if not (value is None or isinstance(value, bool)) or any(
+            _launch_argument(side.where.get(k, "")) or _implicit_option(side, side.where.get(k, "")) for k in keys):
+        return None
+    said.append(f"`{'.'.join(name)}` = {value!r} ({where})")
+    return bool(value)
 
 
 def _at_code_default(f: Finding, sides: dict[str, Side]) -> tuple[bool, str]:

@@ -95,6 +95,15 @@ class Catalog:
                 (quoted if path.endswith(".py") else word).search(text) for path, text in self._text().items())
         return self._values[value]
 
+    def defines(self, name: str) -> bool:
+        """Whether a Python file defines a class or function `name`: a value compared with a type's name
+        (`dist.__class__.__name__ == "FixedCategorical"`) is chosen by the code that builds it, not by a run's
+        configuration. A too large tree defines every name."""
+        if self.too_large:
+            return True
+        pattern = re.compile(r"^\s*(?:async\s+)?(?:class|def)\s+" + re.escape(name) + r"\b", re.MULTILINE)
+        return any(path.endswith(".py") and pattern.search(text) for path, text in self._text().items())
+
     def selects_value(self, value: str, within: set[str]) -> bool:
         """Whether a file among `within` may select `value` at this commit: a word of a configuration or
         launch file, or a string in a Python file used as a value (`default="lag"`, `env = "lag"`, a
@@ -194,6 +203,19 @@ def compared_values(test: ast.expr) -> tuple[list[str], bool] | None:
     return None
 
 
+def _option_read(test: ast.expr) -> bool:
+    """Whether the compared side of `X == "V"` / `X in (...)` reads an option: a name or an attribute
+    chain (`self.distribution`, `cfg.env.name`), no dunder (`x.__class__.__name__`), no call."""
+    if not isinstance(test, ast.Compare) or len(test.comparators) != 1:
+        return False
+    side = test.left if not isinstance(test.left, ast.Constant) else test.comparators[0]
+    while isinstance(side, ast.Attribute):
+        if side.attr.startswith("__"):
+            return False
+        side = side.value
+    return isinstance(side, ast.Name) and not side.id.startswith("__")
+
+
 class NewCases:
     """Decides branch tests for the runs the baseline can make (see the module doc): `truth(test)` is
     False for a test only a new key or a new value satisfies (True for its negation), None when not
@@ -204,6 +226,7 @@ class NewCases:
         self._existing = set(baseline.paths)
         self.keys: dict[str, list[str]] = {}  # key -> new configuration files that set it
         self.values: set[str] = set()
+        self.unselected: set[str] = set()  # values no file of either commit selects (`value_unselected`)
 
     def key_off(self, key: str) -> bool:
         if self.baseline.too_large or self.candidate.too_large:
@@ -223,13 +246,34 @@ class NewCases:
             return True
         return False
 
-    def truth(self, test: ast.expr) -> bool | None:
+    def value_unselected(self, value: str) -> bool:
+        """Whether no file of either commit selects `value` (`Catalog.selects_value`): it is written only as
+        a comparison operand, a `choices` element or a registry key, never as a default, an assignment, a
+        keyword or a configuration value. Only a run whose command line names it takes its arms; the
+        branch-reachability rule's defaults mode (detectors/guards.py) counts it as off, like a declared
+        default a launch command may change, and only to lower a finding. Real shape (sheeprl
+        62b3da0f..33b63668): `elif self.distribution == "tanh_normal":` (sheeprl/algos/ppo/agent.py:217, 278,
+        310), a value the Dreamer agents already compared with at the baseline but that no configuration
+        file sets (`distribution.type: auto`)."""
+        if self.baseline.too_large or self.candidate.too_large or not value:
+            return False
+        if value in self.unselected:
+            return True
+        if self.baseline.selects_value(value, set(self.baseline.paths)) \
+                or self.candidate.selects_value(value, set(self.candidate.paths)) or self.candidate.defines(value):
+            return False
+        self.unselected.add(value)
+        return True
+
+    def truth(self, test: ast.expr, unselected: bool = False) -> bool | None:
+        """False for a test only a new key or value satisfies (see the class doc); `unselected`: also a
+        value no file of either commit selects (`value_unselected`)."""
         if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-            inner = self.truth(test.operand)
+            inner = self.truth(test.operand, unselected)
             return None if inner is None else not inner
         if isinstance(test, ast.BoolOp):
             stop = isinstance(test.op, ast.Or)  # `or` stops at a true value, `and` at a false one
-            values = [self.truth(v) for v in test.values]
+            values = [self.truth(v, unselected) for v in test.values]
             if any(v is stop for v in values):
                 return stop
             return None if any(v is None for v in values) else not stop
@@ -242,7 +286,10 @@ class NewCases:
         compared = compared_values(test)
         if compared is not None:
             selected, negated = compared
-            return negated if all(self.value_new(v) for v in selected) else None
+            if all(self.value_new(v) or (unselected and _option_read(test) and self.value_unselected(v))
+                   for v in selected):
+                return negated
+            return None
         return None
 
     def describe(self, test: ast.expr | None = None) -> str:
@@ -271,6 +318,12 @@ class NewCases:
             parts.append(f"new case for value '{value}': the baseline writes it nowhere (no Python string, no "
                          f"configuration value), so no baseline run selects it and the other values' branches "
                          f"run as before")
+        for value in sorted(self.unselected - self.values):
+            if named is not None and value not in named:
+                continue
+            parts.append(f"value '{value}' is selected by no file of either commit (no configuration value, no "
+                         f"default or assignment in Python; only comparisons name it): only a run whose command "
+                         f"line names it takes this branch")
         return "; ".join(parts)
 
 

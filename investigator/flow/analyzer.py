@@ -2616,6 +2616,11 @@ def _classify(change: UnitChange, unit: Unit, placement: Placement, flow: Learni
         label = own or (None if left else "architecture" if arch else None) or (
             "schedule" if loop_count(placement.chain) else placement.sink)
         return Placed(change, unit, placement, _formed_target(unit, label), "on")
+    if placement.sink == "logging" and placement.returned_by:
+        # logged on the way, and returned to a caller the tree does not show (a plugin entry loaded by a path):
+        # not "logging only" (flow/graph.py `_handed_up`)
+        return Placed(change, unit, placement, placement.built_place,
+                      "unfollowed" if placement.built_place else "off")
     if placement.sink in ("logging", "evaluation"):
         return Placed(change, unit, placement, None, placement.sink)
     if arch and _unread_attribute_store(change, flow):

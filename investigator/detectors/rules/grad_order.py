@@ -228,6 +228,53 @@ def _render(path: list[Event], opts: dict[str, int]) -> str:
     )
 
 
+def _woken_update(pair: FunctionPair, base: list[Event], cand: list[Event], ctx: DetectorContext) -> Hit | None:
+    """A guarded path of the candidate steps an optimizer inside a function that existed at the baseline but
+    was not reached from this one there: `if self.use_rnn: return self.update_rnn(sample)` makes recurrent
+    runs train with `update_rnn` again. Real shape: xuance a2c27bd8..febfe494, `QTRAN_Learner.update`
+    (qtran_learner.py:27; twelve off-policy MARL learners' `update_rnn` unreachable at the baseline)."""
+    if pair.cand is None or pair.base is None:
+        return None
+    seen = {(f.path, f.qualname) for e in base for f in e.site.chain}
+    for e in cand:
+        fn = e.site.fn
+        if e.kind != "step" or fn is pair.cand or not e.site.branches or (fn.path, fn.qualname) in seen:
+            continue
+        before = ctx.pairs.counterpart(fn)
+        if before is None or (before.path, before.qualname) in seen:
+            continue
+        guard = _guard_text(pair, e.site.branches[0])
+        if not guard:  # the branch is the callee's own, not a path of this function
+            continue
+        call_site = e.site.anchor
+        return Hit(
+            title=f"Update path added: `{pair.cand.name}` now runs `{fn.qualname}` when {guard}",
+            summary=f"`{fn.qualname}` (defined at the baseline, not reached from `{pair.base.name}` there) now steps "
+                    f"the optimizer on a guarded path of `{pair.cand.name}`"
+                    + (f" ({call_site[0]}:{call_site[1]})" if call_site else ""),
+            base=(pair.base.path, pair.base.lineno),
+            cand=site_loc(e.site),
+            pair=pair,
+            severity=Severity.significant,
+            confidence=0.6,
+            details={"problems": [f"update path added through {fn.qualname}"]},
+            restore=(pair.base, pair.cand),
+        )
+    return None
+
+
+def _guard_text(pair: FunctionPair, branch: tuple[int, int]) -> str:
+    """`` `self.use_rnn` `` for the arm (id of the If, 0/1) of the candidate function's `if`."""
+    from investigator.pyast import unparse
+
+    node = pair.cand.node if pair.cand is not None else None
+    for sub in ast.walk(node) if node is not None else ():
+        if isinstance(sub, ast.If) and id(sub) == branch[0]:
+            text = unparse(sub.test, 60)
+            return f"`{text}`" if branch[1] == 0 else f"not `{text}`"
+    return ""
+
+
 class GradOrderDetector(Detector):
     meta = DetectorMeta(
         id="grad_order",
@@ -268,6 +315,11 @@ class GradOrderDetector(Detector):
                     restore=(first_lost.fn, pair.cand),
                 )
             ]
+        woken = _woken_update(pair, base, cand, ctx)
+        hits = self._sequence_hits(pair, base, cand, common)
+        return hits + ([woken] if woken is not None else [])
+
+    def _sequence_hits(self, pair: FunctionPair, base: list[Event], cand: list[Event], common: set[str]) -> list[Hit]:
         b = [e for e in base if e.kind in common]
         c = [e for e in cand if e.kind in common]
         opts_b, opts_c = _opt_index(b), _opt_index(c)

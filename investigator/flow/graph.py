@@ -366,21 +366,32 @@ class LearningFlow:
                               returned_by=handed_up[0].fn.qualname if handed_up is not None else "")
         if stops and (not sink or handed_up is not None):
             placement.built, placement.built_place = self._built_signal(states, parent)
-            if placement.built_place is None and handed_up is not None and SAMPLER_NAME.search(handed_up[0].fn.name):
-                placement.built, placement.built_place = self._chain(handed_up, parent), "sampling"
+            up = handed_up if handed_up is not None or sink else self._handed_up(states, parent, referenced=True)
+            if placement.built_place is None and up is not None and SAMPLER_NAME.search(up[0].fn.name):
+                # what a sampler that the tree runs only through a name (a plugin path, a function passed as a
+                # value) hands back is data the training learns from or acts with: unfollowed, not no effect
+                placement.built, placement.built_place = self._chain(up, parent), "sampling"
         return placement
 
-    def _handed_up(self, states: list[tuple[Unit, tuple[Unit, ...]]], parent: dict[tuple, tuple | None]
-                   ) -> tuple[Unit, tuple[Unit, ...]] | None:
+    def _handed_up(self, states: list[tuple[Unit, tuple[Unit, ...]]], parent: dict[tuple, tuple | None],
+                   referenced: bool = False) -> tuple[Unit, tuple[Unit, ...]] | None:
         """The first state that returns the value from a function no code of the tree calls (entered with no call
         context): a plugin or API entry whose caller the tree does not show. Its logging on the way (a progress
         line reading `len(collected)`) does not make the value a logged one. Real shape: slime
         fb393e59..41014d1f, slime/rollout/fully_async_rollout.py:232: the groups a rollout keeps (surplus left
         queued for the next rollout instead of dropped) are returned by `generate_rollout_fully_async`, loaded by
-        `--rollout-function-path`; filed as "reaches only logging"."""
+        `--rollout-function-path`; filed as "reaches only logging".
+
+        With `referenced`, only a module-level function whose name the tree mentions outside its definition
+        (passed as a value, `sample_fn=n_step_guided_p_sample`, or listed in `__all__`): code nothing mentions is
+        dead. Real shape: diffuser c26d1d37..7ea42286, diffuser/sampling/functions.py: the guided sampler's
+        `grad = model_std * grad` -> `model_var * grad`, filed as no effect ("no caller of
+        `n_step_guided_p_sample` found"; scripts/plan_guided.py passes it as `sample_fn=`)."""
         for u, ctx in states:
             if RETURN in u.defs and not ctx and not u.fn.is_module and not self.evaluation_only(u.fn) \
                     and not self.callers(u.fn):
+                if referenced and (u.fn.class_name or not self.side.references(u.fn.name)):
+                    continue
                 # what evaluation code computes and hands back through a shared entry is evaluation output
                 if any(named_like_evaluation(w.fn) for w in self._chain((u, ctx), parent)):
                     return None

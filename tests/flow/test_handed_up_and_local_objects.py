@@ -132,3 +132,49 @@ def test_a_keyword_the_method_only_logs_stays_no_effect() -> None:
     result = flow_result({"dynamics.py": dyn, "run_example/run_mobile.py": SCRIPT},
                          {"dynamics.py": dyn, "run_example/run_mobile.py": cand})
     assert [f for f in result.findings if f.severity.value != "low"] == [], [f.title for f in result.findings]
+
+
+SAMPLING = """
+import torch
+
+
+def n_step_guided_p_sample(model, x, t, guide, scale=0.1):
+    model_mean, model_std = model.p_mean_variance(x, t)
+    grad = guide.gradients(x)
+    grad = model_std * grad
+    return model_mean + scale * grad + model_std * torch.randn_like(x)
+"""
+
+PLAN = """
+import sampling
+from policies import Policy
+
+policy = Policy(None, sample_fn=sampling.n_step_guided_p_sample)
+policy.run()
+"""
+
+POLICIES = """
+class Policy:
+    def __init__(self, model, sample_fn):
+        self.model = model
+        self.sample_kwargs = {"sample_fn": sample_fn}
+
+    def run(self):
+        return self.model.sample(**self.sample_kwargs)
+"""
+
+
+def test_a_sampler_passed_as_a_value_is_unfollowed_not_no_effect() -> None:
+    cand = SAMPLING.replace("grad = model_std * grad", "grad = model_std ** 2 * grad")
+    result = flow_result({"sampling.py": SAMPLING, "plan.py": PLAN, "policies.py": POLICIES},
+                         {"sampling.py": cand, "plan.py": PLAN, "policies.py": POLICIES})
+    assert any("sampling" in f.title and "n_step_guided_p_sample" in f.title for f in result.findings), (
+        [f.title for f in result.findings], [n.reason for n in result.no_effect])
+
+
+def test_a_sampler_nothing_mentions_stays_no_effect() -> None:
+    cand = SAMPLING.replace("grad = model_std * grad", "grad = model_std ** 2 * grad")
+    plan = PLAN.replace("sample_fn=sampling.n_step_guided_p_sample", "sample_fn=None")
+    result = flow_result({"sampling.py": SAMPLING, "plan.py": plan, "policies.py": POLICIES},
+                         {"sampling.py": cand, "plan.py": plan, "policies.py": POLICIES})
+    assert [f for f in result.findings if "n_step_guided_p_sample" in f.title] == []

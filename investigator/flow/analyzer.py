@@ -1808,7 +1808,8 @@ def _replaced_callee_statement(placed: Placed, report: PairReport, inlined: Inli
 def _nothing_left(computed: list[UnitChange], unexplained: int, added_defaults: list[UnitChange]) -> str:
     """Why no statement of a changed function is left to place ("" when a finding reports them all)."""
     if not computed:
-        return "no executable statement differs (comments, docstrings, formatting or names renamed consistently only)"
+        return ("no statement computes another value (comments, docstrings, formatting, names renamed consistently, "
+                "or independent statements reordered)")
     if unexplained and added_defaults:
         return ("only parameters with defaults were added or removed: a new parameter's default binds no existing "
                 "caller, and callers that pass it changed in their own code")

@@ -49,8 +49,9 @@ from investigator.scope import out_of_scope_kind
 from investigator.trainstep import LOSS_NAME
 
 REAL_SINKS = ("loss", "optimizer", "environment", "sampling", "architecture")
-# a function that hands out experience: what it returns is the data training learns from (`_handed_up`)
-SAMPLER_NAME = re.compile(r"rollout|sample|sampling|collect|trajector|experience", re.IGNORECASE)
+# a function that hands out experience: what it returns is the data training learns from (`_handed_up`). Not
+# `collect`: prime-rl's `collect_pipeline_view` gathers metrics gauges
+SAMPLER_NAME = re.compile(r"rollout|sample|trajector|experience", re.IGNORECASE)
 ENV_METHODS = frozenset({"step", "reset"})
 CONFIG_CLASS = re.compile(r"(Config|Configs|Args|Arguments|Params|HParams|Hyperparameters|Settings)$")
 ENV_CLASS = re.compile(r"(Env|Environment)$")  # `gym.Env`, `AbstractEnv`, jumanji's `Environment`, `MultiAgentEnv`
@@ -352,8 +353,12 @@ class LearningFlow:
                 states: list[tuple[Unit, tuple[Unit, ...]]], parent: dict[tuple, tuple | None], *, truncated: bool,
                 escaped: bool, visited: int) -> Placement:
         """The placement of a search that met no real sink: logging, evaluation, or none (with where it stopped)."""
-        # the value also leaves through a return the tree never reads: logging seen, not logging only
+        # the value also leaves through a return of a sampler the tree never calls: logging seen, not logging only.
+        # Only a sampler: metrics a library API returns to its user (d3rlpy's `update` returning the losses as
+        # floats, `float(loss.cpu())`) are logging however the user reads them
         handed_up = self._handed_up(states, parent) if sink == "logging" else None
+        if handed_up is not None and not SAMPLER_NAME.search(handed_up[0].fn.name):
+            handed_up = None
         stops = [] if sink and handed_up is None else self.stops_of(seen[:200])
         if truncated:
             stops.append(f"flow not followed beyond {MAX_VISITS} statements")

@@ -91,6 +91,15 @@ def test_an_early_return_splits_the_paths() -> None:
     assert found[0].severity == Severity.significant
 
 
+def test_an_update_called_elsewhere_at_the_baseline_is_no_new_update_path() -> None:
+    # the dispatch moved from the trainer into `update` (d3rlpy v2.2.0..v2.3.0's `update_alpha`): not dormant
+    train = TRAIN.replace("        learner.update(sample)",
+                          "        if learner.use_rnn:\n            learner.update_rnn(sample)\n        else:\n"
+                          "            learner.update(sample)")
+    found = run_on({"learner.py": RNN_BASE + train}, {"learner.py": RNN_CAND + TRAIN}, only={"grad_order"}).findings
+    assert not any("Update path added" in f.title for f in found), [f.title for f in found]
+
+
 def test_a_path_reached_at_both_commits_is_no_new_update_path() -> None:
     base = RNN_BASE.replace("        loss = self.loss(sample)", "        if self.use_rnn:\n            return self.update_rnn(sample)\n        loss = self.loss(sample)", 1)
     found = run_on({"learner.py": base + TRAIN}, {"learner.py": RNN_CAND + TRAIN}, only={"grad_order"}).findings

@@ -679,7 +679,7 @@ class Flow:
         """Append the sites of `body` to `out` in walk order (a list, not nested generators: every
         site of a deep walk passed up through each enclosing generator), and return it.
 
-        An `if` with no `else` whose body always leaves (`return`, `raise`, `continue`, `break`) makes
+        An `if` with no `else` whose body always leaves (`return`, `continue`, `break`) makes
         the statements after it its other arm: `if self.use_rnn: return self.update_rnn(sample)` then the
         feed-forward update is two exclusive paths, not one sequence (xuance a2c27bd8..febfe494,
         `QTRAN_Learner.update`, qtran_learner.py:27: read as one path, "Optimizer step sequence changed:
@@ -816,12 +816,15 @@ class Flow:
 
 CALL = "__call__"
 
-_LEAVES = (ast.Return, ast.Raise, ast.Continue, ast.Break)
+# not `raise`: a path that raises stops the run, it is no alternative way through the function (PufferLib
+# 73aaa5a8..cb116bca's `if self.done_training(): raise RuntimeError(...)` before the update read as "step() now
+# conditional")
+_LEAVES = (ast.Return, ast.Continue, ast.Break)
 
 
 def _leaves(body: list[ast.stmt]) -> bool:
-    """Every path through `body` leaves it (its last statement returns, raises, continues or breaks, or is an
-    `if` both of whose arms do)."""
+    """Every path through `body` leaves it (its last statement returns, continues or breaks, or is an `if` both of
+    whose arms do)."""
     if not body:
         return False
     last = body[-1]

@@ -100,6 +100,13 @@ def test_an_update_called_elsewhere_at_the_baseline_is_no_new_update_path() -> N
     assert not any("Update path added" in f.title for f in found), [f.title for f in found]
 
 
+def test_a_guard_that_raises_is_no_skipped_update() -> None:
+    # PufferLib 73aaa5a8..cb116bca: `if self.done_training(): raise RuntimeError(...)` added before the update
+    cand = RNN_BASE.replace("    def update(self, sample):\n",
+                            "    def update(self, sample):\n        if self.done():\n            raise RuntimeError('done')\n")
+    assert _order(cand) == []
+
+
 def test_a_path_reached_at_both_commits_is_no_new_update_path() -> None:
     base = RNN_BASE.replace("        loss = self.loss(sample)", "        if self.use_rnn:\n            return self.update_rnn(sample)\n        loss = self.loss(sample)", 1)
     found = run_on({"learner.py": base + TRAIN}, {"learner.py": RNN_CAND + TRAIN}, only={"grad_order"}).findings

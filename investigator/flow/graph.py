@@ -43,7 +43,7 @@ from investigator.flow.evaluation import (
 )
 from investigator.flow.fieldstores import field_store_roots, reads_fields
 from investigator.flow.ownsignal import MAX_OWN_HOPS, signal_label
-from investigator.flow.units import RETURN, Unit, units_of
+from investigator.flow.units import RETURN, Unit, _is_logger, units_of
 from investigator.pyast import call_name, class_base, dotted, last_name, super_method
 from investigator.scope import out_of_scope_kind
 from investigator.trainstep import LOSS_NAME
@@ -964,7 +964,9 @@ class LearningFlow:
             return self.resolver.inherited(fn.module, fn.class_name, call.func.attr)  # type: ignore[attr-defined]
         found = self.resolver.resolve(call, fn)
         if found is None and isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name) \
-                and call.func.value.id != "self":
+                and call.func.value.id != "self" and not _is_logger(call):
+            # a logger's own class (`logger = D3RLPyLogger(...)`, `logger.add_metric(...)`) stays a logging sink:
+            # its adapters' stores are not where training reads the values
             found = self._local_object_method(fn, call.func.value.id, call.func.attr)
         return found
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from investigator.detectors.base import Detector, DetectorContext, DetectorMeta, Hit, site_loc
 from investigator.detectors.flow import Site
+from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import OPTIMIZER_RECEIVER, calls, optimizer_step
 from investigator.models import Severity
@@ -242,7 +243,7 @@ def _woken_update(pair: FunctionPair, base: list[Event], cand: list[Event], ctx:
         if e.kind != "step" or fn is pair.cand or not e.site.branches or (fn.path, fn.qualname) in seen:
             continue
         before = ctx.pairs.counterpart(fn)
-        if before is None or (before.path, before.qualname) in seen or _called_at_baseline(ctx, before.name):
+        if before is None or (before.path, before.qualname) in seen or _called_at_baseline(ctx, before):
             continue
         guard = _guard_text(pair, e.site.branches[0])
         if not guard:  # the branch is the callee's own, not a path of this function
@@ -264,19 +265,24 @@ def _woken_update(pair: FunctionPair, base: list[Event], cand: list[Event], ctx:
     return None
 
 
-def _called_at_baseline(ctx: DetectorContext, name: str) -> bool:
-    """Some baseline file calls `name(...)` (not its `def`): the update ran at the baseline, reached from elsewhere
-    (d3rlpy v2.2.0..v2.3.0 moved `self.update_alpha(...)` from the trainer's step into `compute_actor_loss`: the
-    same update, moved, not a dormant one woken). Cached on the context, per name."""
-    cache: dict[str, bool] | None = getattr(ctx, "_called_at_baseline", None)
+def _called_at_baseline(ctx: DetectorContext, fn: FunctionInfo) -> bool:
+    """Some baseline file of `fn`'s package (its first two path components: `xuance/torch/`, not the
+    `xuance/tensorflow/` backend whose agents call their own `update_rnn`) calls `fn.name(...)` (not its `def`): the
+    update ran at the baseline, reached from elsewhere (d3rlpy v2.2.0..v2.3.0 moved `self.update_alpha(...)` from
+    the trainer's step into `compute_actor_loss`: the same update, moved, not a dormant one woken). Cached on the
+    context."""
+    cache: dict[tuple[str, str], bool] | None = getattr(ctx, "_called_at_baseline", None)
     if cache is None:
         cache = {}
         ctx._called_at_baseline = cache  # type: ignore[attr-defined]
-    if name not in cache:
-        call = re.compile(rf"(?<!def )\b{re.escape(name)}\s*\(")
-        cache[name] = any(name in text and call.search(text) for path, text in ctx.pairs.base.texts().items()
-                          if path.endswith(".py"))
-    return cache[name]
+    parts = fn.path.split("/")
+    package = "/".join(parts[:2]) + "/" if len(parts) > 2 else ""
+    key = (package, fn.name)
+    if key not in cache:
+        call = re.compile(rf"(?<!def )\b{re.escape(fn.name)}\s*\(")
+        cache[key] = any(fn.name in text and call.search(text) for path, text in ctx.pairs.base.texts().items()
+                         if path.endswith(".py") and path.startswith(package))
+    return cache[key]
 
 
 def _guard_text(pair: FunctionPair, branch: tuple[int, int]) -> str:

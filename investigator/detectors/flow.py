@@ -677,9 +677,20 @@ class Flow:
 
     def _walk_body(self, body: list[ast.stmt], c: _Ctx, out: list[Site]) -> list[Site]:
         """Append the sites of `body` to `out` in walk order (a list, not nested generators: every
-        site of a deep walk passed up through each enclosing generator), and return it."""
-        for stmt in body:
+        site of a deep walk passed up through each enclosing generator), and return it.
+
+        An `if` with no `else` whose body always leaves (`return`, `continue`, `break`) makes
+        the statements after it its other arm: `if self.use_rnn: return self.update_rnn(sample)` then the
+        feed-forward update is two exclusive paths, not one sequence (xuance a2c27bd8..febfe494,
+        `QTRAN_Learner.update`, qtran_learner.py:27: read as one path, "Optimizer step sequence changed:
+        backward x1->x2", critical, though each call steps once)."""
+        last = len(body) - 1
+        for i, stmt in enumerate(body):
             self._walk(stmt, c, out)
+            if i < last and stmt.__class__ is ast.If:
+                arm = _rest_arm(cast(ast.If, stmt))
+                if arm is not None:
+                    c = _replace(c, branches=(*c.branches, (id(stmt), arm)))
         return out
 
     def _walk(self, node: ast.AST, c: _Ctx, out: list[Site]) -> None:
@@ -804,6 +815,33 @@ class Flow:
 
 
 CALL = "__call__"
+
+# not `raise`: a path that raises stops the run, it is no alternative way through the function (PufferLib
+# 73aaa5a8..cb116bca's `if self.done_training(): raise RuntimeError(...)` before the update read as "step() now
+# conditional")
+_LEAVES = (ast.Return, ast.Continue, ast.Break)
+
+
+def _leaves(body: list[ast.stmt]) -> bool:
+    """Every path through `body` leaves it (its last statement returns, continues or breaks, or is an `if` both of
+    whose arms do)."""
+    if not body:
+        return False
+    last = body[-1]
+    if isinstance(last, _LEAVES):
+        return True
+    return isinstance(last, ast.If) and _leaves(last.body) and _leaves(last.orelse)
+
+
+def _rest_arm(node: ast.If) -> int | None:
+    """The arm of `node` the statements after it belong to: 1 (the else) when only its body always leaves,
+    0 when only its else does; None when neither (or both) leave."""
+    body, orelse = _leaves(node.body), _leaves(node.orelse)
+    if body and not orelse:
+        return 1
+    if orelse and not body:
+        return 0
+    return None
 
 # `Flow._walk`'s cases, by node class (any other class: `_OTHER`; the statement kinds go to `_walk_statement`)
 _OTHER, _DEFINITION, _CALL, _RETURN, _LOOP, _IF, _WITH, _ASSIGN, _COMPREHENSION = range(9)

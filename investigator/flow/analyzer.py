@@ -881,7 +881,7 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
                  cases: NewCases | None = None, container: ContainerChange | None = None) -> PairReport | None:
     base_fn, cand_fn = pair.base, pair.cand
     if base_fn is None or cand_fn is None:
-        return None
+        return None  # an added or removed function: recorded per file by `_added_or_removed`
     if OUT_OF_SCOPE.search(cand_fn.path) and out_of_scope_kind(cand_fn.path) != "example":
         return None  # tests, docs, benchmarks: out of the training path (accounted for by `scope.unaccounted`)
     # An example is analysed as any code: a repository's training scripts may be its examples, launched by the entry
@@ -901,6 +901,8 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
         seen.append(computed)  # where moved statements may have gone (`_drop_moved`)
     owned = _owned_lines(computed)
     changes = [c for c in computed if not _explained(c, explained, owned)]
+    recorded = len(result.no_effect)  # a `return None` below with nothing recorded since says why (`_unanalysed`)
+    unexplained = len(changes)
     made = _explained_made(computed, changes)
     changes = _without_inferred_sizes(changes, pair, result)
     changes = _without_same_callables(changes, pair, index, expanders, result)
@@ -916,15 +918,21 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     if config_compared:
         changes = _without_plumbing(changes, pair, index, result)
     defaults = [c for c in changes if _default_changed(c)]
+    added_defaults = [c for c in changes if _is_default(c) and c not in defaults]
     changes = [c for c in changes if not _is_default(c)]  # a default added or removed binds no existing caller
     if not changes and not defaults:
+        _unanalysed(pair, result, recorded, len(added_defaults), _nothing_left(computed, unexplained, added_defaults))
         return None
     body = is_class_body(base_fn)  # field statements: no effects to compare, every changed one counts
     changes = _plain_fields(changes, body, pair, index, flows["candidate"], config, handed, result)
     moved, passed, inline = (set(), frozenset(), {}) if body or handed is None else handed.names(base_fn, cand_fn)
+    handing = len(changes)
     changes = _not_adapted([c for c in changes if not _only_handed_on(c, passed)], base_fn, cand_fn, handed, pair,
                            result)
     if not changes and not defaults:
+        _unanalysed(pair, result, recorded, handing, "its changed statements only hand on values another changed "
+                    "statement moved (a parameter or local passed on to the same calls): what the values are is "
+                    "compared where they are made")
         return None
     realigned = frozenset() if body else realigned_unpackings(base_fn, cand_fn)
     with _probed(base_fn, cand_fn, [] if body else changes, expanders, fb) as probes:
@@ -962,6 +970,9 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
         return None
     eb, ec = _without_realigned_return(eb, ec, cand_fn, fc)
     if not eb and not ec and not defaults:
+        _unanalysed(pair, result, recorded, len(changes), "the returned tuple only gained elements, each old one in its "
+                    "place, and every caller unpacks it by name: the callers' use of the new elements is compared "
+                    "in their own code")
         return None
     causes = {s for e in (*eb, *ec) for s in e.stmts}
     causes |= {mine for mine, call in inlined.standins.items() if call in causes}  # a callee's statement, inlined
@@ -973,7 +984,10 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
                        and id(c) not in unchanged_parts]
     changes = kept or _edited_tests_of_returns(changes, eb, ec)
     if not changes:
-        return None  # the differing effects come from code changed elsewhere (a callee's own pair)
+        # the differing effects come from code changed elsewhere (a callee's own pair)
+        _unanalysed(pair, result, recorded, unexplained, "its differing effects come from code changed elsewhere (a "
+                    "called function or a moved statement), reported with that code")
+        return None
     changes = _only_device_moves(changes, eb, ec) or changes
     reason, unreached = _never_run(base_fn, body, index, flows["baseline"])
     if reason:
@@ -1791,6 +1805,32 @@ def _replaced_callee_statement(placed: Placed, report: PairReport, inlined: Inli
     old = flow.place([change.base])
     report.visits += old.visited
     return _classify(change, change.base, old, flow) if old.on_flow else placed
+
+
+def _nothing_left(computed: list[UnitChange], unexplained: int, added_defaults: list[UnitChange]) -> str:
+    """Why no statement of a changed function is left to place ("" when a finding reports them all)."""
+    if not computed:
+        return ("no statement computes another value (comments, docstrings, formatting, names renamed consistently, "
+                "or independent statements reordered)")
+    if unexplained and added_defaults:
+        return ("only parameters with defaults were added or removed: a new parameter's default binds no existing "
+                "caller, and callers that pass it changed in their own code")
+    return ""
+
+
+def _unanalysed(pair: FunctionPair, result: AnalyzerResult, recorded: int, statements: int, reason: str) -> None:
+    """Say why a changed function left the flow analysis without a finding, unless something was recorded for it
+    since `recorded` (a no-effect item of a rule that dropped its statements), or no reason is given (a finding
+    reports every statement). A changed function does not disappear from the report without a reason."""
+    if not reason or len(result.no_effect) > recorded:
+        return
+    fn = pair.cand or pair.base
+    assert fn is not None
+    count = f" ({statements} statements)" if statements else ""
+    result.no_effect.append(NoEffectChange(
+        subsystem="other", title=f"Changed code in `{pair.describe()}`{count}: not placed on the flow", reason=reason,
+        locations=[Location(path=fn.path, line=fn.lineno, side="candidate" if pair.cand is not None else "baseline")],
+        source=SOURCE))
 
 
 def _inlined_notes(pair: FunctionPair, inlined: Inlined, result: AnalyzerResult) -> None:
@@ -2618,6 +2658,11 @@ def _classify(change: UnitChange, unit: Unit, placement: Placement, flow: Learni
         label = own or (None if left else "architecture" if arch else None) or (
             "schedule" if loop_count(placement.chain) else placement.sink)
         return Placed(change, unit, placement, _formed_target(unit, label), "on")
+    if placement.sink == "logging" and placement.returned_by:
+        # logged on the way, and returned to a caller the tree does not show (a plugin entry loaded by a path):
+        # not "logging only" (flow/graph.py `_handed_up`)
+        return Placed(change, unit, placement, placement.built_place,
+                      "unfollowed" if placement.built_place else "off")
     if placement.sink in ("logging", "evaluation"):
         return Placed(change, unit, placement, None, placement.sink)
     if arch and _unread_attribute_store(change, flow):

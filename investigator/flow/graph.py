@@ -43,12 +43,15 @@ from investigator.flow.evaluation import (
 )
 from investigator.flow.fieldstores import field_store_roots, reads_fields
 from investigator.flow.ownsignal import MAX_OWN_HOPS, signal_label
-from investigator.flow.units import RETURN, Unit, units_of
+from investigator.flow.units import RETURN, Unit, _is_logger, units_of
 from investigator.pyast import call_name, class_base, dotted, last_name, super_method
 from investigator.scope import out_of_scope_kind
 from investigator.trainstep import LOSS_NAME
 
 REAL_SINKS = ("loss", "optimizer", "environment", "sampling", "architecture")
+# a function that hands out experience: what it returns is the data training learns from (`_handed_up`). Not
+# `collect`: prime-rl's `collect_pipeline_view` gathers metrics gauges
+SAMPLER_NAME = re.compile(r"rollout|sample|trajector|experience", re.IGNORECASE)
 ENV_METHODS = frozenset({"step", "reset"})
 CONFIG_CLASS = re.compile(r"(Config|Configs|Args|Arguments|Params|HParams|Hyperparameters|Settings)$")
 ENV_CLASS = re.compile(r"(Env|Environment)$")  # `gym.Env`, `AbstractEnv`, jumanji's `Environment`, `MultiAgentEnv`
@@ -82,6 +85,8 @@ class Placement:
     # content (a TD target, a loss, a replay store: flow/ownsignal.py) and that place
     built: list[Unit] = field(default_factory=list)
     built_place: str | None = None
+    # logging seen, but the value is also returned by this function, which no code of the tree calls (`_handed_up`)
+    returned_by: str = ""
 
     @property
     def on_flow(self) -> bool:
@@ -171,6 +176,7 @@ class LearningFlow:
         self._registered: dict[str, FunctionInfo | None] = {}
         self._env_classes: dict[tuple[str, str], bool] = {}  # `environment_return`, by (module, class)
         self._dispatch: dict[tuple[str, str], list[FunctionInfo]] = {}  # `dispatched`, by (module, method)
+        self._local_methods: dict[tuple[int, str, str], FunctionInfo | None] = {}  # `_local_object_method`
 
     # -- units -----------------------------------------------------------------------------------
     def units(self, fn: FunctionInfo) -> list[Unit]:
@@ -340,19 +346,62 @@ class LearningFlow:
             # what a network computes reaches the loss through `nn.Module.__call__`, which the code does not show
             return Placement("architecture", self._chain(network, parent), visited=visited)
         sink = "evaluation" if saw_eval else "logging" if saw_logging else None
-        stops = [] if sink else self.stops_of(seen[:200])
-        truncated = bool(queue) and visited >= MAX_VISITS
+        return self._unsunk(start, sink, seen, states, parent, truncated=bool(queue) and visited >= MAX_VISITS,
+                            escaped=escaped, visited=visited)
+
+    def _unsunk(self, start: list[Unit], sink: str | None, seen: list[Unit],
+                states: list[tuple[Unit, tuple[Unit, ...]]], parent: dict[tuple, tuple | None], *, truncated: bool,
+                escaped: bool, visited: int) -> Placement:
+        """The placement of a search that met no real sink: logging, evaluation, or none (with where it stopped)."""
+        # the value also leaves through a return of a sampler the tree never calls: logging seen, not logging only.
+        # Only a sampler: metrics a library API returns to its user (d3rlpy's `update` returning the losses as
+        # floats, `float(loss.cpu())`) are logging however the user reads them
+        handed_up = self._handed_up(states, parent) if sink == "logging" else None
+        if handed_up is not None and not SAMPLER_NAME.search(handed_up[0].fn.name):
+            handed_up = None
+        stops = [] if sink and handed_up is None else self.stops_of(seen[:200])
         if truncated:
             stops.append(f"flow not followed beyond {MAX_VISITS} statements")
         # the search over-approximates (names, no kill sets; a call's result carries every argument on),
         # so a search that ended before the visit limit without a real sink did not miss one it can read
         # A value stored into an object passed in may be read wherever that object goes (a replay buffer the
         # caller's training loop samples): not seeing a sink there does not show there is none.
-        complete = bool(sink) and not truncated and not escaped
-        placement = Placement(sink, list(start[:1]), stops=stops, visited=visited, complete=complete)
-        if stops and not sink:
+        complete = bool(sink) and not truncated and not escaped and handed_up is None
+        placement = Placement(sink, list(start[:1]), stops=stops, visited=visited, complete=complete,
+                              returned_by=handed_up[0].fn.qualname if handed_up is not None else "")
+        if stops and (not sink or handed_up is not None):
             placement.built, placement.built_place = self._built_signal(states, parent)
+            up = handed_up if handed_up is not None or sink else self._handed_up(states, parent, referenced=True)
+            if placement.built_place is None and up is not None and SAMPLER_NAME.search(up[0].fn.name):
+                # what a sampler that the tree runs only through a name (a plugin path, a function passed as a
+                # value) hands back is data the training learns from or acts with: unfollowed, not no effect
+                placement.built, placement.built_place = self._chain(up, parent), "sampling"
         return placement
+
+    def _handed_up(self, states: list[tuple[Unit, tuple[Unit, ...]]], parent: dict[tuple, tuple | None],
+                   referenced: bool = False) -> tuple[Unit, tuple[Unit, ...]] | None:
+        """The first state that returns the value from a function no code of the tree calls (entered with no call
+        context): a plugin or API entry whose caller the tree does not show. Its logging on the way (a progress
+        line reading `len(collected)`) does not make the value a logged one. Real shape: slime
+        fb393e59..41014d1f, slime/rollout/fully_async_rollout.py:232: the groups a rollout keeps (surplus left
+        queued for the next rollout instead of dropped) are returned by `generate_rollout_fully_async`, loaded by
+        `--rollout-function-path`; filed as "reaches only logging".
+
+        With `referenced`, only a module-level function whose name the tree mentions outside its definition
+        (passed as a value, `sample_fn=n_step_guided_p_sample`, or listed in `__all__`): code nothing mentions is
+        dead. Real shape: diffuser c26d1d37..7ea42286, diffuser/sampling/functions.py: the guided sampler's
+        `grad = model_std * grad` -> `model_var * grad`, filed as no effect ("no caller of
+        `n_step_guided_p_sample` found"; scripts/plan_guided.py passes it as `sample_fn=`)."""
+        for u, ctx in states:
+            if RETURN in u.defs and not ctx and not u.fn.is_module and not self.evaluation_only(u.fn) \
+                    and not self.callers(u.fn):
+                if referenced and (u.fn.class_name or not self.side.references(u.fn.name)):
+                    continue
+                # what evaluation code computes and hands back through a shared entry is evaluation output
+                if any(named_like_evaluation(w.fn) for w in self._chain((u, ctx), parent)):
+                    return None
+                return u, ctx
+        return None
 
     def _seed(self, start: list[Unit], edited: frozenset[str] | None, parent: dict[tuple, tuple | None],
               queue: deque[tuple[Unit, tuple[Unit, ...]]]) -> None:
@@ -609,10 +658,15 @@ class LearningFlow:
         dispatch re-ordered, `train(args, env_module, make_env)` (demo.py:237) paired with a removed line:
         "Behavioural change in the optimizer path: `<module>`" at #1 through every `args` read of `train`."""
         node = u.node
-        if edited == frozenset() or not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)) \
-                or u.defs - {RETURN}:
+        if edited == frozenset() or not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)):
             return []
         call = node.value
+        # `dynamics.train(..., max_epochs=n)`: the object the method is called on may change too (its own
+        # defs, followed on), but the edited argument enters the method all the same
+        receiver = {call.func.value.id} if isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name) \
+            else set()
+        if u.defs - {RETURN} - receiver:
+            return []
         bound = self.bound_callee(call, u.fn)
         if bound is None or bound[0] is u.fn:
             return []
@@ -831,6 +885,12 @@ class LearningFlow:
         """The statements a header controls; with control dependence, a call made for its effect
         under the header (`update_model(actor, params)`) runs or not with it: its callee too."""
         out: list[tuple[Unit, tuple[Unit, ...]]] = [(units[i], ctx) for i in u.controls if i < len(units)]
+        if isinstance(u.node, ast.Break) and u.loops and u.loops[-1] < len(units):
+            # `if max_epochs and epoch >= max_epochs: break` decides how often the loop's body runs: what decides
+            # the break reaches the body (OfflineRL-Kit 91e5ac00..e3ce6979: `EnsembleDynamics.train`'s epoch cap,
+            # offlinerlkit/dynamics/ensemble_dynamics.py; the cap "reached no loss")
+            loop = units[u.loops[-1]]
+            out.extend((units[i], ctx) for i in loop.controls if i < len(units) and units[i] is not u)
         if len(ctx) < MAX_CONTEXT:
             for v, _ in list(out):
                 out.extend((w, (*ctx, v)) for w in self._effect_callee(v))
@@ -902,7 +962,54 @@ class LearningFlow:
             # which stores `self.batch_size` for the replay sampling; the changed default 100 -> 256 "reached
             # nothing"). Kept to the flow: the detectors compare a base's code in the base's own pair.
             return self.resolver.inherited(fn.module, fn.class_name, call.func.attr)  # type: ignore[attr-defined]
-        return self.resolver.resolve(call, fn)
+        found = self.resolver.resolve(call, fn)
+        if found is None and isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name) \
+                and call.func.value.id != "self" and not _is_logger(call):
+            # a logger's own class (`logger = D3RLPyLogger(...)`, `logger.add_metric(...)`) stays a logging sink:
+            # its adapters' stores are not where training reads the values
+            found = self._local_object_method(fn, call.func.value.id, call.func.attr)
+        return found
+
+    def _local_object_method(self, fn: FunctionInfo, name: str, method: str) -> FunctionInfo | None:
+        """`obj.m(...)` where every assignment of the local `obj` in `fn` builds it by calling one class of the
+        repository (`dynamics = EnsembleDynamics(model, optim, ...)`): that class's `m` (its own or inherited).
+        Real shape: OfflineRL-Kit 91e5ac00..e3ce6979, run_example/run_mobile.py:244: `dynamics.train(...,
+        max_epochs=args.dynamics_max_epochs)` caps how long the dynamics model trains (the model-based rollouts
+        the policy learns from); the call read as dynamic dispatch, the cap "reached no loss"."""
+        key = (self._memo.pin(fn), name, method)
+        if key in self._local_methods:
+            return self._local_methods[key]
+        found: FunctionInfo | None = None
+        written: set[str] = set()
+        other = False
+        if not fn.is_module and name in fn.local_names:
+            for node in ast.walk(fn.node):
+                value: ast.expr | None = None
+                if isinstance(node, ast.Assign):
+                    targets, value = list(node.targets), node.value
+                elif isinstance(node, ast.AnnAssign):
+                    targets, value = [node.target], node.value
+                elif isinstance(node, ast.AugAssign | ast.For | ast.AsyncFor | ast.NamedExpr | ast.comprehension):
+                    targets = [node.target]
+                elif isinstance(node, ast.withitem):
+                    targets = [node.optional_vars] if node.optional_vars is not None else []
+                elif isinstance(node, ast.arg):
+                    other = other or node.arg == name
+                    continue
+                else:
+                    continue
+                for t in targets:
+                    if not any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(t)):
+                        continue
+                    if isinstance(t, ast.Name) and isinstance(value, ast.Call) \
+                            and last_name(call_name(value))[:1].isupper():
+                        written.add(call_name(value))
+                    else:
+                        other = True
+        if len(written) == 1 and not other:
+            found = self.resolver.class_method(fn.module, next(iter(written)), method)
+        self._local_methods[key] = found
+        return found
 
     def _effect_callee(self, v: Unit) -> list[Unit]:
         """The units of the project function a call statement (`update_model(actor, p)`) runs; a call whose
@@ -1358,7 +1465,7 @@ class LearningFlow:
 
     def stop_reason(self, call: ast.Call, fn: FunctionInfo) -> str | None:
         name = call_name(call)
-        if not name or name.startswith("super()") or self.resolver.resolve(call, fn) is not None:
+        if not name or name.startswith("super()") or self.resolve(call, fn) is not None:
             return None
         head = name.split(".")[0]
         imported = fn.module.imports.get(head if "." in name else name)

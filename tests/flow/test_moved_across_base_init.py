@@ -103,4 +103,6 @@ def test_store_moved_after_the_base_init_that_reads_it_is_a_change() -> None:
 
 def test_store_moved_across_a_call_that_does_not_see_the_object_is_no_change() -> None:
     found, no_effect = _run(PLAIN_BEFORE, PLAIN_AFTER)
-    assert found == [] and no_effect == [], (found, no_effect)
+    # the reorder is no change; the function is listed with why it was not placed (`flow.analyzer._unanalysed`)
+    assert found == [] and no_effect == ["Changed code in `double.py:AgentDoubleDQN.init`: not placed on the flow"], (
+        found, no_effect)

@@ -329,6 +329,41 @@ def _masked_signal(f: Feature) -> str | None:
     return str(ref[0]) if isinstance(ref, tuple) else None
 
 
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
+
+
+def went_with_the_return(pair: FunctionPair, only_base: list[Feature], ctx: DetectorContext) -> bool:
+    """Every removed mask is a generic `mask` (named for no episode end) inside a helper the baseline called
+    and the candidate no longer reaches, and the candidate discounts nothing: the whole discounted return was
+    replaced (returns_target reports that), no mask was taken out of a return that is still computed. Real
+    shape: planet 27e776cd..c04226b6 (planet/control/planning.py:46): the planner's
+    `discounted_return(reward, length, discount)` (its `mask` from `timestep < length`, all ones over the
+    horizon) became `objective_fn(state)`, an undiscounted sum: read as "Done masking removed" (critical)."""
+    from investigator.detectors.roles import generic_mask
+    from investigator.detectors.rules.gae_index import DISCOUNT
+
+    helpers = set()
+    for f in only_base:
+        if f.site.depth == 0 or f.site.fn is pair.base:
+            return False
+        names = [n for n in _IDENT.findall(f.text) if role(last_name(n) or "_") == "dones"]
+        if not names or not all(generic_mask(last_name(n) or n) for n in names):
+            return False
+        helpers.add((f.site.fn.path, f.site.fn.qualname))
+    reached: dict[tuple[str, str], FunctionInfo] = {}
+    for s in ctx.sites(pair.cand):
+        reached.setdefault((s.fn.path, s.fn.qualname), s.fn)
+    if helpers & set(reached):
+        return False
+    for fn in reached.values():  # the whole text of each function reached (a lambda is no site of the walk)
+        for n in ast.walk(fn.node):
+            name = n.id if isinstance(n, ast.Name) else n.attr if isinstance(n, ast.Attribute) else \
+                n.arg if isinstance(n, ast.arg) else ""
+            if name and DISCOUNT.search(name):
+                return False
+    return True
+
+
 class DoneMaskDetector(FeatureDetector):
     set_semantics = True  # which done signals are masked, and which quantities are masked
     meta = DetectorMeta(
@@ -430,6 +465,8 @@ class DoneMaskDetector(FeatureDetector):
                 "Truncation no longer masks the bootstrap (terminations still do)", pair, only_base, [],
                 severity=Severity.significant, confidence=0.6, fix=TRUNCATION_FIX,
             )]
+        if only_base and not only_cand and went_with_the_return(pair, only_base, ctx):
+            return []
         if only_base and not only_cand:
             return [feature_hit("Done masking removed from the return/advantage computation", pair, only_base, [])]
         if only_cand and not only_base:

@@ -9,11 +9,13 @@ are fine), and the equivalent ways of clearing gradients (`optimizer.zero_grad()
 from __future__ import annotations
 
 import ast
+import re
 from collections import Counter
 from dataclasses import dataclass
 
 from investigator.detectors.base import Detector, DetectorContext, DetectorMeta, Hit, site_loc
 from investigator.detectors.flow import Site
+from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import OPTIMIZER_RECEIVER, calls, optimizer_step
 from investigator.models import Severity
@@ -228,6 +230,73 @@ def _render(path: list[Event], opts: dict[str, int]) -> str:
     )
 
 
+def _woken_update(pair: FunctionPair, base: list[Event], cand: list[Event], ctx: DetectorContext) -> Hit | None:
+    """A guarded path of the candidate steps an optimizer inside a function that existed at the baseline but
+    was not reached from this one there: `if self.use_rnn: return self.update_rnn(sample)` makes recurrent
+    runs train with `update_rnn` again. Real shape: xuance a2c27bd8..febfe494, `QTRAN_Learner.update`
+    (qtran_learner.py:27; twelve off-policy MARL learners' `update_rnn` unreachable at the baseline)."""
+    if pair.cand is None or pair.base is None:
+        return None
+    seen = {(f.path, f.qualname) for e in base for f in e.site.chain}
+    for e in cand:
+        fn = e.site.fn
+        if e.kind != "step" or fn is pair.cand or not e.site.branches or (fn.path, fn.qualname) in seen:
+            continue
+        before = ctx.pairs.counterpart(fn)
+        if before is None or (before.path, before.qualname) in seen or _called_at_baseline(ctx, before):
+            continue
+        guard = _guard_text(pair, e.site.branches[0])
+        if not guard:  # the branch is the callee's own, not a path of this function
+            continue
+        call_site = e.site.anchor
+        return Hit(
+            title=f"Update path added: `{pair.cand.name}` now runs `{fn.qualname}` when {guard}",
+            summary=f"`{fn.qualname}` (defined at the baseline, not reached from `{pair.base.name}` there) now steps "
+                    f"the optimizer on a guarded path of `{pair.cand.name}`"
+                    + (f" ({call_site[0]}:{call_site[1]})" if call_site else ""),
+            base=(pair.base.path, pair.base.lineno),
+            cand=site_loc(e.site),
+            pair=pair,
+            severity=Severity.significant,
+            confidence=0.6,
+            details={"problems": [f"update path added through {fn.qualname}"]},
+            restore=(pair.base, pair.cand),
+        )
+    return None
+
+
+def _called_at_baseline(ctx: DetectorContext, fn: FunctionInfo) -> bool:
+    """Some baseline file of `fn`'s package (its first two path components: `xuance/torch/`, not the
+    `xuance/tensorflow/` backend whose agents call their own `update_rnn`) calls `fn.name(...)` (not its `def`): the
+    update ran at the baseline, reached from elsewhere (d3rlpy v2.2.0..v2.3.0 moved `self.update_alpha(...)` from
+    the trainer's step into `compute_actor_loss`: the same update, moved, not a dormant one woken). Cached on the
+    context."""
+    cache: dict[tuple[str, str], bool] | None = getattr(ctx, "_called_at_baseline", None)
+    if cache is None:
+        cache = {}
+        ctx._called_at_baseline = cache  # type: ignore[attr-defined]
+    parts = fn.path.split("/")
+    package = "/".join(parts[:2]) + "/" if len(parts) > 2 else ""
+    key = (package, fn.name)
+    if key not in cache:
+        call = re.compile(rf"(?<!def )\b{re.escape(fn.name)}\s*\(")
+        cache[key] = any(fn.name in text and call.search(text) for path, text in ctx.pairs.base.texts().items()
+                         if path.endswith(".py") and path.startswith(package))
+    return cache[key]
+
+
+def _guard_text(pair: FunctionPair, branch: tuple[int, int]) -> str:
+    """`` `self.use_rnn` `` for the arm (id of the If, 0/1) of the candidate function's `if`."""
+    from investigator.pyast import unparse
+
+    node = pair.cand.node if pair.cand is not None else None
+    for sub in ast.walk(node) if node is not None else ():
+        if isinstance(sub, ast.If) and id(sub) == branch[0]:
+            text = unparse(sub.test, 60)
+            return f"`{text}`" if branch[1] == 0 else f"not `{text}`"
+    return ""
+
+
 class GradOrderDetector(Detector):
     meta = DetectorMeta(
         id="grad_order",
@@ -268,6 +337,11 @@ class GradOrderDetector(Detector):
                     restore=(first_lost.fn, pair.cand),
                 )
             ]
+        woken = _woken_update(pair, base, cand, ctx)
+        hits = self._sequence_hits(pair, base, cand, common)
+        return hits + ([woken] if woken is not None else [])
+
+    def _sequence_hits(self, pair: FunctionPair, base: list[Event], cand: list[Event], common: set[str]) -> list[Hit]:
         b = [e for e in base if e.kind in common]
         c = [e for e in cand if e.kind in common]
         opts_b, opts_c = _opt_index(b), _opt_index(c)

@@ -17,21 +17,52 @@ from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import calls, canon, mentions_role, roles_in
 from investigator.models import Severity
-from investigator.pyast import is_constant_like, kwarg, last_name, receiver
+from investigator.pyast import call_name, is_constant_like, kwarg, last_name, receiver
 
 LOSSY = {"loss", "kl", "entropy"}
 MAX_LIKE = {"max", "maximum", "fmax"}
 CLAMP_LIKE = {"clamp", "clamp_min", "clip", "clamp_"}
 
 
-def clamp_of_loss(call: ast.Call, name: str) -> tuple[ast.AST, ast.AST] | None:
-    """(tensor, lower bound) when the call puts a constant floor under a loss-like term."""
+_CASTS = {"cast", "float", "to_float", "constant", "convert_to_tensor", "tensor", "as_tensor"}
+
+
+def _uncast(node: ast.AST) -> ast.AST:
+    """`tf.cast(free_nats, tf.float32)`, `float(c)`, `tf.constant(c)`: the value cast."""
+    while isinstance(node, ast.Call) and last_name(call_name(node)) in _CASTS and node.args:
+        node = node.args[0]
+    return node
+
+
+def _bound_like(node: ast.AST, params: frozenset[str]) -> bool:
+    """A constant, a config attribute, or a parameter of the function (a hyperparameter handed in:
+    `compute_losses(..., free_nats)`), through casts."""
+    node = _uncast(node)
+    return is_constant_like(node) or (isinstance(node, ast.Name) and node.id in params)
+
+
+def _zero(node: ast.AST) -> bool:
+    node = _uncast(node)
+    return isinstance(node, ast.Constant) and isinstance(node.value, int | float) and node.value == 0
+
+
+def clamp_of_loss(call: ast.Call, name: str, params: frozenset[str] = frozenset()) -> tuple[ast.AST, ast.AST] | None:
+    """(tensor, lower bound) when the call puts a constant floor under a loss-like term.
+
+    `max(0, kl - c)` is `max(c, kl) - c`: the same floor `c` shifted by a constant, the same gradient
+    (zero while `kl < c`). Both read as the floor `c` of `kl`, so rewriting one as the other is no change.
+    Real shape: planet 27e776cd..c04226b6 (planet/training/utility.py:211) rewrote the free-nats clamp
+    `tf.maximum(tf.cast(free_nats, tf.float32), loss)` as `tf.maximum(0.0, loss - float(config.free_nats))`,
+    read as "Loss term clamped at a constant" (critical)."""
     tail = last_name(name)
     if tail in MAX_LIKE and len(call.args) == 2:
         a, b = call.args
         for operand, floor in ((a, b), (b, a)):
-            if is_constant_like(floor) and not is_constant_like(operand) and mentions_role(operand, LOSSY):
-                return operand, floor
+            if _zero(floor) and isinstance(operand, ast.BinOp) and isinstance(operand.op, ast.Sub) \
+                    and _bound_like(operand.right, params) and mentions_role(operand.left, LOSSY):
+                return operand.left, _uncast(operand.right)
+            if _bound_like(floor, params) and not _bound_like(operand, params) and mentions_role(operand, LOSSY):
+                return operand, _uncast(floor)
     if tail in CLAMP_LIKE:
         recv = receiver(call)
         if isinstance(call.func, ast.Attribute) and recv and recv.split(".")[0] not in {"torch", "np", "numpy", "jnp", "F"}:
@@ -66,8 +97,12 @@ class LossClampDetector(FeatureDetector):
 
     def features(self, sites: list[Site], fn: FunctionInfo, ctx: DetectorContext) -> list[Feature]:
         out = []
+        params: dict[int, frozenset[str]] = {}
         for site, call, name in calls(sites):
-            found = clamp_of_loss(call, name)
+            key = id(site.fn)
+            if key not in params:
+                params[key] = _parameters(site.fn)
+            found = clamp_of_loss(call, name, params[key])
             if found:
                 tensor, bound = found
                 r = sorted(roles_in(tensor) & LOSSY)[0]
@@ -75,8 +110,24 @@ class LossClampDetector(FeatureDetector):
         return out
 
     def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
+        kept = {f.key[0] for f in only_base} & {f.key[0] for f in only_cand}
+        if kept:
+            # the term had a floor at both commits: the bound changed (a value, a config key), no new clamp
+            r = sorted(kept)[0]
+            return [feature_hit(f"Constant floor of a {r} term changed", pair,
+                                [f for f in only_base if f.key[0] == r], [f for f in only_cand if f.key[0] == r],
+                                severity=Severity.significant, confidence=0.6)]
         if only_cand:
             return [feature_hit(f"{only_cand[0].key[0].capitalize()} term clamped at a constant: gradient is zero below it",
                                 pair, only_base, only_cand)]
         return [feature_hit(f"Constant floor removed from a {only_base[0].key[0]} term", pair, only_base, [],
                             severity=Severity.significant, confidence=0.6)]
+
+
+def _parameters(fn: FunctionInfo) -> frozenset[str]:
+    node = fn.node
+    if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return frozenset()
+    args = node.args
+    names = [a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]]
+    return frozenset(n for n in names if n not in {"self", "cls"})

@@ -529,3 +529,18 @@ def same_once_rewritten(base: Sequence[ast.AST], cand: Sequence[ast.AST], rewrit
     b = [ast.dump(rewrite_base.visit(copy_tree(p)), annotate_fields=False) for p in base]
     c = [ast.dump(rewrite_cand.visit(copy_tree(p)), annotate_fields=False) for p in cand]
     return bool(rewrite_base.count or rewrite_cand.count) and b == c
+
+
+def arguments_by_name(call: ast.Call, names: Sequence[str]) -> dict[str, ast.expr] | None:
+    """A call's positional and keyword arguments by parameter name (`names`: the callee's parameters in order,
+    `self` left out of a method); None when it unpacks `*args` / `**kw`, passes too many positionals, repeats a
+    parameter or names one the callee does not have."""
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords) \
+            or len(call.args) > len(names):
+        return None
+    out = dict(zip(names, call.args, strict=False))
+    for k in call.keywords:
+        if k.arg is None or k.arg in out or k.arg not in names:
+            return None
+        out[k.arg] = k.value
+    return out

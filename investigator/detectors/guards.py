@@ -53,7 +53,7 @@ from investigator.models import (
     NoEffectChange,
     Severity,
 )
-from investigator.pyast import class_base, super_method
+from investigator.pyast import arguments_by_name, class_base, super_method
 from investigator.scope import out_of_scope_kind
 
 UNKNOWN = object()  # a value that cannot be proven
@@ -1620,7 +1620,7 @@ class _Normalized(ast.NodeTransformer):
         params = _signature(self.side, name) if name else None
         if params is None:
             return node
-        named = _named_arguments(node, [p for p, _ in params])
+        named = arguments_by_name(node, [p for p, _ in params])
         if named is None:
             return node
         defaults = dict(params)
@@ -1633,18 +1633,6 @@ class _Normalized(ast.NodeTransformer):
                 continue
             keywords.append(ast.keyword(arg=param, value=value))
         return ast.Call(func=node.func, args=[], keywords=keywords)
-
-
-def _named_arguments(call: ast.Call, params: list[str]) -> dict[str, ast.expr] | None:
-    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords) \
-            or len(call.args) > len(params):
-        return None
-    out = dict(zip(params, call.args, strict=False))
-    for k in call.keywords:
-        if k.arg in out or k.arg not in params:
-            return None
-        out[k.arg] = k.value
-    return out
 
 
 def _signature(side: Side, name: str) -> list[tuple[str, ast.expr | None]] | None:
@@ -1755,7 +1743,7 @@ def _left_at_default(side: Side, owner: str, params: list[str], option: str, def
         for node in found:
             if isinstance(node, ast.Call):
                 calls += 1
-                named = _named_arguments(node, params)
+                named = arguments_by_name(node, params)
                 if named is None:
                     return False
                 value = named.get(option)

@@ -39,7 +39,7 @@ from collections.abc import Sequence
 from fractions import Fraction
 
 from investigator.flow.diff import UnitChange
-from investigator.pyast import last_name, unparse, without_keywords
+from investigator.pyast import arguments_by_name, last_name, unparse, without_keywords
 
 # methods that draw from a generator (numpy RandomState / Generator, Python's random module)
 _DRAWS = {"choice", "randint", "integers", "rand", "random", "random_sample", "uniform", "randrange"}
@@ -86,20 +86,6 @@ def _receiver_is_rng(func: ast.expr) -> bool:
     return any(w in last_name(text) for w in _RNG_WORDS)
 
 
-def _args(call: ast.Call, names: tuple[str, ...]) -> dict[str, ast.expr] | None:
-    """Positional and keyword arguments by parameter name (None when `*args` / `**kw` are passed)."""
-    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
-        return None
-    if len(call.args) > len(names):
-        return None
-    out = dict(zip(names, call.args, strict=False))
-    for k in call.keywords:
-        if k.arg in out or k.arg not in names:
-            return None
-        out[k.arg] = k.value
-    return out
-
-
 def _size(args: dict[str, ast.expr]) -> str:
     size = args.get("size")
     return "" if size is None or (isinstance(size, ast.Constant) and size.value is None) else unparse(size, 200)
@@ -136,7 +122,7 @@ def _categorical(values: list[object], probs: list[Fraction] | None, size: str) 
 
 
 def _choice(call: ast.Call, stdlib: bool) -> tuple | None:
-    args = _args(call, ("seq",) if stdlib else ("a", "size", "replace", "p"))
+    args = arguments_by_name(call, ("seq",) if stdlib else ("a", "size", "replace", "p"))
     if not args:
         return None
     a = args.get("seq", args.get("a"))
@@ -240,7 +226,7 @@ def _sign(node: ast.Call) -> tuple | None:
 def _integers(node: ast.Call, stdlib: bool, name: str) -> tuple | None:
     """`randint(hi)`, `randint(lo, hi, size)`, `integers(lo, hi)`, `randrange(lo, hi)`: uniform on [lo, hi)
     (Python's `random.randint(a, b)` includes b)."""
-    args = _args(node, ("low", "high", "size") if not stdlib else ("low", "high"))
+    args = arguments_by_name(node, ("low", "high", "size") if not stdlib else ("low", "high"))
     if not args or "low" not in args or "endpoint" in {k.arg for k in node.keywords}:
         return None
     if stdlib and name == "randint":

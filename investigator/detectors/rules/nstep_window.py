@@ -95,7 +95,8 @@ def nstep_reads(sites: list[Site], fn: FunctionInfo) -> list[Feature]:
         read = window_read(value, wins)
         if read is None:
             continue
-        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target] \
+            if isinstance(stmt, ast.AugAssign | ast.AnnAssign) else []
         shown = ", ".join(unparse(e, 60) for t in targets for e in (t.elts if isinstance(t, ast.Tuple) else [t]))
         out.append(Feature(("window_read", read[0], shown, read[1]), site, unparse(stmt, 100)))
     return out

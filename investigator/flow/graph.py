@@ -394,7 +394,7 @@ class LearningFlow:
             # the change's own function or class: a value handed on to other code is that code's concern
             if u.fn is not home and (not home.class_name or u.fn.class_name != home.class_name or u.fn.path != home.path):
                 continue
-            label = signal_label(u)
+            label = signal_label(u, home)
             if label is None:
                 continue
             chain = self._chain(state, parent)

@@ -11,7 +11,9 @@ rewrites, token by token, the statements Python 3 removed:
 - `exec code in ns` -> `exec(code, ns)`;
 - `except E, e:` -> `except E as e:`;  `raise E, msg` -> `raise E(msg)` (a traceback argument dropped);
 - backticks -> `repr(...)`;  `0777` -> `0o777`;  `10L` -> `10`;  `<>` -> `!=`;  `ur"..."` -> `r"..."`;
-- indentation mixing tabs and spaces: tabs expanded to multiples of eight, as Python 2 did.
+- indentation mixing tabs and spaces: tabs expanded to multiples of eight, as Python 2 did;
+- `async` as a keyword argument (`x.cuda(async=True)`, Python 3.6 and PyTorch before 0.4) -> `non_blocking=`,
+  the name PyTorch gave it when Python 3.7 made `async` a keyword (so a later `non_blocking=True` reads the same).
 
 Every edit stays on its line (no line is added or removed), so line numbers in findings are the
 file's own; columns may move on an edited line. Anything else (tuple parameters, `print` used inside
@@ -185,6 +187,8 @@ class _Rewriter:
                 self._except(i)
             elif tok.type == tokenize.NAME and at_start and tok.string == "raise":
                 self._raise(i)
+            elif tok.type == tokenize.NAME and tok.string == "async" and depth > 0 and self._keyword_argument(i, previous):
+                self._replace(tok.start, tok.end, "non_blocking")
             elif tok.type == tokenize.ERRORTOKEN and tok.string == "`":
                 self._replace(tok.start, tok.end, ")" if backticks % 2 else "repr(")
                 backticks += 1
@@ -195,6 +199,15 @@ class _Rewriter:
             previous = tok
         if backticks % 2:
             raise _GiveUp
+
+    def _keyword_argument(self, i: int, previous: tokenize.TokenInfo | None) -> bool:
+        """Whether the `async` at `i` names a keyword argument (`x.cuda(async=True)`): after `(` or `,`,
+        before `=`. Python 3.7 made `async` a keyword; PyTorch before 0.4 spelled `non_blocking` so, and
+        2017-2018 RL code (ptan's samples) is full of `.cuda(async=True)`."""
+        if previous is None or previous.type != tokenize.OP or previous.string not in ("(", ","):
+            return False
+        following = next((t for t in self.tokens[i + 1:] if t.type not in _SKIPPED), None)
+        return following is not None and following.type == tokenize.OP and following.string == "="
 
     def _adjacent(self, previous: tokenize.TokenInfo, tok: tokenize.TokenInfo) -> None:
         """Edits of two tokens with nothing between them: `0` `777`, `10` `L`, `<` `>`, `ur` `"..."`."""

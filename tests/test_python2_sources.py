@@ -136,3 +136,36 @@ def test_a_baseline_the_fallback_cannot_read_stays_a_recorded_failure(tmp_path: 
     titles = _run(tmp_path, textwrap.dedent(broken))
     assert not any("batch_size" in t for t in titles), titles
     assert any(t.startswith("FAILURE") and "does not parse" in t for t in titles), titles
+
+
+PY36_ASYNC = """\
+import torch
+def calc_loss(batch, net, cuda=False):
+    states_v = torch.from_numpy(batch)
+    if cuda:
+        states_v = states_v.cuda(async=True)
+        other = states_v.to("cuda", non_blocking=True, async = False)
+    return net(states_v)
+"""
+
+
+def test_async_keyword_arguments_of_python36_torch_code_are_read() -> None:
+    """Real shape (Shmuma/ptan 66f55d0, samples/quantile_regression/qr_atari.py:115, held-out 9
+    `ptan-qr-done-mask-copy`): `states_v.cuda(async=True)` (PyTorch 0.3 on Python 3.6) made the module a parse
+    failure at both commits, so the re-applied bug in `calc_loss_qr` had no finding at all."""
+    with pytest.raises(SyntaxError):
+        ast.parse(PY36_ASYNC)
+    out = python3_source(PY36_ASYNC)
+    assert out is not None and out.count("\n") == PY36_ASYNC.count("\n")
+    assert "states_v.cuda(non_blocking=True)" in out and "non_blocking = False" in out
+    tree = parse_tree(PY36_ASYNC)
+    assert isinstance(tree.body[1], ast.FunctionDef) and tree.body[1].body[-1].lineno == 7
+
+
+def test_async_as_a_name_elsewhere_stays_a_parse_failure() -> None:
+    """Only a keyword argument is renamed: `async` read as a variable is not rewritten, and native
+    coroutines (`async def`, `async with`) parse without the fallback."""
+    with pytest.raises(SyntaxError):
+        parse_tree("def f(async=False):\n    return async\n")
+    tree = parse_tree("async def f(x):\n    async with x as y:\n        return await y\n")
+    assert isinstance(tree.body[0], ast.AsyncFunctionDef)

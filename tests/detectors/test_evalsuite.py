@@ -39,6 +39,8 @@ WITHOUT_FIXTURES: dict[str, str] = {
     "squashed_policy": "tests/detectors/test_offpolicy_rules.py",
     # the fixture PPO keeps no averaged or target network whose update could become a no-op
     "noop_update": "tests/detectors/test_noop_update.py",
+    # the fixture PPO is on-policy: no n-step window of transitions
+    "nstep_window": "tests/detectors/test_nstep_window.py",
 }
 
 

@@ -373,6 +373,31 @@ CASES["config_class_defaults"] = (
     "batch_size",
 )
 
+NSTEP = """
+from collections import deque
+
+
+def n_step_info(window, gamma):
+    return window[-1][2], window[-1][3], window[-1][4]
+
+
+def add(window, memory, transition, n_step, gamma):
+    window.append(transition)
+    if len(window) < n_step:
+        return
+    reward, next_state, done = n_step_info(window, gamma)
+    state, action = window[0][:2]
+    memory.append((state, action, reward, next_state, done))
+"""
+
+CASES["nstep_window"] = (
+    {"a.py": NSTEP},
+    {"a.py": NSTEP.replace("state, action = window[0][:2]", "state, action = transition[:2]")},
+    {"a.py": NSTEP.replace("state, action = window[0][:2]", "state, action = window[0][0], window[0][1]")},
+    "from the newest step",
+)
+
+
 def test_every_detector_has_cases() -> None:
     ids = {d.meta.id for d in all_detectors()}
     assert len(ids) >= 20

@@ -107,9 +107,12 @@ def _placement_of_update(text: str):
 
 def test_a_statistic_also_returned_by_call_is_not_proven_logging_only() -> None:
     # real shape (skrl 2.0): the running scaler's mean is logged and used in `__call__`, whose callers
-    # the text does not show; "reaches only logging" would call the normaliser's update no-effect
+    # the text does not show; "reaches only logging" would call the normaliser's update no-effect. Since the
+    # twenty-first session (h9use, EasyR1's reward manager) such a value has no logging sink at all: the flow
+    # stops where the return leaves the readable code, and the stop is named
     placement = _placement_of_update(SCALER)
-    assert placement.sink == "logging" and not placement.complete
+    assert placement.sink is None and not placement.complete
+    assert any("Scaler.__call__" in s for s in placement.stops), placement.stops
 
 
 def test_a_statistic_only_logged_is_logging_only() -> None:

@@ -53,7 +53,7 @@ from investigator.models import (
     NoEffectChange,
     Severity,
 )
-from investigator.pyast import arguments_by_name, class_base, super_method
+from investigator.pyast import arguments_by_name, class_base, parameter_defaults, super_method
 from investigator.scope import out_of_scope_kind
 
 UNKNOWN = object()  # a value that cannot be proven
@@ -1684,13 +1684,9 @@ def _class_var(annotation: ast.expr) -> bool:
 
 
 def _parameters(fn: ast.FunctionDef | ast.AsyncFunctionDef, skip_first: bool) -> list[tuple[str, ast.expr | None]] | None:
-    a = fn.args
-    if a.vararg is not None or a.kwarg is not None:
+    if fn.args.vararg is not None or fn.args.kwarg is not None:
         return None
-    positional = [*a.posonlyargs, *a.args]
-    defaults: list[ast.expr | None] = [None] * (len(positional) - len(a.defaults)) + list(a.defaults)
-    out = list(zip((p.arg for p in positional), defaults, strict=True))
-    out += list(zip((p.arg for p in a.kwonlyargs), a.kw_defaults, strict=True))
+    out = [(p.arg, default) for p, default in parameter_defaults(fn)]
     return out[1:] if skip_first else out
 
 

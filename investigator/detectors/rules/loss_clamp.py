@@ -17,7 +17,7 @@ from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import calls, canon, mentions_role, roles_in
 from investigator.models import Severity
-from investigator.pyast import call_name, is_constant_like, kwarg, last_name, receiver
+from investigator.pyast import call_name, is_constant_like, kwarg, last_name, parameter_defaults, receiver
 
 LOSSY = {"loss", "kl", "entropy"}
 MAX_LIKE = {"max", "maximum", "fmax"}
@@ -128,6 +128,4 @@ def _parameters(fn: FunctionInfo) -> frozenset[str]:
     node = fn.node
     if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
         return frozenset()
-    args = node.args
-    names = [a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]]
-    return frozenset(n for n in names if n not in {"self", "cls"})
+    return frozenset(p.arg for p, _ in parameter_defaults(node) if p.arg not in {"self", "cls"})

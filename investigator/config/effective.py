@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 from investigator.config.collect import SideData
-from investigator.config.entry import TRAIN_WORDS, ResolvedEntry, _hydra_of
+from investigator.config.entry import TRAIN_WORDS, ResolvedEntry, hydra_of
 from investigator.config.extractors.base import ParsedFile
 from investigator.config.extractors.launch import LaunchCommand
 from investigator.config.extractors.python import (
@@ -617,7 +617,7 @@ def _training_rival(side: SideData, path: str, entry_script: str | None) -> bool
     beside a library entry. A `@hydra.main` script needs no training word: the decorator is the evidence
     (og-marl's `offline/continuous_bc.py`)."""
     stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-    if _NOT_TRAINING.search(stem) or not (TRAIN_WORDS.search(stem) or _hydra_of(side, path, None) is not None):
+    if _NOT_TRAINING.search(stem) or not (TRAIN_WORDS.search(stem) or hydra_of(side, path, None) is not None):
         return False
     kind = out_of_scope_kind(path)
     return kind is None or (entry_script is not None and kind == out_of_scope_kind(entry_script) and kind == "example")
@@ -701,7 +701,7 @@ def _add_rival_hydra(side: SideData, path: str, entry: EntryPoint, layers: list[
     """A rival script's own `@hydra.main` config, composed and layered under the script's path prefix as a run
     of its own (each config file it composes is a run-time candidate file of that script). A file the followed
     entry composes too stays the entry's (its keys are compared there)."""
-    hydra = _hydra_of(side, path, None)
+    hydra = hydra_of(side, path, None)
     if hydra is None:
         return
     directory, name = hydra

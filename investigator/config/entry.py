@@ -74,7 +74,7 @@ def _main_function(side: SideData, path: str) -> str | None:
     return None
 
 
-def _hydra_of(side: SideData, path: str, function: str | None) -> tuple[str, str] | None:
+def hydra_of(side: SideData, path: str, function: str | None) -> tuple[str, str] | None:
     module = side.program.modules.get(path)
     if module is None:
         return None
@@ -139,7 +139,7 @@ def parse_spec(side: SideData, spec: str) -> ResolvedEntry:
 def _attach_hydra(side: SideData, out: ResolvedEntry, args: list[str]) -> None:
     if not out.starts:
         return
-    hydra = _hydra_of(side, *out.starts[0])
+    hydra = hydra_of(side, *out.starts[0])
     if hydra is None:
         return
     name = hydra[1]

@@ -113,6 +113,12 @@ class DetectorContext:
         self._sizes: dict[int, int] = {}
         self.units = UnitCache()  # statement units for the dependency check of verified items
         self._flow_check: FlowCheck | None = None
+        self._memos: dict[str, dict] = {}
+
+    def memo(self, name: str) -> dict:
+        """A cache named `name`, shared by every detector of this investigation (per-pair or per-name answers that
+        several detectors ask for: moved code's homes, template hooks, calls at the baseline)."""
+        return self._memos.setdefault(name, {})
 
     @property
     def flow_check(self) -> FlowCheck:

@@ -136,11 +136,7 @@ def dynamic_callees(pair, ctx) -> list[tuple[Site, ast.Call, FunctionInfo]]:
 
 
 def _memo(ctx, name: str) -> dict:
-    cache: dict | None = getattr(ctx, name, None)
-    if cache is None:
-        cache = {}
-        setattr(ctx, name, cache)
-    return cache
+    return ctx.memo(name)
 
 
 def _dynamic_callees(pair, ctx) -> list[tuple[Site, ast.Call, FunctionInfo]]:
@@ -210,14 +206,15 @@ def _constructors(class_name: str, side: SideIndex, ctx) -> list[FunctionInfo]:
 def _earlier(ctx, home: FunctionInfo) -> FunctionInfo | None:
     """The baseline side of the first pair whose candidate is `home` (indexed once per pair list)."""
     pairs = ctx.pairs.pairs
-    built: tuple[int, dict[int, FunctionInfo | None]] | None = getattr(ctx, "_earlier_index", None)
+    memo = _memo(ctx, "_earlier_index")
+    built: tuple[int, dict[int, FunctionInfo | None]] | None = memo.get("built")
     if built is None or built[0] != len(pairs):  # (re)built when pairs were added since
         index: dict[int, FunctionInfo | None] = {}
         for p in pairs:
             if p.cand is not None:
                 index.setdefault(id(p.cand), p.base)
         built = (len(pairs), index)
-        ctx._earlier_index = built
+        memo["built"] = built
     return built[1].get(id(home))
 
 

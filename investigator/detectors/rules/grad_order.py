@@ -271,10 +271,7 @@ def _called_at_baseline(ctx: DetectorContext, fn: FunctionInfo) -> bool:
     update ran at the baseline, reached from elsewhere (d3rlpy v2.2.0..v2.3.0 moved `self.update_alpha(...)` from
     the trainer's step into `compute_actor_loss`: the same update, moved, not a dormant one woken). Cached on the
     context."""
-    cache: dict[tuple[str, str], bool] | None = getattr(ctx, "_called_at_baseline", None)
-    if cache is None:
-        cache = {}
-        ctx._called_at_baseline = cache  # type: ignore[attr-defined]
+    cache: dict[tuple[str, str], bool] = ctx.memo("called_at_baseline")
     parts = fn.path.split("/")
     package = "/".join(parts[:2]) + "/" if len(parts) > 2 else ""
     key = (package, fn.name)

@@ -21,7 +21,7 @@ import re
 from investigator.detectors.functions import FunctionInfo
 from investigator.trainstep import computes_loss
 
-EVAL_FUNCTION = re.compile(r"(^|_|\.)(eval|evaluate|evaluation|evaluator|test|enjoy|render|record_video|"
+EVAL_FUNCTION = re.compile(r"(^|_|\.)(eval|evaluate|evaluation|evaluator|validation|test|enjoy|render|record_video|"
                            r"visuali[sz]e|plot|demo|play)($|_|\.|s$)", re.IGNORECASE)
 # a module named for evaluation only (`pokemon_red_eval.py`, `evaluate.py`): not `demo`, `play` or `test`,
 # which name training scripts too (PufferLib's `demo.py` trains)
@@ -29,6 +29,18 @@ EVAL_MODULE = re.compile(r"(^|_)(eval|evaluate|evaluation|evaluator)($|_)", re.I
 # exporting a trained model (TorchScript, ONNX, a deployment copy) is not training
 EXPORT_WORDS = {"export", "exporter", "exported", "onnx", "jit", "torchscript", "tflite", "coreml", "tensorrt"}
 WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+# a function named for what it writes out: TensorBoard summaries, metrics, debug dumps (`_write_rewards_summary`,
+# `log_metrics`, `dump_train_data`, `Model.log`). Not `log_prob`, `log_softmax`: `log` counts only as the whole
+# name or followed by what is logged
+LOG_WORDS = {"summary", "summaries", "tensorboard", "wandb", "mlflow", "dump", "dumps", "histogram", "histograms"}
+LOGGED_WORDS = {"metrics", "metric", "info", "infos", "scalar", "scalars", "summary", "summaries", "stats",
+                "statistics", "images", "image", "video", "videos", "episode", "episodes", "rewards", "returns",
+                "results", "progress", "dict", "text", "table", "eval", "evaluation", "validation", "rollout",
+                "rollouts", "training", "train", "step", "data"}
+# an object held for evaluation: `eval_env`, `self._eval_env`, `eval_callback`, `val_dataset`, `test_loader`
+HOLDER_EVAL_WORDS = {"eval", "evaluation", "evaluator", "test", "val", "valid", "validation"}
+HOLDER_OBJECT_WORDS = {"env", "envs", "environment", "environments", "callback", "callbacks", "dataset", "datasets",
+                       "loader", "loaders", "dataloader", "dataloaders"}
 MAX_MODULE_FUNCTIONS = 400  # beyond this the module is not scanned: the name decides
 
 
@@ -127,6 +139,29 @@ def named_like_evaluation(fn: FunctionInfo) -> bool:
         return False
     stem = fn.path.rsplit("/", 1)[-1].removesuffix(".py")
     return bool(EVAL_FUNCTION.search(fn.qualname) or EVAL_MODULE.search(stem))
+
+
+def named_like_logging(fn: FunctionInfo) -> bool:
+    """`_write_rewards_summary`, `log_metrics`, `Model.log`, `dump_debug_data`: a function that writes values out
+    for people to read (TensorBoard, a logger, a file). Still off the flow only when it feeds no training
+    (`feeds_training`), as for evaluation."""
+    if fn.is_module:
+        return False
+    words = [w.lower() for w in WORD.findall(fn.name)]
+    if not words:
+        return False
+    if set(words) & LOG_WORDS:
+        return True
+    return words[0] == "log" and (len(words) == 1 or words[1] in LOGGED_WORDS) \
+        or (len(words) > 1 and words[0] in ("write", "record", "print") and words[-1] in LOGGED_WORDS)
+
+
+def holds_for_evaluation(name: str) -> bool:
+    """A variable or attribute named as an object kept for evaluation (`eval_env`, `self._eval_env`,
+    `eval_callback`, `val_dataset`): what is stored there is the evaluation's, not training's. Only objects:
+    `val_loss` or `eval_return` may drive early stopping or a schedule."""
+    words = {w.lower() for w in WORD.findall(name.rsplit(".", 1)[-1])}
+    return bool(words & HOLDER_EVAL_WORDS) and bool(words & HOLDER_OBJECT_WORDS)
 
 
 def named_like_export(fn: FunctionInfo) -> bool:

@@ -36,9 +36,11 @@ from investigator.flow.classbody import is_class_body
 from investigator.flow.combinators import differentiated_operands, invocations
 from investigator.flow.evaluation import (
     feeds_training,
+    holds_for_evaluation,
     loss_functions,
     named_like_evaluation,
     named_like_export,
+    named_like_logging,
     writes_by_statement,
 )
 from investigator.flow.fieldstores import field_store_roots, reads_fields
@@ -250,6 +252,35 @@ class LearningFlow:
             self._eval_only[key] = not feeds_training(fn)
         return self._eval_only[key]
 
+    def off_path(self, fn: FunctionInfo) -> str | None:
+        """"evaluation" or "logging" for a function off the training flow by its role, else None: named like
+        evaluation (validation included) or like writing values out (summaries, metrics, debug dumps: see
+        `named_like_logging`), and writing nothing a loss-computing function of its module reads (`feeds_training`).
+        What such a function stores into shared state (an attribute, a method call on one) is not followed on,
+        and what code it calls does on its behalf is its own (`_search`, `_next_uncached`): only its return value
+        reaches its callers. Real shape: rlgraph 70b14a64..428fc136, rlgraph/agents/agent.py:559 (baseline
+        593): `Agent._write_rewards_summary` summed `episode_reward += rewards[i]` for the TensorBoard tags
+        `reward/episode_reward` and handed it back to the graph (`graph_executor.execute(("set_episode_reward",
+        ...))`), which the flow followed by name into the Ape-X executor's sampling: its removal was filed as a
+        critical "Reward term(s) removed" although no loss reads the sum."""
+        if out_of_scope_kind(fn.path) in ("test", "documentation"):
+            return "evaluation"
+        kind = "evaluation" if named_like_evaluation(fn) else "logging" if named_like_logging(fn) else None
+        if kind is None:
+            return None
+        key = self._memo.pin(fn)
+        if key not in self._eval_only:
+            self._eval_only[key] = not feeds_training(fn)
+        return kind if self._eval_only[key] else None
+
+    def off_path_context(self, u: Unit, ctx: tuple[Unit, ...]) -> str | None:
+        """The state's function, or a call site it was entered through, is off the flow (`off_path`)."""
+        for w in (u, *reversed(ctx)):
+            kind = self.off_path(w.fn)
+            if kind is not None:
+                return kind
+        return None
+
     def export_only(self, fn: FunctionInfo) -> bool:
         """Code that writes a trained model out (TorchScript, ONNX): named like export, or a method
         of a class that only export code instantiates (`as_jit()` returning `_TorchLSTMModel(self)`).
@@ -311,6 +342,19 @@ class LearningFlow:
             handed_back = handed_back or (u.sink != "logging" and RETURN in u.defs and _returns_implicitly(u.fn))
             if network is None and self.network_computation(u):
                 network = (u, ctx)
+            off = self.off_path_context(u, ctx)
+            if off is not None:
+                # evaluation, validation, summaries, dumps: what they compute or call is theirs, not training's;
+                # only a return to a caller outside them goes on (`_next_uncached`)
+                saw_eval = saw_eval or off == "evaluation"
+                saw_logging = saw_logging or off == "logging"
+                if u.sink in REAL_SINKS or u.sink == "logging":
+                    continue
+            elif _holds_for_evaluation(u):
+                # stored in an object held for evaluation (`eval_callback = EvalCallback(create_env(1), ...)`):
+                # the evaluation's object, read by the evaluation
+                saw_eval = True
+                continue
             if u.sink in REAL_SINKS or (not ctx and self.library_loss_hook(u)):
                 if self.evaluation_only(u.fn):
                     saw_eval = True
@@ -502,7 +546,8 @@ class LearningFlow:
                             passed = (passed - {root}) | {f"{root}.{f}" for f in narrowed[root]}
                         out.extend((w, (*ctx, v)) for w in self._into_callees(v, frozenset(passed), closures))
                         out.extend((w, ()) for w in closures)
-            out.extend(self._attribute_edges(u, data))
+            if self.off_path_context(u, ctx) is None:
+                out.extend(self._attribute_edges(u, data))
             if fn.is_module:
                 out.extend(self._global_readers(fn, data, narrowed))
             else:
@@ -510,7 +555,7 @@ class LearningFlow:
                 for d in data:
                     out.extend((w, ()) for w in nested.get(d, ()))
                 written = self._writes(fn).get(id(u.node))
-                if written:
+                if written and self.off_path_context(u, ctx) is None:
                     out.extend((w, ()) for w in self._state_readers(fn, frozenset(written)))
         if RETURN in u.defs:
             if ctx:
@@ -1665,6 +1710,16 @@ def class_family(fn: FunctionInfo) -> set[str | None]:
         family |= related
     return {fn.class_name} | {other.class_name for other in fn.module.functions.values()
                               if other.class_name and other.class_name.rsplit(".", 1)[-1] in family}
+
+
+def _holds_for_evaluation(u: Unit) -> bool:
+    """Every name the statement defines is an object held for evaluation (`eval_env`, `self._eval_env`,
+    `eval_callback`: `flow.evaluation.holds_for_evaluation`). Real shapes: rl-baselines-zoo v1.5..v1.6 train.py:292
+    `eval_callback = EvalCallback(create_env(1, eval_env=True), ...)` (filed as "Environment/worker count
+    computation changed" and "Normalisation wrapper added"); omnisafe 89717ba9..15603dd7
+    omnisafe/adapter/online_adapter.py:132 `self._eval_env = AutoReset(self._eval_env, ...)`."""
+    names = {d for d in u.defs if d != RETURN}
+    return bool(names) and all(holds_for_evaluation(d) for d in names)
 
 
 def _escapes(u: Unit) -> bool:

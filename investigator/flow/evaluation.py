@@ -11,6 +11,13 @@ unless it writes into shared state (an attribute of `self` or of a parameter, di
 local alias `buf = data.experience`, or by calling a method on it such as `buf.store(...)`) that a
 function of the same module computing a loss (`backward()`, `jax.grad`) reads by the same attribute name. A
 write only printed, logged or kept in an evaluation-local object does not count.
+
+The same role, by the same test, for code that writes values out for people (`named_like_logging`: TensorBoard
+summaries, metrics, debug dumps; rlgraph's `_write_rewards_summary`) and for validation (`run_validation`). The
+flow (`LearningFlow.off_path`) does not follow what such code stores into shared state, and what it calls runs on
+its behalf; only its return value goes on to its callers, so a validation loss that sets the learning rate stays
+on the flow. Objects held for evaluation (`eval_env`, `eval_callback`: `holds_for_evaluation`) and logging
+settings (`LOG_LEVEL`: `names_log_setting`) are read by evaluation and logging alone.
 """
 
 from __future__ import annotations
@@ -25,7 +32,8 @@ EVAL_FUNCTION = re.compile(r"(^|_|\.)(eval|evaluate|evaluation|evaluator|validat
                            r"visuali[sz]e|plot|demo|play)($|_|\.|s$)", re.IGNORECASE)
 # a module named for evaluation only (`pokemon_red_eval.py`, `evaluate.py`): not `demo`, `play` or `test`,
 # which name training scripts too (PufferLib's `demo.py` trains)
-EVAL_MODULE = re.compile(r"(^|_)(eval|evaluate|evaluation|evaluator)($|_)", re.IGNORECASE)
+# `enjoy.py` is the replay script of rl-baselines-zoo / rl-zoo3 / sample-factory (watch a trained agent)
+EVAL_MODULE = re.compile(r"(^|_)(eval|evaluate|evaluation|evaluator|enjoy)($|_)", re.IGNORECASE)
 # exporting a trained model (TorchScript, ONNX, a deployment copy) is not training
 EXPORT_WORDS = {"export", "exporter", "exported", "onnx", "jit", "torchscript", "tflite", "coreml", "tensorrt"}
 WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
@@ -33,10 +41,11 @@ WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 # `log_metrics`, `dump_train_data`, `Model.log`). Not `log_prob`, `log_softmax`: `log` counts only as the whole
 # name or followed by what is logged
 LOG_WORDS = {"summary", "summaries", "tensorboard", "wandb", "mlflow", "dump", "dumps", "histogram", "histograms"}
+# what `log_*`, `write_*`, `record_*`, `print_*` names as logged: not `data`, `episode`, `rewards` or `step`,
+# which name stores into a replay buffer too (`write_data`, `record_episode`)
 LOGGED_WORDS = {"metrics", "metric", "info", "infos", "scalar", "scalars", "summary", "summaries", "stats",
-                "statistics", "images", "image", "video", "videos", "episode", "episodes", "rewards", "returns",
-                "results", "progress", "dict", "text", "table", "eval", "evaluation", "validation", "rollout",
-                "rollouts", "training", "train", "step", "data"}
+                "statistics", "images", "image", "video", "videos", "results", "progress", "text", "table", "eval",
+                "evaluation", "validation"}
 # an object held for evaluation: `eval_env`, `self._eval_env`, `eval_callback`, `val_dataset`, `test_loader`
 HOLDER_EVAL_WORDS = {"eval", "evaluation", "evaluator", "test", "val", "valid", "validation"}
 HOLDER_OBJECT_WORDS = {"env", "envs", "environment", "environments", "callback", "callbacks", "dataset", "datasets",
@@ -162,6 +171,16 @@ def holds_for_evaluation(name: str) -> bool:
     `val_loss` or `eval_return` may drive early stopping or a schedule."""
     words = {w.lower() for w in WORD.findall(name.rsplit(".", 1)[-1])}
     return bool(words & HOLDER_EVAL_WORDS) and bool(words & HOLDER_OBJECT_WORDS)
+
+
+def names_log_setting(name: str) -> bool:
+    """`_DEFAULT_SERVICE_LOG_LEVEL`, `log_level`, `logging_level`, `loglevel`, `verbosity`: how much a program
+    logs. Real shape: AReaL 19fec3bd..4aef98d8
+    areal/experimental/inference_service/controller/controller.py:43 `_DEFAULT_SERVICE_LOG_LEVEL = "warning"`
+    (handed to the gateway's command line as `--log-level`), filed as "the architecture path"."""
+    words = [w.lower() for w in WORD.findall(name.rsplit(".", 1)[-1])]
+    return "verbosity" in words or "loglevel" in words or "level" in words and bool(
+        {"log", "logging", "logger"} & set(words))
 
 
 def named_like_export(fn: FunctionInfo) -> bool:

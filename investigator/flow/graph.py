@@ -41,6 +41,7 @@ from investigator.flow.evaluation import (
     named_like_evaluation,
     named_like_export,
     named_like_logging,
+    names_log_setting,
     writes_by_statement,
 )
 from investigator.flow.fieldstores import field_store_roots, reads_fields
@@ -170,6 +171,7 @@ class LearningFlow:
         self._arch = memo.arch
         self._reader_index = memo.reader_index
         self._eval_only = memo.eval_only
+        self._reported: dict[int, tuple[Unit, bool]] = {}  # `reported_only`, by statement
         self._bases = memo.bases
         self._header_bases = memo.header_bases
         self._state_writes = memo.state_writes
@@ -281,6 +283,48 @@ class LearningFlow:
                 return kind
         return None
 
+    def reported_only(self, u: Unit, depth: int = 0) -> bool:
+        """What the statement defines is read, in its function, only to be returned as statistics beside a loss
+        (`return loss, {"v_mean": v.mean(), ...}`: `_in_metrics_dict`), logged, or by statements whose own
+        results are read only so: the `has_aux` output of `jax.grad`, the reduced-metrics dict of a Megatron
+        `loss_func`, not the loss. Decided from the statement's definitions and their readers after it, whatever
+        way the search reached it. Real shapes: ogbench v1.1.2..v1.1.3 impls/agents/crl.py:53 `v = jnp.exp(v)`
+        under "Compute additional statistics", returned only as `v_mean`/`v_max`/`v_min` (filed as the loss
+        path); NeMo-Aligner 3b51a3cb..af2b3bd9 nemo_aligner/models/nlp/gpt/megatron_gpt_reward_model.py:204, the
+        validation loss and accuracy all-reduced into `{"avg": reduced_loss, "acc": reduced_acc}` (filed as
+        "Device placement changed" and "Gradient cut removed")."""
+        key = id(u.node)
+        hit = self._reported.get(key)
+        if hit is not None and hit[0] is u:
+            return hit[1]
+        answer = self._reported_uncached(u, depth)
+        self._reported[key] = (u, answer)
+        return answer
+
+    def _reported_uncached(self, u: Unit, depth: int) -> bool:
+        data = u.defs - {RETURN}
+        if not data or depth > MAX_REPORTED_DEPTH or any("." in d for d in data) or u.fn.is_module \
+                or isinstance(u.node, ast.Return) or u.sink in REAL_SINKS:
+            return False
+        readers = self._readers(u.fn)
+        nested = self._nested_uses(u.fn)
+        found = False
+        for d in sorted(data):
+            if nested.get(d):
+                return False  # a closure reads it
+            for v in readers.get(d, ()):
+                if v is u or not (v.index > u.index or set(u.loops) & set(v.loops)):
+                    continue
+                if v.sink == "logging" or isinstance(v.node, ast.Return) and _in_metrics_dict(v.node, d):
+                    found = True
+                elif isinstance(v.node, ast.Expr) and not (v.defs - {RETURN}) and v.sink is None:
+                    continue  # a call of a module function, its result discarded (`dist.all_reduce(t)`)
+                elif isinstance(v.node, ast.Return) or not self.reported_only(v, depth + 1):
+                    return False
+                else:
+                    found = True
+        return found
+
     def export_only(self, fn: FunctionInfo) -> bool:
         """Code that writes a trained model out (TorchScript, ONNX): named like export, or a method
         of a class that only export code instantiates (`as_jit()` returning `_TorchLSTMModel(self)`).
@@ -333,27 +377,26 @@ class LearningFlow:
         # sampler's placement, kept while the search goes on to a loss the value multiplies (`_multiplies`)
         masking = any(MASKING.search(d) for u in start for d in u.defs)
         sampled: Placement | None = None
+        reported = False  # the value met a returned metrics dict (`_reported_only`)
         while queue and visited < MAX_VISITS:
             u, ctx = queue.popleft()
             visited += 1
             seen.append(u)
             states.append((u, ctx))
-            escaped = escaped or _escapes(u)
+            off = self.off_path_context(u, ctx)
+            # what evaluation or reporting code stores into an object it was handed is its own (`flow.evaluation`)
+            escaped = escaped or (off is None and _escapes(u))
             handed_back = handed_back or (u.sink != "logging" and RETURN in u.defs and _returns_implicitly(u.fn))
             if network is None and self.network_computation(u):
                 network = (u, ctx)
-            off = self.off_path_context(u, ctx)
-            if off is not None:
-                # evaluation, validation, summaries, dumps: what they compute or call is theirs, not training's;
-                # only a return to a caller outside them goes on (`_next_uncached`)
-                saw_eval = saw_eval or off == "evaluation"
-                saw_logging = saw_logging or off == "logging"
-                if u.sink in REAL_SINKS or u.sink == "logging":
-                    continue
-            elif _holds_for_evaluation(u):
-                # stored in an object held for evaluation (`eval_callback = EvalCallback(create_env(1), ...)`):
-                # the evaluation's object, read by the evaluation
-                saw_eval = True
+            came = parent.get(_key(u, ctx))
+            carried: frozenset[str] = via.get(_key(u, ctx)) or (
+                came[0].defs if came is not None and came[0].fn is u.fn else frozenset())
+            quiet, stop = _by_role(u, off, off is None and self.reported_only(u))
+            saw_eval = saw_eval or quiet == "evaluation"
+            saw_logging = saw_logging or quiet == "logging"
+            reported = reported or stop and quiet == "logging" and off is None
+            if stop:
                 continue
             if u.sink in REAL_SINKS or (not ctx and self.library_loss_hook(u)):
                 if self.evaluation_only(u.fn):
@@ -370,9 +413,6 @@ class LearningFlow:
                 continue
             if not ctx and self.environment_return(u) and not self.callers(u.fn):
                 return Placement("environment", self._chain((u, ctx), parent), visited=visited)
-            came = parent.get(_key(u, ctx))
-            carried: frozenset[str] = via.get(_key(u, ctx)) or (
-                came[0].defs if came is not None and came[0].fn is u.fn else frozenset())
             if self._differentiates(u, carried):
                 # the value is an operand of a differentiated loss (`grads = grad_fn(params, traj_batch)`): it
                 # reaches the loss inside, whatever the gradients then reach first (the optimizer's update)
@@ -389,8 +429,9 @@ class LearningFlow:
                     _remember(key, info, _handed(pack, v, vctx), via, shapes)
         if sampled is not None:
             return sampled
-        if network is not None:
+        if network is not None and not (reported and not handed_back):
             # what a network computes reaches the loss through `nn.Module.__call__`, which the code does not show
+            # (not a value the search saw handed back only as a reported statistic, `_reported_only`)
             return Placement("architecture", self._chain(network, parent), visited=visited)
         # a value also returned where the flow cannot follow (a reward manager's `__call__` returning the reward
         # tensor the score was written into, beside `print("[score]", score)`) is not shown to reach only
@@ -546,8 +587,7 @@ class LearningFlow:
                             passed = (passed - {root}) | {f"{root}.{f}" for f in narrowed[root]}
                         out.extend((w, (*ctx, v)) for w in self._into_callees(v, frozenset(passed), closures))
                         out.extend((w, ()) for w in closures)
-            if self.off_path_context(u, ctx) is None:
-                out.extend(self._attribute_edges(u, data))
+            out.extend(self._attribute_edges(u, data))
             if fn.is_module:
                 out.extend(self._global_readers(fn, data, narrowed))
             else:
@@ -555,14 +595,24 @@ class LearningFlow:
                 for d in data:
                     out.extend((w, ()) for w in nested.get(d, ()))
                 written = self._writes(fn).get(id(u.node))
-                if written and self.off_path_context(u, ctx) is None:
+                if written:
                     out.extend((w, ()) for w in self._state_readers(fn, frozenset(written)))
         if RETURN in u.defs:
             if ctx:
                 out.append((ctx[-1], ctx[:-1]))  # back to the call site that passed the value in
             else:
                 out.extend((w, ()) for w in self.callers(fn))
-        return out
+                return out if self.off_path(fn) is None else self._kept_off_path(fn, out, self.callers(fn))
+        return out if self.off_path_context(u, ctx) is None else self._kept_off_path(fn, out, [])
+
+    def _kept_off_path(self, fn: FunctionInfo, out: list[tuple[Unit, tuple[Unit, ...]]], callers: list[Unit]
+                       ) -> list[tuple[Unit, tuple[Unit, ...]]]:
+        """The successors of a state in code off the flow by its role (`off_path`), or entered from it: its own
+        statements, what it calls on its behalf (entered with a call context), other off-path code, and, by a
+        return, its callers. Not what it stores into shared state, a closure or a global: an evaluation's or a
+        summary's writes are its own (read back by it or by other reporting code)."""
+        keep = {id(w) for w in callers}
+        return [(w, c) for w, c in out if c or w.fn is fn or id(w) in keep or self.off_path(w.fn) is not None]
 
     def _global_readers(self, fn: FunctionInfo, data: frozenset[str], narrowed: dict[str, frozenset[str]]
                         ) -> list[tuple[Unit, tuple[Unit, ...]]]:
@@ -1712,6 +1762,47 @@ def class_family(fn: FunctionInfo) -> set[str | None]:
                               if other.class_name and other.class_name.rsplit(".", 1)[-1] in family}
 
 
+def _by_role(u: Unit, off: str | None, reported: bool) -> tuple[str | None, bool]:
+    """(the quiet place the state gives the value by its role, whether the search stops there). In code off the
+    flow by its role (`off` from `LearningFlow.off_path_context`: evaluation, validation, summaries, dumps) what is
+    computed or called is its own: a sink there is that code's, and only a return to a caller outside it goes on
+    (`_kept_off_path`). A statement storing into an object held for evaluation (`eval_callback =
+    EvalCallback(create_env(1), ...)`) hands the value to the evaluation."""
+    if off is not None:
+        return off, u.sink in REAL_SINKS or u.sink == "logging"
+    if _holds_for_evaluation(u):
+        return "evaluation", True
+    if reported or _sets_logging(u):
+        return "logging", True
+    return None, False
+
+
+# keys of a returned dict that training may read back: priorities for a replay buffer, carried model state
+FED_BACK_KEY = re.compile(r"priorit|td_err|state|carry|hidden|param|mask|weight|target|grad|rng|key", re.IGNORECASE)
+MAX_REPORTED_DEPTH = 8
+
+
+def _in_metrics_dict(node: ast.Return, name: str) -> bool:
+    """`return loss, {"v_mean": v.mean(), ...}`: `name` is read only among the values of a dict literal after
+    the first position, under string keys training does not read back (`FED_BACK_KEY`)."""
+    value = node.value
+    if not (isinstance(value, ast.Tuple) and len(value.elts) > 1):
+        return False
+    found = False
+    for k, elt in enumerate(value.elts):
+        if name not in _names_of(elt):
+            continue
+        if k == 0 or not isinstance(elt, ast.Dict):
+            return False
+        for key, item in zip(elt.keys, elt.values, strict=True):
+            if name not in _names_of(item):
+                continue
+            if not (isinstance(key, ast.Constant) and isinstance(key.value, str)) or FED_BACK_KEY.search(key.value):
+                return False
+            found = True
+    return found
+
+
 def _holds_for_evaluation(u: Unit) -> bool:
     """Every name the statement defines is an object held for evaluation (`eval_env`, `self._eval_env`,
     `eval_callback`: `flow.evaluation.holds_for_evaluation`). Real shapes: rl-baselines-zoo v1.5..v1.6 train.py:292
@@ -1720,6 +1811,13 @@ def _holds_for_evaluation(u: Unit) -> bool:
     omnisafe/adapter/online_adapter.py:132 `self._eval_env = AutoReset(self._eval_env, ...)`."""
     names = {d for d in u.defs if d != RETURN}
     return bool(names) and all(holds_for_evaluation(d) for d in names)
+
+
+def _sets_logging(u: Unit) -> bool:
+    """Every name the statement defines is a logging setting (`LOG_LEVEL`, `verbosity`:
+    `flow.evaluation.names_log_setting`): what it holds decides what is logged."""
+    names = {d for d in u.defs if d != RETURN}
+    return bool(names) and all(names_log_setting(d) for d in names)
 
 
 def _escapes(u: Unit) -> bool:

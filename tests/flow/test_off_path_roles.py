@@ -29,6 +29,9 @@ AGENT = """
             {summary_call}
             self._observe_graph(states, actions, rewards, terminals)
 
+        def get_weights(self):
+            return self.graph_executor.execute("get_weights")
+
         def _observe_graph(self, states, actions, rewards, terminals):
             self.graph_executor.execute(("observe", [states, actions, rewards, terminals]))
 
@@ -52,6 +55,12 @@ EXECUTOR = """
     import random
 
 
+    def run_worker(agent, memory, env):
+        weights = agent.get_weights()
+        batch = memory.sample(weights)
+        env.step(batch)
+
+
     class Executor:
         def __init__(self, memories, worker):
             self.memories = memories
@@ -65,14 +74,21 @@ EXECUTOR = """
 """
 
 
-def _agent(accumulator: str, called: bool) -> str:
+SET_BACK = '            self.graph_executor.execute(("set_episode_reward", [episode_reward]))\n'
+
+
+def _agent(accumulator: str, called: bool, returned: bool) -> str:
     call = f"self.{accumulator}(rewards, terminals)" if called else "pass"
-    return AGENT.replace("{summary_call}", call).replace("{accumulator}", accumulator)
+    text = AGENT.replace("{summary_call}", call).replace("{accumulator}", accumulator)
+    if returned:  # the sum is what the agent learns from: returned and observed as the reward
+        text = text.replace(call, f"rewards = {call}" if called else "rewards = rewards")
+        text = text.replace(SET_BACK, "            return episode_reward\n")
+    return text
 
 
-def _reward_findings(accumulator: str) -> tuple[list, list]:
-    base = {"agent.py": _agent(accumulator, True), "executor.py": EXECUTOR}
-    cand = {"agent.py": _agent(accumulator, False).replace("                episode_reward += rewards[i]\n", ""),
+def _reward_findings(accumulator: str, returned: bool = False) -> tuple[list, list]:
+    base = {"agent.py": _agent(accumulator, True, returned), "executor.py": EXECUTOR}
+    cand = {"agent.py": _agent(accumulator, False, returned).replace("                episode_reward += rewards[i]\n", ""),
             "executor.py": EXECUTOR}
     b = MemoryTree({k: src(v) for k, v in base.items()})
     c = MemoryTree({k: src(v) for k, v in cand.items()})
@@ -90,6 +106,11 @@ def test_a_reward_sum_written_only_to_summaries_is_not_a_reward_term():
 
 def test_the_same_accumulator_in_a_function_not_named_for_summaries_keeps_its_severity():
     reward, _ = _reward_findings("_accumulate_rewards")
+    assert reward and reward[0].severity.value == "critical"
+
+
+def test_a_summary_function_whose_sum_is_the_observed_reward_keeps_its_severity():
+    reward, _ = _reward_findings("_write_rewards_summary", returned=True)
     assert reward and reward[0].severity.value == "critical"
 
 
@@ -169,6 +190,7 @@ def test_a_validation_result_that_sets_the_learning_rate_stays_on_the_flow():
 
 ENVS = """
     import gym
+    from stable_baselines.common.callbacks import EvalCallback
 
 
     def create_env(n_envs, eval_env=False):
@@ -177,22 +199,12 @@ ENVS = """
 
     def main(model, n_train):
         {line}
+        callbacks = [eval_callback]
         obs = env.reset()
         for _ in range(100):
             action = model.act(obs)
             obs, reward, done, info = env.step(action)
-            model.learn(obs, reward, done)
-        score = evaluate(model, eval_env)
-        print(score)
-
-
-    def evaluate(model, env):
-        obs = env.reset()
-        total = 0.0
-        for _ in range(10):
-            obs, reward, done, info = env.step(model.act(obs))
-            total += reward
-        return total
+            model.learn(obs, reward, done, callback=callbacks)
 
 
     if __name__ == "__main__":
@@ -200,12 +212,91 @@ ENVS = """
 """
 
 
+def _significant(base_line: str, cand_line: str) -> list:
+    result = flow_result({"t.py": ENVS.replace("{line}", base_line)}, {"t.py": ENVS.replace("{line}", cand_line)})
+    return [f for f in result.findings if f.severity.value in ("critical", "significant")]
+
+
 def test_an_evaluation_env_count_change_is_no_effect_and_the_training_env_count_is_not():
-    base = ENVS.replace("{line}", "env = create_env(n_train)\n        eval_env = create_env(4, eval_env=True)")
-    cand = ENVS.replace("{line}", "env = create_env(n_train)\n        eval_env = create_env(1, eval_env=True)")
-    result = flow_result({"t.py": base}, {"t.py": cand})
-    assert [f for f in result.findings if f.severity.value in ("critical", "significant")] == []
-    base = ENVS.replace("{line}", "env = create_env(4)\n        eval_env = create_env(4, eval_env=True)")
-    cand = ENVS.replace("{line}", "env = create_env(1)\n        eval_env = create_env(4, eval_env=True)")
+    train = "env = create_env(n_train)\n        "
+    assert _significant(train + "eval_callback = EvalCallback(create_env(4, eval_env=True), eval_freq=1000)",
+                        train + "eval_callback = EvalCallback(create_env(1, eval_env=True), eval_freq=1000)") == []
+    evaluation = "\n        eval_callback = EvalCallback(create_env(4, eval_env=True), eval_freq=1000)"
+    assert _significant("env = create_env(4)" + evaluation, "env = create_env(1)" + evaluation), \
+        "the training env's count is on the flow"
+
+
+AUX = """
+    import jax
+    import jax.numpy as jnp
+
+
+    def contrastive_loss(params, batch, network):
+        v, logits = network.apply(params, batch)
+        loss = jnp.mean((logits - batch.labels) ** 2){bonus}
+        v = {stat}
+        return loss, {{"loss": loss, {key}: v.mean(), "v_max": v.max()}}
+
+
+    def update(params, batch, network, optimizer, opt_state, buffer):
+        (loss, info), grads = jax.value_and_grad(contrastive_loss, has_aux=True)(params, batch, network)
+        updates, opt_state = optimizer.update(grads, opt_state)
+        {use}
+        return updates, opt_state, info
+
+
+    if __name__ == "__main__":
+        update(PARAMS, BATCH, NETWORK, OPTIMIZER, STATE, BUFFER)
+"""
+
+
+def _aux(stat: str, key: str = '"v_mean"', bonus: str = "", use: str = "pass") -> str:
+    return AUX.replace("{stat}", stat).replace("{key}", key).replace("{bonus}", bonus).replace("{use}", use) \
+        .replace("{{", "{").replace("}}", "}")
+
+
+def _aux_significant(**kw: str) -> list:
+    result = flow_result({"t.py": _aux("jnp.exp(v)", **kw)}, {"t.py": _aux("v", **kw)})
+    return [f for f in result.findings if f.severity.value in ("critical", "significant")]
+
+
+def test_a_statistic_returned_only_in_a_loss_functions_metrics_dict_is_no_effect():
+    assert _aux_significant() == []
+
+
+def test_a_returned_statistic_that_is_also_in_the_loss_or_feeds_priorities_stays_on_the_flow():
+    # `v` enters the loss too: on the flow
+    on_loss = AUX.replace("        v = {stat}\n", "        v = {stat}\n        loss = loss + 0.1 * v.mean()\n")
+    base, cand = (on_loss.replace("{stat}", stat).replace("{key}", '"v_mean"').replace("{bonus}", "")
+                  .replace("{use}", "pass").replace("{{", "{").replace("}}", "}") for stat in ("jnp.exp(v)", "v"))
     result = flow_result({"t.py": base}, {"t.py": cand})
     assert [f for f in result.findings if f.severity.value in ("critical", "significant")]
+    # returned as the replay priorities the buffer samples by: on the flow
+    assert _aux_significant(key='"priorities"', use='buffer.update_priorities(info["priorities"])')
+
+
+CONTROLLER = """
+    import subprocess
+    import sys
+
+    _DEFAULT_SERVICE_LOG_LEVEL = "{level}"
+    _DEFAULT_NUM_WORKERS = {workers}
+
+
+    def launch(model):
+        cmd = [sys.executable, "-m", "gateway", "--log-level", _DEFAULT_SERVICE_LOG_LEVEL,
+               "--workers", str(_DEFAULT_NUM_WORKERS)]
+        proc = subprocess.Popen(cmd)
+        model.train(proc)
+
+
+    if __name__ == "__main__":
+        launch(MODEL)
+"""
+
+
+def test_a_log_level_is_no_effect():
+    result = flow_result({"c.py": CONTROLLER.replace("{level}", "info").replace("{workers}", "4")},
+                         {"c.py": CONTROLLER.replace("{level}", "warning").replace("{workers}", "4")})
+    assert [f for f in result.findings if f.severity.value in ("critical", "significant")] == []
+    assert any("logging" in n.reason for n in result.no_effect)

@@ -1784,9 +1784,12 @@ MAX_REPORTED_DEPTH = 8
 
 def _in_metrics_dict(node: ast.Return, name: str) -> bool:
     """`return loss, {"v_mean": v.mean(), ...}`: `name` is read only among the values of a dict literal after
-    the first position, under string keys training does not read back (`FED_BACK_KEY`)."""
+    the loss (the first position reads a name with `loss` in it), under string keys training does not read back
+    (`FED_BACK_KEY`). Not an environment step's `return obs, reward, done, {"bonus": bonus}`, whose info dict the
+    training loop may read."""
     value = node.value
-    if not (isinstance(value, ast.Tuple) and len(value.elts) > 1):
+    if not (isinstance(value, ast.Tuple) and len(value.elts) > 1
+            and any("loss" in n.lower() for n in _names_of(value.elts[0]))):
         return False
     found = False
     for k, elt in enumerate(value.elts):

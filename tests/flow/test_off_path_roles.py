@@ -300,3 +300,23 @@ def test_a_log_level_is_no_effect():
                          {"c.py": CONTROLLER.replace("{level}", "warning").replace("{workers}", "4")})
     assert [f for f in result.findings if f.severity.value in ("critical", "significant")] == []
     assert any("logging" in n.reason for n in result.no_effect)
+
+
+def _commented_out(accumulator: str) -> list:
+    """The candidate comments the accumulator out (its call removed) instead of deleting it."""
+    base_text = src(_agent(accumulator, True, False))
+    lines = base_text.splitlines()
+    start = next(i for i, ln in enumerate(lines) if ln.strip().startswith(f"def {accumulator}("))
+    end = next(i for i, ln in enumerate(lines) if "set_episode_reward" in ln) + 1
+    commented = [ln[:4] + "# " + ln[4:] if ln.strip() else ln for ln in lines[start:end]]
+    cand_text = "\n".join(lines[:start] + commented + lines[end:]) + "\n"
+    cand_text = cand_text.replace(f"self.{accumulator}(rewards, terminals)", "pass")
+    b = MemoryTree({"agent.py": base_text, "executor.py": src(EXECUTOR)})
+    c = MemoryTree({"agent.py": cand_text, "executor.py": src(EXECUTOR)})
+    result = run_detectors(b, c, diff_trees(b, c), only={"comment_out"})
+    return [f for f in result.findings if f.severity.value in ("critical", "significant")]
+
+
+def test_a_summary_writer_commented_out_is_no_effect_and_a_reward_accumulator_is_not():
+    assert _commented_out("_write_rewards_summary") == []
+    assert _commented_out("_accumulate_rewards")

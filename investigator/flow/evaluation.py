@@ -140,6 +140,21 @@ def feeds_training(fn: FunctionInfo) -> bool:
     return bool(written) and any(reads(o, written) for o in loss_functions(fn))
 
 
+# the names of `EVAL_FUNCTION` that never name a training rollout: not `play` (rl_games's `SACAgent.play_steps`
+# collects the replay data), `demo` (PufferLib's `demo.py` trains)
+STRICT_EVAL_FUNCTION = re.compile(r"(^|_|\.)(eval|evaluate|evaluation|evaluator|validation|test|enjoy|render|"
+                                  r"record_video|visuali[sz]e|plot)($|_|\.|s$)", re.IGNORECASE)
+
+
+def named_only_for_evaluation(fn: FunctionInfo) -> bool:
+    """`named_like_evaluation` by a name that never names a training rollout (`STRICT_EVAL_FUNCTION`): code whose
+    callees and writes the flow treats as the evaluation's (`LearningFlow.off_path`)."""
+    if fn.is_module:
+        return False
+    stem = fn.path.rsplit("/", 1)[-1].removesuffix(".py")
+    return bool(STRICT_EVAL_FUNCTION.search(fn.qualname) or EVAL_MODULE.search(stem))
+
+
 def named_like_evaluation(fn: FunctionInfo) -> bool:
     """`evaluate`, `Evaluator.run`, or any function of a module named like evaluation
     (`pokemon_red_eval.py`'s `rollout`, which a script calls only for `--mode evaluate`); still

@@ -41,6 +41,7 @@ from investigator.flow.evaluation import (
     named_like_evaluation,
     named_like_export,
     named_like_logging,
+    named_only_for_evaluation,
     names_log_setting,
     writes_by_statement,
 )
@@ -267,7 +268,7 @@ class LearningFlow:
         critical "Reward term(s) removed" although no loss reads the sum."""
         if out_of_scope_kind(fn.path) in ("test", "documentation"):
             return "evaluation"
-        kind = "evaluation" if named_like_evaluation(fn) else "logging" if named_like_logging(fn) else None
+        kind = "evaluation" if named_only_for_evaluation(fn) else "logging" if named_like_logging(fn) else None
         if kind is None:
             return None
         key = self._memo.pin(fn)
@@ -387,8 +388,8 @@ class LearningFlow:
             # what evaluation or reporting code stores into an object it was handed is its own (`flow.evaluation`)
             escaped = escaped or (off is None and _escapes(u))
             handed_back = handed_back or (u.sink != "logging" and RETURN in u.defs and _returns_implicitly(u.fn))
-            if network is None and self.network_computation(u):
-                network = (u, ctx)
+            if network is None and off is None and self.network_computation(u):
+                network = (u, ctx)  # (a network built or run by evaluation is the evaluation's)
             came = parent.get(_key(u, ctx))
             carried: frozenset[str] = via.get(_key(u, ctx)) or (
                 came[0].defs if came is not None and came[0].fn is u.fn else frozenset())
@@ -608,11 +609,11 @@ class LearningFlow:
     def _kept_off_path(self, fn: FunctionInfo, out: list[tuple[Unit, tuple[Unit, ...]]], callers: list[Unit]
                        ) -> list[tuple[Unit, tuple[Unit, ...]]]:
         """The successors of a state in code off the flow by its role (`off_path`), or entered from it: its own
-        statements, what it calls on its behalf (entered with a call context), other off-path code, and, by a
+        statements, what it calls on its behalf (entered with a call context), and, by a
         return, its callers. Not what it stores into shared state, a closure or a global: an evaluation's or a
         summary's writes are its own (read back by it or by other reporting code)."""
         keep = {id(w) for w in callers}
-        return [(w, c) for w, c in out if c or w.fn is fn or id(w) in keep or self.off_path(w.fn) is not None]
+        return [(w, c) for w, c in out if c or w.fn is fn or id(w) in keep]
 
     def _global_readers(self, fn: FunctionInfo, data: frozenset[str], narrowed: dict[str, frozenset[str]]
                         ) -> list[tuple[Unit, tuple[Unit, ...]]]:

@@ -11,6 +11,13 @@ unless it writes into shared state (an attribute of `self` or of a parameter, di
 local alias `buf = data.experience`, or by calling a method on it such as `buf.store(...)`) that a
 function of the same module computing a loss (`backward()`, `jax.grad`) reads by the same attribute name. A
 write only printed, logged or kept in an evaluation-local object does not count.
+
+The same role, by the same test, for code that writes values out for people (`named_like_logging`: TensorBoard
+summaries, metrics, debug dumps; rlgraph's `_write_rewards_summary`) and for validation (`run_validation`). The
+flow (`LearningFlow.off_path`) does not follow what such code stores into shared state, and what it calls runs on
+its behalf; only its return value goes on to its callers, so a validation loss that sets the learning rate stays
+on the flow. Objects held for evaluation (`eval_env`, `eval_callback`: `holds_for_evaluation`) and logging
+settings (`LOG_LEVEL`: `names_log_setting`) are read by evaluation and logging alone.
 """
 
 from __future__ import annotations
@@ -21,14 +28,28 @@ import re
 from investigator.detectors.functions import FunctionInfo
 from investigator.trainstep import computes_loss
 
-EVAL_FUNCTION = re.compile(r"(^|_|\.)(eval|evaluate|evaluation|evaluator|test|enjoy|render|record_video|"
+EVAL_FUNCTION = re.compile(r"(^|_|\.)(eval|evaluate|evaluation|evaluator|validation|test|enjoy|render|record_video|"
                            r"visuali[sz]e|plot|demo|play)($|_|\.|s$)", re.IGNORECASE)
 # a module named for evaluation only (`pokemon_red_eval.py`, `evaluate.py`): not `demo`, `play` or `test`,
 # which name training scripts too (PufferLib's `demo.py` trains)
-EVAL_MODULE = re.compile(r"(^|_)(eval|evaluate|evaluation|evaluator)($|_)", re.IGNORECASE)
+# `enjoy.py` is the replay script of rl-baselines-zoo / rl-zoo3 / sample-factory (watch a trained agent)
+EVAL_MODULE = re.compile(r"(^|_)(eval|evaluate|evaluation|evaluator|enjoy)($|_)", re.IGNORECASE)
 # exporting a trained model (TorchScript, ONNX, a deployment copy) is not training
 EXPORT_WORDS = {"export", "exporter", "exported", "onnx", "jit", "torchscript", "tflite", "coreml", "tensorrt"}
 WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+# a function named for what it writes out: TensorBoard summaries, metrics, debug dumps (`_write_rewards_summary`,
+# `log_metrics`, `dump_train_data`, `Model.log`). Not `log_prob`, `log_softmax`: `log` counts only as the whole
+# name or followed by what is logged
+LOG_WORDS = {"summary", "summaries", "tensorboard", "wandb", "mlflow", "dump", "dumps", "histogram", "histograms"}
+# what `log_*`, `write_*`, `record_*`, `print_*` names as logged: not `data`, `episode`, `rewards` or `step`,
+# which name stores into a replay buffer too (`write_data`, `record_episode`)
+LOGGED_WORDS = {"metrics", "metric", "info", "infos", "scalar", "scalars", "summary", "summaries", "stats",
+                "statistics", "images", "image", "video", "videos", "results", "progress", "text", "table", "eval",
+                "evaluation", "validation"}
+# an object held for evaluation: `eval_env`, `self._eval_env`, `eval_callback`, `val_dataset`, `test_loader`
+HOLDER_EVAL_WORDS = {"eval", "evaluation", "evaluator", "test", "val", "valid", "validation"}
+HOLDER_OBJECT_WORDS = {"env", "envs", "environment", "environments", "callback", "callbacks", "dataset", "datasets",
+                       "loader", "loaders", "dataloader", "dataloaders"}
 MAX_MODULE_FUNCTIONS = 400  # beyond this the module is not scanned: the name decides
 
 
@@ -119,6 +140,21 @@ def feeds_training(fn: FunctionInfo) -> bool:
     return bool(written) and any(reads(o, written) for o in loss_functions(fn))
 
 
+# the names of `EVAL_FUNCTION` that never name a training rollout: not `play` (rl_games's `SACAgent.play_steps`
+# collects the replay data), `demo` (PufferLib's `demo.py` trains)
+STRICT_EVAL_FUNCTION = re.compile(r"(^|_|\.)(eval|evaluate|evaluation|evaluator|validation|test|enjoy|render|"
+                                  r"record_video|visuali[sz]e|plot)($|_|\.|s$)", re.IGNORECASE)
+
+
+def named_only_for_evaluation(fn: FunctionInfo) -> bool:
+    """`named_like_evaluation` by a name that never names a training rollout (`STRICT_EVAL_FUNCTION`): code whose
+    callees and writes the flow treats as the evaluation's (`LearningFlow.off_path`)."""
+    if fn.is_module:
+        return False
+    stem = fn.path.rsplit("/", 1)[-1].removesuffix(".py")
+    return bool(STRICT_EVAL_FUNCTION.search(fn.qualname) or EVAL_MODULE.search(stem))
+
+
 def named_like_evaluation(fn: FunctionInfo) -> bool:
     """`evaluate`, `Evaluator.run`, or any function of a module named like evaluation
     (`pokemon_red_eval.py`'s `rollout`, which a script calls only for `--mode evaluate`); still
@@ -127,6 +163,39 @@ def named_like_evaluation(fn: FunctionInfo) -> bool:
         return False
     stem = fn.path.rsplit("/", 1)[-1].removesuffix(".py")
     return bool(EVAL_FUNCTION.search(fn.qualname) or EVAL_MODULE.search(stem))
+
+
+def named_like_logging(fn: FunctionInfo) -> bool:
+    """`_write_rewards_summary`, `log_metrics`, `Model.log`, `dump_debug_data`: a function that writes values out
+    for people to read (TensorBoard, a logger, a file). Still off the flow only when it feeds no training
+    (`feeds_training`), as for evaluation."""
+    if fn.is_module:
+        return False
+    words = [w.lower() for w in WORD.findall(fn.name)]
+    if not words:
+        return False
+    if set(words) & LOG_WORDS:
+        return True
+    return words[0] == "log" and (len(words) == 1 or words[1] in LOGGED_WORDS) \
+        or (len(words) > 1 and words[0] in ("write", "record", "print") and words[-1] in LOGGED_WORDS)
+
+
+def holds_for_evaluation(name: str) -> bool:
+    """A variable or attribute named as an object kept for evaluation (`eval_env`, `self._eval_env`,
+    `eval_callback`, `val_dataset`): what is stored there is the evaluation's, not training's. Only objects:
+    `val_loss` or `eval_return` may drive early stopping or a schedule."""
+    words = {w.lower() for w in WORD.findall(name.rsplit(".", 1)[-1])}
+    return bool(words & HOLDER_EVAL_WORDS) and bool(words & HOLDER_OBJECT_WORDS)
+
+
+def names_log_setting(name: str) -> bool:
+    """`_DEFAULT_SERVICE_LOG_LEVEL`, `log_level`, `logging_level`, `loglevel`, `verbosity`: how much a program
+    logs. Real shape: AReaL 19fec3bd..4aef98d8
+    areal/experimental/inference_service/controller/controller.py:43 `_DEFAULT_SERVICE_LOG_LEVEL = "warning"`
+    (handed to the gateway's command line as `--log-level`), filed as "the architecture path"."""
+    words = [w.lower() for w in WORD.findall(name.rsplit(".", 1)[-1])]
+    return "verbosity" in words or "loglevel" in words or "level" in words and bool(
+        {"log", "logging", "logger"} & set(words))
 
 
 def named_like_export(fn: FunctionInfo) -> bool:

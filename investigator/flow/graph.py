@@ -36,9 +36,13 @@ from investigator.flow.classbody import is_class_body
 from investigator.flow.combinators import differentiated_operands, invocations
 from investigator.flow.evaluation import (
     feeds_training,
+    holds_for_evaluation,
     loss_functions,
     named_like_evaluation,
     named_like_export,
+    named_like_logging,
+    named_only_for_evaluation,
+    names_log_setting,
     writes_by_statement,
 )
 from investigator.flow.fieldstores import field_store_roots, reads_fields
@@ -168,6 +172,7 @@ class LearningFlow:
         self._arch = memo.arch
         self._reader_index = memo.reader_index
         self._eval_only = memo.eval_only
+        self._reported: dict[int, tuple[Unit, bool]] = {}  # `reported_only`, by statement
         self._bases = memo.bases
         self._header_bases = memo.header_bases
         self._state_writes = memo.state_writes
@@ -250,6 +255,77 @@ class LearningFlow:
             self._eval_only[key] = not feeds_training(fn)
         return self._eval_only[key]
 
+    def off_path(self, fn: FunctionInfo) -> str | None:
+        """"evaluation" or "logging" for a function off the training flow by its role, else None: named like
+        evaluation (validation included) or like writing values out (summaries, metrics, debug dumps: see
+        `named_like_logging`), and writing nothing a loss-computing function of its module reads (`feeds_training`).
+        What such a function stores into shared state (an attribute, a method call on one) is not followed on,
+        and what code it calls does on its behalf is its own (`_search`, `_next_uncached`): only its return value
+        reaches its callers. Real shape: rlgraph 70b14a64..428fc136, rlgraph/agents/agent.py:559 (baseline
+        593): `Agent._write_rewards_summary` summed `episode_reward += rewards[i]` for the TensorBoard tags
+        `reward/episode_reward` and handed it back to the graph (`graph_executor.execute(("set_episode_reward",
+        ...))`), which the flow followed by name into the Ape-X executor's sampling: its removal was filed as a
+        critical "Reward term(s) removed" although no loss reads the sum."""
+        if out_of_scope_kind(fn.path) in ("test", "documentation"):
+            return "evaluation"
+        kind = "evaluation" if named_only_for_evaluation(fn) else "logging" if named_like_logging(fn) else None
+        if kind is None:
+            return None
+        key = self._memo.pin(fn)
+        if key not in self._eval_only:
+            self._eval_only[key] = not feeds_training(fn)
+        return kind if self._eval_only[key] else None
+
+    def off_path_context(self, u: Unit, ctx: tuple[Unit, ...]) -> str | None:
+        """The state's function, or a call site it was entered through, is off the flow (`off_path`)."""
+        for w in (u, *reversed(ctx)):
+            kind = self.off_path(w.fn)
+            if kind is not None:
+                return kind
+        return None
+
+    def reported_only(self, u: Unit, depth: int = 0) -> bool:
+        """What the statement defines is read, in its function, only to be returned as statistics beside a loss
+        (`return loss, {"v_mean": v.mean(), ...}`: `_in_metrics_dict`), logged, or by statements whose own
+        results are read only so: the `has_aux` output of `jax.grad`, the reduced-metrics dict of a Megatron
+        `loss_func`, not the loss. Decided from the statement's definitions and their readers after it, whatever
+        way the search reached it. Real shapes: ogbench v1.1.2..v1.1.3 impls/agents/crl.py:53 `v = jnp.exp(v)`
+        under "Compute additional statistics", returned only as `v_mean`/`v_max`/`v_min` (filed as the loss
+        path); NeMo-Aligner 3b51a3cb..af2b3bd9 nemo_aligner/models/nlp/gpt/megatron_gpt_reward_model.py:204, the
+        validation loss and accuracy all-reduced into `{"avg": reduced_loss, "acc": reduced_acc}` (filed as
+        "Device placement changed" and "Gradient cut removed")."""
+        key = id(u.node)
+        hit = self._reported.get(key)
+        if hit is not None and hit[0] is u:
+            return hit[1]
+        answer = self._reported_uncached(u, depth)
+        self._reported[key] = (u, answer)
+        return answer
+
+    def _reported_uncached(self, u: Unit, depth: int) -> bool:
+        data = u.defs - {RETURN}
+        if not data or depth > MAX_REPORTED_DEPTH or any("." in d for d in data) or u.fn.is_module \
+                or isinstance(u.node, ast.Return) or u.sink in REAL_SINKS:
+            return False
+        readers = self._readers(u.fn)
+        nested = self._nested_uses(u.fn)
+        found = False
+        for d in sorted(data):
+            if nested.get(d):
+                return False  # a closure reads it
+            for v in readers.get(d, ()):
+                if v is u or not (v.index > u.index or set(u.loops) & set(v.loops)):
+                    continue
+                if v.sink == "logging" or isinstance(v.node, ast.Return) and _in_metrics_dict(v.node, d):
+                    found = True
+                elif isinstance(v.node, ast.Expr) and not (v.defs - {RETURN}) and v.sink is None:
+                    continue  # a call of a module function, its result discarded (`dist.all_reduce(t)`)
+                elif isinstance(v.node, ast.Return) or not self.reported_only(v, depth + 1):
+                    return False
+                else:
+                    found = True
+        return found
+
     def export_only(self, fn: FunctionInfo) -> bool:
         """Code that writes a trained model out (TorchScript, ONNX): named like export, or a method
         of a class that only export code instantiates (`as_jit()` returning `_TorchLSTMModel(self)`).
@@ -302,15 +378,27 @@ class LearningFlow:
         # sampler's placement, kept while the search goes on to a loss the value multiplies (`_multiplies`)
         masking = any(MASKING.search(d) for u in start for d in u.defs)
         sampled: Placement | None = None
+        reported = False  # the value met a returned metrics dict (`_reported_only`)
         while queue and visited < MAX_VISITS:
             u, ctx = queue.popleft()
             visited += 1
             seen.append(u)
             states.append((u, ctx))
-            escaped = escaped or _escapes(u)
+            off = self.off_path_context(u, ctx)
+            # what evaluation or reporting code stores into an object it was handed is its own (`flow.evaluation`)
+            escaped = escaped or (off is None and _escapes(u))
             handed_back = handed_back or (u.sink != "logging" and RETURN in u.defs and _returns_implicitly(u.fn))
-            if network is None and self.network_computation(u):
-                network = (u, ctx)
+            if network is None and off is None and self.network_computation(u):
+                network = (u, ctx)  # (a network built or run by evaluation is the evaluation's)
+            came = parent.get(_key(u, ctx))
+            carried: frozenset[str] = via.get(_key(u, ctx)) or (
+                came[0].defs if came is not None and came[0].fn is u.fn else frozenset())
+            quiet, stop = _by_role(u, off, off is None and self.reported_only(u))
+            saw_eval = saw_eval or quiet == "evaluation"
+            saw_logging = saw_logging or quiet == "logging"
+            reported = reported or stop and quiet == "logging" and off is None
+            if stop:
+                continue
             if u.sink in REAL_SINKS or (not ctx and self.library_loss_hook(u)):
                 if self.evaluation_only(u.fn):
                     saw_eval = True
@@ -326,9 +414,6 @@ class LearningFlow:
                 continue
             if not ctx and self.environment_return(u) and not self.callers(u.fn):
                 return Placement("environment", self._chain((u, ctx), parent), visited=visited)
-            came = parent.get(_key(u, ctx))
-            carried: frozenset[str] = via.get(_key(u, ctx)) or (
-                came[0].defs if came is not None and came[0].fn is u.fn else frozenset())
             if self._differentiates(u, carried):
                 # the value is an operand of a differentiated loss (`grads = grad_fn(params, traj_batch)`): it
                 # reaches the loss inside, whatever the gradients then reach first (the optimizer's update)
@@ -345,8 +430,9 @@ class LearningFlow:
                     _remember(key, info, _handed(pack, v, vctx), via, shapes)
         if sampled is not None:
             return sampled
-        if network is not None:
+        if network is not None and not (reported and not handed_back):
             # what a network computes reaches the loss through `nn.Module.__call__`, which the code does not show
+            # (not a value the search saw handed back only as a reported statistic, `_reported_only`)
             return Placement("architecture", self._chain(network, parent), visited=visited)
         # a value also returned where the flow cannot follow (a reward manager's `__call__` returning the reward
         # tensor the score was written into, beside `print("[score]", score)`) is not shown to reach only
@@ -517,7 +603,17 @@ class LearningFlow:
                 out.append((ctx[-1], ctx[:-1]))  # back to the call site that passed the value in
             else:
                 out.extend((w, ()) for w in self.callers(fn))
-        return out
+                return out if self.off_path(fn) is None else self._kept_off_path(fn, out, self.callers(fn))
+        return out if self.off_path_context(u, ctx) is None else self._kept_off_path(fn, out, [])
+
+    def _kept_off_path(self, fn: FunctionInfo, out: list[tuple[Unit, tuple[Unit, ...]]], callers: list[Unit]
+                       ) -> list[tuple[Unit, tuple[Unit, ...]]]:
+        """The successors of a state in code off the flow by its role (`off_path`), or entered from it: its own
+        statements, what it calls on its behalf (entered with a call context), and, by a
+        return, its callers. Not what it stores into shared state, a closure or a global: an evaluation's or a
+        summary's writes are its own (read back by it or by other reporting code)."""
+        keep = {id(w) for w in callers}
+        return [(w, c) for w, c in out if c or w.fn is fn or id(w) in keep]
 
     def _global_readers(self, fn: FunctionInfo, data: frozenset[str], narrowed: dict[str, frozenset[str]]
                         ) -> list[tuple[Unit, tuple[Unit, ...]]]:
@@ -1665,6 +1761,67 @@ def class_family(fn: FunctionInfo) -> set[str | None]:
         family |= related
     return {fn.class_name} | {other.class_name for other in fn.module.functions.values()
                               if other.class_name and other.class_name.rsplit(".", 1)[-1] in family}
+
+
+def _by_role(u: Unit, off: str | None, reported: bool) -> tuple[str | None, bool]:
+    """(the quiet place the state gives the value by its role, whether the search stops there). In code off the
+    flow by its role (`off` from `LearningFlow.off_path_context`: evaluation, validation, summaries, dumps) what is
+    computed or called is its own: a sink there is that code's, and only a return to a caller outside it goes on
+    (`_kept_off_path`). A statement storing into an object held for evaluation (`eval_callback =
+    EvalCallback(create_env(1), ...)`) hands the value to the evaluation."""
+    if off is not None:
+        return off, u.sink in REAL_SINKS or u.sink == "logging"
+    if _holds_for_evaluation(u):
+        return "evaluation", True
+    if reported or _sets_logging(u):
+        return "logging", True
+    return None, False
+
+
+# keys of a returned dict that training may read back: priorities for a replay buffer, carried model state
+FED_BACK_KEY = re.compile(r"priorit|td_err|state|carry|hidden|param|mask|weight|target|grad|rng|key", re.IGNORECASE)
+MAX_REPORTED_DEPTH = 8
+
+
+def _in_metrics_dict(node: ast.Return, name: str) -> bool:
+    """`return loss, {"v_mean": v.mean(), ...}`: `name` is read only among the values of a dict literal after
+    the loss (the first position reads a name with `loss` in it), under string keys training does not read back
+    (`FED_BACK_KEY`). Not an environment step's `return obs, reward, done, {"bonus": bonus}`, whose info dict the
+    training loop may read."""
+    value = node.value
+    if not (isinstance(value, ast.Tuple) and len(value.elts) > 1
+            and any("loss" in n.lower() for n in _names_of(value.elts[0]))):
+        return False
+    found = False
+    for k, elt in enumerate(value.elts):
+        if name not in _names_of(elt):
+            continue
+        if k == 0 or not isinstance(elt, ast.Dict):
+            return False
+        for key, item in zip(elt.keys, elt.values, strict=True):
+            if name not in _names_of(item):
+                continue
+            if not (isinstance(key, ast.Constant) and isinstance(key.value, str)) or FED_BACK_KEY.search(key.value):
+                return False
+            found = True
+    return found
+
+
+def _holds_for_evaluation(u: Unit) -> bool:
+    """Every name the statement defines is an object held for evaluation (`eval_env`, `self._eval_env`,
+    `eval_callback`: `flow.evaluation.holds_for_evaluation`). Real shapes: rl-baselines-zoo v1.5..v1.6 train.py:292
+    `eval_callback = EvalCallback(create_env(1, eval_env=True), ...)` (filed as "Environment/worker count
+    computation changed" and "Normalisation wrapper added"); omnisafe 89717ba9..15603dd7
+    omnisafe/adapter/online_adapter.py:132 `self._eval_env = AutoReset(self._eval_env, ...)`."""
+    names = {d for d in u.defs if d != RETURN}
+    return bool(names) and all(holds_for_evaluation(d) for d in names)
+
+
+def _sets_logging(u: Unit) -> bool:
+    """Every name the statement defines is a logging setting (`LOG_LEVEL`, `verbosity`:
+    `flow.evaluation.names_log_setting`): what it holds decides what is logged."""
+    names = {d for d in u.defs if d != RETURN}
+    return bool(names) and all(names_log_setting(d) for d in names)
 
 
 def _escapes(u: Unit) -> bool:

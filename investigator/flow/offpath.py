@@ -21,6 +21,7 @@ the detector reported it.
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
 
 from investigator.detectors.pairs import PY_SUFFIXES, PairIndex, enclosing_function
@@ -64,7 +65,12 @@ class FlowCheck:
             verdicts = [None]
         if any(v is None for v in verdicts):
             return None
-        kinds = {v for v in verdicts if v is not None}
+        # a comment line holds no value to follow: the change is on the other side (code commented out, rlgraph
+        # 70b14a64..428fc136 rlgraph/agents/agent.py:572: `_write_rewards_summary`, only a summary writer, turned
+        # into a comment)
+        kinds = {v for v in verdicts if v is not None and v != "comment"}
+        if not kinds:
+            return None
         if kinds <= set(QUIET):
             where = " and ".join(sorted(kinds))
             return OffPath("no_effect", f"the changed statement's value reaches only {where} code "
@@ -75,20 +81,28 @@ class FlowCheck:
         return None
 
     def _verdict(self, side: str, path: str, line: int) -> str | None:
-        """export | logging | evaluation, or None (on the flow, or not decided)."""
+        """export | logging | evaluation | comment (a comment line), or None (on the flow, or not decided)."""
         if not path.endswith(PY_SUFFIXES) or out_of_scope_kind(path):
             return None  # tests, examples, docs: the scope rule moves them, recording their severity
         flow = self.flow(side)
         module = flow.side.module(path)
+        if module is not None and 0 < line <= len(module.lines) and module.lines[line - 1].lstrip().startswith("#"):
+            return "comment"
         fn = enclosing_function(module, line) if module is not None else None
         if fn is None:
             return None
         if flow.export_only(fn):
             return "export"
         unit = flow.unit_at(fn, line)
-        if unit is None:
+        node = fn.node
+        if unit is None and isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and line == node.lineno \
+                and flow.units(fn):
+            start = list(flow.units(fn))  # the whole definition (deleted or commented out): all it computes
+        elif unit is None:
             return None
-        placement = flow.place([unit])
+        else:
+            start = [unit]
+        placement = flow.place(start)
         self.visits += placement.visited
         if placement.sink in QUIET and placement.complete:
             return placement.sink

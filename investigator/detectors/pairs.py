@@ -617,6 +617,9 @@ def build_pairs(
         new = cand.module(change.new_path) if change.new_path else None
         old_funcs = dict(old.functions) if old else {}
         new_funcs = dict(new.functions) if new else {}
+        for f, g, score in _reused_names(old_funcs, new_funcs):
+            index.pairs.append(FunctionPair(f, g, "renamed", min(score, 1.0)))
+            del old_funcs[f.qualname], new_funcs[g.qualname]
         for qual in list(old_funcs):
             if qual in new_funcs:
                 index.pairs.append(FunctionPair(old_funcs.pop(qual), new_funcs.pop(qual), "same-file"))
@@ -626,6 +629,74 @@ def build_pairs(
         rebound.update(id(f) for f in old_funcs.values() if f.qualname.split(".")[0] in bound)
     _match_across(index, left, right, rebound)
     return index
+
+
+def _container(fn: FunctionInfo) -> tuple[str | None, str]:
+    """The class and the enclosing definition a function is defined in (siblings share it)."""
+    return fn.class_name, fn.qualname.rpartition(".")[0]
+
+
+def _body_kept(f: FunctionInfo, g: FunctionInfo) -> bool:
+    """Whether `g` carries `f`'s body as `_same_function` would accept it without the shared name:
+    half the lines in common (git's rename threshold) or a near-equal token body."""
+    if f.text_key == g.text_key:
+        return True
+    return text_similarity(f, g) >= TEXT_SIMILARITY or _similarity(f, g) >= RENAME_SIMILARITY
+
+
+def _reused_names(old_funcs: dict[str, FunctionInfo], new_funcs: dict[str, FunctionInfo]
+                  ) -> list[tuple[FunctionInfo, FunctionInfo, float]]:
+    """(old, new, similarity) for methods of one file whose name now holds *another* method's body:
+    renames that reuse a name (a swap `a` <-> `b`, or a chain `forward` -> `predict_act_value`,
+    `compute_loss` -> `forward`). git pairs renamed files by content, not by name; so are these: a
+    new function `n` is paired with the old sibling `o` (same class, same enclosing definition) whose
+    body it carries (`_same_function`: half the lines, git's threshold) when the old function of
+    `n`'s own name does not (its body is dissimilar: no `_body_kept`), `o`'s own name is gone or
+    holds a dissimilar body as well, and `o` is more like `n` than `n`'s namesake is. Best first,
+    each side once. The old namesake then goes to the cross-file matching like any renamed function
+    (it usually finds its new name there); a namesake whose body is merely rewritten (no other old
+    sibling carries over) keeps its pair.
+
+    Real shape (diamond 54961839..17c77643, src/models/actor_critic.py:68 and
+    src/models/diffusion/denoiser.py:93): `ActorCritic.forward` -> `predict_act_value` and
+    `compute_loss` -> `forward`, `Denoiser.compute_loss` -> `forward`. Paired by name, the detectors
+    compared the network's forward pass with the actor-critic loss ("Value-loss weight changed",
+    "Done masking added", "Entropy term added" on an unchanged loss) and every statement of the
+    denoiser's training loss read as added, hiding its change (the fed-back prediction now quantised)."""
+    groups: dict[tuple[str | None, str], list[str]] = {}
+    for qual, f in old_funcs.items():
+        if not f.is_module:
+            groups.setdefault(_container(f), []).append(qual)
+    out: list[tuple[FunctionInfo, FunctionInfo, float]] = []
+    for olds in groups.values():
+        shared = [q for q in olds if q in new_funcs and old_funcs[q].text_key != new_funcs[q].text_key]
+        gone = [q for q in olds if q not in new_funcs]
+        if not shared or (not gone and len(shared) < 2):
+            continue  # a swap needs two reused names, a chain one name gone
+        weak = {q for q in shared if not _body_kept(old_funcs[q], new_funcs[q])}
+        if not weak:
+            continue
+        sources = [q for q in olds if q in weak or q in gone]
+        edges: list[tuple[float, str, str]] = []
+        for q in weak:
+            g = new_funcs[q]
+            own = _similarity(old_funcs[q], g)
+            for q2 in sources:
+                if q2 == q or _is_test(old_funcs[q2].path) != _is_test(g.path):
+                    continue
+                f = old_funcs[q2]
+                score = _similarity(f, g)
+                if score > own and _body_kept(f, g) and text_similarity(f, g) >= TEXT_SIMILARITY:
+                    edges.append((score, q2, q))
+        used_old: set[str] = set()
+        used_new: set[str] = set()
+        for score, q2, q in sorted(edges, key=lambda e: (-e[0], e[1], e[2])):
+            if q2 in used_old or q in used_new:
+                continue
+            used_old.add(q2)
+            used_new.add(q)
+            out.append((old_funcs[q2], new_funcs[q], score))
+    return out
 
 
 def top_level_names(body: list[ast.stmt]) -> frozenset[str]:

@@ -1,0 +1,124 @@
+"""Methods renamed so that a name now holds another method's body (a chain or a swap).
+
+Real shape (diamond 54961839..17c77643, src/models/actor_critic.py:68): `ActorCritic.forward` (the network's
+forward pass) became `predict_act_value`, and `compute_loss` (the actor-critic loss) became `forward`; the trainer
+calls `model()` instead of `model.compute_loss()`. Paired by name, the detectors compared the forward pass with the
+loss: "Value-loss weight changed", "Done masking added", "Entropy term added", "Returns/value target changed" on an
+unchanged loss. The pairs now follow the bodies (`pairs._reused_names`). Negatives: the same renames with a real edit
+inside the renamed loss are still reported on the edited term; a method whose body is merely rewritten under its own
+name (no other method's body moved there) keeps its pair.
+"""
+
+from __future__ import annotations
+
+from investigator.detectors.pairs import build_pairs
+from investigator.detectors.sources import MemoryTree, diff_trees
+from tests.detectors.helpers import run_on, src
+
+MODEL = """
+import torch
+import torch.nn.functional as F
+
+
+class ActorCritic(torch.nn.Module):
+    def __init__(self, env_loop, loss_cfg):
+        super().__init__()
+        self.encoder = torch.nn.Linear(8, 8)
+        self.actor_linear = torch.nn.Linear(8, 4)
+        self.critic_linear = torch.nn.Linear(8, 1)
+        self.env_loop = env_loop
+        self.loss_cfg = loss_cfg
+
+    def {act}(self, obs):
+        x = self.encoder(obs)
+        x = x.flatten(start_dim=1)
+        return self.actor_linear(x), self.critic_linear(x).squeeze(dim=1)
+
+    def {loss}(self):
+        c = self.loss_cfg
+        act, rew, dones, trunc, logits_act, val, val_bootstrap = self.env_loop.send(c.backup_every)
+        d = torch.distributions.Categorical(logits=logits_act)
+        entropy = d.entropy().mean()
+        lambda_returns = rew + c.gamma * {mask}val_bootstrap
+        loss_actions = (-d.log_prob(act) * (lambda_returns - val.detach())).mean()
+        loss_entropy = -c.weight_entropy_loss * entropy
+        value_loss = F.mse_loss(val, lambda_returns)
+        loss = loss_actions + loss_entropy + {weight}value_loss
+        return loss
+"""
+
+TRAINER = """
+import torch
+
+from model import ActorCritic
+
+
+def train(model, opt, steps):
+    for _ in range(steps):
+        loss = {call}
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+"""
+
+
+def _files(act: str, loss: str, call: str, weight: str = "", mask: str = "(1 - dones) * ") -> dict[str, str]:
+    return {"model.py": MODEL.format(act=act, loss=loss, weight=weight, mask=mask),
+            "trainer.py": TRAINER.format(call=call)}
+
+
+BASE = _files("forward", "compute_loss", "model.compute_loss()")
+
+
+def _titles(cand: dict[str, str]) -> list[str]:
+    return [f"{f.severity.value} {f.title}" for f in run_on(BASE, cand).findings]
+
+
+def _pairs(cand: dict[str, str]) -> dict[str, str]:
+    b, c = MemoryTree({k: src(v) for k, v in BASE.items()}), MemoryTree({k: src(v) for k, v in cand.items()})
+    index = build_pairs(b, c, diff_trees(b, c))
+    return {p.base.qualname: p.cand.qualname for p in index.pairs if p.base and p.cand}
+
+
+def test_name_chain_pairs_bodies() -> None:
+    pairs = _pairs(_files("predict_act_value", "forward", "model()"))
+    assert pairs["ActorCritic.forward"] == "ActorCritic.predict_act_value", pairs
+    assert pairs["ActorCritic.compute_loss"] == "ActorCritic.forward", pairs
+
+
+def test_name_chain_compares_no_forward_pass_with_the_loss() -> None:
+    titles = _titles(_files("predict_act_value", "forward", "model()"))
+    assert not any(w in t for t in titles for w in ("Value-loss weight", "Done masking", "Entropy term", "value target")), \
+        titles
+
+
+def test_swapped_names_pair_bodies() -> None:
+    pairs = _pairs(_files("compute_loss", "forward", "model()"))
+    assert pairs["ActorCritic.forward"] == "ActorCritic.compute_loss", pairs
+    assert pairs["ActorCritic.compute_loss"] == "ActorCritic.forward", pairs
+    titles = _titles(_files("compute_loss", "forward", "model()"))
+    assert not any("Value-loss weight" in t or "Done masking" in t for t in titles), titles
+
+
+def test_renamed_loss_with_a_real_edit_is_still_reported() -> None:
+    titles = _titles(_files("predict_act_value", "forward", "model()", weight="0.25 * "))
+    assert any("Value-loss weight changed" in t for t in titles), titles
+
+
+def test_renamed_loss_with_its_done_mask_dropped_is_still_critical() -> None:
+    titles = _titles(_files("predict_act_value", "forward", "model()", mask=""))
+    assert any(t.startswith("critical") and "Done masking removed" in t for t in titles), titles
+
+
+def test_body_rewritten_under_its_own_name_keeps_its_pair() -> None:
+    cand = dict(BASE)
+    cand["model.py"] = MODEL.format(act="forward", loss="compute_loss", weight="", mask="(1 - dones) * ").replace(
+        """        x = self.encoder(obs)
+        x = x.flatten(start_dim=1)
+        return self.actor_linear(x), self.critic_linear(x).squeeze(dim=1)""",
+        """        h = torch.relu(self.encoder(obs)).flatten(start_dim=1)
+        logits = self.actor_linear(h)
+        value = self.critic_linear(h)
+        return logits, value[:, 0]""")
+    pairs = _pairs(cand)
+    assert pairs["ActorCritic.forward"] == "ActorCritic.forward", pairs

@@ -650,7 +650,8 @@ def _reused_names(old_funcs: dict[str, FunctionInfo], new_funcs: dict[str, Funct
     renames that reuse a name (a swap `a` <-> `b`, or a chain `forward` -> `predict_act_value`,
     `compute_loss` -> `forward`). git pairs renamed files by content, not by name; so are these: a
     new function `n` is paired with the old sibling `o` (same class, same enclosing definition) whose
-    body it carries (`_same_function`: half the lines, git's threshold) when the old function of
+    body it carries (`_body_kept`: half the lines, git's threshold, or a near-equal token body as a
+    method that keeps its name needs) when the old function of
     `n`'s own name does not (its body is dissimilar: no `_body_kept`), `o`'s own name is gone or
     holds a dissimilar body as well, and `o` is more like `n` than `n`'s namesake is. Best first,
     each side once. The old namesake then goes to the cross-file matching like any renamed function
@@ -686,7 +687,7 @@ def _reused_names(old_funcs: dict[str, FunctionInfo], new_funcs: dict[str, Funct
                     continue
                 f = old_funcs[q2]
                 score = _similarity(f, g)
-                if score > own and _body_kept(f, g) and text_similarity(f, g) >= TEXT_SIMILARITY:
+                if score > own and _body_kept(f, g):
                     edges.append((score, q2, q))
         used_old: set[str] = set()
         used_new: set[str] = set()

@@ -28,7 +28,6 @@ class Trainer:
     def train_single_step(self, batch):
         self.optimizer.zero_grad()
         loss_mean, metrics = self.model.get_loss_and_metrics(batch, forward_only=False)
-        loss_mean.backward()
         self.optimizer.step()
         return loss_mean
 
@@ -37,6 +36,7 @@ class Trainer:
             self.train_single_step(batch)
             val_loss, val_metrics = self.run_validation()
             self.logger.log_metrics(val_metrics)
+            self.checkpoint_callback.custom_save(monitor_candidates={"val_loss": val_loss})
 """
 
 CAND = """
@@ -61,12 +61,12 @@ class Trainer:
             losses.append(loss_mean)
         val_loss = sum(losses) / len(losses)
         val_metrics = {"n": len(losses)}
+        self.logger.log_metrics(val_metrics, prefix=key)
         return val_loss, val_metrics
 
     def train_single_step(self, batch):
         self.optimizer.zero_grad()
         loss_mean, metrics = self.model.get_loss_and_metrics(batch, forward_only=False)
-        loss_mean.backward()
         self.optimizer.step()
         return loss_mean
 
@@ -74,7 +74,7 @@ class Trainer:
         for batch in self.train_dataloader:
             self.train_single_step(batch)
             val_loss, val_metrics = self.run_validation()
-            self.logger.log_metrics(val_metrics)
+            self.checkpoint_callback.custom_save(monitor_candidates={"val_loss": val_loss})
 """
 
 
@@ -105,3 +105,33 @@ def test_training_loss_moved_into_a_no_grad_helper_is_still_critical() -> None:
     assert any(t.startswith("critical") and "Gradient cut added on loss" in t for t in titles), titles
 
 
+
+
+def _as_with_block(code: str, opener: str) -> str:
+    """`run_validation`'s decorator spelled as a `with` block around its whole body."""
+    lines = code.split("\n")
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        if lines[i].strip() == "@torch.no_grad()" and lines[i + 1].strip() == "def run_validation(self):":
+            out += [lines[i + 1], f"        with {opener}:"]
+            i += 2
+            while i < len(lines) and (lines[i].startswith("        ") or not lines[i].strip()):
+                if not lines[i].strip() and i + 1 < len(lines) and lines[i + 1].startswith("    def"):
+                    break
+                out.append("    " + lines[i] if lines[i].strip() else lines[i])
+                i += 1
+            continue
+        out.append(lines[i])
+        i += 1
+    return "\n".join(out)
+
+
+def test_with_block_scope_at_both_commits_is_no_cut() -> None:
+    base = _as_with_block(BASE, "torch.inference_mode()")
+    cand = _as_with_block(CAND, "torch.no_grad()").replace(
+        "    @torch.no_grad()\n    def run_validation_one_dataset", "    def run_validation_one_dataset")
+    assert "with torch.inference_mode():" in base and "with torch.no_grad():" in cand
+    result = run_on({"trainer.py": base}, {"trainer.py": cand}, only={"detach_grad"})
+    titles = [f"{f.severity.value} {f.title}" for f in result.findings]
+    assert not any("Gradient cut" in t for t in titles), titles

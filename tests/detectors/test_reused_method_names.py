@@ -122,3 +122,40 @@ def test_body_rewritten_under_its_own_name_keeps_its_pair() -> None:
         return logits, value[:, 0]""")
     pairs = _pairs(cand)
     assert pairs["ActorCritic.forward"] == "ActorCritic.forward", pairs
+
+
+DISPATCHER = """
+class Dispatcher:
+    def {name}(self, {param}):
+        \"\"\"{doc}\"\"\"
+        assert self.train_envs is not None
+        {src} = self.train_envs.get(env_name).{attr}
+        if {src}.{live}:
+            return {src}.pool, self.policy.model_name, True
+        return {src}.pool, {src}.pool.model_name, False
+
+    def schedule(self, group):
+        pool, model_name, live = self.{name}(group.env_name)
+        return pool.submit(model_name, live)
+"""
+
+
+def _dispatcher_pairs(param: str) -> dict[str, str]:
+    base = DISPATCHER.format(name="_train_pool_for", param="env_name", doc="the env sampler's pool", src="sampler",
+                             attr="sampler", live="samples_from_live_policy")
+    cand = DISPATCHER.format(name="_train_generation_for", param=param, doc="eval always uses the policy",
+                             src="source", attr="generation_source", live="uses_live_policy")
+    b, c = MemoryTree({"dispatcher.py": src(base)}), MemoryTree({"dispatcher.py": src(cand)})
+    index = build_pairs(b, c, diff_trees(b, c))
+    return {p.base.qualname: p.cand.qualname for p in index.pairs if p.base and p.cand}
+
+
+def test_method_renamed_in_place_with_edited_lines_is_paired() -> None:
+    # prime-rl 9b9de2f1..559b4477 dispatcher.py:224: same parameters, near-equal tokens, under half the lines
+    pairs = _dispatcher_pairs("env_name")
+    assert pairs.get("Dispatcher._train_pool_for") == "Dispatcher._train_generation_for", pairs
+
+
+def test_sibling_with_other_parameters_is_not_paired_by_tokens() -> None:
+    pairs = _dispatcher_pairs("env_key")
+    assert "Dispatcher._train_pool_for" not in pairs, pairs

@@ -578,9 +578,11 @@ def _renamed_sibling(f: FunctionInfo, g: FunctionInfo) -> bool:
     dispatcher.py:224): `Dispatcher._train_pool_for(self, env_name)` -> `_train_generation_for(self, env_name)`
     (`sampler` -> `generation_source`, docstring reworded; token similarity 0.97, lines 0.25), its one caller
     switched alike: "`Dispatcher._train_pool_for` is no longer called (deleted)"."""
-    if f.is_module or g.is_module or not f.class_name or f.path != g.path or _container(f) != _container(g):
+    f_class, g_class = getattr(f, "class_name", None), getattr(g, "class_name", None)
+    if f.is_module or g.is_module or not f_class or f_class != g_class or f.path != g.path \
+            or f.qualname.rpartition(".")[0] != g.qualname.rpartition(".")[0]:
         return False
-    a, b = getattr(f.node, "args", None), getattr(g.node, "args", None)
+    a, b = getattr(getattr(f, "node", None), "args", None), getattr(getattr(g, "node", None), "args", None)
     if not isinstance(a, ast.arguments) or not isinstance(b, ast.arguments):
         return False
     names = [x.arg for x in (*a.posonlyargs, *a.args, *a.kwonlyargs)], [x.arg for x in (*b.posonlyargs, *b.args, *b.kwonlyargs)]
@@ -669,7 +671,8 @@ def _reused_names(old_funcs: dict[str, FunctionInfo], new_funcs: dict[str, Funct
     body it carries (`_body_kept`: half the lines, git's threshold, or a near-equal token body as a
     method that keeps its name needs) when the old function of
     `n`'s own name does not (its body is dissimilar: no `_body_kept`), `o`'s own name is gone or
-    holds a dissimilar body as well, and `o` is more like `n` than `n`'s namesake is. Best first,
+    holds a dissimilar body as well, `o` is no helper the namesake called (a helper inlined into its
+    caller is the caller's own code, `flow/inlined.py`), and `o` is more like `n` than `n`'s namesake is. Best first,
     each side once. The old namesake then goes to the cross-file matching like any renamed function
     (it usually finds its new name there); a namesake whose body is merely rewritten (no other old
     sibling carries over) keeps its pair.
@@ -698,8 +701,9 @@ def _reused_names(old_funcs: dict[str, FunctionInfo], new_funcs: dict[str, Funct
         for q in weak:
             g = new_funcs[q]
             own = _similarity(old_funcs[q], g)
+            inlined = self_calls(old_funcs[q])  # the namesake's own helpers: inlined into it, not renamed to it
             for q2 in sources:
-                if q2 == q or _is_test(old_funcs[q2].path) != _is_test(g.path):
+                if q2 == q or _is_test(old_funcs[q2].path) != _is_test(g.path) or old_funcs[q2].name in inlined:
                     continue
                 f = old_funcs[q2]
                 score = _similarity(f, g)

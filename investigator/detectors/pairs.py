@@ -18,7 +18,14 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from investigator import budget
-from investigator.detectors.functions import FunctionInfo, ParsedModule, parse_module, same_shape, self_calls
+from investigator.detectors.functions import (
+    FunctionInfo,
+    ParsedModule,
+    is_stub,
+    parse_module,
+    same_shape,
+    self_calls,
+)
 from investigator.detectors.imports import ReferenceFinder, RefResult
 from investigator.detectors.matching import (
     Counts,
@@ -586,7 +593,21 @@ def _renamed_sibling(f: FunctionInfo, g: FunctionInfo) -> bool:
     if not isinstance(a, ast.arguments) or not isinstance(b, ast.arguments):
         return False
     names = [x.arg for x in (*a.posonlyargs, *a.args, *a.kwonlyargs)], [x.arg for x in (*b.posonlyargs, *b.args, *b.kwonlyargs)]
-    return names[0] == names[1] and len(_lines(f)) >= 3 and len(_lines(g)) >= 3
+    # a body of its own (an accessor `return self._config` or an abstract stub is token-equal to every other one:
+    # d3rlpy v1.1.1..v2.0.2 `LearnableBase.active_logger` -> `config`, rl_games v1.3..v1.3.1's abstract stubs)
+    return names[0] == names[1] and _statements(f) >= MIN_SIBLING_STATEMENTS and _statements(g) >= MIN_SIBLING_STATEMENTS
+
+
+MIN_SIBLING_STATEMENTS = 3
+
+
+def _statements(fn: FunctionInfo) -> int:
+    """Statements of a function's body, nested ones included, its docstring aside (0 for a stub)."""
+    node = getattr(fn, "node", None)
+    if node is None or not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) or is_stub(fn):
+        return 0
+    return sum(1 for sub in ast.walk(node) if isinstance(sub, ast.stmt) and sub is not node
+               and not (isinstance(sub, ast.Expr) and isinstance(sub.value, ast.Constant)))
 
 
 def _refused_at_any_similarity(f: FunctionInfo, g: FunctionInfo) -> bool:
@@ -703,20 +724,32 @@ def _reused_names(old_funcs: dict[str, FunctionInfo], new_funcs: dict[str, Funct
             own = _similarity(old_funcs[q], g)
             inlined = self_calls(old_funcs[q])  # the namesake's own helpers: inlined into it, not renamed to it
             for q2 in sources:
-                if q2 == q or _is_test(old_funcs[q2].path) != _is_test(g.path) or old_funcs[q2].name in inlined:
+                if q2 == q or _is_test(old_funcs[q2].path) != _is_test(g.path) or old_funcs[q2].name in inlined \
+                        or is_stub(old_funcs[q2]) or is_stub(g):
                     continue
                 f = old_funcs[q2]
                 score = _similarity(f, g)
                 if score > own and _body_kept(f, g):
                     edges.append((score, q2, q))
-        used_old: set[str] = set()
-        used_new: set[str] = set()
-        for score, q2, q in sorted(edges, key=lambda e: (-e[0], e[1], e[2])):
-            if q2 in used_old or q in used_new:
-                continue
-            used_old.add(q2)
-            used_new.add(q)
-            out.append((old_funcs[q2], new_funcs[q], score))
+        refused: set[tuple[str, str]] = set()
+        while True:
+            used_old: set[str] = set()
+            used_new: set[str] = set()
+            accepted: list[tuple[float, str, str]] = []
+            for score, q2, q in sorted(edges, key=lambda e: (-e[0], e[1], e[2])):
+                if q2 in used_old or q in used_new or (q2, q) in refused:
+                    continue
+                used_old.add(q2)
+                used_new.add(q)
+                accepted.append((score, q2, q))
+            # a source whose name stays at the candidate moved its body only if that name now holds another
+            # old body too (a swap); else part of it moved into `n` and the rest stayed under its name (d3rlpy
+            # v2.2.0..v2.3.0 `BCQImpl.compute_actor_loss`'s policy sampling moved into `inner_update`)
+            bad = {(q2, q) for _s, q2, q in accepted if q2 in new_funcs and q2 not in used_new}
+            if not bad:
+                break
+            refused |= bad
+        out.extend((old_funcs[q2], new_funcs[q], score) for score, q2, q in accepted)
     return out
 
 

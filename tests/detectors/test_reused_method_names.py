@@ -159,3 +159,41 @@ def test_method_renamed_in_place_with_edited_lines_is_paired() -> None:
 def test_sibling_with_other_parameters_is_not_paired_by_tokens() -> None:
     pairs = _dispatcher_pairs("env_key")
     assert "Dispatcher._train_pool_for" not in pairs, pairs
+
+
+BCQ = """
+import torch
+
+
+class BCQImpl:
+    def compute_actor_loss(self, batch{extra}):
+{sampling_a}        value = self.q_func.compute_expected_q(batch.observations, action.squashed_mu, "none")
+        return -value[0].mean()
+
+    def inner_update(self, batch, grad_step):
+        metrics = {{}}
+        metrics.update(self.update_imitator(batch))
+        if grad_step < self.rl_start_step:
+            return metrics
+{sampling_b}        metrics.update(self.update_critic(batch))
+        metrics.update(self.update_actor(batch{extra}))
+        self.update_actor_target()
+        return metrics
+"""
+
+SAMPLING = """        latent = torch.randn(batch.observations.shape[0], 2 * self.action_size, device=self.device)
+        clipped_latent = latent.clamp(-0.5, 0.5)
+        sampled_action = forward_vae_decode(vae=self.imitator, x=batch.observations, latent=clipped_latent)
+        action = self.policy(batch.observations, sampled_action)
+"""
+
+
+def test_code_moved_between_two_kept_methods_keeps_their_pairs() -> None:
+    # d3rlpy v2.2.0..v2.3.0 bcq_impl.py: the policy sampling moved from `compute_actor_loss` into `inner_update`; both
+    # names stay, `compute_actor_loss` keeps the loss: no swap, so no re-pairing
+    base = BCQ.format(extra="", sampling_a=SAMPLING, sampling_b="")
+    cand = BCQ.format(extra=", action", sampling_a="", sampling_b=SAMPLING)
+    b, c = MemoryTree({"bcq.py": src(base)}), MemoryTree({"bcq.py": src(cand)})
+    pairs = {p.base.qualname: p.cand.qualname for p in build_pairs(b, c, diff_trees(b, c)).pairs if p.base and p.cand}
+    assert pairs["BCQImpl.compute_actor_loss"] == "BCQImpl.compute_actor_loss", pairs
+    assert pairs["BCQImpl.inner_update"] == "BCQImpl.inner_update", pairs

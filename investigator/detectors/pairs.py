@@ -18,7 +18,14 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from investigator import budget
-from investigator.detectors.functions import FunctionInfo, ParsedModule, parse_module, same_shape, self_calls
+from investigator.detectors.functions import (
+    FunctionInfo,
+    ParsedModule,
+    is_stub,
+    parse_module,
+    same_shape,
+    self_calls,
+)
 from investigator.detectors.imports import ReferenceFinder, RefResult
 from investigator.detectors.matching import (
     Counts,
@@ -499,8 +506,8 @@ class TextBound:
     def may_be_same(self, f: FunctionInfo, g: FunctionInfo) -> bool:
         if f.qualname == g.qualname and not f.is_module:
             return True  # may pair by name with a near-equal token body
-        if _method_of_gone_class(f, g):
-            return True  # may pair by method name with a near-equal token body (`_method_of_gone_class`)
+        if _method_of_gone_class(f, g) or _renamed_sibling(f, g):
+            return True  # may pair by method name with a near-equal token body (`_method_of_gone_class`, `_renamed_sibling`)
         la, lb = self.lines(f), self.lines(g)
         total = len(la) + len(lb)
         if not total:
@@ -536,7 +543,7 @@ def _same_function(f: FunctionInfo, g: FunctionInfo, token_similarity: float) ->
         return False
     if f.qualname == g.qualname and not f.is_module and token_similarity >= RENAME_SIMILARITY:
         return True
-    if token_similarity >= RENAME_SIMILARITY and _method_of_gone_class(f, g):
+    if token_similarity >= RENAME_SIMILARITY and (_method_of_gone_class(f, g) or _renamed_sibling(f, g)):
         return True
     ratio = text_similarity(f, g)
     return ratio >= TEXT_SIMILARITY and _enough_shared(f, g, ratio)
@@ -571,6 +578,38 @@ def _method_of_gone_class(f: FunctionInfo, g: FunctionInfo) -> bool:
     return not kept[cls]
 
 
+def _renamed_sibling(f: FunctionInfo, g: FunctionInfo) -> bool:
+    """`f` and `g` are methods of one class in one file with the same parameters: with a near-equal token body
+    (`RENAME_SIMILARITY`) the method was renamed in place, even where its edited lines and docstring leave less
+    than half its lines in common. Real shape (prime-rl 9b9de2f1..559b4477, src/prime_rl/orchestrator/
+    dispatcher.py:224): `Dispatcher._train_pool_for(self, env_name)` -> `_train_generation_for(self, env_name)`
+    (`sampler` -> `generation_source`, docstring reworded; token similarity 0.97, lines 0.25), its one caller
+    switched alike: "`Dispatcher._train_pool_for` is no longer called (deleted)"."""
+    f_class, g_class = getattr(f, "class_name", None), getattr(g, "class_name", None)
+    if f.is_module or g.is_module or not f_class or f_class != g_class or f.path != g.path \
+            or f.qualname.rpartition(".")[0] != g.qualname.rpartition(".")[0]:
+        return False
+    a, b = getattr(getattr(f, "node", None), "args", None), getattr(getattr(g, "node", None), "args", None)
+    if not isinstance(a, ast.arguments) or not isinstance(b, ast.arguments):
+        return False
+    names = [x.arg for x in (*a.posonlyargs, *a.args, *a.kwonlyargs)], [x.arg for x in (*b.posonlyargs, *b.args, *b.kwonlyargs)]
+    # a body of its own (an accessor `return self._config` or an abstract stub is token-equal to every other one:
+    # d3rlpy v1.1.1..v2.0.2 `LearnableBase.active_logger` -> `config`, rl_games v1.3..v1.3.1's abstract stubs)
+    return names[0] == names[1] and _statements(f) >= MIN_SIBLING_STATEMENTS and _statements(g) >= MIN_SIBLING_STATEMENTS
+
+
+MIN_SIBLING_STATEMENTS = 3
+
+
+def _statements(fn: FunctionInfo) -> int:
+    """Statements of a function's body, nested ones included, its docstring aside (0 for a stub)."""
+    node = getattr(fn, "node", None)
+    if node is None or not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) or is_stub(fn):
+        return 0
+    return sum(1 for sub in ast.walk(node) if isinstance(sub, ast.stmt) and sub is not node
+               and not (isinstance(sub, ast.Expr) and isinstance(sub.value, ast.Constant)))
+
+
 def _refused_at_any_similarity(f: FunctionInfo, g: FunctionInfo) -> bool:
     """Whether `_same_function(f, g, s)` is False for every token similarity s: a test and product
     code, or two functions that do not keep their qualified name and share less than half their
@@ -580,8 +619,8 @@ def _refused_at_any_similarity(f: FunctionInfo, g: FunctionInfo) -> bool:
         return True
     if f.qualname == g.qualname and not f.is_module:
         return False  # accepted by name at a token similarity of `RENAME_SIMILARITY`
-    if _method_of_gone_class(f, g):
-        return False  # accepted at a token similarity of `RENAME_SIMILARITY` (its class renamed or split)
+    if _method_of_gone_class(f, g) or _renamed_sibling(f, g):
+        return False  # accepted at a token similarity of `RENAME_SIMILARITY` (its class renamed or split, or a sibling)
     ratio = text_similarity(f, g)
     return ratio < TEXT_SIMILARITY or not _enough_shared(f, g, ratio)
 
@@ -617,6 +656,9 @@ def build_pairs(
         new = cand.module(change.new_path) if change.new_path else None
         old_funcs = dict(old.functions) if old else {}
         new_funcs = dict(new.functions) if new else {}
+        for f, g, score in _reused_names(old_funcs, new_funcs):
+            index.pairs.append(FunctionPair(f, g, "renamed", min(score, 1.0)))
+            del old_funcs[f.qualname], new_funcs[g.qualname]
         for qual in list(old_funcs):
             if qual in new_funcs:
                 index.pairs.append(FunctionPair(old_funcs.pop(qual), new_funcs.pop(qual), "same-file"))
@@ -626,6 +668,89 @@ def build_pairs(
         rebound.update(id(f) for f in old_funcs.values() if f.qualname.split(".")[0] in bound)
     _match_across(index, left, right, rebound)
     return index
+
+
+def _container(fn: FunctionInfo) -> tuple[str | None, str]:
+    """The class and the enclosing definition a function is defined in (siblings share it)."""
+    return fn.class_name, fn.qualname.rpartition(".")[0]
+
+
+def _body_kept(f: FunctionInfo, g: FunctionInfo) -> bool:
+    """Whether `g` carries `f`'s body as `_same_function` would accept it without the shared name:
+    half the lines in common (git's rename threshold) or a near-equal token body."""
+    if f.text_key == g.text_key:
+        return True
+    return text_similarity(f, g) >= TEXT_SIMILARITY or _similarity(f, g) >= RENAME_SIMILARITY
+
+
+def _reused_names(old_funcs: dict[str, FunctionInfo], new_funcs: dict[str, FunctionInfo]
+                  ) -> list[tuple[FunctionInfo, FunctionInfo, float]]:
+    """(old, new, similarity) for methods of one file whose name now holds *another* method's body:
+    renames that reuse a name (a swap `a` <-> `b`, or a chain `forward` -> `predict_act_value`,
+    `compute_loss` -> `forward`). git pairs renamed files by content, not by name; so are these: a
+    new function `n` is paired with the old sibling `o` (same class, same enclosing definition) whose
+    body it carries (`_body_kept`: half the lines, git's threshold, or a near-equal token body as a
+    method that keeps its name needs) when the old function of
+    `n`'s own name does not (its body is dissimilar: no `_body_kept`), `o`'s own name is gone or
+    holds a dissimilar body as well, `o` is no helper the namesake called (a helper inlined into its
+    caller is the caller's own code, `flow/inlined.py`), and `o` is more like `n` than `n`'s namesake is. Best first,
+    each side once. The old namesake then goes to the cross-file matching like any renamed function
+    (it usually finds its new name there); a namesake whose body is merely rewritten (no other old
+    sibling carries over) keeps its pair.
+
+    Real shape (diamond 54961839..17c77643, src/models/actor_critic.py:68 and
+    src/models/diffusion/denoiser.py:93): `ActorCritic.forward` -> `predict_act_value` and
+    `compute_loss` -> `forward`, `Denoiser.compute_loss` -> `forward`. Paired by name, the detectors
+    compared the network's forward pass with the actor-critic loss ("Value-loss weight changed",
+    "Done masking added", "Entropy term added" on an unchanged loss) and every statement of the
+    denoiser's training loss read as added, hiding its change (the fed-back prediction now quantised)."""
+    groups: dict[tuple[str | None, str], list[str]] = {}
+    for qual, f in old_funcs.items():
+        if not f.is_module:
+            groups.setdefault(_container(f), []).append(qual)
+    out: list[tuple[FunctionInfo, FunctionInfo, float]] = []
+    for olds in groups.values():
+        shared = [q for q in olds if q in new_funcs and old_funcs[q].text_key != new_funcs[q].text_key]
+        gone = [q for q in olds if q not in new_funcs]
+        if not shared or (not gone and len(shared) < 2):
+            continue  # a swap needs two reused names, a chain one name gone
+        weak = {q for q in shared if not _body_kept(old_funcs[q], new_funcs[q])}
+        if not weak:
+            continue
+        sources = [q for q in olds if q in weak or q in gone]
+        edges: list[tuple[float, str, str]] = []
+        for q in weak:
+            g = new_funcs[q]
+            own = _similarity(old_funcs[q], g)
+            inlined = self_calls(old_funcs[q])  # the namesake's own helpers: inlined into it, not renamed to it
+            for q2 in sources:
+                if q2 == q or _is_test(old_funcs[q2].path) != _is_test(g.path) or old_funcs[q2].name in inlined \
+                        or is_stub(old_funcs[q2]) or is_stub(g):
+                    continue
+                f = old_funcs[q2]
+                score = _similarity(f, g)
+                if score > own and _body_kept(f, g):
+                    edges.append((score, q2, q))
+        refused: set[tuple[str, str]] = set()
+        while True:
+            used_old: set[str] = set()
+            used_new: set[str] = set()
+            accepted: list[tuple[float, str, str]] = []
+            for score, q2, q in sorted(edges, key=lambda e: (-e[0], e[1], e[2])):
+                if q2 in used_old or q in used_new or (q2, q) in refused:
+                    continue
+                used_old.add(q2)
+                used_new.add(q)
+                accepted.append((score, q2, q))
+            # a source whose name stays at the candidate moved its body only if that name now holds another
+            # old body too (a swap); else part of it moved into `n` and the rest stayed under its name (d3rlpy
+            # v2.2.0..v2.3.0 `BCQImpl.compute_actor_loss`'s policy sampling moved into `inner_update`)
+            bad = {(q2, q) for _s, q2, q in accepted if q2 in new_funcs and q2 not in used_new}
+            if not bad:
+                break
+            refused |= bad
+        out.extend((old_funcs[q2], new_funcs[q], score) for score, q2, q in accepted)
+    return out
 
 
 def top_level_names(body: list[ast.stmt]) -> frozenset[str]:

@@ -73,7 +73,14 @@ from investigator.flow.containers import (
     realigned_unpackings,
 )
 from investigator.flow.declared import declared_types
-from investigator.flow.diff import UnitChange, changed_units, module_renames, moved_across
+from investigator.flow.diff import (
+    CALLED_AS_FORWARD,
+    UnitChange,
+    changed_units,
+    forward_names,
+    module_renames,
+    moved_across,
+)
 from investigator.flow.edits import derived_attributes, known_edit, scalar_parameters
 from investigator.flow.explicit import moved_to_callers, removed_self_calls
 from investigator.flow.fieldclass import carried_fields
@@ -358,6 +365,8 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
     expanders = {side: Expander(flow.resolver) for side, flow in flows.items()}
     renamed = {p.base.name: p.cand.name for p in index.pairs  # functions renamed in this range
                if p.base and p.cand and p.match == "renamed" and p.base.name != p.cand.name}
+    called_as_forward = forward_names([(p.base.name, p.cand.name) for p in index.pairs
+                                       if p.base and p.cand and p.match == "renamed"])
     renamed.update(renamed_classes(index))
     explained = explained or Explained()
     reports: list[PairReport] = []
@@ -384,6 +393,7 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
         out = Outcome(None)
         scratch = AnalyzerResult(analyzer=SOURCE)
         own = _enclosing_renames(by_module, pair.cand) if pair.cand is not None and not pair.cand.is_module else None
+        token = CALLED_AS_FORWARD.set(called_as_forward)
         try:
             out.report = _pair_report(pair, index, flows, explained, scratch, expanders,
                                       {**own, **renamed} if own else renamed, config_compared,
@@ -393,6 +403,8 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
             scratch.failures.append(AnalyzerFailure(source=SOURCE, message=f"code nested too deeply: {pair.describe()}"))
         except Exception as exc:
             scratch.failures.append(AnalyzerFailure(source=SOURCE, message=f"{pair.describe()}: {exc!r}"))
+        finally:
+            CALLED_AS_FORWARD.reset(token)
         out.no_effect, out.failures = scratch.no_effect, scratch.failures
         return out
 

@@ -80,6 +80,9 @@ class _Collapse(ast.NodeTransformer):
         return node
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
+        called = CALLED_AS_FORWARD.get() if self.fields else frozenset()
+        if called and isinstance(node.func, ast.Attribute) and self._method(node.func.attr) in called:
+            node.func = node.func.value  # `x.forward(a)` is `x(a)`: a module's `__call__` runs its `forward`
         if _self_attribute(node.func) and not (self.fields and node.func.attr in self.held):  # type: ignore[attr-defined]
             # a method keeps its name: `self.calc_gradients(x)` is not `self.f(x)`
             node.func = ast.Attribute(value=ast.Name(id="_", ctx=ast.Load()),
@@ -166,10 +169,28 @@ def held_callables(module: object) -> frozenset[str]:
     return found
 
 
+# The names a module's `forward` has at either commit where a range renames it (`forward` -> `predict_act_value`,
+# `compute_loss` -> `forward`): a call `x.<name>(...)` then reads as the module call `x(...)` in the rename check
+# (set per pair by the analyzer; empty otherwise). Real shape (diamond 54961839..17c77643): `RewEndModel.forward`
+# became `predict_rew_end` and `compute_loss` became `forward`, so `self.rew_end_model(obs, ...)` ->
+# `self.rew_end_model.predict_rew_end(obs, ...)` (src/envs/world_model_env.py:97) and `model.compute_loss(batch)`
+# -> `model(batch)` (src/trainer.py:363) call the same method as before.
+CALLED_AS_FORWARD: ContextVar[frozenset[str]] = ContextVar("called_as_forward", default=frozenset())
+
+
+def forward_names(renamed_pairs: list[tuple[str, str]]) -> frozenset[str]:
+    """`forward` and the names it was renamed to, when a method `forward` was renamed from or to another name
+    in the range (old name, new name of each renamed function); empty otherwise."""
+    if not any("forward" in (old, new) for old, new in renamed_pairs if old != new):
+        return frozenset()
+    return frozenset({"forward", *(new for old, new in renamed_pairs if old == "forward" and new != old)})
+
+
 def _rename_key(unit: Unit, methods: dict[str, str] | None = None) -> tuple[object, ...]:
     """The collapsed key with field reads (`batch.n_steps`) collapsed too: only for the rename check,
     which then asks that each field name is gone from its module at the other side."""
-    if methods and not _attributes(unit).isdisjoint(methods):
+    called = CALLED_AS_FORWARD.get()
+    if (methods and not _attributes(unit).isdisjoint(methods)) or (called and not _attributes(unit).isdisjoint(called)):
         return _collapsed_key(unit, methods, fields=True)
     memo = unit.__dict__
     key = memo.get("_rename_key")
@@ -178,14 +199,33 @@ def _rename_key(unit: Unit, methods: dict[str, str] | None = None) -> tuple[obje
     return key
 
 
-def _names(unit: Unit, fields: bool = False, merged: bool = False) -> list[str]:
+class _ModuleCalls(ast.NodeTransformer):
+    """`x.<name>(...)` -> `x(...)` for the names `forward` has in the range (`CALLED_AS_FORWARD`), a baseline
+    method name read through the range's renames first (`compute_loss` -> `forward`)."""
+
+    def __init__(self, called: frozenset[str], methods: dict[str, str] | None) -> None:
+        self.called, self.methods = called, methods or {}
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        if isinstance(node.func, ast.Attribute) and self.methods.get(node.func.attr, node.func.attr) in self.called:
+            node.func = node.func.value
+        self.generic_visit(node)
+        return node
+
+
+def _names(unit: Unit, fields: bool = False, merged: bool = False, renames: dict[str, str] | None = None) -> list[str]:
     """Plain names and instance attributes (`self.x`), in walk order; with `fields`, field reads on
     other plain names too (`batch.n_steps`, before the name `batch` itself); with `merged`, a field read
     stands for its receiver too (`batch.n_steps` without `batch`, `self.x` without `self`: one name, as the collapsed
-    key has it)."""
+    key has it). With `fields`, a call of `forward` under its names in the range reads as the module call (as
+    the rename key has it: `CALLED_AS_FORWARD`; `renames`, for a baseline statement, the range's renames)."""
     out: list[str] = []
     held = held_callables(unit.fn.module) if fields else frozenset()
-    for p in unit.parts:
+    called = CALLED_AS_FORWARD.get() if fields else frozenset()
+    parts = unit.parts
+    if called and not _attributes(unit).isdisjoint(called | set(renames or ())):
+        parts = [_ModuleCalls(called, renames).visit(copy_tree(p)) for p in unit.parts]
+    for p in parts:
         methods = {id(n.func) for n in ast.walk(p) if isinstance(n, ast.Call)
                    and not (_self_attribute(n.func) and n.func.attr in held)}  # type: ignore[attr-defined]
         receivers: set[int] = set()
@@ -695,7 +735,7 @@ def _drop_renames(
         for j in by_key.get(_rename_key(u, renamed), []):
             if j in gone_r:
                 continue
-            olds_, news_ = _names(u, True), _names(news[j], True)
+            olds_, news_ = _names(u, True, renames=renamed), _names(news[j], True)
             if len(olds_) != len(news_):  # a local against a field of an object (`_aligned`)
                 olds_, news_ = _aligned(u, news[j]) or (olds_, news_)
             if _is_rename(olds_, news_, base_names, cand_names, renamed, local):

@@ -13,7 +13,7 @@ from investigator.detectors.base import (
     Hit,
     feature_hit,
 )
-from investigator.detectors.flow import Site
+from investigator.detectors.flow import NO_GRAD, Site
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import (
@@ -28,7 +28,7 @@ from investigator.detectors.patterns import (
 )
 from investigator.detectors.roles import role
 from investigator.models import Severity
-from investigator.pyast import call_name, last_name, method_name, unparse
+from investigator.pyast import call_name, dotted, last_name, method_name, unparse
 
 TRACKED = {"loss", "new_values", "logprob", "old_logprob", "entropy", "ratio", "kl", "advantages", "returns", "values",
            "next_values"}
@@ -237,6 +237,51 @@ def _from_cut_values(value: ast.expr, cut: dict[str, bool]) -> bool:
     return bool(reads) and all(cut.get(name, False) for name in reads)
 
 
+def _no_grad_expr(expr: ast.AST) -> bool:
+    target = expr.func if isinstance(expr, ast.Call) else expr
+    return last_name(dotted(target)) in NO_GRAD
+
+
+def runs_without_grad(fn: FunctionInfo) -> bool:
+    """The whole body of `fn` runs without gradients: a `@torch.no_grad()` / `@torch.inference_mode()`
+    decorator, or every statement (a docstring aside) inside a `with torch.no_grad():`."""
+    node = fn.node
+    if any(_no_grad_expr(d) for d in getattr(node, "decorator_list", [])):
+        return True
+    body = [st for st in getattr(node, "body", []) if not (isinstance(st, ast.Expr) and isinstance(st.value, ast.Constant))]
+    return bool(body) and all(isinstance(st, ast.With | ast.AsyncWith)
+                              and any(_no_grad_expr(item.context_expr) for item in st.items) for st in body)
+
+
+def _same_gradient_context(feature: Feature, ctx: DetectorContext) -> bool:
+    """A `no_grad` cut whose scope is opened by a function that runs wholly without gradients at both
+    commits (`runs_without_grad` for it and for its counterpart): whatever code moved in or out of that
+    scope, the values it computes had no gradients before either, so no cut was added or removed. The
+    scope is the outermost one on the inlining chain (`Site.no_grad_from`): a new helper called from
+    it keeps its context, decorated or not.
+
+    Real shape (NeMo-Aligner 3b51a3cb..af2b3bd9, nemo_aligner/algorithms/supervised.py:106): the body
+    of `@torch.no_grad() def run_validation` moved into a new `@torch.no_grad() def
+    run_validation_one_dataset(self, key)` that `run_validation` calls once per validation set; the
+    statements now read `loss, metrics = ...`, so `SupervisedTrainer.fit`'s walk counted more `loss`
+    cuts under `no_grad` than before: a false critical "Gradient cut added on loss" (validation never
+    had gradients). A training loss computed under a `no_grad` scope that is new (a decorator added,
+    or the loss moved into a `no_grad` helper) is still a cut."""
+    site = feature.site
+    if not site.no_grad or "(no_grad" not in feature.text:
+        return False
+    chain = site.chain or (site.fn,)
+    if not 0 <= site.no_grad_from < len(chain):
+        return False
+    opener = chain[site.no_grad_from]
+    if not runs_without_grad(opener):
+        return False
+    other = ctx.pairs.counterpart(opener)
+    if other is None:  # a function of a file the range does not change is the same function at both commits
+        return not opener.is_module and ctx.pairs.change_for(opener.path, opener.side) is None
+    return runs_without_grad(other)
+
+
 class DetachGradDetector(FeatureDetector):
     meta = DetectorMeta(
         id="detach_grad",
@@ -322,8 +367,8 @@ class DetachGradDetector(FeatureDetector):
     def describe(self, pair: FunctionPair, base, cand, only_base, only_cand, ctx) -> list[Hit]:
         # a cut on values already cut is neither added nor removed: it matches a cut of the other side, and
         # alone it changes nothing (`entropy = -next_log_prob` in the `no_grad` that made `next_log_prob`)
-        only_base = [f for f in only_base if not f.text.endswith(INHERITED + ")")]
-        only_cand = [f for f in only_cand if not f.text.endswith(INHERITED + ")")]
+        only_base = [f for f in only_base if not f.text.endswith(INHERITED + ")") and not _same_gradient_context(f, ctx)]
+        only_cand = [f for f in only_cand if not f.text.endswith(INHERITED + ")") and not _same_gradient_context(f, ctx)]
         if not only_base and not only_cand:
             return []
         if only_cand:

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from investigator.config.options import declared_option
-from investigator.detectors import codedefault, guard_shares, singleproc
+from investigator.detectors import codedefault, guard_shares, newfield, singleproc
 from investigator.detectors.base import CALLED_FROM
 from investigator.detectors.conditional import (
     local_conditionals,
@@ -1511,7 +1511,7 @@ def _verdict(f: Finding, sides: dict[str, Side]) -> tuple[bool, str, str | None,
         try:
             default_off = off_by_default_reason(f, sides) or conditional_default_reason(f, sides) \
                 or config_conditional_reason(f, sides) or handed_on_default_reason(f, sides) \
-                or _single_process(f, sides)
+                or _single_process(f, sides) or _new_switch(f, sides)
         except (RecursionError, ValueError, TypeError, SyntaxError):
             default_off = None
     return False, said, reason, default_off
@@ -1522,6 +1522,13 @@ def _single_process(f: Finding, sides: dict[str, Side]) -> str | None:
     if not is_code_finding(f) or f.severity.weight <= 1:
         return None
     return singleproc.single_process_reason(f, sides)
+
+
+def _new_switch(f: Finding, sides: dict[str, Side]) -> str | None:
+    """A new mode switch declared off in a class body (detectors/newfield.py)."""
+    if not is_code_finding(f) or f.severity.weight <= 1:
+        return None
+    return newfield.new_switch_reason(f, sides)
 
 
 def config_conditional_reason(f: Finding, sides: dict[str, Side]) -> str | None:

@@ -99,7 +99,7 @@ def _header(stmt: ast.stmt) -> list[ast.AST]:
 def _key(stmt: ast.stmt) -> str:
     parts = _header(stmt)
     head = type(stmt).__name__
-    return head + ":" + " | ".join(ast.unparse(p) for p in parts)  # type: ignore[arg-type]
+    return head + ":" + " | ".join(ast.unparse(p) for p in parts)
 
 
 def _statements(fn: ast.AST) -> list[ast.stmt]:
@@ -198,10 +198,10 @@ class _Fold(ast.NodeTransformer):
     def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
         self.generic_visit(node)
         r = node.right
-        if isinstance(r, ast.Constant) and not isinstance(r.value, bool):
-            if (r.value == 1 and isinstance(node.op, ast.Mult | ast.Div | ast.FloorDiv)) or (
-                    r.value == 0 and isinstance(node.op, ast.Add | ast.Sub)):
-                return node.left
+        if isinstance(r, ast.Constant) and not isinstance(r.value, bool) and (
+                (r.value == 1 and isinstance(node.op, ast.Mult | ast.Div | ast.FloorDiv))
+                or (r.value == 0 and isinstance(node.op, ast.Add | ast.Sub))):
+            return node.left
         return node
 
     def visit_IfExp(self, node: ast.IfExp) -> ast.AST:
@@ -219,9 +219,9 @@ def _folded(stmt: ast.stmt) -> str:
 def _function_at(tree: ast.Module, line: int) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
     best = None
     for n in ast.walk(tree):
-        if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.lineno <= line <= (n.end_lineno or n.lineno):
-            if best is None or n.lineno >= best.lineno:
-                best = n
+        if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.lineno <= line <= (
+                n.end_lineno or n.lineno) and (best is None or n.lineno >= best.lineno):
+            best = n
     return best
 
 
@@ -258,9 +258,9 @@ def _distributed_helpers(side: Side, names: set[str]) -> set[str]:
 
 def multi_process_launch(side: Side) -> str | None:
     """A candidate file (launch script or configuration) that starts several processes, or None."""
-    cached = getattr(side, "_multi_launch", False)
-    if cached is not False:
-        return cached  # type: ignore[no-any-return]
+    cached = getattr(side, "_multi_launch", "?")
+    if cached != "?":
+        return str(cached) if cached is not None else None
     from investigator.scope import out_of_scope_kind
 
     found = None
@@ -275,7 +275,7 @@ def multi_process_launch(side: Side) -> str | None:
     return found
 
 
-def single_process_reason(f: Finding, sides: dict[str, Side]) -> str | None:
+def single_process_reason(f: Finding, sides: dict[str, Side]) -> str | None:  # noqa: C901
     """Why code finding `f` does not change a single-process run (module docstring), or None."""
     cand = f.location_at("candidate")
     base = f.location_at("baseline")

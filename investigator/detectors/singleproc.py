@@ -45,8 +45,12 @@ _DIST_MODULES = {"dist", "distributed"}
 # Launch commands and configuration entries that start several processes.
 _MULTI = re.compile(r"\btorchrun\b|torch\.distributed\.(?:launch|run)\b|--?nproc[_-]per[_-]node\b|"
                     r"\baccelerate\s+launch\b|^\s*deepspeed\s|\bmpirun\b|\bhorovodrun\b|\bsrun\b|"
-                    r"\bworld_size\s*[:=]\s*(?:[2-9]|\d\d)", re.M)
-_LAUNCH_SUFFIXES = (".sh", ".bash", ".slurm", ".yaml", ".yml")
+                    r"\b(?:world_size|n_?gpus\w*|num_gpus\w*|\w*gpus_per_node|num_processes|nnodes|num_nodes)"
+                    r"\s*[:=]\s*(?:int\s*=\s*)?(?:[2-9]|\d\d)\b|"
+                    r"--(?:n_?gpus|num[_-]gpus|gpus|num[_-]processes|nnodes|num[_-]nodes|world[_-]size)[ =](?:[2-9]|\d\d)\b",
+                    re.M)
+# Python files count too: a settings class or argparse default may start several processes (`num_gpus: int = 8`).
+_LAUNCH_SUFFIXES = (".sh", ".bash", ".slurm", ".yaml", ".yml", ".py")
 
 
 def _leaf(node: ast.expr) -> str | None:

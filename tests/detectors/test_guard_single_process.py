@@ -114,6 +114,10 @@ def test_a_launch_script_starting_several_processes_keeps_the_severity():
                    extra={"scripts/train.sh": "torchrun --nproc_per_node 8 src/main.py\n"}) is None
     assert _reason("trainer.py", TRAIN_BASE, TRAIN_CAND,
                    extra={"config/trainer.yaml": "distributed:\n  world_size: 4\n"}) is None
+    assert _reason("trainer.py", TRAIN_BASE, TRAIN_CAND,
+                   extra={"settings.py": "class Settings:\n    num_gpus: int = 8\n"}) is None
+    assert _reason("trainer.py", TRAIN_BASE, TRAIN_CAND,
+                   extra={"config/trainer.yaml": "common:\n  devices: 0\n  num_gpus: 1\n"}) is not None
 
 
 def test_a_change_beside_the_plumbing_keeps_the_severity():

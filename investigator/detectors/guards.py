@@ -18,7 +18,9 @@ The same "off by default" lowering also covers code reached only through calls m
 them off (`_called_only_when_set`), a configuration value that became a conditional whose options' defaults
 take the baseline's literal (`config_conditional_reason`), and calls that gained arguments handing on an
 enclosing option at the callee's own default (`handed_on_default_reason`): noise class N2, "a new option
-whose default reproduces the baseline".
+whose default reproduces the baseline". Two more forms of it: distributed-only plumbing that a single-process run
+(rank 0, world size 1, no process group) does not see (detectors/singleproc.py), and a class field added as a mode
+switch declared off (detectors/newfield.py).
 
 Hook: `apply_guards(results, changeset)` runs before ranking, over every analyzer's code findings.
 """

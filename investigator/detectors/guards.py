@@ -18,7 +18,9 @@ The same "off by default" lowering also covers code reached only through calls m
 them off (`_called_only_when_set`), a configuration value that became a conditional whose options' defaults
 take the baseline's literal (`config_conditional_reason`), and calls that gained arguments handing on an
 enclosing option at the callee's own default (`handed_on_default_reason`): noise class N2, "a new option
-whose default reproduces the baseline".
+whose default reproduces the baseline". Two more forms of it: distributed-only plumbing that a single-process run
+(rank 0, world size 1, no process group) does not see (detectors/singleproc.py), and a class field added as a mode
+switch declared off (detectors/newfield.py).
 
 Hook: `apply_guards(results, changeset)` runs before ranking, over every analyzer's code findings.
 """
@@ -34,7 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from investigator.config.options import declared_option
-from investigator.detectors import codedefault, guard_shares
+from investigator.detectors import codedefault, guard_shares, newfield, singleproc
 from investigator.detectors.base import CALLED_FROM
 from investigator.detectors.conditional import (
     local_conditionals,
@@ -1510,10 +1512,25 @@ def _verdict(f: Finding, sides: dict[str, Side]) -> tuple[bool, str, str | None,
     if reason is None:
         try:
             default_off = off_by_default_reason(f, sides) or conditional_default_reason(f, sides) \
-                or config_conditional_reason(f, sides) or handed_on_default_reason(f, sides)
+                or config_conditional_reason(f, sides) or handed_on_default_reason(f, sides) \
+                or _single_process(f, sides) or _new_switch(f, sides)
         except (RecursionError, ValueError, TypeError, SyntaxError):
             default_off = None
     return False, said, reason, default_off
+
+
+def _single_process(f: Finding, sides: dict[str, Side]) -> str | None:
+    """Distributed-only plumbing a single-process run does not see (detectors/singleproc.py)."""
+    if not is_code_finding(f) or f.severity.weight <= 1:
+        return None
+    return singleproc.single_process_reason(f, sides)
+
+
+def _new_switch(f: Finding, sides: dict[str, Side]) -> str | None:
+    """A new mode switch declared off in a class body (detectors/newfield.py)."""
+    if not is_code_finding(f) or f.severity.weight <= 1:
+        return None
+    return newfield.new_switch_reason(f, sides)
 
 
 def config_conditional_reason(f: Finding, sides: dict[str, Side]) -> str | None:

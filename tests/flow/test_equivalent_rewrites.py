@@ -183,3 +183,184 @@ def test_a_host_copy_through_detach_for_numpy_is_no_placement_change() -> None:
 def test_a_tensor_moved_to_the_cpu_and_kept_is_still_a_placement_change() -> None:
     assert _placement("action.view(-1)", "action.view(-1).cpu().detach()") == ["Device placement changed"]
     assert _placement("action.view(-1)", "action.view(-1).cpu().detach().mean()") == ["Device placement changed"]
+
+
+LAZY_BASE = """
+import os
+from transformers import AutoTokenizer, CLIPTextModelWithProjection
+
+tokenizer = "openai/clip-vit-large-patch14"
+lang_emb_model = CLIPTextModelWithProjection.from_pretrained(tokenizer, cache_dir=os.path.expanduser("~/tmp")).eval()
+tz = AutoTokenizer.from_pretrained(tokenizer, TOKENIZERS_PARALLELISM=True)
+
+
+def get_lang_emb(lang):
+    if lang is None:
+        return None
+    tokens = tz(text=lang, add_special_tokens=True, return_tensors="pt")
+    lang_emb = lang_emb_model(**tokens)["text_embeds"].detach()[0]
+    return lang_emb
+"""
+
+LAZY_CAND = """
+import os
+
+tokenizer = "openai/clip-vit-large-patch14"
+lang_emb_model = None
+tz = None
+
+
+def _load_lang_emb_model():
+    global lang_emb_model, tz
+    if lang_emb_model is None:
+        from transformers import AutoTokenizer, CLIPTextModelWithProjection
+        lang_emb_model = CLIPTextModelWithProjection.from_pretrained(tokenizer, cache_dir=os.path.expanduser("~/tmp")).eval()
+        tz = AutoTokenizer.from_pretrained(tokenizer, TOKENIZERS_PARALLELISM=True)
+    return lang_emb_model, tz
+
+
+def get_lang_emb(lang):
+    if lang is None:
+        return None
+    lang_emb_model, tz = _load_lang_emb_model()
+    tokens = tz(text=lang, add_special_tokens=True, return_tensors="pt")
+    lang_emb = lang_emb_model(**tokens)["text_embeds"].detach()[0]
+    return lang_emb
+"""
+
+LAZY_TRAIN = """
+from lang import get_lang_emb
+
+
+def train(model, opt, batches, env):
+    for b in batches:
+        emb = get_lang_emb(b["lang"])
+        obs = env.step(model(b["obs"], emb))
+        loss = model(b["obs"], emb).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+"""
+
+
+def _lazy(cand: str) -> list[str]:
+    return [f"{f.severity.value} {f.title}" for f in flow_findings({"lang.py": LAZY_BASE, "train.py": LAZY_TRAIN},
+                                                                    {"lang.py": cand, "train.py": LAZY_TRAIN})
+            if f.severity.value in ("critical", "significant")]
+
+
+def test_a_global_loaded_lazily_by_a_caching_loader_is_no_change() -> None:
+    """robomimic 2194b507..d309eaec `robomimic/utils/lang_utils.py:5` (`<module>`, 2 statements, #3) and `:33`
+    (`get_lang_emb`, #2): the CLIP model and tokenizer loaded on first use by `_load_lang_emb_model()`."""
+    assert _lazy(LAZY_CAND) == []
+
+
+def test_a_lazy_loader_of_another_value_or_without_its_cache_is_still_a_change() -> None:
+    assert _lazy(LAZY_CAND.replace(").eval()", ").train()")), "another value"
+    other = LAZY_CAND.replace("        from transformers import", "        from my_clip import")
+    assert _lazy(other), "the same name from another module"
+    uncached = LAZY_CAND.replace("    if lang_emb_model is None:\n", "    if True:\n")
+    assert _lazy(uncached), "no `is None` cache"
+
+
+LOADER = """
+from torch.utils.data import DataLoader
+
+
+def setup_dataloader(dataset, config):
+    return DataLoader(dataset, batch_size=config.batch_size, shuffle=True, num_workers=config.num_workers,
+                      pin_memory=config.num_workers > 0)
+
+
+def train(model, opt, dataset, config):
+    for b in setup_dataloader(dataset, config):
+        loss = model(b).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+"""
+
+
+def test_a_data_loader_transport_keyword_is_no_change() -> None:
+    """prime-rl 9b9de2f1..559b4477 `src/prime_rl/trainer/sft/data.py:681` `setup_dataloader`: `pin_memory=
+    config.num_workers > 0` -> `pin_memory=True` ("loss path", #2)."""
+    assert [t for t in (f.title for f in flow_findings({"a.py": LOADER}, {"a.py": LOADER.replace(
+        "pin_memory=config.num_workers > 0", "pin_memory=True, persistent_workers=True")}))] == []
+
+
+def test_a_data_loader_with_another_batch_or_order_is_still_a_change() -> None:
+    assert _loud(LOADER, LOADER.replace("shuffle=True", "shuffle=False"))
+    assert _loud(LOADER, LOADER.replace("batch_size=config.batch_size", "batch_size=2 * config.batch_size"))
+
+
+FIELD_BASE = """
+from pydantic import BaseModel
+
+
+class Model(BaseModel):
+    name: str
+    trainable: bool = False
+
+
+class TrainableModel(Model):
+    base_model: str
+    trainable: bool = True
+
+    def step(self):
+        return 1
+"""
+
+FIELD_CAND = """
+from pydantic import BaseModel
+
+
+class Model(BaseModel):
+    name: str
+
+    @property
+    def trainable(self) -> bool:
+        return False
+
+
+class TrainableModel(Model):
+    base_model: str
+
+    def step(self):
+        return 1
+
+    @property
+    def trainable(self) -> bool:
+        "Whether the model trains."
+        return True
+"""
+
+FIELD_TRAIN = """
+from model import TrainableModel
+
+
+def train(backend, opt, batches):
+    model = TrainableModel(name="a", base_model="b")
+    for b in batches:
+        step = backend.step(model) if model.trainable else 0
+        loss = backend.loss(b, step).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+"""
+
+
+def _fields(cand: str, train: str = FIELD_TRAIN) -> list[str]:
+    return [f"{f.severity.value} {f.title}" for f in flow_findings({"model.py": FIELD_BASE, "train.py": train},
+                                                                    {"model.py": cand, "train.py": train})]
+
+
+def test_a_constant_field_turned_into_a_property_of_that_constant_is_no_change() -> None:
+    """ART 980684f9..080d8409 `src/art/model.py:165`: `TrainableModel.trainable: bool = True` (and `Model`'s
+    `False`) -> `@property def trainable(self): return True` ("architecture path", #4)."""
+    assert _fields(FIELD_CAND) == []
+
+
+def test_a_property_of_another_constant_or_a_field_some_code_sets_is_still_a_change() -> None:
+    assert _fields(FIELD_CAND.replace("return True", "return False")) == [
+        "significant Behavioural change in the loss path: `TrainableModel`"]
+    assert _fields(FIELD_CAND, FIELD_TRAIN.replace('base_model="b")', 'base_model="b", trainable=False)'))

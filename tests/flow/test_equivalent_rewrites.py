@@ -364,3 +364,50 @@ def test_a_property_of_another_constant_or_a_field_some_code_sets_is_still_a_cha
     assert _fields(FIELD_CAND.replace("return True", "return False")) == [
         "significant Behavioural change in the loss path: `TrainableModel`"]
     assert _fields(FIELD_CAND, FIELD_TRAIN.replace('base_model="b")', 'base_model="b", trainable=False)'))
+
+
+WRAPPER = """
+import gym
+
+
+class ChunkingWrapper(gym.Wrapper):
+    def step(self, action):
+        obs, reward, done, trunc, info = self.env.step(action)
+        return obs, reward, done, trunc, info
+
+    def reset(self, **kwargs):
+        obs, info = self.env.reset()
+        return obs, info
+"""
+
+WRAPPER_TRAIN = """
+import gym
+from wrap import ChunkingWrapper
+
+
+def train(agent, steps):
+    env = ChunkingWrapper(gym.make("Pendulum-v1"))
+    obs, _ = env.reset()
+    for _ in range(steps):
+        obs, reward, done, trunc, info = env.step(agent.act(obs))
+        agent.update(obs, reward)
+        if done:
+            obs, _ = env.reset()
+"""
+
+
+def _wrapper(cand: str, train: str = WRAPPER_TRAIN) -> list[str]:
+    return [f"{f.severity.value} {f.title}" for f in flow_findings({"wrap.py": WRAPPER, "train.py": train},
+                                                                    {"wrap.py": cand, "train.py": train})]
+
+
+def test_own_keyword_arguments_handed_on_where_no_caller_passes_any_are_no_change() -> None:
+    """serl 646b7680..21ff8a01 `serl_launcher/serl_launcher/wrappers/chunking.py:75`: `ChunkingWrapper.reset(self,
+    **kwargs)` calls `self.env.reset(**kwargs)` instead of `self.env.reset()` ("environment path", #2)."""
+    assert _wrapper(WRAPPER.replace("self.env.reset()", "self.env.reset(**kwargs)")) == []
+
+
+def test_handed_on_keywords_some_caller_passes_or_another_argument_are_still_a_change() -> None:
+    seeded = WRAPPER_TRAIN.replace("obs, _ = env.reset()\n    for", "obs, _ = env.reset(seed=0)\n    for")
+    assert _wrapper(WRAPPER.replace("self.env.reset()", "self.env.reset(**kwargs)"), seeded)
+    assert _wrapper(WRAPPER.replace("self.env.reset()", "self.env.reset(seed=1, **kwargs)"))

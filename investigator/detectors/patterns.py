@@ -356,6 +356,8 @@ def _spelled_alike(node: ast.Call) -> ast.expr:
         return literal
     if commuted_chain(node):
         return _commuted(node)
+    if host_export(node):
+        return _exported_value(node)
     if loader_transport(node):
         return ast.copy_location(ast.Call(func=node.func, args=node.args, keywords=[
             k for k in node.keywords if k.arg not in LOADER_TRANSPORT]), node)
@@ -1065,6 +1067,41 @@ def _commuted(node: ast.Call) -> ast.expr:
 
 
 
+
+# A tensor's host export (`.numpy()`, `.tolist()`, `.item()`) of a value moved to the CPU and detached first: the
+# same numbers. `.numpy()` raises on a CUDA tensor and on one that requires grad, so where the shorter form ran the
+# value was on the CPU without a graph already; `.item()` and `.tolist()` read CUDA and grad tensors alike; `.data`
+# and `.detach()` hold the same storage. Real seat: cherry v0.1.3..v0.1.4 `cherry/envs/torch_wrapper.py:40`
+# (`action.view(-1).data.numpy()` -> `action.view(-1).cpu().detach().numpy()`, the action handed to the gym env:
+# "Device placement changed", then, with that explained, "Behavioural change in the environment path").
+HOST_EXPORTS = frozenset({"numpy", "tolist", "item"})
+_HOST_STEPS = frozenset({"cpu", "detach"})
+
+
+def _host_step(node: ast.AST) -> ast.expr | None:
+    """The value under one `.cpu()` / `.detach()` / `.data` step, None for anything else."""
+    if isinstance(node, ast.Attribute) and node.attr == "data":
+        return node.value
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _HOST_STEPS \
+            and not node.args and not node.keywords:
+        return node.func.value
+    return None
+
+
+def host_export(node: ast.AST) -> bool:
+    """`x.cpu().detach().numpy()`, `x.data.numpy()`, `x.detach().item()`: an export of a CPU/detach/data step."""
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in HOST_EXPORTS \
+        and not node.args and not node.keywords and _host_step(node.func.value) is not None
+
+
+def _exported_value(node: ast.Call) -> ast.Call:
+    assert isinstance(node.func, ast.Attribute)
+    value: ast.expr = node.func.value
+    while (inner := _host_step(value)) is not None:
+        value = inner
+    return ast.copy_location(ast.Call(func=ast.Attribute(value=value, attr=node.func.attr, ctx=ast.Load()),
+                                      args=[], keywords=[]), node)
+
 # Keywords of a torch `DataLoader` (and torchdata's `StatefulDataLoader`, any `*DataLoader` that hands them on) that
 # choose only how batches reach the device: pinned host memory, kept-alive workers, how many batches each worker
 # prefetches, the wait limit. Which samples make a batch, their order and their values do not depend on them
@@ -1116,7 +1153,7 @@ def _rewrite_at(sub: ast.AST) -> bool:
         or placed_state_load(sub) or value_conversion(sub) or dtype_info(sub) or array_function_form(sub) \
         or rng_free_transform(sub) is not None or known_call_arguments(sub) is not None \
         or deprecated_scalar_form(sub) or literal_constructor(sub) is not None or commuted_chain(sub) \
-        or loader_transport(sub)
+        or loader_transport(sub) or host_export(sub)
 
 
 def equivalent_form(expr: ast.AST) -> ast.AST:

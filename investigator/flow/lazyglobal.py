@@ -87,12 +87,44 @@ def _imported(tree: ast.Module) -> dict[str, str]:
     return out
 
 
-def lazy_global_change(base: Unit | None, cand: Unit | None) -> bool:
-    """The unit change is a global's load made lazy (see the module docstring): no change."""
-    if cand is None or not isinstance(cand.node, ast.Assign) or len(cand.node.targets) != 1:
+def _module_global(unit: Unit) -> tuple[str, ast.expr] | None:
+    node = unit.node
+    if unit.fn.is_module and isinstance(node, ast.Assign) and len(node.targets) == 1 \
+            and isinstance(node.targets[0], ast.Name):
+        return node.targets[0].id, node.value
+    return None
+
+
+def _loaded_alike(base: Unit, name: str, tree: ast.Module) -> bool:
+    """The baseline's module-level `name = E` is what a loader of the candidate module `tree` assigns to `name`,
+    from the same imports, and the candidate sets `name` to None at module level."""
+    found = _module_global(base)
+    if found is None or found[0] != name or not _set_none(tree, name):
+        return False
+    loaded = next((values[name] for _, values in _loaders(tree).values() if name in values), None)
+    if loaded is None or fingerprint([loaded]) != fingerprint([found[1]]):
+        return False
+    before, after = _imported(base.fn.module.tree), _imported(tree)
+    read = {n.id for n in ast.walk(loaded) if isinstance(n, ast.Name)}
+    return all(before.get(n) == after.get(n) for n in read if n in before or n in after)
+
+
+def lazy_global_change(base: Unit | None, cand: Unit | None, cand_tree: ast.Module | None = None,
+                       base_globals: dict[str, Unit] | None = None) -> bool:
+    """The unit change is a global's load made lazy (see the module docstring): no change. `cand_tree`: the
+    candidate module, for a deleted unit; `base_globals`: the baseline's module-level assignments by name, for an
+    added `G = None`."""
+    if cand is None:
+        found = _module_global(base) if base is not None and cand_tree is not None else None
+        return found is not None and base is not None and cand_tree is not None and _loaded_alike(base, found[0], cand_tree)
+    if not isinstance(cand.node, ast.Assign) or len(cand.node.targets) != 1:
         return False
     tree = cand.fn.module.tree
     target, value = cand.node.targets[0], cand.node.value
+    if base is None and cand.fn.is_module and isinstance(target, ast.Name) and isinstance(value, ast.Constant) \
+            and value.value is None:
+        old = (base_globals or {}).get(target.id)
+        return old is not None and _loaded_alike(old, target.id, tree)
     if base is None:
         if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and not value.args
                 and not value.keywords):
@@ -100,14 +132,5 @@ def lazy_global_change(base: Unit | None, cand: Unit | None) -> bool:
         loader = _loaders(tree).get(value.func.id)
         names = [t.id for t in (target.elts if isinstance(target, ast.Tuple) else [target]) if isinstance(t, ast.Name)]
         return loader is not None and names == loader[0] and all(_set_none(tree, n) for n in names)
-    if not (cand.fn.is_module and base.fn.is_module and isinstance(base.node, ast.Assign)
-            and len(base.node.targets) == 1 and isinstance(target, ast.Name)
-            and isinstance(base.node.targets[0], ast.Name) and base.node.targets[0].id == target.id
-            and isinstance(value, ast.Constant) and value.value is None):
-        return False
-    loaded = next((values[target.id] for _, values in _loaders(tree).values() if target.id in values), None)
-    if loaded is None or fingerprint([loaded]) != fingerprint([base.node.value]):
-        return False
-    before, after = _imported(base.fn.module.tree), _imported(tree)
-    read = {n.id for n in ast.walk(loaded) if isinstance(n, ast.Name)}
-    return all(before.get(n) == after.get(n) for n in read if n in before or n in after)
+    return cand.fn.is_module and isinstance(target, ast.Name) and isinstance(value, ast.Constant) \
+        and value.value is None and _loaded_alike(base, target.id, tree)

@@ -128,6 +128,16 @@ def test_commuting_detach_device_and_cast_steps_read_alike() -> None:
     assert _same("x.cuda().float().detach()", "x.detach().float().cuda()")
 
 
+def test_a_host_export_reads_the_same_numbers_through_cpu_detach_and_data() -> None:
+    """cherry v0.1.3..v0.1.4 `cherry/envs/torch_wrapper.py:40`: `action.view(-1).data.numpy()` ->
+    `action.view(-1).cpu().detach().numpy()` (with the placement explained, the flow's "environment path")."""
+    assert _same("action.view(-1).data.numpy()", "action.view(-1).cpu().detach().numpy()")
+    assert _same("loss.item()", "loss.detach().cpu().item()")
+    assert not _same("x.cpu().numpy()", "x.float().numpy()")
+    assert not _same("x.detach().numpy()", "x.numpy(force=True)")
+    assert not _same("x.data.numpy()", "x.data")
+
+
 def test_a_missing_detach_or_reordered_casts_are_still_a_change() -> None:
     assert not _same("x.cpu().detach()", "x.cpu()")
     assert not _same("x.half().float()", "x.float().half()")
@@ -178,6 +188,9 @@ def test_a_host_copy_through_detach_for_numpy_is_no_placement_change() -> None:
     `action.view(-1).cpu().detach().numpy()` ("Device placement changed", significant, #3)."""
     assert _placement("action.view(-1).data.numpy()", "action.view(-1).cpu().detach().numpy()") == []
     assert _placement("action.data.numpy()", "action.cpu().data.float().numpy()") == []
+    flow = flow_findings({"m.py": ACTIONS.replace("CONVERT", "action.view(-1).data.numpy()")},
+                         {"m.py": ACTIONS.replace("CONVERT", "action.view(-1).cpu().detach().numpy()")})
+    assert [f.title for f in flow] == []
 
 
 def test_a_tensor_moved_to_the_cpu_and_kept_is_still_a_placement_change() -> None:
@@ -253,6 +266,12 @@ def test_a_global_loaded_lazily_by_a_caching_loader_is_no_change() -> None:
     """robomimic 2194b507..d309eaec `robomimic/utils/lang_utils.py:5` (`<module>`, 2 statements, #3) and `:33`
     (`get_lang_emb`, #2): the CLIP model and tokenizer loaded on first use by `_load_lang_emb_model()`."""
     assert _lazy(LAZY_CAND) == []
+    # the real module sets the globals to None below another constant: a deletion and an addition, not a pair
+    key = 'LANG_EMB_OBS_KEY = "lang_emb"\n'
+    base = LAZY_BASE.replace("\n\ndef get_lang_emb", "\n" + key + "\n\ndef get_lang_emb")
+    cand = LAZY_CAND.replace("lang_emb_model = None\n", key + "\nlang_emb_model = None\n")
+    assert [f"{f.severity.value} {f.title}" for f in flow_findings({"lang.py": base, "train.py": LAZY_TRAIN},
+                                                                    {"lang.py": cand, "train.py": LAZY_TRAIN})] == []
 
 
 def test_a_lazy_loader_of_another_value_or_without_its_cache_is_still_a_change() -> None:

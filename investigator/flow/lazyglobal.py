@@ -62,6 +62,12 @@ def _loaders(tree: ast.Module) -> dict[str, tuple[list[str], dict[str, ast.expr]
     return out
 
 
+def is_lazy_loader(fn: ast.AST, tree: ast.Module) -> bool:
+    """`fn` is a module-level caching loader of `tree` (`_loaders`): its cached branch runs once, as the
+    baseline's module-level load ran once at import (a `.eval()` there sets the loaded object's mode then)."""
+    return isinstance(fn, ast.FunctionDef) and fn in tree.body and fn.name in _loaders(tree)
+
+
 def _none_test(test: ast.expr, names: set[str]) -> bool:
     return isinstance(test, ast.Compare) and isinstance(test.left, ast.Name) and test.left.id in names \
         and len(test.ops) == 1 and isinstance(test.ops[0], ast.Is) \

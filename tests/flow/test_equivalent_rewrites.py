@@ -430,3 +430,32 @@ def test_handed_on_keywords_some_caller_passes_or_another_argument_are_still_a_c
     seeded = WRAPPER_TRAIN.replace("obs, _ = env.reset()\n    for", "obs, _ = env.reset(seed=0)\n    for")
     assert _wrapper(WRAPPER.replace("self.env.reset()", "self.env.reset(**kwargs)"), seeded)
     assert _wrapper(WRAPPER.replace("self.env.reset()", "self.env.reset(seed=1, **kwargs)"))
+
+
+ROLLOUT = """
+from lang import get_lang_emb
+
+
+def rollout(policy, env, steps):
+    obs = env.reset()
+    for _ in range(steps):
+        emb = get_lang_emb("pick the cube")
+        obs, reward, done, info = env.step(policy(obs, emb))
+"""
+
+
+def _modes(cand: str, rollout: str = ROLLOUT) -> list[str]:
+    return [f.title for f in run_on({"lang.py": LAZY_BASE, "train.py": ROLLOUT},
+                                    {"lang.py": cand, "train.py": rollout}, only={"train_eval_mode"}).findings]
+
+
+def test_the_mode_a_lazy_loader_sets_on_what_it_builds_is_no_mode_change() -> None:
+    """robomimic 2194b507..d309eaec `robomimic/utils/lang_utils.py:21`: the CLIP encoder's `.eval()` moved from
+    import time into `_load_lang_emb_model`, reached from the rollout ("Module mode changed (rollout: train ->
+    eval)", low, #5 once the loader itself was read as no change)."""
+    # the rollout function itself changed in that range (a pair to compare): here one added statement
+    assert _modes(LAZY_CAND, ROLLOUT.replace("    obs = env.reset()\n", "    obs = env.reset()\n    print(steps)\n")) == []
+
+
+def test_a_policy_put_in_eval_mode_before_the_rollout_is_still_a_mode_change() -> None:
+    assert _modes(LAZY_CAND, ROLLOUT.replace("    obs = env.reset()\n", "    policy.eval()\n    obs = env.reset()\n"))

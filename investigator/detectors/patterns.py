@@ -971,7 +971,17 @@ def deprecated_scalar_form(node: ast.AST) -> bool:
         return False
     if dotted(node.func.value) in _TORCH_MODULES:
         return not node.func.attr.endswith("_") and len(node.args) == count + 1
+    if node.func.attr in ("add", "sub") and not _numeric_expression(node.args[0] if node.args else None):
+        return False  # `buffer.add(obs, action)`: only torch's in-place and addc* names are torch's alone
     return len(node.args) == count
+
+
+def _numeric_expression(node: ast.AST | None) -> bool:
+    """A number, or arithmetic with a number in it (`1.0 - alpha`, `-step_size * 2`): a scalar, not a tensor."""
+    return node is not None and any(isinstance(n, ast.Constant) and isinstance(n.value, int | float)
+                                    and not isinstance(n.value, bool) for n in ast.walk(node)) \
+        and all(isinstance(n, ast.Constant | ast.Name | ast.Attribute | ast.BinOp | ast.UnaryOp | ast.operator
+                           | ast.unaryop | ast.expr_context) for n in ast.walk(node))
 
 
 def _current_scalar_form(node: ast.Call) -> ast.Call:

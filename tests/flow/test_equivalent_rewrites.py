@@ -102,6 +102,9 @@ def test_another_scalar_or_operand_is_still_a_change() -> None:
     assert not _same("x.add_(t, alpha=a)", "x.add_(t, alpha=b)")
     assert not _same("torch.add(x, t)", "torch.add(t, alpha=x)")  # today's (input, other): no scalar
     assert not _same("p.addcmul_(g, g, value=1 - b)", "p.addcmul_(g, g, value=b)")
+    # a two-argument `.add` of anything else (a replay buffer's) is read as written
+    assert not _same("buffer.add(obs, action)", "buffer.add(action, alpha=obs)")
+    assert _same("x.add(1 - tau, y)", "x.add(y, alpha=1 - tau)")
 
 
 def test_a_builtin_constructor_is_its_literal() -> None:

@@ -348,8 +348,8 @@ def known_call_arguments(node: ast.AST) -> list[ast.keyword] | None:
 
 
 def _spelled_alike(node: ast.Call) -> ast.expr:
-    """The call as a literal (`literal_constructor`), its commuting steps in order (`commuted_chain`), a data
-    loader without its transport keywords (`loader_transport`), or its deprecated positional scalar as the
+    """The call as a literal (`literal_constructor`), its commuting steps in order (`commuted_chain`), a host
+    export without its cpu/detach steps (`host_export`), or its deprecated positional scalar as the
     keyword (`deprecated_scalar_form`); else the node itself."""
     literal = literal_constructor(node)
     if literal is not None:
@@ -358,9 +358,6 @@ def _spelled_alike(node: ast.Call) -> ast.expr:
         return _commuted(node)
     if host_export(node):
         return _exported_value(node)
-    if loader_transport(node):
-        return ast.copy_location(ast.Call(func=node.func, args=node.args, keywords=[
-            k for k in node.keywords if k.arg not in LOADER_TRANSPORT]), node)
     return _current_scalar_form(node) if deprecated_scalar_form(node) else node
 
 
@@ -1112,20 +1109,6 @@ def _exported_value(node: ast.Call) -> ast.Call:
     return ast.copy_location(ast.Call(func=ast.Attribute(value=value, attr=node.func.attr, ctx=ast.Load()),
                                       args=[], keywords=[]), node)
 
-# Keywords of a torch `DataLoader` (and torchdata's `StatefulDataLoader`, any `*DataLoader` that hands them on) that
-# choose only how batches reach the device: pinned host memory, kept-alive workers, how many batches each worker
-# prefetches, the wait limit. Which samples make a batch, their order and their values do not depend on them
-# (torch.utils.data docs: "pin_memory ... copy Tensors into device/CUDA pinned memory before returning them").
-# Real seat: prime-rl 9b9de2f1..559b4477 `src/prime_rl/trainer/sft/data.py:681` `setup_dataloader`
-# (`pin_memory=config.num_workers > 0` -> `pin_memory=True`, "loss path", #2 of set 13's prime-rl).
-LOADER_TRANSPORT = frozenset({"pin_memory", "pin_memory_device", "persistent_workers", "prefetch_factor", "timeout"})
-
-
-def loader_transport(node: ast.AST) -> bool:
-    """A `*DataLoader(...)` call with a keyword of `LOADER_TRANSPORT`."""
-    return isinstance(node, ast.Call) and (dotted(node.func) or "").endswith("DataLoader") \
-        and any(k.arg in LOADER_TRANSPORT for k in node.keywords)
-
 # every rewrite `_needs_rewrite` knows starts at one of these node types (a binary operation, a call,
 # a dict, a NumPy alias attribute, a comparison, a table lookup): the others are never rewritten, and
 # asking them the fourteen questions was most of `equivalent_form`'s time (most nodes are names)
@@ -1163,7 +1146,7 @@ def _rewrite_at(sub: ast.AST) -> bool:
         or placed_state_load(sub) or value_conversion(sub) or dtype_info(sub) or array_function_form(sub) \
         or rng_free_transform(sub) is not None or known_call_arguments(sub) is not None \
         or deprecated_scalar_form(sub) or literal_constructor(sub) is not None or commuted_chain(sub) \
-        or loader_transport(sub) or host_export(sub)
+        or host_export(sub)
 
 
 def equivalent_form(expr: ast.AST) -> ast.AST:

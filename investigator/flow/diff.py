@@ -28,7 +28,6 @@ from investigator.flow.attraliases import (
     same_but_moved_module,
 )
 from investigator.flow.fieldprop import field_as_property
-from investigator.flow.kwforward import same_but_forwarded_keywords
 from investigator.flow.lazyglobal import lazy_global_change
 from investigator.flow.newfield import same_at_new_defaults
 from investigator.flow.noneparam import same_at_none_default
@@ -321,8 +320,7 @@ def _equivalent(base: Unit, cand: Unit) -> bool:
             or same_but_import_spelling(base.parts, cand.parts, base.fn.module.tree, cand.fn.module.tree)
             or same_but_moved_module(base.parts, cand.parts, base.fn.module.tree, cand.fn.module.tree,
                                      (own_names(base.fn.module.index), own_names(cand.fn.module.index)))
-            or same_signed_sum(base.node, cand.node) or same_at_none_default(base, cand)
-            or same_but_forwarded_keywords(base, cand))
+            or same_signed_sum(base.node, cand.node) or same_at_none_default(base, cand))
 
 
 def _renamed_moves(kept: list[tuple[list[Unit], list[Unit]]], a: list[Unit], b: list[Unit],

@@ -347,6 +347,20 @@ def known_call_arguments(node: ast.AST) -> list[ast.keyword] | None:
     return [ast.keyword(arg=n, value=v) for n, v in kept]
 
 
+def _spelled_alike(node: ast.Call) -> ast.expr:
+    """The call as a literal (`literal_constructor`), its commuting steps in order (`commuted_chain`), a host
+    export without its cpu/detach steps (`host_export`), or its deprecated positional scalar as the
+    keyword (`deprecated_scalar_form`); else the node itself."""
+    literal = literal_constructor(node)
+    if literal is not None:
+        return literal
+    if commuted_chain(node):
+        return _commuted(node)
+    if host_export(node):
+        return _exported_value(node)
+    return _current_scalar_form(node) if deprecated_scalar_form(node) else node
+
+
 def _library_idiom(node: ast.Call) -> ast.Call:
     """The call with the library idioms above read one way (`dtype_info`, `array_function_form`, `rng_free_transform`,
     `known_call_arguments`; `value_conversion` is `_plain_call`'s): the node itself (changed in place) or another call."""
@@ -447,7 +461,12 @@ def _plain_call(node: ast.Call) -> ast.expr:
     """The call without what only checks or renames (`checked_only`, `wrapper_lookup`, `renamed_keywords`,
     `renamed_helper`):
     `typing.cast(T, x)` is `x`, `env.get_wrapper_attr(n)` is `getattr(env, n)`; the others keep their
-    node, their keywords rewritten. A value conversion (`value_conversion`) is its argument."""
+    node, their keywords rewritten. A value conversion (`value_conversion`) is its argument. A builtin
+    constructor is its literal, a commuting chain is in order, a deprecated scalar form is the keyword form
+    (`_spelled_alike`)."""
+    spelled = _spelled_alike(node)
+    if spelled is not node:
+        return spelled
     if value_conversion(node):
         return node.args[0]
     if checked_only(node):
@@ -927,6 +946,169 @@ def shape_list(node: ast.AST) -> bool:
             and any(isinstance(a, ast.List) for a in node.args))
 
 
+# Deprecated positional-scalar overloads of torch arithmetic (torch/_C deprecated.yaml: `add(Tensor self, Scalar
+# alpha, Tensor other)`, `sub(...)`, `addcmul(Tensor self, Scalar value, Tensor t1, Tensor t2)`, `addcdiv(...)`, and
+# their in-place and method forms): the scalar written first and positionally is the `alpha=`/`value=` keyword of
+# the current signature, whose scalar is keyword-only (`x.add_(t, 2)` is no valid call), so a call with one more
+# positional argument than the current signature takes can only be the deprecated form. The same computation.
+# Real seat: cherry v0.1.3..v0.1.4 `cherry/models/utils.py:64` `polyak_average`: `s.data.mul_(alpha).add_(1.0 -
+# alpha, t.data)` -> `.add_(t.data, alpha=1.0 - alpha)` (significant "optimizer path", #1 of set 15's cherry).
+# name -> (keyword of the scalar, positional count of the deprecated method form; the function form takes one more)
+_SCALAR_FIRST = {"add": ("alpha", 2), "add_": ("alpha", 2), "sub": ("alpha", 2), "sub_": ("alpha", 2),
+                 "addcmul": ("value", 3), "addcmul_": ("value", 3), "addcdiv": ("value", 3), "addcdiv_": ("value", 3)}
+_TORCH_MODULES = frozenset({"torch", "th"})
+
+
+def deprecated_scalar_form(node: ast.AST) -> bool:
+    """`x.add_(a, t)` / `torch.add(x, a, t)` / `x.addcmul_(v, t1, t2)`: a deprecated positional-scalar call."""
+    if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute) or node.func.attr not in _SCALAR_FIRST:
+        return False
+    keyword, count = _SCALAR_FIRST[node.func.attr]
+    if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg in (None, keyword) for k in node.keywords):
+        return False
+    if dotted(node.func.value) in _TORCH_MODULES:
+        return not node.func.attr.endswith("_") and len(node.args) == count + 1
+    if node.func.attr in ("add", "sub") and not _numeric_expression(node.args[0] if node.args else None):
+        return False  # `buffer.add(obs, action)`: only torch's in-place and addc* names are torch's alone
+    return len(node.args) == count
+
+
+def _numeric_expression(node: ast.AST | None) -> bool:
+    """A number, or arithmetic with a number in it (`1.0 - alpha`, `-step_size * 2`): a scalar, not a tensor."""
+    return node is not None and any(isinstance(n, ast.Constant) and isinstance(n.value, int | float)
+                                    and not isinstance(n.value, bool) for n in ast.walk(node)) \
+        and all(isinstance(n, ast.Constant | ast.Name | ast.Attribute | ast.BinOp | ast.UnaryOp | ast.operator
+                           | ast.unaryop | ast.expr_context) for n in ast.walk(node))
+
+
+def _current_scalar_form(node: ast.Call) -> ast.Call:
+    """The deprecated call (`deprecated_scalar_form`) in its current spelling: `x.add_(t, alpha=a)`."""
+    assert isinstance(node.func, ast.Attribute)
+    keyword = _SCALAR_FIRST[node.func.attr][0]
+    at = 1 if dotted(node.func.value) in _TORCH_MODULES else 0  # `torch.add(x, a, t)`: the scalar is second
+    args = [*node.args[:at], *node.args[at + 1:]]
+    return ast.copy_location(ast.Call(func=node.func, args=args,
+                                      keywords=[*node.keywords, ast.keyword(arg=keyword, value=node.args[at])]), node)
+
+
+# Builtin constructors with a literal spelling: `dict()` is `{}`, `dict(a=1)` is `{"a": 1}`, `list()` is `[]`,
+# `tuple()` is `()`, `set([a, b])` is `{a, b}` (the rewrite ruff's C408/C405 make). The same new object. `set()`
+# (no empty-set literal), `dict(**kw)`, `dict(pairs)` and `list(xs)` (`sequence_copy`) are not touched. Real seats:
+# rlgraph 70b14a64..428fc136 `rlgraph/components/layers/preprocessing/grayscale.py:61` and `transpose.py:47` (`ret
+# = dict()` -> `ret = {}`, `self.output_time_majors = dict()` -> `{}`: "target path" #2 and "architecture path" #5).
+def literal_constructor(node: ast.AST) -> ast.expr | None:
+    """The literal a builtin constructor call spells, None for any other node."""
+    if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
+        return None
+    name, args, keywords = node.func.id, node.args, node.keywords
+    if name == "dict" and not args and all(k.arg is not None for k in keywords):
+        return ast.copy_location(ast.Dict(keys=[ast.Constant(k.arg) for k in keywords],
+                                          values=[k.value for k in keywords]), node)
+    if keywords or (args and name != "set"):
+        return None
+    if name == "list" and not args:
+        return ast.copy_location(ast.List(elts=[], ctx=ast.Load()), node)
+    if name == "tuple" and not args:
+        return ast.copy_location(ast.Tuple(elts=[], ctx=ast.Load()), node)
+    if name == "set" and len(args) == 1 and isinstance(args[0], ast.List | ast.Tuple) and args[0].elts \
+            and not any(isinstance(e, ast.Starred) for e in args[0].elts):
+        return ast.copy_location(ast.Set(elts=list(args[0].elts)), node)
+    return None
+
+
+# Tensor methods that change only how a value is held and commute with each other as values: `.detach()` (no
+# gradient) commutes with everything here, a device move (`.cpu()`, `.cuda()`, `.to(device=d)`) with a dtype cast
+# (`.float()`, `.long()`, ...: IEEE conversion rounds alike on every device). Casts keep their order among
+# themselves (`.half().float()` is not `.float().half()`), and so do moves. `.to(d)` with a positional argument
+# may be a dtype and is not in the run. Real shape: cherry v0.1.3..v0.1.4 `cherry/envs/torch_wrapper.py:40`
+# writes `.cpu().detach().numpy()` where torch's docs write `.detach().cpu().numpy()`.
+_CASTS = frozenset({"float", "double", "half", "bfloat16", "long", "int", "short", "bool"})
+_MOVES = frozenset({"cpu", "cuda"})
+
+
+def _chain_step(node: ast.AST) -> str | None:
+    """'detach', 'cast' or 'move' for a call that is one step of a commuting run, else None."""
+    if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute) or node.args:
+        return None
+    name = node.func.attr
+    if not node.keywords:
+        return "detach" if name == "detach" else "cast" if name in _CASTS else "move" if name in _MOVES else None
+    if name == "to" and [k.arg for k in node.keywords] == ["device"]:
+        return "move"
+    return None
+
+
+def _chain_run(node: ast.AST) -> tuple[list[ast.Call], ast.expr]:
+    """The run of commuting steps ending at `node` (innermost first) and the value they apply to."""
+    run: list[ast.Call] = []
+    while _chain_step(node) is not None:
+        assert isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+        run.append(node)
+        node = node.func.value
+    run.reverse()
+    return run, node  # type: ignore[return-value]
+
+
+def _chain_order(run: list[ast.Call]) -> list[ast.Call]:
+    kinds = [_chain_step(c) for c in run]
+    casts = [c for c, k in zip(run, kinds, strict=True) if k == "cast"]
+    moves = [c for c, k in zip(run, kinds, strict=True) if k == "move"]
+    detach = [c for c, k in zip(run, kinds, strict=True) if k == "detach"][:1]
+    return casts + moves + detach
+
+
+def commuted_chain(node: ast.AST) -> bool:
+    """`x.cpu().detach()` (canonically `x.detach()` last), `x.cuda().float()` (casts first): a run of commuting
+    steps written in another order than the canonical one, or with a repeated `.detach()`."""
+    run, _ = _chain_run(node)
+    return len(run) > 1 and [id(c) for c in _chain_order(run)] != [id(c) for c in run]
+
+
+def _commuted(node: ast.Call) -> ast.expr:
+    run, value = _chain_run(node)
+    for step in _chain_order(run):
+        assert isinstance(step.func, ast.Attribute)
+        value = ast.copy_location(ast.Call(func=ast.Attribute(value=value, attr=step.func.attr, ctx=ast.Load()),
+                                           args=[], keywords=step.keywords), step)
+    return value
+
+
+
+
+# A tensor's host export (`.numpy()`, `.tolist()`, `.item()`) of a value moved to the CPU and detached first: the
+# same numbers. `.numpy()` raises on a CUDA tensor and on one that requires grad, so where the shorter form ran the
+# value was on the CPU without a graph already; `.item()` and `.tolist()` read CUDA and grad tensors alike; `.data`
+# and `.detach()` hold the same storage. Real seat: cherry v0.1.3..v0.1.4 `cherry/envs/torch_wrapper.py:40`
+# (`action.view(-1).data.numpy()` -> `action.view(-1).cpu().detach().numpy()`, the action handed to the gym env:
+# "Device placement changed", then, with that explained, "Behavioural change in the environment path").
+HOST_EXPORTS = frozenset({"numpy", "tolist", "item"})
+_HOST_STEPS = frozenset({"cpu", "detach"})
+
+
+def _host_step(node: ast.AST) -> ast.expr | None:
+    """The value under one `.cpu()` / `.detach()` / `.data` step, None for anything else."""
+    if isinstance(node, ast.Attribute) and node.attr == "data":
+        return node.value
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _HOST_STEPS \
+            and not node.args and not node.keywords:
+        return node.func.value
+    return None
+
+
+def host_export(node: ast.AST) -> bool:
+    """`x.cpu().detach().numpy()`, `x.data.numpy()`, `x.detach().item()`: an export of a CPU/detach/data step."""
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in HOST_EXPORTS \
+        and not node.args and not node.keywords and _host_step(node.func.value) is not None
+
+
+def _exported_value(node: ast.Call) -> ast.Call:
+    assert isinstance(node.func, ast.Attribute)
+    value: ast.expr = node.func.value
+    while (inner := _host_step(value)) is not None:
+        value = inner
+    return ast.copy_location(ast.Call(func=ast.Attribute(value=value, attr=node.func.attr, ctx=ast.Load()),
+                                      args=[], keywords=[]), node)
+
 # every rewrite `_needs_rewrite` knows starts at one of these node types (a binary operation, a call,
 # a dict, a NumPy alias attribute, a comparison, a table lookup): the others are never rewritten, and
 # asking them the fourteen questions was most of `equivalent_form`'s time (most nodes are names)
@@ -962,7 +1144,9 @@ def _rewrite_at(sub: ast.AST) -> bool:
         or shape_list(sub) or redundant_cast(sub) or library_alias(sub) is not None or renamed_keywords(sub) \
         or checked_only(sub) or wrapper_lookup(sub) or renamed_helper(sub) is not None \
         or placed_state_load(sub) or value_conversion(sub) or dtype_info(sub) or array_function_form(sub) \
-        or rng_free_transform(sub) is not None or known_call_arguments(sub) is not None
+        or rng_free_transform(sub) is not None or known_call_arguments(sub) is not None \
+        or deprecated_scalar_form(sub) or literal_constructor(sub) is not None or commuted_chain(sub) \
+        or host_export(sub)
 
 
 def equivalent_form(expr: ast.AST) -> ast.AST:

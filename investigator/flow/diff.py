@@ -27,6 +27,8 @@ from investigator.flow.attraliases import (
     same_but_import_spelling,
     same_but_moved_module,
 )
+from investigator.flow.fieldprop import field_as_property
+from investigator.flow.lazyglobal import lazy_global_change
 from investigator.flow.newfield import same_at_new_defaults
 from investigator.flow.noneparam import same_at_none_default
 from investigator.flow.sumterms import same_signed_sum
@@ -299,7 +301,8 @@ def changed_units(
     for olds, news in kept:
         for k in range(max(len(olds), len(news))):
             change = UnitChange(olds[k] if k < len(olds) else None, news[k] if k < len(news) else None)
-            if _differs(change):
+            if _differs(change) and not field_as_property(change.base, change.cand, pair) \
+                    and not _lazy_module_global(change, pair, a):
                 one = change.cand if change.base is None else change.base if change.cand is None else None
                 change.crossed = one is not None and unit_key(one) in crossed
                 out.append(change)
@@ -331,8 +334,20 @@ def _without_renames(kept: list[tuple[list[Unit], list[Unit]]], a: list[Unit], b
     return dropped, mappings, found
 
 
+def _lazy_module_global(change: UnitChange, pair: FunctionPair, base_units: list[Unit]) -> bool:
+    """A module-level `G = E` deleted, or `G = None` added, where the candidate module loads `G` lazily
+    (flow/lazyglobal.py)."""
+    if pair.base is None or pair.cand is None or not pair.cand.is_module or (change.base and change.cand):
+        return False
+    olds = {u.node.targets[0].id: u for u in base_units if isinstance(u.node, ast.Assign)
+            and len(u.node.targets) == 1 and isinstance(u.node.targets[0], ast.Name)}
+    return lazy_global_change(change.base, change.cand, pair.cand.module.tree, olds)
+
+
 def _differs(change: UnitChange) -> bool:
     """The change is one: not the same computation in another spelling."""
+    if lazy_global_change(change.base, change.cand):
+        return False
     return change.base is None or change.cand is None or not _equivalent(change.base, change.cand)
 
 

@@ -482,6 +482,10 @@ class Expander:
                     del st.env[key]
             return
         if isinstance(target, ast.Tuple | ast.List):
+            starred = [k for k, elt in enumerate(target.elts) if isinstance(elt, ast.Starred)]
+            if len(starred) == 1 and isinstance(target.elts[starred[0]].value, ast.Name):  # type: ignore[attr-defined]
+                self._assign_starred(target.elts, starred[0], val, fn, st, depth, sid)
+                return
             for k, elt in enumerate(target.elts):
                 self._assign(elt, _Val(_project(val.expr, k, len(target.elts)), val.stmts), fn, st, depth, sid)
             return
@@ -498,6 +502,26 @@ class Expander:
             return
         where = self._expr(as_load(target), fn, st, depth, None)
         self._effect(f"store {_text(where.expr)}", val, st, sid)
+
+    def _assign_starred(self, elts: list[ast.expr], star: int, val: _Val, fn: FunctionInfo, st: _State, depth: int,
+                        sid: frozenset[int]) -> None:
+        """`a, b, *rest = v`: the names before the star are `v[0]`, `v[1]` and those after it count from the end,
+        as `a, b = v` binds them where `v` has exactly those items; `rest` is the slice between, a plain local
+        (no store effect). So `device, dtype, non_blocking, *_ = _parse_to(...)` binds the three names as
+        `device, dtype, non_blocking = _parse_to(...)` did wherever that ran (`*_` takes what a newer library
+        returns beyond them). Real seat: cherry v0.1.3..v0.1.4 `cherry/experience_replay.py:113` (`Transition.to`,
+        torch 1.5's `_parse_to` returns a fourth value; significant "sampling path", #2 of set 15's cherry)."""
+        after = len(elts) - star - 1
+        for k, elt in enumerate(elts):
+            if k == star:
+                assert isinstance(elt, ast.Starred) and isinstance(elt.value, ast.Name)
+                part: ast.expr = ast.Subscript(val.expr, ast.Slice(ast.Constant(k) if k else None,
+                                                                   ast.Constant(-after) if after else None, None),
+                                               ast.Load())
+                st.env[elt.value.id] = _Val(part, val.stmts)
+                continue
+            index = k if k < star else k - len(elts)
+            self._assign(elt, _Val(_item(val.expr, index, len(elts) - 1), val.stmts), fn, st, depth, sid)
 
     def _effect(self, kind: str, val: _Val, st: _State, sid: frozenset[int]) -> None:
         if _checking_switch(kind, val.expr):
@@ -1019,6 +1043,16 @@ def _returned_value(returned: list[tuple[tuple[ast.expr, ...], _Val]]) -> _Val |
         test = conds[0] if len(conds) == 1 else ast.BoolOp(ast.And(), list(conds))
         value = _Val(ast.IfExp(test, val.expr, value.expr), val.stmts | value.stmts)
     return value
+
+
+def _item(expr: ast.expr, index: int, least: int) -> ast.expr:
+    """Item `index` (negative: from the end) of a value with at least `least` items, as `_project` reads it."""
+    if isinstance(expr, ast.Tuple | ast.List) and len(expr.elts) >= least \
+            and not any(isinstance(e, ast.Starred) for e in expr.elts):
+        return expr.elts[index]
+    if isinstance(expr, ast.IfExp):
+        return ast.IfExp(expr.test, _item(expr.body, index, least), _item(expr.orelse, index, least))
+    return ast.Subscript(expr, ast.Constant(index), ast.Load())
 
 
 def _project(expr: ast.expr, k: int, n: int) -> ast.expr:

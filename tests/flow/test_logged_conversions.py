@@ -54,7 +54,11 @@ def _device(base: str, cand: str) -> tuple[list, list]:
 
 def test_cpu_removed_from_a_logged_loss_conversion_is_no_effect() -> None:
     cand = IMPL.replace("float(loss.cpu().detach().numpy())", "float(loss.detach().numpy())")
-    findings, no_effect = _device(IMPL, cand)
+    findings, _ = _device(IMPL, cand)
+    assert not findings, [f.title for f in findings]  # `.cpu().detach().numpy()`: a host export, no move at all
+    # a move kept as a tensor on its way into the logged float: judged by the flow, a logging sink
+    base = IMPL.replace("float(loss.cpu().detach().numpy())", "float(loss.cpu())")
+    findings, no_effect = _device(base, IMPL.replace("float(loss.cpu().detach().numpy())", "float(loss)"))
     assert not findings, [f.title for f in findings]
     assert no_effect and "logging" in no_effect[0].reason
 

@@ -32,11 +32,32 @@ class Move(Feature):
     receiver: str = ""
 
 
+# steps that keep a host copy a host copy on its way to an export: `x.cpu().detach().numpy()` is the
+# `x.detach().cpu().numpy()` of torch's docs (cherry v0.1.3..v0.1.4 `cherry/envs/torch_wrapper.py:40`: the
+# action handed to a gym env, `.view(-1).data.numpy()` -> `.view(-1).cpu().detach().numpy()`, read "Device
+# placement changed", significant, #3 of set 15's cherry)
+PASSING = frozenset({"detach", "clone", "contiguous", "float", "double", "long", "int", "bool", "flatten", "squeeze"})
+
+
 def _exported(call: ast.Call, fn: FunctionInfo) -> bool:
     """`x.cpu().numpy()` / `.tolist()` / `.item()`: a host copy taken to leave the framework (saving,
-    logging, a NumPy consumer), not where the computation runs."""
-    parent = parent_map(fn).get(id(call))
-    return isinstance(parent, ast.Attribute) and parent.attr in EXPORTS
+    logging, a NumPy consumer), not where the computation runs; also through `.detach()`, `.data`, a cast
+    or a copy on the way (`x.cpu().detach().numpy()`)."""
+    parents = parent_map(fn)
+    node: ast.AST = call
+    while True:
+        parent = parents.get(id(node))
+        if not isinstance(parent, ast.Attribute):
+            return False
+        if parent.attr in EXPORTS:
+            return True
+        if parent.attr == "data":
+            node = parent
+            continue
+        called = parents.get(id(parent))
+        if parent.attr not in PASSING or not isinstance(called, ast.Call) or called.func is not parent:
+            return False
+        node = called
 
 
 def _device_literal(node: ast.AST | None) -> str | None:

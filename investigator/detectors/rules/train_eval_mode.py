@@ -8,6 +8,7 @@ from investigator.detectors.base import Detector, DetectorContext, DetectorMeta,
 from investigator.detectors.flow import Site
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import calls, env_step
+from investigator.flow.lazyglobal import is_lazy_loader
 from investigator.models import Severity
 from investigator.pyast import method_name, receiver
 
@@ -18,6 +19,11 @@ def mode_events(sites: list[Site]) -> list[tuple[str, Site]]:
         tail = method_name(call)
         recv = receiver(call).lower()
         if tail in ("train", "eval") and recv and "trainer" not in recv and len(call.args) <= 1 and not call.keywords:
+            if is_lazy_loader(site.fn.node, site.fn.module.tree):
+                # the mode of an object a caching loader builds once (robomimic d309eaec `lang_utils.py:21`,
+                # the CLIP encoder's `.eval()` moved from import time into `_load_lang_emb_model`): set where
+                # it is built, before any use, as at import; not a mode switch around rollouts or updates
+                continue
             arg = call.args[0] if call.args else None
             if arg is not None and not (isinstance(arg, ast.Constant) and isinstance(arg.value, bool)):
                 continue

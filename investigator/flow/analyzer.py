@@ -80,6 +80,7 @@ from investigator.flow.falsequiet import (
     MAX_BY_NAME,
     dispatched_names,
     missing_modules,
+    module_read_elsewhere,
     readers,
     rebound_imports,
     replaces_raise,
@@ -957,7 +958,7 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
             pair, f"New option(s) at their defaults in `{pair.describe()}` ({len(changes)} statements)", opt_in))
         return None
     if not eb and not ec and not defaults:
-        result.no_effect.extend(_restructured(pair, changes, expanders, realigned))
+        result.no_effect.extend(_restructured(pair, changes, expanders, realigned, index))
         return None
     # made by a statement a finding already reports, and by no other changed statement
     eb = [e for e in eb if not (e.stmts & made[0] and not e.stmts & made[2])]
@@ -1006,7 +1007,7 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
 
 
 def _restructured(pair: FunctionPair, changes: list[UnitChange], expanders: dict[str, Expander],
-                  realigned: frozenset[str]) -> list[NoEffectChange]:
+                  realigned: frozenset[str], index: PairIndex) -> list[NoEffectChange]:
     """The "same effects" item of a pair whose compared effects agree, unless a changed import binds a name to
     another module: the comparison does not model imports, so it did not show them the same (flow/falsequiet.py;
     the pair is then left unaccounted rather than called restructured)."""
@@ -1016,7 +1017,8 @@ def _restructured(pair: FunctionPair, changes: list[UnitChange], expanders: dict
     if rebound_imports(changes, *((f.module.tree if f.is_module else f.node) for f in (base_fn, cand_fn))) \
             or (cand_fn.is_module and expanders["baseline"].module_values_of == base_fn.path
                 and expanders["candidate"].module_values_of == cand_fn.path
-                and unread_globals(expanders["baseline"].module_values, expanders["candidate"].module_values)):
+                and unread_globals(expanders["baseline"].module_values, expanders["candidate"].module_values)
+                and module_read_elsewhere(cand_fn.path, index.cand.texts())):
         return []
     wrappers = sorted(expanders["candidate"].passed_through | expanders["baseline"].passed_through)
     return [NoEffectChange(

@@ -197,3 +197,17 @@ def unread_globals(base: dict[str, str], cand: dict[str, str]) -> list[str]:
     """The public top-level names of a module bound at both commits to values that differ once expanded
     (`Expander.module_values`): what other files read of the module changed, unless nothing imports it."""
     return sorted(n for n in set(base) & set(cand) if base[n] != cand[n])
+
+
+def module_read_elsewhere(path: str, texts: dict[str, str]) -> bool:
+    """Whether another file of the tree names the module: imports it (`from config import locomotion`, `import
+    config.locomotion`) or names it as a dotted string (`'config.locomotion'`, loaded by `importlib`). A script
+    nothing names keeps its top-level values to itself (purejaxrl d7c78af8..146b4856 `config = {...}` in a
+    training script, read by no function: "same effects" stays true there)."""
+    dotted = path.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+    stem = dotted.rsplit(".", 1)[-1]
+    parent = dotted.rsplit(".", 1)[0] if "." in dotted else ""
+    where = re.escape(parent) if parent else r"[\w.]+"
+    pattern = re.compile(rf"\b{re.escape(dotted)}\b|^\s*import\s+{re.escape(stem)}\b|"
+                         rf"^\s*from\s+{where}\s+import\s+[^\n]*\b{re.escape(stem)}\b", re.MULTILINE)
+    return any(p != path and p.endswith(".py") and pattern.search(t) for p, t in texts.items())

@@ -197,8 +197,21 @@ def test_a_restructured_module_stays_same_effects() -> None:
     assert any("same effects" in n.reason for n in result.no_effect), [n.reason for n in result.no_effect]
 
 
+PARSER = "class Parser:\n    config: str = 'config.locomotion'\n"
+
+
 def test_a_changed_public_config_value_is_not_same_effects() -> None:
     base = MODULE + "factor = 2\nbase = {'normalizer': 'LimitsNormalizer', 'scale': scale * factor}\n"
     cand = MODULE + "base = {'normalizer': 'GaussianNormalizer', 'scale': scale * 2}\n"
-    result = flow_result({"config/locomotion.py": base}, {"config/locomotion.py": cand})
+    result = flow_result({"config/locomotion.py": base, "scripts/train.py": PARSER},
+                         {"config/locomotion.py": cand, "scripts/train.py": PARSER})
     assert not any("same effects" in n.reason for n in result.no_effect), [n.reason for n in result.no_effect]
+
+
+def test_a_changed_value_of_a_module_nothing_names_stays_same_effects() -> None:
+    """A script's own top-level value that neither its functions nor any other file read (the negative)."""
+    base = MODULE + "factor = 2\nbase = {'normalizer': 'LimitsNormalizer', 'scale': scale * factor}\n"
+    cand = MODULE + "base = {'normalizer': 'GaussianNormalizer', 'scale': scale * 2}\n"
+    result = flow_result({"config/locomotion.py": base, "scripts/train.py": "X = 1\n"},
+                         {"config/locomotion.py": cand, "scripts/train.py": "X = 1\n"})
+    assert any("same effects" in n.reason for n in result.no_effect), [n.reason for n in result.no_effect]

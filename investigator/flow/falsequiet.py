@@ -34,6 +34,7 @@ said of changes they do not cover:
 from __future__ import annotations
 
 import ast
+import builtins
 import re
 
 from investigator.pyast import call_name, last_name
@@ -47,6 +48,13 @@ COMMON_METHODS = frozenset({
     "start", "stop", "run", "call", "submit", "result", "wait", "info", "debug", "warning", "error", "log",
     "getLogger", "encode", "decode", "strip", "replace", "lower", "upper", "to", "cpu", "cuda", "item", "numpy",
     "reset", "step", "sample", "forward", "save", "load", "apply", "map", "filter", "set", "delete",
+})
+# Python's builtins (`eval('process_{}'.format(algo))(...)` is no `Runner.eval`) and `nn.Module`'s own methods
+# (`model.eval()`, `model.train()`): a project method of such a name is not what the call runs. Real shape:
+# DexterousHands bd3b8547..dc41afd1 bidexhands/train.py `eval('process_{}'.format(algo))(args, env, ...)`
+COMMON_METHODS |= frozenset(dir(builtins)) | frozenset({
+    "train", "eval", "parameters", "named_parameters", "modules", "children", "state_dict", "zero_grad",
+    "register_buffer", "half", "float", "double", "requires_grad_", "detach", "clone", "view", "reshape",
 })
 MAX_BY_NAME = 3  # definitions of one name followed (more: a generic name, nothing told)
 
@@ -133,7 +141,7 @@ def dispatched_names(stops: list[str]) -> list[str]:
         if m is None:
             continue
         name = last_name(m.group(1))
-        if name.startswith("_") and name.startswith("__") or name in COMMON_METHODS or name in out:
+        if name.startswith("__") or name in COMMON_METHODS or name in out:
             continue
         out.append(name)
     return out

@@ -215,3 +215,12 @@ def test_a_changed_value_of_a_module_nothing_names_stays_same_effects() -> None:
     result = flow_result({"config/locomotion.py": base, "scripts/train.py": "X = 1\n"},
                          {"config/locomotion.py": cand, "scripts/train.py": "X = 1\n"})
     assert any("same effects" in n.reason for n in result.no_effect), [n.reason for n in result.no_effect]
+
+
+def test_a_builtin_or_module_method_name_is_not_followed_by_name() -> None:
+    """DexterousHands bd3b8547..dc41afd1 bidexhands/train.py: `eval('process_{}'.format(algo))(...)` is Python's
+    `eval`, not the project's `Runner.eval`; likewise `model.eval()` / `model.train()`."""
+    base, cand = (t.replace("on_version_recovered", "eval") for t in (TRAINER, RECOVERED))
+    result = flow_result({"infra/trainer.py": base}, {"infra/trainer.py": cand})
+    assert not any("repository's method of that name" in f.rationale for f in result.findings), \
+        [f.title for f in result.findings]

@@ -56,7 +56,8 @@ COMMON_METHODS |= frozenset(dir(builtins)) | frozenset({
     "train", "eval", "parameters", "named_parameters", "modules", "children", "state_dict", "zero_grad",
     "register_buffer", "half", "float", "double", "requires_grad_", "detach", "clone", "view", "reshape",
 })
-MAX_BY_NAME = 3  # definitions of one name followed (more: a generic name, nothing told)
+MAX_BY_NAME = 3
+FAILING = re.compile(r"raise|throw|exit|abort|fail|error", re.IGNORECASE)  # definitions of one name followed (more: a generic name, nothing told)
 
 
 def _module_literal(call: ast.expr) -> str | None:
@@ -128,8 +129,12 @@ def replaces_raise(change) -> bool:
     branch that failed now does work. A `raise` that stays one (another message, another class) is not, nor a
     `raise` only removed (a guard relaxed: the code after it was compared and placed as it is)."""
     base, cand = change.base, change.cand
-    return base is not None and isinstance(base.node, ast.Raise) and cand is not None \
-        and not isinstance(cand.node, ast.Raise)
+    if base is None or cand is None or not isinstance(base.node, ast.Raise) or isinstance(cand.node, ast.Raise):
+        return False
+    # `raise e` -> `six.reraise(*exc_info)`, `sys.exit(1)`, `self.fail(...)`: still a failure (planet 27e776cd..
+    # c04226b6 planet/training/running.py `Run.__iter__`)
+    return not (isinstance(cand.node, ast.Expr) and isinstance(cand.node.value, ast.Call)
+                and FAILING.search(last_name(call_name(cand.node.value))))
 
 
 def dispatched_names(stops: list[str]) -> list[str]:

@@ -224,3 +224,10 @@ def test_a_builtin_or_module_method_name_is_not_followed_by_name() -> None:
     result = flow_result({"infra/trainer.py": base}, {"infra/trainer.py": cand})
     assert not any("repository's method of that name" in f.rationale for f in result.findings), \
         [f.title for f in result.findings]
+
+
+def test_a_raise_replaced_by_a_reraise_is_not_this_rule() -> None:
+    """planet 27e776cd..c04226b6 planet/training/running.py: `raise e` -> `six.reraise(*exc_info)`."""
+    cand = AGENT.replace("            raise NotImplementedError\n", "            six.reraise(*sys.exc_info())\n")
+    result = flow_result({"agents/agent.py": AGENT}, {"agents/agent.py": cand})
+    assert not any("replaces a `raise`" in f.rationale for f in result.findings), [f.title for f in result.findings]

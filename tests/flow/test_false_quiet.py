@@ -231,3 +231,13 @@ def test_a_raise_replaced_by_a_reraise_is_not_this_rule() -> None:
     cand = AGENT.replace("            raise NotImplementedError\n", "            six.reraise(*sys.exc_info())\n")
     result = flow_result({"agents/agent.py": AGENT}, {"agents/agent.py": cand})
     assert not any("replaces a `raise`" in f.rationale for f in result.findings), [f.title for f in result.findings]
+
+
+def test_a_raise_moved_into_an_extracted_abstract_hook_is_not_this_rule() -> None:
+    """d3rlpy 41d80f7a..6e4a5b26 d3rlpy/base.py: `create_impl`'s `raise NotImplementedError` moved into the new
+    `_create_impl` it calls."""
+    cand = AGENT.replace("            raise NotImplementedError\n", "            ret = self._external(batch)\n").replace(
+        "    def update(self, batch=None):", "    def _external(self, batch):\n        raise NotImplementedError\n\n"
+        "    def update(self, batch=None):")
+    result = flow_result({"agents/agent.py": AGENT}, {"agents/agent.py": cand})
+    assert not any("replaces a `raise`" in f.rationale for f in result.findings), [f.title for f in result.findings]

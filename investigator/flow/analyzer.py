@@ -83,6 +83,16 @@ from investigator.flow.diff import (
 )
 from investigator.flow.edits import derived_attributes, known_edit, scalar_parameters
 from investigator.flow.explicit import moved_to_callers, removed_self_calls
+from investigator.flow.falsequiet import (
+    MAX_BY_NAME,
+    dispatched_names,
+    missing_modules,
+    module_read_elsewhere,
+    readers,
+    rebound_imports,
+    replaces_raise,
+    unread_globals,
+)
 from investigator.flow.fieldclass import carried_fields
 from investigator.flow.gather import gather_note
 from investigator.flow.graph import LearningFlow, Placement, linked_flows
@@ -247,6 +257,8 @@ class Placed:
     api: str = ""  # verdict "api": the library function whose return the flow reached (flow/libapi.py)
     library: str = ""  # verdict "unfollowed": an edited keyword's value ends in library code (flow/libkw.py)
     role: RoleDefault | None = None  # verdict "unfollowed": a re-valued default named for a learning role (flow/roledefault.py)
+    unraised: bool = False  # verdict "unfollowed": it replaces a baseline `raise` (flow/falsequiet.py)
+    byname: str = ""  # verdict "unfollowed": the dispatched method whose project body reaches training (falsequiet)
 
 
 @dataclass
@@ -438,7 +450,8 @@ def analyse(index: PairIndex, explained: Explained | None = None, config_compare
     findings.extend(_override_findings(index, flows, explained, result))
     findings = group_same_edit(findings)
     cap_findings(findings)
-    result.findings = group_low(findings)
+    # after capping and grouping: not a place on the learning-signal flow (no PATHS label)
+    result.findings = group_low(findings) + _missing_module_findings(changed, index)
     result.data = {"functions_placed": len(reports), "findings": len(findings), "pairs_examined": examined,
                    "flow_visits": visits, "functions_not_placed": skipped}
     result.duration_s = time.perf_counter() - start
@@ -957,18 +970,7 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
             pair, f"New option(s) at their defaults in `{pair.describe()}` ({len(changes)} statements)", opt_in))
         return None
     if not eb and not ec and not defaults:
-        wrappers = sorted(expanders["candidate"].passed_through | expanders["baseline"].passed_through)
-        result.no_effect.append(NoEffectChange(
-            subsystem="other", title=f"Restructured code in `{pair.describe()}` ({len(changes)} statements)",
-            reason="same effects at both commits once local values are expanded and project helpers inlined "
-                   "(a named intermediate, an extracted helper, the branch and ternary styles, a `.detach()` inside a "
-                   "value detached again)"
-                   + ("; the tuple(s) unpacked from " + ", ".join(f"`{t}`" for t in sorted(realigned))
-                      + " gained or lost elements and are read by name" if realigned else "")
-                   + (f"; {', '.join(f'`{w}`' for w in wrappers)} wraps the environment without changing "
-                      "the observations, rewards and done flags it steps and resets (rendering, or the episode "
-                      "information in `info`, only)" if wrappers else ""),
-            locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE))
+        result.no_effect.extend(_restructured(pair, changes, expanders, realigned, index))
         return None
     # made by a statement a finding already reports, and by no other changed statement
     eb = [e for e in eb if not (e.stmts & made[0] and not e.stmts & made[2])]
@@ -1014,6 +1016,34 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     report.fixed_calls = _fixed_calls(changes, flows)
     _place_changes(report, changes, causes, flows, explained, inlined)
     return report
+
+
+def _restructured(pair: FunctionPair, changes: list[UnitChange], expanders: dict[str, Expander],
+                  realigned: frozenset[str], index: PairIndex) -> list[NoEffectChange]:
+    """The "same effects" item of a pair whose compared effects agree, unless a changed import binds a name to
+    another module: the comparison does not model imports, so it did not show them the same (flow/falsequiet.py;
+    the pair is then left unaccounted rather than called restructured)."""
+    cand_fn, base_fn = pair.cand, pair.base
+    assert cand_fn is not None and base_fn is not None
+    # `<module>`'s node leaves the file's top-level imports out (detectors/functions.py): read them in the file
+    if rebound_imports(changes, *((f.module.tree if f.is_module else f.node) for f in (base_fn, cand_fn))) \
+            or (cand_fn.is_module and expanders["baseline"].module_values_of == base_fn.path
+                and expanders["candidate"].module_values_of == cand_fn.path
+                and unread_globals(expanders["baseline"].module_values, expanders["candidate"].module_values)
+                and module_read_elsewhere(cand_fn.path, index.cand.texts())):
+        return []
+    wrappers = sorted(expanders["candidate"].passed_through | expanders["baseline"].passed_through)
+    return [NoEffectChange(
+        subsystem="other", title=f"Restructured code in `{pair.describe()}` ({len(changes)} statements)",
+        reason="same effects at both commits once local values are expanded and project helpers inlined "
+               "(a named intermediate, an extracted helper, the branch and ternary styles, a `.detach()` inside a "
+               "value detached again)"
+               + ("; the tuple(s) unpacked from " + ", ".join(f"`{t}`" for t in sorted(realigned))
+                  + " gained or lost elements and are read by name" if realigned else "")
+               + (f"; {', '.join(f'`{w}`' for w in wrappers)} wraps the environment without changing "
+                  "the observations, rewards and done flags it steps and resets (rendering, or the episode "
+                  "information in `info`, only)" if wrappers else ""),
+        locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE)]
 
 
 @contextmanager
@@ -2670,6 +2700,10 @@ def _classify(change: UnitChange, unit: Unit, placement: Placement, flow: Learni
         label = own or (None if left else "architecture" if arch else None) or (
             "schedule" if loop_count(placement.chain) else placement.sink)
         return Placed(change, unit, placement, _formed_target(unit, label), "on")
+    if replaces_raise(change):
+        # the branch used to fail and now runs: where its result goes next is not what changed (flow/falsequiet.py)
+        return Placed(change, unit, placement, placement.built_place or _trained_class_place(unit, flow), "unfollowed",
+                      unraised=True)
     if placement.sink == "logging" and placement.returned_by:
         # logged on the way, and returned to a caller the tree does not show (a plugin entry loaded by a path):
         # not "logging only" (flow/graph.py `_handed_up`)
@@ -2697,7 +2731,31 @@ def _classify(change: UnitChange, unit: Unit, placement: Placement, flow: Learni
     if role is not None:
         # a hyperparameter's default the flow could not follow, that some call takes: never "no effect"
         return Placed(change, unit, placement, role.place, "unfollowed", role=role)
+    byname = _by_name_place(placement, flow)
+    if byname is not None:
+        return Placed(change, unit, placement, byname[0], "unfollowed", byname=byname[1])
     return Placed(change, unit, placement, None, "off")
+
+
+def _by_name_place(placement: Placement, flow: LearningFlow) -> tuple[str, str] | None:
+    """The place and words for a change whose flow stopped at a method called on an object of unknown class
+    (dynamic dispatch) while the repository defines that method by name and its body, followed, reaches a
+    training sink (flow/falsequiet.py): the stop does not show the value goes nowhere. Real shape: AReaL
+    19fec3bd..4aef98d8 areal/trainer/rl_trainer.py `sm.on_version_recovered(...)`."""
+    for name in dispatched_names(placement.stops):
+        defs = [f for f in flow.side.find_defs(name) if not OUT_OF_SCOPE.search(f.path)]
+        if not defs or len(defs) > MAX_BY_NAME:
+            continue
+        start = [u for f in defs for u in flow.units(f)]
+        if not start:
+            continue
+        there = flow.place(start)
+        if there.on_flow and there.sink in PATHS:
+            where = ", ".join(f"`{f.qualname}` ({f.path}:{f.lineno})" for f in defs)
+            return str(there.sink), (f"Its value goes into `{name}(...)`, called on an object whose class the code "
+                                     f"does not show; the repository's method of that name, {where}, reaches the "
+                                     f"{there.sink} sink: {there.describe()}.")
+    return None
 
 
 def _trained_class_place(unit: Unit, flow: LearningFlow) -> str:
@@ -2869,6 +2927,11 @@ def _flow_text(best: Placed, label: str) -> str:
                 f"(unverifiable, not no effect).")
     if best.verdict == "unfollowed" and best.role is not None:
         return best.role.text()
+    if best.unraised:
+        return (f"It replaces a `raise` of the baseline: that branch used to stop with an error and now runs "
+                f"`{best.unit.text(90)}`, whose work could not be followed to training here.")
+    if best.byname:
+        return best.byname
     stops = "; ".join(best.placement.stops) or "no statement that uses its value was found"
     built = best.placement.built
     if built and best.unit.own != label:
@@ -3175,6 +3238,45 @@ def _override_findings(index: PairIndex, flows: dict[str, LearningFlow], explain
                          "known": False, "inherited": removed.inherited})],
             fix=f"Check that this change is intended; if not, restore `{fn.qualname}` (the baseline's method).",
         ))
+    return out
+
+
+def _missing_module_findings(changed: list[FunctionPair], index: PairIndex) -> list[Finding]:
+    """A name a file's top-level code imported from a module of the repository that now comes from a module the
+    candidate tree does not have (flow/falsequiet.py `missing_modules`): the import fails or the name is `None`.
+    Significant where another file reads the name (it breaks there), low otherwise."""
+    out: list[Finding] = []
+    base_paths, cand_paths = frozenset(index.base.tree.paths()), frozenset(index.cand.tree.paths())
+    for pair in changed:
+        b, c = pair.base, pair.cand
+        if b is None or c is None or not c.is_module or OUT_OF_SCOPE.search(c.path):
+            continue
+        for name, old, new in missing_modules(b.module.tree, c.module.tree, base_paths, cand_paths):
+            package = posixpath.splitext(c.path)[0].removesuffix("/__init__").replace("/", ".")
+            read = readers(name, package, index.cand.texts(), c.path)[:3]
+            line = next((n.lineno for n in ast.walk(c.module.tree) if isinstance(n, ast.Constant) and n.value == new
+                         or isinstance(n, ast.ImportFrom | ast.Import) and any(
+                             a.name == name or a.asname == name for a in n.names)), c.lineno)
+            locations = [Location(path=c.path, line=line, side="candidate")] + [
+                Location(path=p, line=n, side="candidate") for p, n in read]
+            where = ", ".join(f"{p}:{n}" for p, n in read)
+            out.append(Finding(
+                id=f"{SOURCE}:{c.path}:{name}:missing-module", source=SOURCE, subsystem="other",
+                severity=Severity.significant if read else Severity.low, confidence=0.7,
+                title=f"`{name}` now imported from a module missing from the repository: `{new}` (was `{old}`)",
+                impact=(f"At the candidate `{name}` cannot be imported from `{new}` (the tree has no such module): "
+                        f"the import fails, or the code that catches the error leaves `{name}` unset or `None`"
+                        + (f", and the code that reads it ({where}) breaks." if read else ".")),
+                rationale=(f"`{c.path}` bound `{name}` to `{old}` at the baseline and binds it to `{new}` at the "
+                           "candidate; no file of the candidate tree provides that module. Imports are not part of "
+                           "the statement comparison, so this is reported from the import itself."),
+                locations=locations,
+                evidence=[Evidence(kind=EvidenceKind.code, summary=f"`{name}`: `{old}` -> `{new}` (absent)",
+                                   locations=locations,
+                                   details={"function": f"{c.path}:{c.qualname}", "name": name,
+                                            "baseline_module": old, "candidate_module": new,
+                                            "readers": [f"{p}:{n}" for p, n in read]})],
+                fix=f"Import `{name}` from a module the repository has (the baseline's `{old}`), or add `{new}`."))
     return out
 
 

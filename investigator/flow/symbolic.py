@@ -118,6 +118,10 @@ class Expander:
         # them read the item by position on both sides
         self.producers: dict[str, ContainerChange] = {}
         self.passed_through: set[str] = set()  # pass-through wrappers read as what they wrap (flow/passthrough.py)
+        # `<module>` only: each public top-level name's expanded value after the last `effects` call, read or not
+        # by the module's own functions (flow/falsequiet.py: what "same effects" did not compare)
+        self.module_values: dict[str, str] = {}
+        self.module_values_of = ""  # the path of the module `module_values` describes
         # ids of the analysed function's expression nodes whose expanded text is recorded in `probed`
         # (the edited parts of changed statements, flow/sameparts.py)
         self.probes: frozenset[int] = frozenset()
@@ -230,6 +234,9 @@ class Expander:
             state.effects.append(Effect(f"return {_text(_shown(value.expr))}", value.stmts))
         if fn.is_module:
             state.effects.extend(_module_globals(fn, state))
+        self.module_values = {name: _text(_shown(v.expr)) for name, v in state.env.items()
+                              if fn.is_module and name.isidentifier() and not name.startswith("_")}
+        self.module_values_of = fn.path if fn.is_module else ""
         return state.effects
 
     @staticmethod

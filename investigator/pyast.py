@@ -327,6 +327,21 @@ def name_chain(node: ast.AST) -> str:
     return ""
 
 
+def import_names(node: ast.AST) -> dict[str, str]:
+    """The names an `import` statement binds, each to the dotted name it imports: `import a.b` -> {a: a},
+    `import a.b as c` -> {c: a.b}, `from .a import b` -> {b: .a.b}; {} for any other statement."""
+    out: dict[str, str] = {}
+    if isinstance(node, ast.Import):
+        for alias in node.names:
+            out[alias.asname or alias.name.split(".")[0]] = alias.name if alias.asname else alias.name.split(".")[0]
+    elif isinstance(node, ast.ImportFrom):
+        base = "." * node.level + (node.module or "")
+        for alias in node.names:
+            if alias.name != "*":
+                out[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
+    return out
+
+
 def dotted_expr(path: str) -> ast.expr:
     """The expression `a.b.c` names: a Name and its attribute chain (the inverse of `name_chain`)."""
     parts = path.split(".")

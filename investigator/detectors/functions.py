@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from investigator.pyast import fingerprint, parse_tree
+from investigator.pyast import fingerprint, import_names, parse_tree
 
 MODULE_QUALNAME = "<module>"
 _EDGE_SPACE = re.compile(r"^[ \t]+|[ \t\r]+$", re.MULTILINE)
@@ -185,13 +185,7 @@ class ParsedModule:
         """Local name -> imported dotted name ("np" -> "numpy", "gae" -> "ppo.gae.gae")."""
         out: dict[str, str] = {}
         for node in _import_statements(self.tree.body):
-            if isinstance(node, ast.Import):
-                for alias in node.names:
-                    out[alias.asname or alias.name.split(".")[0]] = alias.name if alias.asname else alias.name.split(".")[0]
-            elif isinstance(node, ast.ImportFrom):
-                base = "." * node.level + (node.module or "")
-                for alias in node.names:
-                    out[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
+            out.update(import_names(node))
         return out
 
 

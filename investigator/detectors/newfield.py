@@ -30,6 +30,7 @@ import ast
 import re
 from typing import TYPE_CHECKING
 
+from investigator.detectors.singleproc import python_trees_at
 from investigator.scope import out_of_scope_kind
 
 if TYPE_CHECKING:
@@ -179,15 +180,13 @@ def _use_ok(n: ast.AST, name: str, parents: dict[int, ast.AST], tree: ast.Module
 
 def new_switch_reason(f: Finding, sides: dict[str, Side]) -> str | None:
     """Why code finding `f` (on a class body) is a new mode switch declared off (module docstring), or None."""
-    cand, base = f.location_at("candidate"), f.location_at("baseline")
-    if cand is None or base is None or cand.line is None or base.line is None or not cand.path.endswith(".py"):
+    located = python_trees_at(f, sides)
+    if located is None:
         return None
-    side, other = sides["candidate"], sides["baseline"]
-    tree, btree = side.tree(cand.path), other.tree(base.path)
-    if tree is None or btree is None:
-        return None
-    cls = _class_at(tree, cand.line)
-    if cls is None or any(isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef) and s.lineno <= cand.line <= (
+    cand, tree, btree = located
+    side, line = sides["candidate"], cand.line or 0
+    cls = _class_at(tree, line)
+    if cls is None or any(isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef) and s.lineno <= line <= (
             s.end_lineno or s.lineno) for s in cls.body):
         return None
     bcls = _class_named(btree, cls.name)

@@ -33,9 +33,11 @@ import re
 from collections import Counter
 from typing import TYPE_CHECKING
 
+from investigator.pyast import dotted
+
 if TYPE_CHECKING:
     from investigator.detectors.guards import Side
-    from investigator.models import Finding
+    from investigator.models import Finding, Location
 
 RANK_NAMES = {"rank", "local_rank", "global_rank", "node_rank", "world_rank"}
 SIZE_NAMES = {"world_size", "local_world_size", "num_replicas"}
@@ -61,16 +63,6 @@ def _leaf(node: ast.expr) -> str | None:
     return None
 
 
-def _dotted(node: ast.expr) -> list[str]:
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-    return parts[::-1]
-
-
 def _kind(node: ast.expr) -> str | None:
     """'rank' / 'size' for a read of a per-process quantity, 'dist' for a torch.distributed call."""
     leaf = _leaf(node)
@@ -81,7 +73,7 @@ def _kind(node: ast.expr) -> str | None:
         if bare in SIZE_NAMES:
             return "size"
     if isinstance(node, ast.Call):
-        parts = _dotted(node.func)
+        parts = dotted(node.func).split(".")
         if parts and parts[-1] in _DIST_CALLS and (len(parts) == 1 or set(parts[:-1]) & _DIST_MODULES):
             return "dist"
     return None
@@ -157,7 +149,7 @@ class _Fold(ast.NodeTransformer):
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
         if _kind(node) == "dist":
-            leaf = _dotted(node.func)[-1]
+            leaf = dotted(node.func).split(".")[-1]
             if leaf == "is_initialized":
                 return ast.Constant(False)
             if leaf == "get_rank":
@@ -279,17 +271,24 @@ def multi_process_launch(side: Side) -> str | None:
     return found
 
 
-def single_process_reason(f: Finding, sides: dict[str, Side]) -> str | None:  # noqa: C901
-    """Why code finding `f` does not change a single-process run (module docstring), or None."""
-    cand = f.location_at("candidate")
-    base = f.location_at("baseline")
+def python_trees_at(f: Finding, sides: dict[str, Side]) -> tuple[Location, ast.Module, ast.Module] | None:
+    """The candidate place of code finding `f` and both commits' trees of its files, when it has a line at each
+    commit in a Python file (the guards' lowering rules judge such findings only)."""
+    cand, base = f.location_at("candidate"), f.location_at("baseline")
     if cand is None or base is None or cand.line is None or base.line is None or not cand.path.endswith(".py"):
         return None
-    side, other = sides["candidate"], sides["baseline"]
-    tree, btree = side.tree(cand.path), other.tree(base.path)
-    if tree is None or btree is None:
+    tree, btree = sides["candidate"].tree(cand.path), sides["baseline"].tree(base.path)
+    return None if tree is None or btree is None else (cand, tree, btree)
+
+
+def single_process_reason(f: Finding, sides: dict[str, Side]) -> str | None:  # noqa: C901
+    """Why code finding `f` does not change a single-process run (module docstring), or None."""
+    located = python_trees_at(f, sides)
+    if located is None:
         return None
-    fn = _function_at(tree, cand.line)
+    cand, tree, btree = located
+    side = sides["candidate"]
+    fn = _function_at(tree, cand.line or 0)
     if fn is None:
         return None
     bfn = _same_function(btree, fn.name, _owner(tree, fn))

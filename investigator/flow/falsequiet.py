@@ -37,7 +37,7 @@ import ast
 import builtins
 import re
 
-from investigator.pyast import call_name, last_name
+from investigator.pyast import call_name, import_names, last_name
 
 # `flow/graph.py` `stop_reason`'s words for a method called on an object of unknown class
 DISPATCH_STOP = re.compile(r"^`([\w.]+)\(\.\.\.\)`: method of an object whose class is not known statically")
@@ -73,16 +73,8 @@ def _module_literal(call: ast.expr) -> str | None:
 def import_bindings(node: ast.AST) -> dict[str, str]:
     """The names one statement binds to modules (or module members): `import a.b as c` -> {c: a.b},
     `from a import b` -> {b: a.b}, `x = importlib.import_module("a.b")` -> {x: a.b}."""
-    out: dict[str, str] = {}
-    if isinstance(node, ast.Import):
-        for alias in node.names:
-            out[alias.asname or alias.name.split(".")[0]] = alias.name if alias.asname else alias.name.split(".")[0]
-    elif isinstance(node, ast.ImportFrom):
-        base = "." * node.level + (node.module or "")
-        for alias in node.names:
-            if alias.name != "*":
-                out[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
-    elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+    out = import_names(node)
+    if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
         module = _module_literal(node.value)
         if module is not None:
             out[node.targets[0].id] = module

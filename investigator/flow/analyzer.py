@@ -88,8 +88,10 @@ from investigator.flow.falsequiet import (
     dispatched_names,
     missing_modules,
     module_read_elsewhere,
+    module_readers,
     readers,
     rebound_imports,
+    repaired_imports,
     replaces_raise,
     unread_globals,
 )
@@ -3277,6 +3279,73 @@ def _missing_module_findings(changed: list[FunctionPair], index: PairIndex) -> l
                                             "baseline_module": old, "candidate_module": new,
                                             "readers": [f"{p}:{n}" for p, n in read]})],
                 fix=f"Import `{name}` from a module the repository has (the baseline's `{old}`), or add `{new}`."))
+    return out + _repaired_import_findings(base_paths, cand_paths, index)
+
+
+DEPENDENCY_FILES = re.compile(r"(^|/)(requirements[^/]*\.txt|setup\.py|setup\.cfg|pyproject\.toml|"
+                              r"environment[^/]*\.ya?ml|Pipfile)$")
+
+
+def _declared(index: PairIndex) -> str:
+    """The text of the baseline's dependency declarations (requirements, setup, pyproject, conda files)."""
+    tree = index.base.tree
+    return "\n".join(tree.read_text(p) or "" for p in tree.paths() if DEPENDENCY_FILES.search(p))
+
+
+def _repaired_import_findings(base_paths: frozenset[str], cand_paths: frozenset[str],
+                              index: PairIndex) -> list[Finding]:
+    """A name a changed file's top-level code imported at the baseline from a module neither the tree nor a
+    declared dependency provides, under an old name of the repository's own package, now imported from the
+    repository's module (flow/falsequiet.py `repaired_imports`): the baseline file failed at import, the
+    candidate loads. Read per changed file, not per function pair: a file whose top level is only imports has
+    no `<module>` pair. Significant where another file imports the module (it failed with it), low otherwise."""
+    out: list[Finding] = []
+    declared: str | None = None
+    for change in index.changes:
+        if (change.old_path is None or change.new_path is None or not change.new_path.endswith(".py")
+                or OUT_OF_SCOPE.search(change.new_path)):
+            continue
+        bm, cm = index.base.module(change.old_path), index.cand.module(change.new_path)
+        if bm is None or cm is None:
+            continue
+        if declared is None:
+            declared = _declared(index)
+        found = repaired_imports(bm.tree, cm.tree, base_paths, cand_paths, declared)
+        if found:
+            out.extend(_repaired_import_finding(change.new_path, cm.tree, found, index))
+    return out
+
+
+def _repaired_import_finding(path: str, tree: ast.AST, found: list[tuple[str, str, str]],
+                             index: PairIndex) -> list[Finding]:
+    """The findings of `_repaired_import_findings` for one file."""
+    read = module_readers(path, index.cand.texts())[:3]
+    where = ", ".join(f"{p}:{n}" for p, n in read)
+    out: list[Finding] = []
+    for name, old, new in found:
+        line = next((n.lineno for n in ast.walk(tree) if isinstance(n, ast.ImportFrom | ast.Import)
+                     and any(a.name == name or a.asname == name or a.name == new for a in n.names)), 1)
+        locations = [Location(path=path, line=line, side="candidate")] + [
+            Location(path=p, line=n, side="candidate") for p, n in read]
+        out.append(Finding(
+            id=f"{SOURCE}:{path}:{name}:repaired-import", source=SOURCE, subsystem="other",
+            severity=Severity.significant if read else Severity.low, confidence=0.6,
+            title=f"`{name}` now imported from the repository's `{new}` (was `{old}`, a module the repository "
+                  "does not have)",
+            impact=(f"At the baseline `{path}` imported `{old}`, which neither the tree nor a declared dependency "
+                    "provides: unless an installed package supplied it, the file failed at import"
+                    + (f", and so did the code that imports it ({where})" if read else "")
+                    + ". At the candidate it imports the repository's module, so that code now loads and runs."),
+            rationale=(f"`{old}` has the path of the repository's own `{new}` under another package name (an old "
+                       "name left behind); imports are not part of the statement comparison, so this is reported "
+                       "from the import itself."),
+            locations=locations,
+            evidence=[Evidence(kind=EvidenceKind.code, summary=f"`{name}`: `{old}` (absent) -> `{new}`",
+                               locations=locations,
+                               details={"function": f"{path}:<module>", "name": name,
+                                        "baseline_module": old, "candidate_module": new,
+                                        "readers": [f"{p}:{n}" for p, n in read]})],
+            fix=f"Confirm which runs the baseline results came from: with `{old}` missing they could not run."))
     return out
 
 

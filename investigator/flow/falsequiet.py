@@ -200,6 +200,62 @@ def missing_modules(base_tree: ast.AST, cand_tree: ast.AST, base_paths: frozense
     return out
 
 
+def _renamed_own(module: str, paths: frozenset[str]) -> str | None:
+    """The repository module a dotted module names under another first component (`oldpkg.common.tf_util` when
+    the tree has `maddpg/common/tf_util.py`): the path of a package renamed, or None. Needs two components
+    after the first, so a one-level `oldlib.util` is not matched to any `*/util.py`."""
+    parts = module.split(".")
+    if len(parts) < 3:
+        return None
+    tail = "/".join(parts[1:])
+    for p in sorted(paths):
+        if p.endswith("/" + tail + ".py") or p.endswith("/" + tail + "/__init__.py"):
+            return p
+    return None
+
+
+def repaired_imports(base_tree: ast.AST, cand_tree: ast.AST, base_paths: frozenset[str],
+                     cand_paths: frozenset[str], declared: str) -> list[tuple[str, str, str]]:
+    """(name, old module, new module) for each name a file's top-level code bound at the baseline to a module
+    that is neither in the baseline tree nor a declared dependency (`declared`: the text of requirements, setup
+    and pyproject files) while the tree has a module of the same path under the repository's own package, and
+    binds at the candidate to a module of the candidate tree: the baseline's import failed (an old package name
+    left behind), so the whole file (and every file importing it) failed to load; the candidate loads. Imports
+    are not units, so without this the repair is silent. Real shape: maddpg e110c9e2..3ceefa0a
+    maddpg/common/distributions.py:3 `import multiagent_rl.common.tf_util as U` -> `import
+    maddpg.common.tf_util as U` (the trainer maddpg/trainer/maddpg.py:6 imports `make_pdtype` from it)."""
+    base, cand = _bindings(base_tree), _bindings(cand_tree)
+    out: list[tuple[str, str, str]] = []
+    for name in sorted(set(base) & set(cand)):
+        if base[name] == cand[name] or len(cand[name]) != 1 or len(base[name]) != 1:
+            continue
+        old, new = next(iter(base[name])), next(iter(cand[name]))
+        if old.startswith(".") or new.startswith("."):
+            continue
+        head = old.split(".")[0]
+        if (_present(old, base_paths) or _own_package(old, base_paths)
+                or re.search(rf"(?<![\w.-]){re.escape(head)}(?![\w-])", declared)):
+            continue  # the baseline's module exists, or a dependency may provide it
+        if _renamed_own(old, base_paths) and _own_package(new, cand_paths) and _present(new, cand_paths):
+            out.append((name, old, new))
+    return out
+
+
+def module_readers(path: str, texts: dict[str, str]) -> list[tuple[str, int]]:
+    """Files (other than `path`) that import the module at `path` by its dotted name, with the line."""
+    dotted = path.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+    pattern = re.compile(rf"^\s*(from\s+{re.escape(dotted)}\s+import|import\s+{re.escape(dotted)}\b)",
+                         re.MULTILINE)
+    out: list[tuple[str, int]] = []
+    for p, t in sorted(texts.items()):
+        if p == path or not p.endswith(".py"):
+            continue
+        m = pattern.search(t)
+        if m is not None:
+            out.append((p, t.count("\n", 0, m.start()) + 1))
+    return out
+
+
 def readers(name: str, package: str, texts: dict[str, str], own: str) -> list[tuple[str, int]]:
     """Files (other than `own`) whose lines import `name` from `package` or read `package.name`."""
     pattern = re.compile(rf"(from\s+{re.escape(package)}\s+import\s+[^\n]*\b{re.escape(name)}\b|"

@@ -241,3 +241,42 @@ def test_a_raise_moved_into_an_extracted_abstract_hook_is_not_this_rule() -> Non
         "    def update(self, batch=None):")
     result = flow_result({"agents/agent.py": AGENT}, {"agents/agent.py": cand})
     assert not any("replaces a `raise`" in f.rationale for f in result.findings), [f.title for f in result.findings]
+
+
+TF_UTIL = "def softmax(x, axis=None):\n    return x\n"
+DISTS = """import numpy as np
+import {mod} as U
+
+
+def make_pdtype(n):
+    return U.softmax(np.zeros(n))
+"""
+PD_TRAINER = "from agentpkg.common.distributions import make_pdtype\n\n\ndef build(n):\n    return make_pdtype(n)\n"
+
+
+def _maddpg(mod: str, extra: dict[str, str] | None = None) -> dict[str, str]:
+    tree = {"agentpkg/__init__.py": "", "agentpkg/common/__init__.py": "", "agentpkg/common/tf_util.py": TF_UTIL,
+            "agentpkg/common/distributions.py": DISTS.format(mod=mod), "agentpkg/trainer/maddpg.py": PD_TRAINER}
+    tree.update(extra or {})
+    return tree
+
+
+def test_an_import_under_an_old_package_name_repaired_is_a_finding() -> None:
+    """maddpg e110c9e2..3ceefa0a: `import multiagent_rl.common.tf_util as U` -> `import maddpg.common.tf_util`."""
+    result = flow_result(_maddpg("oldrl.common.tf_util"), _maddpg("agentpkg.common.tf_util"))
+    found = [f for f in result.findings if "a module the repository does not have" in f.title]
+    assert found and found[0].severity.value == "significant", [f.title for f in result.findings]
+    assert any(loc.path == "agentpkg/trainer/maddpg.py" for loc in found[0].locations)
+
+
+def test_a_declared_library_replaced_by_the_own_module_is_no_repaired_import() -> None:
+    """The same rebinding where a declared dependency provides the baseline's module (a library vendored)."""
+    extra = {"requirements.txt": "numpy\noldrl>=1.0\n"}
+    result = flow_result(_maddpg("oldrl.common.tf_util", extra), _maddpg("agentpkg.common.tf_util", extra))
+    assert not [f for f in result.findings if "a module the repository does not have" in f.title]
+
+
+def test_a_module_of_another_path_is_no_repaired_import() -> None:
+    """A library module whose path the repository does not mirror (`oldrl.nn.ops`) stays out of this rule."""
+    result = flow_result(_maddpg("oldrl.nn.ops"), _maddpg("agentpkg.common.tf_util"))
+    assert not [f for f in result.findings if "a module the repository does not have" in f.title]

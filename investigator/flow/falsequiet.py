@@ -244,7 +244,7 @@ def repaired_imports(base_tree: ast.AST, cand_tree: ast.AST, base_paths: frozens
 def module_readers(path: str, texts: dict[str, str]) -> list[tuple[str, int]]:
     """Files (other than `path`) that import the module at `path` by its dotted name, with the line."""
     dotted = path.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
-    pattern = re.compile(rf"^\s*(from\s+{re.escape(dotted)}\s+import|import\s+{re.escape(dotted)}\b)",
+    pattern = re.compile(rf"^[ \t]*(from\s+{re.escape(dotted)}\s+import|import\s+{re.escape(dotted)}\b)",
                          re.MULTILINE)
     out: list[tuple[str, int]] = []
     for p, t in sorted(texts.items()):

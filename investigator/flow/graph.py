@@ -453,6 +453,8 @@ class LearningFlow:
         if handed_up is not None and not SAMPLER_NAME.search(handed_up[0].fn.name):
             handed_up = None
         stops = [] if sink and handed_up is None else self.stops_of(seen[:200])
+        if not sink:
+            stops = [*self._handed_as_value(seen[:200]), *stops][:4]
         if truncated:
             stops.append(f"flow not followed beyond {MAX_VISITS} statements")
         # the search over-approximates (names, no kill sets; a call's result carries every argument on),
@@ -470,6 +472,27 @@ class LearningFlow:
                 # value) hands back is data the training learns from or acts with: unfollowed, not no effect
                 placement.built, placement.built_place = self._chain(up, parent), "sampling"
         return placement
+
+    def _handed_as_value(self, units: list[Unit]) -> list[str]:
+        """Stops for a function the value is returned from whose only "callers" hand it on as a value (a callback
+        registered, `rubric.add_reward_func(check_answer_reward_func)`): the search went on through the object it
+        was handed to, not through what calls it and reads its return, so meeting no sink there shows nothing.
+        Named as a stop, so that a return named for a learning quantity is placed there (flow/ownsignal.py)
+        instead of "reaches no loss, target, reward". Real shape: verifiers 0305d0a8..39f0675a,
+        environments/reasoning_gym_env/reasoning_gym_env.py:33: the reward function's `self.rg_dataset[answer]`
+        -> `self.rg_dataset[int(answer)]` (reward fix #401), filed "reach no loss, target, reward"."""
+        out: list[str] = []
+        for u in units:
+            if RETURN not in u.defs or u.fn.is_module:
+                continue
+            callers = self.callers(u.fn)
+            if callers and not any(last_name(call_name(c)) == u.fn.name for w in callers for c in w.calls):
+                w = callers[0]
+                why = (f"`{u.fn.qualname}` is handed on as a value ({w.fn.path}:{w.line}), not called there: "
+                       "what calls it and reads its return is not followed")
+                if why not in out:
+                    out.append(why)
+        return out
 
     def _handed_up(self, states: list[tuple[Unit, tuple[Unit, ...]]], parent: dict[tuple, tuple | None],
                    referenced: bool = False) -> tuple[Unit, tuple[Unit, ...]] | None:

@@ -280,3 +280,48 @@ def test_a_module_of_another_path_is_no_repaired_import() -> None:
     """A library module whose path the repository does not mirror (`oldrl.nn.ops`) stays out of this rule."""
     result = flow_result(_maddpg("oldrl.nn.ops"), _maddpg("agentpkg.common.tf_util"))
     assert not [f for f in result.findings if "a module the repository does not have" in f.title]
+
+
+RUBRIC_ENV = '''
+class Rubric:
+    def __init__(self):
+        self.funcs = []
+
+    def add_func(self, f):
+        self.funcs.append(f)
+
+
+class GymEnv:
+    def __init__(self, dataset):
+        self.dataset = dataset
+        rubric = Rubric()
+
+        def {name}(completion, answer, **kwargs):
+            entry = self.dataset[answer]
+            return {ret}
+
+        rubric.add_func({name})
+        self.rubric = rubric
+'''
+
+
+def _rubric(name: str, ret: str) -> tuple[dict[str, str], dict[str, str]]:
+    text = RUBRIC_ENV.format(name=name, ret=ret)
+    return {"envs/gym_env.py": text}, {"envs/gym_env.py": text.replace("self.dataset[answer]",
+                                                                        "self.dataset[int(answer)]")}
+
+
+def test_a_reward_function_handed_on_as_a_value_is_not_no_effect() -> None:
+    """verifiers 0305d0a8..39f0675a: the reasoning-gym reward function registered with `rubric.add_reward_func`."""
+    result = flow_result(*_rubric("check_answer_reward_func", "float(entry == completion)"))
+    assert not any("reach no loss" in r for r in _no_effect_reasons(result, "check_answer_reward_func"))
+    found = [f for f in result.findings if "check_answer_reward_func" in f.title]
+    assert found and "reward" in found[0].title, [f.title for f in result.findings]
+
+
+def test_a_formatting_function_handed_on_as_a_value_stays_no_effect() -> None:
+    """The same callback shape, named for no learning quantity: still no effect, with the stop named."""
+    result = flow_result(*_rubric("format_answer", "str(entry)"))
+    assert not [f for f in result.findings if "format_answer" in f.title], [f.title for f in result.findings]
+    reasons = _no_effect_reasons(result, "format_answer")
+    assert reasons and all("handed on as a value" in r for r in reasons), reasons

@@ -113,8 +113,13 @@ def test_the_container_forms_read_as_attribute_assignments() -> None:
             other = EasyDict(gamma=0.99)
             data = {'x': 1}
             data.update({'y': 2})
+            rl_config = config_dict.create(discounting=0.995, network=config_dict.create(width=32))
+            rl_config.discounting = 0.95
+            kwargs = dict(z=3)
             return config
     ''')
     fn = parse_module("cfg.py", code).functions["get_config"]
     got = {".".join(a.chain): a.values[0].value for a in fn.assignments}
-    assert got == {"config.lr": 3e-4, "config.net.width": 256, "config.tau": 0.005, "other.gamma": 0.99}
+    assert got == {"config.lr": 3e-4, "config.net.width": 256, "config.tau": 0.005, "other.gamma": 0.99,
+                   "rl_config.discounting": 0.95, "rl_config.network.width": 32}
+    assert [a.values[0].value for a in fn.assignments if a.chain == ["rl_config", "discounting"]] == [0.995, 0.95]

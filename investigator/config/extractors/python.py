@@ -177,6 +177,12 @@ CONFIG_CONTAINERS = frozenset({"ConfigDict", "FrozenConfigDict", "EasyDict", "ed
                                "DotMap", "Box", "Munch", "DictConfig"})
 
 
+def _container_factory(callee: str) -> bool:
+    """`OmegaConf.create({...})`, ml_collections' `config_dict.create(lr=...)` (mujoco_playground's
+    `rl_config = config_dict.create(num_timesteps=..., discounting=0.995)`, then `rl_config.x = ...` per task)."""
+    return callee.endswith(("OmegaConf.create", "config_dict.create"))
+
+
 def container_mapping(node: ast.AST) -> ast.AST | None:
     """The mapping a config container is built from: `ConfigDict({...})`, `ConfigDict(dict(...))`,
     `EasyDict(lr=3e-4)`, `OmegaConf.create({...})` -> the dict node (a keyword call is returned as is);
@@ -184,7 +190,7 @@ def container_mapping(node: ast.AST) -> ast.AST | None:
     if not isinstance(node, ast.Call) or not (callee := name_chain(node.func)):
         return None
     name = last_name(callee)
-    if name not in CONFIG_CONTAINERS and not (name == "create" and callee.endswith("OmegaConf.create")):
+    if name not in CONFIG_CONTAINERS and not _container_factory(callee):
         return None
     if len(node.args) == 1 and not node.keywords and (isinstance(node.args[0], ast.Dict) or _dict_call(node.args[0])):
         return node.args[0]
@@ -616,7 +622,7 @@ class _ModuleVisitor:
         if not binding.startswith("call:"):
             return False
         callee = binding[5:]
-        return last_name(callee) in CONFIG_CONTAINERS or callee.endswith("OmegaConf.create")
+        return last_name(callee) in CONFIG_CONTAINERS or _container_factory(callee)
 
     def _returned_mapping(self, value: ast.AST, info: FunctionFacts) -> None:
         """`def get_config(): return {"lr": 3e-4, ...}` (or `dict(lr=3e-4)`): the literal leaves are

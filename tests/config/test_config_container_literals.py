@@ -116,6 +116,7 @@ def test_the_container_forms_read_as_attribute_assignments() -> None:
             rl_config = config_dict.create(discounting=0.995, network=config_dict.create(width=32))
             rl_config.discounting = 0.95
             kwargs = dict(z=3)
+            model_config = ConfigDict(extra="forbid")
             return config
     ''')
     fn = parse_module("cfg.py", code).functions["get_config"]

@@ -192,11 +192,18 @@ def container_mapping(node: ast.AST) -> ast.AST | None:
     name = last_name(callee)
     if name not in CONFIG_CONTAINERS and not _container_factory(callee):
         return None
-    if len(node.args) == 1 and not node.keywords and (isinstance(node.args[0], ast.Dict) or _dict_call(node.args[0])):
-        return node.args[0]
+    if len(node.args) == 1 and (isinstance(node.args[0], ast.Dict) or _dict_call(node.args[0])):
+        return node.args[0]  # keywords beside the mapping are options (`ConfigDict({...}, type_safe=False)`)
+    if name in _MAPPING_ONLY:
+        return None
     if not node.args and node.keywords and all(kw.arg for kw in node.keywords):
         return node
     return None
+
+
+# ml_collections' ConfigDict takes its settings as one mapping, never as keywords: `ConfigDict(extra="forbid")` is
+# pydantic's model options (`model_config = ConfigDict(...)`), no training setting
+_MAPPING_ONLY = frozenset({"ConfigDict", "FrozenConfigDict"})
 
 
 def flatten(node: ast.AST, line: int | None = None) -> list[Value]:

@@ -36,7 +36,7 @@ class ConfigComparison:
 
 def compare_configs(baseline: SnapshotLike, candidate: SnapshotLike, playbooks: PlaybookSet,
             baseline_entry: str | None = None, candidate_entry: str | None = None,
-            same_code: Iterable[str] = ()) -> ConfigComparison:
+            same_code: Iterable[str] = (), renames: frozenset[tuple[str, str]] = frozenset()) -> ConfigComparison:
     """`same_code`: modules (same path at both commits) whose code triage found identical up to line
     layout; the candidate takes their extraction from the baseline while no entry is followed."""
     cache: ParseCache = {}
@@ -65,20 +65,29 @@ def compare_configs(baseline: SnapshotLike, candidate: SnapshotLike, playbooks: 
         data.loads.known.update(e.path for e in config.effective.values())
         data.loads.known.update(e.path for shadowed in config.shadowed.values() for e in shadowed)
     aliases = Aliases(playbooks.aliases())
+    for old, new in renames:
+        # a run-time config file git pairs as renamed keeps its runs: its keys are neither a deleted file's
+        # nor a new file's that no run used (`_renamed_files` pairs them; ibc 5e89df66..2c9202e5)
+        if old in base.runtime_files and new in cand.runtime_files:
+            base.runtime_files.setdefault(new, base.runtime_files[old])
+            cand.runtime_files.setdefault(old, cand.runtime_files[new])
     primary_is_other = not base.effective or not cand.effective
     other: list[KeyMatch]
     if not base.effective and not cand.effective:
-        effective, other = match(base.other, cand.other, aliases), []
+        effective, other = match(base.other, cand.other, aliases, renames=renames), []
     elif not cand.effective:  # one side's entry could not be followed: compare with all its config
         cand.entry.notes.append("no effective configuration; compared with all configuration at this commit")
         rest, kept = _kept_outside(cand.other, base.other, base.effective)
-        effective, other = match(base.effective, rest, aliases), match(kept, {k: cand.other[k] for k in kept}, aliases)
+        effective = match(base.effective, rest, aliases, renames=renames)
+        other = match(kept, {k: cand.other[k] for k in kept}, aliases, renames=renames)
     elif not base.effective:
         base.entry.notes.append("no effective configuration; compared with all configuration at this commit")
         rest, kept = _kept_outside(base.other, cand.other, cand.effective)
-        effective, other = match(rest, cand.effective, aliases), match({k: base.other[k] for k in kept}, kept, aliases)
+        effective = match(rest, cand.effective, aliases, renames=renames)
+        other = match({k: base.other[k] for k in kept}, kept, aliases, renames=renames)
     else:
-        effective, other = match(base.effective, cand.effective, aliases), match(base.other, cand.other, aliases)
+        effective = match(base.effective, cand.effective, aliases, renames=renames)
+        other = match(base.other, cand.other, aliases, renames=renames)
     effective = pair_code_renames(effective, base_side.reads.reads, cand_side.reads.reads)
     _mark_overridden(base_side, base, cand_side, cand, [*effective, *other])
     return ConfigComparison(base_side, cand_side, base, cand, (tb, tc), effective, other, primary_is_other)
@@ -332,7 +341,7 @@ class ConfigForensics(Analyzer):
         req = ctx.request
         try:
             comparison = compare_configs(cs.baseline, cs.candidate, ctx.playbooks, req.baseline_entry, req.candidate_entry,
-                                 same_code=_same_code(ctx))
+                                 same_code=_same_code(ctx), renames=_renames(ctx))
         except Exception as exc:
             result.failures.append(AnalyzerFailure(source=self.id, message=f"config forensics failed: "
                                                    f"{type(exc).__name__}: {exc}"))

@@ -29,7 +29,7 @@ from investigator.playbooks_lib.schema import PlaybookSet
 SOURCE = "config_forensics"
 # Confidence by how the two sides were paired (a renamed key is less certain than an exact one).
 MATCH_CONFIDENCE = {"exact": 0.85, "alias": 0.8, "suffix": 0.75, "leaf": 0.65, "leaf+value": 0.65,
-                    "section": 0.65, "code rename": 0.65, "flatten": 0.75, "file": 0.6, "rename": 0.6, "": 0.75}
+                    "section": 0.65, "code rename": 0.65, "flatten": 0.75, "file": 0.6, "renamed file": 0.7, "rename": 0.6, "": 0.75}
 NO_ENTRY_PENALTY = 0.2
 UNKNOWN_DEFAULT_PENALTY = 0.1  # set at one commit only, and what applied at the other is unknown
 RUNTIME_PENALTY = 0.15  # a file the entry loads from a path chosen at run time: one of several a run may use

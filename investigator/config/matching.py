@@ -6,6 +6,7 @@ Stages, each only over keys still unmatched (the table `STAGES` is the order):
    flatten : same path once every `.` is read as `_` (`env.name` <-> `env_name`), unique at both sides.
 3. suffix  : the longest common trailing path (>= 2 segments) is unique, e.g. a common prefix
              was dropped (`env.game.rewards.gem` ~ `game.rewards.gem`); ties broken by equal value.
+   renamed : a file git pairs as renamed: the same key within the file, else the leaf rule, in the pair.
 4. file    : a file only the baseline has and the one file of the same stem only the candidate has
              (`exp_70.yaml` -> `exp_70.py`): the leaf rule within the pair, if most keys pair. Before
              the global leaf stage, whose equal-value tie break could pair keys of unrelated files.
@@ -25,7 +26,7 @@ from collections.abc import Callable, Iterable
 from difflib import SequenceMatcher
 from itertools import islice
 
-from investigator.config.keys import normalise_segment, tokens
+from investigator.config.keys import normalise_key, normalise_segment, tokens
 from investigator.config.model import ConfigEntry, KeyMatch, MatchStatus, same_value, value_key
 
 RENAME_THRESHOLD = 0.62
@@ -77,7 +78,9 @@ class Aliases:
 
 
 class _State:
-    def __init__(self, base: dict[str, ConfigEntry], cand: dict[str, ConfigEntry], aliases: Aliases) -> None:
+    def __init__(self, base: dict[str, ConfigEntry], cand: dict[str, ConfigEntry], aliases: Aliases,
+                 renames: frozenset[tuple[str, str]] = frozenset()) -> None:
+        self.renames = renames  # (old path, new path) of the files git pairs as renamed
         self.base = dict(base)
         self.cand = dict(cand)
         self.aliases = aliases
@@ -294,6 +297,45 @@ def _only_at(keys: dict[str, ConfigEntry], other_files: set[str]) -> dict[str, d
     return out
 
 
+def _file_relative(key: str, path: str) -> str:
+    """`ibc.configs.mlp_mdn.train_eval.batch_size` of `ibc/configs/mlp_mdn.gin` -> `train_eval.batch_size`:
+    the key within its file, for files whose keys carry their path."""
+    stem = path.rsplit(".", 1)[0] if "." in path.rsplit("/", 1)[-1] else path
+    prefix = normalise_key(stem.replace("/", ".")) + "."
+    return key[len(prefix):] if key.startswith(prefix) else key
+
+
+def _renamed_files(state: _State) -> None:
+    """Pair the keys of a config file git pairs as renamed (by content similarity) with those of its new
+    name: the same key within the file first, then the leaf rule within the pair. Git's pairing decides
+    which new file an old one became, never the name alone: a renamed and edited file keeps its runs, so
+    its changed values are changes (not a deleted file and a new one no run used), and an unrelated new
+    file of the same name is not its partner. Real shape: ibc 5e89df66..2c9202e5 moved `configs/*.gin`
+    into per-task folders and retuned them (`pixel_mse.gin` -> `pushing_pixels/pixel_mse_best.gin`, R084:
+    `train_eval.batch_size` 64 -> 128, `conv_mlpmse.target_height` 180); `configs/mlp_mdn.gin` was paired
+    with the new `d4rl/mlp_mdn.gin` by stem, while git pairs it with `pushing_states/mlp_mdn_best.gin`."""
+    if not state.renames or not state.base or not state.cand:
+        return
+    base_files, cand_files = _by_path(state.base), _by_path(state.cand)
+    every_base = {e.path for e in state.all_base.values()}
+    every_cand = {e.path for e in state.all_cand.values()}
+    for old, new in sorted(state.renames):
+        bkeys, ckeys = base_files.get(old), cand_files.get(new)
+        if not bkeys or not ckeys or old in every_cand or new in every_base:
+            continue
+        by_rel = {_file_relative(k, new): k for k in ckeys}
+        left_base: dict[str, ConfigEntry] = {}
+        for bkey in bkeys:
+            ckey = by_rel.pop(_file_relative(bkey, old), None)
+            if ckey is not None and ckey in state.cand:
+                state.pair(bkey, ckey, "renamed file")
+            else:
+                left_base[bkey] = state.base[bkey]
+        left_cand = {k: state.cand[k] for k in by_rel.values() if k in state.cand}
+        for bkey, ckey, _ in _leaf_pairs(left_base, left_cand, state.aliases):
+            state.pair(bkey, ckey, "renamed file")
+
+
 def _files(state: _State) -> None:
     """Pair a file that only the baseline has with the one file of the same stem that only the
     candidate has (`configs/exp_70.yaml` -> `project/config/exp_70.py`), key by key within the pair.
@@ -311,7 +353,10 @@ def _files(state: _State) -> None:
     if not only_base:
         return
     only_cand = _only_at(state.cand, {e.path for e in state.all_base.values()})
+    renamed = {p for pair in state.renames for p in pair}  # git paired these (`_renamed_files`)
     for stem, files in only_base.items():
+        if renamed.intersection(files) or renamed.intersection(only_cand.get(stem, ())):
+            continue
         others = only_cand.get(stem)
         if len(files) != 1 or others is None or len(others) != 1:
             continue
@@ -507,6 +552,7 @@ def _other_kind(b: ConfigEntry, c: ConfigEntry) -> bool:
 
 STAGES: list[tuple[str, Callable[[_State], None]]] = [
     ("exact", _exact),
+    ("renamed file", _renamed_files),
     ("alias", _alias),
     ("flatten", _flatten),
     ("suffix", _suffix),
@@ -565,9 +611,10 @@ def _unrelated_files(state: _State) -> None:
 
 
 def match(base: dict[str, ConfigEntry], cand: dict[str, ConfigEntry], aliases: Aliases | None = None,
-          stages: list[str] | None = None) -> list[KeyMatch]:
-    """Pair and classify the keys of two configurations (baseline, candidate)."""
-    state = _State(base, cand, aliases or Aliases())
+          stages: list[str] | None = None, renames: frozenset[tuple[str, str]] = frozenset()) -> list[KeyMatch]:
+    """Pair and classify the keys of two configurations (baseline, candidate); `renames`: (old path, new
+    path) of the files git pairs as renamed in the range."""
+    state = _State(base, cand, aliases or Aliases(), renames)
     for name, stage in STAGES:
         if stages is None or name in stages:
             stage(state)

@@ -82,6 +82,20 @@ def literal(node: ast.AST) -> object:
             return literal(node.args[0])
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "dict" and not node.args:
         return {kw.arg: literal(kw.value) for kw in node.keywords if kw.arg}
+    if isinstance(node, ast.Call) and node.args:
+        return _field_reference(node)
+    raise _NotLiteral
+
+
+def _field_reference(node: ast.Call) -> object:
+    """ml_collections: `config_dict.placeholder(float)` is an unset (None) field of that type, and
+    `FieldReference(0.99)` holds 0.99 (jaxrl_m 54ef8acb examples/mujoco/iql.py: `'dropout_rate':
+    ml_collections.config_dict.placeholder(float)` where the baseline wrote `config.dropout_rate = None`)."""
+    name = last_name(name_chain(node.func) or "")
+    if name == "placeholder":
+        return None
+    if name == "FieldReference":
+        return literal(node.args[0])
     raise _NotLiteral
 
 
@@ -156,9 +170,48 @@ class Value:
     line: int
 
 
+# Attribute-access config containers whose constructor takes the settings as one mapping or as keywords:
+# `ml_collections.ConfigDict({"discount": 0.99})` holds the same keys as `config = ConfigDict();
+# config.discount = 0.99` (ml_collections, easydict, addict-like AttrDict, dotmap, python-box, munch, OmegaConf).
+CONFIG_CONTAINERS = frozenset({"ConfigDict", "FrozenConfigDict", "EasyDict", "edict", "AttrDict", "AttributeDict",
+                               "DotMap", "Box", "Munch", "DictConfig"})
+
+
+def _container_factory(callee: str) -> bool:
+    """`OmegaConf.create({...})`, ml_collections' `config_dict.create(lr=...)` (mujoco_playground's
+    `rl_config = config_dict.create(num_timesteps=..., discounting=0.995)`, then `rl_config.x = ...` per task)."""
+    return callee.endswith(("OmegaConf.create", "config_dict.create"))
+
+
+def container_mapping(node: ast.AST) -> ast.AST | None:
+    """The mapping a config container is built from: `ConfigDict({...})`, `ConfigDict(dict(...))`,
+    `EasyDict(lr=3e-4)`, `OmegaConf.create({...})` -> the dict node (a keyword call is returned as is);
+    anything else -> None."""
+    if not isinstance(node, ast.Call) or not (callee := name_chain(node.func)):
+        return None
+    name = last_name(callee)
+    if name not in CONFIG_CONTAINERS and not _container_factory(callee):
+        return None
+    if len(node.args) == 1 and (isinstance(node.args[0], ast.Dict) or _dict_call(node.args[0])):
+        return node.args[0]  # keywords beside the mapping are options (`ConfigDict({...}, type_safe=False)`)
+    if name in _MAPPING_ONLY:
+        return None
+    if not node.args and node.keywords and all(kw.arg for kw in node.keywords):
+        return node
+    return None
+
+
+# ml_collections' ConfigDict takes its settings as one mapping, never as keywords: `ConfigDict(extra="forbid")` is
+# pydantic's model options (`model_config = ConfigDict(...)`), no training setting
+_MAPPING_ONLY = frozenset({"ConfigDict", "FrozenConfigDict"})
+
+
 def flatten(node: ast.AST, line: int | None = None) -> list[Value]:
-    """Split dict literals (`{"gem": 0.2}` / `dict(gem=0.2)`) into one Value per leaf."""
+    """Split dict literals (`{"gem": 0.2}` / `dict(gem=0.2)` / `ConfigDict({...})`) into one Value per leaf."""
     line = line or int(getattr(node, "lineno", 0))
+    inner = container_mapping(node)
+    if inner is not None and inner is not node:
+        return flatten(inner, line)
     if isinstance(node, ast.Dict) and node.keys and all(
         isinstance(k, ast.Constant) and isinstance(k.value, str | int) for k in node.keys
     ):
@@ -167,7 +220,7 @@ def flatten(node: ast.AST, line: int | None = None) -> list[Value]:
             for sub in flatten(v, getattr(k, "lineno", line)):
                 out.append(Value((str(k.value), *sub.subkey), sub.value, sub.literal, sub.line))  # type: ignore[union-attr]
         return out
-    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "dict"
+    if (isinstance(node, ast.Call) and (inner is node or (isinstance(node.func, ast.Name) and node.func.id == "dict"))
             and not node.args and node.keywords and all(kw.arg for kw in node.keywords)):
         out = []
         for kw in node.keywords:
@@ -541,6 +594,8 @@ class _ModuleVisitor:
             if isinstance(target, ast.Name):
                 if isinstance(value, ast.Call) and (callee := name_chain(value.func)):
                     info.bindings[target.id] = f"call:{callee}"
+                    if container_mapping(value) is not None:
+                        self._container_items(target.id, value, node.lineno, info, conditional)
                 elif (chain := target_chain(value)) is not None and len(chain) > 1:
                     info.bindings[target.id] = "chain:" + ".".join(chain)
                 elif isinstance(value, ast.Dict) and value.keys and info.name != "<module>":
@@ -554,6 +609,27 @@ class _ModuleVisitor:
             if chain and len(chain) > 1 and chain[0] != "self":
                 info.assignments.append(Assignment(chain, flatten(_lookup_default(value), node.lineno), node.lineno,
                                                    conditional))
+
+    @staticmethod
+    def _container_items(var: str, mapping: ast.AST, line: int, info: FunctionFacts, conditional: bool) -> None:
+        """`config = ConfigDict({"discount": 0.99})` / `config.update(discount=0.99)`: one attribute assignment
+        per leaf (`config.discount = 0.99`), so the keys are the same whichever way the container is written.
+        Real shape: jaxrl_m 7e8d8fe0..54ef8acb examples/mujoco/iql.py:131 `get_default_config` rewritten from
+        `config.discount = 0.99` (and eight more) to `ml_collections.ConfigDict({'discount': 0.99, ...})`: the
+        values are the same, but the literal was unread and `discount` was filed "removed" (critical)."""
+        for v in flatten(mapping, line):
+            if v.subkey:
+                info.assignments.append(Assignment([var, *v.subkey], [Value((), v.value, v.literal, v.line)],
+                                                   v.line, conditional))
+
+    @staticmethod
+    def _container_var(var: str, info: FunctionFacts) -> bool:
+        """`var` was bound in this function to a config container's constructor (`ConfigDict()`)."""
+        binding = info.bindings.get(var, "")
+        if not binding.startswith("call:"):
+            return False
+        callee = binding[5:]
+        return last_name(callee) in CONFIG_CONTAINERS or _container_factory(callee)
 
     def _returned_mapping(self, value: ast.AST, info: FunctionFacts) -> None:
         """`def get_config(): return {"lr": 3e-4, ...}` (or `dict(lr=3e-4)`): the literal leaves are
@@ -582,6 +658,15 @@ class _ModuleVisitor:
             return
         # `tyro.cli(Args)`, `OmegaConf.structured(Config)`, `HfArgumentParser(Args)`: a class passed as
         # an argument is built by the callee from its defaults
+        if name == "update" and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) \
+                and self._container_var(node.func.value.id, info):
+            # `config.update({"tau": 0.005})` / `config.update(tau=0.005)` on a container built in this function
+            arg = node.args[0] if len(node.args) == 1 and not node.keywords else node if not node.args else None
+            if arg is not None and (isinstance(arg, ast.Dict) or _dict_call(arg) or arg is node
+                                    or container_mapping(arg) is not None):
+                self._container_items(node.func.value.id, arg if arg is not node else ast.Call(
+                    func=ast.Name(id="dict", ctx=ast.Load()), args=[], keywords=node.keywords), node.lineno, info,
+                    False)
         passed = [*node.args, *(kw.value for kw in node.keywords)]
         class_args = [d for a in passed if (d := name_chain(a)) and last_name(d)[:1].isupper()]
         info.calls.append(CallInfo(callee=callee, line=node.lineno, class_args=class_args,

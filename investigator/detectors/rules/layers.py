@@ -90,7 +90,7 @@ def _exclusive(a: Site, b: Site) -> bool:
     return any(k in arms and arms[k] != v for k, v in b.branches)
 
 
-def _per_run(features: list[Feature], name: str) -> int:
+def _per_run(features: list[Feature], name: object) -> int:
     """How many copies of nonlinearity `name` one run builds at most: copies in exclusive arms of one `if` are
     alternatives, not a stack (each copy counts those it can run beside, itself included)."""
     copies = [f for f in features if f.key[0] == "activation" and f.key[1] == name]

@@ -106,8 +106,9 @@ def _alternative_copies_dropped(acts_b: list[Feature], acts_c: list[Feature], ba
     moved into the `else:` (default `sim_type == ""`) of a new `if sim_type in ["sim_both", "sim_actor"]:` whose
     body builds `nn.Sequential(nn.Linear(seq_len * sim_dimension, n_act), nn.Tanh())`: "Nonlinearity changed:
     - -> tanh" (significant, #1 of its range, precision set 16). A nonlinearity added to the default arm (two per
-    run) or another nonlinearity there still differs."""
-    names = {f.key[1] for f in (*acts_b, *acts_c)}
+    run) or another nonlinearity there still differs. Not the arms of a name table (`if kind == "relu": ...`, keys
+    with an option): each arm there is a named choice, and its nonlinearity swapped is a change of that choice."""
+    names = {f.key[1] for f in (*acts_b, *acts_c)} - {f.key[1] for f in (*acts_b, *acts_c) if len(f.key) > 2}
     same = {n for n in names if _per_run(base, n) == _per_run(cand, n)}
     return [f for f in acts_b if f.key[1] not in same], [f for f in acts_c if f.key[1] not in same]
 

@@ -191,6 +191,49 @@ LIBRARY_ALIASES: dict[str, str] = {
 # `a_min=` / `a_max=`
 _RENAMED_KEYWORDS: dict[str, dict[str, str]] = {"clip": {"a_min": "min", "a_max": "max"}}
 _ARRAY_MODULES = frozenset({"np", "numpy", "jnp", "jax.numpy"})
+# Deprecated keyword aliases: the old keyword names the SAME parameter, so `f(x, old=v)` is `f(x, new=v)`.
+# TensorFlow 1.x reads each pair through `deprecation.deprecated_argument_lookup(new, new_value, old, old_value)`
+# (the old value is the new parameter's value; both given raises). Real shape: maddpg e110c9e2..3ceefa0a
+# `maddpg/common/tf_util.py:24` `tf.nn.softmax(x, dim=axis)` -> `tf.nn.softmax(x, axis=axis)`, "Behavioural change in
+# the sampling path: `softmax`", #1 of its range (precision set 16, N4).
+_TF_SOFTMAX_DIM = {"dim": "axis"}
+_TF_REDUCTION = {"keep_dims": "keepdims", "reduction_indices": "axis"}
+_TF_DEPRECATED_KEYWORDS: dict[str, dict[str, str]] = {
+    **{f"tf.{ns}{f}": _TF_SOFTMAX_DIM for ns in ("nn.", "math.") for f in ("softmax", "log_softmax")},
+    "tf.nn.l2_normalize": _TF_SOFTMAX_DIM, "tf.math.l2_normalize": _TF_SOFTMAX_DIM, "tf.expand_dims": _TF_SOFTMAX_DIM,
+    "tf.nn.softmax_cross_entropy_with_logits_v2": _TF_SOFTMAX_DIM,
+    **{f"tf.{ns}{f}": {"dimension": "axis"} for ns in ("", "math.") for f in ("argmax", "argmin")},
+    **{f"tf.{ns}reduce_{f}": _TF_REDUCTION for ns in ("", "math.")
+       for f in ("sum", "mean", "max", "min", "prod", "all", "any", "logsumexp")},
+    "tf.count_nonzero": _TF_REDUCTION, "tf.math.count_nonzero": _TF_REDUCTION,
+    "tf.norm": {"keep_dims": "keepdims"}, "tf.linalg.norm": {"keep_dims": "keepdims"},
+}
+_TF_OWNERS = ("tf.compat.v1.", "tensorflow.compat.v1.", "tensorflow.", "tf.")
+# PyTorch's argument parser (torch/csrc/utils/python_arg_parser.cpp `numpy_compatibility_arg_names`) accepts NumPy's
+# `axis=` for `dim=` and `keepdims=` for `keepdim=` in every native function; only the module functions whose
+# parameters are `dim` / `keepdim` (checked on torch 2.x: `torch.sum(x, axis=1, keepdims=True)` ==
+# `torch.sum(x, dim=1, keepdim=True)`), not Python-level ones (`torch.norm`, `torch.split` raise on `axis=`) nor
+# methods (the receiver may be a NumPy array, whose `sum` has no `dim`).
+_TORCH_NUMPY_NAMED = frozenset({
+    "sum", "mean", "amax", "amin", "prod", "std", "var", "argmax", "argmin", "logsumexp", "all", "any", "cumsum",
+    "cumprod", "softmax", "log_softmax", "nansum", "nanmean", "count_nonzero", "cat", "concat", "stack", "squeeze",
+    "unsqueeze", "max", "min", "median"})
+_TORCH_NUMPY_KEYWORDS = {"axis": "dim", "keepdims": "keepdim"}
+
+
+def _keyword_renames(node: ast.Call) -> dict[str, str]:
+    """The library's {old keyword: current keyword} renames for this call (`_RENAMED_KEYWORDS`,
+    `_TF_DEPRECATED_KEYWORDS`, `_TORCH_NUMPY_KEYWORDS`); empty for any other callee."""
+    name = dotted(node.func) or ""
+    owner, _, function = name.rpartition(".")
+    if owner in _ARRAY_MODULES and function in _RENAMED_KEYWORDS:
+        return _RENAMED_KEYWORDS[function]
+    if owner in ("torch", "th") and function in _TORCH_NUMPY_NAMED:
+        return _TORCH_NUMPY_KEYWORDS
+    for prefix in _TF_OWNERS:
+        if name.startswith(prefix):
+            return _TF_DEPRECATED_KEYWORDS.get("tf." + name[len(prefix):], {})
+    return {}
 
 
 # Library helpers a release replaced by a class called with the same arguments, returning the same values:
@@ -223,12 +266,15 @@ def library_alias(node: ast.AST) -> str | None:
 
 
 def renamed_keywords(node: ast.AST) -> bool:
-    """A NumPy/JAX `clip` call with the older keyword names (`a_min=`, `a_max=`)."""
+    """A library call with an older name of one of its keywords: NumPy/JAX `clip(a_min=, a_max=)`, TensorFlow 1's
+    deprecated aliases (`tf.nn.softmax(dim=)`, `tf.reduce_sum(keep_dims=, reduction_indices=)`, `tf.argmax(dimension=)`)
+    and PyTorch's NumPy names (`torch.sum(x, axis=, keepdims=)`). Not when the current name is given as well (the
+    library raises then)."""
     if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
         return False
-    renames = _RENAMED_KEYWORDS.get(node.func.attr, {})
-    return bool(renames) and dotted(node.func.value) in _ARRAY_MODULES \
-        and any(k.arg in renames for k in node.keywords)
+    renames = _keyword_renames(node)
+    given = {k.arg for k in node.keywords}
+    return any(k.arg in renames and renames[k.arg] not in given for k in node.keywords)
 
 
 # Idioms of array and deep-learning libraries that compute the same values (issue 11, noise class N4 "an equivalent
@@ -484,7 +530,7 @@ def _plain_call(node: ast.Call) -> ast.expr:
         _without_placement(node)
     if renamed_keywords(node):
         assert isinstance(node.func, ast.Attribute)
-        renames = _RENAMED_KEYWORDS[node.func.attr]
+        renames = _keyword_renames(node)
         node.keywords = [ast.keyword(arg=renames.get(k.arg or "", k.arg), value=k.value) for k in node.keywords]
     helper = renamed_helper(node)
     if helper is not None:

@@ -84,6 +84,35 @@ def _same_nonlinearity_dropped(acts_b: list[Feature], acts_c: list[Feature]) -> 
     return kept_b, left
 
 
+def _exclusive(a: Site, b: Site) -> bool:
+    """The two sites lie in different arms of one `if`: no single run builds both."""
+    arms = dict(a.branches)
+    return any(k in arms and arms[k] != v for k, v in b.branches)
+
+
+def _per_run(features: list[Feature], name: object) -> int:
+    """How many copies of nonlinearity `name` one run builds at most: copies in exclusive arms of one `if` are
+    alternatives, not a stack (each copy counts those it can run beside, itself included)."""
+    copies = [f for f in features if f.key[0] == "activation" and f.key[1] == name]
+    return max((sum(1 for g in copies if not _exclusive(f.site, g.site)) for f in copies), default=0)
+
+
+def _alternative_copies_dropped(acts_b: list[Feature], acts_c: list[Feature], base: list[Feature],
+                                cand: list[Feature]) -> tuple[list[Feature], list[Feature]]:
+    """Differing copies of a nonlinearity taken out where every run still builds as many of it as before: a layer
+    stack moved into one arm of a new `if option: ... else: ...` and written again (the same nonlinearity) into
+    the other arm is one copy per run, not a new one. Real shape: FastTD3 51c55d4a..229ed59b
+    `fast_td3/fast_td3.py:270-283`: the actor's `fc_mu = nn.Sequential(nn.Linear(h // 4, n_act), nn.Tanh())`
+    moved into the `else:` (default `sim_type == ""`) of a new `if sim_type in ["sim_both", "sim_actor"]:` whose
+    body builds `nn.Sequential(nn.Linear(seq_len * sim_dimension, n_act), nn.Tanh())`: "Nonlinearity changed:
+    - -> tanh" (significant, #1 of its range, precision set 16). A nonlinearity added to the default arm (two per
+    run) or another nonlinearity there still differs. Not the arms of a name table (`if kind == "relu": ...`, keys
+    with an option): each arm there is a named choice, and its nonlinearity swapped is a change of that choice."""
+    names = {f.key[1] for f in (*acts_b, *acts_c)} - {f.key[1] for f in (*acts_b, *acts_c) if len(f.key) > 2}
+    same = {n for n in names if _per_run(base, n) == _per_run(cand, n)}
+    return [f for f in acts_b if f.key[1] not in same], [f for f in acts_c if f.key[1] not in same]
+
+
 def _clamp_under_root(call: ast.Call, site: Site) -> bool:
     """`sqrt(relu(v))`: a relu whose result goes straight into a square root keeps a variance estimate
     non-negative (`std = jnp.sqrt(jax.nn.relu(sqrs / corr - mean ** 2))`, dreamerv3's return normaliser); no layer's
@@ -273,7 +302,7 @@ class LayersDetector(FeatureDetector):
                 "select the same modules, and a new one acts only where a caller passes its name"
             )
             return [hit]
-        acts_b, acts_c = _same_nonlinearity_dropped(acts_b, acts_c)
+        acts_b, acts_c = _same_nonlinearity_dropped(*_alternative_copies_dropped(acts_b, acts_c, base, cand))
         if acts_b or acts_c:
             b = acts_b[0].key[1] if acts_b else "-"
             c = acts_c[0].key[1] if acts_c else "-"

@@ -162,8 +162,23 @@ def shared_parameters(optimizers: list[Feature]) -> list[Feature]:
 
 def _names_a_source(params: str) -> bool:
     """`value_net.parameters()`, `self.critic.parameters()`: a network's parameters, not a parameter list handed
-    in (`params`, the argument of a helper that builds each optimizer)."""
-    return params.endswith(".parameters()") and params != "self.parameters()"
+    in (`params`, the argument of a helper that builds each optimizer). Also a parameter-gathering helper over
+    named networks (`get_parameters(self.model_modules)`, `trainable_params(model.encoder)`): a call whose callee
+    names parameters, with attribute arguments only (each names a network or a list of networks the object
+    holds, so the same call gathers the same parameters). Real shape: dreamer-pytorch 36be1da0..e23d09d2
+    `dreamer/algos/dreamer_algo.py:107` `self.value_optimizer = torch.optim.Adam(get_parameters(self.model_modules),
+    ...)` (was `model.value_model.parameters()`): the value model is in no optimizer any more, while the
+    world model is stepped by two; before, "Behavioural change in the optimizer path" #8 (precision set 16)."""
+    if params == "self.parameters()":
+        return False
+    if params.endswith(".parameters()"):
+        return True
+    try:
+        node = ast.parse(params, mode="eval").body
+    except SyntaxError:  # cut at 80 characters
+        return False
+    return isinstance(node, ast.Call) and "param" in last_name(unparse(node.func, 80)).lower() \
+        and bool(node.args) and not node.keywords and all(isinstance(a, ast.Attribute) for a in node.args)
 
 
 def _exclusive(a: Site, b: Site) -> bool:

@@ -10,8 +10,9 @@ copy of a recurrent model dropped a `.cpu()` (export is not training).
 
 The rule, conservative: a finding is judged only when every location it names is a statement of a
 function the flow can read. When every such statement's value reaches only logging, metrics,
-printing or evaluation-only code, and the search ended before its visit limit, the finding becomes
-a no-effect item. (The search over-approximates: by names, without kill sets, a call's result
+printing code, and the search ended before its visit limit, the finding becomes a no-effect item; when
+it reaches evaluation-only code (and perhaps logging), the finding is lowered to low: evaluation does
+not train, but it measures the returns a user reads as the regression. (The search over-approximates: by names, without kill sets, a call's result
 carrying its arguments on even when the callee cannot be read, so ending without a real sink means
 none the code shows is reachable.) When every statement lies in export code (named like export: `as_jit`, `export_onnx`,
 `_OnnxPolicy`, or a class only export code instantiates), or in export and logging code, the finding
@@ -36,7 +37,7 @@ QUIET = ("logging", "evaluation")
 
 @dataclass
 class OffPath:
-    """How a finding is off the flow: `no_effect` (only logging/evaluation) or `low` (export)."""
+    """How a finding is off the flow: `no_effect` (only logging) or `low` (evaluation, export)."""
 
     verdict: str
     reason: str
@@ -71,10 +72,17 @@ class FlowCheck:
         kinds = {v for v in verdicts if v is not None and v != "comment"}
         if not kinds:
             return None
+        if kinds == {"logging"}:
+            return OffPath("no_effect", "the changed statement's value reaches only logging code "
+                                        "(followed on the learning-signal flow), not the learning signal")
         if kinds <= set(QUIET):
+            # evaluation does not train, but what it measures is often the curve the user calls a regression: an
+            # evaluation env that lost its observation normaliser reports lower returns from the same policy
+            # (omnisafe 89717ba9..15603dd7 moved `_eval_env`'s wrappers into a sibling method), so it stays a
+            # finding, low
             where = " and ".join(sorted(kinds))
-            return OffPath("no_effect", f"the changed statement's value reaches only {where} code "
-                                        f"(followed on the learning-signal flow), not the learning signal")
+            return OffPath("low", f"the changed statement's value reaches only {where} code (followed on the "
+                                  f"learning-signal flow): it changes what evaluation measures, not training")
         if "export" in kinds:
             return OffPath("low", "the changed statement is in code that exports a trained model (TorchScript, "
                                   "ONNX), not in training")

@@ -84,3 +84,14 @@ def test_sibling_without_the_wrapper_is_still_a_removal() -> None:
 def test_sibling_nobody_calls_is_no_home() -> None:
     titles = _titles(call="pass")
     assert any("Normalisation wrapper removed" in t for t in titles), titles
+
+
+def test_a_removal_that_reaches_only_evaluation_is_low_not_silent() -> None:
+    """The evaluation env's normaliser removed: training is unchanged, but the returns evaluation reports drop,
+    so the finding stays, lowered to low with the reason (a logged-only value would be no effect)."""
+    result = run_on({"adapter.py": BASE, "wrappers.py": WRAPPERS},
+                    {"adapter.py": CAND.format(call="pass", wrapped="self._eval_env"), "wrappers.py": WRAPPERS},
+                    only={"norm_wrappers"})
+    removed = [f for f in result.findings if "Normalisation wrapper removed" in f.title]
+    assert removed and all(f.severity.value == "low" for f in removed), result.findings
+    assert "evaluation" in removed[0].rationale

@@ -91,6 +91,15 @@ def collect(agent, envs, steps, device):
     return next_done
 """
 
+TRAIN_ON_RUN = """from s import run
+
+
+def train(optimizer, batch):
+    loss = run(batch).mean()
+    loss.backward()
+    optimizer.step()
+"""
+
 MODEL = """
 import numpy as np
 import torch
@@ -299,13 +308,14 @@ CASES: dict[str, tuple[dict[str, str], dict[str, str], dict[str, str], str]] = {
         {"m.py": edit(MODEL, "lr=args.lr, eps=1e-5", "eps=1e-5, lr=args.lr")},
         "Optimizer changed",
     ),
+    # the commented-out function's value reaches the loss (a value only printed would be logging: no effect)
     "comment_out": (
         {"s.py": "def cosine(x):\n    y = x * 2\n    z = y + 1\n    return z\n\n\ndef run(x):\n    return cosine(x)\n",
-         "main.py": "from s import run\nprint(run(1))\n"},
+         "main.py": TRAIN_ON_RUN},
         {"s.py": "# def cosine(x):\n#     y = x * 2\n#     z = y + 1\n#     return z\n\n\ndef run(x):\n    return x\n",
-         "main.py": "from s import run\nprint(run(1))\n"},
+         "main.py": TRAIN_ON_RUN},
         {"s.py": "def cosine(x):\n    # y = x * 2 is the old formula\n    y = x * 2\n    z = y + 1\n    return z\n\n\ndef run(x):\n    return cosine(x)\n",
-         "main.py": "from s import run\nprint(run(1))\n"},
+         "main.py": TRAIN_ON_RUN},
         "live code commented out",
     ),
     "target_network": (

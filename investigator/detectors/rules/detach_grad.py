@@ -112,7 +112,11 @@ def reaches_loss(index: int, sites: list[Site], assign_list: list[tuple[int, ast
 def reached_backward(index: int, sites: list[Site], assign_list: list[tuple[int, ast.stmt, ast.expr]]) -> set[str]:
     """The losses (`x` of `x.backward()`, as text) a value at `sites[index]` flows into."""
     node = sites[index].node
-    tainted = set(assigned_names(node))  # type: ignore[arg-type]
+    if not isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign):
+        # a call statement (`total_loss.backward()` under `no_grad`, allenact 5b2b70a0..97620944 engine.py): no
+        # assigned value to follow, so no new loss is known to take it (the cut keeps its finding)
+        return set()
+    tainted = set(assigned_names(node))
     for pos, stmt, value in assign_list[:MAX_FLOW_SCAN * 2]:
         if pos > index and _graph_names(value) & tainted:
             tainted |= set(assigned_names(stmt))

@@ -14,6 +14,7 @@ from typing import Literal, Protocol, TypeVar, overload
 
 from investigator.fastwalk import walk_changing
 from investigator.py2 import python3_source
+from investigator.py312 import python311_source
 
 _T = TypeVar("_T")
 
@@ -46,8 +47,9 @@ def parse_tree(source: str, filename: str = ..., *, mode: Literal["eval"], pytho
 def parse_tree(source: str, filename: str = "<unknown>", mode: str = "exec", *, python2: bool = True) -> ast.AST:
     """`ast.parse`, safe to call from several threads at once (raises what `ast.parse` raises, and
     `TooComplexError` for pathological sources). A module (`exec`) that is Python 2 is read through
-    `py2.python3_source` (same lines) unless `python2` is False (snippets that must be Python 3 code);
-    when that fails too, the original syntax error is raised."""
+    `py2.python3_source`, one using Python 3.12's type-parameter syntax through `py312.python311_source`
+    (same lines both), unless `python2` is False (snippets that must be Python 3 code); when that fails
+    too, the original syntax error is raised."""
     if len(source) > MAX_SOURCE_CHARS:
         raise TooComplexError(f"file too large to parse ({len(source):,} characters, limit {MAX_SOURCE_CHARS:,})")
     try:
@@ -55,13 +57,15 @@ def parse_tree(source: str, filename: str = "<unknown>", mode: str = "exec", *, 
     except SyntaxError as exc:
         if not python2 or mode != "exec" or isinstance(exc, TooComplexError):
             raise
-        rewritten = python3_source(source)
-        if rewritten is None:
-            raise
-        try:
-            return _parse(rewritten, filename, mode)
-        except SyntaxError:
-            raise exc from None
+        for rewrite in (python3_source, python311_source):
+            rewritten = rewrite(source)
+            if rewritten is None:
+                continue
+            try:
+                return _parse(rewritten, filename, mode)
+            except SyntaxError:
+                continue
+        raise exc from None
 
 
 def _parse(source: str, filename: str, mode: str) -> ast.AST:

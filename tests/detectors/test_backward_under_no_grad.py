@@ -78,3 +78,46 @@ def test_a_new_loss_whose_backward_is_under_no_grad_does_not_crash() -> None:
     result = run_on({"learner.py": BASE, "train.py": TRAIN}, {"learner.py": NEW_LOSS, "train.py": TRAIN}, only={"detach_grad"})
     assert not result.failures, result.failures
     assert any("backward" in f.title for f in result.findings), (result.findings, result.no_effect)
+
+
+EVAL_BASE = """
+import torch
+
+
+class Engine:
+    def compute_losses(self, batch, skip_backprop=False):
+        loss = self.loss_fn(batch)
+        if not skip_backprop:
+            loss.backward()
+        return loss
+
+    def train(self, batch):
+        self.compute_losses(batch)
+        self.optimizer.step()
+
+    def run_checks(self, batch):
+        return self.compute_losses(batch, skip_backprop=True)
+"""
+
+
+def _engine(checks: str) -> dict[str, str]:
+    return {"engine.py": EVAL_BASE.replace("        return self.compute_losses(batch, skip_backprop=True)", checks),
+            "main.py": "from engine import Engine\n\n\ndef main(batches):\n    engine = Engine()\n"
+                       "    for batch in batches:\n        engine.train(batch)\n        engine.run_checks(batch)\n"}
+
+
+def test_losses_computed_under_no_grad_with_backprop_skipped_by_argument_are_no_cut() -> None:
+    """allenact 5b2b70a0..97620944 engine.py:2076: `run_eval` computes its losses for tracking under
+    `torch.no_grad()` with `skip_backprop=True`; the callee's `if not skip_backprop: loss.backward()` never runs."""
+    cand = "        with torch.no_grad():\n            return self.compute_losses(batch, skip_backprop=True)"
+    result = run_on(_engine("        return self.compute_losses(batch, skip_backprop=True)"), _engine(cand),
+                    only={"detach_grad"})
+    assert not result.failures, result.failures
+    assert not [f for f in result.findings if "backward" in f.title], result.findings
+
+
+def test_the_same_call_with_backprop_on_is_still_a_cut() -> None:
+    cand = "        with torch.no_grad():\n            return self.compute_losses(batch, skip_backprop=False)"
+    result = run_on(_engine("        return self.compute_losses(batch, skip_backprop=False)"), _engine(cand),
+                    only={"detach_grad"})
+    assert any("backward" in f.title for f in result.findings), (result.findings, result.no_effect)

@@ -127,6 +127,34 @@ def reached_backward(index: int, sites: list[Site], assign_list: list[tuple[int,
     }
 
 
+def _untaken_by_argument(site: Site) -> bool:
+    """The site lies in an arm of an `if` on a parameter of its inlined function that the caller passed as a
+    constant leaving that arm untaken: `if not skip_backprop: loss.backward()` reached through
+    `compute_losses(..., skip_backprop=True)` under `no_grad` back-propagates nothing. Real shape: allenact
+    5b2b70a0..97620944 engine.py:2076, `run_eval` computing its losses for tracking under `torch.no_grad()` was
+    a critical "Gradient cut added on backward"."""
+    if not site.branches or not site.bindings:
+        return False
+    ifs = {id(n): n for n in ast.walk(site.fn.node) if isinstance(n, ast.If)}
+    for if_id, arm in site.branches:
+        node = ifs.get(if_id)
+        truth = _constant_truth(node.test, site.bindings) if node is not None else None
+        if truth is not None and truth != (arm == 0):
+            return True
+    return False
+
+
+def _constant_truth(test: ast.expr, bindings: dict[str, ast.AST]) -> bool | None:
+    """The truth of `flag` / `not flag` when the parameter `flag` is bound to a constant argument, else None."""
+    negate = False
+    while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        negate, test = not negate, test.operand
+    argument = bindings.get(test.id) if isinstance(test, ast.Name) else None
+    if not isinstance(argument, ast.Constant):
+        return None
+    return bool(argument.value) != negate
+
+
 def backward_losses(sites: list[Site]) -> set[str]:
     return {
         unparse(call.func.value, 80) for _s, call, _name in calls(sites)
@@ -347,7 +375,7 @@ class DetachGradDetector(FeatureDetector):
                         cut_calls.add((r, scope))
                     out.append(Feature((r, how == "no_grad" or how == "detach"), site, said))
         for site, call, _name in calls(sites):
-            if method_name(call) == "backward" and site.no_grad:
+            if method_name(call) == "backward" and site.no_grad and not _untaken_by_argument(site):
                 out.append(Feature(("backward", True), site, "backward() inside no_grad"))
         return out
 

@@ -121,3 +121,20 @@ def test_the_same_call_with_backprop_on_is_still_a_cut() -> None:
     result = run_on(_engine("        return self.compute_losses(batch, skip_backprop=False)"), _engine(cand),
                     only={"detach_grad"})
     assert any("backward" in f.title for f in result.findings), (result.findings, result.no_effect)
+
+
+def test_the_flag_of_an_intermediate_function_decides_a_deeper_backward() -> None:
+    """The allenact shape exactly: the `if not skip_backprop:` is in the intermediate function and `backward()` in the
+    helper it calls (`backprop_step`)."""
+    deeper = EVAL_BASE.replace("            loss.backward()\n", "            self.backprop_step(loss)\n") + (
+        "\n    def backprop_step(self, total_loss):\n        total_loss.backward()\n")
+
+    def engine(checks: str) -> dict[str, str]:
+        return {**_engine(checks), "engine.py": deeper.replace(
+            "        return self.compute_losses(batch, skip_backprop=True)", checks)}
+
+    for flag, cut in (("True", False), ("False", True)):
+        cand = f"        with torch.no_grad():\n            return self.compute_losses(batch, skip_backprop={flag})"
+        result = run_on(engine(f"        return self.compute_losses(batch, skip_backprop={flag})"), engine(cand),
+                        only={"detach_grad"})
+        assert any("backward" in f.title for f in result.findings) == cut, (flag, result.findings)

@@ -128,20 +128,37 @@ def reached_backward(index: int, sites: list[Site], assign_list: list[tuple[int,
 
 
 def _untaken_by_argument(site: Site) -> bool:
-    """The site lies in an arm of an `if` on a parameter of its inlined function that the caller passed as a
-    constant leaving that arm untaken: `if not skip_backprop: loss.backward()` reached through
-    `compute_losses(..., skip_backprop=True)` under `no_grad` back-propagates nothing. Real shape: allenact
-    5b2b70a0..97620944 engine.py:2076, `run_eval` computing its losses for tracking under `torch.no_grad()` was
-    a critical "Gradient cut added on backward"."""
-    if not site.branches or not site.bindings:
+    """The site lies in an arm of an `if` on a parameter of a function of its inlining chain that the caller passed
+    as a constant leaving that arm untaken: `if not skip_backprop: self.backprop_step(total_loss)` (whose body
+    calls `total_loss.backward()`) reached through `compute_losses(..., skip_backprop=True)` under `no_grad`
+    back-propagates nothing. Real shape: allenact 5b2b70a0..97620944 engine.py:2076, `run_eval` computing its
+    losses for tracking under `torch.no_grad()` was a critical "Gradient cut added on backward"."""
+    if not site.branches:
         return False
-    ifs = {id(n): n for n in ast.walk(site.fn.node) if isinstance(n, ast.If)}
-    for if_id, arm in site.branches:
-        node = ifs.get(if_id)
-        truth = _constant_truth(node.test, site.bindings) if node is not None else None
-        if truth is not None and truth != (arm == 0):
-            return True
+    chain = site.chain or (site.fn,)
+    bound = _constant_arguments(site, chain)
+    for fn in chain:
+        ifs = {id(n): n for n in ast.walk(fn.node) if isinstance(n, ast.If)}
+        for if_id, arm in site.branches:
+            node = ifs.get(if_id)
+            truth = _constant_truth(node.test, bound.get(id(fn), {})) if node is not None else None
+            if truth is not None and truth != (arm == 0):
+                return True
     return False
+
+
+def _constant_arguments(site: Site, chain: tuple) -> dict[int, dict[str, ast.AST]]:
+    """Per function of the inlining chain (by id): its parameters its caller passed as constant keywords (the
+    innermost function: its bindings)."""
+    out: dict[int, dict[str, ast.AST]] = {id(site.fn): dict(site.bindings)}
+    for k in range(1, min(len(chain), len(site.calls) + 1)):
+        caller, callee, line = chain[k - 1], chain[k], site.calls[k - 1][1]
+        for n in ast.walk(caller.node):
+            if isinstance(n, ast.Call) and n.lineno == line and last_name(dotted(n.func) or "") == callee.name:
+                out.setdefault(id(callee), {}).update(
+                    {kw.arg: kw.value for kw in n.keywords if kw.arg and isinstance(kw.value, ast.Constant)})
+                break
+    return out
 
 
 def _constant_truth(test: ast.expr, bindings: dict[str, ast.AST]) -> bool | None:

@@ -408,7 +408,7 @@ class LearningFlow:
             reported = reported or stop and quiet == "logging" and off is None
             if stop:
                 continue
-            if u.sink in REAL_SINKS or (not ctx and self.library_loss_hook(u) and not self._info_of_hook(u, carried)):
+            if u.sink in REAL_SINKS or (not ctx and self.library_loss_hook(u)):
                 if self.evaluation_only(u.fn):
                     saw_eval = True
                     continue
@@ -1436,15 +1436,6 @@ class LearningFlow:
             return False
         cls = fn.class_name.rsplit(".", 1)[-1]
         return any(b not in NO_HOOK_BASES and not self._defines_class(b) for b in self._ancestors(cls))
-
-    def _info_of_hook(self, u: Unit, carried: frozenset[str]) -> bool:
-        """The value leaves a loss hook's return (`library_loss_hook`) only in positions every project caller
-        unpacks into info-named locals (`_info_returns`): the project computes the loss itself from that
-        call and the value is the statistics returned beside it, not the loss. Real shape (dreamer-pytorch
-        36be1da0..e23d09d2 dreamer/algos/dreamer_algo.py:16): `Dreamer(RlAlgorithm).loss` returns `model_loss,
-        actor_loss, value_loss, loss_info`, and `optimize_agent` backpropagates the three losses and only logs
-        `loss_info`; a field added to the `LossInfo` logging tuple was filed as "the loss path"."""
-        return self._info_returns(u, (), carried & u.uses) is not None
 
     def _defines_class(self, name: str) -> bool:
         """Whether some project module has a `class <name>` header (cached per name)."""

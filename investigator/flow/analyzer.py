@@ -117,6 +117,7 @@ from investigator.flow.liftedopt import (
     neutral_option,
     value_reads,
 )
+from investigator.flow.movedfreeze import freeze_statement, frozen_by_callers
 from investigator.flow.netctor import LAYER_CONFIDENCE, rebuilt_network
 from investigator.flow.newfield import new_field_declared
 from investigator.flow.newparam import new_parameter_passed
@@ -942,6 +943,7 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     changes = _without_off_branches(changes, pair, index, result)
     changes = _without_inert_options(changes, pair, index, result)
     changes = _without_carved_arms(changes, pair, result)
+    changes = _without_moved_freeze(changes, pair, index, result)
     if config_compared:
         changes = _without_plumbing(changes, pair, index, result)
     defaults = [c for c in changes if _default_changed(c)]
@@ -1192,6 +1194,31 @@ def _without_off_branches(changes: list[UnitChange], pair: FunctionPair, index: 
         locations=[Location(path=first.fn.path, line=first.line, side="candidate" if first is dead[0][0].cand
                             else "baseline")], source=SOURCE))
     return [c for c in changes if not any(c is d for d, _ in dead)]
+
+
+def _without_moved_freeze(changes: list[UnitChange], pair: FunctionPair, index: PairIndex,
+                          result: AnalyzerResult) -> list[UnitChange]:
+    """The changes less a removed parameter freeze (`for p in X.parameters(): p.requires_grad = False`) whose
+    function every caller now runs inside a project freezing context (flow/movedfreeze.py; real shape:
+    dreamer-pytorch 36be1da0..e23d09d2 `RSSMRollout.rollout_policy`, now called under `FreezeParameters`)."""
+    base_fn, cand_fn = pair.base, pair.cand
+    if base_fn is None or cand_fn is None or base_fn.is_module:
+        return changes
+    gone = [c for c in changes if c.cand is None and c.base is not None and freeze_statement(c.base.node)]
+    if not gone:
+        return changes
+    managers = frozen_by_callers(index.cand, cand_fn.name)
+    if managers is None:
+        return changes
+    unit = gone[0].base
+    assert unit is not None
+    result.no_effect.append(NoEffectChange(
+        subsystem="other", title=f"Parameter freeze moved to the callers of `{pair.describe()}` ({len(gone)} statements)",
+        reason="the `requires_grad` toggles it dropped are now made by its callers: every call of it runs inside "
+               + ", ".join(f"`{m}`" for m in managers[:3])
+               + ", a context that freezes parameters on entry (flow/movedfreeze.py)",
+        locations=[Location(path=base_fn.path, line=unit.line, side="baseline")], source=SOURCE))
+    return [c for c in changes if not any(c is g for g in gone)]
 
 
 def _without_carved_arms(changes: list[UnitChange], pair: FunctionPair, result: AnalyzerResult) -> list[UnitChange]:

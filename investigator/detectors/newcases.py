@@ -221,16 +221,32 @@ _TESTS_OR_DOCS = re.compile(r"(^|/)(tests?|docs?)/|(^|/)(test_[^/]*|[^/]*_test|c
 _TYPES = {"int": int, "float": float, "str": str, "bool": bool, "list": list, "dict": dict, "tuple": tuple}
 
 
+# Words that name a configuration object (`self.config.agent_proxy`, `cfg`, `args`, `hparams`, `kwargs`): a `.get`
+# on anything else (`batch.get("attention_mask")`, `info.get("reward")`) reads data, whose keys code or a library
+# sets at run time, not a configuration file.
+_CONFIG_WORDS = re.compile(r"(?:^|_)(config|configs|cfg|cfgs|conf|args|params|hparams|hps|opts|options|settings|flags"
+                           r"|kwargs|hyperparams|hyperparameters)(?:$|_)", re.IGNORECASE)
+
+
+def _config_object(node: ast.expr) -> bool:
+    """Whether an attribute chain (`self.config.agent_proxy`) names a configuration object (`_CONFIG_WORDS`)."""
+    while isinstance(node, ast.Attribute | ast.Subscript):
+        if isinstance(node, ast.Attribute) and _CONFIG_WORDS.search(node.attr):
+            return True
+        node = node.value
+    return isinstance(node, ast.Name) and _CONFIG_WORDS.search(node.id) is not None
+
+
 def _config_read(node: ast.expr) -> tuple[str, object] | None:
-    """(K, fallback) for `getattr(X, "K", lit)`, `getattr(X, "K")` is not one (it raises), and `X.get("K", lit)` /
-    `X.get("K")` (fallback None), X not a constant."""
+    """(K, fallback) for `getattr(X, "K", lit)` (`getattr(X, "K")` is not one: it raises) and `X.get("K", lit)` /
+    `X.get("K")` (fallback None), X a configuration object (`_config_object`)."""
     if not isinstance(node, ast.Call) or node.keywords:
         return None
     args = node.args
-    if isinstance(node.func, ast.Name) and node.func.id == "getattr" and len(args) == 3:
+    if isinstance(node.func, ast.Name) and node.func.id == "getattr" and len(args) == 3 and _config_object(args[0]):
         key, fallback = args[1], args[2]
     elif isinstance(node.func, ast.Attribute) and node.func.attr == "get" and 1 <= len(args) <= 2 \
-            and not isinstance(node.func.value, ast.Constant):
+            and _config_object(node.func.value):
         key, fallback = args[0], args[1] if len(args) == 2 else ast.Constant(None)
     else:
         return None

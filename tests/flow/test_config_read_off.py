@@ -84,3 +84,16 @@ def test_real_statement_beside_the_off_branch_is_kept_alone():
     found = _run("-1", reward=".get('reward', 0.0)")
     assert any(sev == "significant" for _, sev, _ in found), found
     assert not any("max_k" in stmts for _, sev, stmts in found if sev == "significant"), found
+
+
+def test_data_read_is_not_a_configuration_read():
+    """`mask = batch.get("token_mask")`: a key of data (a library may fill it), not of a configuration file: the new
+    branch on it stays a change."""
+    base = {"ctx.py": CTX.format(window="", reward="['reward']"), "train.py": TRAIN, "config/base.yaml": BASE_YAML}
+    window = '''            mask = env_output.get("token_mask")
+            if mask is not None:
+                env_output['history'] = env_output['history'][-2:]
+'''
+    cand = {"ctx.py": CTX.format(window=window, reward="['reward']"), "train.py": TRAIN, "config/base.yaml": BASE_YAML}
+    found = [f.severity.value for f in flow_result(base, cand).findings if "get_lm_inputs" in f.title]
+    assert "significant" in found, found

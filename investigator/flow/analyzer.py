@@ -2385,8 +2385,9 @@ def _opt_in(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander, ef
              + (" (an argument they decide is, at their defaults, the callee's own default)" if handed else "")
              + "; " + "; ".join(dict.fromkeys(notes))] if shown else []
     if new_tests and cases is not None:
+        read = all(ast.unparse(t) in cases.read_tests for t in new_tests)  # decided by configured values alone
         parts.append(f"the branch(es) {', '.join(f'`if {ast.unparse(t)}:`' for t in new_tests[:3])} run only for "
-                     f"what no run of the baseline selects: "
+                     + ("values no configuration file gives: " if read else "what no run of the baseline selects: ")
                      + "; ".join(dict.fromkeys(cases.describe(t) for t in new_tests)))
     parts.extend(dict.fromkeys(arms[ast.unparse(t)] for t in arm_tests))
     why = "; ".join(parts)

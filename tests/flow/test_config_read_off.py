@@ -46,20 +46,27 @@ def train(config, tokenizer, policy, optimizer, envs):
 BASE_YAML = "agent_proxy:\n  max_turn: 5\n"
 
 
-def _run(value: str | None, fallback: str = "None", reward: str = "['reward']"):
+def _result(value: str | None, fallback: str = "None", reward: str = "['reward']"):
     yaml = BASE_YAML + (f"  max_context_window: {value}\n" if value is not None else "")
     base = {"ctx.py": CTX.format(window="", reward="['reward']"), "train.py": TRAIN, "config/base.yaml": BASE_YAML}
     cand = {"ctx.py": CTX.format(window=WINDOW.format(fallback=fallback), reward=reward), "train.py": TRAIN,
             "config/base.yaml": yaml}
-    result = flow_result(base, cand)
+    return flow_result(base, cand)
+
+
+def _run(value: str | None, fallback: str = "None", reward: str = "['reward']"):
+    result = _result(value, fallback, reward)
     return [(f.title, f.severity.value, " ".join(s for e in f.evidence for s in e.details.get("statements", [])))
-            for f in result.findings if "get_lm_inputs" in f.title]
+            for f in result.findings if "get_lm_inputs" in f.title] + [
+        (n.title, "none", n.reason) for n in result.no_effect if "get_lm_inputs" in n.title]
 
 
 def test_window_off_at_every_configured_value_is_not_significant():
     """RAGEN: `max_context_window: -1` and the fallback None both leave `max_k > 0` false."""
     found = _run("-1")
     assert all(sev != "significant" for _, sev, _ in found), found
+    why = [f.rationale for f in _result("-1").findings if "get_lm_inputs" in f.title]
+    assert any("`max_context_window` is read with the fallback None and set to -1" in w for w in why), why
 
 
 def test_window_key_absent_with_off_fallback_is_not_significant():

@@ -216,6 +216,157 @@ def _option_read(test: ast.expr) -> bool:
     return isinstance(side, ast.Name) and not side.id.startswith("__")
 
 
+# Files whose settings are no training run's: a test's or a document's (a test that sets the key for its own run).
+_TESTS_OR_DOCS = re.compile(r"(^|/)(tests?|docs?)/|(^|/)(test_[^/]*|[^/]*_test|conftest)\.py$|\.(md|rst|txt|ipynb)$")
+_TYPES = {"int": int, "float": float, "str": str, "bool": bool, "list": list, "dict": dict, "tuple": tuple}
+
+
+# Words that name a configuration object (`self.config.agent_proxy`, `cfg`, `args`, `hparams`, `kwargs`): a `.get`
+# on anything else (`batch.get("attention_mask")`, `info.get("reward")`) reads data, whose keys code or a library
+# sets at run time, not a configuration file.
+_CONFIG_WORDS = re.compile(r"(?:^|_)(config|configs|cfg|cfgs|conf|args|params|hparams|hps|opts|options|settings|flags"
+                           r"|kwargs|hyperparams|hyperparameters)(?:$|_)", re.IGNORECASE)
+
+
+def _config_object(node: ast.expr) -> bool:
+    """Whether an attribute chain (`self.config.agent_proxy`) names a configuration object (`_CONFIG_WORDS`)."""
+    while isinstance(node, ast.Attribute | ast.Subscript):
+        if isinstance(node, ast.Attribute) and _CONFIG_WORDS.search(node.attr):
+            return True
+        node = node.value
+    return isinstance(node, ast.Name) and _CONFIG_WORDS.search(node.id) is not None
+
+
+def _config_read(node: ast.expr) -> tuple[str, object] | None:
+    """(K, fallback) for `getattr(X, "K", lit)` (`getattr(X, "K")` is not one: it raises) and `X.get("K", lit)` /
+    `X.get("K")` (fallback None), X a configuration object (`_config_object`)."""
+    if not isinstance(node, ast.Call) or node.keywords:
+        return None
+    args = node.args
+    if isinstance(node.func, ast.Name) and node.func.id == "getattr" and len(args) == 3 and _config_object(args[0]):
+        key, fallback = args[1], args[2]
+    elif isinstance(node.func, ast.Attribute) and node.func.attr == "get" and 1 <= len(args) <= 2 \
+            and _config_object(node.func.value):
+        key, fallback = args[0], args[1] if len(args) == 2 else ast.Constant(None)
+    else:
+        return None
+    if not (isinstance(key, ast.Constant) and isinstance(key.value, str) and key.value.isidentifier()):
+        return None
+    try:
+        return key.value, ast.literal_eval(fallback)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return None
+
+
+def config_reads(fn: ast.AST) -> dict[str, tuple[str, object]]:
+    """Locals of `fn` bound exactly once, from a configuration read with a literal fallback (`_config_read`):
+    name -> (K, fallback). A name also bound otherwise (a parameter, a second store, a loop target) is left out."""
+    stores: dict[str, int] = {}
+    reads: dict[str, tuple[str, object]] = {}
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
+            stores[node.id] = stores.get(node.id, 0) + 1
+        elif isinstance(node, ast.arg):
+            stores[node.arg] = stores.get(node.arg, 0) + 2
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            found = _config_read(node.value)
+            if found is not None:
+                reads[node.targets[0].id] = found
+    return {name: found for name, found in reads.items() if stores.get(name) == 1}
+
+
+class _Unknown(Exception):
+    pass
+
+
+def _evaluate(node: ast.expr, name: str | None, value: object) -> object:
+    """The value of a branch test with `name` (or the configuration read itself, `name` None) read as `value`:
+    constants, comparisons, `and`/`or`/`not` (short-circuit, as Python runs them), `isinstance(x, int)`, `bool(x)`,
+    `len(x)`. Anything else (another variable, a call, a comparison that raises) is `_Unknown`."""
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.Name) and node.id == name or name is None and _config_read(node) is not None:
+        return value
+    if isinstance(node, ast.Tuple | ast.List):
+        return tuple(_evaluate(e, name, value) for e in node.elts)
+    if isinstance(node, ast.UnaryOp):
+        return _unary(node, name, value)
+    if isinstance(node, ast.BoolOp):
+        result: object = None
+        for v in node.values:
+            result = _evaluate(v, name, value)
+            if bool(result) is isinstance(node.op, ast.Or):
+                return result
+        return result
+    if isinstance(node, ast.Compare):
+        left = _evaluate(node.left, name, value)
+        for op, comparator in zip(node.ops, node.comparators, strict=True):
+            right = _evaluate(comparator, name, value)
+            if not _compare(op, left, right):
+                return False
+            left = right
+        return True
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
+        return _builtin(node, node.func.id, name, value)
+    raise _Unknown
+
+
+def _unary(node: ast.UnaryOp, name: str | None, value: object) -> object:
+    operand = _evaluate(node.operand, name, value)
+    try:
+        if isinstance(node.op, ast.Not):
+            return not operand
+        if isinstance(node.op, ast.USub):
+            return -operand  # type: ignore[operator]
+    except TypeError as exc:
+        raise _Unknown from exc
+    raise _Unknown
+
+
+def _builtin(node: ast.Call, func: str, name: str | None, value: object) -> object:
+    """`isinstance(x, int)` / `isinstance(x, (int, float))`, `bool(x)`, `len(x)`."""
+    if func == "isinstance" and len(node.args) == 2:
+        spec = node.args[1]
+        names = spec.elts if isinstance(spec, ast.Tuple) else [spec]
+        if not all(isinstance(n, ast.Name) and n.id in _TYPES for n in names):
+            raise _Unknown
+        return isinstance(_evaluate(node.args[0], name, value),
+                          tuple(_TYPES[n.id] for n in names if isinstance(n, ast.Name)))
+    if func in ("bool", "len") and len(node.args) == 1:
+        try:
+            return (bool if func == "bool" else len)(_evaluate(node.args[0], name, value))  # type: ignore[arg-type]
+        except TypeError as exc:
+            raise _Unknown from exc
+    raise _Unknown
+
+
+def _compare(op: ast.cmpop, left: object, right: object) -> bool:
+    try:
+        if isinstance(op, ast.Is):
+            return left is right if right is None or left is None else left == right and type(left) is type(right)
+        if isinstance(op, ast.IsNot):
+            return not _compare(ast.Is(), left, right)
+        if isinstance(op, ast.Eq):
+            return bool(left == right)
+        if isinstance(op, ast.NotEq):
+            return bool(left != right)
+        if isinstance(op, ast.Lt):
+            return bool(left < right)  # type: ignore[operator]
+        if isinstance(op, ast.LtE):
+            return bool(left <= right)  # type: ignore[operator]
+        if isinstance(op, ast.Gt):
+            return bool(left > right)  # type: ignore[operator]
+        if isinstance(op, ast.GtE):
+            return bool(left >= right)  # type: ignore[operator]
+        if isinstance(op, ast.In):
+            return left in right  # type: ignore[operator]
+        if isinstance(op, ast.NotIn):
+            return left not in right  # type: ignore[operator]
+    except TypeError as exc:
+        raise _Unknown from exc
+    raise _Unknown
+
+
 class NewCases:
     """Decides branch tests for the runs the baseline can make (see the module doc): `truth(test)` is
     False for a test only a new key or a new value satisfies (True for its negation), None when not
@@ -227,6 +378,8 @@ class NewCases:
         self.keys: dict[str, list[str]] = {}  # key -> new configuration files that set it
         self.values: set[str] = set()
         self.unselected: set[str] = set()  # values no file of either commit selects (`value_unselected`)
+        self._read_values: dict[str, list[object] | None] = {}  # `read_values`
+        self.read_tests: dict[str, str] = {}  # test -> why `read_truth` decided it
 
     def key_off(self, key: str) -> bool:
         if self.baseline.too_large or self.candidate.too_large:
@@ -265,9 +418,68 @@ class NewCases:
         self.unselected.add(value)
         return True
 
-    def truth(self, test: ast.expr, unselected: bool = False) -> bool | None:
+    def read_values(self, key: str) -> list[object] | None:
+        """Every value a training run of the candidate can read for `key`: those its configuration files set (a
+        test's or a document's aside), or None when some file may set it otherwise: a launch or settings file
+        naming it, a Python file naming it outside a `getattr(X, "K", ...)` / `.get("K", ...)` read (a field, a
+        keyword, a dict key, a command-line option)."""
+        if self.candidate.too_large:
+            return None
+        if key in self._read_values:
+            return self._read_values[key]
+        reads = re.compile(r"""(?:getattr\([^()'"]*,\s*|\.get\(\s*)(['"])""" + re.escape(key) + r"\1")
+        word = re.compile(r"(?<![\w-])" + re.escape(key) + r"(?![\w-])")
+        found: list[object] | None = []
+        for path, text in self.candidate._text().items():
+            if _TESTS_OR_DOCS.search(path) or path.endswith(_CONFIGS):
+                continue
+            if word.search(reads.sub("", text) if path.endswith(".py") else text):
+                found = None
+                break
+        if found is not None:
+            found = [v for p, v in self.candidate.keys().get(key, []) if not _TESTS_OR_DOCS.search(p)]
+        self._read_values[key] = found
+        return found
+
+    def read_truth(self, test: ast.expr, reads: dict[str, tuple[str, object]]) -> bool | None:
+        """The truth of a test on one configuration read (`max_k` of `max_k = getattr(cfg, "K", None)`, or the
+        read itself) when every value the candidate's configuration files set for `K` and the read's fallback give
+        it the same one (`read_values`); None otherwise. Real shape (RAGEN 1ddbded2..24b36d76
+        `ragen/llm_agent/ctx_manager.py:245`): `if max_k is not None and isinstance(max_k, int) and max_k > 0:` with
+        `max_context_window: -1` in `config/base.yaml` and the fallback None: no run of the commit takes it."""
+        names = {n.id for n in ast.walk(test) if isinstance(n, ast.Name)} & set(reads)
+        inline = [found for n in ast.walk(test) if isinstance(n, ast.expr) and (found := _config_read(n)) is not None]
+        if len(names) + len(inline) != 1:
+            return None
+        name = next(iter(names), None)
+        key, fallback = reads[name] if name is not None else inline[0]
+        values = self.read_values(key)
+        if values is None:
+            return None
+        truths: set[bool] = set()
+        for value in [*values, fallback]:
+            try:
+                truths.add(bool(_evaluate(test, name, value)))
+            except _Unknown:
+                return None
+        if len(truths) != 1:
+            return None
+        self.read_tests[ast.unparse(test)] = (
+            f"`{key}` is read with the fallback {fallback!r}"
+            + (f" and set to {', '.join(dict.fromkeys(map(repr, values)))} by the configuration"
+               if values else " and set by no configuration file")
+            + f": every such value leaves `{ast.unparse(test)}` {'true' if truths.pop() else 'false'}")
+        return bool(_evaluate(test, name, fallback))
+
+    def truth(self, test: ast.expr, unselected: bool = False,
+              reads: dict[str, tuple[str, object]] | None = None) -> bool | None:
         """False for a test only a new key or value satisfies (see the class doc); `unselected`: also a
-        value no file of either commit selects (`value_unselected`)."""
+        value no file of either commit selects (`value_unselected`); `reads`: the function's locals bound from a
+        configuration read (`config_reads`), decided by `read_truth`."""
+        if reads is not None or any(_config_read(n) is not None for n in ast.walk(test) if isinstance(n, ast.expr)):
+            decided = self.read_truth(test, reads or {})
+            if decided is not None:
+                return decided
         if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
             inner = self.truth(test.operand, unselected)
             return None if inner is None else not inner
@@ -305,7 +517,7 @@ class NewCases:
                     named.update([key] if key else [])
                     compared = compared_values(node)
                     named.update(compared[0] if compared else [])
-        parts = []
+        parts = [why for t, why in self.read_tests.items() if test is None or ast.unparse(test) == t]
         for key, files in self.keys.items():
             if named is not None and key not in named:
                 continue

@@ -42,6 +42,7 @@ from investigator.detectors.newcases import (
     Catalog,
     NewCases,
     compared_values,
+    config_reads,
     get_key,
     membership_key,
     unhandled_arms,
@@ -2387,10 +2388,13 @@ def _opt_in(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander, ef
         return eb, ec, "", "", plain
     by_option = assumption(options, cand_fn.path, cand_fn.class_name) if options else None
 
+    memo: dict[int, dict[str, tuple[str, object]]] = {}  # the functions' configuration reads (held alive by `fn`)
+
     def truth(test: ast.expr, fn: FunctionInfo) -> bool | None:
         decided = by_option(test, fn) if by_option is not None else None
         if decided is None and cases is not None and ast.unparse(test) not in base_tests:
-            decided = cases.truth(test)  # a test the baseline has too is decided alike at both: not here
+            # a test the baseline has too is decided alike at both: not here
+            decided = cases.truth(test, reads=_reads_of(fn, memo))
         return False if decided is None and fn is cand_fn and ast.unparse(test) in arms else decided
 
     arguments = neutral_arguments(options, cand_fn.path, cand_fn.class_name, expander.resolver) if options else None
@@ -2408,8 +2412,9 @@ def _opt_in(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander, ef
              + (" (an argument they decide is, at their defaults, the callee's own default)" if handed else "")
              + "; " + "; ".join(dict.fromkeys(notes))] if shown else []
     if new_tests and cases is not None:
+        read = all(ast.unparse(t) in cases.read_tests for t in new_tests)  # decided by configured values alone
         parts.append(f"the branch(es) {', '.join(f'`if {ast.unparse(t)}:`' for t in new_tests[:3])} run only for "
-                     f"what no run of the baseline selects: "
+                     + ("values no configuration file gives: " if read else "what no run of the baseline selects: ")
                      + "; ".join(dict.fromkeys(cases.describe(t) for t in new_tests)))
     parts.extend(dict.fromkeys(arms[ast.unparse(t)] for t in arm_tests))
     why = "; ".join(parts)
@@ -2429,8 +2434,20 @@ def _new_case_tests(fn: FunctionInfo, cases: NewCases | None, base_tests: set[st
     value satisfies."""
     if cases is None:
         return []
+    reads = _reads_of(fn)
     return [n.test for n in ast.walk(fn.node) if isinstance(n, ast.If) and ast.unparse(n.test) not in base_tests
-            and cases.truth(n.test) is not None]
+            and cases.truth(n.test, reads=reads) is not None]
+
+
+def _reads_of(fn: FunctionInfo, memo: dict[int, dict[str, tuple[str, object]]] | None = None
+              ) -> dict[str, tuple[str, object]]:
+    """The locals of `fn` bound once from a configuration read (detectors/newcases.py `config_reads`): a branch on
+    one of them is decided by every value the configuration gives the key."""
+    if memo is None:
+        return config_reads(fn.node)
+    if id(fn.node) not in memo:
+        memo[id(fn.node)] = config_reads(fn.node)
+    return memo[id(fn.node)]
 
 
 def _values_of(tests: list[ast.expr], cases: NewCases) -> set[str]:

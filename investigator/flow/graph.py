@@ -241,6 +241,11 @@ class LearningFlow:
         class's methods other than `__init__` (`forward`, the observation decoding it calls)."""
         if u.own == "architecture":
             return True
+        if u.fn.name == "__init__" and self.in_model_class(u.fn) and _base_constructor_call(u.node):
+            # the network's own base built with these arguments (`super().__init__(config, ..., rotary_base=
+            # config.rotary_base)` of megatron's `GPTModel` in ROLL e1362d7e..8eb27cc2 mcore_adapter/.../
+            # model_factory.py:352): what the base builds, layers and their sizes and encodings, is the network
+            return True
         return u.fn.name != "__init__" and not u.fn.is_module and self.in_model_class(u.fn) and u.sink != "logging"
 
     def evaluation_only(self, fn: FunctionInfo) -> bool:
@@ -1040,7 +1045,11 @@ class LearningFlow:
         attrs = sorted(d for d in data if d.startswith("self."))
         if attrs and is_class_body(fn):
             out.extend((w, ()) for a in attrs for w in self._field_readers(fn, a[5:]))
-        if attrs and fn.name == "__init__" and fn.class_name and self._configuration_class(fn):
+        # a dataclass's `__post_init__` runs at construction as `__init__` does: what it sets are the object's fields
+        # (ROLL e1362d7e..8eb27cc2 mcore_adapter/.../model_config.py:357, `McaModelConfig.__post_init__`'s
+        # `self.rotary_base = self.rope_parameters.get("rope_theta", ...)`, read as `config.rotary_base` by the
+        # model factory, was "reach no loss")
+        if attrs and fn.name in ("__init__", "__post_init__") and fn.class_name and self._configuration_class(fn):
             out.extend((w, ()) for a in attrs if a.count(".") == 1 for w in self._config_field_readers(fn, a[5:]))
         if attrs and fn.class_name:
             uses = self._uses_in_class(fn)
@@ -1669,6 +1678,20 @@ def enclosing_names(fn: FunctionInfo) -> frozenset[str]:
         if outer is not None and isinstance(outer.node, ast.FunctionDef | ast.AsyncFunctionDef):
             out |= outer.local_names
     return out
+
+
+def _base_constructor_call(node: ast.stmt) -> bool:
+    """`super().__init__(...)` or `Base.__init__(self, ...)` with arguments besides `self`: the statement hands values
+    to the base class's constructor."""
+    if not isinstance(node, ast.Expr) or not isinstance(node.value, ast.Call):
+        return False
+    call = node.value
+    if not isinstance(call.func, ast.Attribute) or call.func.attr != "__init__":
+        return False
+    receiver = call.func.value
+    if isinstance(receiver, ast.Call) and isinstance(receiver.func, ast.Name) and receiver.func.id == "super":
+        return bool(call.args or call.keywords)
+    return len(call.args) > 1 or bool(call.keywords)
 
 
 def _stores_into_argument(u: Unit) -> bool:

@@ -973,8 +973,7 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
         result.no_effect.append(_no_effect_at_candidate(
             pair, f"New option(s) at their defaults in `{pair.describe()}` ({len(changes)} statements)", opt_in))
         return None
-    if not eb and not ec and not defaults:
-        eb, ec = _exported_values(pair, changes, expanders, index)
+    eb, ec = (eb, ec) if eb or ec or defaults else _exported_values(pair, changes, expanders, index)
     if not eb and not ec and not defaults:
         result.no_effect.extend(_restructured(pair, changes, expanders, realigned, index))
         return None

@@ -119,7 +119,7 @@ from investigator.flow.liftedopt import (
     value_reads,
 )
 from investigator.flow.movedfreeze import freeze_statement, frozen_by_callers
-from investigator.flow.netctor import LAYER_CONFIDENCE, rebuilt_network
+from investigator.flow.netctor import LAYER_CONFIDENCE, rebuilt_network, reconfigured_network
 from investigator.flow.newfield import new_field_declared
 from investigator.flow.newparam import new_parameter_passed
 from investigator.flow.offflags import dead_statement, off_flags
@@ -262,7 +262,9 @@ class Placed:
     library: str = ""  # verdict "unfollowed": an edited keyword's value ends in library code (flow/libkw.py)
     role: RoleDefault | None = None  # verdict "unfollowed": a re-valued default named for a learning role (flow/roledefault.py)
     unraised: bool = False  # verdict "unfollowed": it replaces a baseline `raise` (flow/falsequiet.py)
-    byname: str = ""  # verdict "unfollowed": the dispatched method whose project body reaches training (falsequiet)
+    # verdict "unfollowed": why, in words (the dispatched method whose project body reaches training, flow/falsequiet.py;
+    # the project network built with other arguments, flow/netctor.py)
+    byname: str = ""
 
 
 @dataclass
@@ -974,6 +976,7 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
         result.no_effect.append(_no_effect_at_candidate(
             pair, f"New option(s) at their defaults in `{pair.describe()}` ({len(changes)} statements)", opt_in))
         return None
+    eb, ec = (eb, ec) if eb or ec or defaults else _exported_values(pair, changes, expanders, index)
     if not eb and not ec and not defaults:
         result.no_effect.extend(_restructured(pair, changes, expanders, realigned, index))
         return None
@@ -1049,6 +1052,33 @@ def _restructured(pair: FunctionPair, changes: list[UnitChange], expanders: dict
                   "the observations, rewards and done flags it steps and resets (rendering, or the episode "
                   "information in `info`, only)" if wrappers else ""),
         locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate")], source=SOURCE)]
+
+
+def _exported_values(pair: FunctionPair, changes: list[UnitChange], expanders: dict[str, Expander],
+                     index: PairIndex) -> tuple[list[Effect], list[Effect]]:
+    """The public top-level values of a module that differ at the two commits, built by a changed statement that
+    constructs a project network with other arguments, where another file imports the module: the effects its
+    importers read, made by the statements that bind them (flow/falsequiet.py
+    `unread_globals`). The comparison of a module's effects sees its globals only where its own functions read
+    them; a registry of model constructors read by importers was filed as nothing (jaxrl_m 7e8d8fe0..54ef8acb
+    jaxrl_m/vision/bridge_resnet_v1.py:320: `bridge_resnetv1_configs`' `ft.partial(ResNetEncoder, ...)` gained
+    `norm='group'`, BatchNorm -> GroupNorm in the encoder, merged into `jaxrl_m.vision.encoders`)."""
+    base_fn, cand_fn = pair.base, pair.cand
+    xb, xc = expanders["baseline"], expanders["candidate"]
+    if base_fn is None or cand_fn is None or not cand_fn.is_module or xb.module_values_of != base_fn.path \
+            or xc.module_values_of != cand_fn.path:
+        return [], []
+    # only a value that builds a project network with other arguments: of other values (a config table read by
+    # path, diffuser c26d1d37..7ea42286 config/locomotion.py) the flow could say no more than "reaches no loss",
+    # which the comparison did not show; they stay unaccounted (`_restructured`)
+    built = {id(c.cand.node) for c in changes if c.base is not None and c.cand is not None
+             and reconfigured_network(c.base.node, c.cand.node, base_fn.module, cand_fn.module)}
+    names = [n for n in unread_globals(xb.module_values, xc.module_values) if xc.module_stmts.get(n, frozenset()) & built]
+    if not names or not module_read_elsewhere(cand_fn.path, index.cand.texts()):
+        return [], []
+    eb = [Effect(f"{n} = {xb.module_values[n]}", xb.module_stmts.get(n, frozenset())) for n in names]
+    ec = [Effect(f"{n} = {xc.module_values[n]}", xc.module_stmts.get(n, frozenset())) for n in names]
+    return [e for e in eb if e.stmts], [e for e in ec if e.stmts]
 
 
 @contextmanager
@@ -2780,6 +2810,16 @@ def _classify(change: UnitChange, unit: Unit, placement: Placement, flow: Learni
     byname = _by_name_place(placement, flow)
     if byname is not None:
         return Placed(change, unit, placement, byname[0], "unfollowed", byname=byname[1])
+    network = reconfigured_network(change.base.node, change.cand.node, change.base.fn.module, change.cand.fn.module) \
+        if change.base is not None and change.cand is not None and placement.sink is None else None
+    if network:
+        # a project network built with other arguments where the flow lost the object (a registry of
+        # constructors read by name, flow/netctor.py `reconfigured_network`): its architecture changed
+        stops = "; ".join(placement.stops) or "no statement of the repository uses the built object"
+        return Placed(change, unit, placement, "architecture", "unfollowed", byname=(
+            f"It constructs the project network `{network}` with other arguments: what that network computes "
+            f"changes wherever this is built from; the flow could not follow the built object to training "
+            f"({stops})."))
     return Placed(change, unit, placement, None, "off")
 
 

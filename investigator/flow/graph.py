@@ -130,6 +130,7 @@ class _SideMemo:
     bases: dict[str, set[str]] = field(default_factory=dict)
     header_bases: dict[str, list[str]] = field(default_factory=dict)
     defined_classes: dict[str, bool] = field(default_factory=dict)
+    ancestor_paths: dict[tuple[str, ...], frozenset[str]] = field(default_factory=dict)  # base names -> modules
     state_writes: dict[int, dict[int, set[str]]] = field(default_factory=dict)
     state_reads: dict[tuple[str, frozenset[str]], list[Unit]] = field(default_factory=dict)
     reads: dict[int, tuple[ast.AST, frozenset[str]]] = field(default_factory=dict)
@@ -240,6 +241,11 @@ class LearningFlow:
         """A statement of what a network computes: a layer constructor, or any statement of a network
         class's methods other than `__init__` (`forward`, the observation decoding it calls)."""
         if u.own == "architecture":
+            return True
+        if u.fn.name == "__init__" and self.in_model_class(u.fn) and _base_constructor_call(u.node):
+            # the network's own base built with these arguments (`super().__init__(config, ..., rotary_base=
+            # config.rotary_base)` of megatron's `GPTModel` in ROLL e1362d7e..8eb27cc2 mcore_adapter/.../
+            # model_factory.py:352): what the base builds, layers and their sizes and encodings, is the network
             return True
         return u.fn.name != "__init__" and not u.fn.is_module and self.in_model_class(u.fn) and u.sink != "logging"
 
@@ -1040,7 +1046,11 @@ class LearningFlow:
         attrs = sorted(d for d in data if d.startswith("self."))
         if attrs and is_class_body(fn):
             out.extend((w, ()) for a in attrs for w in self._field_readers(fn, a[5:]))
-        if attrs and fn.name == "__init__" and fn.class_name and self._configuration_class(fn):
+        # a dataclass's `__post_init__` runs at construction as `__init__` does: what it sets are the object's fields
+        # (ROLL e1362d7e..8eb27cc2 mcore_adapter/.../model_config.py:357, `McaModelConfig.__post_init__`'s
+        # `self.rotary_base = self.rope_parameters.get("rope_theta", ...)`, read as `config.rotary_base` by the
+        # model factory, was "reach no loss")
+        if attrs and fn.name in ("__init__", "__post_init__") and fn.class_name and self._configuration_class(fn):
             out.extend((w, ()) for a in attrs if a.count(".") == 1 for w in self._config_field_readers(fn, a[5:]))
         if attrs and fn.class_name:
             uses = self._uses_in_class(fn)
@@ -1334,7 +1344,7 @@ class LearningFlow:
             return []  # `forward`-like implicit calls are dispatch the text does not show
         out: list[Unit] = []
         in_scope = out_of_scope_kind(fn.path) not in TEST_KINDS
-        for path, line in _own_module_kept(self.side.references(name), fn):
+        for path, line in _own_module_kept(self.side.references(name), fn, self._ancestor_paths(fn)):
             if not path.endswith(PY_SUFFIXES) or (in_scope and out_of_scope_kind(path) in TEST_KINDS):
                 continue  # a test that calls product code is not where training uses its value
             module = self.side.module(path)
@@ -1352,12 +1362,50 @@ class LearningFlow:
                 calls = [c for c in u.calls if last_name(call_name(c)) == name and not self._other_owner(c, fn)
                          and not self._calls_another(c, fn, caller)]
                 if any(_fits(c, arity) for c in calls) or (not calls and _passed_on(u, name, fn, caller)
-                                                            and not self._names_another(name, fn, caller)):
+                                                            and not self._names_another(name, fn, caller)) \
+                        or (not calls and self._method_passed_on(u, name, fn, caller)):
                     out.append(u)  # a call that fits the signature, or the function passed on as a value
         if not out and in_scope:  # looked up by name: `getattr(module, name_from_config)(...)` (flow/byname.py)
             out = by_name_callers(fn, self.side, self.units, _class_methods)
         self._callers[key] = out
         return out
+
+    def _ancestor_paths(self, fn: FunctionInfo) -> frozenset[str]:
+        """The modules that define a base class of `fn`'s class (by name): a base's method calling `self.<name>()`
+        runs the override, and the mentions there are kept past the `MAX_CALLERS` cut (`_own_module_kept`). Real
+        shape: verifiers 0305d0a8..39f0675a: `MultiTurnEnv.rollout` had "no caller" while `Environment`
+        (verifiers/envs/environment.py) calls `self.rollout(...)`: the first 40 mentions of `rollout` were the
+        repository's environments and tests."""
+        if not fn.class_name:
+            return frozenset()
+        ancestors = self._ancestors(fn.class_name.rsplit(".", 1)[-1])
+        if not ancestors:
+            return frozenset()
+        key = tuple(sorted(ancestors))
+        found = self._memo.ancestor_paths.get(key)
+        if found is None:
+            header = re.compile(r"^\s*class\s+(" + "|".join(re.escape(a) for a in sorted(ancestors)) + r")\b", re.MULTILINE)
+            found = frozenset(path for path, text in self.side.texts().items()
+                              if path.endswith(PY_SUFFIXES) and header.search(text) is not None)
+            self._memo.ancestor_paths[key] = found
+        return found
+
+    def _method_passed_on(self, u: Unit, name: str, fn: FunctionInfo, caller: FunctionInfo) -> bool:
+        """The method `fn` handed as a value, `self.<name>`, in an argument of a call at `u` (`maybe_await(
+        self.env_response, rollout, state)`, `executor.submit(self.step, ...)`), where `self.<name>()` at the
+        same place would call `fn` (`_calls_another`: the caller's class is `fn`'s, a subclass or a base of
+        it): the helper runs it, and what it returns comes back through that call. Real shape: verifiers
+        0305d0a8..39f0675a verifiers/envs/tool_env.py:73 `ToolEnv.env_response` (dict tool calls now parsed)
+        was "no caller found": `MultiTurnEnv.rollout` runs it as `await maybe_await(self.env_response, ...)`."""
+        if not fn.class_name or not caller.class_name:
+            return False
+        for call in u.calls:
+            for arg in [*call.args, *(k.value for k in call.keywords)]:
+                if isinstance(arg, ast.Attribute) and arg.attr == name and isinstance(arg.value, ast.Name) \
+                        and arg.value.id == "self" and not self._calls_another(
+                            ast.Call(func=arg, args=[], keywords=[]), fn, caller):
+                    return True
+        return False
 
     def _names_another(self, name: str, fn: FunctionInfo, caller: FunctionInfo) -> bool:
         """A function passed on by name (`jax.lax.scan(_env_step, ...)`) that resolves, in the caller's
@@ -1671,6 +1719,20 @@ def enclosing_names(fn: FunctionInfo) -> frozenset[str]:
     return out
 
 
+def _base_constructor_call(node: ast.stmt) -> bool:
+    """`super().__init__(...)` or `Base.__init__(self, ...)` with arguments besides `self`: the statement hands values
+    to the base class's constructor."""
+    if not isinstance(node, ast.Expr) or not isinstance(node.value, ast.Call):
+        return False
+    call = node.value
+    if not isinstance(call.func, ast.Attribute) or call.func.attr != "__init__":
+        return False
+    receiver = call.func.value
+    if isinstance(receiver, ast.Call) and isinstance(receiver.func, ast.Name) and receiver.func.id == "super":
+        return bool(call.args or call.keywords)
+    return len(call.args) > 1 or bool(call.keywords)
+
+
 def _stores_into_argument(u: Unit) -> bool:
     """The unit stores into, or calls a method on, an object a parameter holds (`buffer.add(obs, r)`,
     `data.rewards[i] = r`): the value leaves with that object to code the flow does not see."""
@@ -1915,7 +1977,8 @@ def _fills_container(node: ast.stmt) -> bool:
         and isinstance(node.value.func, ast.Attribute) and node.value.func.attr in CONTAINER_FILLS
 
 
-def _own_module_kept(refs: list[tuple[str, int]], fn: FunctionInfo) -> list[tuple[str, int]]:
+def _own_module_kept(refs: list[tuple[str, int]], fn: FunctionInfo, also: frozenset[str] = frozenset()
+                     ) -> list[tuple[str, int]]:
     """The first `MAX_CALLERS` mentions of `fn`'s name (file order), then those of `fn`'s own module the cut
     left out: a name is resolved in its own scope first, and a common name (`move`, `step`, `update`) has more
     mentions across a repository than `MAX_CALLERS` reads. Real shape (jumanji 1f38fe66..ea23c441): PacMan's
@@ -1924,7 +1987,7 @@ def _own_module_kept(refs: list[tuple[str, int]], fn: FunctionInfo) -> list[tupl
     found" filed the ghost collision fix (`invert_mask * jnp.inf` -> `jnp.where`) as no effect. The order of
     the mentions read before is kept (which sink a search meets first depends on it)."""
     head = refs[:MAX_CALLERS]
-    return head + [ref for ref in refs[MAX_CALLERS:] if ref[0] == fn.path]
+    return head + [ref for ref in refs[MAX_CALLERS:] if ref[0] == fn.path or ref[0] in also]
 
 
 def _own_module_first(refs: list[tuple[str, int]], fn: FunctionInfo) -> list[tuple[str, int]]:

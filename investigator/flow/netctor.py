@@ -60,3 +60,41 @@ def rebuilt_network(base: ast.stmt, cand: ast.stmt, module: Any) -> str | None:
     if "." in name:  # `nn.Linear` and friends: the layers detector's own pattern
         return None
     return name if _is_network_class(name, module) else None
+
+
+def _constructed(call: ast.Call) -> tuple[str, ast.Call] | None:
+    """(class name, call) of a call that builds an object or binds its constructor's arguments:
+    `Cls(...)`, `partial(Cls, ...)` / `functools.partial(Cls, ...)` (the partial's own arguments)."""
+    name = dotted(call.func)
+    if name and last_name(name) == "partial" and call.args:
+        inner = dotted(call.args[0])
+        return (inner, call) if inner else None
+    return (name, call) if name else None
+
+
+def _network_calls(node: ast.AST, module: Any) -> dict[str, list[str]]:
+    """The arguments of each call in `node` that builds a project network class (or binds its constructor's
+    arguments in a `partial`), by class name."""
+    out: dict[str, list[str]] = {}
+    for call in ast.walk(node):
+        if not isinstance(call, ast.Call):
+            continue
+        found = _constructed(call)
+        if found is None or "." in found[0] or not _is_network_class(found[0], module):
+            continue
+        out.setdefault(found[0], []).append(_arguments(found[1]))
+    return out
+
+
+def reconfigured_network(base: ast.stmt, cand: ast.stmt, base_module: Any, cand_module: Any) -> str | None:
+    """The project network class a changed statement constructs (or binds constructor arguments of) with
+    other arguments at the two commits, where the flow could not follow the built object: what the network
+    computes changes wherever it is built from, so the change is its architecture's, not "no effect". Real
+    shape: jaxrl_m 7e8d8fe0..54ef8acb jaxrl_m/vision/bridge_resnet_v1.py:320, a module-level registry
+    `bridge_resnetv1_configs = {'resnetv1-18-bridge': ft.partial(ResNetEncoder, ..., norm='group'), ...}`
+    (BatchNorm -> GroupNorm), merged into `jaxrl_m.vision.encoders` and looked up by name by its users."""
+    b, c = _network_calls(base, base_module), _network_calls(cand, cand_module)
+    for name in sorted(set(b) & set(c)):
+        if sorted(b[name]) != sorted(c[name]):
+            return name
+    return None

@@ -122,6 +122,7 @@ class Expander:
         # by the module's own functions (flow/falsequiet.py: what "same effects" did not compare)
         self.module_values: dict[str, str] = {}
         self.module_values_of = ""  # the path of the module `module_values` describes
+        self.module_stmts: dict[str, frozenset[int]] = {}  # id() of the statements that made each of `module_values`
         # ids of the analysed function's expression nodes whose expanded text is recorded in `probed`
         # (the edited parts of changed statements, flow/sameparts.py)
         self.probes: frozenset[int] = frozenset()
@@ -236,6 +237,7 @@ class Expander:
             state.effects.extend(_module_globals(fn, state))
         self.module_values = {name: _text(_shown(v.expr)) for name, v in state.env.items()
                               if fn.is_module and name.isidentifier() and not name.startswith("_")}
+        self.module_stmts = {name: state.env[name].stmts for name in self.module_values}
         self.module_values_of = fn.path if fn.is_module else ""
         return state.effects
 

@@ -282,15 +282,6 @@ class LearningFlow:
             self._eval_only[key] = not feeds_training(fn)
         return kind if self._eval_only[key] else None
 
-    def is_evaluation_code(self, start: list[Unit]) -> bool:
-        """Every statement is evaluation code itself: it stores into an object held for evaluation
-        (`self._eval_env = ObsNormalize(self._eval_env)`) or lies in a function off the flow as evaluation
-        (`off_path`, `evaluation_only`). Not training code whose value the search saw reach evaluation only,
-        which may be a sink the search does not know (rejax's jitted `train_iteration`, whose TrainState feeds
-        the next iteration and the evaluation callback)."""
-        return bool(start) and all(_holds_for_evaluation(u) or self.off_path(u.fn) == "evaluation"
-                                   or self.evaluation_only(u.fn) for u in start)
-
     def off_path_context(self, u: Unit, ctx: tuple[Unit, ...]) -> str | None:
         """The state's function, or a call site it was entered through, is off the flow (`off_path`)."""
         for w in (u, *reversed(ctx)):

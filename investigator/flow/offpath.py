@@ -10,10 +10,8 @@ copy of a recurrent model dropped a `.cpu()` (export is not training).
 
 The rule, conservative: a finding is judged only when every location it names is a statement of a
 function the flow can read. When every such statement's value reaches only logging, metrics,
-printing code, or training code's value reaches only evaluation, and the search ended before its visit
-limit, the finding becomes a no-effect item. When the statement is evaluation code itself (an evaluation
-function, an object held for evaluation) the finding is lowered to low: evaluation does not train, but
-it measures the returns a user reads as the regression. (The search over-approximates: by names, without kill sets, a call's result
+printing or evaluation-only code, and the search ended before its visit limit, the finding becomes
+a no-effect item. (The search over-approximates: by names, without kill sets, a call's result
 carrying its arguments on even when the callee cannot be read, so ending without a real sink means
 none the code shows is reachable.) When every statement lies in export code (named like export: `as_jit`, `export_onnx`,
 `_OnnxPolicy`, or a class only export code instantiates), or in export and logging code, the finding
@@ -38,7 +36,7 @@ QUIET = ("logging", "evaluation")
 
 @dataclass
 class OffPath:
-    """How a finding is off the flow: `no_effect` (only logging) or `low` (evaluation, export)."""
+    """How a finding is off the flow: `no_effect` (only logging/evaluation) or `low` (export)."""
 
     verdict: str
     reason: str
@@ -73,27 +71,17 @@ class FlowCheck:
         kinds = {v for v in verdicts if v is not None and v != "comment"}
         if not kinds:
             return None
-        if kinds <= {"logging", "reaches evaluation"}:
-            where = " and ".join(sorted(k.removeprefix("reaches ") for k in kinds))
+        if kinds <= set(QUIET):
+            where = " and ".join(sorted(kinds))
             return OffPath("no_effect", f"the changed statement's value reaches only {where} code "
                                         f"(followed on the learning-signal flow), not the learning signal")
-        if kinds <= {*QUIET, "reaches evaluation"}:
-            # evaluation does not train, but what it measures is often the curve the user calls a regression: an
-            # evaluation env that lost its observation normaliser reports lower returns from the same policy
-            # (omnisafe 89717ba9..15603dd7 moved `_eval_env`'s wrappers into a sibling method), so it stays a
-            # finding, low
-            where = " and ".join(sorted({k.removeprefix("reaches ") for k in kinds}))
-            return OffPath("low", f"the changed statement is evaluation code, its value reaches only {where} code "
-                                  f"(followed on the learning-signal flow): it changes what evaluation measures, not "
-                                  f"training")
         if "export" in kinds:
             return OffPath("low", "the changed statement is in code that exports a trained model (TorchScript, "
                                   "ONNX), not in training")
         return None
 
     def _verdict(self, side: str, path: str, line: int) -> str | None:
-        """export | logging | evaluation (evaluation code) | reaches evaluation (training code whose value only
-        evaluation reads) | comment (a comment line), or None (on the flow, or not decided)."""
+        """export | logging | evaluation | comment (a comment line), or None (on the flow, or not decided)."""
         if not path.endswith(PY_SUFFIXES) or out_of_scope_kind(path):
             return None  # tests, examples, docs: the scope rule moves them, recording their severity
         flow = self.flow(side)
@@ -116,8 +104,6 @@ class FlowCheck:
             start = [unit]
         placement = flow.place(start)
         self.visits += placement.visited
-        if placement.sink == "evaluation" and placement.complete and not flow.is_evaluation_code(start):
-            return "reaches evaluation"
         if placement.sink in QUIET and placement.complete:
             return placement.sink
         return None

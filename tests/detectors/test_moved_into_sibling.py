@@ -66,10 +66,12 @@ def make(env_id, num_envs):
 
 
 def _titles(call: str = "self._wrapper_eval(obs_normalize)", wrapped: str = "ObsNormalize(self._eval_env)") -> list[str]:
+    """Titles of the findings and of the no-effect items: a removal from the evaluation env reaches only
+    evaluation, so the flow files it as a no-effect item with that reason; it is still reported."""
     result = run_on({"adapter.py": BASE, "wrappers.py": WRAPPERS},
                     {"adapter.py": CAND.format(call=call, wrapped=wrapped), "wrappers.py": WRAPPERS},
                     only={"norm_wrappers"})
-    return [f.title for f in result.findings]
+    return [f.title for f in result.findings] + [n.title for n in result.no_effect]
 
 
 def test_wrapper_moved_into_a_sibling_method_is_not_removed() -> None:
@@ -86,12 +88,12 @@ def test_sibling_nobody_calls_is_no_home() -> None:
     assert any("Normalisation wrapper removed" in t for t in titles), titles
 
 
-def test_a_removal_that_reaches_only_evaluation_is_low_not_silent() -> None:
-    """The evaluation env's normaliser removed: training is unchanged, but the returns evaluation reports drop,
-    so the finding stays, lowered to low with the reason (a logged-only value would be no effect)."""
+def test_a_removal_that_reaches_only_evaluation_is_a_no_effect_item_with_its_reason() -> None:
+    """The evaluation env's normaliser removed: training is unchanged, so no finding, but the report says what was
+    removed and why it has no effect on training (not silent)."""
     result = run_on({"adapter.py": BASE, "wrappers.py": WRAPPERS},
                     {"adapter.py": CAND.format(call="pass", wrapped="self._eval_env"), "wrappers.py": WRAPPERS},
                     only={"norm_wrappers"})
-    removed = [f for f in result.findings if "Normalisation wrapper removed" in f.title]
-    assert removed and all(f.severity.value == "low" for f in removed), result.findings
-    assert "evaluation" in removed[0].rationale
+    assert not [f for f in result.findings if "Normalisation wrapper removed" in f.title], result.findings
+    removed = [n for n in result.no_effect if "Normalisation wrapper removed" in n.title]
+    assert removed and "evaluation" in removed[0].reason, result.no_effect

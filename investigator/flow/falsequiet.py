@@ -36,6 +36,7 @@ from __future__ import annotations
 import ast
 import builtins
 import re
+from collections.abc import Iterator
 
 from investigator.pyast import call_name, import_names, last_name
 
@@ -179,6 +180,18 @@ def _own_package(module: str, paths: frozenset[str]) -> bool:
     return bool(head) and (f"{head}.py" in paths or any(p.startswith(head + "/") for p in paths))
 
 
+def _rebound_imports(base_tree: ast.AST, cand_tree: ast.AST) -> Iterator[tuple[str, str, str]]:
+    """(name, old module, new module) for each name a file's top-level code binds to one absolute module at each
+    commit, a different one at the candidate (relative imports are resolved against the file's package: not here)."""
+    base, cand = _bindings(base_tree), _bindings(cand_tree)
+    for name in sorted(set(base) & set(cand)):
+        if base[name] == cand[name] or len(cand[name]) != 1 or len(base[name]) != 1:
+            continue
+        old, new = next(iter(base[name])), next(iter(cand[name]))
+        if not old.startswith(".") and not new.startswith("."):
+            yield name, old, new
+
+
 def missing_modules(base_tree: ast.AST, cand_tree: ast.AST, base_paths: frozenset[str],
                     cand_paths: frozenset[str]) -> list[tuple[str, str, str]]:
     """(name, old module, new module) for each name a file's top-level code binds to a module of the
@@ -187,14 +200,8 @@ def missing_modules(base_tree: ast.AST, cand_tree: ast.AST, base_paths: frozense
     reads the name breaks. Real shape: mujoco_playground 462053ac..d5e6b475 mujoco_playground/__init__.py:25
     `wrapper_torch = importlib.import_module("mujoco_playground.rss2025._src.wrapper_torch")` (no `rss2025`
     in the tree; `except (ImportError, AttributeError): wrapper_torch = None`)."""
-    base, cand = _bindings(base_tree), _bindings(cand_tree)
     out: list[tuple[str, str, str]] = []
-    for name in sorted(set(base) & set(cand)):
-        if base[name] == cand[name] or len(cand[name]) != 1 or len(base[name]) != 1:
-            continue
-        old, new = next(iter(base[name])), next(iter(cand[name]))
-        if old.startswith(".") or new.startswith("."):
-            continue  # relative imports: resolved against the file's package, not followed here
+    for name, old, new in _rebound_imports(base_tree, cand_tree):
         if _own_package(new, cand_paths) and _present(old, base_paths) and not _present(new, cand_paths):
             out.append((name, old, new))
     return out
@@ -224,14 +231,8 @@ def repaired_imports(base_tree: ast.AST, cand_tree: ast.AST, base_paths: frozens
     are not units, so without this the repair is silent. Real shape: maddpg e110c9e2..3ceefa0a
     maddpg/common/distributions.py:3 `import multiagent_rl.common.tf_util as U` -> `import
     maddpg.common.tf_util as U` (the trainer maddpg/trainer/maddpg.py:6 imports `make_pdtype` from it)."""
-    base, cand = _bindings(base_tree), _bindings(cand_tree)
     out: list[tuple[str, str, str]] = []
-    for name in sorted(set(base) & set(cand)):
-        if base[name] == cand[name] or len(cand[name]) != 1 or len(base[name]) != 1:
-            continue
-        old, new = next(iter(base[name])), next(iter(cand[name]))
-        if old.startswith(".") or new.startswith("."):
-            continue
+    for name, old, new in _rebound_imports(base_tree, cand_tree):
         head = old.split(".")[0]
         if (_present(old, base_paths) or _own_package(old, base_paths)
                 or re.search(rf"(?<![\w.-]){re.escape(head)}(?![\w-])", declared)):

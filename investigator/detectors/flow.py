@@ -223,7 +223,8 @@ def assignment(node: ast.AST) -> tuple[ast.stmt, ast.expr] | None:
     return None
 
 
-def _is_no_grad(expr: ast.AST) -> bool:
+def is_no_grad(expr: ast.AST) -> bool:
+    """`torch.no_grad()`, `torch.inference_mode()`, `no_grad` (a decorator or a `with` item)."""
     target = expr.func if isinstance(expr, ast.Call) else expr
     return last_name(dotted(target)) in NO_GRAD
 
@@ -309,7 +310,7 @@ class Flow:
     def sites(self, fn: FunctionInfo) -> list[Site]:
         key = id(fn)
         if key not in self._cache:
-            decorated_no_grad = any(_is_no_grad(d) for d in getattr(fn.node, "decorator_list", []))
+            decorated_no_grad = any(is_no_grad(d) for d in getattr(fn.node, "decorator_list", []))
             ctx = _Ctx(fn, (), decorated_no_grad, 0, (fn,), alias_bindings(fn), frozenset(),
                        no_grad_from=0 if decorated_no_grad else -1)
             self._count = 0
@@ -729,7 +730,7 @@ class Flow:
             self._walk_body(node.orelse, _replace(c, branches=(*c.branches, (id(node), 1))), out)
             return
         if isinstance(node, ast.With | ast.AsyncWith):
-            inner = c.no_grad or any(_is_no_grad(item.context_expr) for item in node.items)
+            inner = c.no_grad or any(is_no_grad(item.context_expr) for item in node.items)
             for item in node.items:
                 self._walk(item.context_expr, c, out)
             opened = c.no_grad_from if c.no_grad or not inner else c.depth
@@ -755,7 +756,7 @@ class Flow:
         if callee is None or callee in c.chain or callee.is_module:
             return
         bindings, aliases = self._bind(call, callee, c, receiver=True)
-        callee_no_grad = c.no_grad or any(_is_no_grad(d) for d in getattr(callee.node, "decorator_list", []))
+        callee_no_grad = c.no_grad or any(is_no_grad(d) for d in getattr(callee.node, "decorator_list", []))
         inner = _Ctx(
             callee, c.loops, callee_no_grad, c.depth + 1, (*c.chain, callee), bindings, aliases,
             targets,

@@ -254,8 +254,10 @@ class LearningFlow:
         `flow.evaluation`): a rollout called `evaluate` is training's data source."""
         if out_of_scope_kind(fn.path) in ("test", "documentation"):
             return True  # a test's `space.sample()` or `env.step()` is not training
-        if not named_like_evaluation(fn):
-            return False
+        return named_like_evaluation(fn) and self._feeds_no_training(fn)
+
+    def _feeds_no_training(self, fn: FunctionInfo) -> bool:
+        """`fn` writes nothing a loss-computing function of its module reads (`feeds_training`), memoised."""
         key = self._memo.pin(fn)
         if key not in self._eval_only:
             self._eval_only[key] = not feeds_training(fn)
@@ -275,12 +277,7 @@ class LearningFlow:
         if out_of_scope_kind(fn.path) in ("test", "documentation"):
             return "evaluation"
         kind = "evaluation" if named_only_for_evaluation(fn) else "logging" if named_like_logging(fn) else None
-        if kind is None:
-            return None
-        key = self._memo.pin(fn)
-        if key not in self._eval_only:
-            self._eval_only[key] = not feeds_training(fn)
-        return kind if self._eval_only[key] else None
+        return kind if kind is not None and self._feeds_no_training(fn) else None
 
     def off_path_context(self, u: Unit, ctx: tuple[Unit, ...]) -> str | None:
         """The state's function, or a call site it was entered through, is off the flow (`off_path`)."""

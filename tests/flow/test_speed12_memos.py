@@ -18,7 +18,7 @@ import random
 from pathlib import Path
 
 import investigator
-from investigator.detectors.flow import Flow, _is_no_grad, _replace
+from investigator.detectors.flow import Flow, _replace, is_no_grad
 from investigator.detectors.functions import FunctionInfo, ParsedModule, parse_module
 from investigator.detectors.pairs import SideIndex
 from investigator.detectors.sources import MemoryTree
@@ -166,7 +166,7 @@ class _OldFlow(Flow):
             self._walk_body(node.orelse, _replace(c, branches=(*c.branches, (id(node), 1))), out)
             return
         if isinstance(node, ast.With | ast.AsyncWith):
-            inner = c.no_grad or any(_is_no_grad(item.context_expr) for item in node.items)
+            inner = c.no_grad or any(is_no_grad(item.context_expr) for item in node.items)
             for item in node.items:
                 self._walk(item.context_expr, c, out)
             opened = c.no_grad_from if c.no_grad or not inner else c.depth

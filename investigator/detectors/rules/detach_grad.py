@@ -13,7 +13,7 @@ from investigator.detectors.base import (
     Hit,
     feature_hit,
 )
-from investigator.detectors.flow import NO_GRAD, Site
+from investigator.detectors.flow import Site, is_no_grad
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import (
@@ -286,20 +286,15 @@ def _from_cut_values(value: ast.expr, cut: dict[str, bool]) -> bool:
     return bool(reads) and all(cut.get(name, False) for name in reads)
 
 
-def _no_grad_expr(expr: ast.AST) -> bool:
-    target = expr.func if isinstance(expr, ast.Call) else expr
-    return last_name(dotted(target)) in NO_GRAD
-
-
 def runs_without_grad(fn: FunctionInfo) -> bool:
     """The whole body of `fn` runs without gradients: a `@torch.no_grad()` / `@torch.inference_mode()`
     decorator, or every statement (a docstring aside) inside a `with torch.no_grad():`."""
     node = fn.node
-    if any(_no_grad_expr(d) for d in getattr(node, "decorator_list", [])):
+    if any(is_no_grad(d) for d in getattr(node, "decorator_list", [])):
         return True
     body = [st for st in getattr(node, "body", []) if not (isinstance(st, ast.Expr) and isinstance(st.value, ast.Constant))]
     return bool(body) and all(isinstance(st, ast.With | ast.AsyncWith)
-                              and any(_no_grad_expr(item.context_expr) for item in st.items) for st in body)
+                              and any(is_no_grad(item.context_expr) for item in st.items) for st in body)
 
 
 def _same_gradient_context(feature: Feature, ctx: DetectorContext) -> bool:

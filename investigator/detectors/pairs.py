@@ -90,7 +90,10 @@ class SideIndex:
                     parsed = parse_module(path, text, self.side, self._shared_ast(path))
                     parsed.index = self  # configuration defaults are looked up in imported modules
                 except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
-                    self.failures.append(ParseFailure(path, self.side, f"does not parse: {exc}"))
+                    if not path.endswith(".pyi"):
+                        # a type stub never runs: one a stub generator wrote invalid (mjlab's vendored
+                        # `typings/mujoco/_specs.pyi`, a default argument before a plain one) loses no training code
+                        self.failures.append(ParseFailure(path, self.side, f"does not parse: {exc}"))
             self._modules[path] = parsed
         return self._modules[path]
 

@@ -72,6 +72,19 @@ def test_file_that_does_not_parse_is_recorded_and_the_rest_goes_on() -> None:
     assert any(f.source.endswith("grad_clip") for f in result.findings)
 
 
+def test_type_stub_that_does_not_parse_is_no_failure() -> None:
+    """mjlab's vendored `typings/mujoco/_specs.pyi` (a default argument before a plain one): a stub never runs."""
+    stub = "class MjSpec:\n    def add(self, name: str = ..., kind: int) -> None: ...\n"
+    base = {"good.py": "import torch.nn as nn\nfrom typings.spec import MjSpec\n\ndef step(m, opt, loss):\n"
+                       "    spec = MjSpec()\n    spec.add('a', 1)\n    loss.backward()\n"
+                       "    nn.utils.clip_grad_norm_(m.parameters(), 0.5)\n    opt.step()\n",
+            "typings/spec.pyi": stub}
+    cand = dict(base, **{"good.py": base["good.py"].replace("    nn.utils.clip_grad_norm_(m.parameters(), 0.5)\n", "")})
+    result = run_on(base, cand)
+    assert not any(f.path.endswith(".pyi") for f in result.failures), result.failures
+    assert any(f.source.endswith("grad_clip") for f in result.findings)
+
+
 def test_walk_inlines_helpers_and_binds_parameters() -> None:
     base = {"t.py": """
     import torch.nn as nn

@@ -192,7 +192,7 @@ def _collect(fn: FunctionInfo, body: list[ast.stmt], loops: tuple[int, ...], out
         if graph_context(stmt):
             made.extend(_collect(fn, stmt.body, loops, out))  # flow/units.py `graph_context`: its body, as written
             continue
-        if keras_function_builder(stmt):
+        if keras_function_builder(stmt) or default_graph_store(stmt):
             continue
         parts = _header_parts(stmt)
         unit = _unit(fn, len(out), stmt, parts, loops)
@@ -248,6 +248,16 @@ def keras_function_builder(stmt: ast.stmt) -> bool:
     return isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and not stmt.value.args \
         and not stmt.value.keywords and isinstance(stmt.value.func, ast.Attribute) \
         and stmt.value.func.attr in KERAS_BUILDERS
+
+
+def default_graph_store(stmt: ast.stmt) -> bool:
+    """`self.graph = tf.get_default_graph()` (also `tf.compat.v1.`): a handle on the graph operations are added to,
+    kept for `graph_context`; removing it changes no value (a later read of the attribute fails loudly). Real shape:
+    alpha-zero-general gobang/keras/NNet.py:30 (above), filed as "part of the network `NNetWrapper`" once the
+    `with` that read it was gone."""
+    return isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.value, ast.Call) \
+        and not stmt.value.args and not stmt.value.keywords \
+        and last_name(call_name(stmt.value)) == "get_default_graph"
 
 
 def _dependent_arms(test: ast.expr, made: list[int], out: list[Unit]) -> list[int]:

@@ -80,3 +80,21 @@ def test_another_call_dropped_with_the_context_stays_significant():
     found = _found("graph", "board", builder="reset_states")
     assert any(f.severity.value == "significant" and "predict" in f.title for f in found), \
         [(f.severity, f.title) for f in found]
+
+
+def _unit_texts(body: str) -> list[str]:
+    import ast
+
+    from investigator.detectors.functions import parse_module
+    from investigator.flow.units import units_of
+
+    module = parse_module("nnet.py", "class N:\n    def __init__(self):\n" + body, "candidate")
+    assert module is not None
+    return [ast.unparse(u.node).splitlines()[0] for u in units_of(module.functions["N.__init__"])]
+
+
+def test_a_default_graph_handle_is_no_statement():
+    """gobang/keras/NNet.py:30 `self.graph = tf.get_default_graph()`, filed as "part of the network
+    `NNetWrapper`" once the `with` that read it was unwrapped."""
+    assert _unit_texts("        self.graph = tf.get_default_graph()\n        self.x = 1\n") == ["self.x = 1"]
+    assert _unit_texts("        self.graph = tf.Graph()\n") == ["self.graph = tf.Graph()"]

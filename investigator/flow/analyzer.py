@@ -103,6 +103,8 @@ from investigator.flow.groups import grouped_input
 from investigator.flow.handedin import handed_in_call
 from investigator.flow.heldattrs import one_side_attributes
 from investigator.flow.identityopt import default_truth, identity_calls, identity_hooks
+from investigator.flow.fieldswitch import describe as describe_fields
+from investigator.flow.fieldswitch import field_truth, new_name_field
 from investigator.flow.inertopt import describe as inert_describe
 from investigator.flow.inertopt import inert, new_option_values, stored_only
 from investigator.flow.inferred import same_statement_but_inferred
@@ -2213,7 +2215,8 @@ def _without_new_settings_fields(changes: list[UnitChange], pair: FunctionPair, 
         value = node.value if isinstance(node, ast.AnnAssign | ast.Assign) else None
         name = _field_name(c.cand) if c.base is None else None
         if name is None or c.cand is None or value is None or not (
-                new_field_declared(c.cand, pair.base.module.tree) or name in switches):
+                new_field_declared(c.cand, pair.base.module.tree) or name in switches
+                or new_name_field(index.base, index.cand, name)):
             kept.append(c)
             continue
         found = codedefault.configured(side, name, ast.unparse(value), c.cand.fn.path)
@@ -2387,7 +2390,7 @@ class _StripHanded(ast.NodeTransformer):
 
 def _opt_in(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander, effects_b: list[Effect] | None,
             eb: list[Effect], ec: list[Effect], config: ConfigValues, bound: dict[str, ast.expr] | None = None,
-            passed: frozenset[str] = frozenset(), cases: NewCases | None = None
+            passed: frozenset[str] = frozenset(), cases: NewCases | None = None, index: PairIndex | None = None
             ) -> tuple[list[Effect], list[Effect], str, str, str]:
     """The differences left with the candidate's new opt-in options at their defaults (flow/optin.py:
     branches on them not taken, arguments they decide read as the callee's own default) and the
@@ -2414,7 +2417,9 @@ def _opt_in(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander, ef
     new_tests = _new_case_tests(cand_fn, cases, base_tests)
     arms = unhandled_arms(base_fn.node, cand_fn.node)
     arm_tests = [n.test for n in ast.walk(cand_fn.node) if isinstance(n, ast.If) and ast.unparse(n.test) in arms]
-    if not used and not silent and not new_tests and not arm_tests:
+    fields: dict[str, str] = {}  # new settings fields read in a decided test (flow/fieldswitch.py)
+    if not used and not silent and not new_tests and not arm_tests and (
+            index is None or not _field_tests_reached(cand_fn, expander, index)):
         return eb, ec, "", "", plain
     by_option = assumption(options, cand_fn.path, cand_fn.class_name) if options else None
 
@@ -2425,6 +2430,11 @@ def _opt_in(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander, ef
         if decided is None and cases is not None and ast.unparse(test) not in base_tests:
             # a test the baseline has too is decided alike at both: not here
             decided = cases.truth(test, reads=_reads_of(fn, memo))
+        if decided is None and index is not None:
+            found = field_truth(test, index.base, index.cand)
+            if found is not None:
+                fields.update(found[1])
+                decided = found[0]
         return False if decided is None and fn is cand_fn and ast.unparse(test) in arms else decided
 
     arguments = neutral_arguments(options, cand_fn.path, cand_fn.class_name, expander.resolver) if options else None
@@ -2441,6 +2451,9 @@ def _opt_in(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander, ef
     parts = [f"the option(s) {describe(shown)} are new and their defaults keep the baseline's behaviour"
              + (" (an argument they decide is, at their defaults, the callee's own default)" if handed else "")
              + "; " + "; ".join(dict.fromkeys(notes))] if shown else []
+    if fields:
+        parts.append(f"the new settings field(s) {describe_fields(fields)} decide the branches they are tested in "
+                     "(no configuration or code sets them)")
     if new_tests and cases is not None:
         read = all(ast.unparse(t) in cases.read_tests for t in new_tests)  # decided by configured values alone
         parts.append(f"the branch(es) {', '.join(f'`if {ast.unparse(t)}:`' for t in new_tests[:3])} run only for "
@@ -2452,11 +2465,39 @@ def _opt_in(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander, ef
     if not shown:
         values |= {v for t in arm_tests for v in (compared_values(t) or ([], False))[0]}
     kind = OPT_IN_TITLES["neutral" if handed else "off" if used else "stored"] if shown else plain
+    if fields and not shown and not new_tests and not arm_tests:
+        kind = OPT_IN_TITLES["off"]
     title = "new case for value " + ", ".join(f"'{v}'" for v in sorted(values)) if values and not any(
         membership_key(n) or get_key(n) for t in new_tests for n in ast.walk(t) if isinstance(n, ast.expr)) else kind
     if not eb2 and not ec2:
         return eb, ec, why, "", title
     return eb2, ec2, "", why, plain
+
+
+_FIELD_DEPTH = 2  # calls followed from the analysed function to a test on a new settings field
+
+
+def _field_tests_reached(fn: FunctionInfo, expander: Expander, index: PairIndex, depth: int = 0,
+                         seen: set[int] | None = None) -> bool:
+    """Whether `fn`, or a project function it calls (up to `_FIELD_DEPTH` calls deep), tests a new settings field
+    that its default decides (flow/fieldswitch.py): only then is the function expanded once more with them."""
+    seen = seen if seen is not None else set()
+    if id(fn.node) in seen:
+        return False
+    seen.add(id(fn.node))
+    calls: list[ast.Call] = []
+    for n in ast.walk(fn.node):
+        if isinstance(n, ast.If | ast.IfExp | ast.While) and field_truth(n.test, index.base, index.cand) is not None:
+            return True
+        if isinstance(n, ast.Call):
+            calls.append(n)
+    if depth >= _FIELD_DEPTH:
+        return False
+    for call in calls:
+        callee = expander.resolver.resolve(call, fn)
+        if callee is not None and _field_tests_reached(callee, expander, index, depth + 1, seen):
+            return True
+    return False
 
 
 def _new_case_tests(fn: FunctionInfo, cases: NewCases | None, base_tests: set[str]) -> list[ast.expr]:
@@ -2497,7 +2538,8 @@ def _at_defaults(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expande
     """The differences left with new options, new configuration keys or values and configuration reads
     at their defaults: (eb, ec, why nothing is left, what was left out, the title's note) (`_opt_in`,
     then `_at_callee_defaults`)."""
-    eb, ec, opt_in, partly, note = _opt_in(base_fn, cand_fn, expander, effects_b, eb, ec, config, bound, passed, cases)
+    eb, ec, opt_in, partly, note = _opt_in(base_fn, cand_fn, expander, effects_b, eb, ec, config, bound, passed, cases,
+                                           index)
     if not (eb or ec) or effects_b is None or opt_in:
         return eb, ec, opt_in, partly, note
     eb, ec, why, full = _at_callee_defaults(base_fn, cand_fn, expander, effects_b, eb, ec, index, config, handed,

@@ -97,14 +97,14 @@ from investigator.flow.falsequiet import (
     unread_globals,
 )
 from investigator.flow.fieldclass import carried_fields
+from investigator.flow.fieldswitch import describe as describe_fields
+from investigator.flow.fieldswitch import field_truth, new_name_field
 from investigator.flow.gather import gather_note
 from investigator.flow.graph import LearningFlow, Placement, linked_flows
 from investigator.flow.groups import grouped_input
 from investigator.flow.handedin import handed_in_call
 from investigator.flow.heldattrs import one_side_attributes
 from investigator.flow.identityopt import default_truth, identity_calls, identity_hooks
-from investigator.flow.fieldswitch import describe as describe_fields
-from investigator.flow.fieldswitch import field_truth, new_name_field
 from investigator.flow.inertopt import describe as inert_describe
 from investigator.flow.inertopt import inert, new_option_values, stored_only
 from investigator.flow.inferred import same_statement_but_inferred
@@ -2431,10 +2431,7 @@ def _opt_in(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander, ef
             # a test the baseline has too is decided alike at both: not here
             decided = cases.truth(test, reads=_reads_of(fn, memo))
         if decided is None and index is not None:
-            found = field_truth(test, index.base, index.cand)
-            if found is not None:
-                fields.update(found[1])
-                decided = found[0]
+            decided = _field_decided(test, index, fields)
         return False if decided is None and fn is cand_fn and ast.unparse(test) in arms else decided
 
     arguments = neutral_arguments(options, cand_fn.path, cand_fn.class_name, expander.resolver) if options else None
@@ -2464,14 +2461,23 @@ def _opt_in(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander, ef
     values = _values_of(new_tests, cases) if cases is not None and not shown else set()
     if not shown:
         values |= {v for t in arm_tests for v in (compared_values(t) or ([], False))[0]}
-    kind = OPT_IN_TITLES["neutral" if handed else "off" if used else "stored"] if shown else plain
-    if fields and not shown and not new_tests and not arm_tests:
-        kind = OPT_IN_TITLES["off"]
+    kind = OPT_IN_TITLES["neutral" if handed else "off" if used else "stored"] if shown \
+        else OPT_IN_TITLES["off"] if fields and not new_tests and not arm_tests else plain
     title = "new case for value " + ", ".join(f"'{v}'" for v in sorted(values)) if values and not any(
         membership_key(n) or get_key(n) for t in new_tests for n in ast.walk(t) if isinstance(n, ast.expr)) else kind
     if not eb2 and not ec2:
         return eb, ec, why, "", title
     return eb2, ec2, "", why, plain
+
+
+def _field_decided(test: ast.expr, index: PairIndex, fields: dict[str, str]) -> bool | None:
+    """The truth of a test on new settings fields at their defaults (flow/fieldswitch.py), recording in `fields` the
+    fields it read; None when they do not decide it."""
+    found = field_truth(test, index.base, index.cand)
+    if found is None:
+        return None
+    fields.update(found[1])
+    return found[0]
 
 
 _FIELD_DEPTH = 2  # calls followed from the analysed function to a test on a new settings field

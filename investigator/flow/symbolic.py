@@ -620,13 +620,15 @@ class Expander:
         self._body(callee.node.body, callee, inner, depth + 1, root=False)
         for e in inner.effects:
             st.effects.append(Effect(e.text, e.stmts | stmts))
-        value = _returned_value(inner.returned)
+        return self._returned(_returned_value(inner.returned), stmts)
+
+    def _returned(self, value: _Val | None, stmts: frozenset[int]) -> _Val:
+        """An inlined call's value: None for a procedure without a return. With options at their defaults
+        (flow/fieldswitch.py), `if not self.config.use_memory: return None` returns None, a value the caller hands on
+        (lerobot 59ab2862..e6f95674 `_prepare_memory_states`), not the nothing of a procedure (`_RETURNED_NONE`)."""
         if value is None:
             return _Val(ast.Constant(None), stmts)
         if self._assume is not None and isinstance(value.expr, ast.Constant) and value.expr.value is None:
-            # options at their defaults (flow/fieldswitch.py): `if not self.config.use_memory: return None` returns
-            # None, a value the caller hands on (lerobot 59ab2862..e6f95674 `_prepare_memory_states`), not the
-            # nothing of a procedure without a return
             return _Val(_RETURNED_NONE, stmts | value.stmts)
         return _Val(_distribute(value.expr), stmts | value.stmts)
 

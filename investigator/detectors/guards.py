@@ -1012,7 +1012,8 @@ def dead_guard(side: Side, path: str, line: int) -> Guard | None:
     tree = side.tree(path)
     if tree is None:
         return None
-    for node, taken in [*enclosing_branches(tree, line), *enclosing_arms(tree, line)]:
+    branches: list[tuple[ast.If | ast.IfExp, bool]] = [*enclosing_branches(tree, line), *enclosing_arms(tree, line)]
+    for node, taken in branches:
         if _is_main_guard(node.test):
             if taken and side.entry and side.entry != path and path not in side.rivals:
                 return Guard(f'under `if __name__ == "__main__":` of `{path}` (line {node.lineno}), which is not '

@@ -431,10 +431,10 @@ def new_field_default(base_side: Any, side: Any, name: str) -> ast.expr | None:
                 return None
             declared = field
         elif not _only_read(module, line, name):
-            found = _getattr_reads(module, line, name)
-            if found is None:
+            reads = _getattr_reads(module, line, name)
+            if reads is None:
                 return None
-            fallbacks.extend(found)
+            fallbacks.extend(reads)
     if declared is None or any(not _same_literal(f, declared) for f in fallbacks):
         return None
     for path, line in base_side.references(name)[:MAX_OPTION_REFERENCES + 1]:

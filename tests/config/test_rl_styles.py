@@ -478,3 +478,83 @@ def test_python_file_named_without_get_config_is_not_followed(tmp_path):
     files = {"train.py": train, "configs/other.py": other, "agent.py": MLC_AGENT}
     result = _run(tmp_path, files, {"configs/other.py": other.replace("0.99", "0.9")})
     assert not result.findings
+
+
+# octo bd930f91..241fb351 scripts/train.py: the config file is named by a path built on a directory variable and
+# carries ml_collections' `:config_string` argument; its `get_config()` returns `ConfigDict(dict(...))` whose
+# `dataset_kwargs.batch_size` went 1024 -> 512
+MLC_JOINED_TRAIN = '''\
+    import os
+
+    from absl import app, flags
+    from ml_collections import config_flags
+
+    from agent import SACLearner
+
+    FLAGS = flags.FLAGS
+    config_dir = os.path.join(os.path.dirname(__file__), "configs")
+    config_flags.DEFINE_config_file("config", os.path.join(config_dir, "config.py:transformer_bc"), "Configuration.")
+
+
+    def main(_):
+        SACLearner(**FLAGS.config.agent_kwargs).update(FLAGS.config.batch_size)
+
+
+    if __name__ == "__main__":
+        app.run(main)
+    '''
+MLC_JOINED_CONFIG = '''\
+    from ml_collections import ConfigDict
+
+
+    def get_config(transformer_size="vit_s"):
+        return ConfigDict(
+            dict(
+                seed=42,
+                batch_size=1024,
+                agent_kwargs=dict(actor_lr=3e-4, discount=0.99),
+            )
+        )
+    '''
+MLC_JOINED_AGENT = '''\
+    class SACLearner:
+        def __init__(self, actor_lr, discount):
+            self.lr, self.discount = actor_lr, discount
+
+        def update(self, batch_size):
+            return self.lr * self.discount * batch_size
+    '''
+
+
+def test_ml_collections_config_named_through_a_directory_and_config_string_is_followed(tmp_path):
+    files = {"scripts/train.py": MLC_JOINED_TRAIN, "scripts/configs/config.py": MLC_JOINED_CONFIG,
+             "agent.py": MLC_JOINED_AGENT}
+    changed = textwrap.dedent(MLC_JOINED_CONFIG).replace("1024", "512").replace("0.99", "0.9")
+    result = _run(tmp_path, files, {"scripts/configs/config.py": changed})
+    assert _where(_finding(result, "batch_size")) == ("scripts/configs/config.py:8", "scripts/configs/config.py:8")
+    assert _finding(result, "agent_kwargs.discount").severity.value in ("critical", "significant")
+
+
+def test_ml_collections_config_refactor_with_same_values_is_quiet(tmp_path):
+    files = {"scripts/train.py": MLC_JOINED_TRAIN, "scripts/configs/config.py": MLC_JOINED_CONFIG,
+             "agent.py": MLC_JOINED_AGENT}
+    same = textwrap.dedent(MLC_JOINED_CONFIG).replace("dict(\n            seed=42,", "{\n            'seed': 42,")
+    same = same.replace("batch_size=1024,", "'batch_size': 1024,").replace(
+        "agent_kwargs=dict(actor_lr=3e-4, discount=0.99),\n        )", "'agent_kwargs': dict(actor_lr=3e-4, discount=0.99),\n        }")
+    assert "{" in same and "}" in same
+    result = _run(tmp_path, files, {"scripts/configs/config.py": same})
+    assert not _loud(result)
+
+
+def test_ambiguous_config_file_name_under_the_entry_is_not_guessed(tmp_path):
+    """Two `configs/**/config.py` under the entry's folder: the joined name does not say which one is loaded."""
+    files = {"scripts/train.py": MLC_JOINED_TRAIN, "scripts/configs/a/config.py": MLC_JOINED_CONFIG,
+             "scripts/configs/b/config.py": MLC_JOINED_CONFIG, "agent.py": MLC_JOINED_AGENT}
+    train = textwrap.dedent(MLC_JOINED_TRAIN).replace('os.path.join(os.path.dirname(__file__), "configs")',
+                                                      'os.environ["CONFIG_DIR"]')
+    files["scripts/train.py"] = train
+    changed = textwrap.dedent(MLC_JOINED_CONFIG).replace("1024", "512")
+    result = _run(tmp_path, files, {"scripts/configs/a/config.py": changed})
+    assert not any("batch_size" in f.title and f.location_at("candidate")
+                   and f.location_at("candidate").path == "scripts/configs/a/config.py"
+                   and f.severity.value == "critical" for f in result.findings)

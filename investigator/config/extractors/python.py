@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import operator
+import re
 from dataclasses import dataclass, field
 
 from investigator.config.extractors.base import (
@@ -577,10 +578,8 @@ class _ModuleVisitor:
                 elif isinstance(node, ast.Return):
                     if node.value is not None and info.name != "<module>":
                         self._returned_mapping(node.value, info)
-                elif (isinstance(node, ast.Constant) and isinstance(node.value, str)
-                      and len(node.value) < 300
-                      and node.value.lower().endswith((*CONFIG_FILE_SUFFIXES, PY_CONFIG_SUFFIX))):
-                    info.config_files.append(node.value)
+                elif isinstance(node, ast.Constant) and (name := config_file_name(node.value)):
+                    info.config_files.append(name)
                 elif type(node) is ast.Attribute and _class_chain(node.value) and (chain := name_chain(node.value)):
                     info.class_reads.append(chain)
                 elif isinstance(node, ast.Import | ast.ImportFrom) and info.name != "<module>":
@@ -632,10 +631,12 @@ class _ModuleVisitor:
         return last_name(callee) in CONFIG_CONTAINERS or _container_factory(callee)
 
     def _returned_mapping(self, value: ast.AST, info: FunctionFacts) -> None:
-        """`def get_config(): return {"lr": 3e-4, ...}` (or `dict(lr=3e-4)`): the literal leaves are
-        settings, keyed under the function's builder segment (`make_env_config` -> `env`)."""
+        """`def get_config(): return {"lr": 3e-4, ...}` (or `dict(lr=3e-4)`, or a container built on one:
+        `return ConfigDict(dict(batch_size=512))`, octo's `get_config`): the literal leaves are settings, keyed
+        under the function's builder segment (`make_env_config` -> `env`)."""
         if not (isinstance(value, ast.Dict) and value.keys) and not (
-                isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "dict"):
+                isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "dict") \
+                and container_mapping(value) is None:
             return
         segment = builder_segment(info.name)
         for v in flatten(value):
@@ -701,10 +702,24 @@ def _class_chain(node: ast.AST) -> bool:
     return name[:1].isupper() and not name.isupper()
 
 
+# ml_collections passes what follows `file.py:` to `get_config` (octo's `"config.py:transformer_bc"`)
+_PY_CONFIG_STRING = re.compile(r"(.+\.py):[^/:\s]*")
+
+
+def config_file_name(value: object) -> str | None:
+    """The config file a string literal names (`"configs/sac.yaml"`, `"configs/sac.py"`; an ml_collections
+    `"config.py:transformer_bc"` names `config.py`), else None."""
+    if not isinstance(value, str) or len(value) >= 300:
+        return None
+    if value.lower().endswith((*CONFIG_FILE_SUFFIXES, PY_CONFIG_SUFFIX)):
+        return value
+    found = _PY_CONFIG_STRING.fullmatch(value)
+    return found.group(1) if found else None
+
+
 def _config_file_names(value: ast.AST) -> list[str]:
     """String literals naming a config file inside an expression."""
-    return [node.value for node in ast.walk(value) if isinstance(node, ast.Constant) and isinstance(node.value, str)
-            and len(node.value) < 300 and node.value.lower().endswith((*CONFIG_FILE_SUFFIXES, PY_CONFIG_SUFFIX))]
+    return [name for node in ast.walk(value) if isinstance(node, ast.Constant) and (name := config_file_name(node.value))]
 
 
 # Nodes without children that never matter to a scan (contexts and operators): not queued.

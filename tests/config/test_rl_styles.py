@@ -558,3 +558,23 @@ def test_ambiguous_config_file_name_under_the_entry_is_not_guessed(tmp_path):
     assert not any("batch_size" in f.title and f.location_at("candidate")
                    and f.location_at("candidate").path == "scripts/configs/a/config.py"
                    and f.severity.value == "critical" for f in result.findings)
+MLC_REFERENCE_CONFIG = '''\
+    from ml_collections import ConfigDict, FieldReference
+
+
+    def get_config():
+        num_steps = FieldReference(default=int(2e6))
+        return ConfigDict(dict(batch_size=1024, num_steps=num_steps, agent_kwargs=dict(actor_lr=3e-4, discount=0.99)))
+    '''
+MLC_REFERENCE_TRAIN = MLC_JOINED_TRAIN.replace("FLAGS.config.batch_size", "FLAGS.config.batch_size * FLAGS.config.num_steps")
+
+
+def test_ml_collections_field_reference_inlined_as_its_value(tmp_path):
+    """octo's `num_steps = FieldReference(default=int(2e6))` then `num_steps=num_steps` became `num_steps=2e6`."""
+    files = {"scripts/train.py": MLC_REFERENCE_TRAIN, "scripts/configs/config.py": MLC_REFERENCE_CONFIG,
+             "agent.py": MLC_JOINED_AGENT}
+    inlined = textwrap.dedent(MLC_REFERENCE_CONFIG).replace("        num_steps = FieldReference(default=int(2e6))\n", "")
+    same = inlined.replace("num_steps=num_steps", "num_steps=2e6")
+    assert not any("num_steps" in t for t in _loud(_run(tmp_path / "same", files, {"scripts/configs/config.py": same})))
+    fewer = inlined.replace("num_steps=num_steps", "num_steps=1e6")
+    assert _finding(_run(tmp_path / "fewer", files, {"scripts/configs/config.py": fewer}), "num_steps")

@@ -11,6 +11,7 @@ and the variables it binds. Which of these form the *effective* configuration is
 from __future__ import annotations
 
 import ast
+import copy
 import operator
 import re
 from dataclasses import dataclass, field
@@ -85,7 +86,37 @@ def literal(node: ast.AST) -> object:
         return {kw.arg: literal(kw.value) for kw in node.keywords if kw.arg}
     if isinstance(node, ast.Call) and node.args:
         return _field_reference(node)
+    if isinstance(node, ast.Call) and node.keywords:
+        return _keyword_field_reference(node)
     raise _NotLiteral
+
+
+def _inline_local_constants(value: ast.AST, body: list[ast.stmt]) -> ast.AST:
+    """`value` with the names bound once in `body` to a literal replaced by it: octo's `get_config` wrote
+    `num_steps = FieldReference(default=int(2e6))` then `dict(num_steps=num_steps)`, later `dict(num_steps=2e6)`
+    (the same setting, not an added one)."""
+    bound: dict[str, ast.expr] = {}
+    stores: dict[str, int] = {}
+    for stmt in body:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+                stores[node.id] = stores.get(node.id, 0) + 1
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+            try:
+                literal(stmt.value)
+            except _NotLiteral:
+                continue
+            bound[stmt.targets[0].id] = stmt.value
+    constants = {name: node for name, node in bound.items() if stores.get(name) == 1}
+    if not constants or not any(isinstance(n, ast.Name) and n.id in constants for n in ast.walk(value)):
+        return value
+
+    class _Inline(ast.NodeTransformer):
+        def visit_Name(self, node: ast.Name) -> ast.AST:
+            found = constants.get(node.id) if isinstance(node.ctx, ast.Load) else None
+            return copy.deepcopy(found) if found is not None else node
+
+    return _Inline().visit(copy.deepcopy(value))
 
 
 def _field_reference(node: ast.Call) -> object:
@@ -97,6 +128,14 @@ def _field_reference(node: ast.Call) -> object:
         return None
     if name == "FieldReference":
         return literal(node.args[0])
+    raise _NotLiteral
+
+
+def _keyword_field_reference(node: ast.Call) -> object:
+    """`FieldReference(default=int(2e6))` (octo's config.py) holds 2000000."""
+    if last_name(name_chain(node.func) or "") == "FieldReference" and len(node.keywords) >= 1 \
+            and (default := next((kw.value for kw in node.keywords if kw.arg == "default"), None)) is not None:
+        return literal(default)
     raise _NotLiteral
 
 
@@ -577,7 +616,7 @@ class _ModuleVisitor:
                     self._call(node, info)
                 elif isinstance(node, ast.Return):
                     if node.value is not None and info.name != "<module>":
-                        self._returned_mapping(node.value, info)
+                        self._returned_mapping(node.value, info, body)
                 elif isinstance(node, ast.Constant) and (name := config_file_name(node.value)):
                     info.config_files.append(name)
                 elif type(node) is ast.Attribute and _class_chain(node.value) and (chain := name_chain(node.value)):
@@ -630,7 +669,7 @@ class _ModuleVisitor:
         callee = binding[5:]
         return last_name(callee) in CONFIG_CONTAINERS or _container_factory(callee)
 
-    def _returned_mapping(self, value: ast.AST, info: FunctionFacts) -> None:
+    def _returned_mapping(self, value: ast.AST, info: FunctionFacts, body: list[ast.stmt]) -> None:
         """`def get_config(): return {"lr": 3e-4, ...}` (or `dict(lr=3e-4)`, or a container built on one:
         `return ConfigDict(dict(batch_size=512))`, octo's `get_config`): the literal leaves are settings, keyed
         under the function's builder segment (`make_env_config` -> `env`)."""
@@ -639,7 +678,7 @@ class _ModuleVisitor:
                 and container_mapping(value) is None:
             return
         segment = builder_segment(info.name)
-        for v in flatten(value):
+        for v in flatten(_inline_local_constants(value, body)):
             if v.subkey and v.literal:
                 info.mappings.append(ConfigEntry(
                     key=normalise_key([segment, *v.subkey]) if segment else normalise_key(list(v.subkey)),

@@ -578,3 +578,71 @@ def test_ml_collections_field_reference_inlined_as_its_value(tmp_path):
     assert not any("num_steps" in t for t in _loud(_run(tmp_path / "same", files, {"scripts/configs/config.py": same})))
     fewer = inlined.replace("num_steps=num_steps", "num_steps=1e6")
     assert _finding(_run(tmp_path / "fewer", files, {"scripts/configs/config.py": fewer}), "num_steps")
+
+
+# octo bd930f91..241fb351 octo/model/components/transformer.py: `TRANSFORMER_SIZES` gained a `vit_t` entry of the
+# same shape as `vit_s`/`vit_b`; the run picks `vit_s`
+SIZES_MODEL = '''\
+    def sizes(size):
+        table = {
+            "vit_s": dict(num_layers=12, mlp_dim=1536, heads=6),
+            "vit_b": dict(num_layers=12, mlp_dim=3072, heads=12),
+            "vit_l": dict(num_layers=24, mlp_dim=4096, heads=16),
+        }
+        return table[size]
+    '''
+SIZES_CONFIG = '''\
+    from ml_collections import ConfigDict
+
+    from model import sizes
+
+
+    def get_config():
+        return ConfigDict(dict(batch_size=1024, model=sizes("vit_s"), agent_kwargs=dict(actor_lr=3e-4, discount=0.99)))
+    '''
+
+
+def _sizes_run(tmp_path: Path, new_model: str) -> AnalyzerResult:
+    files = {"scripts/train.py": MLC_JOINED_TRAIN, "scripts/configs/config.py": SIZES_CONFIG,
+             "agent.py": MLC_JOINED_AGENT, "model.py": SIZES_MODEL}
+    return _run(tmp_path, files, {"model.py": new_model})
+
+
+def test_new_entry_in_a_table_of_alternatives_changes_no_run(tmp_path):
+    added = textwrap.dedent(SIZES_MODEL).replace(
+        '        "vit_s"', '        "vit_t": dict(num_layers=12, mlp_dim=768, heads=3),\n        "vit_s"', 1)
+    result = _sizes_run(tmp_path, added)
+    assert not any("vit_t" in f.title for f in result.findings), [f.title for f in result.findings]
+    assert any("vit_t" in n.title or "vit_t" in n.reason for n in result.no_effect)
+
+
+def test_changed_entry_in_a_table_of_alternatives_is_still_reported(tmp_path):
+    changed = textwrap.dedent(SIZES_MODEL).replace("mlp_dim=1536", "mlp_dim=768")
+    result = _sizes_run(tmp_path, changed)
+    assert any("vit_s.mlp_dim" in f.title for f in result.findings), [f.title for f in result.findings]
+    grown = textwrap.dedent(SIZES_MODEL).replace("heads=6)", "heads=6, dropout=0.1)")
+    result = _sizes_run(tmp_path / "grown", grown)
+    assert not any("vit_s.dropout" in n.title and "alternative" in n.reason for n in result.no_effect)
+
+
+COMPONENTS_TRAIN = MLC_JOINED_TRAIN.replace(
+    "SACLearner(**FLAGS.config.agent_kwargs).update(FLAGS.config.batch_size)",
+    "opt = FLAGS.config.optim\n        SACLearner(opt.actor.lr, opt.critic.lr).update(opt.temperature.lr)")
+COMPONENTS_CONFIG = '''\
+    from ml_collections import ConfigDict
+
+
+    def get_config():
+        return ConfigDict(dict(optim=dict(actor=dict(lr=3e-4, eps=1e-5), critic=dict(lr=1e-3, eps=1e-5),
+                                          encoder=dict(lr=1e-3, eps=1e-5))))
+    '''
+
+
+def test_new_entry_read_by_name_beside_others_is_a_component_not_an_alternative(tmp_path):
+    """`optim.temperature` beside `actor`/`critic`/`encoder`, read as `opt.temperature.lr`: a new component."""
+    files = {"scripts/train.py": COMPONENTS_TRAIN, "scripts/configs/config.py": COMPONENTS_CONFIG,
+             "agent.py": MLC_JOINED_AGENT}
+    grown = textwrap.dedent(COMPONENTS_CONFIG).replace("encoder=dict(", "temperature=dict(lr=1e-2, eps=1e-5), encoder=dict(")
+    result = _run(tmp_path, files, {"scripts/configs/config.py": grown})
+    assert not any("temperature" in n.title and "alternative" in n.reason for n in result.no_effect)
+    assert any("temperature.lr" in f.title for f in result.findings), [f.title for f in result.findings]

@@ -771,7 +771,7 @@ def _config_modules(side: SideData, follower: _Follower) -> list[str]:
             rel = posixpath.normpath(name.removeprefix("./"))
             for path in (rel, posixpath.join(base, rel) if base else rel, _only_config_module_below(side, base, rel)):
                 target = side.program.modules.get(path) if path else None
-                if target is not None and CONFIG_FUNCTION in target.functions and path not in found \
+                if path and target is not None and CONFIG_FUNCTION in target.functions and path not in found \
                         and path not in follower.modules:
                     found.append(path)
                     break
@@ -915,8 +915,10 @@ def build_side(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dic
         entry.notes.append(f"`{launch.path}:{launch.line}` runs the entry; its arguments are applied")
     runtime_files: dict[str, str] = {}
     runs: dict[str, str] = {}  # key prefix -> the file that defines a run of its own
+    missing: set[str] = set()
     if resolved.hydra is not None:
         composition = _compose_entry(side, resolved, resolved.hydra, launch, entry)
+        missing.update(composition.missing)
         layers.extend(composition.entries)
         effective_files.update(composition.files)
         targets.update(composition.targets)
@@ -972,6 +974,7 @@ def build_side(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dic
     layers = [e for e in layers
               if not (e.kind in _SELECTOR_KINDS and isinstance(e.value, str) and e.value in selectors)]
     config = SideConfig(entry=entry)
+    config.missing_files = missing
     config.runtime_files = runtime_files
     config.run_prefixes = runs
     if sections is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -348,7 +349,8 @@ def _lone_alternative(match: KeyMatch, base: SideConfig, cand: SideConfig,
     mlp_dim=768, ...)` beside `vit_s`, `vit_b`, ... of the same shape; the run picks one by `transformer_size`
     ("vit_s"). No baseline run used the new entry; picking it takes a change of the selecting setting, which is a
     finding of its own. A key set at one side in an entry both sides have is no alternative: it is judged as usual;
-    nor is an entry the code reads by name (`cfg.optim.temperature.lr` beside `actor` and `critic`: a component)."""
+    nor is an entry the code reads by name (`cfg.optim.temperature.lr` beside `actor` and `critic`: a component).
+    Sections of a file loaded at run time (zoo-style per-environment tables) are `_lone_file`'s to judge."""
     b, c = match.baseline, match.candidate
     if (b is None) == (c is None):
         return None
@@ -375,6 +377,36 @@ def _lone_alternative(match: KeyMatch, base: SideConfig, cand: SideConfig,
             note.short = f"a {verb} alternative in a table"
             return note
     return None
+
+
+def _absent_file(match: KeyMatch, base: SideConfig, cand: SideConfig) -> FileNote | None:
+    """Why a key that comes from a config file the other commit's composition names, but lacks, changes no run.
+
+    mtrl f7f8ddcf..e282c3f5: `config/config.yaml` composes `- experiment: ${defaults.0.setup}` (`metaworld`), and
+    `config/experiment/metaworld.yaml` only exists at the candidate: the baseline run so composed fails to start
+    (Hydra cannot load the option), so the file's keys, and the values interpolated from them
+    (`${experiment.num_eval_episodes}` elsewhere), are no change to a run that trained."""
+    b, c = match.baseline, match.candidate
+    for here, there, other, verb in ((c, base, cand, "added"), (b, cand, base, "deleted")):
+        if here is None or not there.missing_files:
+            continue
+        source = here.path
+        if isinstance(other_value := (b if here is c else c), ConfigEntry) and isinstance(other_value.value, str) \
+                and (ref := _INTERPOLATION.fullmatch(other_value.value)) is not None:
+            target = other.effective.get(ref.group(1).strip())
+            source = target.path if target is not None else source
+        elif other_value is not None:
+            continue
+        if source in there.missing_files:
+            side = "baseline" if verb == "added" else "candidate"
+            note = FileNote(f"`{source}` is named by the {side}'s composition but does not exist there: a {side} run "
+                            "so composed fails to start, so no run trained with the other value")
+            note.short = f"a config file missing at the {side} (its run fails to start)"
+            return note
+    return None
+
+
+_INTERPOLATION = re.compile(r"\$\{([^${}]+)\}")
 
 
 def _run_of(key: str, config: SideConfig) -> tuple[str, str] | None:
@@ -655,8 +687,11 @@ class _OutcomeBuilder:
         if runtime is not None and (lone := _lone_file(match, self.base, self.cand)) is not None:
             self.dead.append((match, lone))  # a new (or dropped) experiment file: no existing run changes
             return
-        if (alternative := _lone_alternative(match, self.base, self.cand, self.reads)) is not None:
+        if runtime is None and (alternative := _lone_alternative(match, self.base, self.cand, self.reads)) is not None:
             self.dead.append((match, alternative))
+            return
+        if (absent := _absent_file(match, self.base, self.cand)) is not None:
+            self.dead.append((match, absent))
             return
         verdict = judge(match, self.playbooks)
         judged = Judged(match, verdict)

@@ -35,6 +35,7 @@ class Composition:
     targets: dict[str, str] = field(default_factory=dict)  # section key -> `_target_`
     # groups whose option is Hydra's mandatory `???` (`- exp: ???`): the user picks one on the command line
     mandatory: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # files the defaults lists name that do not exist
 
 
 Loader = Callable[[str], ParsedFile | None]
@@ -70,6 +71,7 @@ class _Composer:
             path = alt if parsed is not None else path
         if parsed is None:
             self.out.notes.append(f"config `{path}` not found")
+            self.out.missing.append(path)
             return
         self.seen.add(path)
         self.out.files.append(path)

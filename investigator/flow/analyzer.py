@@ -139,6 +139,7 @@ from investigator.flow.perfkw import speed_keyword_only
 from investigator.flow.plumbing import configuration_helper, helper_fed, is_config_plumbing, only_introspects
 from investigator.flow.pusheddown import pushed_down_accessor, removed_default, restated_default
 from investigator.flow.randdraw import same_distribution_note
+from investigator.flow.registered import registered_reward
 from investigator.flow.restore import checkpoint_names, reads_checkpoint
 from investigator.flow.roledefault import RoleDefault, role_default
 from investigator.flow.rowsum import row_sum_dropped
@@ -251,14 +252,22 @@ OUT_OF_SCOPE = re.compile(r"(^|/)(tests?|docs?|examples?|benchmarks?|notebooks?|
                           r"[^/]*_test|conftest)\.py$")
 
 
+# verdicts whose place on the flow is shown (followed to a sink, or reached through what the code cannot show: an
+# instance call, a library's users, a framework calling a registered reward), and those plus the unfollowed ones
+FOLLOWED_VERDICTS = ("on", "dispatched", "api", "registered")
+PLACED_VERDICTS = (*FOLLOWED_VERDICTS, "unfollowed")
+
+
 @dataclass
 class Placed:
     change: UnitChange
     unit: Unit
     placement: Placement
     path: str | None  # a PATHS label when on the flow (or unfollowed with an own label)
-    verdict: str  # on | dispatched | api | unfollowed | logging | evaluation | export | off
+    verdict: str  # on | dispatched | api | registered | unfollowed | logging | evaluation | export | off
     api: str = ""  # verdict "api": the library function whose return the flow reached (flow/libapi.py)
+    # verdict "registered": (the registration call, path:line) of the reward function the value is returned by
+    registered: tuple[str, str] | None = None
     library: str = ""  # verdict "unfollowed": an edited keyword's value ends in library code (flow/libkw.py)
     role: RoleDefault | None = None  # verdict "unfollowed": a re-valued default named for a learning role (flow/roledefault.py)
     unraised: bool = False  # verdict "unfollowed": it replaces a baseline `raise` (flow/falsequiet.py)
@@ -473,7 +482,7 @@ def _per_place(report: PairReport) -> list[PairReport]:
     fn = report.pair.cand or report.pair.base
     if fn is None or not fn.is_module:
         return [report]
-    placed = [p for p in report.placed if p.path and p.verdict in ("on", "dispatched", "api", "unfollowed")]
+    placed = [p for p in report.placed if p.path and p.verdict in PLACED_VERDICTS]
     places = sorted({p.path for p in placed if p.path})
     if len(places) < 2:
         return [report]
@@ -2759,6 +2768,27 @@ def _formed_target(unit: Unit, label: str | None) -> str | None:
     return "target" if signal_label(unit) == "target" else label
 
 
+def _own_placed(change: UnitChange, unit: Unit, placement: Placement, flow: LearningFlow, own: str) -> Placed:
+    """A statement whose own content names its place, where the flow stopped: an instance's call (dispatched), a
+    registered reward function (flow/registered.py), or unfollowed."""
+    if called_instance(unit, placement, flow):
+        return Placed(change, unit, placement, own, "dispatched")
+    registered = registered_reward(placement, flow, own)
+    return Placed(change, unit, placement, own, "registered" if registered else "unfollowed", registered=registered)
+
+
+def _called_from_outside(change: UnitChange, unit: Unit, placement: Placement, flow: LearningFlow) -> Placed | None:
+    """The value is returned by a function that code outside the repository calls for training: a library's public
+    learning-signal API (flow/libapi.py), or a reward function registered with a framework (flow/registered.py)."""
+    api = api_reached(placement, flow)
+    if api is not None:
+        return Placed(change, unit, placement, api[0], "api", api[1].qualname)
+    registered = registered_reward(placement, flow)
+    if registered is not None:
+        return Placed(change, unit, placement, "reward", "registered", registered=registered)
+    return None
+
+
 def _classify(change: UnitChange, unit: Unit, placement: Placement, flow: LearningFlow) -> Placed:
     # a statement that differs only in a `device=` argument changes where a tensor lives (flow/wiring.py)
     own = "device" if device_only(change) or _added_move(change) else unit.own if unit.own in PATHS else None
@@ -2792,10 +2822,10 @@ def _classify(change: UnitChange, unit: Unit, placement: Placement, flow: Learni
     if arch:
         return Placed(change, unit, placement, own or "architecture", "on")
     if own:
-        return Placed(change, unit, placement, own, "dispatched" if called_instance(unit, placement, flow) else "unfollowed")
-    api = api_reached(placement, flow)
-    if api is not None:
-        return Placed(change, unit, placement, api[0], "api", api[1].qualname)
+        return _own_placed(change, unit, placement, flow, own)
+    outside = _called_from_outside(change, unit, placement, flow)
+    if outside is not None:
+        return outside
     if placement.built_place:
         # the flow stopped, but on its way the value builds the learning signal (flow/ownsignal.py): never silent
         return Placed(change, unit, placement, placement.built_place, "unfollowed")
@@ -3005,6 +3035,13 @@ def _flow_text(best: Placed, label: str) -> str:
     elif best.verdict == "api":
         return (f"Its value is returned by `{best.api or best.unit.fn.qualname}`, a public {label} function that "
                 f"nothing in this repository calls: its callers are the library's users, whose training it is part of.")
+    elif best.verdict == "registered" and best.registered is not None:
+        call, where = best.registered
+        way = " -> ".join(f"`{u.text(70)}` ({u.fn.path}:{u.line})" for u in best.placement.built)
+        what = f"Its value builds the reward a reward function returns ({way})" if way else \
+            f"Its own content places it in the reward `{best.unit.fn.qualname}` returns"
+        return (f"{what}; `{call}` ({where}) registers that function with the training framework, which calls it "
+                "for the reward the policy is trained on (the framework's call is not in this repository).")
     elif best.verdict == "on":
         return (f"It is part of the network `{best.unit.fn.class_name}`; the flow into the loss goes through "
                 f"`nn.Module.__call__` (dynamic dispatch), which the code does not show.")
@@ -3129,10 +3166,10 @@ def _statement_locations(on: list[Placed], lead: list[Location]) -> list[Locatio
 
 def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None) -> Finding | None:
     pair = report.pair
-    on = [p for p in report.placed if p.verdict in ("on", "dispatched", "api", "unfollowed") and p.path]
+    on = [p for p in report.placed if p.verdict in PLACED_VERDICTS and p.path]
     if not on:
         return None
-    followed = [p for p in on if p.verdict in ("on", "dispatched", "api")]
+    followed = [p for p in on if p.verdict in FOLLOWED_VERDICTS]
     chosen = followed or on
     # the closest place to the learning signal, then the fewest statements to its sink (the loss itself
     # before a count three assignments away from the same loss)
@@ -3287,7 +3324,7 @@ def _override_findings(index: PairIndex, flows: dict[str, LearningFlow], explain
         placed = _classify(UnitChange(start[0], None), start[0], placement, flow)
         title = f"Method override removed: `{fn.qualname}` (objects now run the inherited `{removed.inherited}`)"
         base_loc = (fn.path, fn.lineno)
-        if placed.verdict not in ("on", "dispatched", "api", "unfollowed") or not placed.path:
+        if placed.verdict not in PLACED_VERDICTS or not placed.path:
             result.no_effect.append(NoEffectChange(
                 subsystem="other", title=title,
                 reason=(f"the removed method's value reaches only {placed.verdict} code" if placed.verdict in

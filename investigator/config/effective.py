@@ -769,13 +769,24 @@ def _config_modules(side: SideData, follower: _Follower) -> list[str]:
             if not name.endswith(".py"):
                 continue
             rel = posixpath.normpath(name.removeprefix("./"))
-            for path in (rel, posixpath.join(base, rel) if base else rel):
-                target = side.program.modules.get(path)
-                if target is not None and CONFIG_FUNCTION in target.functions and path not in found \
+            for path in (rel, posixpath.join(base, rel) if base else rel, _only_config_module_below(side, base, rel)):
+                target = side.program.modules.get(path) if path else None
+                if path and target is not None and CONFIG_FUNCTION in target.functions and path not in found \
                         and path not in follower.modules:
                     found.append(path)
                     break
     return found
+
+
+def _only_config_module_below(side: SideData, base: str, rel: str) -> str | None:
+    """The one config module under the naming module's folder whose path ends with the name: the name was joined
+    to a folder the code computes (octo's `os.path.join(config_dir, "config.py:transformer_bc")` with
+    `config_dir = os.path.join(os.path.dirname(__file__), "configs")`); two candidates are not guessed between."""
+    suffix = "/" + rel
+    prefix = base + "/" if base else ""
+    hits = [path for path, module in side.program.modules.items()
+            if path.endswith(suffix) and path.startswith(prefix) and CONFIG_FUNCTION in module.functions]
+    return hits[0] if len(hits) == 1 else None
 
 
 def _replace_subtree(config: SideConfig, root: str, by: ConfigEntry) -> None:
@@ -904,8 +915,10 @@ def build_side(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dic
         entry.notes.append(f"`{launch.path}:{launch.line}` runs the entry; its arguments are applied")
     runtime_files: dict[str, str] = {}
     runs: dict[str, str] = {}  # key prefix -> the file that defines a run of its own
+    missing: set[str] = set()
     if resolved.hydra is not None:
         composition = _compose_entry(side, resolved, resolved.hydra, launch, entry)
+        missing.update(composition.missing)
         layers.extend(composition.entries)
         effective_files.update(composition.files)
         targets.update(composition.targets)
@@ -961,6 +974,7 @@ def build_side(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dic
     layers = [e for e in layers
               if not (e.kind in _SELECTOR_KINDS and isinstance(e.value, str) and e.value in selectors)]
     config = SideConfig(entry=entry)
+    config.missing_files = missing
     config.runtime_files = runtime_files
     config.run_prefixes = runs
     if sections is not None:

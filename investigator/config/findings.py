@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -322,6 +323,92 @@ def _lone_file(match: KeyMatch, base: SideConfig, cand: SideConfig) -> FileNote 
     return None
 
 
+def _table_entries(config: SideConfig) -> dict[str, dict[str, frozenset[str]]]:
+    """table key -> entry name -> the leaf paths under that entry, over the effective keys (memoised)."""
+    found = getattr(config, "_tables", None)
+    if found is None:
+        tables: dict[str, dict[str, set[str]]] = {}
+        for key in config.effective:
+            parts = key.split(".")
+            for i in range(1, len(parts) - 1):
+                tables.setdefault(".".join(parts[:i]), {}).setdefault(parts[i], set()).add(".".join(parts[i + 1:]))
+        found = {t: {e: frozenset(leaves) for e, leaves in entries.items()} for t, entries in tables.items()}
+        object.__setattr__(config, "_tables", found)
+    return found
+
+
+# a table of alternatives has at least this many entries besides the new one, at both commits
+_ALTERNATIVES = 2
+
+
+def _lone_alternative(match: KeyMatch, base: SideConfig, cand: SideConfig,
+                      reads: tuple[ReadIndex, ReadIndex]) -> FileNote | None:
+    """Why a key of a whole entry added to (or dropped from) a table of alternatives changes no existing run.
+
+    octo bd930f91..241fb351 `common_transformer_sizes`: `TRANSFORMER_SIZES` gained `"vit_t": dict(num_layers=12,
+    mlp_dim=768, ...)` beside `vit_s`, `vit_b`, ... of the same shape; the run picks one by `transformer_size`
+    ("vit_s"). No baseline run used the new entry; picking it takes a change of the selecting setting, which is a
+    finding of its own. A key set at one side in an entry both sides have is no alternative: it is judged as usual;
+    nor is an entry the code reads by name (`cfg.optim.temperature.lr` beside `actor` and `critic`: a component).
+    Sections of a file loaded at run time (zoo-style per-environment tables) are `_lone_file`'s to judge."""
+    b, c = match.baseline, match.candidate
+    if (b is None) == (c is None):
+        return None
+    entry, here, there = (c, cand, base) if c is not None else (b, base, cand)
+    assert entry is not None
+    read_here = reads[1] if c is not None else reads[0]
+    parts = entry.key.split(".")
+    here_tables, there_tables = _table_entries(here), _table_entries(there)
+    for i in range(1, len(parts) - 1):
+        table, name, leaf = ".".join(parts[:i]), parts[i], ".".join(parts[i + 1:])
+        there_entries = there_tables.get(table)
+        if there_entries is None or name in there_entries or read_here.reads(name):
+            continue
+        here_entries = here_tables.get(table, {})
+        shape = here_entries.get(name, frozenset())
+        siblings = [n for n, leaves in there_entries.items()
+                    if n != name and leaf in leaves and here_entries.get(n) == leaves and shape <= leaves]
+        if len(siblings) >= _ALTERNATIVES:
+            verb = "new" if c is not None else "dropped"
+            shown = ", ".join(f"`{n}`" for n in sorted(siblings)[:4])
+            note = FileNote(f"`{name}` is a {verb} entry of `{table}`, a table of alternatives of the same shape "
+                            f"({shown}, at both commits); " + (
+                                "no baseline run used it" if verb == "new" else "a run that names it fails"))
+            note.short = f"a {verb} alternative in a table"
+            return note
+    return None
+
+
+def _absent_file(match: KeyMatch, base: SideConfig, cand: SideConfig) -> FileNote | None:
+    """Why a key that comes from a config file the other commit's composition names, but lacks, changes no run.
+
+    mtrl f7f8ddcf..e282c3f5: `config/config.yaml` composes `- experiment: ${defaults.0.setup}` (`metaworld`), and
+    `config/experiment/metaworld.yaml` only exists at the candidate: the baseline run so composed fails to start
+    (Hydra cannot load the option), so the file's keys, and the values interpolated from them
+    (`${experiment.num_eval_episodes}` elsewhere), are no change to a run that trained."""
+    b, c = match.baseline, match.candidate
+    for here, there, other, verb in ((c, base, cand, "added"), (b, cand, base, "deleted")):
+        if here is None or not there.missing_files:
+            continue
+        source = here.path
+        if isinstance(other_value := (b if here is c else c), ConfigEntry) and isinstance(other_value.value, str) \
+                and (ref := _INTERPOLATION.fullmatch(other_value.value)) is not None:
+            target = other.effective.get(ref.group(1).strip())
+            source = target.path if target is not None else source
+        elif other_value is not None:
+            continue
+        if source in there.missing_files:
+            side = "baseline" if verb == "added" else "candidate"
+            note = FileNote(f"`{source}` is named by the {side}'s composition but does not exist there: a {side} run "
+                            "so composed fails to start, so no run trained with the other value")
+            note.short = f"a config file missing at the {side} (its run fails to start)"
+            return note
+    return None
+
+
+_INTERPOLATION = re.compile(r"\$\{([^${}]+)\}")
+
+
 def _run_of(key: str, config: SideConfig) -> tuple[str, str] | None:
     """(prefix, defining file) of the run of its own whose key prefix `key` lies under, else None."""
     for prefix, path in config.run_prefixes.items():
@@ -599,6 +686,12 @@ class _OutcomeBuilder:
             return
         if runtime is not None and (lone := _lone_file(match, self.base, self.cand)) is not None:
             self.dead.append((match, lone))  # a new (or dropped) experiment file: no existing run changes
+            return
+        if runtime is None and (alternative := _lone_alternative(match, self.base, self.cand, self.reads)) is not None:
+            self.dead.append((match, alternative))
+            return
+        if (absent := _absent_file(match, self.base, self.cand)) is not None:
+            self.dead.append((match, absent))
             return
         verdict = judge(match, self.playbooks)
         judged = Judged(match, verdict)

@@ -35,6 +35,7 @@ class Composition:
     targets: dict[str, str] = field(default_factory=dict)  # section key -> `_target_`
     # groups whose option is Hydra's mandatory `???` (`- exp: ???`): the user picks one on the command line
     mandatory: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # files the defaults lists name that do not exist
 
 
 Loader = Callable[[str], ParsedFile | None]
@@ -70,6 +71,7 @@ class _Composer:
             path = alt if parsed is not None else path
         if parsed is None:
             self.out.notes.append(f"config `{path}` not found")
+            self.out.missing.append(path)
             return
         self.seen.add(path)
         self.out.files.append(path)
@@ -91,8 +93,36 @@ class _Composer:
                 self.node(posixpath.join(here, item) if not item.startswith("/") else item[1:], package, group)
             elif isinstance(item, dict):
                 for raw_key, option in item.items():
-                    self._group(str(raw_key), option, here)
+                    self._group(str(raw_key), self._interpolated(option, items, here), here)
         self.seen.discard(path)
+
+    def _interpolated(self, option: object, items: list[object], here: str) -> object:
+        """An option named through other entries of the same defaults list: Hydra 1.0's `${defaults.0.setup}`
+        (mtrl's `- experiment: ${defaults.0.setup}`, `- agent/components: ${defaults.0.setup}_actor`) and
+        Hydra 1.1's `${setup}`; a reference that names no entry leaves the option as written."""
+        if not isinstance(option, str) or "${" not in option:
+            return option
+
+        def lookup(match: re.Match[str]) -> str:
+            parts = match.group(1).strip().split(".")
+            if len(parts) == 3 and parts[0] == "defaults" and parts[1].isdigit():
+                index = int(parts[1])
+                found = self._named_choice(items[index:index + 1], parts[2], here) if index < len(items) else None
+            else:
+                found = self._named_choice(items, ".".join(parts), here)
+            return found if found is not None else match.group(0)
+
+        return _INTERP.sub(lookup, option)
+
+    def _named_choice(self, items: list[object], group: str, here: str) -> str | None:
+        """The option the entry for `group` among `items` picks (a command-line choice wins), if plain."""
+        for entry in items:
+            for raw_key, value in (entry.items() if isinstance(entry, dict) else ()):
+                key = str(raw_key).removeprefix("override ").removeprefix("optional ").strip()
+                if key.partition("@")[0].strip() == group:
+                    chosen = self.choices.get(self._group_path(group, here), value)
+                    return str(chosen) if isinstance(chosen, str | int | float) and "${" not in str(chosen) else None
+        return None
 
     def _overrides(self, items: list[object], here: str) -> None:
         for item in items:

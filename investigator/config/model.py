@@ -241,3 +241,5 @@ class SideConfig:
     # field defaults every construction of their class passes by keyword: key -> the class (no run uses them)
     overridden: dict[str, str] = field(default_factory=dict)
     training_files: set[str] = field(default_factory=set)  # the entry, the modules it reaches, the files it loads
+    # config files the entry's composition names that do not exist at this commit (a run so composed fails to start)
+    missing_files: set[str] = field(default_factory=set)

@@ -184,6 +184,28 @@ def enclosing_branches(tree: ast.Module, line: int) -> Iterator[tuple[ast.If, bo
             stack.extend(case.body)
 
 
+def enclosing_arms(tree: ast.Module, line: int) -> Iterator[tuple[ast.IfExp, bool]]:
+    """(conditional expression, arm taken) for every `A if test else B` of the simple statement spanning `line`
+    whose arm `A` (True) or `B` (False) holds `line` on lines of its own: lines after the statement's first and
+    shared with neither the test nor the other arm (a one-line conditional cannot tell its arms apart by line).
+    Real shape (lerobot 59ab2862..e6f95674, src/lerobot/policies/pi05/modeling_pi05.py:453):
+    `self.proprio_history_proj = (nn.Linear(config.max_state_dim, width) if config.use_proprioceptive_memory
+    else None)`, the new dataclass field `use_proprioceptive_memory: bool = False`, read as "Layer changed: `-` ->
+    `nn.Linear(...)`", significant, for a layer no run builds by default."""
+    stmt = statement_at(tree, line)
+    if stmt is None or line <= stmt.lineno:
+        return
+    for node in ast.walk(stmt):
+        if not isinstance(node, ast.IfExp):
+            continue
+        spans = [(part.lineno, getattr(part, "end_lineno", None) or part.lineno)
+                 for part in (node.body, node.test, node.orelse)]
+        for arm, taken in ((0, True), (2, False)):
+            lo, hi = spans[arm]
+            if lo <= line <= hi and not any(a <= line <= b for k, (a, b) in enumerate(spans) if k != arm):
+                yield node, taken
+
+
 def _within(body: list[ast.stmt], line: int) -> bool:
     return bool(body) and body[0].lineno <= line <= (getattr(body[-1], "end_lineno", None) or body[-1].lineno)
 
@@ -946,6 +968,8 @@ def _declared_default_uncached(side: Side, attr: str) -> object:
         return UNKNOWN if found else ABSENT
     if not _DEFAULTS.get() and _mentioned_as_override(side, attr, exclude=None):
         return UNKNOWN
+    if _DEFAULTS.get() and not codedefault.configured(side, attr, repr(found[0].value), "")[0]:
+        return UNKNOWN  # a shipped configuration file sets the field to another value: its runs take that one
     return found[0]
 
 
@@ -988,7 +1012,8 @@ def dead_guard(side: Side, path: str, line: int) -> Guard | None:
     tree = side.tree(path)
     if tree is None:
         return None
-    for node, taken in enclosing_branches(tree, line):
+    branches: list[tuple[ast.If | ast.IfExp, bool]] = [*enclosing_branches(tree, line), *enclosing_arms(tree, line)]
+    for node, taken in branches:
         if _is_main_guard(node.test):
             if taken and side.entry and side.entry != path and path not in side.rivals:
                 return Guard(f'under `if __name__ == "__main__":` of `{path}` (line {node.lineno}), which is not '
@@ -1003,8 +1028,12 @@ def dead_guard(side: Side, path: str, line: int) -> Guard | None:
         values = ", ".join(v.where if n[0] == NEW_CASE else f"`{'.'.join(n)}` = {v.value!r} ({v.where})"
                            for n, v in ev.used.items())
         branch = "" if taken else "the else-branch of "
+        if isinstance(node, ast.IfExp):
+            branch, shown = ("the arm `... if ", f"{shown} else ...`") if taken else \
+                ("the else-arm of `... if ", f"{shown} else ...`")
         function, owner = _enclosing_function(tree, node.lineno)
-        return Guard(f"{branch}`if {shown}:` ({path}:{node.lineno}) never runs: {values or 'constant test'}",
+        said = f"{branch}{shown}" if isinstance(node, ast.IfExp) else f"{branch}`if {shown}:`"
+        return Guard(f"{said} ({path}:{node.lineno}) never runs: {values or 'constant test'}",
                      flags=flags, wanted=taken, test=node.test, path=path, lineno=node.lineno,
                      owner=owner.name if owner is not None else "", function=function.name if function else "")
     return None

@@ -97,6 +97,8 @@ from investigator.flow.falsequiet import (
     unread_globals,
 )
 from investigator.flow.fieldclass import carried_fields
+from investigator.flow.fieldswitch import describe as describe_fields
+from investigator.flow.fieldswitch import field_truth, new_name_field
 from investigator.flow.gather import gather_note
 from investigator.flow.graph import LearningFlow, Placement, linked_flows
 from investigator.flow.groups import grouped_input
@@ -141,6 +143,7 @@ from investigator.flow.perfkw import speed_keyword_only
 from investigator.flow.plumbing import configuration_helper, helper_fed, is_config_plumbing, only_introspects
 from investigator.flow.pusheddown import pushed_down_accessor, removed_default, restated_default
 from investigator.flow.randdraw import same_distribution_note
+from investigator.flow.registered import registered_reward
 from investigator.flow.restore import checkpoint_names, reads_checkpoint
 from investigator.flow.roledefault import RoleDefault, role_default
 from investigator.flow.rowsum import row_sum_dropped
@@ -253,14 +256,22 @@ OUT_OF_SCOPE = re.compile(r"(^|/)(tests?|docs?|examples?|benchmarks?|notebooks?|
                           r"[^/]*_test|conftest)\.py$")
 
 
+# verdicts whose place on the flow is shown (followed to a sink, or reached through what the code cannot show: an
+# instance call, a library's users, a framework calling a registered reward), and those plus the unfollowed ones
+FOLLOWED_VERDICTS = ("on", "dispatched", "api", "registered")
+PLACED_VERDICTS = (*FOLLOWED_VERDICTS, "unfollowed")
+
+
 @dataclass
 class Placed:
     change: UnitChange
     unit: Unit
     placement: Placement
     path: str | None  # a PATHS label when on the flow (or unfollowed with an own label)
-    verdict: str  # on | dispatched | api | unfollowed | logging | evaluation | export | off
+    verdict: str  # on | dispatched | api | registered | unfollowed | logging | evaluation | export | off
     api: str = ""  # verdict "api": the library function whose return the flow reached (flow/libapi.py)
+    # verdict "registered": (the registration call, path:line) of the reward function the value is returned by
+    registered: tuple[str, str] | None = None
     library: str = ""  # verdict "unfollowed": an edited keyword's value ends in library code (flow/libkw.py)
     role: RoleDefault | None = None  # verdict "unfollowed": a re-valued default named for a learning role (flow/roledefault.py)
     unraised: bool = False  # verdict "unfollowed": it replaces a baseline `raise` (flow/falsequiet.py)
@@ -475,7 +486,7 @@ def _per_place(report: PairReport) -> list[PairReport]:
     fn = report.pair.cand or report.pair.base
     if fn is None or not fn.is_module:
         return [report]
-    placed = [p for p in report.placed if p.path and p.verdict in ("on", "dispatched", "api", "unfollowed")]
+    placed = [p for p in report.placed if p.path and p.verdict in PLACED_VERDICTS]
     places = sorted({p.path for p in placed if p.path})
     if len(places) < 2:
         return [report]
@@ -2215,7 +2226,8 @@ def _without_new_settings_fields(changes: list[UnitChange], pair: FunctionPair, 
         value = node.value if isinstance(node, ast.AnnAssign | ast.Assign) else None
         name = _field_name(c.cand) if c.base is None else None
         if name is None or c.cand is None or value is None or not (
-                new_field_declared(c.cand, pair.base.module.tree) or name in switches):
+                new_field_declared(c.cand, pair.base.module.tree) or name in switches
+                or new_name_field(index.base, index.cand, name)):
             kept.append(c)
             continue
         found = codedefault.configured(side, name, ast.unparse(value), c.cand.fn.path)
@@ -2389,7 +2401,7 @@ class _StripHanded(ast.NodeTransformer):
 
 def _opt_in(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander, effects_b: list[Effect] | None,
             eb: list[Effect], ec: list[Effect], config: ConfigValues, bound: dict[str, ast.expr] | None = None,
-            passed: frozenset[str] = frozenset(), cases: NewCases | None = None
+            passed: frozenset[str] = frozenset(), cases: NewCases | None = None, index: PairIndex | None = None
             ) -> tuple[list[Effect], list[Effect], str, str, str]:
     """The differences left with the candidate's new opt-in options at their defaults (flow/optin.py:
     branches on them not taken, arguments they decide read as the callee's own default) and the
@@ -2416,7 +2428,9 @@ def _opt_in(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander, ef
     new_tests = _new_case_tests(cand_fn, cases, base_tests)
     arms = unhandled_arms(base_fn.node, cand_fn.node)
     arm_tests = [n.test for n in ast.walk(cand_fn.node) if isinstance(n, ast.If) and ast.unparse(n.test) in arms]
-    if not used and not silent and not new_tests and not arm_tests:
+    fields: dict[str, str] = {}  # new settings fields read in a decided test (flow/fieldswitch.py)
+    if not used and not silent and not new_tests and not arm_tests and (
+            index is None or not _field_tests_reached(cand_fn, expander, index)):
         return eb, ec, "", "", plain
     by_option = assumption(options, cand_fn.path, cand_fn.class_name) if options else None
 
@@ -2427,6 +2441,8 @@ def _opt_in(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander, ef
         if decided is None and cases is not None and ast.unparse(test) not in base_tests:
             # a test the baseline has too is decided alike at both: not here
             decided = cases.truth(test, reads=_reads_of(fn, memo))
+        if decided is None and index is not None:
+            decided = _field_decided(test, index, fields)
         return False if decided is None and fn is cand_fn and ast.unparse(test) in arms else decided
 
     arguments = neutral_arguments(options, cand_fn.path, cand_fn.class_name, expander.resolver) if options else None
@@ -2443,6 +2459,9 @@ def _opt_in(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander, ef
     parts = [f"the option(s) {describe(shown)} are new and their defaults keep the baseline's behaviour"
              + (" (an argument they decide is, at their defaults, the callee's own default)" if handed else "")
              + "; " + "; ".join(dict.fromkeys(notes))] if shown else []
+    if fields:
+        parts.append(f"the new settings field(s) {describe_fields(fields)} decide the branches they are tested in "
+                     "(no configuration or code sets them)")
     if new_tests and cases is not None:
         read = all(ast.unparse(t) in cases.read_tests for t in new_tests)  # decided by configured values alone
         parts.append(f"the branch(es) {', '.join(f'`if {ast.unparse(t)}:`' for t in new_tests[:3])} run only for "
@@ -2453,12 +2472,49 @@ def _opt_in(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander, ef
     values = _values_of(new_tests, cases) if cases is not None and not shown else set()
     if not shown:
         values |= {v for t in arm_tests for v in (compared_values(t) or ([], False))[0]}
-    kind = OPT_IN_TITLES["neutral" if handed else "off" if used else "stored"] if shown else plain
+    kind = OPT_IN_TITLES["neutral" if handed else "off" if used else "stored"] if shown \
+        else OPT_IN_TITLES["off"] if fields and not new_tests and not arm_tests else plain
     title = "new case for value " + ", ".join(f"'{v}'" for v in sorted(values)) if values and not any(
         membership_key(n) or get_key(n) for t in new_tests for n in ast.walk(t) if isinstance(n, ast.expr)) else kind
     if not eb2 and not ec2:
         return eb, ec, why, "", title
     return eb2, ec2, "", why, plain
+
+
+def _field_decided(test: ast.expr, index: PairIndex, fields: dict[str, str]) -> bool | None:
+    """The truth of a test on new settings fields at their defaults (flow/fieldswitch.py), recording in `fields` the
+    fields it read; None when they do not decide it."""
+    found = field_truth(test, index.base, index.cand)
+    if found is None:
+        return None
+    fields.update(found[1])
+    return found[0]
+
+
+_FIELD_DEPTH = 2  # calls followed from the analysed function to a test on a new settings field
+
+
+def _field_tests_reached(fn: FunctionInfo, expander: Expander, index: PairIndex, depth: int = 0,
+                         seen: set[int] | None = None) -> bool:
+    """Whether `fn`, or a project function it calls (up to `_FIELD_DEPTH` calls deep), tests a new settings field
+    that its default decides (flow/fieldswitch.py): only then is the function expanded once more with them."""
+    seen = seen if seen is not None else set()
+    if id(fn.node) in seen:
+        return False
+    seen.add(id(fn.node))
+    calls: list[ast.Call] = []
+    for n in ast.walk(fn.node):
+        if isinstance(n, ast.If | ast.IfExp | ast.While) and field_truth(n.test, index.base, index.cand) is not None:
+            return True
+        if isinstance(n, ast.Call):
+            calls.append(n)
+    if depth >= _FIELD_DEPTH:
+        return False
+    for call in calls:
+        callee = expander.resolver.resolve(call, fn)
+        if callee is not None and _field_tests_reached(callee, expander, index, depth + 1, seen):
+            return True
+    return False
 
 
 def _new_case_tests(fn: FunctionInfo, cases: NewCases | None, base_tests: set[str]) -> list[ast.expr]:
@@ -2499,7 +2555,8 @@ def _at_defaults(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expande
     """The differences left with new options, new configuration keys or values and configuration reads
     at their defaults: (eb, ec, why nothing is left, what was left out, the title's note) (`_opt_in`,
     then `_at_callee_defaults`)."""
-    eb, ec, opt_in, partly, note = _opt_in(base_fn, cand_fn, expander, effects_b, eb, ec, config, bound, passed, cases)
+    eb, ec, opt_in, partly, note = _opt_in(base_fn, cand_fn, expander, effects_b, eb, ec, config, bound, passed, cases,
+                                           index)
     if not (eb or ec) or effects_b is None or opt_in:
         return eb, ec, opt_in, partly, note
     eb, ec, why, full = _at_callee_defaults(base_fn, cand_fn, expander, effects_b, eb, ec, index, config, handed,
@@ -2761,6 +2818,27 @@ def _formed_target(unit: Unit, label: str | None) -> str | None:
     return "target" if signal_label(unit) == "target" else label
 
 
+def _own_placed(change: UnitChange, unit: Unit, placement: Placement, flow: LearningFlow, own: str) -> Placed:
+    """A statement whose own content names its place, where the flow stopped: an instance's call (dispatched), a
+    registered reward function (flow/registered.py), or unfollowed."""
+    if called_instance(unit, placement, flow):
+        return Placed(change, unit, placement, own, "dispatched")
+    registered = registered_reward(placement, flow, own)
+    return Placed(change, unit, placement, own, "registered" if registered else "unfollowed", registered=registered)
+
+
+def _called_from_outside(change: UnitChange, unit: Unit, placement: Placement, flow: LearningFlow) -> Placed | None:
+    """The value is returned by a function that code outside the repository calls for training: a library's public
+    learning-signal API (flow/libapi.py), or a reward function registered with a framework (flow/registered.py)."""
+    api = api_reached(placement, flow)
+    if api is not None:
+        return Placed(change, unit, placement, api[0], "api", api[1].qualname)
+    registered = registered_reward(placement, flow)
+    if registered is not None:
+        return Placed(change, unit, placement, "reward", "registered", registered=registered)
+    return None
+
+
 def _classify(change: UnitChange, unit: Unit, placement: Placement, flow: LearningFlow) -> Placed:
     # a statement that differs only in a `device=` argument changes where a tensor lives (flow/wiring.py)
     own = "device" if device_only(change) or _added_move(change) else unit.own if unit.own in PATHS else None
@@ -2794,10 +2872,10 @@ def _classify(change: UnitChange, unit: Unit, placement: Placement, flow: Learni
     if arch:
         return Placed(change, unit, placement, own or "architecture", "on")
     if own:
-        return Placed(change, unit, placement, own, "dispatched" if called_instance(unit, placement, flow) else "unfollowed")
-    api = api_reached(placement, flow)
-    if api is not None:
-        return Placed(change, unit, placement, api[0], "api", api[1].qualname)
+        return _own_placed(change, unit, placement, flow, own)
+    outside = _called_from_outside(change, unit, placement, flow)
+    if outside is not None:
+        return outside
     if placement.built_place:
         # the flow stopped, but on its way the value builds the learning signal (flow/ownsignal.py): never silent
         return Placed(change, unit, placement, placement.built_place, "unfollowed")
@@ -3007,6 +3085,13 @@ def _flow_text(best: Placed, label: str) -> str:
     elif best.verdict == "api":
         return (f"Its value is returned by `{best.api or best.unit.fn.qualname}`, a public {label} function that "
                 f"nothing in this repository calls: its callers are the library's users, whose training it is part of.")
+    elif best.verdict == "registered" and best.registered is not None:
+        call, where = best.registered
+        way = " -> ".join(f"`{u.text(70)}` ({u.fn.path}:{u.line})" for u in best.placement.built)
+        what = f"Its value builds the reward a reward function returns ({way})" if way else \
+            f"Its own content places it in the reward `{best.unit.fn.qualname}` returns"
+        return (f"{what}; `{call}` ({where}) registers that function with the training framework, which calls it "
+                "for the reward the policy is trained on (the framework's call is not in this repository).")
     elif best.verdict == "on":
         return (f"It is part of the network `{best.unit.fn.class_name}`; the flow into the loss goes through "
                 f"`nn.Module.__call__` (dynamic dispatch), which the code does not show.")
@@ -3131,10 +3216,10 @@ def _statement_locations(on: list[Placed], lead: list[Location]) -> list[Locatio
 
 def _finding(report: PairReport, index: PairIndex, stored: Layout | None = None) -> Finding | None:
     pair = report.pair
-    on = [p for p in report.placed if p.verdict in ("on", "dispatched", "api", "unfollowed") and p.path]
+    on = [p for p in report.placed if p.verdict in PLACED_VERDICTS and p.path]
     if not on:
         return None
-    followed = [p for p in on if p.verdict in ("on", "dispatched", "api")]
+    followed = [p for p in on if p.verdict in FOLLOWED_VERDICTS]
     chosen = followed or on
     # the closest place to the learning signal, then the fewest statements to its sink (the loss itself
     # before a count three assignments away from the same loss)
@@ -3289,7 +3374,7 @@ def _override_findings(index: PairIndex, flows: dict[str, LearningFlow], explain
         placed = _classify(UnitChange(start[0], None), start[0], placement, flow)
         title = f"Method override removed: `{fn.qualname}` (objects now run the inherited `{removed.inherited}`)"
         base_loc = (fn.path, fn.lineno)
-        if placed.verdict not in ("on", "dispatched", "api", "unfollowed") or not placed.path:
+        if placed.verdict not in PLACED_VERDICTS or not placed.path:
             result.no_effect.append(NoEffectChange(
                 subsystem="other", title=title,
                 reason=(f"the removed method's value reaches only {placed.verdict} code" if placed.verdict in

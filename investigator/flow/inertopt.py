@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import ast
 import operator
+from dataclasses import dataclass
 from typing import Any
 
 from investigator.detectors.functions import FunctionInfo
@@ -143,7 +144,39 @@ def _class_options(base_fn: FunctionInfo, cand_fn: FunctionInfo, side: Any) -> d
             if default is not None and literal_default(default) and init_fn is not None \
                     and neutral_option(side, init_fn, value.id, default):
                 out[f"self.{attr}"] = (_literal(default), f"`{value.id}={ast.unparse(default)}`")
+            elif isinstance(default, ast.Name) and init_fn is not None and _module_binding(cand_fn.module.tree,
+                                                                                          default.id) \
+                    and neutral_option(side, init_fn, value.id, default):
+                out[f"self.{attr}"] = (Reference(default.id), f"`{value.id}={default.id}`")
     return out
+
+
+@dataclass(frozen=True)
+class Reference:
+    """An option whose default names a class or function of its module (`auxiliary_model_class=AuxiliaryModel`): at
+    that default, `self.<option>(...)` is a call of the name, as the baseline's `AuxiliaryModel(...)` was. Real shape
+    (allenact 5b2b70a0..97620944, `allenact/embodiedai/models/visual_nav_models.py:146`): `VisualNavActorCritic`
+    gained `auxiliary_model_class=AuxiliaryModel`, stored as `self.auxiliary_model_class`, and `create_aux_models`
+    built `self.auxiliary_model_class(aux_uuid=..., ...)` where it built `AuxiliaryModel(...)`: "Behavioural change
+    in the loss path", significant, though no code passes another class."""
+
+    name: str
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+def _module_binding(tree: ast.Module, name: str) -> bool:
+    """`name` is bound once at the module's top level, by a class or function definition or an import."""
+    bound = 0
+    for stmt in tree.body:
+        if isinstance(stmt, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef) and stmt.name == name:
+            bound += 1
+        elif isinstance(stmt, ast.Import | ast.ImportFrom):
+            bound += sum(1 for a in stmt.names if (a.asname or a.name.split(".")[0]) == name)
+        elif any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store) for n in ast.walk(stmt)):
+            return False
+    return bound == 1
 
 
 class _AtValues(ast.NodeTransformer):
@@ -158,6 +191,8 @@ class _AtValues(ast.NodeTransformer):
         if text in self.values and isinstance(getattr(node, "ctx", None), ast.Load):
             self.used.add(text)
             value: Any = self.values[text][0]  # a literal (`ast.literal_eval` of a default)
+            if isinstance(value, Reference):
+                return ast.copy_location(ast.Name(id=value.name, ctx=ast.Load()), node)
             return ast.copy_location(ast.Constant(value), node)
         return None
 

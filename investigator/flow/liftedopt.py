@@ -306,6 +306,23 @@ def _only_read(module: Any, line: int, name: str) -> bool:
                    or isinstance(n, ast.Constant) and n.value == name for n in nodes)
 
 
+def _getattr_reads(module: Any, line: int, name: str) -> list[ast.expr] | None:
+    """The literal fallbacks of the line's `getattr(<obj>, "name", <literal>)` reads when every mention of `name` on
+    it is one (lerobot 59ab2862..e6f95674 `modeling_pi05.py:928`: `if getattr(self.config,
+    "use_proprioceptive_memory", False):` beside the field's attribute reads), else None."""
+    nodes = nodes_on_line(module.tree).get(line, ())
+    calls = [n for n in nodes if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "getattr"
+             and len(n.args) == 3 and not n.keywords and isinstance(n.args[1], ast.Constant)
+             and n.args[1].value == name and literal_default(n.args[2])]
+    keys = {id(c.args[1]) for c in calls}
+    if not calls or any(isinstance(n, ast.Constant) and n.value == name and id(n) not in keys
+                        or isinstance(n, ast.keyword) and n.arg == name or isinstance(n, ast.Name) and n.id == name
+                        or isinstance(n, ast.Attribute) and n.attr == name and not isinstance(n.ctx, ast.Load)
+                        for n in nodes):
+        return None
+    return [c.args[2] for c in calls]
+
+
 def read_at(side: Any, value: ast.expr, name: str, default: ast.expr) -> bool:
     """A keyword's value that is the option's own configuration read with the same literal: `<cfg>.get('name', 0.0)`,
     `getattr(args, 'name', False)` (omnisafe's `penalty_coefficient=self._cfgs.algo_cfgs.get('penalty_coefficient',
@@ -403,6 +420,7 @@ def new_field_default(base_side: Any, side: Any, name: str) -> ast.expr | None:
     if not refs or len(refs) > MAX_OPTION_REFERENCES:
         return None
     declared: ast.expr | None = None
+    fallbacks: list[ast.expr] = []  # `getattr(<obj>, "name", <literal>)` reads: the field with a fallback
     for path, line in refs:
         module = side.module(path) if path.endswith((".py", ".pyi")) else None
         if module is None:
@@ -413,8 +431,11 @@ def new_field_default(base_side: Any, side: Any, name: str) -> ast.expr | None:
                 return None
             declared = field
         elif not _only_read(module, line, name):
-            return None
-    if declared is None:
+            reads = _getattr_reads(module, line, name)
+            if reads is None:
+                return None
+            fallbacks.extend(reads)
+    if declared is None or any(not _same_literal(f, declared) for f in fallbacks):
         return None
     for path, line in base_side.references(name)[:MAX_OPTION_REFERENCES + 1]:
         module = base_side.module(path) if path.endswith((".py", ".pyi")) else None

@@ -36,6 +36,7 @@ from investigator.flow.diff import VALIDATION_TOGGLES
 from investigator.flow.identityopt import IDENTITY
 from investigator.flow.inferred import same_but_inferred
 from investigator.flow.liftedopt import constant_truth
+from investigator.flow.optin import callee_default
 from investigator.flow.passthrough import passthrough_argument
 from investigator.flow.wrappers import container_fields, field_argument, returned_container
 from investigator.pyast import as_load, copy_tree, default_values, method_name
@@ -619,15 +620,25 @@ class Expander:
         self._body(callee.node.body, callee, inner, depth + 1, root=False)
         for e in inner.effects:
             st.effects.append(Effect(e.text, e.stmts | stmts))
-        value = _returned_value(inner.returned)
+        return self._returned(_returned_value(inner.returned), stmts)
+
+    def _returned(self, value: _Val | None, stmts: frozenset[int]) -> _Val:
+        """An inlined call's value: None for a procedure without a return. With options at their defaults
+        (flow/fieldswitch.py), `if not self.config.use_memory: return None` returns None, a value the caller hands on
+        (lerobot 59ab2862..e6f95674 `_prepare_memory_states`), not the nothing of a procedure (`_RETURNED_NONE`)."""
         if value is None:
             return _Val(ast.Constant(None), stmts)
+        if self._assume is not None and isinstance(value.expr, ast.Constant) and value.expr.value is None:
+            return _Val(_RETURNED_NONE, stmts | value.stmts)
         return _Val(_distribute(value.expr), stmts | value.stmts)
 
 
 # a negated comparison written with the opposite operator: `not a == b` is `a != b`
 _NEGATED: dict[type, type] = {ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.Is: ast.IsNot, ast.IsNot: ast.Is,
                               ast.In: ast.NotIn, ast.NotIn: ast.In}
+
+
+_RETURNED_NONE = ast.Constant(None)  # a callee's explicit `return None` in the opt-in comparison (`_inline`)
 
 
 class _Budget(Exception):
@@ -692,13 +703,35 @@ class _Expand:
             return self._renamed(node)
         if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
             return self._field_read(node)
+        source: ast.Call | None = None
         if isinstance(node, ast.Call):
             node = self._prepared(node)
             called = self._call(node)
             if called is not None:
                 return called
+            source = node
         rebuilt = self._rebuilt(node)
+        if source is not None and isinstance(rebuilt, ast.Call) and self.owner._assume is not None:
+            rebuilt = self._defaults_left_out(source, rebuilt)
         return sizes_unpacked(rebuilt) if isinstance(rebuilt, ast.Call) else rebuilt
+
+    def _defaults_left_out(self, source: ast.Call, call: ast.Call) -> ast.Call:
+        """Options at their defaults (flow/fieldswitch.py): a keyword argument written as a name or expression whose
+        value became a literal that is the callee's own default for that parameter is left out, as the baseline's
+        call without it. Real shape (lerobot 59ab2862..e6f95674, `modeling_pi05.py:1244`): `self.model.forward(...,
+        states=states, state_masks=state_masks)` with both None while the memory option is off, parameters
+        defaulting to None."""
+        keep: list[ast.keyword] = []
+        for written, kw in zip(source.keywords, call.keywords, strict=False):
+            if kw.arg and not isinstance(written.value, ast.Constant) and isinstance(kw.value, ast.Constant):
+                default = callee_default(self.owner.resolver, source, self.fn, kw.arg)
+                if isinstance(default, bool | int | float | str | type(None)) and type(default) is type(kw.value.value) \
+                        and default == kw.value.value:
+                    continue
+            keep.append(kw)
+        if len(keep) == len(call.keywords) or len(source.keywords) != len(call.keywords):
+            return call
+        return ast.Call(call.func, call.args, keep)
 
     def _rebuilt(self, node: ast.AST) -> ast.AST:
         """`node` with its children substituted: itself when none changed, else a new node of its type."""
@@ -784,6 +817,9 @@ class _Expand:
             self.owner.passed_through.add(ast.unparse(node.func))
             return self.sub(wrapped)
         value = self.owner._inline(node, self.fn, self.st, self.depth, self.sid)
+        if value is not None and value.expr is _RETURNED_NONE:
+            self.used.update(value.stmts)
+            return ast.Constant(None)
         if value is not None and not (isinstance(value.expr, ast.Constant) and value.expr.value is None):
             self.used.update(value.stmts)
             return value.expr

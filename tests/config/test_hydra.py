@@ -84,3 +84,48 @@ def test_missing_group_file_is_noted_not_fatal():
     table, comp = composed(files)
     assert table["seed"].value == 1
     assert any("not found" in n for n in comp.notes)
+
+
+# mtrl f7f8ddcf..e282c3f5 config/config.yaml (Hydra 1.0): the options of later groups are named through the first
+# entry's choice, `- experiment: ${defaults.0.setup}`, `- agent/components: ${defaults.0.setup}_actor`
+INTERPOLATED = {
+    "conf/train.yaml": """\
+        defaults:
+          - setup: metaworld
+          - experiment: ${defaults.0.setup}
+          - agent/components: ${defaults.0.setup}_actor
+          - metrics: ${setup}
+        seed: 1
+    """,
+    "conf/setup/metaworld.yaml": "save_dir: logs\n",
+    "conf/setup/hipbmdp.yaml": "save_dir: logs\n",
+    "conf/experiment/metaworld.yaml": "# @package _group_\nnum_train_steps: 1000000\n",
+    "conf/experiment/hipbmdp.yaml": "# @package _group_\nnum_train_steps: 500000\n",
+    "conf/agent/components/metaworld_actor.yaml": "# @package _group_\nactor:\n  num_layers: 3\n",
+    "conf/agent/components/hipbmdp_actor.yaml": "# @package _group_\nactor:\n  num_layers: 4\n",
+    "conf/metrics/metaworld.yaml": "# @package _group_\nevery: 10\n",
+    "conf/metrics/hipbmdp.yaml": "# @package _group_\nevery: 20\n",
+}
+
+
+def test_defaults_list_options_named_through_another_entry_are_composed():
+    table, comp = composed(INTERPOLATED)
+    assert table["experiment.num_train_steps"].value == 1000000
+    assert table["agent.components.actor.num_layers"].value == 3
+    assert table["metrics.every"].value == 10
+    assert not any("not found" in n for n in comp.notes), comp.notes
+
+
+def test_defaults_list_interpolation_follows_the_command_line_choice():
+    table, comp = composed(INTERPOLATED, overrides=["setup=hipbmdp"])
+    assert table["experiment.num_train_steps"].value == 500000
+    assert table["agent.components.actor.num_layers"].value == 4
+    assert table["metrics.every"].value == 20
+
+
+def test_defaults_list_interpolation_of_an_unknown_entry_is_left_as_written():
+    files = dict(INTERPOLATED)
+    files["conf/train.yaml"] = files["conf/train.yaml"].replace("${defaults.0.setup}_actor", "${defaults.7.setup}_actor")
+    table, comp = composed(files)
+    assert not any(k.startswith("agent.components") for k in table)
+    assert any("not found" in n and "${defaults.7.setup}" in n for n in comp.notes), comp.notes

@@ -478,3 +478,171 @@ def test_python_file_named_without_get_config_is_not_followed(tmp_path):
     files = {"train.py": train, "configs/other.py": other, "agent.py": MLC_AGENT}
     result = _run(tmp_path, files, {"configs/other.py": other.replace("0.99", "0.9")})
     assert not result.findings
+
+
+# octo bd930f91..241fb351 scripts/train.py: the config file is named by a path built on a directory variable and
+# carries ml_collections' `:config_string` argument; its `get_config()` returns `ConfigDict(dict(...))` whose
+# `dataset_kwargs.batch_size` went 1024 -> 512
+MLC_JOINED_TRAIN = '''\
+    import os
+
+    from absl import app, flags
+    from ml_collections import config_flags
+
+    from agent import SACLearner
+
+    FLAGS = flags.FLAGS
+    config_dir = os.path.join(os.path.dirname(__file__), "configs")
+    config_flags.DEFINE_config_file("config", os.path.join(config_dir, "config.py:transformer_bc"), "Configuration.")
+
+
+    def main(_):
+        SACLearner(**FLAGS.config.agent_kwargs).update(FLAGS.config.batch_size)
+
+
+    if __name__ == "__main__":
+        app.run(main)
+    '''
+MLC_JOINED_CONFIG = '''\
+    from ml_collections import ConfigDict
+
+
+    def get_config(transformer_size="vit_s"):
+        return ConfigDict(
+            dict(
+                seed=42,
+                batch_size=1024,
+                agent_kwargs=dict(actor_lr=3e-4, discount=0.99),
+            )
+        )
+    '''
+MLC_JOINED_AGENT = '''\
+    class SACLearner:
+        def __init__(self, actor_lr, discount):
+            self.lr, self.discount = actor_lr, discount
+
+        def update(self, batch_size):
+            return self.lr * self.discount * batch_size
+    '''
+
+
+def test_ml_collections_config_named_through_a_directory_and_config_string_is_followed(tmp_path):
+    files = {"scripts/train.py": MLC_JOINED_TRAIN, "scripts/configs/config.py": MLC_JOINED_CONFIG,
+             "agent.py": MLC_JOINED_AGENT}
+    changed = textwrap.dedent(MLC_JOINED_CONFIG).replace("1024", "512").replace("0.99", "0.9")
+    result = _run(tmp_path, files, {"scripts/configs/config.py": changed})
+    assert _where(_finding(result, "batch_size")) == ("scripts/configs/config.py:8", "scripts/configs/config.py:8")
+    assert _finding(result, "agent_kwargs.discount").severity.value in ("critical", "significant")
+
+
+def test_ml_collections_config_refactor_with_same_values_is_quiet(tmp_path):
+    files = {"scripts/train.py": MLC_JOINED_TRAIN, "scripts/configs/config.py": MLC_JOINED_CONFIG,
+             "agent.py": MLC_JOINED_AGENT}
+    same = textwrap.dedent(MLC_JOINED_CONFIG).replace("dict(\n            seed=42,", "{\n            'seed': 42,")
+    same = same.replace("batch_size=1024,", "'batch_size': 1024,").replace(
+        "agent_kwargs=dict(actor_lr=3e-4, discount=0.99),\n        )", "'agent_kwargs': dict(actor_lr=3e-4, discount=0.99),\n        }")
+    assert "{" in same and "}" in same
+    result = _run(tmp_path, files, {"scripts/configs/config.py": same})
+    assert not _loud(result)
+
+
+def test_ambiguous_config_file_name_under_the_entry_is_not_guessed(tmp_path):
+    """Two `configs/**/config.py` under the entry's folder: the joined name does not say which one is loaded."""
+    files = {"scripts/train.py": MLC_JOINED_TRAIN, "scripts/configs/a/config.py": MLC_JOINED_CONFIG,
+             "scripts/configs/b/config.py": MLC_JOINED_CONFIG, "agent.py": MLC_JOINED_AGENT}
+    train = textwrap.dedent(MLC_JOINED_TRAIN).replace('os.path.join(os.path.dirname(__file__), "configs")',
+                                                      'os.environ["CONFIG_DIR"]')
+    files["scripts/train.py"] = train
+    changed = textwrap.dedent(MLC_JOINED_CONFIG).replace("1024", "512")
+    result = _run(tmp_path, files, {"scripts/configs/a/config.py": changed})
+    assert not any("batch_size" in f.title and f.location_at("candidate")
+                   and f.location_at("candidate").path == "scripts/configs/a/config.py"
+                   and f.severity.value == "critical" for f in result.findings)
+MLC_REFERENCE_CONFIG = '''\
+    from ml_collections import ConfigDict, FieldReference
+
+
+    def get_config():
+        num_steps = FieldReference(default=int(2e6))
+        return ConfigDict(dict(batch_size=1024, num_steps=num_steps, agent_kwargs=dict(actor_lr=3e-4, discount=0.99)))
+    '''
+MLC_REFERENCE_TRAIN = MLC_JOINED_TRAIN.replace("FLAGS.config.batch_size", "FLAGS.config.batch_size * FLAGS.config.num_steps")
+
+
+def test_ml_collections_field_reference_inlined_as_its_value(tmp_path):
+    """octo's `num_steps = FieldReference(default=int(2e6))` then `num_steps=num_steps` became `num_steps=2e6`."""
+    files = {"scripts/train.py": MLC_REFERENCE_TRAIN, "scripts/configs/config.py": MLC_REFERENCE_CONFIG,
+             "agent.py": MLC_JOINED_AGENT}
+    inlined = textwrap.dedent(MLC_REFERENCE_CONFIG).replace("        num_steps = FieldReference(default=int(2e6))\n", "")
+    same = inlined.replace("num_steps=num_steps", "num_steps=2e6")
+    assert not any("num_steps" in t for t in _loud(_run(tmp_path / "same", files, {"scripts/configs/config.py": same})))
+    fewer = inlined.replace("num_steps=num_steps", "num_steps=1e6")
+    assert _finding(_run(tmp_path / "fewer", files, {"scripts/configs/config.py": fewer}), "num_steps")
+
+
+# octo bd930f91..241fb351 octo/model/components/transformer.py: `TRANSFORMER_SIZES` gained a `vit_t` entry of the
+# same shape as `vit_s`/`vit_b`; the run picks `vit_s`
+SIZES_MODEL = '''\
+    def sizes(size):
+        table = {
+            "vit_s": dict(num_layers=12, mlp_dim=1536, heads=6),
+            "vit_b": dict(num_layers=12, mlp_dim=3072, heads=12),
+            "vit_l": dict(num_layers=24, mlp_dim=4096, heads=16),
+        }
+        return table[size]
+    '''
+SIZES_CONFIG = '''\
+    from ml_collections import ConfigDict
+
+    from model import sizes
+
+
+    def get_config():
+        return ConfigDict(dict(batch_size=1024, model=sizes("vit_s"), agent_kwargs=dict(actor_lr=3e-4, discount=0.99)))
+    '''
+
+
+def _sizes_run(tmp_path: Path, new_model: str) -> AnalyzerResult:
+    files = {"scripts/train.py": MLC_JOINED_TRAIN, "scripts/configs/config.py": SIZES_CONFIG,
+             "agent.py": MLC_JOINED_AGENT, "model.py": SIZES_MODEL}
+    return _run(tmp_path, files, {"model.py": new_model})
+
+
+def test_new_entry_in_a_table_of_alternatives_changes_no_run(tmp_path):
+    added = textwrap.dedent(SIZES_MODEL).replace(
+        '        "vit_s"', '        "vit_t": dict(num_layers=12, mlp_dim=768, heads=3),\n        "vit_s"', 1)
+    result = _sizes_run(tmp_path, added)
+    assert not any("vit_t" in f.title for f in result.findings), [f.title for f in result.findings]
+    assert any("vit_t" in n.title or "vit_t" in n.reason for n in result.no_effect)
+
+
+def test_changed_entry_in_a_table_of_alternatives_is_still_reported(tmp_path):
+    changed = textwrap.dedent(SIZES_MODEL).replace("mlp_dim=1536", "mlp_dim=768")
+    result = _sizes_run(tmp_path, changed)
+    assert any("vit_s.mlp_dim" in f.title for f in result.findings), [f.title for f in result.findings]
+    grown = textwrap.dedent(SIZES_MODEL).replace("heads=6)", "heads=6, dropout=0.1)")
+    result = _sizes_run(tmp_path / "grown", grown)
+    assert not any("vit_s.dropout" in n.title and "alternative" in n.reason for n in result.no_effect)
+
+
+COMPONENTS_TRAIN = MLC_JOINED_TRAIN.replace(
+    "SACLearner(**FLAGS.config.agent_kwargs).update(FLAGS.config.batch_size)",
+    "opt = FLAGS.config.optim\n        SACLearner(opt.actor.lr, opt.critic.lr).update(opt.temperature.lr)")
+COMPONENTS_CONFIG = '''\
+    from ml_collections import ConfigDict
+
+
+    def get_config():
+        return ConfigDict(dict(optim=dict(actor=dict(lr=3e-4, eps=1e-5), critic=dict(lr=1e-3, eps=1e-5),
+                                          encoder=dict(lr=1e-3, eps=1e-5))))
+    '''
+
+
+def test_new_entry_read_by_name_beside_others_is_a_component_not_an_alternative(tmp_path):
+    """`optim.temperature` beside `actor`/`critic`/`encoder`, read as `opt.temperature.lr`: a new component."""
+    files = {"scripts/train.py": COMPONENTS_TRAIN, "scripts/configs/config.py": COMPONENTS_CONFIG,
+             "agent.py": MLC_JOINED_AGENT}
+    grown = textwrap.dedent(COMPONENTS_CONFIG).replace("encoder=dict(", "temperature=dict(lr=1e-2, eps=1e-5), encoder=dict(")
+    result = _run(tmp_path, files, {"scripts/configs/config.py": grown})
+    assert not any("temperature" in n.title and "alternative" in n.reason for n in result.no_effect)
+    assert any("temperature.lr" in f.title for f in result.findings), [f.title for f in result.findings]

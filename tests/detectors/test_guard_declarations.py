@@ -52,6 +52,8 @@ def _reference(side: Side, attr: str) -> object:
         return UNKNOWN if found else ABSENT
     if not _DEFAULTS.get() and guards._mentioned_as_override(side, attr, exclude=None):
         return UNKNOWN
+    if _DEFAULTS.get() and not guards.codedefault.configured(side, attr, repr(found[0].value), "")[0]:
+        return UNKNOWN  # a configuration file sets another value (lerobot 59ab2862..e6f95674)
     return found[0]
 
 

@@ -11,7 +11,9 @@ and the variables it binds. Which of these form the *effective* configuration is
 from __future__ import annotations
 
 import ast
+import copy
 import operator
+import re
 from dataclasses import dataclass, field
 
 from investigator.config.extractors.base import (
@@ -84,7 +86,37 @@ def literal(node: ast.AST) -> object:
         return {kw.arg: literal(kw.value) for kw in node.keywords if kw.arg}
     if isinstance(node, ast.Call) and node.args:
         return _field_reference(node)
+    if isinstance(node, ast.Call) and node.keywords:
+        return _keyword_field_reference(node)
     raise _NotLiteral
+
+
+def _inline_local_constants(value: ast.AST, body: list[ast.stmt]) -> ast.AST:
+    """`value` with the names bound once in `body` to a literal replaced by it: octo's `get_config` wrote
+    `num_steps = FieldReference(default=int(2e6))` then `dict(num_steps=num_steps)`, later `dict(num_steps=2e6)`
+    (the same setting, not an added one)."""
+    bound: dict[str, ast.expr] = {}
+    stores: dict[str, int] = {}
+    for stmt in body:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+                stores[node.id] = stores.get(node.id, 0) + 1
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+            try:
+                literal(stmt.value)
+            except _NotLiteral:
+                continue
+            bound[stmt.targets[0].id] = stmt.value
+    constants = {name: node for name, node in bound.items() if stores.get(name) == 1}
+    if not constants or not any(isinstance(n, ast.Name) and n.id in constants for n in ast.walk(value)):
+        return value
+
+    class _Inline(ast.NodeTransformer):
+        def visit_Name(self, node: ast.Name) -> ast.AST:
+            found = constants.get(node.id) if isinstance(node.ctx, ast.Load) else None
+            return copy.deepcopy(found) if found is not None else node
+
+    return _Inline().visit(copy.deepcopy(value))
 
 
 def _field_reference(node: ast.Call) -> object:
@@ -96,6 +128,14 @@ def _field_reference(node: ast.Call) -> object:
         return None
     if name == "FieldReference":
         return literal(node.args[0])
+    raise _NotLiteral
+
+
+def _keyword_field_reference(node: ast.Call) -> object:
+    """`FieldReference(default=int(2e6))` (octo's config.py) holds 2000000."""
+    if last_name(name_chain(node.func) or "") == "FieldReference" and len(node.keywords) >= 1 \
+            and (default := next((kw.value for kw in node.keywords if kw.arg == "default"), None)) is not None:
+        return literal(default)
     raise _NotLiteral
 
 
@@ -576,11 +616,9 @@ class _ModuleVisitor:
                     self._call(node, info)
                 elif isinstance(node, ast.Return):
                     if node.value is not None and info.name != "<module>":
-                        self._returned_mapping(node.value, info)
-                elif (isinstance(node, ast.Constant) and isinstance(node.value, str)
-                      and len(node.value) < 300
-                      and node.value.lower().endswith((*CONFIG_FILE_SUFFIXES, PY_CONFIG_SUFFIX))):
-                    info.config_files.append(node.value)
+                        self._returned_mapping(node.value, info, body)
+                elif isinstance(node, ast.Constant) and (name := config_file_name(node.value)):
+                    info.config_files.append(name)
                 elif type(node) is ast.Attribute and _class_chain(node.value) and (chain := name_chain(node.value)):
                     info.class_reads.append(chain)
                 elif isinstance(node, ast.Import | ast.ImportFrom) and info.name != "<module>":
@@ -631,14 +669,16 @@ class _ModuleVisitor:
         callee = binding[5:]
         return last_name(callee) in CONFIG_CONTAINERS or _container_factory(callee)
 
-    def _returned_mapping(self, value: ast.AST, info: FunctionFacts) -> None:
-        """`def get_config(): return {"lr": 3e-4, ...}` (or `dict(lr=3e-4)`): the literal leaves are
-        settings, keyed under the function's builder segment (`make_env_config` -> `env`)."""
+    def _returned_mapping(self, value: ast.AST, info: FunctionFacts, body: list[ast.stmt]) -> None:
+        """`def get_config(): return {"lr": 3e-4, ...}` (or `dict(lr=3e-4)`, or a container built on one:
+        `return ConfigDict(dict(batch_size=512))`, octo's `get_config`): the literal leaves are settings, keyed
+        under the function's builder segment (`make_env_config` -> `env`)."""
         if not (isinstance(value, ast.Dict) and value.keys) and not (
-                isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "dict"):
+                isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "dict") \
+                and container_mapping(value) is None:
             return
         segment = builder_segment(info.name)
-        for v in flatten(value):
+        for v in flatten(_inline_local_constants(value, body)):
             if v.subkey and v.literal:
                 info.mappings.append(ConfigEntry(
                     key=normalise_key([segment, *v.subkey]) if segment else normalise_key(list(v.subkey)),
@@ -701,10 +741,24 @@ def _class_chain(node: ast.AST) -> bool:
     return name[:1].isupper() and not name.isupper()
 
 
+# ml_collections passes what follows `file.py:` to `get_config` (octo's `"config.py:transformer_bc"`)
+_PY_CONFIG_STRING = re.compile(r"(.+\.py):[^/:\s]*")
+
+
+def config_file_name(value: object) -> str | None:
+    """The config file a string literal names (`"configs/sac.yaml"`, `"configs/sac.py"`; an ml_collections
+    `"config.py:transformer_bc"` names `config.py`), else None."""
+    if not isinstance(value, str) or len(value) >= 300:
+        return None
+    if value.lower().endswith((*CONFIG_FILE_SUFFIXES, PY_CONFIG_SUFFIX)):
+        return value
+    found = _PY_CONFIG_STRING.fullmatch(value)
+    return found.group(1) if found else None
+
+
 def _config_file_names(value: ast.AST) -> list[str]:
     """String literals naming a config file inside an expression."""
-    return [node.value for node in ast.walk(value) if isinstance(node, ast.Constant) and isinstance(node.value, str)
-            and len(node.value) < 300 and node.value.lower().endswith((*CONFIG_FILE_SUFFIXES, PY_CONFIG_SUFFIX))]
+    return [name for node in ast.walk(value) if isinstance(node, ast.Constant) and (name := config_file_name(node.value))]
 
 
 # Nodes without children that never matter to a scan (contexts and operators): not queued.

@@ -245,14 +245,13 @@ def _detaches(expr: ast.AST, hosted: frozenset[str] | set[str] = frozenset()) ->
             chain = chain.value
         else:
             break
+    host = not isinstance(expr, ast.expr) or host_value(expr)  # the value itself a host number: no graph to cut
     for sub in ast.walk(expr):
         inner = None
-        if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and sub.func.attr in DETACHING:
+        if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and (
+                sub.func.attr in DETACHING or sub.func.attr == "item" and not host):
             inner = sub.func.value
-        elif isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and sub.func.attr == "item" \
-                and not host_value(expr):
-            inner = sub.func.value
-        elif isinstance(sub, ast.Name) and sub.id in hosted and not host_value(expr):
+        elif isinstance(sub, ast.Name) and sub.id in hosted and not host:
             return True  # `_hosts_learned`: read off a learned quantity
         elif isinstance(sub, ast.Call) and last_name(call_name(sub)) in DETACHING and sub.args:
             inner = sub.args[0]

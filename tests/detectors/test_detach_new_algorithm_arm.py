@@ -173,3 +173,38 @@ def test_new_arm_assigning_the_module_output_directly_adds_no_cut() -> None:
     )
     base_arm = (arm[0], "            else:\n                next_action, next_log_prob = self.policy.sample(next_obs)\n")
     assert _cuts(_code(ALPHA_ITEM, base_arm), _code(ALPHA_ITEM, arm, EXPECTATION)) == []
+
+
+def test_a_host_number_for_running_statistics_is_no_cut() -> None:
+    """Negative of the `.item()` rule: a metrics tracker (no `backward()`) that now reads the loss as a host float.
+    Real shape: EasyDeL f37071fb..090a03b2 easydel/trainers/metrics.py:373, `loss_value =
+    float(np.asarray(loss).item())` in `MetricsTracker.update`."""
+    tracker = '''
+import numpy as np
+
+
+class MetricsTracker:
+    def __init__(self):
+        self.loss_sum = None
+        self.loss_count = 0
+
+    def update(self, loss):
+        LOSS
+        self.loss_sum = loss_value if self.loss_sum is None else self.loss_sum + loss_value
+        self.loss_count += 1
+        mean_loss = self.loss_sum / max(self.loss_count, 1)
+        return float(mean_loss)
+
+
+def train(model, optimizer, batches):
+    tracker = MetricsTracker()
+    for batch in batches:
+        loss = model(batch).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        tracker.update(loss)
+'''
+    base = tracker.replace("LOSS", "loss_value = loss")
+    cand = tracker.replace("LOSS", "loss_value = float(np.asarray(loss).item())")
+    assert _cuts(base, cand) == []

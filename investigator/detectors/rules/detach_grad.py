@@ -222,13 +222,15 @@ def _hosts_learned(value: ast.expr) -> bool:
         and bool((roles_in(sub.func.value) & TRACKED) - TARGETS) for sub in ast.walk(value))
 
 
-def _detaches(expr: ast.AST, hosted: frozenset[str] | set[str] = frozenset()) -> bool:
+def _detaches(expr: ast.AST, hosted: frozenset[str] | set[str] = frozenset(), host_reads: bool = False) -> bool:
     """The value is cut from the graph: detached as a whole (`(a - b).detach().exp()`, `x.data`), or
     a detached operand carries a learned quantity (new values, log-probs, entropy, ratio, loss).
     `mse(pred, target.detach())` detaches a target only: that is how a loss is written.
 
-    A graph value that reads a learned quantity as a host number (`lp.mean().item()` inline, or a local in
-    `hosted` that holds one) is cut there as by `.detach()`. Real shape (pomdp-baselines 8d188955..c16ac3db,
+    With `host_reads`, a graph value that reads a learned quantity as a host number (`lp.mean().item()` inline, or
+    a local in `hosted` that holds one) is cut there as by `.detach()`; the caller counts it only when the value
+    reaches a `backward()` (running statistics, `float(np.asarray(loss).item())` in a metrics tracker, cut nothing:
+    EasyDeL f37071fb..090a03b2 easydel/trainers/metrics.py:373). Real shape (pomdp-baselines 8d188955..c16ac3db,
     policies/models/policy_mlp.py:253): the temperature loss `-(log_alpha.exp() * (log_prob + target).detach())
     .mean()` became `current_log_prob = log_prob.mean().item()`, `-log_alpha.exp() * (current_log_prob +
     target)`: the same cut (read as "Gradient cut removed"); an `.item()` where the baseline's value carried
@@ -249,9 +251,9 @@ def _detaches(expr: ast.AST, hosted: frozenset[str] | set[str] = frozenset()) ->
     for sub in ast.walk(expr):
         inner = None
         if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and (
-                sub.func.attr in DETACHING or sub.func.attr == "item" and not host):
+                sub.func.attr in DETACHING or host_reads and sub.func.attr == "item" and not host):
             inner = sub.func.value
-        elif isinstance(sub, ast.Name) and sub.id in hosted and not host:
+        elif host_reads and isinstance(sub, ast.Name) and sub.id in hosted and not host:
             return True  # `_hosts_learned`: read off a learned quantity
         elif isinstance(sub, ast.Call) and last_name(call_name(sub)) in DETACHING and sub.args:
             inner = sub.args[0]
@@ -439,7 +441,9 @@ class DetachGradDetector(FeatureDetector):
                     cut[name] = site.no_grad and cut.get(name, True)
                     hosted.discard(name)
                 continue
-            how = "no_grad" if site.no_grad else "detach" if _detaches(value, hosted) else None
+            how = "no_grad" if site.no_grad else "detach" if _detaches(value) or (
+                _detaches(value, hosted, host_reads=True) and reached_backward(position[id(site)], sites, assign_list)
+            ) else None
             # a callee's statement under its caller's `no_grad` is that call's cut (`callers_cut`), not inherited
             already = how is not None and callers_cut(site) is None and _from_cut_values(value, cut)
             for name in assigned_names(node):

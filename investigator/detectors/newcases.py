@@ -565,6 +565,26 @@ def unhandled_arms(base_fn: ast.AST, cand_fn: ast.AST) -> dict[str, str]:
     return out
 
 
+def asserted_arms(base_fn: ast.AST, cand_fn: ast.AST) -> dict[str, str]:
+    """Tests of `if T: ... else: ...` at the top level of the candidate's function where the baseline's function
+    asserted `T` at its top level (and the candidate's asserts it no more): every run the baseline accepted has `T`
+    true, so it takes the `if` arm; the `else` arm is for inputs the baseline rejected (an `AssertionError`), new
+    capability that changes none of its runs. Test text -> why. Real shape (pomdp-baselines 8d188955..c16ac3db,
+    policies/learner.py:195): `assert self.train_env.action_space.__class__.__name__ == "Box"` became `if ... ==
+    "Box": <the baseline's continuous setup> else: assert ... == "Discrete"; <a discrete setup>` ("Behavioural
+    change in the sampling path: `Learner.init_env`", significant). What the `if` arm itself changes is still
+    compared (`flow/analyzer.py` `_opt_in`), and an `if` on a test the baseline did not assert is undecided."""
+    def top(fn: ast.AST) -> list[ast.stmt]:
+        return list(getattr(fn, "body", []))
+
+    asserted = {ast.unparse(s.test) for s in top(base_fn) if isinstance(s, ast.Assert)}
+    still = {ast.unparse(s.test) for s in top(cand_fn) if isinstance(s, ast.Assert)}
+    return {ast.unparse(s.test): (f"the baseline asserted `{ast.unparse(s.test)}` here: every run it accepted takes "
+                                  f"this arm, the other handles inputs it rejected")
+            for s in top(cand_fn) if isinstance(s, ast.If) and s.orelse
+            and ast.unparse(s.test) in asserted - still}
+
+
 def _chains(fn: ast.AST) -> list[tuple[str, list[tuple[ast.If, tuple[list[str], bool]]]]]:
     """`if`/`elif` chains whose tests all compare one subject with string literals (or test it for
     emptiness, `not X`, read as the value ""): (subject, arms)."""

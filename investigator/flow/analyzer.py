@@ -41,6 +41,7 @@ from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.newcases import (
     Catalog,
     NewCases,
+    asserted_arms,
     compared_values,
     config_reads,
     get_key,
@@ -2429,7 +2430,10 @@ def _opt_in(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander, ef
     arms = unhandled_arms(base_fn.node, cand_fn.node)
     arm_tests = [n.test for n in ast.walk(cand_fn.node) if isinstance(n, ast.If) and ast.unparse(n.test) in arms]
     fields: dict[str, str] = {}  # new settings fields read in a decided test (flow/fieldswitch.py)
-    if not used and not silent and not new_tests and not arm_tests and (
+    asserted = asserted_arms(base_fn.node, cand_fn.node)
+    assert_tests = [n.test for n in cand_fn.node.body if isinstance(n, ast.If) and ast.unparse(n.test) in asserted] \
+        if isinstance(cand_fn.node, ast.FunctionDef | ast.AsyncFunctionDef) else []
+    if not used and not silent and not new_tests and not arm_tests and not assert_tests and (
             index is None or not _field_tests_reached(cand_fn, expander, index)):
         return eb, ec, "", "", plain
     by_option = assumption(options, cand_fn.path, cand_fn.class_name) if options else None
@@ -2443,6 +2447,8 @@ def _opt_in(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander, ef
             decided = cases.truth(test, reads=_reads_of(fn, memo))
         if decided is None and index is not None:
             decided = _field_decided(test, index, fields)
+        if decided is None and fn is cand_fn and assert_tests and ast.unparse(test) in asserted:
+            return True  # the baseline asserted it: its runs take this arm
         return False if decided is None and fn is cand_fn and ast.unparse(test) in arms else decided
 
     arguments = neutral_arguments(options, cand_fn.path, cand_fn.class_name, expander.resolver) if options else None
@@ -2468,6 +2474,7 @@ def _opt_in(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander, ef
                      + ("values no configuration file gives: " if read else "what no run of the baseline selects: ")
                      + "; ".join(dict.fromkeys(cases.describe(t) for t in new_tests)))
     parts.extend(dict.fromkeys(arms[ast.unparse(t)] for t in arm_tests))
+    parts.extend(dict.fromkeys(asserted[ast.unparse(t)] for t in assert_tests))
     why = "; ".join(parts)
     values = _values_of(new_tests, cases) if cases is not None and not shown else set()
     if not shown:

@@ -169,7 +169,53 @@ def _field_options(cls: ast.ClassDef, path: str) -> dict[str, Option]:
     return out
 
 
+def _asserted_arm_options(cls: ast.ClassDef, path: str, base_cls: ast.ClassDef | None) -> dict[str, Option]:
+    """Switches the candidate class sets only in the two arms of an `if T: ... else: ...` at the top level of a
+    method whose baseline asserted `T` there (detectors/newcases.py `asserted_arms`), to a constant in the `if`
+    arm: every run the baseline accepted stores that constant. Real shape (pomdp-baselines 8d188955..c16ac3db,
+    policies/learner.py:437): `init_env` replaced `assert ... == "Box"` by `if ... == "Box": self.act_continuous =
+    True else: ... self.act_continuous = False`, and `collect_rollouts` gained `if not self.act_continuous:
+    action = F.one_hot(...)` ("Behavioural change in the sampling path", significant): no Box run takes it."""
+    from investigator.detectors.newcases import asserted_arms
+
+    if base_cls is None:
+        return {}
+    base_methods = {n.name: n for n in base_cls.body if isinstance(n, ast.FunctionDef)}
+    counts: dict[str, int] = {}
+    for n in ast.walk(cls):
+        for attr in _self_targets(n):
+            counts[attr] = counts.get(attr, 0) + 1
+    out: dict[str, Option] = {}
+    for method in cls.body:
+        if not isinstance(method, ast.FunctionDef) or method.name not in base_methods:
+            continue
+        tests = asserted_arms(base_methods[method.name], method)
+        for stmt in method.body:
+            if not (isinstance(stmt, ast.If) and ast.unparse(stmt.test) in tests):
+                continue
+            inside: dict[str, int] = {}
+            for n in ast.walk(stmt):
+                for attr in _self_targets(n):
+                    inside[attr] = inside.get(attr, 0) + 1
+            for arm_stmt in stmt.body:
+                if not (isinstance(arm_stmt, ast.Assign) and len(arm_stmt.targets) == 1
+                        and isinstance(arm_stmt.value, ast.Constant)):
+                    continue
+                attrs = _self_targets(arm_stmt)
+                if len(attrs) == 1 and counts.get(attrs[0]) == inside.get(attrs[0]):
+                    out[attrs[0]] = Option(attrs[0], arm_stmt.value.value, f"{path}:{arm_stmt.lineno}",
+                                           f"{ast.unparse(arm_stmt)} (the baseline asserted `{ast.unparse(stmt.test)}`)")
+    return out
+
+
 def _options(cls: ast.ClassDef, path: str, base_cls: ast.ClassDef | None = None) -> dict[str, Option]:
+    switches, passed = _decided_reads(cls)
+    asserted = {a: Option(o.attr, o.default, o.where, o.spelled, a in passed)
+                for a, o in _asserted_arm_options(cls, path, base_cls).items() if a in switches}
+    return {**asserted, **_init_options(cls, path, base_cls)}
+
+
+def _init_options(cls: ast.ClassDef, path: str, base_cls: ast.ClassDef | None = None) -> dict[str, Option]:
     init = next((n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
     if init is None:
         return _field_options(cls, path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections import Counter
 
 from investigator.detectors.base import (
     DetectorContext,
@@ -13,7 +14,7 @@ from investigator.detectors.base import (
     Hit,
     feature_hit,
 )
-from investigator.detectors.flow import Site, is_no_grad
+from investigator.detectors.flow import Site, assignment, is_no_grad
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import (
@@ -214,10 +215,26 @@ def _is_stats(expr: ast.expr) -> bool:
     return isinstance(expr, ast.Dict) and not _graph_parts(expr)
 
 
-def _detaches(expr: ast.AST) -> bool:
+def _hosts_learned(value: ast.expr) -> bool:
+    """A host number read off a learned quantity: `log_prob.mean().item()` (no graph left, see `host_value`)."""
+    return host_value(value) and any(
+        isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and sub.func.attr == "item"
+        and bool((roles_in(sub.func.value) & TRACKED) - TARGETS) for sub in ast.walk(value))
+
+
+def _detaches(expr: ast.AST, hosted: frozenset[str] | set[str] = frozenset(), host_reads: bool = False) -> bool:
     """The value is cut from the graph: detached as a whole (`(a - b).detach().exp()`, `x.data`), or
     a detached operand carries a learned quantity (new values, log-probs, entropy, ratio, loss).
-    `mse(pred, target.detach())` detaches a target only: that is how a loss is written."""
+    `mse(pred, target.detach())` detaches a target only: that is how a loss is written.
+
+    With `host_reads`, a graph value that reads a learned quantity as a host number (`lp.mean().item()` inline, or
+    a local in `hosted` that holds one) is cut there as by `.detach()`; the caller counts it only when the value
+    reaches a `backward()` (running statistics, `float(np.asarray(loss).item())` in a metrics tracker, cut nothing:
+    EasyDeL f37071fb..090a03b2 easydel/trainers/metrics.py:373). Real shape (pomdp-baselines 8d188955..c16ac3db,
+    policies/models/policy_mlp.py:253): the temperature loss `-(log_alpha.exp() * (log_prob + target).detach())
+    .mean()` became `current_log_prob = log_prob.mean().item()`, `-log_alpha.exp() * (current_log_prob +
+    target)`: the same cut (read as "Gradient cut removed"); an `.item()` where the baseline's value carried
+    the gradient is a cut added."""
     chain = expr
     while True:
         if isinstance(chain, ast.Call) and isinstance(chain.func, ast.Attribute):
@@ -230,10 +247,14 @@ def _detaches(expr: ast.AST) -> bool:
             chain = chain.value
         else:
             break
+    host = not isinstance(expr, ast.expr) or host_value(expr)  # the value itself a host number: no graph to cut
     for sub in ast.walk(expr):
         inner = None
-        if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and sub.func.attr in DETACHING:
+        if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and (
+                sub.func.attr in DETACHING or host_reads and sub.func.attr == "item" and not host):
             inner = sub.func.value
+        elif host_reads and isinstance(sub, ast.Name) and sub.id in hosted and not host:
+            return True  # `_hosts_learned`: read off a learned quantity
         elif isinstance(sub, ast.Call) and last_name(call_name(sub)) in DETACHING and sub.args:
             inner = sub.args[0]
         elif isinstance(sub, ast.Attribute) and sub.attr == "data":
@@ -326,6 +347,60 @@ def _same_gradient_context(feature: Feature, ctx: DetectorContext) -> bool:
     return runs_without_grad(other)
 
 
+def _exclusive(a: Site, b: Site) -> bool:
+    """The two sites lie in different arms of one `if` (across inlining): no run executes both in one pass."""
+    arms = dict(a.branches)
+    return any(if_id in arms and arms[if_id] != arm for if_id, arm in b.branches)
+
+
+def _cut_names(f: Feature) -> set[str]:
+    found = assignment(f.site.node)
+    return set(assigned_names(found[0])) if found is not None else set()
+
+
+def _mirrors(features: list[Feature]) -> set[int]:
+    """The features (ids) that repeat an earlier one's cut in a sibling arm of an `if`: the same key, a local of
+    the same name, exclusive sites (`_exclusive`). Whichever arm runs, the code after it reads that local cut
+    alike: such a repeat adds no cut to any one path."""
+    out: set[int] = set()
+    for k, f in enumerate(features):
+        names = _cut_names(f)
+        if names and any(g.key == f.key and _exclusive(f.site, g.site) and names & _cut_names(g)
+                         for g in features[:k]):
+            out.add(id(f))
+    return out
+
+
+def _own(f: Feature) -> bool:
+    return not f.text.endswith(INHERITED + ")")
+
+
+def _per_path(only: list[Feature], side: list[Feature], other: list[Feature]) -> list[Feature]:
+    """Per key, at most as many of `only` as this side's cuts on one path exceed the other side's: a feature
+    counts per path, not per arm (`_mirrors` do not count), and a cut of values already cut (`INHERITED`) adds
+    none of its own but pairs with a cut of the other side (an extra one must not leave an own cut of this side
+    unpaired). Mirrors and inherited cuts are the first left out.
+
+    Real shapes (pomdp-baselines 8d188955..c16ac3db): the target's `with torch.no_grad():` gained an SAC-discrete
+    arm `else: new_probs, new_log_probs = self.actor(...)` beside `elif SAC: new_actions, new_log_probs =
+    self.actor(...)` (policies/models/policy_rnn.py:214; policy_mlp.py:143, the same through an inlined `act`),
+    and `min_next_q_target = (next_prob * min_next_q_target).sum(-1)` in that block (policy_mlp.py:189, cut
+    already): critical "Gradient cut added on logprob(, returns)", two false criticals. A new arm that cuts a
+    local no sibling arm cuts stays a cut added."""
+    if not only:
+        return only
+    mirror_side, mirror_other = _mirrors(side), _mirrors(other)
+    allowed = Counter(f.key for f in side if _own(f) and id(f) not in mirror_side)
+    allowed.subtract(Counter(f.key for f in other if id(f) not in mirror_other))
+    ranked = sorted(only, key=lambda f: id(f) in mirror_side)
+    kept: set[int] = set()
+    for f in ranked:
+        if allowed[f.key] > 0:
+            allowed[f.key] -= 1
+            kept.add(id(f))
+    return [f for f in only if id(f) in kept]
+
+
 class DetachGradDetector(FeatureDetector):
     meta = DetectorMeta(
         id="detach_grad",
@@ -358,14 +433,25 @@ class DetachGradDetector(FeatureDetector):
         rollout = {id(st.fn) for st, c, name in calls(sites) if env_step(c) or last_name(name) == "env_step"}
         cut: dict[str, bool] = {}  # local name -> every definition so far is cut from the graph
         cut_calls: set[tuple[str, tuple[str, int]]] = set()  # (role, call) of the callers' cuts already counted
+        hosted: set[str] = set()  # locals holding a host number read off a learned quantity (`lp.mean().item()`)
         for site, node, value in assigns(sites):
             if id(node) in inlined:
+                # what an inlined call returns under `no_grad` is cut like any value computed there
+                for name in assigned_names(node):
+                    cut[name] = site.no_grad and cut.get(name, True)
+                    hosted.discard(name)
                 continue
-            how = "no_grad" if site.no_grad else "detach" if _detaches(value) else None
+            how = "no_grad" if site.no_grad else "detach" if _detaches(value) or (
+                _detaches(value, hosted, host_reads=True) and reached_backward(position[id(site)], sites, assign_list)
+            ) else None
             # a callee's statement under its caller's `no_grad` is that call's cut (`callers_cut`), not inherited
             already = how is not None and callers_cut(site) is None and _from_cut_values(value, cut)
             for name in assigned_names(node):
                 cut[name] = how is not None and cut.get(name, True)
+                if _hosts_learned(value):
+                    hosted.add(name)
+                else:
+                    hosted.discard(name)
             roles = _roles_of(node)
             if how and host_value(value):  # a host number for the logs: no graph to cut
                 continue
@@ -413,6 +499,8 @@ class DetachGradDetector(FeatureDetector):
         # alone it changes nothing (`entropy = -next_log_prob` in the `no_grad` that made `next_log_prob`)
         only_base = [f for f in only_base if not f.text.endswith(INHERITED + ")") and not _same_gradient_context(f, ctx)]
         only_cand = [f for f in only_cand if not f.text.endswith(INHERITED + ")") and not _same_gradient_context(f, ctx)]
+        only_base = _per_path(only_base, base, cand)
+        only_cand = _per_path(only_cand, cand, base)
         if not only_base and not only_cand:
             return []
         if only_cand:

@@ -58,6 +58,7 @@ REAL_SINKS = ("loss", "optimizer", "environment", "sampling", "architecture")
 SAMPLER_NAME = re.compile(r"rollout|sample|trajector|experience", re.IGNORECASE)
 ENV_METHODS = frozenset({"step", "reset"})
 CONFIG_CLASS = re.compile(r"(Config|Configs|Args|Arguments|Params|HParams|Hyperparameters|Settings)$")
+SENSOR_CLASS = re.compile(r"Sensor$")  # allenact's and habitat-lab's `Sensor`: `get_observation` is what the agent sees
 ENV_CLASS = re.compile(r"(Env|Environment)$")  # `gym.Env`, `AbstractEnv`, jumanji's `Environment`, `MultiAgentEnv`
 MODULE_CLASS = re.compile(r"(Module|Sequential|ModuleList|ModuleDict|Net|Network|Model|Policy|Actor|Critic|"
                           r"Encoder|Decoder|Layer|Block|Head)$")
@@ -180,7 +181,7 @@ class LearningFlow:
         self._state_reads = memo.state_reads
         self._reads = memo.reads  # expression -> the names it reads (`_uses`)
         self._registered: dict[str, FunctionInfo | None] = {}
-        self._env_classes: dict[tuple[str, str], bool] = {}  # `environment_return`, by (module, class)
+        self._env_classes: dict[tuple[str, str, str], bool] = {}  # `environment_return`, by (module, class)
         self._dispatch: dict[tuple[str, str], list[FunctionInfo]] = {}  # `dispatched`, by (module, method)
         self._local_methods: dict[tuple[int, str, str], FunctionInfo | None] = {}  # `_local_object_method`
 
@@ -415,7 +416,8 @@ class LearningFlow:
             if u.sink == "logging":
                 saw_logging = True
                 continue
-            if not ctx and self.environment_return(u) and not self.callers(u.fn):
+            if not ctx and (self.environment_return(u) and not self.callers(u.fn)
+                            or off is None and self.observation_return(u)):
                 return Placement("environment", self._chain((u, ctx), parent), visited=visited)
             if self._differentiates(u, carried):
                 # the value is an operand of a differentiated loss (`grads = grad_fn(params, traj_batch)`): it
@@ -452,7 +454,10 @@ class LearningFlow:
         # the value also leaves through a return of a sampler the tree never calls: logging seen, not logging only.
         # Only a sampler: metrics a library API returns to its user (d3rlpy's `update` returning the losses as
         # floats, `float(loss.cpu())`) are logging however the user reads them
-        handed_up = self._handed_up(states, parent) if sink == "logging" else None
+        # Evaluation seen, the same: a function named like evaluation whose return a rollout hands back to a trainer
+        # the tree does not show is that rollout's reward (`_handed_up`'s `through_evaluation`)
+        handed_up = self._handed_up(states, parent, through_evaluation=sink == "evaluation") \
+            if sink in ("logging", "evaluation") else None
         if handed_up is not None and not SAMPLER_NAME.search(handed_up[0].fn.name):
             handed_up = None
         stops = [] if sink and handed_up is None else self.stops_of(seen[:200])
@@ -498,7 +503,7 @@ class LearningFlow:
         return out
 
     def _handed_up(self, states: list[tuple[Unit, tuple[Unit, ...]]], parent: dict[tuple, tuple | None],
-                   referenced: bool = False) -> tuple[Unit, tuple[Unit, ...]] | None:
+                   referenced: bool = False, through_evaluation: bool = False) -> tuple[Unit, tuple[Unit, ...]] | None:
         """The first state that returns the value from a function no code of the tree calls (entered with no call
         context): a plugin or API entry whose caller the tree does not show. Its logging on the way (a progress
         line reading `len(collected)`) does not make the value a logged one. Real shape: slime
@@ -510,14 +515,23 @@ class LearningFlow:
         (passed as a value, `sample_fn=n_step_guided_p_sample`, or listed in `__all__`): code nothing mentions is
         dead. Real shape: diffuser c26d1d37..7ea42286, diffuser/sampling/functions.py: the guided sampler's
         `grad = model_std * grad` -> `model_var * grad`, filed as no effect ("no caller of
-        `n_step_guided_p_sample` found"; scripts/plan_guided.py passes it as `sample_fn=`)."""
+        `n_step_guided_p_sample` found"; scripts/plan_guided.py passes it as `sample_fn=`).
+
+        With `through_evaluation` (the search saw evaluation code), the value may have passed through a function
+        named like evaluation on its way: what that function returns to a caller outside evaluation, which hands
+        it up, is not evaluation output. Real shape: agent-lightning 087c7d35..68a47d50,
+        contrib/recipes/search_r1/qa_em.py:78 `extract_solution`'s `len(matches) <= 1` -> `== 0` (the EM reward
+        now scores a single `<answer>`): `compute_score_em` is called by search_r1_agent.py's `eval(prediction,
+        ground_truth)`, whose score `SearchR1Agent.rollout` returns to the trainer as the reward; filed "reaches
+        only evaluation-only code". The handing function itself must not be evaluation (`evaluation_only`), and
+        `_unsunk` keeps only a sampler's (`rollout`)."""
         for u, ctx in states:
             if RETURN in u.defs and not ctx and not u.fn.is_module and not self.evaluation_only(u.fn) \
                     and not self.callers(u.fn):
                 if referenced and (u.fn.class_name or not self.side.references(u.fn.name)):
                     continue
                 # what evaluation code computes and hands back through a shared entry is evaluation output
-                if any(named_like_evaluation(w.fn) for w in self._chain((u, ctx), parent)):
+                if not through_evaluation and any(named_like_evaluation(w.fn) for w in self._chain((u, ctx), parent)):
                     return None
                 return u, ctx
         return None
@@ -675,16 +689,31 @@ class LearningFlow:
         return isinstance(u.node, ast.Return) and RETURN in u.defs and fn.name in ENV_METHODS \
             and self.environment_class(fn)
 
-    def environment_class(self, fn: FunctionInfo) -> bool:
-        """`fn` is a method of an environment class (`environment_return`) that another module names."""
+    def observation_return(self, u: Unit) -> bool:
+        """`u` returns what a sensor's `get_observation` reads (a method of a class with a base named `...Sensor`,
+        itself or an ancestor, that another module names: constructed in an experiment's sensor list): the
+        observation the agent acts on and learns from, as an environment's `step` returns it. Sensors are called
+        through a suite by dynamic dispatch (`{uuid: sensor.get_observation(env=env, task=task) for ...}`), which
+        the flow cannot resolve. Real shape: allenact 5b2b70a0..97620944
+        allenact/embodiedai/sensors/vision_sensors.py:53, `VisionSensor.__init__`'s `self._norm_means =
+        np.array(mean)` -> `np.array(mean) if mean is not None else None` (`np.array(None) is not None`, so
+        `_should_normalize` was always on): filed "reach no loss ..." (flow stops: `sensor.get_observation(...)`:
+        dynamic dispatch). A class no other module names (an unused sensor) is not this rule."""
+        return isinstance(u.node, ast.Return) and RETURN in u.defs and u.fn.name == "get_observation" \
+            and self.environment_class(u.fn, SENSOR_CLASS)
+
+    def environment_class(self, fn: FunctionInfo, pattern: re.Pattern[str] | None = None) -> bool:
+        """`fn` is a method of an environment class (`environment_return`) that another module names; with
+        `pattern`, of a class so named (a sensor: `observation_return`)."""
         if not fn.class_name:
             return False
+        pattern = pattern or ENV_CLASS
         cls = fn.class_name.rsplit(".", 1)[-1]
-        key = (fn.path, cls)
+        key = (fn.path, cls, pattern.pattern)
         found = self._env_classes.get(key)
         if found is None:
             names = {cls} | self._ancestors(cls)
-            found = any(ENV_CLASS.search(n) for n in names) and any(
+            found = any(pattern.search(n) for n in names) and any(
                 path != fn.path and out_of_scope_kind(path) is None for path, _ in self.side.mentions(cls))
             self._env_classes[key] = found
         return found
@@ -1020,6 +1049,13 @@ class LearningFlow:
             # offlinerlkit/dynamics/ensemble_dynamics.py; the cap "reached no loss")
             loop = units[u.loops[-1]]
             out.extend((units[i], ctx) for i in loop.controls if i < len(units) and units[i] is not u)
+        if isinstance(u.node, ast.Continue) and u.loops and u.loops[-1] < len(units):
+            # `if key in depth_keys: continue` decides which iterations run the rest of the body: what decides the
+            # continue reaches the statements after it (lerobot 59ab2862..e6f95674 src/lerobot/datasets/factory.py:258
+            # `make_train_eval_datasets`: depth cameras skipped when the ImageNet stats are stored into the train
+            # dataset's `meta.stats`; "reach no loss" once its name no longer made it evaluation)
+            loop = units[u.loops[-1]]
+            out.extend((units[i], ctx) for i in loop.controls if u.index < i < len(units))
         if len(ctx) < MAX_CONTEXT:
             for v, _ in list(out):
                 out.extend((w, (*ctx, v)) for w in self._effect_callee(v))

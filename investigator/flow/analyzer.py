@@ -2867,9 +2867,10 @@ def _classify(change: UnitChange, unit: Unit, placement: Placement, flow: Learni
         # the branch used to fail and now runs: where its result goes next is not what changed (flow/falsequiet.py)
         return Placed(change, unit, placement, placement.built_place or _trained_class_place(unit, flow), "unfollowed",
                       unraised=True)
-    if placement.sink == "logging" and placement.returned_by:
-        # logged on the way, and returned to a caller the tree does not show (a plugin entry loaded by a path):
-        # not "logging only" (flow/graph.py `_handed_up`)
+    if placement.sink in ("logging", "evaluation") and placement.returned_by:
+        # logged (or scored by a function named like evaluation) on the way, and returned to a caller the tree does
+        # not show (a plugin entry loaded by a path, a rollout handing its reward to the trainer): not "logging
+        # only" nor "evaluation only" (flow/graph.py `_handed_up`)
         return Placed(change, unit, placement, placement.built_place,
                       "unfollowed" if placement.built_place else "off")
     if placement.sink in ("logging", "evaluation"):

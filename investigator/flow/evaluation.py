@@ -50,6 +50,9 @@ LOGGED_WORDS = {"metrics", "metric", "info", "infos", "scalar", "scalars", "summ
 HOLDER_EVAL_WORDS = {"eval", "evaluation", "evaluator", "test", "val", "valid", "validation"}
 HOLDER_OBJECT_WORDS = {"env", "envs", "environment", "environments", "callback", "callbacks", "dataset", "datasets",
                        "loader", "loaders", "dataloader", "dataloaders"}
+# a name that also names training (`make_train_eval_datasets`, `train_and_evaluate`, `train_eval.py`): code that
+# serves training as well as evaluation is not evaluation-only, whatever else its name says
+TRAIN_WORDS = {"train", "training"}
 MAX_MODULE_FUNCTIONS = 400  # beyond this the module is not scanned: the name decides
 
 
@@ -146,23 +149,35 @@ STRICT_EVAL_FUNCTION = re.compile(r"(^|_|\.)(eval|evaluate|evaluation|evaluator|
                                   r"record_video|visuali[sz]e|plot)($|_|\.|s$)", re.IGNORECASE)
 
 
+def _names_training(name: str) -> bool:
+    """`make_train_eval_datasets`, `train_and_evaluate`, `TrainEval`: the name says the code serves training."""
+    return bool({w.lower() for w in WORD.findall(name)} & TRAIN_WORDS)
+
+
+def _named_for_evaluation(fn: FunctionInfo, function_pattern: re.Pattern[str]) -> bool:
+    """The qualname or the module's stem matches, and neither the function's own name nor that stem also names
+    training. Real shape: lerobot 59ab2862..e6f95674 src/lerobot/datasets/factory.py:258
+    `make_train_eval_datasets` (builds the TRAIN dataset and the held-out one; lerobot_train.py normalises every
+    training batch with the train dataset's stats) skips depth cameras for the ImageNet stats now: filed
+    "reaches only evaluation-only code" by the `eval` in its name."""
+    if fn.is_module or _names_training(fn.name):
+        return False
+    stem = fn.path.rsplit("/", 1)[-1].removesuffix(".py")
+    return bool(function_pattern.search(fn.qualname) or (EVAL_MODULE.search(stem) and not _names_training(stem)))
+
+
 def named_only_for_evaluation(fn: FunctionInfo) -> bool:
     """`named_like_evaluation` by a name that never names a training rollout (`STRICT_EVAL_FUNCTION`): code whose
     callees and writes the flow treats as the evaluation's (`LearningFlow.off_path`)."""
-    if fn.is_module:
-        return False
-    stem = fn.path.rsplit("/", 1)[-1].removesuffix(".py")
-    return bool(STRICT_EVAL_FUNCTION.search(fn.qualname) or EVAL_MODULE.search(stem))
+    return _named_for_evaluation(fn, STRICT_EVAL_FUNCTION)
 
 
 def named_like_evaluation(fn: FunctionInfo) -> bool:
     """`evaluate`, `Evaluator.run`, or any function of a module named like evaluation
     (`pokemon_red_eval.py`'s `rollout`, which a script calls only for `--mode evaluate`); still
-    evaluation-only only when it feeds no training (`feeds_training`)."""
-    if fn.is_module:
-        return False
-    stem = fn.path.rsplit("/", 1)[-1].removesuffix(".py")
-    return bool(EVAL_FUNCTION.search(fn.qualname) or EVAL_MODULE.search(stem))
+    evaluation-only only when it feeds no training (`feeds_training`). Not a name that also names training
+    (`make_train_eval_datasets`, `train_eval.py`: `_named_for_evaluation`)."""
+    return _named_for_evaluation(fn, EVAL_FUNCTION)
 
 
 def named_like_logging(fn: FunctionInfo) -> bool:

@@ -58,6 +58,7 @@ REAL_SINKS = ("loss", "optimizer", "environment", "sampling", "architecture")
 SAMPLER_NAME = re.compile(r"rollout|sample|trajector|experience", re.IGNORECASE)
 ENV_METHODS = frozenset({"step", "reset"})
 CONFIG_CLASS = re.compile(r"(Config|Configs|Args|Arguments|Params|HParams|Hyperparameters|Settings)$")
+SENSOR_CLASS = re.compile(r"Sensor$")  # allenact's and habitat-lab's `Sensor`: `get_observation` is what the agent sees
 ENV_CLASS = re.compile(r"(Env|Environment)$")  # `gym.Env`, `AbstractEnv`, jumanji's `Environment`, `MultiAgentEnv`
 MODULE_CLASS = re.compile(r"(Module|Sequential|ModuleList|ModuleDict|Net|Network|Model|Policy|Actor|Critic|"
                           r"Encoder|Decoder|Layer|Block|Head)$")
@@ -180,7 +181,7 @@ class LearningFlow:
         self._state_reads = memo.state_reads
         self._reads = memo.reads  # expression -> the names it reads (`_uses`)
         self._registered: dict[str, FunctionInfo | None] = {}
-        self._env_classes: dict[tuple[str, str], bool] = {}  # `environment_return`, by (module, class)
+        self._env_classes: dict[tuple[str, str, str], bool] = {}  # `environment_return`, by (module, class)
         self._dispatch: dict[tuple[str, str], list[FunctionInfo]] = {}  # `dispatched`, by (module, method)
         self._local_methods: dict[tuple[int, str, str], FunctionInfo | None] = {}  # `_local_object_method`
 
@@ -415,7 +416,8 @@ class LearningFlow:
             if u.sink == "logging":
                 saw_logging = True
                 continue
-            if not ctx and self.environment_return(u) and not self.callers(u.fn):
+            if not ctx and (self.environment_return(u) and not self.callers(u.fn)
+                            or off is None and self.observation_return(u)):
                 return Placement("environment", self._chain((u, ctx), parent), visited=visited)
             if self._differentiates(u, carried):
                 # the value is an operand of a differentiated loss (`grads = grad_fn(params, traj_batch)`): it
@@ -452,7 +454,10 @@ class LearningFlow:
         # the value also leaves through a return of a sampler the tree never calls: logging seen, not logging only.
         # Only a sampler: metrics a library API returns to its user (d3rlpy's `update` returning the losses as
         # floats, `float(loss.cpu())`) are logging however the user reads them
-        handed_up = self._handed_up(states, parent) if sink == "logging" else None
+        # Evaluation seen, the same: a function named like evaluation whose return a rollout hands back to a trainer
+        # the tree does not show is that rollout's reward (`_handed_up`'s `through_evaluation`)
+        handed_up = self._handed_up(states, parent, through_evaluation=sink == "evaluation") \
+            if sink in ("logging", "evaluation") else None
         if handed_up is not None and not SAMPLER_NAME.search(handed_up[0].fn.name):
             handed_up = None
         stops = [] if sink and handed_up is None else self.stops_of(seen[:200])
@@ -498,7 +503,7 @@ class LearningFlow:
         return out
 
     def _handed_up(self, states: list[tuple[Unit, tuple[Unit, ...]]], parent: dict[tuple, tuple | None],
-                   referenced: bool = False) -> tuple[Unit, tuple[Unit, ...]] | None:
+                   referenced: bool = False, through_evaluation: bool = False) -> tuple[Unit, tuple[Unit, ...]] | None:
         """The first state that returns the value from a function no code of the tree calls (entered with no call
         context): a plugin or API entry whose caller the tree does not show. Its logging on the way (a progress
         line reading `len(collected)`) does not make the value a logged one. Real shape: slime
@@ -510,14 +515,28 @@ class LearningFlow:
         (passed as a value, `sample_fn=n_step_guided_p_sample`, or listed in `__all__`): code nothing mentions is
         dead. Real shape: diffuser c26d1d37..7ea42286, diffuser/sampling/functions.py: the guided sampler's
         `grad = model_std * grad` -> `model_var * grad`, filed as no effect ("no caller of
-        `n_step_guided_p_sample` found"; scripts/plan_guided.py passes it as `sample_fn=`)."""
+        `n_step_guided_p_sample` found"; scripts/plan_guided.py passes it as `sample_fn=`).
+
+        With `through_evaluation` (the search saw evaluation code), the value may have passed through a function
+        named like evaluation on its way: what that function returns to a caller outside evaluation, which hands
+        it up, is not evaluation output. Real shape: agent-lightning 087c7d35..68a47d50,
+        contrib/recipes/search_r1/qa_em.py:78 `extract_solution`'s `len(matches) <= 1` -> `== 0` (the EM reward
+        now scores a single `<answer>`): `compute_score_em` is called by search_r1_agent.py's `eval(prediction,
+        ground_truth)`, whose score `SearchR1Agent.rollout` returns to the trainer as the reward; filed "reaches
+        only evaluation-only code". The handing function itself must not be evaluation (`evaluation_only`), and
+        only a sampler's counts (`rollout`; `LitAgent.training_rollout` returning `self.rollout(...)`)."""
         for u, ctx in states:
             if RETURN in u.defs and not ctx and not u.fn.is_module and not self.evaluation_only(u.fn) \
                     and not self.callers(u.fn):
                 if referenced and (u.fn.class_name or not self.side.references(u.fn.name)):
                     continue
+                if through_evaluation and not SAMPLER_NAME.search(u.fn.name):
+                    continue  # an unused sibling scorer (`compute_score_subem`) hands nothing to a trainer
                 # what evaluation code computes and hands back through a shared entry is evaluation output
-                if any(named_like_evaluation(w.fn) for w in self._chain((u, ctx), parent)):
+                # (through evaluation: an evaluation rollout's, `eval_rollout` handed back by slime's shared
+                # `generate_rollout`; not a scorer named `eval` whose score a training rollout returns)
+                if any(named_like_evaluation(w.fn) and (not through_evaluation or SAMPLER_NAME.search(w.fn.name))
+                       for w in self._chain((u, ctx), parent)):
                     return None
                 return u, ctx
         return None
@@ -530,10 +549,37 @@ class LearningFlow:
             parent[_key(u, ())] = None
             queue.append((u, ()))
         for u in start:
+            for w in self._skipped_by_continue(u):
+                if _key(w, ()) not in parent:
+                    parent[_key(w, ())] = (u, ())
+                    queue.append((w, ()))
+        for u in start:
             for w in self._own_call_arguments(u, edited):
                 if _key(w, (u,)) not in parent:
                     parent[_key(w, (u,))] = (u, ())
                     queue.append((w, (u,)))
+
+    def _skipped_by_continue(self, u: Unit) -> list[Unit]:
+        """A changed `continue`, or a changed `if` over one, decides which iterations run the rest of the loop's
+        body: those statements are where the change acts. Only from the change itself (a search's start), not
+        for every `continue` a value meets on its way, which would widen every search through a long loop (ROLL
+        e1362d7e..8eb27cc2 `RLVRPipeline.run`). Real shape: lerobot 59ab2862..e6f95674
+        src/lerobot/datasets/factory.py:258, `make_train_eval_datasets` now skips depth cameras (`if key in
+        ds.meta.depth_keys: continue`) when storing the ImageNet stats into the train dataset's `meta.stats`:
+        "reach no loss" once its name no longer made it evaluation. Not under a type check (`_type_guarded`)."""
+        units = self.units(u.fn)
+        if isinstance(u.node, ast.Continue):
+            skips = [u]
+        elif isinstance(u.node, ast.If):
+            skips = [units[i] for i in u.controls if i < len(units) and isinstance(units[i].node, ast.Continue)]
+        else:
+            return []
+        out: list[Unit] = []
+        for c in skips:
+            if not c.loops or c.loops[-1] >= len(units) or _type_guarded(c, units):
+                continue
+            out.extend(units[i] for i in units[c.loops[-1]].controls if c.index < i < len(units))
+        return out
 
     def _sink_label(self, u: Unit) -> str:
         """The sink a sink unit names; `self.action_space.sample()` inside an environment's own `step` is its
@@ -675,16 +721,31 @@ class LearningFlow:
         return isinstance(u.node, ast.Return) and RETURN in u.defs and fn.name in ENV_METHODS \
             and self.environment_class(fn)
 
-    def environment_class(self, fn: FunctionInfo) -> bool:
-        """`fn` is a method of an environment class (`environment_return`) that another module names."""
+    def observation_return(self, u: Unit) -> bool:
+        """`u` returns what a sensor's `get_observation` reads (a method of a class with a base named `...Sensor`,
+        itself or an ancestor, that another module names: constructed in an experiment's sensor list): the
+        observation the agent acts on and learns from, as an environment's `step` returns it. Sensors are called
+        through a suite by dynamic dispatch (`{uuid: sensor.get_observation(env=env, task=task) for ...}`), which
+        the flow cannot resolve. Real shape: allenact 5b2b70a0..97620944
+        allenact/embodiedai/sensors/vision_sensors.py:53, `VisionSensor.__init__`'s `self._norm_means =
+        np.array(mean)` -> `np.array(mean) if mean is not None else None` (`np.array(None) is not None`, so
+        `_should_normalize` was always on): filed "reach no loss ..." (flow stops: `sensor.get_observation(...)`:
+        dynamic dispatch). A class no other module names (an unused sensor) is not this rule."""
+        return isinstance(u.node, ast.Return) and RETURN in u.defs and u.fn.name == "get_observation" \
+            and self.environment_class(u.fn, SENSOR_CLASS)
+
+    def environment_class(self, fn: FunctionInfo, pattern: re.Pattern[str] | None = None) -> bool:
+        """`fn` is a method of an environment class (`environment_return`) that another module names; with
+        `pattern`, of a class so named (a sensor: `observation_return`)."""
         if not fn.class_name:
             return False
+        pattern = pattern or ENV_CLASS
         cls = fn.class_name.rsplit(".", 1)[-1]
-        key = (fn.path, cls)
+        key = (fn.path, cls, pattern.pattern)
         found = self._env_classes.get(key)
         if found is None:
             names = {cls} | self._ancestors(cls)
-            found = any(ENV_CLASS.search(n) for n in names) and any(
+            found = any(pattern.search(n) for n in names) and any(
                 path != fn.path and out_of_scope_kind(path) is None for path, _ in self.side.mentions(cls))
             self._env_classes[key] = found
         return found
@@ -1843,6 +1904,26 @@ def class_family(fn: FunctionInfo) -> set[str | None]:
         family |= related
     return {fn.class_name} | {other.class_name for other in fn.module.functions.values()
                               if other.class_name and other.class_name.rsplit(".", 1)[-1] in family}
+
+
+TYPE_CHECKS = frozenset({"isinstance", "hasattr", "callable"})
+
+
+def _type_guarded(u: Unit, units: list[Unit]) -> bool:
+    """The `continue` is under an `if` that tests an item's type (`if isinstance(value, zarr.Group): continue`):
+    it skips items the rest of the body could not process (it would have raised on them), not values the body
+    computed before. Real shape: diffusion_policy 27395b75..5ba07ac6 diffusion_policy/common/replay_buffer.py:161,
+    `ReplayBuffer.copy_from_store` now skips zarr groups before `value.shape` (held-out 16: a robustness guard
+    raised to significant once a `continue` reached the rest of its loop)."""
+    guard = next((w for w in reversed(units[:u.index]) if u.index in w.controls and isinstance(w.node, ast.If)), None)
+    if guard is None:
+        return False
+    assert isinstance(guard.node, ast.If)
+    test = guard.node.test
+    while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        test = test.operand
+    tests = test.values if isinstance(test, ast.BoolOp) else [test]
+    return all(isinstance(t, ast.Call) and isinstance(t.func, ast.Name) and t.func.id in TYPE_CHECKS for t in tests)
 
 
 def _by_role(u: Unit, off: str | None, reported: bool) -> tuple[str | None, bool]:

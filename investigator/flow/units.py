@@ -127,6 +127,7 @@ def units_of(fn: FunctionInfo) -> list[Unit]:
     else:
         _collect(fn, fn.body, (), out)
         _through_aliases(fn, out)
+        _through_loop_items(out)
     imports = set(fn.module.imports)
     envs = _env_aliases(out)
     losses = not fn.is_module and fn.name in differentiated(fn.module.tree)
@@ -150,6 +151,40 @@ def _through_aliases(fn: FunctionInfo, units: list[Unit]) -> None:
         written = {f"self.{aliases[d]}" for d in u.defs if d in aliases}
         if written and not binding:
             u.defs = u.defs | written
+
+
+def _through_loop_items(units: list[Unit]) -> None:
+    """A store or a mutating call through the target of a loop over a literal tuple or list of local names
+    (`for ds in (train_dataset, eval_dataset): ds.meta.stats[key] = ...`) writes each of those objects: the unit
+    defines them too, so the value goes on with them (to `return train_dataset, eval_dataset`). Real shape: lerobot
+    59ab2862..e6f95674 src/lerobot/datasets/factory.py:258, `make_train_eval_datasets` stores the ImageNet stats
+    into both datasets' `meta.stats` through the loop target `ds`. A rebinding of the target (`ds = ...`) is
+    not a write into the items."""
+    for loop in units:
+        node = loop.node
+        if not (isinstance(node, ast.For) and isinstance(node.target, ast.Name)
+                and isinstance(node.iter, ast.Tuple | ast.List) and node.iter.elts
+                and all(isinstance(e, ast.Name) for e in node.iter.elts)):
+            continue
+        target = node.target.id
+        items = frozenset(e.id for e in node.iter.elts if isinstance(e, ast.Name))
+        for u in units:
+            if loop.index not in u.loops or target not in u.defs or _rebinds(u.node, target):
+                continue
+            u.defs = u.defs | items
+
+
+def _rebinds(node: ast.stmt, name: str) -> bool:
+    """The statement binds `name` itself (an assignment or a loop target), not through an attribute or item."""
+    targets: list[ast.expr] = []
+    if isinstance(node, ast.Assign):
+        targets = list(node.targets)
+    elif isinstance(node, ast.AugAssign | ast.AnnAssign | ast.For | ast.AsyncFor):
+        targets = [node.target]
+    elif isinstance(node, ast.With | ast.AsyncWith):
+        targets = [i.optional_vars for i in node.items if i.optional_vars is not None]
+    return any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store)
+               for t in targets for n in ast.walk(t))
 
 
 def parameter_defaults(fn: FunctionInfo) -> list[ast.stmt]:

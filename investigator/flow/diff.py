@@ -14,9 +14,10 @@ import ast
 import difflib
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import TypeVar
 
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
@@ -36,6 +37,8 @@ from investigator.flow.typeonly import identity_statement, same_but_types
 from investigator.flow.units import Unit
 from investigator.pyast import class_base, copy_tree, fingerprint, last_name
 
+T = TypeVar("T")
+
 
 @dataclass
 class UnitChange:
@@ -48,6 +51,18 @@ class UnitChange:
     @property
     def kind(self) -> str:
         return "modified" if self.base and self.cand else "added" if self.cand else "deleted"
+
+
+def same_once_normalised(change: UnitChange, normalise: Callable[[ast.stmt], tuple[str, T]]) -> tuple[T, T] | None:
+    """(what `normalise` took out of the baseline statement, out of the candidate's) when a modified simple statement
+    (no `if`/`for`/`while` header) is the same at both commits once normalised and what was taken out differs; else
+    None. `normalise` returns the normalised statement's dump and what it took out (flow/perfkw.py's speed
+    keywords, flow/itemattr.py's item spellings)."""
+    if change.base is None or change.cand is None or isinstance(change.base.node, ast.If | ast.For | ast.While):
+        return None
+    base, was = normalise(change.base.node)
+    cand, now = normalise(change.cand.node)
+    return None if base != cand or was == now else (was, now)
 
 
 def unit_key(unit: Unit) -> tuple[object, ...]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import ast
 
-from investigator.flow.diff import UnitChange
+from investigator.flow.diff import UnitChange, same_once_normalised
 from investigator.flow.plumbing import CONFIG_RECEIVER
 from investigator.pyast import copy_tree, dotted
 
@@ -47,11 +47,7 @@ def _normalised(node: ast.stmt) -> tuple[str, int]:
 def item_attribute_spelling(change: UnitChange) -> str | None:
     """Why a modified statement that only spells configuration keys as items on one side and attributes on the
     other (module doc) reads and writes the same entries, else None."""
-    if change.base is None or change.cand is None or isinstance(change.base.node, ast.If | ast.For | ast.While):
-        return None
-    base, was = _normalised(change.base.node)
-    cand, now = _normalised(change.cand.node)
-    if base != cand or was == now:
+    if same_once_normalised(change, _normalised) is None:
         return None
     return ("a configuration key is spelled as an item (`cfg[\"key\"]`) at one commit and as an attribute "
             "(`cfg.key`) at the other: the same entry of a configuration object that takes both")

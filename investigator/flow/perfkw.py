@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import ast
 
-from investigator.flow.diff import UnitChange
+from investigator.flow.diff import UnitChange, same_once_normalised
 from investigator.pyast import without_keywords
 
 SPEED_ONLY = frozenset({"pin_memory", "pin_memory_device", "persistent_workers", "prefetch_factor", "non_blocking"})
@@ -36,12 +36,10 @@ def _without_speed_keywords(node: ast.stmt) -> tuple[str, dict[str, str]]:
 def speed_keyword_only(change: UnitChange) -> str | None:
     """Why a modified statement that only edits speed-only keywords (see the module doc) computes the same values,
     else None."""
-    if change.base is None or change.cand is None or isinstance(change.base.node, ast.If | ast.For | ast.While):
+    found = same_once_normalised(change, _without_speed_keywords)
+    if found is None:
         return None
-    base, was = _without_speed_keywords(change.base.node)
-    cand, now = _without_speed_keywords(change.cand.node)
-    if base != cand or was == now:
-        return None
+    was, now = found
     edited = sorted(k for k in set(was) | set(now) if was.get(k) != now.get(k))
     if all(k in OUTPUT_ONLY for k in edited):
         return (f"only {', '.join(f'`{k}`' for k in edited)} changes, a keyword that decides what the call prints "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -10,6 +9,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from investigator.config.defaults import Default, Unknown
+from investigator.config.hydra import FULL_INTERPOLATION
 from investigator.config.model import ConfigEntry, KeyMatch, MatchStatus, SideConfig, same_value
 from investigator.config.patch import restore_patch
 from investigator.config.severity import KeyVerdict, judge
@@ -392,7 +392,7 @@ def _absent_file(match: KeyMatch, base: SideConfig, cand: SideConfig) -> FileNot
             continue
         source = here.path
         if isinstance(other_value := (b if here is c else c), ConfigEntry) and isinstance(other_value.value, str) \
-                and (ref := _INTERPOLATION.fullmatch(other_value.value)) is not None:
+                and (ref := FULL_INTERPOLATION.match(other_value.value)) is not None:
             target = other.effective.get(ref.group(1).strip())
             source = target.path if target is not None else source
         elif other_value is not None:
@@ -404,9 +404,6 @@ def _absent_file(match: KeyMatch, base: SideConfig, cand: SideConfig) -> FileNot
             note.short = f"a config file missing at the {side} (its run fails to start)"
             return note
     return None
-
-
-_INTERPOLATION = re.compile(r"\$\{([^${}]+)\}")
 
 
 def _run_of(key: str, config: SideConfig) -> tuple[str, str] | None:

@@ -23,7 +23,7 @@ from investigator.config.keys import join, normalise_key
 from investigator.config.model import ConfigEntry, EntryKind
 
 _INTERP = re.compile(r"\$\{([^${}]+)\}")
-_FULL = re.compile(r"^\$\{([^${}]+)\}$")
+FULL_INTERPOLATION = re.compile(r"^\$\{([^${}]+)\}$")  # a value that is one `${...}`
 _MAX_DEPTH = 8
 
 
@@ -42,6 +42,15 @@ Loader = Callable[[str], ParsedFile | None]
 
 
 MISSING = "???"  # Hydra's mandatory value
+
+
+def entry_group(key: str) -> tuple[str, str]:
+    """(group, package) of a defaults-list entry's key: `override optional agent/components@agent: ...` ->
+    (`agent/components`, `agent`); the package is empty when the key names none."""
+    if key.startswith("override "):
+        key = key.split(None, 1)[1]
+    grp, _, pkg = key.removeprefix("optional ").strip().partition("@")
+    return grp.strip(), pkg
 
 
 class _Composer:
@@ -118,8 +127,7 @@ class _Composer:
         """The option the entry for `group` among `items` picks (a command-line choice wins), if plain."""
         for entry in items:
             for raw_key, value in (entry.items() if isinstance(entry, dict) else ()):
-                key = str(raw_key).removeprefix("override ").removeprefix("optional ").strip()
-                if key.partition("@")[0].strip() == group:
+                if entry_group(str(raw_key))[0] == group:
                     chosen = self.choices.get(self._group_path(group, here), value)
                     return str(chosen) if isinstance(chosen, str | int | float) and "${" not in str(chosen) else None
         return None
@@ -135,11 +143,8 @@ class _Composer:
 
     def _group(self, key: str, option: object, here: str) -> None:
         """A defaults-list entry `group@package: option` (or `override group: option`): load the chosen option(s)."""
-        if key.startswith("override "):
-            key = key.split(None, 1)[1]
-        key = key.removeprefix("optional ").strip()
-        grp, _, pkg = key.partition("@")
-        full = self._group_path(grp.strip(), here)
+        grp, pkg = entry_group(key)
+        full = self._group_path(grp, here)
         chosen = self.choices.get(full, option)
         child_pkg = pkg.strip() if pkg else full.replace("/", ".")
         child_pkg = "" if child_pkg == "_global_" else child_pkg
@@ -228,7 +233,7 @@ def resolve_interpolations(entries: list[ConfigEntry]) -> None:
             return value, True
         if depth > _MAX_DEPTH:
             return value, False
-        full = _FULL.match(value)
+        full = FULL_INTERPOLATION.match(value)
         if full:
             return lookup(full.group(1), at, depth)
         ok = True

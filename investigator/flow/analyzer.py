@@ -144,6 +144,7 @@ from investigator.flow.perfkw import speed_keyword_only
 from investigator.flow.plumbing import configuration_helper, helper_fed, is_config_plumbing, only_introspects
 from investigator.flow.pusheddown import pushed_down_accessor, removed_default, restated_default
 from investigator.flow.randdraw import same_distribution_note
+from investigator.flow.keyed import keyed_place
 from investigator.flow.registered import registered_reward
 from investigator.flow.restore import checkpoint_names, reads_checkpoint
 from investigator.flow.roledefault import RoleDefault, role_default
@@ -259,7 +260,7 @@ OUT_OF_SCOPE = re.compile(r"(^|/)(tests?|docs?|examples?|benchmarks?|notebooks?|
 
 # verdicts whose place on the flow is shown (followed to a sink, or reached through what the code cannot show: an
 # instance call, a library's users, a framework calling a registered reward), and those plus the unfollowed ones
-FOLLOWED_VERDICTS = ("on", "dispatched", "api", "registered")
+FOLLOWED_VERDICTS = ("on", "dispatched", "api", "registered", "keyed")
 PLACED_VERDICTS = (*FOLLOWED_VERDICTS, "unfollowed")
 
 
@@ -269,7 +270,7 @@ class Placed:
     unit: Unit
     placement: Placement
     path: str | None  # a PATHS label when on the flow (or unfollowed with an own label)
-    verdict: str  # on | dispatched | api | registered | unfollowed | logging | evaluation | export | off
+    verdict: str  # on | dispatched | api | registered | keyed | unfollowed | logging | evaluation | export | off
     api: str = ""  # verdict "api": the library function whose return the flow reached (flow/libapi.py)
     # verdict "registered": (the registration call, path:line) of the reward function the value is returned by
     registered: tuple[str, str] | None = None
@@ -2831,6 +2832,8 @@ def _own_placed(change: UnitChange, unit: Unit, placement: Placement, flow: Lear
     if called_instance(unit, placement, flow):
         return Placed(change, unit, placement, own, "dispatched")
     registered = registered_reward(placement, flow, own)
+    if registered is None and (keyed := keyed_place(placement, flow, OUT_OF_SCOPE)) is not None:
+        return Placed(change, unit, placement, own, "keyed", byname=keyed.text())
     return Placed(change, unit, placement, own, "registered" if registered else "unfollowed", registered=registered)
 
 
@@ -2843,6 +2846,10 @@ def _called_from_outside(change: UnitChange, unit: Unit, placement: Placement, f
     registered = registered_reward(placement, flow)
     if registered is not None:
         return Placed(change, unit, placement, "reward", "registered", registered=registered)
+    keyed = keyed_place(placement, flow, OUT_OF_SCOPE)
+    if keyed is not None:
+        return Placed(change, unit, placement, placement.built_place or keyed.placement.sink, "keyed",
+                      byname=keyed.text())
     return None
 
 
@@ -3100,6 +3107,8 @@ def _flow_text(best: Placed, label: str) -> str:
             f"Its own content places it in the reward `{best.unit.fn.qualname}` returns"
         return (f"{what}; `{call}` ({where}) registers that function with the training framework, which calls it "
                 "for the reward the policy is trained on (the framework's call is not in this repository).")
+    elif best.verdict == "keyed" and best.byname:
+        return best.byname
     elif best.verdict == "on":
         return (f"It is part of the network `{best.unit.fn.class_name}`; the flow into the loss goes through "
                 f"`nn.Module.__call__` (dynamic dispatch), which the code does not show.")

@@ -146,6 +146,7 @@ from investigator.flow.pusheddown import pushed_down_accessor, removed_default, 
 from investigator.flow.randdraw import same_distribution_note
 from investigator.flow.keyed import keyed_place
 from investigator.flow.registered import registered_reward
+from investigator.flow.waitgate import wait_place
 from investigator.flow.restore import checkpoint_names, reads_checkpoint
 from investigator.flow.roledefault import RoleDefault, role_default
 from investigator.flow.rowsum import row_sum_dropped
@@ -260,7 +261,7 @@ OUT_OF_SCOPE = re.compile(r"(^|/)(tests?|docs?|examples?|benchmarks?|notebooks?|
 
 # verdicts whose place on the flow is shown (followed to a sink, or reached through what the code cannot show: an
 # instance call, a library's users, a framework calling a registered reward), and those plus the unfollowed ones
-FOLLOWED_VERDICTS = ("on", "dispatched", "api", "registered", "keyed")
+FOLLOWED_VERDICTS = ("on", "dispatched", "api", "registered", "keyed", "gated")
 PLACED_VERDICTS = (*FOLLOWED_VERDICTS, "unfollowed")
 
 
@@ -270,7 +271,7 @@ class Placed:
     unit: Unit
     placement: Placement
     path: str | None  # a PATHS label when on the flow (or unfollowed with an own label)
-    verdict: str  # on | dispatched | api | registered | keyed | unfollowed | logging | evaluation | export | off
+    verdict: str  # on | dispatched | api | registered | keyed | gated | unfollowed | logging | evaluation | export | off
     api: str = ""  # verdict "api": the library function whose return the flow reached (flow/libapi.py)
     # verdict "registered": (the registration call, path:line) of the reward function the value is returned by
     registered: tuple[str, str] | None = None
@@ -2886,6 +2887,10 @@ def _classify(change: UnitChange, unit: Unit, placement: Placement, flow: Learni
         return Placed(change, unit, placement, None, "off")
     if arch:
         return Placed(change, unit, placement, own or "architecture", "on")
+    waited = wait_place(unit, flow) if placement.sink is None else None
+    if waited is not None:
+        # a polling wait added or removed: what it holds back acts later, with other weights (flow/waitgate.py)
+        return Placed(change, unit, waited[0], waited[0].sink, "gated", byname=waited[1])
     if own:
         return _own_placed(change, unit, placement, flow, own)
     outside = _called_from_outside(change, unit, placement, flow)
@@ -3107,7 +3112,7 @@ def _flow_text(best: Placed, label: str) -> str:
             f"Its own content places it in the reward `{best.unit.fn.qualname}` returns"
         return (f"{what}; `{call}` ({where}) registers that function with the training framework, which calls it "
                 "for the reward the policy is trained on (the framework's call is not in this repository).")
-    elif best.verdict == "keyed" and best.byname:
+    elif best.verdict in ("keyed", "gated") and best.byname:
         return best.byname
     elif best.verdict == "on":
         return (f"It is part of the network `{best.unit.fn.class_name}`; the flow into the loss goes through "

@@ -424,12 +424,12 @@ def _through_changed_callee(features: list[Feature], ctx: DetectorContext) -> li
     memo = ctx.memo("changed_functions")
     if not memo:
         for p in ctx.pairs.pairs:
-            for f in (p.base, p.cand):
-                if f is not None:
-                    memo[id(f)] = (f, p.changed)
-    out = []
+            for fn in (p.base, p.cand):
+                if fn is not None:
+                    memo[id(fn)] = (fn, p.changed)
+    out: list[Feature] = []
     for f in features:
-        chain = getattr(f.site, "chain", ()) or ()
+        chain: tuple[FunctionInfo, ...] = getattr(f.site, "chain", ()) or ()
         if len(chain) >= 3:
             leaf, middle = chain[-1], chain[1:-1]
             known = memo.get(id(leaf))

@@ -111,6 +111,7 @@ from investigator.flow.inertopt import inert, new_option_values, stored_only
 from investigator.flow.inferred import same_statement_but_inferred
 from investigator.flow.inlined import Inlined, call_text, inlined_callees
 from investigator.flow.itemattr import item_attribute_spelling
+from investigator.flow.keyed import keyed_place
 from investigator.flow.kwrename import keyword_renamed
 from investigator.flow.layout import GRADIENT_PLACES, Layout, container_relaid, layout, layout_change
 from investigator.flow.libapi import api_label, api_reached
@@ -144,9 +145,7 @@ from investigator.flow.perfkw import speed_keyword_only
 from investigator.flow.plumbing import configuration_helper, helper_fed, is_config_plumbing, only_introspects
 from investigator.flow.pusheddown import pushed_down_accessor, removed_default, restated_default
 from investigator.flow.randdraw import same_distribution_note
-from investigator.flow.keyed import keyed_place
 from investigator.flow.registered import registered_reward
-from investigator.flow.waitgate import wait_place
 from investigator.flow.restore import checkpoint_names, reads_checkpoint
 from investigator.flow.roledefault import RoleDefault, role_default
 from investigator.flow.rowsum import row_sum_dropped
@@ -157,6 +156,7 @@ from investigator.flow.symbolic import Effect, Expander, differing, value_text
 from investigator.flow.threaded import Threading, method_alias, read_threaded, stored_attributes
 from investigator.flow.units import RETURN, Unit
 from investigator.flow.varforward import unfilled_variadics
+from investigator.flow.waitgate import wait_place
 from investigator.flow.wiring import (
     device_move,
     device_only,
@@ -2827,6 +2827,16 @@ def _formed_target(unit: Unit, label: str | None) -> str | None:
     return "target" if signal_label(unit) == "target" else label
 
 
+def _gated_or_own(change: UnitChange, unit: Unit, placement: Placement, flow: LearningFlow, own: str | None
+                  ) -> Placed | None:
+    """A polling wait added or removed, placed where what it holds back acts (flow/waitgate.py); else a statement
+    with its own place (`_own_placed`); else None."""
+    waited = wait_place(unit, flow) if placement.sink is None else None
+    if waited is not None:
+        return Placed(change, unit, waited[0], waited[0].sink, "gated", byname=waited[1])
+    return _own_placed(change, unit, placement, flow, own) if own else None
+
+
 def _own_placed(change: UnitChange, unit: Unit, placement: Placement, flow: LearningFlow, own: str) -> Placed:
     """A statement whose own content names its place, where the flow stopped: an instance's call (dispatched), a
     registered reward function (flow/registered.py), or unfollowed."""
@@ -2887,12 +2897,9 @@ def _classify(change: UnitChange, unit: Unit, placement: Placement, flow: Learni
         return Placed(change, unit, placement, None, "off")
     if arch:
         return Placed(change, unit, placement, own or "architecture", "on")
-    waited = wait_place(unit, flow) if placement.sink is None else None
-    if waited is not None:
-        # a polling wait added or removed: what it holds back acts later, with other weights (flow/waitgate.py)
-        return Placed(change, unit, waited[0], waited[0].sink, "gated", byname=waited[1])
-    if own:
-        return _own_placed(change, unit, placement, flow, own)
+    gated_or_own = _gated_or_own(change, unit, placement, flow, own)
+    if gated_or_own is not None:
+        return gated_or_own
     outside = _called_from_outside(change, unit, placement, flow)
     if outside is not None:
         return outside

@@ -184,11 +184,14 @@ def _looped_items(node: ast.For) -> list[tuple[str, frozenset[str]]]:
     if isinstance(target, ast.Name) and isinstance(it, ast.Tuple | ast.List) and it.elts \
             and all(isinstance(e, ast.Name) for e in it.elts):
         return [(target.id, frozenset(e.id for e in it.elts if isinstance(e, ast.Name)))]
-    name = it.func.id if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and not it.keywords else None
-    if name == "enumerate" and len(it.args) == 1 and isinstance(target, ast.Tuple) and len(target.elts) == 2:
-        pairs = [(target.elts[1], it.args[0])]
-    elif name == "zip" and isinstance(target, ast.Tuple) and len(target.elts) == len(it.args):
-        pairs = list(zip(target.elts, it.args))
+    call = it if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and not it.keywords else None
+    name = call.func.id if call is not None and isinstance(call.func, ast.Name) else None
+    pairs: list[tuple[ast.expr, ast.expr]]
+    if call is not None and name == "enumerate" and len(call.args) == 1 and isinstance(target, ast.Tuple) \
+            and len(target.elts) == 2:
+        pairs = [(target.elts[1], call.args[0])]
+    elif call is not None and name == "zip" and isinstance(target, ast.Tuple) and len(target.elts) == len(call.args):
+        pairs = list(zip(target.elts, call.args, strict=True))
     elif isinstance(it, ast.Call) and isinstance(it.func, ast.Attribute) and it.func.attr == "values" \
             and not it.args and not it.keywords:
         pairs = [(target, it.func.value)]

@@ -15,8 +15,11 @@ training").
 The rule: where the flow stopped without a sink (not logging, not evaluation), a store of the value into an item
 under a constant key that is an identifier (`entry["advantages"] = ...`, met on the way) is read by name
 elsewhere in the tree (`x.advantages` or `x["advantages"]`, outside tests and examples, in another function);
-when the flow from such a reader reaches a training sink, the change is placed there, saying it went through the
-field's name. Keys of metrics (`stats["loss"]`) never get here: a reported statistic ends the search as logging.
+when the flow from such a reader reaches the loss, a target, an advantage or a reward, the change is placed there,
+saying it went through the field's name. Only stores in the changed statement's own module count: the search
+over-approximates (a call's result carries every argument), and a configuration update it followed into every
+consumer (ChatLearn 3fea4fa2..9ce1e0ba `update_cfg` reaching `s["advantages"] = ...` of advantage_compute.py) writes
+no record itself. Keys of metrics (`stats["loss"]`) never get here: a reported statistic ends the search as logging.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ IDENT = re.compile(r"^[A-Za-z_]\w{2,}$")
 MAX_KEYS = 6  # keys of one search tried
 MAX_READERS = 8  # readers of one key placed
 # sinks a field read by name must reach: the learning signal, not the sampler or environment it also feeds
-KEYED_SINKS = frozenset({"loss", "target", "advantage", "reward", "optimizer"})
+KEYED_SINKS = frozenset({"loss", "target", "advantage", "reward"})
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,11 @@ def keyed_place(placement: Placement, flow: LearningFlow, out_of_scope: re.Patte
     """The field read by name that carries the value on to training (see the module), or None."""
     if placement.sink is not None or not placement.stops:
         return None
+    home = placement.chain[0].fn.path if placement.chain else None
     for key, store in placement.keyed[:MAX_KEYS]:
+        if store.fn.path != home:
+            continue  # a store the over-approximating search met in another module (a config update reaching
+            # every consumer of the config) is no record the change itself writes
         tried = 0
         for path, line in flow.side.references(key):
             if out_of_scope.search(path) or tried >= MAX_READERS:

@@ -15,7 +15,8 @@ The rule: a call statement (no value kept) added or removed, whose project calle
 sleeps, left by `break` or `return` on a condition) and writes nothing outside itself; the statements it holds
 back (the rest of its enclosing loop's body, or of the function) are placed on the flow, and when they reach a
 training sink the wait acts there. A wait whose callee also stores state is not this rule (its values are
-followed as any other call's); a sleep with no condition (a fixed delay) is no gate.
+followed as any other call's); a sleep with no condition, or one that waits for a deadline on the clock (a fixed delay: lerobot e6f95674
+`precise_sleep`), is no gate: the condition must read an object's state.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from investigator.flow.units import Unit
 from investigator.pyast import call_name, last_name
 
 SLEEPS = frozenset({"sleep"})
+CLOCKS = frozenset({"time", "datetime", "timeit"})
 
 
 def _called(node: ast.stmt) -> ast.Call | None:
@@ -51,10 +53,24 @@ def polling_wait(fn: FunctionInfo) -> bool:
         if isinstance(node, ast.While):
             body = ast.Module(body=node.body, type_ignores=[])
             sleeps = any(isinstance(n, ast.Call) and last_name(call_name(n)) in SLEEPS for n in ast.walk(body))
-            exits = any(isinstance(n, ast.Break | ast.Return) for n in ast.walk(body)) \
-                or not (isinstance(node.test, ast.Constant) and node.test.value)
-            looped = looped or (sleeps and exits)
+            tests = [node.test, *(n.test for n in ast.walk(body) if isinstance(n, ast.If)
+                                  and any(isinstance(x, ast.Break | ast.Return) for x in ast.walk(n)))]
+            looped = looped or (sleeps and any(_reads_state(t) for t in tests))
     return looped
+
+
+def _reads_state(test: ast.expr) -> bool:
+    """The condition reads an object's state (`self.finished_episodes`, `self.version`, `queue.empty()`): what
+    another task or process changes. A deadline on the clock (`time.perf_counter() < end`: lerobot's
+    `precise_sleep`, a timing loop of a control rate) is a fixed delay, no gate."""
+    for n in ast.walk(test):
+        if isinstance(n, ast.Attribute):
+            root = n.value
+            while isinstance(root, ast.Attribute | ast.Call | ast.Subscript):
+                root = root.func if isinstance(root, ast.Call) else root.value
+            if isinstance(root, ast.Name) and root.id not in CLOCKS:
+                return True
+    return False
 
 
 def gated(unit: Unit, flow: LearningFlow) -> tuple[FunctionInfo, list[Unit]] | None:

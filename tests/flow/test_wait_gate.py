@@ -95,3 +95,23 @@ def test_a_wait_before_statements_that_reach_nothing_stays_quiet() -> None:
     result = _result("await self.wait_if_stale()", after="heartbeat")
     assert not [f for f in result.findings if "_generate" in f.title and f.severity.value == "significant"], \
         [f.title for f in result.findings]
+
+
+def test_a_deadline_on_the_clock_is_no_wait_gate() -> None:
+    """lerobot 59ab2862..e6f95674 src/lerobot/utils/robot_utils.py `precise_sleep`: `while True: remaining = end -
+    time.perf_counter(); if remaining <= 0: break; time.sleep(...)` paces a control loop, it waits for nobody."""
+    delay = WORKER.replace('''        async def wait_if_stale(self):
+            while True:
+                if self.finished <= self.threshold + self.version:
+                    break
+                await asyncio.sleep(0.01)''', '''        async def wait_if_stale(self):
+            end = time.perf_counter() + 0.01
+            while True:
+                if time.perf_counter() >= end:
+                    break
+                await asyncio.sleep(0.001)''').replace("import asyncio\n", "import asyncio\n    import time\n", 1)
+    removed = delay.replace("                {gate}\n", "")
+    files = [{"worker.py": w.replace("{gate}", "await self.wait_if_stale()").replace("{after}", "generate_one_epoch"),
+              "main.py": MAIN} for w in (delay, removed)]
+    result = flow_result(files[0], files[1])
+    assert not [f for f in result.findings if "polling loop" in f.rationale], [f.title for f in result.findings]

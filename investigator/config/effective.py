@@ -223,16 +223,20 @@ class _Emitter:
         if depth > _MAX_DEPTH or cls.name in stack:
             return
         self.paths.setdefault(cls.name, []).append(prefix)
-        module = self.program.modules.get(cls.path)
+        owners = self.program.field_owners(cls)
         for fld in self.program.all_fields(cls):
             key = join(prefix, normalise_segment(fld.name))
-            child = self.program.config_class(fld.nested, cls.path)
+            # an inherited field is written in its base class's file: its value is read and shown there
+            owner = owners.get(id(fld), cls)
+            module = self.program.modules.get(owner.path)
+            child = self.program.config_class(fld.nested, owner.path)
             if child is not None and not fld.values:
                 self._walk_class(child, key, depth + 1, stack | {cls.name})
-                self._call_kwargs(child, fld.nested_kwargs, key, cls.path, cls.name, module, EntryKind.field_default)
+                self._call_kwargs(child, fld.nested_kwargs, key, owner.path, owner.name, module,
+                                  EntryKind.field_default)
             elif fld.values:
-                self._values(key, fld.values, cls.path, EntryKind.field_default, cls.name, module,
-                             f"{cls.name}.{fld.name}")
+                self._values(key, fld.values, owner.path, EntryKind.field_default, owner.name, module,
+                             f"{owner.name}.{fld.name}")
 
     def _call_kwargs(self, cls: ClassInfo, kwargs: list, prefix: str, path: str, owner: str,
                      module: ModuleInfo | None, kind: EntryKind, depth: int = 0) -> None:

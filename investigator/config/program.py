@@ -97,6 +97,21 @@ class Program:
             fields[fld.name] = fld
         return list(fields.values())
 
+    def field_owners(self, cls: ClassInfo, depth: int = 0) -> dict[int, ClassInfo]:
+        """id(field) -> the class that defines it, for `all_fields(cls)`: an inherited field is written in its base
+        class's file. Real shape: marl-jax d9302bfc..72a0f9d1, `MAConfig.sequence_length` 20 -> 40 in
+        marl/agents/config.py, inherited by `IMPALAConfig` and `OPREConfig`, was placed at
+        marl/agents/impala/config.py and marl/agents/opre/config.py (which did not change)."""
+        owners: dict[int, ClassInfo] = {}
+        if depth < 6:
+            for base in cls.bases:
+                parent = self.config_class(last_name(base), cls.path)
+                if parent is not None and parent is not cls:
+                    owners.update(self.field_owners(parent, depth + 1))
+        for fld in cls.fields:
+            owners[id(fld)] = cls
+        return owners
+
     def module_for(self, dotted_name: str) -> str | None:
         return self.by_dotted.get(dotted_name)
 

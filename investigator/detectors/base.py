@@ -303,6 +303,7 @@ class FeatureDetector(Detector):
         base = self.features(ctx.sites(pair.base), pair.base, ctx)  # type: ignore[arg-type]
         cand = self.features(ctx.sites(pair.cand), pair.cand, ctx)  # type: ignore[arg-type]
         only_base, only_cand = multiset_diff(base, cand)
+        only_base, only_cand = _through_changed_callee(only_base, ctx), _through_changed_callee(only_cand, ctx)
         if self.set_semantics:
             keys_b, keys_c = {f.key for f in base}, {f.key for f in cand}
             only_base = [f for f in only_base if f.key not in keys_c]
@@ -407,6 +408,37 @@ class FeatureDetector(Detector):
         ctx: DetectorContext,
     ) -> list[Hit]:
         return [feature_hit(self.meta.title + " changed", pair, only_base, only_cand)]
+
+
+def _through_changed_callee(features: list[Feature], ctx: DetectorContext) -> list[Feature]:
+    """The one-sided features less those whose own statement is unchanged code reached only through another changed
+    function inlined on the way (`f -> g (changed) -> h -> leaf`, the leaf's function the same at both commits):
+    the difference is in what `g` now calls, which `g`'s own pair compares; the analysed function did not change it.
+    Real shape: RLinf a4b6abe2..8aa19aae rlinf/workers/rollout/hf/async_huggingface_worker.py:82,
+    `AsyncMultiStepRolloutWorker._generate` drops `await self.wait_if_stale()`; its callee `generate_one_epoch`
+    now calls the scheduler's `recv` directly, so the walk from `_generate` reaches, within its inlining depth,
+    `workers = sorted(workers, ...)` of the unchanged rlinf/scheduler/worker/worker.py:1589: "Environment/worker
+    count computation changed" (#8, low, mis-described) in place of the removed staleness gate."""
+    if not features:
+        return features
+    memo = ctx.memo("changed_functions")
+    if not memo:
+        for p in ctx.pairs.pairs:
+            for fn in (p.base, p.cand):
+                if fn is not None:
+                    memo[id(fn)] = (fn, p.changed)
+    out: list[Feature] = []
+    for f in features:
+        chain: tuple[FunctionInfo, ...] = getattr(f.site, "chain", ()) or ()
+        if len(chain) >= 3:
+            leaf, middle = chain[-1], chain[1:-1]
+            known = memo.get(id(leaf))
+            leaf_changed = known[1] if known is not None and known[0] is leaf else \
+                ctx.pairs.change_for(leaf.path, leaf.side) is not None
+            if not leaf_changed and any((k := memo.get(id(g))) is not None and k[0] is g and k[1] for g in middle):
+                continue
+        out.append(f)
+    return out
 
 
 def multiset_diff(base: Iterable[Feature], cand: Iterable[Feature]) -> tuple[list[Feature], list[Feature]]:

@@ -111,6 +111,7 @@ from investigator.flow.inertopt import inert, new_option_values, stored_only
 from investigator.flow.inferred import same_statement_but_inferred
 from investigator.flow.inlined import Inlined, call_text, inlined_callees
 from investigator.flow.itemattr import item_attribute_spelling
+from investigator.flow.keyed import keyed_place
 from investigator.flow.kwrename import keyword_renamed
 from investigator.flow.layout import GRADIENT_PLACES, Layout, container_relaid, layout, layout_change
 from investigator.flow.libapi import api_label, api_reached
@@ -155,6 +156,7 @@ from investigator.flow.symbolic import Effect, Expander, differing, value_text
 from investigator.flow.threaded import Threading, method_alias, read_threaded, stored_attributes
 from investigator.flow.units import RETURN, Unit
 from investigator.flow.varforward import unfilled_variadics
+from investigator.flow.waitgate import wait_place
 from investigator.flow.wiring import (
     device_move,
     device_only,
@@ -259,7 +261,7 @@ OUT_OF_SCOPE = re.compile(r"(^|/)(tests?|docs?|examples?|benchmarks?|notebooks?|
 
 # verdicts whose place on the flow is shown (followed to a sink, or reached through what the code cannot show: an
 # instance call, a library's users, a framework calling a registered reward), and those plus the unfollowed ones
-FOLLOWED_VERDICTS = ("on", "dispatched", "api", "registered")
+FOLLOWED_VERDICTS = ("on", "dispatched", "api", "registered", "keyed", "gated")
 PLACED_VERDICTS = (*FOLLOWED_VERDICTS, "unfollowed")
 
 
@@ -269,7 +271,7 @@ class Placed:
     unit: Unit
     placement: Placement
     path: str | None  # a PATHS label when on the flow (or unfollowed with an own label)
-    verdict: str  # on | dispatched | api | registered | unfollowed | logging | evaluation | export | off
+    verdict: str  # on | dispatched | api | registered | keyed | gated | unfollowed | logging | evaluation | export | off
     api: str = ""  # verdict "api": the library function whose return the flow reached (flow/libapi.py)
     # verdict "registered": (the registration call, path:line) of the reward function the value is returned by
     registered: tuple[str, str] | None = None
@@ -2825,12 +2827,24 @@ def _formed_target(unit: Unit, label: str | None) -> str | None:
     return "target" if signal_label(unit) == "target" else label
 
 
+def _gated_or_own(change: UnitChange, unit: Unit, placement: Placement, flow: LearningFlow, own: str | None
+                  ) -> Placed | None:
+    """A polling wait added or removed, placed where what it holds back acts (flow/waitgate.py); else a statement
+    with its own place (`_own_placed`); else None."""
+    waited = wait_place(unit, flow) if placement.sink is None else None
+    if waited is not None:
+        return Placed(change, unit, waited[0], waited[0].sink, "gated", byname=waited[1])
+    return _own_placed(change, unit, placement, flow, own) if own else None
+
+
 def _own_placed(change: UnitChange, unit: Unit, placement: Placement, flow: LearningFlow, own: str) -> Placed:
     """A statement whose own content names its place, where the flow stopped: an instance's call (dispatched), a
     registered reward function (flow/registered.py), or unfollowed."""
     if called_instance(unit, placement, flow):
         return Placed(change, unit, placement, own, "dispatched")
     registered = registered_reward(placement, flow, own)
+    if registered is None and (keyed := keyed_place(placement, flow, OUT_OF_SCOPE)) is not None:
+        return Placed(change, unit, placement, own, "keyed", byname=keyed.text())
     return Placed(change, unit, placement, own, "registered" if registered else "unfollowed", registered=registered)
 
 
@@ -2843,6 +2857,10 @@ def _called_from_outside(change: UnitChange, unit: Unit, placement: Placement, f
     registered = registered_reward(placement, flow)
     if registered is not None:
         return Placed(change, unit, placement, "reward", "registered", registered=registered)
+    keyed = keyed_place(placement, flow, OUT_OF_SCOPE)
+    if keyed is not None:
+        return Placed(change, unit, placement, placement.built_place or keyed.placement.sink, "keyed",
+                      byname=keyed.text())
     return None
 
 
@@ -2879,8 +2897,9 @@ def _classify(change: UnitChange, unit: Unit, placement: Placement, flow: Learni
         return Placed(change, unit, placement, None, "off")
     if arch:
         return Placed(change, unit, placement, own or "architecture", "on")
-    if own:
-        return _own_placed(change, unit, placement, flow, own)
+    gated_or_own = _gated_or_own(change, unit, placement, flow, own)
+    if gated_or_own is not None:
+        return gated_or_own
     outside = _called_from_outside(change, unit, placement, flow)
     if outside is not None:
         return outside
@@ -3100,6 +3119,8 @@ def _flow_text(best: Placed, label: str) -> str:
             f"Its own content places it in the reward `{best.unit.fn.qualname}` returns"
         return (f"{what}; `{call}` ({where}) registers that function with the training framework, which calls it "
                 "for the reward the policy is trained on (the framework's call is not in this repository).")
+    elif best.verdict in ("keyed", "gated") and best.byname:
+        return best.byname
     elif best.verdict == "on":
         return (f"It is part of the network `{best.unit.fn.class_name}`; the flow into the loss goes through "
                 f"`nn.Module.__call__` (dynamic dispatch), which the code does not show.")

@@ -92,6 +92,9 @@ class Placement:
     built_place: str | None = None
     # logging seen, but the value is also returned by this function, which no code of the tree calls (`_handed_up`)
     returned_by: str = ""
+    # no sink and the flow stopped: the item stores under a constant key met on the way (`entry["advantages"] =
+    # ...`), which training may read by that name past what the flow follows (flow/keyed.py)
+    keyed: list[tuple[str, Unit]] = field(default_factory=list)
 
     @property
     def on_flow(self) -> bool:
@@ -472,6 +475,9 @@ class LearningFlow:
         complete = bool(sink) and not truncated and not escaped and handed_up is None
         placement = Placement(sink, list(start[:1]), stops=stops, visited=visited, complete=complete,
                               returned_by=handed_up[0].fn.qualname if handed_up is not None else "")
+        if stops and not sink:
+            from investigator.flow.keyed import stored_keys
+            placement.keyed = stored_keys(seen[:200])
         if stops and (not sink or handed_up is not None):
             placement.built, placement.built_place = self._built_signal(states, parent)
             up = handed_up if handed_up is not None or sink else self._handed_up(states, parent, referenced=True)

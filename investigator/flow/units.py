@@ -162,16 +162,43 @@ def _through_loop_items(units: list[Unit]) -> None:
     not a write into the items."""
     for loop in units:
         node = loop.node
-        if not (isinstance(node, ast.For) and isinstance(node.target, ast.Name)
-                and isinstance(node.iter, ast.Tuple | ast.List) and node.iter.elts
-                and all(isinstance(e, ast.Name) for e in node.iter.elts)):
+        if not isinstance(node, ast.For):
             continue
-        target = node.target.id
-        items = frozenset(e.id for e in node.iter.elts if isinstance(e, ast.Name))
-        for u in units:
-            if loop.index not in u.loops or target not in u.defs or _rebinds(u.node, target):
-                continue
-            u.defs = u.defs | items
+        for target, items in _looped_items(node):
+            for u in units:
+                if loop.index not in u.loops or target not in u.defs or _rebinds(u.node, target):
+                    continue
+                u.defs = u.defs | items
+
+
+def _looped_items(node: ast.For) -> list[tuple[str, frozenset[str]]]:
+    """(loop target, the local names whose items it is) for a loop whose target is an item of named objects: a
+    literal tuple or list of local names (`for ds in (train_dataset, eval_dataset)`), or a local container
+    walked item by item (`for entry in dataset`, `for i, entry in enumerate(dataset)`, `for k, entry in
+    zip(keys, dataset)`, `for entry in batch.values()`): a store through the target writes into that container's
+    items. Real shape of the second: PipelineRL 67654d79..a77dbd72 pipelinerl/finetune/rl/__init__.py:517,
+    `populate_rl_data` writes the leave-one-out advantages back with `for i, entry in enumerate(dataset):
+    entry["advantages"] = advantages_list[i]` and returns `dataset`; the advantage change was "no statement
+    that uses its value was found", low (#16)."""
+    it, target = node.iter, node.target
+    if isinstance(target, ast.Name) and isinstance(it, ast.Tuple | ast.List) and it.elts \
+            and all(isinstance(e, ast.Name) for e in it.elts):
+        return [(target.id, frozenset(e.id for e in it.elts if isinstance(e, ast.Name)))]
+    call = it if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and not it.keywords else None
+    name = call.func.id if call is not None and isinstance(call.func, ast.Name) else None
+    pairs: list[tuple[ast.expr, ast.expr]]
+    if call is not None and name == "enumerate" and len(call.args) == 1 and isinstance(target, ast.Tuple) \
+            and len(target.elts) == 2:
+        pairs = [(target.elts[1], call.args[0])]
+    elif call is not None and name == "zip" and isinstance(target, ast.Tuple) and len(target.elts) == len(call.args):
+        pairs = list(zip(target.elts, call.args, strict=True))
+    elif isinstance(it, ast.Call) and isinstance(it.func, ast.Attribute) and it.func.attr == "values" \
+            and not it.args and not it.keywords:
+        pairs = [(target, it.func.value)]
+    else:
+        pairs = [(target, it)]
+    return [(t.id, frozenset({source.id})) for t, source in pairs
+            if isinstance(t, ast.Name) and isinstance(source, ast.Name)]
 
 
 def _rebinds(node: ast.stmt, name: str) -> bool:

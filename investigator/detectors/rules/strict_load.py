@@ -38,11 +38,13 @@ def _key_var(target: ast.AST) -> str | None:
 
 
 def _rewrites_key(tree: ast.AST, key: str) -> bool:
-    """A string operation or a slice applied to the key variable (`k.replace("module.", "")`, `k[7:]`)."""
+    """A string operation or a slice applied to the key variable (`k.replace("module.", "")`, `k[7:]`,
+    `re.sub(pattern, repl, k)`). The key as the operand of another string's method (`name.split(marker)`:
+    the loop variable is a separator, the string cut is `name`) rewrites nothing of the key."""
     for sub in ast.walk(tree):
         if isinstance(sub, ast.Call) and last_name(call_name(sub)) in KEY_OPS:
             receiver = sub.func.value if isinstance(sub.func, ast.Attribute) else None
-            operands = [receiver, *sub.args]
+            operands = [receiver, *sub.args] if last_name(call_name(sub)) == "sub" else [receiver]
             if any(isinstance(o, ast.Name) and o.id == key for o in operands):
                 return True
         if (
@@ -53,6 +55,21 @@ def _rewrites_key(tree: ast.AST, key: str) -> bool:
     return False
 
 
+def _names_state(source: ast.expr) -> bool:
+    """The iterated expression names a state dict by its identifiers (`state_dict.items()`, `ckpt["model"]`,
+    `torch.load(path)`'s name), not by the text of string constants in it: a list literal of task-name markers
+    (`["_view", "_initstate", "_noise", ...]`) is no state dict. Real shape: RLinf a4b6abe2..8aa19aae,
+    rlinf/envs/libero/libero_env.py:339, the LIBERO-Plus task filter `for marker in [..., "_initstate", ...]:
+    clean_name = clean_name.split(marker)[0]` was "State-dict key mapping changed" (#1, significant)."""
+    words = []
+    for sub in ast.walk(source):
+        if isinstance(sub, ast.Name):
+            words.append(sub.id)
+        elif isinstance(sub, ast.Attribute):
+            words.append(sub.attr)
+    return any(STATE_SOURCE.search(w) for w in words)
+
+
 def _is_remap(node: ast.AST) -> bool:
     """A dict comprehension or loop over a state dict's keys that rewrites the keys. A training loop
     that slices minibatches or carries an `lstm_state` is not one: the rewrite must apply to the
@@ -60,10 +77,10 @@ def _is_remap(node: ast.AST) -> bool:
     if isinstance(node, ast.DictComp):
         gen = node.generators[0]
         key = _key_var(gen.target)
-        return key is not None and STATE_SOURCE.search(unparse(gen.iter, 120)) is not None and _rewrites_key(node.key, key)
+        return key is not None and _names_state(gen.iter) and _rewrites_key(node.key, key)
     if isinstance(node, ast.For):
         key = _key_var(node.target)
-        if key is None or not STATE_SOURCE.search(unparse(node.iter, 120)):
+        if key is None or not _names_state(node.iter):
             return False
         return _rewrites_key(ast.Module(body=node.body, type_ignores=[]), key)
     return False

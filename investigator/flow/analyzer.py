@@ -111,6 +111,7 @@ from investigator.flow.inertopt import inert, new_option_values, stored_only
 from investigator.flow.inferred import same_statement_but_inferred
 from investigator.flow.inlined import Inlined, call_text, inlined_callees
 from investigator.flow.itemattr import item_attribute_spelling
+from investigator.flow.kwargsopt import forwarded_unread, key_options
 from investigator.flow.kwrename import keyword_renamed
 from investigator.flow.layout import GRADIENT_PLACES, Layout, container_relaid, layout, layout_change
 from investigator.flow.libapi import api_label, api_reached
@@ -951,6 +952,7 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     made = _explained_made(computed, changes)
     changes = _without_inferred_sizes(changes, pair, result)
     changes = _without_same_callables(changes, pair, index, expanders, result)
+    changes = _without_forwarded_kwargs(changes, pair, index, expanders, result)
     changes = _without_bundled_reads(changes, pair, result)
     changes = _without_constant_switches(changes, pair, index, result)
     changes = _without_declared_placeholders(changes, pair, result)
@@ -1185,6 +1187,31 @@ def _without_same_callables(changes: list[UnitChange], pair: FunctionPair, index
     return _without_same(changes, same, result, f"Callable built another way in `{pair.describe()}`",
                          "a closure factory replaced by a callable class (or the reverse): the class's `__call__` "
                          "computes what the closure computed, from the same arguments its constructor stores")
+
+
+def _without_forwarded_kwargs(changes: list[UnitChange], pair: FunctionPair, index: PairIndex,
+                              expanders: dict[str, Expander], result: AnalyzerResult) -> list[UnitChange]:
+    """The changes without calls that only gained the function's own `**kwargs`, handed to a callee that reads out
+    of its `**kwargs` only keys no baseline code passes (flow/kwargsopt.py: CleanDiffuser's `self.loss(x0,
+    condition)` -> `self.loss(x0, condition, **kwargs)`): what the baseline's callers pass is dropped as before."""
+    base_fn, cand_fn = pair.base, pair.cand
+    if base_fn is None or cand_fn is None or "**" not in "".join(
+            ast.unparse(c.cand.node) for c in changes if c.cand is not None):
+        return changes
+    resolve = expanders["candidate"].resolver.resolve
+    same: list[UnitChange] = []
+    callees: list[str] = []
+    for c in changes:
+        if c.base is None or c.cand is None:
+            continue
+        found = forwarded_unread(c.base.node, c.cand.node, base_fn.node, cand_fn.node, resolve, cand_fn, index.base)
+        if found:
+            same.append(c)
+            callees.append(found)
+    return _without_same(changes, same, result, f"`**kwargs` handed on in `{pair.describe()}`",
+                         f"the call(s) now hand on the function's `**kwargs` to {', '.join(dict.fromkeys(callees))}, "
+                         "which read(s) out of them only keys no code of the baseline passes (new options at their "
+                         "defaults); what the baseline's callers pass is dropped there as before")
 
 
 def _without_constant_switches(changes: list[UnitChange], pair: FunctionPair, index: PairIndex,
@@ -2570,7 +2597,7 @@ def _at_defaults(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expande
                                             bound, passed)
     if full:
         return eb, ec, why, partly, OPT_IN_TITLES["neutral"]
-    kept = _at_new_parameter_defaults(base_fn, cand_fn, expander, effects_b, bound, passed) \
+    kept = _at_new_parameter_defaults(base_fn, cand_fn, expander, effects_b, bound, passed, index.base) \
         or _at_identity_hooks(base_fn, cand_fn, expander, effects_b, bound, passed)
     if kept:
         return [], [], kept, partly, OPT_IN_TITLES["neutral"]
@@ -2608,7 +2635,8 @@ def _set_in_its_branch(node: ast.AST, name: str) -> bool:
 
 
 def _at_new_parameter_defaults(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander,
-                               effects_b: list[Effect], bound: dict[str, ast.expr], passed: frozenset[str]) -> str:
+                               effects_b: list[Effect], bound: dict[str, ast.expr], passed: frozenset[str],
+                               base_side: Any = None) -> str:
     """Why nothing differs once the branches on parameters the function gained take their defaults (`if
     normalize_advantage:` around the baseline's unchanged normalisation, `normalize_advantage: bool = True`):
     every caller the baseline had calls it without the argument; a caller that passes another value is new
@@ -2623,6 +2651,10 @@ def _at_new_parameter_defaults(base_fn: FunctionInfo, cand_fn: FunctionInfo, exp
                   if neutral_option(side, cand_fn, k, v)}}
     flags = {**{k: v.value for k, v in options.items() if isinstance(v, ast.Constant)},
              **_new_flag_parameters(base_fn, cand_fn, side)}
+    # a local read out of `**kwargs` by a key no baseline code passes (CleanDiffuser's `weighted_regression_tensor =
+    # kwargs.get(..., None)`, flow/kwargsopt.py)
+    keyed = key_options(base_fn.node, cand_fn.node, base_side) if base_side is not None else {}
+    flags = {**keyed, **flags}
     if not flags and not options:
         return ""
 
@@ -2645,7 +2677,9 @@ def _at_new_parameter_defaults(base_fn: FunctionInfo, cand_fn: FunctionInfo, exp
     # an `assert` beside the option checks it, computes nothing (as in the first comparison, `_differences`)
     if effects_c is None or any(_without_log_calls(e) for e in _without_assertions(*differing(effects_b, effects_c))):
         return ""
-    return ("new option(s) " + ", ".join(f"`{n}`" + (f" (default `{ast.unparse(options[n])}`)" if n in options else "")
+    return ("new option(s) " + ", ".join(f"`{n}`" + (f" (default `{ast.unparse(options[n])}`)" if n in options else
+                                                      f" (read out of `**kwargs`, default `{keyed[n]!r}`; no code of "
+                                                      "the baseline passes the key)" if n in keyed else "")
                                          for n in used)
             + ": the parameter(s) the function (or the function enclosing it) gained take their defaults for "
             "every call that does not pass them, which is every call the baseline made, and the defaults reproduce "

@@ -22,9 +22,14 @@ MODEL = """
             self.model = model
             self.optimizer = optimizer
             self.loss_weight = loss_weight
+            self.predict_noise = False
 
         def loss(self, x0, condition=None{lparams}):
-            loss = (self.model(x0, condition) - x0) ** 2
+            condition = self.model(condition) if condition is not None else None
+            if self.predict_noise:
+                loss = (self.model(x0, condition) - condition) ** 2
+            else:
+                loss = (self.model(x0, condition) - x0) ** 2
 {lbody}
 
         def update(self, x0, condition=None, update_ema=True, **kwargs):
@@ -38,7 +43,7 @@ BASE_BODY = "            return (loss * self.loss_weight).mean()"
 CAND_BODY = """            loss = loss * self.loss_weight
             weights = kwargs.get("weights", {default})
             if weights is not None:
-                loss = loss * weights.unsqueeze(-1)
+                loss *= weights.unsqueeze(-1)
             return loss.mean()"""
 TRAIN = """
     import torch

@@ -1221,7 +1221,7 @@ def _undigested(expr: ast.expr) -> ast.expr | None:
             return self.visit(copy_tree(stood))
 
     try:
-        return _Expand().visit(copy_tree(expr))  # type: ignore[no-any-return]
+        return _Expand().visit(copy_tree(expr))
     except _TooLarge:
         return None
 

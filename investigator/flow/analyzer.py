@@ -125,6 +125,7 @@ from investigator.flow.liftedopt import (
 )
 from investigator.flow.movedfreeze import freeze_statement, frozen_by_callers
 from investigator.flow.netctor import LAYER_CONFIDENCE, rebuilt_network, reconfigured_network
+from investigator.flow.newarm import new_arm_arguments
 from investigator.flow.newfield import new_field_declared
 from investigator.flow.newparam import new_parameter_passed
 from investigator.flow.offflags import dead_statement, off_flags
@@ -953,6 +954,7 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     changes = _without_inferred_sizes(changes, pair, result)
     changes = _without_same_callables(changes, pair, index, expanders, result)
     changes = _without_forwarded_kwargs(changes, pair, index, expanders, result)
+    changes = _without_new_arm_arguments(changes, pair, index, expanders, result)
     changes = _without_bundled_reads(changes, pair, result)
     changes = _without_constant_switches(changes, pair, index, result)
     changes = _without_declared_placeholders(changes, pair, result)
@@ -1212,6 +1214,30 @@ def _without_forwarded_kwargs(changes: list[UnitChange], pair: FunctionPair, ind
                          f"the call(s) now hand on the function's `**kwargs` to {', '.join(dict.fromkeys(callees))}, "
                          "which read(s) out of them only keys no code of the baseline passes (new options at their "
                          "defaults); what the baseline's callers pass is dropped there as before")
+
+
+def _without_new_arm_arguments(changes: list[UnitChange], pair: FunctionPair, index: PairIndex,
+                               expanders: dict[str, Expander], result: AnalyzerResult) -> list[UnitChange]:
+    """The changes without calls that only gained arguments for new parameters that only new `match` arms of the
+    callee read (flow/newarm.py: PipelineRL's `rl_step(..., seq_parallel_group=...)`, read under the new `case
+    "gspo":` alone): no run the baseline could make reads them."""
+    cand_fn = pair.cand
+    if pair.base is None or cand_fn is None:
+        return changes
+    resolve = expanders["candidate"].resolver.resolve
+    same: list[UnitChange] = []
+    shown: list[str] = []
+    for c in changes:
+        if c.base is None or c.cand is None or not any(isinstance(n, ast.keyword) for n in ast.walk(c.cand.node)):
+            continue
+        found = new_arm_arguments(c.base.node, c.cand.node, cand_fn, resolve, index.earlier)
+        if found:
+            same.append(c)
+            shown.extend(found)
+    return _without_same(changes, same, result, f"Argument for a new arm only in `{pair.describe()}`",
+                         "the call(s) now pass " + ", ".join(dict.fromkeys(shown)) + ": new parameter(s) that only "
+                         "`case` arms new in this range read; every run the baseline could make takes another arm, "
+                         "and the new arm is reported with the callee")
 
 
 def _without_constant_switches(changes: list[UnitChange], pair: FunctionPair, index: PairIndex,

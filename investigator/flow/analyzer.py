@@ -27,7 +27,7 @@ import hashlib
 import posixpath
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -99,7 +99,7 @@ from investigator.flow.falsequiet import (
 )
 from investigator.flow.fieldclass import carried_fields
 from investigator.flow.fieldswitch import describe as describe_fields
-from investigator.flow.fieldswitch import field_truth, new_name_field
+from investigator.flow.fieldswitch import field_keywords, field_truth, new_name_field, reads_field_keyword
 from investigator.flow.gather import gather_note
 from investigator.flow.graph import LearningFlow, Placement, linked_flows
 from investigator.flow.groups import grouped_input
@@ -131,6 +131,7 @@ from investigator.flow.newparam import new_parameter_passed
 from investigator.flow.offflags import dead_statement, off_flags
 from investigator.flow.optin import (
     ConfigValues,
+    Option,
     assumption,
     describe,
     neutral_arguments,
@@ -2486,7 +2487,8 @@ def _opt_in(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander, ef
     asserted = asserted_arms(base_fn.node, cand_fn.node)
     assert_tests = [n.test for n in cand_fn.node.body if isinstance(n, ast.If) and ast.unparse(n.test) in asserted] \
         if isinstance(cand_fn.node, ast.FunctionDef | ast.AsyncFunctionDef) else []
-    if not used and not silent and not new_tests and not arm_tests and not assert_tests and (
+    keyworded = index is not None and reads_field_keyword(cand_fn.node, index.base, index.cand)
+    if not used and not silent and not new_tests and not arm_tests and not assert_tests and not keyworded and (
             index is None or not _field_tests_reached(cand_fn, expander, index)):
         return eb, ec, "", "", plain
     by_option = assumption(options, cand_fn.path, cand_fn.class_name) if options else None
@@ -2504,7 +2506,7 @@ def _opt_in(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander, ef
             return True  # the baseline asserted it: its runs take this arm
         return False if decided is None and fn is cand_fn and ast.unparse(test) in arms else decided
 
-    arguments = neutral_arguments(options, cand_fn.path, cand_fn.class_name, expander.resolver) if options else None
+    arguments = _rewrites(options, cand_fn, expander, index if keyworded else None, fields)
     effects_c = expander.effects(cand_fn, assume=truth, silent=frozenset(options), bound=bound, passed=passed,
                                  unwrap=not (returned_containers(base_fn) & returned_containers(cand_fn)),
                                  arguments=arguments)
@@ -2539,6 +2541,18 @@ def _opt_in(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander, ef
     if not eb2 and not ec2:
         return eb, ec, why, "", title
     return eb2, ec2, "", why, plain
+
+
+def _rewrites(options: dict[str, Option], cand_fn: FunctionInfo, expander: Expander, index: PairIndex | None,
+              fields: dict[str, str]) -> Callable[[ast.Call, FunctionInfo], ast.Call] | None:
+    """How `_opt_in` reads calls: keyword arguments decided by the options at their defaults (flow/optin.py), then,
+    with `index` (the function passes a new settings field as a keyword argument), those fields at their defaults
+    (flow/fieldswitch.py `field_keywords`, recording them in `fields`)."""
+    first = neutral_arguments(options, cand_fn.path, cand_fn.class_name, expander.resolver) if options else None
+    if index is None:
+        return first
+    then = field_keywords(index.base, index.cand, fields)
+    return then if first is None else (lambda call, fn: then(first(call, fn), fn))
 
 
 def _field_decided(test: ast.expr, index: PairIndex, fields: dict[str, str]) -> bool | None:

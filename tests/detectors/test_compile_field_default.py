@@ -8,6 +8,7 @@ Negatives: a field default other than the baseline's mode, a field a configurati
 from __future__ import annotations
 
 from tests.detectors.helpers import run_on
+from tests.flow.support import flow_findings
 
 CONFIG = """
 import dataclasses
@@ -57,3 +58,24 @@ def test_a_new_field_with_another_default_is_a_change() -> None:
 
 def test_a_new_field_a_configuration_file_sets_is_a_change() -> None:
     assert _titles(extra={"train.yaml": "compile_mode: reduce-overhead\n"}) == ["torch.compile options changed"]
+
+
+GUARDED = """        if config.compile_mode is not None:
+            self.sample_actions = torch.compile(self.sample_actions, mode=config.compile_mode)"""
+
+
+def _flow_titles(default: str = '"max-autotune"') -> list[str]:
+    unguarded = '        self.sample_actions = torch.compile(self.sample_actions, mode={mode})'
+    base = {"config.py": CONFIG.format(field=""), "model.py": MODEL.format(mode='"max-autotune"')}
+    cand = {"config.py": CONFIG.format(field=f"    compile_mode: str | None = {default}"),
+            "model.py": MODEL.replace(unguarded, GUARDED)}
+    return [f.title for f in flow_findings(base, cand) if f.severity.value != "low"]
+
+
+def test_the_flow_reads_the_guarded_field_argument_at_its_default() -> None:
+    """openpi's candidate also guards the call with `if config.pytorch_compile_mode is not None:`."""
+    assert _flow_titles() == []
+
+
+def test_the_flow_reports_a_guarded_field_argument_with_another_default() -> None:
+    assert _flow_titles('"reduce-overhead"')

@@ -27,7 +27,7 @@ import hashlib
 import posixpath
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -99,7 +99,7 @@ from investigator.flow.falsequiet import (
 )
 from investigator.flow.fieldclass import carried_fields
 from investigator.flow.fieldswitch import describe as describe_fields
-from investigator.flow.fieldswitch import field_truth, new_name_field
+from investigator.flow.fieldswitch import field_keywords, field_truth, new_name_field, reads_field_keyword
 from investigator.flow.gather import gather_note
 from investigator.flow.graph import LearningFlow, Placement, linked_flows
 from investigator.flow.groups import grouped_input
@@ -112,6 +112,7 @@ from investigator.flow.inferred import same_statement_but_inferred
 from investigator.flow.inlined import Inlined, call_text, inlined_callees
 from investigator.flow.itemattr import item_attribute_spelling
 from investigator.flow.keyed import keyed_place
+from investigator.flow.kwargsopt import forwarded_unread, key_options
 from investigator.flow.kwrename import keyword_renamed
 from investigator.flow.layout import GRADIENT_PLACES, Layout, container_relaid, layout, layout_change
 from investigator.flow.libapi import api_label, api_reached
@@ -125,11 +126,13 @@ from investigator.flow.liftedopt import (
 )
 from investigator.flow.movedfreeze import freeze_statement, frozen_by_callers
 from investigator.flow.netctor import LAYER_CONFIDENCE, rebuilt_network, reconfigured_network
+from investigator.flow.newarm import new_arm_arguments
 from investigator.flow.newfield import new_field_declared
 from investigator.flow.newparam import new_parameter_passed
 from investigator.flow.offflags import dead_statement, off_flags
 from investigator.flow.optin import (
     ConfigValues,
+    Option,
     assumption,
     describe,
     neutral_arguments,
@@ -953,6 +956,8 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     made = _explained_made(computed, changes)
     changes = _without_inferred_sizes(changes, pair, result)
     changes = _without_same_callables(changes, pair, index, expanders, result)
+    changes = _without_forwarded_kwargs(changes, pair, index, expanders, result)
+    changes = _without_new_arm_arguments(changes, pair, index, expanders, result)
     changes = _without_bundled_reads(changes, pair, result)
     changes = _without_constant_switches(changes, pair, index, result)
     changes = _without_declared_placeholders(changes, pair, result)
@@ -1187,6 +1192,55 @@ def _without_same_callables(changes: list[UnitChange], pair: FunctionPair, index
     return _without_same(changes, same, result, f"Callable built another way in `{pair.describe()}`",
                          "a closure factory replaced by a callable class (or the reverse): the class's `__call__` "
                          "computes what the closure computed, from the same arguments its constructor stores")
+
+
+def _without_forwarded_kwargs(changes: list[UnitChange], pair: FunctionPair, index: PairIndex,
+                              expanders: dict[str, Expander], result: AnalyzerResult) -> list[UnitChange]:
+    """The changes without calls that only gained the function's own `**kwargs`, handed to a callee that reads out
+    of its `**kwargs` only keys no baseline code passes (flow/kwargsopt.py: CleanDiffuser's `self.loss(x0,
+    condition)` -> `self.loss(x0, condition, **kwargs)`): what the baseline's callers pass is dropped as before."""
+    base_fn, cand_fn = pair.base, pair.cand
+    if base_fn is None or cand_fn is None or "**" not in "".join(
+            ast.unparse(c.cand.node) for c in changes if c.cand is not None):
+        return changes
+    resolve = expanders["candidate"].resolver.resolve
+    same: list[UnitChange] = []
+    callees: list[str] = []
+    for c in changes:
+        if c.base is None or c.cand is None:
+            continue
+        found = forwarded_unread(c.base.node, c.cand.node, base_fn.node, cand_fn.node, resolve, cand_fn, index.base)
+        if found:
+            same.append(c)
+            callees.append(found)
+    return _without_same(changes, same, result, f"`**kwargs` handed on in `{pair.describe()}`",
+                         f"the call(s) now hand on the function's `**kwargs` to {', '.join(dict.fromkeys(callees))}, "
+                         "which read(s) out of them only keys no code of the baseline passes (new options at their "
+                         "defaults); what the baseline's callers pass is dropped there as before")
+
+
+def _without_new_arm_arguments(changes: list[UnitChange], pair: FunctionPair, index: PairIndex,
+                               expanders: dict[str, Expander], result: AnalyzerResult) -> list[UnitChange]:
+    """The changes without calls that only gained arguments for new parameters that only new `match` arms of the
+    callee read (flow/newarm.py: PipelineRL's `rl_step(..., seq_parallel_group=...)`, read under the new `case
+    "gspo":` alone): no run the baseline could make reads them."""
+    cand_fn = pair.cand
+    if pair.base is None or cand_fn is None:
+        return changes
+    resolve = expanders["candidate"].resolver.resolve
+    same: list[UnitChange] = []
+    shown: list[str] = []
+    for c in changes:
+        if c.base is None or c.cand is None or not any(isinstance(n, ast.keyword) for n in ast.walk(c.cand.node)):
+            continue
+        found = new_arm_arguments(c.base.node, c.cand.node, cand_fn, resolve, index.earlier)
+        if found:
+            same.append(c)
+            shown.extend(found)
+    return _without_same(changes, same, result, f"Argument for a new arm only in `{pair.describe()}`",
+                         "the call(s) now pass " + ", ".join(dict.fromkeys(shown)) + ": new parameter(s) that only "
+                         "`case` arms new in this range read; every run the baseline could make takes another arm, "
+                         "and the new arm is reported with the callee")
 
 
 def _without_constant_switches(changes: list[UnitChange], pair: FunctionPair, index: PairIndex,
@@ -2435,7 +2489,8 @@ def _opt_in(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander, ef
     asserted = asserted_arms(base_fn.node, cand_fn.node)
     assert_tests = [n.test for n in cand_fn.node.body if isinstance(n, ast.If) and ast.unparse(n.test) in asserted] \
         if isinstance(cand_fn.node, ast.FunctionDef | ast.AsyncFunctionDef) else []
-    if not used and not silent and not new_tests and not arm_tests and not assert_tests and (
+    keyworded = index is not None and reads_field_keyword(cand_fn.node, index.base, index.cand)
+    if not used and not silent and not new_tests and not arm_tests and not assert_tests and not keyworded and (
             index is None or not _field_tests_reached(cand_fn, expander, index)):
         return eb, ec, "", "", plain
     by_option = assumption(options, cand_fn.path, cand_fn.class_name) if options else None
@@ -2453,7 +2508,7 @@ def _opt_in(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander, ef
             return True  # the baseline asserted it: its runs take this arm
         return False if decided is None and fn is cand_fn and ast.unparse(test) in arms else decided
 
-    arguments = neutral_arguments(options, cand_fn.path, cand_fn.class_name, expander.resolver) if options else None
+    arguments = _rewrites(options, cand_fn, expander, index if keyworded else None, fields)
     effects_c = expander.effects(cand_fn, assume=truth, silent=frozenset(options), bound=bound, passed=passed,
                                  unwrap=not (returned_containers(base_fn) & returned_containers(cand_fn)),
                                  arguments=arguments)
@@ -2488,6 +2543,18 @@ def _opt_in(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander, ef
     if not eb2 and not ec2:
         return eb, ec, why, "", title
     return eb2, ec2, "", why, plain
+
+
+def _rewrites(options: dict[str, Option], cand_fn: FunctionInfo, expander: Expander, index: PairIndex | None,
+              fields: dict[str, str]) -> Callable[[ast.Call, FunctionInfo], ast.Call] | None:
+    """How `_opt_in` reads calls: keyword arguments decided by the options at their defaults (flow/optin.py), then,
+    with `index` (the function passes a new settings field as a keyword argument), those fields at their defaults
+    (flow/fieldswitch.py `field_keywords`, recording them in `fields`)."""
+    first = neutral_arguments(options, cand_fn.path, cand_fn.class_name, expander.resolver) if options else None
+    if index is None:
+        return first
+    then = field_keywords(index.base, index.cand, fields)
+    return then if first is None else (lambda call, fn: then(first(call, fn), fn))
 
 
 def _field_decided(test: ast.expr, index: PairIndex, fields: dict[str, str]) -> bool | None:
@@ -2572,7 +2639,7 @@ def _at_defaults(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expande
                                             bound, passed)
     if full:
         return eb, ec, why, partly, OPT_IN_TITLES["neutral"]
-    kept = _at_new_parameter_defaults(base_fn, cand_fn, expander, effects_b, bound, passed) \
+    kept = _at_new_parameter_defaults(base_fn, cand_fn, expander, effects_b, bound, passed, index.base) \
         or _at_identity_hooks(base_fn, cand_fn, expander, effects_b, bound, passed)
     if kept:
         return [], [], kept, partly, OPT_IN_TITLES["neutral"]
@@ -2610,7 +2677,8 @@ def _set_in_its_branch(node: ast.AST, name: str) -> bool:
 
 
 def _at_new_parameter_defaults(base_fn: FunctionInfo, cand_fn: FunctionInfo, expander: Expander,
-                               effects_b: list[Effect], bound: dict[str, ast.expr], passed: frozenset[str]) -> str:
+                               effects_b: list[Effect], bound: dict[str, ast.expr], passed: frozenset[str],
+                               base_side: Any = None) -> str:
     """Why nothing differs once the branches on parameters the function gained take their defaults (`if
     normalize_advantage:` around the baseline's unchanged normalisation, `normalize_advantage: bool = True`):
     every caller the baseline had calls it without the argument; a caller that passes another value is new
@@ -2625,6 +2693,10 @@ def _at_new_parameter_defaults(base_fn: FunctionInfo, cand_fn: FunctionInfo, exp
                   if neutral_option(side, cand_fn, k, v)}}
     flags = {**{k: v.value for k, v in options.items() if isinstance(v, ast.Constant)},
              **_new_flag_parameters(base_fn, cand_fn, side)}
+    # a local read out of `**kwargs` by a key no baseline code passes (CleanDiffuser's `weighted_regression_tensor =
+    # kwargs.get(..., None)`, flow/kwargsopt.py)
+    keyed = key_options(base_fn.node, cand_fn.node, base_side) if base_side is not None else {}
+    flags = {**keyed, **flags}
     if not flags and not options:
         return ""
 
@@ -2647,7 +2719,9 @@ def _at_new_parameter_defaults(base_fn: FunctionInfo, cand_fn: FunctionInfo, exp
     # an `assert` beside the option checks it, computes nothing (as in the first comparison, `_differences`)
     if effects_c is None or any(_without_log_calls(e) for e in _without_assertions(*differing(effects_b, effects_c))):
         return ""
-    return ("new option(s) " + ", ".join(f"`{n}`" + (f" (default `{ast.unparse(options[n])}`)" if n in options else "")
+    return ("new option(s) " + ", ".join(f"`{n}`" + (f" (default `{ast.unparse(options[n])}`)" if n in options else
+                                                      f" (read out of `**kwargs`, default `{keyed[n]!r}`; no code of "
+                                                      "the baseline passes the key)" if n in keyed else "")
                                          for n in used)
             + ": the parameter(s) the function (or the function enclosing it) gained take their defaults for "
             "every call that does not pass them, which is every call the baseline made, and the defaults reproduce "

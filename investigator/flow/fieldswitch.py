@@ -19,6 +19,7 @@ Only the branch taken at the defaults runs; a field a configuration or a call se
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from typing import Any
 
 from investigator.detectors.newcases import _evaluate, _Unknown
@@ -91,3 +92,35 @@ def new_name_field(base_side: Any, side: Any, name: str) -> bool:
     if new_field_default(base_side, side, name) is None:
         return False
     return not any(not TESTS_OR_DOCS.search(p) for p, _ in base_side.references(name))
+
+
+def field_keywords(base_side: Any, side: Any, used: dict[str, str]) -> Callable[[ast.Call, Any], ast.Call]:
+    """A call as it runs with the new settings fields its keyword arguments read as a whole (`mode=config.X`) at their
+    defaults, recording them in `used`. Real shape (openpi 37ea6685..15a9616a,
+    `src/openpi/models_pytorch/pi0_pytorch.py:113`, precision held-out 18, noise class N2): `torch.compile(
+    self.sample_actions, mode="max-autotune")` became `if config.pytorch_compile_mode is not None:
+    torch.compile(self.sample_actions, mode=config.pytorch_compile_mode)`, the new field's default `"max-autotune"`:
+    the test is decided at the default (`field_truth`), the argument is the baseline's literal."""
+    def rewrite(call: ast.Call, fn: Any) -> ast.Call:
+        del fn
+        changed = False
+        keywords: list[ast.keyword] = []
+        for kw in call.keywords:
+            if kw.arg is not None and _read_name(kw.value) is not None:
+                at = _AtDefaults(base_side, side)
+                value = at._field(kw.value)
+                if isinstance(value, ast.Constant):
+                    used.update(at.used)
+                    keywords.append(ast.keyword(arg=kw.arg, value=value))
+                    changed = True
+                    continue
+            keywords.append(kw)
+        return ast.Call(call.func, call.args, keywords) if changed else call
+    return rewrite
+
+
+def reads_field_keyword(node: ast.AST, base_side: Any, side: Any) -> bool:
+    """Whether a call in `node` passes a new settings field as a keyword argument (`field_keywords`)."""
+    return any(isinstance(n, ast.Call) and any(
+        k.arg is not None and (name := _read_name(k.value)) is not None
+        and new_field_default(base_side, side, name) is not None for k in n.keywords) for n in ast.walk(node))

@@ -1189,8 +1189,45 @@ def _shown(expr: ast.expr) -> ast.expr:
     holding it reads (`return loss` after `loss = <value>` is `return <value>`)."""
     if isinstance(expr, ast.Tuple):
         return ast.Tuple([_shown(e) for e in expr.elts], ast.Load())
+    whole = _undigested(expr)
+    if whole is not None:
+        expr = whole
     form = _large_form(expr)
     return expr if form is None else _digest("", expr, form)
+
+
+_DIGESTS: dict[str, ast.expr] = {}  # digest name -> the value it stands for (`_undigested`)
+MAX_UNDIGESTED = 4000  # nodes: a returned value larger once its digests are expanded keeps them
+
+
+def _undigested(expr: ast.expr) -> ast.expr | None:
+    """The returned value with the digests inside it expanded to what they stand for, so that where a large value is
+    cut into a digest does not decide the comparison: the baseline's `return (loss * w * (1 - m)).mean()` and the
+    candidate's `loss = loss * w * (1 - m); return loss.mean()` return one value (CleanDiffuser a24084a4..05f17fc9
+    `cleandiffuser/diffusion/diffusionsde.py:112`: the named intermediate digested at its store, the baseline's
+    whole return digested at once). None when it holds no digest, or is too large expanded."""
+    if not any(isinstance(n, ast.Name) and n.id in _DIGESTS for n in ast.walk(expr)):
+        return None
+    budget = [MAX_UNDIGESTED]
+
+    class _Expand(ast.NodeTransformer):
+        def visit_Name(self, node: ast.Name) -> ast.AST:
+            stood = _DIGESTS.get(node.id)
+            if stood is None:
+                return node
+            budget[0] -= _size(stood)
+            if budget[0] < 0:
+                raise _TooLarge
+            return self.visit(copy_tree(stood))
+
+    try:
+        return _Expand().visit(copy_tree(expr))
+    except _TooLarge:
+        return None
+
+
+class _TooLarge(Exception):
+    pass
 
 
 def _digest(name: str, expr: ast.expr, form: ast.AST | None = None) -> ast.Name:
@@ -1201,6 +1238,7 @@ def _digest(name: str, expr: ast.expr, form: ast.AST | None = None) -> ast.Name:
     text = _text(expr, form)
     bare = _text(without_detach(expr)) if has_detach(expr) else text
     digest = f"value@{_hash(bare)}" + (f"_d{_hash(text)}" if bare != text else "")
+    _DIGESTS.setdefault(digest, expr)
     return ast.Name(id=digest, ctx=ast.Load())  # a `.detach()` applied later can still see the ones inside
 
 

@@ -16,8 +16,21 @@ from investigator.detectors.flow import Site
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import calls
+from investigator.flow.liftedopt import new_field_default
 from investigator.models import Severity
 from investigator.pyast import call_name, dotted, unparse
+
+
+def _at_default(value: ast.expr, fn: FunctionInfo, ctx: DetectorContext) -> ast.expr:
+    """A candidate's option read from a settings field new in this range (`mode=config.pytorch_compile_mode`) as the
+    field's literal default, which every run that leaves the field alone compiles with (flow/liftedopt.py
+    `new_field_default`: declared once with a literal, only read, named by no configuration, absent at the baseline).
+    Real shape: openpi 37ea6685..15a9616a `src/openpi/models_pytorch/pi0_pytorch.py:113`, `mode="max-autotune"` ->
+    `mode=config.pytorch_compile_mode` with the new field's default `"max-autotune"` (low #1, no change)."""
+    if fn.side != "candidate" or not isinstance(value, ast.Attribute):
+        return value
+    found = new_field_default(ctx.pairs.base, ctx.pairs.cand, value.attr)
+    return value if found is None else found
 
 
 def _is_compile(name: str) -> bool:
@@ -44,7 +57,8 @@ class TorchCompileDetector(FeatureDetector):
         out = []
         for site, call, name in calls(sites):
             if _is_compile(name):
-                opts = ", ".join(sorted(f"{k.arg}={unparse(k.value, 30)}" for k in call.keywords if k.arg))
+                opts = ", ".join(sorted(f"{k.arg}={unparse(_at_default(k.value, fn, ctx), 30)}"
+                                        for k in call.keywords if k.arg))
                 out.append(Feature(("compile", opts), site, f"torch.compile({opts})"))
         for dec in getattr(fn.node, "decorator_list", []):
             target = dec.func if isinstance(dec, ast.Call) else dec

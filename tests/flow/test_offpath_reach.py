@@ -17,7 +17,7 @@ environment and a statistic that sets the learning rate stay significant."""
 
 from __future__ import annotations
 
-from tests.flow.support import flow_findings
+from tests.flow.support import flow_findings, flow_result
 
 
 def _significant(findings):
@@ -250,3 +250,55 @@ def test_a_statistic_that_sets_the_learning_rate_stays_on_the_flow():
     use = "optimizer.param_groups[0]['lr'] = config.lr / max(this_step_rl_metrics['kl'], 1.0)"
     findings = flow_findings(_step("ratio - 1 - log_ratio", use), _step("0.5 * log_ratio ** 2", use))
     assert _significant(findings), "the statistic sets the learning rate"
+
+
+# -- a local placeholder ahead of its first binding --------------------------------------------------------------
+
+LOSS = """
+    import torch
+
+
+    def rl_step(model, batch, config):
+        ratio = torch.exp(model(batch.obs) - batch.old_logprobs)
+        {placeholder}
+        match config.policy_loss:
+            case "ppo":
+                policy_loss = torch.min(ratio * batch.adv, torch.clamp(ratio, 0.8, 1.2) * batch.adv)
+            case "reinforce":
+                policy_loss = ratio.detach() * batch.logp * batch.adv
+            case _:
+                raise ValueError(config.policy_loss)
+        {late}
+        policy_loss_total = -policy_loss.mean()
+        final_loss = policy_loss_total + config.value_coef * batch.value_loss
+        return final_loss
+
+
+    def train(model, optimizer, loader, config):
+        for batch in loader:
+            loss = rl_step(model, batch, config)
+            loss.backward()
+            optimizer.step()
+
+
+    if __name__ == "__main__":
+        train(MODEL, OPTIMIZER, LOADER, CONFIG)
+"""
+
+
+def _loss(placeholder: str = "", late: str = "") -> dict[str, str]:
+    return {"rl.py": LOSS.replace("{placeholder}", placeholder).replace("{late}", late)}
+
+
+def test_a_local_placeholder_before_its_first_binding_is_no_change():
+    result = flow_result(_loss(), _loss("policy_loss_total = None"))
+    assert _significant(result.findings) == []
+    assert any("placeholder" in n.title for n in result.no_effect)
+
+
+def test_a_none_that_overwrites_a_bound_local_stays_a_change():
+    late = "policy_loss = None if config.freeze else policy_loss"
+    findings = flow_findings(_loss(), _loss(late=late))
+    assert "loss" in _paths(findings)
+    findings = flow_findings(_loss("policy_loss = ratio"), _loss("policy_loss = ratio", late="policy_loss = None"))
+    assert _significant(findings), "the None now reaches the loss"

@@ -962,6 +962,7 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     changes = _without_constant_switches(changes, pair, index, result)
     changes = _without_declared_placeholders(changes, pair, result)
     changes = _without_early_placeholders(changes, pair, index, result)
+    changes = _without_local_placeholders(changes, pair, result)
     changes = _without_pushed_down(changes, pair, index, result)
     changes = _without_threaded_state(changes, pair, index, result)
     changes = _without_off_branches(changes, pair, index, result)
@@ -1556,6 +1557,76 @@ def _without_early_placeholders(changes: list[UnitChange], pair: FunctionPair, i
                "reading it: an unset attribute raised AttributeError before, so every run that worked reads the same",
         locations=[Location(path=cand_fn.path, line=first.line, side="candidate")], source=SOURCE))
     return [c for c in changes if not any(c is s for s in same)]
+
+
+def _without_local_placeholders(changes: list[UnitChange], pair: FunctionPair,
+                                result: AnalyzerResult) -> list[UnitChange]:
+    """The changes without an added `x = None` that is the first binding of a local the function binds again
+    later, outside any loop and any handler that could catch the error: without it, a read of `x` before a later
+    binding raised UnboundLocalError, so every run that did not crash reads what it read (the local form of
+    `_without_early_placeholders`). Real shape: PipelineRL 67654d79..a77dbd72 pipelinerl/finetune/rl/__init__.py:273
+    `policy_loss_total = None` added above `match config.policy_loss:` (each algorithm binds it before the loss
+    reads it), "Behavioural change in the loss path", fourth of the range. Inside a loop the placeholder resets
+    what an earlier iteration bound, so it stays a change there."""
+    cand_fn = pair.cand
+    if cand_fn is None or pair.base is None or not isinstance(cand_fn.node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return changes
+    same = [c for c in changes if c.base is None and c.cand is not None and _local_placeholder(c.cand.node, cand_fn)]
+    if not same:
+        return changes
+    first = same[0].cand
+    assert first is not None
+    result.no_effect.append(NoEffectChange(
+        subsystem="other", title=f"Local placeholder added in `{pair.describe()}` ({len(same)} statements)",
+        reason="`x = None` added as the first binding of a local the function binds before reading it: a read "
+               "ahead of that binding raised UnboundLocalError before, so every run that worked reads the same",
+        locations=[Location(path=cand_fn.path, line=first.line, side="candidate")], source=SOURCE))
+    return [c for c in changes if not any(c is s for s in same)]
+
+
+_CATCHES_UNBOUND = frozenset({"Exception", "BaseException", "NameError", "UnboundLocalError"})
+
+
+def _local_placeholder(node: ast.stmt, fn: FunctionInfo) -> bool:
+    if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+            and isinstance(node.value, ast.Constant) and node.value.value is None):
+        return False
+    name = node.targets[0].id
+    body = fn.node
+    assert isinstance(body, ast.FunctionDef | ast.AsyncFunctionDef)
+    args = body.args
+    if name in {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg] if a}:
+        return False
+    line = node.lineno
+    stores: list[int] = []
+    for n in _own_nodes(body):
+        if isinstance(n, ast.Global | ast.Nonlocal) and name in n.names:
+            return False
+        if isinstance(n, ast.For | ast.AsyncFor | ast.While) and n.lineno < line <= (n.end_lineno or n.lineno):
+            return False  # in a loop: it resets what an earlier iteration bound
+        if isinstance(n, ast.Try) and any(
+                h.type is None or any(isinstance(t, ast.Name) and t.id in _CATCHES_UNBOUND
+                                      for t in ast.walk(h.type)) for h in n.handlers):
+            return False  # a handler that may have caught the UnboundLocalError
+        if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store | ast.Del):
+            stores.append(n.lineno)
+        elif isinstance(n, ast.Name) and n.id == name and n.lineno < line:
+            return False  # read above it (a global's name, or a binding the walk did not see)
+    return bool(stores) and min(stores) == line and any(ln > line for ln in stores)
+
+
+def _own_nodes(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[ast.AST]:
+    """The nodes of a function's body, not of the functions, lambdas, classes and comprehensions nested in it."""
+    todo: list[ast.AST] = list(fn.body)
+    while todo:
+        n = todo.pop()
+        yield n
+        todo.extend(c for c in ast.iter_child_nodes(n) if not isinstance(c, _OWN_SCOPES))
+
+
+# nodes with a scope of their own (a comprehension's variable is not the function's local)
+_OWN_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.ListComp, ast.SetComp, ast.DictComp,
+               ast.GeneratorExp)
 
 
 def _without_pushed_down(changes: list[UnitChange], pair: FunctionPair, index: PairIndex,

@@ -260,6 +260,25 @@ class LearningFlow:
             return True  # a test's `space.sample()` or `env.step()` is not training
         return named_like_evaluation(fn) and self._feeds_no_training(fn)
 
+    def _called_by_evaluation(self, ctx: tuple[Unit, ...]) -> bool:
+        """A call site the state was entered through is a statement of evaluation-only code (`evaluation_only`):
+        the sink is reached in a callee on that code's behalf, as a sink in its own body would be. Real shape:
+        mjlab ebfd43e2..0eda4e73 src/mjlab/scripts/play.py: `run_play` (a script that loads a checkpoint and
+        runs the inference policy in a viewer) wraps its environment in `RslRlVecEnvWrapper(env, ...)`, whose
+        constructor calls `self.env.reset()`; `PlayConfig`'s viewer default `"native"` -> `"auto"` was filed
+        "Behavioural change in the environment path", significant, third of the range."""
+        return any(self.evaluation_only(w.fn) for w in ctx)
+
+    def _evaluation_object(self, u: Unit, ctx: tuple[Unit, ...]) -> bool:
+        """`u` is a statement of a constructor entered from evaluation-only code (`_called_by_evaluation`): what it
+        stores into `self` is state of an object that code made, read by the class's methods when called on that
+        object, i.e. by the evaluation; the search marks what it reaches from here as held by that object (the
+        flow follows attributes by class, not by object, so the class's methods would otherwise read it as the
+        training's instance). Real shape: mjlab ebfd43e2..0eda4e73 src/mjlab/scripts/play.py:154 `env =
+        RslRlVecEnvWrapper(env, ...)` in `run_play`: the play environment stored as `self.env` reached the
+        wrapper's `reset` (`self.env.reset()`), the environment sink of training's instances."""
+        return bool(ctx) and u.fn.name == "__init__" and bool(u.fn.class_name) and self._called_by_evaluation(ctx)
+
     def _feeds_no_training(self, fn: FunctionInfo) -> bool:
         """`fn` writes nothing a loss-computing function of its module reads (`feeds_training`), memoised."""
         key = self._memo.pin(fn)
@@ -386,12 +405,15 @@ class LearningFlow:
         masking = any(MASKING.search(d) for u in start for d in u.defs)
         sampled: Placement | None = None
         reported = False  # the value met a returned metrics dict (`_reported_only`)
+        # states holding the value in an object evaluation-only code constructed (`_evaluation_object`)
+        held: set[tuple] = set()
         while queue and visited < MAX_VISITS:
             u, ctx = queue.popleft()
             visited += 1
             seen.append(u)
             states.append((u, ctx))
             off = self.off_path_context(u, ctx)
+            in_eval_object = _key(u, ctx) in held or self._evaluation_object(u, ctx)
             # what evaluation or reporting code stores into an object it was handed is its own (`flow.evaluation`)
             escaped = escaped or (off is None and _escapes(u))
             handed_back = handed_back or (u.sink != "logging" and RETURN in u.defs and _returns_implicitly(u.fn))
@@ -407,7 +429,7 @@ class LearningFlow:
             if stop:
                 continue
             if u.sink in REAL_SINKS or (not ctx and self.library_loss_hook(u)):
-                if self.evaluation_only(u.fn):
+                if self.evaluation_only(u.fn) or self._called_by_evaluation(ctx) or in_eval_object:
                     saw_eval = True
                     continue
                 here = Placement(self._sink_label(u), self._chain((u, ctx), parent), visited=visited)
@@ -419,7 +441,7 @@ class LearningFlow:
             if u.sink == "logging":
                 saw_logging = True
                 continue
-            if not ctx and (self.environment_return(u) and not self.callers(u.fn)
+            if not ctx and not in_eval_object and (self.environment_return(u) and not self.callers(u.fn)
                             or off is None and self.observation_return(u)):
                 return Placement("environment", self._chain((u, ctx), parent), visited=visited)
             if self._differentiates(u, carried):
@@ -436,6 +458,8 @@ class LearningFlow:
                     parent[key] = (u, ctx)
                     queue.append((v, vctx))
                     _remember(key, info, _handed(pack, v, vctx), via, shapes)
+                    if in_eval_object:
+                        held.add(key)
         if sampled is not None:
             return sampled
         if network is not None and not (reported and not handed_back):
@@ -681,17 +705,26 @@ class LearningFlow:
                 out.append((ctx[-1], ctx[:-1]))  # back to the call site that passed the value in
             else:
                 out.extend((w, ()) for w in self.callers(fn))
-                return out if self.off_path(fn) is None else self._kept_off_path(fn, out, self.callers(fn))
-        return out if self.off_path_context(u, ctx) is None else self._kept_off_path(fn, out, [])
+                return out if self.off_path(fn) is None else self._kept_off_path(fn, out, self.callers(fn), ctx)
+        return out if self.off_path_context(u, ctx) is None else self._kept_off_path(fn, out, [], ctx)
 
-    def _kept_off_path(self, fn: FunctionInfo, out: list[tuple[Unit, tuple[Unit, ...]]], callers: list[Unit]
-                       ) -> list[tuple[Unit, tuple[Unit, ...]]]:
+    def _kept_off_path(self, fn: FunctionInfo, out: list[tuple[Unit, tuple[Unit, ...]]], callers: list[Unit],
+                       ctx: tuple[Unit, ...] = ()) -> list[tuple[Unit, tuple[Unit, ...]]]:
         """The successors of a state in code off the flow by its role (`off_path`), or entered from it: its own
         statements, what it calls on its behalf (entered with a call context), and, by a
         return, its callers. Not what it stores into shared state, a closure or a global: an evaluation's or a
-        summary's writes are its own (read back by it or by other reporting code)."""
+        summary's writes are its own (read back by it or by other reporting code).
+
+        "On its behalf" is a call made by a statement of this function, in this state's context (`ctx` plus that
+        statement), or the way back to a call site of `ctx`. Not the callee of a statement elsewhere entered
+        with a fresh context of its own: the methods of a class reading an attribute the state stores, and what
+        they call (`_attribute_edges`), are that class's use of the store, not a call the evaluation makes.
+        Real shape: RLinf a4b6abe2..8aa19aae rlinf/workers/env/env_worker.py:1162, `EnvWorker.evaluate`'s
+        `self.send_to(..., route_key=...)`: the evaluation's send stored `self._works = list(works)` in the
+        channel's work object, whose `__add__` (a fresh context) led into the actor's `recv_rollout_trajectories`
+        and `torch.randperm` of training: filed "Behavioural change in the sampling path", significant."""
         keep = {id(w) for w in callers}
-        return [(w, c) for w, c in out if c or w.fn is fn or id(w) in keep]
+        return [(w, c) for w, c in out if w.fn is fn or id(w) in keep or c and _within(c, ctx, fn)]
 
     def _global_readers(self, fn: FunctionInfo, data: frozenset[str], narrowed: dict[str, frozenset[str]]
                         ) -> list[tuple[Unit, tuple[Unit, ...]]]:
@@ -2034,6 +2067,14 @@ def _unpacks(node: ast.AST, name: str, size: int) -> bool:
         and isinstance(node.value, ast.Name) and node.value.id == name
 
 
+def _within(c: tuple[Unit, ...], ctx: tuple[Unit, ...], fn: FunctionInfo) -> bool:
+    """`c` is the context of a call made by a statement of `fn` from the state's context `ctx`, or a way back
+    to one of `ctx`'s call sites (`LearningFlow._kept_off_path`)."""
+    if len(c) == len(ctx) + 1:
+        return c[-1].fn is fn and all(a is b for a, b in zip(c, ctx, strict=False))
+    return len(c) < len(ctx) and all(a is b for a, b in zip(c, ctx, strict=False))
+
+
 def _key(u: Unit, ctx: tuple[Unit, ...]) -> tuple[int, ...]:
     return (id(u), *(id(c) for c in ctx))
 
@@ -2136,7 +2177,13 @@ def _uses(expr: ast.AST, names: frozenset[str], memo: dict[int, tuple[ast.AST, f
     return not hit[1].isdisjoint(names)
 
 
-INFO_NAME = re.compile(r"^(infos?|.*_infos?)$")
+# the locals a caller unpacks a returned tuple's side positions into: episode information (`obs, reward, done, info =
+# env.step(a)`) or the statistics an update step returns beside its loss (`loss, this_step_rl_metrics = rl_step(...)`,
+# `loss, stats = compute_loss(...)`): what goes on from there is what reads those locals (an adaptive KL controller
+# reading `stats["kl"]` is followed), not the loss in the other position. Real shape: PipelineRL 67654d79..a77dbd72
+# pipelinerl/finetune/rl/__init__.py:368, `rl_step`'s new `approx_kl_new_old` metric, read only by the `stats` dict
+# returned as `final_loss, stats`, reached `backward(loss)` through the caller's unpacking: "the loss path"
+INFO_NAME = re.compile(r"^(infos?|.*_infos?|metrics|.*_metrics|stats|.*_stats|statistics|.*_statistics)$")
 
 
 def _appends_only(node: ast.AST, name: str) -> bool:

@@ -542,6 +542,16 @@ def _write_or_step(last: str, recv: str, envs: frozenset[str]) -> str | None:
     return None
 
 
+def _display(node: ast.Assign | ast.AugAssign) -> bool:
+    """`handle.data = (x_data, y_data)`: a tuple, list, dict, set, string or number written to an attribute named
+    `data` is some object's data field, never a tensor's storage (`p.data = ...` takes a tensor), so it writes no
+    parameter. Real shape: mjlab ebfd43e2..0eda4e73 src/mjlab/viewer/viser_reward_plotter.py:125, a web viewer's
+    `self._plot_handles[name].data = (x_data, y_data)`, made `ViserViewer.setup`'s body test "Behavioural change
+    in the optimizer path", ranked first."""
+    return isinstance(node, ast.Assign) and isinstance(node.value, ast.Tuple | ast.List | ast.Dict | ast.Set
+                                                       | ast.Constant | ast.JoinedStr)
+
+
 def _targets(node: ast.Assign | ast.AugAssign) -> list[ast.expr]:
     return list(node.targets) if isinstance(node, ast.Assign) else [node.target]
 
@@ -571,7 +581,7 @@ def _place(u: Unit, imports: set[str], envs: frozenset[str] = frozenset()) -> tu
     if isinstance(u.node, ast.For | ast.AsyncFor) and MINIBATCH_LOOP.search(ast.unparse(u.node.iter)):
         own = own or "sampling"  # the loop that draws minibatches
     if isinstance(u.node, ast.Assign | ast.AugAssign) and ("param_groups" in ast.unparse(u.node) or any(
-            isinstance(t, ast.Attribute) and t.attr == "data" for t in _targets(u.node))):
+            isinstance(t, ast.Attribute) and t.attr == "data" for t in _targets(u.node)) and not _display(u.node)):
         sink = sink or "optimizer"
     if _logging_handle(u):
         return "logging", "logging"

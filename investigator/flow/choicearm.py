@@ -126,8 +126,12 @@ class Selector:
         expression and `assert` on the selector in `fn`, the values narrowed by the arms around it."""
         key = id(fn)
         if key not in self.plans:
-            walk = _Walk(self, getattr(fn, "name", "") == "__init__")
-            walk.body(list(getattr(fn, "body", [])), list(self.domain))
+            in_init = getattr(fn, "name", "") == "__init__"
+            walk = _Walk(self, in_init)
+            stmts = list(getattr(fn, "body", []))
+            # in `__init__` the values hold from the assertion on (before it the parameter may be anything)
+            start = next((k + 1 for k, s in enumerate(stmts) if id(s) in self.asserts), len(stmts)) if in_init else 0
+            walk.body(stmts[start:], list(self.domain))
             self.plans[key] = walk.out
         return self.plans[key]
 

@@ -57,6 +57,7 @@ from investigator.flow.abstracted import made_abstract, overridden_everywhere
 from investigator.flow.bundled import bundled_parameters
 from investigator.flow.callables import same_callable
 from investigator.flow.carved import carved_arms, carved_from_raise
+from investigator.flow.choicearm import Decider, selectors
 from investigator.flow.classbody import (
     OTHER_KIND,
     SCALARS,
@@ -133,6 +134,7 @@ from investigator.flow.offflags import dead_statement, off_flags
 from investigator.flow.optin import (
     ConfigValues,
     Option,
+    _class_of,
     assumption,
     describe,
     neutral_arguments,
@@ -213,7 +215,8 @@ OPT_IN_NOTE = (" Low: it changes only runs that turn an option on or select a co
                "this range; with the defaults every run computes what the baseline computed: ")
 # what an opt-in finding's title says, by kind (see `_opt_in`)
 OPT_IN_TITLES = {"off": "opt-in, off by default", "neutral": "new option, neutral at its default",
-                 "stored": "new option, stored here: read elsewhere"}
+                 "stored": "new option, stored here: read elsewhere",
+                 "alternative": "new alternative, off for every baseline run"}
 GROUP_MIN = 3  # low findings of one file grouped into one from this many on
 MAX_PLACED_PER_PAIR = 20
 # a few statements in one or two hunks of the computation of the learning signal itself are one edit (a recursion
@@ -2111,12 +2114,43 @@ def _compared(base_fn: FunctionInfo, cand_fn: FunctionInfo, changes: list[UnitCh
     try:
         effects_b, eb, ec, bound = _differences(base_fn, cand_fn, changes, body, attributes, expanders, moved, passed,
                                                 inline)
-        return _at_defaults(base_fn, cand_fn, expanders["candidate"], effects_b, eb, ec, index, config, handed, bound,
-                            passed, cases)
+        alternative = ""
+        deciders = None if body or not (eb or ec) else _selector_deciders(base_fn, cand_fn)
+        if deciders is not None:
+            # a selector that gained alternatives the baseline's assertion rejected (flow/choicearm.py): both sides
+            # again with the arms no baseline value takes left out, and kept so for the comparisons that follow
+            expanders["baseline"].selector, expanders["candidate"].selector = deciders
+            again = _differences(base_fn, cand_fn, changes, body, attributes, expanders, moved, passed, inline)
+            if again[0] is not None and {s for e in (*again[1], *again[2]) for s in e.stmts} \
+                    < {s for e in (*eb, *ec) for s in e.stmts}:
+                alternative = deciders[1].describe()
+                if not again[1] and not again[2]:
+                    return eb, ec, alternative, "", OPT_IN_TITLES["alternative"]
+                effects_b, eb, ec, bound = again
+            else:
+                for expander in expanders.values():
+                    expander.selector = None
+        eb, ec, opt_in, partly, note = _at_defaults(base_fn, cand_fn, expanders["candidate"], effects_b, eb, ec,
+                                                    index, config, handed, bound, passed, cases)
+        if alternative and opt_in:
+            return eb, ec, f"{alternative}; {opt_in}", partly, note
+        return eb, ec, opt_in, "; ".join(x for x in (alternative, partly) if x), note
     finally:
         for expander in expanders.values():
             expander.unpack_by_name = frozenset()
             expander.held_attributes = frozenset()
+            expander.selector = None
+
+
+def _selector_deciders(base_fn: FunctionInfo, cand_fn: FunctionInfo) -> tuple[Decider, Decider] | None:
+    """The (baseline, candidate) deciders of the pair's class when its asserted selector gained alternatives
+    (flow/choicearm.py), or None."""
+    if not (base_fn.class_name and cand_fn.class_name):
+        return None
+    found = selectors(_class_of(base_fn), _class_of(cand_fn))
+    if found is None:
+        return None
+    return Decider(found[0], base_fn.path), Decider(found[1], cand_fn.path)
 
 
 def _fixed_calls(changes: list[UnitChange], flows: dict[str, LearningFlow]) -> dict[int, str]:

@@ -30,6 +30,7 @@ from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.patterns import equivalent_form, has_detach, without_detach
 from investigator.flow.abstracted import abstract_body
 from investigator.flow.accessors import accessed
+from investigator.flow.choicearm import Decider
 from investigator.flow.containers import FIELDS, ContainerChange, loop_bindings, loop_change
 from investigator.flow.declared import size_cast, sizes_unpacked, type_decided
 from investigator.flow.diff import VALIDATION_TOGGLES
@@ -105,6 +106,9 @@ class Expander:
         # local's name has a dot): a store is no effect of its own and a later read in the function is the
         # stored value; what the attribute carries to other functions is their change, where they read it
         self.held_attributes: frozenset[str] = frozenset()
+        # a selector that gained new alternatives, decided over the baseline's asserted values (set per function
+        # pair, flow/choicearm.py): arms no baseline value takes do not run, a split test reads as the values it keeps
+        self.selector: Decider | None = None
         self._fielded = False  # a loop bound a container item whose fields are held like locals (`_loop`)
         self._by_name: frozenset[str] = frozenset()  # unpacked values read by name (`realigned`, flow/containers.py)
         self.unpack_by_name: frozenset[str] = frozenset()  # the pair's default for `by_name` (set per function pair)
@@ -335,10 +339,16 @@ class Expander:
             self._try(stmt, fn, st, depth, root)
             return
         if isinstance(stmt, ast.Assert):  # `assert c, msg` and `if not c: raise E(msg)` are one check
-            self._effect("check", self._expr(stmt.test, fn, st, depth, stmt if root else None), st, sid)
+            self._assert(stmt, fn, st, depth, root, sid)
             return
         # anything else (raise, del, break, continue, global, match...): its own text is the effect
         self._effect_text(type(stmt).__name__.lower(), _substitute(stmt, st.env, fn), st, sid)
+
+    def _assert(self, stmt: ast.Assert, fn: FunctionInfo, st: _State, depth: int, root: bool,
+                sid: frozenset[int]) -> None:
+        """A check; one every value of an asserted selector passes checks nothing (flow/choicearm.py)."""
+        if self.selector is None or not self.selector.assertion_holds(stmt, fn):
+            self._effect("check", self._expr(stmt.test, fn, st, depth, stmt if root else None), st, sid)
 
     def _assignment(self, stmt: ast.Assign | ast.AnnAssign | ast.AugAssign, fn: FunctionInfo, st: _State,
                     depth: int, root: bool, sid: frozenset[int]) -> None:
@@ -414,11 +424,19 @@ class Expander:
         self._body(stmt.orelse, fn, st, depth, root)
         self._body(stmt.finalbody, fn, st, depth, root)
 
+    def decided(self, test: ast.expr, fn: FunctionInfo) -> bool | None:
+        """A branch test's truth by `assume` (an option at its default), else by the selector's baseline values
+        (flow/choicearm.py); None when neither decides it."""
+        decided = self._assume(test, fn) if self._assume is not None else None
+        if decided is None and self.selector is not None:
+            decided = self.selector.truth(test, fn)
+        return decided
+
     def _if(self, stmt: ast.If, rest: list[ast.stmt], fn: FunctionInfo, st: _State, depth: int,
             root: bool) -> tuple[bool, bool]:
         """Both branches; a name assigned differently becomes a conditional value. When one branch
         returns, the statements after the `if` belong to the other. Returns (rest consumed, ended)."""
-        decided = self._assume(stmt.test, fn) if self._assume is not None else None
+        decided = self.decided(stmt.test, fn)
         if decided is not None:  # an opt-in option at its default: only the branch it takes runs
             ended = self._body(stmt.body if decided else stmt.orelse, fn, st, depth, root)
             return ended, ended
@@ -441,12 +459,17 @@ class Expander:
                          st, frozenset({id(stmt)}) if root else frozenset())
             return False, False
         t = _text(test.expr)
+        labels = self.selector.labels(stmt.test, fn) if self.selector is not None else None
+        guard_a, guard_b, flipped = f"if {t}", f"not {t}", False
+        if labels is not None:  # a split of the selector's values: named by the values each arm keeps
+            canonical, guard_a, guard_b, flipped = labels
+            test = _Val(canonical, test.stmts)
         not_test = ast.UnaryOp(ast.Not(), test.expr)
         guarded = st.guard_stmts | test.stmts
-        a = _State(dict(st.env), st.effects, (*st.guard, f"if {t}"), st.returned, (*st.conds, test.expr), guarded,
-                   st.entry_stmts)
-        b = _State(dict(st.env), st.effects, (*st.guard, f"not {t}"), st.returned, (*st.conds, not_test), guarded,
-                   st.entry_stmts)
+        a = _State(dict(st.env), st.effects, (*st.guard, guard_a), st.returned,
+                   (*st.conds, not_test if flipped else test.expr), guarded, st.entry_stmts)
+        b = _State(dict(st.env), st.effects, (*st.guard, guard_b), st.returned,
+                   (*st.conds, test.expr if flipped else not_test), guarded, st.entry_stmts)
         ended_a = self._body(stmt.body, fn, a, depth, root)
         ended_b = self._body(stmt.orelse, fn, b, depth, root)
         if ended_a and ended_b:
@@ -465,6 +488,8 @@ class Expander:
                 continue
             ea = va.expr if va else ast.Name(id=name, ctx=ast.Load())
             eb = vb.expr if vb else ast.Name(id=name, ctx=ast.Load())
+            if flipped:
+                ea, eb = eb, ea
             merged[name] = _Val(ast.IfExp(test.expr, ea, eb),
                                 test.stmts | (va.stmts if va else frozenset()) | (vb.stmts if vb else frozenset()))
         st.env.clear()
@@ -690,8 +715,7 @@ class _Expand:
                 # `not is_last` with `is_last = i == n - 1` reads as `i != n - 1` (brax's MLP)
                 return ast.Compare(inner.left, [_NEGATED[type(inner.ops[0])]()], inner.comparators)
             return node if inner is node.operand else ast.UnaryOp(node.op, inner)
-        if isinstance(node, ast.IfExp) and self.owner._assume is not None \
-                and (decided := self.owner._assume(node.test, self.fn)) is not None:
+        if isinstance(node, ast.IfExp) and (decided := self.owner.decided(node.test, self.fn)) is not None:
             return self.sub(node.body if decided else node.orelse)  # an option at its default, as `_if` does
         if isinstance(node, ast.IfExp) and self.owner.declared:
             return self._typed_branch(node)

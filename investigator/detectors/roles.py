@@ -30,7 +30,11 @@ _ROLES: list[tuple[str, re.Pattern[str]]] = [
 # a record of named numbers for the logs (`return_log_dict`, `train_stats`): no tensor of the update, whatever
 # its name also says (LightZero UniZero's `return_log_dict` read as returns: "Returns built from different tensors")
 _RECORD = re.compile(r"log_dict|logs_dict|info_dict|stats_dict|(^|_)(logs|stats|metrics|summary)($|_)")
-_NOT_DONE_MASK = re.compile(r"action|avail|legal|invalid|attn|attention|causal|pad|seq|rnn|token|loss|obs")
+# masks over actions, attention, padding, sequences, tokens: not episode boundaries. Nor masks over images, frames,
+# patches or video time (lerobot 59ab2862..e6f95674 pi05/memory.py: `temporal_mask`, `frame_mask`, `img_mask` of a
+# VLA's memory attention read as "Done flag built from different signals")
+_NOT_DONE_MASK = re.compile(r"action|avail|legal|invalid|attn|attention|causal|pad|seq|rnn|token|loss|obs"
+                            r"|img|image|pixel|patch|video|frame|temporal|camera|depth")
 
 
 @lru_cache(maxsize=4096)

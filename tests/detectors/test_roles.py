@@ -27,3 +27,15 @@ def test_reward_names_are_rewards(name: str) -> None:
 @pytest.mark.parametrize("name", ["rewind_steps", "rewrite", "rewire_graph"])
 def test_rewind_and_rewrite_are_not_rewards(name: str) -> None:
     assert role(name) != "rewards"
+
+
+@pytest.mark.parametrize("name", ["done_mask", "masks", "not_done_mask", "episode_mask", "dones"])
+def test_episode_masks_are_dones(name: str) -> None:
+    assert role(name) == "dones"
+
+
+@pytest.mark.parametrize("name", ["img_mask", "current_img_mask", "frame_mask", "temporal_mask", "patch_mask",
+                                  "video_mask", "image_masks", "depth_mask"])
+def test_image_and_frame_masks_are_not_dones(name: str) -> None:
+    """lerobot 59ab2862..e6f95674 pi05/memory.py: a VLA's memory attention masks read as a done flag."""
+    assert role(name) is None

@@ -15,9 +15,11 @@ dict of them and of the module's own such names) or an expression of library nam
 `{np.dtype("float32"): torch.float32}`: compared with each name replaced by what it imports), whose candidate
 - binds `NAME` by `from X import NAME` (directly or through re-exports, 3 hops at most) where `X` binds it to the same
   value at the candidate: every read of `NAME` in the module reads the same value; or
-- no longer reads `NAME` at all, while another candidate module binds `NAME` to the same value: the
-  definition moved with its readers, and those readers are compared where they are now.
-The same holds the other way round (a module that imported the constant now defines it with the value it imported).
+- no longer reads `NAME` at all, while another candidate module binds `NAME` to the same value: the definition
+  moved with its readers (or was a duplicate of one that stays), and those readers are compared where they are now.
+The same holds the other way round (a module that imported the constant now defines it with the value it imported;
+one that did not read it now defines it, moved from a module that lost it: a copy of a definition that stays is
+not a move).
 A value that differs (`REWARDS = "reward"` in the new module), a value that reads project code (a call of a project
 function, which may itself have changed), a constant of another name, or a module that still reads the name without
 binding it keeps the change.
@@ -85,8 +87,12 @@ def _moved(node: ast.stmt, here: FunctionInfo, there: FunctionInfo, other: SideI
         return MovedConstant(name, _shown(node), found[0], other.side, True)
     if any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(tree)) or _star_import(tree):
         return None  # read but bound elsewhere (a global statement, a star import): not a plain move
+    # a constant added here came from a module that lost it: one that keeps it holds the original, and this is a
+    # copy (AReaL 19fec3bd..4aef98d8: `DEFAULT_ADMIN_API_KEY` added to `areal/infra/utils/http.py`, still defined in
+    # `proxy/server.py`). A removed one may go back to a definition that was always there (a duplicate dropped).
+    keeps = here.module.index if other.side == "baseline" else None
     homes = [p for p in _homes(other, name, there.path) if (_defined(other, p, None, name, MAX_HOPS) or ("", ""))[1]
-             == value]
+             == value and (keeps is None or (_defined(keeps, p, None, name, MAX_HOPS) or ("", ""))[1] != value)]
     if not homes:
         return None
     # the nearest one names where it went (`ucxx/data_packer_mixin.py`'s `_LOG_INTERVAL` -> `ucxx/strategy.py`)

@@ -211,3 +211,56 @@ def test_a_moved_library_expression_that_changed_is_not_the_same() -> None:
 def test_a_constant_of_another_name_is_not_its_home() -> None:
     _, quiet = _mixin(table_name="DTYPES")
     assert not any("`DTYPES`" in t for t in quiet), quiet
+
+
+HTTP_BASE = """
+import requests
+
+TIMEOUT = 30
+
+
+def get(url):
+    return requests.get(url, timeout=TIMEOUT)
+"""
+
+HTTP_CAND = """
+import requests
+
+TIMEOUT = 30
+ADMIN_KEY = "admin-key"
+
+
+def get(url):
+    return requests.get(url, timeout=TIMEOUT)
+
+
+def admin_headers(key=ADMIN_KEY):
+    return {"Authorization": f"Bearer {key}"}
+"""
+
+SERVER = """
+ADMIN_KEY = "admin-key"
+
+
+def check(headers, key=ADMIN_KEY):
+    return headers.get("Authorization") == f"Bearer {key}"
+"""
+
+
+def test_a_constant_copied_from_a_module_that_keeps_it_is_not_a_move() -> None:
+    # AReaL 19fec3bd..4aef98d8: `DEFAULT_ADMIN_API_KEY` added to `areal/infra/utils/http.py` while
+    # `areal/experimental/openai/proxy/server.py` keeps its own: a copy, not a definition that moved
+    _, quiet = _run({"proj/http.py": HTTP_BASE, "proj/server.py": SERVER},
+                    {"proj/http.py": HTTP_CAND, "proj/server.py": SERVER})
+    assert not any(t.startswith("Constants moved") for t in quiet), quiet
+
+
+def test_a_constant_that_moved_into_a_module_from_one_that_lost_it_is_a_move() -> None:
+    server_cand = SERVER.replace('ADMIN_KEY = "admin-key"', "from proj.http import ADMIN_KEY")
+    server_base = SERVER + "\n\nPORT = 8000\n"
+    _, quiet = _run({"proj/http.py": HTTP_BASE, "proj/server.py": server_base},
+                    {"proj/http.py": HTTP_CAND, "proj/server.py": server_cand + "\n\nPORT = 8000\n"})
+    assert any(t.startswith("Constants moved between `proj/server.py` and `proj/http.py` (1: `ADMIN_KEY`)")
+               for t in quiet), quiet
+    assert any(t.startswith("Constants moved between `proj/http.py` and `proj/server.py` (1: `ADMIN_KEY`)")
+               for t in quiet), quiet

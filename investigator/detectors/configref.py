@@ -129,7 +129,7 @@ def _imported_config_modules(module: ParsedModule) -> list[ParsedModule]:
         for local, target in module.imports.items():
             if not CONFIG_IMPORT.search(local) or "." not in target.lstrip("."):
                 continue
-            path = _module_path(module.path, target.rsplit(".", 1)[0], index.tree.paths())
+            path = imported_module_path(module.path, target.rsplit(".", 1)[0], index.tree.paths())
             other = index.module(path) if path else None
             if other is not None and other is not module and other not in found:
                 found.append(other)
@@ -137,7 +137,7 @@ def _imported_config_modules(module: ParsedModule) -> list[ParsedModule]:
     return found
 
 
-def _module_path(here: str, dotted_name: str, paths: object) -> str | None:
+def imported_module_path(here: str, dotted_name: str, paths: object) -> str | None:
     """The file of an imported module (relative imports from `here`; absolute ones by suffix)."""
     level = len(dotted_name) - len(dotted_name.lstrip("."))
     name = dotted_name.lstrip(".")

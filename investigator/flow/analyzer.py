@@ -125,6 +125,7 @@ from investigator.flow.liftedopt import (
     neutral_option,
     value_reads,
 )
+from investigator.flow.movedconst import moved_constants
 from investigator.flow.movedfreeze import freeze_statement, frozen_by_callers
 from investigator.flow.netctor import LAYER_CONFIDENCE, rebuilt_network, reconfigured_network
 from investigator.flow.newarm import new_arm_arguments
@@ -972,6 +973,7 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     changes = _without_inert_options(changes, pair, index, result)
     changes = _without_carved_arms(changes, pair, result)
     changes = _without_moved_freeze(changes, pair, index, result)
+    changes = _without_moved_constants(changes, pair, index, result)
     if config_compared:
         changes = _without_plumbing(changes, pair, index, result)
     defaults = [c for c in changes if _default_changed(c)]
@@ -1324,6 +1326,44 @@ def _without_moved_freeze(changes: list[UnitChange], pair: FunctionPair, index: 
                + ", a context that freezes parameters on entry (flow/movedfreeze.py)",
         locations=[Location(path=base_fn.path, line=unit.line, side="baseline")], source=SOURCE))
     return [c for c in changes if not any(c is g for g in gone)]
+
+
+def _without_moved_constants(changes: list[UnitChange], pair: FunctionPair, index: PairIndex,
+                             result: AnalyzerResult) -> list[UnitChange]:
+    """The changes of a module pair less its literal constants whose definition moved to another module with the
+    same value (flow/movedconst.py; real shape: cosmos-rl 269c96a6..89f2e5b5 `REWARDS = "rewards"` removed from
+    `ucxx/data_packer_mixin.py` and `tensor_data_packer.py`, defined once in the new `cosmos_rl/utils/trajectory.py`
+    and imported back). A statement the diff paired with a moved constant is kept, alone."""
+    base_fn, cand_fn = pair.base, pair.cand
+    if base_fn is None or cand_fn is None or not base_fn.is_module:
+        return changes
+    moved = moved_constants(changes, base_fn, cand_fn, index.base, index.cand)
+    if not moved:
+        return changes
+    kept: list[UnitChange] = []
+    for c in changes:
+        base_moved = c.base is not None and id(c.base.node) in moved
+        cand_moved = c.cand is not None and id(c.cand.node) in moved
+        if not base_moved and not cand_moved:
+            kept.append(c)
+        elif c.base is not None and c.cand is not None and base_moved != cand_moved:
+            # a replaced block pairs statements arbitrarily: the side that did not move is a change of its own
+            kept.append(UnitChange(None, c.cand) if base_moved else UnitChange(c.base, None))
+    items = sorted(set(moved.values()), key=lambda m: (m.home, m.name))
+    homes = sorted({m.home for m in items})
+    how = "imported from there" if all(m.imported for m in items) else \
+        "no longer read here" if not any(m.imported for m in items) else "imported from there or no longer read here"
+    result.no_effect.append(NoEffectChange(
+        subsystem="other",
+        title=f"Constants moved between `{cand_fn.path}` and {', '.join(f'`{h}`' for h in homes[:2])}"
+              f" ({len(items)}: {', '.join(f'`{m.name}`' for m in items[:4])}{' ...' if len(items) > 4 else ''})",
+        reason=f"moved, not changed: {', '.join(f'`{m.name} = {m.value}`' for m in items[:3])}"
+               f"{' ...' if len(items) > 3 else ''} are defined with the same values (the same literals, or the same expression of the same library names) in the other module and "
+               f"{how} (flow/movedconst.py)",
+        locations=[Location(path=cand_fn.path, line=cand_fn.lineno, side="candidate"),
+                   Location(path=items[0].home, line=1, side=items[0].side)],  # type: ignore[arg-type]
+        source=SOURCE))
+    return kept
 
 
 def _without_carved_arms(changes: list[UnitChange], pair: FunctionPair, result: AnalyzerResult) -> list[UnitChange]:

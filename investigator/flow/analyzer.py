@@ -135,9 +135,9 @@ from investigator.flow.offflags import dead_statement, off_flags
 from investigator.flow.optin import (
     ConfigValues,
     Option,
-    _class_of,
     assumption,
     describe,
+    enclosing_class,
     neutral_arguments,
     new_options,
     used_in_arguments,
@@ -2187,7 +2187,7 @@ def _selector_deciders(base_fn: FunctionInfo, cand_fn: FunctionInfo) -> tuple[De
     (flow/choicearm.py), or None."""
     if not (base_fn.class_name and cand_fn.class_name):
         return None
-    found = selectors(_class_of(base_fn), _class_of(cand_fn))
+    found = selectors(enclosing_class(base_fn), enclosing_class(cand_fn))
     if found is None:
         return None
     return Decider(found[0], base_fn.path), Decider(found[1], cand_fn.path)

@@ -95,10 +95,10 @@ def _turns_on(value: object, option: Option) -> bool:
 
 def new_options(base_fn: FunctionInfo, cand_fn: FunctionInfo) -> dict[str, Option]:
     """The candidate class's options (see the module doc) that its baseline class does not set."""
-    cand_cls = _class_of(cand_fn)
+    cand_cls = enclosing_class(cand_fn)
     if cand_cls is None:
         return {}
-    base_cls = _class_of(base_fn)
+    base_cls = enclosing_class(base_fn)
     key = f"{cand_cls.name}@{base_fn.path}:{base_cls.name if base_cls is not None else ''}"
     options = _cached(cand_fn.module, ("options", key), lambda: _options(cand_cls, cand_fn.path, base_cls))
     if not options:
@@ -116,7 +116,8 @@ def _cached(module: Any, key: tuple[str, str], compute: Callable[[], Any]) -> An
     return store[key]
 
 
-def _class_of(fn: FunctionInfo) -> ast.ClassDef | None:
+def enclosing_class(fn: FunctionInfo) -> ast.ClassDef | None:
+    """The class a method is defined in, at its module's top level (the first class of that name)."""
     if not fn.class_name:
         return None
     name = fn.class_name.rsplit(".", 1)[-1]

@@ -1592,12 +1592,21 @@ def _without_early_placeholders(changes: list[UnitChange], pair: FunctionPair, i
     same = [c for c in changes if c.base is None and c.cand is not None and _early_placeholder(c.cand.node, cand_fn, base_fn, index)]
     if not same:
         return changes
+    return _placeholders_filed(
+        changes, same, cand_fn, result,
+        f"Attribute placeholder added in `{pair.describe()}` ({len(same)} statements)",
+        "`self.<attr> = None` added at the top of the constructor for an attribute the class assigns before "
+        "reading it: an unset attribute raised AttributeError before, so every run that worked reads the same")
+
+
+def _placeholders_filed(changes: list[UnitChange], same: list[UnitChange], cand_fn: FunctionInfo,
+                        result: AnalyzerResult, title: str, reason: str) -> list[UnitChange]:
+    """`changes` without the placeholder statements `same`, filed once as a no-effect item at the first of them
+    (shared by the attribute and the local placeholder rules)."""
     first = same[0].cand
     assert first is not None
     result.no_effect.append(NoEffectChange(
-        subsystem="other", title=f"Attribute placeholder added in `{pair.describe()}` ({len(same)} statements)",
-        reason="`self.<attr> = None` added at the top of the constructor for an attribute the class assigns before "
-               "reading it: an unset attribute raised AttributeError before, so every run that worked reads the same",
+        subsystem="other", title=title, reason=reason,
         locations=[Location(path=cand_fn.path, line=first.line, side="candidate")], source=SOURCE))
     return [c for c in changes if not any(c is s for s in same)]
 
@@ -1617,14 +1626,10 @@ def _without_local_placeholders(changes: list[UnitChange], pair: FunctionPair,
     same = [c for c in changes if c.base is None and c.cand is not None and _local_placeholder(c.cand.node, cand_fn)]
     if not same:
         return changes
-    first = same[0].cand
-    assert first is not None
-    result.no_effect.append(NoEffectChange(
-        subsystem="other", title=f"Local placeholder added in `{pair.describe()}` ({len(same)} statements)",
-        reason="`x = None` added as the first binding of a local the function binds before reading it: a read "
-               "ahead of that binding raised UnboundLocalError before, so every run that worked reads the same",
-        locations=[Location(path=cand_fn.path, line=first.line, side="candidate")], source=SOURCE))
-    return [c for c in changes if not any(c is s for s in same)]
+    return _placeholders_filed(
+        changes, same, cand_fn, result, f"Local placeholder added in `{pair.describe()}` ({len(same)} statements)",
+        "`x = None` added as the first binding of a local the function binds before reading it: a read "
+        "ahead of that binding raised UnboundLocalError before, so every run that worked reads the same")
 
 
 _CATCHES_UNBOUND = frozenset({"Exception", "BaseException", "NameError", "UnboundLocalError"})

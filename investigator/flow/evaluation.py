@@ -23,6 +23,7 @@ settings (`LOG_LEVEL`: `names_log_setting`) are read by evaluation and logging a
 from __future__ import annotations
 
 import ast
+import functools
 import re
 
 from investigator.detectors.functions import FunctionInfo
@@ -186,7 +187,14 @@ def named_like_logging(fn: FunctionInfo) -> bool:
     (`feeds_training`), as for evaluation."""
     if fn.is_module:
         return False
-    words = [w.lower() for w in WORD.findall(fn.name)]
+    return _logging_name(fn.name)
+
+
+@functools.lru_cache(maxsize=4096)
+def _logging_name(name: str) -> bool:
+    """`named_like_logging` by the name alone (kept per name: the precision rule and the flow's off-path test ask
+    for the same few hundred names again and again)."""
+    words = [w.lower() for w in WORD.findall(name)]
     if not words:
         return False
     if set(words) & LOG_WORDS:

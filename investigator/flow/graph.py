@@ -1473,8 +1473,10 @@ class LearningFlow:
         found = self._memo.ancestor_paths.get(key)
         if found is None:
             header = re.compile(r"^\s*class\s+(" + "|".join(re.escape(a) for a in sorted(ancestors)) + r")\b", re.MULTILINE)
+            # a text naming none of the bases cannot match: not searched (most texts of a large range)
             found = frozenset(path for path, text in self.side.texts().items()
-                              if path.endswith(PY_SUFFIXES) and header.search(text) is not None)
+                              if path.endswith(PY_SUFFIXES) and any(a in text for a in ancestors)
+                              and header.search(text) is not None)
             self._memo.ancestor_paths[key] = found
         return found
 

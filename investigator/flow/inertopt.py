@@ -28,9 +28,11 @@ from __future__ import annotations
 
 import ast
 import operator
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
+from investigator import fastwalk
 from investigator.detectors.functions import FunctionInfo
 from investigator.flow.liftedopt import (
     TESTS_OR_DOCS,
@@ -64,10 +66,43 @@ def _class_node(fn: FunctionInfo) -> ast.ClassDef | None:
     if not fn.class_name:
         return None
     name = fn.class_name.rsplit(".", 1)[-1]
-    return next((n for n in ast.walk(fn.module.tree) if isinstance(n, ast.ClassDef) and n.name == name), None)
+    return _first_classes(fn.module.tree).get(name)
+
+
+# Kept per node (weak keys): `new_option_values` is asked once per changed pair, and each ask walked the whole
+# module for the class and the whole class (twice: both commits) for its `self.<x> = ...` statements (d3rlpy
+# 9c25f0c7..8bcca90a: 315 class walks for a few dozen classes). The engine never changes a tree it has read
+# (`investigator.fastwalk`); under `fastwalk.CHECK` (the tests) each kept answer is compared with a fresh one.
+_FIRST_CLASSES: weakref.WeakKeyDictionary[ast.AST, dict[str, ast.ClassDef]] = weakref.WeakKeyDictionary()
+_SELF_STORES: weakref.WeakKeyDictionary[ast.AST, dict[str, list[ast.stmt]]] = weakref.WeakKeyDictionary()
+
+
+def _first_classes(tree: ast.AST) -> dict[str, ast.ClassDef]:
+    """Class name -> the first class of that name in `ast.walk` order."""
+    found = _FIRST_CLASSES.get(tree)
+    if found is None or fastwalk.CHECK:
+        fresh: dict[str, ast.ClassDef] = {}
+        for n in ast.walk(tree):
+            if isinstance(n, ast.ClassDef):
+                fresh.setdefault(n.name, n)
+        if found is not None and found != fresh:
+            raise AssertionError(f"a read tree was changed afterwards: {ast.dump(tree)[:200]}")
+        found = _FIRST_CLASSES[tree] = fresh
+    return found
 
 
 def _self_stores(cls: ast.ClassDef) -> dict[str, list[ast.stmt]]:
+    """`self.<attr>` -> the assignments below `cls` that store it (kept per class: the callers only read it)."""
+    found = _SELF_STORES.get(cls)
+    if found is None or fastwalk.CHECK:
+        fresh = _self_stores_uncached(cls)
+        if found is not None and found != fresh:
+            raise AssertionError(f"a read tree was changed afterwards: {ast.dump(cls)[:200]}")
+        found = _SELF_STORES[cls] = fresh
+    return found
+
+
+def _self_stores_uncached(cls: ast.ClassDef) -> dict[str, list[ast.stmt]]:
     out: dict[str, list[ast.stmt]] = {}
     for n in ast.walk(cls):
         targets = n.targets if isinstance(n, ast.Assign) else [n.target] if isinstance(

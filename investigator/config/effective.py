@@ -736,16 +736,26 @@ def _script_paths(command: LaunchCommand, side: SideData) -> set[str]:
     return {posixpath.normpath(p) for p in (script, posixpath.join(here, script)) if not p.startswith("/")}
 
 
-def launch_command(side: SideData, resolved: ResolvedEntry) -> LaunchCommand | None:
+def launch_commands(side: SideData, resolved: ResolvedEntry) -> list[LaunchCommand]:
+    """The launch-script commands that run the entry's script at this commit."""
+    script = resolved.script
+    if not script:
+        return []
+    return [c for parsed in side.parsed.values() if parsed.format == "shell"
+            for c in (parsed.data if isinstance(parsed.data, list) else ()) if script in _script_paths(c, side)]
+
+
+def launch_command(side: SideData, resolved: ResolvedEntry, launch_in: str | None = None) -> LaunchCommand | None:
     """The launch-script command that runs the entry's script (`python ppo.py --lr 3e-3` in
     `scripts/run.sh`), when exactly one does at this commit: its arguments are a layer of the
     effective configuration. Several commands running the entry (one per experiment) are ambiguous:
-    none is applied, and all stay "other" configuration."""
-    script = resolved.script
-    if not script:
-        return None
-    found = [c for parsed in side.parsed.values() if parsed.format == "shell"
-             for c in (parsed.data if isinstance(parsed.data, list) else ()) if script in _script_paths(c, side)]
+    none is applied, and all stay "other" configuration, unless exactly one of them is in `launch_in`,
+    the launch script whose command runs the entry at the other commit (`analyzer.compare_configs`):
+    a second script added beside it (Online-RLHF's `run_loop2.sh` beside `run_loop.sh`) starts another
+    run, and the run of the script both commits have is the one compared."""
+    found = launch_commands(side, resolved)
+    if len(found) > 1 and launch_in is not None:
+        found = [c for c in found if c.path == launch_in]
     return found[0] if len(found) == 1 else None
 
 
@@ -905,15 +915,17 @@ def overridden_defaults(side: SideData, entries: list[tuple[str, ConfigEntry]]) 
     return out
 
 
-def build_side(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dict[str, str]]:
-    """The effective configuration at one commit, plus `_target_`s of composed sections."""
+def build_side(side: SideData, resolved: ResolvedEntry,
+               launch_in: str | None = None) -> tuple[SideConfig, dict[str, str]]:
+    """The effective configuration at one commit, plus `_target_`s of composed sections. `launch_in`:
+    the launch script whose command runs the entry at the other commit (`launch_command`)."""
     entry = EntryPoint(spec=resolved.spec, script=resolved.script, function=resolved.function,
                        how=resolved.how, recipe=resolved.recipe, notes=list(resolved.notes),
                        rivals=list(resolved.rivals))
     layers: list[ConfigEntry] = []
     effective_files: set[str] = set()
     targets: dict[str, str] = {}
-    launch = launch_command(side, resolved)
+    launch = launch_command(side, resolved, launch_in)
     if launch is not None:
         effective_files.add(launch.path)
         entry.notes.append(f"`{launch.path}:{launch.line}` runs the entry; its arguments are applied")
@@ -928,6 +940,8 @@ def build_side(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dic
         targets.update(composition.targets)
         _add_mandatory_options(side, composition, entry, layers, effective_files, runtime_files, runs)
     if launch is not None:
+        # a config file the script writes and hands to the command, then the command's own options
+        layers.extend(replace(e, order=len(layers) + i) for i, e in enumerate(launch.files))
         layers.extend(ConfigEntry(key=a.key, raw_key=a.raw, value=a.value, literal=a.literal, path=launch.path,
                                   line=a.line, format="shell", kind=EntryKind.cli_arg, order=len(layers) + i,
                                   owner=launch.script or launch.module)
@@ -979,6 +993,7 @@ def build_side(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dic
               if not (e.kind in _SELECTOR_KINDS and isinstance(e.value, str) and e.value in selectors)]
     config = SideConfig(entry=entry)
     config.missing_files = missing
+    config.launch = launch.path if launch is not None else None
     config.runtime_files = runtime_files
     config.run_prefixes = runs
     if sections is not None:

@@ -41,6 +41,7 @@ from investigator.config.keys import (
     normalise_key,
     normalise_segment,
 )
+from investigator.config.library_args import training_arguments_class
 from investigator.config.loading import (
     TOOL_FILES,
     built_patterns,
@@ -81,6 +82,9 @@ class _Follower:
         # classes reached code instantiates or reads an attribute of: their bodies ran at definition, so a
         # config file a class body loads is the entry's (`agt.Agent.configs['defaults']`, dreamerv3)
         self.classes: dict[tuple[str, str], ClassInfo] = {}
+        # library `TrainingArguments` classes reached code builds (`HfArgumentParser((Args, DPOConfig))`,
+        # `TrainingArguments(...)`): their defaults apply to the keys nobody sets (`library_args`)
+        self.library_args: set[str] = set()
 
     def start(self, path: str, function: str | None) -> None:
         module = self.program.modules.get(path)
@@ -113,6 +117,7 @@ class _Follower:
             for chain in dict.fromkeys(fn.class_reads):
                 self._class_reached(module, chain)
             for call in fn.calls:
+                self._library_args(module, [call.callee, *call.class_args])
                 for passed in call.class_args:
                     ref = self.program.resolve_call(module, passed)
                     cls = self.program.config_class(ref.name, ref.module) if ref and ref.kind == "class" else None
@@ -135,6 +140,13 @@ class _Follower:
                         continue
                 if call.kwargs and last_name(call.callee) not in _NOT_SETTINGS:
                     self.other_calls.append((call, module, fn))
+
+    def _library_args(self, module: ModuleInfo, names: list[str]) -> None:
+        for name in names:
+            head, dot, rest = name.partition(".")
+            found = training_arguments_class(module.imports[head] + dot + rest) if head in module.imports else None
+            if found is not None:
+                self.library_args.add(found)
 
     def _class_reached(self, module: ModuleInfo, chain: str) -> None:
         ref = self.program.resolve_call(module, chain)
@@ -994,6 +1006,7 @@ def build_side(side: SideData, resolved: ResolvedEntry,
     config = SideConfig(entry=entry)
     config.missing_files = missing
     config.launch = launch.path if launch is not None else None
+    config.library_args = set(follower.library_args)
     config.runtime_files = runtime_files
     config.run_prefixes = runs
     if sections is not None:

@@ -244,3 +244,4 @@ class SideConfig:
     # config files the entry's composition names that do not exist at this commit (a run so composed fails to start)
     missing_files: set[str] = field(default_factory=set)
     launch: str | None = None  # the launch script whose command running the entry was applied
+    library_args: set[str] = field(default_factory=set)  # library `TrainingArguments` classes the entry builds

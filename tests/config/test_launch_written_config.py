@@ -165,3 +165,40 @@ def test_a_second_launch_script_beside_the_first_keeps_the_first_run(tmp_path):
     result = _run(tmp_path / "changed", {"train.py": TRAIN, "run.sh": FLAGS},
                   {"run.sh": FLAGS.replace("5e-7", "2e-7"), "run2.sh": second})
     assert any(t.endswith("5e-07 → 2e-07") for t in _about(result, "learning_rate")), _titles(result)
+
+
+# -- library `TrainingArguments` defaults ----------------------------------------------------------
+
+TRAIN_WARMUP = textwrap.dedent(TRAIN).replace(
+    "    choose_type: Optional[str] = field(default=\"max_random\")\n",
+    "    choose_type: Optional[str] = field(default=\"max_random\")\n    warmup_steps: Optional[int] = field(default=100)\n"
+    "    seed: Optional[int] = field(default=7)\n").replace(
+    "print(script_args.len_penalty,", "print(script_args.warmup_steps, script_args.seed, script_args.len_penalty,")
+
+
+def test_a_setting_left_to_the_library_arguments_class_takes_its_default(tmp_path):
+    """Online-RLHF: `warmup_steps` 100 in the repository's dataclass, then left to trl's `DPOConfig` (0)."""
+    result = _run(tmp_path, {"train.py": TRAIN_WARMUP, "run.sh": FLAGS}, {"train.py": TRAIN_TUPLE, "run.sh": WRITTEN})
+    [warmup] = _about(result, "warmup_steps")
+    assert "implicit default 0" in warmup, _titles(result)
+    [seed] = _about(result, "seed")
+    assert "implicit default 42" in seed
+
+
+def test_a_setting_equal_to_the_library_default_is_identical(tmp_path):
+    zero = TRAIN_WARMUP.replace("default=100", "default=0").replace("default=7", "default=42")
+    result = _run(tmp_path, {"train.py": zero, "run.sh": FLAGS}, {"train.py": TRAIN_TUPLE, "run.sh": WRITTEN})
+    assert not _about(result, "warmup_steps") and not _about(result, "seed"), _titles(result)
+
+
+def test_library_defaults_need_the_library_class_and_a_trainer_key():
+    from investigator.config.library_args import library_argument_default, training_arguments_class
+
+    assert training_arguments_class("trl.DPOConfig") == "DPOConfig"
+    assert training_arguments_class("trl.ModelConfig") is None  # model settings, not a TrainingArguments
+    assert training_arguments_class("mylib.DPOConfig") is None
+    assert library_argument_default("warmup_steps", {"DPOConfig"}) is not None
+    assert library_argument_default("training_arguments.warmup_steps", {"DPOConfig"}) is not None
+    assert library_argument_default("env.seed", {"DPOConfig"}) is None  # an environment's seed
+    assert library_argument_default("learning_rate", {"DPOConfig"}) is None  # trl overrides it in some releases
+    assert library_argument_default("warmup_steps", set()) is None  # no library class built

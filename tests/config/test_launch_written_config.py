@@ -138,6 +138,8 @@ def test_heredoc_not_handed_to_the_command_is_not_applied():
     assert extract_launch("run.sh", text).data == []  # no option, no config file handed: nothing applied
     shell_text = textwrap.dedent(WRITTEN).replace("dpo_config.yaml\n", "notes.txt\n", 1)
     assert heredocs("run.sh", shell_text) == []  # not a structured config file
+    unterminated = textwrap.dedent(WRITTEN).replace("EOT\n\n", "\n")
+    assert heredocs("run.sh", unterminated) == []  # the rest of the script is no document
 
 
 def test_flags_moved_into_a_written_yaml_with_the_same_values_are_identical(tmp_path):

@@ -92,6 +92,9 @@ def heredocs(path: str, text: str) -> list[Heredoc]:
         start = number  # index of the body's first line
         while number < len(lines) and (lines[number].lstrip("\t") if strip_tabs else lines[number]).strip() != delimiter:
             number += 1
+        if number >= len(lines):  # no terminator: not a here-document (`$((a<<b))`), or a broken one
+            number = start
+            continue
         body = lines[start:number]
         number += 1
         target = _REDIRECT.search(line[:found.start()] + " " + line[found.end():]) or _TEE.search(line)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from investigator.analyzers.base import AnalysisContext, Analyzer, register_analyzer
 from investigator.config.collect import ParseCache, SideData, SnapshotLike, collect
-from investigator.config.effective import build_side, overridden_defaults
+from investigator.config.effective import build_side, launch_command, overridden_defaults
 from investigator.config.entry import ResolvedEntry, pyproject_scripts, resolve
 from investigator.config.extractors import extractor_for
 from investigator.config.findings import SOURCE, build_outcome
@@ -46,19 +46,26 @@ def compare_configs(baseline: SnapshotLike, candidate: SnapshotLike, playbooks: 
     cand_side.read_cache = base_side.read_cache  # unchanged modules are read-indexed once
     sides = []
     prefer: str | None = None  # the script detected at the baseline: preferred at the candidate
+    launch_in: str | None = None  # the launch script whose command runs the entry at the baseline
+    resolved_base: ResolvedEntry | None = None
     for side, snapshot, spec in ((base_side, baseline, baseline_entry), (cand_side, candidate, candidate_entry)):
         scripts = pyproject_scripts(snapshot.read_bytes("pyproject.toml"))
         resolved = resolve_safely(side, spec, scripts, prefer)
-        built = build_safely(side, resolved)
+        built = build_safely(side, resolved, launch_in)
         if resolved.starts and side.reused and _takes_from(built[0], side.reused):
             # followed code took values from a module with the baseline's lines: parse the candidate's
             side = cand_side = collect(candidate, cache)
             cand_side.read_cache = base_side.read_cache
             resolved = resolve_safely(side, spec, scripts, prefer)
-            built = build_safely(side, resolved)
+            built = build_safely(side, resolved, launch_in)
         sides.append(built)
+        resolved_base = resolved_base or resolved
+        launch_in = built[0].launch
         if not spec and not candidate_entry and resolved.how.startswith("detected"):
             prefer = resolved.script
+    if resolved_base is not None and sides[0][0].launch is None and (there := sides[1][0].launch) is not None \
+            and launch_command(base_side, resolved_base, there) is not None:
+        sides[0] = build_safely(base_side, resolved_base, there)  # the candidate's launch script, run at both
     (base, tb), (cand, tc) = sides
     for data, config in ((base_side, base), (cand_side, cand)):
         # the files the effective configuration was built from are loaded, whatever names them
@@ -200,11 +207,12 @@ def resolve_safely(side: SideData, spec: str | None, scripts: dict[str, str],
         return ResolvedEntry(spec=spec, how="none", notes=["entry detection failed"])
 
 
-def build_safely(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dict[str, str]]:
+def build_safely(side: SideData, resolved: ResolvedEntry,
+                 launch_in: str | None = None) -> tuple[SideConfig, dict[str, str]]:
     """`build_side`, or, when following the entry fails, all configuration of the commit compared as
     "other" (lower confidence): one side's failure is recorded and never loses the whole analysis."""
     try:
-        return build_side(side, resolved)
+        return build_side(side, resolved, launch_in)
     except Exception as exc:
         if not resolved.starts and resolved.hydra is None:
             raise

@@ -41,6 +41,7 @@ from investigator.config.keys import (
     normalise_key,
     normalise_segment,
 )
+from investigator.config.library_args import training_arguments_class
 from investigator.config.loading import (
     TOOL_FILES,
     built_patterns,
@@ -81,6 +82,9 @@ class _Follower:
         # classes reached code instantiates or reads an attribute of: their bodies ran at definition, so a
         # config file a class body loads is the entry's (`agt.Agent.configs['defaults']`, dreamerv3)
         self.classes: dict[tuple[str, str], ClassInfo] = {}
+        # library `TrainingArguments` classes reached code builds (`HfArgumentParser((Args, DPOConfig))`,
+        # `TrainingArguments(...)`): their defaults apply to the keys nobody sets (`library_args`)
+        self.library_args: set[str] = set()
 
     def start(self, path: str, function: str | None) -> None:
         module = self.program.modules.get(path)
@@ -113,6 +117,7 @@ class _Follower:
             for chain in dict.fromkeys(fn.class_reads):
                 self._class_reached(module, chain)
             for call in fn.calls:
+                self._library_args(module, [call.callee, *call.class_args])
                 for passed in call.class_args:
                     ref = self.program.resolve_call(module, passed)
                     cls = self.program.config_class(ref.name, ref.module) if ref and ref.kind == "class" else None
@@ -135,6 +140,13 @@ class _Follower:
                         continue
                 if call.kwargs and last_name(call.callee) not in _NOT_SETTINGS:
                     self.other_calls.append((call, module, fn))
+
+    def _library_args(self, module: ModuleInfo, names: list[str]) -> None:
+        for name in names:
+            head, dot, rest = name.partition(".")
+            found = training_arguments_class(module.imports[head] + dot + rest) if head in module.imports else None
+            if found is not None:
+                self.library_args.add(found)
 
     def _class_reached(self, module: ModuleInfo, chain: str) -> None:
         ref = self.program.resolve_call(module, chain)
@@ -736,16 +748,26 @@ def _script_paths(command: LaunchCommand, side: SideData) -> set[str]:
     return {posixpath.normpath(p) for p in (script, posixpath.join(here, script)) if not p.startswith("/")}
 
 
-def launch_command(side: SideData, resolved: ResolvedEntry) -> LaunchCommand | None:
+def launch_commands(side: SideData, resolved: ResolvedEntry) -> list[LaunchCommand]:
+    """The launch-script commands that run the entry's script at this commit."""
+    script = resolved.script
+    if not script:
+        return []
+    return [c for parsed in side.parsed.values() if parsed.format == "shell"
+            for c in (parsed.data if isinstance(parsed.data, list) else ()) if script in _script_paths(c, side)]
+
+
+def launch_command(side: SideData, resolved: ResolvedEntry, launch_in: str | None = None) -> LaunchCommand | None:
     """The launch-script command that runs the entry's script (`python ppo.py --lr 3e-3` in
     `scripts/run.sh`), when exactly one does at this commit: its arguments are a layer of the
     effective configuration. Several commands running the entry (one per experiment) are ambiguous:
-    none is applied, and all stay "other" configuration."""
-    script = resolved.script
-    if not script:
-        return None
-    found = [c for parsed in side.parsed.values() if parsed.format == "shell"
-             for c in (parsed.data if isinstance(parsed.data, list) else ()) if script in _script_paths(c, side)]
+    none is applied, and all stay "other" configuration, unless exactly one of them is in `launch_in`,
+    the launch script whose command runs the entry at the other commit (`analyzer.compare_configs`):
+    a second script added beside it (Online-RLHF's `run_loop2.sh` beside `run_loop.sh`) starts another
+    run, and the run of the script both commits have is the one compared."""
+    found = launch_commands(side, resolved)
+    if len(found) > 1 and launch_in is not None:
+        found = [c for c in found if c.path == launch_in]
     return found[0] if len(found) == 1 else None
 
 
@@ -905,15 +927,17 @@ def overridden_defaults(side: SideData, entries: list[tuple[str, ConfigEntry]]) 
     return out
 
 
-def build_side(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dict[str, str]]:
-    """The effective configuration at one commit, plus `_target_`s of composed sections."""
+def build_side(side: SideData, resolved: ResolvedEntry,
+               launch_in: str | None = None) -> tuple[SideConfig, dict[str, str]]:
+    """The effective configuration at one commit, plus `_target_`s of composed sections. `launch_in`:
+    the launch script whose command runs the entry at the other commit (`launch_command`)."""
     entry = EntryPoint(spec=resolved.spec, script=resolved.script, function=resolved.function,
                        how=resolved.how, recipe=resolved.recipe, notes=list(resolved.notes),
                        rivals=list(resolved.rivals))
     layers: list[ConfigEntry] = []
     effective_files: set[str] = set()
     targets: dict[str, str] = {}
-    launch = launch_command(side, resolved)
+    launch = launch_command(side, resolved, launch_in)
     if launch is not None:
         effective_files.add(launch.path)
         entry.notes.append(f"`{launch.path}:{launch.line}` runs the entry; its arguments are applied")
@@ -928,6 +952,8 @@ def build_side(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dic
         targets.update(composition.targets)
         _add_mandatory_options(side, composition, entry, layers, effective_files, runtime_files, runs)
     if launch is not None:
+        # a config file the script writes and hands to the command, then the command's own options
+        layers.extend(replace(e, order=len(layers) + i) for i, e in enumerate(launch.files))
         layers.extend(ConfigEntry(key=a.key, raw_key=a.raw, value=a.value, literal=a.literal, path=launch.path,
                                   line=a.line, format="shell", kind=EntryKind.cli_arg, order=len(layers) + i,
                                   owner=launch.script or launch.module)
@@ -979,6 +1005,8 @@ def build_side(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dic
               if not (e.kind in _SELECTOR_KINDS and isinstance(e.value, str) and e.value in selectors)]
     config = SideConfig(entry=entry)
     config.missing_files = missing
+    config.launch = launch.path if launch is not None else None
+    config.library_args = set(follower.library_args)
     config.runtime_files = runtime_files
     config.run_prefixes = runs
     if sections is not None:

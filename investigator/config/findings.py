@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from investigator.config.defaults import Default, Unknown
 from investigator.config.hydra import FULL_INTERPOLATION
+from investigator.config.library_args import library_argument_default
 from investigator.config.model import ConfigEntry, KeyMatch, MatchStatus, SideConfig, same_value
 from investigator.config.patch import restore_patch
 from investigator.config.severity import KeyVerdict, judge
@@ -711,6 +712,10 @@ class _OutcomeBuilder:
         assert one is not None
         there, here = (self.reads[0], self.reads[1]) if added else (self.reads[1], self.reads[0])
         implicit = there.implicit_default(one)
+        if isinstance(implicit, Unknown):
+            # a library `TrainingArguments` class the other commit's entry builds gives the key its default there
+            lib = library_argument_default(one.key, (self.base if added else self.cand).library_args)
+            implicit = Default(*lib) if lib is not None else implicit
         if isinstance(implicit, Unknown):
             # the code leaves an argument out without the key: the callee's parameter default applies. Of
             # several callees of that name (one chosen at run time) the one whose default is the value set

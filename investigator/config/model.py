@@ -243,3 +243,5 @@ class SideConfig:
     training_files: set[str] = field(default_factory=set)  # the entry, the modules it reaches, the files it loads
     # config files the entry's composition names that do not exist at this commit (a run so composed fails to start)
     missing_files: set[str] = field(default_factory=set)
+    launch: str | None = None  # the launch script whose command running the entry was applied
+    library_args: set[str] = field(default_factory=set)  # library `TrainingArguments` classes the entry builds

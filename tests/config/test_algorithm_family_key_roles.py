@@ -221,6 +221,7 @@ def test_an_evaluation_or_logging_setting_of_a_model_based_run_stays_low(tmp_pat
 
 RLHF = {
     "init_kl_coef": 0.2,
+    "ref_model": "sft-model",
     "cliprange": 0.2,
     "cliprange_value": 0.2,
     "num_generations": 8,
@@ -238,6 +239,8 @@ RLHF = {
     ("rollout.max_new_tokens", 256, ("significant", ["env.episode_length_changed"])),
     ("rollout.n_samples_per_prompt", 8, ("significant", ["trainer.batch_arithmetic_changed"])),
     ("optimizer.beta", 0.95, ("significant", ["trainer.optimizer_changed"])),  # Adam's beta, not a KL beta
+    # the KL / DPO anchor: Online-RLHF 523e31dd..c5f1d276 `ref_model` the SFT model -> the policy being trained
+    ("ref_model", "policy-model", ("significant", ["ppo.kl_penalty_changed"])),
 ])
 def test_an_rlhf_retune_is_a_learning_change(tmp_path: Path, key: str, value: object,
                                               expected: tuple[str, list[str]]) -> None:
@@ -268,6 +271,8 @@ def test_the_ppo_rules_keep_their_role_beside_the_new_ones() -> None:
     assert role("agent.dyn.rssm.winit") == ("init", "init_scheme_changed", "significant")  # not a size
     assert role("alpha_init") == ("ppo", "entropy_temperature_changed", "significant")  # exact beats `?*_init`
     assert role("n_steps") == ("buffers", "buffer_size_changed", "critical")  # PPO's rollout length
+    assert role("ref_model_name_or_path") == ("ppo", "kl_penalty_changed", "significant")
+    assert role("ref_log_every") is None or role("ref_log_every")[1] != "kl_penalty_changed"  # exact names only
     assert role("epsilon_high") == ("ppo", "clip_changed", "critical")  # GRPO's clip, not exploration
     assert role("num_envs") == ("vecenv", "env_count_changed", "critical")
     assert role("eps") == ("trainer", "optimizer_changed", "significant")

@@ -708,6 +708,9 @@ class _ModuleVisitor:
                     func=ast.Name(id="dict", ctx=ast.Load()), args=[], keywords=node.keywords), node.lineno, info,
                     False)
         passed = [*node.args, *(kw.value for kw in node.keywords)]
+        # `HfArgumentParser((ScriptArguments, DPOConfig, ModelConfig))`: each class of a tuple or list handed
+        # to the call is built too (Online-RLHF 523e31dd..c5f1d276 lost every `ScriptArguments` field)
+        passed = [*passed, *(e for a in passed if isinstance(a, ast.Tuple | ast.List) for e in a.elts)]
         class_args = [d for a in passed if (d := name_chain(a)) and last_name(d)[:1].isupper()]
         info.calls.append(CallInfo(callee=callee, line=node.lineno, class_args=class_args,
                                    kwargs=[(kw.arg, kw.value) for kw in node.keywords if kw.arg]))

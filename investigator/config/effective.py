@@ -906,6 +906,19 @@ def overridden_defaults(side: SideData, entries: list[tuple[str, ConfigEntry]]) 
     return out
 
 
+def _entry_hydra(side: SideData, resolved: ResolvedEntry, launch: LaunchCommand | None,
+                 entry: EntryPoint) -> tuple[str, str] | None:
+    """The (directory, name) of the primary config the entry composes: the decorator's, unless the launch command's
+    Hydra flags name another config file of this commit (config/hydra_flags.py)."""
+    hydra = resolved.hydra
+    if hydra is not None and (picked := launched_hydra(hydra, launch, resolved.script, side.parsed)) is not None:
+        if picked != hydra:
+            entry.notes.append(f"the launch command's Hydra flags select `{picked[0]}/{picked[1]}.yaml` as the "
+                               f"primary config (the decorator names `{hydra[0]}/{hydra[1]}.yaml`)")
+        hydra = picked
+    return hydra
+
+
 def build_side(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dict[str, str]]:
     """The effective configuration at one commit, plus `_target_`s of composed sections."""
     entry = EntryPoint(spec=resolved.spec, script=resolved.script, function=resolved.function,
@@ -921,12 +934,7 @@ def build_side(side: SideData, resolved: ResolvedEntry) -> tuple[SideConfig, dic
     runtime_files: dict[str, str] = {}
     runs: dict[str, str] = {}  # key prefix -> the file that defines a run of its own
     missing: set[str] = set()
-    hydra = resolved.hydra
-    if hydra is not None and (picked := launched_hydra(hydra, launch, resolved.script, side.parsed)) is not None:
-        if picked != hydra:
-            entry.notes.append(f"the launch command's Hydra flags select `{picked[0]}/{picked[1]}.yaml` as the "
-                               f"primary config (the decorator names `{hydra[0]}/{hydra[1]}.yaml`)")
-        hydra = picked
+    hydra = _entry_hydra(side, resolved, launch, entry)
     flags = {id(a) for a in hydra_flags(launch)} if hydra is not None else set()
     if hydra is not None:
         composition = _compose_entry(side, resolved, hydra, launch, entry)

@@ -32,6 +32,7 @@ from investigator.config.extractors.python import (
     main_guard,
 )
 from investigator.config.hydra import Composition, compose
+from investigator.config.hydra_flags import hydra_flags, launched_hydra
 from investigator.config.keys import (
     ROOT_PREFIXES,
     builder_segment,
@@ -927,6 +928,19 @@ def overridden_defaults(side: SideData, entries: list[tuple[str, ConfigEntry]]) 
     return out
 
 
+def _entry_hydra(side: SideData, resolved: ResolvedEntry, launch: LaunchCommand | None,
+                 entry: EntryPoint) -> tuple[str, str] | None:
+    """The (directory, name) of the primary config the entry composes: the decorator's, unless the launch command's
+    Hydra flags name another config file of this commit (config/hydra_flags.py)."""
+    hydra = resolved.hydra
+    if hydra is not None and (picked := launched_hydra(hydra, launch, resolved.script, side.parsed)) is not None:
+        if picked != hydra:
+            entry.notes.append(f"the launch command's Hydra flags select `{picked[0]}/{picked[1]}.yaml` as the "
+                               f"primary config (the decorator names `{hydra[0]}/{hydra[1]}.yaml`)")
+        hydra = picked
+    return hydra
+
+
 def build_side(side: SideData, resolved: ResolvedEntry,
                launch_in: str | None = None) -> tuple[SideConfig, dict[str, str]]:
     """The effective configuration at one commit, plus `_target_`s of composed sections. `launch_in`:
@@ -944,8 +958,10 @@ def build_side(side: SideData, resolved: ResolvedEntry,
     runtime_files: dict[str, str] = {}
     runs: dict[str, str] = {}  # key prefix -> the file that defines a run of its own
     missing: set[str] = set()
-    if resolved.hydra is not None:
-        composition = _compose_entry(side, resolved, resolved.hydra, launch, entry)
+    hydra = _entry_hydra(side, resolved, launch, entry)
+    flags = {id(a) for a in hydra_flags(launch)} if hydra is not None else set()
+    if hydra is not None:
+        composition = _compose_entry(side, resolved, hydra, launch, entry)
         missing.update(composition.missing)
         layers.extend(composition.entries)
         effective_files.update(composition.files)
@@ -957,7 +973,7 @@ def build_side(side: SideData, resolved: ResolvedEntry,
         layers.extend(ConfigEntry(key=a.key, raw_key=a.raw, value=a.value, literal=a.literal, path=launch.path,
                                   line=a.line, format="shell", kind=EntryKind.cli_arg, order=len(layers) + i,
                                   owner=launch.script or launch.module)
-                      for i, a in enumerate(launch.args) if not a.override)
+                      for i, a in enumerate(launch.args) if not a.override and id(a) not in flags)
     follower = _Follower(side)
     for path, function in resolved.starts:
         follower.start(path, function)

@@ -37,10 +37,21 @@ _NOT_DONE_MASK = re.compile(r"action|avail|legal|invalid|attn|attention|causal|p
                             r"|img|image|pixel|patch|video|frame|temporal|camera|depth")
 
 
+# `term` as a summand or a manager's entry, not as "terminal": `reward_term`, `_group_obs_term_history_buffer`,
+# `_term_names`, `term_cfg` (mjlab ebfd43e2..0eda4e73 observation_manager.py: an observation term's history buffer,
+# indexed per term name, read as a done flag, so "Time indexing changed in the return computation", significant)
+_SUM_TERM = re.compile(r"(obs|observation|reward|rew|action|command|motion|event|mode|group|class|cost|penalty"
+                       r"|curriculum|loss|regulari[sz]er|common|get|resolve|[xyz])_terms?($|_)"
+                       r"|(^|_)terms?_(names?|cfgs?|configs?|dims?|history|funcs?|functions?|weights?|manager"
+                       r"|class(es)?|params?|scales?|ids?|idx|keys?|time|reset|last)")
+
+
 @lru_cache(maxsize=4096)
 def role(name: str) -> str | None:
     """The role of an identifier (`b_values` -> 'values'), or None when it has no RL meaning."""
     lowered = name.lower()
+    if _SUM_TERM.search(lowered):
+        lowered = re.sub(r"(?<![a-z])term(?=s?(?![a-z]))", "summand", lowered)
     if _RECORD.search(lowered):
         return None
     if "mask" in lowered and _NOT_DONE_MASK.search(lowered):

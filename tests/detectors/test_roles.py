@@ -39,3 +39,20 @@ def test_episode_masks_are_dones(name: str) -> None:
 def test_image_and_frame_masks_are_not_dones(name: str) -> None:
     """lerobot 59ab2862..e6f95674 pi05/memory.py: a VLA's memory attention masks read as a done flag."""
     assert role(name) is None
+
+
+@pytest.mark.parametrize("name", ["_group_obs_term_history_buffer", "_group_obs_term_names", "_term_cfgs", "term_name",
+                                  "obs_term_dim", "x_term", "_reset_term_last_triggered_step_id"])
+def test_a_manager_or_summand_term_is_not_a_done_flag(name: str) -> None:
+    """mjlab ebfd43e2..0eda4e73 observation_manager.py: an observation term's history buffer, indexed per term name,
+    read as a done flag ("Time indexing changed in the return computation", significant)."""
+    assert role(name) is None
+
+
+def test_a_reward_term_is_a_reward() -> None:
+    assert role("reward_term") == "rewards"
+
+
+@pytest.mark.parametrize("name", ["term", "next_term", "is_term", "term_mask", "term_flags", "_term_dones", "terminated"])
+def test_term_alone_still_names_an_episode_end(name: str) -> None:
+    assert role(name) == "dones"

@@ -29,6 +29,7 @@ _OVERRIDE = re.compile(r"^[+~]{0,2}[A-Za-z_][\w.@/-]*=")
 _OPERATORS = frozenset({";", "&&", "||", "|", "&", ">", ">>", "<", "2>", "2>&1", ")", "(", ";;"})
 _INT = re.compile(r"^[-+]?\d[\d_]*$")
 _FLOAT = re.compile(r"^[-+]?(?:\d[\d_]*)?\.?\d*(?:[eE][-+]?\d+)?$")
+_HYDRA_SHORT = {"-cn": "config-name", "-cp": "config-path", "-cd": "config-dir"}
 _BOOLS = {"true": True, "false": False, "True": True, "False": False}
 
 
@@ -218,6 +219,10 @@ def _command(path: str, start: int, tokens: list[str], physical: list[str],
         elif _OVERRIDE.match(tok):
             name, _, text = tok.partition("=")
             override = True
+        elif tok in _HYDRA_SHORT and i < len(rest):  # `-cn ppo`: Hydra's short flags (config/hydra_flags.py)
+            name, text = _HYDRA_SHORT[tok], rest[i]
+            i += 1
+            override = False
         else:
             continue
         value, literal = _value(text)

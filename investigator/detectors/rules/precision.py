@@ -112,7 +112,9 @@ def _upcast_hit(pair: FunctionPair, only_base: list[Feature], only_cand: list[Fe
     if only_base and not only_cand:
         f = only_base[0]
         return feature_hit(f"Precision changed: float32 upcast `{f.text}` before `{f.key[1]}` removed (now in the "
-                           "input's dtype)", pair, only_base, [])
+                           "input's dtype)", pair, only_base, [],
+                           fix=f"Restore `{f.text}` ahead of `{f.key[1]}`: with bf16/fp16 model outputs the "
+                               "log-probabilities that reach the loss (ratios, KL terms) lose most of their mantissa.")
     f = only_cand[0]
     return feature_hit(f"Precision changed: float32 upcast `{f.text}` before `{f.key[1]}` at the candidate", pair,
                        only_base, only_cand, confidence=0.6)

@@ -160,7 +160,7 @@ from investigator.flow.sameparts import PartProbes, part_probes
 from investigator.flow.shares import Outcome, outcomes
 from investigator.flow.signature import fixed_call
 from investigator.flow.symbolic import Effect, Expander, differing, value_text
-from investigator.flow.threaded import Threading, method_alias, read_threaded, stored_attributes
+from investigator.flow.threaded import Threading, method_alias, read_threaded, same_threads, stored_attributes
 from investigator.flow.units import RETURN, Unit
 from investigator.flow.varforward import unfilled_variadics
 from investigator.flow.waitgate import wait_place
@@ -1530,7 +1530,7 @@ def _without_threaded_state(changes: list[UnitChange], pair: FunctionPair, index
     sides = {"base": (index.base, _threading(index.base)), "cand": (index.cand, _threading(index.cand))}
     stored = stored_attributes(pair.base, pair.cand)
     gone: set[int] = set()
-    read: dict[str, dict[str, list[tuple[Unit, bool]]]] = {"base": {}, "cand": {}}
+    read: dict[str, dict[str, list[tuple[Unit, bool, dict[tuple[str, str], str]]]]] = {"base": {}, "cand": {}}
     for c in changes:
         for name, unit in (("base", c.base), ("cand", c.cand)):
             if unit is None or unit.default:
@@ -1541,11 +1541,12 @@ def _without_threaded_state(changes: list[UnitChange], pair: FunctionPair, index
                 continue
             if c.moved_under:
                 continue  # the same statement under other conditions: not this rule's
-            text, changed = read_threaded(list(unit.parts), unit.fn, threading, stored)  # type: ignore[arg-type]
-            read[name].setdefault(f"{type(unit.node).__name__}\n{text}", []).append((unit, changed))
+            text, changed, dropped = read_threaded(list(unit.parts), unit.fn, threading, stored)  # type: ignore[arg-type]
+            read[name].setdefault(f"{type(unit.node).__name__}\n{text}", []).append((unit, changed, dropped))
     for key, olds in read["base"].items():
-        for (old, b_read), (new, c_read) in zip(olds, read["cand"].get(key, []), strict=False):
-            if (b_read or c_read) and _parts_text(old) != _parts_text(new):  # equal only once read so
+        for (old, b_read, b_dropped), (new, c_read, c_dropped) in zip(olds, read["cand"].get(key, []), strict=False):
+            # equal only once read so, with the arguments left out threaded from the same attributes
+            if (b_read or c_read) and _parts_text(old) != _parts_text(new) and same_threads(b_dropped, c_dropped):
                 gone.update((id(old), id(new)))
     if not gone:
         return changes

@@ -22,8 +22,10 @@ from investigator.detectors.flow import Site
 from investigator.pyast import last_name
 
 # reductions whose result is sensitive to the input's mantissa (exponentials summed and logged)
-NORMALISERS = frozenset({"log_softmax", "softmax", "logsumexp", "log_prob", "cross_entropy", "nll_loss",
-                         "kl_div", "entropy", "log_sigmoid", "logsigmoid"})
+NORMALISERS = frozenset({"log_softmax", "softmax", "logsumexp", "cross_entropy", "log_sigmoid", "logsigmoid"})
+# receivers that are modules: `torch.log_softmax(x)`, `F.cross_entropy(x, y)` normalise their first argument,
+# `x.log_softmax(-1)` its receiver
+_MODULES = frozenset({"torch", "F", "nn", "functional", "special", "jnp", "np", "numpy", "jax", "tf", "math", "scipy"})
 _MAX_ROUNDS = 8
 Assigned = ast.Assign | ast.AnnAssign | ast.AugAssign
 
@@ -95,10 +97,28 @@ def _callee(call: ast.Call) -> str:
     return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
 
 
+def _operand(call: ast.Call) -> ast.AST | None:
+    """What a normalising call normalises: its receiver in method form (`x.log_softmax(-1)`), else its first
+    argument (`torch.log_softmax(x, -1)`, `F.cross_entropy(logits, labels)`, a project helper's first argument)."""
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        root = func.value
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        module = isinstance(root, ast.Name) and root.id in _MODULES
+        if not module and not (isinstance(func.value, ast.Name) and func.value.id == "self"):
+            return func.value
+    if call.args:
+        return call.args[0]
+    return next((k.value for k in call.keywords if k.arg in ("input", "logits", "x")), None)
+
+
 def _reached(cast: ast.Call, assigns: list[Assigned], normalisers: list[tuple[ast.Call, str]]) -> str | None:
-    """The normaliser the cast's value reaches: directly inside its arguments, or through locals assigned from it."""
-    for call, name in normalisers:
-        if any(n is cast for n in ast.walk(call)):
+    """The normaliser the cast's value reaches as what it normalises: directly, or through locals assigned from
+    the cast."""
+    operands = [(op, name) for call, name in normalisers if (op := _operand(call)) is not None]
+    for op, name in operands:
+        if any(n is cast for n in ast.walk(op)):
             return name
     names: set[str] = set()
     holders = [a for a in assigns if a.value is not None and any(n is cast for n in ast.walk(a.value))]
@@ -111,8 +131,8 @@ def _reached(cast: ast.Call, assigns: list[Assigned], normalisers: list[tuple[as
         names |= grown
     if not names:
         return None
-    for call, name in normalisers:
-        if _reads(call, names):
+    for op, name in operands:
+        if _reads(op, names):
             return name
     return None
 

@@ -109,3 +109,21 @@ def test_the_upcast_dropped_in_logging_code_is_no_effect() -> None:
     result = run_on({"utils.py": LOGGED}, {"utils.py": cand}, only={"precision"})
     assert [f.title for f in result.findings] == [], result.findings
     assert any("upcast" in n.title for n in result.no_effect), result.no_effect
+
+
+def test_a_cast_of_the_labels_handed_to_cross_entropy_is_no_precision_change() -> None:
+    base = UTILS.replace("    return log_probs * label_mask",
+                         "    aux = torch.nn.functional.cross_entropy(shift_logits, shift_labels.float())\n"
+                         "    return log_probs * label_mask + aux")
+    cand = base.replace("shift_labels.float())", "shift_labels)")
+    assert cand != base
+    assert _titles(base, cand) == []
+
+
+def test_the_upcast_of_what_cross_entropy_normalises_is_one() -> None:
+    base = UTILS.replace("    return log_probs * label_mask",
+                         "    aux = torch.nn.functional.cross_entropy(outputs.aux.float(), shift_labels)\n"
+                         "    return log_probs * label_mask + aux")
+    cand = base.replace("outputs.aux.float()", "outputs.aux")
+    titles = _titles(base, cand)
+    assert len(titles) == 1 and "before `cross_entropy` removed" in titles[0][1], titles

@@ -341,7 +341,11 @@ class _Emitter:
                 continue  # `subprocess.check_output(timeout=5)`, `wandb.init(project=...)`: not training
             segment = builder_segment(last_name(call.callee))
             for kw, node in call.kwargs:
-                values = [v for v in flatten(node) if v.literal]  # a name or expression is not a setting
+                # a name or expression is not a setting, except a local the function binds once to a literal
+                # (`TOP_P = 1.0` ... `SamplingParams(top_p=TOP_P)`: a training script's block of constants)
+                if isinstance(node, ast.Name) and node.id in fn.keyword_literals:
+                    node = fn.keyword_literals[node.id]
+                values = [v for v in flatten(node) if v.literal]
                 if values:
                     self._values(join(segment, normalise_segment(kw)), values, module.path, EntryKind.call_kwarg,
                                  fn.name, module, f"{call.callee}({kw}=...)")

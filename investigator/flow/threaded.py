@@ -369,6 +369,7 @@ class _Reader(ast.NodeTransformer):
     def __init__(self, fn: FunctionInfo, threading: Threading, stored: frozenset[str]) -> None:
         self.fn, self.threading, self.stored = fn, threading, stored
         self.changed = False
+        self.dropped: dict[tuple[str, str], str] = {}  # (callee, parameter) -> its `self.X`, for arguments left out
 
     def visit_Name(self, node: ast.Name) -> ast.AST:
         if not isinstance(node.ctx, ast.Load):
@@ -401,7 +402,7 @@ class _Reader(ast.NodeTransformer):
         if isinstance(callee, tuple):
             target, node = callee[0], callee[1]
         assert isinstance(target, FunctionInfo)
-        kept = _without_threaded(node, target, self.threading)
+        kept = _without_threaded(node, target, self.threading, self.dropped)
         if kept is not node:
             self.changed = True
         return kept
@@ -432,8 +433,10 @@ def _callee(call: ast.Call, fn: FunctionInfo, side: SideIndex) -> FunctionInfo |
     return None
 
 
-def _without_threaded(call: ast.Call, callee: FunctionInfo, threading: Threading) -> ast.Call:
-    """The call less the arguments (or `fn_kwargs` entries) bound to the callee's threaded parameters."""
+def _without_threaded(call: ast.Call, callee: FunctionInfo, threading: Threading,
+                      dropped: dict[tuple[str, str], str]) -> ast.Call:
+    """The call less the arguments (or `fn_kwargs` entries) bound to the callee's threaded parameters; the
+    positional and keyword ones left out are recorded in `dropped`."""
     node = callee.node
     if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
         return call
@@ -443,6 +446,12 @@ def _without_threaded(call: ast.Call, callee: FunctionInfo, threading: Threading
     static = any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in node.decorator_list)
     if positional and positional[0] in ("self", "cls") and not static:
         positional = positional[1:]
+    named = [positional[i] for i in range(min(len(call.args), len(positional)))] + \
+        [k.arg for k in call.keywords if k.arg is not None]
+    for param in named:
+        value = threading.threaded(callee, param)
+        if value is not None:
+            dropped[(callee.qualname, param)] = ast.dump(value)
     args = [a for i, a in enumerate(call.args)
             if not (i < len(positional) and threading.threaded(callee, positional[i]) is not None)]
     keywords = [k for k in call.keywords if k.arg is None or threading.threaded(callee, k.arg) is None]
@@ -470,13 +479,23 @@ def _without_threaded_kwargs(call: ast.Call, callee: FunctionInfo, threading: Th
 
 
 def read_threaded(parts: list[ast.expr], fn: FunctionInfo, threading: Threading,
-                  stored: frozenset[str] = frozenset()) -> tuple[str, bool]:
-    """The parts as text under the threading, and whether the reading changed anything. `stored`: attributes the
+                  stored: frozenset[str] = frozenset()) -> tuple[str, bool, dict[tuple[str, str], str]]:
+    """The parts as text under the threading, whether the reading changed anything, and the arguments it left out
+    ((callee, parameter) -> the `self.X` the parameter is threaded from, as `ast.dump`). `stored`: attributes the
     pair's functions assign (`self.X = ...`): a parameter threaded from one of them is not read as it (the function
     may read the attribute after changing it)."""
     reader = _Reader(innermost(fn, parts[0]) if parts else fn, threading, stored)
     out = [ast.dump(reader.visit(copy_tree(p))) for p in parts]
-    return "\n".join(out), reader.changed
+    return "\n".join(out), reader.changed, reader.dropped
+
+
+def same_threads(old: dict[tuple[str, str], str], new: dict[tuple[str, str], str]) -> bool:
+    """The arguments both readings left out for the same callee parameter come from the same `self.X`. Real shape
+    (precision held-out 19, gym-pybullet-drones 0fa7590b..6a790713 gym_pybullet_drones/envs/BaseAviary.py:862):
+    `self._integrateQ(quat, rpy_rates, self.TIMESTEP)` -> `(..., self.PYB_TIMESTEP)`, the only call of
+    `_integrateQ(self, quat, omega, dt)`: `dt` is threaded at both commits, from another attribute at each, and
+    leaving the argument out made the two calls equal ("State threaded through arguments", no effect)."""
+    return all(new[key] == value for key, value in old.items() if key in new)
 
 
 def method_alias(node: ast.stmt, fn: FunctionInfo, side: SideIndex) -> bool:

@@ -190,3 +190,61 @@ def test_a_function_that_assigns_the_attribute_is_a_change() -> None:
         "    def _scale(self, x, coef):\n", "    def _scale(self, x, coef):" + store + "\n")
     loud = _loud(base, cand)
     assert any("Agent._scale" in t for t in loud), loud
+
+
+PHYSICS = """
+import numpy as np
+
+
+class Aviary:
+    def __init__(self, freq, ctrl_freq):
+        self.PYB_TIMESTEP = 1.0 / freq
+        self.TIMESTEP = 1.0 / ctrl_freq
+        self.quat = np.zeros(4)
+
+    def step(self, action):
+        self._dynamics(action)
+        reward = -np.abs(self.quat).sum()
+        return self.quat, reward, False, {}
+
+    def _dynamics(self, rpm):
+        rates = rpm * 0.1
+        self.quat = self._integrateQ(self.quat, rates, {dt})
+
+    def _integrateQ(self, quat, omega, dt):
+        return quat + dt * omega.sum()
+"""
+
+RUN = """
+from aviary import Aviary
+
+
+def main():
+    env = Aviary(240, 30)
+    obs, reward, done, info = env.step(1.0)
+
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+def test_an_argument_threaded_from_another_attribute_at_each_commit_is_a_change() -> None:
+    """gym-pybullet-drones 0fa7590b..6a790713 (precision held-out 19) BaseAviary.py:862: `self._integrateQ(quat,
+    rpy_rates, self.TIMESTEP)` -> `self.PYB_TIMESTEP`, the only call of `_integrateQ(self, quat, omega, dt)`: `dt`
+    is threaded at both commits, from another attribute at each; it was "State threaded through arguments"."""
+    result = flow_result({"aviary.py": PHYSICS.replace("{dt}", "self.TIMESTEP"), "run.py": RUN},
+                         {"aviary.py": PHYSICS.replace("{dt}", "self.PYB_TIMESTEP"), "run.py": RUN})
+    assert not [n for n in result.no_effect if "State threaded" in n.title], [n.title for n in result.no_effect]
+    assert [f for f in result.findings if "_dynamics" in f.title], [f.title for f in result.findings]
+
+
+def test_the_same_attribute_threaded_at_both_commits_is_still_no_change() -> None:
+    base = PHYSICS.replace("{dt}", "self.TIMESTEP")
+    cand = base.replace("        rates = rpm * 0.1\n        self.quat = self._integrateQ(self.quat, rates, self.TIMESTEP)",
+                        "        step = self.TIMESTEP\n        rates = rpm * 0.1\n"
+                        "        self.quat = self._integrateQ(self.quat, rates, step)")
+    assert cand != base
+    result = flow_result({"aviary.py": base, "run.py": RUN}, {"aviary.py": cand, "run.py": RUN})
+    assert not [f for f in result.findings if "_dynamics" in f.title and f.severity.value != "low"], \
+        [f.title for f in result.findings]

@@ -91,10 +91,8 @@ def literal(node: ast.AST) -> object:
     raise _NotLiteral
 
 
-def _inline_local_constants(value: ast.AST, body: list[ast.stmt]) -> ast.AST:
-    """`value` with the names bound once in `body` to a literal replaced by it: octo's `get_config` wrote
-    `num_steps = FieldReference(default=int(2e6))` then `dict(num_steps=num_steps)`, later `dict(num_steps=2e6)`
-    (the same setting, not an added one)."""
+def _local_literals(body: list[ast.stmt]) -> dict[str, ast.expr]:
+    """The names bound exactly once in `body`, by a top-level statement, to a literal (`TOP_P = 1.0`)."""
     bound: dict[str, ast.expr] = {}
     stores: dict[str, int] = {}
     for stmt in body:
@@ -107,7 +105,14 @@ def _inline_local_constants(value: ast.AST, body: list[ast.stmt]) -> ast.AST:
             except _NotLiteral:
                 continue
             bound[stmt.targets[0].id] = stmt.value
-    constants = {name: node for name, node in bound.items() if stores.get(name) == 1}
+    return {name: node for name, node in bound.items() if stores.get(name) == 1}
+
+
+def _inline_local_constants(value: ast.AST, body: list[ast.stmt]) -> ast.AST:
+    """`value` with the names bound once in `body` to a literal replaced by it: octo's `get_config` wrote
+    `num_steps = FieldReference(default=int(2e6))` then `dict(num_steps=num_steps)`, later `dict(num_steps=2e6)`
+    (the same setting, not an added one)."""
+    constants = _local_literals(body)
     if not constants or not any(isinstance(n, ast.Name) and n.id in constants for n in ast.walk(value)):
         return value
 
@@ -117,6 +122,19 @@ def _inline_local_constants(value: ast.AST, body: list[ast.stmt]) -> ast.AST:
             return copy.deepcopy(found) if found is not None else node
 
     return _Inline().visit(copy.deepcopy(value))
+
+
+def _named_keyword_literals(info: FunctionFacts, body: list[ast.stmt]) -> None:
+    """The locals the function binds once to a literal that some call's keyword passes (`TOP_P = 1.0` ...
+    `SamplingParams(top_p=TOP_P)`), kept in `info.keyword_literals` for the library calls' settings
+    (config/effective.py `_other_call_kwargs`): a hyperparameter block of local constants at the top of a training
+    script's `main` is its configuration. Real shape (precision held-out 19, nano-aha-moment 1085ceaf..6cd0306d
+    nano_r1_script.py:692): the rollout sampler's `TOP_P = 1.0` -> `0.999` in `main`, read only by vLLM's
+    `SamplingParams(..., top_p=TOP_P, ...)`, showed only inside a 17-statement "Behavioural change in the loss
+    path: `main`" (#14). A name bound twice, or to a computed value, is no setting here."""
+    passed = {v.id for call in info.calls for _, v in call.kwargs if isinstance(v, ast.Name)}
+    if passed:
+        info.keyword_literals = {k: v for k, v in _local_literals(body).items() if k in passed}
 
 
 def _field_reference(node: ast.Call) -> object:
@@ -330,6 +348,8 @@ class FunctionFacts:
     # `agt.Agent` of `agt.Agent.configs[...]`: classes whose attributes the body reads (their body ran)
     class_reads: list[str] = field(default_factory=list)
     hydra: tuple[str | None, str | None] | None = None  # (config_path, config_name)
+    # locals bound once to a literal and passed as a call's keyword (`_named_keyword_literals`)
+    keyword_literals: dict[str, ast.expr] = field(default_factory=dict)
 
 
 @dataclass
@@ -570,6 +590,7 @@ class _ModuleVisitor:
             elif OPTION_CALLS.get(last_name(name)) == "click":
                 self._option_from_call(dec, None, info)
         self._scan_body(node.body, info)
+        _named_keyword_literals(info, node.body)
         return info
 
     @staticmethod

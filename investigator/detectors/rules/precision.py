@@ -17,6 +17,7 @@ from investigator.detectors.flow import Site
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import calls, canon
+from investigator.detectors.upcast import normalised_upcasts
 from investigator.models import Severity
 from investigator.pyast import dotted, last_name, unparse
 
@@ -55,6 +56,9 @@ class PrecisionDetector(FeatureDetector):
                 out.append(Feature(("control", tail, key), site, f"{tail}({args})"))
             elif tail in CASTS and not call.args and isinstance(call.func, ast.Attribute):
                 out.append(Feature(("cast", tail), site, f".{tail}()"))
+        # a float32 upcast ahead of a log-softmax (`outputs.logits.float()`): the log-probabilities' precision
+        for site, call, normaliser in normalised_upcasts(sites):
+            out.append(Feature(("upcast", normaliser), site, unparse(call, 60)))
         # `if v.dtype == np.float64:` tests a dtype, it does not choose one (rl_games casts float64
         # observations to float32 behind such a test, then extended it to nested dicts)
         tested = {id(side) for site in sites if isinstance(site.node, ast.Compare)
@@ -91,9 +95,29 @@ class PrecisionDetector(FeatureDetector):
             where = "at the candidate" if only_cand else "removed"
             return [feature_hit(f"Precision control `{f.text}` {where}, off by default", pair, only_base, only_cand,
                                 severity=Severity.low, confidence=0.4)]
+        upcast = _upcast_hit(pair, only_base, only_cand)
+        if upcast is not None:
+            return [upcast]
         if only_cand:
             return [feature_hit(f"Precision changed: `{only_cand[0].text}` at the candidate", pair, only_base, only_cand)]
         return [feature_hit(f"Precision changed: `{only_base[0].text}` removed", pair, only_base, [], confidence=0.6)]
+
+
+def _upcast_hit(pair: FunctionPair, only_base: list[Feature], only_cand: list[Feature]) -> Hit | None:
+    """A float32 upcast ahead of a normalising reduction removed or added, and nothing else of the detector's
+    (detectors/upcast.py): removed, the log-probabilities are computed in the model's dtype (bf16 / fp16 logits),
+    ranked with the detector's own confidence; added, the usual fix, a little lower."""
+    if not (only_base or only_cand) or any(f.key[0] != "upcast" for f in (*only_base, *only_cand)):
+        return None
+    if only_base and not only_cand:
+        f = only_base[0]
+        return feature_hit(f"Precision changed: float32 upcast `{f.text}` before `{f.key[1]}` removed (now in the "
+                           "input's dtype)", pair, only_base, [],
+                           fix=f"Restore `{f.text}` ahead of `{f.key[1]}`: with bf16/fp16 model outputs the "
+                               "log-probabilities that reach the loss (ratios, KL terms) lose most of their mantissa.")
+    f = only_cand[0]
+    return feature_hit(f"Precision changed: float32 upcast `{f.text}` before `{f.key[1]}` at the candidate", pair,
+                       only_base, only_cand, confidence=0.6)
 
 
 def _tested(node: ast.Compare) -> list[ast.expr]:

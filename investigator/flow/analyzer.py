@@ -85,6 +85,7 @@ from investigator.flow.diff import (
     moved_across,
 )
 from investigator.flow.edits import derived_attributes, known_edit, scalar_parameters
+from investigator.flow.evalphase import evaluation_phase_edits
 from investigator.flow.explicit import moved_to_callers, removed_self_calls
 from investigator.flow.falsequiet import (
     MAX_BY_NAME,
@@ -970,6 +971,7 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     changes = _without_pushed_down(changes, pair, index, result)
     changes = _without_threaded_state(changes, pair, index, result)
     changes = _without_off_branches(changes, pair, index, result)
+    changes = _without_evaluation_phase_edits(changes, pair, result)
     changes = _without_inert_options(changes, pair, index, result)
     changes = _without_carved_arms(changes, pair, result)
     changes = _without_moved_freeze(changes, pair, index, result)
@@ -1301,6 +1303,17 @@ def _without_off_branches(changes: list[UnitChange], pair: FunctionPair, index: 
         locations=[Location(path=first.fn.path, line=first.line, side="candidate" if first is dead[0][0].cand
                             else "baseline")], source=SOURCE))
     return [c for c in changes if not any(c is d for d, _ in dead)]
+
+
+def _without_evaluation_phase_edits(changes: list[UnitChange], pair: FunctionPair,
+                                    result: AnalyzerResult) -> list[UnitChange]:
+    """The changes less conditions edited only in operands read in the evaluation phase alone (flow/evalphase.py:
+    coach's `if self.phase != RunPhase.TEST or self.ap.task_parameters.evaluate_only is not None:`)."""
+    return _without_same(changes, evaluation_phase_edits(changes), result,
+                         f"Condition edited in its evaluation-phase operands in `{pair.describe()}`",
+                         "an earlier, unchanged operand decides the condition whenever the run is not in its "
+                         "evaluation phase (`phase != TEST or ...`, `phase == EVAL and ...`): the edited operands "
+                         "are read only while the policy is evaluated, not while it trains")
 
 
 def _without_moved_freeze(changes: list[UnitChange], pair: FunctionPair, index: PairIndex,

@@ -631,10 +631,14 @@ def name_label(bare: str) -> str | None:
     r = role(bare)
     if r in ROLE_LABEL:
         return ROLE_LABEL[r]
+    if DEVICE_NAME.search(bare):
+        # before the sampling words: an index of a device (`curr_gpu_idx`, `device_ids`) picks where a worker runs,
+        # not which samples are drawn. Real shape: coach ba20396f..2c60cb5a, `CoachLauncher.start_multi_process`
+        # pins workers round-robin, `curr_gpu_idx = (curr_gpu_idx + 1) % len(CoachLauncher.gpus)`: "Behavioural
+        # change in the sampling path"
+        return "device"
     if SAMPLING_NAME.search(bare):
         return "sampling"
-    if DEVICE_NAME.search(bare):
-        return "device"
     return None
 
 

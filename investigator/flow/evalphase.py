@@ -34,7 +34,7 @@ def _names_evaluation(node: ast.expr) -> bool:
 
 def _holds_phase(node: ast.expr) -> bool:
     name = dotted(node)
-    return bool(name) and bool(PHASE_HOLDER.search(name.rsplit(".", 1)[-1]))  # type: ignore[union-attr]
+    return bool(name) and bool(PHASE_HOLDER.search(name.rsplit(".", 1)[-1]))
 
 
 def in_evaluation(test: ast.expr) -> bool | None:

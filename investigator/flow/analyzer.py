@@ -54,6 +54,7 @@ from investigator.detectors.patterns import LOG_SINK_CALL, LOG_SINK_RECEIVER
 from investigator.detectors.reach import unreachable_reason
 from investigator.detectors.sources import changes_from_changeset
 from investigator.flow.abstracted import made_abstract, overridden_everywhere
+from investigator.flow.asyncloop import running_loop_spelling
 from investigator.flow.bundled import bundled_parameters
 from investigator.flow.callables import same_callable
 from investigator.flow.carved import carved_arms, carved_from_raise
@@ -85,6 +86,7 @@ from investigator.flow.diff import (
     moved_across,
 )
 from investigator.flow.edits import derived_attributes, known_edit, scalar_parameters
+from investigator.flow.evalphase import evaluation_phase_edits
 from investigator.flow.explicit import moved_to_callers, removed_self_calls
 from investigator.flow.falsequiet import (
     MAX_BY_NAME,
@@ -104,6 +106,7 @@ from investigator.flow.fieldswitch import field_keywords, field_truth, new_name_
 from investigator.flow.gather import gather_note
 from investigator.flow.graph import LearningFlow, Placement, linked_flows
 from investigator.flow.groups import grouped_input
+from investigator.flow.guardedkw import guarded_keyword_moves
 from investigator.flow.handedin import handed_in_call
 from investigator.flow.heldattrs import one_side_attributes
 from investigator.flow.identityopt import default_truth, identity_calls, identity_hooks
@@ -971,6 +974,8 @@ def _pair_report(pair: FunctionPair, index: PairIndex, flows: dict[str, Learning
     changes = _without_pushed_down(changes, pair, index, result)
     changes = _without_threaded_state(changes, pair, index, result)
     changes = _without_off_branches(changes, pair, index, result)
+    changes = _without_evaluation_phase_edits(changes, pair, result)
+    changes = _without_compatibility_spellings(changes, pair, result)
     changes = _without_inert_options(changes, pair, index, result)
     changes = _without_carved_arms(changes, pair, result)
     changes = _without_moved_freeze(changes, pair, index, result)
@@ -1302,6 +1307,33 @@ def _without_off_branches(changes: list[UnitChange], pair: FunctionPair, index: 
         locations=[Location(path=first.fn.path, line=first.line, side="candidate" if first is dead[0][0].cand
                             else "baseline")], source=SOURCE))
     return [c for c in changes if not any(c is d for d, _ in dead)]
+
+
+def _without_evaluation_phase_edits(changes: list[UnitChange], pair: FunctionPair,
+                                    result: AnalyzerResult) -> list[UnitChange]:
+    """The changes less conditions edited only in operands read in the evaluation phase alone (flow/evalphase.py:
+    coach's `if self.phase != RunPhase.TEST or self.ap.task_parameters.evaluate_only is not None:`)."""
+    return _without_same(changes, evaluation_phase_edits(changes), result,
+                         f"Condition edited in its evaluation-phase operands in `{pair.describe()}`",
+                         "an earlier, unchanged operand decides the condition whenever the run is not in its "
+                         "evaluation phase (`phase != TEST or ...`, `phase == EVAL and ...`): the edited operands "
+                         "are read only while the policy is evaluated, not while it trains")
+
+
+def _without_compatibility_spellings(changes: list[UnitChange], pair: FunctionPair,
+                                     result: AnalyzerResult) -> list[UnitChange]:
+    """The changes less version-compatibility rewrites that compute the same values: a constructor keyword moved into
+    a store guarded by `hasattr` (flow/guardedkw.py) and `asyncio.get_event_loop()` / `get_running_loop()` swapped in
+    a coroutine (flow/asyncloop.py); real shapes from ms-swift 302b074d..3602360a."""
+    moved = guarded_keyword_moves(changes)
+    changes = _without_same(changes, moved, result, f"Constructor keyword moved into a `hasattr`-guarded store in "
+                            f"`{pair.describe()}`", "the keyword's value is stored, unchanged, into the attribute of "
+                            "that name right after construction wherever the object has it; where it has not, the "
+                            "baseline's call failed (an unexpected keyword): the same value in every run that ran")
+    loops = [c for c in changes if running_loop_spelling(c)]
+    return _without_same(changes, loops, result, f"Running loop spelled `get_running_loop()` in `{pair.describe()}`",
+                         "inside a coroutine a loop is running: `asyncio.get_event_loop()` returns it, as "
+                         "`asyncio.get_running_loop()` does, the same loop at both commits")
 
 
 def _without_moved_freeze(changes: list[UnitChange], pair: FunctionPair, index: PairIndex,

@@ -34,6 +34,12 @@ LOG_RECEIVER = re.compile(r"writer|logger|logging|wandb|(^|[._])tb($|[._])|tenso
                           r"mlflow|neptune|comet|(^|[._])log($|[._])", re.IGNORECASE)
 # a method of a logger object named like what loggers do (`logger.add_metric(name, v)`, `writer.write_row`)
 LOG_VERB = re.compile(r"^(add|log|record|write|dump|push|report|track|commit)(_|$)|metric|scalar", re.IGNORECASE)
+# a `print` method of any object writes text for people to read and changes nothing training reads
+# (accelerate's `self.accelerator.print(...)`, Lightning's `fabric.print`, rich's `console.print`). Real shape:
+# AgentGym bf4340f5..5ca3c3b8, trainers renamed and `self.accelerator.print("[SFT Trainer] Start training.")`
+# relabelled "[BC Trainer]": the call read as a change of `self.accelerator`, which `self.accelerator.backward(loss)`
+# reads, and was filed "Behavioural change in the loss path" (significant)
+PRINT_METHODS = frozenset({"print", "pprint"})
 # calls that write model parameters without an optimizer (besides in-place ops on `p.data`)
 PARAM_WRITES = {"vector_to_parameters"}
 # a method that writes its object out (a checkpoint, a pretrained model): it reads the object, changes none of it
@@ -509,7 +515,8 @@ def _is_logger(call: ast.Call) -> bool:
             and LOG_RECEIVER.search(receiver(call)):
         return True  # d3rlpy's `logger.add_metric(name, val)`: the losses an update returns, logged
     return last_name(name) in LOG_CALLS and (not isinstance(call.func, ast.Attribute)
-                                             or bool(LOG_RECEIVER.search(receiver(call))) or name == "print")
+                                             or bool(LOG_RECEIVER.search(receiver(call)))
+                                             or last_name(name) in PRINT_METHODS)
 
 
 def is_logging_unit(unit: Unit) -> bool:
@@ -624,10 +631,14 @@ def name_label(bare: str) -> str | None:
     r = role(bare)
     if r in ROLE_LABEL:
         return ROLE_LABEL[r]
+    if DEVICE_NAME.search(bare):
+        # before the sampling words: an index of a device (`curr_gpu_idx`, `device_ids`) picks where a worker runs,
+        # not which samples are drawn. Real shape: coach ba20396f..2c60cb5a, `CoachLauncher.start_multi_process`
+        # pins workers round-robin, `curr_gpu_idx = (curr_gpu_idx + 1) % len(CoachLauncher.gpus)`: "Behavioural
+        # change in the sampling path"
+        return "device"
     if SAMPLING_NAME.search(bare):
         return "sampling"
-    if DEVICE_NAME.search(bare):
-        return "device"
     return None
 
 

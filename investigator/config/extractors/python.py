@@ -23,6 +23,7 @@ from investigator.config.extractors.base import (
     ParsedFile,
     register_extractor,
 )
+from investigator.config.extractors.measured import measured_leaves
 from investigator.config.keys import builder_segment, join, normalise_key
 from investigator.config.model import ConfigEntry, EntryKind
 from investigator.config.options import OPTION_CALLS, declared_option
@@ -658,7 +659,10 @@ class _ModuleVisitor:
                 elif (chain := target_chain(value)) is not None and len(chain) > 1:
                     info.bindings[target.id] = "chain:" + ".".join(chain)
                 elif isinstance(value, ast.Dict) and value.keys and info.name != "<module>":
+                    measured = measured_leaves(value)
                     for v in flatten(value):
+                        if v.subkey in measured:
+                            continue  # a number the run computed (`loss.item()`): a metric, not a setting
                         info.mappings.append(ConfigEntry(
                             key=normalise_key([target.id, *v.subkey]), raw_key=target.id, value=v.value,
                             literal=v.literal, path=self.info.path, line=v.line, format="python",

@@ -27,7 +27,7 @@ from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.pairs import FunctionPair
 from investigator.detectors.patterns import calls, canon
 from investigator.models import Severity
-from investigator.pyast import dotted, last_name, unparse
+from investigator.pyast import default_values, dotted, last_name, parameter_defaults, unparse
 
 INIT = re.compile(r"^(layer_init|init_layer|init_weights|orthogonal_|xavier_uniform_|xavier_normal_|kaiming_uniform_|"
                   r"kaiming_normal_|normal_|uniform_|constant_|zeros_|ones_|trunc_normal_|orthogonal_init)$")
@@ -48,13 +48,44 @@ CONTAINER_METHODS = frozenset({"append", "extend", "insert", "pop", "remove", "c
 
 
 def _initializer_arguments(site: Site, call: ast.Call, tail: str) -> list[Feature]:
-    """One feature per initialiser argument of a layer constructor (`Dense(64, kernel_init=orthogonal(1.0))`)."""
+    """One feature per initialiser argument of a layer constructor (`Dense(64, kernel_init=orthogonal(1.0))`).
+    `kernel_initializer=None` is the layer library's own default (tf.layers, haiku; Keras reads None as its
+    glorot default): no initialisation is chosen, no feature. A parameter of the function handed on
+    (`kernel_initializer=kernel_initializer`) whose default is None is a `Forwarded` feature: `describe` drops it
+    where the parameter is new (see `_library_default_forwards`)."""
     out: list[Feature] = []
     for k in call.keywords:
         if k.arg in INIT_KEYWORDS:
+            if isinstance(k.value, ast.Constant) and k.value.value is None:
+                continue
             value = canon(k.value, site)
-            out.append(Feature(("init", k.arg, (value,), ()), site, f"{tail}(..., {k.arg}={unparse(k.value, 60)})"))
+            text = f"{tail}(..., {k.arg}={unparse(k.value, 60)})"
+            param = _none_default_parameter(k.value, site)
+            out.append(Forwarded(("init", k.arg, (value,), ()), site, text, param=param) if param
+                       else Feature(("init", k.arg, (value,), ()), site, text))
     return out
+
+
+def _none_default_parameter(value: ast.expr, site: Site) -> str:
+    """The name of the analysed function's own parameter `value` hands on when it defaults to None, else ''."""
+    node = site.fn.node
+    if site.depth != 0 or not isinstance(value, ast.Name) or not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return ""
+    default = default_values(node).get(value.id)
+    return value.id if isinstance(default, ast.Constant) and default.value is None else ""
+
+
+def _library_default_forwards(pair: FunctionPair, only_cand: list[Feature]) -> list[Feature]:
+    """The added features that hand on a parameter new at the candidate, defaulting to None, of a function whose
+    baseline took no `**kwargs`: no call the baseline could make passes it, so each gets None, the layer
+    library's default initialisation. Real shape: coach ba20396f..2c60cb5a, `Conv2d.__call__` gained
+    `kernel_initializer=None` handed to `tf.layers.conv2d(..., kernel_initializer=kernel_initializer)` (for a new
+    RND head); "Initialisation call added" was significant, third of its range."""
+    base = pair.base.node if pair.base is not None else None
+    if not isinstance(base, ast.FunctionDef | ast.AsyncFunctionDef) or base.args.kwarg is not None:
+        return []
+    had = {p.arg for p, _ in parameter_defaults(base)}
+    return [f for f in only_cand if isinstance(f, Forwarded) and f.param not in had]
 
 
 def initialises_parameter(call: ast.Call) -> bool:
@@ -109,12 +140,24 @@ class InitGainDetector(FeatureDetector):
         applied = [f for f in only_cand if isinstance(f, Applied)]
         if applied:
             return [_applied_hit(pair, base, cand, only_base, only_cand, applied)]
+        defaults = _library_default_forwards(pair, only_cand)
+        if defaults:
+            only_cand = [f for f in only_cand if f not in defaults]
+            if not only_cand and not only_base:
+                return []
         if only_base and only_cand:
             return [feature_hit(f"Initialisation changed: `{only_base[0].text}` -> `{only_cand[0].text}`", pair,
                                 only_base, only_cand)]
         if only_base:
             return [feature_hit("Initialisation call removed", pair, only_base, [])]
         return [feature_hit("Initialisation call added", pair, [], only_cand, confidence=0.6)]
+
+
+@dataclass(frozen=True)
+class Forwarded(Feature):
+    """An initialiser argument that hands on a parameter of the function defaulting to None."""
+
+    param: str = ""
 
 
 @dataclass(frozen=True)

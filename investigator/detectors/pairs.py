@@ -672,12 +672,62 @@ def build_pairs(
         for qual in list(old_funcs):
             if qual in new_funcs:
                 index.pairs.append(FunctionPair(old_funcs.pop(qual), new_funcs.pop(qual), "same-file"))
+        for f, g in renamed_class_methods(old, new, old_funcs, new_funcs):
+            index.pairs.append(FunctionPair(f, g, "moved", _similarity(f, g)))
+            del old_funcs[f.qualname], new_funcs[g.qualname]
         left.extend(old_funcs.values())
         right.extend(new_funcs.values())
         bound = top_level_names(new.tree.body) if new else frozenset()
         rebound.update(id(f) for f in old_funcs.values() if f.qualname.split(".")[0] in bound)
     _match_across(index, left, right, rebound)
     return index
+
+
+def _top_classes(module: ParsedModule | None) -> dict[str, ast.ClassDef]:
+    return {n.name: n for n in module.tree.body if isinstance(n, ast.ClassDef)} if module is not None else {}
+
+
+def _methods(funcs: dict[str, FunctionInfo], cls: str) -> dict[str, FunctionInfo]:
+    """The functions defined in class `cls` (nested ones too), by their qualname below the class."""
+    return {q[len(cls) + 1:]: f for q, f in funcs.items() if q.startswith(cls + ".")}
+
+
+def renamed_class_methods(old: ParsedModule | None, new: ParsedModule | None, old_funcs: dict[str, FunctionInfo],
+                          new_funcs: dict[str, FunctionInfo]) -> list[tuple[FunctionInfo, FunctionInfo]]:
+    """(old, new) methods of a class renamed within a file pair (git pairs renamed files by content), by name.
+
+    A class `A` gone from the file and a class `B` new in it, with the same bases, sharing at least two method
+    names of which at least half keep their bodies (`_body_kept`), is `A` renamed: each method of `A` pairs with
+    `B`'s method of the same name, rewritten or not. Real shape (loco-mujoco 6626776a..3a0b1528, precision set
+    19): `MyoSuiteHumanoid(LocoEnv)` in `myosuite_humanoid.py` became `MyoSkeleton(LocoEnv)` in `myoskeleton.py`
+    and its `_add_actuators` was rewritten (per-joint torque limits for the affine position actuators); matched
+    by body similarity across files it found no partner, was "added" and "deleted", and the range's only finding
+    was the class's new name at its constructor call. Two unrelated classes swapped in a file (different bases,
+    or shared names whose bodies all differ) are not paired by this rule."""
+    gone = {n: c for n, c in _top_classes(old).items() if n not in _top_classes(new)}
+    born = {n: c for n, c in _top_classes(new).items() if n not in _top_classes(old)}
+    if not gone or not born:
+        return []
+    matches: list[tuple[int, str, str]] = []
+    for a, node_a in gone.items():
+        methods_a = _methods(old_funcs, a)
+        for b, node_b in born.items():
+            if [ast.dump(x) for x in node_a.bases] != [ast.dump(x) for x in node_b.bases]:
+                continue
+            methods_b = _methods(new_funcs, b)
+            shared = [m for m in methods_a if m in methods_b]
+            kept = sum(1 for m in shared if _body_kept(methods_a[m], methods_b[m]))
+            if len(shared) >= 2 and 2 * kept >= len(shared):
+                matches.append((len(shared), a, b))
+    out: list[tuple[FunctionInfo, FunctionInfo]] = []
+    used: set[str] = set()
+    for _n, a, b in sorted(matches, key=lambda m: (-m[0], m[1], m[2])):
+        if a in used or b in used:
+            continue
+        used.update((a, b))
+        methods_a, methods_b = _methods(old_funcs, a), _methods(new_funcs, b)
+        out.extend((methods_a[m], methods_b[m]) for m in methods_a if m in methods_b)
+    return out
 
 
 def _container(fn: FunctionInfo) -> tuple[str | None, str]:

@@ -227,8 +227,8 @@ def renamed_classes(index: PairIndex) -> dict[str, str]:
         news = new.get(shape, [])
         if len(olds) == 1 and len(news) == 1 and olds[0] != news[0]:
             out[olds[0]] = news[0]
-    for old, new in paired.items():
-        out.setdefault(old, new)
+    for was, now in paired.items():
+        out.setdefault(was, now)
     return out
 
 

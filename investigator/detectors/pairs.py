@@ -672,15 +672,36 @@ def build_pairs(
         for qual in list(old_funcs):
             if qual in new_funcs:
                 index.pairs.append(FunctionPair(old_funcs.pop(qual), new_funcs.pop(qual), "same-file"))
-        for f, g in renamed_class_methods(old, new, old_funcs, new_funcs):
-            index.pairs.append(FunctionPair(f, g, "moved", _similarity(f, g)))
-            del old_funcs[f.qualname], new_funcs[g.qualname]
         left.extend(old_funcs.values())
         right.extend(new_funcs.values())
         bound = top_level_names(new.tree.body) if new else frozenset()
         rebound.update(id(f) for f in old_funcs.values() if f.qualname.split(".")[0] in bound)
     _match_across(index, left, right, rebound)
+    _pair_renamed_class_leftovers(index, py)
     return index
+
+
+def _pair_renamed_class_leftovers(index: PairIndex, py: list[FileChange]) -> None:
+    """Methods of a class renamed within a file pair that no matching paired (each left "deleted" and "added")
+    pair by name (`renamed_class_methods`). After the cross-file matching: a method whose body moved elsewhere (a
+    subclass in a new file) keeps that better partner."""
+    deleted = {id(p.base): p for p in index.pairs if p.match == "deleted" and p.base is not None}
+    added = {id(p.cand): p for p in index.pairs if p.match == "added" and p.cand is not None}
+    if not deleted or not added:
+        return
+    drop: set[int] = set()
+    for change in py:
+        if not (change.old_path and change.new_path):
+            continue
+        old, new = index.base.module(change.old_path), index.cand.module(change.new_path)
+        if old is None or new is None:
+            continue
+        for f, g in renamed_class_methods(old, new, old.functions, new.functions):
+            if id(f) in deleted and id(g) in added and not is_stub(f) and not is_stub(g):
+                drop.update((id(deleted[id(f)]), id(added[id(g)])))
+                index.pairs.append(FunctionPair(f, g, "moved", _similarity(f, g)))
+    if drop:
+        index.pairs[:] = [p for p in index.pairs if id(p) not in drop]
 
 
 def _top_classes(module: ParsedModule | None) -> dict[str, ast.ClassDef]:

@@ -128,3 +128,44 @@ class NewHumanoid(LocoEnv):
     assert "OldHumanoid" not in renamed_classes(index)
     pairs = {(p.base.qualname, p.cand.qualname) for p in index.pairs if p.base and p.cand}
     assert ("OldHumanoid._add_actuators", "NewHumanoid._add_actuators") not in pairs
+
+
+BUFFER = """
+import numpy as np
+
+
+class {name}:
+    def __init__(self, size, gamma):
+        self.size = size
+        self.gamma = gamma
+        self.rewards = np.zeros((size, 1), dtype=np.float32)
+        self.dones = np.zeros((size, 1), dtype=np.float32)
+
+    def get_mean_rewards(self):
+        return float(np.mean(self.rewards))
+
+    def __len__(self):
+        return int(self.size)
+
+    def sample(self, batch_size):
+{sample}
+"""
+
+SAMPLE = """        idx = np.random.randint(0, self.size, batch_size)
+        end = self.dones[idx] > 0
+        returns = self.rewards[idx] + self.gamma * (1 - end) * self.rewards[(idx + 1) % self.size]
+        return returns, end
+"""
+
+
+def test_a_method_whose_body_moved_into_a_subclass_keeps_that_partner() -> None:
+    """HARL (tuned set, harl-huber-loss): `OffPolicyBuffer` became the abstract `OffPolicyBufferBase` (git: a renamed
+    file) whose `sample` is `pass`, the body now in `OffPolicyBufferEP.sample` of a new file: paired by name first,
+    the n-step return read as removed ("Done flag no longer includes dones", significant)."""
+    base = {"buffer.py": BUFFER.replace("{name}", "Buffer").replace("{sample}", SAMPLE)}
+    cand = {"buffer.py": BUFFER.replace("{name}", "BufferBase").replace("{sample}", "        pass\n"),
+            "buffer_ep.py": "import numpy as np\n\nfrom buffer import BufferBase\n\n\nclass BufferEP(BufferBase):\n"
+                            "    def sample(self, batch_size):\n" + SAMPLE}
+    pairs = {(p.base.qualname, p.cand.qualname) for p in pair_index(base, cand).pairs if p.base and p.cand}
+    assert ("Buffer.sample", "BufferBase.sample") not in pairs
+    assert ("Buffer.sample", "BufferEP.sample") in pairs

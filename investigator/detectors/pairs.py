@@ -677,7 +677,84 @@ def build_pairs(
         bound = top_level_names(new.tree.body) if new else frozenset()
         rebound.update(id(f) for f in old_funcs.values() if f.qualname.split(".")[0] in bound)
     _match_across(index, left, right, rebound)
+    _pair_renamed_class_leftovers(index, py)
     return index
+
+
+def _pair_renamed_class_leftovers(index: PairIndex, py: list[FileChange]) -> None:
+    """Methods of a class renamed within a file pair that no matching paired (each left "deleted" and "added")
+    pair by name (`renamed_class_methods`) when at least half of the baseline body's tokens remain, in order, in
+    the candidate's (the method was rewritten around what it did: loco-mujoco's `_add_actuators` kept its loop
+    adding one actuator per joint and gained a table of per-joint forces, 65 of its 100 tokens). After the
+    cross-file matching: a method whose body moved elsewhere (a subclass in a new file) keeps that better
+    partner; a method that shrank because its body went to other classes (sample-factory's `ActorCritic.__init__`
+    -> `_ActorCritic.__init__` taking the encoder and core built by new classes, 17 % of its tokens left) stays
+    "deleted" / "added"; a stub is never a partner."""
+    deleted = {id(p.base): p for p in index.pairs if p.match == "deleted" and p.base is not None}
+    added = {id(p.cand): p for p in index.pairs if p.match == "added" and p.cand is not None}
+    if not deleted or not added:
+        return
+    drop: set[int] = set()
+    for change in py:
+        if not (change.old_path and change.new_path):
+            continue
+        old, new = index.base.module(change.old_path), index.cand.module(change.new_path)
+        if old is None or new is None:
+            continue
+        for f, g in renamed_class_methods(old, new, old.functions, new.functions):
+            if id(f) in deleted and id(g) in added and not is_stub(f) and not is_stub(g) \
+                    and 2 * lcs_length(f.tokens, position_masks(g.tokens), len(g.tokens)) >= len(f.tokens):
+                drop.update((id(deleted[id(f)]), id(added[id(g)])))
+                index.pairs.append(FunctionPair(f, g, "moved", _similarity(f, g)))
+    if drop:
+        index.pairs[:] = [p for p in index.pairs if id(p) not in drop]
+
+
+def _top_classes(module: ParsedModule | None) -> dict[str, ast.ClassDef]:
+    return {n.name: n for n in module.tree.body if isinstance(n, ast.ClassDef)} if module is not None else {}
+
+
+def _methods(funcs: dict[str, FunctionInfo], cls: str) -> dict[str, FunctionInfo]:
+    """The functions defined in class `cls` (nested ones too), by their qualname below the class."""
+    return {q[len(cls) + 1:]: f for q, f in funcs.items() if q.startswith(cls + ".")}
+
+
+def renamed_class_methods(old: ParsedModule | None, new: ParsedModule | None, old_funcs: dict[str, FunctionInfo],
+                          new_funcs: dict[str, FunctionInfo]) -> list[tuple[FunctionInfo, FunctionInfo]]:
+    """(old, new) methods of a class renamed within a file pair (git pairs renamed files by content), by name.
+
+    A class `A` gone from the file and a class `B` new in it, with the same bases, sharing at least two method
+    names of which at least half keep their bodies (`_body_kept`), is `A` renamed: each method of `A` pairs with
+    `B`'s method of the same name, rewritten or not. Real shape (loco-mujoco 6626776a..3a0b1528, precision set
+    19): `MyoSuiteHumanoid(LocoEnv)` in `myosuite_humanoid.py` became `MyoSkeleton(LocoEnv)` in `myoskeleton.py`
+    and its `_add_actuators` was rewritten (per-joint torque limits for the affine position actuators); matched
+    by body similarity across files it found no partner, was "added" and "deleted", and the range's only finding
+    was the class's new name at its constructor call. Two unrelated classes swapped in a file (different bases,
+    or shared names whose bodies all differ) are not paired by this rule."""
+    gone = {n: c for n, c in _top_classes(old).items() if n not in _top_classes(new)}
+    born = {n: c for n, c in _top_classes(new).items() if n not in _top_classes(old)}
+    if not gone or not born:
+        return []
+    matches: list[tuple[int, str, str]] = []
+    for a, node_a in gone.items():
+        methods_a = _methods(old_funcs, a)
+        for b, node_b in born.items():
+            if [ast.dump(x) for x in node_a.bases] != [ast.dump(x) for x in node_b.bases]:
+                continue
+            methods_b = _methods(new_funcs, b)
+            shared = [m for m in methods_a if m in methods_b]
+            kept = sum(1 for m in shared if _body_kept(methods_a[m], methods_b[m]))
+            if len(shared) >= 2 and 2 * kept >= len(shared):
+                matches.append((len(shared), a, b))
+    out: list[tuple[FunctionInfo, FunctionInfo]] = []
+    used: set[str] = set()
+    for _n, a, b in sorted(matches, key=lambda m: (-m[0], m[1], m[2])):
+        if a in used or b in used:
+            continue
+        used.update((a, b))
+        methods_a, methods_b = _methods(old_funcs, a), _methods(new_funcs, b)
+        out.extend((methods_a[m], methods_b[m]) for m in methods_a if m in methods_b)
+    return out
 
 
 def _container(fn: FunctionInfo) -> tuple[str | None, str]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import ast
 
 from investigator.detectors.functions import FunctionInfo, ParsedModule
-from investigator.detectors.pairs import PY_SUFFIXES, FunctionPair, PairIndex
+from investigator.detectors.pairs import PY_SUFFIXES, FunctionPair, PairIndex, renamed_class_methods
 from investigator.pyast import fingerprint
 
 SCALARS = ("bool", "int", "float", "str", "bytes")
@@ -192,13 +192,20 @@ def renamed_classes(index: PairIndex) -> dict[str, str]:
     candidate whose whole definition (bases, decorators, body) is that of exactly one class new at the
     candidate, under the new name (real shape: d3rlpy's `NormalPolicy` -> `SquashedNormalPolicy`,
     where `return NormalPolicy(...)` -> `return SquashedNormalPolicy(...)` read as a sampling change).
-    A class whose body changed too is no rename: its methods are compared as pairs."""
+    A class whose body changed too is a rename when its file pair pairs its methods by name
+    (`detectors.pairs.renamed_class_methods`): its changed methods are compared as pairs, and the new name at a
+    call site is no change of its own (loco-mujoco's `mdp = MyoSuiteHumanoid(...)` -> `mdp = MyoSkeleton(...)`,
+    the range's top finding, while the rewritten `_add_actuators` was the change)."""
     gone_classes: list[tuple[str, ast.ClassDef]] = []
     new_classes: list[tuple[str, ast.ClassDef]] = []
+    paired: dict[str, str] = {}
     for change in index.changes:
         old_path, new_path = change.old_path, change.new_path
         mb = index.base.module(old_path) if old_path and old_path.endswith(PY_SUFFIXES) else None
         mc = index.cand.module(new_path) if new_path and new_path.endswith(PY_SUFFIXES) else None
+        if mb is not None and mc is not None:
+            paired.update((f.qualname.split(".")[0], g.qualname.split(".")[0])
+                          for f, g in renamed_class_methods(mb, mc, mb.functions, mc.functions))
         cb = {n.name: n for n in mb.tree.body if isinstance(n, ast.ClassDef)} if mb is not None else {}
         cc = {n.name: n for n in mc.tree.body if isinstance(n, ast.ClassDef)} if mc is not None else {}
         gone_classes += [(name, node) for name, node in cb.items() if name not in cc]
@@ -220,6 +227,8 @@ def renamed_classes(index: PairIndex) -> dict[str, str]:
         news = new.get(shape, [])
         if len(olds) == 1 and len(news) == 1 and olds[0] != news[0]:
             out[olds[0]] = news[0]
+    for was, now in paired.items():
+        out.setdefault(was, now)
     return out
 
 

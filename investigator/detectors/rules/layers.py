@@ -14,6 +14,7 @@ from investigator.detectors.base import (
     feature_hit,
 )
 from investigator.detectors.flow import Site
+from investigator.detectors.forwarding import applied, forwarded
 from investigator.detectors.functions import FunctionInfo
 from investigator.detectors.injected import injected_layer
 from investigator.detectors.pairs import FunctionPair
@@ -251,6 +252,24 @@ def _unused(only: list[Feature], every: list[Feature], side: object) -> list[tup
     return out
 
 
+def _forwarding(features: list[Feature], this: list[Site], other: list[Site]) -> list[Feature]:
+    """The layers of `features` built by a project callable that only forwards to a library call which the other
+    commit's function makes with the same arguments and this one no longer makes (`detectors/forwarding.py`:
+    coach's `Flatten()(x)` for `tf.contrib.layers.flatten(x)`)."""
+    out = []
+    for f in features:
+        if f.key[0] != "layer" or not isinstance(f.site.node, ast.Call):
+            continue
+        call = forwarded(applied(f.site.node, f.site.fn) or f.site.node, f.site.fn)
+        if call is None:
+            continue
+        key = ast.dump(call)
+        if any(ast.dump(c) == key for _s, c, _n in calls(other)) and not any(
+                ast.dump(c) == key for _s, c, _n in calls(this)):
+            out.append(f)
+    return out
+
+
 class LayersDetector(FeatureDetector):
     meta = DetectorMeta(
         id="layers",
@@ -309,6 +328,10 @@ class LayersDetector(FeatureDetector):
             return [feature_hit(f"Nonlinearity changed: {b} -> {c}", pair, acts_b, acts_c)]
         only_base = [f for f in only_base if f.key[0] != "activation"]
         only_cand = [f for f in only_cand if f.key[0] != "activation"]
+        base_sites, cand_sites = ctx.sites(pair.base), ctx.sites(pair.cand)
+        same = {id(f) for f in _forwarding(only_base, base_sites, cand_sites) + _forwarding(only_cand, cand_sites, base_sites)}
+        only_base = [f for f in only_base if id(f) not in same]
+        only_cand = [f for f in only_cand if id(f) not in same]
         hits = []
         for fb, fc, said in renamed_pairs(only_base, only_cand, POSITIONAL):  # detectors/renames.py
             only_base, only_cand = [f for f in only_base if f is not fb], [f for f in only_cand if f is not fc]

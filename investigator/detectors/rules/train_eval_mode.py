@@ -13,12 +13,18 @@ from investigator.models import Severity
 from investigator.pyast import method_name, receiver
 
 
-def mode_events(sites: list[Site]) -> list[tuple[str, Site]]:
+def _switch(call: ast.Call) -> bool:
+    recv = receiver(call).lower()
+    return (method_name(call) in ("train", "eval") and bool(recv) and "trainer" not in recv
+            and len(call.args) <= 1 and not call.keywords)
+
+
+def mode_events(sites: list[Site], of: str | None = None) -> list[tuple[str, Site]]:
+    """The mode switches (of the receiver `of` only, when given), rollouts and updates, in order."""
     out: list[tuple[str, Site]] = []
     for site, call, _name in calls(sites):
         tail = method_name(call)
-        recv = receiver(call).lower()
-        if tail in ("train", "eval") and recv and "trainer" not in recv and len(call.args) <= 1 and not call.keywords:
+        if _switch(call):
             if is_lazy_loader(site.fn.node, site.fn.module.tree):
                 # the mode of an object a caching loader builds once (robomimic d309eaec `lang_utils.py:21`,
                 # the CLIP encoder's `.eval()` moved from import time into `_load_lang_emb_model`): set where
@@ -26,6 +32,8 @@ def mode_events(sites: list[Site]) -> list[tuple[str, Site]]:
                 continue
             arg = call.args[0] if call.args else None
             if arg is not None and not (isinstance(arg, ast.Constant) and isinstance(arg.value, bool)):
+                continue
+            if of is not None and receiver(call) != of:
                 continue
             mode = "eval" if tail == "eval" or (arg is not None and arg.value is False) else "train"
             out.append((mode, site))
@@ -38,6 +46,30 @@ def mode_events(sites: list[Site]) -> list[tuple[str, Site]]:
         if not compact or compact[-1][0] != kind:
             compact.append((kind, site))
     return compact
+
+
+def _switched(sites: list[Site]) -> set[str]:
+    """The objects whose mode the function sets (`policy_model` for `policy_model.train()`)."""
+    return {receiver(call) for _site, call, _name in calls(sites) if _switch(call)}
+
+
+def _per_object(base_sites: list[Site], cand_sites: list[Site]) -> list[tuple[str, str, str, str]] | None:
+    """Mode changes at the rollout and the update object by object: (anchor, baseline mode, candidate mode, object).
+
+    A mode belongs to the object it is set on: nano-aha-moment's v0.2 rewrite moved the frozen reference model's
+    `reference_model.eval()` above `policy_model.train()`, both before the update; read as one sequence the update
+    ran in "eval" at the baseline and "train" at the candidate, while each model's own mode at the update is the
+    same. None when the two commits switch different objects (the global sequence is compared then)."""
+    objects = _switched(base_sites)
+    if len(objects) < 2 or objects != _switched(cand_sites):
+        return None
+    out: list[tuple[str, str, str, str]] = []
+    for obj in sorted(objects):
+        base, cand = mode_events(base_sites, obj), mode_events(cand_sites, obj)
+        out.extend((a, _mode_at(base, a), _mode_at(cand, a), obj) for a in ("rollout", "update")
+                   if _mode_at(base, a) != _mode_at(cand, a)
+                   and any(k == a for k, _ in base) and any(k == a for k, _ in cand))
+    return out
 
 
 def _mode_at(seq: list[tuple[str, Site]], anchor: str) -> str:
@@ -74,12 +106,17 @@ class TrainEvalModeDetector(Detector):
             return []
         changes = [a for a in ("rollout", "update") if _mode_at(base, a) != _mode_at(cand, a)
                    and any(k == a for k, _ in base) and any(k == a for k, _ in cand)]
+        own = _per_object(ctx.sites(pair.base), ctx.sites(pair.cand))
+        if own is not None:
+            changes = sorted({a for a, *_ in own}, key=("rollout", "update").index)
         if not changes:
             return []
         first = next((i for i, (x, y) in enumerate(zip(base, cand, strict=False)) if x[0] != y[0]), min(len(base), len(cand)))
         bsite = base[min(first, len(base) - 1)][1] if base else None
         csite = cand[min(first, len(cand) - 1)][1] if cand else None
         desc = ", ".join(f"{a}: {_mode_at(base, a)} -> {_mode_at(cand, a)}" for a in changes)
+        if own:
+            desc = ", ".join(f"{a}: {b} -> {c} of `{o}`" for a, b, c, o in own)
         return [
             Hit(
                 title=f"Module mode changed ({desc})",

@@ -106,6 +106,9 @@ def judge(match: KeyMatch, playbooks: PlaybookSet) -> KeyVerdict:
     if rule.kind == "learning_dynamics" and (section := evaluation_section(match)) is not None:
         return KeyVerdict(playbook.subsystem, Severity.low, rule, playbook,
                           f"inside the evaluation section `{section}`: how the policy is measured, not how it learns")
+    if rule.kind == "learning_dynamics" and (leaf := evaluation_leaf(match)) is not None:
+        return KeyVerdict(playbook.subsystem, Severity.low, rule, playbook,
+                          f"the key `{leaf}` names evaluation: how the policy is measured, not how it learns")
     if rule.kind == "learning_dynamics" and filter_patterns(match):
         return KeyVerdict(playbook.subsystem, Severity.low, rule, playbook,
                           "a regular-expression filter (which keys to log or show), not a learning quantity")
@@ -130,6 +133,19 @@ def evaluation_section(match: KeyMatch) -> str | None:
             found = sorted(key_sections(entry.key) & EVALUATION_SECTIONS)
             if found:
                 return found[0]
+    return None
+
+
+def evaluation_leaf(match: KeyMatch) -> str | None:
+    """The key's own name, when one of its `_` words names evaluation (`num_evaluation_samples`, `n_eval_episodes`,
+    `eval_batch_size`); None otherwise. Real shape: rl-swarm e1b2de80..22bb5475, the data manager's
+    `num_evaluation_samples` = 0 dropped with the experiment it configured: "removed", significant by the
+    environment-composition rule `num_?*`, beside `num_train_samples` (the training data, still significant)."""
+    for entry in (match.candidate, match.baseline):
+        if entry is not None:
+            leaf = entry.key.rsplit(".", 1)[-1].lower()
+            if EVALUATION_SECTIONS & set(leaf.split("_")):
+                return leaf
     return None
 
 

@@ -228,6 +228,7 @@ RLHF = {
     "rollout": {"max_new_tokens": 512, "n_samples_per_prompt": 4},
     "eval": {"temperature": 0.6, "n_samples_per_prompt": 4, "max_new_tokens": 1024},
     "optimizer": {"beta": 0.9},
+    "data": {"num_train_samples": 2, "num_evaluation_samples": 0, "num_eval_prompts": 8},
 }
 
 
@@ -241,6 +242,8 @@ RLHF = {
     ("optimizer.beta", 0.95, ("significant", ["trainer.optimizer_changed"])),  # Adam's beta, not a KL beta
     # the KL / DPO anchor: Online-RLHF 523e31dd..c5f1d276 `ref_model` the SFT model -> the policy being trained
     ("ref_model", "policy-model", ("significant", ["ppo.kl_penalty_changed"])),
+    # the training data's count beside the evaluation's (rl-swarm e1b2de80..22bb5475 data manager)
+    ("data.num_train_samples", 4, ("significant", ["env.env_composition_changed"])),
 ])
 def test_an_rlhf_retune_is_a_learning_change(tmp_path: Path, key: str, value: object,
                                               expected: tuple[str, list[str]]) -> None:
@@ -248,7 +251,9 @@ def test_an_rlhf_retune_is_a_learning_change(tmp_path: Path, key: str, value: ob
 
 
 @pytest.mark.parametrize(("key", "value"), [
-    ("eval.temperature", 1.0), ("eval.n_samples_per_prompt", 16), ("eval.max_new_tokens", 256)])
+    ("eval.temperature", 1.0), ("eval.n_samples_per_prompt", 16), ("eval.max_new_tokens", 256),
+    # a key whose own name says evaluation, outside any evaluation section (severity.evaluation_leaf)
+    ("data.num_evaluation_samples", 16), ("data.num_eval_prompts", 64)])
 def test_an_rlhf_evaluation_setting_stays_low(tmp_path: Path, key: str, value: object) -> None:
     found = _run(tmp_path, RLHF, {key: value})
     assert found.get(key, ("low", []))[0] == "low", found

@@ -46,6 +46,27 @@ _SUM_TERM = re.compile(r"(obs|observation|reward|rew|action|command|motion|event
                        r"|class(es)?|params?|scales?|ids?|idx|keys?|time|reset|last)")
 
 
+# words a mask of episode ends is named with besides `mask` itself: a side or slice of the rollout (`b_masks`,
+# `next_masks`, `masks_t`) or an episode-end word (`done_mask`, `bad_masks`, `not_done_mask`). Any other word says what
+# else the mask selects: `close_to_wall_mask`, `slowdown_mask`, `possession_mask` (VMAS 659c3906..e28625bb football.py:
+# a scripted opponent's steering masks were "Done masking removed from the return/advantage computation", critical)
+_EPISODE_MASK_WORDS = frozenset({
+    "mask", "masks", "b", "mb", "batch", "minibatch", "mini", "next", "prev", "previous", "old", "new", "cur", "current",
+    "t", "tp1", "t1", "all", "rollout", "rollouts", "buffer", "buf", "storage", "episode", "episodes", "ep", "not",
+    "non", "no", "env", "envs", "step", "steps", "bad", "is", "flat", "flattened", "n", "np", "tensor", "th", "reset",
+    "resets", "live", "living",
+    "torch", "raw", "agent", "agents", "target", "tgt", "last", "final", "end", "ends", "sample", "samples", "data",
+})
+
+
+def _selection_mask(lowered: str) -> bool:
+    """A mask named for something other than an episode end: a word beside `mask` that is neither a rollout side
+    nor a done word."""
+    words = [w for w in lowered.strip("_").split("_") if w and not w.isdigit()]
+    return "mask" in lowered and not _DONE_WORD.search(lowered) and not _TRUNCATION_WORD.search(lowered) \
+        and any(w not in _EPISODE_MASK_WORDS for w in words)
+
+
 @lru_cache(maxsize=4096)
 def role(name: str) -> str | None:
     """The role of an identifier (`b_values` -> 'values'), or None when it has no RL meaning."""
@@ -54,8 +75,8 @@ def role(name: str) -> str | None:
         lowered = re.sub(r"(?<![a-z])term(?=s?(?![a-z]))", "summand", lowered)
     if _RECORD.search(lowered):
         return None
-    if "mask" in lowered and _NOT_DONE_MASK.search(lowered):
-        return None  # action / attention / padding masks are not episode-boundary masks
+    if "mask" in lowered and (_NOT_DONE_MASK.search(lowered) or _selection_mask(lowered)):
+        return None  # action / attention / padding masks, or masks named for anything else, are not episode masks
     for label, pattern in _ROLES:
         if pattern.search(lowered):
             if label == "values":
@@ -68,6 +89,7 @@ def role(name: str) -> str | None:
 
 
 _DONE_WORD = re.compile(_DONE_WORDS)
+_TRUNCATION_WORD = re.compile(r"trunc|time_?out|time_limit")
 
 
 @lru_cache(maxsize=4096)

@@ -56,3 +56,21 @@ def test_a_reward_term_is_a_reward() -> None:
 @pytest.mark.parametrize("name", ["term", "next_term", "is_term", "term_mask", "term_flags", "_term_dones", "terminated"])
 def test_term_alone_still_names_an_episode_end(name: str) -> None:
     assert role(name) == "dones"
+
+
+@pytest.mark.parametrize("name", ["close_to_wall_mask", "slowdown_mask", "possession_mask", "valid_mask",
+                                  "success_mask"])
+def test_a_mask_named_for_a_selection_is_no_done_flag(name: str) -> None:
+    """VMAS 659c3906..e28625bb football.py: a scripted opponent's steering masks read as done masks (critical)."""
+    assert role(name) is None
+
+
+@pytest.mark.parametrize("name", ["masks", "mask", "b_masks", "mb_masks", "next_masks", "masks_t", "bad_masks",
+                                  "reset_mask", "alive_mask", "env_mask", "rollout_masks"])
+def test_a_mask_named_for_the_rollout_stays_a_done_flag(name: str) -> None:
+    assert role(name) == "dones"
+
+
+@pytest.mark.parametrize("name", ["timeout_mask", "trunc_mask"])
+def test_a_truncation_mask_stays_a_truncation(name: str) -> None:
+    assert role(name) == "truncations"

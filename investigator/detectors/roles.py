@@ -54,7 +54,7 @@ _EPISODE_MASK_WORDS = frozenset({
     "mask", "masks", "b", "mb", "batch", "minibatch", "mini", "next", "prev", "previous", "old", "new", "cur", "current",
     "t", "tp1", "t1", "all", "rollout", "rollouts", "buffer", "buf", "storage", "episode", "episodes", "ep", "not",
     "non", "no", "env", "envs", "step", "steps", "bad", "is", "flat", "flattened", "n", "np", "tensor", "th", "reset",
-    "resets", "live", "living",
+    "resets", "live", "living", "value", "values", "v", "q", "bootstrap", "discount", "gamma", "return", "returns",
     "torch", "raw", "agent", "agents", "target", "tgt", "last", "final", "end", "ends", "sample", "samples", "data",
 })
 

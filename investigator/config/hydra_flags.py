@@ -37,12 +37,11 @@ def _directories(text: str, script_dir: str) -> list[str]:
     rel = _LEADING_VARIABLE.sub("", text).removeprefix("./").rstrip("/")
     if "$" in rel or rel.startswith("/"):
         return []
-    out = [posixpath.normpath(posixpath.join(script_dir, rel)) if script_dir else posixpath.normpath(rel)]
-    if not _LEADING_VARIABLE.match(text):
-        out.append(posixpath.normpath(rel))
-    else:
-        out.insert(0, posixpath.normpath(rel))
-    return [d if d != "." else "" for d in dict.fromkeys(out)]
+    as_written = posixpath.normpath(rel)
+    from_script = posixpath.normpath(posixpath.join(script_dir, rel)) if script_dir else as_written
+    # a path under a variable names the repository's folder; a plain relative one is Hydra's, from the script
+    order = [as_written, from_script] if _LEADING_VARIABLE.match(text) else [from_script, as_written]
+    return [d if d != "." else "" for d in dict.fromkeys(order)]
 
 
 def launched_hydra(hydra: tuple[str, str], launch: LaunchCommand | None, script: str | None,
